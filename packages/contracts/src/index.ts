@@ -1,0 +1,16 @@
+/**
+ * @srhooks/contracts — the single source of truth for the ShopRenter API parts srhooks uses and
+ * for the delivery payloads. See README.md for the layout.
+ */
+
+export { canonicalJson, contentHash } from './canonical-json.js';
+export * from './catalogue/index.js';
+export * from './codec/index.js';
+export { dedupeKey } from './dedupe-key.js';
+export * from './errors.js';
+export * from './events.js';
+export { FIELDS_SOURCE, SHOPRENTER_FIELDS } from './generated/fields.js';
+export type { components, operations, paths, webhooks } from './generated/shoprenter.js';
+export * from './receiver-path.js';
+export * from './samples/index.js';
+export * from './schemas/index.js';

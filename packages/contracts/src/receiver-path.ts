@@ -1,0 +1,89 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { ContractsError, InvalidEventError, InvalidShopNameError } from './errors.js';
+import { isWebhookEvent, WEBHOOK_EVENTS, type WebhookEvent } from './events.js';
+
+/**
+ * ShopRenter deliveries are unsigned (README §4), so the URL registered for each (shop, event)
+ * carries the proof: `/hooks/{shop}/{event}/{token}` with
+ * token = base64url(HMAC-SHA256(secret, "{shop}:{event}")) — 256 bits, 43 characters.
+ * Several secrets may be accepted at once (rotation); the first signs new URLs.
+ */
+
+const SHOP_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+const TOKEN = /^[A-Za-z0-9_-]{43}$/;
+/** Shortest secret accepted for signing: 16 characters (≥ 128 bits when random). */
+export const MIN_SECRET_LENGTH = 16;
+
+export interface DeliveryTarget {
+  shop: string;
+  event: WebhookEvent;
+}
+
+export interface ParsedDeliveryPath {
+  shop: string;
+  event: string;
+  token: string;
+}
+
+/** ShopRenter shop names: lowercase letters, digits and hyphens (no leading/trailing hyphen). */
+export function isValidShopName(name: unknown): name is string {
+  return typeof name === 'string' && SHOP_NAME.test(name);
+}
+
+function assertSecret(secret: string): void {
+  if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) {
+    throw new ContractsError(
+      'weak_secret',
+      `receiver secret is too short: use at least ${MIN_SECRET_LENGTH} random characters (e.g. \`openssl rand -hex 32\`)`,
+    );
+  }
+}
+
+export function deliveryToken(target: DeliveryTarget, secret: string): string {
+  if (!isValidShopName(target.shop)) throw new InvalidShopNameError(target.shop);
+  if (!isWebhookEvent(target.event)) throw new InvalidEventError(String(target.event), WEBHOOK_EVENTS);
+  assertSecret(secret);
+  return createHmac('sha256', secret).update(`${target.shop}:${target.event}`).digest('base64url');
+}
+
+export function signDeliveryPath(target: DeliveryTarget, secret: string): string {
+  return `/hooks/${target.shop}/${target.event}/${deliveryToken(target, secret)}`;
+}
+
+/** Full delivery URL under a receiver's public base URL (which may itself have a path). */
+export function signDeliveryUrl(baseUrl: string, target: DeliveryTarget, secret: string): string {
+  const base = new URL(baseUrl);
+  base.pathname = `${base.pathname.replace(/\/+$/, '')}${signDeliveryPath(target, secret)}`;
+  base.search = '';
+  base.hash = '';
+  return base.toString();
+}
+
+/** Splits `…/hooks/{shop}/{event}/{token}` (query string ignored); `null` when it is not that shape. */
+export function parseDeliveryPath(path: string): ParsedDeliveryPath | null {
+  const match = /\/hooks\/([^/?#]+)\/([^/?#]+)\/([^/?#]+)\/?(?:[?#].*)?$/.exec(path);
+  if (!match) return null;
+  return { shop: match[1] as string, event: match[2] as string, token: match[3] as string };
+}
+
+export type VerifyResult = { ok: true; secretIndex: number } | { ok: false };
+
+/**
+ * Checks a delivery path against every accepted secret with constant-time comparison. Never
+ * throws: a malformed shop, an unknown event or a token of the wrong shape is simply `{ok:false}`,
+ * so callers can answer every failure the same way.
+ */
+export function verifyDeliveryPath(path: ParsedDeliveryPath, secrets: readonly string[]): VerifyResult {
+  if (!isValidShopName(path.shop) || !isWebhookEvent(path.event) || !TOKEN.test(path.token))
+    return { ok: false };
+  const given = Buffer.from(path.token);
+  let found = -1;
+  secrets.forEach((secret, index) => {
+    if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) return;
+    const expected = Buffer.from(
+      createHmac('sha256', secret).update(`${path.shop}:${path.event}`).digest('base64url'),
+    );
+    if (timingSafeEqual(expected, given) && found === -1) found = index;
+  });
+  return found === -1 ? { ok: false } : { ok: true, secretIndex: found };
+}
