@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+// The test command behind `npm test` / `pnpm check`: lint, typecheck and every package's vitest
+// suite through turbo, then one line `N passed, N failed` with the totals over all packages
+// (read from each package's vitest JSON report). Exits non-zero when anything failed.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const packageDirs = ['packages', 'apps'].flatMap((group) =>
+  existsSync(join(root, group))
+    ? readdirSync(join(root, group))
+        .map((name) => join(root, group, name))
+        .filter((dir) => existsSync(join(dir, 'package.json')))
+    : [],
+);
+const reportName = '.vitest-result.json';
+for (const dir of packageDirs) rmSync(join(dir, reportName), { force: true });
+
+function run(label, command, args) {
+  process.stderr.write(`\n== ${label}: ${command} ${args.join(' ')}\n`);
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: process.env });
+  return result.status === 0;
+}
+
+const turbo = join(root, 'node_modules', '.bin', 'turbo');
+const biome = join(root, 'node_modules', '.bin', 'biome');
+const extra = process.argv.slice(2);
+const lintOk = run('lint', biome, ['check', '.']);
+const turboOk = run('build, typecheck, test', turbo, [
+  'run',
+  'typecheck',
+  'test',
+  ...(extra.includes('--reliability') ? ['test:reliability'] : []),
+  '--continue',
+  '--concurrency=2',
+  '--output-logs=new-only',
+]);
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const rows = [];
+for (const dir of packageDirs) {
+  const name = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name;
+  const hasTests = Boolean(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).scripts?.test);
+  const reportPath = join(dir, reportName);
+  if (!existsSync(reportPath)) {
+    if (hasTests) {
+      rows.push(`${name}: no test report (the suite did not run)`);
+      failed += 1;
+    }
+    continue;
+  }
+  const report = JSON.parse(readFileSync(reportPath, 'utf8'));
+  const p = report.numPassedTests ?? 0;
+  const f = (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0);
+  const s = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+  passed += p;
+  failed += f;
+  skipped += s;
+  rows.push(`${name}: ${p} passed, ${f} failed${s ? `, ${s} skipped` : ''}`);
+}
+if (!lintOk) {
+  rows.push('lint: biome check failed');
+  failed += 1;
+}
+if (!turboOk && failed === 0) {
+  rows.push('turbo: a build, typecheck or test task failed');
+  failed += 1;
+}
+const summary = `${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`;
+process.stdout.write(`\n${rows.join('\n')}\n${summary}\n`);
+writeFileSync(join(root, '.test-summary'), `${summary}\n`);
+process.exitCode = failed === 0 && lintOk && turboOk ? 0 : 1;
