@@ -59,7 +59,10 @@ export interface paths {
         };
         /** Get one webhook subscription */
         get: operations["getWebhook"];
-        /** Update (or create with this id) a webhook subscription */
+        /**
+         * Update (or create with this id) a webhook subscription
+         * @description Sends the properties to change; the others keep their values.
+         */
         put: operations["updateWebhook"];
         post?: never;
         /** Delete a webhook subscription */
@@ -300,6 +303,18 @@ export interface components {
             /** @description Absent or empty sends at once. */
             webHookDelay?: components["schemas"]["WebhookDelayInput"][];
         };
+        /** @description Body of `PUT /webHooks/{id}`; any subset of `WebhookInput`. */
+        WebhookUpdateInput: {
+            event?: components["schemas"]["WebhookEvent"];
+            /**
+             * @description `1` enabled, `0` disabled; a string or a number.
+             * @enum {string|integer}
+             */
+            status?: "0" | "1" | 0 | 1;
+            label?: string;
+            webHookParameters?: components["schemas"]["WebhookParameterInput"][];
+            webHookDelay?: components["schemas"]["WebhookDelayInput"][];
+        };
         /** @description One target of a subscription, as the API returns it. */
         WebhookParameter: {
             type: components["schemas"]["PayloadFormat"];
@@ -327,7 +342,7 @@ export interface components {
             event: components["schemas"]["WebhookEvent"];
             status: components["schemas"]["WebhookStatus"];
             label: string;
-            webHookParameters?: components["schemas"]["WebhookParameter"] | components["schemas"]["WebhookParameter"][];
+            webHookParameters: components["schemas"]["WebhookParameter"] | components["schemas"]["WebhookParameter"][];
             webHookDelay?: components["schemas"]["WebhookDelay"] | components["schemas"]["WebhookDelay"][];
         };
         /** @description One page of `webHooks`. `items` are links, or whole items with `full=1`. */
@@ -588,11 +603,19 @@ export interface components {
             loyaltyPoints?: components["schemas"]["LooseNumber"];
             loyaltyPointsUsed?: components["schemas"]["LooseNumber"];
             orderHistory?: components["schemas"]["OrderHistory"];
+            orderCreditCard?: components["schemas"]["OrderCreditCard"];
             orderProducts?: {
                 orderProduct?: components["schemas"]["OrderProduct"][];
             } & {
                 [key: string]: unknown;
             };
+            /**
+             * @description Product add-ons of the order (field `orderProductAddon`; **assumption**: the key and
+             *     shape are not shown in the documentation). Each add-on carries `innerId`, `name`,
+             *     `sku`, `productId`, `orderId`, `productAddonId`, `type`, `price`, `quantity`, `total`,
+             *     `taxRate`.
+             */
+            orderProductAddons?: unknown;
         } & {
             [key: string]: unknown;
         };
@@ -602,6 +625,25 @@ export interface components {
             statusText?: components["schemas"]["LooseValue"];
             comment?: components["schemas"]["LooseValue"];
             dateAdded?: components["schemas"]["LooseValue"];
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description Card payment of the order (`orderCreditCard_*` fields; **assumption**, the block is not shown in the documentation). */
+        OrderCreditCard: {
+            date?: components["schemas"]["LooseValue"];
+            transactionId?: components["schemas"]["LooseValue"];
+            licenceNumber?: components["schemas"]["LooseValue"];
+            bankAnswerCode?: components["schemas"]["LooseValue"];
+            bankAnswer?: components["schemas"]["LooseValue"];
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description An optional parameter of the ordered product's variant (`orderProductOption_*` fields; **assumption**, the block is not shown in the documentation). */
+        OrderProductOption: {
+            name?: components["schemas"]["LooseValue"];
+            valueName?: components["schemas"]["LooseValue"];
+            price?: components["schemas"]["LooseNumber"];
+            prefix?: components["schemas"]["LooseValue"];
         } & {
             [key: string]: unknown;
         };
@@ -643,6 +685,13 @@ export interface components {
             } & {
                 [key: string]: unknown;
             };
+            orderProductOptions?: {
+                orderProductOption?: components["schemas"]["OrderProductOption"][];
+            } & {
+                [key: string]: unknown;
+            };
+            /** @description Extra information of the ordered product (field `orderProductExtra`; shape not documented). */
+            orderProductExtra?: unknown;
         } & {
             [key: string]: unknown;
         };
@@ -871,6 +920,16 @@ export interface components {
                 "application/json": components["schemas"]["WebhookInput"];
             };
         };
+        WebhookUpdateInput: {
+            content: {
+                /**
+                 * @example {
+                 *       "status": "0"
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookUpdateInput"];
+            };
+        };
         /** @description An orders envelope; one delivery may carry several orders. */
         OrdersDelivery: {
             content: {
@@ -1091,7 +1150,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: components["requestBodies"]["WebhookInput"];
+        requestBody: components["requestBodies"]["WebhookUpdateInput"];
         responses: {
             200: components["responses"]["WebhookItem"];
             201: components["responses"]["WebhookItem"];
