@@ -1,0 +1,217 @@
+import { TokenErrorBodySchema, TokenResponseSchema } from '@srhooks/contracts';
+import { retryDelayMs } from '../backoff.js';
+import { TokenError } from '../errors.js';
+import type { Fetch } from '../middleware/types.js';
+import { readJwtClaims } from './jwt-claims.js';
+
+export interface AccessToken {
+  accessToken: string;
+  expiresAt: Date;
+  scopes: string[];
+}
+
+export interface TokenManagerOptions {
+  shop: string;
+  tokenUrl: string;
+  clientId: string;
+  clientSecret: string;
+  fetch: Fetch;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  /** Refresh this many seconds before `exp` (default 60; at most half the token's lifetime). */
+  refreshMarginSeconds?: number;
+  /** Per-request timeout for the token endpoint (default 15 s). */
+  timeoutMs?: number;
+  /** Attempts when the endpoint answers 429/5xx or cannot be reached (default 3). */
+  maxAttempts?: number;
+}
+
+interface CachedToken extends AccessToken {
+  refreshAt: number;
+}
+
+/**
+ * OAuth client-credentials tokens for one (shop, client): cached, renewed shortly before they
+ * expire, and fetched by at most one request at a time however many callers wait.
+ */
+export class TokenManager {
+  private cached: CachedToken | undefined;
+  private inflight: Promise<CachedToken> | undefined;
+  private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(private readonly options: TokenManagerOptions) {
+    this.now = options.now ?? Date.now;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
+
+  /** A valid token: the cached one, or a fresh one when it is close to expiry. */
+  async getToken(): Promise<AccessToken> {
+    const cached = this.cached;
+    if (cached && this.now() < cached.refreshAt) return publicToken(cached);
+    return publicToken(await this.refresh());
+  }
+
+  /**
+   * Forgets `accessToken` if it is still the cached one (the API answered 401 with it), so the
+   * next `getToken()` fetches a new one. A newer token fetched meanwhile is kept.
+   */
+  invalidate(accessToken: string): void {
+    if (this.cached?.accessToken === accessToken) this.cached = undefined;
+  }
+
+  private refresh(): Promise<CachedToken> {
+    if (!this.inflight) {
+      this.inflight = this.fetchToken()
+        .then((token) => {
+          this.cached = token;
+          return token;
+        })
+        .finally(() => {
+          this.inflight = undefined;
+        });
+    }
+    return this.inflight;
+  }
+
+  private async fetchToken(): Promise<CachedToken> {
+    const maxAttempts = this.options.maxAttempts ?? 3;
+    for (let attempt = 1; ; attempt++) {
+      const outcome = await this.requestOnce();
+      if (outcome.kind === 'token') return outcome.token;
+      if (outcome.kind === 'fatal' || attempt >= maxAttempts) throw outcome.error;
+      await this.sleep(
+        retryDelayMs(
+          attempt,
+          outcome.retryAfter,
+          {},
+          { now: this.now, ...(this.options.random ? { random: this.options.random } : {}) },
+        ),
+      );
+    }
+  }
+
+  private async requestOnce(): Promise<
+    | { kind: 'token'; token: CachedToken }
+    | { kind: 'fatal'; error: TokenError }
+    | { kind: 'transient'; error: TokenError; retryAfter: string | null }
+  > {
+    const { tokenUrl, clientId, clientSecret, shop } = this.options;
+    const request = new Request(tokenUrl, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify({
+        grant_type: 'client_credentials',
+        client_id: clientId,
+        client_secret: clientSecret,
+      }),
+      signal: AbortSignal.timeout(this.options.timeoutMs ?? 15_000),
+    });
+    let response: Response;
+    let text: string;
+    try {
+      response = await this.options.fetch(request);
+      text = await response.text();
+    } catch (cause) {
+      const timedOut =
+        cause instanceof Error && (cause.name === 'TimeoutError' || cause.name === 'AbortError');
+      return {
+        kind: 'transient',
+        retryAfter: null,
+        error: new TokenError(
+          'token_endpoint_unavailable',
+          `could not reach the ShopRenter token endpoint ${tokenUrl} for shop "${shop}" (${timedOut ? 'timed out' : describe(cause)}): check the network and the token URL, then try again`,
+          { status: 0, url: tokenUrl, cause },
+        ),
+      };
+    }
+    const body = parseJson(text);
+    if (response.ok) {
+      const parsed = TokenResponseSchema.safeParse(body);
+      if (!parsed.success) {
+        return {
+          kind: 'fatal',
+          error: new TokenError(
+            'invalid_token_response',
+            `the token endpoint ${tokenUrl} answered ${response.status} without a usable access_token: check that the token URL points at ShopRenter's OAuth endpoint`,
+            { status: response.status, url: tokenUrl },
+          ),
+        };
+      }
+      return { kind: 'token', token: this.toCachedToken(parsed.data.access_token, parsed.data.expires_in) };
+    }
+    const oauth = TokenErrorBodySchema.safeParse(body);
+    const oauthError = oauth.success ? oauth.data.error : undefined;
+    const description = oauth.success ? (oauth.data.error_description ?? oauth.data.message) : undefined;
+    const hint = oauth.success ? oauth.data.hint : undefined;
+    const details = { status: response.status, url: tokenUrl, oauthError, description, hint };
+    if (response.status === 429 || response.status >= 500) {
+      return {
+        kind: 'transient',
+        retryAfter: response.headers.get('retry-after'),
+        error: new TokenError(
+          'token_endpoint_unavailable',
+          `the ShopRenter token endpoint for shop "${shop}" answered ${response.status}: it is unavailable right now, try again later`,
+          details,
+        ),
+      };
+    }
+    if (response.status === 401 || oauthError === 'invalid_client') {
+      return {
+        kind: 'fatal',
+        error: new TokenError(
+          'invalid_client',
+          `ShopRenter refused the client credentials for shop "${shop}" (${response.status} ${oauthError ?? 'invalid_client'}${description ? `: ${description}` : ''}): check the client id and secret in Settings > API Settings`,
+          details,
+        ),
+      };
+    }
+    return {
+      kind: 'fatal',
+      error: new TokenError(
+        'invalid_request',
+        `the token request for shop "${shop}" was rejected (${response.status} ${oauthError ?? 'invalid_request'}${description ? `: ${description}` : ''})${hint ? `; ${hint}` : ''}: check the client id and the token URL`,
+        details,
+      ),
+    };
+  }
+
+  private toCachedToken(accessToken: string, expiresIn: number | string | undefined): CachedToken {
+    const now = this.now();
+    const claims = readJwtClaims(accessToken);
+    const lifetimeFromBody = expiresIn === undefined ? Number.NaN : Number(expiresIn) * 1000;
+    const expiresAtMs =
+      claims.exp !== undefined
+        ? claims.exp * 1000
+        : now + (Number.isFinite(lifetimeFromBody) ? lifetimeFromBody : 3600_000);
+    const lifetime = Math.max(0, expiresAtMs - now);
+    const margin = Math.min((this.options.refreshMarginSeconds ?? 60) * 1000, lifetime / 2);
+    return {
+      accessToken,
+      expiresAt: new Date(expiresAtMs),
+      scopes: claims.scopes,
+      refreshAt: expiresAtMs - margin,
+    };
+  }
+}
+
+function publicToken(token: CachedToken): AccessToken {
+  return { accessToken: token.accessToken, expiresAt: token.expiresAt, scopes: [...token.scopes] };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function describe(cause: unknown): string {
+  if (cause instanceof Error) {
+    const code = (cause.cause as { code?: string } | undefined)?.code;
+    return code ?? cause.message;
+  }
+  return String(cause);
+}

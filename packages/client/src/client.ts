@@ -1,0 +1,187 @@
+import type { paths } from '@srhooks/contracts';
+import createClient from 'openapi-fetch';
+import { assertAuth, isClientCredentials, type ShopRenterAuth } from './auth/auth-options.js';
+import { type AccessToken, TokenManager } from './auth/token-manager.js';
+import type { BackoffOptions } from './backoff.js';
+import {
+  assertShopName,
+  DEFAULT_API_URL,
+  DEFAULT_LEGACY_API_URL,
+  DEFAULT_TOKEN_URL,
+  resolveUrlTemplate,
+} from './endpoint-urls.js';
+import { InputError } from './errors.js';
+import { type AuthProvider, authMiddleware } from './middleware/auth.js';
+import { rateLimitMiddleware } from './middleware/rate-limit.js';
+import { type RetryOptions, retryMiddleware } from './middleware/retry.js';
+import { timeoutMiddleware } from './middleware/timeout.js';
+import {
+  type ClientLogger,
+  composeFetch,
+  type Fetch,
+  type FetchMiddleware,
+  silentLogger,
+} from './middleware/types.js';
+import { xmlToJsonMiddleware } from './middleware/xml-to-json.js';
+import { type RateLimitOptions, sharedBucket } from './rate-limit/shared-buckets.js';
+import { type BatchFunction, createBatch } from './resources/batch.js';
+import { createOrdersResource, type OrdersResource } from './resources/orders.js';
+import type { WebhookSpec } from './resources/webhook-input.js';
+import { createWebhooksResource, type WebhooksResource } from './resources/webhooks.js';
+import { type ApplySyncOptions, applySync, type SyncReport } from './sync/apply-sync.js';
+import { planSync, type SyncPlan } from './sync/plan-sync.js';
+
+export interface ShopRenterClientOptions {
+  /** The shop's ShopRenter name (`my-shop` of my-shop.shoprenter.hu). */
+  shop: string;
+  auth: ShopRenterAuth;
+  /**
+   * API base URL template with `{shop}`. Default `https://{shop}.api2.myshoprenter.hu/api`, or
+   * `https://{shop}.api.myshoprenter.hu` with Basic auth. Plain http only to loopback.
+   */
+  apiUrl?: string;
+  /** Token endpoint template. Default `https://oauth.app.shoprenter.net/{shop}/app/token`. */
+  tokenUrl?: string;
+  /** Fetch implementation (default `globalThis.fetch`). */
+  fetch?: Fetch;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  logger?: ClientLogger;
+  /** The (client, shop) token bucket; `false` turns the client-side limiter off. */
+  rateLimit?: RateLimitOptions | false;
+  /** Retry policy for 429/503 (all methods) and 500/502/504/network errors (idempotent methods). */
+  retry?: RetryOptions;
+  /** Per-request timeout in ms (default 30 000). */
+  timeoutMs?: number;
+  /** Renew the OAuth token this many seconds before it expires (default 60). */
+  tokenRefreshMarginSeconds?: number;
+}
+
+export interface SyncOptions extends Omit<ApplySyncOptions, 'client' | 'refresh'> {
+  /** Only compute the plan; change nothing. */
+  dryRun?: boolean;
+}
+
+export interface ShopRenterClient {
+  readonly shop: string;
+  /** The resolved API base URL, e.g. `https://my-shop.api2.myshoprenter.hu/api`. */
+  readonly apiUrl: string;
+  readonly webhooks: WebhooksResource;
+  readonly orders: OrdersResource;
+  readonly batch: BatchFunction;
+  /** A valid OAuth access token (cached; renewed before expiry). Throws InputError with Basic auth. */
+  getToken(): Promise<AccessToken>;
+  /** Lists the current subscriptions, plans against `desired` and (unless `dryRun`) applies the plan. */
+  sync(desired: readonly WebhookSpec[], options?: SyncOptions): Promise<SyncReport>;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+/**
+ * A typed ShopRenter client: openapi-fetch over the contracts' OpenAPI types, with the
+ * cross-cutting behaviour in fetch middleware, outermost first:
+ * retry → auth → rate limit → timeout → XML-to-JSON → fetch.
+ * Retry sits outside auth and the rate limiter so every attempt waits for a token of the bucket
+ * and carries a current access token (openapi-fetch's own middleware cannot re-send a request
+ * through the other middleware, which is why these wrap its `fetch`).
+ */
+export function createShopRenterClient(options: ShopRenterClientOptions): ShopRenterClient {
+  if (!options || typeof options !== 'object') {
+    throw new InputError('createShopRenterClient needs options {shop, auth}', { field: 'options' });
+  }
+  const shop = assertShopName(options.shop);
+  const auth = assertAuth(options.auth);
+  const oauth = isClientCredentials(auth);
+  const apiUrl = resolveUrlTemplate(
+    options.apiUrl ?? (oauth ? DEFAULT_API_URL : DEFAULT_LEGACY_API_URL),
+    shop,
+    'apiUrl',
+  );
+  const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const random = options.random ?? Math.random;
+  const logger = options.logger ?? silentLogger;
+  const baseFetch: Fetch = options.fetch ?? ((request) => globalThis.fetch(request));
+
+  let tokens: TokenManager | undefined;
+  let provider: AuthProvider;
+  if (oauth) {
+    const tokenUrl = resolveUrlTemplate(options.tokenUrl ?? DEFAULT_TOKEN_URL, shop, 'tokenUrl');
+    const manager = new TokenManager({
+      shop,
+      tokenUrl,
+      clientId: auth.clientId,
+      clientSecret: auth.clientSecret,
+      fetch: baseFetch,
+      now,
+      sleep,
+      random,
+      ...(options.tokenRefreshMarginSeconds === undefined
+        ? {}
+        : { refreshMarginSeconds: options.tokenRefreshMarginSeconds }),
+    });
+    tokens = manager;
+    provider = {
+      authorization: async () => `Bearer ${(await manager.getToken()).accessToken}`,
+      rejected: (authorization) => {
+        manager.invalidate(authorization.replace(/^Bearer /, ''));
+        logger.info({ shop }, 'access token rejected (401), fetching a new one');
+        return true;
+      },
+    };
+  } else {
+    const header = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
+    provider = { authorization: async () => header, rejected: () => false };
+  }
+
+  const layers: FetchMiddleware[] = [
+    retryMiddleware(options.retry ?? {}, { now, sleep, random }, logger),
+    authMiddleware(provider),
+  ];
+  if (options.rateLimit !== false) {
+    const clientId = oauth ? auth.clientId : auth.username;
+    const bucket = sharedBucket({ origin: new URL(apiUrl).origin, clientId, shop }, options.rateLimit ?? {}, {
+      ...(options.now ? { now: options.now } : {}),
+      ...(options.sleep ? { sleep: options.sleep } : {}),
+    });
+    layers.push(rateLimitMiddleware(bucket, logger));
+  }
+  layers.push(timeoutMiddleware(options.timeoutMs ?? DEFAULT_TIMEOUT_MS), xmlToJsonMiddleware());
+
+  const api = createClient<paths>({
+    baseUrl: apiUrl,
+    fetch: composeFetch(baseFetch, layers),
+    headers: { Accept: 'application/json' },
+  });
+  const context = { api, apiBase: apiUrl };
+
+  const client: ShopRenterClient = {
+    shop,
+    apiUrl,
+    webhooks: createWebhooksResource(context),
+    orders: createOrdersResource(context),
+    batch: createBatch(context),
+    async getToken() {
+      if (!tokens) {
+        throw new InputError(
+          'getToken() needs OAuth client credentials ({clientId, clientSecret}); this client uses Basic auth',
+          {
+            field: 'auth',
+            code: 'no_oauth',
+          },
+        );
+      }
+      return tokens.getToken();
+    },
+    async sync(desired, syncOptions = {}) {
+      const { dryRun, ...applyOptions } = syncOptions;
+      const plan: SyncPlan = planSync(desired, await client.webhooks.all());
+      if (dryRun) return applySync(plan, { ...applyOptions, client, refresh: false, dryRun: true });
+      return applySync(plan, { ...applyOptions, client, refresh: false });
+    },
+  };
+  return client;
+}
+
+export type { BackoffOptions };

@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { errorFromResponse, readErrorBody } from './error-from-response.js';
+import {
+  AuthError,
+  NotFoundError,
+  RateLimitError,
+  ServerError,
+  ShopRenterApiError,
+  ShopRenterError,
+  ValidationError,
+} from './errors.js';
+
+const base = { method: 'POST', url: 'https://demo.api2.myshoprenter.hu/api/webHooks' };
+
+describe('errorFromResponse', () => {
+  it.each([
+    [400, ValidationError, 'validation_failed'],
+    [401, AuthError, 'unauthorized'],
+    [403, AuthError, 'forbidden'],
+    [404, NotFoundError, 'not_found'],
+    [409, ShopRenterApiError, 'conflict'],
+    [429, RateLimitError, 'rate_limited'],
+    [500, ServerError, 'server_error'],
+    [503, ServerError, 'server_error'],
+    [504, ServerError, 'server_error'],
+    [418, ShopRenterApiError, 'api_error'],
+  ])('maps %i to %s with code %s', (status, type, code) => {
+    const error = errorFromResponse({ ...base, status, body: undefined });
+    expect(error).toBeInstanceOf(type);
+    expect(error).toBeInstanceOf(ShopRenterApiError);
+    expect(error).toBeInstanceOf(ShopRenterError);
+    expect(error.code).toBe(code);
+    expect(error.status).toBe(status);
+    expect(error.method).toBe('POST');
+    expect(error.url).toBe(base.url);
+  });
+
+  it('reads the inner code and message of a JSON body and names the meaning', () => {
+    const error = errorFromResponse({
+      ...base,
+      status: 400,
+      body: { error: 40005, message: 'enum type, check accepted values' },
+      requestBody: { event: 'order_confirm', status: '1' },
+    });
+    expect(error.innerCode).toBe(40005);
+    expect(error.serverMessage).toBe('enum type, check accepted values');
+    expect(error.message).toContain('400/40005 wrong data');
+    expect(error.message).toContain('"enum type, check accepted values"');
+    expect(error.requestBodyExcerpt).toBe('{"event":"order_confirm","status":"1"}');
+  });
+
+  it('reads an XML error body', () => {
+    const xml = '<response><error>40401</error><message><![CDATA[Resource not found]]></message></response>';
+    const error = errorFromResponse({ ...base, method: 'GET', status: 404, body: xml });
+    expect(error.innerCode).toBe(40401);
+    expect(error.serverMessage).toBe('Resource not found');
+  });
+
+  it('copes with an empty or plain-text body', () => {
+    expect(readErrorBody(undefined)).toEqual({ innerCode: undefined, serverMessage: undefined });
+    expect(readErrorBody('')).toEqual({ innerCode: undefined, serverMessage: undefined });
+    expect(readErrorBody('Bad Gateway\n')).toEqual({ innerCode: undefined, serverMessage: 'Bad Gateway' });
+  });
+
+  it('says which scope a 403 needs and where to grant it', () => {
+    const write = errorFromResponse({ ...base, status: 403, body: undefined }) as AuthError;
+    expect(write.requiredScope).toBe('store.webhook:write');
+    expect(write.message).toMatch(
+      /^client lacks scope store\.webhook:write: grant it in Settings > API Settings/,
+    );
+    const read = errorFromResponse({ ...base, method: 'GET', status: 403, body: undefined }) as AuthError;
+    expect(read.requiredScope).toBe('store.webhook:read');
+    const order = errorFromResponse({
+      method: 'GET',
+      url: 'https://demo.api2.myshoprenter.hu/api/orders/b3JkZXI',
+      status: 403,
+      body: undefined,
+    }) as AuthError;
+    expect(order.requiredScope).toBe('order.order:read');
+  });
+
+  it('masks secrets in the request body excerpt and the url', () => {
+    const error = errorFromResponse({
+      ...base,
+      url: 'https://demo.api2.myshoprenter.hu/api/webHooks?access_token=abc',
+      status: 400,
+      body: undefined,
+      requestBody: JSON.stringify({
+        client_secret: 'hunter2',
+        webHookParameters: [
+          { url: 'https://hooks.example.com/hooks/demo/order_confirm/AbCdEfGhIjKlMnOpQrStUv' },
+        ],
+      }),
+    });
+    expect(error.url).toBe('https://demo.api2.myshoprenter.hu/api/webHooks?access_token=***');
+    expect(error.requestBodyExcerpt).toBe(
+      '{"client_secret":"***","webHookParameters":[{"url":"https://hooks.example.com/hooks/demo/order_confirm/***"}]}',
+    );
+    expect(JSON.stringify(error.toJSON())).not.toContain('hunter2');
+  });
+
+  it('mentions the attempts and what to do for 429 and 504', () => {
+    const limited = errorFromResponse({
+      ...base,
+      status: 429,
+      body: undefined,
+      attempts: 5,
+      retryAfterSeconds: 2,
+    });
+    expect(limited.message).toContain('after 5 attempts');
+    expect(limited.message).toContain('rate limiter');
+    expect((limited as RateLimitError).retryAfterSeconds).toBe(2);
+    const tooBig = errorFromResponse({ ...base, status: 504, body: undefined });
+    expect(tooBig.message).toContain('split it');
+  });
+});

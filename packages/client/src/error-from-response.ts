@@ -1,0 +1,158 @@
+import { INNER_ERROR_CODES } from '@srhooks/contracts';
+import {
+  type ApiErrorDetails,
+  AuthError,
+  NotFoundError,
+  RateLimitError,
+  ServerError,
+  ShopRenterApiError,
+  ValidationError,
+} from './errors.js';
+import { requestBodyExcerpt } from './redact.js';
+import { requiredScope } from './scopes.js';
+
+export interface FailedResponse {
+  status: number;
+  /** Parsed JSON body, raw text (XML, HTML…), or undefined for an empty body. */
+  body: unknown;
+  method: string;
+  url: string;
+  /** The request body as sent (string or JSON value); secrets are masked in the excerpt. */
+  requestBody?: unknown;
+  retryAfterSeconds?: number | undefined;
+  /** How many attempts were made before giving up (for the message). */
+  attempts?: number;
+}
+
+/**
+ * One factory for every non-success answer (README §2: JSON `{error, message}` is an assumption,
+ * so XML, text and empty bodies are coped with too). Returns the matching subclass.
+ */
+export function errorFromResponse(failed: FailedResponse): ShopRenterApiError {
+  const { status, method } = failed;
+  const url = stripQueryTokens(failed.url);
+  const { innerCode, serverMessage } = readErrorBody(failed.body);
+  const details: ApiErrorDetails = {
+    status,
+    innerCode,
+    method,
+    url,
+    requestBodyExcerpt: requestBodyExcerpt(failed.requestBody),
+    serverMessage,
+    retryAfterSeconds: failed.retryAfterSeconds,
+  };
+  const what = `${method} ${url}`;
+  const said = serverMessage ? `: "${serverMessage}"` : '';
+  const inner = innerCode === undefined ? '' : `/${innerCode}${meaningSuffix(innerCode)}`;
+  const tries = failed.attempts && failed.attempts > 1 ? ` after ${failed.attempts} attempts` : '';
+
+  if (status === 401) {
+    return new AuthError(
+      'unauthorized',
+      `ShopRenter answered 401${inner} to ${what}${said}: the credentials were rejected. ` +
+        'Check the client id and secret (or API user and password) in Settings > API Settings and that the API client is still active.',
+      details,
+    );
+  }
+  if (status === 403) {
+    const scope = requiredScope(method, url);
+    const lead = scope
+      ? `client lacks scope ${scope}: grant it in Settings > API Settings`
+      : 'the API client is not allowed to do this: grant the needed scope in Settings > API Settings';
+    return new AuthError('forbidden', `${lead} (${what} answered 403${inner}${said})`, details, scope);
+  }
+  if (status === 404) {
+    return new NotFoundError(
+      'not_found',
+      `${what} answered 404${inner}: the resource does not exist${said}. Check the id (list webhooks to see which exist).`,
+      details,
+    );
+  }
+  if (status === 400) {
+    return new ValidationError(
+      'validation_failed',
+      `ShopRenter rejected ${what} (400${inner})${said}. Fix the request data and send it again.`,
+      details,
+    );
+  }
+  if (status === 409) {
+    return new ShopRenterApiError(
+      'conflict',
+      `${what} answered 409${inner}: the resource already exists${said}.`,
+      details,
+    );
+  }
+  if (status === 429) {
+    return new RateLimitError(
+      `ShopRenter rate limit hit (429) on ${what}${tries}: keep the client's rate limiter on (3 requests/s per app and shop), lower concurrency, or use batch.`,
+      details,
+    );
+  }
+  if (status >= 500) {
+    const hint =
+      status === 504
+        ? 'the request was too big to finish in time: split it (smaller batch or page)'
+        : 'ShopRenter is having trouble: try again later';
+    return new ServerError(
+      'server_error',
+      `${what} answered ${status}${inner}${tries}${said}: ${hint}.`,
+      details,
+    );
+  }
+  return new ShopRenterApiError('api_error', `${what} answered ${status}${inner}${said}.`, details);
+}
+
+function meaningSuffix(innerCode: number): string {
+  const meaning = (INNER_ERROR_CODES as Record<number, string | undefined>)[innerCode];
+  return meaning ? ` ${meaning}` : '';
+}
+
+/** Reads `{error, message}` from JSON, `<error>`/`<message>` from XML text, or nothing. */
+export function readErrorBody(body: unknown): {
+  innerCode: number | undefined;
+  serverMessage: string | undefined;
+} {
+  if (body && typeof body === 'object') {
+    const record = body as Record<string, unknown>;
+    const source =
+      record.response && typeof record.response === 'object'
+        ? (record.response as Record<string, unknown>)
+        : record;
+    return { innerCode: toInnerCode(source.error ?? source.code), serverMessage: toMessage(source.message) };
+  }
+  if (typeof body === 'string' && body.trim() !== '') {
+    const text = body.trim();
+    if (text.startsWith('<')) {
+      return {
+        innerCode: toInnerCode(xmlElement(text, 'error') ?? xmlElement(text, 'code')),
+        serverMessage: toMessage(xmlElement(text, 'message')),
+      };
+    }
+    return { innerCode: undefined, serverMessage: toMessage(text) };
+  }
+  return { innerCode: undefined, serverMessage: undefined };
+}
+
+function xmlElement(xml: string, name: string): string | undefined {
+  const match = new RegExp(`<${name}>\\s*(?:<!\\[CDATA\\[([\\s\\S]*?)\\]\\]>|([^<]*))\\s*</${name}>`).exec(
+    xml,
+  );
+  if (!match) return undefined;
+  return (match[1] ?? match[2] ?? '').trim();
+}
+
+function toInnerCode(value: unknown): number | undefined {
+  if (typeof value === 'number' && Number.isInteger(value)) return value;
+  if (typeof value === 'string' && /^\d{3,6}$/.test(value.trim())) return Number(value.trim());
+  return undefined;
+}
+
+function toMessage(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value.trim() === '') return undefined;
+  const oneLine = value.replace(/\s+/g, ' ').trim();
+  return oneLine.length > 300 ? `${oneLine.slice(0, 300)}…` : oneLine;
+}
+
+function stripQueryTokens(url: string): string {
+  return url.replace(/([?&](?:access_token|token|client_secret|password)=)[^&#]*/gi, '$1***');
+}

@@ -1,0 +1,86 @@
+export type { BasicAuth, ClientCredentialsAuth, ShopRenterAuth } from './auth/auth-options.js';
+export type { AccessToken } from './auth/token-manager.js';
+export { type BackoffOptions, backoffDelayMs, parseRetryAfterMs } from './backoff.js';
+export {
+  createShopRenterClient,
+  type ShopRenterClient,
+  type ShopRenterClientOptions,
+  type SyncOptions,
+} from './client.js';
+export { DeliveryError, type DeliveryErrorCode } from './delivery/delivery-error.js';
+export { buildDeliveryUrl, type DeliveryUrlInput } from './delivery/delivery-url.js';
+export { handleDelivery } from './delivery/handle-delivery.js';
+export { handleNodeDelivery } from './delivery/handle-node-delivery.js';
+export type {
+  DeliveryOptions,
+  DeliveryResult,
+  RejectedDelivery,
+  VerifiedDelivery,
+} from './delivery/verify-delivery.js';
+export {
+  DEFAULT_API_URL,
+  DEFAULT_LEGACY_API_URL,
+  DEFAULT_TOKEN_URL,
+  isLoopbackHost,
+} from './endpoint-urls.js';
+export { errorFromResponse, type FailedResponse } from './error-from-response.js';
+export {
+  type ApiErrorCode,
+  AuthError,
+  InputError,
+  NetworkError,
+  NotFoundError,
+  RateLimitError,
+  ServerError,
+  ShopRenterApiError,
+  ShopRenterError,
+  TokenError,
+  type TokenErrorCode,
+  ValidationError,
+} from './errors.js';
+export type { RetryOptions } from './middleware/retry.js';
+export type { ClientLogger, Fetch } from './middleware/types.js';
+export { DEFAULT_RATE_LIMIT, type RateLimitOptions } from './rate-limit/shared-buckets.js';
+export { TokenBucket, type TokenBucketOptions } from './rate-limit/token-bucket.js';
+export type { BatchMethod, BatchOptions, BatchRequestInput, BatchResult } from './resources/batch.js';
+export type { OrdersResource } from './resources/orders.js';
+export {
+  defaultLabel,
+  type ResolvedWebhookSpec,
+  resolveWebhookSpec,
+  specToWebhookInput,
+  toWebhookInput,
+  type WebhookInputLike,
+  type WebhookSpec,
+} from './resources/webhook-input.js';
+export {
+  type ListOptions,
+  MAX_PAGE_LIMIT,
+  type WebhookLink,
+  type WebhookPage,
+  type WebhooksResource,
+  webhookToInput,
+} from './resources/webhooks.js';
+export {
+  type ApplySyncOptions,
+  applySync,
+  type SyncClient,
+  type SyncReport,
+  type SyncStepResult,
+} from './sync/apply-sync.js';
+export {
+  diffWebhook,
+  planSync,
+  type SyncChange,
+  type SyncCreate,
+  type SyncDelete,
+  type SyncKey,
+  type SyncPlan,
+  type SyncProperty,
+  type SyncStep,
+  type SyncUnchanged,
+  type SyncUpdate,
+  summarisePlan,
+  syncKey,
+  webhookKey,
+} from './sync/plan-sync.js';

@@ -1,0 +1,46 @@
+import { InputError } from '../errors.js';
+
+const ID = /^[A-Za-z0-9+/=_-]{1,200}$/;
+
+/**
+ * Accepts an id (`d2ViSG9v…`), a resource path (`orders/b3JkZXI…`, as in a delivery's
+ * `innerResourceId`) or a full href, and returns the id.
+ */
+export function resourceId(value: unknown, resource: 'webHooks' | 'orders', field = 'id'): string {
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new InputError(`${field} is required: give the ${resource} id (e.g. from list() or a delivery)`, {
+      field,
+      value,
+    });
+  }
+  let text = value.trim();
+  if (/^https?:\/\//i.test(text)) {
+    try {
+      text = new URL(text).pathname;
+    } catch {
+      // fall through to the shape check
+    }
+  }
+  const segments = text.split('/').filter(Boolean);
+  const id = segments.at(-1) ?? '';
+  const parent = segments.at(-2);
+  if (parent !== undefined && parent !== resource) {
+    throw new InputError(
+      `${field} ${JSON.stringify(value)} is not a ${resource} resource (expected ${resource}/<id>)`,
+      {
+        field,
+        value,
+      },
+    );
+  }
+  if (!ID.test(id)) {
+    throw new InputError(
+      `${field} ${JSON.stringify(value)} is not a valid ${resource} id (base64 text such as d2ViSG9vay1ub3RpZmljYXRpb25faWQ9MTQ0)`,
+      {
+        field,
+        value,
+      },
+    );
+  }
+  return id;
+}

@@ -1,0 +1,277 @@
+import {
+  DELAY_UNITS,
+  DELIVERY_FORMATS,
+  type DelayUnit,
+  type DeliveryFormat,
+  FieldNotAvailableError,
+  isWebhookEvent,
+  validateFields,
+  WEBHOOK_EVENTS,
+  type WebhookEvent,
+  type WebhookInput,
+  WebhookInputSchema,
+} from '@srhooks/contracts';
+import { assertSecureUrl } from '../endpoint-urls.js';
+import { InputError } from '../errors.js';
+
+/**
+ * The friendly way to describe one subscription (also what `planSync` takes as `desired`).
+ * Omitted properties mean their defaults: `type: 'json'`, no `fields` (the shop's default set),
+ * no delay, `enabled: true`, `label: "srhooks <event>"`.
+ */
+export interface WebhookSpec {
+  event: WebhookEvent;
+  url: string;
+  type?: DeliveryFormat;
+  fields?: string[];
+  /** Send later instead of at once; `null`/absent = at once. */
+  delay?: { value: number; unit: DelayUnit } | null;
+  label?: string;
+  enabled?: boolean;
+}
+
+/** A spec with every default filled in and `fields` de-duplicated. */
+export interface ResolvedWebhookSpec {
+  event: WebhookEvent;
+  url: string;
+  type: DeliveryFormat;
+  fields: string[];
+  delay: { value: number; unit: DelayUnit } | null;
+  label: string;
+  enabled: boolean;
+}
+
+/** What `create` and `update` accept: a friendly spec or the API's own body shape. */
+export type WebhookInputLike = WebhookSpec | WebhookInput;
+
+export function defaultLabel(event: WebhookEvent): string {
+  return `srhooks ${event}`;
+}
+
+function isApiShape(input: WebhookInputLike): input is WebhookInput {
+  return typeof input === 'object' && input !== null && 'webHookParameters' in input;
+}
+
+/** Validates a friendly spec and fills in defaults. `where` prefixes field names in errors (`desired[3]`). */
+export function resolveWebhookSpec(spec: unknown, where = 'input'): ResolvedWebhookSpec {
+  if (!spec || typeof spec !== 'object' || Array.isArray(spec)) {
+    throw new InputError(`${where} must be an object like {event, url}`, { field: where, value: spec });
+  }
+  const s = spec as Record<string, unknown>;
+  const event = checkEvent(s.event, `${where}.event`);
+  const url = checkUrl(s.url, `${where}.url`);
+  const type = checkEnum(s.type ?? 'json', DELIVERY_FORMATS, `${where}.type`);
+  const fields = checkFields(event, s.fields, `${where}.fields`);
+  let delay: ResolvedWebhookSpec['delay'] = null;
+  if (s.delay !== undefined && s.delay !== null) {
+    if (typeof s.delay !== 'object') {
+      throw new InputError(`${where}.delay must be {value, unit} such as {value: 2, unit: 'hour'}`, {
+        field: `${where}.delay`,
+        value: s.delay,
+      });
+    }
+    const d = s.delay as Record<string, unknown>;
+    delay = {
+      value: checkDelayValue(d.value, `${where}.delay.value`),
+      unit: checkEnum(d.unit, DELAY_UNITS, `${where}.delay.unit`),
+    };
+  }
+  let label = defaultLabel(event);
+  if (s.label !== undefined) {
+    if (typeof s.label !== 'string' || s.label.trim() === '') {
+      throw new InputError(`${where}.label must be a non-empty string`, {
+        field: `${where}.label`,
+        value: s.label,
+      });
+    }
+    label = s.label;
+  }
+  let enabled = true;
+  if (s.enabled !== undefined) {
+    if (typeof s.enabled !== 'boolean') {
+      throw new InputError(`${where}.enabled must be true or false, got ${JSON.stringify(s.enabled)}`, {
+        field: `${where}.enabled`,
+        value: s.enabled,
+      });
+    }
+    enabled = s.enabled;
+  }
+  return { event, url, type, fields, delay, label, enabled };
+}
+
+/** The `POST/PUT /webHooks` body for a resolved spec. */
+export function specToWebhookInput(spec: ResolvedWebhookSpec): WebhookInput {
+  return {
+    event: spec.event,
+    status: spec.enabled ? '1' : '0',
+    label: spec.label,
+    webHookParameters: [
+      { type: spec.type, url: spec.url, ...(spec.fields.length > 0 ? { fields: [...spec.fields] } : {}) },
+    ],
+    webHookDelay: spec.delay ? [{ delay: String(spec.delay.value), delayUnit: spec.delay.unit }] : [],
+  };
+}
+
+/**
+ * Validates `create`/`update` input (friendly spec or API body) before anything is sent, with
+ * errors naming the bad value and the allowed ones, and returns the API body.
+ */
+export function toWebhookInput(input: unknown, where = 'input'): WebhookInput {
+  if (!input || typeof input !== 'object' || Array.isArray(input)) {
+    throw new InputError(
+      `${where} must be an object like {event, url} or the API body {event, status, label, webHookParameters}`,
+      {
+        field: where,
+        value: input,
+      },
+    );
+  }
+  if (!isApiShape(input as WebhookInputLike)) return specToWebhookInput(resolveWebhookSpec(input, where));
+  const raw = input as Record<string, unknown>;
+  const event = checkEvent(raw.event, `${where}.event`);
+  if (!['0', '1', 0, 1].includes(raw.status as string | number)) {
+    throw new InputError(
+      `${where}.status must be "1" (enabled) or "0" (disabled), got ${JSON.stringify(raw.status)}`,
+      {
+        field: `${where}.status`,
+        value: raw.status,
+        allowed: ['0', '1'],
+      },
+    );
+  }
+  if (typeof raw.label !== 'string' || raw.label.trim() === '') {
+    throw new InputError(`${where}.label must be a non-empty string`, {
+      field: `${where}.label`,
+      value: raw.label,
+    });
+  }
+  const parameters = raw.webHookParameters;
+  if (!Array.isArray(parameters) || parameters.length === 0) {
+    throw new InputError(`${where}.webHookParameters must be a non-empty list of {type, url, fields?}`, {
+      field: `${where}.webHookParameters`,
+      value: parameters,
+    });
+  }
+  parameters.forEach((parameter: unknown, index) => {
+    const path = `${where}.webHookParameters[${index}]`;
+    const p = (parameter ?? {}) as Record<string, unknown>;
+    checkEnum(p.type, DELIVERY_FORMATS, `${path}.type`);
+    checkUrl(p.url, `${path}.url`);
+    checkFields(event, p.fields, `${path}.fields`);
+  });
+  const delays = raw.webHookDelay ?? [];
+  if (!Array.isArray(delays)) {
+    throw new InputError(`${where}.webHookDelay must be a list of {delay, delayUnit}`, {
+      field: `${where}.webHookDelay`,
+      value: delays,
+    });
+  }
+  delays.forEach((delay: unknown, index) => {
+    const path = `${where}.webHookDelay[${index}]`;
+    const d = (delay ?? {}) as Record<string, unknown>;
+    checkDelayValue(d.delay, `${path}.delay`);
+    checkEnum(d.delayUnit, DELAY_UNITS, `${path}.delayUnit`);
+  });
+  const parsed = WebhookInputSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const path = issue ? issue.path.map(String).join('.') : '';
+    throw new InputError(`${where}${path ? `.${path}` : ''}: ${issue?.message ?? 'invalid webhook input'}`, {
+      field: `${where}${path ? `.${path}` : ''}`,
+    });
+  }
+  return input as WebhookInput;
+}
+
+function checkEvent(value: unknown, field: string): WebhookEvent {
+  if (!isWebhookEvent(value)) {
+    throw new InputError(
+      `${field} ${JSON.stringify(value)} is not a ShopRenter webhook event; allowed: ${WEBHOOK_EVENTS.join(', ')}`,
+      {
+        field,
+        value,
+        allowed: WEBHOOK_EVENTS,
+        code: 'invalid_event',
+      },
+    );
+  }
+  return value;
+}
+
+function checkEnum<T extends string>(value: unknown, allowed: readonly T[], field: string): T {
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    throw new InputError(
+      `${field} ${JSON.stringify(value)} is not accepted; allowed: ${allowed.join(', ')}`,
+      {
+        field,
+        value,
+        allowed,
+      },
+    );
+  }
+  return value as T;
+}
+
+function checkUrl(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value === '') {
+    throw new InputError(`${field} is required: the https:// URL ShopRenter should POST deliveries to`, {
+      field,
+      value,
+    });
+  }
+  try {
+    assertSecureUrl(value, field);
+  } catch (error) {
+    if (error instanceof InputError) {
+      throw new InputError(
+        `${error.message} (ShopRenter delivers only to https; loopback http is allowed for local testing)`,
+        {
+          field,
+          value,
+          code: error.code,
+        },
+      );
+    }
+    throw error;
+  }
+  return value;
+}
+
+function checkFields(event: WebhookEvent, value: unknown, field: string): string[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value) || value.some((f) => typeof f !== 'string')) {
+    throw new InputError(`${field} must be a list of field names such as ["order_innerId", "order_email"]`, {
+      field,
+      value,
+    });
+  }
+  const unique = [...new Set(value as string[])];
+  try {
+    validateFields(event, unique);
+  } catch (error) {
+    if (error instanceof FieldNotAvailableError) {
+      throw new InputError(`${field}: ${error.message}`, {
+        field,
+        value: error.fields,
+        allowed: error.allowed,
+        code: 'field_not_available',
+      });
+    }
+    throw error;
+  }
+  return unique;
+}
+
+function checkDelayValue(value: unknown, field: string): number {
+  const number = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value;
+  if (typeof number !== 'number' || !Number.isInteger(number) || number < 1) {
+    throw new InputError(
+      `${field} must be a whole number of hours or days (1 or more), got ${JSON.stringify(value)}`,
+      {
+        field,
+        value,
+      },
+    );
+  }
+  return number;
+}

@@ -1,0 +1,211 @@
+import {
+  normaliseWebhook,
+  type Webhook,
+  WebhookCollectionSchema,
+  type WebhookInput,
+  WebhookRawSchema,
+  WebhookResponseSchema,
+} from '@srhooks/contracts';
+import { InputError, ValidationError } from '../errors.js';
+import { parseBody, unwrap } from '../http/api-call.js';
+import type { ResourceContext } from './context.js';
+import { resourceId } from './resource-id.js';
+import { toWebhookInput, type WebhookInputLike } from './webhook-input.js';
+
+/** The API's largest page (README §3). */
+export const MAX_PAGE_LIMIT = 200;
+
+export interface ListOptions {
+  /** Zero-based page (default 0). */
+  page?: number;
+  /** Items per page, 1–200 (default 25). */
+  limit?: number;
+  /** `true`: whole items (`full=1`); `false` (default): links only. */
+  full?: boolean;
+}
+
+/** An item of a `full=0` page: a link, with the id read from it. */
+export interface WebhookLink {
+  id: string;
+  href: string;
+}
+
+export interface WebhookPage<T> {
+  page: number;
+  limit: number;
+  items: T[];
+  /** Zero-based number of the last page, when the server said. */
+  lastPage: number | undefined;
+  hasNext: boolean;
+}
+
+export interface WebhooksResource {
+  list(options: ListOptions & { full: true }): Promise<WebhookPage<Webhook>>;
+  list(options?: ListOptions & { full?: false }): Promise<WebhookPage<WebhookLink>>;
+  /** Every subscription, page after page (`full=1`, 200 per page). */
+  iterate(options?: { limit?: number }): AsyncGenerator<Webhook, void, undefined>;
+  /** `iterate()` collected into an array. */
+  all(options?: { limit?: number }): Promise<Webhook[]>;
+  get(id: string): Promise<Webhook>;
+  create(input: WebhookInputLike): Promise<Webhook>;
+  update(id: string, input: WebhookInputLike): Promise<Webhook>;
+  delete(id: string): Promise<void>;
+  enable(id: string): Promise<Webhook>;
+  disable(id: string): Promise<Webhook>;
+}
+
+/** The API body that re-creates a normalised webhook (used by enable/disable). */
+export function webhookToInput(webhook: Webhook, status: '0' | '1' = webhook.status): WebhookInput {
+  return {
+    event: webhook.event,
+    status,
+    label: webhook.label,
+    webHookParameters: webhook.webHookParameters.map((p) => ({
+      type: p.type,
+      url: p.url,
+      ...(p.fields && p.fields.length > 0 ? { fields: [...p.fields] } : {}),
+    })),
+    webHookDelay: webhook.webHookDelay.map((d) => ({ delay: String(d.delay), delayUnit: d.delayUnit })),
+  };
+}
+
+export function createWebhooksResource(context: ResourceContext): WebhooksResource {
+  const { api, apiBase } = context;
+
+  async function list(options: ListOptions = {}): Promise<WebhookPage<Webhook> | WebhookPage<WebhookLink>> {
+    const page = options.page ?? 0;
+    const limit = options.limit ?? 25;
+    if (!Number.isInteger(page) || page < 0) {
+      throw new InputError(`page must be a whole number from 0, got ${JSON.stringify(options.page)}`, {
+        field: 'page',
+        value: options.page,
+      });
+    }
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_LIMIT) {
+      throw new InputError(
+        `limit must be a whole number from 1 to ${MAX_PAGE_LIMIT}, got ${JSON.stringify(options.limit)}`,
+        {
+          field: 'limit',
+          value: options.limit,
+        },
+      );
+    }
+    const full = options.full === true;
+    const url = `${apiBase}/webHooks?page=${page}&limit=${limit}&full=${full ? 1 : 0}`;
+    const result = await api.GET('/webHooks', { params: { query: { page, limit, full: full ? 1 : 0 } } });
+    const body = unwrap(result, { method: 'GET', url });
+    const collection = parseBody(WebhookCollectionSchema, body, {
+      method: 'GET',
+      url,
+      status: result.response.status,
+    });
+    const lastPage = pageOf(collection.last?.href);
+    const common = {
+      page: collection.page ?? page,
+      limit: collection.limit ?? limit,
+      lastPage,
+      hasNext: collection.next !== null && collection.next !== undefined,
+    };
+    if (full) {
+      const rawItems = (body as { items?: unknown }).items;
+      const list = Array.isArray(rawItems) ? rawItems : rawItems ? [rawItems] : [];
+      const items = list.map((item) =>
+        normaliseWebhook(
+          parseBody(WebhookRawSchema, item, { method: 'GET', url, status: result.response.status }),
+        ),
+      );
+      return { ...common, items };
+    }
+    const items = collection.items.map((item) => {
+      const href = 'href' in item && typeof item.href === 'string' ? item.href : '';
+      const id =
+        'id' in item && typeof item.id === 'string'
+          ? item.id
+          : (href.split('/').filter(Boolean).at(-1) ?? '');
+      return { id, href };
+    });
+    return { ...common, items };
+  }
+
+  async function* iterate(options: { limit?: number } = {}): AsyncGenerator<Webhook, void, undefined> {
+    const limit = options.limit ?? MAX_PAGE_LIMIT;
+    for (let page = 0; ; page++) {
+      let result: WebhookPage<Webhook>;
+      try {
+        result = (await list({ page, limit, full: true })) as WebhookPage<Webhook>;
+      } catch (error) {
+        // 40008: "minimum page is 0 and maximum page is N" — the collection shrank meanwhile.
+        if (page > 0 && error instanceof ValidationError && error.innerCode === 40008) return;
+        throw error;
+      }
+      yield* result.items;
+      if (!result.hasNext || result.items.length === 0) return;
+    }
+  }
+
+  async function all(options: { limit?: number } = {}): Promise<Webhook[]> {
+    const out: Webhook[] = [];
+    for await (const webhook of iterate(options)) out.push(webhook);
+    return out;
+  }
+
+  async function get(idOrHref: string): Promise<Webhook> {
+    const id = resourceId(idOrHref, 'webHooks');
+    const url = `${apiBase}/webHooks/${id}`;
+    const result = await api.GET('/webHooks/{id}', { params: { path: { id } } });
+    const body = unwrap(result, { method: 'GET', url });
+    return parseBody(WebhookResponseSchema, body, { method: 'GET', url, status: result.response.status });
+  }
+
+  async function create(input: WebhookInputLike): Promise<Webhook> {
+    const body = toWebhookInput(input);
+    const url = `${apiBase}/webHooks`;
+    const result = await api.POST('/webHooks', { body: body as never });
+    const data = unwrap(result, { method: 'POST', url, requestBody: body });
+    return parseBody(WebhookResponseSchema, data, { method: 'POST', url, status: result.response.status });
+  }
+
+  async function update(idOrHref: string, input: WebhookInputLike): Promise<Webhook> {
+    const id = resourceId(idOrHref, 'webHooks');
+    const body = toWebhookInput(input);
+    return put(id, body);
+  }
+
+  async function put(id: string, body: WebhookInput): Promise<Webhook> {
+    const url = `${apiBase}/webHooks/${id}`;
+    const result = await api.PUT('/webHooks/{id}', { params: { path: { id } }, body: body as never });
+    const data = unwrap(result, { method: 'PUT', url, requestBody: body });
+    return parseBody(WebhookResponseSchema, data, { method: 'PUT', url, status: result.response.status });
+  }
+
+  async function remove(idOrHref: string): Promise<void> {
+    const id = resourceId(idOrHref, 'webHooks');
+    const url = `${apiBase}/webHooks/${id}`;
+    const result = await api.DELETE('/webHooks/{id}', { params: { path: { id } } });
+    unwrap(result, { method: 'DELETE', url });
+  }
+
+  async function setStatus(idOrHref: string, status: '0' | '1'): Promise<Webhook> {
+    const current = await get(idOrHref);
+    if (current.status === status) return current;
+    return put(current.id, webhookToInput(current, status));
+  }
+
+  return {
+    list: list as WebhooksResource['list'],
+    iterate,
+    all,
+    get,
+    create,
+    update,
+    delete: remove,
+    enable: (id) => setStatus(id, '1'),
+    disable: (id) => setStatus(id, '0'),
+  };
+}
+
+function pageOf(href: string | undefined): number | undefined {
+  if (!href) return undefined;
+  const match = /[?&]page=(\d+)/.exec(href);
+  return match ? Number(match[1]) : undefined;
+}
