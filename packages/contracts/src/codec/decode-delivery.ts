@@ -1,0 +1,320 @@
+/**
+ * `decodeDelivery`: one HTTP delivery body → the typed orders or subscribers it carries, or a
+ * {@link DeliveryDecodeError} that says which layer was wrong (`part`), where (`path`) and what
+ * was found (`value`). Checks run in this order, each with its own `code`:
+ *
+ * 1. size (`body_too_large`), emptiness (`empty_body`), UTF-8 (`invalid_utf8`, with the offset);
+ * 2. content type (`unsupported_content_type`, listing the accepted ones);
+ * 3. the form: multipart (`malformed_multipart`, `missing_data_field` naming the fields present)
+ *    or urlencoded (`invalid_urlencoded`, `missing_data_field`);
+ * 4. the document: JSON (`too_deep` by a bracket scan before parsing, `invalid_json` with the
+ *    position) or XML (`xml_doctype_forbidden`, `too_deep`, `invalid_xml`); in a form field the
+ *    format is detected from the first non-space character (`<` = XML, otherwise JSON);
+ * 5. the envelope (`wrong_envelope`): `{"orders":{"order":[…]}}` for order events,
+ *    `{"newsletter":{"subscriber":[…]}}` for newsletter events;
+ * 6. the fields, by the zod delivery schemas (`invalid_field`, first problem's path and value).
+ *
+ * Quirk accepted on purpose: a list that arrives as a single object
+ * (`{"orders":{"order":{…}}}`, also `orderProduct`, `volumeUnit`, …) is read as a one-element
+ * list, because PHP serialisers and XML produce that shape for one item. `null`/`""` as a list
+ * is an empty list.
+ */
+import {
+  DeliveryDecodeError,
+  type DeliveryDecodeErrorCode,
+  type DeliveryPart,
+  InvalidEventError,
+} from '../errors.js';
+import {
+  type DeliveryFormat,
+  isOrderEvent,
+  isWebhookEvent,
+  type NewsletterEvent,
+  type OrderEvent,
+  WEBHOOK_EVENTS,
+  type WebhookEvent,
+} from '../events.js';
+import {
+  NewsletterEnvelopeSchema,
+  type OrderItem,
+  OrdersEnvelopeSchema,
+  type Subscriber,
+} from '../schemas/delivery.js';
+import { parseContentType } from './content-type.js';
+import { envelopeShapeOf } from './envelope.js';
+import { parseUrlEncoded, UrlEncodedFormatError } from './form-urlencoded.js';
+import { JsonReadError, readJsonDocument } from './json-document.js';
+import { MultipartFormatError, readMultipartFormData } from './multipart.js';
+import { decodeUtf8Strict, firstInvalidUtf8Offset } from './utf8.js';
+import { readXmlDocument, XmlReadError } from './xml.js';
+
+export interface DecodeLimits {
+  /** Largest accepted body in bytes (ShopRenter's own API refuses bodies from 5 MB). */
+  readonly maxBytes: number;
+  /** Deepest accepted nesting of JSON objects/arrays or XML elements. */
+  readonly maxDepth: number;
+}
+
+export const DEFAULT_DECODE_LIMITS: DecodeLimits = Object.freeze({
+  maxBytes: 5 * 1024 * 1024 - 1,
+  maxDepth: 64,
+});
+
+export interface DecodeDeliveryInput<E extends WebhookEvent = WebhookEvent> {
+  /** The event the delivery URL was registered for (the body does not name it). */
+  readonly event: E;
+  /** The request's Content-Type header, as received. */
+  readonly contentType: string | undefined;
+  readonly body: Buffer | string;
+  readonly limits?: Partial<DecodeLimits>;
+}
+
+export interface DecodedOrderDelivery<E extends OrderEvent = OrderEvent> {
+  readonly event: E;
+  readonly format: DeliveryFormat;
+  readonly orders: OrderItem[];
+  /** The raw document (the `data` field's JSON or XML text, or the raw body). */
+  readonly data: string;
+}
+
+export interface DecodedNewsletterDelivery<E extends NewsletterEvent = NewsletterEvent> {
+  readonly event: E;
+  readonly format: DeliveryFormat;
+  readonly subscribers: Subscriber[];
+  readonly data: string;
+}
+
+/** Discriminated on `event`: a `switch (decoded.event)` narrows to orders or subscribers. */
+export type DecodedDelivery = DecodedOrderDelivery | DecodedNewsletterDelivery;
+
+export const ACCEPTED_CONTENT_TYPES = [
+  'multipart/form-data',
+  'application/json',
+  'application/xml',
+  'text/xml',
+  'application/x-www-form-urlencoded',
+] as const;
+
+const DATA_FIELD = 'data';
+
+function fail(
+  code: DeliveryDecodeErrorCode,
+  part: DeliveryPart,
+  message: string,
+  details?: { path?: string; value?: unknown },
+): never {
+  throw new DeliveryDecodeError(code, part, message, details);
+}
+
+function bodyText(body: Buffer, limits: DecodeLimits): string {
+  if (body.length > limits.maxBytes) {
+    fail(
+      'body_too_large',
+      'body',
+      `The body is ${body.length} bytes; at most ${limits.maxBytes} bytes are accepted. Split the delivery.`,
+      { value: body.length },
+    );
+  }
+  if (body.length === 0)
+    fail('empty_body', 'body', 'The body is empty; a delivery carries a `data` document.');
+  const text = decodeUtf8Strict(body);
+  if (text === null) {
+    const offset = firstInvalidUtf8Offset(body);
+    fail(
+      'invalid_utf8',
+      'body',
+      `The body is not valid UTF-8 (first bad byte at offset ${offset}); ShopRenter deliveries are UTF-8. ` +
+        'Re-encode the body as UTF-8.',
+      { value: body.subarray(Math.max(0, offset), offset + 8).toString('hex') },
+    );
+  }
+  return text;
+}
+
+type Transport =
+  | { kind: 'form'; document: string }
+  | { kind: 'raw'; document: string; format: DeliveryFormat };
+
+function fieldFromForm(names: string[], value: string | undefined): string {
+  if (value === undefined) {
+    const present = names.length === 0 ? 'none' : names.map((name) => `"${name.slice(0, 40)}"`).join(', ');
+    fail(
+      'missing_data_field',
+      'form',
+      `The form has no "${DATA_FIELD}" field (fields present: ${present}); ShopRenter sends the document in "${DATA_FIELD}".`,
+      { value: names },
+    );
+  }
+  if (value.trim() === '')
+    fail('empty_body', 'form', `The "${DATA_FIELD}" field is empty.`, { path: DATA_FIELD });
+  return value;
+}
+
+function readTransport(contentType: string | undefined, body: Buffer, text: string): Transport {
+  const parsed = parseContentType(contentType);
+  const mediaType = parsed?.mediaType;
+  switch (mediaType) {
+    case 'multipart/form-data': {
+      const boundary = parsed?.params.boundary;
+      if (boundary === undefined || boundary === '') {
+        fail(
+          'malformed_multipart',
+          'content-type',
+          'The Content-Type multipart/form-data has no boundary parameter; send `multipart/form-data; boundary=…`.',
+          { value: contentType },
+        );
+      }
+      let parts: ReturnType<typeof readMultipartFormData>;
+      try {
+        parts = readMultipartFormData(body, boundary);
+      } catch (error) {
+        if (error instanceof MultipartFormatError) fail('malformed_multipart', 'form', error.message);
+        throw error;
+      }
+      const data = parts.find((part) => part.name === DATA_FIELD);
+      const value = data === undefined ? undefined : data.value.toString('utf8').replace(/^\uFEFF/, '');
+      return {
+        kind: 'form',
+        document: fieldFromForm(
+          parts.map((part) => part.name),
+          value,
+        ),
+      };
+    }
+    case 'application/x-www-form-urlencoded': {
+      let pairs: Array<[string, string]>;
+      try {
+        pairs = parseUrlEncoded(text.trim());
+      } catch (error) {
+        if (error instanceof UrlEncodedFormatError) fail('invalid_urlencoded', 'form', error.message);
+        throw error;
+      }
+      const data = pairs.find(([name]) => name === DATA_FIELD);
+      return {
+        kind: 'form',
+        document: fieldFromForm(
+          pairs.map(([name]) => name),
+          data?.[1],
+        ),
+      };
+    }
+    case 'application/json':
+      return { kind: 'raw', document: text, format: 'json' };
+    case 'application/xml':
+    case 'text/xml':
+      return { kind: 'raw', document: text, format: 'xml' };
+    default:
+      return fail(
+        'unsupported_content_type',
+        'content-type',
+        `Content-Type ${contentType ? JSON.stringify(contentType.slice(0, 100)) : '(missing)'} is not accepted; ` +
+          `send one of: ${ACCEPTED_CONTENT_TYPES.join(', ')}.`,
+        { value: contentType },
+      );
+  }
+}
+
+function readDocument(document: string, format: DeliveryFormat, limits: DecodeLimits): unknown {
+  try {
+    return format === 'json'
+      ? readJsonDocument(document, { maxDepth: limits.maxDepth })
+      : readXmlDocument(document, { maxDepth: limits.maxDepth });
+  } catch (error) {
+    if (error instanceof JsonReadError || error instanceof XmlReadError) {
+      fail(error.code, 'document', error.message);
+    }
+    throw error;
+  }
+}
+
+function checkEnvelope(event: WebhookEvent, document: unknown, format: DeliveryFormat): void {
+  const problem = envelopeShapeOf(event, document, format);
+  if (problem !== null) fail('wrong_envelope', 'envelope', problem.message, { value: problem.found });
+}
+
+/** `['orders', 'order', 0, 'sku']` → `orders.order[0].sku`. */
+export function formatIssuePath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out === '' ? String(key) : `.${String(key)}`;
+  }
+  return out;
+}
+
+/** The input value at a zod issue path; a single object where a list was expected counts as index 0. */
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let current: unknown = root;
+  for (const key of path) {
+    if (current === null || typeof current !== 'object') return undefined;
+    if (typeof key === 'number' && !Array.isArray(current)) {
+      if (key !== 0) return undefined;
+      continue;
+    }
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'string') return JSON.stringify(value.slice(0, 60));
+  if (Array.isArray(value)) return 'a list';
+  if (value !== null && typeof value === 'object') return 'an object';
+  return String(value);
+}
+
+export function decodeDelivery<E extends OrderEvent>(input: DecodeDeliveryInput<E>): DecodedOrderDelivery<E>;
+export function decodeDelivery<E extends NewsletterEvent>(
+  input: DecodeDeliveryInput<E>,
+): DecodedNewsletterDelivery<E>;
+export function decodeDelivery(input: DecodeDeliveryInput): DecodedDelivery;
+/**
+ * Decodes one delivery body for the event its URL was registered for. Throws
+ * {@link DeliveryDecodeError} (see the module comment for the codes, in checking order), or
+ * {@link InvalidEventError} when `event` is not one of the six events (a caller bug).
+ */
+export function decodeDelivery(input: DecodeDeliveryInput): DecodedDelivery {
+  const { event } = input;
+  if (!isWebhookEvent(event)) throw new InvalidEventError(String(event), WEBHOOK_EVENTS);
+  const limits: DecodeLimits = { ...DEFAULT_DECODE_LIMITS, ...input.limits };
+  const body = typeof input.body === 'string' ? Buffer.from(input.body, 'utf8') : input.body;
+  const text = bodyText(body, limits);
+  const transport = readTransport(input.contentType, body, text);
+  const document = transport.document;
+  const format: DeliveryFormat =
+    transport.kind === 'raw' ? transport.format : document.trimStart().startsWith('<') ? 'xml' : 'json';
+  const tree = readDocument(document, format, limits);
+  checkEnvelope(event, tree, format);
+
+  const parsed = isOrderEvent(event)
+    ? OrdersEnvelopeSchema.safeParse(tree)
+    : NewsletterEnvelopeSchema.safeParse(tree);
+  if (!parsed.success) {
+    const [first, ...rest] = parsed.error.issues;
+    const path = first ? formatIssuePath(first.path) : '';
+    const value = first ? valueAt(tree, first.path) : undefined;
+    const more =
+      rest.length === 0
+        ? ''
+        : ` (and ${rest.length} more: ${rest
+            .slice(0, 3)
+            .map((issue) => formatIssuePath(issue.path))
+            .join(', ')})`;
+    fail(
+      'invalid_field',
+      'field',
+      `Field ${path} is invalid: ${first?.message ?? 'invalid value'} (got ${describeValue(value)})${more}.`,
+      { path, value },
+    );
+  }
+  const envelope = parsed.data;
+  if ('orders' in envelope)
+    return { event: event as OrderEvent, format, orders: envelope.orders.order, data: document };
+  return {
+    event: event as NewsletterEvent,
+    format,
+    subscribers: envelope.newsletter.subscriber,
+    data: document,
+  };
+}

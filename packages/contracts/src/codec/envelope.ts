@@ -1,0 +1,90 @@
+/** The top-level shape every delivery must have, per event kind (shared README §4). */
+import { type DeliveryFormat, isOrderEvent, type WebhookEvent } from '../events.js';
+
+export interface EnvelopeKeys {
+  /** `orders` or `newsletter`. */
+  readonly root: 'orders' | 'newsletter';
+  /** `order` or `subscriber`. */
+  readonly list: 'order' | 'subscriber';
+}
+
+export const ORDERS_ENVELOPE: EnvelopeKeys = { root: 'orders', list: 'order' };
+export const NEWSLETTER_ENVELOPE: EnvelopeKeys = { root: 'newsletter', list: 'subscriber' };
+
+export function envelopeKeysFor(event: WebhookEvent): EnvelopeKeys {
+  return isOrderEvent(event) ? ORDERS_ENVELOPE : NEWSLETTER_ENVELOPE;
+}
+
+function expectedShape(keys: EnvelopeKeys, format: DeliveryFormat): string {
+  return format === 'xml'
+    ? `<${keys.root}><${keys.list}>…</${keys.list}></${keys.root}>`
+    : `{"${keys.root}":{"${keys.list}":[…]}}`;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function describe(value: unknown): string {
+  if (Array.isArray(value)) return 'a list';
+  if (value === null) return 'null';
+  if (typeof value === 'object') {
+    const keys = Object.keys(value);
+    return keys.length === 0 ? 'an empty object' : `an object with keys ${keys.slice(0, 8).join(', ')}`;
+  }
+  return `a ${typeof value}`;
+}
+
+export interface EnvelopeProblem {
+  readonly message: string;
+  /** What was found instead (key names or a type), for the error's `value`. */
+  readonly found: unknown;
+}
+
+/**
+ * `null` when `document` has the envelope of `event`'s kind; otherwise what is wrong. The list
+ * itself may be a list, a single object (one item), `null` or `""` (no items).
+ */
+export function envelopeShapeOf(
+  event: WebhookEvent,
+  document: unknown,
+  format: DeliveryFormat,
+): EnvelopeProblem | null {
+  const keys = envelopeKeysFor(event);
+  const other = keys === ORDERS_ENVELOPE ? NEWSLETTER_ENVELOPE : ORDERS_ENVELOPE;
+  const expected = expectedShape(keys, format);
+  if (!isPlainObject(document)) {
+    return {
+      message: `Event ${event} expects ${expected}, got ${describe(document)}.`,
+      found: describe(document),
+    };
+  }
+  const rootKeys = Object.keys(document);
+  if (!Object.hasOwn(document, keys.root)) {
+    if (Object.hasOwn(document, other.root)) {
+      return {
+        message:
+          `This is a ${other.root} delivery (${expectedShape(other, format)}) but event ${event} expects ${expected}; ` +
+          'check that the webhook URL was registered for the right event.',
+        found: rootKeys,
+      };
+    }
+    return {
+      message: `Event ${event} expects ${expected}, got ${describe(document)}.`,
+      found: rootKeys,
+    };
+  }
+  const container = document[keys.root];
+  if (!isPlainObject(container) || !Object.hasOwn(container, keys.list)) {
+    return {
+      message: `Event ${event} expects ${expected}, but "${keys.root}" is ${describe(container)}.`,
+      found: isPlainObject(container) ? Object.keys(container) : describe(container),
+    };
+  }
+  const list = container[keys.list];
+  if (list === null || list === '' || Array.isArray(list) || isPlainObject(list)) return null;
+  return {
+    message: `Event ${event} expects ${expected}, but "${keys.root}.${keys.list}" is ${describe(list)}.`,
+    found: describe(list),
+  };
+}

@@ -1,0 +1,20 @@
+export {
+  ACCEPTED_CONTENT_TYPES,
+  DEFAULT_DECODE_LIMITS,
+  type DecodeDeliveryInput,
+  type DecodedDelivery,
+  type DecodedNewsletterDelivery,
+  type DecodedOrderDelivery,
+  type DecodeLimits,
+  decodeDelivery,
+} from './decode-delivery.js';
+export { DeliveryEncodeError, type DeliveryEncodeErrorCode } from './delivery-encode-error.js';
+export {
+  type DeliveryPayload,
+  type EncodeDeliveryOptions,
+  type EncodedDelivery,
+  encodeDelivery,
+} from './encode-delivery.js';
+export { randomBoundary } from './multipart.js';
+export { encodePhpJson } from './php-json.js';
+export { readXmlDocument, XmlReadError, type XmlReadErrorCode, type XmlReadOptions } from './xml.js';

@@ -1,0 +1,66 @@
+/**
+ * JSON documents of deliveries: a bracket scan bounds the nesting depth BEFORE `JSON.parse`
+ * runs (so a 10,000-deep `[[[[…` is a typed `too_deep`, never a stack overflow anywhere
+ * downstream), then `JSON.parse` with the syntax error turned into a position.
+ */
+
+export type JsonReadErrorCode = 'invalid_json' | 'too_deep';
+
+export class JsonReadError extends Error {
+  override readonly name = 'JsonReadError';
+  constructor(
+    readonly code: JsonReadErrorCode,
+    message: string,
+    readonly position: number,
+  ) {
+    super(message);
+  }
+}
+
+function lineAndColumn(text: string, index: number): string {
+  const before = text.slice(0, index);
+  const line = before.split('\n').length;
+  const column = index - before.lastIndexOf('\n');
+  return `line ${line}, column ${column}`;
+}
+
+/** Throws `too_deep` when objects/arrays nest deeper than `maxDepth` (strings are skipped). */
+export function scanJsonDepth(text: string, maxDepth: number): void {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (inString) {
+      if (code === 0x5c) i++;
+      else if (code === 0x22) inString = false;
+    } else if (code === 0x22) inString = true;
+    else if (code === 0x7b || code === 0x5b) {
+      depth++;
+      if (depth > maxDepth) {
+        throw new JsonReadError(
+          'too_deep',
+          `The JSON nests objects/arrays more than ${maxDepth} levels deep (at position ${i}, ${lineAndColumn(text, i)}); a delivery needs fewer than 10.`,
+          i,
+        );
+      }
+    } else if (code === 0x7d || code === 0x5d) depth--;
+  }
+}
+
+/** Parses JSON after the depth scan; throws {@link JsonReadError} with the position of a syntax error. */
+export function readJsonDocument(text: string, options: { readonly maxDepth: number }): unknown {
+  scanJsonDepth(text, options.maxDepth);
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const detail = (error as Error).message;
+    const match = /position (\d+)/.exec(detail);
+    const position = match ? Number(match[1]) : text.length;
+    const context = JSON.stringify(text.slice(Math.max(0, position - 20), position + 20));
+    throw new JsonReadError(
+      'invalid_json',
+      `Invalid JSON at position ${position} (${lineAndColumn(text, position)}, near ${context}): ${detail}`,
+      position,
+    );
+  }
+}

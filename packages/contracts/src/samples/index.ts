@@ -1,0 +1,3 @@
+export { sampleOrder } from './sample-order.js';
+export { samplePayload } from './sample-payload.js';
+export { sampleSubscriber } from './sample-subscriber.js';
