@@ -1,0 +1,39 @@
+import { parseDeliveryPath, verifyDeliveryPath } from '@srhooks/contracts';
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../errors.js';
+import { buildDeliveryUrl } from './delivery-url.js';
+
+const secret = 'a-very-long-receiver-secret-0123456789';
+
+describe('buildDeliveryUrl', () => {
+  it('signs /hooks/{shop}/{event}/{token} under the base URL (keeping its path)', () => {
+    const url = buildDeliveryUrl({
+      baseUrl: 'https://hooks.example.com/app/',
+      shop: 'demo',
+      event: 'order_confirm',
+      secret,
+    });
+    expect(url).toMatch(
+      /^https:\/\/hooks\.example\.com\/app\/hooks\/demo\/order_confirm\/[A-Za-z0-9_-]{43}$/,
+    );
+    const parsed = parseDeliveryPath(new URL(url).pathname);
+    expect(parsed && verifyDeliveryPath(parsed, [secret])).toEqual({ ok: true, secretIndex: 0 });
+  });
+
+  it.each([
+    [{ baseUrl: 'http://hooks.example.com' }, /plain http/],
+    [{ shop: 'Demo Shop' }, /not a valid ShopRenter shop name/],
+    [{ event: 'order_paid' }, /allowed: order_confirm/],
+    [{ secret: 'short' }, /too short/],
+  ])('refuses %j', (override, message) => {
+    const input = {
+      baseUrl: 'https://hooks.example.com',
+      shop: 'demo',
+      event: 'order_confirm' as const,
+      secret,
+      ...override,
+    };
+    expect(() => buildDeliveryUrl(input as never)).toThrow(InputError);
+    expect(() => buildDeliveryUrl(input as never)).toThrow(message);
+  });
+});

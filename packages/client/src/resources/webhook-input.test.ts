@@ -1,0 +1,126 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../errors.js';
+import { resolveWebhookSpec, specToWebhookInput, toWebhookInput } from './webhook-input.js';
+
+const shared = new URL('../../../../../shared/shoprenter/', import.meta.url);
+const fixture = (path: string) => JSON.parse(readFileSync(new URL(path, shared), 'utf8'));
+
+const URL_OK = 'https://hooks.example.com/hooks/demo/order_confirm/token';
+
+describe('toWebhookInput', () => {
+  it('accepts the documented POST body unchanged', () => {
+    const body = fixture('fixtures/webhook/request_post.json');
+    expect(toWebhookInput(body)).toEqual(body);
+  });
+
+  it('turns a friendly spec into the API body with defaults', () => {
+    expect(toWebhookInput({ event: 'order_confirm', url: URL_OK })).toEqual({
+      event: 'order_confirm',
+      status: '1',
+      label: 'srhooks order_confirm',
+      webHookParameters: [{ type: 'json', url: URL_OK }],
+      webHookDelay: [],
+    });
+    expect(
+      toWebhookInput({
+        event: 'order_confirm',
+        url: URL_OK,
+        type: 'xml',
+        fields: ['order_innerId', 'order_innerId', 'order_email'],
+        delay: { value: 2, unit: 'hour' },
+        label: 'mine',
+        enabled: false,
+      }),
+    ).toEqual({
+      event: 'order_confirm',
+      status: '0',
+      label: 'mine',
+      webHookParameters: [{ type: 'xml', url: URL_OK, fields: ['order_innerId', 'order_email'] }],
+      webHookDelay: [{ delay: '2', delayUnit: 'hour' }],
+    });
+  });
+
+  it.each([
+    [
+      { event: 'order_paid', url: URL_OK },
+      'input.event',
+      /"order_paid" is not a ShopRenter webhook event; allowed: order_confirm, /,
+    ],
+    [
+      { event: 'order_confirm', url: URL_OK, type: 'csv' },
+      'input.type',
+      /input\.type "csv" is not accepted; allowed: json, xml/,
+    ],
+    [{ event: 'order_confirm', url: 'http://example.com/x' }, 'input.url', /uses plain http/],
+    [{ event: 'order_confirm' }, 'input.url', /input\.url is required/],
+    [
+      { event: 'order_confirm', url: URL_OK, fields: ['subscriber_email'] },
+      'input.fields',
+      /field "subscriber_email" not available for event order_confirm; allowed: order_storeName/,
+    ],
+    [
+      { event: 'order_confirm', url: URL_OK, delay: { value: 2, unit: 'minute' } },
+      'input.delay.unit',
+      /"minute" is not accepted; allowed: day, hour/,
+    ],
+    [
+      { event: 'order_confirm', url: URL_OK, delay: { value: 0, unit: 'day' } },
+      'input.delay.value',
+      /whole number/,
+    ],
+    [{ event: 'order_confirm', url: URL_OK, label: '' }, 'input.label', /non-empty/],
+    [{ event: 'order_confirm', url: URL_OK, enabled: 'yes' }, 'input.enabled', /true or false/],
+  ])('refuses %j naming %s', (input, field, message) => {
+    let caught: unknown;
+    try {
+      toWebhookInput(input);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(InputError);
+    expect((caught as InputError).field).toBe(field);
+    expect((caught as InputError).message).toMatch(message);
+  });
+
+  it('validates the API body shape too, naming the path', () => {
+    const body = fixture('fixtures/webhook/request_post.json');
+    expect(() => toWebhookInput({ ...body, status: 'on' })).toThrow(
+      /input\.status must be "1" \(enabled\) or "0"/,
+    );
+    expect(() =>
+      toWebhookInput({ ...body, webHookParameters: [{ type: 'json', url: 'http://shoprenter.hu' }] }),
+    ).toThrow(/input\.webHookParameters\[0\]\.url "http:\/\/shoprenter.hu" uses plain http/);
+    expect(() => toWebhookInput({ ...body, webHookDelay: [{ delay: '10', delayUnit: 'week' }] })).toThrow(
+      /input\.webHookDelay\[0\]\.delayUnit "week" is not accepted; allowed: day, hour/,
+    );
+    const allowed = (() => {
+      try {
+        toWebhookInput({ ...body, event: 'newsletter_subscribe' });
+      } catch (error) {
+        return (error as InputError).allowed;
+      }
+    })();
+    expect(allowed).toContain('subscriber_email');
+  });
+});
+
+describe('resolveWebhookSpec + specToWebhookInput', () => {
+  it('round-trips a spec into a body the API accepts', () => {
+    const spec = resolveWebhookSpec({
+      event: 'newsletter_subscribe',
+      url: URL_OK,
+      fields: ['subscriber_email'],
+    });
+    expect(spec).toEqual({
+      event: 'newsletter_subscribe',
+      url: URL_OK,
+      type: 'json',
+      fields: ['subscriber_email'],
+      delay: null,
+      label: 'srhooks newsletter_subscribe',
+      enabled: true,
+    });
+    expect(toWebhookInput(specToWebhookInput(spec))).toEqual(specToWebhookInput(spec));
+  });
+});
