@@ -1,0 +1,389 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { parse } from 'yaml';
+import { FIELD_CATALOGUE } from './catalogue/index.js';
+import { DELAY_UNITS, NEWSLETTER_EVENTS, ORDER_EVENTS, WEBHOOK_EVENTS } from './events.js';
+import {
+  ApiErrorBodySchema,
+  BatchRequestSchema,
+  BatchResponseSchema,
+  INNER_ERROR_CODES,
+  TokenErrorBodySchema,
+  TokenRequestSchema,
+  TokenResponseSchema,
+  WebhookCollectionSchema,
+  WebhookInputSchema,
+  WebhookRawSchema,
+  WebhookUpdateInputSchema,
+} from './schemas/index.js';
+import { readSharedJson } from './test-support/shared-files.js';
+
+const run = promisify(execFile);
+const packageDir = fileURLToPath(new URL('..', import.meta.url));
+const openapiFile = fileURLToPath(new URL('../openapi/shoprenter.yaml', import.meta.url));
+const redocly = fileURLToPath(new URL('../node_modules/.bin/redocly', import.meta.url));
+
+// A loosely typed view of the parsed document; each test asserts the parts it reads.
+// biome-ignore lint/suspicious/noExplicitAny: walking an arbitrary parsed YAML tree
+type Node = any;
+
+let doc: Node;
+let tmpDir: string;
+
+beforeAll(async () => {
+  doc = parse(await readFile(openapiFile, 'utf8'));
+  tmpDir = await mkdtemp(join(tmpdir(), 'srhooks-openapi-'));
+});
+
+afterAll(async () => {
+  await rm(tmpDir, { recursive: true, force: true });
+});
+
+/** Follows one local `$ref` (`#/components/...`). */
+function deref(node: Node): Node {
+  if (node && typeof node.$ref === 'string') {
+    const ref: string = node.$ref;
+    if (!ref.startsWith('#/')) throw new Error(`only local $refs are expected, got ${ref}`);
+    return deref(
+      ref
+        .slice(2)
+        .split('/')
+        .reduce((current: Node, key) => current?.[key], doc),
+    );
+  }
+  return node;
+}
+
+function schema(name: string): Node {
+  const found = doc.components.schemas[name];
+  if (!found) throw new Error(`components.schemas.${name} is missing`);
+  return found;
+}
+
+/** The schema of property `key` of an object schema, looking through `$ref`s and array `items`. */
+function property(node: Node, key: string): Node {
+  let current = deref(node);
+  if (current?.type === 'array') current = deref(current.items);
+  return current?.properties?.[key];
+}
+
+function operation(path: string, method: string): Node {
+  const op = doc.paths[path]?.[method];
+  if (!op) throw new Error(`${method.toUpperCase()} ${path} is missing`);
+  return op;
+}
+
+function statusCodes(op: Node): string[] {
+  return Object.keys(op.responses).sort();
+}
+
+function jsonExample(mediaParent: Node): unknown {
+  return deref(mediaParent).content['application/json'].example;
+}
+
+async function lint(file: string): Promise<{ code: number; output: string }> {
+  const env = {
+    ...process.env,
+    REDOCLY_TELEMETRY: 'off',
+    REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true',
+    NO_COLOR: '1',
+  };
+  try {
+    const { stdout, stderr } = await run(redocly, ['lint', file], { cwd: packageDir, env });
+    return { code: 0, output: stdout + stderr };
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: failed.code ?? -1, output: (failed.stdout ?? '') + (failed.stderr ?? '') };
+  }
+}
+
+describe('openapi/shoprenter.yaml: structure', () => {
+  test('is OpenAPI 3.1 with the API2 and legacy servers, both with a {shop} variable', () => {
+    expect(doc.openapi).toMatch(/^3\.1\.\d+$/);
+    expect(doc.servers.map((server: Node) => server.url)).toEqual([
+      'https://{shop}.api2.myshoprenter.hu/api',
+      'https://{shop}.api.myshoprenter.hu',
+    ]);
+    for (const server of doc.servers) expect(server.variables.shop.default).toBe('demo');
+  });
+
+  test('has exactly the operations srhooks uses', () => {
+    const operations = Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.keys(item as object)
+        .filter((key) => ['get', 'put', 'post', 'delete', 'patch'].includes(key))
+        .map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(operations.sort()).toEqual(
+      [
+        'POST /{shop}/app/token',
+        'GET /webHooks',
+        'POST /webHooks',
+        'GET /webHooks/{id}',
+        'PUT /webHooks/{id}',
+        'DELETE /webHooks/{id}',
+        'GET /orders/{id}',
+        'POST /batch',
+      ].sort(),
+    );
+  });
+
+  test('the token endpoint lives on the OAuth server, needs no auth and documents 200/400/401', () => {
+    expect(doc.paths['/{shop}/app/token'].servers.map((server: Node) => server.url)).toEqual([
+      'https://oauth.app.shoprenter.net',
+    ]);
+    const op = operation('/{shop}/app/token', 'post');
+    expect(op.security).toEqual([]);
+    expect(statusCodes(op)).toEqual(['200', '400', '401']);
+    expect(TokenRequestSchema.parse(op.requestBody.content['application/json'].example)).toMatchObject({
+      grant_type: 'client_credentials',
+    });
+    expect(TokenResponseSchema.parse(jsonExample(op.responses['200']))).toMatchObject({
+      token_type: 'Bearer',
+      expires_in: 3600,
+    });
+    expect(TokenErrorBodySchema.parse(jsonExample(op.responses['401'])).error).toBe('invalid_client');
+    const badRequest = TokenErrorBodySchema.parse(jsonExample(op.responses['400']));
+    expect(badRequest.error).toBe('invalid_request');
+    expect(badRequest.hint).toBe('Check the `client_id` parameter');
+  });
+
+  test('webHooks: documented status codes of each operation', () => {
+    expect(statusCodes(operation('/webHooks', 'post'))).toEqual(
+      ['200', '201', '400', '401', '403', '409', '429', '500', '503', '504'].sort(),
+    );
+    expect(statusCodes(operation('/webHooks/{id}', 'put'))).toEqual(
+      ['200', '201', '400', '401', '403', '404', '409', '429', '500', '503', '504'].sort(),
+    );
+    const deleteCodes = statusCodes(operation('/webHooks/{id}', 'delete'));
+    expect(deleteCodes).toContain('204');
+    expect(deleteCodes).toContain('404');
+    expect(deleteCodes.filter((code) => code.startsWith('2'))).toEqual(['204']);
+    expect(statusCodes(operation('/webHooks/{id}', 'get'))).toContain('404');
+  });
+
+  test('webHooks collection: page >= 0, limit 1..200 default 25, full 0/1', () => {
+    const params = Object.fromEntries(
+      operation('/webHooks', 'get').parameters.map((param: Node) => [param.name, param]),
+    );
+    expect(Object.keys(params).sort()).toEqual(['full', 'limit', 'page']);
+    expect(params.page.schema).toMatchObject({ type: 'integer', minimum: 0, default: 0 });
+    expect(params.limit.schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 200, default: 25 });
+    expect(params.full.schema).toMatchObject({ type: 'integer', enum: [0, 1], default: 0 });
+  });
+
+  test('scopes: webHooks read/write, orders read; legacy basic auth as the alternative', () => {
+    const scopes = (path: string, method: string) => operation(path, method).security;
+    expect(scopes('/webHooks', 'get')).toEqual([
+      { bearerAuth: ['store.webhook:read'] },
+      { legacyBasicAuth: [] },
+    ]);
+    expect(scopes('/webHooks/{id}', 'get')).toEqual([
+      { bearerAuth: ['store.webhook:read'] },
+      { legacyBasicAuth: [] },
+    ]);
+    for (const [path, method] of [
+      ['/webHooks', 'post'],
+      ['/webHooks/{id}', 'put'],
+      ['/webHooks/{id}', 'delete'],
+    ] as const) {
+      expect(scopes(path, method)).toEqual([
+        { bearerAuth: ['store.webhook:write'] },
+        { legacyBasicAuth: [] },
+      ]);
+    }
+    expect(scopes('/orders/{id}', 'get')).toEqual([
+      { bearerAuth: ['order.order:read'] },
+      { legacyBasicAuth: [] },
+    ]);
+    expect(doc.components.securitySchemes.bearerAuth).toMatchObject({
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'JWT',
+    });
+    expect(doc.components.securitySchemes.legacyBasicAuth).toMatchObject({ type: 'http', scheme: 'basic' });
+  });
+
+  test('every API error status has a response with the {error, message} body', () => {
+    const responses = doc.components.responses;
+    const byStatus: Record<string, string> = {
+      400: 'BadRequest',
+      401: 'Unauthorized',
+      403: 'Forbidden',
+      404: 'NotFound',
+      409: 'Conflict',
+      429: 'TooManyRequests',
+      500: 'InternalServerError',
+      503: 'ServiceUnavailable',
+      504: 'GatewayTimeout',
+    };
+    for (const name of Object.values(byStatus)) {
+      expect(responses[name].content['application/json'].schema.$ref, name).toBe(
+        '#/components/schemas/ApiErrorBody',
+      );
+    }
+    const used = new Set<string>();
+    for (const [path, item] of Object.entries(doc.paths)) {
+      if (path === '/{shop}/app/token') continue;
+      for (const [method, op] of Object.entries(item as Record<string, Node>)) {
+        if (!['get', 'put', 'post', 'delete'].includes(method)) continue;
+        for (const [status, response] of Object.entries(op.responses as Record<string, Node>)) {
+          const name = byStatus[status];
+          if (name === undefined) continue;
+          used.add(status);
+          expect(response.$ref, `${method} ${path} ${status}`).toBe(`#/components/responses/${name}`);
+        }
+      }
+    }
+    expect([...used].sort()).toEqual(Object.keys(byStatus).sort());
+    expect(schema('ApiErrorBody').required).toEqual(['error', 'message']);
+  });
+
+  test('InnerErrorCode lists the documented inner codes, each with its meaning', () => {
+    const inner = schema('InnerErrorCode');
+    const documented = Object.keys(INNER_ERROR_CODES).map(Number);
+    expect(inner.type).toBe('integer');
+    expect(inner.enum).toEqual(documented);
+    expect(inner.enum).toEqual([
+      40001, 40002, 40003, 40004, 40005, 40007, 40008, 40010, 40013, 40014, 40016, 40101, 40401, 40901,
+    ]);
+    expect(Object.keys(inner['x-enumDescriptions']).map(Number)).toEqual(documented);
+    for (const code of documented) expect(inner.description).toContain(`| ${code} |`);
+  });
+
+  test('enumerations agree with the runtime lists', () => {
+    expect(schema('WebhookEvent').enum).toEqual([...WEBHOOK_EVENTS]);
+    expect(schema('DelayUnit').enum).toEqual([...DELAY_UNITS]);
+    expect(schema('WebhookStatus').enum).toEqual(['0', '1']);
+  });
+});
+
+describe('openapi/shoprenter.yaml: examples parse with the zod schemas', () => {
+  test('webHooks item, collection, POST and PUT bodies', () => {
+    const item = WebhookRawSchema.parse(jsonExample(doc.components.responses.WebhookItem));
+    expect(item.webHookParameters).toHaveLength(1);
+    expect(item.webHookParameters[0]?.fields).toHaveLength(6);
+    expect(item.webHookDelay).toEqual([expect.objectContaining({ delay: 10, delayUnit: 'day' })]);
+    const page = WebhookCollectionSchema.parse(jsonExample(operation('/webHooks', 'get').responses['200']));
+    expect(page.page).toBe(0);
+    expect(page.items).toHaveLength(2);
+    expect(WebhookInputSchema.parse(jsonExample(doc.components.requestBodies.WebhookInput)).status).toBe('1');
+    expect(
+      WebhookUpdateInputSchema.parse(jsonExample(doc.components.requestBodies.WebhookUpdateInput)),
+    ).toEqual({
+      status: '0',
+    });
+  });
+
+  test('batch request and answer, API errors', () => {
+    const batch = operation('/batch', 'post');
+    expect(
+      BatchRequestSchema.parse(batch.requestBody.content['application/json'].example).data.requests,
+    ).toHaveLength(2);
+    const answer = BatchResponseSchema.parse(jsonExample(batch.responses['200']));
+    expect(answer.requests.request.map((inner) => inner.response.header.statusCode)).toEqual([200, 404]);
+    for (const name of ['BadRequest', 'Unauthorized', 'NotFound']) {
+      const body = ApiErrorBodySchema.parse(jsonExample(doc.components.responses[name]));
+      expect(Object.keys(INNER_ERROR_CODES).map(Number)).toContain(body.error);
+    }
+  });
+});
+
+describe('openapi/shoprenter.yaml: delivery payloads', () => {
+  test('the webhooks section has the six events with the envelope of their kind', () => {
+    expect(Object.keys(doc.webhooks)).toEqual([...WEBHOOK_EVENTS]);
+    const envelopeOf = (event: string) =>
+      deref(doc.webhooks[event].post.requestBody).content['application/json'].schema.$ref;
+    for (const event of ORDER_EVENTS) expect(envelopeOf(event)).toBe('#/components/schemas/OrdersEnvelope');
+    for (const event of NEWSLETTER_EVENTS)
+      expect(envelopeOf(event)).toBe('#/components/schemas/NewsletterEnvelope');
+  });
+
+  test('the wire form is multipart/form-data with one required field `data`', () => {
+    for (const event of WEBHOOK_EVENTS) {
+      const multipart = deref(doc.webhooks[event].post.requestBody).content['multipart/form-data'];
+      const form = deref(multipart.schema);
+      expect(form.required).toEqual(['data']);
+      expect(Object.keys(form.properties)).toEqual(['data']);
+      expect(form.properties.data.type).toBe('string');
+      expect(multipart.encoding.data.contentType).toBe('application/json, application/xml');
+    }
+  });
+
+  test('OrderItem documents every field of the captured order_confirm delivery', () => {
+    const delivery = readSharedJson<Node>('deliveries/order_confirm.json');
+    const order = delivery.orders.order[0];
+    const item = schema('OrderItem');
+    expect(item.additionalProperties).toBe(true);
+    const missing: string[] = [];
+    const check = (value: Node, node: Node, path: string) => {
+      for (const [key, child] of Object.entries(value)) {
+        const childSchema = property(node, key);
+        if (!childSchema) {
+          missing.push(`${path}${key}`);
+          continue;
+        }
+        const nested = Array.isArray(child) ? child[0] : child;
+        if (nested && typeof nested === 'object') check(nested, childSchema, `${path}${key}.`);
+      }
+    };
+    check(order, item, '');
+    expect(missing).toEqual([]);
+    expect(Object.keys(order).length).toBeGreaterThan(40);
+  });
+
+  test('loose values: numbers, numeric strings and null are all allowed where the shop mixes them', () => {
+    expect(schema('LooseNumber').type).toEqual(['string', 'number', 'null']);
+    expect(schema('LooseValue').type).toEqual(['string', 'number', 'null']);
+    expect(property(schema('OrderItem'), 'shippingNetPrice').$ref).toBe('#/components/schemas/LooseNumber');
+    expect(property(schema('OrderItem'), 'couponGrossPrice').$ref).toBe('#/components/schemas/LooseNumber');
+    expect(property(schema('OrderProduct'), 'taxRate').$ref).toBe('#/components/schemas/LooseNumber');
+  });
+
+  test('Subscriber documents every field of the captured newsletter delivery', () => {
+    const delivery = readSharedJson<Node>('deliveries/newsletter_subscribe.json');
+    const subscriber = delivery.newsletter.subscriber[0];
+    const documented = Object.keys(schema('Subscriber').properties);
+    expect(Object.keys(subscriber).filter((key) => !documented.includes(key))).toEqual([]);
+    expect(schema('Subscriber').additionalProperties).toBe(true);
+  });
+
+  test('every selectable field of the catalogue lands on a documented payload property', () => {
+    const unresolved = FIELD_CATALOGUE.filter((info) => {
+      const root = schema(info.group === 'subscriber' ? 'Subscriber' : 'OrderItem');
+      const target = info.payloadPath
+        .split('.')
+        .reduce(
+          (node: Node, segment) => (node ? property(node, segment.replace('[]', '')) : undefined),
+          root,
+        );
+      return target === undefined;
+    }).map((info) => `${info.field} -> ${info.payloadPath}`);
+    expect(FIELD_CATALOGUE).toHaveLength(106);
+    expect(unresolved).toEqual([]);
+  });
+});
+
+describe('redocly lint', () => {
+  test('openapi/shoprenter.yaml passes with no problems (recommended-strict)', async () => {
+    const result = await lint(openapiFile);
+    expect(result.output).toContain('Your API description is valid');
+    expect(result.code).toBe(0);
+  });
+
+  test('a broken copy fails, so the check above can fail', async () => {
+    const broken = (await readFile(openapiFile, 'utf8')).replace(
+      "$ref: '#/components/schemas/OrderHistory'",
+      "$ref: '#/components/schemas/NoSuchSchema'",
+    );
+    const file = join(tmpDir, 'broken.yaml');
+    await writeFile(file, broken);
+    const result = await lint(file);
+    expect(result.code).toBe(1);
+    expect(result.output).toContain('NoSuchSchema');
+  });
+});
