@@ -1,0 +1,209 @@
+/**
+ * The receiver's configuration: one zod schema for the merged result of `srhooks.config.json`
+ * and the environment (env wins, see load-config.ts). Keys are camelCase; every key is
+ * documented in the app README.
+ */
+import { isValidShopName, MIN_SECRET_LENGTH, WEBHOOK_EVENTS } from '@srhooks/contracts';
+import { z } from 'zod';
+import { parseCidr } from '../ingest/ip-allow-list.js';
+
+export const DEFAULT_BODY_LIMIT = 2 * 1024 * 1024;
+export const DEFAULT_SQLITE_FILE = './data/srhooks.db';
+
+const WebhookEventSchema = z.enum(WEBHOOK_EVENTS, {
+  error: `must be one of ${WEBHOOK_EVENTS.join(', ')}`,
+});
+
+const HANDLER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+
+/** Fields every handler type accepts. Handlers are defined once by name and referenced from shops. */
+const handlerCommon = {
+  /** Only these events reach the handler (default: every event of the shops that reference it). */
+  events: z.array(WebhookEventSchema).optional(),
+  /** At most this many jobs of this handler run at the same time (part 2's workers). */
+  concurrency: z.int().positive().optional(),
+};
+
+/**
+ * Handler definitions. Typed for the keys part 1 knows; loose objects so part 2 can add
+ * options (retry schedule, timeouts, …) without breaking existing config files.
+ */
+export const ForwardHandlerConfigSchema = z.looseObject({
+  type: z.literal('forward'),
+  /** Target URL; the normalised event is POSTed there, signed per Standard Webhooks. */
+  url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+  /** Standard Webhooks signing secret (`whsec_` + base64). */
+  secret: z
+    .string()
+    .regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, 'must be a Standard Webhooks secret: whsec_<base64>'),
+  /** Allow private/loopback targets (off by default: SSRF protection). */
+  allowPrivateTargets: z.boolean().optional(),
+  timeoutMs: z.int().positive().optional(),
+  ...handlerCommon,
+});
+
+export const ModuleHandlerConfigSchema = z.looseObject({
+  type: z.literal('module'),
+  /** Path of an ESM file exporting `defineHandlers({...})`; relative paths resolve from the config file. */
+  path: z.string().min(1, 'must be the path of an ESM module'),
+  ...handlerCommon,
+});
+
+export const LogHandlerConfigSchema = z.looseObject({
+  type: z.literal('log'),
+  ...handlerCommon,
+});
+
+export const HandlerConfigSchema = z.discriminatedUnion(
+  'type',
+  [ForwardHandlerConfigSchema, ModuleHandlerConfigSchema, LogHandlerConfigSchema],
+  { error: 'must have "type": "forward", "module" or "log"' },
+);
+export type HandlerConfig = z.infer<typeof HandlerConfigSchema>;
+export type HandlerType = HandlerConfig['type'];
+
+export const ShopConfigSchema = z.strictObject({
+  /** The shop's ShopRenter name (`{name}.api2.myshoprenter.hu`). */
+  name: z.string().refine((name) => isValidShopName(name), {
+    error: 'must be a ShopRenter shop name: lowercase letters, digits and hyphens',
+  }),
+  /** Events this receiver subscribes to on that shop (used by reconcile). */
+  events: z.array(WebhookEventSchema).default([]),
+  clientId: z.string().min(1).optional(),
+  clientSecret: z.string().min(1).optional(),
+  /** API base URL override (default https://{name}.api2.myshoprenter.hu/api). */
+  apiUrl: z.url({ protocol: /^https?$/ }).optional(),
+  /** OAuth token URL override (default https://oauth.app.shoprenter.net/{name}/app/token). */
+  tokenUrl: z.url({ protocol: /^https?$/ }).optional(),
+  /** Register/update this receiver's subscriptions on the shop at start-up. */
+  reconcile: z.boolean().default(false),
+  /** Fetch each order back from the API before handlers run (part 2). */
+  verify: z.boolean().default(false),
+  /** Names of handlers (keys of the top-level `handlers`) that process this shop's events. */
+  handlers: z.array(z.string()).default([]),
+});
+export type ShopConfig = z.infer<typeof ShopConfigSchema>;
+
+const MISSING_SECRETS =
+  'set at least one secret (SRHOOKS_SECRETS, comma-separated, newest first), e.g. `openssl rand -base64 32`';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** true (trust every proxy: only when the receiver is reachable solely through proxies) or the proxies' addresses/CIDRs. */
+const TrustProxySchema = z.union([
+  z.boolean(),
+  z
+    .array(
+      z
+        .string()
+        .refine((cidr) => parseCidr(cidr) !== null, { error: 'must be an IPv4/IPv6 address or CIDR' }),
+    )
+    .min(1),
+]);
+
+export const ReceiverConfigSchema = z
+  .strictObject({
+    port: z.int().min(0).max(65535).default(3000),
+    host: z.string().min(1).default('0.0.0.0'),
+    /** Secrets for the signed delivery URLs, newest first: the first signs new URLs, all are accepted. */
+    secrets: z
+      .array(
+        z
+          .string()
+          .min(
+            MIN_SECRET_LENGTH,
+            `each secret must be at least ${MIN_SECRET_LENGTH} characters (e.g. \`openssl rand -base64 32\`)`,
+          ),
+        { error: (issue) => (issue.input === undefined ? MISSING_SECRETS : 'must be a list of strings') },
+      )
+      .min(1, MISSING_SECRETS),
+    adminToken: z.string().min(16, 'must be at least 16 characters').optional(),
+    /** SQLite database file (used when `databaseUrl` is not set). */
+    db: z.string().min(1).default(DEFAULT_SQLITE_FILE),
+    /** PostgreSQL connection string; when set, PostgreSQL is the store. */
+    databaseUrl: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// connection string')
+      .optional(),
+    /** PostgreSQL schema for the receiver's tables (default: the connection's search_path). */
+    databaseSchema: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lowercase SQL identifier')
+      .optional(),
+    /** Public base URL of this receiver as the shop reaches it, e.g. https://hooks.example.com. */
+    publicUrl: z
+      .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://hooks.example.com' })
+      .transform((url) => url.replace(/\/+$/, ''))
+      .optional(),
+    bodyLimit: z
+      .int()
+      .min(1024, 'must be at least 1024 bytes')
+      .max(64 * 1024 * 1024, 'must be at most 64 MiB')
+      .default(DEFAULT_BODY_LIMIT),
+    /** CIDRs (IPv4/IPv6) allowed to POST deliveries; absent = everyone. */
+    allowIps: z
+      .array(
+        z.string().refine((cidr) => parseCidr(cidr) !== null, {
+          error: 'must be an IPv4/IPv6 address or CIDR such as 203.0.113.0/24 or 2001:db8::/32',
+        }),
+      )
+      .optional(),
+    /** Which reverse proxies' X-Forwarded-For to believe for the remote address (default: none). */
+    trustProxy: TrustProxySchema.default(false),
+    logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+    /** A store call that takes longer than this is answered 503 (the delivery is not acknowledged). */
+    storeTimeoutMs: z.int().positive().max(120_000).default(5000),
+    /** Graceful shutdown gives in-flight requests this long before the process exits anyway. */
+    shutdownTimeoutMs: z.int().positive().default(10_000),
+    shops: z.array(ShopConfigSchema).default([]),
+    handlers: z
+      .record(
+        z.string().regex(HANDLER_NAME, 'handler names use letters, digits, "_", "." and "-"'),
+        HandlerConfigSchema,
+      )
+      .default({}),
+  })
+  .superRefine((config, ctx) => {
+    const seen = new Set<string>();
+    config.shops.forEach((shop, index) => {
+      if (seen.has(shop.name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['shops', index, 'name'],
+          message: `shop "${shop.name}" is listed twice`,
+        });
+      }
+      seen.add(shop.name);
+      shop.handlers.forEach((name, handlerIndex) => {
+        if (!(name in config.handlers)) {
+          const known = Object.keys(config.handlers);
+          ctx.addIssue({
+            code: 'custom',
+            path: ['shops', index, 'handlers', handlerIndex],
+            message: `unknown handler "${name}"; define it under "handlers" (defined: ${known.length ? known.join(', ') : 'none'})`,
+          });
+        }
+      });
+      if (shop.reconcile) {
+        if (!shop.clientId || !shop.clientSecret) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['shops', index, shop.clientId ? 'clientSecret' : 'clientId'],
+            message: 'reconcile needs the shop API credentials: set clientId and clientSecret',
+          });
+        }
+        if (!config.publicUrl) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['publicUrl'],
+            message: `shop "${shop.name}" has reconcile: true, which needs the receiver's public URL`,
+          });
+        }
+      }
+    });
+  });
+
+/** What `srhooks.config.json` and the environment provide, before defaults. */
+export type ReceiverConfigInput = z.input<typeof ReceiverConfigSchema>;
+/** The validated configuration with defaults applied. */
+export type ReceiverConfig = z.output<typeof ReceiverConfigSchema>;

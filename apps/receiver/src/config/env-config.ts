@@ -1,0 +1,97 @@
+/**
+ * Environment variables → config keys. Each variable maps to one top-level key of
+ * {@link ReceiverConfigSchema}; unset or empty variables are ignored (the file or the default
+ * applies). Values that cannot be converted are reported with the variable's name.
+ */
+import type { ConfigIssue } from './config-error.js';
+import type { ReceiverConfigInput } from './config-schema.js';
+
+type Converter = (raw: string) => unknown;
+
+class EnvValueError extends Error {}
+
+const text: Converter = (raw) => raw.trim();
+
+const list: Converter = (raw) =>
+  raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+
+const wholeNumber: Converter = (raw) => {
+  const trimmed = raw.trim();
+  if (!/^\d+$/.test(trimmed))
+    throw new EnvValueError(`must be a whole number, got "${trimmed.slice(0, 40)}"`);
+  return Number(trimmed);
+};
+
+const BYTE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1024, k: 1024, mb: 1024 ** 2, m: 1024 ** 2 };
+
+/** `2097152`, `512kb`, `2mb` (binary units). */
+const bytes: Converter = (raw) => {
+  const match = /^(\d+)\s*([a-z]*)$/i.exec(raw.trim());
+  const unit = BYTE_UNITS[match?.[2]?.toLowerCase() ?? 'x'];
+  if (!match || unit === undefined) {
+    throw new EnvValueError(
+      `must be a size in bytes such as 2097152, 512kb or 2mb, got "${raw.slice(0, 40)}"`,
+    );
+  }
+  return Number(match[1]) * unit;
+};
+
+/** `true`/`false`, or a comma-separated list of proxy addresses/CIDRs. */
+const trustProxy: Converter = (raw) => {
+  const trimmed = raw.trim().toLowerCase();
+  if (trimmed === 'true') return true;
+  if (trimmed === 'false') return false;
+  return list(raw);
+};
+
+/** Env var → [config key, converter]. The README's table of variables mirrors this. */
+export const ENV_VARIABLES = {
+  PORT: ['port', wholeNumber],
+  HOST: ['host', text],
+  SRHOOKS_SECRETS: ['secrets', list],
+  SRHOOKS_ADMIN_TOKEN: ['adminToken', text],
+  SRHOOKS_DB: ['db', text],
+  DATABASE_URL: ['databaseUrl', text],
+  SRHOOKS_DB_SCHEMA: ['databaseSchema', text],
+  SRHOOKS_PUBLIC_URL: ['publicUrl', text],
+  SRHOOKS_BODY_LIMIT: ['bodyLimit', bytes],
+  SRHOOKS_ALLOW_IPS: ['allowIps', list],
+  SRHOOKS_TRUST_PROXY: ['trustProxy', trustProxy],
+  LOG_LEVEL: ['logLevel', text],
+  SRHOOKS_STORE_TIMEOUT_MS: ['storeTimeoutMs', wholeNumber],
+  SRHOOKS_SHUTDOWN_TIMEOUT_MS: ['shutdownTimeoutMs', wholeNumber],
+} as const satisfies Record<string, readonly [keyof ReceiverConfigInput, Converter]>;
+
+export type EnvVariable = keyof typeof ENV_VARIABLES;
+
+export interface EnvConfig {
+  /** Config keys set from the environment. */
+  readonly values: Partial<Record<keyof ReceiverConfigInput, unknown>>;
+  /** Which variable set each key (to name it in errors). */
+  readonly sources: Partial<Record<keyof ReceiverConfigInput, EnvVariable>>;
+  readonly issues: ConfigIssue[];
+}
+
+export function readEnvConfig(env: Record<string, string | undefined>): EnvConfig {
+  const values: EnvConfig['values'] = {};
+  const sources: EnvConfig['sources'] = {};
+  const issues: ConfigIssue[] = [];
+  for (const [variable, [key, convert]] of Object.entries(ENV_VARIABLES) as [
+    EnvVariable,
+    readonly [keyof ReceiverConfigInput, Converter],
+  ][]) {
+    const raw = env[variable];
+    if (raw === undefined || raw.trim() === '') continue;
+    try {
+      values[key] = convert(raw);
+      sources[key] = variable;
+    } catch (error) {
+      if (!(error instanceof EnvValueError)) throw error;
+      issues.push({ key: variable, message: error.message });
+    }
+  }
+  return { values, sources, issues };
+}

@@ -1,0 +1,120 @@
+/**
+ * Reads the receiver configuration: optional `srhooks.config.json` (or the file named by
+ * `SRHOOKS_CONFIG`), then environment variables on top (env wins), validated with
+ * {@link ReceiverConfigSchema}. Any problem throws one {@link ConfigError} naming every bad key.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import type { z } from 'zod';
+import { ConfigError, type ConfigIssue } from './config-error.js';
+import { type ReceiverConfig, ReceiverConfigSchema } from './config-schema.js';
+import { readEnvConfig } from './env-config.js';
+
+export const DEFAULT_CONFIG_FILE = 'srhooks.config.json';
+
+export interface LoadConfigOptions {
+  /** Defaults to `process.env`. */
+  readonly env?: Record<string, string | undefined>;
+  /** Directory the default config file and relative paths are resolved from; defaults to `process.cwd()`. */
+  readonly cwd?: string;
+}
+
+/** `['shops', 0, 'events', 1]` → `shops[0].events[1]`. */
+export function formatConfigPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else out += out === '' ? String(segment) : `.${String(segment)}`;
+  }
+  return out;
+}
+
+interface ConfigFile {
+  readonly path: string;
+  readonly values: Record<string, unknown>;
+}
+
+function readConfigFile(env: Record<string, string | undefined>, cwd: string): ConfigFile | null {
+  const named = env.SRHOOKS_CONFIG?.trim();
+  const path = resolve(cwd, named || DEFAULT_CONFIG_FILE);
+  if (!existsSync(path)) {
+    if (!named) return null;
+    throw new ConfigError([{ key: 'SRHOOKS_CONFIG', message: `file ${path} does not exist` }]);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ConfigError([
+      {
+        key: named ? 'SRHOOKS_CONFIG' : DEFAULT_CONFIG_FILE,
+        message: `${path} is not valid JSON: ${(error as Error).message}`,
+      },
+    ]);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError([
+      { key: named ? 'SRHOOKS_CONFIG' : DEFAULT_CONFIG_FILE, message: `${path} must hold a JSON object` },
+    ]);
+  }
+  const { $schema: _schema, ...values } = parsed as Record<string, unknown>;
+  return { path, values };
+}
+
+function issuesFrom(
+  error: z.ZodError,
+  sources: Partial<Record<string, string>>,
+  fileLabel: string,
+): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  for (const issue of error.issues) {
+    const paths =
+      issue.code === 'unrecognized_keys' ? issue.keys.map((key) => [...issue.path, key]) : [issue.path];
+    for (const path of paths) {
+      const top = path[0];
+      const variable = typeof top === 'string' ? sources[top] : undefined;
+      const message =
+        issue.code === 'unrecognized_keys' ? 'unknown key (check its spelling in the README)' : issue.message;
+      const key = variable
+        ? variable + formatConfigPath(path.slice(1))
+        : `${formatConfigPath(path) || '(root)'}${fileLabel}`;
+      issues.push({ key, message });
+    }
+  }
+  return issues;
+}
+
+/** Module handler paths are relative to the config file (or `cwd` without one). */
+function resolveHandlerPaths(config: ReceiverConfig, baseDir: string): ReceiverConfig {
+  const handlers: ReceiverConfig['handlers'] = {};
+  for (const [name, handler] of Object.entries(config.handlers)) {
+    handlers[name] =
+      handler.type === 'module' && !isAbsolute(handler.path)
+        ? { ...handler, path: resolve(baseDir, handler.path) }
+        : handler;
+  }
+  return { ...config, handlers };
+}
+
+export function loadConfig(options: LoadConfigOptions = {}): ReceiverConfig {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const file = readConfigFile(env, cwd);
+  const fromEnv = readEnvConfig(env);
+  const merged = { ...(file?.values ?? {}), ...fromEnv.values };
+  const result = ReceiverConfigSchema.safeParse(merged);
+  const fileLabel = file ? ` (in ${file.path})` : '';
+  const issues = [
+    ...fromEnv.issues,
+    ...(result.success ? [] : issuesFrom(result.error, fromEnv.sources, fileLabel)),
+  ];
+  if (issues.length > 0 || !result.success) throw new ConfigError(issues);
+  return resolveHandlerPaths(result.data, file ? dirname(file.path) : cwd);
+}
+
+/** Validates a config object written in code (tests, embedding); same rules and messages as {@link loadConfig}. */
+export function defineReceiverConfig(input: z.input<typeof ReceiverConfigSchema>): ReceiverConfig {
+  const result = ReceiverConfigSchema.safeParse(input);
+  if (!result.success) throw new ConfigError(issuesFrom(result.error, {}, ''));
+  return result.data;
+}

@@ -1,0 +1,40 @@
+/**
+ * One log line per request (instead of fastify's "incoming" + "completed" pair): method, masked
+ * URL, remote address, status, time, plus whatever the route put in `request.logContext`
+ * (delivery id, event counts, decode error code). Probe and metrics requests log at debug.
+ */
+import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Extra fields for this request's completion log line (set by routes). */
+    logContext: Record<string, unknown> | null;
+  }
+}
+
+const QUIET_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
+
+export class ReceiverLogController extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(
+    error: Error | null | undefined,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): void {
+    const fields = {
+      req: request,
+      res: reply,
+      responseTime: reply.elapsedTime,
+      ...(request.logContext ?? {}),
+      ...(error ? { err: error } : {}),
+    };
+    if (error || reply.statusCode >= 500) {
+      reply.log.error(fields, 'request failed');
+    } else if (QUIET_ROUTES.has(request.routeOptions.url ?? '')) {
+      reply.log.debug(fields, 'request completed');
+    } else {
+      reply.log.info(fields, 'request completed');
+    }
+  }
+}

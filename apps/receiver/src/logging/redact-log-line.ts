@@ -1,0 +1,56 @@
+/**
+ * Last line of defence for logs: every serialised log line passes through here before it is
+ * written, so an e-mail address, phone number, URL token, bearer token or configured secret
+ * cannot reach the log even when some code logs a value it should not have.
+ * Serializers already avoid logging such values; this catches what slips through.
+ */
+
+/** `/hooks/{shop}/{event}/{token}` → the token segment (and anything after it) masked. */
+const HOOK_TOKEN = /(\/hooks\/[^/\s"?#]*\/[^/\s"?#]*\/)[^\s"?#]+/g;
+const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
+/**
+ * Phone numbers: international (`+36 30 457 3549`, `0036…`) or Hungarian national (`06 30 …`)
+ * form, 8+ digits with optional separators. Plain numbers without such a prefix are left alone
+ * so ids, timestamps and amounts stay readable.
+ */
+const PHONE = /(?<![\w.])(?:\+|00|06)[ ().-]?\d[\d ().-]{5,}\d(?![\w])/g;
+const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi;
+const WHSEC = /whsec_[A-Za-z0-9+/=]+/g;
+const JWT = /eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/g;
+/** `"token":"…"`, `"secret":"…"` and similar JSON keys. */
+const SECRET_KEY_VALUE =
+  /("(?:[A-Za-z]*(?:token|secret|password|authorization|cookie|apiKey)[A-Za-z]*)"\s*:\s*")((?:[^"\\]|\\.)*)"/gi;
+
+/** Masks a URL's `/hooks/…/{token}` segment; for request logs. */
+export function maskHookToken(url: string): string {
+  return url.replace(HOOK_TOKEN, '$1[token]');
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+export type LineRedactor = (line: string) => string;
+
+/**
+ * Builds the redactor. `secrets` are literal values (delivery secrets, admin token, client
+ * secrets) that must never appear; short values (< 8 characters) are ignored to avoid
+ * masking ordinary words.
+ */
+export function createLineRedactor(secrets: readonly string[] = []): LineRedactor {
+  const literals = secrets.filter((secret) => secret.length >= 8).map(escapeRegExp);
+  const literal = literals.length > 0 ? new RegExp(literals.join('|'), 'g') : null;
+  return (line) => {
+    let out = line;
+    if (literal) out = out.replace(literal, '[secret]');
+    if (out.includes('/hooks/')) out = out.replace(HOOK_TOKEN, '$1[token]');
+    if (out.includes('@')) out = out.replace(EMAIL, '[email]');
+    out = out
+      .replace(PHONE, '[phone]')
+      .replace(BEARER, '$1 [redacted]')
+      .replace(WHSEC, 'whsec_[redacted]')
+      .replace(JWT, '[jwt]')
+      .replace(SECRET_KEY_VALUE, '$1[redacted]"');
+    return out;
+  };
+}
