@@ -1,0 +1,93 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { apiErrors } from '../errors.js';
+import type { ShopSeed } from '../options.js';
+import { verifyJwt } from './jwt.js';
+
+/** Who is calling the API: an OAuth client (Bearer token) or the shop's legacy API user (Basic). */
+export interface Principal {
+  kind: 'bearer' | 'basic';
+  /** Client id, or `basic:<username>`; the rate limit is kept per principal id and shop. */
+  id: string;
+  scopes: ReadonlySet<string>;
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+function tokenUrl(shop: string): string {
+  return `POST /${shop}/app/token`;
+}
+
+function basicPrincipal(shop: ShopSeed, encoded: string, allScopes: readonly string[]): Principal {
+  if (!shop.basicAuth) {
+    throw apiErrors.unauthorized(
+      `Basic auth is not enabled for shop '${shop.name}'; use a Bearer token from ${tokenUrl(shop.name)}.`,
+    );
+  }
+  const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  const username = colon === -1 ? decoded : decoded.slice(0, colon);
+  const password = colon === -1 ? '' : decoded.slice(colon + 1);
+  if (!sameSecret(username, shop.basicAuth.username) || !sameSecret(password, shop.basicAuth.password)) {
+    throw apiErrors.unauthorized("Wrong API user name or password; check the shop's API settings.");
+  }
+  return { kind: 'basic', id: `basic:${username}`, scopes: new Set(allScopes) };
+}
+
+function bearerPrincipal(shop: ShopSeed, token: string, key: Buffer, nowMs: number): Principal {
+  const result = verifyJwt(token, key, nowMs);
+  if (!result.ok) {
+    const why =
+      result.reason === 'expired'
+        ? 'The access token has expired'
+        : result.reason === 'bad_signature'
+          ? 'The access token signature is not valid (not issued by this shop, or issued before a restart)'
+          : 'The access token is malformed';
+    throw apiErrors.unauthorized(`${why}; request a new one from ${tokenUrl(shop.name)}.`);
+  }
+  const { claims } = result;
+  if (claims.shop !== shop.name) {
+    throw apiErrors.unauthorized(
+      `The access token was issued for shop '${claims.shop}', not '${shop.name}'; request one from ${tokenUrl(shop.name)}.`,
+    );
+  }
+  if (!shop.clients.some((c) => c.clientId === claims.sub)) {
+    throw apiErrors.unauthorized(`The API client of this token no longer exists in shop '${shop.name}'.`);
+  }
+  return { kind: 'bearer', id: claims.sub, scopes: new Set(claims.scopes) };
+}
+
+/** Resolves the Authorization header of an API request; throws 401 with what to do next. */
+export function authenticate(
+  header: string | undefined,
+  shop: ShopSeed,
+  key: Buffer,
+  nowMs: number,
+  allScopes: readonly string[],
+): Principal {
+  if (!header) {
+    throw apiErrors.unauthorized(
+      `Missing Authorization header: send 'Authorization: Bearer <access_token>' (token from ${tokenUrl(shop.name)}).`,
+    );
+  }
+  const space = header.indexOf(' ');
+  const scheme = (space === -1 ? header : header.slice(0, space)).toLowerCase();
+  const credentials = space === -1 ? '' : header.slice(space + 1).trim();
+  if (scheme === 'bearer' && credentials) return bearerPrincipal(shop, credentials, key, nowMs);
+  if (scheme === 'basic' && credentials) return basicPrincipal(shop, credentials, allScopes);
+  throw apiErrors.unauthorized(
+    `Unsupported Authorization header: send 'Authorization: Bearer <access_token>' (token from ${tokenUrl(shop.name)}).`,
+  );
+}
+
+/** Throws 403 unless the caller was granted `scope`. */
+export function requireScope(principal: Principal, scope: string): void {
+  if (!principal.scopes.has(scope)) {
+    throw apiErrors.forbidden(
+      `Forbidden: this request needs the '${scope}' scope, which the API client was not granted. Grant it in the shop's API settings and request a new token.`,
+    );
+  }
+}

@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto';
+import { type TokenErrorBody, TokenRequestSchema, type TokenResponse } from '@srhooks/contracts';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { parseTokenBody } from '../http/request-body.js';
+import type { SandboxState } from '../state/sandbox-state.js';
+import { signJwt } from './jwt.js';
+
+const INVALID_REQUEST_DESCRIPTION =
+  'The request is missing a required parameter, includes an invalid parameter value, includes a parameter more than once, or is otherwise malformed.';
+const INVALID_CLIENT_DESCRIPTION = 'Client authentication failed';
+
+function tokenError(reply: FastifyReply, status: number, body: TokenErrorBody): FastifyReply {
+  return reply.code(status).type('application/json').send(JSON.stringify(body));
+}
+
+function invalidRequest(reply: FastifyReply, hint: string): FastifyReply {
+  return tokenError(reply, 400, {
+    error: 'invalid_request',
+    error_description: INVALID_REQUEST_DESCRIPTION,
+    hint,
+    message: INVALID_REQUEST_DESCRIPTION,
+  });
+}
+
+function invalidClient(reply: FastifyReply, hint?: string): FastifyReply {
+  return tokenError(reply, 401, {
+    error: 'invalid_client',
+    error_description: INVALID_CLIENT_DESCRIPTION,
+    message: INVALID_CLIENT_DESCRIPTION,
+    ...(hint ? { hint } : {}),
+  });
+}
+
+/**
+ * `POST /{shop}/app/token`: OAuth 2 client credentials as ShopRenter documents them (README §1):
+ * 200 `{token_type, expires_in, access_token}`, 401 `invalid_client`, 400 `invalid_request` with `hint`.
+ */
+export function registerTokenRoute(app: FastifyInstance, state: SandboxState): void {
+  app.post<{ Params: { shop: string } }>('/:shop/app/token', async (request, reply) => {
+    const shop = state.findShop(request.params.shop);
+    if (shop?.faults.tokenEndpointDown) {
+      return tokenError(reply, 503, {
+        error: 'temporarily_unavailable',
+        error_description: 'The token endpoint is down (sandbox fault injection).',
+        message: 'The token endpoint is down (sandbox fault injection). Retry later.',
+      });
+    }
+    const body = parseTokenBody(request.body, request.headers['content-type']);
+    if (!body.ok) return invalidRequest(reply, `${body.reason} Send a JSON body.`);
+    const fields = body.fields;
+    const grantType = fields.grant_type;
+    if (grantType !== 'client_credentials') {
+      return tokenError(reply, 400, {
+        error: 'unsupported_grant_type',
+        error_description: 'The authorization grant type is not supported by the authorization server.',
+        hint: 'Check that all required parameters have been provided',
+        message: 'The authorization grant type is not supported by the authorization server.',
+      });
+    }
+    if (typeof fields.client_id !== 'string' || fields.client_id === '') {
+      return invalidRequest(reply, 'Check the `client_id` parameter');
+    }
+    const parsed = TokenRequestSchema.safeParse(fields);
+    if (!parsed.success) return invalidClient(reply, 'Check the `client_secret` parameter');
+    const { client_id: clientId, client_secret: clientSecret } = parsed.data;
+    if (!shop) return invalidClient(reply, `There is no shop '${request.params.shop}' in this sandbox.`);
+    const client = shop.seed.clients.find((c) => c.clientId === clientId);
+    if (!client || client.clientSecret !== clientSecret) return invalidClient(reply);
+    const nowMs = Date.now();
+    const now = Math.floor(nowMs / 1000);
+    const ttl = state.options.tokenTtlSeconds;
+    // Rounded up, so a token lives at least `expires_in` seconds (JWT times are whole seconds).
+    const exp = Math.ceil(nowMs / 1000) + ttl;
+    const token = signJwt(
+      {
+        iss: 'srhooks-sandbox',
+        aud: client.clientId,
+        sub: client.clientId,
+        jti: randomUUID(),
+        shop: shop.seed.name,
+        scope: client.scopes.join(' '),
+        scopes: [...client.scopes],
+        iat: now,
+        nbf: now,
+        exp,
+      },
+      state.signingKey,
+    );
+    const answer: TokenResponse = { token_type: 'Bearer', expires_in: ttl, access_token: token };
+    return reply.code(200).type('application/json').send(JSON.stringify(answer));
+  });
+}

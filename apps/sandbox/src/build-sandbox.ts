@@ -1,0 +1,44 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { MAX_BATCH_BODY_BYTES } from './assumptions.js';
+import { registerTokenRoute } from './auth/token-route.js';
+import { installErrorHandling } from './http/error-handler.js';
+import { resolveOptions, type SandboxOptions } from './options.js';
+import { registerAdminRoutes } from './routes/admin-routes.js';
+import { registerApiRoutes } from './routes/api-routes.js';
+import { SandboxState } from './state/sandbox-state.js';
+
+/** API and token requests are counted per shop (admin routes are not). */
+const COUNTED_URL = /^\/([^/?#]+)\/(?:api(?:[/?#]|$)|app\/token(?:[?#]|$))/;
+
+function loggerOption(logger: boolean | object): boolean | object {
+  if (logger === true) return { level: 'info', redact: ['req.headers.authorization'] };
+  return logger;
+}
+
+/**
+ * Builds the sandbox app without listening (use `app.inject`, or `startSandbox` for real HTTP).
+ * Throws SandboxConfigError for bad options, seed or data files.
+ */
+export async function buildSandbox(
+  options: SandboxOptions = {},
+): Promise<{ app: FastifyInstance; sandbox: SandboxState }> {
+  const resolved = resolveOptions(options);
+  const app = Fastify({ logger: loggerOption(resolved.logger), bodyLimit: MAX_BATCH_BODY_BYTES });
+  const sandbox = new SandboxState(resolved, (details, message) => app.log.info(details, message));
+
+  // Every body is read raw: the routes parse it themselves so each mistake gets ShopRenter's inner code.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, raw, done) => done(null, raw));
+  installErrorHandling(app);
+
+  app.addHook('onResponse', async (request, reply) => {
+    const match = COUNTED_URL.exec(request.url);
+    if (match?.[1]) sandbox.recordResponse(decodeURIComponent(match[1]), reply.statusCode);
+  });
+  app.addHook('onClose', async () => sandbox.close());
+
+  registerTokenRoute(app, sandbox);
+  registerApiRoutes(app, sandbox);
+  registerAdminRoutes(app, sandbox);
+  return { app, sandbox };
+}

@@ -1,0 +1,158 @@
+import { readFileSync } from 'node:fs';
+import { isValidShopName, SCOPES } from '@srhooks/contracts';
+import { DEFAULT_DELIVERY_TIMEOUT_MS, EXPECT_CONTINUE_TIMEOUT_MS } from './assumptions.js';
+import { SandboxConfigError } from './errors.js';
+
+/** Every scope the sandbox knows (README §1). */
+export const ALL_SCOPES: readonly string[] = Object.values(SCOPES);
+
+export interface ApiClientSeed {
+  clientId: string;
+  clientSecret: string;
+  scopes: string[];
+}
+
+export interface ShopSeed {
+  name: string;
+  clients: ApiClientSeed[];
+  /** Enables legacy HTTP Basic auth (API user/password) on this shop's API routes. */
+  basicAuth?: { username: string; password: string };
+}
+
+/** The API client of the default shop `demo`, granted every scope. */
+export const DEMO_CLIENT: ApiClientSeed = {
+  clientId: 'sandbox-demo-client',
+  clientSecret: 'sandbox-demo-secret',
+  scopes: [...ALL_SCOPES],
+};
+
+export const DEMO_SHOP: ShopSeed = { name: 'demo', clients: [DEMO_CLIENT] };
+
+export interface SandboxOptions {
+  /** Default: one shop `demo` with DEMO_CLIENT (unless `seedFile` gives shops). */
+  shops?: ShopSeed[];
+  /** JSON file holding a `ShopSeed[]`; its shops are added to `shops`. */
+  seedFile?: string;
+  /** Persist webhooks, orders, subscribers and deliveries here; in memory when absent. */
+  dataFile?: string;
+  /** Access token lifetime, default 3600. */
+  tokenTtlSeconds?: number;
+  /** Per (client, shop), sliding one-second window. Default `{perSecond: 3}`; `false` switches it off. */
+  rateLimit?: { perSecond: number } | false;
+  /** 1 = real time; 86400 = a day of `webHookDelay` passes in a second. */
+  timeScale?: number;
+  /** Deliveries unanswered after this long are recorded as failed. Default 10 000. */
+  deliveryTimeoutMs?: number;
+  /** How long a delivery waits for `100 Continue` before sending the body anyway. Default 1000 (curl). */
+  expectContinueTimeoutMs?: number;
+  port?: number;
+  host?: string;
+  logger?: boolean | object;
+}
+
+export interface ResolvedSandboxOptions {
+  shops: ShopSeed[];
+  dataFile: string | undefined;
+  tokenTtlSeconds: number;
+  rateLimitPerSecond: number | undefined;
+  timeScale: number;
+  deliveryTimeoutMs: number;
+  expectContinueTimeoutMs: number;
+  port: number;
+  host: string;
+  logger: boolean | object;
+}
+
+function fail(message: string): never {
+  throw new SandboxConfigError('bad_sandbox_options', message);
+}
+
+function checkShop(seed: unknown, where: string): ShopSeed {
+  if (typeof seed !== 'object' || seed === null) fail(`${where}: a shop must be an object {name, clients}.`);
+  const shop = seed as Record<string, unknown>;
+  if (!isValidShopName(shop.name)) {
+    fail(
+      `${where}: shop name ${JSON.stringify(shop.name)} is not a ShopRenter shop name (lowercase letters, digits, hyphens).`,
+    );
+  }
+  if (!Array.isArray(shop.clients))
+    fail(`${where} (${shop.name}): 'clients' must be a list of {clientId, clientSecret, scopes}.`);
+  const clients = shop.clients.map((c: unknown, i: number): ApiClientSeed => {
+    const client = (c ?? {}) as Record<string, unknown>;
+    if (typeof client.clientId !== 'string' || client.clientId === '')
+      fail(`${where} (${shop.name}): clients[${i}].clientId must be a non-empty string.`);
+    if (typeof client.clientSecret !== 'string' || client.clientSecret === '')
+      fail(`${where} (${shop.name}): clients[${i}].clientSecret must be a non-empty string.`);
+    if (!Array.isArray(client.scopes) || !client.scopes.every((s) => typeof s === 'string')) {
+      fail(
+        `${where} (${shop.name}): clients[${i}].scopes must be a list of scope names (${ALL_SCOPES.join(', ')}).`,
+      );
+    }
+    return {
+      clientId: client.clientId,
+      clientSecret: client.clientSecret,
+      scopes: [...client.scopes] as string[],
+    };
+  });
+  let basicAuth: ShopSeed['basicAuth'];
+  if (shop.basicAuth !== undefined) {
+    const b = shop.basicAuth as Record<string, unknown> | null;
+    if (typeof b?.username !== 'string' || typeof b.password !== 'string' || b.username === '') {
+      fail(`${where} (${shop.name}): basicAuth must be {username, password}.`);
+    }
+    basicAuth = { username: b.username, password: b.password };
+  }
+  return { name: shop.name, clients, ...(basicAuth ? { basicAuth } : {}) };
+}
+
+/** Reads a seed file: a JSON list of shops. */
+export function loadSeedFile(path: string): ShopSeed[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    fail(`cannot read seed file ${path}: ${(error as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    fail(`seed file ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  if (!Array.isArray(parsed))
+    fail(`seed file ${path} must hold a JSON list of shops [{name, clients, basicAuth?}].`);
+  return parsed.map((s, i) => checkShop(s, `seed file ${path} [${i}]`));
+}
+
+export function resolveOptions(options: SandboxOptions = {}): ResolvedSandboxOptions {
+  const shops = (options.shops ?? []).map((s, i) => checkShop(s, `options.shops[${i}]`));
+  if (options.seedFile) shops.push(...loadSeedFile(options.seedFile));
+  if (shops.length === 0) shops.push(DEMO_SHOP);
+  const names = new Set<string>();
+  for (const shop of shops) {
+    if (names.has(shop.name)) fail(`shop '${shop.name}' is configured twice; give each shop one entry.`);
+    names.add(shop.name);
+  }
+  const ttl = options.tokenTtlSeconds ?? 3600;
+  if (!Number.isInteger(ttl) || ttl < 1)
+    fail('tokenTtlSeconds must be a whole number of seconds, at least 1.');
+  const timeScale = options.timeScale ?? 1;
+  if (!(timeScale > 0) || !Number.isFinite(timeScale))
+    fail('timeScale must be a positive number (1 = real time).');
+  const rate = options.rateLimit ?? { perSecond: 3 };
+  if (rate !== false && (!Number.isInteger(rate.perSecond) || rate.perSecond < 1)) {
+    fail('rateLimit.perSecond must be a whole number, at least 1 (or rateLimit: false).');
+  }
+  return {
+    shops,
+    dataFile: options.dataFile,
+    tokenTtlSeconds: ttl,
+    rateLimitPerSecond: rate === false ? undefined : rate.perSecond,
+    timeScale,
+    deliveryTimeoutMs: options.deliveryTimeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS,
+    expectContinueTimeoutMs: options.expectContinueTimeoutMs ?? EXPECT_CONTINUE_TIMEOUT_MS,
+    port: options.port ?? 0,
+    host: options.host ?? '127.0.0.1',
+    logger: options.logger ?? false,
+  };
+}

@@ -1,0 +1,58 @@
+import { SCOPES } from '@srhooks/contracts';
+import { requireScope } from '../auth/authenticate.js';
+import { apiErrors } from '../errors.js';
+import type { ApiCall, ApiContext, ApiResult } from './api-context.js';
+import { getOrder, listOrders } from './orders/order-handlers.js';
+import {
+  createWebhook,
+  deleteWebhook,
+  getWebhook,
+  listWebhooks,
+  updateWebhook,
+} from './webhooks/webhook-handlers.js';
+
+interface Route {
+  scope: string;
+  handle: (ctx: ApiContext, call: ApiCall, id: string) => ApiResult;
+}
+
+type RouteTable = Record<string, { collection: Record<string, Route>; item: Record<string, Route> }>;
+
+/** Resources the sandbox serves, by name, with the scope each method needs (README §1). */
+const ROUTES: RouteTable = {
+  webHooks: {
+    collection: {
+      GET: { scope: SCOPES.webhookRead, handle: (ctx, call) => listWebhooks(ctx, call.query) },
+      POST: { scope: SCOPES.webhookWrite, handle: (ctx, call) => createWebhook(ctx, call.body) },
+    },
+    item: {
+      GET: { scope: SCOPES.webhookRead, handle: (ctx, _call, id) => getWebhook(ctx, id) },
+      PUT: { scope: SCOPES.webhookWrite, handle: (ctx, call, id) => updateWebhook(ctx, id, call.body) },
+      DELETE: { scope: SCOPES.webhookWrite, handle: (ctx, _call, id) => deleteWebhook(ctx, id) },
+    },
+  },
+  orders: {
+    collection: { GET: { scope: SCOPES.orderRead, handle: (ctx, call) => listOrders(ctx, call.query) } },
+    item: { GET: { scope: SCOPES.orderRead, handle: (ctx, _call, id) => getOrder(ctx, id) } },
+  },
+};
+
+/** Answers one API call (`/webHooks…`, `/orders…`); `batch` is handled by the caller. */
+export function dispatchApiCall(ctx: ApiContext, call: ApiCall): ApiResult {
+  const segments = call.path.split('/').filter((s) => s !== '');
+  const [resource, id, ...rest] = segments.map((s) => decodeURIComponent(s));
+  const table = resource === undefined ? undefined : ROUTES[resource];
+  if (!table || rest.length > 0) {
+    throw apiErrors.notFound(
+      `No resource at '${call.path}': the sandbox serves ${Object.keys(ROUTES).join(', ')} and batch.`,
+    );
+  }
+  const methods = id === undefined ? table.collection : table.item;
+  const route = methods[call.method];
+  if (!route) throw apiErrors.methodNotAllowed(call.method, call.path, Object.keys(methods));
+  requireScope(ctx.principal, route.scope);
+  const result = route.handle(ctx, call, id ?? '');
+  const emptyBody = call.query.emptyBody === '1' || call.query.emptyBody === 'true';
+  if (emptyBody && (call.method === 'POST' || call.method === 'PUT')) return { status: result.status };
+  return result;
+}

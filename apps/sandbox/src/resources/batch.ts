@@ -1,0 +1,79 @@
+import { BATCH_MAX_REQUESTS, BatchRequestSchema } from '@srhooks/contracts';
+import { errorBody } from '../assumptions.js';
+import { apiErrors, SandboxApiError } from '../errors.js';
+import type { ApiContext, ApiResult } from './api-context.js';
+import { dispatchApiCall } from './api-dispatch.js';
+
+/** How many inner requests a batch body carries (for the rate limit), 0 when it is not a batch body. */
+export function countBatchRequests(body: unknown): number {
+  const requests = (body as { data?: { requests?: unknown } } | null)?.data?.requests;
+  return Array.isArray(requests) ? requests.length : 0;
+}
+
+/** The resource path below the API base for an inner `uri` (absolute URL or path). */
+function resourcePath(
+  ctx: ApiContext,
+  uri: string,
+): { path: string; query: Record<string, unknown> } | undefined {
+  let url: URL;
+  try {
+    url = new URL(uri, ctx.apiBase);
+  } catch {
+    return undefined;
+  }
+  const base = new URL(ctx.apiBase).pathname; // '/{shop}/api'
+  let path = url.pathname;
+  if (path.startsWith(`${base}/`)) path = path.slice(base.length);
+  else if (path.startsWith('/api/')) path = path.slice('/api'.length);
+  else return undefined;
+  return { path, query: Object.fromEntries(url.searchParams) };
+}
+
+function answerInner(ctx: ApiContext, method: string, uri: string, data: unknown): ApiResult {
+  const target = resourcePath(ctx, uri);
+  if (!target) {
+    throw apiErrors.notFound(`Batch uri '${uri}' is not a resource of this shop's API (${ctx.apiBase}/…).`);
+  }
+  if (/^\/batch\/?$/.test(target.path)) {
+    throw apiErrors.wrongData('A batch request cannot contain another batch request.');
+  }
+  return dispatchApiCall(ctx, { method, path: target.path, query: target.query, body: data });
+}
+
+/**
+ * `POST /batch`: runs the inner requests one after another and answers 200 with each inner
+ * status and body (README §2), even when inner requests fail.
+ */
+export function runBatch(ctx: ApiContext, body: unknown): ApiResult {
+  if (body === undefined || body === null) throw apiErrors.dataMissing();
+  const parsed = BatchRequestSchema.safeParse(body);
+  if (!parsed.success) {
+    if (countBatchRequests(body) > BATCH_MAX_REQUESTS) {
+      throw apiErrors.wrongData(
+        `A batch may carry at most ${BATCH_MAX_REQUESTS} requests; split it and send the batches one after another.`,
+      );
+    }
+    const issue = parsed.error.issues[0];
+    throw apiErrors.wrongData(
+      `Wrong batch body at '${issue?.path.join('.') ?? ''}': ${issue?.message ?? 'not accepted'}. Send {"data":{"requests":[{"method","uri","data"}]}}.`,
+    );
+  }
+  const request = parsed.data.data.requests.map((inner) => {
+    let result: ApiResult;
+    try {
+      result = answerInner(ctx, inner.method, inner.uri, inner.data);
+    } catch (error) {
+      if (!(error instanceof SandboxApiError)) throw error;
+      result = { status: error.status, body: errorBody(error.status, error.innerCode, error.message) };
+    }
+    return {
+      method: inner.method,
+      uri: inner.uri,
+      response: {
+        header: { statusCode: result.status },
+        ...(result.body === undefined ? {} : { body: result.body }),
+      },
+    };
+  });
+  return { status: 200, body: { requests: { request } } };
+}

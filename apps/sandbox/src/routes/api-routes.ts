@@ -1,0 +1,80 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { BATCH_RATE_LIMIT_COST, MAX_BATCH_BODY_BYTES, MAX_BODY_BYTES } from '../assumptions.js';
+import { authenticate } from '../auth/authenticate.js';
+import { apiErrors, type SandboxApiError } from '../errors.js';
+import { faultFor } from '../faults/faults.js';
+import { parseJsonBody } from '../http/request-body.js';
+import { sendApiBody, wantsJson } from '../http/respond.js';
+import { ALL_SCOPES } from '../options.js';
+import type { ApiContext } from '../resources/api-context.js';
+import { dispatchApiCall } from '../resources/api-dispatch.js';
+import { countBatchRequests, runBatch } from '../resources/batch.js';
+import type { SandboxState } from '../state/sandbox-state.js';
+
+type ApiRequest = FastifyRequest<{
+  Params: { shop: string; '*': string };
+  Querystring: Record<string, unknown>;
+}>;
+
+function origin(request: FastifyRequest): string {
+  return `${request.protocol}://${request.host}`;
+}
+
+function readBody(request: ApiRequest, isBatch: boolean): { body: unknown; error?: SandboxApiError } {
+  try {
+    const limit = isBatch ? MAX_BATCH_BODY_BYTES : MAX_BODY_BYTES;
+    return { body: parseJsonBody(request.body, request.headers['content-type'], limit) };
+  } catch (error) {
+    return { body: undefined, error: error as SandboxApiError };
+  }
+}
+
+/**
+ * `/{shop}/api/…`: authentication, the rate limit, injected faults, then the resource.
+ * Order: latency → auth (401) → rate limit (429) → forced faults (429/500/503) → body errors → resource.
+ */
+export function registerApiRoutes(app: FastifyInstance, state: SandboxState): void {
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  app.route({
+    method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    url: '/:shop/api/*',
+    bodyLimit: MAX_BATCH_BODY_BYTES,
+    handler: async (request: ApiRequest, reply) => {
+      const json = wantsJson(request.headers.accept);
+      const shop = state.shop(request.params.shop);
+      if (shop.faults.latencyMs) await sleep(shop.faults.latencyMs);
+      const principal = authenticate(
+        request.headers.authorization,
+        shop.seed,
+        state.signingKey,
+        Date.now(),
+        ALL_SCOPES,
+      );
+      // The raw path (segments still percent-encoded): base64 ids may contain an encoded '/'.
+      const path = (request.url.split('?')[0] ?? '').replace(/^\/[^/]+\/api/, '') || '/';
+      const isBatch = /^\/batch\/?$/.test(path);
+      const { body, error: bodyError } = readBody(request, isBatch);
+      const cost = isBatch ? BATCH_RATE_LIMIT_COST(countBatchRequests(body)) : 1;
+      if (
+        state.rateLimiter &&
+        !state.rateLimiter.tryAcquire(`${shop.seed.name}\u0000${principal.id}`, cost)
+      ) {
+        throw apiErrors.tooManyRequests(state.rateLimiter.limit);
+      }
+      const fault = faultFor(shop.faults);
+      if (fault.kind === '429') throw apiErrors.tooManyRequests(state.rateLimiter?.limit ?? 3);
+      if (fault.kind === 'error') throw apiErrors.injectedFault(fault.status);
+      if (bodyError) throw bodyError;
+
+      const ctx: ApiContext = { state, shop, principal, apiBase: `${origin(request)}/${shop.seed.name}/api` };
+      if (isBatch) {
+        if (request.method !== 'POST') throw apiErrors.methodNotAllowed(request.method, path, ['POST']);
+        const result = runBatch(ctx, body);
+        return sendApiBody(reply, result.status, result.body, json);
+      }
+      const result = dispatchApiCall(ctx, { method: request.method, path, query: request.query, body });
+      return sendApiBody(reply, result.status, result.body, json);
+    },
+  });
+}

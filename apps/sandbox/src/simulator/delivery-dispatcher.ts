@@ -1,0 +1,222 @@
+import {
+  type DeliveryPayload,
+  encodeDelivery,
+  isOrderEvent,
+  projectItem,
+  type WebhookEvent,
+} from '@srhooks/contracts';
+import { delayHours, MAX_DELIVERY_RECORDS_PER_SHOP } from '../assumptions.js';
+import type { ShopData } from '../state/shop-data.js';
+import type { DeliveryAttempt } from './delivery-attempt.js';
+import { postDelivery } from './post-delivery.js';
+
+export interface DispatcherOptions {
+  /** 1 = real time; 86400 = a day of `webHookDelay` in a second. */
+  timeScale: number;
+  timeoutMs: number;
+  expectContinueTimeoutMs: number;
+  /** Called whenever a delivery record changes (persistence). */
+  onChange: () => void;
+  log: (details: Record<string, unknown>, message: string) => void;
+}
+
+interface EncodedBody {
+  contentType: string;
+  body: Buffer;
+}
+
+// setTimeout cannot wait longer than about 24.8 days; longer delays are re-armed in steps.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const HOUR_MS = 3_600_000;
+
+function copy(attempt: DeliveryAttempt): DeliveryAttempt {
+  return { ...attempt };
+}
+
+/**
+ * Sends events to the subscriptions of a shop as ShopRenter does: one POST per enabled
+ * subscription URL, after the subscription's `webHookDelay`, no retries, every attempt recorded.
+ */
+export class DeliveryDispatcher {
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly inFlight = new Map<string, AbortController>();
+  private readonly bodies = new Map<string, EncodedBody>();
+  private idleWaiters: (() => void)[] = [];
+  private closed = false;
+
+  constructor(private readonly options: DispatcherOptions) {}
+
+  /**
+   * Records and schedules one event carrying `items` (orders or subscribers, full field set) for
+   * every enabled subscription of `event` in the shop. Returns the new records (copies).
+   */
+  dispatch(
+    shop: string,
+    data: ShopData,
+    event: WebhookEvent,
+    items: Record<string, unknown>[],
+  ): DeliveryAttempt[] {
+    const now = Date.now();
+    const created: DeliveryAttempt[] = [];
+    for (const hook of data.webhooks) {
+      if (hook.event !== event || hook.status !== '1') continue;
+      const delayMs = (delayHours(hook.webHookDelay) * HOUR_MS) / this.options.timeScale;
+      for (const parameter of hook.webHookParameters) {
+        const projected = items.map((item) => projectItem(event, item, parameter.fields));
+        const envelope = (
+          isOrderEvent(event) ? { orders: { order: projected } } : { newsletter: { subscriber: projected } }
+        ) as DeliveryPayload;
+        const encoded = encodeDelivery(event, envelope, { format: parameter.type });
+        const attempt: DeliveryAttempt = {
+          id: `dlv_${String(data.nextDeliveryId++).padStart(6, '0')}`,
+          shop,
+          subscriptionId: hook.id,
+          event,
+          url: parameter.url,
+          format: parameter.type,
+          state: 'scheduled',
+          durationMs: null,
+          createdAt: new Date(now).toISOString(),
+          scheduledFor: new Date(now + delayMs).toISOString(),
+          at: null,
+          data: encoded.data,
+        };
+        this.bodies.set(attempt.id, { contentType: encoded.contentType, body: encoded.body });
+        data.pendingPayloads[attempt.id] = envelope;
+        data.deliveries.push(attempt);
+        created.push(attempt);
+      }
+    }
+    this.trim(data);
+    for (const attempt of created) this.arm(attempt, data);
+    if (created.length > 0) this.options.onChange();
+    return created.map(copy);
+  }
+
+  /** Re-arms deliveries a previous run left scheduled; ones it left in flight are recorded as failed. */
+  resume(data: ShopData): void {
+    for (const attempt of data.deliveries) {
+      if (attempt.state === 'scheduled' && data.pendingPayloads[attempt.id]) this.arm(attempt, data);
+      else if (attempt.state === 'scheduled' || attempt.state === 'in_flight') {
+        attempt.state = 'failed';
+        attempt.error = 'the sandbox stopped while this delivery was in flight; it was not retried';
+        delete data.pendingPayloads[attempt.id];
+      }
+    }
+  }
+
+  /** Number of deliveries scheduled or in flight. */
+  pending(): number {
+    return this.timers.size + this.inFlight.size;
+  }
+
+  /** Resolves when nothing is scheduled or in flight (delayed deliveries included). */
+  waitForIdle(): Promise<void> {
+    if (this.pending() === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Cancels timers and aborts attempts in flight (scheduled ones stay scheduled in the data file). */
+  close(): void {
+    this.closed = true;
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    for (const controller of this.inFlight.values()) controller.abort();
+    this.notifyIfIdle();
+  }
+
+  private trim(data: ShopData): void {
+    const excess = data.deliveries.length - MAX_DELIVERY_RECORDS_PER_SHOP;
+    if (excess <= 0) return;
+    // Drop the oldest finished records first; never drop one that is still pending.
+    let toDrop = excess;
+    data.deliveries = data.deliveries.filter((attempt) => {
+      if (toDrop > 0 && (attempt.state === 'delivered' || attempt.state === 'failed')) {
+        toDrop -= 1;
+        this.bodies.delete(attempt.id);
+        delete data.pendingPayloads[attempt.id];
+        return false;
+      }
+      return true;
+    });
+  }
+
+  private arm(attempt: DeliveryAttempt, data: ShopData): void {
+    if (this.closed) return;
+    const wait = Date.parse(attempt.scheduledFor) - Date.now();
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(attempt.id);
+        if (Date.parse(attempt.scheduledFor) > Date.now()) this.arm(attempt, data);
+        else void this.send(attempt, data);
+      },
+      Math.min(Math.max(wait, 0), MAX_TIMER_MS),
+    );
+    this.timers.set(attempt.id, timer);
+  }
+
+  private encodedBody(attempt: DeliveryAttempt, data: ShopData): EncodedBody {
+    const encoded = this.bodies.get(attempt.id);
+    if (encoded) return encoded;
+    // Scheduled by a previous run: encode the stored payload again (same document, new boundary).
+    const payload = data.pendingPayloads[attempt.id];
+    if (!payload) throw new Error('the payload of this delivery was lost');
+    return encodeDelivery(attempt.event, payload, { format: attempt.format });
+  }
+
+  private async send(attempt: DeliveryAttempt, data: ShopData): Promise<void> {
+    if (this.closed) return;
+    const controller = new AbortController();
+    this.inFlight.set(attempt.id, controller);
+    const started = Date.now();
+    attempt.state = 'in_flight';
+    attempt.at = new Date(started).toISOString();
+    this.options.onChange();
+    try {
+      const encoded = this.encodedBody(attempt, data);
+      const result = await postDelivery(
+        { url: attempt.url, contentType: encoded.contentType, body: encoded.body },
+        {
+          timeoutMs: this.options.timeoutMs,
+          expectContinueTimeoutMs: this.options.expectContinueTimeoutMs,
+          signal: controller.signal,
+        },
+      );
+      attempt.status = result.status;
+      attempt.responseBody = result.responseBody;
+      attempt.state = result.status >= 200 && result.status < 300 ? 'delivered' : 'failed';
+      if (attempt.state === 'failed') attempt.error = `the receiver answered ${result.status}`;
+    } catch (error) {
+      attempt.state = 'failed';
+      attempt.error = controller.signal.aborted
+        ? 'the sandbox was closed during this delivery'
+        : (error as Error).message || String(error);
+    } finally {
+      attempt.durationMs = Date.now() - started;
+      this.inFlight.delete(attempt.id);
+      this.bodies.delete(attempt.id);
+      delete data.pendingPayloads[attempt.id];
+      this.options.log(
+        {
+          delivery: attempt.id,
+          shop: attempt.shop,
+          event: attempt.event,
+          state: attempt.state,
+          status: attempt.status,
+          durationMs: attempt.durationMs,
+          error: attempt.error,
+        },
+        'webhook delivery attempted',
+      );
+      this.options.onChange();
+      this.notifyIfIdle();
+    }
+  }
+
+  private notifyIfIdle(): void {
+    if (this.pending() !== 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}

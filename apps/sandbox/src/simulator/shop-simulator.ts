@@ -1,0 +1,289 @@
+import {
+  type OrderItem,
+  OrderItemSchema,
+  orderIdFor,
+  type Subscriber,
+  SubscriberSchema,
+  sampleOrder,
+  sampleSubscriber,
+  type WebhookEvent,
+} from '@srhooks/contracts';
+import { ABANDONED_CART_STATUS, DEFAULT_ORDER_STATUS_TEXTS } from '../assumptions.js';
+import { SandboxApiError, SandboxNotFoundError } from '../errors.js';
+import { linkedResourceId } from '../resources/resource-ids.js';
+import type { SandboxState, ShopRuntime } from '../state/sandbox-state.js';
+import type { StoredOrder, WireItem } from '../state/shop-data.js';
+import type { DeliveryAttempt } from './delivery-attempt.js';
+import { shopDateTime } from './shop-time.js';
+import { toWireOrder, toWireSubscriber } from './wire-format.js';
+
+export interface OrderInput {
+  /** Deterministic sample data from this seed (default: the new order's inner id). */
+  seed?: number | string;
+  /** Fields that replace the sample's (shallow; numbers or numeric strings alike). */
+  order?: Partial<OrderItem> | Record<string, unknown>;
+}
+
+export interface SubscriberInput {
+  seed?: number | string;
+  subscriber?: Partial<Subscriber> | Record<string, unknown>;
+}
+
+/** Which subscriber an unsubscribe/update is about: by id or e-mail; the newest one when neither is given. */
+export interface SubscriberSelector {
+  id?: string;
+  email?: string;
+  /** Unsubscribe only: when the shop has no subscriber yet, one is created from this seed first. */
+  seed?: number | string;
+  /** Update only: fields that replace the subscriber's. */
+  subscriber?: Partial<Subscriber> | Record<string, unknown>;
+}
+
+/** The order in decoded form (as a receiver decodes it) and the deliveries the event scheduled. */
+export interface OrderEventResult {
+  order: OrderItem;
+  deliveries: DeliveryAttempt[];
+}
+
+export interface SubscriberEventResult {
+  subscriber: Subscriber;
+  deliveries: DeliveryAttempt[];
+}
+
+/** Makes shop events happen; every event is delivered to the shop's matching subscriptions. */
+export interface OrderSimulator {
+  placeOrder(shop: string, input?: OrderInput): Promise<OrderEventResult>;
+  changeStatus(
+    shop: string,
+    orderInnerId: string,
+    status: string,
+    statusText?: string,
+  ): Promise<OrderEventResult>;
+  abandonCart(shop: string, input?: OrderInput): Promise<OrderEventResult>;
+  subscribe(shop: string, input?: SubscriberInput): Promise<SubscriberEventResult>;
+  unsubscribe(shop: string, input?: SubscriberSelector): Promise<SubscriberEventResult>;
+  updateSubscriber(shop: string, input?: SubscriberSelector): Promise<SubscriberEventResult>;
+  /** Orders the simulator created in the shop (placed and abandoned), oldest first, decoded. */
+  orders(shop: string): OrderItem[];
+  subscribers(shop: string): Subscriber[];
+  /** Every delivery attempt recorded for the shop, oldest first (copies). */
+  deliveries(shop: string): DeliveryAttempt[];
+  /** Resolves when no delivery is scheduled or in flight (delayed ones included). */
+  waitForIdle(): Promise<void>;
+}
+
+function clone<T>(value: T): T {
+  return structuredClone(value);
+}
+
+function isObject(value: unknown): value is WireItem {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function decodedOrder(item: WireItem): OrderItem {
+  return OrderItemSchema.parse(clone(item));
+}
+
+function decodedSubscriber(item: WireItem): Subscriber {
+  return SubscriberSchema.parse(clone(item));
+}
+
+function wrongData(message: string): SandboxApiError {
+  return new SandboxApiError(400, 40005, 'wrong_data', message);
+}
+
+export class ShopSimulator implements OrderSimulator {
+  constructor(private readonly state: SandboxState) {}
+
+  async placeOrder(shop: string, input: OrderInput = {}): Promise<OrderEventResult> {
+    return this.createOrder(shop, input, 'order_confirm');
+  }
+
+  async abandonCart(shop: string, input: OrderInput = {}): Promise<OrderEventResult> {
+    return this.createOrder(shop, input, 'abandoned_cart');
+  }
+
+  async changeStatus(
+    shop: string,
+    orderInnerId: string,
+    status: string,
+    statusText?: string,
+  ): Promise<OrderEventResult> {
+    const runtime = this.state.shop(shop);
+    if (typeof status !== 'string' || !/^[0-9]{1,6}$/.test(status)) {
+      throw wrongData(
+        `Wrong data in 'status': ${JSON.stringify(status)}; use an order status id such as "2".`,
+      );
+    }
+    const stored = runtime.data.orders.find((o) => String(o.item.innerId) === String(orderInnerId));
+    if (!stored) {
+      throw new SandboxNotFoundError(
+        `Order ${orderInnerId}`,
+        `Place an order first; list them with GET /${shop}/_sandbox/orders.`,
+      );
+    }
+    const now = new Date();
+    stored.item.orderHistory = {
+      status,
+      statusText: statusText ?? DEFAULT_ORDER_STATUS_TEXTS[status] ?? `Státusz ${status}`,
+      comment: '',
+      dateAdded: shopDateTime(now),
+    };
+    stored.updatedAt = now.toISOString();
+    const deliveries = this.emit(runtime, 'order_status_change', [stored.item]);
+    return { order: decodedOrder(stored.item), deliveries };
+  }
+
+  async subscribe(shop: string, input: SubscriberInput = {}): Promise<SubscriberEventResult> {
+    const runtime = this.state.shop(shop);
+    const subscriber = this.newSubscriber(runtime, input);
+    const deliveries = this.emit(runtime, 'newsletter_subscribe', [subscriber]);
+    return { subscriber: decodedSubscriber(subscriber), deliveries };
+  }
+
+  async unsubscribe(shop: string, input: SubscriberSelector = {}): Promise<SubscriberEventResult> {
+    const runtime = this.state.shop(shop);
+    const subscriber =
+      input.id === undefined && input.email === undefined && runtime.data.subscribers.length === 0
+        ? this.newSubscriber(runtime, input.seed === undefined ? {} : { seed: input.seed })
+        : this.findSubscriber(runtime, input);
+    subscriber.status = 0;
+    const deliveries = this.emit(runtime, 'newsletter_unsubscribe', [subscriber]);
+    return { subscriber: decodedSubscriber(subscriber), deliveries };
+  }
+
+  async updateSubscriber(shop: string, input: SubscriberSelector = {}): Promise<SubscriberEventResult> {
+    const runtime = this.state.shop(shop);
+    const subscriber = this.findSubscriber(runtime, input);
+    const { id: _id, ...changes } = (input.subscriber ?? {}) as WireItem;
+    Object.assign(subscriber, changes);
+    const deliveries = this.emit(runtime, 'newsletter_update_subscriber', [subscriber]);
+    return { subscriber: decodedSubscriber(subscriber), deliveries };
+  }
+
+  orders(shop: string): OrderItem[] {
+    return this.state.shop(shop).data.orders.map((o) => decodedOrder(o.item));
+  }
+
+  subscribers(shop: string): Subscriber[] {
+    return this.state.shop(shop).data.subscribers.map(decodedSubscriber);
+  }
+
+  deliveries(shop: string): DeliveryAttempt[] {
+    return this.state.shop(shop).data.deliveries.map((d) => ({ ...d }));
+  }
+
+  waitForIdle(): Promise<void> {
+    return this.state.dispatcher.waitForIdle();
+  }
+
+  private emit(runtime: ShopRuntime, event: WebhookEvent, items: WireItem[]): DeliveryAttempt[] {
+    const deliveries = this.state.dispatcher.dispatch(
+      runtime.seed.name,
+      runtime.data,
+      event,
+      items.map(clone),
+    );
+    this.state.changed();
+    return deliveries;
+  }
+
+  private createOrder(
+    shop: string,
+    input: OrderInput,
+    event: 'order_confirm' | 'abandoned_cart',
+  ): OrderEventResult {
+    const runtime = this.state.shop(shop);
+    const data = runtime.data;
+    const given = (input.order ?? {}) as WireItem;
+    if (!isObject(given)) throw wrongData("Wrong data in 'order': expected an object.");
+    const innerId = given.innerId === undefined ? String(data.nextOrderId) : String(given.innerId);
+    if (!/^[1-9][0-9]{0,15}$/.test(innerId)) {
+      throw wrongData(
+        `Wrong data in 'order.innerId': ${JSON.stringify(given.innerId)} is not a positive whole number.`,
+      );
+    }
+    if (data.orders.some((o) => String(o.item.innerId) === innerId)) {
+      throw new SandboxApiError(
+        409,
+        40901,
+        'resource_exists',
+        `Order ${innerId} already exists; leave innerId out to get the next free one.`,
+      );
+    }
+    data.nextOrderId = Math.max(data.nextOrderId, Number(innerId) + 1);
+    const now = new Date();
+    const sample = toWireOrder(clone(sampleOrder(input.seed ?? innerId)) as WireItem);
+    this.renumberProducts(runtime, sample);
+    const history =
+      event === 'abandoned_cart'
+        ? ABANDONED_CART_STATUS
+        : { status: '1', statusText: DEFAULT_ORDER_STATUS_TEXTS['1'] ?? 'Függőben' };
+    const item: WireItem = {
+      ...sample,
+      storeName: shop,
+      innerId,
+      innerResourceId: `orders/${orderIdFor(innerId)}`,
+      orderHistory: { ...history, comment: '', dateAdded: shopDateTime(now) },
+      ...given,
+    };
+    item.innerId = innerId;
+    const stored: StoredOrder = { item, createdAt: now.toISOString(), updatedAt: now.toISOString() };
+    data.orders.push(stored);
+    const deliveries = this.emit(runtime, event, [item]);
+    return { order: decodedOrder(item), deliveries };
+  }
+
+  /** Sample products get shop-unique inner ids, as rows of a real shop's order_product table do. */
+  private renumberProducts(runtime: ShopRuntime, order: WireItem): void {
+    const block = order.orderProducts;
+    const list = isObject(block) ? block.orderProduct : undefined;
+    const products = Array.isArray(list) ? list : isObject(list) ? [list] : [];
+    for (const product of products) {
+      if (!isObject(product)) continue;
+      const id = runtime.data.nextOrderProductId++;
+      product.innerId = String(id);
+      product.innerResourceId = `orderProducts/${linkedResourceId('orderProduct-order_product_id=', id)}`;
+    }
+  }
+
+  private newSubscriber(runtime: ShopRuntime, input: SubscriberInput): WireItem {
+    const data = runtime.data;
+    const id = String(data.nextSubscriberId++);
+    const given = (input.subscriber ?? {}) as WireItem;
+    if (!isObject(given)) throw wrongData("Wrong data in 'subscriber': expected an object.");
+    const subscriber: WireItem = toWireSubscriber({
+      ...(clone(sampleSubscriber(input.seed ?? id)) as WireItem),
+      id,
+      status: 1,
+      subscribe_date: shopDateTime(new Date()),
+      ...given,
+    });
+    subscriber.id = id;
+    data.subscribers.push(subscriber);
+    return subscriber;
+  }
+
+  private findSubscriber(runtime: ShopRuntime, selector: SubscriberSelector): WireItem {
+    const list = runtime.data.subscribers;
+    let found: WireItem | undefined;
+    if (selector.id !== undefined) found = list.find((s) => String(s.id) === String(selector.id));
+    else if (selector.email !== undefined) {
+      const email = selector.email.toLowerCase();
+      found = list.find((s) => String(s.email ?? '').toLowerCase() === email);
+    } else found = list.at(-1);
+    if (!found) {
+      const which =
+        selector.id !== undefined
+          ? `Subscriber ${selector.id}`
+          : selector.email !== undefined
+            ? 'A subscriber with that e-mail address'
+            : 'Any subscriber';
+      throw new SandboxNotFoundError(
+        which,
+        `Subscribe someone first (POST /${runtime.seed.name}/_sandbox/subscribers).`,
+      );
+    }
+    return found;
+  }
+}

@@ -1,0 +1,53 @@
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { buildSandbox } from './build-sandbox.js';
+import type { Faults } from './faults/faults.js';
+import type { SandboxOptions } from './options.js';
+import type { OrderSimulator } from './simulator/shop-simulator.js';
+import type { RequestCount, SandboxState } from './state/sandbox-state.js';
+
+export interface RunningSandbox {
+  /** `http://127.0.0.1:PORT` */
+  url: string;
+  /** `${url}/{shop}/api` */
+  apiUrlTemplate: string;
+  /** `${url}/{shop}/app/token` */
+  tokenUrlTemplate: string;
+  simulator: OrderSimulator;
+  /** Replaces the injected faults of a shop (`{}` clears them). */
+  setFaults(shop: string, faults: Faults): void;
+  /** API and token requests answered so far, by status (429 counting in tests and benchmarks). */
+  requestCount(shop?: string): RequestCount;
+  /** The underlying state and app, for tests that need more. */
+  sandbox: SandboxState;
+  app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/** Builds the sandbox and listens (127.0.0.1, port 0 = a free port, unless options say otherwise). */
+export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
+  const { app, sandbox } = await buildSandbox(options);
+  await app.listen({ port: sandbox.options.port, host: sandbox.options.host });
+  const { port } = app.server.address() as AddressInfo;
+  const url = `http://${urlHost(sandbox.options.host)}:${port}`;
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    apiUrlTemplate: `${url}/{shop}/api`,
+    tokenUrlTemplate: `${url}/{shop}/app/token`,
+    simulator: sandbox.simulator,
+    setFaults: (shop, faults) => sandbox.setFaults(shop, faults),
+    requestCount: (shop) => sandbox.requestCount(shop),
+    sandbox,
+    app,
+    close: () => {
+      closing ??= app.close().then(() => undefined);
+      return closing;
+    },
+  };
+}

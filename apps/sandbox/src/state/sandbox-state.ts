@@ -1,0 +1,159 @@
+import { randomBytes } from 'node:crypto';
+import { SandboxNotFoundError } from '../errors.js';
+import { type Faults, parseFaults } from '../faults/faults.js';
+import { SlidingWindowRateLimiter } from '../limits/rate-limiter.js';
+import type { ResolvedSandboxOptions, ShopSeed } from '../options.js';
+import { DeliveryDispatcher } from '../simulator/delivery-dispatcher.js';
+import { ShopSimulator } from '../simulator/shop-simulator.js';
+import { JsonFileStore } from './persistence.js';
+import { emptyShopData, type ShopData, upgradeShopData } from './shop-data.js';
+
+export interface RequestCount {
+  total: number;
+  byStatus: Record<number, number>;
+}
+
+/** One shop at run time: its configuration, its data, its injected faults, its request counters. */
+export interface ShopRuntime {
+  seed: ShopSeed;
+  data: ShopData;
+  faults: Faults;
+  requests: RequestCount;
+}
+
+const DATA_FORMAT = 'srhooks-sandbox/1';
+
+interface PersistedSandbox {
+  format: typeof DATA_FORMAT;
+  /** Base64 HS256 key, so tokens stay valid across restarts of a persistent sandbox. */
+  signingKey: string;
+  shops: Record<string, Partial<ShopData>>;
+}
+
+function isPersistedSandbox(value: unknown): value is PersistedSandbox {
+  const v = value as PersistedSandbox | null;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    v.format === DATA_FORMAT &&
+    typeof v.signingKey === 'string' &&
+    typeof v.shops === 'object' &&
+    v.shops !== null
+  );
+}
+
+export type LogFn = (details: Record<string, unknown>, message: string) => void;
+
+/**
+ * Everything a running sandbox knows: shops, signing key, rate limiter, faults, counters, the
+ * delivery dispatcher and the simulator. Persisted to `options.dataFile` when one is given.
+ */
+export class SandboxState {
+  readonly signingKey: Buffer;
+  readonly rateLimiter: SlidingWindowRateLimiter | undefined;
+  readonly dispatcher: DeliveryDispatcher;
+  readonly simulator: ShopSimulator;
+  private readonly shops = new Map<string, ShopRuntime>();
+  /** Data of shops that are in the data file but not configured this time (kept, not served). */
+  private readonly unconfigured: Record<string, Partial<ShopData>> = {};
+  private readonly store: JsonFileStore<PersistedSandbox> | undefined;
+
+  constructor(
+    readonly options: ResolvedSandboxOptions,
+    log: LogFn = () => {},
+  ) {
+    const persisted = options.dataFile ? JsonFileStore.read(options.dataFile, isPersistedSandbox) : undefined;
+    this.signingKey = persisted ? Buffer.from(persisted.signingKey, 'base64') : randomBytes(32);
+    for (const seed of options.shops) {
+      const saved = persisted?.shops[seed.name];
+      this.shops.set(seed.name, {
+        seed,
+        data: saved ? upgradeShopData(saved) : emptyShopData(),
+        faults: {},
+        requests: { total: 0, byStatus: {} },
+      });
+    }
+    for (const [name, data] of Object.entries(persisted?.shops ?? {})) {
+      if (!this.shops.has(name)) this.unconfigured[name] = data;
+    }
+    this.rateLimiter =
+      options.rateLimitPerSecond === undefined
+        ? undefined
+        : new SlidingWindowRateLimiter(options.rateLimitPerSecond);
+    if (options.dataFile) this.store = new JsonFileStore(options.dataFile, () => this.snapshot());
+    this.dispatcher = new DeliveryDispatcher({
+      timeScale: options.timeScale,
+      timeoutMs: options.deliveryTimeoutMs,
+      expectContinueTimeoutMs: options.expectContinueTimeoutMs,
+      onChange: () => this.changed(),
+      log,
+    });
+    this.simulator = new ShopSimulator(this);
+    for (const shop of this.shops.values()) this.dispatcher.resume(shop.data);
+    this.changed();
+  }
+
+  shopNames(): string[] {
+    return [...this.shops.keys()];
+  }
+
+  findShop(name: string): ShopRuntime | undefined {
+    return this.shops.get(name);
+  }
+
+  /** The shop, or a 404 error naming the configured shops. */
+  shop(name: string): ShopRuntime {
+    const shop = this.shops.get(name);
+    if (!shop) {
+      throw new SandboxNotFoundError(
+        `Shop '${name}'`,
+        `This sandbox serves: ${this.shopNames().join(', ')} (add shops with a seed file).`,
+      );
+    }
+    return shop;
+  }
+
+  /** Replaces the injected faults of a shop (`{}` clears them). */
+  setFaults(shop: string, faults: Faults): void {
+    this.shop(shop).faults = parseFaults(faults);
+  }
+
+  recordResponse(shop: string, status: number): void {
+    const runtime = this.shops.get(shop);
+    if (!runtime) return;
+    runtime.requests.total += 1;
+    runtime.requests.byStatus[status] = (runtime.requests.byStatus[status] ?? 0) + 1;
+  }
+
+  /** API and token requests answered so far, for one shop or all of them. */
+  requestCount(shop?: string): RequestCount {
+    const shops = shop === undefined ? [...this.shops.values()] : [this.shop(shop)];
+    const result: RequestCount = { total: 0, byStatus: {} };
+    for (const s of shops) {
+      result.total += s.requests.total;
+      for (const [status, count] of Object.entries(s.requests.byStatus)) {
+        const code = Number(status);
+        result.byStatus[code] = (result.byStatus[code] ?? 0) + count;
+      }
+    }
+    return result;
+  }
+
+  /** Marks the data as changed; written to the data file (if any) at the end of this tick. */
+  changed(): void {
+    this.store?.markDirty();
+  }
+
+  /** Stops deliveries and writes the data file. */
+  close(): void {
+    this.dispatcher.close();
+    this.store?.markDirty();
+    this.store?.flush();
+  }
+
+  private snapshot(): PersistedSandbox {
+    const shops: Record<string, Partial<ShopData>> = { ...this.unconfigured };
+    for (const [name, shop] of this.shops) shops[name] = shop.data;
+    return { format: DATA_FORMAT, signingKey: this.signingKey.toString('base64'), shops };
+  }
+}

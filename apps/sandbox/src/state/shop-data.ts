@@ -1,0 +1,51 @@
+import type { DeliveryPayload, Webhook } from '@srhooks/contracts';
+import type { DeliveryAttempt } from '../simulator/delivery-attempt.js';
+
+/** A webhook as stored: the normalised contracts model without the host-dependent `href`. */
+export type StoredWebhook = Omit<Webhook, 'href'>;
+
+/** An order or subscriber exactly as the shop would send it (wire form: most values strings). */
+export type WireItem = Record<string, unknown>;
+
+export interface StoredOrder {
+  /** The full order in delivery shape and wire form (every field the shop can send). */
+  item: WireItem;
+  /** ISO 8601 local-free timestamps for the API's dateCreated/dateUpdated. */
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Everything the sandbox remembers about one shop (persisted to the data file). */
+export interface ShopData {
+  webhooks: StoredWebhook[];
+  nextWebhookId: number;
+  orders: StoredOrder[];
+  nextOrderId: number;
+  nextOrderProductId: number;
+  subscribers: WireItem[];
+  nextSubscriberId: number;
+  deliveries: DeliveryAttempt[];
+  nextDeliveryId: number;
+  /** Projected payloads of deliveries not sent yet, by delivery id (so a restart can still send them). */
+  pendingPayloads: Record<string, DeliveryPayload>;
+}
+
+export function emptyShopData(): ShopData {
+  return {
+    webhooks: [],
+    nextWebhookId: 1,
+    orders: [],
+    nextOrderId: 1,
+    nextOrderProductId: 1,
+    subscribers: [],
+    nextSubscriberId: 1,
+    deliveries: [],
+    nextDeliveryId: 1,
+    pendingPayloads: {},
+  };
+}
+
+/** Fills in what an older data file may lack, so a file from a previous version still loads. */
+export function upgradeShopData(raw: Partial<ShopData>): ShopData {
+  return { ...emptyShopData(), ...raw };
+}
