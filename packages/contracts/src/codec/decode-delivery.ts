@@ -218,7 +218,7 @@ function readDocument(document: string, format: DeliveryFormat, limits: DecodeLi
   try {
     return format === 'json'
       ? readJsonDocument(document, { maxDepth: limits.maxDepth })
-      : readXmlDocument(document, { maxDepth: limits.maxDepth });
+      : readXmlDocument(document.trimStart(), { maxDepth: limits.maxDepth }); // tolerate a leading newline
   } catch (error) {
     if (error instanceof JsonReadError || error instanceof XmlReadError) {
       fail(error.code, 'document', error.message);
