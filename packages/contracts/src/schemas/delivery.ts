@@ -46,6 +46,7 @@ export const OrderProductSchema = z.looseObject({
     }),
   ),
   weight: looseBlock(z.looseObject({ weight: amount, weightUnit: looseList(UnitSchema).optional() })),
+  orderProductExtra: z.unknown().optional(),
   orderProductOptions: looseBlock(
     z.looseObject({ orderProductOption: looseList(OrderProductOptionSchema).optional() }),
   ),
@@ -56,6 +57,14 @@ export const OrderHistorySchema = z.looseObject({
   statusText: text,
   comment: text,
   dateAdded: text,
+});
+
+export const OrderCreditCardSchema = z.looseObject({
+  date: text,
+  transactionId: text,
+  licenceNumber: text,
+  bankAnswerCode: text,
+  bankAnswer: text,
 });
 
 export const OrderItemSchema = z.looseObject({
@@ -98,6 +107,13 @@ export const OrderItemSchema = z.looseObject({
   shippingAdditionalCostNet: amount,
   shippingAdditionalCostGross: amount,
   shippingInnerResourceId: text,
+  shippingId: text,
+  shippingCountryId: text,
+  shippingCountryIsoCode2: text,
+  shippingCountryIsoCode3: text,
+  paymentCountryId: text,
+  paymentCountryIsoCode2: text,
+  paymentCountryIsoCode3: text,
   paymentMethodName: text,
   paymentMethodCode: text,
   paymentNetPrice: amount,
@@ -117,6 +133,9 @@ export const OrderItemSchema = z.looseObject({
   loyaltyPoints: amount,
   loyaltyPointsUsed: amount,
   orderHistory: looseBlock(OrderHistorySchema),
+  orderCreditCard: looseBlock(OrderCreditCardSchema),
+  /** ASSUMPTION (catalogue/payload-path.ts): the `orderProductAddon` block, kept as sent. */
+  orderProductAddons: z.unknown().optional(),
   orderProducts: looseBlock(z.looseObject({ orderProduct: looseList(OrderProductSchema) })),
 });
 
