@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+/**
+ * The `srhooks` entry point: wiring only. Every command module is loaded with a dynamic import
+ * inside its action (see src/wiring/), so `srhooks --version` and `--help` load nothing but
+ * commander and this file.
+ */
+import { Command, CommanderError } from 'commander';
+import { registerCredentialCommands } from './wiring/credential-commands.js';
+import { registerLocalCommands } from './wiring/local-commands.js';
+
+export function buildProgram(): Command {
+  const program = new Command('srhooks')
+    .description('Register, receive and replay ShopRenter webhooks.')
+    .version(__SRHOOKS_VERSION__, '-v, --version', 'print the version')
+    .option('--json', 'machine output: one JSON document on stdout (logs stay on stderr)')
+    .option('--debug', 'print stack traces of unexpected errors')
+    .option('--no-color', 'no ANSI colours (NO_COLOR=1 does the same)')
+    .helpOption('-h, --help', 'show help')
+    .configureHelp({ showGlobalOptions: true })
+    .showSuggestionAfterError(true)
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride();
+
+  registerCredentialCommands(program);
+  registerLocalCommands(program);
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end as "errors" with exit code 0; every other one is a usage error
+      process.exitCode = error.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    const { reportError } = await import('./report-error.js');
+    process.exitCode = reportError(error, program.opts());
+  }
+}
+
+await main(process.argv);

@@ -1,0 +1,61 @@
+import {
+  isValidShopName,
+  isWebhookEvent,
+  signDeliveryUrl,
+  WEBHOOK_EVENTS,
+  type WebhookEvent,
+} from '@srhooks/contracts';
+import { usageError } from '../cli-error.js';
+import { defineCommand } from '../command.js';
+import { firstSecret } from '../config/receiver-secrets.js';
+
+export interface UrlOptions {
+  shop?: string;
+  event?: string;
+  base?: string;
+  secret?: string;
+}
+
+export interface UrlResult {
+  shop: string;
+  event: WebhookEvent;
+  url: string;
+}
+
+export const urlCommand = defineCommand<UrlOptions, UrlResult>({
+  async run(options, context) {
+    const shop = options.shop ?? context.env.SRHOOKS_SHOP;
+    if (!shop) throw usageError('missing --shop', 'pass --shop NAME (or set SRHOOKS_SHOP)');
+    if (!isValidShopName(shop)) {
+      throw usageError(
+        `invalid shop name "${shop}"`,
+        "use the shop's ShopRenter name: lowercase letters, digits and hyphens",
+      );
+    }
+    if (!options.event || !isWebhookEvent(options.event)) {
+      throw usageError(
+        options.event ? `unknown event "${options.event}"` : 'missing --event',
+        `use one of: ${WEBHOOK_EVENTS.join(', ')}`,
+      );
+    }
+    const base = options.base ?? context.env.SRHOOKS_PUBLIC_URL;
+    if (!base) {
+      throw usageError(
+        'missing --base',
+        "pass the receiver's public base URL, e.g. --base https://hooks.example.com (or set SRHOOKS_PUBLIC_URL)",
+      );
+    }
+    if (!/^https?:\/\//.test(base) || !URL.canParse(base)) {
+      throw usageError(
+        `--base must be an http(s) URL, got "${base}"`,
+        'e.g. --base https://hooks.example.com',
+      );
+    }
+    const secret = firstSecret(options.secret, context.env);
+    return { shop, event: options.event, url: signDeliveryUrl(base, { shop, event: options.event }, secret) };
+  },
+
+  render(result) {
+    return result.url;
+  },
+});

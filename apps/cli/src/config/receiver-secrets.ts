@@ -1,0 +1,30 @@
+import { MIN_SECRET_LENGTH } from '@srhooks/contracts';
+import { usageError } from '../cli-error.js';
+
+/** `SRHOOKS_SECRETS`: comma-separated, newest first, as the receiver reads it. */
+export function secretsFromEnv(env: Record<string, string | undefined>): string[] {
+  return (env.SRHOOKS_SECRETS ?? '')
+    .split(',')
+    .map((secret) => secret.trim())
+    .filter((secret) => secret.length > 0);
+}
+
+/** The secret that signs new receiver URLs: `--secret`, else the first of `SRHOOKS_SECRETS`. */
+export function firstSecret(flag: string | undefined, env: Record<string, string | undefined>): string {
+  const secret = flag ?? secretsFromEnv(env)[0];
+  if (!secret) {
+    throw usageError(
+      'no receiver secret',
+      'pass --secret or set SRHOOKS_SECRETS (comma-separated, newest first; e.g. `openssl rand -hex 32`)',
+      'no_secret',
+    );
+  }
+  if (secret.length < MIN_SECRET_LENGTH) {
+    throw usageError(
+      `the receiver secret is too short (${secret.length} characters; at least ${MIN_SECRET_LENGTH})`,
+      'use a random one, e.g. `openssl rand -hex 32`',
+      'weak_secret',
+    );
+  }
+  return secret;
+}

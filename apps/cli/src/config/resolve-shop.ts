@@ -1,0 +1,98 @@
+import { isValidShopName } from '@srhooks/contracts';
+import { CliError, EXIT_CODES, usageError } from '../cli-error.js';
+import { resolveConfigDir } from './config-dir.js';
+import { CredentialStore, type StoredAuth } from './credential-store.js';
+
+/** Everything needed to build an API client for one shop, after env overrides. */
+export interface ShopTarget {
+  shop: string;
+  auth: StoredAuth;
+  apiUrl?: string;
+  tokenUrl?: string;
+  /** Where the credentials came from (never the values). */
+  source: 'env' | 'store' | 'env+store';
+}
+
+type Env = Record<string, string | undefined>;
+
+const nonEmpty = (value: string | undefined): string | undefined =>
+  value !== undefined && value.trim() !== '' ? value.trim() : undefined;
+
+export function assertShopName(shop: string): string {
+  if (!isValidShopName(shop as unknown)) {
+    throw usageError(
+      `invalid shop name "${shop.slice(0, 80)}"`,
+      "use the shop's ShopRenter name (my-shop of my-shop.shoprenter.hu): lowercase letters, digits and hyphens",
+      'invalid_shop_name',
+    );
+  }
+  return shop;
+}
+
+function loginHint(shop: string): string {
+  return `run srhooks login --shop ${shop} --client-id … --client-secret … (or set SRHOOKS_CLIENT_ID and SRHOOKS_CLIENT_SECRET)`;
+}
+
+/**
+ * Picks the shop (`--shop`, else `SRHOOKS_SHOP`, else the stored default, else the only stored
+ * shop) and its credentials. `SRHOOKS_CLIENT_ID`/`SRHOOKS_CLIENT_SECRET`, `SRHOOKS_API_URL` and
+ * `SRHOOKS_TOKEN_URL` override what `login` stored, so CI can work without a credentials file.
+ */
+export async function resolveShopTarget(shopFlag: string | undefined, env: Env): Promise<ShopTarget> {
+  const store = new CredentialStore(resolveConfigDir(env));
+  const file = await store.read();
+  const stored = Object.keys(file.shops);
+  const shop =
+    nonEmpty(shopFlag) ??
+    nonEmpty(env.SRHOOKS_SHOP) ??
+    file.defaultShop ??
+    (stored.length === 1 ? stored[0] : undefined);
+  if (!shop) {
+    throw usageError(
+      stored.length > 1 ? `several shops are stored (${stored.join(', ')}): which one?` : 'no shop selected',
+      stored.length > 1
+        ? 'pass --shop NAME or set SRHOOKS_SHOP'
+        : 'run srhooks login --shop NAME --client-id … --client-secret …, or pass --shop and set SRHOOKS_CLIENT_ID and SRHOOKS_CLIENT_SECRET',
+      'no_shop',
+    );
+  }
+  assertShopName(shop);
+  const saved = file.shops[shop];
+  const envId = nonEmpty(env.SRHOOKS_CLIENT_ID);
+  const envSecret = nonEmpty(env.SRHOOKS_CLIENT_SECRET);
+  const savedOauth = saved && 'clientId' in saved.auth ? saved.auth : undefined;
+
+  let auth: StoredAuth | undefined;
+  let source: ShopTarget['source'] = 'store';
+  if (envId || envSecret) {
+    const clientId = envId ?? savedOauth?.clientId;
+    const clientSecret = envSecret ?? savedOauth?.clientSecret;
+    if (!clientId || !clientSecret) {
+      throw new CliError(`${envId ? 'SRHOOKS_CLIENT_SECRET' : 'SRHOOKS_CLIENT_ID'} is not set`, {
+        code: 'no_credentials',
+        exitCode: EXIT_CODES.usage,
+        hint: 'set both SRHOOKS_CLIENT_ID and SRHOOKS_CLIENT_SECRET, or neither to use the stored login',
+      });
+    }
+    auth = { clientId, clientSecret };
+    source = envId && envSecret ? 'env' : 'env+store';
+  } else if (saved) {
+    auth = saved.auth;
+  }
+  if (!auth) {
+    throw new CliError(`no credentials for shop ${shop}`, {
+      code: 'no_credentials',
+      exitCode: EXIT_CODES.usage,
+      hint: loginHint(shop),
+    });
+  }
+  const apiUrl = nonEmpty(env.SRHOOKS_API_URL) ?? saved?.apiUrl;
+  const tokenUrl = nonEmpty(env.SRHOOKS_TOKEN_URL) ?? saved?.tokenUrl;
+  return {
+    shop,
+    auth,
+    ...(apiUrl ? { apiUrl } : {}),
+    ...(tokenUrl ? { tokenUrl } : {}),
+    source,
+  };
+}

@@ -1,0 +1,91 @@
+import { readFile } from 'node:fs/promises';
+import {
+  type DeliveryPayload,
+  isOrderEvent,
+  projectItem,
+  samplePayload,
+  type WebhookEvent,
+} from '@srhooks/contracts';
+import { usageError } from '../cli-error.js';
+
+export interface PayloadSource {
+  event: WebhookEvent;
+  /** A JSON file: a whole envelope, one item, or a list of items. */
+  dataFile?: string;
+  /** Seed of the built-in sample (ignored with `dataFile`). */
+  seed: string;
+  /** Selected fields: every item is cut down to them, as the shop does for a subscription with `fields`. */
+  fields?: string[];
+}
+
+export interface BuiltPayload {
+  payload: DeliveryPayload;
+  items: number;
+}
+
+type Item = Record<string, unknown>;
+
+function isItem(value: unknown): value is Item {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+async function readJsonFile(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw usageError(
+      `cannot read --data ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw usageError(`--data ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/** The items of a file: `{orders:{order:[…]}}` / `{newsletter:{subscriber:[…]}}`, `[item, …]` or `item`. */
+function itemsOf(event: WebhookEvent, document: unknown, path: string): Item[] {
+  const order = isOrderEvent(event);
+  const [outer, inner] = order ? ['orders', 'order'] : ['newsletter', 'subscriber'];
+  if (isItem(document) && outer in document) {
+    const wrapper = document[outer];
+    const list = isItem(wrapper) ? wrapper[inner] : undefined;
+    const items = Array.isArray(list) ? list : isItem(list) ? [list] : undefined;
+    if (!items?.every(isItem)) {
+      throw usageError(`--data ${path}: expected {"${outer}":{"${inner}":[{…}]}} for ${event}`);
+    }
+    return items;
+  }
+  const wrongOuter = order ? 'newsletter' : 'orders';
+  if (isItem(document) && wrongOuter in document) {
+    throw usageError(
+      `--data ${path} holds a ${wrongOuter === 'orders' ? 'order' : 'newsletter'} payload, but ${event} delivers ${outer}`,
+      `pick a ${order ? 'order' : 'newsletter'} event or another file`,
+    );
+  }
+  if (Array.isArray(document) && document.length > 0 && document.every(isItem)) return document;
+  if (isItem(document)) return [document];
+  throw usageError(`--data ${path}: expected a payload envelope, one ${inner} object or a list of them`);
+}
+
+/** The payload `trigger` sends: the built-in sample or the file's items, projected onto `fields`. */
+export async function buildPayload(source: PayloadSource): Promise<BuiltPayload> {
+  const { event } = source;
+  let items: Item[];
+  if (source.dataFile) {
+    items = itemsOf(event, await readJsonFile(source.dataFile), source.dataFile);
+  } else {
+    const sample = samplePayload(event, source.seed) as unknown as Item;
+    items = itemsOf(event, sample, 'sample');
+  }
+  if (source.fields && source.fields.length > 0) {
+    const fields = source.fields;
+    items = items.map((item) => projectItem(event, item, fields));
+  }
+  const payload = (
+    isOrderEvent(event) ? { orders: { order: items } } : { newsletter: { subscriber: items } }
+  ) as DeliveryPayload;
+  return { payload, items: items.length };
+}

@@ -1,0 +1,10 @@
+/**
+ * A signed receiver URL with its token cut to four characters, for output and logs: the token is
+ * what makes a delivery authentic, so only `srhooks url` ever prints it whole.
+ */
+export function maskDeliveryUrl(url: string): string {
+  return url.replace(
+    /(\/hooks\/[^/?#]+\/[^/?#]+\/)([A-Za-z0-9_-]{4})[A-Za-z0-9_-]+/,
+    (_match, prefix: string, start: string) => `${prefix}${start}…`,
+  );
+}

@@ -1,0 +1,139 @@
+import { CliError, EXIT_CODES } from './cli-error.js';
+
+/**
+ * Turns anything thrown by an action into a CliError with an exit code and a fix. Errors of the
+ * workspace packages are recognised by their `name` (each sets `name = new.target.name`), so
+ * this module does not load them just to report an error.
+ */
+
+interface NamedError extends Error {
+  code?: unknown;
+  status?: unknown;
+  url?: unknown;
+  requiredScope?: unknown;
+  hint?: unknown;
+}
+
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_SOCKET',
+]);
+
+function systemCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current && typeof current === 'object'; depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && NETWORK_CODES.has(code)) return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function hostOf(url: unknown): string {
+  if (typeof url !== 'string') return '';
+  try {
+    return new URL(url).host;
+  } catch {
+    return '';
+  }
+}
+
+export function toCliError(error: unknown): CliError {
+  if (error instanceof CliError) return error;
+  const named = error as NamedError;
+  const name = error instanceof Error ? named.name : '';
+  const message = error instanceof Error ? error.message : String(error);
+  const code = typeof named?.code === 'string' ? named.code : undefined;
+
+  switch (name) {
+    case 'FieldNotAvailableError': {
+      // the contracts message lists every allowed field (~100); point at `fields` instead
+      const fields = Array.isArray((error as { fields?: unknown }).fields)
+        ? ((error as { fields: string[] }).fields as string[])
+        : [];
+      const event = String((error as { event?: unknown }).event ?? '');
+      return new CliError(
+        `field${fields.length === 1 ? '' : 's'} ${fields.map((field) => `"${field}"`).join(', ')} not available for ${event}`,
+        {
+          code: 'field_not_available',
+          exitCode: EXIT_CODES.usage,
+          hint: `srhooks fields ${event === 'any event' ? '' : event} lists the fields you can select`.replace(
+            '  ',
+            ' ',
+          ),
+          cause: error,
+        },
+      );
+    }
+    case 'InputError':
+    case 'ContractsError':
+    case 'InvalidShopNameError':
+    case 'InvalidEventError':
+    case 'DeliveryEncodeError':
+    case 'ZodError':
+      return new CliError(message, {
+        code: code ?? 'invalid_input',
+        exitCode: EXIT_CODES.usage,
+        cause: error,
+      });
+    case 'TokenError': {
+      const hint =
+        code === 'invalid_client' || code === 'invalid_request'
+          ? 'check the client id and secret (shop admin: Settings > API Settings), then run srhooks login again'
+          : `check that ${hostOf(named.url) || 'the token endpoint'} is reachable (SRHOOKS_TOKEN_URL overrides it)`;
+      return new CliError(message, {
+        code: code ?? 'token_error',
+        exitCode: EXIT_CODES.remote,
+        hint,
+        cause: error,
+      });
+    }
+    case 'AuthError': {
+      const scope = typeof named.requiredScope === 'string' ? named.requiredScope : undefined;
+      const hint = scope
+        ? `give the API client the ${scope} scope in the shop admin (Settings > API Settings), then run srhooks login again`
+        : 'run srhooks login again with valid credentials';
+      return new CliError(message, {
+        code: code ?? 'unauthorized',
+        exitCode: EXIT_CODES.remote,
+        hint,
+        cause: error,
+      });
+    }
+    case 'ShopRenterApiError':
+    case 'NotFoundError':
+    case 'ValidationError':
+    case 'RateLimitError':
+    case 'ServerError':
+    case 'NetworkError':
+    case 'SyncError':
+    case 'ShopRenterError':
+      return new CliError(message, { code: code ?? 'api_error', exitCode: EXIT_CODES.remote, cause: error });
+    default:
+      break;
+  }
+
+  const network = systemCode(error);
+  if (network) {
+    return new CliError(`network error (${network}): ${message}`, {
+      code: 'network_error',
+      exitCode: EXIT_CODES.remote,
+      hint: 'check the URL and that the server is running',
+      cause: error,
+    });
+  }
+  return new CliError(`unexpected error: ${message}`, {
+    code: 'unexpected',
+    exitCode: EXIT_CODES.failure,
+    hint: 'run again with --debug for the stack trace, and report it if it persists',
+    cause: error,
+  });
+}

@@ -1,0 +1,94 @@
+import { type Spinner, startSpinner } from './spinner.js';
+import { colorEnabled, createStyle, type Style } from './style.js';
+
+type TextStream = NodeJS.WritableStream & { isTTY?: boolean };
+
+export interface OutputOptions {
+  /** `--json`: the result goes to stdout as JSON, everything else to stderr, no spinners. */
+  json: boolean;
+  /** `--no-color`. */
+  noColor?: boolean;
+  env?: Record<string, string | undefined>;
+  stdout?: TextStream;
+  stderr?: TextStream;
+}
+
+/**
+ * Where every byte the CLI prints goes through. Results go to stdout (human text or JSON);
+ * logs, warnings and progress go to stderr so `srhooks … --json | jq` always sees one document.
+ */
+export class Output {
+  readonly json: boolean;
+  /** Styling for stdout. */
+  readonly style: Style;
+  /** Styling for stderr. */
+  readonly errStyle: Style;
+  private readonly stdout: TextStream;
+  private readonly stderr: TextStream;
+  private readonly animate: boolean;
+
+  constructor(options: OutputOptions) {
+    const env = options.env ?? process.env;
+    this.json = options.json;
+    this.stdout = options.stdout ?? process.stdout;
+    this.stderr = options.stderr ?? process.stderr;
+    this.style = createStyle(
+      !this.json &&
+        colorEnabled({ env, isTTY: this.stdout.isTTY === true, noColorFlag: options.noColor === true }),
+    );
+    this.errStyle = createStyle(
+      colorEnabled({ env, isTTY: this.stderr.isTTY === true, noColorFlag: options.noColor === true }),
+    );
+    this.animate = !this.json && this.stdout.isTTY === true && this.stderr.isTTY === true;
+  }
+
+  /** Prints a command's result: JSON under `--json`, otherwise the human rendering (if any). */
+  result<T>(value: T, human?: (value: T, style: Style) => string): void {
+    if (this.json) {
+      this.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+      return;
+    }
+    if (!human) return;
+    const text = human(value, this.style);
+    if (text.length > 0) this.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  }
+
+  /** One JSON document per line on stdout (`--json` streams such as `listen`). */
+  jsonLine(value: unknown): void {
+    this.stdout.write(`${JSON.stringify(value)}\n`);
+  }
+
+  /** A line of human output on stdout (live streams such as `listen`). */
+  line(text: string): void {
+    this.stdout.write(`${text}\n`);
+  }
+
+  /** Progress and information: stderr. */
+  info(message: string): void {
+    this.stderr.write(`${message}\n`);
+  }
+
+  warn(message: string): void {
+    this.stderr.write(`${this.errStyle.yellow('warning:')} ${message}\n`);
+  }
+
+  /** Reports an error on stderr: one line, plus the fix on a second line when there is one. */
+  error(message: string, hint?: string): void {
+    this.stderr.write(`${this.errStyle.red('error:')} ${message}\n`);
+    if (hint) this.stderr.write(`${this.errStyle.dim(hint)}\n`);
+  }
+
+  /** Raw text on stderr (stack traces under `--debug`). */
+  debug(text: string): void {
+    this.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
+  }
+
+  spinner(text: string): Spinner {
+    return startSpinner(text, {
+      stream: this.stderr,
+      animate: this.animate,
+      tick: this.errStyle.green('✔'),
+      cross: this.errStyle.red('✖'),
+    });
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * ANSI styling that honours NO_COLOR (https://no-color.org), FORCE_COLOR, TERM=dumb and whether
+ * the stream is a terminal. Hand-written: a colour library would cost start-up time.
+ */
+
+export interface Style {
+  readonly enabled: boolean;
+  bold(text: string): string;
+  dim(text: string): string;
+  red(text: string): string;
+  green(text: string): string;
+  yellow(text: string): string;
+  cyan(text: string): string;
+}
+
+export interface ColorDecision {
+  env: Record<string, string | undefined>;
+  isTTY: boolean;
+  /** `--no-color` given. */
+  noColorFlag?: boolean;
+}
+
+export function colorEnabled({ env, isTTY, noColorFlag }: ColorDecision): boolean {
+  if (noColorFlag) return false;
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '' && env.FORCE_COLOR !== '0') return true;
+  if (env.TERM === 'dumb') return false;
+  return isTTY;
+}
+
+const wrap =
+  (enabled: boolean, open: number, close: number) =>
+  (text: string): string =>
+    enabled ? `\u001b[${open}m${text}\u001b[${close}m` : text;
+
+export function createStyle(enabled: boolean): Style {
+  return {
+    enabled,
+    bold: wrap(enabled, 1, 22),
+    dim: wrap(enabled, 2, 22),
+    red: wrap(enabled, 31, 39),
+    green: wrap(enabled, 32, 39),
+    yellow: wrap(enabled, 33, 39),
+    cyan: wrap(enabled, 36, 39),
+  };
+}
+
+const ANSI = /\u001b\[[0-9;]*m/g;
+
+/** Printed width of a string, ignoring ANSI escapes. */
+export function visibleLength(text: string): number {
+  return text.replace(ANSI, '').length;
+}

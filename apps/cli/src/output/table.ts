@@ -1,0 +1,29 @@
+import { visibleLength } from './style.js';
+
+export interface TableColumn<Row> {
+  header: string;
+  value: (row: Row) => string;
+  align?: 'left' | 'right';
+}
+
+/**
+ * A plain text table: header row, then one line per row, columns padded to the widest cell and
+ * separated by two spaces. Trailing whitespace is trimmed so output diffs cleanly.
+ */
+export function renderTable<Row>(rows: readonly Row[], columns: readonly TableColumn<Row>[]): string {
+  const cells = rows.map((row) => columns.map((column) => column.value(row)));
+  const widths = columns.map((column, index) =>
+    Math.max(visibleLength(column.header), ...cells.map((line) => visibleLength(line[index] ?? ''))),
+  );
+  const pad = (text: string, index: number): string => {
+    const gap = ' '.repeat(Math.max(0, (widths[index] ?? 0) - visibleLength(text)));
+    return columns[index]?.align === 'right' ? gap + text : text + gap;
+  };
+  const lines = [columns.map((column) => column.header), ...cells].map((line) =>
+    line
+      .map((cell, index) => pad(cell, index))
+      .join('  ')
+      .trimEnd(),
+  );
+  return lines.join('\n');
+}

@@ -1,0 +1,57 @@
+import type { Command as Commander } from 'commander';
+import type { Command, CommandContext } from './command.js';
+import { Output } from './output/index.js';
+
+/** Global flags (declared on the program, accepted before or after the subcommand). */
+export interface GlobalFlags {
+  json?: boolean;
+  debug?: boolean;
+  color?: boolean;
+}
+
+export function globalFlags(command: Commander): GlobalFlags {
+  return command.optsWithGlobals<GlobalFlags>();
+}
+
+export function createOutput(flags: GlobalFlags): Output {
+  return new Output({ json: flags.json === true, noColor: flags.color === false });
+}
+
+function createContext(flags: GlobalFlags, output: Output): CommandContext {
+  let interrupted: Promise<NodeJS.Signals> | undefined;
+  return {
+    output,
+    env: process.env,
+    debug: flags.debug === true || process.env.SRHOOKS_DEBUG === '1',
+    untilInterrupted() {
+      interrupted ??= new Promise((resolve) => {
+        const stop = (signal: NodeJS.Signals): void => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          resolve(signal);
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+      return interrupted;
+    },
+  };
+}
+
+/**
+ * Runs one command module for a commander action: builds the context from the global flags,
+ * prints the result (JSON or human) and reports a failing result through `process.exitCode`.
+ * Errors propagate to cli.ts's top level, which prints them and sets the exit code.
+ */
+export async function runCommand<Options, Result>(
+  invocation: Commander,
+  command: Command<Options, Result>,
+  options: Options,
+): Promise<void> {
+  const flags = globalFlags(invocation);
+  const output = createOutput(flags);
+  const result = await command.run(options, createContext(flags, output));
+  output.result(result, command.render?.bind(command));
+  const code = command.exitCode?.(result);
+  if (code !== undefined && code !== 0) process.exitCode = code;
+}

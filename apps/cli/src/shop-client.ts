@@ -1,0 +1,13 @@
+import type { ShopRenterClient } from '@srhooks/client';
+import type { ShopTarget } from './config/resolve-shop.js';
+
+/** Builds the shared ShopRenter client for a resolved shop (the client package is loaded lazily). */
+export async function openShopClient(target: ShopTarget): Promise<ShopRenterClient> {
+  const { createShopRenterClient } = await import('@srhooks/client');
+  return createShopRenterClient({
+    shop: target.shop,
+    auth: target.auth,
+    ...(target.apiUrl ? { apiUrl: target.apiUrl } : {}),
+    ...(target.tokenUrl ? { tokenUrl: target.tokenUrl } : {}),
+  });
+}

@@ -1,0 +1,60 @@
+import type { Command } from 'commander';
+import { runCommand } from '../run-command.js';
+import { examples } from './help-text.js';
+
+/** login, shops, logout. */
+export function registerCredentialCommands(program: Command): void {
+  program
+    .command('login')
+    .description('store API credentials for a shop (verified by getting a token) and show the granted scopes')
+    .option('--shop <name>', 'shop name: my-shop of my-shop.shoprenter.hu (default: SRHOOKS_SHOP)')
+    .option(
+      '--client-id <id>',
+      'API client id (shop admin: Settings > API Settings; default: SRHOOKS_CLIENT_ID)',
+    )
+    .option('--client-secret <secret>', 'API client secret (default: SRHOOKS_CLIENT_SECRET)')
+    .option('--secret-stdin', 'read the client secret (or password) from stdin instead')
+    .option('--username <user>', 'legacy Basic auth API user (instead of OAuth)')
+    .option('--password <password>', 'legacy Basic auth password')
+    .option(
+      '--api-url <url>',
+      'API base URL, may contain {shop} (default: https://{shop}.api2.myshoprenter.hu/api)',
+    )
+    .option(
+      '--token-url <url>',
+      'OAuth token URL, may contain {shop} (default: https://oauth.app.shoprenter.net/{shop}/app/token)',
+    )
+    .option('--no-verify', 'store without asking the shop for a token')
+    .addHelpText(
+      'after',
+      examples(
+        'srhooks login --shop my-shop --client-id abc123 --client-secret "$SECRET"',
+        'pass show shoprenter | srhooks login --shop my-shop --client-id abc123 --secret-stdin',
+        'srhooks login --shop demo --client-id demo-client --client-secret demo-secret --api-url http://127.0.0.1:4700/{shop}/api --token-url http://127.0.0.1:4700/{shop}/app/token',
+      ),
+    )
+    .action(async (options: Record<string, string | boolean | undefined>, command: Command) => {
+      const { loginCommand } = await import('../commands/login.js');
+      await runCommand(command, loginCommand, options);
+    });
+
+  program
+    .command('shops')
+    .description('list the shops with stored credentials (secrets are never shown)')
+    .addHelpText('after', examples('srhooks shops', 'srhooks shops --json'))
+    .action(async (_options: unknown, command: Command) => {
+      const { shopsCommand } = await import('../commands/shops.js');
+      await runCommand(command, shopsCommand, {});
+    });
+
+  program
+    .command('logout')
+    .description("forget a shop's stored credentials")
+    .option('--shop <name>', 'the shop to forget (default: SRHOOKS_SHOP, or the only stored shop)')
+    .option('--all', 'forget every stored shop')
+    .addHelpText('after', examples('srhooks logout --shop my-shop', 'srhooks logout --all'))
+    .action(async (options: { shop?: string; all?: boolean }, command: Command) => {
+      const { logoutCommand } = await import('../commands/logout.js');
+      await runCommand(command, logoutCommand, options);
+    });
+}

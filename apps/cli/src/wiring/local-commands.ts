@@ -1,0 +1,98 @@
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { runCommand } from '../run-command.js';
+import { collectList, EVENTS, examples } from './help-text.js';
+
+/** Commands that need no shop credentials: fields, url, trigger. */
+export function registerLocalCommands(program: Command): void {
+  program
+    .command('fields')
+    .description('the field catalogue: which fields a subscription can select, per event')
+    .argument('[event]', `only fields available for this event (${EVENTS.join(', ')})`)
+    .option('--group <group>', 'only fields of one prefix group (order, orderProduct, subscriber, …)')
+    .option('--search <text>', 'only fields whose name or label contains the text')
+    .addHelpText(
+      'after',
+      examples('srhooks fields', 'srhooks fields order_confirm --search product', 'srhooks fields --json'),
+    )
+    .action(
+      async (event: string | undefined, options: { group?: string; search?: string }, command: Command) => {
+        const { fieldsCommand } = await import('../commands/fields.js');
+        await runCommand(command, fieldsCommand, { ...options, ...(event ? { event } : {}) });
+      },
+    );
+
+  program
+    .command('url')
+    .description('print the signed receiver URL for one shop and event')
+    .option('--shop <name>', 'shop name (default: SRHOOKS_SHOP)')
+    .addOption(new Option('--event <event>', 'webhook event').choices(EVENTS))
+    .option('--base <url>', "receiver's public base URL (default: SRHOOKS_PUBLIC_URL)")
+    .option('--secret <secret>', 'signing secret (default: first entry of SRHOOKS_SECRETS)')
+    .addHelpText(
+      'after',
+      examples(
+        'srhooks url --shop demo --event order_confirm --base https://hooks.example.com',
+        'SRHOOKS_SECRETS=$(openssl rand -hex 32) srhooks url --shop demo --event abandoned_cart --base https://hooks.example.com',
+      ),
+    )
+    .action(async (options: Record<string, string | undefined>, command: Command) => {
+      const { urlCommand } = await import('../commands/url.js');
+      await runCommand(command, urlCommand, options);
+    });
+
+  program
+    .command('trigger')
+    .description('send one delivery to a URL exactly as a ShopRenter shop would')
+    .argument('<event>', `webhook event (${EVENTS.join(', ')})`)
+    .option('--to <url>', 'where to POST it (a signed receiver URL; default: SRHOOKS_TRIGGER_URL)')
+    .addOption(
+      new Option('--format <format>', 'document inside the multipart data field')
+        .choices(['json', 'xml'])
+        .default('json'),
+    )
+    .option(
+      '--data <file>',
+      'JSON payload to send instead of the built-in sample (envelope, one item or a list)',
+    )
+    .option(
+      '--fields <names>',
+      'send only these fields, as a subscription with fields does (comma-separated, repeatable)',
+      collectList,
+    )
+    .option('--seed <seed>', 'seed of the built-in sample (same seed, same order); default random')
+    .option('--timeout <ms>', 'give up after this many milliseconds', (value: string) => {
+      if (!/^\d+$/.test(value) || Number(value) === 0)
+        throw new InvalidArgumentError('must be a positive whole number');
+      return Number(value);
+    })
+    .addHelpText(
+      'after',
+      examples(
+        'srhooks trigger order_confirm --to "$(srhooks url --shop demo --event order_confirm --base http://127.0.0.1:4750)"',
+        'srhooks trigger newsletter_subscribe --to http://127.0.0.1:4750/hooks/demo/newsletter_subscribe/TOKEN --format xml',
+        'srhooks trigger order_status_change --to URL --data my-order.json --fields order_innerId,orderHistory_status',
+      ),
+    )
+    .action(
+      async (
+        event: string,
+        options: {
+          to?: string;
+          format?: string;
+          data?: string;
+          fields?: string[];
+          seed?: string;
+          timeout?: number;
+        },
+        command: Command,
+      ) => {
+        const { triggerCommand } = await import('../commands/trigger.js');
+        const { timeout, ...rest } = options;
+        await runCommand(command, triggerCommand, {
+          event,
+          ...rest,
+          ...(timeout ? { timeoutMs: timeout } : {}),
+        });
+      },
+    );
+}

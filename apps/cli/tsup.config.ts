@@ -1,0 +1,29 @@
+import { readFileSync } from 'node:fs';
+import { defineConfig } from 'tsup';
+
+const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
+/**
+ * One ESM bundle for the `srhooks` bin. cli.ts loads each command with a dynamic import, and code
+ * splitting turns every command into its own chunk, so `--version`/`--help` load only commander
+ * and the wiring. Workspace packages and their dependencies (including the native
+ * better-sqlite3) stay external: they are `dependencies`, resolved from node_modules at run time.
+ */
+export default defineConfig({
+  entry: { cli: 'src/cli.ts', index: 'src/index.ts' },
+  tsconfig: 'tsconfig.build.json',
+  format: ['esm'],
+  target: 'node20',
+  platform: 'node',
+  splitting: true,
+  treeshake: true,
+  clean: true,
+  dts: { entry: { index: 'src/index.ts' } },
+  sourcemap: false,
+  minify: false,
+  // cli.ts starts with `#!/usr/bin/env node`; esbuild keeps an entry's hashbang (and only cli.js has it)
+  define: { __SRHOOKS_VERSION__: JSON.stringify(pkg.version) },
+  external: ['better-sqlite3'],
+});
