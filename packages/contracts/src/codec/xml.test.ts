@@ -116,6 +116,9 @@ describe('readXmlDocument', () => {
 
   it('counts depth without recursion: limit holds, self-closing and quoted ">" do not count', () => {
     expect(() => scanXmlMarkup('<a>'.repeat(64) + '</a>'.repeat(64), 64)).not.toThrow();
+    let exactly64: unknown = '';
+    for (let i = 0; i < 63; i++) exactly64 = { a: exactly64 };
+    expect(read('<a>'.repeat(64) + '</a>'.repeat(64))).toEqual({ a: exactly64 });
     expect(readError('<a>'.repeat(65) + '</a>'.repeat(65)).code).toBe('too_deep');
     expect(readError('<a>'.repeat(100_000)).code).toBe('too_deep');
     expect(() => scanXmlMarkup(`<a>${'<b x=">"/>'.repeat(1000)}</a>`, 2)).not.toThrow();

@@ -195,20 +195,24 @@ const CDATA = '#cdata'; // not a valid XML name, so it cannot collide with an el
 
 type OrderedNode = Record<string, unknown>;
 
-const parser = new XMLParser({
-  preserveOrder: true,
-  processEntities: false,
-  htmlEntities: false,
-  parseTagValue: false,
-  parseAttributeValue: false,
-  ignoreAttributes: true,
-  trimValues: false,
-  cdataPropName: CDATA,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  removeNSPrefix: false,
-  textNodeName: TEXT,
-});
+/** A parser per call: `maxNestedTags` backs up the pre-scan's depth limit. */
+function createParser(maxDepth: number): XMLParser {
+  return new XMLParser({
+    preserveOrder: true,
+    processEntities: false,
+    htmlEntities: false,
+    parseTagValue: false,
+    parseAttributeValue: false,
+    ignoreAttributes: true,
+    trimValues: false,
+    cdataPropName: CDATA,
+    ignoreDeclaration: true,
+    ignorePiTags: true,
+    removeNSPrefix: false,
+    textNodeName: TEXT,
+    maxNestedTags: maxDepth,
+  });
+}
 
 function elementName(node: OrderedNode): string | undefined {
   for (const key of Object.keys(node)) {
@@ -280,19 +284,24 @@ export interface XmlReadOptions {
  */
 export function readXmlDocument(xml: string, options: XmlReadOptions): Record<string, unknown> {
   scanXmlMarkup(xml, options.maxDepth);
-  const validation = XMLValidator.validate(xml);
+  let validation: ReturnType<typeof XMLValidator.validate>;
+  let ordered: OrderedNode[];
+  try {
+    validation = XMLValidator.validate(xml);
+    ordered = validation === true ? (createParser(options.maxDepth).parse(xml) as OrderedNode[]) : [];
+  } catch (error) {
+    const message = (error as Error).message;
+    if (/nested tags/i.test(message)) {
+      throw new XmlReadError('too_deep', `The XML nests elements more than ${options.maxDepth} levels deep`);
+    }
+    throw new XmlReadError('invalid_xml', `Invalid XML: ${message}`);
+  }
   if (validation !== true) {
     const { line, col, msg } = validation.err;
     throw new XmlReadError('invalid_xml', `Invalid XML: ${msg} (line ${line}, column ${col})`, {
       line,
       column: col,
     });
-  }
-  let ordered: OrderedNode[];
-  try {
-    ordered = parser.parse(xml) as OrderedNode[];
-  } catch (error) {
-    throw new XmlReadError('invalid_xml', `Invalid XML: ${(error as Error).message}`);
   }
   const roots = ordered.filter((node) => elementName(node) !== undefined);
   const root = roots[0];
