@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { DeliveryDecodeError } from '../errors.js';
 import { NEWSLETTER_EVENTS, ORDER_EVENTS, WEBHOOK_EVENTS, type WebhookEvent } from '../events.js';
 import { samplePayload } from '../samples/index.js';
-import type { OrdersEnvelopeInput } from '../schemas/delivery.js';
+import type { OrderItem, OrdersEnvelopeInput, Subscriber } from '../schemas/delivery.js';
 import { DEFAULT_DECODE_LIMITS, type DecodeDeliveryInput, decodeDelivery } from './decode-delivery.js';
 import { encodeDelivery } from './encode-delivery.js';
 import { writeMultipartFormData } from './multipart.js';
@@ -573,6 +573,28 @@ describe('hostile input: random mutations of a valid delivery', () => {
 });
 
 describe('decodeDelivery guards its own inputs', () => {
+  it('narrows the result type by the event it is given', () => {
+    const order = decodeDelivery({
+      event: 'abandoned_cart',
+      contentType: 'application/json',
+      body: orderJson,
+    });
+    expectTypeOf(order.orders).toEqualTypeOf<OrderItem[]>();
+    expectTypeOf(order.event).toEqualTypeOf<'abandoned_cart'>();
+    // @ts-expect-error an order delivery has no subscribers
+    expect(order.subscribers).toBeUndefined();
+    const body = JSON.stringify(samplePayload('newsletter_update_subscriber', 2));
+    const newsletter = decodeDelivery({
+      event: 'newsletter_update_subscriber',
+      contentType: 'application/json',
+      body,
+    });
+    expectTypeOf(newsletter.subscribers).toEqualTypeOf<Subscriber[]>();
+    expect(newsletter.subscribers[0]?.id).toBe(
+      samplePayload('newsletter_update_subscriber', 2).newsletter.subscriber[0]?.id,
+    );
+  });
+
   it('an unknown event is a caller bug: InvalidEventError', () => {
     expect(() =>
       decodeDelivery({
