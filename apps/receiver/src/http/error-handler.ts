@@ -1,0 +1,50 @@
+/**
+ * Central error handling: client errors keep their status with a clear JSON message; anything
+ * else is a 500 whose body names only the request id (the details go to the log).
+ */
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { errorBody } from './error-body.js';
+
+/** Fastify's own error codes → what the sender should do. */
+const CLIENT_ERROR_MESSAGES: Record<string, [code: string, message: string]> = {
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [
+    'invalid_content_length',
+    'The body length does not match the Content-Length header; send the complete body.',
+  ],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [
+    'unsupported_media_type',
+    'The Content-Type header is not a valid media type.',
+  ],
+  FST_ERR_CTP_EMPTY_JSON_BODY: ['empty_body', 'The body is empty.'],
+  FST_ERR_CTP_INVALID_JSON_BODY: ['invalid_json', 'The body is not valid JSON.'],
+};
+
+export function bodyTooLargeMessage(limit: number): string {
+  return (
+    `The body is larger than the receiver's limit of ${limit} bytes; nothing was stored. ` +
+    'If such deliveries are genuine, raise SRHOOKS_BODY_LIMIT (or "bodyLimit" in srhooks.config.json).'
+  );
+}
+
+export function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const status = error.statusCode ?? 500;
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return reply
+      .code(413)
+      .send(errorBody('body_too_large', bodyTooLargeMessage(request.routeOptions.bodyLimit ?? 0)));
+  }
+  if (status >= 400 && status < 500) {
+    const known = CLIENT_ERROR_MESSAGES[error.code];
+    const [code, message] = known ?? ['bad_request', error.message];
+    return reply.code(status).send(errorBody(code, message));
+  }
+  request.log.error({ err: error }, 'unhandled error');
+  return reply
+    .code(500)
+    .send(
+      errorBody(
+        'internal_error',
+        `Internal error (request ${request.id}); the details are in the receiver's log.`,
+      ),
+    );
+}

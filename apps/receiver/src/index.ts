@@ -1,0 +1,9 @@
+/** @srhooks/receiver: build and embed the receiver (the process entry point is main.ts). */
+export { type BuildReceiverOptions, buildReceiver } from './app.js';
+export * from './config/index.js';
+export { HandlerRegistry } from './handlers/handler-registry.js';
+export { type CreateLoggerOptions, createLogger } from './logging/create-logger.js';
+export { createLineRedactor, maskHookToken } from './logging/redact-log-line.js';
+export { type DeliveryOutcome, type ForgedReason, ReceiverMetrics } from './metrics/receiver-metrics.js';
+export { storeSelection } from './plugins/store-plugin.js';
+export { coreRoutes, type ReceiverRoutePlugin } from './routes/index.js';

@@ -1,0 +1,78 @@
+/**
+ * The receiver's Prometheus metrics, on a registry of its own (several receivers in one
+ * process, as in tests, do not collide). Labels are bounded: shop and event only ever come from
+ * authenticated URLs; forged attempts are counted by reason, never by the attacker's values.
+ */
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+
+/** How one POST to /hooks ended. */
+export type DeliveryOutcome = 'stored' | 'quarantined' | 'store_unavailable' | 'too_large' | 'rejected';
+
+/** Why a POST to /hooks was treated as forged (all answered with the same 404). */
+export type ForgedReason = 'bad_token' | 'unknown_event' | 'bad_shop' | 'unknown_route';
+
+export class ReceiverMetrics {
+  readonly registry = new Registry();
+
+  readonly deliveries = new Counter({
+    name: 'srhooks_deliveries_total',
+    help: 'Authentic deliveries received, by shop, event and outcome',
+    labelNames: ['shop', 'event', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly ingestDuration = new Histogram({
+    name: 'srhooks_ingest_duration_seconds',
+    help: 'Time from request start to answer for POST /hooks, by outcome',
+    labelNames: ['outcome'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  readonly events = new Counter({
+    name: 'srhooks_events_total',
+    help: 'Events (orders / subscribers) stored from deliveries, duplicates included',
+    labelNames: ['shop', 'event'] as const,
+    registers: [this.registry],
+  });
+
+  readonly duplicates = new Counter({
+    name: 'srhooks_duplicate_events_total',
+    help: 'Events whose dedupe key was seen before (recorded, not processed again)',
+    labelNames: ['shop', 'event'] as const,
+    registers: [this.registry],
+  });
+
+  readonly quarantined = new Counter({
+    name: 'srhooks_quarantined_deliveries_total',
+    help: 'Authentic deliveries that could not be decoded, stored in quarantine, by decode error code',
+    labelNames: ['shop', 'event', 'code'] as const,
+    registers: [this.registry],
+  });
+
+  readonly forgedAttempts = new Counter({
+    name: 'srhooks_forged_attempts_total',
+    help: 'POSTs to /hooks rejected as forged (wrong token, unknown event or malformed shop)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly forbiddenAddresses = new Counter({
+    name: 'srhooks_forbidden_addresses_total',
+    help: 'POSTs to /hooks refused by the IP allow-list',
+    registers: [this.registry],
+  });
+
+  readonly storeErrors = new Counter({
+    name: 'srhooks_store_errors_total',
+    help: 'Store calls that failed or timed out, by operation',
+    labelNames: ['operation'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    if (options.defaultMetrics !== false) {
+      collectDefaultMetrics({ register: this.registry, prefix: 'srhooks_' });
+    }
+  }
+}

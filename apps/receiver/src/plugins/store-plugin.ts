@@ -1,0 +1,58 @@
+/**
+ * Decorates the instance with the event store (`app.store`): SQLite by default, PostgreSQL
+ * when `databaseUrl` is set. Migrations run before the app is ready; the store is closed
+ * (pending commits finished first) when the app closes, after the server stopped accepting
+ * requests and in-flight ones were answered.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import fp from 'fastify-plugin';
+import type { ReceiverConfig } from '../config/config-schema.js';
+import { withStoreTimeout } from '../ingest/store-call.js';
+import { createStore } from '../store/create-store.js';
+import type { Store } from '../store/store.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    store: Store;
+  }
+}
+
+export interface StorePluginOptions {
+  /** Use this store instead of creating one from the config; it is still migrated and closed with the app. */
+  store?: Store;
+}
+
+/** Migrations may take longer than a request's store call. */
+const MIGRATE_TIMEOUT_MS = 60_000;
+
+/** The store the configuration selects. */
+export function storeSelection(config: ReceiverConfig): Parameters<typeof createStore>[0] {
+  if (config.databaseUrl) {
+    return {
+      kind: 'postgres',
+      url: config.databaseUrl,
+      ...(config.databaseSchema ? { schema: config.databaseSchema } : {}),
+    };
+  }
+  return { kind: 'sqlite', file: config.db };
+}
+
+const plugin: FastifyPluginAsync<StorePluginOptions> = async (app, options) => {
+  const store = options.store ?? (await createStore(storeSelection(app.config)));
+  try {
+    await withStoreTimeout('schema migration', store.migrate(), MIGRATE_TIMEOUT_MS);
+  } catch (error) {
+    await store.close().catch(() => {});
+    throw error;
+  }
+  app.decorate('store', store);
+  app.addHook('onClose', async () => {
+    await store.close();
+  });
+};
+
+export const storePlugin = fp(plugin, {
+  name: 'srhooks-store',
+  fastify: '5.x',
+  dependencies: ['srhooks-config'],
+});

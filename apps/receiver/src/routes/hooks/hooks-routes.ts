@@ -1,0 +1,236 @@
+/**
+ * `POST /hooks/{shop}/{event}/{token}`: the ingest path.
+ *
+ * 1. onRequest: IP allow-list (403), then the signed-URL check (404, identical for every
+ *    failure); nothing is read from a refused request.
+ * 2. The body is read raw as a Buffer whatever its Content-Type (limit → 413): the contracts
+ *    codec, not fastify, decides what is acceptable, so an authentic delivery with a strange
+ *    Content-Type is quarantined instead of bounced.
+ * 3. Decoded → one event per order/subscriber → `store.ingest` (events + outbox jobs) → 200
+ *    only after the commit. Undecodable → `store.quarantine` → 400 with the decode error.
+ *    Store failure or timeout → 503; nothing is ever acknowledged that is not stored.
+ */
+import {
+  type DecodedDelivery,
+  DeliveryDecodeError,
+  decodeDelivery,
+  type WebhookEvent,
+} from '@srhooks/contracts';
+import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { errorBody, NOT_FOUND_BODY } from '../../http/error-body.js';
+import { handleError } from '../../http/error-handler.js';
+import { authenticateHook, type HookParams } from '../../ingest/authenticate-hook.js';
+import { headersForStorage } from '../../ingest/delivery-headers.js';
+import { eventsFromDelivery } from '../../ingest/events-from-delivery.js';
+import { IpAllowList } from '../../ingest/ip-allow-list.js';
+import { withStoreTimeout } from '../../ingest/store-call.js';
+import type { DeliveryOutcome } from '../../metrics/receiver-metrics.js';
+import type { DecodeFailure, NewDelivery, NewEvent } from '../../store/store.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The authenticated shop and event of a POST /hooks request (null before authentication). */
+    hookTarget: { shop: string; event: WebhookEvent } | null;
+    /** The Content-Type header exactly as the sender sent it (null when absent). */
+    deliveryContentType: string | null;
+  }
+}
+
+const RAW_BODY_TYPE = 'application/octet-stream';
+const EMPTY_BODY = Buffer.alloc(0);
+const RETRY_AFTER_SECONDS = '5';
+
+const STORE_UNAVAILABLE_MESSAGE =
+  'The delivery was not stored: the event store is unreachable or too slow right now. ' +
+  'Nothing was acknowledged; send it again later.';
+
+export const hooksRoutes: FastifyPluginAsync = async (app) => {
+  const { config, store, metrics, handlers } = app;
+  const allowList = config.allowIps ? new IpAllowList(config.allowIps) : null;
+
+  app.decorateRequest('hookTarget', null);
+  app.decorateRequest('deliveryContentType', null);
+
+  // Every body arrives as one Buffer; the codec judges the Content-Type (see onRequest below).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(
+    '*',
+    { parseAs: 'buffer', bodyLimit: config.bodyLimit },
+    (_request, body, done) => {
+      done(null, body);
+    },
+  );
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const target = request.hookTarget;
+    if (target && error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      countDelivery(target.shop, target.event, 'too_large', reply);
+      request.log.warn(
+        { shop: target.shop, event: target.event, limit: config.bodyLimit },
+        'delivery over the body limit refused',
+      );
+    }
+    return handleError(error, request, reply);
+  });
+
+  function countDelivery(shop: string, event: string, outcome: DeliveryOutcome, reply: FastifyReply): void {
+    metrics.deliveries.inc({ shop, event, outcome });
+    metrics.ingestDuration.observe({ outcome }, reply.elapsedTime / 1000);
+  }
+
+  function refuse(request: FastifyRequest<{ Params: HookParams }>, reply: FastifyReply): boolean {
+    if (allowList && !allowList.allows(request.ip)) {
+      metrics.forbiddenAddresses.inc();
+      request.log.warn(
+        { remoteAddress: request.ip },
+        'delivery from an address outside SRHOOKS_ALLOW_IPS refused',
+      );
+      reply.code(403).send(errorBody('forbidden', 'This address is not allowed to post deliveries.'));
+      return true;
+    }
+    const auth = authenticateHook(request.params, config.secrets);
+    if (!auth.ok) {
+      metrics.forgedAttempts.inc({ reason: auth.reason });
+      request.log.warn(
+        { forged: { reason: auth.reason, remoteAddress: request.ip } },
+        'forged delivery attempt refused',
+      );
+      reply.code(404).send(NOT_FOUND_BODY);
+      return true;
+    }
+    request.hookTarget = { shop: auth.shop, event: auth.event };
+    return false;
+  }
+
+  async function quarantine(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    delivery: NewDelivery,
+    error: unknown,
+  ): Promise<FastifyReply> {
+    const decodeError = error instanceof DeliveryDecodeError ? error : null;
+    const failure: DecodeFailure = decodeError
+      ? { code: decodeError.code, message: decodeError.message }
+      : {
+          code: 'decode_failed',
+          message: `The delivery could not be decoded (${(error as Error).message}).`,
+        };
+    if (!decodeError) request.log.error({ err: error }, 'decoder failed unexpectedly; delivery quarantined');
+    let deliveryId: string;
+    try {
+      ({ deliveryId } = await withStoreTimeout(
+        'quarantine',
+        store.quarantine(delivery, failure),
+        config.storeTimeoutMs,
+      ));
+    } catch (storeError) {
+      return storeUnavailable(request, reply, delivery, 'quarantine', storeError);
+    }
+    metrics.quarantined.inc({ shop: delivery.shop, event: delivery.event, code: failure.code });
+    countDelivery(delivery.shop, delivery.event, 'quarantined', reply);
+    request.logContext = {
+      deliveryId,
+      shop: delivery.shop,
+      event: delivery.event,
+      outcome: 'quarantined',
+      decodeError: { code: failure.code, part: decodeError?.part, path: decodeError?.path },
+    };
+    const details = decodeError
+      ? {
+          part: decodeError.part,
+          ...(decodeError.path === undefined ? {} : { path: decodeError.path }),
+          ...(decodeError.value === undefined ? {} : { value: decodeError.value }),
+        }
+      : {};
+    return reply.code(400).send(errorBody(failure.code, failure.message, details, { deliveryId }));
+  }
+
+  function storeUnavailable(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    delivery: NewDelivery,
+    operation: string,
+    error: unknown,
+  ): FastifyReply {
+    metrics.storeErrors.inc({ operation });
+    countDelivery(delivery.shop, delivery.event, 'store_unavailable', reply);
+    request.log.error(
+      { err: error, shop: delivery.shop, event: delivery.event, operation },
+      'delivery not stored: store unavailable',
+    );
+    return reply
+      .code(503)
+      .header('retry-after', RETRY_AFTER_SECONDS)
+      .send(errorBody('store_unavailable', STORE_UNAVAILABLE_MESSAGE));
+  }
+
+  app.post<{ Params: HookParams; Body: Buffer | undefined }>(
+    '/hooks/:shop/:event/:token',
+    {
+      bodyLimit: config.bodyLimit,
+      onRequest: (request, reply, done) => {
+        if (refuse(request, reply)) return;
+        const headers = request.raw.headers;
+        request.deliveryContentType = headers['content-type'] ?? null;
+        headers['content-type'] = RAW_BODY_TYPE;
+        done();
+      },
+      preValidation: (request, _reply, done) => {
+        // Parsing is done: give the sender's Content-Type back to everything downstream.
+        const headers = request.raw.headers;
+        if (request.deliveryContentType === null) delete headers['content-type'];
+        else headers['content-type'] = request.deliveryContentType;
+        done();
+      },
+    },
+    async (request, reply) => {
+      const target = request.hookTarget;
+      if (!target) return reply.code(404).send(NOT_FOUND_BODY);
+      const { shop, event } = target;
+      const contentType = request.deliveryContentType ?? '';
+      const body = request.body ?? EMPTY_BODY;
+      const delivery: NewDelivery = {
+        shop,
+        event,
+        receivedAt: new Date(),
+        remoteAddress: request.ip,
+        headers: headersForStorage(request.headers),
+        contentType,
+        rawBody: body,
+      };
+
+      let events: NewEvent[];
+      try {
+        const decoded: DecodedDelivery = decodeDelivery({
+          event,
+          contentType,
+          body,
+          limits: { maxBytes: config.bodyLimit },
+        });
+        events = eventsFromDelivery(shop, decoded);
+      } catch (error) {
+        return quarantine(request, reply, delivery, error);
+      }
+
+      let deliveryId: string;
+      let duplicates: number;
+      try {
+        const result = await withStoreTimeout(
+          'ingest',
+          store.ingest(delivery, events, [...handlers.namesFor(shop, event)]),
+          config.storeTimeoutMs,
+        );
+        deliveryId = result.deliveryId;
+        duplicates = result.duplicates;
+      } catch (error) {
+        return storeUnavailable(request, reply, delivery, 'ingest', error);
+      }
+
+      metrics.events.inc({ shop, event }, events.length);
+      if (duplicates > 0) metrics.duplicates.inc({ shop, event }, duplicates);
+      countDelivery(shop, event, 'stored', reply);
+      request.logContext = { deliveryId, shop, event, outcome: 'stored', events: events.length, duplicates };
+      return reply.code(200).send({ ok: true, deliveryId, events: events.length, duplicates });
+    },
+  );
+};
