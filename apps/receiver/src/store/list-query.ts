@@ -1,0 +1,88 @@
+import { containsPattern } from './search-text.js';
+import type { SqlDialect, SqlParams } from './sql-params.js';
+import type { DeadLetterFilter, DeliveryFilter, EventFilter } from './store.js';
+
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 500;
+export const MAX_DEAD_LETTERS = 10_000;
+
+export function pageSize(limit: number | undefined): number {
+  if (limit === undefined || !Number.isFinite(limit)) return DEFAULT_PAGE_SIZE;
+  return Math.min(Math.max(Math.floor(limit), 1), MAX_PAGE_SIZE);
+}
+
+export interface BuiltQuery {
+  sql: string;
+  values: unknown[];
+  limit: number;
+}
+
+function timeRange(
+  conditions: string[],
+  params: SqlParams,
+  dialect: SqlDialect,
+  column: string,
+  range: { from?: Date; to?: Date },
+): void {
+  if (range.from !== undefined) conditions.push(`${column} >= ${params.add(dialect.time(range.from))}`);
+  if (range.to !== undefined) conditions.push(`${column} < ${params.add(dialect.time(range.to))}`);
+}
+
+function where(conditions: string[]): string {
+  return conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
+}
+
+/** `SELECT <columns> FROM deliveries d … ORDER BY d.id DESC LIMIT n+1` (one extra row tells whether a next page exists). */
+export function deliveryListQuery(columns: string, filter: DeliveryFilter, dialect: SqlDialect): BuiltQuery {
+  const params = dialect.params();
+  const conditions: string[] = [];
+  if (filter.shop !== undefined) conditions.push(`d.shop = ${params.add(filter.shop)}`);
+  if (filter.event !== undefined) conditions.push(`d.event = ${params.add(filter.event)}`);
+  if (filter.status !== undefined) conditions.push(`d.status = ${params.add(filter.status)}`);
+  timeRange(conditions, params, dialect, 'd.received_at', filter);
+  if (filter.cursor !== undefined) conditions.push(`d.id < ${params.add(filter.cursor)}`);
+  if (filter.eventStatus !== undefined) {
+    conditions.push(
+      `EXISTS (SELECT 1 FROM events e WHERE e.delivery_id = d.id AND e.status = ${params.add(filter.eventStatus)})`,
+    );
+  }
+  if (filter.q !== undefined && filter.q.trim() !== '') {
+    conditions.push(
+      `EXISTS (SELECT 1 FROM events e WHERE e.delivery_id = d.id AND e.search_text LIKE ${params.add(containsPattern(filter.q))} ESCAPE '\\')`,
+    );
+  }
+  const limit = pageSize(filter.limit);
+  const sql = `SELECT ${columns} FROM deliveries d ${where(conditions)} ORDER BY d.id DESC LIMIT ${params.add(limit + 1)}`;
+  return { sql, values: params.values, limit };
+}
+
+export function eventListQuery(columns: string, filter: EventFilter, dialect: SqlDialect): BuiltQuery {
+  const params = dialect.params();
+  const conditions: string[] = [];
+  if (filter.shop !== undefined) conditions.push(`e.shop = ${params.add(filter.shop)}`);
+  if (filter.event !== undefined) conditions.push(`e.event = ${params.add(filter.event)}`);
+  if (filter.status !== undefined) conditions.push(`e.status = ${params.add(filter.status)}`);
+  if (filter.deliveryId !== undefined) conditions.push(`e.delivery_id = ${params.add(filter.deliveryId)}`);
+  timeRange(conditions, params, dialect, 'e.received_at', filter);
+  if (filter.cursor !== undefined) conditions.push(`e.id < ${params.add(filter.cursor)}`);
+  if (filter.q !== undefined && filter.q.trim() !== '') {
+    conditions.push(`e.search_text LIKE ${params.add(containsPattern(filter.q))} ESCAPE '\\'`);
+  }
+  const limit = pageSize(filter.limit);
+  const sql = `SELECT ${columns} FROM events e ${where(conditions)} ORDER BY e.id DESC LIMIT ${params.add(limit + 1)}`;
+  return { sql, values: params.values, limit };
+}
+
+/** Dead-lettered jobs (alias j) joined to their event (alias e), newest dead-letter first. */
+export function deadLetterQuery(columns: string, filter: DeadLetterFilter, dialect: SqlDialect): BuiltQuery {
+  const params = dialect.params();
+  const conditions: string[] = [`j.status = 'dead'`];
+  if (filter.handler !== undefined) conditions.push(`j.handler = ${params.add(filter.handler)}`);
+  timeRange(conditions, params, dialect, 'j.finished_at', filter);
+  const limit =
+    filter.limit === undefined
+      ? MAX_DEAD_LETTERS
+      : Math.min(Math.max(Math.floor(filter.limit), 1), MAX_DEAD_LETTERS);
+  const sql = `SELECT ${columns} FROM jobs j JOIN events e ON e.id = j.event_id ${where(conditions)} ORDER BY j.finished_at DESC, j.id DESC LIMIT ${params.add(limit)}`;
+  return { sql, values: params.values, limit };
+}

@@ -1,0 +1,826 @@
+import pg from 'pg';
+import { ChangeFeed } from '../change-feed.js';
+import { refreshEventStatusSql } from '../event-status-sql.js';
+import { deadLetterQuery, deliveryListQuery, eventListQuery } from '../list-query.js';
+import { type PreparedEvent, prepareEvents, uniqueHandlers } from '../prepared-event.js';
+import {
+  ATTEMPT_COLUMNS,
+  CLAIMED_JOB_COLUMNS,
+  DELIVERY_SUMMARY_COLUMNS,
+  EVENT_RECORD_COLUMNS,
+  EVENT_SUMMARY_COLUMNS,
+  groupBy,
+  JOB_COLUMNS,
+  type Row,
+  type RowCodec,
+  toAttemptRecord,
+  toClaimedJob,
+  toDeliveryBase,
+  toEventRecord,
+  toEventSummary,
+  toJobRecord,
+} from '../row-mapping.js';
+import { newId } from '../sortable-id.js';
+import { dollarParams, type SqlDialect } from '../sql-params.js';
+import type {
+  ClaimedJob,
+  ClaimOptions,
+  CompleteJobOptions,
+  DeadLetter,
+  DeadLetterFilter,
+  DecodeFailure,
+  DeliveryDetail,
+  DeliveryFilter,
+  DeliverySummary,
+  EventDetail,
+  EventFilter,
+  EventStatus,
+  EventSummary,
+  FailJobOptions,
+  HandlerState,
+  IngestedEvent,
+  IngestResult,
+  JobCounts,
+  JobRecord,
+  JobStatus,
+  JobTransition,
+  NewDelivery,
+  NewEvent,
+  Page,
+  ReplayResult,
+  Store,
+  StoreChange,
+  StoreChangeListener,
+  StoreStats,
+  VerificationUpdate,
+} from '../store.js';
+import {
+  StoreConfigError,
+  StoreConflictError,
+  StoreNotFoundError,
+  StoreUnavailableError,
+} from '../store-errors.js';
+import { isPgUnavailable, mapPgError } from './pg-errors.js';
+import { applyPgMigrations, SCHEMA_NAME } from './pg-migrations.js';
+
+export interface PgStoreOptions {
+  /** `postgres://user@host:port/db`. */
+  url: string;
+  /** Schema holding the tables (created if absent). Default: the server's search_path (usually `public`). */
+  schema?: string;
+  /** Connections in the pool. Default 10. */
+  poolSize?: number;
+  /** Give up connecting after this long (unreachable server → StoreUnavailableError). Default 2000 ms. */
+  connectTimeoutMs?: number;
+  /** Give up waiting for a query's answer after this long. Default 10000 ms. */
+  queryTimeoutMs?: number;
+}
+
+const codec: RowCodec = {
+  date: (value) => (value instanceof Date ? value : new Date(String(value))),
+  json: (value) => value,
+  bool: (value) => value === true,
+};
+
+const dialect: SqlDialect = { params: dollarParams, time: (value) => value };
+
+type Queryable = Pick<pg.PoolClient, 'query'>;
+
+interface WriteContext {
+  client: Queryable;
+  changes: StoreChange[];
+}
+
+const CLAIM_SQL = `WITH picked AS (
+    SELECT j.id FROM jobs j JOIN events e ON e.id = j.event_id
+    WHERE ((j.status = 'pending' AND j.run_at <= $1) OR (j.status = 'running' AND j.lease_expires_at <= $1))
+      AND NOT e.held
+      AND ($2::text[] IS NULL OR j.handler = ANY ($2::text[]))
+      AND NOT EXISTS (SELECT 1 FROM handler_states h WHERE h.handler = j.handler AND h.disabled)
+    ORDER BY j.run_at, j.id
+    LIMIT $3
+    FOR UPDATE OF j SKIP LOCKED
+  ), leased AS (
+    UPDATE jobs SET status = 'running', attempts = jobs.attempts + 1, lease_owner = $4, lease_expires_at = $5, updated_at = $1
+    FROM picked WHERE jobs.id = picked.id
+    RETURNING jobs.*
+  ), expired AS (
+    UPDATE job_attempts a SET outcome = 'expired', finished_at = $1
+    FROM leased l WHERE a.job_id = l.id AND a.outcome = 'running'
+  ), logged AS (
+    INSERT INTO job_attempts (job_id, attempt, worker_id, started_at, outcome)
+    SELECT l.id, l.attempts, $4, $1, 'running' FROM leased l
+  )
+  SELECT ${CLAIMED_JOB_COLUMNS} FROM leased j JOIN events e ON e.id = j.event_id ORDER BY j.run_at, j.id`;
+
+const RESET_JOBS_SQL = `UPDATE jobs j SET status = 'pending', run_at = $2, failures = 0, min_attempt = attempts + 1,
+    lease_owner = NULL, lease_expires_at = NULL, finished_at = NULL, updated_at = $2
+  WHERE j.id = ANY ($1::text[])
+  RETURNING ${JOB_COLUMNS}`;
+
+function at(date: Date | undefined): Date {
+  return date ?? new Date();
+}
+
+function eventsJson(
+  events: readonly PreparedEvent[],
+  receivedAt: number,
+  handlers: readonly string[],
+  jobsAt: number,
+) {
+  return JSON.stringify(
+    events.map((item) => ({
+      id: newId('evt', receivedAt),
+      dedupeKey: item.dedupeKey,
+      subjectId: item.subjectId,
+      payload: JSON.parse(item.payloadJson) as unknown,
+      orderNumber: item.orderNumber,
+      customerName: item.customerName,
+      grossTotal: item.grossTotal,
+      currency: item.currency,
+      searchText: item.searchText,
+      jobIds: handlers.map(() => newId('job', jobsAt)),
+    })),
+  );
+}
+
+function toIngested(rows: Row[]): IngestedEvent[] {
+  return rows.map((row) => ({
+    id: String(row.out_event_id),
+    dedupeKey: String(row.out_dedupe_key),
+    duplicateOf: row.out_duplicate_of === null ? null : String(row.out_duplicate_of),
+  }));
+}
+
+/**
+ * PostgreSQL engine for several receiver instances sharing one database. Migrations run before the first
+ * operation (or explicitly via migrate()). Connection failures surface as StoreUnavailableError within
+ * the connect timeout; the pool reconnects by itself when the server is back.
+ */
+export class PgStore implements Store {
+  readonly kind = 'postgres' as const;
+  readonly schema: string | null;
+  readonly #pool: pg.Pool;
+  readonly #feed = new ChangeFeed();
+  readonly #inFlight = new Set<Promise<unknown>>();
+  readonly #stats: StoreStats = { commits: 0, items: 0, largestBatch: 0 };
+  #migrated: Promise<void> | null = null;
+  #closed = false;
+
+  constructor(options: PgStoreOptions) {
+    if (options.schema !== undefined && !SCHEMA_NAME.test(options.schema)) {
+      throw new StoreConfigError(
+        `PostgreSQL schema "${options.schema}" is not allowed: use lower-case letters, digits and _ (max 63, not starting with a digit).`,
+      );
+    }
+    this.schema = options.schema ?? null;
+    this.#pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 2000,
+      query_timeout: options.queryTimeoutMs ?? 10_000,
+      keepAlive: true,
+      application_name: 'srhooks-receiver',
+      ...(this.schema === null ? {} : { options: `-c search_path=${this.schema}` }),
+    });
+    // An idle connection that breaks (server restart) is dropped by the pool; the next query reconnects.
+    this.#pool.on('error', () => {});
+  }
+
+  async migrate(): Promise<void> {
+    if (this.#closed) throw new StoreUnavailableError('the PostgreSQL store is closed');
+    await this.#applyMigrations();
+    this.#migrated = Promise.resolve();
+  }
+
+  async #applyMigrations(): Promise<void> {
+    const client = await this.#connect();
+    let broken = false;
+    try {
+      await applyPgMigrations(client, this.schema);
+    } catch (error) {
+      broken = isPgUnavailable(error);
+      throw mapPgError(error);
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.#run(async () => {
+      await this.#pool.query('SELECT 1');
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.allSettled([...this.#inFlight]);
+    await this.#pool.end();
+  }
+
+  stats(): StoreStats {
+    return { ...this.#stats };
+  }
+
+  onChange(listener: StoreChangeListener): () => void {
+    return this.#feed.subscribe(listener);
+  }
+
+  // --- ingest ------------------------------------------------------------------------------------
+
+  async ingest(delivery: NewDelivery, events: NewEvent[], handlers: string[]): Promise<IngestResult> {
+    const prepared = prepareEvents(delivery.event, events);
+    const jobHandlers = uniqueHandlers(handlers);
+    const receivedAt = delivery.receivedAt.getTime();
+    const deliveryId = newId('dlv', receivedAt);
+    const eventItems = eventsJson(prepared, receivedAt, jobHandlers, receivedAt);
+    return this.#run(async () => {
+      const result = await this.#pool.query({
+        name: 'srhooks_ingest',
+        text: 'SELECT out_event_id, out_dedupe_key, out_duplicate_of FROM srhooks_ingest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)',
+        values: [
+          deliveryId,
+          delivery.receivedAt,
+          delivery.shop,
+          delivery.event,
+          delivery.remoteAddress,
+          JSON.stringify(delivery.headers),
+          delivery.contentType,
+          delivery.rawBody,
+          eventItems,
+          jobHandlers,
+        ],
+      });
+      this.#committed(1);
+      const stored = toIngested(result.rows);
+      this.#feed.emit([
+        { kind: 'delivery', deliveryId, shop: delivery.shop, event: delivery.event, status: 'stored' },
+      ]);
+      return { deliveryId, events: stored, duplicates: stored.filter((e) => e.duplicateOf !== null).length };
+    });
+  }
+
+  async quarantine(delivery: NewDelivery, error: DecodeFailure): Promise<{ deliveryId: string }> {
+    const deliveryId = newId('dlv', delivery.receivedAt.getTime());
+    return this.#run(async () => {
+      await this.#pool.query({
+        name: 'srhooks_quarantine',
+        text: `INSERT INTO deliveries (id, received_at, shop, event, remote_address, headers, content_type, raw_body, status,
+            decode_error_code, decode_error_message)
+          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'quarantined', $9, $10)`,
+        values: [
+          deliveryId,
+          delivery.receivedAt,
+          delivery.shop,
+          delivery.event,
+          delivery.remoteAddress,
+          JSON.stringify(delivery.headers),
+          delivery.contentType,
+          delivery.rawBody,
+          error.code,
+          error.message,
+        ],
+      });
+      this.#committed(1);
+      this.#feed.emit([
+        { kind: 'delivery', deliveryId, shop: delivery.shop, event: delivery.event, status: 'quarantined' },
+      ]);
+      return { deliveryId };
+    });
+  }
+
+  async reprocessQuarantined(
+    deliveryId: string,
+    events: NewEvent[],
+    handlers: string[],
+    options: { now?: Date } = {},
+  ): Promise<IngestResult> {
+    const jobHandlers = uniqueHandlers(handlers);
+    const now = at(options.now);
+    return this.#transaction(async ({ client, changes }) => {
+      const found = await client.query(
+        'SELECT shop, event, status, received_at FROM deliveries WHERE id = $1 FOR UPDATE',
+        [deliveryId],
+      );
+      const delivery = found.rows[0] as
+        | { shop: string; event: string; status: string; received_at: Date }
+        | undefined;
+      if (delivery === undefined) throw new StoreNotFoundError('delivery', deliveryId);
+      if (delivery.status !== 'quarantined') {
+        throw new StoreConflictError(
+          `Delivery ${deliveryId} is ${delivery.status}, not quarantined: only quarantined deliveries can be re-processed.`,
+        );
+      }
+      const prepared = prepareEvents(delivery.event, events);
+      const result = await client.query(
+        'SELECT out_event_id, out_dedupe_key, out_duplicate_of FROM srhooks_store_events($1, $2, $3, $4, $5, $6, $7)',
+        [
+          deliveryId,
+          delivery.shop,
+          delivery.event,
+          delivery.received_at,
+          now,
+          eventsJson(prepared, delivery.received_at.getTime(), jobHandlers, now.getTime()),
+          jobHandlers,
+        ],
+      );
+      await client.query("UPDATE deliveries SET status = 'reprocessed', reprocessed_at = $2 WHERE id = $1", [
+        deliveryId,
+        now,
+      ]);
+      changes.push({
+        kind: 'delivery',
+        deliveryId,
+        shop: delivery.shop,
+        event: delivery.event,
+        status: 'reprocessed',
+      });
+      const stored = toIngested(result.rows);
+      return { deliveryId, events: stored, duplicates: stored.filter((e) => e.duplicateOf !== null).length };
+    });
+  }
+
+  // --- reads ---------------------------------------------------------------------------------------
+
+  async listDeliveries(filter: DeliveryFilter = {}): Promise<Page<DeliverySummary>> {
+    return this.#run(async () => {
+      const query = deliveryListQuery(
+        `${DELIVERY_SUMMARY_COLUMNS}, octet_length(d.raw_body) AS body_bytes`,
+        filter,
+        dialect,
+      );
+      const rows = (await this.#pool.query(query.sql, query.values)).rows as Row[];
+      const page = rows.slice(0, query.limit);
+      const ids = page.map((row) => String(row.id));
+      const events = (
+        await this.#pool.query(
+          `SELECT ${EVENT_SUMMARY_COLUMNS} FROM events e WHERE e.delivery_id = ANY ($1::text[]) ORDER BY e.id`,
+          [ids],
+        )
+      ).rows.map((row: Row) => toEventSummary(row, codec));
+      const byDelivery = groupBy(events, (event) => event.deliveryId);
+      return {
+        items: page.map((row) => ({
+          ...toDeliveryBase(row, codec),
+          bodyBytes: Number(row.body_bytes),
+          events: byDelivery.get(String(row.id)) ?? [],
+        })),
+        nextCursor: rows.length > query.limit ? (ids.at(-1) ?? null) : null,
+      };
+    });
+  }
+
+  async getDelivery(id: string): Promise<DeliveryDetail | null> {
+    return this.#run(async () => {
+      const row = (
+        await this.#pool.query(
+          `SELECT ${DELIVERY_SUMMARY_COLUMNS}, octet_length(d.raw_body) AS body_bytes, d.headers, d.raw_body FROM deliveries d WHERE d.id = $1`,
+          [id],
+        )
+      ).rows[0] as Row | undefined;
+      if (row === undefined) return null;
+      const events = (
+        await this.#pool.query(
+          `SELECT ${EVENT_RECORD_COLUMNS} FROM events e WHERE e.delivery_id = $1 ORDER BY e.id`,
+          [id],
+        )
+      ).rows as Row[];
+      return {
+        ...toDeliveryBase(row, codec),
+        bodyBytes: Number(row.body_bytes),
+        headers: row.headers as Record<string, string>,
+        rawBody: row.raw_body as Buffer,
+        events: events.map((event) => toEventRecord(event, codec)),
+      };
+    });
+  }
+
+  async listEvents(filter: EventFilter = {}): Promise<Page<EventSummary>> {
+    return this.#run(async () => {
+      const query = eventListQuery(EVENT_SUMMARY_COLUMNS, filter, dialect);
+      const rows = (await this.#pool.query(query.sql, query.values)).rows as Row[];
+      const items = rows.slice(0, query.limit).map((row) => toEventSummary(row, codec));
+      return { items, nextCursor: rows.length > query.limit ? (items.at(-1)?.id ?? null) : null };
+    });
+  }
+
+  async getEvent(id: string): Promise<EventDetail | null> {
+    return this.#run(async () => {
+      const row = (
+        await this.#pool.query(`SELECT ${EVENT_RECORD_COLUMNS} FROM events e WHERE e.id = $1`, [id])
+      ).rows[0] as Row | undefined;
+      if (row === undefined) return null;
+      const jobs = (
+        await this.#pool.query(`SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.event_id = $1 ORDER BY j.id`, [id])
+      ).rows.map((job: Row) => toJobRecord(job, codec));
+      const attempts = (
+        await this.#pool.query(
+          `SELECT ${ATTEMPT_COLUMNS} FROM job_attempts a JOIN jobs j ON j.id = a.job_id WHERE j.event_id = $1 ORDER BY a.job_id, a.attempt`,
+          [id],
+        )
+      ).rows.map((attempt: Row) => toAttemptRecord(attempt, codec));
+      const byJob = groupBy(attempts, (attempt) => attempt.jobId);
+      return {
+        ...toEventRecord(row, codec),
+        jobs: jobs.map((job) => ({ ...job, attemptLog: byJob.get(job.id) ?? [] })),
+      };
+    });
+  }
+
+  // --- jobs ----------------------------------------------------------------------------------------
+
+  async claimJobs(options: ClaimOptions): Promise<ClaimedJob[]> {
+    const now = at(options.now);
+    const expires = new Date(now.getTime() + Math.max(1, Math.floor(options.leaseMs)));
+    const limit = Math.max(0, Math.floor(options.limit));
+    if (limit === 0 || options.handlers?.length === 0) return [];
+    return this.#run(async () => {
+      const result = await this.#pool.query({
+        name: 'srhooks_claim',
+        text: CLAIM_SQL,
+        values: [now, options.handlers ?? null, limit, options.workerId, expires],
+      });
+      this.#committed(1);
+      const claimed = result.rows.map((row: Row) => toClaimedJob(row, codec));
+      this.#feed.emit(
+        claimed.map((job) => ({
+          kind: 'job',
+          jobId: job.id,
+          eventId: job.eventId,
+          handler: job.handler,
+          status: 'running',
+        })),
+      );
+      return claimed;
+    });
+  }
+
+  async completeJob(jobId: string, options: CompleteJobOptions): Promise<JobTransition> {
+    const now = at(options.now);
+    return this.#transaction(async ({ client, changes }) => {
+      await client.query(
+        `UPDATE job_attempts SET outcome = 'succeeded', finished_at = $3, status_code = $4, error = NULL
+         WHERE job_id = $1 AND attempt = $2 AND outcome IN ('running', 'expired')`,
+        [jobId, options.attempt, now, options.statusCode ?? null],
+      );
+      const updated = await client.query(
+        `UPDATE jobs SET status = 'succeeded', finished_at = $3, updated_at = $3, lease_owner = NULL, lease_expires_at = NULL,
+           last_status_code = $4
+         WHERE id = $1 AND status IN ('running', 'pending') AND $2 >= min_attempt AND $2 <= attempts
+         RETURNING event_id, handler`,
+        [jobId, options.attempt, now, options.statusCode ?? null],
+      );
+      return this.#transitionResult(client, changes, jobId, updated.rows[0] as Row | undefined, 'succeeded');
+    });
+  }
+
+  async failJob(jobId: string, options: FailJobOptions): Promise<JobTransition> {
+    const now = at(options.now);
+    const dead = options.deadLetter === true;
+    const status: JobStatus = dead ? 'dead' : 'pending';
+    const runAt = dead ? now : (options as { retryAt: Date }).retryAt;
+    return this.#transaction(async ({ client, changes }) => {
+      await client.query(
+        `UPDATE job_attempts SET outcome = $3, finished_at = $4, status_code = $5, error = $6
+         WHERE job_id = $1 AND attempt = $2 AND outcome IN ('running', 'expired')`,
+        [jobId, options.attempt, dead ? 'dead' : 'failed', now, options.statusCode ?? null, options.error],
+      );
+      const updated = await client.query(
+        `UPDATE jobs SET status = $3, run_at = $4, finished_at = $5, failures = failures + 1, last_error = $6,
+           last_status_code = $7, lease_owner = NULL, lease_expires_at = NULL, updated_at = $8
+         WHERE id = $1 AND status = 'running' AND attempts = $2
+         RETURNING event_id, handler`,
+        [
+          jobId,
+          options.attempt,
+          status,
+          runAt,
+          dead ? now : null,
+          options.error,
+          options.statusCode ?? null,
+          now,
+        ],
+      );
+      return this.#transitionResult(client, changes, jobId, updated.rows[0] as Row | undefined, status);
+    });
+  }
+
+  async releaseJob(
+    jobId: string,
+    options: { attempt: number; reason: string; now?: Date },
+  ): Promise<JobTransition> {
+    const now = at(options.now);
+    return this.#transaction(async ({ client, changes }) => {
+      await client.query(
+        `UPDATE job_attempts SET outcome = 'released', finished_at = $3, error = $4
+         WHERE job_id = $1 AND attempt = $2 AND outcome = 'running'`,
+        [jobId, options.attempt, now, options.reason],
+      );
+      const updated = await client.query(
+        `UPDATE jobs SET status = 'pending', run_at = $3, lease_owner = NULL, lease_expires_at = NULL, updated_at = $3
+         WHERE id = $1 AND status = 'running' AND attempts = $2
+         RETURNING event_id, handler`,
+        [jobId, options.attempt, now],
+      );
+      return this.#transitionResult(client, changes, jobId, updated.rows[0] as Row | undefined, 'pending');
+    });
+  }
+
+  async extendLease(
+    jobId: string,
+    options: { attempt: number; leaseMs: number; now?: Date },
+  ): Promise<JobTransition> {
+    const now = at(options.now);
+    const expires = new Date(now.getTime() + Math.max(1, Math.floor(options.leaseMs)));
+    return this.#run(async () => {
+      const updated = await this.#pool.query(
+        `UPDATE jobs SET lease_expires_at = $3, updated_at = $4 WHERE id = $1 AND status = 'running' AND attempts = $2
+         RETURNING id`,
+        [jobId, options.attempt, expires, now],
+      );
+      if (updated.rowCount === 1) {
+        this.#committed(1);
+        return { applied: true, status: 'running' as const };
+      }
+      return { applied: false, status: await this.#jobStatus(this.#pool, jobId) };
+    });
+  }
+
+  async listDeadLetters(filter: DeadLetterFilter = {}): Promise<DeadLetter[]> {
+    return this.#run(async () => {
+      const query = deadLetterQuery(JOB_COLUMNS, filter, dialect);
+      const jobs = (await this.#pool.query(query.sql, query.values)).rows.map((row: Row) =>
+        toJobRecord(row, codec),
+      );
+      const events = (
+        await this.#pool.query(
+          `SELECT ${EVENT_SUMMARY_COLUMNS} FROM events e WHERE e.id = ANY ($1::text[])`,
+          [[...new Set(jobs.map((job) => job.eventId))]],
+        )
+      ).rows.map((row: Row) => toEventSummary(row, codec));
+      const byId = new Map(events.map((event) => [event.id, event]));
+      return jobs.flatMap((job) => {
+        const event = byId.get(job.eventId);
+        return event === undefined ? [] : [{ job, event }];
+      });
+    });
+  }
+
+  async replayEvent(eventId: string, options: { handler?: string; now?: Date } = {}): Promise<ReplayResult> {
+    const now = at(options.now);
+    return this.#transaction(async ({ client, changes }) => {
+      const found = await client.query('SELECT duplicate_of FROM events WHERE id = $1 FOR UPDATE', [eventId]);
+      const event = found.rows[0] as { duplicate_of: string | null } | undefined;
+      if (event === undefined) throw new StoreNotFoundError('event', eventId);
+      if (event.duplicate_of !== null) {
+        throw new StoreConflictError(
+          `Event ${eventId} is a duplicate of ${event.duplicate_of} and has no jobs; replay ${event.duplicate_of} instead.`,
+        );
+      }
+      await client.query('UPDATE events SET held = false WHERE id = $1', [eventId]);
+      let jobIds: string[];
+      if (options.handler === undefined) {
+        jobIds = (
+          await client.query('SELECT id FROM jobs WHERE event_id = $1 ORDER BY id', [eventId])
+        ).rows.map((row: Row) => String(row.id));
+      } else {
+        const id = newId('job', now.getTime());
+        await client.query(
+          `INSERT INTO jobs (id, event_id, handler, status, run_at, created_at, updated_at) VALUES ($1, $2, $3, 'pending', $4, $4, $4)
+           ON CONFLICT (event_id, handler) DO NOTHING`,
+          [id, eventId, options.handler, now],
+        );
+        jobIds = (
+          await client.query('SELECT id FROM jobs WHERE event_id = $1 AND handler = $2', [
+            eventId,
+            options.handler,
+          ])
+        ).rows.map((row: Row) => String(row.id));
+      }
+      const jobs = await this.#resetJobs(client, jobIds, now);
+      for (const job of jobs) {
+        changes.push({
+          kind: 'job',
+          jobId: job.id,
+          eventId: job.eventId,
+          handler: job.handler,
+          status: job.status,
+        });
+      }
+      await this.#refreshEventStatus(client, changes, eventId);
+      return { jobs };
+    });
+  }
+
+  async replayDeadLetters(filter: DeadLetterFilter & { now?: Date } = {}): Promise<ReplayResult> {
+    const now = at(filter.now);
+    return this.#transaction(async ({ client, changes }) => {
+      const query = deadLetterQuery('j.id, j.event_id', filter, dialect);
+      const rows = (await client.query(`${query.sql} FOR UPDATE OF j`, query.values)).rows as Array<{
+        id: string;
+        event_id: string;
+      }>;
+      const jobs = await this.#resetJobs(
+        client,
+        rows.map((row) => row.id),
+        now,
+      );
+      for (const job of jobs) {
+        changes.push({
+          kind: 'job',
+          jobId: job.id,
+          eventId: job.eventId,
+          handler: job.handler,
+          status: job.status,
+        });
+      }
+      for (const eventId of new Set(rows.map((row) => row.event_id))) {
+        await this.#refreshEventStatus(client, changes, eventId);
+      }
+      return { jobs };
+    });
+  }
+
+  async setEventVerification(eventId: string, update: VerificationUpdate): Promise<void> {
+    const hold = update.hold ?? update.status === 'mismatched';
+    await this.#transaction(async ({ client, changes }) => {
+      const result = await client.query(
+        'UPDATE events SET verification = $2, verification_detail = $3, held = $4 WHERE id = $1',
+        [eventId, update.status, update.detail ?? null, hold],
+      );
+      if (result.rowCount === 0) throw new StoreNotFoundError('event', eventId);
+      await this.#refreshEventStatus(client, changes, eventId);
+    });
+  }
+
+  async disableHandler(handler: string, options: { reason: string; now?: Date }): Promise<void> {
+    await this.#setHandlerState(handler, true, options.reason, at(options.now));
+  }
+
+  async enableHandler(handler: string, options: { now?: Date } = {}): Promise<void> {
+    await this.#setHandlerState(handler, false, null, at(options.now));
+  }
+
+  async listHandlerStates(): Promise<HandlerState[]> {
+    return this.#run(async () =>
+      (
+        await this.#pool.query(
+          'SELECT handler, disabled, reason, changed_at FROM handler_states ORDER BY handler',
+        )
+      ).rows.map((row: Row) => ({
+        handler: String(row.handler),
+        disabled: row.disabled === true,
+        reason: row.reason === null ? null : String(row.reason),
+        changedAt: codec.date(row.changed_at),
+      })),
+    );
+  }
+
+  async countJobs(): Promise<JobCounts> {
+    return this.#run(async () => {
+      const counts: JobCounts = { pending: 0, running: 0, succeeded: 0, dead: 0 };
+      for (const row of (await this.#pool.query('SELECT status, count(*) AS n FROM jobs GROUP BY status'))
+        .rows as Array<{
+        status: JobStatus;
+        n: string;
+      }>) {
+        counts[row.status] = Number(row.n);
+      }
+      return counts;
+    });
+  }
+
+  // --- internals -----------------------------------------------------------------------------------
+
+  async #setHandlerState(
+    handler: string,
+    disabled: boolean,
+    reason: string | null,
+    now: Date,
+  ): Promise<void> {
+    await this.#run(async () => {
+      await this.#pool.query(
+        `INSERT INTO handler_states (handler, disabled, reason, changed_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (handler) DO UPDATE SET disabled = excluded.disabled, reason = excluded.reason, changed_at = excluded.changed_at`,
+        [handler, disabled, reason, now],
+      );
+      this.#committed(1);
+    });
+  }
+
+  async #transitionResult(
+    client: Queryable,
+    changes: StoreChange[],
+    jobId: string,
+    updated: Row | undefined,
+    status: JobStatus,
+  ): Promise<JobTransition> {
+    if (updated === undefined) return { applied: false, status: await this.#jobStatus(client, jobId) };
+    const eventId = String(updated.event_id);
+    changes.push({ kind: 'job', jobId, eventId, handler: String(updated.handler), status });
+    await this.#refreshEventStatus(client, changes, eventId);
+    return { applied: true, status };
+  }
+
+  async #jobStatus(client: Queryable, jobId: string): Promise<JobStatus> {
+    const row = (await client.query('SELECT status FROM jobs WHERE id = $1', [jobId])).rows[0] as
+      | { status: JobStatus }
+      | undefined;
+    if (row === undefined) throw new StoreNotFoundError('job', jobId);
+    return row.status;
+  }
+
+  async #resetJobs(client: Queryable, jobIds: readonly string[], now: Date): Promise<JobRecord[]> {
+    if (jobIds.length === 0) return [];
+    const rows = (await client.query(RESET_JOBS_SQL, [jobIds, now])).rows as Row[];
+    const jobs = rows.map((row) => toJobRecord(row, codec)).sort((a, b) => (a.id < b.id ? -1 : 1));
+    for (const eventId of new Set(jobs.map((job) => job.eventId))) {
+      await client.query(refreshEventStatusSql('$1'), [eventId]);
+    }
+    return jobs;
+  }
+
+  async #refreshEventStatus(
+    client: Queryable,
+    changes: StoreChange[],
+    eventId: string,
+  ): Promise<EventStatus> {
+    const row = (await client.query(refreshEventStatusSql('$1'), [eventId])).rows[0] as
+      | { status: EventStatus }
+      | undefined;
+    if (row === undefined) throw new StoreNotFoundError('event', eventId);
+    changes.push({ kind: 'event', eventId, status: row.status });
+    return row.status;
+  }
+
+  #committed(items: number): void {
+    this.#stats.commits += 1;
+    this.#stats.items += items;
+    this.#stats.largestBatch = Math.max(this.#stats.largestBatch, items);
+  }
+
+  async #connect(): Promise<pg.PoolClient> {
+    try {
+      return await this.#pool.connect();
+    } catch (error) {
+      throw mapPgError(error);
+    }
+  }
+
+  /** Runs one write transaction on a dedicated connection; changes are announced after COMMIT. */
+  async #transaction<T>(work: (context: WriteContext) => Promise<T>): Promise<T> {
+    return this.#run(async () => {
+      const client = await this.#connect();
+      let broken = false;
+      try {
+        await client.query('BEGIN');
+        const changes: StoreChange[] = [];
+        let value: T;
+        try {
+          value = await work({ client, changes });
+          await client.query('COMMIT');
+        } catch (error) {
+          broken = isPgUnavailable(error);
+          if (!broken) await client.query('ROLLBACK').catch(() => {});
+          throw error;
+        }
+        this.#committed(1);
+        this.#feed.emit(changes);
+        return value;
+      } catch (error) {
+        broken ||= isPgUnavailable(error);
+        throw error;
+      } finally {
+        client.release(broken);
+      }
+    });
+  }
+
+  /** Every operation: refuses after close, applies migrations once, maps connectivity errors, is awaited by close(). */
+  async #run<T>(operation: () => Promise<T>): Promise<T> {
+    if (this.#closed) throw new StoreUnavailableError('the PostgreSQL store is closed');
+    const pending = (async () => {
+      await this.#ensureMigrated();
+      return operation();
+    })();
+    this.#inFlight.add(pending);
+    try {
+      return await pending;
+    } catch (error) {
+      throw mapPgError(error);
+    } finally {
+      this.#inFlight.delete(pending);
+    }
+  }
+
+  #ensureMigrated(): Promise<void> {
+    if (this.#migrated === null) {
+      this.#migrated = this.#applyMigrations().catch((error: unknown) => {
+        this.#migrated = null;
+        throw error;
+      });
+    }
+    return this.#migrated;
+  }
+}

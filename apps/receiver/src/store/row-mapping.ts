@@ -1,0 +1,163 @@
+/**
+ * Rows → records, shared by both engines. Both schemas use the same table and column names; only value
+ * representations differ (SQLite: epoch ms, 0/1, JSON text; PostgreSQL: Date, boolean, parsed json),
+ * which the engine's `RowCodec` absorbs.
+ */
+import type {
+  AttemptOutcome,
+  AttemptRecord,
+  ClaimedJob,
+  DeliveryStatus,
+  DeliverySummary,
+  EventRecord,
+  EventStatus,
+  EventSummary,
+  JobRecord,
+  JobStatus,
+  VerificationStatus,
+} from './store.js';
+
+export type Row = Record<string, unknown>;
+
+export interface RowCodec {
+  date(value: unknown): Date;
+  json(value: unknown): unknown;
+  bool(value: unknown): boolean;
+}
+
+export const EVENT_SUMMARY_COLUMNS =
+  'e.id, e.delivery_id, e.shop, e.event, e.received_at, e.dedupe_key, e.subject_id, e.duplicate_of, e.order_number, e.customer_name, e.gross_total, e.currency, e.status, e.verification, e.held';
+export const EVENT_RECORD_COLUMNS = `${EVENT_SUMMARY_COLUMNS}, e.payload, e.verification_detail`;
+export const DELIVERY_SUMMARY_COLUMNS =
+  'd.id, d.received_at, d.shop, d.event, d.remote_address, d.content_type, d.status, d.decode_error_code, d.decode_error_message, d.reprocessed_at';
+export const JOB_COLUMNS =
+  'j.id, j.event_id, j.handler, j.status, j.attempts, j.failures, j.run_at, j.lease_owner, j.lease_expires_at, j.last_error, j.last_status_code, j.created_at, j.updated_at, j.finished_at';
+export const ATTEMPT_COLUMNS =
+  'a.job_id, a.attempt, a.worker_id, a.started_at, a.finished_at, a.outcome, a.status_code, a.error';
+
+function str(value: unknown): string {
+  return String(value);
+}
+
+function optionalStr(value: unknown): string | null {
+  return value === null || value === undefined ? null : String(value);
+}
+
+function optionalNumber(value: unknown): number | null {
+  return value === null || value === undefined ? null : Number(value);
+}
+
+function optionalDate(codec: RowCodec, value: unknown): Date | null {
+  return value === null || value === undefined ? null : codec.date(value);
+}
+
+export function toEventSummary(row: Row, codec: RowCodec): EventSummary {
+  return {
+    id: str(row.id),
+    deliveryId: str(row.delivery_id),
+    shop: str(row.shop),
+    event: str(row.event),
+    receivedAt: codec.date(row.received_at),
+    dedupeKey: str(row.dedupe_key),
+    subjectId: optionalStr(row.subject_id),
+    duplicateOf: optionalStr(row.duplicate_of),
+    orderNumber: optionalStr(row.order_number),
+    customerName: optionalStr(row.customer_name),
+    grossTotal: optionalStr(row.gross_total),
+    currency: optionalStr(row.currency),
+    status: str(row.status) as EventStatus,
+    verification: str(row.verification) as VerificationStatus,
+    held: codec.bool(row.held),
+  };
+}
+
+export function toEventRecord(row: Row, codec: RowCodec): EventRecord {
+  return {
+    ...toEventSummary(row, codec),
+    payload: codec.json(row.payload),
+    verificationDetail: optionalStr(row.verification_detail),
+  };
+}
+
+/** Without `events` (the engine fills them from a second query) and without body size (engine-specific expression). */
+export function toDeliveryBase(row: Row, codec: RowCodec): Omit<DeliverySummary, 'events' | 'bodyBytes'> {
+  const code = optionalStr(row.decode_error_code);
+  return {
+    id: str(row.id),
+    receivedAt: codec.date(row.received_at),
+    shop: str(row.shop),
+    event: str(row.event),
+    remoteAddress: str(row.remote_address),
+    contentType: str(row.content_type),
+    status: str(row.status) as DeliveryStatus,
+    decodeError: code === null ? null : { code, message: str(row.decode_error_message) },
+    reprocessedAt: optionalDate(codec, row.reprocessed_at),
+  };
+}
+
+export function toJobRecord(row: Row, codec: RowCodec): JobRecord {
+  return {
+    id: str(row.id),
+    eventId: str(row.event_id),
+    handler: str(row.handler),
+    status: str(row.status) as JobStatus,
+    attempts: Number(row.attempts),
+    failures: Number(row.failures),
+    runAt: codec.date(row.run_at),
+    leaseOwner: optionalStr(row.lease_owner),
+    leaseExpiresAt: optionalDate(codec, row.lease_expires_at),
+    lastError: optionalStr(row.last_error),
+    lastStatusCode: optionalNumber(row.last_status_code),
+    createdAt: codec.date(row.created_at),
+    updatedAt: codec.date(row.updated_at),
+    finishedAt: optionalDate(codec, row.finished_at),
+  };
+}
+
+export function toAttemptRecord(row: Row, codec: RowCodec): AttemptRecord {
+  return {
+    jobId: str(row.job_id),
+    attempt: Number(row.attempt),
+    workerId: str(row.worker_id),
+    startedAt: codec.date(row.started_at),
+    finishedAt: optionalDate(codec, row.finished_at),
+    outcome: str(row.outcome) as AttemptOutcome,
+    statusCode: optionalNumber(row.status_code),
+    error: optionalStr(row.error),
+  };
+}
+
+/** Groups rows by a key, keeping first-seen order. */
+export function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group === undefined) groups.set(k, [item]);
+    else group.push(item);
+  }
+  return groups;
+}
+
+/** Columns of a claimed job joined with its event (`j` = jobs, `e` = events). */
+export const CLAIMED_JOB_COLUMNS =
+  'j.id AS job_id, j.handler, j.attempts, j.failures, j.lease_expires_at, e.id AS event_id, e.delivery_id, e.shop, e.event, e.received_at, e.dedupe_key, e.subject_id, e.payload, e.verification';
+
+export function toClaimedJob(row: Row, codec: RowCodec): ClaimedJob {
+  return {
+    id: str(row.job_id),
+    handler: str(row.handler),
+    attempt: Number(row.attempts),
+    failures: Number(row.failures),
+    leaseExpiresAt: codec.date(row.lease_expires_at),
+    eventId: str(row.event_id),
+    deliveryId: str(row.delivery_id),
+    shop: str(row.shop),
+    event: str(row.event),
+    receivedAt: codec.date(row.received_at),
+    dedupeKey: str(row.dedupe_key),
+    subjectId: optionalStr(row.subject_id),
+    payload: codec.json(row.payload),
+    verification: str(row.verification) as VerificationStatus,
+  };
+}

@@ -1,0 +1,184 @@
+import type Database from 'better-sqlite3';
+import type { StoreStats } from '../store.js';
+import { StoreUnavailableError } from '../store-errors.js';
+import { mapSqliteError } from './sqlite-errors.js';
+
+export interface GroupCommitOptions {
+  /** How long the first queued write waits for companions before the batch commits. 0 = next event-loop turn. Default 2. */
+  windowMs?: number;
+  /** A batch commits as soon as it holds this many writes. Default 256. */
+  maxBatch?: number;
+}
+
+export interface WriteContext {
+  /** Runs `hook` after the batch committed, only if this write is part of it. */
+  afterCommit(hook: () => void): void;
+}
+
+export type Write<T> = (context: WriteContext) => T;
+
+interface Pending {
+  write: Write<unknown>;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+type Outcome = { ok: true; value: unknown; hooks: Array<() => void> } | { ok: false; error: unknown };
+
+export const DEFAULT_GROUP_COMMIT: Required<GroupCommitOptions> = { windowMs: 2, maxBatch: 256 };
+
+/**
+ * Group commit for better-sqlite3: writes queued within `windowMs` run in ONE immediate transaction
+ * (one WAL fsync with synchronous=FULL), each inside its own savepoint so a failing write is rolled back
+ * alone. Every promise settles only after COMMIT returned, i.e. once its data is durable.
+ */
+export class GroupCommitter {
+  readonly #db: Database.Database;
+  readonly #windowMs: number;
+  readonly #maxBatch: number;
+  readonly #statements: Record<
+    'begin' | 'commit' | 'rollback' | 'savepoint' | 'release' | 'rollbackTo',
+    Database.Statement
+  >;
+  #queue: Pending[] = [];
+  #timer: NodeJS.Timeout | NodeJS.Immediate | null = null;
+  #closed = false;
+  readonly #stats: StoreStats = { commits: 0, items: 0, largestBatch: 0 };
+
+  constructor(db: Database.Database, options: GroupCommitOptions = {}) {
+    this.#db = db;
+    this.#windowMs = Math.max(0, options.windowMs ?? DEFAULT_GROUP_COMMIT.windowMs);
+    this.#maxBatch = Math.max(1, Math.floor(options.maxBatch ?? DEFAULT_GROUP_COMMIT.maxBatch));
+    this.#statements = {
+      begin: db.prepare('BEGIN IMMEDIATE'),
+      commit: db.prepare('COMMIT'),
+      rollback: db.prepare('ROLLBACK'),
+      savepoint: db.prepare('SAVEPOINT group_commit_item'),
+      release: db.prepare('RELEASE group_commit_item'),
+      rollbackTo: db.prepare('ROLLBACK TO group_commit_item'),
+    };
+  }
+
+  /** Queues a synchronous write; resolves with its result once the batch holding it has committed. */
+  run<T>(write: Write<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(new StoreUnavailableError('the SQLite store is closed'));
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({ write, resolve: resolve as (value: unknown) => void, reject });
+      this.#schedule();
+    });
+  }
+
+  stats(): StoreStats {
+    return { ...this.#stats };
+  }
+
+  /** Commits everything queued now, then refuses new writes. */
+  close(): void {
+    this.#closed = true;
+    this.flush();
+  }
+
+  /** Commits everything queued, in batches of at most maxBatch. */
+  flush(): void {
+    this.#clearTimer();
+    while (this.#queue.length > 0) {
+      const batch = this.#queue.splice(0, this.#maxBatch);
+      this.#commit(batch);
+    }
+  }
+
+  #schedule(): void {
+    if (this.#queue.length >= this.#maxBatch) {
+      this.#clearTimer();
+      this.#timer = setImmediate(() => this.flush());
+      return;
+    }
+    if (this.#timer !== null) return;
+    this.#timer =
+      this.#windowMs === 0
+        ? setImmediate(() => this.flush())
+        : setTimeout(() => this.flush(), this.#windowMs);
+  }
+
+  #clearTimer(): void {
+    if (this.#timer === null) return;
+    clearTimeout(this.#timer as NodeJS.Timeout);
+    clearImmediate(this.#timer as NodeJS.Immediate);
+    this.#timer = null;
+  }
+
+  #commit(batch: Pending[]): void {
+    const s = this.#statements;
+    try {
+      s.begin.run();
+    } catch (error) {
+      this.#rejectAll(batch, error);
+      return;
+    }
+    const outcomes: Outcome[] = [];
+    for (const item of batch) {
+      const hooks: Array<() => void> = [];
+      try {
+        s.savepoint.run();
+        const value = item.write({ afterCommit: (hook) => hooks.push(hook) });
+        s.release.run();
+        outcomes.push({ ok: true, value, hooks });
+      } catch (error) {
+        if (!this.#db.inTransaction) {
+          // SQLite rolled the whole transaction back (disk full, I/O error): nothing of this batch is stored.
+          this.#rejectAll(batch, error);
+          return;
+        }
+        try {
+          s.rollbackTo.run();
+          s.release.run();
+        } catch (undoError) {
+          this.#abort(batch, undoError);
+          return;
+        }
+        outcomes.push({ ok: false, error });
+      }
+    }
+    try {
+      s.commit.run();
+    } catch (error) {
+      this.#abort(batch, error);
+      return;
+    }
+    this.#stats.commits += 1;
+    this.#stats.items += batch.length;
+    this.#stats.largestBatch = Math.max(this.#stats.largestBatch, batch.length);
+    batch.forEach((item, index) => {
+      const outcome = outcomes[index];
+      if (outcome === undefined) return;
+      if (!outcome.ok) {
+        item.reject(mapSqliteError(outcome.error));
+        return;
+      }
+      for (const hook of outcome.hooks) {
+        try {
+          hook();
+        } catch {
+          // After-commit hooks only notify; the write itself is already durable.
+        }
+      }
+      item.resolve(outcome.value);
+    });
+  }
+
+  #abort(batch: Pending[], error: unknown): void {
+    if (this.#db.inTransaction) {
+      try {
+        this.#statements.rollback.run();
+      } catch {
+        // The connection is unusable; the rejection below reports the original error.
+      }
+    }
+    this.#rejectAll(batch, error);
+  }
+
+  #rejectAll(batch: Pending[], error: unknown): void {
+    const mapped = mapSqliteError(error);
+    for (const item of batch) item.reject(mapped);
+  }
+}

@@ -1,0 +1,131 @@
+import type Database from 'better-sqlite3';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/**
+ * Versioned schema. Append new versions; never edit an applied one. Times are epoch milliseconds,
+ * booleans 0/1, JSON as text. Same table and column names as the PostgreSQL schema.
+ */
+export const SQLITE_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'deliveries, events, jobs, attempts, handler states',
+    sql: `
+CREATE TABLE deliveries (
+  id TEXT PRIMARY KEY,
+  received_at INTEGER NOT NULL,
+  shop TEXT NOT NULL,
+  event TEXT NOT NULL,
+  remote_address TEXT NOT NULL,
+  headers TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  raw_body BLOB NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('stored', 'quarantined', 'reprocessed')),
+  decode_error_code TEXT,
+  decode_error_message TEXT,
+  reprocessed_at INTEGER
+);
+CREATE INDEX deliveries_received_at ON deliveries (received_at);
+CREATE INDEX deliveries_shop_event ON deliveries (shop, event, id);
+CREATE INDEX deliveries_status ON deliveries (status, id);
+
+CREATE TABLE events (
+  id TEXT PRIMARY KEY,
+  delivery_id TEXT NOT NULL REFERENCES deliveries (id),
+  shop TEXT NOT NULL,
+  event TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  dedupe_key TEXT NOT NULL,
+  subject_id TEXT,
+  payload TEXT NOT NULL,
+  duplicate_of TEXT REFERENCES events (id),
+  order_number TEXT,
+  customer_name TEXT,
+  gross_total TEXT,
+  currency TEXT,
+  search_text TEXT NOT NULL,
+  status TEXT NOT NULL,
+  verification TEXT NOT NULL DEFAULT 'unverified' CHECK (verification IN ('unverified', 'verified', 'mismatched')),
+  verification_detail TEXT,
+  held INTEGER NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX events_dedupe ON events (shop, event, dedupe_key) WHERE duplicate_of IS NULL;
+CREATE INDEX events_delivery ON events (delivery_id);
+CREATE INDEX events_received_at ON events (received_at);
+CREATE INDEX events_status ON events (status, id);
+
+CREATE TABLE jobs (
+  id TEXT PRIMARY KEY,
+  event_id TEXT NOT NULL REFERENCES events (id),
+  handler TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('pending', 'running', 'succeeded', 'dead')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  failures INTEGER NOT NULL DEFAULT 0,
+  min_attempt INTEGER NOT NULL DEFAULT 1,
+  run_at INTEGER NOT NULL,
+  lease_owner TEXT,
+  lease_expires_at INTEGER,
+  last_error TEXT,
+  last_status_code INTEGER,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  finished_at INTEGER,
+  UNIQUE (event_id, handler)
+);
+CREATE INDEX jobs_pending ON jobs (run_at) WHERE status = 'pending';
+CREATE INDEX jobs_running ON jobs (lease_expires_at) WHERE status = 'running';
+CREATE INDEX jobs_dead ON jobs (finished_at) WHERE status = 'dead';
+
+CREATE TABLE job_attempts (
+  job_id TEXT NOT NULL REFERENCES jobs (id),
+  attempt INTEGER NOT NULL,
+  worker_id TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  finished_at INTEGER,
+  outcome TEXT NOT NULL,
+  status_code INTEGER,
+  error TEXT,
+  PRIMARY KEY (job_id, attempt)
+);
+
+CREATE TABLE handler_states (
+  handler TEXT PRIMARY KEY,
+  disabled INTEGER NOT NULL,
+  reason TEXT,
+  changed_at INTEGER NOT NULL
+);
+`,
+  },
+];
+
+/**
+ * Applies the migrations not yet recorded in `schema_migrations`, each in its own IMMEDIATE transaction
+ * (which also serialises two processes opening the same file). Running it again changes nothing.
+ */
+export function applySqliteMigrations(
+  db: Database.Database,
+  migrations: readonly Migration[] = SQLITE_MIGRATIONS,
+): number[] {
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)',
+  );
+  const isApplied = db.prepare<[number], { version: number }>(
+    'SELECT version FROM schema_migrations WHERE version = ?',
+  );
+  const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+  const applied: number[] = [];
+  for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
+    const apply = db.transaction(() => {
+      if (isApplied.get(migration.version) !== undefined) return false;
+      db.exec(migration.sql);
+      record.run(migration.version, migration.name, Date.now());
+      return true;
+    });
+    if (apply.immediate()) applied.push(migration.version);
+  }
+  return applied;
+}

@@ -1,0 +1,81 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { StoreUnavailableError } from '../store-errors.js';
+import { defineStoreContract, T0 } from '../test-support/store-contract.js';
+import { SqliteStore } from './sqlite-store.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'srhooks-sqlite-store-'));
+let counter = 0;
+const nextFile = () => join(dir, `store-${++counter}.db`);
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+defineStoreContract('sqlite', {
+  open: async () => new SqliteStore({ file: nextFile() }),
+  openPeer: async (store) => new SqliteStore({ file: (store as SqliteStore).file }),
+});
+
+const delivery = {
+  shop: 'demo',
+  event: 'order_confirm',
+  receivedAt: T0,
+  remoteAddress: '203.0.113.7',
+  headers: {},
+  contentType: 'application/json',
+  rawBody: Buffer.from('{"orders":{"order":[]}}'),
+};
+
+describe('SqliteStore', () => {
+  it('group-commits 500 concurrent ingests into far fewer than 500 transactions', async () => {
+    const store = new SqliteStore({ file: nextFile(), groupCommit: { windowMs: 2, maxBatch: 256 } });
+    try {
+      const before = store.stats();
+      const results = await Promise.all(
+        Array.from({ length: 500 }, (_, i) =>
+          store.ingest(
+            delivery,
+            [{ dedupeKey: `k${i}`, subjectId: String(i), payload: { innerId: String(i) } }],
+            ['erp'],
+          ),
+        ),
+      );
+      const after = store.stats();
+      expect(new Set(results.map((r) => r.deliveryId)).size).toBe(500);
+      expect(after.items - before.items).toBe(500);
+      expect(after.commits - before.commits).toBeLessThanOrEqual(10);
+      expect(after.largestBatch).toBeGreaterThan(1);
+      expect((await store.countJobs()).pending).toBe(500);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('creates missing directories, runs in WAL mode and records each migration once', async () => {
+    const file = join(dir, 'nested', 'deeper', 'srhooks.db');
+    const first = new SqliteStore({ file });
+    await first.migrate();
+    await first.close();
+    const second = new SqliteStore({ file });
+    await second.migrate();
+    await second.close();
+    const db = new Database(file, { readonly: true });
+    try {
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(db.prepare('SELECT version FROM schema_migrations').all()).toEqual([{ version: 1 }]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('reports a file it cannot open as StoreUnavailableError naming the path', () => {
+    const blocker = join(dir, 'not-a-directory');
+    writeFileSync(blocker, 'x');
+    expect(() => new SqliteStore({ file: join(blocker, 'srhooks.db') })).toThrow(StoreUnavailableError);
+    expect(() => new SqliteStore({ file: join(blocker, 'srhooks.db') })).toThrow(/not-a-directory/);
+  });
+});

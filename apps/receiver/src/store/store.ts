@@ -1,0 +1,406 @@
+/**
+ * The receiver's storage contract. Two engines implement it (`SqliteStore`, `PgStore`) and one shared
+ * contract suite (`test-support/store-contract.ts`) runs against both.
+ *
+ * Data model: a *delivery* is one authentic HTTP request as received (raw body, headers, decode status);
+ * it holds zero (quarantined) or more *events* (one per order / subscriber, deduplicated per
+ * shop+event+dedupe key); every new, non-duplicate event gets one *job* per handler, written in the same
+ * transaction (outbox); every run of a job is an *attempt*.
+ */
+import type { WebhookEvent } from './webhook-event.js';
+
+export {
+  StoreConfigError,
+  StoreConflictError,
+  StoreError,
+  StoreNotFoundError,
+  StoreUnavailableError,
+} from './store-errors.js';
+export type { WebhookEvent };
+
+// ---------------------------------------------------------------------------------------------
+// Writes from the ingest path
+// ---------------------------------------------------------------------------------------------
+
+export interface NewDelivery {
+  /** From the signed URL. */
+  shop: string;
+  event: WebhookEvent;
+  receivedAt: Date;
+  remoteAddress: string;
+  /** Already stripped of secrets. */
+  headers: Record<string, string>;
+  contentType: string;
+  rawBody: Buffer;
+}
+
+export interface NewEvent {
+  /** contracts' `dedupeKey(shop, event, item)`. */
+  dedupeKey: string;
+  /** Order innerId / subscriber id. */
+  subjectId: string | null;
+  /** Normalised item (JSON-serialisable). */
+  payload: unknown;
+}
+
+export interface IngestedEvent {
+  id: string;
+  dedupeKey: string;
+  /** Id of the earlier event with the same dedupe key, or null for a new event. */
+  duplicateOf: string | null;
+}
+
+export interface IngestResult {
+  deliveryId: string;
+  events: IngestedEvent[];
+  duplicates: number;
+}
+
+export interface DecodeFailure {
+  code: string;
+  message: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Read model
+// ---------------------------------------------------------------------------------------------
+
+/** `stored`: decoded into events; `quarantined`: authentic but undecodable; `reprocessed`: was quarantined, decoded later. */
+export type DeliveryStatus = 'stored' | 'quarantined' | 'reprocessed';
+
+/**
+ * Derived from the event's jobs, kept up to date by every job transition:
+ * `duplicate` (no jobs, see duplicateOf) · `held` (verification mismatched; jobs wait) · `dead` (some job
+ * dead-lettered) · `retrying` (some job failed and waits for its next run) · `pending` (jobs waiting or
+ * running) · `succeeded` (every job succeeded) · `stored` (no handler configured).
+ */
+export type EventStatus = 'stored' | 'pending' | 'retrying' | 'succeeded' | 'dead' | 'duplicate' | 'held';
+
+/** `pending`: waiting for runAt; `running`: leased by a worker; `succeeded` and `dead` are final until a replay. */
+export type JobStatus = 'pending' | 'running' | 'succeeded' | 'dead';
+
+/** `running` until the worker reports; `expired`: lease ran out and the job was claimed again; `released`: handed back unrun. */
+export type AttemptOutcome = 'running' | 'succeeded' | 'failed' | 'dead' | 'expired' | 'released';
+
+/** Result of the optional `verify` step (fetch the order back from the shop). */
+export type VerificationStatus = 'unverified' | 'verified' | 'mismatched';
+
+export interface EventSummary {
+  id: string;
+  deliveryId: string;
+  shop: string;
+  event: WebhookEvent;
+  receivedAt: Date;
+  dedupeKey: string;
+  subjectId: string | null;
+  duplicateOf: string | null;
+  /** Order number (order innerId) for order events, null for newsletter events. */
+  orderNumber: string | null;
+  /** "Firstname Lastname" as delivered (unmasked; mask it when displaying). */
+  customerName: string | null;
+  /** Gross total as delivered (string, e.g. "11206"), null when not delivered. */
+  grossTotal: string | null;
+  currency: string | null;
+  status: EventStatus;
+  verification: VerificationStatus;
+  /** True while the event's jobs are held back (verification mismatched); replayEvent releases it. */
+  held: boolean;
+}
+
+export interface EventRecord extends EventSummary {
+  payload: unknown;
+  verificationDetail: string | null;
+}
+
+export interface DeliverySummary {
+  id: string;
+  receivedAt: Date;
+  shop: string;
+  event: WebhookEvent;
+  remoteAddress: string;
+  contentType: string;
+  status: DeliveryStatus;
+  bodyBytes: number;
+  decodeError: DecodeFailure | null;
+  reprocessedAt: Date | null;
+  /** Events of this delivery in delivery order (duplicates included). */
+  events: EventSummary[];
+}
+
+export interface DeliveryDetail extends Omit<DeliverySummary, 'events'> {
+  headers: Record<string, string>;
+  rawBody: Buffer;
+  events: EventRecord[];
+}
+
+export interface JobRecord {
+  /** Stable across retries and replays: handlers use it as the idempotency key (Standard Webhooks `webhook-id`). */
+  id: string;
+  eventId: string;
+  handler: string;
+  status: JobStatus;
+  /** How many times the job was claimed (attempt numbers run 1..attempts, never reused). */
+  attempts: number;
+  /** Failed attempts since the job was created or last replayed (drives the retry schedule). */
+  failures: number;
+  runAt: Date;
+  leaseOwner: string | null;
+  leaseExpiresAt: Date | null;
+  lastError: string | null;
+  lastStatusCode: number | null;
+  createdAt: Date;
+  updatedAt: Date;
+  /** When it succeeded or was dead-lettered. */
+  finishedAt: Date | null;
+}
+
+export interface AttemptRecord {
+  jobId: string;
+  attempt: number;
+  workerId: string;
+  startedAt: Date;
+  finishedAt: Date | null;
+  outcome: AttemptOutcome;
+  statusCode: number | null;
+  error: string | null;
+}
+
+export interface JobDetail extends JobRecord {
+  /** Every attempt, oldest first. */
+  attemptLog: AttemptRecord[];
+}
+
+export interface EventDetail extends EventRecord {
+  jobs: JobDetail[];
+}
+
+export interface TimeRange {
+  /** Inclusive. */
+  from?: Date;
+  /** Exclusive. */
+  to?: Date;
+}
+
+export interface PageRequest {
+  /** Default 50, at most 500. */
+  limit?: number;
+  /** `nextCursor` of the previous page. */
+  cursor?: string;
+}
+
+export interface DeliveryFilter extends TimeRange, PageRequest {
+  shop?: string;
+  event?: WebhookEvent;
+  status?: DeliveryStatus;
+  /** Deliveries having at least one event in this status. */
+  eventStatus?: EventStatus;
+  /** Case- and accent-insensitive substring of an event's order number or customer name. */
+  q?: string;
+}
+
+export interface EventFilter extends TimeRange, PageRequest {
+  shop?: string;
+  event?: WebhookEvent;
+  status?: EventStatus;
+  deliveryId?: string;
+  /** Case- and accent-insensitive substring of the order number or customer name. */
+  q?: string;
+}
+
+/** Newest first. `nextCursor` is null on the last page. */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Jobs (issue 6)
+// ---------------------------------------------------------------------------------------------
+
+export interface ClaimOptions {
+  workerId: string;
+  /** Only jobs of these handlers (e.g. to respect a per-handler concurrency limit). Default: all. */
+  handlers?: string[];
+  limit: number;
+  now?: Date;
+  leaseMs: number;
+}
+
+/** A job leased to one worker until `leaseExpiresAt`, with everything a handler needs about its event. */
+export interface ClaimedJob {
+  id: string;
+  handler: string;
+  /** This run's attempt number; pass it back to complete/fail/release/extend. */
+  attempt: number;
+  /** Failed attempts before this one since creation or the last replay. */
+  failures: number;
+  leaseExpiresAt: Date;
+  eventId: string;
+  deliveryId: string;
+  shop: string;
+  event: WebhookEvent;
+  receivedAt: Date;
+  dedupeKey: string;
+  subjectId: string | null;
+  payload: unknown;
+  verification: VerificationStatus;
+}
+
+export interface CompleteJobOptions {
+  attempt: number;
+  statusCode?: number;
+  now?: Date;
+}
+
+interface FailJobBase {
+  attempt: number;
+  error: string;
+  statusCode?: number;
+  now?: Date;
+}
+export type FailJobOptions = FailJobBase & ({ retryAt: Date; deadLetter?: false } | { deadLetter: true });
+
+export interface JobTransition {
+  /** False when the attempt was stale (lease lost, or job replayed meanwhile): only the attempt log changed. */
+  applied: boolean;
+  status: JobStatus;
+}
+
+export interface DeadLetterFilter extends TimeRange {
+  handler?: string;
+  limit?: number;
+}
+
+export interface DeadLetter {
+  job: JobRecord;
+  event: EventSummary;
+}
+
+export interface ReplayResult {
+  /** Jobs reset to pending or newly created, now runnable. */
+  jobs: JobRecord[];
+}
+
+export interface HandlerState {
+  handler: string;
+  disabled: boolean;
+  reason: string | null;
+  changedAt: Date;
+}
+
+export interface VerificationUpdate {
+  status: 'verified' | 'mismatched';
+  detail?: string;
+  /** Hold the event's jobs back. Default: true for `mismatched`, false for `verified`. */
+  hold?: boolean;
+}
+
+export type JobCounts = Record<JobStatus, number>;
+
+// ---------------------------------------------------------------------------------------------
+// Change feed, stats
+// ---------------------------------------------------------------------------------------------
+
+export type StoreChange =
+  | { kind: 'delivery'; deliveryId: string; shop: string; event: WebhookEvent; status: DeliveryStatus }
+  | { kind: 'job'; jobId: string; eventId: string; handler: string; status: JobStatus }
+  | { kind: 'event'; eventId: string; status: EventStatus };
+
+export type StoreChangeListener = (change: StoreChange) => void;
+
+export interface StoreStats {
+  /** Write transactions committed by this store instance (SQLite WAL + synchronous=FULL: one fsync each). */
+  commits: number;
+  /** Write operations (ingest, quarantine, job transitions…) those transactions carried. */
+  items: number;
+  /** Most items one transaction carried (group commit). */
+  largestBatch: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The interface
+// ---------------------------------------------------------------------------------------------
+
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+
+  /** Applies pending schema migrations (versioned, idempotent, safe when several instances start at once). */
+  migrate(): Promise<void>;
+
+  /**
+   * Atomically stores the delivery, its events (duplicates detected by UNIQUE(shop, event, dedupe_key),
+   * recorded with duplicate_of = the earlier event id) and one job per (new, non-duplicate event, handler
+   * name in `handlers`) — the outbox. Jobs are runnable from `receivedAt`. Resolves only after the
+   * transaction is durably committed (SQLite: group commit, synchronous=FULL).
+   */
+  ingest(delivery: NewDelivery, events: NewEvent[], handlers: string[]): Promise<IngestResult>;
+
+  /** Stores an authentic but undecodable delivery with its decode error. Durable before resolving. */
+  quarantine(delivery: NewDelivery, error: DecodeFailure): Promise<{ deliveryId: string }>;
+
+  /** Throws StoreUnavailableError when the store is unreachable. */
+  ping(): Promise<void>;
+
+  /** Finishes pending commits, then releases the database. Later calls reject with StoreUnavailableError. */
+  close(): Promise<void>;
+
+  // --- read API ---------------------------------------------------------------------------------
+  listDeliveries(filter?: DeliveryFilter): Promise<Page<DeliverySummary>>;
+  /** Null when there is no such delivery. */
+  getDelivery(id: string): Promise<DeliveryDetail | null>;
+  listEvents(filter?: EventFilter): Promise<Page<EventSummary>>;
+  /** The event with its jobs and their attempt logs; null when there is no such event. */
+  getEvent(id: string): Promise<EventDetail | null>;
+
+  // --- jobs -------------------------------------------------------------------------------------
+  /**
+   * Leases up to `limit` runnable jobs to `workerId`: pending ones whose runAt has come, and running ones
+   * whose lease expired (crash recovery: their open attempt is logged as `expired`). Never returns a job
+   * that succeeded or is dead, a job of a disabled handler, or a job of a held event. Two concurrent
+   * claimers never get the same job (SQLite: writes serialised; PostgreSQL: FOR UPDATE SKIP LOCKED).
+   */
+  claimJobs(options: ClaimOptions): Promise<ClaimedJob[]>;
+  /**
+   * Marks the job succeeded. Applied even when the lease expired meanwhile (the handler did succeed, so it
+   * must not run again), unless the job was replayed after this attempt started.
+   */
+  completeJob(jobId: string, options: CompleteJobOptions): Promise<JobTransition>;
+  /** Schedules a retry at `retryAt`, or dead-letters the job. Ignored (applied: false) for a stale attempt. */
+  failJob(jobId: string, options: FailJobOptions): Promise<JobTransition>;
+  /** Hands a claimed job back unrun (e.g. its event was just held); does not count as a failure. */
+  releaseJob(jobId: string, options: { attempt: number; reason: string; now?: Date }): Promise<JobTransition>;
+  /** Extends the lease of a long-running attempt (heartbeat). */
+  extendLease(
+    jobId: string,
+    options: { attempt: number; leaseMs: number; now?: Date },
+  ): Promise<JobTransition>;
+  /** Dead-lettered jobs whose dead-letter time lies in the range, newest first. */
+  listDeadLetters(filter?: DeadLetterFilter): Promise<DeadLetter[]>;
+  /** Resets the event's jobs (or only `handler`'s, creating that job if missing) to run now; releases a hold. */
+  replayEvent(eventId: string, options?: { handler?: string; now?: Date }): Promise<ReplayResult>;
+  /** Resets every job dead-lettered in the range to run now. */
+  replayDeadLetters(filter?: DeadLetterFilter & { now?: Date }): Promise<ReplayResult>;
+  /**
+   * Turns a quarantined delivery into events after a decoder fix: same dedupe and outbox rules as ingest,
+   * jobs runnable from `now`. The delivery becomes `reprocessed`. StoreConflictError if not quarantined.
+   */
+  reprocessQuarantined(
+    deliveryId: string,
+    events: NewEvent[],
+    handlers: string[],
+    options?: { now?: Date },
+  ): Promise<IngestResult>;
+  /** Records the `verify` result; a mismatched event is held (its jobs are not claimed) unless hold: false. */
+  setEventVerification(eventId: string, update: VerificationUpdate): Promise<void>;
+  /** "410 disables the target": jobs of a disabled handler stay pending and are not claimed until enabled. */
+  disableHandler(handler: string, options: { reason: string; now?: Date }): Promise<void>;
+  enableHandler(handler: string, options?: { now?: Date }): Promise<void>;
+  listHandlerStates(): Promise<HandlerState[]>;
+  /** Jobs per status (for metrics and health). */
+  countJobs(): Promise<JobCounts>;
+
+  // --- change feed, stats -------------------------------------------------------------------------
+  /** Called after each commit made by this process (not other instances). Returns an unsubscribe function. */
+  onChange(listener: StoreChangeListener): () => void;
+  stats(): StoreStats;
+}

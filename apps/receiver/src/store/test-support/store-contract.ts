@@ -1,0 +1,730 @@
+/**
+ * The Store contract: one suite, run against every engine (`sqlite-store.test.ts`, `pg-store.test.ts`).
+ * Payloads and raw bodies come from the captured ShopRenter deliveries in ../shared/shoprenter.
+ */
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ClaimedJob, NewDelivery, NewEvent, Store, StoreChange } from '../store.js';
+import { StoreConflictError, StoreNotFoundError, StoreUnavailableError } from '../store.js';
+
+export interface StoreHarness {
+  /** A new, empty, migrated store of this engine. */
+  open(): Promise<Store>;
+  /** Another instance (own connection / pool) on the same storage as `store`; works after `store` was closed. */
+  openPeer(store: Store): Promise<Store>;
+}
+
+const deliveriesDir = new URL('../../../../../../shared/shoprenter/deliveries/', import.meta.url);
+
+const orderFixture = (
+  JSON.parse(readFileSync(new URL('order_confirm.json', deliveriesDir), 'utf8')) as {
+    orders: { order: Array<Record<string, unknown>> };
+  }
+).orders.order[0] as Record<string, unknown>;
+
+const subscriberFixture = (
+  JSON.parse(readFileSync(new URL('newsletter_subscribe.json', deliveriesDir), 'utf8')) as {
+    newsletter: { subscriber: Array<Record<string, unknown>> };
+  }
+).newsletter.subscriber[0] as Record<string, unknown>;
+
+/** The multipart body exactly as ShopRenter sends it (everything after the request head). */
+const multipartRequest = readFileSync(new URL('order_confirm.multipart.http', deliveriesDir));
+const rawOrderBody = multipartRequest.subarray(multipartRequest.indexOf('\r\n\r\n') + 4);
+const multipartContentType = /content-type: (.+)\r\n/i.exec(multipartRequest.toString('latin1'))?.[1] ?? '';
+
+export const T0 = new Date('2026-03-02T10:00:00.000Z');
+const seconds = (n: number) => new Date(T0.getTime() + n * 1000);
+
+function order(innerId: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return { ...structuredClone(orderFixture), innerId, ...overrides };
+}
+
+function orderEvent(innerId: string, overrides: Record<string, unknown> = {}): NewEvent {
+  return { dedupeKey: `order:${innerId}`, subjectId: innerId, payload: order(innerId, overrides) };
+}
+
+function delivery(overrides: Partial<NewDelivery> = {}): NewDelivery {
+  return {
+    shop: 'demo',
+    event: 'order_confirm',
+    receivedAt: T0,
+    remoteAddress: '203.0.113.7',
+    headers: { 'user-agent': 'ShopRenter', 'content-type': multipartContentType, expect: '100-continue' },
+    contentType: multipartContentType,
+    rawBody: rawOrderBody,
+    ...overrides,
+  };
+}
+
+async function claimAll(store: Store, workerId: string, now: Date, leaseMs = 30_000): Promise<ClaimedJob[]> {
+  return store.claimJobs({ workerId, limit: 100, now, leaseMs });
+}
+
+export function defineStoreContract(engine: string, harness: StoreHarness): void {
+  describe(`Store contract: ${engine}`, () => {
+    const opened: Store[] = [];
+    const open = async () => {
+      const store = await harness.open();
+      opened.push(store);
+      return store;
+    };
+    const openPeer = async (store: Store) => {
+      const peer = await harness.openPeer(store);
+      opened.push(peer);
+      return peer;
+    };
+
+    afterEach(async () => {
+      await Promise.all(opened.splice(0).map((store) => store.close()));
+    });
+
+    describe('ingest', () => {
+      it('stores the delivery byte for byte, its events and one job per handler', async () => {
+        const store = await open();
+        const result = await store.ingest(delivery(), [orderEvent('190')], ['erp', 'review']);
+
+        expect(result.deliveryId).toMatch(/^dlv_[0-9a-z]{26}$/);
+        expect(result.duplicates).toBe(0);
+        expect(result.events).toHaveLength(1);
+        expect(result.events[0]).toEqual({
+          id: expect.stringMatching(/^evt_/),
+          dedupeKey: 'order:190',
+          duplicateOf: null,
+        });
+
+        const stored = await store.getDelivery(result.deliveryId);
+        expect(stored).not.toBeNull();
+        expect(stored?.rawBody.equals(rawOrderBody)).toBe(true);
+        expect(stored?.bodyBytes).toBe(rawOrderBody.length);
+        expect(stored?.headers).toEqual(delivery().headers);
+        expect(stored?.contentType).toBe(multipartContentType);
+        expect(stored?.remoteAddress).toBe('203.0.113.7');
+        expect(stored?.receivedAt.toISOString()).toBe(T0.toISOString());
+        expect(stored?.status).toBe('stored');
+        expect(stored?.decodeError).toBeNull();
+        expect(stored?.events).toHaveLength(1);
+
+        const event = stored?.events[0];
+        expect(event?.payload).toEqual(order('190'));
+        expect((event?.payload as Record<string, unknown> | undefined)?.shippingZoneName).toBe('Hajdú-Bihar');
+        expect(event).toMatchObject({
+          shop: 'demo',
+          event: 'order_confirm',
+          subjectId: '190',
+          orderNumber: '190',
+          customerName: 'Test Peter',
+          grossTotal: '11206',
+          currency: 'HUF',
+          status: 'pending',
+          verification: 'unverified',
+          held: false,
+        });
+
+        const detail = await store.getEvent(result.events[0]?.id ?? '');
+        expect(detail?.jobs.map((job) => job.handler).sort()).toEqual(['erp', 'review']);
+        for (const job of detail?.jobs ?? []) {
+          expect(job).toMatchObject({ status: 'pending', attempts: 0, failures: 0, attemptLog: [] });
+          expect(job.id).toMatch(/^job_/);
+          expect(job.runAt.toISOString()).toBe(T0.toISOString());
+        }
+        expect(await store.countJobs()).toEqual({ pending: 2, running: 0, succeeded: 0, dead: 0 });
+      });
+
+      it('keeps several orders of one delivery in delivery order and summarises newsletter events', async () => {
+        const store = await open();
+        const result = await store.ingest(
+          delivery(),
+          [orderEvent('301'), orderEvent('302'), orderEvent('303')],
+          [],
+        );
+        const stored = await store.getDelivery(result.deliveryId);
+        expect(stored?.events.map((event) => event.orderNumber)).toEqual(['301', '302', '303']);
+        expect(stored?.events.every((event) => event.status === 'stored')).toBe(true);
+
+        const newsletter = await store.ingest(
+          delivery({ event: 'newsletter_subscribe' }),
+          [{ dedupeKey: 'subscriber:1', subjectId: '1', payload: subscriberFixture }],
+          [],
+        );
+        const [event] = (await store.getDelivery(newsletter.deliveryId))?.events ?? [];
+        expect(event).toMatchObject({
+          orderNumber: null,
+          customerName: 'Test Peter',
+          grossTotal: null,
+          currency: null,
+        });
+      });
+
+      it('is durable: visible to another connection once resolved, and still there after reopening', async () => {
+        const store = await open();
+        const result = await store.ingest(delivery(), [orderEvent('190')], ['erp']);
+        const peer = await openPeer(store);
+        expect((await peer.getDelivery(result.deliveryId))?.events[0]?.id).toBe(result.events[0]?.id);
+
+        await store.close();
+        await expect(store.ingest(delivery(), [orderEvent('191')], [])).rejects.toBeInstanceOf(
+          StoreUnavailableError,
+        );
+        const reopened = await openPeer(store);
+        const again = await reopened.getDelivery(result.deliveryId);
+        expect(again?.rawBody.equals(rawOrderBody)).toBe(true);
+        expect((await reopened.getEvent(result.events[0]?.id ?? ''))?.jobs).toHaveLength(1);
+      });
+
+      it('records a seen dedupe key as a duplicate of the earlier event, without a job', async () => {
+        const store = await open();
+        const first = await store.ingest(delivery(), [orderEvent('190')], ['erp']);
+        const second = await store.ingest(delivery({ receivedAt: seconds(5) }), [orderEvent('190')], ['erp']);
+        const originalId = first.events[0]?.id;
+
+        expect(second.duplicates).toBe(1);
+        expect(second.events[0]?.duplicateOf).toBe(originalId);
+        expect(second.events[0]?.id).not.toBe(originalId);
+        const duplicate = await store.getEvent(second.events[0]?.id ?? '');
+        expect(duplicate).toMatchObject({ duplicateOf: originalId, status: 'duplicate', jobs: [] });
+        expect(await store.countJobs()).toMatchObject({ pending: 1 });
+
+        // Same key twice inside one delivery, and the same key for another event or shop is not a duplicate.
+        const mixed = await store.ingest(
+          delivery({ receivedAt: seconds(10) }),
+          [orderEvent('500'), orderEvent('500')],
+          ['erp'],
+        );
+        expect(mixed.events.map((event) => event.duplicateOf)).toEqual([null, mixed.events[0]?.id]);
+        const otherEvent = await store.ingest(
+          delivery({ event: 'order_status_change' }),
+          [orderEvent('190')],
+          [],
+        );
+        const otherShop = await store.ingest(delivery({ shop: 'other' }), [orderEvent('190')], []);
+        expect(otherEvent.duplicates + otherShop.duplicates).toBe(0);
+      });
+
+      it('commits hundreds of concurrent ingests, each exactly once', async () => {
+        const store = await open();
+        const results = await Promise.all(
+          Array.from({ length: 500 }, (_, i) =>
+            store.ingest(delivery({ receivedAt: seconds(i % 60) }), [orderEvent(`c${i}`)], ['erp']),
+          ),
+        );
+        expect(new Set(results.map((result) => result.deliveryId)).size).toBe(500);
+        expect(new Set(results.map((result) => result.events[0]?.id)).size).toBe(500);
+        expect((await store.countJobs()).pending).toBe(500);
+        const all = await store.listEvents({ limit: 500 });
+        expect(all.items).toHaveLength(500);
+        expect(all.nextCursor).toBeNull();
+      });
+    });
+
+    describe('quarantine', () => {
+      it('stores an undecodable delivery with its reason and re-processes it after a fix', async () => {
+        const store = await open();
+        const body = Buffer.from('{"orders":{"order":[{"innerId":"77",');
+        const { deliveryId } = await store.quarantine(
+          delivery({ rawBody: body, contentType: 'application/json' }),
+          { code: 'invalid_json', message: 'Unexpected end of JSON input at position 36' },
+        );
+        const stored = await store.getDelivery(deliveryId);
+        expect(stored).toMatchObject({
+          status: 'quarantined',
+          decodeError: { code: 'invalid_json', message: 'Unexpected end of JSON input at position 36' },
+          events: [],
+          reprocessedAt: null,
+        });
+        expect(stored?.rawBody.equals(body)).toBe(true);
+        expect((await store.listDeliveries({ status: 'quarantined' })).items.map((d) => d.id)).toEqual([
+          deliveryId,
+        ]);
+
+        const result = await store.reprocessQuarantined(deliveryId, [orderEvent('77')], ['erp'], {
+          now: seconds(60),
+        });
+        expect(result).toMatchObject({ deliveryId, duplicates: 0 });
+        const after = await store.getDelivery(deliveryId);
+        expect(after?.status).toBe('reprocessed');
+        expect(after?.reprocessedAt?.toISOString()).toBe(seconds(60).toISOString());
+        expect(after?.decodeError?.code).toBe('invalid_json');
+        expect(after?.events.map((event) => event.orderNumber)).toEqual(['77']);
+        expect(after?.events[0]?.receivedAt.toISOString()).toBe(T0.toISOString());
+        expect(await claimAll(store, 'w', seconds(59))).toEqual([]);
+        expect((await claimAll(store, 'w', seconds(60))).map((job) => job.eventId)).toEqual([
+          result.events[0]?.id,
+        ]);
+
+        await expect(store.reprocessQuarantined(deliveryId, [orderEvent('77')], [])).rejects.toBeInstanceOf(
+          StoreConflictError,
+        );
+        await expect(store.reprocessQuarantined('dlv_missing', [], [])).rejects.toBeInstanceOf(
+          StoreNotFoundError,
+        );
+      });
+    });
+
+    describe('reads', () => {
+      it('filters by shop, event, status, time range and order number / customer text, newest first, paged', async () => {
+        const store = await open();
+        const a = await store.ingest(delivery({ receivedAt: seconds(0) }), [orderEvent('1001')], ['erp']);
+        const b = await store.ingest(
+          delivery({ receivedAt: seconds(10), shop: 'butor' }),
+          [orderEvent('1002', { firstname: 'Győző', lastname: 'Árvíztűrő' })],
+          [],
+        );
+        const c = await store.ingest(
+          delivery({ receivedAt: seconds(20), event: 'order_status_change' }),
+          [
+            orderEvent('2003', {
+              firstname: 'Anna',
+              lastname: 'Kovács',
+              paymentFirstname: 'Béla',
+              paymentLastname: 'Nagy',
+            }),
+          ],
+          ['erp'],
+        );
+        const q = await store.quarantine(delivery({ receivedAt: seconds(30) }), {
+          code: 'bad',
+          message: 'bad body',
+        });
+
+        const ids = async (filter: Parameters<Store['listDeliveries']>[0]) =>
+          (await store.listDeliveries(filter)).items.map((item) => item.id);
+        expect(await ids({})).toEqual([q.deliveryId, c.deliveryId, b.deliveryId, a.deliveryId]);
+        expect(await ids({ shop: 'butor' })).toEqual([b.deliveryId]);
+        expect(await ids({ event: 'order_status_change' })).toEqual([c.deliveryId]);
+        expect(await ids({ status: 'stored' })).toEqual([c.deliveryId, b.deliveryId, a.deliveryId]);
+        expect(await ids({ eventStatus: 'stored' })).toEqual([b.deliveryId]);
+        expect(await ids({ from: seconds(10), to: seconds(30) })).toEqual([c.deliveryId, b.deliveryId]);
+        expect(await ids({ q: 'gyozo' })).toEqual([b.deliveryId]);
+        expect(await ids({ q: 'ÁRVÍZ' })).toEqual([b.deliveryId]);
+        expect(await ids({ q: 'bela nagy' })).toEqual([c.deliveryId]);
+        expect(await ids({ q: '100' })).toEqual([b.deliveryId, a.deliveryId]);
+        expect(await ids({ q: '%' })).toEqual([]);
+        expect(await ids({ q: 'nobody' })).toEqual([]);
+
+        const list = await store.listDeliveries({ shop: 'butor' });
+        expect(list.items[0]).toMatchObject({
+          shop: 'butor',
+          bodyBytes: rawOrderBody.length,
+          events: [{ orderNumber: '1002', customerName: 'Győző Árvíztűrő', status: 'stored' }],
+        });
+
+        const first = await store.listDeliveries({ limit: 3 });
+        expect(first.items).toHaveLength(3);
+        expect(first.nextCursor).toBe(b.deliveryId);
+        const second = await store.listDeliveries({ limit: 3, cursor: first.nextCursor ?? '' });
+        expect(second.items.map((item) => item.id)).toEqual([a.deliveryId]);
+        expect(second.nextCursor).toBeNull();
+
+        const events = async (filter: Parameters<Store['listEvents']>[0]) =>
+          (await store.listEvents(filter)).items.map((item) => item.orderNumber);
+        expect(await events({})).toEqual(['2003', '1002', '1001']);
+        expect(await events({ status: 'pending' })).toEqual(['2003', '1001']);
+        expect(await events({ q: 'kovacs' })).toEqual(['2003']);
+        expect(await events({ shop: 'demo', event: 'order_confirm' })).toEqual(['1001']);
+        expect(await events({ deliveryId: b.deliveryId })).toEqual(['1002']);
+        expect(await events({ from: seconds(5) })).toEqual(['2003', '1002']);
+        const paged = await store.listEvents({ limit: 2 });
+        expect(paged.nextCursor).toBe(b.events[0]?.id);
+
+        expect(await store.getDelivery('dlv_unknown')).toBeNull();
+        expect(await store.getEvent('evt_unknown')).toBeNull();
+      });
+    });
+
+    describe('jobs', () => {
+      it('claims with a lease, completes, and never hands out a succeeded job again', async () => {
+        const store = await open();
+        const { events } = await store.ingest(delivery(), [orderEvent('190')], ['erp']);
+        expect(await claimAll(store, 'w1', seconds(-1))).toEqual([]);
+
+        const [job, ...rest] = await claimAll(store, 'w1', seconds(1), 60_000);
+        expect(rest).toEqual([]);
+        expect(job).toMatchObject({
+          handler: 'erp',
+          attempt: 1,
+          failures: 0,
+          eventId: events[0]?.id,
+          shop: 'demo',
+          event: 'order_confirm',
+          dedupeKey: 'order:190',
+          subjectId: '190',
+          verification: 'unverified',
+        });
+        expect(job?.payload).toEqual(order('190'));
+        expect(job?.leaseExpiresAt.toISOString()).toBe(seconds(61).toISOString());
+        expect(await claimAll(store, 'w2', seconds(2))).toEqual([]);
+
+        expect(
+          await store.completeJob(job?.id ?? '', { attempt: 1, statusCode: 200, now: seconds(3) }),
+        ).toEqual({
+          applied: true,
+          status: 'succeeded',
+        });
+        expect(await claimAll(store, 'w2', seconds(3600))).toEqual([]);
+        const detail = await store.getEvent(events[0]?.id ?? '');
+        expect(detail?.status).toBe('succeeded');
+        expect(detail?.jobs[0]).toMatchObject({ status: 'succeeded', attempts: 1, lastStatusCode: 200 });
+        expect(detail?.jobs[0]?.finishedAt?.toISOString()).toBe(seconds(3).toISOString());
+        expect(detail?.jobs[0]?.attemptLog).toEqual([
+          {
+            jobId: job?.id,
+            attempt: 1,
+            workerId: 'w1',
+            startedAt: seconds(1),
+            finishedAt: seconds(3),
+            outcome: 'succeeded',
+            statusCode: 200,
+            error: null,
+          },
+        ]);
+        await expect(store.completeJob('job_unknown', { attempt: 1 })).rejects.toBeInstanceOf(
+          StoreNotFoundError,
+        );
+      });
+
+      it('retries at retryAt, dead-letters, lists and replays dead letters', async () => {
+        const store = await open();
+        const { events } = await store.ingest(delivery(), [orderEvent('190')], ['erp']);
+        const eventId = events[0]?.id ?? '';
+        const [first] = await claimAll(store, 'w', seconds(1));
+        expect(
+          await store.failJob(first?.id ?? '', {
+            attempt: 1,
+            error: 'HTTP 503 from target',
+            statusCode: 503,
+            retryAt: seconds(5),
+            now: seconds(2),
+          }),
+        ).toEqual({ applied: true, status: 'pending' });
+        expect((await store.getEvent(eventId))?.status).toBe('retrying');
+        expect(await claimAll(store, 'w', seconds(4))).toEqual([]);
+
+        const [second] = await claimAll(store, 'w', seconds(5));
+        expect(second).toMatchObject({ id: first?.id, attempt: 2, failures: 1 });
+        await store.failJob(second?.id ?? '', {
+          attempt: 2,
+          error: 'HTTP 400 from target',
+          statusCode: 400,
+          deadLetter: true,
+          now: seconds(6),
+        });
+        expect(await claimAll(store, 'w', seconds(3600))).toEqual([]);
+
+        const detail = await store.getEvent(eventId);
+        expect(detail?.status).toBe('dead');
+        expect(detail?.jobs[0]).toMatchObject({
+          status: 'dead',
+          failures: 2,
+          lastError: 'HTTP 400 from target',
+          lastStatusCode: 400,
+        });
+        expect(detail?.jobs[0]?.attemptLog.map((a) => [a.attempt, a.outcome, a.statusCode, a.error])).toEqual(
+          [
+            [1, 'failed', 503, 'HTTP 503 from target'],
+            [2, 'dead', 400, 'HTTP 400 from target'],
+          ],
+        );
+
+        const dead = await store.listDeadLetters({ from: seconds(6), to: seconds(7) });
+        expect(dead.map((d) => [d.job.id, d.event.id, d.event.orderNumber])).toEqual([
+          [first?.id, eventId, '190'],
+        ]);
+        expect(await store.listDeadLetters({ from: seconds(7) })).toEqual([]);
+        expect(await store.listDeadLetters({ handler: 'other' })).toEqual([]);
+
+        expect((await store.replayDeadLetters({ to: seconds(6) })).jobs).toEqual([]);
+        const replayed = await store.replayDeadLetters({
+          from: seconds(6),
+          to: seconds(7),
+          now: seconds(100),
+        });
+        expect(replayed.jobs.map((job) => [job.id, job.status, job.failures])).toEqual([
+          [first?.id, 'pending', 0],
+        ]);
+        expect((await store.getEvent(eventId))?.status).toBe('pending');
+        expect(await store.listDeadLetters()).toEqual([]);
+        const [third] = await claimAll(store, 'w', seconds(100));
+        expect(third).toMatchObject({ id: first?.id, attempt: 3, failures: 0 });
+        expect((await store.completeJob(third?.id ?? '', { attempt: 3, now: seconds(101) })).applied).toBe(
+          true,
+        );
+        expect((await store.getEvent(eventId))?.status).toBe('succeeded');
+      });
+
+      it('replays an event: resets its jobs, or one handler, creating that job when missing', async () => {
+        const store = await open();
+        const { events } = await store.ingest(delivery(), [orderEvent('190')], ['erp']);
+        const eventId = events[0]?.id ?? '';
+        const [job] = await claimAll(store, 'w', seconds(1));
+        await store.completeJob(job?.id ?? '', { attempt: 1, now: seconds(2) });
+
+        const replay = await store.replayEvent(eventId, { now: seconds(10) });
+        expect(replay.jobs.map((j) => [j.id, j.status])).toEqual([[job?.id, 'pending']]);
+        const [again] = await claimAll(store, 'w', seconds(10));
+        expect(again).toMatchObject({ id: job?.id, attempt: 2 });
+        // A completion from before the replay does not count for the replayed run.
+        expect(await store.completeJob(job?.id ?? '', { attempt: 1, now: seconds(11) })).toEqual({
+          applied: false,
+          status: 'running',
+        });
+        expect((await store.completeJob(job?.id ?? '', { attempt: 2, now: seconds(12) })).applied).toBe(true);
+
+        const added = await store.replayEvent(eventId, { handler: 'chat', now: seconds(20) });
+        expect(added.jobs.map((j) => [j.handler, j.status])).toEqual([['chat', 'pending']]);
+        expect((await claimAll(store, 'w', seconds(20))).map((j) => j.handler)).toEqual(['chat']);
+        expect((await store.getEvent(eventId))?.jobs.map((j) => j.handler).sort()).toEqual(['chat', 'erp']);
+
+        const dup = await store.ingest(delivery(), [orderEvent('190')], ['erp']);
+        await expect(store.replayEvent(dup.events[0]?.id ?? '')).rejects.toBeInstanceOf(StoreConflictError);
+        await expect(store.replayEvent('evt_unknown')).rejects.toBeInstanceOf(StoreNotFoundError);
+      });
+
+      it('recovers jobs whose lease expired (crash) without re-running succeeded ones', async () => {
+        const store = await open();
+        await store.ingest(delivery(), [orderEvent('1'), orderEvent('2')], ['erp']);
+        const crashed = await claimAll(store, 'crashed-worker', seconds(1), 10_000);
+        expect(crashed).toHaveLength(2);
+        const [done, lost] = crashed;
+        await store.completeJob(done?.id ?? '', { attempt: 1, now: seconds(2) });
+
+        expect(await claimAll(store, 'w2', seconds(10))).toEqual([]);
+        const recovered = await claimAll(store, 'w2', seconds(11), 10_000);
+        expect(recovered.map((job) => [job.id, job.attempt])).toEqual([[lost?.id, 2]]);
+
+        // The crashed worker's late success still counts, so the job is not run again.
+        expect(await store.completeJob(lost?.id ?? '', { attempt: 1, now: seconds(13) })).toEqual({
+          applied: true,
+          status: 'succeeded',
+        });
+        expect(await store.completeJob(lost?.id ?? '', { attempt: 2, now: seconds(14) })).toEqual({
+          applied: false,
+          status: 'succeeded',
+        });
+        expect(await claimAll(store, 'w3', seconds(100_000))).toEqual([]);
+        const log = (await store.getEvent(lost?.eventId ?? ''))?.jobs[0]?.attemptLog;
+        expect(log?.map((a) => [a.attempt, a.workerId, a.outcome])).toEqual([
+          [1, 'crashed-worker', 'succeeded'],
+          [2, 'w2', 'succeeded'],
+        ]);
+      });
+
+      it('logs an expired attempt and lets the new owner finish; extendLease keeps a job leased', async () => {
+        const store = await open();
+        await store.ingest(delivery(), [orderEvent('1')], ['erp']);
+        const [job] = await claimAll(store, 'w1', seconds(0), 5_000);
+        expect(
+          await store.extendLease(job?.id ?? '', { attempt: 1, leaseMs: 60_000, now: seconds(4) }),
+        ).toEqual({
+          applied: true,
+          status: 'running',
+        });
+        expect(await claimAll(store, 'w2', seconds(30))).toEqual([]);
+        const [taken] = await claimAll(store, 'w2', seconds(64));
+        expect(taken).toMatchObject({ id: job?.id, attempt: 2 });
+        expect(
+          (await store.extendLease(job?.id ?? '', { attempt: 1, leaseMs: 1000, now: seconds(65) })).applied,
+        ).toBe(false);
+        const attemptLog = async () =>
+          (await store.getEvent(job?.eventId ?? ''))?.jobs[0]?.attemptLog.map((a) => [
+            a.attempt,
+            a.outcome,
+            a.finishedAt?.toISOString() ?? null,
+          ]);
+        expect(await attemptLog()).toEqual([
+          [1, 'expired', seconds(64).toISOString()],
+          [2, 'running', null],
+        ]);
+        // The first owner's late failure is logged but does not touch the job the new owner runs.
+        expect(
+          await store.failJob(job?.id ?? '', {
+            attempt: 1,
+            error: 'timeout',
+            retryAt: seconds(70),
+            now: seconds(66),
+          }),
+        ).toEqual({ applied: false, status: 'running' });
+        expect(await attemptLog()).toEqual([
+          [1, 'failed', seconds(66).toISOString()],
+          [2, 'running', null],
+        ]);
+        expect((await store.getEvent(job?.eventId ?? ''))?.jobs[0]).toMatchObject({
+          status: 'running',
+          failures: 0,
+        });
+      });
+
+      it('releases a claimed job without counting a failure', async () => {
+        const store = await open();
+        await store.ingest(delivery(), [orderEvent('1')], ['erp']);
+        const [job] = await claimAll(store, 'w', seconds(1));
+        expect(
+          await store.releaseJob(job?.id ?? '', { attempt: 1, reason: 'shutting down', now: seconds(2) }),
+        ).toEqual({ applied: true, status: 'pending' });
+        const [again] = await claimAll(store, 'w', seconds(2));
+        expect(again).toMatchObject({ id: job?.id, attempt: 2, failures: 0 });
+        const log = (await store.getEvent(job?.eventId ?? ''))?.jobs[0]?.attemptLog;
+        expect(log?.map((a) => [a.outcome, a.error])).toEqual([
+          ['released', 'shutting down'],
+          ['running', null],
+        ]);
+      });
+
+      it('claims only the requested handlers and skips disabled handlers until enabled', async () => {
+        const store = await open();
+        await store.ingest(delivery(), [orderEvent('1')], ['erp', 'chat']);
+        const chat = await store.claimJobs({
+          workerId: 'w',
+          handlers: ['chat'],
+          limit: 10,
+          now: seconds(1),
+          leaseMs: 1000,
+        });
+        expect(chat.map((j) => j.handler)).toEqual(['chat']);
+        await store.completeJob(chat[0]?.id ?? '', { attempt: 1, now: seconds(1) });
+        expect(
+          await store.claimJobs({ workerId: 'w', handlers: [], limit: 10, now: seconds(1), leaseMs: 1000 }),
+        ).toEqual([]);
+
+        await store.disableHandler('erp', {
+          reason: 'HTTP 410 Gone from https://erp.example/hook',
+          now: seconds(2),
+        });
+        expect(await store.listHandlerStates()).toEqual([
+          {
+            handler: 'erp',
+            disabled: true,
+            reason: 'HTTP 410 Gone from https://erp.example/hook',
+            changedAt: seconds(2),
+          },
+        ]);
+        expect(await claimAll(store, 'w', seconds(3))).toEqual([]);
+        await store.enableHandler('erp', { now: seconds(4) });
+        expect((await store.listHandlerStates())[0]).toMatchObject({
+          handler: 'erp',
+          disabled: false,
+          reason: null,
+        });
+        expect((await claimAll(store, 'w', seconds(4))).map((j) => j.handler)).toEqual(['erp']);
+      });
+
+      it('holds a mismatched event until replayed and records verification', async () => {
+        const store = await open();
+        const { events } = await store.ingest(delivery(), [orderEvent('1'), orderEvent('2')], ['erp']);
+        const [held, verified] = events.map((event) => event.id);
+        await store.setEventVerification(held ?? '', {
+          status: 'mismatched',
+          detail: 'totalGross 11206 ≠ 9900',
+        });
+        await store.setEventVerification(verified ?? '', { status: 'verified' });
+
+        expect(await store.getEvent(held ?? '')).toMatchObject({
+          verification: 'mismatched',
+          verificationDetail: 'totalGross 11206 ≠ 9900',
+          held: true,
+          status: 'held',
+        });
+        const claimed = await claimAll(store, 'w', seconds(1));
+        expect(claimed.map((job) => [job.eventId, job.verification])).toEqual([[verified, 'verified']]);
+        expect((await store.listEvents({ status: 'held' })).items.map((e) => e.id)).toEqual([held]);
+
+        await store.replayEvent(held ?? '', { now: seconds(2) });
+        expect((await store.getEvent(held ?? ''))?.held).toBe(false);
+        expect((await claimAll(store, 'w', seconds(2))).map((job) => job.eventId)).toEqual([held]);
+        await expect(
+          store.setEventVerification('evt_unknown', { status: 'verified' }),
+        ).rejects.toBeInstanceOf(StoreNotFoundError);
+      });
+
+      it('never gives the same job to two concurrent claimers on separate connections', async () => {
+        const store = await open();
+        const peer = await openPeer(store);
+        await Promise.all(
+          Array.from({ length: 40 }, (_, i) =>
+            store.ingest(
+              delivery(),
+              [orderEvent(`${i}a`), orderEvent(`${i}b`), orderEvent(`${i}c`)],
+              ['erp', 'chat'],
+            ),
+          ),
+        );
+        const seen = new Map<string, string>();
+        const duplicates: string[] = [];
+        const worker = async (source: Store, name: string) => {
+          for (;;) {
+            const jobs = await source.claimJobs({
+              workerId: name,
+              limit: 7,
+              now: seconds(1),
+              leaseMs: 600_000,
+            });
+            if (jobs.length === 0) return;
+            for (const job of jobs) {
+              if (seen.has(job.id)) duplicates.push(job.id);
+              seen.set(job.id, name);
+            }
+          }
+        };
+        await Promise.all([worker(store, 'a1'), worker(peer, 'b1'), worker(store, 'a2'), worker(peer, 'b2')]);
+        expect(duplicates).toEqual([]);
+        expect(seen.size).toBe(240);
+        expect(await store.countJobs()).toEqual({ pending: 0, running: 240, succeeded: 0, dead: 0 });
+      });
+    });
+
+    describe('lifecycle', () => {
+      it('migrates idempotently and keeps data', async () => {
+        const store = await open();
+        const { deliveryId } = await store.ingest(delivery(), [orderEvent('1')], []);
+        await store.migrate();
+        await store.migrate();
+        const peer = await openPeer(store);
+        await peer.migrate();
+        expect((await peer.getDelivery(deliveryId))?.events).toHaveLength(1);
+      });
+
+      it('announces commits to listeners until they unsubscribe', async () => {
+        const store = await open();
+        const changes: StoreChange[] = [];
+        const unsubscribe = store.onChange((change) => changes.push(change));
+        store.onChange(() => {
+          throw new Error('a broken listener must not break the store');
+        });
+        const { deliveryId, events } = await store.ingest(delivery(), [orderEvent('1')], ['erp']);
+        expect(changes).toEqual([
+          { kind: 'delivery', deliveryId, shop: 'demo', event: 'order_confirm', status: 'stored' },
+        ]);
+        const [job] = await claimAll(store, 'w', seconds(1));
+        await store.completeJob(job?.id ?? '', { attempt: 1, now: seconds(2) });
+        expect(changes.slice(1)).toEqual([
+          { kind: 'job', jobId: job?.id, eventId: events[0]?.id, handler: 'erp', status: 'running' },
+          { kind: 'job', jobId: job?.id, eventId: events[0]?.id, handler: 'erp', status: 'succeeded' },
+          { kind: 'event', eventId: events[0]?.id, status: 'succeeded' },
+        ]);
+        unsubscribe();
+        await store.quarantine(delivery(), { code: 'bad', message: 'bad' });
+        expect(changes).toHaveLength(4);
+      });
+
+      it('pings while open and reports unavailable once closed', async () => {
+        const store = await open();
+        await expect(store.ping()).resolves.toBeUndefined();
+        await store.close();
+        await expect(store.ping()).rejects.toBeInstanceOf(StoreUnavailableError);
+        await expect(store.listDeliveries()).rejects.toMatchObject({ code: 'store_unavailable' });
+      });
+
+      it('finishes pending commits on close', async () => {
+        const store = await open();
+        const pending = Array.from({ length: 20 }, (_, i) =>
+          store.ingest(delivery(), [orderEvent(`p${i}`)], []),
+        );
+        const closing = store.close();
+        const results = await Promise.all(pending);
+        await closing;
+        const peer = await openPeer(store);
+        for (const result of results) expect(await peer.getDelivery(result.deliveryId)).not.toBeNull();
+      });
+    });
+  });
+}
