@@ -1,0 +1,166 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_CLIENT } from '../index.js';
+import { startTestSandbox, type TestSandbox } from '../test-support/test-sandbox.js';
+
+const READER = { clientId: 'reader', clientSecret: 'reader-secret', scopes: ['store.webhook:read'] };
+
+describe('OAuth token endpoint and API authentication', () => {
+  let sb: TestSandbox;
+  beforeAll(async () => {
+    sb = await startTestSandbox({
+      tokenTtlSeconds: 1,
+      shops: [
+        { name: 'demo', clients: [DEMO_CLIENT, READER] },
+        { name: 'legacy-shop', clients: [], basicAuth: { username: 'apiuser', password: 'apipass' } },
+      ],
+    });
+  });
+  afterAll(() => sb.close());
+
+  const tokenRequest = (body: unknown, shop = 'demo') => sb.call('POST', `/${shop}/app/token`, { body });
+
+  it('issues a Bearer JWT whose payload carries the granted scopes and exp', async () => {
+    const res = await tokenRequest({
+      grant_type: 'client_credentials',
+      client_id: READER.clientId,
+      client_secret: READER.clientSecret,
+    });
+    expect(res.status).toBe(200);
+    const body = res.json();
+    expect(body).toMatchObject({ token_type: 'Bearer', expires_in: 1 });
+    const payload = JSON.parse(Buffer.from(body.access_token.split('.')[1], 'base64url').toString('utf8'));
+    expect(payload.scope).toBe('store.webhook:read');
+    expect(payload.scopes).toEqual(['store.webhook:read']);
+    expect(payload.exp).toBeGreaterThanOrEqual(Math.floor(Date.now() / 1000) + 1);
+    expect(payload.exp).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000) + 1);
+  });
+
+  it('accepts an application/x-www-form-urlencoded token request', async () => {
+    const res = await sb.call('POST', '/demo/app/token', {
+      rawBody: `grant_type=client_credentials&client_id=${DEMO_CLIENT.clientId}&client_secret=${DEMO_CLIENT.clientSecret}`,
+      contentType: 'application/x-www-form-urlencoded',
+    });
+    expect(res.status).toBe(200);
+    expect(res.json().token_type).toBe('Bearer');
+  });
+
+  it.each([
+    ['a wrong secret', { client_id: DEMO_CLIENT.clientId, client_secret: 'nope' }, 'demo'],
+    ['an unknown client', { client_id: 'who', client_secret: 'x' }, 'demo'],
+    ['a missing secret', { client_id: DEMO_CLIENT.clientId }, 'demo'],
+    [
+      'a shop that does not exist',
+      { client_id: DEMO_CLIENT.clientId, client_secret: DEMO_CLIENT.clientSecret },
+      'nosuchshop',
+    ],
+  ])('answers 401 invalid_client for %s', async (_name, fields, shop) => {
+    const res = await tokenRequest({ grant_type: 'client_credentials', ...fields }, shop);
+    expect(res.status).toBe(401);
+    expect(res.json()).toMatchObject({
+      error: 'invalid_client',
+      error_description: 'Client authentication failed',
+      message: 'Client authentication failed',
+    });
+  });
+
+  it('answers 400 invalid_request with the documented hint when client_id is missing', async () => {
+    const res = await tokenRequest({ grant_type: 'client_credentials', client_secret: 'x' });
+    expect(res.status).toBe(400);
+    expect(res.json()).toMatchObject({ error: 'invalid_request', hint: 'Check the `client_id` parameter' });
+    expect(res.json().error_description).toMatch(/missing a required parameter/);
+  });
+
+  it('answers 400 for a wrong grant type and for malformed JSON', async () => {
+    const grant = await tokenRequest({ grant_type: 'password', client_id: 'a', client_secret: 'b' });
+    expect(grant.status).toBe(400);
+    expect(grant.json().error).toBe('unsupported_grant_type');
+    const malformed = await sb.call('POST', '/demo/app/token', { rawBody: '{"grant_type":' });
+    expect(malformed.status).toBe(400);
+    expect(malformed.json().error).toBe('invalid_request');
+    expect(malformed.json().hint).toMatch(/not valid JSON/);
+  });
+
+  it('answers 401 with the documented error shape for missing, forged and foreign tokens', async () => {
+    const missing = await sb.api('GET', '/webHooks', { token: null });
+    expect(missing.status).toBe(401);
+    expect(missing.json()).toMatchObject({ error: 40101 });
+    expect(missing.json().message).toMatch(/Authorization: Bearer/);
+    expect(missing.headers.get('www-authenticate')).toBe('Bearer');
+
+    const good = await sb.token();
+    const [h, p] = good.split('.');
+    const forged = await sb.api('GET', '/webHooks', { token: `${h}.${p}.${'A'.repeat(43)}` });
+    expect(forged.status).toBe(401);
+    expect(forged.json().message).toMatch(/signature is not valid/);
+
+    const garbage = await sb.api('GET', '/webHooks', { token: 'not-a-jwt' });
+    expect(garbage.status).toBe(401);
+    expect(garbage.json().message).toMatch(/malformed/);
+
+    const otherShop = await sb.api('GET', '/webHooks', { shop: 'legacy-shop', token: good });
+    expect(otherShop.status).toBe(401);
+    expect(otherShop.json().message).toMatch(/issued for shop 'demo'/);
+  });
+
+  it('answers 403 when the token lacks the scope (webhook read vs write)', async () => {
+    const token = await sb.token('demo', READER);
+    const read = await sb.api('GET', '/webHooks', { token });
+    expect(read.status).toBe(200);
+    const write = await sb.api('POST', '/webHooks', {
+      token,
+      body: {
+        event: 'order_confirm',
+        status: '1',
+        label: 'x',
+        webHookParameters: [{ type: 'json', url: 'http://127.0.0.1:1/x' }],
+      },
+    });
+    expect(write.status).toBe(403);
+    expect(write.json()).toEqual({
+      error: 403,
+      message: expect.stringContaining("'store.webhook:write' scope"),
+    });
+    const orders = await sb.api('GET', '/orders', { token });
+    expect(orders.status).toBe(403);
+    expect(orders.json().message).toMatch(/order\.order:read/);
+  });
+
+  it('expires tokens after their lifetime (TTL 1 s here)', async () => {
+    const token = await sb.token();
+    expect((await sb.api('GET', '/webHooks', { token })).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    const expired = await sb.api('GET', '/webHooks', { token });
+    expect(expired.status).toBe(401);
+    expect(expired.json().message).toMatch(/expired; request a new one from POST \/demo\/app\/token/);
+  });
+
+  it('accepts legacy Basic auth where the shop enables it, and only there', async () => {
+    const basic = (user: string, pass: string) =>
+      `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
+    const ok = await sb.api('GET', '/webHooks', {
+      shop: 'legacy-shop',
+      token: null,
+      headers: { authorization: basic('apiuser', 'apipass') },
+    });
+    expect(ok.status).toBe(200);
+    const wrong = await sb.api('GET', '/webHooks', {
+      shop: 'legacy-shop',
+      token: null,
+      headers: { authorization: basic('apiuser', 'wrong') },
+    });
+    expect(wrong.status).toBe(401);
+    const disabled = await sb.api('GET', '/webHooks', {
+      token: null,
+      headers: { authorization: basic('apiuser', 'apipass') },
+    });
+    expect(disabled.status).toBe(401);
+    expect(disabled.json().message).toMatch(/Basic auth is not enabled for shop 'demo'/);
+  });
+
+  it('answers 404 in the documented shape for an unknown shop', async () => {
+    const res = await sb.api('GET', '/webHooks', { shop: 'nosuchshop', token: 'x' });
+    expect(res.status).toBe(404);
+    expect(res.json()).toMatchObject({ error: 40401 });
+    expect(res.json().message).toMatch(/This sandbox serves: demo, legacy-shop/);
+  });
+});

@@ -1,0 +1,63 @@
+import { readFileSync } from 'node:fs';
+import { OrderSchema, orderIdFor } from '@srhooks/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestSandbox, type TestSandbox } from '../../test-support/test-sandbox.js';
+
+const documentedOrder = JSON.parse(
+  readFileSync(
+    new URL('../../../../../../shared/shoprenter/fixtures/order/response_json_get_id.json', import.meta.url),
+    'utf8',
+  ),
+);
+
+describe('orders resource', () => {
+  let sb: TestSandbox;
+  beforeAll(async () => {
+    sb = await startTestSandbox();
+  });
+  afterAll(() => sb.close());
+
+  it('serves orders the simulator placed, in the documented shape, at the delivery’s innerResourceId', async () => {
+    const { order } = await sb.simulator.placeOrder('demo', {
+      seed: 42,
+      order: { comment: 'Kérem csengessen!' },
+    });
+    const res = await sb.api('GET', `/${order.innerResourceId}`);
+    expect(res.status).toBe(200);
+    const body = res.json();
+    expect(Object.keys(body).sort()).toEqual(Object.keys(documentedOrder).sort());
+    expect(body).toMatchObject({
+      href: `${sb.url}/demo/api/orders/${orderIdFor(order.innerId ?? '')}`,
+      id: orderIdFor(order.innerId ?? ''),
+      innerId: order.innerId,
+      firstname: order.firstname,
+      lastname: order.lastname,
+      email: order.email,
+      comment: 'Kérem csengessen!',
+      orderStatus: { href: expect.stringContaining('/orderStatuses/') },
+    });
+    expect(body.total).toMatch(/^\d+\.\d{4}$/);
+    expect(body.dateCreated).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/);
+    const parsed = OrderSchema.parse(body);
+    expect(parsed.innerId).toBe(order.innerId);
+  });
+
+  it('lists orders with paging links', async () => {
+    await sb.simulator.placeOrder('demo');
+    const res = (await sb.api('GET', '/orders?limit=1')).json();
+    expect(res.page).toBe('0');
+    expect(res.items).toHaveLength(1);
+    expect(res.next.href).toMatch(/\/orders\?page=1&limit=1$/);
+    const full = (await sb.api('GET', '/orders?full=1')).json();
+    expect(full.items[0].innerId).toBe('1');
+  });
+
+  it('answers 40007 for a malformed id and 404/40401 for an unknown order', async () => {
+    const bad = await sb.api('GET', '/orders/xyz');
+    expect(bad.status).toBe(400);
+    expect(bad.json().error).toBe(40007);
+    const unknown = await sb.api('GET', `/orders/${orderIdFor('99999')}`);
+    expect(unknown.status).toBe(404);
+    expect(unknown.json().error).toBe(40401);
+  });
+});

@@ -1,0 +1,157 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CaptureServer, startCaptureServer } from '../test-support/capture-server.js';
+import { startTestSandbox, type TestSandbox, webhookBody } from '../test-support/test-sandbox.js';
+
+describe('simulator admin routes /{shop}/_sandbox/…', () => {
+  let sb: TestSandbox;
+  let receiver: CaptureServer;
+  beforeAll(async () => {
+    sb = await startTestSandbox();
+    receiver = await startCaptureServer();
+    for (const event of [
+      'order_confirm',
+      'order_status_change',
+      'abandoned_cart',
+      'newsletter_subscribe',
+      'newsletter_unsubscribe',
+      'newsletter_update_subscriber',
+    ]) {
+      const res = await sb.api('POST', '/webHooks', {
+        body: webhookBody(`${receiver.url}/${event}`, { event }),
+      });
+      expect(res.status).toBe(201);
+    }
+  });
+  afterAll(async () => {
+    await sb.close();
+    await receiver.close();
+  });
+
+  it('places orders deterministically from a seed or from a given body', async () => {
+    const a = await sb.call('POST', '/demo/_sandbox/orders', { body: { seed: 9 } });
+    expect(a.status).toBe(201);
+    const b = await sb.call('POST', '/demo/_sandbox/orders', { body: { seed: 9 } });
+    const {
+      innerId: idA,
+      innerResourceId: _ra,
+      orderHistory: _ha,
+      orderProducts: pa,
+      ...restA
+    } = a.json().order;
+    const {
+      innerId: idB,
+      innerResourceId: _rb,
+      orderHistory: _hb,
+      orderProducts: pb,
+      ...restB
+    } = b.json().order;
+    expect(idA).not.toBe(idB);
+    expect(restA).toEqual(restB);
+    expect(pa.orderProduct.map((p: { sku: string }) => p.sku)).toEqual(
+      pb.orderProduct.map((p: { sku: string }) => p.sku),
+    );
+    expect(a.json().deliveries).toHaveLength(1);
+
+    const given = await sb.call('POST', '/demo/_sandbox/orders', {
+      body: { order: { innerId: '5000', firstname: 'Ádám', lastname: 'Őz' } },
+    });
+    expect(given.status).toBe(201);
+    expect(given.json().order).toMatchObject({
+      innerId: '5000',
+      firstname: 'Ádám',
+      lastname: 'Őz',
+      storeName: 'demo',
+    });
+    const clash = await sb.call('POST', '/demo/_sandbox/orders', { body: { order: { innerId: '5000' } } });
+    expect(clash.status).toBe(409);
+    expect(clash.json().error).toBe(40901);
+    const orders = (await sb.call('GET', '/demo/_sandbox/orders')).json().orders;
+    expect(orders.map((o: { innerId: string }) => o.innerId)).toContain('5000');
+  });
+
+  it('changes an order status, abandons a cart, and runs the subscriber lifecycle', async () => {
+    const placed = (await sb.call('POST', '/demo/_sandbox/orders', {})).json().order;
+    const changed = await sb.call('POST', `/demo/_sandbox/orders/${placed.innerId}/status`, {
+      body: { status: '2', statusText: 'Csomagolás' },
+    });
+    expect(changed.status).toBe(200);
+    expect(changed.json().order.orderHistory).toMatchObject({ status: '2', statusText: 'Csomagolás' });
+
+    const cart = await sb.call('POST', '/demo/_sandbox/abandoned-carts', { body: { seed: 'cart' } });
+    expect(cart.status).toBe(201);
+    expect(cart.json().deliveries[0].event).toBe('abandoned_cart');
+
+    const sub = await sb.call('POST', '/demo/_sandbox/subscribers', {
+      body: { subscriber: { email: 'anna@example.hu' } },
+    });
+    expect(sub.status).toBe(201);
+    const id = sub.json().subscriber.id;
+    const upd = await sb.call('PUT', `/demo/_sandbox/subscribers/${id}`, {
+      body: { subscriber: { firstname: 'Anna' } },
+    });
+    expect(upd.json().subscriber).toMatchObject({ id, firstname: 'Anna', email: 'anna@example.hu' });
+    const unsub = await sb.call('POST', `/demo/_sandbox/subscribers/${id}/unsubscribe`, {});
+    expect(unsub.json().subscriber.status).toBe('0');
+    expect((await sb.call('GET', '/demo/_sandbox/subscribers')).json().subscribers).toHaveLength(1);
+
+    const idle = await sb.call('GET', '/_sandbox/idle');
+    expect(idle.json()).toEqual({ idle: true, pending: 0 });
+    const deliveries = (
+      await sb.call('GET', '/demo/_sandbox/deliveries?event=newsletter_update_subscriber')
+    ).json().deliveries;
+    expect(deliveries).toHaveLength(1);
+    expect(deliveries[0]).toMatchObject({
+      state: 'delivered',
+      status: 200,
+      event: 'newsletter_update_subscriber',
+    });
+    const failed = (await sb.call('GET', '/demo/_sandbox/deliveries?state=failed')).json().deliveries;
+    expect(failed).toEqual([]);
+  });
+
+  it('reports shops and request counts', async () => {
+    const shops = (await sb.call('GET', '/_sandbox/shops')).json().shops;
+    expect(shops.map((s: { name: string }) => s.name)).toEqual(['demo']);
+    const counts = (await sb.call('GET', '/demo/_sandbox/requests')).json();
+    expect(counts.byStatus['201']).toBe(6);
+    expect(counts.total).toBe(sb.requestCount('demo').total);
+  });
+
+  it.each([
+    ['an unknown shop', 'POST', '/nosuch/_sandbox/orders', {}, 404, 40401, /Shop 'nosuch' not found/],
+    [
+      'an unknown order',
+      'POST',
+      '/demo/_sandbox/orders/777777/status',
+      { status: '2' },
+      404,
+      40401,
+      /Order 777777 not found/,
+    ],
+    ['a status change without status', 'POST', '/demo/_sandbox/orders/1/status', {}, 400, 40003, /status/],
+    ['a bad seed', 'POST', '/demo/_sandbox/orders', { seed: [1] }, 400, 40005, /'seed'/],
+    [
+      'an order that is not an object',
+      'POST',
+      '/demo/_sandbox/orders',
+      { order: 'x' },
+      400,
+      40005,
+      /'order'/,
+    ],
+    [
+      'an unknown subscriber',
+      'PUT',
+      '/demo/_sandbox/subscribers/999',
+      { subscriber: {} },
+      404,
+      40401,
+      /Subscriber 999/,
+    ],
+  ])('rejects %s', async (_name, method, path, body, status, code, message) => {
+    const res = await sb.call(method, path, { body });
+    expect(res.status).toBe(status);
+    expect(res.json().error).toBe(code);
+    expect(res.json().message).toMatch(message);
+  });
+});

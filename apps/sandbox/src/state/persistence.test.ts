@@ -1,0 +1,121 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildSandbox } from '../index.js';
+import { type CaptureServer, startCaptureServer } from '../test-support/capture-server.js';
+import { startTestSandbox, webhookBody } from '../test-support/test-sandbox.js';
+
+describe('persistence with a data file', () => {
+  let dir: string;
+  let receiver: CaptureServer;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'srhooks-sandbox-'));
+    receiver = await startCaptureServer();
+  });
+  afterAll(async () => {
+    await receiver.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps webhooks, orders, subscribers, deliveries and tokens across a restart', async () => {
+    const dataFile = join(dir, 'sandbox.json');
+    const first = await startTestSandbox({ dataFile });
+    const token = await first.token();
+    const created = (
+      await first.api('POST', '/webHooks', { token, body: webhookBody(`${receiver.url}/p`) })
+    ).json();
+    const { order } = await first.simulator.placeOrder('demo', { seed: 1 });
+    await first.simulator.subscribe('demo');
+    await first.simulator.waitForIdle();
+    await first.close();
+
+    const second = await startTestSandbox({ dataFile });
+    try {
+      const got = await second.api('GET', `/webHooks/${created.id}`, { token });
+      expect(got.status).toBe(200);
+      expect(got.json().webHookParameters.url).toBe(`${receiver.url}/p`);
+      expect(second.simulator.orders('demo').map((o) => o.innerId)).toEqual([order.innerId]);
+      expect(second.simulator.subscribers('demo')).toHaveLength(1);
+      expect(second.simulator.deliveries('demo')).toMatchObject([{ state: 'delivered', status: 200 }]);
+      // Counters continue: no id is handed out twice.
+      const next = await second.simulator.placeOrder('demo');
+      expect(Number(next.order.innerId)).toBe(Number(order.innerId) + 1);
+      const another = (
+        await second.api('POST', '/webHooks', { token, body: webhookBody(`${receiver.url}/q`) })
+      ).json();
+      expect(another.id).not.toBe(created.id);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('sends a delayed delivery scheduled before a restart after it', async () => {
+    const dataFile = join(dir, 'delayed.json');
+    const timeScale = 86_400 * 2; // 1 day = 500 ms
+    const first = await startTestSandbox({ dataFile, timeScale });
+    await first.api('POST', '/webHooks', {
+      body: webhookBody(`${receiver.url}/after-restart`, {
+        webHookDelay: [{ delay: '1', delayUnit: 'day' }],
+      }),
+    });
+    await first.simulator.placeOrder('demo');
+    await first.close();
+    expect(receiver.requests.filter((r) => r.url === '/after-restart')).toHaveLength(0);
+
+    const second = await startTestSandbox({ dataFile, timeScale });
+    try {
+      await second.simulator.waitForIdle();
+      expect(receiver.requests.filter((r) => r.url === '/after-restart')).toHaveLength(1);
+      expect(second.simulator.deliveries('demo').at(-1)).toMatchObject({ state: 'delivered', status: 200 });
+    } finally {
+      await second.close();
+    }
+    // Once sent, the stored payload is dropped from the file; the record stays.
+    const saved = JSON.parse(readFileSync(dataFile, 'utf8'));
+    expect(saved.shops.demo.pendingPayloads).toEqual({});
+    expect(saved.shops.demo.deliveries).toMatchObject([{ state: 'delivered', status: 200 }]);
+  });
+
+  it('refuses a data file that is not one, saying what to do', async () => {
+    const dataFile = join(dir, 'garbage.json');
+    writeFileSync(dataFile, '{"hello": "world"}');
+    await expect(buildSandbox({ dataFile })).rejects.toThrow(/is not a sandbox data file; move it away/);
+    writeFileSync(dataFile, '{');
+    await expect(buildSandbox({ dataFile })).rejects.toThrow(/is not valid JSON/);
+  });
+
+  it('reads shops from a seed file and rejects bad seeds', async () => {
+    const seedFile = join(dir, 'seed.json');
+    writeFileSync(
+      seedFile,
+      JSON.stringify([
+        { name: 'bolt', clients: [{ clientId: 'id', clientSecret: 'sec', scopes: ['store.webhook:read'] }] },
+      ]),
+    );
+    const sb = await startTestSandbox({ seedFile });
+    try {
+      expect(sb.sandbox.shopNames()).toEqual(['bolt']);
+      expect(
+        (
+          await sb.api('GET', '/webHooks', {
+            shop: 'bolt',
+            token: await sb.token('bolt', { clientId: 'id', clientSecret: 'sec' }),
+          })
+        ).status,
+      ).toBe(200);
+    } finally {
+      await sb.close();
+    }
+    writeFileSync(seedFile, JSON.stringify([{ name: 'Bad Name', clients: [] }]));
+    await expect(buildSandbox({ seedFile })).rejects.toThrow(/is not a ShopRenter shop name/);
+    await expect(
+      buildSandbox({
+        shops: [
+          { name: 'a', clients: [] },
+          { name: 'a', clients: [] },
+        ],
+      }),
+    ).rejects.toThrow(/configured twice/);
+  });
+});
