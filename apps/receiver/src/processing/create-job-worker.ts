@@ -1,0 +1,42 @@
+/**
+ * Wires a JobWorker from the receiver configuration: one runner per configured handler, shop clients
+ * for `ctx.client` and `verify`, and the verify step. `buildReceiver` starts it when the app is ready
+ * and stops it (finishing running jobs) on close.
+ */
+import type { Logger } from 'pino';
+import type { ReceiverConfig } from '../config/config-schema.js';
+import type { Store } from '../store/store.js';
+import { createEventVerifier } from './event-verifier.js';
+import { createHandlerRunners } from './handler-runners.js';
+import { type ShopClientFactory, ShopClients } from './shop-clients.js';
+import { JobWorker, type JobWorkerOptions } from './worker.js';
+
+export interface CreateJobWorkerOptions
+  extends Omit<JobWorkerOptions, 'store' | 'runners' | 'logger' | 'verifier'> {
+  config: Pick<ReceiverConfig, 'handlers' | 'shops'>;
+  store: Store;
+  logger: Logger;
+  /** Default `createShopRenterClient` from @srhooks/client. */
+  createClient?: ShopClientFactory;
+  /** Where `log` handlers write; default process.stdout. */
+  logWrite?: (line: string) => void;
+}
+
+export function createJobWorker(options: CreateJobWorkerOptions): JobWorker {
+  const { config, store, logger, createClient, logWrite, ...workerOptions } = options;
+  const clients = new ShopClients(config.shops, createClient);
+  const runners = createHandlerRunners({
+    handlers: config.handlers,
+    clients,
+    logger,
+    ...(logWrite ? { logWrite } : {}),
+  });
+  const verifier = createEventVerifier(config.shops, clients);
+  return new JobWorker({
+    ...workerOptions,
+    store,
+    runners,
+    logger,
+    ...(verifier ? { verifier } : {}),
+  });
+}

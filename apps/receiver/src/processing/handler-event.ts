@@ -1,0 +1,21 @@
+/** Turns a claimed job into the typed event a `module` handler receives. */
+import { isOrderEvent, isWebhookEvent, type OrderItem, type Subscriber } from '@srhooks/contracts';
+import type { ClaimedJob } from '../store/store.js';
+import type { HandlerEvent } from './define-handlers.js';
+
+export function handlerEvent(job: ClaimedJob): HandlerEvent {
+  const event = job.event;
+  if (!isWebhookEvent(event)) throw new TypeError(`unknown webhook event "${event}"`);
+  const base = {
+    shop: job.shop,
+    eventId: job.eventId,
+    deliveryId: job.deliveryId,
+    receivedAt: job.receivedAt,
+    dedupeKey: job.dedupeKey,
+    subjectId: job.subjectId,
+    verification: job.verification,
+  };
+  return isOrderEvent(event)
+    ? ({ ...base, event, order: job.payload as OrderItem } as HandlerEvent)
+    : ({ ...base, event, subscriber: job.payload as Subscriber } as HandlerEvent);
+}

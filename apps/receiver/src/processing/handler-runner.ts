@@ -1,0 +1,15 @@
+import type { ClaimedJob } from '../store/store.js';
+import type { HandlerOutcome } from './handler-outcome.js';
+import type { RetrySchedule } from './retry-schedule.js';
+
+/** A configured handler as the worker runs it. */
+export interface HandlerRunner {
+  /** The handler's name in srhooks.config.json (jobs carry it). */
+  readonly name: string;
+  readonly type: string;
+  /** At most this many of its jobs run at the same time in one worker. */
+  readonly concurrency: number;
+  readonly retry: RetrySchedule;
+  /** One attempt. Throwing counts as `retry`. */
+  run(job: ClaimedJob): Promise<HandlerOutcome>;
+}

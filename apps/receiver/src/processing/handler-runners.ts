@@ -1,0 +1,84 @@
+/**
+ * Builds the worker's handler runners from the `handlers` section of srhooks.config.json:
+ * `forward` (signed POST), `module` (user ESM file) and `log` (JSON line on stdout). Every handler
+ * accepts `concurrency` and `retry: {delays, jitter, maxRetryAfter}`; bad values stop start-up with a
+ * ProcessingConfigError naming the key.
+ */
+import type { Logger } from 'pino';
+import type { HandlerConfig } from '../config/config-schema.js';
+import type { HandlerRunner } from './handler-runner.js';
+import { createForwardHandler } from './handlers/forward.js';
+import { createLogHandler } from './handlers/log.js';
+import { createModuleHandler } from './handlers/module.js';
+import { ProcessingConfigError } from './processing-errors.js';
+import {
+  DEFAULT_RETRY_SCHEDULE,
+  type RetrySchedule,
+  type RetryScheduleInput,
+  retryScheduleFrom,
+} from './retry-schedule.js';
+import type { ShopClients } from './shop-clients.js';
+
+export const DEFAULT_HANDLER_CONCURRENCY = 8;
+
+export interface HandlerRunnersOptions {
+  handlers: Readonly<Record<string, HandlerConfig>>;
+  clients: ShopClients;
+  logger: Logger;
+  /** For handlers without `concurrency`; default 8. */
+  defaultConcurrency?: number;
+  /** For handlers without `retry`; default Svix's schedule. */
+  defaultRetry?: RetrySchedule;
+  /** Where `log` handlers write; default process.stdout. */
+  logWrite?: (line: string) => void;
+}
+
+export function createHandlerRunners(options: HandlerRunnersOptions): HandlerRunner[] {
+  return Object.entries(options.handlers).map(([name, config]) => createHandlerRunner(name, config, options));
+}
+
+function createHandlerRunner(
+  name: string,
+  config: HandlerConfig,
+  options: HandlerRunnersOptions,
+): HandlerRunner {
+  const where = `handlers.${name}`;
+  const retry = retryScheduleFrom(
+    (config as { retry?: RetryScheduleInput }).retry,
+    `${where}.retry`,
+    options.defaultRetry ?? DEFAULT_RETRY_SCHEDULE,
+  );
+  const concurrency = config.concurrency ?? options.defaultConcurrency ?? DEFAULT_HANDLER_CONCURRENCY;
+  const base = { name, type: config.type, concurrency, retry };
+  switch (config.type) {
+    case 'forward': {
+      const run = createForwardHandler({
+        name,
+        url: config.url,
+        secret: config.secret,
+        ...(config.allowPrivateTargets === undefined
+          ? {}
+          : { allowPrivateTargets: config.allowPrivateTargets }),
+        ...(config.timeoutMs === undefined ? {} : { timeoutMs: config.timeoutMs }),
+      });
+      return { ...base, run };
+    }
+    case 'module': {
+      const run = createModuleHandler({
+        name,
+        path: config.path,
+        logger: options.logger,
+        clients: options.clients,
+      });
+      return { ...base, run };
+    }
+    case 'log': {
+      const run = createLogHandler(options.logWrite ? { write: options.logWrite } : {});
+      return { ...base, run };
+    }
+    default:
+      throw new ProcessingConfigError(
+        `${where}.type "${(config as { type: string }).type}" is not a handler type; use forward, module or log`,
+      );
+  }
+}

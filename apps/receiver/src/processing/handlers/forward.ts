@@ -1,0 +1,119 @@
+/**
+ * The `forward` handler: POSTs the normalised event as JSON to a URL, signed per Standard Webhooks
+ * (`webhook-id` = the job id, stable across retries, so the target can deduplicate; `webhook-timestamp`;
+ * `webhook-signature` = `v1,<base64 HMAC-SHA256 of "id.timestamp.body">` with the `whsec_` secret).
+ *
+ * Answer → outcome: 2xx done · 410 disable the handler · 408/429/5xx, timeouts and connection errors
+ * retry (honouring `Retry-After`) · any other status dead-letter at once · an unsafe (private) target
+ * dead-letters with a message saying how to allow it.
+ */
+import { Webhook } from 'standardwebhooks';
+import type { ClaimedJob } from '../../store/store.js';
+import { forwardedEvent } from '../forwarded-event.js';
+import { describeError, type HandlerOutcome } from '../handler-outcome.js';
+import { ProcessingConfigError, UnsafeTargetError } from '../processing-errors.js';
+import { parseRetryAfter } from '../retry-after.js';
+import { postJson, TargetUrlError } from './post-json.js';
+
+export const DEFAULT_FORWARD_TIMEOUT_MS = 10_000;
+const MAX_REDIRECTS = 3;
+const USER_AGENT = 'srhooks-receiver (+https://www.standardwebhooks.com)';
+
+export interface ForwardHandlerOptions {
+  /** Handler name, for messages. */
+  name: string;
+  url: string;
+  /** `whsec_<base64>`. */
+  secret: string;
+  /** Allow private/loopback/link-local targets (default false: SSRF guard). */
+  allowPrivateTargets?: boolean;
+  /** Whole request (connect, answer, body); default 10 s. */
+  timeoutMs?: number;
+  /** Wall clock for `webhook-timestamp` (receivers check it against theirs); default the system clock. */
+  now?: () => Date;
+}
+
+export type ForwardHandler = (job: ClaimedJob) => Promise<HandlerOutcome>;
+
+const RETRYABLE_STATUS = (status: number) => status === 408 || status === 429 || status >= 500;
+
+export function createForwardHandler(options: ForwardHandlerOptions): ForwardHandler {
+  let webhook: Webhook;
+  try {
+    webhook = new Webhook(options.secret);
+  } catch (error) {
+    throw new ProcessingConfigError(
+      `handlers.${options.name}.secret is not a valid Standard Webhooks secret (${describeError(error)}); ` +
+        'use "whsec_" followed by base64 of 24-64 random bytes, e.g. whsec_$(openssl rand -base64 32)',
+    );
+  }
+  const timeoutMs = options.timeoutMs ?? DEFAULT_FORWARD_TIMEOUT_MS;
+  const now = options.now ?? (() => new Date());
+
+  return async (job) => {
+    const body = Buffer.from(JSON.stringify(forwardedEvent(job)));
+    const sentAt = now();
+    const headers = {
+      'content-type': 'application/json',
+      'user-agent': USER_AGENT,
+      'webhook-id': job.id,
+      'webhook-timestamp': String(Math.floor(sentAt.getTime() / 1000)),
+      'webhook-signature': webhook.sign(job.id, sentAt, body),
+    };
+    let response: Awaited<ReturnType<typeof postJson>>;
+    try {
+      response = await postJson(options.url, body, {
+        headers,
+        timeoutMs,
+        allowPrivateTargets: options.allowPrivateTargets ?? false,
+        maxRedirects: MAX_REDIRECTS,
+      });
+    } catch (error) {
+      if (error instanceof UnsafeTargetError || error instanceof TargetUrlError) {
+        return { status: 'dead', error: error.message };
+      }
+      return { status: 'retry', error: `POST ${options.url} failed: ${describeError(error)}` };
+    }
+    const { status } = response;
+    if (status >= 200 && status < 300) return { status: 'succeeded', statusCode: status };
+    const answer = `${response.url} answered ${status}${excerpt(response.bodyExcerpt)}`;
+    if (status === 410) {
+      return {
+        status: 'disable',
+        statusCode: status,
+        error: `${answer}; the target is gone, so handler "${options.name}" is disabled: fix the URL, then enable it again`,
+      };
+    }
+    if (RETRYABLE_STATUS(status)) {
+      const retryAfter = response.headers['retry-after'];
+      const retryAfterMs = parseRetryAfter(
+        typeof retryAfter === 'string' ? retryAfter : undefined,
+        new Date(),
+      );
+      return {
+        status: 'retry',
+        statusCode: status,
+        error: answer,
+        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+      };
+    }
+    if (status >= 300 && status < 400) {
+      return {
+        status: 'dead',
+        statusCode: status,
+        error: `${answer} (redirect to ${response.headers.location ?? 'nowhere'}); only 307/308 redirects are followed for a POST: point the handler at the final URL`,
+      };
+    }
+    return {
+      status: 'dead',
+      statusCode: status,
+      error: `${answer}; not retried (client error): fix the target or the handler, then replay`,
+    };
+  };
+}
+
+function excerpt(body: string): string {
+  const text = body.replace(/\s+/g, ' ').trim();
+  if (text === '') return '';
+  return `: ${text.length > 200 ? `${text.slice(0, 199)}…` : text}`;
+}

@@ -1,0 +1,144 @@
+/**
+ * One outgoing webhook POST over node:http(s): total timeout (connect + answer + body), the SSRF guard
+ * in the socket's DNS lookup, and 307/308 redirects followed a few hops (each hop checked again).
+ * Other redirects are returned as they are: a webhook POST must not silently turn into a GET.
+ */
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { ProcessingError } from '../processing-errors.js';
+import { assertPublicLiteral, publicOnlyLookup } from './target-guard.js';
+
+export interface PostJsonOptions {
+  headers: Record<string, string>;
+  timeoutMs: number;
+  allowPrivateTargets: boolean;
+  maxRedirects: number;
+}
+
+export interface PostJsonResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  /** First bytes of the answer, for error messages. */
+  bodyExcerpt: string;
+  /** The URL that answered (after redirects). */
+  url: string;
+}
+
+/** The target did not answer in time. */
+export class TargetTimeoutError extends ProcessingError {
+  constructor(url: string, timeoutMs: number) {
+    super(
+      'target_timeout',
+      `${url} did not answer within ${timeoutMs} ms; will retry (raise "timeoutMs" if it is just slow)`,
+    );
+  }
+}
+
+/** The connection broke while the answer was being read. */
+export class TargetConnectionError extends ProcessingError {
+  constructor(message: string) {
+    super('target_connection_failed', message);
+  }
+}
+
+/** Protocol other than http/https, or too many redirects. */
+export class TargetUrlError extends ProcessingError {
+  constructor(message: string) {
+    super('target_url_invalid', message);
+  }
+}
+
+const EXCERPT_BYTES = 2048;
+
+export async function postJson(
+  url: string,
+  body: Buffer,
+  options: PostJsonOptions,
+): Promise<PostJsonResponse> {
+  const deadline = Date.now() + options.timeoutMs;
+  let current = new URL(url);
+  for (let hop = 0; ; hop += 1) {
+    const response = await postOnce(current, body, options, deadline);
+    const location = response.headers.location;
+    if ((response.status === 307 || response.status === 308) && typeof location === 'string') {
+      if (hop >= options.maxRedirects) {
+        throw new TargetUrlError(
+          `${url} redirected more than ${options.maxRedirects} times; point the handler at the final URL`,
+        );
+      }
+      current = new URL(location, current);
+      continue;
+    }
+    return response;
+  }
+}
+
+function postOnce(
+  url: URL,
+  body: Buffer,
+  options: PostJsonOptions,
+  deadline: number,
+): Promise<PostJsonResponse> {
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    return Promise.reject(
+      new TargetUrlError(`${url.href} is not an http(s) URL; forward targets must use http or https`),
+    );
+  }
+  if (!options.allowPrivateTargets) {
+    try {
+      assertPublicLiteral(url.hostname);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+  const remaining = deadline - Date.now();
+  if (remaining <= 0) return Promise.reject(new TargetTimeoutError(url.origin, options.timeoutMs));
+  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const request = send(url, {
+      method: 'POST',
+      headers: { ...options.headers, 'content-length': String(body.length) },
+      ...(options.allowPrivateTargets ? {} : { lookup: publicOnlyLookup }),
+      // A fresh connection per POST: a pooled socket would skip the per-request DNS check.
+      agent: false,
+    });
+    const timer = setTimeout(
+      () => request.destroy(new TargetTimeoutError(url.origin, options.timeoutMs)),
+      remaining,
+    );
+    const fail = (error: Error) => {
+      clearTimeout(timer);
+      reject(error);
+    };
+    request.on('error', fail);
+    request.on('response', (response) => {
+      const chunks: Buffer[] = [];
+      let kept = 0;
+      response.on('data', (chunk: Buffer) => {
+        if (kept < EXCERPT_BYTES) {
+          chunks.push(chunk);
+          kept += chunk.length;
+        }
+      });
+      let ended = false;
+      response.on('error', fail);
+      response.on('close', () => {
+        if (!ended)
+          fail(
+            new TargetConnectionError(`${url.origin} closed the connection before the answer was complete`),
+          );
+      });
+      response.on('end', () => {
+        ended = true;
+        clearTimeout(timer);
+        resolve({
+          status: response.statusCode ?? 0,
+          headers: response.headers,
+          bodyExcerpt: Buffer.concat(chunks).subarray(0, EXCERPT_BYTES).toString('utf8'),
+          url: url.href,
+        });
+      });
+    });
+    request.end(body);
+  });
+}

@@ -1,0 +1,127 @@
+/** Real stores and real ingested events for the processing tests. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  dedupeKey,
+  type OrderItem,
+  sampleOrder,
+  sampleSubscriber,
+  type WebhookEvent,
+} from '@srhooks/contracts';
+import { type Logger, pino } from 'pino';
+import { createStore } from '../../store/create-store.js';
+import type { ClaimedJob, IngestResult, Store } from '../../store/store.js';
+import type { HandlerOutcome } from '../handler-outcome.js';
+import type { HandlerRunner } from '../handler-runner.js';
+import { DEFAULT_RETRY_SCHEDULE, type RetrySchedule } from '../retry-schedule.js';
+
+export const PG_URL = process.env.SRHOOKS_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+export const silentLogger: Logger = pino({ level: 'silent' });
+
+/** A temporary directory, removed by `cleanup()`. */
+export function tempDir(prefix: string): { dir: string; cleanup(): void } {
+  const dir = mkdtempSync(join(tmpdir(), `srhooks-${prefix}-`));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export async function openSqlite(file: string): Promise<Store> {
+  const store = createStore({ kind: 'sqlite', file });
+  await store.migrate();
+  return store;
+}
+
+/** A unique schema per test run, so parallel runs never collide. */
+export function uniqueSchema(prefix: string): string {
+  return `${prefix}_${process.pid}_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e6).toString(36)}`;
+}
+
+export async function openPostgres(schema: string): Promise<Store> {
+  const store = createStore({ kind: 'postgres', url: PG_URL, schema });
+  await store.migrate();
+  return store;
+}
+
+export async function dropSchema(schema: string): Promise<void> {
+  const pg = await import('pg');
+  const client = new pg.default.Client({ connectionString: PG_URL });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
+
+export interface IngestOptions {
+  shop?: string;
+  event?: WebhookEvent;
+  handlers: string[];
+  receivedAt: Date;
+  /** Orders (or subscribers) per delivery. */
+  count?: number;
+  /** First seed / innerId; default 1000. */
+  firstId?: number;
+  /** Fields that replace the sample's. */
+  override?: Record<string, unknown>;
+}
+
+/** Ingests one delivery with `count` sample orders (innerId = firstId, firstId+1, …) or subscribers. */
+export async function ingestSamples(store: Store, options: IngestOptions): Promise<IngestResult> {
+  const shop = options.shop ?? 'demo';
+  const event = options.event ?? 'order_confirm';
+  const first = options.firstId ?? 1000;
+  const isOrder = event === 'order_confirm' || event === 'order_status_change' || event === 'abandoned_cart';
+  const items = Array.from({ length: options.count ?? 1 }, (_, index) => {
+    const id = String(first + index);
+    const item: Record<string, unknown> = isOrder
+      ? {
+          ...sampleOrder(id),
+          innerId: id,
+          innerResourceId: `orders/${Buffer.from(`order-order_id=${id}`).toString('base64')}`,
+        }
+      : { ...sampleSubscriber(id), id };
+    return { ...item, ...options.override };
+  });
+  const body = JSON.stringify(isOrder ? { orders: { order: items } } : { newsletter: { subscriber: items } });
+  return store.ingest(
+    {
+      shop,
+      event,
+      receivedAt: options.receivedAt,
+      remoteAddress: '203.0.113.9',
+      headers: { 'user-agent': 'ShopRenter' },
+      contentType: 'application/json',
+      rawBody: Buffer.from(body),
+    },
+    items.map((item) => ({
+      dedupeKey: dedupeKey(shop, event, item),
+      subjectId: String(isOrder ? item.innerId : item.id),
+      payload: item as OrderItem,
+    })),
+    options.handlers,
+  );
+}
+
+/** A test handler that records every run and answers from `behaviour` (default: success). */
+export function recordingRunner(
+  name: string,
+  behaviour: (job: ClaimedJob, runNumber: number) => HandlerOutcome | Promise<HandlerOutcome> = () => ({
+    status: 'succeeded',
+  }),
+  options: { concurrency?: number; retry?: RetrySchedule } = {},
+): HandlerRunner & { runs: ClaimedJob[] } {
+  const runs: ClaimedJob[] = [];
+  return {
+    name,
+    type: 'test',
+    concurrency: options.concurrency ?? 4,
+    retry: options.retry ?? DEFAULT_RETRY_SCHEDULE,
+    runs,
+    async run(job) {
+      runs.push(job);
+      return behaviour(job, runs.length);
+    },
+  };
+}

@@ -1,0 +1,328 @@
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { Store } from '../store/store.js';
+import { systemClock } from './clock.js';
+import { retryScheduleFrom } from './retry-schedule.js';
+import { FastForwardClock } from './test-support/fast-forward-clock.js';
+import {
+  ingestSamples,
+  openSqlite,
+  recordingRunner,
+  silentLogger,
+  tempDir,
+} from './test-support/processing-fixtures.js';
+import { waitFor } from './test-support/wait-for.js';
+import { JobWorker, type JobWorkerOptions } from './worker.js';
+
+const T0 = new Date('2026-07-01T08:00:00.000Z');
+const tmp = tempDir('worker');
+let fileNo = 0;
+const newFile = () => join(tmp.dir, `worker-${++fileNo}.db`);
+
+const stores: Store[] = [];
+const workers: JobWorker[] = [];
+
+async function open(file = newFile()): Promise<Store> {
+  const store = await openSqlite(file);
+  stores.push(store);
+  return store;
+}
+
+function worker(options: Omit<JobWorkerOptions, 'logger'>): JobWorker {
+  const created = new JobWorker({ logger: silentLogger, pollIntervalMs: 1000, ...options });
+  workers.push(created);
+  return created;
+}
+
+afterEach(async () => {
+  await Promise.all(workers.splice(0).map((w) => w.stop()));
+  await Promise.all(stores.splice(0).map((s) => s.close()));
+});
+
+afterAll(() => tmp.cleanup());
+
+async function jobOf(store: Store, eventId: string) {
+  const event = await store.getEvent(eventId);
+  const job = event?.jobs[0];
+  if (!job) throw new Error(`event ${eventId} has no job`);
+  return job;
+}
+
+describe('JobWorker', () => {
+  it('runs each job once and records the attempt', async () => {
+    const store = await open();
+    const ingested = await ingestSamples(store, { handlers: ['erp'], receivedAt: T0, count: 3 });
+    const runner = recordingRunner('erp');
+    worker({ store, runners: [runner], clock: new FastForwardClock(T0) }).start();
+
+    await waitFor(async () => (await store.countJobs()).succeeded === 3, '3 jobs to succeed');
+    expect(runner.runs.map((job) => job.eventId).sort()).toEqual(
+      ingested.events.map((event) => event.id).sort(),
+    );
+    const job = await jobOf(store, ingested.events[0]!.id);
+    expect(job.status).toBe('succeeded');
+    expect(job.attemptLog.map((attempt) => attempt.outcome)).toEqual(['succeeded']);
+    expect(runner.runs.find((run) => run.id === job.id)?.attempt).toBe(1);
+  });
+
+  it('retries on the schedule, then dead-letters with the last error', async () => {
+    const store = await open();
+    const ingested = await ingestSamples(store, { handlers: ['flaky'], receivedAt: T0 });
+    const retry = retryScheduleFrom({ delays: ['5s', '5m', '2h'], jitter: 0 }, 'test');
+    const clock = new FastForwardClock(T0);
+    const runner = recordingRunner(
+      'flaky',
+      (_job, n) => ({ status: 'retry', error: `boom ${n}`, statusCode: 503 }),
+      {
+        retry,
+      },
+    );
+    // Hourly polls: the worker must wake up for the retries it scheduled by itself.
+    worker({
+      store,
+      runners: [runner],
+      clock,
+      random: () => 0.5,
+      pollIntervalMs: 3_600_000,
+      leaseMs: 2_000,
+    }).start();
+
+    await waitFor(async () => (await store.countJobs()).dead === 1, 'the job to be dead-lettered');
+    const job = await jobOf(store, ingested.events[0]!.id);
+    expect(job.lastError).toBe('boom 4 (gave up after 4 attempts)');
+    expect(job.lastStatusCode).toBe(503);
+    expect(job.attemptLog.map((attempt) => [attempt.attempt, attempt.outcome, attempt.statusCode])).toEqual([
+      [1, 'failed', 503],
+      [2, 'failed', 503],
+      [3, 'failed', 503],
+      [4, 'dead', 503],
+    ]);
+    // Each retry starts once its delay after the failed attempt has passed, and right when it is due (the
+    // short lease bounds how far virtual time can run ahead while an attempt is busy).
+    const log = job.attemptLog;
+    const gaps = log
+      .slice(1)
+      .map((attempt, index) => attempt.startedAt.getTime() - log[index]!.finishedAt!.getTime());
+    [5_000, 300_000, 7_200_000].forEach((delay, index) => {
+      expect(gaps[index]).toBeGreaterThanOrEqual(delay);
+      expect(gaps[index]).toBeLessThanOrEqual(delay + 2_000);
+    });
+    expect(runner.runs.map((run) => run.id)).toEqual([job.id, job.id, job.id, job.id]);
+  });
+
+  it('treats a thrown error as a retry', async () => {
+    const store = await open();
+    const ingested = await ingestSamples(store, { handlers: ['thrower'], receivedAt: T0 });
+    const runner = recordingRunner('thrower', (_job, n) => {
+      if (n === 1) throw new TypeError('cannot read the order');
+      return { status: 'succeeded' };
+    });
+    worker({ store, runners: [runner], clock: new FastForwardClock(T0), random: () => 0.5 }).start();
+
+    await waitFor(async () => (await store.countJobs()).succeeded === 1, 'the retry to succeed');
+    const job = await jobOf(store, ingested.events[0]!.id);
+    expect(job.attemptLog.map((attempt) => [attempt.outcome, attempt.error])).toEqual([
+      ['failed', 'TypeError: cannot read the order'],
+      ['succeeded', null],
+    ]);
+  });
+
+  it('never runs more jobs of a handler at once than its concurrency', async () => {
+    const store = await open();
+    await ingestSamples(store, { handlers: ['slow', 'fast'], receivedAt: T0, count: 12 });
+    let running = 0;
+    let most = 0;
+    const slow = recordingRunner(
+      'slow',
+      async () => {
+        running += 1;
+        most = Math.max(most, running);
+        await new Promise((resolve) => setTimeout(resolve, 15));
+        running -= 1;
+        return { status: 'succeeded' };
+      },
+      { concurrency: 3 },
+    );
+    const fast = recordingRunner('fast', undefined, { concurrency: 1 });
+    worker({ store, runners: [slow, fast], clock: new FastForwardClock(T0) }).start();
+
+    await waitFor(async () => (await store.countJobs()).succeeded === 24, 'all 24 jobs');
+    expect(most).toBe(3);
+    expect(slow.runs).toHaveLength(12);
+    expect(fast.runs).toHaveLength(12);
+  });
+
+  it('leaves jobs of handlers it does not run alone', async () => {
+    const store = await open();
+    await ingestSamples(store, { handlers: ['mine', 'other'], receivedAt: T0 });
+    const mine = recordingRunner('mine');
+    worker({ store, runners: [mine], clock: new FastForwardClock(T0) }).start();
+    await waitFor(async () => (await store.countJobs()).succeeded === 1, 'my job');
+    expect(await store.countJobs()).toEqual({ pending: 1, running: 0, succeeded: 1, dead: 0 });
+  });
+
+  it('wakes up at once when a delivery is stored, without waiting for a poll', async () => {
+    const store = await open();
+    const runner = recordingRunner('erp');
+    // A one-hour poll interval on the real clock: only the store's change feed can wake the worker in time.
+    const w = worker({ store, runners: [runner], clock: systemClock, pollIntervalMs: 3_600_000 });
+    w.start();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await ingestSamples(store, { handlers: ['erp'], receivedAt: new Date() });
+    await waitFor(() => runner.runs.length === 1, 'the new job to run', 5_000);
+  });
+
+  it('finishes running jobs on stop and records their outcome', async () => {
+    const store = await open();
+    const ingested = await ingestSamples(store, { handlers: ['erp'], receivedAt: T0 });
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const runner = recordingRunner('erp', async () => {
+      await gate;
+      return { status: 'succeeded', statusCode: 204 };
+    });
+    const w = worker({ store, runners: [runner], clock: new FastForwardClock(T0) });
+    w.start();
+    await waitFor(() => runner.runs.length === 1, 'the job to start');
+    let stopped = false;
+    const stopping = w.stop().then(() => {
+      stopped = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(stopped).toBe(false);
+    expect(w.inFlight).toBe(1);
+    release();
+    await stopping;
+    const job = await jobOf(store, ingested.events[0]!.id);
+    expect(job.status).toBe('succeeded');
+    expect(job.lastStatusCode).toBe(204);
+  });
+
+  it('keeps a long job leased (heartbeat) so nobody else takes it over', async () => {
+    const file = newFile();
+    const store = await open(file);
+    const other = await open(file);
+    const ingested = await ingestSamples(store, { handlers: ['erp'], receivedAt: T0 });
+    const clock = new FastForwardClock(T0);
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const runner = recordingRunner('erp', async () => {
+      await gate;
+      return { status: 'succeeded' };
+    });
+    worker({ store, runners: [runner], clock, leaseMs: 10_000 }).start();
+    await waitFor(() => runner.runs.length === 1, 'the job to start');
+    // Let the worker idle through several lease lengths of virtual time while the handler is busy.
+    await waitFor(() => clock.now().getTime() > T0.getTime() + 60_000, 'virtual time to pass');
+    expect(
+      await other.claimJobs({ workerId: 'intruder', limit: 10, leaseMs: 10_000, now: clock.now() }),
+    ).toEqual([]);
+    release();
+    await waitFor(async () => (await jobOf(store, ingested.events[0]!.id)).status === 'succeeded', 'success');
+    expect((await jobOf(store, ingested.events[0]!.id)).attemptLog).toHaveLength(1);
+  });
+});
+
+describe('JobWorker crash safety', () => {
+  it('runs a job exactly once after a crash between the claim commit and the handler', async () => {
+    const file = newFile();
+    const first = await open(file);
+    const ingested = await ingestSamples(first, { handlers: ['erp'], receivedAt: T0 });
+    const clockA = new FastForwardClock(T0);
+    const crashed = recordingRunner('erp');
+    let crashes = 0;
+    const a = worker({
+      store: first,
+      runners: [crashed],
+      clock: clockA,
+      leaseMs: 600_000,
+      faults: {
+        beforeHandle: () => {
+          crashes += 1;
+          throw new Error('simulated crash');
+        },
+      },
+    });
+    a.start();
+    await waitFor(() => crashes === 1, 'the fault to fire');
+    await a.stop();
+    await first.close();
+    expect(crashed.runs).toHaveLength(0);
+
+    // "Restart": a new store and worker on the same file, after the dead worker's lease ran out.
+    const second = await open(file);
+    const survivor = recordingRunner('erp');
+    const clockB = new FastForwardClock(new Date(clockA.now().getTime() + 601_000));
+    worker({ store: second, runners: [survivor], clock: clockB }).start();
+    await waitFor(async () => (await second.countJobs()).succeeded === 1, 'the job to run after the restart');
+    // Idle through many polls: the job must not run again.
+    const seen = clockB.now().getTime();
+    await waitFor(() => clockB.now().getTime() > seen + 20_000, 'twenty polls');
+    expect(survivor.runs).toHaveLength(1);
+    const job = await jobOf(second, ingested.events[0]!.id);
+    expect(survivor.runs[0]?.id).toBe(job.id);
+    expect(job.attemptLog.map((attempt) => attempt.outcome)).toEqual(['expired', 'succeeded']);
+  });
+
+  it('never re-runs a job whose success was committed before the crash', async () => {
+    const file = newFile();
+    const first = await open(file);
+    await ingestSamples(first, { handlers: ['erp'], receivedAt: T0, count: 2 });
+    const before = recordingRunner('erp');
+    const clockA = new FastForwardClock(T0);
+    const a = worker({ store: first, runners: [before], clock: clockA });
+    a.start();
+    await waitFor(async () => (await first.countJobs()).succeeded === 2, 'both jobs');
+    await a.stop();
+    await first.close();
+
+    const second = await open(file);
+    const after = recordingRunner('erp');
+    const clockB = new FastForwardClock(new Date(clockA.now().getTime() + 86_400_000));
+    worker({ store: second, runners: [after], clock: clockB }).start();
+    const seen = clockB.now().getTime();
+    await waitFor(() => clockB.now().getTime() > seen + 30_000, 'thirty polls');
+    expect(after.runs).toHaveLength(0);
+    expect(before.runs).toHaveLength(2);
+  });
+
+  it('runs a job again, with the same job id, when the crash came after the handler but before the commit', async () => {
+    const file = newFile();
+    const first = await open(file);
+    await ingestSamples(first, { handlers: ['erp'], receivedAt: T0 });
+    const clockA = new FastForwardClock(T0);
+    const firstRun = recordingRunner('erp');
+    const a = worker({
+      store: first,
+      runners: [firstRun],
+      clock: clockA,
+      leaseMs: 600_000,
+      faults: {
+        beforeSettle: () => {
+          throw new Error('simulated crash after the handler');
+        },
+      },
+    });
+    a.start();
+    await waitFor(() => firstRun.runs.length === 1, 'the handler to run');
+    await a.stop();
+    await first.close();
+
+    const second = await open(file);
+    const secondRun = recordingRunner('erp');
+    worker({
+      store: second,
+      runners: [secondRun],
+      clock: new FastForwardClock(new Date(clockA.now().getTime() + 601_000)),
+    }).start();
+    await waitFor(async () => (await second.countJobs()).succeeded === 1, 'the job to finish');
+    // At-least-once: the handler ran twice, and both runs saw the same idempotency key.
+    expect(secondRun.runs).toHaveLength(1);
+    expect(secondRun.runs[0]?.id).toBe(firstRun.runs[0]?.id);
+    expect(secondRun.runs[0]?.attempt).toBe(2);
+  });
+});
