@@ -1,5 +1,5 @@
+import { isOrderEvent, type WebhookEvent } from '@srhooks/contracts';
 import { foldForSearch } from './search-text.js';
-import type { WebhookEvent } from './webhook-event.js';
 
 /** Columns derived from an event's payload at write time, for lists, filters and text search. */
 export interface EventSummaryColumns {
@@ -24,10 +24,6 @@ function fullName(item: Record<string, unknown>, prefix: '' | 'payment' | 'shipp
   return name === '' ? null : name;
 }
 
-function isOrderEventName(event: WebhookEvent): boolean {
-  return event.startsWith('order_') || event === 'abandoned_cart';
-}
-
 /**
  * Order events: order number = `innerId` (falls back to the subject id), customer = first + last name
  * (billing, then shipping names), gross total = `totalGross`. Newsletter events: the subscriber's name.
@@ -38,7 +34,7 @@ export function summariseEvent(
   payload: unknown,
 ): EventSummaryColumns {
   const item = payload !== null && typeof payload === 'object' ? (payload as Record<string, unknown>) : {};
-  const isOrder = isOrderEventName(event);
+  const isOrder = isOrderEvent(event);
   const orderNumber = isOrder ? (text(item.innerId) ?? subjectId) : null;
   const names = [fullName(item, ''), fullName(item, 'payment'), fullName(item, 'shipping')].filter(
     (name): name is string => name !== null,

@@ -1,6 +1,6 @@
+import type { WebhookEvent } from '@srhooks/contracts';
 import { type EventSummaryColumns, summariseEvent } from './event-summary.js';
 import type { NewEvent } from './store.js';
-import type { WebhookEvent } from './webhook-event.js';
 
 /** A NewEvent checked and serialised before it enters a transaction (keeps transactions short). */
 export interface PreparedEvent extends EventSummaryColumns {

@@ -3,6 +3,7 @@
  * representations differ (SQLite: epoch ms, 0/1, JSON text; PostgreSQL: Date, boolean, parsed json),
  * which the engine's `RowCodec` absorbs.
  */
+import type { WebhookEvent } from '@srhooks/contracts';
 import type {
   AttemptOutcome,
   AttemptRecord,
@@ -56,7 +57,7 @@ export function toEventSummary(row: Row, codec: RowCodec): EventSummary {
     id: str(row.id),
     deliveryId: str(row.delivery_id),
     shop: str(row.shop),
-    event: str(row.event),
+    event: str(row.event) as WebhookEvent,
     receivedAt: codec.date(row.received_at),
     dedupeKey: str(row.dedupe_key),
     subjectId: optionalStr(row.subject_id),
@@ -86,7 +87,7 @@ export function toDeliveryBase(row: Row, codec: RowCodec): Omit<DeliverySummary,
     id: str(row.id),
     receivedAt: codec.date(row.received_at),
     shop: str(row.shop),
-    event: str(row.event),
+    event: str(row.event) as WebhookEvent,
     remoteAddress: str(row.remote_address),
     contentType: str(row.content_type),
     status: str(row.status) as DeliveryStatus,
@@ -153,7 +154,7 @@ export function toClaimedJob(row: Row, codec: RowCodec): ClaimedJob {
     eventId: str(row.event_id),
     deliveryId: str(row.delivery_id),
     shop: str(row.shop),
-    event: str(row.event),
+    event: str(row.event) as WebhookEvent,
     receivedAt: codec.date(row.received_at),
     dedupeKey: str(row.dedupe_key),
     subjectId: optionalStr(row.subject_id),

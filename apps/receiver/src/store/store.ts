@@ -7,7 +7,7 @@
  * shop+event+dedupe key); every new, non-duplicate event gets one *job* per handler, written in the same
  * transaction (outbox); every run of a job is an *attempt*.
  */
-import type { WebhookEvent } from './webhook-event.js';
+import type { WebhookEvent } from '@srhooks/contracts';
 
 export {
   StoreConfigError,

@@ -1,3 +1,4 @@
+import type { WebhookEvent } from '@srhooks/contracts';
 import pg from 'pg';
 import { ChangeFeed } from '../change-feed.js';
 import { refreshEventStatusSql } from '../event-status-sql.js';
@@ -304,7 +305,7 @@ export class PgStore implements Store {
         [deliveryId],
       );
       const delivery = found.rows[0] as
-        | { shop: string; event: string; status: string; received_at: Date }
+        | { shop: string; event: WebhookEvent; status: string; received_at: Date }
         | undefined;
       if (delivery === undefined) throw new StoreNotFoundError('delivery', deliveryId);
       if (delivery.status !== 'quarantined') {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { NewDelivery } from '../store.js';
 import { StoreUnavailableError } from '../store-errors.js';
 import { defineStoreContract, T0 } from '../test-support/store-contract.js';
 import { SqliteStore } from './sqlite-store.js';
@@ -20,7 +21,7 @@ defineStoreContract('sqlite', {
   openPeer: async (store) => new SqliteStore({ file: (store as SqliteStore).file }),
 });
 
-const delivery = {
+const delivery: NewDelivery = {
   shop: 'demo',
   event: 'order_confirm',
   receivedAt: T0,

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import type { WebhookEvent } from '@srhooks/contracts';
 import Database from 'better-sqlite3';
 import { ChangeFeed } from '../change-feed.js';
 import { refreshEventStatusSql } from '../event-status-sql.js';
@@ -248,7 +249,9 @@ export class SqliteStore implements Store {
     return this.#write((context) => {
       const delivery = this.#stmt(
         'SELECT id, shop, event, status, received_at FROM deliveries WHERE id = ?',
-      ).get(deliveryId) as { shop: string; event: string; status: string; received_at: number } | undefined;
+      ).get(deliveryId) as
+        | { shop: string; event: WebhookEvent; status: string; received_at: number }
+        | undefined;
       if (delivery === undefined) throw new StoreNotFoundError('delivery', deliveryId);
       if (delivery.status !== 'quarantined') {
         throw new StoreConflictError(

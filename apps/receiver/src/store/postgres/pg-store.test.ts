@@ -1,0 +1,183 @@
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { NewDelivery } from '../store.js';
+import { StoreConfigError, StoreUnavailableError } from '../store-errors.js';
+import { defineStoreContract, T0 } from '../test-support/store-contract.js';
+import { PgStore } from './pg-store.js';
+
+const url = process.env.SRHOOKS_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const run = `srhooks_t${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+const schemas: string[] = [];
+let counter = 0;
+
+function nextSchema(): string {
+  const schema = `${run}_${++counter}`;
+  schemas.push(schema);
+  return schema;
+}
+
+afterAll(async () => {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await client.end();
+  }
+});
+
+defineStoreContract('postgres', {
+  open: async () => {
+    const store = new PgStore({ url, schema: nextSchema(), poolSize: 4 });
+    await store.migrate();
+    return store;
+  },
+  openPeer: async (store) =>
+    new PgStore({ url, schema: (store as PgStore).schema ?? undefined, poolSize: 4 }),
+});
+
+const delivery: NewDelivery = {
+  shop: 'demo',
+  event: 'order_confirm',
+  receivedAt: T0,
+  remoteAddress: '203.0.113.7',
+  headers: {},
+  contentType: 'application/json',
+  rawBody: Buffer.from('{"orders":{"order":[]}}'),
+};
+
+/** A TCP forwarder to the real server that can be cut and restored, to simulate the database going away. */
+class CuttableProxy {
+  readonly #server = net.createServer((socket) => this.#forward(socket));
+  readonly #sockets = new Set<net.Socket>();
+  port = 0;
+
+  async start(port = 0): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(port, '127.0.0.1', () => resolve());
+    });
+    this.port = (this.#server.address() as net.AddressInfo).port;
+  }
+
+  async cut(): Promise<void> {
+    for (const socket of this.#sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+
+  #forward(client: net.Socket): void {
+    const upstream = net.connect(5432, '127.0.0.1');
+    for (const socket of [client, upstream]) {
+      this.#sockets.add(socket);
+      socket.on('close', () => this.#sockets.delete(socket));
+      socket.on('error', () => {
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.pipe(upstream).pipe(client);
+  }
+}
+
+describe('PgStore', () => {
+  it('rejects with StoreUnavailableError when nothing listens on the port', async () => {
+    const store = new PgStore({ url: 'postgres://postgres@127.0.0.1:1/test', schema: nextSchema() });
+    try {
+      await expect(store.ping()).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(store.migrate()).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(store.ingest(delivery, [], [])).rejects.toMatchObject({ code: 'store_unavailable' });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('gives up after the connect timeout when the server accepts but never answers', async () => {
+    const accepted = new Set<net.Socket>();
+    const silent = net.createServer((socket) => {
+      accepted.add(socket);
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', () => resolve()));
+    const { port } = silent.address() as net.AddressInfo;
+    const store = new PgStore({ url: `postgres://postgres@127.0.0.1:${port}/test`, connectTimeoutMs: 300 });
+    try {
+      await expect(store.ping()).rejects.toBeInstanceOf(StoreUnavailableError);
+    } finally {
+      await store.close();
+      for (const socket of accepted) socket.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  }, 5000);
+
+  it('recovers by itself when the database comes back', async () => {
+    const proxy = new CuttableProxy();
+    await proxy.start();
+    const proxiedUrl = `postgres://postgres@127.0.0.1:${proxy.port}/test`;
+    const store = new PgStore({ url: proxiedUrl, schema: nextSchema(), poolSize: 2 });
+    try {
+      await store.migrate();
+      await store.ingest(delivery, [{ dedupeKey: 'a', subjectId: '1', payload: { innerId: '1' } }], ['erp']);
+
+      await proxy.cut();
+      await expect(store.ping()).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(
+        store.ingest(delivery, [{ dedupeKey: 'b', subjectId: '2', payload: { innerId: '2' } }], []),
+      ).rejects.toBeInstanceOf(StoreUnavailableError);
+
+      const restored = new CuttableProxy();
+      await restored.start(proxy.port);
+      try {
+        await store.ping();
+        const result = await store.ingest(
+          delivery,
+          [{ dedupeKey: 'b', subjectId: '2', payload: { innerId: '2' } }],
+          [],
+        );
+        expect(result.duplicates).toBe(0);
+        expect((await store.listEvents()).items.map((event) => event.dedupeKey)).toEqual(['b', 'a']);
+      } finally {
+        await store.close();
+        await restored.cut();
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('lets two instances starting together apply each migration exactly once', async () => {
+    const schema = nextSchema();
+    const stores = [1, 2, 3].map(() => new PgStore({ url, schema, poolSize: 2 }));
+    try {
+      await Promise.all(stores.map((store) => store.migrate()));
+      await Promise.all(stores.map((store) => store.migrate()));
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        const { rows } = await client.query(
+          `SELECT version FROM "${schema}".schema_migrations ORDER BY version`,
+        );
+        expect(rows).toEqual([{ version: 1 }]);
+      } finally {
+        await client.end();
+      }
+    } finally {
+      await Promise.all(stores.map((store) => store.close()));
+    }
+  });
+
+  it('migrates on first use when migrate() was not called', async () => {
+    const store = new PgStore({ url, schema: nextSchema(), poolSize: 2 });
+    try {
+      const result = await store.ingest(delivery, [{ dedupeKey: 'k', subjectId: null, payload: {} }], []);
+      expect((await store.getDelivery(result.deliveryId))?.events).toHaveLength(1);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('refuses a schema name that is not a plain identifier', () => {
+    expect(() => new PgStore({ url, schema: 'x"; DROP TABLE y; --' })).toThrow(StoreConfigError);
+  });
+});
