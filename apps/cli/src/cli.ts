@@ -7,6 +7,8 @@
 import { Command, CommanderError } from 'commander';
 import { registerCredentialCommands } from './wiring/credential-commands.js';
 import { registerLocalCommands } from './wiring/local-commands.js';
+import { registerSandboxCommands } from './wiring/sandbox-commands.js';
+import { registerWebhookCommands } from './wiring/webhook-commands.js';
 
 export function buildProgram(): Command {
   const program = new Command('srhooks')
@@ -22,7 +24,9 @@ export function buildProgram(): Command {
     .exitOverride();
 
   registerCredentialCommands(program);
+  registerWebhookCommands(program);
   registerLocalCommands(program);
+  registerSandboxCommands(program);
   return program;
 }
 

@@ -22,6 +22,11 @@ export interface Command<Options, Result> {
   run(options: Options, context: CommandContext): Promise<Result>;
   render?(result: Result, style: Style): string;
   exitCode?(result: Result): ExitCode;
+  /**
+   * Long-running commands (`sandbox`, `listen`) print as they go (human lines, or one JSON
+   * document per line under `--json`); their final result is not printed again.
+   */
+  streaming?: boolean;
 }
 
 export function defineCommand<Options, Result>(command: Command<Options, Result>): Command<Options, Result> {

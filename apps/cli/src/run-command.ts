@@ -51,7 +51,7 @@ export async function runCommand<Options, Result>(
   const flags = globalFlags(invocation);
   const output = createOutput(flags);
   const result = await command.run(options, createContext(flags, output));
-  output.result(result, command.render?.bind(command));
+  if (!command.streaming) output.result(result, command.render?.bind(command));
   const code = command.exitCode?.(result);
   if (code !== undefined && code !== 0) process.exitCode = code;
 }

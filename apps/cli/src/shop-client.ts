@@ -1,5 +1,5 @@
 import type { ShopRenterClient } from '@srhooks/client';
-import type { ShopTarget } from './config/resolve-shop.js';
+import { resolveShopTarget, type ShopTarget } from './config/resolve-shop.js';
 
 /** Builds the shared ShopRenter client for a resolved shop (the client package is loaded lazily). */
 export async function openShopClient(target: ShopTarget): Promise<ShopRenterClient> {
@@ -10,4 +10,13 @@ export async function openShopClient(target: ShopTarget): Promise<ShopRenterClie
     ...(target.apiUrl ? { apiUrl: target.apiUrl } : {}),
     ...(target.tokenUrl ? { tokenUrl: target.tokenUrl } : {}),
   });
+}
+
+/** `--shop` (or env / stored default) → a ready client. */
+export async function connectShop(
+  shopFlag: string | undefined,
+  env: Record<string, string | undefined>,
+): Promise<{ target: ShopTarget; client: ShopRenterClient }> {
+  const target = await resolveShopTarget(shopFlag, env);
+  return { target, client: await openShopClient(target) };
 }

@@ -124,11 +124,16 @@ export const loginCommand = defineCommand<LoginOptions, LoginResult>({
         spinner.stop();
       } catch (error) {
         spinner.stop();
-        if (error instanceof Error && (error.name === 'TokenError' || error.name === 'AuthError')) {
-          throw new CliError(`the shop ${shop} refused these credentials: ${error.message}`, {
+        const refused =
+          error instanceof Error &&
+          (error.name === 'AuthError' ||
+            (error.name === 'TokenError' &&
+              ['invalid_client', 'invalid_request'].includes(String((error as { code?: unknown }).code))));
+        if (refused) {
+          throw new CliError(error.message, {
             code: 'login_failed',
             exitCode: EXIT_CODES.remote,
-            hint: 'check the client id and secret in the shop admin (Settings > API Settings); nothing was stored',
+            hint: 'nothing was stored: copy the client id and secret again from the shop admin (Settings > API Settings)',
             cause: error,
           });
         }

@@ -1,0 +1,123 @@
+import { usageError } from '../cli-error.js';
+import { defineCommand } from '../command.js';
+
+export interface SandboxOptions {
+  port?: number;
+  host?: string;
+  /** Persist the sandbox's state in this JSON file. */
+  data?: string;
+  /** Extra shops and API clients (JSON list), see the sandbox README. */
+  seed?: string;
+  /** 86400 = a day of webHookDelay passes in a second. */
+  timeScale?: number;
+  /** `--no-rate-limit` */
+  rateLimit?: boolean;
+}
+
+export interface SandboxInfo {
+  url: string;
+  apiUrl: string;
+  tokenUrl: string;
+  shops: string[];
+  demoClient: { clientId: string; clientSecret: string; scopes: string[] } | null;
+  dataFile: string | null;
+  login: string | null;
+}
+
+export interface SandboxResult {
+  stopped: NodeJS.Signals;
+}
+
+export const DEFAULT_SANDBOX_PORT = 8787;
+
+/**
+ * Runs the emulated ShopRenter shop until Ctrl-C. Its client credentials are the sandbox's fixed
+ * public demo values (not user secrets), so they are printed to copy into `srhooks login`.
+ */
+export const sandboxCommand = defineCommand<SandboxOptions, SandboxResult>({
+  streaming: true,
+  async run(options, context) {
+    const { startSandbox, DEMO_CLIENT } = await import('@srhooks/sandbox');
+    const port = options.port ?? DEFAULT_SANDBOX_PORT;
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw usageError(`--port must be 0-65535, got ${port}`);
+    const spinner = context.output.spinner('starting the sandbox shop');
+    let running: Awaited<ReturnType<typeof startSandbox>>;
+    try {
+      running = await startSandbox({
+        port,
+        host: options.host ?? '127.0.0.1',
+        ...(options.data ? { dataFile: options.data } : {}),
+        ...(options.seed ? { seedFile: options.seed } : {}),
+        ...(options.timeScale ? { timeScale: options.timeScale } : {}),
+        ...(options.rateLimit === false ? { rateLimit: false as const } : {}),
+      });
+      spinner.stop();
+    } catch (error) {
+      spinner.stop();
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE') {
+        throw usageError(
+          `port ${port} is already in use`,
+          'pick another one with --port (0 = any free port)',
+          'port_in_use',
+        );
+      }
+      if ((error as Error).name === 'SandboxConfigError') throw usageError((error as Error).message);
+      throw error;
+    }
+    const shops = running.sandbox.shopNames();
+    const hasDemo = running.sandbox
+      .findShop('demo')
+      ?.seed.clients.some((client) => client.clientId === DEMO_CLIENT.clientId);
+    const info: SandboxInfo = {
+      url: running.url,
+      apiUrl: running.apiUrlTemplate,
+      tokenUrl: running.tokenUrlTemplate,
+      shops,
+      demoClient: hasDemo
+        ? {
+            clientId: DEMO_CLIENT.clientId,
+            clientSecret: DEMO_CLIENT.clientSecret,
+            scopes: [...DEMO_CLIENT.scopes],
+          }
+        : null,
+      dataFile: options.data ?? null,
+      login: hasDemo
+        ? `srhooks login --shop demo --client-id ${DEMO_CLIENT.clientId} --client-secret ${DEMO_CLIENT.clientSecret} --api-url '${running.apiUrlTemplate}' --token-url '${running.tokenUrlTemplate}'`
+        : null,
+    };
+    if (context.output.json) {
+      context.output.jsonLine({ type: 'sandbox_started', ...info });
+    } else {
+      const { style } = context.output;
+      const lines = [
+        `${style.green('✔')} sandbox ShopRenter running at ${style.bold(info.url)}`,
+        `  shops          ${shops.join(', ')}`,
+        `  API            ${info.apiUrl}`,
+        `  token URL      ${info.tokenUrl}`,
+      ];
+      if (info.demoClient) {
+        lines.push(
+          `  client id      ${info.demoClient.clientId}`,
+          `  client secret  ${info.demoClient.clientSecret}  ${style.dim('(public sandbox demo value)')}`,
+          `  scopes         ${info.demoClient.scopes.join(' ')}`,
+        );
+      }
+      lines.push(`  data           ${info.dataFile ?? style.dim('in memory (--data FILE keeps it)')}`);
+      if (info.login) lines.push('', 'log in:', `  ${info.login}`);
+      lines.push(
+        'place an order:',
+        `  srhooks sandbox order --shop ${shops[0] ?? 'demo'} --sandbox-url ${info.url}`,
+        '',
+        style.dim('Ctrl-C stops it'),
+      );
+      context.output.line(lines.join('\n'));
+    }
+    const signal = await context.untilInterrupted();
+    context.output.info(`stopping the sandbox (${signal})`);
+    await running.close();
+    if (context.output.json) context.output.jsonLine({ type: 'sandbox_stopped', signal });
+    return { stopped: signal };
+  },
+});

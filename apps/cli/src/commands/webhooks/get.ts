@@ -1,0 +1,25 @@
+import type { Webhook } from '@srhooks/contracts';
+import { defineCommand } from '../../command.js';
+import { connectShop } from '../../shop-client.js';
+import { renderWebhookDetail } from './webhook-view.js';
+
+export interface GetWebhookOptions {
+  shop?: string;
+  id: string;
+}
+
+export interface WebhookResult {
+  shop: string;
+  webhook: Webhook;
+}
+
+export const getWebhookCommand = defineCommand<GetWebhookOptions, WebhookResult>({
+  async run(options, context) {
+    const { target, client } = await connectShop(options.shop, context.env);
+    return { shop: target.shop, webhook: await client.webhooks.get(options.id) };
+  },
+
+  render(result, style) {
+    return renderWebhookDetail(result.webhook, style);
+  },
+});

@@ -1,0 +1,25 @@
+import { defineCommand } from '../../command.js';
+import { connectShop } from '../../shop-client.js';
+import type { WebhookResult } from './get.js';
+import { renderWebhookDetail } from './webhook-view.js';
+
+export interface SetStatusOptions {
+  shop?: string;
+  id: string;
+  enabled: boolean;
+}
+
+/** `webhooks enable` / `webhooks disable` (no request when the status already matches). */
+export const setWebhookStatusCommand = defineCommand<SetStatusOptions, WebhookResult>({
+  async run(options, context) {
+    const { target, client } = await connectShop(options.shop, context.env);
+    const webhook = options.enabled
+      ? await client.webhooks.enable(options.id)
+      : await client.webhooks.disable(options.id);
+    return { shop: target.shop, webhook };
+  },
+
+  render(result, style) {
+    return `${style.green('✔')} webhook ${result.webhook.id} is ${result.webhook.enabled ? 'enabled' : 'disabled'}\n${renderWebhookDetail(result.webhook, style)}`;
+  },
+});

@@ -1,0 +1,238 @@
+import type { SyncReport, SyncStepResult } from '@srhooks/client';
+import { EXIT_CODES, usageError } from '../../cli-error.js';
+import { defineCommand } from '../../command.js';
+import { desiredState, readSyncConfig } from '../../config/sync-config.js';
+import { maskDeliveryUrl } from '../../delivery/mask-delivery-url.js';
+import type { Style } from '../../output/index.js';
+import { connectShop } from '../../shop-client.js';
+
+export interface SyncOptions {
+  file: string;
+  /** Only this shop of the file. */
+  shop?: string;
+  prune?: boolean;
+  dryRun?: boolean;
+}
+
+export interface PlannedSubscription {
+  type: string;
+  fields: string[];
+  delay: { value: number; unit: string } | null;
+  label: string;
+  enabled: boolean;
+}
+
+export interface SyncLine {
+  action: 'create' | 'update' | 'delete' | 'keep';
+  id: string | null;
+  event: string;
+  url: string;
+  /** create: the whole subscription; update: the changed attributes. */
+  desired?: PlannedSubscription;
+  changes?: { property: string; from: unknown; to: unknown }[];
+  /** delete/keep: why the subscription is extra. */
+  reason?: 'not_desired' | 'duplicate';
+  applied: boolean;
+  ok: boolean;
+  status?: number;
+  error?: { code: string; message: string };
+}
+
+export interface ShopSyncResult {
+  shop: string;
+  /** Nothing to create or update (and, with --prune, nothing to delete) before this run. */
+  inSync: boolean;
+  unchanged: number;
+  lines: SyncLine[];
+  summary: SyncReport['summary'];
+  ok: boolean;
+}
+
+export interface SyncResult {
+  file: string;
+  dryRun: boolean;
+  prune: boolean;
+  shops: ShopSyncResult[];
+  ok: boolean;
+}
+
+function splitKey(key: string): { event: string; url: string } {
+  const space = key.indexOf(' ');
+  return { event: key.slice(0, space), url: key.slice(space + 1) };
+}
+
+function stepError(step: SyncStepResult | undefined): SyncLine['error'] | undefined {
+  if (!step?.error) return undefined;
+  return { code: step.error.code, message: step.error.message };
+}
+
+function toShopResult(shop: string, report: SyncReport): ShopSyncResult {
+  const stepFor = (action: SyncStepResult['action'], key: string, id?: string) =>
+    report.steps.find(
+      (step) => step.action === action && step.key === key && (id === undefined || step.id === id),
+    );
+  const outcome = (step: SyncStepResult | undefined) => ({
+    applied: step?.applied ?? false,
+    ok: step?.ok ?? true,
+    ...(step?.status === undefined ? {} : { status: step.status }),
+    ...(stepError(step) ? { error: stepError(step) } : {}),
+  });
+  const lines: SyncLine[] = [];
+  for (const create of report.plan.create) {
+    const step = stepFor('create', create.key);
+    const d = create.desired;
+    lines.push({
+      action: 'create',
+      id: step?.id ?? null,
+      ...splitKey(create.key),
+      desired: { type: d.type, fields: d.fields, delay: d.delay, label: d.label, enabled: d.enabled },
+      ...outcome(step),
+    });
+  }
+  for (const update of report.plan.update) {
+    lines.push({
+      action: 'update',
+      id: update.id,
+      ...splitKey(update.key),
+      changes: update.changes.map((change) => ({ ...change })),
+      ...outcome(stepFor('update', update.key, update.id)),
+    });
+  }
+  for (const extra of report.plan.delete) {
+    const action = report.prune ? 'delete' : 'keep';
+    lines.push({
+      action,
+      id: extra.id,
+      ...splitKey(extra.key),
+      reason: extra.reason,
+      ...outcome(stepFor(action, extra.key, extra.id)),
+    });
+  }
+  const pending =
+    report.plan.create.length + report.plan.update.length + (report.prune ? report.plan.delete.length : 0);
+  return {
+    shop,
+    inSync: pending === 0,
+    unchanged: report.plan.unchanged.length,
+    lines,
+    summary: report.summary,
+    ok: report.ok,
+  };
+}
+
+export const syncWebhooksCommand = defineCommand<SyncOptions, SyncResult>({
+  async run(options, context) {
+    const config = await readSyncConfig(options.file);
+    let shops = desiredState(config, context.env, options.file);
+    if (options.shop) {
+      shops = shops.filter((entry) => entry.shop === options.shop);
+      if (shops.length === 0) {
+        throw usageError(
+          `${options.file} has no shop "${options.shop}"`,
+          `shops in the file: ${config.shops.map((s) => s.name).join(', ')}`,
+        );
+      }
+    }
+    const results: ShopSyncResult[] = [];
+    for (const entry of shops) {
+      const spinner = context.output.spinner(`${entry.shop}: reading the current subscriptions`);
+      try {
+        const { client } = await connectShop(entry.shop, context.env);
+        let done = 0;
+        const report = await client.sync(entry.webhooks, {
+          prune: options.prune === true,
+          dryRun: options.dryRun === true,
+          onStep: (step) => {
+            if (step.applied) spinner.update(`${entry.shop}: applying (${++done} done)`);
+          },
+        });
+        spinner.stop();
+        results.push(toShopResult(entry.shop, report));
+      } catch (error) {
+        spinner.stop();
+        throw error;
+      }
+    }
+    return {
+      file: options.file,
+      dryRun: options.dryRun === true,
+      prune: options.prune === true,
+      shops: results,
+      ok: results.every((shop) => shop.ok),
+    };
+  },
+
+  render(result, style) {
+    return result.shops.map((shop) => renderShop(shop, result, style)).join('\n\n');
+  },
+
+  exitCode(result) {
+    return result.ok ? EXIT_CODES.ok : EXIT_CODES.remote;
+  },
+});
+
+function show(value: unknown): string {
+  if (value === null || value === undefined) return 'none';
+  if (Array.isArray(value)) return `[${value.join(', ')}]`;
+  if (typeof value === 'object') {
+    const delay = value as { value?: unknown; unit?: unknown };
+    if ('value' in delay && 'unit' in delay) return `${delay.value} ${delay.unit}`;
+    return JSON.stringify(value);
+  }
+  if (typeof value === 'string') return JSON.stringify(value);
+  return String(value);
+}
+
+const SYMBOL = { create: '+', update: '~', delete: '-', keep: '#' } as const;
+
+function renderShop(shop: ShopSyncResult, result: SyncResult, style: Style): string {
+  const colour = { create: style.green, update: style.yellow, delete: style.red, keep: style.dim } as const;
+  const out = [style.bold(`shop ${shop.shop}`)];
+  const width = Math.max(0, ...shop.lines.map((line) => line.event.length));
+  for (const line of shop.lines) {
+    const paint = colour[line.action];
+    const id = line.id ? style.dim(` (${line.id})`) : '';
+    const failed = line.ok
+      ? ''
+      : `  ${style.red(`failed${line.status ? ` ${line.status}` : ''}: ${line.error?.message ?? ''}`)}`;
+    out.push(
+      `  ${paint(`${SYMBOL[line.action]} ${line.action.padEnd(6)}`)}  ${line.event.padEnd(width)}  ${maskDeliveryUrl(line.url)}${id}${failed}`,
+    );
+    const indent = ' '.repeat(14);
+    if (line.desired) {
+      const d = line.desired;
+      out.push(
+        style.dim(
+          `${indent}type ${d.type} · fields ${d.fields.length > 0 ? d.fields.join(',') : 'default'} · delay ${d.delay ? `${d.delay.value} ${d.delay.unit}` : 'at once'} · label ${JSON.stringify(d.label)} · ${d.enabled ? 'enabled' : 'disabled'}`,
+        ),
+      );
+    }
+    for (const change of line.changes ?? []) {
+      out.push(`${indent}${change.property}: ${show(change.from)} ${style.yellow('→')} ${show(change.to)}`);
+    }
+    if (line.reason) {
+      const why = line.reason === 'duplicate' ? 'duplicate of another subscription' : 'not in the config';
+      out.push(style.dim(`${indent}${why}${line.action === 'keep' ? '; --prune deletes it' : ''}`));
+    }
+  }
+  const count = (action: SyncLine['action']) => shop.lines.filter((line) => line.action === action).length;
+  const plan = [`${count('create')} to create`, `${count('update')} to update`];
+  if (result.prune) plan.push(`${count('delete')} to delete`);
+  plan.push(`${shop.unchanged} unchanged`);
+  if (!result.prune && count('keep') > 0) plan.push(`${count('keep')} extra kept`);
+  out.push(`Plan: ${plan.join(', ')}.`);
+  if (shop.inSync) {
+    out.push(`${style.green('✔')} in sync: nothing to do`);
+  } else if (result.dryRun) {
+    out.push(style.yellow('dry run: nothing was changed (run without --dry-run to apply)'));
+  } else {
+    const s = shop.summary;
+    const done = `${s.created} created, ${s.updated} updated${result.prune ? `, ${s.deleted} deleted` : ''}`;
+    out.push(
+      shop.ok
+        ? `${style.green('✔')} applied: ${done}`
+        : `${style.red('✖')} applied: ${done}; ${s.failed} failed`,
+    );
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,30 @@
+import { usageError } from '../../cli-error.js';
+import { defineCommand } from '../../command.js';
+import { connectShop } from '../../shop-client.js';
+import type { WebhookResult } from './get.js';
+import { hasUpdateFlags, specFromUpdateFlags, type WebhookFlags } from './webhook-flags.js';
+import { renderWebhookDetail } from './webhook-view.js';
+
+export interface UpdateWebhookOptions extends WebhookFlags {
+  id: string;
+}
+
+/** Reads the subscription, applies the given flags and PUTs the whole subscription back. */
+export const updateWebhookCommand = defineCommand<UpdateWebhookOptions, WebhookResult>({
+  async run(options, context) {
+    if (!hasUpdateFlags(options)) {
+      throw usageError(
+        'nothing to update',
+        'pass at least one of --event, --url, --type, --field/--fields, --clear-fields, --delay, --clear-delay, --label, --enabled, --disabled',
+      );
+    }
+    const { target, client } = await connectShop(options.shop, context.env);
+    const current = await client.webhooks.get(options.id);
+    const spec = specFromUpdateFlags(current, options);
+    return { shop: target.shop, webhook: await client.webhooks.update(current.id, spec) };
+  },
+
+  render(result, style) {
+    return `${style.green('✔')} updated webhook ${result.webhook.id}\n${renderWebhookDetail(result.webhook, style)}`;
+  },
+});

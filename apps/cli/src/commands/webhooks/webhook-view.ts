@@ -1,0 +1,64 @@
+import type { Webhook } from '@srhooks/contracts';
+import { maskDeliveryUrl } from '../../delivery/mask-delivery-url.js';
+import { renderTable, type Style } from '../../output/index.js';
+
+/** `10 day`, `2 hour`, or `at once`. */
+export function describeDelay(webhook: Webhook): string {
+  const delay = webhook.webHookDelay.find((entry) => entry.delay > 0);
+  return delay ? `${delay.delay} ${delay.delayUnit}` : 'at once';
+}
+
+export function describeFields(fields: readonly string[] | undefined): string {
+  return fields && fields.length > 0 ? String(fields.length) : 'default';
+}
+
+/**
+ * The list table: id, event, status, type, url, fields count, delay. URLs show their token cut
+ * short (`--json` has them whole).
+ */
+export function renderWebhookTable(webhooks: readonly Webhook[], style: Style): string {
+  return renderTable(webhooks, [
+    { header: 'ID', value: (webhook) => webhook.id },
+    { header: 'EVENT', value: (webhook) => webhook.event },
+    {
+      header: 'STATUS',
+      value: (webhook) => (webhook.enabled ? style.green('enabled') : style.yellow('disabled')),
+    },
+    { header: 'TYPE', value: (webhook) => webhook.webHookParameters[0]?.type ?? '' },
+    {
+      header: 'URL',
+      value: (webhook) =>
+        webhook.webHookParameters.map((parameter) => maskDeliveryUrl(parameter.url)).join(' ') || '-',
+    },
+    {
+      header: 'FIELDS',
+      value: (webhook) => describeFields(webhook.webHookParameters[0]?.fields),
+      align: 'right',
+    },
+    { header: 'DELAY', value: (webhook) => describeDelay(webhook) },
+  ]);
+}
+
+/** One subscription as aligned `key  value` lines. */
+export function renderWebhookDetail(webhook: Webhook, style: Style): string {
+  const rows: [string, string][] = [
+    ['id', webhook.id],
+    ['event', webhook.event],
+    ['status', webhook.enabled ? style.green('enabled') : style.yellow('disabled')],
+    ['label', webhook.label],
+  ];
+  webhook.webHookParameters.forEach((parameter, index) => {
+    const suffix = webhook.webHookParameters.length > 1 ? ` #${index + 1}` : '';
+    rows.push([`type${suffix}`, parameter.type]);
+    rows.push([`url${suffix}`, maskDeliveryUrl(parameter.url)]);
+    rows.push([
+      `fields${suffix}`,
+      parameter.fields && parameter.fields.length > 0
+        ? parameter.fields.join(', ')
+        : style.dim('(default set)'),
+    ]);
+  });
+  rows.push(['delay', describeDelay(webhook)]);
+  const width = Math.max(...rows.map(([key]) => key.length));
+  return rows.map(([key, value]) => `${style.dim(key.padEnd(width))}  ${value}`).join('\n');
+}

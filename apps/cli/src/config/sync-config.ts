@@ -1,0 +1,166 @@
+import { readFile } from 'node:fs/promises';
+import type { WebhookSpec } from '@srhooks/client';
+import {
+  DELAY_UNITS,
+  DELIVERY_FORMATS,
+  isValidShopName,
+  MIN_SECRET_LENGTH,
+  signDeliveryUrl,
+  WEBHOOK_EVENTS,
+} from '@srhooks/contracts';
+import { z } from 'zod';
+import { usageError } from '../cli-error.js';
+import { secretsFromEnv } from './receiver-secrets.js';
+
+/**
+ * `srhooks.config.json` as `webhooks sync` reads it:
+ *
+ * ```json
+ * { "receiver": { "publicUrl": "https://hooks.example.com", "secrets": ["…"] },
+ *   "shops": [ { "name": "demo", "webhooks": [ { "event": "order_confirm", "fields": ["order_innerId"] } ] } ] }
+ * ```
+ *
+ * A webhook without `url` gets the signed receiver URL for (shop, event) under
+ * `receiver.publicUrl`, signed with the first secret of `SRHOOKS_SECRETS` (or of
+ * `receiver.secrets`). For one file shared with the receiver, the receiver's own keys are read
+ * too: top-level `publicUrl`/`secrets`, and a shop's `events` list (each one a webhook with
+ * defaults). Unknown keys are ignored.
+ */
+
+const WebhookEntrySchema = z.strictObject({
+  event: z.enum(WEBHOOK_EVENTS, { error: `must be one of ${WEBHOOK_EVENTS.join(', ')}` }),
+  url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  type: z.enum(DELIVERY_FORMATS, { error: 'must be "json" or "xml"' }).optional(),
+  fields: z.array(z.string().min(1)).optional(),
+  delay: z
+    .strictObject({
+      value: z.int().min(1, 'must be 1 or more'),
+      unit: z.enum(DELAY_UNITS, { error: 'must be "day" or "hour"' }),
+    })
+    .nullable()
+    .optional(),
+  label: z.string().trim().min(1, 'must not be empty').optional(),
+  enabled: z.boolean().optional(),
+});
+
+const ShopEntrySchema = z.looseObject({
+  name: z.string().refine((name) => isValidShopName(name), {
+    error: 'must be a ShopRenter shop name: lowercase letters, digits and hyphens',
+  }),
+  webhooks: z.array(WebhookEntrySchema).optional(),
+  /** The receiver config's shorthand: subscribe these events with defaults. */
+  events: z
+    .array(z.enum(WEBHOOK_EVENTS, { error: `must be one of ${WEBHOOK_EVENTS.join(', ')}` }))
+    .optional(),
+});
+
+const ReceiverSchema = z.looseObject({
+  publicUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  secrets: z.array(z.string()).optional(),
+});
+
+export const SyncConfigSchema = z.looseObject({
+  receiver: ReceiverSchema.optional(),
+  publicUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  secrets: z.array(z.string()).optional(),
+  shops: z.array(ShopEntrySchema).min(1, 'list at least one shop: [{"name": "my-shop", "webhooks": […]}]'),
+});
+export type SyncConfig = z.infer<typeof SyncConfigSchema>;
+
+export interface ShopDesiredState {
+  shop: string;
+  webhooks: WebhookSpec[];
+}
+
+function issuePath(path: readonly PropertyKey[]): string {
+  return path
+    .map((part, index) =>
+      typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${String(part)}`,
+    )
+    .join('');
+}
+
+export async function readSyncConfig(path: string): Promise<SyncConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw usageError(
+      `cannot read ${path}${code ? ` (${code})` : ''}`,
+      code === 'ENOENT' ? 'pass the config file with -f FILE (see the CLI README for its format)' : undefined,
+      'config_unreadable',
+    );
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw usageError(`${path} is not valid JSON: ${(error as Error).message}`, undefined, 'config_invalid');
+  }
+  const parsed = SyncConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue ? issuePath(issue.path) : '';
+    throw usageError(
+      `${path}: ${where ? `${where} ` : ''}${issue?.message ?? 'invalid'}`,
+      'fix the file (format: see the CLI README, "webhooks sync")',
+      'config_invalid',
+    );
+  }
+  return parsed.data;
+}
+
+/**
+ * The subscriptions each shop should have, URLs filled in. `env` provides `SRHOOKS_SECRETS` and
+ * `SRHOOKS_PUBLIC_URL` (they win over the file, as for the receiver).
+ */
+export function desiredState(
+  config: SyncConfig,
+  env: Record<string, string | undefined>,
+  file: string,
+): ShopDesiredState[] {
+  const publicUrl = env.SRHOOKS_PUBLIC_URL?.trim() || config.receiver?.publicUrl || config.publicUrl;
+  const secrets = secretsFromEnv(env);
+  const secret = secrets[0] ?? config.receiver?.secrets?.[0] ?? config.secrets?.[0];
+  const seen = new Set<string>();
+  return config.shops.map((shop, shopIndex) => {
+    if (seen.has(shop.name))
+      throw usageError(`${file}: shop "${shop.name}" is listed twice`, undefined, 'config_invalid');
+    seen.add(shop.name);
+    const entries = [...(shop.webhooks ?? []), ...(shop.events ?? []).map((event) => ({ event }))];
+    const webhooks = entries.map((entry, index): WebhookSpec => {
+      const where = `${file}: shops[${shopIndex}].webhooks[${index}] (${entry.event})`;
+      let url = 'url' in entry ? entry.url : undefined;
+      if (!url) {
+        if (!publicUrl) {
+          throw usageError(
+            `${where} has no url and no receiver.publicUrl is set`,
+            'add "receiver": {"publicUrl": "https://hooks.example.com"} to the file (or set SRHOOKS_PUBLIC_URL), or give the webhook a "url"',
+            'config_invalid',
+          );
+        }
+        if (!secret) {
+          throw usageError(
+            `${where} has no url, and no secret to sign the receiver URL`,
+            "set SRHOOKS_SECRETS to the receiver's secrets (comma-separated, newest first)",
+            'no_secret',
+          );
+        }
+        if (secret.length < MIN_SECRET_LENGTH) {
+          throw usageError(
+            `the receiver secret is too short (at least ${MIN_SECRET_LENGTH} characters)`,
+            "use the receiver's SRHOOKS_SECRETS value",
+            'weak_secret',
+          );
+        }
+        url = signDeliveryUrl(publicUrl, { shop: shop.name, event: entry.event }, secret);
+      }
+      return {
+        ...entry,
+        url,
+      } as WebhookSpec;
+    });
+    return { shop: shop.name, webhooks };
+  });
+}

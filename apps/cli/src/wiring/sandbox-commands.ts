@@ -1,0 +1,121 @@
+import { type Command, InvalidArgumentError } from 'commander';
+import { runCommand } from '../run-command.js';
+import { examples } from './help-text.js';
+
+function port(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > 65535)
+    throw new InvalidArgumentError('must be a port number 0-65535');
+  return Number(value);
+}
+
+function positiveNumber(value: string): number {
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= 0) throw new InvalidArgumentError('must be a positive number');
+  return number;
+}
+
+const SANDBOX_URL_OPTION = [
+  '--sandbox-url <url>',
+  'the running sandbox (default: SRHOOKS_SANDBOX_URL, else http://127.0.0.1:8787)',
+] as const;
+const SHOP_OPTION = ['--shop <name>', 'sandbox shop (default demo)'] as const;
+
+type SimulateFlags = {
+  shop?: string;
+  sandboxUrl?: string;
+  seed?: string;
+  email?: string;
+  statusText?: string;
+};
+
+/** `srhooks sandbox` and the simulator subcommands. */
+export function registerSandboxCommands(program: Command): void {
+  const sandbox = program
+    .command('sandbox')
+    .description(
+      'run an emulated ShopRenter shop locally (OAuth, webHooks API, order simulator, real deliveries)',
+    )
+    .option('--port <port>', 'port (default 8787; 0 = any free port)', port)
+    .option('--host <host>', 'interface to listen on (default 127.0.0.1)')
+    .option('--data <file>', 'keep subscriptions, orders and deliveries in this JSON file')
+    .option('--seed <file>', 'extra shops and API clients (JSON list, see the sandbox README)')
+    .option('--time-scale <n>', 'run webHookDelay faster (86400: a day passes in a second)', positiveNumber)
+    .option('--no-rate-limit', 'switch off the 3 requests/second limit')
+    .addHelpText(
+      'after',
+      examples(
+        'srhooks sandbox',
+        'srhooks sandbox --port 4700 --data sandbox.json',
+        'srhooks sandbox order --shop demo',
+      ),
+    )
+    .action(async (options: Record<string, unknown>, command: Command) => {
+      const { sandboxCommand } = await import('../commands/sandbox.js');
+      await runCommand(command, sandboxCommand, options);
+    });
+
+  const simulate = async (command: Command, options: Record<string, unknown>) => {
+    const { sandboxSimulateCommand } = await import('../commands/sandbox-simulate.js');
+    await runCommand(command, sandboxSimulateCommand, options as never);
+  };
+
+  sandbox
+    .command('order')
+    .description('place an order in the running sandbox (delivers order_confirm)')
+    .option(...SHOP_OPTION)
+    .option(...SANDBOX_URL_OPTION)
+    .option('--seed <seed>', 'deterministic order data')
+    .addHelpText(
+      'after',
+      examples(
+        'srhooks sandbox order',
+        'srhooks sandbox order --shop demo --sandbox-url http://127.0.0.1:4700 --json',
+      ),
+    )
+    .action(async (options: SimulateFlags, command: Command) =>
+      simulate(command, { ...options, action: 'order' }),
+    );
+
+  sandbox
+    .command('status')
+    .description("change an order's status (delivers order_status_change)")
+    .argument('<order-id>', "the order's inner id (sandbox order prints it)")
+    .argument('<status>', 'new order status id, e.g. 2')
+    .option('--status-text <text>', 'status name')
+    .option(...SHOP_OPTION)
+    .option(...SANDBOX_URL_OPTION)
+    .addHelpText('after', examples('srhooks sandbox status 1001 2 --status-text Feldolgozás'))
+    .action(async (orderId: string, status: string, options: SimulateFlags, command: Command) =>
+      simulate(command, { ...options, action: 'status', orderId, status }),
+    );
+
+  sandbox
+    .command('cart')
+    .description('abandon a cart (delivers abandoned_cart)')
+    .option(...SHOP_OPTION)
+    .option(...SANDBOX_URL_OPTION)
+    .option('--seed <seed>', 'deterministic cart data')
+    .action(async (options: SimulateFlags, command: Command) =>
+      simulate(command, { ...options, action: 'cart' }),
+    );
+
+  sandbox
+    .command('subscribe')
+    .description('subscribe someone to the newsletter (delivers newsletter_subscribe)')
+    .option(...SHOP_OPTION)
+    .option(...SANDBOX_URL_OPTION)
+    .option('--seed <seed>', 'deterministic subscriber data')
+    .action(async (options: SimulateFlags, command: Command) =>
+      simulate(command, { ...options, action: 'subscribe' }),
+    );
+
+  sandbox
+    .command('unsubscribe')
+    .description('unsubscribe someone (delivers newsletter_unsubscribe; default: the newest subscriber)')
+    .option('--email <address>', 'which subscriber')
+    .option(...SHOP_OPTION)
+    .option(...SANDBOX_URL_OPTION)
+    .action(async (options: SimulateFlags, command: Command) =>
+      simulate(command, { ...options, action: 'unsubscribe' }),
+    );
+}

@@ -1,0 +1,177 @@
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { runCommand } from '../run-command.js';
+import { collect, collectList, EVENTS, examples } from './help-text.js';
+
+function wholeNumber(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('must be a whole number');
+  return Number(value);
+}
+
+const SHOP_OPTION = ['--shop <name>', 'shop (default: SRHOOKS_SHOP, else the stored default shop)'] as const;
+
+/** The subscription flags of `create` and `update`. */
+function subscriptionOptions(command: Command, update: boolean): Command {
+  command
+    .option(...SHOP_OPTION)
+    .addOption(new Option('--event <event>', 'webhook event').choices(EVENTS))
+    .option('--url <url>', 'where the shop POSTs deliveries (https, or http on loopback)')
+    .addOption(
+      new Option('--type <type>', 'delivery document format (default json)').choices(['json', 'xml']),
+    )
+    .option('--field <name>', 'a field the shop should send (repeatable; see srhooks fields EVENT)', collect)
+    .option('--fields <names>', 'fields the shop should send, comma-separated', collectList)
+    .option('--delay <n>', 'send the delivery n hours/days later', wholeNumber)
+    .addOption(new Option('--delay-unit <unit>', 'unit of --delay (default hour)').choices(['hour', 'day']))
+    .option('--label <text>', 'name shown in the shop admin (default "srhooks EVENT")')
+    .option('--disabled', 'create/set the subscription disabled');
+  if (update) {
+    command
+      .option('--enabled', 'set the subscription enabled')
+      .option('--clear-fields', "go back to the shop's default field set")
+      .option('--clear-delay', 'deliver at once again');
+  }
+  return command;
+}
+
+type FlagValues = Record<string, unknown> & { field?: string[]; fields?: string[] };
+
+function mergeFields(options: FlagValues): Record<string, unknown> {
+  const { field, fields, ...rest } = options;
+  const merged = [...(field ?? []), ...(fields ?? [])];
+  return { ...rest, ...(merged.length > 0 ? { fields: merged } : {}) };
+}
+
+/** `srhooks webhooks …`: the shop's subscriptions. */
+export function registerWebhookCommands(program: Command): void {
+  const webhooks = program
+    .command('webhooks')
+    .alias('webhook')
+    .description(
+      "manage a shop's webhook subscriptions (list, get, create, update, delete, enable, disable, sync)",
+    );
+
+  webhooks
+    .command('list')
+    .alias('ls')
+    .description("list the shop's subscriptions")
+    .option(...SHOP_OPTION)
+    .addOption(new Option('--event <event>', 'only this event').choices(EVENTS))
+    .addHelpText(
+      'after',
+      examples('srhooks webhooks list', 'srhooks webhooks list --shop my-shop --event order_confirm --json'),
+    )
+    .action(async (options: { shop?: string; event?: string }, command: Command) => {
+      const { listWebhooksCommand } = await import('../commands/webhooks/list.js');
+      await runCommand(command, listWebhooksCommand, options);
+    });
+
+  webhooks
+    .command('get')
+    .description('show one subscription')
+    .argument('<id>', 'subscription id (as webhooks list shows it)')
+    .option(...SHOP_OPTION)
+    .addHelpText('after', examples('srhooks webhooks get d2ViSG9vay1ub3RpZmljYXRpb25faWQ9MTQ0'))
+    .action(async (id: string, options: { shop?: string }, command: Command) => {
+      const { getWebhookCommand } = await import('../commands/webhooks/get.js');
+      await runCommand(command, getWebhookCommand, { ...options, id });
+    });
+
+  subscriptionOptions(webhooks.command('create').description('create a subscription'), false)
+    .addHelpText(
+      'after',
+      examples(
+        'srhooks webhooks create --event order_confirm --url "$(srhooks url --shop my-shop --event order_confirm --base https://hooks.example.com)"',
+        'srhooks webhooks create --event order_status_change --url https://hooks.example.com/… --fields order_innerId,orderHistory_status --label "status changes"',
+        'srhooks webhooks create --event abandoned_cart --url https://… --delay 2 --delay-unit hour --disabled',
+      ),
+    )
+    .action(async (options: FlagValues, command: Command) => {
+      const { createWebhookCommand } = await import('../commands/webhooks/create.js');
+      await runCommand(command, createWebhookCommand, mergeFields(options));
+    });
+
+  subscriptionOptions(
+    webhooks
+      .command('update')
+      .description('change a subscription (only the given flags change)')
+      .argument('<id>', 'subscription id'),
+    true,
+  )
+    .addHelpText(
+      'after',
+      examples(
+        'srhooks webhooks update d2ViSG9v… --label "new name"',
+        'srhooks webhooks update d2ViSG9v… --fields order_innerId,order_total --delay 1 --delay-unit day',
+        'srhooks webhooks update d2ViSG9v… --clear-fields --clear-delay --enabled',
+      ),
+    )
+    .action(async (id: string, options: FlagValues, command: Command) => {
+      const { updateWebhookCommand } = await import('../commands/webhooks/update.js');
+      await runCommand(command, updateWebhookCommand, { ...mergeFields(options), id });
+    });
+
+  webhooks
+    .command('delete')
+    .alias('rm')
+    .description('delete subscriptions')
+    .argument('<ids...>', 'subscription ids')
+    .option(...SHOP_OPTION)
+    .addHelpText(
+      'after',
+      examples('srhooks webhooks delete d2ViSG9v…', 'srhooks webhooks delete ID1 ID2 --shop my-shop'),
+    )
+    .action(async (ids: string[], options: { shop?: string }, command: Command) => {
+      const { deleteWebhooksCommand } = await import('../commands/webhooks/delete.js');
+      await runCommand(command, deleteWebhooksCommand, { ...options, ids });
+    });
+
+  for (const [name, enabled] of [
+    ['enable', true],
+    ['disable', false],
+  ] as const) {
+    webhooks
+      .command(name)
+      .description(`${name} a subscription`)
+      .argument('<id>', 'subscription id')
+      .option(...SHOP_OPTION)
+      .addHelpText('after', examples(`srhooks webhooks ${name} d2ViSG9v…`))
+      .action(async (id: string, options: { shop?: string }, command: Command) => {
+        const { setWebhookStatusCommand } = await import('../commands/webhooks/set-status.js');
+        await runCommand(command, setWebhookStatusCommand, { ...options, id, enabled });
+      });
+  }
+
+  webhooks
+    .command('sync')
+    .description(
+      "make the shops' subscriptions match a config file (prints a plan like terraform, then applies it)",
+    )
+    .requiredOption('-f, --file <path>', 'the config file (srhooks.config.json)')
+    .option('--shop <name>', 'only this shop of the file')
+    .option('--prune', 'also delete subscriptions the file does not list')
+    .option('--dry-run', 'print the plan, change nothing')
+    .addHelpText(
+      'after',
+      `${examples(
+        'srhooks webhooks sync -f srhooks.config.json --dry-run',
+        'SRHOOKS_SECRETS=… srhooks webhooks sync -f srhooks.config.json --prune',
+      )}
+Config file:
+  { "receiver": { "publicUrl": "https://hooks.example.com" },
+    "shops": [ { "name": "my-shop", "webhooks": [
+      { "event": "order_confirm", "fields": ["order_innerId", "order_total"] },
+      { "event": "abandoned_cart", "delay": { "value": 2, "unit": "hour" }, "enabled": false },
+      { "event": "newsletter_subscribe", "url": "https://elsewhere.example.com/hook", "type": "xml" } ] } ] }
+  A webhook without "url" gets the signed receiver URL, signed with the first of SRHOOKS_SECRETS.
+`,
+    )
+    .action(
+      async (
+        options: { file: string; shop?: string; prune?: boolean; dryRun?: boolean },
+        command: Command,
+      ) => {
+        const { syncWebhooksCommand } = await import('../commands/webhooks/sync.js');
+        await runCommand(command, syncWebhooksCommand, options);
+      },
+    );
+}
