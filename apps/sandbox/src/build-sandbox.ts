@@ -23,7 +23,12 @@ export async function buildSandbox(
   options: SandboxOptions = {},
 ): Promise<{ app: FastifyInstance; sandbox: SandboxState }> {
   const resolved = resolveOptions(options);
-  const app = Fastify({ logger: loggerOption(resolved.logger), bodyLimit: MAX_BATCH_BODY_BYTES });
+  const app = Fastify({
+    logger: loggerOption(resolved.logger),
+    bodyLimit: MAX_BATCH_BODY_BYTES,
+    // close() must not wait for keep-alive sockets or for requests held by an injected latency.
+    forceCloseConnections: true,
+  });
   const sandbox = new SandboxState(resolved, (details, message) => app.log.info(details, message));
 
   // Every body is read raw: the routes parse it themselves so each mistake gets ShopRenter's inner code.
