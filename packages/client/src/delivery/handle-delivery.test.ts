@@ -22,7 +22,10 @@ describe('handleDelivery (Fetch API Request)', () => {
     const payload = samplePayload('order_confirm', 11);
     const encoded = encodeDelivery('order_confirm', payload, { format: 'json' });
     const result = await handleDelivery(
-      request(urlFor('order_confirm'), { contentType: encoded.contentType, body: encoded.body }),
+      request(urlFor('order_confirm'), {
+        contentType: encoded.contentType,
+        body: new Uint8Array(encoded.body),
+      }),
       { secrets: secret },
     );
     if (!result.ok) throw result.error;
@@ -40,7 +43,10 @@ describe('handleDelivery (Fetch API Request)', () => {
       format: 'xml',
     });
     const result = await handleDelivery(
-      request(urlFor('newsletter_unsubscribe'), { contentType: encoded.contentType, body: encoded.body }),
+      request(urlFor('newsletter_unsubscribe'), {
+        contentType: encoded.contentType,
+        body: new Uint8Array(encoded.body),
+      }),
       { secrets: [secret] },
     );
     expect(result.ok).toBe(true);

@@ -87,7 +87,7 @@ describe('handleNodeDelivery', () => {
     const response = await fetch(`http://127.0.0.1:${port}${path}`, {
       method: 'POST',
       headers: { 'content-type': encoded.contentType },
-      body: encoded.body,
+      body: new Uint8Array(encoded.body),
     });
     expect(response.status).toBe(200);
     const body = (await response.json()) as { delivery: { format: string; orders: unknown[] } };

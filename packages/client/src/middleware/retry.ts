@@ -1,5 +1,5 @@
 import { type BackoffOptions, retryDelayMs } from '../backoff.js';
-import { NetworkError } from '../errors.js';
+import { NetworkError, ShopRenterError } from '../errors.js';
 import type { ClientLogger, FetchMiddleware } from './types.js';
 
 export interface RetryOptions extends BackoffOptions {
@@ -50,7 +50,8 @@ export function retryMiddleware(
       try {
         response = await next(last ? request : request.clone());
       } catch (error) {
-        if (isCallerAbort(error, request)) throw error;
+        // Our own typed errors (a TokenError from the auth layer, …) are answers, not network failures.
+        if (error instanceof ShopRenterError || isCallerAbort(error, request)) throw error;
         const timedOut = error instanceof Error && error.name === 'TimeoutError';
         if (!idempotent || last) {
           throw new NetworkError(

@@ -6,8 +6,8 @@ export interface RateLimitOptions {
   /** Calls let through back to back before spacing starts (default 1). */
   burst?: number;
   /**
-   * Extra spacing per request in ms (default 15) so network jitter cannot squeeze 4 requests into
-   * one second of the server's sliding window.
+   * Extra spacing per request in ms (default 25: one request per 358 ms) so network and event-loop
+   * jitter cannot squeeze 4 requests into one second of the server's sliding window.
    */
   safetyMarginMs?: number;
 }
@@ -15,7 +15,7 @@ export interface RateLimitOptions {
 export const DEFAULT_RATE_LIMIT: Required<RateLimitOptions> = {
   requestsPerSecond: 3,
   burst: 1,
-  safetyMarginMs: 15,
+  safetyMarginMs: 25,
 };
 
 const buckets = new Map<string, TokenBucket>();

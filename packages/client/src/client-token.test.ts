@@ -1,0 +1,119 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TokenError } from './errors.js';
+import { countingFetch, DEMO_CLIENT, startTestSandbox, type TestSandbox } from './test-support/sandbox.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+let t: TestSandbox;
+
+beforeAll(async () => {
+  // Short-lived tokens so refresh happens within the test (2 s lifetime → renewed after 1 s).
+  t = await startTestSandbox({ rateLimit: false, tokenTtlSeconds: 2 });
+});
+
+afterAll(async () => {
+  await t.close();
+});
+
+describe('OAuth tokens against the sandbox', () => {
+  it('caches the token, then renews it before it expires', async () => {
+    const counter = countingFetch();
+    const client = t.client({ fetch: counter.fetch, rateLimit: false });
+    const first = await client.getToken();
+    expect(first.scopes).toEqual(DEMO_CLIENT.scopes);
+    expect(first.expiresAt.getTime()).toBeGreaterThan(Date.now());
+    expect(first.expiresAt.getTime()).toBeLessThanOrEqual(Date.now() + 3_000);
+    await client.webhooks.list();
+    await client.webhooks.list();
+    expect((await client.getToken()).accessToken).toBe(first.accessToken);
+    expect(counter.tokenRequests()).toBe(1);
+
+    // Renewal starts at most half the lifetime before expiry: half a second before `exp` is inside that window.
+    await sleep(first.expiresAt.getTime() - Date.now() - 500);
+    const second = await client.getToken();
+    expect(second.accessToken).not.toBe(first.accessToken);
+    expect(second.expiresAt.getTime()).toBeGreaterThan(first.expiresAt.getTime());
+    expect(counter.tokenRequests()).toBe(2);
+    await client.webhooks.list();
+    expect(counter.tokenRequests()).toBe(2);
+  });
+
+  it('shares one token request among concurrent callers', async () => {
+    const counter = countingFetch();
+    const client = t.client({ fetch: counter.fetch, rateLimit: false });
+    const [tokens, pages] = await Promise.all([
+      Promise.all(Array.from({ length: 10 }, () => client.getToken())),
+      Promise.all(Array.from({ length: 5 }, () => client.webhooks.list())),
+    ]);
+    expect(new Set(tokens.map((token) => token.accessToken)).size).toBe(1);
+    expect(pages).toHaveLength(5);
+    expect(counter.tokenRequests()).toBe(1);
+    expect(counter.apiRequests()).toBe(5);
+  });
+
+  it('after a 401 with a token it believed valid, fetches a new one and retries once', async () => {
+    const counter = countingFetch();
+    // A client clock 10 s behind: it keeps using a token the server already considers expired.
+    const client = t.client({ fetch: counter.fetch, rateLimit: false, now: () => Date.now() - 10_000 });
+    await client.webhooks.list();
+    const { expiresAt } = await client.getToken();
+    await sleep(expiresAt.getTime() - Date.now() + 50);
+    const page = await client.webhooks.list();
+    expect(page.page).toBe(0);
+    expect(counter.tokenRequests()).toBe(2);
+    expect(counter.apiRequests()).toBe(3);
+    expect(t.sandbox.requestCount('demo').byStatus[401]).toBeGreaterThanOrEqual(1);
+  });
+
+  it('reports a wrong secret as TokenError invalid_client with what to do, without retrying', async () => {
+    const counter = countingFetch();
+    const client = t.client({
+      auth: { clientId: DEMO_CLIENT.clientId, clientSecret: 'wrong-secret' },
+      fetch: counter.fetch,
+      rateLimit: false,
+    });
+    const error = await client.webhooks.list().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TokenError);
+    expect((error as TokenError).code).toBe('invalid_client');
+    expect((error as TokenError).status).toBe(401);
+    expect((error as TokenError).oauthError).toBe('invalid_client');
+    expect((error as TokenError).message).toBe(
+      'ShopRenter refused the client credentials for shop "demo" (401 invalid_client: Client authentication failed): check the client id and secret in Settings > API Settings',
+    );
+    expect((error as TokenError).message).not.toContain('wrong-secret');
+    expect(counter.tokenRequests()).toBe(1);
+    expect(counter.apiRequests()).toBe(0);
+  });
+
+  it('reports an unknown client id as invalid_client too', async () => {
+    const client = t.client({
+      auth: { clientId: 'nobody', clientSecret: 'whatever-secret' },
+      rateLimit: false,
+    });
+    await expect(client.getToken()).rejects.toMatchObject({ name: 'TokenError', code: 'invalid_client' });
+  });
+
+  it('retries a token endpoint that is down, then says it is unavailable', async () => {
+    const counter = countingFetch();
+    const sleeps: number[] = [];
+    const client = t.client({
+      fetch: counter.fetch,
+      rateLimit: false,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+      },
+    });
+    t.sandbox.setFaults('demo', { tokenEndpointDown: true });
+    try {
+      const error = await client.getToken().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TokenError);
+      expect((error as TokenError).code).toBe('token_endpoint_unavailable');
+      expect((error as TokenError).status).toBe(503);
+      expect(counter.tokenRequests()).toBe(3);
+      expect(sleeps).toHaveLength(2);
+    } finally {
+      t.sandbox.setFaults('demo', {});
+    }
+    expect((await client.getToken()).accessToken.split('.')).toHaveLength(3);
+  });
+});
