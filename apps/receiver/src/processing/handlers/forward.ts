@@ -14,6 +14,7 @@ import { describeError, type HandlerOutcome } from '../handler-outcome.js';
 import { ProcessingConfigError, UnsafeTargetError } from '../processing-errors.js';
 import { parseRetryAfter } from '../retry-after.js';
 import { postJson, TargetUrlError } from './post-json.js';
+import { type AddressPolicy, publicAddressesOnly } from './target-guard.js';
 
 export const DEFAULT_FORWARD_TIMEOUT_MS = 10_000;
 const MAX_REDIRECTS = 3;
@@ -29,6 +30,11 @@ export interface ForwardHandlerOptions {
   allowPrivateTargets?: boolean;
   /** Whole request (connect, answer, body); default 10 s. */
   timeoutMs?: number;
+  /**
+   * Which addresses are refused when private targets are not allowed; default every non-public address.
+   * (Tests use a narrower policy to exercise redirects between two local servers.)
+   */
+  addressPolicy?: AddressPolicy;
   /** Wall clock for `webhook-timestamp` (receivers check it against theirs); default the system clock. */
   now?: () => Date;
 }
@@ -65,7 +71,7 @@ export function createForwardHandler(options: ForwardHandlerOptions): ForwardHan
       response = await postJson(options.url, body, {
         headers,
         timeoutMs,
-        allowPrivateTargets: options.allowPrivateTargets ?? false,
+        addressPolicy: options.allowPrivateTargets ? null : (options.addressPolicy ?? publicAddressesOnly),
         maxRedirects: MAX_REDIRECTS,
       });
     } catch (error) {

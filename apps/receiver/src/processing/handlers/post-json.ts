@@ -6,12 +6,13 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { ProcessingError } from '../processing-errors.js';
-import { assertPublicLiteral, publicOnlyLookup } from './target-guard.js';
+import { type AddressPolicy, assertAllowedLiteral, guardedLookup } from './target-guard.js';
 
 export interface PostJsonOptions {
   headers: Record<string, string>;
   timeoutMs: number;
-  allowPrivateTargets: boolean;
+  /** Addresses refused (SSRF guard), or null to allow any target. */
+  addressPolicy: AddressPolicy | null;
   maxRedirects: number;
 }
 
@@ -84,9 +85,10 @@ function postOnce(
       new TargetUrlError(`${url.href} is not an http(s) URL; forward targets must use http or https`),
     );
   }
-  if (!options.allowPrivateTargets) {
+  const policy = options.addressPolicy;
+  if (policy) {
     try {
-      assertPublicLiteral(url.hostname);
+      assertAllowedLiteral(url.hostname, policy);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -98,7 +100,7 @@ function postOnce(
     const request = send(url, {
       method: 'POST',
       headers: { ...options.headers, 'content-length': String(body.length) },
-      ...(options.allowPrivateTargets ? {} : { lookup: publicOnlyLookup }),
+      ...(policy ? { lookup: guardedLookup(policy) } : {}),
       // A fresh connection per POST: a pooled socket would skip the per-request DNS check.
       agent: false,
     });

@@ -73,46 +73,54 @@ export function nonPublicRange(address: string): string | null {
   return null;
 }
 
-/** Throws UnsafeTargetError when `host` is an IP literal outside the public address space. */
-export function assertPublicLiteral(host: string): void {
+/** Why an address must not be connected to, or null when it may be. */
+export type AddressPolicy = (address: string) => string | null;
+
+/** The default policy: public unicast addresses only. */
+export const publicAddressesOnly: AddressPolicy = nonPublicRange;
+
+/** Throws UnsafeTargetError when `host` is an IP literal the policy refuses (literals skip DNS lookup). */
+export function assertAllowedLiteral(host: string, policy: AddressPolicy): void {
   const bare = host.replace(/^\[|\]$/g, '');
   if (isIP(bare) === 0) return;
-  const range = nonPublicRange(bare);
+  const range = policy(bare);
   if (range !== null) throw new UnsafeTargetError(host, bare, range);
 }
 
 /**
  * A `lookup` for `http.request`/`net.connect` that resolves every address of the host and fails with
- * UnsafeTargetError if any of them is not public (a host with one public and one private address is
+ * UnsafeTargetError if the policy refuses any of them (a host with one public and one private address is
  * refused as a whole: the socket could pick either).
  */
-export const publicOnlyLookup: LookupFunction = (hostname, options, callback) => {
-  dnsLookup(
-    hostname,
-    { family: options.family ?? 0, hints: options.hints ?? 0, all: true },
-    (error, addresses) => {
-      if (error) {
-        callback(error, '', 0);
-        return;
-      }
-      const list = addresses as LookupAddress[];
-      for (const entry of list) {
-        const range = nonPublicRange(entry.address);
-        if (range !== null) {
-          callback(new UnsafeTargetError(hostname, entry.address, range) as NodeJS.ErrnoException, '', 0);
+export function guardedLookup(policy: AddressPolicy): LookupFunction {
+  return (hostname, options, callback) => {
+    dnsLookup(
+      hostname,
+      { family: options.family ?? 0, hints: options.hints ?? 0, all: true },
+      (error, addresses) => {
+        if (error) {
+          callback(error, '', 0);
           return;
         }
-      }
-      if (options.all) {
-        (callback as unknown as (error: null, addresses: LookupAddress[]) => void)(null, list);
-        return;
-      }
-      const first = list[0];
-      if (!first) {
-        callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), '', 0);
-        return;
-      }
-      callback(null, first.address, first.family);
-    },
-  );
-};
+        const list = addresses as LookupAddress[];
+        for (const entry of list) {
+          const range = policy(entry.address);
+          if (range !== null) {
+            callback(new UnsafeTargetError(hostname, entry.address, range) as NodeJS.ErrnoException, '', 0);
+            return;
+          }
+        }
+        if (options.all) {
+          (callback as unknown as (error: null, addresses: LookupAddress[]) => void)(null, list);
+          return;
+        }
+        const first = list[0];
+        if (!first) {
+          callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), '', 0);
+          return;
+        }
+        callback(null, first.address, first.family);
+      },
+    );
+  };
+}

@@ -1,0 +1,263 @@
+import { randomBytes } from 'node:crypto';
+import { sampleOrder, sampleSubscriber } from '@srhooks/contracts';
+import { Webhook } from 'standardwebhooks';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ClaimedJob } from '../../store/store.js';
+import { type RunningTarget, startTarget, type TargetRequest } from '../test-support/webhook-target.js';
+import { createForwardHandler, type ForwardHandlerOptions } from './forward.js';
+import { nonPublicRange } from './target-guard.js';
+
+const secret = `whsec_${randomBytes(32).toString('base64')}`;
+const order = sampleOrder(4711);
+
+function claimedJob(overrides: Partial<ClaimedJob> = {}): ClaimedJob {
+  return {
+    id: 'job_01jz4test000000000000000',
+    handler: 'erp',
+    attempt: 1,
+    failures: 0,
+    leaseExpiresAt: new Date('2026-07-01T08:01:00.000Z'),
+    eventId: 'evt_01jz4test000000000000000',
+    deliveryId: 'dlv_01jz4test000000000000000',
+    shop: 'demo',
+    event: 'order_confirm',
+    receivedAt: new Date('2026-07-01T08:00:00.000Z'),
+    dedupeKey: `order:${order.innerId}`,
+    subjectId: order.innerId ?? null,
+    payload: order,
+    verification: 'unverified',
+    ...overrides,
+  };
+}
+
+const targets: RunningTarget[] = [];
+async function target(...args: Parameters<typeof startTarget>): Promise<RunningTarget> {
+  const started = await startTarget(...args);
+  targets.push(started);
+  return started;
+}
+afterEach(async () => {
+  await Promise.all(targets.splice(0).map((t) => t.close()));
+});
+
+function forward(url: string, options: Partial<ForwardHandlerOptions> = {}) {
+  return createForwardHandler({ name: 'erp', url, secret, allowPrivateTargets: true, ...options });
+}
+
+function verify(request: TargetRequest): unknown {
+  return new Webhook(secret).verify(request.body, request.headers as Record<string, string>);
+}
+
+describe('forward handler: the request', () => {
+  it('POSTs the Standard Webhooks envelope, signed so that standardwebhooks verifies it', async () => {
+    const t = await target(() => ({ status: 204 }));
+    const outcome = await forward(`${t.url}/hooks/shoprenter`)(claimedJob());
+    expect(outcome).toEqual({ status: 'succeeded', statusCode: 204 });
+
+    const [request] = t.requests;
+    expect(request?.method).toBe('POST');
+    expect(request?.path).toBe('/hooks/shoprenter');
+    expect(request?.headers['content-type']).toBe('application/json');
+    expect(request?.headers['webhook-id']).toBe('job_01jz4test000000000000000');
+    expect(Number(request?.headers['webhook-timestamp'])).toBeCloseTo(Date.now() / 1000, -2);
+    expect(request?.headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]+=*$/);
+    expect(verify(request!)).toEqual({
+      type: 'shoprenter.order_confirm',
+      timestamp: '2026-07-01T08:00:00.000Z',
+      data: {
+        eventId: 'evt_01jz4test000000000000000',
+        shop: 'demo',
+        deliveryId: 'dlv_01jz4test000000000000000',
+        receivedAt: '2026-07-01T08:00:00.000Z',
+        dedupeKey: `order:${order.innerId}`,
+        event: 'order_confirm',
+        order: JSON.parse(JSON.stringify(order)),
+      },
+    });
+  });
+
+  it('sends newsletter events with a subscriber', async () => {
+    const t = await target();
+    const subscriber = sampleSubscriber(3);
+    await forward(t.url)(
+      claimedJob({ event: 'newsletter_subscribe', payload: subscriber, subjectId: subscriber.id ?? null }),
+    );
+    const body = verify(t.requests[0]!) as { type: string; data: Record<string, unknown> };
+    expect(body.type).toBe('shoprenter.newsletter_subscribe');
+    expect(body.data.subscriber).toEqual(JSON.parse(JSON.stringify(subscriber)));
+    expect(body.data.order).toBeUndefined();
+  });
+
+  it('a tampered body fails verification (the signature covers it)', async () => {
+    const t = await target();
+    await forward(t.url)(claimedJob());
+    const request = t.requests[0]!;
+    expect(() => verify({ ...request, body: request.body.replace('"demo"', '"evil"') })).toThrow(
+      /signature/i,
+    );
+  });
+
+  it('refuses a secret that is not a Standard Webhooks secret', () => {
+    expect(() => forward('http://127.0.0.1:1', { secret: 'whsec_!!notbase64!!' })).toThrow(
+      /handlers\.erp\.secret is not a valid Standard Webhooks secret/,
+    );
+  });
+});
+
+describe('forward handler: answers', () => {
+  it.each([
+    [200, { status: 'succeeded', statusCode: 200 }],
+    [202, { status: 'succeeded', statusCode: 202 }],
+    [410, { status: 'disable', statusCode: 410 }],
+    [429, { status: 'retry', statusCode: 429 }],
+    [408, { status: 'retry', statusCode: 408 }],
+    [500, { status: 'retry', statusCode: 500 }],
+    [503, { status: 'retry', statusCode: 503 }],
+    [400, { status: 'dead', statusCode: 400 }],
+    [401, { status: 'dead', statusCode: 401 }],
+    [404, { status: 'dead', statusCode: 404 }],
+    [422, { status: 'dead', statusCode: 422 }],
+    [301, { status: 'dead', statusCode: 301 }],
+  ])('%i → %j', async (status, expected) => {
+    const t = await target(() => ({ status, body: status >= 400 ? 'nope' : '' }));
+    const outcome = await forward(t.url)(claimedJob());
+    expect(outcome).toMatchObject(expected);
+    expect(t.requests).toHaveLength(1);
+  });
+
+  it('explains errors with the status and the start of the answer', async () => {
+    const t = await target(() => ({ status: 422, body: '{"error":"unknown sku RUB-3X3"}' }));
+    const outcome = await forward(t.url)(claimedJob());
+    expect(outcome).toEqual({
+      status: 'dead',
+      statusCode: 422,
+      error: `${t.url}/ answered 422: {"error":"unknown sku RUB-3X3"}; not retried (client error): fix the target or the handler, then replay`,
+    });
+  });
+
+  it('passes Retry-After on (seconds and HTTP date)', async () => {
+    const t = await target((_request, n) =>
+      n === 1
+        ? { status: 429, headers: { 'retry-after': '120' } }
+        : { status: 503, headers: { 'retry-after': new Date(Date.now() + 600_000).toUTCString() } },
+    );
+    const handler = forward(t.url);
+    expect(await handler(claimedJob())).toMatchObject({ status: 'retry', retryAfterMs: 120_000 });
+    const second = await handler(claimedJob());
+    expect(second.status).toBe('retry');
+    const retryAfterMs = (second as { retryAfterMs: number }).retryAfterMs;
+    expect(retryAfterMs).toBeGreaterThan(590_000);
+    expect(retryAfterMs).toBeLessThanOrEqual(600_000);
+  });
+
+  it('retries when the target does not answer in time', async () => {
+    const t = await target(() => 'hang');
+    const outcome = await forward(t.url, { timeoutMs: 150 })(claimedJob());
+    expect(outcome).toEqual({
+      status: 'retry',
+      error: `POST ${t.url} failed: TargetTimeoutError: ${t.url} did not answer within 150 ms; will retry (raise "timeoutMs" if it is just slow)`,
+    });
+  });
+
+  it('retries when nobody listens', async () => {
+    const t = await target();
+    const url = t.url;
+    await t.close();
+    const outcome = await forward(url)(claimedJob());
+    expect(outcome.status).toBe('retry');
+    expect((outcome as { error: string }).error).toMatch(/ECONNREFUSED/);
+  });
+
+  it('follows a 307 redirect with the same signed POST', async () => {
+    const t = await target((request) =>
+      request.path === '/old' ? { status: 307, headers: { location: '/new' } } : { status: 200 },
+    );
+    expect(await forward(`${t.url}/old`)(claimedJob())).toEqual({ status: 'succeeded', statusCode: 200 });
+    expect(t.requests.map((request) => [request.method, request.path])).toEqual([
+      ['POST', '/old'],
+      ['POST', '/new'],
+    ]);
+    expect(verify(t.requests[1]!)).toMatchObject({ type: 'shoprenter.order_confirm' });
+  });
+});
+
+describe('forward handler: SSRF guard', () => {
+  it.each([
+    ['127.0.0.1', 'http://127.0.0.1:{port}/', 'loopback'],
+    ['10.x', 'http://10.1.2.3/', 'private network'],
+    [
+      '169.254.x (cloud metadata)',
+      'http://169.254.169.254/latest/meta-data/',
+      'link-local, e.g. cloud metadata',
+    ],
+    ['[::1]', 'http://[::1]:{port}/', 'loopback'],
+    ['IPv4-mapped IPv6', 'http://[::ffff:127.0.0.1]:{port}/', 'IPv4-in-IPv6 loopback'],
+    ['localhost (through DNS)', 'http://localhost:{port}/', 'loopback'],
+  ])('refuses %s unless allowPrivateTargets', async (_name, template, range) => {
+    const t = await target();
+    const url = template.replace('{port}', String(t.port));
+    const outcome = await forward(url, { allowPrivateTargets: false })(claimedJob());
+    expect(outcome.status).toBe('dead');
+    const error = (outcome as { error: string }).error;
+    expect(error).toContain(`(${range}), which is not a public address`);
+    expect(error).toContain('set "allowPrivateTargets": true on that forward handler');
+    expect(t.requests).toHaveLength(0);
+  });
+
+  it('reaches the same local target when allowPrivateTargets is true', async () => {
+    const t = await target();
+    expect(await forward(`${t.url}/`, { allowPrivateTargets: true })(claimedJob())).toMatchObject({
+      status: 'succeeded',
+    });
+  });
+
+  it('checks every redirect hop too', async () => {
+    const inner = await target();
+    const outer = await target(() => ({
+      status: 307,
+      headers: { location: `http://127.0.0.2:${inner.port}/admin` },
+    }));
+    // Policy for this test: 127.0.0.1 stands in for "public", 127.0.0.2 for "private".
+    const outcome = await forward(outer.url, {
+      allowPrivateTargets: false,
+      addressPolicy: (address) => (address === '127.0.0.1' ? null : 'private network'),
+    })(claimedJob());
+    expect(outcome).toEqual({
+      status: 'dead',
+      error: expect.stringContaining(
+        'Refusing to forward to 127.0.0.2: it resolves to 127.0.0.2 (private network)',
+      ),
+    });
+    expect(outer.requests).toHaveLength(1);
+    expect(inner.requests).toHaveLength(0);
+  });
+});
+
+describe('nonPublicRange', () => {
+  it.each([
+    ['127.0.0.1', 'loopback'],
+    ['127.255.0.9', 'loopback'],
+    ['10.0.0.1', 'private network'],
+    ['172.16.5.4', 'private network'],
+    ['172.31.255.255', 'private network'],
+    ['192.168.1.1', 'private network'],
+    ['169.254.169.254', 'link-local, e.g. cloud metadata'],
+    ['100.64.0.1', 'carrier-grade NAT'],
+    ['0.0.0.0', '"this network"'],
+    ['224.0.0.1', 'multicast'],
+    ['255.255.255.255', 'reserved'],
+    ['::1', 'loopback'],
+    ['::', 'unspecified'],
+    ['fe80::1', 'link-local'],
+    ['fd12:3456::1', 'unique local (private network)'],
+    ['::ffff:10.0.0.1', 'IPv4-in-IPv6 private network'],
+    ['::ffff:7f00:1', 'IPv4-in-IPv6 loopback'],
+    ['64:ff9b::a9fe:a9fe', 'IPv4-in-IPv6 link-local, e.g. cloud metadata'],
+    ['8.8.8.8', null],
+    ['172.32.0.1', null],
+    ['2a00:1450:4001:80b::200e', null],
+    ['::ffff:8.8.8.8', null],
+  ])('%s → %j', (address, expected) => {
+    expect(nonPublicRange(address)).toBe(expected);
+  });
+});
