@@ -27,6 +27,7 @@ describe('createLineRedactor', () => {
     ['a spaced phone number', '{"msg":"call +36 30 457 3549 now"}', '+36 30 457 3549', '[phone]'],
     ['a national phone number', '{"msg":"call 06-30-457-3549"}', '06-30-457-3549', '[phone]'],
     ['a URL token', `{"url":"/hooks/demo/order_confirm/${TOKEN}"}`, TOKEN, '[token]'],
+    ['a query token', `{"url":"/callback?access_token=${TOKEN}&a=1"}`, TOKEN, 'access_token=[redacted]&a=1'],
     ['a bearer token', '{"msg":"Authorization: Bearer abc.def-ghi"}', 'abc.def-ghi', 'Bearer [redacted]'],
     [
       'a configured secret',

@@ -5,8 +5,10 @@
  * Serializers already avoid logging such values; this catches what slips through.
  */
 
-/** `/hooks/{shop}/{event}/{token}` → the token segment (and anything after it) masked. */
+/** `/hooks/{shop}/{event}/{token}` → the token segment (and any further path segments) masked. */
 const HOOK_TOKEN = /(\/hooks\/[^/\s"?#]*\/[^/\s"?#]*\/)[^\s"?#]+/g;
+/** Credential-like query parameters: `?token=…`, `&access_token=…`, `&secret=…`. */
+const QUERY_SECRET = /([?&](?:[A-Za-z_]*token|secret|password|key|signature|sig)=)[^&\s"#]*/gi;
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
 /**
  * Phone numbers: international (`+36 30 457 3549`, `0036…`) or Hungarian national (`06 30 …`)
@@ -21,9 +23,9 @@ const JWT = /eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/g;
 const SECRET_KEY_VALUE =
   /("(?:[A-Za-z]*(?:token|secret|password|authorization|cookie|apiKey)[A-Za-z]*)"\s*:\s*")((?:[^"\\]|\\.)*)"/gi;
 
-/** Masks a URL's `/hooks/…/{token}` segment; for request logs. */
+/** Masks a URL's `/hooks/…/{token}` segment and credential-like query parameters; for request logs. */
 export function maskHookToken(url: string): string {
-  return url.replace(HOOK_TOKEN, '$1[token]');
+  return url.replace(HOOK_TOKEN, '$1[token]').replace(QUERY_SECRET, '$1[redacted]');
 }
 
 function escapeRegExp(text: string): string {
@@ -44,6 +46,7 @@ export function createLineRedactor(secrets: readonly string[] = []): LineRedacto
     let out = line;
     if (literal) out = out.replace(literal, '[secret]');
     if (out.includes('/hooks/')) out = out.replace(HOOK_TOKEN, '$1[token]');
+    if (out.includes('=')) out = out.replace(QUERY_SECRET, '$1[redacted]');
     if (out.includes('@')) out = out.replace(EMAIL, '[email]');
     out = out
       .replace(PHONE, '[phone]')

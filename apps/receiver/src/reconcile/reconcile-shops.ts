@@ -1,0 +1,102 @@
+/**
+ * Start-up reconcile (what Shopify apps do at install): for each shop with `reconcile: true`,
+ * make the shop's `webHooks` match the configured events, each pointing at this receiver's
+ * signed URL (`publicUrl` + `signDeliveryPath` with the newest secret).
+ *
+ * Only this receiver's own subscriptions are touched: a subscription whose URL is under
+ * `{publicUrl}/hooks/{shop}/` but is not desired (an event removed from the config, a URL
+ * signed with a rotated-out secret) is deleted; subscriptions of other apps are left alone.
+ * A failure is reported per shop and never stops the receiver.
+ */
+import {
+  applySync,
+  createShopRenterClient,
+  type Fetch,
+  planSync,
+  type SyncReport,
+  type WebhookSpec,
+} from '@srhooks/client';
+import { signDeliveryUrl, type Webhook } from '@srhooks/contracts';
+import type { FastifyBaseLogger } from 'fastify';
+import type { ReceiverConfig, ShopConfig } from '../config/config-schema.js';
+
+export interface ReconcileOptions {
+  readonly logger: FastifyBaseLogger;
+  /** Fetch used by the ShopRenter client (tests). */
+  readonly fetch?: Fetch;
+}
+
+export interface ShopReconcileResult {
+  readonly shop: string;
+  readonly ok: boolean;
+  readonly summary?: SyncReport['summary'];
+  /** Why the shop could not be reconciled (the client's error message). */
+  readonly error?: string;
+}
+
+/** The subscriptions this receiver wants on a shop: one per configured event, JSON, enabled. */
+export function desiredSubscriptions(config: ReceiverConfig, shop: ShopConfig): WebhookSpec[] {
+  const publicUrl = config.publicUrl;
+  const secret = config.secrets[0];
+  if (!publicUrl || !secret) return [];
+  return shop.events.map((event) => ({
+    event,
+    url: signDeliveryUrl(publicUrl, { shop: shop.name, event }, secret),
+    type: 'json',
+    label: `srhooks ${event}`,
+    enabled: true,
+  }));
+}
+
+/** Is this subscription one of ours (pointing at this receiver's hooks for this shop)? */
+function ownedBy(config: ReceiverConfig, shop: ShopConfig): (webhook: Webhook) => boolean {
+  const prefix = `${config.publicUrl}/hooks/${shop.name}/`;
+  return (webhook) => webhook.webHookParameters.some((parameter) => parameter.url.startsWith(prefix));
+}
+
+async function reconcileShop(
+  config: ReceiverConfig,
+  shop: ShopConfig,
+  options: ReconcileOptions,
+): Promise<ShopReconcileResult> {
+  if (!shop.clientId || !shop.clientSecret) {
+    return { shop: shop.name, ok: false, error: 'clientId and clientSecret are required to reconcile' };
+  }
+  const client = createShopRenterClient({
+    shop: shop.name,
+    auth: { clientId: shop.clientId, clientSecret: shop.clientSecret },
+    ...(shop.apiUrl ? { apiUrl: shop.apiUrl } : {}),
+    ...(shop.tokenUrl ? { tokenUrl: shop.tokenUrl } : {}),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+  const current = await client.webhooks.all();
+  const plan = planSync(desiredSubscriptions(config, shop), current.filter(ownedBy(config, shop)));
+  const report = await applySync(plan, { client, prune: true, refresh: false });
+  return { shop: shop.name, ok: report.ok, summary: report.summary };
+}
+
+/** Reconciles every shop with `reconcile: true`, one after another; logs and returns each result. */
+export async function reconcileShops(
+  config: ReceiverConfig,
+  options: ReconcileOptions,
+): Promise<ShopReconcileResult[]> {
+  const results: ShopReconcileResult[] = [];
+  for (const shop of config.shops.filter((candidate) => candidate.reconcile)) {
+    let result: ShopReconcileResult;
+    try {
+      result = await reconcileShop(config, shop, options);
+    } catch (error) {
+      result = { shop: shop.name, ok: false, error: error instanceof Error ? error.message : String(error) };
+    }
+    if (result.ok) {
+      options.logger.info({ shop: result.shop, summary: result.summary }, 'subscriptions reconciled');
+    } else {
+      options.logger.error(
+        { shop: result.shop, summary: result.summary, error: result.error },
+        'subscriptions not reconciled; deliveries for missing subscriptions will not arrive',
+      );
+    }
+    results.push(result);
+  }
+  return results;
+}
