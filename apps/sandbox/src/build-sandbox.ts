@@ -1,7 +1,8 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { MAX_BATCH_BODY_BYTES } from './assumptions.js';
 import { registerTokenRoute } from './auth/token-route.js';
-import { installErrorHandling } from './http/error-handler.js';
+import { SandboxApiError } from './errors.js';
+import { installErrorHandling, sendError } from './http/error-handler.js';
 import { resolveOptions, type SandboxOptions } from './options.js';
 import { registerAdminRoutes } from './routes/admin-routes.js';
 import { registerApiRoutes } from './routes/api-routes.js';
@@ -28,6 +29,14 @@ export async function buildSandbox(
     bodyLimit: MAX_BATCH_BODY_BYTES,
     // close() must not wait for keep-alive sockets or for requests held by an injected latency.
     forceCloseConnections: true,
+    // Errors fastify raises before routing (bad percent-encoding, …) get the same error shape.
+    frameworkErrors: (error, request, reply) => {
+      sendError(
+        request,
+        reply,
+        new SandboxApiError(400, undefined, error.code, `${error.message}; fix the URL.`),
+      );
+    },
   });
   const sandbox = new SandboxState(resolved, (details, message) => app.log.info(details, message));
 
@@ -38,7 +47,7 @@ export async function buildSandbox(
 
   app.addHook('onResponse', async (request, reply) => {
     const match = COUNTED_URL.exec(request.url);
-    if (match?.[1]) sandbox.recordResponse(decodeURIComponent(match[1]), reply.statusCode);
+    if (match?.[1]) sandbox.recordResponse(match[1], reply.statusCode);
   });
   app.addHook('onClose', async () => sandbox.close());
 

@@ -40,7 +40,13 @@ const ROUTES: RouteTable = {
 /** Answers one API call (`/webHooks…`, `/orders…`); `batch` is handled by the caller. */
 export function dispatchApiCall(ctx: ApiContext, call: ApiCall): ApiResult {
   const segments = call.path.split('/').filter((s) => s !== '');
-  const [resource, id, ...rest] = segments.map((s) => decodeURIComponent(s));
+  let decoded: string[];
+  try {
+    decoded = segments.map((s) => decodeURIComponent(s));
+  } catch {
+    throw apiErrors.notFound(`No resource at '${call.path}': the path is not valid percent-encoding.`);
+  }
+  const [resource, id, ...rest] = decoded;
   const table = resource === undefined ? undefined : ROUTES[resource];
   if (!table || rest.length > 0) {
     throw apiErrors.notFound(
