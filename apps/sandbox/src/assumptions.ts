@@ -1,3 +1,5 @@
+import type { ApiErrorBody, InnerErrorCode } from '@srhooks/contracts';
+
 /**
  * Points where ShopRenter's documentation is silent and the sandbox had to choose.
  * They are kept here, in one place, so that changing one is a one-line edit.
@@ -9,7 +11,11 @@
  * XML errors like `<response><error>…</error><message>…</message></response>`. When the
  * documentation gives no inner code for a status (403, 405, 429, 500, 503) the HTTP status is used.
  */
-export function errorBody(status: number, innerCode: number | undefined, message: string) {
+export function errorBody(
+  status: number,
+  innerCode: InnerErrorCode | undefined,
+  message: string,
+): ApiErrorBody {
   return { error: innerCode ?? status, message };
 }
 

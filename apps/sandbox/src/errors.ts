@@ -1,3 +1,5 @@
+import type { InnerErrorCode } from '@srhooks/contracts';
+
 /**
  * Errors the emulated API answers with. Every one carries the HTTP status, ShopRenter's inner code
  * (when the documentation lists one) and a message that tells the caller what to do next.
@@ -7,7 +9,8 @@ export class SandboxApiError extends Error {
   override readonly name = 'SandboxApiError';
   constructor(
     readonly status: number,
-    readonly innerCode: number | undefined,
+    /** One of ShopRenter's documented inner codes (contracts' INNER_ERROR_CODES), if the status has one. */
+    readonly innerCode: InnerErrorCode | undefined,
     readonly code: string,
     message: string,
     readonly headers: Record<string, string> = {},
