@@ -7,7 +7,9 @@ import { existsSync } from 'node:fs';
 const CALLS = 100;
 
 if (!existsSync(new URL('../dist/index.js', import.meta.url))) {
-  console.error('packages/client is not built: run `npx tsc -p tsconfig.build.json` in packages/client first');
+  console.error(
+    'packages/client is not built: run `npx tsc -p tsconfig.build.json` in packages/client first',
+  );
   process.exit(1);
 }
 const { createShopRenterClient } = await import('@srhooks/client');
@@ -34,7 +36,9 @@ try {
     status429: counts.byStatus[429] ?? 0,
     pass: (counts.byStatus[429] ?? 0) === 0,
   };
-  console.log(`${CALLS} concurrent calls at 3 req/s: ${wallMs} ms wall (ideal ${result.idealMs} ms), ${result.status429} × 429`);
+  console.log(
+    `${CALLS} concurrent calls at 3 req/s: ${wallMs} ms wall (ideal ${result.idealMs} ms), ${result.status429} × 429`,
+  );
   console.log(JSON.stringify(result));
   if (!result.pass) process.exitCode = 1;
 } finally {
