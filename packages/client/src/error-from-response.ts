@@ -64,7 +64,7 @@ export function errorFromResponse(failed: FailedResponse): ShopRenterApiError {
   if (status === 404) {
     return new NotFoundError(
       'not_found',
-      `${what} answered 404${inner}: the resource does not exist${said}. Check the id (list webhooks to see which exist).`,
+      `${what} answered 404${innerCode === undefined ? ' (not found)' : inner}${said}: check the id (list the resources to see which exist).`,
       details,
     );
   }

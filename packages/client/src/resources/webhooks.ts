@@ -42,6 +42,7 @@ export interface WebhookPage<T> {
 export interface WebhooksResource {
   list(options: ListOptions & { full: true }): Promise<WebhookPage<Webhook>>;
   list(options?: ListOptions & { full?: false }): Promise<WebhookPage<WebhookLink>>;
+  list(options: ListOptions): Promise<WebhookPage<Webhook> | WebhookPage<WebhookLink>>;
   /** Every subscription, page after page (`full=1`, 200 per page). */
   iterate(options?: { limit?: number }): AsyncGenerator<Webhook, void, undefined>;
   /** `iterate()` collected into an array. */
