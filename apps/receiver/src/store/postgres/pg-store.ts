@@ -123,26 +123,32 @@ function at(date: Date | undefined): Date {
   return date ?? new Date();
 }
 
+/**
+ * The events argument of `srhooks_ingest` / `srhooks_store_events`: a JSON array of items with their
+ * pre-generated event id and job ids (one per handler). The payload is spliced in as the JSON text already
+ * produced by prepareEvents, not parsed and serialised again.
+ */
 function eventsJson(
   events: readonly PreparedEvent[],
   receivedAt: number,
   handlers: readonly string[],
   jobsAt: number,
 ) {
-  return JSON.stringify(
-    events.map((item) => ({
+  const items = events.map((item) => {
+    const head = JSON.stringify({
       id: newId('evt', receivedAt),
       dedupeKey: item.dedupeKey,
       subjectId: item.subjectId,
-      payload: JSON.parse(item.payloadJson) as unknown,
       orderNumber: item.orderNumber,
       customerName: item.customerName,
       grossTotal: item.grossTotal,
       currency: item.currency,
       searchText: item.searchText,
       jobIds: handlers.map(() => newId('job', jobsAt)),
-    })),
-  );
+    });
+    return `${head.slice(0, -1)},"payload":${item.payloadJson}}`;
+  });
+  return `[${items.join(',')}]`;
 }
 
 function toIngested(rows: Row[]): IngestedEvent[] {

@@ -4,7 +4,13 @@ import { StoreUnavailableError } from '../store-errors.js';
 import { mapSqliteError } from './sqlite-errors.js';
 
 export interface GroupCommitOptions {
-  /** How long the first queued write waits for companions before the batch commits. 0 = next event-loop turn. Default 2. */
+  /**
+   * How long the first queued write waits for companions before the batch commits. Default 0: commit on
+   * the next event-loop turn. Because better-sqlite3's COMMIT (and its fsync) blocks the event loop,
+   * everything that arrived meanwhile is read in the next turn and joins the next batch, so batches grow
+   * with load by themselves; a window > 0 only adds latency at low load (measured: same batch sizes at
+   * 50 concurrent writers). Raise it to trade latency for fewer fsyncs.
+   */
   windowMs?: number;
   /** A batch commits as soon as it holds this many writes. Default 256. */
   maxBatch?: number;
@@ -25,7 +31,7 @@ interface Pending {
 
 type Outcome = { ok: true; value: unknown; hooks: Array<() => void> } | { ok: false; error: unknown };
 
-export const DEFAULT_GROUP_COMMIT: Required<GroupCommitOptions> = { windowMs: 2, maxBatch: 256 };
+export const DEFAULT_GROUP_COMMIT: Required<GroupCommitOptions> = { windowMs: 0, maxBatch: 256 };
 
 /**
  * Group commit for better-sqlite3: writes queued within `windowMs` run in ONE immediate transaction

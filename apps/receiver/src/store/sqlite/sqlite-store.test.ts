@@ -32,29 +32,36 @@ const delivery: NewDelivery = {
 };
 
 describe('SqliteStore', () => {
-  it('group-commits 500 concurrent ingests into far fewer than 500 transactions', async () => {
-    const store = new SqliteStore({ file: nextFile(), groupCommit: { windowMs: 2, maxBatch: 256 } });
-    try {
-      const before = store.stats();
-      const results = await Promise.all(
-        Array.from({ length: 500 }, (_, i) =>
-          store.ingest(
-            delivery,
-            [{ dedupeKey: `k${i}`, subjectId: String(i), payload: { innerId: String(i) } }],
-            ['erp'],
+  it.each([
+    { name: 'default (next event-loop turn)', groupCommit: undefined },
+    { name: '2 ms window', groupCommit: { windowMs: 2, maxBatch: 256 } },
+  ])(
+    'group-commits 500 concurrent ingests into far fewer than 500 transactions: $name',
+    async ({ groupCommit }) => {
+      const store = new SqliteStore({ file: nextFile(), ...(groupCommit ? { groupCommit } : {}) });
+      try {
+        const before = store.stats();
+        const results = await Promise.all(
+          Array.from({ length: 500 }, (_, i) =>
+            store.ingest(
+              delivery,
+              [{ dedupeKey: `k${i}`, subjectId: String(i), payload: { innerId: String(i) } }],
+              ['erp'],
+            ),
           ),
-        ),
-      );
-      const after = store.stats();
-      expect(new Set(results.map((r) => r.deliveryId)).size).toBe(500);
-      expect(after.items - before.items).toBe(500);
-      expect(after.commits - before.commits).toBeLessThanOrEqual(10);
-      expect(after.largestBatch).toBeGreaterThan(1);
-      expect((await store.countJobs()).pending).toBe(500);
-    } finally {
-      await store.close();
-    }
-  });
+        );
+        const after = store.stats();
+        expect(new Set(results.map((r) => r.deliveryId)).size).toBe(500);
+        expect(after.items - before.items).toBe(500);
+        expect(after.commits - before.commits).toBeLessThanOrEqual(10);
+        expect(after.largestBatch).toBeGreaterThan(1);
+        expect((await store.countJobs()).pending).toBe(500);
+        expect((await store.listEvents({ limit: 500 })).items).toHaveLength(500);
+      } finally {
+        await store.close();
+      }
+    },
+  );
 
   it('creates missing directories, runs in WAL mode and records each migration once', async () => {
     const file = join(dir, 'nested', 'deeper', 'srhooks.db');
