@@ -37,6 +37,8 @@ export const DEFAULT_SANDBOX_PORT = 8787;
 export const sandboxCommand = defineCommand<SandboxOptions, SandboxResult>({
   streaming: true,
   async run(options, context) {
+    // handle Ctrl-C from now on, so it is never the default "die at once"
+    const interrupted = context.untilInterrupted();
     const { startSandbox, DEMO_CLIENT } = await import('@srhooks/sandbox');
     const port = options.port ?? DEFAULT_SANDBOX_PORT;
     if (!Number.isInteger(port) || port < 0 || port > 65535)
@@ -114,7 +116,7 @@ export const sandboxCommand = defineCommand<SandboxOptions, SandboxResult>({
       );
       context.output.line(lines.join('\n'));
     }
-    const signal = await context.untilInterrupted();
+    const signal = await interrupted;
     context.output.info(`stopping the sandbox (${signal})`);
     await running.close();
     if (context.output.json) context.output.jsonLine({ type: 'sandbox_stopped', signal });

@@ -1,0 +1,137 @@
+import { createServer } from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli, tempConfigDir } from './test-support/run-cli.js';
+
+const config = tempConfigDir();
+afterAll(() => config.cleanup());
+
+/** A port nothing listens on (bound, read, closed). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('srhooks basics', () => {
+  it('prints the version from package.json', async () => {
+    const { version } = (await import('../package.json', { with: { type: 'json' } })).default;
+    const run = await runCli(config.dir, ['--version']);
+    expect(run.code).toBe(0);
+    expect(run.stdout.trim()).toBe(version);
+  });
+
+  it('lists every command in --help', async () => {
+    const run = await runCli(config.dir, ['--help']);
+    expect(run.code).toBe(0);
+    for (const command of ['login', 'shops', 'logout', 'webhooks', 'fields', 'url', 'trigger', 'sandbox']) {
+      expect(run.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
+    }
+    expect(run.stdout).toContain('--json');
+  });
+
+  it('shows examples in a subcommand help, with the global options', async () => {
+    const run = await runCli(config.dir, ['webhooks', 'create', '--help']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Examples:');
+    expect(run.stdout).toContain('--delay-unit');
+    expect(run.stdout).toContain('--json');
+  });
+});
+
+describe('usage errors exit 2 and suggest the nearest name', () => {
+  it.each([
+    [['feilds'], /unknown command 'feilds'[\s\S]*Did you mean fields\?/],
+    [['webhooks', 'crate'], /unknown command 'crate'[\s\S]*Did you mean create\?/],
+    [['fields', '--serch', 'x'], /unknown option '--serch'[\s\S]*Did you mean --search\?/],
+    [['url', '--event', 'order_confrm'], /argument 'order_confrm' is invalid/],
+    [['trigger'], /missing required argument 'event'/],
+  ])('srhooks %j', async (args, message) => {
+    const run = await runCli(config.dir, args);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(run.stdout).toBe('');
+  });
+
+  it('no credentials: says which command fixes it', async () => {
+    const run = await runCli(config.dir, ['webhooks', 'list', '--shop', 'demo']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      'error: no credentials for shop demo\nrun srhooks login --shop demo --client-id … --client-secret … (or set SRHOOKS_CLIENT_ID and SRHOOKS_CLIENT_SECRET)\n',
+    );
+  });
+
+  it('under --json an error is also a JSON document on stdout', async () => {
+    const run = await runCli(config.dir, ['webhooks', 'list', '--shop', 'demo', '--json']);
+    expect(run.code).toBe(2);
+    expect(JSON.parse(run.stdout)).toEqual({
+      error: {
+        code: 'no_credentials',
+        message: 'no credentials for shop demo',
+        hint: expect.stringContaining('srhooks login --shop demo'),
+        exitCode: 2,
+      },
+    });
+  });
+});
+
+describe('network errors exit 3', () => {
+  it('an unreachable token endpoint', async () => {
+    const port = await closedPort();
+    const run = await runCli(config.dir, [
+      'login',
+      '--shop',
+      'demo',
+      '--client-id',
+      'id',
+      '--client-secret',
+      'never-printed-secret',
+      '--token-url',
+      `http://127.0.0.1:${port}/{shop}/app/token`,
+    ]);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/^error: .*ECONNREFUSED/);
+    expect(run.stderr.split('\n').filter(Boolean).length).toBeLessThanOrEqual(2);
+    expect(run.stderr).not.toContain('never-printed-secret');
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('prints the stack trace only with --debug', async () => {
+    const port = await closedPort();
+    const args = ['trigger', 'order_confirm', '--to', `http://127.0.0.1:${port}/hooks/x`];
+    const plain = await runCli(config.dir, args);
+    const debug = await runCli(config.dir, [...args, '--debug']);
+    expect(plain.code).toBe(3);
+    expect(debug.code).toBe(3);
+    expect(plain.stderr).not.toMatch(/\n\s+at /);
+    expect(debug.stderr).toMatch(/\n\s+at /);
+  });
+});
+
+describe('colour', () => {
+  it('FORCE_COLOR colours the table, NO_COLOR wins over it', async () => {
+    const coloured = await runCli(config.dir, ['fields', 'newsletter_subscribe'], {
+      env: { NO_COLOR: undefined, FORCE_COLOR: '1' },
+    });
+    const plain = await runCli(config.dir, ['fields', 'newsletter_subscribe'], {
+      env: { NO_COLOR: '1', FORCE_COLOR: '1' },
+    });
+    expect(coloured.stdout).toContain('\u001b[');
+    expect(plain.stdout).not.toContain('\u001b[');
+    expect(plain.stdout.replace(/\s+/g, ' ')).toBe(
+      coloured.stdout.replace(/\u001b\[[0-9;]*m/g, '').replace(/\s+/g, ' '),
+    );
+  });
+
+  it('--no-color turns colour off too, and --json output is never coloured', async () => {
+    const flag = await runCli(config.dir, ['fields', '--no-color'], {
+      env: { NO_COLOR: undefined, FORCE_COLOR: '1' },
+    });
+    const json = await runCli(config.dir, ['fields', '--json'], {
+      env: { NO_COLOR: undefined, FORCE_COLOR: '1' },
+    });
+    expect(flag.stdout).not.toContain('\u001b[');
+    expect(json.stdout).not.toContain('\u001b[');
+  });
+});

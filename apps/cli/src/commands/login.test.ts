@@ -1,0 +1,158 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RunningSandbox } from '@srhooks/sandbox';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, seenOutput, tempConfigDir } from '../test-support/run-cli.js';
+import { loginArgs, READ_ONLY_CLIENT, startTestSandbox, TEST_CLIENT } from '../test-support/test-sandbox.js';
+
+let sandbox: RunningSandbox;
+const config = tempConfigDir();
+const credentialsFile = join(config.dir, 'credentials.json');
+
+beforeAll(async () => {
+  sandbox = await startTestSandbox();
+});
+afterAll(async () => {
+  await sandbox.close();
+  config.cleanup();
+});
+
+describe('srhooks login / shops / logout', () => {
+  it('a wrong secret exits 3 and stores nothing', async () => {
+    const run = await runCli(
+      config.dir,
+      loginArgs(sandbox, 'acme', { ...TEST_CLIENT, clientSecret: 'wrong-secret-value' }),
+    );
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/^error: .*refused the client credentials.*\nnothing was stored: /);
+    expect(run.stderr).not.toContain('wrong-secret-value');
+    expect(existsSync(credentialsFile)).toBe(false);
+  });
+
+  it('a good secret is verified, stored with mode 0600, and the scopes are printed', async () => {
+    const run = await runCli(config.dir, loginArgs(sandbox, 'acme'));
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('✔ logged in to acme (OAuth client credentials)');
+    expect(run.stdout).toContain('scopes: store.webhook:read store.webhook:write order.order:read');
+    expect(statSync(credentialsFile).mode & 0o777).toBe(0o600);
+    expect(statSync(config.dir).mode & 0o777).toBe(0o700);
+    const stored = JSON.parse(readFileSync(credentialsFile, 'utf8'));
+    expect(stored.defaultShop).toBe('acme');
+    expect(stored.shops.acme.auth).toEqual(TEST_CLIENT);
+    expect(stored.shops.acme.apiUrl).toBe(sandbox.apiUrlTemplate);
+  });
+
+  it('--json: the login result', async () => {
+    const run = await runCli(config.dir, [...loginArgs(sandbox, 'readonly', READ_ONLY_CLIENT), '--json']);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({
+      shop: 'readonly',
+      authType: 'oauth',
+      verified: true,
+      scopes: ['store.webhook:read'],
+      missingScopes: ['store.webhook:write'],
+      credentialsFile,
+      defaultShop: 'readonly',
+    });
+    expect(statSync(credentialsFile).mode & 0o777).toBe(0o600);
+  });
+
+  it('--secret-stdin reads the secret from a pipe', async () => {
+    const args = loginArgs(sandbox, 'acme').filter(
+      (arg, index, all) => arg !== '--client-secret' && all[index - 1] !== '--client-secret',
+    );
+    const run = await runCli(config.dir, [...args, '--secret-stdin'], {
+      input: `${TEST_CLIENT.clientSecret}\n`,
+    });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('logged in to acme');
+  });
+
+  it('shops lists the stored shops without secrets', async () => {
+    const json = await runCli(config.dir, ['shops', '--json'], { env: { SRHOOKS_SHOP: 'acme' } });
+    expect(json.code).toBe(0);
+    const result = JSON.parse(json.stdout);
+    expect(result).toEqual({
+      credentialsFile,
+      envOverrides: ['SRHOOKS_SHOP'],
+      shops: [
+        {
+          name: 'acme',
+          default: true,
+          authType: 'oauth',
+          identity: 'cli-te…7f3a',
+          apiUrl: sandbox.apiUrlTemplate,
+          tokenUrl: sandbox.tokenUrlTemplate,
+          scopes: ['store.webhook:read', 'store.webhook:write', 'order.order:read'],
+          savedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        },
+        expect.objectContaining({ name: 'readonly', default: false, scopes: ['store.webhook:read'] }),
+      ],
+    });
+    const table = await runCli(config.dir, ['shops']);
+    expect(table.stdout).toMatch(
+      /^\s+SHOP\s+AUTH\s+CLIENT\s+API\s+SCOPES\n\*\s+acme\s+oauth\s+cli-te…7f3a\s/,
+    );
+  });
+
+  it('a shop without the write scope gets a 403 that names the scope (exit 3)', async () => {
+    const run = await runCli(config.dir, [
+      'webhooks',
+      'create',
+      '--shop',
+      'readonly',
+      '--event',
+      'order_confirm',
+      '--url',
+      'https://hooks.example.com/x',
+    ]);
+    expect(run.code).toBe(3);
+    expect(run.stderr.split('\n')[1]).toContain('store.webhook:write');
+  });
+
+  it('environment variables work without any stored login', async () => {
+    const empty = tempConfigDir();
+    try {
+      const env = {
+        SRHOOKS_SHOP: 'acme',
+        SRHOOKS_CLIENT_ID: TEST_CLIENT.clientId,
+        SRHOOKS_CLIENT_SECRET: TEST_CLIENT.clientSecret,
+        SRHOOKS_API_URL: sandbox.apiUrlTemplate,
+        SRHOOKS_TOKEN_URL: sandbox.tokenUrlTemplate,
+      };
+      const run = await runCli(empty.dir, ['webhooks', 'list', '--json'], { env });
+      expect(run.code).toBe(0);
+      expect(JSON.parse(run.stdout)).toEqual({ shop: 'acme', webhooks: [] });
+      const wrong = await runCli(empty.dir, ['webhooks', 'list'], {
+        env: { ...env, SRHOOKS_CLIENT_SECRET: 'not-it' },
+      });
+      expect(wrong.code).toBe(3);
+      expect(existsSync(join(empty.dir, 'credentials.json'))).toBe(false);
+    } finally {
+      empty.cleanup();
+    }
+  });
+
+  it('logout forgets one shop, then commands ask for a login', async () => {
+    const run = await runCli(config.dir, ['logout', '--shop', 'readonly', '--json']);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({ removed: ['readonly'], remaining: ['acme'] });
+    const after = await runCli(config.dir, ['webhooks', 'list', '--shop', 'readonly']);
+    expect(after.code).toBe(2);
+    expect(after.stderr).toContain('no credentials for shop readonly');
+    const again = await runCli(config.dir, ['logout', '--shop', 'readonly']);
+    expect(again.code).toBe(2);
+    const all = await runCli(config.dir, ['logout', '--all']);
+    expect(all.code).toBe(0);
+    expect(all.stdout).toBe('✔ removed the credentials for acme\n');
+    expect(existsSync(credentialsFile)).toBe(false);
+  });
+
+  it('never printed a secret', () => {
+    expect(seenOutput.length).toBeGreaterThan(10);
+    for (const text of seenOutput) {
+      expect(text).not.toContain(TEST_CLIENT.clientSecret);
+      expect(text).not.toContain(READ_ONLY_CLIENT.clientSecret);
+    }
+  });
+});

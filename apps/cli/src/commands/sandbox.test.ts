@@ -1,0 +1,149 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CaptureServer, startCaptureServer } from '../test-support/capture-server.js';
+import { type RunningCli, runCli, startCli, tempConfigDir } from '../test-support/run-cli.js';
+
+const config = tempConfigDir();
+let capture: CaptureServer;
+let sandbox: RunningCli;
+let info: {
+  url: string;
+  apiUrl: string;
+  tokenUrl: string;
+  shops: string[];
+  demoClient: { clientId: string; clientSecret: string };
+  login: string;
+};
+
+beforeAll(async () => {
+  capture = await startCaptureServer();
+  sandbox = startCli(config.dir, ['sandbox', '--port', '0', '--json']);
+  info = JSON.parse(await sandbox.waitForLine(/"type":"sandbox_started"/));
+});
+afterAll(async () => {
+  await sandbox.interrupt();
+  await capture.close();
+  config.cleanup();
+});
+
+describe('srhooks sandbox', () => {
+  it('prints its URLs and the demo credentials', () => {
+    expect(info).toMatchObject({
+      shops: ['demo'],
+      apiUrl: `${info.url}/{shop}/api`,
+      tokenUrl: `${info.url}/{shop}/app/token`,
+      demoClient: { clientId: 'sandbox-demo-client', clientSecret: 'sandbox-demo-secret' },
+      dataFile: null,
+    });
+    expect(info.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(info.login).toContain(`--api-url '${info.apiUrl}'`);
+  });
+
+  it('the printed login works, then sandbox order delivers order_confirm to a subscription', async () => {
+    const login = await runCli(config.dir, [
+      'login',
+      '--shop',
+      'demo',
+      '--client-id',
+      info.demoClient.clientId,
+      '--client-secret',
+      info.demoClient.clientSecret,
+      '--api-url',
+      info.apiUrl,
+      '--token-url',
+      info.tokenUrl,
+    ]);
+    expect(login.code).toBe(0);
+    const create = await runCli(config.dir, [
+      'webhooks',
+      'create',
+      '--event',
+      'order_confirm',
+      '--url',
+      `${capture.url}/orders`,
+    ]);
+    expect(create.code).toBe(0);
+
+    const run = await runCli(config.dir, [
+      'sandbox',
+      'order',
+      '--sandbox-url',
+      info.url,
+      '--seed',
+      '11',
+      '--json',
+    ]);
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout);
+    expect(result).toMatchObject({
+      action: 'order',
+      shop: 'demo',
+      subject: { innerId: expect.any(String), currency: 'HUF' },
+      deliveries: [{ event: 'order_confirm', url: `${capture.url}/orders` }],
+    });
+    await expect.poll(() => capture.requests.length, { timeout: 10_000 }).toBe(1);
+    expect(capture.requests[0]?.url).toBe('/orders');
+    expect(capture.requests[0]?.body.toString('utf8')).toContain(`"innerId":"${result.subject.innerId}"`);
+
+    const human = await runCli(config.dir, ['sandbox', 'order', '--sandbox-url', info.url]);
+    expect(human.stdout).toMatch(
+      /^✔ order \d+ in demo: .+ HUF\nEVENT\s+STATE\s+URL\norder_confirm\s+\S+\s+http:\/\/127\.0\.0\.1:\d+\/orders\n$/,
+    );
+  });
+
+  it('status, cart and subscribe drive the other events', async () => {
+    const order = JSON.parse(
+      (await runCli(config.dir, ['sandbox', 'order', '--sandbox-url', info.url, '--json'])).stdout,
+    );
+    const status = await runCli(config.dir, [
+      'sandbox',
+      'status',
+      String(order.subject.innerId),
+      '2',
+      '--sandbox-url',
+      info.url,
+      '--json',
+    ]);
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({
+      action: 'status',
+      subject: { innerId: order.subject.innerId },
+      deliveries: [],
+    });
+    const cart = await runCli(config.dir, ['sandbox', 'cart', '--sandbox-url', info.url, '--json']);
+    expect(JSON.parse(cart.stdout)).toMatchObject({
+      action: 'cart',
+      subject: { innerId: expect.any(String) },
+    });
+    const subscribe = await runCli(config.dir, ['sandbox', 'subscribe', '--sandbox-url', info.url, '--json']);
+    expect(JSON.parse(subscribe.stdout)).toMatchObject({
+      action: 'subscribe',
+      subject: { id: expect.any(String) },
+    });
+  });
+
+  it('an unknown shop is a usage error, an unreachable sandbox a network error', async () => {
+    const shop = await runCli(config.dir, ['sandbox', 'order', '--shop', 'nope', '--sandbox-url', info.url]);
+    expect(shop.code).toBe(2);
+    expect(shop.stderr).toContain("Shop 'nope' not found");
+    const down = await runCli(config.dir, ['sandbox', 'order', '--sandbox-url', 'http://127.0.0.1:1']);
+    expect(down.code).toBe(3);
+    expect(down.stderr).toBe(
+      'error: cannot reach the sandbox at http://127.0.0.1:1\nstart it with srhooks sandbox (or pass --sandbox-url / set SRHOOKS_SANDBOX_URL)\n',
+    );
+  });
+
+  it('stops cleanly on Ctrl-C', async () => {
+    const second = startCli(config.dir, ['sandbox', '--port', '0']);
+    await second.waitForLine(/sandbox ShopRenter running at/);
+    expect(second.stdout()).toContain('client secret  sandbox-demo-secret');
+    expect(await second.interrupt()).toBe(0);
+    expect(second.stderr()).toContain('stopping the sandbox (SIGINT)');
+  });
+
+  it('a port in use is a usage error', async () => {
+    const port = new URL(info.url).port;
+    const run = await runCli(config.dir, ['sandbox', '--port', port]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`port ${port} is already in use`);
+  });
+});

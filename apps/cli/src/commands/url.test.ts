@@ -1,0 +1,84 @@
+import { parseDeliveryPath, signDeliveryUrl, verifyDeliveryPath } from '@srhooks/contracts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli, tempConfigDir } from '../test-support/run-cli.js';
+
+const config = tempConfigDir();
+afterAll(() => config.cleanup());
+
+const SECRET = 'url-test-secret-0123456789abcdef';
+const OLD_SECRET = 'url-test-old-secret-0123456789ab';
+
+describe('srhooks url', () => {
+  it('prints only the signed URL, signed with --secret', async () => {
+    const run = await runCli(config.dir, [
+      'url',
+      '--shop',
+      'my-shop',
+      '--event',
+      'order_confirm',
+      '--base',
+      'https://hooks.example.com/base/',
+      '--secret',
+      SECRET,
+    ]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(
+      `${signDeliveryUrl('https://hooks.example.com/base/', { shop: 'my-shop', event: 'order_confirm' }, SECRET)}\n`,
+    );
+    const path = parseDeliveryPath(new URL(run.stdout.trim()).pathname);
+    expect(path).not.toBeNull();
+    expect(verifyDeliveryPath(path as NonNullable<typeof path>, [SECRET])).toEqual({
+      ok: true,
+      secretIndex: 0,
+    });
+  });
+
+  it('takes the first entry of SRHOOKS_SECRETS and SRHOOKS_SHOP', async () => {
+    const run = await runCli(
+      config.dir,
+      ['url', '--event', 'abandoned_cart', '--base', 'https://h.example.com', '--json'],
+      {
+        env: { SRHOOKS_SECRETS: ` ${SECRET} , ${OLD_SECRET}`, SRHOOKS_SHOP: 'env-shop' },
+      },
+    );
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({
+      shop: 'env-shop',
+      event: 'abandoned_cart',
+      url: signDeliveryUrl('https://h.example.com', { shop: 'env-shop', event: 'abandoned_cart' }, SECRET),
+    });
+  });
+
+  it.each([
+    [['--event', 'order_confirm', '--base', 'https://h.example.com', '--secret', SECRET], 'missing --shop'],
+    [
+      [
+        '--shop',
+        'Bad_Shop',
+        '--event',
+        'order_confirm',
+        '--base',
+        'https://h.example.com',
+        '--secret',
+        SECRET,
+      ],
+      'invalid shop name',
+    ],
+    [['--shop', 's', '--base', 'https://h.example.com', '--secret', SECRET], 'missing --event'],
+    [['--shop', 's', '--event', 'order_confirm', '--secret', SECRET], 'missing --base'],
+    [
+      ['--shop', 's', '--event', 'order_confirm', '--base', 'ftp://x', '--secret', SECRET],
+      '--base must be an http(s) URL',
+    ],
+    [['--shop', 's', '--event', 'order_confirm', '--base', 'https://h.example.com'], 'no receiver secret'],
+    [
+      ['--shop', 's', '--event', 'order_confirm', '--base', 'https://h.example.com', '--secret', 'short'],
+      'too short',
+    ],
+  ])('usage error for %j', async (args, message) => {
+    const run = await runCli(config.dir, ['url', ...args]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(message);
+    expect(run.stdout).toBe('');
+  });
+});

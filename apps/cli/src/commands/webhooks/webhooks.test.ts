@@ -1,0 +1,201 @@
+import type { RunningSandbox } from '@srhooks/sandbox';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, seenOutput, tempConfigDir } from '../../test-support/run-cli.js';
+import { loginArgs, startTestSandbox, TEST_CLIENT } from '../../test-support/test-sandbox.js';
+
+let sandbox: RunningSandbox;
+const config = tempConfigDir();
+const TOKEN = 'AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_abcde';
+const URL_A = `https://hooks.example.com/hooks/acme/order_confirm/${TOKEN}`;
+const URL_B = 'https://other.example.com/status';
+
+const cli = (...args: string[]) => runCli(config.dir, args);
+const json = async (...args: string[]) => {
+  const run = await cli(...args, '--json');
+  if (run.code !== 0) throw new Error(`srhooks ${args.join(' ')} exited ${run.code}: ${run.stderr}`);
+  return JSON.parse(run.stdout);
+};
+
+beforeAll(async () => {
+  sandbox = await startTestSandbox();
+  const login = await cli(...loginArgs(sandbox, 'acme'));
+  if (login.code !== 0) throw new Error(login.stderr);
+});
+afterAll(async () => {
+  await sandbox.close();
+  config.cleanup();
+});
+
+describe('srhooks webhooks', () => {
+  let id = '';
+
+  it('create: every flag lands in the subscription', async () => {
+    const result = await json(
+      'webhooks',
+      'create',
+      '--event',
+      'order_confirm',
+      '--url',
+      URL_A,
+      '--type',
+      'xml',
+      '--field',
+      'order_innerId',
+      '--fields',
+      'order_total,orderProduct_sku',
+      '--delay',
+      '10',
+      '--delay-unit',
+      'day',
+      '--label',
+      'orders to the ERP',
+      '--disabled',
+    );
+    id = result.webhook.id;
+    expect(result).toEqual({
+      shop: 'acme',
+      webhook: {
+        id: expect.any(String),
+        href: expect.stringContaining(`/webHooks/${id}`),
+        event: 'order_confirm',
+        label: 'orders to the ERP',
+        status: '0',
+        enabled: false,
+        webHookParameters: [
+          { type: 'xml', url: URL_A, fields: ['order_innerId', 'order_total', 'orderProduct_sku'] },
+        ],
+        webHookDelay: [{ delay: 10, delayUnit: 'day' }],
+      },
+    });
+  });
+
+  it('create with defaults prints the subscription', async () => {
+    const run = await cli('webhooks', 'create', '--event', 'order_status_change', '--url', URL_B);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^✔ created webhook \S+ on acme\n/);
+    expect(run.stdout).toMatch(/^label\s+srhooks order_status_change$/m);
+    expect(run.stdout).toMatch(/^fields\s+\(default set\)$/m);
+    expect(run.stdout).toMatch(/^delay\s+at once$/m);
+  });
+
+  it('list: a table with id, event, status, type, url (token cut), fields count and delay', async () => {
+    const run = await cli('webhooks', 'list');
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^ID\s+EVENT\s+STATUS\s+TYPE\s+URL\s+FIELDS\s+DELAY$/);
+    expect(lines[1]).toMatch(
+      new RegExp(
+        `^${id}\\s+order_confirm\\s+disabled\\s+xml\\s+https://hooks\\.example\\.com/hooks/acme/order_confirm/AbCd…\\s+3\\s+10 day$`,
+      ),
+    );
+    expect(lines[2]).toMatch(
+      /^\S+\s+order_status_change\s+enabled\s+json\s+https:\/\/other\.example\.com\/status\s+default\s+at once$/,
+    );
+    expect(lines[3]).toBe('2 webhooks on acme');
+    expect(run.stdout).not.toContain(TOKEN);
+  });
+
+  it('list --json has the whole URLs; --event filters', async () => {
+    const all = await json('webhooks', 'list');
+    expect(all.shop).toBe('acme');
+    expect(all.webhooks.map((w: { event: string }) => w.event)).toEqual([
+      'order_confirm',
+      'order_status_change',
+    ]);
+    expect(all.webhooks[0].webHookParameters[0].url).toBe(URL_A);
+    const filtered = await json('webhooks', 'list', '--event', 'order_status_change');
+    expect(filtered.webhooks).toHaveLength(1);
+  });
+
+  it('get', async () => {
+    const result = await json('webhooks', 'get', id);
+    expect(result.webhook).toMatchObject({ id, event: 'order_confirm', enabled: false });
+    const run = await cli('webhooks', 'get', id);
+    expect(run.stdout).toMatch(
+      new RegExp(
+        `^id\\s+${id}\\nevent\\s+order_confirm\\nstatus\\s+disabled\\nlabel\\s+orders to the ERP\\n`,
+      ),
+    );
+  });
+
+  it('update changes only the given flags', async () => {
+    const result = await json(
+      'webhooks',
+      'update',
+      id,
+      '--label',
+      'renamed',
+      '--clear-delay',
+      '--fields',
+      'order_email',
+    );
+    expect(result.webhook).toMatchObject({
+      id,
+      label: 'renamed',
+      enabled: false,
+      webHookParameters: [{ type: 'xml', url: URL_A, fields: ['order_email'] }],
+      webHookDelay: [],
+    });
+    const cleared = await json('webhooks', 'update', id, '--clear-fields', '--type', 'json', '--enabled');
+    expect(cleared.webhook).toMatchObject({
+      enabled: true,
+      webHookParameters: [{ type: 'json', url: URL_A }],
+    });
+    expect(cleared.webhook.webHookParameters[0].fields ?? []).toEqual([]);
+  });
+
+  it('update without flags, or with contradicting ones, is a usage error', async () => {
+    const nothing = await cli('webhooks', 'update', id);
+    expect(nothing.code).toBe(2);
+    expect(nothing.stderr).toContain('nothing to update');
+    const both = await cli('webhooks', 'update', id, '--enabled', '--disabled');
+    expect(both.code).toBe(2);
+  });
+
+  it('disable and enable', async () => {
+    expect((await json('webhooks', 'disable', id)).webhook.enabled).toBe(false);
+    expect((await json('webhooks', 'disable', id)).webhook.enabled).toBe(false);
+    const enabled = await cli('webhooks', 'enable', id);
+    expect(enabled.stdout).toMatch(new RegExp(`^✔ webhook ${id} is enabled\\n`));
+    expect((await json('webhooks', 'get', id)).webhook.status).toBe('1');
+  });
+
+  it('create rejects bad input before calling the shop (exit 2)', async () => {
+    const cases: [string[], string][] = [
+      [['--url', URL_B], 'missing --event'],
+      [['--event', 'order_confirm'], 'missing --url'],
+      [
+        ['--event', 'newsletter_subscribe', '--url', URL_B, '--fields', 'order_innerId'],
+        'not available for newsletter_subscribe',
+      ],
+      [['--event', 'order_confirm', '--url', URL_B, '--delay-unit', 'day'], '--delay-unit needs --delay N'],
+      [['--event', 'order_confirm', '--url', 'http://hooks.example.com/plain'], 'https'],
+    ];
+    for (const [args, message] of cases) {
+      const run = await cli('webhooks', 'create', ...args);
+      expect(run.code, args.join(' ')).toBe(2);
+      expect(run.stderr).toContain(message);
+    }
+    expect((await json('webhooks', 'list')).webhooks).toHaveLength(2);
+  });
+
+  it('get/delete of an unknown id is an API error (exit 3)', async () => {
+    const missing = Buffer.from('webHook-notification_id=999').toString('base64');
+    const run = await cli('webhooks', 'get', missing);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/^error: .*404/);
+  });
+
+  it('delete', async () => {
+    const before = await json('webhooks', 'list');
+    const ids = before.webhooks.map((w: { id: string }) => w.id);
+    expect(await json('webhooks', 'delete', ...ids)).toEqual({ shop: 'acme', deleted: ids });
+    expect((await json('webhooks', 'list')).webhooks).toEqual([]);
+    const empty = await cli('webhooks', 'list');
+    expect(empty.stdout).toContain('no webhooks on acme');
+  });
+
+  it('never printed the client secret', () => {
+    for (const text of seenOutput) expect(text).not.toContain(TEST_CLIENT.clientSecret);
+  });
+});

@@ -1,0 +1,152 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The bundled CLI the tests run, exactly as the `srhooks` bin does. */
+export const CLI_PATH = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+
+export interface CliRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  env?: Record<string, string | undefined>;
+  input?: string;
+  timeoutMs?: number;
+}
+
+/**
+ * A clean environment: no SRHOOKS_* variables of the developer's shell leak into a test, colours
+ * off, and the config dir is the test's own temporary directory.
+ */
+export function cliEnv(configDir: string, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    SRHOOKS_CONFIG_DIR: configDir,
+    NO_COLOR: '1',
+  };
+  for (const [key, value] of Object.entries(extra)) {
+    if (value === undefined) delete env[key];
+    else env[key] = value;
+  }
+  return env;
+}
+
+/** Every output seen by a test file, to assert that no secret ever appears in any of them. */
+export const seenOutput: string[] = [];
+
+/** Runs `node dist/cli.js …args` (asynchronously, so in-process servers keep answering). */
+export function runCli(configDir: string, args: string[], options: RunOptions = {}): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI_PATH, ...args], {
+      env: cliEnv(configDir, options.env),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(
+        new Error(
+          `srhooks ${args.join(' ')} did not finish in ${options.timeoutMs ?? 20_000} ms\n${stdout}\n${stderr}`,
+        ),
+      );
+    }, options.timeoutMs ?? 20_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      seenOutput.push(stdout, stderr);
+      resolve({ code, signal, stdout, stderr });
+    });
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+export interface RunningCli {
+  child: ChildProcess;
+  /** Everything printed so far. */
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the first stdout line matching `pattern` (rejects after `timeoutMs`). */
+  waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /** Sends SIGINT (Ctrl-C) and resolves with the exit code. */
+  interrupt(): Promise<number | null>;
+}
+
+/** Starts a long-running command (`sandbox`, `listen`) in the background. */
+export function startCli(configDir: string, args: string[], options: RunOptions = {}): RunningCli {
+  const child = spawn(process.execPath, [CLI_PATH, ...args], {
+    env: cliEnv(configDir, options.env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  const waiters = new Set<() => void>();
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+    for (const waiter of waiters) waiter();
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const exited = new Promise<number | null>((resolve) => {
+    child.on('close', (code) => {
+      seenOutput.push(stdout, stderr);
+      for (const waiter of waiters) waiter();
+      resolve(code);
+    });
+  });
+  return {
+    child,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    waitForLine(pattern, timeoutMs = 15_000) {
+      return new Promise((resolve, reject) => {
+        const check = (): void => {
+          const line = stdout.split('\n').find((candidate) => pattern.test(candidate));
+          if (line !== undefined) {
+            finish();
+            resolve(line);
+          } else if (child.exitCode !== null || child.signalCode !== null) {
+            finish();
+            reject(
+              new Error(`srhooks ${args.join(' ')} exited before printing ${pattern}\n${stdout}\n${stderr}`),
+            );
+          }
+        };
+        const timer = setTimeout(() => {
+          finish();
+          reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms\n${stdout}\n${stderr}`));
+        }, timeoutMs);
+        const finish = (): void => {
+          clearTimeout(timer);
+          waiters.delete(check);
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+    async interrupt() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+      return exited;
+    },
+  };
+}
+
+/** A fresh config dir (SRHOOKS_CONFIG_DIR) and its cleanup. */
+export function tempConfigDir(): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'srhooks-cli-test-'));
+  return { dir: join(dir, 'config'), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}

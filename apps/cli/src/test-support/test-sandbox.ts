@@ -1,0 +1,45 @@
+import { ALL_SCOPES, type RunningSandbox, startSandbox } from '@srhooks/sandbox';
+
+/** Distinctive credentials, so a test can prove they never appear in any output. */
+export const TEST_CLIENT = {
+  clientId: 'cli-test-client-7f3a',
+  clientSecret: 'cli-test-SECRET-d41d8cd98f00b204',
+} as const;
+
+/** A client that may only read webhooks (for 403 / missing-scope tests). */
+export const READ_ONLY_CLIENT = {
+  clientId: 'cli-read-only-client',
+  clientSecret: 'cli-read-only-SECRET-9e107d9d372bb682',
+} as const;
+
+/** A sandbox with shop `acme` (full client) and `readonly` (read scope only), rate limit off. */
+export async function startTestSandbox(): Promise<RunningSandbox> {
+  return startSandbox({
+    rateLimit: false,
+    shops: [
+      { name: 'acme', clients: [{ ...TEST_CLIENT, scopes: [...ALL_SCOPES] }] },
+      { name: 'readonly', clients: [{ ...READ_ONLY_CLIENT, scopes: ['store.webhook:read'] }] },
+    ],
+  });
+}
+
+/** `srhooks login` arguments for a shop of the test sandbox. */
+export function loginArgs(
+  sandbox: RunningSandbox,
+  shop: string,
+  client: { clientId: string; clientSecret: string } = TEST_CLIENT,
+): string[] {
+  return [
+    'login',
+    '--shop',
+    shop,
+    '--client-id',
+    client.clientId,
+    '--client-secret',
+    client.clientSecret,
+    '--api-url',
+    sandbox.apiUrlTemplate,
+    '--token-url',
+    sandbox.tokenUrlTemplate,
+  ];
+}
