@@ -1,0 +1,83 @@
+import { sampleOrder, sampleSubscriber } from '@srhooks/contracts';
+import { describe, expect, it } from 'vitest';
+import type { ClaimedJob } from '../../store/store.js';
+import { createLogHandler } from './log.js';
+
+function job(overrides: Partial<ClaimedJob>): ClaimedJob {
+  return {
+    id: 'job_log_1',
+    handler: 'stdout',
+    attempt: 1,
+    failures: 0,
+    leaseExpiresAt: new Date('2026-07-01T08:01:00.000Z'),
+    eventId: 'evt_log_1',
+    deliveryId: 'dlv_log_1',
+    shop: 'demo',
+    event: 'order_confirm',
+    receivedAt: new Date('2026-07-01T08:00:00.000Z'),
+    dedupeKey: 'order:1',
+    subjectId: '1',
+    payload: {},
+    verification: 'unverified',
+    ...overrides,
+  };
+}
+
+describe('log handler', () => {
+  it('writes one JSON line per event with contact data masked', async () => {
+    const lines: string[] = [];
+    const order = {
+      ...sampleOrder(12),
+      comment: 'Kérem hívjon: +36 30 123 4567 vagy írjon: valaki@example.hu',
+    };
+    const log = createLogHandler({
+      write: (line) => lines.push(line),
+      now: () => new Date('2026-07-01T08:00:05.000Z'),
+    });
+    expect(await log(job({ payload: order, subjectId: order.innerId ?? null }))).toEqual({
+      status: 'succeeded',
+    });
+
+    expect(lines).toHaveLength(1);
+    expect(lines[0]?.endsWith('\n')).toBe(true);
+    expect(lines[0]?.trimEnd().includes('\n')).toBe(false);
+    const line = JSON.parse(lines[0]!);
+    expect(line).toMatchObject({
+      time: '2026-07-01T08:00:05.000Z',
+      type: 'shoprenter.order_confirm',
+      jobId: 'job_log_1',
+      eventId: 'evt_log_1',
+      deliveryId: 'dlv_log_1',
+      shop: 'demo',
+      event: 'order_confirm',
+      subjectId: order.innerId,
+      receivedAt: '2026-07-01T08:00:00.000Z',
+      attempt: 1,
+    });
+    expect(line.payload.email).toBe('[email]');
+    expect(line.payload.phone).toBe('[phone]');
+    expect(line.payload.comment).toBe('Kérem hívjon: [phone] vagy írjon: [email]');
+    expect(line.payload.lastname).toBe(order.lastname);
+    expect(line.payload.orderProducts.orderProduct[0].name).toBe(
+      order.orderProducts?.orderProduct?.[0]?.name,
+    );
+    expect(lines[0]).not.toContain(String(order.email));
+    expect(lines[0]).not.toContain(String(order.phone));
+  });
+
+  it('masks subscribers too', async () => {
+    const lines: string[] = [];
+    const subscriber = sampleSubscriber(4);
+    await createLogHandler({ write: (line) => lines.push(line) })(
+      job({ event: 'newsletter_subscribe', payload: subscriber, subjectId: subscriber.id ?? null }),
+    );
+    const line = JSON.parse(lines[0]!);
+    expect(line.type).toBe('shoprenter.newsletter_subscribe');
+    expect(line.payload).toMatchObject({
+      id: subscriber.id,
+      email: '[email]',
+      firstname: subscriber.firstname,
+    });
+    expect(lines[0]).not.toContain(String(subscriber.email));
+  });
+});

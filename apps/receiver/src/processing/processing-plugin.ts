@@ -1,0 +1,49 @@
+/**
+ * Runs the job worker inside the receiver (`app.worker`): built from `app.config` and `app.store` when
+ * the plugin registers (a bad handler config stops start-up), started when the app is ready, stopped in
+ * `preClose` (running jobs finish and record their outcome) before the store closes.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Logger } from 'pino';
+import { type CreateJobWorkerOptions, createJobWorker } from './create-job-worker.js';
+import type { JobWorker } from './worker.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The job worker; null when processing is disabled (`processing: {enabled: false}`). */
+    worker: JobWorker | null;
+  }
+}
+
+export interface ProcessingPluginOptions extends Omit<CreateJobWorkerOptions, 'config' | 'store' | 'logger'> {
+  /** Default true. False: this instance only ingests (another instance runs the handlers). */
+  enabled?: boolean;
+}
+
+const plugin: FastifyPluginAsync<ProcessingPluginOptions> = async (app, options) => {
+  const { enabled = true, ...workerOptions } = options;
+  if (!enabled) {
+    app.decorate('worker', null);
+    return;
+  }
+  const worker = createJobWorker({
+    ...workerOptions,
+    config: app.config,
+    store: app.store,
+    logger: app.log as unknown as Logger,
+  });
+  app.decorate('worker', worker);
+  app.addHook('onReady', async () => {
+    worker.start();
+  });
+  app.addHook('preClose', async () => {
+    await worker.stop();
+  });
+};
+
+export const processingPlugin = fp(plugin, {
+  name: 'srhooks-processing',
+  fastify: '5.x',
+  dependencies: ['srhooks-config', 'srhooks-store'],
+});
