@@ -2,6 +2,7 @@ import type { WebhookEvent } from '@srhooks/contracts';
 import pg from 'pg';
 import { ChangeFeed } from '../change-feed.js';
 import { refreshEventStatusSql } from '../event-status-sql.js';
+import { failureOutcome } from '../job-failure.js';
 import { deadLetterQuery, deliveryListQuery, eventListQuery } from '../list-query.js';
 import { type PreparedEvent, prepareEvents, uniqueHandlers } from '../prepared-event.js';
 import {
@@ -484,9 +485,8 @@ export class PgStore implements Store {
 
   async failJob(jobId: string, options: FailJobOptions): Promise<JobTransition> {
     const now = at(options.now);
-    const dead = options.deadLetter === true;
+    const { dead, runAt } = failureOutcome(options, now);
     const status: JobStatus = dead ? 'dead' : 'pending';
-    const runAt = dead ? now : (options as { retryAt: Date }).retryAt;
     return this.#transaction(async ({ client, changes }) => {
       await client.query(
         `UPDATE job_attempts SET outcome = $3, finished_at = $4, status_code = $5, error = $6

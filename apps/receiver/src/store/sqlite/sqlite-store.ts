@@ -4,6 +4,7 @@ import type { WebhookEvent } from '@srhooks/contracts';
 import Database from 'better-sqlite3';
 import { ChangeFeed } from '../change-feed.js';
 import { refreshEventStatusSql } from '../event-status-sql.js';
+import { failureOutcome } from '../job-failure.js';
 import { deadLetterQuery, deliveryListQuery, eventListQuery } from '../list-query.js';
 import { type PreparedEvent, prepareEvents, uniqueHandlers } from '../prepared-event.js';
 import {
@@ -465,7 +466,7 @@ export class SqliteStore implements Store {
 
   async failJob(jobId: string, options: FailJobOptions): Promise<JobTransition> {
     const now = ms(options.now);
-    const dead = options.deadLetter === true;
+    const { dead, runAt } = failureOutcome(options, new Date(now));
     return this.#write((context) => {
       const job = this.#jobState(jobId);
       this.#stmt(
@@ -479,7 +480,7 @@ export class SqliteStore implements Store {
            lease_owner = NULL, lease_expires_at = NULL, updated_at = ? WHERE id = ?`,
       ).run(
         status,
-        dead ? now : (options as { retryAt: Date }).retryAt.getTime(),
+        runAt.getTime(),
         dead ? now : null,
         options.error,
         options.statusCode ?? null,

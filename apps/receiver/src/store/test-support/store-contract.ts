@@ -399,6 +399,11 @@ export function defineStoreContract(engine: string, harness: StoreHarness): void
         ).toEqual({ applied: true, status: 'pending' });
         expect((await store.getEvent(eventId))?.status).toBe('retrying');
         expect(await claimAll(store, 'w', seconds(4))).toEqual([]);
+        await expect(
+          store.failJob(first?.id ?? '', { attempt: 1, error: 'x' } as unknown as Parameters<
+            Store['failJob']
+          >[1]),
+        ).rejects.toBeInstanceOf(TypeError);
 
         const [second] = await claimAll(store, 'w', seconds(5));
         expect(second).toMatchObject({ id: first?.id, attempt: 2, failures: 1 });
