@@ -1,0 +1,142 @@
+/**
+ * The JSON admin API (the CLI's and scripts' view of the store), registered under `/admin/api`.
+ * Every route needs the admin token (`Authorization: Bearer …`) or an inspector session cookie plus
+ * CSRF token for state-changing calls; see admin-guard.ts. Documented route by route in the README.
+ */
+import type { FastifyError, FastifyPluginAsync } from 'fastify';
+import { errorBody } from '../http/error-body.js';
+import { handleError } from '../http/error-handler.js';
+import type { AdminAuth } from './admin-auth.js';
+import { adminErrorAnswer, parseRequestPart } from './admin-errors.js';
+import { addAdminGuard, CSRF_MESSAGES } from './admin-guard.js';
+import { deliveryDetailJson } from './admin-json.js';
+import { AdminOperations } from './admin-operations.js';
+import {
+  DeadLetterQuerySchema,
+  DeadLetterReplaySchema,
+  DeliveryListQuerySchema,
+  EventListQuerySchema,
+  HandlerParamsSchema,
+  IdParamsSchema,
+  ReplayQuerySchema,
+} from './admin-request-schemas.js';
+
+export interface AdminApiRoutesOptions {
+  auth: AdminAuth;
+}
+
+const JSON_BODY_LIMIT = 64 * 1024;
+
+const UNAUTHORIZED_MESSAGE =
+  'Admin authentication required: send Authorization: Bearer <SRHOOKS_ADMIN_TOKEN> (or log in at /ui/login).';
+
+export const adminApiRoutes: FastifyPluginAsync<AdminApiRoutesOptions> = async (app, options) => {
+  const operations = new AdminOperations({ store: app.store, handlers: app.handlers, config: app.config });
+
+  addAdminGuard(app, {
+    auth: options.auth,
+    publicUrl: app.config.publicUrl,
+    unauthenticated: (_request, reply) =>
+      reply
+        .code(401)
+        .header('www-authenticate', 'Bearer realm="srhooks-admin"')
+        .send(errorBody('unauthorized', UNAUTHORIZED_MESSAGE)),
+    forbidden: (_request, reply, failure) => reply.code(403).send(errorBody(failure, CSRF_MESSAGES[failure])),
+  });
+
+  // An empty JSON body means "no options" (e.g. `curl -X POST -H 'content-type: application/json'`).
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser(
+    'application/json',
+    { parseAs: 'string', bodyLimit: JSON_BODY_LIMIT },
+    (_request, body, done) => {
+      const text = String(body);
+      if (text.trim() === '') return done(null, undefined);
+      try {
+        done(null, JSON.parse(text));
+      } catch {
+        const error = new Error('The body is not valid JSON.') as FastifyError;
+        Object.assign(error, { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' });
+        done(error, undefined);
+      }
+    },
+  );
+
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('cache-control', 'no-store');
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const answer = adminErrorAnswer(error);
+    if (answer) return reply.code(answer.status).send(answer.body);
+    return handleError(error, request, reply);
+  });
+
+  app.get('/deliveries', async (request) => {
+    const filter = parseRequestPart(DeliveryListQuerySchema, 'query', request.query);
+    const page = await operations.listDeliveries(filter);
+    return { ok: true, items: page.items, nextCursor: page.nextCursor };
+  });
+
+  app.get('/deliveries/:id', async (request) => {
+    const { id } = parseRequestPart(IdParamsSchema, 'params', request.params);
+    return { ok: true, delivery: deliveryDetailJson(await operations.getDelivery(id)) };
+  });
+
+  app.post('/deliveries/:id/reprocess', async (request) => {
+    const { id } = parseRequestPart(IdParamsSchema, 'params', request.params);
+    const result = await operations.reprocessDelivery(id);
+    request.log.info({ deliveryId: id, events: result.events.length }, 'quarantined delivery re-processed');
+    return { ok: true, ...result };
+  });
+
+  app.get('/events', async (request) => {
+    const filter = parseRequestPart(EventListQuerySchema, 'query', request.query);
+    const page = await operations.listEvents(filter);
+    return { ok: true, items: page.items, nextCursor: page.nextCursor };
+  });
+
+  app.get('/events/:id', async (request) => {
+    const { id } = parseRequestPart(IdParamsSchema, 'params', request.params);
+    return { ok: true, event: await operations.getEvent(id) };
+  });
+
+  app.post('/events/:id/replay', async (request) => {
+    const { id } = parseRequestPart(IdParamsSchema, 'params', request.params);
+    const { handler } = parseRequestPart(ReplayQuerySchema, 'query', request.query);
+    const jobs = await operations.replayEvent(id, handler);
+    request.log.info({ eventId: id, handler: handler ?? null, jobs: jobs.length }, 'event replayed');
+    return { ok: true, eventId: id, jobs };
+  });
+
+  app.post('/events/:id/release', async (request) => {
+    const { id } = parseRequestPart(IdParamsSchema, 'params', request.params);
+    const jobs = await operations.releaseEvent(id);
+    request.log.info({ eventId: id, jobs: jobs.length }, 'held event released');
+    return { ok: true, eventId: id, jobs };
+  });
+
+  app.get('/dead-letters', async (request) => {
+    const filter = parseRequestPart(DeadLetterQuerySchema, 'query', request.query);
+    return { ok: true, items: await operations.listDeadLetters(filter) };
+  });
+
+  app.post('/dead-letters/replay', async (request) => {
+    const filter =
+      request.body === undefined
+        ? parseRequestPart(DeadLetterReplaySchema, 'query', request.query)
+        : parseRequestPart(DeadLetterReplaySchema, 'body', request.body);
+    const jobs = await operations.replayDeadLetters(filter);
+    request.log.info({ jobs: jobs.length, handler: filter.handler ?? null }, 'dead letters replayed');
+    return { ok: true, replayed: jobs.length, jobs };
+  });
+
+  app.get('/handlers', async () => ({ ok: true, items: await operations.listHandlers() }));
+
+  app.post('/handlers/:name/enable', async (request) => {
+    const { name } = parseRequestPart(HandlerParamsSchema, 'params', request.params);
+    await operations.enableHandler(name);
+    request.log.info({ handler: name }, 'handler enabled');
+    return { ok: true, handler: name };
+  });
+};

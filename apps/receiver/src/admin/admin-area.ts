@@ -1,0 +1,39 @@
+/**
+ * The protected admin area: the JSON admin API under `/admin/api` and the inspector UI under `/ui`,
+ * sharing one {@link AdminAuth} (so logging out of the inspector ends that session for the API too).
+ * Without an admin token in the configuration neither is registered (their URLs answer 404) and a
+ * warning says how to turn them on.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import { inspectorRoutes } from '../inspector/inspector-routes.js';
+import type { ReceiverRoutePlugin } from '../routes/index.js';
+import { adminApiRoutes } from './admin-api-routes.js';
+import { AdminAuth } from './admin-auth.js';
+
+export const ADMIN_API_PREFIX = '/admin/api';
+export const INSPECTOR_PREFIX = '/ui';
+
+export interface AdminAreaOptions {
+  /** SSE heartbeat interval of the inspector's live stream (default 15 s). */
+  heartbeatMs?: number;
+}
+
+export const adminArea: FastifyPluginAsync<AdminAreaOptions> = async (app, options) => {
+  const token = app.config.adminToken;
+  if (!token) {
+    app.log.warn(
+      'admin API (/admin/api) and inspector (/ui) are disabled: no admin token configured; set SRHOOKS_ADMIN_TOKEN (at least 16 characters) to enable them',
+    );
+    return;
+  }
+  const auth = new AdminAuth(token);
+  await app.register(adminApiRoutes, { prefix: ADMIN_API_PREFIX, auth });
+  await app.register(inspectorRoutes, {
+    prefix: INSPECTOR_PREFIX,
+    auth,
+    ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
+  });
+};
+
+/** For `buildReceiver`'s route list. */
+export const adminAreaRoute: ReceiverRoutePlugin = { name: 'admin', plugin: adminArea };

@@ -1,0 +1,121 @@
+/**
+ * Admin credentials: the admin token (checked in constant time), browser sessions and CSRF tokens.
+ *
+ * Sessions are stateless and signed: the cookie holds `v1.<session id>.<expiry>.<HMAC>` where the HMAC
+ * key is derived from the admin token, never the token itself. So a cookie is worthless without the
+ * token, several receiver instances sharing the token accept each other's sessions, and changing the
+ * token ends every session. Logging out revokes the session id in this process (and deletes the cookie).
+ *
+ * The CSRF token of a session is an HMAC of its id (synchronizer token without server state): pages
+ * embed it in forms and a meta tag; a cross-site page cannot read it.
+ */
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+export const SESSION_COOKIE = 'srhooks_admin';
+/** A browser session lasts this long after login. */
+export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
+
+const VERSION = 'v1';
+
+export interface AdminSession {
+  id: string;
+  expiresAt: Date;
+  /** The value state-changing requests must send (`_csrf` field or `x-csrf-token` header). */
+  csrfToken: string;
+}
+
+export interface AdminAuthOptions {
+  /** Default the system clock. */
+  now?: () => Date;
+  sessionTtlMs?: number;
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest();
+}
+
+/** Equal-length comparison in constant time (both sides hashed first, so length leaks nothing either). */
+export function constantTimeEqual(given: string, expected: string): boolean {
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+export class AdminAuth {
+  readonly #tokenDigest: Buffer;
+  readonly #sessionKey: Buffer;
+  readonly #now: () => Date;
+  readonly #ttlMs: number;
+  /** Session id → expiry (ms), for logged-out sessions until they would have expired anyway. */
+  readonly #revoked = new Map<string, number>();
+
+  constructor(adminToken: string, options: AdminAuthOptions = {}) {
+    if (adminToken.length === 0) throw new Error('AdminAuth needs a non-empty admin token');
+    this.#tokenDigest = digest(adminToken);
+    this.#sessionKey = createHmac('sha256', adminToken).update('srhooks admin session key v1').digest();
+    this.#now = options.now ?? (() => new Date());
+    this.#ttlMs = options.sessionTtlMs ?? SESSION_TTL_MS;
+  }
+
+  /** True when `token` is the admin token (constant time). */
+  isAdminToken(token: string): boolean {
+    return timingSafeEqual(digest(token), this.#tokenDigest);
+  }
+
+  /** The token of an `Authorization: Bearer <token>` header when it is the admin token. */
+  checkBearer(header: string | undefined): 'absent' | 'valid' | 'invalid' {
+    if (header === undefined || header === '') return 'absent';
+    const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
+    if (!match?.[1]) return 'invalid';
+    return this.isAdminToken(match[1]) ? 'valid' : 'invalid';
+  }
+
+  /** A new session and the cookie value that carries it. */
+  createSession(): { session: AdminSession; cookieValue: string; maxAgeSeconds: number } {
+    const id = randomBytes(18).toString('base64url');
+    const expiresMs = this.#now().getTime() + this.#ttlMs;
+    const expires = Math.floor(expiresMs / 1000).toString(36);
+    const unsigned = `${VERSION}.${id}.${expires}`;
+    const cookieValue = `${unsigned}.${this.#sign(unsigned)}`;
+    return {
+      session: this.#session(id, Number.parseInt(expires, 36) * 1000),
+      cookieValue,
+      maxAgeSeconds: Math.floor(this.#ttlMs / 1000),
+    };
+  }
+
+  /** The session a cookie value carries, or null when it is malformed, forged, expired or logged out. */
+  readSession(cookieValue: string | null): AdminSession | null {
+    if (!cookieValue) return null;
+    const parts = cookieValue.split('.');
+    if (parts.length !== 4) return null;
+    const [version, id, expires, signature] = parts as [string, string, string, string];
+    if (version !== VERSION || !/^[A-Za-z0-9_-]{24}$/.test(id) || !/^[0-9a-z]{1,12}$/.test(expires))
+      return null;
+    if (!constantTimeEqual(signature, this.#sign(`${version}.${id}.${expires}`))) return null;
+    const expiresMs = Number.parseInt(expires, 36) * 1000;
+    const nowMs = this.#now().getTime();
+    if (!(expiresMs > nowMs)) return null;
+    if (this.#revoked.has(id)) return null;
+    return this.#session(id, expiresMs);
+  }
+
+  /** Ends a session in this process (the caller also deletes the cookie). */
+  revoke(session: AdminSession): void {
+    const nowMs = this.#now().getTime();
+    for (const [id, expiresMs] of this.#revoked) if (expiresMs <= nowMs) this.#revoked.delete(id);
+    this.#revoked.set(session.id, session.expiresAt.getTime());
+  }
+
+  /** True when `given` is the session's CSRF token (constant time). */
+  checkCsrf(session: AdminSession, given: string | undefined): boolean {
+    if (given === undefined || given === '') return false;
+    return constantTimeEqual(given, session.csrfToken);
+  }
+
+  #session(id: string, expiresMs: number): AdminSession {
+    return { id, expiresAt: new Date(expiresMs), csrfToken: this.#sign(`csrf.${id}`) };
+  }
+
+  #sign(value: string): string {
+    return createHmac('sha256', this.#sessionKey).update(value, 'utf8').digest('base64url');
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * Errors of the admin API, each with a stable `code`, an HTTP status and a message that says what to
+ * do next; `adminErrorAnswer` maps them (and the store's own errors) to the JSON error body.
+ */
+import type { z } from 'zod';
+import { type ErrorBody, errorBody } from '../http/error-body.js';
+import { StoreConflictError, StoreNotFoundError, StoreUnavailableError } from '../store/store.js';
+
+export class AdminApiError extends Error {
+  readonly code: string;
+  readonly statusCode: number;
+  readonly details: Record<string, unknown>;
+
+  constructor(statusCode: number, code: string, message: string, details: Record<string, unknown> = {}) {
+    super(message);
+    this.name = new.target.name;
+    this.statusCode = statusCode;
+    this.code = code;
+    this.details = details;
+  }
+}
+
+/** A query, path parameter or body that does not pass its schema; names the first offending field. */
+export class AdminValidationError extends AdminApiError {
+  constructor(where: 'query' | 'params' | 'body', error: z.ZodError) {
+    const issue = error.issues[0];
+    const field = issue && issue.path.length > 0 ? issue.path.join('.') : null;
+    const message =
+      issue?.code === 'unrecognized_keys'
+        ? `${where}: unknown ${issue.keys.length === 1 ? 'field' : 'fields'} ${issue.keys.join(', ')}; see the admin API section of the receiver README`
+        : `${where}${field ? `.${field}` : ''}: ${issue?.message ?? 'is invalid'}`;
+    super(400, 'invalid_request', message, {
+      in: where,
+      ...(field ? { field } : issue?.code === 'unrecognized_keys' ? { field: issue.keys[0] } : {}),
+    });
+  }
+}
+
+export function parseRequestPart<S extends z.ZodType>(
+  schema: S,
+  where: 'query' | 'params' | 'body',
+  value: unknown,
+): z.output<S> {
+  const result = schema.safeParse(value ?? {});
+  if (!result.success) throw new AdminValidationError(where, result.error);
+  return result.data;
+}
+
+/** The status and JSON body for an error thrown by an admin route, or null for anything unexpected. */
+export function adminErrorAnswer(error: unknown): { status: number; body: ErrorBody } | null {
+  if (error instanceof AdminApiError) {
+    return { status: error.statusCode, body: errorBody(error.code, error.message, error.details) };
+  }
+  if (error instanceof StoreNotFoundError)
+    return { status: 404, body: errorBody('not_found', error.message) };
+  if (error instanceof StoreConflictError) return { status: 409, body: errorBody('conflict', error.message) };
+  if (error instanceof StoreUnavailableError) {
+    return { status: 503, body: errorBody('store_unavailable', error.message) };
+  }
+  return null;
+}

@@ -1,0 +1,107 @@
+/**
+ * Authentication and CSRF protection for the admin API and the inspector, as two fastify hooks added to
+ * an encapsulated plugin (every route of that plugin is protected unless its route config says
+ * `adminPublic: true`):
+ *
+ * - onRequest: `Authorization: Bearer <admin token>` or a valid session cookie, else the plugin's
+ *   `unauthenticated` answer (401 JSON / redirect to the login form). A wrong bearer token is refused
+ *   even when a valid cookie is present. Nothing of an unauthenticated request's body is read.
+ * - preHandler (after the body is parsed): a state-changing request authenticated by the cookie must
+ *   come from this receiver's own origin (Origin, else Referer) and carry the session's CSRF token in
+ *   the `x-csrf-token` header or the `_csrf` form field. Bearer requests need neither: browsers never
+ *   attach a bearer token on their own.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { type AdminAuth, type AdminSession, SESSION_COOKIE } from './admin-auth.js';
+import { readCookie } from './cookies.js';
+import { checkSameOrigin } from './same-origin.js';
+
+export type AdminIdentity = { via: 'bearer' } | { via: 'session'; session: AdminSession };
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Who the admin guard let in (null before the guard ran or on public routes). */
+    admin: AdminIdentity | null;
+  }
+  interface FastifyContextConfig {
+    /** The admin guard lets this route through without credentials (login form, static assets). */
+    adminPublic?: boolean;
+  }
+}
+
+export type CsrfFailure = 'cross_origin' | 'csrf_missing' | 'csrf_invalid';
+
+export const CSRF_MESSAGES: Record<CsrfFailure, string> = {
+  cross_origin:
+    'Refused: this state-changing request does not come from the receiver’s own pages (Origin/Referer check). Use the inspector itself, or the admin API with an Authorization: Bearer token.',
+  csrf_missing:
+    'Refused: the CSRF token is missing. Send the x-csrf-token header (or the _csrf form field) from the page you are on, or use an Authorization: Bearer token.',
+  csrf_invalid: 'Refused: the CSRF token does not belong to this session. Reload the page and try again.',
+};
+
+export interface AdminGuardOptions {
+  auth: AdminAuth;
+  publicUrl: string | undefined;
+  unauthenticated(request: FastifyRequest, reply: FastifyReply): FastifyReply;
+  forbidden(request: FastifyRequest, reply: FastifyReply, failure: CsrfFailure): FastifyReply;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** The identity a request proves, `null` when it presents no credential, `invalid` for a wrong one. */
+export function identify(auth: AdminAuth, request: FastifyRequest): AdminIdentity | null | 'invalid' {
+  const bearer = auth.checkBearer(request.headers.authorization);
+  if (bearer === 'valid') return { via: 'bearer' };
+  if (bearer === 'invalid') return 'invalid';
+  const cookie = readCookie(request.headers.cookie, SESSION_COOKIE);
+  if (cookie === null) return null;
+  const session = auth.readSession(cookie);
+  return session ? { via: 'session', session } : 'invalid';
+}
+
+function csrfTokenOf(request: FastifyRequest): string | undefined {
+  const header = request.headers['x-csrf-token'];
+  if (typeof header === 'string') return header;
+  const body = request.body;
+  if (body !== null && typeof body === 'object' && '_csrf' in body) {
+    const field = (body as { _csrf: unknown })._csrf;
+    if (typeof field === 'string') return field;
+  }
+  return undefined;
+}
+
+/** Adds the guard's hooks to `app` (an encapsulated plugin instance). */
+export function addAdminGuard(app: FastifyInstance, options: AdminGuardOptions): void {
+  const { auth, publicUrl } = options;
+  app.decorateRequest('admin', null);
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.routeOptions.config.adminPublic) return;
+    const identity = identify(auth, request);
+    if (identity === null || identity === 'invalid') {
+      if (identity === 'invalid') {
+        request.log.warn(
+          { remoteAddress: request.ip, url: request.routeOptions.url },
+          'admin request with a wrong token or session refused',
+        );
+      }
+      return options.unauthenticated(request, reply);
+    }
+    request.admin = identity;
+  });
+
+  app.addHook('preHandler', async (request, reply) => {
+    const identity = request.admin;
+    if (identity?.via !== 'session' || SAFE_METHODS.has(request.method)) return;
+    if (checkSameOrigin(request, publicUrl) !== 'same-origin') {
+      request.log.warn(
+        { remoteAddress: request.ip, origin: request.headers.origin },
+        'cross-origin admin request refused',
+      );
+      return options.forbidden(request, reply, 'cross_origin');
+    }
+    const token = csrfTokenOf(request);
+    if (token === undefined || token === '') return options.forbidden(request, reply, 'csrf_missing');
+    if (!auth.checkCsrf(identity.session, token)) return options.forbidden(request, reply, 'csrf_invalid');
+  });
+}

@@ -1,0 +1,221 @@
+/**
+ * What an admin can do, shared by the JSON admin API and the inspector's buttons: reads bounded by the
+ * store timeout (a hung store is a quick 503, never a hanging page), replays, releasing a held event,
+ * re-processing a quarantined delivery, re-enabling a disabled handler.
+ */
+import { DeliveryDecodeError, decodeDelivery, isWebhookEvent } from '@srhooks/contracts';
+import type { ReceiverConfig } from '../config/config-schema.js';
+import type { HandlerRegistry } from '../handlers/handler-registry.js';
+import { eventsFromDelivery } from '../ingest/events-from-delivery.js';
+import { withStoreTimeout } from '../ingest/store-call.js';
+import type {
+  DeadLetter,
+  DeadLetterFilter,
+  DeliveryDetail,
+  DeliveryFilter,
+  DeliverySummary,
+  EventDetail,
+  EventFilter,
+  EventSummary,
+  HandlerState,
+  IngestResult,
+  JobRecord,
+  Page,
+  Store,
+} from '../store/store.js';
+import { AdminApiError } from './admin-errors.js';
+
+export interface AdminOperationsOptions {
+  store: Store;
+  handlers: HandlerRegistry;
+  config: Pick<ReceiverConfig, 'bodyLimit' | 'storeTimeoutMs'>;
+}
+
+export interface HandlerOverview {
+  name: string;
+  type: string;
+  disabled: boolean;
+  reason: string | null;
+  changedAt: Date | null;
+}
+
+export class AdminOperations {
+  readonly #store: Store;
+  readonly #handlers: HandlerRegistry;
+  readonly #config: AdminOperationsOptions['config'];
+
+  constructor(options: AdminOperationsOptions) {
+    this.#store = options.store;
+    this.#handlers = options.handlers;
+    this.#config = options.config;
+  }
+
+  listDeliveries(filter: DeliveryFilter): Promise<Page<DeliverySummary>> {
+    return this.#call('list deliveries', this.#store.listDeliveries(filter));
+  }
+
+  listEvents(filter: EventFilter): Promise<Page<EventSummary>> {
+    return this.#call('list events', this.#store.listEvents(filter));
+  }
+
+  async getDelivery(id: string): Promise<DeliveryDetail> {
+    const delivery = await this.#call('read delivery', this.#store.getDelivery(id));
+    if (!delivery) throw notFound('delivery', id);
+    return delivery;
+  }
+
+  async getEvent(id: string): Promise<EventDetail> {
+    const event = await this.#call('read event', this.#store.getEvent(id));
+    if (!event) throw notFound('event', id);
+    return event;
+  }
+
+  listDeadLetters(filter: DeadLetterFilter): Promise<DeadLetter[]> {
+    return this.#call('list dead letters', this.#store.listDeadLetters(filter));
+  }
+
+  /**
+   * Re-runs the event's jobs now (or only `handler`'s). Replaying every handler also creates jobs for
+   * handlers configured for the event's shop and event after it arrived. Releases a hold.
+   */
+  async replayEvent(id: string, handler?: string): Promise<JobRecord[]> {
+    const event = await this.getEvent(id);
+    if (event.duplicateOf !== null) {
+      throw new AdminApiError(
+        409,
+        'duplicate_event',
+        `Event ${id} is a duplicate of ${event.duplicateOf} and has no jobs; replay ${event.duplicateOf} instead.`,
+        { duplicateOf: event.duplicateOf },
+      );
+    }
+    const configured = isWebhookEvent(event.event) ? this.#handlers.namesFor(event.shop, event.event) : [];
+    if (handler !== undefined) {
+      if (this.#handlers.definition(handler) === undefined) {
+        throw new AdminApiError(
+          400,
+          'unknown_handler',
+          `handler: "${handler}" is not configured; handlers for ${event.shop}/${event.event}: ${configured.length ? configured.join(', ') : 'none'}`,
+          { field: 'handler' },
+        );
+      }
+      const result = await this.#call('replay event', this.#store.replayEvent(id, { handler }));
+      return result.jobs;
+    }
+    const result = await this.#call('replay event', this.#store.replayEvent(id));
+    const jobs = [...result.jobs];
+    const existing = new Set(event.jobs.map((job) => job.handler));
+    for (const name of configured) {
+      if (existing.has(name)) continue;
+      const added = await this.#call('replay event', this.#store.replayEvent(id, { handler: name }));
+      jobs.push(...added.jobs);
+    }
+    return jobs;
+  }
+
+  /** Lets a held (verification mismatched) event's jobs run. */
+  async releaseEvent(id: string): Promise<JobRecord[]> {
+    const event = await this.getEvent(id);
+    if (!event.held) {
+      throw new AdminApiError(
+        409,
+        'not_held',
+        `Event ${id} is not held (status ${event.status}); nothing to release.`,
+      );
+    }
+    const result = await this.#call('release event', this.#store.replayEvent(id));
+    return result.jobs;
+  }
+
+  /** Decodes a quarantined delivery again (after a decoder fix) and stores its events and jobs. */
+  async reprocessDelivery(id: string): Promise<IngestResult> {
+    const delivery = await this.getDelivery(id);
+    if (delivery.status !== 'quarantined') {
+      throw new AdminApiError(
+        409,
+        'not_quarantined',
+        `Delivery ${id} is ${delivery.status}, not quarantined: only quarantined deliveries can be re-processed.`,
+      );
+    }
+    if (!isWebhookEvent(delivery.event)) {
+      throw new AdminApiError(
+        409,
+        'unknown_event',
+        `Delivery ${id} has an unknown event "${delivery.event}".`,
+      );
+    }
+    let events: ReturnType<typeof eventsFromDelivery>;
+    try {
+      const decoded = decodeDelivery({
+        event: delivery.event,
+        contentType: delivery.contentType,
+        body: delivery.rawBody,
+        limits: { maxBytes: Math.max(this.#config.bodyLimit, delivery.rawBody.length) },
+      });
+      events = eventsFromDelivery(delivery.shop, decoded);
+    } catch (error) {
+      if (!(error instanceof DeliveryDecodeError)) throw error;
+      throw new AdminApiError(
+        422,
+        'still_undecodable',
+        `Delivery ${id} still does not decode (${error.code}: ${error.message}); it stays quarantined. Fix the decoder, then try again.`,
+        {
+          decodeError: {
+            code: error.code,
+            part: error.part,
+            ...(error.path === undefined ? {} : { path: error.path }),
+          },
+        },
+      );
+    }
+    const handlers = [...this.#handlers.namesFor(delivery.shop, delivery.event)];
+    return this.#call('reprocess delivery', this.#store.reprocessQuarantined(id, events, handlers));
+  }
+
+  async replayDeadLetters(filter: DeadLetterFilter): Promise<JobRecord[]> {
+    const result = await this.#call('replay dead letters', this.#store.replayDeadLetters(filter));
+    return result.jobs;
+  }
+
+  /** Every configured handler with its enabled/disabled state (a forward target answering 410 is disabled). */
+  async listHandlers(): Promise<HandlerOverview[]> {
+    const states = new Map<string, HandlerState>(
+      (await this.#call('list handlers', this.#store.listHandlerStates())).map((state) => [
+        state.handler,
+        state,
+      ]),
+    );
+    return this.#handlers.entries().map(([name, definition]) => {
+      const state = states.get(name);
+      return {
+        name,
+        type: definition.type,
+        disabled: state?.disabled ?? false,
+        reason: state?.reason ?? null,
+        changedAt: state?.changedAt ?? null,
+      };
+    });
+  }
+
+  async enableHandler(name: string): Promise<void> {
+    if (this.#handlers.definition(name) === undefined) {
+      throw new AdminApiError(
+        404,
+        'unknown_handler',
+        `No handler "${name}" is configured; see GET /admin/api/handlers.`,
+      );
+    }
+    await this.#call('enable handler', this.#store.enableHandler(name));
+  }
+
+  #call<T>(operation: string, call: Promise<T>): Promise<T> {
+    return withStoreTimeout(operation, call, this.#config.storeTimeoutMs);
+  }
+}
+
+function notFound(what: 'delivery' | 'event', id: string): AdminApiError {
+  return new AdminApiError(
+    404,
+    'not_found',
+    `No ${what} with id "${id}" exists; list them with GET /admin/api/${what === 'delivery' ? 'deliveries' : 'events'}.`,
+  );
+}

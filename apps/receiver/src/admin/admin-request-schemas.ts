@@ -1,0 +1,137 @@
+/**
+ * zod schemas of the admin API's query strings, path parameters and bodies (the inspector's filter
+ * form uses the same ones). Empty values (`?shop=` from a form) count as absent.
+ */
+import { isValidShopName, WEBHOOK_EVENTS } from '@srhooks/contracts';
+import { z } from 'zod';
+import type { DeliveryStatus, EventStatus } from '../store/store.js';
+
+export const DELIVERY_STATUSES = [
+  'stored',
+  'quarantined',
+  'reprocessed',
+] as const satisfies readonly DeliveryStatus[];
+export const EVENT_STATUSES = [
+  'stored',
+  'pending',
+  'retrying',
+  'succeeded',
+  'dead',
+  'duplicate',
+  'held',
+] as const satisfies readonly EventStatus[];
+
+const MAX_PAGE = 500;
+
+/** `2025-12-01`, `2025-12-01T20:57`, `…:40`, `…:40.123`, optionally with `Z` or `+01:00`; no zone = UTC. */
+const TIME_PATTERN =
+  /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)(Z|[+-]\d{2}:?\d{2})?)?$/i;
+
+export const TimeSchema = z.string().transform((value, ctx): Date => {
+  const match = TIME_PATTERN.exec(value.trim());
+  let time = Number.NaN;
+  if (match) {
+    const clock = match[2] ?? '00:00';
+    const zone = (match[3] ?? 'Z').toUpperCase().replace(/^([+-]\d{2})(\d{2})$/, '$1:$2');
+    time = Date.parse(`${match[1]}T${clock.length === 5 ? `${clock}:00` : clock}${zone}`);
+  }
+  if (!Number.isFinite(time)) {
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        'must be an ISO 8601 date or date-time such as 2025-12-01 or 2025-12-01T20:57:40Z (no zone = UTC)',
+    });
+    return z.NEVER;
+  }
+  return new Date(time);
+});
+
+const ID_PATTERN = /^[a-z]{2,8}_[0-9a-z]{1,64}$/;
+
+export const IdSchema = z
+  .string()
+  .regex(ID_PATTERN, 'must be an id as the admin API lists it, such as dlv_01k…');
+
+export const ShopSchema = z.string().refine((name) => isValidShopName(name), {
+  error: 'must be a ShopRenter shop name: lowercase letters, digits and hyphens',
+});
+export const EventNameSchema = z.enum(WEBHOOK_EVENTS, {
+  error: `must be one of ${WEBHOOK_EVENTS.join(', ')}`,
+});
+export const SearchSchema = z.string().max(200, 'must be at most 200 characters');
+const LimitSchema = z.coerce
+  .number({ error: 'must be a whole number' })
+  .int('must be a whole number')
+  .min(1, 'must be at least 1')
+  .max(MAX_PAGE, `must be at most ${MAX_PAGE}`);
+export const HandlerNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'must be a handler name from srhooks.config.json');
+
+/** Drops keys whose value is an empty string, so blank form fields mean "no filter". */
+function withoutBlanks(value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  return Object.fromEntries(Object.entries(value).filter(([, inner]) => inner !== ''));
+}
+
+/** A strict object of optional request fields; blank values dropped, `from` must precede `to`. */
+export function requestObject<T extends z.core.$ZodLooseShape>(shape: T) {
+  return z.preprocess(
+    withoutBlanks,
+    z.strictObject(shape).superRefine((value, ctx) => {
+      const { from, to } = value as { from?: unknown; to?: unknown };
+      if (from instanceof Date && to instanceof Date && !(from < to)) {
+        ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be later than from' });
+      }
+    }),
+  );
+}
+
+const timeRange = { from: TimeSchema.optional(), to: TimeSchema.optional() };
+const paging = { limit: LimitSchema.optional(), cursor: IdSchema.optional() };
+
+export const DeliveryListQuerySchema = requestObject({
+  shop: ShopSchema.optional(),
+  event: EventNameSchema.optional(),
+  status: z.enum(DELIVERY_STATUSES, { error: `must be one of ${DELIVERY_STATUSES.join(', ')}` }).optional(),
+  eventStatus: z.enum(EVENT_STATUSES, { error: `must be one of ${EVENT_STATUSES.join(', ')}` }).optional(),
+  q: SearchSchema.optional(),
+  ...timeRange,
+  ...paging,
+});
+export type DeliveryListQuery = z.output<typeof DeliveryListQuerySchema>;
+
+export const EventListQuerySchema = requestObject({
+  shop: ShopSchema.optional(),
+  event: EventNameSchema.optional(),
+  status: z.enum(EVENT_STATUSES, { error: `must be one of ${EVENT_STATUSES.join(', ')}` }).optional(),
+  deliveryId: IdSchema.optional(),
+  q: SearchSchema.optional(),
+  ...timeRange,
+  ...paging,
+});
+export type EventListQuery = z.output<typeof EventListQuerySchema>;
+
+export const DeadLetterQuerySchema = requestObject({
+  handler: HandlerNameSchema.optional(),
+  ...timeRange,
+  limit: z.coerce
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(10_000, 'must be at most 10000')
+    .optional(),
+});
+
+/** Body (or query) of "replay dead letters": the dead-letter time window, optionally one handler. */
+export const DeadLetterReplaySchema = requestObject({
+  handler: HandlerNameSchema.optional(),
+  ...timeRange,
+});
+export type DeadLetterReplay = z.output<typeof DeadLetterReplaySchema>;
+
+export const ReplayQuerySchema = requestObject({ handler: HandlerNameSchema.optional() });
+
+export const IdParamsSchema = z.strictObject({ id: IdSchema });
+
+export const HandlerParamsSchema = z.strictObject({ name: HandlerNameSchema });

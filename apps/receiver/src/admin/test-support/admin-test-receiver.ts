@@ -1,0 +1,116 @@
+/**
+ * A real receiver (HTTP on 127.0.0.1:0, tmp SQLite) with the admin area, an admin token and a `log`
+ * handler for shop `demo`, plus helpers to post real-format deliveries and to log in as a browser.
+ */
+import { encodeDelivery, type OrderItem, sampleOrder } from '@srhooks/contracts';
+import type { FastifyInstance } from 'fastify';
+import type { ReceiverConfigInput } from '../../config/config-schema.js';
+import { startTestReceiver, type TestReceiver } from '../../test-support/test-receiver.js';
+import { adminAreaRoute } from '../admin-area.js';
+
+export const ADMIN_TOKEN = 'admin-token-0123456789abcdef';
+export const SHOP = 'demo';
+
+export interface AdminReceiverOptions {
+  /** Run the job worker (default false: the test plays the worker through the store). */
+  worker?: boolean;
+  /** Lines the `log` handler writes (when the worker runs). */
+  logWrite?: (line: string) => void;
+}
+
+export async function startAdminReceiver(
+  overrides: Partial<ReceiverConfigInput> = {},
+  options: AdminReceiverOptions = {},
+): Promise<TestReceiver> {
+  return startTestReceiver(
+    {
+      adminToken: ADMIN_TOKEN,
+      shops: [{ name: SHOP, handlers: ['log'] }],
+      handlers: { log: { type: 'log' } },
+      ...overrides,
+    },
+    {
+      routes: [adminAreaRoute],
+      processing: options.worker
+        ? { pollIntervalMs: 200, logWrite: options.logWrite ?? (() => {}) }
+        : { enabled: false },
+    },
+  );
+}
+
+export function bearer(token = ADMIN_TOKEN): Record<string, string> {
+  return { authorization: `Bearer ${token}` };
+}
+
+/** A real-format (multipart, PHP-style JSON) order_confirm delivery of these orders. */
+export function orderDelivery(orders: OrderItem[]): { contentType: string; body: Buffer } {
+  const { contentType, body } = encodeDelivery(
+    'order_confirm',
+    { orders: { order: orders } },
+    { format: 'json' },
+  );
+  return { contentType, body };
+}
+
+/** sampleOrder(seed) with some fields replaced. */
+export function order(seed: number, fields: Partial<OrderItem> = {}): OrderItem {
+  return { ...sampleOrder(seed), ...fields };
+}
+
+export interface PostedDelivery {
+  status: number;
+  body: { ok: boolean; deliveryId: string; events: number; duplicates: number };
+}
+
+export async function postDelivery(
+  receiver: TestReceiver,
+  delivery: { contentType: string; body: Buffer },
+  shop = SHOP,
+): Promise<PostedDelivery> {
+  const response = await fetch(`${receiver.baseUrl}${receiver.path(shop, 'order_confirm')}`, {
+    method: 'POST',
+    headers: { 'content-type': delivery.contentType },
+    body: new Uint8Array(delivery.body),
+  });
+  return { status: response.status, body: (await response.json()) as PostedDelivery['body'] };
+}
+
+export interface BrowserSession {
+  /** `srhooks_admin=…` for a Cookie header. */
+  cookie: string;
+  csrfToken: string;
+  setCookie: string;
+}
+
+/** Logs in through the form like a browser (same-origin Origin header) and reads the CSRF token from a page. */
+export async function loginAsBrowser(receiver: TestReceiver): Promise<BrowserSession> {
+  const response = await fetch(`${receiver.baseUrl}/ui/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: receiver.baseUrl },
+    body: new URLSearchParams({ token: ADMIN_TOKEN, next: '/ui' }),
+  });
+  if (response.status !== 303) throw new Error(`login answered ${response.status}`);
+  const setCookie = response.headers.get('set-cookie') ?? '';
+  const cookie = setCookie.split(';')[0] ?? '';
+  const page = await fetch(`${receiver.baseUrl}/ui`, { headers: { cookie } });
+  const csrfToken = /<meta name="csrf-token" content="([^"]+)">/.exec(await page.text())?.[1];
+  if (!csrfToken) throw new Error('no CSRF token on /ui');
+  return { cookie, csrfToken, setCookie };
+}
+
+/** Every route fastify registered, as `METHOD /full/path` pairs (parsed from printRoutes). */
+export function registeredRoutes(app: FastifyInstance): Array<{ method: string; url: string }> {
+  const routes: Array<{ method: string; url: string }> = [];
+  const stack: string[] = [];
+  for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
+    const match = /^([│ ]*)(?:├── |└── )(.+?)(?: \(([A-Z, ]+)\))?$/.exec(line);
+    if (!match) continue;
+    const depth = (match[1]?.length ?? 0) / 4;
+    const url = (stack[depth - 1] ?? '') + (match[2] ?? '');
+    stack[depth] = url;
+    stack.length = depth + 1;
+    if (match[3]) for (const method of match[3].split(', ')) routes.push({ method, url });
+  }
+  return routes;
+}

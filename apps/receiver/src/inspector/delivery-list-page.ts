@@ -1,0 +1,174 @@
+/**
+ * `/ui`: the live list of deliveries with filters and paging. The filter form is a plain GET form; its
+ * query parses with {@link InspectorListQuerySchema}. Without filters on the first page the script
+ * inserts new deliveries at the top as they arrive; otherwise it announces them.
+ */
+import { WEBHOOK_EVENTS } from '@srhooks/contracts';
+import { z } from 'zod';
+import {
+  EVENT_STATUSES,
+  EventNameSchema,
+  IdSchema,
+  requestObject,
+  SearchSchema,
+  ShopSchema,
+  TimeSchema,
+} from '../admin/admin-request-schemas.js';
+import type { DeliveryFilter, DeliverySummary, EventSummary, Page } from '../store/store.js';
+import { formatAmount, formatTime } from './display-format.js';
+import { html, type SafeHtml } from './html.js';
+import { maskName } from './personal-data-mask.js';
+
+const STATUS_CHOICES = ['quarantined', ...EVENT_STATUSES] as const;
+
+export const InspectorListQuerySchema = requestObject({
+  shop: ShopSchema.optional(),
+  event: EventNameSchema.optional(),
+  status: z.enum(STATUS_CHOICES, { error: `must be one of ${STATUS_CHOICES.join(', ')}` }).optional(),
+  q: SearchSchema.optional(),
+  from: TimeSchema.optional(),
+  to: TimeSchema.optional(),
+  cursor: IdSchema.optional(),
+  reveal: z.literal('1').optional(),
+});
+export type InspectorListQuery = z.output<typeof InspectorListQuerySchema>;
+
+export const PAGE_SIZE = 50;
+
+export function deliveryFilterOf(query: InspectorListQuery): DeliveryFilter {
+  const filter: DeliveryFilter = { limit: PAGE_SIZE };
+  if (query.shop) filter.shop = query.shop;
+  if (query.event) filter.event = query.event;
+  if (query.status === 'quarantined') filter.status = 'quarantined';
+  else if (query.status) filter.eventStatus = query.status;
+  if (query.q) filter.q = query.q;
+  if (query.from) filter.from = query.from;
+  if (query.to) filter.to = query.to;
+  if (query.cursor) filter.cursor = query.cursor;
+  return filter;
+}
+
+export interface ListContext {
+  base: string;
+  reveal: boolean;
+}
+
+export function revealQuery(reveal: boolean): string {
+  return reveal ? '?reveal=1' : '';
+}
+
+export function statusBadge(status: string, title?: string): SafeHtml {
+  return html`<span class="badge ${status}"${title ? html` title="${title}"` : ''}>${status}</span>`;
+}
+
+function customer(event: EventSummary, reveal: boolean): string | null {
+  if (event.customerName === null) return null;
+  return reveal ? event.customerName : maskName(event.customerName);
+}
+
+function perEvent(events: EventSummary[], cell: (event: EventSummary) => SafeHtml | string | null): SafeHtml {
+  if (events.length === 0) return html`<span class="muted">—</span>`;
+  return html`${events.map((event) => html`<div>${cell(event) ?? html`<span class="muted">—</span>`}</div>`)}`;
+}
+
+/** One `<tr>` (also served alone as a fragment for live updates). */
+export function deliveryRow(delivery: DeliverySummary, context: ListContext): SafeHtml {
+  const { events } = delivery;
+  const href = `${context.base}/deliveries/${encodeURIComponent(delivery.id)}${revealQuery(context.reveal)}`;
+  const status =
+    delivery.status === 'quarantined'
+      ? statusBadge('quarantined', delivery.decodeError?.code)
+      : events.length === 0
+        ? statusBadge(delivery.status)
+        : perEvent(events, (event) => statusBadge(event.status));
+  return html`<tr data-delivery-id="${delivery.id}" data-event-ids="${events.map((event) => event.id).join(' ')}">
+  <td data-label="Time"><a href="${href}"><time datetime="${delivery.receivedAt.toISOString()}">${formatTime(delivery.receivedAt)}</time></a></td>
+  <td data-label="Shop">${delivery.shop}</td>
+  <td data-label="Event">${delivery.event}</td>
+  <td data-label="Order">${perEvent(events, (event) => event.orderNumber)}</td>
+  <td data-label="Customer">${perEvent(events, (event) => customer(event, context.reveal))}</td>
+  <td data-label="Gross total" class="num">${perEvent(events, (event) => formatAmount(event.grossTotal, event.currency))}</td>
+  <td data-label="Handlers">${status}</td>
+</tr>`;
+}
+
+function option(value: string, label: string, selected: string | undefined): SafeHtml {
+  return html`<option value="${value}"${value === (selected ?? '') ? html` selected` : ''}>${label}</option>`;
+}
+
+/** `datetime-local` input value (UTC) of a parsed time. */
+function localValue(date: Date | undefined): string {
+  return date ? date.toISOString().slice(0, 16) : '';
+}
+
+function linkWith(
+  base: string,
+  query: InspectorListQuery,
+  changes: Partial<Record<keyof InspectorListQuery, string | undefined>>,
+): string {
+  const params = new URLSearchParams();
+  const values: Record<string, string | undefined> = {
+    shop: query.shop,
+    event: query.event,
+    status: query.status,
+    q: query.q,
+    from: query.from ? localValue(query.from) : undefined,
+    to: query.to ? localValue(query.to) : undefined,
+    cursor: query.cursor,
+    reveal: query.reveal,
+    ...changes,
+  };
+  for (const [key, value] of Object.entries(values)) if (value) params.set(key, value);
+  const text = params.toString();
+  return text ? `${base}?${text}` : base;
+}
+
+export function hasFilters(query: InspectorListQuery): boolean {
+  return Boolean(
+    query.shop || query.event || query.status || query.q || query.from || query.to || query.cursor,
+  );
+}
+
+export interface ListPageInput {
+  base: string;
+  query: InspectorListQuery;
+  page: Page<DeliverySummary>;
+  shops: string[];
+}
+
+export function deliveryListContent(input: ListPageInput): SafeHtml {
+  const { base, query, page } = input;
+  const reveal = query.reveal === '1';
+  const context: ListContext = { base, reveal };
+  const filtered = hasFilters(query);
+  const rows =
+    page.items.length === 0
+      ? html`<tr id="no-deliveries"><td colspan="7" class="muted">${filtered ? 'No deliveries match these filters.' : 'No deliveries yet. New ones appear here as they arrive.'}</td></tr>`
+      : html`${page.items.map((delivery) => deliveryRow(delivery, context))}`;
+  return html`<h1>Deliveries</h1>
+<form class="filters panel" method="get" action="${base}">
+  <label>Shop <input name="shop" list="shop-names" value="${query.shop ?? ''}" autocomplete="off"></label>
+  <datalist id="shop-names">${input.shops.map((shop) => html`<option value="${shop}"></option>`)}</datalist>
+  <label>Event <select name="event">${option('', 'any', query.event)}${WEBHOOK_EVENTS.map((event) => option(event, event, query.event))}</select></label>
+  <label>Status <select name="status">${option('', 'any', query.status)}${STATUS_CHOICES.map((status) => option(status, status, query.status))}</select></label>
+  <label>Order number or customer <input name="q" type="search" value="${query.q ?? ''}"></label>
+  <label>From (UTC) <input name="from" type="datetime-local" value="${localValue(query.from)}"></label>
+  <label>To (UTC) <input name="to" type="datetime-local" value="${localValue(query.to)}"></label>
+  ${reveal ? html`<input type="hidden" name="reveal" value="1">` : ''}
+  <div class="buttons"><button type="submit">Filter</button>${filtered ? html`<a href="${linkWith(base, {}, { reveal: query.reveal })}">Clear</a>` : ''}</div>
+</form>
+<div class="actions">
+  <a class="button secondary" href="${linkWith(base, query, { reveal: reveal ? undefined : '1' })}">${reveal ? 'Hide personal data' : 'Show personal data'}</a>
+</div>
+<p id="new-deliveries" class="notice banner" hidden><span data-count>0</span> new deliveries arrived. <a href="${linkWith(base, {}, { reveal: query.reveal })}">Show the newest</a></p>
+<div class="panel">
+<table class="deliveries stack">
+  <thead><tr><th>Time</th><th>Shop</th><th>Event</th><th>Order</th><th>Customer</th><th class="num">Gross total</th><th>Handlers</th></tr></thead>
+  <tbody id="delivery-rows">${rows}</tbody>
+</table>
+<div class="pager">
+  ${query.cursor ? html`<a href="${linkWith(base, query, { cursor: undefined })}">← Newest</a>` : html`<span></span>`}
+  ${page.nextCursor ? html`<a href="${linkWith(base, query, { cursor: page.nextCursor })}">Older →</a>` : ''}
+</div>
+</div>`;
+}

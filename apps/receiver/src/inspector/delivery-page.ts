@@ -1,0 +1,206 @@
+/**
+ * `/ui/deliveries/:id`: one delivery as received (metadata, decode error, headers, raw body) and each of
+ * its events as a section: the order card, the handler jobs with every attempt and its error, and the
+ * Replay buttons (POST forms carrying the CSRF token). Event sections are also served alone as
+ * fragments, which the script swaps in when a job changes.
+ */
+import type { AdminSession } from '../admin/admin-auth.js';
+import type { DeliveryDetail, EventDetail, JobDetail } from '../store/store.js';
+import { statusBadge } from './delivery-list-page.js';
+import { formatBytes, formatTime } from './display-format.js';
+import { html, type SafeHtml } from './html.js';
+import { payloadCard } from './order-card.js';
+
+export interface DetailContext {
+  base: string;
+  reveal: boolean;
+  session: AdminSession | null;
+  /** Handlers configured for this event's shop and event now (offered even when the event has no job for them). */
+  configuredHandlers: readonly string[];
+}
+
+/** Fixed messages for `?notice=` after a POST (the query never carries text of its own). */
+export const NOTICES = {
+  replayed: 'Replay queued: the job runs again now; its attempt appears below.',
+  released: 'Event released: its jobs run now.',
+  reprocessed: 'Delivery re-processed: its events were stored and their jobs queued.',
+} as const;
+export type NoticeKey = keyof typeof NOTICES;
+
+function csrfField(session: AdminSession | null): SafeHtml {
+  return session ? html`<input type="hidden" name="_csrf" value="${session.csrfToken}">` : html``;
+}
+
+function postButton(
+  context: DetailContext,
+  action: string,
+  label: string,
+  fields: Record<string, string> = {},
+  confirm?: string,
+): SafeHtml {
+  return html`<form class="inline" method="post" action="${action}"${confirm ? html` data-confirm="${confirm}"` : ''}>
+  ${csrfField(context.session)}
+  ${Object.entries(fields).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}
+  ${context.reveal ? html`<input type="hidden" name="reveal" value="1">` : ''}
+  <button type="submit">${label}</button>
+</form>`;
+}
+
+function time(date: Date | null): SafeHtml {
+  return date
+    ? html`<time datetime="${date.toISOString()}">${formatTime(date)}</time>`
+    : html`<span class="muted">—</span>`;
+}
+
+function attemptList(job: JobDetail): SafeHtml {
+  if (job.attemptLog.length === 0) return html`<p class="muted">No attempt yet.</p>`;
+  return html`<ol class="attempts">${job.attemptLog.map(
+    (attempt) => html`<li data-attempt="${attempt.attempt}">
+      <strong>#${attempt.attempt}</strong> ${statusBadge(attempt.outcome)} ${time(attempt.startedAt)}${attempt.statusCode !== null ? html` · HTTP ${attempt.statusCode}` : ''}
+      ${attempt.error ? html`<div class="error-text">${attempt.error}</div>` : ''}
+    </li>`,
+  )}</ol>`;
+}
+
+function jobRow(event: EventDetail, job: JobDetail, context: DetailContext): SafeHtml {
+  const action = `${context.base}/events/${encodeURIComponent(event.id)}/replay`;
+  const next =
+    job.status === 'pending' || job.status === 'running'
+      ? html`next run ${time(job.runAt)}`
+      : job.finishedAt
+        ? html`finished ${time(job.finishedAt)}`
+        : html``;
+  return html`<tr data-job-id="${job.id}">
+  <td data-label="Handler"><strong>${job.handler}</strong><br><span class="muted mono">${job.id}</span></td>
+  <td data-label="Status">${statusBadge(job.status)}<br><span class="muted">${next}</span></td>
+  <td data-label="Attempts">${attemptList(job)}${job.lastError && job.status !== 'succeeded' ? html`<div class="error-text">Last error: ${job.lastError}</div>` : ''}</td>
+  <td data-label="">${event.duplicateOf === null ? postButton(context, action, `Replay ${job.handler}`, { handler: job.handler }) : ''}</td>
+</tr>`;
+}
+
+function handlerTable(event: EventDetail, context: DetailContext): SafeHtml {
+  const withJob = new Set(event.jobs.map((job) => job.handler));
+  const missing = context.configuredHandlers.filter((name) => !withJob.has(name));
+  if (event.jobs.length === 0 && missing.length === 0) {
+    return html`<p class="muted">No handler is configured for ${event.shop} / ${event.event}.</p>`;
+  }
+  const action = `${context.base}/events/${encodeURIComponent(event.id)}/replay`;
+  return html`<table class="jobs stack">
+  <thead><tr><th>Handler</th><th>Status</th><th>Attempts</th><th></th></tr></thead>
+  <tbody>
+    ${event.jobs.map((job) => jobRow(event, job, context))}
+    ${missing.map(
+      (name) => html`<tr>
+      <td data-label="Handler"><strong>${name}</strong></td>
+      <td data-label="Status"><span class="muted">no job (configured after this event arrived)</span></td>
+      <td data-label="Attempts"></td>
+      <td data-label="">${event.duplicateOf === null ? postButton(context, action, `Run ${name}`, { handler: name }) : ''}</td>
+    </tr>`,
+    )}
+  </tbody>
+</table>`;
+}
+
+function eventTitle(event: EventDetail): string {
+  if (event.orderNumber) return `Order #${event.orderNumber}`;
+  if (event.subjectId) return `${event.event} ${event.subjectId}`;
+  return event.event;
+}
+
+/** One event: `<section data-event-id>` (served alone as a fragment too). */
+export function eventSection(event: EventDetail, context: DetailContext): SafeHtml {
+  const eventPath = `${context.base}/events/${encodeURIComponent(event.id)}`;
+  const canReplay =
+    event.duplicateOf === null && (event.jobs.length > 0 || context.configuredHandlers.length > 0);
+  return html`<section class="panel event" id="event-${event.id}" data-event-id="${event.id}">
+  <div class="event-head">
+    <h2>${eventTitle(event)}</h2>
+    <div>${statusBadge(event.status)} ${event.verification !== 'unverified' ? statusBadge(event.verification, event.verificationDetail ?? undefined) : ''}</div>
+  </div>
+  <p class="muted mono">${event.id}</p>
+  ${
+    event.duplicateOf
+      ? html`<p class="notice">Duplicate of an earlier delivery of the same order: event <span class="mono">${event.duplicateOf}</span> (not processed again).</p>`
+      : ''
+  }
+  ${
+    event.held
+      ? html`<div class="notice error">Held: the order fetched back from the shop does not match this delivery${event.verificationDetail ? html` (${event.verificationDetail})` : ''}. Its handlers wait until you release it.
+      <div class="actions">${postButton(context, `${eventPath}/release`, 'Release', {}, 'Run the handlers for this event although verification failed?')}</div></div>`
+      : ''
+  }
+  ${payloadCard(event.event, event.payload, { reveal: context.reveal })}
+  <h3>Handlers</h3>
+  ${handlerTable(event, context)}
+  ${canReplay ? html`<div class="actions">${postButton(context, `${eventPath}/replay`, 'Replay all handlers')}</div>` : ''}
+  ${
+    context.reveal
+      ? html`<details><summary>Normalised payload (JSON)</summary><pre>${JSON.stringify(event.payload, null, 2)}</pre></details>`
+      : ''
+  }
+</section>`;
+}
+
+export interface DeliveryPageInput {
+  delivery: DeliveryDetail;
+  events: EventDetail[];
+  context: DetailContext;
+  /** Configured handlers per event id. */
+  handlersFor: (event: EventDetail) => readonly string[];
+  notice: NoticeKey | undefined;
+}
+
+export function deliveryContent(input: DeliveryPageInput): SafeHtml {
+  const { delivery, context } = input;
+  const base = context.base;
+  const reveal = context.reveal ? '?reveal=1' : '';
+  const toggle = `${base}/deliveries/${encodeURIComponent(delivery.id)}${context.reveal ? '' : '?reveal=1'}`;
+  const bodyText = new TextDecoder('utf-8', { fatal: false }).decode(delivery.rawBody);
+  return html`<p><a href="${base}${reveal}">← All deliveries</a></p>
+<h1>Delivery ${delivery.shop} / ${delivery.event}</h1>
+${input.notice ? html`<p class="notice ok" role="status">${NOTICES[input.notice]}</p>` : ''}
+<div class="panel">
+  <dl class="meta">
+    <dt>Id</dt><dd class="mono">${delivery.id}</dd>
+    <dt>Received</dt><dd>${time(delivery.receivedAt)}</dd>
+    <dt>Status</dt><dd>${statusBadge(delivery.status)}${delivery.reprocessedAt ? html` · re-processed ${time(delivery.reprocessedAt)}` : ''}</dd>
+    <dt>From</dt><dd class="mono">${delivery.remoteAddress}</dd>
+    <dt>Content type</dt><dd class="mono">${delivery.contentType || '—'}</dd>
+    <dt>Body</dt><dd>${formatBytes(delivery.bodyBytes)}</dd>
+    <dt>Events</dt><dd>${delivery.events.length}</dd>
+  </dl>
+  ${
+    delivery.decodeError
+      ? html`<div class="notice error"><strong>Could not be decoded: ${delivery.decodeError.code}</strong><br>${delivery.decodeError.message}</div>`
+      : ''
+  }
+  <div class="actions">
+    <a class="button secondary" href="${toggle}">${context.reveal ? 'Hide personal data' : 'Show personal data'}</a>
+    ${
+      delivery.status === 'quarantined'
+        ? postButton(
+            context,
+            `${base}/deliveries/${encodeURIComponent(delivery.id)}/reprocess`,
+            'Re-process',
+            {},
+            'Decode this delivery again and run its handlers?',
+          )
+        : ''
+    }
+  </div>
+</div>
+${input.events.map((event) => eventSection(event, { ...context, configuredHandlers: input.handlersFor(event) }))}
+<section class="panel">
+  <h2>As received</h2>
+  <h3>Headers</h3>
+  <table class="headers">
+    <tbody>${Object.entries(delivery.headers).map(([name, value]) => html`<tr><th class="mono">${name}</th><td class="mono">${value}</td></tr>`)}</tbody>
+  </table>
+  <h3>Raw body</h3>
+  ${
+    context.reveal
+      ? html`<pre class="raw-body">${bodyText}</pre>`
+      : html`<p class="muted">Hidden because it holds personal data. <a href="${toggle}">Show personal data</a> to see the body exactly as received.</p>`
+  }
+</section>`;
+}

@@ -1,0 +1,368 @@
+/**
+ * The inspector web UI, registered under `/ui`: server-rendered HTML (every value escaped, see html.ts),
+ * its CSS and script served from here (no CDN), a live stream of store changes (SSE), and POST forms for
+ * replay / release / re-process that carry the session's CSRF token. Protected by the admin guard:
+ * pages redirect to the login form, fragments and the stream answer 401.
+ */
+import { isWebhookEvent } from '@srhooks/contracts';
+import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { type AdminAuth, type AdminSession, SESSION_COOKIE } from '../admin/admin-auth.js';
+import { adminErrorAnswer, parseRequestPart } from '../admin/admin-errors.js';
+import { addAdminGuard, CSRF_MESSAGES, identify } from '../admin/admin-guard.js';
+import { AdminOperations } from '../admin/admin-operations.js';
+import { HandlerNameSchema, IdParamsSchema } from '../admin/admin-request-schemas.js';
+import { serializeCookie } from '../admin/cookies.js';
+import { checkSameOrigin } from '../admin/same-origin.js';
+import type { EventDetail } from '../store/store.js';
+import { DEAD_LETTER_PAGE_SIZE, DeadLetterPageQuerySchema, deadLettersContent } from './dead-letters-page.js';
+import {
+  deliveryFilterOf,
+  deliveryListContent,
+  deliveryRow,
+  hasFilters,
+  InspectorListQuerySchema,
+} from './delivery-list-page.js';
+import {
+  type DetailContext,
+  deliveryContent,
+  eventSection,
+  NOTICES,
+  type NoticeKey,
+} from './delivery-page.js';
+import { html } from './html.js';
+import { INSPECTOR_JS } from './inspector-script.js';
+import { INSPECTOR_CSS } from './inspector-style.js';
+import { LiveStream } from './live-stream.js';
+import { loginContent, safeNext } from './login-page.js';
+import { type InspectorView, renderPage } from './page-layout.js';
+import { SECURITY_HEADERS } from './security-headers.js';
+
+export interface InspectorRoutesOptions {
+  auth: AdminAuth;
+  /** SSE heartbeat interval (default 15 s). */
+  heartbeatMs?: number;
+}
+
+const FORM_BODY_LIMIT = 16 * 1024;
+const HTML_TYPE = 'text/html; charset=utf-8';
+
+const RevealSchema = z.object({ reveal: z.literal('1').optional() }).loose();
+const NoticeSchema = z
+  .enum(Object.keys(NOTICES) as [NoticeKey, ...NoticeKey[]])
+  .optional()
+  .catch(undefined);
+
+const ReplayFormSchema = z.strictObject({
+  _csrf: z.string().optional(),
+  handler: z.union([HandlerNameSchema, z.literal('')]).optional(),
+  reveal: z.literal('1').optional(),
+});
+const PlainFormSchema = z.strictObject({ _csrf: z.string().optional(), reveal: z.literal('1').optional() });
+const DeadLetterReplayFormSchema = z.strictObject({
+  _csrf: z.string().optional(),
+  handler: HandlerNameSchema.optional(),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+});
+const LoginFormSchema = z.object({ token: z.string().optional(), next: z.string().optional() }).loose();
+
+function sessionOf(request: FastifyRequest): AdminSession | null {
+  return request.admin?.via === 'session' ? request.admin.session : null;
+}
+
+export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async (app, options) => {
+  const { auth } = options;
+  const base = app.prefix;
+  const operations = new AdminOperations({ store: app.store, handlers: app.handlers, config: app.config });
+  const live = new LiveStream({
+    store: app.store,
+    ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
+  });
+  app.addHook('preClose', async () => {
+    live.close();
+  });
+  app.addHook('onClose', async () => {
+    live.close();
+  });
+
+  function page(
+    reply: FastifyReply,
+    request: FastifyRequest,
+    view: InspectorView,
+    title: string,
+    content: ReturnType<typeof html>,
+    data: Record<string, string> = {},
+  ): FastifyReply {
+    return reply
+      .type(HTML_TYPE)
+      .send(renderPage({ base, title, view, session: sessionOf(request), content, data }));
+  }
+
+  function errorPage(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    status: number,
+    message: string,
+  ): FastifyReply {
+    reply.code(status);
+    return page(
+      reply,
+      request,
+      'error',
+      'Error',
+      html`<h1>${status === 404 ? 'Not found' : 'Something went wrong'}</h1><p class="notice error">${message}</p><p><a href="${base}">Back to the deliveries</a></p>`,
+    );
+  }
+
+  function wantsPage(request: FastifyRequest): boolean {
+    const url = request.routeOptions.url ?? '';
+    return request.method === 'GET' && !url.includes('/fragments/') && !url.endsWith('/events/stream');
+  }
+
+  addAdminGuard(app, {
+    auth,
+    publicUrl: app.config.publicUrl,
+    unauthenticated: (request, reply) => {
+      if (wantsPage(request)) {
+        return reply.redirect(`${base}/login?next=${encodeURIComponent(request.url)}`, 303);
+      }
+      return reply.code(401).type('text/plain; charset=utf-8').send('Log in first: open /ui/login.\n');
+    },
+    forbidden: (request, reply, failure) => errorPage(request, reply, 403, CSRF_MESSAGES[failure]),
+  });
+
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string', bodyLimit: FORM_BODY_LIMIT },
+    (_request, body, done) => {
+      done(null, Object.fromEntries(new URLSearchParams(String(body))));
+    },
+  );
+
+  app.addHook('onSend', async (_request, reply) => {
+    reply.headers(SECURITY_HEADERS);
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const answer = adminErrorAnswer(error);
+    if (answer) return errorPage(request, reply, answer.status, answer.body.error.message);
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) return errorPage(request, reply, status, error.message);
+    request.log.error({ err: error }, 'inspector error');
+    return errorPage(
+      request,
+      reply,
+      500,
+      `Internal error (request ${request.id}); the details are in the receiver's log.`,
+    );
+  });
+
+  // --- assets and login (public) ------------------------------------------------------------------
+
+  app.get('/assets/inspector.css', { config: { adminPublic: true } }, async (_request, reply) =>
+    reply.type('text/css; charset=utf-8').header('cache-control', 'no-cache').send(INSPECTOR_CSS),
+  );
+  app.get('/assets/inspector.js', { config: { adminPublic: true } }, async (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(INSPECTOR_JS),
+  );
+
+  app.get('/login', { config: { adminPublic: true } }, async (request, reply) => {
+    const next = safeNext(base, (request.query as { next?: unknown }).next);
+    const identity = identify(auth, request);
+    if (identity !== null && identity !== 'invalid') return reply.redirect(next, 303);
+    return page(reply, request, 'login', 'Log in', loginContent({ base, next, error: null }));
+  });
+
+  app.post('/login', { config: { adminPublic: true } }, async (request, reply) => {
+    const form = LoginFormSchema.safeParse(request.body ?? {});
+    const next = safeNext(base, form.success ? form.data.next : undefined);
+    // Login CSRF: a foreign page must not log a browser into this receiver.
+    if (checkSameOrigin(request, app.config.publicUrl) !== 'same-origin') {
+      request.log.warn(
+        { remoteAddress: request.ip, origin: request.headers.origin },
+        'cross-origin login refused',
+      );
+      return errorPage(request, reply, 403, CSRF_MESSAGES.cross_origin);
+    }
+    const token = form.success ? (form.data.token ?? '') : '';
+    if (!auth.isAdminToken(token)) {
+      request.log.warn({ remoteAddress: request.ip }, 'inspector login with a wrong admin token');
+      reply.code(401);
+      return page(
+        reply,
+        request,
+        'login',
+        'Log in',
+        loginContent({ base, next, error: 'Wrong admin token.' }),
+      );
+    }
+    const { cookieValue, maxAgeSeconds } = auth.createSession();
+    request.log.info({ remoteAddress: request.ip }, 'inspector login');
+    return reply
+      .header(
+        'set-cookie',
+        serializeCookie(SESSION_COOKIE, cookieValue, {
+          maxAge: maxAgeSeconds,
+          secure: request.protocol === 'https',
+        }),
+      )
+      .redirect(next, 303);
+  });
+
+  app.post('/logout', async (request, reply) => {
+    const session = sessionOf(request);
+    if (session) auth.revoke(session);
+    return reply
+      .header(
+        'set-cookie',
+        serializeCookie(SESSION_COOKIE, '', { maxAge: 0, secure: request.protocol === 'https' }),
+      )
+      .redirect(`${base}/login`, 303);
+  });
+
+  // --- live stream ----------------------------------------------------------------------------------
+
+  app.get('/events/stream', async (request, reply) => {
+    reply.hijack();
+    live.attach(reply.raw, { ...SECURITY_HEADERS });
+    request.log.debug({ clients: live.clientCount }, 'inspector live stream opened');
+  });
+
+  // --- deliveries -----------------------------------------------------------------------------------
+
+  app.get('/', async (request, reply) => {
+    const query = parseRequestPart(InspectorListQuerySchema, 'query', request.query);
+    const result = await operations.listDeliveries(deliveryFilterOf(query));
+    const liveInsert = !hasFilters(query);
+    return page(
+      reply,
+      request,
+      'list',
+      'Deliveries',
+      deliveryListContent({ base, query, page: result, shops: app.config.shops.map((shop) => shop.name) }),
+      {
+        stream: `${base}/events/stream`,
+        reveal: query.reveal ?? '',
+        'live-insert': liveInsert ? '1' : '',
+      },
+    );
+  });
+
+  app.get('/fragments/delivery-row/:id', async (request, reply) => {
+    const { id } = parseRequestPart(IdParamsSchema, 'params', request.params);
+    const reveal = RevealSchema.parse(request.query ?? {}).reveal === '1';
+    const delivery = await operations.getDelivery(id);
+    return reply.type(HTML_TYPE).send(deliveryRow(delivery, { base, reveal }).value);
+  });
+
+  function detailContext(
+    request: FastifyRequest,
+    reveal: boolean,
+    handlers: readonly string[] = [],
+  ): DetailContext {
+    return { base, reveal, session: sessionOf(request), configuredHandlers: handlers };
+  }
+
+  function configuredHandlers(event: EventDetail): readonly string[] {
+    return isWebhookEvent(event.event) ? app.handlers.namesFor(event.shop, event.event) : [];
+  }
+
+  app.get('/deliveries/:id', async (request, reply) => {
+    const { id } = parseRequestPart(IdParamsSchema, 'params', request.params);
+    const query = z
+      .object({ reveal: z.literal('1').optional(), notice: NoticeSchema })
+      .loose()
+      .parse(request.query ?? {});
+    const delivery = await operations.getDelivery(id);
+    const events = await Promise.all(delivery.events.map((event) => operations.getEvent(event.id)));
+    const context = detailContext(request, query.reveal === '1');
+    return page(
+      reply,
+      request,
+      'delivery',
+      `Delivery ${delivery.id}`,
+      deliveryContent({ delivery, events, context, handlersFor: configuredHandlers, notice: query.notice }),
+      { stream: `${base}/events/stream`, reveal: query.reveal ?? '', 'delivery-id': delivery.id },
+    );
+  });
+
+  app.get('/fragments/event/:id', async (request, reply) => {
+    const { id } = parseRequestPart(IdParamsSchema, 'params', request.params);
+    const reveal = RevealSchema.parse(request.query ?? {}).reveal === '1';
+    const event = await operations.getEvent(id);
+    const context = detailContext(request, reveal, configuredHandlers(event));
+    return reply.type(HTML_TYPE).send(eventSection(event, context).value);
+  });
+
+  function backToDelivery(deliveryId: string, notice: NoticeKey, reveal: boolean, eventId?: string): string {
+    const query = new URLSearchParams({ notice });
+    if (reveal) query.set('reveal', '1');
+    return `${base}/deliveries/${encodeURIComponent(deliveryId)}?${query}${eventId ? `#event-${eventId}` : ''}`;
+  }
+
+  app.post('/events/:id/replay', async (request, reply) => {
+    const { id } = parseRequestPart(IdParamsSchema, 'params', request.params);
+    const form = parseRequestPart(ReplayFormSchema, 'body', request.body);
+    const event = await operations.getEvent(id);
+    const handler = form.handler ? form.handler : undefined;
+    const jobs = await operations.replayEvent(id, handler);
+    request.log.info(
+      { eventId: id, handler: handler ?? null, jobs: jobs.length },
+      'event replayed from the inspector',
+    );
+    return reply.redirect(backToDelivery(event.deliveryId, 'replayed', form.reveal === '1', id), 303);
+  });
+
+  app.post('/events/:id/release', async (request, reply) => {
+    const { id } = parseRequestPart(IdParamsSchema, 'params', request.params);
+    const form = parseRequestPart(PlainFormSchema, 'body', request.body);
+    const event = await operations.getEvent(id);
+    await operations.releaseEvent(id);
+    request.log.info({ eventId: id }, 'held event released from the inspector');
+    return reply.redirect(backToDelivery(event.deliveryId, 'released', form.reveal === '1', id), 303);
+  });
+
+  app.post('/deliveries/:id/reprocess', async (request, reply) => {
+    const { id } = parseRequestPart(IdParamsSchema, 'params', request.params);
+    const form = parseRequestPart(PlainFormSchema, 'body', request.body);
+    const result = await operations.reprocessDelivery(id);
+    request.log.info(
+      { deliveryId: id, events: result.events.length },
+      'quarantined delivery re-processed from the inspector',
+    );
+    return reply.redirect(backToDelivery(id, 'reprocessed', form.reveal === '1'), 303);
+  });
+
+  // --- dead letters ---------------------------------------------------------------------------------
+
+  app.get('/dead-letters', async (request, reply) => {
+    const query = parseRequestPart(DeadLetterPageQuerySchema, 'query', request.query);
+    const items = await operations.listDeadLetters({
+      limit: DEAD_LETTER_PAGE_SIZE,
+      ...(query.handler ? { handler: query.handler } : {}),
+      ...(query.from ? { from: query.from } : {}),
+      ...(query.to ? { to: query.to } : {}),
+    });
+    const handlers = app.handlers.entries().map(([name]) => name);
+    return page(
+      reply,
+      request,
+      'dead-letters',
+      'Dead letters',
+      deadLettersContent({ base, session: sessionOf(request), query, items, handlers }),
+    );
+  });
+
+  app.post('/dead-letters/replay', async (request, reply) => {
+    const form = parseRequestPart(DeadLetterReplayFormSchema, 'body', request.body);
+    const jobs = await operations.replayDeadLetters({
+      ...(form.handler ? { handler: form.handler } : {}),
+      ...(form.from ? { from: new Date(form.from) } : {}),
+      ...(form.to ? { to: new Date(form.to) } : {}),
+    });
+    request.log.info({ jobs: jobs.length }, 'dead letters replayed from the inspector');
+    return reply.redirect(`${base}/dead-letters`, 303);
+  });
+};

@@ -1,0 +1,127 @@
+/**
+ * The inspector's only script, served as `/ui/assets/inspector.js` (the Content-Security-Policy forbids
+ * inline scripts). Plain ES2020, no framework. It listens to the live stream (SSE) and swaps in
+ * server-rendered fragments: new deliveries appear at the top of the list, rows and event sections
+ * refresh when their jobs change. Everything else (filters, replay buttons, login) works without it.
+ */
+export const INSPECTOR_JS = `
+(function () {
+  'use strict';
+  var body = document.body;
+  var base = body.getAttribute('data-base') || '/ui';
+  var streamUrl = body.getAttribute('data-stream');
+  var view = body.getAttribute('data-view');
+  var reveal = body.getAttribute('data-reveal') === '1';
+  var liveInsert = body.getAttribute('data-live-insert') === '1';
+  var liveLabel = document.querySelector('.live');
+  var pending = {};
+
+  document.addEventListener('submit', function (event) {
+    var form = event.target;
+    var question = form && form.getAttribute('data-confirm');
+    if (question && !window.confirm(question)) event.preventDefault();
+  });
+
+  if (!streamUrl || typeof EventSource === 'undefined') return;
+
+  function setLive(state, text) {
+    body.setAttribute('data-live', state);
+    if (liveLabel) liveLabel.textContent = text;
+  }
+
+  function fragment(path) {
+    var url = base + path + (reveal ? (path.indexOf('?') === -1 ? '?' : '&') + 'reveal=1' : '');
+    return fetch(url, { headers: { accept: 'text/html' }, credentials: 'same-origin' }).then(function (response) {
+      if (response.status === 401) { window.location.href = base + '/login'; return null; }
+      if (response.status === 204 || !response.ok) return null;
+      return response.text();
+    });
+  }
+
+  /** Runs job() once per key within 150 ms (a replay emits several changes at once). */
+  function debounce(key, job) {
+    if (pending[key]) return;
+    pending[key] = setTimeout(function () { delete pending[key]; job(); }, 150);
+  }
+
+  function rowFor(deliveryId) {
+    return document.querySelector('tr[data-delivery-id="' + CSS.escape(deliveryId) + '"]');
+  }
+
+  function refreshRow(deliveryId, isNew) {
+    debounce('row:' + deliveryId, function () {
+      fragment('/fragments/delivery-row/' + encodeURIComponent(deliveryId)).then(function (markup) {
+        if (!markup) return;
+        var existing = rowFor(deliveryId);
+        if (existing) { existing.outerHTML = markup; return; }
+        if (!isNew) return;
+        var tbody = document.getElementById('delivery-rows');
+        if (!tbody) return;
+        var empty = document.getElementById('no-deliveries');
+        if (empty) empty.remove();
+        tbody.insertAdjacentHTML('afterbegin', markup);
+        var row = rowFor(deliveryId);
+        if (row) { row.classList.add('is-new'); setTimeout(function () { row.classList.remove('is-new'); }, 4000); }
+      });
+    });
+  }
+
+  var missed = 0;
+  function announceNew() {
+    var banner = document.getElementById('new-deliveries');
+    if (!banner) return;
+    missed += 1;
+    banner.hidden = false;
+    var count = banner.querySelector('[data-count]');
+    if (count) count.textContent = String(missed);
+  }
+
+  function refreshEvent(eventId) {
+    var section = document.querySelector('section[data-event-id="' + CSS.escape(eventId) + '"]');
+    if (!section) return;
+    debounce('event:' + eventId, function () {
+      fragment('/fragments/event/' + encodeURIComponent(eventId)).then(function (markup) {
+        var current = document.querySelector('section[data-event-id="' + CSS.escape(eventId) + '"]');
+        if (markup && current) current.outerHTML = markup;
+      });
+    });
+  }
+
+  function refreshAllEvents() {
+    var sections = document.querySelectorAll('section[data-event-id]');
+    for (var i = 0; i < sections.length; i += 1) refreshEvent(sections[i].getAttribute('data-event-id'));
+  }
+
+  function onChange(change) {
+    if (view === 'list') {
+      if (change.kind === 'delivery') {
+        if (rowFor(change.deliveryId)) refreshRow(change.deliveryId, false);
+        else if (liveInsert) refreshRow(change.deliveryId, true);
+        else announceNew();
+        return;
+      }
+      var rows = document.querySelectorAll('tr[data-event-ids~="' + CSS.escape(change.eventId) + '"]');
+      for (var i = 0; i < rows.length; i += 1) refreshRow(rows[i].getAttribute('data-delivery-id'), false);
+    } else if (view === 'delivery') {
+      if (change.kind === 'delivery') {
+        if (change.deliveryId === body.getAttribute('data-delivery-id')) {
+          debounce('reload', function () { window.location.reload(); });
+        }
+        return;
+      }
+      refreshEvent(change.eventId);
+    }
+  }
+
+  var source = new EventSource(streamUrl);
+  source.addEventListener('open', function () {
+    setLive('connected', 'live');
+    // Anything that changed between rendering the page and connecting is picked up here.
+    if (view === 'delivery') refreshAllEvents();
+  });
+  source.addEventListener('error', function () { setLive('reconnecting', 'reconnecting…'); });
+  source.addEventListener('change', function (message) {
+    try { onChange(JSON.parse(message.data)); } catch (error) { /* a malformed message is ignored */ }
+  });
+})();
+`;

@@ -1,0 +1,96 @@
+/**
+ * The inspector's stylesheet, served as `/ui/assets/inspector.css` (kept in a module so the compiled
+ * app carries it; no CDN, no web fonts: system font stack). Phone-width screens get the tables as
+ * stacked cards.
+ */
+export const INSPECTOR_CSS = `
+:root {
+  color-scheme: light dark;
+  --bg: #f6f7f9; --panel: #fff; --text: #1d2330; --muted: #5d6778; --line: #dde1e8;
+  --accent: #2453c7; --accent-text: #fff; --ok: #1d7a3a; --warn: #9a6400; --bad: #b3261e; --info: #3a5fa8;
+  --code-bg: #f0f2f5; --new: #fff7d6;
+  font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
+  font-size: 15px; line-height: 1.45;
+}
+@media (prefers-color-scheme: dark) {
+  :root {
+    --bg: #14171c; --panel: #1c2028; --text: #e4e7ec; --muted: #9aa3b2; --line: #313744;
+    --accent: #7ea2ff; --accent-text: #0d1220; --ok: #5cc27a; --warn: #e0a84a; --bad: #ff7b72; --info: #8fb0ff;
+    --code-bg: #11141a; --new: #3a3418;
+  }
+}
+* { box-sizing: border-box; }
+body { margin: 0; background: var(--bg); color: var(--text); }
+a { color: var(--accent); }
+header.top {
+  display: flex; flex-wrap: wrap; align-items: center; gap: .5rem 1rem;
+  padding: .6rem 1rem; background: var(--panel); border-bottom: 1px solid var(--line);
+}
+header.top .brand { font-weight: 700; text-decoration: none; color: var(--text); }
+header.top nav { display: flex; gap: 1rem; flex: 1; }
+header.top nav a { text-decoration: none; }
+header.top nav a[aria-current="page"] { font-weight: 600; text-decoration: underline; }
+.live { font-size: .85rem; color: var(--muted); }
+.live::before { content: "●"; margin-right: .3rem; color: var(--muted); }
+body[data-live="connected"] .live::before { color: var(--ok); }
+body[data-live="reconnecting"] .live::before { color: var(--warn); }
+main { padding: 1rem; max-width: 1200px; margin: 0 auto; }
+h1 { font-size: 1.35rem; margin: .2rem 0 1rem; }
+h2 { font-size: 1.1rem; margin: 0 0 .6rem; }
+h3 { font-size: .95rem; margin: .8rem 0 .4rem; color: var(--muted); text-transform: uppercase; letter-spacing: .03em; }
+.panel { background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 1rem; margin-bottom: 1rem; }
+.notice { padding: .6rem .9rem; border-radius: 6px; margin-bottom: 1rem; border: 1px solid var(--line); background: var(--panel); }
+.notice.error { border-color: var(--bad); color: var(--bad); }
+.notice.ok { border-color: var(--ok); }
+.banner[hidden] { display: none; }
+.muted { color: var(--muted); }
+.mono, code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .85rem; }
+pre { background: var(--code-bg); padding: .75rem; border-radius: 6px; overflow: auto; max-height: 28rem; white-space: pre-wrap; word-break: break-all; }
+button, .button {
+  font: inherit; padding: .4rem .8rem; border-radius: 6px; border: 1px solid var(--accent);
+  background: var(--accent); color: var(--accent-text); cursor: pointer; text-decoration: none; display: inline-block;
+}
+button.secondary, .button.secondary { background: transparent; color: var(--accent); }
+button.link { background: none; border: none; color: var(--accent); padding: 0; text-decoration: underline; }
+form.inline { display: inline; }
+.actions { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; margin: .6rem 0; }
+input, select { font: inherit; padding: .35rem .5rem; border: 1px solid var(--line); border-radius: 6px; background: var(--panel); color: var(--text); max-width: 100%; }
+form.filters { display: grid; grid-template-columns: repeat(auto-fill, minmax(11rem, 1fr)); gap: .6rem; align-items: end; }
+form.filters label { display: flex; flex-direction: column; font-size: .8rem; color: var(--muted); gap: .2rem; }
+form.filters .buttons { display: flex; gap: .5rem; align-items: center; }
+table { border-collapse: collapse; width: 100%; }
+th, td { text-align: left; padding: .45rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
+th { font-size: .8rem; color: var(--muted); font-weight: 600; }
+td.num, th.num { text-align: right; white-space: nowrap; }
+tr.is-new { background: var(--new); transition: background 2s; }
+table.deliveries td a { font-weight: 600; }
+.badge { display: inline-block; padding: .05rem .45rem; border-radius: 999px; font-size: .78rem; font-weight: 600; border: 1px solid currentColor; white-space: nowrap; }
+.badge.succeeded, .badge.verified, .badge.stored { color: var(--ok); }
+.badge.pending, .badge.running, .badge.reprocessed, .badge.unverified { color: var(--info); }
+.badge.retrying, .badge.held, .badge.mismatched, .badge.duplicate, .badge.released, .badge.expired { color: var(--warn); }
+.badge.dead, .badge.failed, .badge.quarantined, .badge.disabled { color: var(--bad); }
+dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; margin: 0; }
+dl.meta dt { color: var(--muted); }
+dl.meta dd { margin: 0; word-break: break-word; }
+.card-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(15rem, 1fr)); gap: 1rem; }
+address { font-style: normal; }
+.event-head { display: flex; flex-wrap: wrap; align-items: center; gap: .5rem; justify-content: space-between; }
+.attempts { margin: .3rem 0 0; padding-left: 1.1rem; }
+.attempts li { margin: .15rem 0; }
+.error-text { color: var(--bad); word-break: break-word; }
+.pager { display: flex; justify-content: space-between; margin-top: .8rem; }
+.login { max-width: 24rem; margin: 12vh auto; }
+.login label { display: flex; flex-direction: column; gap: .3rem; margin-bottom: .8rem; }
+.login input { width: 100%; }
+@media (max-width: 700px) {
+  main { padding: .6rem; }
+  table.stack thead { display: none; }
+  table.stack, table.stack tbody, table.stack tr, table.stack td { display: block; width: 100%; }
+  table.stack tr { border: 1px solid var(--line); border-radius: 8px; margin-bottom: .6rem; padding: .3rem .6rem; background: var(--panel); }
+  table.stack td { border: none; padding: .2rem 0; display: grid; grid-template-columns: 7.5rem 1fr; gap: .5rem; text-align: left; }
+  table.stack td::before { content: attr(data-label); color: var(--muted); font-size: .8rem; }
+  table.stack td.num { text-align: left; }
+  dl.meta { grid-template-columns: 1fr; }
+  dl.meta dd { margin-bottom: .3rem; }
+}
+`;

@@ -1,0 +1,30 @@
+/** `/ui/login`: the admin token form (the token is exchanged for a session cookie; see admin-auth.ts). */
+import { html, type SafeHtml } from './html.js';
+
+export interface LoginPageInput {
+  base: string;
+  /** Where to go after logging in (an inspector path). */
+  next: string;
+  error: string | null;
+}
+
+export function loginContent(input: LoginPageInput): SafeHtml {
+  return html`<div class="panel login">
+  <h1>Log in</h1>
+  ${input.error ? html`<p class="notice error" role="alert">${input.error}</p>` : ''}
+  <form method="post" action="${input.base}/login">
+    <input type="hidden" name="next" value="${input.next}">
+    <label>Admin token <input type="password" name="token" autocomplete="current-password" required autofocus></label>
+    <button type="submit">Log in</button>
+  </form>
+  <p class="muted">The receiver's SRHOOKS_ADMIN_TOKEN. The browser keeps a session cookie, not the token.</p>
+</div>`;
+}
+
+/** An inspector path to return to after login; anything else (another site, a protocol-relative URL) falls back to the list. */
+export function safeNext(base: string, next: unknown): string {
+  if (typeof next !== 'string') return base;
+  if (next !== base && !next.startsWith(`${base}/`) && !next.startsWith(`${base}?`)) return base;
+  if (next.startsWith(`${base}/login`) || /[\\\r\n]/.test(next) || next.includes('//')) return base;
+  return next;
+}

@@ -1,0 +1,169 @@
+/**
+ * An event's payload as a readable card: for orders the customer, shipping and billing addresses, the
+ * products with quantities and prices, and the totals; for newsletter events the subscriber. Payloads
+ * are read through contracts' lenient schemas; personal data is masked unless `reveal`.
+ */
+import {
+  isOrderEvent,
+  isWebhookEvent,
+  type OrderItem,
+  OrderItemSchema,
+  type Subscriber,
+  SubscriberSchema,
+} from '@srhooks/contracts';
+import { formatAmount } from './display-format.js';
+import { html, type SafeHtml } from './html.js';
+import { maskEmail, maskName, maskPhone } from './personal-data-mask.js';
+
+type Text = string | null | undefined;
+
+function present(value: Text): value is string {
+  return typeof value === 'string' && value.trim() !== '';
+}
+
+function joined(...parts: Text[]): string | null {
+  const text = parts.filter(present).join(' ');
+  return text === '' ? null : text;
+}
+
+interface Masking {
+  reveal: boolean;
+}
+
+function name(value: string | null, masking: Masking): string | null {
+  return value === null ? null : masking.reveal ? value : maskName(value);
+}
+
+function lines(values: Array<string | null>): SafeHtml {
+  const shown = values.filter((value): value is string => value !== null);
+  if (shown.length === 0) return html`<span class="muted">—</span>`;
+  return html`${shown.map((value, index) => html`${index > 0 ? html`<br>` : ''}${value}`)}`;
+}
+
+function address(order: OrderItem, prefix: 'shipping' | 'payment', masking: Masking): SafeHtml {
+  const field = (key: string): Text => order[`${prefix}${key}` as keyof OrderItem] as Text;
+  const street = [field('Address1'), field('Address2')]
+    .filter(present)
+    .map((line) => (masking.reveal ? line : maskName(line)));
+  return html`<address>${lines([
+    name(joined(field('Firstname'), field('Lastname')), masking),
+    present(field('Company')) ? (field('Company') as string) : null,
+    ...street,
+    joined(field('Postcode'), field('City')),
+    present(field('ZoneName')) ? (field('ZoneName') as string) : null,
+    present(field('CountryName')) ? (field('CountryName') as string) : null,
+  ])}</address>`;
+}
+
+function money(value: number | null | undefined, currency: Text): string | null {
+  return formatAmount(value ?? null, currency ?? null);
+}
+
+function definition(term: string, value: SafeHtml | string | null): SafeHtml {
+  return html`<dt>${term}</dt><dd>${value ?? html`<span class="muted">—</span>`}</dd>`;
+}
+
+function orderCard(order: OrderItem, masking: Masking): SafeHtml {
+  const currency = order.currency;
+  const products = order.orderProducts?.orderProduct ?? [];
+  const productRows = products.map((product) => {
+    const quantity = product.quantity ?? null;
+    const lineTotal = product.price != null && quantity != null ? product.price * quantity : null;
+    const productCurrency = product.currency ?? currency;
+    return html`<tr>
+      <td data-label="Product">${product.name ?? '—'}${present(product.sku) ? html`<br><span class="muted mono">${product.sku}</span>` : ''}</td>
+      <td data-label="Quantity" class="num">${quantity ?? '—'}</td>
+      <td data-label="Unit price (net)" class="num">${money(product.price, productCurrency) ?? '—'}</td>
+      <td data-label="Tax rate" class="num">${product.taxRate != null ? `${product.taxRate}%` : '—'}</td>
+      <td data-label="Line total (net)" class="num">${money(lineTotal, productCurrency) ?? '—'}</td>
+    </tr>`;
+  });
+  const email = present(order.email) ? (masking.reveal ? order.email : maskEmail(order.email)) : null;
+  const phone = present(order.phone) ? (masking.reveal ? order.phone : maskPhone(order.phone)) : null;
+  const coupon =
+    present(order.couponCode) || (order.couponGrossPrice ?? 0) !== 0
+      ? definition(
+          `Coupon${present(order.couponCode) ? ` ${order.couponCode}` : ''}`,
+          money(order.couponGrossPrice, currency),
+        )
+      : '';
+  return html`<div class="card-grid">
+  <div>
+    <h3>Customer</h3>
+    <dl class="meta">
+      ${definition('Name', name(joined(order.firstname, order.lastname), masking))}
+      ${definition('E-mail', email)}
+      ${definition('Phone', phone)}
+      ${present(order.comment) ? definition('Comment', order.comment) : ''}
+    </dl>
+  </div>
+  <div>
+    <h3>Shipping</h3>
+    ${address(order, 'shipping', masking)}
+    <p class="muted">${order.shippingMethodName ?? ''}${order.shippingGrossPrice != null ? ` · ${money(order.shippingGrossPrice, currency)}` : ''}</p>
+  </div>
+  <div>
+    <h3>Billing</h3>
+    ${address(order, 'payment', masking)}
+    ${present(order.paymentTaxnumber) ? html`<p class="muted">Tax number ${order.paymentTaxnumber}</p>` : ''}
+    <p class="muted">${order.paymentMethodName ?? ''}${order.paymentGrossPrice ? ` · ${money(order.paymentGrossPrice, currency)}` : ''}</p>
+  </div>
+</div>
+<h3>Products</h3>
+${
+  products.length === 0
+    ? html`<p class="muted">No products in the delivery (the subscription's field list may omit them).</p>`
+    : html`<table class="products stack">
+  <thead><tr><th>Product</th><th class="num">Quantity</th><th class="num">Unit price (net)</th><th class="num">Tax rate</th><th class="num">Line total (net)</th></tr></thead>
+  <tbody>${productRows}</tbody>
+</table>`
+}
+<h3>Totals</h3>
+<dl class="meta totals">
+  ${definition('Net total', money(order.total, currency))}
+  ${definition('Tax', money(order.taxPrice, currency))}
+  ${definition('Shipping (gross)', money(order.shippingGrossPrice, currency))}
+  ${order.paymentGrossPrice ? definition('Payment fee (gross)', money(order.paymentGrossPrice, currency)) : ''}
+  ${coupon}
+  ${definition('Gross total', html`<strong>${money(order.totalGross, currency) ?? '—'}</strong>`)}
+</dl>
+${
+  order.orderHistory
+    ? html`<p class="muted">Shop status: ${order.orderHistory.statusText ?? order.orderHistory.status ?? '—'}${present(order.orderHistory.dateAdded) ? ` · ${order.orderHistory.dateAdded}` : ''}</p>`
+    : ''
+}`;
+}
+
+function subscriberCard(subscriber: Subscriber, masking: Masking): SafeHtml {
+  const email = present(subscriber.email)
+    ? masking.reveal
+      ? subscriber.email
+      : maskEmail(subscriber.email)
+    : null;
+  const phone = present(subscriber.phone)
+    ? masking.reveal
+      ? subscriber.phone
+      : maskPhone(subscriber.phone)
+    : null;
+  return html`<h3>Subscriber</h3>
+<dl class="meta">
+  ${definition('Name', name(joined(subscriber.firstname, subscriber.lastname), masking))}
+  ${definition('E-mail', email)}
+  ${definition('Phone', phone)}
+  ${definition('Status', subscriber.status ?? null)}
+  ${definition('Language', subscriber.language ?? null)}
+  ${definition('Subscribed', subscriber.subscribe_date ?? null)}
+</dl>`;
+}
+
+/** The card for an event's normalised payload; a payload the schemas cannot read is said so (the raw JSON is shown elsewhere). */
+export function payloadCard(event: string, payload: unknown, masking: Masking): SafeHtml {
+  if (isWebhookEvent(event) && !isOrderEvent(event)) {
+    const subscriber = SubscriberSchema.safeParse(payload);
+    if (subscriber.success) return subscriberCard(subscriber.data, masking);
+  } else {
+    const order = OrderItemSchema.safeParse(payload);
+    if (order.success) return orderCard(order.data, masking);
+  }
+  return html`<p class="notice error">The stored payload does not have the expected ${event} shape; see the raw body below.</p>`;
+}

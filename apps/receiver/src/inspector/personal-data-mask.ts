@@ -1,0 +1,32 @@
+/**
+ * How the inspector hides personal data until an admin asks to see it (the "show personal data"
+ * toggle): names keep their initials (`Kovács Éva` → `K*** É***`), e-mail addresses their first letter
+ * and domain, phone numbers their last two digits.
+ */
+
+/** `Kovács Éva` → `K*** É***` (first character of each word, accents kept). */
+export function maskName(name: string): string {
+  return name
+    .trim()
+    .split(/\s+/u)
+    .filter((word) => word !== '')
+    .map((word) => `${Array.from(word)[0] ?? ''}***`)
+    .join(' ');
+}
+
+/** `test.peter@example.com` → `t***@example.com`. */
+export function maskEmail(email: string): string {
+  const at = email.lastIndexOf('@');
+  if (at <= 0) return maskName(email);
+  return `${Array.from(email)[0] ?? ''}***${email.slice(at)}`;
+}
+
+/** `+36304573549` → `+*********49`. */
+export function maskPhone(phone: string): string {
+  const digits = phone.replace(/\D/g, '').length;
+  let seen = 0;
+  return phone.replace(/\d/g, (digit) => {
+    seen += 1;
+    return seen > digits - 2 ? digit : '*';
+  });
+}
