@@ -7,6 +7,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerCredentialCommands } from './wiring/credential-commands.js';
 import { registerLocalCommands } from './wiring/local-commands.js';
+import { registerReceiverCommands } from './wiring/receiver-commands.js';
 import { registerSandboxCommands } from './wiring/sandbox-commands.js';
 import { registerWebhookCommands } from './wiring/webhook-commands.js';
 
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerCredentialCommands(program);
   registerWebhookCommands(program);
   registerLocalCommands(program);
+  registerReceiverCommands(program);
   registerSandboxCommands(program);
   return program;
 }

@@ -1,0 +1,135 @@
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RunningSandbox } from '@srhooks/sandbox';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningCli, runCli, seenOutput, startCli, tempConfigDir } from '../test-support/run-cli.js';
+import { loginArgs, startTestSandbox, TEST_CLIENT } from '../test-support/test-sandbox.js';
+
+const config = tempConfigDir();
+let sandbox: RunningSandbox;
+let listen: RunningCli;
+let start: {
+  type: string;
+  url: string;
+  db: string;
+  urls: { shop: string; event: string; url: string }[];
+};
+
+beforeAll(async () => {
+  sandbox = await startTestSandbox();
+  const login = await runCli(config.dir, loginArgs(sandbox, 'acme'));
+  if (login.code !== 0) throw new Error(login.stderr);
+  listen = startCli(config.dir, [
+    'listen',
+    '--port',
+    '0',
+    '--events',
+    'order_confirm,newsletter_subscribe',
+    '--json',
+  ]);
+  start = JSON.parse(await listen.waitForLine(/"type":"listening"/));
+});
+afterAll(async () => {
+  await listen.interrupt();
+  await sandbox.close();
+  config.cleanup();
+});
+
+describe('srhooks listen', () => {
+  it('prints its signed URLs for the stored shops and the chosen events, SQLite under the config dir', () => {
+    expect(start.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(start.db).toBe(join(config.dir, 'listen.db'));
+    expect(existsSync(start.db)).toBe(true);
+    expect(start.urls.map((entry) => `${entry.shop} ${entry.event}`)).toEqual([
+      'acme order_confirm',
+      'acme newsletter_subscribe',
+    ]);
+    for (const entry of start.urls) {
+      expect(entry.url).toMatch(new RegExp(`^${start.url}/hooks/acme/${entry.event}/[A-Za-z0-9_-]{43}$`));
+    }
+    expect(statSync(join(config.dir, 'listen.json')).mode & 0o777).toBe(0o600);
+  });
+
+  it('prints a live line for a sandbox order delivered to its URL', async () => {
+    const url = start.urls.find((entry) => entry.event === 'order_confirm')?.url ?? '';
+    const create = await runCli(config.dir, ['webhooks', 'create', '--event', 'order_confirm', '--url', url]);
+    expect(create.code).toBe(0);
+    const { order } = await sandbox.simulator.placeOrder('acme', { seed: 5 });
+    const line = JSON.parse(await listen.waitForLine(new RegExp(`"orderNumber":"${order.innerId}"`)));
+    expect(line).toMatchObject({
+      type: 'delivery',
+      time: expect.stringMatching(/^\d\d:\d\d:\d\d$/),
+      shop: 'acme',
+      event: 'order_confirm',
+      status: 'stored',
+      events: [
+        {
+          orderNumber: String(order.innerId),
+          total: String(order.totalGross),
+          currency: order.currency,
+          duplicate: false,
+        },
+      ],
+    });
+  });
+
+  it('shows trigger deliveries too; a forged URL is refused and never shown', async () => {
+    const hidden = await runCli(config.dir, [
+      'trigger',
+      'order_status_change',
+      '--to',
+      (start.urls[0]?.url ?? '').replace('/order_confirm/', '/order_status_change/'),
+    ]);
+    // signed for order_confirm, not order_status_change: the receiver refuses it
+    expect(hidden.code).toBe(3);
+    const url = start.urls.find((entry) => entry.event === 'newsletter_subscribe')?.url ?? '';
+    const run = await runCli(config.dir, ['trigger', 'newsletter_subscribe', '--to', url, '--seed', '9']);
+    expect(run.code).toBe(0);
+    const line = JSON.parse(await listen.waitForLine(/"type":"delivery".*"event":"newsletter_subscribe"/));
+    expect(line.events[0]).toMatchObject({ orderNumber: null, subjectId: expect.any(String), total: null });
+    expect(listen.stdout()).not.toContain('"event":"order_status_change"');
+  });
+
+  it('human output: one line with time, shop, event, order number, total and outcome', async () => {
+    const other = tempConfigDir();
+    const human = startCli(other.dir, [
+      'listen',
+      '--port',
+      '0',
+      '--shop',
+      'demo',
+      '--events',
+      'abandoned_cart',
+    ]);
+    try {
+      const urlLine = await human.waitForLine(/\/hooks\/demo\/abandoned_cart\//);
+      const url = urlLine.trim().split(/\s+/).at(-1) ?? '';
+      expect(human.stdout()).toMatch(/^✔ receiver listening on http:\/\/127\.0\.0\.1:\d+ /);
+      const sent = await runCli(other.dir, [
+        'trigger',
+        'abandoned_cart',
+        '--to',
+        url,
+        '--seed',
+        '4',
+        '--json',
+      ]);
+      expect(sent.code).toBe(0);
+      const line = await human.waitForLine(/ demo {2}abandoned_cart {2}#/);
+      expect(line).toMatch(/^\d\d:\d\d:\d\d {2}demo {2}abandoned_cart {2}#\d+ {2}\d+ HUF {2}stored$/);
+    } finally {
+      expect(await human.interrupt()).toBe(0);
+      other.cleanup();
+    }
+  });
+
+  it('a port in use is a usage error', async () => {
+    const run = await runCli(config.dir, ['listen', '--port', new URL(start.url).port]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('is already in use');
+  });
+
+  it('never printed the client secret', () => {
+    for (const text of seenOutput) expect(text).not.toContain(TEST_CLIENT.clientSecret);
+  });
+});

@@ -1,0 +1,91 @@
+import { join } from 'node:path';
+import {
+  decodeDelivery,
+  encodeDelivery,
+  samplePayload,
+  signDeliveryUrl,
+  WEBHOOK_EVENTS,
+} from '@srhooks/contracts';
+import { buildReceiver, ReceiverConfigSchema } from '@srhooks/receiver';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, tempConfigDir } from '../test-support/run-cli.js';
+
+const config = tempConfigDir();
+const SECRET = 'trigger-receiver-secret-0123456789';
+let receiver: Awaited<ReturnType<typeof buildReceiver>>;
+let base = '';
+
+beforeAll(async () => {
+  receiver = await buildReceiver(
+    ReceiverConfigSchema.parse({
+      port: 0,
+      host: '127.0.0.1',
+      secrets: [SECRET],
+      db: join(config.dir, '..', 'receiver.db'),
+      logLevel: 'silent',
+    }),
+    { defaultMetrics: false },
+  );
+  base = await receiver.listen({ port: 0, host: '127.0.0.1' });
+});
+afterAll(async () => {
+  await receiver.close();
+  config.cleanup();
+});
+
+describe('srhooks trigger into the real receiver', () => {
+  it.each(WEBHOOK_EVENTS)('%s: stored and decoded as the shop would have sent it', async (event) => {
+    const url = signDeliveryUrl(base, { shop: 'demo', event }, SECRET);
+    const run = await runCli(config.dir, ['trigger', event, '--to', url, '--seed', 'r1', '--json']);
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout);
+    expect(result.response.status).toBe(200);
+    const { deliveryId } = JSON.parse(result.response.body);
+
+    const delivery = await receiver.store.getDelivery(deliveryId);
+    expect(delivery).toMatchObject({ shop: 'demo', event, status: 'stored', decodeError: null });
+    expect(delivery?.headers['user-agent']).toBe('ShopRenter');
+    const expected = decodeDelivery({
+      event,
+      ...(() => {
+        const encoded = encodeDelivery(event, samplePayload(event, 'r1'), { format: 'json' });
+        return { contentType: encoded.contentType, body: encoded.body };
+      })(),
+    });
+    const items = 'orders' in expected ? expected.orders : expected.subscribers;
+    expect(delivery?.events.map((stored) => stored.payload)).toEqual(JSON.parse(JSON.stringify(items)));
+  });
+
+  it('an XML delivery is stored and decoded too', async () => {
+    const url = signDeliveryUrl(base, { shop: 'demo', event: 'order_confirm' }, SECRET);
+    const run = await runCli(config.dir, [
+      'trigger',
+      'order_confirm',
+      '--format',
+      'xml',
+      '--to',
+      url,
+      '--seed',
+      'x1',
+      '--json',
+    ]);
+    expect(run.code).toBe(0);
+    const { deliveryId } = JSON.parse(JSON.parse(run.stdout).response.body);
+    const delivery = await receiver.store.getDelivery(deliveryId);
+    expect(delivery?.status).toBe('stored');
+    expect(delivery?.events[0]?.orderNumber).toBe(
+      String(samplePayload('order_confirm', 'x1').orders.order[0]?.innerId),
+    );
+  });
+
+  it('a URL signed with another secret is refused (exit 3)', async () => {
+    const url = signDeliveryUrl(
+      base,
+      { shop: 'demo', event: 'order_confirm' },
+      'some-other-secret-0123456789',
+    );
+    const run = await runCli(config.dir, ['trigger', 'order_confirm', '--to', url]);
+    expect(run.code).toBe(3);
+    expect(run.stdout).toContain('HTTP 404');
+  });
+});
