@@ -16,6 +16,7 @@ import { configPlugin } from './plugins/config-plugin.js';
 import { handlersPlugin } from './plugins/handlers-plugin.js';
 import { metricsPlugin } from './plugins/metrics-plugin.js';
 import { storePlugin } from './plugins/store-plugin.js';
+import { type ProcessingPluginOptions, processingPlugin } from './processing/processing-plugin.js';
 import { coreRoutes, type ReceiverRoutePlugin } from './routes/index.js';
 import type { Store } from './store/store.js';
 
@@ -30,6 +31,8 @@ export interface BuildReceiverOptions {
   readonly routes?: readonly ReceiverRoutePlugin[];
   /** Process metrics (CPU, memory, event loop) on /metrics; default true. */
   readonly defaultMetrics?: boolean;
+  /** The job worker running the handlers (`app.worker`); `{enabled: false}`: this instance only ingests. */
+  readonly processing?: ProcessingPluginOptions;
 }
 
 /** A slow sender gets this long for one request (headers and body), then the socket is closed. */
@@ -82,6 +85,7 @@ export async function buildReceiver(
   await app.register(metricsPlugin, { defaultMetrics: options.defaultMetrics ?? true });
   await app.register(handlersPlugin);
   await app.register(storePlugin, options.store ? { store: options.store } : {});
+  await app.register(processingPlugin, options.processing ?? {});
   for (const route of [...coreRoutes, ...(options.routes ?? [])]) {
     await app.register(route.plugin, route.prefix ? { prefix: route.prefix } : {});
   }

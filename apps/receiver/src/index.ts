@@ -6,4 +6,5 @@ export { type CreateLoggerOptions, createLogger } from './logging/create-logger.
 export { createLineRedactor, maskHookToken } from './logging/redact-log-line.js';
 export { type DeliveryOutcome, type ForgedReason, ReceiverMetrics } from './metrics/receiver-metrics.js';
 export { storeSelection } from './plugins/store-plugin.js';
+export * from './processing/index.js';
 export { coreRoutes, type ReceiverRoutePlugin } from './routes/index.js';
