@@ -7,6 +7,7 @@
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { DestinationStream, Logger } from 'pino';
+import { adminAreaRoute } from './admin/admin-area.js';
 import type { ReceiverConfig } from './config/config-schema.js';
 import { NOT_FOUND_BODY } from './http/error-body.js';
 import { handleError } from './http/error-handler.js';
@@ -86,7 +87,7 @@ export async function buildReceiver(
   await app.register(handlersPlugin);
   await app.register(storePlugin, options.store ? { store: options.store } : {});
   await app.register(processingPlugin, options.processing ?? {});
-  for (const route of [...coreRoutes, ...(options.routes ?? [])]) {
+  for (const route of [...coreRoutes, adminAreaRoute, ...(options.routes ?? [])]) {
     await app.register(route.plugin, route.prefix ? { prefix: route.prefix } : {});
   }
   return app;

@@ -100,6 +100,7 @@ describe('inspector', () => {
     const PUBLIC = [
       'GET /ui/assets/inspector.css',
       'GET /ui/assets/inspector.js',
+      'GET /ui/assets/icon.svg',
       'GET /ui/login',
       'POST /ui/login',
     ];

@@ -32,7 +32,7 @@ import {
 } from './delivery-page.js';
 import { html } from './html.js';
 import { INSPECTOR_JS } from './inspector-script.js';
-import { INSPECTOR_CSS } from './inspector-style.js';
+import { INSPECTOR_CSS, INSPECTOR_ICON_SVG } from './inspector-style.js';
 import { LiveStream } from './live-stream.js';
 import { loginContent, safeNext } from './login-page.js';
 import { type InspectorView, renderPage } from './page-layout.js';
@@ -166,6 +166,10 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
   );
   app.get('/assets/inspector.js', { config: { adminPublic: true } }, async (_request, reply) =>
     reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(INSPECTOR_JS),
+  );
+
+  app.get('/assets/icon.svg', { config: { adminPublic: true } }, async (_request, reply) =>
+    reply.type('image/svg+xml').header('cache-control', 'max-age=86400').send(INSPECTOR_ICON_SVG),
   );
 
   app.get('/login', { config: { adminPublic: true } }, async (request, reply) => {

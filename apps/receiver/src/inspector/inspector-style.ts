@@ -44,6 +44,7 @@ h3 { font-size: .95rem; margin: .8rem 0 .4rem; color: var(--muted); text-transfo
 .notice.ok { border-color: var(--ok); }
 .banner[hidden] { display: none; }
 .muted { color: var(--muted); }
+.mono { overflow-wrap: anywhere; }
 .mono, code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .85rem; }
 pre { background: var(--code-bg); padding: .75rem; border-radius: 6px; overflow: auto; max-height: 28rem; white-space: pre-wrap; word-break: break-all; }
 button, .button {
@@ -78,6 +79,8 @@ address { font-style: normal; }
 .attempts { margin: .3rem 0 0; padding-left: 1.1rem; }
 .attempts li { margin: .15rem 0; }
 .error-text { color: var(--bad); word-break: break-word; }
+table.headers th { white-space: nowrap; width: 1%; }
+table.headers td { overflow-wrap: anywhere; }
 .pager { display: flex; justify-content: space-between; margin-top: .8rem; }
 .login { max-width: 24rem; margin: 12vh auto; }
 .login label { display: flex; flex-direction: column; gap: .3rem; margin-bottom: .8rem; }
@@ -87,10 +90,14 @@ address { font-style: normal; }
   table.stack thead { display: none; }
   table.stack, table.stack tbody, table.stack tr, table.stack td { display: block; width: 100%; }
   table.stack tr { border: 1px solid var(--line); border-radius: 8px; margin-bottom: .6rem; padding: .3rem .6rem; background: var(--panel); }
-  table.stack td { border: none; padding: .2rem 0; display: grid; grid-template-columns: 7.5rem 1fr; gap: .5rem; text-align: left; }
-  table.stack td::before { content: attr(data-label); color: var(--muted); font-size: .8rem; }
+  table.stack td { border: none; padding: .2rem 0 .2rem 8rem; position: relative; min-height: 1.7rem; text-align: left; }
+  table.stack td::before { content: attr(data-label); position: absolute; left: 0; top: .3rem; width: 7.5rem; color: var(--muted); font-size: .8rem; }
   table.stack td.num { text-align: left; }
   dl.meta { grid-template-columns: 1fr; }
   dl.meta dd { margin-bottom: .3rem; }
 }
 `;
+
+/** A small local icon (so browsers do not ask the receiver for /favicon.ico). */
+export const INSPECTOR_ICON_SVG =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#2453c7"/><path d="M9 17l5 5 9-12" fill="none" stroke="#fff" stroke-width="3.5" stroke-linecap="round" stroke-linejoin="round"/></svg>';

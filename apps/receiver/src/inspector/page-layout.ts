@@ -43,6 +43,7 @@ export function renderPage(options: PageOptions): string {
 <meta name="referrer" content="same-origin">
 ${session ? html`<meta name="csrf-token" content="${session.csrfToken}">` : ''}
 <title>${options.title} · srhooks inspector</title>
+<link rel="icon" href="${base}/assets/icon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="${base}/assets/inspector.css">
 <script src="${base}/assets/inspector.js" defer></script>
 </head>

@@ -6,7 +6,6 @@ import { encodeDelivery, type OrderItem, sampleOrder } from '@srhooks/contracts'
 import type { FastifyInstance } from 'fastify';
 import type { ReceiverConfigInput } from '../../config/config-schema.js';
 import { startTestReceiver, type TestReceiver } from '../../test-support/test-receiver.js';
-import { adminAreaRoute } from '../admin-area.js';
 
 export const ADMIN_TOKEN = 'admin-token-0123456789abcdef';
 export const SHOP = 'demo';
@@ -30,7 +29,6 @@ export async function startAdminReceiver(
       ...overrides,
     },
     {
-      routes: [adminAreaRoute],
       processing: options.worker
         ? { pollIntervalMs: 200, logWrite: options.logWrite ?? (() => {}) }
         : { enabled: false },
