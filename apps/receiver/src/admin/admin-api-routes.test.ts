@@ -68,6 +68,7 @@ describe('admin API', () => {
     });
     expect(broken.status).toBe(400);
     ids.broken = ((await broken.json()) as { deliveryId: string }).deliveryId;
+    ids.kovacsEvent = (await receiver.app.store.getDelivery(ids.kovacs ?? ''))?.events[0]?.id ?? '';
   });
 
   afterAll(async () => {
@@ -75,18 +76,21 @@ describe('admin API', () => {
   });
 
   describe('authentication', () => {
-    function protectedRoutes(): Array<{ method: string; url: string }> {
+    /** Real ids in the paths, so a route that let a request through would visibly act. */
+    function protectedRoutes(withHead = false): Array<{ method: string; url: string }> {
       return registeredRoutes(receiver.app)
-        .filter((route) => route.url.startsWith('/admin/api') && route.method !== 'HEAD')
+        .filter((route) => route.url.startsWith('/admin/api') && (withHead || route.method !== 'HEAD'))
         .map((route) => ({
           method: route.method,
           url: route.url
-            .replace(
-              ':id',
-              route.url.includes('/events/') ? 'evt_00000000000000000000000000' : (ids.kovacs ?? ''),
-            )
+            .replace(':id', route.url.includes('/events/') ? (ids.kovacsEvent ?? '') : (ids.broken ?? ''))
             .replace(':name', 'log'),
         }));
+    }
+
+    async function storeSnapshot(): Promise<unknown> {
+      const deliveries = await receiver.app.store.listDeliveries({ limit: 500 });
+      return { deliveries, event: await receiver.app.store.getEvent(ids.kovacsEvent ?? '') };
     }
 
     it('lists every admin API route (the table below is not empty by accident)', () => {
@@ -128,19 +132,21 @@ describe('admin API', () => {
 
     for (const [label, headers] of credentials) {
       it(`refuses every route with ${label}: 401 JSON, nothing changed`, async () => {
-        const routes = protectedRoutes();
-        expect(routes.length).toBeGreaterThan(0);
+        const routes = protectedRoutes(true);
+        expect(routes.length).toBeGreaterThan(11);
+        const before = await storeSnapshot();
         for (const route of routes) {
           const response = await fetch(`${receiver.baseUrl}${route.url}`, {
             method: route.method,
             headers: { ...headers, 'content-type': 'application/json' },
             body: route.method === 'POST' ? '{}' : null,
           });
-          const body = (await response.json()) as { ok: boolean; error: { code: string } };
+          const body =
+            route.method === 'HEAD' ? null : ((await response.json()) as { error?: { code: string } });
           expect({
             route: `${route.method} ${route.url}`,
             status: response.status,
-            code: body.error?.code,
+            code: route.method === 'HEAD' ? 'unauthorized' : body?.error?.code,
           }).toEqual({
             route: `${route.method} ${route.url}`,
             status: 401,
@@ -148,6 +154,7 @@ describe('admin API', () => {
           });
           expect(response.headers.get('www-authenticate')).toBe('Bearer realm="srhooks-admin"');
         }
+        expect(await storeSnapshot()).toEqual(before);
       });
     }
 
