@@ -17,7 +17,7 @@ const UNAVAILABLE_SQLSTATE = /^(08...|57P0[123]|53300|53100|53200)$/;
 
 /** node-pg and pg-pool report lost or impossible connections with plain messages. */
 const UNAVAILABLE_MESSAGE =
-  /Connection terminated|timeout exceeded when trying to connect|Query read timeout|connection timeout|Client has encountered a connection error|Cannot use a pool after calling end|Client was closed|not queryable/i;
+  /Connection terminated|timeout exceeded when trying to connect|^timeout expired$|Query read timeout|connection timeout|Client has encountered a connection error|Cannot use a pool after calling end|Client was closed|not queryable/i;
 
 export function isPgUnavailable(error: unknown): boolean {
   if (error instanceof StoreUnavailableError) return true;

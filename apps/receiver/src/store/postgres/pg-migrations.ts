@@ -6,17 +6,19 @@ export interface Migration {
   sql: string;
 }
 
-const EVENT_COLUMNS_FROM_ITEM = `v_id, p_delivery_id, p_shop, p_event, p_received_at, item->>'dedupeKey', item->>'subjectId',
-      item->'payload', item->>'orderNumber', item->>'customerName', item->>'grossTotal', item->>'currency', item->>'searchText'`;
-
 /**
  * Versioned schema. Append new versions; never edit an applied one. Same table and column names as the
  * SQLite schema. Ids use the "C" collation so text order is byte order (ids are time-sortable).
  *
- * `srhooks_store_events` / `srhooks_ingest` keep ingest to one round trip and one transaction: each
- * event is `INSERT … ON CONFLICT (shop, event, dedupe_key) DO NOTHING`; on conflict the earlier event is
- * looked up (PL/pgSQL takes a fresh snapshot per statement, so an event committed meanwhile by another
- * instance is found) and the event is recorded as its duplicate. New events get one job per handler.
+ * Ingest is one round trip and one transaction for a whole batch of deliveries:
+ * `srhooks_ingest_batch` takes the deliveries as parallel arrays (raw bodies concatenated into one bytea
+ * with their lengths; headers and payloads as one JSON array each, parsed once) and stores each delivery
+ * inside its own subtransaction (BEGIN … EXCEPTION), so a failing delivery is reported in its row while
+ * the others commit. `srhooks_store_events` stores one delivery's events: each is
+ * `INSERT … ON CONFLICT (shop, event, dedupe_key) DO NOTHING`; on conflict the earlier event is looked up
+ * (PL/pgSQL takes a fresh snapshot per statement, so an event committed meanwhile by another instance is
+ * found) and the event is recorded as its duplicate. New events get one job per handler (job ids are
+ * passed in, event-major). It returns duplicate_of per event, in input order.
  */
 export const PG_MIGRATIONS: readonly Migration[] = [
   {
@@ -109,53 +111,99 @@ CREATE TABLE handler_states (
 
 CREATE FUNCTION srhooks_store_events(
   p_delivery_id text, p_shop text, p_event text, p_received_at timestamptz, p_jobs_at timestamptz,
-  p_events json, p_handlers text[]
-) RETURNS TABLE (out_event_id text, out_dedupe_key text, out_duplicate_of text)
+  p_ids text[], p_dedupe_keys text[], p_subject_ids text[], p_order_numbers text[], p_customer_names text[],
+  p_gross_totals text[], p_currencies text[], p_search_texts text[], p_payloads json[],
+  p_handlers text[], p_job_ids text[]
+) RETURNS text[]
 LANGUAGE plpgsql VOLATILE AS $fn$
 DECLARE
-  item json;
-  v_id text;
+  v_handler_count integer := coalesce(cardinality(p_handlers), 0);
+  v_duplicates text[] := '{}';
   v_inserted text;
   v_original text;
 BEGIN
-  FOR item IN SELECT t.value FROM json_array_elements(p_events) WITH ORDINALITY AS t (value, n) ORDER BY t.n LOOP
-    v_id := item->>'id';
+  FOR i IN 1 .. coalesce(cardinality(p_ids), 0) LOOP
     v_inserted := NULL;
+    v_original := NULL;
     INSERT INTO events (id, delivery_id, shop, event, received_at, dedupe_key, subject_id, payload, order_number,
         customer_name, gross_total, currency, search_text, status)
-      VALUES (${EVENT_COLUMNS_FROM_ITEM},
-        CASE WHEN cardinality(p_handlers) > 0 THEN 'pending' ELSE 'stored' END)
+      VALUES (p_ids[i], p_delivery_id, p_shop, p_event, p_received_at, p_dedupe_keys[i], p_subject_ids[i], p_payloads[i],
+        p_order_numbers[i], p_customer_names[i], p_gross_totals[i], p_currencies[i], p_search_texts[i],
+        CASE WHEN v_handler_count > 0 THEN 'pending' ELSE 'stored' END)
       ON CONFLICT (shop, event, dedupe_key) WHERE duplicate_of IS NULL DO NOTHING
       RETURNING events.id INTO v_inserted;
     IF v_inserted IS NOT NULL THEN
-      INSERT INTO jobs (id, event_id, handler, status, run_at, created_at, updated_at)
-        SELECT h.job_id, v_id, h.handler, 'pending', p_jobs_at, p_jobs_at, p_jobs_at
-        FROM unnest(p_handlers, ARRAY(SELECT json_array_elements_text(item->'jobIds'))) AS h (handler, job_id);
-      out_duplicate_of := NULL;
+      FOR h IN 1 .. v_handler_count LOOP
+        INSERT INTO jobs (id, event_id, handler, status, run_at, created_at, updated_at)
+          VALUES (p_job_ids[(i - 1) * v_handler_count + h], p_ids[i], p_handlers[h], 'pending', p_jobs_at, p_jobs_at, p_jobs_at);
+      END LOOP;
     ELSE
       SELECT e.id INTO v_original FROM events e
-        WHERE e.shop = p_shop AND e.event = p_event AND e.dedupe_key = item->>'dedupeKey' AND e.duplicate_of IS NULL;
+        WHERE e.shop = p_shop AND e.event = p_event AND e.dedupe_key = p_dedupe_keys[i] AND e.duplicate_of IS NULL;
       INSERT INTO events (id, delivery_id, shop, event, received_at, dedupe_key, subject_id, payload, order_number,
           customer_name, gross_total, currency, search_text, duplicate_of, status)
-        VALUES (${EVENT_COLUMNS_FROM_ITEM}, v_original, 'duplicate');
-      out_duplicate_of := v_original;
+        VALUES (p_ids[i], p_delivery_id, p_shop, p_event, p_received_at, p_dedupe_keys[i], p_subject_ids[i], p_payloads[i],
+          p_order_numbers[i], p_customer_names[i], p_gross_totals[i], p_currencies[i], p_search_texts[i],
+          v_original, 'duplicate');
     END IF;
-    out_event_id := v_id;
-    out_dedupe_key := item->>'dedupeKey';
-    RETURN NEXT;
+    v_duplicates := array_append(v_duplicates, v_original);
   END LOOP;
+  RETURN v_duplicates;
 END
 $fn$;
 
-CREATE FUNCTION srhooks_ingest(
-  p_id text, p_received_at timestamptz, p_shop text, p_event text, p_remote_address text, p_headers json,
-  p_content_type text, p_raw_body bytea, p_events json, p_handlers text[]
-) RETURNS TABLE (out_event_id text, out_dedupe_key text, out_duplicate_of text)
+CREATE FUNCTION srhooks_ingest_batch(
+  p_ids text[], p_received_ats timestamptz[], p_shops text[], p_events text[], p_remote_addresses text[],
+  p_headers json, p_content_types text[], p_bodies bytea, p_body_lengths integer[],
+  p_statuses text[], p_error_codes text[], p_error_messages text[],
+  p_event_counts integer[], p_event_ids text[], p_dedupe_keys text[], p_subject_ids text[], p_order_numbers text[],
+  p_customer_names text[], p_gross_totals text[], p_currencies text[], p_search_texts text[], p_payloads json,
+  p_handler_counts integer[], p_handlers text[], p_job_ids text[]
+) RETURNS TABLE (out_index integer, out_duplicates text[], out_error_code text, out_error_message text)
 LANGUAGE plpgsql VOLATILE AS $fn$
+DECLARE
+  v_headers json[] := ARRAY(SELECT t.value FROM json_array_elements(p_headers) WITH ORDINALITY AS t (value, n) ORDER BY t.n);
+  v_payloads json[] := ARRAY(SELECT t.value FROM json_array_elements(p_payloads) WITH ORDINALITY AS t (value, n) ORDER BY t.n);
+  v_body integer := 1;
+  v_event integer := 0;
+  v_handler integer := 0;
+  v_job integer := 0;
+  v_events integer;
+  v_handlers integer;
 BEGIN
-  INSERT INTO deliveries (id, received_at, shop, event, remote_address, headers, content_type, raw_body, status)
-    VALUES (p_id, p_received_at, p_shop, p_event, p_remote_address, p_headers, p_content_type, p_raw_body, 'stored');
-  RETURN QUERY SELECT * FROM srhooks_store_events(p_id, p_shop, p_event, p_received_at, p_received_at, p_events, p_handlers);
+  FOR d IN 1 .. coalesce(cardinality(p_ids), 0) LOOP
+    v_events := p_event_counts[d];
+    v_handlers := p_handler_counts[d];
+    out_index := d;
+    out_duplicates := '{}';
+    out_error_code := NULL;
+    out_error_message := NULL;
+    BEGIN
+      INSERT INTO deliveries (id, received_at, shop, event, remote_address, headers, content_type, raw_body, status,
+          decode_error_code, decode_error_message)
+        VALUES (p_ids[d], p_received_ats[d], p_shops[d], p_events[d], p_remote_addresses[d], v_headers[d],
+          p_content_types[d], substring(p_bodies FROM v_body FOR p_body_lengths[d]), p_statuses[d],
+          p_error_codes[d], p_error_messages[d]);
+      IF v_events > 0 THEN
+        out_duplicates := srhooks_store_events(p_ids[d], p_shops[d], p_events[d], p_received_ats[d], p_received_ats[d],
+          p_event_ids[v_event + 1 : v_event + v_events], p_dedupe_keys[v_event + 1 : v_event + v_events],
+          p_subject_ids[v_event + 1 : v_event + v_events], p_order_numbers[v_event + 1 : v_event + v_events],
+          p_customer_names[v_event + 1 : v_event + v_events], p_gross_totals[v_event + 1 : v_event + v_events],
+          p_currencies[v_event + 1 : v_event + v_events], p_search_texts[v_event + 1 : v_event + v_events],
+          v_payloads[v_event + 1 : v_event + v_events], p_handlers[v_handler + 1 : v_handler + v_handlers],
+          p_job_ids[v_job + 1 : v_job + v_events * v_handlers]);
+      END IF;
+    EXCEPTION WHEN OTHERS THEN
+      out_duplicates := NULL;
+      out_error_code := SQLSTATE;
+      out_error_message := SQLERRM;
+    END;
+    RETURN NEXT;
+    v_body := v_body + p_body_lengths[d];
+    v_event := v_event + v_events;
+    v_handler := v_handler + v_handlers;
+    v_job := v_job + v_events * v_handlers;
+  END LOOP;
 END
 $fn$;
 `,

@@ -177,6 +177,47 @@ describe('PgStore', () => {
     }
   });
 
+  it('group-commits concurrent ingests: few round trips, a failing delivery rejected alone', async () => {
+    const store = new PgStore({ url, schema: nextSchema(), poolSize: 4 });
+    try {
+      await store.migrate();
+      const before = store.stats();
+      const results = await Promise.all(
+        Array.from({ length: 500 }, (_, i) =>
+          store.ingest(
+            delivery,
+            [{ dedupeKey: `k${i}`, subjectId: String(i), payload: { innerId: String(i) } }],
+            ['erp'],
+          ),
+        ),
+      );
+      const after = store.stats();
+      expect(new Set(results.map((r) => r.deliveryId)).size).toBe(500);
+      expect(after.items - before.items).toBe(500);
+      expect(after.commits - before.commits).toBeLessThanOrEqual(10);
+      expect((await store.countJobs()).pending).toBe(500);
+
+      // An index entry this large is refused by PostgreSQL: only that delivery fails.
+      const hugeKey = randomBytes(6000).toString('hex');
+      const outcomes = await Promise.allSettled([
+        store.ingest(delivery, [{ dedupeKey: 'fine-1', subjectId: null, payload: {} }], []),
+        store.ingest(delivery, [{ dedupeKey: hugeKey, subjectId: null, payload: {} }], []),
+        store.ingest(delivery, [{ dedupeKey: 'fine-2', subjectId: null, payload: {} }], []),
+      ]);
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect((outcomes[1] as PromiseRejectedResult).reason).toMatchObject({ code: '54000' });
+      expect(store.stats().commits - after.commits).toBe(1);
+      const newest = await store.listDeliveries({ limit: 2 });
+      expect(newest.items.map((d) => d.events.map((e) => e.dedupeKey))).toEqual([['fine-2'], ['fine-1']]);
+      expect(
+        (await store.listDeliveries({ limit: 1, cursor: newest.nextCursor ?? '' })).items[0]?.events[0]
+          ?.dedupeKey,
+      ).toBe('k499');
+    } finally {
+      await store.close();
+    }
+  });
+
   it('refuses a schema name that is not a plain identifier', () => {
     expect(() => new PgStore({ url, schema: 'x"; DROP TABLE y; --' })).toThrow(StoreConfigError);
   });

@@ -62,8 +62,11 @@ import {
   StoreNotFoundError,
   StoreUnavailableError,
 } from '../store-errors.js';
+import { AdaptiveBatcher, type ItemOutcome } from './adaptive-batcher.js';
 import { isPgUnavailable, mapPgError } from './pg-errors.js';
+import { type DeliveryWrite, INGEST_BATCH_SQL, ingestBatchArguments, toOutcomes } from './pg-ingest-batch.js';
 import { applyPgMigrations, SCHEMA_NAME } from './pg-migrations.js';
+import { pgValues } from './pg-text.js';
 
 export interface PgStoreOptions {
   /** `postgres://user@host:port/db`. */
@@ -72,10 +75,24 @@ export interface PgStoreOptions {
   schema?: string;
   /** Connections in the pool. Default 10. */
   poolSize?: number;
-  /** Give up connecting after this long (unreachable server → StoreUnavailableError). Default 2000 ms. */
+  /** Give up opening a connection after this long (unreachable server → StoreUnavailableError). Default 2000 ms. */
   connectTimeoutMs?: number;
+  /**
+   * Give up waiting for a free pooled connection after this long. Default 10000 ms: a burst larger than
+   * the pool queues instead of failing, while an unreachable server still fails each attempt within
+   * connectTimeoutMs. Callers that must answer sooner put their own timeout around store calls.
+   */
+  acquireTimeoutMs?: number;
   /** Give up waiting for a query's answer after this long. Default 10000 ms. */
   queryTimeoutMs?: number;
+  /**
+   * Group commit: at most this many ingest/quarantine calls run at once; deliveries arriving meanwhile
+   * wait and go together in the next call (one round trip, one transaction, one subtransaction each).
+   * Default: half the pool (at least 1).
+   */
+  ingestConcurrency?: number;
+  /** Most deliveries in one ingest call. Default 256. */
+  maxBatch?: number;
 }
 
 const codec: RowCodec = {
@@ -86,10 +103,8 @@ const codec: RowCodec = {
 
 const dialect: SqlDialect = { params: dollarParams, time: (value) => value };
 
-type Queryable = Pick<pg.PoolClient, 'query'>;
-
 interface WriteContext {
-  client: Queryable;
+  client: SqlRunner;
   changes: StoreChange[];
 }
 
@@ -124,40 +139,34 @@ function at(date: Date | undefined): Date {
   return date ?? new Date();
 }
 
-/**
- * The events argument of `srhooks_ingest` / `srhooks_store_events`: a JSON array of items with their
- * pre-generated event id and job ids (one per handler). The payload is spliced in as the JSON text already
- * produced by prepareEvents, not parsed and serialised again.
- */
-function eventsJson(
+/** Outcome rows of `srhooks_store_events` / the batch → the IngestResult events. */
+function toIngested(
+  eventIds: readonly string[],
   events: readonly PreparedEvent[],
-  receivedAt: number,
-  handlers: readonly string[],
-  jobsAt: number,
-) {
-  const items = events.map((item) => {
-    const head = JSON.stringify({
-      id: newId('evt', receivedAt),
-      dedupeKey: item.dedupeKey,
-      subjectId: item.subjectId,
-      orderNumber: item.orderNumber,
-      customerName: item.customerName,
-      grossTotal: item.grossTotal,
-      currency: item.currency,
-      searchText: item.searchText,
-      jobIds: handlers.map(() => newId('job', jobsAt)),
-    });
-    return `${head.slice(0, -1)},"payload":${item.payloadJson}}`;
-  });
-  return `[${items.join(',')}]`;
+  duplicates: ReadonlyArray<string | null>,
+): IngestedEvent[] {
+  return eventIds.map((id, index) => ({
+    id,
+    dedupeKey: events[index]?.dedupeKey ?? '',
+    duplicateOf: duplicates[index] ?? null,
+  }));
 }
 
-function toIngested(rows: Row[]): IngestedEvent[] {
-  return rows.map((row) => ({
-    id: String(row.out_event_id),
-    dedupeKey: String(row.out_dedupe_key),
-    duplicateOf: row.out_duplicate_of === null ? null : String(row.out_duplicate_of),
-  }));
+/** Deadlock and serialization failures: the delivery's subtransaction rolled back and can simply run again. */
+const RETRYABLE_SQLSTATES = new Set(['40P01', '40001']);
+
+/** A runner whose string parameters are made storable in PostgreSQL text (see pgText). */
+interface SqlRunner {
+  query(text: string | pg.QueryConfig, values?: unknown[]): Promise<pg.QueryResult<Row>>;
+}
+
+function cleanTextRunner(target: pg.Pool | pg.PoolClient): SqlRunner {
+  return {
+    query: (text, values) =>
+      typeof text === 'string'
+        ? target.query<Row>(text, pgValues(values ?? []))
+        : target.query<Row>({ ...text, values: pgValues(text.values ?? []) }),
+  };
 }
 
 /**
@@ -172,6 +181,8 @@ export class PgStore implements Store {
   readonly #feed = new ChangeFeed();
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #stats: StoreStats = { commits: 0, items: 0, largestBatch: 0 };
+  readonly #db: SqlRunner;
+  readonly #ingestBatcher: AdaptiveBatcher<DeliveryWrite, Array<string | null>>;
   #migrated: Promise<void> | null = null;
   #closed = false;
 
@@ -182,10 +193,18 @@ export class PgStore implements Store {
       );
     }
     this.schema = options.schema ?? null;
+    const connectTimeoutMs = options.connectTimeoutMs ?? 2000;
+    /** pg-pool uses one timeout for both queueing and connecting; this client keeps the connect one short. */
+    class StoreClient extends pg.Client {
+      constructor(config?: pg.ClientConfig) {
+        super({ ...config, connectionTimeoutMillis: connectTimeoutMs });
+      }
+    }
     this.#pool = new pg.Pool({
       connectionString: options.url,
       max: options.poolSize ?? 10,
-      connectionTimeoutMillis: options.connectTimeoutMs ?? 2000,
+      Client: StoreClient,
+      connectionTimeoutMillis: Math.max(options.acquireTimeoutMs ?? 10_000, connectTimeoutMs),
       query_timeout: options.queryTimeoutMs ?? 10_000,
       keepAlive: true,
       application_name: 'srhooks-receiver',
@@ -193,6 +212,17 @@ export class PgStore implements Store {
     });
     // An idle connection that breaks (server restart) is dropped by the pool; the next query reconnects.
     this.#pool.on('error', () => {});
+    this.#db = cleanTextRunner(this.#pool);
+    const poolSize = options.poolSize ?? 10;
+    this.#ingestBatcher = new AdaptiveBatcher<DeliveryWrite, Array<string | null>>(
+      (writes) => this.#sendIngestBatch(writes),
+      {
+        maxInFlight: options.ingestConcurrency ?? Math.max(1, Math.floor(poolSize / 2)),
+        maxBatch: options.maxBatch ?? 256,
+        maxRetries: 3,
+      },
+      (size) => this.#committed(size),
+    );
   }
 
   async migrate(): Promise<void> {
@@ -216,7 +246,7 @@ export class PgStore implements Store {
 
   async ping(): Promise<void> {
     await this.#run(async () => {
-      await this.#pool.query('SELECT 1');
+      await this.#db.query('SELECT 1');
     });
   }
 
@@ -239,63 +269,86 @@ export class PgStore implements Store {
 
   async ingest(delivery: NewDelivery, events: NewEvent[], handlers: string[]): Promise<IngestResult> {
     const prepared = prepareEvents(delivery.event, events);
-    const jobHandlers = uniqueHandlers(handlers);
-    const receivedAt = delivery.receivedAt.getTime();
-    const deliveryId = newId('dlv', receivedAt);
-    const eventItems = eventsJson(prepared, receivedAt, jobHandlers, receivedAt);
+    const write = this.#deliveryWrite(delivery, 'stored', null, prepared, uniqueHandlers(handlers));
     return this.#run(async () => {
-      const result = await this.#pool.query({
-        name: 'srhooks_ingest',
-        text: 'SELECT out_event_id, out_dedupe_key, out_duplicate_of FROM srhooks_ingest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)',
-        values: [
-          deliveryId,
-          delivery.receivedAt,
-          delivery.shop,
-          delivery.event,
-          delivery.remoteAddress,
-          JSON.stringify(delivery.headers),
-          delivery.contentType,
-          delivery.rawBody,
-          eventItems,
-          jobHandlers,
-        ],
-      });
-      this.#committed(1);
-      const stored = toIngested(result.rows);
+      const duplicates = await this.#ingestBatcher.submit(write);
+      const stored = toIngested(write.eventIds, prepared, duplicates);
       this.#feed.emit([
-        { kind: 'delivery', deliveryId, shop: delivery.shop, event: delivery.event, status: 'stored' },
+        {
+          kind: 'delivery',
+          deliveryId: write.id,
+          shop: delivery.shop,
+          event: delivery.event,
+          status: 'stored',
+        },
       ]);
-      return { deliveryId, events: stored, duplicates: stored.filter((e) => e.duplicateOf !== null).length };
+      return {
+        deliveryId: write.id,
+        events: stored,
+        duplicates: stored.filter((e) => e.duplicateOf !== null).length,
+      };
     });
   }
 
   async quarantine(delivery: NewDelivery, error: DecodeFailure): Promise<{ deliveryId: string }> {
-    const deliveryId = newId('dlv', delivery.receivedAt.getTime());
+    const write = this.#deliveryWrite(delivery, 'quarantined', error, [], []);
     return this.#run(async () => {
-      await this.#pool.query({
-        name: 'srhooks_quarantine',
-        text: `INSERT INTO deliveries (id, received_at, shop, event, remote_address, headers, content_type, raw_body, status,
-            decode_error_code, decode_error_message)
-          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'quarantined', $9, $10)`,
-        values: [
-          deliveryId,
-          delivery.receivedAt,
-          delivery.shop,
-          delivery.event,
-          delivery.remoteAddress,
-          JSON.stringify(delivery.headers),
-          delivery.contentType,
-          delivery.rawBody,
-          error.code,
-          error.message,
-        ],
-      });
-      this.#committed(1);
+      await this.#ingestBatcher.submit(write);
       this.#feed.emit([
-        { kind: 'delivery', deliveryId, shop: delivery.shop, event: delivery.event, status: 'quarantined' },
+        {
+          kind: 'delivery',
+          deliveryId: write.id,
+          shop: delivery.shop,
+          event: delivery.event,
+          status: 'quarantined',
+        },
       ]);
-      return { deliveryId };
+      return { deliveryId: write.id };
     });
+  }
+
+  #deliveryWrite(
+    delivery: NewDelivery,
+    status: 'stored' | 'quarantined',
+    error: DecodeFailure | null,
+    events: PreparedEvent[],
+    handlers: string[],
+  ): DeliveryWrite {
+    const receivedAt = delivery.receivedAt.getTime();
+    return {
+      id: newId('dlv', receivedAt),
+      receivedAt: delivery.receivedAt,
+      shop: delivery.shop,
+      event: delivery.event,
+      remoteAddress: delivery.remoteAddress,
+      headers: delivery.headers,
+      contentType: delivery.contentType,
+      rawBody: delivery.rawBody,
+      status,
+      error,
+      events,
+      eventIds: events.map(() => newId('evt', receivedAt)),
+      handlers,
+      jobIds: events.flatMap(() => handlers.map(() => newId('job', receivedAt))),
+    };
+  }
+
+  /** One call of srhooks_ingest_batch; a delivery that failed inside it is retried (deadlock) or rejected alone. */
+  async #sendIngestBatch(writes: DeliveryWrite[]): Promise<Array<ItemOutcome<Array<string | null>>>> {
+    const result = await this.#pool.query<Row>({
+      name: 'srhooks_ingest_batch',
+      text: INGEST_BATCH_SQL,
+      values: ingestBatchArguments(writes),
+    });
+    return toOutcomes(result.rows, writes.length).map((outcome) =>
+      outcome.ok
+        ? { ok: true, value: outcome.duplicates }
+        : {
+            ok: false,
+            error: mapPgError(Object.assign(new Error(outcome.message), { code: outcome.code })),
+            retry: RETRYABLE_SQLSTATES.has(outcome.code),
+          },
+    );
   }
 
   async reprocessQuarantined(
@@ -321,16 +374,27 @@ export class PgStore implements Store {
         );
       }
       const prepared = prepareEvents(delivery.event, events);
+      const receivedAt = delivery.received_at.getTime();
+      const eventIds = prepared.map(() => newId('evt', receivedAt));
       const result = await client.query(
-        'SELECT out_event_id, out_dedupe_key, out_duplicate_of FROM srhooks_store_events($1, $2, $3, $4, $5, $6, $7)',
+        `SELECT srhooks_store_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) AS duplicates`,
         [
           deliveryId,
           delivery.shop,
           delivery.event,
           delivery.received_at,
           now,
-          eventsJson(prepared, delivery.received_at.getTime(), jobHandlers, now.getTime()),
+          eventIds,
+          prepared.map((e) => e.dedupeKey),
+          prepared.map((e) => e.subjectId),
+          prepared.map((e) => e.orderNumber),
+          prepared.map((e) => e.customerName),
+          prepared.map((e) => e.grossTotal),
+          prepared.map((e) => e.currency),
+          prepared.map((e) => e.searchText),
+          prepared.map((e) => e.payloadJson),
           jobHandlers,
+          prepared.flatMap(() => jobHandlers.map(() => newId('job', now.getTime()))),
         ],
       );
       await client.query("UPDATE deliveries SET status = 'reprocessed', reprocessed_at = $2 WHERE id = $1", [
@@ -344,7 +408,11 @@ export class PgStore implements Store {
         event: delivery.event,
         status: 'reprocessed',
       });
-      const stored = toIngested(result.rows);
+      const stored = toIngested(
+        eventIds,
+        prepared,
+        (result.rows[0]?.duplicates as Array<string | null>) ?? [],
+      );
       return { deliveryId, events: stored, duplicates: stored.filter((e) => e.duplicateOf !== null).length };
     });
   }
@@ -358,11 +426,11 @@ export class PgStore implements Store {
         filter,
         dialect,
       );
-      const rows = (await this.#pool.query(query.sql, query.values)).rows as Row[];
+      const rows = (await this.#db.query(query.sql, query.values)).rows as Row[];
       const page = rows.slice(0, query.limit);
       const ids = page.map((row) => String(row.id));
       const events = (
-        await this.#pool.query(
+        await this.#db.query(
           `SELECT ${EVENT_SUMMARY_COLUMNS} FROM events e WHERE e.delivery_id = ANY ($1::text[]) ORDER BY e.id`,
           [ids],
         )
@@ -382,14 +450,14 @@ export class PgStore implements Store {
   async getDelivery(id: string): Promise<DeliveryDetail | null> {
     return this.#run(async () => {
       const row = (
-        await this.#pool.query(
+        await this.#db.query(
           `SELECT ${DELIVERY_SUMMARY_COLUMNS}, octet_length(d.raw_body) AS body_bytes, d.headers, d.raw_body FROM deliveries d WHERE d.id = $1`,
           [id],
         )
       ).rows[0] as Row | undefined;
       if (row === undefined) return null;
       const events = (
-        await this.#pool.query(
+        await this.#db.query(
           `SELECT ${EVENT_RECORD_COLUMNS} FROM events e WHERE e.delivery_id = $1 ORDER BY e.id`,
           [id],
         )
@@ -407,7 +475,7 @@ export class PgStore implements Store {
   async listEvents(filter: EventFilter = {}): Promise<Page<EventSummary>> {
     return this.#run(async () => {
       const query = eventListQuery(EVENT_SUMMARY_COLUMNS, filter, dialect);
-      const rows = (await this.#pool.query(query.sql, query.values)).rows as Row[];
+      const rows = (await this.#db.query(query.sql, query.values)).rows as Row[];
       const items = rows.slice(0, query.limit).map((row) => toEventSummary(row, codec));
       return { items, nextCursor: rows.length > query.limit ? (items.at(-1)?.id ?? null) : null };
     });
@@ -415,15 +483,14 @@ export class PgStore implements Store {
 
   async getEvent(id: string): Promise<EventDetail | null> {
     return this.#run(async () => {
-      const row = (
-        await this.#pool.query(`SELECT ${EVENT_RECORD_COLUMNS} FROM events e WHERE e.id = $1`, [id])
-      ).rows[0] as Row | undefined;
+      const row = (await this.#db.query(`SELECT ${EVENT_RECORD_COLUMNS} FROM events e WHERE e.id = $1`, [id]))
+        .rows[0] as Row | undefined;
       if (row === undefined) return null;
       const jobs = (
-        await this.#pool.query(`SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.event_id = $1 ORDER BY j.id`, [id])
+        await this.#db.query(`SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.event_id = $1 ORDER BY j.id`, [id])
       ).rows.map((job: Row) => toJobRecord(job, codec));
       const attempts = (
-        await this.#pool.query(
+        await this.#db.query(
           `SELECT ${ATTEMPT_COLUMNS} FROM job_attempts a JOIN jobs j ON j.id = a.job_id WHERE j.event_id = $1 ORDER BY a.job_id, a.attempt`,
           [id],
         )
@@ -444,7 +511,7 @@ export class PgStore implements Store {
     const limit = Math.max(0, Math.floor(options.limit));
     if (limit === 0 || options.handlers?.length === 0) return [];
     return this.#run(async () => {
-      const result = await this.#pool.query({
+      const result = await this.#db.query({
         name: 'srhooks_claim',
         text: CLAIM_SQL,
         values: [now, options.handlers ?? null, limit, options.workerId, expires],
@@ -541,7 +608,7 @@ export class PgStore implements Store {
     const now = at(options.now);
     const expires = new Date(now.getTime() + Math.max(1, Math.floor(options.leaseMs)));
     return this.#run(async () => {
-      const updated = await this.#pool.query(
+      const updated = await this.#db.query(
         `UPDATE jobs SET lease_expires_at = $3, updated_at = $4 WHERE id = $1 AND status = 'running' AND attempts = $2
          RETURNING id`,
         [jobId, options.attempt, expires, now],
@@ -550,21 +617,20 @@ export class PgStore implements Store {
         this.#committed(1);
         return { applied: true, status: 'running' as const };
       }
-      return { applied: false, status: await this.#jobStatus(this.#pool, jobId) };
+      return { applied: false, status: await this.#jobStatus(this.#db, jobId) };
     });
   }
 
   async listDeadLetters(filter: DeadLetterFilter = {}): Promise<DeadLetter[]> {
     return this.#run(async () => {
       const query = deadLetterQuery(JOB_COLUMNS, filter, dialect);
-      const jobs = (await this.#pool.query(query.sql, query.values)).rows.map((row: Row) =>
+      const jobs = (await this.#db.query(query.sql, query.values)).rows.map((row: Row) =>
         toJobRecord(row, codec),
       );
       const events = (
-        await this.#pool.query(
-          `SELECT ${EVENT_SUMMARY_COLUMNS} FROM events e WHERE e.id = ANY ($1::text[])`,
-          [[...new Set(jobs.map((job) => job.eventId))]],
-        )
+        await this.#db.query(`SELECT ${EVENT_SUMMARY_COLUMNS} FROM events e WHERE e.id = ANY ($1::text[])`, [
+          [...new Set(jobs.map((job) => job.eventId))],
+        ])
       ).rows.map((row: Row) => toEventSummary(row, codec));
       const byId = new Map(events.map((event) => [event.id, event]));
       return jobs.flatMap((job) => {
@@ -672,7 +738,7 @@ export class PgStore implements Store {
   async listHandlerStates(): Promise<HandlerState[]> {
     return this.#run(async () =>
       (
-        await this.#pool.query(
+        await this.#db.query(
           'SELECT handler, disabled, reason, changed_at FROM handler_states ORDER BY handler',
         )
       ).rows.map((row: Row) => ({
@@ -687,7 +753,7 @@ export class PgStore implements Store {
   async countJobs(): Promise<JobCounts> {
     return this.#run(async () => {
       const counts: JobCounts = { pending: 0, running: 0, succeeded: 0, dead: 0 };
-      for (const row of (await this.#pool.query('SELECT status, count(*) AS n FROM jobs GROUP BY status'))
+      for (const row of (await this.#db.query('SELECT status, count(*) AS n FROM jobs GROUP BY status'))
         .rows as Array<{
         status: JobStatus;
         n: string;
@@ -707,7 +773,7 @@ export class PgStore implements Store {
     now: Date,
   ): Promise<void> {
     await this.#run(async () => {
-      await this.#pool.query(
+      await this.#db.query(
         `INSERT INTO handler_states (handler, disabled, reason, changed_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (handler) DO UPDATE SET disabled = excluded.disabled, reason = excluded.reason, changed_at = excluded.changed_at`,
         [handler, disabled, reason, now],
@@ -717,7 +783,7 @@ export class PgStore implements Store {
   }
 
   async #transitionResult(
-    client: Queryable,
+    client: SqlRunner,
     changes: StoreChange[],
     jobId: string,
     updated: Row | undefined,
@@ -730,7 +796,7 @@ export class PgStore implements Store {
     return { applied: true, status };
   }
 
-  async #jobStatus(client: Queryable, jobId: string): Promise<JobStatus> {
+  async #jobStatus(client: SqlRunner, jobId: string): Promise<JobStatus> {
     const row = (await client.query('SELECT status FROM jobs WHERE id = $1', [jobId])).rows[0] as
       | { status: JobStatus }
       | undefined;
@@ -738,7 +804,7 @@ export class PgStore implements Store {
     return row.status;
   }
 
-  async #resetJobs(client: Queryable, jobIds: readonly string[], now: Date): Promise<JobRecord[]> {
+  async #resetJobs(client: SqlRunner, jobIds: readonly string[], now: Date): Promise<JobRecord[]> {
     if (jobIds.length === 0) return [];
     const rows = (await client.query(RESET_JOBS_SQL, [jobIds, now])).rows as Row[];
     const jobs = rows.map((row) => toJobRecord(row, codec)).sort((a, b) => (a.id < b.id ? -1 : 1));
@@ -749,7 +815,7 @@ export class PgStore implements Store {
   }
 
   async #refreshEventStatus(
-    client: Queryable,
+    client: SqlRunner,
     changes: StoreChange[],
     eventId: string,
   ): Promise<EventStatus> {
@@ -785,7 +851,7 @@ export class PgStore implements Store {
         const changes: StoreChange[] = [];
         let value: T;
         try {
-          value = await work({ client, changes });
+          value = await work({ client: cleanTextRunner(client), changes });
           await client.query('COMMIT');
         } catch (error) {
           broken = isPgUnavailable(error);

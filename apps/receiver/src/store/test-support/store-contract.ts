@@ -217,6 +217,35 @@ export function defineStoreContract(engine: string, harness: StoreHarness): void
       });
     });
 
+    it('stores text with NUL characters (PostgreSQL keeps them as U+FFFD)', async () => {
+      const store = await open();
+      const { events } = await store.ingest(
+        delivery(),
+        [orderEvent('n\u00001', { firstname: 'A\u0000na', lastname: 'Kiss' })],
+        ['erp'],
+      );
+      const event = await store.getEvent(events[0]?.id ?? '');
+      expect(event?.customerName?.replace('\uFFFD', '\u0000')).toBe('A\u0000na Kiss');
+      expect((event?.payload as Record<string, unknown> | undefined)?.firstname).toBe('A\u0000na');
+      const { deliveryId } = await store.quarantine(delivery(), {
+        code: 'bad',
+        message: 'unexpected \u0000 at 3',
+      });
+      expect((await store.getDelivery(deliveryId))?.decodeError?.message.replace('\uFFFD', '\u0000')).toBe(
+        'unexpected \u0000 at 3',
+      );
+      const [job] = await claimAll(store, 'w', seconds(1));
+      await store.failJob(job?.id ?? '', {
+        attempt: 1,
+        error: 'body: \u0000\u0000',
+        deadLetter: true,
+        now: seconds(2),
+      });
+      expect((await store.listDeadLetters())[0]?.job.lastError?.replaceAll('\uFFFD', '\u0000')).toBe(
+        'body: \u0000\u0000',
+      );
+    });
+
     describe('quarantine', () => {
       it('stores an undecodable delivery with its reason and re-processes it after a fix', async () => {
         const store = await open();
