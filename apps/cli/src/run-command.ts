@@ -1,5 +1,6 @@
 import type { Command as Commander } from 'commander';
-import type { Command, CommandContext } from './command.js';
+import type { Command } from './command.js';
+import { createCommandContext } from './command-context.js';
 import { Output } from './output/index.js';
 
 /** Global flags (declared on the program, accepted before or after the subcommand). */
@@ -17,27 +18,6 @@ export function createOutput(flags: GlobalFlags): Output {
   return new Output({ json: flags.json === true, noColor: flags.color === false });
 }
 
-function createContext(flags: GlobalFlags, output: Output): CommandContext {
-  let interrupted: Promise<NodeJS.Signals> | undefined;
-  return {
-    output,
-    env: process.env,
-    debug: flags.debug === true || process.env.SRHOOKS_DEBUG === '1',
-    untilInterrupted() {
-      interrupted ??= new Promise((resolve) => {
-        const stop = (signal: NodeJS.Signals): void => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          resolve(signal);
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
-      return interrupted;
-    },
-  };
-}
-
 /**
  * Runs one command module for a commander action: builds the context from the global flags,
  * prints the result (JSON or human) and reports a failing result through `process.exitCode`.
@@ -50,7 +30,10 @@ export async function runCommand<Options, Result>(
 ): Promise<void> {
   const flags = globalFlags(invocation);
   const output = createOutput(flags);
-  const result = await command.run(options, createContext(flags, output));
+  const result = await command.run(
+    options,
+    createCommandContext({ output, debug: flags.debug === true || process.env.SRHOOKS_DEBUG === '1' }),
+  );
   if (!command.streaming) output.result(result, command.render?.bind(command));
   const code = command.exitCode?.(result);
   if (code !== undefined && code !== 0) process.exitCode = code;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { runCommand } from '../run-command.js';
 import { examples } from './help-text.js';
+import { runLazily } from './run-lazily.js';
 
 /** login, shops, logout. */
 export function registerCredentialCommands(program: Command): void {
@@ -34,8 +34,7 @@ export function registerCredentialCommands(program: Command): void {
       ),
     )
     .action(async (options: Record<string, string | boolean | undefined>, command: Command) => {
-      const { loginCommand } = await import('../commands/login.js');
-      await runCommand(command, loginCommand, options);
+      await runLazily(command, async () => (await import('../commands/login.js')).loginCommand, options);
     });
 
   program
@@ -43,8 +42,7 @@ export function registerCredentialCommands(program: Command): void {
     .description('list the shops with stored credentials (secrets are never shown)')
     .addHelpText('after', examples('srhooks shops', 'srhooks shops --json'))
     .action(async (_options: unknown, command: Command) => {
-      const { shopsCommand } = await import('../commands/shops.js');
-      await runCommand(command, shopsCommand, {});
+      await runLazily(command, async () => (await import('../commands/shops.js')).shopsCommand, {});
     });
 
   program
@@ -54,7 +52,6 @@ export function registerCredentialCommands(program: Command): void {
     .option('--all', 'forget every stored shop')
     .addHelpText('after', examples('srhooks logout --shop my-shop', 'srhooks logout --all'))
     .action(async (options: { shop?: string; all?: boolean }, command: Command) => {
-      const { logoutCommand } = await import('../commands/logout.js');
-      await runCommand(command, logoutCommand, options);
+      await runLazily(command, async () => (await import('../commands/logout.js')).logoutCommand, options);
     });
 }

@@ -1,6 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { runCommand } from '../run-command.js';
 import { collectList, EVENTS, examples } from './help-text.js';
+import { runLazily } from './run-lazily.js';
 
 /** Commands that need no shop credentials: fields, url, trigger. */
 export function registerLocalCommands(program: Command): void {
@@ -16,8 +16,10 @@ export function registerLocalCommands(program: Command): void {
     )
     .action(
       async (event: string | undefined, options: { group?: string; search?: string }, command: Command) => {
-        const { fieldsCommand } = await import('../commands/fields.js');
-        await runCommand(command, fieldsCommand, { ...options, ...(event ? { event } : {}) });
+        await runLazily(command, async () => (await import('../commands/fields.js')).fieldsCommand, {
+          ...options,
+          ...(event ? { event } : {}),
+        });
       },
     );
 
@@ -36,8 +38,7 @@ export function registerLocalCommands(program: Command): void {
       ),
     )
     .action(async (options: Record<string, string | undefined>, command: Command) => {
-      const { urlCommand } = await import('../commands/url.js');
-      await runCommand(command, urlCommand, options);
+      await runLazily(command, async () => (await import('../commands/url.js')).urlCommand, options);
     });
 
   program
@@ -86,9 +87,8 @@ export function registerLocalCommands(program: Command): void {
         },
         command: Command,
       ) => {
-        const { triggerCommand } = await import('../commands/trigger.js');
         const { timeout, ...rest } = options;
-        await runCommand(command, triggerCommand, {
+        await runLazily(command, async () => (await import('../commands/trigger.js')).triggerCommand, {
           event,
           ...rest,
           ...(timeout ? { timeoutMs: timeout } : {}),

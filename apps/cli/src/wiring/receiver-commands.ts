@@ -1,6 +1,6 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import { runCommand } from '../run-command.js';
 import { collectList, examples } from './help-text.js';
+import { runLazily } from './run-lazily.js';
 
 function port(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) > 65535)
@@ -40,7 +40,6 @@ export function registerReceiverCommands(program: Command): void {
       ),
     )
     .action(async (options: Record<string, unknown>, command: Command) => {
-      const { listenCommand } = await import('../commands/listen.js');
-      await runCommand(command, listenCommand, options);
+      await runLazily(command, async () => (await import('../commands/listen.js')).listenCommand, options);
     });
 }

@@ -1,6 +1,6 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import { runCommand } from '../run-command.js';
 import { examples } from './help-text.js';
+import { runLazily } from './run-lazily.js';
 
 function port(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) > 65535)
@@ -50,13 +50,15 @@ export function registerSandboxCommands(program: Command): void {
       ),
     )
     .action(async (options: Record<string, unknown>, command: Command) => {
-      const { sandboxCommand } = await import('../commands/sandbox.js');
-      await runCommand(command, sandboxCommand, options);
+      await runLazily(command, async () => (await import('../commands/sandbox.js')).sandboxCommand, options);
     });
 
   const simulate = async (command: Command, options: Record<string, unknown>) => {
-    const { sandboxSimulateCommand } = await import('../commands/sandbox-simulate.js');
-    await runCommand(command, sandboxSimulateCommand, options as never);
+    await runLazily(
+      command,
+      async () => (await import('../commands/sandbox-simulate.js')).sandboxSimulateCommand,
+      options as never,
+    );
   };
 
   sandbox

@@ -1,6 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { runCommand } from '../run-command.js';
 import { collect, collectList, EVENTS, examples } from './help-text.js';
+import { runLazily } from './run-lazily.js';
 
 function wholeNumber(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError('must be a whole number');
@@ -61,8 +61,11 @@ export function registerWebhookCommands(program: Command): void {
       examples('srhooks webhooks list', 'srhooks webhooks list --shop my-shop --event order_confirm --json'),
     )
     .action(async (options: { shop?: string; event?: string }, command: Command) => {
-      const { listWebhooksCommand } = await import('../commands/webhooks/list.js');
-      await runCommand(command, listWebhooksCommand, options);
+      await runLazily(
+        command,
+        async () => (await import('../commands/webhooks/list.js')).listWebhooksCommand,
+        options,
+      );
     });
 
   webhooks
@@ -72,8 +75,10 @@ export function registerWebhookCommands(program: Command): void {
     .option(...SHOP_OPTION)
     .addHelpText('after', examples('srhooks webhooks get d2ViSG9vay1ub3RpZmljYXRpb25faWQ9MTQ0'))
     .action(async (id: string, options: { shop?: string }, command: Command) => {
-      const { getWebhookCommand } = await import('../commands/webhooks/get.js');
-      await runCommand(command, getWebhookCommand, { ...options, id });
+      await runLazily(command, async () => (await import('../commands/webhooks/get.js')).getWebhookCommand, {
+        ...options,
+        id,
+      });
     });
 
   subscriptionOptions(webhooks.command('create').description('create a subscription'), false)
@@ -86,8 +91,11 @@ export function registerWebhookCommands(program: Command): void {
       ),
     )
     .action(async (options: FlagValues, command: Command) => {
-      const { createWebhookCommand } = await import('../commands/webhooks/create.js');
-      await runCommand(command, createWebhookCommand, mergeFields(options));
+      await runLazily(
+        command,
+        async () => (await import('../commands/webhooks/create.js')).createWebhookCommand,
+        mergeFields(options),
+      );
     });
 
   subscriptionOptions(
@@ -106,8 +114,11 @@ export function registerWebhookCommands(program: Command): void {
       ),
     )
     .action(async (id: string, options: FlagValues, command: Command) => {
-      const { updateWebhookCommand } = await import('../commands/webhooks/update.js');
-      await runCommand(command, updateWebhookCommand, { ...mergeFields(options), id });
+      await runLazily(
+        command,
+        async () => (await import('../commands/webhooks/update.js')).updateWebhookCommand,
+        { ...mergeFields(options), id },
+      );
     });
 
   webhooks
@@ -121,8 +132,11 @@ export function registerWebhookCommands(program: Command): void {
       examples('srhooks webhooks delete d2ViSG9v…', 'srhooks webhooks delete ID1 ID2 --shop my-shop'),
     )
     .action(async (ids: string[], options: { shop?: string }, command: Command) => {
-      const { deleteWebhooksCommand } = await import('../commands/webhooks/delete.js');
-      await runCommand(command, deleteWebhooksCommand, { ...options, ids });
+      await runLazily(
+        command,
+        async () => (await import('../commands/webhooks/delete.js')).deleteWebhooksCommand,
+        { ...options, ids },
+      );
     });
 
   for (const [name, enabled] of [
@@ -136,8 +150,11 @@ export function registerWebhookCommands(program: Command): void {
       .option(...SHOP_OPTION)
       .addHelpText('after', examples(`srhooks webhooks ${name} d2ViSG9v…`))
       .action(async (id: string, options: { shop?: string }, command: Command) => {
-        const { setWebhookStatusCommand } = await import('../commands/webhooks/set-status.js');
-        await runCommand(command, setWebhookStatusCommand, { ...options, id, enabled });
+        await runLazily(
+          command,
+          async () => (await import('../commands/webhooks/set-status.js')).setWebhookStatusCommand,
+          { ...options, id, enabled },
+        );
       });
   }
 
@@ -170,8 +187,11 @@ Config file:
         options: { file: string; shop?: string; prune?: boolean; dryRun?: boolean },
         command: Command,
       ) => {
-        const { syncWebhooksCommand } = await import('../commands/webhooks/sync.js');
-        await runCommand(command, syncWebhooksCommand, options);
+        await runLazily(
+          command,
+          async () => (await import('../commands/webhooks/sync.js')).syncWebhooksCommand,
+          options,
+        );
       },
     );
 }
