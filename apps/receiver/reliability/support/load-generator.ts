@@ -19,12 +19,16 @@ export interface LoadOptions {
   requestTimeoutMs?: number;
   /** Stop re-sending after this long; what is still unacknowledged is reported as such. */
   deadlineMs: number;
+  /** Each worker pauses this long after a delivery is acknowledged (spreads a bounded load over time). */
+  paceMs?: number;
   /** After every 2xx, with the number acknowledged so far. */
   onAck?: (acked: number) => void;
 }
 
 export interface AckedDelivery {
   status: number;
+  /** When the 2xx arrived (epoch ms). */
+  at: number;
   deliveryId: string | null;
   events: number | null;
   duplicates: number | null;
@@ -87,12 +91,13 @@ function ackOf(answer: Answer): AckedDelivery {
     const body = JSON.parse(answer.body) as { deliveryId?: unknown; events?: unknown; duplicates?: unknown };
     return {
       status: answer.status,
+      at: Date.now(),
       deliveryId: typeof body.deliveryId === 'string' ? body.deliveryId : null,
       events: typeof body.events === 'number' ? body.events : null,
       duplicates: typeof body.duplicates === 'number' ? body.duplicates : null,
     };
   } catch {
-    return { status: answer.status, deliveryId: null, events: null, duplicates: null };
+    return { status: answer.status, at: Date.now(), deliveryId: null, events: null, duplicates: null };
   }
 }
 
@@ -128,6 +133,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
           if (answer.status >= 200 && answer.status < 300) {
             acked.set(delivery.innerId, ackOf(answer));
             options.onAck?.(acked.size);
+            if (options.paceMs) await new Promise((resolve) => setTimeout(resolve, options.paceMs));
             break;
           }
         } catch (error) {
