@@ -410,6 +410,9 @@ export class SqliteStore implements Store {
     const limit = Math.max(0, Math.floor(options.limit));
     const handlers = options.handlers === undefined ? null : JSON.stringify(options.handlers);
     if (limit === 0 || options.handlers?.length === 0) return [];
+    // Polling workers mostly find nothing: answer that from a read instead of an (empty) write transaction.
+    const anything = this.#read(() => this.#stmt(SELECT_CLAIMABLE).get({ now, handlers, limit: 1 }));
+    if (anything === undefined) return [];
     return this.#write((context) => {
       const picked = this.#stmt(SELECT_CLAIMABLE).all({ now, handlers, limit }) as Array<{ id: string }>;
       const lease = this.#stmt(
