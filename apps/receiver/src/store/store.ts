@@ -309,11 +309,15 @@ export type StoreChange =
 export type StoreChangeListener = (change: StoreChange) => void;
 
 export interface StoreStats {
-  /** Write transactions committed by this store instance (SQLite WAL + synchronous=FULL: one fsync each). */
+  /**
+   * Write transactions committed by this store instance. SQLite (WAL, synchronous=FULL): one fsync each,
+   * every write goes through group commit. PostgreSQL: one per ingest/quarantine batch (group commit) or
+   * job transition.
+   */
   commits: number;
   /** Write operations (ingest, quarantine, job transitions…) those transactions carried. */
   items: number;
-  /** Most items one transaction carried (group commit). */
+  /** Most items one transaction carried. */
   largestBatch: number;
 }
 
@@ -331,7 +335,8 @@ export interface Store {
    * Atomically stores the delivery, its events (duplicates detected by UNIQUE(shop, event, dedupe_key),
    * recorded with duplicate_of = the earlier event id) and one job per (new, non-duplicate event, handler
    * name in `handlers`) — the outbox. Jobs are runnable from `receivedAt`. Resolves only after the
-   * transaction is durably committed (SQLite: group commit, synchronous=FULL).
+   * transaction is durably committed; concurrent calls share transactions (group commit on both engines),
+   * each delivery isolated in a savepoint so one failing delivery does not fail the others.
    */
   ingest(delivery: NewDelivery, events: NewEvent[], handlers: string[]): Promise<IngestResult>;
 
