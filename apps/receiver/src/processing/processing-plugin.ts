@@ -1,7 +1,8 @@
 /**
  * Runs the job worker inside the receiver (`app.worker`): built from `app.config` and `app.store` when
  * the plugin registers (a bad handler config stops start-up), started when the app is ready, stopped in
- * `preClose` (running jobs finish and record their outcome) before the store closes.
+ * `preClose` (running jobs finish and record their outcome, for at most `shutdownTimeoutMs`) before the
+ * store closes.
  */
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
@@ -27,18 +28,25 @@ const plugin: FastifyPluginAsync<ProcessingPluginOptions> = async (app, options)
     app.decorate('worker', null);
     return;
   }
-  const worker = createJobWorker({
-    ...workerOptions,
-    config: app.config,
-    store: app.store,
-    logger: app.log as unknown as Logger,
-  });
+  let worker: JobWorker;
+  try {
+    worker = createJobWorker({
+      ...workerOptions,
+      config: app.config,
+      store: app.store,
+      logger: app.log as unknown as Logger,
+    });
+  } catch (error) {
+    // The app will not start: release the store the store plugin opened (its onClose never runs).
+    await app.store.close().catch(() => {});
+    throw error;
+  }
   app.decorate('worker', worker);
   app.addHook('onReady', async () => {
     worker.start();
   });
   app.addHook('preClose', async () => {
-    await worker.stop();
+    await worker.stop({ timeoutMs: app.config.shutdownTimeoutMs });
   });
 };
 

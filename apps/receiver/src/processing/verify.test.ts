@@ -3,7 +3,7 @@
  * unknown ones mismatch and are held by the worker until replayed.
  */
 import { join } from 'node:path';
-import { createShopRenterClient, type ShopRenterClientOptions } from '@srhooks/client';
+import { createShopRenterClient, type ShopRenterClient, type ShopRenterClientOptions } from '@srhooks/client';
 import { dedupeKey, type OrderItem } from '@srhooks/contracts';
 import { DEMO_CLIENT, type RunningSandbox, startSandbox } from '@srhooks/sandbox';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -29,7 +29,7 @@ afterAll(async () => {
   tmp.cleanup();
 });
 
-/** Fails fast in tests: no client-side retries (the job retry schedule is what is tested). */
+/** Fails fast: no client-side retries (where the job's own retry is what is tested). */
 const createClient = (options: ShopRenterClientOptions) =>
   createShopRenterClient({ ...options, retry: { maxAttempts: 1 } });
 
@@ -46,7 +46,12 @@ function demoShop(overrides: Record<string, unknown> = {}) {
   });
 }
 
-const client = () => new ShopClients([demoShop()], createClient).clientFor('demo');
+/** One client for the shop, as the receiver has (one token, one rate-limit bucket; 429s retried). */
+let shared: ShopRenterClient | undefined;
+const client = () => {
+  shared ??= new ShopClients([demoShop()]).clientFor('demo');
+  return shared;
+};
 
 describe('verifyOrder', () => {
   it('verifies an order the shop has', async () => {
@@ -183,7 +188,7 @@ describe('the worker with verify: true', () => {
     const forgedId = await ingestOrder(store, forged, clock.now());
 
     const shops = [demoShop()];
-    const clients = new ShopClients(shops, createClient);
+    const clients = new ShopClients(shops);
     const erp = recordingRunner('erp');
     const worker = new JobWorker({
       store,
@@ -196,10 +201,10 @@ describe('the worker with verify: true', () => {
     worker.start();
 
     await waitFor(async () => (await store.getEvent(genuineId))?.status === 'succeeded', 'the genuine order');
-    await waitFor(
-      async () => (await store.getEvent(forgedId))?.status === 'held',
-      'the forged order to be held',
-    );
+    await waitFor(async () => {
+      const event = await store.getEvent(forgedId);
+      return event?.status === 'held' && event.jobs[0]?.attemptLog[0]?.outcome === 'released';
+    }, 'the forged order to be held and its job handed back');
     const held = await store.getEvent(forgedId);
     expect(held).toMatchObject({ verification: 'mismatched', held: true });
     expect(held?.verificationDetail).toContain('gross total delivered');

@@ -200,6 +200,23 @@ describe('JobWorker', () => {
     expect(job.lastStatusCode).toBe(204);
   });
 
+  it('stops waiting for a hung job after timeoutMs and stops renewing its lease', async () => {
+    const file = newFile();
+    const store = await open(file);
+    const other = await open(file);
+    const ingested = await ingestSamples(store, { handlers: ['erp'], receivedAt: T0 });
+    const clock = new FastForwardClock(T0);
+    const runner = recordingRunner('erp', () => new Promise(() => {}));
+    const w = worker({ store, runners: [runner], clock, leaseMs: 10_000 });
+    w.start();
+    await waitFor(() => runner.runs.length === 1, 'the job to start');
+    await w.stop({ timeoutMs: 50 });
+    // Nobody renews the lease any more: once it ran out, another instance takes the job over.
+    const later = new Date(clock.now().getTime() + 10_001);
+    const taken = await other.claimJobs({ workerId: 'successor', limit: 10, leaseMs: 10_000, now: later });
+    expect(taken.map((job) => [job.eventId, job.attempt])).toEqual([[ingested.events[0]!.id, 2]]);
+  });
+
   it('keeps a long job leased (heartbeat) so nobody else takes it over', async () => {
     const file = newFile();
     const store = await open(file);

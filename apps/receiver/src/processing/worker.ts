@@ -100,6 +100,7 @@ export class JobWorker {
   #retryTimes: number[] = [];
   #loop: Promise<void> | null = null;
   #stopping = false;
+  #abandoned = false;
   #wakeRequested = false;
   #sleeping: AbortController | null = null;
   #unsubscribe: (() => void) | null = null;
@@ -141,6 +142,7 @@ export class JobWorker {
   start(): void {
     if (this.#loop) return;
     this.#stopping = false;
+    this.#abandoned = false;
     this.#unsubscribe = this.#store.onChange((change) => {
       // New deliveries and jobs that became pending (replays, re-enabled handlers) may be runnable now.
       if (
@@ -163,13 +165,34 @@ export class JobWorker {
     this.#sleeping?.abort();
   }
 
-  /** Stops claiming, lets every running job finish and write its outcome, then resolves. */
-  async stop(): Promise<void> {
+  /**
+   * Stops claiming, lets every running job finish and write its outcome, then resolves. With `timeoutMs`,
+   * gives up waiting after that long: jobs still running are abandoned (their leases are no longer
+   * renewed, so after expiry another instance or the next start runs them again).
+   */
+  async stop(options: { timeoutMs?: number } = {}): Promise<void> {
     const loop = this.#loop;
     if (!loop) return;
     this.#stopping = true;
     this.notify();
-    await loop;
+    if (options.timeoutMs === undefined) {
+      await loop;
+    } else {
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), options.timeoutMs);
+      });
+      const result = await Promise.race([loop.then(() => 'done' as const), timedOut]);
+      clearTimeout(timer);
+      if (result === 'timeout') {
+        this.#abandoned = true;
+        this.notify();
+        this.#logger.warn(
+          { running: this.#inFlight.size, timeoutMs: options.timeoutMs },
+          'stopping without waiting for running jobs any longer; they run again after their lease expires',
+        );
+      }
+    }
     this.#unsubscribe?.();
     this.#unsubscribe = null;
     this.#loop = null;
@@ -177,7 +200,7 @@ export class JobWorker {
   }
 
   async #run(): Promise<void> {
-    while (!this.#stopping || this.#inFlight.size > 0) {
+    while ((!this.#stopping || this.#inFlight.size > 0) && !this.#abandoned) {
       this.#wakeRequested = false;
       await this.#extendLeases();
       if (!this.#stopping) await this.#claim();
@@ -393,7 +416,7 @@ export class JobWorker {
         }
         return transition.status;
       } catch (error) {
-        if (tryNo >= SETTLE_TRIES) {
+        if (tryNo >= SETTLE_TRIES || this.#abandoned) {
           log.error(
             { err: error, outcome: outcome.status },
             'cannot record the outcome of a job; it will run again after its lease expires',
