@@ -1,7 +1,9 @@
+import { createHmac } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunningSandbox } from '@srhooks/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCaptureServer } from '../test-support/capture-server.js';
 import { type RunningCli, runCli, seenOutput, startCli, tempConfigDir } from '../test-support/run-cli.js';
 import { loginArgs, startTestSandbox, TEST_CLIENT } from '../test-support/test-sandbox.js';
 
@@ -119,6 +121,58 @@ describe('srhooks listen', () => {
       expect(line).toMatch(/^\d\d:\d\d:\d\d {2}demo {2}abandoned_cart {2}#\d+ {2}\d+ HUF {2}stored$/);
     } finally {
       expect(await human.interrupt()).toBe(0);
+      other.cleanup();
+    }
+  });
+
+  it('--forward-to forwards each event signed (Standard Webhooks) and shows the answer', async () => {
+    const other = tempConfigDir();
+    const target = await startCaptureServer(() => ({ status: 202, body: 'ok' }));
+    const forward = startCli(other.dir, [
+      'listen',
+      '--port',
+      '0',
+      '--shop',
+      'demo',
+      '--forward-to',
+      `${target.url}/in`,
+      '--json',
+    ]);
+    try {
+      const started = JSON.parse(await forward.waitForLine(/"type":"listening"/));
+      expect(started.forwardTo).toBe(`${target.url}/in`);
+      expect(started.forwardSecret).toMatch(/^whsec_/);
+      const url = started.urls.find((entry: { event: string }) => entry.event === 'order_confirm').url;
+      const sent = await runCli(other.dir, ['trigger', 'order_confirm', '--to', url, '--seed', '8']);
+      expect(sent.code).toBe(0);
+      const outcome = JSON.parse(await forward.waitForLine(/"type":"outcome"/));
+      expect(outcome).toMatchObject({
+        shop: 'demo',
+        event: 'order_confirm',
+        handler: 'forward',
+        status: 'succeeded',
+        statusCode: 202,
+      });
+
+      const request = target.requests[0];
+      if (!request) throw new Error('nothing forwarded');
+      const header = (name: string) =>
+        request.rawHeaders.find(([key]) => key.toLowerCase() === name)?.[1] ?? '';
+      const key = Buffer.from(String(started.forwardSecret).slice('whsec_'.length), 'base64');
+      const signed = `${header('webhook-id')}.${header('webhook-timestamp')}.${request.body.toString('utf8')}`;
+      const expected = createHmac('sha256', key).update(signed).digest('base64');
+      expect(header('webhook-signature').split(' ')).toContain(`v1,${expected}`);
+      expect(JSON.parse(request.body.toString('utf8'))).toMatchObject({ type: 'shoprenter.order_confirm' });
+
+      // the admin commands find this local receiver and its token without flags
+      const events = await runCli(other.dir, ['events', 'list', '--receiver', started.url, '--json']);
+      expect(events.code).toBe(0);
+      expect(JSON.parse(events.stdout).items).toEqual([
+        expect.objectContaining({ id: outcome.eventId, status: 'succeeded' }),
+      ]);
+    } finally {
+      expect(await forward.interrupt()).toBe(0);
+      await target.close();
       other.cleanup();
     }
   });

@@ -11,6 +11,7 @@ import { usageError } from '../cli-error.js';
 import { defineCommand } from '../command.js';
 import { resolveConfigDir } from '../config/config-dir.js';
 import { CredentialStore } from '../config/credential-store.js';
+import { DEFAULT_LISTEN_PORT } from '../config/listen-defaults.js';
 import { loadListenSecrets } from '../config/listen-secrets.js';
 import { firstSecret } from '../config/receiver-secrets.js';
 import type { Output } from '../output/index.js';
@@ -41,8 +42,6 @@ export interface ListenResult {
   stopped: NodeJS.Signals;
   deliveries: number;
 }
-
-export const DEFAULT_LISTEN_PORT = 4750;
 
 interface ListenStart {
   type: 'listening';

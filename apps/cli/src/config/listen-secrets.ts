@@ -12,7 +12,7 @@ export interface ListenSecrets {
   urlSecret: string;
   /** Standard Webhooks secret (`whsec_…`) that `--forward-to` signs with. */
   forwardSecret: string;
-  /** Admin API / inspector token of the local receiver. */
+  /** Admin API / inspector token of the local receiver (the admin commands' default token). */
   adminToken: string;
 }
 
@@ -26,10 +26,10 @@ function generate(): ListenSecrets {
   };
 }
 
-export async function loadListenSecrets(configDir: string): Promise<ListenSecrets> {
-  const path = join(configDir, FILE);
+/** The stored secrets, or undefined when `listen` never ran with this config dir. */
+export async function readListenSecrets(configDir: string): Promise<ListenSecrets | undefined> {
   try {
-    const stored = JSON.parse(await readFile(path, 'utf8')) as Partial<ListenSecrets>;
+    const stored = JSON.parse(await readFile(join(configDir, FILE), 'utf8')) as Partial<ListenSecrets>;
     if (
       typeof stored.urlSecret === 'string' &&
       typeof stored.forwardSecret === 'string' &&
@@ -42,9 +42,17 @@ export async function loadListenSecrets(configDir: string): Promise<ListenSecret
       };
     }
   } catch {
-    // missing or unreadable: make new ones below
+    // missing or unreadable
   }
+  return undefined;
+}
+
+/** The stored secrets, generated and stored (mode 0600, directory 0700) on first use. */
+export async function loadListenSecrets(configDir: string): Promise<ListenSecrets> {
+  const existing = await readListenSecrets(configDir);
+  if (existing) return existing;
   const secrets = generate();
+  const path = join(configDir, FILE);
   await mkdir(configDir, { recursive: true, mode: 0o700 });
   const temp = `${path}.${process.pid}.tmp`;
   await writeFile(temp, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });

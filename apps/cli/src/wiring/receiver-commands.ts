@@ -1,5 +1,5 @@
-import { type Command, InvalidArgumentError } from 'commander';
-import { collectList, examples } from './help-text.js';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { collectList, EVENTS, examples } from './help-text.js';
 import { runLazily } from './run-lazily.js';
 
 function port(value: string): number {
@@ -8,8 +8,38 @@ function port(value: string): number {
   return Number(value);
 }
 
-/** `srhooks listen`: a local receiver for the developer loop. */
+function limit(max: number): (value: string) => number {
+  return (value) => {
+    if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > max) {
+      throw new InvalidArgumentError(`must be a whole number from 1 to ${max}`);
+    }
+    return Number(value);
+  };
+}
+
+const EVENT_STATUSES = ['stored', 'pending', 'retrying', 'succeeded', 'dead', 'duplicate', 'held'];
+
+/** `--receiver` and `--admin-token` of every admin API command. */
+function adminOptions(command: Command): Command {
+  return command
+    .option(
+      '--receiver <url>',
+      'the receiver (default: SRHOOKS_RECEIVER_URL, else the local srhooks listen at http://127.0.0.1:4750)',
+    )
+    .option(
+      '--admin-token <token>',
+      "its admin token (default: SRHOOKS_ADMIN_TOKEN, else the local srhooks listen's)",
+    );
+}
+
+/** `srhooks listen`, and `events` / `dead-letters` through a receiver's admin API. */
 export function registerReceiverCommands(program: Command): void {
+  registerListen(program);
+  registerEvents(program);
+  registerDeadLetters(program);
+}
+
+function registerListen(program: Command): void {
   program
     .command('listen')
     .description('run a local receiver, print its signed URLs, then one line per delivery as it arrives')
@@ -41,5 +71,131 @@ export function registerReceiverCommands(program: Command): void {
     )
     .action(async (options: Record<string, unknown>, command: Command) => {
       await runLazily(command, async () => (await import('../commands/listen.js')).listenCommand, options);
+    });
+}
+
+function registerEvents(program: Command): void {
+  const events = program
+    .command('events')
+    .alias('event')
+    .description("a receiver's stored events: list, show, replay (through its admin API)");
+
+  adminOptions(
+    events
+      .command('list')
+      .alias('ls')
+      .description('stored events, newest first')
+      .option('--shop <name>', 'only this shop')
+      .addOption(new Option('--event <event>', 'only this event').choices(EVENTS))
+      .addOption(new Option('--status <status>', 'only events in this status').choices(EVENT_STATUSES))
+      .option('--delivery <id>', 'only the events of this delivery (dlv_…)')
+      .option('--search <text>', 'order number or customer name contains (accent-insensitive)')
+      .option('--from <time>', 'received at or after (ISO 8601, e.g. 2025-12-01 or 2025-12-01T20:57Z)')
+      .option('--to <time>', 'received before (ISO 8601)')
+      .option('--limit <n>', 'at most n events (1-500, default 50)', limit(500))
+      .option('--cursor <cursor>', 'the next page (printed under the table)'),
+  )
+    .addHelpText(
+      'after',
+      examples(
+        'srhooks events list',
+        'srhooks events list --status dead --shop my-shop --receiver https://hooks.example.com',
+        'srhooks events list --search kovacs --from 2025-12-01 --json',
+      ),
+    )
+    .action(async (options: Record<string, unknown>, command: Command) => {
+      await runLazily(
+        command,
+        async () => (await import('../commands/events/list.js')).listEventsCommand,
+        options,
+      );
+    });
+
+  adminOptions(
+    events
+      .command('show')
+      .description('one event with its handler jobs and every attempt')
+      .argument('<id>', 'event id (evt_…)')
+      .option('--payload', 'print the delivered item too (it holds personal data)'),
+  )
+    .addHelpText(
+      'after',
+      examples('srhooks events show evt_01k…', 'srhooks events show evt_01k… --payload --json'),
+    )
+    .action(async (id: string, options: Record<string, unknown>, command: Command) => {
+      await runLazily(command, async () => (await import('../commands/events/show.js')).showEventCommand, {
+        ...options,
+        id,
+      });
+    });
+
+  adminOptions(
+    events
+      .command('replay')
+      .description("run an event's handlers again now")
+      .argument('<id>', 'event id (evt_…)')
+      .option('--handler <name>', 'only this handler'),
+  )
+    .addHelpText(
+      'after',
+      examples('srhooks events replay evt_01k…', 'srhooks events replay evt_01k… --handler erp'),
+    )
+    .action(async (id: string, options: Record<string, unknown>, command: Command) => {
+      await runLazily(
+        command,
+        async () => (await import('../commands/events/replay.js')).replayEventCommand,
+        {
+          ...options,
+          id,
+        },
+      );
+    });
+}
+
+function registerDeadLetters(program: Command): void {
+  const deadLetters = program
+    .command('dead-letters')
+    .description("a receiver's dead-lettered handler jobs: list, retry (through its admin API)");
+
+  adminOptions(
+    deadLetters
+      .command('list')
+      .alias('ls')
+      .description('dead-lettered jobs, newest first')
+      .option('--handler <name>', 'only this handler')
+      .option('--from <time>', 'dead-lettered at or after (ISO 8601)')
+      .option('--to <time>', 'dead-lettered before (ISO 8601)')
+      .option('--limit <n>', 'at most n (1-10000)', limit(10_000)),
+  )
+    .addHelpText(
+      'after',
+      examples('srhooks dead-letters list', 'srhooks dead-letters list --handler erp --json'),
+    )
+    .action(async (options: Record<string, unknown>, command: Command) => {
+      await runLazily(
+        command,
+        async () => (await import('../commands/dead-letters/list.js')).listDeadLettersCommand,
+        options,
+      );
+    });
+
+  adminOptions(
+    deadLetters
+      .command('retry')
+      .description('run the dead letters again now (all, or those of one handler / time window)')
+      .option('--handler <name>', 'only this handler')
+      .option('--from <time>', 'dead-lettered at or after (ISO 8601)')
+      .option('--to <time>', 'dead-lettered before (ISO 8601)'),
+  )
+    .addHelpText(
+      'after',
+      examples('srhooks dead-letters retry', 'srhooks dead-letters retry --handler erp --from 2025-12-01'),
+    )
+    .action(async (options: Record<string, unknown>, command: Command) => {
+      await runLazily(
+        command,
+        async () => (await import('../commands/dead-letters/retry.js')).retryDeadLettersCommand,
+        options,
+      );
     });
 }

@@ -1,0 +1,122 @@
+import { CliError, EXIT_CODES, remoteError, usageError } from '../cli-error.js';
+import { resolveConfigDir } from '../config/config-dir.js';
+import { DEFAULT_LISTEN_PORT } from '../config/listen-defaults.js';
+import { readListenSecrets } from '../config/listen-secrets.js';
+
+export interface AdminTargetOptions {
+  /** `--receiver` */
+  receiver?: string;
+  /** `--admin-token` */
+  adminToken?: string;
+}
+
+export interface AdminApi {
+  readonly receiverUrl: string;
+  get<T>(path: string, query?: Record<string, string | number | undefined>): Promise<T>;
+  post<T>(path: string, body?: unknown, query?: Record<string, string | number | undefined>): Promise<T>;
+}
+
+interface ErrorAnswer {
+  ok?: false;
+  error?: { code?: string; message?: string; field?: string };
+}
+
+/**
+ * Talks to a receiver's JSON admin API (`/admin/api`, see the receiver README) with the admin
+ * token as a Bearer token. Receiver: `--receiver`, else `SRHOOKS_RECEIVER_URL`, else the local
+ * `srhooks listen` one (http://127.0.0.1:4750). Token: `--admin-token`, else
+ * `SRHOOKS_ADMIN_TOKEN`, else the one `srhooks listen` keeps in the config dir.
+ */
+export async function openAdminApi(
+  options: AdminTargetOptions,
+  env: Record<string, string | undefined>,
+): Promise<AdminApi> {
+  const receiverUrl = (
+    options.receiver ??
+    (env.SRHOOKS_RECEIVER_URL?.trim() || undefined) ??
+    `http://127.0.0.1:${DEFAULT_LISTEN_PORT}`
+  ).replace(/\/+$/, '');
+  if (!/^https?:\/\//.test(receiverUrl) || !URL.canParse(receiverUrl)) {
+    throw usageError(
+      `--receiver must be an http(s) URL, got "${receiverUrl}"`,
+      'e.g. --receiver https://hooks.example.com',
+    );
+  }
+  const token =
+    options.adminToken ??
+    (env.SRHOOKS_ADMIN_TOKEN?.trim() || undefined) ??
+    (await readListenSecrets(resolveConfigDir(env)))?.adminToken;
+  if (!token) {
+    throw usageError(
+      'no admin token',
+      "pass --admin-token or set SRHOOKS_ADMIN_TOKEN (the receiver's SRHOOKS_ADMIN_TOKEN)",
+      'no_admin_token',
+    );
+  }
+
+  const call = async <T>(
+    method: 'GET' | 'POST',
+    path: string,
+    body: unknown,
+    query: Record<string, string | number | undefined> = {},
+  ): Promise<T> => {
+    const url = new URL(`${receiverUrl}/admin/api${path}`);
+    for (const [key, value] of Object.entries(query))
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          accept: 'application/json',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    } catch (error) {
+      throw remoteError(
+        `cannot reach the receiver at ${receiverUrl}`,
+        'is it running? pass --receiver URL or set SRHOOKS_RECEIVER_URL',
+        'network_error',
+        error,
+      );
+    }
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : {};
+    } catch {
+      parsed = undefined;
+    }
+    if (response.ok && parsed !== undefined) return parsed as T;
+    const answer = (parsed ?? {}) as ErrorAnswer;
+    const message = answer.error?.message ?? `${response.status} ${response.statusText}`;
+    const code = answer.error?.code ?? `http_${response.status}`;
+    if (response.status === 401) {
+      throw remoteError(
+        'the receiver refused the admin token',
+        "pass the receiver's SRHOOKS_ADMIN_TOKEN with --admin-token or SRHOOKS_ADMIN_TOKEN",
+        'unauthorized',
+      );
+    }
+    if (response.status === 404 && code === 'http_404') {
+      throw remoteError(
+        `${receiverUrl} has no admin API`,
+        'start the receiver with SRHOOKS_ADMIN_TOKEN set (at least 16 characters), or check --receiver',
+        'no_admin_api',
+      );
+    }
+    const usage = response.status === 400 || response.status === 404 || response.status === 409;
+    throw new CliError(message, {
+      code,
+      exitCode: usage ? EXIT_CODES.usage : EXIT_CODES.remote,
+    });
+  };
+
+  return {
+    receiverUrl,
+    get: (path, query) => call('GET', path, undefined, query),
+    post: (path, body, query) => call('POST', path, body, query),
+  };
+}

@@ -1,0 +1,58 @@
+import { type AdminTargetOptions, openAdminApi } from '../../admin-api/admin-api-client.js';
+import type { DeadLetterJson } from '../../admin-api/admin-types.js';
+import { defineCommand } from '../../command.js';
+import { renderTable } from '../../output/index.js';
+import { formatTime } from '../events/list.js';
+
+export interface ListDeadLettersOptions extends AdminTargetOptions {
+  handler?: string;
+  from?: string;
+  to?: string;
+  limit?: number;
+}
+
+export interface ListDeadLettersResult {
+  receiver: string;
+  items: DeadLetterJson[];
+}
+
+const ERROR_WIDTH = 60;
+
+/** Dead-lettered handler jobs, newest first (`GET /admin/api/dead-letters`). */
+export const listDeadLettersCommand = defineCommand<ListDeadLettersOptions, ListDeadLettersResult>({
+  async run(options, context) {
+    const api = await openAdminApi(options, context.env);
+    const answer = await api.get<{ items: DeadLetterJson[] }>('/dead-letters', {
+      handler: options.handler,
+      from: options.from,
+      to: options.to,
+      limit: options.limit,
+    });
+    return { receiver: api.receiverUrl, items: answer.items };
+  },
+
+  render(result, style) {
+    if (result.items.length === 0) return `${style.green('✔')} no dead letters at ${result.receiver}`;
+    const table = renderTable(result.items, [
+      { header: 'JOB', value: ({ job }) => job.id },
+      { header: 'HANDLER', value: ({ job }) => job.handler },
+      { header: 'EVENT', value: ({ event }) => `${event.id} ${event.event}` },
+      {
+        header: 'ORDER',
+        value: ({ event }) => (event.orderNumber ? `#${event.orderNumber}` : (event.subjectId ?? '')),
+      },
+      { header: 'ATTEMPTS', value: ({ job }) => String(job.attempts), align: 'right' },
+      { header: 'DEAD SINCE', value: ({ job }) => (job.finishedAt ? formatTime(job.finishedAt) : '') },
+      {
+        header: 'LAST ERROR',
+        value: ({ job }) => {
+          const error = [job.lastStatusCode ? `HTTP ${job.lastStatusCode}` : '', job.lastError ?? '']
+            .filter(Boolean)
+            .join(' ');
+          return error.length > ERROR_WIDTH ? `${error.slice(0, ERROR_WIDTH - 1)}…` : error;
+        },
+      },
+    ]);
+    return `${table}\n${style.dim(`${result.items.length} dead letter${result.items.length === 1 ? '' : 's'}; srhooks dead-letters retry runs them again`)}`;
+  },
+});

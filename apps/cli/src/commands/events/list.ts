@@ -1,0 +1,77 @@
+import type { AdminTargetOptions } from '../../admin-api/admin-api-client.js';
+import { openAdminApi } from '../../admin-api/admin-api-client.js';
+import type { EventSummaryJson } from '../../admin-api/admin-types.js';
+import { defineCommand } from '../../command.js';
+import { renderTable, type Style } from '../../output/index.js';
+
+export interface ListEventsOptions extends AdminTargetOptions {
+  shop?: string;
+  event?: string;
+  status?: string;
+  delivery?: string;
+  search?: string;
+  from?: string;
+  to?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface ListEventsResult {
+  receiver: string;
+  items: EventSummaryJson[];
+  nextCursor: string | null;
+}
+
+export function paintStatus(status: string, style: Style): string {
+  if (status === 'succeeded' || status === 'stored') return style.green(status);
+  if (status === 'dead') return style.red(status);
+  if (status === 'duplicate') return style.dim(status);
+  return style.yellow(status);
+}
+
+export function formatTime(iso: string): string {
+  return iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+}
+
+/** Stored events, newest first, through the receiver's admin API (`GET /admin/api/events`). */
+export const listEventsCommand = defineCommand<ListEventsOptions, ListEventsResult>({
+  async run(options, context) {
+    const api = await openAdminApi(options, context.env);
+    const page = await api.get<{ items: EventSummaryJson[]; nextCursor: string | null }>('/events', {
+      shop: options.shop,
+      event: options.event,
+      status: options.status,
+      deliveryId: options.delivery,
+      q: options.search,
+      from: options.from,
+      to: options.to,
+      limit: options.limit,
+      cursor: options.cursor,
+    });
+    return { receiver: api.receiverUrl, items: page.items, nextCursor: page.nextCursor };
+  },
+
+  render(result, style) {
+    if (result.items.length === 0) return `no events at ${result.receiver}`;
+    const table = renderTable(result.items, [
+      { header: 'ID', value: (event) => event.id },
+      { header: 'RECEIVED', value: (event) => formatTime(event.receivedAt) },
+      { header: 'SHOP', value: (event) => event.shop },
+      { header: 'EVENT', value: (event) => event.event },
+      {
+        header: 'ORDER',
+        value: (event) => (event.orderNumber ? `#${event.orderNumber}` : (event.subjectId ?? '')),
+      },
+      {
+        header: 'TOTAL',
+        value: (event) => (event.grossTotal ? `${event.grossTotal} ${event.currency ?? ''}`.trim() : ''),
+        align: 'right',
+      },
+      { header: 'STATUS', value: (event) => paintStatus(event.status, style) },
+    ]);
+    const more = result.nextCursor
+      ? `\n${style.dim(`more: srhooks events list --cursor ${result.nextCursor}`)}`
+      : '';
+    return `${table}${more}`;
+  },
+});

@@ -1,0 +1,36 @@
+import { type AdminTargetOptions, openAdminApi } from '../../admin-api/admin-api-client.js';
+import type { JobJson } from '../../admin-api/admin-types.js';
+import { defineCommand } from '../../command.js';
+
+export interface ReplayEventOptions extends AdminTargetOptions {
+  id: string;
+  /** Only this handler's job (created if the event has none). */
+  handler?: string;
+}
+
+export interface ReplayEventResult {
+  receiver: string;
+  eventId: string;
+  jobs: JobJson[];
+}
+
+/** Runs an event's handler jobs again now (`POST /admin/api/events/:id/replay`). */
+export const replayEventCommand = defineCommand<ReplayEventOptions, ReplayEventResult>({
+  async run(options, context) {
+    const api = await openAdminApi(options, context.env);
+    const answer = await api.post<{ eventId: string; jobs: JobJson[] }>(
+      `/events/${encodeURIComponent(options.id)}/replay`,
+      undefined,
+      { handler: options.handler },
+    );
+    return { receiver: api.receiverUrl, eventId: answer.eventId, jobs: answer.jobs };
+  },
+
+  render(result, style) {
+    if (result.jobs.length === 0) {
+      return `${style.yellow('!')} ${result.eventId}: no handler jobs to run (no handler is configured for its shop and event)`;
+    }
+    const handlers = result.jobs.map((job) => job.handler).join(', ');
+    return `${style.green('✔')} ${result.eventId}: ${result.jobs.length} job${result.jobs.length === 1 ? '' : 's'} queued (${handlers})`;
+  },
+});

@@ -1,0 +1,70 @@
+import { type AdminTargetOptions, openAdminApi } from '../../admin-api/admin-api-client.js';
+import type { EventDetailJson } from '../../admin-api/admin-types.js';
+import { defineCommand } from '../../command.js';
+import { renderTable } from '../../output/index.js';
+import { formatTime, paintStatus } from './list.js';
+
+export interface ShowEventOptions extends AdminTargetOptions {
+  id: string;
+  /** Print the normalised payload too (it holds personal data). */
+  payload?: boolean;
+}
+
+export interface ShowEventResult {
+  receiver: string;
+  event: EventDetailJson;
+}
+
+/** One event with its handler jobs and every attempt (`GET /admin/api/events/:id`). */
+export const showEventCommand = defineCommand<ShowEventOptions, ShowEventResult>({
+  async run(options, context) {
+    const api = await openAdminApi(options, context.env);
+    const answer = await api.get<{ event: EventDetailJson }>(`/events/${encodeURIComponent(options.id)}`);
+    return { receiver: api.receiverUrl, event: answer.event, ...(options.payload ? { payload: true } : {}) };
+  },
+
+  render(result, style) {
+    const event = result.event;
+    const rows: [string, string][] = [
+      ['id', event.id],
+      ['delivery', event.deliveryId],
+      ['received', formatTime(event.receivedAt)],
+      ['shop', event.shop],
+      ['event', event.event],
+      ['order', event.orderNumber ? `#${event.orderNumber}` : (event.subjectId ?? '-')],
+      ['total', event.grossTotal ? `${event.grossTotal} ${event.currency ?? ''}`.trim() : '-'],
+      ['status', paintStatus(event.status, style)],
+      ['verification', event.verification],
+    ];
+    if (event.duplicateOf) rows.push(['duplicate of', event.duplicateOf]);
+    const width = Math.max(...rows.map(([key]) => key.length));
+    const lines = rows.map(([key, value]) => `${style.dim(key.padEnd(width))}  ${value}`);
+    if (event.jobs.length > 0) {
+      type Job = EventDetailJson['jobs'][number];
+      type Row = { job: Job; attempt: Job['attemptLog'][number] | undefined };
+      const attempts = event.jobs.flatMap((job): Row[] =>
+        job.attemptLog.length > 0
+          ? job.attemptLog.map((attempt) => ({ job, attempt }))
+          : [{ job, attempt: undefined }],
+      );
+      lines.push(
+        '',
+        renderTable(attempts, [
+          { header: 'HANDLER', value: ({ job }) => job.handler },
+          { header: 'JOB', value: ({ job }) => paintStatus(job.status, style) },
+          { header: '#', value: ({ attempt }) => (attempt ? String(attempt.attempt) : ''), align: 'right' },
+          { header: 'STARTED', value: ({ attempt }) => (attempt ? formatTime(attempt.startedAt) : '') },
+          { header: 'OUTCOME', value: ({ attempt }) => attempt?.outcome ?? 'not run yet' },
+          { header: 'HTTP', value: ({ attempt }) => (attempt?.statusCode ? String(attempt.statusCode) : '') },
+          { header: 'ERROR', value: ({ attempt }) => attempt?.error ?? '' },
+        ]),
+      );
+    } else {
+      lines.push('', style.dim('no handler jobs'));
+    }
+    if ((result as ShowEventResult & { payload?: boolean }).payload) {
+      lines.push('', JSON.stringify(event.payload, null, 2));
+    }
+    return lines.join('\n');
+  },
+});
