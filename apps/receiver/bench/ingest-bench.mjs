@@ -1,0 +1,275 @@
+#!/usr/bin/env node
+/**
+ * Ingest benchmark (issue 5). Each server runs in its own child process; autocannon drives it
+ * from this process with the real-format order delivery (multipart/form-data, field `data`,
+ * the captured order_confirm JSON with a unique innerId per request, so every request stores a
+ * new event), keep-alive connections.
+ *
+ *   (a) ceiling:  bare fastify route, raw Buffer body, slices out `data`, JSON.parse, stores nothing
+ *   (b) sqlite:   the receiver with SQLite (group commit, synchronous=FULL), 50 connections
+ *   (c) postgres: the receiver with PostgreSQL, 50 connections
+ *   (d) fixed:    the receiver with SQLite at a fixed 500 req/s (autocannon overallRate)
+ *
+ * Prints req/s, p50/p99 latency, ratios b/a and c/a, peak RSS of each server; the last line is
+ * JSON. Needs `pnpm --filter @srhooks/receiver build` first (imports dist/).
+ * Env: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (default 50), BENCH_RATE (default 500),
+ * DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test).
+ */
+import { fork } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const SECRET = 'bench-secret-0123456789abcdef';
+const SHOP = 'demo';
+const EVENT = 'order_confirm';
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const RATE = Number(process.env.BENCH_RATE ?? 500);
+const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const TARGETS = { sqliteRatio: 0.6, postgresRatio: 0.4, fixedRateP99Ms: 5, rssMb: 150 };
+
+/** The captured delivery's Content-Type and body, split around the innerId so each request gets its own. */
+function deliveryTemplate() {
+  const raw = readFileSync(
+    new URL('../../../../shared/shoprenter/deliveries/order_confirm.multipart.http', import.meta.url),
+  );
+  const headEnd = raw.indexOf('\r\n\r\n');
+  const head = raw.subarray(0, headEnd).toString('latin1');
+  const contentType = /\r\ncontent-type:\s*([^\r\n]+)/i.exec(head)[1];
+  const body = raw.subarray(headEnd + 4).toString('utf8');
+  if (!body.includes('"innerId":"190"')) throw new Error('fixture changed: no "innerId":"190" to vary');
+  const [before, after] = body.split('"innerId":"190"');
+  return { contentType, before: `${before}"innerId":"`, after: `"${after}` };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Child: one server
+// ---------------------------------------------------------------------------------------------
+
+async function serveCeiling() {
+  const { default: Fastify } = await import('fastify');
+  const app = Fastify({ logger: false });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 2 * 1024 * 1024 }, (_req, body, done) =>
+    done(null, body),
+  );
+  app.post('/hooks/:shop/:event/:token', async (request) => {
+    const body = request.body;
+    const start = body.indexOf('\r\n\r\n') + 4;
+    const end = body.lastIndexOf('\r\n--');
+    const data = JSON.parse(body.toString('utf8', start, end));
+    return { ok: true, events: data.orders.order.length };
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return { app, cleanup: async () => {} };
+}
+
+async function serveReceiver(kind) {
+  const dist = new URL('../dist/index.js', import.meta.url);
+  if (!existsSync(dist)) throw new Error('dist/ missing: run `pnpm --filter @srhooks/receiver build` first');
+  const { buildReceiver, defineReceiverConfig } = await import(dist.href);
+  const { pino } = await import('pino');
+  const dir = mkdtempSync(join(tmpdir(), 'srhooks-bench-'));
+  const schema = `bench_${process.pid}`;
+  const config = defineReceiverConfig({
+    secrets: [SECRET],
+    port: 0,
+    host: '127.0.0.1',
+    logLevel: 'info',
+    db: join(dir, 'bench.db'),
+    ...(kind === 'postgres' ? { databaseUrl: DATABASE_URL, databaseSchema: schema } : {}),
+  });
+  // Production log level, written to /dev/null: the cost of logging is measured, not the terminal.
+  const app = await buildReceiver(config, {
+    logDestination: pino.destination({ dest: '/dev/null', sync: false }),
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const cleanup = async () => {
+    rmSync(dir, { recursive: true, force: true });
+    if (kind === 'postgres') {
+      const { default: pg } = await import('pg');
+      const client = new pg.Client({ connectionString: DATABASE_URL });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await client.end();
+    }
+  };
+  return { app, cleanup };
+}
+
+async function serve(variant) {
+  const { app, cleanup } = variant === 'ceiling' ? await serveCeiling() : await serveReceiver(variant);
+  process.on('message', async (message) => {
+    if (message === 'rss') {
+      process.send({
+        peakRssMb: process.resourceUsage().maxRSS / 1024,
+        rssMb: process.memoryUsage().rss / 2 ** 20,
+      });
+    } else if (message === 'stop') {
+      await app.close();
+      await cleanup();
+      process.exit(0);
+    }
+  });
+  process.send({ port: app.server.address().port });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parent: drive each server
+// ---------------------------------------------------------------------------------------------
+
+function startServer(variant) {
+  const child = fork(fileURLToPath(import.meta.url), ['serve', variant], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const next = () =>
+    new Promise((resolve, reject) => {
+      const onExit = (code) => reject(new Error(`${variant} server exited with code ${code}`));
+      child.once('exit', onExit);
+      child.once('message', (message) => {
+        child.off('exit', onExit);
+        resolve(message);
+      });
+    });
+  return {
+    ready: next(),
+    rss: () => {
+      const answer = next();
+      child.send('rss');
+      return answer;
+    },
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', resolve);
+        child.send('stop');
+      }),
+  };
+}
+
+function percentile(sorted, p) {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+/** innerIds continue across runs against the same server (warm-up, then measurement). */
+let sequenceBase = 1_000_000;
+
+async function load(port, { connections, duration, overallRate }) {
+  const { default: autocannon } = await import('autocannon');
+  const { signDeliveryPath } = await import('@srhooks/contracts');
+  const { contentType, before, after } = deliveryTemplate();
+  const latencies = [];
+  let sequence = 0;
+  const instance = autocannon({
+    url: `http://127.0.0.1:${port}${signDeliveryPath({ shop: SHOP, event: EVENT }, SECRET)}`,
+    method: 'POST',
+    headers: { 'content-type': contentType, 'user-agent': 'ShopRenter', accept: '*/*' },
+    // A new order (innerId) per request, so every request stores a new event (no duplicates).
+    requests: [
+      { setupRequest: (request) => ({ ...request, body: `${before}${++sequence + sequenceBase}${after}` }) },
+    ],
+    connections,
+    duration,
+    ...(overallRate ? { overallRate } : {}),
+  });
+  instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+    if (statusCode === 200) latencies.push(responseTime);
+  });
+  const result = await instance;
+  sequenceBase += sequence;
+  latencies.sort((x, y) => x - y);
+  return {
+    requestsPerSecond: Math.round(latencies.length / result.duration),
+    p50Ms: round(percentile(latencies, 50)),
+    p99Ms: round(percentile(latencies, 99)),
+    ok: latencies.length,
+    errors: result.errors + result.timeouts + result.non2xx,
+  };
+}
+
+function round(value, digits = 2) {
+  return Math.round(value * 10 ** digits) / 10 ** digits;
+}
+
+async function measure(variant, options) {
+  const server = startServer(variant);
+  const { port } = await server.ready;
+  try {
+    await load(port, { ...options, duration: Math.min(2, options.duration) }); // warm-up (JIT, caches)
+    const result = await load(port, options);
+    const { peakRssMb } = await server.rss();
+    return { ...result, peakRssMb: round(peakRssMb, 1) };
+  } finally {
+    await server.stop();
+  }
+}
+
+async function main() {
+  const results = {};
+  const runs = [
+    ['ceiling', 'ceiling', { connections: CONNECTIONS, duration: DURATION }],
+    ['sqlite', 'sqlite', { connections: CONNECTIONS, duration: DURATION }],
+    ['postgres', 'postgres', { connections: CONNECTIONS, duration: DURATION }],
+    ['fixedRate', 'sqlite', { connections: 10, duration: DURATION, overallRate: RATE }],
+  ];
+  for (const [name, variant, options] of runs) {
+    try {
+      results[name] = await measure(variant, options);
+      const r = results[name];
+      console.log(
+        `${name.padEnd(9)} ${String(r.requestsPerSecond).padStart(6)} req/s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms  ` +
+          `errors ${r.errors}  peak RSS ${r.peakRssMb} MB`,
+      );
+    } catch (error) {
+      results[name] = { error: error.message };
+      console.log(`${name.padEnd(9)} failed: ${error.message}`);
+    }
+  }
+  const ceiling = results.ceiling?.requestsPerSecond;
+  const ratios = {
+    sqliteVsCeiling: ceiling ? round(results.sqlite?.requestsPerSecond / ceiling) : null,
+    postgresVsCeiling: ceiling ? round(results.postgres?.requestsPerSecond / ceiling) : null,
+  };
+  const receiverRss = [results.sqlite, results.postgres, results.fixedRate].map(
+    (r) => r?.peakRssMb ?? Infinity,
+  );
+  const met = {
+    sqliteRatio: ratios.sqliteVsCeiling >= TARGETS.sqliteRatio,
+    postgresRatio: ratios.postgresVsCeiling >= TARGETS.postgresRatio,
+    fixedRateP99: results.fixedRate?.p99Ms <= TARGETS.fixedRateP99Ms,
+    rss: Math.max(...receiverRss) <= TARGETS.rssMb,
+  };
+  console.log(
+    `ratios    b/a ${ratios.sqliteVsCeiling} (target ≥ ${TARGETS.sqliteRatio})  c/a ${ratios.postgresVsCeiling} ` +
+      `(target ≥ ${TARGETS.postgresRatio})  p99 @${RATE}/s ${results.fixedRate?.p99Ms} ms (target ≤ ${TARGETS.fixedRateP99Ms})`,
+  );
+  // Other processes on the machine skew every number: the load average says how much.
+  const machine = { cpus: cpus().length, loadAverage1m: round(loadavg()[0]) };
+  console.log(`machine   ${machine.cpus} CPUs, load average ${machine.loadAverage1m} (1 min)`);
+  console.log(
+    JSON.stringify({
+      durationSeconds: DURATION,
+      connections: CONNECTIONS,
+      rate: RATE,
+      machine,
+      results,
+      ratios,
+      targets: TARGETS,
+      met,
+    }),
+  );
+}
+
+if (process.argv[2] === 'serve') {
+  serve(process.argv[3]).catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+} else {
+  main().catch((error) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}
