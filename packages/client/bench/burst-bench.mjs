@@ -1,5 +1,5 @@
 // Benchmark: 100 concurrent API calls through one client against the sandbox enforcing
-// 3 requests/second. The client's token bucket spaces them out: expect ≈ 100/3 s and 0 × 429.
+// 3 requests/second. The client request window spaces them out: expect ≈ 100/3 s and 0 × 429.
 // Takes about 36 s, so it is not part of `pnpm bench`; run `node bench/burst-bench.mjs`.
 // Prints a human line, then JSON on the last line.
 import { existsSync } from 'node:fs';

@@ -23,7 +23,7 @@ import {
   silentLogger,
 } from './middleware/types.js';
 import { xmlToJsonMiddleware } from './middleware/xml-to-json.js';
-import { type RateLimitOptions, sharedBucket } from './rate-limit/shared-buckets.js';
+import { type RateLimitOptions, sharedRequestWindow } from './rate-limit/shared-request-window.js';
 import { type BatchFunction, createBatch } from './resources/batch.js';
 import { createOrdersResource, type OrdersResource } from './resources/orders.js';
 import type { WebhookSpec } from './resources/webhook-input.js';
@@ -141,11 +141,12 @@ export function createShopRenterClient(options: ShopRenterClientOptions): ShopRe
   ];
   if (options.rateLimit !== false) {
     const clientId = oauth ? auth.clientId : auth.username;
-    const bucket = sharedBucket({ origin: new URL(apiUrl).origin, clientId, shop }, options.rateLimit ?? {}, {
-      ...(options.now ? { now: options.now } : {}),
-      ...(options.sleep ? { sleep: options.sleep } : {}),
-    });
-    layers.push(rateLimitMiddleware(bucket, logger));
+    const window = sharedRequestWindow(
+      { origin: new URL(apiUrl).origin, clientId, shop },
+      options.rateLimit ?? {},
+      options.now ? { now: options.now } : {},
+    );
+    layers.push(rateLimitMiddleware(window, logger));
   }
   layers.push(timeoutMiddleware(options.timeoutMs ?? DEFAULT_TIMEOUT_MS), xmlToJsonMiddleware());
 

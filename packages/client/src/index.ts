@@ -40,8 +40,8 @@ export {
 } from './errors.js';
 export type { RetryOptions } from './middleware/retry.js';
 export type { ClientLogger, Fetch } from './middleware/types.js';
-export { DEFAULT_RATE_LIMIT, type RateLimitOptions } from './rate-limit/shared-buckets.js';
-export { TokenBucket, type TokenBucketOptions } from './rate-limit/token-bucket.js';
+export { type RequestSlot, RequestWindow, type RequestWindowOptions } from './rate-limit/request-window.js';
+export { DEFAULT_RATE_LIMIT, type RateLimitOptions } from './rate-limit/shared-request-window.js';
 export type { BatchMethod, BatchOptions, BatchRequestInput, BatchResult } from './resources/batch.js';
 export type { OrdersResource } from './resources/orders.js';
 export {

@@ -1,12 +1,23 @@
-import type { TokenBucket } from '../rate-limit/token-bucket.js';
+import type { RequestWindow } from '../rate-limit/request-window.js';
 import type { ClientLogger, FetchMiddleware } from './types.js';
 
-/** Waits for a token of the (client, shop) bucket before every request that goes on the wire. */
-export function rateLimitMiddleware(bucket: TokenBucket, logger: ClientLogger): FetchMiddleware {
+/**
+ * Holds a slot of the (client, shop) request window for every request that goes on the wire,
+ * from before it is sent until its response (or failure) has arrived.
+ */
+export function rateLimitMiddleware(window: RequestWindow, logger: ClientLogger): FetchMiddleware {
   return (next) => async (request) => {
-    const waited = await bucket.take();
-    if (waited > 50)
-      logger.debug({ method: request.method, waitedMs: Math.round(waited) }, 'rate limiter delayed request');
-    return next(request);
+    const slot = await window.acquire();
+    if (slot.waitedMs > 50) {
+      logger.debug(
+        { method: request.method, waitedMs: Math.round(slot.waitedMs) },
+        'rate limiter delayed request',
+      );
+    }
+    try {
+      return await next(request);
+    } finally {
+      slot.release();
+    }
   };
 }

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { RequestWindow } from './request-window.js';
+
+/** A manual clock whose timers fire when the test advances it. */
+function manualClock() {
+  let time = 0;
+  const timers: { due: number; callback: () => void }[] = [];
+  return {
+    now: () => time,
+    setTimer: (callback: () => void, ms: number) => {
+      timers.push({ due: time + ms, callback });
+    },
+    async advance(ms: number) {
+      time += ms;
+      for (const timer of timers.filter((t) => t.due <= time)) {
+        timers.splice(timers.indexOf(timer), 1);
+        timer.callback();
+      }
+      await Promise.resolve();
+      await Promise.resolve();
+    },
+  };
+}
+
+describe('RequestWindow', () => {
+  it('lets `limit` requests start at once, then frees a slot windowMs after a response', async () => {
+    const clock = manualClock();
+    const window = new RequestWindow({ limit: 3, windowMs: 1000, ...clock });
+    const started: number[] = [];
+    const slots = Array.from({ length: 5 }, (_, i) =>
+      window.acquire().then((slot) => {
+        started.push(i);
+        return slot;
+      }),
+    );
+    await clock.advance(0);
+    expect(started).toEqual([0, 1, 2]);
+    expect(window.inFlight).toBe(3);
+
+    const first = await slots[0];
+    await clock.advance(200); // the response of request 0 arrives after 200 ms
+    first?.release();
+    await clock.advance(999);
+    expect(started).toEqual([0, 1, 2]);
+    await clock.advance(1);
+    expect(started).toEqual([0, 1, 2, 3]);
+  });
+
+  it('never frees a slot while its request is still on the wire', async () => {
+    const clock = manualClock();
+    const window = new RequestWindow({ limit: 1, windowMs: 100, ...clock });
+    const first = await window.acquire();
+    let secondStarted = false;
+    const second = window.acquire().then((slot) => {
+      secondStarted = true;
+      return slot;
+    });
+    await clock.advance(5_000);
+    expect(secondStarted).toBe(false);
+    first.release();
+    first.release(); // a second release is ignored
+    await clock.advance(99);
+    expect(secondStarted).toBe(false);
+    await clock.advance(1);
+    expect(secondStarted).toBe(true);
+    expect((await second).waitedMs).toBe(5_100);
+  });
+
+  it('guarantees any limit+1 requests arrive a full window apart, whatever the latency', async () => {
+    // Simulated network: each request arrives at a random point between send and response.
+    const clock = manualClock();
+    const window = new RequestWindow({ limit: 3, windowMs: 1000, ...clock });
+    const arrivals: number[] = [];
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 48271) % 2147483647;
+      return seed / 2147483647;
+    };
+    const inflight = new Set<Promise<void>>();
+    for (let i = 0; i < 30; i++) {
+      const run = window.acquire().then(async (slot) => {
+        const sent = clock.now();
+        const latency = Math.floor(random() * 400);
+        arrivals.push(sent + Math.floor(random() * latency));
+        await new Promise<void>((resolve) => clock.setTimer(resolve, latency));
+        slot.release();
+      });
+      inflight.add(run);
+    }
+    for (let step = 0; step < 20_000 && arrivals.length < 30; step++) await clock.advance(10);
+    expect(arrivals).toHaveLength(30);
+    arrivals.sort((a, b) => a - b);
+    for (let i = 3; i < arrivals.length; i++) {
+      expect((arrivals[i] as number) - (arrivals[i - 3] as number)).toBeGreaterThanOrEqual(1000);
+    }
+  });
+
+  it('rejects nonsense settings', () => {
+    expect(() => new RequestWindow({ limit: 0, windowMs: 1000 })).toThrow(/limit/);
+    expect(() => new RequestWindow({ limit: 2.5, windowMs: 1000 })).toThrow(/limit/);
+    expect(() => new RequestWindow({ limit: 3, windowMs: 0 })).toThrow(/windowMs/);
+  });
+});
