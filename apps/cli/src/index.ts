@@ -13,6 +13,23 @@ export {
 } from './cli-error.js';
 export type { Command, CommandContext } from './command.js';
 export { createCommandContext } from './command-context.js';
+export {
+  type ListDeadLettersOptions,
+  type ListDeadLettersResult,
+  listDeadLettersCommand,
+} from './commands/dead-letters/list.js';
+export {
+  type RetryDeadLettersOptions,
+  type RetryDeadLettersResult,
+  retryDeadLettersCommand,
+} from './commands/dead-letters/retry.js';
+export { type ListEventsOptions, type ListEventsResult, listEventsCommand } from './commands/events/list.js';
+export {
+  type ReplayEventOptions,
+  type ReplayEventResult,
+  replayEventCommand,
+} from './commands/events/replay.js';
+export { type ShowEventOptions, type ShowEventResult, showEventCommand } from './commands/events/show.js';
 export { type FieldRow, type FieldsOptions, type FieldsResult, fieldsCommand } from './commands/fields.js';
 export { type ListenOptions, type ListenResult, listenCommand } from './commands/listen.js';
 export { type LoginOptions, type LoginResult, loginCommand, REQUIRED_SCOPES } from './commands/login.js';

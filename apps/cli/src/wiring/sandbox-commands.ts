@@ -2,7 +2,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { examples } from './help-text.js';
 import { runLazily } from './run-lazily.js';
 
-function port(value: string): number {
+export function port(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) > 65535)
     throw new InvalidArgumentError('must be a port number 0-65535');
   return Number(value);

@@ -66,7 +66,7 @@ function stepError(step: SyncStepResult | undefined): SyncLine['error'] | undefi
   return { code: step.error.code, message: step.error.message };
 }
 
-function toShopResult(shop: string, report: SyncReport): ShopSyncResult {
+export function toShopResult(shop: string, report: SyncReport): ShopSyncResult {
   const stepFor = (action: SyncStepResult['action'], key: string, id?: string) =>
     report.steps.find(
       (step) => step.action === action && step.key === key && (id === undefined || step.id === id),
