@@ -2,6 +2,7 @@
 export { type BuildReceiverOptions, buildReceiver } from './app.js';
 export * from './config/index.js';
 export { HandlerRegistry } from './handlers/handler-registry.js';
+export { maskEmail, maskName } from './inspector/personal-data-mask.js';
 export { type CreateLoggerOptions, createLogger } from './logging/create-logger.js';
 export { createLineRedactor, maskHookToken } from './logging/redact-log-line.js';
 export { type DeliveryOutcome, type ForgedReason, ReceiverMetrics } from './metrics/receiver-metrics.js';
