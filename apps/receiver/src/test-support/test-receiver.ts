@@ -1,6 +1,7 @@
 /**
  * Starts a real receiver on 127.0.0.1:0 for a test, with its log lines captured, and a config
  * built from overrides (a tmp SQLite file unless the test passes a store or a databaseUrl).
+ * The job worker is off unless `options.processing` turns it on.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -44,6 +45,8 @@ export async function startTestReceiver(
   try {
     app = await buildReceiver(config, {
       defaultMetrics: false,
+      // Ingest tests look at the outbox jobs as written; the worker would run them meanwhile.
+      processing: { enabled: false },
       ...options,
       logDestination: { write: (line: string) => void logLines.push(line) },
     });
