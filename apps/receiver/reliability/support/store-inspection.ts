@@ -120,3 +120,48 @@ export function compareAcks(acked: Iterable<string>, stored: StoredFigures): Ack
   for (const id of stored.orders.keys()) if (!ackedSet.has(id)) storedUnacked += 1;
   return { lost, doubled, storedUnacked };
 }
+
+export interface JobAttemptRow {
+  jobId: string;
+  handler: string;
+  innerId: string | null;
+  attempt: number;
+  /** Epoch ms. */
+  startedAt: number;
+  outcome: string;
+  statusCode: number | null;
+}
+
+export interface JobRow {
+  jobId: string;
+  handler: string;
+  innerId: string | null;
+  status: string;
+  attempts: number;
+  lastError: string | null;
+}
+
+/** Every job of the shop, and every attempt of them in order (SQLite file, read-only). */
+export function readSqliteJobs(file: string, shop: string): { jobs: JobRow[]; attempts: JobAttemptRow[] } {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    db.pragma('busy_timeout = 5000');
+    const jobs = db
+      .prepare(
+        `SELECT j.id AS jobId, j.handler, e.subject_id AS innerId, j.status, j.attempts, j.last_error AS lastError
+         FROM jobs j JOIN events e ON e.id = j.event_id WHERE e.shop = ?`,
+      )
+      .all(shop) as JobRow[];
+    const attempts = db
+      .prepare(
+        `SELECT a.job_id AS jobId, j.handler, e.subject_id AS innerId, a.attempt, a.started_at AS startedAt,
+                a.outcome, a.status_code AS statusCode
+         FROM job_attempts a JOIN jobs j ON j.id = a.job_id JOIN events e ON e.id = j.event_id
+         WHERE e.shop = ? ORDER BY a.job_id, a.attempt`,
+      )
+      .all(shop) as JobAttemptRow[];
+    return { jobs, attempts };
+  } finally {
+    db.close();
+  }
+}
