@@ -1,0 +1,100 @@
+/**
+ * The process lifecycle with an injected process: configuration errors exit 1 with the message,
+ * a started receiver stores deliveries, SIGTERM closes it gracefully (store closed, no forced
+ * exit), and a second signal exits at once.
+ */
+import { EventEmitter } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { signDeliveryPath } from '@srhooks/contracts';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type ReceiverProcess, runReceiver } from './run-receiver.js';
+import { StoreUnavailableError } from './store/store.js';
+import { deliveryBody } from './test-support/delivery-fixtures.js';
+
+const SECRET = 'run-receiver-secret-0123456789';
+
+class FakeProcess extends EventEmitter implements ReceiverProcess {
+  readonly stderrText: string[] = [];
+  readonly exits: number[] = [];
+  exitCode: number | string | undefined = undefined;
+  readonly stderr = { write: (text: string) => this.stderrText.push(text) };
+  constructor(
+    readonly env: Record<string, string | undefined>,
+    private readonly dir: string,
+  ) {
+    super();
+  }
+  cwd(): string {
+    return this.dir;
+  }
+  exit(code: number): void {
+    this.exits.push(code);
+  }
+}
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'srhooks-run-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function env(overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    SRHOOKS_SECRETS: SECRET,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    SRHOOKS_DB: join(dir, 'srhooks.db'),
+    LOG_LEVEL: 'silent',
+    ...overrides,
+  };
+}
+
+describe('runReceiver', () => {
+  it('stops with exit code 1 and the message naming the key when the configuration is invalid', async () => {
+    const proc = new FakeProcess({ PORT: 'eighty' }, dir);
+    expect(await runReceiver(proc)).toBeNull();
+    expect(proc.exitCode).toBe(1);
+    const message = proc.stderrText.join('');
+    expect(message).toContain('PORT: must be a whole number, got "eighty"');
+    expect(message).toContain('secrets: set at least one secret (SRHOOKS_SECRETS');
+  });
+
+  it('serves deliveries, then shuts down gracefully on SIGTERM', async () => {
+    const proc = new FakeProcess(env(), dir);
+    const running = await runReceiver(proc, { processing: { enabled: false } });
+    if (!running) throw new Error('receiver did not start');
+    const address = running.app.server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    const { contentType, body } = deliveryBody('order_confirm');
+    const response = await fetch(
+      `http://127.0.0.1:${port}${signDeliveryPath({ shop: 'demo', event: 'order_confirm' }, SECRET)}`,
+      {
+        method: 'POST',
+        body: new Uint8Array(body),
+        headers: { 'content-type': contentType },
+      },
+    );
+    expect(response.status).toBe(200);
+
+    proc.emit('SIGTERM', 'SIGTERM');
+    await running.stopped;
+    expect(proc.exits).toEqual([]);
+    expect(proc.exitCode).toBeUndefined();
+    await expect(running.app.store.ping()).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+  });
+
+  it('exits at once with 130 on a second signal', async () => {
+    const proc = new FakeProcess(env(), dir);
+    const running = await runReceiver(proc, { processing: { enabled: false } });
+    if (!running) throw new Error('receiver did not start');
+    proc.emit('SIGINT', 'SIGINT');
+    proc.emit('SIGINT', 'SIGINT');
+    expect(proc.exits).toEqual([130]);
+    await running.stopped;
+  });
+});
