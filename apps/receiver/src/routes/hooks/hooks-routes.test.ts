@@ -263,6 +263,10 @@ describe('POST /hooks: forged and refused requests', () => {
       expect(raw.statusCode).toBe(413);
       expect(JSON.parse(raw.body).error.code).toBe('body_too_large');
       expect(await deliveryCount(small)).toBe(0);
+      const metrics = await (await fetch(`${small.baseUrl}/metrics`)).text();
+      expect(metrics).toContain(
+        'srhooks_deliveries_total{shop="demo",event="order_confirm",outcome="too_large"} 2',
+      );
     } finally {
       await small.close();
     }
