@@ -25,7 +25,20 @@ describe('srhooks basics', () => {
   it('lists every command in --help', async () => {
     const run = await runCli(config.dir, ['--help']);
     expect(run.code).toBe(0);
-    for (const command of ['login', 'shops', 'logout', 'webhooks', 'fields', 'url', 'trigger', 'sandbox']) {
+    for (const command of [
+      'login',
+      'shops',
+      'logout',
+      'webhooks',
+      'fields',
+      'url',
+      'trigger',
+      'listen',
+      'events',
+      'dead-letters',
+      'sandbox',
+      'demo',
+    ]) {
       expect(run.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
     }
     expect(run.stdout).toContain('--json');

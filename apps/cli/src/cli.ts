@@ -6,6 +6,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerCredentialCommands } from './wiring/credential-commands.js';
+import { registerDemoCommand } from './wiring/demo-command.js';
 import { registerLocalCommands } from './wiring/local-commands.js';
 import { registerReceiverCommands } from './wiring/receiver-commands.js';
 import { registerSandboxCommands } from './wiring/sandbox-commands.js';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerLocalCommands(program);
   registerReceiverCommands(program);
   registerSandboxCommands(program);
+  registerDemoCommand(program);
   return program;
 }
 

@@ -23,6 +23,13 @@ export {
   type RetryDeadLettersResult,
   retryDeadLettersCommand,
 } from './commands/dead-letters/retry.js';
+export {
+  type DemoEvent,
+  type DemoOptions,
+  type DemoResult,
+  type DemoSummary,
+  demoCommand,
+} from './commands/demo.js';
 export { type ListEventsOptions, type ListEventsResult, listEventsCommand } from './commands/events/list.js';
 export {
   type ReplayEventOptions,
@@ -89,4 +96,11 @@ export {
 export { maskDeliveryUrl } from './delivery/mask-delivery-url.js';
 export { type PostDeliveryInput, type PostDeliveryResult, postDelivery } from './delivery/post-delivery.js';
 export { toCliError } from './error-report.js';
+export {
+  type DeliveryFeed,
+  type DeliveryLine,
+  type OutcomeLine,
+  watchDeliveries,
+} from './live/delivery-feed.js';
+export { type EmbeddedReceiver, startEmbeddedReceiver } from './live/start-receiver.js';
 export { Output, type OutputOptions, renderTable, type Style, type TableColumn } from './output/index.js';

@@ -1,0 +1,53 @@
+import { isOrderEvent, type WebhookEvent } from '@srhooks/contracts';
+import type { Arrival } from './wait-for-arrivals.js';
+
+/** One row of the demo's "what arrived" table (and of its `--json` result). */
+export interface ArrivedEvent {
+  event: WebhookEvent;
+  eventId: string;
+  deliveryId: string;
+  /** Order events: the order number (inner id). */
+  orderNumber: string | null;
+  /** Newsletter events: the subscriber id. */
+  subscriberId: string | null;
+  /** The customer's or subscriber's name as initials (`B*** É***`), else the masked e-mail address. */
+  customer: string | null;
+  total: string | null;
+  currency: string | null;
+  /** The event's status in the receiver (`succeeded` once every handler job succeeded). */
+  status: string;
+  handlers: { handler: string; status: string; attempts: number; error: string | null }[];
+}
+
+export interface PersonalDataMasks {
+  maskName(name: string): string;
+  maskEmail(email: string): string;
+}
+
+function emailOf(payload: unknown): string | null {
+  const email = (payload as { email?: unknown } | null)?.email;
+  return typeof email === 'string' && email.includes('@') ? email : null;
+}
+
+/** A stored event as a table row, personal data masked the way the inspector masks it. */
+export function toArrivedEvent({ expected, event }: Arrival, masks: PersonalDataMasks): ArrivedEvent {
+  const email = emailOf(event.payload);
+  const order = isOrderEvent(event.event);
+  return {
+    event: event.event,
+    eventId: event.id,
+    deliveryId: event.deliveryId,
+    orderNumber: order ? (event.orderNumber ?? expected.subjectId) : null,
+    subscriberId: order ? null : (event.subjectId ?? expected.subjectId),
+    customer: event.customerName ? masks.maskName(event.customerName) : email ? masks.maskEmail(email) : null,
+    total: event.grossTotal,
+    currency: event.currency,
+    status: event.status,
+    handlers: event.jobs.map((job) => ({
+      handler: job.handler,
+      status: job.status,
+      attempts: job.attempts,
+      error: job.lastError,
+    })),
+  };
+}

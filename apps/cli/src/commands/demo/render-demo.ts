@@ -1,0 +1,69 @@
+import { renderTable, type Style } from '../../output/index.js';
+import type { ArrivedEvent } from './arrived-event.js';
+import type { DemoResult } from './demo-result.js';
+
+function subject(row: ArrivedEvent): string {
+  if (row.orderNumber) return `#${row.orderNumber}`;
+  return row.subscriberId ? `subscriber ${row.subscriberId}` : '';
+}
+
+function total(row: ArrivedEvent): string {
+  if (row.total === null) return '';
+  return `${row.total}${row.currency ? ` ${row.currency}` : ''}`;
+}
+
+function handlers(row: ArrivedEvent, style: Style): string {
+  if (row.handlers.length === 0) return style.dim('no handler');
+  return row.handlers
+    .map((job) =>
+      job.status === 'succeeded'
+        ? `${job.handler} ${style.green('✔')}`
+        : `${job.handler} ${style.red(job.status)}${job.error ? style.dim(` (${job.error})`) : ''}`,
+    )
+    .join('  ');
+}
+
+/** The table of what arrived at the receiver. */
+export function renderArrivals(rows: readonly ArrivedEvent[], style: Style): string {
+  return renderTable(rows, [
+    { header: 'EVENT', value: (row) => row.event },
+    { header: 'ORDER / SUBSCRIBER', value: subject },
+    { header: 'CUSTOMER', value: (row) => row.customer ?? '' },
+    { header: 'TOTAL', value: total, align: 'right' },
+    { header: 'HANDLERS', value: (row) => handlers(row, style) },
+  ]);
+}
+
+/** The demo's human result: the table, the handlers' work, and where to look next. */
+export function renderDemo(result: DemoResult, style: Style): string {
+  const lines = ['', style.bold(`What arrived at the receiver (${result.arrived.length} events):`)];
+  lines.push(renderArrivals(result.arrived, style), '');
+  if (!result.allHandled) {
+    const failed = result.arrived.filter((row) => row.status !== 'succeeded');
+    lines.push(
+      `${style.red('✖')} not handled: ${failed.map((row) => `${row.event} ${subject(row)} (${row.status})`).join(', ')}`,
+    );
+  }
+  if (result.reviewRequests) {
+    const written = result.reviewRequests.written;
+    lines.push(
+      `${style.green('✔')} review-request wrote ${written} review e-mail${written === 1 ? '' : 's'} to ${result.once ? 'its outbox' : result.reviewRequests.outbox}`,
+    );
+  }
+  if (!result.once) lines.push(`  events log (log handler): ${result.eventsLog}`);
+  lines.push(
+    '',
+    `inspector    ${style.bold(result.receiver.inspector)}`,
+    `admin token  ${result.receiver.adminToken}`,
+  );
+  if (!result.once) {
+    lines.push(
+      '',
+      'place another order and watch it arrive in the inspector:',
+      `  srhooks sandbox order --shop ${result.shop} --sandbox-url ${result.sandbox.url}`,
+      '',
+      style.dim(`Ctrl-C stops the demo and removes its files (${result.receiver.dir})`),
+    );
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,187 @@
+import type { WebhookEvent } from '@srhooks/contracts';
+import type { Output } from '../output/index.js';
+import type { EventSummary, ReceiverStore, StoreChange } from './receiver-types.js';
+
+/** One line per stored delivery (`--json`: one document per line). */
+export interface DeliveryLine {
+  type: 'delivery';
+  time: string;
+  deliveryId: string;
+  shop: string;
+  event: WebhookEvent;
+  status: 'stored' | 'quarantined' | 'reprocessed';
+  events: {
+    id: string;
+    orderNumber: string | null;
+    subjectId: string | null;
+    total: string | null;
+    currency: string | null;
+    status: string;
+    duplicate: boolean;
+  }[];
+  error?: string;
+}
+
+/** One line per handler outcome: succeeded, dead, or a failure that will be retried. */
+export interface OutcomeLine {
+  type: 'outcome';
+  time: string;
+  eventId: string;
+  shop: string;
+  event: WebhookEvent;
+  orderNumber: string | null;
+  handler: string;
+  status: string;
+  statusCode: number | null;
+  error: string | null;
+}
+
+export interface DeliveryFeed {
+  /** Deliveries shown so far. */
+  readonly deliveries: number;
+  /** Stops listening and waits for lines still being read from the store. */
+  stop(): Promise<void>;
+}
+
+function clock(date: Date): string {
+  return date.toTimeString().slice(0, 8);
+}
+
+function amount(total: string | null, currency: string | null): string {
+  if (total === null) return '';
+  return `${total}${currency ? ` ${currency}` : ''}`;
+}
+
+export function printDelivery(output: Output, line: DeliveryLine): void {
+  if (output.json) {
+    output.jsonLine(line);
+    return;
+  }
+  const { style } = output;
+  const head = `${line.time}  ${line.shop}  ${line.event}`;
+  if (line.status === 'quarantined') {
+    output.line(`${head}  ${style.red('quarantined')}  ${line.error ?? ''}`);
+    return;
+  }
+  if (line.events.length === 0) output.line(`${head}  ${style.dim('(no items)')}`);
+  for (const event of line.events) {
+    const subject = event.orderNumber
+      ? `#${event.orderNumber}`
+      : event.subjectId
+        ? `subscriber ${event.subjectId}`
+        : '';
+    const status = event.duplicate
+      ? style.yellow('duplicate')
+      : event.status === 'stored'
+        ? style.green('stored')
+        : event.status;
+    output.line([head, subject, amount(event.total, event.currency), status].filter(Boolean).join('  '));
+  }
+}
+
+export function printOutcome(output: Output, line: OutcomeLine): void {
+  if (output.json) {
+    output.jsonLine(line);
+    return;
+  }
+  const { style } = output;
+  const paint = line.status === 'succeeded' ? style.green : line.status === 'dead' ? style.red : style.yellow;
+  const detail = [line.statusCode ? `HTTP ${line.statusCode}` : '', line.error ?? '']
+    .filter(Boolean)
+    .join(' ');
+  output.line(
+    `${line.time}  ${line.shop}  ${line.event}${line.orderNumber ? `  #${line.orderNumber}` : ''}  → ${line.handler} ${paint(line.status)}${detail ? `  ${style.dim(detail)}` : ''}`,
+  );
+}
+
+/**
+ * Prints what the receiver durably stores, as it is committed: the store's change hook says
+ * which delivery or job changed, the read API supplies order number, total and outcome.
+ */
+export function watchDeliveries(
+  store: ReceiverStore,
+  output: Output,
+  options: { events?: ReadonlySet<WebhookEvent> } = {},
+): DeliveryFeed {
+  const shown = (event: WebhookEvent) => !options.events || options.events.has(event);
+  const pending = new Set<Promise<void>>();
+  const summaries = new Map<string, EventSummary>();
+  let deliveries = 0;
+
+  const track = (work: Promise<void>): void => {
+    const tracked = work.catch((error: unknown) => {
+      output.warn(`could not read the stored delivery: ${(error as Error).message}`);
+    });
+    pending.add(tracked);
+    void tracked.finally(() => pending.delete(tracked));
+  };
+
+  const onDelivery = async (change: Extract<StoreChange, { kind: 'delivery' }>): Promise<void> => {
+    if (!shown(change.event)) return;
+    deliveries += 1;
+    const line: DeliveryLine = {
+      type: 'delivery',
+      time: clock(new Date()),
+      deliveryId: change.deliveryId,
+      shop: change.shop,
+      event: change.event,
+      status: change.status,
+      events: [],
+    };
+    if (change.status === 'quarantined') {
+      const detail = await store.getDelivery(change.deliveryId);
+      if (detail?.decodeError) line.error = `${detail.decodeError.code}: ${detail.decodeError.message}`;
+    } else {
+      const page = await store.listEvents({ deliveryId: change.deliveryId, limit: 500 });
+      for (const event of [...page.items].reverse()) {
+        summaries.set(event.id, event);
+        line.events.push({
+          id: event.id,
+          orderNumber: event.orderNumber,
+          subjectId: event.subjectId,
+          total: event.grossTotal,
+          currency: event.currency,
+          status: event.status,
+          duplicate: event.duplicateOf !== null,
+        });
+      }
+    }
+    printDelivery(output, line);
+  };
+
+  const onJob = async (change: Extract<StoreChange, { kind: 'job' }>): Promise<void> => {
+    if (change.status !== 'succeeded' && change.status !== 'dead' && change.status !== 'pending') return;
+    const detail = await store.getEvent(change.eventId);
+    if (!detail || !shown(detail.event)) return;
+    const job = detail.jobs.find((candidate) => candidate.id === change.jobId);
+    // a pending job after a failure is a retry; a fresh pending job is not news
+    if (change.status === 'pending' && (!job || job.failures === 0)) return;
+    printOutcome(output, {
+      type: 'outcome',
+      time: clock(new Date()),
+      eventId: detail.id,
+      shop: detail.shop,
+      event: detail.event,
+      orderNumber: detail.orderNumber ?? summaries.get(detail.id)?.orderNumber ?? null,
+      handler: change.handler,
+      status: change.status === 'pending' ? 'retrying' : change.status,
+      statusCode: job?.lastStatusCode ?? null,
+      error: change.status === 'succeeded' ? null : (job?.lastError ?? null),
+    });
+  };
+
+  const unsubscribe = store.onChange((change) => {
+    if (change.kind === 'delivery') track(onDelivery(change));
+    else if (change.kind === 'job') track(onJob(change));
+  });
+
+  return {
+    get deliveries() {
+      return deliveries;
+    },
+    async stop() {
+      unsubscribe();
+      await Promise.allSettled([...pending]);
+    },
+  };
+}
