@@ -120,8 +120,12 @@ async function timeoutError(
     const summary = found[index];
     const name = `${entry.event} ${entry.subject}`;
     if (!summary) {
-      const states = deliveryStates(options, entry).map((attempt) => attempt?.state ?? 'unknown');
-      missing.push(`${name} not stored (sandbox delivery ${[...new Set(states)].join('/')})`);
+      const states = [
+        ...new Set(deliveryStates(options, entry).map((attempt) => attempt?.state ?? 'unknown')),
+      ];
+      missing.push(
+        `${name} not stored (${states.length > 0 ? `sandbox delivery ${states.join('/')}` : 'no delivery from the sandbox'})`,
+      );
       continue;
     }
     if (SETTLED.has(summary.status)) continue;
