@@ -38,6 +38,7 @@ describe('crash: kill -9 under full load, restart, re-send what was not acknowle
   let load: LoadResult;
   let stored: StoredFigures;
   let killedAtAck = 0;
+  let killDelayMs = 0;
   let downMs = 0;
   let handlingSettled = false;
   let processingSeen = false;
@@ -79,6 +80,8 @@ describe('crash: kill -9 under full load, restart, re-send what was not acknowle
       seed,
     });
     killedAtAck = random.int(Math.floor(DELIVERIES * 0.2), Math.floor(DELIVERIES * 0.7));
+    // not in step with an answer: a few ms after the chosen acknowledgement, mid-request or mid-commit
+    killDelayMs = random.int(0, 25);
     downMs = random.int(200, 1500);
     const running = receiver;
     let crash: Promise<void> | null = null;
@@ -91,6 +94,7 @@ describe('crash: kill -9 under full load, restart, re-send what was not acknowle
       onAck: (acked) => {
         if (acked !== killedAtAck || crash) return;
         crash = (async () => {
+          await sleep(killDelayMs);
           await running.kill9();
           await sleep(downMs);
           await running.launch();
@@ -136,6 +140,7 @@ describe('crash: kill -9 under full load, restart, re-send what was not acknowle
       storedUnacked: comparison.storedUnacked,
       duplicateEvents: stored.duplicateEvents,
       killedAtAck,
+      killDelayMs,
       downMs,
       restarts: (receiver?.pids.length ?? 1) - 1,
       handled: handled.orders,

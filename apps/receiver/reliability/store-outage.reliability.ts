@@ -16,7 +16,12 @@ import { printFigures } from './support/figures.js';
 import { freePort } from './support/free-port.js';
 import { formatOutcomes, type LoadResult, runLoad } from './support/load-generator.js';
 import { orderDeliveries } from './support/order-deliveries.js';
-import { ensurePostgresRunning, startPostgres, stopPostgres } from './support/postgres-cluster.js';
+import {
+  ensurePostgresRunning,
+  postgresRunning,
+  startPostgres,
+  stopPostgres,
+} from './support/postgres-cluster.js';
 import { ReadinessProbe } from './support/readiness-probe.js';
 import { ReceiverProcess } from './support/receiver-process.js';
 import { type ScenarioDir, scenarioDir } from './support/scenario-dir.js';
@@ -36,8 +41,12 @@ const PACE_MS = 10;
 interface Timeline {
   stopRequested: number;
   stopped: number;
-  startRequested: number;
-  started: number;
+  /** PostgreSQL may be up from here on: our start was requested, or something else was seen starting it. */
+  downUntil: number;
+  /** PostgreSQL is surely up from here on (our start returned, or it was seen running). */
+  back: number;
+  /** Something else started PostgreSQL before the outage was over (shared machine); the outage was shorter. */
+  restartedByOther: boolean;
 }
 
 async function dropSchema(schema: string): Promise<void> {
@@ -89,19 +98,31 @@ describe('store outage: PostgreSQL stopped for 30 s under load', () => {
     let outage: Promise<void> | null = null;
     const cutStore = async () => {
       const stopRequested = Date.now();
+      let stopped = 0;
+      let downUntil = 0;
+      let back = 0;
+      let restartedByOther = false;
       try {
         await stopPostgres();
-        const stopped = Date.now();
-        await sleep(OUTAGE_MS);
-        timeline = { stopRequested, stopped, startRequested: Date.now(), started: 0 };
+        stopped = Date.now();
+        // Stay down for OUTAGE_MS, watching for someone else bringing it back early.
+        while (Date.now() - stopped < OUTAGE_MS) {
+          await sleep(250);
+          if (await postgresRunning()) {
+            back = Date.now();
+            downUntil = back - 1000;
+            restartedByOther = true;
+            break;
+          }
+        }
       } catch (error) {
         outageError = error;
       } finally {
         // Always bring it back: other tests on this machine use it.
-        const startRequested = Date.now();
+        downUntil ||= Date.now();
         await startPostgres();
-        if (timeline) timeline.started = Date.now();
-        else timeline = { stopRequested, stopped: 0, startRequested, started: Date.now() };
+        back ||= Date.now();
+        timeline = { stopRequested, stopped, downUntil, back, restartedByOther };
       }
     };
     try {
@@ -137,7 +158,7 @@ describe('store outage: PostgreSQL stopped for 30 s under load', () => {
 
   it('prints its figures', () => {
     const comparison = compareAcks(load.acked.keys(), stored);
-    const during = timeline ? probe.between(timeline.stopped, timeline.startRequested) : [];
+    const during = timeline ? probe.between(timeline.stopped + 500, timeline.downUntil) : [];
     printFigures('store-outage', {
       seed,
       sent: load.sent,
@@ -149,12 +170,12 @@ describe('store outage: PostgreSQL stopped for 30 s under load', () => {
       storedTwice: comparison.doubled.length,
       storedUnacked: comparison.storedUnacked,
       duplicateEvents: stored.duplicateEvents,
-      outageMs: timeline ? timeline.startRequested - timeline.stopped : 0,
+      outageMs: timeline ? timeline.downUntil - timeline.stopped : 0,
+      restartedByOther: timeline?.restartedByOther ?? false,
       stoppedAtAck: stopAtAck,
       readyzRed: during.filter((sample) => sample.status !== 200).length,
       readyzGreenDuringOutage: during.filter((sample) => sample.status === 200).length,
-      ackedAfterRestart: [...load.acked.values()].filter((ack) => timeline && ack.at > timeline.started)
-        .length,
+      ackedAfterRestart: [...load.acked.values()].filter((ack) => timeline && ack.at > timeline.back).length,
       answers: formatOutcomes(load.outcomes),
       seconds: load.seconds.toFixed(1),
     });
@@ -171,9 +192,10 @@ describe('store outage: PostgreSQL stopped for 30 s under load', () => {
 
   it('reports not-ready while PostgreSQL is down, ready before and after', () => {
     if (!timeline) throw new Error('the outage did not happen');
-    const { stopRequested, stopped, startRequested } = timeline;
+    const { stopRequested, stopped, downUntil } = timeline;
     const before = probe.samples.filter((sample) => sample.at < stopRequested);
-    const during = probe.between(stopped + 500, startRequested);
+    // from half a second after the stop (the store notices) until it was back
+    const during = probe.between(stopped + 500, downUntil);
     expect(before.length).toBeGreaterThan(0);
     expect(before.every((sample) => sample.status === 200)).toBe(true);
     expect(during.length).toBeGreaterThan(0);
@@ -184,11 +206,11 @@ describe('store outage: PostgreSQL stopped for 30 s under load', () => {
 
   it('recovers unattended: the same process acknowledges again after PostgreSQL returns', () => {
     if (!timeline) throw new Error('the outage did not happen');
-    const started = timeline.started;
+    const back = timeline.back;
     failed ||= load.unacked.length > 0;
     expect(receiver.pids).toHaveLength(1);
     expect(load.unacked).toEqual([]);
-    expect([...load.acked.values()].filter((ack) => ack.at > started).length).toBeGreaterThan(0);
+    expect([...load.acked.values()].filter((ack) => ack.at > back).length).toBeGreaterThan(0);
     // the store refused with 503 during the outage; no request hung until the client gave up
     expect(load.outcomes['503'] ?? 0).toBeGreaterThan(0);
     expect(load.outcomes.timeout ?? 0).toBe(0);
