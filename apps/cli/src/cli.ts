@@ -5,8 +5,8 @@
  * commander and this file.
  */
 import { Command, CommanderError } from 'commander';
+import { registerDemoCommand } from './commands/demo/register-demo.js';
 import { registerCredentialCommands } from './wiring/credential-commands.js';
-import { registerDemoCommand } from './wiring/demo-command.js';
 import { registerLocalCommands } from './wiring/local-commands.js';
 import { registerReceiverCommands } from './wiring/receiver-commands.js';
 import { registerSandboxCommands } from './wiring/sandbox-commands.js';

@@ -23,13 +23,8 @@ export {
   type RetryDeadLettersResult,
   retryDeadLettersCommand,
 } from './commands/dead-letters/retry.js';
-export {
-  type DemoEvent,
-  type DemoOptions,
-  type DemoResult,
-  type DemoSummary,
-  demoCommand,
-} from './commands/demo.js';
+export { type DemoOptions, demoCommand } from './commands/demo/demo.js';
+export type { DemoResult } from './commands/demo/demo-result.js';
 export { type ListEventsOptions, type ListEventsResult, listEventsCommand } from './commands/events/list.js';
 export {
   type ReplayEventOptions,

@@ -4,6 +4,7 @@ import { WEBHOOK_EVENTS } from '@srhooks/contracts';
 import { CliError, EXIT_CODES, usageError } from '../../cli-error.js';
 import { defineCommand } from '../../command.js';
 import { maskDeliveryUrl } from '../../delivery/mask-delivery-url.js';
+import { watchDeliveries } from '../../live/delivery-feed.js';
 import { REQUIRED_SCOPES } from '../login.js';
 import { syncWebhooksCommand, toShopResult } from '../webhooks/sync.js';
 import { toArrivedEvent } from './arrived-event.js';
@@ -239,8 +240,13 @@ export const demoCommand = defineCommand<DemoOptions, DemoResult>({
       output.result(result, renderDemo);
       if (options.once) return result;
 
+      // from here on, every new delivery (e.g. `srhooks sandbox order` in another terminal) gets a line
+      if (!output.json)
+        output.line(output.style.dim('\nnew deliveries show up below; Ctrl-C stops the demo'));
+      const live = watchDeliveries(receiver.app.store, output);
       const signal = await interrupted;
       output.info(`stopping the demo (${signal})`);
+      await live.stop();
       return { ...result, stopped: signal };
     } catch (error) {
       if (interruptedBy && abort.signal.reason instanceof CliError) throw abort.signal.reason;
