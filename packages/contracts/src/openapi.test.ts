@@ -376,10 +376,12 @@ describe('redocly lint', () => {
   });
 
   test('a broken copy fails, so the check above can fail', async () => {
-    const broken = (await readFile(openapiFile, 'utf8')).replace(
-      "$ref: '#/components/schemas/OrderHistory'",
-      "$ref: '#/components/schemas/NoSuchSchema'",
+    const original = await readFile(openapiFile, 'utf8');
+    const broken = original.replace(
+      /(\$ref: ["'])#\/components\/schemas\/OrderHistory(["'])/,
+      '$1#/components/schemas/NoSuchSchema$2',
     );
+    expect(broken).not.toBe(original);
     const file = join(tmpDir, 'broken.yaml');
     await writeFile(file, broken);
     const result = await lint(file);
