@@ -222,6 +222,8 @@ describe('POST /hooks: forged and refused requests', () => {
     ['a truncated token', `/hooks/demo/order_confirm/${goodToken.slice(0, 20)}`],
     ['no token segment', '/hooks/demo/order_confirm'],
     ['an extra segment', `/hooks/demo/order_confirm/${goodToken}/x`],
+    ['an overlong token', `/hooks/demo/order_confirm/${'x'.repeat(500)}`],
+    ['an overlong shop', `/hooks/${'s'.repeat(300)}/order_confirm/${goodToken}`],
   ])('answers %s with the generic 404 and stores nothing', async (_name, path) => {
     const response = await fetch(receiver.baseUrl + path, {
       method: 'POST',
@@ -232,6 +234,28 @@ describe('POST /hooks: forged and refused requests', () => {
     expect(await response.json()).toEqual({ ok: false, error: { code: 'not_found', message: 'Not found.' } });
     expect(await deliveryCount(receiver)).toBe(0);
   });
+
+  it.each([
+    ['no token segment', '/hooks/demo/order_confirm'],
+    ['an overlong token', `/hooks/demo/order_confirm/${'y'.repeat(400)}`],
+  ])(
+    'answers %s with a broken JSON body with the same 404, without parsing the body',
+    async (_name, path) => {
+      for (const payload of ['{broken', '']) {
+        const response = await fetch(receiver.baseUrl + path, {
+          method: 'POST',
+          body: payload,
+          headers: { 'content-type': 'application/json' },
+        });
+        expect(response.status).toBe(404);
+        expect(await response.json()).toEqual({
+          ok: false,
+          error: { code: 'not_found', message: 'Not found.' },
+        });
+      }
+      expect(await deliveryCount(receiver)).toBe(0);
+    },
+  );
 
   it('answers a forged replay over a raw socket with the same 404', async () => {
     const response = await sendRaw(receiver.port, deliveryRequest('order_confirm', 'x'.repeat(43)));

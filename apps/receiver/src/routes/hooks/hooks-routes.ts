@@ -165,6 +165,24 @@ export const hooksRoutes: FastifyPluginAsync = async (app) => {
       .send(errorBody('store_unavailable', STORE_UNAVAILABLE_MESSAGE));
   }
 
+  // Anything else under /hooks/ (a missing or extra segment, a segment longer than the router
+  // takes, another method) is refused exactly like a forged token, in onRequest: its body is never
+  // read or parsed, so a broken body cannot turn the generic 404 into a 400 or 414.
+  app.route({
+    method: ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'],
+    url: '/hooks/*',
+    onRequest: (request, reply, done) => {
+      metrics.forgedAttempts.inc({ reason: 'unknown_route' });
+      request.log.warn(
+        { forged: { reason: 'unknown_route', remoteAddress: request.ip } },
+        'forged delivery attempt refused',
+      );
+      reply.code(404).send(NOT_FOUND_BODY);
+      done();
+    },
+    handler: async (_request, reply) => reply.code(404).send(NOT_FOUND_BODY),
+  });
+
   app.post<{ Params: HookParams; Body: Buffer | undefined }>(
     '/hooks/:shop/:event/:token',
     {
