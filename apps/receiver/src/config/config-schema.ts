@@ -155,6 +155,12 @@ export const ReceiverConfigSchema = z
     storeTimeoutMs: z.int().positive().max(120_000).default(5000),
     /** Graceful shutdown gives in-flight requests this long before the process exits anyway. */
     shutdownTimeoutMs: z.int().positive().default(10_000),
+    /**
+     * How long a worker owns a claimed job before another worker (or this one after a restart) may
+     * run it again. Running jobs renew it; it only matters after a crash, when it is how long the
+     * interrupted jobs wait.
+     */
+    jobLeaseMs: z.int().min(1000).max(3_600_000).default(60_000),
     shops: z.array(ShopConfigSchema).default([]),
     handlers: z
       .record(

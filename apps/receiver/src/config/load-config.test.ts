@@ -71,6 +71,7 @@ describe('loadConfig', () => {
         LOG_LEVEL: 'warn',
         SRHOOKS_STORE_TIMEOUT_MS: '1500',
         SRHOOKS_SHUTDOWN_TIMEOUT_MS: '2500',
+        SRHOOKS_JOB_LEASE_MS: '5000',
       },
     });
     expect(config).toMatchObject({
@@ -88,6 +89,7 @@ describe('loadConfig', () => {
       logLevel: 'warn',
       storeTimeoutMs: 1500,
       shutdownTimeoutMs: 2500,
+      jobLeaseMs: 5000,
     });
   });
 

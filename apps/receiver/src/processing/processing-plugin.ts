@@ -31,6 +31,7 @@ const plugin: FastifyPluginAsync<ProcessingPluginOptions> = async (app, options)
   let worker: JobWorker;
   try {
     worker = createJobWorker({
+      leaseMs: app.config.jobLeaseMs,
       ...workerOptions,
       config: app.config,
       store: app.store,
