@@ -24,7 +24,8 @@ import { sleep, waitUntil } from './support/wait-until.js';
 const SHOP = 'crash-shop';
 const DELIVERIES = Number(process.env.SRHOOKS_RELIABILITY_CRASH_COUNT ?? 10_000);
 const CONCURRENCY = 32;
-/** A job that was running at the kill is taken over when its lease (the worker's default, 60 s) expires. */
+/** A job that was running at the kill is taken over when its lease expires (5 s here, 60 s by default). */
+const JOB_LEASE_MS = 5_000;
 const HANDLING_TIMEOUT_MS = 100_000;
 /** No job claimed this long after the load: the receiver runs no worker. */
 const NO_PROCESSING_AFTER_MS = 15_000;
@@ -56,6 +57,7 @@ describe('crash: kill -9 under full load, restart, re-send what was not acknowle
         SRHOOKS_SECRETS: RELIABILITY_SECRET,
         SRHOOKS_ADMIN_TOKEN: RELIABILITY_ADMIN_TOKEN,
         SRHOOKS_DB: dbFile,
+        SRHOOKS_JOB_LEASE_MS: String(JOB_LEASE_MS),
         LOG_LEVEL: 'warn',
       },
       config: {
