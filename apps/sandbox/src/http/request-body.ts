@@ -1,4 +1,12 @@
+import {
+  MultipartFormatError,
+  parseContentType,
+  parseUrlEncoded,
+  readMultipartFormData,
+  UrlEncodedFormatError,
+} from '@srhooks/contracts';
 import { apiErrors } from '../errors.js';
+import { nestFormFields } from './form-body.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -8,8 +16,9 @@ function mediaType(contentType: string | undefined): string | undefined {
 
 /**
  * The JSON body of an API request (the sandbox reads every body itself, so each mistake gets a
- * documented inner code): none → undefined, too big → 40013, not UTF-8 → 40016, no or non-JSON
- * Content-Type / malformed JSON → 40001.
+ * documented inner code): none → undefined, too big → 40013, not UTF-8 → 40016, no or another
+ * Content-Type / malformed JSON or form → 40001. JSON, `multipart/form-data` and urlencoded forms
+ * (PHP bracket notation, see form-body.ts) are read, as ShopRenter accepts forms too.
  */
 export function parseJsonBody(raw: unknown, contentType: string | undefined, limitBytes: number): unknown {
   if (!Buffer.isBuffer(raw) || raw.length === 0) return undefined;
@@ -22,14 +31,41 @@ export function parseJsonBody(raw: unknown, contentType: string | undefined, lim
   }
   const type = mediaType(contentType);
   if (type === undefined) throw apiErrors.dataMissing('The request has a body but no Content-Type header.');
+  if (type === 'multipart/form-data') return parseMultipartBody(raw, contentType as string);
+  if (type === 'application/x-www-form-urlencoded') {
+    try {
+      return nestFormFields(parseUrlEncoded(text));
+    } catch (error) {
+      if (error instanceof UrlEncodedFormatError) throw apiErrors.dataMissing(error.message);
+      throw error;
+    }
+  }
   if (type !== 'application/json' && !type.endsWith('+json')) {
-    throw apiErrors.dataMissing(`The sandbox reads request bodies as JSON only, got Content-Type '${type}'.`);
+    throw apiErrors.dataMissing(
+      `Unsupported Content-Type '${type}': send application/json (recommended) or multipart/form-data.`,
+    );
   }
   if (text.trim() === '') return undefined;
   try {
     return JSON.parse(text);
   } catch (error) {
     throw apiErrors.dataMissing(`The request body is not valid JSON (${(error as Error).message}).`);
+  }
+}
+
+/** A multipart/form-data API body with PHP bracket names → the nested object it stands for. */
+function parseMultipartBody(raw: Buffer, contentType: string): Record<string, unknown> {
+  const boundary = parseContentType(contentType)?.params.boundary;
+  if (!boundary)
+    throw apiErrors.dataMissing('The multipart/form-data Content-Type has no boundary parameter.');
+  try {
+    const parts = readMultipartFormData(raw, boundary);
+    return nestFormFields(parts.map((part) => [part.name, part.value.toString('utf8')] as const));
+  } catch (error) {
+    if (error instanceof MultipartFormatError) {
+      throw apiErrors.dataMissing(`The multipart/form-data body is malformed: ${error.message}`);
+    }
+    throw error;
   }
 }
 

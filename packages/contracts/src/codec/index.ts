@@ -1,3 +1,4 @@
+export { type ParsedContentType, parseContentType } from './content-type.js';
 export {
   ACCEPTED_CONTENT_TYPES,
   DEFAULT_DECODE_LIMITS,
@@ -15,6 +16,12 @@ export {
   type EncodedDelivery,
   encodeDelivery,
 } from './encode-delivery.js';
-export { randomBoundary } from './multipart.js';
+export { parseUrlEncoded, UrlEncodedFormatError } from './form-urlencoded.js';
+export {
+  MultipartFormatError,
+  type MultipartPart,
+  randomBoundary,
+  readMultipartFormData,
+} from './multipart.js';
 export { encodePhpJson } from './php-json.js';
 export { readXmlDocument, XmlReadError, type XmlReadErrorCode, type XmlReadOptions } from './xml.js';

@@ -221,6 +221,47 @@ describe('webHooks resource', () => {
       expect(res.json().message).toMatch(message);
     });
 
+    it('accepts multipart/form-data and urlencoded bodies in PHP bracket notation', async () => {
+      const fields: [string, string][] = [
+        ['event', 'order_confirm'],
+        ['status', '1'],
+        ['label', 'form hook'],
+        ['webHookParameters[0][type]', 'xml'],
+        ['webHookParameters[0][url]', 'https://hooks.example.com/form'],
+        ['webHookParameters[0][fields][]', 'order_innerId'],
+        ['webHookParameters[0][fields][]', 'order_email'],
+        ['webHookDelay[0][delay]', '2'],
+        ['webHookDelay[0][delayUnit]', 'hour'],
+      ];
+      const form = new FormData();
+      for (const [name, value] of fields) form.append(name, value);
+      const send = (body: FormData | URLSearchParams) =>
+        fetch(`${apiBase}/webHooks`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+          body,
+        });
+      for (const response of [await send(form), await send(new URLSearchParams(fields))]) {
+        expect(response.status).toBe(201);
+        const created = normaliseWebhook(WebhookRawSchema.parse(await response.json()));
+        expect(created).toMatchObject({
+          event: 'order_confirm',
+          label: 'form hook',
+          enabled: true,
+          webHookParameters: [
+            { type: 'xml', url: 'https://hooks.example.com/form', fields: ['order_innerId', 'order_email'] },
+          ],
+          webHookDelay: [{ delay: 2, delayUnit: 'hour' }],
+        });
+      }
+      const broken = await sb.api('POST', '/webHooks', {
+        rawBody: '--x\r\nContent-Disposition: form-data; name="event"\r\n\r\norder_confirm',
+        contentType: 'multipart/form-data; boundary=x',
+      });
+      expect(broken.status).toBe(400);
+      expect(broken.json()).toMatchObject({ error: 40001, message: expect.stringMatching(/multipart/) });
+    });
+
     it('answers 40001 for a body without Content-Type and 40016 for a body that is not UTF-8', async () => {
       const noType = await sb.api('POST', '/webHooks', {
         body: webhookBody('http://h/x'),
