@@ -19,6 +19,7 @@
  * list, because PHP serialisers and XML produce that shape for one item. `null`/`""` as a list
  * is an empty list.
  */
+import { isUtf8 } from 'node:buffer';
 import {
   DeliveryDecodeError,
   type DeliveryDecodeErrorCode,
@@ -35,13 +36,16 @@ import {
   type WebhookEvent,
 } from '../events.js';
 import {
+  type NewsletterEnvelope,
   NewsletterEnvelopeSchema,
   type OrderItem,
+  type OrdersEnvelope,
   OrdersEnvelopeSchema,
   type Subscriber,
 } from '../schemas/delivery.js';
 import { parseContentType } from './content-type.js';
 import { envelopeShapeOf } from './envelope.js';
+import { compileFastParse } from './fast-schema-parse.js';
 import { parseUrlEncoded, UrlEncodedFormatError } from './form-urlencoded.js';
 import { JsonReadError, readJsonDocument } from './json-document.js';
 import { MultipartFormatError, readMultipartFormData } from './multipart.js';
@@ -106,7 +110,8 @@ function fail(
   throw new DeliveryDecodeError(code, part, message, details);
 }
 
-function bodyText(body: Buffer, limits: DecodeLimits): string {
+/** Size, emptiness and UTF-8 validity of the whole body (its text is only decoded where a format needs it). */
+function checkBody(body: Buffer, limits: DecodeLimits): void {
   if (body.length > limits.maxBytes) {
     fail(
       'body_too_large',
@@ -117,8 +122,7 @@ function bodyText(body: Buffer, limits: DecodeLimits): string {
   }
   if (body.length === 0)
     fail('empty_body', 'body', 'The body is empty; a delivery carries a `data` document.');
-  const text = decodeUtf8Strict(body);
-  if (text === null) {
+  if (!isUtf8(body)) {
     const offset = firstInvalidUtf8Offset(body);
     fail(
       'invalid_utf8',
@@ -128,12 +132,17 @@ function bodyText(body: Buffer, limits: DecodeLimits): string {
       { value: body.subarray(Math.max(0, offset), offset + 8).toString('hex') },
     );
   }
-  return text;
 }
 
+/** The body as text (a leading BOM dropped); checkBody has proved it is UTF-8. */
+function utf8Text(body: Buffer): string {
+  return decodeUtf8Strict(body) ?? body.toString('utf8');
+}
+
+/** The document as text, and as UTF-8 bytes when they are at hand (the JSON depth scan prefers them). */
 type Transport =
-  | { kind: 'form'; document: string }
-  | { kind: 'raw'; document: string; format: DeliveryFormat };
+  | { kind: 'form'; document: string; bytes?: Uint8Array }
+  | { kind: 'raw'; document: string; format: DeliveryFormat; bytes: Uint8Array };
 
 function fieldFromForm(names: string[], value: string | undefined): string {
   if (value === undefined) {
@@ -150,7 +159,7 @@ function fieldFromForm(names: string[], value: string | undefined): string {
   return value;
 }
 
-function readTransport(contentType: string | undefined, body: Buffer, text: string): Transport {
+function readTransport(contentType: string | undefined, body: Buffer): Transport {
   const parsed = parseContentType(contentType);
   const mediaType = parsed?.mediaType;
   switch (mediaType) {
@@ -179,12 +188,13 @@ function readTransport(contentType: string | undefined, body: Buffer, text: stri
           parts.map((part) => part.name),
           value,
         ),
+        ...(data === undefined ? {} : { bytes: data.value }),
       };
     }
     case 'application/x-www-form-urlencoded': {
       let pairs: Array<[string, string]>;
       try {
-        pairs = parseUrlEncoded(text.trim());
+        pairs = parseUrlEncoded(utf8Text(body).trim());
       } catch (error) {
         if (error instanceof UrlEncodedFormatError) fail('invalid_urlencoded', 'form', error.message);
         throw error;
@@ -199,10 +209,10 @@ function readTransport(contentType: string | undefined, body: Buffer, text: stri
       };
     }
     case 'application/json':
-      return { kind: 'raw', document: text, format: 'json' };
+      return { kind: 'raw', document: utf8Text(body), format: 'json', bytes: body };
     case 'application/xml':
     case 'text/xml':
-      return { kind: 'raw', document: text, format: 'xml' };
+      return { kind: 'raw', document: utf8Text(body), format: 'xml', bytes: body };
     default:
       return fail(
         'unsupported_content_type',
@@ -214,10 +224,15 @@ function readTransport(contentType: string | undefined, body: Buffer, text: stri
   }
 }
 
-function readDocument(document: string, format: DeliveryFormat, limits: DecodeLimits): unknown {
+function readDocument(
+  document: string,
+  format: DeliveryFormat,
+  limits: DecodeLimits,
+  bytes: Uint8Array | undefined,
+): unknown {
   try {
     return format === 'json'
-      ? readJsonDocument(document, { maxDepth: limits.maxDepth })
+      ? readJsonDocument(document, { maxDepth: limits.maxDepth, ...(bytes === undefined ? {} : { bytes }) })
       : readXmlDocument(document.trimStart(), { maxDepth: limits.maxDepth }); // tolerate a leading newline
   } catch (error) {
     if (error instanceof JsonReadError || error instanceof XmlReadError) {
@@ -264,6 +279,20 @@ function describeValue(value: unknown): string {
   return String(value);
 }
 
+/** The envelope schemas, compiled once (zod's result without most of zod's cost; see fast-schema-parse.ts). */
+const fastOrdersEnvelope = compileFastParse(OrdersEnvelopeSchema);
+const fastNewsletterEnvelope = compileFastParse(NewsletterEnvelopeSchema);
+
+/** Validates and normalises the document: the fast path when it has a result, otherwise zod (and its error). */
+function parseEnvelope(event: WebhookEvent, tree: unknown) {
+  const isOrder = isOrderEvent(event);
+  const fast = (isOrder ? fastOrdersEnvelope : fastNewsletterEnvelope)(tree);
+  if (fast !== null) {
+    return { success: true as const, data: fast.value as OrdersEnvelope | NewsletterEnvelope };
+  }
+  return isOrder ? OrdersEnvelopeSchema.safeParse(tree) : NewsletterEnvelopeSchema.safeParse(tree);
+}
+
 export function decodeDelivery<E extends OrderEvent>(input: DecodeDeliveryInput<E>): DecodedOrderDelivery<E>;
 export function decodeDelivery<E extends NewsletterEvent>(
   input: DecodeDeliveryInput<E>,
@@ -279,17 +308,15 @@ export function decodeDelivery(input: DecodeDeliveryInput): DecodedDelivery {
   if (!isWebhookEvent(event)) throw new InvalidEventError(String(event), WEBHOOK_EVENTS);
   const limits: DecodeLimits = { ...DEFAULT_DECODE_LIMITS, ...input.limits };
   const body = typeof input.body === 'string' ? Buffer.from(input.body, 'utf8') : input.body;
-  const text = bodyText(body, limits);
-  const transport = readTransport(input.contentType, body, text);
+  checkBody(body, limits);
+  const transport = readTransport(input.contentType, body);
   const document = transport.document;
   const format: DeliveryFormat =
     transport.kind === 'raw' ? transport.format : document.trimStart().startsWith('<') ? 'xml' : 'json';
-  const tree = readDocument(document, format, limits);
+  const tree = readDocument(document, format, limits, transport.bytes);
   checkEnvelope(event, tree, format);
 
-  const parsed = isOrderEvent(event)
-    ? OrdersEnvelopeSchema.safeParse(tree)
-    : NewsletterEnvelopeSchema.safeParse(tree);
+  const parsed = parseEnvelope(event, tree);
   if (!parsed.success) {
     const [first, ...rest] = parsed.error.issues;
     const path = first ? formatIssuePath(first.path) : '';

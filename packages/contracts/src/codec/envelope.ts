@@ -51,6 +51,24 @@ export function envelopeShapeOf(
   format: DeliveryFormat,
 ): EnvelopeProblem | null {
   const keys = envelopeKeysFor(event);
+  // The common case first, without building any message.
+  if (isPlainObject(document) && Object.hasOwn(document, keys.root)) {
+    const container = document[keys.root];
+    if (isPlainObject(container) && Object.hasOwn(container, keys.list)) {
+      const list = container[keys.list];
+      if (list === null || list === '' || Array.isArray(list) || isPlainObject(list)) return null;
+    }
+  }
+  return envelopeProblem(event, keys, document, format);
+}
+
+/** What is wrong with a document that does not have the envelope. */
+function envelopeProblem(
+  event: WebhookEvent,
+  keys: EnvelopeKeys,
+  document: unknown,
+  format: DeliveryFormat,
+): EnvelopeProblem | null {
   const other = keys === ORDERS_ENVELOPE ? NEWSLETTER_ENVELOPE : ORDERS_ENVELOPE;
   const expected = expectedShape(keys, format);
   if (!isPlainObject(document)) {
