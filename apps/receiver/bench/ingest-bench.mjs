@@ -13,7 +13,9 @@
  * Prints req/s, p50/p99 latency, ratios b/a and c/a, peak RSS of each server; the last line is
  * JSON. Needs `pnpm --filter @srhooks/receiver build` first (imports dist/).
  * Env: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (default 50), BENCH_RATE (default 500),
- * DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test).
+ * DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test), BENCH_ONLY (comma-separated run names,
+ * e.g. `sqlite,fixedRate`: run only those), BENCH_CPU_PROF (a directory: the servers run with
+ * `--cpu-prof` and write their profiles there).
  */
 import { fork } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -103,9 +105,17 @@ async function serve(variant) {
   const { app, cleanup } = variant === 'ceiling' ? await serveCeiling() : await serveReceiver(variant);
   process.on('message', async (message) => {
     if (message === 'rss') {
+      const cpu = process.cpuUsage();
+      const loop = performance.eventLoopUtilization();
       process.send({
+        // Time the main thread's event loop was busy (ms), the thread that answers HTTP requests.
+        loopActiveMs: loop.active,
         peakRssMb: process.resourceUsage().maxRSS / 1024,
         rssMb: process.memoryUsage().rss / 2 ** 20,
+        // All threads of the process (the SQLite writer thread included).
+        cpuMicros: cpu.user + cpu.system,
+        // Write transactions and the writes they carried (group commit), when the server has a store.
+        store: app.store?.stats() ?? null,
       });
     } else if (message === 'stop') {
       await app.close();
@@ -121,8 +131,10 @@ async function serve(variant) {
 // ---------------------------------------------------------------------------------------------
 
 function startServer(variant) {
+  const profileDir = process.env.BENCH_CPU_PROF;
   const child = fork(fileURLToPath(import.meta.url), ['serve', variant], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
   });
   const next = () =>
     new Promise((resolve, reject) => {
@@ -198,9 +210,26 @@ async function measure(variant, options) {
   const { port } = await server.ready;
   try {
     await load(port, { ...options, duration: Math.min(2, options.duration) }); // warm-up (JIT, caches)
+    const before = await server.rss();
     const result = await load(port, options);
-    const { peakRssMb } = await server.rss();
-    return { ...result, peakRssMb: round(peakRssMb, 1) };
+    const { peakRssMb, cpuMicros, loopActiveMs, store } = await server.rss();
+    // Server CPU time (user + system, all threads) and main-thread busy time per answered request:
+    // less sensitive to the machine's load than req/s, so they show the effect of a change on a busy
+    // machine too.
+    const answered = Math.max(1, result.ok);
+    const cpuMicrosPerRequest = Math.round((cpuMicros - before.cpuMicros) / answered);
+    const loopMicrosPerRequest = Math.round(((loopActiveMs - before.loopActiveMs) * 1000) / answered);
+    const writesPerCommit =
+      store && before.store && store.commits > before.store.commits
+        ? round((store.items - before.store.items) / (store.commits - before.store.commits), 1)
+        : null;
+    return {
+      ...result,
+      cpuMicrosPerRequest,
+      loopMicrosPerRequest,
+      writesPerCommit,
+      peakRssMb: round(peakRssMb, 1),
+    };
   } finally {
     await server.stop();
   }
@@ -214,13 +243,16 @@ async function main() {
     ['postgres', 'postgres', { connections: CONNECTIONS, duration: DURATION }],
     ['fixedRate', 'sqlite', { connections: 10, duration: DURATION, overallRate: RATE }],
   ];
+  const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
   for (const [name, variant, options] of runs) {
+    if (only && !only.has(name)) continue;
     try {
       results[name] = await measure(variant, options);
       const r = results[name];
       console.log(
         `${name.padEnd(9)} ${String(r.requestsPerSecond).padStart(6)} req/s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms  ` +
-          `errors ${r.errors}  peak RSS ${r.peakRssMb} MB`,
+          `errors ${r.errors}  CPU ${r.cpuMicrosPerRequest} µs/req (main loop ${r.loopMicrosPerRequest})  ` +
+          `${r.writesPerCommit === null ? '' : `${r.writesPerCommit} writes/commit  `}peak RSS ${r.peakRssMb} MB`,
       );
     } catch (error) {
       results[name] = { error: error.message };
