@@ -29,20 +29,24 @@ let receiver: TestReceiver;
 beforeAll(async () => {
   process.env.REVIEW_REQUEST_OUTBOX = outbox;
   sandbox = await startSandbox();
-  receiver = await startTestReceiver({
-    handlers: { 'review-request': { type: 'module', path: examplePath } },
-    shops: [
-      {
-        name: 'demo',
-        handlers: ['review-request'],
-        clientId: DEMO_CLIENT.clientId,
-        clientSecret: DEMO_CLIENT.clientSecret,
-        apiUrl: sandbox.apiUrlTemplate,
-        tokenUrl: sandbox.tokenUrlTemplate,
-        verify: true,
-      },
-    ],
-  });
+  receiver = await startTestReceiver(
+    {
+      handlers: { 'review-request': { type: 'module', path: examplePath } },
+      shops: [
+        {
+          name: 'demo',
+          handlers: ['review-request'],
+          clientId: DEMO_CLIENT.clientId,
+          clientSecret: DEMO_CLIENT.clientSecret,
+          apiUrl: sandbox.apiUrlTemplate,
+          tokenUrl: sandbox.tokenUrlTemplate,
+          verify: true,
+        },
+      ],
+    },
+    // The test receiver starts without the job worker; this test is about the worker running the handler.
+    { processing: {} },
+  );
 });
 
 afterAll(async () => {
