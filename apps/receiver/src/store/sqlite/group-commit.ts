@@ -6,10 +6,10 @@ import { mapSqliteError } from './sqlite-errors.js';
 export interface GroupCommitOptions {
   /**
    * How long the first queued write waits for companions before the batch commits. Default 0: commit on
-   * the next event-loop turn. Because better-sqlite3's COMMIT (and its fsync) blocks the event loop,
-   * everything that arrived meanwhile is read in the next turn and joins the next batch, so batches grow
-   * with load by themselves; a window > 0 only adds latency at low load (measured: same batch sizes at
-   * 50 concurrent writers). Raise it to trade latency for fewer fsyncs.
+   * the next event-loop turn. Because better-sqlite3's COMMIT (and its fsync) blocks the thread running
+   * it (the store's writer thread), everything that arrived meanwhile is read in the next turn and joins
+   * the next batch, so batches grow with load by themselves; a window > 0 only adds latency at low load
+   * (measured: same batch sizes at 50 concurrent writers). Raise it to trade latency for fewer fsyncs.
    */
   windowMs?: number;
   /** A batch commits as soon as it holds this many writes. Default 256. */

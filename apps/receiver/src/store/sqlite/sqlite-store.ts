@@ -1,31 +1,18 @@
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import type { WebhookEvent } from '@srhooks/contracts';
-import Database from 'better-sqlite3';
+/**
+ * The embedded default store: SQLite (WAL, synchronous=FULL) with writes off the event loop.
+ *
+ * - Every write runs in a writer thread (`sqlite-writer-thread.ts`) on its own connection, through group
+ *   commit: calls made while a transaction commits share the next one and its single fsync, and each call
+ *   settles only after the COMMIT that holds it returned, i.e. once its data is durable. The COMMIT and
+ *   fsync block that thread, never the thread answering HTTP requests.
+ * - Reads run on the calling thread on a second connection. In WAL mode a read sees every transaction
+ *   committed before it started, so a write is visible to reads as soon as its call settled.
+ * - The calling thread opens the file first (creating directories, applying migrations), so a bad path
+ *   or a file that is not a database throws from the constructor, as before.
+ */
+
 import { ChangeFeed } from '../change-feed.js';
-import { refreshEventStatusSql } from '../event-status-sql.js';
-import { failureOutcome } from '../job-failure.js';
-import { deadLetterQuery, deliveryListQuery, eventListQuery } from '../list-query.js';
-import { type PreparedEvent, prepareEvents, uniqueHandlers } from '../prepared-event.js';
-import {
-  ATTEMPT_COLUMNS,
-  CLAIMED_JOB_COLUMNS,
-  DELIVERY_SUMMARY_COLUMNS,
-  EVENT_RECORD_COLUMNS,
-  EVENT_SUMMARY_COLUMNS,
-  groupBy,
-  JOB_COLUMNS,
-  type Row,
-  type RowCodec,
-  toAttemptRecord,
-  toClaimedJob,
-  toDeliveryBase,
-  toEventRecord,
-  toEventSummary,
-  toJobRecord,
-} from '../row-mapping.js';
-import { newId } from '../sortable-id.js';
-import { questionMarkParams, type SqlDialect } from '../sql-params.js';
+import { prepareEvents, uniqueHandlers } from '../prepared-event.js';
 import type {
   ClaimedJob,
   ClaimOptions,
@@ -38,713 +25,177 @@ import type {
   DeliverySummary,
   EventDetail,
   EventFilter,
-  EventStatus,
   EventSummary,
   FailJobOptions,
   HandlerState,
-  IngestedEvent,
   IngestResult,
   JobCounts,
-  JobRecord,
-  JobStatus,
   JobTransition,
   NewDelivery,
   NewEvent,
   Page,
   ReplayResult,
   Store,
-  StoreChange,
   StoreChangeListener,
   StoreStats,
   VerificationUpdate,
 } from '../store.js';
-import {
-  StoreConflictError,
-  StoreError,
-  StoreNotFoundError,
-  StoreUnavailableError,
-} from '../store-errors.js';
-import { type GroupCommitOptions, GroupCommitter, type WriteContext } from './group-commit.js';
-import { mapSqliteError } from './sqlite-errors.js';
-import { applySqliteMigrations } from './sqlite-migrations.js';
+import { StoreConfigError, StoreNotFoundError } from '../store-errors.js';
+import { DEFAULT_SQLITE_FILE, SqliteEngine, type SqliteEngineOptions } from './sqlite-engine.js';
+import { SqliteWriterThread } from './writer-thread-client.js';
 
-export const DEFAULT_SQLITE_FILE = './data/srhooks.db';
+export { DEFAULT_SQLITE_FILE };
+export type SqliteStoreOptions = SqliteEngineOptions;
 
-export interface SqliteStoreOptions {
-  /** Database file; parent directories are created. Default `./data/srhooks.db`. */
-  file?: string;
-  /** How long a write waits for another process holding the file's write lock. Default 5000 ms. */
-  busyTimeoutMs?: number;
-  groupCommit?: GroupCommitOptions;
-}
-
-const codec: RowCodec = {
-  date: (value) => new Date(Number(value)),
-  json: (value) => JSON.parse(String(value)),
-  bool: (value) => Number(value) === 1,
-};
-
-const dialect: SqlDialect = { params: questionMarkParams, time: (value) => value.getTime() };
-
-const INSERT_EVENT = `INSERT INTO events (id, delivery_id, shop, event, received_at, dedupe_key, subject_id, payload,
-    duplicate_of, order_number, customer_name, gross_total, currency, search_text, status)
-  VALUES (@id, @deliveryId, @shop, @event, @receivedAt, @dedupeKey, @subjectId, @payload,
-    @duplicateOf, @orderNumber, @customerName, @grossTotal, @currency, @searchText, @status)
-  ON CONFLICT (shop, event, dedupe_key) WHERE duplicate_of IS NULL DO NOTHING`;
-
-const INSERT_DELIVERY = `INSERT INTO deliveries (id, received_at, shop, event, remote_address, headers, content_type,
-    raw_body, status, decode_error_code, decode_error_message)
-  VALUES (@id, @receivedAt, @shop, @event, @remoteAddress, @headers, @contentType, @rawBody, @status, @errorCode, @errorMessage)`;
-
-const CLAIMABLE_FILTER = `AND e.held = 0
-    AND (@handlers IS NULL OR j.handler IN (SELECT value FROM json_each(@handlers)))
-    AND NOT EXISTS (SELECT 1 FROM handler_states h WHERE h.handler = j.handler AND h.disabled = 1)`;
-
-const SELECT_CLAIMABLE = `SELECT j.id, j.run_at FROM jobs j JOIN events e ON e.id = j.event_id
-    WHERE j.status = 'pending' AND j.run_at <= @now ${CLAIMABLE_FILTER}
-  UNION ALL
-  SELECT j.id, j.run_at FROM jobs j JOIN events e ON e.id = j.event_id
-    WHERE j.status = 'running' AND j.lease_expires_at <= @now ${CLAIMABLE_FILTER}
-  ORDER BY 2, 1 LIMIT @limit`;
-
-const RESET_JOB = `UPDATE jobs SET status = 'pending', run_at = @now, failures = 0, min_attempt = attempts + 1,
-    lease_owner = NULL, lease_expires_at = NULL, finished_at = NULL, updated_at = @now
-  WHERE id = @id`;
-
-interface JobStateRow {
-  id: string;
-  event_id: string;
-  handler: string;
-  status: JobStatus;
-  attempts: number;
-  min_attempt: number;
-}
-
-function ms(date: Date | undefined): number {
-  return (date ?? new Date()).getTime();
-}
-
-function deliveryRow(
-  delivery: NewDelivery,
-  id: string,
-  status: 'stored' | 'quarantined',
-  error: DecodeFailure | null,
-) {
-  return {
-    id,
-    receivedAt: delivery.receivedAt.getTime(),
-    shop: delivery.shop,
-    event: delivery.event,
-    remoteAddress: delivery.remoteAddress,
-    headers: JSON.stringify(delivery.headers),
-    contentType: delivery.contentType,
-    rawBody: delivery.rawBody,
-    status,
-    errorCode: error?.code ?? null,
-    errorMessage: error?.message ?? null,
-  };
-}
-
-/**
- * The embedded engine: one better-sqlite3 connection, WAL, synchronous=FULL, every write through group
- * commit. Reads run directly and see committed data only. Several SqliteStores (or processes) may open the
- * same file: writes are serialised by SQLite's write lock (BEGIN IMMEDIATE).
- */
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   readonly file: string;
-  readonly #db: Database.Database;
-  readonly #committer: GroupCommitter;
+  readonly #reader: SqliteEngine;
+  readonly #writer: SqliteWriterThread;
   readonly #feed = new ChangeFeed();
-  readonly #statements = new Map<string, Database.Statement>();
-  #closed = false;
 
   constructor(options: SqliteStoreOptions = {}) {
-    this.file = options.file ?? DEFAULT_SQLITE_FILE;
-    let db: Database.Database | undefined;
-    try {
-      if (this.file !== ':memory:') mkdirSync(dirname(resolve(this.file)), { recursive: true });
-      db = new Database(this.file);
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = FULL');
-      // Savepoint sub-journals stay in memory: a file-backed one doubles the system time of a batch.
-      db.pragma('temp_store = MEMORY');
-      db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
-      db.pragma('foreign_keys = ON');
-      applySqliteMigrations(db);
-    } catch (error) {
-      db?.close();
-      const mapped = mapSqliteError(error);
-      if (mapped instanceof StoreError) throw mapped;
-      throw new StoreUnavailableError(`cannot open the SQLite file ${this.file}: ${mapped.message}`, {
-        cause: error,
-      });
+    const file = options.file ?? DEFAULT_SQLITE_FILE;
+    if (file === ':memory:' || file === '') {
+      throw new StoreConfigError(
+        'SQLite needs a database file: the writer thread and the readers share it (an in-memory database ' +
+          'would exist once per connection). Use a file path, e.g. one in a temporary directory.',
+      );
     }
-    this.#db = db;
-    this.#committer = new GroupCommitter(db, options.groupCommit);
+    this.#reader = new SqliteEngine({ ...options, file });
+    this.file = this.#reader.file;
+    this.#writer = new SqliteWriterThread({ engine: { ...options, file } }, (changes) =>
+      this.#feed.emit(changes),
+    );
   }
 
   async migrate(): Promise<void> {
-    this.#read(() => applySqliteMigrations(this.#db));
+    return this.#reader.migrate();
   }
 
+  /** The file answers a read here, and the writer thread answers too (it runs a read on its connection). */
   async ping(): Promise<void> {
-    this.#read(() => this.#stmt('SELECT 1').get());
+    await this.#reader.ping();
+    await this.#writer.call('ping', []);
   }
 
+  /** Commits everything already called, ends the writer thread, then closes the read connection. */
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#committer.close();
-    this.#closed = true;
-    this.#db.close();
+    await this.#writer.close();
+    await this.#reader.close();
   }
 
   stats(): StoreStats {
-    return this.#committer.stats();
+    return this.#writer.stats();
   }
 
   onChange(listener: StoreChangeListener): () => void {
     return this.#feed.subscribe(listener);
   }
 
-  // --- ingest ------------------------------------------------------------------------------------
+  // --- writes: in the writer thread ------------------------------------------------------------------
 
+  /**
+   * Events are prepared here (payload JSON, summary columns): that costs this thread about what copying
+   * the payload objects to the writer thread would, and keeps contracts out of the writer thread.
+   */
   async ingest(delivery: NewDelivery, events: NewEvent[], handlers: string[]): Promise<IngestResult> {
     const prepared = prepareEvents(delivery.event, events);
-    const jobHandlers = uniqueHandlers(handlers);
-    const deliveryId = newId('dlv', delivery.receivedAt.getTime());
-    const row = deliveryRow(delivery, deliveryId, 'stored', null);
-    return this.#write((context) => {
-      this.#stmt(INSERT_DELIVERY).run(row);
-      const stored = this.#storeEvents(
-        { deliveryId, shop: delivery.shop, event: delivery.event, receivedAt: row.receivedAt },
-        row.receivedAt,
-        prepared,
-        jobHandlers,
-      );
-      this.#notify(context, [
-        { kind: 'delivery', deliveryId, shop: delivery.shop, event: delivery.event, status: 'stored' },
-      ]);
-      return { deliveryId, events: stored, duplicates: stored.filter((e) => e.duplicateOf !== null).length };
-    });
+    return this.#writer.call('ingestPrepared', [delivery, prepared, uniqueHandlers(handlers)]);
   }
 
-  async quarantine(delivery: NewDelivery, error: DecodeFailure): Promise<{ deliveryId: string }> {
-    const deliveryId = newId('dlv', delivery.receivedAt.getTime());
-    const row = deliveryRow(delivery, deliveryId, 'quarantined', error);
-    return this.#write((context) => {
-      this.#stmt(INSERT_DELIVERY).run(row);
-      this.#notify(context, [
-        { kind: 'delivery', deliveryId, shop: delivery.shop, event: delivery.event, status: 'quarantined' },
-      ]);
-      return { deliveryId };
-    });
+  quarantine(delivery: NewDelivery, error: DecodeFailure): Promise<{ deliveryId: string }> {
+    return this.#writer.call('quarantine', [delivery, error]);
   }
 
   async reprocessQuarantined(
     deliveryId: string,
     events: NewEvent[],
     handlers: string[],
-    options: { now?: Date } = {},
+    options?: { now?: Date },
   ): Promise<IngestResult> {
     const jobHandlers = uniqueHandlers(handlers);
-    const now = ms(options.now);
-    return this.#write((context) => {
-      const delivery = this.#stmt(
-        'SELECT id, shop, event, status, received_at FROM deliveries WHERE id = ?',
-      ).get(deliveryId) as
-        | { shop: string; event: WebhookEvent; status: string; received_at: number }
-        | undefined;
-      if (delivery === undefined) throw new StoreNotFoundError('delivery', deliveryId);
-      if (delivery.status !== 'quarantined') {
-        throw new StoreConflictError(
-          `Delivery ${deliveryId} is ${delivery.status}, not quarantined: only quarantined deliveries can be re-processed.`,
-        );
-      }
-      const prepared = prepareEvents(delivery.event, events);
-      const stored = this.#storeEvents(
-        { deliveryId, shop: delivery.shop, event: delivery.event, receivedAt: delivery.received_at },
-        now,
-        prepared,
-        jobHandlers,
-      );
-      this.#stmt("UPDATE deliveries SET status = 'reprocessed', reprocessed_at = ? WHERE id = ?").run(
-        now,
-        deliveryId,
-      );
-      this.#notify(context, [
-        { kind: 'delivery', deliveryId, shop: delivery.shop, event: delivery.event, status: 'reprocessed' },
-      ]);
-      return { deliveryId, events: stored, duplicates: stored.filter((e) => e.duplicateOf !== null).length };
-    });
+    const event = this.#reader.deliveryEvent(deliveryId);
+    if (event === null) throw new StoreNotFoundError('delivery', deliveryId);
+    const prepared = prepareEvents(event, events);
+    return this.#writer.call('reprocessPrepared', [deliveryId, prepared, jobHandlers, options]);
   }
-
-  /** Inserts events (duplicates linked to the earlier event) and one pending job per new event and handler. */
-  #storeEvents(
-    target: { deliveryId: string; shop: string; event: string; receivedAt: number },
-    jobsAt: number,
-    events: PreparedEvent[],
-    handlers: string[],
-  ): IngestedEvent[] {
-    const insertEvent = this.#stmt(INSERT_EVENT);
-    const findOriginal = this.#stmt(
-      'SELECT id FROM events WHERE shop = ? AND event = ? AND dedupe_key = ? AND duplicate_of IS NULL',
-    );
-    const insertJob = this.#stmt(
-      "INSERT INTO jobs (id, event_id, handler, status, run_at, created_at, updated_at) VALUES (?, ?, ?, 'pending', ?, ?, ?)",
-    );
-    return events.map((item) => {
-      const id = newId('evt', target.receivedAt);
-      const row = {
-        id,
-        deliveryId: target.deliveryId,
-        shop: target.shop,
-        event: target.event,
-        receivedAt: target.receivedAt,
-        dedupeKey: item.dedupeKey,
-        subjectId: item.subjectId,
-        payload: item.payloadJson,
-        duplicateOf: null as string | null,
-        orderNumber: item.orderNumber,
-        customerName: item.customerName,
-        grossTotal: item.grossTotal,
-        currency: item.currency,
-        searchText: item.searchText,
-        status: (handlers.length > 0 ? 'pending' : 'stored') as EventStatus,
-      };
-      if (insertEvent.run(row).changes === 1) {
-        for (const handler of handlers)
-          insertJob.run(newId('job', jobsAt), id, handler, jobsAt, jobsAt, jobsAt);
-        return { id, dedupeKey: item.dedupeKey, duplicateOf: null };
-      }
-      const original = findOriginal.get(target.shop, target.event, item.dedupeKey) as { id: string };
-      insertEvent.run({ ...row, duplicateOf: original.id, status: 'duplicate' });
-      return { id, dedupeKey: item.dedupeKey, duplicateOf: original.id };
-    });
-  }
-
-  // --- reads ---------------------------------------------------------------------------------------
-
-  async listDeliveries(filter: DeliveryFilter = {}): Promise<Page<DeliverySummary>> {
-    return this.#read(() => {
-      const query = deliveryListQuery(
-        `${DELIVERY_SUMMARY_COLUMNS}, length(d.raw_body) AS body_bytes`,
-        filter,
-        dialect,
-      );
-      const rows = this.#stmt(query.sql).all(...query.values) as Row[];
-      const page = rows.slice(0, query.limit);
-      const ids = page.map((row) => String(row.id));
-      const events = (
-        this.#stmt(
-          `SELECT ${EVENT_SUMMARY_COLUMNS} FROM events e WHERE e.delivery_id IN (SELECT value FROM json_each(?)) ORDER BY e.id`,
-        ).all(JSON.stringify(ids)) as Row[]
-      ).map((row) => toEventSummary(row, codec));
-      const byDelivery = groupBy(events, (event) => event.deliveryId);
-      return {
-        items: page.map((row) => ({
-          ...toDeliveryBase(row, codec),
-          bodyBytes: Number(row.body_bytes),
-          events: byDelivery.get(String(row.id)) ?? [],
-        })),
-        nextCursor: rows.length > query.limit ? (ids.at(-1) ?? null) : null,
-      };
-    });
-  }
-
-  async getDelivery(id: string): Promise<DeliveryDetail | null> {
-    return this.#read(() => {
-      const row = this.#stmt(
-        `SELECT ${DELIVERY_SUMMARY_COLUMNS}, length(d.raw_body) AS body_bytes, d.headers, d.raw_body FROM deliveries d WHERE d.id = ?`,
-      ).get(id) as Row | undefined;
-      if (row === undefined) return null;
-      const events = this.#stmt(
-        `SELECT ${EVENT_RECORD_COLUMNS} FROM events e WHERE e.delivery_id = ? ORDER BY e.id`,
-      ).all(id) as Row[];
-      return {
-        ...toDeliveryBase(row, codec),
-        bodyBytes: Number(row.body_bytes),
-        headers: JSON.parse(String(row.headers)) as Record<string, string>,
-        rawBody: row.raw_body as Buffer,
-        events: events.map((event) => toEventRecord(event, codec)),
-      };
-    });
-  }
-
-  async listEvents(filter: EventFilter = {}): Promise<Page<EventSummary>> {
-    return this.#read(() => {
-      const query = eventListQuery(EVENT_SUMMARY_COLUMNS, filter, dialect);
-      const rows = this.#stmt(query.sql).all(...query.values) as Row[];
-      const items = rows.slice(0, query.limit).map((row) => toEventSummary(row, codec));
-      return { items, nextCursor: rows.length > query.limit ? (items.at(-1)?.id ?? null) : null };
-    });
-  }
-
-  async getEvent(id: string): Promise<EventDetail | null> {
-    return this.#read(() => {
-      const row = this.#stmt(`SELECT ${EVENT_RECORD_COLUMNS} FROM events e WHERE e.id = ?`).get(id) as
-        | Row
-        | undefined;
-      if (row === undefined) return null;
-      const jobs = (
-        this.#stmt(`SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.event_id = ? ORDER BY j.id`).all(id) as Row[]
-      ).map((job) => toJobRecord(job, codec));
-      const attempts = (
-        this.#stmt(
-          `SELECT ${ATTEMPT_COLUMNS} FROM job_attempts a JOIN jobs j ON j.id = a.job_id WHERE j.event_id = ? ORDER BY a.job_id, a.attempt`,
-        ).all(id) as Row[]
-      ).map((attempt) => toAttemptRecord(attempt, codec));
-      const byJob = groupBy(attempts, (attempt) => attempt.jobId);
-      return {
-        ...toEventRecord(row, codec),
-        jobs: jobs.map((job) => ({ ...job, attemptLog: byJob.get(job.id) ?? [] })),
-      };
-    });
-  }
-
-  // --- jobs ----------------------------------------------------------------------------------------
 
   async claimJobs(options: ClaimOptions): Promise<ClaimedJob[]> {
-    const now = ms(options.now);
-    const expires = now + Math.max(1, Math.floor(options.leaseMs));
-    const limit = Math.max(0, Math.floor(options.limit));
-    const handlers = options.handlers === undefined ? null : JSON.stringify(options.handlers);
-    if (limit === 0 || options.handlers?.length === 0) return [];
-    // Polling workers mostly find nothing: answer that from a read instead of an (empty) write transaction.
-    const anything = this.#read(() => this.#stmt(SELECT_CLAIMABLE).get({ now, handlers, limit: 1 }));
-    if (anything === undefined) return [];
-    return this.#write((context) => {
-      const picked = this.#stmt(SELECT_CLAIMABLE).all({ now, handlers, limit }) as Array<{ id: string }>;
-      const lease = this.#stmt(
-        "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_owner = ?, lease_expires_at = ?, updated_at = ? WHERE id = ? RETURNING attempts",
-      );
-      const expireOpen = this.#stmt(
-        "UPDATE job_attempts SET outcome = 'expired', finished_at = ? WHERE job_id = ? AND outcome = 'running'",
-      );
-      const logAttempt = this.#stmt(
-        "INSERT INTO job_attempts (job_id, attempt, worker_id, started_at, outcome) VALUES (?, ?, ?, ?, 'running')",
-      );
-      const load = this.#stmt(
-        `SELECT ${CLAIMED_JOB_COLUMNS} FROM jobs j JOIN events e ON e.id = j.event_id WHERE j.id = ?`,
-      );
-      const claimed = picked.map(({ id }) => {
-        const { attempts } = lease.get(options.workerId, expires, now, id) as { attempts: number };
-        expireOpen.run(now, id);
-        logAttempt.run(id, attempts, options.workerId, now);
-        return toClaimedJob(load.get(id) as Row, codec);
-      });
-      this.#notify(
-        context,
-        claimed.map((job) => ({
-          kind: 'job',
-          jobId: job.id,
-          eventId: job.eventId,
-          handler: job.handler,
-          status: 'running',
-        })),
-      );
-      return claimed;
-    });
+    // Polling workers mostly find nothing: answered here by a read, without a trip to the writer thread.
+    if (!this.#reader.hasClaimableJobs(options)) return [];
+    return this.#writer.call('claimJobs', [options]);
   }
 
-  async completeJob(jobId: string, options: CompleteJobOptions): Promise<JobTransition> {
-    const now = ms(options.now);
-    return this.#write((context) => {
-      const job = this.#jobState(jobId);
-      this.#stmt(
-        "UPDATE job_attempts SET outcome = 'succeeded', finished_at = ?, status_code = ?, error = NULL WHERE job_id = ? AND attempt = ? AND outcome IN ('running', 'expired')",
-      ).run(now, options.statusCode ?? null, jobId, options.attempt);
-      const applies =
-        (job.status === 'running' || job.status === 'pending') &&
-        options.attempt >= job.min_attempt &&
-        options.attempt <= job.attempts;
-      if (!applies) return { applied: false, status: job.status };
-      this.#stmt(
-        "UPDATE jobs SET status = 'succeeded', finished_at = ?, updated_at = ?, lease_owner = NULL, lease_expires_at = NULL, last_status_code = ? WHERE id = ?",
-      ).run(now, now, options.statusCode ?? null, jobId);
-      this.#afterJobChange(context, job, 'succeeded');
-      return { applied: true, status: 'succeeded' };
-    });
+  completeJob(jobId: string, options: CompleteJobOptions): Promise<JobTransition> {
+    return this.#writer.call('completeJob', [jobId, options]);
   }
 
-  async failJob(jobId: string, options: FailJobOptions): Promise<JobTransition> {
-    const now = ms(options.now);
-    const { dead, runAt } = failureOutcome(options, new Date(now));
-    return this.#write((context) => {
-      const job = this.#jobState(jobId);
-      this.#stmt(
-        "UPDATE job_attempts SET outcome = ?, finished_at = ?, status_code = ?, error = ? WHERE job_id = ? AND attempt = ? AND outcome IN ('running', 'expired')",
-      ).run(dead ? 'dead' : 'failed', now, options.statusCode ?? null, options.error, jobId, options.attempt);
-      if (job.status !== 'running' || job.attempts !== options.attempt)
-        return { applied: false, status: job.status };
-      const status: JobStatus = dead ? 'dead' : 'pending';
-      this.#stmt(
-        `UPDATE jobs SET status = ?, run_at = ?, finished_at = ?, failures = failures + 1, last_error = ?, last_status_code = ?,
-           lease_owner = NULL, lease_expires_at = NULL, updated_at = ? WHERE id = ?`,
-      ).run(
-        status,
-        runAt.getTime(),
-        dead ? now : null,
-        options.error,
-        options.statusCode ?? null,
-        now,
-        jobId,
-      );
-      this.#afterJobChange(context, job, status);
-      return { applied: true, status };
-    });
+  failJob(jobId: string, options: FailJobOptions): Promise<JobTransition> {
+    return this.#writer.call('failJob', [jobId, options]);
   }
 
-  async releaseJob(
+  releaseJob(
     jobId: string,
     options: { attempt: number; reason: string; now?: Date },
   ): Promise<JobTransition> {
-    const now = ms(options.now);
-    return this.#write((context) => {
-      const job = this.#jobState(jobId);
-      this.#stmt(
-        "UPDATE job_attempts SET outcome = 'released', finished_at = ?, error = ? WHERE job_id = ? AND attempt = ? AND outcome = 'running'",
-      ).run(now, options.reason, jobId, options.attempt);
-      if (job.status !== 'running' || job.attempts !== options.attempt)
-        return { applied: false, status: job.status };
-      this.#stmt(
-        "UPDATE jobs SET status = 'pending', run_at = ?, lease_owner = NULL, lease_expires_at = NULL, updated_at = ? WHERE id = ?",
-      ).run(now, now, jobId);
-      this.#afterJobChange(context, job, 'pending');
-      return { applied: true, status: 'pending' };
-    });
+    return this.#writer.call('releaseJob', [jobId, options]);
   }
 
-  async extendLease(
+  extendLease(
     jobId: string,
     options: { attempt: number; leaseMs: number; now?: Date },
   ): Promise<JobTransition> {
-    const now = ms(options.now);
-    return this.#write(() => {
-      const job = this.#jobState(jobId);
-      if (job.status !== 'running' || job.attempts !== options.attempt)
-        return { applied: false, status: job.status };
-      this.#stmt('UPDATE jobs SET lease_expires_at = ?, updated_at = ? WHERE id = ?').run(
-        now + Math.max(1, Math.floor(options.leaseMs)),
-        now,
-        jobId,
-      );
-      return { applied: true, status: 'running' };
-    });
+    return this.#writer.call('extendLease', [jobId, options]);
   }
 
-  async listDeadLetters(filter: DeadLetterFilter = {}): Promise<DeadLetter[]> {
-    return this.#read(() => {
-      const query = deadLetterQuery(JOB_COLUMNS, filter, dialect);
-      const jobs = (this.#stmt(query.sql).all(...query.values) as Row[]).map((row) =>
-        toJobRecord(row, codec),
-      );
-      const events = (
-        this.#stmt(
-          `SELECT ${EVENT_SUMMARY_COLUMNS} FROM events e WHERE e.id IN (SELECT value FROM json_each(?))`,
-        ).all(JSON.stringify([...new Set(jobs.map((job) => job.eventId))])) as Row[]
-      ).map((row) => toEventSummary(row, codec));
-      const byId = new Map(events.map((event) => [event.id, event]));
-      return jobs.flatMap((job) => {
-        const event = byId.get(job.eventId);
-        return event === undefined ? [] : [{ job, event }];
-      });
-    });
+  replayEvent(eventId: string, options?: { handler?: string; now?: Date }): Promise<ReplayResult> {
+    return this.#writer.call('replayEvent', [eventId, options]);
   }
 
-  async replayEvent(eventId: string, options: { handler?: string; now?: Date } = {}): Promise<ReplayResult> {
-    const now = ms(options.now);
-    return this.#write((context) => {
-      const event = this.#stmt('SELECT id, duplicate_of FROM events WHERE id = ?').get(eventId) as
-        | { duplicate_of: string | null }
-        | undefined;
-      if (event === undefined) throw new StoreNotFoundError('event', eventId);
-      if (event.duplicate_of !== null) {
-        throw new StoreConflictError(
-          `Event ${eventId} is a duplicate of ${event.duplicate_of} and has no jobs; replay ${event.duplicate_of} instead.`,
-        );
-      }
-      this.#stmt('UPDATE events SET held = 0 WHERE id = ?').run(eventId);
-      let jobIds: string[];
-      if (options.handler === undefined) {
-        jobIds = (
-          this.#stmt('SELECT id FROM jobs WHERE event_id = ? ORDER BY id').all(eventId) as Array<{
-            id: string;
-          }>
-        ).map((row) => row.id);
-      } else {
-        const existing = this.#stmt('SELECT id FROM jobs WHERE event_id = ? AND handler = ?').get(
-          eventId,
-          options.handler,
-        ) as { id: string } | undefined;
-        if (existing === undefined) {
-          const id = newId('job', now);
-          this.#stmt(
-            "INSERT INTO jobs (id, event_id, handler, status, run_at, created_at, updated_at) VALUES (?, ?, ?, 'pending', ?, ?, ?)",
-          ).run(id, eventId, options.handler, now, now, now);
-          jobIds = [id];
-        } else {
-          jobIds = [existing.id];
-        }
-      }
-      const jobs = this.#resetJobs(jobIds, now);
-      this.#notifyJobs(context, jobs);
-      this.#notifyEvent(context, eventId);
-      return { jobs };
-    });
+  replayDeadLetters(filter?: DeadLetterFilter & { now?: Date }): Promise<ReplayResult> {
+    return this.#writer.call('replayDeadLetters', [filter]);
   }
 
-  async replayDeadLetters(filter: DeadLetterFilter & { now?: Date } = {}): Promise<ReplayResult> {
-    const now = ms(filter.now);
-    return this.#write((context) => {
-      const query = deadLetterQuery('j.id, j.event_id', filter, dialect);
-      const rows = this.#stmt(query.sql).all(...query.values) as Array<{ id: string; event_id: string }>;
-      const jobs = this.#resetJobs(
-        rows.map((row) => row.id),
-        now,
-      );
-      this.#notifyJobs(context, jobs);
-      for (const eventId of new Set(rows.map((row) => row.event_id))) this.#notifyEvent(context, eventId);
-      return { jobs };
-    });
+  setEventVerification(eventId: string, update: VerificationUpdate): Promise<void> {
+    return this.#writer.call('setEventVerification', [eventId, update]);
   }
 
-  async setEventVerification(eventId: string, update: VerificationUpdate): Promise<void> {
-    const hold = update.hold ?? update.status === 'mismatched';
-    return this.#write((context) => {
-      const result = this.#stmt(
-        'UPDATE events SET verification = ?, verification_detail = ?, held = ? WHERE id = ?',
-      ).run(update.status, update.detail ?? null, hold ? 1 : 0, eventId);
-      if (result.changes === 0) throw new StoreNotFoundError('event', eventId);
-      this.#notifyEvent(context, eventId);
-    });
+  disableHandler(handler: string, options: { reason: string; now?: Date }): Promise<void> {
+    return this.#writer.call('disableHandler', [handler, options]);
   }
 
-  async disableHandler(handler: string, options: { reason: string; now?: Date }): Promise<void> {
-    return this.#setHandlerState(handler, true, options.reason, ms(options.now));
+  enableHandler(handler: string, options?: { now?: Date }): Promise<void> {
+    return this.#writer.call('enableHandler', [handler, options]);
   }
 
-  async enableHandler(handler: string, options: { now?: Date } = {}): Promise<void> {
-    return this.#setHandlerState(handler, false, null, ms(options.now));
+  // --- reads: on this thread -------------------------------------------------------------------------
+
+  listDeliveries(filter?: DeliveryFilter): Promise<Page<DeliverySummary>> {
+    return this.#reader.listDeliveries(filter);
   }
 
-  async listHandlerStates(): Promise<HandlerState[]> {
-    return this.#read(() =>
-      (
-        this.#stmt(
-          'SELECT handler, disabled, reason, changed_at FROM handler_states ORDER BY handler',
-        ).all() as Row[]
-      ).map((row) => ({
-        handler: String(row.handler),
-        disabled: Number(row.disabled) === 1,
-        reason: row.reason === null ? null : String(row.reason),
-        changedAt: new Date(Number(row.changed_at)),
-      })),
-    );
+  getDelivery(id: string): Promise<DeliveryDetail | null> {
+    return this.#reader.getDelivery(id);
   }
 
-  async countJobs(): Promise<JobCounts> {
-    return this.#read(() => {
-      const counts: JobCounts = { pending: 0, running: 0, succeeded: 0, dead: 0 };
-      for (const row of this.#stmt('SELECT status, count(*) AS n FROM jobs GROUP BY status').all() as Array<{
-        status: JobStatus;
-        n: number;
-      }>) {
-        counts[row.status] = row.n;
-      }
-      return counts;
-    });
+  listEvents(filter?: EventFilter): Promise<Page<EventSummary>> {
+    return this.#reader.listEvents(filter);
   }
 
-  // --- internals -----------------------------------------------------------------------------------
-
-  #setHandlerState(handler: string, disabled: boolean, reason: string | null, now: number): Promise<void> {
-    return this.#write(() => {
-      this.#stmt(
-        `INSERT INTO handler_states (handler, disabled, reason, changed_at) VALUES (?, ?, ?, ?)
-         ON CONFLICT (handler) DO UPDATE SET disabled = excluded.disabled, reason = excluded.reason, changed_at = excluded.changed_at`,
-      ).run(handler, disabled ? 1 : 0, reason, now);
-    });
+  getEvent(id: string): Promise<EventDetail | null> {
+    return this.#reader.getEvent(id);
   }
 
-  #jobState(jobId: string): JobStateRow {
-    const job = this.#stmt(
-      'SELECT id, event_id, handler, status, attempts, min_attempt FROM jobs WHERE id = ?',
-    ).get(jobId) as JobStateRow | undefined;
-    if (job === undefined) throw new StoreNotFoundError('job', jobId);
-    return job;
+  listDeadLetters(filter?: DeadLetterFilter): Promise<DeadLetter[]> {
+    return this.#reader.listDeadLetters(filter);
   }
 
-  #resetJobs(jobIds: readonly string[], now: number): JobRecord[] {
-    const reset = this.#stmt(RESET_JOB);
-    const load = this.#stmt(`SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.id = ?`);
-    const refreshed = new Set<string>();
-    return jobIds.map((id) => {
-      reset.run({ id, now });
-      const job = toJobRecord(load.get(id) as Row, codec);
-      if (!refreshed.has(job.eventId)) {
-        this.#refreshEventStatus(job.eventId);
-        refreshed.add(job.eventId);
-      }
-      return job;
-    });
+  listHandlerStates(): Promise<HandlerState[]> {
+    return this.#reader.listHandlerStates();
   }
 
-  #refreshEventStatus(eventId: string): EventStatus {
-    const row = this.#stmt(refreshEventStatusSql('?')).get(eventId) as { status: EventStatus } | undefined;
-    if (row === undefined) throw new StoreNotFoundError('event', eventId);
-    return row.status;
-  }
-
-  #afterJobChange(context: WriteContext, job: JobStateRow, status: JobStatus): void {
-    const eventStatus = this.#refreshEventStatus(job.event_id);
-    this.#notify(context, [
-      { kind: 'job', jobId: job.id, eventId: job.event_id, handler: job.handler, status },
-      { kind: 'event', eventId: job.event_id, status: eventStatus },
-    ]);
-  }
-
-  #notifyJobs(context: WriteContext, jobs: readonly JobRecord[]): void {
-    this.#notify(
-      context,
-      jobs.map((job) => ({
-        kind: 'job',
-        jobId: job.id,
-        eventId: job.eventId,
-        handler: job.handler,
-        status: job.status,
-      })),
-    );
-  }
-
-  #notifyEvent(context: WriteContext, eventId: string): void {
-    const status = this.#refreshEventStatus(eventId);
-    this.#notify(context, [{ kind: 'event', eventId, status }]);
-  }
-
-  #notify(context: WriteContext, changes: StoreChange[]): void {
-    if (changes.length > 0) context.afterCommit(() => this.#feed.emit(changes));
-  }
-
-  #stmt(sql: string): Database.Statement {
-    let statement = this.#statements.get(sql);
-    if (statement === undefined) {
-      statement = this.#db.prepare(sql);
-      this.#statements.set(sql, statement);
-    }
-    return statement;
-  }
-
-  #write<T>(write: (context: WriteContext) => T): Promise<T> {
-    return this.#committer.run(write);
-  }
-
-  #read<T>(read: () => T): T {
-    if (this.#closed) throw new StoreUnavailableError('the SQLite store is closed');
-    try {
-      return read();
-    } catch (error) {
-      throw mapSqliteError(error);
-    }
+  countJobs(): Promise<JobCounts> {
+    return this.#reader.countJobs();
   }
 }

@@ -1,0 +1,100 @@
+/**
+ * Messages between `SqliteStore` (calling thread) and its writer thread (`sqlite-writer-thread.ts`).
+ * Everything crosses by structured clone: Dates stay Dates, Buffers arrive as Uint8Arrays, class
+ * instances (errors) arrive as plain objects, so errors travel as {@link SerializedError}.
+ */
+import type { StoreChange, StoreStats } from '../store.js';
+import {
+  StoreConfigError,
+  StoreConflictError,
+  StoreError,
+  StoreNotFoundError,
+  StoreUnavailableError,
+} from '../store-errors.js';
+import type { SqliteEngine, SqliteEngineOptions } from './sqlite-engine.js';
+
+/** Store methods the writer thread runs: every write (through its group commit), and a ping that proves the thread answers. */
+export const WRITER_METHODS = [
+  'ingestPrepared',
+  'quarantine',
+  'reprocessPrepared',
+  'claimJobs',
+  'completeJob',
+  'failJob',
+  'releaseJob',
+  'extendLease',
+  'replayEvent',
+  'replayDeadLetters',
+  'setEventVerification',
+  'disableHandler',
+  'enableHandler',
+  'ping',
+] as const satisfies ReadonlyArray<keyof SqliteEngine>;
+
+export type WriterMethod = (typeof WRITER_METHODS)[number];
+
+export interface WriterThreadData {
+  readonly engine: SqliteEngineOptions;
+}
+
+export interface WriteCall {
+  readonly id: number;
+  readonly method: WriterMethod;
+  readonly args: readonly unknown[];
+}
+
+export type SerializedError = {
+  /** The class to rebuild: one of the store's error classes, TypeError, or Error. */
+  readonly kind: string;
+  readonly message: string;
+  readonly code?: string;
+};
+
+export type WriteOutcome =
+  | { readonly id: number; readonly ok: true; readonly value: unknown }
+  | { readonly id: number; readonly ok: false; readonly error: SerializedError };
+
+/** Calling thread → writer thread. */
+export type ToWriter =
+  | { readonly type: 'calls'; readonly calls: readonly WriteCall[] }
+  | { readonly type: 'close' };
+
+/** Writer thread → calling thread. `changes` were committed before the outcomes are settled. */
+export type FromWriter =
+  | {
+      readonly type: 'outcomes';
+      readonly changes: readonly StoreChange[];
+      readonly outcomes: readonly WriteOutcome[];
+      readonly stats: StoreStats;
+    }
+  | { readonly type: 'failed'; readonly error: SerializedError };
+
+const STORE_ERRORS: Record<string, new (...args: never[]) => StoreError> = {
+  StoreError,
+  StoreUnavailableError,
+  StoreNotFoundError,
+  StoreConflictError,
+  StoreConfigError,
+};
+
+export function serializeError(error: unknown): SerializedError {
+  if (error instanceof StoreError) return { kind: error.name, message: error.message, code: error.code };
+  const code = (error as { code?: unknown } | null)?.code;
+  return {
+    kind: error instanceof TypeError ? 'TypeError' : 'Error',
+    message: error instanceof Error ? error.message : String(error),
+    ...(typeof code === 'string' ? { code } : {}),
+  };
+}
+
+/** The error as the writer thread threw it: same class, code and message (the stack is this thread's). */
+export function deserializeError(error: SerializedError): Error {
+  const storeClass = STORE_ERRORS[error.kind];
+  if (storeClass !== undefined) {
+    // The base constructor takes (code, message) as given; new.target keeps the subclass and its name.
+    return Reflect.construct(StoreError, [error.code ?? 'store_error', error.message], storeClass);
+  }
+  const rebuilt = error.kind === 'TypeError' ? new TypeError(error.message) : new Error(error.message);
+  if (error.code !== undefined) Object.assign(rebuilt, { code: error.code });
+  return rebuilt;
+}

@@ -1,0 +1,60 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { StoreConfigError, StoreConflictError, StoreUnavailableError } from '../store-errors.js';
+import { SqliteStore } from './sqlite-store.js';
+import { deserializeError, serializeError } from './writer-protocol.js';
+import { SqliteWriterThread } from './writer-thread-client.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'srhooks-writer-thread-'));
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('SqliteWriterThread', () => {
+  it('rejects calls with StoreUnavailableError while the file cannot be opened, and recovers once it can', async () => {
+    const blocker = join(dir, 'blocker');
+    writeFileSync(blocker, 'not a directory');
+    const writer = new SqliteWriterThread({ engine: { file: join(blocker, 'srhooks.db') } }, () => {}, {
+      restartDelayMs: 50,
+    });
+    try {
+      const first = writer.call('ping', []);
+      await expect(first).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(first).rejects.toThrow(/blocker/);
+      // Within the restart delay: refused at once, no new thread.
+      await expect(writer.call('ping', [])).rejects.toBeInstanceOf(StoreUnavailableError);
+
+      rmSync(blocker);
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      await expect(writer.call('ping', [])).resolves.toBeUndefined();
+      expect(writer.stats()).toEqual({ commits: 0, items: 0, largestBatch: 0 });
+    } finally {
+      await writer.close();
+    }
+    await expect(writer.call('ping', [])).rejects.toThrow(/closed/);
+  });
+});
+
+describe('SqliteStore', () => {
+  it('refuses an in-memory database (the writer thread and the readers need one file)', () => {
+    expect(() => new SqliteStore({ file: ':memory:' })).toThrow(StoreConfigError);
+  });
+});
+
+describe('errors across the thread boundary', () => {
+  it.each([
+    new StoreUnavailableError('disk full'),
+    new StoreConflictError('Delivery dlv_1 is stored, not quarantined.'),
+    new TypeError('events[0].dedupeKey must be a non-empty string'),
+    Object.assign(new Error('UNIQUE constraint failed: events.id'), { code: 'SQLITE_CONSTRAINT_PRIMARYKEY' }),
+  ])('keeps class, code and message: $message', (error) => {
+    const copy = deserializeError(structuredClone(serializeError(error)));
+    expect(copy).toBeInstanceOf(error.constructor);
+    expect(copy.name).toBe(error.name);
+    expect(copy.message).toBe(error.message);
+    expect((copy as { code?: string }).code).toBe((error as { code?: string }).code);
+  });
+});

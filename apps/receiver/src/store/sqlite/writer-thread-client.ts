@@ -1,0 +1,171 @@
+/**
+ * The calling thread's side of the SQLite writer thread: starts it, hands it calls in batches (everything
+ * called within one event-loop turn goes in one message), settles each call with the thread's outcome,
+ * relays the changes its commits announce, and keeps its commit counters.
+ *
+ * If the thread dies (a bug, out of memory, the file cannot be opened), the calls it held are rejected
+ * with StoreUnavailableError and the next call starts a new thread (at most one start per second), so the
+ * store recovers by itself like the PostgreSQL pool does.
+ */
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
+import type { StoreChange, StoreStats } from '../store.js';
+import { StoreUnavailableError } from '../store-errors.js';
+import type { SqliteEngine } from './sqlite-engine.js';
+import {
+  deserializeError,
+  type FromWriter,
+  type ToWriter,
+  type WriteCall,
+  type WriterMethod,
+  type WriterThreadData,
+} from './writer-protocol.js';
+import { writerThreadEntry } from './writer-thread-entry.js';
+
+interface Settle {
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+/** After a thread failed, calls within this window are refused at once instead of starting another. */
+export const DEFAULT_RESTART_DELAY_MS = 1000;
+
+export class SqliteWriterThread {
+  readonly #data: WriterThreadData;
+  readonly #onChanges: (changes: readonly StoreChange[]) => void;
+  readonly #restartDelayMs: number;
+  #worker: Worker | null = null;
+  #nextId = 1;
+  readonly #pending = new Map<number, Settle>();
+  #queue: WriteCall[] = [];
+  #flushScheduled = false;
+  #closing: Promise<void> | null = null;
+  /** Why the last thread ended unexpectedly, and when (for the restart delay). */
+  #failure: { error: Error; at: number } | null = null;
+  /** Counters of threads that ended, plus the current thread's latest report. */
+  #pastStats: StoreStats = { commits: 0, items: 0, largestBatch: 0 };
+  #stats: StoreStats = { commits: 0, items: 0, largestBatch: 0 };
+
+  constructor(
+    data: WriterThreadData,
+    onChanges: (changes: readonly StoreChange[]) => void,
+    options: { restartDelayMs?: number } = {},
+  ) {
+    this.#data = data;
+    this.#onChanges = onChanges;
+    this.#restartDelayMs = options.restartDelayMs ?? DEFAULT_RESTART_DELAY_MS;
+  }
+
+  /** Runs `method` in the writer thread; settles after its transaction committed (or failed). */
+  call<M extends WriterMethod>(method: M, args: Parameters<SqliteEngine[M]>): ReturnType<SqliteEngine[M]> {
+    return new Promise((resolve, reject) => {
+      if (this.#closing) {
+        reject(new StoreUnavailableError('the SQLite store is closed'));
+        return;
+      }
+      const id = this.#nextId++;
+      this.#pending.set(id, { resolve, reject });
+      this.#queue.push({ id, method, args });
+      if (!this.#flushScheduled) {
+        this.#flushScheduled = true;
+        setImmediate(() => this.#flush());
+      }
+    }) as ReturnType<SqliteEngine[M]>;
+  }
+
+  stats(): StoreStats {
+    return {
+      commits: this.#pastStats.commits + this.#stats.commits,
+      items: this.#pastStats.items + this.#stats.items,
+      largestBatch: Math.max(this.#pastStats.largestBatch, this.#stats.largestBatch),
+    };
+  }
+
+  /** Sends what is queued, lets the thread commit it and end. Later calls are refused. */
+  close(): Promise<void> {
+    if (this.#closing) return this.#closing;
+    this.#closing = (async () => {
+      this.#flush();
+      const worker = this.#worker;
+      if (worker === null) return;
+      worker.ref();
+      const exited = once(worker, 'exit');
+      worker.postMessage({ type: 'close' } satisfies ToWriter);
+      await exited;
+    })();
+    return this.#closing;
+  }
+
+  #flush(): void {
+    this.#flushScheduled = false;
+    if (this.#queue.length === 0) return;
+    const calls = this.#queue;
+    this.#queue = [];
+    const worker = this.#workerOrNull();
+    if (worker === null) {
+      const error =
+        this.#failure?.error ?? new StoreUnavailableError('the SQLite writer thread is not running');
+      for (const call of calls) this.#settle(call.id, (settle) => settle.reject(error));
+      return;
+    }
+    worker.ref();
+    worker.postMessage({ type: 'calls', calls } satisfies ToWriter);
+  }
+
+  #workerOrNull(): Worker | null {
+    if (this.#worker !== null) return this.#worker;
+    if (this.#failure !== null && Date.now() - this.#failure.at < this.#restartDelayMs) return null;
+    const worker = new Worker(writerThreadEntry(), { workerData: this.#data });
+    worker.on('message', (message: FromWriter) => this.#receive(message));
+    worker.on('error', (error) => {
+      this.#failure = {
+        error: new StoreUnavailableError(`the SQLite writer thread failed: ${error.message}`, {
+          cause: error,
+        }),
+        at: Date.now(),
+      };
+    });
+    worker.on('exit', (code) => this.#exited(worker, code));
+    this.#worker = worker;
+    return worker;
+  }
+
+  #receive(message: FromWriter): void {
+    if (message.type === 'failed') {
+      this.#failure = { error: deserializeError(message.error), at: Date.now() };
+      return;
+    }
+    this.#failure = null;
+    this.#stats = message.stats;
+    if (message.changes.length > 0) this.#onChanges(message.changes);
+    for (const outcome of message.outcomes) {
+      this.#settle(outcome.id, (settle) =>
+        outcome.ok ? settle.resolve(outcome.value) : settle.reject(deserializeError(outcome.error)),
+      );
+    }
+    if (this.#pending.size === 0) this.#worker?.unref();
+  }
+
+  #exited(worker: Worker, code: number): void {
+    if (this.#worker !== worker) return;
+    this.#worker = null;
+    this.#pastStats = this.stats();
+    this.#stats = { commits: 0, items: 0, largestBatch: 0 };
+    if (this.#pending.size === 0) return;
+    // Calls the thread held but never answered: nothing of theirs is acknowledged as stored.
+    const error =
+      this.#failure?.error ??
+      new StoreUnavailableError(
+        this.#closing ? 'the SQLite store is closed' : `the SQLite writer thread exited (code ${code})`,
+      );
+    if (this.#failure === null && !this.#closing) this.#failure = { error, at: Date.now() };
+    for (const id of [...this.#pending.keys()]) this.#settle(id, (settle) => settle.reject(error));
+  }
+
+  #settle(id: number, action: (settle: Settle) => void): void {
+    const settle = this.#pending.get(id);
+    if (settle === undefined) return;
+    this.#pending.delete(id);
+    action(settle);
+  }
+}
