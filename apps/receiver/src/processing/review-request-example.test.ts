@@ -99,7 +99,11 @@ describe('examples/review-request', () => {
 
     const events = await receiver.app.store.listEvents({ shop: 'demo' });
     expect(events.items).toHaveLength(1);
-    const event = await receiver.app.store.getEvent(events.items[0]!.id);
+    // The handler writes the e-mail first; the job's success is committed right after it returns.
+    const event = await waitFor(async () => {
+      const current = await receiver.app.store.getEvent(events.items[0]!.id);
+      return current?.status === 'succeeded' ? current : null;
+    }, 'the job to be recorded as succeeded');
     expect(event).toMatchObject({ status: 'succeeded', verification: 'verified' });
     expect(text).toContain(`Message-ID: <${event?.jobs[0]?.id}@srhooks>`);
   });
