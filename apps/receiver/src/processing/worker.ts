@@ -143,16 +143,20 @@ export class JobWorker {
     if (this.#loop) return;
     this.#stopping = false;
     this.#abandoned = false;
-    this.#unsubscribe = this.#store.onChange((change) => {
-      // New deliveries and jobs that became pending (replays, re-enabled handlers) may be runnable now.
-      if (
-        change.kind === 'delivery'
-          ? change.status !== 'quarantined'
-          : change.kind === 'job' && change.status === 'pending'
-      ) {
-        this.notify();
-      }
-    });
+    // New deliveries and jobs that became pending (replays, re-enabled handlers) may be runnable now.
+    // Without handlers nothing ever is: no wake-up per delivery (each costs an abort and a loop turn).
+    this.#unsubscribe =
+      this.#runners.length === 0
+        ? null
+        : this.#store.onChange((change) => {
+            if (
+              change.kind === 'delivery'
+                ? change.status !== 'quarantined'
+                : change.kind === 'job' && change.status === 'pending'
+            ) {
+              this.notify();
+            }
+          });
     this.#logger.info({ handlers: this.handlers }, 'job worker started');
     this.#loop = this.#run().catch((error: unknown) => {
       this.#logger.error({ err: error }, 'job worker loop failed; no more jobs are claimed by this worker');
