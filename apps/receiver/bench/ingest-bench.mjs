@@ -8,7 +8,8 @@
  *   (a) ceiling:  bare fastify route, raw Buffer body, slices out `data`, JSON.parse, stores nothing
  *   (b) sqlite:   the receiver with SQLite (group commit, synchronous=FULL), 50 connections
  *   (c) postgres: the receiver with PostgreSQL, 50 connections
- *   (d) fixed:    the receiver with SQLite at a fixed 500 req/s (autocannon overallRate)
+ *   (d) fixed:    the receiver with SQLite at a steady 500 req/s (open loop, evenly spaced; see
+ *                 loadAtFixedRate for why not autocannon's overallRate)
  *
  * Prints req/s, p50/p99 latency, ratios b/a and c/a, peak RSS of each server; the last line is
  * JSON. Needs `pnpm --filter @srhooks/receiver build` first (imports dist/).
@@ -168,7 +169,82 @@ function percentile(sorted, p) {
 /** innerIds continue across runs against the same server (warm-up, then measurement). */
 let sequenceBase = 1_000_000;
 
+/**
+ * Open-loop load at a steady rate: request i is sent at start + i/rate (never in bursts), over at
+ * most `connections` keep-alive connections; latency runs from sending to the end of the answer.
+ * autocannon's `overallRate` is not used for this: it lets each connection send its per-second
+ * quota back to back at the start of every second, which measures queueing behind a burst of
+ * `connections` concurrent requests, not the latency at a steady 500 req/s.
+ */
+async function loadAtFixedRate(port, { connections, duration, rate }) {
+  const { default: http } = await import('node:http');
+  const { signDeliveryPath } = await import('@srhooks/contracts');
+  const { contentType, before, after } = deliveryTemplate();
+  const path = signDeliveryPath({ shop: SHOP, event: EVENT }, SECRET);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  const total = Math.round(rate * duration);
+  const interval = 1000 / rate;
+  const latencies = [];
+  let errors = 0;
+  let sent = 0;
+  const send = () =>
+    new Promise((resolve) => {
+      const body = Buffer.from(`${before}${++sent + sequenceBase}${after}`);
+      const startedAt = performance.now();
+      const request = http.request(
+        {
+          port,
+          host: '127.0.0.1',
+          path,
+          method: 'POST',
+          agent,
+          headers: {
+            'content-type': contentType,
+            'content-length': body.length,
+            'user-agent': 'ShopRenter',
+            accept: '*/*',
+          },
+        },
+        (response) => {
+          response.resume();
+          response.on('end', () => {
+            if (response.statusCode === 200) latencies.push(performance.now() - startedAt);
+            else errors++;
+            resolve();
+          });
+        },
+      );
+      request.on('error', () => {
+        errors++;
+        resolve();
+      });
+      request.end(body);
+    });
+  const started = performance.now();
+  const pending = [];
+  while (sent < total) {
+    const due = started + sent * interval;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    // Catch up after a late timer: everything that is due goes now.
+    while (sent < total && started + sent * interval <= performance.now()) pending.push(send());
+  }
+  await Promise.all(pending);
+  const seconds = (performance.now() - started) / 1000;
+  agent.destroy();
+  sequenceBase += sent;
+  latencies.sort((x, y) => x - y);
+  return {
+    requestsPerSecond: Math.round(latencies.length / seconds),
+    p50Ms: round(percentile(latencies, 50)),
+    p99Ms: round(percentile(latencies, 99)),
+    ok: latencies.length,
+    errors,
+  };
+}
+
 async function load(port, { connections, duration, overallRate }) {
+  if (overallRate) return loadAtFixedRate(port, { connections, duration, rate: overallRate });
   const { default: autocannon } = await import('autocannon');
   const { signDeliveryPath } = await import('@srhooks/contracts');
   const { contentType, before, after } = deliveryTemplate();
@@ -184,7 +260,6 @@ async function load(port, { connections, duration, overallRate }) {
     ],
     connections,
     duration,
-    ...(overallRate ? { overallRate } : {}),
   });
   instance.on('response', (_client, statusCode, _bytes, responseTime) => {
     if (statusCode === 200) latencies.push(responseTime);
