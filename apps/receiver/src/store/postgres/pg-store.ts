@@ -88,12 +88,16 @@ export interface PgStoreOptions {
   /**
    * Group commit: at most this many ingest/quarantine calls run at once; deliveries arriving meanwhile
    * wait and go together in the next call (one round trip, one transaction, one subtransaction each).
-   * Default: half the pool (at least 1).
+   * Default 2 (at most the pool size): fewer, larger calls cost less per delivery on both sides (bench,
+   * 50 connections: 4.6 deliveries per call and 390 us of event-loop time per request with 5 calls in
+   * flight, 10.6 and 284 us with 2), and a second call keeps ingest moving while one waits on a lock.
    */
   ingestConcurrency?: number;
   /** Most deliveries in one ingest call. Default 256. */
   maxBatch?: number;
 }
+
+const DEFAULT_INGEST_CONCURRENCY = 2;
 
 const codec: RowCodec = {
   date: (value) => (value instanceof Date ? value : new Date(String(value))),
@@ -217,7 +221,7 @@ export class PgStore implements Store {
     this.#ingestBatcher = new AdaptiveBatcher<DeliveryWrite, Array<string | null>>(
       (writes) => this.#sendIngestBatch(writes),
       {
-        maxInFlight: options.ingestConcurrency ?? Math.max(1, Math.floor(poolSize / 2)),
+        maxInFlight: options.ingestConcurrency ?? Math.min(DEFAULT_INGEST_CONCURRENCY, poolSize),
         maxBatch: options.maxBatch ?? 256,
         maxRetries: 3,
       },
