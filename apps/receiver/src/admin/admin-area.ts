@@ -5,10 +5,7 @@
  * warning says how to turn them on.
  */
 import type { FastifyPluginAsync } from 'fastify';
-import { inspectorRoutes } from '../inspector/inspector-routes.js';
 import type { ReceiverRoutePlugin } from '../routes/index.js';
-import { adminApiRoutes } from './admin-api-routes.js';
-import { AdminAuth } from './admin-auth.js';
 
 export const ADMIN_API_PREFIX = '/admin/api';
 export const INSPECTOR_PREFIX = '/ui';
@@ -26,6 +23,12 @@ export const adminArea: FastifyPluginAsync<AdminAreaOptions> = async (app, optio
     );
     return;
   }
+  // Loaded only when enabled: a receiver that only ingests does not carry the UI's code (~6 MB RSS).
+  const [{ AdminAuth }, { adminApiRoutes }, { inspectorRoutes }] = await Promise.all([
+    import('./admin-auth.js'),
+    import('./admin-api-routes.js'),
+    import('../inspector/inspector-routes.js'),
+  ]);
   const auth = new AdminAuth(token);
   await app.register(adminApiRoutes, { prefix: ADMIN_API_PREFIX, auth });
   await app.register(inspectorRoutes, {
