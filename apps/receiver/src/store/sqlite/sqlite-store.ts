@@ -47,6 +47,18 @@ import { SqliteWriterThread } from './writer-thread-client.js';
 export { DEFAULT_SQLITE_FILE };
 export type SqliteStoreOptions = SqliteEngineOptions;
 
+/**
+ * The delivery with its raw body copied into an ArrayBuffer of its own, to be moved to the writer thread.
+ * A structured clone would copy the body's whole backing buffer: for a small body that is Node's shared
+ * 8 KiB buffer pool (Buffer.concat, Buffer.from), for others possibly a larger read buffer.
+ */
+function withOwnBody(delivery: NewDelivery): { handOver: NewDelivery; transfer: ArrayBuffer[] } {
+  const own = new ArrayBuffer(delivery.rawBody.byteLength);
+  const rawBody = Buffer.from(own);
+  delivery.rawBody.copy(rawBody);
+  return { handOver: { ...delivery, rawBody }, transfer: [own] };
+}
+
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   readonly file: string;
@@ -101,11 +113,13 @@ export class SqliteStore implements Store {
    */
   async ingest(delivery: NewDelivery, events: NewEvent[], handlers: string[]): Promise<IngestResult> {
     const prepared = prepareEvents(delivery.event, events);
-    return this.#writer.call('ingestPrepared', [delivery, prepared, uniqueHandlers(handlers)]);
+    const { handOver, transfer } = withOwnBody(delivery);
+    return this.#writer.call('ingestPrepared', [handOver, prepared, uniqueHandlers(handlers)], transfer);
   }
 
   quarantine(delivery: NewDelivery, error: DecodeFailure): Promise<{ deliveryId: string }> {
-    return this.#writer.call('quarantine', [delivery, error]);
+    const { handOver, transfer } = withOwnBody(delivery);
+    return this.#writer.call('quarantine', [handOver, error], transfer);
   }
 
   async reprocessQuarantined(
