@@ -231,6 +231,9 @@ export const hooksRoutes: FastifyPluginAsync = async (app) => {
         return quarantine(request, reply, delivery, error);
       }
 
+      // Only the count is used after the store answers, so the decoded orders are not kept alive
+      // (and copied by every scavenge) while the commit is awaited.
+      const eventCount = events.length;
       let deliveryId: string;
       let duplicates: number;
       try {
@@ -245,11 +248,11 @@ export const hooksRoutes: FastifyPluginAsync = async (app) => {
         return storeUnavailable(request, reply, delivery, 'ingest', error);
       }
 
-      metrics.events.inc({ shop, event }, events.length);
+      metrics.events.inc({ shop, event }, eventCount);
       if (duplicates > 0) metrics.duplicates.inc({ shop, event }, duplicates);
       countDelivery(shop, event, 'stored', reply);
-      request.logContext = { deliveryId, shop, event, outcome: 'stored', events: events.length, duplicates };
-      return reply.code(200).send({ ok: true, deliveryId, events: events.length, duplicates });
+      request.logContext = { deliveryId, shop, event, outcome: 'stored', events: eventCount, duplicates };
+      return reply.code(200).send({ ok: true, deliveryId, events: eventCount, duplicates });
     },
   );
 };
