@@ -7,7 +7,16 @@
  * resolve from the package's node_modules as usual.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -76,5 +85,20 @@ function transpiledEntry(entry: string): URL {
     rmSync(staging, { recursive: true, force: true });
     if (!existsSync(entryOut)) throw error;
   }
+  pruneStale(cacheRoot, target);
   return pathToFileURL(entryOut);
+}
+
+/** Removes transpiled trees of older sources (untouched for an hour, so no running test still uses them). */
+function pruneStale(cacheRoot: string, keep: string): void {
+  const cutoff = Date.now() - 60 * 60 * 1000;
+  for (const name of readdirSync(cacheRoot)) {
+    const path = join(cacheRoot, name);
+    if (path === keep) continue;
+    try {
+      if (statSync(path).mtimeMs < cutoff) rmSync(path, { recursive: true, force: true });
+    } catch {
+      // Another process removed it meanwhile.
+    }
+  }
 }
