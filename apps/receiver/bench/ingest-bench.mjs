@@ -5,7 +5,9 @@
  * the captured order_confirm JSON with a unique innerId per request, so every request stores a
  * new event), keep-alive connections.
  *
- *   (a) ceiling:  bare fastify route, raw Buffer body, slices out `data`, JSON.parse, stores nothing
+ *   (a) ceiling:  bare fastify route, raw Buffer body, slices out `data`, JSON.parse, stores nothing;
+ *                 same fastify (version and instance defaults), logger off (the bare route the issue
+ *                 defines; the receivers log at their production level, so the ratios include it)
  *   (b) sqlite:   the receiver with SQLite (group commit, synchronous=FULL), 50 connections
  *   (c) postgres: the receiver with PostgreSQL, 50 connections
  *   (d) fixed:    the receiver with SQLite at a steady 500 req/s (open loop, evenly spaced; see
@@ -16,7 +18,7 @@
  * Env: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (default 50), BENCH_RATE (default 500),
  * DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test), BENCH_ONLY (comma-separated run names,
  * e.g. `sqlite,fixedRate`: run only those), BENCH_CPU_PROF (a directory: the servers run with
- * `--cpu-prof` and write their profiles there).
+ * `--cpu-prof` and write their profiles there), BENCH_LOG_LEVEL (the receivers' log level, default info).
  */
 import { fork } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -80,7 +82,9 @@ async function serveReceiver(kind) {
     secrets: [SECRET],
     port: 0,
     host: '127.0.0.1',
-    logLevel: 'info',
+    // info is the production level: one line per delivery. The ceiling logs nothing: it is the bare
+    // route the issue defines, so the ratios include what the receiver's logging costs.
+    logLevel: process.env.BENCH_LOG_LEVEL ?? 'info',
     db: join(dir, 'bench.db'),
     ...(kind === 'postgres' ? { databaseUrl: DATABASE_URL, databaseSchema: schema } : {}),
   });
@@ -359,6 +363,7 @@ async function main() {
     JSON.stringify({
       durationSeconds: DURATION,
       connections: CONNECTIONS,
+      logLevel: process.env.BENCH_LOG_LEVEL ?? 'info',
       rate: RATE,
       machine,
       results,
