@@ -62,16 +62,20 @@ const lines = [
   '| suite | metric | value |',
   '| --- | --- | --- |',
 ];
-for (const [name, suite] of Object.entries(results.suites)) {
+/** `{a: {b: 1}}` → `[['a.b', 1]]`, so nested results read as one row per figure. */
+function flatten(value, prefix = '') {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return [[prefix, value]];
+  return Object.entries(value).flatMap(([key, inner]) => flatten(inner, prefix ? `${prefix}.${key}` : key));
+}
+for (const suite of Object.values(results.suites)) {
   if (!suite.ok) {
     lines.push(`| ${suite.title} | error | ${suite.error ?? 'failed'} |`);
     continue;
   }
-  for (const [metric, value] of Object.entries(suite.result)) {
-    if (metric === 'bench') continue;
+  for (const [metric, value] of flatten(suite.result)) {
+    if (metric === 'bench' || metric === 'benchmark' || value === null) continue;
     lines.push(`| ${suite.title} | ${metric} | ${renderValue(value)} |`);
   }
-  void name;
 }
 mkdirSync(join(root, 'bench'), { recursive: true });
 writeFileSync(join(root, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
