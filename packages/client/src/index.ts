@@ -84,3 +84,4 @@ export {
   syncKey,
   webhookKey,
 } from './sync/plan-sync.js';
+export { specFromEntry, type WebhookSpecEntry, WebhookSpecEntrySchema } from './sync/webhook-spec-entry.js';

@@ -1,53 +1,36 @@
 import { readFile } from 'node:fs/promises';
-import type { WebhookSpec } from '@srhooks/client';
 import {
-  DELAY_UNITS,
-  DELIVERY_FORMATS,
-  isValidShopName,
-  MIN_SECRET_LENGTH,
-  signDeliveryUrl,
-  WEBHOOK_EVENTS,
-} from '@srhooks/contracts';
+  specFromEntry,
+  type WebhookSpec,
+  type WebhookSpecEntry,
+  WebhookSpecEntrySchema,
+} from '@srhooks/client';
+import { isValidShopName, MIN_SECRET_LENGTH, signDeliveryUrl, WEBHOOK_EVENTS } from '@srhooks/contracts';
 import { z } from 'zod';
 import { usageError } from '../cli-error.js';
 import { secretsFromEnv } from './receiver-secrets.js';
 
 /**
- * `srhooks.config.json` as `webhooks sync` reads it:
+ * `srhooks.config.json` as `webhooks sync` reads it — the receiver's own config file, so one file
+ * serves both:
  *
  * ```json
- * { "receiver": { "publicUrl": "https://hooks.example.com", "secrets": ["…"] },
- *   "shops": [ { "name": "demo", "webhooks": [ { "event": "order_confirm", "fields": ["order_innerId"] } ] } ] }
+ * { "publicUrl": "https://hooks.example.com",
+ *   "shops": [ { "name": "demo", "events": ["order_status_change"],
+ *                "webhooks": [ { "event": "order_confirm", "fields": ["order_innerId"] } ] } ] }
  * ```
  *
- * A webhook without `url` gets the signed receiver URL for (shop, event) under
- * `receiver.publicUrl`, signed with the first secret of `SRHOOKS_SECRETS` (or of
- * `receiver.secrets`). For one file shared with the receiver, the receiver's own keys are read
- * too: top-level `publicUrl`/`secrets`, and a shop's `events` list (each one a webhook with
- * defaults). Unknown keys are ignored.
+ * A webhook without `url` gets the signed receiver URL for (shop, event) under `publicUrl`,
+ * signed with the first secret of `SRHOOKS_SECRETS` (or of `secrets`); a shop's `events` are
+ * webhooks with defaults. `receiver: {publicUrl, secrets}` is still read (older CLI files) but the
+ * receiver refuses that key, so prefer the top-level ones. Other keys (handlers, …) are ignored.
  */
-
-const WebhookEntrySchema = z.strictObject({
-  event: z.enum(WEBHOOK_EVENTS, { error: `must be one of ${WEBHOOK_EVENTS.join(', ')}` }),
-  url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
-  type: z.enum(DELIVERY_FORMATS, { error: 'must be "json" or "xml"' }).optional(),
-  fields: z.array(z.string().min(1)).optional(),
-  delay: z
-    .strictObject({
-      value: z.int().min(1, 'must be 1 or more'),
-      unit: z.enum(DELAY_UNITS, { error: 'must be "day" or "hour"' }),
-    })
-    .nullable()
-    .optional(),
-  label: z.string().trim().min(1, 'must not be empty').optional(),
-  enabled: z.boolean().optional(),
-});
 
 const ShopEntrySchema = z.looseObject({
   name: z.string().refine((name) => isValidShopName(name), {
     error: 'must be a ShopRenter shop name: lowercase letters, digits and hyphens',
   }),
-  webhooks: z.array(WebhookEntrySchema).optional(),
+  webhooks: z.array(WebhookSpecEntrySchema).optional(),
   /** The receiver config's shorthand: subscribe these events with defaults. */
   events: z
     .array(z.enum(WEBHOOK_EVENTS, { error: `must be one of ${WEBHOOK_EVENTS.join(', ')}` }))
@@ -128,15 +111,18 @@ export function desiredState(
     if (seen.has(shop.name))
       throw usageError(`${file}: shop "${shop.name}" is listed twice`, undefined, 'config_invalid');
     seen.add(shop.name);
-    const entries = [...(shop.webhooks ?? []), ...(shop.events ?? []).map((event) => ({ event }))];
+    const entries: WebhookSpecEntry[] = [
+      ...(shop.webhooks ?? []),
+      ...(shop.events ?? []).map((event) => ({ event })),
+    ];
     const webhooks = entries.map((entry, index): WebhookSpec => {
       const where = `${file}: shops[${shopIndex}].webhooks[${index}] (${entry.event})`;
-      let url = 'url' in entry ? entry.url : undefined;
+      let url = entry.url;
       if (!url) {
         if (!publicUrl) {
           throw usageError(
-            `${where} has no url and no receiver.publicUrl is set`,
-            'add "receiver": {"publicUrl": "https://hooks.example.com"} to the file (or set SRHOOKS_PUBLIC_URL), or give the webhook a "url"',
+            `${where} has no url and no publicUrl is set`,
+            'add "publicUrl": "https://hooks.example.com" to the file (or set SRHOOKS_PUBLIC_URL), or give the webhook a "url"',
             'config_invalid',
           );
         }
@@ -156,10 +142,7 @@ export function desiredState(
         }
         url = signDeliveryUrl(publicUrl, { shop: shop.name, event: entry.event }, secret);
       }
-      return {
-        ...entry,
-        url,
-      } as WebhookSpec;
+      return specFromEntry(entry, url);
     });
     return { shop: shop.name, webhooks };
   });

@@ -3,6 +3,7 @@
  * and the environment (env wins, see load-config.ts). Keys are camelCase; every key is
  * documented in the app README.
  */
+import { WebhookSpecEntrySchema } from '@srhooks/client';
 import { isValidShopName, MIN_SECRET_LENGTH, WEBHOOK_EVENTS } from '@srhooks/contracts';
 import { z } from 'zod';
 import { parseCidr } from '../ingest/ip-allow-list.js';
@@ -67,8 +68,14 @@ export const ShopConfigSchema = z.strictObject({
   name: z.string().refine((name) => isValidShopName(name), {
     error: 'must be a ShopRenter shop name: lowercase letters, digits and hyphens',
   }),
-  /** Events this receiver subscribes to on that shop (used by reconcile). */
+  /** Events this receiver subscribes to on that shop (used by reconcile), with default settings. */
   events: z.array(WebhookEventSchema).default([]),
+  /**
+   * Subscriptions with their own settings (type, fields, delay, label, enabled; `url` omitted =
+   * this receiver's signed URL), as `srhooks webhooks sync` reads them from the same file. Used by
+   * reconcile together with `events`.
+   */
+  webhooks: z.array(WebhookSpecEntrySchema).default([]),
   clientId: z.string().min(1).optional(),
   clientSecret: z.string().min(1).optional(),
   /** API base URL override (default https://{name}.api2.myshoprenter.hu/api). */

@@ -127,6 +127,7 @@ describe('loadConfig', () => {
         handlers: ['erp', 'review', 'stdout'],
         reconcile: false,
         verify: false,
+        webhooks: [],
       },
     ]);
     expect(config.handlers.review).toEqual({

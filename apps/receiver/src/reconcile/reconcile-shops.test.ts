@@ -73,6 +73,55 @@ describe('reconcileShops', () => {
     config = configFor(PUBLIC_URL);
   });
 
+  it('adds the shop’s webhooks with their own settings; an omitted url is the signed one', () => {
+    const withWebhooks = defineReceiverConfig({
+      secrets: [TEST_SECRET],
+      publicUrl: PUBLIC_URL,
+      shops: [
+        {
+          name: 'demo',
+          events: ['newsletter_subscribe'],
+          webhooks: [
+            {
+              event: 'order_confirm',
+              type: 'xml',
+              fields: ['order_innerId'],
+              delay: { value: 2, unit: 'hour' },
+            },
+            { event: 'abandoned_cart', url: 'https://crm.example.com/carts', label: 'crm', enabled: false },
+          ],
+        },
+      ],
+    });
+    expect(
+      desiredSubscriptions(withWebhooks, withWebhooks.shops[0] as ReceiverConfig['shops'][number]),
+    ).toEqual([
+      {
+        event: 'order_confirm',
+        url: signDeliveryUrl(PUBLIC_URL, { shop: 'demo', event: 'order_confirm' }, TEST_SECRET),
+        type: 'xml',
+        fields: ['order_innerId'],
+        delay: { value: 2, unit: 'hour' },
+        label: 'srhooks order_confirm',
+        enabled: true,
+      },
+      {
+        event: 'abandoned_cart',
+        url: 'https://crm.example.com/carts',
+        type: 'json',
+        label: 'crm',
+        enabled: false,
+      },
+      {
+        event: 'newsletter_subscribe',
+        url: signDeliveryUrl(PUBLIC_URL, { shop: 'demo', event: 'newsletter_subscribe' }, TEST_SECRET),
+        type: 'json',
+        label: 'srhooks newsletter_subscribe',
+        enabled: true,
+      },
+    ]);
+  });
+
   it('wants one JSON subscription per configured event at the newest secret’s signed URL', () => {
     expect(desiredSubscriptions(config, config.shops[0] as ReceiverConfig['shops'][number])).toEqual([
       {

@@ -14,6 +14,7 @@ import {
   type Fetch,
   planSync,
   type SyncReport,
+  specFromEntry,
   type WebhookSpec,
 } from '@srhooks/client';
 import { signDeliveryUrl, type Webhook } from '@srhooks/contracts';
@@ -39,13 +40,20 @@ export function desiredSubscriptions(config: ReceiverConfig, shop: ShopConfig): 
   const publicUrl = config.publicUrl;
   const secret = config.secrets[0];
   if (!publicUrl || !secret) return [];
-  return shop.events.map((event) => ({
+  const signedUrl = (event: WebhookSpec['event']) =>
+    signDeliveryUrl(publicUrl, { shop: shop.name, event }, secret);
+  const withSettings = shop.webhooks.map((entry) => {
+    const spec = specFromEntry(entry, entry.url ?? signedUrl(entry.event));
+    return { type: 'json' as const, label: `srhooks ${entry.event}`, enabled: true, ...spec };
+  });
+  const plain = shop.events.map((event) => ({
     event,
-    url: signDeliveryUrl(publicUrl, { shop: shop.name, event }, secret),
-    type: 'json',
+    url: signedUrl(event),
+    type: 'json' as const,
     label: `srhooks ${event}`,
     enabled: true,
   }));
+  return [...withSettings, ...plain];
 }
 
 /** Is this subscription one of ours (pointing at this receiver's hooks for this shop)? */

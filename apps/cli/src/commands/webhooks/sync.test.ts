@@ -175,7 +175,7 @@ describe('srhooks webhooks sync', () => {
     ],
     [
       '{"shops": [{"name": "acme", "webhooks": [{"event": "order_confirm"}]}]}',
-      'has no url and no receiver.publicUrl',
+      'has no url and no publicUrl',
     ],
     [
       '{"shops": [{"name": "acme", "webhooks": [{"event": "order_confirm", "url": "https://x.example.com", "delay": {"value": 0, "unit": "day"}}]}]}',
