@@ -3,6 +3,7 @@ import { sampleOrder, sampleSubscriber } from '@srhooks/contracts';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClaimedJob } from '../../store/store.js';
+import { claimedOrderJob } from '../test-support/processing-fixtures.js';
 import { type RunningTarget, startTarget, type TargetRequest } from '../test-support/webhook-target.js';
 import { createForwardHandler, type ForwardHandlerOptions } from './forward.js';
 import { nonPublicRange } from './target-guard.js';
@@ -11,23 +12,7 @@ const secret = `whsec_${randomBytes(32).toString('base64')}`;
 const order = sampleOrder(4711);
 
 function claimedJob(overrides: Partial<ClaimedJob> = {}): ClaimedJob {
-  return {
-    id: 'job_01jz4test000000000000000',
-    handler: 'erp',
-    attempt: 1,
-    failures: 0,
-    leaseExpiresAt: new Date('2026-07-01T08:01:00.000Z'),
-    eventId: 'evt_01jz4test000000000000000',
-    deliveryId: 'dlv_01jz4test000000000000000',
-    shop: 'demo',
-    event: 'order_confirm',
-    receivedAt: new Date('2026-07-01T08:00:00.000Z'),
-    dedupeKey: `order:${order.innerId}`,
-    subjectId: order.innerId ?? null,
-    payload: order,
-    verification: 'unverified',
-    ...overrides,
-  };
+  return claimedOrderJob(order, overrides);
 }
 
 const targets: RunningTarget[] = [];

@@ -1,26 +1,22 @@
 import { sampleOrder, sampleSubscriber } from '@srhooks/contracts';
 import { describe, expect, it } from 'vitest';
 import type { ClaimedJob } from '../../store/store.js';
+import { claimedOrderJob } from '../test-support/processing-fixtures.js';
 import { createLogHandler } from './log.js';
 
 function job(overrides: Partial<ClaimedJob>): ClaimedJob {
-  return {
-    id: 'job_log_1',
-    handler: 'stdout',
-    attempt: 1,
-    failures: 0,
-    leaseExpiresAt: new Date('2026-07-01T08:01:00.000Z'),
-    eventId: 'evt_log_1',
-    deliveryId: 'dlv_log_1',
-    shop: 'demo',
-    event: 'order_confirm',
-    receivedAt: new Date('2026-07-01T08:00:00.000Z'),
-    dedupeKey: 'order:1',
-    subjectId: '1',
-    payload: {},
-    verification: 'unverified',
-    ...overrides,
-  };
+  return claimedOrderJob(
+    {},
+    {
+      id: 'job_log_1',
+      handler: 'stdout',
+      eventId: 'evt_log_1',
+      deliveryId: 'dlv_log_1',
+      dedupeKey: 'order:1',
+      subjectId: '1',
+      ...overrides,
+    },
+  );
 }
 
 describe('log handler', () => {

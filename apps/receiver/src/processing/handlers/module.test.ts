@@ -7,7 +7,7 @@ import { ShopConfigSchema } from '../../config/config-schema.js';
 import type { ClaimedJob } from '../../store/store.js';
 import { ProcessingConfigError, ShopCredentialsMissingError } from '../processing-errors.js';
 import { ShopClients } from '../shop-clients.js';
-import { silentLogger, tempDir } from '../test-support/processing-fixtures.js';
+import { claimedOrderJob, silentLogger, tempDir } from '../test-support/processing-fixtures.js';
 import { createModuleHandler } from './module.js';
 
 const tmp = tempDir('module');
@@ -37,23 +37,15 @@ const seen = (globalThis as { __srhooksModuleTest?: Seen[] }).__srhooksModuleTes
 
 const order = sampleOrder(77);
 function job(overrides: Partial<ClaimedJob> = {}): ClaimedJob {
-  return {
+  return claimedOrderJob(order, {
     id: 'job_module_1',
     handler: 'custom',
     attempt: 2,
     failures: 1,
-    leaseExpiresAt: new Date('2026-07-01T08:01:00.000Z'),
     eventId: 'evt_module_1',
     deliveryId: 'dlv_module_1',
-    shop: 'demo',
-    event: 'order_confirm',
-    receivedAt: new Date('2026-07-01T08:00:00.000Z'),
-    dedupeKey: `order:${order.innerId}`,
-    subjectId: order.innerId ?? null,
-    payload: order,
-    verification: 'unverified',
     ...overrides,
-  };
+  });
 }
 
 const shops = [

@@ -125,3 +125,27 @@ export function recordingRunner(
     },
   };
 }
+
+/**
+ * A claimed `order_confirm` job carrying `order` as its payload, as the store hands it to a
+ * handler; `overrides` set ids, handler, attempt, event or payload for a test.
+ */
+export function claimedOrderJob(order: OrderItem, overrides: Partial<ClaimedJob> = {}): ClaimedJob {
+  return {
+    id: 'job_01jz4test000000000000000',
+    handler: 'erp',
+    attempt: 1,
+    failures: 0,
+    leaseExpiresAt: new Date('2026-07-01T08:01:00.000Z'),
+    eventId: 'evt_01jz4test000000000000000',
+    deliveryId: 'dlv_01jz4test000000000000000',
+    shop: 'demo',
+    event: 'order_confirm',
+    receivedAt: new Date('2026-07-01T08:00:00.000Z'),
+    dedupeKey: `order:${order.innerId}`,
+    subjectId: order.innerId ?? null,
+    payload: order,
+    verification: 'unverified',
+    ...overrides,
+  };
+}
