@@ -13,6 +13,7 @@
  *   (d) fixed:    the receiver with SQLite at a steady 500 req/s (open loop, evenly spaced; see
  *                 loadAtFixedRate for why not autocannon's overallRate)
  *
+ * Every server runs with the node flags of the receiver's `start` script (startScriptNodeFlags).
  * Prints req/s, p50/p99 latency, ratios b/a and c/a, peak RSS of each server; the last line is
  * JSON. Needs `pnpm --filter @srhooks/receiver build` first (imports dist/).
  * Env: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (default 50), BENCH_RATE (default 500),
@@ -135,11 +136,26 @@ async function serve(variant) {
 // Parent: drive each server
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * The node flags of the receiver's `start` script (package.json), e.g. `--max-semi-space-size=8`:
+ * every server runs with them (the ceiling too, so the comparison stays like for like), so the
+ * benchmark measures the receiver as it is started in production.
+ */
+function startScriptNodeFlags() {
+  const { scripts } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  const match = /^node((?:\s+--[\w-]+(?:=\S+)?)*)\s+dist\/main\.js$/.exec(scripts.start.trim());
+  if (!match) throw new Error(`package.json "start" is not "node [--flags] dist/main.js": ${scripts.start}`);
+  return match[1].trim().split(/\s+/).filter(Boolean);
+}
+
 function startServer(variant) {
   const profileDir = process.env.BENCH_CPU_PROF;
   const child = fork(fileURLToPath(import.meta.url), ['serve', variant], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    execArgv: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+    execArgv: [
+      ...startScriptNodeFlags(),
+      ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+    ],
   });
   const next = () =>
     new Promise((resolve, reject) => {
@@ -364,6 +380,7 @@ async function main() {
       durationSeconds: DURATION,
       connections: CONNECTIONS,
       logLevel: process.env.BENCH_LOG_LEVEL ?? 'info',
+      nodeFlags: startScriptNodeFlags(),
       rate: RATE,
       machine,
       results,
