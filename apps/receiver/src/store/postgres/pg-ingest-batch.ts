@@ -2,7 +2,7 @@ import type { PreparedEvent } from '../prepared-event.js';
 import type { DecodeFailure } from '../store.js';
 import { pgValues } from './pg-text.js';
 
-/** One delivery (stored with events, or quarantined) as written by `srhooks_ingest_batch`. */
+/** One delivery (stored with events, or quarantined) as written by `srhooks_ingest_set` / `srhooks_ingest_batch`. */
 export interface DeliveryWrite {
   id: string;
   receivedAt: Date;
@@ -28,10 +28,17 @@ export type DeliveryOutcome =
 
 const ARGUMENT_COUNT = 25;
 
-export const INGEST_BATCH_SQL = `SELECT out_index, out_duplicates, out_error_code, out_error_message
-  FROM srhooks_ingest_batch(${Array.from({ length: ARGUMENT_COUNT }, (_, i) => `$${i + 1}`).join(', ')})`;
+const PLACEHOLDERS = Array.from({ length: ARGUMENT_COUNT }, (_, i) => `$${i + 1}`).join(', ');
 
-/** The 25 arguments of `srhooks_ingest_batch`, in order (see the migration). */
+/** The per-delivery path (one subtransaction per delivery); kept as the set-based path's fallback. */
+export const INGEST_BATCH_SQL = `SELECT out_index, out_duplicates, out_error_code, out_error_message
+  FROM srhooks_ingest_batch(${PLACEHOLDERS})`;
+
+/** The set-based path (migration 2): same arguments, same rows; falls back to srhooks_ingest_batch inside. */
+export const INGEST_SET_SQL = `SELECT out_index, out_duplicates, out_error_code, out_error_message
+  FROM srhooks_ingest_set(${PLACEHOLDERS})`;
+
+/** The 25 arguments of `srhooks_ingest_set` and `srhooks_ingest_batch` (same list), in order (see the migrations). */
 export function ingestBatchArguments(writes: readonly DeliveryWrite[]): unknown[] {
   const events = writes.flatMap((write) => write.events);
   return pgValues([
@@ -67,7 +74,7 @@ export function toOutcomes(rows: ReadonlyArray<Record<string, unknown>>, count: 
   const outcomes: DeliveryOutcome[] = Array.from({ length: count }, () => ({
     ok: false,
     code: 'XX000',
-    message: 'srhooks_ingest_batch returned no row for this delivery',
+    message: 'the ingest function returned no row for this delivery',
   }));
   for (const row of rows) {
     const index = Number(row.out_index) - 1;
