@@ -26,6 +26,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startScriptNodeFlags } from './start-script-flags.mjs';
 
 const SECRET = 'bench-secret-0123456789abcdef';
 const SHOP = 'demo';
@@ -135,18 +136,6 @@ async function serve(variant) {
 // ---------------------------------------------------------------------------------------------
 // Parent: drive each server
 // ---------------------------------------------------------------------------------------------
-
-/**
- * The node flags of the receiver's `start` script (package.json), e.g. `--max-semi-space-size=8`:
- * every server runs with them (the ceiling too, so the comparison stays like for like), so the
- * benchmark measures the receiver as it is started in production.
- */
-function startScriptNodeFlags() {
-  const { scripts } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-  const match = /^node((?:\s+--[\w-]+(?:=\S+)?)*)\s+dist\/main\.js$/.exec(scripts.start.trim());
-  if (!match) throw new Error(`package.json "start" is not "node [--flags] dist/main.js": ${scripts.start}`);
-  return match[1].trim().split(/\s+/).filter(Boolean);
-}
 
 function startServer(variant) {
   const profileDir = process.env.BENCH_CPU_PROF;

@@ -1,0 +1,2 @@
+/** The node flags of the receiver's `start` script (package.json). */
+export function startScriptNodeFlags(): string[];

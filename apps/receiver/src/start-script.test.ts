@@ -1,0 +1,20 @@
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { startScriptNodeFlags } from '../bench/start-script-flags.mjs';
+
+describe('the start script', () => {
+  it('passes node flags this node accepts (a removed V8 flag would stop the receiver from starting)', () => {
+    const flags = startScriptNodeFlags();
+    expect(flags).toContain('--max-semi-space-size=8');
+    const output = execFileSync(process.execPath, [...flags, '-e', 'process.stdout.write("started")'], {
+      encoding: 'utf8',
+    });
+    expect(output).toBe('started');
+  });
+
+  it('refuses an unknown flag, so the check above can fail', () => {
+    expect(() =>
+      execFileSync(process.execPath, ['--no-such-v8-flag-srhooks', '-e', '0'], { stdio: 'pipe' }),
+    ).toThrow();
+  });
+});
