@@ -11,7 +11,10 @@
  *   (b) sqlite:   the receiver with SQLite (group commit, synchronous=FULL), 50 connections
  *   (c) postgres: the receiver with PostgreSQL, 50 connections
  *   (d) fixed:    the receiver with SQLite at a steady 500 req/s (open loop, evenly spaced; see
- *                 loadAtFixedRate for why not autocannon's overallRate)
+ *                 loadAtFixedRate for why not autocannon's overallRate); before it, the fsync
+ *                 latency of the disk under the system's tmp dir is probed (probeFsync)
+ *   (e) diagnostic: (d) with the SQLite file in RAM (/dev/shm, where it exists), so fsync costs nothing:
+ *                 (d) − (e) is the disk's share of the latency. Not durable, never a target result.
  *
  * Every server runs with the node flags of the receiver's `start` script (startScriptNodeFlags).
  * Prints req/s, p50/p99 latency, ratios b/a and c/a, peak RSS of each server; the last line is
@@ -78,7 +81,7 @@ async function serveReceiver(kind) {
   if (!existsSync(dist)) throw new Error('dist/ missing: run `pnpm --filter @srhooks/receiver build` first');
   const { buildReceiver, defineReceiverConfig } = await import(dist.href);
   const { pino } = await import('pino');
-  const dir = mkdtempSync(join(tmpdir(), 'srhooks-bench-'));
+  const dir = mkdtempSync(join(process.env.BENCH_SERVER_DB_DIR ?? tmpdir(), 'srhooks-bench-'));
   const schema = `bench_${process.pid}`;
   const config = defineReceiverConfig({
     secrets: [SECRET],
@@ -137,9 +140,10 @@ async function serve(variant) {
 // Parent: drive each server
 // ---------------------------------------------------------------------------------------------
 
-function startServer(variant) {
+function startServer(variant, { dbDir } = {}) {
   const profileDir = process.env.BENCH_CPU_PROF;
   const child = fork(fileURLToPath(import.meta.url), ['serve', variant], {
+    env: { ...process.env, ...(dbDir ? { BENCH_SERVER_DB_DIR: dbDir } : {}) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     execArgv: [
       ...startScriptNodeFlags(),
@@ -193,12 +197,18 @@ async function loadAtFixedRate(port, { connections, duration, rate }) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
   const total = Math.round(rate * duration);
   const interval = 1000 / rate;
-  const latencies = [];
+  // Bodies and the latency array are made before the clock starts: the generator's own allocations
+  // (and its garbage collections) would otherwise show up in the latencies it measures.
+  const bodies = Array.from({ length: total }, (_, i) =>
+    Buffer.from(`${before}${i + 1 + sequenceBase}${after}`),
+  );
+  const latencies = new Float64Array(total);
+  let answered = 0;
   let errors = 0;
   let sent = 0;
   const send = () =>
     new Promise((resolve) => {
-      const body = Buffer.from(`${before}${++sent + sequenceBase}${after}`);
+      const body = bodies[sent++];
       const startedAt = performance.now();
       const request = http.request(
         {
@@ -217,7 +227,7 @@ async function loadAtFixedRate(port, { connections, duration, rate }) {
         (response) => {
           response.resume();
           response.on('end', () => {
-            if (response.statusCode === 200) latencies.push(performance.now() - startedAt);
+            if (response.statusCode === 200) latencies[answered++] = performance.now() - startedAt;
             else errors++;
             resolve();
           });
@@ -242,12 +252,12 @@ async function loadAtFixedRate(port, { connections, duration, rate }) {
   const seconds = (performance.now() - started) / 1000;
   agent.destroy();
   sequenceBase += sent;
-  latencies.sort((x, y) => x - y);
+  const measured = latencies.subarray(0, answered).sort();
   return {
-    requestsPerSecond: Math.round(latencies.length / seconds),
-    p50Ms: round(percentile(latencies, 50)),
-    p99Ms: round(percentile(latencies, 99)),
-    ok: latencies.length,
+    requestsPerSecond: Math.round(answered / seconds),
+    p50Ms: round(percentile(measured, 50)),
+    p99Ms: round(percentile(measured, 99)),
+    ok: answered,
     errors,
   };
 }
@@ -289,8 +299,50 @@ function round(value, digits = 2) {
   return Math.round(value * 10 ** digits) / 10 ** digits;
 }
 
+/**
+ * fsync latency of the disk under `dir` right now: 1,000 appends of 8 KiB, each fsynced, paced 2 ms
+ * apart like (d)'s commits. A durable commit cannot be faster than this, so its tail bounds (d)'s p99.
+ */
+async function probeFsync(dir) {
+  const { openSync, writeSync, fsyncSync, closeSync } = await import('node:fs');
+  const probeDir = mkdtempSync(join(dir, 'srhooks-fsync-'));
+  const fd = openSync(join(probeDir, 'probe'), 'w');
+  const block = Buffer.alloc(8192, 1);
+  const times = [];
+  try {
+    for (let i = 0; i < 1000; i++) {
+      writeSync(fd, block);
+      const started = performance.now();
+      fsyncSync(fd);
+      times.push(performance.now() - started);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+  } finally {
+    closeSync(fd);
+    rmSync(probeDir, { recursive: true, force: true });
+  }
+  times.sort((x, y) => x - y);
+  return {
+    p50Ms: round(percentile(times, 50), 3),
+    p99Ms: round(percentile(times, 99), 3),
+    maxMs: round(times.at(-1), 1),
+    over5Ms: times.filter((ms) => ms > 5).length,
+  };
+}
+
+/** A RAM-backed directory for the diagnostic run (e), or null where there is none. */
+function ramDirectory() {
+  try {
+    const dir = mkdtempSync('/dev/shm/srhooks-bench-ram-');
+    rmSync(dir, { recursive: true, force: true });
+    return '/dev/shm';
+  } catch {
+    return null;
+  }
+}
+
 async function measure(variant, options) {
-  const server = startServer(variant);
+  const server = startServer(variant, { dbDir: options.dbDir });
   const { port } = await server.ready;
   try {
     await load(port, { ...options, duration: Math.min(2, options.duration) }); // warm-up (JIT, caches)
@@ -307,11 +359,16 @@ async function measure(variant, options) {
       store && before.store && store.commits > before.store.commits
         ? round((store.items - before.store.items) / (store.commits - before.store.commits), 1)
         : null;
+    // Commits slower than 5 ms during the run (SQLite: the WAL fsync, i.e. the disk), and the
+    // longest commit of the server's life: what the disk added to the latency tail.
+    const slowCommits = store && before.store ? store.slowCommits - before.store.slowCommits : null;
     return {
       ...result,
       cpuMicrosPerRequest,
       loopMicrosPerRequest,
       writesPerCommit,
+      slowCommits,
+      longestCommitMs: store ? round(store.longestCommitMs, 1) : null,
       peakRssMb: round(peakRssMb, 1),
     };
   } finally {
@@ -326,17 +383,35 @@ async function main() {
     ['sqlite', 'sqlite', { connections: CONNECTIONS, duration: DURATION }],
     ['postgres', 'postgres', { connections: CONNECTIONS, duration: DURATION }],
     ['fixedRate', 'sqlite', { connections: 10, duration: DURATION, overallRate: RATE }],
+    // (e) diagnostic, not a target: (d) with the SQLite file in RAM (/dev/shm), where fsync costs
+    // nothing, so (d) − (e) is what the disk's fsync adds to the latency. Not durable; never a result.
+    [
+      'fixedRateRam',
+      'sqlite',
+      { connections: 10, duration: DURATION, overallRate: RATE, dbDir: ramDirectory() },
+    ],
   ];
   const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
   for (const [name, variant, options] of runs) {
     if (only && !only.has(name)) continue;
+    if (name === 'fixedRateRam' && !options.dbDir) continue;
+    if (name === 'fixedRate') {
+      results.diskFsync = await probeFsync(tmpdir());
+      const f = results.diskFsync;
+      console.log(
+        `disk      fsync of 8 KiB, 2 ms apart: p50 ${f.p50Ms} ms  p99 ${f.p99Ms} ms  max ${f.maxMs} ms  ` +
+          `${f.over5Ms}/1000 over 5 ms (${tmpdir()})`,
+      );
+    }
     try {
       results[name] = await measure(variant, options);
       const r = results[name];
       console.log(
         `${name.padEnd(9)} ${String(r.requestsPerSecond).padStart(6)} req/s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms  ` +
           `errors ${r.errors}  CPU ${r.cpuMicrosPerRequest} µs/req (main loop ${r.loopMicrosPerRequest})  ` +
-          `${r.writesPerCommit === null ? '' : `${r.writesPerCommit} writes/commit  `}peak RSS ${r.peakRssMb} MB`,
+          `${r.writesPerCommit === null ? '' : `${r.writesPerCommit} writes/commit  `}` +
+          `${r.slowCommits === null ? '' : `${r.slowCommits} commits > 5 ms (longest ${r.longestCommitMs} ms)  `}` +
+          `peak RSS ${r.peakRssMb} MB`,
       );
     } catch (error) {
       results[name] = { error: error.message };
@@ -357,6 +432,12 @@ async function main() {
     fixedRateP99: results.fixedRate?.p99Ms <= TARGETS.fixedRateP99Ms,
     rss: Math.max(...receiverRss) <= TARGETS.rssMb,
   };
+  if (results.fixedRateRam?.p99Ms !== undefined) {
+    console.log(
+      `          (e) is a diagnostic (SQLite file in RAM, not durable): p99 ${results.fixedRateRam.p99Ms} ms ` +
+        `without the disk's fsync vs ${results.fixedRate?.p99Ms} ms with it`,
+    );
+  }
   console.log(
     `ratios    b/a ${ratios.sqliteVsCeiling} (target ≥ ${TARGETS.sqliteRatio})  c/a ${ratios.postgresVsCeiling} ` +
       `(target ≥ ${TARGETS.postgresRatio})  p99 @${RATE}/s ${results.fixedRate?.p99Ms} ms (target ≤ ${TARGETS.fixedRateP99Ms})`,

@@ -3,7 +3,8 @@
  * process, as in tests, do not collide). Labels are bounded: shop and event only ever come from
  * authenticated URLs; forged attempts are counted by reason, never by the attacker's values.
  */
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { StoreStats } from '../store/store.js';
 
 /** How one POST to /hooks ended. */
 export type DeliveryOutcome = 'stored' | 'quarantined' | 'store_unavailable' | 'too_large' | 'rejected';
@@ -69,6 +70,34 @@ export class ReceiverMetrics {
     labelNames: ['operation'] as const,
     registers: [this.registry],
   });
+
+  /**
+   * Gauges read from the store's own counters at scrape time: write transactions, the writes they
+   * carried, and commits slower than 5 ms (SQLite: the WAL fsync, so these are the disk's stalls).
+   */
+  observeStore(stats: () => StoreStats): void {
+    const gauge = (name: string, help: string, read: (s: StoreStats) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.set(read(stats()));
+        },
+      });
+    gauge('srhooks_store_commits', 'Write transactions committed by this process', (s) => s.commits);
+    gauge(
+      'srhooks_store_committed_writes',
+      'Writes those transactions carried (group commit)',
+      (s) => s.items,
+    );
+    gauge('srhooks_store_slow_commits', 'Commits that took longer than 5 ms', (s) => s.slowCommits);
+    gauge(
+      'srhooks_store_longest_commit_seconds',
+      'The longest commit so far',
+      (s) => s.longestCommitMs / 1000,
+    );
+  }
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics !== false) {

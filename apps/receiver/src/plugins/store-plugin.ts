@@ -46,6 +46,7 @@ const plugin: FastifyPluginAsync<StorePluginOptions> = async (app, options) => {
     throw error;
   }
   app.decorate('store', store);
+  app.metrics.observeStore(() => store.stats());
   app.addHook('onClose', async () => {
     await store.close();
   });
@@ -54,5 +55,5 @@ const plugin: FastifyPluginAsync<StorePluginOptions> = async (app, options) => {
 export const storePlugin = fp(plugin, {
   name: 'srhooks-store',
   fastify: '5.x',
-  dependencies: ['srhooks-config'],
+  dependencies: ['srhooks-config', 'srhooks-metrics'],
 });

@@ -319,7 +319,18 @@ export interface StoreStats {
   items: number;
   /** Most items one transaction carried. */
   largestBatch: number;
+  /**
+   * Commits that took longer than {@link SLOW_COMMIT_MS}. SQLite: the COMMIT statement, i.e. the WAL
+   * write and its fsync (a slow one is the disk). PostgreSQL: an ingest batch's round trip, or a job
+   * transition's transaction.
+   */
+  slowCommits: number;
+  /** The longest of those commit times, in milliseconds (0 before the first commit). */
+  longestCommitMs: number;
 }
+
+/** A commit slower than this counts in {@link StoreStats.slowCommits}. */
+export const SLOW_COMMIT_MS = 5;
 
 // ---------------------------------------------------------------------------------------------
 // The interface

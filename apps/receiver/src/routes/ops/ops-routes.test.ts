@@ -61,6 +61,12 @@ describe('ops routes', () => {
     ];
     for (const line of lines) expect(text).toContain(line);
     expect(text).toContain('# TYPE srhooks_store_errors_total counter');
+    // The store's own counters: three deliveries were written (two stored, one quarantined).
+    const gauge = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
+    expect(gauge('srhooks_store_commits')).toBeGreaterThanOrEqual(1);
+    expect(gauge('srhooks_store_committed_writes')).toBeGreaterThanOrEqual(3);
+    expect(gauge('srhooks_store_slow_commits')).toBeGreaterThanOrEqual(0);
+    expect(gauge('srhooks_store_longest_commit_seconds')).toBeGreaterThan(0);
     expect(text).toMatch(/^srhooks_process_resident_memory_bytes \d+/m);
     // Forged attempts never create series with attacker-chosen values.
     expect(text).not.toContain('abandoned_cart');

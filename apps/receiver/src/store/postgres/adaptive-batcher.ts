@@ -25,12 +25,12 @@ export class AdaptiveBatcher<T, R> {
   readonly #queue: Array<Queued<T, R>> = [];
   #inFlight = 0;
   #scheduled = false;
-  readonly #onBatch: (size: number) => void;
+  readonly #onBatch: (size: number, durationMs: number) => void;
 
   constructor(
     send: (items: T[]) => Promise<Array<ItemOutcome<R>>>,
     options: AdaptiveBatcherOptions,
-    onBatch: (size: number) => void = () => {},
+    onBatch: (size: number, durationMs: number) => void = () => {},
   ) {
     this.#send = send;
     this.#options = {
@@ -72,8 +72,9 @@ export class AdaptiveBatcher<T, R> {
   async #call(batch: Array<Queued<T, R>>): Promise<void> {
     let outcomes: Array<ItemOutcome<R>>;
     try {
+      const started = performance.now();
       outcomes = await this.#send(batch.map((queued) => queued.item));
-      this.#onBatch(batch.length);
+      this.#onBatch(batch.length, performance.now() - started);
     } catch (error) {
       for (const queued of batch) queued.reject(error);
       return;

@@ -62,6 +62,7 @@ import {
   StoreNotFoundError,
   StoreUnavailableError,
 } from '../store-errors.js';
+import { emptyStoreStats, recordCommit } from '../store-stats.js';
 import { AdaptiveBatcher, type ItemOutcome } from './adaptive-batcher.js';
 import { isPgUnavailable, mapPgError } from './pg-errors.js';
 import {
@@ -198,7 +199,7 @@ export class PgStore implements Store {
   readonly #pool: pg.Pool;
   readonly #feed = new ChangeFeed();
   readonly #inFlight = new Set<Promise<unknown>>();
-  readonly #stats: StoreStats = { commits: 0, items: 0, largestBatch: 0 };
+  readonly #stats: StoreStats = emptyStoreStats();
   readonly #db: SqlRunner;
   readonly #ingestBatcher: AdaptiveBatcher<DeliveryWrite, Array<string | null>>;
   #migrated: Promise<void> | null = null;
@@ -239,7 +240,7 @@ export class PgStore implements Store {
         maxBatch: options.maxBatch ?? 256,
         maxRetries: 3,
       },
-      (size) => this.#committed(size),
+      (size, durationMs) => this.#committed(size, durationMs),
     );
   }
 
@@ -534,12 +535,13 @@ export class PgStore implements Store {
     const limit = Math.max(0, Math.floor(options.limit));
     if (limit === 0 || options.handlers?.length === 0) return [];
     return this.#run(async () => {
+      const started = performance.now();
       const result = await this.#db.query({
         name: 'srhooks_claim',
         text: CLAIM_SQL,
         values: [now, options.handlers ?? null, limit, options.workerId, expires],
       });
-      this.#committed(1);
+      this.#committed(1, performance.now() - started);
       const claimed = result.rows.map((row: Row) => toClaimedJob(row, codec));
       this.#feed.emit(
         claimed.map((job) => ({
@@ -631,13 +633,14 @@ export class PgStore implements Store {
     const now = at(options.now);
     const expires = new Date(now.getTime() + Math.max(1, Math.floor(options.leaseMs)));
     return this.#run(async () => {
+      const started = performance.now();
       const updated = await this.#db.query(
         `UPDATE jobs SET lease_expires_at = $3, updated_at = $4 WHERE id = $1 AND status = 'running' AND attempts = $2
          RETURNING id`,
         [jobId, options.attempt, expires, now],
       );
       if (updated.rowCount === 1) {
-        this.#committed(1);
+        this.#committed(1, performance.now() - started);
         return { applied: true, status: 'running' as const };
       }
       return { applied: false, status: await this.#jobStatus(this.#db, jobId) };
@@ -796,12 +799,13 @@ export class PgStore implements Store {
     now: Date,
   ): Promise<void> {
     await this.#run(async () => {
+      const started = performance.now();
       await this.#db.query(
         `INSERT INTO handler_states (handler, disabled, reason, changed_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (handler) DO UPDATE SET disabled = excluded.disabled, reason = excluded.reason, changed_at = excluded.changed_at`,
         [handler, disabled, reason, now],
       );
-      this.#committed(1);
+      this.#committed(1, performance.now() - started);
     });
   }
 
@@ -850,10 +854,8 @@ export class PgStore implements Store {
     return row.status;
   }
 
-  #committed(items: number): void {
-    this.#stats.commits += 1;
-    this.#stats.items += items;
-    this.#stats.largestBatch = Math.max(this.#stats.largestBatch, items);
+  #committed(items: number, durationMs: number): void {
+    recordCommit(this.#stats, items, durationMs);
   }
 
   async #connect(): Promise<pg.PoolClient> {
@@ -870,6 +872,7 @@ export class PgStore implements Store {
       const client = await this.#connect();
       let broken = false;
       try {
+        const started = performance.now();
         await client.query('BEGIN');
         const changes: StoreChange[] = [];
         let value: T;
@@ -881,7 +884,7 @@ export class PgStore implements Store {
           if (!broken) await client.query('ROLLBACK').catch(() => {});
           throw error;
         }
-        this.#committed(1);
+        this.#committed(1, performance.now() - started);
         this.#feed.emit(changes);
         return value;
       } catch (error) {

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { StoreStats } from '../store.js';
 import { StoreUnavailableError } from '../store-errors.js';
+import { emptyStoreStats, recordCommit } from '../store-stats.js';
 import { mapSqliteError } from './sqlite-errors.js';
 
 export interface GroupCommitOptions {
@@ -49,7 +50,7 @@ export class GroupCommitter {
   #queue: Pending[] = [];
   #timer: NodeJS.Timeout | NodeJS.Immediate | null = null;
   #closed = false;
-  readonly #stats: StoreStats = { commits: 0, items: 0, largestBatch: 0 };
+  readonly #stats: StoreStats = emptyStoreStats();
 
   constructor(db: Database.Database, options: GroupCommitOptions = {}) {
     this.#db = db;
@@ -145,15 +146,14 @@ export class GroupCommitter {
         outcomes.push({ ok: false, error });
       }
     }
+    const commitStarted = performance.now();
     try {
       s.commit.run();
     } catch (error) {
       this.#abort(batch, error);
       return;
     }
-    this.#stats.commits += 1;
-    this.#stats.items += batch.length;
-    this.#stats.largestBatch = Math.max(this.#stats.largestBatch, batch.length);
+    recordCommit(this.#stats, batch.length, performance.now() - commitStarted);
     batch.forEach((item, index) => {
       const outcome = outcomes[index];
       if (outcome === undefined) return;

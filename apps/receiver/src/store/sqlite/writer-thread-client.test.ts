@@ -30,7 +30,13 @@ describe('SqliteWriterThread', () => {
       rmSync(blocker);
       await new Promise((resolve) => setTimeout(resolve, 60));
       await expect(writer.call('ping', [])).resolves.toBeUndefined();
-      expect(writer.stats()).toEqual({ commits: 0, items: 0, largestBatch: 0 });
+      expect(writer.stats()).toEqual({
+        commits: 0,
+        items: 0,
+        largestBatch: 0,
+        slowCommits: 0,
+        longestCommitMs: 0,
+      });
     } finally {
       await writer.close();
     }

@@ -11,6 +11,7 @@ import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import type { StoreChange, StoreStats } from '../store.js';
 import { StoreUnavailableError } from '../store-errors.js';
+import { addStoreStats, emptyStoreStats } from '../store-stats.js';
 import type { SqliteEngine } from './sqlite-engine.js';
 import {
   deserializeError,
@@ -48,8 +49,8 @@ export class SqliteWriterThread {
   /** Why the last thread ended unexpectedly, and when (for the restart delay). */
   #failure: { error: Error; at: number } | null = null;
   /** Counters of threads that ended, plus the current thread's latest report. */
-  #pastStats: StoreStats = { commits: 0, items: 0, largestBatch: 0 };
-  #stats: StoreStats = { commits: 0, items: 0, largestBatch: 0 };
+  #pastStats: StoreStats = emptyStoreStats();
+  #stats: StoreStats = emptyStoreStats();
 
   constructor(
     data: WriterThreadData,
@@ -88,11 +89,7 @@ export class SqliteWriterThread {
   }
 
   stats(): StoreStats {
-    return {
-      commits: this.#pastStats.commits + this.#stats.commits,
-      items: this.#pastStats.items + this.#stats.items,
-      largestBatch: Math.max(this.#pastStats.largestBatch, this.#stats.largestBatch),
-    };
+    return addStoreStats(this.#pastStats, this.#stats);
   }
 
   /** Sends what is queued, lets the thread commit it and end. Later calls are refused. */
@@ -171,7 +168,7 @@ export class SqliteWriterThread {
     if (this.#worker !== worker) return;
     this.#worker = null;
     this.#pastStats = this.stats();
-    this.#stats = { commits: 0, items: 0, largestBatch: 0 };
+    this.#stats = emptyStoreStats();
     if (this.#pending.size === 0) return;
     // Calls the thread held but never answered: nothing of theirs is acknowledged as stored.
     const error =
