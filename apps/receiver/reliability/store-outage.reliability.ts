@@ -12,6 +12,7 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_DATABASE_URL } from '../src/test-support/postgres-schema.js';
 import { printFigures } from './support/figures.js';
 import { freePort } from './support/free-port.js';
 import { formatOutcomes, type LoadResult, runLoad } from './support/load-generator.js';
@@ -31,7 +32,7 @@ import { compareAcks, readPostgresStore, type StoredFigures } from './support/st
 import { sleep, waitUntil } from './support/wait-until.js';
 
 const SHOP = 'outage-shop';
-const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const DATABASE_URL = TEST_DATABASE_URL;
 const OUTAGE_MS = Number(process.env.SRHOOKS_RELIABILITY_OUTAGE_MS ?? 30_000);
 const DELIVERIES = 3000;
 const CONCURRENCY = 4;

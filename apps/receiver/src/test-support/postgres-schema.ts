@@ -1,7 +1,10 @@
-/** The real PostgreSQL for tests: a unique schema per test run, dropped afterwards. */
+/** The real PostgreSQL for tests: unique schemas per test file, dropped afterwards. */
 import pg from 'pg';
+import { afterAll } from 'vitest';
 
-export const TEST_DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+/** `SRHOOKS_TEST_DATABASE_URL`, else the local server CI starts (trust auth, database `test`). */
+export const TEST_DATABASE_URL =
+  process.env.SRHOOKS_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 /** `rcv_<pid>_<random>`: parallel runs never share tables. */
 export function uniqueSchemaName(prefix = 'rcv'): string {
@@ -16,4 +19,17 @@ export async function dropSchema(schema: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+/** For one test file: a function that names a new unique schema; all of them are dropped after the file's tests. */
+export function testSchemas(prefix = 'rcv'): () => string {
+  const created: string[] = [];
+  afterAll(async () => {
+    for (const schema of created) await dropSchema(schema);
+  });
+  return () => {
+    const schema = uniqueSchemaName(prefix);
+    created.push(schema);
+    return schema;
+  };
 }

@@ -12,11 +12,10 @@ import {
 import { type Logger, pino } from 'pino';
 import { createStore } from '../../store/create-store.js';
 import type { ClaimedJob, IngestResult, Store } from '../../store/store.js';
+import { TEST_DATABASE_URL } from '../../test-support/postgres-schema.js';
 import type { HandlerOutcome } from '../handler-outcome.js';
 import type { HandlerRunner } from '../handler-runner.js';
 import { DEFAULT_RETRY_SCHEDULE, type RetrySchedule } from '../retry-schedule.js';
-
-export const PG_URL = process.env.SRHOOKS_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 export const silentLogger: Logger = pino({ level: 'silent' });
 
@@ -32,26 +31,12 @@ export async function openSqlite(file: string): Promise<Store> {
   return store;
 }
 
-/** A unique schema per test run, so parallel runs never collide. */
-export function uniqueSchema(prefix: string): string {
-  return `${prefix}_${process.pid}_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e6).toString(36)}`;
-}
+export { dropSchema, uniqueSchemaName as uniqueSchema } from '../../test-support/postgres-schema.js';
 
 export async function openPostgres(schema: string): Promise<Store> {
-  const store = createStore({ kind: 'postgres', url: PG_URL, schema });
+  const store = createStore({ kind: 'postgres', url: TEST_DATABASE_URL, schema });
   await store.migrate();
   return store;
-}
-
-export async function dropSchema(schema: string): Promise<void> {
-  const pg = await import('pg');
-  const client = new pg.default.Client({ connectionString: PG_URL });
-  await client.connect();
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  } finally {
-    await client.end();
-  }
 }
 
 export interface IngestOptions {

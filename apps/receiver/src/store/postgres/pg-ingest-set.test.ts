@@ -5,10 +5,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { TEST_DATABASE_URL, testSchemas } from '../../test-support/postgres-schema.js';
 import { prepareEvents } from '../prepared-event.js';
 import { newId } from '../sortable-id.js';
 import type { NewDelivery, NewEvent } from '../store.js';
+import { jsonDelivery } from '../test-support/store-contract.js';
 import {
   type DeliveryWrite,
   INGEST_BATCH_SQL,
@@ -17,26 +19,8 @@ import {
 } from './pg-ingest-batch.js';
 import { PgStore } from './pg-store.js';
 
-const url = process.env.SRHOOKS_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const run = `srhooks_s${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
-const schemas: string[] = [];
-let counter = 0;
-
-function nextSchema(): string {
-  const schema = `${run}_${++counter}`;
-  schemas.push(schema);
-  return schema;
-}
-
-afterAll(async () => {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  } finally {
-    await client.end();
-  }
-});
+const url = TEST_DATABASE_URL;
+const nextSchema = testSchemas('srhooks_s');
 
 const T0 = new Date('2026-03-02T10:00:00.000Z');
 
@@ -52,6 +36,26 @@ async function migratedSchema(): Promise<{ schema: string; client: pg.Client }> 
   const client = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
   await client.connect();
   return { schema, client };
+}
+
+/**
+ * A migrated schema with: a plain client (`client`) for looking at the tables, a second connection
+ * playing another receiver instance (`other`), and this instance's store; all closed afterwards.
+ */
+async function withOtherInstance(
+  test: (context: { client: pg.Client; other: pg.Client; store: PgStore }) => Promise<void>,
+): Promise<void> {
+  const { schema, client } = await migratedSchema();
+  const other = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
+  await other.connect();
+  const store = new PgStore({ url, schema, poolSize: 2 });
+  try {
+    await test({ client, other, store });
+  } finally {
+    await store.close();
+    await other.end();
+    await client.end();
+  }
 }
 
 function write(
@@ -208,15 +212,7 @@ describe('srhooks_ingest_set', () => {
     const store = new PgStore({ url, schema, poolSize: 2 });
     try {
       await store.migrate();
-      const delivery: NewDelivery = {
-        shop: 'demo',
-        event: 'order_confirm',
-        receivedAt: T0,
-        remoteAddress: '203.0.113.7',
-        headers: {},
-        contentType: 'application/json',
-        rawBody: Buffer.from('{}'),
-      };
+      const delivery: NewDelivery = jsonDelivery();
       const stored = await store.ingest(
         delivery,
         [{ dedupeKey: 'order:0', subjectId: null, payload: {} }],
@@ -284,11 +280,7 @@ describe('srhooks_ingest_set', () => {
   });
 
   it('waits for another instance that is storing the same key, then records a duplicate of its event', async () => {
-    const { schema, client } = await migratedSchema();
-    const other = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
-    await other.connect();
-    const store = new PgStore({ url, schema, poolSize: 2 });
-    try {
+    await withOtherInstance(async ({ client, other, store }) => {
       // Another instance has stored order:1 but not committed yet.
       const theirs = write('demo', 'order_confirm', ['order:1'], ['erp'], 0);
       await other.query('BEGIN');
@@ -299,15 +291,7 @@ describe('srhooks_ingest_set', () => {
         subjectId: '1',
         payload: { innerId: '1' },
       });
-      const delivery: NewDelivery = {
-        shop: 'demo',
-        event: 'order_confirm',
-        receivedAt: T0,
-        remoteAddress: '203.0.113.7',
-        headers: {},
-        contentType: 'application/json',
-        rawBody: Buffer.from('{}'),
-      };
+      const delivery: NewDelivery = jsonDelivery();
       const ours = Promise.all([
         store.ingest(delivery, [event('order:0')], ['erp']),
         store.ingest(delivery, [event('order:1')], ['erp']),
@@ -343,31 +327,15 @@ describe('srhooks_ingest_set', () => {
         { dedupe_key: 'order:3', n: 1 },
       ]);
       expect((await store.countJobs()).pending).toBe(4);
-    } finally {
-      await store.close();
-      await other.end();
-      await client.end();
-    }
+    });
   });
 
   it('stores the key as new when the other instance rolls back', async () => {
-    const { schema, client } = await migratedSchema();
-    const other = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
-    await other.connect();
-    const store = new PgStore({ url, schema, poolSize: 2 });
-    try {
+    await withOtherInstance(async ({ client, other, store }) => {
       await other.query('BEGIN');
       await call(other, INGEST_SET_SQL, [write('demo', 'order_confirm', ['order:1'], ['erp'], 0)]);
       const ours = store.ingest(
-        {
-          shop: 'demo',
-          event: 'order_confirm',
-          receivedAt: T0,
-          remoteAddress: '203.0.113.7',
-          headers: {},
-          contentType: 'application/json',
-          rawBody: Buffer.from('{}'),
-        },
+        jsonDelivery(),
         [{ dedupeKey: 'order:1', subjectId: '1', payload: {} }],
         ['erp'],
       );
@@ -376,11 +344,7 @@ describe('srhooks_ingest_set', () => {
       const result = await ours;
       expect(result.duplicates).toBe(0);
       expect((await store.countJobs()).pending).toBe(1);
-    } finally {
-      await store.close();
-      await other.end();
-      await client.end();
-    }
+    });
   });
 
   it('keeps one original per key when two instances ingest the same keys at the same time', async () => {
@@ -388,15 +352,7 @@ describe('srhooks_ingest_set', () => {
     const stores = [1, 2].map(() => new PgStore({ url, schema, poolSize: 3 }));
     try {
       await Promise.all(stores.map((store) => store.migrate()));
-      const delivery: NewDelivery = {
-        shop: 'demo',
-        event: 'order_confirm',
-        receivedAt: T0,
-        remoteAddress: '203.0.113.7',
-        headers: {},
-        contentType: 'application/json',
-        rawBody: Buffer.from('{}'),
-      };
+      const delivery: NewDelivery = jsonDelivery();
       const keys = Array.from({ length: 12 }, (_, i) => `order:${i}`);
       // Each instance sends every key several times, in a different order, in several rounds of batches.
       const results = await Promise.all(

@@ -1,32 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { TEST_DATABASE_URL, testSchemas } from '../../test-support/postgres-schema.js';
 import type { NewDelivery } from '../store.js';
 import { StoreConfigError, StoreUnavailableError } from '../store-errors.js';
-import { defineStoreContract, T0 } from '../test-support/store-contract.js';
+import { defineStoreContract, jsonDelivery, T0 } from '../test-support/store-contract.js';
 import { PgStore } from './pg-store.js';
 
-const url = process.env.SRHOOKS_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const run = `srhooks_t${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
-const schemas: string[] = [];
-let counter = 0;
-
-function nextSchema(): string {
-  const schema = `${run}_${++counter}`;
-  schemas.push(schema);
-  return schema;
-}
-
-afterAll(async () => {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  } finally {
-    await client.end();
-  }
-});
+const url = TEST_DATABASE_URL;
+const nextSchema = testSchemas('srhooks_t');
 
 defineStoreContract('postgres', {
   open: async () => {
@@ -38,15 +21,7 @@ defineStoreContract('postgres', {
     new PgStore({ url, schema: (store as PgStore).schema ?? undefined, poolSize: 4 }),
 });
 
-const delivery: NewDelivery = {
-  shop: 'demo',
-  event: 'order_confirm',
-  receivedAt: T0,
-  remoteAddress: '203.0.113.7',
-  headers: {},
-  contentType: 'application/json',
-  rawBody: Buffer.from('{"orders":{"order":[]}}'),
-};
+const delivery: NewDelivery = jsonDelivery();
 
 /** A TCP forwarder to the real server that can be cut and restored, to simulate the database going away. */
 class CuttableProxy {

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { NewDelivery } from '../store.js';
 import { StoreUnavailableError } from '../store-errors.js';
-import { defineStoreContract, T0 } from '../test-support/store-contract.js';
+import { defineStoreContract, jsonDelivery, T0 } from '../test-support/store-contract.js';
 import { SqliteStore } from './sqlite-store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'srhooks-sqlite-store-'));
@@ -21,15 +21,7 @@ defineStoreContract('sqlite', {
   openPeer: async (store) => new SqliteStore({ file: (store as SqliteStore).file }),
 });
 
-const delivery: NewDelivery = {
-  shop: 'demo',
-  event: 'order_confirm',
-  receivedAt: T0,
-  remoteAddress: '203.0.113.7',
-  headers: {},
-  contentType: 'application/json',
-  rawBody: Buffer.from('{"orders":{"order":[]}}'),
-};
+const delivery: NewDelivery = jsonDelivery();
 
 describe('SqliteStore', () => {
   it.each([

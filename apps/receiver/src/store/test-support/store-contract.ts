@@ -57,6 +57,20 @@ function delivery(overrides: Partial<NewDelivery> = {}): NewDelivery {
   };
 }
 
+/** A minimal JSON delivery for an engine's own tests (its body is not decoded there). */
+export function jsonDelivery(overrides: Partial<NewDelivery> = {}): NewDelivery {
+  return {
+    shop: 'demo',
+    event: 'order_confirm',
+    receivedAt: T0,
+    remoteAddress: '203.0.113.7',
+    headers: {},
+    contentType: 'application/json',
+    rawBody: Buffer.from('{"orders":{"order":[]}}'),
+    ...overrides,
+  };
+}
+
 async function claimAll(store: Store, workerId: string, now: Date, leaseMs = 30_000): Promise<ClaimedJob[]> {
   return store.claimJobs({ workerId, limit: 100, now, leaseMs });
 }
