@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { TEST_DATABASE_URL, testSchemas } from '../../test-support/postgres-schema.js';
 import type { NewDelivery } from '../store.js';
 import { StoreConfigError, StoreUnavailableError } from '../store-errors.js';
-import { defineStoreContract, jsonDelivery, T0 } from '../test-support/store-contract.js';
+import { defineStoreContract, jsonDelivery } from '../test-support/store-contract.js';
 import { PgStore } from './pg-store.js';
 
 const url = TEST_DATABASE_URL;

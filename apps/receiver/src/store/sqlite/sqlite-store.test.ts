@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { NewDelivery } from '../store.js';
 import { StoreUnavailableError } from '../store-errors.js';
-import { defineStoreContract, jsonDelivery, T0 } from '../test-support/store-contract.js';
+import { defineStoreContract, jsonDelivery } from '../test-support/store-contract.js';
 import { SqliteStore } from './sqlite-store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'srhooks-sqlite-store-'));
