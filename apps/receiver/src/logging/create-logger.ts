@@ -27,16 +27,33 @@ export function serializeRequest(request: FastifyRequest): Record<string, unknow
   };
 }
 
+const SERVICE = 'srhooks-receiver';
+
+/**
+ * Writes an info line that is already a plain JSON-able object in pino's key order (`level`, `time`,
+ * `service`, the bindings, the fields, `msg`) through the same redactor and destination as the logger's
+ * own lines, skipping pino's serializer machinery. For the one line every delivery writes; it costs
+ * ~30 µs per request through pino in the server, about a third of that here.
+ */
+export type InfoLineWriter = (bindingsAndFields: Record<string, unknown>, msg: string) => void;
+
+const INFO_LINE_WRITER = Symbol('srhooks.infoLineWriter');
+
+/** The fast info-line writer of a logger made by {@link createLogger} (children included), else null. */
+export function infoLineWriter(logger: Logger): InfoLineWriter | null {
+  return (logger as unknown as Record<symbol, InfoLineWriter | undefined>)[INFO_LINE_WRITER] ?? null;
+}
+
 export function createLogger(options: CreateLoggerOptions): Logger {
   const target = options.destination ?? pino.destination({ dest: 1, sync: false });
   const redact = createLineRedactor(options.secrets);
   const destination: DestinationStream = {
     write: (line: string) => target.write(redact(line)),
   };
-  return pino(
+  const logger = pino(
     {
       level: options.level,
-      base: { service: 'srhooks-receiver' },
+      base: { service: SERVICE },
       serializers: {
         req: serializeRequest,
         err: pino.stdSerializers.err,
@@ -44,4 +61,11 @@ export function createLogger(options: CreateLoggerOptions): Logger {
     },
     destination,
   );
+  const writeInfoLine: InfoLineWriter = (fields, msg) => {
+    const line = JSON.stringify({ level: 30, time: Date.now(), service: SERVICE, ...fields, msg });
+    destination.write(`${line}\n`);
+  };
+  // Child loggers (one per request) inherit it through their prototype.
+  Object.defineProperty(logger, INFO_LINE_WRITER, { value: writeInfoLine });
+  return logger;
 }

@@ -4,6 +4,8 @@
  * (delivery id, event counts, decode error code). Probe and metrics requests log at debug.
  */
 import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import type { Logger } from 'pino';
+import { infoLineWriter, serializeRequest } from './create-logger.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -22,6 +24,27 @@ export class ReceiverLogController extends LogController {
     request: FastifyRequest,
     reply: FastifyReply,
   ): void {
+    const log = reply.log as unknown as Logger;
+    const fast = error ? null : infoLineWriter(log);
+    if (
+      fast !== null &&
+      request.logContext !== null &&
+      reply.statusCode < 400 &&
+      log.isLevelEnabled('info')
+    ) {
+      // A stored delivery: the same line as below, built without pino's serializers.
+      fast(
+        {
+          reqId: request.id,
+          req: serializeRequest(request),
+          res: { statusCode: reply.statusCode },
+          responseTime: reply.elapsedTime,
+          ...request.logContext,
+        },
+        'request completed',
+      );
+      return;
+    }
     const fields = {
       req: request,
       res: reply,
