@@ -7,6 +7,7 @@ import {
   samplePayload,
   signDeliveryUrl,
   WEBHOOK_EVENTS,
+  type WebhookEvent,
 } from '@srhooks/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CaptureServer, startCaptureServer } from '../test-support/capture-server.js';
@@ -32,6 +33,23 @@ function header(request: { rawHeaders: [string, string][] }, name: string): stri
   return request.rawHeaders.find(([key]) => key.toLowerCase() === name.toLowerCase())?.[1];
 }
 
+type CapturedRequest = CaptureServer['requests'][number];
+
+/** Runs `srhooks trigger …args`, expects success, and returns the CLI's output and the request that arrived. */
+async function triggerOnce(args: string[]): Promise<{ stdout: string; request: CapturedRequest }> {
+  const before = server.requests.length;
+  const run = await runCli(config.dir, ['trigger', ...args]);
+  expect(run.code).toBe(0);
+  const request = server.requests[before];
+  if (!request) throw new Error('nothing arrived');
+  return { stdout: run.stdout, request };
+}
+
+/** What the receiver's codec reads from a request `trigger` sent. */
+function decodeSent(event: WebhookEvent, request: CapturedRequest) {
+  return decodeDelivery({ event, contentType: header(request, 'content-type') ?? '', body: request.body });
+}
+
 /** The multipart body with its boundary and document replaced by placeholders. */
 function frame(body: string, boundary: string, document: string): string {
   return body.replaceAll(boundary, 'BOUNDARY').replace(document, 'DOCUMENT');
@@ -40,11 +58,7 @@ function frame(body: string, boundary: string, document: string): string {
 describe('srhooks trigger', () => {
   it.each(WEBHOOK_EVENTS)('%s: sends the built-in sample exactly as ShopRenter does', async (event) => {
     const url = signDeliveryUrl(server.url, { shop: 'demo', event }, 'trigger-test-secret-0123456789');
-    const before = server.requests.length;
-    const run = await runCli(config.dir, ['trigger', event, '--to', url, '--seed', '42', '--json']);
-    expect(run.code).toBe(0);
-    const request = server.requests[before];
-    if (!request) throw new Error('nothing arrived');
+    const { stdout, request } = await triggerOnce([event, '--to', url, '--seed', '42', '--json']);
 
     expect(request.method).toBe('POST');
     expect(request.url).toBe(new URL(url).pathname);
@@ -69,7 +83,7 @@ describe('srhooks trigger', () => {
     expect(decoded.format).toBe('json');
     expect(decoded.data).toBe(encodePhpJson(samplePayload(event, '42')));
 
-    expect(JSON.parse(run.stdout)).toEqual({
+    expect(JSON.parse(stdout)).toEqual({
       event,
       format: 'json',
       to: `${server.url}/hooks/demo/${event}/${url.split('/').at(-1)?.slice(0, 4)}…`,
@@ -83,11 +97,7 @@ describe('srhooks trigger', () => {
   });
 
   it('frames the multipart body like the captured real delivery', async () => {
-    const before = server.requests.length;
-    const run = await runCli(config.dir, ['trigger', 'newsletter_subscribe', '--to', `${server.url}/x`]);
-    expect(run.code).toBe(0);
-    const request = server.requests[before];
-    if (!request) throw new Error('nothing arrived');
+    const { request } = await triggerOnce(['newsletter_subscribe', '--to', `${server.url}/x`]);
     const ours = request.body.toString('latin1');
     const boundary = /boundary=(.+)$/.exec(header(request, 'content-type') ?? '')?.[1] ?? '';
     const document = decodeDelivery({
@@ -105,9 +115,7 @@ describe('srhooks trigger', () => {
   });
 
   it('--format xml sends an XML document', async () => {
-    const before = server.requests.length;
-    const run = await runCli(config.dir, [
-      'trigger',
+    const { request } = await triggerOnce([
       'order_status_change',
       '--format',
       'xml',
@@ -116,14 +124,7 @@ describe('srhooks trigger', () => {
       '--to',
       `${server.url}/x`,
     ]);
-    expect(run.code).toBe(0);
-    const request = server.requests[before];
-    if (!request) throw new Error('nothing arrived');
-    const decoded = decodeDelivery({
-      event: 'order_status_change',
-      contentType: header(request, 'content-type') ?? '',
-      body: request.body,
-    });
+    const decoded = decodeSent('order_status_change', request);
     expect(decoded.format).toBe('xml');
     expect(decoded.data).toBe(
       encodeDelivery('order_status_change', samplePayload('order_status_change', '7'), { format: 'xml' })
@@ -133,9 +134,7 @@ describe('srhooks trigger', () => {
   });
 
   it('--fields cuts every item down to the selected fields, in payload shape', async () => {
-    const before = server.requests.length;
-    const run = await runCli(config.dir, [
-      'trigger',
+    const { request } = await triggerOnce([
       'order_confirm',
       '--seed',
       '3',
@@ -146,14 +145,7 @@ describe('srhooks trigger', () => {
       '--to',
       `${server.url}/x`,
     ]);
-    expect(run.code).toBe(0);
-    const request = server.requests[before];
-    if (!request) throw new Error('nothing arrived');
-    const decoded = decodeDelivery({
-      event: 'order_confirm',
-      contentType: header(request, 'content-type') ?? '',
-      body: request.body,
-    });
+    const decoded = decodeSent('order_confirm', request);
     const sample = samplePayload('order_confirm', '3').orders.order[0];
     const sent = JSON.parse(decoded.data).orders.order[0];
     expect(sent).toEqual({
@@ -186,9 +178,7 @@ describe('srhooks trigger', () => {
     const one = { innerId: '9001', firstname: 'Árpád', total: '1500' };
     for (const content of [{ orders: { order: [one] } }, one, [one]]) {
       writeFileSync(file, JSON.stringify(content));
-      const before = server.requests.length;
-      const run = await runCli(config.dir, [
-        'trigger',
+      const { stdout, request } = await triggerOnce([
         'abandoned_cart',
         '--data',
         file,
@@ -196,15 +186,8 @@ describe('srhooks trigger', () => {
         `${server.url}/x`,
         '--json',
       ]);
-      expect(run.code).toBe(0);
-      expect(JSON.parse(run.stdout)).toMatchObject({ source: 'file', seed: null, items: 1 });
-      const request = server.requests[before];
-      if (!request) throw new Error('nothing arrived');
-      const decoded = decodeDelivery({
-        event: 'abandoned_cart',
-        contentType: header(request, 'content-type') ?? '',
-        body: request.body,
-      });
+      expect(JSON.parse(stdout)).toMatchObject({ source: 'file', seed: null, items: 1 });
+      const decoded = decodeSent('abandoned_cart', request);
       expect(decoded.data).toBe(
         '{"orders":{"order":[{"innerId":"9001","firstname":"\\u00c1rp\\u00e1d","total":"1500"}]}}',
       );
