@@ -18,7 +18,7 @@ import { ReceiverProcess } from './support/receiver-process.js';
 import { type ScenarioDir, scenarioDir } from './support/scenario-dir.js';
 import { FORWARD_SECRET, RELIABILITY_ADMIN_TOKEN, RELIABILITY_SECRET } from './support/secrets.js';
 import { scenarioSeed, seededRandom } from './support/seeded-random.js';
-import { compareAcks, readSqliteStore, type StoredFigures } from './support/store-inspection.js';
+import { ackFigures, compareAcks, readSqliteStore, type StoredFigures } from './support/store-inspection.js';
 import { sleep, waitUntil } from './support/wait-until.js';
 
 const SHOP = 'crash-shop';
@@ -132,15 +132,7 @@ describe('crash: kill -9 under full load, restart, re-send what was not acknowle
     const handled = target.figures();
     printFigures('crash', {
       seed,
-      sent: load.sent,
-      requests: load.requests,
-      acked: load.acked.size,
-      unacked: load.unacked.length,
-      stored: stored.orders.size,
-      lost: comparison.lost.length,
-      storedTwice: comparison.doubled.length,
-      storedUnacked: comparison.storedUnacked,
-      duplicateEvents: stored.duplicateEvents,
+      ...ackFigures(load, stored, comparison),
       killedAtAck,
       killDelayMs,
       downMs,

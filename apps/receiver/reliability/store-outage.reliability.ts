@@ -28,7 +28,12 @@ import { ReceiverProcess } from './support/receiver-process.js';
 import { type ScenarioDir, scenarioDir } from './support/scenario-dir.js';
 import { RELIABILITY_SECRET } from './support/secrets.js';
 import { scenarioSeed, seededRandom } from './support/seeded-random.js';
-import { compareAcks, readPostgresStore, type StoredFigures } from './support/store-inspection.js';
+import {
+  ackFigures,
+  compareAcks,
+  readPostgresStore,
+  type StoredFigures,
+} from './support/store-inspection.js';
 import { sleep, waitUntil } from './support/wait-until.js';
 
 const SHOP = 'outage-shop';
@@ -162,15 +167,7 @@ describe('store outage: PostgreSQL stopped for 30 s under load', () => {
     const during = timeline ? probe.between(timeline.stopped + 500, timeline.downUntil) : [];
     printFigures('store-outage', {
       seed,
-      sent: load.sent,
-      requests: load.requests,
-      acked: load.acked.size,
-      unacked: load.unacked.length,
-      stored: stored.orders.size,
-      lost: comparison.lost.length,
-      storedTwice: comparison.doubled.length,
-      storedUnacked: comparison.storedUnacked,
-      duplicateEvents: stored.duplicateEvents,
+      ...ackFigures(load, stored, comparison),
       outageMs: timeline ? timeline.downUntil - timeline.stopped : 0,
       restartedByOther: timeline?.restartedByOther ?? false,
       stoppedAtAck: stopAtAck,

@@ -5,6 +5,7 @@
  */
 import Database from 'better-sqlite3';
 import pg from 'pg';
+import type { LoadResult } from './load-generator.js';
 
 export interface StoredFigures {
   /** innerId → number of non-duplicate events with that innerId (1 expected). */
@@ -119,6 +120,21 @@ export function compareAcks(acked: Iterable<string>, stored: StoredFigures): Ack
   let storedUnacked = 0;
   for (const id of stored.orders.keys()) if (!ackedSet.has(id)) storedUnacked += 1;
   return { lost, doubled, storedUnacked };
+}
+
+/** The delivery figures every load scenario prints: what was sent and acknowledged against what was stored. */
+export function ackFigures(load: LoadResult, stored: StoredFigures, comparison: AckComparison) {
+  return {
+    sent: load.sent,
+    requests: load.requests,
+    acked: load.acked.size,
+    unacked: load.unacked.length,
+    stored: stored.orders.size,
+    lost: comparison.lost.length,
+    storedTwice: comparison.doubled.length,
+    storedUnacked: comparison.storedUnacked,
+    duplicateEvents: stored.duplicateEvents,
+  };
 }
 
 export interface JobAttemptRow {

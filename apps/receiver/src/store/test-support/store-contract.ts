@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ClaimedJob, NewDelivery, NewEvent, Store, StoreChange } from '../store.js';
+import type { ClaimedJob, NewDelivery, NewEvent, Store, StoreChange, StoreStats } from '../store.js';
 import { StoreConflictError, StoreNotFoundError, StoreUnavailableError } from '../store.js';
 
 export interface StoreHarness {
@@ -69,6 +69,28 @@ export function jsonDelivery(overrides: Partial<NewDelivery> = {}): NewDelivery 
     rawBody: Buffer.from('{"orders":{"order":[]}}'),
     ...overrides,
   };
+}
+
+/**
+ * Ingests 500 deliveries at once (one new event and one job each) and checks that each got its own
+ * delivery and that group commit carried them in at most 10 transactions. Returns the stats after.
+ */
+export async function expectGroupCommit(store: Store): Promise<StoreStats> {
+  const before = store.stats();
+  const results = await Promise.all(
+    Array.from({ length: 500 }, (_, i) =>
+      store.ingest(
+        jsonDelivery(),
+        [{ dedupeKey: `k${i}`, subjectId: String(i), payload: { innerId: String(i) } }],
+        ['erp'],
+      ),
+    ),
+  );
+  const after = store.stats();
+  expect(new Set(results.map((r) => r.deliveryId)).size).toBe(500);
+  expect(after.items - before.items).toBe(500);
+  expect(after.commits - before.commits).toBeLessThanOrEqual(10);
+  return after;
 }
 
 async function claimAll(store: Store, workerId: string, now: Date, leaseMs = 30_000): Promise<ClaimedJob[]> {
