@@ -281,7 +281,7 @@ export class HostileRequestGenerator {
       case 'wrong_boundary': {
         const variant = random.int(0, 3);
         const contentType = [
-          `multipart/form-data; boundary=----------------------${randomHex(random, 16)}`,
+          `multipart/form-data; boundary=----------------------${random.hex(16)}`,
           'multipart/form-data',
           `multipart/form-data; boundary="${'x'.repeat(random.int(71, 200))}"`,
           'multipart/form-data; boundary=',
@@ -511,10 +511,4 @@ function randomToken(random: SeededRandom, length: number): string {
   let token = '';
   for (let i = 0; i < length; i++) token += alphabet[random.int(0, alphabet.length - 1)];
   return token;
-}
-
-function randomHex(random: SeededRandom, length: number): string {
-  let hex = '';
-  for (let i = 0; i < length; i++) hex += random.int(0, 15).toString(16);
-  return hex;
 }
