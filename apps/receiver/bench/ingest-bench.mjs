@@ -15,6 +15,14 @@
  *                 latency of the disk under the system's tmp dir is probed (probeFsync)
  *   (e) diagnostic: (d) with the SQLite file in RAM (/dev/shm, where it exists), so fsync costs nothing:
  *                 (d) − (e) is the disk's share of the latency. Not durable, never a target result.
+ *   Durable floors, diagnostics too (never target results): what durability alone costs on this machine,
+ *   i.e. the most any receiver that answers only after a commit could reach here. Each is the ceiling's
+ *   route plus the least durable write, with no validation, logging or metrics:
+ *   (f) floor:          one delivery row and one event row per request in the receiver's SQLite schema,
+ *                       group-committed by a writer thread with the receiver's SQLite settings
+ *   (f') floorMinimal:  the raw body only, one row in a one-table SQLite file (no events, no indexes)
+ *   (g) floorPostgres:  (f) on PostgreSQL: one multi-row statement per event-loop turn, receiver's schema
+ *   (h) fixedRateFloor: (f) at (d)'s steady rate, on the same disk
  *
  * Every server runs with the node flags of the receiver's `start` script (startScriptNodeFlags).
  * Prints req/s, p50/p99 latency, ratios b/a and c/a, peak RSS of each server; the last line is
@@ -76,6 +84,167 @@ async function serveCeiling() {
   return { app, cleanup: async () => {} };
 }
 
+/**
+ * (f) durable floor, a diagnostic: the ceiling's route plus the least any receiver must do to answer only
+ * after a durable commit. The raw body and the `data` JSON go to a writer thread (floor-writer.mjs) that
+ * appends one delivery row and one event row in the receiver's schema, group-committed with the receiver's
+ * SQLite settings. No validation, no logs, no metrics: what durability alone costs on this machine.
+ */
+async function serveFloor(minimal) {
+  const { default: Fastify } = await import('fastify');
+  const { Worker } = await import('node:worker_threads');
+  const dir = mkdtempSync(join(tmpdir(), 'srhooks-bench-floor-'));
+  const worker = new Worker(new URL('./floor-writer.mjs', import.meta.url), {
+    workerData: {
+      file: join(dir, 'floor.db'),
+      minimal,
+      migrationsUrl: new URL('../dist/store/sqlite/sqlite-migrations.js', import.meta.url).href,
+    },
+  });
+  const pending = new Map();
+  let queue = [];
+  let transfer = [];
+  let nextId = 1;
+  worker.on('message', (ids) => {
+    for (const id of ids) {
+      pending.get(id)();
+      pending.delete(id);
+    }
+  });
+  const flush = () => {
+    worker.postMessage(queue, transfer);
+    queue = [];
+    transfer = [];
+  };
+  const app = Fastify({ logger: false });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 2 * 1024 * 1024 }, (_req, body, done) =>
+    done(null, body),
+  );
+  app.post('/hooks/:shop/:event/:token', async (request) => {
+    const body = request.body;
+    const start = body.indexOf('\r\n\r\n') + 4;
+    const end = body.lastIndexOf('\r\n--');
+    const text = body.toString('utf8', start, end);
+    const order = JSON.parse(text).orders.order[0];
+    const own = new ArrayBuffer(body.byteLength);
+    body.copy(Buffer.from(own));
+    const id = String(nextId++);
+    if (queue.length === 0) setImmediate(flush);
+    queue.push({
+      id,
+      receivedAt: Date.now(),
+      shop: request.params.shop,
+      event: request.params.event,
+      contentType: request.headers['content-type'],
+      innerId: order.innerId,
+      body: own,
+      data: text,
+    });
+    transfer.push(own);
+    await new Promise((resolve) => pending.set(id, resolve));
+    return { ok: true, deliveryId: id, events: 1, duplicates: 0 };
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return {
+    app,
+    cleanup: async () => {
+      await worker.terminate();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * (g) durable floor on PostgreSQL, a diagnostic like (f): the ceiling's route plus one multi-row statement
+ * per event-loop turn that appends the turn's delivery and event rows to the receiver's PostgreSQL schema
+ * (its migrations), committed before each answer. No validation, logs or metrics.
+ */
+async function serveFloorPostgres() {
+  const { default: Fastify } = await import('fastify');
+  const { default: pg } = await import('pg');
+  const { applyPgMigrations } = await import(
+    new URL('../dist/store/postgres/pg-migrations.js', import.meta.url).href
+  );
+  const schema = `bench_floor_${process.pid}`;
+  const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 10, options: `-c search_path=${schema}` });
+  const setup = await pool.connect();
+  await applyPgMigrations(setup, schema);
+  setup.release();
+  // One statement per turn, a parameter per value (pg sends Buffers as binary, no hex encoding).
+  const insertFor = (count) => {
+    const deliveries = [];
+    const events = [];
+    for (let i = 0; i < count; i++) {
+      const p = i * 7;
+      deliveries.push(
+        `($${p + 1}, now(), $${p + 2}, $${p + 3}, '127.0.0.1', '{}', $${p + 4}, $${p + 5}, 'stored')`,
+      );
+      events.push(
+        `('e' || $${p + 1}, $${p + 1}, $${p + 2}, $${p + 3}, now(), $${p + 2} || ':' || $${p + 3} || ':' || $${p + 6}, $${p + 6}, $${p + 7}::json, '', 'stored')`,
+      );
+    }
+    return `WITH d AS (INSERT INTO deliveries (id, received_at, shop, event, remote_address, headers, content_type, raw_body, status)
+      VALUES ${deliveries.join(', ')})
+      INSERT INTO events (id, delivery_id, shop, event, received_at, dedupe_key, subject_id, payload, search_text, status)
+      VALUES ${events.join(', ')}`;
+  };
+  let batch = [];
+  let nextId = 1;
+  const flush = () => {
+    const calls = batch;
+    batch = [];
+    const values = [];
+    for (const call of calls) {
+      values.push(call.id, call.shop, call.event, call.contentType, call.body, call.innerId, call.data);
+    }
+    pool.query(insertFor(calls.length), values).then(
+      () => {
+        for (const call of calls) call.resolve();
+      },
+      (error) => {
+        for (const call of calls) call.reject(error);
+      },
+    );
+  };
+  const app = Fastify({ logger: false });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 2 * 1024 * 1024 }, (_req, body, done) =>
+    done(null, body),
+  );
+  app.post('/hooks/:shop/:event/:token', async (request) => {
+    const body = request.body;
+    const start = body.indexOf('\r\n\r\n') + 4;
+    const end = body.lastIndexOf('\r\n--');
+    const text = body.toString('utf8', start, end);
+    const order = JSON.parse(text).orders.order[0];
+    const id = String(nextId++);
+    if (batch.length === 0) setImmediate(flush);
+    await new Promise((resolve, reject) =>
+      batch.push({
+        id,
+        shop: request.params.shop,
+        event: request.params.event,
+        contentType: request.headers['content-type'],
+        innerId: String(order.innerId),
+        body,
+        data: text,
+        resolve,
+        reject,
+      }),
+    );
+    return { ok: true, deliveryId: id, events: 1, duplicates: 0 };
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return {
+    app,
+    cleanup: async () => {
+      await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await pool.end();
+    },
+  };
+}
+
 async function serveReceiver(kind) {
   const dist = new URL('../dist/index.js', import.meta.url);
   if (!existsSync(dist)) throw new Error('dist/ missing: run `pnpm --filter @srhooks/receiver build` first');
@@ -112,7 +281,14 @@ async function serveReceiver(kind) {
 }
 
 async function serve(variant) {
-  const { app, cleanup } = variant === 'ceiling' ? await serveCeiling() : await serveReceiver(variant);
+  const { app, cleanup } =
+    variant === 'ceiling'
+      ? await serveCeiling()
+      : variant === 'floorPostgres'
+        ? await serveFloorPostgres()
+        : variant.startsWith('floor')
+          ? await serveFloor(variant === 'floorMinimal')
+          : await serveReceiver(variant);
   process.on('message', async (message) => {
     if (message === 'rss') {
       const cpu = process.cpuUsage();
@@ -381,8 +557,14 @@ async function main() {
   const runs = [
     ['ceiling', 'ceiling', { connections: CONNECTIONS, duration: DURATION }],
     ['sqlite', 'sqlite', { connections: CONNECTIONS, duration: DURATION }],
+    // (f) diagnostic, not a target: the least a durable receiver must do (see serveFloor).
+    ['floor', 'floor', { connections: CONNECTIONS, duration: DURATION }],
+    ['floorMinimal', 'floorMinimal', { connections: CONNECTIONS, duration: DURATION }],
     ['postgres', 'postgres', { connections: CONNECTIONS, duration: DURATION }],
+    ['floorPostgres', 'floorPostgres', { connections: CONNECTIONS, duration: DURATION }],
     ['fixedRate', 'sqlite', { connections: 10, duration: DURATION, overallRate: RATE }],
+    // (h) diagnostic, not a target: the durable floor (f) at the same steady rate, on the same disk.
+    ['fixedRateFloor', 'floor', { connections: 10, duration: DURATION, overallRate: RATE }],
     // (e) diagnostic, not a target: (d) with the SQLite file in RAM (/dev/shm), where fsync costs
     // nothing, so (d) − (e) is what the disk's fsync adds to the latency. Not durable; never a result.
     [
@@ -432,6 +614,18 @@ async function main() {
     fixedRateP99: results.fixedRate?.p99Ms <= TARGETS.fixedRateP99Ms,
     rss: Math.max(...receiverRss) <= TARGETS.rssMb,
   };
+  // The floors against the same ceiling: a target above its floor cannot be met on this machine by any
+  // receiver that stores the same rows durably before answering.
+  const floors = {
+    sqliteFloorVsCeiling: ceiling ? round(results.floor?.requestsPerSecond / ceiling) : null,
+    minimalFloorVsCeiling: ceiling ? round(results.floorMinimal?.requestsPerSecond / ceiling) : null,
+    postgresFloorVsCeiling: ceiling ? round(results.floorPostgres?.requestsPerSecond / ceiling) : null,
+    fixedRateFloorP99Ms: results.fixedRateFloor?.p99Ms ?? null,
+  };
+  console.log(
+    `floors    (diagnostics) SQLite floor/a ${floors.sqliteFloorVsCeiling}  minimal floor/a ${floors.minimalFloorVsCeiling}  ` +
+      `PostgreSQL floor/a ${floors.postgresFloorVsCeiling}  floor p99 @${RATE}/s ${floors.fixedRateFloorP99Ms} ms`,
+  );
   if (results.fixedRateRam?.p99Ms !== undefined) {
     console.log(
       `          (e) is a diagnostic (SQLite file in RAM, not durable): p99 ${results.fixedRateRam.p99Ms} ms ` +
@@ -455,6 +649,7 @@ async function main() {
       machine,
       results,
       ratios,
+      floors,
       targets: TARGETS,
       met,
     }),
