@@ -4,8 +4,8 @@
  * shows through authenticated fragment requests), a comment line as heartbeat so proxies keep the
  * connection open, and a clean end when the receiver shuts down.
  *
- * The feed reports this process's commits; with several receiver instances a page sees live what
- * arrives through the instance serving it (and everything else on reload).
+ * The feed reports this process's commits and, with PostgreSQL, the other instances' on the same
+ * database and schema (relayed by the store, best effort: see PgChangeRelay).
  */
 import type { ServerResponse } from 'node:http';
 import type { Store, StoreChange } from '../store/store.js';

@@ -4,6 +4,7 @@
  * authenticated URLs; forged attempts are counted by reason, never by the attacker's values.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { RelayStats } from '../store/postgres/pg-change-relay.js';
 import type { StoreStats } from '../store/store.js';
 
 /** How one POST to /hooks ended. */
@@ -97,6 +98,32 @@ export class ReceiverMetrics {
       'The longest commit so far',
       (s) => s.longestCommitMs / 1000,
     );
+  }
+
+  /** PostgreSQL: the change feed shared with the other instances (see PgChangeRelay). */
+  observeChangeRelay(stats: () => RelayStats | null): void {
+    const gauge = (name: string, help: string, read: (s: RelayStats) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          const current = stats();
+          if (current !== null) this.set(read(current));
+        },
+      });
+    gauge(
+      'srhooks_change_relay_listening',
+      "1 while this instance receives the other instances' changes (LISTEN connection up), else 0",
+      (s) => (s.listening ? 1 : 0),
+    );
+    gauge('srhooks_change_relay_published', 'Changes published to the other instances', (s) => s.published);
+    gauge(
+      'srhooks_change_relay_publish_failures',
+      'Changes that could not be published (the other instances missed them live)',
+      (s) => s.publishFailures,
+    );
+    gauge('srhooks_change_relay_received', 'Changes received from the other instances', (s) => s.received);
   }
 
   constructor(options: { defaultMetrics?: boolean } = {}) {

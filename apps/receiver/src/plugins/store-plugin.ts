@@ -9,6 +9,7 @@ import fp from 'fastify-plugin';
 import type { ReceiverConfig } from '../config/config-schema.js';
 import { withStoreTimeout } from '../ingest/store-call.js';
 import { createStore } from '../store/create-store.js';
+import { PgStore } from '../store/postgres/pg-store.js';
 import type { Store } from '../store/store.js';
 
 declare module 'fastify' {
@@ -47,6 +48,7 @@ const plugin: FastifyPluginAsync<StorePluginOptions> = async (app, options) => {
   }
   app.decorate('store', store);
   app.metrics.observeStore(() => store.stats());
+  if (store instanceof PgStore) app.metrics.observeChangeRelay(() => store.relayStats());
   app.addHook('onClose', async () => {
     await store.close();
   });

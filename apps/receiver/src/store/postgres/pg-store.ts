@@ -64,6 +64,7 @@ import {
 } from '../store-errors.js';
 import { emptyStoreStats, recordCommit } from '../store-stats.js';
 import { AdaptiveBatcher, type ItemOutcome } from './adaptive-batcher.js';
+import { PgChangeRelay, type RelayStats } from './pg-change-relay.js';
 import { isPgUnavailable, mapPgError } from './pg-errors.js';
 import {
   type DeliveryWrite,
@@ -102,6 +103,12 @@ export interface PgStoreOptions {
   ingestConcurrency?: number;
   /** Most deliveries in one ingest call. Default 256. */
   maxBatch?: number;
+  /**
+   * Share the change feed with the other instances on this database and schema (pg_notify / LISTEN), so
+   * `onChange` listeners (the inspector's live stream, job worker wake-ups) see their commits too.
+   * Default true.
+   */
+  shareChanges?: boolean;
 }
 
 const DEFAULT_INGEST_CONCURRENCY = 2;
@@ -202,6 +209,7 @@ export class PgStore implements Store {
   readonly #stats: StoreStats = emptyStoreStats();
   readonly #db: SqlRunner;
   readonly #ingestBatcher: AdaptiveBatcher<DeliveryWrite, Array<string | null>>;
+  readonly #relay: PgChangeRelay | null;
   #migrated: Promise<void> | null = null;
   #closed = false;
 
@@ -242,6 +250,16 @@ export class PgStore implements Store {
       },
       (size, durationMs) => this.#committed(size, durationMs),
     );
+    this.#relay =
+      options.shareChanges === false
+        ? null
+        : new PgChangeRelay({
+            url: options.url,
+            schema: this.schema,
+            connectTimeoutMs,
+            query: (text, values) => this.#pool.query(text, values),
+            onRemote: (changes) => this.#feed.emit(changes),
+          });
   }
 
   async migrate(): Promise<void> {
@@ -273,6 +291,7 @@ export class PgStore implements Store {
     if (this.#closed) return;
     this.#closed = true;
     await Promise.allSettled([...this.#inFlight]);
+    await this.#relay?.close();
     await this.#pool.end();
   }
 
@@ -280,8 +299,24 @@ export class PgStore implements Store {
     return { ...this.#stats };
   }
 
+  /**
+   * Listeners get this instance's commits as they happen and, unless `shareChanges` is false, the other
+   * instances' on this database and schema a moment later (best effort: see PgChangeRelay).
+   */
   onChange(listener: StoreChangeListener): () => void {
+    if (!this.#closed) void this.#relay?.listen();
     return this.#feed.subscribe(listener);
+  }
+
+  /** Whether other instances' changes are being received, and how many were relayed each way. */
+  relayStats(): RelayStats | null {
+    return this.#relay?.stats() ?? null;
+  }
+
+  /** Committed changes: to this instance's listeners now, and to the other instances'. */
+  #emit(changes: StoreChange[]): void {
+    this.#feed.emit(changes);
+    this.#relay?.publish(changes);
   }
 
   // --- ingest ------------------------------------------------------------------------------------
@@ -292,7 +327,7 @@ export class PgStore implements Store {
     return this.#run(async () => {
       const duplicates = await this.#ingestBatcher.submit(write);
       const stored = toIngested(write.eventIds, prepared, duplicates);
-      this.#feed.emit([
+      this.#emit([
         {
           kind: 'delivery',
           deliveryId: write.id,
@@ -313,7 +348,7 @@ export class PgStore implements Store {
     const write = this.#deliveryWrite(delivery, 'quarantined', error, [], []);
     return this.#run(async () => {
       await this.#ingestBatcher.submit(write);
-      this.#feed.emit([
+      this.#emit([
         {
           kind: 'delivery',
           deliveryId: write.id,
@@ -543,7 +578,7 @@ export class PgStore implements Store {
       });
       this.#committed(1, performance.now() - started);
       const claimed = result.rows.map((row: Row) => toClaimedJob(row, codec));
-      this.#feed.emit(
+      this.#emit(
         claimed.map((job) => ({
           kind: 'job',
           jobId: job.id,
@@ -885,7 +920,7 @@ export class PgStore implements Store {
           throw error;
         }
         this.#committed(1, performance.now() - started);
-        this.#feed.emit(changes);
+        this.#emit(changes);
         return value;
       } catch (error) {
         broken ||= isPgUnavailable(error);

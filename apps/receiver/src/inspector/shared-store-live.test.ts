@@ -1,0 +1,95 @@
+/**
+ * Several receivers on one PostgreSQL store: a page open on one instance sees live what another
+ * instance stores (the store relays its change feed with pg_notify / LISTEN).
+ */
+
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { deliveryToken } from '@srhooks/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PgStore } from '../store/postgres/pg-store.js';
+import { deliveryRequest } from '../test-support/delivery-fixtures.js';
+import { dropSchema, TEST_DATABASE_URL, uniqueSchemaName } from '../test-support/postgres-schema.js';
+import { sendRaw } from '../test-support/raw-http.js';
+import { startTestReceiver, TEST_SECRET, type TestReceiver } from '../test-support/test-receiver.js';
+
+const ADMIN_TOKEN = 'admin-token-0123456789abcdef';
+
+function openStream(baseUrl: string): Promise<{ response: IncomingMessage; text: () => string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      `${baseUrl}/ui/events/stream`,
+      { headers: { authorization: `Bearer ${ADMIN_TOKEN}`, accept: 'text/event-stream' } },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        resolve({ response, text: () => text });
+      },
+    );
+    request.on('error', reject);
+    request.end();
+  });
+}
+
+async function until(check: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('receivers sharing one PostgreSQL store', () => {
+  const schema = uniqueSchemaName();
+  const receivers: TestReceiver[] = [];
+
+  beforeAll(async () => {
+    for (let i = 0; i < 2; i++) {
+      receivers.push(
+        await startTestReceiver({
+          databaseUrl: TEST_DATABASE_URL,
+          databaseSchema: schema,
+          adminToken: ADMIN_TOKEN,
+        }),
+      );
+    }
+  });
+  afterAll(async () => {
+    await Promise.all(receivers.map((receiver) => receiver.close()));
+    await dropSchema(schema);
+  });
+
+  it("pushes a delivery stored by one instance to the inspector's live stream of the other", async () => {
+    const [a, b] = receivers as [TestReceiver, TestReceiver];
+    const stream = await openStream(b.baseUrl);
+    expect(stream.response.statusCode).toBe(200);
+    await until(() => (b.app.store as PgStore).relayStats()?.listening === true, "B's LISTEN");
+
+    const token = deliveryToken({ shop: 'demo', event: 'order_confirm' }, TEST_SECRET);
+    const answer = await sendRaw(a.port, deliveryRequest('order_confirm', token));
+    expect(answer.statusCode).toBe(200);
+    const { deliveryId } = JSON.parse(answer.body) as { deliveryId: string };
+
+    const expected = `event: change\ndata: ${JSON.stringify({
+      kind: 'delivery',
+      deliveryId,
+      shop: 'demo',
+      event: 'order_confirm',
+      status: 'stored',
+    })}\n\n`;
+    await until(() => stream.text().includes(expected), "A's delivery on B's stream");
+    stream.response.destroy();
+
+    // Operators see the relay on /metrics.
+    const metricsOf = async (receiver: TestReceiver) => (await fetch(`${receiver.baseUrl}/metrics`)).text();
+    const figure = (text: string, name: string) =>
+      Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
+    const [metricsA, metricsB] = await Promise.all([metricsOf(a), metricsOf(b)]);
+    expect(figure(metricsB, 'srhooks_change_relay_listening')).toBe(1);
+    expect(figure(metricsB, 'srhooks_change_relay_received')).toBeGreaterThanOrEqual(1);
+    expect(figure(metricsA, 'srhooks_change_relay_published')).toBeGreaterThanOrEqual(1);
+    expect(figure(metricsA, 'srhooks_change_relay_publish_failures')).toBe(0);
+  });
+});

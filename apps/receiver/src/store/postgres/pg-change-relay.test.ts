@@ -1,0 +1,218 @@
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { TEST_DATABASE_URL, testSchemas } from '../../test-support/postgres-schema.js';
+import type { StoreChange } from '../store.js';
+import { jsonDelivery } from '../test-support/store-contract.js';
+import { changeChannel, changePayloads, parseChangePayload } from './pg-change-relay.js';
+import { PgStore } from './pg-store.js';
+
+const url = TEST_DATABASE_URL;
+const nextSchema = testSchemas('srhooks_relay');
+
+async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Backends that are listening on the channel right now (their last statement was the LISTEN). */
+async function listeningBackends(channel: string): Promise<number[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const result = await client.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE query = $1', [
+      `LISTEN ${channel}`,
+    ]);
+    return result.rows.map((row) => row.pid);
+  } finally {
+    await client.end();
+  }
+}
+
+const delivery = (id: string): StoreChange => ({
+  kind: 'delivery',
+  deliveryId: id,
+  shop: 'demo',
+  event: 'order_confirm',
+  status: 'stored',
+});
+
+describe('change payloads', () => {
+  it('names one channel per schema, as an identifier PostgreSQL keeps unchanged', () => {
+    expect(changeChannel('a')).toBe(changeChannel('a'));
+    expect(changeChannel('a')).not.toBe(changeChannel('b'));
+    expect(changeChannel(null)).not.toBe(changeChannel('a'));
+    expect(changeChannel('x'.repeat(63))).toMatch(/^[a-z_][a-z0-9_]{0,62}$/);
+  });
+
+  it('splits many changes into payloads under the 8000-byte limit, in order, and reads them back', () => {
+    const changes = Array.from({ length: 500 }, (_, i) => delivery(`dlv_${String(i).padStart(26, '0')}`));
+    const payloads = changePayloads('origin-a', changes);
+    expect(payloads.length).toBeGreaterThan(1);
+    for (const payload of payloads) expect(Buffer.byteLength(payload)).toBeLessThan(8000);
+    const back = payloads.flatMap((payload) => parseChangePayload(payload, 'origin-b') ?? []);
+    expect(back).toEqual(changes);
+  });
+
+  it("skips this instance's own notifications, foreign or malformed ones, and entries that are not changes", () => {
+    const [payload] = changePayloads('self', [delivery('dlv_1')]);
+    expect(parseChangePayload(payload, 'self')).toBeNull();
+    expect(parseChangePayload('not json', 'self')).toBeNull();
+    expect(parseChangePayload('{"c":[]}', 'self')).toBeNull();
+    expect(parseChangePayload(undefined, 'self')).toBeNull();
+    expect(
+      parseChangePayload(
+        JSON.stringify({
+          o: 'other',
+          c: [
+            delivery('dlv_2'),
+            { kind: 'delivery' },
+            { kind: 'job', jobId: 'job_1', eventId: 'evt_1', handler: 'erp', status: 'pending' },
+            { kind: 'drop table', status: 'x' },
+            null,
+          ],
+        }),
+        'self',
+      ),
+    ).toEqual([
+      delivery('dlv_2'),
+      { kind: 'job', jobId: 'job_1', eventId: 'evt_1', handler: 'erp', status: 'pending' },
+    ]);
+  });
+});
+
+describe('PgStore change feed across instances', () => {
+  const open: PgStore[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((store) => store.close()));
+  });
+
+  async function pair(options: { shareChanges?: boolean } = {}) {
+    const schema = nextSchema();
+    const a = new PgStore({ url, schema, poolSize: 4, ...options });
+    const b = new PgStore({ url, schema, poolSize: 4, ...options });
+    open.push(a, b);
+    await a.migrate();
+    await b.migrate();
+    return { a, b, schema };
+  }
+
+  it("hands another instance's commits to this instance's listeners, and this instance's own once", async () => {
+    const { a, b } = await pair();
+    const seenByB: StoreChange[] = [];
+    const seenByA: StoreChange[] = [];
+    b.onChange((change) => seenByB.push(change));
+    a.onChange((change) => seenByA.push(change));
+    await until(() => b.relayStats()?.listening === true && a.relayStats()?.listening === true, 'LISTEN');
+
+    const { deliveryId, events } = await a.ingest(
+      jsonDelivery(),
+      [{ dedupeKey: 'k1', subjectId: '1', payload: { innerId: '1' } }],
+      ['erp'],
+    );
+    await until(() => seenByB.some((c) => c.kind === 'delivery' && c.deliveryId === deliveryId), 'B');
+    expect(seenByB).toContainEqual({
+      kind: 'delivery',
+      deliveryId,
+      shop: 'demo',
+      event: 'order_confirm',
+      status: 'stored',
+    });
+
+    // A job transition on B reaches A.
+    const [job] = await b.claimJobs({ workerId: 'w-b', leaseMs: 60_000, limit: 1 });
+    expect(job?.eventId).toBe(events[0]?.id);
+    await until(
+      () => seenByA.some((c) => c.kind === 'job' && c.jobId === job?.id && c.status === 'running'),
+      'A to see B claim the job',
+    );
+
+    // A's own delivery reached A's listener once, at commit, not again through the channel.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(seenByA.filter((c) => c.kind === 'delivery' && c.deliveryId === deliveryId)).toHaveLength(1);
+    expect(a.relayStats()).toMatchObject({ publishFailures: 0 });
+  });
+
+  it('relays a burst of commits completely (many changes in one notification round) and only within the schema', async () => {
+    const { a, b } = await pair();
+    const elsewhere = new PgStore({ url, schema: nextSchema(), poolSize: 2 });
+    open.push(elsewhere);
+    await elsewhere.migrate();
+    const seenByB = new Set<string>();
+    const seenElsewhere: StoreChange[] = [];
+    b.onChange((change) => {
+      if (change.kind === 'delivery') seenByB.add(change.deliveryId);
+    });
+    elsewhere.onChange((change) => seenElsewhere.push(change));
+    await until(
+      () => b.relayStats()?.listening === true && elsewhere.relayStats()?.listening === true,
+      'LISTEN',
+    );
+
+    const results = await Promise.all(
+      Array.from({ length: 300 }, (_, i) =>
+        a.ingest(jsonDelivery(), [{ dedupeKey: `k${i}`, subjectId: String(i), payload: { i } }], []),
+      ),
+    );
+    await until(() => seenByB.size === 300, `all 300 deliveries at B (got ${seenByB.size})`);
+    expect([...seenByB].sort()).toEqual(results.map((r) => r.deliveryId).sort());
+    expect(seenElsewhere).toEqual([]);
+    expect(a.relayStats()?.published).toBe(300);
+
+    // One commit after another: far fewer publishing statements than commits (spaced PUBLISH_INTERVAL_MS).
+    const before = { relay: a.relayStats(), commits: a.stats().commits };
+    for (let i = 0; i < 40; i++) {
+      await a.ingest(jsonDelivery(), [{ dedupeKey: `s${i}`, subjectId: String(i), payload: { i } }], []);
+    }
+    await until(() => seenByB.size === 340, `the 40 sequential deliveries at B (got ${seenByB.size - 300})`);
+    const after = { relay: a.relayStats(), commits: a.stats().commits };
+    expect(after.commits - before.commits).toBe(40);
+    expect((after.relay?.published ?? 0) - (before.relay?.published ?? 0)).toBe(40);
+    expect((after.relay?.statements ?? 0) - (before.relay?.statements ?? 0)).toBeLessThan(20);
+  });
+
+  it('listens again after its connection is killed, and stops listening when closed', async () => {
+    const { a, b } = await pair();
+    const seenByB: string[] = [];
+    b.onChange((change) => {
+      if (change.kind === 'delivery') seenByB.push(change.deliveryId);
+    });
+    await until(() => b.relayStats()?.listening === true, 'LISTEN');
+    const channel = changeChannel(b.schema);
+    const [pid] = await listeningBackends(channel);
+    expect(pid).toBeTypeOf('number');
+
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+    } finally {
+      await admin.end();
+    }
+    await until(() => b.relayStats()?.listening === false, 'the loss to be noticed');
+    await until(() => b.relayStats()?.listening === true, 'the listener to reconnect');
+
+    const { deliveryId } = await a.ingest(jsonDelivery(), [], []);
+    await until(() => seenByB.includes(deliveryId), 'B to see a delivery after reconnecting');
+
+    await b.close();
+    await until(async () => (await listeningBackends(channel)).length === 0, 'no LISTEN connection left');
+  });
+
+  it('keeps the feed to this instance with shareChanges: false (no LISTEN connection, nothing published)', async () => {
+    const { a, b, schema } = await pair({ shareChanges: false });
+    const seenByB: StoreChange[] = [];
+    const seenByA: StoreChange[] = [];
+    b.onChange((change) => seenByB.push(change));
+    a.onChange((change) => seenByA.push(change));
+    const { deliveryId } = await a.ingest(jsonDelivery(), [], []);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(seenByA).toHaveLength(1);
+    expect(seenByA[0]).toMatchObject({ kind: 'delivery', deliveryId });
+    expect(seenByB).toEqual([]);
+    expect(b.relayStats()).toBeNull();
+    expect(await listeningBackends(changeChannel(schema))).toEqual([]);
+  });
+});

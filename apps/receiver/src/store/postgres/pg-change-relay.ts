@@ -1,0 +1,235 @@
+/**
+ * Carries the store's change feed between receiver instances that share one PostgreSQL database, so each
+ * instance's inspector live stream and job worker see what the others commit:
+ *
+ * - changes committed here are published with `pg_notify` on a channel of the schema, coalesced: one
+ *   statement in flight, at most one per PUBLISH_INTERVAL_MS (what arrives meanwhile goes in the next,
+ *   so a busy instance sends tens of statements a second, not one per commit), split into
+ *   notifications under PostgreSQL's 8000-byte payload limit;
+ * - a dedicated connection LISTENs on that channel and hands other instances' changes to `onRemote`
+ *   (this instance's own come back too and are skipped: they were emitted locally at commit).
+ *
+ * A live view is best effort by nature: a failed publish is counted, not retried, and while the
+ * listening connection is down remote changes are missed (pages reload what they show, workers still
+ * poll); it reconnects by itself with backoff.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import pg from 'pg';
+import type { StoreChange } from '../store.js';
+
+/** Payloads stay under PostgreSQL's limit (8000 bytes) with room for the envelope. */
+const MAX_PAYLOAD_BYTES = 7800;
+const RECONNECT_DELAYS_MS = [250, 500, 1000, 2000, 5000] as const;
+/** Publishes start at least this far apart: a live view needs no finer grain, and each costs a round trip. */
+export const PUBLISH_INTERVAL_MS = 50;
+const CHANGE_KINDS = new Set(['delivery', 'job', 'event']);
+
+export interface PgChangeRelayOptions {
+  url: string;
+  schema: string | null;
+  connectTimeoutMs: number;
+  /** Runs one statement (this relay's publishes go through the store's pool). */
+  query: (text: string, values: unknown[]) => Promise<unknown>;
+  /** Changes another instance committed. */
+  onRemote: (changes: StoreChange[]) => void;
+  /** Waits before reconnecting the listener, one per failed attempt in a row (the last repeats). */
+  reconnectDelaysMs?: readonly number[];
+}
+
+export interface RelayStats {
+  /** Changes published, and the pg_notify statements that carried them. */
+  published: number;
+  statements: number;
+  publishFailures: number;
+  received: number;
+  listening: boolean;
+}
+
+/** The NOTIFY channel of a schema: an identifier PostgreSQL keeps as is (lower case, 32 characters). */
+export function changeChannel(schema: string | null): string {
+  const digest = createHash('sha256')
+    .update(schema ?? '')
+    .digest('hex');
+  return `srhooks_changes_${digest.slice(0, 16)}`;
+}
+
+/** Changes → notification payloads, each under the size limit, in order. */
+export function changePayloads(origin: string, changes: readonly StoreChange[]): string[] {
+  const head = `{"o":${JSON.stringify(origin)},"c":[`;
+  const payloads: string[] = [];
+  let parts: string[] = [];
+  let size = head.length + 2;
+  for (const change of changes) {
+    const part = JSON.stringify(change);
+    const bytes = Buffer.byteLength(part) + 1;
+    if (parts.length > 0 && size + bytes > MAX_PAYLOAD_BYTES) {
+      payloads.push(`${head}${parts.join(',')}]}`);
+      parts = [];
+      size = head.length + 2;
+    }
+    parts.push(part);
+    size += bytes;
+  }
+  if (parts.length > 0) payloads.push(`${head}${parts.join(',')}]}`);
+  return payloads;
+}
+
+function isStoreChange(value: unknown): value is StoreChange {
+  if (value === null || typeof value !== 'object') return false;
+  const change = value as Record<string, unknown>;
+  if (!CHANGE_KINDS.has(change.kind as string) || typeof change.status !== 'string') return false;
+  if (change.kind === 'delivery') return typeof change.deliveryId === 'string';
+  if (change.kind === 'job') return typeof change.jobId === 'string' && typeof change.eventId === 'string';
+  return typeof change.eventId === 'string';
+}
+
+/** A notification's changes, or null when it is not one of ours or comes from `self`. */
+export function parseChangePayload(payload: string | undefined, self: string): StoreChange[] | null {
+  if (payload === undefined) return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(payload);
+  } catch {
+    return null;
+  }
+  const { o: origin, c: changes } = (parsed ?? {}) as { o?: unknown; c?: unknown };
+  if (typeof origin !== 'string' || origin === self || !Array.isArray(changes)) return null;
+  return changes.filter(isStoreChange);
+}
+
+export class PgChangeRelay {
+  /** Tells this instance's notifications from the others'. */
+  readonly origin = randomBytes(9).toString('base64url');
+  readonly channel: string;
+  readonly #options: PgChangeRelayOptions;
+  readonly #reconnectDelaysMs: readonly number[];
+  #queue: StoreChange[] = [];
+  #publishing: Promise<void> | null = null;
+  #lastPublishAt = Number.NEGATIVE_INFINITY;
+  #listener: pg.Client | null = null;
+  #wantListening = false;
+  #failuresInARow = 0;
+  #reconnectTimer: NodeJS.Timeout | null = null;
+  #closed = false;
+  readonly #stats: RelayStats = {
+    published: 0,
+    statements: 0,
+    publishFailures: 0,
+    received: 0,
+    listening: false,
+  };
+
+  constructor(options: PgChangeRelayOptions) {
+    this.#options = options;
+    this.channel = changeChannel(options.schema);
+    this.#reconnectDelaysMs = options.reconnectDelaysMs ?? RECONNECT_DELAYS_MS;
+  }
+
+  stats(): RelayStats {
+    return { ...this.#stats };
+  }
+
+  /** Publishes committed changes to the other instances (coalesced; never throws). */
+  publish(changes: readonly StoreChange[]): void {
+    if (this.#closed || changes.length === 0) return;
+    this.#queue.push(...changes);
+    if (this.#publishing === null) this.#publishing = this.#drain();
+  }
+
+  /** Starts listening for other instances' changes (idempotent); resolves once LISTEN ran or failed. */
+  async listen(): Promise<void> {
+    if (this.#closed || this.#wantListening) return;
+    this.#wantListening = true;
+    await this.#connect();
+  }
+
+  /** Sends what is queued, stops listening. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#reconnectTimer) clearTimeout(this.#reconnectTimer);
+    await this.#publishing;
+    const listener = this.#listener;
+    this.#listener = null;
+    this.#stats.listening = false;
+    await listener?.end().catch(() => {});
+  }
+
+  async #drain(): Promise<void> {
+    // One statement at a time, spaced: what arrives meanwhile goes in the next (fewer, fuller notifications).
+    await Promise.resolve(); // the commits of this turn join the first statement
+    while (this.#queue.length > 0) {
+      const wait = this.#lastPublishAt + PUBLISH_INTERVAL_MS - performance.now();
+      if (wait > 0 && !this.#closed) await new Promise((resolve) => setTimeout(resolve, wait));
+      this.#lastPublishAt = performance.now();
+      const changes = this.#queue;
+      this.#queue = [];
+      try {
+        await this.#options.query('SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload', [
+          this.channel,
+          changePayloads(this.origin, changes),
+        ]);
+        this.#stats.published += changes.length;
+        this.#stats.statements++;
+      } catch {
+        this.#stats.publishFailures += changes.length;
+      }
+    }
+    this.#publishing = null;
+  }
+
+  async #connect(): Promise<void> {
+    if (this.#closed) return;
+    const client = new pg.Client({
+      connectionString: this.#options.url,
+      connectionTimeoutMillis: this.#options.connectTimeoutMs,
+      keepAlive: true,
+      application_name: 'srhooks-change-relay',
+    });
+    let failed = false;
+    const lost = () => {
+      if (failed) return;
+      failed = true;
+      if (this.#listener === client) this.#listener = null;
+      this.#stats.listening = false;
+      client.end().catch(() => {});
+      this.#scheduleReconnect();
+    };
+    client.on('error', lost);
+    client.on('end', lost);
+    client.on('notification', (message) => {
+      if (message.channel !== this.channel) return;
+      const changes = parseChangePayload(message.payload, this.origin);
+      if (changes === null || changes.length === 0) return;
+      this.#stats.received += changes.length;
+      this.#options.onRemote(changes);
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${this.channel}`);
+    } catch {
+      lost();
+      return;
+    }
+    if (this.#closed) {
+      failed = true;
+      await client.end().catch(() => {});
+      return;
+    }
+    this.#listener = client;
+    this.#failuresInARow = 0;
+    this.#stats.listening = true;
+  }
+
+  #scheduleReconnect(): void {
+    if (this.#closed || this.#reconnectTimer !== null) return;
+    const delays = this.#reconnectDelaysMs;
+    const delay = delays[Math.min(this.#failuresInARow, delays.length - 1)] ?? 1000;
+    this.#failuresInARow++;
+    this.#reconnectTimer = setTimeout(() => {
+      this.#reconnectTimer = null;
+      void this.#connect();
+    }, delay);
+    this.#reconnectTimer.unref();
+  }
+}
