@@ -6,6 +6,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { deliveryToken } from '@srhooks/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { order, orderDelivery, postDelivery } from '../admin/test-support/admin-test-receiver.js';
 import type { PgStore } from '../store/postgres/pg-store.js';
 import { deliveryRequest } from '../test-support/delivery-fixtures.js';
 import { dropSchema, TEST_DATABASE_URL, uniqueSchemaName } from '../test-support/postgres-schema.js';
@@ -45,16 +46,24 @@ describe('receivers sharing one PostgreSQL store', () => {
   const schema = uniqueSchemaName();
   const receivers: TestReceiver[] = [];
 
+  /** Lines B's `log` handler wrote. */
+  const handled: string[] = [];
+
   beforeAll(async () => {
-    for (let i = 0; i < 2; i++) {
-      receivers.push(
-        await startTestReceiver({
-          databaseUrl: TEST_DATABASE_URL,
-          databaseSchema: schema,
-          adminToken: ADMIN_TOKEN,
-        }),
-      );
-    }
+    const config = {
+      databaseUrl: TEST_DATABASE_URL,
+      databaseSchema: schema,
+      adminToken: ADMIN_TOKEN,
+      handlers: { stdout: { type: 'log' as const } },
+      shops: [{ name: 'demo', handlers: ['stdout'] }],
+    };
+    // A only ingests; B runs the handlers, polling for jobs only once a minute.
+    receivers.push(await startTestReceiver(config));
+    receivers.push(
+      await startTestReceiver(config, {
+        processing: { pollIntervalMs: 60_000, logWrite: (line) => void handled.push(line) },
+      }),
+    );
   });
   afterAll(async () => {
     await Promise.all(receivers.map((receiver) => receiver.close()));
@@ -91,5 +100,21 @@ describe('receivers sharing one PostgreSQL store', () => {
     expect(figure(metricsB, 'srhooks_change_relay_received')).toBeGreaterThanOrEqual(1);
     expect(figure(metricsA, 'srhooks_change_relay_published')).toBeGreaterThanOrEqual(1);
     expect(figure(metricsA, 'srhooks_change_relay_publish_failures')).toBe(0);
+  });
+
+  it("wakes the other instance's job worker at once for a delivery this one stored (not at its next poll)", async () => {
+    const [a, b] = receivers as [TestReceiver, TestReceiver];
+    await until(() => (b.app.store as PgStore).relayStats()?.listening === true, "B's LISTEN");
+    const before = handled.length;
+    // A new order (the captured one is a duplicate by now, and duplicates get no jobs).
+    const posted = await postDelivery(a, orderDelivery([order(7, { innerId: '7007' })]));
+    expect(posted).toMatchObject({ status: 200, body: { events: 1, duplicates: 0 } });
+    const { deliveryId } = posted.body;
+
+    // B polls once a minute: only the relayed change can make it run the job within seconds.
+    await until(() => handled.length > before, "B's handler to run the job");
+    const stored = await a.app.store.getDelivery(deliveryId);
+    const eventId = stored?.events[0]?.id ?? '';
+    await until(() => handled.slice(before).some((line) => line.includes(eventId)), 'the job of this event');
   });
 });

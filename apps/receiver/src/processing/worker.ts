@@ -11,9 +11,9 @@
  * - A job whose success was committed never runs again (short of an explicit replay).
  * - Never twice at the same time: a running job is leased; long runs extend their lease (heartbeat).
  *
- * Wake-ups: the store's change feed (ingest, replays in this process) and `notify()` wake the worker at
- * once; otherwise it polls every `pollIntervalMs` (for jobs written by other instances), and wakes up for
- * the retries it scheduled itself.
+ * Wake-ups: the store's change feed (ingest, replays; with PostgreSQL also other instances' commits,
+ * relayed best effort) and `notify()` wake the worker at once; otherwise it polls every `pollIntervalMs`
+ * (the fallback for whatever the feed missed), and wakes up for the retries it scheduled itself.
  */
 
 import { randomUUID } from 'node:crypto';
