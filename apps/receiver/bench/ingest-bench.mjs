@@ -66,7 +66,11 @@ function deliveryTemplate() {
 // Child: one server
 // ---------------------------------------------------------------------------------------------
 
-async function serveCeiling() {
+/**
+ * The bare route every non-receiver server shares: fastify (logger off), the body as one raw Buffer, the
+ * multipart `data` field sliced out as text; `handle(request, dataText)` answers.
+ */
+async function serveBareRoute(handle) {
   const { default: Fastify } = await import('fastify');
   const app = Fastify({ logger: false });
   app.removeAllContentTypeParsers();
@@ -77,10 +81,17 @@ async function serveCeiling() {
     const body = request.body;
     const start = body.indexOf('\r\n\r\n') + 4;
     const end = body.lastIndexOf('\r\n--');
-    const data = JSON.parse(body.toString('utf8', start, end));
-    return { ok: true, events: data.orders.order.length };
+    return handle(request, body.toString('utf8', start, end));
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
+  return app;
+}
+
+async function serveCeiling() {
+  const app = await serveBareRoute(async (_request, text) => {
+    const data = JSON.parse(text);
+    return { ok: true, events: data.orders.order.length };
+  });
   return { app, cleanup: async () => {} };
 }
 
@@ -91,7 +102,6 @@ async function serveCeiling() {
  * SQLite settings. No validation, no logs, no metrics: what durability alone costs on this machine.
  */
 async function serveFloor(minimal) {
-  const { default: Fastify } = await import('fastify');
   const { Worker } = await import('node:worker_threads');
   const dir = mkdtempSync(join(tmpdir(), 'srhooks-bench-floor-'));
   const worker = new Worker(new URL('./floor-writer.mjs', import.meta.url), {
@@ -116,16 +126,8 @@ async function serveFloor(minimal) {
     queue = [];
     transfer = [];
   };
-  const app = Fastify({ logger: false });
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 2 * 1024 * 1024 }, (_req, body, done) =>
-    done(null, body),
-  );
-  app.post('/hooks/:shop/:event/:token', async (request) => {
+  const app = await serveBareRoute(async (request, text) => {
     const body = request.body;
-    const start = body.indexOf('\r\n\r\n') + 4;
-    const end = body.lastIndexOf('\r\n--');
-    const text = body.toString('utf8', start, end);
     const order = JSON.parse(text).orders.order[0];
     const own = new ArrayBuffer(body.byteLength);
     body.copy(Buffer.from(own));
@@ -145,7 +147,6 @@ async function serveFloor(minimal) {
     await new Promise((resolve) => pending.set(id, resolve));
     return { ok: true, deliveryId: id, events: 1, duplicates: 0 };
   });
-  await app.listen({ port: 0, host: '127.0.0.1' });
   return {
     app,
     cleanup: async () => {
@@ -161,7 +162,6 @@ async function serveFloor(minimal) {
  * (its migrations), committed before each answer. No validation, logs or metrics.
  */
 async function serveFloorPostgres() {
-  const { default: Fastify } = await import('fastify');
   const { default: pg } = await import('pg');
   const { applyPgMigrations } = await import(
     new URL('../dist/store/postgres/pg-migrations.js', import.meta.url).href
@@ -207,16 +207,8 @@ async function serveFloorPostgres() {
       },
     );
   };
-  const app = Fastify({ logger: false });
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 2 * 1024 * 1024 }, (_req, body, done) =>
-    done(null, body),
-  );
-  app.post('/hooks/:shop/:event/:token', async (request) => {
+  const app = await serveBareRoute(async (request, text) => {
     const body = request.body;
-    const start = body.indexOf('\r\n\r\n') + 4;
-    const end = body.lastIndexOf('\r\n--');
-    const text = body.toString('utf8', start, end);
     const order = JSON.parse(text).orders.order[0];
     const id = String(nextId++);
     if (batch.length === 0) setImmediate(flush);
@@ -235,7 +227,6 @@ async function serveFloorPostgres() {
     );
     return { ok: true, deliveryId: id, events: 1, duplicates: 0 };
   });
-  await app.listen({ port: 0, host: '127.0.0.1' });
   return {
     app,
     cleanup: async () => {

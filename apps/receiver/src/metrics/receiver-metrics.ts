@@ -76,16 +76,22 @@ export class ReceiverMetrics {
    * Gauges read from the store's own counters at scrape time: write transactions, the writes they
    * carried, and commits slower than 5 ms (SQLite: the WAL fsync, so these are the disk's stalls).
    */
+  /** A gauge read at scrape time; a reading of null leaves it unchanged. */
+  #gauge<S>(stats: () => S | null, name: string, help: string, read: (s: S) => number): void {
+    new Gauge({
+      name,
+      help,
+      registers: [this.registry],
+      collect() {
+        const current = stats();
+        if (current !== null) this.set(read(current));
+      },
+    });
+  }
+
   observeStore(stats: () => StoreStats): void {
     const gauge = (name: string, help: string, read: (s: StoreStats) => number) =>
-      new Gauge({
-        name,
-        help,
-        registers: [this.registry],
-        collect() {
-          this.set(read(stats()));
-        },
-      });
+      this.#gauge(stats, name, help, read);
     gauge('srhooks_store_commits', 'Write transactions committed by this process', (s) => s.commits);
     gauge(
       'srhooks_store_committed_writes',
@@ -103,15 +109,7 @@ export class ReceiverMetrics {
   /** PostgreSQL: the change feed shared with the other instances (see PgChangeRelay). */
   observeChangeRelay(stats: () => RelayStats | null): void {
     const gauge = (name: string, help: string, read: (s: RelayStats) => number) =>
-      new Gauge({
-        name,
-        help,
-        registers: [this.registry],
-        collect() {
-          const current = stats();
-          if (current !== null) this.set(read(current));
-        },
-      });
+      this.#gauge(stats, name, help, read);
     gauge(
       'srhooks_change_relay_listening',
       "1 while this instance receives the other instances' changes (LISTEN connection up), else 0",
