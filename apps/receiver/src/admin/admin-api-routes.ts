@@ -8,7 +8,7 @@ import { errorBody } from '../http/error-body.js';
 import { handleError } from '../http/error-handler.js';
 import type { AdminAuth } from './admin-auth.js';
 import { adminErrorAnswer, parseRequestPart } from './admin-errors.js';
-import { addAdminGuard, CSRF_MESSAGES } from './admin-guard.js';
+import { addAdminGuard, CSRF_MESSAGES, throttledMessage } from './admin-guard.js';
 import { deliveryDetailJson } from './admin-json.js';
 import { AdminOperations } from './admin-operations.js';
 import {
@@ -20,9 +20,11 @@ import {
   IdParamsSchema,
   ReplayQuerySchema,
 } from './admin-request-schemas.js';
+import type { CredentialThrottle } from './credential-throttle.js';
 
 export interface AdminApiRoutesOptions {
   auth: AdminAuth;
+  throttle: CredentialThrottle;
 }
 
 const JSON_BODY_LIMIT = 64 * 1024;
@@ -35,7 +37,13 @@ export const adminApiRoutes: FastifyPluginAsync<AdminApiRoutesOptions> = async (
 
   addAdminGuard(app, {
     auth: options.auth,
+    throttle: options.throttle,
     publicUrl: app.config.publicUrl,
+    throttled: (_request, reply, retryAfterSeconds) =>
+      reply
+        .code(429)
+        .header('retry-after', String(retryAfterSeconds))
+        .send(errorBody('too_many_failures', throttledMessage(options.throttle, retryAfterSeconds))),
     unauthenticated: (_request, reply) =>
       reply
         .code(401)

@@ -24,16 +24,20 @@ export const adminArea: FastifyPluginAsync<AdminAreaOptions> = async (app, optio
     return;
   }
   // Loaded only when enabled: a receiver that only ingests does not carry the UI's code (~6 MB RSS).
-  const [{ AdminAuth }, { adminApiRoutes }, { inspectorRoutes }] = await Promise.all([
+  const [{ AdminAuth }, { CredentialThrottle }, { adminApiRoutes }, { inspectorRoutes }] = await Promise.all([
     import('./admin-auth.js'),
+    import('./credential-throttle.js'),
     import('./admin-api-routes.js'),
     import('../inspector/inspector-routes.js'),
   ]);
   const auth = new AdminAuth(token);
-  await app.register(adminApiRoutes, { prefix: ADMIN_API_PREFIX, auth });
+  // One throttle for both: wrong credentials sent to the API count for the login form too, and back.
+  const throttle = new CredentialThrottle({ maxFailures: app.config.adminMaxFailures });
+  await app.register(adminApiRoutes, { prefix: ADMIN_API_PREFIX, auth, throttle });
   await app.register(inspectorRoutes, {
     prefix: INSPECTOR_PREFIX,
     auth,
+    throttle,
     ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
   });
 };

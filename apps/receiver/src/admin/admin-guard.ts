@@ -5,7 +5,9 @@
  *
  * - onRequest: `Authorization: Bearer <admin token>` or a valid session cookie, else the plugin's
  *   `unauthenticated` answer (401 JSON / redirect to the login form). A wrong bearer token is refused
- *   even when a valid cookie is present. Nothing of an unauthenticated request's body is read.
+ *   even when a valid cookie is present. Nothing of an unauthenticated request's body is read. Wrong
+ *   credentials count against the address in the shared {@link CredentialThrottle}; a throttled address
+ *   gets the plugin's `throttled` answer (429) for any request presenting a credential, unchecked.
  * - preHandler (after the body is parsed): a state-changing request authenticated by the cookie must
  *   come from this receiver's own origin (Origin, else Referer) and carry the session's CSRF token in
  *   the `x-csrf-token` header or the `_csrf` form field. Bearer requests need neither: browsers never
@@ -14,6 +16,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type AdminAuth, type AdminSession, SESSION_COOKIE } from './admin-auth.js';
 import { readCookie } from './cookies.js';
+import type { CredentialThrottle } from './credential-throttle.js';
 import { checkSameOrigin } from './same-origin.js';
 
 export type AdminIdentity = { via: 'bearer' } | { via: 'session'; session: AdminSession };
@@ -41,12 +44,31 @@ export const CSRF_MESSAGES: Record<CsrfFailure, string> = {
 
 export interface AdminGuardOptions {
   auth: AdminAuth;
+  throttle: CredentialThrottle;
   publicUrl: string | undefined;
   unauthenticated(request: FastifyRequest, reply: FastifyReply): FastifyReply;
+  /** The address sent too many wrong credentials: 429, try again in `retryAfterSeconds`. */
+  throttled(request: FastifyRequest, reply: FastifyReply, retryAfterSeconds: number): FastifyReply;
   forbidden(request: FastifyRequest, reply: FastifyReply, failure: CsrfFailure): FastifyReply;
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Whether the request carries an admin credential at all (a bearer token or a session cookie). */
+function presentsCredential(request: FastifyRequest): boolean {
+  return (
+    request.headers.authorization !== undefined || readCookie(request.headers.cookie, SESSION_COOKIE) !== null
+  );
+}
+
+/** The message of a throttled request's 429. */
+export function throttledMessage(throttle: CredentialThrottle, retryAfterSeconds: number): string {
+  return (
+    `Too many wrong admin credentials from this address (${throttle.maxFailures} within ` +
+    `${Math.round(throttle.windowMs / 60_000)} minutes): refused without checking for ${retryAfterSeconds} s more. ` +
+    'Check SRHOOKS_ADMIN_TOKEN, then try again.'
+  );
+}
 
 /** The identity a request proves, `null` when it presents no credential, `invalid` for a wrong one. */
 export function identify(auth: AdminAuth, request: FastifyRequest): AdminIdentity | null | 'invalid' {
@@ -72,14 +94,23 @@ function csrfTokenOf(request: FastifyRequest): string | undefined {
 
 /** Adds the guard's hooks to `app` (an encapsulated plugin instance). */
 export function addAdminGuard(app: FastifyInstance, options: AdminGuardOptions): void {
-  const { auth, publicUrl } = options;
+  const { auth, throttle, publicUrl } = options;
   app.decorateRequest('admin', null);
 
   app.addHook('onRequest', async (request, reply) => {
     if (request.routeOptions.config.adminPublic) return;
+    if (presentsCredential(request)) {
+      const waitMs = throttle.retryAfterMs(request.ip);
+      if (waitMs > 0) {
+        app.metrics.adminRefusals.inc({ reason: 'throttled' });
+        return options.throttled(request, reply, Math.ceil(waitMs / 1000));
+      }
+    }
     const identity = identify(auth, request);
     if (identity === null || identity === 'invalid') {
       if (identity === 'invalid') {
+        throttle.fail(request.ip);
+        app.metrics.adminRefusals.inc({ reason: 'wrong_credentials' });
         request.log.warn(
           { remoteAddress: request.ip, url: request.routeOptions.url },
           'admin request with a wrong token or session refused',

@@ -125,6 +125,11 @@ export const ReceiverConfigSchema = z
       )
       .min(1, MISSING_SECRETS),
     adminToken: z.string().min(16, 'must be at least 16 characters').optional(),
+    /**
+     * Wrong admin credentials one address may send within 5 minutes before its credentialed requests are
+     * refused (429) until the oldest failure is 5 minutes old; 0 turns the throttle off.
+     */
+    adminMaxFailures: z.int().min(0).max(100_000).default(10),
     /** SQLite database file (used when `databaseUrl` is not set). */
     db: z.string().min(1).default(DEFAULT_SQLITE_FILE),
     /** PostgreSQL connection string; when set, PostgreSQL is the store. */

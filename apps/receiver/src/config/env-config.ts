@@ -53,6 +53,7 @@ export const ENV_VARIABLES = {
   HOST: ['host', text],
   SRHOOKS_SECRETS: ['secrets', list],
   SRHOOKS_ADMIN_TOKEN: ['adminToken', text],
+  SRHOOKS_ADMIN_MAX_FAILURES: ['adminMaxFailures', wholeNumber],
   SRHOOKS_DB: ['db', text],
   DATABASE_URL: ['databaseUrl', text],
   SRHOOKS_DB_SCHEMA: ['databaseSchema', text],

@@ -9,10 +9,11 @@ import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } f
 import { z } from 'zod';
 import { type AdminAuth, type AdminSession, SESSION_COOKIE } from '../admin/admin-auth.js';
 import { adminErrorAnswer, parseRequestPart } from '../admin/admin-errors.js';
-import { addAdminGuard, CSRF_MESSAGES, identify } from '../admin/admin-guard.js';
+import { addAdminGuard, CSRF_MESSAGES, identify, throttledMessage } from '../admin/admin-guard.js';
 import { AdminOperations } from '../admin/admin-operations.js';
 import { HandlerNameSchema, IdParamsSchema } from '../admin/admin-request-schemas.js';
 import { serializeCookie } from '../admin/cookies.js';
+import type { CredentialThrottle } from '../admin/credential-throttle.js';
 import { checkSameOrigin } from '../admin/same-origin.js';
 import type { EventDetail } from '../store/store.js';
 import { DEAD_LETTER_PAGE_SIZE, DeadLetterPageQuerySchema, deadLettersContent } from './dead-letters-page.js';
@@ -40,11 +41,13 @@ import { SECURITY_HEADERS } from './security-headers.js';
 
 export interface InspectorRoutesOptions {
   auth: AdminAuth;
+  throttle: CredentialThrottle;
   /** SSE heartbeat interval (default 15 s). */
   heartbeatMs?: number;
 }
 
 const FORM_BODY_LIMIT = 16 * 1024;
+const ERROR_HEADINGS: Record<number, string> = { 404: 'Not found', 429: 'Too many attempts' };
 const HTML_TYPE = 'text/html; charset=utf-8';
 
 const RevealSchema = z.object({ reveal: z.literal('1').optional() }).loose();
@@ -72,7 +75,7 @@ function sessionOf(request: FastifyRequest): AdminSession | null {
 }
 
 export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async (app, options) => {
-  const { auth } = options;
+  const { auth, throttle } = options;
   const base = app.prefix;
   const operations = new AdminOperations({ store: app.store, handlers: app.handlers, config: app.config });
   const live = new LiveStream({
@@ -111,7 +114,7 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
       request,
       'error',
       'Error',
-      html`<h1>${status === 404 ? 'Not found' : 'Something went wrong'}</h1><p class="notice error">${message}</p><p><a href="${base}">Back to the deliveries</a></p>`,
+      html`<h1>${ERROR_HEADINGS[status] ?? 'Something went wrong'}</h1><p class="notice error">${message}</p><p><a href="${base}">Back to the deliveries</a></p>`,
     );
   }
 
@@ -120,8 +123,18 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
     return request.method === 'GET' && !url.includes('/fragments/') && !url.endsWith('/events/stream');
   }
 
+  /** 429 for an address that sent too many wrong credentials (a page, or text for fragments and the stream). */
+  function throttledAnswer(request: FastifyRequest, reply: FastifyReply, retryAfterSeconds: number) {
+    reply.header('retry-after', String(retryAfterSeconds));
+    const message = throttledMessage(throttle, retryAfterSeconds);
+    if (wantsPage(request) || request.method === 'POST') return errorPage(request, reply, 429, message);
+    return reply.code(429).type('text/plain; charset=utf-8').send(`${message}\n`);
+  }
+
   addAdminGuard(app, {
     auth,
+    throttle,
+    throttled: throttledAnswer,
     publicUrl: app.config.publicUrl,
     unauthenticated: (request, reply) => {
       if (wantsPage(request)) {
@@ -190,8 +203,15 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
       );
       return errorPage(request, reply, 403, CSRF_MESSAGES.cross_origin);
     }
+    const waitMs = throttle.retryAfterMs(request.ip);
+    if (waitMs > 0) {
+      app.metrics.adminRefusals.inc({ reason: 'throttled' });
+      return throttledAnswer(request, reply, Math.ceil(waitMs / 1000));
+    }
     const token = form.success ? (form.data.token ?? '') : '';
     if (!auth.isAdminToken(token)) {
+      throttle.fail(request.ip);
+      app.metrics.adminRefusals.inc({ reason: 'wrong_credentials' });
       request.log.warn({ remoteAddress: request.ip }, 'inspector login with a wrong admin token');
       reply.code(401);
       return page(
@@ -202,6 +222,7 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
         loginContent({ base, next, error: 'Wrong admin token.' }),
       );
     }
+    throttle.succeed(request.ip);
     const { cookieValue, maxAgeSeconds } = auth.createSession();
     request.log.info({ remoteAddress: request.ip }, 'inspector login');
     return reply

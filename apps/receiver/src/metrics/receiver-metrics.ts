@@ -65,6 +65,13 @@ export class ReceiverMetrics {
     registers: [this.registry],
   });
 
+  readonly adminRefusals = new Counter({
+    name: 'srhooks_admin_refusals_total',
+    help: 'Admin API / inspector requests refused: a wrong credential, or an address throttled after too many',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   readonly storeErrors = new Counter({
     name: 'srhooks_store_errors_total',
     help: 'Store calls that failed or timed out, by operation',

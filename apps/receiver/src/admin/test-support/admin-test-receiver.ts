@@ -24,6 +24,8 @@ export async function startAdminReceiver(
   return startTestReceiver(
     {
       adminToken: ADMIN_TOKEN,
+      // The refusal tests send many wrong credentials from one address; the throttle has its own tests.
+      adminMaxFailures: 0,
       shops: [{ name: SHOP, handlers: ['log'] }],
       handlers: { log: { type: 'log' } },
       ...overrides,
