@@ -18,6 +18,7 @@ import { handlersPlugin } from './plugins/handlers-plugin.js';
 import { metricsPlugin } from './plugins/metrics-plugin.js';
 import { storePlugin } from './plugins/store-plugin.js';
 import { type ProcessingPluginOptions, processingPlugin } from './processing/processing-plugin.js';
+import { type RetentionPluginOptions, retentionPlugin } from './retention/retention-plugin.js';
 import { coreRoutes, type ReceiverRoutePlugin } from './routes/index.js';
 import type { Store } from './store/store.js';
 
@@ -34,6 +35,8 @@ export interface BuildReceiverOptions {
   readonly defaultMetrics?: boolean;
   /** The job worker running the handlers (`app.worker`); `{enabled: false}`: this instance only ingests. */
   readonly processing?: ProcessingPluginOptions;
+  /** When retention runs (with `retentionDays` set): default 30 s after start, then hourly. */
+  readonly retention?: RetentionPluginOptions;
 }
 
 /** A slow sender gets this long for one request (headers and body), then the socket is closed. */
@@ -87,6 +90,7 @@ export async function buildReceiver(
   await app.register(handlersPlugin);
   await app.register(storePlugin, options.store ? { store: options.store } : {});
   await app.register(processingPlugin, options.processing ?? {});
+  await app.register(retentionPlugin, options.retention ?? {});
   for (const route of [...coreRoutes, adminAreaRoute, ...(options.routes ?? [])]) {
     await app.register(route.plugin, route.prefix ? { prefix: route.prefix } : {});
   }

@@ -173,6 +173,11 @@ export const ReceiverConfigSchema = z
      * interrupted jobs wait.
      */
     jobLeaseMs: z.int().min(1000).max(3_600_000).default(60_000),
+    /**
+     * Retention: deliveries older than this many days are deleted with their events and jobs (hourly),
+     * except those with unfinished jobs or dead letters. Absent: everything is kept.
+     */
+    retentionDays: z.int().min(1).max(36_500).optional(),
     shops: z.array(ShopConfigSchema).default([]),
     handlers: z
       .record(

@@ -65,6 +65,7 @@ export const ENV_VARIABLES = {
   SRHOOKS_STORE_TIMEOUT_MS: ['storeTimeoutMs', wholeNumber],
   SRHOOKS_SHUTDOWN_TIMEOUT_MS: ['shutdownTimeoutMs', wholeNumber],
   SRHOOKS_JOB_LEASE_MS: ['jobLeaseMs', wholeNumber],
+  SRHOOKS_RETENTION_DAYS: ['retentionDays', wholeNumber],
 } as const satisfies Record<string, readonly [keyof ReceiverConfigInput, Converter]>;
 
 export type EnvVariable = keyof typeof ENV_VARIABLES;

@@ -73,6 +73,7 @@ describe('loadConfig', () => {
         SRHOOKS_STORE_TIMEOUT_MS: '1500',
         SRHOOKS_SHUTDOWN_TIMEOUT_MS: '2500',
         SRHOOKS_JOB_LEASE_MS: '5000',
+        SRHOOKS_RETENTION_DAYS: '90',
       },
     });
     expect(config).toMatchObject({
@@ -92,6 +93,7 @@ describe('loadConfig', () => {
       storeTimeoutMs: 1500,
       shutdownTimeoutMs: 2500,
       jobLeaseMs: 5000,
+      retentionDays: 90,
     });
   });
 

@@ -72,6 +72,13 @@ export class ReceiverMetrics {
     registers: [this.registry],
   });
 
+  readonly pruned = new Counter({
+    name: 'srhooks_pruned_total',
+    help: 'Rows deleted by retention (SRHOOKS_RETENTION_DAYS), by kind',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
   readonly storeErrors = new Counter({
     name: 'srhooks_store_errors_total',
     help: 'Store calls that failed or timed out, by operation',

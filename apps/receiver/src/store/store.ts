@@ -7,7 +7,9 @@
  * shop+event+dedupe key); every new, non-duplicate event gets one *job* per handler, written in the same
  * transaction (outbox); every run of a job is an *attempt*.
  */
+
 import type { WebhookEvent } from '@srhooks/contracts';
+import type { PruneCounts } from './prune-plan.js';
 
 export {
   StoreConfigError,
@@ -306,6 +308,16 @@ export type StoreChange =
   | { kind: 'job'; jobId: string; eventId: string; handler: string; status: JobStatus }
   | { kind: 'event'; eventId: string; status: EventStatus };
 
+export interface PruneOptions {
+  before: Date;
+  /** Delete deliveries whose only unfinished work is dead-lettered jobs too. Default false. */
+  includeDeadLetters?: boolean;
+  /** Deliveries per transaction. Default 500. */
+  chunkSize?: number;
+}
+
+export type { PruneCounts };
+
 export type StoreChangeListener = (change: StoreChange) => void;
 
 export interface StoreStats {
@@ -414,9 +426,19 @@ export interface Store {
   listHandlerStates(): Promise<HandlerState[]>;
   /** Jobs per status (for metrics and health). */
   countJobs(): Promise<JobCounts>;
+  /**
+   * Retention: deletes the deliveries received before `before` with their events, jobs and attempts, in
+   * chunks (one transaction each). Keeps those with unfinished jobs (and dead letters unless
+   * `includeDeadLetters`) and originals that kept duplicates refer to (see prune-plan.ts).
+   */
+  prune(options: PruneOptions): Promise<PruneCounts>;
 
   // --- change feed, stats -------------------------------------------------------------------------
-  /** Called after each commit made by this process (not other instances). Returns an unsubscribe function. */
+  /**
+   * Called after each commit made by this process and, with PostgreSQL (unless `shareChanges` is false),
+   * a moment after the commits of other instances on the same database and schema (best effort, see
+   * PgChangeRelay). Returns an unsubscribe function.
+   */
   onChange(listener: StoreChangeListener): () => void;
   stats(): StoreStats;
 }

@@ -6,6 +6,13 @@ import { failureOutcome } from '../job-failure.js';
 import { deadLetterQuery, deliveryListQuery, eventListQuery } from '../list-query.js';
 import { type PreparedEvent, prepareEvents, uniqueHandlers } from '../prepared-event.js';
 import {
+  addPruneCounts,
+  DEFAULT_PRUNE_CHUNK,
+  type PruneChunkResult,
+  pruneChunk,
+  runPlan,
+} from '../prune-plan.js';
+import {
   ATTEMPT_COLUMNS,
   CLAIMED_JOB_COLUMNS,
   DELIVERY_SUMMARY_COLUMNS,
@@ -49,6 +56,8 @@ import type {
   NewDelivery,
   NewEvent,
   Page,
+  PruneCounts,
+  PruneOptions,
   ReplayResult,
   Store,
   StoreChange,
@@ -745,6 +754,37 @@ export class PgStore implements Store {
       await this.#refreshEventStatus(client, changes, eventId);
       return { jobs };
     });
+  }
+
+  /**
+   * Chunk by chunk, each in its own transaction. Several instances may run retention: a chunk first
+   * takes a transaction advisory lock of the schema, and an instance that cannot get it stops (another
+   * one is pruning) and reports what it did so far.
+   */
+  async prune(options: PruneOptions): Promise<PruneCounts> {
+    let total: PruneCounts = { deliveries: 0, events: 0, jobs: 0, kept: 0 };
+    let afterId: string | null = null;
+    do {
+      const chunk: PruneChunkResult | null = await this.#transaction(async ({ client }) => {
+        const lock = await client.query('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked', [
+          `srhooks.prune:${this.schema ?? 'default'}`,
+        ]);
+        if ((lock.rows[0] as { locked?: boolean } | undefined)?.locked !== true) return null;
+        return runPlan(
+          pruneChunk(dialect, {
+            before: options.before,
+            afterId,
+            limit: options.chunkSize ?? DEFAULT_PRUNE_CHUNK,
+            includeDeadLetters: options.includeDeadLetters ?? false,
+          }),
+          async (step) => (await client.query(step.sql, step.values)).rows as Row[],
+        );
+      });
+      if (chunk === null) break;
+      total = addPruneCounts(total, chunk);
+      afterId = chunk.lastId;
+    } while (afterId !== null);
+    return total;
   }
 
   async replayDeadLetters(filter: DeadLetterFilter & { now?: Date } = {}): Promise<ReplayResult> {

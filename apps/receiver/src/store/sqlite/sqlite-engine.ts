@@ -7,6 +7,7 @@ import { refreshEventStatusSql } from '../event-status-sql.js';
 import { failureOutcome } from '../job-failure.js';
 import { deadLetterQuery, deliveryListQuery, eventListQuery } from '../list-query.js';
 import type { PreparedEvent } from '../prepared-event.js';
+import { type PruneChunkOptions, type PruneChunkResult, pruneChunk, runPlanSync } from '../prune-plan.js';
 import {
   ATTEMPT_COLUMNS,
   CLAIMED_JOB_COLUMNS,
@@ -637,6 +638,19 @@ export class SqliteEngine {
       for (const eventId of new Set(rows.map((row) => row.event_id))) this.#notifyEvent(context, eventId);
       return { jobs };
     });
+  }
+
+  /** One chunk of a prune, in one write transaction (SqliteStore.prune loops over the chunks). */
+  async pruneChunk(options: PruneChunkOptions): Promise<PruneChunkResult> {
+    return this.#write(() =>
+      runPlanSync(pruneChunk(dialect, options), (step) => {
+        // Not cached: the statements' IN lists vary in length.
+        const statement = this.#db.prepare(step.sql);
+        if (statement.reader) return statement.all(...step.values) as Row[];
+        statement.run(...step.values);
+        return [];
+      }),
+    );
   }
 
   async setEventVerification(eventId: string, update: VerificationUpdate): Promise<void> {

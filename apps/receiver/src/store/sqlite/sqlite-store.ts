@@ -13,6 +13,7 @@
 
 import { ChangeFeed } from '../change-feed.js';
 import { prepareEvents, uniqueHandlers } from '../prepared-event.js';
+import { addPruneCounts, DEFAULT_PRUNE_CHUNK, type PruneChunkResult } from '../prune-plan.js';
 import type {
   ClaimedJob,
   ClaimOptions,
@@ -34,6 +35,8 @@ import type {
   NewDelivery,
   NewEvent,
   Page,
+  PruneCounts,
+  PruneOptions,
   ReplayResult,
   Store,
   StoreChangeListener,
@@ -169,6 +172,24 @@ export class SqliteStore implements Store {
 
   replayDeadLetters(filter?: DeadLetterFilter & { now?: Date }): Promise<ReplayResult> {
     return this.#writer.call('replayDeadLetters', [filter]);
+  }
+
+  async prune(options: PruneOptions): Promise<PruneCounts> {
+    let total: PruneCounts = { deliveries: 0, events: 0, jobs: 0, kept: 0 };
+    let afterId: string | null = null;
+    do {
+      const chunk: PruneChunkResult = await this.#writer.call('pruneChunk', [
+        {
+          before: options.before,
+          afterId,
+          limit: options.chunkSize ?? DEFAULT_PRUNE_CHUNK,
+          includeDeadLetters: options.includeDeadLetters ?? false,
+        },
+      ]);
+      total = addPruneCounts(total, chunk);
+      afterId = chunk.lastId;
+    } while (afterId !== null);
+    return total;
   }
 
   setEventVerification(eventId: string, update: VerificationUpdate): Promise<void> {

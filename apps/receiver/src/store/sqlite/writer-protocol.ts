@@ -25,6 +25,7 @@ export const WRITER_METHODS = [
   'extendLease',
   'replayEvent',
   'replayDeadLetters',
+  'pruneChunk',
   'setEventVerification',
   'disableHandler',
   'enableHandler',

@@ -742,6 +742,121 @@ export function defineStoreContract(engine: string, harness: StoreHarness): void
       });
     });
 
+    describe('prune (retention)', () => {
+      const days = (n: number) => new Date(T0.getTime() + n * 86_400_000);
+      /** Claims every runnable job at `now` and completes or dead-letters it. */
+      async function finishJobs(store: Store, now: Date, outcome: 'succeeded' | 'dead'): Promise<void> {
+        for (const job of await claimAll(store, 'w-prune', now)) {
+          if (outcome === 'succeeded') await store.completeJob(job.id, { attempt: job.attempt, now });
+          else await store.failJob(job.id, { attempt: job.attempt, error: 'gone', deadLetter: true, now });
+        }
+      }
+
+      it('deletes old deliveries with their events, jobs and attempts, and nothing newer', async () => {
+        const store = await open();
+        const old = await store.ingest(delivery({ receivedAt: days(0) }), [orderEvent('1')], ['erp']);
+        const quarantined = await store.quarantine(delivery({ receivedAt: days(1) }), {
+          code: 'invalid_json',
+          message: 'x',
+        });
+        await finishJobs(store, days(1), 'succeeded');
+        const recent = await store.ingest(delivery({ receivedAt: days(10) }), [orderEvent('2')], ['erp']);
+
+        expect(await store.prune({ before: days(5) })).toEqual({
+          deliveries: 2,
+          events: 1,
+          jobs: 1,
+          kept: 0,
+        });
+        expect(await store.getDelivery(old.deliveryId)).toBeNull();
+        expect(await store.getDelivery(quarantined.deliveryId)).toBeNull();
+        expect(await store.getEvent(old.events[0]?.id ?? '')).toBeNull();
+        expect((await store.getDelivery(recent.deliveryId))?.events).toHaveLength(1);
+        expect(await store.countJobs()).toEqual({ pending: 1, running: 0, succeeded: 0, dead: 0 });
+        // Nothing left to do: a second run deletes nothing.
+        expect(await store.prune({ before: days(5) })).toEqual({
+          deliveries: 0,
+          events: 0,
+          jobs: 0,
+          kept: 0,
+        });
+      });
+
+      it('keeps deliveries with unfinished jobs, and dead letters unless includeDeadLetters', async () => {
+        const store = await open();
+        const dead = await store.ingest(delivery({ receivedAt: days(0) }), [orderEvent('1')], ['erp']);
+        await finishJobs(store, days(0), 'dead');
+        const pending = await store.ingest(delivery({ receivedAt: days(1) }), [orderEvent('2')], ['erp']);
+        const running = await store.ingest(delivery({ receivedAt: days(2) }), [orderEvent('3')], ['chat']);
+        await store.claimJobs({ workerId: 'w', limit: 1, handlers: ['chat'], now: days(3), leaseMs: 60_000 });
+
+        expect(await store.prune({ before: days(5) })).toEqual({
+          deliveries: 0,
+          events: 0,
+          jobs: 0,
+          kept: 3,
+        });
+        expect(await store.prune({ before: days(5), includeDeadLetters: true })).toEqual({
+          deliveries: 1,
+          events: 1,
+          jobs: 1,
+          kept: 2,
+        });
+        expect(await store.getDelivery(dead.deliveryId)).toBeNull();
+        expect(await store.listDeadLetters()).toEqual([]);
+        expect(await store.getDelivery(pending.deliveryId)).not.toBeNull();
+        expect(await store.getDelivery(running.deliveryId)).not.toBeNull();
+      });
+
+      it('keeps an original while a kept duplicate refers to it, and prunes both once both are old', async () => {
+        const store = await open();
+        const original = await store.ingest(delivery({ receivedAt: days(0) }), [orderEvent('7')], []);
+        const duplicate = await store.ingest(delivery({ receivedAt: days(10) }), [orderEvent('7')], []);
+        expect(duplicate.duplicates).toBe(1);
+
+        expect(await store.prune({ before: days(5) })).toEqual({
+          deliveries: 0,
+          events: 0,
+          jobs: 0,
+          kept: 1,
+        });
+        const kept = await store.getEvent(duplicate.events[0]?.id ?? '');
+        expect(kept?.duplicateOf).toBe(original.events[0]?.id);
+
+        expect(await store.prune({ before: days(20) })).toEqual({
+          deliveries: 2,
+          events: 2,
+          jobs: 0,
+          kept: 0,
+        });
+        // The order is unknown again: a new delivery of it is a new event.
+        const again = await store.ingest(delivery({ receivedAt: days(21) }), [orderEvent('7')], []);
+        expect(again.duplicates).toBe(0);
+      });
+
+      it('works through the candidates chunk by chunk, past chunks whose deliveries are all kept', async () => {
+        const store = await open();
+        // The three oldest keep pending jobs; seven after them are prunable.
+        for (let i = 0; i < 3; i++) {
+          await store.ingest(delivery({ receivedAt: days(0) }), [orderEvent(`p${i}`)], ['erp']);
+        }
+        const prunable: string[] = [];
+        for (let i = 0; i < 7; i++) {
+          prunable.push(
+            (await store.ingest(delivery({ receivedAt: days(1) }), [orderEvent(`x${i}`)], [])).deliveryId,
+          );
+        }
+        expect(await store.prune({ before: days(5), chunkSize: 3 })).toEqual({
+          deliveries: 7,
+          events: 7,
+          jobs: 0,
+          kept: 3,
+        });
+        for (const id of prunable) expect(await store.getDelivery(id)).toBeNull();
+        expect((await store.listDeliveries()).items).toHaveLength(3);
+      });
+    });
+
     describe('lifecycle', () => {
       it('migrates idempotently and keeps data', async () => {
         const store = await open();

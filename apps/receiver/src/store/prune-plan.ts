@@ -1,0 +1,147 @@
+/**
+ * Retention: which old deliveries may go, and the statements that delete them with everything hanging
+ * off them (events, jobs, attempts). One chunk of deliveries per transaction, so a large prune never
+ * holds the write lock for long; both engines run the same plan (a generator that yields each
+ * statement and receives its rows: SQLite drives it synchronously in its writer thread, PostgreSQL
+ * asynchronously).
+ *
+ * Kept, however old:
+ * - deliveries with an event whose job is still pending or running (work not done is never deleted),
+ *   and with dead-lettered jobs unless `includeDeadLetters` (they are there to be replayed);
+ * - deliveries holding an event that a kept event records as its original (`duplicate_of`): a
+ *   duplicate always keeps its original, so the inspector can show what it duplicated.
+ * Dedupe covers what is stored: once an order's deliveries are pruned, a new delivery of that order is
+ * a new event again.
+ */
+import type { Row } from './row-mapping.js';
+import type { SqlDialect } from './sql-params.js';
+
+export const DEFAULT_PRUNE_CHUNK = 500;
+
+export interface PruneChunkOptions {
+  /** Deliveries received before this time are candidates. */
+  before: Date;
+  /** Continue after this delivery id (ids sort by receipt time); null: from the oldest. */
+  afterId: string | null;
+  limit: number;
+  includeDeadLetters: boolean;
+}
+
+export interface PruneCounts {
+  deliveries: number;
+  events: number;
+  jobs: number;
+  /** Candidates kept: unfinished (or dead-lettered) jobs, or an original a kept duplicate refers to. */
+  kept: number;
+}
+
+export interface PruneChunkResult extends PruneCounts {
+  /** The last candidate looked at; null when there were none (the prune is complete). */
+  lastId: string | null;
+}
+
+export interface SqlStep {
+  sql: string;
+  values: unknown[];
+}
+
+/** Yields each statement; expects the rows it returned (empty for statements without rows). */
+export function* pruneChunk(
+  dialect: SqlDialect,
+  options: PruneChunkOptions,
+): Generator<SqlStep, PruneChunkResult, Row[]> {
+  const step = (build: (add: (value: unknown) => string) => string): SqlStep => {
+    const params = dialect.params();
+    const sql = build((value) => params.add(value));
+    return { sql, values: params.values };
+  };
+  const list = (add: (value: unknown) => string, values: Iterable<unknown>) =>
+    [...values].map((value) => add(value)).join(', ');
+  const ids = (rows: Row[]) => rows.map((row) => String(row.id));
+
+  const candidates = ids(
+    yield step(
+      (add) =>
+        `SELECT id FROM deliveries WHERE received_at < ${add(dialect.time(options.before))}` +
+        (options.afterId === null ? '' : ` AND id > ${add(options.afterId)}`) +
+        ` ORDER BY id LIMIT ${add(options.limit)}`,
+    ),
+  );
+  const none = { deliveries: 0, events: 0, jobs: 0, kept: 0 };
+  if (candidates.length === 0) return { ...none, lastId: null };
+  const lastId = candidates.at(-1) ?? null;
+
+  const keep = new Set<string>();
+  const unfinished = options.includeDeadLetters ? ['pending', 'running'] : ['pending', 'running', 'dead'];
+  for (const id of ids(
+    yield step(
+      (add) =>
+        `SELECT DISTINCT e.delivery_id AS id FROM events e JOIN jobs j ON j.event_id = e.id
+         WHERE e.delivery_id IN (${list(add, candidates)}) AND j.status IN (${list(add, unfinished)})`,
+    ),
+  )) {
+    keep.add(id);
+  }
+  // An original stays while a duplicate outside the prunable set refers to it. Keeping it can keep
+  // more (its delivery's own duplicates refer to other originals), so repeat until nothing changes.
+  for (;;) {
+    const prunable = candidates.filter((id) => !keep.has(id));
+    if (prunable.length === 0) break;
+    const referenced = ids(
+      yield step((add) => {
+        const inPrunable = list(add, prunable);
+        const again = list(add, prunable);
+        return `SELECT DISTINCT o.delivery_id AS id FROM events o JOIN events d ON d.duplicate_of = o.id
+                WHERE o.delivery_id IN (${inPrunable}) AND d.delivery_id NOT IN (${again})`;
+      }),
+    );
+    if (referenced.length === 0) break;
+    for (const id of referenced) keep.add(id);
+  }
+
+  const prune = candidates.filter((id) => !keep.has(id));
+  if (prune.length === 0) return { ...none, kept: keep.size, lastId };
+  yield step(
+    (add) =>
+      `DELETE FROM job_attempts WHERE job_id IN (SELECT j.id FROM jobs j JOIN events e ON e.id = j.event_id
+       WHERE e.delivery_id IN (${list(add, prune)}))`,
+  );
+  const jobs = (yield step(
+    (add) =>
+      `DELETE FROM jobs WHERE event_id IN (SELECT id FROM events WHERE delivery_id IN (${list(add, prune)}))
+         RETURNING id`,
+  )).length;
+  const events = (yield step(
+    (add) => `DELETE FROM events WHERE delivery_id IN (${list(add, prune)}) RETURNING id`,
+  )).length;
+  const deliveries = (yield step(
+    (add) => `DELETE FROM deliveries WHERE id IN (${list(add, prune)}) RETURNING id`,
+  )).length;
+  return { deliveries, events, jobs, kept: keep.size, lastId };
+}
+
+/** Runs a plan whose statements answer synchronously (SQLite). */
+export function runPlanSync<T>(plan: Generator<SqlStep, T, Row[]>, execute: (step: SqlStep) => Row[]): T {
+  let next = plan.next([]);
+  while (!next.done) next = plan.next(execute(next.value));
+  return next.value;
+}
+
+/** Runs a plan whose statements answer asynchronously (PostgreSQL). */
+export async function runPlan<T>(
+  plan: Generator<SqlStep, T, Row[]>,
+  execute: (step: SqlStep) => Promise<Row[]>,
+): Promise<T> {
+  let next = plan.next([]);
+  while (!next.done) next = plan.next(await execute(next.value));
+  return next.value;
+}
+
+export function addPruneCounts(total: PruneCounts, chunk: PruneCounts): PruneCounts {
+  return {
+    deliveries: total.deliveries + chunk.deliveries,
+    events: total.events + chunk.events,
+    jobs: total.jobs + chunk.jobs,
+    kept: total.kept + chunk.kept,
+  };
+}
