@@ -36,6 +36,7 @@ describe('srhooks basics', () => {
       'listen',
       'events',
       'dead-letters',
+      'prune',
       'sandbox',
       'demo',
     ]) {

@@ -36,6 +36,7 @@ export { type FieldRow, type FieldsOptions, type FieldsResult, fieldsCommand } f
 export { type ListenOptions, type ListenResult, listenCommand } from './commands/listen.js';
 export { type LoginOptions, type LoginResult, loginCommand, REQUIRED_SCOPES } from './commands/login.js';
 export { type LogoutOptions, type LogoutResult, logoutCommand } from './commands/logout.js';
+export { type PruneOptions, type PruneResult, pruneCommand } from './commands/prune.js';
 export {
   type SandboxInfo,
   type SandboxOptions,

@@ -1,4 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import type { PruneOptions } from '../commands/prune.js';
 import { collectList, EVENTS, examples } from './help-text.js';
 import { runLazily } from './run-lazily.js';
 
@@ -32,11 +33,48 @@ function adminOptions(command: Command): Command {
     );
 }
 
-/** `srhooks listen`, and `events` / `dead-letters` through a receiver's admin API. */
+/** `srhooks listen`, and `events` / `dead-letters` / `prune` through a receiver's admin API. */
 export function registerReceiverCommands(program: Command): void {
   registerListen(program);
   registerEvents(program);
   registerDeadLetters(program);
+  registerPrune(program);
+}
+
+/** `90` or `90d`: a whole number of days from 1 to 36500. */
+function days(value: string): number {
+  const match = /^(\d+)d?$/.exec(value.trim());
+  const n = match ? Number(match[1]) : Number.NaN;
+  if (!(n >= 1 && n <= 36_500))
+    throw new InvalidArgumentError('must be a number of days from 1 to 36500, e.g. 90 or 90d');
+  return n;
+}
+
+function registerPrune(program: Command): void {
+  adminOptions(
+    program
+      .command('prune')
+      .description(
+        "delete a receiver's deliveries older than N days now, with their events and jobs (through its admin API; unfinished work is kept)",
+      )
+      .requiredOption('--older-than <days>', 'age in days, e.g. 90 or 90d', days)
+      .option('--dry-run', 'only count what would be deleted')
+      .option(
+        '--include-dead-letters',
+        'delete old deliveries whose only unfinished jobs are dead letters too',
+      ),
+  )
+    .addHelpText(
+      'after',
+      examples(
+        'srhooks prune --older-than 90d --dry-run',
+        'srhooks prune --older-than 90 --receiver https://hooks.example.com',
+      ),
+    )
+    // commander checked --older-than (required, parsed by days()).
+    .action(async (options: PruneOptions, command: Command) => {
+      await runLazily(command, async () => (await import('../commands/prune.js')).pruneCommand, options);
+    });
 }
 
 function registerListen(program: Command): void {

@@ -110,9 +110,10 @@ describe('admin API', () => {
           'POST /admin/api/dead-letters/replay',
           'GET /admin/api/handlers',
           'POST /admin/api/handlers/log/enable',
+          'POST /admin/api/prune',
         ]),
       );
-      expect(urls).toHaveLength(11);
+      expect(urls).toHaveLength(12);
     });
 
     const credentials: Array<[string, Record<string, string>]> = [

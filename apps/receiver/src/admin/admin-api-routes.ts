@@ -18,6 +18,7 @@ import {
   EventListQuerySchema,
   HandlerParamsSchema,
   IdParamsSchema,
+  PruneRequestSchema,
   ReplayQuerySchema,
 } from './admin-request-schemas.js';
 import type { CredentialThrottle } from './credential-throttle.js';
@@ -137,6 +138,19 @@ export const adminApiRoutes: FastifyPluginAsync<AdminApiRoutesOptions> = async (
     const jobs = await operations.replayDeadLetters(filter);
     request.log.info({ jobs: jobs.length, handler: filter.handler ?? null }, 'dead letters replayed');
     return { ok: true, replayed: jobs.length, jobs };
+  });
+
+  app.post('/prune', async (request) => {
+    const prune =
+      request.body === undefined
+        ? parseRequestPart(PruneRequestSchema, 'query', request.query)
+        : parseRequestPart(PruneRequestSchema, 'body', request.body);
+    const result = await operations.prune(prune);
+    request.log.info(
+      { prune: { ...prune, ...result, before: result.before.toISOString() } },
+      prune.dryRun ? 'prune dry run' : 'deliveries pruned',
+    );
+    return { ok: true, dryRun: prune.dryRun ?? false, ...result };
   });
 
   app.get('/handlers', async () => ({ ok: true, items: await operations.listHandlers() }));

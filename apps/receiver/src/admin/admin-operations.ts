@@ -21,9 +21,11 @@ import type {
   IngestResult,
   JobRecord,
   Page,
+  PruneCounts,
   Store,
 } from '../store/store.js';
 import { AdminApiError } from './admin-errors.js';
+import type { PruneRequest } from './admin-request-schemas.js';
 
 export interface AdminOperationsOptions {
   store: Store;
@@ -174,6 +176,20 @@ export class AdminOperations {
   async replayDeadLetters(filter: DeadLetterFilter): Promise<JobRecord[]> {
     const result = await this.#call('replay dead letters', this.#store.replayDeadLetters(filter));
     return result.jobs;
+  }
+
+  /**
+   * Deletes (or with dryRun counts) the deliveries older than `olderThanDays` days, as retention does.
+   * Not bounded by the store timeout: a first prune of a large store takes a while, chunk by chunk.
+   */
+  async prune(request: PruneRequest, now = new Date()): Promise<PruneCounts & { before: Date }> {
+    const before = new Date(now.getTime() - request.olderThanDays * 86_400_000);
+    const counts = await this.#store.prune({
+      before,
+      dryRun: request.dryRun ?? false,
+      includeDeadLetters: request.includeDeadLetters ?? false,
+    });
+    return { before, ...counts };
   }
 
   /** Every configured handler with its enabled/disabled state (a forward target answering 410 is disabled). */

@@ -135,3 +135,30 @@ export const ReplayQuerySchema = requestObject({ handler: HandlerNameSchema.opti
 export const IdParamsSchema = z.strictObject({ id: IdSchema });
 
 export const HandlerParamsSchema = z.strictObject({ name: HandlerNameSchema });
+
+/** `true`/`false` in a JSON body; `true`/`false`/`1`/`0` in a query string. */
+const FlagSchema = z.union(
+  [z.boolean(), z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1')],
+  { error: 'must be true or false' },
+);
+
+/** Body (or query) of "prune": deliveries older than this many days go (see the store's prune). */
+export const PruneRequestSchema = requestObject({
+  olderThanDays: z.preprocess(
+    // A query string brings text: "90" → 90 (anything else stays as it is and is refused below).
+    (value) => (typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value),
+    z
+      .number({
+        error: (issue) =>
+          issue.input === undefined
+            ? 'is required: deliveries older than this many days are deleted (e.g. 90)'
+            : 'must be a whole number of days',
+      })
+      .int('must be a whole number of days')
+      .min(1, 'must be at least 1')
+      .max(36_500, 'must be at most 36500'),
+  ),
+  dryRun: FlagSchema.optional(),
+  includeDeadLetters: FlagSchema.optional(),
+});
+export type PruneRequest = z.output<typeof PruneRequestSchema>;

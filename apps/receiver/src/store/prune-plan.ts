@@ -25,6 +25,8 @@ export interface PruneChunkOptions {
   afterId: string | null;
   limit: number;
   includeDeadLetters: boolean;
+  /** Count what would be deleted, delete nothing. */
+  dryRun: boolean;
 }
 
 export interface PruneCounts {
@@ -101,6 +103,21 @@ export function* pruneChunk(
 
   const prune = candidates.filter((id) => !keep.has(id));
   if (prune.length === 0) return { ...none, kept: keep.size, lastId };
+  if (options.dryRun) {
+    const [counts] = yield step((add) => {
+      const inPrune = list(add, prune);
+      const again = list(add, prune);
+      return `SELECT (SELECT COUNT(*) FROM events WHERE delivery_id IN (${inPrune})) AS events,
+        (SELECT COUNT(*) FROM jobs j JOIN events e ON e.id = j.event_id WHERE e.delivery_id IN (${again})) AS jobs`;
+    });
+    return {
+      deliveries: prune.length,
+      events: Number(counts?.events ?? 0),
+      jobs: Number(counts?.jobs ?? 0),
+      kept: keep.size,
+      lastId,
+    };
+  }
   yield step(
     (add) =>
       `DELETE FROM job_attempts WHERE job_id IN (SELECT j.id FROM jobs j JOIN events e ON e.id = j.event_id

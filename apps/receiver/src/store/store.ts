@@ -314,6 +314,8 @@ export interface PruneOptions {
   includeDeadLetters?: boolean;
   /** Deliveries per transaction. Default 500. */
   chunkSize?: number;
+  /** Count what would be deleted (and kept), delete nothing. */
+  dryRun?: boolean;
 }
 
 export type { PruneCounts };

@@ -776,6 +776,7 @@ export class PgStore implements Store {
             afterId,
             limit: options.chunkSize ?? DEFAULT_PRUNE_CHUNK,
             includeDeadLetters: options.includeDeadLetters ?? false,
+            dryRun: options.dryRun ?? false,
           }),
           async (step) => (await client.query(step.sql, step.values)).rows as Row[],
         );

@@ -184,6 +184,7 @@ export class SqliteStore implements Store {
           afterId,
           limit: options.chunkSize ?? DEFAULT_PRUNE_CHUNK,
           includeDeadLetters: options.includeDeadLetters ?? false,
+          dryRun: options.dryRun ?? false,
         },
       ]);
       total = addPruneCounts(total, chunk);

@@ -762,6 +762,15 @@ export function defineStoreContract(engine: string, harness: StoreHarness): void
         await finishJobs(store, days(1), 'succeeded');
         const recent = await store.ingest(delivery({ receivedAt: days(10) }), [orderEvent('2')], ['erp']);
 
+        // A dry run counts the same and deletes nothing.
+        expect(await store.prune({ before: days(5), dryRun: true })).toEqual({
+          deliveries: 2,
+          events: 1,
+          jobs: 1,
+          kept: 0,
+        });
+        expect(await store.getDelivery(old.deliveryId)).not.toBeNull();
+        expect(await store.getEvent(old.events[0]?.id ?? '')).not.toBeNull();
         expect(await store.prune({ before: days(5) })).toEqual({
           deliveries: 2,
           events: 1,
@@ -795,6 +804,12 @@ export function defineStoreContract(engine: string, harness: StoreHarness): void
           events: 0,
           jobs: 0,
           kept: 3,
+        });
+        expect(await store.prune({ before: days(5), includeDeadLetters: true, dryRun: true })).toEqual({
+          deliveries: 1,
+          events: 1,
+          jobs: 1,
+          kept: 2,
         });
         expect(await store.prune({ before: days(5), includeDeadLetters: true })).toEqual({
           deliveries: 1,

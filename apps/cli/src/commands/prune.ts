@@ -1,0 +1,57 @@
+import { type AdminTargetOptions, openAdminApi } from '../admin-api/admin-api-client.js';
+import { defineCommand } from '../command.js';
+
+export interface PruneOptions extends AdminTargetOptions {
+  olderThan: number;
+  dryRun?: boolean;
+  includeDeadLetters?: boolean;
+}
+
+export interface PruneResult {
+  receiver: string;
+  dryRun: boolean;
+  before: string;
+  deliveries: number;
+  events: number;
+  jobs: number;
+  kept: number;
+}
+
+function count(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** Deletes (or counts, with --dry-run) a receiver's old deliveries now (`POST /admin/api/prune`). */
+export const pruneCommand = defineCommand<PruneOptions, PruneResult>({
+  async run(options, context) {
+    const api = await openAdminApi(options, context.env);
+    const answer = await api.post<Omit<PruneResult, 'receiver'>>('/prune', {
+      olderThanDays: options.olderThan,
+      ...(options.dryRun ? { dryRun: true } : {}),
+      ...(options.includeDeadLetters ? { includeDeadLetters: true } : {}),
+    });
+    return {
+      receiver: api.receiverUrl,
+      dryRun: answer.dryRun,
+      before: answer.before,
+      deliveries: answer.deliveries,
+      events: answer.events,
+      jobs: answer.jobs,
+      kept: answer.kept,
+    };
+  },
+
+  render(result, style) {
+    const what =
+      `${count(result.deliveries, 'delivery', 'deliveries')} received before ${result.before} ` +
+      `(${count(result.events, 'event', 'events')}, ${count(result.jobs, 'job', 'jobs')})`;
+    const kept =
+      result.kept > 0
+        ? `\n  ${count(result.kept, 'older delivery', 'older deliveries')} kept: unfinished or dead-lettered jobs, or originals of newer duplicates`
+        : '';
+    if (result.dryRun) return `${style.yellow('dry run')}: would delete ${what}${kept}`;
+    if (result.deliveries === 0)
+      return `${style.green('✔')} nothing to delete before ${result.before}${kept}`;
+    return `${style.green('✔')} deleted ${what}${kept}`;
+  },
+});
