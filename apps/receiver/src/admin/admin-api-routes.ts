@@ -7,7 +7,7 @@ import type { FastifyError, FastifyPluginAsync } from 'fastify';
 import { errorBody } from '../http/error-body.js';
 import { handleError } from '../http/error-handler.js';
 import type { AdminAuth } from './admin-auth.js';
-import { adminErrorAnswer, parseRequestPart } from './admin-errors.js';
+import { adminErrorAnswer, parseBodyOrQuery, parseRequestPart } from './admin-errors.js';
 import { addAdminGuard, CSRF_MESSAGES, throttledMessage } from './admin-guard.js';
 import { deliveryDetailJson } from './admin-json.js';
 import { AdminOperations } from './admin-operations.js';
@@ -131,20 +131,14 @@ export const adminApiRoutes: FastifyPluginAsync<AdminApiRoutesOptions> = async (
   });
 
   app.post('/dead-letters/replay', async (request) => {
-    const filter =
-      request.body === undefined
-        ? parseRequestPart(DeadLetterReplaySchema, 'query', request.query)
-        : parseRequestPart(DeadLetterReplaySchema, 'body', request.body);
+    const filter = parseBodyOrQuery(DeadLetterReplaySchema, request);
     const jobs = await operations.replayDeadLetters(filter);
     request.log.info({ jobs: jobs.length, handler: filter.handler ?? null }, 'dead letters replayed');
     return { ok: true, replayed: jobs.length, jobs };
   });
 
   app.post('/prune', async (request) => {
-    const prune =
-      request.body === undefined
-        ? parseRequestPart(PruneRequestSchema, 'query', request.query)
-        : parseRequestPart(PruneRequestSchema, 'body', request.body);
+    const prune = parseBodyOrQuery(PruneRequestSchema, request);
     const result = await operations.prune(prune);
     request.log.info(
       { prune: { ...prune, ...result, before: result.before.toISOString() } },

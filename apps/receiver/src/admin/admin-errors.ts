@@ -46,6 +46,16 @@ export function parseRequestPart<S extends z.ZodType>(
   return result.data;
 }
 
+/** A POST's options: its JSON body, or its query string when it has no body (`curl -X POST …?a=b`). */
+export function parseBodyOrQuery<S extends z.ZodType>(
+  schema: S,
+  request: { body: unknown; query: unknown },
+): z.output<S> {
+  return request.body === undefined
+    ? parseRequestPart(schema, 'query', request.query)
+    : parseRequestPart(schema, 'body', request.body);
+}
+
 /** The status and JSON body for an error thrown by an admin route, or null for anything unexpected. */
 export function adminErrorAnswer(error: unknown): { status: number; body: ErrorBody } | null {
   if (error instanceof AdminApiError) {

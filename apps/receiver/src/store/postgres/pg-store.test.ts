@@ -142,6 +142,38 @@ describe('PgStore', () => {
     }
   });
 
+  it('prunes in turns: while another instance holds the schema prune lock, this one deletes nothing', async () => {
+    const schema = nextSchema();
+    const store = new PgStore({ url, schema, poolSize: 2 });
+    const other = new pg.Client({ connectionString: url });
+    try {
+      await store.migrate();
+      const old = await store.ingest(
+        { ...delivery, receivedAt: new Date('2020-01-01T00:00:00Z') },
+        [{ dedupeKey: 'k', subjectId: null, payload: {} }],
+        [],
+      );
+      await other.connect();
+      await other.query('BEGIN');
+      await other.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`srhooks.prune:${schema}`]);
+      expect(await store.prune({ before: new Date('2021-01-01T00:00:00Z') })).toEqual({
+        deliveries: 0,
+        events: 0,
+        jobs: 0,
+        kept: 0,
+      });
+      expect(await store.getDelivery(old.deliveryId)).not.toBeNull();
+      await other.query('COMMIT');
+      expect(await store.prune({ before: new Date('2021-01-01T00:00:00Z') })).toMatchObject({
+        deliveries: 1,
+      });
+      expect(await store.getDelivery(old.deliveryId)).toBeNull();
+    } finally {
+      await other.end().catch(() => {});
+      await store.close();
+    }
+  });
+
   it('migrates on first use when migrate() was not called', async () => {
     const store = new PgStore({ url, schema: nextSchema(), poolSize: 2 });
     try {
