@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CredentialThrottle } from './credential-throttle.js';
+import { CredentialThrottle, throttleKey } from './credential-throttle.js';
 
 function throttle(options: { maxFailures?: number; windowMs?: number; maxAddresses?: number } = {}) {
   let now = 1_000_000;
@@ -63,5 +63,22 @@ describe('CredentialThrottle', () => {
     for (let i = 0; i < 100; i++) instance.fail('a');
     expect(instance.retryAfterMs('a')).toBe(0);
     expect(instance.size).toBe(0);
+  });
+
+  it('counts an IPv6 address by its /64 and an IPv4-mapped address as its IPv4', () => {
+    expect(throttleKey('2001:db8:1:2:a::1')).toBe('2001:db8:1:2::/64');
+    expect(throttleKey('2001:0db8:0001:0002:ffff:ffff:ffff:ffff')).toBe('2001:db8:1:2::/64');
+    expect(throttleKey('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(throttleKey('::1')).toBe('0:0:0:0::/64');
+    expect(throttleKey('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
+    expect(throttleKey('64:ff9b::203.0.113.9')).toBe('64:ff9b:0:0::/64');
+    expect(throttleKey('::ffff:203.0.113.9')).toBe('203.0.113.9');
+    expect(throttleKey('203.0.113.9')).toBe('203.0.113.9');
+
+    const { instance } = throttle({ maxFailures: 2 });
+    instance.fail('2001:db8:1:2::a');
+    instance.fail('2001:db8:1:2::b');
+    expect(instance.retryAfterMs('2001:db8:1:2::c')).toBeGreaterThan(0);
+    expect(instance.retryAfterMs('2001:db8:1:3::a')).toBe(0);
   });
 });
