@@ -4,8 +4,8 @@
  * (`store.prune`, chunk by chunk), keeping those with unfinished jobs or dead letters and originals
  * that kept duplicates refer to. Without the setting nothing is ever deleted.
  *
- * A run that fails (store unavailable) is logged and tried again at the next interval. Shutdown waits
- * for a running chunk to commit. Several instances on one PostgreSQL store take turns (the store's
+ * A run that fails (store unavailable) is logged and tried again at the next interval. Shutdown stops a
+ * run between chunks (the chunk in progress commits; the rest waits for the next start). Several instances on one PostgreSQL store take turns (the store's
  * advisory lock), so each chunk is pruned once.
  */
 import type { FastifyPluginAsync } from 'fastify';
@@ -42,10 +42,12 @@ const plugin: FastifyPluginAsync<RetentionPluginOptions> = async (app, options) 
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<PruneCounts> | null = null;
   let closing = false;
+  /** Shutdown stops a run between chunks instead of waiting for all of them. */
+  const stop = new AbortController();
 
   async function prune(): Promise<PruneCounts> {
     const before = new Date(Date.now() - retentionMs);
-    const counts = await app.store.prune({ before });
+    const counts = await app.store.prune({ before, signal: stop.signal });
     for (const kind of ['deliveries', 'events', 'jobs'] as const) {
       if (counts[kind] > 0) app.metrics.pruned.inc({ kind }, counts[kind]);
     }
@@ -81,6 +83,7 @@ const plugin: FastifyPluginAsync<RetentionPluginOptions> = async (app, options) 
   app.addHook('preClose', async () => {
     closing = true;
     if (timer) clearTimeout(timer);
+    stop.abort();
     await running?.catch(() => {});
   });
 };

@@ -15,6 +15,7 @@
  */
 import type { Row } from './row-mapping.js';
 import type { SqlDialect } from './sql-params.js';
+import type { PruneOptions } from './store.js';
 
 export const DEFAULT_PRUNE_CHUNK = 500;
 
@@ -161,4 +162,32 @@ export function addPruneCounts(total: PruneCounts, chunk: PruneCounts): PruneCou
     jobs: total.jobs + chunk.jobs,
     kept: total.kept + chunk.kept,
   };
+}
+
+/**
+ * The prune loop both engines share: chunk after chunk (oldest first) until none is left, `signal`
+ * aborts (between chunks: a chunk that started commits), or `runChunk` answers null (PostgreSQL:
+ * another instance is pruning). Returns the totals of the chunks that ran.
+ */
+export async function pruneInChunks(
+  options: PruneOptions,
+  runChunk: (chunk: PruneChunkOptions) => Promise<PruneChunkResult | null>,
+): Promise<PruneCounts> {
+  let total: PruneCounts = { deliveries: 0, events: 0, jobs: 0, kept: 0 };
+  let afterId: string | null = null;
+  while (!options.signal?.aborted) {
+    const chunk = await runChunk({
+      before: options.before,
+      afterId,
+      limit: options.chunkSize ?? DEFAULT_PRUNE_CHUNK,
+      includeDeadLetters: options.includeDeadLetters ?? false,
+      dryRun: options.dryRun ?? false,
+    });
+    if (chunk === null) break;
+    total = addPruneCounts(total, chunk);
+    options.onChunk?.(chunk);
+    afterId = chunk.lastId;
+    if (afterId === null) break;
+  }
+  return total;
 }

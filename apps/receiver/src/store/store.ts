@@ -316,6 +316,10 @@ export interface PruneOptions {
   chunkSize?: number;
   /** Count what would be deleted (and kept), delete nothing. */
   dryRun?: boolean;
+  /** Stops between chunks (shutdown): what committed stays deleted, the rest waits for the next run. */
+  signal?: AbortSignal;
+  /** Called after each chunk committed, with its counts (progress). */
+  onChunk?: (counts: PruneCounts) => void;
 }
 
 export type { PruneCounts };

@@ -5,13 +5,7 @@ import { refreshEventStatusSql } from '../event-status-sql.js';
 import { failureOutcome } from '../job-failure.js';
 import { deadLetterQuery, deliveryListQuery, eventListQuery } from '../list-query.js';
 import { type PreparedEvent, prepareEvents, uniqueHandlers } from '../prepared-event.js';
-import {
-  addPruneCounts,
-  DEFAULT_PRUNE_CHUNK,
-  type PruneChunkResult,
-  pruneChunk,
-  runPlan,
-} from '../prune-plan.js';
+import { pruneChunk, pruneInChunks, runPlan } from '../prune-plan.js';
 import {
   ATTEMPT_COLUMNS,
   CLAIMED_JOB_COLUMNS,
@@ -761,31 +755,19 @@ export class PgStore implements Store {
    * takes a transaction advisory lock of the schema, and an instance that cannot get it stops (another
    * one is pruning) and reports what it did so far.
    */
-  async prune(options: PruneOptions): Promise<PruneCounts> {
-    let total: PruneCounts = { deliveries: 0, events: 0, jobs: 0, kept: 0 };
-    let afterId: string | null = null;
-    do {
-      const chunk: PruneChunkResult | null = await this.#transaction(async ({ client }) => {
+  prune(options: PruneOptions): Promise<PruneCounts> {
+    return pruneInChunks(options, (chunk) =>
+      this.#transaction(async ({ client }) => {
         const lock = await client.query('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked', [
           `srhooks.prune:${this.schema ?? 'default'}`,
         ]);
         if ((lock.rows[0] as { locked?: boolean } | undefined)?.locked !== true) return null;
         return runPlan(
-          pruneChunk(dialect, {
-            before: options.before,
-            afterId,
-            limit: options.chunkSize ?? DEFAULT_PRUNE_CHUNK,
-            includeDeadLetters: options.includeDeadLetters ?? false,
-            dryRun: options.dryRun ?? false,
-          }),
+          pruneChunk(dialect, chunk),
           async (step) => (await client.query(step.sql, step.values)).rows as Row[],
         );
-      });
-      if (chunk === null) break;
-      total = addPruneCounts(total, chunk);
-      afterId = chunk.lastId;
-    } while (afterId !== null);
-    return total;
+      }),
+    );
   }
 
   async replayDeadLetters(filter: DeadLetterFilter & { now?: Date } = {}): Promise<ReplayResult> {

@@ -13,7 +13,7 @@
 
 import { ChangeFeed } from '../change-feed.js';
 import { prepareEvents, uniqueHandlers } from '../prepared-event.js';
-import { addPruneCounts, DEFAULT_PRUNE_CHUNK, type PruneChunkResult } from '../prune-plan.js';
+import { pruneInChunks } from '../prune-plan.js';
 import type {
   ClaimedJob,
   ClaimOptions,
@@ -174,23 +174,8 @@ export class SqliteStore implements Store {
     return this.#writer.call('replayDeadLetters', [filter]);
   }
 
-  async prune(options: PruneOptions): Promise<PruneCounts> {
-    let total: PruneCounts = { deliveries: 0, events: 0, jobs: 0, kept: 0 };
-    let afterId: string | null = null;
-    do {
-      const chunk: PruneChunkResult = await this.#writer.call('pruneChunk', [
-        {
-          before: options.before,
-          afterId,
-          limit: options.chunkSize ?? DEFAULT_PRUNE_CHUNK,
-          includeDeadLetters: options.includeDeadLetters ?? false,
-          dryRun: options.dryRun ?? false,
-        },
-      ]);
-      total = addPruneCounts(total, chunk);
-      afterId = chunk.lastId;
-    } while (afterId !== null);
-    return total;
+  prune(options: PruneOptions): Promise<PruneCounts> {
+    return pruneInChunks(options, (chunk) => this.#writer.call('pruneChunk', [chunk]));
   }
 
   setEventVerification(eventId: string, update: VerificationUpdate): Promise<void> {

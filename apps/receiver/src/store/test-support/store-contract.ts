@@ -870,6 +870,29 @@ export function defineStoreContract(engine: string, harness: StoreHarness): void
         for (const id of prunable) expect(await store.getDelivery(id)).toBeNull();
         expect((await store.listDeliveries()).items).toHaveLength(3);
       });
+
+      it('stops between chunks when its signal aborts, reporting the chunks that committed', async () => {
+        const store = await open();
+        for (let i = 0; i < 7; i++) {
+          await store.ingest(delivery({ receivedAt: days(1) }), [orderEvent(`a${i}`)], []);
+        }
+        const stop = new AbortController();
+        const chunks: number[] = [];
+        const counts = await store.prune({
+          before: days(5),
+          chunkSize: 3,
+          signal: stop.signal,
+          onChunk: (chunk) => {
+            chunks.push(chunk.deliveries);
+            stop.abort();
+          },
+        });
+        expect(chunks).toEqual([3]);
+        expect(counts).toEqual({ deliveries: 3, events: 3, jobs: 0, kept: 0 });
+        expect((await store.listDeliveries()).items).toHaveLength(4);
+        // The next run picks up the rest.
+        expect(await store.prune({ before: days(5), chunkSize: 3 })).toMatchObject({ deliveries: 4 });
+      });
     });
 
     describe('lifecycle', () => {
