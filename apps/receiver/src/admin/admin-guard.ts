@@ -6,8 +6,9 @@
  * - onRequest: `Authorization: Bearer <admin token>` or a valid session cookie, else the plugin's
  *   `unauthenticated` answer (401 JSON / redirect to the login form). A wrong bearer token is refused
  *   even when a valid cookie is present. Nothing of an unauthenticated request's body is read. Wrong
- *   credentials count against the address in the shared {@link CredentialThrottle}; a throttled address
- *   gets the plugin's `throttled` answer (429) for any request presenting a credential, unchecked.
+ *   bearer tokens count against the address in the shared {@link CredentialThrottle} (so do wrong
+ *   tokens in the login form); a throttled address gets the plugin's `throttled` answer (429) for any
+ *   request presenting a credential, unchecked.
  * - preHandler (after the body is parsed): a state-changing request authenticated by the cookie must
  *   come from this receiver's own origin (Origin, else Referer) and carry the session's CSRF token in
  *   the `x-csrf-token` header or the `_csrf` form field. Bearer requests need neither: browsers never
@@ -109,7 +110,10 @@ export function addAdminGuard(app: FastifyInstance, options: AdminGuardOptions):
     const identity = identify(auth, request);
     if (identity === null || identity === 'invalid') {
       if (identity === 'invalid') {
-        throttle.fail(request.ip);
+        // Only a wrong bearer token is a guess worth counting. A bad session cookie is a MAC nobody
+        // can guess, and most often a page left open across an admin token change, whose live
+        // stream would otherwise lock its own address out within seconds.
+        if (request.headers.authorization !== undefined) throttle.fail(request.ip);
         app.metrics.adminRefusals.inc({ reason: 'wrong_credentials' });
         request.log.warn(
           { remoteAddress: request.ip, url: request.routeOptions.url },

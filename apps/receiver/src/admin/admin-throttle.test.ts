@@ -90,6 +90,20 @@ describe('admin credential throttle', () => {
     expect(inspector.status).toBe(429);
   });
 
+  it('does not count bad session cookies (a tab left open across a token change must not lock its address out)', async () => {
+    const stale = {
+      'x-forwarded-for': '203.0.113.40',
+      cookie: 'srhooks_admin=v1.AAAAAAAAAAAAAAAAAAAAAAAA.zzzzzz.c2lnbmF0dXJl',
+    };
+    for (let i = 0; i < 6; i++) {
+      const response = await fetch(`${receiver.baseUrl}/ui/events/stream`, { headers: stale });
+      expect(response.status).toBe(401);
+    }
+    expect((await api('203.0.113.40', ADMIN_TOKEN)).status).toBe(200);
+    const relogin = await login('203.0.113.40', ADMIN_TOKEN);
+    expect(relogin.status).toBe(303);
+  });
+
   it('starts an address afresh after a correct login', async () => {
     for (let i = 0; i < 2; i++)
       expect((await login('203.0.113.30', `wrong-${i}-xxxxxxxxxxxx`)).status).toBe(401);

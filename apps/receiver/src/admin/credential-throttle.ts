@@ -1,6 +1,6 @@
 /**
- * Slows down guessing of the admin token: per remote address, after `maxFailures` wrong credentials
- * (wrong bearer token, forged session cookie, wrong token in the login form) within `windowMs`, every
+ * Slows down guessing of the admin token: per remote address, after `maxFailures` wrong tokens (a
+ * wrong bearer token, a wrong token in the login form) within `windowMs`, every
  * request of that address that presents a credential is refused with 429 until the oldest of those
  * failures leaves the window. While refused, credentials are not even checked, so a blocked address
  * learns nothing from further guesses. A successful login clears its address.
