@@ -22,10 +22,12 @@ import {
   ReplayQuerySchema,
 } from './admin-request-schemas.js';
 import type { CredentialThrottle } from './credential-throttle.js';
+import type { SessionRevocations } from './session-revocations.js';
 
 export interface AdminApiRoutesOptions {
   auth: AdminAuth;
   throttle: CredentialThrottle;
+  revocations: SessionRevocations;
 }
 
 const JSON_BODY_LIMIT = 64 * 1024;
@@ -39,6 +41,7 @@ export const adminApiRoutes: FastifyPluginAsync<AdminApiRoutesOptions> = async (
   addAdminGuard(app, {
     auth: options.auth,
     throttle: options.throttle,
+    revocations: options.revocations,
     publicUrl: app.config.publicUrl,
     throttled: (_request, reply, retryAfterSeconds) =>
       reply

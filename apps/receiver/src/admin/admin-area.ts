@@ -24,20 +24,35 @@ export const adminArea: FastifyPluginAsync<AdminAreaOptions> = async (app, optio
     return;
   }
   // Loaded only when enabled: a receiver that only ingests does not carry the UI's code (~6 MB RSS).
-  const [{ AdminAuth }, { CredentialThrottle }, { adminApiRoutes }, { inspectorRoutes }] = await Promise.all([
+  const [
+    { AdminAuth },
+    { CredentialThrottle },
+    { SessionRevocations },
+    { adminApiRoutes },
+    { inspectorRoutes },
+  ] = await Promise.all([
     import('./admin-auth.js'),
     import('./credential-throttle.js'),
+    import('./session-revocations.js'),
     import('./admin-api-routes.js'),
     import('../inspector/inspector-routes.js'),
   ]);
   const auth = new AdminAuth(token);
   // One throttle for both: wrong credentials sent to the API count for the login form too, and back.
   const throttle = new CredentialThrottle({ maxFailures: app.config.adminMaxFailures });
-  await app.register(adminApiRoutes, { prefix: ADMIN_API_PREFIX, auth, throttle });
+  const revocations = new SessionRevocations(app.store, {
+    onStoreError: (error) =>
+      app.log.warn(
+        { err: error },
+        'cannot check admin session revocations (store unavailable); session accepted',
+      ),
+  });
+  await app.register(adminApiRoutes, { prefix: ADMIN_API_PREFIX, auth, throttle, revocations });
   await app.register(inspectorRoutes, {
     prefix: INSPECTOR_PREFIX,
     auth,
     throttle,
+    revocations,
     ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
   });
 };

@@ -4,7 +4,8 @@
  * Sessions are stateless and signed: the cookie holds `v1.<session id>.<expiry>.<HMAC>` where the HMAC
  * key is derived from the admin token, never the token itself. So a cookie is worthless without the
  * token, several receiver instances sharing the token accept each other's sessions, and changing the
- * token ends every session. Logging out revokes the session id in this process (and deletes the cookie).
+ * token ends every session. Logging out revokes the session id in this process (and deletes the cookie);
+ * SessionRevocations records it in the store for the other instances.
  *
  * The CSRF token of a session is an HMAC of its id (synchronizer token without server state): pages
  * embed it in forms and a meta tag; a cross-site page cannot read it.

@@ -8,7 +8,8 @@
  *   even when a valid cookie is present. Nothing of an unauthenticated request's body is read. Wrong
  *   bearer tokens count against the address in the shared {@link CredentialThrottle} (so do wrong
  *   tokens in the login form); a throttled address gets the plugin's `throttled` answer (429) for any
- *   request presenting a credential, unchecked.
+ *   request presenting a credential, unchecked. A session logged out on any instance of the store is
+ *   refused like a missing one (see SessionRevocations).
  * - preHandler (after the body is parsed): a state-changing request authenticated by the cookie must
  *   come from this receiver's own origin (Origin, else Referer) and carry the session's CSRF token in
  *   the `x-csrf-token` header or the `_csrf` form field. Bearer requests need neither: browsers never
@@ -19,6 +20,7 @@ import { type AdminAuth, type AdminSession, SESSION_COOKIE } from './admin-auth.
 import { readCookie } from './cookies.js';
 import type { CredentialThrottle } from './credential-throttle.js';
 import { checkSameOrigin } from './same-origin.js';
+import type { SessionRevocations } from './session-revocations.js';
 
 export type AdminIdentity = { via: 'bearer' } | { via: 'session'; session: AdminSession };
 
@@ -46,6 +48,8 @@ export const CSRF_MESSAGES: Record<CsrfFailure, string> = {
 export interface AdminGuardOptions {
   auth: AdminAuth;
   throttle: CredentialThrottle;
+  /** Sessions logged out on any instance of this store. */
+  revocations: SessionRevocations;
   publicUrl: string | undefined;
   unauthenticated(request: FastifyRequest, reply: FastifyReply): FastifyReply;
   /** The address sent too many wrong credentials: 429, try again in `retryAfterSeconds`. */
@@ -95,7 +99,7 @@ function csrfTokenOf(request: FastifyRequest): string | undefined {
 
 /** Adds the guard's hooks to `app` (an encapsulated plugin instance). */
 export function addAdminGuard(app: FastifyInstance, options: AdminGuardOptions): void {
-  const { auth, throttle, publicUrl } = options;
+  const { auth, throttle, revocations, publicUrl } = options;
   app.decorateRequest('admin', null);
 
   app.addHook('onRequest', async (request, reply) => {
@@ -120,6 +124,13 @@ export function addAdminGuard(app: FastifyInstance, options: AdminGuardOptions):
           'admin request with a wrong token or session refused',
         );
       }
+      return options.unauthenticated(request, reply);
+    }
+    if (identity.via === 'session' && (await revocations.isRevoked(identity.session))) {
+      request.log.warn(
+        { remoteAddress: request.ip, url: request.routeOptions.url },
+        'admin request with a logged-out session refused',
+      );
       return options.unauthenticated(request, reply);
     }
     request.admin = identity;

@@ -15,6 +15,7 @@ import { HandlerNameSchema, IdParamsSchema } from '../admin/admin-request-schema
 import { serializeCookie } from '../admin/cookies.js';
 import type { CredentialThrottle } from '../admin/credential-throttle.js';
 import { checkSameOrigin } from '../admin/same-origin.js';
+import type { SessionRevocations } from '../admin/session-revocations.js';
 import type { EventDetail } from '../store/store.js';
 import { DEAD_LETTER_PAGE_SIZE, DeadLetterPageQuerySchema, deadLettersContent } from './dead-letters-page.js';
 import {
@@ -42,6 +43,7 @@ import { SECURITY_HEADERS } from './security-headers.js';
 export interface InspectorRoutesOptions {
   auth: AdminAuth;
   throttle: CredentialThrottle;
+  revocations: SessionRevocations;
   /** SSE heartbeat interval (default 15 s). */
   heartbeatMs?: number;
 }
@@ -75,7 +77,7 @@ function sessionOf(request: FastifyRequest): AdminSession | null {
 }
 
 export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async (app, options) => {
-  const { auth, throttle } = options;
+  const { auth, throttle, revocations } = options;
   const base = app.prefix;
   const operations = new AdminOperations({ store: app.store, handlers: app.handlers, config: app.config });
   const live = new LiveStream({
@@ -134,6 +136,7 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
   addAdminGuard(app, {
     auth,
     throttle,
+    revocations,
     throttled: throttledAnswer,
     publicUrl: app.config.publicUrl,
     unauthenticated: (request, reply) => {
@@ -238,7 +241,16 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
 
   app.post('/logout', async (request, reply) => {
     const session = sessionOf(request);
-    if (session) auth.revoke(session);
+    if (session) {
+      auth.revoke(session);
+      // Every instance on this store refuses the session from now on (a copied cookie included).
+      await revocations.revoke(session).catch((error: unknown) => {
+        request.log.warn(
+          { err: error },
+          'logout not recorded in the store (unavailable): other instances accept this session until it expires',
+        );
+      });
+    }
     return reply
       .header(
         'set-cookie',

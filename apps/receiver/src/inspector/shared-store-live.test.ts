@@ -6,7 +6,13 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { deliveryToken } from '@srhooks/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { order, orderDelivery, postDelivery } from '../admin/test-support/admin-test-receiver.js';
+import {
+  loginAsBrowser,
+  order,
+  orderDelivery,
+  postDelivery,
+  ADMIN_TOKEN as TEST_ADMIN_TOKEN,
+} from '../admin/test-support/admin-test-receiver.js';
 import type { PgStore } from '../store/postgres/pg-store.js';
 import { deliveryRequest } from '../test-support/delivery-fixtures.js';
 import { dropSchema, TEST_DATABASE_URL, uniqueSchemaName } from '../test-support/postgres-schema.js';
@@ -116,5 +122,36 @@ describe('receivers sharing one PostgreSQL store', () => {
     const stored = await a.app.store.getDelivery(deliveryId);
     const eventId = stored?.events[0]?.id ?? '';
     await until(() => handled.slice(before).some((line) => line.includes(eventId)), 'the job of this event');
+  });
+
+  it('a logout on one instance ends the session on the others too (a copied cookie stops working)', async () => {
+    const [a, b] = receivers as [TestReceiver, TestReceiver];
+    expect(TEST_ADMIN_TOKEN).toBe(ADMIN_TOKEN);
+    const session = await loginAsBrowser(a);
+    const page = (receiver: TestReceiver) =>
+      fetch(`${receiver.baseUrl}/ui`, { headers: { cookie: session.cookie }, redirect: 'manual' });
+    expect((await page(b)).status).toBe(200);
+
+    const logout = await fetch(`${a.baseUrl}/ui/logout`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: {
+        cookie: session.cookie,
+        origin: a.baseUrl,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({ _csrf: session.csrfToken }),
+    });
+    expect(logout.status).toBe(303);
+    expect((await page(a)).status).toBe(303);
+    // B remembers its "not revoked" answer for at most 5 s, then asks the store again.
+    const deadline = Date.now() + 10_000;
+    let status = 200;
+    while (status === 200 && Date.now() < deadline) {
+      status = (await page(b)).status;
+      if (status === 200) await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(status).toBe(303);
+    expect((await page(b)).headers.get('location')).toMatch(/^\/ui\/login\?next=/);
   });
 });

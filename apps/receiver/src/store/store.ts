@@ -433,6 +433,13 @@ export interface Store {
   /** Jobs per status (for metrics and health). */
   countJobs(): Promise<JobCounts>;
   /**
+   * Logout: the admin session id is refused by every instance on this store until `expiresAt` (when its
+   * cookie would have expired anyway). Idempotent; expired revocations are cleaned up on the way.
+   */
+  revokeAdminSession(sessionId: string, expiresAt: Date, options?: { now?: Date }): Promise<void>;
+  /** Whether the session was revoked (and its revocation has not expired). */
+  isAdminSessionRevoked(sessionId: string, options?: { now?: Date }): Promise<boolean>;
+  /**
    * Retention: deletes the deliveries received before `before` with their events, jobs and attempts, in
    * chunks (one transaction each). Keeps those with unfinished jobs (and dead letters unless
    * `includeDeadLetters`) and originals that kept duplicates refer to (see prune-plan.ts).

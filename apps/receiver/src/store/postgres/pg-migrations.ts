@@ -320,6 +320,16 @@ END
 $lz4$;
 `,
   },
+  {
+    version: 3,
+    name: 'admin session revocations (logout, shared by every instance on the schema)',
+    sql: `
+CREATE TABLE admin_session_revocations (
+  session_id text COLLATE "C" PRIMARY KEY,
+  expires_at timestamptz NOT NULL
+);
+`,
+  },
 ];
 
 /** Identifier check for the optional schema (it is interpolated into DDL). */

@@ -770,6 +770,27 @@ export class PgStore implements Store {
     );
   }
 
+  async revokeAdminSession(sessionId: string, expiresAt: Date, options: { now?: Date } = {}): Promise<void> {
+    await this.#run(async () => {
+      await this.#db.query(
+        `WITH expired AS (DELETE FROM admin_session_revocations WHERE expires_at <= $3)
+         INSERT INTO admin_session_revocations (session_id, expires_at) VALUES ($1, $2)
+         ON CONFLICT (session_id) DO NOTHING`,
+        [sessionId, expiresAt, options.now ?? new Date()],
+      );
+    });
+  }
+
+  async isAdminSessionRevoked(sessionId: string, options: { now?: Date } = {}): Promise<boolean> {
+    return this.#run(async () => {
+      const result = await this.#db.query(
+        'SELECT 1 FROM admin_session_revocations WHERE session_id = $1 AND expires_at > $2',
+        [sessionId, options.now ?? new Date()],
+      );
+      return result.rows.length > 0;
+    });
+  }
+
   async replayDeadLetters(filter: DeadLetterFilter & { now?: Date } = {}): Promise<ReplayResult> {
     const now = at(filter.now);
     return this.#transaction(async ({ client, changes }) => {

@@ -640,6 +640,26 @@ export class SqliteEngine {
     });
   }
 
+  async revokeAdminSession(sessionId: string, expiresAt: Date, options: { now?: Date } = {}): Promise<void> {
+    const now = ms(options.now);
+    return this.#write(() => {
+      this.#stmt('DELETE FROM admin_session_revocations WHERE expires_at <= ?').run(now);
+      this.#stmt(
+        'INSERT INTO admin_session_revocations (session_id, expires_at) VALUES (?, ?) ON CONFLICT (session_id) DO NOTHING',
+      ).run(sessionId, expiresAt.getTime());
+    });
+  }
+
+  async isAdminSessionRevoked(sessionId: string, options: { now?: Date } = {}): Promise<boolean> {
+    return this.#read(
+      () =>
+        this.#stmt('SELECT 1 FROM admin_session_revocations WHERE session_id = ? AND expires_at > ?').get(
+          sessionId,
+          ms(options.now),
+        ) !== undefined,
+    );
+  }
+
   /** One chunk of a prune, in one write transaction (SqliteStore.prune loops over the chunks). */
   async pruneChunk(options: PruneChunkOptions): Promise<PruneChunkResult> {
     return this.#write(() =>

@@ -100,6 +100,16 @@ CREATE TABLE handler_states (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'admin session revocations (logout, shared by every process on the file)',
+    sql: `
+CREATE TABLE admin_session_revocations (
+  session_id TEXT PRIMARY KEY,
+  expires_at INTEGER NOT NULL
+);
+`,
+  },
 ];
 
 /**

@@ -178,6 +178,14 @@ export class SqliteStore implements Store {
     return pruneInChunks(options, (chunk) => this.#writer.call('pruneChunk', [chunk]));
   }
 
+  revokeAdminSession(sessionId: string, expiresAt: Date, options?: { now?: Date }): Promise<void> {
+    return this.#writer.call('revokeAdminSession', [sessionId, expiresAt, options]);
+  }
+
+  isAdminSessionRevoked(sessionId: string, options?: { now?: Date }): Promise<boolean> {
+    return this.#reader.isAdminSessionRevoked(sessionId, options);
+  }
+
   setEventVerification(eventId: string, update: VerificationUpdate): Promise<void> {
     return this.#writer.call('setEventVerification', [eventId, update]);
   }

@@ -26,6 +26,7 @@ export const WRITER_METHODS = [
   'replayEvent',
   'replayDeadLetters',
   'pruneChunk',
+  'revokeAdminSession',
   'setEventVerification',
   'disableHandler',
   'enableHandler',
