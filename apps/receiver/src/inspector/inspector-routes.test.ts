@@ -5,6 +5,7 @@ import {
   type BrowserSession,
   bearer,
   loginAsBrowser,
+  logoutAsBrowser,
   order,
   orderDelivery,
   postDelivery,
@@ -259,27 +260,9 @@ describe('inspector', () => {
       expect((await fetch(`${receiver.baseUrl}/ui`, { headers: { cookie: session.cookie } })).status).toBe(
         200,
       );
-      const refused = await fetch(`${receiver.baseUrl}/ui/logout`, {
-        method: 'POST',
-        redirect: 'manual',
-        headers: {
-          cookie: session.cookie,
-          origin: receiver.baseUrl,
-          'content-type': 'application/x-www-form-urlencoded',
-        },
-        body: '',
-      });
+      const refused = await logoutAsBrowser(receiver, session, false);
       expect(refused.status).toBe(403);
-      const logout = await fetch(`${receiver.baseUrl}/ui/logout`, {
-        method: 'POST',
-        redirect: 'manual',
-        headers: {
-          cookie: session.cookie,
-          origin: receiver.baseUrl,
-          'content-type': 'application/x-www-form-urlencoded',
-        },
-        body: new URLSearchParams({ _csrf: session.csrfToken }),
-      });
+      const logout = await logoutAsBrowser(receiver, session);
       expect(logout.status).toBe(303);
       expect(logout.headers.get('location')).toBe('/ui/login');
       expect(logout.headers.get('set-cookie')).toMatch(

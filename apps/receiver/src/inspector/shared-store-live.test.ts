@@ -8,6 +8,7 @@ import { deliveryToken } from '@srhooks/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   loginAsBrowser,
+  logoutAsBrowser,
   order,
   orderDelivery,
   postDelivery,
@@ -132,16 +133,7 @@ describe('receivers sharing one PostgreSQL store', () => {
       fetch(`${receiver.baseUrl}/ui`, { headers: { cookie: session.cookie }, redirect: 'manual' });
     expect((await page(b)).status).toBe(200);
 
-    const logout = await fetch(`${a.baseUrl}/ui/logout`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: {
-        cookie: session.cookie,
-        origin: a.baseUrl,
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      body: new URLSearchParams({ _csrf: session.csrfToken }),
-    });
+    const logout = await logoutAsBrowser(a, session);
     expect(logout.status).toBe(303);
     expect((await page(a)).status).toBe(303);
     // B remembers its "not revoked" answer for at most 5 s, then asks the store again.

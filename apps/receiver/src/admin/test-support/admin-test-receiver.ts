@@ -99,6 +99,24 @@ export async function loginAsBrowser(receiver: TestReceiver): Promise<BrowserSes
   return { cookie, csrfToken, setCookie };
 }
 
+/** Logs out through the form like a browser (same origin; with the session's CSRF token unless `withCsrf` is false). */
+export function logoutAsBrowser(
+  receiver: TestReceiver,
+  session: BrowserSession,
+  withCsrf = true,
+): Promise<Response> {
+  return fetch(`${receiver.baseUrl}/ui/logout`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: {
+      cookie: session.cookie,
+      origin: receiver.baseUrl,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: withCsrf ? new URLSearchParams({ _csrf: session.csrfToken }) : '',
+  });
+}
+
 /** Every route fastify registered, as `METHOD /full/path` pairs (parsed from printRoutes). */
 export function registeredRoutes(app: FastifyInstance): Array<{ method: string; url: string }> {
   const routes: Array<{ method: string; url: string }> = [];
