@@ -41,6 +41,7 @@ export const adminArea: FastifyPluginAsync<AdminAreaOptions> = async (app, optio
   // One throttle for both: wrong credentials sent to the API count for the login form too, and back.
   const throttle = new CredentialThrottle({ maxFailures: app.config.adminMaxFailures });
   const revocations = new SessionRevocations(app.store, {
+    timeoutMs: app.config.storeTimeoutMs,
     onStoreError: (error) =>
       app.log.warn(
         { err: error },

@@ -2,8 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { PgStore } from '../store/postgres/pg-store.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { TEST_DATABASE_URL, testSchemas } from '../test-support/postgres-schema.js';
+import { TcpProxy } from '../test-support/tcp-proxy.js';
 import { SessionRevocations } from './session-revocations.js';
+
+const nextSchema = testSchemas('srhooks_revocations');
 
 describe('SessionRevocations', () => {
   const cleanups: Array<() => Promise<void>> = [];
@@ -71,5 +76,33 @@ describe('SessionRevocations', () => {
     expect(await revocations.isRevoked(session)).toBe(false);
     expect(errors).toHaveLength(1);
     await expect(revocations.revoke(session)).rejects.toThrow();
+  });
+
+  it('does not hang on a hanging store: accepts the session after timeoutMs and says why', async () => {
+    const proxy = new TcpProxy(Number(new URL(TEST_DATABASE_URL).port || 5432));
+    const url = new URL(TEST_DATABASE_URL);
+    url.port = String(await proxy.start());
+    const store = new PgStore({
+      url: url.toString(),
+      schema: nextSchema(),
+      poolSize: 2,
+      queryTimeoutMs: 30_000,
+    });
+    cleanups.push(async () => {
+      await proxy.stop();
+      await store.close().catch(() => {});
+    });
+    await store.migrate();
+    const errors: unknown[] = [];
+    const revocations = new SessionRevocations(store, {
+      timeoutMs: 300,
+      onStoreError: (error) => errors.push(error),
+    });
+    proxy.stall();
+    const started = performance.now();
+    expect(await revocations.isRevoked(session)).toBe(false);
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(String(errors[0])).toMatch(/admin session check did not finish within 300 ms/);
+    await expect(revocations.revoke(session)).rejects.toThrow(/logout did not finish within 300 ms/);
   });
 });

@@ -5,9 +5,11 @@
  *
  * Each instance remembers a "not revoked" answer for `cacheMs` (default 5 s), so a page load (the page,
  * its fragments, its live stream) costs one store read, not one each; a logout elsewhere therefore
- * takes effect here within that time. If the store cannot answer, the session is accepted (the pages
- * it would open need the store anyway) and a warning is logged.
+ * takes effect here within that time. If the store cannot answer within `timeoutMs`, the session is
+ * accepted (the pages it would open need the store anyway) and a warning is logged: an unreachable or
+ * hanging store never makes the admin area hang.
  */
+import { withStoreTimeout } from '../ingest/store-call.js';
 import type { Store } from '../store/store.js';
 import type { AdminSession } from './admin-auth.js';
 
@@ -17,6 +19,8 @@ const MAX_CACHED = 1000;
 
 export interface SessionRevocationsOptions {
   cacheMs?: number;
+  /** Longest wait for the store (default 5 s, the receiver passes storeTimeoutMs). */
+  timeoutMs?: number;
   now?: () => number;
   onStoreError?: (error: unknown) => void;
 }
@@ -24,6 +28,7 @@ export interface SessionRevocationsOptions {
 export class SessionRevocations {
   readonly #store: Store;
   readonly #cacheMs: number;
+  readonly #timeoutMs: number;
   readonly #now: () => number;
   readonly #onStoreError: (error: unknown) => void;
   /** Session id → until when "not revoked" may be answered without asking the store. */
@@ -32,6 +37,7 @@ export class SessionRevocations {
   constructor(store: Store, options: SessionRevocationsOptions = {}) {
     this.#store = store;
     this.#cacheMs = options.cacheMs ?? DEFAULT_REVOCATION_CACHE_MS;
+    this.#timeoutMs = options.timeoutMs ?? 5000;
     this.#now = options.now ?? Date.now;
     this.#onStoreError = options.onStoreError ?? (() => {});
   }
@@ -42,7 +48,11 @@ export class SessionRevocations {
     if (until !== undefined && until > now) return false;
     let revoked: boolean;
     try {
-      revoked = await this.#store.isAdminSessionRevoked(session.id, { now: new Date(now) });
+      revoked = await withStoreTimeout(
+        'admin session check',
+        this.#store.isAdminSessionRevoked(session.id, { now: new Date(now) }),
+        this.#timeoutMs,
+      );
     } catch (error) {
       this.#onStoreError(error);
       return false;
@@ -61,6 +71,10 @@ export class SessionRevocations {
   /** Records the logout for every instance; throws when the store cannot (the caller logs it). */
   async revoke(session: AdminSession): Promise<void> {
     this.#notRevokedUntil.delete(session.id);
-    await this.#store.revokeAdminSession(session.id, session.expiresAt, { now: new Date(this.#now()) });
+    await withStoreTimeout(
+      'logout',
+      this.#store.revokeAdminSession(session.id, session.expiresAt, { now: new Date(this.#now()) }),
+      this.#timeoutMs,
+    );
   }
 }
