@@ -66,6 +66,29 @@ function presentsCredential(request: FastifyRequest): boolean {
   );
 }
 
+/** Seconds `request`'s address must wait (counted as a throttled refusal), or 0 when it may try. */
+export function throttledFor(
+  app: FastifyInstance,
+  throttle: CredentialThrottle,
+  request: FastifyRequest,
+): number {
+  const waitMs = throttle.retryAfterMs(request.ip);
+  if (waitMs === 0) return 0;
+  app.metrics.adminRefusals.inc({ reason: 'throttled' });
+  return Math.ceil(waitMs / 1000);
+}
+
+/** A wrong credential: refused and counted; `guess` (a wrong admin token) also counts for the throttle. */
+export function recordWrongCredential(
+  app: FastifyInstance,
+  throttle: CredentialThrottle,
+  request: FastifyRequest,
+  guess: boolean,
+): void {
+  if (guess) throttle.fail(request.ip);
+  app.metrics.adminRefusals.inc({ reason: 'wrong_credentials' });
+}
+
 /** The message of a throttled request's 429. */
 export function throttledMessage(throttle: CredentialThrottle, retryAfterSeconds: number): string {
   return (
@@ -105,11 +128,8 @@ export function addAdminGuard(app: FastifyInstance, options: AdminGuardOptions):
   app.addHook('onRequest', async (request, reply) => {
     if (request.routeOptions.config.adminPublic) return;
     if (presentsCredential(request)) {
-      const waitMs = throttle.retryAfterMs(request.ip);
-      if (waitMs > 0) {
-        app.metrics.adminRefusals.inc({ reason: 'throttled' });
-        return options.throttled(request, reply, Math.ceil(waitMs / 1000));
-      }
+      const waitSeconds = throttledFor(app, throttle, request);
+      if (waitSeconds > 0) return options.throttled(request, reply, waitSeconds);
     }
     const identity = identify(auth, request);
     if (identity === null || identity === 'invalid') {
@@ -117,8 +137,7 @@ export function addAdminGuard(app: FastifyInstance, options: AdminGuardOptions):
         // Only a wrong bearer token is a guess worth counting. A bad session cookie is a MAC nobody
         // can guess, and most often a page left open across an admin token change, whose live
         // stream would otherwise lock its own address out within seconds.
-        if (request.headers.authorization !== undefined) throttle.fail(request.ip);
-        app.metrics.adminRefusals.inc({ reason: 'wrong_credentials' });
+        recordWrongCredential(app, throttle, request, request.headers.authorization !== undefined);
         request.log.warn(
           { remoteAddress: request.ip, url: request.routeOptions.url },
           'admin request with a wrong token or session refused',

@@ -8,6 +8,7 @@ import type { ReceiverConfig } from '../config/config-schema.js';
 import type { HandlerRegistry } from '../handlers/handler-registry.js';
 import { eventsFromDelivery } from '../ingest/events-from-delivery.js';
 import { withStoreTimeout } from '../ingest/store-call.js';
+import { olderThanDays } from '../store/prune-plan.js';
 import type {
   DeadLetter,
   DeadLetterFilter,
@@ -183,7 +184,7 @@ export class AdminOperations {
    * Not bounded by the store timeout: a first prune of a large store takes a while, chunk by chunk.
    */
   async prune(request: PruneRequest, now = new Date()): Promise<PruneCounts & { before: Date }> {
-    const before = new Date(now.getTime() - request.olderThanDays * 86_400_000);
+    const before = olderThanDays(request.olderThanDays, now);
     const counts = await this.#store.prune({
       before,
       dryRun: request.dryRun ?? false,

@@ -9,7 +9,14 @@ import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } f
 import { z } from 'zod';
 import { type AdminAuth, type AdminSession, SESSION_COOKIE } from '../admin/admin-auth.js';
 import { adminErrorAnswer, parseRequestPart } from '../admin/admin-errors.js';
-import { addAdminGuard, CSRF_MESSAGES, identify, throttledMessage } from '../admin/admin-guard.js';
+import {
+  addAdminGuard,
+  CSRF_MESSAGES,
+  identify,
+  recordWrongCredential,
+  throttledFor,
+  throttledMessage,
+} from '../admin/admin-guard.js';
 import { AdminOperations } from '../admin/admin-operations.js';
 import { HandlerNameSchema, IdParamsSchema } from '../admin/admin-request-schemas.js';
 import { serializeCookie } from '../admin/cookies.js';
@@ -206,15 +213,11 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
       );
       return errorPage(request, reply, 403, CSRF_MESSAGES.cross_origin);
     }
-    const waitMs = throttle.retryAfterMs(request.ip);
-    if (waitMs > 0) {
-      app.metrics.adminRefusals.inc({ reason: 'throttled' });
-      return throttledAnswer(request, reply, Math.ceil(waitMs / 1000));
-    }
+    const waitSeconds = throttledFor(app, throttle, request);
+    if (waitSeconds > 0) return throttledAnswer(request, reply, waitSeconds);
     const token = form.success ? (form.data.token ?? '') : '';
     if (!auth.isAdminToken(token)) {
-      throttle.fail(request.ip);
-      app.metrics.adminRefusals.inc({ reason: 'wrong_credentials' });
+      recordWrongCredential(app, throttle, request, true);
       request.log.warn({ remoteAddress: request.ip }, 'inspector login with a wrong admin token');
       reply.code(401);
       return page(

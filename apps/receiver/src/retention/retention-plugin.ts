@@ -10,12 +10,12 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
+import { olderThanDays } from '../store/prune-plan.js';
 import type { PruneCounts } from '../store/store.js';
 
 export const DEFAULT_RETENTION_INTERVAL_MS = 60 * 60_000;
 /** The first run waits a little, so start-up (migrations, reconcile, the first deliveries) goes first. */
 export const DEFAULT_FIRST_RUN_MS = 30_000;
-const DAY_MS = 86_400_000;
 
 export interface RetentionPluginOptions {
   /** Between runs. Default one hour. */
@@ -37,7 +37,7 @@ const plugin: FastifyPluginAsync<RetentionPluginOptions> = async (app, options) 
     app.decorate('runRetention', null);
     return;
   }
-  const retentionMs = days * DAY_MS;
+  const keepDays = days;
   const intervalMs = options.intervalMs ?? DEFAULT_RETENTION_INTERVAL_MS;
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<PruneCounts> | null = null;
@@ -46,7 +46,7 @@ const plugin: FastifyPluginAsync<RetentionPluginOptions> = async (app, options) 
   const stop = new AbortController();
 
   async function prune(): Promise<PruneCounts> {
-    const before = new Date(Date.now() - retentionMs);
+    const before = olderThanDays(keepDays);
     const counts = await app.store.prune({ before, signal: stop.signal });
     for (const kind of ['deliveries', 'events', 'jobs'] as const) {
       if (counts[kind] > 0) app.metrics.pruned.inc({ kind }, counts[kind]);

@@ -18,6 +18,12 @@ import type { SqlDialect } from './sql-params.js';
 import type { PruneOptions } from './store.js';
 
 export const DEFAULT_PRUNE_CHUNK = 500;
+const DAY_MS = 86_400_000;
+
+/** The `before` of a prune that keeps the last `days` days (retention and the admin API alike). */
+export function olderThanDays(days: number, now: Date = new Date()): Date {
+  return new Date(now.getTime() - days * DAY_MS);
+}
 
 export interface PruneChunkOptions {
   /** Deliveries received before this time are candidates. */
