@@ -51,7 +51,10 @@ const TARGETS = { sqliteRatio: 0.6, postgresRatio: 0.4, fixedRateP99Ms: 5, rssMb
 /** The captured delivery's Content-Type and body, split around the innerId so each request gets its own. */
 function deliveryTemplate() {
   const raw = readFileSync(
-    new URL('../../../../shared/shoprenter/deliveries/order_confirm.multipart.http', import.meta.url),
+    new URL(
+      '../../../packages/contracts/fixtures/shoprenter/deliveries/order_confirm.multipart.http',
+      import.meta.url,
+    ),
   );
   const headEnd = raw.indexOf('\r\n\r\n');
   const head = raw.subarray(0, headEnd).toString('latin1');

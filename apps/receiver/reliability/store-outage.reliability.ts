@@ -1,28 +1,25 @@
 /**
- * Store outage (PostgreSQL mode): the receiver (child process, DATABASE_URL, its own schema) takes a
- * paced load; mid-load the machine's PostgreSQL is stopped for 30 s (pg_ctlcluster stop / start,
- * always restarted in a `finally`), the generator re-sends whatever got no 2xx. Then:
+ * Store outage (PostgreSQL mode): the receiver (child process, its own schema) reaches PostgreSQL
+ * through a fault-injecting TCP proxy that this test owns; mid-load the proxy refuses new
+ * connections and cuts the open ones for 30 s (PostgreSQL is unreachable for the receiver, exactly
+ * as when the server is down or the network is cut), then forwards again. The generator re-sends
+ * whatever got no 2xx. Then:
  * - no acknowledged delivery is lost (every acked order is in the schema);
  * - /readyz is red while PostgreSQL is down and green again afterwards;
  * - the same receiver process recovers unattended (2xx again after PostgreSQL returns) and no request
  *   hangs (each is answered, 503 during the outage).
  *
- * This stops the shared PostgreSQL: the suite runs its files one at a time, and the outage is kept to
- * SRHOOKS_RELIABILITY_OUTAGE_MS (default 30 s).
+ * The machine's PostgreSQL itself is never touched (other tests and other runs use it); the outage
+ * lasts SRHOOKS_RELIABILITY_OUTAGE_MS (default 30 s).
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_DATABASE_URL } from '../src/test-support/postgres-schema.js';
+import { TcpProxy } from '../src/test-support/tcp-proxy.js';
 import { printFigures } from './support/figures.js';
 import { freePort } from './support/free-port.js';
 import { formatOutcomes, type LoadResult, runLoad } from './support/load-generator.js';
 import { orderDeliveries } from './support/order-deliveries.js';
-import {
-  ensurePostgresRunning,
-  postgresRunning,
-  startPostgres,
-  stopPostgres,
-} from './support/postgres-cluster.js';
 import { ReadinessProbe } from './support/readiness-probe.js';
 import { ReceiverProcess } from './support/receiver-process.js';
 import { type ScenarioDir, scenarioDir } from './support/scenario-dir.js';
@@ -46,13 +43,11 @@ const PACE_MS = 10;
 
 interface Timeline {
   stopRequested: number;
+  /** The proxy refuses connections and has cut the open ones from here on. */
   stopped: number;
-  /** PostgreSQL may be up from here on: our start was requested, or something else was seen starting it. */
+  /** The proxy forwards again from here on. */
   downUntil: number;
-  /** PostgreSQL is surely up from here on (our start returned, or it was seen running). */
   back: number;
-  /** Something else started PostgreSQL before the outage was over (shared machine); the outage was shorter. */
-  restartedByOther: boolean;
 }
 
 async function dropSchema(schema: string): Promise<void> {
@@ -65,7 +60,7 @@ async function dropSchema(schema: string): Promise<void> {
   }
 }
 
-describe('store outage: PostgreSQL stopped for 30 s under load', () => {
+describe('store outage: PostgreSQL unreachable for 30 s under load', () => {
   const seed = scenarioSeed();
   const random = seededRandom(seed);
   const schema = `rel_outage_${process.pid}_${seed.toString(36)}`;
@@ -78,16 +73,20 @@ describe('store outage: PostgreSQL stopped for 30 s under load', () => {
   let outageError: unknown = null;
   let stopAtAck = 0;
   let failed = false;
+  const proxy = new TcpProxy(new URL(DATABASE_URL).port ? Number(new URL(DATABASE_URL).port) : 5432);
 
   beforeAll(async () => {
-    await ensurePostgresRunning();
+    const proxyPort = await proxy.start();
+    const proxiedUrl = new URL(DATABASE_URL);
+    proxiedUrl.hostname = '127.0.0.1';
+    proxiedUrl.port = String(proxyPort);
     dir = scenarioDir('outage');
     receiver = await ReceiverProcess.start({
       dir: dir.path,
       port: await freePort(),
       env: {
         SRHOOKS_SECRETS: RELIABILITY_SECRET,
-        DATABASE_URL,
+        DATABASE_URL: proxiedUrl.toString(),
         SRHOOKS_DB_SCHEMA: schema,
         LOG_LEVEL: 'warn',
       },
@@ -105,30 +104,16 @@ describe('store outage: PostgreSQL stopped for 30 s under load', () => {
     const cutStore = async () => {
       const stopRequested = Date.now();
       let stopped = 0;
-      let downUntil = 0;
-      let back = 0;
-      let restartedByOther = false;
       try {
-        await stopPostgres();
+        await proxy.stop();
         stopped = Date.now();
-        // Stay down for OUTAGE_MS, watching for someone else bringing it back early.
-        while (Date.now() - stopped < OUTAGE_MS) {
-          await sleep(250);
-          if (await postgresRunning()) {
-            back = Date.now();
-            downUntil = back - 1000;
-            restartedByOther = true;
-            break;
-          }
-        }
+        await sleep(OUTAGE_MS);
       } catch (error) {
         outageError = error;
       } finally {
-        // Always bring it back: other tests on this machine use it.
-        downUntil ||= Date.now();
-        await startPostgres();
-        back ||= Date.now();
-        timeline = { stopRequested, stopped, downUntil, back, restartedByOther };
+        const downUntil = Date.now();
+        await proxy.start();
+        timeline = { stopRequested, stopped, downUntil, back: Date.now() };
       }
     };
     try {
@@ -145,7 +130,6 @@ describe('store outage: PostgreSQL stopped for 30 s under load', () => {
       });
     } finally {
       await (outage ?? Promise.resolve());
-      await ensurePostgresRunning();
     }
     // readiness after the restart, then the final state of the schema
     await waitUntil(() => probe.samples.at(-1)?.status === 200, 15_000);
@@ -157,7 +141,7 @@ describe('store outage: PostgreSQL stopped for 30 s under load', () => {
   afterAll(async () => {
     await probe?.stop();
     await receiver?.stop();
-    await ensurePostgresRunning();
+    await proxy.stop();
     await dropSchema(schema).catch(() => {});
     dir?.remove(failed);
   });
@@ -169,7 +153,6 @@ describe('store outage: PostgreSQL stopped for 30 s under load', () => {
       seed,
       ...ackFigures(load, stored, comparison),
       outageMs: timeline ? timeline.downUntil - timeline.stopped : 0,
-      restartedByOther: timeline?.restartedByOther ?? false,
       stoppedAtAck: stopAtAck,
       readyzRed: during.filter((sample) => sample.status !== 200).length,
       readyzGreenDuringOutage: during.filter((sample) => sample.status === 200).length,

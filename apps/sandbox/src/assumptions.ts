@@ -7,7 +7,7 @@ import type { ApiErrorBody, InnerErrorCode } from '@srhooks/contracts';
  */
 
 /**
- * Error bodies are not documented (README §2). JSON errors look like `{"error": <code>, "message"}`,
+ * Error bodies are not documented (FACTS.md §2). JSON errors look like `{"error": <code>, "message"}`,
  * XML errors like `<response><error>…</error><message>…</message></response>`. When the
  * documentation gives no inner code for a status (403, 405, 429, 500, 503) the HTTP status is used.
  */

@@ -3,7 +3,7 @@ import { isValidShopName, SCOPES } from '@srhooks/contracts';
 import { DEFAULT_DELIVERY_TIMEOUT_MS, EXPECT_CONTINUE_TIMEOUT_MS } from './assumptions.js';
 import { SandboxConfigError } from './errors.js';
 
-/** Every scope the sandbox knows (README §1). */
+/** Every scope the sandbox knows (FACTS.md §1). */
 export const ALL_SCOPES: readonly string[] = Object.values(SCOPES);
 
 export interface ApiClientSeed {

@@ -1,7 +1,7 @@
 import { isValidShopName } from '@srhooks/contracts';
 import { InputError } from './errors.js';
 
-/** README §1: the current API ("API2"), the OAuth token endpoint and the legacy Basic-auth API. */
+/** FACTS.md §1: the current API ("API2"), the OAuth token endpoint and the legacy Basic-auth API. */
 export const DEFAULT_API_URL = 'https://{shop}.api2.myshoprenter.hu/api';
 export const DEFAULT_TOKEN_URL = 'https://oauth.app.shoprenter.net/{shop}/app/token';
 export const DEFAULT_LEGACY_API_URL = 'https://{shop}.api.myshoprenter.hu';
@@ -32,7 +32,7 @@ export function isLoopbackHost(hostname: string): boolean {
 
 /**
  * Plain `http://` is refused except to loopback: ShopRenter answers it with 308 to HTTPS and a
- * request body can be lost on the way (README §1).
+ * request body can be lost on the way (FACTS.md §1).
  */
 export function assertSecureUrl(url: string, what: string): URL {
   let parsed: URL;

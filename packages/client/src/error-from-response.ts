@@ -25,7 +25,7 @@ export interface FailedResponse {
 }
 
 /**
- * One factory for every non-success answer (README §2: JSON `{error, message}` is an assumption,
+ * One factory for every non-success answer (FACTS.md §2: JSON `{error, message}` is an assumption,
  * so XML, text and empty bodies are coped with too). Returns the matching subclass.
  */
 export function errorFromResponse(failed: FailedResponse): ShopRenterApiError {

@@ -1,5 +1,5 @@
 /**
- * Which OAuth scope a request needs (README §1): webhooks read/write, orders read.
+ * Which OAuth scope a request needs (FACTS.md §1): webhooks read/write, orders read.
  * Returns undefined when the client cannot tell (batch, unknown paths).
  */
 export function requiredScope(method: string, url: string): string | undefined {

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { decodeDelivery, encodeDelivery, samplePayload } from '../dist/index.js';
 
 const httpFile = fileURLToPath(
-  new URL('../../../../shared/shoprenter/deliveries/order_confirm.multipart.http', import.meta.url),
+  new URL('../fixtures/shoprenter/deliveries/order_confirm.multipart.http', import.meta.url),
 );
 const raw = readFileSync(httpFile);
 const split = raw.indexOf('\r\n\r\n');

@@ -2,7 +2,7 @@
 // The `generate` task of @srhooks/contracts.
 //
 //   openapi/shoprenter.yaml                 --openapi-typescript-->  src/generated/shoprenter.ts
-//   ../shared/shoprenter/fields.json        ----------------------->  src/generated/fields.ts
+//   packages/contracts/fixtures/shoprenter/fields.json        ----------------------->  src/generated/fields.ts
 //
 // `node scripts/generate.mjs`          writes both files.
 // `node scripts/generate.mjs --check`  renders them in memory and exits 1, naming each stale file,
@@ -22,9 +22,7 @@ export const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
 /** The hand-written OpenAPI document. */
 export const OPENAPI_FILE = fileURLToPath(new URL('../openapi/shoprenter.yaml', import.meta.url));
 /** The shared field list; the repository sits at <X>/main and the shared data at <X>/shared. */
-export const FIELDS_FILE = fileURLToPath(
-  new URL('../../../../shared/shoprenter/fields.json', import.meta.url),
-);
+export const FIELDS_FILE = fileURLToPath(new URL('../fixtures/shoprenter/fields.json', import.meta.url));
 /** The command that regenerates the output, named in every staleness message. */
 export const FIX_COMMAND = 'pnpm --filter @srhooks/contracts generate';
 
@@ -59,7 +57,7 @@ function assertFieldsFile(data, file) {
   });
 }
 
-/** ../shared/shoprenter/fields.json → the text of src/generated/fields.ts. */
+/** packages/contracts/fixtures/shoprenter/fields.json → the text of src/generated/fields.ts. */
 export async function renderFieldsModule(fieldsFile = FIELDS_FILE) {
   const data = JSON.parse(await readFile(fieldsFile, 'utf8'));
   assertFieldsFile(data, fieldsFile);
@@ -68,7 +66,7 @@ export async function renderFieldsModule(fieldsFile = FIELDS_FILE) {
     return `  { field: ${JSON.stringify(row.field)}, events: [${events}], label: ${JSON.stringify(row.label)} },`;
   });
   return [
-    header('../shared/shoprenter/fields.json'),
+    header('fixtures/shoprenter/fields.json'),
     '/** Where the field list was read from (the `source` of fields.json). */',
     `export const FIELDS_SOURCE = ${JSON.stringify(data.source)};`,
     '',
@@ -124,7 +122,7 @@ export function describeStaleFiles(stale) {
   return [
     'Generated files are stale:',
     ...lines,
-    `They no longer match openapi/shoprenter.yaml or ../shared/shoprenter/fields.json. Run \`${FIX_COMMAND}\` and commit the result.`,
+    `They no longer match openapi/shoprenter.yaml or packages/contracts/fixtures/shoprenter/fields.json. Run \`${FIX_COMMAND}\` and commit the result.`,
   ].join('\n');
 }
 

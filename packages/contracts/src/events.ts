@@ -1,5 +1,5 @@
 /**
- * The six ShopRenter webhook events (README §3, `event` property of `webHooks`).
+ * The six ShopRenter webhook events (FACTS.md §3, `event` property of `webHooks`).
  * Order events deliver `{orders:{order:[…]}}`; newsletter events `{newsletter:{subscriber:[…]}}`.
  */
 export const ORDER_EVENTS = ['order_confirm', 'order_status_change', 'abandoned_cart'] as const;

@@ -21,7 +21,7 @@ import {
   WebhookRawSchema,
   WebhookUpdateInputSchema,
 } from './schemas/index.js';
-import { readSharedJson } from './test-support/shared-files.js';
+import { readFixtureJson } from './test-support/shoprenter-fixtures.js';
 
 const run = promisify(execFile);
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
@@ -315,7 +315,7 @@ describe('openapi/shoprenter.yaml: delivery payloads', () => {
   });
 
   test('OrderItem documents every field of the captured order_confirm delivery', () => {
-    const delivery = readSharedJson<Node>('deliveries/order_confirm.json');
+    const delivery = readFixtureJson<Node>('deliveries/order_confirm.json');
     const order = delivery.orders.order[0];
     const item = schema('OrderItem');
     expect(item.additionalProperties).toBe(true);
@@ -345,7 +345,7 @@ describe('openapi/shoprenter.yaml: delivery payloads', () => {
   });
 
   test('Subscriber documents every field of the captured newsletter delivery', () => {
-    const delivery = readSharedJson<Node>('deliveries/newsletter_subscribe.json');
+    const delivery = readFixtureJson<Node>('deliveries/newsletter_subscribe.json');
     const subscriber = delivery.newsletter.subscriber[0];
     const documented = Object.keys(schema('Subscriber').properties);
     expect(Object.keys(subscriber).filter((key) => !documented.includes(key))).toEqual([]);

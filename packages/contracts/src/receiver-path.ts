@@ -3,7 +3,7 @@ import { ContractsError, InvalidEventError, InvalidShopNameError } from './error
 import { isWebhookEvent, WEBHOOK_EVENTS, type WebhookEvent } from './events.js';
 
 /**
- * ShopRenter deliveries are unsigned (README §4), so the URL registered for each (shop, event)
+ * ShopRenter deliveries are unsigned (FACTS.md §4), so the URL registered for each (shop, event)
  * carries the proof: `/hooks/{shop}/{event}/{token}` with
  * token = base64url(HMAC-SHA256(secret, "{shop}:{event}")) — 256 bits, 43 characters.
  * Several secrets may be accepted at once (rotation); the first signs new URLs.

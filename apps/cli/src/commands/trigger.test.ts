@@ -27,7 +27,10 @@ afterAll(async () => {
 });
 
 const fixture = (name: string) =>
-  readFileSync(new URL(`../../../../../shared/shoprenter/deliveries/${name}`, import.meta.url), 'latin1');
+  readFileSync(
+    new URL(`../../../../packages/contracts/fixtures/shoprenter/deliveries/${name}`, import.meta.url),
+    'latin1',
+  );
 
 function header(request: { rawHeaders: [string, string][] }, name: string): string | undefined {
   return request.rawHeaders.find(([key]) => key.toLowerCase() === name.toLowerCase())?.[1];

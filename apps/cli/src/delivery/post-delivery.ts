@@ -27,7 +27,7 @@ export interface PostDeliveryResult {
 const MAX_RESPONSE_BYTES = 1024 * 1024;
 
 /**
- * POSTs one delivery exactly as a ShopRenter shop does (README §4 and
+ * POSTs one delivery exactly as a ShopRenter shop does (FACTS.md §4 and
  * `deliveries/*.multipart.http`): the same headers in the same order — Host, `User-Agent:
  * ShopRenter`, `Accept: *∕*`, Content-Length, `Expect: 100-continue`, `Connection: close`,
  * Content-Type — then the body once the server says `100 Continue` (or after a second, as

@@ -1,7 +1,7 @@
-/** The captured ShopRenter deliveries in ../shared/shoprenter/deliveries, read by path. */
+/** The captured ShopRenter deliveries in packages/contracts/fixtures/shoprenter/deliveries, read by path. */
 import { readFileSync } from 'node:fs';
 
-const DELIVERIES = new URL('../../../../../shared/shoprenter/deliveries/', import.meta.url);
+const DELIVERIES = new URL('../../../../packages/contracts/fixtures/shoprenter/deliveries/', import.meta.url);
 
 export type DeliveryFixture = 'order_confirm' | 'newsletter_subscribe';
 

@@ -1,7 +1,11 @@
 /**
- * A TCP proxy in front of PostgreSQL that a test can break and repair, to see the receiver
- * with its store unreachable (`stop`: connection refused), hanging (`stall`: connections
- * accepted, nothing forwarded either way), and back (`start` again on the same port).
+ * A fault-injecting TCP proxy in front of PostgreSQL (or any TCP service) that a test owns and can
+ * break and repair, so no test ever stops the machine's shared services:
+ * - `stop`: refuse new connections and cut the open ones (server down, network cut);
+ * - `stall`: black-hole — connections accepted, nothing forwarded either way;
+ * - `cut`: cut every open connection but keep accepting new ones (a backend terminated);
+ * - `delay(ms)`: hold each chunk for `ms` before forwarding it (a slow network);
+ * - `start` again on the same port: forwarding resumes.
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
 
@@ -10,6 +14,7 @@ export class TcpProxy {
   #server: Server | null = null;
   #port = 0;
   #stalled = false;
+  #delayMs = 0;
   readonly #sockets = new Set<Socket>();
 
   constructor(targetPort: number) {
@@ -37,10 +42,23 @@ export class TcpProxy {
   /** Keeps accepting connections but stops moving bytes on new and existing ones. */
   stall(): void {
     this.#stalled = true;
-    for (const socket of this.#sockets) {
-      socket.unpipe();
-      socket.pause();
-    }
+    for (const socket of this.#sockets) socket.pause();
+  }
+
+  /** Cuts every open connection (both sides) and keeps accepting new ones. */
+  cut(): void {
+    for (const socket of this.#sockets) socket.destroy();
+    this.#sockets.clear();
+  }
+
+  /** Holds every chunk for `ms` before forwarding it, on new and existing connections (0 = off). */
+  delay(ms: number): void {
+    this.#delayMs = ms;
+  }
+
+  /** How many connections (client or upstream side) are open now. */
+  get openSockets(): number {
+    return this.#sockets.size;
   }
 
   /** Refuses new connections and cuts the existing ones. */
@@ -68,7 +86,29 @@ export class TcpProxy {
     });
     upstream.on('error', () => upstream.destroy());
     client.on('close', () => upstream.destroy());
-    client.pipe(upstream);
-    upstream.pipe(client);
+    this.#forward(client, upstream);
+    this.#forward(upstream, client);
+  }
+
+  /** Pipes `from` into `to`, through the configured delay when there is one (order is kept). */
+  #forward(from: Socket, to: Socket): void {
+    let queue = Promise.resolve();
+    from.on('data', (chunk: Buffer) => {
+      if (this.#stalled) return;
+      const delayMs = this.#delayMs;
+      if (delayMs === 0) {
+        if (!to.destroyed) to.write(chunk);
+        return;
+      }
+      queue = queue.then(
+        () =>
+          new Promise<void>((resolve) =>
+            setTimeout(() => {
+              if (!to.destroyed && !this.#stalled) to.write(chunk);
+              resolve();
+            }, delayMs),
+          ),
+      );
+    });
   }
 }

@@ -32,7 +32,7 @@ function invalidClient(reply: FastifyReply, hint?: string): FastifyReply {
 }
 
 /**
- * `POST /{shop}/app/token`: OAuth 2 client credentials as ShopRenter documents them (README §1):
+ * `POST /{shop}/app/token`: OAuth 2 client credentials as ShopRenter documents them (FACTS.md §1):
  * 200 `{token_type, expires_in, access_token}`, 401 `invalid_client`, 400 `invalid_request` with `hint`.
  */
 export function registerTokenRoute(app: FastifyInstance, state: SandboxState): void {

@@ -1,5 +1,5 @@
 /**
- * Request bodies sent as forms (README §2: `multipart/form-data` is accepted besides JSON), with
+ * Request bodies sent as forms (FACTS.md §2: `multipart/form-data` is accepted besides JSON), with
  * PHP's bracket notation for nested data, as ShopRenter's PHP back end reads them:
  * `webHookParameters[0][url]=…`, `webHookParameters[0][fields][]=order_innerId`.
  * ASSUMPTION (the documentation shows JSON bodies only): forms nest exactly as PHP's `$_POST` does.

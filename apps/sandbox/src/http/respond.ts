@@ -1,7 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import { toXmlResponse } from './xml-writer.js';
 
-/** The API answers XML unless the request sends `Accept: application/json` (README §2). */
+/** The API answers XML unless the request sends `Accept: application/json` (FACTS.md §2). */
 export function wantsJson(accept: string | undefined): boolean {
   return typeof accept === 'string' && /application\/(?:[\w.+-]*\+)?json/i.test(accept);
 }

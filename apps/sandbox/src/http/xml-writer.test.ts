@@ -3,7 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { toXmlResponse } from './xml-writer.js';
 
 const fixture = (name: string) =>
-  readFileSync(new URL(`../../../../../shared/shoprenter/fixtures/webhook/${name}`, import.meta.url), 'utf8');
+  readFileSync(
+    new URL(`../../../../packages/contracts/fixtures/shoprenter/api/webhook/${name}`, import.meta.url),
+    'utf8',
+  );
 
 describe('toXmlResponse', () => {
   it.each([

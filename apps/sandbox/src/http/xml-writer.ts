@@ -1,6 +1,6 @@
 /**
  * Renders a JSON-like value in ShopRenter's documented XML response shape
- * (fixtures/webhook/response_xml_*.xml): root `<response>`, string values in CDATA on their own
+ * (contracts fixtures/shoprenter/api/webhook/response_xml_*.xml): root `<response>`, string values in CDATA on their own
  * line, a list repeats its element (`<fields>` several times) except `items`, which wraps each
  * entry in `<item>`; `null` and empty lists are empty elements; collection counters (`page`,
  * `limit`) and numbers are written bare.

@@ -18,7 +18,7 @@ interface Route {
 
 type RouteTable = Record<string, { collection: Record<string, Route>; item: Record<string, Route> }>;
 
-/** Resources the sandbox serves, by name, with the scope each method needs (README §1). */
+/** Resources the sandbox serves, by name, with the scope each method needs (FACTS.md §1). */
 const ROUTES: RouteTable = {
   webHooks: {
     collection: {

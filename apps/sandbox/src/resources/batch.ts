@@ -42,7 +42,7 @@ function answerInner(ctx: ApiContext, method: string, uri: string, data: unknown
 
 /**
  * `POST /batch`: runs the inner requests one after another and answers 200 with each inner
- * status and body (README §2), even when inner requests fail.
+ * status and body (FACTS.md §2), even when inner requests fail.
  */
 export function runBatch(ctx: ApiContext, body: unknown): ApiResult {
   if (body === undefined || body === null) throw apiErrors.dataMissing();

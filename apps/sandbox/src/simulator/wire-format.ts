@@ -1,6 +1,6 @@
 /**
  * contracts' samples are in decoded form (amounts as numbers). The real shop sends most amounts
- * as strings and only a few as numbers (README §4; deliveries/order_confirm.json): this turns a
+ * as strings and only a few as numbers (FACTS.md §4; deliveries/order_confirm.json): this turns a
  * sample into that wire form, so receivers are tested against what ShopRenter really sends.
  * Mapping read off the capture: price "945", taxRate "27.0000", quantity "1", total "9945",
  * totalGross "11206", taxPrice "255", shippingGrossPrice "1006", volume/weight "0.00";

@@ -1,6 +1,6 @@
 import { InputError } from '../errors.js';
 
-/** OAuth client credentials of a custom API client or platform app (README §1). */
+/** OAuth client credentials of a custom API client or platform app (FACTS.md §1). */
 export interface ClientCredentialsAuth {
   clientId: string;
   clientSecret: string;

@@ -1,4 +1,4 @@
-/** The claims srhooks reads from an access token: scopes and expiry (README §1). */
+/** The claims srhooks reads from an access token: scopes and expiry (FACTS.md §1). */
 export interface JwtClaims {
   exp: number | undefined;
   scopes: string[];

@@ -20,7 +20,7 @@ export interface DeliveryUrlInput {
 
 /**
  * The URL to register for (shop, event): `{baseUrl}/hooks/{shop}/{event}/{token}`, where the token
- * is an HMAC of shop and event under the secret. Deliveries are unsigned (README §4), so this URL
+ * is an HMAC of shop and event under the secret. Deliveries are unsigned (FACTS.md §4), so this URL
  * is what proves a delivery is genuine.
  */
 export function buildDeliveryUrl(input: DeliveryUrlInput): string {

@@ -8,7 +8,10 @@ import { handleNodeDelivery } from './handle-node-delivery.js';
 
 const secret = 'receiver-secret-for-node-tests-0001';
 const rawCapture = readFileSync(
-  new URL('../../../../../shared/shoprenter/deliveries/order_confirm.multipart.http', import.meta.url),
+  new URL(
+    '../../../../packages/contracts/fixtures/shoprenter/deliveries/order_confirm.multipart.http',
+    import.meta.url,
+  ),
   'latin1',
 );
 

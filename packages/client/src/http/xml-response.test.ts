@@ -3,7 +3,7 @@ import { normaliseWebhook, WebhookCollectionSchema, WebhookRawSchema } from '@sr
 import { describe, expect, it } from 'vitest';
 import { isXmlContentType, xmlResponseToJson } from './xml-response.js';
 
-const shared = new URL('../../../../../shared/shoprenter/fixtures/webhook/', import.meta.url);
+const shared = new URL('../../../../packages/contracts/fixtures/shoprenter/api/webhook/', import.meta.url);
 const read = (name: string) => readFileSync(new URL(name, shared), 'utf8');
 
 describe('xmlResponseToJson', () => {

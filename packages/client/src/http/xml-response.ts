@@ -4,7 +4,7 @@ const LINK_KEYS = new Set(['first', 'previous', 'next', 'last']);
 const MAX_DEPTH = 64;
 
 /**
- * Turns an XML API answer (README §3: root `<response>`, values in CDATA, a list repeats its
+ * Turns an XML API answer (FACTS.md §3: root `<response>`, values in CDATA, a list repeats its
  * element, collections use `<items><item>`) into the JSON shape the API would have sent, so one
  * set of zod schemas reads both. Parsed with contracts' safe XML reader (no DTD, depth-limited).
  */

@@ -2,7 +2,7 @@ import { isXmlContentType, xmlResponseToJson } from '../http/xml-response.js';
 import type { FetchMiddleware } from './types.js';
 
 /**
- * ShopRenter answers XML unless asked for JSON (README §2). We always ask for JSON, but if a
+ * ShopRenter answers XML unless asked for JSON (FACTS.md §2). We always ask for JSON, but if a
  * server answers XML anyway, its body is converted here so the rest of the client sees JSON.
  * An XML body that cannot be read is passed through as text (error reporting still sees it).
  */

@@ -27,7 +27,7 @@ export interface BatchResult {
 }
 
 export interface BatchOptions {
-  /** Inner requests per call, at most 200 (README §2). */
+  /** Inner requests per call, at most 200 (FACTS.md §2). */
   chunkSize?: number;
   /** Called after each chunk with the results so far. */
   onChunk?: (done: number, total: number) => void;
@@ -40,7 +40,7 @@ export type BatchFunction = (
 
 /**
  * `POST /batch`: chunks to at most 200 inner requests, sends chunks one after another (never in
- * parallel, README §2) and reports every inner request with its own status.
+ * parallel, FACTS.md §2) and reports every inner request with its own status.
  */
 export function createBatch({ api, apiBase }: ResourceContext): BatchFunction {
   return async (requests, options = {}) => {

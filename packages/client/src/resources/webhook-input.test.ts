@@ -3,14 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../errors.js';
 import { resolveWebhookSpec, specToWebhookInput, toWebhookInput } from './webhook-input.js';
 
-const shared = new URL('../../../../../shared/shoprenter/', import.meta.url);
+const shared = new URL('../../../../packages/contracts/fixtures/shoprenter/', import.meta.url);
 const fixture = (path: string) => JSON.parse(readFileSync(new URL(path, shared), 'utf8'));
 
 const URL_OK = 'https://hooks.example.com/hooks/demo/order_confirm/token';
 
 describe('toWebhookInput', () => {
   it('accepts the documented POST body unchanged', () => {
-    const body = fixture('fixtures/webhook/request_post.json');
+    const body = fixture('api/webhook/request_post.json');
     expect(toWebhookInput(body)).toEqual(body);
   });
 
@@ -84,7 +84,7 @@ describe('toWebhookInput', () => {
   });
 
   it('validates the API body shape too, naming the path', () => {
-    const body = fixture('fixtures/webhook/request_post.json');
+    const body = fixture('api/webhook/request_post.json');
     expect(() => toWebhookInput({ ...body, status: 'on' })).toThrow(
       /input\.status must be "1" \(enabled\) or "0"/,
     );

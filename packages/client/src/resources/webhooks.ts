@@ -12,7 +12,7 @@ import type { ResourceContext } from './context.js';
 import { resourceId } from './resource-id.js';
 import { toWebhookInput, type WebhookInputLike } from './webhook-input.js';
 
-/** The API's largest page (README §3). */
+/** The API's largest page (FACTS.md §3). */
 export const MAX_PAGE_LIMIT = 200;
 
 export interface ListOptions {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FieldNotAvailableError, InvalidEventError } from '../errors.js';
 import { WEBHOOK_EVENTS } from '../events.js';
-import { readSharedJson } from '../test-support/shared-files.js';
+import { readFixtureJson } from '../test-support/shoprenter-fixtures.js';
 import {
   FIELD_CATALOGUE,
   fieldInfo,
@@ -14,8 +14,8 @@ import {
 interface SharedFields {
   fields: { field: string; events: string[]; label: string }[];
 }
-const shared = readSharedJson<SharedFields>('fields.json');
-const sample = readSharedJson<{ orders: { order: Record<string, unknown>[] } }>(
+const shared = readFixtureJson<SharedFields>('fields.json');
+const sample = readFixtureJson<{ orders: { order: Record<string, unknown>[] } }>(
   'deliveries/order_confirm.json',
 );
 const order = sample.orders.order[0] as Record<string, unknown>;

@@ -3,7 +3,7 @@
  * ShopRenter drops the selection prefix: `order_firstname` arrives as `firstname` on the order,
  * `orderProduct_sku` as `sku` on each `orderProducts.orderProduct[]`.
  *
- * Facts (README §4 and the captured delivery): `order_`, `orderHistory_`, `orderProduct_`,
+ * Facts (FACTS.md §4 and the captured delivery): `order_`, `orderHistory_`, `orderProduct_`,
  * `subscriber_`. ASSUMPTIONS (the documentation does not show these blocks in a delivery; kept
  * here, in one place, so they are easy to change): `orderCreditCard_*` → `orderCreditCard.*`,
  * `orderProductOption_*` → `orderProducts.orderProduct[].orderProductOptions.orderProductOption[].*`,

@@ -6,7 +6,7 @@ import type { OrderItem, OrdersEnvelopeInput, Subscriber } from '../schemas/deli
 import { DEFAULT_DECODE_LIMITS, type DecodeDeliveryInput, decodeDelivery } from './decode-delivery.js';
 import { encodeDelivery } from './encode-delivery.js';
 import { writeMultipartFormData } from './multipart.js';
-import { boundaryOf, readCapturedRequest, readSamplePayload } from './test-support/shared-deliveries.js';
+import { boundaryOf, readCapturedRequest, readSamplePayload } from './test-support/captured-deliveries.js';
 
 const orderCapture = readCapturedRequest('order_confirm.multipart.http');
 const newsletterCapture = readCapturedRequest('newsletter_subscribe.multipart.http');

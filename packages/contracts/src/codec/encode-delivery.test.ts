@@ -4,7 +4,7 @@ import type { NewsletterEnvelopeInput, OrdersEnvelopeInput } from '../schemas/de
 import { decodeDelivery } from './decode-delivery.js';
 import { DeliveryEncodeError } from './delivery-encode-error.js';
 import { encodeDelivery } from './encode-delivery.js';
-import { boundaryOf, readCapturedRequest, readSamplePayload } from './test-support/shared-deliveries.js';
+import { boundaryOf, readCapturedRequest, readSamplePayload } from './test-support/captured-deliveries.js';
 
 const CAPTURES = [
   { event: 'order_confirm', json: 'order_confirm.json', http: 'order_confirm.multipart.http' },

@@ -1,4 +1,4 @@
-/** The top-level shape every delivery must have, per event kind (shared README §4). */
+/** The top-level shape every delivery must have, per event kind (shared FACTS.md §4). */
 import { type DeliveryFormat, isOrderEvent, type WebhookEvent } from '../events.js';
 
 export interface EnvelopeKeys {

@@ -24,10 +24,10 @@ import { WebhookCollectionSchema, WebhookRawSchema, WebhookResponseSchema } from
 import { decodeDelivery } from './decode-delivery.js';
 import { encodeDelivery } from './encode-delivery.js';
 import { compileFastParse } from './fast-schema-parse.js';
-import { readCapturedRequest, readSamplePayload } from './test-support/shared-deliveries.js';
+import { readCapturedRequest, readSamplePayload } from './test-support/captured-deliveries.js';
 import { readXmlDocument } from './xml.js';
 
-const FIXTURES = new URL('../../../../../shared/shoprenter/fixtures/', import.meta.url);
+const FIXTURES = new URL('../../fixtures/shoprenter/api/', import.meta.url);
 
 /** A description that differs whenever values, key order, or keys present with `undefined` differ. */
 function exact(value: unknown): string {

@@ -8,7 +8,7 @@ import {
   readMultipartFormData,
   writeMultipartFormData,
 } from './multipart.js';
-import { boundaryOf, readCapturedRequest } from './test-support/shared-deliveries.js';
+import { boundaryOf, readCapturedRequest } from './test-support/captured-deliveries.js';
 
 const text = (parts: ReturnType<typeof readMultipartFormData>) =>
   parts.map((part) => ({ name: part.name, value: part.value.toString('utf8') }));

@@ -1,5 +1,5 @@
 /**
- * The XML form of a delivery. ShopRenter does not document it (shared README §4); our
+ * The XML form of a delivery. ShopRenter does not document it (shared FACTS.md §4); our
  * assumption is the same tree as the JSON: `<orders><order>…</order></orders>`, one element per
  * field, a list as repeated elements. Both the assumption and the list positions live here.
  *

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readSamplePayload } from '../codec/test-support/shared-deliveries.js';
+import { readSamplePayload } from '../codec/test-support/captured-deliveries.js';
 import { NEWSLETTER_EVENTS, ORDER_EVENTS, WEBHOOK_EVENTS } from '../events.js';
 import { OrderItemSchema, SubscriberSchema } from '../schemas/delivery.js';
 import { TOWNS } from './hungarian-data.js';

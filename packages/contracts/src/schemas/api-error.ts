@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * ShopRenter's documented inner error codes (README §2) with their meaning.
+ * ShopRenter's documented inner error codes (FACTS.md §2) with their meaning.
  * ASSUMPTION: the JSON error body is `{"error": <innerCode>, "message": "<text>"}` (undocumented).
  */
 export const INNER_ERROR_CODES = {

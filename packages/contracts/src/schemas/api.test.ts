@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readSharedJson } from '../test-support/shared-files.js';
+import { readFixtureJson } from '../test-support/shoprenter-fixtures.js';
 import { ApiErrorBodySchema, INNER_ERROR_CODES, isInnerErrorCode } from './api-error.js';
 import { BatchRequestSchema, BatchResponseSchema } from './batch.js';
 import { OrderSchema, orderIdFor, orderIdFromResourcePath } from './order.js';
@@ -7,7 +7,7 @@ import { TokenErrorBodySchema, TokenRequestSchema, TokenResponseSchema } from '.
 
 describe('order, token, batch and error schemas', () => {
   it('parses GET /orders/{id} and keeps every other field', () => {
-    const order = OrderSchema.parse(readSharedJson('fixtures/order/response_json_get_id.json'));
+    const order = OrderSchema.parse(readFixtureJson('api/order/response_json_get_id.json'));
     expect(order.id).toBe('b3JkZXItb3JkZXJfaWQ9MTcy');
     expect(order.innerId).toBe('172');
     expect(order.total).toBe(3990);

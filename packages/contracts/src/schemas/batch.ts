@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** `POST /batch` (README §2): many requests in one call, answered 200 even when inner ones fail. */
+/** `POST /batch` (FACTS.md §2): many requests in one call, answered 200 even when inner ones fail. */
 export const BATCH_METHODS = ['GET', 'POST', 'PUT', 'DELETE'] as const;
 /** Documented upper bound of inner requests per batch call. */
 export const BATCH_MAX_REQUESTS = 200;

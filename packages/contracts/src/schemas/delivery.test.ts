@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { readSharedJson } from '../test-support/shared-files.js';
+import { readFixtureJson } from '../test-support/shoprenter-fixtures.js';
 import { NewsletterEnvelopeSchema, OrderItemSchema, OrdersEnvelopeSchema } from './delivery.js';
 import { LooseNumberSchema } from './loose.js';
 
 describe('delivery payload schemas', () => {
   it('parses the captured order_confirm delivery and exposes amounts as numbers', () => {
-    const envelope = OrdersEnvelopeSchema.parse(readSharedJson('deliveries/order_confirm.json'));
+    const envelope = OrdersEnvelopeSchema.parse(readFixtureJson('deliveries/order_confirm.json'));
     const order = envelope.orders.order[0];
     expect(order?.innerId).toBe('190');
     expect(order?.shippingZoneName).toBe('Hajdú-Bihar');
@@ -35,7 +35,7 @@ describe('delivery payload schemas', () => {
   });
 
   it('parses the captured newsletter delivery', () => {
-    const envelope = NewsletterEnvelopeSchema.parse(readSharedJson('deliveries/newsletter_subscribe.json'));
+    const envelope = NewsletterEnvelopeSchema.parse(readFixtureJson('deliveries/newsletter_subscribe.json'));
     expect(envelope.newsletter.subscriber).toEqual([
       {
         id: '1',

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { LooseNumberSchema, LooseStringSchema, looseBlock, looseList } from './loose.js';
 
 /**
- * Delivery payloads as the shop POSTs them (README §4). Deliberately lenient: every field is
+ * Delivery payloads as the shop POSTs them (FACTS.md §4). Deliberately lenient: every field is
  * optional (the subscription's `fields` choose which arrive), numbers may be strings, unknown
  * fields are preserved (ShopRenter adds fields every few months). Price, total, tax rate and
  * quantity fields are exposed as numbers.

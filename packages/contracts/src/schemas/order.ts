@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { LinkSchema, LooseNumberSchema, LooseStringSchema } from './loose.js';
 
 /**
- * `GET /orders/{id}` (fixtures/order/response_json_get_id.json): enough of the order to check a
+ * `GET /orders/{id}` (contracts fixtures/shoprenter/api/order/response_json_get_id.json): enough of the order to check a
  * delivery against the shop. Lenient and passthrough: every other field is kept as sent.
  */
 const text = LooseStringSchema.optional();

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** `POST https://oauth.app.shoprenter.net/{shop}/app/token` (README §1). */
+/** `POST https://oauth.app.shoprenter.net/{shop}/app/token` (FACTS.md §1). */
 export const TokenRequestSchema = z.object({
   grant_type: z.literal('client_credentials'),
   client_id: z.string().min(1, 'client_id is required'),
@@ -25,7 +25,7 @@ export type TokenRequest = z.infer<typeof TokenRequestSchema>;
 export type TokenResponse = z.infer<typeof TokenResponseSchema>;
 export type TokenErrorBody = z.infer<typeof TokenErrorBodySchema>;
 
-/** Scopes srhooks needs (README §1). */
+/** Scopes srhooks needs (FACTS.md §1). */
 export const SCOPES = {
   webhookRead: 'store.webhook:read',
   webhookWrite: 'store.webhook:write',

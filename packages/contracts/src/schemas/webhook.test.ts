@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readSharedJson } from '../test-support/shared-files.js';
+import { readFixtureJson } from '../test-support/shoprenter-fixtures.js';
 import {
   normaliseWebhook,
   WebhookCollectionSchema,
@@ -23,7 +23,7 @@ const fixtureFields = [
 
 describe('webhook responses', () => {
   it('normalises the GET-one shape (single objects with back-links)', () => {
-    const raw = readSharedJson('fixtures/webhook/response_json_get_id.json');
+    const raw = readFixtureJson('api/webhook/response_json_get_id.json');
     const webhook = WebhookResponseSchema.parse(raw);
     expect(webhook).toEqual({
       id: 'd2ViSG9vay1ub3RpZmljYXRpb25faWQ9MTQ0',
@@ -86,9 +86,7 @@ describe('webhook responses', () => {
   });
 
   it('parses the collection page with links', () => {
-    const page = WebhookCollectionSchema.parse(
-      readSharedJson('fixtures/webhook/response_json_get_page.json'),
-    );
+    const page = WebhookCollectionSchema.parse(readFixtureJson('api/webhook/response_json_get_page.json'));
     expect(page.page).toBe(0);
     expect(page.limit).toBe(25);
     expect(page.previous).toBeNull();
@@ -101,8 +99,8 @@ describe('webhook responses', () => {
 
   it('parses a full=1 collection whose items are whole webhooks', () => {
     const full = {
-      ...(readSharedJson('fixtures/webhook/response_json_get_page.json') as object),
-      items: [readSharedJson('fixtures/webhook/response_json_get_id.json')],
+      ...(readFixtureJson('api/webhook/response_json_get_page.json') as object),
+      items: [readFixtureJson('api/webhook/response_json_get_id.json')],
     };
     const page = WebhookCollectionSchema.parse(full);
     expect(page.items[0]).toMatchObject({ id: 'd2ViSG9vay1ub3RpZmljYXRpb25faWQ9MTQ0', status: '1' });
@@ -117,7 +115,7 @@ describe('webhook responses', () => {
 
 describe('webhook requests', () => {
   it.each(['request_post.json', 'request_put.json'])('accepts the documented %s body', (file) => {
-    const body = WebhookInputSchema.parse(readSharedJson(`fixtures/webhook/${file}`));
+    const body = WebhookInputSchema.parse(readFixtureJson(`api/webhook/${file}`));
     expect(body.status).toBe('1');
     expect(body.webHookParameters[0]?.fields).toEqual(fixtureFields);
     expect(body.webHookDelay).toEqual([{ delay: '10', delayUnit: 'day' }]);
@@ -137,7 +135,7 @@ describe('webhook requests', () => {
     [{ status: '2' }, 'status'],
     [{ webHookParameters: [{ type: 'json', url: 'not a url' }] }, 'webHookParameters.0.url'],
   ])('rejects bad value %j at %s', (patch, path) => {
-    const base = readSharedJson<Record<string, unknown>>('fixtures/webhook/request_post.json');
+    const base = readFixtureJson<Record<string, unknown>>('api/webhook/request_post.json');
     const result = WebhookInputSchema.safeParse({ ...base, ...patch });
     expect(result.success).toBe(false);
     expect(result.error?.issues.map((issue) => issue.path.join('.'))).toContain(path);

@@ -26,7 +26,7 @@ export const WebhookDelayRawSchema = z.looseObject({
 
 /**
  * One webhook as the API returns it. `webHookParameters` and `webHookDelay` arrive as a single
- * object (GET one), an array (create answer) or `[]` (README §3).
+ * object (GET one), an array (create answer) or `[]` (FACTS.md §3).
  */
 export const WebhookRawSchema = z.looseObject({
   href: z.string().optional(),

@@ -14,7 +14,10 @@ export interface StoreHarness {
   openPeer(store: Store): Promise<Store>;
 }
 
-const deliveriesDir = new URL('../../../../../../shared/shoprenter/deliveries/', import.meta.url);
+const deliveriesDir = new URL(
+  '../../../../../packages/contracts/fixtures/shoprenter/deliveries/',
+  import.meta.url,
+);
 
 const orderFixture = (
   JSON.parse(readFileSync(new URL('order_confirm.json', deliveriesDir), 'utf8')) as {

@@ -55,7 +55,7 @@ function amount(value: unknown): string {
 }
 
 /**
- * An order as `GET /orders/{id}` returns it (fixtures/order/response_json_get_id.json): flat
+ * An order as `GET /orders/{id}` returns it (contracts fixtures/shoprenter/api/order/response_json_get_id.json): flat
  * string fields plus links to the resources the order points at.
  */
 export function renderOrder(stored: StoredOrder, apiBase: string): Record<string, unknown> {

@@ -5,7 +5,10 @@ import { startTestSandbox, type TestSandbox } from '../../test-support/test-sand
 
 const documentedOrder = JSON.parse(
   readFileSync(
-    new URL('../../../../../../shared/shoprenter/fixtures/order/response_json_get_id.json', import.meta.url),
+    new URL(
+      '../../../../../packages/contracts/fixtures/shoprenter/api/order/response_json_get_id.json',
+      import.meta.url,
+    ),
     'utf8',
   ),
 );

@@ -19,7 +19,7 @@ function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** `webHookParameters`/`webHookDelay` may come as one object or a list (README §3); `null`/`""` = none. */
+/** `webHookParameters`/`webHookDelay` may come as one object or a list (FACTS.md §3); `null`/`""` = none. */
 function asList(value: unknown): unknown[] | undefined {
   if (value === undefined) return undefined;
   if (value === null || value === '') return [];

@@ -2,7 +2,7 @@ import type { StoredWebhook } from '../../state/shop-data.js';
 import type { Link } from '../paging.js';
 
 /**
- * How a webhook looks in API answers (README §3, fixtures/webhook/response_json_get_id.json):
+ * How a webhook looks in API answers (FACTS.md §3, contracts fixtures/shoprenter/api/webhook/response_json_get_id.json):
  * every value a string, `webHookParameters`/`webHookDelay` entries carry a back-link.
  * - `item` (GET one, PUT, full collections): one entry → a single object, several → a list,
  *   no delay → `[]`;

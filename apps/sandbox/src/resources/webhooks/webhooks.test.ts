@@ -5,7 +5,7 @@ import { startTestSandbox, type TestSandbox, webhookBody } from '../../test-supp
 
 const fixtureText = (name: string) =>
   readFileSync(
-    new URL(`../../../../../../shared/shoprenter/fixtures/webhook/${name}`, import.meta.url),
+    new URL(`../../../../../packages/contracts/fixtures/shoprenter/api/webhook/${name}`, import.meta.url),
     'utf8',
   );
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 
-/** `<repo>/../shared/shoprenter/deliveries/`, computed from this file's location. */
-export const DELIVERIES_DIR = new URL('../../../../../../shared/shoprenter/deliveries/', import.meta.url);
+/** `<repo>/packages/contracts/fixtures/shoprenter/deliveries/`, computed from this file's location. */
+export const DELIVERIES_DIR = new URL('../../../fixtures/shoprenter/deliveries/', import.meta.url);
 
 export interface CapturedRequest {
   readonly headers: Record<string, string>;

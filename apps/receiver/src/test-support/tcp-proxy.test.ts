@@ -1,0 +1,76 @@
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TcpProxy } from './tcp-proxy.js';
+
+/** An echo server: whatever a connection sends comes back. */
+let echo: Server;
+let echoPort = 0;
+
+beforeAll(async () => {
+  echo = createServer((socket) => socket.pipe(socket));
+  await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', () => resolve()));
+  echoPort = (echo.address() as { port: number }).port;
+});
+afterAll(() => new Promise<void>((resolve) => echo.close(() => resolve())));
+
+function open(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ port, host: '127.0.0.1' }, () => resolve(socket));
+    socket.once('error', reject);
+  });
+}
+
+/** Sends `text` and resolves with the echo and how long it took, or 'closed' / 'timeout'. */
+function roundTrip(socket: Socket, text: string, timeoutMs = 1000): Promise<{ reply: string; ms: number }> {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const timer = setTimeout(() => resolve({ reply: 'timeout', ms: Date.now() - started }), timeoutMs);
+    socket.once('data', (chunk) => {
+      clearTimeout(timer);
+      resolve({ reply: chunk.toString(), ms: Date.now() - started });
+    });
+    socket.once('close', () => {
+      clearTimeout(timer);
+      resolve({ reply: 'closed', ms: Date.now() - started });
+    });
+    socket.write(text);
+  });
+}
+
+describe('TcpProxy', () => {
+  it('forwards, delays, black-holes, cuts and refuses on demand', async () => {
+    const proxy = new TcpProxy(echoPort);
+    const port = await proxy.start();
+    try {
+      const first = await open(port);
+      expect((await roundTrip(first, 'hello')).reply).toBe('hello');
+
+      proxy.delay(150);
+      const slow = await roundTrip(first, 'slow');
+      expect(slow.reply).toBe('slow');
+      expect(slow.ms).toBeGreaterThanOrEqual(250); // held on the way there and on the way back
+      proxy.delay(0);
+
+      proxy.cut();
+      expect((await roundTrip(first, 'gone')).reply).toBe('closed');
+      const second = await open(port); // still accepting after a cut
+      expect((await roundTrip(second, 'again')).reply).toBe('again');
+
+      proxy.stall();
+      const held = await open(port);
+      expect((await roundTrip(held, 'nothing', 300)).reply).toBe('timeout');
+      held.destroy();
+      second.destroy();
+
+      await proxy.stop();
+      await expect(open(port)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+
+      expect(await proxy.start()).toBe(port); // back on the same port
+      const third = await open(port);
+      expect((await roundTrip(third, 'back')).reply).toBe('back');
+      third.destroy();
+    } finally {
+      await proxy.stop();
+    }
+  });
+});
