@@ -18,7 +18,7 @@ export interface AdminApi {
 
 interface ErrorAnswer {
   ok?: false;
-  error?: { code?: string; message?: string; field?: string };
+  error?: { code?: string; message?: string; field?: string; resource?: string; id?: string };
 }
 
 /**
@@ -105,6 +105,17 @@ export async function openAdminApi(
         `${receiverUrl} has no admin API`,
         'start the receiver with SRHOOKS_ADMIN_TOKEN set (at least 16 characters), or check --receiver',
         'no_admin_api',
+      );
+    }
+    if (response.status === 404 && code === 'not_found' && answer.error?.resource) {
+      // The API's own message names the admin API route; on the command line, name the command.
+      const { resource, id } = answer.error;
+      throw usageError(
+        `no ${resource} with id "${id ?? ''}" on ${receiverUrl}`,
+        resource === 'event'
+          ? 'list them with srhooks events list'
+          : "srhooks events list shows each event's delivery id (dlv_…)",
+        'not_found',
       );
     }
     const usage = response.status === 400 || response.status === 404 || response.status === 409;

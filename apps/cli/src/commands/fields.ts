@@ -7,6 +7,7 @@ import {
 } from '@srhooks/contracts';
 import { usageError } from '../cli-error.js';
 import { defineCommand } from '../command.js';
+import { unknownEventError } from '../event-name.js';
 import { renderTable } from '../output/index.js';
 
 export interface FieldsOptions {
@@ -63,7 +64,7 @@ export const fieldsCommand = defineCommand<FieldsOptions, FieldsResult>({
     let event: WebhookEvent | null = null;
     if (options.event !== undefined) {
       if (!isWebhookEvent(options.event)) {
-        throw usageError(`unknown event "${options.event}"`, `use one of: ${WEBHOOK_EVENTS.join(', ')}`);
+        throw unknownEventError(options.event);
       }
       event = options.event;
     }

@@ -118,7 +118,7 @@ describe('srhooks listen', () => {
       ]);
       expect(sent.code).toBe(0);
       const line = await human.waitForLine(/ demo {2}abandoned_cart {2}#/);
-      expect(line).toMatch(/^\d\d:\d\d:\d\d {2}demo {2}abandoned_cart {2}#\d+ {2}\d+ HUF {2}stored$/);
+      expect(line).toMatch(/^\d\d:\d\d:\d\d {2}demo {2}abandoned_cart {2}#\d+ {2}\d+ HUF {2}pending$/);
     } finally {
       expect(await human.interrupt()).toBe(0);
       other.cleanup();
@@ -173,6 +173,82 @@ describe('srhooks listen', () => {
     } finally {
       expect(await forward.interrupt()).toBe(0);
       await target.close();
+      other.cleanup();
+    }
+  });
+
+  it('by default handles every event with its console handler, so events replay shows something', async () => {
+    const other = tempConfigDir();
+    const human = startCli(other.dir, [
+      'listen',
+      '--port',
+      '0',
+      '--shop',
+      'demo',
+      '--events',
+      'order_confirm',
+    ]);
+    try {
+      const urlLine = await human.waitForLine(/\/hooks\/demo\/order_confirm\//);
+      const url = urlLine.trim().split(/\s+/).at(-1) ?? '';
+      const base = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(human.stdout())?.[1] ?? '';
+      expect(human.stdout()).toContain('handling every event with the console handler');
+      const sent = await runCli(other.dir, ['trigger', 'order_confirm', '--to', url, '--seed', '6']);
+      expect(sent.code).toBe(0);
+      await human.waitForLine(/ demo {2}order_confirm {2}#\d+ {2}→ console succeeded$/);
+      const listed = await runCli(other.dir, ['events', 'list', '--receiver', base, '--json']);
+      const [event] = JSON.parse(listed.stdout).items as { id: string }[];
+      if (!event) throw new Error(`no event listed: ${listed.stdout}${listed.stderr}`);
+
+      const replay = await runCli(other.dir, ['events', 'replay', event.id, '--receiver', base]);
+      expect(replay.code).toBe(0);
+      expect(replay.stdout).toBe(`✔ ${event.id}: 1 job queued (console)\n`);
+      // the replayed run prints its own outcome line
+      await expect
+        .poll(() => human.stdout().match(/→ console succeeded/g)?.length ?? 0, { timeout: 10_000 })
+        .toBe(2);
+
+      // an unknown id names the CLI command that lists them, not the admin API route
+      const unknown = await runCli(other.dir, ['events', 'replay', 'evt_nope', '--receiver', base]);
+      expect(unknown.code).toBe(2);
+      expect(unknown.stderr).toBe(
+        `error: no event with id "evt_nope" on ${base}\nlist them with srhooks events list\n`,
+      );
+
+      // events show explains what "unverified" means and how to turn verification on
+      const shown = await runCli(other.dir, ['events', 'show', event.id, '--receiver', base]);
+      expect(shown.stdout).toMatch(/verification +unverified: not checked against the shop's API/);
+      expect(shown.stdout).toContain('"verify": true');
+    } finally {
+      expect(await human.interrupt()).toBe(0);
+      other.cleanup();
+    }
+  });
+
+  it('--no-console stores only; a replay then says how to give the receiver a handler', async () => {
+    const other = tempConfigDir();
+    const bare = startCli(other.dir, ['listen', '--port', '0', '--shop', 'demo', '--no-console', '--json']);
+    try {
+      const started = JSON.parse(await bare.waitForLine(/"type":"listening"/));
+      expect(started.handler).toBeNull();
+      const url = started.urls.find((entry: { event: string }) => entry.event === 'order_confirm').url;
+      expect((await runCli(other.dir, ['trigger', 'order_confirm', '--to', url])).code).toBe(0);
+      await bare.waitForLine(/"type":"delivery"/);
+      const listed = await runCli(other.dir, ['events', 'list', '--receiver', started.url, '--json']);
+      const [event] = JSON.parse(listed.stdout).items as { id: string }[];
+      const replay = await runCli(other.dir, [
+        'events',
+        'replay',
+        event?.id ?? '',
+        '--receiver',
+        started.url,
+      ]);
+      expect(replay.code).toBe(0);
+      expect(replay.stdout).toContain('no handler jobs to run');
+      expect(replay.stdout).toContain('--forward-to <url>');
+      expect(replay.stdout).toContain('srhooks.config.json');
+    } finally {
+      expect(await bare.interrupt()).toBe(0);
       other.cleanup();
     }
   });

@@ -13,6 +13,7 @@ import { CredentialStore } from '../config/credential-store.js';
 import { DEFAULT_LISTEN_PORT } from '../config/listen-defaults.js';
 import { loadListenSecrets } from '../config/listen-secrets.js';
 import { firstSecret } from '../config/receiver-secrets.js';
+import { unknownEventError } from '../event-name.js';
 import { watchDeliveries } from '../live/delivery-feed.js';
 import { type EmbeddedReceiver, startEmbeddedReceiver } from '../live/start-receiver.js';
 import type { Output } from '../output/index.js';
@@ -26,6 +27,11 @@ export interface ListenOptions {
   events?: string[];
   /** Forward every event, signed per Standard Webhooks, to this URL. */
   forwardTo?: string;
+  /**
+   * Without --forward-to: handle every event with the console handler, whose outcome listen prints
+   * (so `events replay` shows something). `--no-console` (false): store only, no handler.
+   */
+  console?: boolean;
   /** SQLite file (default: listen.db in the config dir). */
   db?: string;
   /** Base of the printed URLs when the shop reaches this machine through a tunnel. */
@@ -46,10 +52,19 @@ interface ListenStart {
   urls: { shop: string; event: WebhookEvent; url: string }[];
   forwardTo: string | null;
   forwardSecret: string | null;
+  /** The handler every event gets: `forward`, `console`, or none. */
+  handler: string | null;
   inspector: string | null;
 }
 
 const FORWARD_HANDLER = 'forward';
+/** A `log` handler whose JSON lines are dropped: its outcome line in the feed is the console output. */
+const CONSOLE_HANDLER = 'console';
+
+function listenHandler(options: ListenOptions): string | null {
+  if (options.forwardTo) return FORWARD_HANDLER;
+  return options.console === false ? null : CONSOLE_HANDLER;
+}
 
 async function defaultShops(env: Record<string, string | undefined>): Promise<string[]> {
   if (env.SRHOOKS_SHOP?.trim()) return [env.SRHOOKS_SHOP.trim()];
@@ -73,6 +88,13 @@ function printStart(output: Output, start: ListenStart): void {
     lines.push(`forwarding every event to ${start.forwardTo}`);
     lines.push(`  signing secret (Standard Webhooks): ${start.forwardSecret}`);
   }
+  if (start.handler === CONSOLE_HANDLER) {
+    lines.push(
+      `handling every event with the console handler (shown as "→ ${CONSOLE_HANDLER}"); srhooks events replay <id> runs it again`,
+    );
+  } else if (!start.handler) {
+    lines.push('no handler: deliveries are stored only (add --forward-to <url>, or drop --no-console)');
+  }
   if (start.inspector) lines.push(`inspector: ${start.inspector}`);
   lines.push(style.dim('waiting for deliveries… (Ctrl-C stops)'));
   output.line(lines.join('\n'));
@@ -89,8 +111,7 @@ export const listenCommand = defineCommand<ListenOptions, ListenResult>({
     const interrupted = context.untilInterrupted();
     const events = (options.events ?? []).length > 0 ? (options.events as string[]) : [...WEBHOOK_EVENTS];
     for (const event of events) {
-      if (!isWebhookEvent(event))
-        throw usageError(`unknown event "${event}" in --events`, `use: ${WEBHOOK_EVENTS.join(', ')}`);
+      if (!isWebhookEvent(event)) throw unknownEventError(event);
     }
     const shownEvents = new Set(events as WebhookEvent[]);
     const shops = options.shop && options.shop.length > 0 ? options.shop : await defaultShops(context.env);
@@ -114,6 +135,7 @@ export const listenCommand = defineCommand<ListenOptions, ListenResult>({
     const db = options.db ?? join(configDir, 'listen.db');
 
     const spinner = context.output.spinner('starting the receiver');
+    const handler = listenHandler(options);
     let receiver: EmbeddedReceiver;
     try {
       receiver = await startEmbeddedReceiver(
@@ -123,7 +145,7 @@ export const listenCommand = defineCommand<ListenOptions, ListenResult>({
           secrets: [urlSecret],
           adminToken: stored.adminToken,
           db,
-          shops: shops.map((name) => ({ name, handlers: options.forwardTo ? [FORWARD_HANDLER] : [] })),
+          shops: shops.map((name) => ({ name, handlers: handler ? [handler] : [] })),
           handlers: options.forwardTo
             ? {
                 [FORWARD_HANDLER]: {
@@ -133,9 +155,12 @@ export const listenCommand = defineCommand<ListenOptions, ListenResult>({
                   allowPrivateTargets: true,
                 },
               }
-            : {},
+            : handler === CONSOLE_HANDLER
+              ? { [CONSOLE_HANDLER]: { type: 'log' } }
+              : {},
         },
-        { debug: context.debug },
+        // the console handler's lines (whole payloads) are dropped; the feed prints its outcomes
+        { debug: context.debug, processing: { logWrite: () => {} } },
       );
     } finally {
       spinner.stop();
@@ -155,6 +180,7 @@ export const listenCommand = defineCommand<ListenOptions, ListenResult>({
       ),
       forwardTo: options.forwardTo ?? null,
       forwardSecret: options.forwardTo ? stored.forwardSecret : null,
+      handler,
       inspector: receiver.admin ? `${localUrl}/ui  (admin token ${stored.adminToken})` : null,
     });
 

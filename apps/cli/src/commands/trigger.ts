@@ -1,16 +1,11 @@
 import { randomInt } from 'node:crypto';
-import {
-  type DeliveryFormat,
-  encodeDelivery,
-  isWebhookEvent,
-  WEBHOOK_EVENTS,
-  type WebhookEvent,
-} from '@srhooks/contracts';
+import { type DeliveryFormat, encodeDelivery, isWebhookEvent, type WebhookEvent } from '@srhooks/contracts';
 import { EXIT_CODES, usageError } from '../cli-error.js';
 import { defineCommand } from '../command.js';
 import { buildPayload } from '../delivery/build-payload.js';
 import { maskDeliveryUrl } from '../delivery/mask-delivery-url.js';
 import { postDelivery } from '../delivery/post-delivery.js';
+import { unknownEventError } from '../event-name.js';
 
 export interface TriggerOptions {
   event: string;
@@ -46,7 +41,7 @@ const MAX_BODY_SHOWN = 4000;
 export const triggerCommand = defineCommand<TriggerOptions, TriggerResult>({
   async run(options, context) {
     if (!isWebhookEvent(options.event)) {
-      throw usageError(`unknown event "${options.event}"`, `use one of: ${WEBHOOK_EVENTS.join(', ')}`);
+      throw unknownEventError(options.event);
     }
     const event = options.event;
     const to = options.to ?? context.env.SRHOOKS_TRIGGER_URL;

@@ -8,6 +8,7 @@ import {
 import { usageError } from '../cli-error.js';
 import { defineCommand } from '../command.js';
 import { firstSecret } from '../config/receiver-secrets.js';
+import { unknownEventError } from '../event-name.js';
 
 export interface UrlOptions {
   shop?: string;
@@ -32,12 +33,8 @@ export const urlCommand = defineCommand<UrlOptions, UrlResult>({
         "use the shop's ShopRenter name: lowercase letters, digits and hyphens",
       );
     }
-    if (!options.event || !isWebhookEvent(options.event)) {
-      throw usageError(
-        options.event ? `unknown event "${options.event}"` : 'missing --event',
-        `use one of: ${WEBHOOK_EVENTS.join(', ')}`,
-      );
-    }
+    if (!options.event) throw usageError('missing --event', `use one of: ${WEBHOOK_EVENTS.join(', ')}`);
+    if (!isWebhookEvent(options.event)) throw unknownEventError(options.event);
     const base = options.base ?? context.env.SRHOOKS_PUBLIC_URL;
     if (!base) {
       throw usageError(

@@ -1,14 +1,5 @@
 /** Shared bits of the command wiring (no heavy imports: this is loaded for `--help`). */
 
-export const EVENTS = [
-  'order_confirm',
-  'order_status_change',
-  'abandoned_cart',
-  'newsletter_subscribe',
-  'newsletter_unsubscribe',
-  'newsletter_update_subscriber',
-] as const;
-
 export function examples(...lines: string[]): string {
   return `\nExamples:\n${lines.map((line) => `  $ ${line}`).join('\n')}\n`;
 }

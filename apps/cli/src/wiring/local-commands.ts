@@ -1,5 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { collectList, EVENTS, examples } from './help-text.js';
+import { EVENTS, eventOption } from '../event-name.js';
+import { collectList, examples } from './help-text.js';
 import { runLazily } from './run-lazily.js';
 
 /** Commands that need no shop credentials: fields, url, trigger. */
@@ -27,7 +28,7 @@ export function registerLocalCommands(program: Command): void {
     .command('url')
     .description('print the signed receiver URL for one shop and event')
     .option('--shop <name>', 'shop name (default: SRHOOKS_SHOP)')
-    .addOption(new Option('--event <event>', 'webhook event').choices(EVENTS))
+    .addOption(eventOption('webhook event'))
     .option('--base <url>', "receiver's public base URL (default: SRHOOKS_PUBLIC_URL)")
     .option('--secret <secret>', 'signing secret (default: first entry of SRHOOKS_SECRETS)')
     .addHelpText(

@@ -1,6 +1,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { PruneOptions } from '../commands/prune.js';
-import { collectList, EVENTS, examples } from './help-text.js';
+import { eventOption } from '../event-name.js';
+import { collectList, examples } from './help-text.js';
 import { runLazily } from './run-lazily.js';
 
 function port(value: string): number {
@@ -93,6 +94,10 @@ function registerListen(program: Command): void {
       '--forward-to <url>',
       'forward every event, signed (Standard Webhooks), to this URL and show its answer',
     )
+    .option(
+      '--no-console',
+      'without --forward-to: store only, no console handler (by default every event is handled by a console handler whose outcome is printed, so events replay shows something)',
+    )
     .option('--db <file>', 'SQLite file (default: listen.db in the config dir)')
     .option('--public-url <url>', 'base of the printed URLs when the shop reaches you through a tunnel')
     .option(
@@ -124,7 +129,7 @@ function registerEvents(program: Command): void {
       .alias('ls')
       .description('stored events, newest first')
       .option('--shop <name>', 'only this shop')
-      .addOption(new Option('--event <event>', 'only this event').choices(EVENTS))
+      .addOption(eventOption('only this event'))
       .addOption(new Option('--status <status>', 'only events in this status').choices(EVENT_STATUSES))
       .option('--delivery <id>', 'only the events of this delivery (dlv_…)')
       .option('--search <text>', 'order number or customer name contains (accent-insensitive)')

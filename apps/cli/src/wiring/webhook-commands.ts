@@ -1,5 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { collect, collectList, EVENTS, examples } from './help-text.js';
+import { eventOption } from '../event-name.js';
+import { collect, collectList, examples } from './help-text.js';
 import { runLazily } from './run-lazily.js';
 
 function wholeNumber(value: string): number {
@@ -13,7 +14,7 @@ const SHOP_OPTION = ['--shop <name>', 'shop (default: SRHOOKS_SHOP, else the sto
 function subscriptionOptions(command: Command, update: boolean): Command {
   command
     .option(...SHOP_OPTION)
-    .addOption(new Option('--event <event>', 'webhook event').choices(EVENTS))
+    .addOption(eventOption('webhook event'))
     .option('--url <url>', 'where the shop POSTs deliveries (https, or http on loopback)')
     .addOption(
       new Option('--type <type>', 'delivery document format (default json)').choices(['json', 'xml']),
@@ -55,7 +56,7 @@ export function registerWebhookCommands(program: Command): void {
     .alias('ls')
     .description("list the shop's subscriptions")
     .option(...SHOP_OPTION)
-    .addOption(new Option('--event <event>', 'only this event').choices(EVENTS))
+    .addOption(eventOption('only this event'))
     .addHelpText(
       'after',
       examples('srhooks webhooks list', 'srhooks webhooks list --shop my-shop --event order_confirm --json'),

@@ -234,5 +234,6 @@ function notFound(what: 'delivery' | 'event', id: string): AdminApiError {
     404,
     'not_found',
     `No ${what} with id "${id}" exists; list them with GET /admin/api/${what === 'delivery' ? 'deliveries' : 'events'}.`,
+    { resource: what, id },
   );
 }

@@ -28,7 +28,12 @@ export const replayEventCommand = defineCommand<ReplayEventOptions, ReplayEventR
 
   render(result, style) {
     if (result.jobs.length === 0) {
-      return `${style.yellow('!')} ${result.eventId}: no handler jobs to run (no handler is configured for its shop and event)`;
+      return [
+        `${style.yellow('!')} ${result.eventId}: no handler jobs to run: no handler is configured for its shop and event`,
+        'a replay runs the handlers again, so give the receiver one: under srhooks listen, restart it with its console',
+        'handler (the default; do not pass --no-console) or --forward-to <url>; on a deployed receiver, add a handler to',
+        'srhooks.config.json ("handlers" and the shop\'s "handlers"; see the receiver README) and restart it',
+      ].join('\n');
     }
     const handlers = result.jobs.map((job) => job.handler).join(', ');
     return `${style.green('✔')} ${result.eventId}: ${result.jobs.length} job${result.jobs.length === 1 ? '' : 's'} queued (${handlers})`;

@@ -1,7 +1,7 @@
 import { type AdminTargetOptions, openAdminApi } from '../../admin-api/admin-api-client.js';
 import type { EventDetailJson } from '../../admin-api/admin-types.js';
 import { defineCommand } from '../../command.js';
-import { renderTable } from '../../output/index.js';
+import { renderTable, type Style } from '../../output/index.js';
 import { formatTime, paintStatus } from './list.js';
 
 export interface ShowEventOptions extends AdminTargetOptions {
@@ -13,6 +13,21 @@ export interface ShowEventOptions extends AdminTargetOptions {
 export interface ShowEventResult {
   receiver: string;
   event: EventDetailJson;
+}
+
+/** What the verification state means and, when it is off, how to turn it on. */
+export function describeVerification(
+  event: Pick<EventDetailJson, 'verification' | 'verificationDetail'>,
+  style: Style,
+): string {
+  switch (event.verification) {
+    case 'verified':
+      return `${style.green('verified')}: fetched back from the shop's API before the handlers ran, and it matched`;
+    case 'mismatched':
+      return `${style.red('mismatched')}: the shop's API disagrees with the delivery${event.verificationDetail ? ` (${event.verificationDetail})` : ''}; its jobs are held until released`;
+    default:
+      return `${style.dim('unverified')}: not checked against the shop's API (the receiver's default); to check each order before handlers run, set "verify": true with the shop's clientId and clientSecret in srhooks.config.json (see the receiver README)`;
+  }
 }
 
 /** One event with its handler jobs and every attempt (`GET /admin/api/events/:id`). */
@@ -34,7 +49,7 @@ export const showEventCommand = defineCommand<ShowEventOptions, ShowEventResult>
       ['order', event.orderNumber ? `#${event.orderNumber}` : (event.subjectId ?? '-')],
       ['total', event.grossTotal ? `${event.grossTotal} ${event.currency ?? ''}`.trim() : '-'],
       ['status', paintStatus(event.status, style)],
-      ['verification', event.verification],
+      ['verification', describeVerification(event, style)],
     ];
     if (event.duplicateOf) rows.push(['duplicate of', event.duplicateOf]);
     const width = Math.max(...rows.map(([key]) => key.length));

@@ -1,6 +1,6 @@
-import { isWebhookEvent, WEBHOOK_EVENTS, type Webhook } from '@srhooks/contracts';
-import { usageError } from '../../cli-error.js';
+import { isWebhookEvent, type Webhook } from '@srhooks/contracts';
 import { defineCommand } from '../../command.js';
+import { unknownEventError } from '../../event-name.js';
 import { connectShop } from '../../shop-client.js';
 import { renderWebhookTable } from './webhook-view.js';
 
@@ -18,7 +18,7 @@ export interface ListWebhooksResult {
 export const listWebhooksCommand = defineCommand<ListWebhooksOptions, ListWebhooksResult>({
   async run(options, context) {
     if (options.event !== undefined && !isWebhookEvent(options.event)) {
-      throw usageError(`unknown event "${options.event}"`, `use one of: ${WEBHOOK_EVENTS.join(', ')}`);
+      throw unknownEventError(options.event);
     }
     const { target, client } = await connectShop(options.shop, context.env);
     const all = await client.webhooks.all();

@@ -11,6 +11,7 @@ import {
   type WebhookEvent,
 } from '@srhooks/contracts';
 import { usageError } from '../../cli-error.js';
+import { unknownEventError } from '../../event-name.js';
 
 /** The flags `webhooks create` and `webhooks update` share. */
 export interface WebhookFlags {
@@ -35,7 +36,7 @@ export interface WebhookFlags {
 
 function checkEvent(value: string): WebhookEvent {
   if (!isWebhookEvent(value)) {
-    throw usageError(`unknown event "${value}"`, `use one of: ${WEBHOOK_EVENTS.join(', ')}`, 'invalid_event');
+    throw unknownEventError(value);
   }
   return value;
 }
