@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { DEMO_CLIENT, type SandboxOptions } from './options.js';
 import { startSandbox } from './start-sandbox.js';
 
-const USAGE = `Usage: node dist/main.js [--port N] [--host H] [--data sandbox.json] [--seed shops.json]
+const USAGE = `Usage: node dist/main.js [--port N] [--host H] [--data sandbox.json] [--shops shops.json]
                          [--time-scale N] [--token-ttl SECONDS] [--no-rate-limit]
 Environment: PORT, HOST (flags win).`;
 
@@ -20,7 +20,7 @@ function readOptions(): SandboxOptions {
       port: { type: 'string' },
       host: { type: 'string' },
       data: { type: 'string' },
-      seed: { type: 'string' },
+      shops: { type: 'string' },
       'time-scale': { type: 'string' },
       'token-ttl': { type: 'string' },
       'no-rate-limit': { type: 'boolean' },
@@ -39,7 +39,7 @@ function readOptions(): SandboxOptions {
     host: values.host ?? process.env.HOST ?? '127.0.0.1',
     logger: true,
     ...(values.data ? { dataFile: values.data } : {}),
-    ...(values.seed ? { seedFile: values.seed } : {}),
+    ...(values.shops ? { seedFile: values.shops } : {}),
     ...(timeScale === undefined ? {} : { timeScale }),
     ...(ttl === undefined ? {} : { tokenTtlSeconds: ttl }),
     ...(values['no-rate-limit'] ? { rateLimit: false as const } : {}),

@@ -18,15 +18,28 @@ export interface SandboxSimulateOptions {
   statusText?: string;
   /** `unsubscribe`: which subscriber (default: the newest). */
   email?: string;
+  /** Wait for each delivery's outcome (default true; `--no-wait`: report them as scheduled). */
+  wait?: boolean;
+  /** How long to wait for the outcomes, in seconds (default 30). */
+  timeout?: number;
 }
 
 interface DeliverySummary {
+  id: string;
   event: string;
   url: string;
+  /** scheduled | in_flight | delivered | failed (the sandbox's delivery states). */
   state: string;
+  /** What the receiver answered, when it answered. */
   status?: number;
+  /** Why a delivery failed (network error, timeout, or the answer's start). */
+  error?: string;
   scheduledFor?: string;
 }
+
+const DEFAULT_WAIT_SECONDS = 30;
+const POLL_MS = 100;
+const FINISHED = new Set(['delivered', 'failed']);
 
 export interface SandboxSimulateResult {
   action: SandboxAction;
@@ -34,6 +47,8 @@ export interface SandboxSimulateResult {
   /** Order: inner id, customer name, gross total; subscriber: id and status (no e-mail addresses in output). */
   subject: Record<string, string | number | null>;
   deliveries: DeliverySummary[];
+  /** Whether the outcomes were waited for; deliveries still `scheduled` are due after the wait. */
+  waited: boolean;
 }
 
 type Json = Record<string, unknown>;
@@ -64,6 +79,71 @@ function route(options: SandboxSimulateOptions, shop: string): { path: string; b
         body: { status: options.status, ...(options.statusText ? { statusText: options.statusText } : {}) },
       };
   }
+}
+
+function summarise(entry: unknown): DeliverySummary {
+  const d = (entry ?? {}) as Json;
+  return {
+    id: String(d.id ?? ''),
+    event: String(d.event ?? ''),
+    url: String(d.url ?? ''),
+    state: String(d.state ?? ''),
+    ...(typeof d.status === 'number' ? { status: d.status } : {}),
+    ...(typeof d.error === 'string' ? { error: d.error } : {}),
+    ...(typeof d.scheduledFor === 'string' ? { scheduledFor: d.scheduledFor } : {}),
+  };
+}
+
+/**
+ * Polls the sandbox's delivery log until every delivery due within the wait has an outcome
+ * (delivered or failed). Deliveries scheduled later (webHookDelay) are left as they are.
+ */
+async function waitForOutcomes(
+  base: string,
+  shop: string,
+  scheduled: DeliverySummary[],
+  timeoutMs: number,
+): Promise<DeliverySummary[]> {
+  const deadline = Date.now() + timeoutMs;
+  const due = (d: DeliverySummary) => !d.scheduledFor || Date.parse(d.scheduledFor) <= deadline;
+  let current = scheduled;
+  while (current.some((d) => due(d) && !FINISHED.has(d.state)) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    let answer: Response;
+    try {
+      answer = await fetch(`${base}/${shop}/_sandbox/deliveries`, {
+        headers: { accept: 'application/json' },
+      });
+    } catch (error) {
+      throw remoteError(
+        `lost the sandbox at ${base} while waiting for the deliveries`,
+        undefined,
+        'network_error',
+        error,
+      );
+    }
+    if (!answer.ok) throw remoteError(`the sandbox answered ${answer.status} to its delivery log`);
+    const byId = new Map(
+      ((await answer.json()) as { deliveries?: unknown[] }).deliveries?.map((entry) => {
+        const summary = summarise(entry);
+        return [summary.id, summary] as const;
+      }) ?? [],
+    );
+    current = current.map((d) => byId.get(d.id) ?? d);
+  }
+  return current.map((d) =>
+    due(d) && !FINISHED.has(d.state)
+      ? { ...d, error: `no outcome within ${Math.round(timeoutMs / 1000)} s (still ${d.state})` }
+      : d,
+  );
+}
+
+/** A delivery that failed, or was due and got no outcome within the wait. */
+function unsuccessful(result: SandboxSimulateResult): DeliverySummary[] {
+  if (!result.waited) return [];
+  return result.deliveries.filter(
+    (d) => d.state === 'failed' || (d.error !== undefined && d.state !== 'delivered'),
+  );
 }
 
 function pick(source: unknown, keys: string[]): Record<string, string | number | null> {
@@ -120,33 +200,56 @@ export const sandboxSimulateCommand = defineCommand<SandboxSimulateOptions, Sand
     const subject = parsed.order
       ? pick(parsed.order, ['innerId', 'firstname', 'lastname', 'totalGross', 'currency'])
       : pick(parsed.subscriber, ['id', 'status']);
-    const deliveries = (Array.isArray(parsed.deliveries) ? parsed.deliveries : []).map((entry) => {
-      const d = entry as Json;
-      return {
-        event: String(d.event ?? ''),
-        url: String(d.url ?? ''),
-        state: String(d.state ?? ''),
-        ...(typeof d.status === 'number' ? { status: d.status } : {}),
-        ...(typeof d.scheduledFor === 'string' ? { scheduledFor: d.scheduledFor } : {}),
-      };
-    });
-    return { action: options.action, shop, subject, deliveries };
+    const scheduled = (Array.isArray(parsed.deliveries) ? parsed.deliveries : []).map(summarise);
+    const waited = options.wait !== false && scheduled.length > 0;
+    const deliveries = waited
+      ? await waitForOutcomes(
+          base.replace(/\/+$/, ''),
+          shop,
+          scheduled,
+          (options.timeout ?? DEFAULT_WAIT_SECONDS) * 1000,
+        )
+      : scheduled;
+    return { action: options.action, shop, subject, deliveries, waited };
+  },
+
+  /** A delivery that failed (or got no outcome in time) fails the command: the shop never resends. */
+  exitCode(result) {
+    return unsuccessful(result).length > 0 ? EXIT_CODES.remote : EXIT_CODES.ok;
   },
 
   render(result, style) {
     const s = result.subject;
+    const failed = unsuccessful(result);
+    const mark = failed.length > 0 ? style.red('✖') : style.green('✔');
     const head =
       'innerId' in s
-        ? `${style.green('✔')} ${result.action === 'cart' ? 'abandoned cart' : 'order'} ${s.innerId} in ${result.shop}: ${[s.firstname, s.lastname].filter(Boolean).join(' ')}, ${s.totalGross ?? '?'} ${s.currency ?? ''}`.trimEnd()
-        : `${style.green('✔')} subscriber ${s.id} in ${result.shop}`;
+        ? `${mark} ${result.action === 'cart' ? 'abandoned cart' : 'order'} ${s.innerId} in ${result.shop}: ${[s.firstname, s.lastname].filter(Boolean).join(' ')}, ${s.totalGross ?? '?'} ${s.currency ?? ''}`.trimEnd()
+        : `${mark} subscriber ${s.id} in ${result.shop}`;
     if (result.deliveries.length === 0) {
       return `${head}\n${style.dim('no subscription for this event: nothing will be delivered (srhooks webhooks list)')}`;
     }
+    const paint = (state: string) =>
+      state === 'delivered' ? style.green(state) : state === 'failed' ? style.red(state) : state;
     const table = renderTable(result.deliveries, [
       { header: 'EVENT', value: (d) => d.event },
-      { header: 'STATE', value: (d) => d.state },
+      { header: 'STATE', value: (d) => paint(d.state) },
+      { header: 'HTTP', value: (d) => (d.status ? String(d.status) : '') },
       { header: 'URL', value: (d) => d.url.replace(/(\/hooks\/[^/]+\/[^/]+\/)(.{4}).+/, '$1$2…') },
+      { header: 'REASON', value: (d) => (d.state === 'delivered' ? '' : (d.error ?? '')) },
     ]);
-    return `${head}\n${table}`;
+    const lines = [head, table];
+    if (failed.length > 0) {
+      lines.push(
+        style.red(
+          `${failed.length} of ${result.deliveries.length} deliver${result.deliveries.length === 1 ? 'y' : 'ies'} failed: ShopRenter does not resend, so a real shop's event would be lost here (is the receiver running? srhooks listen)`,
+        ),
+      );
+    } else if (!result.waited) {
+      lines.push(
+        style.dim('not waiting for the outcomes (--no-wait); see them with GET /{shop}/_sandbox/deliveries'),
+      );
+    }
+    return lines.join('\n');
   },
 });

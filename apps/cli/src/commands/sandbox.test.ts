@@ -78,16 +78,65 @@ describe('srhooks sandbox', () => {
       action: 'order',
       shop: 'demo',
       subject: { innerId: expect.any(String), currency: 'HUF' },
-      deliveries: [{ event: 'order_confirm', url: `${capture.url}/orders` }],
+      deliveries: [{ event: 'order_confirm', url: `${capture.url}/orders`, state: 'delivered', status: 200 }],
+      waited: true,
     });
-    await expect.poll(() => capture.requests.length, { timeout: 10_000 }).toBe(1);
+    // it waited for the outcome: the delivery is already at the target when the command returns
+    expect(capture.requests.length).toBe(1);
     expect(capture.requests[0]?.url).toBe('/orders');
     expect(capture.requests[0]?.body.toString('utf8')).toContain(`"innerId":"${result.subject.innerId}"`);
 
     const human = await runCli(config.dir, ['sandbox', 'order', '--sandbox-url', info.url]);
     expect(human.stdout).toMatch(
-      /^✔ order \d+ in demo: .+ HUF\nEVENT\s+STATE\s+URL\norder_confirm\s+\S+\s+http:\/\/127\.0\.0\.1:\d+\/orders\n$/,
+      /^✔ order \d+ in demo: .+ HUF\nEVENT\s+STATE\s+HTTP\s+URL\s+REASON\norder_confirm\s+delivered\s+200\s+http:\/\/127\.0\.0\.1:\d+\/orders\s*\n$/,
     );
+    expect(human.code).toBe(0);
+
+    const noWait = await runCli(config.dir, [
+      'sandbox',
+      'order',
+      '--sandbox-url',
+      info.url,
+      '--no-wait',
+      '--json',
+    ]);
+    expect(noWait.code).toBe(0);
+    expect(JSON.parse(noWait.stdout)).toMatchObject({
+      waited: false,
+      deliveries: [{ state: expect.any(String) }],
+    });
+  });
+
+  it('a delivery that fails (receiver down) fails the command with the reason', async () => {
+    const closed = await startCaptureServer();
+    const downUrl = `${closed.url}/down`;
+    await closed.close(); // nothing listens there any more
+    const create = await runCli(config.dir, [
+      'webhooks',
+      'create',
+      '--event',
+      'abandoned_cart',
+      '--url',
+      downUrl,
+    ]);
+    expect(create.code).toBe(0);
+    const run = await runCli(config.dir, ['sandbox', 'cart', '--sandbox-url', info.url]);
+    expect(run.code).toBe(3);
+    expect(run.stdout).toMatch(/^✖ abandoned cart \d+ in demo/);
+    expect(run.stdout).toMatch(
+      /abandoned_cart\s+failed\s+http:\/\/127\.0\.0\.1:\d+\/down\s+\S.*ECONNREFUSED|abandoned_cart\s+failed\s+.*refused/i,
+    );
+    expect(run.stdout).toContain('1 of 1 delivery failed: ShopRenter does not resend');
+    const json = await runCli(config.dir, ['sandbox', 'cart', '--sandbox-url', info.url, '--json']);
+    expect(json.code).toBe(3);
+    expect(JSON.parse(json.stdout).deliveries[0]).toMatchObject({
+      state: 'failed',
+      error: expect.any(String),
+    });
+    const deleted = await runCli(config.dir, ['webhooks', 'list', '--event', 'abandoned_cart', '--json']);
+    for (const webhook of JSON.parse(deleted.stdout).webhooks as { id: string }[]) {
+      expect((await runCli(config.dir, ['webhooks', 'delete', webhook.id])).code).toBe(0);
+    }
   });
 
   it('status, cart and subscribe drive the other events', async () => {
@@ -130,6 +179,15 @@ describe('srhooks sandbox', () => {
     expect(down.stderr).toBe(
       'error: cannot reach the sandbox at http://127.0.0.1:1\nstart it with srhooks sandbox (or pass --sandbox-url / set SRHOOKS_SANDBOX_URL)\n',
     );
+  });
+
+  it('--seed means deterministic data everywhere; the extra-shops file is --shops', async () => {
+    const order = await runCli(config.dir, ['sandbox', 'order', '--help']);
+    expect(order.stdout).toContain('--seed <seed>');
+    expect(order.stdout).not.toContain('--seed <file>');
+    const server = await runCli(config.dir, ['sandbox', '--help']);
+    expect(server.stdout).toContain('--shops <file>');
+    expect(server.stdout).not.toContain('--seed');
   });
 
   it('stops cleanly on Ctrl-C', async () => {

@@ -6,8 +6,8 @@ export interface SandboxOptions {
   host?: string;
   /** Persist the sandbox's state in this JSON file. */
   data?: string;
-  /** Extra shops and API clients (JSON list), see the sandbox README. */
-  seed?: string;
+  /** Extra shops and API clients (JSON list), see the sandbox README (`--shops`). */
+  shops?: string;
   /** 86400 = a day of webHookDelay passes in a second. */
   timeScale?: number;
   /** `--no-rate-limit` */
@@ -50,7 +50,7 @@ export const sandboxCommand = defineCommand<SandboxOptions, SandboxResult>({
         port,
         host: options.host ?? '127.0.0.1',
         ...(options.data ? { dataFile: options.data } : {}),
-        ...(options.seed ? { seedFile: options.seed } : {}),
+        ...(options.shops ? { seedFile: options.shops } : {}),
         ...(options.timeScale ? { timeScale: options.timeScale } : {}),
         ...(options.rateLimit === false ? { rateLimit: false as const } : {}),
       });

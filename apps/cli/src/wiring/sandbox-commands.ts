@@ -19,8 +19,15 @@ const SANDBOX_URL_OPTION = [
   'the running sandbox (default: SRHOOKS_SANDBOX_URL, else http://127.0.0.1:8787)',
 ] as const;
 const SHOP_OPTION = ['--shop <name>', 'sandbox shop (default demo)'] as const;
+const NO_WAIT_OPTION = [
+  '--no-wait',
+  "don't wait for the deliveries' outcomes (by default: wait, and exit 3 when one fails)",
+] as const;
+const TIMEOUT_OPTION = ['--timeout <seconds>', 'how long to wait for the outcomes (default 30)'] as const;
 
 type SimulateFlags = {
+  wait?: boolean;
+  timeout?: number;
   shop?: string;
   sandboxUrl?: string;
   seed?: string;
@@ -38,7 +45,7 @@ export function registerSandboxCommands(program: Command): void {
     .option('--port <port>', 'port (default 8787; 0 = any free port)', port)
     .option('--host <host>', 'interface to listen on (default 127.0.0.1)')
     .option('--data <file>', 'keep subscriptions, orders and deliveries in this JSON file')
-    .option('--seed <file>', 'extra shops and API clients (JSON list, see the sandbox README)')
+    .option('--shops <file>', 'extra shops and API clients (JSON list, see the sandbox README)')
     .option('--time-scale <n>', 'run webHookDelay faster (86400: a day passes in a second)', positiveNumber)
     .option('--no-rate-limit', 'switch off the 3 requests/second limit')
     .addHelpText(
@@ -66,6 +73,8 @@ export function registerSandboxCommands(program: Command): void {
     .description('place an order in the running sandbox (delivers order_confirm)')
     .option(...SHOP_OPTION)
     .option(...SANDBOX_URL_OPTION)
+    .option(...NO_WAIT_OPTION)
+    .option(...TIMEOUT_OPTION, positiveNumber)
     .option('--seed <seed>', 'deterministic order data')
     .addHelpText(
       'after',
@@ -86,6 +95,8 @@ export function registerSandboxCommands(program: Command): void {
     .option('--status-text <text>', 'status name')
     .option(...SHOP_OPTION)
     .option(...SANDBOX_URL_OPTION)
+    .option(...NO_WAIT_OPTION)
+    .option(...TIMEOUT_OPTION, positiveNumber)
     .addHelpText('after', examples('srhooks sandbox status 1001 2 --status-text Feldolgozás'))
     .action(async (orderId: string, status: string, options: SimulateFlags, command: Command) =>
       simulate(command, { ...options, action: 'status', orderId, status }),
@@ -96,6 +107,8 @@ export function registerSandboxCommands(program: Command): void {
     .description('abandon a cart (delivers abandoned_cart)')
     .option(...SHOP_OPTION)
     .option(...SANDBOX_URL_OPTION)
+    .option(...NO_WAIT_OPTION)
+    .option(...TIMEOUT_OPTION, positiveNumber)
     .option('--seed <seed>', 'deterministic cart data')
     .action(async (options: SimulateFlags, command: Command) =>
       simulate(command, { ...options, action: 'cart' }),
@@ -106,6 +119,8 @@ export function registerSandboxCommands(program: Command): void {
     .description('subscribe someone to the newsletter (delivers newsletter_subscribe)')
     .option(...SHOP_OPTION)
     .option(...SANDBOX_URL_OPTION)
+    .option(...NO_WAIT_OPTION)
+    .option(...TIMEOUT_OPTION, positiveNumber)
     .option('--seed <seed>', 'deterministic subscriber data')
     .action(async (options: SimulateFlags, command: Command) =>
       simulate(command, { ...options, action: 'subscribe' }),
@@ -117,6 +132,8 @@ export function registerSandboxCommands(program: Command): void {
     .option('--email <address>', 'which subscriber')
     .option(...SHOP_OPTION)
     .option(...SANDBOX_URL_OPTION)
+    .option(...NO_WAIT_OPTION)
+    .option(...TIMEOUT_OPTION, positiveNumber)
     .action(async (options: SimulateFlags, command: Command) =>
       simulate(command, { ...options, action: 'unsubscribe' }),
     );
