@@ -3,12 +3,13 @@
 // suite through turbo, then one line `N passed, N failed` with the totals over all packages
 // (read from each package's vitest JSON report). Exits non-zero when anything failed.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { summariseReports } from './test-summary.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const packageDirs = ['packages', 'apps'].flatMap((group) =>
+const packageDirs = ['packages', 'apps', 'tests'].flatMap((group) =>
   existsSync(join(root, group))
     ? readdirSync(join(root, group))
         .map((name) => join(root, group, name))
@@ -42,8 +43,8 @@ const testsOk = run('build, typecheck, test', turbo, [
   '--concurrency=2',
   '--output-logs=new-only',
 ]);
-// The reliability suites run after every other suite and one at a time: one of them stops
-// PostgreSQL for a while, and they load the machine on purpose.
+// The reliability suites run after every other suite and one at a time: they load the machine on
+// purpose (none of them touches the machine's services: outages go through a proxy they own).
 const reliabilityOk = extra.includes('--skip-reliability')
   ? true
   : run('reliability', turbo, [
@@ -55,35 +56,9 @@ const reliabilityOk = extra.includes('--skip-reliability')
     ]);
 const turboOk = testsOk && reliabilityOk;
 
-let passed = 0;
-let failed = 0;
-let skipped = 0;
-const rows = [];
-for (const dir of packageDirs) {
-  const name = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name;
-  const hasTests = Boolean(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).scripts?.test);
-  const reports = reportNames.map((file) => join(dir, file)).filter((file) => existsSync(file));
-  if (reports.length === 0) {
-    if (hasTests) {
-      rows.push(`${name}: no test report (the suite did not run)`);
-      failed += 1;
-    }
-    continue;
-  }
-  let p = 0;
-  let f = 0;
-  let s = 0;
-  for (const file of reports) {
-    const report = JSON.parse(readFileSync(file, 'utf8'));
-    p += report.numPassedTests ?? 0;
-    f += (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0);
-    s += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
-  }
-  passed += p;
-  failed += f;
-  skipped += s;
-  rows.push(`${name}: ${p} passed, ${f} failed${s ? `, ${s} skipped` : ''}`);
-}
+const totals = summariseReports(packageDirs, reportNames);
+const { passed, skipped, rows, skippedTests } = totals;
+let { failed } = totals;
 if (!lintOk) {
   rows.push('lint: biome check failed');
   failed += 1;
@@ -93,6 +68,6 @@ if (!turboOk && failed === 0) {
   failed += 1;
 }
 const summary = `${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`;
-process.stdout.write(`\n${rows.join('\n')}\n${summary}\n`);
+process.stdout.write(`\n${[...rows, ...skippedTests].join('\n')}\n${summary}\n`);
 writeFileSync(join(root, '.test-summary'), `${summary}\n`);
 process.exitCode = failed === 0 && lintOk && turboOk ? 0 : 1;

@@ -1,6 +1,6 @@
 /**
  * The Store contract: one suite, run against every engine (`sqlite-store.test.ts`, `pg-store.test.ts`).
- * Payloads and raw bodies come from the captured ShopRenter deliveries in ../shared/shoprenter.
+ * Payloads and raw bodies come from the captured ShopRenter deliveries in packages/contracts/fixtures/shoprenter.
  */
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';

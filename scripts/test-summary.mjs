@@ -1,0 +1,56 @@
+// Reads every package's vitest JSON reports into the totals behind `N passed, N failed, N skipped`,
+// one row per package, and one line per test that did not run (a skip is never silent: it is listed
+// by package, file and name, with its message when vitest recorded one). A package with a test script
+// but no report failed to run at all and counts as one failure.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const NOT_RUN = new Set(['pending', 'skipped', 'todo']);
+
+/**
+ * @param {string[]} packageDirs absolute package folders
+ * @param {string[]} reportNames report file names looked for in each folder
+ */
+export function summariseReports(packageDirs, reportNames) {
+  let passed = 0;
+  let failed = 0;
+  let skipped = 0;
+  const rows = [];
+  const skippedTests = [];
+  for (const dir of packageDirs) {
+    const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    const name = manifest.name;
+    const reports = reportNames.map((file) => join(dir, file)).filter((file) => existsSync(file));
+    if (reports.length === 0) {
+      if (manifest.scripts?.test) {
+        rows.push(`${name}: no test report (the suite did not run)`);
+        failed += 1;
+      }
+      continue;
+    }
+    let p = 0;
+    let f = 0;
+    let s = 0;
+    for (const file of reports) {
+      const report = JSON.parse(readFileSync(file, 'utf8'));
+      p += report.numPassedTests ?? 0;
+      f += (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0);
+      s += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+      for (const suite of report.testResults ?? []) {
+        for (const test of suite.assertionResults ?? []) {
+          if (!NOT_RUN.has(test.status)) continue;
+          const where = suite.name?.startsWith(dir) ? suite.name.slice(dir.length + 1) : (suite.name ?? '?');
+          const note = test.failureMessages?.filter(Boolean).join('; ');
+          skippedTests.push(
+            `  ${test.status === 'todo' ? 'todo' : 'skipped'}: ${name} ${where} > ${test.fullName ?? test.title}${note ? ` (${note})` : ''}`,
+          );
+        }
+      }
+    }
+    passed += p;
+    failed += f;
+    skipped += s;
+    rows.push(`${name}: ${p} passed, ${f} failed${s ? `, ${s} skipped` : ''}`);
+  }
+  return { passed, failed, skipped, rows, skippedTests };
+}

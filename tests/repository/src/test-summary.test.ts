@@ -1,0 +1,69 @@
+/**
+ * Skips are honest: the summary behind `npm test` lists every test that did not run by package,
+ * file and name, and a package whose suite produced no report counts as a failure. Checked on real
+ * vitest JSON reports from a scratch package.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from './repo-root.js';
+
+const { summariseReports } = (await import(join(REPO_ROOT, 'scripts/test-summary.mjs'))) as {
+  summariseReports: (
+    dirs: string[],
+    reports: string[],
+  ) => { passed: number; failed: number; skipped: number; rows: string[]; skippedTests: string[] };
+};
+
+const scratch = mkdtempSync(join(tmpdir(), 'srhooks-summary-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+function scratchPackage(name: string, testFile: string | null): string {
+  const dir = join(scratch, name);
+  mkdirSync(dir);
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({ name: `@scratch/${name}`, type: 'module', scripts: { test: 'vitest run' } }),
+  );
+  if (testFile !== null) {
+    writeFileSync(join(dir, 'sample.test.mjs'), testFile);
+    const vitest = join(REPO_ROOT, 'tests/repository/node_modules/vitest/vitest.mjs');
+    spawnSync(process.execPath, [vitest, 'run', '--reporter=json', '--outputFile.json=.vitest-result.json'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, CI: '1' },
+    });
+  }
+  return dir;
+}
+
+describe('the test summary', () => {
+  it('lists each skipped test by package, file and name, and counts a suite without a report as failed', () => {
+    const ran = scratchPackage(
+      'ran',
+      [
+        "import { it, expect } from 'vitest';",
+        "it('runs', () => expect(1).toBe(1));",
+        "it.skip('needs a broker that is not configured', () => {});",
+        "it('skips itself with a note', (ctx) => ctx.skip('RabbitMQ is down'));",
+      ].join('\n'),
+    );
+    const silent = scratchPackage('never-ran', null);
+    const result = summariseReports([ran, silent], ['.vitest-result.json']);
+    expect(result.passed).toBe(1);
+    expect(result.skipped).toBe(2);
+    expect(result.failed).toBe(1);
+    expect(result.rows).toEqual([
+      '@scratch/ran: 1 passed, 0 failed, 2 skipped',
+      '@scratch/never-ran: no test report (the suite did not run)',
+    ]);
+    expect(result.skippedTests).toContain(
+      '  skipped: @scratch/ran sample.test.mjs > needs a broker that is not configured',
+    );
+    expect(result.skippedTests.find((line) => line.includes('skips itself with a note'))).toMatch(
+      /^ {2}skipped: @scratch\/ran sample\.test\.mjs > skips itself with a note/,
+    );
+  });
+});
