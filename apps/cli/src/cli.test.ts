@@ -59,7 +59,7 @@ describe('usage errors exit 2 and suggest the nearest name', () => {
     [['feilds'], /unknown command 'feilds'[\s\S]*Did you mean fields\?/],
     [['webhooks', 'crate'], /unknown command 'crate'[\s\S]*Did you mean create\?/],
     [['fields', '--serch', 'x'], /unknown option '--serch'[\s\S]*Did you mean --search\?/],
-    [['url', '--event', 'order_confrm'], /argument 'order_confrm' is invalid/],
+    [['url', '--event', 'order_confrm'], /unknown event "order_confrm" \(did you mean order_confirm\?\)/],
     [['trigger'], /missing required argument 'event'/],
   ])('srhooks %j', async (args, message) => {
     const run = await runCli(config.dir, args);

@@ -22,9 +22,45 @@ export function isEventName(value: string): value is EventName {
   return (EVENTS as readonly string[]).includes(value);
 }
 
+/** Edit distance (insertions, deletions, substitutions) between two short strings. */
+function distance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        (previous[j] ?? 0) + 1,
+        (current[j - 1] ?? 0) + 1,
+        (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
+/** The event a typo most likely meant (at most 3 edits away), like commander's "Did you mean". */
+function nearestEvent(value: string): EventName | null {
+  let best: EventName | null = null;
+  let bestDistance = 4;
+  for (const event of EVENTS) {
+    const d = distance(value.toLowerCase(), event);
+    if (d < bestDistance) {
+      best = event;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
 /** The one "unknown event" error of the CLI. */
 export function unknownEventError(value: string): CliError {
-  return usageError(`unknown event "${value}"`, `use one of: ${EVENTS.join(', ')}`, 'invalid_event');
+  const nearest = nearestEvent(value);
+  return usageError(
+    `unknown event "${value}"${nearest ? ` (did you mean ${nearest}?)` : ''}`,
+    `use one of: ${EVENTS.join(', ')}`,
+    'invalid_event',
+  );
 }
 
 /** Checks one event name (a commander argParser too: the CliError passes through commander). */
