@@ -37,6 +37,16 @@ afterAll(async () => {
   config.cleanup();
 });
 
+/** A human-output `listen` for one demo event in its own config dir: the process and its signed URL. */
+async function startHumanListen(event: string) {
+  const dir = tempConfigDir();
+  const human = startCli(dir.dir, ['listen', '--port', '0', '--shop', 'demo', '--events', event]);
+  const urlLine = await human.waitForLine(new RegExp(`/hooks/demo/${event}/`));
+  const url = urlLine.trim().split(/\s+/).at(-1) ?? '';
+  const base = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(human.stdout())?.[1] ?? '';
+  return { dir, human, url, base };
+}
+
 describe('srhooks listen', () => {
   it('prints its signed URLs for the stored shops and the chosen events, SQLite under the config dir', () => {
     expect(start.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -93,19 +103,8 @@ describe('srhooks listen', () => {
   });
 
   it('human output: one line with time, shop, event, order number, total and outcome', async () => {
-    const other = tempConfigDir();
-    const human = startCli(other.dir, [
-      'listen',
-      '--port',
-      '0',
-      '--shop',
-      'demo',
-      '--events',
-      'abandoned_cart',
-    ]);
+    const { dir: other, human, url } = await startHumanListen('abandoned_cart');
     try {
-      const urlLine = await human.waitForLine(/\/hooks\/demo\/abandoned_cart\//);
-      const url = urlLine.trim().split(/\s+/).at(-1) ?? '';
       expect(human.stdout()).toMatch(/^✔ receiver listening on http:\/\/127\.0\.0\.1:\d+ /);
       const sent = await runCli(other.dir, [
         'trigger',
@@ -178,20 +177,8 @@ describe('srhooks listen', () => {
   });
 
   it('by default handles every event with its console handler, so events replay shows something', async () => {
-    const other = tempConfigDir();
-    const human = startCli(other.dir, [
-      'listen',
-      '--port',
-      '0',
-      '--shop',
-      'demo',
-      '--events',
-      'order_confirm',
-    ]);
+    const { dir: other, human, url, base } = await startHumanListen('order_confirm');
     try {
-      const urlLine = await human.waitForLine(/\/hooks\/demo\/order_confirm\//);
-      const url = urlLine.trim().split(/\s+/).at(-1) ?? '';
-      const base = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(human.stdout())?.[1] ?? '';
       expect(human.stdout()).toContain('handling every event with the console handler');
       const sent = await runCli(other.dir, ['trigger', 'order_confirm', '--to', url, '--seed', '6']);
       expect(sent.code).toBe(0);
