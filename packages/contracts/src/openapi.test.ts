@@ -13,6 +13,7 @@ import {
   BatchRequestSchema,
   BatchResponseSchema,
   INNER_ERROR_CODES,
+  isDocumentedErrorText,
   TokenErrorBodySchema,
   TokenRequestSchema,
   TokenResponseSchema,
@@ -123,6 +124,7 @@ describe('openapi/shoprenter.yaml: structure', () => {
         'POST /{shop}/app/token',
         'GET /webHooks',
         'POST /webHooks',
+        'POST /webHooks/{id}',
         'GET /webHooks/{id}',
         'PUT /webHooks/{id}',
         'DELETE /webHooks/{id}',
@@ -156,9 +158,11 @@ describe('openapi/shoprenter.yaml: structure', () => {
     expect(statusCodes(operation('/webHooks', 'post'))).toEqual(
       ['200', '201', '400', '401', '403', '409', '429', '500', '503', '504'].sort(),
     );
-    expect(statusCodes(operation('/webHooks/{id}', 'put'))).toEqual(
-      ['200', '201', '400', '401', '403', '404', '409', '429', '500', '503', '504'].sort(),
-    );
+    for (const method of ['put', 'post']) {
+      expect(statusCodes(operation('/webHooks/{id}', method))).toEqual(
+        ['200', '201', '400', '401', '403', '404', '409', '429', '500', '503', '504'].sort(),
+      );
+    }
     const deleteCodes = statusCodes(operation('/webHooks/{id}', 'delete'));
     expect(deleteCodes).toContain('204');
     expect(deleteCodes).toContain('404');
@@ -188,6 +192,7 @@ describe('openapi/shoprenter.yaml: structure', () => {
     ]);
     for (const [path, method] of [
       ['/webHooks', 'post'],
+      ['/webHooks/{id}', 'post'],
       ['/webHooks/{id}', 'put'],
       ['/webHooks/{id}', 'delete'],
     ] as const) {
@@ -200,6 +205,11 @@ describe('openapi/shoprenter.yaml: structure', () => {
       { bearerAuth: ['order.order:read'] },
       { legacyBasicAuth: [] },
     ]);
+    // Batch: scopes apply per inner request, so the call itself asks for none (any valid token).
+    expect(scopes('/batch', 'post')).toEqual([{ bearerAuth: [] }, { legacyBasicAuth: [] }]);
+    expect(operation('/batch', 'post').description.replace(/\s+/g, ' ')).toContain(
+      'each inner request needs the scope of the resource and method it touches',
+    );
     expect(doc.components.securitySchemes.bearerAuth).toMatchObject({
       type: 'http',
       scheme: 'bearer',
@@ -208,7 +218,7 @@ describe('openapi/shoprenter.yaml: structure', () => {
     expect(doc.components.securitySchemes.legacyBasicAuth).toMatchObject({ type: 'http', scheme: 'basic' });
   });
 
-  test('every API error status has a response with the {error, message} body', () => {
+  test('every API error status has a response with the error body (message, inner code optional)', () => {
     const responses = doc.components.responses;
     const byStatus: Record<string, string> = {
       400: 'BadRequest',
@@ -240,19 +250,26 @@ describe('openapi/shoprenter.yaml: structure', () => {
       }
     }
     expect([...used].sort()).toEqual(Object.keys(byStatus).sort());
-    expect(schema('ApiErrorBody').required).toEqual(['error', 'message']);
+    // The documented body is message-only; `error` (the inner code) is the assumption.
+    expect(schema('ApiErrorBody').required).toEqual(['message']);
   });
 
-  test('InnerErrorCode lists the documented inner codes, each with its meaning', () => {
+  test('InnerErrorCode lists every documented inner code with its documented texts', () => {
     const inner = schema('InnerErrorCode');
     const documented = Object.keys(INNER_ERROR_CODES).map(Number);
     expect(inner.type).toBe('integer');
-    expect(inner.enum).toEqual(documented);
-    expect(inner.enum).toEqual([
-      40001, 40002, 40003, 40004, 40005, 40007, 40008, 40010, 40013, 40014, 40016, 40101, 40401, 40901,
-    ]);
-    expect(Object.keys(inner['x-enumDescriptions']).map(Number)).toEqual(documented);
-    for (const code of documented) expect(inner.description).toContain(`| ${code} |`);
+    expect([...inner.enum].sort()).toEqual([...documented].sort());
+    expect([...inner.enum].sort()).toEqual(
+      [
+        40001, 40002, 40003, 40004, 40005, 40006, 40007, 40008, 40009, 40010, 40011, 40012, 40013, 40014,
+        40015, 40016, 40017, 40018, 40021, 40022, 40023, 40024, 40025, 40032, 40033, 40101, 40401, 40901,
+      ].sort(),
+    );
+    expect(Object.keys(inner['x-enumDescriptions']).map(Number).sort()).toEqual([...documented].sort());
+    for (const [code, { status, texts }] of Object.entries(INNER_ERROR_CODES)) {
+      for (const text of texts) expect(inner.description).toContain(`| ${code} | ${status} | ${text} |`);
+      expect(inner['x-enumDescriptions'][code]).toBe(texts.join(' / '));
+    }
   });
 
   test('enumerations agree with the runtime lists', () => {
@@ -283,13 +300,21 @@ describe('openapi/shoprenter.yaml: examples parse with the zod schemas', () => {
     const batch = operation('/batch', 'post');
     expect(
       BatchRequestSchema.parse(batch.requestBody.content['application/json'].example).data.requests,
-    ).toHaveLength(2);
+    ).toHaveLength(3);
     const answer = BatchResponseSchema.parse(jsonExample(batch.responses['200']));
-    expect(answer.requests.request.map((inner) => inner.response.header.statusCode)).toEqual([200, 404]);
+    expect(answer.requests.request.map((inner) => inner.response.header.statusCode)).toEqual([200, 204, 404]);
+    // The documented message-only body of an inner request to a URI that names no resource.
+    expect(answer.requests.request[2]?.response.body).toEqual({
+      message: 'Resource matching URI "/webHook/d2ViSG9vay1ub3RpZmljYXRpb25faWQ9MTM1" not found',
+    });
     for (const name of ['BadRequest', 'Unauthorized', 'NotFound']) {
       const body = ApiErrorBodySchema.parse(jsonExample(doc.components.responses[name]));
-      expect(Object.keys(INNER_ERROR_CODES).map(Number)).toContain(body.error);
+      const code = body.error as keyof typeof INNER_ERROR_CODES;
+      expect(Object.keys(INNER_ERROR_CODES).map(Number)).toContain(code);
+      // Every example message is one of its code's documented texts, placeholders filled in.
+      expect(isDocumentedErrorText(code, body.message ?? ''), name).toBe(true);
     }
+    expect(jsonExample(doc.components.responses.Forbidden)).toEqual({ message: 'Forbidden' });
   });
 });
 

@@ -32,11 +32,17 @@ export interface paths {
         };
         /**
          * List webhook subscriptions (one page)
-         * @description Items are links unless `full=1`, which returns whole items.
+         * @description Items are links unless `full=1`, which returns whole items. An item created with an outer id is linked by it.
          */
         get: operations["listWebhooks"];
         put?: never;
-        /** Create a webhook subscription */
+        /**
+         * Create a webhook subscription
+         * @description Creates a subscription. With `id` in the body the item is created with that **outer id**
+         *     (FACTS.md §9): its `id` and `href` use it and it works in GET/PUT/DELETE. An outer id that
+         *     already names an item is refused with 400/40005 "The {parameter} parameter is an already
+         *     exist OuterID.".
+         */
         post: operations["createWebhook"];
         delete?: never;
         options?: never;
@@ -50,7 +56,8 @@ export interface paths {
             header?: never;
             path: {
                 /**
-                 * @description Opaque webhook id, base64 of `webHook-notification_id=<n>`.
+                 * @description The item's API id (base64 of `webHook-notification_id=<n>`) or its outer id (an id the
+                 *     client chose, FACTS.md §9).
                  * @example d2ViSG9vay1ub3RpZmljYXRpb25faWQ9MTQ0
                  */
                 id: components["parameters"]["WebhookId"];
@@ -60,11 +67,24 @@ export interface paths {
         /** Get one webhook subscription */
         get: operations["getWebhook"];
         /**
-         * Update (or create with this id) a webhook subscription
-         * @description Sends the properties to change; the others keep their values.
+         * Modify a webhook subscription
+         * @description Modification only ("It is for modification"): sends the properties to change; the others
+         *     keep their values. `{id}` is the item's API id or outer id. An outer id that names no item
+         *     is refused with 400/40007 "The given OuterId is not exist: {id}!" (the outer-id page: PUT
+         *     with an outer id cannot create); an API id that names no item answers 404/40401. An `id`
+         *     in the body sets or replaces the item's outer id (400/40005 when another item has it).
          */
         put: operations["updateWebhook"];
-        post?: never;
+        /**
+         * Create a webhook subscription with this outer id (or modify the item it names)
+         * @description The documented URL form `POST /webHooks[/{id}]` ("It is used to create"). When `{id}`
+         *     names no item, the item is created with `{id}` as its outer id (the body must then hold
+         *     every required property; an `id` in the body must equal `{id}`). When `{id}` names an
+         *     existing item (its API id or outer id), the given properties modify it, as the
+         *     documentation's batch and outer-id examples show for `POST …/categories/{id}` and
+         *     `POST …/products/{id}`; an `id` in the body then sets or replaces its outer id.
+         */
+        post: operations["createWebhookWithId"];
         /** Delete a webhook subscription */
         delete: operations["deleteWebhook"];
         options?: never;
@@ -104,9 +124,15 @@ export interface paths {
         put?: never;
         /**
          * Run many requests in one call
-         * @description Answers 200 even when inner requests failed: check each inner `statusCode`. At most about
-         *     200 inner requests and 32 MB per call; send batches one after another, not in parallel.
-         *     Each inner request needs the scope of the resource it touches.
+         * @description Answers 200 even when inner requests failed: check each inner `statusCode`. The
+         *     documentation recommends at most 200 inner requests per call (a recommendation, not a
+         *     hard error); the hard limit is the 32 MB body (`max_post_size`). Send batches one after
+         *     another, not in parallel. A body without `data` answers 400/40001 "Data parameter not
+         *     found in POST/PUT!". The batch call itself needs no particular scope: **each inner
+         *     request needs the scope of the resource and method it touches** (`store.webhook:read`
+         *     for GET on `webHooks`, `store.webhook:write` for POST/PUT/DELETE, `order.order:read` for
+         *     GET on `orders`), and an inner request without it fails on its own. Inner requests may
+         *     refer to an item created earlier in the same batch by its outer id.
          */
         post: operations["runBatch"];
         delete?: never;
@@ -243,7 +269,10 @@ export interface components {
             token_type: "Bearer";
             /** @description Lifetime in seconds (3600). */
             expires_in: number;
-            /** @description JWT; its payload holds the granted scopes and `exp`. */
+            /**
+             * @description JWT; its payload holds the granted scopes and `exp`. The documentation's example token
+             *     is RS256-signed: its header is `{"typ":"JWT","alg":"RS256"}`.
+             */
             access_token: string;
         };
         /** @description OAuth error. `invalid_client` (401) for unknown client or wrong secret, `invalid_request` (400) for a missing or malformed parameter, named by `hint`. */
@@ -289,8 +318,9 @@ export interface components {
             delay: string | number;
             delayUnit: components["schemas"]["DelayUnit"];
         };
-        /** @description Body of `POST /webHooks` and `PUT /webHooks/{id}`. */
+        /** @description Body of `POST /webHooks` (and of `POST /webHooks/{id}` when it creates). */
         WebhookInput: {
+            id?: components["schemas"]["OuterId"];
             event: components["schemas"]["WebhookEvent"];
             /**
              * @description `1` enabled, `0` disabled; a string or a number.
@@ -303,8 +333,15 @@ export interface components {
             /** @description Absent or empty sends at once. */
             webHookDelay?: components["schemas"]["WebhookDelayInput"][];
         };
-        /** @description Body of `PUT /webHooks/{id}`; any subset of `WebhookInput`. */
+        /**
+         * @description An outer id (FACTS.md §9, sr-api-docs `development/api/05_outer_id.md`): not read-only;
+         *     sent on POST it becomes the item's `id`, sent on PUT it sets or replaces it. The allowed
+         *     characters are not documented; srhooks **assumes** 1–200 URL-safe ones.
+         */
+        OuterId: string;
+        /** @description Body of `PUT /webHooks/{id}` (and of `POST /webHooks/{id}` on an existing item); any subset of `WebhookInput`. */
         WebhookUpdateInput: {
+            id?: components["schemas"]["OuterId"];
             event?: components["schemas"]["WebhookEvent"];
             /**
              * @description `1` enabled, `0` disabled; a string or a number.
@@ -337,7 +374,7 @@ export interface components {
         Webhook: {
             /** Format: uri */
             href?: string;
-            /** @description Opaque id, base64 of `webHook-notification_id=<n>`. */
+            /** @description The item's outer id when it has one, else its API id (base64 of `webHook-notification_id=<n>`). */
             id: string;
             event: components["schemas"]["WebhookEvent"];
             status: components["schemas"]["WebhookStatus"];
@@ -407,7 +444,10 @@ export interface components {
             paymentMethodAfter?: string;
             taxNumber?: string;
             comment?: string;
-            /** @description Net total as a decimal string (`"3990.0000"`). */
+            /**
+             * @description Gross total as a decimal string (`"3990.0000"`); documented as "Order gross price".
+             *     (The delivery's `total`, field `order_total`, is documented as the net total.)
+             */
             total?: string;
             /** @description Currency exchange value as a decimal string. */
             value?: string;
@@ -455,6 +495,7 @@ export interface components {
         };
         BatchRequest: {
             data: {
+                /** @description The inner requests; the documentation recommends at most 200 per call. */
                 requests: components["schemas"]["BatchRequestItem"][];
             };
         };
@@ -476,35 +517,66 @@ export interface components {
             };
         };
         /**
-         * @description ShopRenter's inner error code, finer than the HTTP status.
+         * @description ShopRenter's inner error code, finer than the HTTP status, with its documented text(s)
+         *     word for word (sr-api-docs `development/api/02_status_codes.md`). Placeholders in braces
+         *     are filled in by the API. 403 ("Forbidden") and 429 ("Too Many Requests") have no inner
+         *     code.
          *
-         *     | code | status | meaning |
+         *     | code | status | documented text |
          *     | --- | --- | --- |
-         *     | 40001 | 400 | data missing in POST/PUT |
-         *     | 40002 | 400 | read-only field |
-         *     | 40003 | 400 | required field missing |
-         *     | 40004 | 400 | required query parameter missing |
-         *     | 40005 | 400 | wrong data (e.g. "enum type, check accepted values", "field cannot be empty") |
-         *     | 40007 | 400 | wrong resource id |
-         *     | 40008 | 400 | page out of range ("minimum page is 0 and maximum page is N") |
-         *     | 40010 | 400 | parameter not available |
-         *     | 40013 | 400 | request body too large |
-         *     | 40014 | 400 | request body too large |
-         *     | 40016 | 400 | request body is not UTF-8 |
-         *     | 40101 | 401 | no permission |
-         *     | 40401 | 404 | resource not found |
-         *     | 40901 | 409 | resource already exists |
+         *     | 40001 | 400 | Data parameter not found in POST/PUT! |
+         *     | 40002 | 400 | The following fields are readonly: {field}! |
+         *     | 40003 | 400 | The following fields are required: {field}! |
+         *     | 40004 | 400 | The following query parameters are required: {field}! |
+         *     | 40005 | 400 | The given data is wrong! |
+         *     | 40005 | 400 | The {field} field cannot be empty |
+         *     | 40005 | 400 | The given data is empty or not in PHP array format. |
+         *     | 40005 | 400 | The {parameter} parameter is an already exist OuterID. |
+         *     | 40005 | 400 | The {parameter} must be integer 1 between 1000000000. |
+         *     | 40005 | 400 | The {parameter} parameter has wrong data. The data is not int. |
+         *     | 40005 | 400 | The {parameter} parameter has wrong data. The data is not scalar (scalar is integer, float, string or boolean). |
+         *     | 40005 | 400 | The {parameter} parameter has wrong data. Can not add CustomerGroupPrice to the Default CustomerGroup. |
+         *     | 40005 | 400 | The {parameter} parameter has wrong data. This parameter is enum type. Check API documentation for accepted values. |
+         *     | 40005 | 400 | The {parameter} parameter is not a valid resource identifier or invalid format. Valid format: array([id] => dGF4Q2xhc3MtdGF4X2NsYXNzX2lkPTEw) |
+         *     | 40006 | 400 | Some resource identity in the given data is wrong! |
+         *     | 40007 | 400 | The given resource id is wrong: {id}! |
+         *     | 40007 | 400 | The given OuterId is not exist: {id}! |
+         *     | 40008 | 400 | Page not found! This Resource minimum page is 0 and maximum page is {page} |
+         *     | 40009 | 400 | The given datetime parameter: {parameter} is invalid! Valid datetime format is 1990-01-01T00:00:00 |
+         *     | 40010 | 400 | The given parameter: {parameter} is not available! |
+         *     | 40011 | 400 | Resource identity is missing. |
+         *     | 40012 | 400 | Product does not have product class! |
+         *     | 40013 | 400 | POST content length exceeds the limit of {limit} bytes. |
+         *     | 40014 | 400 | POST is either empty or content length exceeds the limit of {limit} bytes. |
+         *     | 40015 | 400 | Reached maximum product limit. |
+         *     | 40016 | 400 | The {parameter} parameter is not UTF-8 encoded. |
+         *     | 40017 | 400 | The given date parameter: {parameter} is invalid! Valid date format is 1990-01-01 |
+         *     | 40018 | 400 | Reached maximum attribute limit. The limit is {limit} |
+         *     | 40021 | 400 | Both variant parameters cannot reference the same attribute! |
+         *     | 40022 | 400 | Text attribute cannot be used as variant parameter |
+         *     | 40023 | 400 | Only list attributes can have ICON select type |
+         *     | 40024 | 400 | Another product class with the same name already exists! |
+         *     | 40025 | 400 | Cannot delete product class which has products! |
+         *     | 40032 | 400 | The given orderBy parameter: {parameter} is invalid! |
+         *     | 40101 | 401 | You have no permission for this operation! |
+         *     | 40033 | 404 | Product not found with sku: {parameter} |
+         *     | 40401 | 404 | Resource not found! {resource} |
+         *     | 40901 | 409 | Resource exists! |
          * @enum {integer}
          */
-        InnerErrorCode: 40001 | 40002 | 40003 | 40004 | 40005 | 40007 | 40008 | 40010 | 40013 | 40014 | 40016 | 40101 | 40401 | 40901;
+        InnerErrorCode: 40001 | 40002 | 40003 | 40004 | 40005 | 40006 | 40007 | 40008 | 40009 | 40010 | 40011 | 40012 | 40013 | 40014 | 40015 | 40016 | 40017 | 40018 | 40021 | 40022 | 40023 | 40024 | 40025 | 40032 | 40101 | 40033 | 40401 | 40901;
         /**
-         * @description **Assumption** (ShopRenter does not document the error body): JSON errors look like
-         *     `{"error": <innerCode>, "message": "<text>"}`. `error` is one of the documented
-         *     `InnerErrorCode`s or another integer. A client must also cope with an XML or empty body.
+         * @description An API error body. The only one the documentation shows (the batch page, an inner
+         *     request to a URI that names no resource) carries just `message`:
+         *     `{"message": "Resource matching URI \"/category/…\" not found"}` (XML:
+         *     `<body><message>…</message></body>`). **Assumption:** other errors may also carry the
+         *     inner code as `error` (see `InnerErrorCode`). A client must cope with both forms, and
+         *     with an XML or empty body.
          */
         ApiErrorBody: {
-            /** @description Inner error code (see `InnerErrorCode`). */
-            error: components["schemas"]["InnerErrorCode"] | number;
+            /** @description Inner error code (see `InnerErrorCode`), when the body carries one (assumption). */
+            error?: components["schemas"]["InnerErrorCode"] | number;
+            /** @description The documented text of the error (see `InnerErrorCode`). */
             message: string;
         };
         /** @description The wire format of a delivery. */
@@ -752,10 +824,11 @@ export interface components {
             };
         };
         /**
-         * @description Bad request. Inner codes: 40001 data missing, 40002 read-only field, 40003 required field
-         *     missing, 40004 required query parameter missing, 40005 wrong data, 40007 wrong resource
-         *     id, 40008 page out of range, 40010 parameter not available, 40013/40014 body too large,
-         *     40016 not UTF-8.
+         * @description Bad request, with one of the 400 inner codes of `InnerErrorCode` (40001–40032) and its
+         *     documented text, e.g. 40001 "Data parameter not found in POST/PUT!", 40003 "The following
+         *     fields are required: {field}!", 40005 "The {parameter} parameter is an already exist
+         *     OuterID.", 40007 "The given OuterId is not exist: {id}!", 40008 "Page not found! This
+         *     Resource minimum page is 0 and maximum page is {page}".
          */
         BadRequest: {
             headers: {
@@ -765,13 +838,18 @@ export interface components {
                 /**
                  * @example {
                  *       "error": 40005,
-                 *       "message": "Wrong data: enum type, check accepted values"
+                 *       "message": "The event parameter has wrong data. This parameter is enum type. Check API documentation for accepted values."
                  *     }
                  */
                 "application/json": components["schemas"]["ApiErrorBody"];
             };
         };
-        /** @description No permission (inner code 40101); the token is missing, expired or lacks the scope. */
+        /**
+         * @description 401/40101 "You have no permission for this operation!" (documented). Which cases it
+         *     covers is not documented; srhooks **assumes** it answers both a missing, expired or
+         *     rejected token and a token without the scope the operation needs (the documentation's
+         *     only permission text; 403 has no inner code and the text "Forbidden").
+         */
         Unauthorized: {
             headers: {
                 [name: string]: unknown;
@@ -780,22 +858,31 @@ export interface components {
                 /**
                  * @example {
                  *       "error": 40101,
-                 *       "message": "No permission"
+                 *       "message": "You have no permission for this operation!"
                  *     }
                  */
                 "application/json": components["schemas"]["ApiErrorBody"];
             };
         };
-        /** @description Forbidden. */
+        /** @description Forbidden (documented without an inner code; when ShopRenter answers it is not documented). */
         Forbidden: {
             headers: {
                 [name: string]: unknown;
             };
             content: {
+                /**
+                 * @example {
+                 *       "message": "Forbidden"
+                 *     }
+                 */
                 "application/json": components["schemas"]["ApiErrorBody"];
             };
         };
-        /** @description Resource not found (inner code 40401). */
+        /**
+         * @description Resource not found: 40401 "Resource not found! {resource}" for an id that names no item;
+         *     a URI that names no resource at all answers the documented message-only body
+         *     `{"message": "Resource matching URI \"…\" not found"}`.
+         */
         NotFound: {
             headers: {
                 [name: string]: unknown;
@@ -804,13 +891,13 @@ export interface components {
                 /**
                  * @example {
                  *       "error": 40401,
-                 *       "message": "Resource not found"
+                 *       "message": "Resource not found! webHooks/d2ViSG9vay1ub3RpZmljYXRpb25faWQ9MTM1"
                  *     }
                  */
                 "application/json": components["schemas"]["ApiErrorBody"];
             };
         };
-        /** @description Resource already exists (inner code 40901). */
+        /** @description 409/40901 "Resource exists!" (documented; a duplicate outer id is answered 400/40005 instead). */
         Conflict: {
             headers: {
                 [name: string]: unknown;
@@ -819,7 +906,7 @@ export interface components {
                 "application/json": components["schemas"]["ApiErrorBody"];
             };
         };
-        /** @description More than 3 requests per second for this application and shop. No `Retry-After` is documented; wait and retry. */
+        /** @description "Too Many Requests" (no inner code): more than 3 requests per second for this application and shop. No `Retry-After` is documented; wait and retry. */
         TooManyRequests: {
             headers: {
                 [name: string]: unknown;
@@ -880,11 +967,12 @@ export interface components {
          */
         ShopPath: string;
         /**
-         * @description Opaque webhook id, base64 of `webHook-notification_id=<n>`.
+         * @description The item's API id (base64 of `webHook-notification_id=<n>`) or its outer id (an id the
+         *     client chose, FACTS.md §9).
          * @example d2ViSG9vay1ub3RpZmljYXRpb25faWQ9MTQ0
          */
         WebhookId: string;
-        /** @description `1` omits the response body. */
+        /** @description `1` omits the response body: the JSON answer is `[]` (as the documentation shows), status and headers stay. */
         EmptyBody: 0 | 1;
     };
     requestBodies: {
@@ -1087,7 +1175,7 @@ export interface operations {
     createWebhook: {
         parameters: {
             query?: {
-                /** @description `1` omits the response body. */
+                /** @description `1` omits the response body: the JSON answer is `[]` (as the documentation shows), status and headers stay. */
                 emptyBody?: components["parameters"]["EmptyBody"];
             };
             header?: never;
@@ -1114,7 +1202,8 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description Opaque webhook id, base64 of `webHook-notification_id=<n>`.
+                 * @description The item's API id (base64 of `webHook-notification_id=<n>`) or its outer id (an id the
+                 *     client chose, FACTS.md §9).
                  * @example d2ViSG9vay1ub3RpZmljYXRpb25faWQ9MTQ0
                  */
                 id: components["parameters"]["WebhookId"];
@@ -1137,13 +1226,46 @@ export interface operations {
     updateWebhook: {
         parameters: {
             query?: {
-                /** @description `1` omits the response body. */
+                /** @description `1` omits the response body: the JSON answer is `[]` (as the documentation shows), status and headers stay. */
                 emptyBody?: components["parameters"]["EmptyBody"];
             };
             header?: never;
             path: {
                 /**
-                 * @description Opaque webhook id, base64 of `webHook-notification_id=<n>`.
+                 * @description The item's API id (base64 of `webHook-notification_id=<n>`) or its outer id (an id the
+                 *     client chose, FACTS.md §9).
+                 * @example d2ViSG9vay1ub3RpZmljYXRpb25faWQ9MTQ0
+                 */
+                id: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["WebhookUpdateInput"];
+        responses: {
+            200: components["responses"]["WebhookItem"];
+            201: components["responses"]["WebhookItem"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    createWebhookWithId: {
+        parameters: {
+            query?: {
+                /** @description `1` omits the response body: the JSON answer is `[]` (as the documentation shows), status and headers stay. */
+                emptyBody?: components["parameters"]["EmptyBody"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The item's API id (base64 of `webHook-notification_id=<n>`) or its outer id (an id the
+                 *     client chose, FACTS.md §9).
                  * @example d2ViSG9vay1ub3RpZmljYXRpb25faWQ9MTQ0
                  */
                 id: components["parameters"]["WebhookId"];
@@ -1171,7 +1293,8 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description Opaque webhook id, base64 of `webHook-notification_id=<n>`.
+                 * @description The item's API id (base64 of `webHook-notification_id=<n>`) or its outer id (an id the
+                 *     client chose, FACTS.md §9).
                  * @example d2ViSG9vay1ub3RpZmljYXRpb25faWQ9MTQ0
                  */
                 id: components["parameters"]["WebhookId"];
@@ -1251,6 +1374,10 @@ export interface operations {
                  *           {
                  *             "method": "DELETE",
                  *             "uri": "https://demo.api2.myshoprenter.hu/api/webHooks/d2ViSG9vay1ub3RpZmljYXRpb25faWQ9MTM1"
+                 *           },
+                 *           {
+                 *             "method": "GET",
+                 *             "uri": "https://demo.api2.myshoprenter.hu/api/webHook/d2ViSG9vay1ub3RpZmljYXRpb25faWQ9MTM1"
                  *           }
                  *         ]
                  *       }
@@ -1287,11 +1414,19 @@ export interface operations {
                      *             "uri": "https://demo.api2.myshoprenter.hu/api/webHooks/d2ViSG9vay1ub3RpZmljYXRpb25faWQ9MTM1",
                      *             "response": {
                      *               "header": {
+                     *                 "statusCode": 204
+                     *               }
+                     *             }
+                     *           },
+                     *           {
+                     *             "method": "GET",
+                     *             "uri": "https://demo.api2.myshoprenter.hu/api/webHook/d2ViSG9vay1ub3RpZmljYXRpb25faWQ9MTM1",
+                     *             "response": {
+                     *               "header": {
                      *                 "statusCode": 404
                      *               },
                      *               "body": {
-                     *                 "error": 40401,
-                     *                 "message": "Resource not found"
+                     *                 "message": "Resource matching URI \"/webHook/d2ViSG9vay1ub3RpZmljYXRpb25faWQ9MTM1\" not found"
                      *               }
                      *             }
                      *           }

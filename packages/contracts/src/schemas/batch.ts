@@ -2,8 +2,15 @@ import { z } from 'zod';
 
 /** `POST /batch` (FACTS.md §2): many requests in one call, answered 200 even when inner ones fail. */
 export const BATCH_METHODS = ['GET', 'POST', 'PUT', 'DELETE'] as const;
-/** Documented upper bound of inner requests per batch call. */
-export const BATCH_MAX_REQUESTS = 200;
+/**
+ * The documented **recommended** number of inner requests per batch call ("The recommended number
+ * of requests should be 200"): a recommendation, not a hard limit; the hard limit is the 32 MB
+ * body (`BATCH_MAX_BODY_BYTES`). srhooks' client never sends more per call.
+ */
+export const BATCH_RECOMMENDED_REQUESTS = 200;
+
+/** The documented size limit of a batch call's body (`max_post_size`, 32 MB). */
+export const BATCH_MAX_BODY_BYTES = 32 * 1024 * 1024;
 
 export const BatchInnerRequestSchema = z.object({
   method: z.enum(BATCH_METHODS),
@@ -14,7 +21,7 @@ export const BatchInnerRequestSchema = z.object({
 
 export const BatchRequestSchema = z.object({
   data: z.object({
-    requests: z.array(BatchInnerRequestSchema).min(1).max(BATCH_MAX_REQUESTS),
+    requests: z.array(BatchInnerRequestSchema).min(1),
   }),
 });
 

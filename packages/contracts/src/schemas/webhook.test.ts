@@ -8,6 +8,8 @@ import {
   WebhookResponseSchema,
   WebhookSchema,
   WebhookUpdateInputSchema,
+  isOuterId,
+  OUTER_ID_PATTERN,
   webhookIdFor,
   webhookNumericId,
 } from './webhook.js';
@@ -155,6 +157,18 @@ describe('webhook requests', () => {
       path: ['webHookParameters', 0, 'fields', 1],
       message: 'field "order_email" is not available for event newsletter_subscribe',
     });
+  });
+
+  it('accepts an outer id on POST and PUT (id is not read-only) and refuses one that cannot travel in a path', () => {
+    const body = readFixtureJson<Record<string, unknown>>('api/webhook/request_post.json');
+    expect(WebhookInputSchema.parse({ ...body, id: 'erp-order-confirm' }).id).toBe('erp-order-confirm');
+    expect(WebhookUpdateInputSchema.parse({ id: 'SKU-11.v2_x~' })).toEqual({ id: 'SKU-11.v2_x~' });
+    for (const id of ['', 'a/b', 'has space', 'x'.repeat(201), 'é']) {
+      expect(WebhookInputSchema.safeParse({ ...body, id }).success, id).toBe(false);
+    }
+    expect(isOuterId('TesztOuterID')).toBe(true);
+    expect(isOuterId('a?b')).toBe(false);
+    expect(OUTER_ID_PATTERN.test('d2ViSG9vay1ub3RpZmljYXRpb25faWQ9MTQ0')).toBe(true);
   });
 
   it('allows a partial update body', () => {

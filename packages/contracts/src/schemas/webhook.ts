@@ -101,6 +101,24 @@ export function webhookIdFor(numericId: number): string {
   return Buffer.from(`webHook-notification_id=${numericId}`).toString('base64');
 }
 
+// ---------- outer ids (FACTS.md §9, sr-api-docs development/api/05_outer_id.md) ----------
+
+/**
+ * An **outer id**: an `id` the client chooses (`POST /webHooks` with `id` in the body, or
+ * `POST /webHooks/{id}`); it is then the item's `id` and works in GET/PUT/DELETE. Which characters
+ * ShopRenter accepts is not documented: srhooks allows 1–200 URL-safe characters (letters, digits,
+ * `-`, `_`, `.`, `~`), so an outer id travels in a path unencoded (**assumption**, contracts README).
+ */
+export const OUTER_ID_PATTERN = /^[A-Za-z0-9._~-]{1,200}$/;
+
+export const OuterIdSchema = z
+  .string()
+  .regex(OUTER_ID_PATTERN, 'an outer id is 1-200 characters from A-Z a-z 0-9 - _ . ~');
+
+export function isOuterId(value: unknown): value is string {
+  return typeof value === 'string' && OUTER_ID_PATTERN.test(value);
+}
+
 // ---------- requests (POST/PUT body) ----------
 
 export const WebhookParameterInputSchema = z.object({
@@ -115,6 +133,8 @@ export const WebhookDelayInputSchema = z.object({
 });
 
 const webhookInputShape = {
+  /** An outer id (FACTS.md §9): on POST it becomes the item's id; on PUT it sets or replaces it. */
+  id: OuterIdSchema.optional(),
   event: z.enum(WEBHOOK_EVENTS),
   status: WebhookStatusSchema,
   label: z.string().min(1, 'label cannot be empty'),
