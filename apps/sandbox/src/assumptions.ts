@@ -2,45 +2,85 @@ import type { ApiErrorBody, InnerErrorCode } from '@srhooks/contracts';
 
 /**
  * Points where ShopRenter's documentation is silent and the sandbox had to choose.
- * They are kept here, in one place, so that changing one is a one-line edit.
- * The README lists the same points for users.
+ * They are kept here, in one place, so that changing one is a one-line edit. Each carries the id
+ * of its row in the assumptions table of `packages/contracts/README.md` (`[A…]`), which lists every
+ * statement srhooks makes about ShopRenter as documented, shown in the documentation's screenshot,
+ * or assumed; a contracts test checks that every assumed row is named here or in
+ * `packages/contracts/src/assumptions.ts`. The sandbox README lists the same points for users.
  */
 
 /**
- * Error bodies are not documented (FACTS.md §2). JSON errors look like `{"error": <code>, "message"}`,
- * XML errors like `<response><error>…</error><message>…</message></response>`. When the
- * documentation gives no inner code for a status (403, 405, 429, 500, 503) the HTTP status is used.
+ * [A1] Error bodies. The only documented one is message-only (`{"message": "…"}`, the batch
+ * page); the sandbox answers that form where no inner code applies (403, 404 for a URI that
+ * names no resource, 405, 429, 5xx) and adds the inner code as `error` where one applies:
+ * `{"error": 40005, "message": "The given data is wrong!"}`. XML: the same under `<response>`.
  */
 export function errorBody(
-  status: number,
+  _status: number,
   innerCode: InnerErrorCode | undefined,
   message: string,
 ): ApiErrorBody {
-  return { error: innerCode ?? status, message };
+  return innerCode === undefined ? { message } : { error: innerCode, message };
 }
 
-/** A `POST /batch` call counts as this many requests against the rate limit, whatever it carries. */
+/** [A2] A `POST /batch` call counts as this many requests against the rate limit, whatever it carries. */
 export const BATCH_RATE_LIMIT_COST: (innerRequests: number) => number = () => 1;
 
-/** The documentation gives a 32 MB body limit for batch calls. */
-export const MAX_BATCH_BODY_BYTES = 32 * 1024 * 1024;
-
-/** Body limit for every other API call (not documented; 40013 past it). */
+/** [A3] Body limit for every API call but batch (not documented; 40013 past it). */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 /**
- * `webHookDelay` is a list, but the documentation only ever shows one entry. The sandbox waits
+ * [A4] A missing scope is answered 401/40101 "You have no permission for this operation!", the
+ * documentation's only permission text (its 403 "Forbidden" has no inner code and no case).
+ */
+export const MISSING_SCOPE_STATUS: 401 | 403 = 401;
+
+/**
+ * [A5] `?emptyBody=1`: the documentation shows the JSON answer `[]`; the XML answer is assumed
+ * to be the empty `<response/>` document.
+ */
+export const EMPTY_BODY_ANSWER: readonly never[] = [];
+
+/**
+ * [A6] An item keeps answering to its API id after it got an outer id (the outer-id page only
+ * says its `id` and `href` change), and GET/DELETE of an id that names no item answer
+ * 404/40401 (DELETE is documented "204 or 404"); PUT of an unknown outer id answers the
+ * documented 40007 "The given OuterId is not exist: {id}!".
+ */
+export const API_ID_WORKS_AFTER_OUTER_ID = true;
+
+/**
+ * [A7] The `{parameter}` of 40005 "The {parameter} parameter is an already exist OuterID." is
+ * the parameter's name, `id`.
+ */
+export const OUTER_ID_PARAMETER_NAME = 'id';
+
+/**
+ * [A8] A batch may carry any number of inner requests: 200 is the documentation's
+ * recommendation, not a documented error; the 32 MB body limit (documented) is the hard limit.
+ */
+export const BATCH_MAX_REQUESTS: number | undefined = undefined;
+
+/**
+ * [A9] Token signatures: the documented example token is RS256 (`{"typ":"JWT","alg":"RS256"}`).
+ * ShopRenter documents no key set; the sandbox publishes its public key as a JWKS at this path
+ * so that clients can check a token the way they would any RS256 JWT.
+ */
+export const JWKS_PATH = '/.well-known/jwks.json';
+
+/**
+ * [A10] `webHookDelay` is a list, but the documentation only ever shows one entry. The sandbox waits
  * for the sum of all entries (usually exactly one) before the single delivery.
  */
 export function delayHours(delays: readonly { delay: number; delayUnit: 'day' | 'hour' }[]): number {
   return delays.reduce((sum, d) => sum + d.delay * (d.delayUnit === 'day' ? 24 : 1), 0);
 }
 
-/** ShopRenter shops live in Hungary; dates in deliveries are shop-local `YYYY-MM-DD HH:mm:ss`. */
+/** [A11] ShopRenter shops live in Hungary; dates in deliveries are shop-local `YYYY-MM-DD HH:mm:ss`. */
 export const SHOP_TIME_ZONE = 'Europe/Budapest';
 
 /**
- * Order status texts used when a status change does not bring its own text. ShopRenter shops
+ * [A12] Order status texts used when a status change does not bring its own text. ShopRenter shops
  * configure their own statuses; these match the statuses contracts' samples use.
  */
 export const DEFAULT_ORDER_STATUS_TEXTS: Record<string, string> = {
@@ -51,14 +91,14 @@ export const DEFAULT_ORDER_STATUS_TEXTS: Record<string, string> = {
   '5': 'Visszavonva',
 };
 
-/** Status of an order whose cart was abandoned (not documented; the shop's "missing order" state). */
+/** [A13] Status of an order whose cart was abandoned (not documented; the shop's "missing order" state). */
 export const ABANDONED_CART_STATUS = { status: '0', statusText: 'Elhagyott kosár' } as const;
 
-/** How long curl (which ShopRenter's delivery behaves like) waits for `100 Continue` before sending. */
+/** [A14] How long curl (which ShopRenter's delivery behaves like) waits for `100 Continue` before sending. */
 export const EXPECT_CONTINUE_TIMEOUT_MS = 1000;
 
-/** Deliveries that get no answer within this time are recorded as failed. */
+/** [A15] Deliveries that get no answer within this time are recorded as failed (ShopRenter's own timeout is not documented). */
 export const DEFAULT_DELIVERY_TIMEOUT_MS = 10_000;
 
-/** Delivery records kept per shop (oldest dropped first), so long benchmarks do not grow memory forever. */
+/** Sandbox setting, not a statement about ShopRenter: delivery records kept per shop (oldest dropped first), so long benchmarks do not grow memory forever. */
 export const MAX_DELIVERY_RECORDS_PER_SHOP = 2000;

@@ -1,5 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { MAX_BATCH_BODY_BYTES } from './assumptions.js';
+import { BATCH_MAX_BODY_BYTES } from '@srhooks/contracts';
 import { registerTokenRoute } from './auth/token-route.js';
 import { SandboxApiError } from './errors.js';
 import { installErrorHandling, sendError } from './http/error-handler.js';
@@ -26,7 +26,7 @@ export async function buildSandbox(
   const resolved = resolveOptions(options);
   const app = Fastify({
     logger: loggerOption(resolved.logger),
-    bodyLimit: MAX_BATCH_BODY_BYTES,
+    bodyLimit: BATCH_MAX_BODY_BYTES,
     // close() must not wait for keep-alive sockets or for requests held by an injected latency.
     forceCloseConnections: true,
     // Errors fastify raises before routing (bad percent-encoding, …) get the same error shape.
@@ -34,7 +34,7 @@ export async function buildSandbox(
       sendError(
         request,
         reply,
-        new SandboxApiError(400, undefined, error.code, `${error.message}; fix the URL.`),
+        new SandboxApiError(400, undefined, error.code, 'Bad Request', {}, `${error.message}; fix the URL.`),
       );
     },
   });

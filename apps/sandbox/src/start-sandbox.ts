@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
+import { JWKS_PATH } from './assumptions.js';
 import { buildSandbox } from './build-sandbox.js';
 import type { Faults } from './faults/faults.js';
 import type { SandboxOptions } from './options.js';
@@ -13,6 +14,8 @@ export interface RunningSandbox {
   apiUrlTemplate: string;
   /** `${url}/{shop}/app/token` */
   tokenUrlTemplate: string;
+  /** `${url}/.well-known/jwks.json`: the public key of the RS256 access tokens. */
+  jwksUrl: string;
   simulator: OrderSimulator;
   /** Replaces the injected faults of a shop (`{}` clears them). */
   setFaults(shop: string, faults: Faults): void;
@@ -40,6 +43,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     url,
     apiUrlTemplate: `${url}/{shop}/api`,
     tokenUrlTemplate: `${url}/{shop}/app/token`,
+    jwksUrl: `${url}${JWKS_PATH}`,
     simulator: sandbox.simulator,
     setFaults: (shop, faults) => sandbox.setFaults(shop, faults),
     requestCount: (shop) => sandbox.requestCount(shop),

@@ -60,7 +60,9 @@ export function compareOrder(delivered: OrderItem, order: Order): VerificationRe
       differences.push(`innerId delivered ${innerId}, shop has ${order.innerId}`);
   }
 
-  const deliveredTotal = delivered.totalGross ?? delivered.total;
+  // The API order's `total` is the gross total ("Order gross price"); the delivery's `total` is
+  // the net one ("Order net total", field order_total), so only `totalGross` is comparable.
+  const deliveredTotal = delivered.totalGross;
   if (typeof deliveredTotal === 'number' && typeof order.total === 'number') {
     checked.push('total');
     if (Math.abs(deliveredTotal - order.total) > TOTAL_TOLERANCE) {

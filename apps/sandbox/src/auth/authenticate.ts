@@ -1,7 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { MISSING_SCOPE_STATUS } from '../assumptions.js';
 import { apiErrors } from '../errors.js';
 import type { ShopSeed } from '../options.js';
-import { verifyJwt } from './jwt.js';
+import { type TokenSigningKey, verifyJwt } from './jwt.js';
 
 /** Who is calling the API: an OAuth client (Bearer token) or the shop's legacy API user (Basic). */
 export interface Principal {
@@ -37,8 +38,13 @@ function basicPrincipal(shop: ShopSeed, encoded: string, allScopes: readonly str
   return { kind: 'basic', id: `basic:${username}`, scopes: new Set(allScopes) };
 }
 
-function bearerPrincipal(shop: ShopSeed, token: string, key: Buffer, nowMs: number): Principal {
-  const result = verifyJwt(token, key, nowMs);
+async function bearerPrincipal(
+  shop: ShopSeed,
+  token: string,
+  key: TokenSigningKey,
+  nowMs: number,
+): Promise<Principal> {
+  const result = await verifyJwt(token, key, nowMs);
   if (!result.ok) {
     const why =
       result.reason === 'expired'
@@ -61,13 +67,13 @@ function bearerPrincipal(shop: ShopSeed, token: string, key: Buffer, nowMs: numb
 }
 
 /** Resolves the Authorization header of an API request; throws 401 with what to do next. */
-export function authenticate(
+export async function authenticate(
   header: string | undefined,
   shop: ShopSeed,
-  key: Buffer,
+  key: TokenSigningKey,
   nowMs: number,
   allScopes: readonly string[],
-): Principal {
+): Promise<Principal> {
   if (!header) {
     throw apiErrors.unauthorized(
       `Missing Authorization header: send 'Authorization: Bearer <access_token>' (token from ${tokenUrl(shop.name)}).`,
@@ -83,11 +89,14 @@ export function authenticate(
   );
 }
 
-/** Throws 403 unless the caller was granted `scope`. */
+/**
+ * Throws 401/40101 "You have no permission for this operation!" unless the caller was granted
+ * `scope` (assumptions.ts [A4]: the documentation's only permission text; which status a
+ * missing scope gets is not documented).
+ */
 export function requireScope(principal: Principal, scope: string): void {
   if (!principal.scopes.has(scope)) {
-    throw apiErrors.forbidden(
-      `Forbidden: this request needs the '${scope}' scope, which the API client was not granted. Grant it in the shop's API settings and request a new token.`,
-    );
+    const hint = `This request needs the '${scope}' scope, which the API client was not granted. Grant it in the shop's API settings and request a new token.`;
+    throw MISSING_SCOPE_STATUS === 401 ? apiErrors.unauthorized(hint) : apiErrors.forbidden(hint);
   }
 }

@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { calculateJwkThumbprint, errors, exportJWK, type JWK, jwtVerify, SignJWT } from 'jose';
 
 /** Claims of the access tokens the sandbox issues (league/oauth2-server style plus `scope`/`shop`). */
 export interface AccessTokenClaims {
@@ -20,20 +21,45 @@ export type JwtVerification =
   | { ok: true; claims: AccessTokenClaims }
   | { ok: false; reason: 'malformed' | 'bad_signature' | 'expired' };
 
-const HEADER = base64url(JSON.stringify({ typ: 'JWT', alg: 'HS256' }));
+/**
+ * The protected header of every token, exactly as in the documentation's example access token
+ * (`eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9` = `{"typ":"JWT","alg":"RS256"}`, sr-api-docs
+ * `development/api/12_acquiring_an_access_token.md`): RS256, no `kid`.
+ */
+const HEADER = { typ: 'JWT', alg: 'RS256' } as const;
 
-function base64url(input: string | Buffer): string {
-  return Buffer.from(input).toString('base64url');
+/** The sandbox's token signing key: an RSA key pair, made at start (or read from the data file). */
+export interface TokenSigningKey {
+  privateKey: KeyObject;
+  publicKey: KeyObject;
 }
 
-function sign(input: string, key: Buffer): Buffer {
-  return createHmac('sha256', key).update(input).digest();
+/** A fresh 2048-bit RSA key pair. */
+export function generateSigningKey(): TokenSigningKey {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return { privateKey, publicKey };
 }
 
-/** Signs claims as a compact HS256 JWT. */
-export function signJwt(claims: AccessTokenClaims, key: Buffer): string {
-  const unsigned = `${HEADER}.${base64url(JSON.stringify(claims))}`;
-  return `${unsigned}.${sign(unsigned, key).toString('base64url')}`;
+/** The key pair from a PKCS#8 PEM private key (as `signingKeyPem` writes it). */
+export function signingKeyFromPem(pem: string): TokenSigningKey {
+  const privateKey = createPrivateKey(pem);
+  return { privateKey, publicKey: createPublicKey(privateKey) };
+}
+
+export function signingKeyPem(key: TokenSigningKey): string {
+  return key.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+}
+
+/** The public key as a JWK Set (`kid` = its RFC 7638 thumbprint, `use: sig`, `alg: RS256`). */
+export async function publicJwks(key: TokenSigningKey): Promise<{ keys: JWK[] }> {
+  const jwk = await exportJWK(key.publicKey);
+  const kid = await calculateJwkThumbprint(jwk);
+  return { keys: [{ ...jwk, kid, use: 'sig', alg: HEADER.alg }] };
+}
+
+/** Signs claims as a compact RS256 JWT with the documented header. */
+export function signJwt(claims: AccessTokenClaims, key: TokenSigningKey): Promise<string> {
+  return new SignJWT({ ...claims }).setProtectedHeader({ ...HEADER }).sign(key.privateKey);
 }
 
 function isClaims(value: unknown): value is AccessTokenClaims {
@@ -48,27 +74,18 @@ function isClaims(value: unknown): value is AccessTokenClaims {
   );
 }
 
-/** Verifies an HS256 JWT signed with `key` and checks `exp` against `nowMs`. */
-export function verifyJwt(token: string, key: Buffer, nowMs: number): JwtVerification {
-  const parts = token.split('.');
-  if (parts.length !== 3) return { ok: false, reason: 'malformed' };
-  const [header, payload, signature] = parts as [string, string, string];
-  let headerJson: unknown;
-  let claims: unknown;
+/** Verifies an RS256 JWT against the sandbox's public key and checks `exp` against `nowMs`. */
+export async function verifyJwt(token: string, key: TokenSigningKey, nowMs: number): Promise<JwtVerification> {
   try {
-    headerJson = JSON.parse(Buffer.from(header, 'base64url').toString('utf8'));
-    claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
-  } catch {
+    const { payload } = await jwtVerify(token, key.publicKey, {
+      algorithms: [HEADER.alg],
+      currentDate: new Date(nowMs),
+    });
+    if (!isClaims(payload)) return { ok: false, reason: 'malformed' };
+    return { ok: true, claims: payload };
+  } catch (error) {
+    if (error instanceof errors.JWTExpired) return { ok: false, reason: 'expired' };
+    if (error instanceof errors.JWSSignatureVerificationFailed) return { ok: false, reason: 'bad_signature' };
     return { ok: false, reason: 'malformed' };
   }
-  if ((headerJson as { alg?: unknown } | null)?.alg !== 'HS256' || !isClaims(claims)) {
-    return { ok: false, reason: 'malformed' };
-  }
-  const expected = sign(`${header}.${payload}`, key);
-  const given = Buffer.from(signature, 'base64url');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    return { ok: false, reason: 'bad_signature' };
-  }
-  if (nowMs >= claims.exp * 1000) return { ok: false, reason: 'expired' };
-  return { ok: true, claims };
 }

@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { type TokenErrorBody, TokenRequestSchema, type TokenResponse } from '@srhooks/contracts';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { parseTokenBody } from '../http/request-body.js';
+import { JWKS_PATH } from '../assumptions.js';
 import type { SandboxState } from '../state/sandbox-state.js';
-import { signJwt } from './jwt.js';
+import { publicJwks, signJwt } from './jwt.js';
 
 const INVALID_REQUEST_DESCRIPTION =
   'The request is missing a required parameter, includes an invalid parameter value, includes a parameter more than once, or is otherwise malformed.';
@@ -36,6 +37,12 @@ function invalidClient(reply: FastifyReply, hint?: string): FastifyReply {
  * 200 `{token_type, expires_in, access_token}`, 401 `invalid_client`, 400 `invalid_request` with `hint`.
  */
 export function registerTokenRoute(app: FastifyInstance, state: SandboxState): void {
+  // The public key of the RS256 tokens (assumptions.ts [A9]: ShopRenter documents no key set).
+  const jwks = publicJwks(state.tokenKey);
+  app.get(JWKS_PATH, async (_request, reply) =>
+    reply.type('application/json').header('cache-control', 'public, max-age=300').send(JSON.stringify(await jwks)),
+  );
+
   app.post<{ Params: { shop: string } }>('/:shop/app/token', async (request, reply) => {
     const shop = state.findShop(request.params.shop);
     if (shop?.faults.tokenEndpointDown) {
@@ -71,7 +78,7 @@ export function registerTokenRoute(app: FastifyInstance, state: SandboxState): v
     const ttl = state.options.tokenTtlSeconds;
     // Rounded up, so a token lives at least `expires_in` seconds (JWT times are whole seconds).
     const exp = Math.ceil(nowMs / 1000) + ttl;
-    const token = signJwt(
+    const token = await signJwt(
       {
         iss: 'srhooks-sandbox',
         aud: client.clientId,
@@ -84,7 +91,7 @@ export function registerTokenRoute(app: FastifyInstance, state: SandboxState): v
         nbf: now,
         exp,
       },
-      state.signingKey,
+      state.tokenKey,
     );
     const answer: TokenResponse = { token_type: 'Bearer', expires_in: ttl, access_token: token };
     return reply.code(200).type('application/json').send(JSON.stringify(answer));

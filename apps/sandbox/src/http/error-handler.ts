@@ -1,6 +1,6 @@
-import { ContractsError } from '@srhooks/contracts';
+import { BATCH_MAX_BODY_BYTES, ContractsError, STATUS_TEXTS } from '@srhooks/contracts';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { errorBody, MAX_BATCH_BODY_BYTES } from '../assumptions.js';
+import { errorBody } from '../assumptions.js';
 import { apiErrors, SandboxApiError, SandboxConfigError } from '../errors.js';
 import { isApiUrl, sendApiBody, wantsJson } from './respond.js';
 
@@ -11,7 +11,7 @@ function toApiError(error: unknown): SandboxApiError | undefined {
     return apiErrors.wrongData(error.message);
   }
   const fastifyError = error as Partial<FastifyError>;
-  if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return apiErrors.bodyTooLarge(MAX_BATCH_BODY_BYTES);
+  if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return apiErrors.bodyTooLarge(BATCH_MAX_BODY_BYTES);
   if (fastifyError.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') {
     return apiErrors.dataMissing('The Content-Length header does not match the body.');
   }
@@ -21,20 +21,40 @@ function toApiError(error: unknown): SandboxApiError | undefined {
       status,
       undefined,
       fastifyError.code ?? 'bad_request',
+      'Bad Request',
+      {},
       fastifyError.message ?? 'Bad request',
     );
   }
   return undefined;
 }
 
+/** Header that carries the sandbox's own explanation of an API error (the body keeps ShopRenter's text). */
+export const HINT_HEADER = 'x-sandbox-hint';
+
+/** A header-safe (printable ASCII, one line) copy of a hint. */
+function headerValue(text: string): string {
+  return text
+    .replace(/…/g, '...')
+    .replace(/[^\x20-\x7e]/g, '?')
+    .slice(0, 1000);
+}
+
+/**
+ * API routes answer the documented text in the body (shape: assumptions.ts `errorBody`) and the
+ * sandbox's hint in `X-Sandbox-Hint`; the sandbox's own routes put the hint in the body.
+ */
 export function sendError(
   request: FastifyRequest,
   reply: FastifyReply,
   error: SandboxApiError,
 ): FastifyReply {
   reply.headers(error.headers);
-  const json = !isApiUrl(request.url) || wantsJson(request.headers.accept);
-  return sendApiBody(reply, error.status, errorBody(error.status, error.innerCode, error.message), json);
+  const api = isApiUrl(request.url);
+  if (error.hint) reply.header(HINT_HEADER, headerValue(error.hint));
+  const json = !api || wantsJson(request.headers.accept);
+  const message = api ? error.message : (error.hint ?? error.message);
+  return sendApiBody(reply, error.status, errorBody(error.status, error.innerCode, message), json);
 }
 
 /** One error handler and one not-found handler for the whole sandbox. */
@@ -50,6 +70,8 @@ export function installErrorHandling(app: FastifyInstance): void {
         500,
         undefined,
         'internal',
+        STATUS_TEXTS[500],
+        {},
         `Internal error in the sandbox (request ${request.id}); see the sandbox log for details.`,
       ),
     );
@@ -58,7 +80,8 @@ export function installErrorHandling(app: FastifyInstance): void {
     sendError(
       request,
       reply,
-      apiErrors.notFound(
+      apiErrors.noResource(
+        request.url.split('?')[0] ?? '/',
         `No route ${request.method} ${request.url.split('?')[0]}: the sandbox serves /{shop}/app/token, /{shop}/api/… and /{shop}/_sandbox/….`,
       ),
     ),

@@ -1,10 +1,12 @@
 import { SCOPES } from '@srhooks/contracts';
+import { EMPTY_BODY_ANSWER } from '../assumptions.js';
 import { requireScope } from '../auth/authenticate.js';
 import { apiErrors } from '../errors.js';
 import type { ApiCall, ApiContext, ApiResult } from './api-context.js';
 import { getOrder, listOrders } from './orders/order-handlers.js';
 import {
   createWebhook,
+  createWebhookWithId,
   deleteWebhook,
   getWebhook,
   listWebhooks,
@@ -27,6 +29,7 @@ const ROUTES: RouteTable = {
     },
     item: {
       GET: { scope: SCOPES.webhookRead, handle: (ctx, _call, id) => getWebhook(ctx, id) },
+      POST: { scope: SCOPES.webhookWrite, handle: (ctx, call, id) => createWebhookWithId(ctx, id, call.body) },
       PUT: { scope: SCOPES.webhookWrite, handle: (ctx, call, id) => updateWebhook(ctx, id, call.body) },
       DELETE: { scope: SCOPES.webhookWrite, handle: (ctx, _call, id) => deleteWebhook(ctx, id) },
     },
@@ -44,12 +47,13 @@ export function dispatchApiCall(ctx: ApiContext, call: ApiCall): ApiResult {
   try {
     decoded = segments.map((s) => decodeURIComponent(s));
   } catch {
-    throw apiErrors.notFound(`No resource at '${call.path}': the path is not valid percent-encoding.`);
+    throw apiErrors.noResource(call.path, `No resource at '${call.path}': the path is not valid percent-encoding.`);
   }
   const [resource, id, ...rest] = decoded;
   const table = resource === undefined ? undefined : ROUTES[resource];
   if (!table || rest.length > 0) {
-    throw apiErrors.notFound(
+    throw apiErrors.noResource(
+      call.path,
       `No resource at '${call.path}': the sandbox serves ${Object.keys(ROUTES).join(', ')} and batch.`,
     );
   }
@@ -59,6 +63,8 @@ export function dispatchApiCall(ctx: ApiContext, call: ApiCall): ApiResult {
   requireScope(ctx.principal, route.scope);
   const result = route.handle(ctx, call, id ?? '');
   const emptyBody = call.query.emptyBody === '1' || call.query.emptyBody === 'true';
-  if (emptyBody && (call.method === 'POST' || call.method === 'PUT')) return { status: result.status };
+  if (emptyBody && (call.method === 'POST' || call.method === 'PUT')) {
+    return { status: result.status, body: EMPTY_BODY_ANSWER };
+  }
   return result;
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { BATCH_RATE_LIMIT_COST, MAX_BATCH_BODY_BYTES, MAX_BODY_BYTES } from '../assumptions.js';
+import { BATCH_MAX_BODY_BYTES } from '@srhooks/contracts';
+import { BATCH_RATE_LIMIT_COST, MAX_BODY_BYTES } from '../assumptions.js';
 import { authenticate } from '../auth/authenticate.js';
 import { apiErrors, type SandboxApiError } from '../errors.js';
 import { faultFor } from '../faults/faults.js';
@@ -22,7 +23,7 @@ function origin(request: FastifyRequest): string {
 
 function readBody(request: ApiRequest, isBatch: boolean): { body: unknown; error?: SandboxApiError } {
   try {
-    const limit = isBatch ? MAX_BATCH_BODY_BYTES : MAX_BODY_BYTES;
+    const limit = isBatch ? BATCH_MAX_BODY_BYTES : MAX_BODY_BYTES;
     return { body: parseJsonBody(request.body, request.headers['content-type'], limit) };
   } catch (error) {
     return { body: undefined, error: error as SandboxApiError };
@@ -39,15 +40,15 @@ export function registerApiRoutes(app: FastifyInstance, state: SandboxState): vo
   app.route({
     method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
     url: '/:shop/api/*',
-    bodyLimit: MAX_BATCH_BODY_BYTES,
+    bodyLimit: BATCH_MAX_BODY_BYTES,
     handler: async (request: ApiRequest, reply) => {
       const json = wantsJson(request.headers.accept);
       const shop = state.shop(request.params.shop);
       if (shop.faults.latencyMs) await sleep(shop.faults.latencyMs);
-      const principal = authenticate(
+      const principal = await authenticate(
         request.headers.authorization,
         shop.seed,
-        state.signingKey,
+        state.tokenKey,
         Date.now(),
         ALL_SCOPES,
       );

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { generateSigningKey, signingKeyFromPem, signingKeyPem, type TokenSigningKey } from '../auth/jwt.js';
 import { SandboxNotFoundError } from '../errors.js';
 import { type Faults, parseFaults } from '../faults/faults.js';
 import { SlidingWindowRateLimiter } from '../limits/rate-limiter.js';
@@ -25,8 +25,10 @@ const DATA_FORMAT = 'srhooks-sandbox/1';
 
 interface PersistedSandbox {
   format: typeof DATA_FORMAT;
-  /** Base64 HS256 key, so tokens stay valid across restarts of a persistent sandbox. */
-  signingKey: string;
+  /** PKCS#8 PEM of the RS256 token key, so tokens stay valid across restarts of a persistent sandbox. */
+  signingKeyPem?: string;
+  /** The HS256 key of data files written before tokens were RS256 (ignored: a new key is made). */
+  signingKey?: string;
   shops: Record<string, Partial<ShopData>>;
 }
 
@@ -36,7 +38,6 @@ function isPersistedSandbox(value: unknown): value is PersistedSandbox {
     typeof v === 'object' &&
     v !== null &&
     v.format === DATA_FORMAT &&
-    typeof v.signingKey === 'string' &&
     typeof v.shops === 'object' &&
     v.shops !== null
   );
@@ -49,7 +50,8 @@ export type LogFn = (details: Record<string, unknown>, message: string) => void;
  * delivery dispatcher and the simulator. Persisted to `options.dataFile` when one is given.
  */
 export class SandboxState {
-  readonly signingKey: Buffer;
+  /** The RS256 key pair tokens are signed with (made at start; kept in the data file, if any). */
+  readonly tokenKey: TokenSigningKey;
   readonly rateLimiter: SlidingWindowRateLimiter | undefined;
   readonly dispatcher: DeliveryDispatcher;
   readonly simulator: ShopSimulator;
@@ -63,7 +65,7 @@ export class SandboxState {
     log: LogFn = () => {},
   ) {
     const persisted = options.dataFile ? JsonFileStore.read(options.dataFile, isPersistedSandbox) : undefined;
-    this.signingKey = persisted ? Buffer.from(persisted.signingKey, 'base64') : randomBytes(32);
+    this.tokenKey = persisted?.signingKeyPem ? signingKeyFromPem(persisted.signingKeyPem) : generateSigningKey();
     for (const seed of options.shops) {
       const saved = persisted?.shops[seed.name];
       this.shops.set(seed.name, {
@@ -154,6 +156,6 @@ export class SandboxState {
   private snapshot(): PersistedSandbox {
     const shops: Record<string, Partial<ShopData>> = { ...this.unconfigured };
     for (const [name, shop] of this.shops) shops[name] = shop.data;
-    return { format: DATA_FORMAT, signingKey: this.signingKey.toString('base64'), shops };
+    return { format: DATA_FORMAT, signingKeyPem: signingKeyPem(this.tokenKey), shops };
   }
 }

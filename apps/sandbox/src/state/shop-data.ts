@@ -1,8 +1,12 @@
 import type { DeliveryPayload, Webhook } from '@srhooks/contracts';
 import type { DeliveryAttempt } from '../simulator/delivery-attempt.js';
 
-/** A webhook as stored: the normalised contracts model without the host-dependent `href`. */
-export type StoredWebhook = Omit<Webhook, 'href'>;
+/**
+ * A webhook as stored: the normalised contracts model without the host-dependent `href`. `id` is
+ * its API id (base64 of `webHook-notification_id=<n>`); `outerId` the id a client gave it
+ * (FACTS.md §9), which answers show as its `id` when present.
+ */
+export type StoredWebhook = Omit<Webhook, 'href'> & { outerId?: string };
 
 /** An order or subscriber exactly as the shop would send it (wire form: most values strings). */
 export type WireItem = Record<string, unknown>;

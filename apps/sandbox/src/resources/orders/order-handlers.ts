@@ -11,6 +11,7 @@ export function getOrder(ctx: ApiContext, id: string): ApiResult {
   if (!stored) {
     throw apiErrors.notFound(
       `orders resource '${id}' not found; the sandbox knows the orders its simulator placed.`,
+      `orders/${id}`,
     );
   }
   return { status: 200, body: renderOrder(stored, ctx.apiBase) };

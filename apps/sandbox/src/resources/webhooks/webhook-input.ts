@@ -1,6 +1,7 @@
 import {
   DELAY_UNITS,
   DELIVERY_FORMATS,
+  isOuterId,
   WEBHOOK_EVENTS,
   type WebhookDelay,
   type WebhookEvent,
@@ -10,8 +11,8 @@ import {
 import { apiErrors } from '../../errors.js';
 import type { StoredWebhook } from '../../state/shop-data.js';
 
-/** A webhook body after validation: everything a stored webhook has except its id. */
-export type WebhookDraft = Omit<StoredWebhook, 'id'>;
+/** A webhook body after validation: everything a stored webhook has except its ids. */
+export type WebhookDraft = Omit<StoredWebhook, 'id' | 'outerId'>;
 
 type Json = Record<string, unknown>;
 
@@ -131,6 +132,7 @@ function validate(body: Json): WebhookDraft {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue ? pathOf(issue.path) : 'body';
+    if (issue?.code === 'too_small' && where === 'label') throw apiErrors.fieldEmpty('label');
     throw apiErrors.wrongData(`Wrong data in '${where}': ${issue?.message ?? 'not accepted'}.`);
   }
   const value = parsed.data;
@@ -160,17 +162,32 @@ function requireObject(body: unknown): Json {
   return body;
 }
 
-/** Body of `POST /webHooks`. */
+/**
+ * The outer id a body carries in `id` (FACTS.md §9: `id` is not read-only), or undefined.
+ * One that cannot be an outer id (contracts' `OUTER_ID_PATTERN`) → 40005.
+ */
+export function readOuterId(body: unknown): string | undefined {
+  if (!isObject(body) || body.id === undefined || body.id === null) return undefined;
+  const id = typeof body.id === 'number' ? String(body.id) : body.id;
+  if (!isOuterId(id)) {
+    throw apiErrors.wrongData(
+      `'id' ${JSON.stringify(body.id)} cannot be an outer id: use 1-200 characters from A-Z a-z 0-9 - _ . ~`,
+    );
+  }
+  return id;
+}
+
+/** Body of `POST /webHooks` (an `id` in it is the outer id, read by `readOuterId`). */
 export function parseWebhookCreate(body: unknown): WebhookDraft {
   const object = requireObject(body);
-  if (object.id !== undefined) throw apiErrors.readOnlyField('id');
+  readOuterId(object);
   return validate(object);
 }
 
 /** Body of `PUT /webHooks/{id}`: the given properties replace the stored ones, then the whole is checked. */
 export function parseWebhookUpdate(body: unknown, existing: StoredWebhook): WebhookDraft {
   const object = requireObject(body);
-  if (object.id !== undefined && object.id !== existing.id) throw apiErrors.readOnlyField('id');
+  readOuterId(object);
   const merged: Json = {
     event: existing.event,
     label: existing.label,

@@ -18,12 +18,17 @@ function oneOrMany<T>(entries: T[], shape: WebhookShape): T | T[] {
   return shape === 'item' && entries.length === 1 ? (entries[0] as T) : entries;
 }
 
+/** The id answers show: the outer id when the item has one, else its API id (FACTS.md §9). */
+export function publicWebhookId(hook: StoredWebhook): string {
+  return hook.outerId ?? hook.id;
+}
+
 export function renderWebhook(
   hook: StoredWebhook,
   apiBase: string,
   shape: WebhookShape,
 ): Record<string, unknown> {
-  const href = webhookHref(apiBase, hook.id);
+  const href = webhookHref(apiBase, publicWebhookId(hook));
   const backLink: Link = { href };
   const parameters = hook.webHookParameters.map((p) => ({
     type: p.type,
@@ -38,7 +43,7 @@ export function renderWebhook(
   }));
   return {
     href,
-    id: hook.id,
+    id: publicWebhookId(hook),
     event: hook.event,
     status: hook.status,
     label: hook.label,

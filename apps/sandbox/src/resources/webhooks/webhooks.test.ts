@@ -1,5 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { normaliseWebhook, WebhookCollectionSchema, WebhookRawSchema } from '@srhooks/contracts';
+import {
+  isDocumentedErrorText,
+  normaliseWebhook,
+  WebhookCollectionSchema,
+  WebhookRawSchema,
+} from '@srhooks/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSandbox, type TestSandbox, webhookBody } from '../../test-support/test-sandbox.js';
 
@@ -151,53 +156,66 @@ describe('webHooks resource', () => {
     expect((await sb.api('GET', `/webHooks/${created.id}`)).status).toBe(404);
   });
 
-  it('omits the body with ?emptyBody=1', async () => {
+  it('answers [] with ?emptyBody=1 on POST and PUT (the documented JSON answer), status kept', async () => {
     const res = await sb.api('POST', '/webHooks?emptyBody=1', { body: webhookBody('http://127.0.0.1:9/e') });
     expect(res.status).toBe(201);
-    expect(res.text).toBe('');
+    expect(res.text).toBe('[]');
+    const [created] = (await sb.api('GET', '/webHooks?full=1&limit=200')).json().items.slice(-1);
+    const put = await sb.api('PUT', `/webHooks/${created.id}?emptyBody=1`, { body: { label: 'quiet' } });
+    expect(put.status).toBe(200);
+    expect(put.json()).toEqual([]);
+    const xml = await sb.api('PUT', `/webHooks/${created.id}?emptyBody=1`, { body: { label: 'q' }, accept: null });
+    expect(xml.text).toBe('<response/>\n');
   });
 
-  describe('validation errors with the documented inner codes', () => {
+  describe('validation errors with the documented inner codes and texts', () => {
+    const enumText = (parameter: string) =>
+      `The ${parameter} parameter has wrong data. This parameter is enum type. Check API documentation for accepted values.`;
     it.each([
-      ['no body', undefined, undefined, 40001, /no body/],
-      ['malformed JSON', undefined, '{"event": ', 40001, /not valid JSON/],
-      ['a JSON array', [], undefined, 40001, /not a JSON object/],
+      ['no body', undefined, undefined, 40001, 'Data parameter not found in POST/PUT!', /no body/],
+      ['malformed JSON', undefined, '{"event": ', 40001, 'Data parameter not found in POST/PUT!', /not valid JSON/],
+      ['a JSON array', [], undefined, 40001, 'Data parameter not found in POST/PUT!', /not a JSON object/],
       [
         'missing required fields',
         { event: 'order_confirm' },
         undefined,
         40003,
-        /label, status, webHookParameters/,
+        'The following fields are required: label, status, webHookParameters!',
+        /Add the missing fields/,
       ],
       [
         'a parameter without url',
         webhookBody('x', { webHookParameters: [{ type: 'json' }] }),
         undefined,
         40003,
-        /webHookParameters\[0\]\.url/,
+        'The following fields are required: webHookParameters[0].url!',
+        /missing/,
       ],
       [
         'an unknown event',
         webhookBody('http://h/x', { event: 'order_paid' }),
         undefined,
         40005,
-        /'event'.*enum type, check accepted values: order_confirm/,
+        enumText('event'),
+        /"order_paid" is not accepted in 'event'; accepted values: order_confirm/,
       ],
       [
         'an unknown type',
         webhookBody('x', { webHookParameters: [{ type: 'csv', url: 'http://h/x' }] }),
         undefined,
         40005,
-        /webHookParameters\[0\]\.type.*enum type.*json, xml/,
+        enumText('webHookParameters[0].type'),
+        /accepted values: json, xml/,
       ],
       [
         'an unknown delayUnit',
         webhookBody('http://h/x', { webHookDelay: [{ delay: '1', delayUnit: 'week' }] }),
         undefined,
         40005,
-        /delayUnit.*enum type.*day, hour/,
+        enumText('webHookDelay[0].delayUnit'),
+        /accepted values: day, hour/,
       ],
-      ['a bad status', webhookBody('http://h/x', { status: 'on' }), undefined, 40005, /'status'/],
+      ['a bad status', webhookBody('http://h/x', { status: 'on' }), undefined, 40005, enumText('status'), /'status'/],
       [
         'a field not available for the event',
         webhookBody('http://h/x', {
@@ -206,19 +224,35 @@ describe('webHooks resource', () => {
         }),
         undefined,
         40005,
+        'The given data is wrong!',
         /order_innerId.*not available for event newsletter_subscribe/,
       ],
-      ['an empty label', webhookBody('http://h/x', { label: '' }), undefined, 40005, /label cannot be empty/],
-      ['a relative url', webhookBody('/relative'), undefined, 40005, /absolute URL/],
-      ['a read-only id', webhookBody('http://h/x', { id: 'abc' }), undefined, 40002, /'id' is read-only/],
-    ])('%s → 400/%i', async (_name, body, rawBody, code, message) => {
+      [
+        'an empty label',
+        webhookBody('http://h/x', { label: '' }),
+        undefined,
+        40005,
+        'The label field cannot be empty',
+        /Give 'label' a value/,
+      ],
+      ['a relative url', webhookBody('/relative'), undefined, 40005, 'The given data is wrong!', /absolute URL/],
+      [
+        'an id that cannot be an outer id',
+        webhookBody('http://h/x', { id: 'a b' }),
+        undefined,
+        40005,
+        'The given data is wrong!',
+        /cannot be an outer id/,
+      ],
+    ])('%s → 400/%i with the documented text', async (_name, body, rawBody, code, message, hint) => {
       const res = await sb.api('POST', '/webHooks', {
         ...(body === undefined ? {} : { body }),
         ...(rawBody === undefined ? {} : { rawBody }),
       });
       expect(res.status).toBe(400);
-      expect(res.json().error).toBe(code);
-      expect(res.json().message).toMatch(message);
+      expect(res.json()).toEqual({ error: code, message });
+      expect(isDocumentedErrorText(code, message)).toBe(true);
+      expect(res.headers.get('x-sandbox-hint')).toMatch(hint);
     });
 
     it('accepts multipart/form-data and urlencoded bodies in PHP bracket notation', async () => {
@@ -259,7 +293,8 @@ describe('webHooks resource', () => {
         contentType: 'multipart/form-data; boundary=x',
       });
       expect(broken.status).toBe(400);
-      expect(broken.json()).toMatchObject({ error: 40001, message: expect.stringMatching(/multipart/) });
+      expect(broken.json()).toEqual({ error: 40001, message: 'Data parameter not found in POST/PUT!' });
+      expect(broken.headers.get('x-sandbox-hint')).toMatch(/multipart/);
     });
 
     it('answers 40001 for a body without Content-Type and 40016 for a body that is not UTF-8', async () => {
@@ -278,7 +313,7 @@ describe('webHooks resource', () => {
         body: Buffer.from([0x7b, 0x22, 0xe1, 0x22, 0x7d]),
       });
       expect(latin1.status).toBe(400);
-      expect(await latin1.json()).toMatchObject({ error: 40016 });
+      expect(await latin1.json()).toEqual({ error: 40016, message: 'The data parameter is not UTF-8 encoded.' });
     });
 
     it('answers errors as XML when the request does not ask for JSON', async () => {
@@ -286,32 +321,41 @@ describe('webHooks resource', () => {
       expect(res.status).toBe(400);
       expect(res.headers.get('content-type')).toMatch(/^application\/xml/);
       expect(res.text).toMatch(
-        /^<response>\n {4}<error>40003<\/error>\n {4}<message>\n {8}<!\[CDATA\[Required field/,
+        /^<response>\n {4}<error>40003<\/error>\n {4}<message>\n {8}<!\[CDATA\[The following fields are required: label/,
       );
     });
 
-    it.each([
-      ['not base64 of a webHook id', 'bm90LWFuLWlk', 40007],
-      ['garbage', '!!!', 40007],
-      ['an order id', 'b3JkZXItb3JkZXJfaWQ9MQ==', 40007],
-    ])('rejects an id that is %s with 400/40007', async (_name, id, code) => {
+    it('rejects the API id of another resource with 400/40007 "The given resource id is wrong: {id}!"', async () => {
+      const id = 'b3JkZXItb3JkZXJfaWQ9MQ==';
       const res = await sb.api('GET', `/webHooks/${encodeURIComponent(id)}`);
       expect(res.status).toBe(400);
-      expect(res.json().error).toBe(code);
-      expect(res.json().message).toMatch(/webHook-notification_id=/);
+      expect(res.json()).toEqual({ error: 40007, message: `The given resource id is wrong: ${id}!` });
+      expect(res.headers.get('x-sandbox-hint')).toMatch(/webHook-notification_id=/);
+    });
+
+    it.each([
+      ['not base64 of an API id', 'bm90LWFuLWlk'],
+      ['garbage', '!!!'],
+    ])('answers GET of an id that is %s (a possible outer id naming nothing) with 404/40401', async (_name, id) => {
+      const res = await sb.api('GET', `/webHooks/${encodeURIComponent(id)}`);
+      expect(res.status).toBe(404);
+      expect(res.json()).toEqual({ error: 40401, message: `Resource not found! webHooks/${id}` });
     });
 
     it('answers 404/40401 for a well-formed id that does not exist, and 405 for an unsupported method', async () => {
       const id = Buffer.from('webHook-notification_id=999999').toString('base64');
       const res = await sb.api('PUT', `/webHooks/${id}`, { body: { label: 'x' } });
       expect(res.status).toBe(404);
-      expect(res.json().error).toBe(40401);
+      expect(res.json()).toEqual({ error: 40401, message: `Resource not found! webHooks/${id}` });
       const patch = await sb.api('PATCH', '/webHooks', { body: {} });
       expect(patch.status).toBe(405);
+      expect(patch.json()).toEqual({ message: 'Method Not Allowed' });
       expect(patch.headers.get('allow')).toBe('GET, POST');
+      // A URI that names no resource: the documented message-only body (no inner code).
       const unknown = await sb.api('GET', '/products');
       expect(unknown.status).toBe(404);
-      expect(unknown.json().message).toMatch(/serves webHooks, orders and batch/);
+      expect(unknown.json()).toEqual({ message: 'Resource matching URI "/products" not found' });
+      expect(unknown.headers.get('x-sandbox-hint')).toMatch(/serves webHooks, orders and batch/);
     });
   });
 });
@@ -375,16 +419,16 @@ describe('webHooks collection paging', () => {
   });
 
   it.each([
-    ['limit=201', 40005, /outside 1\.\.200/],
-    ['limit=0', 40005, /outside 1\.\.200/],
-    ['page=abc', 40005, /'page'.*not an integer/],
-    ['page=3&limit=2', 40008, /^Page out of range: minimum page is 0 and maximum page is 2\.$/],
-    ['page=-1', 40008, /maximum page is 0/],
-  ])('rejects %s with 400/%i', async (query, code, message) => {
+    ['limit=201', 40005, 'The given data is wrong!', /outside 1\.\.200/],
+    ['limit=0', 40005, 'The given data is wrong!', /outside 1\.\.200/],
+    ['page=abc', 40005, 'The given data is wrong!', /'page'.*not an integer/],
+    ['page=3&limit=2', 40008, 'Page not found! This Resource minimum page is 0 and maximum page is 2', null],
+    ['page=-1', 40008, 'Page not found! This Resource minimum page is 0 and maximum page is 0', null],
+  ])('rejects %s with 400/%i and the documented text', async (query, code, message, hint) => {
     const res = await sb.api('GET', `/webHooks?${query}`);
     expect(res.status).toBe(400);
-    expect(res.json().error).toBe(code);
-    expect(res.json().message).toMatch(message);
+    expect(res.json()).toEqual({ error: code, message });
+    if (hint) expect(res.headers.get('x-sandbox-hint')).toMatch(hint);
   });
 
   it('accepts limit=200', async () => {
