@@ -76,7 +76,7 @@ export const apiErrors = {
       40003,
       'required_field_missing',
       innerErrorText(40003, { field: fields.join(', ') }),
-      'Add the missing fields and resend.',
+      `Required field(s) missing: ${fields.join(', ')}. Add them and resend.`,
     ),
   /** 40005 "The given data is wrong!" (the hint says what). */
   wrongData: (hint: string) => documented(400, 40005, 'wrong_data', innerErrorText(40005), hint),

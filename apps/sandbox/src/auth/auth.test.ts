@@ -1,3 +1,4 @@
+import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../index.js';
 import { startTestSandbox, type TestSandbox } from '../test-support/test-sandbox.js';
@@ -80,29 +81,42 @@ describe('OAuth token endpoint and API authentication', () => {
     expect(malformed.json().hint).toMatch(/not valid JSON/);
   });
 
+  it('signs RS256 tokens with the documented header and publishes the key as a JWKS', async () => {
+    const token = await sb.token();
+    expect(token.split('.')[0]).toBe('eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9');
+    const jwks = createRemoteJWKSet(new URL(sb.jwksUrl));
+    const { payload, protectedHeader } = await jwtVerify(token, jwks, { algorithms: ['RS256'] });
+    expect(protectedHeader).toEqual({ typ: 'JWT', alg: 'RS256' });
+    expect(payload).toMatchObject({ shop: 'demo', scopes: expect.any(Array) });
+    const published = await (await fetch(sb.jwksUrl)).json();
+    expect(published.keys).toHaveLength(1);
+    expect(published.keys[0]).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig' });
+    expect(published.keys[0].d).toBeUndefined();
+  });
+
   it('answers 401 with the documented error shape for missing, forged and foreign tokens', async () => {
     const missing = await sb.api('GET', '/webHooks', { token: null });
     expect(missing.status).toBe(401);
-    expect(missing.json()).toMatchObject({ error: 40101 });
-    expect(missing.json().message).toMatch(/Authorization: Bearer/);
+    expect(missing.json()).toEqual({ error: 40101, message: 'You have no permission for this operation!' });
+    expect(missing.headers.get('x-sandbox-hint')).toMatch(/Authorization: Bearer/);
     expect(missing.headers.get('www-authenticate')).toBe('Bearer');
 
     const good = await sb.token();
     const [h, p] = good.split('.');
     const forged = await sb.api('GET', '/webHooks', { token: `${h}.${p}.${'A'.repeat(43)}` });
     expect(forged.status).toBe(401);
-    expect(forged.json().message).toMatch(/signature is not valid/);
+    expect(forged.headers.get('x-sandbox-hint')).toMatch(/signature is not valid/);
 
     const garbage = await sb.api('GET', '/webHooks', { token: 'not-a-jwt' });
     expect(garbage.status).toBe(401);
-    expect(garbage.json().message).toMatch(/malformed/);
+    expect(garbage.headers.get('x-sandbox-hint')).toMatch(/malformed/);
 
     const otherShop = await sb.api('GET', '/webHooks', { shop: 'legacy-shop', token: good });
     expect(otherShop.status).toBe(401);
-    expect(otherShop.json().message).toMatch(/issued for shop 'demo'/);
+    expect(otherShop.headers.get('x-sandbox-hint')).toMatch(/issued for shop 'demo'/);
   });
 
-  it('answers 403 when the token lacks the scope (webhook read vs write)', async () => {
+  it('answers 401/40101 "You have no permission for this operation!" when the token lacks the scope (assumption A4)', async () => {
     const token = await sb.token('demo', READER);
     const read = await sb.api('GET', '/webHooks', { token });
     expect(read.status).toBe(200);
@@ -115,14 +129,12 @@ describe('OAuth token endpoint and API authentication', () => {
         webHookParameters: [{ type: 'json', url: 'http://127.0.0.1:1/x' }],
       },
     });
-    expect(write.status).toBe(403);
-    expect(write.json()).toEqual({
-      error: 403,
-      message: expect.stringContaining("'store.webhook:write' scope"),
-    });
+    expect(write.status).toBe(401);
+    expect(write.json()).toEqual({ error: 40101, message: 'You have no permission for this operation!' });
+    expect(write.headers.get('x-sandbox-hint')).toContain("'store.webhook:write' scope");
     const orders = await sb.api('GET', '/orders', { token });
-    expect(orders.status).toBe(403);
-    expect(orders.json().message).toMatch(/order\.order:read/);
+    expect(orders.status).toBe(401);
+    expect(orders.headers.get('x-sandbox-hint')).toMatch(/order\.order:read/);
   });
 
   it('expires tokens after their lifetime (TTL 1 s here)', async () => {
@@ -131,7 +143,7 @@ describe('OAuth token endpoint and API authentication', () => {
     await new Promise((resolve) => setTimeout(resolve, 2100));
     const expired = await sb.api('GET', '/webHooks', { token });
     expect(expired.status).toBe(401);
-    expect(expired.json().message).toMatch(/expired; request a new one from POST \/demo\/app\/token/);
+    expect(expired.headers.get('x-sandbox-hint')).toMatch(/expired; request a new one from POST \/demo\/app\/token/);
   });
 
   it('accepts legacy Basic auth where the shop enables it, and only there', async () => {
@@ -154,13 +166,13 @@ describe('OAuth token endpoint and API authentication', () => {
       headers: { authorization: basic('apiuser', 'apipass') },
     });
     expect(disabled.status).toBe(401);
-    expect(disabled.json().message).toMatch(/Basic auth is not enabled for shop 'demo'/);
+    expect(disabled.headers.get('x-sandbox-hint')).toMatch(/Basic auth is not enabled for shop 'demo'/);
   });
 
   it('answers 404 in the documented shape for an unknown shop', async () => {
     const res = await sb.api('GET', '/webHooks', { shop: 'nosuchshop', token: 'x' });
     expect(res.status).toBe(404);
-    expect(res.json()).toMatchObject({ error: 40401 });
-    expect(res.json().message).toMatch(/This sandbox serves: demo, legacy-shop/);
+    expect(res.json()).toMatchObject({ error: 40401, message: "Resource not found! Shop 'nosuchshop'" });
+    expect(res.headers.get('x-sandbox-hint')).toMatch(/This sandbox serves: demo, legacy-shop/);
   });
 });

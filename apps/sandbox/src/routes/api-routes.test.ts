@@ -16,10 +16,9 @@ describe('rate limit: 3 requests per second per (client, shop)', () => {
     );
     expect(answers.map((a) => a?.status).sort()).toEqual([200, 200, 200, 429]);
     const limited = answers.find((a) => a?.status === 429);
-    expect(limited?.json()).toEqual({
-      error: 429,
-      message: expect.stringMatching(/at most 3 requests per second/),
-    });
+    // The documented 429 has no inner code: message-only, "Too Many Requests".
+    expect(limited?.json()).toEqual({ message: 'Too Many Requests' });
+    expect(limited?.headers.get('x-sandbox-hint')).toMatch(/At most 3 requests per second/);
     // The token request is counted too (it is not rate limited).
     expect(sb.requestCount('demo')).toEqual({ total: 5, byStatus: { 200: 4, 429: 1 } });
   });
@@ -90,7 +89,7 @@ describe('fault injection per shop', () => {
     sb.setFaults('demo', { errorRate: 1, errorStatus: 503 });
     const res = await sb.api('GET', '/webHooks', { token });
     expect(res.status).toBe(503);
-    expect(res.json()).toEqual({ error: 503, message: expect.stringMatching(/Service Unavailable/) });
+    expect(res.json()).toEqual({ message: 'Service Unavailable' });
     sb.setFaults('demo', { errorRate: 1 });
     expect((await sb.api('GET', '/webHooks', { token })).status).toBe(500);
     sb.setFaults('demo', {});
@@ -159,7 +158,8 @@ describe('error handling', () => {
     sb = await startTestSandbox();
     const res = await sb.call('GET', '/nowhere');
     expect(res.status).toBe(404);
-    expect(res.json()).toEqual({ error: 40401, message: expect.stringMatching(/^No route GET \/nowhere/) });
+    // The sandbox's own words outside /{shop}/api, in the message-only shape.
+    expect(res.json()).toEqual({ message: expect.stringMatching(/^No route GET \/nowhere/) });
   });
 
   it('answers a body over the limit with 400/40013', async () => {
@@ -178,16 +178,14 @@ describe('malformed URLs', () => {
     sb = await startTestSandbox();
     const res = await sb.api('GET', '/webHooks/%E0%A4%A');
     expect(res.status).toBe(400);
-    expect(res.json()).toEqual({
-      error: 400,
-      message: expect.stringMatching(/not a valid url component; fix the URL/),
-    });
+    expect(res.json()).toEqual({ message: 'Bad Request' });
+    expect(res.headers.get('x-sandbox-hint')).toMatch(/not a valid url component; fix the URL/);
     const batch = await sb.api('POST', '/batch', {
       body: { data: { requests: [{ method: 'GET', uri: '/api/webHooks/%E0%A4%A' }] } },
     });
     expect(batch.json().requests.request[0].response).toMatchObject({
       header: { statusCode: 404 },
-      body: { error: 40401 },
+      body: { message: 'Resource matching URI "/webHooks/%E0%A4%A" not found' },
     });
   });
 });

@@ -181,7 +181,7 @@ describe('webHooks resource', () => {
         undefined,
         40003,
         'The following fields are required: label, status, webHookParameters!',
-        /Add the missing fields/,
+        /Add them and resend/,
       ],
       [
         'a parameter without url',
@@ -189,7 +189,7 @@ describe('webHooks resource', () => {
         undefined,
         40003,
         'The following fields are required: webHookParameters[0].url!',
-        /missing/,
+        /missing: webHookParameters\[0\]\.url/,
       ],
       [
         'an unknown event',
@@ -244,7 +244,7 @@ describe('webHooks resource', () => {
         'The given data is wrong!',
         /cannot be an outer id/,
       ],
-    ])('%s → 400/%i with the documented text', async (_name, body, rawBody, code, message, hint) => {
+    ])('%s → 400/$3 with the documented text', async (_name, body, rawBody, code, message, hint) => {
       const res = await sb.api('POST', '/webHooks', {
         ...(body === undefined ? {} : { body }),
         ...(rawBody === undefined ? {} : { rawBody }),
