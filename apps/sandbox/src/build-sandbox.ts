@@ -1,5 +1,5 @@
-import Fastify, { type FastifyInstance } from 'fastify';
 import { BATCH_MAX_BODY_BYTES } from '@srhooks/contracts';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { registerTokenRoute } from './auth/token-route.js';
 import { SandboxApiError } from './errors.js';
 import { installErrorHandling, sendError } from './http/error-handler.js';

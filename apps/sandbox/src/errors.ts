@@ -44,7 +44,14 @@ export class SandboxConfigError extends Error {
 /** A simulator call named a shop, order or subscriber that does not exist. */
 export class SandboxNotFoundError extends SandboxApiError {
   constructor(what: string, hint: string) {
-    super(404, 40401, 'not_found', innerErrorText(40401, { resource: what }), {}, `${what} not found. ${hint}`);
+    super(
+      404,
+      40401,
+      'not_found',
+      innerErrorText(40401, { resource: what }),
+      {},
+      `${what} not found. ${hint}`,
+    );
   }
 }
 

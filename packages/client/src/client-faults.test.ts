@@ -87,7 +87,8 @@ describe('faults injected by the sandbox', () => {
   it('does not retry 4xx answers', async () => {
     const counter = countingFetch();
     const client = t.client({ rateLimit: false, fetch: counter.fetch, retry: fast });
-    const error = await client.webhooks.get('bm90LWEtd2ViaG9vaw').catch((e: unknown) => e);
+    // Another resource's API id (an order's) → 400/40007.
+    const error = await client.webhooks.get('b3JkZXItb3JkZXJfaWQ9MQ==').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).innerCode).toBe(40007);
     await expect(client.webhooks.get('d2ViSG9vay1ub3RpZmljYXRpb25faWQ9ODg4OA==')).rejects.toMatchObject({

@@ -1,6 +1,7 @@
 import type { paths } from '@srhooks/contracts';
 import createClient from 'openapi-fetch';
 import { assertAuth, isClientCredentials, type ShopRenterAuth } from './auth/auth-options.js';
+import { readJwtClaims } from './auth/jwt-claims.js';
 import { type AccessToken, TokenManager } from './auth/token-manager.js';
 import type { BackoffOptions } from './backoff.js';
 import {
@@ -28,6 +29,7 @@ import { type BatchFunction, createBatch } from './resources/batch.js';
 import { createOrdersResource, type OrdersResource } from './resources/orders.js';
 import type { WebhookSpec } from './resources/webhook-input.js';
 import { createWebhooksResource, type WebhooksResource } from './resources/webhooks.js';
+import { requiredScope } from './scopes.js';
 import { type ApplySyncOptions, applySync, type SyncReport } from './sync/apply-sync.js';
 import { planSync, type SyncPlan } from './sync/plan-sync.js';
 
@@ -128,6 +130,11 @@ export function createShopRenterClient(options: ShopRenterClientOptions): ShopRe
         manager.invalidate(authorization.replace(/^Bearer /, ''));
         logger.info({ shop }, 'access token rejected (401), fetching a new one');
         return true;
+      },
+      missingScope: (authorization, request) => {
+        const scope = requiredScope(request.method, request.url);
+        const granted = readJwtClaims(authorization.replace(/^Bearer /, '')).scopes;
+        return scope !== undefined && granted.length > 0 && !granted.includes(scope) ? scope : undefined;
       },
     };
   } else {

@@ -35,18 +35,64 @@ describe('errorFromResponse', () => {
     expect(error.url).toBe(base.url);
   });
 
-  it('reads the inner code and message of a JSON body and names the meaning', () => {
+  it('reads the inner code and message of a JSON body (the {error, message} form, an assumption)', () => {
     const error = errorFromResponse({
       ...base,
       status: 400,
-      body: { error: 40005, message: 'enum type, check accepted values' },
+      body: { error: 40005, message: 'The given data is wrong!' },
       requestBody: { event: 'order_confirm', status: '1' },
     });
+    expect(error).toBeInstanceOf(ValidationError);
     expect(error.innerCode).toBe(40005);
-    expect(error.serverMessage).toBe('enum type, check accepted values');
-    expect(error.message).toContain('400/40005 wrong data');
-    expect(error.message).toContain('"enum type, check accepted values"');
+    expect(error.serverMessage).toBe('The given data is wrong!');
+    expect(error.message).toContain('400/40005');
+    expect(error.message).toContain('"The given data is wrong!"');
     expect(error.requestBodyExcerpt).toBe('{"event":"order_confirm","status":"1"}');
+  });
+
+  it('names the documented text when a body carries an inner code but no message', () => {
+    const error = errorFromResponse({ ...base, status: 400, body: { error: 40001 } });
+    expect(error.message).toContain('400/40001 "Data parameter not found in POST/PUT!"');
+  });
+
+  it.each([
+    ['JSON', { message: 'Resource matching URI "/webHook/abc" not found' }],
+    [
+      'XML',
+      '<response><message><![CDATA[Resource matching URI "/webHook/abc" not found]]></message></response>',
+    ],
+    [
+      'XML batch body',
+      '<body><message><![CDATA[Resource matching URI "/webHook/abc" not found]]></message></body>',
+    ],
+  ])('reads the documented message-only body (%s): no inner code, the message kept', (_name, body) => {
+    const error = errorFromResponse({ ...base, method: 'GET', status: 404, body });
+    expect(error).toBeInstanceOf(NotFoundError);
+    expect(error.innerCode).toBeUndefined();
+    expect(error.serverMessage).toBe('Resource matching URI "/webHook/abc" not found');
+    expect(error.message).toContain('answered 404 (not found): "Resource matching URI');
+  });
+
+  it('a 401 names the scope the request needs as a possible cause, and a known missing scope as the cause', () => {
+    const body = { error: 40101, message: 'You have no permission for this operation!' };
+    const unknown = errorFromResponse({ ...base, status: 401, body }) as AuthError;
+    expect(unknown.code).toBe('unauthorized');
+    expect(unknown.message).toContain(
+      '(or the API client lacks the store.webhook:write scope this request needs)',
+    );
+    const missing = errorFromResponse({
+      ...base,
+      status: 401,
+      body,
+      missingScope: 'store.webhook:write',
+    }) as AuthError;
+    expect(missing).toBeInstanceOf(AuthError);
+    expect(missing.code).toBe('forbidden');
+    expect(missing.requiredScope).toBe('store.webhook:write');
+    expect(missing.message).toMatch(
+      /^client lacks scope store\.webhook:write: grant it in Settings > API Settings/,
+    );
+    expect(missing.message).toContain('answered 401/40101: "You have no permission for this operation!"');
   });
 
   it('reads an XML error body', () => {

@@ -1,4 +1,4 @@
-import { INNER_ERROR_CODES } from '@srhooks/contracts';
+import { INNER_ERROR_CODES, isInnerErrorCode } from '@srhooks/contracts';
 import {
   type ApiErrorDetails,
   AuthError,
@@ -22,11 +22,14 @@ export interface FailedResponse {
   retryAfterSeconds?: number | undefined;
   /** How many attempts were made before giving up (for the message). */
   attempts?: number;
+  /** For a 401: the scope the token was known to lack (the auth layer reads the token's claims). */
+  missingScope?: string | undefined;
 }
 
 /**
- * One factory for every non-success answer (FACTS.md §2: JSON `{error, message}` is an assumption,
- * so XML, text and empty bodies are coped with too). Returns the matching subclass.
+ * One factory for every non-success answer. The documented error body is message-only
+ * (`{"message": "…"}`); that it may carry the inner code as `error` is an assumption (FACTS.md §2),
+ * so both are read, and XML, text and empty bodies are coped with too. Returns the matching subclass.
  */
 export function errorFromResponse(failed: FailedResponse): ShopRenterApiError {
   const { status, method } = failed;
@@ -43,15 +46,29 @@ export function errorFromResponse(failed: FailedResponse): ShopRenterApiError {
   };
   const what = `${method} ${url}`;
   const said = serverMessage ? `: "${serverMessage}"` : '';
-  const inner = innerCode === undefined ? '' : `/${innerCode}${meaningSuffix(innerCode)}`;
+  const inner =
+    innerCode === undefined ? '' : `/${innerCode}${serverMessage ? '' : meaningSuffix(innerCode)}`;
   const tries = failed.attempts && failed.attempts > 1 ? ` after ${failed.attempts} attempts` : '';
 
   if (status === 401) {
+    // ShopRenter's only permission text is 401/40101 "You have no permission for this operation!";
+    // srhooks assumes it also answers a missing scope (contracts README, assumptions table).
+    if (failed.missingScope) {
+      return new AuthError(
+        'forbidden',
+        `client lacks scope ${failed.missingScope}: grant it in Settings > API Settings, then get a new token (${what} answered 401${inner}${said})`,
+        details,
+        failed.missingScope,
+      );
+    }
+    const scope = requiredScope(method, url);
+    const orScope = scope ? ` (or the API client lacks the ${scope} scope this request needs)` : '';
     return new AuthError(
       'unauthorized',
-      `ShopRenter answered 401${inner} to ${what}${said}: the credentials were rejected. ` +
-        'Check the client id and secret (or API user and password) in Settings > API Settings and that the API client is still active.',
+      `ShopRenter answered 401${inner} to ${what}${said}: the credentials were rejected${orScope}. ` +
+        'Check the client id and secret (or API user and password) and the granted scopes in Settings > API Settings, and that the API client is still active.',
       details,
+      scope,
     );
   }
   if (status === 403) {
@@ -102,9 +119,9 @@ export function errorFromResponse(failed: FailedResponse): ShopRenterApiError {
   return new ShopRenterApiError('api_error', `${what} answered ${status}${inner}${said}.`, details);
 }
 
+/** The documented text of an inner code (its first one), for bodies that carry a code but no message. */
 function meaningSuffix(innerCode: number): string {
-  const meaning = (INNER_ERROR_CODES as Record<number, string | undefined>)[innerCode];
-  return meaning ? ` ${meaning}` : '';
+  return isInnerErrorCode(innerCode) ? ` "${INNER_ERROR_CODES[innerCode].texts[0]}"` : '';
 }
 
 /** Reads `{error, message}` from JSON, `<error>`/`<message>` from XML text, or nothing. */

@@ -44,6 +44,7 @@ export { type RequestSlot, RequestWindow, type RequestWindowOptions } from './ra
 export { DEFAULT_RATE_LIMIT, type RateLimitOptions } from './rate-limit/shared-request-window.js';
 export type { BatchMethod, BatchOptions, BatchRequestInput, BatchResult } from './resources/batch.js';
 export type { OrdersResource } from './resources/orders.js';
+export { webhookRequests } from './resources/webhook-batch-requests.js';
 export {
   defaultLabel,
   type ResolvedWebhookSpec,
@@ -54,11 +55,13 @@ export {
   type WebhookSpec,
 } from './resources/webhook-input.js';
 export {
+  type CreateWebhookOptions,
   type ListOptions,
   MAX_PAGE_LIMIT,
   type WebhookLink,
   type WebhookPage,
   type WebhooksResource,
+  webhookCreateBody,
   webhookToInput,
 } from './resources/webhooks.js';
 export {

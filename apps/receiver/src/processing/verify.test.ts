@@ -115,10 +115,12 @@ describe('verifyOrder', () => {
       detail: 'customer name differs',
     });
     // The delivery's `total` is the net total: never compared with the API's gross `total`.
-    expect(compareOrder({ innerId: '12', total: 5173, firstname: 'Éva', lastname: 'Balogh' }, order)).toEqual({
-      status: 'verified',
-      detail: "matches the shop's order on innerId, customer name",
-    });
+    expect(compareOrder({ innerId: '12', total: 5173, firstname: 'Éva', lastname: 'Balogh' }, order)).toEqual(
+      {
+        status: 'verified',
+        detail: "matches the shop's order on innerId, customer name",
+      },
+    );
     expect(compareOrder({ innerId: '13' }, order)).toEqual({
       status: 'mismatched',
       detail: 'innerId delivered 13, shop has 12',

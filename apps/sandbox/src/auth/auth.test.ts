@@ -143,7 +143,9 @@ describe('OAuth token endpoint and API authentication', () => {
     await new Promise((resolve) => setTimeout(resolve, 2100));
     const expired = await sb.api('GET', '/webHooks', { token });
     expect(expired.status).toBe(401);
-    expect(expired.headers.get('x-sandbox-hint')).toMatch(/expired; request a new one from POST \/demo\/app\/token/);
+    expect(expired.headers.get('x-sandbox-hint')).toMatch(
+      /expired; request a new one from POST \/demo\/app\/token/,
+    );
   });
 
   it('accepts legacy Basic auth where the shop enables it, and only there', async () => {

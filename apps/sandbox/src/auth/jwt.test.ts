@@ -58,7 +58,12 @@ describe('RS256 JWT', () => {
 
   it.each([
     ['expired at exp', async (t: string) => t, 2_000_000, 'expired'],
-    ['signed with another key', async () => signJwt(claims, generateSigningKey()), 1_500_000, 'bad_signature'],
+    [
+      'signed with another key',
+      async () => signJwt(claims, generateSigningKey()),
+      1_500_000,
+      'bad_signature',
+    ],
     [
       'payload changed after signing',
       async (t: string) => {
@@ -86,6 +91,9 @@ describe('RS256 JWT', () => {
       'malformed',
     ],
   ])('rejects a token %s', async (_name, mutate, now, reason) => {
-    expect(await verifyJwt(await mutate(await signJwt(claims, key)), key, now)).toEqual({ ok: false, reason });
+    expect(await verifyJwt(await mutate(await signJwt(claims, key)), key, now)).toEqual({
+      ok: false,
+      reason,
+    });
   });
 });

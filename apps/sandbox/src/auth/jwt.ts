@@ -75,7 +75,11 @@ function isClaims(value: unknown): value is AccessTokenClaims {
 }
 
 /** Verifies an RS256 JWT against the sandbox's public key and checks `exp` against `nowMs`. */
-export async function verifyJwt(token: string, key: TokenSigningKey, nowMs: number): Promise<JwtVerification> {
+export async function verifyJwt(
+  token: string,
+  key: TokenSigningKey,
+  nowMs: number,
+): Promise<JwtVerification> {
   try {
     const { payload } = await jwtVerify(token, key.publicKey, {
       algorithms: [HEADER.alg],

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { type TokenErrorBody, TokenRequestSchema, type TokenResponse } from '@srhooks/contracts';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { parseTokenBody } from '../http/request-body.js';
 import { JWKS_PATH } from '../assumptions.js';
+import { parseTokenBody } from '../http/request-body.js';
 import type { SandboxState } from '../state/sandbox-state.js';
 import { publicJwks, signJwt } from './jwt.js';
 
@@ -40,7 +40,10 @@ export function registerTokenRoute(app: FastifyInstance, state: SandboxState): v
   // The public key of the RS256 tokens (assumptions.ts [A9]: ShopRenter documents no key set).
   const jwks = publicJwks(state.tokenKey);
   app.get(JWKS_PATH, async (_request, reply) =>
-    reply.type('application/json').header('cache-control', 'public, max-age=300').send(JSON.stringify(await jwks)),
+    reply
+      .type('application/json')
+      .header('cache-control', 'public, max-age=300')
+      .send(JSON.stringify(await jwks)),
   );
 
   app.post<{ Params: { shop: string } }>('/:shop/app/token', async (request, reply) => {

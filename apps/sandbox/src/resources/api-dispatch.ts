@@ -29,7 +29,10 @@ const ROUTES: RouteTable = {
     },
     item: {
       GET: { scope: SCOPES.webhookRead, handle: (ctx, _call, id) => getWebhook(ctx, id) },
-      POST: { scope: SCOPES.webhookWrite, handle: (ctx, call, id) => createWebhookWithId(ctx, id, call.body) },
+      POST: {
+        scope: SCOPES.webhookWrite,
+        handle: (ctx, call, id) => createWebhookWithId(ctx, id, call.body),
+      },
       PUT: { scope: SCOPES.webhookWrite, handle: (ctx, call, id) => updateWebhook(ctx, id, call.body) },
       DELETE: { scope: SCOPES.webhookWrite, handle: (ctx, _call, id) => deleteWebhook(ctx, id) },
     },
@@ -47,7 +50,10 @@ export function dispatchApiCall(ctx: ApiContext, call: ApiCall): ApiResult {
   try {
     decoded = segments.map((s) => decodeURIComponent(s));
   } catch {
-    throw apiErrors.noResource(call.path, `No resource at '${call.path}': the path is not valid percent-encoding.`);
+    throw apiErrors.noResource(
+      call.path,
+      `No resource at '${call.path}': the path is not valid percent-encoding.`,
+    );
   }
   const [resource, id, ...rest] = decoded;
   const table = resource === undefined ? undefined : ROUTES[resource];

@@ -38,7 +38,10 @@ function answerInner(ctx: ApiContext, method: string, uri: string, data: unknown
     } catch {
       // keep the uri as given
     }
-    throw apiErrors.noResource(path, `Batch uri '${uri}' is not a resource of this shop's API (${ctx.apiBase}/…).`);
+    throw apiErrors.noResource(
+      path,
+      `Batch uri '${uri}' is not a resource of this shop's API (${ctx.apiBase}/…).`,
+    );
   }
   if (/^\/batch\/?$/.test(target.path)) {
     throw apiErrors.wrongData('A batch request cannot contain another batch request.');

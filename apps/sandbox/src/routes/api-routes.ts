@@ -1,5 +1,5 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BATCH_MAX_BODY_BYTES } from '@srhooks/contracts';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BATCH_RATE_LIMIT_COST, MAX_BODY_BYTES } from '../assumptions.js';
 import { authenticate } from '../auth/authenticate.js';
 import { apiErrors, type SandboxApiError } from '../errors.js';

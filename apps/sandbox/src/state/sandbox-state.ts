@@ -65,7 +65,9 @@ export class SandboxState {
     log: LogFn = () => {},
   ) {
     const persisted = options.dataFile ? JsonFileStore.read(options.dataFile, isPersistedSandbox) : undefined;
-    this.tokenKey = persisted?.signingKeyPem ? signingKeyFromPem(persisted.signingKeyPem) : generateSigningKey();
+    this.tokenKey = persisted?.signingKeyPem
+      ? signingKeyFromPem(persisted.signingKeyPem)
+      : generateSigningKey();
     for (const seed of options.shops) {
       const saved = persisted?.shops[seed.name];
       this.shops.set(seed.name, {

@@ -1,5 +1,6 @@
 import { errorFromResponse } from '../error-from-response.js';
 import { ShopRenterApiError } from '../errors.js';
+import { missingScopeOf } from '../middleware/auth.js';
 import { attemptsOf } from '../middleware/retry.js';
 
 /** What openapi-fetch hands back for one call. */
@@ -28,6 +29,7 @@ export function unwrap(result: FetchResult, context: CallContext): unknown {
       requestBody: context.requestBody,
       retryAfterSeconds: retryAfter && /^\d+$/.test(retryAfter) ? Number(retryAfter) : undefined,
       attempts: attemptsOf(response),
+      missingScope: missingScopeOf(response),
     });
   }
   return result.data;

@@ -9,6 +9,19 @@ export interface AuthProvider {
    * help (the request is then sent once more), false when retrying is pointless (Basic auth).
    */
   rejected(authorization: string): boolean;
+  /**
+   * The scope `request` needs when the credential in `authorization` is known to lack it (from
+   * the token's claims), else undefined. A 401 for a missing scope is final: a new token would
+   * carry the same scopes (ShopRenter answers a missing scope 401/40101, an assumption, FACTS.md §2).
+   */
+  missingScope?(authorization: string, request: Request): string | undefined;
+}
+
+const missingScopeByResponse = new WeakMap<Response, string>();
+
+/** The scope a 401 answer was missing, when the auth layer could tell from the token. */
+export function missingScopeOf(response: Response): string | undefined {
+  return missingScopeByResponse.get(response);
 }
 
 /**
@@ -20,7 +33,13 @@ export function authMiddleware(provider: AuthProvider): FetchMiddleware {
     const spare = request.clone();
     const authorization = await provider.authorization();
     const response = await next(withAuthorization(request, authorization));
-    if (response.status !== 401 || !provider.rejected(authorization)) return response;
+    if (response.status !== 401) return response;
+    const scope = provider.missingScope?.(authorization, spare);
+    if (scope !== undefined) {
+      missingScopeByResponse.set(response, scope);
+      return response;
+    }
+    if (!provider.rejected(authorization)) return response;
     await response.body?.cancel();
     return next(withAuthorization(spare, await provider.authorization()));
   };

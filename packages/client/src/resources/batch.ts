@@ -1,4 +1,4 @@
-import { BATCH_MAX_REQUESTS, BATCH_METHODS, BatchResponseSchema } from '@srhooks/contracts';
+import { BATCH_METHODS, BATCH_RECOMMENDED_REQUESTS, BatchResponseSchema } from '@srhooks/contracts';
 import { errorFromResponse } from '../error-from-response.js';
 import { InputError, ShopRenterApiError } from '../errors.js';
 import { parseBody, unwrap } from '../http/api-call.js';
@@ -27,7 +27,10 @@ export interface BatchResult {
 }
 
 export interface BatchOptions {
-  /** Inner requests per call, at most 200 (FACTS.md §2). */
+  /**
+   * Inner requests per call, at most 200: the documentation's recommendation (FACTS.md §2; the
+   * API's hard limit is the 32 MB body, but srhooks keeps to the recommendation).
+   */
   chunkSize?: number;
   /** Called after each chunk with the results so far. */
   onChunk?: (done: number, total: number) => void;
@@ -44,10 +47,10 @@ export type BatchFunction = (
  */
 export function createBatch({ api, apiBase }: ResourceContext): BatchFunction {
   return async (requests, options = {}) => {
-    const chunkSize = options.chunkSize ?? BATCH_MAX_REQUESTS;
-    if (!Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize > BATCH_MAX_REQUESTS) {
+    const chunkSize = options.chunkSize ?? BATCH_RECOMMENDED_REQUESTS;
+    if (!Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize > BATCH_RECOMMENDED_REQUESTS) {
       throw new InputError(
-        `chunkSize must be a whole number from 1 to ${BATCH_MAX_REQUESTS}, got ${JSON.stringify(chunkSize)}`,
+        `chunkSize must be a whole number from 1 to ${BATCH_RECOMMENDED_REQUESTS} (the documentation's recommended batch size), got ${JSON.stringify(chunkSize)}`,
         {
           field: 'chunkSize',
           value: chunkSize,

@@ -1,6 +1,7 @@
 import { InputError } from '../errors.js';
 
-const ID = /^[A-Za-z0-9+/=_-]{1,200}$/;
+/** An API id (base64, perhaps base64url) or an outer id (contracts' OUTER_ID_PATTERN adds `.` and `~`). */
+const ID = /^[A-Za-z0-9+/=_.~-]{1,200}$/;
 
 /**
  * Accepts an id (`d2ViSG9v…`), a resource path (`orders/b3JkZXI…`, as in a delivery's
@@ -35,7 +36,7 @@ export function resourceId(value: unknown, resource: 'webHooks' | 'orders', fiel
   }
   if (!ID.test(id)) {
     throw new InputError(
-      `${field} ${JSON.stringify(value)} is not a valid ${resource} id (base64 text such as d2ViSG9vay1ub3RpZmljYXRpb25faWQ9MTQ0)`,
+      `${field} ${JSON.stringify(value)} is not a valid ${resource} id (an API id such as d2ViSG9vay1ub3RpZmljYXRpb25faWQ9MTQ0, or an outer id of A-Z a-z 0-9 - _ . ~)`,
       {
         field,
         value,

@@ -1,4 +1,5 @@
 import {
+  isOuterId,
   normaliseWebhook,
   type Webhook,
   WebhookCollectionSchema,
@@ -39,6 +40,24 @@ export interface WebhookPage<T> {
   hasNext: boolean;
 }
 
+export interface CreateWebhookOptions {
+  /** An outer id of your choosing (1–200 of A-Z a-z 0-9 - _ . ~). */
+  outerId?: string;
+}
+
+/** The POST body for `input`, with `id` set to the outer id when one is given. */
+export function webhookCreateBody(input: WebhookInputLike, options: CreateWebhookOptions = {}): WebhookInput {
+  const body = toWebhookInput(input);
+  if (options.outerId === undefined) return body;
+  if (!isOuterId(options.outerId)) {
+    throw new InputError(
+      `outerId ${JSON.stringify(options.outerId)} cannot be an outer id: use 1-200 characters from A-Z a-z 0-9 - _ . ~`,
+      { field: 'outerId', value: options.outerId },
+    );
+  }
+  return { ...body, id: options.outerId };
+}
+
 export interface WebhooksResource {
   list(options: ListOptions & { full: true }): Promise<WebhookPage<Webhook>>;
   list(options?: ListOptions & { full?: false }): Promise<WebhookPage<WebhookLink>>;
@@ -48,7 +67,12 @@ export interface WebhooksResource {
   /** `iterate()` collected into an array. */
   all(options?: { limit?: number }): Promise<Webhook[]>;
   get(id: string): Promise<Webhook>;
-  create(input: WebhookInputLike): Promise<Webhook>;
+  /**
+   * `POST /webHooks`. With `outerId` the item is created with that outer id (FACTS.md §9): it
+   * becomes its `id` and works in get/update/delete; one that already names an item is refused
+   * (`ValidationError`, 400/40005 "The id parameter is an already exist OuterID.").
+   */
+  create(input: WebhookInputLike, options?: CreateWebhookOptions): Promise<Webhook>;
   update(id: string, input: WebhookInputLike): Promise<Webhook>;
   delete(id: string): Promise<void>;
   enable(id: string): Promise<Webhook>;
@@ -158,8 +182,8 @@ export function createWebhooksResource(context: ResourceContext): WebhooksResour
     return parseBody(WebhookResponseSchema, body, { method: 'GET', url, status: result.response.status });
   }
 
-  async function create(input: WebhookInputLike): Promise<Webhook> {
-    const body = toWebhookInput(input);
+  async function create(input: WebhookInputLike, options: CreateWebhookOptions = {}): Promise<Webhook> {
+    const body = webhookCreateBody(input, options);
     const url = `${apiBase}/webHooks`;
     const result = await api.POST('/webHooks', { body: body as never });
     const data = unwrap(result, { method: 'POST', url, requestBody: body });

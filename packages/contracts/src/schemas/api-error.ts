@@ -28,7 +28,10 @@ export const INNER_ERROR_CODES = {
     ],
   },
   40006: { status: 400, texts: ['Some resource identity in the given data is wrong!'] },
-  40007: { status: 400, texts: ['The given resource id is wrong: {id}!', 'The given OuterId is not exist: {id}!'] },
+  40007: {
+    status: 400,
+    texts: ['The given resource id is wrong: {id}!', 'The given OuterId is not exist: {id}!'],
+  },
   40008: {
     status: 400,
     texts: ['Page not found! This Resource minimum page is 0 and maximum page is {page}'],
@@ -43,7 +46,10 @@ export const INNER_ERROR_CODES = {
   40011: { status: 400, texts: ['Resource identity is missing.'] },
   40012: { status: 400, texts: ['Product does not have product class!'] },
   40013: { status: 400, texts: ['POST content length exceeds the limit of {limit} bytes.'] },
-  40014: { status: 400, texts: ['POST is either empty or content length exceeds the limit of {limit} bytes.'] },
+  40014: {
+    status: 400,
+    texts: ['POST is either empty or content length exceeds the limit of {limit} bytes.'],
+  },
   40015: { status: 400, texts: ['Reached maximum product limit.'] },
   40016: { status: 400, texts: ['The {parameter} parameter is not UTF-8 encoded.'] },
   40017: {

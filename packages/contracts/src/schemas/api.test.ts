@@ -107,7 +107,9 @@ describe('order, token, batch and error schemas', () => {
     expect(resourceNotMatchedText('/category/Y2F0')).toBe('Resource matching URI "/category/Y2F0" not found');
     expect(STATUS_TEXTS[429]).toBe('Too Many Requests');
     // The documented body is message-only; the inner code is optional.
-    expect(ApiErrorBodySchema.parse({ message: 'Resource matching URI "/x" not found' }).error).toBeUndefined();
+    expect(
+      ApiErrorBodySchema.parse({ message: 'Resource matching URI "/x" not found' }).error,
+    ).toBeUndefined();
     expect(
       ApiErrorBodySchema.parse({ error: 40005, message: 'enum type, check accepted values' }).error,
     ).toBe(40005);

@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { readFixtureJson } from '../test-support/shoprenter-fixtures.js';
 import {
+  isOuterId,
   normaliseWebhook,
+  OUTER_ID_PATTERN,
   WebhookCollectionSchema,
   WebhookInputSchema,
   WebhookRawSchema,
   WebhookResponseSchema,
   WebhookSchema,
   WebhookUpdateInputSchema,
-  isOuterId,
-  OUTER_ID_PATTERN,
   webhookIdFor,
   webhookNumericId,
 } from './webhook.js';

@@ -13,7 +13,9 @@ describe('webHooks outer ids', () => {
   afterAll(() => sb.close());
 
   it('POST /webHooks with an id in the body stores it as the outer id; GET/PUT/DELETE work with it', async () => {
-    const created = await sb.api('POST', '/webHooks', { body: webhookBody('http://127.0.0.1:9/o', { id: 'erp-1' }) });
+    const created = await sb.api('POST', '/webHooks', {
+      body: webhookBody('http://127.0.0.1:9/o', { id: 'erp-1' }),
+    });
     expect(created.status).toBe(201);
     expect(created.json()).toMatchObject({ id: 'erp-1', href: `${apiBase}/webHooks/erp-1` });
     expect(created.json().webHookParameters[0].webHook).toEqual({ href: `${apiBase}/webHooks/erp-1` });
@@ -36,7 +38,9 @@ describe('webHooks outer ids', () => {
     expect((await sb.api('DELETE', '/webHooks/erp-1')).status).toBe(204);
     expect((await sb.api('GET', '/webHooks/erp-1')).status).toBe(404);
     // The outer id went with the item: it can be used again.
-    const again = await sb.api('POST', '/webHooks', { body: webhookBody('http://127.0.0.1:9/o', { id: 'erp-1' }) });
+    const again = await sb.api('POST', '/webHooks', {
+      body: webhookBody('http://127.0.0.1:9/o', { id: 'erp-1' }),
+    });
     expect(again.status).toBe(201);
   });
 
@@ -55,10 +59,13 @@ describe('webHooks outer ids', () => {
   });
 
   it('refuses an outer id that already names an item with the documented 40005 text', async () => {
-    expect((await sb.api('POST', '/webHooks', { body: webhookBody('http://127.0.0.1:9/d', { id: 'dup' }) })).status).toBe(
-      201,
-    );
-    const res = await sb.api('POST', '/webHooks', { body: webhookBody('http://127.0.0.1:9/d', { id: 'dup' }) });
+    expect(
+      (await sb.api('POST', '/webHooks', { body: webhookBody('http://127.0.0.1:9/d', { id: 'dup' }) }))
+        .status,
+    ).toBe(201);
+    const res = await sb.api('POST', '/webHooks', {
+      body: webhookBody('http://127.0.0.1:9/d', { id: 'dup' }),
+    });
     expect(res.status).toBe(400);
     expect(res.json()).toEqual({ error: 40005, message: 'The id parameter is an already exist OuterID.' });
     expect(res.headers.get('x-sandbox-hint')).toMatch(/'dup' already names another/);
@@ -72,7 +79,11 @@ describe('webHooks outer ids', () => {
     const created = (await sb.api('POST', '/webHooks', { body: webhookBody('http://127.0.0.1:9/p') })).json();
     const set = await sb.api('PUT', `/webHooks/${created.id}`, { body: { id: 'TesztOuterID', label: 'x' } });
     expect(set.status).toBe(200);
-    expect(set.json()).toMatchObject({ id: 'TesztOuterID', href: `${apiBase}/webHooks/TesztOuterID`, label: 'x' });
+    expect(set.json()).toMatchObject({
+      id: 'TesztOuterID',
+      href: `${apiBase}/webHooks/TesztOuterID`,
+      label: 'x',
+    });
     const replaced = await sb.api('PUT', '/webHooks/TesztOuterID', { body: { id: 'TesztOuterID2' } });
     expect(replaced.json().id).toBe('TesztOuterID2');
     expect((await sb.api('GET', '/webHooks/TesztOuterID')).status).toBe(404);
@@ -80,9 +91,14 @@ describe('webHooks outer ids', () => {
   });
 
   it('PUT is modification only: an unknown outer id → 40007 "The given OuterId is not exist", an unknown API id → 404', async () => {
-    const outer = await sb.api('PUT', '/webHooks/nobody-has-this', { body: webhookBody('http://127.0.0.1:9/n') });
+    const outer = await sb.api('PUT', '/webHooks/nobody-has-this', {
+      body: webhookBody('http://127.0.0.1:9/n'),
+    });
     expect(outer.status).toBe(400);
-    expect(outer.json()).toEqual({ error: 40007, message: 'The given OuterId is not exist: nobody-has-this!' });
+    expect(outer.json()).toEqual({
+      error: 40007,
+      message: 'The given OuterId is not exist: nobody-has-this!',
+    });
     const apiId = webhookIdFor(987_654);
     const api = await sb.api('PUT', `/webHooks/${apiId}`, { body: webhookBody('http://127.0.0.1:9/n') });
     expect(api.status).toBe(404);
@@ -95,7 +111,11 @@ describe('webHooks outer ids', () => {
       body: {
         data: {
           requests: [
-            { method: 'POST', uri: `${apiBase}/webHooks`, data: webhookBody('http://127.0.0.1:9/b', { id: 'batch-hook' }) },
+            {
+              method: 'POST',
+              uri: `${apiBase}/webHooks`,
+              data: webhookBody('http://127.0.0.1:9/b', { id: 'batch-hook' }),
+            },
             { method: 'PUT', uri: `${apiBase}/webHooks/batch-hook`, data: { status: '0' } },
             { method: 'GET', uri: `${apiBase}/webHooks/batch-hook` },
             { method: 'DELETE', uri: `${apiBase}/webHooks/batch-hook` },
@@ -105,9 +125,9 @@ describe('webHooks outer ids', () => {
     });
     expect(res.status).toBe(200);
     const inner = res.json().requests.request;
-    expect(inner.map((r: { response: { header: { statusCode: number } } }) => r.response.header.statusCode)).toEqual([
-      201, 200, 200, 204,
-    ]);
+    expect(
+      inner.map((r: { response: { header: { statusCode: number } } }) => r.response.header.statusCode),
+    ).toEqual([201, 200, 200, 204]);
     expect(inner[2].response.body).toMatchObject({ id: 'batch-hook', status: '0' });
   });
 });

@@ -164,7 +164,10 @@ describe('webHooks resource', () => {
     const put = await sb.api('PUT', `/webHooks/${created.id}?emptyBody=1`, { body: { label: 'quiet' } });
     expect(put.status).toBe(200);
     expect(put.json()).toEqual([]);
-    const xml = await sb.api('PUT', `/webHooks/${created.id}?emptyBody=1`, { body: { label: 'q' }, accept: null });
+    const xml = await sb.api('PUT', `/webHooks/${created.id}?emptyBody=1`, {
+      body: { label: 'q' },
+      accept: null,
+    });
     expect(xml.text).toBe('<response/>\n');
   });
 
@@ -173,7 +176,14 @@ describe('webHooks resource', () => {
       `The ${parameter} parameter has wrong data. This parameter is enum type. Check API documentation for accepted values.`;
     it.each([
       ['no body', undefined, undefined, 40001, 'Data parameter not found in POST/PUT!', /no body/],
-      ['malformed JSON', undefined, '{"event": ', 40001, 'Data parameter not found in POST/PUT!', /not valid JSON/],
+      [
+        'malformed JSON',
+        undefined,
+        '{"event": ',
+        40001,
+        'Data parameter not found in POST/PUT!',
+        /not valid JSON/,
+      ],
       ['a JSON array', [], undefined, 40001, 'Data parameter not found in POST/PUT!', /not a JSON object/],
       [
         'missing required fields',
@@ -215,7 +225,14 @@ describe('webHooks resource', () => {
         enumText('webHookDelay[0].delayUnit'),
         /accepted values: day, hour/,
       ],
-      ['a bad status', webhookBody('http://h/x', { status: 'on' }), undefined, 40005, enumText('status'), /'status'/],
+      [
+        'a bad status',
+        webhookBody('http://h/x', { status: 'on' }),
+        undefined,
+        40005,
+        enumText('status'),
+        /'status'/,
+      ],
       [
         'a field not available for the event',
         webhookBody('http://h/x', {
@@ -235,7 +252,14 @@ describe('webHooks resource', () => {
         'The label field cannot be empty',
         /Give 'label' a value/,
       ],
-      ['a relative url', webhookBody('/relative'), undefined, 40005, 'The given data is wrong!', /absolute URL/],
+      [
+        'a relative url',
+        webhookBody('/relative'),
+        undefined,
+        40005,
+        'The given data is wrong!',
+        /absolute URL/,
+      ],
       [
         'an id that cannot be an outer id',
         webhookBody('http://h/x', { id: 'a b' }),
@@ -313,7 +337,10 @@ describe('webHooks resource', () => {
         body: Buffer.from([0x7b, 0x22, 0xe1, 0x22, 0x7d]),
       });
       expect(latin1.status).toBe(400);
-      expect(await latin1.json()).toEqual({ error: 40016, message: 'The data parameter is not UTF-8 encoded.' });
+      expect(await latin1.json()).toEqual({
+        error: 40016,
+        message: 'The data parameter is not UTF-8 encoded.',
+      });
     });
 
     it('answers errors as XML when the request does not ask for JSON', async () => {
@@ -336,11 +363,14 @@ describe('webHooks resource', () => {
     it.each([
       ['not base64 of an API id', 'bm90LWFuLWlk'],
       ['garbage', '!!!'],
-    ])('answers GET of an id that is %s (a possible outer id naming nothing) with 404/40401', async (_name, id) => {
-      const res = await sb.api('GET', `/webHooks/${encodeURIComponent(id)}`);
-      expect(res.status).toBe(404);
-      expect(res.json()).toEqual({ error: 40401, message: `Resource not found! webHooks/${id}` });
-    });
+    ])(
+      'answers GET of an id that is %s (a possible outer id naming nothing) with 404/40401',
+      async (_name, id) => {
+        const res = await sb.api('GET', `/webHooks/${encodeURIComponent(id)}`);
+        expect(res.status).toBe(404);
+        expect(res.json()).toEqual({ error: 40401, message: `Resource not found! webHooks/${id}` });
+      },
+    );
 
     it('answers 404/40401 for a well-formed id that does not exist, and 405 for an unsupported method', async () => {
       const id = Buffer.from('webHook-notification_id=999999').toString('base64');
