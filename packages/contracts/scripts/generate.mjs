@@ -52,7 +52,8 @@ function assertFieldsFile(data, file) {
       typeof row.field === 'string' &&
       typeof row.label === 'string' &&
       Array.isArray(row.events) &&
-      row.events.every((event) => typeof event === 'string');
+      row.events.every((event) => typeof event === 'string') &&
+      (row.meaning === undefined || typeof row.meaning === 'string');
     if (!ok) throw problem(`fields[${index}] is malformed`);
   });
 }
@@ -63,17 +64,21 @@ export async function renderFieldsModule(fieldsFile = FIELDS_FILE) {
   assertFieldsFile(data, fieldsFile);
   const rows = data.fields.map((row) => {
     const events = row.events.map((event) => JSON.stringify(event)).join(', ');
-    return `  { field: ${JSON.stringify(row.field)}, events: [${events}], label: ${JSON.stringify(row.label)} },`;
+    const meaning = row.meaning === undefined ? '' : `, meaning: ${JSON.stringify(row.meaning)}`;
+    return `  { field: ${JSON.stringify(row.field)}, events: [${events}], label: ${JSON.stringify(row.label)}${meaning} },`;
   });
   return [
     header('fixtures/shoprenter/fields.json'),
     '/** Where the field list was read from (the `source` of fields.json). */',
     `export const FIELDS_SOURCE = ${JSON.stringify(data.source)};`,
     '',
-    '/** Every field name that `webHookParameters[].fields` accepts, with its events and label. */',
+    '/**',
+    ' * Every field name that `webHookParameters[].fields` accepts, with its events and documented label;',
+    ' * `meaning` corrects a label the documentation got wrong (the label is kept as documented).',
+    ' */',
     'export const SHOPRENTER_FIELDS = [',
     ...rows,
-    '] as const satisfies readonly { field: string; events: readonly string[]; label: string }[];',
+    '] as const satisfies readonly { field: string; events: readonly string[]; label: string; meaning?: string }[];',
     '',
   ].join('\n');
 }

@@ -95,7 +95,7 @@ describe('srhooks login / shops / logout', () => {
     );
   });
 
-  it('a shop without the write scope gets a 403 that names the scope (exit 3)', async () => {
+  it('a shop without the write scope gets an error that names the scope (ShopRenter: 401/40101; exit 3)', async () => {
     const run = await runCli(config.dir, [
       'webhooks',
       'create',

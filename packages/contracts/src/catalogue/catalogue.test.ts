@@ -12,7 +12,9 @@ import {
 } from './index.js';
 
 interface SharedFields {
-  fields: { field: string; events: string[]; label: string }[];
+  fields: { field: string; events: string[]; label: string; meaning?: string }[];
+  changelog: { date: string; fields: string[]; events: string[] | null }[];
+  decisions: { topic: string; follows: string; why: string }[];
 }
 const shared = readFixtureJson<SharedFields>('fields.json');
 const sample = readFixtureJson<{ orders: { order: Record<string, unknown>[] } }>(
@@ -24,8 +26,55 @@ describe('FIELD_CATALOGUE', () => {
   it('holds every row of the shared fields.json with the same events and labels', () => {
     expect(FIELD_CATALOGUE).toHaveLength(106);
     expect(
-      FIELD_CATALOGUE.map(({ field, events, label }) => ({ field, events: [...events], label })),
+      FIELD_CATALOGUE.map(({ field, events, label, meaning }) => ({
+        field,
+        events: [...events],
+        label,
+        ...(meaning === undefined ? {} : { meaning }),
+      })),
     ).toEqual(shared.fields);
+  });
+
+  it('keeps the documented label of orderProduct_grossPrice and adds its corrected meaning', () => {
+    expect(fieldInfo('orderProduct_grossPrice')).toMatchObject({
+      label: 'Net price of ordered product.',
+      meaning: expect.stringMatching(/^Gross price of the ordered product\./),
+    });
+    expect(FIELD_CATALOGUE.filter((info) => info.meaning !== undefined)).toHaveLength(1);
+  });
+
+  it('has every field the 2024-2026 changelog added, for (at least) the events the changelog names', () => {
+    const dates = shared.changelog.map((entry) => entry.date);
+    expect(dates).toEqual([
+      '2024.08.15',
+      '2024.09.02',
+      '2024.09.05',
+      '2024.10.07',
+      '2024.12.11',
+      '2026.01.15',
+      '2026.01.15',
+    ]);
+    for (const entry of shared.changelog) {
+      for (const field of entry.fields) {
+        const info = fieldInfo(field);
+        expect(info, `${entry.date} ${field}`).toBeDefined();
+        for (const event of entry.events ?? [])
+          expect(info?.events, `${entry.date} ${field}`).toContain(event);
+        // Where the changelog names no events, the fields table does: every one has at least one.
+        expect(info?.events.length, field).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it('follows the fields table where the changelog contradicts it, as fields.json records', () => {
+    expect(shared.decisions.map((d) => d.follows)).toEqual([
+      'the fields table of api/webhook.md',
+      'api/webhook.md: the path is /webHooks, the scopes are store.webhook:read (GET) and store.webhook:write (POST, PUT, DELETE)',
+      'the events the fields table of api/webhook.md marks for them',
+    ]);
+    // Changelog 2022.01.10 says the opposite of the table for these two; the catalogue is the table.
+    expect(fieldInfo('order_expectedDeliveryDate')?.events).toEqual(['order_confirm']);
+    expect(fieldInfo('order_newsletterChecked')?.events).toEqual(['order_status_change']);
   });
 
   it.each(WEBHOOK_EVENTS)('lists the same fields for %s as the shared data', (event) => {

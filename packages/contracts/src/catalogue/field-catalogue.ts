@@ -9,7 +9,10 @@ export interface FieldInfo {
   readonly field: string;
   /** Events the field may be selected for. */
   readonly events: readonly WebhookEvent[];
+  /** The documentation's label, as documented. */
   readonly label: string;
+  /** The corrected meaning, where the documented label is wrong (`orderProduct_grossPrice`). */
+  readonly meaning?: string;
   /** Prefix group, e.g. `orderProduct`. */
   readonly group: string;
   /** Where it lands in a delivered item, e.g. `orderProducts.orderProduct[].sku`. */
@@ -28,6 +31,7 @@ function buildCatalogue(): readonly FieldInfo[] {
       field: row.field,
       events,
       label: row.label,
+      ...('meaning' in row ? { meaning: row.meaning } : {}),
       group: resolved.group,
       payloadPath: resolved.path,
     });

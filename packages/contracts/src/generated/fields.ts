@@ -3,7 +3,10 @@
 /** Where the field list was read from (the `source` of fields.json). */
 export const FIELDS_SOURCE = "ShopRenter API documentation, WebHook resource, \"Using fields property\" tables";
 
-/** Every field name that `webHookParameters[].fields` accepts, with its events and label. */
+/**
+ * Every field name that `webHookParameters[].fields` accepts, with its events and documented label;
+ * `meaning` corrects a label the documentation got wrong (the label is kept as documented).
+ */
 export const SHOPRENTER_FIELDS = [
   { field: "order_storeName", events: ["order_confirm", "order_status_change", "abandoned_cart"], label: "Shop name" },
   { field: "order_innerId", events: ["order_confirm", "order_status_change", "abandoned_cart"], label: "Order inner id" },
@@ -90,7 +93,7 @@ export const SHOPRENTER_FIELDS = [
   { field: "orderProduct_volume", events: ["order_confirm", "order_status_change", "abandoned_cart"], label: "Ordered product volume data: height: Height width: Width length: Length volumeUnit: Unit data { unit: The unit of measure in which the volume is expressed language: The ISO 3 code of the language of the unit of measure (in Hungarian, the volume data is displayed in e.g. cm) }" },
   { field: "orderProduct_weight", events: ["order_confirm", "order_status_change", "abandoned_cart"], label: "Ordered product weight data: weight: Weight value weightUnit: Weight data { unit: The unit in which the weight is expressed language: ISO 3 code of the language of the weight (in Hungarian, e.g. the weight data is displayed in kg) }" },
   { field: "orderProduct_durableMediaDevice", events: ["order_confirm", "order_status_change"], label: "Boolean value indicating whether the ordered product is a durable media device, enabling billing systems to associate the appropriate license code." },
-  { field: "orderProduct_grossPrice", events: ["order_confirm", "order_status_change"], label: "Net price of ordered product." },
+  { field: "orderProduct_grossPrice", events: ["order_confirm", "order_status_change"], label: "Net price of ordered product.", meaning: "Gross price of the ordered product. The documented label (kept above) says net, copying orderProduct_price; the changelog entry that added the field (2024.10.07) says \"The gross price of the ordered products\"." },
   { field: "orderProductOption_name", events: ["order_confirm", "order_status_change", "abandoned_cart"], label: "The name of the optional parameter of the version assigned to the product" },
   { field: "orderProductOption_valueName", events: ["order_confirm", "order_status_change", "abandoned_cart"], label: "The value of the optional parameter of the version assigned to the product" },
   { field: "orderProductOption_price", events: ["order_confirm", "order_status_change", "abandoned_cart"], label: "The amount of the price change is net." },
@@ -111,4 +114,4 @@ export const SHOPRENTER_FIELDS = [
   { field: "subscriber_language", events: ["newsletter_subscribe", "newsletter_unsubscribe", "newsletter_update_subscriber"], label: "Language for the subscribing" },
   { field: "subscriber_hash", events: ["newsletter_subscribe", "newsletter_unsubscribe", "newsletter_update_subscriber"], label: "Hash for activating and deactivating" },
   { field: "subscriber_subscribe_date", events: ["newsletter_subscribe", "newsletter_unsubscribe", "newsletter_update_subscriber"], label: "Date of subscribe" },
-] as const satisfies readonly { field: string; events: readonly string[]; label: string }[];
+] as const satisfies readonly { field: string; events: readonly string[]; label: string; meaning?: string }[];
