@@ -1,4 +1,4 @@
-import type { ApiErrorBody, InnerErrorCode } from '@srhooks/contracts';
+import { type ApiErrorBody, type InnerErrorCode, MISSING_SCOPE_ANSWER } from '@srhooks/contracts';
 
 /**
  * Points where ShopRenter's documentation is silent and the sandbox had to choose.
@@ -31,9 +31,11 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 
 /**
  * [A4] A missing scope is answered 401/40101 "You have no permission for this operation!", the
- * documentation's only permission text (its 403 "Forbidden" has no inner code and no case).
+ * documentation's only permission text (its 403 "Forbidden" has no inner code and no case);
+ * contracts' `MISSING_SCOPE_ANSWER`. [A21] An invalid, expired, forged or other shop's token is
+ * answered 401/40101 too (the documentation does not say what such a token gets).
  */
-export const MISSING_SCOPE_STATUS: 401 | 403 = 401;
+export const MISSING_SCOPE_STATUS: 401 | 403 = MISSING_SCOPE_ANSWER.status;
 
 /**
  * [A5] `?emptyBody=1`: the documentation shows the JSON answer `[]`; the XML answer is assumed
@@ -75,6 +77,14 @@ export const JWKS_PATH = '/.well-known/jwks.json';
 export function delayHours(delays: readonly { delay: number; delayUnit: 'day' | 'hour' }[]): number {
   return delays.reduce((sum, d) => sum + d.delay * (d.delayUnit === 'day' ? 24 : 1), 0);
 }
+
+/**
+ * [A22] Request bodies may also be urlencoded forms, and form fields use PHP bracket notation
+ * (`webHookParameters[0][fields][]`, see `http/form-body.ts`); `multipart/form-data` itself is
+ * documented. [A23] The order of checks on an API request: unknown
+ * shop (404) → latency → authentication (401) → rate limit (429) → forced faults → body errors
+ * → the resource (scope 401, validation 400, …); see `routes/api-routes.ts`.
+ */
 
 /** [A11] ShopRenter shops live in Hungary; dates in deliveries are shop-local `YYYY-MM-DD HH:mm:ss`. */
 export const SHOP_TIME_ZONE = 'Europe/Budapest';

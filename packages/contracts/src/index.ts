@@ -3,6 +3,12 @@
  * for the delivery payloads. See README.md for the layout.
  */
 
+export {
+  BUILT_DELIVERY_FIXTURES,
+  ERROR_BODY_INNER_CODE_KEY,
+  MISSING_SCOPE_ANSWER,
+  SHOP_DELIVERY_RETRIES,
+} from './assumptions.js';
 export { canonicalJson, contentHash } from './canonical-json.js';
 export * from './catalogue/index.js';
 export * from './codec/index.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { OUTER_ID_PATTERN } from '../assumptions.js';
 import { fieldsForEvent } from '../catalogue/field-catalogue.js';
 import { DELAY_UNITS, DELIVERY_FORMATS, WEBHOOK_EVENTS, type WebhookEvent } from '../events.js';
 import { LinkSchema, LooseNumberSchema, LooseStringSchema, looseList } from './loose.js';
@@ -105,11 +106,10 @@ export function webhookIdFor(numericId: number): string {
 
 /**
  * An **outer id**: an `id` the client chooses (`POST /webHooks` with `id` in the body, or
- * `POST /webHooks/{id}`); it is then the item's `id` and works in GET/PUT/DELETE. Which characters
- * ShopRenter accepts is not documented: srhooks allows 1–200 URL-safe characters (letters, digits,
- * `-`, `_`, `.`, `~`), so an outer id travels in a path unencoded (**assumption**, contracts README).
+ * `POST /webHooks/{id}`); it is then the item's `id` and works in GET/PUT/DELETE. The allowed
+ * characters are an assumption (`OUTER_ID_PATTERN`, assumptions.ts [A18]).
  */
-export const OUTER_ID_PATTERN = /^[A-Za-z0-9._~-]{1,200}$/;
+export { OUTER_ID_PATTERN };
 
 export const OuterIdSchema = z
   .string()

@@ -1,0 +1,58 @@
+/**
+ * The contracts' side of srhooks' assumptions about ShopRenter: what the documentation does not
+ * say and the contracts had to choose. Each carries the id of its row in the assumptions table of
+ * `packages/contracts/README.md` (`[A…]`), the one list of every statement srhooks makes about
+ * ShopRenter as documented, shown in the documentation's screenshot, or assumed. The sandbox's
+ * counterpart is `apps/sandbox/src/assumptions.ts`; a sandbox test checks that every assumed row of
+ * the table is named in one of the two files and every name there is an assumed row.
+ */
+
+/**
+ * [A1] An error body may carry the inner code as `error` beside `message`
+ * (`{"error": 40005, "message": "The given data is wrong!"}`). The only documented body is
+ * message-only; readers must cope with both (`ApiErrorBodySchema` makes `error` optional), and
+ * with an XML or empty body.
+ */
+export const ERROR_BODY_INNER_CODE_KEY = 'error';
+
+/**
+ * [A4] A token without the scope an operation needs is answered 401/40101 "You have no permission
+ * for this operation!" (the documentation's only permission text; its 403 "Forbidden" has no inner
+ * code and no case). The client reports such a 401 as the missing scope when the token's claims
+ * show it is missing.
+ */
+export const MISSING_SCOPE_ANSWER = { status: 401, innerCode: 40101 } as const;
+
+/**
+ * [A16] The shop does not retry a delivery that failed (not documented): a receiver that answered
+ * an error, or was down, may have lost that order for good.
+ */
+export const SHOP_DELIVERY_RETRIES = 0;
+
+/**
+ * [A17] The XML delivery (a subscription with `type: "xml"`) has the same tree as the JSON one
+ * (`<orders><order>…`, one element per field, lists as repeated elements); see `codec/xml.ts`.
+ */
+export { XML_LIST_ELEMENTS } from './codec/xml.js';
+
+/**
+ * [A18] Outer ids: which characters ShopRenter accepts is not documented; srhooks allows 1–200
+ * URL-safe ones (letters, digits, `-`, `_`, `.`, `~`), so an outer id travels in a path unencoded.
+ */
+export const OUTER_ID_PATTERN = /^[A-Za-z0-9._~-]{1,200}$/;
+
+/**
+ * [A19] Where the selectable fields whose blocks no documented delivery shows land in a delivery
+ * (`orderCreditCard_*`, `orderProductOption_*`, `orderProductExtra`, `orderProductAddon`); see
+ * `catalogue/payload-path.ts`.
+ */
+export { PAYLOAD_PATH_RULES } from './catalogue/payload-path.js';
+
+/**
+ * [A20] The newsletter delivery fixtures are built from the documented subscriber fields in the
+ * captured order delivery's wire form; no real newsletter delivery was captured.
+ */
+export const BUILT_DELIVERY_FIXTURES = [
+  'deliveries/newsletter_subscribe.json',
+  'deliveries/newsletter_subscribe.multipart.http',
+] as const;
