@@ -19,7 +19,7 @@ interface Row {
 
 /** The rows of the contracts README's assumptions table (`| id | statement | status | source |`). */
 function tableRows(): Row[] {
-  const start = readme.indexOf('| id  | statement | status | source |');
+  const start = readme.search(/^\|\s*id\s*\|\s*statement\s*\|\s*status\s*\|\s*source\s*\|\s*$/m);
   expect(start, 'the assumptions table is missing from packages/contracts/README.md').toBeGreaterThan(-1);
   const lines = readme.slice(start).split('\n');
   const rows: Row[] = [];
