@@ -62,6 +62,7 @@ async function main(): Promise<void> {
     `  token endpoint: POST ${running.tokenUrlTemplate}`,
     `  API base:       ${running.apiUrlTemplate}`,
     `  simulator:      ${running.url}/{shop}/_sandbox/orders (POST), …/deliveries (GET)`,
+    `  token keys:     ${running.jwksUrl} (RS256)`,
     `  shops:          ${shops.join(', ')}`,
   ];
   if (

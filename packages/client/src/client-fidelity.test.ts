@@ -70,6 +70,19 @@ describe('outer ids (FACTS.md §9)', () => {
   });
 });
 
+describe('batch size', () => {
+  it('keeps its own chunks at the documented recommendation of 200, although the API takes more', async () => {
+    const counter = countingFetch();
+    const client = t.client({ rateLimit: false, fetch: counter.fetch });
+    const requests = Array.from({ length: 201 }, () => ({ method: 'GET' as const, uri: 'webHooks?limit=1' }));
+    const results = await client.batch(requests);
+    expect(results).toHaveLength(201);
+    expect(results.every((r) => r.status === 200)).toBe(true);
+    expect(counter.apiRequests()).toBe(2);
+    await expect(client.batch(requests, { chunkSize: 201 })).rejects.toBeInstanceOf(InputError);
+  });
+});
+
 describe('missing scope (401/40101, an assumption) and RS256 tokens', () => {
   it('a 401 for a scope the token lacks becomes AuthError forbidden naming the scope, without a token renewal', async () => {
     const counter = countingFetch();

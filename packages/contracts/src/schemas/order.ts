@@ -15,6 +15,7 @@ export const OrderSchema = z.looseObject({
   lastname: text,
   email: text,
   phone: text,
+  /** The gross total ("Order gross price"; a delivery's `total` is the net one). */
   total: LooseNumberSchema.optional(),
   dateCreated: text,
   dateUpdated: text,
