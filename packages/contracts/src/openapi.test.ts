@@ -272,6 +272,16 @@ describe('openapi/shoprenter.yaml: structure', () => {
     }
   });
 
+  test('order total: the API order says gross, the delivery says net (documented, both)', () => {
+    expect(schema('Order').properties.total.description).toMatch(/^Gross total/);
+    expect(schema('Order').properties.total.description).toContain('"Order gross price"');
+    expect(operation('/webHooks/{id}', 'put').summary).toBe('Modify a webhook subscription');
+    expect(operation('/webHooks/{id}', 'put').description).toMatch(/^Modification only/);
+    expect(doc.components.parameters.EmptyBody.description).toContain('`[]`');
+    expect(schema('WebhookInput').properties.id.$ref).toBe('#/components/schemas/OuterId');
+    expect(schema('BatchRequest').properties.data.properties.requests.maxItems).toBeUndefined();
+  });
+
   test('enumerations agree with the runtime lists', () => {
     expect(schema('WebhookEvent').enum).toEqual([...WEBHOOK_EVENTS]);
     expect(schema('DelayUnit').enum).toEqual([...DELAY_UNITS]);

@@ -40,6 +40,9 @@ describe('orders resource', () => {
       orderStatus: { href: expect.stringContaining('/orderStatuses/') },
     });
     expect(body.total).toMatch(/^\d+\.\d{4}$/);
+    // The API order's total is the gross total ("Order gross price"); the delivery's `total` is net.
+    expect(Number(body.total)).toBeCloseTo(Number(order.totalGross), 2);
+    expect(Number(order.total)).toBeLessThan(Number(order.totalGross));
     expect(body.dateCreated).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/);
     const parsed = OrderSchema.parse(body);
     expect(parsed.innerId).toBe(order.innerId);
