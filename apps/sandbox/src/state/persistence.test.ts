@@ -25,6 +25,10 @@ describe('persistence with a data file', () => {
     const created = (
       await first.api('POST', '/webHooks', { token, body: webhookBody(`${receiver.url}/p`) })
     ).json();
+    await first.api('POST', '/webHooks/kept-outer-id', {
+      token,
+      body: webhookBody('http://127.0.0.1:9/o', { status: '0' }),
+    });
     const { order } = await first.simulator.placeOrder('demo', { seed: 1 });
     await first.simulator.subscribe('demo');
     await first.simulator.waitForIdle();
@@ -35,6 +39,8 @@ describe('persistence with a data file', () => {
       const got = await second.api('GET', `/webHooks/${created.id}`, { token });
       expect(got.status).toBe(200);
       expect(got.json().webHookParameters.url).toBe(`${receiver.url}/p`);
+      // The RS256 key was kept (the token above still works) and so were outer ids.
+      expect((await second.api('GET', '/webHooks/kept-outer-id', { token })).json().id).toBe('kept-outer-id');
       expect(second.simulator.orders('demo').map((o) => o.innerId)).toEqual([order.innerId]);
       expect(second.simulator.subscribers('demo')).toHaveLength(1);
       expect(second.simulator.deliveries('demo')).toMatchObject([{ state: 'delivered', status: 200 }]);

@@ -104,6 +104,19 @@ describe('webHooks outer ids', () => {
     expect(api.status).toBe(404);
     expect(api.json()).toEqual({ error: 40401, message: `Resource not found! webHooks/${apiId}` });
     expect((await sb.api('GET', '/webHooks/nobody-has-this')).status).toBe(404);
+    // POST cannot create with an API id (only the shop makes those), nor with another resource's.
+    const postApiId = await sb.api('POST', `/webHooks/${apiId}`, {
+      body: webhookBody('http://127.0.0.1:9/n'),
+    });
+    expect(postApiId.status).toBe(404);
+    const orderId = 'b3JkZXItb3JkZXJfaWQ9MQ==';
+    const postOrderId = await sb.api('POST', `/webHooks/${encodeURIComponent(orderId)}`, {
+      body: webhookBody('http://127.0.0.1:9/n'),
+    });
+    expect(postOrderId.json()).toEqual({
+      error: 40007,
+      message: `The given resource id is wrong: ${orderId}!`,
+    });
   });
 
   it('a batch creates an item with an outer id and refers to it in later inner requests', async () => {
