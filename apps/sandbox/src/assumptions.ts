@@ -1,4 +1,9 @@
-import { type ApiErrorBody, type InnerErrorCode, MISSING_SCOPE_ANSWER } from '@srhooks/contracts';
+import {
+  type ApiErrorBody,
+  ERROR_BODY_INNER_CODE_KEY,
+  type InnerErrorCode,
+  MISSING_SCOPE_ANSWER,
+} from '@srhooks/contracts';
 
 /**
  * Points where ShopRenter's documentation is silent and the sandbox had to choose.
@@ -20,7 +25,7 @@ export function errorBody(
   innerCode: InnerErrorCode | undefined,
   message: string,
 ): ApiErrorBody {
-  return innerCode === undefined ? { message } : { error: innerCode, message };
+  return innerCode === undefined ? { message } : { [ERROR_BODY_INNER_CODE_KEY]: innerCode, message };
 }
 
 /** [A2] A `POST /batch` call counts as this many requests against the rate limit, whatever it carries. */
