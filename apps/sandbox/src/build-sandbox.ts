@@ -6,6 +6,7 @@ import { installErrorHandling, sendError } from './http/error-handler.js';
 import { resolveOptions, type SandboxOptions } from './options.js';
 import { registerAdminRoutes } from './routes/admin-routes.js';
 import { registerApiRoutes } from './routes/api-routes.js';
+import { registerHealthRoutes } from './routes/health-routes.js';
 import { SandboxState } from './state/sandbox-state.js';
 
 /** API and token requests are counted per shop (admin routes are not). */
@@ -51,6 +52,7 @@ export async function buildSandbox(
   });
   app.addHook('onClose', async () => sandbox.close());
 
+  registerHealthRoutes(app);
   registerTokenRoute(app, sandbox);
   registerApiRoutes(app, sandbox);
   registerAdminRoutes(app, sandbox);
