@@ -2,9 +2,11 @@
 # Makes a local stand-in for `node:20-slim` when Docker Hub cannot be reached (this machine reaches
 # only the npm registry and Debian's mirrors): Debian bookworm from debootstrap (node:20-slim is
 # bookworm-slim too), this machine's Node 20 binary with its npm and corepack in /usr/local as the
-# official image has them, and a `node` user with uid/gid 1000. The machine's CA bundle and the
-# variables naming it are copied in so that npm and pnpm inside the build reach the registry the
-# way they do on this machine; the Dockerfiles themselves carry nothing of this.
+# official image has them (headers in /usr/local/include/node), and a `node` user with uid/gid
+# 1000. Like this machine, it is set up for its closed network: the machine's CA bundle (npm and
+# pnpm reach the registry through it) and `npm_config_nodedir`, so that node-gyp compiles
+# better-sqlite3 against those headers instead of downloading them (GitHub, where its prebuilt
+# binary lives, and nodejs.org are out of reach here). The Dockerfiles carry nothing of this.
 #
 # usage: stand-in-node-image.sh IMAGE_NAME      (needs root, buildah and debootstrap)
 set -euo pipefail
@@ -29,6 +31,8 @@ cp -a "$node_modules/npm" "$node_modules/corepack" "$mount/usr/local/lib/node_mo
 ln -s ../lib/node_modules/npm/bin/npm-cli.js "$mount/usr/local/bin/npm"
 ln -s ../lib/node_modules/npm/bin/npx-cli.js "$mount/usr/local/bin/npx"
 ln -s ../lib/node_modules/corepack/dist/corepack.js "$mount/usr/local/bin/corepack"
+mkdir -p "$mount/usr/local/include"
+cp -a "$(dirname "$node_bin")/../include/node" "$mount/usr/local/include/node"
 mkdir -p "$mount/etc/ssl/certs"
 cp /etc/ssl/certs/ca-certificates.crt "$mount/etc/ssl/certs/ca-certificates.crt"
 "${buildah[@]}" umount "$container" >/dev/null
@@ -38,6 +42,7 @@ cp /etc/ssl/certs/ca-certificates.crt "$mount/etc/ssl/certs/ca-certificates.crt"
   --env NODE_VERSION="$("$node_bin" --version | tr -d v)" \
   --env NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt \
   --env SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt \
+  --env npm_config_nodedir=/usr/local \
   --cmd node "$container"
 "${buildah[@]}" commit --quiet "$container" "$image" >/dev/null
 "${buildah[@]}" rm "$container" >/dev/null

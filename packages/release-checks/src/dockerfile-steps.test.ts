@@ -1,0 +1,63 @@
+/**
+ * Each app's Dockerfile makes its image from exactly the steps the deploy test proves
+ * (deploy-steps.ts): install, build, `pnpm deploy --prod`, then Node 20 slim with the deploy folder
+ * and nothing else, run as the non-root `node` user, with the /data volume, a HEALTHCHECK on
+ * /readyz and the app's own command (the receiver's `start` script), SIGTERM as the stop signal.
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEPLOYABLE_APPS, deploySteps } from './deploy-steps.js';
+import { readDockerfile, runCommand } from './dockerfile.js';
+import { pnpmCommand, REPO_ROOT, readManifest } from './workspace.js';
+
+const DEPLOY_DIR = '/deploy';
+
+describe.each(DEPLOYABLE_APPS.map((app) => [app.name, app] as const))('%s Dockerfile', (_name, app) => {
+  const dockerfile = readDockerfile(join(REPO_ROOT, app.path, 'Dockerfile'));
+  const [build, runtime] = dockerfile.stages;
+
+  it('has two stages on node:20-slim (the base a build argument, so a test can stand one in)', () => {
+    expect(dockerfile.preamble).toEqual([{ keyword: 'ARG', args: 'NODE_IMAGE=node:20-slim' }]);
+    expect(dockerfile.stages.map((stage) => stage.from)).toEqual(['${NODE_IMAGE} AS build', '${NODE_IMAGE}']);
+  });
+
+  it("builds with the deploy test's steps, in order: install, build, deploy --prod", () => {
+    const [command, prefix] = pnpmCommand();
+    const pnpm = [command, ...prefix].join(' ');
+    const steps = deploySteps(app, DEPLOY_DIR);
+    const pnpmRuns = (build?.instructions ?? [])
+      .filter((instruction) => instruction.keyword === 'RUN')
+      .map(runCommand)
+      .filter((run) => run.includes('pnpm'));
+    expect(pnpmRuns).toEqual([steps.install, steps.build, steps.deploy].map((args) => `${pnpm} ${args.join(' ')}`));
+    expect(build?.instructions.filter((instruction) => instruction.keyword === 'COPY')).toEqual([
+      { keyword: 'COPY', args: '. .' },
+    ]);
+  });
+
+  it('ships the deploy folder only, as the non-root node user, with /data, a /readyz HEALTHCHECK and SIGTERM', () => {
+    const of = (keyword: string) =>
+      (runtime?.instructions ?? []).filter((instruction) => instruction.keyword === keyword).map((i) => i.args);
+    expect(of('COPY')).toEqual([`--from=build ${DEPLOY_DIR} /app`]);
+    expect(of('WORKDIR')).toEqual(['/app']);
+    expect(of('USER')).toEqual(['node']);
+    expect(of('VOLUME')).toEqual(['/data']);
+    expect(of('STOPSIGNAL')).toEqual(['SIGTERM']);
+    expect(of('HEALTHCHECK')).toHaveLength(1);
+    expect(of('HEALTHCHECK')[0]).toMatch(/^--interval=\S+ --timeout=\S+ --start-period=\S+ --retries=\d+ CMD \[/);
+    expect(of('HEALTHCHECK')[0]).toContain("'/readyz'");
+    expect(of('ENV').join(' ')).toContain('HOST=0.0.0.0');
+    // USER comes after the only RUN (which makes /data the node user's): the app never runs as root.
+    const keywords = (runtime?.instructions ?? []).map((instruction) => instruction.keyword);
+    expect(keywords.lastIndexOf('RUN')).toBeLessThan(keywords.indexOf('USER'));
+  });
+
+  it("starts the app with its own command (the receiver: its package's start script)", () => {
+    const cmd = (runtime?.instructions ?? []).filter((instruction) => instruction.keyword === 'CMD');
+    expect(cmd).toHaveLength(1);
+    expect(JSON.parse(cmd[0]?.args ?? '[]')).toEqual(app.command);
+    const start = readManifest(join(REPO_ROOT, app.path)).scripts?.start;
+    if (app.name === '@srhooks/receiver') expect(app.command.join(' ')).toBe(start);
+    else expect(app.command.slice(0, 2).join(' ')).toBe(start);
+  });
+});
