@@ -27,11 +27,18 @@ export const DEPLOYABLE_APPS: readonly DeployableApp[] = [
     // the `start` script of apps/receiver/package.json (see the receiver README for the flags)
     command: ['node', '--max-semi-space-size=8', '--heap-growing-percent=50', 'dist/main.js'],
   },
-  { name: '@srhooks/sandbox', path: 'apps/sandbox', command: ['node', 'dist/main.js', '--data', '/data/sandbox.json'] },
+  {
+    name: '@srhooks/sandbox',
+    path: 'apps/sandbox',
+    command: ['node', 'dist/main.js', '--data', '/data/sandbox.json'],
+  },
 ];
 
 /** pnpm arguments of each step for `app`, deploying into `target`. */
-export function deploySteps(app: DeployableApp, target: string): { install: string[]; build: string[]; deploy: string[] } {
+export function deploySteps(
+  app: DeployableApp,
+  target: string,
+): { install: string[]; build: string[]; deploy: string[] } {
   return {
     install: ['install', '--frozen-lockfile', '--filter', `${app.name}...`],
     build: ['--filter', `${app.name}...`, 'run', 'build'],

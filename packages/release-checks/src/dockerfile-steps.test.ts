@@ -18,7 +18,10 @@ describe.each(DEPLOYABLE_APPS.map((app) => [app.name, app] as const))('%s Docker
 
   it('has two stages on node:20-slim (the base a build argument, so a test can stand one in)', () => {
     expect(dockerfile.preamble).toEqual([{ keyword: 'ARG', args: 'NODE_IMAGE=node:20-slim' }]);
-    expect(dockerfile.stages.map((stage) => stage.from)).toEqual(['${NODE_IMAGE} AS build', '${NODE_IMAGE}']);
+    expect(dockerfile.stages.map((stage) => stage.from)).toEqual([
+      `\${NODE_IMAGE} AS build`,
+      `\${NODE_IMAGE}`,
+    ]);
   });
 
   it("builds with the deploy test's steps, in order: install, build, deploy --prod", () => {
@@ -29,7 +32,9 @@ describe.each(DEPLOYABLE_APPS.map((app) => [app.name, app] as const))('%s Docker
       .filter((instruction) => instruction.keyword === 'RUN')
       .map(runCommand)
       .filter((run) => run.includes('pnpm'));
-    expect(pnpmRuns).toEqual([steps.install, steps.build, steps.deploy].map((args) => `${pnpm} ${args.join(' ')}`));
+    expect(pnpmRuns).toEqual(
+      [steps.install, steps.build, steps.deploy].map((args) => `${pnpm} ${args.join(' ')}`),
+    );
     expect(build?.instructions.filter((instruction) => instruction.keyword === 'COPY')).toEqual([
       { keyword: 'COPY', args: '. .' },
     ]);
@@ -37,14 +42,18 @@ describe.each(DEPLOYABLE_APPS.map((app) => [app.name, app] as const))('%s Docker
 
   it('ships the deploy folder only, as the non-root node user, with /data, a /readyz HEALTHCHECK and SIGTERM', () => {
     const of = (keyword: string) =>
-      (runtime?.instructions ?? []).filter((instruction) => instruction.keyword === keyword).map((i) => i.args);
+      (runtime?.instructions ?? [])
+        .filter((instruction) => instruction.keyword === keyword)
+        .map((i) => i.args);
     expect(of('COPY')).toEqual([`--from=build ${DEPLOY_DIR} /app`]);
     expect(of('WORKDIR')).toEqual(['/app']);
     expect(of('USER')).toEqual(['node']);
     expect(of('VOLUME')).toEqual(['/data']);
     expect(of('STOPSIGNAL')).toEqual(['SIGTERM']);
     expect(of('HEALTHCHECK')).toHaveLength(1);
-    expect(of('HEALTHCHECK')[0]).toMatch(/^--interval=\S+ --timeout=\S+ --start-period=\S+ --retries=\d+ CMD \[/);
+    expect(of('HEALTHCHECK')[0]).toMatch(
+      /^--interval=\S+ --timeout=\S+ --start-period=\S+ --retries=\d+ CMD \[/,
+    );
     expect(of('HEALTHCHECK')[0]).toContain("'/readyz'");
     expect(of('ENV').join(' ')).toContain('HOST=0.0.0.0');
     // USER comes after the only RUN (which makes /data the node user's): the app never runs as root.

@@ -33,12 +33,16 @@ describe('published package manifests', () => {
         '.': { types: './dist/index.d.ts', default: './dist/index.js' },
         './package.json': './package.json',
       });
-      expect(manifest.files).toEqual(expect.arrayContaining(['dist', 'src', '!src/**/*.test.ts', '!src/**/test-support/**']));
+      expect(manifest.files).toEqual(
+        expect.arrayContaining(['dist', 'src', '!src/**/*.test.ts', '!src/**/test-support/**']),
+      );
     });
 
     it('has a README and the repository LICENSE', () => {
       expect(existsSync(join(pkg.dir, 'README.md'))).toBe(true);
-      expect(readFileSync(join(pkg.dir, 'LICENSE'), 'utf8')).toBe(readFileSync(join(REPO_ROOT, 'LICENSE'), 'utf8'));
+      expect(readFileSync(join(pkg.dir, 'LICENSE'), 'utf8')).toBe(
+        readFileSync(join(REPO_ROOT, 'LICENSE'), 'utf8'),
+      );
     });
 
     it('uses workspace:* for its @srhooks dependencies (pnpm pack writes the real version)', () => {

@@ -11,7 +11,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { signDeliveryUrl } from '@srhooks/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEPLOYABLE_APPS, deploySteps } from './deploy-steps.js';
-import { runOrThrow, runProcess, type RunningProcess, startProcess } from './run-process.js';
+import { type RunningProcess, runOrThrow, runProcess, startProcess } from './run-process.js';
 import { pnpmCommand, REPO_ROOT, readManifest } from './workspace.js';
 
 const RECEIVER = DEPLOYABLE_APPS.find((app) => app.name === '@srhooks/receiver');
@@ -90,7 +90,8 @@ describe('the receiver deploy folder', () => {
     const manifest = readManifest(folder);
     expect(manifest.name).toBe('@srhooks/receiver');
     const installed = installedPackages(folder);
-    for (const dependency of Object.keys(manifest.dependencies ?? {})) expect(installed).toContain(dependency);
+    for (const dependency of Object.keys(manifest.dependencies ?? {}))
+      expect(installed).toContain(dependency);
     const devOnly = Object.keys(readManifest(join(REPO_ROOT, RECEIVER.path)).devDependencies ?? {});
     expect(installed.filter((name) => DEV_TOOLS.includes(name) || devOnly.includes(name))).toEqual([]);
     expect(installed.filter((name) => name.startsWith('@types/'))).toEqual([]);
@@ -122,10 +123,14 @@ describe('the receiver deploy folder', () => {
 
     const url = signDeliveryUrl(base, { shop: 'demo', event: 'order_confirm' }, SECRET);
     const cli = join(REPO_ROOT, 'apps/cli/dist/cli.js');
-    const sent = await runProcess(process.execPath, [cli, 'trigger', 'order_confirm', '--to', url, '--seed', 'deploy', '--json'], {
-      cwd: scratch,
-      env: { PATH: process.env.PATH, NO_COLOR: '1', SRHOOKS_CONFIG_DIR: join(scratch, 'cli') },
-    });
+    const sent = await runProcess(
+      process.execPath,
+      [cli, 'trigger', 'order_confirm', '--to', url, '--seed', 'deploy', '--json'],
+      {
+        cwd: scratch,
+        env: { PATH: process.env.PATH, NO_COLOR: '1', SRHOOKS_CONFIG_DIR: join(scratch, 'cli') },
+      },
+    );
     expect(sent.code, sent.stderr).toBe(0);
     expect(JSON.parse(sent.stdout)).toMatchObject({ ok: true, response: { status: 200 } });
 

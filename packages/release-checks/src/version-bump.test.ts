@@ -30,7 +30,10 @@ beforeAll(async () => {
     cpSync(join(REPO_ROOT, path, 'package.json'), join(copy, path, 'package.json'));
   }
   // A change to one package only: the fixed group must carry every published package along.
-  writeFileSync(join(copy, '.changeset', 'client-change.md'), '---\n"@srhooks/client": minor\n---\n\nA new option.\n');
+  writeFileSync(
+    join(copy, '.changeset', 'client-change.md'),
+    '---\n"@srhooks/client": minor\n---\n\nA new option.\n',
+  );
   // `pnpm version-packages` runs exactly this.
   expect(readManifest(REPO_ROOT).scripts?.['version-packages']).toBe('changeset version');
   await runOrThrow(process.execPath, [CHANGESET_BIN, 'version'], { cwd: copy, timeoutMs: 60_000 });
