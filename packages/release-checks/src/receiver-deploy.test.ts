@@ -34,6 +34,12 @@ const DEV_TOOLS = [
   '@changesets/cli',
 ];
 
+/** The receiver README's SQLite online backup (Operations guide, Backups), word for word. */
+const ONLINE_BACKUP =
+  "require('better-sqlite3')(process.argv[1]).backup(process.argv[2]).then(() => console.log('ok'))";
+const COUNT_DELIVERIES =
+  "console.log(require('better-sqlite3')(process.argv[1], { readonly: true }).prepare('SELECT count(*) AS n FROM deliveries').get().n)";
+
 let scratch: string;
 let folder: string;
 let receiver: RunningProcess | undefined;
@@ -103,7 +109,7 @@ describe('the receiver deploy folder', () => {
     );
   });
 
-  it('runs with node dist/main.js: stores a delivery, answers /readyz and the admin API, stops on SIGTERM', async () => {
+  it('runs with node dist/main.js: stores a delivery, answers /readyz and the admin API, backs up online, stops on SIGTERM', async () => {
     receiver = startProcess(process.execPath, RECEIVER.command.slice(1), {
       cwd: folder,
       env: {
@@ -140,6 +146,19 @@ describe('the receiver deploy folder', () => {
     expect(events.status).toBe(200);
     const body = (await events.json()) as { ok: boolean; items: { shop: string; event: string }[] };
     expect(body.items).toEqual([expect.objectContaining({ shop: 'demo', event: 'order_confirm' })]);
+
+    // The README's online backup, taken while the receiver runs, holds the delivery.
+    const backup = join(scratch, 'backup.db');
+    const taken = await runProcess(
+      process.execPath,
+      ['-e', ONLINE_BACKUP, join(scratch, 'data', 'srhooks.db'), backup],
+      {
+        cwd: folder,
+      },
+    );
+    expect(taken.stdout.trim(), taken.stderr).toBe('ok');
+    const count = await runProcess(process.execPath, ['-e', COUNT_DELIVERIES, backup], { cwd: folder });
+    expect(count.stdout.trim(), count.stderr).toBe('1');
 
     expect(await receiver.stop('SIGTERM')).toBe(0);
     expect(receiver.stdout()).toContain('receiver stopped');
