@@ -17,13 +17,13 @@ import { join } from 'node:path';
 import { signDeliveryUrl } from '@srhooks/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEPLOYABLE_APPS } from '../src/deploy-steps.js';
-import { type ProcessResult, runOrThrow, runProcess } from '../src/run-process.js';
+import { cleanEnv, type ProcessResult, runOrThrow, runProcess } from '../src/run-process.js';
 import { REPO_ROOT } from '../src/workspace.js';
 
 const RUN_ID = `${process.pid}-${randomBytes(3).toString('hex')}`;
 const STAND_IN = 'localhost/srhooks-stand-in-node:20-slim';
 const CONTAINERS_CONF = join(tmpdir(), `srhooks-containers-${RUN_ID}.conf`);
-const ENV = { ...process.env, CONTAINERS_CONF };
+const ENV = cleanEnv({ CONTAINERS_CONF });
 const BUILDAH = ['buildah', '--storage-driver', 'vfs'];
 const PODMAN = ['podman', '--storage-driver', 'vfs', '--runtime', 'runc'];
 const SECRET = 'image-check-secret-0123456789';

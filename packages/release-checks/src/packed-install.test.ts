@@ -8,7 +8,13 @@ import { copyFileSync, lstatSync, mkdirSync, readFileSync, rmSync } from 'node:f
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installPackedPackages, type PackedInstall } from './packed-install.js';
-import { type ProcessResult, type RunningProcess, runProcess, startProcess } from './run-process.js';
+import {
+  cleanEnv,
+  type ProcessResult,
+  type RunningProcess,
+  runProcess,
+  startProcess,
+} from './run-process.js';
 import { PUBLISHED_PACKAGES, REPO_ROOT, readManifest } from './workspace.js';
 
 const CONSUMER_DIR = join(REPO_ROOT, 'packages/release-checks/consumer');
@@ -210,7 +216,7 @@ describe('the packed packages installed with npm outside the repository', () => 
     it('publint reports nothing, not even a suggestion', async () => {
       const result = await runProcess(join(BIN, 'publint'), ['run', install.tarballs.get(pkg.name) ?? ''], {
         cwd: install.dir,
-        env: { ...process.env, NO_COLOR: '1' },
+        env: cleanEnv({ NO_COLOR: '1' }),
       });
       expect(result.code, result.stdout + result.stderr).toBe(0);
       expect(result.stdout).toContain('All good!');

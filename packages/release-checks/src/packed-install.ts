@@ -14,7 +14,7 @@ import { mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { runOrThrow } from './run-process.js';
+import { cleanEnv, runOrThrow } from './run-process.js';
 import { PUBLISHED_PACKAGES, pnpmCommand, REPO_ROOT, readManifest } from './workspace.js';
 
 export interface PackedInstall {
@@ -85,7 +85,7 @@ export async function installPackedPackages(): Promise<PackedInstall> {
     {
       cwd: dir,
       timeoutMs: 540_000,
-      env: { ...process.env, npm_config_better_sqlite3_local_prebuilds: prebuilds },
+      env: cleanEnv({ npm_config_better_sqlite3_local_prebuilds: prebuilds }),
     },
   );
   return { dir, tarballs, bin: join(dir, 'node_modules', '.bin', 'srhooks') };

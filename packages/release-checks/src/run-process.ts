@@ -4,6 +4,19 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 
+/**
+ * This process's environment without the `npm_*` / `pnpm_*` variables a package manager sets for
+ * the scripts it runs (`npm test` → turbo → vitest): an npm or pnpm started from a test must read
+ * its own configuration, not, say, the outer run's `npm_config_local_prefix`.
+ */
+export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!/^(npm|pnpm)_/i.test(key)) env[key] = value;
+  }
+  return { ...env, ...extra };
+}
+
 export interface ProcessResult {
   code: number | null;
   stdout: string;
@@ -24,7 +37,7 @@ export function runProcess(
 ): Promise<ProcessResult> {
   const timeoutMs = options.timeoutMs ?? 60_000;
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env });
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? cleanEnv() });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
@@ -79,7 +92,7 @@ export interface RunningProcess {
 export function startProcess(command: string, args: readonly string[], options: RunOptions): RunningProcess {
   const child = spawn(command, args, {
     cwd: options.cwd,
-    env: options.env ?? process.env,
+    env: options.env ?? cleanEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
