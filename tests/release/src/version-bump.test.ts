@@ -11,7 +11,7 @@ import { runOrThrow } from './run-process.js';
 import { PUBLISHED_PACKAGES, REPO_ROOT, readManifest } from './workspace.js';
 
 const CHANGESET_BIN = join(REPO_ROOT, 'node_modules/@changesets/cli/bin.js');
-const PRIVATE_PACKAGE = 'packages/release-checks';
+const PRIVATE_PACKAGE = 'tests/release';
 let copy: string;
 
 function nextMinor(version: string): string {

@@ -1,6 +1,6 @@
 /**
  * Builds the receiver's and the sandbox's images from their Dockerfiles and runs them — the
- * opt-in `pnpm --filter @srhooks/release-checks test:images` (minutes of work and an engine the
+ * opt-in `pnpm --filter @srhooks/release-tests test:images` (minutes of work and an engine the
  * default test machine lacks, so not part of `npm test`; dockerfile-steps.test.ts is).
  *
  * Engine: buildah (`--isolation chroot`, `vfs` storage) and podman with runc, as root without a
@@ -90,7 +90,7 @@ beforeAll(async () => {
       process.stdout.write(
         `node:20-slim cannot be pulled (${pulled.stderr.trim().split('\n').at(-1)}); using ${STAND_IN}\n`,
       );
-      await runOrThrow(join(REPO_ROOT, 'packages/release-checks/images/stand-in-node-image.sh'), [STAND_IN], {
+      await runOrThrow(join(REPO_ROOT, 'tests/release/images/stand-in-node-image.sh'), [STAND_IN], {
         cwd: REPO_ROOT,
         timeoutMs: 600_000,
       });

@@ -17,8 +17,8 @@ import {
 } from './run-process.js';
 import { PUBLISHED_PACKAGES, REPO_ROOT, readManifest } from './workspace.js';
 
-const CONSUMER_DIR = join(REPO_ROOT, 'packages/release-checks/consumer');
-const BIN = join(REPO_ROOT, 'packages/release-checks/node_modules/.bin');
+const CONSUMER_DIR = join(REPO_ROOT, 'tests/release/consumer');
+const BIN = join(REPO_ROOT, 'tests/release/node_modules/.bin');
 const SECRET = 'packed-check-secret-0123456789';
 
 let install: PackedInstall;
