@@ -163,6 +163,25 @@ describe('the packed packages installed with npm outside the repository', () => 
     expect(await sandbox.stop('SIGINT')).toBe(0);
   });
 
+  it('the installed receiver runs on its own: node node_modules/@srhooks/receiver/dist/main.js', async () => {
+    const receiver = startProcess(process.execPath, ['node_modules/@srhooks/receiver/dist/main.js'], {
+      cwd: install.dir,
+      env: {
+        ...cliEnv(),
+        HOST: '127.0.0.1',
+        PORT: '0',
+        SRHOOKS_SECRETS: SECRET,
+        SRHOOKS_DB: join(install.dir, 'receiver.db'),
+      },
+    });
+    running.push(receiver);
+    const listening = await receiver.waitForLine(/Server listening at http:\/\/127\.0\.0\.1:\d+/);
+    const origin = /http:\/\/127\.0\.0\.1:\d+/.exec(listening)?.[0] ?? '';
+    const ready = await fetch(`${origin}/readyz`);
+    expect(await ready.json()).toMatchObject({ ok: true, store: 'sqlite' });
+    expect(await receiver.stop('SIGTERM')).toBe(0);
+  });
+
   describe('a TypeScript app importing @srhooks/client and @srhooks/contracts', () => {
     let appDir: string;
     let tsc: string;
