@@ -163,6 +163,21 @@ describe('the packed packages installed with npm outside the repository', () => 
     expect(await sandbox.stop('SIGINT')).toBe(0);
   });
 
+  it("srhooks demo --once: the whole tour, with the receiver package's review-request example", async () => {
+    const result = await runProcess(install.bin, ['demo', '--once', '--json'], {
+      cwd: install.dir,
+      env: cliEnv(),
+      timeoutMs: 90_000,
+    });
+    expect(result.code, result.stderr).toBe(0);
+    const demo = JSON.parse(result.stdout) as {
+      allHandled: boolean;
+      reviewRequests: { written: number } | null;
+    };
+    expect(demo.allHandled).toBe(true);
+    expect(demo.reviewRequests?.written).toBeGreaterThan(0);
+  });
+
   it('the installed receiver runs on its own: node node_modules/@srhooks/receiver/dist/main.js', async () => {
     const receiver = startProcess(process.execPath, ['node_modules/@srhooks/receiver/dist/main.js'], {
       cwd: install.dir,
