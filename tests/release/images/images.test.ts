@@ -10,7 +10,7 @@
  * no default ulimits (the machine refuses setrlimit) and runc (crun refuses hybrid cgroups).
  */
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -103,6 +103,7 @@ afterAll(async () => {
   for (const container of made.containers) await engine(PODMAN, ['rm', '-f', container]);
   for (const volume of made.volumes) await engine(PODMAN, ['volume', 'rm', '-f', volume]);
   for (const image of made.images) await engine(BUILDAH, ['rmi', '-f', image]);
+  rmSync(CONTAINERS_CONF, { force: true });
 });
 
 describe.each(DEPLOYABLE_APPS.map((app) => [app.name, app] as const))('%s image', (_name, app) => {
