@@ -199,6 +199,30 @@ function cleanTextRunner(target: pg.Pool | pg.PoolClient): SqlRunner {
 }
 
 /**
+ * A pooled connection that can never take the process down. pg-pool listens for a client's 'error'
+ * only while the client is idle in the pool (and pool.query only during its query): a client checked
+ * out and held across several queries (a job transaction, the migrations) has no listener between
+ * them, and a backend terminated or a connection cut right then emitted an unhandled 'error' that
+ * ended the process. This listener stays for the client's whole life; the error is kept, so the
+ * client is released as broken (the pool drops it and opens a fresh one for the next caller).
+ */
+class StoreClient extends pg.Client {
+  lostWith: unknown = null;
+
+  constructor(config?: pg.ClientConfig) {
+    super(config);
+    this.on('error', (error) => {
+      this.lostWith ??= error;
+    });
+  }
+}
+
+/** Returns a checked-out client to the pool; broken (dropped) when it failed or lost its connection. */
+function releaseClient(client: pg.PoolClient, broken: boolean): void {
+  client.release(broken || (client as unknown as StoreClient).lostWith !== null);
+}
+
+/**
  * PostgreSQL engine for several receiver instances sharing one database. Migrations run before the first
  * operation (or explicitly via migrate()). Connection failures surface as StoreUnavailableError within
  * the connect timeout; the pool reconnects by itself when the server is back.
@@ -225,7 +249,7 @@ export class PgStore implements Store {
     this.schema = options.schema ?? null;
     const connectTimeoutMs = options.connectTimeoutMs ?? 2000;
     /** pg-pool uses one timeout for both queueing and connecting; this client keeps the connect one short. */
-    class StoreClient extends pg.Client {
+    class PooledStoreClient extends StoreClient {
       constructor(config?: pg.ClientConfig) {
         super({ ...config, connectionTimeoutMillis: connectTimeoutMs });
       }
@@ -233,7 +257,7 @@ export class PgStore implements Store {
     this.#pool = new pg.Pool({
       connectionString: options.url,
       max: options.poolSize ?? 10,
-      Client: StoreClient,
+      Client: PooledStoreClient,
       connectionTimeoutMillis: Math.max(options.acquireTimeoutMs ?? 10_000, connectTimeoutMs),
       query_timeout: options.queryTimeoutMs ?? 10_000,
       keepAlive: true,
@@ -280,7 +304,7 @@ export class PgStore implements Store {
       broken = isPgUnavailable(error);
       throw mapPgError(error);
     } finally {
-      client.release(broken);
+      releaseClient(client, broken);
     }
   }
 
@@ -970,7 +994,7 @@ export class PgStore implements Store {
         broken ||= isPgUnavailable(error);
         throw error;
       } finally {
-        client.release(broken);
+        releaseClient(client, broken);
       }
     });
   }
