@@ -47,7 +47,7 @@ async function sendOrders(
         const response = await fetch(receiver.baseUrl + path, {
           method: 'POST',
           headers: { 'content-type': contentType },
-          body,
+          body: new Uint8Array(body),
         });
         await response.arrayBuffer();
         statuses[response.status] = (statuses[response.status] ?? 0) + 1;

@@ -70,6 +70,7 @@ import { AdaptiveBatcher, type ItemOutcome } from './adaptive-batcher.js';
 import { PgChangeRelay, type RelayStats } from './pg-change-relay.js';
 import { isPgUnavailable, mapPgError } from './pg-errors.js';
 import {
+  type DeliveryOutcome,
   type DeliveryWrite,
   INGEST_BATCH_SQL,
   INGEST_SET_SQL,
@@ -420,13 +421,14 @@ export class PgStore implements Store {
    * failed inside it is retried (deadlock) or rejected alone.
    */
   async #sendIngestBatch(writes: DeliveryWrite[]): Promise<Array<ItemOutcome<Array<string | null>>>> {
-    const setBased = writes.length >= SET_BASED_MIN_BATCH;
-    const result = await this.#pool.query<Row>({
-      name: setBased ? 'srhooks_ingest_set' : 'srhooks_ingest_batch',
-      text: setBased ? INGEST_SET_SQL : INGEST_BATCH_SQL,
-      values: ingestBatchArguments(writes),
-    });
-    return toOutcomes(result.rows, writes.length).map((outcome) =>
+    let outcomes: DeliveryOutcome[];
+    try {
+      outcomes = await this.#callIngest(writes);
+    } catch (error) {
+      if (this.#closed || !isPgUnavailable(error)) throw error;
+      outcomes = await this.#recoverIngest(writes, error);
+    }
+    return outcomes.map((outcome) =>
       outcome.ok
         ? { ok: true, value: outcome.duplicates }
         : {
@@ -435,6 +437,72 @@ export class PgStore implements Store {
             retry: RETRYABLE_SQLSTATES.has(outcome.code),
           },
     );
+  }
+
+  async #callIngest(writes: readonly DeliveryWrite[]): Promise<DeliveryOutcome[]> {
+    const setBased = writes.length >= SET_BASED_MIN_BATCH;
+    const result = await this.#pool.query<Row>({
+      name: setBased ? 'srhooks_ingest_set' : 'srhooks_ingest_batch',
+      text: setBased ? INGEST_SET_SQL : INGEST_BATCH_SQL,
+      values: ingestBatchArguments(writes),
+    });
+    return toOutcomes(result.rows, writes.length);
+  }
+
+  /**
+   * The connection was lost while an ingest call ran (backend terminated, connection cut). The call is
+   * one statement, so the batch committed entirely or not at all, and the answer does not say which.
+   * On a fresh connection: deliveries found stored get the outcome they committed with (an ambiguous
+   * commit is never written twice); the others are sent once more. If the server cannot be reached
+   * either, the original error stands (the caller answers 503).
+   */
+  async #recoverIngest(writes: readonly DeliveryWrite[], lost: unknown): Promise<DeliveryOutcome[]> {
+    let committed: Map<string, Array<string | null>>;
+    try {
+      committed = await this.#committedOutcomes(writes);
+    } catch {
+      throw lost;
+    }
+    const missing = writes.filter((write) => !committed.has(write.id));
+    const resent = missing.length === 0 ? [] : await this.#callIngest(missing);
+    const byId = new Map(missing.map((write, index) => [write.id, resent[index]]));
+    return writes.map((write): DeliveryOutcome => {
+      const duplicates = committed.get(write.id);
+      if (duplicates !== undefined) return { ok: true, duplicates };
+      return (
+        byId.get(write.id) ?? { ok: false, code: 'XX000', message: 'the retried ingest returned no outcome' }
+      );
+    });
+  }
+
+  /** Delivery id → duplicate_of of its events (in write order), for the writes that are stored. */
+  async #committedOutcomes(writes: readonly DeliveryWrite[]): Promise<Map<string, Array<string | null>>> {
+    const stored = await this.#pool.query<{ id: string }>(
+      'SELECT id FROM deliveries WHERE id = ANY ($1::text[])',
+      [writes.map((write) => write.id)],
+    );
+    const storedIds = new Set(stored.rows.map((row) => row.id));
+    const eventIds = writes.filter((write) => storedIds.has(write.id)).flatMap((write) => write.eventIds);
+    const events =
+      eventIds.length === 0
+        ? []
+        : (
+            await this.#pool.query<{ id: string; duplicate_of: string | null }>(
+              'SELECT id, duplicate_of FROM events WHERE id = ANY ($1::text[])',
+              [eventIds],
+            )
+          ).rows;
+    const duplicateOf = new Map(events.map((event) => [event.id, event.duplicate_of]));
+    const outcomes = new Map<string, Array<string | null>>();
+    for (const write of writes) {
+      if (storedIds.has(write.id)) {
+        outcomes.set(
+          write.id,
+          write.eventIds.map((id) => duplicateOf.get(id) ?? null),
+        );
+      }
+    }
+    return outcomes;
   }
 
   async reprocessQuarantined(
