@@ -232,6 +232,8 @@ export class PgStore implements Store {
   readonly kind = 'postgres' as const;
   readonly schema: string | null;
   readonly #pool: pg.Pool;
+  /** What every connection of this store is opened with (the pool's, and a recovery's fresh one). */
+  readonly #clientConfig: pg.ClientConfig;
   readonly #feed = new ChangeFeed();
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #stats: StoreStats = emptyStoreStats();
@@ -255,15 +257,19 @@ export class PgStore implements Store {
         super({ ...config, connectionTimeoutMillis: connectTimeoutMs });
       }
     }
-    this.#pool = new pg.Pool({
+    this.#clientConfig = {
       connectionString: options.url,
-      max: options.poolSize ?? 10,
-      Client: PooledStoreClient,
-      connectionTimeoutMillis: Math.max(options.acquireTimeoutMs ?? 10_000, connectTimeoutMs),
+      connectionTimeoutMillis: connectTimeoutMs,
       query_timeout: options.queryTimeoutMs ?? 10_000,
       keepAlive: true,
       application_name: 'srhooks-receiver',
       ...(this.schema === null ? {} : { options: `-c search_path=${this.schema}` }),
+    };
+    this.#pool = new pg.Pool({
+      ...this.#clientConfig,
+      max: options.poolSize ?? 10,
+      Client: PooledStoreClient,
+      connectionTimeoutMillis: Math.max(options.acquireTimeoutMs ?? 10_000, connectTimeoutMs),
     });
     // An idle connection that breaks (server restart) is dropped by the pool; the next query reconnects.
     this.#pool.on('error', () => {});
@@ -439,9 +445,12 @@ export class PgStore implements Store {
     );
   }
 
-  async #callIngest(writes: readonly DeliveryWrite[]): Promise<DeliveryOutcome[]> {
+  async #callIngest(
+    writes: readonly DeliveryWrite[],
+    runner: pg.Pool | pg.Client = this.#pool,
+  ): Promise<DeliveryOutcome[]> {
     const setBased = writes.length >= SET_BASED_MIN_BATCH;
-    const result = await this.#pool.query<Row>({
+    const result = await runner.query<Row>({
       name: setBased ? 'srhooks_ingest_set' : 'srhooks_ingest_batch',
       text: setBased ? INGEST_SET_SQL : INGEST_BATCH_SQL,
       values: ingestBatchArguments(writes),
@@ -457,14 +466,31 @@ export class PgStore implements Store {
    * either, the original error stands (the caller answers 503).
    */
   async #recoverIngest(writes: readonly DeliveryWrite[], lost: unknown): Promise<DeliveryOutcome[]> {
-    let committed: Map<string, Array<string | null>>;
+    // A connection of its own, not the pool's: when every backend was terminated at once, the pool may
+    // still hold idle connections whose loss it has not noticed yet.
+    const client = new StoreClient(this.#clientConfig);
     try {
-      committed = await this.#committedOutcomes(writes);
-    } catch {
-      throw lost;
+      let committed: Map<string, Array<string | null>>;
+      try {
+        await client.connect();
+        committed = await this.#committedOutcomes(writes, client);
+      } catch {
+        throw lost;
+      }
+      const missing = writes.filter((write) => !committed.has(write.id));
+      const resent = missing.length === 0 ? [] : await this.#callIngest(missing, client);
+      return this.#mergeOutcomes(writes, committed, missing, resent);
+    } finally {
+      void client.end().catch(() => {});
     }
-    const missing = writes.filter((write) => !committed.has(write.id));
-    const resent = missing.length === 0 ? [] : await this.#callIngest(missing);
+  }
+
+  #mergeOutcomes(
+    writes: readonly DeliveryWrite[],
+    committed: Map<string, Array<string | null>>,
+    missing: readonly DeliveryWrite[],
+    resent: readonly DeliveryOutcome[],
+  ): DeliveryOutcome[] {
     const byId = new Map(missing.map((write, index) => [write.id, resent[index]]));
     return writes.map((write): DeliveryOutcome => {
       const duplicates = committed.get(write.id);
@@ -476,8 +502,11 @@ export class PgStore implements Store {
   }
 
   /** Delivery id → duplicate_of of its events (in write order), for the writes that are stored. */
-  async #committedOutcomes(writes: readonly DeliveryWrite[]): Promise<Map<string, Array<string | null>>> {
-    const stored = await this.#pool.query<{ id: string }>(
+  async #committedOutcomes(
+    writes: readonly DeliveryWrite[],
+    client: pg.Client,
+  ): Promise<Map<string, Array<string | null>>> {
+    const stored = await client.query<{ id: string }>(
       'SELECT id FROM deliveries WHERE id = ANY ($1::text[])',
       [writes.map((write) => write.id)],
     );
@@ -487,7 +516,7 @@ export class PgStore implements Store {
       eventIds.length === 0
         ? []
         : (
-            await this.#pool.query<{ id: string; duplicate_of: string | null }>(
+            await client.query<{ id: string; duplicate_of: string | null }>(
               'SELECT id, duplicate_of FROM events WHERE id = ANY ($1::text[])',
               [eventIds],
             )
