@@ -725,7 +725,7 @@ export class PgStore implements Store {
       );
       const updated = await client.query(
         `UPDATE jobs SET status = 'succeeded', finished_at = $3, updated_at = $3, lease_owner = NULL, lease_expires_at = NULL,
-           last_status_code = $4
+           last_status_code = $4, last_error = NULL
          WHERE id = $1 AND status IN ('running', 'pending') AND $2 >= min_attempt AND $2 <= attempts
          RETURNING event_id, handler`,
         [jobId, options.attempt, now, options.statusCode ?? null],

@@ -524,10 +524,19 @@ export function defineStoreContract(engine: string, harness: StoreHarness): void
         expect(await store.listDeadLetters()).toEqual([]);
         const [third] = await claimAll(store, 'w', seconds(100));
         expect(third).toMatchObject({ id: first?.id, attempt: 3, failures: 0 });
-        expect((await store.completeJob(third?.id ?? '', { attempt: 3, now: seconds(101) })).applied).toBe(
-          true,
-        );
-        expect((await store.getEvent(eventId))?.status).toBe('succeeded');
+        expect(
+          (await store.completeJob(third?.id ?? '', { attempt: 3, statusCode: 200, now: seconds(101) }))
+            .applied,
+        ).toBe(true);
+        const done = await store.getEvent(eventId);
+        expect(done?.status).toBe('succeeded');
+        // success clears the last error; the failures stay in the attempt history
+        expect(done?.jobs[0]).toMatchObject({ status: 'succeeded', lastError: null, lastStatusCode: 200 });
+        expect(done?.jobs[0]?.attemptLog.map((a) => [a.attempt, a.outcome, a.error])).toEqual([
+          [1, 'failed', 'HTTP 503 from target'],
+          [2, 'dead', 'HTTP 400 from target'],
+          [3, 'succeeded', null],
+        ]);
       });
 
       it('replays an event: resets its jobs, or one handler, creating that job when missing', async () => {
