@@ -10,16 +10,12 @@
  *    only after the commit. Undecodable → `store.quarantine` → 400 with the decode error.
  *    Store failure or timeout → 503; nothing is ever acknowledged that is not stored.
  */
-import {
-  type DecodedDelivery,
-  DeliveryDecodeError,
-  decodeDelivery,
-  type WebhookEvent,
-} from '@srhooks/contracts';
+import { type DecodedDelivery, DeliveryDecodeError, type WebhookEvent } from '@srhooks/contracts';
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody, NOT_FOUND_BODY } from '../../http/error-body.js';
 import { bodyTooLargeMessage, handleError } from '../../http/error-handler.js';
 import { HookAuthenticator, type HookParams } from '../../ingest/authenticate-hook.js';
+import { DeliveryDecoder } from '../../ingest/delivery-decoder.js';
 import { headersForStorage } from '../../ingest/delivery-headers.js';
 import { eventsFromDelivery } from '../../ingest/events-from-delivery.js';
 import { IpAllowList } from '../../ingest/ip-allow-list.js';
@@ -54,6 +50,11 @@ export const hooksRoutes: FastifyPluginAsync = async (app) => {
   const { config, store, metrics, handlers } = app;
   const allowList = config.allowIps ? new IpAllowList(config.allowIps) : null;
   const authenticator = new HookAuthenticator(config.secrets);
+  // Large bodies are decoded on a thread of their own, so they do not stall every other request.
+  const decoder = new DeliveryDecoder();
+  app.addHook('onClose', async () => {
+    await decoder.close();
+  });
 
   app.decorateRequest('hookTarget', null);
   app.decorateRequest('deliveryContentType', null);
@@ -271,7 +272,7 @@ export const hooksRoutes: FastifyPluginAsync = async (app) => {
 
       let events: NewEvent[];
       try {
-        const decoded: DecodedDelivery = decodeDelivery({
+        const decoded: DecodedDelivery = await decoder.decode({
           event,
           contentType,
           body,
