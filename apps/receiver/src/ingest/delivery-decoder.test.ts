@@ -80,4 +80,20 @@ describe('DeliveryDecoder', () => {
     decoding = false;
     expect(turns).toBeGreaterThan(0);
   });
+
+  it('ends its thread when idle and starts it again for the next large body', async () => {
+    const idle = new DeliveryDecoder({ idleMs: 50 });
+    try {
+      const { contentType, body } = largeOrderDelivery('x'.repeat(OFF_THREAD_MIN_BYTES));
+      const input = { event: 'order_confirm' as const, contentType, body, limits: { maxBytes: 4_000_000 } };
+      await idle.decode(input);
+      expect(idle.threadRunning).toBe(true);
+      for (let i = 0; i < 100 && idle.threadRunning; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(idle.threadRunning).toBe(false);
+      await idle.decode(input);
+      expect(idle.stats().offThread).toBe(2);
+    } finally {
+      await idle.close();
+    }
+  });
 });

@@ -6,7 +6,7 @@
  * OFF_THREAD_MIN_BYTES or more are therefore decoded on a worker thread of their own; smaller ones in
  * place, where the hop would cost more than the work.
  *
- * The thread is started on first use and ended by close(); if it dies, the calls it had fail (the
+ * The thread is started on first use and ends after THREAD_IDLE_MS without work, or on close(); if it dies, the calls it had fail (the
  * delivery is then quarantined, not lost) and the next large body starts a new one. It runs contracts'
  * `decodeDelivery`, the same function as in place (the module is passed to it by URL).
  */
@@ -22,6 +22,8 @@ import {
 
 /** Bodies from this size on are decoded on the worker thread. */
 export const OFF_THREAD_MIN_BYTES = 256 * 1024;
+/** The thread ends after this long without work (its V8 heap is then given back); the next large body starts it again. */
+export const THREAD_IDLE_MS = 5000;
 
 type ThreadAnswer =
   | { id: number; ok: true; decoded: DecodedDelivery }
@@ -66,7 +68,14 @@ export interface DeliveryDecoderStats {
 export class DeliveryDecoder {
   readonly #contractsUrl = pathToFileURL(createRequire(import.meta.url).resolve('@srhooks/contracts')).href;
   readonly #pending = new Map<number, Pending>();
+  readonly #idleMs: number;
+
+  constructor(options: { idleMs?: number } = {}) {
+    this.#idleMs = options.idleMs ?? THREAD_IDLE_MS;
+  }
+
   #worker: Worker | null = null;
+  #idleTimer: NodeJS.Timeout | null = null;
   #nextId = 1;
   #offThread = 0;
 
@@ -77,6 +86,8 @@ export class DeliveryDecoder {
     this.#offThread += 1;
     const id = this.#nextId++;
     const worker = this.#thread();
+    if (this.#idleTimer) clearTimeout(this.#idleTimer);
+    this.#idleTimer = null;
     return new Promise<DecodedDelivery>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       worker.postMessage({ id, input });
@@ -87,10 +98,23 @@ export class DeliveryDecoder {
     return { offThread: this.#offThread };
   }
 
+  /** Whether the worker thread is running now. */
+  get threadRunning(): boolean {
+    return this.#worker !== null;
+  }
+
   async close(): Promise<void> {
+    if (this.#idleTimer) clearTimeout(this.#idleTimer);
+    this.#idleTimer = null;
     const worker = this.#worker;
     this.#worker = null;
+    this.#rejectPending(new Error('the delivery decoder was closed'));
     if (worker) await worker.terminate();
+  }
+
+  #rejectPending(error: unknown): void {
+    for (const pending of this.#pending.values()) pending.reject(error);
+    this.#pending.clear();
   }
 
   #thread(): Worker {
@@ -102,9 +126,9 @@ export class DeliveryDecoder {
     worker.unref();
     worker.on('message', (answer: ThreadAnswer) => this.#answer(answer));
     const failed = (error: unknown) => {
-      if (this.#worker === worker) this.#worker = null;
-      for (const pending of this.#pending.values()) pending.reject(error);
-      this.#pending.clear();
+      if (this.#worker !== worker) return; // ended by close(): its calls were settled there
+      this.#worker = null;
+      this.#rejectPending(error);
     };
     worker.on('error', failed);
     worker.on('exit', (code) => failed(new Error(`the decoder thread exited (code ${code})`)));
@@ -116,6 +140,13 @@ export class DeliveryDecoder {
     const pending = this.#pending.get(answer.id);
     if (!pending) return;
     this.#pending.delete(answer.id);
+    if (this.#pending.size === 0) {
+      this.#idleTimer = setTimeout(() => {
+        this.#idleTimer = null;
+        if (this.#pending.size === 0) void this.close();
+      }, this.#idleMs);
+      this.#idleTimer.unref();
+    }
     if (answer.ok) {
       pending.resolve(answer.decoded);
     } else if (answer.decodeError) {
