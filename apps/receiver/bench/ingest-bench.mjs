@@ -24,7 +24,7 @@
  *   (g) floorPostgres:  (f) on PostgreSQL: one multi-row statement per event-loop turn, receiver's schema
  *   (h) fixedRateFloor: (f) at (d)'s steady rate, on the same disk
  *
- * Every server runs with the node flags of the receiver's `start` script (startScriptNodeFlags).
+ * Every server runs with the environment and node flags of the receiver's `start` script.
  * After (b)'s load, a hostile round (hostileRound) and the RSS the server settles at afterwards.
  * Prints req/s, p50/p99 latency, CPU per request, peak RSS of each server, the ratios to the floors
  * (targets) and to the bare route (reference); the last line is JSON. Needs `pnpm --filter @srhooks/receiver build` first (imports dist/).
@@ -39,7 +39,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startScriptNodeFlags } from './start-script-flags.mjs';
+import { startScriptEnv, startScriptNodeFlags } from './start-script-flags.mjs';
 
 const SECRET = 'bench-secret-0123456789abcdef';
 const SHOP = 'demo';
@@ -332,7 +332,7 @@ async function serve(variant) {
 function startServer(variant, { dbDir } = {}) {
   const profileDir = process.env.BENCH_CPU_PROF;
   const child = fork(fileURLToPath(import.meta.url), ['serve', variant], {
-    env: { ...process.env, ...(dbDir ? { BENCH_SERVER_DB_DIR: dbDir } : {}) },
+    env: { ...process.env, ...startScriptEnv(), ...(dbDir ? { BENCH_SERVER_DB_DIR: dbDir } : {}) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     execArgv: [
       ...startScriptNodeFlags(),
@@ -712,6 +712,7 @@ async function main() {
       connections: CONNECTIONS,
       logLevel: process.env.BENCH_LOG_LEVEL ?? 'info',
       nodeFlags: startScriptNodeFlags(),
+      nodeEnv: startScriptEnv(),
       rate: RATE,
       machine,
       results,
