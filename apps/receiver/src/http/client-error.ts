@@ -30,16 +30,29 @@ const MALFORMED: [number, string, string] = [
   'The request is not valid HTTP/1.1; nothing was read.',
 ];
 
+/** How long a refused connection stays open for reading after the answer (see below). */
+const LINGER_MS = 2000;
+const answered = new WeakSet<Socket>();
+
 export function handleClientError(this: FastifyInstance, error: ParserError, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  if (answered.has(socket)) return; // more of the same request after the answer: discarded
+  answered.add(socket);
   const [status, code, message] = REFUSALS[error.code ?? ''] ?? MALFORMED;
   this.log.debug({ code: error.code }, 'request refused by the HTTP parser');
-  if (socket.writable) {
-    const body = JSON.stringify(errorBody(code, message));
-    socket.write(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
-        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-    );
+  if (!socket.writable) {
+    socket.destroy();
+    return;
   }
-  socket.destroy(error);
+  const body = JSON.stringify(errorBody(code, message));
+  // The answer, then the end of our side. The sender may still be writing (a 100,000-character URL):
+  // closing at once with its bytes unread would reset the connection, and a reset makes the sender
+  // lose the answer. So what still arrives is read and dropped for a moment, then the socket closes.
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+  socket.on('data', () => {});
+  socket.resume();
+  setTimeout(() => socket.destroy(), LINGER_MS).unref();
 }

@@ -218,6 +218,11 @@ class StoreClient extends pg.Client {
   }
 }
 
+/** A resent delivery refused because its own id is stored now: the interrupted call committed it. */
+function committedMeanwhile(outcome: DeliveryOutcome | undefined): boolean {
+  return outcome?.ok === false && outcome.code === '23505' && outcome.message.includes('deliveries_pkey');
+}
+
 /** Returns a checked-out client to the pool; broken (dropped) when it failed or lost its connection. */
 function releaseClient(client: pg.PoolClient, broken: boolean): void {
   client.release(broken || (client as unknown as StoreClient).lostWith !== null);
@@ -479,6 +484,15 @@ export class PgStore implements Store {
       }
       const missing = writes.filter((write) => !committed.has(write.id));
       const resent = missing.length === 0 ? [] : await this.#callIngest(missing, client);
+      // The first call's backend may still have been running when it was checked (a cut connection:
+      // the server notices only when it answers) and committed since: the resent delivery then meets
+      // its own row. That commit is the outcome.
+      const overtaken = missing.filter((_write, index) => committedMeanwhile(resent[index]));
+      if (overtaken.length > 0) {
+        for (const [id, duplicates] of await this.#committedOutcomes(overtaken, client)) {
+          committed.set(id, duplicates);
+        }
+      }
       return this.#mergeOutcomes(writes, committed, missing, resent);
     } finally {
       void client.end().catch(() => {});
