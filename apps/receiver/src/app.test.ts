@@ -115,4 +115,36 @@ describe('buildReceiver lifecycle', () => {
       await reopened.close();
     }
   });
+
+  it('while closing, answers a new request 503 with the uniform error body', async () => {
+    let releaseClose: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      releaseClose = resolve;
+    });
+    // a plugin whose preClose waits, as a worker finishing its jobs does: the server still accepts meanwhile
+    const app = await buildReceiver(silentConfig(), {
+      routes: [
+        {
+          name: 'slow-close',
+          plugin: async (instance) => {
+            instance.addHook('preClose', async () => held);
+          },
+        },
+      ],
+    });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    const closing = app.close();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const response = await fetch(`http://127.0.0.1:${port}/healthz`);
+    expect(response.status).toBe(503);
+    expect(response.headers.get('connection')).toBe('close');
+    expect(await response.json()).toEqual({
+      ok: false,
+      error: { code: 'shutting_down', message: expect.stringMatching(/shutting down/) },
+    });
+    releaseClose();
+    await closing;
+  });
 });

@@ -9,8 +9,11 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { DestinationStream, Logger } from 'pino';
 import { adminAreaRoute } from './admin/admin-area.js';
 import type { ReceiverConfig } from './config/config-schema.js';
+import { handleClientError } from './http/client-error.js';
 import { NOT_FOUND_BODY } from './http/error-body.js';
 import { handleError } from './http/error-handler.js';
+import { deferExpectContinue } from './http/expect-continue.js';
+import { refuseWhileClosing } from './http/refuse-while-closing.js';
 import { createLogger } from './logging/create-logger.js';
 import { ReceiverLogController } from './logging/receiver-log-controller.js';
 import { configPlugin } from './plugins/config-plugin.js';
@@ -69,10 +72,14 @@ export async function buildReceiver(
     trustProxy: config.trustProxy,
     bodyLimit: config.bodyLimit,
     requestTimeout: REQUEST_TIMEOUT_MS,
-    return503OnClosing: true,
+    // Requests arriving while the server closes get 503 from refuseWhileClosing (the uniform body).
+    return503OnClosing: false,
+    clientErrorHandler: handleClientError,
   });
 
   app.decorateRequest('logContext', null);
+  refuseWhileClosing(app);
+  deferExpectContinue(app);
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) => {
     if (request.url.startsWith('/hooks/')) {

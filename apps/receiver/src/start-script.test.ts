@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { startScriptNodeFlags } from '../bench/start-script-flags.mjs';
+import { startScriptEnv, startScriptNodeFlags } from '../bench/start-script-flags.mjs';
 
 describe('the start script', () => {
   it('passes node flags this node accepts (a removed V8 flag would stop the receiver from starting)', () => {
@@ -10,6 +10,10 @@ describe('the start script', () => {
       encoding: 'utf8',
     });
     expect(output).toBe('started');
+  });
+
+  it('limits glibc malloc to 2 arenas (threads would otherwise keep freed memory in arenas of their own)', () => {
+    expect(startScriptEnv()).toEqual({ MALLOC_ARENA_MAX: '2' });
   });
 
   it('refuses an unknown flag, so the check above can fail', () => {

@@ -6,7 +6,8 @@
  * an authentic signed URL or to a forged one (random, other shop's, other event's, other secret's
  * token, unknown event, malformed shop, traversal, truncated / overlong token, extra or missing
  * segments), and says which answers are correct:
- * - authentic: 400 (quarantined with the decode error), 413 over the body limit, 431 for huge headers;
+ * - authentic: 400 (quarantined with the decode error), 413 over the hard body limit (the scenario
+ *   sets it below 10 MB), 431 for huge headers;
  * - forged: 404 (the URL is refused before the body is read), 431 for huge headers (refused by the
  *   HTTP parser before any routing).
  */

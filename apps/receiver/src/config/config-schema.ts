@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { parseCidr } from '../ingest/ip-allow-list.js';
 
 export const DEFAULT_BODY_LIMIT = 2 * 1024 * 1024;
+export const DEFAULT_BODY_HARD_LIMIT = 64 * 1024 * 1024;
 export const DEFAULT_SQLITE_FILE = './data/srhooks.db';
 
 const WebhookEventSchema = z.enum(WEBHOOK_EVENTS, {
@@ -152,6 +153,16 @@ export const ReceiverConfigSchema = z
       .min(1024, 'must be at least 1024 bytes')
       .max(64 * 1024 * 1024, 'must be at most 64 MiB')
       .default(DEFAULT_BODY_LIMIT),
+    /**
+     * Hard cap on a delivery's body: an authentic delivery over `bodyLimit` but within this cap is
+     * stored raw in quarantine (`too_large`) instead of being refused; over it, 413 (before the upload
+     * when the sender asks with `Expect: 100-continue`).
+     */
+    bodyHardLimit: z
+      .int()
+      .min(1024, 'must be at least 1024 bytes')
+      .max(1024 * 1024 * 1024, 'must be at most 1 GiB')
+      .default(DEFAULT_BODY_HARD_LIMIT),
     /** CIDRs (IPv4/IPv6) allowed to POST deliveries; absent = everyone. */
     allowIps: z
       .array(
@@ -187,6 +198,13 @@ export const ReceiverConfigSchema = z
       .default({}),
   })
   .superRefine((config, ctx) => {
+    if (config.bodyHardLimit < config.bodyLimit) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['bodyHardLimit'],
+        message: `must be at least the body limit (${config.bodyLimit} bytes)`,
+      });
+    }
     const seen = new Set<string>();
     config.shops.forEach((shop, index) => {
       if (seen.has(shop.name)) {

@@ -59,6 +59,7 @@ export const ENV_VARIABLES = {
   SRHOOKS_DB_SCHEMA: ['databaseSchema', text],
   SRHOOKS_PUBLIC_URL: ['publicUrl', text],
   SRHOOKS_BODY_LIMIT: ['bodyLimit', bytes],
+  SRHOOKS_BODY_HARD_LIMIT: ['bodyHardLimit', bytes],
   SRHOOKS_ALLOW_IPS: ['allowIps', list],
   SRHOOKS_TRUST_PROXY: ['trustProxy', trustProxy],
   LOG_LEVEL: ['logLevel', text],

@@ -1,5 +1,6 @@
 export { ConfigError, type ConfigIssue } from './config-error.js';
 export {
+  DEFAULT_BODY_HARD_LIMIT,
   DEFAULT_BODY_LIMIT,
   DEFAULT_SQLITE_FILE,
   type HandlerConfig,

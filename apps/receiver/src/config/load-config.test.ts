@@ -152,6 +152,14 @@ describe('loadConfig', () => {
     expect(config.handlers.mod).toEqual({ type: 'module', path: join(dir, 'mod.js'), retries: [1, 2] });
   });
 
+  it('reads SRHOOKS_BODY_HARD_LIMIT, 64 MiB by default', () => {
+    expect(loadConfig({ env: { SRHOOKS_SECRETS: SECRET_A }, cwd: dir }).bodyHardLimit).toBe(64 * 1024 * 1024);
+    expect(
+      loadConfig({ env: { SRHOOKS_SECRETS: SECRET_A, SRHOOKS_BODY_HARD_LIMIT: '8mb' }, cwd: dir })
+        .bodyHardLimit,
+    ).toBe(8 * 1024 * 1024);
+  });
+
   it('accepts byte sizes with units in SRHOOKS_BODY_LIMIT', () => {
     for (const [raw, bytes] of [
       ['1048576', 1048576],
@@ -201,6 +209,12 @@ describe('loadConfig', () => {
       env: { SRHOOKS_SECRETS: SECRET_A, SRHOOKS_BODY_LIMIT: '10' },
       key: 'SRHOOKS_BODY_LIMIT',
       message: /at least 1024/,
+    },
+    {
+      name: 'a hard body limit under the body limit',
+      env: { SRHOOKS_SECRETS: SECRET_A, SRHOOKS_BODY_LIMIT: '2mb', SRHOOKS_BODY_HARD_LIMIT: '1mb' },
+      key: 'SRHOOKS_BODY_HARD_LIMIT',
+      message: /at least the body limit \(2097152 bytes\)/,
     },
     {
       name: 'a bad CIDR',

@@ -19,10 +19,14 @@ const CLIENT_ERROR_MESSAGES: Record<string, [code: string, message: string]> = {
   FST_ERR_CTP_INVALID_JSON_BODY: ['invalid_json', 'The body is not valid JSON.'],
 };
 
-export function bodyTooLargeMessage(limit: number): string {
+export function bodyTooLargeMessage(
+  limit: number,
+  envVar = 'SRHOOKS_BODY_LIMIT',
+  fileKey = 'bodyLimit',
+): string {
   return (
     `The body is larger than the receiver's limit of ${limit} bytes; nothing was stored. ` +
-    'If such deliveries are genuine, raise SRHOOKS_BODY_LIMIT (or "bodyLimit" in srhooks.config.json).'
+    `If such deliveries are genuine, raise ${envVar} (or "${fileKey}" in srhooks.config.json).`
   );
 }
 

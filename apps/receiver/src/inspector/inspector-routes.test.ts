@@ -19,6 +19,10 @@ const XSS_NAME = '<script>alert(1)</script>';
 const XSS_LASTNAME = '"><img src=x onerror=alert(2)>';
 const XSS_PRODUCT = '<iframe src="javascript:alert(3)"></iframe>';
 
+/** A comment as customers write them: phones, an e-mail, a name and an address in free text. */
+const FREE_TEXT_COMMENT =
+  'Hívjon: +36 30 999 8888 vagy 06-30-777-6666, e-mail: kovacs.eva@gmail.com — Kovács Éva, 1111 Budapest Fő utca 5.';
+
 describe('inspector', () => {
   let receiver: TestReceiver;
   let browser: BrowserSession;
@@ -67,6 +71,7 @@ describe('inspector', () => {
           innerId: '1001',
           firstname: 'Éva',
           lastname: 'Kovács',
+          comment: FREE_TEXT_COMMENT,
           totalGross: 12500,
           currency: 'HUF',
         }),
@@ -371,8 +376,14 @@ describe('inspector', () => {
       expect(page.text).toContain(`<input type="hidden" name="_csrf" value="${browser.csrfToken}">`);
       expect(page.text).toContain('<th class="mono">content-type</th>');
       expect(page.text).not.toContain('name="data"');
+      // the free-text comment is masked whole: phones, e-mail, name, street in it stay hidden
+      expect(page.text).toContain('<dt>Comment</dt>');
+      for (const part of ['Hívjon', '999 8888', '777-6666', 'kovacs.eva', 'Fő utca']) {
+        expect(page.text).not.toContain(part);
+      }
       const revealed = await get(`/ui/deliveries/${ids.kovacs}?reveal=1`);
       expect(revealed.text).toContain('Éva Kovács');
+      expect(revealed.text).toContain('Hívjon: +36 30 999 8888');
       expect(revealed.text).toContain('<pre class="raw-body">');
       expect(revealed.text).toContain('name=&quot;data&quot;');
     });

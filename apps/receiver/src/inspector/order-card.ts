@@ -13,7 +13,7 @@ import {
 } from '@srhooks/contracts';
 import { formatAmount } from './display-format.js';
 import { html, type SafeHtml } from './html.js';
-import { maskEmail, maskName, maskPhone } from './personal-data-mask.js';
+import { maskEmail, maskFreeText, maskName, maskPhone } from './personal-data-mask.js';
 
 type Text = string | null | undefined;
 
@@ -94,7 +94,7 @@ function orderCard(order: OrderItem, masking: Masking): SafeHtml {
       ${definition('Name', name(joined(order.firstname, order.lastname), masking))}
       ${definition('E-mail', email)}
       ${definition('Phone', phone)}
-      ${present(order.comment) ? definition('Comment', order.comment) : ''}
+      ${present(order.comment) ? definition('Comment', masking.reveal ? order.comment : html`<span class="muted">${maskFreeText(order.comment)}</span>`) : ''}
     </dl>
   </div>
   <div>

@@ -1,7 +1,8 @@
 /**
  * How the inspector hides personal data until an admin asks to see it (the "show personal data"
  * toggle): names keep their initials (`Kovács Éva` → `K*** É***`), e-mail addresses their first letter
- * and domain, phone numbers their last two digits.
+ * and domain, phone numbers their last two digits. Free text (an order's comment) may hold any of
+ * them in any form, so it is hidden whole.
  */
 
 /** `Kovács Éva` → `K*** É***` (first character of each word, accents kept). */
@@ -29,4 +30,9 @@ export function maskPhone(phone: string): string {
     seen += 1;
     return seen > digits - 2 ? digit : '*';
   });
+}
+
+/** Free text is hidden whole: only its length is shown. */
+export function maskFreeText(text: string): string {
+  return `hidden (${Array.from(text).length} characters)`;
 }

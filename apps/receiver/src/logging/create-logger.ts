@@ -7,7 +7,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { type DestinationStream, type LevelWithSilent, type Logger, pino } from 'pino';
-import { createLineRedactor, maskHookToken } from './redact-log-line.js';
+import { createLineRedactor, maskRequestUrl } from './redact-log-line.js';
 
 export interface CreateLoggerOptions {
   readonly level: LevelWithSilent;
@@ -17,11 +17,11 @@ export interface CreateLoggerOptions {
   readonly secrets?: readonly string[];
 }
 
-/** What a request looks like in a log line: no headers, no body, the token masked. */
+/** What a request looks like in a log line: no headers, no body, the token and search values masked. */
 export function serializeRequest(request: FastifyRequest): Record<string, unknown> {
   return {
     method: request.method,
-    url: maskHookToken(request.url),
+    url: maskRequestUrl(request.url),
     remoteAddress: request.ip,
     userAgent: request.headers?.['user-agent'],
   };

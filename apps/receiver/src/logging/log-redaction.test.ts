@@ -66,7 +66,19 @@ describe('log redaction', () => {
       headers: { 'content-type': encoded.contentType },
     });
     expect(quarantined.status).toBe(400);
-    // 5. a careless log call somewhere in the app
+    // 5. searches for a customer, percent-encoded as browsers and clients send them
+    for (const search of [
+      '/admin/api/events?q=kovacs.eva%40gmail.com',
+      '/admin/api/deliveries?q=Kov%C3%A1cs+%C3%89va&shop=demo',
+      '/admin/api/events?q=%2B36301234567',
+    ]) {
+      const response = await fetch(receiver.baseUrl + search, {
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      });
+      expect(response.status).toBe(200);
+    }
+    receiver.app.log.warn({ note: 'lookup kovacs.eva%40gmail.com / %2B36+30+123+4567' }, 'careless');
+    // 6. a careless log call somewhere in the app
     receiver.app.log.info(
       {
         customer: { email: 'vevo@example.hu', phone: '+36 30 123 4567' },
@@ -96,6 +108,11 @@ describe('log redaction', () => {
     ['the forward secret', FORWARD_SECRET.slice('whsec_'.length)],
     ['the bearer token', 'secret-bearer-value-123'],
     ['the cookie', 'cookie-value-456'],
+    ['a searched e-mail address, percent-encoded', 'kovacs.eva'],
+    ['a searched name, percent-encoded', 'Kov%C3%A1cs'],
+    ['a searched name, decoded', 'Kovács'],
+    ['a searched phone number, percent-encoded', '36301234567'],
+    ['a phone number logged percent-encoded by mistake', '%2B36+30'],
   ])('never contains %s', (_name, value) => {
     const offending = receiver.logLines.filter((line) => line.includes(value));
     expect(offending).toEqual([]);
@@ -137,6 +154,17 @@ describe('log redaction', () => {
       },
       res: { statusCode: 400 },
     });
+  });
+
+  it('logs searches with the filters but never the search value', () => {
+    const searches = lines
+      .map((line) => (line.req as { url?: string } | undefined)?.url ?? '')
+      .filter((url) => url.startsWith('/admin/api/'));
+    expect(searches).toEqual([
+      '/admin/api/events?q=[redacted]',
+      '/admin/api/deliveries?q=[redacted]&shop=demo',
+      '/admin/api/events?q=[redacted]',
+    ]);
   });
 
   it('masks what the careless log call carried', () => {

@@ -23,9 +23,74 @@ const JWT = /eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/g;
 const SENSITIVE_KEY_VALUE =
   /("(?:[A-Za-z_]*(?:token|secret|password|authorization|cookie|apikey|email|phone|mobile|fax)[A-Za-z_]*)"\s*:\s*")((?:[^"\\]|\\.)*)"/gi;
 
-/** Masks a URL's `/hooks/…/{token}` segment and credential-like query parameters; for request logs. */
+/** Masks a URL's `/hooks/…/{token}` segment and credential-like query parameters. */
 export function maskHookToken(url: string): string {
   return url.replace(HOOK_TOKEN, '$1[token]').replace(QUERY_SECRET, '$1[redacted]');
+}
+
+/**
+ * Query parameters whose values are logged: the filters that hold no personal data. Every other
+ * value — the search `q` above all (names, e-mail addresses, phone numbers, in any encoding) — is
+ * logged as `[redacted]`.
+ */
+const LOGGED_QUERY_KEYS = new Set([
+  'shop',
+  'event',
+  'status',
+  'eventStatus',
+  'deliveryId',
+  'handler',
+  'from',
+  'to',
+  'limit',
+  'cursor',
+  'reveal',
+  'notice',
+  'olderThanDays',
+  'dryRun',
+]);
+
+function queryKey(raw: string): string {
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, ' '));
+  } catch {
+    return raw;
+  }
+}
+
+/** A request URL as logged: the token masked, and the value of every query parameter not known to be harmless. */
+export function maskRequestUrl(url: string): string {
+  const masked = maskHookToken(url);
+  const start = masked.indexOf('?');
+  if (start === -1) return masked;
+  const query = masked
+    .slice(start + 1)
+    .split('&')
+    .map((pair) => {
+      const equals = pair.indexOf('=');
+      if (equals === -1) return pair;
+      const key = pair.slice(0, equals);
+      return LOGGED_QUERY_KEYS.has(queryKey(key)) ? pair : `${key}=[redacted]`;
+    })
+    .join('&');
+  return `${masked.slice(0, start)}?${query}`;
+}
+
+/** A run of URL-encoded text (`kovacs.eva%40gmail.com`, `%2B36+30+123+4567`), up to a delimiter. */
+const PERCENT_ENCODED_RUN = /[^\s"&?=/]*%[0-9A-Fa-f]{2}[^\s"&?=/]*/g;
+
+/** The run decoded and scrubbed when its decoded form holds an e-mail address or phone number; else as is. */
+function scrubDecoded(run: string): string {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(run.replace(/\+/g, ' '));
+  } catch {
+    return run;
+  }
+  const scrubbed = decoded.replace(EMAIL, '[email]').replace(PHONE, '[phone]');
+  if (scrubbed === decoded) return run;
+  // what goes back into the JSON line must not need escaping
+  return /["\\\u0000-\u001f]/.test(scrubbed) ? '[redacted]' : scrubbed;
 }
 
 function escapeRegExp(text: string): string {
@@ -48,6 +113,7 @@ export function createLineRedactor(secrets: readonly string[] = []): LineRedacto
     if (out.includes('/hooks/')) out = out.replace(HOOK_TOKEN, '$1[token]');
     if (out.includes('=')) out = out.replace(QUERY_SECRET, '$1[redacted]');
     if (out.includes('@')) out = out.replace(EMAIL, '[email]');
+    if (out.includes('%')) out = out.replace(PERCENT_ENCODED_RUN, scrubDecoded);
     out = out
       .replace(PHONE, '[phone]')
       .replace(BEARER, '$1 [redacted]')

@@ -1,4 +1,4 @@
-import { containsPattern } from './search-text.js';
+import { wordPatterns } from './search-text.js';
 import type { SqlDialect, SqlParams } from './sql-params.js';
 import type { DeadLetterFilter, DeliveryFilter, EventFilter } from './store.js';
 
@@ -28,6 +28,13 @@ function timeRange(
   if (range.to !== undefined) conditions.push(`${column} < ${params.add(dialect.time(range.to))}`);
 }
 
+/** Every word of the query occurs in `e.search_text` (folded: any order, accents and case ignored). */
+function searchTextMatches(query: string, params: SqlParams): string {
+  return wordPatterns(query)
+    .map((pattern) => `e.search_text LIKE ${params.add(pattern)} ESCAPE '\\'`)
+    .join(' AND ');
+}
+
 function where(conditions: string[]): string {
   return conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
 }
@@ -48,7 +55,7 @@ export function deliveryListQuery(columns: string, filter: DeliveryFilter, diale
   }
   if (filter.q !== undefined && filter.q.trim() !== '') {
     conditions.push(
-      `EXISTS (SELECT 1 FROM events e WHERE e.delivery_id = d.id AND e.search_text LIKE ${params.add(containsPattern(filter.q))} ESCAPE '\\')`,
+      `EXISTS (SELECT 1 FROM events e WHERE e.delivery_id = d.id AND ${searchTextMatches(filter.q, params)})`,
     );
   }
   const limit = pageSize(filter.limit);
@@ -66,7 +73,7 @@ export function eventListQuery(columns: string, filter: EventFilter, dialect: Sq
   timeRange(conditions, params, dialect, 'e.received_at', filter);
   if (filter.cursor !== undefined) conditions.push(`e.id < ${params.add(filter.cursor)}`);
   if (filter.q !== undefined && filter.q.trim() !== '') {
-    conditions.push(`e.search_text LIKE ${params.add(containsPattern(filter.q))} ESCAPE '\\'`);
+    conditions.push(searchTextMatches(filter.q, params));
   }
   const limit = pageSize(filter.limit);
   const sql = `SELECT ${columns} FROM events e ${where(conditions)} ORDER BY e.id DESC LIMIT ${params.add(limit + 1)}`;

@@ -7,3 +7,17 @@ export function foldForSearch(text: string): string {
 export function containsPattern(query: string): string {
   return `%${foldForSearch(query).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
+
+/** At most this many words of a query are matched (each is one LIKE). */
+const MAX_QUERY_WORDS = 8;
+
+/**
+ * One LIKE pattern per word of `query` (folded), all of which must match: "Kovács Éva" finds the
+ * customer shown as "Éva Kovács" (Hungarian and western name order alike), "gyozo" finds "Győző".
+ */
+export function wordPatterns(query: string): string[] {
+  const words = foldForSearch(query)
+    .split(' ')
+    .filter((word) => word !== '');
+  return [...new Set(words)].slice(0, MAX_QUERY_WORDS).map((word) => containsPattern(word));
+}

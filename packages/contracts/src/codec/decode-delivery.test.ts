@@ -333,6 +333,16 @@ describe('decodeDelivery names exactly what is wrong', () => {
     expect(error.message).toContain('orders.order[0].orderProducts.orderProduct[1].quantity');
   });
 
+  it('an invalid number names its value once, whole', () => {
+    const value = "<img src=x onerror=document.title='XSS14'>";
+    const body = JSON.stringify({ orders: { order: [{ innerId: '1', total: value }] } });
+    const error = decodeError({ event: 'order_confirm', contentType: 'application/json', body });
+    expect(error.message).toBe(
+      `Field orders.order[0].total is invalid: expected a number (got ${JSON.stringify(value)}).`,
+    );
+    expect(error.message.split('XSS14')).toHaveLength(2);
+  });
+
   it('an invalid field inside a single-object list still reports index 0 and the value', () => {
     const body = JSON.stringify({ orders: { order: { innerId: '1', total: { amount: 5 } } } });
     const error = decodeError({ event: 'order_confirm', contentType: 'application/json', body });

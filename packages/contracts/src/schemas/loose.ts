@@ -19,7 +19,7 @@ export const LooseNumberSchema = z
     if (!Number.isFinite(parsed)) {
       ctx.addIssue({
         code: 'custom',
-        message: `expected a number, got "${value.slice(0, 40)}"`,
+        message: 'expected a number',
         input: value,
       });
       return z.NEVER;

@@ -52,13 +52,35 @@ describe('log handler', () => {
     });
     expect(line.payload.email).toBe('[email]');
     expect(line.payload.phone).toBe('[phone]');
-    expect(line.payload.comment).toBe('Kérem hívjon: [phone] vagy írjon: [email]');
-    expect(line.payload.lastname).toBe(order.lastname);
+    expect(line.payload.comment).toBe(`[text: ${Array.from(order.comment).length} characters]`);
+    expect(line.payload.lastname).toBe(`${Array.from(String(order.lastname))[0]}***`);
+    expect(line.payload.shippingAddress1).toBe('[address]');
+    expect(lines[0]).not.toContain(String(order.lastname));
+    expect(lines[0]).not.toContain(String(order.shippingAddress1));
     expect(line.payload.orderProducts.orderProduct[0].name).toBe(
       order.orderProducts?.orderProduct?.[0]?.name,
     );
     expect(lines[0]).not.toContain(String(order.email));
     expect(lines[0]).not.toContain(String(order.phone));
+  });
+
+  it('masks every Hungarian phone form in other text, and leaves ids, amounts and dates alone', async () => {
+    const lines: string[] = [];
+    const order = {
+      ...sampleOrder(13),
+      shippingMethodName:
+        'Futár (36-30-123-4567, 30/123-4567, 06 30 765 4321, (1) 234-5678, 0036 20 111 2222)',
+      innerId: '301234567',
+      dateAdded: '2026-07-01 08:00:05',
+    };
+    await createLogHandler({ write: (line) => lines.push(line) })(
+      job({ payload: order, subjectId: order.innerId }),
+    );
+    const line = JSON.parse(lines[0]!);
+    expect(line.payload.shippingMethodName).toBe('Futár ([phone], [phone], [phone], [phone], [phone])');
+    expect(line.payload.innerId).toBe('301234567');
+    expect(line.payload.dateAdded).toBe('2026-07-01 08:00:05');
+    expect(line.payload.total).toBe(order.total);
   });
 
   it('masks subscribers too', async () => {
@@ -72,8 +94,9 @@ describe('log handler', () => {
     expect(line.payload).toMatchObject({
       id: subscriber.id,
       email: '[email]',
-      firstname: subscriber.firstname,
+      firstname: `${Array.from(String(subscriber.firstname))[0]}***`,
     });
+    expect(lines[0]).not.toContain(`"${subscriber.firstname}"`);
     expect(lines[0]).not.toContain(String(subscriber.email));
   });
 });

@@ -1,26 +1,56 @@
 /**
- * Masks contact data in an event payload before it is printed: values of e-mail, phone and fax fields
- * become "[email]" / "[phone]", and e-mail addresses or phone numbers inside any other text (a comment,
- * a note) are masked too, by the same redactor the receiver's logs use.
+ * Masks personal data in an event payload before the `log` handler prints it:
+ * - e-mail, phone, fax and mobile fields become "[email]" / "[phone]";
+ * - names (`firstname`, `lastname`, `shippingFirstname`, …) keep their initials ("Kovács" → "K***");
+ * - street address lines (`shippingAddress1`, `paymentAddress2`, …) become "[address]";
+ * - free text (`comment`, `note`, `message`) is hidden whole ("[text: N characters]"): it may hold
+ *   anything in any form;
+ * - in every other text, e-mail addresses and phone numbers are masked, by the receiver's log
+ *   redactor and in every Hungarian form (`+36 30 123 4567`, `06-30-123-4567`, `36-30-123-4567`,
+ *   `30/123-4567`, `(1) 234-5678`).
  */
 import { createLineRedactor } from '../../logging/redact-log-line.js';
 
 const CONTACT_KEY = /(e-?mail|phone|fax|mobile)/i;
+const NAME_KEY = /(first|last)name$/i;
+const ADDRESS_KEY = /address\d*$/i;
+const FREE_TEXT_KEY = /(comment|note|message)$/i;
 const redactText = createLineRedactor();
+
+/**
+ * Hungarian phone numbers the log redactor leaves alone: with a country or trunk prefix but no `+`
+ * (`36-30-123-4567`, `36 1 234 5678`), and national numbers written with separators and no prefix
+ * (`30/123-4567`, `1/234-5678`, `(30) 123 4567`). Bare digit runs (ids, amounts) are not touched.
+ */
+const HUNGARIAN_PHONE =
+  /(?<![\w.+])(?:(?:(?:00)?36|06)[ ./-]*\(?\d{1,2}\)?[ ./-]*\d{3}[ .-]?\d{3,4}|\(?\d{1,2}\)?(?:[ /-]|\) ?)\d{3}[ .-]?\d{3,4})(?![\w])/g;
+
+function maskInitials(name: string): string {
+  return name
+    .trim()
+    .split(/\s+/u)
+    .filter((word) => word !== '')
+    .map((word) => `${Array.from(word)[0] ?? ''}***`)
+    .join(' ');
+}
+
+function maskField(key: string, value: unknown): unknown {
+  if (value === null || value === '' || typeof value === 'object') return maskPersonalData(value);
+  if (CONTACT_KEY.test(key)) return /mail/i.test(key) ? '[email]' : '[phone]';
+  if (typeof value !== 'string') return value;
+  if (NAME_KEY.test(key)) return maskInitials(value);
+  if (ADDRESS_KEY.test(key)) return '[address]';
+  if (FREE_TEXT_KEY.test(key)) return `[text: ${Array.from(value).length} characters]`;
+  return maskPersonalData(value);
+}
 
 export function maskPersonalData(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(maskPersonalData);
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [key, inner] of Object.entries(value)) {
-      if (CONTACT_KEY.test(key) && inner !== null && inner !== '' && typeof inner !== 'object') {
-        out[key] = /mail/i.test(key) ? '[email]' : '[phone]';
-      } else {
-        out[key] = maskPersonalData(inner);
-      }
-    }
+    for (const [key, inner] of Object.entries(value)) out[key] = maskField(key, inner);
     return out;
   }
-  if (typeof value === 'string') return redactText(value);
+  if (typeof value === 'string') return redactText(value).replace(HUNGARIAN_PHONE, '[phone]');
   return value;
 }

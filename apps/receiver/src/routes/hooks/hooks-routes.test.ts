@@ -267,26 +267,81 @@ describe('POST /hooks: forged and refused requests', () => {
     expect(await deliveryCount(receiver)).toBe(0);
   });
 
-  it('answers a body over the limit with 413 and a clear message, storing nothing', async () => {
-    const small = await startTestReceiver({ bodyLimit: 4096 });
+  it('quarantines an authentic body over SRHOOKS_BODY_LIMIT raw as too_large (400 with its deliveryId)', async () => {
+    const adminToken = 'admin-token-0123456789abcdef';
+    const small = await startTestReceiver({ bodyLimit: 4096, bodyHardLimit: 16_384, adminToken });
     try {
-      const big = Buffer.alloc(5000, 'a');
+      const order = { ...sampleOrder(7), innerId: '7001', comment: 'x'.repeat(6000) };
+      const { contentType, body } = encodeDelivery(
+        'order_confirm',
+        { orders: { order: [order] } },
+        { format: 'json' },
+      );
+      expect(body.length).toBeGreaterThan(4096);
+      const { status, json } = await post(small, small.path('demo', 'order_confirm'), body, {
+        'content-type': contentType,
+      });
+      expect(status).toBe(400);
+      expect(json).toMatchObject({
+        ok: false,
+        error: { code: 'too_large', message: expect.stringMatching(/body limit of 4096 bytes.*re-process/) },
+        deliveryId: expect.any(String),
+      });
+      const stored = await small.app.store.getDelivery(String(json.deliveryId));
+      expect(stored?.status).toBe('quarantined');
+      expect(stored?.decodeError?.code).toBe('too_large');
+      expect(stored?.rawBody.equals(body)).toBe(true);
+      const metrics = await (await fetch(`${small.baseUrl}/metrics`)).text();
+      expect(metrics).toContain(
+        'srhooks_quarantined_deliveries_total{shop="demo",event="order_confirm",code="too_large"} 1',
+      );
+      // re-processed from the stored raw body, the order becomes an event
+      const reprocessed = await fetch(`${small.baseUrl}/admin/api/deliveries/${json.deliveryId}/reprocess`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${adminToken}` },
+      });
+      expect(reprocessed.status).toBe(200);
+      const events = await small.app.store.listEvents({ shop: 'demo' });
+      expect(events.items.map((event) => event.subjectId)).toEqual(['7001']);
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('refuses a body over SRHOOKS_BODY_HARD_LIMIT with 413, storing nothing — before the upload when asked to continue', async () => {
+    const small = await startTestReceiver({ bodyLimit: 4096, bodyHardLimit: 8192 });
+    try {
+      const big = Buffer.alloc(9000, 'a');
       const { status, json } = await post(small, small.path('demo', 'order_confirm'), big, {
         'content-type': 'application/json',
       });
       expect(status).toBe(413);
       expect(json.error?.code).toBe('body_too_large');
-      expect(json.error?.message).toMatch(/limit of 4096 bytes.*SRHOOKS_BODY_LIMIT/);
-      expect(await deliveryCount(small)).toBe(0);
+      expect(json.error?.message).toMatch(/limit of 8192 bytes.*SRHOOKS_BODY_HARD_LIMIT/);
 
-      // Same over a raw socket with Expect: 100-continue and a Content-Length over the limit.
+      // Expect: 100-continue with a Content-Length over the cap: a final 413, never a 100 Continue,
+      // so the sender never uploads the body (sendRaw sends it only after a 100).
       const head =
         `POST ${small.path('demo', 'order_confirm')} HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n` +
-        'Connection: close\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n';
+        'Content-Type: application/json\r\nContent-Length: 9000\r\n\r\n';
       const raw = await sendRaw(small.port, Buffer.concat([Buffer.from(head), big]));
+      expect(raw.interim).toEqual([]);
       expect(raw.statusCode).toBe(413);
-      expect(JSON.parse(raw.body).error.code).toBe('body_too_large');
-      expect(await deliveryCount(small)).toBe(0);
+      expect(raw.headers.connection).toBe('close');
+      expect(JSON.parse(raw.body)).toMatchObject({ ok: false, error: { code: 'body_too_large' } });
+
+      // within the cap, the same request is told to continue and stored
+      const fits = Buffer.from(
+        JSON.stringify({ orders: { order: [{ ...sampleOrder(8), innerId: '8001' }] } }),
+      );
+      const okHead =
+        `POST ${small.path('demo', 'order_confirm')} HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n` +
+        `Connection: close\r\nContent-Type: application/json\r\nContent-Length: ${fits.length}\r\n\r\n`;
+      const accepted = await sendRaw(small.port, Buffer.concat([Buffer.from(okHead), fits]));
+      expect(accepted.interim).toEqual([100]);
+      expect(accepted.statusCode).toBe(200);
+
+      expect(await deliveryCount(small)).toBe(1);
       const metrics = await (await fetch(`${small.baseUrl}/metrics`)).text();
       expect(metrics).toContain(
         'srhooks_deliveries_total{shop="demo",event="order_confirm",outcome="too_large"} 2',
@@ -294,6 +349,26 @@ describe('POST /hooks: forged and refused requests', () => {
     } finally {
       await small.close();
     }
+  });
+
+  it('answers a forged URL asking to continue with 404 and no 100 Continue', async () => {
+    const head =
+      `POST /hooks/demo/order_confirm/${'x'.repeat(43)} HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n` +
+      'Content-Type: application/json\r\nContent-Length: 5\r\n\r\n';
+    const raw = await sendRaw(receiver.port, Buffer.concat([Buffer.from(head), Buffer.from('{"a":')]));
+    expect(raw.interim).toEqual([]);
+    expect(raw.statusCode).toBe(404);
+    expect(JSON.parse(raw.body)).toEqual({ ok: false, error: { code: 'not_found', message: 'Not found.' } });
+  });
+
+  it('answers oversized headers (a 100,000-character URL) with 431 and the uniform error body', async () => {
+    const head = `POST /hooks/demo/order_confirm/${'x'.repeat(100_000)} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n`;
+    const raw = await sendRaw(receiver.port, Buffer.from(head));
+    expect(raw.statusCode).toBe(431);
+    expect(JSON.parse(raw.body)).toEqual({
+      ok: false,
+      error: { code: 'headers_too_large', message: expect.stringMatching(/headers/) },
+    });
   });
 
   it('refuses addresses outside SRHOOKS_ALLOW_IPS with 403 and accepts those inside', async () => {

@@ -10,16 +10,12 @@
  *    only after the commit. Undecodable → `store.quarantine` → 400 with the decode error.
  *    Store failure or timeout → 503; nothing is ever acknowledged that is not stored.
  */
-import {
-  type DecodedDelivery,
-  DeliveryDecodeError,
-  decodeDelivery,
-  type WebhookEvent,
-} from '@srhooks/contracts';
+import { type DecodedDelivery, DeliveryDecodeError, type WebhookEvent } from '@srhooks/contracts';
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody, NOT_FOUND_BODY } from '../../http/error-body.js';
-import { handleError } from '../../http/error-handler.js';
+import { bodyTooLargeMessage, handleError } from '../../http/error-handler.js';
 import { HookAuthenticator, type HookParams } from '../../ingest/authenticate-hook.js';
+import { DeliveryDecoder } from '../../ingest/delivery-decoder.js';
 import { headersForStorage } from '../../ingest/delivery-headers.js';
 import { eventsFromDelivery } from '../../ingest/events-from-delivery.js';
 import { IpAllowList } from '../../ingest/ip-allow-list.js';
@@ -37,6 +33,12 @@ declare module 'fastify' {
 }
 
 const RAW_BODY_TYPE = 'application/octet-stream';
+
+/** How a quarantined delivery is stored and answered: the failure, and the details of the 400. */
+interface Quarantined {
+  failure: DecodeFailure;
+  details: { part?: string; path?: string; value?: unknown };
+}
 const EMPTY_BODY = Buffer.alloc(0);
 const RETRY_AFTER_SECONDS = '5';
 
@@ -48,6 +50,11 @@ export const hooksRoutes: FastifyPluginAsync = async (app) => {
   const { config, store, metrics, handlers } = app;
   const allowList = config.allowIps ? new IpAllowList(config.allowIps) : null;
   const authenticator = new HookAuthenticator(config.secrets);
+  // Large bodies are decoded on a thread of their own, so they do not stall every other request.
+  const decoder = new DeliveryDecoder();
+  app.addHook('onClose', async () => {
+    await decoder.close();
+  });
 
   app.decorateRequest('hookTarget', null);
   app.decorateRequest('deliveryContentType', null);
@@ -56,7 +63,7 @@ export const hooksRoutes: FastifyPluginAsync = async (app) => {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(
     '*',
-    { parseAs: 'buffer', bodyLimit: config.bodyLimit },
+    { parseAs: 'buffer', bodyLimit: config.bodyHardLimit },
     (_request, body, done) => {
       done(null, body);
     },
@@ -64,15 +71,30 @@ export const hooksRoutes: FastifyPluginAsync = async (app) => {
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const target = request.hookTarget;
-    if (target && error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      countDelivery(target.shop, target.event, 'too_large', reply);
-      request.log.warn(
-        { shop: target.shop, event: target.event, limit: config.bodyLimit },
-        'delivery over the body limit refused',
-      );
-    }
+    if (target && error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return overHardLimit(request, reply);
     return handleError(error, request, reply);
   });
+
+  /** Over SRHOOKS_BODY_HARD_LIMIT: refused (413), nothing stored; the connection is closed. */
+  function overHardLimit(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+    const target = request.hookTarget;
+    if (target) {
+      countDelivery(target.shop, target.event, 'too_large', reply);
+      request.log.warn(
+        { shop: target.shop, event: target.event, limit: config.bodyHardLimit },
+        'delivery over the hard body limit refused',
+      );
+    }
+    return reply
+      .code(413)
+      .header('connection', 'close')
+      .send(
+        errorBody(
+          'body_too_large',
+          bodyTooLargeMessage(config.bodyHardLimit, 'SRHOOKS_BODY_HARD_LIMIT', 'bodyHardLimit'),
+        ),
+      );
+  }
 
   function countDelivery(shop: string, event: string, outcome: DeliveryOutcome, reply: FastifyReply): void {
     metrics.deliveries.inc({ shop, event, outcome });
@@ -103,20 +125,47 @@ export const hooksRoutes: FastifyPluginAsync = async (app) => {
     return false;
   }
 
+  /** What an authentic delivery over SRHOOKS_BODY_LIMIT (within the hard limit) is quarantined with. */
+  function tooLarge(bytes: number): Quarantined {
+    return {
+      failure: {
+        code: 'too_large',
+        message:
+          `The body is ${bytes} bytes, over the receiver's body limit of ${config.bodyLimit} bytes: stored raw, not decoded. ` +
+          'Raise SRHOOKS_BODY_LIMIT (or "bodyLimit") and re-process it.',
+      },
+      details: { part: 'body' },
+    };
+  }
+
+  /** A decoder's error → what the delivery is quarantined with (an unexpected one is logged). */
+  function undecodable(request: FastifyRequest, error: unknown): Quarantined {
+    if (error instanceof DeliveryDecodeError) {
+      return {
+        failure: { code: error.code, message: error.message },
+        details: {
+          part: error.part,
+          ...(error.path === undefined ? {} : { path: error.path }),
+          ...(error.value === undefined ? {} : { value: error.value }),
+        },
+      };
+    }
+    request.log.error({ err: error }, 'decoder failed unexpectedly; delivery quarantined');
+    return {
+      failure: {
+        code: 'decode_failed',
+        message: `The delivery could not be decoded (${(error as Error).message}).`,
+      },
+      details: {},
+    };
+  }
+
   async function quarantine(
     request: FastifyRequest,
     reply: FastifyReply,
     delivery: NewDelivery,
-    error: unknown,
+    { failure, details }: Quarantined,
   ): Promise<FastifyReply> {
-    const decodeError = error instanceof DeliveryDecodeError ? error : null;
-    const failure: DecodeFailure = decodeError
-      ? { code: decodeError.code, message: decodeError.message }
-      : {
-          code: 'decode_failed',
-          message: `The delivery could not be decoded (${(error as Error).message}).`,
-        };
-    if (!decodeError) request.log.error({ err: error }, 'decoder failed unexpectedly; delivery quarantined');
     let deliveryId: string;
     try {
       ({ deliveryId } = await withStoreTimeout(
@@ -134,15 +183,8 @@ export const hooksRoutes: FastifyPluginAsync = async (app) => {
       shop: delivery.shop,
       event: delivery.event,
       outcome: 'quarantined',
-      decodeError: { code: failure.code, part: decodeError?.part, path: decodeError?.path },
+      decodeError: { code: failure.code, part: details.part, path: details.path },
     };
-    const details = decodeError
-      ? {
-          part: decodeError.part,
-          ...(decodeError.path === undefined ? {} : { path: decodeError.path }),
-          ...(decodeError.value === undefined ? {} : { value: decodeError.value }),
-        }
-      : {};
     return reply.code(400).send(errorBody(failure.code, failure.message, details, { deliveryId }));
   }
 
@@ -186,10 +228,15 @@ export const hooksRoutes: FastifyPluginAsync = async (app) => {
   app.post<{ Params: HookParams; Body: Buffer | undefined }>(
     '/hooks/:shop/:event/:token',
     {
-      bodyLimit: config.bodyLimit,
+      bodyLimit: config.bodyHardLimit,
       onRequest: (request, reply, done) => {
         if (refuse(request, reply)) return;
         const headers = request.raw.headers;
+        // Before the upload: with `Expect: 100-continue` no 100 has been sent yet (see expect-continue.ts).
+        if (Number(headers['content-length']) > config.bodyHardLimit) {
+          overHardLimit(request, reply);
+          return;
+        }
         request.deliveryContentType = headers['content-type'] ?? null;
         headers['content-type'] = RAW_BODY_TYPE;
         done();
@@ -218,9 +265,14 @@ export const hooksRoutes: FastifyPluginAsync = async (app) => {
         rawBody: body,
       };
 
+      if (body.length > config.bodyLimit) {
+        // Authentic but larger than what is decoded: kept raw, re-processable once the limit is raised.
+        return quarantine(request, reply, delivery, tooLarge(body.length));
+      }
+
       let events: NewEvent[];
       try {
-        const decoded: DecodedDelivery = decodeDelivery({
+        const decoded: DecodedDelivery = await decoder.decode({
           event,
           contentType,
           body,
@@ -228,7 +280,7 @@ export const hooksRoutes: FastifyPluginAsync = async (app) => {
         });
         events = eventsFromDelivery(shop, decoded);
       } catch (error) {
-        return quarantine(request, reply, delivery, error);
+        return quarantine(request, reply, delivery, undecodable(request, error));
       }
 
       // Only the count is used after the store answers, so the decoded orders are not kept alive

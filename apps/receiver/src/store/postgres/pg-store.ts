@@ -70,6 +70,7 @@ import { AdaptiveBatcher, type ItemOutcome } from './adaptive-batcher.js';
 import { PgChangeRelay, type RelayStats } from './pg-change-relay.js';
 import { isPgUnavailable, mapPgError } from './pg-errors.js';
 import {
+  type DeliveryOutcome,
   type DeliveryWrite,
   INGEST_BATCH_SQL,
   INGEST_SET_SQL,
@@ -199,6 +200,35 @@ function cleanTextRunner(target: pg.Pool | pg.PoolClient): SqlRunner {
 }
 
 /**
+ * A pooled connection that can never take the process down. pg-pool listens for a client's 'error'
+ * only while the client is idle in the pool (and pool.query only during its query): a client checked
+ * out and held across several queries (a job transaction, the migrations) has no listener between
+ * them, and a backend terminated or a connection cut right then emitted an unhandled 'error' that
+ * ended the process. This listener stays for the client's whole life; the error is kept, so the
+ * client is released as broken (the pool drops it and opens a fresh one for the next caller).
+ */
+class StoreClient extends pg.Client {
+  lostWith: unknown = null;
+
+  constructor(config?: pg.ClientConfig) {
+    super(config);
+    this.on('error', (error) => {
+      this.lostWith ??= error;
+    });
+  }
+}
+
+/** A resent delivery refused because its own id is stored now: the interrupted call committed it. */
+function committedMeanwhile(outcome: DeliveryOutcome | undefined): boolean {
+  return outcome?.ok === false && outcome.code === '23505' && outcome.message.includes('deliveries_pkey');
+}
+
+/** Returns a checked-out client to the pool; broken (dropped) when it failed or lost its connection. */
+function releaseClient(client: pg.PoolClient, broken: boolean): void {
+  client.release(broken || (client as unknown as StoreClient).lostWith !== null);
+}
+
+/**
  * PostgreSQL engine for several receiver instances sharing one database. Migrations run before the first
  * operation (or explicitly via migrate()). Connection failures surface as StoreUnavailableError within
  * the connect timeout; the pool reconnects by itself when the server is back.
@@ -207,6 +237,8 @@ export class PgStore implements Store {
   readonly kind = 'postgres' as const;
   readonly schema: string | null;
   readonly #pool: pg.Pool;
+  /** What every connection of this store is opened with (the pool's, and a recovery's fresh one). */
+  readonly #clientConfig: pg.ClientConfig;
   readonly #feed = new ChangeFeed();
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #stats: StoreStats = emptyStoreStats();
@@ -225,20 +257,24 @@ export class PgStore implements Store {
     this.schema = options.schema ?? null;
     const connectTimeoutMs = options.connectTimeoutMs ?? 2000;
     /** pg-pool uses one timeout for both queueing and connecting; this client keeps the connect one short. */
-    class StoreClient extends pg.Client {
+    class PooledStoreClient extends StoreClient {
       constructor(config?: pg.ClientConfig) {
         super({ ...config, connectionTimeoutMillis: connectTimeoutMs });
       }
     }
-    this.#pool = new pg.Pool({
+    this.#clientConfig = {
       connectionString: options.url,
-      max: options.poolSize ?? 10,
-      Client: StoreClient,
-      connectionTimeoutMillis: Math.max(options.acquireTimeoutMs ?? 10_000, connectTimeoutMs),
+      connectionTimeoutMillis: connectTimeoutMs,
       query_timeout: options.queryTimeoutMs ?? 10_000,
       keepAlive: true,
       application_name: 'srhooks-receiver',
       ...(this.schema === null ? {} : { options: `-c search_path=${this.schema}` }),
+    };
+    this.#pool = new pg.Pool({
+      ...this.#clientConfig,
+      max: options.poolSize ?? 10,
+      Client: PooledStoreClient,
+      connectionTimeoutMillis: Math.max(options.acquireTimeoutMs ?? 10_000, connectTimeoutMs),
     });
     // An idle connection that breaks (server restart) is dropped by the pool; the next query reconnects.
     this.#pool.on('error', () => {});
@@ -280,7 +316,7 @@ export class PgStore implements Store {
       broken = isPgUnavailable(error);
       throw mapPgError(error);
     } finally {
-      client.release(broken);
+      releaseClient(client, broken);
     }
   }
 
@@ -396,13 +432,14 @@ export class PgStore implements Store {
    * failed inside it is retried (deadlock) or rejected alone.
    */
   async #sendIngestBatch(writes: DeliveryWrite[]): Promise<Array<ItemOutcome<Array<string | null>>>> {
-    const setBased = writes.length >= SET_BASED_MIN_BATCH;
-    const result = await this.#pool.query<Row>({
-      name: setBased ? 'srhooks_ingest_set' : 'srhooks_ingest_batch',
-      text: setBased ? INGEST_SET_SQL : INGEST_BATCH_SQL,
-      values: ingestBatchArguments(writes),
-    });
-    return toOutcomes(result.rows, writes.length).map((outcome) =>
+    let outcomes: DeliveryOutcome[];
+    try {
+      outcomes = await this.#callIngest(writes);
+    } catch (error) {
+      if (this.#closed || !isPgUnavailable(error)) throw error;
+      outcomes = await this.#recoverIngest(writes, error);
+    }
+    return outcomes.map((outcome) =>
       outcome.ok
         ? { ok: true, value: outcome.duplicates }
         : {
@@ -411,6 +448,104 @@ export class PgStore implements Store {
             retry: RETRYABLE_SQLSTATES.has(outcome.code),
           },
     );
+  }
+
+  async #callIngest(
+    writes: readonly DeliveryWrite[],
+    runner: pg.Pool | pg.Client = this.#pool,
+  ): Promise<DeliveryOutcome[]> {
+    const setBased = writes.length >= SET_BASED_MIN_BATCH;
+    const result = await runner.query<Row>({
+      name: setBased ? 'srhooks_ingest_set' : 'srhooks_ingest_batch',
+      text: setBased ? INGEST_SET_SQL : INGEST_BATCH_SQL,
+      values: ingestBatchArguments(writes),
+    });
+    return toOutcomes(result.rows, writes.length);
+  }
+
+  /**
+   * The connection was lost while an ingest call ran (backend terminated, connection cut). The call is
+   * one statement, so the batch committed entirely or not at all, and the answer does not say which.
+   * On a fresh connection: deliveries found stored get the outcome they committed with (an ambiguous
+   * commit is never written twice); the others are sent once more. If the server cannot be reached
+   * either, the original error stands (the caller answers 503).
+   */
+  async #recoverIngest(writes: readonly DeliveryWrite[], lost: unknown): Promise<DeliveryOutcome[]> {
+    // A connection of its own, not the pool's: when every backend was terminated at once, the pool may
+    // still hold idle connections whose loss it has not noticed yet.
+    const client = new StoreClient(this.#clientConfig);
+    try {
+      let committed: Map<string, Array<string | null>>;
+      try {
+        await client.connect();
+        committed = await this.#committedOutcomes(writes, client);
+      } catch {
+        throw lost;
+      }
+      const missing = writes.filter((write) => !committed.has(write.id));
+      const resent = missing.length === 0 ? [] : await this.#callIngest(missing, client);
+      // The first call's backend may still have been running when it was checked (a cut connection:
+      // the server notices only when it answers) and committed since: the resent delivery then meets
+      // its own row. That commit is the outcome.
+      const overtaken = missing.filter((_write, index) => committedMeanwhile(resent[index]));
+      if (overtaken.length > 0) {
+        for (const [id, duplicates] of await this.#committedOutcomes(overtaken, client)) {
+          committed.set(id, duplicates);
+        }
+      }
+      return this.#mergeOutcomes(writes, committed, missing, resent);
+    } finally {
+      void client.end().catch(() => {});
+    }
+  }
+
+  #mergeOutcomes(
+    writes: readonly DeliveryWrite[],
+    committed: Map<string, Array<string | null>>,
+    missing: readonly DeliveryWrite[],
+    resent: readonly DeliveryOutcome[],
+  ): DeliveryOutcome[] {
+    const byId = new Map(missing.map((write, index) => [write.id, resent[index]]));
+    return writes.map((write): DeliveryOutcome => {
+      const duplicates = committed.get(write.id);
+      if (duplicates !== undefined) return { ok: true, duplicates };
+      return (
+        byId.get(write.id) ?? { ok: false, code: 'XX000', message: 'the retried ingest returned no outcome' }
+      );
+    });
+  }
+
+  /** Delivery id → duplicate_of of its events (in write order), for the writes that are stored. */
+  async #committedOutcomes(
+    writes: readonly DeliveryWrite[],
+    client: pg.Client,
+  ): Promise<Map<string, Array<string | null>>> {
+    const stored = await client.query<{ id: string }>(
+      'SELECT id FROM deliveries WHERE id = ANY ($1::text[])',
+      [writes.map((write) => write.id)],
+    );
+    const storedIds = new Set(stored.rows.map((row) => row.id));
+    const eventIds = writes.filter((write) => storedIds.has(write.id)).flatMap((write) => write.eventIds);
+    const events =
+      eventIds.length === 0
+        ? []
+        : (
+            await client.query<{ id: string; duplicate_of: string | null }>(
+              'SELECT id, duplicate_of FROM events WHERE id = ANY ($1::text[])',
+              [eventIds],
+            )
+          ).rows;
+    const duplicateOf = new Map(events.map((event) => [event.id, event.duplicate_of]));
+    const outcomes = new Map<string, Array<string | null>>();
+    for (const write of writes) {
+      if (storedIds.has(write.id)) {
+        outcomes.set(
+          write.id,
+          write.eventIds.map((id) => duplicateOf.get(id) ?? null),
+        );
+      }
+    }
+    return outcomes;
   }
 
   async reprocessQuarantined(
@@ -604,7 +739,7 @@ export class PgStore implements Store {
       );
       const updated = await client.query(
         `UPDATE jobs SET status = 'succeeded', finished_at = $3, updated_at = $3, lease_owner = NULL, lease_expires_at = NULL,
-           last_status_code = $4
+           last_status_code = $4, last_error = NULL
          WHERE id = $1 AND status IN ('running', 'pending') AND $2 >= min_attempt AND $2 <= attempts
          RETURNING event_id, handler`,
         [jobId, options.attempt, now, options.statusCode ?? null],
@@ -970,7 +1105,7 @@ export class PgStore implements Store {
         broken ||= isPgUnavailable(error);
         throw error;
       } finally {
-        client.release(broken);
+        releaseClient(client, broken);
       }
     });
   }

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { SLOW_COMMIT_MS } from '../store.js';
 import { StoreUnavailableError } from '../store-errors.js';
-import { GroupCommitter } from './group-commit.js';
+import { BATCH_RETRY_DELAY_MS, GroupCommitter } from './group-commit.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'srhooks-group-commit-'));
 let counter = 0;
@@ -113,5 +113,33 @@ describe('GroupCommitter', () => {
     await pending;
     expect(names(file)).toEqual(['queued']);
     await expect(committer.run(() => insert.run('late'))).rejects.toBeInstanceOf(StoreUnavailableError);
+  });
+
+  it('tries a batch once more when the database was locked by another connection, and stores it', async () => {
+    const { db, file } = database();
+    db.pragma('busy_timeout = 0');
+    const committer = new GroupCommitter(db);
+    const insert = db.prepare('INSERT INTO items (name) VALUES (?)');
+    const other = new Database(file);
+    open.push(other);
+    other.exec('BEGIN IMMEDIATE');
+    const pending = committer.run(() => insert.run('after-busy'));
+    // the first try fails with SQLITE_BUSY; the lock is gone before the second
+    setTimeout(() => other.exec('COMMIT'), BATCH_RETRY_DELAY_MS / 2);
+    await pending;
+    expect(names(file)).toEqual(['after-busy']);
+  });
+
+  it('rejects as unavailable when the database stays locked after the second try', async () => {
+    const { db, file } = database();
+    db.pragma('busy_timeout = 0');
+    const committer = new GroupCommitter(db);
+    const insert = db.prepare('INSERT INTO items (name) VALUES (?)');
+    const other = new Database(file);
+    open.push(other);
+    other.exec('BEGIN IMMEDIATE');
+    await expect(committer.run(() => insert.run('never'))).rejects.toBeInstanceOf(StoreUnavailableError);
+    other.exec('ROLLBACK');
+    expect(names(file)).toEqual([]);
   });
 });

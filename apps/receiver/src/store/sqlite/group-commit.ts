@@ -26,11 +26,26 @@ export type Write<T> = (context: WriteContext) => T;
 
 interface Pending {
   write: Write<unknown>;
+  /** Already sent again once after a transient failure of its whole batch. */
+  retried?: boolean;
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
 
 type Outcome = { ok: true; value: unknown; hooks: Array<() => void> } | { ok: false; error: unknown };
+
+/**
+ * Failures of a whole batch that a second try can get past: the database locked by another connection
+ * beyond busy_timeout, a transient I/O error. Not SQLITE_FULL (a full disk stays full for now).
+ */
+const TRANSIENT_CODES = /^SQLITE_(BUSY|LOCKED|IOERR)/;
+/** A batch that failed transiently is tried once more after this pause (other writers get to finish). */
+export const BATCH_RETRY_DELAY_MS = 50;
+
+function isTransient(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && TRANSIENT_CODES.test(code);
+}
 
 export const DEFAULT_GROUP_COMMIT: Required<GroupCommitOptions> = { windowMs: 0, maxBatch: 256 };
 
@@ -119,7 +134,7 @@ export class GroupCommitter {
     try {
       s.begin.run();
     } catch (error) {
-      this.#rejectAll(batch, error);
+      this.#failBatch(batch, error);
       return;
     }
     const outcomes: Outcome[] = [];
@@ -133,7 +148,7 @@ export class GroupCommitter {
       } catch (error) {
         if (!this.#db.inTransaction) {
           // SQLite rolled the whole transaction back (disk full, I/O error): nothing of this batch is stored.
-          this.#rejectAll(batch, error);
+          this.#failBatch(batch, error);
           return;
         }
         try {
@@ -180,7 +195,21 @@ export class GroupCommitter {
         // The connection is unusable; the rejection below reports the original error.
       }
     }
-    this.#rejectAll(batch, error);
+    this.#failBatch(batch, error);
+  }
+
+  /** Nothing of the batch is stored: try it once more when the cause may pass, else reject every write. */
+  #failBatch(batch: Pending[], error: unknown): void {
+    if (!isTransient(error) || batch.some((item) => item.retried)) {
+      this.#rejectAll(batch, error);
+      return;
+    }
+    for (const item of batch) item.retried = true;
+    setTimeout(() => {
+      this.#queue.unshift(...batch);
+      if (this.#closed) this.flush();
+      else this.#schedule();
+    }, BATCH_RETRY_DELAY_MS);
   }
 
   #rejectAll(batch: Pending[], error: unknown): void {

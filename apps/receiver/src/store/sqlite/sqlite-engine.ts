@@ -491,7 +491,7 @@ export class SqliteEngine {
         options.attempt <= job.attempts;
       if (!applies) return { applied: false, status: job.status };
       this.#stmt(
-        "UPDATE jobs SET status = 'succeeded', finished_at = ?, updated_at = ?, lease_owner = NULL, lease_expires_at = NULL, last_status_code = ? WHERE id = ?",
+        "UPDATE jobs SET status = 'succeeded', finished_at = ?, updated_at = ?, lease_owner = NULL, lease_expires_at = NULL, last_status_code = ?, last_error = NULL WHERE id = ?",
       ).run(now, now, options.statusCode ?? null, jobId);
       this.#afterJobChange(context, job, 'succeeded');
       return { applied: true, status: 'succeeded' };

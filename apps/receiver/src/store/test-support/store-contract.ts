@@ -366,6 +366,10 @@ export function defineStoreContract(engine: string, harness: StoreHarness): void
         expect(await ids({ q: 'gyozo' })).toEqual([b.deliveryId]);
         expect(await ids({ q: 'ÁRVÍZ' })).toEqual([b.deliveryId]);
         expect(await ids({ q: 'bela nagy' })).toEqual([c.deliveryId]);
+        // Hungarian name order (family name first), accents as typed: the same customer
+        expect(await ids({ q: 'Nagy Béla' })).toEqual([c.deliveryId]);
+        expect(await ids({ q: 'Árvíztűrő  Győző' })).toEqual([b.deliveryId]);
+        expect(await ids({ q: 'Nagy Győző' })).toEqual([]);
         expect(await ids({ q: '100' })).toEqual([b.deliveryId, a.deliveryId]);
         expect(await ids({ q: '%' })).toEqual([]);
         expect(await ids({ q: 'nobody' })).toEqual([]);
@@ -389,6 +393,7 @@ export function defineStoreContract(engine: string, harness: StoreHarness): void
         expect(await events({})).toEqual(['2003', '1002', '1001']);
         expect(await events({ status: 'pending' })).toEqual(['2003', '1001']);
         expect(await events({ q: 'kovacs' })).toEqual(['2003']);
+        expect(await events({ q: 'Kovács Anna' })).toEqual(['2003']);
         expect(await events({ shop: 'demo', event: 'order_confirm' })).toEqual(['1001']);
         expect(await events({ deliveryId: b.deliveryId })).toEqual(['1002']);
         expect(await events({ from: seconds(5) })).toEqual(['2003', '1002']);
@@ -519,10 +524,19 @@ export function defineStoreContract(engine: string, harness: StoreHarness): void
         expect(await store.listDeadLetters()).toEqual([]);
         const [third] = await claimAll(store, 'w', seconds(100));
         expect(third).toMatchObject({ id: first?.id, attempt: 3, failures: 0 });
-        expect((await store.completeJob(third?.id ?? '', { attempt: 3, now: seconds(101) })).applied).toBe(
-          true,
-        );
-        expect((await store.getEvent(eventId))?.status).toBe('succeeded');
+        expect(
+          (await store.completeJob(third?.id ?? '', { attempt: 3, statusCode: 200, now: seconds(101) }))
+            .applied,
+        ).toBe(true);
+        const done = await store.getEvent(eventId);
+        expect(done?.status).toBe('succeeded');
+        // success clears the last error; the failures stay in the attempt history
+        expect(done?.jobs[0]).toMatchObject({ status: 'succeeded', lastError: null, lastStatusCode: 200 });
+        expect(done?.jobs[0]?.attemptLog.map((a) => [a.attempt, a.outcome, a.error])).toEqual([
+          [1, 'failed', 'HTTP 503 from target'],
+          [2, 'dead', 'HTTP 400 from target'],
+          [3, 'succeeded', null],
+        ]);
       });
 
       it('replays an event: resets its jobs, or one handler, creating that job when missing', async () => {
