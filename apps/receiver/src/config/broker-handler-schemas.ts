@@ -72,7 +72,10 @@ export const amqpHandlerFields = {
   /** `amqp://user:pass@host:5672/vhost` (or amqps://); may hold `${VAR}`. */
   url: z
     .string()
-    .regex(/^(amqps?:\/\/|\$\{)/, 'must be an amqp:// or amqps:// URL, or an environment reference holding one'),
+    .regex(
+      /^(amqps?:\/\/|\$\{)/,
+      'must be an amqp:// or amqps:// URL, or an environment reference holding one',
+    ),
   /** Exchange to publish to (must exist; "" = the default exchange, routing key = queue name). */
   exchange: z.string(),
   /** Routing key template; default `{shop}.{event}`. */
@@ -85,7 +88,10 @@ export const redisStreamHandlerFields = {
   /** `redis://[user:pass@]host:6379[/db]` (or rediss://); may hold `${VAR}`. */
   url: z
     .string()
-    .regex(/^(rediss?:\/\/|\$\{)/, 'must be a redis:// or rediss:// URL, or an environment reference holding one'),
+    .regex(
+      /^(rediss?:\/\/|\$\{)/,
+      'must be a redis:// or rediss:// URL, or an environment reference holding one',
+    ),
   /** Stream key template; default `shoprenter:{shop}:{event}`. */
   stream: templateString('stream key').optional(),
   /** Approximate cap on the stream's length (`XADD … MAXLEN ~ n`); default none. */
