@@ -24,8 +24,9 @@ const templateString = (what: string) =>
     );
 
 const DURATION_PATTERN = /^\s*\d+(?:\.\d+)?\s*(ms|s|m|h|d)\s*$/;
-const duration = z.union([z.int().nonnegative(), z.string().regex(DURATION_PATTERN)], {
-  error: 'must be milliseconds or a duration such as "2m"',
+const DURATION_MESSAGE = 'must be milliseconds or a duration such as "2m"';
+const duration = z.union([z.int().nonnegative(), z.string().regex(DURATION_PATTERN, DURATION_MESSAGE)], {
+  error: DURATION_MESSAGE,
 });
 
 /** Fields every broker handler takes besides the common ones. */
