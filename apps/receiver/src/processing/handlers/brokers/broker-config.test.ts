@@ -17,7 +17,7 @@ import { subjectFilter } from './nats.js';
 function configWith(handler: Record<string, unknown>) {
   return defineReceiverConfig({
     secrets: ['test-secret-0123456789abcdef'],
-    handlers: { bus: handler } as ReceiverConfigInput['handlers'],
+    handlers: { bus: handler } as unknown as ReceiverConfigInput['handlers'],
   });
 }
 

@@ -61,7 +61,7 @@ export async function postOrders(receiver: TestReceiver, innerIds: string[]): Pr
     const response = await fetch(`${receiver.baseUrl}${path}`, {
       method: 'POST',
       headers: { 'content-type': contentType },
-      body,
+      body: new Uint8Array(body),
     });
     if (response.status !== 200)
       throw new Error(`delivery answered ${response.status}: ${await response.text()}`);
@@ -190,7 +190,7 @@ export class AmqpTestQueue {
       }
       messages.push({
         routingKey: message.fields.routingKey,
-        properties: message.properties as ReadAmqpMessage['properties'],
+        properties: message.properties as unknown as ReadAmqpMessage['properties'],
         json: JSON.parse(message.content.toString('utf8')),
       });
     }
