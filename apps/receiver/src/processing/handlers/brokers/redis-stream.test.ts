@@ -16,6 +16,7 @@ import {
   REDIS_PORT,
   RedisTestKeys,
   replayViaAdminApi,
+  replayViaInspector,
   SHOP,
   startBrokerReceiver,
   waitForSucceeded,
@@ -162,5 +163,23 @@ describe('redis-stream handler', () => {
     const ids = (await redis.read(key)).map((entry) => entry.fields.id);
     expect(ids[0]).toBe(eventId);
     expect(ids[1]).toMatch(new RegExp(`^${eventId}:replay-\\d+$`));
+  });
+
+  it('replay from the inspector (Replay button) adds the event again under a new id', async () => {
+    const redis = keys();
+    const app = await receiver({
+      stream: {
+        type: 'redis-stream',
+        url: `redis://127.0.0.1:${REDIS_PORT}`,
+        stream: `${redis.prefix}:{shop}`,
+      },
+    });
+    const [eventId] = await postOrders(app, ['9301']);
+    await waitForSucceeded(app, [eventId ?? '']);
+    await replayViaInspector(app, eventId ?? '');
+    const key = `${redis.prefix}:${SHOP}`;
+    await waitFor(async () => (await redis.length(key)) === 2, 'the replayed entry');
+    const ids = (await redis.read(key)).map((entry) => entry.fields.id);
+    expect(ids).toEqual([eventId, expect.stringMatching(new RegExp(`^${eventId}:replay-\\d+$`))]);
   });
 });

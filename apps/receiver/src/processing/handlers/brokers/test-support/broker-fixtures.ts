@@ -10,6 +10,7 @@ import { connect as connectNats, type MsgHdrs, type NatsConnection } from '@nats
 import { encodeDelivery, sampleOrder, signDeliveryPath } from '@srhooks/contracts';
 import { type Channel, type ChannelModel, connect as connectAmqp } from 'amqplib';
 import { Redis } from 'ioredis';
+import { ADMIN_TOKEN, loginAsBrowser } from '../../../../admin/test-support/admin-test-receiver.js';
 import type { ReceiverConfigInput } from '../../../../config/config-schema.js';
 import { startTestReceiver, TEST_SECRET, type TestReceiver } from '../../../../test-support/test-receiver.js';
 import { waitFor } from '../../../test-support/wait-for.js';
@@ -17,7 +18,6 @@ import { waitFor } from '../../../test-support/wait-for.js';
 export const NATS_PORT = 4222;
 export const AMQP_PORT = 5672;
 export const REDIS_PORT = 6379;
-export const ADMIN_TOKEN = 'broker-admin-token-0123456789';
 export const SHOP = 'broker-shop';
 
 /** `srh_<pid>_<random>`: unique per run, valid as a NATS token, AMQP name and Redis key part. */
@@ -86,6 +86,22 @@ export async function waitForSucceeded(receiver: TestReceiver, eventIds: string[
     `${eventIds.length} events to be handled`,
     timeoutMs,
   );
+}
+
+/** Replays through the inspector as a browser would: logged-in session, the Replay form with its CSRF token. */
+export async function replayViaInspector(receiver: TestReceiver, eventId: string): Promise<void> {
+  const session = await loginAsBrowser(receiver);
+  const response = await fetch(`${receiver.baseUrl}/ui/events/${eventId}/replay`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: {
+      cookie: session.cookie,
+      origin: receiver.baseUrl,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: new URLSearchParams({ _csrf: session.csrfToken }),
+  });
+  if (response.status !== 303) throw new Error(`inspector replay answered ${response.status}`);
 }
 
 export async function replayViaAdminApi(receiver: TestReceiver, eventId: string): Promise<void> {
