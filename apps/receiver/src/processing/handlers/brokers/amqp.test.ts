@@ -14,6 +14,7 @@ import {
   AMQP_PORT,
   AmqpTestQueue,
   FAST_RETRY,
+  firstFailure,
   postOrders,
   replayViaAdminApi,
   runName,
@@ -119,7 +120,7 @@ describe('amqp handler', () => {
       name: 'rabbit',
       url: `amqp://guest:wrong-secret-pw@127.0.0.1:${AMQP_PORT}`,
       exchange: 'amq.topic',
-      timeoutMs: 3000,
+      timeoutMs: 1500,
       secrets: ['wrong-secret-pw'],
     });
     cleanup.push(() => handler.close());
@@ -189,5 +190,41 @@ describe('amqp handler', () => {
     const ids = (await bus.read(2)).map((message) => message.properties.messageId);
     expect(ids[0]).toBe(eventId);
     expect(ids[1]).toMatch(new RegExp(`^${eventId}:replay-\\d+$`));
+  });
+
+  it('broker unreachable at start, then stalled (black-hole): attempts fail with the reason, never hang; published once it answers', async () => {
+    const bus = await queue();
+    const proxy = new TcpProxy(AMQP_PORT);
+    await proxy.start();
+    await proxy.stop();
+    cleanup.push(() => proxy.stop());
+    const app = await receiver(
+      {
+        rabbit: {
+          type: 'amqp',
+          url: `amqp://guest:\${RABBIT_PASSWORD}@127.0.0.1:${proxy.port}`,
+          exchange: bus.exchange,
+          timeoutMs: 500,
+          retry: FAST_RETRY,
+        },
+      },
+      GUEST_ENV,
+    );
+    const [down] = await postOrders(app, ['8301']);
+    expect(await firstFailure(app, down ?? '')).toMatch(
+      /^cannot reach RabbitMQ at amqp:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED/,
+    );
+    expect((await fetch(`${app.baseUrl}/readyz`)).status).toBe(200);
+
+    await proxy.start();
+    proxy.stall();
+    const [stalled] = await postOrders(app, ['8302']);
+    expect(await firstFailure(app, stalled ?? '')).toMatch(/took longer than 500 ms/);
+
+    await proxy.stop();
+    await proxy.start();
+    await waitForSucceeded(app, [down ?? '', stalled ?? '']);
+    const ids = new Set((await bus.read(2)).map((message) => message.properties.messageId));
+    expect(ids).toEqual(new Set([down, stalled]));
   });
 });

@@ -12,7 +12,7 @@
 import { type ConfirmChannel, connect, type RecoveringChannelModel } from 'amqplib';
 import type { ClaimedJob } from '../../../store/store.js';
 import { describeError, type HandlerOutcome } from '../../handler-outcome.js';
-import { type BrokerHandler, DEFAULT_BROKER_TIMEOUT_MS } from './broker-handler.js';
+import { type BrokerHandler, CLOSE_TIMEOUT_MS, DEFAULT_BROKER_TIMEOUT_MS } from './broker-handler.js';
 import { brokerMessage, renderTemplate } from './broker-message.js';
 import { redactUrl, scrubSecrets } from './env-reference.js';
 import { withTimeout } from './with-timeout.js';
@@ -40,15 +40,25 @@ export function createAmqpHandler(options: AmqpHandlerOptions): BrokerHandler {
   const secrets = options.secrets ?? [];
   const where = redactUrl(options.url);
   const exchangeLabel = options.exchange === '' ? 'the default exchange' : `exchange "${options.exchange}"`;
-  let model: RecoveringChannelModel | null = null;
+  let model: Promise<RecoveringChannelModel> | null = null;
   let channel: Promise<ConfirmChannel> | null = null;
   let connected = false;
   let lastConnectError: string | null = null;
   /** Messages the broker returned as unroutable, by message id, until their confirm arrives. */
   const returned = new Map<string, Returned>();
 
-  const model$ = async (): Promise<RecoveringChannelModel> => {
-    if (model) return model;
+  const model$ = (): Promise<RecoveringChannelModel> => {
+    if (!model) {
+      const opening = open();
+      model = opening;
+      opening.catch(() => {
+        if (model === opening) model = null;
+      });
+    }
+    return model;
+  };
+
+  const open = async (): Promise<RecoveringChannelModel> => {
     const created = await connect(options.url, {
       timeout: timeoutMs,
       clientProperties: { connection_name: `srhooks-receiver/${options.name}` },
@@ -71,7 +81,6 @@ export function createAmqpHandler(options: AmqpHandlerOptions): BrokerHandler {
       lastConnectError = describeError(error);
     });
     created.on('error', () => {});
-    model = created;
     return created;
   };
 
@@ -178,7 +187,13 @@ export function createAmqpHandler(options: AmqpHandlerOptions): BrokerHandler {
       model = null;
       channel = null;
       connected = false;
-      if (current) await current.close().catch(() => {});
+      if (!current) return;
+      // Bounded: closing over a stalled connection waits for an answer that never comes.
+      await withTimeout(
+        current.then((m) => m.close()),
+        CLOSE_TIMEOUT_MS,
+        'closing the RabbitMQ connection',
+      ).catch(() => {});
     },
   };
 }

@@ -6,6 +6,8 @@ import type { ClaimedJob } from '../../../store/store.js';
 import type { HandlerOutcome } from '../../handler-outcome.js';
 
 export const DEFAULT_BROKER_TIMEOUT_MS = 10_000;
+/** Closing a connection waits at most this long (a stalled broker never answers a close). */
+export const CLOSE_TIMEOUT_MS = 2_000;
 
 export interface BrokerHandler {
   /** One publish; resolves to `succeeded` only once the broker acknowledged it. Never throws. */

@@ -12,6 +12,7 @@ import { waitFor } from '../../test-support/wait-for.js';
 import { createNatsHandler, subjectFilter } from './nats.js';
 import {
   FAST_RETRY,
+  firstFailure,
   NATS_PORT,
   NatsTestStream,
   postOrders,
@@ -200,5 +201,39 @@ describe('nats handler', () => {
     const ids = (await bus.read(2)).map((message) => message.headers?.get('Nats-Msg-Id'));
     expect(ids[0]).toBe(eventId);
     expect(ids[1]).toMatch(new RegExp(`^${eventId}:replay-\\d+$`));
+  });
+
+  it('broker unreachable at start, then stalled (black-hole): attempts fail with the reason, never hang; published once it answers', async () => {
+    const bus = await stream();
+    const proxy = new TcpProxy(NATS_PORT);
+    await proxy.start();
+    await proxy.stop(); // the port refuses: NATS is "down" when the receiver starts
+    cleanup.push(() => proxy.stop());
+    const app = await receiver({
+      bus: {
+        type: 'nats',
+        servers: `nats://127.0.0.1:${proxy.port}`,
+        subject: `${bus.subjectPrefix}.{shop}.{event}`,
+        timeoutMs: 500,
+        retry: FAST_RETRY,
+      },
+    });
+    const [down] = await postOrders(app, ['7301']);
+    expect(await firstFailure(app, down ?? '')).toMatch(
+      /^cannot connect to NATS at nats:\/\/127\.0\.0\.1:\d+: /,
+    );
+    expect((await fetch(`${app.baseUrl}/readyz`)).status).toBe(200);
+
+    await proxy.start();
+    proxy.stall(); // accepts, forwards nothing
+    const [stalled] = await postOrders(app, ['7302']);
+    expect(await firstFailure(app, stalled ?? '')).toMatch(/took longer than 500 ms/);
+
+    await proxy.stop();
+    await proxy.start();
+    await waitForSucceeded(app, [down ?? '', stalled ?? '']);
+    expect((await bus.read(2)).map((message) => message.headers?.get('Nats-Msg-Id')).sort()).toEqual(
+      [down, stalled].sort(),
+    );
   });
 });

@@ -9,11 +9,11 @@
  * when missing (once per connection); otherwise a subject no stream captures fails every attempt with
  * that reason.
  */
-import { jetstream, jetstreamManager, StorageType } from '@nats-io/jetstream';
+import { type JetStreamClient, jetstream, jetstreamManager, StorageType } from '@nats-io/jetstream';
 import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import type { ClaimedJob } from '../../../store/store.js';
 import { describeError, type HandlerOutcome } from '../../handler-outcome.js';
-import { type BrokerHandler, DEFAULT_BROKER_TIMEOUT_MS } from './broker-handler.js';
+import { type BrokerHandler, CLOSE_TIMEOUT_MS, DEFAULT_BROKER_TIMEOUT_MS } from './broker-handler.js';
 import { brokerMessage, renderTemplate } from './broker-message.js';
 import { redactUrl, scrubSecrets } from './env-reference.js';
 import { withTimeout } from './with-timeout.js';
@@ -53,11 +53,11 @@ export function createNatsHandler(options: NatsHandlerOptions): BrokerHandler {
   const timeoutMs = options.timeoutMs ?? DEFAULT_BROKER_TIMEOUT_MS;
   const secrets = options.secrets ?? [];
   const where = options.servers.map(redactUrl).join(', ');
-  let connection: Promise<NatsConnection> | null = null;
+  let connection: Promise<{ nc: NatsConnection; js: JetStreamClient }> | null = null;
   let connected = false;
   let closing = false;
 
-  const open = async (): Promise<NatsConnection> => {
+  const open = async (): Promise<{ nc: NatsConnection; js: JetStreamClient }> => {
     const nc = await connect({
       servers: options.servers,
       name: `srhooks-receiver/${options.name}`,
@@ -89,10 +89,10 @@ export function createNatsHandler(options: NatsHandlerOptions): BrokerHandler {
         throw new Error(`cannot ensure stream "${options.ensureStream.name}": ${describeError(error)}`);
       }
     }
-    return nc;
+    return { nc, js: jetstream(nc) };
   };
 
-  const connection$ = (): Promise<NatsConnection> => {
+  const connection$ = (): Promise<{ nc: NatsConnection; js: JetStreamClient }> => {
     if (!connection) {
       const opening = open();
       connection = opening;
@@ -114,9 +114,9 @@ export function createNatsHandler(options: NatsHandlerOptions): BrokerHandler {
         status: 'retry',
         error: scrubSecrets(`${step}: ${describeError(error)}`, secrets),
       });
-      let nc: NatsConnection;
+      let js: JetStreamClient;
       try {
-        nc = await withTimeout(connection$(), timeoutMs, `connecting to NATS at ${where}`);
+        ({ js } = await withTimeout(connection$(), timeoutMs, `connecting to NATS at ${where}`));
       } catch (error) {
         return fail(`cannot connect to NATS at ${where}`, error);
       }
@@ -127,7 +127,7 @@ export function createNatsHandler(options: NatsHandlerOptions): BrokerHandler {
       h.set('srhooks-event-id', message.eventId);
       h.set('srhooks-source', message.source);
       try {
-        const ack = await jetstream(nc).publish(subject, message.body, {
+        const ack = await js.publish(subject, message.body, {
           msgID: message.messageId,
           headers: h,
           timeout: timeoutMs,
@@ -147,8 +147,11 @@ export function createNatsHandler(options: NatsHandlerOptions): BrokerHandler {
       if (!current) return;
       closing = true;
       try {
-        const nc = await current;
-        await nc.drain().catch(() => nc.close());
+        const { nc } = await current;
+        // Bounded: draining over a dead connection waits for the server.
+        await withTimeout(nc.drain(), CLOSE_TIMEOUT_MS, 'draining the NATS connection').catch(() =>
+          nc.close(),
+        );
       } catch {
         // never connected
       } finally {

@@ -12,6 +12,7 @@ import { waitFor } from '../../test-support/wait-for.js';
 import { createRedisStreamHandler } from './redis-stream.js';
 import {
   FAST_RETRY,
+  firstFailure,
   postOrders,
   REDIS_PORT,
   RedisTestKeys,
@@ -181,5 +182,40 @@ describe('redis-stream handler', () => {
     await waitFor(async () => (await redis.length(key)) === 2, 'the replayed entry');
     const ids = (await redis.read(key)).map((entry) => entry.fields.id);
     expect(ids).toEqual([eventId, expect.stringMatching(new RegExp(`^${eventId}:replay-\\d+$`))]);
+  });
+
+  it('broker unreachable at start, then stalled (black-hole): attempts fail with the reason, never hang; added once it answers', async () => {
+    const redis = keys();
+    const proxy = new TcpProxy(REDIS_PORT);
+    await proxy.start();
+    await proxy.stop();
+    cleanup.push(() => proxy.stop());
+    const app = await receiver({
+      stream: {
+        type: 'redis-stream',
+        url: `redis://127.0.0.1:${proxy.port}`,
+        stream: `${redis.prefix}:{shop}`,
+        timeoutMs: 500,
+        retry: FAST_RETRY,
+      },
+    });
+    const [down] = await postOrders(app, ['9401']);
+    expect(await firstFailure(app, down ?? '')).toMatch(
+      /^XADD to Redis stream ".*" at redis:\/\/127\.0\.0\.1:\d+ failed: /,
+    );
+    expect((await fetch(`${app.baseUrl}/readyz`)).status).toBe(200);
+
+    await proxy.start();
+    proxy.stall();
+    const [stalled] = await postOrders(app, ['9402']);
+    expect(await firstFailure(app, stalled ?? '')).toMatch(
+      /timed out|took longer than|isn't writeable|Connection is closed/i,
+    );
+
+    await proxy.stop();
+    await proxy.start();
+    await waitForSucceeded(app, [down ?? '', stalled ?? '']);
+    const ids = (await redis.read(`${redis.prefix}:${SHOP}`)).map((entry) => entry.fields.id);
+    expect(new Set(ids)).toEqual(new Set([down, stalled]));
   });
 });

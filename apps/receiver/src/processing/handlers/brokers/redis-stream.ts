@@ -14,7 +14,7 @@
 import { Redis } from 'ioredis';
 import type { ClaimedJob } from '../../../store/store.js';
 import { describeError, type HandlerOutcome } from '../../handler-outcome.js';
-import { type BrokerHandler, DEFAULT_BROKER_TIMEOUT_MS } from './broker-handler.js';
+import { type BrokerHandler, CLOSE_TIMEOUT_MS, DEFAULT_BROKER_TIMEOUT_MS } from './broker-handler.js';
 import { brokerMessage, renderTemplate } from './broker-message.js';
 import { redactUrl, scrubSecrets } from './env-reference.js';
 import { withTimeout } from './with-timeout.js';
@@ -37,6 +37,7 @@ export function createRedisStreamHandler(options: RedisStreamHandlerOptions): Br
   const secrets = options.secrets ?? [];
   const where = redactUrl(options.url);
   let client: Redis | null = null;
+  let connecting: Promise<void> | null = null;
   let lastError: string | null = null;
 
   const client$ = (): Redis => {
@@ -69,7 +70,13 @@ export function createRedisStreamHandler(options: RedisStreamHandlerOptions): Br
       const message = brokerMessage(job);
       const redis = client$();
       try {
-        if (redis.status === 'wait') await withTimeout(redis.connect(), timeoutMs, `connecting to ${where}`);
+        if (redis.status === 'wait' || connecting) {
+          // The first job connects; jobs arriving meanwhile wait for the same attempt.
+          connecting ??= redis.connect().finally(() => {
+            connecting = null;
+          });
+          await withTimeout(connecting, timeoutMs, `connecting to ${where}`);
+        }
         const cap = options.maxLen === undefined ? [] : ['MAXLEN', '~', String(options.maxLen)];
         await redis.call('XADD', [
           key,
@@ -105,9 +112,10 @@ export function createRedisStreamHandler(options: RedisStreamHandlerOptions): Br
     async close() {
       const current = client;
       client = null;
+      connecting = null;
       if (!current) return;
       try {
-        await withTimeout(current.quit(), 1000, 'QUIT');
+        await withTimeout(current.quit(), CLOSE_TIMEOUT_MS, 'QUIT');
       } catch {
         current.disconnect();
       }

@@ -104,6 +104,15 @@ export async function replayViaInspector(receiver: TestReceiver, eventId: string
   if (response.status !== 303) throw new Error(`inspector replay answered ${response.status}`);
 }
 
+/** Waits until the (first) job of the event recorded a failed attempt; returns its error. */
+export async function firstFailure(receiver: TestReceiver, eventId: string): Promise<string> {
+  const attempt = await waitFor(async () => {
+    const event = await receiver.app.store.getEvent(eventId);
+    return event?.jobs[0]?.attemptLog.find((entry) => entry.outcome === 'failed');
+  }, `a failed attempt of ${eventId}`);
+  return attempt.error ?? '';
+}
+
 export async function replayViaAdminApi(receiver: TestReceiver, eventId: string): Promise<void> {
   const response = await fetch(`${receiver.baseUrl}/admin/api/events/${eventId}/replay`, {
     method: 'POST',
