@@ -15,6 +15,7 @@
  *   handledOfIngestAlone = handled/s ÷ (a)'s rate; drainAfterLoadMs = how long the rest took.
  *   (d) backlog:    50,000 pending `forward` jobs (seeded through the store: 500 deliveries × 100 orders),
  *                   then the worker starts: events/s until every job succeeded (target ≥ 1,000).
+ *   (e) backlogNats: (d) with the `nats` handler (the store and worker without HTTP).
  *
  * Prints one line per run and, last, one JSON line. Needs `pnpm --filter @srhooks/receiver build`.
  * Env: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (default 20), BENCH_BACKLOG (default 50000),
@@ -68,7 +69,7 @@ async function serve(variant, options) {
   const { buildReceiver, defineReceiverConfig, createJobWorker } = await import(dist.href);
   const { pino } = await import('pino');
   const dir = mkdtempSync(join(tmpdir(), 'srhooks-bench-handling-'));
-  const handlerKind = variant === 'nats' ? 'nats' : 'forward';
+  const handlerKind = variant === 'nats' || variant === 'backlogNats' ? 'nats' : 'forward';
   const config = defineReceiverConfig({
     secrets: [SECRET],
     port: 0,
@@ -149,7 +150,10 @@ async function seedBacklog(store, count) {
 function startServer(variant, options) {
   const child = fork(fileURLToPath(import.meta.url), ['serve', variant, JSON.stringify(options)], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    execArgv: startScriptNodeFlags(),
+    execArgv: [
+      ...startScriptNodeFlags(),
+      ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+    ],
   });
   const ask = (message) =>
     new Promise((resolve, reject) => {
@@ -311,8 +315,13 @@ async function main() {
       }
       console.error(`nats: ${JSON.stringify(results.nats)}`);
     }
-    if (wanted('backlog')) {
-      const server = startServer('backlog', { targetPort: target.port });
+    for (const variant of ['backlog', 'backlogNats']) {
+      if (!wanted(variant)) continue;
+      const stream = variant === 'backlogNats' ? await natsStream() : null;
+      const server = startServer(variant, {
+        targetPort: target.port,
+        ...(stream ? { stream: stream.name } : {}),
+      });
       await server.ready;
       const { seeded } = await server.ask('seed');
       const started = performance.now();
@@ -320,12 +329,13 @@ async function main() {
       const drained = (await waitForSucceeded(server, seeded, 600_000)) !== null;
       const elapsedMs = performance.now() - started;
       await server.stop();
-      results.backlog = {
+      results[variant] = {
         jobs: seeded,
         drainMs: drained ? Math.round(elapsedMs) : null,
         eventsPerSecond: drained ? Math.round(seeded / (elapsedMs / 1000)) : 0,
+        ...(stream ? { messagesInStream: await stream.remove() } : {}),
       };
-      console.error(`backlog: ${JSON.stringify(results.backlog)}`);
+      console.error(`${variant}: ${JSON.stringify(results[variant])}`);
     }
   } finally {
     await target.close();
@@ -335,6 +345,9 @@ async function main() {
     natsKeepsUp: results.nats ? results.nats.handledOfIngested >= TARGETS.handledOfIngested : null,
     backlogFastEnough: results.backlog
       ? results.backlog.eventsPerSecond >= TARGETS.backlogEventsPerSecond
+      : null,
+    backlogNatsFastEnough: results.backlogNats
+      ? results.backlogNats.eventsPerSecond >= TARGETS.backlogEventsPerSecond
       : null,
   };
   console.log(
