@@ -115,6 +115,27 @@ describe('amqp handler', () => {
     expect(await bus.read(1)).toHaveLength(1);
   });
 
+  it("a missing exchange fails the attempt with the broker's reason; the next attempt opens a new channel", async () => {
+    const bus = await queue();
+    const missing = runName('missing_x');
+    const handler = createAmqpHandler({
+      name: 'rabbit',
+      url: `amqp://guest:guest@127.0.0.1:${AMQP_PORT}`,
+      exchange: missing,
+    });
+    cleanup.push(() => handler.close());
+    const job = claimedOrderJob(sampleOrder(5));
+    for (const attempt of [1, 2]) {
+      const outcome = await handler.run({ ...job, attempt });
+      expect(outcome.status).toBe('retry');
+      expect(outcome.status === 'retry' && outcome.error).toContain(
+        `publish to exchange "${missing}" with routing key "demo.order_confirm" failed:`,
+      );
+      expect(outcome.status === 'retry' && outcome.error).toMatch(/NOT_FOUND - no exchange/);
+    }
+    expect(await bus.pending()).toBe(0);
+  });
+
   it('a wrong password fails the attempt with the reason and never shows the password', async () => {
     const handler = createAmqpHandler({
       name: 'rabbit',

@@ -44,6 +44,8 @@ export function createAmqpHandler(options: AmqpHandlerOptions): BrokerHandler {
   let channel: Promise<ConfirmChannel> | null = null;
   let connected = false;
   let lastConnectError: string | null = null;
+  /** Why the broker closed a channel (sent just before the close), per channel. */
+  const channelErrors = new WeakMap<ConfirmChannel, string>();
   /** Messages the broker returned as unroutable, by message id, until their confirm arrives. */
   const returned = new Map<string, Returned>();
 
@@ -102,7 +104,10 @@ export function createAmqpHandler(options: AmqpHandlerOptions): BrokerHandler {
         ch.on('close', () => {
           if (channel === opening) channel = null;
         });
-        ch.on('error', () => {});
+        ch.on('error', (error: Error) => {
+          // e.g. 404 NOT_FOUND for a missing exchange: the reason the pending publishes fail
+          channelErrors.set(ch, describeError(error));
+        });
         return ch;
       })();
       channel = opening;
@@ -168,8 +173,10 @@ export function createAmqpHandler(options: AmqpHandlerOptions): BrokerHandler {
           channel = null;
           void stale.then((c) => c.close()).catch(() => {});
         }
+        const channelError = channelErrors.get(ch);
+        const reason = channelError ? ` (${channelError})` : '';
         return fail(
-          `publish to ${exchangeLabel} with routing key "${routingKey}" failed: ${describeError(error)}`,
+          `publish to ${exchangeLabel} with routing key "${routingKey}" failed: ${describeError(error)}${reason}`,
         );
       }
       const bounced = returned.get(message.messageId);

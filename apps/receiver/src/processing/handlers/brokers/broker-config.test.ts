@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: `${VAR}` is literal config text (an environment reference) in these tests
 /**
  * Broker handler configuration: schema validation (messages name the key), `${VAR}` resolution from
  * the environment, secrets kept out of error texts and logs, templates and message ids.

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: `${VAR}` is literal config text (an environment reference) in these tests
 /**
  * `nats` handler against the machine's NATS JetStream (127.0.0.1:4222): real deliveries into a
  * receiver, a consumer reading the stream; an outage through a TcpProxy the test owns; replay.
