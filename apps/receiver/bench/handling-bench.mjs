@@ -19,7 +19,7 @@
  *
  * Prints one line per run and, last, one JSON line. Needs `pnpm --filter @srhooks/receiver build`.
  * Env: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (default 20), BENCH_BACKLOG (default 50000),
- * BENCH_ONLY (comma-separated run names), NATS_URL (default nats://127.0.0.1:4222).
+ * BENCH_ONLY (comma-separated run names), BENCH_NATS_URL (default nats://127.0.0.1:4222), BENCH_CPU_PROF (a directory: the receiver writes its CPU profiles there).
  */
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -36,7 +36,7 @@ const SHOP = 'demo';
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 50_000);
-const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+const NATS_URL = process.env.BENCH_NATS_URL ?? 'nats://127.0.0.1:4222';
 const TARGETS = { handledOfIngested: 0.8, backlogEventsPerSecond: 1000 };
 const ONLY = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
 
