@@ -3,7 +3,7 @@
  * SQLite) has a `nats`, an `amqp` and a `redis-stream` handler, each reaching its broker (the machine's
  * NATS JetStream, RabbitMQ and Redis, with names of this run) through a TcpProxy the test owns. After a
  * warm-up, the proxies delay every chunk, so a broker stores a message a while before its
- * acknowledgement gets back; as soon as every broker holds messages of the batch, the receiver is
+ * acknowledgement gets back (1.5 s later); as soon as every broker holds messages of the batch, the receiver is
  * killed. The proxies are cut (nothing more in flight), the store is read: jobs that are not done
  * although their message is at the broker are the "interrupted" ones. Then the receiver restarts on the
  * same file; the interrupted jobs run again when their lease (1 s here) expires. Then:
@@ -40,7 +40,8 @@ const SHOP = 'broker-shop';
 const WARM_UP = 3;
 const EVENTS = 40;
 /** Each chunk through a proxy waits this long: the acknowledgement trails the stored message. */
-const PROXY_DELAY_MS = 400;
+/** Longer than the spread between the brokers' first stored messages, so none is acknowledged before the kill. */
+const PROXY_DELAY_MS = 1500;
 const HANDLERS = ['nats', 'amqp', 'redis'] as const;
 type Handler = (typeof HANDLERS)[number];
 
@@ -95,11 +96,12 @@ describe('broker handlers: kill -9 between publish and job completion', () => {
   }
 
   async function counts(): Promise<Record<Handler, number>> {
-    return {
-      nats: await nats.messageCount(),
-      amqp: await amqp.pending(),
-      redis: await redis.length(redisKey()).catch(() => 0),
-    };
+    const [natsCount, amqpCount, redisCount] = await Promise.all([
+      nats.messageCount(),
+      amqp.pending(),
+      redis.length(redisKey()).catch(() => 0),
+    ]);
+    return { nats: natsCount, amqp: amqpCount, redis: redisCount };
   }
 
   beforeAll(async () => {
