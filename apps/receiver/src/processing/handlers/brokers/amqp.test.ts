@@ -153,7 +153,7 @@ describe('amqp handler', () => {
     expect(error).not.toContain('wrong-secret-pw');
   });
 
-  it('broker down for a while, then back: every event is published after it returns, none lost; /readyz stays green', async () => {
+  it('broker down for a while, then back: one connection; every event is published after it returns, none lost; /readyz stays green', async () => {
     const bus = await queue();
     const proxy = new TcpProxy(AMQP_PORT);
     await proxy.start();
@@ -172,6 +172,8 @@ describe('amqp handler', () => {
     );
     const before = await postOrders(app, ['8101', '8102']);
     await waitForSucceeded(app, before);
+    // one connection for the handler (the proxy counts both of its sides)
+    expect(proxy.openSockets).toBe(2);
 
     await proxy.stop();
     const during = await postOrders(app, ['8103', '8104', '8105']);

@@ -141,7 +141,7 @@ describe('nats handler', () => {
     expect(info.state.messages).toBe(1);
   });
 
-  it('broker down for a while, then back: every event is published once after it returns; /readyz stays green', async () => {
+  it('broker down for a while, then back: one connection; every event is published once after it returns; /readyz stays green', async () => {
     const bus = await stream();
     const proxy = new TcpProxy(NATS_PORT);
     await proxy.start();
@@ -162,6 +162,8 @@ describe('nats handler', () => {
     );
     const before = await postOrders(app, ['7101', '7102']);
     await waitForSucceeded(app, before);
+    // one connection for the handler (the proxy counts both of its sides)
+    expect(proxy.openSockets).toBe(2);
 
     await proxy.stop();
     const during = await postOrders(app, ['7103', '7104', '7105']);

@@ -112,7 +112,7 @@ describe('redis-stream handler', () => {
     ]);
   });
 
-  it('broker down for a while, then back: every event is added after it returns, none lost; /readyz stays green', async () => {
+  it('broker down for a while, then back: one connection; every event is added after it returns, none lost; /readyz stays green', async () => {
     const redis = keys();
     const proxy = new TcpProxy(REDIS_PORT);
     await proxy.start();
@@ -128,6 +128,8 @@ describe('redis-stream handler', () => {
     });
     const before = await postOrders(app, ['9101', '9102']);
     await waitForSucceeded(app, before);
+    // one connection for the handler (the proxy counts both of its sides)
+    expect(proxy.openSockets).toBe(2);
 
     await proxy.stop();
     const during = await postOrders(app, ['9103', '9104', '9105']);
