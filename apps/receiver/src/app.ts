@@ -20,6 +20,7 @@ import { configPlugin } from './plugins/config-plugin.js';
 import { handlersPlugin } from './plugins/handlers-plugin.js';
 import { metricsPlugin } from './plugins/metrics-plugin.js';
 import { storePlugin } from './plugins/store-plugin.js';
+import { brokerSecretValues, type Env } from './processing/handlers/brokers/env-reference.js';
 import { type ProcessingPluginOptions, processingPlugin } from './processing/processing-plugin.js';
 import { type RetentionPluginOptions, retentionPlugin } from './retention/retention-plugin.js';
 import { coreRoutes, type ReceiverRoutePlugin } from './routes/index.js';
@@ -46,12 +47,13 @@ export interface BuildReceiverOptions {
 const REQUEST_TIMEOUT_MS = 60_000;
 
 /** Literal values that must never appear in a log line. */
-function secretValues(config: ReceiverConfig): string[] {
+function secretValues(config: ReceiverConfig, env: Env): string[] {
   const values = [...config.secrets];
   if (config.adminToken) values.push(config.adminToken);
   for (const shop of config.shops) if (shop.clientSecret) values.push(shop.clientSecret);
   for (const handler of Object.values(config.handlers))
     if (handler.type === 'forward') values.push(handler.secret);
+  values.push(...brokerSecretValues(config.handlers, env));
   return values;
 }
 
@@ -63,7 +65,7 @@ export async function buildReceiver(
     options.logger ??
     createLogger({
       level: config.logLevel,
-      secrets: secretValues(config),
+      secrets: secretValues(config, options.processing?.env ?? process.env),
       ...(options.logDestination ? { destination: options.logDestination } : {}),
     });
   const app: FastifyInstance = Fastify({

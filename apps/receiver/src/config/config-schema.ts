@@ -7,6 +7,7 @@ import { WebhookSpecEntrySchema } from '@srhooks/client';
 import { isValidShopName, MIN_SECRET_LENGTH, WEBHOOK_EVENTS } from '@srhooks/contracts';
 import { z } from 'zod';
 import { parseCidr } from '../ingest/ip-allow-list.js';
+import { amqpHandlerFields, natsHandlerFields, redisStreamHandlerFields } from './broker-handler-schemas.js';
 
 export const DEFAULT_BODY_LIMIT = 2 * 1024 * 1024;
 export const DEFAULT_BODY_HARD_LIMIT = 64 * 1024 * 1024;
@@ -56,10 +57,25 @@ export const LogHandlerConfigSchema = z.looseObject({
   ...handlerCommon,
 });
 
+/** Broker handlers (fields in broker-handler-schemas.ts). */
+export const NatsHandlerConfigSchema = z.looseObject({ ...natsHandlerFields, ...handlerCommon });
+export const AmqpHandlerConfigSchema = z.looseObject({ ...amqpHandlerFields, ...handlerCommon });
+export const RedisStreamHandlerConfigSchema = z.looseObject({
+  ...redisStreamHandlerFields,
+  ...handlerCommon,
+});
+
 export const HandlerConfigSchema = z.discriminatedUnion(
   'type',
-  [ForwardHandlerConfigSchema, ModuleHandlerConfigSchema, LogHandlerConfigSchema],
-  { error: 'must have "type": "forward", "module" or "log"' },
+  [
+    ForwardHandlerConfigSchema,
+    ModuleHandlerConfigSchema,
+    LogHandlerConfigSchema,
+    NatsHandlerConfigSchema,
+    AmqpHandlerConfigSchema,
+    RedisStreamHandlerConfigSchema,
+  ],
+  { error: 'must have "type": "forward", "module", "log", "nats", "amqp" or "redis-stream"' },
 );
 export type HandlerConfig = z.infer<typeof HandlerConfigSchema>;
 export type HandlerType = HandlerConfig['type'];

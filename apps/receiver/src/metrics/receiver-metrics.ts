@@ -86,6 +86,39 @@ export class ReceiverMetrics {
     registers: [this.registry],
   });
 
+  readonly handlerAttempts = new Counter({
+    name: 'srhooks_handler_attempts_total',
+    help: 'Handler attempts by handler, type and outcome (succeeded, retry, dead, disable)',
+    labelNames: ['handler', 'type', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly handlerAttemptDuration = new Histogram({
+    name: 'srhooks_handler_attempt_duration_seconds',
+    help: 'Time one handler attempt took (for broker handlers: until the broker acknowledged), by handler and type',
+    labelNames: ['handler', 'type'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  /** Broker handlers: 1 while the handler's connection to its broker is up, else 0 (read at scrape time). */
+  observeHandlerConnections(
+    handlers: () => Iterable<{ name: string; type: string; connected?: boolean }>,
+  ): void {
+    new Gauge({
+      name: 'srhooks_handler_connected',
+      help: "1 while a broker handler's connection is up, else 0 (broker handlers only)",
+      labelNames: ['handler', 'type'] as const,
+      registers: [this.registry],
+      collect() {
+        for (const handler of handlers()) {
+          if (handler.connected === undefined) continue;
+          this.set({ handler: handler.name, type: handler.type }, handler.connected ? 1 : 0);
+        }
+      },
+    });
+  }
+
   /**
    * Gauges read from the store's own counters at scrape time: write transactions, the writes they
    * carried, and commits slower than 5 ms (SQLite: the WAL fsync, so these are the disk's stalls).

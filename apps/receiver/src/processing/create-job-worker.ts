@@ -5,9 +5,12 @@
  */
 import type { Logger } from 'pino';
 import type { ReceiverConfig } from '../config/config-schema.js';
+import type { ReceiverMetrics } from '../metrics/receiver-metrics.js';
 import type { Store } from '../store/store.js';
 import { createEventVerifier } from './event-verifier.js';
+import { instrumentRunners } from './handler-metrics.js';
 import { createHandlerRunners } from './handler-runners.js';
+import type { Env } from './handlers/brokers/env-reference.js';
 import { type ShopClientFactory, ShopClients } from './shop-clients.js';
 import { JobWorker, type JobWorkerOptions } from './worker.js';
 
@@ -20,22 +23,27 @@ export interface CreateJobWorkerOptions
   createClient?: ShopClientFactory;
   /** Where `log` handlers write; default process.stdout. */
   logWrite?: (line: string) => void;
+  /** Per-handler attempt metrics are recorded here when given (the receiver passes `app.metrics`). */
+  metrics?: ReceiverMetrics;
+  /** Where broker handlers' `${VAR}` references are read; default process.env. */
+  env?: Env;
 }
 
 export function createJobWorker(options: CreateJobWorkerOptions): JobWorker {
-  const { config, store, logger, createClient, logWrite, ...workerOptions } = options;
+  const { config, store, logger, createClient, logWrite, metrics, env, ...workerOptions } = options;
   const clients = new ShopClients(config.shops, createClient);
   const runners = createHandlerRunners({
     handlers: config.handlers,
     clients,
     logger,
     ...(logWrite ? { logWrite } : {}),
+    ...(env ? { env } : {}),
   });
   const verifier = createEventVerifier(config.shops, clients);
   return new JobWorker({
     ...workerOptions,
     store,
-    runners,
+    runners: metrics ? instrumentRunners(runners, metrics) : runners,
     logger,
     ...(verifier ? { verifier } : {}),
   });

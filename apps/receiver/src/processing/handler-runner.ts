@@ -12,4 +12,8 @@ export interface HandlerRunner {
   readonly retry: RetrySchedule;
   /** One attempt. Throwing counts as `retry`. */
   run(job: ClaimedJob): Promise<HandlerOutcome>;
+  /** Releases what the handler holds open (a broker connection); the worker calls it when it stops. */
+  close?(): Promise<void>;
+  /** Broker handlers: true while their connection is up (a metrics gauge). */
+  readonly connected?: boolean;
 }

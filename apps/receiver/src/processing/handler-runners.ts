@@ -1,12 +1,15 @@
 /**
  * Builds the worker's handler runners from the `handlers` section of srhooks.config.json:
- * `forward` (signed POST), `module` (user ESM file) and `log` (JSON line on stdout). Every handler
+ * `forward` (signed POST), `module` (user ESM file), `log` (JSON line on stdout) and the broker types
+ * `nats`, `amqp`, `redis-stream` (handlers/brokers/). Every handler
  * accepts `concurrency` and `retry: {delays, jitter, maxRetryAfter}`; bad values stop start-up with a
  * ProcessingConfigError naming the key.
  */
 import type { Logger } from 'pino';
 import type { HandlerConfig } from '../config/config-schema.js';
 import type { HandlerRunner } from './handler-runner.js';
+import { createBrokerRunner } from './handlers/brokers/broker-runner.js';
+import type { Env } from './handlers/brokers/env-reference.js';
 import { createForwardHandler } from './handlers/forward.js';
 import { createLogHandler } from './handlers/log.js';
 import { createModuleHandler } from './handlers/module.js';
@@ -31,6 +34,8 @@ export interface HandlerRunnersOptions {
   defaultRetry?: RetrySchedule;
   /** Where `log` handlers write; default process.stdout. */
   logWrite?: (line: string) => void;
+  /** Where broker handlers' `${VAR}` references are read; default process.env. */
+  env?: Env;
 }
 
 export function createHandlerRunners(options: HandlerRunnersOptions): HandlerRunner[] {
@@ -76,9 +81,22 @@ function createHandlerRunner(
       const run = createLogHandler(options.logWrite ? { write: options.logWrite } : {});
       return { ...base, run };
     }
+    case 'nats':
+    case 'amqp':
+    case 'redis-stream': {
+      const broker = createBrokerRunner(name, config, options.env ?? process.env);
+      return {
+        ...base,
+        run: (job) => broker.run(job),
+        close: () => broker.close(),
+        get connected() {
+          return broker.connected;
+        },
+      };
+    }
     default:
       throw new ProcessingConfigError(
-        `${where}.type "${(config as { type: string }).type}" is not a handler type; use forward, module or log`,
+        `${where}.type "${(config as { type: string }).type}" is not a handler type; use forward, module, log, nats, amqp or redis-stream`,
       );
   }
 }

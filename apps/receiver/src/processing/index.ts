@@ -21,6 +21,11 @@ export {
   DEFAULT_HANDLER_CONCURRENCY,
   type HandlerRunnersOptions,
 } from './handler-runners.js';
+export { type AmqpHandlerOptions, createAmqpHandler } from './handlers/brokers/amqp.js';
+export type { BrokerHandler } from './handlers/brokers/broker-handler.js';
+export { type BrokerMessage, brokerMessage, brokerMessageId } from './handlers/brokers/broker-message.js';
+export { createNatsHandler, type NatsHandlerOptions } from './handlers/brokers/nats.js';
+export { createRedisStreamHandler, type RedisStreamHandlerOptions } from './handlers/brokers/redis-stream.js';
 export {
   createForwardHandler,
   DEFAULT_FORWARD_TIMEOUT_MS,

@@ -17,7 +17,8 @@ declare module 'fastify' {
   }
 }
 
-export interface ProcessingPluginOptions extends Omit<CreateJobWorkerOptions, 'config' | 'store' | 'logger'> {
+export interface ProcessingPluginOptions
+  extends Omit<CreateJobWorkerOptions, 'config' | 'store' | 'logger' | 'metrics'> {
   /** Default true. False: this instance only ingests (another instance runs the handlers). */
   enabled?: boolean;
 }
@@ -32,6 +33,7 @@ const plugin: FastifyPluginAsync<ProcessingPluginOptions> = async (app, options)
   try {
     worker = createJobWorker({
       leaseMs: app.config.jobLeaseMs,
+      metrics: app.metrics,
       ...workerOptions,
       config: app.config,
       store: app.store,
@@ -54,5 +56,5 @@ const plugin: FastifyPluginAsync<ProcessingPluginOptions> = async (app, options)
 export const processingPlugin = fp(plugin, {
   name: 'srhooks-processing',
   fastify: '5.x',
-  dependencies: ['srhooks-config', 'srhooks-store'],
+  dependencies: ['srhooks-config', 'srhooks-metrics', 'srhooks-store'],
 });

@@ -172,7 +172,8 @@ export class JobWorker {
   /**
    * Stops claiming, lets every running job finish and write its outcome, then resolves. With `timeoutMs`,
    * gives up waiting after that long: jobs still running are abandoned (their leases are no longer
-   * renewed, so after expiry another instance or the next start runs them again).
+   * renewed, so after expiry another instance or the next start runs them again). Then closes the
+   * handlers' connections (brokers).
    */
   async stop(options: { timeoutMs?: number } = {}): Promise<void> {
     const loop = this.#loop;
@@ -200,6 +201,14 @@ export class JobWorker {
     this.#unsubscribe?.();
     this.#unsubscribe = null;
     this.#loop = null;
+    // Broker handlers close their connections (a later start() opens them again on the first job).
+    await Promise.all(
+      this.#runners.map((runner) =>
+        runner.close?.().catch((error: unknown) => {
+          this.#logger.warn({ err: error, handler: runner.name }, 'closing a handler failed');
+        }),
+      ),
+    );
     this.#logger.info('job worker stopped');
   }
 

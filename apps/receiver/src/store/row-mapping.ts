@@ -142,7 +142,7 @@ export function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<s
 
 /** Columns of a claimed job joined with its event (`j` = jobs, `e` = events). */
 export const CLAIMED_JOB_COLUMNS =
-  'j.id AS job_id, j.handler, j.attempts, j.failures, j.lease_expires_at, e.id AS event_id, e.delivery_id, e.shop, e.event, e.received_at, e.dedupe_key, e.subject_id, e.payload, e.verification';
+  'j.id AS job_id, j.handler, j.attempts, j.failures, j.min_attempt, j.lease_expires_at, e.id AS event_id, e.delivery_id, e.shop, e.event, e.received_at, e.dedupe_key, e.subject_id, e.payload, e.verification';
 
 export function toClaimedJob(row: Row, codec: RowCodec): ClaimedJob {
   return {
@@ -150,6 +150,7 @@ export function toClaimedJob(row: Row, codec: RowCodec): ClaimedJob {
     handler: str(row.handler),
     attempt: Number(row.attempts),
     failures: Number(row.failures),
+    firstAttempt: Number(row.min_attempt),
     leaseExpiresAt: codec.date(row.lease_expires_at),
     eventId: str(row.event_id),
     deliveryId: str(row.delivery_id),

@@ -236,6 +236,12 @@ export interface ClaimedJob {
   attempt: number;
   /** Failed attempts before this one since creation or the last replay. */
   failures: number;
+  /**
+   * The first attempt number since the job was created or last replayed: 1 for a job never replayed.
+   * Retries and re-runs after a crash keep it; an explicit replay changes it. Broker handlers derive
+   * their message id from it (the event id, plus a replay mark after a replay). The stores always set it.
+   */
+  firstAttempt?: number;
   leaseExpiresAt: Date;
   eventId: string;
   deliveryId: string;

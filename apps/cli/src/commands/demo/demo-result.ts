@@ -1,5 +1,6 @@
 import type { ShopSyncResult } from '../webhooks/sync.js';
 import type { ArrivedEvent } from './arrived-event.js';
+import type { DemoNatsResult } from './demo-nats.js';
 
 /** What `srhooks demo` reports (`--json` prints exactly this). */
 export interface DemoResult {
@@ -29,6 +30,8 @@ export interface DemoResult {
   /** The review-request example handler's work, or null when it is not installed. */
   reviewRequests: { outbox: string; written: number } | null;
   eventsLog: string;
+  /** `--nats`: what the nats handler published, as a consumer read it back; null without `--nats`. */
+  nats: DemoNatsResult | null;
   timings: { readyMs: number; deliveredMs: number };
   /** The signal that stopped a demo running until Ctrl-C; null with `--once`. */
   stopped: NodeJS.Signals | null;

@@ -6,12 +6,13 @@ import type { WebhookEvent } from '@srhooks/contracts';
 import type { buildReceiver } from '@srhooks/receiver';
 import type { RunningSandbox } from '@srhooks/sandbox';
 import { usageError } from '../../cli-error.js';
+import { NATS_HANDLER } from './demo-nats.js';
 import type { DemoWorkspace } from './demo-workspace.js';
 
 export type Receiver = Awaited<ReturnType<typeof buildReceiver>>;
 export type ReceiverStore = Receiver['store'];
 
-/** The demo's receiver handlers: `log` always, `review-request` when the example module is there. */
+/** The demo's receiver handlers: `log` always, `review-request` when the example module is there, `nats` with `--nats`. */
 export const LOG_HANDLER = 'log';
 export const REVIEW_REQUEST_HANDLER = 'review-request';
 const REVIEW_REQUEST_EVENTS: WebhookEvent[] = ['order_confirm'];
@@ -62,6 +63,8 @@ export interface DemoReceiverOptions {
   /** Path of the review-request example module, or null to run without it. */
   reviewRequestModule: string | null;
   debug: boolean;
+  /** `--nats`: a `nats` handler definition run for every event besides the others. */
+  natsHandler?: Record<string, unknown>;
 }
 
 export interface DemoReceiver {
@@ -80,7 +83,11 @@ export interface DemoReceiver {
  */
 export async function startDemoReceiver(options: DemoReceiverOptions): Promise<DemoReceiver> {
   const { buildReceiver, ReceiverConfigSchema } = await import('@srhooks/receiver');
-  const handlers = [LOG_HANDLER, ...(options.reviewRequestModule ? [REVIEW_REQUEST_HANDLER] : [])];
+  const handlers = [
+    LOG_HANDLER,
+    ...(options.reviewRequestModule ? [REVIEW_REQUEST_HANDLER] : []),
+    ...(options.natsHandler ? [NATS_HANDLER] : []),
+  ];
   const config = ReceiverConfigSchema.parse({
     port: options.port,
     host: '127.0.0.1',
@@ -100,6 +107,7 @@ export async function startDemoReceiver(options: DemoReceiverOptions): Promise<D
             },
           }
         : {}),
+      ...(options.natsHandler ? { [NATS_HANDLER]: options.natsHandler } : {}),
     },
   });
   await mkdir(dirname(options.workspace.eventsLog), { recursive: true });

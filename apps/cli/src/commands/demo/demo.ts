@@ -8,6 +8,7 @@ import { watchDeliveries } from '../../live/delivery-feed.js';
 import { REQUIRED_SCOPES } from '../login.js';
 import { syncWebhooksCommand, toShopResult } from '../webhooks/sync.js';
 import { toArrivedEvent } from './arrived-event.js';
+import { DEFAULT_DEMO_NATS_URL, type DemoNats, prepareDemoNats } from './demo-nats.js';
 import type { DemoResult } from './demo-result.js';
 import { reviewRequestModulePath, startDemoReceiver, startDemoSandbox } from './demo-services.js';
 import { createDemoWorkspace } from './demo-workspace.js';
@@ -23,6 +24,8 @@ export interface DemoOptions {
   portReceiver?: number;
   /** Seconds to wait for every delivery to be stored and handled (default 30). */
   timeout?: number;
+  /** Also publish to NATS JetStream: true (the default URL) or the server URL. */
+  nats?: boolean | string;
 }
 
 export const DEFAULT_DEMO_TIMEOUT_SECONDS = 30;
@@ -115,6 +118,17 @@ export const demoCommand = defineCommand<DemoOptions, DemoResult>({
         if (previousOutbox === undefined) delete process.env.REVIEW_REQUEST_OUTBOX;
         else process.env.REVIEW_REQUEST_OUTBOX = previousOutbox;
       });
+      let nats: DemoNats | null = null;
+      if (options.nats) {
+        const servers = typeof options.nats === 'string' ? options.nats : DEFAULT_DEMO_NATS_URL;
+        spinner = output.spinner(`connecting to NATS JetStream at ${servers}`);
+        nats = await prepareDemoNats(servers).finally(() => spinner.stop());
+        const demoNats = nats;
+        teardown.add(() => demoNats.remove());
+        output.info(
+          `${output.errStyle.green('✔')} NATS JetStream at ${servers}: events go to ${nats.subject} (stream ${nats.stream}, removed when the demo stops)`,
+        );
+      }
       const urlSecret = randomBytes(32).toString('base64url');
       const adminToken = randomBytes(24).toString('base64url');
       spinner = output.spinner('starting the receiver');
@@ -126,6 +140,7 @@ export const demoCommand = defineCommand<DemoOptions, DemoResult>({
         adminToken,
         reviewRequestModule,
         debug: context.debug,
+        ...(nats ? { natsHandler: nats.handler } : {}),
       }).finally(() => spinner.stop());
       teardown.add(() => receiver.close());
       output.info(
@@ -205,6 +220,7 @@ export const demoCommand = defineCommand<DemoOptions, DemoResult>({
 
       const arrived = arrivals.map((arrival) => toArrivedEvent(arrival, { maskName, maskEmail }));
       const outbox = reviewRequestModule ? await readFile(workspace.outbox, 'utf8').catch(() => '') : null;
+      const natsResult = nats ? await nats.readBack() : null;
       const result: DemoResult = {
         once: options.once === true,
         shop,
@@ -234,6 +250,7 @@ export const demoCommand = defineCommand<DemoOptions, DemoResult>({
                 written: countMessages(outbox),
               },
         eventsLog: workspace.eventsLog,
+        nats: natsResult,
         timings: { readyMs: Math.round(readyMs), deliveredMs: Math.round(deliveredMs) },
         stopped: null,
       };

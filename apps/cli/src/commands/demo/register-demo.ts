@@ -21,6 +21,10 @@ export function registerDemoCommand(program: Command): void {
     .option('--port-sandbox <port>', 'sandbox shop port (default: any free port)', port)
     .option('--port-receiver <port>', 'receiver port (default: any free port)', port)
     .option('--timeout <seconds>', 'how long to wait for the deliveries (default 30)', seconds)
+    .option(
+      '--nats [url]',
+      'also publish every event to NATS JetStream (default nats://127.0.0.1:4222) and read it back',
+    )
     .addHelpText(
       'after',
       examples(
@@ -28,6 +32,8 @@ export function registerDemoCommand(program: Command): void {
         'srhooks demo --once',
         'srhooks demo --once --json',
         'srhooks demo --port-receiver 4750',
+        'srhooks demo --nats',
+        'srhooks demo --once --nats nats://127.0.0.1:4222',
       ),
     )
     .action(async (options: Record<string, unknown>, command: Command) => {

@@ -50,6 +50,13 @@ export function renderDemo(result: DemoResult, style: Style): string {
       `${style.green('✔')} review-request wrote ${written} review e-mail${written === 1 ? '' : 's'} to ${result.once ? 'its outbox' : result.reviewRequests.outbox}`,
     );
   }
+  if (result.nats) {
+    const { messages, events, stream, servers } = result.nats;
+    lines.push(
+      `${style.green('✔')} nats published ${events} event${events === 1 ? '' : 's'} to JetStream stream ${stream} at ${servers}; a consumer read back ${messages} message${messages === 1 ? '' : 's'}:`,
+      ...Object.entries(result.nats.subjects).map(([subject, count]) => `    ${subject}  ${count}`),
+    );
+  }
   if (!result.once) lines.push(`  events log (log handler): ${result.eventsLog}`);
   lines.push(
     '',

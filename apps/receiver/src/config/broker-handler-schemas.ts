@@ -1,0 +1,101 @@
+/**
+ * Handler types that publish each event to the user's message broker: `nats` (JetStream), `amqp`
+ * (RabbitMQ) and `redis-stream`. Connection strings and credentials may hold `${VAR}` references,
+ * resolved from the environment when the handler is built (see processing/handlers/brokers/env-reference.ts),
+ * so secrets live in the environment, not in srhooks.config.json.
+ *
+ * Templates (`subject`, `routingKey`, `stream`) take `{shop}` and `{event}` (e.g. `order_confirm`).
+ */
+import { z } from 'zod';
+
+/** Placeholders a subject / routing key / stream key template may use. */
+export const TEMPLATE_PLACEHOLDERS = ['shop', 'event'] as const;
+
+const templateString = (what: string) =>
+  z
+    .string()
+    .min(1, `must be a non-empty ${what} template`)
+    .refine(
+      (template) =>
+        [...template.matchAll(/\{([^}]*)\}/g)].every((match) =>
+          (TEMPLATE_PLACEHOLDERS as readonly string[]).includes(match[1] ?? ''),
+        ),
+      { error: `may only use the placeholders ${TEMPLATE_PLACEHOLDERS.map((p) => `{${p}}`).join(' and ')}` },
+    );
+
+const DURATION_PATTERN = /^\s*\d+(?:\.\d+)?\s*(ms|s|m|h|d)\s*$/;
+const DURATION_MESSAGE = 'must be milliseconds or a duration such as "2m"';
+const duration = z.union([z.int().nonnegative(), z.string().regex(DURATION_PATTERN, DURATION_MESSAGE)], {
+  error: DURATION_MESSAGE,
+});
+
+/** Fields every broker handler takes besides the common ones. */
+const brokerCommon = {
+  /** Connect + publish + broker acknowledgement, per attempt; default 10 s. */
+  timeoutMs: z.int().positive().max(600_000).optional(),
+};
+
+export const DEFAULT_NATS_SUBJECT = 'shoprenter.{shop}.{event}';
+
+export const natsHandlerFields = {
+  type: z.literal('nats'),
+  /** NATS server URL(s), e.g. `nats://127.0.0.1:4222`; may hold `${VAR}`. */
+  servers: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)], {
+    error: 'must be a NATS server URL such as nats://127.0.0.1:4222, or a list of them',
+  }),
+  /** Subject template; default `shoprenter.{shop}.{event}`. */
+  subject: templateString('subject').optional(),
+  /** Credentials (`${VAR}` recommended): user + password, or a token. */
+  user: z.string().min(1).optional(),
+  password: z.string().min(1).optional(),
+  token: z.string().min(1).optional(),
+  /**
+   * Create the stream when it does not exist (default: never create; a missing stream makes every
+   * publish fail with "no stream matches the subject").
+   */
+  ensureStream: z
+    .strictObject({
+      name: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a JetStream stream name (letters, digits, _ and -)'),
+      /** Subjects the stream captures; default the subject template with each placeholder as `*`. */
+      subjects: z.array(z.string().min(1)).min(1).optional(),
+      /** JetStream duplicate window (Nats-Msg-Id dedupe); default the server's (2 minutes). */
+      duplicateWindow: duration.optional(),
+      storage: z.enum(['file', 'memory']).optional(),
+    })
+    .optional(),
+  ...brokerCommon,
+};
+
+export const amqpHandlerFields = {
+  type: z.literal('amqp'),
+  /** `amqp://user:pass@host:5672/vhost` (or amqps://); may hold `${VAR}`. */
+  url: z
+    .string()
+    .regex(
+      /^(amqps?:\/\/|\$\{)/,
+      'must be an amqp:// or amqps:// URL, or an environment reference holding one',
+    ),
+  /** Exchange to publish to (must exist; "" = the default exchange, routing key = queue name). */
+  exchange: z.string(),
+  /** Routing key template; default `{shop}.{event}`. */
+  routingKey: templateString('routing key').optional(),
+  ...brokerCommon,
+};
+
+export const redisStreamHandlerFields = {
+  type: z.literal('redis-stream'),
+  /** `redis://[user:pass@]host:6379[/db]` (or rediss://); may hold `${VAR}`. */
+  url: z
+    .string()
+    .regex(
+      /^(rediss?:\/\/|\$\{)/,
+      'must be a redis:// or rediss:// URL, or an environment reference holding one',
+    ),
+  /** Stream key template; default `shoprenter:{shop}:{event}`. */
+  stream: templateString('stream key').optional(),
+  /** Approximate cap on the stream's length (`XADD … MAXLEN ~ n`); default none. */
+  maxLen: z.int().positive().optional(),
+  ...brokerCommon,
+};

@@ -1,0 +1,253 @@
+/**
+ * `amqp` handler against the machine's RabbitMQ (127.0.0.1:5672, guest/guest, default vhost): real
+ * deliveries into a receiver, a queue bound to a topic exchange of this run; unroutable messages; an
+ * outage through a TcpProxy the test owns; replay; credentials from `${VAR}` never logged.
+ */
+import { sampleOrder } from '@srhooks/contracts';
+import { afterEach, describe, expect, it } from 'vitest';
+import { TcpProxy } from '../../../test-support/tcp-proxy.js';
+import type { TestReceiver } from '../../../test-support/test-receiver.js';
+import { claimedOrderJob } from '../../test-support/processing-fixtures.js';
+import { waitFor } from '../../test-support/wait-for.js';
+import { createAmqpHandler } from './amqp.js';
+import {
+  AMQP_PORT,
+  AmqpTestQueue,
+  FAST_RETRY,
+  firstFailure,
+  postOrders,
+  replayViaAdminApi,
+  runName,
+  SHOP,
+  startBrokerReceiver,
+  waitForSucceeded,
+} from './test-support/broker-fixtures.js';
+
+const cleanup: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const step of cleanup.splice(0).reverse()) await step();
+});
+
+async function queue(): Promise<AmqpTestQueue> {
+  const created = new AmqpTestQueue();
+  cleanup.push(() => created.remove());
+  await created.create();
+  return created;
+}
+
+async function receiver(...args: Parameters<typeof startBrokerReceiver>): Promise<TestReceiver> {
+  const started = await startBrokerReceiver(...args);
+  cleanup.push(() => started.close());
+  return started;
+}
+
+const GUEST_ENV = { RABBIT_USER: 'guest', RABBIT_PASSWORD: 'guest' };
+
+describe('amqp handler', () => {
+  it('publishes each delivered event to the exchange: routing key, persistent, message_id = event id, headers, forward body', async () => {
+    const bus = await queue();
+    const app = await receiver(
+      {
+        rabbit: {
+          type: 'amqp',
+          url: `amqp://\${RABBIT_USER}:\${RABBIT_PASSWORD}@127.0.0.1:${AMQP_PORT}`,
+          exchange: bus.exchange,
+          routingKey: 'orders.{shop}.{event}',
+        },
+      },
+      GUEST_ENV,
+    );
+    const eventIds = await postOrders(app, ['8001', '8002', '8003']);
+    await waitForSucceeded(app, eventIds);
+
+    const messages = await bus.read(3);
+    expect(messages.map((message) => message.properties.messageId)).toEqual(eventIds);
+    for (const [index, message] of messages.entries()) {
+      expect(message.routingKey).toBe(`orders.${SHOP}.order_confirm`);
+      expect(message.properties).toMatchObject({
+        deliveryMode: 2,
+        contentType: 'application/json',
+        type: 'shoprenter.order_confirm',
+        appId: 'srhooks',
+      });
+      expect(message.properties.headers).toMatchObject({
+        'srhooks-type': 'shoprenter.order_confirm',
+        'srhooks-shop': SHOP,
+        'srhooks-event-id': eventIds[index],
+      });
+      expect(String(message.properties.headers?.['srhooks-source'])).toMatch(/^delivery\/dlv_/);
+      expect(message.json).toMatchObject({
+        type: 'shoprenter.order_confirm',
+        data: { eventId: eventIds[index], shop: SHOP, order: { innerId: `800${index + 1}` } },
+      });
+    }
+    const metrics = await (await fetch(`${app.baseUrl}/metrics`)).text();
+    expect(metrics).toContain(
+      'srhooks_handler_attempts_total{handler="rabbit",type="amqp",outcome="succeeded"} 3',
+    );
+    expect(metrics).toContain('srhooks_handler_connected{handler="rabbit",type="amqp"} 1');
+  });
+
+  it('a message returned as unroutable is a failed attempt with that reason', async () => {
+    const bus = await queue();
+    const handler = createAmqpHandler({
+      name: 'rabbit',
+      url: `amqp://guest:guest@127.0.0.1:${AMQP_PORT}`,
+      exchange: bus.exchange,
+      // nothing is bound for this key: the queue is bound to `#` on the exchange, so use the default exchange
+    });
+    cleanup.push(() => handler.close());
+    const unroutable = createAmqpHandler({
+      name: 'nowhere',
+      url: `amqp://guest:guest@127.0.0.1:${AMQP_PORT}`,
+      exchange: '',
+      routingKey: `${runName('no_such_queue')}.{event}`,
+    });
+    cleanup.push(() => unroutable.close());
+    const job = claimedOrderJob(sampleOrder(3));
+    const outcome = await unroutable.run(job);
+    expect(outcome.status).toBe('retry');
+    expect(outcome.status === 'retry' && outcome.error).toMatch(
+      /^RabbitMQ returned the message as unroutable \(312 NO_ROUTE\): no queue is bound to the default exchange for routing key "srh_no_such_queue_.*\.order_confirm"; bind one, then replay$/,
+    );
+    // the same connection keeps working for a routable message
+    expect(await handler.run(job)).toEqual({ status: 'succeeded' });
+    expect(await bus.read(1)).toHaveLength(1);
+  });
+
+  it("a missing exchange fails the attempt with the broker's reason; the next attempt opens a new channel", async () => {
+    const bus = await queue();
+    const missing = runName('missing_x');
+    const handler = createAmqpHandler({
+      name: 'rabbit',
+      url: `amqp://guest:guest@127.0.0.1:${AMQP_PORT}`,
+      exchange: missing,
+    });
+    cleanup.push(() => handler.close());
+    const job = claimedOrderJob(sampleOrder(5));
+    for (const attempt of [1, 2]) {
+      const outcome = await handler.run({ ...job, attempt });
+      expect(outcome.status).toBe('retry');
+      expect(outcome.status === 'retry' && outcome.error).toContain(
+        `publish to exchange "${missing}" with routing key "demo.order_confirm" failed:`,
+      );
+      expect(outcome.status === 'retry' && outcome.error).toMatch(/NOT_FOUND - no exchange/);
+    }
+    expect(await bus.pending()).toBe(0);
+  });
+
+  it('a wrong password fails the attempt with the reason and never shows the password', async () => {
+    const handler = createAmqpHandler({
+      name: 'rabbit',
+      url: `amqp://guest:wrong-secret-pw@127.0.0.1:${AMQP_PORT}`,
+      exchange: 'amq.topic',
+      timeoutMs: 1500,
+      secrets: ['wrong-secret-pw'],
+    });
+    cleanup.push(() => handler.close());
+    const outcome = await handler.run(claimedOrderJob(sampleOrder(4)));
+    expect(outcome.status).toBe('retry');
+    const error = outcome.status === 'retry' ? outcome.error : '';
+    expect(error).toContain('cannot reach RabbitMQ at amqp://127.0.0.1:5672');
+    expect(error).toMatch(/ACCESS_REFUSED|403|auth/i);
+    expect(error).not.toContain('wrong-secret-pw');
+  });
+
+  it('broker down for a while, then back: one connection; every event is published after it returns, none lost; /readyz stays green', async () => {
+    const bus = await queue();
+    const proxy = new TcpProxy(AMQP_PORT);
+    await proxy.start();
+    cleanup.push(() => proxy.stop());
+    const app = await receiver(
+      {
+        rabbit: {
+          type: 'amqp',
+          url: `amqp://guest:\${RABBIT_PASSWORD}@127.0.0.1:${proxy.port}`,
+          exchange: bus.exchange,
+          timeoutMs: 1000,
+          retry: FAST_RETRY,
+        },
+      },
+      GUEST_ENV,
+    );
+    const before = await postOrders(app, ['8101', '8102']);
+    await waitForSucceeded(app, before);
+    // one connection for the handler (the proxy counts both of its sides)
+    expect(proxy.openSockets).toBe(2);
+
+    await proxy.stop();
+    const during = await postOrders(app, ['8103', '8104', '8105']);
+    await waitFor(async () => {
+      const event = await app.app.store.getEvent(during[0] ?? '');
+      return event?.jobs[0]?.attemptLog.some((attempt) => attempt.outcome === 'failed');
+    }, 'a failed attempt during the outage');
+    expect((await fetch(`${app.baseUrl}/readyz`)).status).toBe(200);
+    const metrics = await (await fetch(`${app.baseUrl}/metrics`)).text();
+    expect(metrics).toContain('srhooks_handler_connected{handler="rabbit",type="amqp"} 0');
+
+    await proxy.start();
+    await waitForSucceeded(app, during);
+    const messages = await bus.read(5);
+    // at least once: every event arrived (a confirm lost with the connection may add a duplicate)
+    expect(new Set(messages.map((message) => message.properties.messageId))).toEqual(
+      new Set([...before, ...during]),
+    );
+    expect(app.logLines.join('\n')).not.toContain(`guest:guest@`);
+  });
+
+  it('replay from the admin API re-publishes under a new message_id', async () => {
+    const bus = await queue();
+    const app = await receiver(
+      {
+        rabbit: {
+          type: 'amqp',
+          url: `amqp://guest:\${RABBIT_PASSWORD}@127.0.0.1:${AMQP_PORT}`,
+          exchange: bus.exchange,
+        },
+      },
+      GUEST_ENV,
+    );
+    const [eventId] = await postOrders(app, ['8201']);
+    await waitForSucceeded(app, [eventId ?? '']);
+    await replayViaAdminApi(app, eventId ?? '');
+    const ids = (await bus.read(2)).map((message) => message.properties.messageId);
+    expect(ids[0]).toBe(eventId);
+    expect(ids[1]).toMatch(new RegExp(`^${eventId}:replay-\\d+$`));
+  });
+
+  it('broker unreachable at start, then stalled (black-hole): attempts fail with the reason, never hang; published once it answers', async () => {
+    const bus = await queue();
+    const proxy = new TcpProxy(AMQP_PORT);
+    await proxy.start();
+    await proxy.stop();
+    cleanup.push(() => proxy.stop());
+    const app = await receiver(
+      {
+        rabbit: {
+          type: 'amqp',
+          url: `amqp://guest:\${RABBIT_PASSWORD}@127.0.0.1:${proxy.port}`,
+          exchange: bus.exchange,
+          timeoutMs: 500,
+          retry: FAST_RETRY,
+        },
+      },
+      GUEST_ENV,
+    );
+    const [down] = await postOrders(app, ['8301']);
+    expect(await firstFailure(app, down ?? '')).toMatch(
+      /^cannot reach RabbitMQ at amqp:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED/,
+    );
+    expect((await fetch(`${app.baseUrl}/readyz`)).status).toBe(200);
+
+    await proxy.start();
+    proxy.stall();
+    const [stalled] = await postOrders(app, ['8302']);
+    expect(await firstFailure(app, stalled ?? '')).toMatch(/took longer than 500 ms/);
+
+    await proxy.stop();
+    await proxy.start();
+    await waitForSucceeded(app, [down ?? '', stalled ?? '']);
+    const ids = new Set((await bus.read(2)).map((message) => message.properties.messageId));
+    expect(ids).toEqual(new Set([down, stalled]));
+  });
+});

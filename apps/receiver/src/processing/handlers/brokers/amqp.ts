@@ -1,0 +1,206 @@
+/**
+ * The `amqp` handler: publishes each event to a RabbitMQ exchange with a routing key from a template
+ * (default `{shop}.{event}`): persistent message, `message_id` = the message id (see broker-message.ts),
+ * `mandatory`, on a confirm channel. The job is done only on the broker's confirm (ack); a nack, or a
+ * message returned as unroutable (no queue bound for the key), is a failed attempt with that reason.
+ * RabbitMQ does not deduplicate: a re-publish after a crash reaches consumers twice (dedupe on
+ * `message_id`).
+ *
+ * One connection per handler (amqplib's built-in recovery reconnects it by itself, with backoff) and one
+ * confirm channel on it, re-opened when it closes (a channel error, or the connection dropped).
+ */
+import { type ConfirmChannel, connect, type RecoveringChannelModel } from 'amqplib';
+import type { ClaimedJob } from '../../../store/store.js';
+import { describeError, type HandlerOutcome } from '../../handler-outcome.js';
+import { type BrokerHandler, CLOSE_TIMEOUT_MS, DEFAULT_BROKER_TIMEOUT_MS } from './broker-handler.js';
+import { brokerMessage, renderTemplate } from './broker-message.js';
+import { redactUrl, scrubSecrets } from './env-reference.js';
+import { withTimeout } from './with-timeout.js';
+
+export const DEFAULT_AMQP_ROUTING_KEY = '{shop}.{event}';
+
+export interface AmqpHandlerOptions {
+  name: string;
+  /** `${VAR}` already resolved. */
+  url: string;
+  exchange: string;
+  routingKey?: string;
+  timeoutMs?: number;
+  secrets?: readonly string[];
+}
+
+interface Returned {
+  replyCode: number;
+  replyText: string;
+}
+
+export function createAmqpHandler(options: AmqpHandlerOptions): BrokerHandler {
+  const template = options.routingKey ?? DEFAULT_AMQP_ROUTING_KEY;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_BROKER_TIMEOUT_MS;
+  const secrets = options.secrets ?? [];
+  const where = redactUrl(options.url);
+  const exchangeLabel = options.exchange === '' ? 'the default exchange' : `exchange "${options.exchange}"`;
+  let model: Promise<RecoveringChannelModel> | null = null;
+  let channel: Promise<ConfirmChannel> | null = null;
+  let connected = false;
+  let lastConnectError: string | null = null;
+  /** Why the broker closed a channel (sent just before the close), per channel. */
+  const channelErrors = new WeakMap<ConfirmChannel, string>();
+  /** Messages the broker returned as unroutable, by message id, until their confirm arrives. */
+  const returned = new Map<string, Returned>();
+
+  const model$ = (): Promise<RecoveringChannelModel> => {
+    if (!model) {
+      const opening = open();
+      model = opening;
+      opening.catch(() => {
+        if (model === opening) model = null;
+      });
+    }
+    return model;
+  };
+
+  const open = async (): Promise<RecoveringChannelModel> => {
+    const created = await connect(options.url, {
+      timeout: timeoutMs,
+      clientProperties: { connection_name: `srhooks-receiver/${options.name}` },
+      recovery: {
+        initialDelay: 200,
+        maxDelay: 5000,
+        maxRetries: Number.POSITIVE_INFINITY,
+        waitForConnect: false,
+      },
+    });
+    created.on('connect', () => {
+      connected = true;
+      lastConnectError = null;
+    });
+    created.on('disconnect', (error: Error) => {
+      connected = false;
+      lastConnectError = describeError(error);
+    });
+    created.on('connect-failed', (error: Error) => {
+      lastConnectError = describeError(error);
+    });
+    created.on('error', () => {});
+    return created;
+  };
+
+  const channel$ = (): Promise<ConfirmChannel> => {
+    if (!channel) {
+      const opening = (async () => {
+        const ch = await (await model$()).createConfirmChannel();
+        ch.on('return', (message) => {
+          const id = message.properties.messageId;
+          if (typeof id === 'string') {
+            // basic.return carries reply-code/reply-text, which amqplib's types leave out.
+            const fields = message.fields as typeof message.fields & Partial<Returned>;
+            returned.set(id, {
+              replyCode: fields.replyCode ?? 312,
+              replyText: fields.replyText ?? 'NO_ROUTE',
+            });
+          }
+        });
+        ch.on('close', () => {
+          if (channel === opening) channel = null;
+        });
+        ch.on('error', (error: Error) => {
+          // e.g. 404 NOT_FOUND for a missing exchange: the reason the pending publishes fail
+          channelErrors.set(ch, describeError(error));
+        });
+        return ch;
+      })();
+      channel = opening;
+      opening.catch(() => {
+        if (channel === opening) channel = null;
+      });
+    }
+    return channel;
+  };
+
+  return {
+    get connected() {
+      return connected;
+    },
+    async run(job: ClaimedJob): Promise<HandlerOutcome> {
+      const routingKey = renderTemplate(template, job);
+      const message = brokerMessage(job);
+      const fail = (text: string): HandlerOutcome => ({
+        status: 'retry',
+        error: scrubSecrets(text, secrets),
+      });
+      let ch: ConfirmChannel;
+      try {
+        ch = await withTimeout(channel$(), timeoutMs, `opening a channel to RabbitMQ at ${where}`);
+      } catch (error) {
+        const cause = lastConnectError ? ` (last connection error: ${lastConnectError})` : '';
+        return fail(`cannot reach RabbitMQ at ${where}: ${describeError(error)}${cause}`);
+      }
+      returned.delete(message.messageId);
+      try {
+        await withTimeout(
+          new Promise<void>((resolve, reject) => {
+            ch.publish(
+              options.exchange,
+              routingKey,
+              message.body,
+              {
+                persistent: true,
+                mandatory: true,
+                messageId: message.messageId,
+                type: message.type,
+                appId: 'srhooks',
+                contentType: 'application/json',
+                timestamp: Math.floor(job.receivedAt.getTime() / 1000),
+                headers: {
+                  'srhooks-type': message.type,
+                  'srhooks-shop': message.shop,
+                  'srhooks-event-id': message.eventId,
+                  'srhooks-source': message.source,
+                },
+              },
+              (error: unknown) => (error ? reject(error) : resolve()),
+            );
+          }),
+          timeoutMs,
+          `the publisher confirm from RabbitMQ at ${where}`,
+        );
+      } catch (error) {
+        returned.delete(message.messageId);
+        // A confirm that never came leaves the channel in doubt: start the next attempt on a new one.
+        if (channel) {
+          const stale = channel;
+          channel = null;
+          void stale.then((c) => c.close()).catch(() => {});
+        }
+        const channelError = channelErrors.get(ch);
+        const reason = channelError ? ` (${channelError})` : '';
+        return fail(
+          `publish to ${exchangeLabel} with routing key "${routingKey}" failed: ${describeError(error)}${reason}`,
+        );
+      }
+      const bounced = returned.get(message.messageId);
+      returned.delete(message.messageId);
+      if (bounced) {
+        return fail(
+          `RabbitMQ returned the message as unroutable (${bounced.replyCode} ${bounced.replyText}): no queue is bound to ` +
+            `${exchangeLabel} for routing key "${routingKey}"; bind one, then replay`,
+        );
+      }
+      return { status: 'succeeded' };
+    },
+    async close() {
+      const current = model;
+      model = null;
+      channel = null;
+      connected = false;
+      if (!current) return;
+      // Bounded: closing over a stalled connection waits for an answer that never comes.
+      await withTimeout(
+        current.then((m) => m.close()),
+        CLOSE_TIMEOUT_MS,
+        'closing the RabbitMQ connection',
+      ).catch(() => {});
+    },
+  };
+}

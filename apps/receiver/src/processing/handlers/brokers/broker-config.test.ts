@@ -1,0 +1,157 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: `${VAR}` is literal config text (an environment reference) in these tests
+/**
+ * Broker handler configuration: schema validation (messages name the key), `${VAR}` resolution from
+ * the environment, secrets kept out of error texts and logs, templates and message ids.
+ */
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../../config/config-error.js';
+import type { ReceiverConfigInput } from '../../../config/config-schema.js';
+import { defineReceiverConfig } from '../../../config/load-config.js';
+import { createHandlerRunners } from '../../handler-runners.js';
+import { ProcessingConfigError } from '../../processing-errors.js';
+import { ShopClients } from '../../shop-clients.js';
+import { silentLogger } from '../../test-support/processing-fixtures.js';
+import { brokerMessageId, renderTemplate } from './broker-message.js';
+import { brokerSecretValues, redactUrl, resolveEnvReferences, scrubSecrets } from './env-reference.js';
+import { subjectFilter } from './nats.js';
+
+function configWith(handler: Record<string, unknown>) {
+  return defineReceiverConfig({
+    secrets: ['test-secret-0123456789abcdef'],
+    handlers: { bus: handler } as unknown as ReceiverConfigInput['handlers'],
+  });
+}
+
+function issuesOf(handler: Record<string, unknown>): string[] {
+  try {
+    configWith(handler);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.issues.map((issue) => `${issue.key}: ${issue.message}`);
+    throw error;
+  }
+  return [];
+}
+
+describe('broker handler config', () => {
+  it.each([
+    { type: 'nats', servers: 'nats://127.0.0.1:4222' },
+    {
+      type: 'nats',
+      servers: ['nats://a:4222', 'nats://b:4222'],
+      subject: 'orders.{shop}.{event}',
+      user: 'srhooks',
+      password: '${NATS_PASSWORD}',
+      ensureStream: { name: 'ORDERS', duplicateWindow: '10m', storage: 'file' },
+      timeoutMs: 5000,
+      retry: { delays: ['5s'] },
+      concurrency: 4,
+    },
+    { type: 'amqp', url: 'amqp://srhooks:${RABBIT_PASSWORD}@rabbit:5672/shop', exchange: 'orders' },
+    { type: 'amqp', url: '${AMQP_URL}', exchange: '', routingKey: 'srhooks-{shop}' },
+    { type: 'redis-stream', url: 'redis://:${REDIS_PASSWORD}@redis:6379/0', maxLen: 100000 },
+    { type: 'redis-stream', url: 'rediss://redis:6380', stream: 'orders:{shop}' },
+  ])('accepts $type %#', (handler) => {
+    expect(issuesOf(handler)).toEqual([]);
+  });
+
+  it.each([
+    [{ type: 'nats' }, 'handlers.bus.servers: must be a NATS server URL'],
+    [{ type: 'nats', servers: 'nats://x', subject: 'a.{order}' }, 'handlers.bus.subject: may only use'],
+    [
+      { type: 'nats', servers: 'nats://x', ensureStream: { name: 'bad name' } },
+      'handlers.bus.ensureStream.name: must be a JetStream stream name',
+    ],
+    [
+      { type: 'nats', servers: 'nats://x', ensureStream: { name: 'S', duplicateWindow: 'soon' } },
+      'handlers.bus.ensureStream.duplicateWindow: must be milliseconds or a duration',
+    ],
+    [
+      { type: 'amqp', url: 'http://rabbit', exchange: 'x' },
+      'handlers.bus.url: must be an amqp:// or amqps:// URL',
+    ],
+    [{ type: 'amqp', url: 'amqp://rabbit' }, 'handlers.bus.exchange'],
+    [{ type: 'redis-stream', url: 'redis://r', maxLen: 0 }, 'handlers.bus.maxLen'],
+    [{ type: 'redis-stream', url: 'tcp://r' }, 'handlers.bus.url: must be a redis:// or rediss:// URL'],
+    [
+      { type: 'kafka', url: 'x' },
+      'must have "type": "forward", "module", "log", "nats", "amqp" or "redis-stream"',
+    ],
+  ])('refuses %j, naming the key', (handler, expected) => {
+    expect(issuesOf(handler).join('\n')).toContain(expected);
+  });
+
+  it('stops start-up when a ${VAR} is not set, naming the key and the variable', () => {
+    const config = configWith({ type: 'amqp', url: 'amqp://u:${RABBIT_PASSWORD}@rabbit', exchange: 'x' });
+    expect(() =>
+      createHandlerRunners({
+        handlers: config.handlers,
+        clients: new ShopClients([]),
+        logger: silentLogger,
+        env: {},
+      }),
+    ).toThrow(
+      new ProcessingConfigError(
+        'handlers.bus.url refers to ${RABBIT_PASSWORD}, but the environment variable RABBIT_PASSWORD is not set; set it (or write the value into the config)',
+      ),
+    );
+  });
+});
+
+describe('env references and secrets', () => {
+  it('resolves ${VAR} from the environment', () => {
+    expect(resolveEnvReferences('amqp://${U}:${P}@h/${V}', { U: 'user', P: 'p@ss', V: 'vh' }, 'k')).toBe(
+      'amqp://user:p@ss@h/vh',
+    );
+    expect(resolveEnvReferences('no references', {}, 'k')).toBe('no references');
+  });
+
+  it('lists resolved credentials and literal URL passwords as secrets for the log scrubber', () => {
+    const config = configWith({ type: 'redis-stream', url: 'redis://:${REDIS_PASSWORD}@redis:6379' });
+    expect(brokerSecretValues(config.handlers, { REDIS_PASSWORD: 'hunter2-redis' })).toEqual([
+      'hunter2-redis',
+    ]);
+    const literal = configWith({ type: 'amqp', url: 'amqp://user:literal-pw@rabbit', exchange: 'x' });
+    expect(brokerSecretValues(literal.handlers, {})).toEqual(['literal-pw']);
+    const nats = configWith({ type: 'nats', servers: 'nats://h', token: '${NATS_TOKEN}' });
+    expect(brokerSecretValues(nats.handlers, { NATS_TOKEN: 'tok-123456' })).toEqual(['tok-123456']);
+  });
+
+  it('takes credentials out of URLs and error texts', () => {
+    expect(redactUrl('amqp://user:secret@rabbit:5672/vh')).toBe('amqp://rabbit:5672/vh');
+    expect(scrubSecrets('connect amqp://user:secret@rabbit failed (secret rejected)', ['secret'])).toBe(
+      'connect amqp://***@rabbit failed (*** rejected)',
+    );
+  });
+
+  it('a receiver never logs a resolved credential', async () => {
+    const { startTestReceiver } = await import('../../../test-support/test-receiver.js');
+    const receiver = await startTestReceiver(
+      {
+        shops: [{ name: 'demo', handlers: ['bus'] }],
+        handlers: { bus: { type: 'redis-stream', url: 'redis://:${REDIS_PASSWORD}@127.0.0.1:1' } },
+      },
+      { processing: { env: { REDIS_PASSWORD: 'never-logged-secret' } } },
+    );
+    receiver.app.log.info({ url: 'redis://:never-logged-secret@127.0.0.1:1' }, 'a careless line');
+    await receiver.close();
+    const text = receiver.logLines.join('\n');
+    expect(text).toContain('a careless line');
+    expect(text).not.toContain('never-logged-secret');
+  });
+});
+
+describe('templates and message ids', () => {
+  it('renders {shop} and {event}; a stream captures the template with * per placeholder', () => {
+    expect(renderTemplate('shoprenter.{shop}.{event}', { shop: 'demo', event: 'order_confirm' })).toBe(
+      'shoprenter.demo.order_confirm',
+    );
+    expect(subjectFilter('shoprenter.{shop}.{event}')).toBe('shoprenter.*.*');
+    expect(subjectFilter('orders.{shop}-eu.new')).toBe('orders.*.new');
+  });
+
+  it('uses the event id, and a replay mark after an explicit replay', () => {
+    expect(brokerMessageId({ eventId: 'evt_1' })).toBe('evt_1');
+    expect(brokerMessageId({ eventId: 'evt_1', firstAttempt: 1 })).toBe('evt_1');
+    expect(brokerMessageId({ eventId: 'evt_1', firstAttempt: 4 })).toBe('evt_1:replay-4');
+  });
+});

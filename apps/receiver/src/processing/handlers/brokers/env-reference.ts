@@ -1,0 +1,95 @@
+/**
+ * `${VAR}` references in broker handler settings (URLs, user names, passwords, tokens): resolved from
+ * the environment when the handler is built, so credentials live in the environment and
+ * srhooks.config.json can be committed. A reference to an unset variable stops start-up with a message
+ * naming the key and the variable. Resolved values are secrets: {@link brokerSecretValues} lists them for
+ * the log scrubber, and {@link scrubSecrets} removes them (and any URL user-info) from error texts
+ * before they are stored with an attempt or logged.
+ */
+import type { HandlerConfig } from '../../../config/config-schema.js';
+import { ProcessingConfigError } from '../../processing-errors.js';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+const REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/** The value with every `${VAR}` replaced by the variable's value; `where` names the key in messages. */
+export function resolveEnvReferences(value: string, env: Env, where: string): string {
+  return value.replace(REFERENCE, (_match, name: string) => {
+    const resolved = env[name];
+    if (resolved === undefined || resolved === '') {
+      throw new ProcessingConfigError(
+        `${where} refers to \${${name}}, but the environment variable ${name} is not set; set it (or write the value into the config)`,
+      );
+    }
+    return resolved;
+  });
+}
+
+/** Values substituted into a setting: the secrets it carries (a whole URL's password included). */
+function referencedValues(value: string, env: Env): string[] {
+  return [...value.matchAll(REFERENCE)]
+    .map((match) => env[match[1] ?? ''])
+    .filter((resolved): resolved is string => resolved !== undefined && resolved !== '');
+}
+
+/** Passwords written literally into a URL's user-info (`amqp://user:secret@host`). */
+function urlPasswords(value: string): string[] {
+  try {
+    const password = decodeURIComponent(new URL(value).password);
+    return password ? [password] : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Every secret value of the broker handlers' settings (resolved references and URL passwords). */
+export function brokerSecretValues(handlers: Readonly<Record<string, HandlerConfig>>, env: Env): string[] {
+  const values: string[] = [];
+  for (const handler of Object.values(handlers)) {
+    const settings: string[] = [];
+    if (handler.type === 'nats') {
+      settings.push(...[handler.servers].flat());
+      for (const key of ['user', 'password', 'token'] as const) {
+        const value = handler[key];
+        if (value !== undefined) settings.push(value);
+      }
+      if (handler.password && !handler.password.includes('${')) values.push(handler.password);
+      if (handler.token && !handler.token.includes('${')) values.push(handler.token);
+    } else if (handler.type === 'amqp' || handler.type === 'redis-stream') {
+      settings.push(handler.url);
+    } else {
+      continue;
+    }
+    for (const setting of settings) {
+      values.push(...referencedValues(setting, env));
+      let resolved = setting;
+      try {
+        resolved = resolveEnvReferences(setting, env, 'setting');
+      } catch {
+        // Unset variable: start-up fails later with the proper message.
+      }
+      values.push(...urlPasswords(resolved));
+    }
+  }
+  return [...new Set(values)].filter((value) => value.length >= 3);
+}
+
+/** `amqp://user:secret@host/` → `amqp://host/`: a URL fit for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.username = '';
+    parsed.password = '';
+    return parsed.toString().replace(/\/$/, '');
+  } catch {
+    return '(invalid URL)';
+  }
+}
+
+/** The text with every secret value and URL user-info replaced, for errors that are stored or logged. */
+export function scrubSecrets(text: string, secrets: readonly string[]): string {
+  let out = text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/gi, '$1***@');
+  for (const secret of secrets) if (secret.length >= 3) out = out.split(secret).join('***');
+  return out;
+}

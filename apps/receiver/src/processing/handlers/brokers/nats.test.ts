@@ -1,0 +1,242 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: `${VAR}` is literal config text (an environment reference) in these tests
+/**
+ * `nats` handler against the machine's NATS JetStream (127.0.0.1:4222): real deliveries into a
+ * receiver, a consumer reading the stream; an outage through a TcpProxy the test owns; replay.
+ * Every stream and subject is named per run and deleted afterwards.
+ */
+import { sampleOrder } from '@srhooks/contracts';
+import { afterEach, describe, expect, it } from 'vitest';
+import { TcpProxy } from '../../../test-support/tcp-proxy.js';
+import type { TestReceiver } from '../../../test-support/test-receiver.js';
+import { claimedOrderJob } from '../../test-support/processing-fixtures.js';
+import { waitFor } from '../../test-support/wait-for.js';
+import { createNatsHandler, subjectFilter } from './nats.js';
+import {
+  FAST_RETRY,
+  firstFailure,
+  NATS_PORT,
+  NatsTestStream,
+  postOrders,
+  replayViaAdminApi,
+  SHOP,
+  startBrokerReceiver,
+  waitForSucceeded,
+} from './test-support/broker-fixtures.js';
+
+const cleanup: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const step of cleanup.splice(0).reverse()) await step();
+});
+
+async function stream(): Promise<NatsTestStream> {
+  const created = new NatsTestStream();
+  cleanup.push(() => created.remove());
+  await created.create();
+  return created;
+}
+
+async function receiver(...args: Parameters<typeof startBrokerReceiver>): Promise<TestReceiver> {
+  const started = await startBrokerReceiver(...args);
+  cleanup.push(() => started.close());
+  return started;
+}
+
+describe('nats handler', () => {
+  it('publishes each delivered event to its subject with Nats-Msg-Id = event id, the forward body and headers', async () => {
+    const bus = await stream();
+    const app = await receiver(
+      {
+        bus: {
+          type: 'nats',
+          servers: `nats://127.0.0.1:${NATS_PORT}`,
+          subject: `${bus.subjectPrefix}.{shop}.{event}`,
+        },
+      },
+      {},
+    );
+    const eventIds = await postOrders(app, ['7001', '7002', '7003']);
+    await waitForSucceeded(app, eventIds);
+
+    const messages = await bus.read(3);
+    expect(messages).toHaveLength(3);
+    expect(messages.map((message) => message.headers?.get('Nats-Msg-Id'))).toEqual(eventIds);
+    for (const [index, message] of messages.entries()) {
+      expect(message.subject).toBe(`${bus.subjectPrefix}.${SHOP}.order_confirm`);
+      expect(message.headers?.get('srhooks-type')).toBe('shoprenter.order_confirm');
+      expect(message.headers?.get('srhooks-shop')).toBe(SHOP);
+      expect(message.headers?.get('srhooks-event-id')).toBe(eventIds[index]);
+      expect(message.headers?.get('srhooks-source')).toMatch(/^delivery\/dlv_/);
+      expect(message.headers?.get('content-type')).toBe('application/json');
+      expect(message.json).toMatchObject({
+        type: 'shoprenter.order_confirm',
+        data: {
+          eventId: eventIds[index],
+          shop: SHOP,
+          event: 'order_confirm',
+          order: { innerId: `700${index + 1}` },
+        },
+      });
+    }
+
+    const metrics = await (await fetch(`${app.baseUrl}/metrics`)).text();
+    expect(metrics).toContain(
+      'srhooks_handler_attempts_total{handler="bus",type="nats",outcome="succeeded"} 3',
+    );
+    expect(metrics).toContain('srhooks_handler_connected{handler="bus",type="nats"} 1');
+    expect(metrics).toMatch(/srhooks_handler_attempt_duration_seconds_count\{handler="bus",type="nats"\} 3/);
+  });
+
+  it('a re-publish of the same job (a re-run after a crash) is dropped by JetStream: the stream holds it once', async () => {
+    const bus = await stream();
+    const handler = createNatsHandler({
+      name: 'bus',
+      servers: [`nats://127.0.0.1:${NATS_PORT}`],
+      subject: `${bus.subjectPrefix}.{shop}.{event}`,
+    });
+    cleanup.push(() => handler.close());
+    const job = claimedOrderJob(sampleOrder(1), { eventId: `evt_${bus.name}` });
+    expect(await handler.run(job)).toEqual({ status: 'succeeded' });
+    expect(await handler.run({ ...job, attempt: 2 })).toEqual({ status: 'succeeded' });
+    expect(await bus.messageCount()).toBe(1);
+    // an explicit replay (new first attempt) is a new message
+    expect(await handler.run({ ...job, attempt: 3, firstAttempt: 3 })).toEqual({ status: 'succeeded' });
+    const messages = await bus.read(2);
+    expect(messages.map((message) => message.headers?.get('Nats-Msg-Id'))).toEqual([
+      `evt_${bus.name}`,
+      `evt_${bus.name}:replay-3`,
+    ]);
+  });
+
+  it('fails the attempt with the reason when no stream captures the subject; ensureStream creates it', async () => {
+    const bus = new NatsTestStream(); // not created: the handler must create it
+    cleanup.push(() => bus.remove());
+    const subject = `${bus.subjectPrefix}.{shop}.{event}`;
+    const bare = createNatsHandler({
+      name: 'bare',
+      servers: [`nats://127.0.0.1:${NATS_PORT}`],
+      subject,
+      timeoutMs: 2000,
+    });
+    cleanup.push(() => bare.close());
+    const job = claimedOrderJob(sampleOrder(2), { eventId: `evt_${bus.name}`, shop: SHOP });
+    const refused = await bare.run(job);
+    expect(refused.status).toBe('retry');
+    expect(refused.status === 'retry' && refused.error).toContain(
+      `JetStream publish to "${bus.subjectPrefix}.${SHOP}.order_confirm"`,
+    );
+    expect(refused.status === 'retry' && refused.error).toContain('ensureStream');
+
+    const ensuring = createNatsHandler({
+      name: 'ensuring',
+      servers: [`nats://127.0.0.1:${NATS_PORT}`],
+      subject,
+      ensureStream: { name: bus.name, duplicateWindowMs: 60_000 },
+    });
+    cleanup.push(() => ensuring.close());
+    expect(await ensuring.run(job)).toEqual({ status: 'succeeded' });
+    const { jsm } = await bus.connection();
+    const info = await jsm.streams.info(bus.name);
+    expect(info.config.subjects).toEqual([subjectFilter(subject)]);
+    expect(info.config.duplicate_window).toBe(60_000 * 1_000_000);
+    expect(info.state.messages).toBe(1);
+  });
+
+  it('broker down for a while, then back: one connection; every event is published once after it returns; /readyz stays green', async () => {
+    const bus = await stream();
+    const proxy = new TcpProxy(NATS_PORT);
+    await proxy.start();
+    cleanup.push(() => proxy.stop());
+    const app = await receiver(
+      {
+        bus: {
+          type: 'nats',
+          servers: `nats://127.0.0.1:${proxy.port}`,
+          subject: `${bus.subjectPrefix}.{shop}.{event}`,
+          user: 'srhooks',
+          password: '${NATS_TEST_PASSWORD}',
+          timeoutMs: 1000,
+          retry: FAST_RETRY,
+        },
+      },
+      { NATS_TEST_PASSWORD: 'nats-pass-not-to-be-logged' },
+    );
+    const before = await postOrders(app, ['7101', '7102']);
+    await waitForSucceeded(app, before);
+    // one connection for the handler (the proxy counts both of its sides)
+    expect(proxy.openSockets).toBe(2);
+
+    await proxy.stop();
+    const during = await postOrders(app, ['7103', '7104', '7105']);
+    await waitFor(async () => {
+      const event = await app.app.store.getEvent(during[0] ?? '');
+      return event?.jobs[0]?.attemptLog.some((attempt) => attempt.outcome === 'failed');
+    }, 'a failed attempt during the outage');
+    expect((await fetch(`${app.baseUrl}/readyz`)).status).toBe(200);
+    const failed = (await app.app.store.getEvent(during[0] ?? ''))?.jobs[0]?.attemptLog.find(
+      (attempt) => attempt.outcome === 'failed',
+    );
+    expect(failed?.error).toMatch(/NATS|JetStream/);
+
+    await proxy.start();
+    await waitForSucceeded(app, during);
+    const messages = await bus.read(5);
+    expect(messages.map((message) => message.headers?.get('Nats-Msg-Id')).sort()).toEqual(
+      [...before, ...during].sort(),
+    );
+    expect(await bus.messageCount()).toBe(5);
+    expect(app.logLines.join('\n')).not.toContain('nats-pass-not-to-be-logged');
+  });
+
+  it('replay from the admin API re-publishes under a new message id, so consumers see it again', async () => {
+    const bus = await stream();
+    const app = await receiver({
+      bus: {
+        type: 'nats',
+        servers: `nats://127.0.0.1:${NATS_PORT}`,
+        subject: `${bus.subjectPrefix}.{shop}.{event}`,
+      },
+    });
+    const [eventId] = await postOrders(app, ['7201']);
+    await waitForSucceeded(app, [eventId ?? '']);
+    await replayViaAdminApi(app, eventId ?? '');
+    await waitFor(async () => (await bus.messageCount()) === 2, 'the replayed message');
+    await waitForSucceeded(app, [eventId ?? '']);
+    const ids = (await bus.read(2)).map((message) => message.headers?.get('Nats-Msg-Id'));
+    expect(ids[0]).toBe(eventId);
+    expect(ids[1]).toMatch(new RegExp(`^${eventId}:replay-\\d+$`));
+  });
+
+  it('broker unreachable at start, then stalled (black-hole): attempts fail with the reason, never hang; published once it answers', async () => {
+    const bus = await stream();
+    const proxy = new TcpProxy(NATS_PORT);
+    await proxy.start();
+    await proxy.stop(); // the port refuses: NATS is "down" when the receiver starts
+    cleanup.push(() => proxy.stop());
+    const app = await receiver({
+      bus: {
+        type: 'nats',
+        servers: `nats://127.0.0.1:${proxy.port}`,
+        subject: `${bus.subjectPrefix}.{shop}.{event}`,
+        timeoutMs: 500,
+        retry: FAST_RETRY,
+      },
+    });
+    const [down] = await postOrders(app, ['7301']);
+    expect(await firstFailure(app, down ?? '')).toMatch(
+      /^cannot connect to NATS at nats:\/\/127\.0\.0\.1:\d+: /,
+    );
+    expect((await fetch(`${app.baseUrl}/readyz`)).status).toBe(200);
+
+    await proxy.start();
+    proxy.stall(); // accepts, forwards nothing
+    const [stalled] = await postOrders(app, ['7302']);
+    expect(await firstFailure(app, stalled ?? '')).toMatch(/took longer than 500 ms/);
+
+    await proxy.stop();
+    await proxy.start();
+    await waitForSucceeded(app, [down ?? '', stalled ?? '']);
+    expect((await bus.read(2)).map((message) => message.headers?.get('Nats-Msg-Id')).sort()).toEqual(
+      [down, stalled].sort(),
+    );
+  });
+});

@@ -1,0 +1,223 @@
+/**
+ * `redis-stream` handler against the machine's Redis (127.0.0.1:6379): real deliveries into a
+ * receiver, XRANGE as the consumer; MAXLEN ~; an outage through a TcpProxy the test owns; replay.
+ * Every key lives under a prefix of this run and is deleted afterwards.
+ */
+import { sampleOrder } from '@srhooks/contracts';
+import { afterEach, describe, expect, it } from 'vitest';
+import { TcpProxy } from '../../../test-support/tcp-proxy.js';
+import type { TestReceiver } from '../../../test-support/test-receiver.js';
+import { claimedOrderJob } from '../../test-support/processing-fixtures.js';
+import { waitFor } from '../../test-support/wait-for.js';
+import { createRedisStreamHandler } from './redis-stream.js';
+import {
+  FAST_RETRY,
+  firstFailure,
+  postOrders,
+  REDIS_PORT,
+  RedisTestKeys,
+  replayViaAdminApi,
+  replayViaInspector,
+  SHOP,
+  startBrokerReceiver,
+  waitForSucceeded,
+} from './test-support/broker-fixtures.js';
+
+const cleanup: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const step of cleanup.splice(0).reverse()) await step();
+});
+
+function keys(): RedisTestKeys {
+  const created = new RedisTestKeys();
+  cleanup.push(() => created.remove());
+  return created;
+}
+
+async function receiver(...args: Parameters<typeof startBrokerReceiver>): Promise<TestReceiver> {
+  const started = await startBrokerReceiver(...args);
+  cleanup.push(() => started.close());
+  return started;
+}
+
+describe('redis-stream handler', () => {
+  it('XADDs each delivered event with its id, type, shop, source and the forward body', async () => {
+    const redis = keys();
+    const app = await receiver({
+      stream: {
+        type: 'redis-stream',
+        url: `redis://127.0.0.1:${REDIS_PORT}`,
+        stream: `${redis.prefix}:{shop}:{event}`,
+      },
+    });
+    const eventIds = await postOrders(app, ['9001', '9002', '9003']);
+    await waitForSucceeded(app, eventIds);
+
+    const key = `${redis.prefix}:${SHOP}:order_confirm`;
+    expect(await redis.keys()).toEqual([key]);
+    const entries = await redis.read(key);
+    expect(entries.map((entry) => entry.fields.id)).toEqual(eventIds);
+    for (const [index, entry] of entries.entries()) {
+      expect(entry.fields).toMatchObject({
+        id: eventIds[index],
+        eventId: eventIds[index],
+        type: 'shoprenter.order_confirm',
+        shop: SHOP,
+        contentType: 'application/json',
+      });
+      expect(entry.fields.source).toMatch(/^delivery\/dlv_/);
+      expect(JSON.parse(entry.fields.body ?? '')).toMatchObject({
+        type: 'shoprenter.order_confirm',
+        data: { eventId: eventIds[index], shop: SHOP, order: { innerId: `900${index + 1}` } },
+      });
+    }
+    const metrics = await (await fetch(`${app.baseUrl}/metrics`)).text();
+    expect(metrics).toContain(
+      'srhooks_handler_attempts_total{handler="stream",type="redis-stream",outcome="succeeded"} 3',
+    );
+    expect(metrics).toContain('srhooks_handler_connected{handler="stream",type="redis-stream"} 1');
+  });
+
+  it('caps the stream with MAXLEN ~ and, not deduplicating, appends a re-run of the same job again', async () => {
+    const redis = keys();
+    const capped = createRedisStreamHandler({
+      name: 'capped',
+      url: `redis://127.0.0.1:${REDIS_PORT}`,
+      stream: `${redis.prefix}:capped`,
+      maxLen: 10,
+    });
+    cleanup.push(() => capped.close());
+    for (let i = 0; i < 300; i++) {
+      expect(await capped.run(claimedOrderJob(sampleOrder(i), { eventId: `evt_${i}` }))).toEqual({
+        status: 'succeeded',
+      });
+    }
+    // `~`: Redis trims whole macro nodes (100 entries by default), so the length stays near the cap
+    const length = await redis.length(`${redis.prefix}:capped`);
+    expect(length).toBeGreaterThanOrEqual(10);
+    expect(length).toBeLessThan(300);
+
+    const plain = createRedisStreamHandler({
+      name: 'plain',
+      url: `redis://127.0.0.1:${REDIS_PORT}`,
+      stream: `${redis.prefix}:plain`,
+    });
+    cleanup.push(() => plain.close());
+    const job = claimedOrderJob(sampleOrder(1), { eventId: 'evt_same' });
+    await plain.run(job);
+    await plain.run({ ...job, attempt: 2 });
+    expect((await redis.read(`${redis.prefix}:plain`)).map((entry) => entry.fields.id)).toEqual([
+      'evt_same',
+      'evt_same',
+    ]);
+  });
+
+  it('broker down for a while, then back: one connection; every event is added after it returns, none lost; /readyz stays green', async () => {
+    const redis = keys();
+    const proxy = new TcpProxy(REDIS_PORT);
+    await proxy.start();
+    cleanup.push(() => proxy.stop());
+    const app = await receiver({
+      stream: {
+        type: 'redis-stream',
+        url: `redis://127.0.0.1:${proxy.port}`,
+        stream: `${redis.prefix}:{shop}`,
+        timeoutMs: 1000,
+        retry: FAST_RETRY,
+      },
+    });
+    const before = await postOrders(app, ['9101', '9102']);
+    await waitForSucceeded(app, before);
+    // one connection for the handler (the proxy counts both of its sides)
+    expect(proxy.openSockets).toBe(2);
+
+    await proxy.stop();
+    const during = await postOrders(app, ['9103', '9104', '9105']);
+    await waitFor(async () => {
+      const event = await app.app.store.getEvent(during[0] ?? '');
+      return event?.jobs[0]?.attemptLog.some((attempt) => attempt.outcome === 'failed');
+    }, 'a failed attempt during the outage');
+    expect((await fetch(`${app.baseUrl}/readyz`)).status).toBe(200);
+    const failed = (await app.app.store.getEvent(during[0] ?? ''))?.jobs[0]?.attemptLog.find(
+      (attempt) => attempt.outcome === 'failed',
+    );
+    expect(failed?.error).toContain(`XADD to Redis stream "${redis.prefix}:${SHOP}"`);
+
+    await proxy.start();
+    await waitForSucceeded(app, during);
+    const ids = (await redis.read(`${redis.prefix}:${SHOP}`)).map((entry) => entry.fields.id);
+    expect(new Set(ids)).toEqual(new Set([...before, ...during]));
+  });
+
+  it('replay from the admin API adds the event again under a new id', async () => {
+    const redis = keys();
+    const app = await receiver({
+      stream: {
+        type: 'redis-stream',
+        url: `redis://127.0.0.1:${REDIS_PORT}`,
+        stream: `${redis.prefix}:{shop}`,
+      },
+    });
+    const [eventId] = await postOrders(app, ['9201']);
+    await waitForSucceeded(app, [eventId ?? '']);
+    await replayViaAdminApi(app, eventId ?? '');
+    const key = `${redis.prefix}:${SHOP}`;
+    await waitFor(async () => (await redis.length(key)) === 2, 'the replayed entry');
+    const ids = (await redis.read(key)).map((entry) => entry.fields.id);
+    expect(ids[0]).toBe(eventId);
+    expect(ids[1]).toMatch(new RegExp(`^${eventId}:replay-\\d+$`));
+  });
+
+  it('replay from the inspector (Replay button) adds the event again under a new id', async () => {
+    const redis = keys();
+    const app = await receiver({
+      stream: {
+        type: 'redis-stream',
+        url: `redis://127.0.0.1:${REDIS_PORT}`,
+        stream: `${redis.prefix}:{shop}`,
+      },
+    });
+    const [eventId] = await postOrders(app, ['9301']);
+    await waitForSucceeded(app, [eventId ?? '']);
+    await replayViaInspector(app, eventId ?? '');
+    const key = `${redis.prefix}:${SHOP}`;
+    await waitFor(async () => (await redis.length(key)) === 2, 'the replayed entry');
+    const ids = (await redis.read(key)).map((entry) => entry.fields.id);
+    expect(ids).toEqual([eventId, expect.stringMatching(new RegExp(`^${eventId}:replay-\\d+$`))]);
+  });
+
+  it('broker unreachable at start, then stalled (black-hole): attempts fail with the reason, never hang; added once it answers', async () => {
+    const redis = keys();
+    const proxy = new TcpProxy(REDIS_PORT);
+    await proxy.start();
+    await proxy.stop();
+    cleanup.push(() => proxy.stop());
+    const app = await receiver({
+      stream: {
+        type: 'redis-stream',
+        url: `redis://127.0.0.1:${proxy.port}`,
+        stream: `${redis.prefix}:{shop}`,
+        timeoutMs: 500,
+        retry: FAST_RETRY,
+      },
+    });
+    const [down] = await postOrders(app, ['9401']);
+    expect(await firstFailure(app, down ?? '')).toMatch(
+      /^XADD to Redis stream ".*" at redis:\/\/127\.0\.0\.1:\d+ failed: /,
+    );
+    expect((await fetch(`${app.baseUrl}/readyz`)).status).toBe(200);
+
+    await proxy.start();
+    proxy.stall();
+    const [stalled] = await postOrders(app, ['9402']);
+    expect(await firstFailure(app, stalled ?? '')).toMatch(
+      /timed out|took longer than|isn't writeable|Connection is closed/i,
+    );
+
+    await proxy.stop();
+    await proxy.start();
+    await waitForSucceeded(app, [down ?? '', stalled ?? '']);
+    const ids = (await redis.read(`${redis.prefix}:${SHOP}`)).map((entry) => entry.fields.id);
+    expect(new Set(ids)).toEqual(new Set([down, stalled]));
+  });
+});
