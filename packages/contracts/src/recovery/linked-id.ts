@@ -6,7 +6,10 @@
 export function innerIdOfLink(link: { href: string } | null | undefined, prefix: string): string | undefined {
   if (!link || typeof link.href !== 'string') return undefined;
   const path = link.href.split(/[?#]/)[0] ?? '';
-  const segment = path.split('/').filter((s) => s !== '').at(-1);
+  const segment = path
+    .split('/')
+    .filter((s) => s !== '')
+    .at(-1);
   if (segment === undefined) return undefined;
   return innerIdOfResourceId(decodeURIComponentSafe(segment), prefix);
 }

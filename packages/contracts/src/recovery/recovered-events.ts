@@ -59,7 +59,8 @@ export function recoverOrderEvents(
 ): RecoveredOrderEvent[] {
   const statuses = history ? statusesFromHistory(history) : [];
   const first: RecoveredStatus | undefined =
-    statuses[0] ?? (currentOrderStatus(order) === undefined ? undefined : { status: currentOrderStatus(order) as string });
+    statuses[0] ??
+    (currentOrderStatus(order) === undefined ? undefined : { status: currentOrderStatus(order) as string });
   if (!first) return [];
   const events: RecoveredOrderEvent[] = [];
   const add = (event: OrderEvent, status: RecoveredStatus) => {

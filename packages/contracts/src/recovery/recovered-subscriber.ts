@@ -54,7 +54,7 @@ export function recoverSubscriberEvents(
 ): RecoveredSubscriberEvent[] {
   if (!wanted.has('newsletter_subscribe')) return [];
   const item = subscriberItemFromApi(subscriber);
-  if (!item || item.status !== '1' || typeof item.id !== 'string') return [];
+  if (item?.status !== '1' || typeof item.id !== 'string') return [];
   return [
     {
       event: 'newsletter_subscribe',

@@ -3,7 +3,7 @@ import { dedupeKey } from '../dedupe-key.js';
 import { WEBHOOK_EVENTS } from '../events.js';
 import { OrderItemSchema, SubscriberSchema } from '../schemas/delivery.js';
 import { NewsletterSubscriberSchema } from '../schemas/newsletter-subscriber.js';
-import { orderIdFor, OrderSchema } from '../schemas/order.js';
+import { OrderSchema, orderIdFor } from '../schemas/order.js';
 import {
   OrderCollectionSchema,
   OrderHistoryCollectionSchema,
@@ -44,7 +44,10 @@ function historyEntry(innerId: string, status: string, dateAdded: string): Order
 
 describe('API order → delivery shape (the documentation fixtures)', () => {
   test('maps field by field to documented delivery fields; what it cannot fill is absent', () => {
-    const item = orderItemFromApi('shopname', documentedOrder, { status: '1', dateAdded: '2019-09-06 15:47:59' });
+    const item = orderItemFromApi('shopname', documentedOrder, {
+      status: '1',
+      dateAdded: '2019-09-06 15:47:59',
+    });
     for (const key of Object.keys(item)) expect(deliveryFields, key).toContain(key);
     expect(item).toMatchObject({
       storeName: 'shopname',
@@ -59,7 +62,14 @@ describe('API order → delivery shape (the documentation fixtures)', () => {
       totalGross: 3990,
       orderHistory: { status: '1', dateAdded: '2019-09-06 15:47:59' },
     });
-    for (const absent of ['total', 'currency', 'orderProducts', 'taxPrice', 'shippingGrossPrice', 'languageCode']) {
+    for (const absent of [
+      'total',
+      'currency',
+      'orderProducts',
+      'taxPrice',
+      'shippingGrossPrice',
+      'languageCode',
+    ]) {
       expect(item, absent).not.toHaveProperty(absent);
     }
     expect(item.orderHistory).not.toHaveProperty('statusText');
@@ -84,17 +94,26 @@ describe('API order → delivery shape (the documentation fixtures)', () => {
       ['order_confirm', 'order:172'],
       ['order_status_change', 'order:172:status:2:at:2011-08-25 10:00:00'],
     ]);
-    expect(events[1]?.item.orderHistory).toEqual({ status: '2', dateAdded: '2011-08-25 10:00:00', comment: '' });
+    expect(events[1]?.item.orderHistory).toEqual({
+      status: '2',
+      dateAdded: '2011-08-25 10:00:00',
+      comment: '',
+    });
   });
 
   test('only the events asked for; an abandoned cart (first status 0) is abandoned_cart', () => {
-    const history = [historyEntry('1', '0', '2025-01-01 10:00:00'), historyEntry('2', '1', '2025-01-01 11:00:00')];
+    const history = [
+      historyEntry('1', '0', '2025-01-01 10:00:00'),
+      historyEntry('2', '1', '2025-01-01 11:00:00'),
+    ];
     expect(recoverOrderEvents('demo', documentedOrder, history, ALL).map((e) => e.event)).toEqual([
       'abandoned_cart',
       'order_status_change',
     ]);
     expect(
-      recoverOrderEvents('demo', documentedOrder, history, new Set(['order_status_change'])).map((e) => e.event),
+      recoverOrderEvents('demo', documentedOrder, history, new Set(['order_status_change'])).map(
+        (e) => e.event,
+      ),
     ).toEqual(['order_status_change']);
     expect(recoverOrderEvents('demo', documentedOrder, [], new Set(['order_confirm']))).toEqual([
       expect.objectContaining({ event: 'order_confirm', dedupeKey: 'order:172' }),
@@ -114,7 +133,12 @@ describe('same dedupe key as the real delivery (captured order_confirm)', () => 
 
   test('order_confirm and order_status_change keys equal the delivered item’s', () => {
     const delivered = OrderItemSchema.parse(capturedOrder);
-    const recovered = recoverOrderEvents('demo', apiOrder, [historyEntry('9', history.status, history.dateAdded)], ALL);
+    const recovered = recoverOrderEvents(
+      'demo',
+      apiOrder,
+      [historyEntry('9', history.status, history.dateAdded)],
+      ALL,
+    );
     expect(recovered[0]?.dedupeKey).toBe(dedupeKey('demo', 'order_confirm', delivered));
     const later = recoverOrderEvents(
       'demo',
@@ -189,8 +213,12 @@ describe('shop-local time (Europe/Budapest, assumed)', () => {
 
 describe('order search schemas', () => {
   test('the documented order page parses; search params check the documented formats', () => {
-    expect(OrderCollectionSchema.parse(readFixtureJson('api/order/response_json_get_page.json')).items).toHaveLength(5);
-    expect(OrderSearchParamsSchema.parse({ updatedAtMin: '2013-01-01T10:30:00', limit: 200, full: 1 })).toEqual({
+    expect(
+      OrderCollectionSchema.parse(readFixtureJson('api/order/response_json_get_page.json')).items,
+    ).toHaveLength(5);
+    expect(
+      OrderSearchParamsSchema.parse({ updatedAtMin: '2013-01-01T10:30:00', limit: 200, full: 1 }),
+    ).toEqual({
       updatedAtMin: '2013-01-01T10:30:00',
       limit: 200,
       full: 1,

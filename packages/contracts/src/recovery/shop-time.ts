@@ -38,10 +38,21 @@ const LOCAL = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})$/;
 export function parseShopDateTime(text: string): Date | undefined {
   const match = LOCAL.exec(text.trim());
   if (!match) return undefined;
-  const [, y, mo, d, h, mi, s] = match.map(Number) as [number, number, number, number, number, number, number];
+  const [, y, mo, d, h, mi, s] = match.map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const asUtc = Date.UTC(y, mo - 1, d, h, mi, s);
   // The zone's offsets a few hours either side; in the hour a clock is turned back both fit.
-  const candidates = [asUtc - offsetMs(new Date(asUtc - 3 * HOUR_MS)), asUtc - offsetMs(new Date(asUtc + 3 * HOUR_MS))];
+  const candidates = [
+    asUtc - offsetMs(new Date(asUtc - 3 * HOUR_MS)),
+    asUtc - offsetMs(new Date(asUtc + 3 * HOUR_MS)),
+  ];
   const local = `${match[1]}-${match[2]}-${match[3]} ${match[4]}:${match[5]}:${match[6]}`;
   const fitting = candidates.filter((c) => shopDateTime(new Date(c)) === local).sort((a, b) => a - b);
   // In the hour a clock is turned forward nothing fits: read it with the offset before the change.
@@ -54,6 +65,14 @@ const HOUR_MS = 3_600_000;
 function offsetMs(date: Date): number {
   const local = LOCAL.exec(shopDateTime(date));
   if (!local) return 0;
-  const [, y, mo, d, h, mi, s] = local.map(Number) as [number, number, number, number, number, number, number];
+  const [, y, mo, d, h, mi, s] = local.map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   return Date.UTC(y, mo - 1, d, h, mi, s) - Math.floor(date.getTime() / 1000) * 1000;
 }

@@ -36,12 +36,12 @@ import type {
   NewsletterSubscriberSchema,
   NewsletterSubscriberSearchParamsSchema,
   OrderHistoryEntrySchema,
-  OrderSearchParamsSchema,
   OrderHistorySchema,
   OrderItemSchema,
   OrderProductOptionSchema,
   OrderProductSchema,
   OrderSchema,
+  OrderSearchParamsSchema,
   OrdersEnvelopeSchema,
   SubscriberSchema,
   TokenErrorBodySchema,
@@ -254,7 +254,9 @@ describe('orders, batch and errors', () => {
 
   test('recovery reads: order search params, history entries and subscribers match the document', () => {
     type SearchQuery = NonNullable<paths['/orders']['get']['parameters']['query']>;
-    expectTypeOf<KnownKeys<z.input<typeof OrderSearchParamsSchema>>>().toEqualTypeOf<KnownKeys<SearchQuery>>();
+    expectTypeOf<KnownKeys<z.input<typeof OrderSearchParamsSchema>>>().toEqualTypeOf<
+      KnownKeys<SearchQuery>
+    >();
     expectTypeOf<z.output<typeof OrderSearchParamsSchema>>().toExtend<SearchQuery>();
     type SubscriberQuery = NonNullable<paths['/newsletterSubscribers']['get']['parameters']['query']>;
     expectTypeOf<KnownKeys<z.input<typeof NewsletterSubscriberSearchParamsSchema>>>().toEqualTypeOf<

@@ -1,8 +1,10 @@
 import { apiErrors } from '../../errors.js';
+import { shopDateTime } from '../../simulator/shop-time.js';
 import type { ApiContext, ApiResult } from '../api-context.js';
 import { paginate, parsePageQuery } from '../paging.js';
 import { parseOrderId } from '../resource-ids.js';
 import { renderOrder } from './order-presenter.js';
+import { orderSearch, searchSuffix } from './order-search.js';
 
 export function getOrder(ctx: ApiContext, id: string): ApiResult {
   const innerId = parseOrderId(id);
@@ -17,11 +19,20 @@ export function getOrder(ctx: ApiContext, id: string): ApiResult {
   return { status: 200, body: renderOrder(stored, ctx.apiBase) };
 }
 
+/** `GET /orders` with the documented search parameters (order-search.ts), oldest first. */
 export function listOrders(ctx: ApiContext, query: Record<string, unknown>): ApiResult {
   const pageQuery = parsePageQuery(query);
-  const body = paginate(ctx.shop.data.orders, pageQuery, `${ctx.apiBase}/orders`, (stored) => {
-    const order = renderOrder(stored, ctx.apiBase);
-    return pageQuery.full ? order : { href: order.href };
-  });
+  const matches = orderSearch(query, shopDateTime);
+  const found = ctx.shop.data.orders.filter(matches);
+  const body = paginate(
+    found,
+    pageQuery,
+    `${ctx.apiBase}/orders`,
+    (stored) => {
+      const order = renderOrder(stored, ctx.apiBase);
+      return pageQuery.full ? order : { href: order.href };
+    },
+    searchSuffix(query),
+  );
   return { status: 200, body };
 }
