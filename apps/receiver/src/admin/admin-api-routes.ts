@@ -21,6 +21,7 @@ import {
   PruneRequestSchema,
   ReplayQuerySchema,
 } from './admin-request-schemas.js';
+import { registerRecoveryRoutes } from '../recovery/recovery-admin-routes.js';
 import type { CredentialThrottle } from './credential-throttle.js';
 import type { SessionRevocations } from './session-revocations.js';
 
@@ -149,6 +150,8 @@ export const adminApiRoutes: FastifyPluginAsync<AdminApiRoutesOptions> = async (
     );
     return { ok: true, dryRun: prune.dryRun ?? false, ...result };
   });
+
+  registerRecoveryRoutes(app);
 
   app.get('/handlers', async () => ({ ok: true, items: await operations.listHandlers() }));
 

@@ -137,7 +137,7 @@ export const IdParamsSchema = z.strictObject({ id: IdSchema });
 export const HandlerParamsSchema = z.strictObject({ name: HandlerNameSchema });
 
 /** `true`/`false` in a JSON body; `true`/`false`/`1`/`0` in a query string. */
-const FlagSchema = z.union(
+export const FlagSchema = z.union(
   [z.boolean(), z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1')],
   { error: 'must be true or false' },
 );

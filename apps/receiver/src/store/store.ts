@@ -463,6 +463,8 @@ export interface Store {
   listRecoveryStates(): Promise<RecoveryState[]>;
   /** Records a pass; the watermark only moves forward. A failed pass counts a failure in a row, an ok one resets it. */
   recordRecoveryPass(shop: string, record: RecoveryPassRecord): Promise<void>;
+  /** Which of these dedupe keys the shop already has an event for (of this event name), in any order. */
+  knownDedupeKeys(shop: string, event: WebhookEvent, keys: readonly string[]): Promise<string[]>;
   /** When the newest delivery from the shop (not a recovery record) arrived; null when none is stored. */
   lastDeliveryAt(shop: string): Promise<Date | null>;
   /**

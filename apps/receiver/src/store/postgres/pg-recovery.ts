@@ -57,3 +57,17 @@ export async function lastDeliveryAt(db: Queryable, shop: string): Promise<Date 
 export function recoveryLockName(schema: string | null, shop: string): string {
   return `srhooks.recovery:${schema ?? 'default'}:${shop}`;
 }
+
+export async function knownDedupeKeys(
+  db: Queryable,
+  shop: string,
+  event: string,
+  keys: readonly string[],
+): Promise<string[]> {
+  if (keys.length === 0) return [];
+  const result = await db.query(
+    'SELECT dedupe_key FROM events WHERE shop = $1 AND event = $2 AND duplicate_of IS NULL AND dedupe_key = ANY ($3::text[])',
+    [shop, event, keys],
+  );
+  return result.rows.map((row) => String(row.dedupe_key));
+}

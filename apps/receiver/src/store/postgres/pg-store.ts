@@ -422,6 +422,10 @@ export class PgStore implements Store {
     return this.#run(() => recovery.lastDeliveryAt(this.#db, shop));
   }
 
+  knownDedupeKeys(shop: string, event: WebhookEvent, keys: readonly string[]): Promise<string[]> {
+    return this.#run(() => recovery.knownDedupeKeys(this.#db, shop, event, keys));
+  }
+
   /**
    * A session advisory lock per (schema, shop), held on its own connection for the whole pass: two
    * instances never recover one shop at once, and a crashed instance's lock ends with its connection.

@@ -714,6 +714,17 @@ export class SqliteEngine {
     });
   }
 
+  async knownDedupeKeys(shop: string, event: WebhookEvent, keys: readonly string[]): Promise<string[]> {
+    if (keys.length === 0) return [];
+    return this.#read(() =>
+      (
+        this.#stmt(
+          'SELECT dedupe_key FROM events WHERE shop = ? AND event = ? AND duplicate_of IS NULL AND dedupe_key IN (SELECT value FROM json_each(?))',
+        ).all(shop, event, JSON.stringify(keys)) as { dedupe_key: string }[]
+      ).map((row) => row.dedupe_key),
+    );
+  }
+
   async lastDeliveryAt(shop: string): Promise<Date | null> {
     return this.#read(() => {
       const row = this.#stmt(

@@ -11,6 +11,7 @@
  *   or a file that is not a database throws from the constructor, as before.
  */
 
+import type { WebhookEvent } from '@srhooks/contracts';
 import { ChangeFeed } from '../change-feed.js';
 import { prepareEvents, uniqueHandlers } from '../prepared-event.js';
 import { pruneInChunks } from '../prune-plan.js';
@@ -230,6 +231,10 @@ export class SqliteStore implements Store {
 
   lastDeliveryAt(shop: string): Promise<Date | null> {
     return this.#reader.lastDeliveryAt(shop);
+  }
+
+  knownDedupeKeys(shop: string, event: WebhookEvent, keys: readonly string[]): Promise<string[]> {
+    return this.#reader.knownDedupeKeys(shop, event, keys);
   }
 
   listDeliveries(filter?: DeliveryFilter): Promise<Page<DeliverySummary>> {
