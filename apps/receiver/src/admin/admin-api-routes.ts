@@ -6,6 +6,7 @@
 import type { FastifyError, FastifyPluginAsync } from 'fastify';
 import { errorBody } from '../http/error-body.js';
 import { handleError } from '../http/error-handler.js';
+import { registerRecoveryRoutes } from '../recovery/recovery-admin-routes.js';
 import type { AdminAuth } from './admin-auth.js';
 import { adminErrorAnswer, parseBodyOrQuery, parseRequestPart } from './admin-errors.js';
 import { addAdminGuard, CSRF_MESSAGES, throttledMessage } from './admin-guard.js';
@@ -21,7 +22,6 @@ import {
   PruneRequestSchema,
   ReplayQuerySchema,
 } from './admin-request-schemas.js';
-import { registerRecoveryRoutes } from '../recovery/recovery-admin-routes.js';
 import type { CredentialThrottle } from './credential-throttle.js';
 import type { SessionRevocations } from './session-revocations.js';
 

@@ -22,7 +22,8 @@ export const SinceSchema = z.string().transform((value, ctx): Date => {
   if (parsed.success) return parsed.data;
   ctx.addIssue({
     code: 'custom',
-    message: 'must be a duration back from now such as 2d, 12h or 90m, or an ISO 8601 time such as 2025-12-01T08:00:00Z',
+    message:
+      'must be a duration back from now such as 2d, 12h or 90m, or an ISO 8601 time such as 2025-12-01T08:00:00Z',
   });
   return z.NEVER;
 });

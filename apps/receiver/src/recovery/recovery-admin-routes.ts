@@ -51,7 +51,8 @@ export function registerRecoveryRoutes(app: FastifyInstance): void {
       });
       return { ok: true, report: reportJson(report) };
     } catch (error) {
-      if (error instanceof RecoveryError) return reply.code(STATUS[error.code]).send(errorBody(error.code, error.message));
+      if (error instanceof RecoveryError)
+        return reply.code(STATUS[error.code]).send(errorBody(error.code, error.message));
       if (error instanceof ShopRenterError) {
         return reply
           .code(502)

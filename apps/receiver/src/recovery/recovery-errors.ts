@@ -24,7 +24,10 @@ export function noCredentials(shop: string): RecoveryError {
 }
 
 export function recoveryOff(shop: string): RecoveryError {
-  return new RecoveryError('recovery_off', `Recovery is turned off for shop "${shop}" ("recovery": false in its config).`);
+  return new RecoveryError(
+    'recovery_off',
+    `Recovery is turned off for shop "${shop}" ("recovery": false in its config).`,
+  );
 }
 
 export function busy(shop: string): RecoveryError {

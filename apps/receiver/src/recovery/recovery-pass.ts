@@ -19,13 +19,13 @@
 import type { ShopRenterClient } from '@srhooks/client';
 import {
   type OrderHistoryEntry,
+  parseShopDateTime,
   recoverOrderEvents,
   recoverSubscriberEvents,
-  shopDateTime,
   shopApiDateTime,
+  shopDateTime,
   subscriberItemFromApi,
   type WebhookEvent,
-  parseShopDateTime,
 } from '@srhooks/contracts';
 import type { NewEvent, Store } from '../store/store.js';
 import { recoveredDelivery } from './recovered-delivery.js';
@@ -79,9 +79,16 @@ interface Derived {
   item: NewEvent;
 }
 
-const ORDER_EVENTS_WANTED: readonly WebhookEvent[] = ['order_confirm', 'order_status_change', 'abandoned_cart'];
+const ORDER_EVENTS_WANTED: readonly WebhookEvent[] = [
+  'order_confirm',
+  'order_status_change',
+  'abandoned_cart',
+];
 
-export async function runRecoveryPass(deps: RecoveryPassDeps, request: RecoveryPassRequest): Promise<RecoveryReport> {
+export async function runRecoveryPass(
+  deps: RecoveryPassDeps,
+  request: RecoveryPassRequest,
+): Promise<RecoveryReport> {
   const { store, client, wanted } = deps;
   const now = deps.now ?? (() => new Date());
   const report: RecoveryReport = {
@@ -105,16 +112,20 @@ export async function runRecoveryPass(deps: RecoveryPassDeps, request: RecoveryP
       byEvent.set(event, list);
     }
     for (const [event, items] of byEvent) {
-      const known = new Set(await store.knownDedupeKeys(request.shop, event, items.map((i) => i.dedupeKey)));
+      const known = new Set(
+        await store.knownDedupeKeys(
+          request.shop,
+          event,
+          items.map((i) => i.dedupeKey),
+        ),
+      );
       const fresh = items.filter((item) => !known.has(item.dedupeKey));
       report.alreadyStored += items.length - fresh.length;
       let stored = fresh.length;
       if (!request.dryRun && fresh.length > 0) {
-        const result = await store.ingest(
-          recoveredDelivery(request.shop, event, fresh, now()),
-          fresh,
-          [...deps.handlersFor(event)],
-        );
+        const result = await store.ingest(recoveredDelivery(request.shop, event, fresh, now()), fresh, [
+          ...deps.handlersFor(event),
+        ]);
         stored = result.events.length - result.duplicates;
         report.alreadyStored += result.duplicates;
         deps.onRecovered?.(event, stored);
@@ -139,7 +150,9 @@ export async function runRecoveryPass(deps: RecoveryPassDeps, request: RecoveryP
     })) {
       if (page.items.length === 0) break;
       report.ordersRead += page.items.length;
-      const histories: Map<string, OrderHistoryEntry[]> = await client.orders.histories(page.items.map((o) => o.id));
+      const histories: Map<string, OrderHistoryEntry[]> = await client.orders.histories(
+        page.items.map((o) => o.id),
+      );
       const derived = page.items.flatMap((order) =>
         recoverOrderEvents(request.shop, order, histories.get(order.id), wanted).map((found) => ({
           event: found.event,
@@ -157,7 +170,8 @@ export async function runRecoveryPass(deps: RecoveryPassDeps, request: RecoveryP
       const derived = subscribers
         .filter((subscriber) => {
           const item = subscriberItemFromApi(subscriber);
-          const at = typeof item?.subscribe_date === 'string' ? parseShopDateTime(item.subscribe_date) : undefined;
+          const at =
+            typeof item?.subscribe_date === 'string' ? parseShopDateTime(item.subscribe_date) : undefined;
           return at === undefined || at.getTime() >= request.since.getTime() - 1000;
         })
         .flatMap((subscriber) =>

@@ -12,7 +12,7 @@
  * - The watermark moves to the pass's start time only after every page was read and stored.
  */
 import type { ShopRenterClient } from '@srhooks/client';
-import { type WebhookEvent, WEBHOOK_EVENTS } from '@srhooks/contracts';
+import { WEBHOOK_EVENTS, type WebhookEvent } from '@srhooks/contracts';
 import type { Logger } from 'pino';
 import type { ReceiverConfig, ShopConfig } from '../config/config-schema.js';
 import type { HandlerRegistry } from '../handlers/handler-registry.js';
@@ -75,10 +75,16 @@ export class RecoveryService {
   /** One pass now; throws RecoveryError (unknown shop, no credentials, busy) or the pass's own error. */
   async recover(shopName: string, request: RecoverRequest = {}): Promise<RecoveryReport> {
     const shop = this.#options.config.shops.find((s) => s.name === shopName);
-    if (!shop) throw unknownShop(shopName, this.#options.config.shops.map((s) => s.name));
+    if (!shop)
+      throw unknownShop(
+        shopName,
+        this.#options.config.shops.map((s) => s.name),
+      );
     if (!shop.clientId || !shop.clientSecret) throw noCredentials(shopName);
     if (!shop.recovery) throw recoveryOff(shopName);
-    const outcome = await this.#track(this.#options.store.withRecoveryLock(shopName, () => this.#pass(shop, request)));
+    const outcome = await this.#track(
+      this.#options.store.withRecoveryLock(shopName, () => this.#pass(shop, request)),
+    );
     if (!outcome.acquired) throw busy(shopName);
     return outcome.value;
   }
@@ -110,7 +116,8 @@ export class RecoveryService {
       }
     }
     if (intervalMs === 0 || this.#stopped) return;
-    const backoff = failures === 0 ? intervalMs : Math.min(intervalMs * 2 ** Math.min(failures - 1, 16), MAX_BACKOFF_MS);
+    const backoff =
+      failures === 0 ? intervalMs : Math.min(intervalMs * 2 ** Math.min(failures - 1, 16), MAX_BACKOFF_MS);
     this.#schedule(shop, backoff);
   }
 
@@ -202,7 +209,12 @@ export class RecoveryService {
   }
 }
 
-function passOf(report: RecoveryReport, startedAt: Date, finishedAt: Date, error: string | null): RecoveryPass {
+function passOf(
+  report: RecoveryReport,
+  startedAt: Date,
+  finishedAt: Date,
+  error: string | null,
+): RecoveryPass {
   return {
     startedAt,
     finishedAt,
@@ -221,10 +233,16 @@ function passOf(report: RecoveryReport, startedAt: Date, finishedAt: Date, error
  * configures none, its enabled subscriptions as the API lists them.
  */
 export async function wantedEvents(shop: ShopConfig, client: ShopRenterClient): Promise<Set<WebhookEvent>> {
-  const configured = new Set<WebhookEvent>([...shop.events, ...shop.webhooks.map((w) => w.event as WebhookEvent)]);
+  const configured = new Set<WebhookEvent>([
+    ...shop.events,
+    ...shop.webhooks.map((w) => w.event as WebhookEvent),
+  ]);
   if (configured.size > 0) return configured;
   const subscriptions = await client.webhooks.all();
   return new Set(
-    subscriptions.filter((s) => s.enabled).map((s) => s.event).filter((e): e is WebhookEvent => (WEBHOOK_EVENTS as readonly string[]).includes(e)),
+    subscriptions
+      .filter((s) => s.enabled)
+      .map((s) => s.event)
+      .filter((e): e is WebhookEvent => (WEBHOOK_EVENTS as readonly string[]).includes(e)),
   );
 }

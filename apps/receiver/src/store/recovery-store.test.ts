@@ -57,7 +57,11 @@ function delivery(source: 'webhook' | 'recovery', at: Date): NewDelivery {
   };
 }
 
-const order = (innerId: string) => ({ dedupeKey: `order:${innerId}`, subjectId: innerId, payload: { innerId } });
+const order = (innerId: string) => ({
+  dedupeKey: `order:${innerId}`,
+  subjectId: innerId,
+  payload: { innerId },
+});
 
 function pass(outcome: 'ok' | 'failed', at: Date): RecoveryPass {
   return {
@@ -79,11 +83,23 @@ describe.each(engines)('recovery in the store (%s)', (_name, open) => {
     try {
       const t = new Date('2026-12-01T10:00:00Z');
       const recovered = await store.ingest(delivery('recovery', t), [order('1')], ['log']);
-      const real = await store.ingest(delivery('webhook', new Date(t.getTime() + 1000)), [order('1'), order('2')], ['log']);
+      const real = await store.ingest(
+        delivery('webhook', new Date(t.getTime() + 1000)),
+        [order('1'), order('2')],
+        ['log'],
+      );
       expect(real.events.map((e) => e.duplicateOf)).toEqual([recovered.events[0]?.id, null]);
-      const late = await store.ingest(delivery('recovery', new Date(t.getTime() + 2000)), [order('2')], ['log']);
+      const late = await store.ingest(
+        delivery('recovery', new Date(t.getTime() + 2000)),
+        [order('2')],
+        ['log'],
+      );
       expect(late.events[0]?.duplicateOf).toBe(real.events[1]?.id);
-      const sources = (await store.listEvents({ shop: 'demo' })).items.map((e) => [e.subjectId, e.source, e.status]);
+      const sources = (await store.listEvents({ shop: 'demo' })).items.map((e) => [
+        e.subjectId,
+        e.source,
+        e.status,
+      ]);
       expect(sources).toEqual([
         ['2', 'recovery', 'duplicate'],
         ['2', 'webhook', 'pending'],
@@ -95,7 +111,12 @@ describe.each(engines)('recovery in the store (%s)', (_name, open) => {
         'recovery',
         'recovery',
       ]);
-      const jobs = await store.claimJobs({ workerId: 'w', limit: 10, leaseMs: 10_000, now: new Date(t.getTime() + 5000) });
+      const jobs = await store.claimJobs({
+        workerId: 'w',
+        limit: 10,
+        leaseMs: 10_000,
+        now: new Date(t.getTime() + 5000),
+      });
       expect(jobs.map((j) => [j.subjectId, j.source]).sort()).toEqual([
         ['1', 'recovery'],
         ['2', 'webhook'],
@@ -114,13 +135,23 @@ describe.each(engines)('recovery in the store (%s)', (_name, open) => {
       expect(await store.getRecoveryState('demo')).toBeNull();
       await store.recordRecoveryPass('demo', { pass: pass('ok', t), watermark: t });
       await store.recordRecoveryPass('demo', { pass: pass('failed', t), watermark: null });
-      await store.recordRecoveryPass('demo', { pass: pass('failed', t), watermark: new Date(t.getTime() - 5000) });
+      await store.recordRecoveryPass('demo', {
+        pass: pass('failed', t),
+        watermark: new Date(t.getTime() - 5000),
+      });
       const state = await store.getRecoveryState('demo');
       expect(state).toMatchObject({ shop: 'demo', watermark: t, consecutiveFailures: 2 });
-      expect(state?.lastPass).toMatchObject({ outcome: 'failed', error: 'GET /orders answered 503', ordersRead: 3 });
+      expect(state?.lastPass).toMatchObject({
+        outcome: 'failed',
+        error: 'GET /orders answered 503',
+        ordersRead: 3,
+      });
       const later = new Date(t.getTime() + 60_000);
       await store.recordRecoveryPass('demo', { pass: pass('ok', later), watermark: later });
-      expect(await store.getRecoveryState('demo')).toMatchObject({ watermark: later, consecutiveFailures: 0 });
+      expect(await store.getRecoveryState('demo')).toMatchObject({
+        watermark: later,
+        consecutiveFailures: 0,
+      });
       expect((await store.listRecoveryStates()).map((s) => s.shop)).toEqual(['demo']);
     } finally {
       await store.close();
@@ -144,7 +175,10 @@ describe.each(engines)('recovery in the store (%s)', (_name, open) => {
       });
       release();
       expect(await first).toEqual({ acquired: true, value: 'first' });
-      expect(await other.withRecoveryLock('demo', async () => 'after')).toEqual({ acquired: true, value: 'after' });
+      expect(await other.withRecoveryLock('demo', async () => 'after')).toEqual({
+        acquired: true,
+        value: 'after',
+      });
     } finally {
       if (other !== store) await other.close();
       await store.close();

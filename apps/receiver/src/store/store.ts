@@ -12,6 +12,7 @@ import type { WebhookEvent } from '@srhooks/contracts';
 import type { PruneCounts } from './prune-plan.js';
 import type { EventSource, RecoveryPassRecord, RecoveryState } from './recovery-records.js';
 
+export type { EventSource, RecoveryPass, RecoveryPassRecord, RecoveryState } from './recovery-records.js';
 export {
   StoreConfigError,
   StoreConflictError,
@@ -20,7 +21,6 @@ export {
   StoreUnavailableError,
 } from './store-errors.js';
 export type { WebhookEvent };
-export type { EventSource, RecoveryPass, RecoveryPassRecord, RecoveryState } from './recovery-records.js';
 
 // ---------------------------------------------------------------------------------------------
 // Writes from the ingest path
@@ -472,7 +472,10 @@ export interface Store {
    * advisory lock held for the pass; SQLite: one process per file, a lock in this process). `false` when
    * another holds it.
    */
-  withRecoveryLock<T>(shop: string, work: () => Promise<T>): Promise<{ acquired: true; value: T } | { acquired: false }>;
+  withRecoveryLock<T>(
+    shop: string,
+    work: () => Promise<T>,
+  ): Promise<{ acquired: true; value: T } | { acquired: false }>;
 
   // --- change feed, stats -------------------------------------------------------------------------
   /**

@@ -2,7 +2,12 @@
  * PostgreSQL side of recovery: the per-shop state rows, the newest delivery of a shop, and a recovered
  * pass's record written in one transaction with its events (source `recovery`).
  */
-import { passFromJson, passToJson, type RecoveryPassRecord, type RecoveryState } from '../recovery-records.js';
+import {
+  passFromJson,
+  passToJson,
+  type RecoveryPassRecord,
+  type RecoveryState,
+} from '../recovery-records.js';
 
 interface Queryable {
   query(text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
@@ -33,7 +38,11 @@ export async function listRecoveryStates(db: Queryable): Promise<RecoveryState[]
   return result.rows.map(toState);
 }
 
-export async function recordRecoveryPass(db: Queryable, shop: string, record: RecoveryPassRecord): Promise<void> {
+export async function recordRecoveryPass(
+  db: Queryable,
+  shop: string,
+  record: RecoveryPassRecord,
+): Promise<void> {
   await db.query(
     `INSERT INTO recovery_state (shop, watermark, consecutive_failures, last_pass) VALUES ($1, $2, $3, $4::jsonb)
      ON CONFLICT (shop) DO UPDATE SET

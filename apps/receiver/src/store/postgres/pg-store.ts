@@ -52,14 +52,14 @@ import type {
   Page,
   PruneCounts,
   PruneOptions,
+  RecoveryPassRecord,
+  RecoveryState,
   ReplayResult,
   Store,
   StoreChange,
   StoreChangeListener,
   StoreStats,
   VerificationUpdate,
-  RecoveryPassRecord,
-  RecoveryState,
 } from '../store.js';
 import {
   StoreConfigError,
@@ -355,7 +355,11 @@ export class PgStore implements Store {
    * The record of a recovery pass and its events in one transaction, marked `source = 'recovery'`
    * (rare and small, so it takes the plain path rather than the batched ingest functions).
    */
-  async #ingestRecovered(delivery: NewDelivery, events: NewEvent[], handlers: string[]): Promise<IngestResult> {
+  async #ingestRecovered(
+    delivery: NewDelivery,
+    events: NewEvent[],
+    handlers: string[],
+  ): Promise<IngestResult> {
     const prepared = prepareEvents(delivery.event, events);
     const jobHandlers = uniqueHandlers(handlers);
     const receivedAt = delivery.receivedAt;
@@ -398,8 +402,18 @@ export class PgStore implements Store {
         ],
       );
       await client.query("UPDATE events SET source = 'recovery' WHERE delivery_id = $1", [deliveryId]);
-      changes.push({ kind: 'delivery', deliveryId, shop: delivery.shop, event: delivery.event, status: 'stored' });
-      const stored = toIngested(eventIds, prepared, (result.rows[0]?.duplicates as Array<string | null>) ?? []);
+      changes.push({
+        kind: 'delivery',
+        deliveryId,
+        shop: delivery.shop,
+        event: delivery.event,
+        status: 'stored',
+      });
+      const stored = toIngested(
+        eventIds,
+        prepared,
+        (result.rows[0]?.duplicates as Array<string | null>) ?? [],
+      );
       return { deliveryId, events: stored, duplicates: stored.filter((e) => e.duplicateOf !== null).length };
     });
   }

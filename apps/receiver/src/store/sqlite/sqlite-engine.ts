@@ -8,7 +8,12 @@ import { failureOutcome } from '../job-failure.js';
 import { deadLetterQuery, deliveryListQuery, eventListQuery } from '../list-query.js';
 import type { PreparedEvent } from '../prepared-event.js';
 import { type PruneChunkOptions, type PruneChunkResult, pruneChunk, runPlanSync } from '../prune-plan.js';
-import { passFromJson, passToJson, type RecoveryPassRecord, type RecoveryState } from '../recovery-records.js';
+import {
+  passFromJson,
+  passToJson,
+  type RecoveryPassRecord,
+  type RecoveryState,
+} from '../recovery-records.js';
 import {
   ATTEMPT_COLUMNS,
   CLAIMED_JOB_COLUMNS,
@@ -243,7 +248,13 @@ export class SqliteEngine {
     return this.#write((context) => {
       this.#stmt(INSERT_DELIVERY).run(row);
       const stored = this.#storeEvents(
-        { deliveryId, shop: delivery.shop, event: delivery.event, receivedAt: row.receivedAt, source: row.source },
+        {
+          deliveryId,
+          shop: delivery.shop,
+          event: delivery.event,
+          receivedAt: row.receivedAt,
+          source: row.source,
+        },
         row.receivedAt,
         prepared,
         jobHandlers,
@@ -296,7 +307,13 @@ export class SqliteEngine {
         );
       }
       const stored = this.#storeEvents(
-        { deliveryId, shop: delivery.shop, event: delivery.event, receivedAt: delivery.received_at, source: 'webhook' },
+        {
+          deliveryId,
+          shop: delivery.shop,
+          event: delivery.event,
+          receivedAt: delivery.received_at,
+          source: 'webhook',
+        },
         now,
         prepared,
         jobHandlers,
@@ -686,10 +703,9 @@ export class SqliteEngine {
   async listRecoveryStates(): Promise<RecoveryState[]> {
     return this.#read(() =>
       (
-        this.#stmt('SELECT shop, watermark, consecutive_failures, last_pass FROM recovery_state ORDER BY shop').all() as Record<
-          string,
-          unknown
-        >[]
+        this.#stmt(
+          'SELECT shop, watermark, consecutive_failures, last_pass FROM recovery_state ORDER BY shop',
+        ).all() as Record<string, unknown>[]
       ).map(toRecoveryState),
     );
   }
