@@ -144,6 +144,49 @@ describe('receiver down while the shop has orders: recovered exactly once', () =
   });
 });
 
+async function inspectorPage(scenario: RecoveryScenario, path: string): Promise<string> {
+  const base = `http://127.0.0.1:${scenario.port}`;
+  const login = await fetch(`${base}/ui/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: base },
+    body: new URLSearchParams({ token: ADMIN_TOKEN, next: '/ui' }),
+  });
+  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  const page = await fetch(`${base}${path}`, { headers: { cookie } });
+  expect(page.status).toBe(200);
+  return page.text();
+}
+
+describe('recovery in the inspector', () => {
+  let scenario: RecoveryScenario;
+  beforeAll(async () => {
+    scenario = await startRecoveryScenario({ rateLimit: false });
+  });
+  afterAll(async () => {
+    await scenario.close();
+  });
+
+  it('shows the recovery badge, filters by source and shows each shop’s last pass', async () => {
+    await scenario.subscribe(['order_confirm']);
+    await scenario.sandbox.simulator.placeOrder(SHOP);
+    await scenario.sandbox.simulator.waitForIdle();
+    const app = await scenario.startReceiver();
+    await waitUntil('the start-up pass', () => app.store.getRecoveryState(SHOP));
+    await scenario.sandbox.simulator.placeOrder(SHOP);
+    await scenario.sandbox.simulator.waitForIdle();
+    const all = await inspectorPage(scenario, '/ui');
+    expect(all.match(/class="badge recovery"/g)).toHaveLength(1);
+    expect(all).toContain('Recovery (orders read back from the shops');
+    expect(all).toMatch(/data-recovery-shop="demo"[\s\S]*1 order_confirm/);
+    const recovered = await inspectorPage(scenario, '/ui?source=recovery');
+    expect(recovered.match(/<tr data-delivery-id=/g)).toHaveLength(1);
+    const delivered = await inspectorPage(scenario, '/ui?source=webhook');
+    expect(delivered.match(/<tr data-delivery-id=/g)).toHaveLength(1);
+    expect(delivered).not.toMatch(/<td data-label="Event">[^<]*<span class="badge recovery"/);
+  });
+});
+
 describe('recovery while real deliveries keep arriving', () => {
   let scenario: RecoveryScenario;
   beforeAll(async () => {
