@@ -141,6 +141,18 @@ describe('receiver down while the shop has orders: recovered exactly once', () =
       recovered: {},
     });
     expect((await allEvents(scenario)).length).toBe(150);
+    const listed = await app.inject({
+      method: 'GET',
+      url: '/admin/api/events?source=recovery&limit=500',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    expect(listed.json().items).toHaveLength(75);
+    const states = await app.inject({
+      method: 'GET',
+      url: '/admin/api/recovery',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    expect(states.json()).toMatchObject({ shops: [SHOP], items: [{ shop: SHOP, consecutiveFailures: 0 }] });
   });
 });
 
