@@ -13,6 +13,12 @@ const suites = [
   { name: 'contracts-decode', dir: 'packages/contracts', title: 'Decode + validate one delivery' },
   { name: 'client-sync', dir: 'packages/client', title: 'Client: sync 200 subscriptions at 3 req/s' },
   { name: 'receiver-ingest', dir: 'apps/receiver', title: 'Receiver ingest vs bare-fastify ceiling' },
+  {
+    name: 'receiver-recovery',
+    dir: 'apps/receiver',
+    script: 'bench:recovery',
+    title: 'Receiver: recover 10,000 missed orders at 3 req/s vs the rate limit minimum',
+  },
   { name: 'cli-startup', dir: 'apps/cli', title: 'CLI start vs node -e 0' },
 ];
 const only = process.argv.slice(2);
@@ -30,7 +36,7 @@ const results = {
 for (const suite of suites) {
   if (only.length > 0 && !only.includes(suite.name)) continue;
   process.stderr.write(`\n== ${suite.title} (${suite.dir})\n`);
-  const run = spawnSync('npm', ['run', '--silent', 'bench'], {
+  const run = spawnSync('npm', ['run', '--silent', suite.script ?? 'bench'], {
     cwd: join(root, suite.dir),
     encoding: 'utf8',
     env: process.env,

@@ -11,6 +11,7 @@ import {
 import { ABANDONED_CART_STATUS, DEFAULT_ORDER_STATUS_TEXTS } from '../assumptions.js';
 import { SandboxApiError, SandboxNotFoundError } from '../errors.js';
 import { linkedResourceId } from '../resources/resource-ids.js';
+import { orderByInnerId } from '../state/order-index.js';
 import type { SandboxState, ShopRuntime } from '../state/sandbox-state.js';
 import type { StoredOrder, WireItem } from '../state/shop-data.js';
 import type { DeliveryAttempt } from './delivery-attempt.js';
@@ -121,7 +122,7 @@ export class ShopSimulator implements OrderSimulator {
         `Wrong data in 'status': ${JSON.stringify(status)}; use an order status id such as "2".`,
       );
     }
-    const stored = runtime.data.orders.find((o) => String(o.item.innerId) === String(orderInnerId));
+    const stored = orderByInnerId(runtime.data.orders, String(orderInnerId));
     if (!stored) {
       throw new SandboxNotFoundError(
         `Order ${orderInnerId}`,
@@ -223,7 +224,7 @@ export class ShopSimulator implements OrderSimulator {
         `Wrong data in 'order.innerId': ${JSON.stringify(given.innerId)} is not a positive whole number.`,
       );
     }
-    if (data.orders.some((o) => String(o.item.innerId) === innerId)) {
+    if (orderByInnerId(data.orders, innerId)) {
       throw new SandboxApiError(
         409,
         40901,

@@ -1,5 +1,6 @@
 import { apiErrors } from '../../errors.js';
 import { shopDateTime } from '../../simulator/shop-time.js';
+import { orderByInnerId } from '../../state/order-index.js';
 import type { ApiContext, ApiResult } from '../api-context.js';
 import { paginate, parsePageQuery } from '../paging.js';
 import { parseOrderId } from '../resource-ids.js';
@@ -9,7 +10,7 @@ import { orderSearch, searchSuffix } from './order-search.js';
 export function getOrder(ctx: ApiContext, id: string): ApiResult {
   const innerId = parseOrderId(id);
   if (innerId === undefined) throw apiErrors.wrongId('orders', id, 'order-order_id=');
-  const stored = ctx.shop.data.orders.find((o) => String(o.item.innerId) === innerId);
+  const stored = orderByInnerId(ctx.shop.data.orders, innerId);
   if (!stored) {
     throw apiErrors.notFound(
       `orders resource '${id}' not found; the sandbox knows the orders its simulator placed.`,

@@ -1,6 +1,7 @@
 import { orderIdFor } from '@srhooks/contracts';
 import { apiErrors } from '../../errors.js';
 import { historyOf } from '../../simulator/order-history.js';
+import { orderByInnerId } from '../../state/order-index.js';
 import type { StoredHistoryEntry, StoredOrder } from '../../state/shop-data.js';
 import type { ApiContext, ApiResult } from '../api-context.js';
 import { paginate, parsePageQuery } from '../paging.js';
@@ -35,7 +36,8 @@ function allEntries(ctx: ApiContext, orderId: string | undefined) {
   if (orderId !== undefined) {
     const innerId = parseOrderId(orderId);
     if (innerId === undefined) throw apiErrors.wrongId('orders', orderId, 'order-order_id=');
-    orders = orders.filter((o) => String(o.item.innerId) === innerId);
+    const order = orderByInnerId(orders, innerId);
+    orders = order ? [order] : [];
   }
   return orders.flatMap((order) => historyOf(order).map((entry) => ({ order, entry })));
 }
