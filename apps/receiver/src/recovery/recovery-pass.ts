@@ -11,7 +11,7 @@
  *    with `status=1` and `subscribedAt=<day>` for each shop-local day of the window. Unsubscribes and
  *    updates cannot be recovered (no history, no "updated since" filter).
  * 3. Per page and event: the dedupe keys the store already has are left out (the delivery arrived, or an
- *    earlier pass stored them); the rest is ingested as one record with `source: "recovery"` — same
+ *    earlier pass stored them; for `newsletter_subscribe`, any subscribe event of the same subscriber); the rest is ingested as one record with `source: "recovery"` — same
  *    transaction, jobs and handlers as a delivery. A real delivery arriving meanwhile is recorded as the
  *    duplicate of the recovered event, or the other way round: never handled twice.
  * A dry run reads and derives the same and stores nothing.

@@ -121,6 +121,11 @@ describe.each(engines)('recovery in the store (%s)', (_name, open) => {
         ['1', 'recovery'],
         ['2', 'webhook'],
       ]);
+      expect((await store.knownDedupeKeys('demo', 'order_confirm', ['order:1', 'order:9'])).sort()).toEqual([
+        'order:1',
+      ]);
+      expect(await store.knownSubjects('demo', 'order_confirm', ['2', '9'])).toEqual(['2']);
+      expect(await store.knownSubjects('demo', 'abandoned_cart', ['2'])).toEqual([]);
       expect(await store.lastDeliveryAt('demo')).toEqual(new Date(t.getTime() + 1000));
       expect(await store.lastDeliveryAt('other')).toBeNull();
     } finally {

@@ -465,6 +465,8 @@ export interface Store {
   recordRecoveryPass(shop: string, record: RecoveryPassRecord): Promise<void>;
   /** Which of these dedupe keys the shop already has an event for (of this event name), in any order. */
   knownDedupeKeys(shop: string, event: WebhookEvent, keys: readonly string[]): Promise<string[]>;
+  /** Which of these subject ids (order inner id, subscriber id) the shop already has an event of this name for. */
+  knownSubjects(shop: string, event: WebhookEvent, subjectIds: readonly string[]): Promise<string[]>;
   /** When the newest delivery from the shop (not a recovery record) arrived; null when none is stored. */
   lastDeliveryAt(shop: string): Promise<Date | null>;
   /**

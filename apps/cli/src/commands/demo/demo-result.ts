@@ -1,5 +1,6 @@
 import type { ShopSyncResult } from '../webhooks/sync.js';
 import type { ArrivedEvent } from './arrived-event.js';
+import type { DemoRecovery } from './demo-recovery.js';
 
 /** What `srhooks demo` reports (`--json` prints exactly this). */
 export interface DemoResult {
@@ -29,6 +30,8 @@ export interface DemoResult {
   /** The review-request example handler's work, or null when it is not installed. */
   reviewRequests: { outbox: string; written: number } | null;
   eventsLog: string;
+  /** The order placed while the receiver was down, recovered from the shop's API at its restart. */
+  recovery: DemoRecovery;
   timings: { readyMs: number; deliveredMs: number };
   /** The signal that stopped a demo running until Ctrl-C; null with `--once`. */
   stopped: NodeJS.Signals | null;

@@ -8,6 +8,7 @@ import { watchDeliveries } from '../../live/delivery-feed.js';
 import { REQUIRED_SCOPES } from '../login.js';
 import { syncWebhooksCommand, toShopResult } from '../webhooks/sync.js';
 import { toArrivedEvent } from './arrived-event.js';
+import { demonstrateRecovery } from './demo-recovery.js';
 import type { DemoResult } from './demo-result.js';
 import { reviewRequestModulePath, startDemoReceiver, startDemoSandbox } from './demo-services.js';
 import { createDemoWorkspace } from './demo-workspace.js';
@@ -118,7 +119,7 @@ export const demoCommand = defineCommand<DemoOptions, DemoResult>({
       const urlSecret = randomBytes(32).toString('base64url');
       const adminToken = randomBytes(24).toString('base64url');
       spinner = output.spinner('starting the receiver');
-      const receiver = await startDemoReceiver({
+      const receiverOptions = {
         port: receiverPort,
         shop,
         workspace,
@@ -126,7 +127,14 @@ export const demoCommand = defineCommand<DemoOptions, DemoResult>({
         adminToken,
         reviewRequestModule,
         debug: context.debug,
-      }).finally(() => spinner.stop());
+        api: {
+          clientId: DEMO_CLIENT.clientId,
+          clientSecret: DEMO_CLIENT.clientSecret,
+          apiUrl: sandbox.apiUrlTemplate.replace('{shop}', shop),
+          tokenUrl: sandbox.tokenUrlTemplate.replace('{shop}', shop),
+        },
+      };
+      let receiver = await startDemoReceiver(receiverOptions).finally(() => spinner.stop());
       teardown.add(() => receiver.close());
       output.info(
         `${output.errStyle.green('✔')} receiver listening at ${receiver.url} (SQLite ${workspace.db}; handlers: ${receiver.handlers.join(', ')})`,
@@ -179,6 +187,16 @@ export const demoCommand = defineCommand<DemoOptions, DemoResult>({
       checkpoint();
       const readyMs = performance.now() - startedAt;
 
+      // The receiver's start-up recovery pass (nothing to find yet) ends before the shop gets busy.
+      for (
+        let waited = 0;
+        (await receiver.app.store.getRecoveryState(shop)) === null && waited < timeoutSeconds * 1000;
+        waited += 50
+      ) {
+        checkpoint();
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+
       const activityStartedAt = performance.now();
       const expected = await simulateShopActivity(sandbox.simulator, shop);
       output.info(`${output.errStyle.green('✔')} in the sandbox shop:`);
@@ -203,6 +221,24 @@ export const demoCommand = defineCommand<DemoOptions, DemoResult>({
         `${arrivals.length} deliveries stored and handled in ${(deliveredMs / 1000).toFixed(1)} s`,
       );
 
+      // Nothing lost even when the receiver was down: stop it, place an order, start it again.
+      spinner = output.spinner('recovery: stopping the receiver and placing an order while it is down');
+      const recovered = await demonstrateRecovery({
+        simulator: sandbox.simulator,
+        shop,
+        receiver,
+        restart: () => startDemoReceiver({ ...receiverOptions, port: Number(new URL(receiver.url).port) }),
+        timeoutMs: timeoutSeconds * 1000,
+        signal: abort.signal,
+      }).catch((error: unknown) => {
+        spinner.stop();
+        throw error;
+      });
+      receiver = recovered.receiver;
+      spinner.succeed(
+        `recovery: order #${recovered.recovery.orderNumber} (delivery ${recovered.recovery.delivery} while the receiver was down) recovered at its restart in ${(recovered.recovery.recoveredMs / 1000).toFixed(1)} s`,
+      );
+
       const arrived = arrivals.map((arrival) => toArrivedEvent(arrival, { maskName, maskEmail }));
       const outbox = reviewRequestModule ? await readFile(workspace.outbox, 'utf8').catch(() => '') : null;
       const result: DemoResult = {
@@ -225,7 +261,8 @@ export const demoCommand = defineCommand<DemoOptions, DemoResult>({
           description: entry.description,
         })),
         arrived,
-        allHandled: arrived.every((row) => row.status === 'succeeded'),
+        allHandled:
+          arrived.every((row) => row.status === 'succeeded') && recovered.recovery.status === 'succeeded',
         reviewRequests:
           outbox === null
             ? null
@@ -234,6 +271,7 @@ export const demoCommand = defineCommand<DemoOptions, DemoResult>({
                 written: countMessages(outbox),
               },
         eventsLog: workspace.eventsLog,
+        recovery: recovered.recovery,
         timings: { readyMs: Math.round(readyMs), deliveredMs: Math.round(deliveredMs) },
         stopped: null,
       };

@@ -50,6 +50,12 @@ export function renderDemo(result: DemoResult, style: Style): string {
       `${style.green('✔')} review-request wrote ${written} review e-mail${written === 1 ? '' : 's'} to ${result.once ? 'its outbox' : result.reviewRequests.outbox}`,
     );
   }
+  const recovery = result.recovery;
+  lines.push(
+    `${recovery.status === 'succeeded' ? style.green('✔') : style.red('✖')} recovery: order #${recovery.orderNumber} was placed while the receiver was down (its delivery ${recovery.delivery}); ` +
+      `the receiver read it back from the shop's API at its restart and stored it with source ${style.bold(recovery.source)} (handlers ${recovery.status})`,
+    `  see it with the recovery badge: ${recovery.inspector}`,
+  );
   if (!result.once) lines.push(`  events log (log handler): ${result.eventsLog}`);
   lines.push(
     '',

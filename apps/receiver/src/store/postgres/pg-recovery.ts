@@ -80,3 +80,17 @@ export async function knownDedupeKeys(
   );
   return result.rows.map((row) => String(row.dedupe_key));
 }
+
+export async function knownSubjects(
+  db: Queryable,
+  shop: string,
+  event: string,
+  subjectIds: readonly string[],
+): Promise<string[]> {
+  if (subjectIds.length === 0) return [];
+  const result = await db.query(
+    'SELECT DISTINCT subject_id FROM events WHERE shop = $1 AND event = $2 AND subject_id = ANY ($3::text[])',
+    [shop, event, subjectIds],
+  );
+  return result.rows.map((row) => String(row.subject_id));
+}

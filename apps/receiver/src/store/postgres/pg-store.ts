@@ -436,6 +436,10 @@ export class PgStore implements Store {
     return this.#run(() => recovery.lastDeliveryAt(this.#db, shop));
   }
 
+  knownSubjects(shop: string, event: WebhookEvent, subjectIds: readonly string[]): Promise<string[]> {
+    return this.#run(() => recovery.knownSubjects(this.#db, shop, event, subjectIds));
+  }
+
   knownDedupeKeys(shop: string, event: WebhookEvent, keys: readonly string[]): Promise<string[]> {
     return this.#run(() => recovery.knownDedupeKeys(this.#db, shop, event, keys));
   }

@@ -741,6 +741,17 @@ export class SqliteEngine {
     );
   }
 
+  async knownSubjects(shop: string, event: WebhookEvent, subjectIds: readonly string[]): Promise<string[]> {
+    if (subjectIds.length === 0) return [];
+    return this.#read(() =>
+      (
+        this.#stmt(
+          'SELECT DISTINCT subject_id FROM events WHERE shop = ? AND event = ? AND subject_id IN (SELECT value FROM json_each(?))',
+        ).all(shop, event, JSON.stringify(subjectIds)) as { subject_id: string }[]
+      ).map((row) => row.subject_id),
+    );
+  }
+
   async lastDeliveryAt(shop: string): Promise<Date | null> {
     return this.#read(() => {
       const row = this.#stmt(

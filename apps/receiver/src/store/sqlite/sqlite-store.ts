@@ -233,6 +233,10 @@ export class SqliteStore implements Store {
     return this.#reader.lastDeliveryAt(shop);
   }
 
+  knownSubjects(shop: string, event: WebhookEvent, subjectIds: readonly string[]): Promise<string[]> {
+    return this.#reader.knownSubjects(shop, event, subjectIds);
+  }
+
   knownDedupeKeys(shop: string, event: WebhookEvent, keys: readonly string[]): Promise<string[]> {
     return this.#reader.knownDedupeKeys(shop, event, keys);
   }
