@@ -21,7 +21,7 @@ import type { ShopClients } from '../processing/shop-clients.js';
 import type { RecoveryPass, Store } from '../store/store.js';
 import { busy, noCredentials, RecoveryError, recoveryOff, unknownShop } from './recovery-errors.js';
 import { type RecoveryReport, runRecoveryPass } from './recovery-pass.js';
-import { recoveryWindow } from './recovery-window.js';
+import { nextPassDelayMs, recoveryWindow } from './recovery-window.js';
 
 export interface RecoveryServiceOptions {
   config: ReceiverConfig;
@@ -38,8 +38,6 @@ export interface RecoverRequest {
   since?: Date;
   dryRun?: boolean;
 }
-
-const MAX_BACKOFF_MS = 24 * 3_600_000;
 
 export class RecoveryService {
   readonly #options: RecoveryServiceOptions;
@@ -115,10 +113,9 @@ export class RecoveryService {
         logger.debug({ shop, failures }, 'recovery pass failed; next one backs off');
       }
     }
-    if (intervalMs === 0 || this.#stopped) return;
-    const backoff =
-      failures === 0 ? intervalMs : Math.min(intervalMs * 2 ** Math.min(failures - 1, 16), MAX_BACKOFF_MS);
-    this.#schedule(shop, backoff);
+    const delay = nextPassDelayMs(intervalMs, failures);
+    if (delay === null || this.#stopped) return;
+    this.#schedule(shop, delay);
   }
 
   async #pass(shop: ShopConfig, request: RecoverRequest): Promise<RecoveryReport> {

@@ -25,3 +25,15 @@ export function recoveryWindow(input: RecoveryWindowInput): { since: Date; until
   const start = from === null ? floor : Math.max(floor, from.getTime() - input.overlapSeconds * 1000);
   return { since: new Date(Math.min(start, until.getTime())), until };
 }
+
+const MAX_BACKOFF_MS = 24 * 3_600_000;
+
+/**
+ * When the next scheduled pass runs: one interval after a good pass; after `failures` failed passes in
+ * a row, interval × 2^(failures − 1), at most 24 h. `null` when the interval is 0 (no schedule).
+ */
+export function nextPassDelayMs(intervalMs: number, failures: number): number | null {
+  if (intervalMs <= 0) return null;
+  if (failures <= 0) return intervalMs;
+  return Math.min(intervalMs * 2 ** Math.min(failures - 1, 16), MAX_BACKOFF_MS);
+}
