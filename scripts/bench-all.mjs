@@ -19,6 +19,12 @@ const suites = [
     script: 'bench:handling',
     title: 'Receiver: handled ÷ ingested (forward, nats), 50,000-job backlog drain',
   },
+  {
+    name: 'receiver-recovery',
+    dir: 'apps/receiver',
+    script: 'bench:recovery',
+    title: 'Receiver: recover 10,000 missed orders at 3 req/s vs the rate limit minimum',
+  },
   { name: 'cli-startup', dir: 'apps/cli', title: 'CLI start vs node -e 0' },
 ];
 const only = process.argv.slice(2);

@@ -37,6 +37,7 @@ export { type ListenOptions, type ListenResult, listenCommand } from './commands
 export { type LoginOptions, type LoginResult, loginCommand, REQUIRED_SCOPES } from './commands/login.js';
 export { type LogoutOptions, type LogoutResult, logoutCommand } from './commands/logout.js';
 export { type PruneOptions, type PruneResult, pruneCommand } from './commands/prune.js';
+export { type RecoverOptions, type RecoverResult, recoverCommand } from './commands/recover.js';
 export {
   type SandboxInfo,
   type SandboxOptions,

@@ -22,6 +22,7 @@ import { metricsPlugin } from './plugins/metrics-plugin.js';
 import { storePlugin } from './plugins/store-plugin.js';
 import { brokerSecretValues, type Env } from './processing/handlers/brokers/env-reference.js';
 import { type ProcessingPluginOptions, processingPlugin } from './processing/processing-plugin.js';
+import { type RecoveryPluginOptions, recoveryPlugin } from './recovery/recovery-plugin.js';
 import { type RetentionPluginOptions, retentionPlugin } from './retention/retention-plugin.js';
 import { coreRoutes, type ReceiverRoutePlugin } from './routes/index.js';
 import type { Store } from './store/store.js';
@@ -41,6 +42,8 @@ export interface BuildReceiverOptions {
   readonly processing?: ProcessingPluginOptions;
   /** When retention runs (with `retentionDays` set): default 30 s after start, then hourly. */
   readonly retention?: RetentionPluginOptions;
+  /** Recovery of missed orders (`app.recovery`); its schedule runs only with `schedule: true`. */
+  readonly recovery?: RecoveryPluginOptions;
 }
 
 /** A slow sender gets this long for one request (headers and body), then the socket is closed. */
@@ -100,6 +103,7 @@ export async function buildReceiver(
   await app.register(storePlugin, options.store ? { store: options.store } : {});
   await app.register(processingPlugin, options.processing ?? {});
   await app.register(retentionPlugin, options.retention ?? {});
+  await app.register(recoveryPlugin, options.recovery ?? {});
   for (const route of [...coreRoutes, adminAreaRoute, ...(options.routes ?? [])]) {
     await app.register(route.plugin, route.prefix ? { prefix: route.prefix } : {});
   }

@@ -8,4 +8,5 @@ export { createLineRedactor, maskHookToken } from './logging/redact-log-line.js'
 export { type DeliveryOutcome, type ForgedReason, ReceiverMetrics } from './metrics/receiver-metrics.js';
 export { storeSelection } from './plugins/store-plugin.js';
 export * from './processing/index.js';
+export type { RecoveredEventLine, RecoveryReport } from './recovery/recovery-pass.js';
 export { coreRoutes, type ReceiverRoutePlugin } from './routes/index.js';

@@ -85,5 +85,7 @@ export async function runReceiver(
   if (config.shops.some((shop) => shop.reconcile)) {
     await reconcileShops(config, { logger: app.log });
   }
+  // Recovery: a pass per shop now (covering the time the receiver was away), then on its interval.
+  app.recovery.start();
   return { app, stopped };
 }

@@ -91,8 +91,11 @@ export function delayHours(delays: readonly { delay: number; delayUnit: 'day' | 
  * → the resource (scope 401, validation 400, …); see `routes/api-routes.ts`.
  */
 
-/** [A11] ShopRenter shops live in Hungary; dates in deliveries are shop-local `YYYY-MM-DD HH:mm:ss`. */
-export const SHOP_TIME_ZONE = 'Europe/Budapest';
+/**
+ * [A11] ShopRenter shops live in Hungary; dates in deliveries are shop-local `YYYY-MM-DD HH:mm:ss`.
+ * The zone itself is contracts' (recovery reads the order search's dates with the same one).
+ */
+export { SHOP_TIME_ZONE } from '@srhooks/contracts';
 
 /**
  * [A12] Order status texts used when a status change does not bring its own text. ShopRenter shops

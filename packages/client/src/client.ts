@@ -26,6 +26,10 @@ import {
 import { xmlToJsonMiddleware } from './middleware/xml-to-json.js';
 import { type RateLimitOptions, sharedRequestWindow } from './rate-limit/shared-request-window.js';
 import { type BatchFunction, createBatch } from './resources/batch.js';
+import {
+  createNewsletterSubscribersResource,
+  type NewsletterSubscribersResource,
+} from './resources/newsletter-subscribers.js';
 import { createOrdersResource, type OrdersResource } from './resources/orders.js';
 import type { WebhookSpec } from './resources/webhook-input.js';
 import { createWebhooksResource, type WebhooksResource } from './resources/webhooks.js';
@@ -71,6 +75,7 @@ export interface ShopRenterClient {
   readonly apiUrl: string;
   readonly webhooks: WebhooksResource;
   readonly orders: OrdersResource;
+  readonly newsletterSubscribers: NewsletterSubscribersResource;
   readonly batch: BatchFunction;
   /** A valid OAuth access token (cached; renewed before expiry). Throws InputError with Basic auth. */
   getToken(): Promise<AccessToken>;
@@ -163,13 +168,15 @@ export function createShopRenterClient(options: ShopRenterClientOptions): ShopRe
     headers: { Accept: 'application/json' },
   });
   const context = { api, apiBase: apiUrl };
+  const batch = createBatch(context);
 
   const client: ShopRenterClient = {
     shop,
     apiUrl,
     webhooks: createWebhooksResource(context),
-    orders: createOrdersResource(context),
-    batch: createBatch(context),
+    orders: createOrdersResource(context, batch),
+    newsletterSubscribers: createNewsletterSubscribersResource(context),
+    batch,
     async getToken() {
       if (!tokens) {
         throw new InputError(

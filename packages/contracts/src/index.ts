@@ -18,5 +18,6 @@ export * from './events.js';
 export { FIELDS_SOURCE, SHOPRENTER_FIELDS } from './generated/fields.js';
 export type { components, operations, paths, webhooks } from './generated/shoprenter.js';
 export * from './receiver-path.js';
+export * from './recovery/index.js';
 export * from './samples/index.js';
 export * from './schemas/index.js';

@@ -129,6 +129,9 @@ describe('openapi/shoprenter.yaml: structure', () => {
         'PUT /webHooks/{id}',
         'DELETE /webHooks/{id}',
         'GET /orders/{id}',
+        'GET /orders',
+        'GET /orderHistories',
+        'GET /newsletterSubscribers',
         'POST /batch',
       ].sort(),
     );
@@ -201,10 +204,9 @@ describe('openapi/shoprenter.yaml: structure', () => {
         { legacyBasicAuth: [] },
       ]);
     }
-    expect(scopes('/orders/{id}', 'get')).toEqual([
-      { bearerAuth: ['order.order:read'] },
-      { legacyBasicAuth: [] },
-    ]);
+    for (const path of ['/orders/{id}', '/orders', '/orderHistories']) {
+      expect(scopes(path, 'get')).toEqual([{ bearerAuth: ['order.order:read'] }, { legacyBasicAuth: [] }]);
+    }
     // Batch: scopes apply per inner request, so the call itself asks for none (any valid token).
     expect(scopes('/batch', 'post')).toEqual([{ bearerAuth: [] }, { legacyBasicAuth: [] }]);
     expect(operation('/batch', 'post').description.replace(/\s+/g, ' ')).toContain(

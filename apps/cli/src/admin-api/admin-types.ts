@@ -20,3 +20,4 @@ export type EventSummaryJson = Jsonified<Awaited<ReturnType<ReceiverStore['listE
 export type EventDetailJson = Jsonified<NonNullable<Awaited<ReturnType<ReceiverStore['getEvent']>>>>;
 export type JobJson = Jsonified<Awaited<ReturnType<ReceiverStore['replayEvent']>>['jobs'][number]>;
 export type DeadLetterJson = Jsonified<Awaited<ReturnType<ReceiverStore['listDeadLetters']>>[number]>;
+export type RecoveryReportJson = Jsonified<import('@srhooks/receiver').RecoveryReport>;

@@ -83,7 +83,12 @@ describe('srhooks login / shops / logout', () => {
           identity: 'cli-te…7f3a',
           apiUrl: sandbox.apiUrlTemplate,
           tokenUrl: sandbox.tokenUrlTemplate,
-          scopes: ['store.webhook:read', 'store.webhook:write', 'order.order:read'],
+          scopes: [
+            'store.webhook:read',
+            'store.webhook:write',
+            'order.order:read',
+            'customer.newsletter_subscriber:read',
+          ],
           savedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
         },
         expect.objectContaining({ name: 'readonly', default: false, scopes: ['store.webhook:read'] }),

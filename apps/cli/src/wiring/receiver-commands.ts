@@ -1,5 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { PruneOptions } from '../commands/prune.js';
+import type { RecoverOptions } from '../commands/recover.js';
 import { eventOption } from '../event-name.js';
 import { collectList, examples } from './help-text.js';
 import { runLazily } from './run-lazily.js';
@@ -40,6 +41,43 @@ export function registerReceiverCommands(program: Command): void {
   registerEvents(program);
   registerDeadLetters(program);
   registerPrune(program);
+  registerRecover(program);
+}
+
+/** `2d`, `12h`, `90m`, or an ISO 8601 time (checked again by the receiver, which does the parsing). */
+function since(value: string): string {
+  const text = value.trim();
+  if (/^\d{1,5}\s*[mhd]$/i.test(text) || /^\d{4}-\d{2}-\d{2}/.test(text)) return text;
+  throw new InvalidArgumentError(
+    'must be a duration back from now such as 2d, 12h or 90m, or an ISO 8601 time',
+  );
+}
+
+function registerRecover(program: Command): void {
+  adminOptions(
+    program
+      .command('recover')
+      .description(
+        "read a shop's orders changed since --since from its API and store the events the receiver missed (through its admin API)",
+      )
+      .requiredOption('--shop <name>', 'the shop, as configured on the receiver')
+      .option(
+        '--since <when>',
+        "how far back: 2d, 12h, 90m or an ISO time (default: the shop's watermark)",
+        since,
+      )
+      .option('--dry-run', 'only say what would be recovered'),
+  )
+    .addHelpText(
+      'after',
+      examples(
+        'srhooks recover --shop my-shop --since 2d --dry-run',
+        'srhooks recover --shop my-shop --since 2d --json',
+      ),
+    )
+    .action(async (options: RecoverOptions, command: Command) => {
+      await runLazily(command, async () => (await import('../commands/recover.js')).recoverCommand, options);
+    });
 }
 
 /** `90` or `90d`: a whole number of days from 1 to 36500. */

@@ -111,9 +111,11 @@ describe('admin API', () => {
           'GET /admin/api/handlers',
           'POST /admin/api/handlers/log/enable',
           'POST /admin/api/prune',
+          'POST /admin/api/recover',
+          'GET /admin/api/recovery',
         ]),
       );
-      expect(urls).toHaveLength(12);
+      expect(urls).toHaveLength(14);
     });
 
     const credentials: Array<[string, Record<string, string>]> = [

@@ -6,6 +6,7 @@
 import type { FastifyError, FastifyPluginAsync } from 'fastify';
 import { errorBody } from '../http/error-body.js';
 import { handleError } from '../http/error-handler.js';
+import { registerRecoveryRoutes } from '../recovery/recovery-admin-routes.js';
 import type { AdminAuth } from './admin-auth.js';
 import { adminErrorAnswer, parseBodyOrQuery, parseRequestPart } from './admin-errors.js';
 import { addAdminGuard, CSRF_MESSAGES, throttledMessage } from './admin-guard.js';
@@ -149,6 +150,8 @@ export const adminApiRoutes: FastifyPluginAsync<AdminApiRoutesOptions> = async (
     );
     return { ok: true, dryRun: prune.dryRun ?? false, ...result };
   });
+
+  registerRecoveryRoutes(app);
 
   app.get('/handlers', async () => ({ ok: true, items: await operations.listHandlers() }));
 

@@ -4,6 +4,7 @@
  */
 import { isValidShopName, WEBHOOK_EVENTS } from '@srhooks/contracts';
 import { z } from 'zod';
+import { EVENT_SOURCES } from '../store/recovery-records.js';
 import type { DeliveryStatus, EventStatus } from '../store/store.js';
 
 export const DELIVERY_STATUSES = [
@@ -90,11 +91,15 @@ export function requestObject<T extends z.core.$ZodLooseShape>(shape: T) {
 const timeRange = { from: TimeSchema.optional(), to: TimeSchema.optional() };
 const paging = { limit: LimitSchema.optional(), cursor: IdSchema.optional() };
 
+/** `webhook` (delivered by the shop) or `recovery` (read back from its API). */
+const SourceSchema = z.enum(EVENT_SOURCES, { error: `must be one of ${EVENT_SOURCES.join(', ')}` });
+
 export const DeliveryListQuerySchema = requestObject({
   shop: ShopSchema.optional(),
   event: EventNameSchema.optional(),
   status: z.enum(DELIVERY_STATUSES, { error: `must be one of ${DELIVERY_STATUSES.join(', ')}` }).optional(),
   eventStatus: z.enum(EVENT_STATUSES, { error: `must be one of ${EVENT_STATUSES.join(', ')}` }).optional(),
+  source: SourceSchema.optional(),
   q: SearchSchema.optional(),
   ...timeRange,
   ...paging,
@@ -106,6 +111,7 @@ export const EventListQuerySchema = requestObject({
   event: EventNameSchema.optional(),
   status: z.enum(EVENT_STATUSES, { error: `must be one of ${EVENT_STATUSES.join(', ')}` }).optional(),
   deliveryId: IdSchema.optional(),
+  source: SourceSchema.optional(),
   q: SearchSchema.optional(),
   ...timeRange,
   ...paging,
@@ -137,7 +143,7 @@ export const IdParamsSchema = z.strictObject({ id: IdSchema });
 export const HandlerParamsSchema = z.strictObject({ name: HandlerNameSchema });
 
 /** `true`/`false` in a JSON body; `true`/`false`/`1`/`0` in a query string. */
-const FlagSchema = z.union(
+export const FlagSchema = z.union(
   [z.boolean(), z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1')],
   { error: 'must be true or false' },
 );

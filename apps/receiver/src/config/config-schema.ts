@@ -103,6 +103,12 @@ export const ShopConfigSchema = z.strictObject({
   reconcile: z.boolean().default(false),
   /** Fetch each order back from the API before handlers run (part 2). */
   verify: z.boolean().default(false),
+  /**
+   * Recovery: read orders (and subscribers) the shop's deliveries never brought back from its API
+   * and store them as events (`source: "recovery"`). On by default for a shop with clientId and
+   * clientSecret; needs the `order.order:read` scope.
+   */
+  recovery: z.boolean().default(true),
   /** Names of handlers (keys of the top-level `handlers`) that process this shop's events. */
   handlers: z.array(z.string()).default([]),
 });
@@ -205,6 +211,12 @@ export const ReceiverConfigSchema = z
      * except those with unfinished jobs or dead letters. Absent: everything is kept.
      */
     retentionDays: z.int().min(1).max(36_500).optional(),
+    /** Recovery runs at start-up and then every this many minutes (0: only at start-up and on demand). */
+    recoveryIntervalMinutes: z.int().min(0).max(10_080).default(10),
+    /** The first pass (no watermark yet) and a pass after a long outage read at most this many days back. */
+    recoveryLookBackDays: z.int().min(1).max(365).default(3),
+    /** Each pass re-reads this many seconds before its watermark (clock skew, late commits in the shop). */
+    recoveryOverlapSeconds: z.int().min(0).max(86_400).default(300),
     shops: z.array(ShopConfigSchema).default([]),
     handlers: z
       .record(

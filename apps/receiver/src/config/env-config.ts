@@ -67,6 +67,9 @@ export const ENV_VARIABLES = {
   SRHOOKS_SHUTDOWN_TIMEOUT_MS: ['shutdownTimeoutMs', wholeNumber],
   SRHOOKS_JOB_LEASE_MS: ['jobLeaseMs', wholeNumber],
   SRHOOKS_RETENTION_DAYS: ['retentionDays', wholeNumber],
+  SRHOOKS_RECOVERY_INTERVAL_MINUTES: ['recoveryIntervalMinutes', wholeNumber],
+  SRHOOKS_RECOVERY_LOOK_BACK_DAYS: ['recoveryLookBackDays', wholeNumber],
+  SRHOOKS_RECOVERY_OVERLAP_SECONDS: ['recoveryOverlapSeconds', wholeNumber],
 } as const satisfies Record<string, readonly [keyof ReceiverConfigInput, Converter]>;
 
 export type EnvVariable = keyof typeof ENV_VARIABLES;

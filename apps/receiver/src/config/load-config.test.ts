@@ -131,6 +131,7 @@ describe('loadConfig', () => {
         handlers: ['erp', 'review', 'stdout'],
         reconcile: false,
         verify: false,
+        recovery: true,
         webhooks: [],
       },
     ]);

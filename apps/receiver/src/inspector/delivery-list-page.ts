@@ -14,10 +14,12 @@ import {
   ShopSchema,
   TimeSchema,
 } from '../admin/admin-request-schemas.js';
-import type { DeliveryFilter, DeliverySummary, EventSummary, Page } from '../store/store.js';
+import { EVENT_SOURCES } from '../store/recovery-records.js';
+import type { DeliveryFilter, DeliverySummary, EventSummary, Page, RecoveryState } from '../store/store.js';
 import { formatAmount, formatTime } from './display-format.js';
 import { html, type SafeHtml } from './html.js';
 import { maskName } from './personal-data-mask.js';
+import { recoveryPanel, sourceBadge } from './recovery-panel.js';
 
 const STATUS_CHOICES = ['quarantined', ...EVENT_STATUSES] as const;
 
@@ -30,6 +32,7 @@ export const InspectorListQuerySchema = requestObject({
   to: TimeSchema.optional(),
   cursor: IdSchema.optional(),
   reveal: z.literal('1').optional(),
+  source: z.enum(EVENT_SOURCES, { error: `must be one of ${EVENT_SOURCES.join(', ')}` }).optional(),
 });
 export type InspectorListQuery = z.output<typeof InspectorListQuerySchema>;
 
@@ -45,6 +48,7 @@ export function deliveryFilterOf(query: InspectorListQuery): DeliveryFilter {
   if (query.from) filter.from = query.from;
   if (query.to) filter.to = query.to;
   if (query.cursor) filter.cursor = query.cursor;
+  if (query.source) filter.source = query.source;
   return filter;
 }
 
@@ -84,7 +88,7 @@ export function deliveryRow(delivery: DeliverySummary, context: ListContext): Sa
   return html`<tr data-delivery-id="${delivery.id}" data-event-ids="${events.map((event) => event.id).join(' ')}">
   <td data-label="Time"><a href="${href}"><time datetime="${delivery.receivedAt.toISOString()}">${formatTime(delivery.receivedAt)}</time></a></td>
   <td data-label="Shop">${delivery.shop}</td>
-  <td data-label="Event">${delivery.event}</td>
+  <td data-label="Event">${delivery.event}${sourceBadge(delivery.source)}</td>
   <td data-label="Order">${perEvent(events, (event) => event.orderNumber)}</td>
   <td data-label="Customer">${perEvent(events, (event) => customer(event, context.reveal))}</td>
   <td data-label="Gross total" class="num">${perEvent(events, (event) => formatAmount(event.grossTotal, event.currency))}</td>
@@ -116,6 +120,7 @@ function linkWith(
     to: query.to ? localValue(query.to) : undefined,
     cursor: query.cursor,
     reveal: query.reveal,
+    source: query.source,
     ...changes,
   };
   for (const [key, value] of Object.entries(values)) if (value) params.set(key, value);
@@ -125,7 +130,14 @@ function linkWith(
 
 export function hasFilters(query: InspectorListQuery): boolean {
   return Boolean(
-    query.shop || query.event || query.status || query.q || query.from || query.to || query.cursor,
+    query.shop ||
+      query.event ||
+      query.status ||
+      query.q ||
+      query.from ||
+      query.to ||
+      query.cursor ||
+      query.source,
   );
 }
 
@@ -134,6 +146,8 @@ export interface ListPageInput {
   query: InspectorListQuery;
   page: Page<DeliverySummary>;
   shops: string[];
+  /** Shops recovery runs for and their state (the recovery panel). */
+  recovery?: { shops: string[]; states: RecoveryState[] };
 }
 
 export function deliveryListContent(input: ListPageInput): SafeHtml {
@@ -151,6 +165,7 @@ export function deliveryListContent(input: ListPageInput): SafeHtml {
   <datalist id="shop-names">${input.shops.map((shop) => html`<option value="${shop}"></option>`)}</datalist>
   <label>Event <select name="event">${option('', 'any', query.event)}${WEBHOOK_EVENTS.map((event) => option(event, event, query.event))}</select></label>
   <label>Status <select name="status">${option('', 'any', query.status)}${STATUS_CHOICES.map((status) => option(status, status, query.status))}</select></label>
+  <label>Source <select name="source">${option('', 'any', query.source)}${EVENT_SOURCES.map((source) => option(source, source, query.source))}</select></label>
   <label>Order number or customer <input name="q" type="search" value="${query.q ?? ''}"></label>
   <label>From (UTC) <input name="from" type="datetime-local" value="${localValue(query.from)}"></label>
   <label>To (UTC) <input name="to" type="datetime-local" value="${localValue(query.to)}"></label>
@@ -160,6 +175,7 @@ export function deliveryListContent(input: ListPageInput): SafeHtml {
 <div class="actions">
   <a class="button secondary" href="${linkWith(base, query, { reveal: reveal ? undefined : '1' })}">${reveal ? 'Hide personal data' : 'Show personal data'}</a>
 </div>
+${input.recovery ? recoveryPanel(input.recovery.shops, input.recovery.states) : ''}
 <p id="new-deliveries" class="notice banner" hidden><span data-count>0</span> new deliveries arrived. <a href="${linkWith(base, {}, { reveal: query.reveal })}">Show the newest</a></p>
 <div class="panel">
 <table class="deliveries stack">

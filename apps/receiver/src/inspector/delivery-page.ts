@@ -10,6 +10,7 @@ import { statusBadge } from './delivery-list-page.js';
 import { formatBytes, formatTime } from './display-format.js';
 import { html, type SafeHtml } from './html.js';
 import { payloadCard } from './order-card.js';
+import { sourceBadge } from './recovery-panel.js';
 
 export interface DetailContext {
   base: string;
@@ -157,7 +158,7 @@ export function deliveryContent(input: DeliveryPageInput): SafeHtml {
   const toggle = `${base}/deliveries/${encodeURIComponent(delivery.id)}${context.reveal ? '' : '?reveal=1'}`;
   const bodyText = new TextDecoder('utf-8', { fatal: false }).decode(delivery.rawBody);
   return html`<p><a href="${base}${reveal}">← All deliveries</a></p>
-<h1>Delivery ${delivery.shop} / ${delivery.event}</h1>
+<h1>Delivery ${delivery.shop} / ${delivery.event}${sourceBadge(delivery.source)}</h1>
 ${input.notice ? html`<p class="notice ok" role="status">${NOTICES[input.notice]}</p>` : ''}
 <div class="panel">
   <dl class="meta">

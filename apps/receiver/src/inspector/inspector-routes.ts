@@ -281,7 +281,13 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
       request,
       'list',
       'Deliveries',
-      deliveryListContent({ base, query, page: result, shops: app.config.shops.map((shop) => shop.name) }),
+      deliveryListContent({
+        base,
+        query,
+        page: result,
+        shops: app.config.shops.map((shop) => shop.name),
+        recovery: { shops: app.recovery.shops(), states: await app.store.listRecoveryStates() },
+      }),
       {
         stream: `${base}/events/stream`,
         reveal: query.reveal ?? '',

@@ -70,6 +70,8 @@ table.deliveries td a { font-weight: 600; }
 .badge.pending, .badge.running, .badge.reprocessed, .badge.unverified { color: var(--info); }
 .badge.retrying, .badge.held, .badge.mismatched, .badge.duplicate, .badge.released, .badge.expired { color: var(--warn); }
 .badge.dead, .badge.failed, .badge.quarantined, .badge.disabled { color: var(--bad); }
+.badge.recovery { color: var(--info); border-style: dashed; margin-left: .35rem; }
+.recovery-panel summary { cursor: pointer; font-weight: 600; }
 dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; margin: 0; }
 dl.meta dt { color: var(--muted); }
 dl.meta dd { margin: 0; word-break: break-word; }

@@ -38,6 +38,36 @@ export class ReceiverMetrics {
     registers: [this.registry],
   });
 
+  readonly recoveredEvents = new Counter({
+    name: 'srhooks_recovered_events_total',
+    help: 'Events the receiver never got as deliveries and recovered from the shop API, by shop and event',
+    labelNames: ['shop', 'event'] as const,
+    registers: [this.registry],
+  });
+
+  readonly recoveryFailures = new Counter({
+    name: 'srhooks_recovery_failures_total',
+    help: 'Recovery passes that failed (credentials, API errors, timeouts, store), by shop',
+    labelNames: ['shop'] as const,
+    registers: [this.registry],
+  });
+
+  /** Watermark per shop, read when /metrics is scraped (set by the recovery service). */
+  readonly recoveryWatermarks = new Map<string, Date>();
+
+  readonly recoveryLag = new Gauge({
+    name: 'srhooks_recovery_lag_seconds',
+    help: 'Now minus the recovery watermark (everything changed before it was read from the shop API), by shop',
+    labelNames: ['shop'] as const,
+    registers: [this.registry],
+    collect: () => {
+      const now = Date.now();
+      for (const [shop, watermark] of this.recoveryWatermarks) {
+        this.recoveryLag.set({ shop }, Math.max(0, (now - watermark.getTime()) / 1000));
+      }
+    },
+  });
+
   readonly duplicates = new Counter({
     name: 'srhooks_duplicate_events_total',
     help: 'Events whose dedupe key was seen before (recorded, not processed again)',

@@ -55,6 +55,7 @@ describe('defineHandlers', () => {
         dedupeKey: 'k',
         subjectId: '7',
         verification: 'unverified',
+        source: 'webhook',
         subscriber: { id: '7' },
       }),
     ).toBe('subscriber 7');

@@ -36,6 +36,8 @@ interface HandlerEventBase<E extends WebhookEvent> {
   subjectId: string | null;
   /** Result of the optional `verify` step. */
   verification: 'unverified' | 'verified' | 'mismatched';
+  /** `webhook`: delivered by the shop; `recovery`: read back from the shop's API after a missed delivery. */
+  source: 'webhook' | 'recovery';
 }
 
 export type OrderHandlerEvent<E extends OrderEvent = OrderEvent> = HandlerEventBase<E> & { order: OrderItem };

@@ -18,6 +18,8 @@ interface ForwardedEventBase {
   deliveryId: string;
   receivedAt: string;
   dedupeKey: string;
+  /** `webhook`: delivered by the shop; `recovery`: read back from the shop's API after a missed delivery. */
+  source: 'webhook' | 'recovery';
 }
 
 export type ForwardedEventData =
@@ -47,6 +49,7 @@ export function forwardedEvent(job: ClaimedJob): ForwardedEvent {
     deliveryId: job.deliveryId,
     receivedAt: job.receivedAt.toISOString(),
     dedupeKey: job.dedupeKey,
+    source: job.source,
   };
   const data: ForwardedEventData = isOrderEvent(event)
     ? { ...base, event, order: job.payload as OrderItem }

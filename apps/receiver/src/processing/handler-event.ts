@@ -14,6 +14,7 @@ export function handlerEvent(job: ClaimedJob): HandlerEvent {
     dedupeKey: job.dedupeKey,
     subjectId: job.subjectId,
     verification: job.verification,
+    source: job.source,
   };
   return isOrderEvent(event)
     ? ({ ...base, event, order: job.payload as OrderItem } as HandlerEvent)

@@ -132,6 +132,7 @@ describe('examples/review-request', () => {
       subjectId: '424242',
       payload: order,
       verification: 'unverified',
+      source: 'webhook',
     };
     expect(await run(job)).toEqual({ status: 'succeeded' });
     expect(await run({ ...job, attempt: 2 })).toEqual({ status: 'succeeded' });

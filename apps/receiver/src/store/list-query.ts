@@ -46,6 +46,7 @@ export function deliveryListQuery(columns: string, filter: DeliveryFilter, diale
   if (filter.shop !== undefined) conditions.push(`d.shop = ${params.add(filter.shop)}`);
   if (filter.event !== undefined) conditions.push(`d.event = ${params.add(filter.event)}`);
   if (filter.status !== undefined) conditions.push(`d.status = ${params.add(filter.status)}`);
+  if (filter.source !== undefined) conditions.push(`d.source = ${params.add(filter.source)}`);
   timeRange(conditions, params, dialect, 'd.received_at', filter);
   if (filter.cursor !== undefined) conditions.push(`d.id < ${params.add(filter.cursor)}`);
   if (filter.eventStatus !== undefined) {
@@ -70,6 +71,7 @@ export function eventListQuery(columns: string, filter: EventFilter, dialect: Sq
   if (filter.event !== undefined) conditions.push(`e.event = ${params.add(filter.event)}`);
   if (filter.status !== undefined) conditions.push(`e.status = ${params.add(filter.status)}`);
   if (filter.deliveryId !== undefined) conditions.push(`e.delivery_id = ${params.add(filter.deliveryId)}`);
+  if (filter.source !== undefined) conditions.push(`e.source = ${params.add(filter.source)}`);
   timeRange(conditions, params, dialect, 'e.received_at', filter);
   if (filter.cursor !== undefined) conditions.push(`e.id < ${params.add(filter.cursor)}`);
   if (filter.q !== undefined && filter.q.trim() !== '') {

@@ -4,6 +4,7 @@
  * which the engine's `RowCodec` absorbs.
  */
 import type { WebhookEvent } from '@srhooks/contracts';
+import type { EventSource } from './recovery-records.js';
 import type {
   AttemptOutcome,
   AttemptRecord,
@@ -27,10 +28,10 @@ export interface RowCodec {
 }
 
 export const EVENT_SUMMARY_COLUMNS =
-  'e.id, e.delivery_id, e.shop, e.event, e.received_at, e.dedupe_key, e.subject_id, e.duplicate_of, e.order_number, e.customer_name, e.gross_total, e.currency, e.status, e.verification, e.held';
+  'e.id, e.delivery_id, e.shop, e.event, e.received_at, e.dedupe_key, e.subject_id, e.duplicate_of, e.order_number, e.customer_name, e.gross_total, e.currency, e.status, e.verification, e.held, e.source';
 export const EVENT_RECORD_COLUMNS = `${EVENT_SUMMARY_COLUMNS}, e.payload, e.verification_detail`;
 export const DELIVERY_SUMMARY_COLUMNS =
-  'd.id, d.received_at, d.shop, d.event, d.remote_address, d.content_type, d.status, d.decode_error_code, d.decode_error_message, d.reprocessed_at';
+  'd.id, d.received_at, d.shop, d.event, d.remote_address, d.content_type, d.status, d.decode_error_code, d.decode_error_message, d.reprocessed_at, d.source';
 export const JOB_COLUMNS =
   'j.id, j.event_id, j.handler, j.status, j.attempts, j.failures, j.run_at, j.lease_owner, j.lease_expires_at, j.last_error, j.last_status_code, j.created_at, j.updated_at, j.finished_at';
 export const ATTEMPT_COLUMNS =
@@ -69,7 +70,12 @@ export function toEventSummary(row: Row, codec: RowCodec): EventSummary {
     status: str(row.status) as EventStatus,
     verification: str(row.verification) as VerificationStatus,
     held: codec.bool(row.held),
+    source: toSource(row.source),
   };
+}
+
+function toSource(value: unknown): EventSource {
+  return value === 'recovery' ? 'recovery' : 'webhook';
 }
 
 export function toEventRecord(row: Row, codec: RowCodec): EventRecord {
@@ -93,6 +99,7 @@ export function toDeliveryBase(row: Row, codec: RowCodec): Omit<DeliverySummary,
     status: str(row.status) as DeliveryStatus,
     decodeError: code === null ? null : { code, message: str(row.decode_error_message) },
     reprocessedAt: optionalDate(codec, row.reprocessed_at),
+    source: toSource(row.source),
   };
 }
 
@@ -142,7 +149,7 @@ export function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<s
 
 /** Columns of a claimed job joined with its event (`j` = jobs, `e` = events). */
 export const CLAIMED_JOB_COLUMNS =
-  'j.id AS job_id, j.handler, j.attempts, j.failures, j.min_attempt, j.lease_expires_at, e.id AS event_id, e.delivery_id, e.shop, e.event, e.received_at, e.dedupe_key, e.subject_id, e.payload, e.verification';
+  'j.id AS job_id, j.handler, j.attempts, j.failures, j.min_attempt, j.lease_expires_at, e.id AS event_id, e.delivery_id, e.shop, e.event, e.received_at, e.dedupe_key, e.subject_id, e.payload, e.verification, e.source';
 
 export function toClaimedJob(row: Row, codec: RowCodec): ClaimedJob {
   return {
@@ -161,5 +168,6 @@ export function toClaimedJob(row: Row, codec: RowCodec): ClaimedJob {
     subjectId: optionalStr(row.subject_id),
     payload: codec.json(row.payload),
     verification: str(row.verification) as VerificationStatus,
+    source: toSource(row.source),
   };
 }

@@ -10,7 +10,9 @@
 
 import type { WebhookEvent } from '@srhooks/contracts';
 import type { PruneCounts } from './prune-plan.js';
+import type { EventSource, RecoveryPassRecord, RecoveryState } from './recovery-records.js';
 
+export type { EventSource, RecoveryPass, RecoveryPassRecord, RecoveryState } from './recovery-records.js';
 export {
   StoreConfigError,
   StoreConflictError,
@@ -34,6 +36,8 @@ export interface NewDelivery {
   headers: Record<string, string>;
   contentType: string;
   rawBody: Buffer;
+  /** `recovery` for the record of a recovery pass (its events were read back from the API); default `webhook`. */
+  source?: EventSource;
 }
 
 export interface NewEvent {
@@ -107,6 +111,8 @@ export interface EventSummary {
   verification: VerificationStatus;
   /** True while the event's jobs are held back (verification mismatched); replayEvent releases it. */
   held: boolean;
+  /** Delivered by the shop (`webhook`) or read back from its API (`recovery`). */
+  source: EventSource;
 }
 
 export interface EventRecord extends EventSummary {
@@ -125,6 +131,8 @@ export interface DeliverySummary {
   bodyBytes: number;
   decodeError: DecodeFailure | null;
   reprocessedAt: Date | null;
+  /** `recovery`: not a delivery from the shop but the record of a recovery pass. */
+  source: EventSource;
   /** Events of this delivery in delivery order (duplicates included). */
   events: EventSummary[];
 }
@@ -198,6 +206,7 @@ export interface DeliveryFilter extends TimeRange, PageRequest {
   eventStatus?: EventStatus;
   /** Case- and accent-insensitive substring of an event's order number or customer name. */
   q?: string;
+  source?: EventSource;
 }
 
 export interface EventFilter extends TimeRange, PageRequest {
@@ -207,6 +216,7 @@ export interface EventFilter extends TimeRange, PageRequest {
   deliveryId?: string;
   /** Case- and accent-insensitive substring of the order number or customer name. */
   q?: string;
+  source?: EventSource;
 }
 
 /** Newest first. `nextCursor` is null on the last page. */
@@ -252,6 +262,7 @@ export interface ClaimedJob {
   subjectId: string | null;
   payload: unknown;
   verification: VerificationStatus;
+  source: EventSource;
 }
 
 export interface CompleteJobOptions {
@@ -451,6 +462,28 @@ export interface Store {
    * `includeDeadLetters`) and originals that kept duplicates refer to (see prune-plan.ts).
    */
   prune(options: PruneOptions): Promise<PruneCounts>;
+
+  // --- recovery (fetching missed orders from the shop's API) ------------------------------------------
+  /** The shop's watermark and last pass; null before its first pass. */
+  getRecoveryState(shop: string): Promise<RecoveryState | null>;
+  listRecoveryStates(): Promise<RecoveryState[]>;
+  /** Records a pass; the watermark only moves forward. A failed pass counts a failure in a row, an ok one resets it. */
+  recordRecoveryPass(shop: string, record: RecoveryPassRecord): Promise<void>;
+  /** Which of these dedupe keys the shop already has an event for (of this event name), in any order. */
+  knownDedupeKeys(shop: string, event: WebhookEvent, keys: readonly string[]): Promise<string[]>;
+  /** Which of these subject ids (order inner id, subscriber id) the shop already has an event of this name for. */
+  knownSubjects(shop: string, event: WebhookEvent, subjectIds: readonly string[]): Promise<string[]>;
+  /** When the newest delivery from the shop (not a recovery record) arrived; null when none is stored. */
+  lastDeliveryAt(shop: string): Promise<Date | null>;
+  /**
+   * Runs `work` only when no other instance on this store runs a pass for the shop (PostgreSQL: a session
+   * advisory lock held for the pass; SQLite: one process per file, a lock in this process). `false` when
+   * another holds it.
+   */
+  withRecoveryLock<T>(
+    shop: string,
+    work: () => Promise<T>,
+  ): Promise<{ acquired: true; value: T } | { acquired: false }>;
 
   // --- change feed, stats -------------------------------------------------------------------------
   /**

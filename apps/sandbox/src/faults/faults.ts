@@ -11,6 +11,12 @@ export interface Faults {
   force429?: boolean | number;
   /** The token endpoint answers 503. */
   tokenEndpointDown?: boolean;
+  /**
+   * The `late-deliver` mode: every delivery that fails is sent once more this many milliseconds
+   * later (a new delivery record with `lateOf`). `POST /{shop}/_sandbox/late-deliver` does the same
+   * at once for the deliveries that already failed.
+   */
+  lateDeliverMs?: number;
 }
 
 /** Checks a faults object coming from outside (admin route, tests); throws with what to fix. */
@@ -19,7 +25,7 @@ export function parseFaults(input: unknown): Faults {
     throw new SandboxConfigError('bad_faults', 'Faults must be a JSON object such as {"errorRate":0.5}.');
   }
   const raw = input as Record<string, unknown>;
-  const known = ['latencyMs', 'errorRate', 'errorStatus', 'force429', 'tokenEndpointDown'];
+  const known = ['latencyMs', 'errorRate', 'errorStatus', 'force429', 'tokenEndpointDown', 'lateDeliverMs'];
   const unknown = Object.keys(raw).filter((k) => !known.includes(k));
   if (unknown.length > 0) {
     throw new SandboxConfigError(
@@ -64,6 +70,16 @@ export function parseFaults(input: unknown): Faults {
       throw new SandboxConfigError('bad_faults', 'tokenEndpointDown must be true or false.');
     }
     faults.tokenEndpointDown = raw.tokenEndpointDown;
+  }
+  if (raw.lateDeliverMs !== undefined) {
+    const ms = raw.lateDeliverMs;
+    if (typeof ms !== 'number' || !(ms >= 0) || ms > 86_400_000) {
+      throw new SandboxConfigError(
+        'bad_faults',
+        'lateDeliverMs must be a number of milliseconds between 0 and 86400000.',
+      );
+    }
+    faults.lateDeliverMs = ms;
   }
   return faults;
 }

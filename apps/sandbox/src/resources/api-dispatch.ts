@@ -3,7 +3,9 @@ import { EMPTY_BODY_ANSWER } from '../assumptions.js';
 import { requireScope } from '../auth/authenticate.js';
 import { apiErrors } from '../errors.js';
 import type { ApiCall, ApiContext, ApiResult } from './api-context.js';
+import { getSubscriber, listSubscribers } from './newsletter/subscriber-handlers.js';
 import { getOrder, listOrders } from './orders/order-handlers.js';
+import { getOrderHistory, listOrderHistories } from './orders/order-history-handlers.js';
 import {
   createWebhook,
   createWebhookWithId,
@@ -40,6 +42,18 @@ const ROUTES: RouteTable = {
   orders: {
     collection: { GET: { scope: SCOPES.orderRead, handle: (ctx, call) => listOrders(ctx, call.query) } },
     item: { GET: { scope: SCOPES.orderRead, handle: (ctx, _call, id) => getOrder(ctx, id) } },
+  },
+  orderHistories: {
+    collection: {
+      GET: { scope: SCOPES.orderRead, handle: (ctx, call) => listOrderHistories(ctx, call.query) },
+    },
+    item: { GET: { scope: SCOPES.orderRead, handle: (ctx, _call, id) => getOrderHistory(ctx, id) } },
+  },
+  newsletterSubscribers: {
+    collection: {
+      GET: { scope: SCOPES.newsletterRead, handle: (ctx, call) => listSubscribers(ctx, call.query) },
+    },
+    item: { GET: { scope: SCOPES.newsletterRead, handle: (ctx, _call, id) => getSubscriber(ctx, id) } },
   },
 };
 

@@ -59,11 +59,13 @@ export function paginate<T, R>(
   query: PageQuery,
   collectionHref: string,
   render: (item: T) => R,
+  /** Search parameters kept in every page link (`&orderId=…`). */
+  linkSuffix = '',
 ): CollectionPage<R> {
   const lastPage = Math.max(0, Math.ceil(all.length / query.limit) - 1);
   if (query.page < 0 || query.page > lastPage) throw apiErrors.pageOutOfRange(lastPage);
   const link = (page: number): Link => ({
-    href: `${collectionHref}?page=${page}&limit=${query.limit}${query.full ? '&full=1' : ''}`,
+    href: `${collectionHref}?page=${page}&limit=${query.limit}${query.full ? '&full=1' : ''}${linkSuffix}`,
   });
   const start = query.page * query.limit;
   return {

@@ -143,6 +143,11 @@ export function registerAdminRoutes(app: FastifyInstance, state: SandboxState): 
     return { deliveries };
   });
 
+  app.post('/:shop/_sandbox/late-deliver', async (request: ShopRequest) => {
+    const event = optionalText(body(request).event, 'event');
+    return { deliveries: sim.lateDeliver(request.params.shop, event === undefined ? {} : { event }) };
+  });
+
   app.get('/:shop/_sandbox/faults', async (request: ShopRequest) => ({
     faults: state.shop(request.params.shop).faults,
   }));

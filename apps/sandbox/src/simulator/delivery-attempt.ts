@@ -31,4 +31,6 @@ export interface DeliveryAttempt {
   at: string | null;
   /** The `data` form field exactly as sent (JSON or XML document). */
   data: string;
+  /** Set on a late delivery (the `late-deliver` fault): the id of the failed delivery it repeats. */
+  lateOf?: string;
 }

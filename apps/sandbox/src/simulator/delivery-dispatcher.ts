@@ -3,7 +3,9 @@ import {
   encodeDelivery,
   isOrderEvent,
   projectItem,
+  randomBoundary,
   type WebhookEvent,
+  writeMultipartFormData,
 } from '@srhooks/contracts';
 import { delayHours, MAX_DELIVERY_RECORDS_PER_SHOP } from '../assumptions.js';
 import type { ShopData } from '../state/shop-data.js';
@@ -17,6 +19,8 @@ export interface DispatcherOptions {
   expectContinueTimeoutMs: number;
   /** Called whenever a delivery record changes (persistence). */
   onChange: () => void;
+  /** The shop's `lateDeliverMs` fault: a failed delivery is sent once more this long after it failed. */
+  lateDeliveryMs?: (shop: string) => number | undefined;
   log: (details: Record<string, unknown>, message: string) => void;
 }
 
@@ -91,6 +95,40 @@ export class DeliveryDispatcher {
     for (const attempt of created) this.arm(attempt, data);
     if (created.length > 0) this.options.onChange();
     return created.map(copy);
+  }
+
+  /**
+   * The `late-deliver` fault: sends the document of a failed delivery once more, as a new delivery
+   * record (`lateOf` = the failed one's id) due now. ShopRenter is not known to do this; the sandbox
+   * does it on request so tests can check that a late duplicate of a recovered event is harmless.
+   */
+  redeliver(data: ShopData, original: DeliveryAttempt): DeliveryAttempt {
+    const now = Date.now();
+    const attempt: DeliveryAttempt = {
+      id: `dlv_${String(data.nextDeliveryId++).padStart(6, '0')}`,
+      shop: original.shop,
+      subscriptionId: original.subscriptionId,
+      event: original.event,
+      url: original.url,
+      format: original.format,
+      state: 'scheduled',
+      durationMs: null,
+      createdAt: original.createdAt,
+      scheduledFor: new Date(now).toISOString(),
+      at: null,
+      data: original.data,
+      lateOf: original.id,
+    };
+    const boundary = randomBoundary();
+    this.bodies.set(attempt.id, {
+      contentType: `multipart/form-data; boundary=${boundary}`,
+      body: writeMultipartFormData([{ name: 'data', value: Buffer.from(original.data, 'utf8') }], boundary),
+    });
+    data.deliveries.push(attempt);
+    this.trim(data);
+    this.arm(attempt, data);
+    this.options.onChange();
+    return copy(attempt);
   }
 
   /** Re-arms deliveries a previous run left scheduled; ones it left in flight are recorded as failed. */
@@ -209,8 +247,21 @@ export class DeliveryDispatcher {
         'webhook delivery attempted',
       );
       this.options.onChange();
+      this.scheduleLateDelivery(attempt, data);
       this.notifyIfIdle();
     }
+  }
+
+  private scheduleLateDelivery(attempt: DeliveryAttempt, data: ShopData): void {
+    if (this.closed || attempt.state !== 'failed' || attempt.lateOf !== undefined) return;
+    const delay = this.options.lateDeliveryMs?.(attempt.shop);
+    if (delay === undefined) return;
+    const key = `late:${attempt.id}`;
+    const timer = setTimeout(() => {
+      this.timers.delete(key);
+      if (!this.closed) this.redeliver(data, attempt);
+    }, delay);
+    this.timers.set(key, timer);
   }
 
   private notifyIfIdle(): void {

@@ -11,9 +11,11 @@ import {
 import { ABANDONED_CART_STATUS, DEFAULT_ORDER_STATUS_TEXTS } from '../assumptions.js';
 import { SandboxApiError, SandboxNotFoundError } from '../errors.js';
 import { linkedResourceId } from '../resources/resource-ids.js';
+import { orderByInnerId } from '../state/order-index.js';
 import type { SandboxState, ShopRuntime } from '../state/sandbox-state.js';
 import type { StoredOrder, WireItem } from '../state/shop-data.js';
 import type { DeliveryAttempt } from './delivery-attempt.js';
+import { recordStatus } from './order-history.js';
 import { shopDateTime } from './shop-time.js';
 import { toWireOrder, toWireSubscriber } from './wire-format.js';
 
@@ -70,6 +72,11 @@ export interface OrderSimulator {
   deliveries(shop: string): DeliveryAttempt[];
   /** Resolves when no delivery is scheduled or in flight (delayed ones included). */
   waitForIdle(): Promise<void>;
+  /**
+   * The `late-deliver` fault at once: every failed delivery (of `event`, when given) not yet
+   * late-delivered is sent once more, same document, as a new delivery record.
+   */
+  lateDeliver(shop: string, options?: { event?: string }): DeliveryAttempt[];
 }
 
 function clone<T>(value: T): T {
@@ -115,7 +122,7 @@ export class ShopSimulator implements OrderSimulator {
         `Wrong data in 'status': ${JSON.stringify(status)}; use an order status id such as "2".`,
       );
     }
-    const stored = runtime.data.orders.find((o) => String(o.item.innerId) === String(orderInnerId));
+    const stored = orderByInnerId(runtime.data.orders, String(orderInnerId));
     if (!stored) {
       throw new SandboxNotFoundError(
         `Order ${orderInnerId}`,
@@ -129,6 +136,7 @@ export class ShopSimulator implements OrderSimulator {
       comment: '',
       dateAdded: shopDateTime(now),
     };
+    recordStatus(runtime.data, stored);
     stored.updatedAt = now.toISOString();
     const deliveries = this.emit(runtime, 'order_status_change', [stored.item]);
     return { order: decodedOrder(stored.item), deliveries };
@@ -177,6 +185,19 @@ export class ShopSimulator implements OrderSimulator {
     return this.state.dispatcher.waitForIdle();
   }
 
+  lateDeliver(shop: string, options: { event?: string } = {}): DeliveryAttempt[] {
+    const data = this.state.shop(shop).data;
+    const repeated = new Set(data.deliveries.map((d) => d.lateOf).filter((id) => id !== undefined));
+    const failed = data.deliveries.filter(
+      (d) =>
+        d.state === 'failed' &&
+        d.lateOf === undefined &&
+        !repeated.has(d.id) &&
+        (options.event === undefined || d.event === options.event),
+    );
+    return failed.map((attempt) => this.state.dispatcher.redeliver(data, attempt));
+  }
+
   private emit(runtime: ShopRuntime, event: WebhookEvent, items: WireItem[]): DeliveryAttempt[] {
     const deliveries = this.state.dispatcher.dispatch(
       runtime.seed.name,
@@ -203,7 +224,7 @@ export class ShopSimulator implements OrderSimulator {
         `Wrong data in 'order.innerId': ${JSON.stringify(given.innerId)} is not a positive whole number.`,
       );
     }
-    if (data.orders.some((o) => String(o.item.innerId) === innerId)) {
+    if (orderByInnerId(data.orders, innerId)) {
       throw new SandboxApiError(
         409,
         40901,
@@ -229,6 +250,7 @@ export class ShopSimulator implements OrderSimulator {
     };
     item.innerId = innerId;
     const stored: StoredOrder = { item, createdAt: now.toISOString(), updatedAt: now.toISOString() };
+    recordStatus(data, stored);
     data.orders.push(stored);
     const deliveries = this.emit(runtime, event, [item]);
     return { order: decodedOrder(item), deliveries };

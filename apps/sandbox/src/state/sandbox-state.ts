@@ -90,6 +90,7 @@ export class SandboxState {
       timeoutMs: options.deliveryTimeoutMs,
       expectContinueTimeoutMs: options.expectContinueTimeoutMs,
       onChange: () => this.changed(),
+      lateDeliveryMs: (shop) => this.shops.get(shop)?.faults.lateDeliverMs,
       log,
     });
     this.simulator = new ShopSimulator(this);

@@ -11,9 +11,21 @@ export type StoredWebhook = Omit<Webhook, 'href'> & { outerId?: string };
 /** An order or subscriber exactly as the shop would send it (wire form: most values strings). */
 export type WireItem = Record<string, unknown>;
 
+/** One status the order went into (`GET /orderHistories`), as the shop records it. */
+export interface StoredHistoryEntry {
+  innerId: number;
+  status: string;
+  statusText: string;
+  comment: string;
+  /** Shop-local `YYYY-MM-DD HH:MM:SS`, the same text the delivery's `orderHistory.dateAdded` carried. */
+  dateAdded: string;
+}
+
 export interface StoredOrder {
   /** The full order in delivery shape and wire form (every field the shop can send). */
   item: WireItem;
+  /** Every status the order went into, oldest first (absent in data files of older versions). */
+  history?: StoredHistoryEntry[];
   /** ISO 8601 local-free timestamps for the API's dateCreated/dateUpdated. */
   createdAt: string;
   updatedAt: string;
@@ -26,6 +38,7 @@ export interface ShopData {
   orders: StoredOrder[];
   nextOrderId: number;
   nextOrderProductId: number;
+  nextOrderHistoryId: number;
   subscribers: WireItem[];
   nextSubscriberId: number;
   deliveries: DeliveryAttempt[];
@@ -41,6 +54,7 @@ export function emptyShopData(): ShopData {
     orders: [],
     nextOrderId: 1,
     nextOrderProductId: 1,
+    nextOrderHistoryId: 1,
     subscribers: [],
     nextSubscriberId: 1,
     deliveries: [],

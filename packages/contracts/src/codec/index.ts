@@ -22,6 +22,7 @@ export {
   type MultipartPart,
   randomBoundary,
   readMultipartFormData,
+  writeMultipartFormData,
 } from './multipart.js';
 export { encodePhpJson } from './php-json.js';
 export { readXmlDocument, XmlReadError, type XmlReadErrorCode, type XmlReadOptions } from './xml.js';

@@ -113,6 +113,71 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List or search orders (one page)
+         * @description The order collection with the documented search parameters (FACTS.md §6). srhooks'
+         *     recovery reads it with `updatedAtMin`, `full=1` and `limit=200`, page after page, to find
+         *     orders whose deliveries never arrived. Dates are shop-local time without a zone
+         *     (`2013-01-01T10:30:00`).
+         */
+        get: operations["searchOrders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orderHistories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An order's status history (one page)
+         * @description Each entry is one status the order went into, with the shop-local time it was added
+         *     (`2011-01-04 10:00:00`, the format of a delivery's `orderHistory.dateAdded`) and a link to
+         *     the status. srhooks' recovery derives `order_status_change` events from it.
+         */
+        get: operations["listOrderHistories"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/newsletterSubscribers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List newsletter subscribers (one page)
+         * @description There is no "updated since" filter: a reader that wants changes must compare snapshots.
+         */
+        get: operations["listNewsletterSubscribers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/batch": {
         parameters: {
             query?: never;
@@ -476,6 +541,86 @@ export interface components {
             externalInfo?: {
                 [key: string]: unknown;
             } | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * @description Shop-local time without a zone, `2013-01-01T10:30:00`.
+         * @example 2013-01-01T10:30:00
+         */
+        ShopDateTime: string;
+        /** @description One page of orders (`GET /orders`); items are links, or whole orders with `full=1`. */
+        OrderCollection: {
+            href?: string;
+            page?: components["schemas"]["LooseValue"];
+            limit?: components["schemas"]["LooseValue"];
+            first?: components["schemas"]["NullableLink"];
+            previous?: components["schemas"]["NullableLink"];
+            next?: components["schemas"]["NullableLink"];
+            last?: components["schemas"]["NullableLink"];
+            items: (components["schemas"]["Order"] | components["schemas"]["Link"])[];
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * @description One status an order went into (`GET /orderHistories`). `dateAdded` is shop-local
+         *     `YYYY-MM-DD HH:MM:SS`; `orderStatus` links to the status, whose id is base64 of
+         *     `orderStatus-order_status_id=<n>` — `<n>` is the `orderHistory.status` of a delivery.
+         */
+        OrderHistoryEntry: {
+            href?: string;
+            id: string;
+            innerId?: string;
+            comment?: string;
+            dateAdded?: string;
+            order?: components["schemas"]["NullableLink"];
+            orderStatus?: components["schemas"]["NullableLink"];
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description One page of history entries (`GET /orderHistories`). */
+        OrderHistoryCollection: {
+            href?: string;
+            page?: components["schemas"]["LooseValue"];
+            pageCount?: components["schemas"]["LooseValue"];
+            limit?: components["schemas"]["LooseValue"];
+            first?: components["schemas"]["NullableLink"];
+            previous?: components["schemas"]["NullableLink"];
+            next?: components["schemas"]["NullableLink"];
+            last?: components["schemas"]["NullableLink"];
+            items: (components["schemas"]["OrderHistoryEntry"] | components["schemas"]["Link"])[];
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description One newsletter subscriber (`GET /newsletterSubscribers/{id}`); values are strings. */
+        NewsletterSubscriber: {
+            href?: string;
+            id: string;
+            firstname?: string;
+            lastname?: string;
+            email?: string;
+            phone?: string;
+            status?: string;
+            blacklisted?: string;
+            dateSubscribed?: string;
+            hash?: string;
+            mailmasterId?: string;
+            dateCreated?: string;
+            dateUpdated?: string;
+            language?: components["schemas"]["NullableLink"];
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description One page of subscribers (`GET /newsletterSubscribers`). */
+        NewsletterSubscriberCollection: {
+            href?: string;
+            page?: components["schemas"]["LooseValue"];
+            limit?: components["schemas"]["LooseValue"];
+            first?: components["schemas"]["NullableLink"];
+            previous?: components["schemas"]["NullableLink"];
+            next?: components["schemas"]["NullableLink"];
+            last?: components["schemas"]["NullableLink"];
+            items: (components["schemas"]["NewsletterSubscriber"] | components["schemas"]["Link"])[];
         } & {
             [key: string]: unknown;
         };
@@ -961,6 +1106,12 @@ export interface components {
         };
     };
     parameters: {
+        /** @description Zero-based page number. A page past the last answers 400 with inner code 40008. */
+        Page: number;
+        /** @description Items per page. */
+        Limit: number;
+        /** @description `1` returns whole items instead of links. */
+        Full: 0 | 1;
         /**
          * @description Shop name (lowercase letters, digits, hyphen).
          * @example demo
@@ -1348,6 +1499,219 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    searchOrders: {
+        parameters: {
+            query?: {
+                /** @description Zero-based page number. A page past the last answers 400 with inner code 40008. */
+                page?: components["parameters"]["Page"];
+                /** @description Items per page. */
+                limit?: components["parameters"]["Limit"];
+                /** @description `1` returns whole items instead of links. */
+                full?: components["parameters"]["Full"];
+                /** @description Only the order with this internal id. */
+                innerId?: string;
+                /** @description Orders whose internal id is at least this value. */
+                innerIdMin?: string;
+                /** @description Orders in this status (an `orderStatuses` resource id). */
+                orderStatusId?: string;
+                /** @description Orders of this customer e-mail address. */
+                email?: string;
+                /** @description `1` leaves out abandoned carts (orders whose `orderStatusId` is 0). */
+                excludeAbandonedCart?: 0 | 1;
+                /** @description `1` leaves out storno (deleted) orders. */
+                excludeStorno?: 0 | 1;
+                /** @description Created at or after this shop-local time (`2013-01-01T10:30:00`). */
+                createdAtMin?: components["schemas"]["ShopDateTime"];
+                /** @description Created at or before this shop-local time. */
+                createdAtMax?: components["schemas"]["ShopDateTime"];
+                /** @description Modified at or after this shop-local time. */
+                updatedAtMin?: components["schemas"]["ShopDateTime"];
+                /** @description Modified at or before this shop-local time. */
+                updatedAtMax?: components["schemas"]["ShopDateTime"];
+                /** @description Created on this day (`2013-01-01`). */
+                createdAt?: string;
+                /** @description Modified on this day (`2013-01-01`). */
+                updatedAt?: string;
+                /** @description Orders with this shipping mode (internal id). */
+                shippingModeInnerId?: string;
+                /** @description Orders with this external (marketplace) information. */
+                externalInfo?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of orders; links unless `full=1`. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "href": "https://shopname.api.myshoprenter.hu/orders?page=0&limit=5",
+                     *       "page": "0",
+                     *       "limit": "5",
+                     *       "first": {
+                     *         "href": "https://shopname.api.myshoprenter.hu/orders?page=0&limit=5"
+                     *       },
+                     *       "previous": null,
+                     *       "next": {
+                     *         "href": "https://shopname.api.myshoprenter.hu/orders?page=1&limit=5"
+                     *       },
+                     *       "last": {
+                     *         "href": "https://shopname.api.myshoprenter.hu/orders?page=46&limit=5"
+                     *       },
+                     *       "items": [
+                     *         {
+                     *           "href": "https://shopname.api.myshoprenter.hu/orders/b3JkZXItb3JkZXJfaWQ9Mw=="
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OrderCollection"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    listOrderHistories: {
+        parameters: {
+            query?: {
+                /** @description Zero-based page number. A page past the last answers 400 with inner code 40008. */
+                page?: components["parameters"]["Page"];
+                /** @description Items per page. */
+                limit?: components["parameters"]["Limit"];
+                /** @description `1` returns whole items instead of links. */
+                full?: components["parameters"]["Full"];
+                /** @description Only the history of this order (an `orders` resource id). */
+                orderId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of history entries. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "href": "https://shopname.api.myshoprenter.hu/orderHistories?full=1&page=0&limit=2",
+                     *       "page": 0,
+                     *       "pageCount": 13,
+                     *       "limit": 2,
+                     *       "first": {
+                     *         "href": "https://shopname.api.myshoprenter.hu/orderHistories?full=1&page=0&limit=2"
+                     *       },
+                     *       "previous": null,
+                     *       "next": {
+                     *         "href": "https://shopname.api.myshoprenter.hu/orderHistories?full=1&page=1&limit=2"
+                     *       },
+                     *       "last": {
+                     *         "href": "https://shopname.api.myshoprenter.hu/orderHistories?full=1&page=12&limit=2"
+                     *       },
+                     *       "items": [
+                     *         {
+                     *           "href": "https://shopname.api.myshoprenter.hu/orderHistories/b3JkZXJIaXN0b3J5LW9yZGVyX2hpc3RvcnlfaWQ9MQ==",
+                     *           "id": "b3JkZXJIaXN0b3J5LW9yZGVyX2hpc3RvcnlfaWQ9MQ==",
+                     *           "innerId": "1",
+                     *           "comment": "",
+                     *           "dateAdded": "2011-01-04 10:00:00",
+                     *           "order": {
+                     *             "href": "https://shopname.api.myshoprenter.hu/orders/b3JkZXItb3JkZXJfaWQ9Mw=="
+                     *           },
+                     *           "orderStatus": {
+                     *             "href": "https://shopname.api.myshoprenter.hu/orderStatuses/b3JkZXJTdGF0dXMtb3JkZXJfc3RhdHVzX2lkPTE="
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OrderHistoryCollection"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    listNewsletterSubscribers: {
+        parameters: {
+            query?: {
+                /** @description Zero-based page number. A page past the last answers 400 with inner code 40008. */
+                page?: components["parameters"]["Page"];
+                /** @description Items per page. */
+                limit?: components["parameters"]["Limit"];
+                /** @description `1` returns whole items instead of links. */
+                full?: components["parameters"]["Full"];
+                /** @description Only the subscriber with this e-mail address. */
+                email?: string;
+                /** @description `1` subscribed, `0` unsubscribed. */
+                status?: 0 | 1;
+                /** @description Subscribed on this day (`2015-06-15`) or at this time (`2015-06-15T11:35:48`). */
+                subscribedAt?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of subscribers; links unless `full=1`. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "href": "http://shopname.api.shoprenter.hu/newsletterSubscribers?page=0&limit=25",
+                     *       "page": "0",
+                     *       "limit": "25",
+                     *       "first": {
+                     *         "href": "http://shopname.api.shoprenter.hu/newsletterSubscribers?page=0&limit=25"
+                     *       },
+                     *       "previous": null,
+                     *       "next": null,
+                     *       "last": {
+                     *         "href": "http://shopname.api.shoprenter.hu/newsletterSubscribers?page=0&limit=25"
+                     *       },
+                     *       "items": [
+                     *         {
+                     *           "href": "http://shopname.api.shoprenter.hu/newsletterSubscribers/bmV3c2xldHRlclN1YnNjcmliZXItc3Vic2NyaWJlcl9pZD0x"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["NewsletterSubscriberCollection"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];

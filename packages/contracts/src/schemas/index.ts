@@ -2,6 +2,8 @@ export * from './api-error.js';
 export * from './batch.js';
 export * from './delivery.js';
 export * from './loose.js';
+export * from './newsletter-subscriber.js';
 export * from './order.js';
+export * from './order-search.js';
 export * from './token.js';
 export * from './webhook.js';

@@ -33,11 +33,15 @@ import type {
   INNER_ERROR_CODES,
   LinkSchema,
   NewsletterEnvelopeSchema,
+  NewsletterSubscriberSchema,
+  NewsletterSubscriberSearchParamsSchema,
+  OrderHistoryEntrySchema,
   OrderHistorySchema,
   OrderItemSchema,
   OrderProductOptionSchema,
   OrderProductSchema,
   OrderSchema,
+  OrderSearchParamsSchema,
   OrdersEnvelopeSchema,
   SubscriberSchema,
   TokenErrorBodySchema,
@@ -246,6 +250,29 @@ describe('orders, batch and errors', () => {
     expectTypeOf<KnownKeys<z.input<typeof OrderSchema>>>().toExtend<KnownKeys<Schemas['Order']>>();
     expectTypeOf<RequiredKeys<z.input<typeof OrderSchema>>>().toEqualTypeOf<RequiredKeys<Schemas['Order']>>();
     expectTypeOf<JsonResponse<paths['/orders/{id}']['get'], 200>>().toEqualTypeOf<Schemas['Order']>();
+  });
+
+  test('recovery reads: order search params, history entries and subscribers match the document', () => {
+    type SearchQuery = NonNullable<paths['/orders']['get']['parameters']['query']>;
+    expectTypeOf<KnownKeys<z.input<typeof OrderSearchParamsSchema>>>().toEqualTypeOf<
+      KnownKeys<SearchQuery>
+    >();
+    expectTypeOf<z.output<typeof OrderSearchParamsSchema>>().toExtend<SearchQuery>();
+    type SubscriberQuery = NonNullable<paths['/newsletterSubscribers']['get']['parameters']['query']>;
+    expectTypeOf<KnownKeys<z.input<typeof NewsletterSubscriberSearchParamsSchema>>>().toEqualTypeOf<
+      KnownKeys<SubscriberQuery>
+    >();
+    expectTypeOf<Schemas['OrderHistoryEntry']>().toExtend<z.input<typeof OrderHistoryEntrySchema>>();
+    expectTypeOf<KnownKeys<z.input<typeof OrderHistoryEntrySchema>>>().toEqualTypeOf<
+      KnownKeys<Schemas['OrderHistoryEntry']>
+    >();
+    expectTypeOf<RequiredKeys<z.input<typeof OrderHistoryEntrySchema>>>().toEqualTypeOf<
+      RequiredKeys<Schemas['OrderHistoryEntry']>
+    >();
+    expectTypeOf<Schemas['NewsletterSubscriber']>().toExtend<z.input<typeof NewsletterSubscriberSchema>>();
+    expectTypeOf<KnownKeys<z.input<typeof NewsletterSubscriberSchema>>>().toEqualTypeOf<
+      KnownKeys<Schemas['NewsletterSubscriber']>
+    >();
   });
 
   test('BatchRequestSchema accepts every documented batch body', () => {

@@ -30,4 +30,6 @@ export const SCOPES = {
   webhookRead: 'store.webhook:read',
   webhookWrite: 'store.webhook:write',
   orderRead: 'order.order:read',
+  /** ASSUMPTION: the facts do not name the scope of `GET /newsletterSubscribers` (recovery of newsletter events). */
+  newsletterRead: 'customer.newsletter_subscriber:read',
 } as const;

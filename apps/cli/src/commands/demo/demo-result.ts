@@ -1,6 +1,7 @@
 import type { ShopSyncResult } from '../webhooks/sync.js';
 import type { ArrivedEvent } from './arrived-event.js';
 import type { DemoNatsResult } from './demo-nats.js';
+import type { DemoRecovery } from './demo-recovery.js';
 
 /** What `srhooks demo` reports (`--json` prints exactly this). */
 export interface DemoResult {
@@ -32,6 +33,8 @@ export interface DemoResult {
   eventsLog: string;
   /** `--nats`: what the nats handler published, as a consumer read it back; null without `--nats`. */
   nats: DemoNatsResult | null;
+  /** The order placed while the receiver was down, recovered from the shop's API at its restart. */
+  recovery: DemoRecovery;
   timings: { readyMs: number; deliveredMs: number };
   /** The signal that stopped a demo running until Ctrl-C; null with `--once`. */
   stopped: NodeJS.Signals | null;

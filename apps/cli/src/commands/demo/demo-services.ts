@@ -65,6 +65,8 @@ export interface DemoReceiverOptions {
   debug: boolean;
   /** `--nats`: a `nats` handler definition run for every event besides the others. */
   natsHandler?: Record<string, unknown>;
+  /** The shop's API (the sandbox's), so the receiver can recover orders it missed. */
+  api?: { clientId: string; clientSecret: string; apiUrl: string; tokenUrl: string };
 }
 
 export interface DemoReceiver {
@@ -95,7 +97,7 @@ export async function startDemoReceiver(options: DemoReceiverOptions): Promise<D
     adminToken: options.adminToken,
     db: options.workspace.db,
     logLevel: options.debug ? 'info' : 'error',
-    shops: [{ name: options.shop, handlers }],
+    shops: [{ name: options.shop, handlers, ...(options.api ?? {}) }],
     handlers: {
       [LOG_HANDLER]: { type: 'log' },
       ...(options.reviewRequestModule
@@ -112,13 +114,21 @@ export async function startDemoReceiver(options: DemoReceiverOptions): Promise<D
   });
   await mkdir(dirname(options.workspace.eventsLog), { recursive: true });
   const eventsLog = createWriteStream(options.workspace.eventsLog, { flags: 'a' });
-  const closeLog = () => new Promise<void>((resolve) => eventsLog.end(resolve));
+  let logClosed = false;
+  const closeLog = () =>
+    new Promise<void>((resolve) => {
+      if (logClosed) return resolve();
+      logClosed = true;
+      eventsLog.end(resolve);
+    });
   let app: Receiver;
   try {
     app = await buildReceiver(config, {
       defaultMetrics: false,
       logDestination: { write: (line: string) => process.stderr.write(line) },
       processing: { logWrite: (line) => eventsLog.write(line) },
+      // A recovery pass at start-up: what the receiver missed while it was down is read back.
+      recovery: { schedule: Boolean(options.api) },
     });
   } catch (error) {
     await closeLog();
@@ -133,11 +143,14 @@ export async function startDemoReceiver(options: DemoReceiverOptions): Promise<D
   }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
+  let closed = false;
   return {
     app,
     url: `http://127.0.0.1:${port}`,
     handlers,
     close: async () => {
+      if (closed) return;
+      closed = true;
       await app.close();
       await closeLog();
     },

@@ -97,7 +97,10 @@ describe('srhooks demo', () => {
     for (const index of [0, 1, 2])
       expect(handlers(index)).toEqual(['log succeeded', 'review-request succeeded']);
     for (const index of [3, 4, 5]) expect(handlers(index)).toEqual(['log succeeded']);
-    expect(result.reviewRequests?.written).toBe(3);
+    // Three delivered orders and the one recovered after the receiver's restart.
+    expect(result.reviewRequests?.written).toBe(4);
+    expect(result.recovery).toMatchObject({ delivery: 'failed', source: 'recovery', status: 'succeeded' });
+    expect(result.recovery.inspector).toBe(`${result.receiver.url}/ui?source=recovery`);
 
     expect(result.receiver.inspector).toBe(`${result.receiver.url}/ui`);
     expect(result.receiver.adminToken).toMatch(/^[A-Za-z0-9_-]{32}$/);
@@ -137,21 +140,26 @@ describe('srhooks demo', () => {
     expect(out).toMatch(/^order_status_change\s+#\d+\s+.*HUF\s+log ✔$/m);
     expect(out).toMatch(/^abandoned_cart\s+#\d+\s+.*HUF\s+log ✔$/m);
     expect(out).toMatch(/^newsletter_subscribe\s+subscriber \d+\s+\S.*log ✔$/m);
-    expect(out).toMatch(/review-request wrote 3 review e-mails to \/\S+review-requests\.mbox$/m);
+    expect(out).toMatch(/review-request wrote 4 review e-mails to \/\S+review-requests\.mbox$/m);
+    expect(out).toMatch(
+      /recovery: order #\d+ was placed while the receiver was down \(its delivery failed\); .* source recovery \(handlers succeeded\)/,
+    );
+    expect(out).toMatch(/see it with the recovery badge: http:\/\/127\.0\.0\.1:\d+\/ui\?source=recovery$/m);
     const inspector = /^inspector {4}(http:\/\/127\.0\.0\.1:\d+\/ui)$/m.exec(out)?.[1];
     const token = /^admin token {2}([A-Za-z0-9_-]{32})$/m.exec(out)?.[1];
     expect(inspector).toBeDefined();
     expect(token).toBeDefined();
 
-    // the inspector is live with the admin token, and the admin API lists the six events
+    // the inspector is live with the admin token, and the admin API lists the six events and the recovered order
     const page = await fetch(inspector as string, { headers: { authorization: `Bearer ${token}` } });
     expect(page.status).toBe(200);
     const events = (await (
       await fetch(`${(inspector as string).replace(/\/ui$/, '')}/admin/api/events`, {
         headers: { authorization: `Bearer ${token}` },
       })
-    ).json()) as { items: { status: string }[] };
-    expect(events.items.map((event) => event.status)).toEqual(Array(6).fill('succeeded'));
+    ).json()) as { items: { status: string; source: string }[] };
+    expect(events.items.map((event) => event.status)).toEqual(Array(7).fill('succeeded'));
+    expect(events.items.filter((event) => event.source === 'recovery')).toHaveLength(1);
     expect((await fetch(inspector as string, { redirect: 'manual' })).status).toBe(303); // no token: to the login form
 
     stop('SIGINT');

@@ -57,6 +57,12 @@ export function renderDemo(result: DemoResult, style: Style): string {
       ...Object.entries(result.nats.subjects).map(([subject, count]) => `    ${subject}  ${count}`),
     );
   }
+  const recovery = result.recovery;
+  lines.push(
+    `${recovery.status === 'succeeded' ? style.green('✔') : style.red('✖')} recovery: order #${recovery.orderNumber} was placed while the receiver was down (its delivery ${recovery.delivery}); ` +
+      `the receiver read it back from the shop's API at its restart and stored it with source ${style.bold(recovery.source)} (handlers ${recovery.status})`,
+    `  see it with the recovery badge: ${recovery.inspector}`,
+  );
   if (!result.once) lines.push(`  events log (log handler): ${result.eventsLog}`);
   lines.push(
     '',

@@ -55,6 +55,7 @@ describe('forward handler: the request', () => {
         deliveryId: 'dlv_01jz4test000000000000000',
         receivedAt: '2026-07-01T08:00:00.000Z',
         dedupeKey: `order:${order.innerId}`,
+        source: 'webhook',
         event: 'order_confirm',
         order: JSON.parse(JSON.stringify(order)),
       },

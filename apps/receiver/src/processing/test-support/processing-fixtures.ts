@@ -131,6 +131,7 @@ export function claimedOrderJob(order: OrderItem, overrides: Partial<ClaimedJob>
     subjectId: order.innerId ?? null,
     payload: order,
     verification: 'unverified',
+    source: 'webhook',
     ...overrides,
   };
 }

@@ -330,6 +330,21 @@ CREATE TABLE admin_session_revocations (
 );
 `,
   },
+  {
+    version: 4,
+    name: 'recovery: source of deliveries and events, per-shop watermark and last pass',
+    sql: `
+ALTER TABLE deliveries ADD COLUMN source text NOT NULL DEFAULT 'webhook' CHECK (source IN ('webhook', 'recovery'));
+ALTER TABLE events ADD COLUMN source text NOT NULL DEFAULT 'webhook' CHECK (source IN ('webhook', 'recovery'));
+CREATE INDEX deliveries_shop_source ON deliveries (shop, source, received_at);
+CREATE TABLE recovery_state (
+  shop text PRIMARY KEY,
+  watermark timestamptz,
+  consecutive_failures integer NOT NULL DEFAULT 0,
+  last_pass jsonb
+);
+`,
+  },
 ];
 
 /** Identifier check for the optional schema (it is interpolated into DDL). */

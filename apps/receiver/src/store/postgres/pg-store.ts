@@ -52,6 +52,8 @@ import type {
   Page,
   PruneCounts,
   PruneOptions,
+  RecoveryPassRecord,
+  RecoveryState,
   ReplayResult,
   Store,
   StoreChange,
@@ -78,6 +80,7 @@ import {
   toOutcomes,
 } from './pg-ingest-batch.js';
 import { applyPgMigrations, SCHEMA_NAME } from './pg-migrations.js';
+import * as recovery from './pg-recovery.js';
 import { pgValues } from './pg-text.js';
 
 export interface PgStoreOptions {
@@ -361,6 +364,7 @@ export class PgStore implements Store {
   // --- ingest ------------------------------------------------------------------------------------
 
   async ingest(delivery: NewDelivery, events: NewEvent[], handlers: string[]): Promise<IngestResult> {
+    if (delivery.source === 'recovery') return this.#ingestRecovered(delivery, events, handlers);
     const prepared = prepareEvents(delivery.event, events);
     const write = this.#deliveryWrite(delivery, 'stored', null, prepared, uniqueHandlers(handlers));
     return this.#run(async () => {
@@ -381,6 +385,129 @@ export class PgStore implements Store {
         duplicates: stored.filter((e) => e.duplicateOf !== null).length,
       };
     });
+  }
+
+  /**
+   * The record of a recovery pass and its events in one transaction, marked `source = 'recovery'`
+   * (rare and small, so it takes the plain path rather than the batched ingest functions).
+   */
+  async #ingestRecovered(
+    delivery: NewDelivery,
+    events: NewEvent[],
+    handlers: string[],
+  ): Promise<IngestResult> {
+    const prepared = prepareEvents(delivery.event, events);
+    const jobHandlers = uniqueHandlers(handlers);
+    const receivedAt = delivery.receivedAt;
+    const deliveryId = newId('dlv', receivedAt.getTime());
+    const eventIds = prepared.map(() => newId('evt', receivedAt.getTime()));
+    return this.#transaction(async ({ client, changes }) => {
+      await client.query(
+        `INSERT INTO deliveries (id, received_at, shop, event, remote_address, headers, content_type, raw_body, status, source)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'stored', 'recovery')`,
+        [
+          deliveryId,
+          receivedAt,
+          delivery.shop,
+          delivery.event,
+          delivery.remoteAddress,
+          JSON.stringify(delivery.headers),
+          delivery.contentType,
+          delivery.rawBody,
+        ],
+      );
+      const result = await client.query(
+        `SELECT srhooks_store_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) AS duplicates`,
+        [
+          deliveryId,
+          delivery.shop,
+          delivery.event,
+          receivedAt,
+          receivedAt,
+          eventIds,
+          prepared.map((e) => e.dedupeKey),
+          prepared.map((e) => e.subjectId),
+          prepared.map((e) => e.orderNumber),
+          prepared.map((e) => e.customerName),
+          prepared.map((e) => e.grossTotal),
+          prepared.map((e) => e.currency),
+          prepared.map((e) => e.searchText),
+          prepared.map((e) => e.payloadJson),
+          jobHandlers,
+          prepared.flatMap(() => jobHandlers.map(() => newId('job', receivedAt.getTime()))),
+        ],
+      );
+      await client.query("UPDATE events SET source = 'recovery' WHERE delivery_id = $1", [deliveryId]);
+      changes.push({
+        kind: 'delivery',
+        deliveryId,
+        shop: delivery.shop,
+        event: delivery.event,
+        status: 'stored',
+      });
+      const stored = toIngested(
+        eventIds,
+        prepared,
+        (result.rows[0]?.duplicates as Array<string | null>) ?? [],
+      );
+      return { deliveryId, events: stored, duplicates: stored.filter((e) => e.duplicateOf !== null).length };
+    });
+  }
+
+  // --- recovery state ------------------------------------------------------------------------------
+
+  getRecoveryState(shop: string): Promise<RecoveryState | null> {
+    return this.#run(() => recovery.getRecoveryState(this.#db, shop));
+  }
+
+  listRecoveryStates(): Promise<RecoveryState[]> {
+    return this.#run(() => recovery.listRecoveryStates(this.#db));
+  }
+
+  recordRecoveryPass(shop: string, record: RecoveryPassRecord): Promise<void> {
+    return this.#run(() => recovery.recordRecoveryPass(this.#db, shop, record));
+  }
+
+  lastDeliveryAt(shop: string): Promise<Date | null> {
+    return this.#run(() => recovery.lastDeliveryAt(this.#db, shop));
+  }
+
+  knownSubjects(shop: string, event: WebhookEvent, subjectIds: readonly string[]): Promise<string[]> {
+    return this.#run(() => recovery.knownSubjects(this.#db, shop, event, subjectIds));
+  }
+
+  knownDedupeKeys(shop: string, event: WebhookEvent, keys: readonly string[]): Promise<string[]> {
+    return this.#run(() => recovery.knownDedupeKeys(this.#db, shop, event, keys));
+  }
+
+  /**
+   * A session advisory lock per (schema, shop), held on its own connection for the whole pass: two
+   * instances never recover one shop at once, and a crashed instance's lock ends with its connection.
+   */
+  async withRecoveryLock<T>(
+    shop: string,
+    work: () => Promise<T>,
+  ): Promise<{ acquired: true; value: T } | { acquired: false }> {
+    const name = recovery.recoveryLockName(this.schema, shop);
+    const client = await this.#run(() => this.#connect());
+    let broken = false;
+    try {
+      const locked = await client.query('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [name]);
+      if (locked.rows[0]?.ok !== true) return { acquired: false };
+      try {
+        return { acquired: true, value: await work() };
+      } finally {
+        await client.query('SELECT pg_advisory_unlock(hashtext($1))', [name]).catch((error: unknown) => {
+          broken = true;
+          return error;
+        });
+      }
+    } catch (error) {
+      broken ||= isPgUnavailable(error);
+      throw mapPgError(error);
+    } finally {
+      client.release(broken);
+    }
   }
 
   async quarantine(delivery: NewDelivery, error: DecodeFailure): Promise<{ deliveryId: string }> {

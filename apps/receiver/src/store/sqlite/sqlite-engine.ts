@@ -9,6 +9,12 @@ import { deadLetterQuery, deliveryListQuery, eventListQuery } from '../list-quer
 import type { PreparedEvent } from '../prepared-event.js';
 import { type PruneChunkOptions, type PruneChunkResult, pruneChunk, runPlanSync } from '../prune-plan.js';
 import {
+  passFromJson,
+  passToJson,
+  type RecoveryPassRecord,
+  type RecoveryState,
+} from '../recovery-records.js';
+import {
   ATTEMPT_COLUMNS,
   CLAIMED_JOB_COLUMNS,
   DELIVERY_SUMMARY_COLUMNS,
@@ -89,14 +95,14 @@ const codec: RowCodec = {
 const dialect: SqlDialect = { params: questionMarkParams, time: (value) => value.getTime() };
 
 const INSERT_EVENT = `INSERT INTO events (id, delivery_id, shop, event, received_at, dedupe_key, subject_id, payload,
-    duplicate_of, order_number, customer_name, gross_total, currency, search_text, status)
+    duplicate_of, order_number, customer_name, gross_total, currency, search_text, status, source)
   VALUES (@id, @deliveryId, @shop, @event, @receivedAt, @dedupeKey, @subjectId, @payload,
-    @duplicateOf, @orderNumber, @customerName, @grossTotal, @currency, @searchText, @status)
+    @duplicateOf, @orderNumber, @customerName, @grossTotal, @currency, @searchText, @status, @source)
   ON CONFLICT (shop, event, dedupe_key) WHERE duplicate_of IS NULL DO NOTHING`;
 
 const INSERT_DELIVERY = `INSERT INTO deliveries (id, received_at, shop, event, remote_address, headers, content_type,
-    raw_body, status, decode_error_code, decode_error_message)
-  VALUES (@id, @receivedAt, @shop, @event, @remoteAddress, @headers, @contentType, @rawBody, @status, @errorCode, @errorMessage)`;
+    raw_body, status, decode_error_code, decode_error_message, source)
+  VALUES (@id, @receivedAt, @shop, @event, @remoteAddress, @headers, @contentType, @rawBody, @status, @errorCode, @errorMessage, @source)`;
 
 const CLAIMABLE_FILTER = `AND e.held = 0
     AND (@handlers IS NULL OR j.handler IN (SELECT value FROM json_each(@handlers)))
@@ -122,6 +128,15 @@ interface JobStateRow {
   min_attempt: number;
 }
 
+function toRecoveryState(row: Record<string, unknown>): RecoveryState {
+  return {
+    shop: String(row.shop),
+    watermark: row.watermark === null ? null : new Date(Number(row.watermark)),
+    consecutiveFailures: Number(row.consecutive_failures),
+    lastPass: passFromJson(row.last_pass),
+  };
+}
+
 function ms(date: Date | undefined): number {
   return (date ?? new Date()).getTime();
 }
@@ -144,6 +159,7 @@ function deliveryRow(
     status,
     errorCode: error?.code ?? null,
     errorMessage: error?.message ?? null,
+    source: delivery.source ?? 'webhook',
   };
 }
 
@@ -232,7 +248,13 @@ export class SqliteEngine {
     return this.#write((context) => {
       this.#stmt(INSERT_DELIVERY).run(row);
       const stored = this.#storeEvents(
-        { deliveryId, shop: delivery.shop, event: delivery.event, receivedAt: row.receivedAt },
+        {
+          deliveryId,
+          shop: delivery.shop,
+          event: delivery.event,
+          receivedAt: row.receivedAt,
+          source: row.source,
+        },
         row.receivedAt,
         prepared,
         jobHandlers,
@@ -285,7 +307,13 @@ export class SqliteEngine {
         );
       }
       const stored = this.#storeEvents(
-        { deliveryId, shop: delivery.shop, event: delivery.event, receivedAt: delivery.received_at },
+        {
+          deliveryId,
+          shop: delivery.shop,
+          event: delivery.event,
+          receivedAt: delivery.received_at,
+          source: 'webhook',
+        },
         now,
         prepared,
         jobHandlers,
@@ -303,7 +331,7 @@ export class SqliteEngine {
 
   /** Inserts events (duplicates linked to the earlier event) and one pending job per new event and handler. */
   #storeEvents(
-    target: { deliveryId: string; shop: string; event: string; receivedAt: number },
+    target: { deliveryId: string; shop: string; event: string; receivedAt: number; source: string },
     jobsAt: number,
     events: PreparedEvent[],
     handlers: string[],
@@ -333,6 +361,7 @@ export class SqliteEngine {
         currency: item.currency,
         searchText: item.searchText,
         status: (handlers.length > 0 ? 'pending' : 'stored') as EventStatus,
+        source: target.source,
       };
       if (insertEvent.run(row).changes === 1) {
         for (const handler of handlers)
@@ -658,6 +687,78 @@ export class SqliteEngine {
           ms(options.now),
         ) !== undefined,
     );
+  }
+
+  // --- recovery ------------------------------------------------------------------------------------
+
+  async getRecoveryState(shop: string): Promise<RecoveryState | null> {
+    return this.#read(() => {
+      const row = this.#stmt(
+        'SELECT shop, watermark, consecutive_failures, last_pass FROM recovery_state WHERE shop = ?',
+      ).get(shop) as Record<string, unknown> | undefined;
+      return row === undefined ? null : toRecoveryState(row);
+    });
+  }
+
+  async listRecoveryStates(): Promise<RecoveryState[]> {
+    return this.#read(() =>
+      (
+        this.#stmt(
+          'SELECT shop, watermark, consecutive_failures, last_pass FROM recovery_state ORDER BY shop',
+        ).all() as Record<string, unknown>[]
+      ).map(toRecoveryState),
+    );
+  }
+
+  async recordRecoveryPass(shop: string, record: RecoveryPassRecord): Promise<void> {
+    const failed = record.pass.outcome === 'failed' ? 1 : 0;
+    return this.#write(() => {
+      this.#stmt(
+        `INSERT INTO recovery_state (shop, watermark, consecutive_failures, last_pass) VALUES (@shop, @watermark, @failed, @pass)
+         ON CONFLICT (shop) DO UPDATE SET
+           watermark = CASE WHEN excluded.watermark IS NULL THEN recovery_state.watermark
+             WHEN recovery_state.watermark IS NULL OR excluded.watermark > recovery_state.watermark THEN excluded.watermark
+             ELSE recovery_state.watermark END,
+           consecutive_failures = CASE WHEN @failed = 1 THEN recovery_state.consecutive_failures + 1 ELSE 0 END,
+           last_pass = excluded.last_pass`,
+      ).run({
+        shop,
+        watermark: record.watermark?.getTime() ?? null,
+        failed,
+        pass: passToJson(record.pass),
+      });
+    });
+  }
+
+  async knownDedupeKeys(shop: string, event: WebhookEvent, keys: readonly string[]): Promise<string[]> {
+    if (keys.length === 0) return [];
+    return this.#read(() =>
+      (
+        this.#stmt(
+          'SELECT dedupe_key FROM events WHERE shop = ? AND event = ? AND duplicate_of IS NULL AND dedupe_key IN (SELECT value FROM json_each(?))',
+        ).all(shop, event, JSON.stringify(keys)) as { dedupe_key: string }[]
+      ).map((row) => row.dedupe_key),
+    );
+  }
+
+  async knownSubjects(shop: string, event: WebhookEvent, subjectIds: readonly string[]): Promise<string[]> {
+    if (subjectIds.length === 0) return [];
+    return this.#read(() =>
+      (
+        this.#stmt(
+          'SELECT DISTINCT subject_id FROM events WHERE shop = ? AND event = ? AND subject_id IN (SELECT value FROM json_each(?))',
+        ).all(shop, event, JSON.stringify(subjectIds)) as { subject_id: string }[]
+      ).map((row) => row.subject_id),
+    );
+  }
+
+  async lastDeliveryAt(shop: string): Promise<Date | null> {
+    return this.#read(() => {
+      const row = this.#stmt(
+        "SELECT max(received_at) AS at FROM deliveries WHERE shop = ? AND source = 'webhook'",
+      ).get(shop) as { at: number | null };
+      return row.at === null ? null : new Date(Number(row.at));
+    });
   }
 
   /** One chunk of a prune, in one write transaction (SqliteStore.prune loops over the chunks). */

@@ -110,6 +110,21 @@ CREATE TABLE admin_session_revocations (
 );
 `,
   },
+  {
+    version: 3,
+    name: 'recovery: source of deliveries and events, per-shop watermark and last pass',
+    sql: `
+ALTER TABLE deliveries ADD COLUMN source TEXT NOT NULL DEFAULT 'webhook' CHECK (source IN ('webhook', 'recovery'));
+ALTER TABLE events ADD COLUMN source TEXT NOT NULL DEFAULT 'webhook' CHECK (source IN ('webhook', 'recovery'));
+CREATE INDEX deliveries_shop_source ON deliveries (shop, source, received_at);
+CREATE TABLE recovery_state (
+  shop TEXT PRIMARY KEY,
+  watermark INTEGER,
+  consecutive_failures INTEGER NOT NULL DEFAULT 0,
+  last_pass TEXT
+);
+`,
+  },
 ];
 
 /**

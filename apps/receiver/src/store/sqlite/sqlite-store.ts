@@ -11,9 +11,11 @@
  *   or a file that is not a database throws from the constructor, as before.
  */
 
+import type { WebhookEvent } from '@srhooks/contracts';
 import { ChangeFeed } from '../change-feed.js';
 import { prepareEvents, uniqueHandlers } from '../prepared-event.js';
 import { pruneInChunks } from '../prune-plan.js';
+import type { RecoveryPassRecord, RecoveryState } from '../recovery-records.js';
 import type {
   ClaimedJob,
   ClaimOptions,
@@ -68,6 +70,7 @@ export class SqliteStore implements Store {
   readonly #reader: SqliteEngine;
   readonly #writer: SqliteWriterThread;
   readonly #feed = new ChangeFeed();
+  readonly #recoveryLocks = new Set<string>();
 
   constructor(options: SqliteStoreOptions = {}) {
     const file = options.file ?? DEFAULT_SQLITE_FILE;
@@ -198,7 +201,45 @@ export class SqliteStore implements Store {
     return this.#writer.call('enableHandler', [handler, options]);
   }
 
+  recordRecoveryPass(shop: string, record: RecoveryPassRecord): Promise<void> {
+    return this.#writer.call('recordRecoveryPass', [shop, record]);
+  }
+
+  /** One process per SQLite file: a lock in this process keeps two passes of one shop apart. */
+  async withRecoveryLock<T>(
+    shop: string,
+    work: () => Promise<T>,
+  ): Promise<{ acquired: true; value: T } | { acquired: false }> {
+    if (this.#recoveryLocks.has(shop)) return { acquired: false };
+    this.#recoveryLocks.add(shop);
+    try {
+      return { acquired: true, value: await work() };
+    } finally {
+      this.#recoveryLocks.delete(shop);
+    }
+  }
+
   // --- reads: on this thread -------------------------------------------------------------------------
+
+  getRecoveryState(shop: string): Promise<RecoveryState | null> {
+    return this.#reader.getRecoveryState(shop);
+  }
+
+  listRecoveryStates(): Promise<RecoveryState[]> {
+    return this.#reader.listRecoveryStates();
+  }
+
+  lastDeliveryAt(shop: string): Promise<Date | null> {
+    return this.#reader.lastDeliveryAt(shop);
+  }
+
+  knownSubjects(shop: string, event: WebhookEvent, subjectIds: readonly string[]): Promise<string[]> {
+    return this.#reader.knownSubjects(shop, event, subjectIds);
+  }
+
+  knownDedupeKeys(shop: string, event: WebhookEvent, keys: readonly string[]): Promise<string[]> {
+    return this.#reader.knownDedupeKeys(shop, event, keys);
+  }
 
   listDeliveries(filter?: DeliveryFilter): Promise<Page<DeliverySummary>> {
     return this.#reader.listDeliveries(filter);

@@ -30,6 +30,7 @@ export const WRITER_METHODS = [
   'setEventVerification',
   'disableHandler',
   'enableHandler',
+  'recordRecoveryPass',
   'ping',
 ] as const satisfies ReadonlyArray<keyof SqliteEngine>;
 

@@ -1,13 +1,16 @@
 import { apiErrors } from '../../errors.js';
+import { shopDateTime } from '../../simulator/shop-time.js';
+import { orderByInnerId } from '../../state/order-index.js';
 import type { ApiContext, ApiResult } from '../api-context.js';
 import { paginate, parsePageQuery } from '../paging.js';
 import { parseOrderId } from '../resource-ids.js';
 import { renderOrder } from './order-presenter.js';
+import { orderSearch, searchSuffix } from './order-search.js';
 
 export function getOrder(ctx: ApiContext, id: string): ApiResult {
   const innerId = parseOrderId(id);
   if (innerId === undefined) throw apiErrors.wrongId('orders', id, 'order-order_id=');
-  const stored = ctx.shop.data.orders.find((o) => String(o.item.innerId) === innerId);
+  const stored = orderByInnerId(ctx.shop.data.orders, innerId);
   if (!stored) {
     throw apiErrors.notFound(
       `orders resource '${id}' not found; the sandbox knows the orders its simulator placed.`,
@@ -17,11 +20,20 @@ export function getOrder(ctx: ApiContext, id: string): ApiResult {
   return { status: 200, body: renderOrder(stored, ctx.apiBase) };
 }
 
+/** `GET /orders` with the documented search parameters (order-search.ts), oldest first. */
 export function listOrders(ctx: ApiContext, query: Record<string, unknown>): ApiResult {
   const pageQuery = parsePageQuery(query);
-  const body = paginate(ctx.shop.data.orders, pageQuery, `${ctx.apiBase}/orders`, (stored) => {
-    const order = renderOrder(stored, ctx.apiBase);
-    return pageQuery.full ? order : { href: order.href };
-  });
+  const matches = orderSearch(query, shopDateTime);
+  const found = ctx.shop.data.orders.filter(matches);
+  const body = paginate(
+    found,
+    pageQuery,
+    `${ctx.apiBase}/orders`,
+    (stored) => {
+      const order = renderOrder(stored, ctx.apiBase);
+      return pageQuery.full ? order : { href: order.href };
+    },
+    searchSuffix(query),
+  );
   return { status: 200, body };
 }

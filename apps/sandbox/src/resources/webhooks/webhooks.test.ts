@@ -385,7 +385,9 @@ describe('webHooks resource', () => {
       const unknown = await sb.api('GET', '/products');
       expect(unknown.status).toBe(404);
       expect(unknown.json()).toEqual({ message: 'Resource matching URI "/products" not found' });
-      expect(unknown.headers.get('x-sandbox-hint')).toMatch(/serves webHooks, orders and batch/);
+      expect(unknown.headers.get('x-sandbox-hint')).toMatch(
+        /serves webHooks, orders, orderHistories, newsletterSubscribers and batch/,
+      );
     });
   });
 });

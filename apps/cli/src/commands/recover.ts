@@ -1,0 +1,59 @@
+import { type AdminTargetOptions, openAdminApi } from '../admin-api/admin-api-client.js';
+import type { RecoveryReportJson } from '../admin-api/admin-types.js';
+import { defineCommand } from '../command.js';
+
+export interface RecoverOptions extends AdminTargetOptions {
+  shop: string;
+  /** A duration back from now (`2d`, `12h`, `90m`) or an ISO 8601 time; the receiver parses it. */
+  since?: string;
+  dryRun?: boolean;
+}
+
+export interface RecoverResult extends RecoveryReportJson {
+  receiver: string;
+}
+
+/** How many derived events the human output lists one by one. */
+const LISTED = 20;
+
+/**
+ * Runs one recovery pass on a receiver now (`POST /admin/api/recover`): reads the shop's orders
+ * changed since `--since` from its API and stores the events the receiver missed (or, with
+ * `--dry-run`, only says what it would store).
+ */
+export const recoverCommand = defineCommand<RecoverOptions, RecoverResult>({
+  async run(options, context) {
+    const api = await openAdminApi(options, context.env);
+    const answer = await api.post<{ report: RecoveryReportJson }>('/recover', {
+      shop: options.shop,
+      ...(options.since ? { since: options.since } : {}),
+      ...(options.dryRun ? { dryRun: true } : {}),
+    });
+    return { receiver: api.receiverUrl, ...answer.report };
+  },
+
+  render(result, style) {
+    const counts = Object.entries(result.recovered).filter(([, n]) => n > 0);
+    const total = counts.reduce((sum, [, n]) => sum + n, 0);
+    const read = `read ${result.ordersRead} order(s)${result.subscribersRead > 0 ? ` and ${result.subscribersRead} subscriber(s)` : ''} changed since ${result.since}`;
+    const what = counts.map(([event, n]) => `${n} ${event}`).join(', ');
+    const head = result.dryRun
+      ? `${style.yellow('dry run')}: ${read}; would recover ${total === 0 ? 'nothing' : what}`
+      : total === 0
+        ? `${style.green('✔')} ${read}; nothing was missed`
+        : `${style.green('✔')} ${read}; recovered ${what}`;
+    const known =
+      result.alreadyStored > 0 ? `\n  ${result.alreadyStored} event(s) the receiver already had` : '';
+    const fresh = result.events.filter((line) => line.outcome === 'new');
+    const lines = fresh
+      .slice(0, LISTED)
+      .map(
+        (line) =>
+          `\n  ${result.dryRun ? 'would recover' : 'recovered'} ${line.event} ${line.subjectId} (${line.dedupeKey})`,
+      )
+      .join('');
+    const more =
+      fresh.length > LISTED ? `\n  … and ${fresh.length - LISTED} more (--json lists up to 1000)` : '';
+    return `${head}${known}${lines}${more}`;
+  },
+});

@@ -1,0 +1,46 @@
+/**
+ * The inspector's view of recovery: the `recovery` badge on records a recovery pass stored, and a
+ * panel with each shop's last pass (when, what it read, what it found, why it failed).
+ */
+import type { RecoveryState } from '../store/store.js';
+import { formatTime } from './display-format.js';
+import { html, type SafeHtml } from './html.js';
+
+export function sourceBadge(source: 'webhook' | 'recovery'): SafeHtml | string {
+  return source === 'recovery'
+    ? html` <span class="badge recovery" title="Not delivered by the shop: read back from its API by a recovery pass">recovery</span>`
+    : '';
+}
+
+function found(recovered: Record<string, number>): string {
+  const parts = Object.entries(recovered)
+    .filter(([, n]) => n > 0)
+    .map(([event, n]) => `${n} ${event}`);
+  return parts.length === 0 ? 'nothing missed' : parts.join(', ');
+}
+
+/** One row per shop that recovery runs for (shops with no pass yet say so). */
+export function recoveryPanel(shops: readonly string[], states: readonly RecoveryState[]): SafeHtml | string {
+  if (shops.length === 0 && states.length === 0) return '';
+  const byShop = new Map(states.map((state) => [state.shop, state]));
+  const names = [...new Set([...shops, ...states.map((s) => s.shop)])];
+  const rows = names.map((shop) => {
+    const state = byShop.get(shop);
+    const pass = state?.lastPass;
+    if (!pass) return html`<tr><td>${shop}</td><td colspan="4" class="muted">no pass yet</td></tr>`;
+    return html`<tr data-recovery-shop="${shop}">
+  <td>${shop}</td>
+  <td><time datetime="${pass.finishedAt.toISOString()}">${formatTime(pass.finishedAt)}</time> <span class="badge ${pass.outcome === 'ok' ? 'succeeded' : 'failed'}">${pass.outcome}</span></td>
+  <td>${pass.ordersRead} orders${pass.subscribersRead > 0 ? `, ${pass.subscribersRead} subscribers` : ''} since ${formatTime(pass.since)}</td>
+  <td>${pass.outcome === 'ok' ? found(pass.recovered) : html`<span class="muted">${pass.error ?? 'failed'}</span>`}</td>
+  <td>${state?.watermark ? formatTime(state.watermark) : html`<span class="muted">—</span>`}</td>
+</tr>`;
+  });
+  return html`<details class="panel recovery-panel" open>
+<summary>Recovery (orders read back from the shops' APIs)</summary>
+<table class="stack">
+  <thead><tr><th>Shop</th><th>Last pass</th><th>Read</th><th>Found</th><th>Watermark</th></tr></thead>
+  <tbody>${rows}</tbody>
+</table>
+</details>`;
+}

@@ -1,0 +1,36 @@
+/**
+ * The body (or query) of `POST /admin/api/recover`: `shop`, optional `since` — a duration back from
+ * now (`2d`, `12h`, `90m`) or an ISO 8601 time — and `dryRun`. The CLI sends `--since` as typed.
+ */
+import { z } from 'zod';
+import { FlagSchema, requestObject, ShopSchema, TimeSchema } from '../admin/admin-request-schemas.js';
+
+const DURATION = /^(\d{1,5})\s*(m|h|d)$/i;
+const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `2d` → the instant two days before `now`; undefined when the text is not a duration. */
+export function sinceDuration(text: string, now: Date): Date | undefined {
+  const match = DURATION.exec(text.trim());
+  if (!match) return undefined;
+  return new Date(now.getTime() - Number(match[1]) * (UNIT_MS[(match[2] as string).toLowerCase()] as number));
+}
+
+export const SinceSchema = z.string().transform((value, ctx): Date => {
+  const back = sinceDuration(value, new Date());
+  if (back) return back;
+  const parsed = TimeSchema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  ctx.addIssue({
+    code: 'custom',
+    message:
+      'must be a duration back from now such as 2d, 12h or 90m, or an ISO 8601 time such as 2025-12-01T08:00:00Z',
+  });
+  return z.NEVER;
+});
+
+export const RecoverRequestSchema = requestObject({
+  shop: ShopSchema,
+  since: SinceSchema.optional(),
+  dryRun: FlagSchema.optional(),
+});
+export type RecoverRequestBody = z.output<typeof RecoverRequestSchema>;

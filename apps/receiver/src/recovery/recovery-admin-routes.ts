@@ -1,0 +1,69 @@
+/**
+ * Recovery in the admin API (registered by admin-api-routes.ts, behind its guard):
+ * - `POST /admin/api/recover` `{shop, since?, dryRun?}`: one pass now; answers what it recovered (or,
+ *   dry, would recover).
+ * - `GET /admin/api/recovery`: each shop's watermark and last pass.
+ */
+import { ShopRenterError } from '@srhooks/client';
+import type { FastifyInstance } from 'fastify';
+import { parseBodyOrQuery } from '../admin/admin-errors.js';
+import { errorBody } from '../http/error-body.js';
+import type { RecoveryState } from '../store/store.js';
+import { RecoverRequestSchema } from './recover-request.js';
+import { RecoveryError } from './recovery-errors.js';
+import type { RecoveryReport } from './recovery-pass.js';
+
+const STATUS: Record<RecoveryError['code'], number> = {
+  unknown_shop: 404,
+  no_credentials: 409,
+  recovery_off: 409,
+  busy: 409,
+  bad_since: 400,
+};
+
+export function reportJson(report: RecoveryReport) {
+  return { ...report, since: report.since.toISOString(), until: report.until.toISOString() };
+}
+
+export function stateJson(state: RecoveryState) {
+  return {
+    shop: state.shop,
+    watermark: state.watermark?.toISOString() ?? null,
+    consecutiveFailures: state.consecutiveFailures,
+    lastPass: state.lastPass
+      ? {
+          ...state.lastPass,
+          startedAt: state.lastPass.startedAt.toISOString(),
+          finishedAt: state.lastPass.finishedAt.toISOString(),
+          since: state.lastPass.since.toISOString(),
+        }
+      : null,
+  };
+}
+
+export function registerRecoveryRoutes(app: FastifyInstance): void {
+  app.post('/recover', async (request, reply) => {
+    const body = parseBodyOrQuery(RecoverRequestSchema, request);
+    try {
+      const report = await app.recovery.recover(body.shop, {
+        ...(body.since ? { since: body.since } : {}),
+        dryRun: body.dryRun ?? false,
+      });
+      return { ok: true, report: reportJson(report) };
+    } catch (error) {
+      if (error instanceof RecoveryError)
+        return reply.code(STATUS[error.code]).send(errorBody(error.code, error.message));
+      if (error instanceof ShopRenterError) {
+        return reply
+          .code(502)
+          .send(errorBody('shop_api_failed', `Reading the shop's API failed: ${error.message}`));
+      }
+      throw error;
+    }
+  });
+
+  app.get('/recovery', async () => {
+    const states = await app.store.listRecoveryStates();
+    return { ok: true, shops: app.recovery.shops(), items: states.map(stateJson) };
+  });
+}

@@ -1,0 +1,249 @@
+/**
+ * Recovery end to end, over real HTTP: the sandbox (ShopRenter's 3 requests/second) places orders,
+ * changes statuses and abandons carts while the receiver is down; the shop never resends; the receiver
+ * comes up and its start-up pass recovers every event exactly once; late deliveries of the same events
+ * are recorded as duplicates and run no handler; recovery while real deliveries arrive never handles an
+ * event twice and misses none.
+ */
+import { decodeDelivery, dedupeKey } from '@srhooks/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EventSummary } from '../store/store.js';
+import {
+  ADMIN_TOKEN,
+  type RecoveryScenario,
+  SHOP,
+  startRecoveryScenario,
+  waitUntil,
+} from './test-support/recovery-scenario.js';
+
+async function allEvents(scenario: RecoveryScenario): Promise<EventSummary[]> {
+  const store = scenario.receiver?.store;
+  if (!store) throw new Error('the receiver is not running');
+  const events: EventSummary[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.listEvents({ shop: SHOP, limit: 500, ...(cursor ? { cursor } : {}) });
+    events.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return events;
+}
+
+/** The dedupe key of every event the sandbox tried to deliver (failed or not), by event name. */
+function deliveredKeys(scenario: RecoveryScenario, state?: 'failed' | 'delivered'): Set<string> {
+  const keys = new Set<string>();
+  for (const attempt of scenario.sandbox.simulator.deliveries(SHOP)) {
+    if (state && attempt.state !== state) continue;
+    const decoded = decodeDelivery({
+      event: attempt.event,
+      contentType: 'application/json',
+      body: Buffer.from(attempt.data),
+    });
+    if ('orders' in decoded)
+      for (const order of decoded.orders)
+        keys.add(`${attempt.event} ${dedupeKey(SHOP, attempt.event, order)}`);
+  }
+  return keys;
+}
+
+function originals(events: EventSummary[]): EventSummary[] {
+  return events.filter((e) => e.duplicateOf === null);
+}
+
+async function handlersSettled(scenario: RecoveryScenario, expected: number): Promise<void> {
+  await waitUntil(`${expected} handler runs`, async () => {
+    const total = [...scenario.runs.values()].reduce((a, b) => a + b, 0);
+    return total >= expected;
+  });
+  await new Promise((resolve) => setTimeout(resolve, 300));
+}
+
+describe('receiver down while the shop has orders: recovered exactly once', () => {
+  let scenario: RecoveryScenario;
+  beforeAll(async () => {
+    scenario = await startRecoveryScenario();
+  });
+  afterAll(async () => {
+    await scenario.close();
+  });
+
+  it('stores every missed event once within one pass, and runs each handler once', {
+    timeout: 60_000,
+  }, async () => {
+    await scenario.subscribe();
+    const sim = scenario.sandbox.simulator;
+    const placed = [];
+    for (let i = 0; i < 50; i++) placed.push((await sim.placeOrder(SHOP)).order);
+    for (let i = 0; i < 20; i++)
+      await sim.changeStatus(SHOP, placed[i]?.innerId ?? '', i % 2 === 0 ? '2' : '3');
+    for (let i = 0; i < 5; i++) await sim.abandonCart(SHOP);
+    await sim.waitForIdle();
+    const missed = deliveredKeys(scenario, 'failed');
+    expect(missed.size).toBe(75);
+    expect(deliveredKeys(scenario, 'delivered').size).toBe(0);
+
+    const requestsBefore = scenario.sandbox.requestCount(SHOP).total;
+    const app = await scenario.startReceiver();
+    const state = await waitUntil('the start-up pass', () => app.store.getRecoveryState(SHOP));
+    expect(state.lastPass).toMatchObject({
+      outcome: 'ok',
+      ordersRead: 55,
+      recovered: { order_confirm: 50, order_status_change: 20, abandoned_cart: 5 },
+      alreadyStored: 0,
+    });
+    const events = await allEvents(scenario);
+    expect(events).toHaveLength(75);
+    expect(new Set(events.map((e) => `${e.event} ${e.dedupeKey}`))).toEqual(missed);
+    expect(events.every((e) => e.source === 'recovery' && e.duplicateOf === null)).toBe(true);
+    // One pass: a token, one page of orders and one batch of histories (3 requests in all).
+    expect(scenario.sandbox.requestCount(SHOP).total - requestsBefore).toBeLessThanOrEqual(3);
+    expect(scenario.sandbox.requestCount(SHOP).byStatus[429] ?? 0).toBe(0);
+
+    await handlersSettled(scenario, 75);
+    expect(scenario.runs.size).toBe(75);
+    expect([...scenario.runs.values()].every((n) => n === 1)).toBe(true);
+    const recovered = await app.store.listEvents({ source: 'recovery', limit: 500 });
+    expect(recovered.items).toHaveLength(75);
+  });
+
+  it('late deliveries of the same events are recorded as duplicates and run no handler', {
+    timeout: 60_000,
+  }, async () => {
+    const res = await fetch(`${scenario.sandbox.url}/${SHOP}/_sandbox/late-deliver`, { method: 'POST' });
+    expect(((await res.json()) as { deliveries: unknown[] }).deliveries).toHaveLength(75);
+    await scenario.sandbox.simulator.waitForIdle();
+    const late = scenario.sandbox.simulator.deliveries(SHOP).filter((d) => d.lateOf !== undefined);
+    expect(late.map((d) => d.state)).toEqual(Array(75).fill('delivered'));
+    const events = await allEvents(scenario);
+    expect(events).toHaveLength(150);
+    const duplicates = events.filter((e) => e.duplicateOf !== null);
+    expect(duplicates).toHaveLength(75);
+    expect(duplicates.every((e) => e.source === 'webhook' && e.status === 'duplicate')).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(scenario.runs.size).toBe(75);
+    expect([...scenario.runs.values()].every((n) => n === 1)).toBe(true);
+  });
+
+  it('an on-demand pass finds nothing new; a dry run stores nothing', async () => {
+    const app = scenario.receiver;
+    if (!app) throw new Error('receiver down');
+    const dry = await app.inject({
+      method: 'POST',
+      url: '/admin/api/recover',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      payload: { shop: SHOP, since: '1h', dryRun: true },
+    });
+    expect(dry.statusCode).toBe(200);
+    expect(dry.json().report).toMatchObject({
+      dryRun: true,
+      ordersRead: 55,
+      alreadyStored: 75,
+      recovered: {},
+    });
+    expect((await allEvents(scenario)).length).toBe(150);
+    const listed = await app.inject({
+      method: 'GET',
+      url: '/admin/api/events?source=recovery&limit=500',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    expect(listed.json().items).toHaveLength(75);
+    const states = await app.inject({
+      method: 'GET',
+      url: '/admin/api/recovery',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    expect(states.json()).toMatchObject({ shops: [SHOP], items: [{ shop: SHOP, consecutiveFailures: 0 }] });
+  });
+});
+
+async function inspectorPage(scenario: RecoveryScenario, path: string): Promise<string> {
+  const base = `http://127.0.0.1:${scenario.port}`;
+  const login = await fetch(`${base}/ui/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: base },
+    body: new URLSearchParams({ token: ADMIN_TOKEN, next: '/ui' }),
+  });
+  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  const page = await fetch(`${base}${path}`, { headers: { cookie } });
+  expect(page.status).toBe(200);
+  return page.text();
+}
+
+describe('recovery in the inspector', () => {
+  let scenario: RecoveryScenario;
+  beforeAll(async () => {
+    scenario = await startRecoveryScenario({ rateLimit: false });
+  });
+  afterAll(async () => {
+    await scenario.close();
+  });
+
+  it('shows the recovery badge, filters by source and shows each shop’s last pass', async () => {
+    await scenario.subscribe(['order_confirm']);
+    await scenario.sandbox.simulator.placeOrder(SHOP);
+    await scenario.sandbox.simulator.waitForIdle();
+    const app = await scenario.startReceiver();
+    await waitUntil('the start-up pass', () => app.store.getRecoveryState(SHOP));
+    await scenario.sandbox.simulator.placeOrder(SHOP);
+    await scenario.sandbox.simulator.waitForIdle();
+    const all = await inspectorPage(scenario, '/ui');
+    expect(all.match(/class="badge recovery"/g)).toHaveLength(1);
+    expect(all).toContain('Recovery (orders read back from the shops');
+    expect(all).toMatch(/data-recovery-shop="demo"[\s\S]*1 order_confirm/);
+    const recovered = await inspectorPage(scenario, '/ui?source=recovery');
+    expect(recovered.match(/<tr data-delivery-id=/g)).toHaveLength(1);
+    const delivered = await inspectorPage(scenario, '/ui?source=webhook');
+    expect(delivered.match(/<tr data-delivery-id=/g)).toHaveLength(1);
+    expect(delivered).not.toMatch(/<td data-label="Event">[^<]*<span class="badge recovery"/);
+  });
+});
+
+describe('recovery while real deliveries keep arriving', () => {
+  let scenario: RecoveryScenario;
+  beforeAll(async () => {
+    scenario = await startRecoveryScenario({ rateLimit: 3 });
+  });
+  afterAll(async () => {
+    await scenario.close();
+  });
+
+  it('handles no event twice and misses none', { timeout: 60_000 }, async () => {
+    await scenario.subscribe();
+    const app = await scenario.startReceiver();
+    await waitUntil('the start-up pass', () => app.store.getRecoveryState(SHOP));
+    const sim = scenario.sandbox.simulator;
+    let stop = false;
+    const passes = (async () => {
+      let n = 0;
+      while (!stop) {
+        await app.recovery.recover(SHOP, { since: new Date(Date.now() - 3_600_000) }).catch(() => {});
+        n++;
+      }
+      return n;
+    })();
+    const placed = [];
+    for (let i = 0; i < 40; i++) {
+      placed.push((await sim.placeOrder(SHOP)).order);
+      if (i % 4 === 0) await sim.changeStatus(SHOP, placed[i]?.innerId ?? '', '2');
+      if (i % 10 === 0) await sim.abandonCart(SHOP);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await sim.waitForIdle();
+    stop = true;
+    expect(await passes).toBeGreaterThan(1);
+    await app.recovery.recover(SHOP, { since: new Date(Date.now() - 3_600_000) });
+    const expected = deliveredKeys(scenario);
+    expect(expected.size).toBe(40 + 10 + 4);
+    const events = await allEvents(scenario);
+    const kept = originals(events);
+    expect(new Set(kept.map((e) => `${e.event} ${e.dedupeKey}`))).toEqual(expected);
+    expect(kept).toHaveLength(expected.size);
+    await handlersSettled(scenario, expected.size);
+    expect(scenario.runs.size).toBe(expected.size);
+    expect([...scenario.runs.values()].every((n) => n === 1)).toBe(true);
+    const bySource = (source: string) => kept.filter((e) => e.source === source).length;
+    expect(bySource('webhook') + bySource('recovery')).toBe(expected.size);
+    expect(scenario.sandbox.requestCount(SHOP).byStatus[429] ?? 0).toBe(0);
+  });
+});

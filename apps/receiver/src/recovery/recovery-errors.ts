@@ -1,0 +1,38 @@
+/** Why a recovery request cannot run; each says what to do. */
+export class RecoveryError extends Error {
+  constructor(
+    readonly code: 'unknown_shop' | 'no_credentials' | 'recovery_off' | 'busy' | 'bad_since',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RecoveryError';
+  }
+}
+
+export function unknownShop(shop: string, known: readonly string[]): RecoveryError {
+  return new RecoveryError(
+    'unknown_shop',
+    `Shop "${shop}" is not configured on this receiver (configured: ${known.length > 0 ? known.join(', ') : 'none'}); add it under "shops" in srhooks.config.json.`,
+  );
+}
+
+export function noCredentials(shop: string): RecoveryError {
+  return new RecoveryError(
+    'no_credentials',
+    `Shop "${shop}" has no API credentials: set clientId and clientSecret (scope order.order:read) so recovery can read its orders.`,
+  );
+}
+
+export function recoveryOff(shop: string): RecoveryError {
+  return new RecoveryError(
+    'recovery_off',
+    `Recovery is turned off for shop "${shop}" ("recovery": false in its config).`,
+  );
+}
+
+export function busy(shop: string): RecoveryError {
+  return new RecoveryError(
+    'busy',
+    `A recovery pass for shop "${shop}" is running (here or on another instance); try again when it has finished.`,
+  );
+}

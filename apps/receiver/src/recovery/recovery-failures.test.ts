@@ -1,0 +1,148 @@
+/**
+ * Recovery when things go wrong, and its budget: a shop whose API fails or whose credentials are
+ * refused is logged, counted and retried, never moves the watermark and never turns /readyz red;
+ * recovery and a `webhooks sync` for the same shop share the 3 requests/second window (zero 429s).
+ */
+import { createShopRenterClient } from '@srhooks/client';
+import { DEMO_CLIENT } from '@srhooks/sandbox';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ADMIN_TOKEN,
+  type RecoveryScenario,
+  SHOP,
+  startRecoveryScenario,
+  waitUntil,
+} from './test-support/recovery-scenario.js';
+
+describe('recovery failures', () => {
+  let scenario: RecoveryScenario;
+  beforeAll(async () => {
+    scenario = await startRecoveryScenario({ rateLimit: false });
+  });
+  afterAll(async () => {
+    await scenario.close();
+  });
+
+  it('an API failure is counted and recorded, leaves the watermark, keeps /readyz green; the next pass recovers', async () => {
+    const sim = scenario.sandbox.simulator;
+    await sim.placeOrder(SHOP);
+    scenario.sandbox.setFaults(SHOP, { errorRate: 1, errorStatus: 503 });
+    const app = await scenario.startReceiver({
+      shops: [
+        {
+          name: SHOP,
+          clientId: DEMO_CLIENT.clientId,
+          clientSecret: DEMO_CLIENT.clientSecret,
+          apiUrl: scenario.sandbox.apiUrlTemplate.replace('{shop}', SHOP),
+          tokenUrl: scenario.sandbox.tokenUrlTemplate.replace('{shop}', SHOP),
+          events: ['order_confirm'],
+          handlers: ['log'],
+        },
+      ],
+    });
+    const failed = await waitUntil(
+      'a failed pass',
+      async () => {
+        const state = await app.store.getRecoveryState(SHOP);
+        return state?.lastPass?.outcome === 'failed' ? state : null;
+      },
+      60_000,
+    );
+    expect(failed.watermark).toBeNull();
+    expect(failed.consecutiveFailures).toBe(1);
+    expect(failed.lastPass?.error).toMatch(/503/);
+    expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+    const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toMatch(/srhooks_recovery_failures_total\{shop="demo"\} 1/);
+    // The shop answers again: the next pass (here on demand) recovers the order and sets the watermark.
+    scenario.sandbox.setFaults(SHOP, {});
+    const res = await app.inject({
+      method: 'POST',
+      url: '/admin/api/recover',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      payload: { shop: SHOP },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().report.recovered).toEqual({ order_confirm: 1 });
+    const state = await app.store.getRecoveryState(SHOP);
+    expect(state?.consecutiveFailures).toBe(0);
+    expect(state?.watermark).toBeInstanceOf(Date);
+    const after = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(after).toMatch(/srhooks_recovered_events_total\{shop="demo",event="order_confirm"\} 1/);
+    expect(after).toMatch(/srhooks_recovery_lag_seconds\{shop="demo"\} \d/);
+    await scenario.stopReceiver();
+  });
+
+  it('refused credentials: the admin API answers 502 with the reason; nothing is stored', async () => {
+    const app = await scenario.startReceiver({
+      shops: [
+        {
+          name: SHOP,
+          clientId: DEMO_CLIENT.clientId,
+          clientSecret: 'wrong-secret-for-recovery-test',
+          apiUrl: scenario.sandbox.apiUrlTemplate.replace('{shop}', SHOP),
+          tokenUrl: scenario.sandbox.tokenUrlTemplate.replace('{shop}', SHOP),
+          events: ['order_confirm'],
+        },
+      ],
+    });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/admin/api/recover',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      payload: { shop: SHOP, since: '2d' },
+    });
+    expect(res.statusCode).toBe(502);
+    expect(res.json().error.code).toBe('shop_api_failed');
+    const unknown = await app.inject({
+      method: 'POST',
+      url: '/admin/api/recover',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      payload: { shop: 'nope', since: 'yesterday' },
+    });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json().error.message).toMatch(/since/);
+    await scenario.stopReceiver();
+  });
+});
+
+describe('recovery within the 3 requests/second budget', () => {
+  let scenario: RecoveryScenario;
+  beforeAll(async () => {
+    scenario = await startRecoveryScenario({ rateLimit: 3 });
+  });
+  afterAll(async () => {
+    await scenario.close();
+  });
+
+  it('recovering 400 orders while `webhooks sync` runs for the same shop: zero 429s', {
+    timeout: 60_000,
+  }, async () => {
+    for (let i = 0; i < 400; i++) await scenario.sandbox.simulator.placeOrder(SHOP);
+    const app = await scenario.startReceiver({ recoveryIntervalMinutes: 0 });
+    const sync = createShopRenterClient({
+      shop: SHOP,
+      auth: { clientId: DEMO_CLIENT.clientId, clientSecret: DEMO_CLIENT.clientSecret },
+      apiUrl: scenario.sandbox.apiUrlTemplate,
+      tokenUrl: scenario.sandbox.tokenUrlTemplate,
+    });
+    const desired = ['order_confirm', 'order_status_change', 'abandoned_cart', 'newsletter_subscribe'].map(
+      (event) => ({
+        event: event as 'order_confirm',
+        url: `https://hooks.example.com/hooks/${SHOP}/${event}/sync-test`,
+      }),
+    );
+    const [report] = await Promise.all([
+      sync.sync(desired),
+      waitUntil('the pass', () => app.store.getRecoveryState(SHOP), 60_000),
+    ]);
+    expect(report.steps.length).toBeGreaterThan(0);
+    const state = await app.store.getRecoveryState(SHOP);
+    expect(state?.lastPass).toMatchObject({
+      outcome: 'ok',
+      ordersRead: 400,
+      recovered: { order_confirm: 400 },
+    });
+    expect(scenario.sandbox.requestCount(SHOP).byStatus[429] ?? 0).toBe(0);
+  });
+});

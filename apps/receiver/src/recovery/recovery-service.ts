@@ -1,0 +1,245 @@
+/**
+ * Recovery for every shop of the receiver: when each shop's pass runs, which events it looks for, and
+ * what is kept of it (watermark, last pass, metrics, logs).
+ *
+ * - A shop takes part when it has API credentials and `recovery` is not false.
+ * - Scheduled passes: one at start-up (after `listen`), then every `recoveryIntervalMinutes`; after a
+ *   failure the next waits longer (interval × 2^(failures−1), at most 24 h). A failure is logged with its
+ *   reason, counted, recorded as the shop's last pass, and never touches ingest or the watermark.
+ * - On demand (`recover()`: admin API, CLI): from an explicit `since`, optionally a dry run.
+ * - One pass per shop at a time across instances (`store.withRecoveryLock`); a scheduled pass that finds
+ *   the lock taken skips its turn.
+ * - The watermark moves to the pass's start time only after every page was read and stored.
+ */
+import type { ShopRenterClient } from '@srhooks/client';
+import { WEBHOOK_EVENTS, type WebhookEvent } from '@srhooks/contracts';
+import type { Logger } from 'pino';
+import type { ReceiverConfig, ShopConfig } from '../config/config-schema.js';
+import type { HandlerRegistry } from '../handlers/handler-registry.js';
+import type { ReceiverMetrics } from '../metrics/receiver-metrics.js';
+import type { ShopClients } from '../processing/shop-clients.js';
+import type { RecoveryPass, Store } from '../store/store.js';
+import { busy, noCredentials, RecoveryError, recoveryOff, unknownShop } from './recovery-errors.js';
+import { type RecoveryReport, runRecoveryPass } from './recovery-pass.js';
+import { nextPassDelayMs, recoveryWindow } from './recovery-window.js';
+
+export interface RecoveryServiceOptions {
+  config: ReceiverConfig;
+  store: Store;
+  handlers: HandlerRegistry;
+  metrics: ReceiverMetrics;
+  logger: Logger;
+  clients: ShopClients;
+  now?: () => Date;
+}
+
+export interface RecoverRequest {
+  /** Read orders changed from here on (default: the shop's window from its watermark). */
+  since?: Date;
+  dryRun?: boolean;
+}
+
+export class RecoveryService {
+  readonly #options: RecoveryServiceOptions;
+  readonly #timers = new Map<string, NodeJS.Timeout>();
+  readonly #running = new Set<Promise<unknown>>();
+  #stopped = false;
+  #started = false;
+
+  constructor(options: RecoveryServiceOptions) {
+    this.#options = options;
+  }
+
+  /** Shops whose orders are recovered (credentials present, recovery not turned off). */
+  shops(): string[] {
+    return this.#options.config.shops.filter((shop) => this.#eligible(shop)).map((shop) => shop.name);
+  }
+
+  /** Starts each shop's loop: a pass now, then one per interval. */
+  start(): void {
+    if (this.#started || this.#stopped) return;
+    this.#started = true;
+    for (const shop of this.shops()) this.#schedule(shop, 0);
+  }
+
+  /** No new passes; waits for the running ones (their results are stored). */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    for (const timer of this.#timers.values()) clearTimeout(timer);
+    this.#timers.clear();
+    await Promise.allSettled([...this.#running]);
+  }
+
+  /** One pass now; throws RecoveryError (unknown shop, no credentials, busy) or the pass's own error. */
+  async recover(shopName: string, request: RecoverRequest = {}): Promise<RecoveryReport> {
+    const shop = this.#options.config.shops.find((s) => s.name === shopName);
+    if (!shop)
+      throw unknownShop(
+        shopName,
+        this.#options.config.shops.map((s) => s.name),
+      );
+    if (!shop.clientId || !shop.clientSecret) throw noCredentials(shopName);
+    if (!shop.recovery) throw recoveryOff(shopName);
+    const outcome = await this.#track(
+      this.#options.store.withRecoveryLock(shopName, () => this.#pass(shop, request)),
+    );
+    if (!outcome.acquired) throw busy(shopName);
+    return outcome.value;
+  }
+
+  #eligible(shop: ShopConfig): boolean {
+    return shop.recovery && Boolean(shop.clientId && shop.clientSecret);
+  }
+
+  #schedule(shop: string, delayMs: number): void {
+    if (this.#stopped) return;
+    const timer = setTimeout(() => {
+      this.#timers.delete(shop);
+      void this.#scheduledPass(shop);
+    }, delayMs);
+    timer.unref();
+    this.#timers.set(shop, timer);
+  }
+
+  async #scheduledPass(shop: string): Promise<void> {
+    const { config, store, logger } = this.#options;
+    const intervalMs = config.recoveryIntervalMinutes * 60_000;
+    let failures = 0;
+    try {
+      await this.recover(shop);
+    } catch (error) {
+      if (!(error instanceof RecoveryError && error.code === 'busy')) {
+        failures = (await store.getRecoveryState(shop).catch(() => null))?.consecutiveFailures ?? 1;
+        logger.debug({ shop, failures }, 'recovery pass failed; next one backs off');
+      }
+    }
+    const delay = nextPassDelayMs(intervalMs, failures);
+    if (delay === null || this.#stopped) return;
+    this.#schedule(shop, delay);
+  }
+
+  async #pass(shop: ShopConfig, request: RecoverRequest): Promise<RecoveryReport> {
+    const { config, store, metrics, logger, handlers, clients } = this.#options;
+    const now = this.#options.now ?? (() => new Date());
+    const started = now();
+    const dryRun = request.dryRun === true;
+    let since = request.since ?? started;
+    try {
+      const state = await store.getRecoveryState(shop.name);
+      const window = recoveryWindow({
+        now: started,
+        watermark: state?.watermark ?? null,
+        lastDeliveryAt: state?.watermark ? null : await store.lastDeliveryAt(shop.name),
+        lookBackDays: config.recoveryLookBackDays,
+        overlapSeconds: config.recoveryOverlapSeconds,
+        ...(request.since ? { since: request.since } : {}),
+      });
+      since = window.since;
+      const client = clients.clientFor(shop.name);
+      const report = await runRecoveryPass(
+        {
+          store,
+          client,
+          wanted: await wantedEvents(shop, client),
+          handlersFor: (event) => handlers.namesFor(shop.name, event),
+          onRecovered: (event, count) => {
+            if (count > 0) metrics.recoveredEvents.inc({ shop: shop.name, event }, count);
+          },
+          now,
+        },
+        { shop: shop.name, since: window.since, until: window.until, dryRun },
+      );
+      if (!dryRun) {
+        await store.recordRecoveryPass(shop.name, {
+          pass: passOf(report, started, now(), null),
+          // An explicit start later than the watermark leaves a gap before it: the watermark stays.
+          watermark:
+            request.since === undefined ||
+            (state?.watermark != null && request.since.getTime() <= state.watermark.getTime())
+              ? window.until
+              : null,
+        });
+        const watermark = (await store.getRecoveryState(shop.name))?.watermark;
+        if (watermark) metrics.recoveryWatermarks.set(shop.name, watermark);
+      }
+      const total = Object.values(report.recovered).reduce((a, b) => a + b, 0);
+      logger.info(
+        {
+          recovery: {
+            shop: shop.name,
+            dryRun,
+            since: report.since.toISOString(),
+            ordersRead: report.ordersRead,
+            subscribersRead: report.subscribersRead,
+            recovered: report.recovered,
+            alreadyStored: report.alreadyStored,
+          },
+        },
+        total > 0 ? `recovery pass found ${total} missed event(s)` : 'recovery pass found nothing missed',
+      );
+      return report;
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      metrics.recoveryFailures.inc({ shop: shop.name });
+      logger.warn({ recovery: { shop: shop.name, dryRun, reason } }, 'recovery pass failed; retried later');
+      if (!dryRun) {
+        const failed: RecoveryPass = {
+          startedAt: started,
+          finishedAt: now(),
+          outcome: 'failed',
+          since,
+          ordersRead: 0,
+          subscribersRead: 0,
+          recovered: {},
+          alreadyStored: 0,
+          error: reason.slice(0, 500),
+        };
+        await store.recordRecoveryPass(shop.name, { pass: failed, watermark: null }).catch(() => {});
+      }
+      throw error;
+    }
+  }
+
+  #track<T>(work: Promise<T>): Promise<T> {
+    this.#running.add(work);
+    return work.finally(() => this.#running.delete(work));
+  }
+}
+
+function passOf(
+  report: RecoveryReport,
+  startedAt: Date,
+  finishedAt: Date,
+  error: string | null,
+): RecoveryPass {
+  return {
+    startedAt,
+    finishedAt,
+    outcome: 'ok',
+    since: report.since,
+    ordersRead: report.ordersRead,
+    subscribersRead: report.subscribersRead,
+    recovered: report.recovered,
+    alreadyStored: report.alreadyStored,
+    error,
+  };
+}
+
+/**
+ * The events the shop is subscribed to: its configured `events` and `webhooks` entries; when it
+ * configures none, its enabled subscriptions as the API lists them.
+ */
+export async function wantedEvents(shop: ShopConfig, client: ShopRenterClient): Promise<Set<WebhookEvent>> {
+  const configured = new Set<WebhookEvent>([
+    ...shop.events,
+    ...shop.webhooks.map((w) => w.event as WebhookEvent),
+  ]);
+  if (configured.size > 0) return configured;
+  const subscriptions = await client.webhooks.all();
+  return new Set(
+    subscriptions
+      .filter((s) => s.enabled)
+      .map((s) => s.event)
+      .filter((e): e is WebhookEvent => (WEBHOOK_EVENTS as readonly string[]).includes(e)),
+  );
+}

@@ -1,0 +1,39 @@
+/**
+ * Which time a pass reads from. The watermark says everything changed before it was read; the pass
+ * reads from `overlap` before it (clock skew between shop and receiver, orders committed late). With
+ * no watermark yet it starts at the newest stored delivery (what the receiver already saw); either way
+ * never further back than the look-back. `until` is taken before the first read: it becomes the new
+ * watermark only when every page was read and stored.
+ */
+export interface RecoveryWindowInput {
+  now: Date;
+  watermark: Date | null;
+  lastDeliveryAt: Date | null;
+  lookBackDays: number;
+  overlapSeconds: number;
+  /** An explicit start (on-demand recovery): used as given, bounded only by nothing. */
+  since?: Date;
+}
+
+const DAY_MS = 86_400_000;
+
+export function recoveryWindow(input: RecoveryWindowInput): { since: Date; until: Date } {
+  const until = input.now;
+  if (input.since) return { since: input.since, until };
+  const floor = until.getTime() - input.lookBackDays * DAY_MS;
+  const from = input.watermark ?? input.lastDeliveryAt;
+  const start = from === null ? floor : Math.max(floor, from.getTime() - input.overlapSeconds * 1000);
+  return { since: new Date(Math.min(start, until.getTime())), until };
+}
+
+const MAX_BACKOFF_MS = 24 * 3_600_000;
+
+/**
+ * When the next scheduled pass runs: one interval after a good pass; after `failures` failed passes in
+ * a row, interval × 2^(failures − 1), at most 24 h. `null` when the interval is 0 (no schedule).
+ */
+export function nextPassDelayMs(intervalMs: number, failures: number): number | null {
+  if (intervalMs <= 0) return null;
+  if (failures <= 0) return intervalMs;
+  return Math.min(intervalMs * 2 ** Math.min(failures - 1, 16), MAX_BACKOFF_MS);
+}

@@ -1,0 +1,68 @@
+import { orderIdFor } from '@srhooks/contracts';
+import { apiErrors } from '../../errors.js';
+import { historyOf } from '../../simulator/order-history.js';
+import { orderByInnerId } from '../../state/order-index.js';
+import type { StoredHistoryEntry, StoredOrder } from '../../state/shop-data.js';
+import type { ApiContext, ApiResult } from '../api-context.js';
+import { paginate, parsePageQuery } from '../paging.js';
+import { linkedResourceId, parseOrderHistoryId, parseOrderId } from '../resource-ids.js';
+
+/**
+ * `GET /orderHistories[?orderId=]` and `GET /orderHistories/{id}` (FACTS.md §6; the documentation's
+ * `api/order_history/*`): every status an order went into, with the `dateAdded` text its delivery
+ * carried and a link to the status.
+ */
+function renderEntry(
+  order: StoredOrder,
+  entry: StoredHistoryEntry,
+  apiBase: string,
+): Record<string, unknown> {
+  const id = linkedResourceId('orderHistory-order_history_id=', entry.innerId);
+  return {
+    href: `${apiBase}/orderHistories/${id}`,
+    id,
+    innerId: String(entry.innerId),
+    comment: entry.comment,
+    dateAdded: entry.dateAdded,
+    order: { href: `${apiBase}/orders/${orderIdFor(String(order.item.innerId))}` },
+    orderStatus: {
+      href: `${apiBase}/orderStatuses/${linkedResourceId('orderStatus-order_status_id=', entry.status)}`,
+    },
+  };
+}
+
+function allEntries(ctx: ApiContext, orderId: string | undefined) {
+  let orders = ctx.shop.data.orders;
+  if (orderId !== undefined) {
+    const innerId = parseOrderId(orderId);
+    if (innerId === undefined) throw apiErrors.wrongId('orders', orderId, 'order-order_id=');
+    const order = orderByInnerId(orders, innerId);
+    orders = order ? [order] : [];
+  }
+  return orders.flatMap((order) => historyOf(order).map((entry) => ({ order, entry })));
+}
+
+export function listOrderHistories(ctx: ApiContext, query: Record<string, unknown>): ApiResult {
+  const pageQuery = parsePageQuery(query);
+  const raw = Array.isArray(query.orderId) ? query.orderId.at(-1) : query.orderId;
+  const orderId = raw === undefined || raw === '' ? undefined : String(raw);
+  const body = paginate(
+    allEntries(ctx, orderId),
+    pageQuery,
+    `${ctx.apiBase}/orderHistories`,
+    ({ order, entry }) => {
+      const rendered = renderEntry(order, entry, ctx.apiBase);
+      return pageQuery.full ? rendered : { href: rendered.href };
+    },
+    orderId === undefined ? '' : `&orderId=${encodeURIComponent(orderId)}`,
+  );
+  return { status: 200, body };
+}
+
+export function getOrderHistory(ctx: ApiContext, id: string): ApiResult {
+  const n = parseOrderHistoryId(id);
+  if (n === undefined) throw apiErrors.wrongId('orderHistories', id, 'orderHistory-order_history_id=');
+  const found = allEntries(ctx, undefined).find(({ entry }) => entry.innerId === n);
+  if (!found) throw apiErrors.notFound(`orderHistories resource '${id}' not found.`);
+  return { status: 200, body: renderEntry(found.order, found.entry, ctx.apiBase) };
+}

@@ -1,0 +1,62 @@
+import {
+  isFullItem,
+  type NewsletterSubscriber,
+  NewsletterSubscriberCollectionSchema,
+  type NewsletterSubscriberSearchParams,
+  NewsletterSubscriberSearchParamsSchema,
+} from '@srhooks/contracts';
+import { InputError, ValidationError } from '../errors.js';
+import { parseBody, unwrap } from '../http/api-call.js';
+import type { ResourceContext } from './context.js';
+
+export interface NewsletterSubscribersResource {
+  /** Every subscriber matching the filters (`email`, `status`, `subscribedAt`), page after page, `full=1`. */
+  all(params?: Omit<NewsletterSubscriberSearchParams, 'page' | 'full'>): Promise<NewsletterSubscriber[]>;
+}
+
+export function createNewsletterSubscribersResource({
+  api,
+  apiBase,
+}: ResourceContext): NewsletterSubscribersResource {
+  return {
+    async all(params = {}) {
+      const out: NewsletterSubscriber[] = [];
+      for (let page = 0; ; page++) {
+        const parsed = NewsletterSubscriberSearchParamsSchema.safeParse({
+          limit: 200,
+          ...params,
+          page,
+          full: 1,
+        });
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0];
+          const field = issue?.path.join('.') || 'params';
+          throw new InputError(`newsletter subscriber search ${field}: ${issue?.message ?? 'not accepted'}`, {
+            field,
+            value: params,
+          });
+        }
+        const query = parsed.data;
+        const url = `${apiBase}/newsletterSubscribers?${new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)]))}`;
+        const result = await api.GET('/newsletterSubscribers', { params: { query } });
+        let body: unknown;
+        try {
+          body = unwrap(result, { method: 'GET', url });
+        } catch (error) {
+          if (error instanceof ValidationError && error.innerCode === 40008) return out;
+          throw error;
+        }
+        const collection = parseBody(NewsletterSubscriberCollectionSchema, body, {
+          method: 'GET',
+          url,
+          status: result.response.status,
+        });
+        for (const item of collection.items) {
+          if (isFullItem<NewsletterSubscriber>(item as NewsletterSubscriber))
+            out.push(item as NewsletterSubscriber);
+        }
+        if (!collection.next || collection.items.length === 0) return out;
+      }
+    },
+  };
+}

@@ -1,0 +1,20 @@
+export { ID_PREFIX, innerIdOfLink, innerIdOfResourceId } from './linked-id.js';
+export {
+  ABANDONED_CART_STATUS_ID,
+  type RecoveredOrderEvent,
+  recoverOrderEvents,
+  statusesFromHistory,
+} from './recovered-events.js';
+export {
+  currentOrderStatus,
+  ORDER_FIELD_MAP,
+  orderItemFromApi,
+  type RecoveredStatus,
+} from './recovered-order.js';
+export {
+  type RecoveredSubscriberEvent,
+  recoverSubscriberEvents,
+  SUBSCRIBER_FIELD_MAP,
+  subscriberItemFromApi,
+} from './recovered-subscriber.js';
+export { parseShopDateTime, SHOP_TIME_ZONE, shopApiDateTime, shopDateTime } from './shop-time.js';

@@ -1,0 +1,84 @@
+/**
+ * An order read back from the API (`GET /orders?full=1`, FACTS.md §6) in the shape of a delivery's
+ * order item (FACTS.md §4), field by field. The API's names differ from the delivery's; what the
+ * order item of the API cannot fill (products, currency code, net totals, shipping and payment
+ * prices, status text, …) is left out, never invented. Table of the mapping: {@link ORDER_FIELD_MAP}.
+ */
+import { type OrderItem, OrderItemSchema } from '../schemas/delivery.js';
+import type { Order } from '../schemas/order.js';
+import { ID_PREFIX, innerIdOfLink } from './linked-id.js';
+
+/** One status the order went into, as the delivery's `orderHistory` block carries it. */
+export interface RecoveredStatus {
+  /** The status id (`orderHistory.status`), e.g. "1". */
+  status: string;
+  /** Shop-local `YYYY-MM-DD HH:MM:SS` (`orderHistory.dateAdded`); absent when the history was not read. */
+  dateAdded?: string;
+  comment?: string;
+}
+
+/** API field → delivery field, for the fields copied as they are (both sides strings). */
+export const ORDER_FIELD_MAP: Readonly<Record<string, string>> = {
+  innerId: 'innerId',
+  firstname: 'firstname',
+  lastname: 'lastname',
+  phone: 'phone',
+  fax: 'fax',
+  email: 'email',
+  shippingFirstname: 'shippingFirstname',
+  shippingLastname: 'shippingLastname',
+  shippingCompany: 'shippingCompany',
+  shippingAddress1: 'shippingAddress1',
+  shippingAddress2: 'shippingAddress2',
+  shippingCity: 'shippingCity',
+  shippingPostcode: 'shippingPostcode',
+  shippingZoneName: 'shippingZoneName',
+  shippingCountryName: 'shippingCountryName',
+  shippingMethodName: 'shippingMethodName',
+  paymentFirstname: 'paymentFirstname',
+  paymentLastname: 'paymentLastname',
+  paymentCompany: 'paymentCompany',
+  paymentAddress1: 'paymentAddress1',
+  paymentAddress2: 'paymentAddress2',
+  paymentCity: 'paymentCity',
+  paymentPostcode: 'paymentPostcode',
+  paymentZoneName: 'paymentZoneName',
+  paymentCountryName: 'paymentCountryName',
+  paymentMethodName: 'paymentMethodName',
+  paymentMethodCode: 'paymentMethodCode',
+  taxNumber: 'paymentTaxnumber',
+  comment: 'comment',
+  /** FACTS.md §6: the API's `total` is the gross total, the delivery's `totalGross`. */
+  total: 'totalGross',
+};
+
+/**
+ * Derived fields: `innerResourceId` (`orders/<id>`), `customerId` (from the `customer` link),
+ * `languageId` (from the `language` link), `storeName` (the shop's name, which recovery knows),
+ * `orderHistory` (from the status history entry the event is about).
+ */
+export function orderItemFromApi(shop: string, order: Order, status: RecoveredStatus): OrderItem {
+  const source = order as Record<string, unknown>;
+  const item: Record<string, unknown> = { storeName: shop };
+  for (const [from, to] of Object.entries(ORDER_FIELD_MAP)) {
+    const value = source[from];
+    if (value === undefined || value === null) continue;
+    item[to] = typeof value === 'number' ? String(value) : value;
+  }
+  item.innerResourceId = `orders/${order.id}`;
+  const customerId = innerIdOfLink(order.customer as { href: string } | null | undefined, ID_PREFIX.customer);
+  if (customerId !== undefined) item.customerId = customerId;
+  const languageId = innerIdOfLink(order.language as { href: string } | null | undefined, ID_PREFIX.language);
+  if (languageId !== undefined) item.languageId = languageId;
+  item.orderHistory = {
+    status: status.status,
+    ...(status.comment === undefined ? {} : { comment: status.comment }),
+    ...(status.dateAdded === undefined ? {} : { dateAdded: status.dateAdded }),
+  };
+  return OrderItemSchema.parse(item);
+}
+
+/** The order's current status id, from its `orderStatus` link. */
+export function currentOrderStatus(order: Order): string | undefined {
+  return innerIdOfLink(order.orderStatus ?? null, ID_PREFIX.orderStatus);
+}

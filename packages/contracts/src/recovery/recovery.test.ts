@@ -1,0 +1,230 @@
+import { describe, expect, test } from 'vitest';
+import { dedupeKey } from '../dedupe-key.js';
+import { WEBHOOK_EVENTS } from '../events.js';
+import { OrderItemSchema, SubscriberSchema } from '../schemas/delivery.js';
+import { NewsletterSubscriberSchema } from '../schemas/newsletter-subscriber.js';
+import { OrderSchema, orderIdFor } from '../schemas/order.js';
+import {
+  OrderCollectionSchema,
+  OrderHistoryCollectionSchema,
+  type OrderHistoryEntry,
+  OrderSearchParamsSchema,
+} from '../schemas/order-search.js';
+import { readFixtureJson } from '../test-support/shoprenter-fixtures.js';
+import {
+  ORDER_FIELD_MAP,
+  orderItemFromApi,
+  parseShopDateTime,
+  recoverOrderEvents,
+  recoverSubscriberEvents,
+  shopApiDateTime,
+  shopDateTime,
+  statusesFromHistory,
+  subscriberItemFromApi,
+} from './index.js';
+
+const ALL = new Set<string>(WEBHOOK_EVENTS);
+const documentedOrder = OrderSchema.parse(readFixtureJson('api/order/response_json_get_id.json'));
+const documentedHistory = OrderHistoryCollectionSchema.parse(
+  readFixtureJson('api/order_history/response_json_get_page.json'),
+).items as OrderHistoryEntry[];
+const capturedOrder = (
+  readFixtureJson('deliveries/order_confirm.json') as { orders: { order: Record<string, unknown>[] } }
+).orders.order[0] as Record<string, unknown>;
+const deliveryFields = new Set(Object.keys(OrderItemSchema.shape));
+
+function statusLink(status: string): { href: string } {
+  const id = Buffer.from(`orderStatus-order_status_id=${status}`).toString('base64');
+  return { href: `https://demo.api2.myshoprenter.hu/api/orderStatuses/${id}` };
+}
+
+function historyEntry(innerId: string, status: string, dateAdded: string): OrderHistoryEntry {
+  return { id: `h${innerId}`, innerId, comment: '', dateAdded, orderStatus: statusLink(status) };
+}
+
+describe('API order → delivery shape (the documentation fixtures)', () => {
+  test('maps field by field to documented delivery fields; what it cannot fill is absent', () => {
+    const item = orderItemFromApi('shopname', documentedOrder, {
+      status: '1',
+      dateAdded: '2019-09-06 15:47:59',
+    });
+    for (const key of Object.keys(item)) expect(deliveryFields, key).toContain(key);
+    expect(item).toMatchObject({
+      storeName: 'shopname',
+      innerId: '172',
+      innerResourceId: 'orders/b3JkZXItb3JkZXJfaWQ9MTcy',
+      customerId: '34',
+      languageId: '1',
+      email: 'test@test.com',
+      shippingCity: 'Test',
+      paymentMethodCode: 'COD',
+      paymentTaxnumber: '',
+      totalGross: 3990,
+      orderHistory: { status: '1', dateAdded: '2019-09-06 15:47:59' },
+    });
+    for (const absent of [
+      'total',
+      'currency',
+      'orderProducts',
+      'taxPrice',
+      'shippingGrossPrice',
+      'languageCode',
+    ]) {
+      expect(item, absent).not.toHaveProperty(absent);
+    }
+    expect(item.orderHistory).not.toHaveProperty('statusText');
+  });
+
+  test('every mapped delivery field exists in the captured delivery (same names)', () => {
+    for (const target of Object.values(ORDER_FIELD_MAP)) {
+      expect(deliveryFields, target).toContain(target);
+    }
+    const capturedKeys = new Set(Object.keys(capturedOrder));
+    const shared = Object.values(ORDER_FIELD_MAP).filter((field) => capturedKeys.has(field));
+    expect(shared.length).toBeGreaterThan(25);
+  });
+
+  test('the documented history gives order_confirm, then one status change per later entry', () => {
+    expect(statusesFromHistory(documentedHistory)).toEqual([
+      { status: '1', dateAdded: '2011-01-04 10:00:00', comment: '' },
+      { status: '2', dateAdded: '2011-08-25 10:00:00', comment: '' },
+    ]);
+    const events = recoverOrderEvents('shopname', documentedOrder, documentedHistory, ALL);
+    expect(events.map((e) => [e.event, e.dedupeKey])).toEqual([
+      ['order_confirm', 'order:172'],
+      ['order_status_change', 'order:172:status:2:at:2011-08-25 10:00:00'],
+    ]);
+    expect(events[1]?.item.orderHistory).toEqual({
+      status: '2',
+      dateAdded: '2011-08-25 10:00:00',
+      comment: '',
+    });
+  });
+
+  test('only the events asked for; an abandoned cart (first status 0) is abandoned_cart', () => {
+    const history = [
+      historyEntry('1', '0', '2025-01-01 10:00:00'),
+      historyEntry('2', '1', '2025-01-01 11:00:00'),
+    ];
+    expect(recoverOrderEvents('demo', documentedOrder, history, ALL).map((e) => e.event)).toEqual([
+      'abandoned_cart',
+      'order_status_change',
+    ]);
+    expect(
+      recoverOrderEvents('demo', documentedOrder, history, new Set(['order_status_change'])).map(
+        (e) => e.event,
+      ),
+    ).toEqual(['order_status_change']);
+    expect(recoverOrderEvents('demo', documentedOrder, [], new Set(['order_confirm']))).toEqual([
+      expect.objectContaining({ event: 'order_confirm', dedupeKey: 'order:172' }),
+    ]);
+  });
+});
+
+describe('same dedupe key as the real delivery (captured order_confirm)', () => {
+  const innerId = String(capturedOrder.innerId);
+  const history = capturedOrder.orderHistory as { status: string; dateAdded: string };
+  const apiOrder = OrderSchema.parse({
+    ...readFixtureJson<Record<string, unknown>>('api/order/response_json_get_id.json'),
+    id: orderIdFor(innerId),
+    innerId,
+    orderStatus: statusLink(history.status),
+  });
+
+  test('order_confirm and order_status_change keys equal the delivered item’s', () => {
+    const delivered = OrderItemSchema.parse(capturedOrder);
+    const recovered = recoverOrderEvents(
+      'demo',
+      apiOrder,
+      [historyEntry('9', history.status, history.dateAdded)],
+      ALL,
+    );
+    expect(recovered[0]?.dedupeKey).toBe(dedupeKey('demo', 'order_confirm', delivered));
+    const later = recoverOrderEvents(
+      'demo',
+      apiOrder,
+      [historyEntry('1', '0', '2025-12-01 20:00:00'), historyEntry('9', history.status, history.dateAdded)],
+      ALL,
+    );
+    expect(later.find((e) => e.event === 'order_status_change')?.dedupeKey).toBe(
+      dedupeKey('demo', 'order_status_change', delivered),
+    );
+    expect(recovered[0]?.item.innerResourceId).toBe(capturedOrder.innerResourceId);
+  });
+});
+
+describe('API subscriber → delivery shape', () => {
+  const documented = NewsletterSubscriberSchema.parse(
+    readFixtureJson('api/newsletter_subscriber/response_json_get_id.json'),
+  );
+
+  test('maps the documented subscriber and gets the key of the same delivery', () => {
+    const item = subscriberItemFromApi(documented);
+    expect(item).toEqual({
+      id: '1',
+      firstname: 'Teszt',
+      lastname: 'Teszt',
+      email: 'teszt@wteszt.hu',
+      phone: '36303336699',
+      status: '1',
+      hash: '2d0d067ac341a580c894b254417195c7',
+      language: '1',
+      subscribe_date: '2015-06-15 11:35:48',
+    });
+    // The same subscriber as the shop delivers it (wire form of deliveries/newsletter_subscribe.json).
+    const delivered = SubscriberSchema.parse({
+      id: '1',
+      firstname: 'Teszt',
+      lastname: 'Teszt',
+      email: 'teszt@wteszt.hu',
+      phone: '36303336699',
+      status: 1,
+      language: '1',
+      hash: '2d0d067ac341a580c894b254417195c7',
+      subscribe_date: '2015-06-15 11:35:48',
+    });
+    const [event] = recoverSubscriberEvents('demo', documented, ALL);
+    expect(event?.dedupeKey).toBe(dedupeKey('demo', 'newsletter_subscribe', delivered));
+  });
+
+  test('an unsubscribed subscriber gives nothing (unsubscribes cannot be recovered)', () => {
+    expect(recoverSubscriberEvents('demo', { ...documented, status: '0' }, ALL)).toEqual([]);
+    expect(recoverSubscriberEvents('demo', documented, new Set(['order_confirm']))).toEqual([]);
+  });
+});
+
+describe('shop-local time (Europe/Budapest, assumed)', () => {
+  test.each([
+    ['2025-12-01 20:57:40', '2025-12-01T19:57:40.000Z'],
+    ['2025-07-01T12:00:00', '2025-07-01T10:00:00.000Z'],
+    ['2026-03-29 03:30:00', '2026-03-29T01:30:00.000Z'],
+  ])('%s is %s', (local, utc) => {
+    expect(parseShopDateTime(local)?.toISOString()).toBe(utc);
+  });
+
+  test('formats and parses back to the same second', () => {
+    const instant = new Date('2026-10-25T00:30:07.000Z');
+    expect(shopDateTime(instant)).toBe('2026-10-25 02:30:07');
+    expect(shopApiDateTime(instant)).toBe('2026-10-25T02:30:07');
+    expect(parseShopDateTime(shopApiDateTime(instant))?.getTime()).toBe(instant.getTime());
+    expect(parseShopDateTime('yesterday')).toBeUndefined();
+  });
+});
+
+describe('order search schemas', () => {
+  test('the documented order page parses; search params check the documented formats', () => {
+    expect(
+      OrderCollectionSchema.parse(readFixtureJson('api/order/response_json_get_page.json')).items,
+    ).toHaveLength(5);
+    expect(
+      OrderSearchParamsSchema.parse({ updatedAtMin: '2013-01-01T10:30:00', limit: 200, full: 1 }),
+    ).toEqual({
+      updatedAtMin: '2013-01-01T10:30:00',
+      limit: 200,
+      full: 1,
+    });
+    expect(OrderSearchParamsSchema.safeParse({ updatedAtMin: '2013-01-01 10:30' }).success).toBe(false);
+    expect(OrderSearchParamsSchema.safeParse({ limit: 201 }).success).toBe(false);
+    expect(OrderSearchParamsSchema.safeParse({ since: 'x' }).success).toBe(false);
+  });
+});
