@@ -1,0 +1,2 @@
+export * from './app-signature.js';
+export * from './payment-notification.js';
