@@ -10,6 +10,8 @@ export interface ApiClientSeed {
   clientId: string;
   clientSecret: string;
   scopes: string[];
+  /** Set by the sandbox for an installed app's client: its tokens carry it (never in seed files). */
+  installId?: string;
 }
 
 export interface ShopSeed {
@@ -48,6 +50,14 @@ export interface SandboxOptions {
   port?: number;
   host?: string;
   logger?: boolean | object;
+  /** Platform apps registered at start (more via `POST /_sandbox/apps`); see src/apps. */
+  apps?: Record<string, unknown>[];
+  /**
+   * Where a shop's admin lives, for an app's `app_url` and the embedded page: `{origin}` is the
+   * sandbox's URL as the request reached it, `{shop}` the shop. Default `{origin}/{shop}/admin`.
+   * `http://{shop}.localhost:PORT/{shop}/admin` gives every shop its own browser origin.
+   */
+  appAdminUrl?: string;
 }
 
 export interface ResolvedSandboxOptions {
@@ -61,6 +71,8 @@ export interface ResolvedSandboxOptions {
   port: number;
   host: string;
   logger: boolean | object;
+  apps: Record<string, unknown>[];
+  appAdminUrl: string | undefined;
 }
 
 function fail(message: string): never {
@@ -154,5 +166,7 @@ export function resolveOptions(options: SandboxOptions = {}): ResolvedSandboxOpt
     port: options.port ?? 0,
     host: options.host ?? '127.0.0.1',
     logger: options.logger ?? false,
+    apps: options.apps ?? [],
+    appAdminUrl: options.appAdminUrl,
   };
 }
