@@ -133,7 +133,7 @@ describe('PgStore', () => {
         const { rows } = await client.query(
           `SELECT version FROM "${schema}".schema_migrations ORDER BY version`,
         );
-        expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
+        expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
       } finally {
         await client.end();
       }

@@ -206,6 +206,8 @@ function cleanTextRunner(target: pg.Pool | pg.PoolClient): SqlRunner {
 export class PgStore implements Store {
   readonly kind = 'postgres' as const;
   readonly schema: string | null;
+  /** The connection string (the app-mode shop store opens its own small pool on the same database). */
+  readonly url: string;
   readonly #pool: pg.Pool;
   readonly #feed = new ChangeFeed();
   readonly #inFlight = new Set<Promise<unknown>>();
@@ -223,6 +225,7 @@ export class PgStore implements Store {
       );
     }
     this.schema = options.schema ?? null;
+    this.url = options.url;
     const connectTimeoutMs = options.connectTimeoutMs ?? 2000;
     /** pg-pool uses one timeout for both queueing and connecting; this client keeps the connect one short. */
     class StoreClient extends pg.Client {
