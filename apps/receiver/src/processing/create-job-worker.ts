@@ -4,7 +4,7 @@
  * and stops it (finishing running jobs) on close.
  */
 import type { Logger } from 'pino';
-import type { ReceiverConfig } from '../config/config-schema.js';
+import type { ReceiverConfig, ShopConfig } from '../config/config-schema.js';
 import type { Store } from '../store/store.js';
 import { createEventVerifier } from './event-verifier.js';
 import { createHandlerRunners } from './handler-runners.js';
@@ -20,11 +20,13 @@ export interface CreateJobWorkerOptions
   createClient?: ShopClientFactory;
   /** Where `log` handlers write; default process.stdout. */
   logWrite?: (line: string) => void;
+  /** Shops not in `config.shops` (app mode's installed shops), for `ctx.client`. */
+  shopLookup?: (shop: string) => ShopConfig | undefined;
 }
 
 export function createJobWorker(options: CreateJobWorkerOptions): JobWorker {
-  const { config, store, logger, createClient, logWrite, ...workerOptions } = options;
-  const clients = new ShopClients(config.shops, createClient);
+  const { config, store, logger, createClient, logWrite, shopLookup, ...workerOptions } = options;
+  const clients = new ShopClients(config.shops, createClient, shopLookup);
   const runners = createHandlerRunners({
     handlers: config.handlers,
     clients,
