@@ -77,7 +77,7 @@ describe('app mode: install, deliveries, uninstall, re-install (sandbox)', () =>
         appVersion: '1.0.0',
         hasCredentials: true,
       });
-      expect((shops[shop]?.subscriptions as unknown[]).length).toBe(2);
+      expect(shops[shop]?.subscriptions).toHaveLength(2);
     }
   });
 

@@ -14,7 +14,6 @@ import type { Logger } from 'pino';
 import type { ClaimedJob } from '../../store/store.js';
 import {
   assertEventHandlers,
-  type EventHandler,
   type EventHandlers,
   type HandlerContext,
   isDefinedHandlers,
