@@ -54,8 +54,9 @@ export interface SandboxOptions {
   apps?: Record<string, unknown>[];
   /**
    * Where a shop's admin lives, for an app's `app_url` and the embedded page: `{origin}` is the
-   * sandbox's URL as the request reached it, `{shop}` the shop. Default `{origin}/{shop}/admin`.
-   * `http://{shop}.localhost:PORT/{shop}/admin` gives every shop its own browser origin.
+   * sandbox's URL as the request reached it, `{port}` its port, `{shop}` the shop. Default
+   * `{origin}/{shop}/admin`. `http://{shop}.localhost:{port}/{shop}/admin` gives every shop its own
+   * browser origin (browsers resolve *.localhost to the loopback address).
    */
   appAdminUrl?: string;
 }

@@ -69,10 +69,15 @@ export function withQuery(base: string, params: Record<string, string>): string 
   return url.toString();
 }
 
-/** `{origin}/{shop}/admin/app/{appId}` unless the sandbox was given another admin URL template. */
+/**
+ * `{origin}/{shop}/admin/app/{appId}` unless the sandbox was given another admin URL template
+ * (`{origin}`, `{port}` and `{shop}` are filled in).
+ */
 export function appAdminUrl(state: SandboxState, origin: string, shop: string, appId: string): string {
   const template = state.options.appAdminUrl ?? '{origin}/{shop}/admin';
-  return `${template.replaceAll('{origin}', origin).replaceAll('{shop}', shop).replace(/\/+$/, '')}/app/${appId}`;
+  const port = new URL(origin).port;
+  const base = template.replaceAll('{origin}', origin).replaceAll('{port}', port).replaceAll('{shop}', shop);
+  return `${base.replace(/\/+$/, '')}/app/${appId}`;
 }
 
 async function call(url: string, init: RequestInit = {}, timeoutMs = 10_000): Promise<AppCallReport> {

@@ -56,10 +56,9 @@ export async function startAppModeFixture(
   const dir = mkdtempSync(join(tmpdir(), 'srhooks-app-mode-'));
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
-  const appAdmin = (options.sandbox?.appAdminUrl ?? '{origin}/{shop}/admin').replaceAll(
-    '{origin}',
-    sandbox.url,
-  );
+  const appAdmin = (options.sandbox?.appAdminUrl ?? '{origin}/{shop}/admin')
+    .replaceAll('{origin}', sandbox.url)
+    .replaceAll('{port}', new URL(sandbox.url).port);
   sandbox.apps.register({
     appId: APP_ID,
     clientId: APP_CLIENT_ID,
