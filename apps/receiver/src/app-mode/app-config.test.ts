@@ -6,7 +6,7 @@ import { ConfigError } from '../config/config-error.js';
 import { defineReceiverConfig, loadConfig } from '../config/load-config.js';
 
 const SECRET = 'app-config-secret-0123456789';
-const app = { appId: 55, clientId: 'cid', clientSecret: 'csecret', events: ['order_confirm'] };
+const app = { appId: 55, clientId: 'cid', clientSecret: 'csecret', events: ['order_confirm' as const] };
 
 function issues(run: () => unknown): string {
   try {

@@ -39,18 +39,21 @@ describe('app mode: install, deliveries, uninstall, re-install (sandbox)', () =>
     Object.fromEntries(((await admin('/shops')).items as Array<{ name: string }>).map((s) => [s.name, s]));
   const subscriptionsOn = (shop: string) => f.sandbox.sandbox.findShop(shop)?.data.webhooks ?? [];
 
+  let seed = 0;
   async function handledOrder(shop: string): Promise<void> {
-    const { deliveries } = await f.sandbox.simulator.placeOrder(shop, { seed: shop.length });
+    const { order, deliveries } = await f.sandbox.simulator.placeOrder(shop, { seed: ++seed });
     await f.sandbox.simulator.waitForIdle();
     const attempts = f.sandbox.simulator
       .deliveries(shop)
       .filter((d) => deliveries.some((x) => x.id === d.id));
     expect(attempts.map((d) => d.status)).toEqual([200]);
     await eventually(async () => {
-      const events = (await admin(`/events?shop=${shop}&event=order_confirm`)).items as Array<{
-        status: string;
-      }>;
-      return events.length > 0 && events.every((e) => e.status === 'succeeded') ? true : undefined;
+      const events = (await admin(`/events?shop=${shop}&event=order_confirm`)).items as Array<
+        Record<string, string>
+      >;
+      return events.find((e) => e.subjectId === String(order.innerId))?.status === 'succeeded'
+        ? true
+        : undefined;
     });
   }
 
@@ -87,8 +90,26 @@ describe('app mode: install, deliveries, uninstall, re-install (sandbox)', () =>
   });
 
   it('uninstall: the shop’s URLs answer 404, its handlers get app_uninstalled, the others keep working', async () => {
+    // A job that has not run yet when the shop uninstalls: the handler is paused so it stays pending.
+    await f.receiver.store.disableHandler('audit', { reason: 'test: keep the job pending' });
+    const { order } = await f.sandbox.simulator.placeOrder('beta', { seed: 99 });
+    await f.sandbox.simulator.waitForIdle();
+    const waiting = await eventually(async () => {
+      const items = (await admin(`/events?shop=beta&event=order_confirm`)).items as Array<
+        Record<string, string>
+      >;
+      return items.find((e) => e.subjectId === String(order.innerId) && e.status === 'pending');
+    });
+
     const report = await f.sandbox.apps.uninstall('55', 'beta');
     expect(report.uninstall.status).toBe(200);
+    const cancelled = (await admin(`/events/${waiting.id}`)).event;
+    expect(cancelled.status).toBe('dead');
+    expect(cancelled.jobs[0]).toMatchObject({
+      status: 'dead',
+      lastError: expect.stringMatching(/uninstalled/),
+    });
+    await f.receiver.store.enableHandler('audit');
     expect(report.removedSubscriptions).toHaveLength(2);
     expect((await shopsByName()).beta).toMatchObject({ status: 'uninstalled', subscriptions: [] });
 
@@ -158,6 +179,10 @@ describe('app mode: install, deliveries, uninstall, re-install (sandbox)', () =>
     const pending = (await shopsByName()).delta;
     expect(pending).toMatchObject({ status: 'pending' });
     expect(String(pending?.pendingReason)).toMatch(/token|503|unavailable/i);
+    const inspector = await fetch(`${f.baseUrl}/ui`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const page = await inspector.text();
+    expect(inspector.status).toBe(200);
+    expect(page).toMatch(/id="pending-installs"[\s\S]*data-shop="delta"/);
     f.sandbox.setFaults('delta', {});
     await eventually(
       async () => ((await shopsByName()).delta?.status === 'installed' ? true : undefined),
