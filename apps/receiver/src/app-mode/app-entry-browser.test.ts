@@ -95,7 +95,7 @@ describe('app entry point in Chromium', () => {
         .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-shop')));
       expect(rowShops?.length).toBeGreaterThan(0);
       expect(new Set(rowShops)).toEqual(new Set([shop]));
-      const text = (await frame?.locator('body').innerText()) ?? '';
+      const text = (await frame?.locator('body').textContent()) ?? '';
       expect(text).toContain(orders[shop]?.innerId);
       expect(text).not.toContain(orders[shop]?.name);
       expect(text).not.toContain(orders[other]?.name);

@@ -17,7 +17,9 @@ import { claimedOrderJob, silentLogger, tempDir } from './test-support/processin
 const tmp = tempDir('app-events');
 afterAll(() => tmp.cleanup());
 
-const seen = ((globalThis as { __srhooksAppEvents?: unknown[] }).__srhooksAppEvents ??= []);
+const holder = globalThis as { __srhooksAppEvents?: unknown[] };
+holder.__srhooksAppEvents ??= [];
+const seen = holder.__srhooksAppEvents;
 
 function appJob(event: string, payload: unknown) {
   return claimedOrderJob(sampleOrder(1), {
