@@ -52,6 +52,8 @@ export interface SandboxOptions {
   logger?: boolean | object;
   /** Platform apps registered at start (more via `POST /_sandbox/apps`); see src/apps. */
   apps?: Record<string, unknown>[];
+  /** JSON file holding a list of apps (same shape as `apps`); added to `apps`. */
+  appsFile?: string;
   /**
    * Where a shop's admin lives, for an app's `app_url` and the embedded page: `{origin}` is the
    * sandbox's URL as the request reached it, `{port}` its port, `{shop}` the shop. Default
@@ -137,6 +139,22 @@ export function loadSeedFile(path: string): ShopSeed[] {
   return parsed.map((s, i) => checkShop(s, `seed file ${path} [${i}]`));
 }
 
+/** Reads an apps file: a JSON list of `{appId, clientId, clientSecret, redirectUri, entryPoint, uninstallUri, …}`. */
+export function loadAppsFile(path: string): Record<string, unknown>[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    fail(`cannot read apps file ${path}: ${(error as Error).message}`);
+  }
+  if (!Array.isArray(parsed) || !parsed.every((app) => typeof app === 'object' && app !== null)) {
+    fail(
+      `apps file ${path} must hold a JSON list of apps [{appId, clientId, clientSecret, redirectUri, entryPoint, uninstallUri}].`,
+    );
+  }
+  return parsed as Record<string, unknown>[];
+}
+
 export function resolveOptions(options: SandboxOptions = {}): ResolvedSandboxOptions {
   const shops = (options.shops ?? []).map((s, i) => checkShop(s, `options.shops[${i}]`));
   if (options.seedFile) shops.push(...loadSeedFile(options.seedFile));
@@ -167,7 +185,7 @@ export function resolveOptions(options: SandboxOptions = {}): ResolvedSandboxOpt
     port: options.port ?? 0,
     host: options.host ?? '127.0.0.1',
     logger: options.logger ?? false,
-    apps: options.apps ?? [],
+    apps: [...(options.apps ?? []), ...(options.appsFile ? loadAppsFile(options.appsFile) : [])],
     appAdminUrl: options.appAdminUrl,
   };
 }

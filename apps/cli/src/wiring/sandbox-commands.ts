@@ -76,6 +76,7 @@ export function registerSandboxCommands(program: Command): void {
     .option('--host <host>', 'interface to listen on (default 127.0.0.1)')
     .option('--data <file>', 'keep subscriptions, orders and deliveries in this JSON file')
     .option('--shops <file>', 'extra shops and API clients (JSON list, see the sandbox README)')
+    .option('--apps <file>', 'platform apps to register (JSON list, see the sandbox README)')
     .option('--time-scale <n>', 'run webHookDelay faster (86400: a day passes in a second)', positiveNumber)
     .option('--no-rate-limit', 'switch off the 3 requests/second limit')
     .addHelpText(

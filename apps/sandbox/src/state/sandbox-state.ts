@@ -1,6 +1,6 @@
 import { generateSigningKey, signingKeyFromPem, signingKeyPem, type TokenSigningKey } from '../auth/jwt.js';
 import { AppRegistry, parseAppRegistration } from '../apps/app-registry.js';
-import { SandboxNotFoundError } from '../errors.js';
+import { SandboxConfigError, SandboxNotFoundError } from '../errors.js';
 import { type Faults, parseFaults } from '../faults/faults.js';
 import { SlidingWindowRateLimiter } from '../limits/rate-limiter.js';
 import type { ApiClientSeed, ResolvedSandboxOptions, ShopSeed } from '../options.js';
@@ -96,7 +96,16 @@ export class SandboxState {
       log,
     });
     this.simulator = new ShopSimulator(this);
-    for (const app of options.apps) this.apps.register(parseAppRegistration(app));
+    for (const app of options.apps) {
+      try {
+        this.apps.register(parseAppRegistration(app));
+      } catch (error) {
+        throw new SandboxConfigError(
+          'bad_app',
+          `app ${JSON.stringify(app.appId ?? '?')}: ${(error as Error).message}`,
+        );
+      }
+    }
     for (const shop of this.shops.values()) this.dispatcher.resume(shop.data);
     this.changed();
   }
