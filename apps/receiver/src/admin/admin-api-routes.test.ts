@@ -111,9 +111,10 @@ describe('admin API', () => {
           'GET /admin/api/handlers',
           'POST /admin/api/handlers/log/enable',
           'POST /admin/api/prune',
+          'GET /admin/api/shops',
         ]),
       );
-      expect(urls).toHaveLength(12);
+      expect(urls).toHaveLength(13);
     });
 
     const credentials: Array<[string, Record<string, string>]> = [
