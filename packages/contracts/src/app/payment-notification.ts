@@ -1,7 +1,9 @@
 import { z } from 'zod';
 
 /**
- * Payment API notification bodies (FACTS.md §8; `paymentapi/docs/l_notifications.md`). Ids and
+ * Payment API notification bodies (FACTS.md §8; `paymentapi/docs/l_notifications.md`; OpenAPI
+ * `components.schemas.PaymentStatusNotification` / `PaymentCardChangeNotification`, tied to these
+ * schemas by schemas.test-d.ts). Ids and
  * `time` are documented as numbers; numeric strings are accepted too (assumed: PHP senders mix
  * them). Unknown properties are kept.
  */
