@@ -90,6 +90,16 @@ describe('app mode: install, deliveries, uninstall, re-install (sandbox)', () =>
   });
 
   it('uninstall: the shop’s URLs answer 404, its handlers get app_uninstalled, the others keep working', async () => {
+    // A forged or stale uninstall call changes nothing.
+    const now = Math.floor(Date.now() / 1000);
+    const forged = { shopname: 'beta', code: 'u1', timestamp: String(now) };
+    const uninstall = (query: Record<string, string>) =>
+      fetch(`${f.baseUrl}/app/uninstall?${new URLSearchParams(query)}`);
+    expect((await uninstall({ ...forged, hmac: signAppRequest(forged, 'not-the-secret') })).status).toBe(401);
+    const stale = { ...forged, timestamp: String(now - 3600) };
+    expect((await uninstall({ ...stale, hmac: signAppRequest(stale, APP_CLIENT_SECRET) })).status).toBe(401);
+    expect((await shopsByName()).beta).toMatchObject({ status: 'installed' });
+
     // A job that has not run yet when the shop uninstalls: the handler is paused so it stays pending.
     await f.receiver.store.disableHandler('audit', { reason: 'test: keep the job pending' });
     const { order } = await f.sandbox.simulator.placeOrder('beta', { seed: 99 });
