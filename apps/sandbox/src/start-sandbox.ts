@@ -1,6 +1,5 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { JWKS_PATH } from './assumptions.js';
 import {
   type InstallReport,
   installApp,
@@ -11,6 +10,7 @@ import {
   uninstallApp,
 } from './apps/app-flow.js';
 import { type AppRegistration, parseAppRegistration } from './apps/app-registry.js';
+import { JWKS_PATH } from './assumptions.js';
 import { buildSandbox } from './build-sandbox.js';
 import type { Faults } from './faults/faults.js';
 import type { SandboxOptions } from './options.js';

@@ -1,5 +1,5 @@
-import { generateSigningKey, signingKeyFromPem, signingKeyPem, type TokenSigningKey } from '../auth/jwt.js';
 import { AppRegistry, parseAppRegistration } from '../apps/app-registry.js';
+import { generateSigningKey, signingKeyFromPem, signingKeyPem, type TokenSigningKey } from '../auth/jwt.js';
 import { SandboxConfigError, SandboxNotFoundError } from '../errors.js';
 import { type Faults, parseFaults } from '../faults/faults.js';
 import { SlidingWindowRateLimiter } from '../limits/rate-limiter.js';
