@@ -8,6 +8,8 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { DestinationStream, Logger } from 'pino';
 import { adminAreaRoute } from './admin/admin-area.js';
+import { appModeRoute } from './app-mode/app-mode-routes.js';
+import { shopDirectoryPlugin } from './app-mode/shop-directory-plugin.js';
 import type { ReceiverConfig } from './config/config-schema.js';
 import { handleClientError } from './http/client-error.js';
 import { NOT_FOUND_BODY } from './http/error-body.js';
@@ -54,6 +56,11 @@ function secretValues(config: ReceiverConfig, env: Env): string[] {
   const values = [...config.secrets];
   if (config.adminToken) values.push(config.adminToken);
   for (const shop of config.shops) if (shop.clientSecret) values.push(shop.clientSecret);
+  if (config.app)
+    values.push(
+      config.app.clientSecret,
+      ...(config.app.webhookSecretKey ? [config.app.webhookSecretKey] : []),
+    );
   for (const handler of Object.values(config.handlers))
     if (handler.type === 'forward') values.push(handler.secret);
   values.push(...brokerSecretValues(config.handlers, env));
@@ -101,10 +108,12 @@ export async function buildReceiver(
   await app.register(metricsPlugin, { defaultMetrics: options.defaultMetrics ?? true });
   await app.register(handlersPlugin);
   await app.register(storePlugin, options.store ? { store: options.store } : {});
+  await app.register(shopDirectoryPlugin);
   await app.register(processingPlugin, options.processing ?? {});
   await app.register(retentionPlugin, options.retention ?? {});
   await app.register(recoveryPlugin, options.recovery ?? {});
-  for (const route of [...coreRoutes, adminAreaRoute, ...(options.routes ?? [])]) {
+  const appRoutes = config.app ? [appModeRoute] : [];
+  for (const route of [...coreRoutes, adminAreaRoute, ...appRoutes, ...(options.routes ?? [])]) {
     await app.register(route.plugin, route.prefix ? { prefix: route.prefix } : {});
   }
   return app;

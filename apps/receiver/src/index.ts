@@ -1,5 +1,8 @@
 /** @srhooks/receiver: build and embed the receiver (the process entry point is main.ts). */
 export { type BuildReceiverOptions, buildReceiver } from './app.js';
+export { type AppConfig, AppConfigSchema } from './app-mode/app-config.js';
+export { ShopDirectory } from './app-mode/shop-directory.js';
+export { createShopSession, type ShopSession, verifyShopSession } from './app-mode/shop-session.js';
 export * from './config/index.js';
 export { HandlerRegistry } from './handlers/handler-registry.js';
 export { maskEmail, maskName } from './inspector/personal-data-mask.js';
@@ -10,3 +13,9 @@ export { storeSelection } from './plugins/store-plugin.js';
 export * from './processing/index.js';
 export type { RecoveredEventLine, RecoveryReport } from './recovery/recovery-pass.js';
 export { coreRoutes, type ReceiverRoutePlugin } from './routes/index.js';
+export type {
+  AppShopRecord,
+  AppShopStatus,
+  AppShopStore,
+  AppShopSubscription,
+} from './store/app-shops/app-shop-store.js';

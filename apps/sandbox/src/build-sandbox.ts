@@ -7,6 +7,7 @@ import { resolveOptions, type SandboxOptions } from './options.js';
 import { registerAdminRoutes } from './routes/admin-routes.js';
 import { registerApiRoutes } from './routes/api-routes.js';
 import { registerHealthRoutes } from './routes/health-routes.js';
+import { registerAppRoutes } from './routes/app-routes.js';
 import { SandboxState } from './state/sandbox-state.js';
 
 /** API and token requests are counted per shop (admin routes are not). */
@@ -56,5 +57,6 @@ export async function buildSandbox(
   registerTokenRoute(app, sandbox);
   registerApiRoutes(app, sandbox);
   registerAdminRoutes(app, sandbox);
+  registerAppRoutes(app, sandbox);
   return { app, sandbox };
 }

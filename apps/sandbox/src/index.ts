@@ -2,6 +2,15 @@
  * @srhooks/sandbox — an emulated ShopRenter shop: OAuth token endpoint, webHooks/orders/batch API
  * with the documented quirks, rate limit, order simulator and real-format deliveries.
  */
+export type {
+  AppCallReport,
+  InstallReport,
+  PaymentFault,
+  PaymentNotificationInput,
+  PaymentNotificationReport,
+  UninstallReport,
+} from './apps/app-flow.js';
+export type { AppInstall, AppRegistration } from './apps/app-registry.js';
 export { buildSandbox } from './build-sandbox.js';
 export { SandboxApiError, SandboxConfigError, SandboxNotFoundError } from './errors.js';
 export type { Faults } from './faults/faults.js';

@@ -4,7 +4,7 @@ import { DEMO_CLIENT, type SandboxOptions } from './options.js';
 import { startSandbox } from './start-sandbox.js';
 
 const USAGE = `Usage: node dist/main.js [--port N] [--host H] [--data sandbox.json] [--shops shops.json]
-                         [--time-scale N] [--token-ttl SECONDS] [--no-rate-limit]
+                         [--apps apps.json] [--time-scale N] [--token-ttl SECONDS] [--no-rate-limit]
 Environment: PORT, HOST (flags win).`;
 
 function numberFlag(value: string | undefined, name: string): number | undefined {
@@ -21,6 +21,7 @@ function readOptions(): SandboxOptions {
       host: { type: 'string' },
       data: { type: 'string' },
       shops: { type: 'string' },
+      apps: { type: 'string' },
       'time-scale': { type: 'string' },
       'token-ttl': { type: 'string' },
       'no-rate-limit': { type: 'boolean' },
@@ -40,6 +41,7 @@ function readOptions(): SandboxOptions {
     logger: true,
     ...(values.data ? { dataFile: values.data } : {}),
     ...(values.shops ? { seedFile: values.shops } : {}),
+    ...(values.apps ? { appsFile: values.apps } : {}),
     ...(timeScale === undefined ? {} : { timeScale }),
     ...(ttl === undefined ? {} : { tokenTtlSeconds: ttl }),
     ...(values['no-rate-limit'] ? { rateLimit: false as const } : {}),

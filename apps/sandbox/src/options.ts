@@ -10,6 +10,8 @@ export interface ApiClientSeed {
   clientId: string;
   clientSecret: string;
   scopes: string[];
+  /** Set by the sandbox for an installed app's client: its tokens carry it (never in seed files). */
+  installId?: string;
 }
 
 export interface ShopSeed {
@@ -48,6 +50,17 @@ export interface SandboxOptions {
   port?: number;
   host?: string;
   logger?: boolean | object;
+  /** Platform apps registered at start (more via `POST /_sandbox/apps`); see src/apps. */
+  apps?: Record<string, unknown>[];
+  /** JSON file holding a list of apps (same shape as `apps`); added to `apps`. */
+  appsFile?: string;
+  /**
+   * Where a shop's admin lives, for an app's `app_url` and the embedded page: `{origin}` is the
+   * sandbox's URL as the request reached it, `{port}` its port, `{shop}` the shop. Default
+   * `{origin}/{shop}/admin`. `http://{shop}.localhost:{port}/{shop}/admin` gives every shop its own
+   * browser origin (browsers resolve *.localhost to the loopback address).
+   */
+  appAdminUrl?: string;
 }
 
 export interface ResolvedSandboxOptions {
@@ -61,6 +74,8 @@ export interface ResolvedSandboxOptions {
   port: number;
   host: string;
   logger: boolean | object;
+  apps: Record<string, unknown>[];
+  appAdminUrl: string | undefined;
 }
 
 function fail(message: string): never {
@@ -124,6 +139,22 @@ export function loadSeedFile(path: string): ShopSeed[] {
   return parsed.map((s, i) => checkShop(s, `seed file ${path} [${i}]`));
 }
 
+/** Reads an apps file: a JSON list of `{appId, clientId, clientSecret, redirectUri, entryPoint, uninstallUri, …}`. */
+export function loadAppsFile(path: string): Record<string, unknown>[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    fail(`cannot read apps file ${path}: ${(error as Error).message}`);
+  }
+  if (!Array.isArray(parsed) || !parsed.every((app) => typeof app === 'object' && app !== null)) {
+    fail(
+      `apps file ${path} must hold a JSON list of apps [{appId, clientId, clientSecret, redirectUri, entryPoint, uninstallUri}].`,
+    );
+  }
+  return parsed as Record<string, unknown>[];
+}
+
 export function resolveOptions(options: SandboxOptions = {}): ResolvedSandboxOptions {
   const shops = (options.shops ?? []).map((s, i) => checkShop(s, `options.shops[${i}]`));
   if (options.seedFile) shops.push(...loadSeedFile(options.seedFile));
@@ -154,5 +185,7 @@ export function resolveOptions(options: SandboxOptions = {}): ResolvedSandboxOpt
     port: options.port ?? 0,
     host: options.host ?? '127.0.0.1',
     logger: options.logger ?? false,
+    apps: [...(options.apps ?? []), ...(options.appsFile ? loadAppsFile(options.appsFile) : [])],
+    appAdminUrl: options.appAdminUrl,
   };
 }

@@ -1,5 +1,15 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
+import {
+  type InstallReport,
+  installApp,
+  type PaymentNotificationInput,
+  type PaymentNotificationReport,
+  sendPaymentNotification,
+  type UninstallReport,
+  uninstallApp,
+} from './apps/app-flow.js';
+import { type AppRegistration, parseAppRegistration } from './apps/app-registry.js';
 import { JWKS_PATH } from './assumptions.js';
 import { buildSandbox } from './build-sandbox.js';
 import type { Faults } from './faults/faults.js';
@@ -21,6 +31,13 @@ export interface RunningSandbox {
   setFaults(shop: string, faults: Faults): void;
   /** API and token requests answered so far, by status (429 counting in tests and benchmarks). */
   requestCount(shop?: string): RequestCount;
+  /** Platform apps (FACTS.md §7, §8): the same actions as the `/_sandbox/apps` routes. */
+  apps: {
+    register(input: Record<string, unknown>): AppRegistration;
+    install(appId: string, shop: string): Promise<InstallReport>;
+    uninstall(appId: string, shop: string): Promise<UninstallReport>;
+    notify(appId: string, input?: PaymentNotificationInput): Promise<PaymentNotificationReport>;
+  };
   /** The underlying state and app, for tests that need more. */
   sandbox: SandboxState;
   app: FastifyInstance;
@@ -47,6 +64,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     simulator: sandbox.simulator,
     setFaults: (shop, faults) => sandbox.setFaults(shop, faults),
     requestCount: (shop) => sandbox.requestCount(shop),
+    apps: {
+      register: (input) => sandbox.apps.register(parseAppRegistration(input)),
+      install: (appId, shop) => installApp(sandbox, appId, shop, url),
+      uninstall: (appId, shop) => uninstallApp(sandbox, appId, shop),
+      notify: (appId, input = {}) => sendPaymentNotification(sandbox, appId, input),
+    },
     sandbox,
     app,
     close: () => {

@@ -1,3 +1,4 @@
+export * from './app/index.js';
 export type { BasicAuth, ClientCredentialsAuth, ShopRenterAuth } from './auth/auth-options.js';
 export type { AccessToken } from './auth/token-manager.js';
 export { type BackoffOptions, backoffDelayMs, parseRetryAfterMs } from './backoff.js';

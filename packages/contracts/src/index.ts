@@ -3,6 +3,7 @@
  * for the delivery payloads. See README.md for the layout.
  */
 
+export * from './app/index.js';
 export {
   BUILT_DELIVERY_FIXTURES,
   ERROR_BODY_INNER_CODE_KEY,

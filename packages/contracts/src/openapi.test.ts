@@ -331,8 +331,8 @@ describe('openapi/shoprenter.yaml: examples parse with the zod schemas', () => {
 });
 
 describe('openapi/shoprenter.yaml: delivery payloads', () => {
-  test('the webhooks section has the six events with the envelope of their kind', () => {
-    expect(Object.keys(doc.webhooks)).toEqual([...WEBHOOK_EVENTS]);
+  test('the webhooks section has the six events with the envelope of their kind (and the Payment API notification)', () => {
+    expect(Object.keys(doc.webhooks)).toEqual([...WEBHOOK_EVENTS, 'payment_notification']);
     const envelopeOf = (event: string) =>
       deref(doc.webhooks[event].post.requestBody).content['application/json'].schema.$ref;
     for (const event of ORDER_EVENTS) expect(envelopeOf(event)).toBe('#/components/schemas/OrdersEnvelope');

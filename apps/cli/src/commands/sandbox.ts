@@ -8,6 +8,8 @@ export interface SandboxOptions {
   data?: string;
   /** Extra shops and API clients (JSON list), see the sandbox README (`--shops`). */
   shops?: string;
+  /** Platform apps to register (JSON list), see the sandbox README. */
+  apps?: string;
   /** 86400 = a day of webHookDelay passes in a second. */
   timeScale?: number;
   /** `--no-rate-limit` */
@@ -51,6 +53,7 @@ export const sandboxCommand = defineCommand<SandboxOptions, SandboxResult>({
         host: options.host ?? '127.0.0.1',
         ...(options.data ? { dataFile: options.data } : {}),
         ...(options.shops ? { seedFile: options.shops } : {}),
+        ...(options.apps ? { appsFile: options.apps } : {}),
         ...(options.timeScale ? { timeScale: options.timeScale } : {}),
         ...(options.rateLimit === false ? { rateLimit: false as const } : {}),
       });
@@ -107,6 +110,12 @@ export const sandboxCommand = defineCommand<SandboxOptions, SandboxResult>({
         );
       }
       lines.push(`  data           ${info.dataFile ?? style.dim('in memory (--data FILE keeps it)')}`);
+      const apps = running.sandbox.apps.list();
+      if (apps.length > 0) {
+        lines.push(
+          `  apps           ${apps.map((app) => app.appId).join(', ')} ${style.dim('(srhooks app install --shop NAME)')}`,
+        );
+      }
       if (info.login) lines.push('', 'log in:', `  ${info.login}`);
       lines.push(
         'place an order:',

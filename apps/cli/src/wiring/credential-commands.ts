@@ -39,9 +39,24 @@ export function registerCredentialCommands(program: Command): void {
 
   program
     .command('shops')
-    .description('list the shops with stored credentials (secrets are never shown)')
-    .addHelpText('after', examples('srhooks shops', 'srhooks shops --json'))
-    .action(async (_options: unknown, command: Command) => {
+    .description(
+      'list the shops with stored credentials (secrets are never shown); with --receiver, the shops a receiver serves (config and app installs)',
+    )
+    .option('--receiver <url>', "list this receiver's shops through its admin API instead")
+    .option('--admin-token <token>', "the receiver's admin token (default: SRHOOKS_ADMIN_TOKEN)")
+    .addHelpText(
+      'after',
+      examples('srhooks shops', 'srhooks shops --json', 'srhooks shops --receiver https://hooks.example.com'),
+    )
+    .action(async (options: { receiver?: string; adminToken?: string }, command: Command) => {
+      if (options.receiver) {
+        await runLazily(
+          command,
+          async () => (await import('../commands/receiver-shops.js')).receiverShopsCommand,
+          options,
+        );
+        return;
+      }
       await runLazily(command, async () => (await import('../commands/shops.js')).shopsCommand, {});
     });
 

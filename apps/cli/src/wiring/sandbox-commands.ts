@@ -35,8 +35,38 @@ type SimulateFlags = {
   statusText?: string;
 };
 
-/** `srhooks sandbox` and the simulator subcommands. */
+/** `srhooks app install|uninstall`: the sandbox's platform-app flow (FACTS.md §7). */
+function registerAppCommands(program: Command): void {
+  const app = program
+    .command('app')
+    .description("drive a platform app's install/uninstall in the running sandbox (as a shop owner would)");
+  for (const action of ['install', 'uninstall'] as const) {
+    app
+      .command(action)
+      .description(
+        action === 'install'
+          ? 'install the app on a sandbox shop: signed call to its RedirectUri, redirect followed, EntryPoint loaded'
+          : 'uninstall it: its subscriptions and tokens on that shop are dropped, signed call to its UninstallUri',
+      )
+      .option(...SHOP_OPTION)
+      .option('--app-id <id>', 'the app (default: SRHOOKS_APP_ID, else the only registered one)')
+      .option(...SANDBOX_URL_OPTION)
+      .addHelpText(
+        'after',
+        examples(`srhooks app ${action} --shop demo`, `srhooks app ${action} --shop demo --json`),
+      )
+      .action(async (options: Record<string, unknown>, command: Command) => {
+        await runLazily(command, async () => (await import('../commands/app.js')).appFlowCommand, {
+          ...options,
+          action,
+        } as never);
+      });
+  }
+}
+
+/** `srhooks sandbox` and the simulator subcommands; `srhooks app`. */
 export function registerSandboxCommands(program: Command): void {
+  registerAppCommands(program);
   const sandbox = program
     .command('sandbox')
     .description(
@@ -46,6 +76,7 @@ export function registerSandboxCommands(program: Command): void {
     .option('--host <host>', 'interface to listen on (default 127.0.0.1)')
     .option('--data <file>', 'keep subscriptions, orders and deliveries in this JSON file')
     .option('--shops <file>', 'extra shops and API clients (JSON list, see the sandbox README)')
+    .option('--apps <file>', 'platform apps to register (JSON list, see the sandbox README)')
     .option('--time-scale <n>', 'run webHookDelay faster (86400: a day passes in a second)', positiveNumber)
     .option('--no-rate-limit', 'switch off the 3 requests/second limit')
     .addHelpText(

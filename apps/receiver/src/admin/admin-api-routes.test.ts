@@ -113,9 +113,10 @@ describe('admin API', () => {
           'POST /admin/api/prune',
           'POST /admin/api/recover',
           'GET /admin/api/recovery',
+          'GET /admin/api/shops',
         ]),
       );
-      expect(urls).toHaveLength(14);
+      expect(urls).toHaveLength(15);
     });
 
     const credentials: Array<[string, Record<string, string>]> = [

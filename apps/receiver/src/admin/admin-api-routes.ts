@@ -4,6 +4,7 @@
  * CSRF token for state-changing calls; see admin-guard.ts. Documented route by route in the README.
  */
 import type { FastifyError, FastifyPluginAsync } from 'fastify';
+import { shopsJson } from '../app-mode/shops-json.js';
 import { errorBody } from '../http/error-body.js';
 import { handleError } from '../http/error-handler.js';
 import { registerRecoveryRoutes } from '../recovery/recovery-admin-routes.js';
@@ -84,6 +85,11 @@ export const adminApiRoutes: FastifyPluginAsync<AdminApiRoutesOptions> = async (
     if (answer) return reply.code(answer.status).send(answer.body);
     return handleError(error, request, reply);
   });
+
+  app.get('/shops', async () => ({
+    ok: true,
+    items: await shopsJson(app.config, app.shopDirectory, app.store),
+  }));
 
   app.get('/deliveries', async (request) => {
     const filter = parseRequestPart(DeliveryListQuerySchema, 'query', request.query);

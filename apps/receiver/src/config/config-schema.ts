@@ -4,8 +4,9 @@
  * documented in the app README.
  */
 import { WebhookSpecEntrySchema } from '@srhooks/client';
-import { isValidShopName, MIN_SECRET_LENGTH, WEBHOOK_EVENTS } from '@srhooks/contracts';
+import { APP_EVENTS, isValidShopName, MIN_SECRET_LENGTH, WEBHOOK_EVENTS } from '@srhooks/contracts';
 import { z } from 'zod';
+import { AppConfigSchema } from '../app-mode/app-config.js';
 import { parseCidr } from '../ingest/ip-allow-list.js';
 import { amqpHandlerFields, natsHandlerFields, redisStreamHandlerFields } from './broker-handler-schemas.js';
 
@@ -20,9 +21,16 @@ const WebhookEventSchema = z.enum(WEBHOOK_EVENTS, {
 const HANDLER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
 /** Fields every handler type accepts. Handlers are defined once by name and referenced from shops. */
+const HandledEventSchema = z.enum([...WEBHOOK_EVENTS, ...APP_EVENTS], {
+  error: `must be one of ${[...WEBHOOK_EVENTS, ...APP_EVENTS].join(', ')}`,
+});
+
 const handlerCommon = {
-  /** Only these events reach the handler (default: every event of the shops that reference it). */
-  events: z.array(WebhookEventSchema).optional(),
+  /**
+   * Only these events reach the handler (default: every event of the shops that reference it). App mode
+   * adds app_uninstalled, payment_status and payment_card_change.
+   */
+  events: z.array(HandledEventSchema).optional(),
   /** At most this many jobs of this handler run at the same time (part 2's workers). */
   concurrency: z.int().positive().optional(),
 };
@@ -218,6 +226,8 @@ export const ReceiverConfigSchema = z
     /** Each pass re-reads this many seconds before its watermark (clock skew, late commits in the shop). */
     recoveryOverlapSeconds: z.int().min(0).max(86_400).default(300),
     shops: z.array(ShopConfigSchema).default([]),
+    /** App mode: the backend of a ShopRenter platform app (see app-mode/app-config.ts). */
+    app: AppConfigSchema.optional(),
     handlers: z
       .record(
         z.string().regex(HANDLER_NAME, 'handler names use letters, digits, "_", "." and "-"'),
@@ -232,6 +242,25 @@ export const ReceiverConfigSchema = z
         path: ['bodyHardLimit'],
         message: `must be at least the body limit (${config.bodyLimit} bytes)`,
       });
+    }
+    if (config.app) {
+      const known = Object.keys(config.handlers);
+      config.app.handlers.forEach((name, index) => {
+        if (!(name in config.handlers)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['app', 'handlers', index],
+            message: `unknown handler "${name}"; define it under "handlers" (defined: ${known.length ? known.join(', ') : 'none'})`,
+          });
+        }
+      });
+      if (!config.publicUrl) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['publicUrl'],
+          message: "app mode needs the receiver's public URL: installed shops get subscriptions to it",
+        });
+      }
     }
     const seen = new Set<string>();
     config.shops.forEach((shop, index) => {

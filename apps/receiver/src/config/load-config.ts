@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { z } from 'zod';
+import { mergeAppEnv } from '../app-mode/app-env.js';
 import { ConfigError, type ConfigIssue } from './config-error.js';
 import { type ReceiverConfig, ReceiverConfigSchema } from './config-schema.js';
 import { readEnvConfig } from './env-config.js';
@@ -101,7 +102,9 @@ export function loadConfig(options: LoadConfigOptions = {}): ReceiverConfig {
   const cwd = options.cwd ?? process.cwd();
   const file = readConfigFile(env, cwd);
   const fromEnv = readEnvConfig(env);
-  const merged = { ...(file?.values ?? {}), ...fromEnv.values };
+  const merged: Record<string, unknown> = { ...(file?.values ?? {}), ...fromEnv.values };
+  const app = mergeAppEnv(merged.app, env);
+  if (app !== undefined) merged.app = app;
   const result = ReceiverConfigSchema.safeParse(merged);
   const fileLabel = file ? ` (in ${file.path})` : '';
   const issues = [

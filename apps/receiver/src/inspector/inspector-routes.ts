@@ -23,6 +23,7 @@ import { serializeCookie } from '../admin/cookies.js';
 import type { CredentialThrottle } from '../admin/credential-throttle.js';
 import { checkSameOrigin } from '../admin/same-origin.js';
 import type { SessionRevocations } from '../admin/session-revocations.js';
+import { pendingInstallsNotice } from '../app-mode/pending-installs-notice.js';
 import type { EventDetail } from '../store/store.js';
 import { DEAD_LETTER_PAGE_SIZE, DeadLetterPageQuerySchema, deadLettersContent } from './dead-letters-page.js';
 import {
@@ -281,13 +282,13 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
       request,
       'list',
       'Deliveries',
-      deliveryListContent({
+      html`${pendingInstallsNotice(app.shopDirectory.appShops())}${deliveryListContent({
         base,
         query,
         page: result,
-        shops: app.config.shops.map((shop) => shop.name),
+        shops: app.shopDirectory.shops().map((shop) => shop.name),
         recovery: { shops: app.recovery.shops(), states: await app.store.listRecoveryStates() },
-      }),
+      })}`,
       {
         stream: `${base}/events/stream`,
         reveal: query.reveal ?? '',

@@ -4,7 +4,7 @@
  * and stops it (finishing running jobs) on close.
  */
 import type { Logger } from 'pino';
-import type { ReceiverConfig } from '../config/config-schema.js';
+import type { ReceiverConfig, ShopConfig } from '../config/config-schema.js';
 import type { ReceiverMetrics } from '../metrics/receiver-metrics.js';
 import type { Store } from '../store/store.js';
 import { createEventVerifier } from './event-verifier.js';
@@ -27,11 +27,13 @@ export interface CreateJobWorkerOptions
   metrics?: ReceiverMetrics;
   /** Where broker handlers' `${VAR}` references are read; default process.env. */
   env?: Env;
+  /** Shops not in `config.shops` (app mode's installed shops), for `ctx.client`. */
+  shopLookup?: (shop: string) => ShopConfig | undefined;
 }
 
 export function createJobWorker(options: CreateJobWorkerOptions): JobWorker {
-  const { config, store, logger, createClient, logWrite, metrics, env, ...workerOptions } = options;
-  const clients = new ShopClients(config.shops, createClient);
+  const { config, store, logger, createClient, logWrite, metrics, env, shopLookup, ...workerOptions } = options;
+  const clients = new ShopClients(config.shops, createClient, shopLookup);
   const runners = createHandlerRunners({
     handlers: config.handlers,
     clients,

@@ -14,6 +14,7 @@
  */
 import type { ShopRenterClient } from '@srhooks/client';
 import {
+  APP_EVENTS,
   type NewsletterEvent,
   type OrderEvent,
   type OrderItem,
@@ -22,6 +23,11 @@ import {
   type WebhookEvent,
 } from '@srhooks/contracts';
 import type { Logger } from 'pino';
+import type {
+  AppUninstalledHandlerEvent,
+  PaymentCardChangeHandlerEvent,
+  PaymentStatusHandlerEvent,
+} from './app-handler-event.js';
 
 interface HandlerEventBase<E extends WebhookEvent> {
   /** Discriminant: `switch (event.event)` narrows to the order or subscriber shape. */
@@ -72,8 +78,15 @@ export type EventHandler<E extends WebhookEvent = WebhookEvent> = (
   ctx: HandlerContext,
 ) => unknown | Promise<unknown>;
 
-/** One optional handler per event name. */
-export type EventHandlers = { [E in WebhookEvent]?: EventHandler<E> };
+/** One optional handler per event name (app mode adds `app_uninstalled`, `payment_status`, `payment_card_change`). */
+export type EventHandlers = { [E in WebhookEvent]?: EventHandler<E> } & {
+  app_uninstalled?: (event: AppUninstalledHandlerEvent, ctx: HandlerContext) => unknown | Promise<unknown>;
+  payment_status?: (event: PaymentStatusHandlerEvent, ctx: HandlerContext) => unknown | Promise<unknown>;
+  payment_card_change?: (
+    event: PaymentCardChangeHandlerEvent,
+    ctx: HandlerContext,
+  ) => unknown | Promise<unknown>;
+};
 
 const BRAND = Symbol.for('srhooks.defineHandlers');
 
@@ -99,7 +112,7 @@ export function assertEventHandlers(value: unknown, where: string): asserts valu
       `${where} needs an object of handlers such as { order_confirm: async (event, ctx) => {…} }`,
     );
   }
-  const known: readonly string[] = WEBHOOK_EVENTS;
+  const known: readonly string[] = [...WEBHOOK_EVENTS, ...APP_EVENTS];
   for (const [key, handler] of Object.entries(value)) {
     if (!known.includes(key)) {
       throw new TypeError(`${where}: "${key}" is not a ShopRenter event; use one of ${known.join(', ')}`);

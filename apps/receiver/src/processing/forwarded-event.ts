@@ -3,6 +3,8 @@
  * `{type, timestamp, data}` around the normalised event, as Svix and Stripe shape theirs.
  */
 import {
+  type AppEvent,
+  isAppEvent,
   isOrderEvent,
   isWebhookEvent,
   type OrderItem,
@@ -10,6 +12,14 @@ import {
   type WebhookEvent,
 } from '@srhooks/contracts';
 import type { ClaimedJob } from '../store/store.js';
+import { type AppHandlerEvent, appHandlerEvent } from './app-handler-event.js';
+
+/** App mode's events (`app_uninstalled`, `payment_status`, `payment_card_change`) in the same envelope. */
+export interface ForwardedAppEvent {
+  type: `shoprenter.${AppEvent}`;
+  timestamp: string;
+  data: Omit<AppHandlerEvent, 'receivedAt'> & { receivedAt: string };
+}
 
 interface ForwardedEventBase {
   /** The receiver's event id (one per order / subscriber per delivery). */
@@ -40,8 +50,16 @@ export interface ForwardedEvent {
   data: ForwardedEventData;
 }
 
-export function forwardedEvent(job: ClaimedJob): ForwardedEvent {
-  const event = job.event;
+export function forwardedEvent(job: ClaimedJob): ForwardedEvent | ForwardedAppEvent {
+  const event: string = job.event;
+  if (isAppEvent(event)) {
+    const { receivedAt, ...data } = appHandlerEvent(job, event);
+    return {
+      type: `shoprenter.${event}`,
+      timestamp: receivedAt.toISOString(),
+      data: { ...data, receivedAt: receivedAt.toISOString() },
+    };
+  }
   if (!isWebhookEvent(event)) throw new TypeError(`unknown webhook event "${event}"`);
   const base: ForwardedEventBase = {
     eventId: job.eventId,

@@ -1,10 +1,18 @@
 /** Turns a claimed job into the typed event a `module` handler receives. */
-import { isOrderEvent, isWebhookEvent, type OrderItem, type Subscriber } from '@srhooks/contracts';
+import {
+  isAppEvent,
+  isOrderEvent,
+  isWebhookEvent,
+  type OrderItem,
+  type Subscriber,
+} from '@srhooks/contracts';
 import type { ClaimedJob } from '../store/store.js';
+import { type AppHandlerEvent, appHandlerEvent } from './app-handler-event.js';
 import type { HandlerEvent } from './define-handlers.js';
 
-export function handlerEvent(job: ClaimedJob): HandlerEvent {
-  const event = job.event;
+export function handlerEvent(job: ClaimedJob): HandlerEvent | AppHandlerEvent {
+  const event: string = job.event;
+  if (isAppEvent(event)) return appHandlerEvent(job, event);
   if (!isWebhookEvent(event)) throw new TypeError(`unknown webhook event "${event}"`);
   const base = {
     shop: job.shop,

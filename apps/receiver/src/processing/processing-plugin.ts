@@ -37,6 +37,10 @@ const plugin: FastifyPluginAsync<ProcessingPluginOptions> = async (app, options)
       ...workerOptions,
       config: app.config,
       store: app.store,
+      // Installed app shops get `ctx.client` like config shops (registered before this plugin).
+      ...(app.hasDecorator('shopDirectory')
+        ? { shopLookup: (shop: string) => app.shopDirectory.shop(shop) }
+        : {}),
       logger: app.log as unknown as Logger,
     });
   } catch (error) {

@@ -13,15 +13,30 @@ export class ShopClients {
   readonly #shops: ReadonlyMap<string, ShopConfig>;
   readonly #clients = new Map<string, ShopRenterClient>();
   readonly #create: ShopClientFactory;
+  readonly #lookup: ((shop: string) => ShopConfig | undefined) | undefined;
 
-  constructor(shops: readonly ShopConfig[], create: ShopClientFactory = createShopRenterClient) {
+  /**
+   * `lookup` finds shops that are not in `shops` (app mode: shops that installed the app, with the
+   * app's credentials), so they get clients the same way.
+   */
+  constructor(
+    shops: readonly ShopConfig[],
+    create: ShopClientFactory = createShopRenterClient,
+    lookup?: (shop: string) => ShopConfig | undefined,
+  ) {
     this.#shops = new Map(shops.map((shop) => [shop.name, shop]));
     this.#create = create;
+    this.#lookup = lookup;
+  }
+
+  /** Drops the cached client of a shop (app mode: the shop uninstalled the app). */
+  forget(shop: string): void {
+    this.#clients.delete(shop);
   }
 
   /** True when the shop has clientId and clientSecret. */
   has(shop: string): boolean {
-    const config = this.#shops.get(shop);
+    const config = this.#shops.get(shop) ?? this.#lookup?.(shop);
     return Boolean(config?.clientId && config.clientSecret);
   }
 
@@ -29,7 +44,7 @@ export class ShopClients {
   clientFor(shop: string): ShopRenterClient {
     const existing = this.#clients.get(shop);
     if (existing) return existing;
-    const config = this.#shops.get(shop);
+    const config = this.#shops.get(shop) ?? this.#lookup?.(shop);
     if (!config?.clientId || !config.clientSecret) throw new ShopCredentialsMissingError(shop);
     const client = this.#create({
       shop,

@@ -57,7 +57,7 @@ export function desiredSubscriptions(config: ReceiverConfig, shop: ShopConfig): 
 }
 
 /** Is this subscription one of ours (pointing at this receiver's hooks for this shop)? */
-function ownedBy(config: ReceiverConfig, shop: ShopConfig): (webhook: Webhook) => boolean {
+export function ownedBy(config: ReceiverConfig, shop: ShopConfig): (webhook: Webhook) => boolean {
   const prefix = `${config.publicUrl}/hooks/${shop.name}/`;
   return (webhook) => webhook.webHookParameters.some((parameter) => parameter.url.startsWith(prefix));
 }

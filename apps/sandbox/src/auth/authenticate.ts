@@ -60,8 +60,11 @@ async function bearerPrincipal(
       `The access token was issued for shop '${claims.shop}', not '${shop.name}'; request one from ${tokenUrl(shop.name)}.`,
     );
   }
-  if (!shop.clients.some((c) => c.clientId === claims.sub)) {
-    throw apiErrors.unauthorized(`The API client of this token no longer exists in shop '${shop.name}'.`);
+  const client = shop.clients.find((c) => c.clientId === claims.sub);
+  if (!client || client.installId !== claims.installId) {
+    throw apiErrors.unauthorized(
+      `The API client of this token no longer exists in shop '${shop.name}' (or the app was uninstalled).`,
+    );
   }
   return { kind: 'bearer', id: claims.sub, scopes: new Set(claims.scopes) };
 }

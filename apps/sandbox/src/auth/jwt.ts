@@ -15,6 +15,8 @@ export interface AccessTokenClaims {
   iat: number;
   nbf: number;
   exp: number;
+  /** Tokens of an installed app: the install they belong to (an uninstall revokes them). */
+  installId?: string;
 }
 
 export type JwtVerification =

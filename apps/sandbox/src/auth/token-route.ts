@@ -74,7 +74,9 @@ export function registerTokenRoute(app: FastifyInstance, state: SandboxState): v
     if (!parsed.success) return invalidClient(reply, 'Check the `client_secret` parameter');
     const { client_id: clientId, client_secret: clientSecret } = parsed.data;
     if (!shop) return invalidClient(reply, `There is no shop '${request.params.shop}' in this sandbox.`);
-    const client = shop.seed.clients.find((c) => c.clientId === clientId);
+    // An app's ClientId works only on shops where the app is installed (assumed: the real
+    // endpoint answers 401 invalid_client, as for any unknown client).
+    const client = state.clientsFor(shop).find((c) => c.clientId === clientId);
     if (!client || client.clientSecret !== clientSecret) return invalidClient(reply);
     const nowMs = Date.now();
     const now = Math.floor(nowMs / 1000);
@@ -93,6 +95,7 @@ export function registerTokenRoute(app: FastifyInstance, state: SandboxState): v
         iat: now,
         nbf: now,
         exp,
+        ...(client.installId ? { installId: client.installId } : {}),
       },
       state.tokenKey,
     );

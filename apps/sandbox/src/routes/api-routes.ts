@@ -47,7 +47,7 @@ export function registerApiRoutes(app: FastifyInstance, state: SandboxState): vo
       if (shop.faults.latencyMs) await sleep(shop.faults.latencyMs);
       const principal = await authenticate(
         request.headers.authorization,
-        shop.seed,
+        { ...shop.seed, clients: state.clientsFor(shop) },
         state.tokenKey,
         Date.now(),
         ALL_SCOPES,

@@ -1,8 +1,9 @@
+import { AppRegistry, parseAppRegistration } from '../apps/app-registry.js';
 import { generateSigningKey, signingKeyFromPem, signingKeyPem, type TokenSigningKey } from '../auth/jwt.js';
-import { SandboxNotFoundError } from '../errors.js';
+import { SandboxConfigError, SandboxNotFoundError } from '../errors.js';
 import { type Faults, parseFaults } from '../faults/faults.js';
 import { SlidingWindowRateLimiter } from '../limits/rate-limiter.js';
-import type { ResolvedSandboxOptions, ShopSeed } from '../options.js';
+import type { ApiClientSeed, ResolvedSandboxOptions, ShopSeed } from '../options.js';
 import { DeliveryDispatcher } from '../simulator/delivery-dispatcher.js';
 import { ShopSimulator } from '../simulator/shop-simulator.js';
 import { JsonFileStore } from './persistence.js';
@@ -55,6 +56,8 @@ export class SandboxState {
   readonly rateLimiter: SlidingWindowRateLimiter | undefined;
   readonly dispatcher: DeliveryDispatcher;
   readonly simulator: ShopSimulator;
+  /** Registered platform apps and their installs. */
+  readonly apps = new AppRegistry();
   private readonly shops = new Map<string, ShopRuntime>();
   /** Data of shops that are in the data file but not configured this time (kept, not served). */
   private readonly unconfigured: Record<string, Partial<ShopData>> = {};
@@ -94,6 +97,16 @@ export class SandboxState {
       log,
     });
     this.simulator = new ShopSimulator(this);
+    for (const app of options.apps) {
+      try {
+        this.apps.register(parseAppRegistration(app));
+      } catch (error) {
+        throw new SandboxConfigError(
+          'bad_app',
+          `app ${JSON.stringify(app.appId ?? '?')}: ${(error as Error).message}`,
+        );
+      }
+    }
     for (const shop of this.shops.values()) this.dispatcher.resume(shop.data);
     this.changed();
   }
@@ -116,6 +129,11 @@ export class SandboxState {
       );
     }
     return shop;
+  }
+
+  /** The shop's own API clients plus those of the apps installed on it right now. */
+  clientsFor(shop: ShopRuntime): ApiClientSeed[] {
+    return [...shop.seed.clients, ...this.apps.clientsFor(shop.seed.name)];
   }
 
   /** Replaces the injected faults of a shop (`{}` clears them). */

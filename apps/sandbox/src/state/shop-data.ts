@@ -45,6 +45,8 @@ export interface ShopData {
   nextDeliveryId: number;
   /** Projected payloads of deliveries not sent yet, by delivery id (so a restart can still send them). */
   pendingPayloads: Record<string, DeliveryPayload>;
+  /** Which API client created each webhook (by id): an app's uninstall drops its own. */
+  webhookOwners: Record<string, string>;
 }
 
 export function emptyShopData(): ShopData {
@@ -60,6 +62,7 @@ export function emptyShopData(): ShopData {
     deliveries: [],
     nextDeliveryId: 1,
     pendingPayloads: {},
+    webhookOwners: {},
   };
 }
 

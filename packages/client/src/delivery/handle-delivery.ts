@@ -1,3 +1,4 @@
+import { readRequestBody } from './read-body.js';
 import {
   checkDeliveryTarget,
   DEFAULT_MAX_BYTES,
@@ -30,28 +31,7 @@ export async function handleDelivery(request: Request, options: DeliveryOptions)
     await request.body?.cancel();
     return { ok: false, error: tooLarge(maxBytes) };
   }
-  const body = await readLimited(request.body, maxBytes);
+  const body = await readRequestBody(request.body, maxBytes);
   if (body === undefined) return { ok: false, error: tooLarge(maxBytes) };
   return decodeVerified(target, request.headers.get('content-type') ?? undefined, body, maxBytes);
-}
-
-async function readLimited(
-  stream: ReadableStream<Uint8Array> | null,
-  maxBytes: number,
-): Promise<Buffer | undefined> {
-  if (!stream) return Buffer.alloc(0);
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = stream.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks, size);
 }

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { DeliveryError } from './delivery-error.js';
+import { readNodeBody } from './read-body.js';
 import {
   checkDeliveryTarget,
   DEFAULT_MAX_BYTES,
@@ -52,32 +53,7 @@ export async function handleNodeDelivery(
     req.resume();
     return { ok: false, error: tooLarge(maxBytes) };
   }
-  const body = await readLimited(req, maxBytes);
+  const body = await readNodeBody(req, maxBytes);
   if (body === undefined) return { ok: false, error: tooLarge(maxBytes) };
   return decodeVerified(target, contentType, body, maxBytes);
-}
-
-function readLimited(req: IncomingMessage, maxBytes: number): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = false;
-    req.on('data', (chunk: Buffer) => {
-      if (over) return;
-      size += chunk.byteLength;
-      if (size > maxBytes) {
-        over = true;
-        chunks.length = 0;
-        resolve(undefined);
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (!over) resolve(Buffer.concat(chunks, size));
-    });
-    req.on('error', (error) => {
-      if (!over) reject(error);
-    });
-  });
 }

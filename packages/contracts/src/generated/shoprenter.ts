@@ -313,6 +313,26 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    payment_notification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A Payment API charge or card change changed status
+         * @description POSTed by the Payment API to the `notificationUrl` an app gave it. Authenticate with `hmac` over the raw body and check that `time` is close to the arrival time.
+         */
+        post: operations["notifyPayment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface components {
     schemas: {
@@ -350,6 +370,29 @@ export interface components {
             error_description?: string;
             hint?: string;
             message?: string;
+        };
+        /** @description Payment API notification for a one-time or recurring charge (FACTS.md §8), POSTed to the app's `notificationUrl` with `?hmac=` hex HMAC-SHA256(WebhookSecretKey, raw body). `time` is Unix seconds (UTC) and should be close to the arrival time. */
+        PaymentStatusNotification: {
+            /** @description The charge (one-time or recurring). */
+            id: number;
+            /**
+             * @example pending
+             * @example declined
+             */
+            status: string;
+            time: number;
+            reason?: string;
+        };
+        /** @description Payment API notification for a card (funding source) change (FACTS.md §8). */
+        PaymentCardChangeNotification: {
+            changeId: number;
+            subscriptionId: number;
+            /** @description Where the change request is. */
+            status: string;
+            /** @description The payment method's current status. */
+            paymentStatus?: string;
+            message?: string;
+            time: number;
         };
         /**
          * @description The event a subscription listens to.
@@ -1886,6 +1929,45 @@ export interface operations {
         responses: {
             200: components["responses"]["DeliveryAccepted"];
             400: components["responses"]["DeliveryRejected"];
+        };
+    };
+    notifyPayment: {
+        parameters: {
+            query: {
+                /** @description Lowercase hex HMAC-SHA256 of the raw body with the app's WebhookSecretKey. */
+                hmac: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": 69,
+                 *       "status": "pending",
+                 *       "time": 1606740386
+                 *     }
+                 */
+                "application/json": components["schemas"]["PaymentStatusNotification"] | components["schemas"]["PaymentCardChangeNotification"];
+            };
+        };
+        responses: {
+            /** @description The app has the notification. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The app refuses it (hmac does not match, or `time` is too far from now). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
 }

@@ -15,6 +15,10 @@
 import { describe, expectTypeOf, test } from 'vitest';
 import type { z } from 'zod';
 import type {
+  PaymentCardChangeNotificationSchema,
+  PaymentStatusNotificationSchema,
+} from '../app/payment-notification.js';
+import type {
   DELAY_UNITS,
   DELIVERY_FORMATS,
   NEWSLETTER_EVENTS,
@@ -96,8 +100,11 @@ describe('enumerations', () => {
     expectTypeOf<z.input<typeof WebhookStatusSchema>>().toEqualTypeOf<Schemas['WebhookInput']['status']>();
   });
 
-  test('the webhooks section has exactly the six events, with the right envelope each', () => {
-    expectTypeOf<keyof webhooks>().toEqualTypeOf<(typeof WEBHOOK_EVENTS)[number]>();
+  test('the webhooks section has exactly the six events, with the right envelope each (and the Payment API notification)', () => {
+    expectTypeOf<keyof webhooks>().toEqualTypeOf<(typeof WEBHOOK_EVENTS)[number] | 'payment_notification'>();
+    expectTypeOf<JsonBody<webhooks['payment_notification']['post']>>().toEqualTypeOf<
+      Schemas['PaymentStatusNotification'] | Schemas['PaymentCardChangeNotification']
+    >();
     type OrderDelivery = JsonBody<webhooks[(typeof ORDER_EVENTS)[number]]['post']>;
     type NewsletterDelivery = JsonBody<webhooks[(typeof NEWSLETTER_EVENTS)[number]]['post']>;
     expectTypeOf<OrderDelivery>().toEqualTypeOf<Schemas['OrdersEnvelope']>();
@@ -126,6 +133,27 @@ describe('token endpoint', () => {
     >();
     expectTypeOf<RequiredKeys<z.input<typeof TokenResponseSchema>>>().toEqualTypeOf<
       RequiredKeys<Schemas['TokenResponse']>
+    >();
+  });
+
+  test('the Payment API notification schemas accept the documented bodies (FACTS.md §8)', () => {
+    expectTypeOf<Schemas['PaymentStatusNotification']>().toExtend<
+      z.input<typeof PaymentStatusNotificationSchema>
+    >();
+    expectTypeOf<KnownKeys<z.input<typeof PaymentStatusNotificationSchema>>>().toEqualTypeOf<
+      KnownKeys<Schemas['PaymentStatusNotification']>
+    >();
+    expectTypeOf<RequiredKeys<z.input<typeof PaymentStatusNotificationSchema>>>().toEqualTypeOf<
+      RequiredKeys<Schemas['PaymentStatusNotification']>
+    >();
+    expectTypeOf<Schemas['PaymentCardChangeNotification']>().toExtend<
+      z.input<typeof PaymentCardChangeNotificationSchema>
+    >();
+    expectTypeOf<KnownKeys<z.input<typeof PaymentCardChangeNotificationSchema>>>().toEqualTypeOf<
+      KnownKeys<Schemas['PaymentCardChangeNotification']>
+    >();
+    expectTypeOf<RequiredKeys<z.input<typeof PaymentCardChangeNotificationSchema>>>().toEqualTypeOf<
+      RequiredKeys<Schemas['PaymentCardChangeNotification']>
     >();
   });
 

@@ -14,7 +14,6 @@ import type { Logger } from 'pino';
 import type { ClaimedJob } from '../../store/store.js';
 import {
   assertEventHandlers,
-  type EventHandler,
   type EventHandlers,
   type HandlerContext,
   isDefinedHandlers,
@@ -62,7 +61,8 @@ export function createModuleHandler(options: ModuleHandlerOptions): ModuleHandle
   const run = async (job: ClaimedJob): Promise<HandlerOutcome> => {
     const handlers = await load();
     const event = handlerEvent(job);
-    const handler = handlers[event.event] as EventHandler | undefined;
+    // One handler per event name: the map's key matches the event's type (checked by defineHandlers).
+    const handler = handlers[event.event] as ((e: typeof event, c: HandlerContext) => unknown) | undefined;
     const logger = options.logger.child({
       handler: options.name,
       jobId: job.id,

@@ -345,6 +345,30 @@ CREATE TABLE recovery_state (
 );
 `,
   },
+  {
+    version: 5,
+    name: 'platform app: installed shops and used app request codes (app mode)',
+    sql: `
+CREATE TABLE app_shops (
+  shop text COLLATE "C" PRIMARY KEY,
+  status text NOT NULL CHECK (status IN ('pending', 'installed', 'uninstalled')),
+  installed_at timestamptz NOT NULL,
+  app_version text,
+  uninstalled_at timestamptz,
+  pending_reason text,
+  attempts integer NOT NULL DEFAULT 0,
+  next_attempt_at timestamptz,
+  subscriptions jsonb NOT NULL DEFAULT '[]',
+  updated_at timestamptz NOT NULL
+);
+CREATE INDEX app_shops_due ON app_shops (next_attempt_at) WHERE status = 'pending';
+
+CREATE TABLE app_request_codes (
+  code_key text COLLATE "C" PRIMARY KEY,
+  expires_at timestamptz NOT NULL
+);
+`,
+  },
 ];
 
 /** Identifier check for the optional schema (it is interpolated into DDL). */

@@ -239,6 +239,8 @@ function releaseClient(client: pg.PoolClient, broken: boolean): void {
 export class PgStore implements Store {
   readonly kind = 'postgres' as const;
   readonly schema: string | null;
+  /** The connection string (the app-mode shop store opens its own small pool on the same database). */
+  readonly url: string;
   readonly #pool: pg.Pool;
   /** What every connection of this store is opened with (the pool's, and a recovery's fresh one). */
   readonly #clientConfig: pg.ClientConfig;
@@ -258,6 +260,7 @@ export class PgStore implements Store {
       );
     }
     this.schema = options.schema ?? null;
+    this.url = options.url;
     const connectTimeoutMs = options.connectTimeoutMs ?? 2000;
     /** pg-pool uses one timeout for both queueing and connecting; this client keeps the connect one short. */
     class PooledStoreClient extends StoreClient {

@@ -125,6 +125,30 @@ CREATE TABLE recovery_state (
 );
 `,
   },
+  {
+    version: 4,
+    name: 'platform app: installed shops and used app request codes (app mode)',
+    sql: `
+CREATE TABLE app_shops (
+  shop TEXT PRIMARY KEY,
+  status TEXT NOT NULL CHECK (status IN ('pending', 'installed', 'uninstalled')),
+  installed_at INTEGER NOT NULL,
+  app_version TEXT,
+  uninstalled_at INTEGER,
+  pending_reason TEXT,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER,
+  subscriptions TEXT NOT NULL DEFAULT '[]',
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX app_shops_due ON app_shops (next_attempt_at) WHERE status = 'pending';
+
+CREATE TABLE app_request_codes (
+  code_key TEXT PRIMARY KEY,
+  expires_at INTEGER NOT NULL
+);
+`,
+  },
 ];
 
 /**

@@ -85,6 +85,7 @@ function insert(ctx: ApiContext, body: unknown, outerId: string | undefined): Ap
     ...draft,
   };
   data.webhooks.push(hook);
+  data.webhookOwners[hook.id] = ctx.principal.id;
   ctx.state.changed();
   return { status: 201, body: renderWebhook(hook, ctx.apiBase, 'created') };
 }
@@ -131,6 +132,7 @@ export function updateWebhook(ctx: ApiContext, id: string, body: unknown): ApiRe
 export function deleteWebhook(ctx: ApiContext, id: string): ApiResult {
   const hook = findWebhook(ctx, id);
   ctx.shop.data.webhooks = ctx.shop.data.webhooks.filter((w) => w !== hook);
+  delete ctx.shop.data.webhookOwners[hook.id];
   ctx.state.changed();
   return { status: 204 };
 }

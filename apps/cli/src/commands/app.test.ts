@@ -1,0 +1,123 @@
+/**
+ * `srhooks app install|uninstall` against the sandbox and `srhooks shops --receiver` against a real
+ * app-mode receiver: the CLI drives the sandbox's app flow, the receiver records the install and its
+ * subscriptions, and the shops list shows it installed, then uninstalled.
+ */
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { buildReceiver, ReceiverConfigSchema } from '@srhooks/receiver';
+import { type RunningSandbox, startSandbox } from '@srhooks/sandbox';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, tempConfigDir } from '../test-support/run-cli.js';
+
+const config = tempConfigDir();
+const ADMIN_TOKEN = 'cli-app-admin-token-0123456789';
+let sandbox: RunningSandbox;
+let receiver: Awaited<ReturnType<typeof buildReceiver>>;
+let base = '';
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+const cliJson = async (...args: string[]) => {
+  const run = await runCli(config.dir, [...args, '--json'], {
+    env: { SRHOOKS_ADMIN_TOKEN: ADMIN_TOKEN, SRHOOKS_SANDBOX_URL: sandbox.url },
+  });
+  if (run.code !== 0) throw new Error(`srhooks ${args.join(' ')} exited ${run.code}: ${run.stderr}`);
+  return JSON.parse(run.stdout);
+};
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ rateLimit: false, shops: [{ name: 'alpha', clients: [] }] });
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  sandbox.apps.register({
+    appId: '7',
+    clientId: 'cli-app',
+    clientSecret: 'cli-app-client-secret',
+    redirectUri: `${base}/app/install`,
+    entryPoint: `${base}/app/entry`,
+    uninstallUri: `${base}/app/uninstall`,
+  });
+  receiver = await buildReceiver(
+    ReceiverConfigSchema.parse({
+      port,
+      host: '127.0.0.1',
+      secrets: ['cli-app-url-secret-0123456789'],
+      adminToken: ADMIN_TOKEN,
+      publicUrl: base,
+      db: join(config.dir, '..', 'receiver.db'),
+      logLevel: 'silent',
+      app: {
+        appId: '7',
+        clientId: 'cli-app',
+        clientSecret: 'cli-app-client-secret',
+        events: ['order_confirm'],
+        apiUrl: `${sandbox.url}/{shop}/api`,
+        tokenUrl: `${sandbox.url}/{shop}/app/token`,
+        adminUrl: `${sandbox.url}/{shop}/admin`,
+      },
+    }),
+    { defaultMetrics: false },
+  );
+  await receiver.listen({ port, host: '127.0.0.1' });
+}, 30_000);
+
+afterAll(async () => {
+  await receiver?.close();
+  await sandbox?.close();
+  config.cleanup();
+});
+
+describe('srhooks app / srhooks shops --receiver', () => {
+  it('installs through the sandbox, and the receiver lists the shop installed with its subscription', async () => {
+    const installed = await cliJson('app', 'install', '--shop', 'alpha');
+    expect(installed).toMatchObject({
+      action: 'install',
+      shop: 'alpha',
+      appId: '7',
+      redirectedToAppUrl: true,
+    });
+    expect(installed.call.status).toBe(302);
+    expect(installed.entryPoint.status).toBe(200);
+
+    const listed = await cliJson('shops', '--receiver', base);
+    expect(listed.shops).toEqual([
+      expect.objectContaining({
+        name: 'alpha',
+        source: 'app',
+        status: 'installed',
+        subscriptions: [expect.objectContaining({ event: 'order_confirm' })],
+      }),
+    ]);
+    const human = await runCli(config.dir, ['shops', '--receiver', base, '--no-color'], {
+      env: { SRHOOKS_ADMIN_TOKEN: ADMIN_TOKEN },
+    });
+    expect(human.stdout).toMatch(/alpha\s+app\s+installed\s+order_confirm/);
+  });
+
+  it('uninstalls through the sandbox, and the receiver lists the shop uninstalled', async () => {
+    const removed = await cliJson('app', 'uninstall', '--shop', 'alpha', '--app-id', '7');
+    expect(removed).toMatchObject({
+      action: 'uninstall',
+      shop: 'alpha',
+      removedSubscriptions: [expect.any(String)],
+    });
+    expect(removed.call.status).toBe(200);
+    const listed = await cliJson('shops', '--receiver', base);
+    expect(listed.shops[0]).toMatchObject({ name: 'alpha', status: 'uninstalled', subscriptions: [] });
+  });
+
+  it('says what is wrong when the app is not installed', async () => {
+    const run = await runCli(config.dir, ['app', 'uninstall', '--shop', 'alpha'], {
+      env: { SRHOOKS_SANDBOX_URL: sandbox.url },
+    });
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toMatch(/not installed/);
+  });
+});

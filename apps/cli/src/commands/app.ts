@@ -1,0 +1,140 @@
+import { isValidShopName } from '@srhooks/contracts';
+import { CliError, EXIT_CODES, remoteError, usageError } from '../cli-error.js';
+import { defineCommand } from '../command.js';
+import { DEFAULT_SANDBOX_PORT } from './sandbox.js';
+
+export interface AppFlowOptions {
+  action: 'install' | 'uninstall';
+  shop?: string;
+  appId?: string;
+  sandboxUrl?: string;
+}
+
+interface CallReport {
+  url: string;
+  status: number | null;
+  location?: string;
+  contentSecurityPolicy?: string;
+  error?: string;
+}
+
+export interface AppFlowResult {
+  action: 'install' | 'uninstall';
+  shop: string;
+  appId: string;
+  /** The signed call to the app (RedirectUri or UninstallUri). */
+  call: CallReport;
+  /** install: whether the app sent the owner back to app_url on the shop's admin. */
+  redirectedToAppUrl?: boolean;
+  /** install: the EntryPoint as the admin's iframe loaded it. */
+  entryPoint?: CallReport;
+  /** uninstall: the app's subscriptions the shop dropped. */
+  removedSubscriptions?: string[];
+}
+
+type Json = Record<string, unknown>;
+
+/** Strips the signed query (shopname, code, timestamp, hmac) from a URL before printing it. */
+function bare(url: string): string {
+  return url.split('?')[0] ?? url;
+}
+
+/**
+ * `srhooks app install|uninstall --shop X`: drives the sandbox's app flow (its
+ * `/_sandbox/apps/{appId}/installs/{shop}` route): the sandbox sends the signed call to the app as
+ * ShopRenter would, follows the redirect and loads the entry point, and reports what the app answered.
+ */
+export const appFlowCommand = defineCommand<AppFlowOptions, AppFlowResult>({
+  async run(options, context) {
+    const shop = options.shop ?? context.env.SRHOOKS_SANDBOX_SHOP ?? 'demo';
+    if (!isValidShopName(shop)) throw usageError(`invalid shop name "${shop}"`);
+    const base =
+      options.sandboxUrl ?? context.env.SRHOOKS_SANDBOX_URL ?? `http://127.0.0.1:${DEFAULT_SANDBOX_PORT}`;
+    if (!/^https?:\/\//.test(base) || !URL.canParse(base))
+      throw usageError(`--sandbox-url must be an http(s) URL, got "${base}"`);
+    let appId = options.appId ?? context.env.SRHOOKS_APP_ID;
+    const root = base.replace(/\/+$/, '');
+    const request = async (method: string, path: string): Promise<Json> => {
+      let response: Response;
+      try {
+        response = await fetch(`${root}${path}`, { method, headers: { accept: 'application/json' } });
+      } catch (error) {
+        throw remoteError(
+          `cannot reach the sandbox at ${base}`,
+          'start it with srhooks sandbox (or pass --sandbox-url / set SRHOOKS_SANDBOX_URL)',
+          'network_error',
+          error,
+        );
+      }
+      const text = await response.text();
+      const parsed = (text ? JSON.parse(text) : {}) as Json;
+      if (!response.ok) {
+        throw new CliError(
+          `the sandbox answered ${response.status}: ${String(parsed.message ?? text.slice(0, 200))}`,
+          {
+            code: 'sandbox_error',
+            exitCode:
+              response.status === 404 || response.status === 409 ? EXIT_CODES.usage : EXIT_CODES.remote,
+          },
+        );
+      }
+      return parsed;
+    };
+    if (!appId) {
+      const apps = ((await request('GET', '/_sandbox/apps')).apps ?? []) as Array<{ appId: string }>;
+      if (apps.length !== 1) {
+        throw usageError(
+          apps.length === 0 ? 'the sandbox has no registered app' : 'the sandbox has several apps',
+          apps.length === 0
+            ? 'register one: POST /_sandbox/apps (see the sandbox README)'
+            : `pass --app-id (${apps.map((a) => a.appId).join(', ')})`,
+        );
+      }
+      appId = (apps[0] as { appId: string }).appId;
+    }
+    const path = `/_sandbox/apps/${encodeURIComponent(appId)}/installs/${shop}`;
+    if (options.action === 'install') {
+      const report = await request('POST', path);
+      return {
+        action: 'install',
+        shop,
+        appId,
+        call: report.install as CallReport,
+        redirectedToAppUrl: report.redirectedToAppUrl === true,
+        ...(report.entryPoint ? { entryPoint: report.entryPoint as CallReport } : {}),
+      };
+    }
+    const report = await request('DELETE', path);
+    return {
+      action: 'uninstall',
+      shop,
+      appId,
+      call: report.uninstall as CallReport,
+      removedSubscriptions: (report.removedSubscriptions ?? []) as string[],
+    };
+  },
+
+  render(result, style) {
+    const status = (call: CallReport | undefined) =>
+      call === undefined
+        ? style.dim('not loaded')
+        : call.status === null
+          ? style.red(`unreachable (${call.error ?? 'no answer'})`)
+          : call.status < 400
+            ? style.green(String(call.status))
+            : style.red(String(call.status));
+    if (result.action === 'install') {
+      return [
+        `app ${result.appId} installed on ${result.shop}`,
+        `  install call   ${bare(result.call.url)} → ${status(result.call)}`,
+        `  redirect       ${result.redirectedToAppUrl ? style.green('to app_url on the shop admin') : style.red(`not to app_url (${result.call.location ?? 'no Location'})`)}`,
+        `  entry point    ${result.entryPoint ? bare(result.entryPoint.url) : ''} → ${status(result.entryPoint)}`,
+      ].join('\n');
+    }
+    return [
+      `app ${result.appId} uninstalled from ${result.shop}`,
+      `  uninstall call ${bare(result.call.url)} → ${status(result.call)}`,
+      `  subscriptions  ${result.removedSubscriptions?.length ?? 0} dropped by the shop`,
+    ].join('\n');
+  },
+});

@@ -1,0 +1,56 @@
+import { type AdminTargetOptions, openAdminApi } from '../admin-api/admin-api-client.js';
+import { defineCommand } from '../command.js';
+import { renderTable } from '../output/index.js';
+
+export type ReceiverShopsOptions = AdminTargetOptions;
+
+/** One row of the receiver's `GET /admin/api/shops` (see the receiver README). */
+export interface ReceiverShop {
+  name: string;
+  source: 'config' | 'app';
+  status: 'configured' | 'pending' | 'installed' | 'uninstalled';
+  subscriptions: Array<{ event: string; id?: string }>;
+  installedAt: string | null;
+  uninstalledAt: string | null;
+  pendingReason: string | null;
+  attempts: number;
+  nextAttemptAt: string | null;
+  lastDeliveryAt: string | null;
+}
+
+export interface ReceiverShopsResult {
+  receiver: string;
+  shops: ReceiverShop[];
+}
+
+/** `srhooks shops --receiver URL`: the shops a receiver serves (config file and app installs). */
+export const receiverShopsCommand = defineCommand<ReceiverShopsOptions, ReceiverShopsResult>({
+  async run(options, context) {
+    const api = await openAdminApi(options, context.env);
+    const answer = await api.get<{ items: ReceiverShop[] }>('/shops');
+    return { receiver: api.receiverUrl, shops: answer.items };
+  },
+
+  render(result, style) {
+    if (result.shops.length === 0)
+      return `no shops at ${result.receiver} (no config shops, no app installs yet)`;
+    return renderTable(result.shops, [
+      { header: 'SHOP', value: (shop) => shop.name },
+      { header: 'SOURCE', value: (shop) => shop.source },
+      {
+        header: 'STATUS',
+        value: (shop) =>
+          shop.status === 'installed' || shop.status === 'configured'
+            ? style.green(shop.status)
+            : shop.status === 'pending'
+              ? style.yellow(`pending: ${shop.pendingReason ?? ''}`)
+              : style.dim(shop.status),
+      },
+      {
+        header: 'SUBSCRIPTIONS',
+        value: (shop) => shop.subscriptions.map((s) => s.event).join(' ') || style.dim('-'),
+      },
+      { header: 'LAST DELIVERY', value: (shop) => shop.lastDeliveryAt ?? style.dim('never') },
+    ]);
+  },
+});

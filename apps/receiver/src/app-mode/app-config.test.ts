@@ -1,0 +1,96 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConfigError } from '../config/config-error.js';
+import { defineReceiverConfig, loadConfig } from '../config/load-config.js';
+
+const SECRET = 'app-config-secret-0123456789';
+const app = { appId: 55, clientId: 'cid', clientSecret: 'csecret', events: ['order_confirm' as const] };
+
+function issues(run: () => unknown): string {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof ConfigError) return error.message;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'srhooks-app-config-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('app config', () => {
+  it('applies the defaults', () => {
+    const config = defineReceiverConfig({ secrets: [SECRET], publicUrl: 'https://hooks.example.com', app });
+    expect(config.app).toMatchObject({
+      appId: '55',
+      installPath: '/app/install',
+      entryPath: '/app/entry',
+      uninstallPath: '/app/uninstall',
+      paymentPath: '/app/payments',
+      timestampToleranceSeconds: 300,
+      adminUrl: 'https://{shop}.myshoprenter.hu/admin',
+      entryPoint: 'inspector',
+      handlers: [],
+      webhooks: [],
+    });
+  });
+
+  it.each([
+    [{ ...app, handlers: ['nope'] }, /app\.handlers\[0\].*unknown handler "nope"/],
+    [{ ...app, clientSecret: '' }, /app\.clientSecret/],
+    [{ ...app, installPath: '/hooks/x' }, /app\.installPath.*must not be under \/hooks/],
+    [{ ...app, adminUrl: 'https://admin.example.com' }, /app\.adminUrl.*\{shop\}/],
+    [{ ...app, events: ['order_paid'] }, /app\.events\[0\].*must be one of/],
+    [{ ...app, extra: 1 }, /app.*extra/],
+  ])('refuses %j', (bad, message) => {
+    expect(
+      issues(() =>
+        defineReceiverConfig({ secrets: [SECRET], publicUrl: 'https://h.example.com', app: bad as never }),
+      ),
+    ).toMatch(message);
+  });
+
+  it('needs the public URL (installed shops subscribe to it)', () => {
+    expect(issues(() => defineReceiverConfig({ secrets: [SECRET], app }))).toMatch(/publicUrl.*app mode/);
+  });
+
+  it('takes the app secrets from SRHOOKS_APP_* over the file', () => {
+    writeFileSync(
+      join(dir, 'srhooks.config.json'),
+      JSON.stringify({ publicUrl: 'https://hooks.example.com', app: { ...app, clientSecret: 'from-file' } }),
+    );
+    const config = loadConfig({
+      cwd: dir,
+      env: {
+        SRHOOKS_SECRETS: SECRET,
+        SRHOOKS_APP_CLIENT_SECRET: 'from-env',
+        SRHOOKS_APP_WEBHOOK_SECRET_KEY: 'payment-key',
+      },
+    });
+    expect(config.app).toMatchObject({
+      clientId: 'cid',
+      clientSecret: 'from-env',
+      webhookSecretKey: 'payment-key',
+    });
+  });
+
+  it('turns app mode on from the environment alone', () => {
+    const config = loadConfig({
+      cwd: dir,
+      env: {
+        SRHOOKS_SECRETS: SECRET,
+        SRHOOKS_PUBLIC_URL: 'https://hooks.example.com',
+        SRHOOKS_APP_ID: '9',
+        SRHOOKS_APP_CLIENT_ID: 'cid',
+        SRHOOKS_APP_CLIENT_SECRET: 'cs',
+      },
+    });
+    expect(config.app).toMatchObject({ appId: '9', clientId: 'cid', clientSecret: 'cs' });
+  });
+});

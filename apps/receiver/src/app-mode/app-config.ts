@@ -1,0 +1,66 @@
+/**
+ * App mode's configuration (`app` in srhooks.config.json; SRHOOKS_APP_* variables override its
+ * secrets): the receiver becomes the backend of a ShopRenter platform app installed on many shops
+ * (FACTS.md §7, §8). Shops come from the store as they install the app, next to those of `shops`.
+ */
+import { WebhookSpecEntrySchema } from '@srhooks/client';
+import { WEBHOOK_EVENTS } from '@srhooks/contracts';
+import { z } from 'zod';
+
+const PATH = z
+  .string()
+  .regex(/^\/[A-Za-z0-9/_.-]*$/, 'must be a path such as /app/install')
+  .refine(
+    (path) => !path.startsWith('/hooks/') && !path.startsWith('/admin') && !path.startsWith('/inspector'),
+    {
+      error: 'must not be under /hooks, /admin or /inspector (the receiver uses those)',
+    },
+  );
+
+const SHOP_TEMPLATE = z
+  .string()
+  .refine((value) => value.includes('{shop}'), { error: 'must contain {shop}' });
+
+export const AppConfigSchema = z.strictObject({
+  /** The AppId ShopRenter gave the app (the admin shows it at /admin/app/{appId}). */
+  appId: z.union([z.string().min(1), z.int().nonnegative()]).transform(String),
+  clientId: z.string().min(1, 'the app’s ClientId is required'),
+  clientSecret: z.string().min(1, 'the app’s ClientSecret is required (it also verifies every app request)'),
+  /** Payment API: verifies notifications. Without it the payment route is off. */
+  webhookSecretKey: z.string().min(1).optional(),
+  /** The subscriptions every installed shop gets, as in `shops[].events` / `shops[].webhooks`. */
+  events: z
+    .array(z.enum(WEBHOOK_EVENTS, { error: `must be one of ${WEBHOOK_EVENTS.join(', ')}` }))
+    .default([]),
+  webhooks: z.array(WebhookSpecEntrySchema).default([]),
+  /** Handlers (names under top-level `handlers`) for every installed shop's events, app events included. */
+  handlers: z.array(z.string()).default([]),
+  installPath: PATH.default('/app/install'),
+  entryPath: PATH.default('/app/entry'),
+  uninstallPath: PATH.default('/app/uninstall'),
+  paymentPath: PATH.default('/app/payments'),
+  /** How far an app request's `timestamp` (and a notification's `time`) may be from now. */
+  timestampToleranceSeconds: z.int().min(1).max(86_400).default(300),
+  /** The shop's admin; `app_url` must lie under `{adminUrl}/app/`, and it is the only frame ancestor allowed. */
+  adminUrl: SHOP_TEMPLATE.default('https://{shop}.myshoprenter.hu/admin'),
+  /** API and token URL templates for installed shops (default ShopRenter's). */
+  apiUrl: SHOP_TEMPLATE.optional(),
+  tokenUrl: SHOP_TEMPLATE.optional(),
+  /** Recorded with each install. */
+  appVersion: z.string().max(64).optional(),
+  /**
+   * Entry point: `inspector` (default) serves the shop-scoped inspector in the admin iframe; a URL
+   * (template with {shop}) redirects the verified owner to the app's own UI instead, with `shop`,
+   * `session` and `expires` query parameters (check them with `verifyShopSession`).
+   */
+  entryPoint: z.union([z.literal('inspector'), z.url({ protocol: /^https?$/ })]).default('inspector'),
+  /** Seconds between background retries of pending installs (doubling per failure, at most an hour). */
+  retryIntervalSeconds: z.int().min(1).max(3600).default(60),
+});
+
+export type AppConfig = z.output<typeof AppConfigSchema>;
+
+/** Fills `{shop}` in a URL template. */
+export function forShop(template: string, shop: string): string {
+  return template.replaceAll('{shop}', shop);
+}

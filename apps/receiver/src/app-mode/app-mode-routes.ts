@@ -1,0 +1,322 @@
+/**
+ * App mode's routes (FACTS.md §7, §8), at the paths of `config.app`:
+ *
+ * 1. Install (`GET installPath`, ShopRenter's RedirectUri): verify the request (app-request.ts), record
+ *    the shop as installed-pending (durable), run the API step (install-step.ts: token + subscriptions;
+ *    on failure the shop stays pending with the reason and the background retry takes over), then
+ *    redirect the owner to `app_url` — only when it lies under the shop's own admin
+ *    (`{adminUrl}/app/…`); otherwise to the app's page there. Never an open redirect.
+ * 2. Uninstall (`GET uninstallPath`): verify; mark the shop uninstalled (its URLs answer 404 from now
+ *    on, its pending jobs are cancelled); the app's handlers get an `app_uninstalled` event. The shop's
+ *    API is not called: ShopRenter dropped the subscriptions and the token no longer works.
+ * 3. Entry point (`GET entryPath`): verify; serve the shop's page inside the admin iframe (entry-page.ts)
+ *    with `frame-ancestors` allowing only that shop's admin origin, and links carrying a session bound to
+ *    the shop — or redirect to the app's own UI (`entryPoint: <url>`).
+ * 4. Payment API notifications (`POST paymentPath`, with `webhookSecretKey`): verify hmac over the raw
+ *    body and the body's `time`; store as a `payment_status` / `payment_card_change` event (dedupe key:
+ *    id or changeId + status + time) for the app's handlers; an authentic body that is not a
+ *    notification is quarantined; anything not authentic gets 401 and nothing is stored.
+ *
+ * Failures answer 401 (not authentic, stale, replayed) with a short reason; nothing is stored for them.
+ */
+
+import { verifyPaymentNotification } from '@srhooks/client';
+import { isValidShopName } from '@srhooks/contracts';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { errorBody } from '../http/error-body.js';
+import { headersForStorage } from '../ingest/delivery-headers.js';
+import { withStoreTimeout } from '../ingest/store-call.js';
+import type { ReceiverRoutePlugin } from '../routes/index.js';
+import { CANCELLED_BY_UNINSTALL } from '../store/app-shops/app-shop-store.js';
+import type { NewDelivery, WebhookEvent } from '../store/store.js';
+import { type AppConfig, forShop } from './app-config.js';
+import { checkAppRequest } from './app-request.js';
+import { entryDetailPage, entryErrorPage, entryListPage } from './entry-page.js';
+import { type InstallStepContext, runInstallStep, startInstallRetry } from './install-step.js';
+import { createShopSession, sessionQuery, verifyShopSession } from './shop-session.js';
+
+type Query = Record<string, string | string[] | undefined>;
+
+/** Where payment notifications are filed when their URL names no shop (they carry none themselves). */
+export const PAYMENT_API_SHOP = 'payment-api';
+
+/** `app_url` when it is under the shop's admin (`{adminUrl}/app/`), else undefined. */
+export function allowedAppUrl(app: AppConfig, shop: string, appUrl: string | undefined): string | undefined {
+  if (!appUrl) return undefined;
+  let target: URL;
+  let admin: URL;
+  try {
+    target = new URL(appUrl);
+    admin = new URL(forShop(app.adminUrl, shop));
+  } catch {
+    return undefined;
+  }
+  const prefix = `${admin.pathname.replace(/\/+$/, '')}/app/`;
+  if (target.origin !== admin.origin || target.username || target.password) return undefined;
+  if (!target.pathname.startsWith(prefix)) return undefined;
+  return target.toString();
+}
+
+/** The app's own page in the shop's admin: where the owner goes when `app_url` is not acceptable. */
+export function appAdminPage(app: AppConfig, shop: string): string {
+  return `${forShop(app.adminUrl, shop).replace(/\/+$/, '')}/app/${app.appId}`;
+}
+
+function frameAncestor(app: AppConfig, shop: string): string {
+  return new URL(forShop(app.adminUrl, shop)).origin;
+}
+
+function entryHeaders(app: AppConfig, shop: string): Record<string, string> {
+  return {
+    'content-type': 'text/html; charset=utf-8',
+    'content-security-policy': [
+      "default-src 'none'",
+      "style-src 'self'",
+      "img-src 'self'",
+      "form-action 'self'",
+      `frame-ancestors ${frameAncestor(app, shop)}`,
+      "base-uri 'none'",
+    ].join('; '),
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'same-origin',
+    'cache-control': 'no-store',
+  };
+}
+
+const plugin: FastifyPluginAsync = async (app) => {
+  const appConfig = app.config.app;
+  const appShops = app.appShops;
+  if (!appConfig || !appShops) return;
+  const directory = app.shopDirectory;
+  const ctx: InstallStepContext = { config: app.config, appShops, directory, logger: app.log };
+  const stopRetry = startInstallRetry(ctx);
+  app.addHook('onClose', stopRetry);
+
+  function refuse(reply: FastifyReply, status: number, code: string, message: string, asHtml: boolean) {
+    if (asHtml) {
+      return reply
+        .code(status)
+        .type('text/html; charset=utf-8')
+        .header('content-security-policy', "default-src 'none'; frame-ancestors 'none'")
+        .send(entryErrorPage('Not allowed', message));
+    }
+    return reply.code(status).send(errorBody(code, message));
+  }
+
+  async function verified(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    kind: 'install' | 'entry' | 'uninstall',
+  ) {
+    const result = await withStoreTimeout(
+      'app request check',
+      checkAppRequest(
+        kind,
+        request.query as Query,
+        appConfig as AppConfig,
+        appShops as NonNullable<typeof appShops>,
+      ),
+      app.config.storeTimeoutMs,
+    );
+    if (!result.ok) {
+      app.metrics.forgedAttempts.inc({ reason: 'bad_token' });
+      request.log.warn(
+        { appRequest: { kind, refused: result.error.code, remoteAddress: request.ip } },
+        'app request refused',
+      );
+      refuse(reply, 401, result.error.code, result.error.message, kind === 'entry');
+      return null;
+    }
+    return result;
+  }
+
+  // 1. Install.
+  app.get(appConfig.installPath, async (request, reply) => {
+    const result = await verified(request, reply, 'install');
+    if (!result) return reply;
+    const { shop } = result;
+    const retryAt = new Date(Date.now() + appConfig.retryIntervalSeconds * 1000);
+    const record = await withStoreTimeout(
+      'record install',
+      appShops.recordInstall(shop, { appVersion: appConfig.appVersion ?? null, nextAttemptAt: retryAt }),
+      app.config.storeTimeoutMs,
+    );
+    directory.remember(record);
+    const outcome = await runInstallStep(ctx, shop);
+    request.log.info({ shop, outcome }, 'app install received');
+    const target = allowedAppUrl(appConfig, shop, result.unsigned.app_url) ?? appAdminPage(appConfig, shop);
+    return reply.redirect(target, 302);
+  });
+
+  // 2. Uninstall.
+  app.get(appConfig.uninstallPath, async (request, reply) => {
+    const result = await verified(request, reply, 'uninstall');
+    if (!result) return reply;
+    const { shop } = result;
+    const uninstalledAt = new Date();
+    const outcome = await withStoreTimeout(
+      'record uninstall',
+      appShops.markUninstalled(shop, { reason: CANCELLED_BY_UNINSTALL, now: uninstalledAt }),
+      app.config.storeTimeoutMs,
+    );
+    const record = await appShops.get(shop);
+    if (record) directory.remember(record);
+    if (!outcome) {
+      request.log.info({ shop }, 'uninstall for a shop this app has no record of; nothing to do');
+      return reply.code(200).send({ ok: true, shop, known: false });
+    }
+    const event = 'app_uninstalled';
+    const delivery: NewDelivery = {
+      shop,
+      event: event as unknown as WebhookEvent,
+      receivedAt: uninstalledAt,
+      remoteAddress: request.ip,
+      headers: headersForStorage(request.headers),
+      contentType: 'application/x-www-form-urlencoded',
+      rawBody: Buffer.from(request.url.slice(request.url.indexOf('?') + 1)),
+    };
+    const payload = {
+      shop,
+      uninstalledAt: uninstalledAt.toISOString(),
+      cancelledJobs: outcome.cancelledJobs,
+    };
+    const stored = await withStoreTimeout(
+      'ingest app_uninstalled',
+      app.store.ingest(
+        delivery,
+        [{ dedupeKey: `uninstall:${payload.uninstalledAt}`, subjectId: shop, payload }],
+        [...app.handlers.namesFor(shop, event)],
+      ),
+      app.config.storeTimeoutMs,
+    );
+    request.log.info(
+      { shop, cancelledJobs: outcome.cancelledJobs, deliveryId: stored.deliveryId },
+      'app uninstalled',
+    );
+    return reply
+      .code(200)
+      .send({ ok: true, shop, cancelledJobs: outcome.cancelledJobs, deliveryId: stored.deliveryId });
+  });
+
+  // 3. Entry point, and its shop-scoped detail pages.
+  const detailPath = `${appConfig.entryPath.replace(/\/+$/, '')}/events/:id`;
+  app.get(appConfig.entryPath, async (request, reply) => {
+    const result = await verified(request, reply, 'entry');
+    if (!result) return reply;
+    const { shop } = result;
+    const record = directory.appShop(shop);
+    if (!record || record.status === 'uninstalled') {
+      return refuse(reply, 403, 'not_installed', `The app is not installed on ${shop}.`, true);
+    }
+    const session = createShopSession(shop, appConfig.clientSecret);
+    if (appConfig.entryPoint !== 'inspector') {
+      const target = new URL(forShop(appConfig.entryPoint, shop));
+      for (const [key, value] of new URLSearchParams(sessionQuery(session)))
+        target.searchParams.set(key, value);
+      return reply.redirect(target.toString(), 302);
+    }
+    const events = await app.store.listEvents({ shop, limit: 50 });
+    const query = sessionQuery(session);
+    return reply.headers(entryHeaders(appConfig, shop)).send(
+      entryListPage({
+        shop,
+        status: record.status,
+        pendingReason: record.pendingReason,
+        events: events.items.filter((event) => event.shop === shop),
+        detailUrl: (id) => `${detailPath.replace(':id', encodeURIComponent(id))}?${query}`,
+      }),
+    );
+  });
+
+  app.get<{ Params: { id: string }; Querystring: Query }>(detailPath, async (request, reply) => {
+    const shop = verifyShopSession(request.query, appConfig.clientSecret);
+    if (!shop)
+      return refuse(
+        reply,
+        401,
+        'no_session',
+        'This link has expired: open the app again from the shop admin.',
+        true,
+      );
+    const event = await app.store.getEvent(request.params.id);
+    // Another shop's event is answered exactly like a missing one.
+    if (!event || event.shop !== shop)
+      return refuse(reply, 404, 'not_found', 'No such event for this shop.', true);
+    const back = `${appConfig.entryPath}?${sessionQuery(createShopSession(shop, appConfig.clientSecret))}`;
+    return reply.headers(entryHeaders(appConfig, shop)).send(entryDetailPage(event, back));
+  });
+
+  // 4. Payment API notifications.
+  const secretKey = appConfig.webhookSecretKey;
+  if (!secretKey) return;
+  await app.register(async (payments) => {
+    payments.removeAllContentTypeParsers();
+    payments.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 64 * 1024 }, (_request, body, done) =>
+      done(null, body),
+    );
+    payments.post<{ Body: Buffer | undefined; Querystring: Query }>(
+      appConfig.paymentPath,
+      async (request, reply) => {
+        const raw = request.body ?? Buffer.alloc(0);
+        const result = verifyPaymentNotification(raw, request.query, secretKey, {
+          toleranceSeconds: appConfig.timestampToleranceSeconds,
+        });
+        const named = [request.query.shop, request.query.shopname].find(
+          (value): value is string => typeof value === 'string' && isValidShopName(value),
+        );
+        const shop = named ?? PAYMENT_API_SHOP;
+        if (!result.ok && !result.error.authentic) {
+          app.metrics.forgedAttempts.inc({ reason: 'bad_token' });
+          request.log.warn(
+            { payment: { refused: result.error.code, remoteAddress: request.ip } },
+            'payment notification refused',
+          );
+          return reply.code(result.error.status).send(errorBody(result.error.code, result.error.message));
+        }
+        const delivery: NewDelivery = {
+          shop,
+          event: (result.ok ? result.event : 'payment_status') as unknown as WebhookEvent,
+          receivedAt: new Date(),
+          remoteAddress: request.ip,
+          headers: headersForStorage(request.headers),
+          contentType: request.headers['content-type'] ?? '',
+          rawBody: raw,
+        };
+        if (!result.ok) {
+          const { deliveryId } = await withStoreTimeout(
+            'quarantine payment notification',
+            app.store.quarantine(delivery, { code: result.error.code, message: result.error.message }),
+            app.config.storeTimeoutMs,
+          );
+          request.log.warn(
+            { shop, deliveryId },
+            'authentic payment notification quarantined: not a notification body',
+          );
+          // Kept, and nothing the sender could change by sending it again: acknowledged.
+          return reply.code(200).send({ ok: true, quarantined: true, deliveryId });
+        }
+        const subjectId = String(
+          'changeId' in result.notification ? result.notification.changeId : result.notification.id,
+        );
+        const stored = await withStoreTimeout(
+          'ingest payment notification',
+          app.store.ingest(
+            delivery,
+            [{ dedupeKey: result.dedupeKey, subjectId, payload: result.notification }],
+            [...app.handlers.namesFor(shop, result.event)],
+          ),
+          app.config.storeTimeoutMs,
+        );
+        request.log.info(
+          { shop, event: result.event, deliveryId: stored.deliveryId, duplicates: stored.duplicates },
+          'payment notification stored',
+        );
+        return reply
+          .code(200)
+          .send({ ok: true, deliveryId: stored.deliveryId, duplicates: stored.duplicates });
+      },
+    );
+  });
+};
+
+export const appModeRoute: ReceiverRoutePlugin = { name: 'app-mode', plugin };

@@ -1,0 +1,108 @@
+/** Unit tests of app mode's pure parts: the redirect guard, the shop-bound session, the shop directory. */
+import { describe, expect, it } from 'vitest';
+import { defineReceiverConfig } from '../config/load-config.js';
+import type { AppShopRecord } from '../store/app-shops/app-shop-store.js';
+import { allowedAppUrl, appAdminPage } from './app-mode-routes.js';
+import { ShopDirectory } from './shop-directory.js';
+import { createShopSession, sessionQuery, verifyShopSession } from './shop-session.js';
+
+const config = defineReceiverConfig({
+  secrets: ['units-secret-0123456789abcdef'],
+  publicUrl: 'https://hooks.example.com',
+  handlers: { app: { type: 'log' }, own: { type: 'log' } },
+  shops: [{ name: 'configured', clientId: 'own-id', clientSecret: 'own-secret', handlers: ['own'] }],
+  app: {
+    appId: '55',
+    clientId: 'app-id',
+    clientSecret: 'app-secret',
+    events: ['order_confirm'],
+    handlers: ['app'],
+    tokenUrl: 'https://oauth.example.com/{shop}/app/token',
+  },
+});
+const app = config.app as NonNullable<typeof config.app>;
+
+describe('allowedAppUrl (no open redirect)', () => {
+  it.each([
+    ['https://alpha.myshoprenter.hu/admin/app/55', true],
+    ['https://alpha.myshoprenter.hu/admin/app/55?pelda=parameter', true],
+    ['https://beta.myshoprenter.hu/admin/app/55', false],
+    ['https://alpha.myshoprenter.hu/admin/settings', false],
+    ['https://alpha.myshoprenter.hu/admin/app', false],
+    ['http://alpha.myshoprenter.hu/admin/app/55', false],
+    ['https://user:pw@alpha.myshoprenter.hu/admin/app/55', false],
+    ['https://alpha.myshoprenter.hu.evil.example/admin/app/55', false],
+    ['//evil.example/admin/app/55', false],
+    ['not a url', false],
+  ])('%s → %s', (url, allowed) => {
+    expect(allowedAppUrl(app, 'alpha', url) !== undefined).toBe(allowed);
+  });
+
+  it('falls back to the app page on the shop admin', () => {
+    expect(appAdminPage(app, 'alpha')).toBe('https://alpha.myshoprenter.hu/admin/app/55');
+    expect(allowedAppUrl(app, 'alpha', undefined)).toBeUndefined();
+  });
+});
+
+describe('shop session', () => {
+  const now = Date.UTC(2026, 6, 1);
+  it('is valid for its shop until it expires, and only for it', () => {
+    const session = createShopSession('alpha', 'app-secret', now);
+    const query = Object.fromEntries(new URLSearchParams(sessionQuery(session)));
+    expect(verifyShopSession(query, 'app-secret', now + 1000)).toBe('alpha');
+    expect(verifyShopSession({ ...query, shop: 'beta' }, 'app-secret', now)).toBeNull();
+    expect(verifyShopSession(query, 'other-secret', now)).toBeNull();
+    expect(
+      verifyShopSession({ ...query, expires: String(session.expires + 60) }, 'app-secret', now),
+    ).toBeNull();
+    expect(verifyShopSession(query, 'app-secret', session.expires * 1000)).toBeNull();
+    expect(verifyShopSession({}, 'app-secret', now)).toBeNull();
+  });
+});
+
+describe('ShopDirectory', () => {
+  const record = (shop: string, status: AppShopRecord['status']): AppShopRecord => ({
+    shop,
+    status,
+    installedAt: new Date(0),
+    appVersion: null,
+    uninstalledAt: status === 'uninstalled' ? new Date(1) : null,
+    pendingReason: status === 'pending' ? 'token endpoint down' : null,
+    attempts: 0,
+    nextAttemptAt: null,
+    subscriptions: [],
+    updatedAt: new Date(0),
+  });
+
+  it('makes installed and pending shops look like config shops, with the app’s credentials; uninstalled ones vanish', () => {
+    const directory = new ShopDirectory(config.shops, app);
+    for (const r of [
+      record('alpha', 'installed'),
+      record('beta', 'pending'),
+      record('gamma', 'uninstalled'),
+    ]) {
+      directory.remember(r);
+    }
+    expect(directory.shops().map((s) => [s.name, s.clientId, s.handlers])).toEqual([
+      ['configured', 'own-id', ['own']],
+      ['alpha', 'app-id', ['app']],
+      ['beta', 'app-id', ['app']],
+    ]);
+    expect(directory.shop('alpha')).toMatchObject({
+      clientSecret: 'app-secret',
+      events: ['order_confirm'],
+      tokenUrl: 'https://oauth.example.com/alpha/app/token',
+    });
+    expect(directory.shop('gamma')).toBeUndefined();
+    expect(directory.isUninstalled('gamma')).toBe(true);
+    expect(directory.isUninstalled('alpha')).toBe(false);
+    expect(directory.isUninstalled('unknown')).toBe(false);
+  });
+
+  it('keeps a config shop even when it also uninstalled the app', () => {
+    const directory = new ShopDirectory(config.shops, app);
+    directory.remember(record('configured', 'uninstalled'));
+    expect(directory.isUninstalled('configured')).toBe(false);
+    expect(directory.shop('configured')?.clientId).toBe('own-id');
+  });
+});

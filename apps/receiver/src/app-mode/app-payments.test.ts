@@ -1,0 +1,89 @@
+/**
+ * Payment API notifications end to end (FACTS.md §8): the sandbox POSTs signed notifications to the
+ * receiver's payment path; authentic ones are stored as payment_status / payment_card_change events
+ * (deduplicated, handled), a replay is a duplicate, forged and stale ones get 401 with nothing stored,
+ * and an authentic body that is not a notification is quarantined.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ADMIN_TOKEN,
+  type AppModeFixture,
+  eventually,
+  startAppModeFixture,
+} from './test-support/app-mode-fixture.js';
+
+describe('app mode: Payment API notifications (sandbox)', () => {
+  let f: AppModeFixture;
+  let paymentUrl: string;
+
+  beforeAll(async () => {
+    f = await startAppModeFixture({ shops: ['alpha'] });
+    paymentUrl = `${f.baseUrl}/app/payments?shop=alpha`;
+  }, 30_000);
+  afterAll(async () => {
+    await f?.close();
+  });
+
+  const admin = async (path: string) =>
+    (
+      await fetch(`${f.baseUrl}/admin/api${path}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+    ).json();
+  const deliveryCount = async () =>
+    ((await admin('/deliveries?shop=alpha&limit=500')).items as unknown[]).length;
+
+  it('stores an authentic charge notification as a payment_status event and runs the app handlers', async () => {
+    const sent = await f.sandbox.apps.notify('55', {
+      url: paymentUrl,
+      notification: { id: 69, status: 'pending' },
+    });
+    expect(sent.response.status).toBe(200);
+    const event = await eventually(async () => {
+      const items = (await admin('/events?shop=alpha')).items as Array<Record<string, unknown>>;
+      const found = items.find((e) => e.event === 'payment_status');
+      return found?.status === 'succeeded' ? found : undefined;
+    });
+    const time = JSON.parse(sent.rawBody).time;
+    expect(event.dedupeKey).toBe(`payment:69:pending:${time}`);
+    const detail = (await admin(`/events/${event.id}`)).event;
+    expect(detail.payload).toEqual({ id: 69, status: 'pending', time });
+  });
+
+  it('records a replay as a duplicate, not a second payment', async () => {
+    const replay = await f.sandbox.apps.notify('55', { url: paymentUrl, fault: 'replay' });
+    expect(replay.response.status).toBe(200);
+    expect(JSON.parse(replay.response.bodyExcerpt ?? '{}')).toMatchObject({ ok: true, duplicates: 1 });
+  });
+
+  it('stores a card change as payment_card_change', async () => {
+    const sent = await f.sandbox.apps.notify('55', {
+      url: paymentUrl,
+      notification: { changeId: 42, subscriptionId: 12, status: 'declined', paymentStatus: 'active' },
+    });
+    expect(sent.response.status).toBe(200);
+    const items = (await admin('/events?shop=alpha')).items as Array<Record<string, unknown>>;
+    expect(items.find((e) => e.event === 'payment_card_change')?.dedupeKey).toMatch(
+      /^card-change:42:declined:\d+$/,
+    );
+  });
+
+  it.each(['bad_hmac', 'stale'] as const)('answers %s with 401 and stores nothing', async (fault) => {
+    const before = await deliveryCount();
+    const sent = await f.sandbox.apps.notify('55', { url: paymentUrl, fault });
+    expect(sent.response.status).toBe(401);
+    expect(await deliveryCount()).toBe(before);
+  });
+
+  it('refuses a notification without hmac with 401', async () => {
+    const response = await fetch(paymentUrl, { method: 'POST', body: '{"id":1,"status":"paid","time":1}' });
+    expect(response.status).toBe(401);
+  });
+
+  it('quarantines an authentic body that is not a notification', async () => {
+    const sent = await f.sandbox.apps.notify('55', { url: paymentUrl, fault: 'undecodable' });
+    expect(sent.response.status).toBe(200);
+    const answer = JSON.parse(sent.response.bodyExcerpt ?? '{}');
+    expect(answer).toMatchObject({ ok: true, quarantined: true });
+    const delivery = (await admin(`/deliveries/${answer.deliveryId}`)).delivery;
+    expect(delivery).toMatchObject({ status: 'quarantined', decodeError: { code: 'invalid_notification' } });
+  });
+});

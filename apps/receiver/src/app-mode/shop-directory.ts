@@ -1,0 +1,90 @@
+/**
+ * Every shop this receiver serves, wherever it comes from: `shops` in the config file, and (app
+ * mode) the shops that installed the app, from the store. An installed shop looks exactly like a
+ * config shop to the rest of the receiver — a `ShopConfig` with the app's subscriptions, handlers
+ * and credentials (the app's ClientId/ClientSecret work on every shop that installed it, FACTS.md
+ * §7) — so `ctx.client`, `verify` and order recovery treat both alike.
+ *
+ * Installed shops are kept in memory and refreshed from the store (every few seconds, and at once
+ * by this instance's own installs/uninstalls), so lookups on the ingest path are synchronous.
+ */
+import type { ShopConfig } from '../config/config-schema.js';
+import type { AppShopRecord, AppShopStore } from '../store/app-shops/app-shop-store.js';
+import { type AppConfig, forShop } from './app-config.js';
+
+export class ShopDirectory {
+  readonly #configShops: ReadonlyMap<string, ShopConfig>;
+  readonly #app: AppConfig | undefined;
+  readonly #appShops: AppShopStore | null;
+  #installed = new Map<string, AppShopRecord>();
+
+  constructor(configShops: readonly ShopConfig[], app?: AppConfig, appShops?: AppShopStore | null) {
+    this.#configShops = new Map(configShops.map((shop) => [shop.name, shop]));
+    this.#app = app;
+    this.#appShops = appShops ?? null;
+  }
+
+  /** Reloads the installed shops from the store. */
+  async refresh(): Promise<void> {
+    if (!this.#appShops) return;
+    const records = await this.#appShops.list();
+    this.#installed = new Map(records.map((record) => [record.shop, record]));
+  }
+
+  /** Takes a record this instance just wrote (before the next refresh). */
+  remember(record: AppShopRecord): void {
+    this.#installed.set(record.shop, record);
+  }
+
+  /** The app shop record (any status), when the shop ever installed the app. */
+  appShop(name: string): AppShopRecord | undefined {
+    return this.#installed.get(name);
+  }
+
+  appShops(): AppShopRecord[] {
+    return [...this.#installed.values()];
+  }
+
+  /** A shop that uninstalled the app (and is not also a config shop): its URLs answer 404. */
+  isUninstalled(name: string): boolean {
+    return !this.#configShops.has(name) && this.#installed.get(name)?.status === 'uninstalled';
+  }
+
+  /** The shop's configuration: the config file's, else the installed app shop's (pending or installed). */
+  shop(name: string): ShopConfig | undefined {
+    const configured = this.#configShops.get(name);
+    if (configured) return configured;
+    const record = this.#installed.get(name);
+    if (!record || record.status === 'uninstalled') return undefined;
+    return this.appShopConfig(name);
+  }
+
+  /** Config shops, then installed (or pending) app shops. */
+  shops(): ShopConfig[] {
+    const result = [...this.#configShops.values()];
+    for (const record of this.#installed.values()) {
+      if (record.status !== 'uninstalled' && !this.#configShops.has(record.shop)) {
+        result.push(this.appShopConfig(record.shop));
+      }
+    }
+    return result;
+  }
+
+  /** What an installed shop looks like as a config shop. */
+  appShopConfig(name: string): ShopConfig {
+    const app = this.#app;
+    if (!app) throw new TypeError('appShopConfig needs app mode (config.app)');
+    return {
+      name,
+      events: [...app.events],
+      webhooks: [...app.webhooks],
+      clientId: app.clientId,
+      clientSecret: app.clientSecret,
+      ...(app.apiUrl ? { apiUrl: forShop(app.apiUrl, name) } : {}),
+      ...(app.tokenUrl ? { tokenUrl: forShop(app.tokenUrl, name) } : {}),
+      reconcile: false,
+      verify: false,
+      handlers: [...app.handlers],
+    };
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * An app-mode receiver wired to the sandbox for end-to-end tests: a sandbox with the given shops and a
+ * registered app whose three URLs point at the receiver, and a receiver (real HTTP, tmp SQLite, job
+ * worker on) with `app` configured against the sandbox's token, API and admin URLs. The receiver's
+ * port is chosen before it starts, because its public URL goes into the subscriptions.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type RunningSandbox, type SandboxOptions, startSandbox } from '@srhooks/sandbox';
+import type { FastifyInstance } from 'fastify';
+import { buildReceiver } from '../../app.js';
+import type { ReceiverConfig, ReceiverConfigInput } from '../../config/config-schema.js';
+import { defineReceiverConfig } from '../../config/load-config.js';
+import { TEST_SECRET } from '../../test-support/test-receiver.js';
+
+export const APP_ID = '55';
+export const APP_CLIENT_ID = 'srhooks-test-app';
+export const APP_CLIENT_SECRET = 'srhooks-test-app-client-secret';
+export const WEBHOOK_SECRET_KEY = 'srhooks-test-app-webhook-key';
+export const ADMIN_TOKEN = 'app-mode-admin-token-0123456789';
+
+export interface AppModeFixture {
+  sandbox: RunningSandbox;
+  receiver: FastifyInstance;
+  config: ReceiverConfig;
+  baseUrl: string;
+  logLines: string[];
+  close(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export async function startAppModeFixture(
+  options: {
+    shops?: string[];
+    sandbox?: SandboxOptions;
+    /** `{url}` is the sandbox's URL. */
+    app?: Record<string, unknown>;
+    config?: Partial<ReceiverConfigInput>;
+  } = {},
+): Promise<AppModeFixture> {
+  const shops = options.shops ?? ['alpha', 'beta', 'gamma'];
+  const sandbox = await startSandbox({
+    rateLimit: false,
+    shops: shops.map((name) => ({ name, clients: [] })),
+    ...options.sandbox,
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'srhooks-app-mode-'));
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const appAdmin = (options.sandbox?.appAdminUrl ?? '{origin}/{shop}/admin')
+    .replaceAll('{origin}', sandbox.url)
+    .replaceAll('{port}', new URL(sandbox.url).port);
+  sandbox.apps.register({
+    appId: APP_ID,
+    clientId: APP_CLIENT_ID,
+    clientSecret: APP_CLIENT_SECRET,
+    webhookSecretKey: WEBHOOK_SECRET_KEY,
+    redirectUri: `${baseUrl}/app/install`,
+    entryPoint: `${baseUrl}/app/entry`,
+    uninstallUri: `${baseUrl}/app/uninstall`,
+    notificationUrl: `${baseUrl}/app/payments`,
+  });
+  const config = defineReceiverConfig({
+    secrets: [TEST_SECRET],
+    db: join(dir, 'srhooks.db'),
+    port,
+    host: '127.0.0.1',
+    logLevel: 'info',
+    publicUrl: baseUrl,
+    adminToken: ADMIN_TOKEN,
+    handlers: { audit: { type: 'log' } },
+    app: {
+      appId: APP_ID,
+      clientId: APP_CLIENT_ID,
+      clientSecret: APP_CLIENT_SECRET,
+      webhookSecretKey: WEBHOOK_SECRET_KEY,
+      events: ['order_confirm', 'order_status_change'],
+      handlers: ['audit'],
+      apiUrl: `${sandbox.url}/{shop}/api`,
+      tokenUrl: `${sandbox.url}/{shop}/app/token`,
+      adminUrl: appAdmin,
+      appVersion: '1.0.0',
+      retryIntervalSeconds: 1,
+      ...options.app,
+    },
+    ...options.config,
+  });
+  const logLines: string[] = [];
+  let receiver: FastifyInstance;
+  try {
+    receiver = await buildReceiver(config, {
+      defaultMetrics: false,
+      processing: { logWrite: () => {} },
+      logDestination: { write: (line: string) => void logLines.push(line) },
+    });
+    await receiver.listen({ port, host: '127.0.0.1' });
+  } catch (error) {
+    await sandbox.close();
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    sandbox,
+    receiver,
+    config,
+    baseUrl,
+    logLines,
+    async close() {
+      await receiver.close();
+      await sandbox.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls `check` until it returns a value other than undefined (or throws after `timeoutMs`). */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * App mode's storage (platform apps, FACTS.md §7): the shops the app is installed on, and the app
+ * request codes already used (install / entry point / uninstall calls are refused when their
+ * `code` comes again). A separate, small interface next to `Store`, on the same database: SQLite
+ * (its own connection to the store's file) or PostgreSQL (its own small pool on the store's
+ * schema). Tables from migration 3 (SQLite) / 4 (PostgreSQL). Contract: test-support/app-shop-store-contract.ts.
+ */
+
+/** `pending`: the install is recorded but its token/subscription step has not succeeded yet (retried). */
+export type AppShopStatus = 'pending' | 'installed' | 'uninstalled';
+
+export interface AppShopSubscription {
+  event: string;
+  /** The subscription's id on the shop. */
+  id: string;
+}
+
+export interface AppShopRecord {
+  shop: string;
+  status: AppShopStatus;
+  installedAt: Date;
+  appVersion: string | null;
+  uninstalledAt: Date | null;
+  /** Why the install is pending (the last error), null otherwise. */
+  pendingReason: string | null;
+  /** Failed attempts of the token/subscription step since the install. */
+  attempts: number;
+  nextAttemptAt: Date | null;
+  subscriptions: AppShopSubscription[];
+  updatedAt: Date;
+}
+
+export interface AppShopStore {
+  /**
+   * Records an app request code (with the shop, e.g. `install:demo:abc…`) until `expiresAt`. True the
+   * first time, false when it was already used (a replay). Expired codes are cleaned up on the way.
+   */
+  useRequestCode(key: string, expiresAt: Date, options?: { now?: Date }): Promise<boolean>;
+  /**
+   * A (re-)install: the shop starts over as `pending` (reason `installing`) with no subscriptions. The
+   * caller runs the token/subscription step at once; `nextAttemptAt` is when the background retry takes
+   * over if this process dies before recording the outcome.
+   */
+  recordInstall(
+    shop: string,
+    options: { appVersion?: string | null; nextAttemptAt: Date; now?: Date },
+  ): Promise<AppShopRecord>;
+  /** The token/subscription step succeeded. Ignored (false) when the shop was uninstalled meanwhile. */
+  markInstalled(
+    shop: string,
+    options: { subscriptions: AppShopSubscription[]; now?: Date },
+  ): Promise<boolean>;
+  /** The step failed: stays `pending` with the reason, retried from `nextAttemptAt`. Ignored when uninstalled. */
+  markPending(shop: string, options: { reason: string; nextAttemptAt: Date; now?: Date }): Promise<boolean>;
+  /**
+   * Uninstall: the shop becomes `uninstalled`, its subscriptions are forgotten, and its jobs that have
+   * not run yet (pending) are cancelled — dead-lettered with `reason`, so they stay visible and can be
+   * replayed. Running jobs finish. Returns how many jobs were cancelled; null when the shop was never
+   * installed.
+   */
+  markUninstalled(
+    shop: string,
+    options: { reason: string; now?: Date },
+  ): Promise<{ cancelledJobs: number } | null>;
+  get(shop: string): Promise<AppShopRecord | null>;
+  /** Every shop the app was ever installed on, by name. */
+  list(): Promise<AppShopRecord[]>;
+  /** Pending shops whose next attempt is due. */
+  duePending(options?: { now?: Date; limit?: number }): Promise<AppShopRecord[]>;
+  close(): Promise<void>;
+}
+
+export const CANCELLED_BY_UNINSTALL = 'cancelled: the app was uninstalled from this shop';

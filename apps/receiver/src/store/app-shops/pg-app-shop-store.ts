@@ -1,0 +1,181 @@
+import pg from 'pg';
+import { refreshEventStatusSql } from '../event-status-sql.js';
+import { mapPgError } from '../postgres/pg-errors.js';
+import { StoreUnavailableError } from '../store-errors.js';
+import type { AppShopRecord, AppShopStatus, AppShopStore, AppShopSubscription } from './app-shop-store.js';
+
+interface Row {
+  shop: string;
+  status: AppShopStatus;
+  installed_at: Date;
+  app_version: string | null;
+  uninstalled_at: Date | null;
+  pending_reason: string | null;
+  attempts: number;
+  next_attempt_at: Date | null;
+  subscriptions: AppShopSubscription[];
+  updated_at: Date;
+}
+
+function record(row: Row): AppShopRecord {
+  return {
+    shop: row.shop,
+    status: row.status,
+    installedAt: row.installed_at,
+    appVersion: row.app_version,
+    uninstalledAt: row.uninstalled_at,
+    pendingReason: row.pending_reason,
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at,
+    subscriptions: row.subscriptions,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** On the store's PostgreSQL database and schema, with a small pool of its own (installs are rare). */
+export class PgAppShopStore implements AppShopStore {
+  readonly #pool: pg.Pool;
+  #closed = false;
+
+  constructor(options: { url: string; schema: string | null }) {
+    this.#pool = new pg.Pool({
+      connectionString: options.url,
+      max: 2,
+      connectionTimeoutMillis: 5000,
+      query_timeout: 10_000,
+      application_name: 'srhooks-receiver-app-shops',
+      ...(options.schema === null ? {} : { options: `-c search_path=${options.schema}` }),
+    });
+    this.#pool.on('error', () => {});
+  }
+
+  async #query<T extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<pg.QueryResult<T>> {
+    if (this.#closed) throw new StoreUnavailableError('the app shop store is closed');
+    try {
+      return await this.#pool.query<T>(text, values);
+    } catch (error) {
+      throw mapPgError(error);
+    }
+  }
+
+  async #tx<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    if (this.#closed) throw new StoreUnavailableError('the app shop store is closed');
+    let client: pg.PoolClient;
+    try {
+      client = await this.#pool.connect();
+    } catch (error) {
+      throw mapPgError(error);
+    }
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw mapPgError(error);
+    } finally {
+      client.release();
+    }
+  }
+
+  async useRequestCode(key: string, expiresAt: Date, options: { now?: Date } = {}): Promise<boolean> {
+    return this.#tx(async (client) => {
+      await client.query('DELETE FROM app_request_codes WHERE expires_at <= $1', [options.now ?? new Date()]);
+      const inserted = await client.query(
+        'INSERT INTO app_request_codes (code_key, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+        [key, expiresAt],
+      );
+      return inserted.rowCount === 1;
+    });
+  }
+
+  async recordInstall(
+    shop: string,
+    options: { appVersion?: string | null; nextAttemptAt: Date; now?: Date },
+  ): Promise<AppShopRecord> {
+    const now = options.now ?? new Date();
+    const { rows } = await this.#query<Row>(
+      `INSERT INTO app_shops (shop, status, installed_at, app_version, uninstalled_at, pending_reason, attempts, next_attempt_at, subscriptions, updated_at)
+       VALUES ($1, 'pending', $2, $3, NULL, 'installing', 0, $4, '[]', $2)
+       ON CONFLICT (shop) DO UPDATE SET status = 'pending', installed_at = excluded.installed_at,
+         app_version = excluded.app_version, uninstalled_at = NULL, pending_reason = 'installing', attempts = 0,
+         next_attempt_at = excluded.next_attempt_at, subscriptions = '[]', updated_at = excluded.updated_at
+       RETURNING *`,
+      [shop, now, options.appVersion ?? null, options.nextAttemptAt],
+    );
+    return record(rows[0] as Row);
+  }
+
+  async markInstalled(
+    shop: string,
+    options: { subscriptions: AppShopSubscription[]; now?: Date },
+  ): Promise<boolean> {
+    const result = await this.#query(
+      `UPDATE app_shops SET status = 'installed', pending_reason = NULL, next_attempt_at = NULL, subscriptions = $1::jsonb, updated_at = $2
+       WHERE shop = $3 AND status <> 'uninstalled'`,
+      [JSON.stringify(options.subscriptions), options.now ?? new Date(), shop],
+    );
+    return result.rowCount === 1;
+  }
+
+  async markPending(
+    shop: string,
+    options: { reason: string; nextAttemptAt: Date; now?: Date },
+  ): Promise<boolean> {
+    const result = await this.#query(
+      `UPDATE app_shops SET status = 'pending', pending_reason = $1, attempts = attempts + 1, next_attempt_at = $2, updated_at = $3
+       WHERE shop = $4 AND status <> 'uninstalled'`,
+      [options.reason, options.nextAttemptAt, options.now ?? new Date(), shop],
+    );
+    return result.rowCount === 1;
+  }
+
+  async markUninstalled(
+    shop: string,
+    options: { reason: string; now?: Date },
+  ): Promise<{ cancelledJobs: number } | null> {
+    const now = options.now ?? new Date();
+    return this.#tx(async (client) => {
+      const changed = await client.query(
+        `UPDATE app_shops SET status = 'uninstalled', uninstalled_at = $1, pending_reason = NULL, next_attempt_at = NULL,
+           subscriptions = '[]', updated_at = $1 WHERE shop = $2`,
+        [now, shop],
+      );
+      if (changed.rowCount === 0) return null;
+      const cancelled = await client.query<{ event_id: string }>(
+        `UPDATE jobs SET status = 'dead', last_error = $1, finished_at = $2, updated_at = $2, lease_owner = NULL, lease_expires_at = NULL
+         WHERE status = 'pending' AND event_id IN (SELECT id FROM events WHERE shop = $3)
+         RETURNING event_id`,
+        [options.reason, now, shop],
+      );
+      for (const eventId of new Set(cancelled.rows.map((row) => row.event_id))) {
+        await client.query(refreshEventStatusSql('$1'), [eventId]);
+      }
+      return { cancelledJobs: cancelled.rowCount ?? 0 };
+    });
+  }
+
+  async get(shop: string): Promise<AppShopRecord | null> {
+    const { rows } = await this.#query<Row>('SELECT * FROM app_shops WHERE shop = $1', [shop]);
+    return rows[0] ? record(rows[0]) : null;
+  }
+
+  async list(): Promise<AppShopRecord[]> {
+    return (await this.#query<Row>('SELECT * FROM app_shops ORDER BY shop', [])).rows.map(record);
+  }
+
+  async duePending(options: { now?: Date; limit?: number } = {}): Promise<AppShopRecord[]> {
+    const { rows } = await this.#query<Row>(
+      `SELECT * FROM app_shops WHERE status = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at LIMIT $2`,
+      [options.now ?? new Date(), options.limit ?? 50],
+    );
+    return rows.map(record);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#pool.end();
+  }
+}

@@ -1,0 +1,182 @@
+import Database from 'better-sqlite3';
+import { refreshEventStatusSql } from '../event-status-sql.js';
+import { mapSqliteError } from '../sqlite/sqlite-errors.js';
+import { StoreUnavailableError } from '../store-errors.js';
+import type { AppShopRecord, AppShopStatus, AppShopStore, AppShopSubscription } from './app-shop-store.js';
+
+interface Row {
+  shop: string;
+  status: AppShopStatus;
+  installed_at: number;
+  app_version: string | null;
+  uninstalled_at: number | null;
+  pending_reason: string | null;
+  attempts: number;
+  next_attempt_at: number | null;
+  subscriptions: string;
+  updated_at: number;
+}
+
+const ms = (date: Date | undefined) => (date ?? new Date()).getTime();
+
+function record(row: Row): AppShopRecord {
+  return {
+    shop: row.shop,
+    status: row.status,
+    installedAt: new Date(row.installed_at),
+    appVersion: row.app_version,
+    uninstalledAt: row.uninstalled_at === null ? null : new Date(row.uninstalled_at),
+    pendingReason: row.pending_reason,
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at === null ? null : new Date(row.next_attempt_at),
+    subscriptions: JSON.parse(row.subscriptions) as AppShopSubscription[],
+    updatedAt: new Date(row.updated_at),
+  };
+}
+
+/**
+ * On the store's SQLite file, with a connection of its own (WAL, synchronous=FULL, busy timeout):
+ * installs and uninstalls are rare, so they need not go through the ingest path's writer thread;
+ * SQLite's file lock serialises the two writers. The store must have migrated the file first.
+ */
+export class SqliteAppShopStore implements AppShopStore {
+  readonly #db: Database.Database;
+  #closed = false;
+
+  constructor(file: string) {
+    this.#db = new Database(file);
+    this.#db.pragma('journal_mode = WAL');
+    this.#db.pragma('synchronous = FULL');
+    this.#db.pragma('busy_timeout = 5000');
+    this.#db.pragma('foreign_keys = ON');
+  }
+
+  #run<T>(work: () => T): Promise<T> {
+    if (this.#closed) return Promise.reject(new StoreUnavailableError('the app shop store is closed'));
+    try {
+      return Promise.resolve(work());
+    } catch (error) {
+      return Promise.reject(mapSqliteError(error));
+    }
+  }
+
+  #tx<T>(work: () => T): Promise<T> {
+    return this.#run(() => this.#db.transaction(work).immediate());
+  }
+
+  useRequestCode(key: string, expiresAt: Date, options: { now?: Date } = {}): Promise<boolean> {
+    return this.#tx(() => {
+      this.#db.prepare('DELETE FROM app_request_codes WHERE expires_at <= ?').run(ms(options.now));
+      return (
+        this.#db
+          .prepare(
+            'INSERT INTO app_request_codes (code_key, expires_at) VALUES (?, ?) ON CONFLICT DO NOTHING',
+          )
+          .run(key, expiresAt.getTime()).changes === 1
+      );
+    });
+  }
+
+  recordInstall(
+    shop: string,
+    options: { appVersion?: string | null; nextAttemptAt: Date; now?: Date },
+  ): Promise<AppShopRecord> {
+    const now = ms(options.now);
+    return this.#tx(() => {
+      this.#db
+        .prepare(
+          `INSERT INTO app_shops (shop, status, installed_at, app_version, uninstalled_at, pending_reason, attempts, next_attempt_at, subscriptions, updated_at)
+           VALUES (?, 'pending', ?, ?, NULL, 'installing', 0, ?, '[]', ?)
+           ON CONFLICT (shop) DO UPDATE SET status = 'pending', installed_at = excluded.installed_at,
+             app_version = excluded.app_version, uninstalled_at = NULL, pending_reason = 'installing', attempts = 0,
+             next_attempt_at = excluded.next_attempt_at, subscriptions = '[]', updated_at = excluded.updated_at`,
+        )
+        .run(shop, now, options.appVersion ?? null, options.nextAttemptAt.getTime(), now);
+      return record(this.#db.prepare('SELECT * FROM app_shops WHERE shop = ?').get(shop) as Row);
+    });
+  }
+
+  markInstalled(
+    shop: string,
+    options: { subscriptions: AppShopSubscription[]; now?: Date },
+  ): Promise<boolean> {
+    return this.#tx(
+      () =>
+        this.#db
+          .prepare(
+            `UPDATE app_shops SET status = 'installed', pending_reason = NULL, next_attempt_at = NULL, subscriptions = ?, updated_at = ?
+             WHERE shop = ? AND status <> 'uninstalled'`,
+          )
+          .run(JSON.stringify(options.subscriptions), ms(options.now), shop).changes === 1,
+    );
+  }
+
+  markPending(shop: string, options: { reason: string; nextAttemptAt: Date; now?: Date }): Promise<boolean> {
+    return this.#tx(
+      () =>
+        this.#db
+          .prepare(
+            `UPDATE app_shops SET status = 'pending', pending_reason = ?, attempts = attempts + 1, next_attempt_at = ?, updated_at = ?
+             WHERE shop = ? AND status <> 'uninstalled'`,
+          )
+          .run(options.reason, options.nextAttemptAt.getTime(), ms(options.now), shop).changes === 1,
+    );
+  }
+
+  markUninstalled(
+    shop: string,
+    options: { reason: string; now?: Date },
+  ): Promise<{ cancelledJobs: number } | null> {
+    const now = ms(options.now);
+    return this.#tx(() => {
+      const changed = this.#db
+        .prepare(
+          `UPDATE app_shops SET status = 'uninstalled', uninstalled_at = ?, pending_reason = NULL, next_attempt_at = NULL,
+             subscriptions = '[]', updated_at = ? WHERE shop = ?`,
+        )
+        .run(now, now, shop).changes;
+      if (changed === 0) return null;
+      const cancelled = this.#db
+        .prepare(
+          `UPDATE jobs SET status = 'dead', last_error = ?, finished_at = ?, updated_at = ?, lease_owner = NULL, lease_expires_at = NULL
+           WHERE status = 'pending' AND event_id IN (SELECT id FROM events WHERE shop = ?)
+           RETURNING event_id`,
+        )
+        .all(options.reason, now, now, shop) as { event_id: string }[];
+      const refresh = this.#db.prepare(refreshEventStatusSql('?'));
+      for (const eventId of new Set(cancelled.map((row) => row.event_id))) refresh.all(eventId);
+      return { cancelledJobs: cancelled.length };
+    });
+  }
+
+  get(shop: string): Promise<AppShopRecord | null> {
+    return this.#run(() => {
+      const row = this.#db.prepare('SELECT * FROM app_shops WHERE shop = ?').get(shop) as Row | undefined;
+      return row ? record(row) : null;
+    });
+  }
+
+  list(): Promise<AppShopRecord[]> {
+    return this.#run(() =>
+      (this.#db.prepare('SELECT * FROM app_shops ORDER BY shop').all() as Row[]).map(record),
+    );
+  }
+
+  duePending(options: { now?: Date; limit?: number } = {}): Promise<AppShopRecord[]> {
+    return this.#run(() =>
+      (
+        this.#db
+          .prepare(
+            `SELECT * FROM app_shops WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?`,
+          )
+          .all(ms(options.now), options.limit ?? 50) as Row[]
+      ).map(record),
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#db.close();
+  }
+}

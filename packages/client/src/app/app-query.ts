@@ -1,0 +1,33 @@
+/** Query parameters as any framework hands them: a string, URLSearchParams, or a parsed object. */
+export type QueryInput =
+  | string
+  | URLSearchParams
+  | Readonly<Record<string, string | readonly string[] | undefined>>;
+
+/** Every parameter with all its values (a repeated parameter keeps each value). */
+export function queryValues(query: QueryInput): Map<string, string[]> {
+  const values = new Map<string, string[]>();
+  const add = (key: string, value: string) => {
+    const list = values.get(key);
+    if (list) list.push(value);
+    else values.set(key, [value]);
+  };
+  if (typeof query === 'string' || query instanceof URLSearchParams) {
+    const params = typeof query === 'string' ? new URLSearchParams(query.replace(/^[^?]*\?/, '')) : query;
+    for (const [key, value] of params) add(key, value);
+    return values;
+  }
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined) continue;
+    if (typeof value === 'string') add(key, value);
+    else for (const v of value) add(key, v);
+  }
+  return values;
+}
+
+const HEX_SHA256 = /^[0-9a-fA-F]{64}$/;
+
+/** A 64-character hex HMAC as bytes (either case), or undefined when it is not that shape. */
+export function hexDigest(value: string): Buffer | undefined {
+  return HEX_SHA256.test(value) ? Buffer.from(value.toLowerCase(), 'hex') : undefined;
+}

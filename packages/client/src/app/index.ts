@@ -1,0 +1,24 @@
+export type { QueryInput } from './app-query.js';
+export { AppRequestError, type AppRequestErrorCode } from './app-request-error.js';
+export {
+  type AppRequestHandlerOptions,
+  handleAppRequest,
+  handleNodeAppRequest,
+  handleNodePaymentNotification,
+  handlePaymentNotification,
+  type PaymentNotificationHandlerOptions,
+} from './handle-app-request.js';
+export { createMemoryReplayGuard, type ReplayGuard } from './replay-guard.js';
+export {
+  type AppRequestResult,
+  DEFAULT_TIMESTAMP_TOLERANCE_SECONDS,
+  type VerifiedAppRequest,
+  type VerifyAppRequestOptions,
+  verifyAppRequest,
+} from './verify-app-request.js';
+export {
+  type PaymentNotificationResult,
+  type VerifiedPaymentNotification,
+  type VerifyPaymentNotificationOptions,
+  verifyPaymentNotification,
+} from './verify-payment-notification.js';

@@ -1,0 +1,120 @@
+import { timingSafeEqual } from 'node:crypto';
+import { type AppMessageOrder, isValidShopName, signAppRequest } from '@srhooks/contracts';
+import { hexDigest, type QueryInput, queryValues } from './app-query.js';
+import { AppRequestError } from './app-request-error.js';
+import type { ReplayGuard } from './replay-guard.js';
+
+/**
+ * Verifies a request ShopRenter sends to a platform app — install (RedirectUri), EntryPoint and
+ * UninstallUri all carry `shopname`, `code`, `timestamp`, `hmac` (FACTS.md §7):
+ *
+ * 1. each of the four is present exactly once and has its expected shape (shop name; `code` of
+ *    letters/digits; `timestamp` in seconds; `hmac` 64 hex characters, either case);
+ * 2. `hmac` equals hex(HMAC-SHA256(clientSecret, "shopname=…&code=…&timestamp=…")), compared in
+ *    constant time. The documentation's alphabetical order ("code=…&shopname=…&timestamp=…") is
+ *    accepted too unless `acceptAlphabeticalOrder: false`. Safe because of step 1: with `&` and
+ *    `=` impossible inside the values, each message parses one way only, and a message of one
+ *    order (starting `shopname=`) can never equal one of the other (starting `code=`), so a
+ *    signature made for one request cannot be re-read as another;
+ * 3. `timestamp` is within `toleranceSeconds` (default 300) of `now()`, either side;
+ * 4. when a `replayGuard` is given, a `code` already seen is refused (`replayed`).
+ *
+ * Other parameters (`app_url` on install; the app's own parameters on the EntryPoint) are not
+ * signed by ShopRenter: they are returned in `unsigned` for the caller to treat as such.
+ * Pure apart from the guard; never throws for a bad request.
+ */
+
+export interface VerifyAppRequestOptions {
+  /** Current time in milliseconds (default `Date.now`). */
+  now?: () => number;
+  /** How far `timestamp` may be from now, in seconds (default 300). Nothing documents a limit. */
+  toleranceSeconds?: number;
+  /** Also accept the alphabetical message order the documentation's prose shows (default true). */
+  acceptAlphabeticalOrder?: boolean;
+  /** Refuses a `code` seen before. */
+  replayGuard?: ReplayGuard;
+}
+
+export interface VerifiedAppRequest {
+  ok: true;
+  shop: string;
+  code: string;
+  /** ShopRenter's `timestamp`, in seconds. */
+  timestamp: number;
+  /** Which message order the signature used. */
+  order: AppMessageOrder;
+  /** Every other parameter (first value each): `app_url`, the app's own. Not signed. */
+  unsigned: Record<string, string>;
+}
+
+export type AppRequestResult = VerifiedAppRequest | { ok: false; error: AppRequestError };
+
+export const DEFAULT_TIMESTAMP_TOLERANCE_SECONDS = 300;
+const SIGNED = ['shopname', 'code', 'timestamp', 'hmac'] as const;
+const CODE = /^[A-Za-z0-9]{1,256}$/;
+const SECONDS = /^\d{1,12}$/;
+
+export function verifyAppRequest(
+  query: QueryInput,
+  clientSecret: string,
+  options: VerifyAppRequestOptions = {},
+): AppRequestResult {
+  const values = queryValues(query);
+  const one: Partial<Record<(typeof SIGNED)[number], string>> = {};
+  for (const name of SIGNED) {
+    const list = values.get(name);
+    if (!list || list.length === 0 || list[0] === '')
+      return refuse('missing_parameter', `the ${name} parameter is missing`);
+    if (list.length > 1)
+      return refuse('malformed_parameter', `the ${name} parameter is given more than once`);
+    one[name] = list[0];
+  }
+  const { shopname, code, timestamp, hmac } = one as Record<(typeof SIGNED)[number], string>;
+  if (!isValidShopName(shopname))
+    return refuse('malformed_parameter', 'shopname is not a ShopRenter shop name');
+  if (!CODE.test(code)) return refuse('malformed_parameter', 'code must be letters and digits');
+  if (!SECONDS.test(timestamp)) return refuse('malformed_parameter', 'timestamp must be Unix seconds');
+  const given = hexDigest(hmac);
+  if (!given) return refuse('malformed_parameter', 'hmac must be 64 hexadecimal characters');
+  if (typeof clientSecret !== 'string' || clientSecret === '') {
+    throw new TypeError('verifyAppRequest needs the app’s ClientSecret');
+  }
+
+  const params = { shopname, code, timestamp };
+  const orders: AppMessageOrder[] =
+    options.acceptAlphabeticalOrder === false ? ['demo'] : ['demo', 'alphabetical'];
+  let matched: AppMessageOrder | undefined;
+  for (const order of orders) {
+    const expected = Buffer.from(signAppRequest(params, clientSecret, order), 'hex');
+    if (timingSafeEqual(expected, given) && matched === undefined) matched = order;
+  }
+  if (!matched) {
+    return refuse(
+      'bad_signature',
+      'hmac does not match: the request was not signed with this app’s ClientSecret',
+    );
+  }
+
+  const nowMs = (options.now ?? Date.now)();
+  const tolerance = options.toleranceSeconds ?? DEFAULT_TIMESTAMP_TOLERANCE_SECONDS;
+  const skew = Math.abs(nowMs / 1000 - Number(timestamp));
+  if (skew > tolerance) {
+    return refuse(
+      'stale',
+      `timestamp is ${Math.round(skew)} s away from now (tolerance ${tolerance} s): open the app again from the shop admin`,
+    );
+  }
+  if (options.replayGuard?.seen(`app:${shopname}:${code}`, nowMs)) {
+    return refuse('replayed', 'this code was already used: open the app again from the shop admin');
+  }
+
+  const unsigned: Record<string, string> = {};
+  for (const [key, list] of values) {
+    if (!(SIGNED as readonly string[]).includes(key) && list[0] !== undefined) unsigned[key] = list[0];
+  }
+  return { ok: true, shop: shopname, code, timestamp: Number(timestamp), order: matched, unsigned };
+}
+
+function refuse(code: AppRequestError['code'], message: string): { ok: false; error: AppRequestError } {
+  return { ok: false, error: new AppRequestError(code, message) };
+}

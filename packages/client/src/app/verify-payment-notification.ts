@@ -1,0 +1,109 @@
+import { timingSafeEqual } from 'node:crypto';
+import {
+  type DecodedPaymentNotification,
+  decodePaymentNotification,
+  signPaymentNotification,
+} from '@srhooks/contracts';
+import { hexDigest, type QueryInput, queryValues } from './app-query.js';
+import { AppRequestError } from './app-request-error.js';
+import type { ReplayGuard } from './replay-guard.js';
+import { DEFAULT_TIMESTAMP_TOLERANCE_SECONDS } from './verify-app-request.js';
+
+/**
+ * Verifies a Payment API notification (FACTS.md §8): a POST to the app's `notificationUrl` with
+ * `?hmac=<hex HMAC-SHA256(WebhookSecretKey, raw body)>`.
+ *
+ * 1. `hmac` present once, 64 hex characters (either case);
+ * 2. it matches the raw body's HMAC, compared in constant time — on the bytes as received, never
+ *    on re-serialised JSON;
+ * 3. the body is JSON and one of the two documented shapes; an authentic body that is not gives
+ *    `invalid_notification` with `authentic: true` (quarantine it, do not drop it);
+ * 4. the body's `time` is within `toleranceSeconds` (default 300) of `now()`;
+ * 5. with a `replayGuard`, the same signature seen before is refused (`replayed`).
+ *
+ * Other query parameters (an app may put its own into `notificationUrl`) are not signed; they
+ * come back in `unsigned`.
+ */
+export interface VerifyPaymentNotificationOptions {
+  now?: () => number;
+  toleranceSeconds?: number;
+  replayGuard?: ReplayGuard;
+}
+
+export type VerifiedPaymentNotification = DecodedPaymentNotification & {
+  ok: true;
+  /** The other query parameters (first value each). Not signed. */
+  unsigned: Record<string, string>;
+};
+
+export type PaymentNotificationResult = VerifiedPaymentNotification | { ok: false; error: AppRequestError };
+
+export function verifyPaymentNotification(
+  rawBody: string | Uint8Array,
+  query: QueryInput,
+  secretKey: string,
+  options: VerifyPaymentNotificationOptions = {},
+): PaymentNotificationResult {
+  if (typeof secretKey !== 'string' || secretKey === '') {
+    throw new TypeError('verifyPaymentNotification needs the app’s WebhookSecretKey');
+  }
+  const values = queryValues(query);
+  const hmacs = values.get('hmac') ?? [];
+  if (hmacs.length === 0 || hmacs[0] === '')
+    return refuse('missing_parameter', 'the hmac parameter is missing');
+  if (hmacs.length > 1) return refuse('malformed_parameter', 'the hmac parameter is given more than once');
+  const given = hexDigest(hmacs[0] as string);
+  if (!given) return refuse('malformed_parameter', 'hmac must be 64 hexadecimal characters');
+  const expected = Buffer.from(signPaymentNotification(rawBody, secretKey), 'hex');
+  if (!timingSafeEqual(expected, given)) {
+    return refuse(
+      'bad_signature',
+      'hmac does not match the body: it was not signed with this app’s WebhookSecretKey',
+    );
+  }
+
+  let body: unknown;
+  try {
+    body = JSON.parse(
+      typeof rawBody === 'string' ? rawBody : new TextDecoder('utf-8', { fatal: true }).decode(rawBody),
+    );
+  } catch {
+    return invalid('the body is not JSON');
+  }
+  const decoded = decodePaymentNotification(body);
+  if (!decoded.ok) return invalid(decoded.reason);
+
+  const nowMs = (options.now ?? Date.now)();
+  const tolerance = options.toleranceSeconds ?? DEFAULT_TIMESTAMP_TOLERANCE_SECONDS;
+  const skew = Math.abs(nowMs / 1000 - decoded.value.notification.time);
+  if (skew > tolerance) {
+    return refuse(
+      'stale',
+      `the notification's time is ${Math.round(skew)} s away from now (tolerance ${tolerance} s)`,
+    );
+  }
+  if (options.replayGuard?.seen(`payment:${expected.toString('hex')}`, nowMs)) {
+    return refuse('replayed', 'this notification was already received');
+  }
+  const unsigned: Record<string, string> = {};
+  for (const [key, list] of values) if (key !== 'hmac' && list[0] !== undefined) unsigned[key] = list[0];
+  return { ok: true, ...decoded.value, unsigned };
+}
+
+function refuse(code: AppRequestError['code'], message: string): { ok: false; error: AppRequestError } {
+  return { ok: false, error: new AppRequestError(code, message) };
+}
+
+function invalid(reason: string): { ok: false; error: AppRequestError } {
+  return {
+    ok: false,
+    error: new AppRequestError(
+      'invalid_notification',
+      `authentic notification that cannot be read: ${reason}`,
+      {
+        status: 400,
+        authentic: true,
+      },
+    ),
+  };
+}

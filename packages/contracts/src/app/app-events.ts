@@ -1,0 +1,24 @@
+import { PAYMENT_EVENTS } from './payment-notification.js';
+
+/**
+ * Events a platform app receives besides the six webhook events (FACTS.md §7, §8): the app was
+ * uninstalled from a shop, and the Payment API's notifications. They are srhooks' names, not
+ * ShopRenter's: ShopRenter calls the UninstallUri and POSTs to the notificationUrl.
+ */
+export const APP_EVENTS = ['app_uninstalled', ...PAYMENT_EVENTS] as const;
+export type AppEvent = (typeof APP_EVENTS)[number];
+
+const appEventSet: ReadonlySet<string> = new Set(APP_EVENTS);
+
+export function isAppEvent(value: unknown): value is AppEvent {
+  return typeof value === 'string' && appEventSet.has(value);
+}
+
+/** The payload of an `app_uninstalled` event. */
+export interface AppUninstalledPayload {
+  shop: string;
+  /** ISO 8601. */
+  uninstalledAt: string;
+  /** Jobs of this shop that had not run yet and were cancelled. */
+  cancelledJobs: number;
+}

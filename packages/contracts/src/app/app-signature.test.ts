@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { appRequestMessage, signAppRequest, signPaymentNotification } from './app-signature.js';
+import { decodePaymentNotification } from './payment-notification.js';
+
+describe('app signatures (FACTS.md §7, §8)', () => {
+  it("reproduces the Payment API documentation's worked example", () => {
+    expect(
+      signPaymentNotification('{"id":69,"status":"pending","time":1606740386}', 'ppmunf3z66qx6c9cpo0klmyq'),
+    ).toBe('317a52549acd37817dfdf2d8989c9386b3d448faa6bc2ff597c71eaa37c76ee3');
+  });
+
+  it('signs the three app parameters in the demo apps’ order, or alphabetically', () => {
+    const params = { shopname: 'example', code: '0907a61c0c8d55e99db179b68161bc00', timestamp: '1337178173' };
+    expect(appRequestMessage(params)).toBe(
+      'shopname=example&code=0907a61c0c8d55e99db179b68161bc00&timestamp=1337178173',
+    );
+    expect(appRequestMessage(params, 'alphabetical')).toBe(
+      'code=0907a61c0c8d55e99db179b68161bc00&shopname=example&timestamp=1337178173',
+    );
+    expect(signAppRequest(params, 'secret')).toMatch(/^[0-9a-f]{64}$/);
+    expect(signAppRequest(params, 'secret')).not.toBe(signAppRequest(params, 'secret', 'alphabetical'));
+  });
+});
+
+describe('decodePaymentNotification', () => {
+  it.each([
+    [
+      { id: 2, status: 'declined', time: 1606740386, reason: 'x' },
+      'payment_status',
+      'payment:2:declined:1606740386',
+    ],
+    [{ id: '2', status: 'paid', time: '1606740386' }, 'payment_status', 'payment:2:paid:1606740386'],
+    [
+      { changeId: 42, subscriptionId: 12, status: 'declined', paymentStatus: 'active', time: 1651662894 },
+      'payment_card_change',
+      'card-change:42:declined:1651662894',
+    ],
+  ])('reads %j as %s', (body, event, key) => {
+    const decoded = decodePaymentNotification(body);
+    expect(decoded.ok && decoded.value.event).toBe(event);
+    expect(decoded.ok && decoded.value.dedupeKey).toBe(key);
+  });
+
+  it.each([
+    [{ status: 'paid', time: 1 }],
+    [{ id: 1, time: 1 }],
+    [{ changeId: 1, status: 'x', time: 1 }],
+    [[]],
+    ['x'],
+  ])('refuses %j with a reason', (body) => {
+    const decoded = decodePaymentNotification(body);
+    expect(decoded.ok).toBe(false);
+    expect(!decoded.ok && decoded.reason).toMatch(/notification/);
+  });
+});

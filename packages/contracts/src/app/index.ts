@@ -1,0 +1,3 @@
+export * from './app-events.js';
+export * from './app-signature.js';
+export * from './payment-notification.js';

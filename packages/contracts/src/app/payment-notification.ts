@@ -1,0 +1,77 @@
+import { z } from 'zod';
+
+/**
+ * Payment API notification bodies (FACTS.md §8; `paymentapi/docs/l_notifications.md`; OpenAPI
+ * `components.schemas.PaymentStatusNotification` / `PaymentCardChangeNotification`, tied to these
+ * schemas by schemas.test-d.ts). Ids and
+ * `time` are documented as numbers; numeric strings are accepted too (assumed: PHP senders mix
+ * them). Unknown properties are kept.
+ */
+const IdSchema = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/).transform(Number)]);
+const UnixSecondsSchema = z.union([z.number().int().positive(), z.string().regex(/^\d+$/).transform(Number)]);
+
+/** One-time or recurring charge: `{id, status, time, reason?}`. */
+export const PaymentStatusNotificationSchema = z.looseObject({
+  id: IdSchema,
+  status: z.string().min(1),
+  time: UnixSecondsSchema,
+  reason: z.string().optional(),
+});
+
+/** Card (funding source) change: `{changeId, subscriptionId, status, paymentStatus, message?, time}`. */
+export const PaymentCardChangeNotificationSchema = z.looseObject({
+  changeId: IdSchema,
+  subscriptionId: IdSchema,
+  status: z.string().min(1),
+  paymentStatus: z.string().optional(),
+  message: z.string().optional(),
+  time: UnixSecondsSchema,
+});
+
+export type PaymentStatusNotification = z.infer<typeof PaymentStatusNotificationSchema>;
+export type PaymentCardChangeNotification = z.infer<typeof PaymentCardChangeNotificationSchema>;
+
+export const PAYMENT_EVENTS = ['payment_status', 'payment_card_change'] as const;
+export type PaymentEvent = (typeof PAYMENT_EVENTS)[number];
+
+export type DecodedPaymentNotification =
+  | { event: 'payment_status'; notification: PaymentStatusNotification; dedupeKey: string }
+  | { event: 'payment_card_change'; notification: PaymentCardChangeNotification; dedupeKey: string };
+
+/**
+ * Reads a notification body: a card change when it has `changeId`, a charge otherwise. The dedupe
+ * key is `payment:<id>:<status>:<time>` or `card-change:<changeId>:<status>:<time>`: the same
+ * notification sent twice is a duplicate, a later status of the same payment is new.
+ * Returns the zod error's first issue as text when the body is not one of the two shapes.
+ */
+export function decodePaymentNotification(
+  body: unknown,
+): { ok: true; value: DecodedPaymentNotification } | { ok: false; reason: string } {
+  const isCardChange = typeof body === 'object' && body !== null && 'changeId' in body;
+  const parsed = isCardChange
+    ? PaymentCardChangeNotificationSchema.safeParse(body)
+    : PaymentStatusNotificationSchema.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return {
+      ok: false,
+      reason: `${isCardChange ? 'card change' : 'payment status'} notification: ${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`,
+    };
+  }
+  if (isCardChange) {
+    const n = parsed.data as PaymentCardChangeNotification;
+    return {
+      ok: true,
+      value: {
+        event: 'payment_card_change',
+        notification: n,
+        dedupeKey: `card-change:${n.changeId}:${n.status}:${n.time}`,
+      },
+    };
+  }
+  const n = parsed.data as PaymentStatusNotification;
+  return {
+    ok: true,
+    value: { event: 'payment_status', notification: n, dedupeKey: `payment:${n.id}:${n.status}:${n.time}` },
+  };
+}
