@@ -6,8 +6,8 @@ import { installErrorHandling, sendError } from './http/error-handler.js';
 import { resolveOptions, type SandboxOptions } from './options.js';
 import { registerAdminRoutes } from './routes/admin-routes.js';
 import { registerApiRoutes } from './routes/api-routes.js';
-import { registerHealthRoutes } from './routes/health-routes.js';
 import { registerAppRoutes } from './routes/app-routes.js';
+import { registerHealthRoutes } from './routes/health-routes.js';
 import { SandboxState } from './state/sandbox-state.js';
 
 /** API and token requests are counted per shop (admin routes are not). */

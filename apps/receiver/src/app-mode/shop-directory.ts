@@ -83,6 +83,8 @@ export class ShopDirectory {
       ...(app.apiUrl ? { apiUrl: forShop(app.apiUrl, name) } : {}),
       ...(app.tokenUrl ? { tokenUrl: forShop(app.tokenUrl, name) } : {}),
       reconcile: false,
+      // the recovery loop walks config.shops only: installed shops are not recovered yet
+      recovery: false,
       verify: false,
       handlers: [...app.handlers],
     };

@@ -32,7 +32,8 @@ export interface CreateJobWorkerOptions
 }
 
 export function createJobWorker(options: CreateJobWorkerOptions): JobWorker {
-  const { config, store, logger, createClient, logWrite, metrics, env, shopLookup, ...workerOptions } = options;
+  const { config, store, logger, createClient, logWrite, metrics, env, shopLookup, ...workerOptions } =
+    options;
   const clients = new ShopClients(config.shops, createClient, shopLookup);
   const runners = createHandlerRunners({
     handlers: config.handlers,
