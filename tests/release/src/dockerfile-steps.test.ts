@@ -65,7 +65,23 @@ describe.each(DEPLOYABLE_APPS.map((app) => [app.name, app] as const))('%s Docker
     const cmd = (runtime?.instructions ?? []).filter((instruction) => instruction.keyword === 'CMD');
     expect(cmd).toHaveLength(1);
     expect(JSON.parse(cmd[0]?.args ?? '[]')).toEqual(app.command);
-    const start = readManifest(join(REPO_ROOT, app.path)).scripts?.start;
+    const script = readManifest(join(REPO_ROOT, app.path)).scripts?.start ?? '';
+    // leading NAME=value assignments of the start script are ENV instructions of the image
+    const assignments =
+      script
+        .match(/^(?:[A-Z_]+=\S+ )*/)?.[0]
+        .trim()
+        .split(' ')
+        .filter(Boolean) ?? [];
+    const start = script.slice(script.indexOf('node'));
+    const env = (runtime?.instructions ?? [])
+      .filter((instruction) => instruction.keyword === 'ENV')
+      .map((instruction) => instruction.args);
+    for (const assignment of assignments)
+      expect(
+        env.some((args) => args.split(/[\s\\]+/).includes(assignment)),
+        assignment,
+      ).toBe(true);
     if (app.name === '@srhooks/receiver') expect(app.command.join(' ')).toBe(start);
     else expect(app.command.slice(0, 2).join(' ')).toBe(start);
   });

@@ -133,7 +133,13 @@ describe('PgStore', () => {
         const { rows } = await client.query(
           `SELECT version FROM "${schema}".schema_migrations ORDER BY version`,
         );
-        expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
+        expect(rows).toEqual([
+          { version: 1 },
+          { version: 2 },
+          { version: 3 },
+          { version: 4 },
+          { version: 5 },
+        ]);
       } finally {
         await client.end();
       }

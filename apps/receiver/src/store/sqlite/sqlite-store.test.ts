@@ -54,6 +54,7 @@ describe('SqliteStore', () => {
         { version: 1 },
         { version: 2 },
         { version: 3 },
+        { version: 4 },
       ]);
     } finally {
       db.close();
