@@ -50,7 +50,7 @@ describe('srhooks demo --nats', () => {
     expect(subjects).toContain(
       result.nats?.subject.replace('{shop}', 'demo').replace('{event}', 'order_confirm'),
     );
-    expect(stdout.text).toContain(`nats published ${result.arrived.length} events to JetStream stream`);
+    expect(stdout.text).toContain(`nats published ${result.arrived.length + 1} events to JetStream stream`);
 
     const nc = await connect({ servers: 'nats://127.0.0.1:4222' });
     try {
