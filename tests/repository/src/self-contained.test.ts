@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { gitGrep, REPO_ROOT } from './repo-root.js';
 
 describe('self-contained', () => {
-  it('no file refers to a folder beside the repository (../shared)', () => {
+  it('no file refers to a shared folder beside the repository', () => {
     expect(
       gitGrep(String.raw`\.\./shared|shared/shoprenter`, [
         ':(exclude)tests/repository/src/self-contained.test.ts',
