@@ -34,7 +34,13 @@ export function summariseReports(packageDirs, reportNames) {
     for (const file of reports) {
       const report = JSON.parse(readFileSync(file, 'utf8'));
       p += report.numPassedTests ?? 0;
-      f += (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0);
+      // A failed test counts once (vitest also counts its describe blocks and file among the failed
+      // suites); a file that failed without a failed test (an import error, a failing hook) counts once.
+      f += report.numFailedTests ?? 0;
+      f += (report.testResults ?? []).filter(
+        (suite) =>
+          suite.status === 'failed' && !(suite.assertionResults ?? []).some((t) => t.status === 'failed'),
+      ).length;
       s += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
       for (const suite of report.testResults ?? []) {
         for (const test of suite.assertionResults ?? []) {

@@ -2,9 +2,9 @@
  * Broker handlers and `kill -9` between publish and job completion: the receiver (child process,
  * SQLite) has a `nats`, an `amqp` and a `redis-stream` handler, each reaching its broker (the machine's
  * NATS JetStream, RabbitMQ and Redis, with names of this run) through a TcpProxy the test owns. After a
- * warm-up, the proxies delay every chunk, so a broker stores a message a while before its
- * acknowledgement gets back (1.5 s later); as soon as every broker holds messages of the batch, the receiver is
- * killed. The proxies are cut (nothing more in flight), the store is read: jobs that are not done
+ * warm-up, the proxies hold every answer the brokers send back (not the requests), so a broker stores a
+ * message at once and its acknowledgement trails by seconds; as soon as every broker holds messages of
+ * the batch, the receiver is killed. The proxies are cut (nothing more in flight), the store is read: jobs that are not done
  * although their message is at the broker are the "interrupted" ones. Then the receiver restarts on the
  * same file; the interrupted jobs run again when their lease (1 s here) expires. Then:
  * - nats: every event is in the stream exactly once (the re-publish carried the same Nats-Msg-Id and
@@ -39,9 +39,12 @@ import { sleep, waitUntil } from './support/wait-until.js';
 const SHOP = 'broker-shop';
 const WARM_UP = 3;
 const EVENTS = 40;
-/** Each chunk through a proxy waits this long: the acknowledgement trails the stored message. */
-/** Longer than the spread between the brokers' first stored messages, so none is acknowledged before the kill. */
-const PROXY_DELAY_MS = 1500;
+/**
+ * Each answer from a broker waits this long in its proxy (answers queue behind each other): far longer
+ * than the time from the batch's first stored message to the kill, and shorter than the handlers'
+ * 5 s timeout, so no job of the batch is acknowledged, and none times out, before the kill.
+ */
+const ACK_DELAY_MS = 4000;
 const HANDLERS = ['nats', 'amqp', 'redis'] as const;
 type Handler = (typeof HANDLERS)[number];
 
@@ -166,12 +169,12 @@ describe('broker handlers: kill -9 between publish and job completion', () => {
     await waitUntil(async () => Object.values(await counts()).every((count) => count >= WARM_UP), 20_000, 50);
 
     // Slow acknowledgements, then the batch; kill -9 once every broker stores messages of it.
-    for (const proxy of Object.values(proxies)) proxy.delay(PROXY_DELAY_MS);
+    for (const proxy of Object.values(proxies)) proxy.delay(ACK_DELAY_MS, 'replies');
     await send(deliveries.slice(WARM_UP));
     await waitUntil(async () => Object.values(await counts()).every((count) => count > WARM_UP), 20_000, 10);
     await receiver.kill9();
     for (const proxy of Object.values(proxies)) await proxy.stop();
-    await sleep(PROXY_DELAY_MS * 2);
+    await sleep(500);
     atKill = await counts();
 
     // Interrupted: job not done, yet its message is at the broker.

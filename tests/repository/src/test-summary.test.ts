@@ -66,4 +66,27 @@ describe('the test summary', () => {
       /^ {2}skipped: @scratch\/ran sample\.test\.mjs > skips itself with a note/,
     );
   });
+
+  it('counts a failed test once, however deep its describe blocks, and a file that failed to load once', () => {
+    const nested = scratchPackage(
+      'nested',
+      [
+        "import { describe, it, expect } from 'vitest';",
+        "describe('outer', () => describe('inner', () => {",
+        "  it('fails', () => expect(1).toBe(2));",
+        "  it('passes', () => expect(1).toBe(1));",
+        '}));',
+      ].join('\n'),
+    );
+    const broken = scratchPackage(
+      'broken',
+      "import './missing-module.mjs';\nimport { it } from 'vitest';\nit('never', () => {});",
+    );
+    const result = summariseReports([nested, broken], ['.vitest-result.json']);
+    expect(result.rows).toEqual([
+      '@scratch/nested: 1 passed, 1 failed',
+      '@scratch/broken: 0 passed, 1 failed',
+    ]);
+    expect(result.failed).toBe(2);
+  });
 });

@@ -2,12 +2,18 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TcpProxy } from './tcp-proxy.js';
 
-/** An echo server: whatever a connection sends comes back. */
+/** An echo server: whatever a connection sends comes back; it notes when the last chunk arrived. */
 let echo: Server;
 let echoPort = 0;
+let echoArrivedAt = 0;
 
 beforeAll(async () => {
-  echo = createServer((socket) => socket.pipe(socket));
+  echo = createServer((socket) => {
+    socket.on('data', () => {
+      echoArrivedAt = Date.now();
+    });
+    socket.pipe(socket);
+  });
   await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', () => resolve()));
   echoPort = (echo.address() as { port: number }).port;
 });
@@ -49,6 +55,15 @@ describe('TcpProxy', () => {
       const slow = await roundTrip(first, 'slow');
       expect(slow.reply).toBe('slow');
       expect(slow.ms).toBeGreaterThanOrEqual(250); // held on the way there and on the way back
+      proxy.delay(0);
+
+      // Only the answer is held: the request is at the service long before its answer is back.
+      proxy.delay(400, 'replies');
+      const sentAt = Date.now();
+      const trailing = await roundTrip(first, 'trailing');
+      expect(trailing.reply).toBe('trailing');
+      expect(trailing.ms).toBeGreaterThanOrEqual(350);
+      expect(sentAt + trailing.ms - echoArrivedAt).toBeGreaterThanOrEqual(350);
       proxy.delay(0);
 
       proxy.cut();

@@ -4,7 +4,8 @@
  * - `stop`: refuse new connections and cut the open ones (server down, network cut);
  * - `stall`: black-hole — connections accepted, nothing forwarded either way;
  * - `cut`: cut every open connection but keep accepting new ones (a backend terminated);
- * - `delay(ms)`: hold each chunk for `ms` before forwarding it (a slow network);
+ * - `delay(ms)`: hold each chunk for `ms` before forwarding it (a slow network); `delay(ms, 'replies')`
+ *   holds only what the service sends back, so a request reaches it at once and its answer trails;
  * - `start` again on the same port: forwarding resumes.
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
@@ -15,6 +16,7 @@ export class TcpProxy {
   #port = 0;
   #stalled = false;
   #delayMs = 0;
+  #delayRepliesOnly = false;
   readonly #sockets = new Set<Socket>();
 
   constructor(targetPort: number) {
@@ -51,9 +53,13 @@ export class TcpProxy {
     this.#sockets.clear();
   }
 
-  /** Holds every chunk for `ms` before forwarding it, on new and existing connections (0 = off). */
-  delay(ms: number): void {
+  /**
+   * Holds every chunk for `ms` before forwarding it, on new and existing connections (0 = off);
+   * with `'replies'`, only the chunks the service sends back are held.
+   */
+  delay(ms: number, direction: 'both' | 'replies' = 'both'): void {
     this.#delayMs = ms;
+    this.#delayRepliesOnly = direction === 'replies';
   }
 
   /** How many connections (client or upstream side) are open now. */
@@ -86,16 +92,16 @@ export class TcpProxy {
     });
     upstream.on('error', () => upstream.destroy());
     client.on('close', () => upstream.destroy());
-    this.#forward(client, upstream);
-    this.#forward(upstream, client);
+    this.#forward(client, upstream, false);
+    this.#forward(upstream, client, true);
   }
 
   /** Pipes `from` into `to`, through the configured delay when there is one (order is kept). */
-  #forward(from: Socket, to: Socket): void {
+  #forward(from: Socket, to: Socket, isReply: boolean): void {
     let queue = Promise.resolve();
     from.on('data', (chunk: Buffer) => {
       if (this.#stalled) return;
-      const delayMs = this.#delayMs;
+      const delayMs = isReply || !this.#delayRepliesOnly ? this.#delayMs : 0;
       if (delayMs === 0) {
         if (!to.destroyed) to.write(chunk);
         return;
