@@ -4,9 +4,7 @@
  * outage through a TcpProxy the test owns; replay; credentials from `${VAR}` never logged.
  */
 import { sampleOrder } from '@srhooks/contracts';
-import { afterEach, describe, expect, it } from 'vitest';
-import { TcpProxy } from '../../../test-support/tcp-proxy.js';
-import type { TestReceiver } from '../../../test-support/test-receiver.js';
+import { describe, expect, it } from 'vitest';
 import { claimedOrderJob } from '../../test-support/processing-fixtures.js';
 import { waitFor } from '../../test-support/wait-for.js';
 import { createAmqpHandler } from './amqp.js';
@@ -19,26 +17,17 @@ import {
   replayViaAdminApi,
   runName,
   SHOP,
-  startBrokerReceiver,
   waitForSucceeded,
 } from './test-support/broker-fixtures.js';
+import { brokerTestScope } from './test-support/broker-test-scope.js';
 
-const cleanup: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const step of cleanup.splice(0).reverse()) await step();
-});
+const scope = brokerTestScope();
 
 async function queue(): Promise<AmqpTestQueue> {
   const created = new AmqpTestQueue();
-  cleanup.push(() => created.remove());
+  scope.defer(() => created.remove());
   await created.create();
   return created;
-}
-
-async function receiver(...args: Parameters<typeof startBrokerReceiver>): Promise<TestReceiver> {
-  const started = await startBrokerReceiver(...args);
-  cleanup.push(() => started.close());
-  return started;
 }
 
 const GUEST_ENV = { RABBIT_USER: 'guest', RABBIT_PASSWORD: 'guest' };
@@ -46,7 +35,7 @@ const GUEST_ENV = { RABBIT_USER: 'guest', RABBIT_PASSWORD: 'guest' };
 describe('amqp handler', () => {
   it('publishes each delivered event to the exchange: routing key, persistent, message_id = event id, headers, forward body', async () => {
     const bus = await queue();
-    const app = await receiver(
+    const app = await scope.receiver(
       {
         rabbit: {
           type: 'amqp',
@@ -96,14 +85,14 @@ describe('amqp handler', () => {
       exchange: bus.exchange,
       // nothing is bound for this key: the queue is bound to `#` on the exchange, so use the default exchange
     });
-    cleanup.push(() => handler.close());
+    scope.defer(() => handler.close());
     const unroutable = createAmqpHandler({
       name: 'nowhere',
       url: `amqp://guest:guest@127.0.0.1:${AMQP_PORT}`,
       exchange: '',
       routingKey: `${runName('no_such_queue')}.{event}`,
     });
-    cleanup.push(() => unroutable.close());
+    scope.defer(() => unroutable.close());
     const job = claimedOrderJob(sampleOrder(3));
     const outcome = await unroutable.run(job);
     expect(outcome.status).toBe('retry');
@@ -123,7 +112,7 @@ describe('amqp handler', () => {
       url: `amqp://guest:guest@127.0.0.1:${AMQP_PORT}`,
       exchange: missing,
     });
-    cleanup.push(() => handler.close());
+    scope.defer(() => handler.close());
     const job = claimedOrderJob(sampleOrder(5));
     for (const attempt of [1, 2]) {
       const outcome = await handler.run({ ...job, attempt });
@@ -144,7 +133,7 @@ describe('amqp handler', () => {
       timeoutMs: 1500,
       secrets: ['wrong-secret-pw'],
     });
-    cleanup.push(() => handler.close());
+    scope.defer(() => handler.close());
     const outcome = await handler.run(claimedOrderJob(sampleOrder(4)));
     expect(outcome.status).toBe('retry');
     const error = outcome.status === 'retry' ? outcome.error : '';
@@ -155,10 +144,8 @@ describe('amqp handler', () => {
 
   it('broker down for a while, then back: one connection; every event is published after it returns, none lost; /readyz stays green', async () => {
     const bus = await queue();
-    const proxy = new TcpProxy(AMQP_PORT);
-    await proxy.start();
-    cleanup.push(() => proxy.stop());
-    const app = await receiver(
+    const proxy = await scope.proxy(AMQP_PORT, 'up');
+    const app = await scope.receiver(
       {
         rabbit: {
           type: 'amqp',
@@ -177,10 +164,7 @@ describe('amqp handler', () => {
 
     await proxy.stop();
     const during = await postOrders(app, ['8103', '8104', '8105']);
-    await waitFor(async () => {
-      const event = await app.app.store.getEvent(during[0] ?? '');
-      return event?.jobs[0]?.attemptLog.some((attempt) => attempt.outcome === 'failed');
-    }, 'a failed attempt during the outage');
+    await firstFailure(app, during[0] ?? '');
     expect((await fetch(`${app.baseUrl}/readyz`)).status).toBe(200);
     const metrics = await (await fetch(`${app.baseUrl}/metrics`)).text();
     expect(metrics).toContain('srhooks_handler_connected{handler="rabbit",type="amqp"} 0');
@@ -197,7 +181,7 @@ describe('amqp handler', () => {
 
   it('replay from the admin API re-publishes under a new message_id', async () => {
     const bus = await queue();
-    const app = await receiver(
+    const app = await scope.receiver(
       {
         rabbit: {
           type: 'amqp',
@@ -217,11 +201,8 @@ describe('amqp handler', () => {
 
   it('broker unreachable at start, then stalled (black-hole): attempts fail with the reason, never hang; published once it answers', async () => {
     const bus = await queue();
-    const proxy = new TcpProxy(AMQP_PORT);
-    await proxy.start();
-    await proxy.stop();
-    cleanup.push(() => proxy.stop());
-    const app = await receiver(
+    const proxy = await scope.proxy(AMQP_PORT, 'down'); // the port refuses: the broker is "down" when the receiver starts
+    const app = await scope.receiver(
       {
         rabbit: {
           type: 'amqp',

@@ -5,9 +5,7 @@
  * Every stream and subject is named per run and deleted afterwards.
  */
 import { sampleOrder } from '@srhooks/contracts';
-import { afterEach, describe, expect, it } from 'vitest';
-import { TcpProxy } from '../../../test-support/tcp-proxy.js';
-import type { TestReceiver } from '../../../test-support/test-receiver.js';
+import { describe, expect, it } from 'vitest';
 import { claimedOrderJob } from '../../test-support/processing-fixtures.js';
 import { waitFor } from '../../test-support/wait-for.js';
 import { createNatsHandler, subjectFilter } from './nats.js';
@@ -19,32 +17,23 @@ import {
   postOrders,
   replayViaAdminApi,
   SHOP,
-  startBrokerReceiver,
   waitForSucceeded,
 } from './test-support/broker-fixtures.js';
+import { brokerTestScope } from './test-support/broker-test-scope.js';
 
-const cleanup: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const step of cleanup.splice(0).reverse()) await step();
-});
+const scope = brokerTestScope();
 
 async function stream(): Promise<NatsTestStream> {
   const created = new NatsTestStream();
-  cleanup.push(() => created.remove());
+  scope.defer(() => created.remove());
   await created.create();
   return created;
-}
-
-async function receiver(...args: Parameters<typeof startBrokerReceiver>): Promise<TestReceiver> {
-  const started = await startBrokerReceiver(...args);
-  cleanup.push(() => started.close());
-  return started;
 }
 
 describe('nats handler', () => {
   it('publishes each delivered event to its subject with Nats-Msg-Id = event id, the forward body and headers', async () => {
     const bus = await stream();
-    const app = await receiver(
+    const app = await scope.receiver(
       {
         bus: {
           type: 'nats',
@@ -93,7 +82,7 @@ describe('nats handler', () => {
       servers: [`nats://127.0.0.1:${NATS_PORT}`],
       subject: `${bus.subjectPrefix}.{shop}.{event}`,
     });
-    cleanup.push(() => handler.close());
+    scope.defer(() => handler.close());
     const job = claimedOrderJob(sampleOrder(1), { eventId: `evt_${bus.name}` });
     expect(await handler.run(job)).toEqual({ status: 'succeeded' });
     expect(await handler.run({ ...job, attempt: 2 })).toEqual({ status: 'succeeded' });
@@ -109,7 +98,7 @@ describe('nats handler', () => {
 
   it('fails the attempt with the reason when no stream captures the subject; ensureStream creates it', async () => {
     const bus = new NatsTestStream(); // not created: the handler must create it
-    cleanup.push(() => bus.remove());
+    scope.defer(() => bus.remove());
     const subject = `${bus.subjectPrefix}.{shop}.{event}`;
     const bare = createNatsHandler({
       name: 'bare',
@@ -117,7 +106,7 @@ describe('nats handler', () => {
       subject,
       timeoutMs: 2000,
     });
-    cleanup.push(() => bare.close());
+    scope.defer(() => bare.close());
     const job = claimedOrderJob(sampleOrder(2), { eventId: `evt_${bus.name}`, shop: SHOP });
     const refused = await bare.run(job);
     expect(refused.status).toBe('retry');
@@ -132,7 +121,7 @@ describe('nats handler', () => {
       subject,
       ensureStream: { name: bus.name, duplicateWindowMs: 60_000 },
     });
-    cleanup.push(() => ensuring.close());
+    scope.defer(() => ensuring.close());
     expect(await ensuring.run(job)).toEqual({ status: 'succeeded' });
     const { jsm } = await bus.connection();
     const info = await jsm.streams.info(bus.name);
@@ -143,10 +132,8 @@ describe('nats handler', () => {
 
   it('broker down for a while, then back: one connection; every event is published once after it returns; /readyz stays green', async () => {
     const bus = await stream();
-    const proxy = new TcpProxy(NATS_PORT);
-    await proxy.start();
-    cleanup.push(() => proxy.stop());
-    const app = await receiver(
+    const proxy = await scope.proxy(NATS_PORT, 'up');
+    const app = await scope.receiver(
       {
         bus: {
           type: 'nats',
@@ -167,15 +154,9 @@ describe('nats handler', () => {
 
     await proxy.stop();
     const during = await postOrders(app, ['7103', '7104', '7105']);
-    await waitFor(async () => {
-      const event = await app.app.store.getEvent(during[0] ?? '');
-      return event?.jobs[0]?.attemptLog.some((attempt) => attempt.outcome === 'failed');
-    }, 'a failed attempt during the outage');
+    const failure = await firstFailure(app, during[0] ?? '');
     expect((await fetch(`${app.baseUrl}/readyz`)).status).toBe(200);
-    const failed = (await app.app.store.getEvent(during[0] ?? ''))?.jobs[0]?.attemptLog.find(
-      (attempt) => attempt.outcome === 'failed',
-    );
-    expect(failed?.error).toMatch(/NATS|JetStream/);
+    expect(failure).toMatch(/NATS|JetStream/);
 
     await proxy.start();
     await waitForSucceeded(app, during);
@@ -189,7 +170,7 @@ describe('nats handler', () => {
 
   it('replay from the admin API re-publishes under a new message id, so consumers see it again', async () => {
     const bus = await stream();
-    const app = await receiver({
+    const app = await scope.receiver({
       bus: {
         type: 'nats',
         servers: `nats://127.0.0.1:${NATS_PORT}`,
@@ -208,11 +189,8 @@ describe('nats handler', () => {
 
   it('broker unreachable at start, then stalled (black-hole): attempts fail with the reason, never hang; published once it answers', async () => {
     const bus = await stream();
-    const proxy = new TcpProxy(NATS_PORT);
-    await proxy.start();
-    await proxy.stop(); // the port refuses: NATS is "down" when the receiver starts
-    cleanup.push(() => proxy.stop());
-    const app = await receiver({
+    const proxy = await scope.proxy(NATS_PORT, 'down'); // the port refuses: NATS is "down" when the receiver starts
+    const app = await scope.receiver({
       bus: {
         type: 'nats',
         servers: `nats://127.0.0.1:${proxy.port}`,

@@ -4,9 +4,7 @@
  * Every key lives under a prefix of this run and is deleted afterwards.
  */
 import { sampleOrder } from '@srhooks/contracts';
-import { afterEach, describe, expect, it } from 'vitest';
-import { TcpProxy } from '../../../test-support/tcp-proxy.js';
-import type { TestReceiver } from '../../../test-support/test-receiver.js';
+import { describe, expect, it } from 'vitest';
 import { claimedOrderJob } from '../../test-support/processing-fixtures.js';
 import { waitFor } from '../../test-support/wait-for.js';
 import { createRedisStreamHandler } from './redis-stream.js';
@@ -19,31 +17,22 @@ import {
   replayViaAdminApi,
   replayViaInspector,
   SHOP,
-  startBrokerReceiver,
   waitForSucceeded,
 } from './test-support/broker-fixtures.js';
+import { brokerTestScope } from './test-support/broker-test-scope.js';
 
-const cleanup: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const step of cleanup.splice(0).reverse()) await step();
-});
+const scope = brokerTestScope();
 
 function keys(): RedisTestKeys {
   const created = new RedisTestKeys();
-  cleanup.push(() => created.remove());
+  scope.defer(() => created.remove());
   return created;
-}
-
-async function receiver(...args: Parameters<typeof startBrokerReceiver>): Promise<TestReceiver> {
-  const started = await startBrokerReceiver(...args);
-  cleanup.push(() => started.close());
-  return started;
 }
 
 describe('redis-stream handler', () => {
   it('XADDs each delivered event with its id, type, shop, source and the forward body', async () => {
     const redis = keys();
-    const app = await receiver({
+    const app = await scope.receiver({
       stream: {
         type: 'redis-stream',
         url: `redis://127.0.0.1:${REDIS_PORT}`,
@@ -86,7 +75,7 @@ describe('redis-stream handler', () => {
       stream: `${redis.prefix}:capped`,
       maxLen: 10,
     });
-    cleanup.push(() => capped.close());
+    scope.defer(() => capped.close());
     for (let i = 0; i < 300; i++) {
       expect(await capped.run(claimedOrderJob(sampleOrder(i), { eventId: `evt_${i}` }))).toEqual({
         status: 'succeeded',
@@ -102,7 +91,7 @@ describe('redis-stream handler', () => {
       url: `redis://127.0.0.1:${REDIS_PORT}`,
       stream: `${redis.prefix}:plain`,
     });
-    cleanup.push(() => plain.close());
+    scope.defer(() => plain.close());
     const job = claimedOrderJob(sampleOrder(1), { eventId: 'evt_same' });
     await plain.run(job);
     await plain.run({ ...job, attempt: 2 });
@@ -114,10 +103,8 @@ describe('redis-stream handler', () => {
 
   it('broker down for a while, then back: one connection; every event is added after it returns, none lost; /readyz stays green', async () => {
     const redis = keys();
-    const proxy = new TcpProxy(REDIS_PORT);
-    await proxy.start();
-    cleanup.push(() => proxy.stop());
-    const app = await receiver({
+    const proxy = await scope.proxy(REDIS_PORT, 'up');
+    const app = await scope.receiver({
       stream: {
         type: 'redis-stream',
         url: `redis://127.0.0.1:${proxy.port}`,
@@ -133,15 +120,9 @@ describe('redis-stream handler', () => {
 
     await proxy.stop();
     const during = await postOrders(app, ['9103', '9104', '9105']);
-    await waitFor(async () => {
-      const event = await app.app.store.getEvent(during[0] ?? '');
-      return event?.jobs[0]?.attemptLog.some((attempt) => attempt.outcome === 'failed');
-    }, 'a failed attempt during the outage');
+    const failure = await firstFailure(app, during[0] ?? '');
     expect((await fetch(`${app.baseUrl}/readyz`)).status).toBe(200);
-    const failed = (await app.app.store.getEvent(during[0] ?? ''))?.jobs[0]?.attemptLog.find(
-      (attempt) => attempt.outcome === 'failed',
-    );
-    expect(failed?.error).toContain(`XADD to Redis stream "${redis.prefix}:${SHOP}"`);
+    expect(failure).toContain(`XADD to Redis stream "${redis.prefix}:${SHOP}"`);
 
     await proxy.start();
     await waitForSucceeded(app, during);
@@ -151,7 +132,7 @@ describe('redis-stream handler', () => {
 
   it('replay from the admin API adds the event again under a new id', async () => {
     const redis = keys();
-    const app = await receiver({
+    const app = await scope.receiver({
       stream: {
         type: 'redis-stream',
         url: `redis://127.0.0.1:${REDIS_PORT}`,
@@ -170,7 +151,7 @@ describe('redis-stream handler', () => {
 
   it('replay from the inspector (Replay button) adds the event again under a new id', async () => {
     const redis = keys();
-    const app = await receiver({
+    const app = await scope.receiver({
       stream: {
         type: 'redis-stream',
         url: `redis://127.0.0.1:${REDIS_PORT}`,
@@ -188,11 +169,8 @@ describe('redis-stream handler', () => {
 
   it('broker unreachable at start, then stalled (black-hole): attempts fail with the reason, never hang; added once it answers', async () => {
     const redis = keys();
-    const proxy = new TcpProxy(REDIS_PORT);
-    await proxy.start();
-    await proxy.stop();
-    cleanup.push(() => proxy.stop());
-    const app = await receiver({
+    const proxy = await scope.proxy(REDIS_PORT, 'down'); // the port refuses: the broker is "down" when the receiver starts
+    const app = await scope.receiver({
       stream: {
         type: 'redis-stream',
         url: `redis://127.0.0.1:${proxy.port}`,
