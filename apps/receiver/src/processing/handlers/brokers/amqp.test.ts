@@ -6,7 +6,6 @@
 import { sampleOrder } from '@srhooks/contracts';
 import { describe, expect, it } from 'vitest';
 import { claimedOrderJob } from '../../test-support/processing-fixtures.js';
-import { waitFor } from '../../test-support/wait-for.js';
 import { createAmqpHandler } from './amqp.js';
 import {
   AMQP_PORT,

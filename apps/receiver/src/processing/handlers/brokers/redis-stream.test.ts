@@ -130,7 +130,10 @@ describe('redis-stream handler', () => {
     expect(new Set(ids)).toEqual(new Set([...before, ...during]));
   });
 
-  it('replay from the admin API adds the event again under a new id', async () => {
+  it.each([
+    ['the admin API', replayViaAdminApi, '9201'],
+    ['the inspector (Replay button)', replayViaInspector, '9301'],
+  ] as const)('replay from %s adds the event again under a new id', async (_from, replay, innerId) => {
     const redis = keys();
     const app = await scope.receiver({
       stream: {
@@ -139,28 +142,9 @@ describe('redis-stream handler', () => {
         stream: `${redis.prefix}:{shop}`,
       },
     });
-    const [eventId] = await postOrders(app, ['9201']);
+    const [eventId] = await postOrders(app, [innerId]);
     await waitForSucceeded(app, [eventId ?? '']);
-    await replayViaAdminApi(app, eventId ?? '');
-    const key = `${redis.prefix}:${SHOP}`;
-    await waitFor(async () => (await redis.length(key)) === 2, 'the replayed entry');
-    const ids = (await redis.read(key)).map((entry) => entry.fields.id);
-    expect(ids[0]).toBe(eventId);
-    expect(ids[1]).toMatch(new RegExp(`^${eventId}:replay-\\d+$`));
-  });
-
-  it('replay from the inspector (Replay button) adds the event again under a new id', async () => {
-    const redis = keys();
-    const app = await scope.receiver({
-      stream: {
-        type: 'redis-stream',
-        url: `redis://127.0.0.1:${REDIS_PORT}`,
-        stream: `${redis.prefix}:{shop}`,
-      },
-    });
-    const [eventId] = await postOrders(app, ['9301']);
-    await waitForSucceeded(app, [eventId ?? '']);
-    await replayViaInspector(app, eventId ?? '');
+    await replay(app, eventId ?? '');
     const key = `${redis.prefix}:${SHOP}`;
     await waitFor(async () => (await redis.length(key)) === 2, 'the replayed entry');
     const ids = (await redis.read(key)).map((entry) => entry.fields.id);
