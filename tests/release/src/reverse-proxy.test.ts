@@ -1,0 +1,331 @@
+/**
+ * The receiver README's "Behind a reverse proxy with TLS" works as written: its nginx and Caddy
+ * configurations are read from the README (so the test breaks when the README drifts), pointed at a
+ * self-signed certificate and free ports of this run, and run with Debian's nginx and caddy in front
+ * of the built receiver. Through each proxy, over TLS:
+ * - a delivery sent as the shop sends it (`Expect: 100-continue`, `Connection: close`) is stored;
+ * - a 5 MB authentic delivery reaches the receiver and is quarantined raw as `too_large` (the proxy
+ *   must not refuse it: ShopRenter never resends, FACTS.md §4);
+ * - the admin login sets a `Secure` cookie (the receiver sees https through X-Forwarded-Proto);
+ * - `/metrics` is not served to the outside.
+ * Needs `nginx` and `caddy` on PATH (`.ci/run` installs Debian's nginx-light and caddy); outside CI a
+ * machine without them skips with that reason, in CI it fails.
+ */
+import { spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { request } from 'node:https';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encodeDelivery, sampleOrder, signDeliveryPath } from '@srhooks/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningProcess, startProcess } from './run-process.js';
+import { REPO_ROOT } from './workspace.js';
+
+const SECRET = 'reverse-proxy-check-secret-0123456789';
+const ADMIN_TOKEN = 'reverse-proxy-check-admin-token-0123';
+const HOST = 'hooks.example.com';
+const SHOP = 'proxied';
+
+/** The fenced code block of `language` in the README section headed `heading`. */
+export function readmeBlock(readme: string, heading: string, language: string): string {
+  const start = readme.indexOf(`### ${heading}`);
+  if (start < 0) throw new Error(`the receiver README has no section "### ${heading}"`);
+  const end = readme.indexOf('\n### ', start + 1);
+  const section = readme.slice(start, end < 0 ? undefined : end);
+  const block = new RegExp(`\`\`\`${language}\\n([\\s\\S]*?)\\n\`\`\``).exec(section)?.[1];
+  if (block === undefined) throw new Error(`no \`\`\`${language} block under "### ${heading}"`);
+  return block;
+}
+
+/** `text` with `from` replaced by `to`; throws when the README no longer holds `from`. */
+function replaceOnce(text: string, from: string | RegExp, to: string): string {
+  const found = typeof from === 'string' ? text.includes(from) : from.test(text);
+  if (!found) throw new Error(`the README's configuration no longer contains ${String(from)}:\n${text}`);
+  return text.replace(from, to);
+}
+
+function which(command: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** One HTTPS request to the proxy on 127.0.0.1:`port` for {@link HOST}, trusting only our certificate. */
+function httpsRequest(
+  port: number,
+  ca: string,
+  path: string,
+  options: {
+    method?: string;
+    headers?: Record<string, string>;
+    body?: Buffer;
+    expectContinue?: boolean;
+  } = {},
+): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = { host: `${HOST}:${port}`, ...options.headers };
+    if (options.body) headers['content-length'] = String(options.body.length);
+    if (options.expectContinue) headers.expect = '100-continue';
+    const req = request(
+      { host: '127.0.0.1', port, path, method: options.method ?? 'GET', headers, ca, servername: HOST },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString(),
+          }),
+        );
+      },
+    );
+    req.setTimeout(60_000, () => req.destroy(new Error(`no answer from the proxy for ${path}`)));
+    req.on('error', reject);
+    // once: a proxy may pass the receiver's own `100 Continue` on after sending its own
+    if (options.body && options.expectContinue) req.once('continue', () => req.end(options.body));
+    else req.end(options.body);
+  });
+}
+
+async function waitForTls(port: number, ca: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await httpsRequest(port, ca, '/healthz');
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw new Error(`the proxy on ${port} never answered over TLS: ${error}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+const inCi = Boolean(process.env.CI);
+const missing = ['nginx', 'caddy', 'openssl'].filter((command) => !which(command));
+if (inCi && missing.length > 0) {
+  throw new Error(
+    `${missing.join(', ')} not on PATH: the reverse-proxy check needs Debian's nginx-light, caddy and openssl (.ci/run installs them)`,
+  );
+}
+
+describe.skipIf(missing.length > 0)(
+  'the README reverse-proxy configurations in front of the receiver',
+  () => {
+    const readme = readFileSync(join(REPO_ROOT, 'apps/receiver/README.md'), 'utf8');
+    let scratch = '';
+    let cert = '';
+    let key = '';
+    let ca = '';
+    let receiver: RunningProcess | undefined;
+    let receiverPort = 0;
+    const proxies: RunningProcess[] = [];
+    const ports = { nginx: 0, caddy: 0 };
+
+    beforeAll(async () => {
+      scratch = realpathSync(mkdtempSync(join(tmpdir(), 'srhooks-proxy-')));
+      chmodSync(scratch, 0o755); // nginx's workers (another user when run as root) write body buffers here
+      cert = join(scratch, 'cert.pem');
+      key = join(scratch, 'key.pem');
+      const made = spawnSync('openssl', [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        `/CN=${HOST}`,
+        '-addext',
+        `subjectAltName=DNS:${HOST}`,
+        '-keyout',
+        key,
+        '-out',
+        cert,
+      ]);
+      if (made.status !== 0) throw new Error(`openssl could not make a certificate: ${made.stderr}`);
+      chmodSync(key, 0o644);
+      ca = readFileSync(cert, 'utf8');
+
+      receiverPort = await freePort();
+      ports.nginx = await freePort();
+      ports.caddy = await freePort();
+      receiver = startProcess(process.execPath, [join(REPO_ROOT, 'apps/receiver/dist/main.js')], {
+        cwd: scratch,
+        env: {
+          PATH: process.env.PATH,
+          HOST: '127.0.0.1',
+          PORT: String(receiverPort),
+          SRHOOKS_SECRETS: SECRET,
+          SRHOOKS_ADMIN_TOKEN: ADMIN_TOKEN,
+          SRHOOKS_DB: join(scratch, 'srhooks.db'),
+          SRHOOKS_TRUST_PROXY: '127.0.0.1',
+        },
+      });
+      await receiver.waitForLine(/Server listening at/);
+
+      // nginx: the README's server block, inside a minimal http block with everything in the scratch folder.
+      let server = readmeBlock(readme, 'Behind a reverse proxy with TLS', 'nginx');
+      server = replaceOnce(server, /listen 443 ssl;/, `listen 127.0.0.1:${ports.nginx} ssl;`);
+      server = replaceOnce(server, /\/etc\/letsencrypt\/live\/hooks\.example\.com\/fullchain\.pem/, cert);
+      server = replaceOnce(server, /\/etc\/letsencrypt\/live\/hooks\.example\.com\/privkey\.pem/, key);
+      server = replaceOnce(server, /http:\/\/127\.0\.0\.1:3000/g, `http://127.0.0.1:${receiverPort}`);
+      const nginxDir = join(scratch, 'nginx');
+      mkdirSync(nginxDir, { mode: 0o755 });
+      const temp = (name: string) => `${name}_temp_path ${join(nginxDir, name)};`;
+      writeFileSync(
+        join(nginxDir, 'nginx.conf'),
+        [
+          `pid ${join(nginxDir, 'nginx.pid')};`,
+          `error_log ${join(nginxDir, 'error.log')} warn;`,
+          'worker_processes 1;',
+          'events { worker_connections 64; }',
+          'http {',
+          `  access_log ${join(nginxDir, 'access.log')};`,
+          `  ${temp('client_body')} ${temp('proxy')} ${temp('fastcgi')} ${temp('uwsgi')} ${temp('scgi')}`,
+          server,
+          '}',
+        ].join('\n'),
+      );
+      proxies.push(
+        startProcess('nginx', ['-p', nginxDir, '-c', join(nginxDir, 'nginx.conf'), '-g', 'daemon off;'], {
+          cwd: nginxDir,
+        }),
+      );
+
+      // Caddy: the README's site block with our certificate, on loopback, no admin endpoint, no ACME.
+      let site = readmeBlock(readme, 'Behind a reverse proxy with TLS', 'caddyfile');
+      site = replaceOnce(
+        site,
+        /^hooks\.example\.com \{/m,
+        `${HOST}:${ports.caddy} {\n\tbind 127.0.0.1\n\ttls ${cert} ${key}`,
+      );
+      site = replaceOnce(site, /127\.0\.0\.1:3000/g, `127.0.0.1:${receiverPort}`);
+      const caddyDir = join(scratch, 'caddy');
+      mkdirSync(caddyDir);
+      const global = `{\n\tadmin off\n\tauto_https disable_redirects\n\tstorage file_system ${join(caddyDir, 'data')}\n}\n`;
+      writeFileSync(join(caddyDir, 'Caddyfile'), `${global}${site}\n`);
+      proxies.push(
+        startProcess('caddy', ['run', '--config', join(caddyDir, 'Caddyfile'), '--adapter', 'caddyfile'], {
+          cwd: caddyDir,
+          env: { PATH: process.env.PATH, HOME: caddyDir, XDG_DATA_HOME: caddyDir, XDG_CONFIG_HOME: caddyDir },
+        }),
+      );
+      try {
+        await waitForTls(ports.nginx, ca);
+        await waitForTls(ports.caddy, ca);
+      } catch (error) {
+        const logs = proxies.map((proxy) => proxy.stderr()).join('\n');
+        const errorLog = join(nginxDir, 'error.log');
+        throw new Error(`${error}\n${logs}\n${existsSync(errorLog) ? readFileSync(errorLog, 'utf8') : ''}`);
+      }
+    }, 60_000);
+
+    afterAll(async () => {
+      for (const proxy of proxies) await proxy.stop('SIGTERM');
+      await receiver?.stop('SIGTERM');
+      if (scratch) rmSync(scratch, { recursive: true, force: true });
+    });
+
+    const deliveryFor = (innerId: number, comment: string) =>
+      encodeDelivery(
+        'order_confirm',
+        {
+          orders: {
+            order: [{ ...sampleOrder(innerId), innerId: String(innerId), storeName: SHOP, comment }],
+          },
+        },
+        { format: 'json' },
+      );
+
+    describe.each(['nginx', 'caddy'] as const)('%s', (proxy) => {
+      const base = proxy === 'nginx' ? 1000 : 2000;
+      const path = signDeliveryPath({ shop: SHOP, event: 'order_confirm' }, SECRET);
+
+      it('passes a delivery sent as the shop sends it (Expect: 100-continue, Connection: close) and it is stored', async () => {
+        const { body, contentType } = deliveryFor(base + 1, 'ring twice');
+        const answer = await httpsRequest(ports[proxy], ca, path, {
+          method: 'POST',
+          headers: { 'content-type': contentType, connection: 'close' },
+          body,
+          expectContinue: true,
+        });
+        expect(answer.status, answer.body).toBe(200);
+        expect(JSON.parse(answer.body)).toMatchObject({ ok: true });
+        const events = await fetch(`http://127.0.0.1:${receiverPort}/admin/api/events?shop=${SHOP}`, {
+          headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+        });
+        const { items } = (await events.json()) as { items: { subjectId: string }[] };
+        expect(items.map((item) => item.subjectId)).toContain(String(base + 1));
+      });
+
+      it('lets a 5 MB authentic delivery through to the receiver, which quarantines it raw as too_large', async () => {
+        const { body, contentType } = deliveryFor(base + 2, 'x'.repeat(5 * 1024 * 1024));
+        const answer = await httpsRequest(ports[proxy], ca, path, {
+          method: 'POST',
+          headers: { 'content-type': contentType },
+          body,
+          expectContinue: true,
+        });
+        expect(answer.status, answer.body.slice(0, 300)).toBe(400);
+        const json = JSON.parse(answer.body) as { error: { code: string }; deliveryId: string };
+        expect(json.error.code).toBe('too_large');
+        const stored = await fetch(
+          `http://127.0.0.1:${receiverPort}/admin/api/deliveries/${json.deliveryId}`,
+          {
+            headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+          },
+        );
+        expect(stored.status).toBe(200);
+        expect(await stored.json()).toMatchObject({
+          delivery: { status: 'quarantined', decodeError: { code: 'too_large' } },
+        });
+      });
+
+      it('tells the receiver the request came over https: the admin login cookie is Secure', async () => {
+        const origin = `https://${HOST}:${ports[proxy]}`;
+        const answer = await httpsRequest(ports[proxy], ca, '/ui/login', {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', origin },
+          body: Buffer.from(new URLSearchParams({ token: ADMIN_TOKEN, next: '/ui' }).toString()),
+        });
+        expect(answer.status, answer.body.slice(0, 300)).toBe(303);
+        expect(String(answer.headers['set-cookie'])).toMatch(/;\s*Secure/i);
+      });
+
+      it('does not serve /metrics to the outside', async () => {
+        const answer = await httpsRequest(ports[proxy], ca, '/metrics');
+        expect([403, 404]).toContain(answer.status);
+        expect(answer.body).not.toContain('srhooks_');
+        // the receiver itself still serves it on its own port
+        expect((await fetch(`http://127.0.0.1:${receiverPort}/metrics`)).status).toBe(200);
+      });
+    });
+  },
+);

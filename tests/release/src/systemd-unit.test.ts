@@ -1,0 +1,94 @@
+/**
+ * The receiver README's systemd unit (Operations guide, systemd) is valid and starts the receiver:
+ * read from the README, checked by `systemd-analyze verify` (no warning either), then its
+ * `Environment=` and `ExecStart=` run as systemd would run them (no systemd needed for that part),
+ * from the built receiver in place of `WorkingDirectory=` and with a database of this run, until
+ * `/readyz` answers; `KillSignal=` stops it within `TimeoutStopSec=`. Needs `systemd-analyze` (Debian's
+ * systemd package); outside CI a machine without it skips with that reason, in CI it fails.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type RunningProcess, startProcess } from './run-process.js';
+import { REPO_ROOT } from './workspace.js';
+
+const hasAnalyze = spawnSync('sh', ['-c', 'command -v systemd-analyze']).status === 0;
+if (process.env.CI && !hasAnalyze) {
+  throw new Error("systemd-analyze not on PATH: the unit check needs Debian's systemd package");
+}
+
+/** The README's unit: `[Section]` → key → values (a key may repeat, as `Environment=` can). */
+function readUnit(): { text: string; get: (key: string) => string[] } {
+  const readme = readFileSync(join(REPO_ROOT, 'apps/receiver/README.md'), 'utf8');
+  const start = readme.indexOf('### systemd');
+  if (start < 0) throw new Error('the receiver README has no "### systemd" section');
+  const text = /```ini\n([\s\S]*?)\n```/.exec(readme.slice(start))?.[1];
+  if (text === undefined) throw new Error('no ```ini block under "### systemd"');
+  const get = (key: string) =>
+    text
+      .split('\n')
+      .filter((line) => line.startsWith(`${key}=`))
+      .map((line) => line.slice(key.length + 1).trim());
+  return { text, get };
+}
+
+/** `A=1 B="two words"` → { A: '1', B: 'two words' } (systemd's Environment= quoting, enough of it). */
+function parseEnvironment(values: string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const value of values) {
+    for (const match of value.matchAll(/([A-Za-z_][A-Za-z0-9_]*)=("([^"]*)"|\S*)/g)) {
+      env[match[1] as string] = match[3] ?? (match[2] as string);
+    }
+  }
+  return env;
+}
+
+const scratch = realpathSync(mkdtempSync(join(tmpdir(), 'srhooks-unit-')));
+let receiver: RunningProcess | undefined;
+afterAll(async () => {
+  await receiver?.stop('SIGKILL');
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+describe.skipIf(!hasAnalyze)("the README's systemd unit", () => {
+  const unit = readUnit();
+
+  it('passes systemd-analyze verify without a warning', () => {
+    const file = join(scratch, 'srhooks-receiver.service');
+    writeFileSync(file, `${unit.text}\n`);
+    const verified = spawnSync('systemd-analyze', ['verify', file], { encoding: 'utf8' });
+    expect(verified.stderr.trim()).toBe('');
+    expect(verified.status).toBe(0);
+  });
+
+  it('starts the receiver with its Environment= and ExecStart=, and KillSignal= stops it in TimeoutStopSec=', async () => {
+    const [execStart] = unit.get('ExecStart');
+    const [node, ...args] = (execStart ?? '').split(/\s+/);
+    expect(node).toBe('/usr/bin/node');
+    expect(args.at(-1)).toBe('dist/main.js');
+    const env = parseEnvironment(unit.get('Environment'));
+    expect(env).toMatchObject({ NODE_ENV: 'production', HOST: '127.0.0.1', SRHOOKS_DB: expect.any(String) });
+    receiver = startProcess(process.execPath, args, {
+      cwd: join(REPO_ROOT, 'apps/receiver'), // WorkingDirectory=: the deploy folder; the built app here
+      env: {
+        PATH: process.env.PATH,
+        ...env,
+        PORT: '0', // the unit's 3000 may be taken on this machine
+        SRHOOKS_DB: join(scratch, 'srhooks.db'),
+        // EnvironmentFile= (the README's receiver.env): the required secret
+        SRHOOKS_SECRETS: 'systemd-unit-check-secret-0123456789',
+      },
+    });
+    const listening = await receiver.waitForLine(/Server listening at http:\/\/127\.0\.0\.1:\d+/);
+    const base = /http:\/\/127\.0\.0\.1:\d+/.exec(listening)?.[0] ?? '';
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+
+    const [signal] = unit.get('KillSignal');
+    const [timeout] = unit.get('TimeoutStopSec');
+    const started = Date.now();
+    expect(await receiver.stop(signal as NodeJS.Signals)).toBe(0);
+    expect(Date.now() - started).toBeLessThan(Number(timeout) * 1000);
+  });
+});
