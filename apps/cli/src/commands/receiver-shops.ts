@@ -16,6 +16,8 @@ export interface ReceiverShop {
   attempts: number;
   nextAttemptAt: string | null;
   lastDeliveryAt: string | null;
+  /** Order recovery runs for the shop (older receivers do not say). */
+  recovery?: boolean;
 }
 
 export interface ReceiverShopsResult {
@@ -51,6 +53,11 @@ export const receiverShopsCommand = defineCommand<ReceiverShopsOptions, Receiver
         value: (shop) => shop.subscriptions.map((s) => s.event).join(' ') || style.dim('-'),
       },
       { header: 'LAST DELIVERY', value: (shop) => shop.lastDeliveryAt ?? style.dim('never') },
+      {
+        header: 'RECOVERY',
+        value: (shop) =>
+          shop.recovery === undefined ? style.dim('-') : shop.recovery ? 'on' : style.dim('off'),
+      },
     ]);
   },
 });

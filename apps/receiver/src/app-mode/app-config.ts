@@ -54,6 +54,11 @@ export const AppConfigSchema = z.strictObject({
    * `session` and `expires` query parameters (check them with `verifyShopSession`).
    */
   entryPoint: z.union([z.literal('inspector'), z.url({ protocol: /^https?$/ })]).default('inspector'),
+  /**
+   * Order recovery for every installed shop (as `shops[].recovery`): reads back the orders whose
+   * deliveries never arrived, from the shop's install time on. Default true.
+   */
+  recovery: z.boolean().default(true),
   /** Seconds between background retries of pending installs (doubling per failure, at most an hour). */
   retryIntervalSeconds: z.int().min(1).max(3600).default(60),
 });

@@ -7,6 +7,8 @@
  *
  * Installed shops are kept in memory and refreshed from the store (every few seconds, and at once
  * by this instance's own installs/uninstalls), so lookups on the ingest path are synchronous.
+ * Listeners (`onChange`) hear of every reload and every record this instance wrote: the recovery
+ * loop uses it to start and stop passes for shops that install or uninstall while it runs.
  */
 import type { ShopConfig } from '../config/config-schema.js';
 import type { AppShopRecord, AppShopStore } from '../store/app-shops/app-shop-store.js';
@@ -17,6 +19,7 @@ export class ShopDirectory {
   readonly #app: AppConfig | undefined;
   readonly #appShops: AppShopStore | null;
   #installed = new Map<string, AppShopRecord>();
+  readonly #listeners = new Set<() => void>();
 
   constructor(configShops: readonly ShopConfig[], app?: AppConfig, appShops?: AppShopStore | null) {
     this.#configShops = new Map(configShops.map((shop) => [shop.name, shop]));
@@ -29,11 +32,32 @@ export class ShopDirectory {
     if (!this.#appShops) return;
     const records = await this.#appShops.list();
     this.#installed = new Map(records.map((record) => [record.shop, record]));
+    this.#changed();
   }
 
   /** Takes a record this instance just wrote (before the next refresh). */
   remember(record: AppShopRecord): void {
     this.#installed.set(record.shop, record);
+    this.#changed();
+  }
+
+  /** Calls `listener` after every reload and remembered record; returns the unsubscribe function. */
+  onChange(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #changed(): void {
+    for (const listener of this.#listeners) listener();
+  }
+
+  /**
+   * The earliest time order recovery reads from for the shop: an installed shop's install time (the
+   * app was not subscribed before it, so nothing earlier was missed); null for config shops.
+   */
+  recoveryNotBefore(name: string): Date | null {
+    if (this.#configShops.has(name)) return null;
+    return this.#installed.get(name)?.installedAt ?? null;
   }
 
   /** The app shop record (any status), when the shop ever installed the app. */
@@ -70,10 +94,14 @@ export class ShopDirectory {
     return result;
   }
 
-  /** What an installed shop looks like as a config shop. */
+  /**
+   * What an installed shop looks like as a config shop. Recovery runs once the install holds a token
+   * (status `installed`) and `app.recovery` is not false; a pending install has none yet.
+   */
   appShopConfig(name: string): ShopConfig {
     const app = this.#app;
     if (!app) throw new TypeError('appShopConfig needs app mode (config.app)');
+    const installed = this.#installed.get(name)?.status === 'installed';
     return {
       name,
       events: [...app.events],
@@ -83,8 +111,7 @@ export class ShopDirectory {
       ...(app.apiUrl ? { apiUrl: forShop(app.apiUrl, name) } : {}),
       ...(app.tokenUrl ? { tokenUrl: forShop(app.tokenUrl, name) } : {}),
       reconcile: false,
-      // the recovery loop walks config.shops only: installed shops are not recovered yet
-      recovery: false,
+      recovery: installed && app.recovery,
       verify: false,
       handlers: [...app.handlers],
     };

@@ -1,7 +1,7 @@
 /**
  * `GET /admin/api/shops`: every shop this receiver serves — config shops (`source: "config"`) and the
  * shops that installed the app (`source: "app"`: installed, pending with the reason, uninstalled) —
- * with their subscriptions and their last delivery.
+ * with their subscriptions, their last delivery and whether order recovery runs for them.
  */
 import type { ReceiverConfig } from '../config/config-schema.js';
 import type { AppShopStatus, AppShopSubscription } from '../store/app-shops/app-shop-store.js';
@@ -22,9 +22,16 @@ export interface ShopJson {
   nextAttemptAt: string | null;
   lastDeliveryAt: string | null;
   hasCredentials: boolean;
+  /** Order recovery runs for the shop (credentials, `recovery` on; an app shop: installed, not pending). */
+  recovery: boolean;
 }
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
+
+function recovered(directory: ShopDirectory, name: string): boolean {
+  const shop = directory.shop(name);
+  return Boolean(shop?.recovery && shop.clientId && shop.clientSecret);
+}
 
 export async function shopsJson(
   config: ReceiverConfig,
@@ -45,6 +52,7 @@ export async function shopsJson(
     nextAttemptAt: null,
     lastDeliveryAt: null,
     hasCredentials: Boolean(shop.clientId && shop.clientSecret),
+    recovery: recovered(directory, shop.name),
   }));
   const configured = new Set(config.shops.map((shop) => shop.name));
   for (const record of directory.appShops()) {
@@ -62,6 +70,7 @@ export async function shopsJson(
       nextAttemptAt: iso(record.nextAttemptAt),
       lastDeliveryAt: null,
       hasCredentials: record.status !== 'uninstalled',
+      recovery: recovered(directory, record.shop),
     });
   }
   for (const shop of shops) {

@@ -12,7 +12,7 @@ export class RecoveryError extends Error {
 export function unknownShop(shop: string, known: readonly string[]): RecoveryError {
   return new RecoveryError(
     'unknown_shop',
-    `Shop "${shop}" is not configured on this receiver (configured: ${known.length > 0 ? known.join(', ') : 'none'}); add it under "shops" in srhooks.config.json.`,
+    `Shop "${shop}" is not configured on this receiver (configured: ${known.length > 0 ? known.join(', ') : 'none'}); add it under "shops" in srhooks.config.json (in app mode: an installed shop is served once it installs the app).`,
   );
 }
 
@@ -26,7 +26,7 @@ export function noCredentials(shop: string): RecoveryError {
 export function recoveryOff(shop: string): RecoveryError {
   return new RecoveryError(
     'recovery_off',
-    `Recovery is turned off for shop "${shop}" ("recovery": false in its config).`,
+    `Recovery is off for shop "${shop}" ("recovery": false in its config or in "app"; or the app's install on it is still pending: recovery starts once it is installed).`,
   );
 }
 

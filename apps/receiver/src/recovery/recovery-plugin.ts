@@ -2,7 +2,8 @@
  * `app.recovery`: the recovery service (recovery-service.ts) built from the config, the store and the
  * handler registry. Passes on demand work as soon as the app is ready; the schedule (a pass at
  * start-up, then every `recoveryIntervalMinutes`) starts only when asked — `runReceiver` does after
- * `listen`, tests opt in — and stops before the store closes.
+ * `listen`, tests opt in — and stops before the store closes. The shops are `app.shopDirectory`'s:
+ * config shops and the shops that installed the app, followed as they install and uninstall.
  */
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
@@ -22,6 +23,8 @@ export interface RecoveryPluginOptions {
   /** Client factory for the shops' API clients (tests). */
   createClient?: ShopClientFactory;
   now?: () => Date;
+  /** Between scheduled passes, in ms (tests; default `recoveryIntervalMinutes`). */
+  intervalMs?: number;
 }
 
 const plugin: FastifyPluginAsync<RecoveryPluginOptions> = async (app, options) => {
@@ -31,8 +34,12 @@ const plugin: FastifyPluginAsync<RecoveryPluginOptions> = async (app, options) =
     handlers: app.handlers,
     metrics: app.metrics,
     logger: app.log as unknown as Logger,
-    clients: new ShopClients(app.config.shops, options.createClient),
+    // The live shop directory: config shops and (app mode) installed shops alike. Clients share the
+    // process's one request window per shop with every other API call (ctx.client, verify, install).
+    shops: app.shopDirectory,
+    clients: new ShopClients(app.config.shops, options.createClient, (shop) => app.shopDirectory.shop(shop)),
     ...(options.now ? { now: options.now } : {}),
+    ...(options.intervalMs !== undefined ? { intervalMs: options.intervalMs } : {}),
   });
   app.decorate('recovery', service);
   if (options.schedule) app.addHook('onReady', async () => service.start());
@@ -44,5 +51,11 @@ const plugin: FastifyPluginAsync<RecoveryPluginOptions> = async (app, options) =
 export const recoveryPlugin = fp(plugin, {
   name: 'srhooks-recovery',
   fastify: '5.x',
-  dependencies: ['srhooks-config', 'srhooks-store', 'srhooks-handlers', 'srhooks-metrics'],
+  dependencies: [
+    'srhooks-config',
+    'srhooks-store',
+    'srhooks-handlers',
+    'srhooks-metrics',
+    'srhooks-shop-directory',
+  ],
 });

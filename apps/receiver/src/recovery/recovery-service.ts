@@ -2,7 +2,12 @@
  * Recovery for every shop of the receiver: when each shop's pass runs, which events it looks for, and
  * what is kept of it (watermark, last pass, metrics, logs).
  *
- * - A shop takes part when it has API credentials and `recovery` is not false.
+ * - The shops come from the live shop directory (`RecoveryShops`): config shops and, in app mode,
+ *   the shops that installed the app. A shop takes part when it has API credentials and `recovery` is
+ *   not false (an installed shop: once its install holds a token — pending installs do not). The
+ *   directory announces changes: a shop that becomes eligible while the receiver runs gets its first
+ *   pass at once and then the schedule; one that stops being eligible (uninstalled) gets no further
+ *   pass (a pass already running finishes). An installed shop is never read from before its install.
  * - Scheduled passes: one at start-up (after `listen`), then every `recoveryIntervalMinutes`; after a
  *   failure the next waits longer (interval × 2^(failures−1), at most 24 h). A failure is logged with its
  *   reason, counted, recorded as the shop's last pass, and never touches ingest or the watermark.
@@ -23,8 +28,27 @@ import { busy, noCredentials, RecoveryError, recoveryOff, unknownShop } from './
 import { type RecoveryReport, runRecoveryPass } from './recovery-pass.js';
 import { nextPassDelayMs, recoveryWindow } from './recovery-window.js';
 
+/** Where the shops come from: `app.shopDirectory` (config shops and installed app shops). */
+export interface RecoveryShops {
+  shops(): readonly ShopConfig[];
+  shop(name: string): ShopConfig | undefined;
+  /** The earliest time a pass reads from (an installed shop's install time), null for no limit. */
+  recoveryNotBefore?(name: string): Date | null;
+  /** Called after every change of the shop list; returns the unsubscribe function. */
+  onChange?(listener: () => void): () => void;
+}
+
+/** The config file's shops only (no app mode). */
+export function configShops(shops: readonly ShopConfig[]): RecoveryShops {
+  return { shops: () => shops, shop: (name) => shops.find((shop) => shop.name === name) };
+}
+
 export interface RecoveryServiceOptions {
   config: ReceiverConfig;
+  /** Default: `config.shops`. */
+  shops?: RecoveryShops;
+  /** Between scheduled passes (default `config.recoveryIntervalMinutes`; tests shorten it). */
+  intervalMs?: number;
   store: Store;
   handlers: HandlerRegistry;
   metrics: ReceiverMetrics;
@@ -41,30 +65,40 @@ export interface RecoverRequest {
 
 export class RecoveryService {
   readonly #options: RecoveryServiceOptions;
+  readonly #shops: RecoveryShops;
   readonly #timers = new Map<string, NodeJS.Timeout>();
   readonly #running = new Set<Promise<unknown>>();
+  /** Shops in the loop: a pass scheduled or running, or (interval 0) their one pass done. */
+  readonly #looping = new Set<string>();
+  #unsubscribe: (() => void) | null = null;
   #stopped = false;
   #started = false;
 
   constructor(options: RecoveryServiceOptions) {
     this.#options = options;
+    this.#shops = options.shops ?? configShops(options.config.shops);
   }
 
-  /** Shops whose orders are recovered (credentials present, recovery not turned off). */
+  /** Shops whose orders are recovered now (credentials present, recovery not turned off). */
   shops(): string[] {
-    return this.#options.config.shops.filter((shop) => this.#eligible(shop)).map((shop) => shop.name);
+    return this.#shops
+      .shops()
+      .filter((shop) => this.#eligible(shop))
+      .map((shop) => shop.name);
   }
 
-  /** Starts each shop's loop: a pass now, then one per interval. */
+  /** Starts each shop's loop: a pass now, then one per interval; follows the shop list from then on. */
   start(): void {
     if (this.#started || this.#stopped) return;
     this.#started = true;
-    for (const shop of this.shops()) this.#schedule(shop, 0);
+    this.#sync();
+    this.#unsubscribe = this.#shops.onChange?.(() => this.#sync()) ?? null;
   }
 
   /** No new passes; waits for the running ones (their results are stored). */
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#unsubscribe?.();
     for (const timer of this.#timers.values()) clearTimeout(timer);
     this.#timers.clear();
     await Promise.allSettled([...this.#running]);
@@ -72,11 +106,11 @@ export class RecoveryService {
 
   /** One pass now; throws RecoveryError (unknown shop, no credentials, busy) or the pass's own error. */
   async recover(shopName: string, request: RecoverRequest = {}): Promise<RecoveryReport> {
-    const shop = this.#options.config.shops.find((s) => s.name === shopName);
+    const shop = this.#shops.shop(shopName);
     if (!shop)
       throw unknownShop(
         shopName,
-        this.#options.config.shops.map((s) => s.name),
+        this.#shops.shops().map((s) => s.name),
       );
     if (!shop.clientId || !shop.clientSecret) throw noCredentials(shopName);
     if (!shop.recovery) throw recoveryOff(shopName);
@@ -91,6 +125,36 @@ export class RecoveryService {
     return shop.recovery && Boolean(shop.clientId && shop.clientSecret);
   }
 
+  #stillEligible(name: string): boolean {
+    const shop = this.#shops.shop(name);
+    return shop !== undefined && this.#eligible(shop);
+  }
+
+  /** Shops that became eligible join the loop (a pass now); those that no longer are leave it. */
+  #sync(): void {
+    if (!this.#started || this.#stopped) return;
+    const eligible = new Set(this.shops());
+    for (const shop of eligible) {
+      if (this.#looping.has(shop)) continue;
+      this.#looping.add(shop);
+      this.#schedule(shop, 0);
+    }
+    for (const shop of [...this.#looping]) {
+      if (eligible.has(shop)) continue;
+      this.#leave(shop);
+    }
+  }
+
+  #leave(shop: string): void {
+    this.#looping.delete(shop);
+    const timer = this.#timers.get(shop);
+    if (timer) clearTimeout(timer);
+    this.#timers.delete(shop);
+    // An uninstalled shop's token is revoked: a re-install starts with a new client and token.
+    this.#options.clients.forget(shop);
+    this.#options.logger.info({ recovery: { shop } }, 'recovery stopped for this shop (no longer served)');
+  }
+
   #schedule(shop: string, delayMs: number): void {
     if (this.#stopped) return;
     const timer = setTimeout(() => {
@@ -103,7 +167,12 @@ export class RecoveryService {
 
   async #scheduledPass(shop: string): Promise<void> {
     const { config, store, logger } = this.#options;
-    const intervalMs = config.recoveryIntervalMinutes * 60_000;
+    const intervalMs = this.#options.intervalMs ?? config.recoveryIntervalMinutes * 60_000;
+    if (!this.#looping.has(shop)) return;
+    if (!this.#stillEligible(shop)) {
+      this.#leave(shop);
+      return;
+    }
     let failures = 0;
     try {
       await this.recover(shop);
@@ -114,7 +183,11 @@ export class RecoveryService {
       }
     }
     const delay = nextPassDelayMs(intervalMs, failures);
-    if (delay === null || this.#stopped) return;
+    if (delay === null || this.#stopped || !this.#looping.has(shop)) return;
+    if (!this.#stillEligible(shop)) {
+      this.#leave(shop);
+      return;
+    }
     this.#schedule(shop, delay);
   }
 
@@ -132,6 +205,7 @@ export class RecoveryService {
         lastDeliveryAt: state?.watermark ? null : await store.lastDeliveryAt(shop.name),
         lookBackDays: config.recoveryLookBackDays,
         overlapSeconds: config.recoveryOverlapSeconds,
+        notBefore: this.#shops.recoveryNotBefore?.(shop.name) ?? null,
         ...(request.since ? { since: request.since } : {}),
       });
       since = window.since;

@@ -34,6 +34,29 @@ describe('the window a pass reads', () => {
       { watermark: new Date(NOW.getTime() - 10 * DAY), lastDeliveryAt: null },
       NOW.getTime() - 3 * DAY,
     ],
+    [
+      'an installed app shop, first pass: from its install, not the look-back',
+      { watermark: null, lastDeliveryAt: null, notBefore: new Date(NOW.getTime() - 60_000) },
+      NOW.getTime() - 60_000,
+    ],
+    [
+      'a re-installed app shop: its old watermark minus the overlap reaches before the new install',
+      {
+        watermark: new Date(NOW.getTime() - DAY),
+        lastDeliveryAt: null,
+        notBefore: new Date(NOW.getTime() - 3_600_000),
+      },
+      NOW.getTime() - 3_600_000,
+    ],
+    [
+      'an installed app shop with a watermark after its install: the watermark minus the overlap',
+      {
+        watermark: new Date(NOW.getTime() - 600_000),
+        lastDeliveryAt: null,
+        notBefore: new Date(NOW.getTime() - DAY),
+      },
+      NOW.getTime() - 900_000,
+    ],
   ])('%s', (_name, input, since) => {
     expect(recoveryWindow({ ...base, ...input })).toEqual({ since: new Date(since), until: NOW });
   });

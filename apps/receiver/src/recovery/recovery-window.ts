@@ -11,6 +11,11 @@ export interface RecoveryWindowInput {
   lastDeliveryAt: Date | null;
   lookBackDays: number;
   overlapSeconds: number;
+  /**
+   * Nothing before this was missed (an installed app shop: its install time): the window starts no
+   * earlier, whatever the watermark or look-back say. Not applied to an explicit `since`.
+   */
+  notBefore?: Date | null;
   /** An explicit start (on-demand recovery): used as given, bounded only by nothing. */
   since?: Date;
 }
@@ -20,7 +25,10 @@ const DAY_MS = 86_400_000;
 export function recoveryWindow(input: RecoveryWindowInput): { since: Date; until: Date } {
   const until = input.now;
   if (input.since) return { since: input.since, until };
-  const floor = until.getTime() - input.lookBackDays * DAY_MS;
+  const floor = Math.max(
+    until.getTime() - input.lookBackDays * DAY_MS,
+    input.notBefore?.getTime() ?? Number.NEGATIVE_INFINITY,
+  );
   const from = input.watermark ?? input.lastDeliveryAt;
   const start = from === null ? floor : Math.max(floor, from.getTime() - input.overlapSeconds * 1000);
   return { since: new Date(Math.min(start, until.getTime())), until };

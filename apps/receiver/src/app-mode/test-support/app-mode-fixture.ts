@@ -13,6 +13,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildReceiver } from '../../app.js';
 import type { ReceiverConfig, ReceiverConfigInput } from '../../config/config-schema.js';
 import { defineReceiverConfig } from '../../config/load-config.js';
+import type { RecoveryPluginOptions } from '../../recovery/recovery-plugin.js';
 import { TEST_SECRET } from '../../test-support/test-receiver.js';
 
 export const APP_ID = '55';
@@ -30,7 +31,7 @@ export interface AppModeFixture {
   close(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
@@ -45,6 +46,10 @@ export async function startAppModeFixture(
     /** `{url}` is the sandbox's URL. */
     app?: Record<string, unknown>;
     config?: Partial<ReceiverConfigInput>;
+    /** The receiver's port (default: a free one). */
+    port?: number;
+    /** The recovery plugin's options (default: no schedule). */
+    recovery?: RecoveryPluginOptions;
   } = {},
 ): Promise<AppModeFixture> {
   const shops = options.shops ?? ['alpha', 'beta', 'gamma'];
@@ -54,7 +59,7 @@ export async function startAppModeFixture(
     ...options.sandbox,
   });
   const dir = mkdtempSync(join(tmpdir(), 'srhooks-app-mode-'));
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const baseUrl = `http://127.0.0.1:${port}`;
   const appAdmin = (options.sandbox?.appAdminUrl ?? '{origin}/{shop}/admin')
     .replaceAll('{origin}', sandbox.url)
@@ -100,6 +105,7 @@ export async function startAppModeFixture(
     receiver = await buildReceiver(config, {
       defaultMetrics: false,
       processing: { logWrite: () => {} },
+      ...(options.recovery ? { recovery: options.recovery } : {}),
       logDestination: { write: (line: string) => void logLines.push(line) },
     });
     await receiver.listen({ port, host: '127.0.0.1' });
