@@ -9,7 +9,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { DestinationStream, Logger } from 'pino';
 import { adminAreaRoute } from './admin/admin-area.js';
 import { appModeRoute } from './app-mode/app-mode-routes.js';
-import { shopDirectoryPlugin } from './app-mode/shop-directory-plugin.js';
+import { type ShopDirectoryPluginOptions, shopDirectoryPlugin } from './app-mode/shop-directory-plugin.js';
 import type { ReceiverConfig } from './config/config-schema.js';
 import { handleClientError } from './http/client-error.js';
 import { NOT_FOUND_BODY } from './http/error-body.js';
@@ -46,6 +46,8 @@ export interface BuildReceiverOptions {
   readonly retention?: RetentionPluginOptions;
   /** Recovery of missed orders (`app.recovery`); its schedule runs only with `schedule: true`. */
   readonly recovery?: RecoveryPluginOptions;
+  /** App mode's shop directory: how installed shops are re-read from the store (tests). */
+  readonly shopDirectory?: ShopDirectoryPluginOptions;
 }
 
 /** A slow sender gets this long for one request (headers and body), then the socket is closed. */
@@ -108,7 +110,7 @@ export async function buildReceiver(
   await app.register(metricsPlugin, { defaultMetrics: options.defaultMetrics ?? true });
   await app.register(handlersPlugin);
   await app.register(storePlugin, options.store ? { store: options.store } : {});
-  await app.register(shopDirectoryPlugin);
+  await app.register(shopDirectoryPlugin, options.shopDirectory ?? {});
   await app.register(processingPlugin, options.processing ?? {});
   await app.register(retentionPlugin, options.retention ?? {});
   await app.register(recoveryPlugin, options.recovery ?? {});

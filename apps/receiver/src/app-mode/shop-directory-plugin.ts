@@ -3,6 +3,12 @@
  * mode, the shops that installed the app) and, in app mode, `app.appShops` (their store). Also
  * refuses deliveries for shops that uninstalled the app: `/hooks/{shop}/…` answers the same 404 as
  * a forged URL, before anything is read (ShopRenter dropped those subscriptions itself).
+ *
+ * Several instances on one PostgreSQL store: each re-reads the installed shops every `refreshMs`
+ * (5 s), and at once when the store's change feed carries another instance's `app_uninstalled`
+ * delivery (pg_notify / LISTEN, pg-change-relay.ts). So an uninstall handled by one instance makes the
+ * others answer 404 on the shop's URLs within one notification and one store read (milliseconds); if
+ * the notification is lost (the listening connection down), within `refreshMs` plus one store read.
  */
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
@@ -22,6 +28,8 @@ declare module 'fastify' {
 export interface ShopDirectoryPluginOptions {
   /** How often installed shops are re-read from the store (other instances' installs). Default 5000 ms. */
   refreshMs?: number;
+  /** Re-read at once when the store's change feed carries an uninstall (default true). */
+  refreshOnUninstall?: boolean;
 }
 
 const HOOK_SHOP = /^\/hooks\/([^/?#]+)\//;
@@ -35,17 +43,26 @@ const plugin: FastifyPluginAsync<ShopDirectoryPluginOptions> = async (app, optio
   if (!appShops) return;
 
   await directory.refresh();
-  const timer = setInterval(() => {
+  const refresh = () => {
     directory.refresh().catch((error: unknown) => {
       app.log.warn(
         { err: error },
         'cannot refresh the installed shops from the store; using the last known list',
       );
     });
-  }, options.refreshMs ?? 5000);
+  };
+  const timer = setInterval(refresh, options.refreshMs ?? 5000);
   timer.unref();
+  // Another instance's uninstall (its app_uninstalled delivery, committed after the shop's record).
+  const unsubscribe =
+    options.refreshOnUninstall === false
+      ? () => {}
+      : app.store.onChange((change) => {
+          if (change.kind === 'delivery' && (change.event as string) === 'app_uninstalled') refresh();
+        });
   app.addHook('onClose', async () => {
     clearInterval(timer);
+    unsubscribe();
     await appShops.close();
   });
 
