@@ -90,6 +90,8 @@ async function serve(variant, options) {
   process.on('message', async (message) => {
     if (message === 'jobs') {
       process.send(await app.store.countJobs());
+    } else if (message === 'stats') {
+      process.send(app.store.stats());
     } else if (message === 'seed') {
       process.send({ seeded: await seedBacklog(app.store, BACKLOG) });
     } else if (message === 'startWorker') {
@@ -269,6 +271,7 @@ async function runEndToEnd(variant, options, ingestAlone) {
   const { port } = await server.ready;
   const result = await load(port);
   const atLoadEnd = await server.ask('jobs');
+  const stats = await server.ask('stats');
   const drainMs = await waitForSucceeded(server, result.ingested, 120_000);
   await server.stop();
   const ingestedPerSecond = result.ingested / result.seconds;
@@ -280,6 +283,8 @@ async function runEndToEnd(variant, options, ingestAlone) {
     handledOfIngestAlone: ingestAlone ? round(handledPerSecond / ingestAlone) : null,
     drainAfterLoadMs: drainMs === null ? null : Math.round(drainMs),
     errors: result.errors,
+    commitsPerSecond: Math.round(stats.commits / result.seconds),
+    writesPerCommit: round(stats.items / Math.max(1, stats.commits)),
   };
 }
 

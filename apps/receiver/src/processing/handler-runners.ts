@@ -66,7 +66,7 @@ function createHandlerRunner(
           : { allowPrivateTargets: config.allowPrivateTargets }),
         ...(config.timeoutMs === undefined ? {} : { timeoutMs: config.timeoutMs }),
       });
-      return { ...base, run };
+      return { ...base, run, close: () => run.close() };
     }
     case 'module': {
       const run = createModuleHandler({

@@ -7,13 +7,14 @@
  * retry (honouring `Retry-After`) · any other status dead-letter at once · an unsafe (private) target
  * dead-letters with a message saying how to allow it.
  */
+import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import type { ClaimedJob } from '../../store/store.js';
 import { forwardedEvent } from '../forwarded-event.js';
 import { describeError, type HandlerOutcome } from '../handler-outcome.js';
 import { ProcessingConfigError, UnsafeTargetError } from '../processing-errors.js';
 import { parseRetryAfter } from '../retry-after.js';
-import { postJson, TargetUrlError } from './post-json.js';
+import { postJson, TargetConnections, TargetUrlError } from './post-json.js';
 import { type AddressPolicy, publicAddressesOnly } from './target-guard.js';
 
 export const DEFAULT_FORWARD_TIMEOUT_MS = 10_000;
@@ -39,14 +40,18 @@ export interface ForwardHandlerOptions {
   now?: () => Date;
 }
 
-export type ForwardHandler = (job: ClaimedJob) => Promise<HandlerOutcome>;
+export interface ForwardHandler {
+  (job: ClaimedJob): Promise<HandlerOutcome>;
+  /** Closes the handler's kept-alive connections to the target. */
+  close(): Promise<void>;
+}
 
 const RETRYABLE_STATUS = (status: number) => status === 408 || status === 429 || status >= 500;
 
 export function createForwardHandler(options: ForwardHandlerOptions): ForwardHandler {
-  let webhook: Webhook;
   try {
-    webhook = new Webhook(options.secret);
+    // Validates the secret with the reference implementation's rules (prefix, base64, not empty).
+    new Webhook(options.secret);
   } catch (error) {
     throw new ProcessingConfigError(
       `handlers.${options.name}.secret is not a valid Standard Webhooks secret (${describeError(error)}); ` +
@@ -55,8 +60,10 @@ export function createForwardHandler(options: ForwardHandlerOptions): ForwardHan
   }
   const timeoutMs = options.timeoutMs ?? DEFAULT_FORWARD_TIMEOUT_MS;
   const now = options.now ?? (() => new Date());
+  const key = Buffer.from(options.secret.replace(/^whsec_/, ''), 'base64');
+  const connections = new TargetConnections();
 
-  return async (job) => {
+  const handler = async (job: ClaimedJob): Promise<HandlerOutcome> => {
     const body = Buffer.from(JSON.stringify(forwardedEvent(job)));
     const sentAt = now();
     const headers = {
@@ -64,7 +71,7 @@ export function createForwardHandler(options: ForwardHandlerOptions): ForwardHan
       'user-agent': USER_AGENT,
       'webhook-id': job.id,
       'webhook-timestamp': String(Math.floor(sentAt.getTime() / 1000)),
-      'webhook-signature': webhook.sign(job.id, sentAt, body),
+      'webhook-signature': signature(key, job.id, sentAt, body),
     };
     let response: Awaited<ReturnType<typeof postJson>>;
     try {
@@ -73,6 +80,7 @@ export function createForwardHandler(options: ForwardHandlerOptions): ForwardHan
         timeoutMs,
         addressPolicy: options.allowPrivateTargets ? null : (options.addressPolicy ?? publicAddressesOnly),
         maxRedirects: MAX_REDIRECTS,
+        connections,
       });
     } catch (error) {
       if (error instanceof UnsafeTargetError || error instanceof TargetUrlError) {
@@ -116,6 +124,18 @@ export function createForwardHandler(options: ForwardHandlerOptions): ForwardHan
       error: `${answer}; not retried (client error): fix the target or the handler, then replay`,
     };
   };
+  return Object.assign(handler, { close: async () => connections.close() });
+}
+
+/**
+ * `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, exactly what standardwebhooks' `Webhook.sign` returns
+ * (its tests verify ours with that library), with node:crypto's native HMAC instead of its JavaScript one.
+ */
+function signature(key: Buffer, id: string, sentAt: Date, body: Buffer): string {
+  const hmac = createHmac('sha256', key);
+  hmac.update(`${id}.${Math.floor(sentAt.getTime() / 1000)}.`);
+  hmac.update(body);
+  return `v1,${hmac.digest('base64')}`;
 }
 
 function excerpt(body: string): string {

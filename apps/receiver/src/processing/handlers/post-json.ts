@@ -3,8 +3,8 @@
  * in the socket's DNS lookup, and 307/308 redirects followed a few hops (each hop checked again).
  * Other redirects are returned as they are: a webhook POST must not silently turn into a GET.
  */
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { ProcessingError } from '../processing-errors.js';
 import { type AddressPolicy, assertAllowedLiteral, guardedLookup } from './target-guard.js';
 
@@ -14,6 +14,24 @@ export interface PostJsonOptions {
   /** Addresses refused (SSRF guard), or null to allow any target. */
   addressPolicy: AddressPolicy | null;
   maxRedirects: number;
+  /** Kept-alive connections to reuse (one pool per handler); without, a fresh connection per POST. */
+  connections?: TargetConnections;
+}
+
+/**
+ * A handler's pool of kept-alive connections (http and https). Reusing a connection is as safe as the
+ * SSRF guard: the guard checks the address when a connection is opened (its DNS lookup), and a pooled
+ * connection stays connected to the address that was checked. New connections (another host after a
+ * redirect, or a replacement) go through the check again.
+ */
+export class TargetConnections {
+  readonly http = new HttpAgent({ keepAlive: true, keepAliveMsecs: 1000 });
+  readonly https = new HttpsAgent({ keepAlive: true, keepAliveMsecs: 1000 });
+
+  close(): void {
+    this.http.destroy();
+    this.https.destroy();
+  }
 }
 
 export interface PostJsonResponse {
@@ -95,14 +113,16 @@ function postOnce(
   }
   const remaining = deadline - Date.now();
   if (remaining <= 0) return Promise.reject(new TargetTimeoutError(url.origin, options.timeoutMs));
-  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  const secure = url.protocol === 'https:';
+  const send = secure ? httpsRequest : httpRequest;
+  const agent = options.connections ? (secure ? options.connections.https : options.connections.http) : false;
   return new Promise((resolve, reject) => {
     const request = send(url, {
       method: 'POST',
       headers: { ...options.headers, 'content-length': String(body.length) },
       ...(policy ? { lookup: guardedLookup(policy) } : {}),
-      // A fresh connection per POST: a pooled socket would skip the per-request DNS check.
-      agent: false,
+      // The guard's lookup runs for every connection the agent opens.
+      agent,
     });
     const timer = setTimeout(
       () => request.destroy(new TargetTimeoutError(url.origin, options.timeoutMs)),
