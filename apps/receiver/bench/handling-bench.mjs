@@ -16,6 +16,10 @@
  *   (d) backlog:    50,000 pending `forward` jobs (seeded through the store: 500 deliveries × 100 orders),
  *                   then the worker starts: events/s until every job succeeded (target ≥ 1,000).
  *   (e) backlogNats: (d) with the `nats` handler (the store and worker without HTTP).
+ *   Floor, first and last (the machine is shared, the disk's speed varies): commitFloor = bare SQLite
+ *   commits/s on this disk (one small row per transaction, WAL, synchronous=FULL, as the store's file).
+ *   Every job needs two durable writes (claim, outcome) and every delivery one; the runs report their
+ *   commits/s and writes per commit, so their rates can be read against this floor.
  *
  * Prints one line per run and, last, one JSON line. Needs `pnpm --filter @srhooks/receiver build`.
  * Env: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (default 20), BENCH_BACKLOG (default 50000),
@@ -292,10 +296,36 @@ function round(value) {
   return Math.round(value * 100) / 100;
 }
 
+/** Bare durable commits per second on this disk: one small row per transaction, for `ms`. */
+async function commitFloor(ms = 2000) {
+  const { default: Database } = await import('better-sqlite3');
+  const dir = mkdtempSync(join(tmpdir(), 'srhooks-bench-commit-floor-'));
+  try {
+    const db = new Database(join(dir, 'floor.db'));
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)');
+    const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
+    let commits = 0;
+    const started = performance.now();
+    while (performance.now() - started < ms) {
+      insert.run('x'.repeat(64));
+      commits += 1;
+    }
+    const perSecond = commits / ((performance.now() - started) / 1000);
+    db.close();
+    return Math.round(perSecond);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main() {
   const wanted = (name) => ONLY.length === 0 || ONLY.includes(name);
   const target = await startTarget();
   const results = {};
+  results.commitFloorBefore = await commitFloor();
+  console.error(`commitFloorBefore: ${results.commitFloorBefore} commits/s`);
   try {
     let ingestAlone = null;
     if (wanted('ingestOnly')) {
@@ -345,6 +375,8 @@ async function main() {
   } finally {
     await target.close();
   }
+  results.commitFloorAfter = await commitFloor();
+  console.error(`commitFloorAfter: ${results.commitFloorAfter} commits/s`);
   const verdicts = {
     forwardKeepsUp: results.forward ? results.forward.handledOfIngested >= TARGETS.handledOfIngested : null,
     natsKeepsUp: results.nats ? results.nats.handledOfIngested >= TARGETS.handledOfIngested : null,

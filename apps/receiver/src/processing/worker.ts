@@ -11,6 +11,14 @@
  * - A job whose success was committed never runs again (short of an explicit replay).
  * - Never twice at the same time: a running job is leased; long runs extend their lease (heartbeat).
  *
+ * Pipelining (throughput with a slow disk, where every commit waits for an fsync): the worker claims up to
+ * one `concurrency` more jobs than it has free slots (prefetch, in batches), so a freed slot starts the
+ * next job without waiting for a claim commit; and a slot is freed as soon as its handler returned, while
+ * the outcome is still being written (at most `concurrency` outcome writes per handler wait at a time).
+ * Neither changes the guarantees: a prefetched or settling job is leased like a running one, so after a
+ * crash it runs again once its lease expired; its outcome is recorded only after its handler returned.
+ * The store commits outcomes of jobs finishing close together in one transaction (SQLite: group commit).
+ *
  * Wake-ups: the store's change feed (ingest, replays; with PostgreSQL also other instances' commits,
  * relayed best effort) and `notify()` wake the worker at once; otherwise it polls every `pollIntervalMs`
  * (the fallback for whatever the feed missed), and wakes up for the retries it scheduled itself.
@@ -71,11 +79,11 @@ export interface JobWorkerOptions {
   onSettled?: (attempt: SettledAttempt) => void;
 }
 
+/** A job this worker holds a lease on: waiting for a slot, running, or writing its outcome. */
 interface InFlight {
   job: ClaimedJob;
   runner: HandlerRunner;
   leaseExpiresAt: number;
-  done: Promise<void>;
 }
 
 const SETTLE_TRIES = 5;
@@ -94,7 +102,12 @@ export class JobWorker {
   readonly #onSettled: ((attempt: SettledAttempt) => void) | undefined;
 
   readonly #inFlight = new Map<string, InFlight>();
+  /** Handler calls running now, per handler (the `concurrency` slots). */
   readonly #runningByHandler = new Map<string, number>();
+  /** Jobs whose handler returned and whose outcome is being written, per handler. */
+  readonly #settlingByHandler = new Map<string, number>();
+  /** Claimed (leased) jobs waiting for a slot, per handler, oldest first. */
+  readonly #ready = new Map<string, ClaimedJob[]>();
   readonly #verifications = new Map<string, Promise<VerificationResult | null>>();
   /** Retry times this worker scheduled and will wake up for (epoch ms). */
   #retryTimes: number[] = [];
@@ -133,7 +146,7 @@ export class JobWorker {
     return this.#runners.map((runner) => runner.name);
   }
 
-  /** Jobs running right now. */
+  /** Jobs this worker holds right now: running, writing their outcome, or claimed and about to start. */
   get inFlight(): number {
     return this.#inFlight.size;
   }
@@ -230,16 +243,26 @@ export class JobWorker {
     this.#retryTimes = this.#retryTimes.filter((time) => time > now.getTime());
     try {
       for (const runner of this.#runners) {
-        const free = runner.concurrency - (this.#runningByHandler.get(runner.name) ?? 0);
-        if (free <= 0 || this.#stopping) continue;
+        if (this.#stopping) break;
+        const running = this.#runningByHandler.get(runner.name) ?? 0;
+        const ready = this.#readyOf(runner).length;
+        // Room for every slot plus one `concurrency` of prefetched jobs.
+        const room = 2 * runner.concurrency - running - ready;
+        if (room <= 0) continue;
+        // Every free slot has a job waiting: claim again only for a batch worth a commit.
+        if (ready >= runner.concurrency - running && room < Math.ceil(runner.concurrency / 2)) continue;
         const jobs = await this.#store.claimJobs({
           workerId: this.workerId,
           handlers: [runner.name],
-          limit: free,
+          limit: room,
           leaseMs: this.#leaseMs,
           now: this.#clock.now(),
         });
-        for (const job of jobs) this.#begin(runner, job);
+        for (const job of jobs) {
+          this.#inFlight.set(job.id, { job, runner, leaseExpiresAt: job.leaseExpiresAt.getTime() });
+          this.#readyOf(runner).push(job);
+        }
+        this.#fill(runner);
         // A full batch: there may be more; look again once a slot frees up (its end wakes the loop).
       }
       if (this.#storeFailing) this.#logger.info('store reachable again; claiming jobs');
@@ -293,27 +316,81 @@ export class JobWorker {
     }
   }
 
+  #readyOf(runner: HandlerRunner): ClaimedJob[] {
+    let ready = this.#ready.get(runner.name);
+    if (ready === undefined) {
+      ready = [];
+      this.#ready.set(runner.name, ready);
+    }
+    return ready;
+  }
+
+  /** Starts waiting jobs of `runner` while it has a free slot and room for their outcome writes. */
+  #fill(runner: HandlerRunner): void {
+    const ready = this.#readyOf(runner);
+    while (
+      ready.length > 0 &&
+      !this.#abandoned &&
+      (this.#runningByHandler.get(runner.name) ?? 0) < runner.concurrency &&
+      (this.#settlingByHandler.get(runner.name) ?? 0) < runner.concurrency
+    ) {
+      this.#begin(runner, ready.shift() as ClaimedJob);
+    }
+  }
+
+  #count(counts: Map<string, number>, runner: HandlerRunner, delta: number): void {
+    counts.set(runner.name, (counts.get(runner.name) ?? 0) + delta);
+  }
+
   #begin(runner: HandlerRunner, job: ClaimedJob): void {
-    this.#runningByHandler.set(runner.name, (this.#runningByHandler.get(runner.name) ?? 0) + 1);
-    const flight: InFlight = {
-      job,
-      runner,
-      leaseExpiresAt: job.leaseExpiresAt.getTime(),
-      done: Promise.resolve(),
+    this.#count(this.#runningByHandler, runner, 1);
+    let slotHeld = true;
+    /** The handler is done with this job: its slot goes to the next job while the outcome is written. */
+    const freeSlot = (): void => {
+      if (!slotHeld) return;
+      slotHeld = false;
+      this.#count(this.#runningByHandler, runner, -1);
+      this.#count(this.#settlingByHandler, runner, 1);
+      this.#fill(runner);
     };
-    this.#inFlight.set(job.id, flight);
-    flight.done = this.#process(runner, job)
+    this.#process(runner, job, freeSlot)
       .catch((error: unknown) => {
         this.#logger.error({ err: error, jobId: job.id }, 'unexpected error while processing a job');
       })
       .finally(() => {
         this.#inFlight.delete(job.id);
-        this.#runningByHandler.set(runner.name, (this.#runningByHandler.get(runner.name) ?? 1) - 1);
+        if (slotHeld) {
+          slotHeld = false;
+          this.#count(this.#runningByHandler, runner, -1);
+        } else {
+          this.#count(this.#settlingByHandler, runner, -1);
+        }
+        this.#fill(runner);
         this.notify();
       });
   }
 
-  async #process(runner: HandlerRunner, job: ClaimedJob): Promise<void> {
+  /**
+   * A claimed job that will not start here (its handler was disabled): handed back, so it runs as soon
+   * as the handler is enabled again instead of after its lease expired.
+   */
+  async #handBack(runner: HandlerRunner, reason: string): Promise<void> {
+    const ready = this.#readyOf(runner).splice(0);
+    await Promise.all(
+      ready.map(async (job) => {
+        try {
+          await this.#store.releaseJob(job.id, { attempt: job.attempt, reason, now: this.#clock.now() });
+        } catch (error) {
+          this.#logger.warn({ err: error, jobId: job.id }, 'cannot hand a claimed job back; its lease will expire');
+        } finally {
+          this.#inFlight.delete(job.id);
+        }
+      }),
+    );
+    this.notify();
+  }
+
+  async #process(runner: HandlerRunner, job: ClaimedJob, freeSlot: () => void): Promise<void> {
     const log = this.#logger.child({
       jobId: job.id,
       handler: runner.name,
@@ -334,6 +411,7 @@ export class JobWorker {
         outcome = { status: 'retry', error: describeError(error) };
       }
     }
+    freeSlot();
 
     if (!(await this.#survivesFault(() => this.#faults.beforeSettle?.(job, outcome), log, 'beforeSettle')))
       return;
@@ -465,6 +543,7 @@ export class JobWorker {
       case 'disable':
         log.warn({ error: outcome.error }, 'target gone: handler disabled');
         await this.#store.disableHandler(runner.name, { reason: outcome.error, now });
+        await this.#handBack(runner, `handler disabled before the job started: ${outcome.error}`);
         // Back to pending (not dead): it runs once the handler is enabled again, like the handler's other jobs.
         return this.#store.failJob(job.id, {
           attempt: job.attempt,
