@@ -381,7 +381,10 @@ export class JobWorker {
         try {
           await this.#store.releaseJob(job.id, { attempt: job.attempt, reason, now: this.#clock.now() });
         } catch (error) {
-          this.#logger.warn({ err: error, jobId: job.id }, 'cannot hand a claimed job back; its lease will expire');
+          this.#logger.warn(
+            { err: error, jobId: job.id },
+            'cannot hand a claimed job back; its lease will expire',
+          );
         } finally {
           this.#inFlight.delete(job.id);
         }

@@ -119,6 +119,15 @@ export interface PgStoreOptions {
 }
 
 const DEFAULT_INGEST_CONCURRENCY = 2;
+/**
+ * Outcome transactions at a time. One: batches then never lock the same events in different orders
+ * (two batches each finishing jobs of events A and B could otherwise deadlock); while one commits, the
+ * next outcomes queue and share the following transaction.
+ */
+const OUTCOME_CONCURRENCY = 1;
+
+/** One job's outcome write (completeJob, failJob), run inside the transaction of its batch. */
+type OutcomeWrite = (context: WriteContext) => Promise<JobTransition>;
 
 /**
  * Batches this large go to the set-based srhooks_ingest_set; smaller ones to the per-delivery
@@ -249,6 +258,8 @@ export class PgStore implements Store {
   readonly #stats: StoreStats = emptyStoreStats();
   readonly #db: SqlRunner;
   readonly #ingestBatcher: AdaptiveBatcher<DeliveryWrite, Array<string | null>>;
+  /** Group commit of job outcomes: those of jobs finishing close together share one transaction. */
+  readonly #outcomeBatcher: AdaptiveBatcher<OutcomeWrite, JobTransition>;
   readonly #relay: PgChangeRelay | null;
   #migrated: Promise<void> | null = null;
   #closed = false;
@@ -294,6 +305,10 @@ export class PgStore implements Store {
         maxRetries: 3,
       },
       (size, durationMs) => this.#committed(size, durationMs),
+    );
+    this.#outcomeBatcher = new AdaptiveBatcher<OutcomeWrite, JobTransition>(
+      (writes) => this.#sendOutcomeBatch(writes),
+      { maxInFlight: OUTCOME_CONCURRENCY, maxBatch: options.maxBatch ?? 256, maxRetries: 0 },
     );
     this.#relay =
       options.shareChanges === false
@@ -861,7 +876,7 @@ export class PgStore implements Store {
 
   async completeJob(jobId: string, options: CompleteJobOptions): Promise<JobTransition> {
     const now = at(options.now);
-    return this.#transaction(async ({ client, changes }) => {
+    return this.#outcome(async ({ client, changes }) => {
       await client.query(
         `UPDATE job_attempts SET outcome = 'succeeded', finished_at = $3, status_code = $4, error = NULL
          WHERE job_id = $1 AND attempt = $2 AND outcome IN ('running', 'expired')`,
@@ -882,7 +897,7 @@ export class PgStore implements Store {
     const now = at(options.now);
     const { dead, runAt } = failureOutcome(options, now);
     const status: JobStatus = dead ? 'dead' : 'pending';
-    return this.#transaction(async ({ client, changes }) => {
+    return this.#outcome(async ({ client, changes }) => {
       await client.query(
         `UPDATE job_attempts SET outcome = $3, finished_at = $4, status_code = $5, error = $6
          WHERE job_id = $1 AND attempt = $2 AND outcome IN ('running', 'expired')`,
@@ -1207,6 +1222,64 @@ export class PgStore implements Store {
       return await this.#pool.connect();
     } catch (error) {
       throw mapPgError(error);
+    }
+  }
+
+  /** A job outcome: queued for the next outcome transaction, settled after its COMMIT. */
+  #outcome(write: OutcomeWrite): Promise<JobTransition> {
+    return this.#run(() => this.#outcomeBatcher.submit(write));
+  }
+
+  /**
+   * One transaction for a batch of job outcomes (group commit: one WAL flush for all). Each write runs in
+   * a savepoint, so one that fails (an unknown job) is rolled back and rejected alone; the others commit.
+   * Changes are announced, and every outcome settled, only after COMMIT; if the transaction fails as a
+   * whole (connection lost, COMMIT failed), every write of the batch is rejected and nothing is stored.
+   */
+  async #sendOutcomeBatch(writes: OutcomeWrite[]): Promise<Array<ItemOutcome<JobTransition>>> {
+    const client = await this.#connect();
+    let broken = false;
+    try {
+      const started = performance.now();
+      await client.query('BEGIN');
+      const runner = cleanTextRunner(client);
+      const changes: StoreChange[] = [];
+      const outcomes: Array<ItemOutcome<JobTransition>> = [];
+      try {
+        for (const write of writes) {
+          const writeChanges: StoreChange[] = [];
+          if (writes.length === 1) {
+            outcomes.push({ ok: true, value: await write({ client: runner, changes: writeChanges }) });
+            changes.push(...writeChanges);
+            continue;
+          }
+          await client.query('SAVEPOINT job_outcome');
+          try {
+            const value = await write({ client: runner, changes: writeChanges });
+            await client.query('RELEASE SAVEPOINT job_outcome');
+            outcomes.push({ ok: true, value });
+            changes.push(...writeChanges);
+          } catch (error) {
+            if (isPgUnavailable(error)) throw error;
+            await client.query('ROLLBACK TO SAVEPOINT job_outcome');
+            await client.query('RELEASE SAVEPOINT job_outcome');
+            outcomes.push({ ok: false, error: mapPgError(error), retry: false });
+          }
+        }
+        await client.query('COMMIT');
+      } catch (error) {
+        broken = isPgUnavailable(error);
+        if (!broken) await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      }
+      this.#committed(writes.length, performance.now() - started);
+      this.#emit(changes);
+      return outcomes;
+    } catch (error) {
+      broken ||= isPgUnavailable(error);
+      throw error;
+    } finally {
+      releaseClient(client, broken);
     }
   }
 
