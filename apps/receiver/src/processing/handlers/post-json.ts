@@ -67,6 +67,9 @@ export class TargetUrlError extends ProcessingError {
   }
 }
 
+/** A reused kept-alive connection turned out closed before any answer (internal: retried at once). */
+class StaleConnectionError extends Error {}
+
 const EXCERPT_BYTES = 2048;
 
 export async function postJson(
@@ -77,7 +80,15 @@ export async function postJson(
   const deadline = Date.now() + options.timeoutMs;
   let current = new URL(url);
   for (let hop = 0; ; hop += 1) {
-    const response = await postOnce(current, body, options, deadline);
+    let response: PostJsonResponse;
+    try {
+      response = await postOnce(current, body, options, deadline);
+    } catch (error) {
+      // A kept-alive connection the target closed meanwhile: the POST never reached it; once more on a
+      // new connection (the agent drops the dead one).
+      if (!(error instanceof StaleConnectionError)) throw error;
+      response = await postOnce(current, body, { ...options, connections: undefined }, deadline);
+    }
     const location = response.headers.location;
     if ((response.status === 307 || response.status === 308) && typeof location === 'string') {
       if (hop >= options.maxRedirects) {
@@ -132,8 +143,17 @@ function postOnce(
       clearTimeout(timer);
       reject(error);
     };
-    request.on('error', fail);
+    request.on('error', (error: NodeJS.ErrnoException) => {
+      if (request.reusedSocket && !answered && error.code === 'ECONNRESET') {
+        clearTimeout(timer);
+        reject(new StaleConnectionError(error.message));
+        return;
+      }
+      fail(error);
+    });
+    let answered = false;
     request.on('response', (response) => {
+      answered = true;
       const chunks: Buffer[] = [];
       let kept = 0;
       response.on('data', (chunk: Buffer) => {
