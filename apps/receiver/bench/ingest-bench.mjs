@@ -306,11 +306,15 @@ async function serve(variant) {
     if (message === 'rss') {
       const cpu = process.cpuUsage();
       const loop = performance.eventLoopUtilization();
+      const memory = process.memoryUsage();
       process.send({
         // Time the main thread's event loop was busy (ms), the thread that answers HTTP requests.
         loopActiveMs: loop.active,
         peakRssMb: process.resourceUsage().maxRSS / 1024,
-        rssMb: process.memoryUsage().rss / 2 ** 20,
+        rssMb: memory.rss / 2 ** 20,
+        // Where the RSS is: V8's heap (committed), and memory outside it (Buffers, ArrayBuffers).
+        heapTotalMb: memory.heapTotal / 2 ** 20,
+        externalMb: memory.external / 2 ** 20,
         // All threads of the process (the SQLite writer thread included).
         cpuMicros: cpu.user + cpu.system,
         // Write transactions and the writes they carried (group commit), when the server has a store.
@@ -538,7 +542,7 @@ async function measure(variant, options) {
     const before = await server.rss();
     const result = await load(port, options);
     const { peakRssMb, cpuMicros, loopActiveMs, store } = await server.rss();
-    const settledRssAfterHostileMb = options.hostile ? await hostileRound(port, server) : null;
+    const settled = options.hostile ? await hostileRound(port, server) : null;
     // Server CPU time (user + system, all threads) and main-thread busy time per answered request:
     // less sensitive to the machine's load than req/s, so they show the effect of a change on a busy
     // machine too.
@@ -560,7 +564,13 @@ async function measure(variant, options) {
       slowCommits,
       longestCommitMs: store ? round(store.longestCommitMs, 1) : null,
       peakRssMb: round(peakRssMb, 1),
-      ...(settledRssAfterHostileMb === null ? {} : { settledRssAfterHostileMb }),
+      ...(settled === null
+        ? {}
+        : {
+            settledRssAfterHostileMb: settled.rssMb,
+            settledHeapAfterHostileMb: settled.heapTotalMb,
+            settledExternalAfterHostileMb: settled.externalMb,
+          }),
     };
   } finally {
     await server.stop();
@@ -593,7 +603,12 @@ async function hostileRound(port, server) {
     });
   }
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-  return round((await server.rss()).rssMb, 1);
+  const settled = await server.rss();
+  return {
+    rssMb: round(settled.rssMb, 1),
+    heapTotalMb: round(settled.heapTotalMb, 1),
+    externalMb: round(settled.externalMb, 1),
+  };
 }
 
 async function main() {
@@ -637,7 +652,10 @@ async function main() {
           `errors ${r.errors}  CPU ${r.cpuMicrosPerRequest} µs/req (main loop ${r.loopMicrosPerRequest})  ` +
           `${r.writesPerCommit === null ? '' : `${r.writesPerCommit} writes/commit  `}` +
           `${r.slowCommits === null ? '' : `${r.slowCommits} commits > 5 ms (longest ${r.longestCommitMs} ms)  `}` +
-          `peak RSS ${r.peakRssMb} MB`,
+          `peak RSS ${r.peakRssMb} MB` +
+          (r.settledRssAfterHostileMb === undefined
+            ? ''
+            : `  after the hostile round: RSS ${r.settledRssAfterHostileMb} MB (V8 heap ${r.settledHeapAfterHostileMb}, external ${r.settledExternalAfterHostileMb})`),
       );
     } catch (error) {
       results[name] = { error: error.message };

@@ -12,8 +12,8 @@ describe('the start script', () => {
     expect(output).toBe('started');
   });
 
-  it('limits glibc malloc to 2 arenas (threads would otherwise keep freed memory in arenas of their own)', () => {
-    expect(startScriptEnv()).toEqual({ MALLOC_ARENA_MAX: '2' });
+  it('limits glibc malloc to 2 arenas and maps buffers of 128 KiB and more on their own (freed memory goes back)', () => {
+    expect(startScriptEnv()).toEqual({ MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072' });
   });
 
   it('refuses an unknown flag, so the check above can fail', () => {
