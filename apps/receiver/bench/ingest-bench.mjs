@@ -293,6 +293,21 @@ async function serveReceiver(kind) {
   return { app, cleanup };
 }
 
+/**
+ * CPU time (user + system) of the main thread alone, the one answering HTTP (Linux: its /proc stat, in
+ * clock ticks of 10 ms); null elsewhere. The rest of the process's CPU is its other threads: the SQLite
+ * writer, libuv's pool (log writes), V8's garbage-collector helpers.
+ */
+function mainThreadCpuMicros() {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return null;
+  }
+}
+
 async function serve(variant) {
   const { app, cleanup } =
     variant === 'ceiling'
@@ -317,6 +332,7 @@ async function serve(variant) {
         externalMb: memory.external / 2 ** 20,
         // All threads of the process (the SQLite writer thread included).
         cpuMicros: cpu.user + cpu.system,
+        mainThreadCpuMicros: mainThreadCpuMicros(),
         // Write transactions and the writes they carried (group commit), when the server has a store.
         store: app.store?.stats() ?? null,
       });
@@ -541,7 +557,7 @@ async function measure(variant, options) {
     await load(port, { ...options, duration: Math.min(2, options.duration) }); // warm-up (JIT, caches)
     const before = await server.rss();
     const result = await load(port, options);
-    const { peakRssMb, cpuMicros, loopActiveMs, store } = await server.rss();
+    const { peakRssMb, cpuMicros, mainThreadCpuMicros, loopActiveMs, store } = await server.rss();
     const settled = options.hostile ? await hostileRound(port, server) : null;
     // Server CPU time (user + system, all threads) and main-thread busy time per answered request:
     // less sensitive to the machine's load than req/s, so they show the effect of a change on a busy
@@ -549,6 +565,10 @@ async function measure(variant, options) {
     const answered = Math.max(1, result.ok);
     const cpuMicrosPerRequest = Math.round((cpuMicros - before.cpuMicros) / answered);
     const loopMicrosPerRequest = Math.round(((loopActiveMs - before.loopActiveMs) * 1000) / answered);
+    const mainThreadCpuMicrosPerRequest =
+      mainThreadCpuMicros === null || before.mainThreadCpuMicros === null
+        ? null
+        : Math.round((mainThreadCpuMicros - before.mainThreadCpuMicros) / answered);
     const writesPerCommit =
       store && before.store && store.commits > before.store.commits
         ? round((store.items - before.store.items) / (store.commits - before.store.commits), 1)
@@ -559,6 +579,7 @@ async function measure(variant, options) {
     return {
       ...result,
       cpuMicrosPerRequest,
+      mainThreadCpuMicrosPerRequest,
       loopMicrosPerRequest,
       writesPerCommit,
       slowCommits,
@@ -649,7 +670,8 @@ async function main() {
       const r = results[name];
       console.log(
         `${name.padEnd(9)} ${String(r.requestsPerSecond).padStart(6)} req/s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms  ` +
-          `errors ${r.errors}  CPU ${r.cpuMicrosPerRequest} µs/req (main loop ${r.loopMicrosPerRequest})  ` +
+          `errors ${r.errors}  CPU ${r.cpuMicrosPerRequest} µs/req (main thread ${r.mainThreadCpuMicrosPerRequest}, ` +
+          `its loop busy ${r.loopMicrosPerRequest})  ` +
           `${r.writesPerCommit === null ? '' : `${r.writesPerCommit} writes/commit  `}` +
           `${r.slowCommits === null ? '' : `${r.slowCommits} commits > 5 ms (longest ${r.longestCommitMs} ms)  `}` +
           `peak RSS ${r.peakRssMb} MB` +

@@ -4,13 +4,24 @@
  */
 import { StoreUnavailableError } from '../store/store.js';
 
-/** Resolves/rejects like `call`, or rejects with StoreUnavailableError after `timeoutMs`. */
+/**
+ * Resolves/rejects like `call`, or rejects with StoreUnavailableError after `timeoutMs`. One promise
+ * and one timer per call (no race of two promises): it runs once per delivery.
+ */
 export function withStoreTimeout<T>(operation: string, call: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
       reject(new StoreUnavailableError(`${operation} did not finish within ${timeoutMs} ms`));
     }, timeoutMs);
+    call.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
   });
-  return Promise.race([call, timeout]).finally(() => clearTimeout(timer));
 }

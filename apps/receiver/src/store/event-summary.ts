@@ -40,7 +40,9 @@ export function summariseEvent(
     (name): name is string => name !== null,
   );
   const customerName = names[0] ?? null;
-  const searchParts = new Set<string>();
+  // The order number is usually the subject id, and the three names often one name: each distinct
+  // text is folded once (folding normalises Unicode), in first-seen order as before.
+  const rawParts = new Set<string>();
   for (const part of [
     orderNumber,
     subjectId,
@@ -48,8 +50,10 @@ export function summariseEvent(
     text(item.paymentCompany),
     text(item.shippingCompany),
   ]) {
-    if (part !== null) searchParts.add(foldForSearch(part));
+    if (part !== null) rawParts.add(part);
   }
+  const searchParts = new Set<string>();
+  for (const part of rawParts) searchParts.add(foldForSearch(part));
   return {
     orderNumber,
     customerName,
