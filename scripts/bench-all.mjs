@@ -12,7 +12,11 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const suites = [
   { name: 'contracts-decode', dir: 'packages/contracts', title: 'Decode + validate one delivery' },
   { name: 'client-sync', dir: 'packages/client', title: 'Client: sync 200 subscriptions at 3 req/s' },
-  { name: 'receiver-ingest', dir: 'apps/receiver', title: 'Receiver ingest vs bare-fastify ceiling' },
+  {
+    name: 'receiver-ingest',
+    dir: 'apps/receiver',
+    title: 'Receiver ingest vs its durable floors (bare-fastify ceiling for reference)',
+  },
   {
     name: 'receiver-handling',
     dir: 'apps/receiver',
