@@ -21,7 +21,7 @@ import { eventsFromDelivery } from '../../ingest/events-from-delivery.js';
 import { IpAllowList } from '../../ingest/ip-allow-list.js';
 import { withStoreTimeout } from '../../ingest/store-call.js';
 import type { DeliveryOutcome } from '../../metrics/receiver-metrics.js';
-import type { DecodeFailure, NewDelivery, NewEvent } from '../../store/store.js';
+import type { DecodeFailure, IngestResult, NewDelivery, NewEvent } from '../../store/store.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -207,6 +207,45 @@ export const hooksRoutes: FastifyPluginAsync = async (app) => {
       .send(errorBody('store_unavailable', STORE_UNAVAILABLE_MESSAGE));
   }
 
+  /**
+   * Decodes the delivery and starts storing its events; the commit is awaited by the caller. The decoded
+   * orders live only in this function's frame, which ends before the commit does: an async function
+   * keeps its locals alive across an `await` even when they are no longer used, so awaiting the commit
+   * here would keep every in-flight delivery's orders alive (and copied by each young-generation
+   * collection) until its commit returned.
+   */
+  async function decodeAndStore(
+    request: FastifyRequest,
+    delivery: NewDelivery,
+  ): Promise<
+    { ok: true; eventCount: number; storing: Promise<IngestResult> } | { ok: false; quarantined: Quarantined }
+  > {
+    const { shop, event, contentType, rawBody } = delivery;
+    let events: NewEvent[];
+    try {
+      const decoded: DecodedDelivery = await decoder.decode({
+        event,
+        contentType,
+        body: rawBody,
+        limits: { maxBytes: config.bodyLimit },
+      });
+      events = eventsFromDelivery(shop, decoded);
+    } catch (error) {
+      return { ok: false, quarantined: undecodable(request, error) };
+    }
+    let storing: Promise<IngestResult>;
+    try {
+      storing = withStoreTimeout(
+        'ingest',
+        store.ingest(delivery, events, [...handlers.namesFor(shop, event)]),
+        config.storeTimeoutMs,
+      );
+    } catch (error) {
+      storing = Promise.reject(error); // a store that throws instead of rejecting: answered 503 all the same
+    }
+    return { ok: true, eventCount: events.length, storing };
+  }
+
   // Anything else under /hooks/ (a missing or extra segment, a segment longer than the router
   // takes, another method) is refused exactly like a forged token, in onRequest: its body is never
   // read or parsed, so a broken body cannot turn the generic 404 into a 400 or 414.
@@ -270,32 +309,13 @@ export const hooksRoutes: FastifyPluginAsync = async (app) => {
         return quarantine(request, reply, delivery, tooLarge(body.length));
       }
 
-      let events: NewEvent[];
-      try {
-        const decoded: DecodedDelivery = await decoder.decode({
-          event,
-          contentType,
-          body,
-          limits: { maxBytes: config.bodyLimit },
-        });
-        events = eventsFromDelivery(shop, decoded);
-      } catch (error) {
-        return quarantine(request, reply, delivery, undecodable(request, error));
-      }
-
-      // Only the count is used after the store answers, so the decoded orders are not kept alive
-      // (and copied by every scavenge) while the commit is awaited.
-      const eventCount = events.length;
+      const started = await decodeAndStore(request, delivery);
+      if (!started.ok) return quarantine(request, reply, delivery, started.quarantined);
+      const { eventCount } = started;
       let deliveryId: string;
       let duplicates: number;
       try {
-        const result = await withStoreTimeout(
-          'ingest',
-          store.ingest(delivery, events, [...handlers.namesFor(shop, event)]),
-          config.storeTimeoutMs,
-        );
-        deliveryId = result.deliveryId;
-        duplicates = result.duplicates;
+        ({ deliveryId, duplicates } = await started.storing);
       } catch (error) {
         return storeUnavailable(request, reply, delivery, 'ingest', error);
       }
