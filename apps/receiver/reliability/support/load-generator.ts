@@ -21,6 +21,11 @@ export interface LoadOptions {
   deadlineMs: number;
   /** Each worker pauses this long after a delivery is acknowledged (spreads a bounded load over time). */
   paceMs?: number;
+  /**
+   * Delivery i is not sent before `i × spreadOverMs / deliveries.length` ms after the start: the load
+   * covers this window however fast the receiver answers (an arrival schedule, unlike `paceMs`).
+   */
+  spreadOverMs?: number;
   /** After every 2xx, with the number acknowledged so far. */
   onAck?: (acked: number) => void;
 }
@@ -117,9 +122,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 
   const worker = async (): Promise<void> => {
     for (;;) {
-      const delivery = options.deliveries[next];
+      const index = next;
+      const delivery = options.deliveries[index];
       if (delivery === undefined) return;
       next += 1;
+      if (options.spreadOverMs) {
+        const due = started + (index * options.spreadOverMs) / options.deliveries.length;
+        if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
+      }
       sent += 1;
       for (let attempt = 1; ; attempt++) {
         if (attempt > 1) {
