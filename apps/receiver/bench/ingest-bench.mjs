@@ -308,6 +308,41 @@ function mainThreadCpuMicros() {
   }
 }
 
+/**
+ * The process's resident memory by kind of mapping, from /proc/self/smaps (MB), or null where there is
+ * none: `mallocHeap` is glibc's main arena ([heap], grown by brk: native allocations below the mmap
+ * threshold), `anonymous` every other anonymous mapping (V8's heap pages, thread arenas, large native
+ * allocations), `nodeBinary` the node executable's pages. Says where RSS sits that the JS heap does not explain.
+ */
+function rssByMapping() {
+  let text;
+  try {
+    text = readFileSync('/proc/self/smaps', 'utf8');
+  } catch {
+    return null;
+  }
+  const kb = { mallocHeap: 0, anonymous: 0, nodeBinary: 0, other: 0 };
+  let kind = 'other';
+  for (const line of text.split('\n')) {
+    const mapping = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (mapping) {
+      const name = mapping[1];
+      kind =
+        name === '[heap]'
+          ? 'mallocHeap'
+          : name === ''
+            ? 'anonymous'
+            : name === process.execPath
+              ? 'nodeBinary'
+              : 'other';
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss) kb[kind] += Number(rss[1]);
+  }
+  return Object.fromEntries(Object.entries(kb).map(([key, value]) => [key, round(value / 1024, 1)]));
+}
+
 async function serve(variant) {
   const { app, cleanup } =
     variant === 'ceiling'
@@ -330,6 +365,7 @@ async function serve(variant) {
         // Where the RSS is: V8's heap (committed), and memory outside it (Buffers, ArrayBuffers).
         heapTotalMb: memory.heapTotal / 2 ** 20,
         externalMb: memory.external / 2 ** 20,
+        byMapping: rssByMapping(),
         // All threads of the process (the SQLite writer thread included).
         cpuMicros: cpu.user + cpu.system,
         mainThreadCpuMicros: mainThreadCpuMicros(),
@@ -591,6 +627,7 @@ async function measure(variant, options) {
             settledRssAfterHostileMb: settled.rssMb,
             settledHeapAfterHostileMb: settled.heapTotalMb,
             settledExternalAfterHostileMb: settled.externalMb,
+            settledRssByMappingMb: settled.byMapping,
           }),
     };
   } finally {
@@ -629,6 +666,7 @@ async function hostileRound(port, server) {
     rssMb: round(settled.rssMb, 1),
     heapTotalMb: round(settled.heapTotalMb, 1),
     externalMb: round(settled.externalMb, 1),
+    byMapping: settled.byMapping,
   };
 }
 
@@ -677,7 +715,11 @@ async function main() {
           `peak RSS ${r.peakRssMb} MB` +
           (r.settledRssAfterHostileMb === undefined
             ? ''
-            : `  after the hostile round: RSS ${r.settledRssAfterHostileMb} MB (V8 heap ${r.settledHeapAfterHostileMb}, external ${r.settledExternalAfterHostileMb})`),
+            : `  after the hostile round: RSS ${r.settledRssAfterHostileMb} MB (V8 heap ${r.settledHeapAfterHostileMb}, external ${r.settledExternalAfterHostileMb}` +
+              (r.settledRssByMappingMb
+                ? `; malloc heap ${r.settledRssByMappingMb.mallocHeap}, other anonymous ${r.settledRssByMappingMb.anonymous}, node binary ${r.settledRssByMappingMb.nodeBinary}`
+                : '') +
+              ')'),
       );
     } catch (error) {
       results[name] = { error: error.message };
