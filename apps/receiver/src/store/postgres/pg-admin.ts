@@ -1,0 +1,203 @@
+/**
+ * Administrative writes of the PostgreSQL store: replaying an event or dead letters (jobs reset to
+ * pending), an event's verification result, enabling and disabling handlers, admin session
+ * revocations, and retention (prune, chunk by chunk under a schema-wide advisory lock). Functions of
+ * the internal PgConnection, delegated to by PgStore.
+ */
+import { refreshEventStatusSql } from '../event-status-sql.js';
+import { deadLetterQuery } from '../list-query.js';
+import { pruneChunk, pruneInChunks, runPlan } from '../prune-plan.js';
+import { JOB_COLUMNS, type Row, toJobRecord } from '../row-mapping.js';
+import { newId } from '../sortable-id.js';
+import type {
+  DeadLetterFilter,
+  JobRecord,
+  PruneCounts,
+  PruneOptions,
+  ReplayResult,
+  VerificationUpdate,
+} from '../store.js';
+import { StoreConflictError, StoreNotFoundError } from '../store-errors.js';
+import { at, codec, dialect, type PgConnection, type SqlRunner } from './pg-connection.js';
+import { refreshEventStatus } from './pg-jobs.js';
+
+const RESET_JOBS_SQL = `UPDATE jobs j SET status = 'pending', run_at = $2, failures = 0, min_attempt = attempts + 1,
+    lease_owner = NULL, lease_expires_at = NULL, finished_at = NULL, updated_at = $2
+  WHERE j.id = ANY ($1::text[])
+  RETURNING ${JOB_COLUMNS}`;
+
+async function resetJobs(client: SqlRunner, jobIds: readonly string[], now: Date): Promise<JobRecord[]> {
+  if (jobIds.length === 0) return [];
+  const rows = (await client.query(RESET_JOBS_SQL, [jobIds, now])).rows as Row[];
+  const jobs = rows.map((row) => toJobRecord(row, codec)).sort((a, b) => (a.id < b.id ? -1 : 1));
+  for (const eventId of new Set(jobs.map((job) => job.eventId))) {
+    await client.query(refreshEventStatusSql('$1'), [eventId]);
+  }
+  return jobs;
+}
+
+export async function replayEvent(
+  conn: PgConnection,
+  eventId: string,
+  options: { handler?: string; now?: Date } = {},
+): Promise<ReplayResult> {
+  const now = at(options.now);
+  return conn.transaction(async ({ client, changes }) => {
+    const found = await client.query('SELECT duplicate_of FROM events WHERE id = $1 FOR UPDATE', [eventId]);
+    const event = found.rows[0] as { duplicate_of: string | null } | undefined;
+    if (event === undefined) throw new StoreNotFoundError('event', eventId);
+    if (event.duplicate_of !== null) {
+      throw new StoreConflictError(
+        `Event ${eventId} is a duplicate of ${event.duplicate_of} and has no jobs; replay ${event.duplicate_of} instead.`,
+      );
+    }
+    await client.query('UPDATE events SET held = false WHERE id = $1', [eventId]);
+    let jobIds: string[];
+    if (options.handler === undefined) {
+      jobIds = (
+        await client.query('SELECT id FROM jobs WHERE event_id = $1 ORDER BY id', [eventId])
+      ).rows.map((row: Row) => String(row.id));
+    } else {
+      const id = newId('job', now.getTime());
+      await client.query(
+        `INSERT INTO jobs (id, event_id, handler, status, run_at, created_at, updated_at) VALUES ($1, $2, $3, 'pending', $4, $4, $4)
+         ON CONFLICT (event_id, handler) DO NOTHING`,
+        [id, eventId, options.handler, now],
+      );
+      jobIds = (
+        await client.query('SELECT id FROM jobs WHERE event_id = $1 AND handler = $2', [
+          eventId,
+          options.handler,
+        ])
+      ).rows.map((row: Row) => String(row.id));
+    }
+    const jobs = await resetJobs(client, jobIds, now);
+    for (const job of jobs) {
+      changes.push({
+        kind: 'job',
+        jobId: job.id,
+        eventId: job.eventId,
+        handler: job.handler,
+        status: job.status,
+      });
+    }
+    await refreshEventStatus(client, changes, eventId);
+    return { jobs };
+  });
+}
+
+export async function replayDeadLetters(
+  conn: PgConnection,
+  filter: DeadLetterFilter & { now?: Date } = {},
+): Promise<ReplayResult> {
+  const now = at(filter.now);
+  return conn.transaction(async ({ client, changes }) => {
+    const query = deadLetterQuery('j.id, j.event_id', filter, dialect);
+    const rows = (await client.query(`${query.sql} FOR UPDATE OF j`, query.values)).rows as Array<{
+      id: string;
+      event_id: string;
+    }>;
+    const jobs = await resetJobs(
+      client,
+      rows.map((row) => row.id),
+      now,
+    );
+    for (const job of jobs) {
+      changes.push({
+        kind: 'job',
+        jobId: job.id,
+        eventId: job.eventId,
+        handler: job.handler,
+        status: job.status,
+      });
+    }
+    for (const eventId of new Set(rows.map((row) => row.event_id))) {
+      await refreshEventStatus(client, changes, eventId);
+    }
+    return { jobs };
+  });
+}
+
+export async function setEventVerification(
+  conn: PgConnection,
+  eventId: string,
+  update: VerificationUpdate,
+): Promise<void> {
+  const hold = update.hold ?? update.status === 'mismatched';
+  await conn.transaction(async ({ client, changes }) => {
+    const result = await client.query(
+      'UPDATE events SET verification = $2, verification_detail = $3, held = $4 WHERE id = $1',
+      [eventId, update.status, update.detail ?? null, hold],
+    );
+    if (result.rowCount === 0) throw new StoreNotFoundError('event', eventId);
+    await refreshEventStatus(client, changes, eventId);
+  });
+}
+
+export async function setHandlerState(
+  conn: PgConnection,
+  handler: string,
+  disabled: boolean,
+  reason: string | null,
+  now: Date,
+): Promise<void> {
+  await conn.run(async () => {
+    const started = performance.now();
+    await conn.db.query(
+      `INSERT INTO handler_states (handler, disabled, reason, changed_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (handler) DO UPDATE SET disabled = excluded.disabled, reason = excluded.reason, changed_at = excluded.changed_at`,
+      [handler, disabled, reason, now],
+    );
+    conn.committed(1, performance.now() - started);
+  });
+}
+
+export async function revokeAdminSession(
+  conn: PgConnection,
+  sessionId: string,
+  expiresAt: Date,
+  options: { now?: Date } = {},
+): Promise<void> {
+  await conn.run(async () => {
+    await conn.db.query(
+      `WITH expired AS (DELETE FROM admin_session_revocations WHERE expires_at <= $3)
+       INSERT INTO admin_session_revocations (session_id, expires_at) VALUES ($1, $2)
+       ON CONFLICT (session_id) DO NOTHING`,
+      [sessionId, expiresAt, options.now ?? new Date()],
+    );
+  });
+}
+
+export async function isAdminSessionRevoked(
+  conn: PgConnection,
+  sessionId: string,
+  options: { now?: Date } = {},
+): Promise<boolean> {
+  return conn.run(async () => {
+    const result = await conn.db.query(
+      'SELECT 1 FROM admin_session_revocations WHERE session_id = $1 AND expires_at > $2',
+      [sessionId, options.now ?? new Date()],
+    );
+    return result.rows.length > 0;
+  });
+}
+
+/**
+ * Chunk by chunk, each in its own transaction. Several instances may run retention: a chunk first
+ * takes a transaction advisory lock of the schema, and an instance that cannot get it stops (another
+ * one is pruning) and reports what it did so far.
+ */
+export function prune(conn: PgConnection, options: PruneOptions): Promise<PruneCounts> {
+  return pruneInChunks(options, (chunk) =>
+    conn.transaction(async ({ client }) => {
+      const lock = await client.query('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked', [
+        `srhooks.prune:${conn.schema ?? 'default'}`,
+      ]);
+      if ((lock.rows[0] as { locked?: boolean } | undefined)?.locked !== true) return null;
+      return runPlan(
+        pruneChunk(dialect, chunk),
+        async (step) => (await client.query(step.sql, step.values)).rows as Row[],
+      );
+    }),
+  );
+}

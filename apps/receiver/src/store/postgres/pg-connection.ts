@@ -1,0 +1,218 @@
+/**
+ * The PostgreSQL store's connection layer: the pool and the client class every connection is opened
+ * with, the runner that makes string parameters storable as PostgreSQL text, and the helpers every
+ * operation goes through (`run`: refuse after close, migrate once, map connectivity errors, be awaited
+ * by close; `transaction`: one write transaction on a dedicated connection, changes announced after
+ * COMMIT). `PgConnection` is the small internal context the ingest, job, read and admin modules share
+ * with `PgStore`; it is not part of the store's public API.
+ */
+import pg from 'pg';
+import type { Row, RowCodec } from '../row-mapping.js';
+import { dollarParams, type SqlDialect } from '../sql-params.js';
+import type { StoreChange, StoreStats } from '../store.js';
+import { StoreUnavailableError } from '../store-errors.js';
+import { emptyStoreStats, recordCommit } from '../store-stats.js';
+import { isPgUnavailable, mapPgError } from './pg-errors.js';
+import { applyPgMigrations } from './pg-migrations.js';
+import type { PgStoreOptions } from './pg-store.js';
+import { pgValues } from './pg-text.js';
+
+export const codec: RowCodec = {
+  date: (value) => (value instanceof Date ? value : new Date(String(value))),
+  json: (value) => value,
+  bool: (value) => value === true,
+};
+
+export const dialect: SqlDialect = { params: dollarParams, time: (value) => value };
+
+export interface WriteContext {
+  client: SqlRunner;
+  changes: StoreChange[];
+}
+
+export function at(date: Date | undefined): Date {
+  return date ?? new Date();
+}
+
+/** A runner whose string parameters are made storable in PostgreSQL text (see pgText). */
+export interface SqlRunner {
+  query(text: string | pg.QueryConfig, values?: unknown[]): Promise<pg.QueryResult<Row>>;
+}
+
+export function cleanTextRunner(target: pg.Pool | pg.PoolClient): SqlRunner {
+  return {
+    query: (text, values) =>
+      typeof text === 'string'
+        ? target.query<Row>(text, pgValues(values ?? []))
+        : target.query<Row>({ ...text, values: pgValues(text.values ?? []) }),
+  };
+}
+
+/**
+ * A pooled connection that can never take the process down. pg-pool listens for a client's 'error'
+ * only while the client is idle in the pool (and pool.query only during its query): a client checked
+ * out and held across several queries (a job transaction, the migrations) has no listener between
+ * them, and a backend terminated or a connection cut right then emitted an unhandled 'error' that
+ * ended the process. This listener stays for the client's whole life; the error is kept, so the
+ * client is released as broken (the pool drops it and opens a fresh one for the next caller).
+ */
+export class StoreClient extends pg.Client {
+  lostWith: unknown = null;
+
+  constructor(config?: pg.ClientConfig) {
+    super(config);
+    this.on('error', (error) => {
+      this.lostWith ??= error;
+    });
+  }
+}
+
+/** Returns a checked-out client to the pool; broken (dropped) when it failed or lost its connection. */
+export function releaseClient(client: pg.PoolClient, broken: boolean): void {
+  client.release(broken || (client as unknown as StoreClient).lostWith !== null);
+}
+
+/**
+ * The pool, the commit statistics, the in-flight operations and the migration state of one PgStore,
+ * with the helpers every operation runs through. `emit` announces committed changes (PgStore's feed
+ * and relay).
+ */
+export class PgConnection {
+  readonly schema: string | null;
+  readonly pool: pg.Pool;
+  /** What every connection of this store is opened with (the pool's, and a recovery's fresh one). */
+  readonly clientConfig: pg.ClientConfig;
+  readonly db: SqlRunner;
+  readonly stats: StoreStats = emptyStoreStats();
+  readonly emit: (changes: StoreChange[]) => void;
+  readonly #inFlight = new Set<Promise<unknown>>();
+  #migrated: Promise<void> | null = null;
+  #closed = false;
+
+  constructor(options: PgStoreOptions, schema: string | null, emit: (changes: StoreChange[]) => void) {
+    this.schema = schema;
+    this.emit = emit;
+    const connectTimeoutMs = options.connectTimeoutMs ?? 2000;
+    /** pg-pool uses one timeout for both queueing and connecting; this client keeps the connect one short. */
+    class PooledStoreClient extends StoreClient {
+      constructor(config?: pg.ClientConfig) {
+        super({ ...config, connectionTimeoutMillis: connectTimeoutMs });
+      }
+    }
+    this.clientConfig = {
+      connectionString: options.url,
+      connectionTimeoutMillis: connectTimeoutMs,
+      query_timeout: options.queryTimeoutMs ?? 10_000,
+      keepAlive: true,
+      application_name: 'srhooks-receiver',
+      ...(this.schema === null ? {} : { options: `-c search_path=${this.schema}` }),
+    };
+    this.pool = new pg.Pool({
+      ...this.clientConfig,
+      max: options.poolSize ?? 10,
+      Client: PooledStoreClient,
+      connectionTimeoutMillis: Math.max(options.acquireTimeoutMs ?? 10_000, connectTimeoutMs),
+    });
+    // An idle connection that breaks (server restart) is dropped by the pool; the next query reconnects.
+    this.pool.on('error', () => {});
+    this.db = cleanTextRunner(this.pool);
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  async migrate(): Promise<void> {
+    if (this.#closed) throw new StoreUnavailableError('the PostgreSQL store is closed');
+    await this.#applyMigrations();
+    this.#migrated = Promise.resolve();
+  }
+
+  /** Refuses new operations and waits for those in flight (the first step of PgStore.close). */
+  async drain(): Promise<void> {
+    this.#closed = true;
+    await Promise.allSettled([...this.#inFlight]);
+  }
+
+  committed(items: number, durationMs: number): void {
+    recordCommit(this.stats, items, durationMs);
+  }
+
+  async connect(): Promise<pg.PoolClient> {
+    try {
+      return await this.pool.connect();
+    } catch (error) {
+      throw mapPgError(error);
+    }
+  }
+
+  /** Runs one write transaction on a dedicated connection; changes are announced after COMMIT. */
+  async transaction<T>(work: (context: WriteContext) => Promise<T>): Promise<T> {
+    return this.run(async () => {
+      const client = await this.connect();
+      let broken = false;
+      try {
+        const started = performance.now();
+        await client.query('BEGIN');
+        const changes: StoreChange[] = [];
+        let value: T;
+        try {
+          value = await work({ client: cleanTextRunner(client), changes });
+          await client.query('COMMIT');
+        } catch (error) {
+          broken = isPgUnavailable(error);
+          if (!broken) await client.query('ROLLBACK').catch(() => {});
+          throw error;
+        }
+        this.committed(1, performance.now() - started);
+        this.emit(changes);
+        return value;
+      } catch (error) {
+        broken ||= isPgUnavailable(error);
+        throw error;
+      } finally {
+        releaseClient(client, broken);
+      }
+    });
+  }
+
+  /** Every operation: refuses after close, applies migrations once, maps connectivity errors, is awaited by close(). */
+  async run<T>(operation: () => Promise<T>): Promise<T> {
+    if (this.#closed) throw new StoreUnavailableError('the PostgreSQL store is closed');
+    const pending = (async () => {
+      await this.#ensureMigrated();
+      return operation();
+    })();
+    this.#inFlight.add(pending);
+    try {
+      return await pending;
+    } catch (error) {
+      throw mapPgError(error);
+    } finally {
+      this.#inFlight.delete(pending);
+    }
+  }
+
+  async #applyMigrations(): Promise<void> {
+    const client = await this.connect();
+    let broken = false;
+    try {
+      await applyPgMigrations(client, this.schema);
+    } catch (error) {
+      broken = isPgUnavailable(error);
+      throw mapPgError(error);
+    } finally {
+      releaseClient(client, broken);
+    }
+  }
+
+  #ensureMigrated(): Promise<void> {
+    if (this.#migrated === null) {
+      this.#migrated = this.#applyMigrations().catch((error: unknown) => {
+        this.#migrated = null;
+        throw error;
+      });
+    }
+    return this.#migrated;
+  }
+}

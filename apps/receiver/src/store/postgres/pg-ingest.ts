@@ -1,0 +1,285 @@
+/**
+ * The PostgreSQL ingest path: deliveries and quarantined deliveries go through a group commit (an
+ * adaptive batcher; deliveries arriving while a call runs share the next call, one round trip and one
+ * transaction), a lost call is settled by pg-ingest-recovery.ts, and the rare paths that take a plain
+ * transaction instead live here too (a recovery pass's delivery, re-processing a quarantined delivery).
+ */
+import type { WebhookEvent } from '@srhooks/contracts';
+import { type PreparedEvent, prepareEvents, uniqueHandlers } from '../prepared-event.js';
+import { newId } from '../sortable-id.js';
+import type { DecodeFailure, IngestedEvent, IngestResult, NewDelivery, NewEvent } from '../store.js';
+import { StoreConflictError, StoreNotFoundError } from '../store-errors.js';
+import { AdaptiveBatcher, type ItemOutcome } from './adaptive-batcher.js';
+import { at, type PgConnection } from './pg-connection.js';
+import { isPgUnavailable, mapPgError } from './pg-errors.js';
+import type { DeliveryOutcome, DeliveryWrite } from './pg-ingest-batch.js';
+import { callIngest, recoverIngest } from './pg-ingest-recovery.js';
+
+const DEFAULT_INGEST_CONCURRENCY = 2;
+
+/** Deadlock and serialization failures: the delivery's subtransaction rolled back and can simply run again. */
+const RETRYABLE_SQLSTATES = new Set(['40P01', '40001']);
+
+/** Outcome rows of `srhooks_store_events` / the batch → the IngestResult events. */
+function toIngested(
+  eventIds: readonly string[],
+  events: readonly PreparedEvent[],
+  duplicates: ReadonlyArray<string | null>,
+): IngestedEvent[] {
+  return eventIds.map((id, index) => ({
+    id,
+    dedupeKey: events[index]?.dedupeKey ?? '',
+    duplicateOf: duplicates[index] ?? null,
+  }));
+}
+
+/** The options of PgStore that shape the ingest group commit. */
+export interface PgIngestOptions {
+  poolSize?: number;
+  ingestConcurrency?: number;
+  maxBatch?: number;
+}
+
+/** Ingest, quarantine and re-processing of deliveries for one PgStore. */
+export class PgIngest {
+  readonly #conn: PgConnection;
+  readonly #ingestBatcher: AdaptiveBatcher<DeliveryWrite, Array<string | null>>;
+
+  constructor(conn: PgConnection, options: PgIngestOptions) {
+    this.#conn = conn;
+    const poolSize = options.poolSize ?? 10;
+    this.#ingestBatcher = new AdaptiveBatcher<DeliveryWrite, Array<string | null>>(
+      (writes) => this.#sendIngestBatch(writes),
+      {
+        maxInFlight: options.ingestConcurrency ?? Math.min(DEFAULT_INGEST_CONCURRENCY, poolSize),
+        maxBatch: options.maxBatch ?? 256,
+        maxRetries: 3,
+      },
+      (size, durationMs) => conn.committed(size, durationMs),
+    );
+  }
+
+  async ingest(delivery: NewDelivery, events: NewEvent[], handlers: string[]): Promise<IngestResult> {
+    if (delivery.source === 'recovery') return this.#ingestRecovered(delivery, events, handlers);
+    const prepared = prepareEvents(delivery.event, events);
+    const write = this.#deliveryWrite(delivery, 'stored', null, prepared, uniqueHandlers(handlers));
+    return this.#conn.run(async () => {
+      const duplicates = await this.#ingestBatcher.submit(write);
+      const stored = toIngested(write.eventIds, prepared, duplicates);
+      this.#conn.emit([
+        {
+          kind: 'delivery',
+          deliveryId: write.id,
+          shop: delivery.shop,
+          event: delivery.event,
+          status: 'stored',
+        },
+      ]);
+      return {
+        deliveryId: write.id,
+        events: stored,
+        duplicates: stored.filter((e) => e.duplicateOf !== null).length,
+      };
+    });
+  }
+
+  /**
+   * The record of a recovery pass and its events in one transaction, marked `source = 'recovery'`
+   * (rare and small, so it takes the plain path rather than the batched ingest functions).
+   */
+  async #ingestRecovered(
+    delivery: NewDelivery,
+    events: NewEvent[],
+    handlers: string[],
+  ): Promise<IngestResult> {
+    const prepared = prepareEvents(delivery.event, events);
+    const jobHandlers = uniqueHandlers(handlers);
+    const receivedAt = delivery.receivedAt;
+    const deliveryId = newId('dlv', receivedAt.getTime());
+    const eventIds = prepared.map(() => newId('evt', receivedAt.getTime()));
+    return this.#conn.transaction(async ({ client, changes }) => {
+      await client.query(
+        `INSERT INTO deliveries (id, received_at, shop, event, remote_address, headers, content_type, raw_body, status, source)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'stored', 'recovery')`,
+        [
+          deliveryId,
+          receivedAt,
+          delivery.shop,
+          delivery.event,
+          delivery.remoteAddress,
+          JSON.stringify(delivery.headers),
+          delivery.contentType,
+          delivery.rawBody,
+        ],
+      );
+      const result = await client.query(
+        `SELECT srhooks_store_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) AS duplicates`,
+        [
+          deliveryId,
+          delivery.shop,
+          delivery.event,
+          receivedAt,
+          receivedAt,
+          eventIds,
+          prepared.map((e) => e.dedupeKey),
+          prepared.map((e) => e.subjectId),
+          prepared.map((e) => e.orderNumber),
+          prepared.map((e) => e.customerName),
+          prepared.map((e) => e.grossTotal),
+          prepared.map((e) => e.currency),
+          prepared.map((e) => e.searchText),
+          prepared.map((e) => e.payloadJson),
+          jobHandlers,
+          prepared.flatMap(() => jobHandlers.map(() => newId('job', receivedAt.getTime()))),
+        ],
+      );
+      await client.query("UPDATE events SET source = 'recovery' WHERE delivery_id = $1", [deliveryId]);
+      changes.push({
+        kind: 'delivery',
+        deliveryId,
+        shop: delivery.shop,
+        event: delivery.event,
+        status: 'stored',
+      });
+      const stored = toIngested(
+        eventIds,
+        prepared,
+        (result.rows[0]?.duplicates as Array<string | null>) ?? [],
+      );
+      return { deliveryId, events: stored, duplicates: stored.filter((e) => e.duplicateOf !== null).length };
+    });
+  }
+
+  async quarantine(delivery: NewDelivery, error: DecodeFailure): Promise<{ deliveryId: string }> {
+    const write = this.#deliveryWrite(delivery, 'quarantined', error, [], []);
+    return this.#conn.run(async () => {
+      await this.#ingestBatcher.submit(write);
+      this.#conn.emit([
+        {
+          kind: 'delivery',
+          deliveryId: write.id,
+          shop: delivery.shop,
+          event: delivery.event,
+          status: 'quarantined',
+        },
+      ]);
+      return { deliveryId: write.id };
+    });
+  }
+
+  #deliveryWrite(
+    delivery: NewDelivery,
+    status: 'stored' | 'quarantined',
+    error: DecodeFailure | null,
+    events: PreparedEvent[],
+    handlers: string[],
+  ): DeliveryWrite {
+    const receivedAt = delivery.receivedAt.getTime();
+    return {
+      id: newId('dlv', receivedAt),
+      receivedAt: delivery.receivedAt,
+      shop: delivery.shop,
+      event: delivery.event,
+      remoteAddress: delivery.remoteAddress,
+      headers: delivery.headers,
+      contentType: delivery.contentType,
+      rawBody: delivery.rawBody,
+      status,
+      error,
+      events,
+      eventIds: events.map(() => newId('evt', receivedAt)),
+      handlers,
+      jobIds: events.flatMap(() => handlers.map(() => newId('job', receivedAt))),
+    };
+  }
+
+  /**
+   * One call of srhooks_ingest_set (set-based; on any error it falls back, in the same call, to the
+   * per-delivery path) or, for a small batch, of srhooks_ingest_batch (per-delivery); a delivery that
+   * failed inside it is retried (deadlock) or rejected alone.
+   */
+  async #sendIngestBatch(writes: DeliveryWrite[]): Promise<Array<ItemOutcome<Array<string | null>>>> {
+    let outcomes: DeliveryOutcome[];
+    try {
+      outcomes = await callIngest(writes, this.#conn.pool);
+    } catch (error) {
+      if (this.#conn.closed || !isPgUnavailable(error)) throw error;
+      outcomes = await recoverIngest(this.#conn, writes, error);
+    }
+    return outcomes.map((outcome) =>
+      outcome.ok
+        ? { ok: true, value: outcome.duplicates }
+        : {
+            ok: false,
+            error: mapPgError(Object.assign(new Error(outcome.message), { code: outcome.code })),
+            retry: RETRYABLE_SQLSTATES.has(outcome.code),
+          },
+    );
+  }
+
+  async reprocessQuarantined(
+    deliveryId: string,
+    events: NewEvent[],
+    handlers: string[],
+    options: { now?: Date } = {},
+  ): Promise<IngestResult> {
+    const jobHandlers = uniqueHandlers(handlers);
+    const now = at(options.now);
+    return this.#conn.transaction(async ({ client, changes }) => {
+      const found = await client.query(
+        'SELECT shop, event, status, received_at FROM deliveries WHERE id = $1 FOR UPDATE',
+        [deliveryId],
+      );
+      const delivery = found.rows[0] as
+        | { shop: string; event: WebhookEvent; status: string; received_at: Date }
+        | undefined;
+      if (delivery === undefined) throw new StoreNotFoundError('delivery', deliveryId);
+      if (delivery.status !== 'quarantined') {
+        throw new StoreConflictError(
+          `Delivery ${deliveryId} is ${delivery.status}, not quarantined: only quarantined deliveries can be re-processed.`,
+        );
+      }
+      const prepared = prepareEvents(delivery.event, events);
+      const receivedAt = delivery.received_at.getTime();
+      const eventIds = prepared.map(() => newId('evt', receivedAt));
+      const result = await client.query(
+        `SELECT srhooks_store_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) AS duplicates`,
+        [
+          deliveryId,
+          delivery.shop,
+          delivery.event,
+          delivery.received_at,
+          now,
+          eventIds,
+          prepared.map((e) => e.dedupeKey),
+          prepared.map((e) => e.subjectId),
+          prepared.map((e) => e.orderNumber),
+          prepared.map((e) => e.customerName),
+          prepared.map((e) => e.grossTotal),
+          prepared.map((e) => e.currency),
+          prepared.map((e) => e.searchText),
+          prepared.map((e) => e.payloadJson),
+          jobHandlers,
+          prepared.flatMap(() => jobHandlers.map(() => newId('job', now.getTime()))),
+        ],
+      );
+      await client.query("UPDATE deliveries SET status = 'reprocessed', reprocessed_at = $2 WHERE id = $1", [
+        deliveryId,
+        now,
+      ]);
+      changes.push({
+        kind: 'delivery',
+        deliveryId,
+        shop: delivery.shop,
+        event: delivery.event,
+        status: 'reprocessed',
+      });
+      const stored = toIngested(
+        eventIds,
+        prepared,
+        (result.rows[0]?.duplicates as Array<string | null>) ?? [],
+      );
+      return { deliveryId, events: stored, duplicates: stored.filter((e) => e.duplicateOf !== null).length };
+    });
+  }
+}

@@ -1,0 +1,290 @@
+/**
+ * Job operations on PostgreSQL: claiming due jobs under a lease, completing, failing and releasing
+ * them, extending a lease, and the outcome group commit (outcomes of jobs finishing close together
+ * share one transaction, each in its own savepoint). Also the job-status and event-status helpers the
+ * admin replays reuse inside their own transactions.
+ */
+import { refreshEventStatusSql } from '../event-status-sql.js';
+import { failureOutcome } from '../job-failure.js';
+import { CLAIMED_JOB_COLUMNS, type Row, toClaimedJob } from '../row-mapping.js';
+import type {
+  ClaimedJob,
+  ClaimOptions,
+  CompleteJobOptions,
+  EventStatus,
+  FailJobOptions,
+  JobStatus,
+  JobTransition,
+  StoreChange,
+} from '../store.js';
+import { StoreNotFoundError } from '../store-errors.js';
+import { AdaptiveBatcher, type ItemOutcome } from './adaptive-batcher.js';
+import {
+  at,
+  cleanTextRunner,
+  codec,
+  type PgConnection,
+  releaseClient,
+  type SqlRunner,
+  type WriteContext,
+} from './pg-connection.js';
+import { isPgUnavailable, mapPgError } from './pg-errors.js';
+
+/**
+ * Outcome transactions at a time. One: batches then never lock the same events in different orders
+ * (two batches each finishing jobs of events A and B could otherwise deadlock); while one commits, the
+ * next outcomes queue and share the following transaction.
+ */
+const OUTCOME_CONCURRENCY = 1;
+
+/** One job's outcome write (completeJob, failJob), run inside the transaction of its batch. */
+type OutcomeWrite = (context: WriteContext) => Promise<JobTransition>;
+
+const CLAIM_SQL = `WITH picked AS (
+    SELECT j.id FROM jobs j JOIN events e ON e.id = j.event_id
+    WHERE ((j.status = 'pending' AND j.run_at <= $1) OR (j.status = 'running' AND j.lease_expires_at <= $1))
+      AND NOT e.held
+      AND ($2::text[] IS NULL OR j.handler = ANY ($2::text[]))
+      AND NOT EXISTS (SELECT 1 FROM handler_states h WHERE h.handler = j.handler AND h.disabled)
+    ORDER BY j.run_at, j.id
+    LIMIT $3
+    FOR UPDATE OF j SKIP LOCKED
+  ), leased AS (
+    UPDATE jobs SET status = 'running', attempts = jobs.attempts + 1, lease_owner = $4, lease_expires_at = $5, updated_at = $1
+    FROM picked WHERE jobs.id = picked.id
+    RETURNING jobs.*
+  ), expired AS (
+    UPDATE job_attempts a SET outcome = 'expired', finished_at = $1
+    FROM leased l WHERE a.job_id = l.id AND a.outcome = 'running'
+  ), logged AS (
+    INSERT INTO job_attempts (job_id, attempt, worker_id, started_at, outcome)
+    SELECT l.id, l.attempts, $4, $1, 'running' FROM leased l
+  )
+  SELECT ${CLAIMED_JOB_COLUMNS} FROM leased j JOIN events e ON e.id = j.event_id ORDER BY j.run_at, j.id`;
+
+/** The status of a job, read inside the caller's transaction (or on the pool). */
+export async function jobStatus(client: SqlRunner, jobId: string): Promise<JobStatus> {
+  const row = (await client.query('SELECT status FROM jobs WHERE id = $1', [jobId])).rows[0] as
+    | { status: JobStatus }
+    | undefined;
+  if (row === undefined) throw new StoreNotFoundError('job', jobId);
+  return row.status;
+}
+
+export async function refreshEventStatus(
+  client: SqlRunner,
+  changes: StoreChange[],
+  eventId: string,
+): Promise<EventStatus> {
+  const row = (await client.query(refreshEventStatusSql('$1'), [eventId])).rows[0] as
+    | { status: EventStatus }
+    | undefined;
+  if (row === undefined) throw new StoreNotFoundError('event', eventId);
+  changes.push({ kind: 'event', eventId, status: row.status });
+  return row.status;
+}
+
+async function transitionResult(
+  client: SqlRunner,
+  changes: StoreChange[],
+  jobId: string,
+  updated: Row | undefined,
+  status: JobStatus,
+): Promise<JobTransition> {
+  if (updated === undefined) return { applied: false, status: await jobStatus(client, jobId) };
+  const eventId = String(updated.event_id);
+  changes.push({ kind: 'job', jobId, eventId, handler: String(updated.handler), status });
+  await refreshEventStatus(client, changes, eventId);
+  return { applied: true, status };
+}
+
+/** Claims and job outcomes for one PgStore. */
+export class PgJobs {
+  readonly #conn: PgConnection;
+  /** Group commit of job outcomes: those of jobs finishing close together share one transaction. */
+  readonly #outcomeBatcher: AdaptiveBatcher<OutcomeWrite, JobTransition>;
+
+  constructor(conn: PgConnection, options: { maxBatch?: number }) {
+    this.#conn = conn;
+    this.#outcomeBatcher = new AdaptiveBatcher<OutcomeWrite, JobTransition>(
+      (writes) => this.#sendOutcomeBatch(writes),
+      { maxInFlight: OUTCOME_CONCURRENCY, maxBatch: options.maxBatch ?? 256, maxRetries: 0 },
+    );
+  }
+
+  async claimJobs(options: ClaimOptions): Promise<ClaimedJob[]> {
+    const now = at(options.now);
+    const expires = new Date(now.getTime() + Math.max(1, Math.floor(options.leaseMs)));
+    const limit = Math.max(0, Math.floor(options.limit));
+    if (limit === 0 || options.handlers?.length === 0) return [];
+    return this.#conn.run(async () => {
+      const started = performance.now();
+      const result = await this.#conn.db.query({
+        name: 'srhooks_claim',
+        text: CLAIM_SQL,
+        values: [now, options.handlers ?? null, limit, options.workerId, expires],
+      });
+      this.#conn.committed(1, performance.now() - started);
+      const claimed = result.rows.map((row: Row) => toClaimedJob(row, codec));
+      this.#conn.emit(
+        claimed.map((job) => ({
+          kind: 'job',
+          jobId: job.id,
+          eventId: job.eventId,
+          handler: job.handler,
+          status: 'running',
+        })),
+      );
+      return claimed;
+    });
+  }
+
+  async completeJob(jobId: string, options: CompleteJobOptions): Promise<JobTransition> {
+    const now = at(options.now);
+    return this.#outcome(async ({ client, changes }) => {
+      await client.query(
+        `UPDATE job_attempts SET outcome = 'succeeded', finished_at = $3, status_code = $4, error = NULL
+         WHERE job_id = $1 AND attempt = $2 AND outcome IN ('running', 'expired')`,
+        [jobId, options.attempt, now, options.statusCode ?? null],
+      );
+      const updated = await client.query(
+        `UPDATE jobs SET status = 'succeeded', finished_at = $3, updated_at = $3, lease_owner = NULL, lease_expires_at = NULL,
+           last_status_code = $4, last_error = NULL
+         WHERE id = $1 AND status IN ('running', 'pending') AND $2 >= min_attempt AND $2 <= attempts
+         RETURNING event_id, handler`,
+        [jobId, options.attempt, now, options.statusCode ?? null],
+      );
+      return transitionResult(client, changes, jobId, updated.rows[0] as Row | undefined, 'succeeded');
+    });
+  }
+
+  async failJob(jobId: string, options: FailJobOptions): Promise<JobTransition> {
+    const now = at(options.now);
+    const { dead, runAt } = failureOutcome(options, now);
+    const status: JobStatus = dead ? 'dead' : 'pending';
+    return this.#outcome(async ({ client, changes }) => {
+      await client.query(
+        `UPDATE job_attempts SET outcome = $3, finished_at = $4, status_code = $5, error = $6
+         WHERE job_id = $1 AND attempt = $2 AND outcome IN ('running', 'expired')`,
+        [jobId, options.attempt, dead ? 'dead' : 'failed', now, options.statusCode ?? null, options.error],
+      );
+      const updated = await client.query(
+        `UPDATE jobs SET status = $3, run_at = $4, finished_at = $5, failures = failures + 1, last_error = $6,
+           last_status_code = $7, lease_owner = NULL, lease_expires_at = NULL, updated_at = $8
+         WHERE id = $1 AND status = 'running' AND attempts = $2
+         RETURNING event_id, handler`,
+        [
+          jobId,
+          options.attempt,
+          status,
+          runAt,
+          dead ? now : null,
+          options.error,
+          options.statusCode ?? null,
+          now,
+        ],
+      );
+      return transitionResult(client, changes, jobId, updated.rows[0] as Row | undefined, status);
+    });
+  }
+
+  async releaseJob(
+    jobId: string,
+    options: { attempt: number; reason: string; now?: Date },
+  ): Promise<JobTransition> {
+    const now = at(options.now);
+    return this.#conn.transaction(async ({ client, changes }) => {
+      await client.query(
+        `UPDATE job_attempts SET outcome = 'released', finished_at = $3, error = $4
+         WHERE job_id = $1 AND attempt = $2 AND outcome = 'running'`,
+        [jobId, options.attempt, now, options.reason],
+      );
+      const updated = await client.query(
+        `UPDATE jobs SET status = 'pending', run_at = $3, lease_owner = NULL, lease_expires_at = NULL, updated_at = $3
+         WHERE id = $1 AND status = 'running' AND attempts = $2
+         RETURNING event_id, handler`,
+        [jobId, options.attempt, now],
+      );
+      return transitionResult(client, changes, jobId, updated.rows[0] as Row | undefined, 'pending');
+    });
+  }
+
+  async extendLease(
+    jobId: string,
+    options: { attempt: number; leaseMs: number; now?: Date },
+  ): Promise<JobTransition> {
+    const now = at(options.now);
+    const expires = new Date(now.getTime() + Math.max(1, Math.floor(options.leaseMs)));
+    return this.#conn.run(async () => {
+      const started = performance.now();
+      const updated = await this.#conn.db.query(
+        `UPDATE jobs SET lease_expires_at = $3, updated_at = $4 WHERE id = $1 AND status = 'running' AND attempts = $2
+         RETURNING id`,
+        [jobId, options.attempt, expires, now],
+      );
+      if (updated.rowCount === 1) {
+        this.#conn.committed(1, performance.now() - started);
+        return { applied: true, status: 'running' as const };
+      }
+      return { applied: false, status: await jobStatus(this.#conn.db, jobId) };
+    });
+  }
+
+  /** A job outcome: queued for the next outcome transaction, settled after its COMMIT. */
+  #outcome(write: OutcomeWrite): Promise<JobTransition> {
+    return this.#conn.run(() => this.#outcomeBatcher.submit(write));
+  }
+
+  /**
+   * One transaction for a batch of job outcomes (group commit: one WAL flush for all). Each write runs in
+   * a savepoint, so one that fails (an unknown job) is rolled back and rejected alone; the others commit.
+   * Changes are announced, and every outcome settled, only after COMMIT; if the transaction fails as a
+   * whole (connection lost, COMMIT failed), every write of the batch is rejected and nothing is stored.
+   */
+  async #sendOutcomeBatch(writes: OutcomeWrite[]): Promise<Array<ItemOutcome<JobTransition>>> {
+    const client = await this.#conn.connect();
+    let broken = false;
+    try {
+      const started = performance.now();
+      await client.query('BEGIN');
+      const runner = cleanTextRunner(client);
+      const changes: StoreChange[] = [];
+      const outcomes: Array<ItemOutcome<JobTransition>> = [];
+      try {
+        for (const write of writes) {
+          const writeChanges: StoreChange[] = [];
+          if (writes.length === 1) {
+            outcomes.push({ ok: true, value: await write({ client: runner, changes: writeChanges }) });
+            changes.push(...writeChanges);
+            continue;
+          }
+          await client.query('SAVEPOINT job_outcome');
+          try {
+            const value = await write({ client: runner, changes: writeChanges });
+            await client.query('RELEASE SAVEPOINT job_outcome');
+            outcomes.push({ ok: true, value });
+            changes.push(...writeChanges);
+          } catch (error) {
+            if (isPgUnavailable(error)) throw error;
+            await client.query('ROLLBACK TO SAVEPOINT job_outcome');
+            await client.query('RELEASE SAVEPOINT job_outcome');
+            outcomes.push({ ok: false, error: mapPgError(error), retry: false });
+          }
+        }
+        await client.query('COMMIT');
+      } catch (error) {
+        broken = isPgUnavailable(error);
+        if (!broken) await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      }
+      this.#conn.committed(writes.length, performance.now() - started);
+      this.#conn.emit(changes);
+      return outcomes;
+    } catch (error) {
+      broken ||= isPgUnavailable(error);
+      throw error;
+    } finally {
+      releaseClient(client, broken);
+    }
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * Reads of the PostgreSQL store: deliveries, events (with their jobs and attempt logs), dead letters,
+ * handler states and job counts. Each is one `run` on the pool (no transaction); rows are mapped with
+ * the shared row-mapping codecs. Functions of the internal PgConnection, delegated to by PgStore.
+ */
+
+import { deadLetterQuery, deliveryListQuery, eventListQuery } from '../list-query.js';
+import {
+  ATTEMPT_COLUMNS,
+  DELIVERY_SUMMARY_COLUMNS,
+  EVENT_RECORD_COLUMNS,
+  EVENT_SUMMARY_COLUMNS,
+  groupBy,
+  JOB_COLUMNS,
+  type Row,
+  toAttemptRecord,
+  toDeliveryBase,
+  toEventRecord,
+  toEventSummary,
+  toJobRecord,
+} from '../row-mapping.js';
+import type {
+  DeadLetter,
+  DeadLetterFilter,
+  DeliveryDetail,
+  DeliveryFilter,
+  DeliverySummary,
+  EventDetail,
+  EventFilter,
+  EventSummary,
+  HandlerState,
+  JobCounts,
+  JobStatus,
+  Page,
+} from '../store.js';
+import { codec, dialect, type PgConnection } from './pg-connection.js';
+
+export async function listDeliveries(
+  conn: PgConnection,
+  filter: DeliveryFilter = {},
+): Promise<Page<DeliverySummary>> {
+  return conn.run(async () => {
+    const query = deliveryListQuery(
+      `${DELIVERY_SUMMARY_COLUMNS}, octet_length(d.raw_body) AS body_bytes`,
+      filter,
+      dialect,
+    );
+    const rows = (await conn.db.query(query.sql, query.values)).rows as Row[];
+    const page = rows.slice(0, query.limit);
+    const ids = page.map((row) => String(row.id));
+    const events = (
+      await conn.db.query(
+        `SELECT ${EVENT_SUMMARY_COLUMNS} FROM events e WHERE e.delivery_id = ANY ($1::text[]) ORDER BY e.id`,
+        [ids],
+      )
+    ).rows.map((row: Row) => toEventSummary(row, codec));
+    const byDelivery = groupBy(events, (event) => event.deliveryId);
+    return {
+      items: page.map((row) => ({
+        ...toDeliveryBase(row, codec),
+        bodyBytes: Number(row.body_bytes),
+        events: byDelivery.get(String(row.id)) ?? [],
+      })),
+      nextCursor: rows.length > query.limit ? (ids.at(-1) ?? null) : null,
+    };
+  });
+}
+
+export async function getDelivery(conn: PgConnection, id: string): Promise<DeliveryDetail | null> {
+  return conn.run(async () => {
+    const row = (
+      await conn.db.query(
+        `SELECT ${DELIVERY_SUMMARY_COLUMNS}, octet_length(d.raw_body) AS body_bytes, d.headers, d.raw_body FROM deliveries d WHERE d.id = $1`,
+        [id],
+      )
+    ).rows[0] as Row | undefined;
+    if (row === undefined) return null;
+    const events = (
+      await conn.db.query(
+        `SELECT ${EVENT_RECORD_COLUMNS} FROM events e WHERE e.delivery_id = $1 ORDER BY e.id`,
+        [id],
+      )
+    ).rows as Row[];
+    return {
+      ...toDeliveryBase(row, codec),
+      bodyBytes: Number(row.body_bytes),
+      headers: row.headers as Record<string, string>,
+      rawBody: row.raw_body as Buffer,
+      events: events.map((event) => toEventRecord(event, codec)),
+    };
+  });
+}
+
+export async function listEvents(conn: PgConnection, filter: EventFilter = {}): Promise<Page<EventSummary>> {
+  return conn.run(async () => {
+    const query = eventListQuery(EVENT_SUMMARY_COLUMNS, filter, dialect);
+    const rows = (await conn.db.query(query.sql, query.values)).rows as Row[];
+    const items = rows.slice(0, query.limit).map((row) => toEventSummary(row, codec));
+    return { items, nextCursor: rows.length > query.limit ? (items.at(-1)?.id ?? null) : null };
+  });
+}
+
+export async function getEvent(conn: PgConnection, id: string): Promise<EventDetail | null> {
+  return conn.run(async () => {
+    const row = (await conn.db.query(`SELECT ${EVENT_RECORD_COLUMNS} FROM events e WHERE e.id = $1`, [id]))
+      .rows[0] as Row | undefined;
+    if (row === undefined) return null;
+    const jobs = (
+      await conn.db.query(`SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.event_id = $1 ORDER BY j.id`, [id])
+    ).rows.map((job: Row) => toJobRecord(job, codec));
+    const attempts = (
+      await conn.db.query(
+        `SELECT ${ATTEMPT_COLUMNS} FROM job_attempts a JOIN jobs j ON j.id = a.job_id WHERE j.event_id = $1 ORDER BY a.job_id, a.attempt`,
+        [id],
+      )
+    ).rows.map((attempt: Row) => toAttemptRecord(attempt, codec));
+    const byJob = groupBy(attempts, (attempt) => attempt.jobId);
+    return {
+      ...toEventRecord(row, codec),
+      jobs: jobs.map((job) => ({ ...job, attemptLog: byJob.get(job.id) ?? [] })),
+    };
+  });
+}
+
+export async function listDeadLetters(
+  conn: PgConnection,
+  filter: DeadLetterFilter = {},
+): Promise<DeadLetter[]> {
+  return conn.run(async () => {
+    const query = deadLetterQuery(JOB_COLUMNS, filter, dialect);
+    const jobs = (await conn.db.query(query.sql, query.values)).rows.map((row: Row) =>
+      toJobRecord(row, codec),
+    );
+    const events = (
+      await conn.db.query(`SELECT ${EVENT_SUMMARY_COLUMNS} FROM events e WHERE e.id = ANY ($1::text[])`, [
+        [...new Set(jobs.map((job) => job.eventId))],
+      ])
+    ).rows.map((row: Row) => toEventSummary(row, codec));
+    const byId = new Map(events.map((event) => [event.id, event]));
+    return jobs.flatMap((job) => {
+      const event = byId.get(job.eventId);
+      return event === undefined ? [] : [{ job, event }];
+    });
+  });
+}
+
+export async function listHandlerStates(conn: PgConnection): Promise<HandlerState[]> {
+  return conn.run(async () =>
+    (
+      await conn.db.query('SELECT handler, disabled, reason, changed_at FROM handler_states ORDER BY handler')
+    ).rows.map((row: Row) => ({
+      handler: String(row.handler),
+      disabled: row.disabled === true,
+      reason: row.reason === null ? null : String(row.reason),
+      changedAt: codec.date(row.changed_at),
+    })),
+  );
+}
+
+export async function countJobs(conn: PgConnection): Promise<JobCounts> {
+  return conn.run(async () => {
+    const counts: JobCounts = { pending: 0, running: 0, succeeded: 0, dead: 0 };
+    for (const row of (await conn.db.query('SELECT status, count(*) AS n FROM jobs GROUP BY status'))
+      .rows as Array<{
+      status: JobStatus;
+      n: string;
+    }>) {
+      counts[row.status] = Number(row.n);
+    }
+    return counts;
+  });
+}
