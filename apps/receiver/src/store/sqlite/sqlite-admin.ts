@@ -1,0 +1,89 @@
+/**
+ * The SQLite engine's operator writes and checks: revoking admin sessions and asking whether one is
+ * revoked, disabling and enabling handlers, recording an event's verification (and holding it), and one
+ * chunk of a retention prune. Writes go through the connection's group commit; an event whose
+ * verification changes is re-notified through `notifyEvent` of the job module.
+ */
+import {
+  type PruneChunkOptions,
+  type PruneChunkResult,
+  pruneChunk as prunePlanChunk,
+  runPlanSync,
+} from '../prune-plan.js';
+import type { Row } from '../row-mapping.js';
+import type { VerificationUpdate } from '../store.js';
+import { StoreNotFoundError } from '../store-errors.js';
+import { dialect, ms, type SqliteConnection } from './sqlite-connection.js';
+import { notifyEvent } from './sqlite-jobs.js';
+
+export function revokeAdminSession(
+  db: SqliteConnection,
+  sessionId: string,
+  expiresAt: Date,
+  options: { now?: Date },
+): Promise<void> {
+  const now = ms(options.now);
+  return db.write(() => {
+    db.stmt('DELETE FROM admin_session_revocations WHERE expires_at <= ?').run(now);
+    db.stmt(
+      'INSERT INTO admin_session_revocations (session_id, expires_at) VALUES (?, ?) ON CONFLICT (session_id) DO NOTHING',
+    ).run(sessionId, expiresAt.getTime());
+  });
+}
+
+export function isAdminSessionRevoked(
+  db: SqliteConnection,
+  sessionId: string,
+  options: { now?: Date },
+): boolean {
+  return db.read(
+    () =>
+      db
+        .stmt('SELECT 1 FROM admin_session_revocations WHERE session_id = ? AND expires_at > ?')
+        .get(sessionId, ms(options.now)) !== undefined,
+  );
+}
+
+/** One chunk of a prune, in one write transaction (SqliteStore.prune loops over the chunks). */
+export function pruneChunk(db: SqliteConnection, options: PruneChunkOptions): Promise<PruneChunkResult> {
+  return db.write(() =>
+    runPlanSync(prunePlanChunk(dialect, options), (step) => {
+      // Not cached: the statements' IN lists vary in length.
+      const statement = db.database.prepare(step.sql);
+      if (statement.reader) return statement.all(...step.values) as Row[];
+      statement.run(...step.values);
+      return [];
+    }),
+  );
+}
+
+export function setEventVerification(
+  db: SqliteConnection,
+  eventId: string,
+  update: VerificationUpdate,
+): Promise<void> {
+  const hold = update.hold ?? update.status === 'mismatched';
+  return db.write((context) => {
+    const result = db
+      .stmt('UPDATE events SET verification = ?, verification_detail = ?, held = ? WHERE id = ?')
+      .run(update.status, update.detail ?? null, hold ? 1 : 0, eventId);
+    if (result.changes === 0) throw new StoreNotFoundError('event', eventId);
+    notifyEvent(db, context, eventId);
+  });
+}
+
+/** Disables (`disabled`, with a reason) or enables (reason null) a handler. */
+export function setHandlerState(
+  db: SqliteConnection,
+  handler: string,
+  disabled: boolean,
+  reason: string | null,
+  now: number,
+): Promise<void> {
+  return db.write(() => {
+    db.stmt(
+      `INSERT INTO handler_states (handler, disabled, reason, changed_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (handler) DO UPDATE SET disabled = excluded.disabled, reason = excluded.reason, changed_at = excluded.changed_at`,
+    ).run(handler, disabled ? 1 : 0, reason, now);
+  });
+}

@@ -1,0 +1,115 @@
+/**
+ * One SQLite connection of a `SqliteEngine`: opening the file (parent directories, pragmas, migrations),
+ * the statement cache that keeps every statement prepared once per connection, the group committer that
+ * every write goes through, the change feed that writes notify after commit, and the guarded read. The
+ * engine's concern modules (`sqlite-ingest.ts`, `sqlite-jobs.ts`, `sqlite-reads.ts`, `sqlite-admin.ts`)
+ * take a `SqliteConnection` and use only these operations; the codec, dialect and `ms` they share live here
+ * too.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { ChangeFeed } from '../change-feed.js';
+import type { RowCodec } from '../row-mapping.js';
+import { questionMarkParams, type SqlDialect } from '../sql-params.js';
+import type { StoreChange, StoreChangeListener, StoreStats } from '../store.js';
+import { StoreError, StoreUnavailableError } from '../store-errors.js';
+import { type GroupCommitOptions, GroupCommitter, type WriteContext } from './group-commit.js';
+import { mapSqliteError } from './sqlite-errors.js';
+import { applySqliteMigrations } from './sqlite-migrations.js';
+
+/** Page cache per connection (KiB): the writer's hot pages are the right edges of its indexes. */
+const SQLITE_CACHE_KIB = 4096;
+
+export const codec: RowCodec = {
+  date: (value) => new Date(Number(value)),
+  json: (value) => JSON.parse(String(value)),
+  bool: (value) => Number(value) === 1,
+};
+
+export const dialect: SqlDialect = { params: questionMarkParams, time: (value) => value.getTime() };
+
+export function ms(date: Date | undefined): number {
+  return (date ?? new Date()).getTime();
+}
+
+export interface SqliteConnectionOptions {
+  busyTimeoutMs?: number;
+  groupCommit?: GroupCommitOptions;
+}
+
+export class SqliteConnection {
+  readonly database: Database.Database;
+  readonly #committer: GroupCommitter;
+  readonly #feed = new ChangeFeed();
+  readonly #statements = new Map<string, Database.Statement>();
+  #closed = false;
+
+  constructor(file: string, options: SqliteConnectionOptions = {}) {
+    let db: Database.Database | undefined;
+    try {
+      if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
+      db = new Database(file);
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      // Savepoint sub-journals stay in memory: a file-backed one doubles the system time of a batch.
+      db.pragma('temp_store = MEMORY');
+      db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
+      db.pragma('foreign_keys = ON');
+      // better-sqlite3 builds SQLite with a 16 MB page cache per connection, which an append-mostly
+      // ingest fills within seconds (RSS) without reading it back; the OS page cache serves re-reads.
+      db.pragma(`cache_size = -${SQLITE_CACHE_KIB}`);
+      applySqliteMigrations(db);
+    } catch (error) {
+      db?.close();
+      const mapped = mapSqliteError(error);
+      if (mapped instanceof StoreError) throw mapped;
+      throw new StoreUnavailableError(`cannot open the SQLite file ${file}: ${mapped.message}`, {
+        cause: error,
+      });
+    }
+    this.database = db;
+    this.#committer = new GroupCommitter(db, options.groupCommit);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#committer.close();
+    this.#closed = true;
+    this.database.close();
+  }
+
+  stats(): StoreStats {
+    return this.#committer.stats();
+  }
+
+  onChange(listener: StoreChangeListener): () => void {
+    return this.#feed.subscribe(listener);
+  }
+
+  notify(context: WriteContext, changes: StoreChange[]): void {
+    if (changes.length > 0) context.afterCommit(() => this.#feed.emit(changes));
+  }
+
+  stmt(sql: string): Database.Statement {
+    let statement = this.#statements.get(sql);
+    if (statement === undefined) {
+      statement = this.database.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  write<T>(write: (context: WriteContext) => T): Promise<T> {
+    return this.#committer.run(write);
+  }
+
+  read<T>(read: () => T): T {
+    if (this.#closed) throw new StoreUnavailableError('the SQLite store is closed');
+    try {
+      return read();
+    } catch (error) {
+      throw mapSqliteError(error);
+    }
+  }
+}

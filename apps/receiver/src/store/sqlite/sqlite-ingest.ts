@@ -1,0 +1,195 @@
+/**
+ * The SQLite engine's ingest writes: storing a delivery with its prepared events and their pending jobs,
+ * quarantining a delivery that did not decode, and re-processing a quarantined delivery. Each write goes
+ * through the connection's group commit and notifies the change feed after commit; the events arrive
+ * already prepared (`prepareEvents`) and the handler names already checked, so this module only writes.
+ */
+import type { WebhookEvent } from '@srhooks/contracts';
+import type { PreparedEvent } from '../prepared-event.js';
+import { newId } from '../sortable-id.js';
+import type { DecodeFailure, EventStatus, IngestedEvent, IngestResult, NewDelivery } from '../store.js';
+import { StoreConflictError, StoreNotFoundError } from '../store-errors.js';
+import { ms, type SqliteConnection } from './sqlite-connection.js';
+
+const INSERT_EVENT = `INSERT INTO events (id, delivery_id, shop, event, received_at, dedupe_key, subject_id, payload,
+    duplicate_of, order_number, customer_name, gross_total, currency, search_text, status, source)
+  VALUES (@id, @deliveryId, @shop, @event, @receivedAt, @dedupeKey, @subjectId, @payload,
+    @duplicateOf, @orderNumber, @customerName, @grossTotal, @currency, @searchText, @status, @source)
+  ON CONFLICT (shop, event, dedupe_key) WHERE duplicate_of IS NULL DO NOTHING`;
+
+const INSERT_DELIVERY = `INSERT INTO deliveries (id, received_at, shop, event, remote_address, headers, content_type,
+    raw_body, status, decode_error_code, decode_error_message, source)
+  VALUES (@id, @receivedAt, @shop, @event, @remoteAddress, @headers, @contentType, @rawBody, @status, @errorCode, @errorMessage, @source)`;
+
+/** The SQL that inserts one pending job (ingest, and replay of a handler the event has no job for). */
+export const INSERT_PENDING_JOB =
+  "INSERT INTO jobs (id, event_id, handler, status, run_at, created_at, updated_at) VALUES (?, ?, ?, 'pending', ?, ?, ?)";
+
+function deliveryRow(
+  delivery: NewDelivery,
+  id: string,
+  status: 'stored' | 'quarantined',
+  error: DecodeFailure | null,
+) {
+  return {
+    id,
+    receivedAt: delivery.receivedAt.getTime(),
+    shop: delivery.shop,
+    event: delivery.event,
+    remoteAddress: delivery.remoteAddress,
+    headers: JSON.stringify(delivery.headers),
+    contentType: delivery.contentType,
+    rawBody: delivery.rawBody,
+    status,
+    errorCode: error?.code ?? null,
+    errorMessage: error?.message ?? null,
+    source: delivery.source ?? 'webhook',
+  };
+}
+
+/**
+ * `Store.ingest` with the events already prepared (`prepareEvents`) and the handler names checked
+ * (`uniqueHandlers`) by the caller, so this thread only writes.
+ */
+export function ingestPrepared(
+  db: SqliteConnection,
+  delivery: NewDelivery,
+  prepared: PreparedEvent[],
+  jobHandlers: string[],
+): Promise<IngestResult> {
+  const deliveryId = newId('dlv', delivery.receivedAt.getTime());
+  const row = deliveryRow(delivery, deliveryId, 'stored', null);
+  return db.write((context) => {
+    db.stmt(INSERT_DELIVERY).run(row);
+    const stored = storeEvents(
+      db,
+      {
+        deliveryId,
+        shop: delivery.shop,
+        event: delivery.event,
+        receivedAt: row.receivedAt,
+        source: row.source,
+      },
+      row.receivedAt,
+      prepared,
+      jobHandlers,
+    );
+    db.notify(context, [
+      { kind: 'delivery', deliveryId, shop: delivery.shop, event: delivery.event, status: 'stored' },
+    ]);
+    return { deliveryId, events: stored, duplicates: stored.filter((e) => e.duplicateOf !== null).length };
+  });
+}
+
+export function quarantine(
+  db: SqliteConnection,
+  delivery: NewDelivery,
+  error: DecodeFailure,
+): Promise<{ deliveryId: string }> {
+  const deliveryId = newId('dlv', delivery.receivedAt.getTime());
+  const row = deliveryRow(delivery, deliveryId, 'quarantined', error);
+  return db.write((context) => {
+    db.stmt(INSERT_DELIVERY).run(row);
+    db.notify(context, [
+      { kind: 'delivery', deliveryId, shop: delivery.shop, event: delivery.event, status: 'quarantined' },
+    ]);
+    return { deliveryId };
+  });
+}
+
+/** The event a delivery was received for (it never changes), or null when there is no such delivery. */
+export function deliveryEvent(db: SqliteConnection, deliveryId: string): WebhookEvent | null {
+  const row = db.read(() => db.stmt('SELECT event FROM deliveries WHERE id = ?').get(deliveryId)) as
+    | { event: WebhookEvent }
+    | undefined;
+  return row?.event ?? null;
+}
+
+/** `Store.reprocessQuarantined` with the events prepared for the delivery's event by the caller. */
+export function reprocessPrepared(
+  db: SqliteConnection,
+  deliveryId: string,
+  prepared: PreparedEvent[],
+  jobHandlers: string[],
+  options: { now?: Date },
+): Promise<IngestResult> {
+  const now = ms(options.now);
+  return db.write((context) => {
+    const delivery = db
+      .stmt('SELECT id, shop, event, status, received_at FROM deliveries WHERE id = ?')
+      .get(deliveryId) as
+      | { shop: string; event: WebhookEvent; status: string; received_at: number }
+      | undefined;
+    if (delivery === undefined) throw new StoreNotFoundError('delivery', deliveryId);
+    if (delivery.status !== 'quarantined') {
+      throw new StoreConflictError(
+        `Delivery ${deliveryId} is ${delivery.status}, not quarantined: only quarantined deliveries can be re-processed.`,
+      );
+    }
+    const stored = storeEvents(
+      db,
+      {
+        deliveryId,
+        shop: delivery.shop,
+        event: delivery.event,
+        receivedAt: delivery.received_at,
+        source: 'webhook',
+      },
+      now,
+      prepared,
+      jobHandlers,
+    );
+    db.stmt("UPDATE deliveries SET status = 'reprocessed', reprocessed_at = ? WHERE id = ?").run(
+      now,
+      deliveryId,
+    );
+    db.notify(context, [
+      { kind: 'delivery', deliveryId, shop: delivery.shop, event: delivery.event, status: 'reprocessed' },
+    ]);
+    return { deliveryId, events: stored, duplicates: stored.filter((e) => e.duplicateOf !== null).length };
+  });
+}
+
+/** Inserts events (duplicates linked to the earlier event) and one pending job per new event and handler. */
+function storeEvents(
+  db: SqliteConnection,
+  target: { deliveryId: string; shop: string; event: string; receivedAt: number; source: string },
+  jobsAt: number,
+  events: PreparedEvent[],
+  handlers: string[],
+): IngestedEvent[] {
+  const insertEvent = db.stmt(INSERT_EVENT);
+  const findOriginal = db.stmt(
+    'SELECT id FROM events WHERE shop = ? AND event = ? AND dedupe_key = ? AND duplicate_of IS NULL',
+  );
+  const insertJob = db.stmt(INSERT_PENDING_JOB);
+  return events.map((item) => {
+    const id = newId('evt', target.receivedAt);
+    const row = {
+      id,
+      deliveryId: target.deliveryId,
+      shop: target.shop,
+      event: target.event,
+      receivedAt: target.receivedAt,
+      dedupeKey: item.dedupeKey,
+      subjectId: item.subjectId,
+      payload: item.payloadJson,
+      duplicateOf: null as string | null,
+      orderNumber: item.orderNumber,
+      customerName: item.customerName,
+      grossTotal: item.grossTotal,
+      currency: item.currency,
+      searchText: item.searchText,
+      status: (handlers.length > 0 ? 'pending' : 'stored') as EventStatus,
+      source: target.source,
+    };
+    if (insertEvent.run(row).changes === 1) {
+      for (const handler of handlers)
+        insertJob.run(newId('job', jobsAt), id, handler, jobsAt, jobsAt, jobsAt);
+      return { id, dedupeKey: item.dedupeKey, duplicateOf: null };
+    }
+    const original = findOriginal.get(target.shop, target.event, item.dedupeKey) as { id: string };
+    insertEvent.run({ ...row, duplicateOf: original.id, status: 'duplicate' });
+    return { id, dedupeKey: item.dedupeKey, duplicateOf: original.id };
+  });
+}

@@ -1,0 +1,171 @@
+/**
+ * The SQLite engine's reads for the admin API and metrics: deliveries and events (paged lists and
+ * details), dead letters, handler states and job counts. They run directly on the connection (not through
+ * group commit), see committed data only, and map rows with the shared row mapping and the engine's codec.
+ */
+import { deadLetterQuery, deliveryListQuery, eventListQuery } from '../list-query.js';
+import {
+  ATTEMPT_COLUMNS,
+  DELIVERY_SUMMARY_COLUMNS,
+  EVENT_RECORD_COLUMNS,
+  EVENT_SUMMARY_COLUMNS,
+  groupBy,
+  JOB_COLUMNS,
+  type Row,
+  toAttemptRecord,
+  toDeliveryBase,
+  toEventRecord,
+  toEventSummary,
+  toJobRecord,
+} from '../row-mapping.js';
+import type {
+  DeadLetter,
+  DeadLetterFilter,
+  DeliveryDetail,
+  DeliveryFilter,
+  DeliverySummary,
+  EventDetail,
+  EventFilter,
+  EventSummary,
+  HandlerState,
+  JobCounts,
+  Page,
+} from '../store.js';
+import { codec, dialect, type SqliteConnection } from './sqlite-connection.js';
+
+export function listDeliveries(db: SqliteConnection, filter: DeliveryFilter): Page<DeliverySummary> {
+  return db.read(() => {
+    const query = deliveryListQuery(
+      `${DELIVERY_SUMMARY_COLUMNS}, length(d.raw_body) AS body_bytes`,
+      filter,
+      dialect,
+    );
+    const rows = db.stmt(query.sql).all(...query.values) as Row[];
+    const page = rows.slice(0, query.limit);
+    const ids = page.map((row) => String(row.id));
+    const events = (
+      db
+        .stmt(
+          `SELECT ${EVENT_SUMMARY_COLUMNS} FROM events e WHERE e.delivery_id IN (SELECT value FROM json_each(?)) ORDER BY e.id`,
+        )
+        .all(JSON.stringify(ids)) as Row[]
+    ).map((row) => toEventSummary(row, codec));
+    const byDelivery = groupBy(events, (event) => event.deliveryId);
+    return {
+      items: page.map((row) => ({
+        ...toDeliveryBase(row, codec),
+        bodyBytes: Number(row.body_bytes),
+        events: byDelivery.get(String(row.id)) ?? [],
+      })),
+      nextCursor: rows.length > query.limit ? (ids.at(-1) ?? null) : null,
+    };
+  });
+}
+
+export function getDelivery(db: SqliteConnection, id: string): DeliveryDetail | null {
+  return db.read(() => {
+    const row = db
+      .stmt(
+        `SELECT ${DELIVERY_SUMMARY_COLUMNS}, length(d.raw_body) AS body_bytes, d.headers, d.raw_body FROM deliveries d WHERE d.id = ?`,
+      )
+      .get(id) as Row | undefined;
+    if (row === undefined) return null;
+    const events = db
+      .stmt(`SELECT ${EVENT_RECORD_COLUMNS} FROM events e WHERE e.delivery_id = ? ORDER BY e.id`)
+      .all(id) as Row[];
+    return {
+      ...toDeliveryBase(row, codec),
+      bodyBytes: Number(row.body_bytes),
+      headers: JSON.parse(String(row.headers)) as Record<string, string>,
+      rawBody: row.raw_body as Buffer,
+      events: events.map((event) => toEventRecord(event, codec)),
+    };
+  });
+}
+
+export function listEvents(db: SqliteConnection, filter: EventFilter): Page<EventSummary> {
+  return db.read(() => {
+    const query = eventListQuery(EVENT_SUMMARY_COLUMNS, filter, dialect);
+    const rows = db.stmt(query.sql).all(...query.values) as Row[];
+    const items = rows.slice(0, query.limit).map((row) => toEventSummary(row, codec));
+    return { items, nextCursor: rows.length > query.limit ? (items.at(-1)?.id ?? null) : null };
+  });
+}
+
+export function getEvent(db: SqliteConnection, id: string): EventDetail | null {
+  return db.read(() => {
+    const row = db.stmt(`SELECT ${EVENT_RECORD_COLUMNS} FROM events e WHERE e.id = ?`).get(id) as
+      | Row
+      | undefined;
+    if (row === undefined) return null;
+    const jobs = (
+      db.stmt(`SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.event_id = ? ORDER BY j.id`).all(id) as Row[]
+    ).map((job) => toJobRecord(job, codec));
+    const attempts = (
+      db
+        .stmt(
+          `SELECT ${ATTEMPT_COLUMNS} FROM job_attempts a JOIN jobs j ON j.id = a.job_id WHERE j.event_id = ? ORDER BY a.job_id, a.attempt`,
+        )
+        .all(id) as Row[]
+    ).map((attempt) => toAttemptRecord(attempt, codec));
+    const byJob = groupBy(attempts, (attempt) => attempt.jobId);
+    return {
+      ...toEventRecord(row, codec),
+      jobs: jobs.map((job) => ({ ...job, attemptLog: byJob.get(job.id) ?? [] })),
+    };
+  });
+}
+
+export function listDeadLetters(db: SqliteConnection, filter: DeadLetterFilter): DeadLetter[] {
+  return db.read(() => {
+    const query = deadLetterQuery(JOB_COLUMNS, filter, dialect);
+    const jobs = (db.stmt(query.sql).all(...query.values) as Row[]).map((row) => toJobRecord(row, codec));
+    const events = (
+      db
+        .stmt(`SELECT ${EVENT_SUMMARY_COLUMNS} FROM events e WHERE e.id IN (SELECT value FROM json_each(?))`)
+        .all(JSON.stringify([...new Set(jobs.map((job) => job.eventId))])) as Row[]
+    ).map((row) => toEventSummary(row, codec));
+    const byId = new Map(events.map((event) => [event.id, event]));
+    return jobs.flatMap((job) => {
+      const event = byId.get(job.eventId);
+      return event === undefined ? [] : [{ job, event }];
+    });
+  });
+}
+
+export function listHandlerStates(db: SqliteConnection): HandlerState[] {
+  return db.read(() =>
+    (
+      db
+        .stmt('SELECT handler, disabled, reason, changed_at FROM handler_states ORDER BY handler')
+        .all() as Row[]
+    ).map((row) => ({
+      handler: String(row.handler),
+      disabled: Number(row.disabled) === 1,
+      reason: row.reason === null ? null : String(row.reason),
+      changedAt: new Date(Number(row.changed_at)),
+    })),
+  );
+}
+
+export function countJobs(db: SqliteConnection): JobCounts {
+  // Each count reads one index, not the table: pending, running and dead from their partial indexes,
+  // the total from the primary key index; succeeded is what remains (a scrape every few seconds must
+  // stay cheap with millions of finished jobs).
+  return db.read(() => {
+    const row = db
+      .stmt(
+        `SELECT (SELECT count(*) FROM jobs) AS total,
+           (SELECT count(*) FROM jobs WHERE status = 'pending') AS pending,
+           (SELECT count(*) FROM jobs WHERE status = 'running') AS running,
+           (SELECT count(*) FROM jobs WHERE status = 'dead') AS dead`,
+      )
+      .get() as { total: number; pending: number; running: number; dead: number };
+    return {
+      pending: row.pending,
+      running: row.running,
+      dead: row.dead,
+      succeeded: row.total - row.pending - row.running - row.dead,
+    };
+  });
+}
