@@ -20,6 +20,7 @@ import { createLogger } from './logging/create-logger.js';
 import { ReceiverLogController } from './logging/receiver-log-controller.js';
 import { configPlugin } from './plugins/config-plugin.js';
 import { handlersPlugin } from './plugins/handlers-plugin.js';
+import { type MemoryTrimPluginOptions, memoryTrimPlugin } from './plugins/memory-trim-plugin.js';
 import { metricsPlugin } from './plugins/metrics-plugin.js';
 import { storePlugin } from './plugins/store-plugin.js';
 import { brokerSecretValues, type Env } from './processing/handlers/brokers/env-reference.js';
@@ -48,6 +49,8 @@ export interface BuildReceiverOptions {
   readonly recovery?: RecoveryPluginOptions;
   /** App mode's shop directory: how installed shops are re-read from the store (tests). */
   readonly shopDirectory?: ShopDirectoryPluginOptions;
+  /** Giving freed native memory back after a burst: default the built addon, every 2 s (tests inject). */
+  readonly memoryTrim?: MemoryTrimPluginOptions;
 }
 
 /** A slow sender gets this long for one request (headers and body), then the socket is closed. */
@@ -108,6 +111,7 @@ export async function buildReceiver(
 
   await app.register(configPlugin, { config });
   await app.register(metricsPlugin, { defaultMetrics: options.defaultMetrics ?? true });
+  await app.register(memoryTrimPlugin, options.memoryTrim ?? {});
   await app.register(handlersPlugin);
   await app.register(storePlugin, options.store ? { store: options.store } : {});
   await app.register(shopDirectoryPlugin, options.shopDirectory ?? {});

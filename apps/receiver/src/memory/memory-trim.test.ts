@@ -1,0 +1,158 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildReceiver } from '../app.js';
+import { defineReceiverConfig } from '../config/load-config.js';
+import {
+  loadMemoryTrim,
+  MEMORY_TRIM_ADDON,
+  type MemoryTrimBinding,
+  MemoryTrimmer,
+  TRIMS_PER_BURST,
+} from './memory-trim.js';
+
+/** glibc's version when this process runs on glibc (process.report says so), else undefined. */
+function glibcVersion(): string | undefined {
+  const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
+  return report?.header?.glibcVersionRuntime;
+}
+
+function fakeBinding(): MemoryTrimBinding & { calls: number } {
+  const binding = {
+    available: true,
+    calls: 0,
+    trim() {
+      binding.calls += 1;
+      return true;
+    },
+  };
+  return binding;
+}
+
+describe('the memory-trim addon', () => {
+  it('is built and loads on Linux with glibc, where it gives memory back (elsewhere it says why not)', () => {
+    const load = loadMemoryTrim();
+    if (process.platform === 'linux' && glibcVersion()) {
+      expect(load.reason).toBeNull();
+      expect(load.binding?.available).toBe(true);
+      // free some memory first so there is something to give back, then trim
+      const garbage = Array.from({ length: 2000 }, () => Buffer.allocUnsafeSlow(32 * 1024));
+      garbage.length = 0;
+      expect(typeof load.binding?.trim()).toBe('boolean');
+    } else {
+      expect(load.binding === null || load.binding.available === false).toBe(true);
+    }
+  });
+
+  it('explains a missing addon instead of throwing', () => {
+    const load = loadMemoryTrim(`${MEMORY_TRIM_ADDON}.missing`);
+    expect(load.binding).toBeNull();
+    expect(load.reason).toMatch(/was not built/);
+  });
+});
+
+describe('MemoryTrimmer', () => {
+  it('trims once a burst of at least trimAfterBytes is over, never while it goes on', () => {
+    const binding = fakeBinding();
+    const trimmer = new MemoryTrimmer(binding, { trimAfterBytes: 10_000, quietBytes: 1000 });
+    trimmer.received(4000);
+    expect(trimmer.check()).toBe(false); // busy and below the threshold
+    trimmer.received(8000);
+    expect(trimmer.check()).toBe(false); // over the threshold, but still busy
+    expect(binding.calls).toBe(0);
+    trimmer.received(500);
+    expect(trimmer.check()).toBe(true); // quiet now
+    expect(binding.calls).toBe(1);
+    // again in the next quiet intervals (what V8 frees late), TRIMS_PER_BURST in all
+    for (let i = 1; i < TRIMS_PER_BURST; i++) expect(trimmer.check()).toBe(true);
+    expect(trimmer.check()).toBe(false);
+    trimmer.received(999);
+    expect(trimmer.check()).toBe(false); // a small trickle is no burst
+    expect(trimmer.trims).toBe(TRIMS_PER_BURST);
+  });
+
+  it('trims after a garbage collection in the quiet time after a burst, once per interval', () => {
+    const binding = fakeBinding();
+    const trimmer = new MemoryTrimmer(binding, { trimAfterBytes: 10_000, quietBytes: 1000 });
+    expect(trimmer.afterGc()).toBe(false); // no burst yet
+    trimmer.received(20_000);
+    expect(trimmer.afterGc()).toBe(false); // the burst goes on
+    trimmer.check(); // busy interval
+    trimmer.check(); // quiet: trims, and arms the window
+    expect(binding.calls).toBe(1);
+    expect(trimmer.afterGc()).toBe(true);
+    expect(trimmer.afterGc()).toBe(false); // once per interval
+    trimmer.check();
+    expect(trimmer.afterGc()).toBe(true);
+    expect(binding.calls).toBe(4);
+  });
+
+  it('does not trim in a busy interval after a burst, and resumes when it is quiet', () => {
+    const binding = fakeBinding();
+    const trimmer = new MemoryTrimmer(binding, { trimAfterBytes: 10_000, quietBytes: 1000 });
+    trimmer.received(20_000);
+    trimmer.check();
+    expect(trimmer.check()).toBe(true);
+    trimmer.received(5000);
+    expect(trimmer.check()).toBe(false);
+    expect(trimmer.check()).toBe(true);
+  });
+});
+
+describe('the receiver and the trimmer', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'srhooks-trim-'));
+  });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const config = () =>
+    defineReceiverConfig({
+      secrets: ['trim-secret-0123456789'],
+      db: join(dir, 'srhooks.db'),
+      logLevel: 'silent',
+    });
+
+  it('counts request bodies and trims after a burst of deliveries, on its own timer', async () => {
+    const binding = fakeBinding();
+    const app = await buildReceiver(config(), {
+      defaultMetrics: false,
+      processing: { enabled: false },
+      memoryTrim: { binding, trimAfterBytes: 50_000, quietBytes: 1000, checkIntervalMs: 50 },
+    });
+    try {
+      await app.ready();
+      expect(app.memoryTrimmer).not.toBeNull();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(binding.calls).toBe(0); // no burst, no trim
+      for (let i = 0; i < 10; i++) {
+        await app.inject({
+          method: 'POST',
+          url: '/hooks/demo/order_confirm/not-a-valid-token',
+          headers: { 'content-type': 'application/json' },
+          payload: 'x'.repeat(10_000),
+        });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50 * (TRIMS_PER_BURST + 6)));
+      // one per quiet interval of the window, plus any after a garbage collection meanwhile
+      expect(binding.calls).toBeGreaterThanOrEqual(TRIMS_PER_BURST);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('has no trimmer when the binding is unavailable', async () => {
+    const app = await buildReceiver(config(), {
+      defaultMetrics: false,
+      processing: { enabled: false },
+      memoryTrim: { binding: null },
+    });
+    try {
+      expect(app.memoryTrimmer).toBeNull();
+    } finally {
+      await app.close();
+    }
+  });
+});
