@@ -15,6 +15,7 @@ import type {
   PruneCounts,
   PruneOptions,
   ReplayResult,
+  StoreChange,
   VerificationUpdate,
 } from '../store.js';
 import { StoreConflictError, StoreNotFoundError } from '../store-errors.js';
@@ -34,6 +35,17 @@ async function resetJobs(client: SqlRunner, jobIds: readonly string[], now: Date
     await client.query(refreshEventStatusSql('$1'), [eventId]);
   }
   return jobs;
+}
+
+/** The change-feed entries announcing the jobs a replay reset. */
+function jobChanges(jobs: readonly JobRecord[]): StoreChange[] {
+  return jobs.map((job) => ({
+    kind: 'job',
+    jobId: job.id,
+    eventId: job.eventId,
+    handler: job.handler,
+    status: job.status,
+  }));
 }
 
 export async function replayEvent(
@@ -72,15 +84,7 @@ export async function replayEvent(
       ).rows.map((row: Row) => String(row.id));
     }
     const jobs = await resetJobs(client, jobIds, now);
-    for (const job of jobs) {
-      changes.push({
-        kind: 'job',
-        jobId: job.id,
-        eventId: job.eventId,
-        handler: job.handler,
-        status: job.status,
-      });
-    }
+    changes.push(...jobChanges(jobs));
     await refreshEventStatus(client, changes, eventId);
     return { jobs };
   });
@@ -102,15 +106,7 @@ export async function replayDeadLetters(
       rows.map((row) => row.id),
       now,
     );
-    for (const job of jobs) {
-      changes.push({
-        kind: 'job',
-        jobId: job.id,
-        eventId: job.eventId,
-        handler: job.handler,
-        status: job.status,
-      });
-    }
+    changes.push(...jobChanges(jobs));
     for (const eventId of new Set(rows.map((row) => row.event_id))) {
       await refreshEventStatus(client, changes, eventId);
     }

@@ -10,7 +10,7 @@ import { newId } from '../sortable-id.js';
 import type { DecodeFailure, IngestedEvent, IngestResult, NewDelivery, NewEvent } from '../store.js';
 import { StoreConflictError, StoreNotFoundError } from '../store-errors.js';
 import { AdaptiveBatcher, type ItemOutcome } from './adaptive-batcher.js';
-import { at, type PgConnection } from './pg-connection.js';
+import { at, type PgConnection, type SqlRunner } from './pg-connection.js';
 import { isPgUnavailable, mapPgError } from './pg-errors.js';
 import type { DeliveryOutcome, DeliveryWrite } from './pg-ingest-batch.js';
 import { callIngest, recoverIngest } from './pg-ingest-recovery.js';
@@ -34,6 +34,45 @@ function toIngested(
 }
 
 /** The options of PgStore that shape the ingest group commit. */
+/** One delivery's events and their jobs through `srhooks_store_events` (its result row holds `duplicates`). */
+function storeEvents(
+  client: SqlRunner,
+  call: {
+    deliveryId: string;
+    shop: string;
+    event: WebhookEvent;
+    deliveryReceivedAt: Date;
+    /** The events' time, and the time in their job ids. */
+    now: Date;
+    eventIds: readonly string[];
+    prepared: readonly PreparedEvent[];
+    jobHandlers: readonly string[];
+  },
+) {
+  const { prepared, jobHandlers, now } = call;
+  return client.query(
+    `SELECT srhooks_store_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) AS duplicates`,
+    [
+      call.deliveryId,
+      call.shop,
+      call.event,
+      call.deliveryReceivedAt,
+      now,
+      call.eventIds,
+      prepared.map((e) => e.dedupeKey),
+      prepared.map((e) => e.subjectId),
+      prepared.map((e) => e.orderNumber),
+      prepared.map((e) => e.customerName),
+      prepared.map((e) => e.grossTotal),
+      prepared.map((e) => e.currency),
+      prepared.map((e) => e.searchText),
+      prepared.map((e) => e.payloadJson),
+      jobHandlers,
+      prepared.flatMap(() => jobHandlers.map(() => newId('job', now.getTime()))),
+    ],
+  );
+}
+
 export interface PgIngestOptions {
   poolSize?: number;
   ingestConcurrency?: number;
@@ -112,27 +151,16 @@ export class PgIngest {
           delivery.rawBody,
         ],
       );
-      const result = await client.query(
-        `SELECT srhooks_store_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) AS duplicates`,
-        [
-          deliveryId,
-          delivery.shop,
-          delivery.event,
-          receivedAt,
-          receivedAt,
-          eventIds,
-          prepared.map((e) => e.dedupeKey),
-          prepared.map((e) => e.subjectId),
-          prepared.map((e) => e.orderNumber),
-          prepared.map((e) => e.customerName),
-          prepared.map((e) => e.grossTotal),
-          prepared.map((e) => e.currency),
-          prepared.map((e) => e.searchText),
-          prepared.map((e) => e.payloadJson),
-          jobHandlers,
-          prepared.flatMap(() => jobHandlers.map(() => newId('job', receivedAt.getTime()))),
-        ],
-      );
+      const result = await storeEvents(client, {
+        deliveryId,
+        shop: delivery.shop,
+        event: delivery.event,
+        deliveryReceivedAt: receivedAt,
+        now: receivedAt,
+        eventIds,
+        prepared,
+        jobHandlers,
+      });
       await client.query("UPDATE events SET source = 'recovery' WHERE delivery_id = $1", [deliveryId]);
       changes.push({
         kind: 'delivery',
@@ -242,27 +270,16 @@ export class PgIngest {
       const prepared = prepareEvents(delivery.event, events);
       const receivedAt = delivery.received_at.getTime();
       const eventIds = prepared.map(() => newId('evt', receivedAt));
-      const result = await client.query(
-        `SELECT srhooks_store_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) AS duplicates`,
-        [
-          deliveryId,
-          delivery.shop,
-          delivery.event,
-          delivery.received_at,
-          now,
-          eventIds,
-          prepared.map((e) => e.dedupeKey),
-          prepared.map((e) => e.subjectId),
-          prepared.map((e) => e.orderNumber),
-          prepared.map((e) => e.customerName),
-          prepared.map((e) => e.grossTotal),
-          prepared.map((e) => e.currency),
-          prepared.map((e) => e.searchText),
-          prepared.map((e) => e.payloadJson),
-          jobHandlers,
-          prepared.flatMap(() => jobHandlers.map(() => newId('job', now.getTime()))),
-        ],
-      );
+      const result = await storeEvents(client, {
+        deliveryId,
+        shop: delivery.shop,
+        event: delivery.event,
+        deliveryReceivedAt: delivery.received_at,
+        now,
+        eventIds,
+        prepared,
+        jobHandlers,
+      });
       await client.query("UPDATE deliveries SET status = 'reprocessed', reprocessed_at = $2 WHERE id = $1", [
         deliveryId,
         now,
