@@ -22,6 +22,10 @@
  *                       group-committed by a writer thread with the receiver's SQLite settings
  *   (f') floorMinimal:  the raw body only, one row in a one-table SQLite file (no events, no indexes)
  *   (g) floorPostgres:  (f) on PostgreSQL: one multi-row statement per event-loop turn, receiver's schema
+ *   (f''), (g'') floorRequired, floorPostgresRequired: (f) and (g) plus the work the issues require of any
+ *                       receiver before it answers (decode and validate, dedupe key, one log line; see
+ *                       serveFloor): how much of each floor that work alone leaves, the most the receiver
+ *                       could reach of it
  *   (h) fixedRateFloor: (f) at (d)'s steady rate, on the same disk
  *
  * Every server runs with the environment and node flags of the receiver's `start` script.
@@ -122,14 +126,19 @@ async function serveCeiling() {
  * after a durable commit. The raw body and the `data` JSON go to a writer thread (floor-writer.mjs) that
  * appends one delivery row and one event row in the receiver's schema, group-committed with the receiver's
  * SQLite settings. No validation, no logs, no metrics: what durability alone costs on this machine.
+ * `kind` 'floorMinimal' stores the raw body only (f'); 'floorRequired' (f'') adds what the issues require
+ * of any receiver before it answers, each through the same library the receiver uses: the delivery decoded
+ * and validated by the contracts codec (`decodeDelivery`: a 400 for an undecodable body needs it), the
+ * dedupe key (`dedupeKey`: the answer counts duplicates), and one pino JSON line per delivery at info.
  */
-async function serveFloor(minimal) {
+async function serveFloor(kind) {
   const { Worker } = await import('node:worker_threads');
+  const required = kind === 'floorRequired' ? await requiredWork() : null;
   const dir = mkdtempSync(join(tmpdir(), 'srhooks-bench-floor-'));
   const worker = new Worker(new URL('./floor-writer.mjs', import.meta.url), {
     workerData: {
       file: join(dir, 'floor.db'),
-      minimal,
+      minimal: kind === 'floorMinimal',
       migrationsUrl: new URL('../dist/store/sqlite/sqlite-migrations.js', import.meta.url).href,
     },
   });
@@ -150,23 +159,22 @@ async function serveFloor(minimal) {
   };
   const app = await serveBareRoute(async (request, text) => {
     const body = request.body;
-    const order = JSON.parse(text).orders.order[0];
+    const { shop, event } = request.params;
+    const contentType = request.headers['content-type'];
+    const innerId = required
+      ? required.decode(shop, event, contentType, body)
+      : JSON.parse(text).orders.order[0].innerId;
     const own = new ArrayBuffer(body.byteLength);
     body.copy(Buffer.from(own));
     const id = String(nextId++);
     if (queue.length === 0) setImmediate(flush);
-    queue.push({
-      id,
-      receivedAt: Date.now(),
-      shop: request.params.shop,
-      event: request.params.event,
-      contentType: request.headers['content-type'],
-      innerId: order.innerId,
-      body: own,
-      data: text,
-    });
+    queue.push({ id, receivedAt: Date.now(), shop, event, contentType, innerId, body: own, data: text });
     transfer.push(own);
     await new Promise((resolve) => pending.set(id, resolve));
+    required?.log.info(
+      { deliveryId: id, shop, event, events: 1, duplicates: 0, statusCode: 200 },
+      'delivery stored',
+    );
     return { ok: true, deliveryId: id, events: 1, duplicates: 0 };
   });
   return {
@@ -178,12 +186,29 @@ async function serveFloor(minimal) {
   };
 }
 
+/** (f'')'s required work: the contracts codec's decode and dedupe key, and a pino logger at info to /dev/null. */
+async function requiredWork() {
+  const { decodeDelivery, dedupeKey } = await import('@srhooks/contracts');
+  const { pino } = await import('pino');
+  const log = pino({ level: 'info' }, pino.destination({ dest: '/dev/null', sync: false }));
+  return {
+    log,
+    decode(shop, event, contentType, body) {
+      const decoded = decodeDelivery({ event, contentType, body });
+      const order = decoded.orders[0];
+      dedupeKey(shop, event, order);
+      return order.innerId;
+    },
+  };
+}
+
 /**
  * (g) durable floor on PostgreSQL, a diagnostic like (f): the ceiling's route plus one multi-row statement
  * per event-loop turn that appends the turn's delivery and event rows to the receiver's PostgreSQL schema
  * (its migrations), committed before each answer. No validation, logs or metrics.
  */
-async function serveFloorPostgres() {
+async function serveFloorPostgres(kind) {
+  const required = kind === 'floorPostgresRequired' ? await requiredWork() : null;
   const { default: pg } = await import('pg');
   const { applyPgMigrations } = await import(
     new URL('../dist/store/postgres/pg-migrations.js', import.meta.url).href
@@ -231,21 +256,29 @@ async function serveFloorPostgres() {
   };
   const app = await serveBareRoute(async (request, text) => {
     const body = request.body;
-    const order = JSON.parse(text).orders.order[0];
+    const { shop, event } = request.params;
+    const contentType = request.headers['content-type'];
+    const innerId = required
+      ? required.decode(shop, event, contentType, body)
+      : JSON.parse(text).orders.order[0].innerId;
     const id = String(nextId++);
     if (batch.length === 0) setImmediate(flush);
     await new Promise((resolve, reject) =>
       batch.push({
         id,
-        shop: request.params.shop,
-        event: request.params.event,
-        contentType: request.headers['content-type'],
-        innerId: String(order.innerId),
+        shop,
+        event,
+        contentType,
+        innerId: String(innerId),
         body,
         data: text,
         resolve,
         reject,
       }),
+    );
+    required?.log.info(
+      { deliveryId: id, shop, event, events: 1, duplicates: 0, statusCode: 200 },
+      'delivery stored',
     );
     return { ok: true, deliveryId: id, events: 1, duplicates: 0 };
   });
@@ -347,10 +380,10 @@ async function serve(variant) {
   const { app, cleanup } =
     variant === 'ceiling'
       ? await serveCeiling()
-      : variant === 'floorPostgres'
-        ? await serveFloorPostgres()
+      : variant.startsWith('floorPostgres')
+        ? await serveFloorPostgres(variant)
         : variant.startsWith('floor')
-          ? await serveFloor(variant === 'floorMinimal')
+          ? await serveFloor(variant)
           : await serveReceiver(variant);
   process.on('message', async (message) => {
     if (message === 'rss') {
@@ -678,8 +711,12 @@ async function main() {
     // (f) diagnostic, not a target: the least a durable receiver must do (see serveFloor).
     ['floor', 'floor', { connections: CONNECTIONS, duration: DURATION }],
     ['floorMinimal', 'floorMinimal', { connections: CONNECTIONS, duration: DURATION }],
+    // (f'') diagnostic: (f) plus the work every receiver must do before it answers (see serveFloor).
+    ['floorRequired', 'floorRequired', { connections: CONNECTIONS, duration: DURATION }],
     ['postgres', 'postgres', { connections: CONNECTIONS, duration: DURATION }],
     ['floorPostgres', 'floorPostgres', { connections: CONNECTIONS, duration: DURATION }],
+    // (g'') diagnostic: (g) plus the work every receiver must do before it answers, as in (f'').
+    ['floorPostgresRequired', 'floorPostgresRequired', { connections: CONNECTIONS, duration: DURATION }],
     ['fixedRate', 'sqlite', { connections: 10, duration: DURATION, overallRate: RATE }],
     // (h) diagnostic, not a target: the durable floor (f) at the same steady rate, on the same disk.
     ['fixedRateFloor', 'floor', { connections: 10, duration: DURATION, overallRate: RATE }],
@@ -748,6 +785,25 @@ async function main() {
     ),
     fixedRateP99VsFloor: ratio(results.fixedRate?.p99Ms, results.fixedRateFloor?.p99Ms),
   };
+  // What the required work alone (f'') costs against the floor, same run: the most a receiver that decodes,
+  // validates and logs each delivery before it answers can reach of the floor's req/s and CPU.
+  const requiredWork = {
+    requiredVsFloor: ratio(results.floorRequired?.requestsPerSecond, results.floor?.requestsPerSecond),
+    requiredCpuVsFloor: ratio(results.floorRequired?.cpuMicrosPerRequest, results.floor?.cpuMicrosPerRequest),
+    sqliteVsRequired: ratio(results.sqlite?.requestsPerSecond, results.floorRequired?.requestsPerSecond),
+    sqliteCpuVsRequired: ratio(
+      results.sqlite?.cpuMicrosPerRequest,
+      results.floorRequired?.cpuMicrosPerRequest,
+    ),
+    postgresRequiredVsFloor: ratio(
+      results.floorPostgresRequired?.requestsPerSecond,
+      results.floorPostgres?.requestsPerSecond,
+    ),
+    postgresRequiredCpuVsFloor: ratio(
+      results.floorPostgresRequired?.cpuMicrosPerRequest,
+      results.floorPostgres?.cpuMicrosPerRequest,
+    ),
+  };
   const measuredRss = [results.sqlite, results.postgres, results.fixedRate]
     .map((r) => r?.peakRssMb)
     .filter((value) => Number.isFinite(value));
@@ -781,6 +837,19 @@ async function main() {
       `PostgreSQL ${ratios.postgresCpuVsFloor} (≤ ${TARGETS.cpuVsFloor})  p99 @${RATE}/s ${ratios.fixedRateP99VsFloor} ` +
       `(≤ ${TARGETS.fixedRateP99VsFloor})`,
   );
+  if (requiredWork.requiredVsFloor !== null) {
+    console.log(
+      `required  the SQLite floor plus decode, validation, dedupe key and a log line (f''), of the floor: ` +
+        `req/s ${requiredWork.requiredVsFloor}  CPU/delivery ${requiredWork.requiredCpuVsFloor}; ` +
+        `the receiver of (f''): req/s ${requiredWork.sqliteVsRequired}  CPU/delivery ${requiredWork.sqliteCpuVsRequired}`,
+    );
+  }
+  if (requiredWork.postgresRequiredVsFloor !== null) {
+    console.log(
+      `required  the PostgreSQL floor plus the same work (g''), of its floor: req/s ${requiredWork.postgresRequiredVsFloor}  ` +
+        `CPU/delivery ${requiredWork.postgresRequiredCpuVsFloor}`,
+    );
+  }
   console.log(
     `memory    peak RSS under load ${peakRssMb} MB (≤ ${TARGETS.peakRssMb})  settled RSS after the hostile round ` +
       `${settledRssAfterHostileMb} MB (≤ ${TARGETS.settledRssAfterHostileMb})`,
@@ -800,6 +869,7 @@ async function main() {
       results,
       vsCeiling,
       ratios,
+      requiredWork,
       peakRssMb,
       settledRssAfterHostileMb,
       targets: TARGETS,

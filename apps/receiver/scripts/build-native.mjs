@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Builds the receiver's native addon (native/memory_trim.c, see src/memory/memory-trim.ts) with
+ * Builds the receiver's native addon (native/memory_trim.cc, see src/memory/memory-trim.ts) with
  * node-gyp and copies it to dist/native/memory_trim.node. Uses the running node's own headers when
  * its installation has them (no download); otherwise node-gyp fetches them as usual.
  *
@@ -38,6 +38,6 @@ try {
   console.warn(
     `srhooks receiver: the memory-trim addon was not built (${detail}). The receiver works without it; ` +
       'memory freed after a burst of large deliveries then stays with the process. ' +
-      'To build it: a C compiler, make, python3 and node-gyp (`pnpm --filter @srhooks/receiver build`).',
+      'To build it: a C++ compiler, make, python3 and node-gyp (`pnpm --filter @srhooks/receiver build`).',
   );
 }

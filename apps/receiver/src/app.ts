@@ -111,9 +111,9 @@ export async function buildReceiver(
 
   await app.register(configPlugin, { config });
   await app.register(metricsPlugin, { defaultMetrics: options.defaultMetrics ?? true });
-  await app.register(memoryTrimPlugin, options.memoryTrim ?? {});
   await app.register(handlersPlugin);
   await app.register(storePlugin, options.store ? { store: options.store } : {});
+  await app.register(memoryTrimPlugin, options.memoryTrim ?? {});
   await app.register(shopDirectoryPlugin, options.shopDirectory ?? {});
   await app.register(processingPlugin, options.processing ?? {});
   await app.register(retentionPlugin, options.retention ?? {});

@@ -18,13 +18,19 @@ function glibcVersion(): string | undefined {
   return report?.header?.glibcVersionRuntime;
 }
 
-function fakeBinding(): MemoryTrimBinding & { calls: number } {
+/** Records its calls in order: 't' for a trim, 'c' for a collection. */
+function fakeBinding(): MemoryTrimBinding & { calls: number; log: string } {
   const binding = {
     available: true,
     calls: 0,
+    log: '',
     trim() {
       binding.calls += 1;
+      binding.log += 't';
       return true;
+    },
+    collect() {
+      binding.log += 'c';
     },
   };
   return binding;
@@ -43,6 +49,20 @@ describe('the memory-trim addon', () => {
     } else {
       expect(load.binding === null || load.binding.available === false).toBe(true);
     }
+  });
+
+  it("collects this thread's garbage when asked (objects no longer referenced are finalised)", async () => {
+    const load = loadMemoryTrim();
+    if (!(process.platform === 'linux' && glibcVersion()))
+      return expect(load.binding?.available ?? false).toBe(false);
+    const finalised: string[] = [];
+    const registry = new FinalizationRegistry<string>((name) => finalised.push(name));
+    (() => {
+      for (let i = 0; i < 10; i++) registry.register({ body: Buffer.alloc(64 * 1024) }, `body ${i}`);
+    })();
+    load.binding?.collect();
+    await new Promise((resolve) => setTimeout(resolve, 20)); // finalisers run as a task after the collection
+    expect(finalised).toHaveLength(10);
   });
 
   it('explains a missing addon instead of throwing', () => {
@@ -70,6 +90,30 @@ describe('MemoryTrimmer', () => {
     trimmer.received(999);
     expect(trimmer.check()).toBe(false); // a small trickle is no burst
     expect(trimmer.trims).toBe(TRIMS_PER_BURST);
+  });
+
+  it('collects once per burst, before its first trim, and asks the other threads to release theirs', () => {
+    const binding = fakeBinding();
+    let otherThreads = 0;
+    const trimmer = new MemoryTrimmer(binding, {
+      trimAfterBytes: 10_000,
+      quietBytes: 1000,
+      releaseOtherThreads: () => {
+        otherThreads += 1;
+      },
+    });
+    trimmer.received(20_000);
+    trimmer.check(); // busy
+    trimmer.check(); // quiet: collect, then trim
+    trimmer.check(); // trim only
+    expect(binding.log).toBe('ctt');
+    expect(otherThreads).toBe(1);
+    expect(trimmer.collections).toBe(1);
+    trimmer.received(20_000);
+    trimmer.check();
+    trimmer.check(); // the next burst is over: collected again
+    expect(binding.log).toBe('cttct');
+    expect(otherThreads).toBe(2);
   });
 
   it('trims after a garbage collection in the quiet time after a burst, once per interval', () => {

@@ -1,16 +1,18 @@
 /**
- * Giving freed native memory back to the system after a burst (issue #14 §5).
+ * Giving a burst's memory back to the system (issue #14 §5).
  *
- * glibc's main heap only shrinks from its top: after a burst of large bodies, the socket buffers freed
- * between longer-lived allocations stay resident (measured: ≈ 30 MB of a 147 MB RSS that
- * `malloc_trim(0)` gave back at once). The receiver's small native addon (`native/memory_trim.c`,
- * built into `dist/native/` by `scripts/build-native.mjs`) calls `malloc_trim(0)`; the
- * {@link MemoryTrimmer} calls it once a burst is over — at least TRIM_AFTER_BYTES of request bodies
- * since the last trim, then a quiet interval — never under steady load, where the freed memory is
- * reused anyway.
+ * After a burst of large bodies the RSS stayed high while the JS heap was flat, for two reasons: the
+ * bodies are freed only when V8 next collects their objects (an idle thread may not for many seconds),
+ * and glibc's main heap only shrinks from its top, so memory freed between longer-lived allocations stays
+ * resident. The receiver's small native addon (`native/memory_trim.cc`, built into `dist/native/` by
+ * `scripts/build-native.mjs`) has `collect()` (V8's low-memory collection of the calling thread's heap)
+ * and `trim()` (glibc's `malloc_trim(0)`). The {@link MemoryTrimmer} uses them once a burst is over — at
+ * least TRIM_AFTER_BYTES of request bodies since the last trim, then a quiet interval — never under
+ * steady load, where the freed memory is reused anyway.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export interface MemoryTrimBinding {
@@ -18,12 +20,32 @@ export interface MemoryTrimBinding {
   readonly available: boolean;
   /** Gives free memory back to the system; true when some was. */
   trim(): boolean;
+  /**
+   * V8's low-memory collection of the calling thread's heap (full collections that also shrink its
+   * spaces): frees the burst's bodies now instead of whenever V8 next collects. Blocks for the collection.
+   */
+  collect(): void;
 }
 
-/** Where the build puts the addon: the same path from src/memory and from dist/memory. */
-export const MEMORY_TRIM_ADDON = fileURLToPath(
-  new URL('../../dist/native/memory_trim.node', import.meta.url),
-);
+/**
+ * The receiver package's directory: the nearest one above this module whose package.json is the
+ * receiver's. This module runs from dist/memory, from src/memory (tests), and transpiled into
+ * node_modules/.cache (the SQLite writer thread under tests), so a fixed relative path would not do.
+ */
+function receiverPackageDirectory(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest) && JSON.parse(readFileSync(manifest, 'utf8')).name === '@srhooks/receiver')
+      return dir;
+    const parent = dirname(dir);
+    if (parent === dir) return fileURLToPath(new URL('../..', import.meta.url));
+    dir = parent;
+  }
+}
+
+/** Where the build puts the addon. */
+export const MEMORY_TRIM_ADDON = join(receiverPackageDirectory(), 'dist', 'native', 'memory_trim.node');
 
 export type MemoryTrimLoad =
   | { readonly binding: MemoryTrimBinding; readonly reason: null }
@@ -58,6 +80,11 @@ export const TRIMS_PER_BURST = 15;
 export interface MemoryTrimmerOptions {
   readonly trimAfterBytes?: number;
   readonly quietBytes?: number;
+  /**
+   * Called with the collection after a burst: frees what other threads hold of it (the SQLite writer
+   * thread keeps the bodies it stored until its own next collection).
+   */
+  readonly releaseOtherThreads?: () => void;
 }
 
 /** Decides when to trim: fed the size of each request body, asked once per interval. */
@@ -65,16 +92,19 @@ export class MemoryTrimmer {
   readonly #binding: MemoryTrimBinding;
   readonly #trimAfterBytes: number;
   readonly #quietBytes: number;
+  readonly #releaseOtherThreads: () => void;
   #sinceTrim = 0;
   #sinceCheck = 0;
   #pendingTrims = 0;
   #trimmedAfterGc = false;
   #trims = 0;
+  #collections = 0;
 
   constructor(binding: MemoryTrimBinding, options: MemoryTrimmerOptions = {}) {
     this.#binding = binding;
     this.#trimAfterBytes = options.trimAfterBytes ?? TRIM_AFTER_BYTES;
     this.#quietBytes = options.quietBytes ?? QUIET_BYTES;
+    this.#releaseOtherThreads = options.releaseOtherThreads ?? (() => {});
   }
 
   /** A request body of `bytes` arrived. */
@@ -92,10 +122,13 @@ export class MemoryTrimmer {
     this.#sinceCheck = 0;
     this.#trimmedAfterGc = false;
     if (!quiet) return false;
-    if (this.#sinceTrim >= this.#trimAfterBytes) this.#pendingTrims = TRIMS_PER_BURST;
+    const burstOver = this.#sinceTrim >= this.#trimAfterBytes;
+    if (burstOver) this.#pendingTrims = TRIMS_PER_BURST;
     this.#sinceTrim = 0;
     if (this.#pendingTrims === 0) return false;
     this.#pendingTrims -= 1;
+    // The first quiet interval after a burst: its bodies are garbage now; collect them before the trim.
+    if (burstOver) this.#collect();
     this.#trim();
     return true;
   }
@@ -112,6 +145,12 @@ export class MemoryTrimmer {
     return true;
   }
 
+  #collect(): void {
+    this.#collections += 1;
+    this.#releaseOtherThreads();
+    this.#binding.collect();
+  }
+
   #trim(): void {
     this.#trims += 1;
     this.#binding.trim();
@@ -120,5 +159,10 @@ export class MemoryTrimmer {
   /** Trims so far. */
   get trims(): number {
     return this.#trims;
+  }
+
+  /** Collections asked of V8 so far (one per burst). */
+  get collections(): number {
+    return this.#collections;
   }
 }

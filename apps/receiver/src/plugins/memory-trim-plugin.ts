@@ -1,7 +1,8 @@
 /**
  * Runs the {@link MemoryTrimmer} (`app.memoryTrimmer`, null where the addon is not available): counts
  * each request's declared body size, checks every CHECK_INTERVAL_MS whether a burst is over, and after
- * each garbage collection in the quiet time after a burst.
+ * each garbage collection in the quiet time after a burst. When a burst is over it also asks the store
+ * to release what its own threads hold (`store.releaseMemory()`).
  */
 import { PerformanceObserver } from 'node:perf_hooks';
 import type { FastifyPluginAsync } from 'fastify';
@@ -29,6 +30,7 @@ export interface MemoryTrimPluginOptions extends MemoryTrimmerOptions {
 /** How long after a garbage collection the trim waits (for V8's background freeing of buffers). */
 const GC_SETTLE_MS = 300;
 
+/** Needs the store (registered before it): after a burst it asks the store's threads to free memory too. */
 const plugin: FastifyPluginAsync<MemoryTrimPluginOptions> = async (app, options) => {
   let binding = options.binding;
   if (binding === undefined) {
@@ -41,11 +43,16 @@ const plugin: FastifyPluginAsync<MemoryTrimPluginOptions> = async (app, options)
     app.decorate('memoryTrimmer', null);
     return;
   }
-  const trimmer = new MemoryTrimmer(binding, options);
+  const { store } = app;
+  const trimmer = new MemoryTrimmer(binding, {
+    releaseOtherThreads: () => void store.releaseMemory(),
+    ...options,
+  });
   app.decorate('memoryTrimmer', trimmer);
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', (request, _reply, done) => {
     const length = Number(request.headers['content-length']);
     if (length > 0) trimmer.received(length);
+    done();
   });
   let timer: NodeJS.Timeout | null = null;
   // A collection may just have freed a burst's buffers; V8 frees their memory on a background thread
@@ -64,4 +71,8 @@ const plugin: FastifyPluginAsync<MemoryTrimPluginOptions> = async (app, options)
   });
 };
 
-export const memoryTrimPlugin = fp(plugin, { name: 'srhooks-memory-trim', fastify: '5.x' });
+export const memoryTrimPlugin = fp(plugin, {
+  name: 'srhooks-memory-trim',
+  fastify: '5.x',
+  dependencies: ['srhooks-store'],
+});

@@ -493,4 +493,11 @@ export interface Store {
    */
   onChange(listener: StoreChangeListener): () => void;
   stats(): StoreStats;
+
+  /**
+   * After a burst, when the process is quiet: frees what the store's own threads still hold of it (SQLite:
+   * the writer thread's heap keeps the bodies it stored until its next garbage collection). The work runs
+   * on those threads; resolves when it is done. A store without threads of its own has nothing to do.
+   */
+  releaseMemory(): Promise<void>;
 }

@@ -140,6 +140,9 @@ export class PgStore implements Store {
     await this.#conn.pool.end();
   }
 
+  /** Nothing to do: PostgreSQL's work runs in its own processes, and this store has no threads. */
+  async releaseMemory(): Promise<void> {}
+
   stats(): StoreStats {
     return { ...this.#conn.stats };
   }

@@ -107,6 +107,10 @@ export class SqliteStore implements Store {
     return this.#writer.stats();
   }
 
+  async releaseMemory(): Promise<void> {
+    await this.#writer.releaseMemory();
+  }
+
   onChange(listener: StoreChangeListener): () => void {
     return this.#feed.subscribe(listener);
   }

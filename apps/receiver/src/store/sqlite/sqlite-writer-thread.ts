@@ -7,7 +7,9 @@
  * everything that arrived meanwhile into one transaction. Outcomes go back after the commit, together
  * with the changes it announced and the commit counters.
  */
+import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
+import { loadMemoryTrim, type MemoryTrimBinding } from '../../memory/memory-trim.js';
 import type { NewDelivery, StoreChange } from '../store.js';
 import { SqliteEngine } from './sqlite-engine.js';
 import {
@@ -16,6 +18,7 @@ import {
   type ToWriter,
   type WriteCall,
   type WriteOutcome,
+  type WriterMemoryRelease,
   type WriterThreadData,
 } from './writer-protocol.js';
 
@@ -79,9 +82,24 @@ function serve(port: NonNullable<typeof parentPort>, data: WriterThreadData): vo
     );
   };
 
+  // Loaded on the first request only: a writer that is never asked does not load the addon.
+  let memoryTrim: MemoryTrimBinding | null | undefined;
+  const releaseMemory = (): WriterMemoryRelease | null => {
+    memoryTrim ??= loadMemoryTrim().binding;
+    if (!memoryTrim?.available) return null;
+    const externalBytesBefore = getHeapStatistics().external_memory;
+    memoryTrim.collect();
+    memoryTrim.trim();
+    return { externalBytesBefore, externalBytesAfter: getHeapStatistics().external_memory };
+  };
+
   port.on('message', (message: ToWriter) => {
     if (message.type === 'calls') {
       for (const call of message.calls) run(call);
+      return;
+    }
+    if (message.type === 'releaseMemory') {
+      port.postMessage({ type: 'memoryReleased', release: releaseMemory() } satisfies FromWriter);
       return;
     }
     // close: commit what is queued, let the outcomes settle, send them, and end the thread.

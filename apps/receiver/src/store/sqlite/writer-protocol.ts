@@ -60,7 +60,15 @@ export type WriteOutcome =
 /** Calling thread → writer thread. */
 export type ToWriter =
   | { readonly type: 'calls'; readonly calls: readonly WriteCall[] }
+  /** The process is quiet after a burst: collect this thread's heap and give the freed memory back. */
+  | { readonly type: 'releaseMemory' }
   | { readonly type: 'close' };
+
+/** What the writer thread held outside its JS heap (the bodies it stored) before and after it released memory. */
+export interface WriterMemoryRelease {
+  readonly externalBytesBefore: number;
+  readonly externalBytesAfter: number;
+}
 
 /** Writer thread → calling thread. `changes` were committed before the outcomes are settled. */
 export type FromWriter =
@@ -70,7 +78,9 @@ export type FromWriter =
       readonly outcomes: readonly WriteOutcome[];
       readonly stats: StoreStats;
     }
-  | { readonly type: 'failed'; readonly error: SerializedError };
+  | { readonly type: 'failed'; readonly error: SerializedError }
+  /** The answer to `releaseMemory`: null where the memory-trim addon is not available. */
+  | { readonly type: 'memoryReleased'; readonly release: WriterMemoryRelease | null };
 
 const STORE_ERRORS: Record<string, new (...args: never[]) => StoreError> = {
   StoreError,

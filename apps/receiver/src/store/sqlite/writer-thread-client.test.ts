@@ -44,6 +44,43 @@ describe('SqliteWriterThread', () => {
   });
 });
 
+describe('SqliteWriterThread.releaseMemory', () => {
+  it('makes the thread free the bodies it stored (held until its next collection otherwise)', async () => {
+    const writer = new SqliteWriterThread({ engine: { file: join(dir, 'release.db') } }, () => {});
+    try {
+      expect(await writer.releaseMemory()).toBeNull(); // no thread yet: none is started for this
+      for (let i = 0; i < 8; i++) {
+        const body = Buffer.alloc(2 ** 20, 0x61); // its own ArrayBuffer, moved to the thread
+        await writer.call(
+          'quarantine',
+          [
+            {
+              shop: 'demo',
+              event: 'order_confirm',
+              receivedAt: new Date(),
+              remoteAddress: '127.0.0.1',
+              headers: {},
+              contentType: 'application/json',
+              rawBody: body,
+            },
+            { code: 'invalid_json', message: 'not JSON' },
+          ],
+          [body.buffer as ArrayBuffer],
+        );
+      }
+      const release = await writer.releaseMemory();
+      expect(release).not.toBeNull();
+      // The thread still held most of the 8 MiB it stored, and frees it when asked (what stays is its
+      // own: SQLite's page cache and statements, about 3 MB).
+      const { externalBytesBefore = 0, externalBytesAfter = 0 } = release ?? {};
+      expect(externalBytesBefore - externalBytesAfter).toBeGreaterThan(6 * 2 ** 20);
+    } finally {
+      await writer.close();
+    }
+    expect(await writer.releaseMemory()).toBeNull(); // closed
+  });
+});
+
 describe('SqliteStore', () => {
   it('refuses an in-memory database (the writer thread and the readers need one file)', () => {
     expect(() => new SqliteStore({ file: ':memory:' })).toThrow(StoreConfigError);

@@ -18,6 +18,7 @@ import {
   type FromWriter,
   type ToWriter,
   type WriteCall,
+  type WriterMemoryRelease,
   type WriterMethod,
   type WriterThreadData,
 } from './writer-protocol.js';
@@ -51,6 +52,8 @@ export class SqliteWriterThread {
   /** Counters of threads that ended, plus the current thread's latest report. */
   #pastStats: StoreStats = emptyStoreStats();
   #stats: StoreStats = emptyStoreStats();
+  /** Callers waiting for the thread's answer to releaseMemory, in order. */
+  #releases: Array<(release: WriterMemoryRelease | null) => void> = [];
 
   constructor(
     data: WriterThreadData,
@@ -90,6 +93,21 @@ export class SqliteWriterThread {
 
   stats(): StoreStats {
     return addStoreStats(this.#pastStats, this.#stats);
+  }
+
+  /**
+   * Asks a running thread to collect its heap and give the freed memory back (it holds the bodies it
+   * stored until its next collection, which an idle thread may not run for a long time). Resolves with
+   * what the thread held before and after; null when no thread runs, the store is closing (it never
+   * starts a thread for this), the thread ended first, or the memory-trim addon is not available.
+   */
+  releaseMemory(): Promise<WriterMemoryRelease | null> {
+    if (this.#closing || this.#worker === null) return Promise.resolve(null);
+    const worker = this.#worker;
+    return new Promise((resolve) => {
+      this.#releases.push(resolve);
+      worker.postMessage({ type: 'releaseMemory' } satisfies ToWriter);
+    });
   }
 
   /** Sends what is queued, lets the thread commit it and end. Later calls are refused. */
@@ -153,6 +171,10 @@ export class SqliteWriterThread {
       this.#failure = { error: deserializeError(message.error), at: Date.now() };
       return;
     }
+    if (message.type === 'memoryReleased') {
+      this.#releases.shift()?.(message.release);
+      return;
+    }
     this.#failure = null;
     this.#stats = message.stats;
     if (message.changes.length > 0) this.#onChanges(message.changes);
@@ -169,6 +191,7 @@ export class SqliteWriterThread {
     this.#worker = null;
     this.#pastStats = this.stats();
     this.#stats = emptyStoreStats();
+    for (const resolve of this.#releases.splice(0)) resolve(null);
     if (this.#pending.size === 0) return;
     // Calls the thread held but never answered: nothing of theirs is acknowledged as stored.
     const error =
