@@ -26,7 +26,7 @@
  *                       receiver before it answers (decode and validate, dedupe key, one log line; see
  *                       serveFloor): how much of each floor that work alone leaves, the most the receiver
  *                       could reach of it
- *   (h) fixedRateFloor: (f) at (d)'s steady rate, on the same disk
+ *   (h) fixedRateFloor: (f) at (d)'s steady rate, on the same disk; (h'') fixedRateRequired: (f'') at that rate
  *
  * Every server runs with the environment and node flags of the receiver's `start` script.
  * After (b)'s load, a hostile round (hostileRound) and the RSS the server settles at afterwards.
@@ -39,7 +39,7 @@
  * BENCH_HOSTILE_ROUNDS (default 6).
  */
 import { fork } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -619,14 +619,59 @@ function ramDirectory() {
   }
 }
 
+/**
+ * CPU time (user + system, µs) the machine's PostgreSQL processes used so far, from /proc (Linux; null
+ * elsewhere or when none runs here): every live process named postgres, plus what the postmaster's
+ * children that already ended used (its cutime/cstime). A local server shares the cores with the
+ * receiver, so its work per delivery is part of what the PostgreSQL runs cost. Other clients of the same
+ * server are counted too: a diagnostic, never a target.
+ */
+function postgresCpuMicros() {
+  let total = 0;
+  let found = false;
+  let entries;
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return null;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // ended meanwhile
+    }
+    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    if (name !== 'postgres') continue;
+    found = true;
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    total += Number(fields[11]) + Number(fields[12]);
+    if (fields[1] === '1' || !isPostgresProcess(fields[1])) total += Number(fields[13]) + Number(fields[14]);
+  }
+  return found ? total * 10_000 : null;
+}
+
+function isPostgresProcess(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) === 'postgres';
+  } catch {
+    return false;
+  }
+}
+
 async function measure(variant, options) {
   const server = startServer(variant, { dbDir: options.dbDir });
   const { port } = await server.ready;
   try {
     await load(port, { ...options, duration: Math.min(2, options.duration) }); // warm-up (JIT, caches)
     const before = await server.rss();
+    const postgresBefore = options.postgres ? postgresCpuMicros() : null;
     const result = await load(port, options);
     const { peakRssMb, cpuMicros, mainThreadCpuMicros, loopActiveMs, store } = await server.rss();
+    const postgresAfter = postgresBefore === null ? null : postgresCpuMicros();
     const settled = options.hostile ? await hostileRound(port, server) : null;
     // Server CPU time (user + system, all threads) and main-thread busy time per answered request:
     // less sensitive to the machine's load than req/s, so they show the effect of a change on a busy
@@ -648,6 +693,9 @@ async function measure(variant, options) {
     return {
       ...result,
       cpuMicrosPerRequest,
+      ...(postgresBefore === null || postgresAfter === null
+        ? {}
+        : { postgresCpuMicrosPerRequest: Math.round((postgresAfter - postgresBefore) / answered) }),
       mainThreadCpuMicrosPerRequest,
       loopMicrosPerRequest,
       writesPerCommit,
@@ -713,13 +761,19 @@ async function main() {
     ['floorMinimal', 'floorMinimal', { connections: CONNECTIONS, duration: DURATION }],
     // (f'') diagnostic: (f) plus the work every receiver must do before it answers (see serveFloor).
     ['floorRequired', 'floorRequired', { connections: CONNECTIONS, duration: DURATION }],
-    ['postgres', 'postgres', { connections: CONNECTIONS, duration: DURATION }],
-    ['floorPostgres', 'floorPostgres', { connections: CONNECTIONS, duration: DURATION }],
+    ['postgres', 'postgres', { connections: CONNECTIONS, duration: DURATION, postgres: true }],
+    ['floorPostgres', 'floorPostgres', { connections: CONNECTIONS, duration: DURATION, postgres: true }],
     // (g'') diagnostic: (g) plus the work every receiver must do before it answers, as in (f'').
-    ['floorPostgresRequired', 'floorPostgresRequired', { connections: CONNECTIONS, duration: DURATION }],
+    [
+      'floorPostgresRequired',
+      'floorPostgresRequired',
+      { connections: CONNECTIONS, duration: DURATION, postgres: true },
+    ],
     ['fixedRate', 'sqlite', { connections: 10, duration: DURATION, overallRate: RATE }],
     // (h) diagnostic, not a target: the durable floor (f) at the same steady rate, on the same disk.
     ['fixedRateFloor', 'floor', { connections: 10, duration: DURATION, overallRate: RATE }],
+    // (h'') diagnostic: (f'') at the same steady rate, on the same disk.
+    ['fixedRateRequired', 'floorRequired', { connections: 10, duration: DURATION, overallRate: RATE }],
     // (e) diagnostic, not a target: (d) with the SQLite file in RAM (/dev/shm), where fsync costs
     // nothing, so (d) − (e) is what the disk's fsync adds to the latency. Not durable; never a result.
     [
@@ -747,6 +801,7 @@ async function main() {
         `${name.padEnd(9)} ${String(r.requestsPerSecond).padStart(6)} req/s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms  ` +
           `errors ${r.errors}  CPU ${r.cpuMicrosPerRequest} µs/req (main thread ${r.mainThreadCpuMicrosPerRequest}, ` +
           `its loop busy ${r.loopMicrosPerRequest})  ` +
+          `${r.postgresCpuMicrosPerRequest === undefined ? '' : `PostgreSQL's processes ${r.postgresCpuMicrosPerRequest} µs/req  `}` +
           `${r.writesPerCommit === null ? '' : `${r.writesPerCommit} writes/commit  `}` +
           `${r.slowCommits === null ? '' : `${r.slowCommits} commits > 5 ms (longest ${r.longestCommitMs} ms)  `}` +
           `peak RSS ${r.peakRssMb} MB` +
@@ -795,6 +850,7 @@ async function main() {
       results.sqlite?.cpuMicrosPerRequest,
       results.floorRequired?.cpuMicrosPerRequest,
     ),
+    fixedRateRequiredP99VsFloor: ratio(results.fixedRateRequired?.p99Ms, results.fixedRateFloor?.p99Ms),
     postgresRequiredVsFloor: ratio(
       results.floorPostgresRequired?.requestsPerSecond,
       results.floorPostgres?.requestsPerSecond,
@@ -841,7 +897,10 @@ async function main() {
     console.log(
       `required  the SQLite floor plus decode, validation, dedupe key and a log line (f''), of the floor: ` +
         `req/s ${requiredWork.requiredVsFloor}  CPU/delivery ${requiredWork.requiredCpuVsFloor}; ` +
-        `the receiver of (f''): req/s ${requiredWork.sqliteVsRequired}  CPU/delivery ${requiredWork.sqliteCpuVsRequired}`,
+        `the receiver of (f''): req/s ${requiredWork.sqliteVsRequired}  CPU/delivery ${requiredWork.sqliteCpuVsRequired}` +
+        (requiredWork.fixedRateRequiredP99VsFloor === null
+          ? ''
+          : `; (f'') at ${RATE}/s, p99 of the floor's: ${requiredWork.fixedRateRequiredP99VsFloor}`),
     );
   }
   if (requiredWork.postgresRequiredVsFloor !== null) {
