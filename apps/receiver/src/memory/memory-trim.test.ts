@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildReceiver } from '../app.js';
 import { defineReceiverConfig } from '../config/load-config.js';
 import {
@@ -159,7 +159,7 @@ describe('the receiver and the trimmer', () => {
       logLevel: 'silent',
     });
 
-  it('counts request bodies and trims after a burst of deliveries, on its own timer', async () => {
+  it('counts request bodies, and after a burst collects, has the store release its threads’ memory, and trims', async () => {
     const binding = fakeBinding();
     const app = await buildReceiver(config(), {
       defaultMetrics: false,
@@ -169,6 +169,7 @@ describe('the receiver and the trimmer', () => {
     try {
       await app.ready();
       expect(app.memoryTrimmer).not.toBeNull();
+      const storeRelease = vi.spyOn(app.store, 'releaseMemory');
       await new Promise((resolve) => setTimeout(resolve, 200));
       expect(binding.calls).toBe(0); // no burst, no trim
       for (let i = 0; i < 10; i++) {
@@ -182,6 +183,10 @@ describe('the receiver and the trimmer', () => {
       await new Promise((resolve) => setTimeout(resolve, 50 * (TRIMS_PER_BURST + 6)));
       // one per quiet interval of the window, plus any after a garbage collection meanwhile
       expect(binding.calls).toBeGreaterThanOrEqual(TRIMS_PER_BURST);
+      // the burst's collection comes first, once, with the store's
+      expect(binding.log.startsWith('ct')).toBe(true);
+      expect(binding.log.split('c')).toHaveLength(2);
+      expect(storeRelease).toHaveBeenCalledTimes(1);
     } finally {
       await app.close();
     }
