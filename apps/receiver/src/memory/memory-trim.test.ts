@@ -187,6 +187,11 @@ describe('the receiver and the trimmer', () => {
       expect(binding.log.startsWith('ct')).toBe(true);
       expect(binding.log.split('c')).toHaveLength(2);
       expect(storeRelease).toHaveBeenCalledTimes(1);
+      // and /metrics shows it
+      const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+      expect(metrics).toMatch(/^srhooks_memory_trim_available 1$/m);
+      expect(metrics).toMatch(/^srhooks_memory_collections 1$/m);
+      expect(Number(/^srhooks_memory_trims (\d+)$/m.exec(metrics)?.[1])).toBe(binding.calls);
     } finally {
       await app.close();
     }
@@ -200,6 +205,9 @@ describe('the receiver and the trimmer', () => {
     });
     try {
       expect(app.memoryTrimmer).toBeNull();
+      const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+      expect(metrics).toMatch(/^srhooks_memory_trim_available 0$/m);
+      expect(metrics).toMatch(/^srhooks_memory_collections 0$/m);
     } finally {
       await app.close();
     }

@@ -183,6 +183,29 @@ export class ReceiverMetrics {
     );
   }
 
+  /**
+   * The memory trimmer (src/memory): whether it runs (the addon loaded), and its collections and trims
+   * so far; `trimmer` is null where it does not run.
+   */
+  observeMemoryTrimmer(trimmer: { trims: number; collections: number } | null): void {
+    const stats = () => trimmer ?? { trims: 0, collections: 0 };
+    new Gauge({
+      name: 'srhooks_memory_trim_available',
+      help: "1 when the memory-trim addon runs (a burst's memory is given back), else 0",
+      registers: [this.registry],
+      collect() {
+        this.set(trimmer === null ? 0 : 1);
+      },
+    });
+    this.#gauge(
+      stats,
+      'srhooks_memory_collections',
+      'Bursts after which the heaps were collected and the freed memory given back',
+      (s) => s.collections,
+    );
+    this.#gauge(stats, 'srhooks_memory_trims', "Calls of glibc's malloc_trim after bursts", (s) => s.trims);
+  }
+
   /** PostgreSQL: the change feed shared with the other instances (see PgChangeRelay). */
   observeChangeRelay(stats: () => RelayStats | null): void {
     const gauge = (name: string, help: string, read: (s: RelayStats) => number) =>

@@ -30,7 +30,10 @@ export interface MemoryTrimPluginOptions extends MemoryTrimmerOptions {
 /** How long after a garbage collection the trim waits (for V8's background freeing of buffers). */
 const GC_SETTLE_MS = 300;
 
-/** Needs the store (registered before it): after a burst it asks the store's threads to free memory too. */
+/**
+ * Needs the store (after a burst it asks the store's threads to free memory too) and the metrics
+ * (`srhooks_memory_*`), both registered before it.
+ */
 const plugin: FastifyPluginAsync<MemoryTrimPluginOptions> = async (app, options) => {
   let binding = options.binding;
   if (binding === undefined) {
@@ -41,6 +44,7 @@ const plugin: FastifyPluginAsync<MemoryTrimPluginOptions> = async (app, options)
   }
   if (!binding?.available) {
     app.decorate('memoryTrimmer', null);
+    app.metrics.observeMemoryTrimmer(null);
     return;
   }
   const { store } = app;
@@ -49,6 +53,7 @@ const plugin: FastifyPluginAsync<MemoryTrimPluginOptions> = async (app, options)
     ...options,
   });
   app.decorate('memoryTrimmer', trimmer);
+  app.metrics.observeMemoryTrimmer(trimmer);
   app.addHook('onRequest', (request, _reply, done) => {
     const length = Number(request.headers['content-length']);
     if (length > 0) trimmer.received(length);
@@ -74,5 +79,5 @@ const plugin: FastifyPluginAsync<MemoryTrimPluginOptions> = async (app, options)
 export const memoryTrimPlugin = fp(plugin, {
   name: 'srhooks-memory-trim',
   fastify: '5.x',
-  dependencies: ['srhooks-store'],
+  dependencies: ['srhooks-metrics', 'srhooks-store'],
 });
