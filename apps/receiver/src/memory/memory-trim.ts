@@ -114,8 +114,9 @@ export class MemoryTrimmer {
   }
 
   /**
-   * Once per interval: after a burst, trims in each of the next TRIMS_PER_BURST quiet intervals. True
-   * when it called the C library.
+   * Once per interval: after a burst, trims in each of the next TRIMS_PER_BURST quiet intervals; the first
+   * of them first collects this thread's heap and has the other threads release theirs. True when it
+   * called the C library.
    */
   check(): boolean {
     const quiet = this.#sinceCheck < this.#quietBytes;
