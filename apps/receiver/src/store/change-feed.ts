@@ -1,4 +1,15 @@
-import type { StoreChange, StoreChangeListener } from './store.js';
+import type { ClaimedJob, StoreChange, StoreChangeListener } from './store.js';
+
+/** The changes a claim announces: each claimed job is now running. */
+export function claimedJobChanges(claimed: readonly ClaimedJob[]): StoreChange[] {
+  return claimed.map((job) => ({
+    kind: 'job',
+    jobId: job.id,
+    eventId: job.eventId,
+    handler: job.handler,
+    status: 'running',
+  }));
+}
 
 /** In-process listeners notified after commits; a throwing listener never breaks the store or other listeners. */
 export class ChangeFeed {

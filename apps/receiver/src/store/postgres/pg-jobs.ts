@@ -4,6 +4,7 @@
  * share one transaction, each in its own savepoint). Also the job-status and event-status helpers the
  * admin replays reuse inside their own transactions.
  */
+import { claimedJobChanges } from '../change-feed.js';
 import { refreshEventStatusSql } from '../event-status-sql.js';
 import { failureOutcome } from '../job-failure.js';
 import { CLAIMED_JOB_COLUMNS, type Row, toClaimedJob } from '../row-mapping.js';
@@ -126,15 +127,7 @@ export class PgJobs {
       });
       this.#conn.committed(1, performance.now() - started);
       const claimed = result.rows.map((row: Row) => toClaimedJob(row, codec));
-      this.#conn.emit(
-        claimed.map((job) => ({
-          kind: 'job',
-          jobId: job.id,
-          eventId: job.eventId,
-          handler: job.handler,
-          status: 'running',
-        })),
-      );
+      this.#conn.emit(claimedJobChanges(claimed));
       return claimed;
     });
   }

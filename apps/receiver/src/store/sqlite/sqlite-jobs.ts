@@ -5,6 +5,7 @@
  * notifies the change feed after commit; `notifyEvent` is also used by the other modules' writes that
  * change an event.
  */
+import { claimedJobChanges } from '../change-feed.js';
 import { refreshEventStatusSql } from '../event-status-sql.js';
 import { failureOutcome } from '../job-failure.js';
 import { deadLetterQuery } from '../list-query.js';
@@ -89,16 +90,7 @@ export function claimJobs(db: SqliteConnection, options: ClaimOptions): Promise<
       logAttempt.run(id, attempts, options.workerId, now);
       return toClaimedJob(load.get(id) as Row, codec);
     });
-    db.notify(
-      context,
-      claimed.map((job) => ({
-        kind: 'job',
-        jobId: job.id,
-        eventId: job.eventId,
-        handler: job.handler,
-        status: 'running',
-      })),
-    );
+    db.notify(context, claimedJobChanges(claimed));
     return claimed;
   });
 }
