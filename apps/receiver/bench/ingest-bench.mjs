@@ -376,7 +376,29 @@ function rssByMapping() {
   return Object.fromEntries(Object.entries(kb).map(([key, value]) => [key, round(value / 1024, 1)]));
 }
 
+/**
+ * BENCH_ALLOC_PROF (a directory): the server samples its heap allocations from start to stop and writes
+ * them there as `<variant>.heapprofile`, counting only objects that survived a scavenge (what the young
+ * generation promotes: the allocations that cost old-generation collections).
+ */
+async function startAllocationSampling() {
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.startSampling', {
+    samplingInterval: 4096,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: process.env.BENCH_ALLOC_PROF_ALL === '1',
+  });
+  return async (variant) => {
+    const { profile } = await session.post('HeapProfiler.stopSampling');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(join(process.env.BENCH_ALLOC_PROF, `${variant}.heapprofile`), JSON.stringify(profile));
+  };
+}
+
 async function serve(variant) {
+  const stopSampling = process.env.BENCH_ALLOC_PROF ? await startAllocationSampling() : null;
   const { app, cleanup } =
     variant === 'ceiling'
       ? await serveCeiling()
@@ -406,6 +428,7 @@ async function serve(variant) {
         store: app.store?.stats() ?? null,
       });
     } else if (message === 'stop') {
+      await stopSampling?.(variant);
       await app.close();
       await cleanup();
       process.exit(0);
@@ -426,6 +449,7 @@ function startServer(variant, { dbDir } = {}) {
     execArgv: [
       ...startScriptNodeFlags(),
       ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+      ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : []),
     ],
   });
   const next = () =>

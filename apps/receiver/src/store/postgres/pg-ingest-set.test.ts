@@ -207,6 +207,34 @@ describe('srhooks_ingest_set', () => {
     }
   });
 
+  it('stores payloads and headers (sent as json bytes) character for character, in both paths', async () => {
+    const { client } = await migratedSchema();
+    try {
+      const text = 'Kovács Éva — „idézet” 😀 "quoted" back\\slash \u0000 nul, tab\t, ő/ű';
+      const make = (seconds: number): DeliveryWrite => {
+        const base = write('demo', 'order_confirm', [`key-${seconds}`], [], seconds);
+        const events = prepareEvents('order_confirm', [
+          { dedupeKey: `key-${seconds}`, subjectId: String(seconds), payload: { comment: text, n: seconds } },
+        ]);
+        return { ...base, headers: { 'user-agent': text, n: String(seconds) }, events };
+      };
+      const sets = [make(1), make(2)];
+      const batch = [make(3)];
+      await call(client, INGEST_SET_SQL, sets);
+      await call(client, INGEST_BATCH_SQL, batch);
+      const { rows } = await client.query(
+        'SELECT d.headers::text AS headers, e.payload::text AS payload FROM deliveries d JOIN events e ON e.delivery_id = d.id ORDER BY d.id',
+      );
+      expect(rows).toHaveLength(3);
+      for (const [index, row] of rows.entries()) {
+        expect(JSON.parse(row.headers)).toEqual({ 'user-agent': text, n: String(index + 1) });
+        expect(JSON.parse(row.payload)).toEqual({ comment: text, n: index + 1 });
+      }
+    } finally {
+      await client.end();
+    }
+  });
+
   it('resolves duplicates inside one store batch in submission order, with one statement', async () => {
     const { schema, client } = await migratedSchema();
     const store = new PgStore({ url, schema, poolSize: 2 });
