@@ -36,7 +36,8 @@
  * DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test), BENCH_ONLY (comma-separated run names,
  * e.g. `sqlite,fixedRate`: run only those), BENCH_CPU_PROF (a directory: the servers run with
  * `--cpu-prof` and write their profiles there), BENCH_LOG_LEVEL (the receivers' log level, default info),
- * BENCH_HOSTILE_ROUNDS (default 6).
+ * BENCH_HOSTILE_ROUNDS (default 6). Diagnostics: BENCH_NODE_FLAGS (space-separated node/V8 flags added to
+ * every server, e.g. `--trace-gc --trace-gc-nvp`), BENCH_ALLOC_PROF (see startAllocationSampling).
  */
 import { fork } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
