@@ -84,6 +84,14 @@ export function delayHours(delays: readonly { delay: number; delayUnit: 'day' | 
 }
 
 /**
+ * [A24] The longest `webHookDelay` a webHook may have: its entries add up (A10) to at most 100
+ * years (36,500 days). ShopRenter documents no limit; a longer delay (e.g. `"99999999999"` days)
+ * cannot be scheduled as a date, so the sandbox refuses it on POST/PUT with 40005 "The given
+ * data is wrong!", as it does other wrong values.
+ */
+export const MAX_WEBHOOK_DELAY_HOURS = 36_500 * 24;
+
+/**
  * [A22] Request bodies may also be urlencoded forms, and form fields use PHP bracket notation
  * (`webHookParameters[0][fields][]`, see `http/form-body.ts`); `multipart/form-data` itself is
  * documented. [A23] The order of checks on an API request: unknown

@@ -162,6 +162,32 @@ describe('deliveries: wire format, field filtering, events', () => {
     expect(decoded.orders[0]?.lastname).toBe(order.lastname);
   });
 
+  it('a subscription whose delivery cannot be prepared fails alone: the order and the other deliveries go on', async () => {
+    await register('/good');
+    await register('/broken');
+    // A webhook the API would now refuse (A24), as a data file from an older version may hold it.
+    const hooks = sb.sandbox.shop('demo').data.webhooks;
+    const broken = hooks.at(-1);
+    if (!broken) throw new Error('no webhook registered');
+    broken.webHookDelay = [{ delay: 99_999_999_999, delayUnit: 'day' }];
+
+    const placed = await sb.call('POST', '/demo/_sandbox/orders', { body: { seed: 3 } });
+    expect(placed.status, placed.text).toBe(201);
+    const states = placed
+      .json()
+      .deliveries.map((d: { url: string; state: string }) => [d.url.replace(receiver.url, ''), d.state]);
+    expect(states).toEqual([
+      ['/good', 'scheduled'],
+      ['/broken', 'failed'],
+    ]);
+    const idle = await sb.call('GET', '/_sandbox/idle?timeoutMs=5000');
+    expect(idle.json()).toEqual({ idle: true, pending: 0 });
+    expect(receiver.requests.map((r) => r.url)).toEqual(['/good']);
+    expect((await sb.api('GET', `/orders?innerId=${placed.json().order.innerId}`)).json().items).toHaveLength(
+      1,
+    );
+  });
+
   it('delivers to every enabled subscription of the event, and only those', async () => {
     await register('/a');
     await register('/b', {

@@ -2,15 +2,20 @@ import {
   type DeliveryPayload,
   encodeDelivery,
   isOrderEvent,
-  projectItem,
   randomBoundary,
   type WebhookEvent,
   writeMultipartFormData,
 } from '@srhooks/contracts';
 import { delayHours, MAX_DELIVERY_RECORDS_PER_SHOP } from '../assumptions.js';
-import type { ShopData } from '../state/shop-data.js';
+import type { ShopData, StoredWebhook } from '../state/shop-data.js';
+import { deliveredItem } from './delivered-item.js';
 import type { DeliveryAttempt } from './delivery-attempt.js';
 import { postDelivery } from './post-delivery.js';
+
+/** A delivery that cannot be scheduled (its delay gives no date). */
+export class DeliveryScheduleError extends Error {
+  override readonly name = 'DeliveryScheduleError';
+}
 
 export interface DispatcherOptions {
   /** 1 = real time; 86400 = a day of `webHookDelay` in a second. */
@@ -53,6 +58,11 @@ export class DeliveryDispatcher {
   /**
    * Records and schedules one event carrying `items` (orders or subscribers, full field set) for
    * every enabled subscription of `event` in the shop. Returns the new records (copies).
+   *
+   * One subscription URL cannot harm another, nor the event itself: whatever goes wrong while a
+   * delivery is prepared (a delay that gives no date, a payload that does not encode) is recorded
+   * as that delivery's failure, and the others are scheduled as usual. This method does not throw
+   * for a subscription's sake, so the shop event (an order, a subscriber) always happens.
    */
   dispatch(
     shop: string,
@@ -62,39 +72,67 @@ export class DeliveryDispatcher {
   ): DeliveryAttempt[] {
     const now = Date.now();
     const created: DeliveryAttempt[] = [];
+    const toArm: DeliveryAttempt[] = [];
     for (const hook of data.webhooks) {
       if (hook.event !== event || hook.status !== '1') continue;
-      const delayMs = (delayHours(hook.webHookDelay) * HOUR_MS) / this.options.timeScale;
       for (const parameter of hook.webHookParameters) {
-        const projected = items.map((item) => projectItem(event, item, parameter.fields));
-        const envelope = (
-          isOrderEvent(event) ? { orders: { order: projected } } : { newsletter: { subscriber: projected } }
-        ) as DeliveryPayload;
-        const encoded = encodeDelivery(event, envelope, { format: parameter.type });
-        const attempt: DeliveryAttempt = {
-          id: `dlv_${String(data.nextDeliveryId++).padStart(6, '0')}`,
+        const id = `dlv_${String(data.nextDeliveryId++).padStart(6, '0')}`;
+        const base = {
+          id,
           shop,
           subscriptionId: hook.id,
           event,
           url: parameter.url,
           format: parameter.type,
-          state: 'scheduled',
           durationMs: null,
           createdAt: new Date(now).toISOString(),
-          scheduledFor: new Date(now + delayMs).toISOString(),
           at: null,
-          data: encoded.data,
         };
-        this.bodies.set(attempt.id, { contentType: encoded.contentType, body: encoded.body });
-        data.pendingPayloads[attempt.id] = envelope;
+        let attempt: DeliveryAttempt;
+        try {
+          const scheduledFor = this.dueTime(now, hook.webHookDelay);
+          const projected = items.map((item) => deliveredItem(event, item, parameter.fields));
+          const envelope = (
+            isOrderEvent(event) ? { orders: { order: projected } } : { newsletter: { subscriber: projected } }
+          ) as DeliveryPayload;
+          const encoded = encodeDelivery(event, envelope, { format: parameter.type });
+          attempt = { ...base, state: 'scheduled', scheduledFor, data: encoded.data };
+          this.bodies.set(id, { contentType: encoded.contentType, body: encoded.body });
+          data.pendingPayloads[id] = envelope;
+          toArm.push(attempt);
+        } catch (error) {
+          attempt = {
+            ...base,
+            state: 'failed',
+            scheduledFor: base.createdAt,
+            data: '',
+            error: `the sandbox could not prepare this delivery, so it was not sent: ${(error as Error).message || String(error)}`,
+          };
+          this.options.log(
+            { delivery: id, shop, event, subscription: hook.id, error: attempt.error },
+            'webhook delivery not prepared',
+          );
+        }
         data.deliveries.push(attempt);
         created.push(attempt);
       }
     }
     this.trim(data);
-    for (const attempt of created) this.arm(attempt, data);
+    for (const attempt of toArm) this.arm(attempt, data);
     if (created.length > 0) this.options.onChange();
     return created.map(copy);
+  }
+
+  /** When a delivery with these delays is due (ISO 8601); throws `DeliveryScheduleError` when no date can say it. */
+  private dueTime(now: number, delays: StoredWebhook['webHookDelay']): string {
+    const delayMs = (delayHours(delays) * HOUR_MS) / this.options.timeScale;
+    const due = new Date(now + delayMs);
+    if (!Number.isFinite(delayMs) || Number.isNaN(due.getTime())) {
+      throw new DeliveryScheduleError(
+        `its webHookDelay (${delays.map((d) => `${d.delay} ${d.delayUnit}`).join(' + ')}) gives no representable date`,
+      );
+    }
+    return due.toISOString();
   }
 
   /**

@@ -8,6 +8,7 @@ import {
   WebhookInputSchema,
   type WebhookParameter,
 } from '@srhooks/contracts';
+import { delayHours, MAX_WEBHOOK_DELAY_HOURS } from '../../assumptions.js';
 import { apiErrors } from '../../errors.js';
 import type { StoredWebhook } from '../../state/shop-data.js';
 
@@ -145,6 +146,7 @@ function validate(body: Json): WebhookDraft {
     delay: Number(d.delay),
     delayUnit: d.delayUnit,
   }));
+  checkDelay(webHookDelay);
   return {
     event: value.event as WebhookEvent,
     label: value.label,
@@ -153,6 +155,20 @@ function validate(body: Json): WebhookDraft {
     webHookParameters,
     webHookDelay,
   };
+}
+
+/** [A24] A delay the sandbox can schedule: finite, and in all at most `MAX_WEBHOOK_DELAY_HOURS`. */
+function checkDelay(delays: readonly WebhookDelay[]): void {
+  const hours = delayHours(delays);
+  if (Number.isFinite(hours) && hours <= MAX_WEBHOOK_DELAY_HOURS) return;
+  const days = MAX_WEBHOOK_DELAY_HOURS / 24;
+  throw apiErrors.wrongData(
+    `Wrong data in 'webHookDelay': ${delays
+      .map((d) => `${d.delay} ${d.delayUnit}`)
+      .join(
+        ' + ',
+      )} is too long; the delays of a webHook add up to at most ${days} days (${MAX_WEBHOOK_DELAY_HOURS} hours).`,
+  );
 }
 
 function requireObject(body: unknown): Json {

@@ -156,6 +156,20 @@ describe('webHooks resource', () => {
     expect((await sb.api('GET', `/webHooks/${created.id}`)).status).toBe(404);
   });
 
+  it('refuses on PUT a delay too long to schedule (40005, A24) and keeps the stored one', async () => {
+    const created = await create(
+      webhookBody('http://127.0.0.1:9/d', { webHookDelay: [{ delay: '2', delayUnit: 'hour' }] }),
+    );
+    const put = await sb.api('PUT', `/webHooks/${created.id}`, {
+      body: { webHookDelay: { delay: 99_999_999_999, delayUnit: 'day' } },
+    });
+    expect(put.status).toBe(400);
+    expect(put.json()).toEqual({ error: 40005, message: 'The given data is wrong!' });
+    const kept = (await sb.api('GET', `/webHooks/${created.id}`)).json();
+    expect(kept.webHookDelay).toMatchObject({ delay: '2', delayUnit: 'hour' });
+    await sb.api('DELETE', `/webHooks/${created.id}`);
+  });
+
   it('answers [] with ?emptyBody=1 on POST and PUT (the documented JSON answer), status kept', async () => {
     const res = await sb.api('POST', '/webHooks?emptyBody=1', { body: webhookBody('http://127.0.0.1:9/e') });
     expect(res.status).toBe(201);
@@ -224,6 +238,27 @@ describe('webHooks resource', () => {
         40005,
         enumText('webHookDelay[0].delayUnit'),
         /accepted values: day, hour/,
+      ],
+      [
+        'a delay too long to schedule (assumed limit A24)',
+        webhookBody('http://h/x', { webHookDelay: [{ delay: '99999999999', delayUnit: 'day' }] }),
+        undefined,
+        40005,
+        'The given data is wrong!',
+        /99999999999 day is too long; the delays of a webHook add up to at most 36500 days/,
+      ],
+      [
+        'delays that add up to more than the limit',
+        webhookBody('http://h/x', {
+          webHookDelay: [
+            { delay: '36500', delayUnit: 'day' },
+            { delay: '1', delayUnit: 'hour' },
+          ],
+        }),
+        undefined,
+        40005,
+        'The given data is wrong!',
+        /36500 day \+ 1 hour is too long/,
       ],
       [
         'a bad status',
