@@ -128,3 +128,34 @@ export const DEFAULT_DELIVERY_TIMEOUT_MS = 10_000;
 
 /** Sandbox setting, not a statement about ShopRenter: delivery records kept per shop (oldest dropped first), so long benchmarks do not grow memory forever. */
 export const MAX_DELIVERY_RECORDS_PER_SHOP = 2000;
+
+/**
+ * [A25] Selectable fields outside the default set (`simulator/order-extras.ts`): where the
+ * documentation names a field but shows no value, the sandbox sends these. Codes are strings
+ * (`shippingMethodCode` by shipping mode id, `paymentMethodCode` by payment method name), country
+ * ids are the shop's country ids (Hungary 97, which `GET /orders/{id}` links too), amounts without
+ * a sample are `"0"` (`shippingAdditionalCostNet` a number like `shippingNetPrice`), `newsletterChecked`
+ * and `durableMediaDevice` are `"0"`/`"1"`, `customerId` is `"0"` (a guest, as `GET /orders/{id}`
+ * says `customer: null`), `reloadLink` is set for an abandoned cart only, the card block is filled
+ * for a card payment only, `expectedDeliveryDate` is `deliveryDays` after the order, each product
+ * carries one option that does not change its price and the `productExtra` list below, and
+ * `orderProductAddons` is `{orderProductAddon: []}` (the sample shop sells no addons).
+ */
+export const SELECTABLE_FIELD_SHAPES = {
+  deliveryDays: 3,
+  shippingMethodCodes: { '1': 'PERSONAL', '3': 'GLS', '5': 'MPL', '7': 'FOXPOST' } as Record<string, string>,
+  paymentMethodCodes: {
+    Utánvét: 'COD',
+    'Bankkártyás fizetés (SimplePay)': 'SIMPLEPAY',
+    'Banki átutalás': 'BANK_TRANSFER',
+  } as Record<string, string>,
+  countries: { Magyarország: { id: '97', iso2: 'HU', iso3: 'HUN' } } as Record<
+    string,
+    { id: string; iso2: string; iso3: string }
+  >,
+  cardApprovedText: 'Sikeres tranzakció',
+  productOption: { name: 'Kivitel', valueName: 'Alap', price: '0.0000', prefix: '+' },
+  productExtra: [{ name: 'Ajándékcsomagolás', value: 'nem' }],
+  reloadLink: (storeName: string, cartToken: string) =>
+    `https://${storeName}.shoprenter.hu/index.php?route=checkout/cart/reload&token=${cartToken}`,
+} as const;

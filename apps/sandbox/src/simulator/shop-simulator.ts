@@ -15,6 +15,7 @@ import { orderByInnerId } from '../state/order-index.js';
 import type { SandboxState, ShopRuntime } from '../state/sandbox-state.js';
 import type { StoredOrder, WireItem } from '../state/shop-data.js';
 import type { DeliveryAttempt } from './delivery-attempt.js';
+import { addSelectableFields, defaultFieldSet } from './order-extras.js';
 import { recordStatus } from './order-history.js';
 import { shopDateTime } from './shop-time.js';
 import { toWireOrder, toWireSubscriber } from './wire-format.js';
@@ -41,7 +42,10 @@ export interface SubscriberSelector {
   subscriber?: Partial<Subscriber> | Record<string, unknown>;
 }
 
-/** The order in decoded form (as a receiver decodes it) and the deliveries the event scheduled. */
+/**
+ * The order in decoded form, as a receiver decodes a delivery without `fields` (the default set;
+ * `orders(shop)` has every selectable field too), and the deliveries the event scheduled.
+ */
 export interface OrderEventResult {
   order: OrderItem;
   deliveries: DeliveryAttempt[];
@@ -65,7 +69,10 @@ export interface OrderSimulator {
   subscribe(shop: string, input?: SubscriberInput): Promise<SubscriberEventResult>;
   unsubscribe(shop: string, input?: SubscriberSelector): Promise<SubscriberEventResult>;
   updateSubscriber(shop: string, input?: SubscriberSelector): Promise<SubscriberEventResult>;
-  /** Orders the simulator created in the shop (placed and abandoned), oldest first, decoded. */
+  /**
+   * Orders the simulator created in the shop (placed and abandoned), oldest first, decoded, with
+   * every field a subscription may select (not only the default set).
+   */
   orders(shop: string): OrderItem[];
   subscribers(shop: string): Subscriber[];
   /** Every delivery attempt recorded for the shop, oldest first (copies). */
@@ -139,7 +146,7 @@ export class ShopSimulator implements OrderSimulator {
     recordStatus(runtime.data, stored);
     stored.updatedAt = now.toISOString();
     const deliveries = this.emit(runtime, 'order_status_change', [stored.item]);
-    return { order: decodedOrder(stored.item), deliveries };
+    return { order: decodedOrder(defaultFieldSet(stored.item)), deliveries };
   }
 
   async subscribe(shop: string, input: SubscriberInput = {}): Promise<SubscriberEventResult> {
@@ -248,12 +255,25 @@ export class ShopSimulator implements OrderSimulator {
       orderHistory: { ...history, comment: '', dateAdded: shopDateTime(now) },
       ...given,
     };
+    addSelectableFields(item, {
+      now,
+      abandoned: event === 'abandoned_cart',
+      subscribed: this.isSubscribed(runtime, item.email),
+    });
+    Object.assign(item, given);
     item.innerId = innerId;
     const stored: StoredOrder = { item, createdAt: now.toISOString(), updatedAt: now.toISOString() };
     recordStatus(data, stored);
     data.orders.push(stored);
     const deliveries = this.emit(runtime, event, [item]);
-    return { order: decodedOrder(item), deliveries };
+    return { order: decodedOrder(defaultFieldSet(item)), deliveries };
+  }
+
+  private isSubscribed(runtime: ShopRuntime, email: unknown): boolean {
+    const wanted = String(email ?? '').toLowerCase();
+    return runtime.data.subscribers.some(
+      (s) => String(s.email ?? '').toLowerCase() === wanted && String(s.status) === '1',
+    );
   }
 
   /** Sample products get shop-unique inner ids, as rows of a real shop's order_product table do. */
