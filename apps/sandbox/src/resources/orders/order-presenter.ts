@@ -1,4 +1,5 @@
 import { orderIdFor } from '@srhooks/contracts';
+import { shippingModeInnerId } from '../../simulator/shipping-mode.js';
 import { shopApiDateTime } from '../../simulator/shop-time.js';
 import type { StoredOrder } from '../../state/shop-data.js';
 import { linkedResourceId } from '../resource-ids.js';
@@ -65,6 +66,8 @@ export function renderOrder(stored: StoredOrder, apiBase: string): Record<string
   const link = (path: string) => ({ href: `${apiBase}/${path}` });
   const history = (item.orderHistory ?? {}) as Item;
   const languageId = text(item.languageId) || '1';
+  // One source of truth: the shipping mode the delivery's `shippingInnerResourceId` names.
+  const mode = shippingModeInnerId(item);
   const order: Record<string, unknown> = {
     href: `${apiBase}/orders/${id}`,
     id,
@@ -87,15 +90,20 @@ export function renderOrder(stored: StoredOrder, apiBase: string): Record<string
     customer: null,
     customerGroup: link(`customerGroups/${linkedResourceId('customerGroup-customer_group_id=', 8)}`),
     shippingZone: null,
-    shippingCountry: link(`countries/${linkedResourceId('country-country_id=', 97)}`),
+    shippingCountry: link(
+      `countries/${linkedResourceId('country-country_id=', text(item.shippingCountryId) || 97)}`,
+    ),
     paymentZone: null,
-    paymentCountry: link(`countries/${linkedResourceId('country-country_id=', 97)}`),
+    paymentCountry: link(
+      `countries/${linkedResourceId('country-country_id=', text(item.paymentCountryId) || 97)}`,
+    ),
     orderStatus: link(
       `orderStatuses/${linkedResourceId('orderStatus-order_status_id=', text(history.status) || '1')}`,
     ),
     language: link(`languages/${linkedResourceId('language-language_id=', languageId)}`),
     currency: link(`currencies/${linkedResourceId('currency-currency_id=', 4)}`),
-    shippingMode: link(`shippingModes/${linkedResourceId('shippingMode-id=', 18)}`),
+    shippingMode:
+      mode === undefined ? null : link(`shippingModes/${linkedResourceId('shippingMode-id=', mode)}`),
     orderTotals: link(`orderTotals?orderId=${id}`),
     orderProducts: link(`orderProducts?orderId=${id}`),
     orderGiftWrappings: link(`orderGiftWrappings?orderId=${id}`),

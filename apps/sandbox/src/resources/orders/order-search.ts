@@ -1,6 +1,7 @@
 import { parseShopDateTime } from '@srhooks/contracts';
 import { ABANDONED_CART_STATUS } from '../../assumptions.js';
 import { apiErrors } from '../../errors.js';
+import { shippingModeInnerId } from '../../simulator/shipping-mode.js';
 import type { StoredOrder } from '../../state/shop-data.js';
 import { parseOrderStatusId } from '../resource-ids.js';
 
@@ -8,7 +9,8 @@ import { parseOrderStatusId } from '../resource-ids.js';
  * The documented search parameters of `GET /orders` (FACTS.md §6) as one predicate. Dates are
  * shop-local (`2013-01-01T10:30:00`, a day `2013-01-01` for `createdAt`/`updatedAt`) and compared
  * to the second, as the API shows them. The sandbox has no storno orders (`excludeStorno` keeps
- * all), one shipping mode (inner id 18) and no external info (`externalInfo` matches nothing).
+ * all), each order's shipping mode is the one its delivery's `shippingInnerResourceId` names, and
+ * there is no external info (`externalInfo` matches nothing).
  */
 export type OrderPredicate = (order: StoredOrder) => boolean;
 
@@ -28,9 +30,6 @@ const SEARCH_PARAMETERS = [
   'shippingModeInnerId',
   'externalInfo',
 ] as const;
-
-/** The sandbox's orders all use this shipping mode (order-presenter links `shippingModes/…18`). */
-const SANDBOX_SHIPPING_MODE = '18';
 
 function single(query: Record<string, unknown>, name: string): string | undefined {
   const raw = query[name];
@@ -145,7 +144,7 @@ export function orderSearch(
         break;
       }
       case 'shippingModeInnerId':
-        tests.push(() => value === SANDBOX_SHIPPING_MODE);
+        tests.push((o) => shippingModeInnerId(o.item) === value);
         break;
       case 'externalInfo':
         tests.push(() => false);

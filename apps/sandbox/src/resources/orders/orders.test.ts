@@ -48,6 +48,24 @@ describe('orders resource', () => {
     expect(parsed.innerId).toBe(order.innerId);
   });
 
+  it('has one shipping mode per order: the delivery’s shippingInnerResourceId, the API’s link and the search agree', async () => {
+    const modeOf = (href: string) =>
+      /^shippingMode-id=(\d+)$/.exec(Buffer.from(href.split('/').pop() ?? '', 'base64').toString())?.[1];
+    for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
+      const { order } = await sb.simulator.placeOrder('demo', { seed: `mode-${seed}` });
+      const delivered = modeOf(String(order.shippingInnerResourceId));
+      expect(delivered).toMatch(/^\d+$/);
+      const api = (await sb.api('GET', `/${order.innerResourceId}`)).json();
+      expect(modeOf(api.shippingMode.href)).toBe(delivered);
+      const found = (await sb.api('GET', `/orders?full=1&limit=200&shippingModeInnerId=${delivered}`)).json();
+      expect(found.items.map((o: { innerId: string }) => o.innerId)).toContain(order.innerId);
+      const full = sb.simulator.orders('demo').find((o) => o.innerId === order.innerId);
+      expect(full?.shippingId).toBe(delivered);
+    }
+    const none = (await sb.api('GET', '/orders?full=1&limit=200&shippingModeInnerId=18')).json();
+    expect(none.items).toEqual([]);
+  });
+
   it('lists orders with paging links', async () => {
     await sb.simulator.placeOrder('demo');
     const res = (await sb.api('GET', '/orders?limit=1')).json();
