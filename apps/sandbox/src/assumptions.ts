@@ -3,6 +3,7 @@ import {
   ERROR_BODY_INNER_CODE_KEY,
   type InnerErrorCode,
   MISSING_SCOPE_ANSWER,
+  STATUS_TEXTS,
 } from '@srhooks/contracts';
 
 /**
@@ -159,3 +160,10 @@ export const SELECTABLE_FIELD_SHAPES = {
   reloadLink: (storeName: string, cartToken: string) =>
     `https://${storeName}.shoprenter.hu/index.php?route=checkout/cart/reload&token=${cartToken}`,
 } as const;
+
+/**
+ * [A26] `/{shop}/admin/oauth/access_credential` answers 403 (documented: the call is gone); its
+ * body is not shown, so the sandbox answers the message-only error form of A1 with the HTTP
+ * reason, `{"message": "Forbidden"}` (XML unless the request asks for JSON).
+ */
+export const ACCESS_CREDENTIAL_GONE_BODY: ApiErrorBody = errorBody(403, undefined, STATUS_TEXTS[403]);

@@ -4,6 +4,7 @@ import { registerTokenRoute } from './auth/token-route.js';
 import { SandboxApiError } from './errors.js';
 import { installErrorHandling, sendError } from './http/error-handler.js';
 import { resolveOptions, type SandboxOptions } from './options.js';
+import { registerAccessCredentialRoute } from './routes/access-credential-route.js';
 import { registerAdminRoutes } from './routes/admin-routes.js';
 import { registerApiRoutes } from './routes/api-routes.js';
 import { registerAppRoutes } from './routes/app-routes.js';
@@ -58,5 +59,6 @@ export async function buildSandbox(
   registerApiRoutes(app, sandbox);
   registerAdminRoutes(app, sandbox);
   registerAppRoutes(app, sandbox);
+  registerAccessCredentialRoute(app, sandbox);
   return { app, sandbox };
 }
