@@ -167,3 +167,11 @@ export const SELECTABLE_FIELD_SHAPES = {
  * reason, `{"message": "Forbidden"}` (XML unless the request asks for JSON).
  */
 export const ACCESS_CREDENTIAL_GONE_BODY: ApiErrorBody = errorBody(403, undefined, STATUS_TEXTS[403]);
+
+/**
+ * [A27] The `{parameter}` of 40009 "The given datetime parameter: {parameter} is invalid! …" and
+ * 40017 "The given date parameter: {parameter} is invalid! …" is the parameter's name
+ * (`createdAtMin`), as in A7; the documentation shows no filled-in example. `subscribedAt` (a day
+ * or a time) answers 40009 for a value with a time part and 40017 otherwise.
+ */
+export const DATE_ERROR_PARAMETER: (name: string, value: string) => string = (name) => name;

@@ -4,7 +4,7 @@ import {
   resourceNotMatchedText,
   STATUS_TEXTS,
 } from '@srhooks/contracts';
-import { OUTER_ID_PARAMETER_NAME } from './assumptions.js';
+import { DATE_ERROR_PARAMETER, OUTER_ID_PARAMETER_NAME } from './assumptions.js';
 
 /**
  * Errors the emulated API answers with. Every one carries the HTTP status, ShopRenter's inner code
@@ -129,6 +129,24 @@ export const apiErrors = {
   /** 40008 "Page not found! This Resource minimum page is 0 and maximum page is {page}" */
   pageOutOfRange: (lastPage: number) =>
     documented(400, 40008, 'page_out_of_range', innerErrorText(40008, { page: lastPage })),
+  /** 40009 "The given datetime parameter: {parameter} is invalid! Valid datetime format is 1990-01-01T00:00:00" */
+  invalidDateTime: (parameter: string, value: string) =>
+    documented(
+      400,
+      40009,
+      'invalid_datetime',
+      innerErrorText(40009, { parameter: DATE_ERROR_PARAMETER(parameter, value) }),
+      `${JSON.stringify(value)} is not a datetime in '${parameter}': use the shop's local time as 2013-01-01T10:30:00.`,
+    ),
+  /** 40017 "The given date parameter: {parameter} is invalid! Valid date format is 1990-01-01" */
+  invalidDate: (parameter: string, value: string) =>
+    documented(
+      400,
+      40017,
+      'invalid_date',
+      innerErrorText(40017, { parameter: DATE_ERROR_PARAMETER(parameter, value) }),
+      `${JSON.stringify(value)} is not a date in '${parameter}': use a day such as 2013-01-01.`,
+    ),
   /** 40013 "POST content length exceeds the limit of {limit} bytes." */
   bodyTooLarge: (limitBytes: number) =>
     documented(

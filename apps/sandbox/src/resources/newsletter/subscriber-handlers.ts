@@ -48,9 +48,10 @@ export function listSubscribers(ctx: ApiContext, query: Record<string, unknown>)
     throw apiErrors.wrongData(`Wrong data in 'status': use 0 or 1.`);
   }
   if (subscribedAt !== undefined && !/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}:\d{2})?$/.test(subscribedAt)) {
-    throw apiErrors.wrongData(
-      `Wrong data in 'subscribedAt': use a day (2015-06-15) or a time (2015-06-15T11:35:48).`,
-    );
+    // A day or a time: a value with a time part is a bad datetime (40009), else a bad date (40017) [A27].
+    throw /[T :]/.test(subscribedAt)
+      ? apiErrors.invalidDateTime('subscribedAt', subscribedAt)
+      : apiErrors.invalidDate('subscribedAt', subscribedAt);
   }
   const found = ctx.shop.data.subscribers.filter((s) => {
     if (email !== undefined && String(s.email ?? '').toLowerCase() !== email.toLowerCase()) return false;

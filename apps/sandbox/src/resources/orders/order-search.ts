@@ -6,7 +6,8 @@ import type { StoredOrder } from '../../state/shop-data.js';
 import { parseOrderStatusId } from '../resource-ids.js';
 
 /**
- * The documented search parameters of `GET /orders` (FACTS.md §6) as one predicate. Dates are
+ * The documented search parameters of `GET /orders` (FACTS.md §6) as one predicate. A malformed
+ * datetime answers 40009, a malformed date 40017 (02_status_codes.md). Dates are
  * shop-local (`2013-01-01T10:30:00`, a day `2013-01-01` for `createdAt`/`updatedAt`) and compared
  * to the second, as the API shows them. The sandbox has no storno orders (`excludeStorno` keeps
  * all), each order's shipping mode is the one its delivery's `shippingInnerResourceId` names, and
@@ -38,21 +39,23 @@ function single(query: Record<string, unknown>, name: string): string | undefine
   return typeof text === 'string' ? text : String(text);
 }
 
+/** `createdAtMin`… are datetimes (FACTS.md §6: `2013-01-01T10:30:00`): anything else → 40009. */
 function timeParam(name: string, text: string): number {
   const instant = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/.test(text) ? parseShopDateTime(text) : undefined;
-  if (!instant) {
-    throw apiErrors.wrongData(`Wrong data in '${name}': ${JSON.stringify(text)}; use 2013-01-01T10:30:00.`);
-  }
+  if (!instant) throw apiErrors.invalidDateTime(name, text);
   return instant.getTime();
 }
 
+/** `createdAt`/`updatedAt` are dates (a day, `2013-01-01`): anything else → 40017. */
 function dayParam(name: string, text: string): string {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) {
-    throw apiErrors.wrongData(
-      `Wrong data in '${name}': ${JSON.stringify(text)}; use a day such as 2013-01-01.`,
-    );
-  }
+  if (!isCalendarDay(text)) throw apiErrors.invalidDate(name, text);
   return text;
+}
+
+function isCalendarDay(text: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
+  const date = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === text;
 }
 
 function flag(name: string, text: string): boolean {

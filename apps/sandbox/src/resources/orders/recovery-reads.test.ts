@@ -68,7 +68,13 @@ describe('order search, order histories, newsletter subscribers', () => {
     expect(paged.next.href).toContain(`createdAtMin=${encodeURIComponent(shopApiDateTime(before))}`);
     const wrong = await sb.api('GET', '/orders?updatedAtMin=2025-01-01%2010:00');
     expect(wrong.status).toBe(400);
-    expect(wrong.json().error).toBe(40005);
+    expect(wrong.json()).toEqual({
+      error: 40009,
+      message:
+        'The given datetime parameter: updatedAtMin is invalid! Valid datetime format is 1990-01-01T00:00:00',
+    });
+    const wrongDay = await sb.api('GET', '/newsletterSubscribers?subscribedAt=15-06-2015');
+    expect(wrongDay.json()).toMatchObject({ error: 40017 });
   });
 
   it('keeps each order’s status history consistent with what it delivered, in JSON and XML', async () => {
