@@ -56,11 +56,26 @@ describe('POST /batch', () => {
       message: `Resource not found! webHooks/${missingId}`,
     });
     expect(answers[3]?.response.body).toMatchObject({ items: [expect.anything()] });
-    expect(answers[4]?.response.body).toBeUndefined();
+    // DELETE: an empty body, as the documentation's XML example's `<body/>` (JSON form `[]`, A28).
+    expect(res.json().requests.request[4].response).toEqual({ header: { statusCode: 204 }, body: [] });
     // A URI that names no resource: the documented message-only body (sr-api-docs 04_batch.md).
     expect(answers[5]?.response.body).toEqual({ message: 'Resource matching URI "/other/path" not found' });
     // The batch ran for real: the webhook it created was deleted by it as well.
     expect((await sb.api('GET', '/webHooks', { token })).json().items).toEqual([]);
+  });
+
+  it('answers an inner DELETE with <body/> in XML, as the documentation’s batch example', async () => {
+    const token = await sb.token('demo', { clientId: 'all', clientSecret: 's' });
+    const created = await sb.api('POST', '/webHooks', { token, body: webhookBody('http://127.0.0.1:9/x') });
+    const res = await sb.api('POST', '/batch', {
+      token,
+      accept: null,
+      body: { data: { requests: [{ method: 'DELETE', uri: `/api/webHooks/${created.json().id}` }] } },
+    });
+    expect(res.status).toBe(200);
+    expect(res.text).toMatch(
+      /<response>\s*<header>\s*<statusCode>204<\/statusCode>\s*<\/header>\s*<body\/>\s*<\/response>/,
+    );
   });
 
   it('checks scopes per inner request (401/40101 for the one without its scope, assumption A4)', async () => {

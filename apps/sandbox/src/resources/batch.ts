@@ -1,5 +1,5 @@
 import { BatchRequestSchema } from '@srhooks/contracts';
-import { BATCH_MAX_REQUESTS, errorBody } from '../assumptions.js';
+import { BATCH_EMPTY_BODY, BATCH_MAX_REQUESTS, errorBody } from '../assumptions.js';
 import { apiErrors, SandboxApiError } from '../errors.js';
 import type { ApiContext, ApiResult } from './api-context.js';
 import { dispatchApiCall } from './api-dispatch.js';
@@ -89,7 +89,9 @@ export function runBatch(ctx: ApiContext, body: unknown): ApiResult {
       uri: inner.uri,
       response: {
         header: { statusCode: result.status },
-        ...(result.body === undefined ? {} : { body: result.body }),
+        // An answer without a body (DELETE's 204) carries an empty one: `<body/>` in the
+        // documentation's XML example; in JSON the PHP empty array `[]` (assumptions.ts).
+        body: result.body === undefined ? BATCH_EMPTY_BODY : result.body,
       },
     };
   });
