@@ -117,6 +117,13 @@ describe('simulator admin routes /{shop}/_sandbox/…', () => {
     expect(counts.total).toBe(sb.requestCount('demo').total);
   });
 
+  it('stores nothing for an order it refuses', async () => {
+    const before = (await sb.call('GET', '/demo/_sandbox/orders')).json().orders.length;
+    const res = await sb.call('POST', '/demo/_sandbox/orders', { body: { order: { orderProducts: 'x' } } });
+    expect(res.status).toBe(400);
+    expect((await sb.call('GET', '/demo/_sandbox/orders')).json().orders).toHaveLength(before);
+  });
+
   it.each([
     ['an unknown shop', 'POST', '/nosuch/_sandbox/orders', {}, 404, 40401, /Shop 'nosuch' not found/],
     [
@@ -138,6 +145,33 @@ describe('simulator admin routes /{shop}/_sandbox/…', () => {
       400,
       40005,
       /'order'/,
+    ],
+    [
+      'an order whose orderProducts is not a block',
+      'POST',
+      '/demo/_sandbox/orders',
+      { order: { orderProducts: 'x' } },
+      400,
+      40005,
+      /Wrong data in 'order\.orderProducts'/,
+    ],
+    [
+      'an order whose email is not text',
+      'POST',
+      '/demo/_sandbox/abandoned-carts',
+      { order: { email: { a: 1 } } },
+      400,
+      40005,
+      /'order\.email'/,
+    ],
+    [
+      'a subscriber whose firstname is not text',
+      'POST',
+      '/demo/_sandbox/subscribers',
+      { subscriber: { firstname: [1] } },
+      400,
+      40005,
+      /'subscriber\.firstname'/,
     ],
     [
       'an unknown subscriber',

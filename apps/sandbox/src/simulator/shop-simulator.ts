@@ -106,6 +106,26 @@ function wrongData(message: string): SandboxApiError {
   return new SandboxApiError(400, 40005, 'wrong_data', message);
 }
 
+/**
+ * Fields given for an order or subscriber must fit the delivery's shape (contracts' schemas), or
+ * the request is refused before anything is stored: 400 naming the field and what it expects.
+ */
+interface ItemSchema {
+  safeParse(
+    value: unknown,
+  ):
+    | { success: true }
+    | { success: false; error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] } };
+}
+
+function checkShape(what: string, schema: ItemSchema, given: WireItem): void {
+  const parsed = schema.safeParse(clone(given));
+  if (parsed.success) return;
+  const issue = parsed.error.issues[0];
+  const path = [what, ...(issue?.path ?? []).map(String)].join('.');
+  throw wrongData(`Wrong data in '${path}': ${issue?.message ?? 'not accepted'}.`);
+}
+
 export class ShopSimulator implements OrderSimulator {
   constructor(private readonly state: SandboxState) {}
 
@@ -171,6 +191,7 @@ export class ShopSimulator implements OrderSimulator {
     const runtime = this.state.shop(shop);
     const subscriber = this.findSubscriber(runtime, input);
     const { id: _id, ...changes } = (input.subscriber ?? {}) as WireItem;
+    checkShape('subscriber', SubscriberSchema, { ...subscriber, ...changes });
     Object.assign(subscriber, changes);
     const deliveries = this.emit(runtime, 'newsletter_update_subscriber', [subscriber]);
     return { subscriber: decodedSubscriber(subscriber), deliveries };
@@ -225,6 +246,7 @@ export class ShopSimulator implements OrderSimulator {
     const data = runtime.data;
     const given = (input.order ?? {}) as WireItem;
     if (!isObject(given)) throw wrongData("Wrong data in 'order': expected an object.");
+    checkShape('order', OrderItemSchema, given);
     const innerId = given.innerId === undefined ? String(data.nextOrderId) : String(given.innerId);
     if (!/^[1-9][0-9]{0,15}$/.test(innerId)) {
       throw wrongData(
@@ -294,6 +316,7 @@ export class ShopSimulator implements OrderSimulator {
     const id = String(data.nextSubscriberId++);
     const given = (input.subscriber ?? {}) as WireItem;
     if (!isObject(given)) throw wrongData("Wrong data in 'subscriber': expected an object.");
+    checkShape('subscriber', SubscriberSchema, given);
     const subscriber: WireItem = toWireSubscriber({
       ...(clone(sampleSubscriber(input.seed ?? id)) as WireItem),
       id,
