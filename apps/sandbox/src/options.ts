@@ -31,9 +31,12 @@ export const DEMO_CLIENT: ApiClientSeed = {
 export const DEMO_SHOP: ShopSeed = { name: 'demo', clients: [DEMO_CLIENT] };
 
 export interface SandboxOptions {
-  /** Default: one shop `demo` with DEMO_CLIENT (unless `seedFile` gives shops). */
+  /** Default: one shop `demo` with DEMO_CLIENT; given, these shops replace it. */
   shops?: ShopSeed[];
-  /** JSON file holding a `ShopSeed[]`; its shops are added to `shops`. */
+  /**
+   * JSON file holding a `ShopSeed[]`: extra shops, added to `shops` (or to the default `demo`);
+   * an entry whose name is already configured (e.g. `demo`) replaces that shop.
+   */
   seedFile?: string;
   /** Persist webhooks, orders, subscribers and deliveries here; in memory when absent. */
   dataFile?: string;
@@ -155,10 +158,26 @@ export function loadAppsFile(path: string): Record<string, unknown>[] {
   return parsed as Record<string, unknown>[];
 }
 
+/**
+ * The seed file adds shops (`--shops FILE`: "extra shops and API clients"): the configured ones,
+ * the default `demo` among them, stay; a shop the file names that is already configured (say
+ * `demo`) is replaced by the file's entry, so the file can give `demo` other clients. Names the
+ * file repeats are refused below.
+ */
+function withSeedFile(shops: ShopSeed[], seedFile: string | undefined): ShopSeed[] {
+  if (!seedFile) return shops;
+  const extra = loadSeedFile(seedFile);
+  const named = new Set(extra.map((shop) => shop.name));
+  return [...shops.filter((shop) => !named.has(shop.name)), ...extra];
+}
+
 export function resolveOptions(options: SandboxOptions = {}): ResolvedSandboxOptions {
-  const shops = (options.shops ?? []).map((s, i) => checkShop(s, `options.shops[${i}]`));
-  if (options.seedFile) shops.push(...loadSeedFile(options.seedFile));
-  if (shops.length === 0) shops.push(DEMO_SHOP);
+  const shops = withSeedFile(
+    options.shops === undefined
+      ? [DEMO_SHOP]
+      : options.shops.map((s, i) => checkShop(s, `options.shops[${i}]`)),
+    options.seedFile,
+  );
   const names = new Set<string>();
   for (const shop of shops) {
     if (names.has(shop.name)) fail(`shop '${shop.name}' is configured twice; give each shop one entry.`);

@@ -91,6 +91,36 @@ describe('persistence with a data file', () => {
     await expect(buildSandbox({ dataFile })).rejects.toThrow(/is not valid JSON/);
   });
 
+  it('lets a seed file redefine demo (its entry replaces the default one)', async () => {
+    const seedFile = join(dir, 'seed-demo.json');
+    writeFileSync(
+      seedFile,
+      JSON.stringify([
+        {
+          name: 'demo',
+          clients: [{ clientId: 'mine', clientSecret: 'sec', scopes: ['store.webhook:read'] }],
+        },
+        { name: 'bolt', clients: [] },
+      ]),
+    );
+    const sb = await startTestSandbox({ seedFile });
+    try {
+      expect(sb.sandbox.shopNames()).toEqual(['demo', 'bolt']);
+      await expect(sb.token('demo')).rejects.toThrow(/401/);
+      await expect(sb.token('demo', { clientId: 'mine', clientSecret: 'sec' })).resolves.toMatch(/\./);
+    } finally {
+      await sb.close();
+    }
+    writeFileSync(
+      seedFile,
+      JSON.stringify([
+        { name: 'bolt', clients: [] },
+        { name: 'bolt', clients: [] },
+      ]),
+    );
+    await expect(buildSandbox({ seedFile })).rejects.toThrow(/configured twice/);
+  });
+
   it('reads shops from a seed file and rejects bad seeds', async () => {
     const seedFile = join(dir, 'seed.json');
     writeFileSync(
@@ -101,7 +131,9 @@ describe('persistence with a data file', () => {
     );
     const sb = await startTestSandbox({ seedFile });
     try {
-      expect(sb.sandbox.shopNames()).toEqual(['bolt']);
+      // Extra shops: the default `demo` stays.
+      expect(sb.sandbox.shopNames()).toEqual(['demo', 'bolt']);
+      expect((await sb.api('GET', '/webHooks')).status).toBe(200);
       expect(
         (
           await sb.api('GET', '/webHooks', {
