@@ -62,6 +62,27 @@ describe('the assumptions table (packages/contracts/README.md) and the code foll
     expect([...inCode].filter((id) => !assumed.has(id))).toEqual([]);
   });
 
+  it.each([
+    ['an uninstall deletes the app’s subscriptions and revokes its tokens', /uninstall.*tokens.*webHooks/i],
+    [
+      'an app’s client gets a token only where the app is installed',
+      /token only on shops where the app is installed/,
+    ],
+    ['the newsletter subscribers’ scope', /newsletterSubscribers.*customer\.newsletter_subscriber:read/],
+    ['outer ids that look like an API id are refused', /outer id that decodes like an API id.*40005/],
+    [
+      'Payment API notification headers, stale age and default status',
+      /Payment API notifications.*User-Agent.*stale.*paid/,
+    ],
+    ['the token endpoint’s unsupported_grant_type', /grant_type.*400 `unsupported_grant_type`/],
+    ['the access_credential 403 body', /access_credential.*Forbidden/],
+    ['the delay limit', /webHookDelay.*at most 100 years/],
+  ])('marks as assumed: %s', (_name, statement) => {
+    const row = rows.find((r) => statement.test(r.statement));
+    expect(row, String(statement)).toBeDefined();
+    expect(row?.status).toBe('assumed');
+  });
+
   it('the root README links the table and marks its ShopRenter statements', () => {
     const root = read('../../../README.md');
     expect(root).toContain(

@@ -182,3 +182,49 @@ export const DATE_ERROR_PARAMETER: (name: string, value: string) => string = (na
  * and the sandbox answers the PHP empty array `[]`, as `?emptyBody=1` is documented to answer.
  */
 export const BATCH_EMPTY_BODY: readonly never[] = [];
+
+/**
+ * [A29] An app's uninstall revokes the tokens of that install (each install has its own id in its
+ * tokens, so a token from before stays refused after a re-install) and deletes the webHooks the
+ * app's client created on that shop; ShopRenter documents neither (only that recurring charges
+ * are cancelled, FACTS.md §8). See `apps/app-flow.ts` `uninstallApp`.
+ */
+export const UNINSTALL_REMOVES_APP_SUBSCRIPTIONS = true;
+
+/**
+ * [A30] A platform app's ClientId gets a token only on shops where the app is installed; elsewhere
+ * the token endpoint answers 401 `invalid_client`, as for any unknown client (not documented).
+ * See `state/sandbox-state.ts` `clientsFor` and `auth/token-route.ts`.
+ */
+
+/**
+ * [A32] An outer id that decodes like an API id (base64 of `<resource>-<table>_id=<n>`) is
+ * refused with 40005 "The given data is wrong!", beyond A18's character set: it would be
+ * ambiguous with the item ids the API hands out (the documentation does not say).
+ */
+export const REFUSE_OUTER_IDS_LIKE_API_IDS = true;
+
+/**
+ * [A33] Payment API notifications (FACTS.md §8): the documentation shows the signed body and the
+ * `?hmac=` query, not the headers; the sandbox sends `Content-Type: application/json` and
+ * `User-Agent: ShopRenter` (as deliveries, S2). Its `stale` fault dates `time` an hour back (the
+ * documentation says only "close to the arrival time"), and a notification without a given body
+ * is `{id, status: "paid", time}` (the documented examples show `declined` and `pending`).
+ */
+export const PAYMENT_NOTIFICATION = {
+  headers: { 'content-type': 'application/json', 'user-agent': 'ShopRenter' },
+  staleAgeSeconds: 3600,
+  defaultStatus: 'paid',
+} as const;
+
+/**
+ * [A34] A token request whose `grant_type` is not `client_credentials` is answered 400
+ * `unsupported_grant_type` in the documented error body's shape (`error`, `error_description`,
+ * `hint`, `message`, as the documented 400 `invalid_request`); the documentation lists no such case.
+ */
+export const UNSUPPORTED_GRANT_TYPE_BODY = {
+  error: 'unsupported_grant_type',
+  error_description: 'The authorization grant type is not supported by the authorization server.',
+  hint: 'Check that all required parameters have been provided',
+  message: 'The authorization grant type is not supported by the authorization server.',
+} as const;

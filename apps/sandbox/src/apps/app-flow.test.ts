@@ -9,6 +9,7 @@ interface Seen {
   path: string;
   query: URLSearchParams;
   body: string;
+  headers: Record<string, string | string[] | undefined>;
 }
 
 const clientSecret = 'sandbox-app-client-secret';
@@ -24,7 +25,13 @@ async function startAppServer(): Promise<{ url: string; seen: Seen[]; server: Se
       body += chunk;
     });
     req.on('end', () => {
-      seen.push({ method: req.method ?? '', path: url.pathname, query: url.searchParams, body });
+      seen.push({
+        method: req.method ?? '',
+        path: url.pathname,
+        query: url.searchParams,
+        body,
+        headers: req.headers,
+      });
       if (url.pathname === '/install') {
         const target = new URL(url.searchParams.get('app_url') ?? 'http://missing.invalid');
         target.searchParams.set('from', 'install');
@@ -162,6 +169,11 @@ describe('platform apps in the sandbox (FACTS.md §7, §8)', () => {
     expect(received.body).toBe(ok.rawBody);
     expect(received.query.get('hmac')).toBe(ok.hmac);
     expect(received.query.get('shop')).toBe('demo');
+    // Headers the documentation does not show (A33).
+    expect(received.headers).toMatchObject({
+      'content-type': 'application/json',
+      'user-agent': 'ShopRenter',
+    });
 
     const replay = await sb.apps.notify('55', { fault: 'replay' });
     expect([replay.rawBody, replay.hmac]).toEqual([ok.rawBody, ok.hmac]);
@@ -170,5 +182,7 @@ describe('platform apps in the sandbox (FACTS.md §7, §8)', () => {
     const stale = await sb.apps.notify('55', { fault: 'stale' });
     expect(Date.now() / 1000 - JSON.parse(stale.rawBody).time).toBeGreaterThan(3000);
     expect(stale.hmac).toBe(signPaymentNotification(stale.rawBody, webhookSecretKey));
+    const plain = await sb.apps.notify('55', {});
+    expect(JSON.parse(plain.rawBody)).toMatchObject({ status: 'paid' });
   });
 });

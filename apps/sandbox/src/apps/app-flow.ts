@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { signAppRequest, signPaymentNotification } from '@srhooks/contracts';
+import { PAYMENT_NOTIFICATION, UNINSTALL_REMOVES_APP_SUBSCRIPTIONS } from '../assumptions.js';
 import { SandboxApiError } from '../errors.js';
 import type { SandboxState } from '../state/sandbox-state.js';
 import type { AppRegistration } from './app-registry.js';
@@ -162,7 +163,10 @@ export async function uninstallApp(
     );
   }
   const owners = runtime.data.webhookOwners;
-  const removed = runtime.data.webhooks.filter((w) => owners[w.id] === app.clientId).map((w) => w.id);
+  // [A29] assumed: the app's subscriptions on the shop go with it.
+  const removed = UNINSTALL_REMOVES_APP_SUBSCRIPTIONS
+    ? runtime.data.webhooks.filter((w) => owners[w.id] === app.clientId).map((w) => w.id)
+    : [];
   runtime.data.webhooks = runtime.data.webhooks.filter((w) => !removed.includes(w.id));
   for (const id of removed) delete owners[id];
   state.changed();
@@ -191,8 +195,8 @@ export interface PaymentNotificationReport {
 let nextPaymentId = 1;
 
 /**
- * Sends a Payment API notification. Faults: `bad_hmac` (signed with another key), `stale` (time
- * an hour ago, correctly signed), `replay` (the app's previous notification again, byte for byte),
+ * Sends a Payment API notification (headers, `stale` age and default status: assumptions.ts [A33]).
+ * Faults: `bad_hmac` (signed with another key), `stale` (time an hour ago, correctly signed), `replay` (the app's previous notification again, byte for byte),
  * `undecodable` (a correctly signed body that is not a notification).
  */
 export async function sendPaymentNotification(
@@ -224,11 +228,14 @@ export async function sendPaymentNotification(
     ({ rawBody, hmac } = previous);
   } else {
     const now = Math.floor(Date.now() / 1000);
-    const fields = input.notification ?? { id: nextPaymentId++, status: 'paid' };
+    const fields = input.notification ?? { id: nextPaymentId++, status: PAYMENT_NOTIFICATION.defaultStatus };
     rawBody =
       input.fault === 'undecodable'
         ? '{"unexpected":true}'
-        : JSON.stringify({ ...fields, time: input.fault === 'stale' ? now - 3600 : (fields.time ?? now) });
+        : JSON.stringify({
+            ...fields,
+            time: input.fault === 'stale' ? now - PAYMENT_NOTIFICATION.staleAgeSeconds : (fields.time ?? now),
+          });
     hmac = signPaymentNotification(
       rawBody,
       input.fault === 'bad_hmac' ? `${app.webhookSecretKey}x` : app.webhookSecretKey,
@@ -237,7 +244,7 @@ export async function sendPaymentNotification(
   }
   const response = await call(withQuery(url, { hmac }), {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { ...PAYMENT_NOTIFICATION.headers },
     body: rawBody,
   });
   return { url, rawBody, hmac, ...(input.fault ? { fault: input.fault } : {}), response };

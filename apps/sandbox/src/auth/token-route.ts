@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type TokenErrorBody, TokenRequestSchema, type TokenResponse } from '@srhooks/contracts';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { JWKS_PATH } from '../assumptions.js';
+import { JWKS_PATH, UNSUPPORTED_GRANT_TYPE_BODY } from '../assumptions.js';
 import { parseTokenBody } from '../http/request-body.js';
 import type { SandboxState } from '../state/sandbox-state.js';
 import { publicJwks, signJwt } from './jwt.js';
@@ -60,12 +60,7 @@ export function registerTokenRoute(app: FastifyInstance, state: SandboxState): v
     const fields = body.fields;
     const grantType = fields.grant_type;
     if (grantType !== 'client_credentials') {
-      return tokenError(reply, 400, {
-        error: 'unsupported_grant_type',
-        error_description: 'The authorization grant type is not supported by the authorization server.',
-        hint: 'Check that all required parameters have been provided',
-        message: 'The authorization grant type is not supported by the authorization server.',
-      });
+      return tokenError(reply, 400, { ...UNSUPPORTED_GRANT_TYPE_BODY });
     }
     if (typeof fields.client_id !== 'string' || fields.client_id === '') {
       return invalidRequest(reply, 'Check the `client_id` parameter');
@@ -74,8 +69,8 @@ export function registerTokenRoute(app: FastifyInstance, state: SandboxState): v
     if (!parsed.success) return invalidClient(reply, 'Check the `client_secret` parameter');
     const { client_id: clientId, client_secret: clientSecret } = parsed.data;
     if (!shop) return invalidClient(reply, `There is no shop '${request.params.shop}' in this sandbox.`);
-    // An app's ClientId works only on shops where the app is installed (assumed: the real
-    // endpoint answers 401 invalid_client, as for any unknown client).
+    // An app's ClientId works only on shops where the app is installed (assumptions.ts [A30]):
+    // `clientsFor` lists the shop's own clients and the clients of the apps installed there.
     const client = state.clientsFor(shop).find((c) => c.clientId === clientId);
     if (!client || client.clientSecret !== clientSecret) return invalidClient(reply);
     const nowMs = Date.now();

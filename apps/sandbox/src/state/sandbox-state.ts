@@ -132,6 +132,7 @@ export class SandboxState {
   }
 
   /** The shop's own API clients plus those of the apps installed on it right now. */
+  /** The shop's own API clients and those of the apps installed there (assumptions.ts [A30]). */
   clientsFor(shop: ShopRuntime): ApiClientSeed[] {
     return [...shop.seed.clients, ...this.apps.clientsFor(shop.seed.name)];
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NEWSLETTER_SUBSCRIBER_READ_SCOPE } from '../assumptions.js';
 
 /** `POST https://oauth.app.shoprenter.net/{shop}/app/token` (FACTS.md §1). */
 export const TokenRequestSchema = z.object({
@@ -30,6 +31,6 @@ export const SCOPES = {
   webhookRead: 'store.webhook:read',
   webhookWrite: 'store.webhook:write',
   orderRead: 'order.order:read',
-  /** ASSUMPTION: the facts do not name the scope of `GET /newsletterSubscribers` (recovery of newsletter events). */
-  newsletterRead: 'customer.newsletter_subscriber:read',
+  /** ASSUMPTION (assumptions.ts [A31]): the facts do not name the scope of `GET /newsletterSubscribers`. */
+  newsletterRead: NEWSLETTER_SUBSCRIBER_READ_SCOPE,
 } as const;

@@ -1,5 +1,5 @@
 import { isOuterId, webhookIdFor } from '@srhooks/contracts';
-import { API_ID_WORKS_AFTER_OUTER_ID } from '../../assumptions.js';
+import { API_ID_WORKS_AFTER_OUTER_ID, REFUSE_OUTER_IDS_LIKE_API_IDS } from '../../assumptions.js';
 import { apiErrors } from '../../errors.js';
 import type { StoredWebhook } from '../../state/shop-data.js';
 import type { ApiContext, ApiResult } from '../api-context.js';
@@ -54,7 +54,7 @@ function findWebhook(ctx: ApiContext, id: string): StoredWebhook {
 function claimOuterId(ctx: ApiContext, outerId: string, owner?: StoredWebhook): void {
   const holder = lookup(ctx, outerId);
   if (holder && holder !== owner) throw apiErrors.outerIdExists(outerId);
-  if (parseWebhookId(outerId) !== undefined || isSomeApiId(outerId)) {
+  if (REFUSE_OUTER_IDS_LIKE_API_IDS && (parseWebhookId(outerId) !== undefined || isSomeApiId(outerId))) {
     throw apiErrors.wrongData(
       `The outer id '${outerId}' looks like an API id (base64 of '<resource>_id=<n>'); choose another one.`,
     );
