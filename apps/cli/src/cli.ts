@@ -6,6 +6,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerDemoCommand } from './commands/demo/register-demo.js';
+import { endQuietlyOnClosedPipe } from './output/closed-pipe.js';
 import { registerCredentialCommands } from './wiring/credential-commands.js';
 import { registerLocalCommands } from './wiring/local-commands.js';
 import { registerReceiverCommands } from './wiring/receiver-commands.js';
@@ -54,4 +55,5 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
+endQuietlyOnClosedPipe();
 await main(process.argv);
