@@ -27,7 +27,7 @@ function adminOptions(command: Command): Command {
   return command
     .option(
       '--receiver <url>',
-      'the receiver (default: SRHOOKS_RECEIVER_URL, else the local srhooks listen at http://127.0.0.1:4750)',
+      'the receiver (default: SRHOOKS_RECEIVER_URL, else the running srhooks listen, on any port, else http://127.0.0.1:4750)',
     )
     .option(
       '--admin-token <token>',
