@@ -294,6 +294,31 @@ describe('srhooks listen', () => {
     }
   });
 
+  it("srhooks url signs with listen's secret, so the documented trigger example reaches it", async () => {
+    const printed = start.urls.find((entry) => entry.shop === 'acme' && entry.event === 'order_confirm')?.url;
+    const url = await runCli(config.dir, [
+      'url',
+      '--shop',
+      'acme',
+      '--event',
+      'order_confirm',
+      '--base',
+      start.url,
+    ]);
+    expect(url.code).toBe(0);
+    expect(url.stdout.trim()).toBe(printed);
+    const sent = await runCli(config.dir, ['trigger', 'order_confirm', '--to', url.stdout.trim()]);
+    expect(sent.code).toBe(0);
+    expect(sent.stdout).toMatch(/^HTTP 200/m);
+    // a configured secret still wins over listen's
+    const own = await runCli(
+      config.dir,
+      ['url', '--shop', 'acme', '--event', 'order_confirm', '--base', start.url],
+      { env: { SRHOOKS_SECRETS: 'another-secret-0123456789abcdef' } },
+    );
+    expect(own.stdout.trim()).not.toBe(printed);
+  });
+
   it('a port in use is a usage error', async () => {
     const run = await runCli(config.dir, ['listen', '--port', new URL(start.url).port]);
     expect(run.code).toBe(2);
