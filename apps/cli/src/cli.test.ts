@@ -90,6 +90,41 @@ describe('usage errors exit 2 and suggest the nearest name', () => {
   });
 });
 
+describe('usage errors commander catches are JSON documents under --json', () => {
+  it.each([
+    [['webhooks', 'list', '--bogus', '--json'], 'unknown_option', /unknown option '--bogus'/],
+    [['--json', 'webhooks', 'list', '--bogus'], 'unknown_option', /unknown option '--bogus'/],
+    [['fields', '--serch', 'x', '--json'], 'unknown_option', /unknown option '--serch'/],
+    [
+      ['prune', '--older-than', '2x', '--json'],
+      'invalid_argument',
+      /option '--older-than <days>' argument '2x' is invalid/,
+    ],
+    [['trigger', '--json'], 'missing_argument', /missing required argument 'event'/],
+    [['--json', 'feilds'], 'unknown_command', /unknown command 'feilds'/],
+  ])('srhooks %j', async (args, code, message) => {
+    const run = await runCli(config.dir, args);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(message);
+    const document = JSON.parse(run.stdout);
+    expect(document).toEqual({
+      error: { code, message: expect.stringMatching(message), hint: expect.any(String), exitCode: 2 },
+    });
+    expect(document.error.message).not.toContain('\n');
+  });
+
+  it("carries commander's suggestion as the hint", async () => {
+    const run = await runCli(config.dir, ['fields', '--serch', 'x', '--json']);
+    expect(JSON.parse(run.stdout).error.hint).toBe('Did you mean --search? (add --help for usage)');
+  });
+
+  it('an operand "--json" after -- is not the flag', async () => {
+    const run = await runCli(config.dir, ['webhooks', 'list', '--bogus', '--', '--json']);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+  });
+});
+
 describe('network errors exit 3', () => {
   it('an unreachable token endpoint', async () => {
     const port = await closedPort();

@@ -6,6 +6,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerDemoCommand } from './commands/demo/register-demo.js';
+import { endQuietlyOnClosedPipe } from './output/closed-pipe.js';
 import { registerCredentialCommands } from './wiring/credential-commands.js';
 import { registerLocalCommands } from './wiring/local-commands.js';
 import { registerReceiverCommands } from './wiring/receiver-commands.js';
@@ -40,8 +41,13 @@ async function main(argv: string[]): Promise<void> {
     await program.parseAsync(argv);
   } catch (error) {
     if (error instanceof CommanderError) {
-      // --help and --version end as "errors" with exit code 0; every other one is a usage error
+      // --help and --version end as "errors" with exit code 0; every other one is a usage error,
+      // already printed on stderr by commander (under --json also a document on stdout)
       process.exitCode = error.exitCode === 0 ? 0 : 2;
+      if (error.exitCode !== 0) {
+        const { reportUsageErrorAsJson } = await import('./usage-error.js');
+        reportUsageErrorAsJson(error, argv);
+      }
       return;
     }
     const { reportError } = await import('./report-error.js');
@@ -49,4 +55,5 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
+endQuietlyOnClosedPipe();
 await main(process.argv);

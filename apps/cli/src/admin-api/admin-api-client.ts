@@ -1,7 +1,7 @@
 import { CliError, EXIT_CODES, remoteError, usageError } from '../cli-error.js';
 import { resolveConfigDir } from '../config/config-dir.js';
-import { DEFAULT_LISTEN_PORT } from '../config/listen-defaults.js';
 import { readListenSecrets } from '../config/listen-secrets.js';
+import { resolveReceiverTarget } from './receiver-target.js';
 
 export interface AdminTargetOptions {
   /** `--receiver` */
@@ -23,19 +23,17 @@ interface ErrorAnswer {
 
 /**
  * Talks to a receiver's JSON admin API (`/admin/api`, see the receiver README) with the admin
- * token as a Bearer token. Receiver: `--receiver`, else `SRHOOKS_RECEIVER_URL`, else the local
- * `srhooks listen` one (http://127.0.0.1:4750). Token: `--admin-token`, else
- * `SRHOOKS_ADMIN_TOKEN`, else the one `srhooks listen` keeps in the config dir.
+ * token as a Bearer token. Receiver: `--receiver`, else `SRHOOKS_RECEIVER_URL`, else the running
+ * `srhooks listen` recorded in listen.json, else http://127.0.0.1:4750 (receiver-target.ts).
+ * Token: `--admin-token`, else `SRHOOKS_ADMIN_TOKEN`, else the one `srhooks listen` keeps in the
+ * config dir.
  */
 export async function openAdminApi(
   options: AdminTargetOptions,
   env: Record<string, string | undefined>,
 ): Promise<AdminApi> {
-  const receiverUrl = (
-    options.receiver ??
-    (env.SRHOOKS_RECEIVER_URL?.trim() || undefined) ??
-    `http://127.0.0.1:${DEFAULT_LISTEN_PORT}`
-  ).replace(/\/+$/, '');
+  const target = await resolveReceiverTarget(options.receiver, env);
+  const receiverUrl = target.url;
   if (!/^https?:\/\//.test(receiverUrl) || !URL.canParse(receiverUrl)) {
     throw usageError(
       `--receiver must be an http(s) URL, got "${receiverUrl}"`,
@@ -76,8 +74,10 @@ export async function openAdminApi(
       });
     } catch (error) {
       throw remoteError(
-        `cannot reach the receiver at ${receiverUrl}`,
-        'is it running? pass --receiver URL or set SRHOOKS_RECEIVER_URL',
+        `cannot reach the receiver at ${receiverUrl}${target.listen ? ` (srhooks listen, process ${target.listen.pid})` : ''}`,
+        target.listen
+          ? 'is srhooks listen still starting or stopping? pass --receiver URL or set SRHOOKS_RECEIVER_URL for another receiver'
+          : 'is it running? start srhooks listen, or pass --receiver URL or set SRHOOKS_RECEIVER_URL',
         'network_error',
         error,
       );

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunningSandbox } from '@srhooks/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -238,6 +238,85 @@ describe('srhooks listen', () => {
       expect(await bare.interrupt()).toBe(0);
       other.cleanup();
     }
+  });
+
+  it('records its URL in listen.json, so events and dead-letters find it on any port', async () => {
+    const file = JSON.parse(readFileSync(join(config.dir, 'listen.json'), 'utf8'));
+    expect(file.running).toEqual({ url: start.url, pid: listen.child.pid, startedAt: expect.any(String) });
+    const listed = await runCli(config.dir, ['events', 'list', '--json']);
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout).receiver).toBe(start.url);
+    const dead = await runCli(config.dir, ['dead-letters', 'list', '--json']);
+    expect(dead.code).toBe(0);
+    expect(JSON.parse(dead.stdout).receiver).toBe(start.url);
+    // the flag and the variable still win
+    const flagged = await runCli(config.dir, [
+      'events',
+      'list',
+      '--receiver',
+      'http://127.0.0.1:1',
+      '--json',
+    ]);
+    expect(JSON.parse(flagged.stdout).error.message).toBe('cannot reach the receiver at http://127.0.0.1:1');
+    const env = await runCli(config.dir, ['events', 'list', '--json'], {
+      env: { SRHOOKS_RECEIVER_URL: 'http://127.0.0.1:1' },
+    });
+    expect(JSON.parse(env.stdout).error.message).toBe('cannot reach the receiver at http://127.0.0.1:1');
+  });
+
+  it('forgets its URL when stopped; a listen killed without cleaning up is named as gone', async () => {
+    const other = tempConfigDir();
+    try {
+      const stopped = startCli(other.dir, ['listen', '--port', '0', '--shop', 'demo', '--json']);
+      await stopped.waitForLine(/"type":"listening"/);
+      expect(JSON.parse(readFileSync(join(other.dir, 'listen.json'), 'utf8')).running).toBeDefined();
+      expect(await stopped.interrupt()).toBe(0);
+      const after = JSON.parse(readFileSync(join(other.dir, 'listen.json'), 'utf8'));
+      expect(after.running).toBeUndefined();
+      expect(after.adminToken).toEqual(expect.any(String));
+
+      const killed = startCli(other.dir, ['listen', '--port', '0', '--shop', 'demo', '--json']);
+      const { url } = JSON.parse(await killed.waitForLine(/"type":"listening"/));
+      killed.child.kill('SIGKILL');
+      await killed.interrupt();
+      const run = await runCli(other.dir, ['events', 'list']);
+      expect(run.code).toBe(3);
+      expect(run.stderr).toMatch(
+        new RegExp(
+          `^error: srhooks listen is no longer running \\(listen.json names ${url}, process ${killed.child.pid} since .+, which has ended\\)\n`,
+        ),
+      );
+      expect(run.stderr).toContain(
+        'start srhooks listen again, or pass --receiver URL or set SRHOOKS_RECEIVER_URL',
+      );
+    } finally {
+      other.cleanup();
+    }
+  });
+
+  it("srhooks url signs with listen's secret, so the documented trigger example reaches it", async () => {
+    const printed = start.urls.find((entry) => entry.shop === 'acme' && entry.event === 'order_confirm')?.url;
+    const url = await runCli(config.dir, [
+      'url',
+      '--shop',
+      'acme',
+      '--event',
+      'order_confirm',
+      '--base',
+      start.url,
+    ]);
+    expect(url.code).toBe(0);
+    expect(url.stdout.trim()).toBe(printed);
+    const sent = await runCli(config.dir, ['trigger', 'order_confirm', '--to', url.stdout.trim()]);
+    expect(sent.code).toBe(0);
+    expect(sent.stdout).toMatch(/^HTTP 200/m);
+    // a configured secret still wins over listen's
+    const own = await runCli(
+      config.dir,
+      ['url', '--shop', 'acme', '--event', 'order_confirm', '--base', start.url],
+      { env: { SRHOOKS_SECRETS: 'another-secret-0123456789abcdef' } },
+    );
+    expect(own.stdout.trim()).not.toBe(printed);
   });
 
   it('a port in use is a usage error', async () => {

@@ -11,7 +11,7 @@ import { defineCommand } from '../command.js';
 import { resolveConfigDir } from '../config/config-dir.js';
 import { CredentialStore } from '../config/credential-store.js';
 import { DEFAULT_LISTEN_PORT } from '../config/listen-defaults.js';
-import { loadListenSecrets } from '../config/listen-secrets.js';
+import { clearListenRunning, loadListenSecrets, recordListenRunning } from '../config/listen-secrets.js';
 import { firstSecret } from '../config/receiver-secrets.js';
 import { unknownEventError } from '../event-name.js';
 import { watchDeliveries } from '../live/delivery-feed.js';
@@ -166,6 +166,11 @@ export const listenCommand = defineCommand<ListenOptions, ListenResult>({
       spinner.stop();
     }
     const { app, url: localUrl } = receiver;
+    await recordListenRunning(configDir, {
+      url: localUrl,
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+    });
     const base = options.publicUrl ?? localUrl;
     printStart(context.output, {
       type: 'listening',
@@ -190,6 +195,7 @@ export const listenCommand = defineCommand<ListenOptions, ListenResult>({
     context.output.info(`stopping the receiver (${signal})`);
     await feed.stop();
     await app.close();
+    await clearListenRunning(configDir, process.pid);
     return { stopped: signal, deliveries: feed.deliveries };
   },
 });

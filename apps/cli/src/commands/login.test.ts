@@ -8,6 +8,7 @@ import { loginArgs, READ_ONLY_CLIENT, startTestSandbox, TEST_CLIENT } from '../t
 let sandbox: RunningSandbox;
 const config = tempConfigDir();
 const credentialsFile = join(config.dir, 'credentials.json');
+const cli = (...args: string[]) => runCli(config.dir, args);
 
 beforeAll(async () => {
   sandbox = await startTestSandbox();
@@ -151,6 +152,30 @@ describe('srhooks login / shops / logout', () => {
     expect(all.code).toBe(0);
     expect(all.stdout).toBe('✔ removed the credentials for acme\n');
     expect(existsSync(credentialsFile)).toBe(false);
+  });
+
+  it('refuses client credentials and a username/password together, storing nothing', async () => {
+    const run = await cli(
+      'login',
+      '--shop',
+      'both',
+      '--client-id',
+      TEST_CLIENT.clientId,
+      '--client-secret',
+      TEST_CLIENT.clientSecret,
+      '--username',
+      'api-user',
+      '--password',
+      'never-printed-password',
+      '--no-verify',
+    );
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      'error: use either OAuth client credentials or a username and password, not both (got --client-id, --client-secret, --username, --password)\nOAuth: --client-id … --client-secret … (recommended by ShopRenter); legacy Basic auth: --username … --password …\n',
+    );
+    expect(run.stderr).not.toContain('never-printed-password');
+    const shops = await cli('shops', '--json');
+    expect(JSON.stringify(JSON.parse(shops.stdout))).not.toContain('"both"');
   });
 
   it('never printed a secret', () => {

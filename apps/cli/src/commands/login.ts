@@ -56,8 +56,23 @@ async function collectAuth(
   options: LoginOptions,
   env: Record<string, string | undefined>,
 ): Promise<StoredAuth> {
+  const basic = options.username !== undefined || options.password !== undefined;
+  if (basic && (options.clientId !== undefined || options.clientSecret !== undefined)) {
+    // two ways to log in at once: refuse rather than silently pick one
+    const given = [
+      options.clientId !== undefined ? '--client-id' : undefined,
+      options.clientSecret !== undefined ? '--client-secret' : undefined,
+      options.username !== undefined ? '--username' : undefined,
+      options.password !== undefined ? '--password' : undefined,
+    ].filter(Boolean);
+    throw usageError(
+      `use either OAuth client credentials or a username and password, not both (got ${given.join(', ')})`,
+      'OAuth: --client-id … --client-secret … (recommended by ShopRenter); legacy Basic auth: --username … --password …',
+      'conflicting_credentials',
+    );
+  }
   const stdinSecret = options.secretStdin ? await readStdinSecret() : undefined;
-  if (options.username !== undefined || options.password !== undefined) {
+  if (basic) {
     const username = nonEmpty(options.username);
     const password = nonEmpty(options.password) ?? stdinSecret;
     if (!username || !password) {

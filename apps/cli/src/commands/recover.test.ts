@@ -75,6 +75,17 @@ describe('srhooks recover', () => {
     expect(again.stdout).toMatch(/nothing was missed\n {2}2 event\(s\) the receiver already had/);
   });
 
+  it.each([
+    ['0d', 'must reach back at least 1m'],
+    ['0m', 'must reach back at least 1m'],
+    ['2999-01-01T00:00:00Z', 'is in the future'],
+    ['2024-13-45', 'is not a valid ISO 8601 time'],
+  ])('refuses --since %s (a look-back of nothing) with exit 2', async (value, reason) => {
+    const run = await recover('--shop', 'demo', '--since', value);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`error: option '--since <when>' argument '${value}' is invalid. ${reason}`);
+  });
+
   it('refuses a bad --since before calling, and an unknown shop with the receiver’s reason', async () => {
     const bad = await recover('--shop', 'demo', '--since', 'yesterday');
     expect(bad.code).not.toBe(0);

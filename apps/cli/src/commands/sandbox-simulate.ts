@@ -16,7 +16,7 @@ export interface SandboxSimulateOptions {
   orderId?: string;
   status?: string;
   statusText?: string;
-  /** `unsubscribe`: which subscriber (default: the newest). */
+  /** `subscribe`: the new subscriber's address; `unsubscribe`: which subscriber (default: the newest). */
   email?: string;
   /** Wait for each delivery's outcome (default true; `--no-wait`: report them as scheduled). */
   wait?: boolean;
@@ -61,7 +61,10 @@ function route(options: SandboxSimulateOptions, shop: string): { path: string; b
     case 'cart':
       return { path: `/${shop}/_sandbox/abandoned-carts`, body: seed };
     case 'subscribe':
-      return { path: `/${shop}/_sandbox/subscribers`, body: seed };
+      return {
+        path: `/${shop}/_sandbox/subscribers`,
+        body: { ...seed, ...(options.email ? { subscriber: { email: options.email } } : {}) },
+      };
     case 'unsubscribe':
       return {
         path: `/${shop}/_sandbox/subscribers/unsubscribe`,
@@ -72,6 +75,13 @@ function route(options: SandboxSimulateOptions, shop: string): { path: string; b
         throw usageError(
           'status needs the order id and the new status',
           'e.g. srhooks sandbox status 1001 5',
+        );
+      }
+      if (!/^\d+$/.test(options.orderId) || !/^\d+$/.test(options.status)) {
+        throw usageError(
+          `order id and status must be whole numbers, got "${options.orderId}" and "${options.status}"`,
+          'e.g. srhooks sandbox status 1001 5 (sandbox order prints the order id)',
+          'invalid_argument',
         );
       }
       return {

@@ -170,6 +170,48 @@ describe('srhooks sandbox', () => {
     });
   });
 
+  it('subscribe --email subscribes that address; unsubscribe --email finds it', async () => {
+    const subscribe = await runCli(config.dir, [
+      'sandbox',
+      'subscribe',
+      '--email',
+      'anna.cli@example.hu',
+      '--sandbox-url',
+      info.url,
+      '--json',
+    ]);
+    expect(subscribe.code).toBe(0);
+    const { id } = JSON.parse(subscribe.stdout).subject;
+    const listed = (await (await fetch(`${info.url}/demo/_sandbox/subscribers`)).json()) as {
+      subscribers: { id: string; email: string }[];
+    };
+    expect(listed.subscribers.find((entry) => entry.id === id)?.email).toBe('anna.cli@example.hu');
+    const unsubscribe = await runCli(config.dir, [
+      'sandbox',
+      'unsubscribe',
+      '--email',
+      'anna.cli@example.hu',
+      '--sandbox-url',
+      info.url,
+      '--json',
+    ]);
+    expect(unsubscribe.code).toBe(0);
+    expect(JSON.parse(unsubscribe.stdout).subject).toEqual({ id, status: expect.anything() });
+  });
+
+  it('status with a bad order id or status is a usage error (exit 2), before any request', async () => {
+    for (const args of [
+      ['1', 'abc'],
+      ['x1', '2'],
+    ]) {
+      const run = await runCli(config.dir, ['sandbox', 'status', ...args, '--sandbox-url', info.url]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toBe(
+        `error: order id and status must be whole numbers, got "${args[0]}" and "${args[1]}"\ne.g. srhooks sandbox status 1001 5 (sandbox order prints the order id)\n`,
+      );
+    }
+  });
+
   it('an unknown shop is a usage error, an unreachable sandbox a network error', async () => {
     const shop = await runCli(config.dir, ['sandbox', 'order', '--shop', 'nope', '--sandbox-url', info.url]);
     expect(shop.code).toBe(2);

@@ -78,6 +78,18 @@ describe('srhooks trigger into the real receiver', () => {
     );
   });
 
+  it('warns when --to is the signed URL of another event, and still sends', async () => {
+    const url = signDeliveryUrl(base, { shop: 'demo', event: 'order_status_change' }, SECRET);
+    const run = await runCli(config.dir, ['trigger', 'order_confirm', '--to', url, '--seed', 'w1']);
+    expect(run.stderr).toBe(
+      'warning: --to is the signed URL for order_status_change, but this delivery is order_confirm; sending it anyway (for order_confirm: srhooks url --event order_confirm …)\n',
+    );
+    const same = signDeliveryUrl(base, { shop: 'demo', event: 'order_confirm' }, SECRET);
+    const quiet = await runCli(config.dir, ['trigger', 'order_confirm', '--to', same, '--seed', 'w1']);
+    expect(quiet.code).toBe(0);
+    expect(quiet.stderr).toBe('');
+  });
+
   it('a URL signed with another secret is refused (exit 3)', async () => {
     const url = signDeliveryUrl(
       base,

@@ -5,6 +5,7 @@ import { defineCommand } from '../command.js';
 import { buildPayload } from '../delivery/build-payload.js';
 import { maskDeliveryUrl } from '../delivery/mask-delivery-url.js';
 import { postDelivery } from '../delivery/post-delivery.js';
+import { eventOfDeliveryUrl } from '../delivery/url-event.js';
 import { unknownEventError } from '../event-name.js';
 
 export interface TriggerOptions {
@@ -50,6 +51,12 @@ export const triggerCommand = defineCommand<TriggerOptions, TriggerResult>({
         'missing --to',
         'pass the delivery URL, e.g. --to "$(srhooks url --shop demo --event order_confirm --base http://127.0.0.1:4750)"',
       );
+    const urlEvent = eventOfDeliveryUrl(to);
+    if (urlEvent !== undefined && urlEvent !== event) {
+      context.output.warn(
+        `--to is the signed URL for ${urlEvent}, but this delivery is ${event}; sending it anyway (for ${event}: srhooks url --event ${event} …)`,
+      );
+    }
     const format = (options.format ?? 'json') as DeliveryFormat;
     if (format !== 'json' && format !== 'xml')
       throw usageError(`--format must be json or xml, got "${options.format}"`);

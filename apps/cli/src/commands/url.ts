@@ -7,7 +7,9 @@ import {
 } from '@srhooks/contracts';
 import { usageError } from '../cli-error.js';
 import { defineCommand } from '../command.js';
-import { firstSecret } from '../config/receiver-secrets.js';
+import { resolveConfigDir } from '../config/config-dir.js';
+import { readListenSecrets } from '../config/listen-secrets.js';
+import { firstSecret, secretsFromEnv } from '../config/receiver-secrets.js';
 import { unknownEventError } from '../event-name.js';
 
 export interface UrlOptions {
@@ -48,7 +50,12 @@ export const urlCommand = defineCommand<UrlOptions, UrlResult>({
         'e.g. --base https://hooks.example.com',
       );
     }
-    const secret = firstSecret(options.secret, context.env);
+    // as listen signs: --secret, else SRHOOKS_SECRETS, else listen's own secret from listen.json
+    const listenSecret =
+      options.secret === undefined && secretsFromEnv(context.env).length === 0
+        ? (await readListenSecrets(resolveConfigDir(context.env)))?.urlSecret
+        : undefined;
+    const secret = firstSecret(options.secret, context.env, listenSecret);
     return { shop, event: options.event, url: signDeliveryUrl(base, { shop, event: options.event }, secret) };
   },
 

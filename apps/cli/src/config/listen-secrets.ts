@@ -3,9 +3,11 @@ import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
- * Secrets of the local `srhooks listen` receiver, generated on first use and kept in
- * `listen.json` (mode 0600) in the config dir, so the signed URLs registered on a shop stay valid
- * across restarts. `SRHOOKS_SECRETS` / `--secret` override the URL secret.
+ * `listen.json` (mode 0600) in the config dir: the secrets of the local `srhooks listen` receiver,
+ * generated on first use and kept so the signed URLs registered on a shop stay valid across
+ * restarts (`SRHOOKS_SECRETS` / `--secret` override the URL secret), and, while a `listen` runs,
+ * where it listens (`running`), so `events`, `dead-letters`, `prune` and `recover` find it on any
+ * port.
  */
 export interface ListenSecrets {
   /** Signs the delivery URLs. */
@@ -16,7 +18,38 @@ export interface ListenSecrets {
   adminToken: string;
 }
 
+/** The `listen` that runs (or ran: a listener killed without a chance to clean up leaves it). */
+export interface ListenRunning {
+  /** Its local base URL, e.g. `http://127.0.0.1:14750`. */
+  url: string;
+  pid: number;
+  startedAt: string;
+}
+
+interface ListenFile extends ListenSecrets {
+  running?: ListenRunning;
+}
+
 const FILE = 'listen.json';
+
+async function readListenFile(configDir: string): Promise<Partial<ListenFile> | undefined> {
+  try {
+    const parsed: unknown = JSON.parse(await readFile(join(configDir, FILE), 'utf8'));
+    return parsed && typeof parsed === 'object' ? (parsed as Partial<ListenFile>) : undefined;
+  } catch {
+    return undefined; // missing or unreadable
+  }
+}
+
+/** Writes listen.json atomically, mode 0600 in a 0700 directory. */
+async function writeListenFile(configDir: string, file: ListenFile): Promise<void> {
+  const path = join(configDir, FILE);
+  await mkdir(configDir, { recursive: true, mode: 0o700 });
+  const temp = `${path}.${process.pid}.tmp`;
+  await writeFile(temp, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
+  await chmod(temp, 0o600);
+  await rename(temp, path);
+}
 
 function generate(): ListenSecrets {
   return {
@@ -28,21 +61,17 @@ function generate(): ListenSecrets {
 
 /** The stored secrets, or undefined when `listen` never ran with this config dir. */
 export async function readListenSecrets(configDir: string): Promise<ListenSecrets | undefined> {
-  try {
-    const stored = JSON.parse(await readFile(join(configDir, FILE), 'utf8')) as Partial<ListenSecrets>;
-    if (
-      typeof stored.urlSecret === 'string' &&
-      typeof stored.forwardSecret === 'string' &&
-      typeof stored.adminToken === 'string'
-    ) {
-      return {
-        urlSecret: stored.urlSecret,
-        forwardSecret: stored.forwardSecret,
-        adminToken: stored.adminToken,
-      };
-    }
-  } catch {
-    // missing or unreadable
+  const stored = await readListenFile(configDir);
+  if (
+    typeof stored?.urlSecret === 'string' &&
+    typeof stored.forwardSecret === 'string' &&
+    typeof stored.adminToken === 'string'
+  ) {
+    return {
+      urlSecret: stored.urlSecret,
+      forwardSecret: stored.forwardSecret,
+      adminToken: stored.adminToken,
+    };
   }
   return undefined;
 }
@@ -52,11 +81,51 @@ export async function loadListenSecrets(configDir: string): Promise<ListenSecret
   const existing = await readListenSecrets(configDir);
   if (existing) return existing;
   const secrets = generate();
-  const path = join(configDir, FILE);
-  await mkdir(configDir, { recursive: true, mode: 0o700 });
-  const temp = `${path}.${process.pid}.tmp`;
-  await writeFile(temp, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
-  await chmod(temp, 0o600);
-  await rename(temp, path);
+  await writeListenFile(configDir, secrets);
   return secrets;
+}
+
+/** Records where this `listen` runs (after its receiver is up). */
+export async function recordListenRunning(configDir: string, running: ListenRunning): Promise<void> {
+  const secrets = await loadListenSecrets(configDir);
+  await writeListenFile(configDir, { ...secrets, running });
+}
+
+/** Forgets the record at stop, unless another `listen` has recorded itself since. */
+export async function clearListenRunning(configDir: string, pid: number): Promise<void> {
+  const stored = await readListenFile(configDir);
+  const secrets = await readListenSecrets(configDir);
+  if (!secrets || stored?.running?.pid !== pid) return;
+  await writeListenFile(configDir, secrets);
+}
+
+/** The recorded `listen`, and whether its process still exists (false: listen.json is stale). */
+export async function readListenRunning(
+  configDir: string,
+): Promise<(ListenRunning & { alive: boolean }) | undefined> {
+  const running = (await readListenFile(configDir))?.running;
+  if (
+    !running ||
+    typeof running.url !== 'string' ||
+    !Number.isInteger(running.pid) ||
+    typeof running.startedAt !== 'string'
+  ) {
+    return undefined;
+  }
+  return {
+    url: running.url,
+    pid: running.pid,
+    startedAt: running.startedAt,
+    alive: processExists(running.pid),
+  };
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, owned by someone else
+    return (error as { code?: string }).code === 'EPERM';
+  }
 }

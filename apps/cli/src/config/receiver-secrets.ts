@@ -9,13 +9,20 @@ export function secretsFromEnv(env: Record<string, string | undefined>): string[
     .filter((secret) => secret.length > 0);
 }
 
-/** The secret that signs new receiver URLs: `--secret`, else the first of `SRHOOKS_SECRETS`. */
-export function firstSecret(flag: string | undefined, env: Record<string, string | undefined>): string {
-  const secret = flag ?? secretsFromEnv(env)[0];
+/**
+ * The secret that signs new receiver URLs: `--secret`, else the first of `SRHOOKS_SECRETS`, else
+ * `fallback` (`url`: the one `srhooks listen` keeps in listen.json).
+ */
+export function firstSecret(
+  flag: string | undefined,
+  env: Record<string, string | undefined>,
+  fallback?: string,
+): string {
+  const secret = flag ?? secretsFromEnv(env)[0] ?? fallback;
   if (!secret) {
     throw usageError(
       'no receiver secret',
-      'pass --secret or set SRHOOKS_SECRETS (comma-separated, newest first; e.g. `openssl rand -hex 32`)',
+      'pass --secret or set SRHOOKS_SECRETS (comma-separated, newest first; e.g. `openssl rand -hex 32`), or run srhooks listen once (it keeps one in listen.json)',
       'no_secret',
     );
   }

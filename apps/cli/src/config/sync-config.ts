@@ -53,6 +53,8 @@ export type SyncConfig = z.infer<typeof SyncConfigSchema>;
 export interface ShopDesiredState {
   shop: string;
   webhooks: WebhookSpec[];
+  /** Where each of `webhooks` comes from in the file, index for index: `shops[0].webhooks[1] (order_confirm)`. */
+  sources: string[];
 }
 
 function issuePath(path: readonly PropertyKey[]): string {
@@ -115,8 +117,14 @@ export function desiredState(
       ...(shop.webhooks ?? []),
       ...(shop.events ?? []).map((event) => ({ event })),
     ];
+    const listed = shop.webhooks?.length ?? 0;
+    const sources = entries.map((entry, index) =>
+      index < listed
+        ? `shops[${shopIndex}].webhooks[${index}] (${entry.event})`
+        : `shops[${shopIndex}].events[${index - listed}] (${entry.event})`,
+    );
     const webhooks = entries.map((entry, index): WebhookSpec => {
-      const where = `${file}: shops[${shopIndex}].webhooks[${index}] (${entry.event})`;
+      const where = `${file}: ${sources[index]}`;
       let url = entry.url;
       if (!url) {
         if (!publicUrl) {
@@ -144,6 +152,6 @@ export function desiredState(
       }
       return specFromEntry(entry, url);
     });
-    return { shop: shop.name, webhooks };
+    return { shop: shop.name, webhooks, sources };
   });
 }

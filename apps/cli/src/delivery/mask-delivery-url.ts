@@ -8,3 +8,11 @@ export function maskDeliveryUrl(url: string): string {
     (_match, prefix: string, start: string) => `${prefix}${start}…`,
   );
 }
+
+/** Every signed receiver URL in a text (an error message) with its token cut to four characters. */
+export function maskDeliveryUrls(text: string): string {
+  return text.replace(
+    /(\/hooks\/[^/?#\s]+\/[^/?#\s]+\/)([A-Za-z0-9_-]{4})[A-Za-z0-9_-]+/g,
+    (_match, prefix: string, start: string) => `${prefix}${start}…`,
+  );
+}

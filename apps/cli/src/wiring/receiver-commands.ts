@@ -27,7 +27,7 @@ function adminOptions(command: Command): Command {
   return command
     .option(
       '--receiver <url>',
-      'the receiver (default: SRHOOKS_RECEIVER_URL, else the local srhooks listen at http://127.0.0.1:4750)',
+      'the receiver (default: SRHOOKS_RECEIVER_URL, else the running srhooks listen, on any port, else http://127.0.0.1:4750)',
     )
     .option(
       '--admin-token <token>',
@@ -44,10 +44,23 @@ export function registerReceiverCommands(program: Command): void {
   registerRecover(program);
 }
 
-/** `2d`, `12h`, `90m`, or an ISO 8601 time (checked again by the receiver, which does the parsing). */
+/**
+ * `2d`, `12h`, `90m` (at least 1), or an ISO 8601 time in the past (checked again by the receiver,
+ * which does the parsing): a look-back of nothing (`0d`, a future time) would read no order.
+ */
 function since(value: string): string {
   const text = value.trim();
-  if (/^\d{1,5}\s*[mhd]$/i.test(text) || /^\d{4}-\d{2}-\d{2}/.test(text)) return text;
+  const duration = /^(\d{1,5})\s*[mhd]$/i.exec(text);
+  if (duration) {
+    if (Number(duration[1]) >= 1) return text;
+    throw new InvalidArgumentError('must reach back at least 1m, e.g. 2d, 12h or 90m');
+  }
+  if (/^\d{4}-\d{2}-\d{2}/.test(text)) {
+    const at = Date.parse(text);
+    if (Number.isNaN(at)) throw new InvalidArgumentError('is not a valid ISO 8601 time');
+    if (at > Date.now()) throw new InvalidArgumentError('is in the future; give a time in the past');
+    return text;
+  }
   throw new InvalidArgumentError(
     'must be a duration back from now such as 2d, 12h or 90m, or an ISO 8601 time',
   );

@@ -153,6 +153,11 @@ export function registerSandboxCommands(program: Command): void {
     .option(...NO_WAIT_OPTION)
     .option(...TIMEOUT_OPTION, positiveNumber)
     .option('--seed <seed>', 'deterministic subscriber data')
+    .option('--email <address>', "the subscriber's e-mail address (default: a sample one)")
+    .addHelpText(
+      'after',
+      examples('srhooks sandbox subscribe', 'srhooks sandbox subscribe --email anna@example.hu'),
+    )
     .action(async (options: SimulateFlags, command: Command) =>
       simulate(command, { ...options, action: 'subscribe' }),
     );

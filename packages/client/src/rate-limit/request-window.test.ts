@@ -95,6 +95,38 @@ describe('RequestWindow', () => {
     }
   });
 
+  it('keeps the process alive while a caller waits for its slot, and leaves no timer behind', async () => {
+    // Real timers: a CLI whose only pending work is this wait must not exit (it did, with code 13,
+    // when the wake-up timer was unref'd).
+    const refTimers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+    const window = new RequestWindow({ limit: 1, windowMs: 80 });
+    const before = refTimers();
+    const first = await window.acquire();
+    first.release();
+    const second = window.acquire();
+    expect(window.waiting).toBe(1);
+    expect(refTimers()).toBe(before + 1);
+    const slot = await second;
+    expect(slot.waitedMs).toBeGreaterThanOrEqual(70);
+    slot.release();
+    expect(refTimers()).toBe(before);
+  });
+
+  it('lets an aborted caller leave the queue and cancels the timer nobody needs', async () => {
+    const refTimers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+    const window = new RequestWindow({ limit: 1, windowMs: 10_000 });
+    const before = refTimers();
+    (await window.acquire()).release();
+    const controller = new AbortController();
+    const waiting = window.acquire(controller.signal);
+    expect(refTimers()).toBe(before + 1);
+    controller.abort(new Error('shutting down'));
+    await expect(waiting).rejects.toThrow('shutting down');
+    expect(window.waiting).toBe(0);
+    expect(refTimers()).toBe(before);
+    await expect(window.acquire(controller.signal)).rejects.toThrow('shutting down');
+  });
+
   it('rejects nonsense settings', () => {
     expect(() => new RequestWindow({ limit: 0, windowMs: 1000 })).toThrow(/limit/);
     expect(() => new RequestWindow({ limit: 2.5, windowMs: 1000 })).toThrow(/limit/);

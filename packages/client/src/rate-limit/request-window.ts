@@ -4,7 +4,10 @@ export interface RequestWindowOptions {
   /** The window in ms (ShopRenter: 1000), plus any safety margin. */
   windowMs: number;
   now?: () => number;
+  /** Starts the wake-up timer (default: a ref'd setTimeout). */
   setTimer?: (callback: () => void, ms: number) => unknown;
+  /** Cancels a timer `setTimer` returned (default: clearTimeout). */
+  clearTimer?: (timer: unknown) => void;
 }
 
 export interface RequestSlot {
@@ -17,6 +20,8 @@ export interface RequestSlot {
 interface Waiter {
   readonly since: number;
   readonly resolve: (slot: RequestSlot) => void;
+  /** Detaches the abort listener once the waiter is served. */
+  readonly settle: () => void;
 }
 
 /**
@@ -30,6 +35,13 @@ interface Waiter {
  * however the network or a busy event loop stretched or squeezed the gaps. A plain token bucket
  * spacing sends by 1/rate cannot promise that (a delayed request followed by a prompt one lands
  * closer together than they were sent). Callers are served first come, first served.
+ *
+ * The wake-up timer is an ordinary (ref'd) timer: a caller waiting for a slot is pending work, so
+ * it keeps the process alive until it is served — a CLI whose only pending work is that wait
+ * must not exit half-way (with `unref`, Node exited with code 13 from an unsettled top-level await
+ * and the change was never made). A timer exists only while someone waits: it is cancelled when
+ * the queue empties (so a server shutting down is not held open by it), and a caller whose
+ * request is aborted leaves the queue at once.
  */
 export class RequestWindow {
   readonly limit: number;
@@ -38,7 +50,8 @@ export class RequestWindow {
   private readonly queue: Waiter[] = [];
   private readonly now: () => number;
   private readonly setTimer: (callback: () => void, ms: number) => unknown;
-  private timerDue: number | undefined;
+  private readonly clearTimer: (timer: unknown) => void;
+  private timer: { due: number; handle: unknown } | undefined;
 
   constructor(options: RequestWindowOptions) {
     if (!(Number.isInteger(options.limit) && options.limit >= 1)) {
@@ -49,21 +62,40 @@ export class RequestWindow {
     this.windowMs = options.windowMs;
     this.freeAt = new Array<number>(options.limit).fill(Number.NEGATIVE_INFINITY);
     this.now = options.now ?? Date.now;
-    this.setTimer =
-      options.setTimer ??
-      ((callback, ms) => {
-        const timer = setTimeout(callback, ms);
-        timer.unref?.();
-        return timer;
-      });
+    this.setTimer = options.setTimer ?? ((callback, ms) => setTimeout(callback, ms));
+    this.clearTimer = options.clearTimer ?? ((timer) => clearTimeout(timer as ReturnType<typeof setTimeout>));
   }
 
-  /** Waits for a free slot; resolve order is call order. */
-  acquire(): Promise<RequestSlot> {
-    return new Promise((resolve) => {
-      this.queue.push({ since: this.now(), resolve });
+  /**
+   * Waits for a free slot; resolve order is call order. When `signal` aborts first, the caller
+   * leaves the queue and the promise rejects with the signal's reason.
+   */
+  acquire(signal?: AbortSignal): Promise<RequestSlot> {
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(signal.reason);
+        return;
+      }
+      const onAbort = (): void => {
+        const at = this.queue.indexOf(waiter);
+        if (at >= 0) this.queue.splice(at, 1);
+        this.pump();
+        reject(signal?.reason);
+      };
+      const waiter: Waiter = {
+        since: this.now(),
+        resolve,
+        settle: () => signal?.removeEventListener('abort', onAbort),
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.queue.push(waiter);
       this.pump();
     });
+  }
+
+  /** Callers waiting for a slot. */
+  get waiting(): number {
+    return this.queue.length;
   }
 
   /** Requests currently on the wire. */
@@ -72,6 +104,7 @@ export class RequestWindow {
   }
 
   private pump(): void {
+    if (this.queue.length === 0) this.cancelTimer();
     while (this.queue.length > 0) {
       const now = this.now();
       let index = 0;
@@ -84,6 +117,8 @@ export class RequestWindow {
         return;
       }
       const waiter = this.queue.shift() as Waiter;
+      waiter.settle();
+      if (this.queue.length === 0) this.cancelTimer();
       this.freeAt[index] = Number.POSITIVE_INFINITY;
       let released = false;
       waiter.resolve({
@@ -99,14 +134,21 @@ export class RequestWindow {
   }
 
   private wakeAt(due: number): void {
-    if (this.timerDue !== undefined && this.timerDue <= due) return;
-    this.timerDue = due;
-    this.setTimer(
+    if (this.timer !== undefined && this.timer.due <= due) return;
+    this.cancelTimer();
+    const handle = this.setTimer(
       () => {
-        this.timerDue = undefined;
+        this.timer = undefined;
         this.pump();
       },
       Math.max(0, due - this.now()),
     );
+    this.timer = { due, handle };
+  }
+
+  private cancelTimer(): void {
+    if (this.timer === undefined) return;
+    this.clearTimer(this.timer.handle);
+    this.timer = undefined;
   }
 }

@@ -1,4 +1,5 @@
 import { type AdminTargetOptions, openAdminApi } from '../../admin-api/admin-api-client.js';
+import { checkHandlerKnown } from '../../admin-api/admin-input.js';
 import type { DeadLetterJson } from '../../admin-api/admin-types.js';
 import { defineCommand } from '../../command.js';
 import { renderTable } from '../../output/index.js';
@@ -28,6 +29,7 @@ export const listDeadLettersCommand = defineCommand<ListDeadLettersOptions, List
       to: options.to,
       limit: options.limit,
     });
+    if (answer.items.length === 0 && options.handler) await checkHandlerKnown(api, options.handler);
     return { receiver: api.receiverUrl, items: answer.items };
   },
 

@@ -1,4 +1,5 @@
 import { type AdminTargetOptions, openAdminApi } from '../../admin-api/admin-api-client.js';
+import { checkHandlerKnown } from '../../admin-api/admin-input.js';
 import type { JobJson } from '../../admin-api/admin-types.js';
 import { defineCommand } from '../../command.js';
 
@@ -24,6 +25,7 @@ export const retryDeadLettersCommand = defineCommand<RetryDeadLettersOptions, Re
       ...(options.to ? { to: options.to } : {}),
     };
     const answer = await api.post<{ replayed: number; jobs: JobJson[] }>('/dead-letters/replay', body);
+    if (answer.replayed === 0 && options.handler) await checkHandlerKnown(api, options.handler);
     return { receiver: api.receiverUrl, replayed: answer.replayed, jobs: answer.jobs };
   },
 

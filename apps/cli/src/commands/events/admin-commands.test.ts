@@ -198,6 +198,31 @@ describe('srhooks dead-letters and events (receiver admin API)', () => {
     expect(badTime.stderr).toContain('query.from: must be an ISO 8601 date');
   });
 
+  it('an id that is not an event id is refused before calling, naming what ids look like', async () => {
+    for (const command of ['show', 'replay']) {
+      const run = await admin('events', command, '12345');
+      expect(run.code).toBe(2);
+      expect(run.stderr).toBe(
+        'error: "12345" is not an event id: event ids look like evt_01k…\nlist them with srhooks events list\n',
+      );
+    }
+  });
+
+  it('dead-letters list/retry --handler with an unknown handler says so; a known one with none is fine', async () => {
+    for (const command of ['list', 'retry']) {
+      const run = await admin('dead-letters', command, '--handler', 'nope');
+      expect(run.code).toBe(2);
+      expect(run.stderr).toBe(
+        `error: unknown handler "nope": not configured on ${base}\nits handlers: erp\n`,
+      );
+    }
+    const json = await admin('dead-letters', 'list', '--handler', 'nope', '--json');
+    expect(JSON.parse(json.stdout).error.code).toBe('unknown_handler');
+    const known = await admin('dead-letters', 'list', '--handler', 'erp', '--to', '2000-01-01');
+    expect(known.code).toBe(0);
+    expect(known.stdout).toContain('no dead letters');
+  });
+
   it('never printed the admin token', () => {
     for (const text of seenOutput) expect(text).not.toContain(ADMIN_TOKEN);
   });

@@ -1,4 +1,5 @@
 import { type AdminTargetOptions, openAdminApi } from '../../admin-api/admin-api-client.js';
+import { checkEventId } from '../../admin-api/admin-input.js';
 import type { JobJson } from '../../admin-api/admin-types.js';
 import { defineCommand } from '../../command.js';
 
@@ -17,9 +18,10 @@ export interface ReplayEventResult {
 /** Runs an event's handler jobs again now (`POST /admin/api/events/:id/replay`). */
 export const replayEventCommand = defineCommand<ReplayEventOptions, ReplayEventResult>({
   async run(options, context) {
+    const id = checkEventId(options.id);
     const api = await openAdminApi(options, context.env);
     const answer = await api.post<{ eventId: string; jobs: JobJson[] }>(
-      `/events/${encodeURIComponent(options.id)}/replay`,
+      `/events/${encodeURIComponent(id)}/replay`,
       undefined,
       { handler: options.handler },
     );

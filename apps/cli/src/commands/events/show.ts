@@ -1,4 +1,5 @@
 import { type AdminTargetOptions, openAdminApi } from '../../admin-api/admin-api-client.js';
+import { checkEventId } from '../../admin-api/admin-input.js';
 import type { EventDetailJson } from '../../admin-api/admin-types.js';
 import { defineCommand } from '../../command.js';
 import { renderTable, type Style } from '../../output/index.js';
@@ -33,8 +34,9 @@ export function describeVerification(
 /** One event with its handler jobs and every attempt (`GET /admin/api/events/:id`). */
 export const showEventCommand = defineCommand<ShowEventOptions, ShowEventResult>({
   async run(options, context) {
+    const id = checkEventId(options.id);
     const api = await openAdminApi(options, context.env);
-    const answer = await api.get<{ event: EventDetailJson }>(`/events/${encodeURIComponent(options.id)}`);
+    const answer = await api.get<{ event: EventDetailJson }>(`/events/${encodeURIComponent(id)}`);
     return { receiver: api.receiverUrl, event: answer.event, ...(options.payload ? { payload: true } : {}) };
   },
 

@@ -198,6 +198,19 @@ describe('srhooks webhooks sync', () => {
     expect(noSecret.stderr).toContain('set SRHOOKS_SECRETS');
   });
 
+  it('a plan error names the entry in the file and cuts the URL token to four characters', async () => {
+    writeConfig([{ event: 'order_confirm' }, { event: 'abandoned_cart' }, { event: 'order_confirm' }]);
+    const run = await sync('--dry-run');
+    expect(run.code).toBe(2);
+    const token = signed('order_confirm').split('/').at(-1) ?? '';
+    const masked = `${PUBLIC_URL}/hooks/acme/order_confirm/${token.slice(0, 4)}…`;
+    expect(run.stderr.split('\n')[0]).toBe(
+      `error: ${file}: shops[0].webhooks[2] (order_confirm) repeats shops[0].webhooks[0] (event order_confirm, url ${masked}): a shop keeps one subscription per event and url, remove one of them`,
+    );
+    expect(run.stderr).not.toContain(token);
+    expect(run.stderr).not.toContain('desired[');
+  });
+
   it('never printed the client secret or a whole receiver secret', () => {
     for (const text of seenOutput) {
       expect(text).not.toContain(TEST_CLIENT.clientSecret);

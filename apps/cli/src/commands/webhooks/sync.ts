@@ -2,7 +2,7 @@ import type { SyncReport, SyncStepResult } from '@srhooks/client';
 import { EXIT_CODES, usageError } from '../../cli-error.js';
 import { defineCommand } from '../../command.js';
 import { desiredState, readSyncConfig } from '../../config/sync-config.js';
-import { maskDeliveryUrl } from '../../delivery/mask-delivery-url.js';
+import { maskDeliveryUrl, maskDeliveryUrls } from '../../delivery/mask-delivery-url.js';
 import type { Style } from '../../output/index.js';
 import { connectShop } from '../../shop-client.js';
 
@@ -120,6 +120,29 @@ export function toShopResult(shop: string, report: SyncReport): ShopSyncResult {
   };
 }
 
+/**
+ * The client names a sync's input `desired[2]` and prints URLs whole; on the command line, name the
+ * entry of the file (`srhooks.config.json: shops[0].webhooks[2] (order_confirm)`) and cut receiver
+ * URL tokens to four characters (only `url`, `listen` and `--json` of webhooks show them whole).
+ */
+function inFileTerms(error: unknown, file: string, sources: readonly string[]): unknown {
+  if (!(error instanceof Error) || error.name !== 'InputError' || !error.message.includes('desired[')) {
+    return error;
+  }
+  let first = true;
+  const message = maskDeliveryUrls(
+    error.message.replace(/desired\[(\d+)\]/g, (whole, index: string) => {
+      const source = sources[Number(index)];
+      if (source === undefined) return whole;
+      const named = first ? `${file}: ${source}` : source.replace(/ \(.*\)$/, '');
+      first = false;
+      return named;
+    }),
+  );
+  const code = (error as { code?: unknown }).code;
+  return usageError(message, undefined, typeof code === 'string' ? code : 'config_invalid');
+}
+
 export const syncWebhooksCommand = defineCommand<SyncOptions, SyncResult>({
   async run(options, context) {
     const config = await readSyncConfig(options.file);
@@ -150,7 +173,7 @@ export const syncWebhooksCommand = defineCommand<SyncOptions, SyncResult>({
         results.push(toShopResult(entry.shop, report));
       } catch (error) {
         spinner.stop();
-        throw error;
+        throw inFileTerms(error, options.file, entry.sources);
       }
     }
     return {
