@@ -402,6 +402,49 @@ describe('inspector', () => {
       expect((await get('/ui/fragments/event/evt_00000000000000000000000000')).status).toBe(404);
     });
 
+    it.each([
+      [
+        'a field of the wrong type',
+        '{"orders":{"order":[{"innerId":"9001","totalGross":"Bárány Zsófia, Rózsa utca 12, +36705551234"}]}}',
+        'Field orders.order[0].totalGross is invalid: expected a number (got [hidden])',
+        ['Bárány', 'Rózsa', '36705551234'],
+      ],
+      [
+        'a number given for a text',
+        '{"orders":{"order":[{"innerId":"9002","orderProducts":36705551234}]}}',
+        'orders.order[0].orderProducts',
+        ['36705551234'],
+      ],
+      [
+        'broken JSON',
+        '{"orders":{"order":[{"innerId":"9003","phone":"+36 70 555 1234" "x"}]}}',
+        'Invalid JSON at position',
+        ['555 1234', '+36 70'],
+      ],
+    ])(
+      'masks the sender values in the decode error of %s until revealed',
+      async (_name, body, kept, hidden) => {
+        const response = await fetch(`${receiver.baseUrl}${receiver.path(SHOP, 'order_confirm')}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+        });
+        expect(response.status).toBe(400);
+        const { deliveryId } = (await response.json()) as { deliveryId: string };
+        const masked = await get(`/ui/deliveries/${deliveryId}`);
+        expect(masked.text).toContain(kept);
+        for (const value of hidden) expect(masked.text).not.toContain(value);
+        const revealed = await get(`/ui/deliveries/${deliveryId}?reveal=1`);
+        for (const value of hidden) expect(revealed.text).toContain(value);
+        const reprocess = await postForm(`/ui/deliveries/${deliveryId}/reprocess`, {
+          _csrf: browser.csrfToken,
+        });
+        expect(reprocess.status).toBe(422);
+        const refusal = await reprocess.text();
+        for (const value of hidden) expect(refusal).not.toContain(value);
+      },
+    );
+
     it('shows a quarantined delivery with its decode error and a Re-process button', async () => {
       const response = await fetch(`${receiver.baseUrl}${receiver.path(SHOP, 'order_confirm')}`, {
         method: 'POST',

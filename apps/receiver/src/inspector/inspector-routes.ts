@@ -46,6 +46,7 @@ import { INSPECTOR_CSS, INSPECTOR_ICON_SVG } from './inspector-style.js';
 import { LiveStream } from './live-stream.js';
 import { loginContent, safeNext } from './login-page.js';
 import { type InspectorView, renderPage } from './page-layout.js';
+import { maskDecodeMessage } from './personal-data-mask.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 
 export interface InspectorRoutesOptions {
@@ -171,7 +172,12 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const answer = adminErrorAnswer(error);
-    if (answer) return errorPage(request, reply, answer.status, answer.body.error.message);
+    if (answer) {
+      // A re-process that still fails quotes the decode error: what the sender sent stays hidden here.
+      const { code, message } = answer.body.error;
+      const shown = code === 'still_undecodable' ? maskDecodeMessage(message) : message;
+      return errorPage(request, reply, answer.status, shown);
+    }
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) return errorPage(request, reply, status, error.message);
     request.log.error({ err: error }, 'inspector error');
