@@ -445,6 +445,29 @@ describe('inspector', () => {
       },
     );
 
+    it.each([
+      ['reveal=0', 'query.reveal'],
+      ['reveal=2', 'query.reveal'],
+      ['reveal=1&reveal=0', 'query.reveal'],
+      ['foo=1', 'unknown field foo'],
+    ])(
+      'answers a delivery page with ?%s 400 naming the field, nothing logged as an error',
+      async (query, message) => {
+        const logged = receiver.logLines.length;
+        for (const path of [
+          `/ui/deliveries/${ids.kovacs}?${query}`,
+          `/ui/fragments/delivery-row/${ids.kovacs}?${query}`,
+          `/ui/fragments/event/${await eventOf(ids.kovacs ?? '')}?${query}`,
+        ]) {
+          const page = await get(path);
+          expect(page.status, path).toBe(400);
+          expect(page.text).toContain(message);
+        }
+        const lines = receiver.logLines.slice(logged).map((line) => JSON.parse(line) as { level: number });
+        expect(lines.filter((line) => line.level >= 50)).toEqual([]);
+      },
+    );
+
     it('shows a quarantined delivery with its decode error and a Re-process button', async () => {
       const response = await fetch(`${receiver.baseUrl}${receiver.path(SHOP, 'order_confirm')}`, {
         method: 'POST',

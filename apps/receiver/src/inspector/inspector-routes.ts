@@ -18,7 +18,7 @@ import {
   throttledMessage,
 } from '../admin/admin-guard.js';
 import { AdminOperations } from '../admin/admin-operations.js';
-import { HandlerNameSchema, IdParamsSchema } from '../admin/admin-request-schemas.js';
+import { HandlerNameSchema, IdParamsSchema, requestObject } from '../admin/admin-request-schemas.js';
 import { serializeCookie } from '../admin/cookies.js';
 import type { CredentialThrottle } from '../admin/credential-throttle.js';
 import { checkSameOrigin } from '../admin/same-origin.js';
@@ -61,7 +61,8 @@ const FORM_BODY_LIMIT = 16 * 1024;
 const ERROR_HEADINGS: Record<number, string> = { 404: 'Not found', 429: 'Too many attempts' };
 const HTML_TYPE = 'text/html; charset=utf-8';
 
-const RevealSchema = z.object({ reveal: z.literal('1').optional() }).loose();
+const RevealFlagSchema = z.literal('1', { error: 'must be 1 (show personal data) or absent' }).optional();
+const RevealSchema = requestObject({ reveal: RevealFlagSchema });
 const NoticeSchema = z
   .enum(Object.keys(NOTICES) as [NoticeKey, ...NoticeKey[]])
   .optional()
@@ -305,7 +306,7 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
 
   app.get('/fragments/delivery-row/:id', async (request, reply) => {
     const { id } = parseRequestPart(IdParamsSchema, 'params', request.params);
-    const reveal = RevealSchema.parse(request.query ?? {}).reveal === '1';
+    const reveal = parseRequestPart(RevealSchema, 'query', request.query).reveal === '1';
     const delivery = await operations.getDelivery(id);
     return reply.type(HTML_TYPE).send(deliveryRow(delivery, { base, reveal }).value);
   });
@@ -324,10 +325,11 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
 
   app.get('/deliveries/:id', async (request, reply) => {
     const { id } = parseRequestPart(IdParamsSchema, 'params', request.params);
-    const query = z
-      .object({ reveal: z.literal('1').optional(), notice: NoticeSchema })
-      .loose()
-      .parse(request.query ?? {});
+    const query = parseRequestPart(
+      requestObject({ reveal: RevealFlagSchema, notice: NoticeSchema }),
+      'query',
+      request.query,
+    );
     const delivery = await operations.getDelivery(id);
     const events = await Promise.all(delivery.events.map((event) => operations.getEvent(event.id)));
     const context = detailContext(request, query.reveal === '1');
@@ -343,7 +345,7 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
 
   app.get('/fragments/event/:id', async (request, reply) => {
     const { id } = parseRequestPart(IdParamsSchema, 'params', request.params);
-    const reveal = RevealSchema.parse(request.query ?? {}).reveal === '1';
+    const reveal = parseRequestPart(RevealSchema, 'query', request.query).reveal === '1';
     const event = await operations.getEvent(id);
     const context = detailContext(request, reveal, configuredHandlers(event));
     return reply.type(HTML_TYPE).send(eventSection(event, context).value);
