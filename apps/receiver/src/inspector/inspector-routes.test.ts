@@ -72,6 +72,9 @@ describe('inspector', () => {
           firstname: 'Éva',
           lastname: 'Kovács',
           comment: FREE_TEXT_COMMENT,
+          shippingCompany: 'Bárány Zsófia e.v.',
+          paymentCompany: 'Kertész Ödön EV',
+          paymentTaxnumber: '68123456-1-42',
           totalGross: 12500,
           currency: 'HUF',
         }),
@@ -400,6 +403,16 @@ describe('inspector', () => {
       );
       expect(section.text).toContain('Győző Nagy');
       expect((await get('/ui/fragments/event/evt_00000000000000000000000000')).status).toBe(404);
+    });
+
+    it('masks company names and the tax number until revealed', async () => {
+      const masked = await get(`/ui/deliveries/${ids.kovacs}`);
+      for (const value of ['Bárány', 'Kertész', '68123456']) expect(masked.text).not.toContain(value);
+      expect(masked.text).toContain('B*** Z*** e***');
+      expect(masked.text).toContain('Tax number 6***');
+      const revealed = await get(`/ui/deliveries/${ids.kovacs}?reveal=1`);
+      for (const value of ['Bárány Zsófia e.v.', 'Kertész Ödön EV', '68123456-1-42'])
+        expect(revealed.text).toContain(value);
     });
 
     it.each([
