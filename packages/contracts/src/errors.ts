@@ -15,6 +15,7 @@ export type DeliveryDecodeErrorCode =
   | 'unsupported_content_type'
   | 'malformed_multipart'
   | 'missing_data_field'
+  | 'duplicate_data_field'
   | 'invalid_urlencoded'
   | 'invalid_json'
   | 'invalid_xml'
