@@ -18,6 +18,7 @@ export type DeliveryDecodeErrorCode =
   | 'duplicate_data_field'
   | 'invalid_urlencoded'
   | 'invalid_json'
+  | 'number_too_large'
   | 'invalid_xml'
   | 'xml_doctype_forbidden'
   | 'too_deep'
