@@ -322,6 +322,16 @@ describe('admin API', () => {
       ['/events?status=done', 'status', 'must be one of stored, pending'],
       ['/dead-letters?limit=100000', 'limit', 'must be at most 10000'],
       ['/deliveries/not-an-id', 'id', 'must be an id'],
+      ['/deliveries?from=2025-02-30', 'from', 'on a day the calendar has'],
+      ['/deliveries?from=2025-02-29', 'from', 'on a day the calendar has'],
+      ['/events?to=2025-04-31T10:00Z', 'to', 'on a day the calendar has'],
+      ['/deliveries?cursor=evt_01abc', 'cursor', "must be this list's nextCursor"],
+      ['/events?cursor=dlv_01abc', 'cursor', "must be this list's nextCursor"],
+      ['/deliveries/dlv_00000000000000000000000000?x=1', 'x', 'unknown field x'],
+      ['/events/evt_00000000000000000000000000?foo=1', 'foo', 'unknown field foo'],
+      ['/handlers?foo=1', 'foo', 'unknown field foo'],
+      ['/shops?x=1', 'x', 'unknown field x'],
+      ['/recovery?x=1', 'x', 'unknown field x'],
     ])('answers %s with 400 naming the field', async (path, field, message) => {
       const { status, body } = await api(path);
       expect(status).toBe(400);
@@ -329,6 +339,26 @@ describe('admin API', () => {
       expect(error.code).toBe('invalid_request');
       expect(error.field).toBe(field);
       expect(error.message).toContain(message);
+    });
+
+    it('accepts a leap day and refuses options given both as query and JSON body', async () => {
+      expect((await api('/deliveries?from=2024-02-29')).status).toBe(200);
+      const mixed = await api('/dead-letters/replay?handler=nope', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ from: '2025-12-01' }),
+      });
+      expect(mixed.status).toBe(400);
+      expect(mixed.body.error).toMatchObject({ code: 'invalid_request', in: 'query', field: 'handler' });
+      expect((mixed.body.error as { message: string }).message).toContain('not both');
+      for (const path of [
+        '/deliveries/dlv_00000000000000000000000000/reprocess?x=1',
+        '/handlers/erp/enable?x=1',
+      ]) {
+        const refused = await api(path, { method: 'POST' });
+        expect(refused.status).toBe(400);
+        expect(refused.body.error).toMatchObject({ code: 'invalid_request', field: 'x' });
+      }
     });
 
     it('answers unknown ids with 404', async () => {

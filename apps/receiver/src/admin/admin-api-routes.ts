@@ -20,6 +20,7 @@ import {
   EventListQuerySchema,
   HandlerParamsSchema,
   IdParamsSchema,
+  NoQuerySchema,
   PruneRequestSchema,
   ReplayQuerySchema,
 } from './admin-request-schemas.js';
@@ -86,10 +87,10 @@ export const adminApiRoutes: FastifyPluginAsync<AdminApiRoutesOptions> = async (
     return handleError(error, request, reply);
   });
 
-  app.get('/shops', async () => ({
-    ok: true,
-    items: await shopsJson(app.config, app.shopDirectory, app.store),
-  }));
+  app.get('/shops', async (request) => {
+    parseRequestPart(NoQuerySchema, 'query', request.query);
+    return { ok: true, items: await shopsJson(app.config, app.shopDirectory, app.store) };
+  });
 
   app.get('/deliveries', async (request) => {
     const filter = parseRequestPart(DeliveryListQuerySchema, 'query', request.query);
@@ -98,11 +99,13 @@ export const adminApiRoutes: FastifyPluginAsync<AdminApiRoutesOptions> = async (
   });
 
   app.get('/deliveries/:id', async (request) => {
+    parseRequestPart(NoQuerySchema, 'query', request.query);
     const { id } = parseRequestPart(IdParamsSchema, 'params', request.params);
     return { ok: true, delivery: deliveryDetailJson(await operations.getDelivery(id)) };
   });
 
   app.post('/deliveries/:id/reprocess', async (request) => {
+    parseRequestPart(NoQuerySchema, 'query', request.query);
     const { id } = parseRequestPart(IdParamsSchema, 'params', request.params);
     const result = await operations.reprocessDelivery(id);
     request.log.info({ deliveryId: id, events: result.events.length }, 'quarantined delivery re-processed');
@@ -116,6 +119,7 @@ export const adminApiRoutes: FastifyPluginAsync<AdminApiRoutesOptions> = async (
   });
 
   app.get('/events/:id', async (request) => {
+    parseRequestPart(NoQuerySchema, 'query', request.query);
     const { id } = parseRequestPart(IdParamsSchema, 'params', request.params);
     return { ok: true, event: await operations.getEvent(id) };
   });
@@ -129,6 +133,7 @@ export const adminApiRoutes: FastifyPluginAsync<AdminApiRoutesOptions> = async (
   });
 
   app.post('/events/:id/release', async (request) => {
+    parseRequestPart(NoQuerySchema, 'query', request.query);
     const { id } = parseRequestPart(IdParamsSchema, 'params', request.params);
     const jobs = await operations.releaseEvent(id);
     request.log.info({ eventId: id, jobs: jobs.length }, 'held event released');
@@ -159,9 +164,13 @@ export const adminApiRoutes: FastifyPluginAsync<AdminApiRoutesOptions> = async (
 
   registerRecoveryRoutes(app);
 
-  app.get('/handlers', async () => ({ ok: true, items: await operations.listHandlers() }));
+  app.get('/handlers', async (request) => {
+    parseRequestPart(NoQuerySchema, 'query', request.query);
+    return { ok: true, items: await operations.listHandlers() };
+  });
 
   app.post('/handlers/:name/enable', async (request) => {
+    parseRequestPart(NoQuerySchema, 'query', request.query);
     const { name } = parseRequestPart(HandlerParamsSchema, 'params', request.params);
     await operations.enableHandler(name);
     request.log.info({ handler: name }, 'handler enabled');

@@ -46,14 +46,22 @@ export function parseRequestPart<S extends z.ZodType>(
   return result.data;
 }
 
-/** A POST's options: its JSON body, or its query string when it has no body (`curl -X POST …?a=b`). */
+/** A POST's options: its JSON body, or its query string when it has no body (`curl -X POST …?a=b`); never both. */
 export function parseBodyOrQuery<S extends z.ZodType>(
   schema: S,
   request: { body: unknown; query: unknown },
 ): z.output<S> {
-  return request.body === undefined
-    ? parseRequestPart(schema, 'query', request.query)
-    : parseRequestPart(schema, 'body', request.body);
+  if (request.body === undefined) return parseRequestPart(schema, 'query', request.query);
+  const queryFields = Object.keys((request.query ?? {}) as object);
+  if (queryFields.length > 0) {
+    throw new AdminApiError(
+      400,
+      'invalid_request',
+      `query: ${queryFields.join(', ')} given with a JSON body; send the options either as the JSON body or as query parameters, not both`,
+      { in: 'query', field: queryFields[0] },
+    );
+  }
+  return parseRequestPart(schema, 'body', request.body);
 }
 
 /** The status and JSON body for an error thrown by an admin route, or null for anything unexpected. */

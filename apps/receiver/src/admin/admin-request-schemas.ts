@@ -28,6 +28,17 @@ const MAX_PAGE = 500;
 const TIME_PATTERN =
   /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)(Z|[+-]\d{2}:?\d{2})?)?$/i;
 
+/** `2025-02-30` and `2025-02-29` are not days (JavaScript's Date would roll them over into March). */
+function isCalendarDate(date: string): boolean {
+  const [year, month, day] = date.split('-').map(Number);
+  const parsed = new Date(Date.UTC(year ?? 0, (month ?? 0) - 1, day ?? 0));
+  return (
+    parsed.getUTCFullYear() === year &&
+    parsed.getUTCMonth() === (month ?? 0) - 1 &&
+    parsed.getUTCDate() === day
+  );
+}
+
 export const TimeSchema = z.string().transform((value, ctx): Date => {
   const match = TIME_PATTERN.exec(value.trim());
   let time = Number.NaN;
@@ -36,11 +47,12 @@ export const TimeSchema = z.string().transform((value, ctx): Date => {
     const zone = (match[3] ?? 'Z').toUpperCase().replace(/^([+-]\d{2})(\d{2})$/, '$1:$2');
     time = Date.parse(`${match[1]}T${clock.length === 5 ? `${clock}:00` : clock}${zone}`);
   }
+  if (match && Number.isFinite(time) && !isCalendarDate(match[1] ?? '')) time = Number.NaN;
   if (!Number.isFinite(time)) {
     ctx.addIssue({
       code: 'custom',
       message:
-        'must be an ISO 8601 date or date-time such as 2025-12-01 or 2025-12-01T20:57:40Z (no zone = UTC)',
+        'must be an ISO 8601 date or date-time such as 2025-12-01 or 2025-12-01T20:57:40Z (no zone = UTC), on a day the calendar has',
     });
     return z.NEVER;
   }
@@ -89,7 +101,14 @@ export function requestObject<T extends z.core.$ZodLooseShape>(shape: T) {
 }
 
 const timeRange = { from: TimeSchema.optional(), to: TimeSchema.optional() };
-const paging = { limit: LimitSchema.optional(), cursor: IdSchema.optional() };
+/** A list's cursor: the `nextCursor` of the same list, so an id of that list's kind (`dlv_…` or `evt_…`). */
+export function cursorOf(prefix: 'dlv' | 'evt') {
+  return IdSchema.refine((id) => id.startsWith(`${prefix}_`), {
+    error: `must be this list's nextCursor, an id such as ${prefix}_01k…`,
+  });
+}
+const deliveryPaging = { limit: LimitSchema.optional(), cursor: cursorOf('dlv').optional() };
+const eventPaging = { limit: LimitSchema.optional(), cursor: cursorOf('evt').optional() };
 
 /** `webhook` (delivered by the shop) or `recovery` (read back from its API). */
 const SourceSchema = z.enum(EVENT_SOURCES, { error: `must be one of ${EVENT_SOURCES.join(', ')}` });
@@ -102,7 +121,7 @@ export const DeliveryListQuerySchema = requestObject({
   source: SourceSchema.optional(),
   q: SearchSchema.optional(),
   ...timeRange,
-  ...paging,
+  ...deliveryPaging,
 });
 export type DeliveryListQuery = z.output<typeof DeliveryListQuerySchema>;
 
@@ -114,7 +133,7 @@ export const EventListQuerySchema = requestObject({
   source: SourceSchema.optional(),
   q: SearchSchema.optional(),
   ...timeRange,
-  ...paging,
+  ...eventPaging,
 });
 export type EventListQuery = z.output<typeof EventListQuerySchema>;
 
@@ -139,6 +158,9 @@ export type DeadLetterReplay = z.output<typeof DeadLetterReplaySchema>;
 export const ReplayQuerySchema = requestObject({ handler: HandlerNameSchema.optional() });
 
 export const IdParamsSchema = z.strictObject({ id: IdSchema });
+
+/** The query of a route that takes none: any field is refused as unknown. */
+export const NoQuerySchema = requestObject({});
 
 export const HandlerParamsSchema = z.strictObject({ name: HandlerNameSchema });
 

@@ -25,6 +25,20 @@ const wholeNumber: Converter = (raw) => {
   return Number(trimmed);
 };
 
+/** A TCP port: 0 (any free port) … 65535. */
+const port: Converter = (raw) => {
+  const trimmed = raw.trim();
+  const value = /^\d{1,5}$/.test(trimmed) ? Number(trimmed) : Number.NaN;
+  if (!(value >= 0 && value <= 65535))
+    throw new EnvValueError(
+      `must be a port number from 0 to 65535 (0: any free port), got "${trimmed.slice(0, 40)}"`,
+    );
+  return value;
+};
+
+/** Variables for which an empty value is a mistake to report, not "unset" (an empty PORT= would listen on 3000). */
+const BLANK_REFUSED: ReadonlySet<string> = new Set(['PORT']);
+
 const BYTE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1024, k: 1024, mb: 1024 ** 2, m: 1024 ** 2 };
 
 /** `2097152`, `512kb`, `2mb` (binary units). */
@@ -49,7 +63,7 @@ const trustProxy: Converter = (raw) => {
 
 /** Env var → [config key, converter]. The README's table of variables mirrors this. */
 export const ENV_VARIABLES = {
-  PORT: ['port', wholeNumber],
+  PORT: ['port', port],
   HOST: ['host', text],
   SRHOOKS_SECRETS: ['secrets', list],
   SRHOOKS_ADMIN_TOKEN: ['adminToken', text],
@@ -91,6 +105,10 @@ export function readEnvConfig(env: Record<string, string | undefined>): EnvConfi
     readonly [keyof ReceiverConfigInput, Converter],
   ][]) {
     const raw = env[variable];
+    if (raw !== undefined && raw.trim() === '' && BLANK_REFUSED.has(variable)) {
+      issues.push({ key: variable, message: 'is set but empty; give a value or unset it' });
+      continue;
+    }
     if (raw === undefined || raw.trim() === '') continue;
     try {
       values[key] = convert(raw);

@@ -191,7 +191,19 @@ describe('loadConfig', () => {
       name: 'a non-numeric port',
       env: { SRHOOKS_SECRETS: SECRET_A, PORT: 'http' },
       key: 'PORT',
-      message: /whole number/,
+      message: /port number from 0 to 65535/,
+    },
+    {
+      name: 'a negative port',
+      env: { SRHOOKS_SECRETS: SECRET_A, PORT: '-1' },
+      key: 'PORT',
+      message: /port number from 0 to 65535/,
+    },
+    {
+      name: 'an empty PORT',
+      env: { SRHOOKS_SECRETS: SECRET_A, PORT: ' ' },
+      key: 'PORT',
+      message: /set but empty/,
     },
     {
       name: 'a port out of range',

@@ -6,9 +6,9 @@
 import { WEBHOOK_EVENTS } from '@srhooks/contracts';
 import { z } from 'zod';
 import {
+  cursorOf,
   EVENT_STATUSES,
   EventNameSchema,
-  IdSchema,
   requestObject,
   SearchSchema,
   ShopSchema,
@@ -30,8 +30,8 @@ export const InspectorListQuerySchema = requestObject({
   q: SearchSchema.optional(),
   from: TimeSchema.optional(),
   to: TimeSchema.optional(),
-  cursor: IdSchema.optional(),
-  reveal: z.literal('1').optional(),
+  cursor: cursorOf('dlv').optional(),
+  reveal: z.literal('1', { error: 'must be 1 (show personal data) or absent' }).optional(),
   source: z.enum(EVENT_SOURCES, { error: `must be one of ${EVENT_SOURCES.join(', ')}` }).optional(),
 });
 export type InspectorListQuery = z.output<typeof InspectorListQuerySchema>;

@@ -10,6 +10,7 @@ import { statusBadge } from './delivery-list-page.js';
 import { formatBytes, formatTime } from './display-format.js';
 import { html, type SafeHtml } from './html.js';
 import { payloadCard } from './order-card.js';
+import { maskDecodeMessage } from './personal-data-mask.js';
 import { sourceBadge } from './recovery-panel.js';
 
 export interface DetailContext {
@@ -172,7 +173,7 @@ ${input.notice ? html`<p class="notice ok" role="status">${NOTICES[input.notice]
   </dl>
   ${
     delivery.decodeError
-      ? html`<div class="notice error"><strong>Could not be decoded: ${delivery.decodeError.code}</strong><br>${delivery.decodeError.message}</div>`
+      ? html`<div class="notice error"><strong>Could not be decoded: ${delivery.decodeError.code}</strong><br>${context.reveal ? delivery.decodeError.message : maskDecodeMessage(delivery.decodeError.message)}</div>`
       : ''
   }
   <div class="actions">

@@ -72,6 +72,9 @@ describe('inspector', () => {
           firstname: 'Éva',
           lastname: 'Kovács',
           comment: FREE_TEXT_COMMENT,
+          shippingCompany: 'Bárány Zsófia e.v.',
+          paymentCompany: 'Kertész Ödön EV',
+          paymentTaxnumber: '68123456-1-42',
           totalGross: 12500,
           currency: 'HUF',
         }),
@@ -401,6 +404,82 @@ describe('inspector', () => {
       expect(section.text).toContain('Győző Nagy');
       expect((await get('/ui/fragments/event/evt_00000000000000000000000000')).status).toBe(404);
     });
+
+    it('masks company names and the tax number until revealed', async () => {
+      const masked = await get(`/ui/deliveries/${ids.kovacs}`);
+      for (const value of ['Bárány', 'Kertész', '68123456']) expect(masked.text).not.toContain(value);
+      expect(masked.text).toContain('B*** Z*** e***');
+      expect(masked.text).toContain('Tax number 6***');
+      const revealed = await get(`/ui/deliveries/${ids.kovacs}?reveal=1`);
+      for (const value of ['Bárány Zsófia e.v.', 'Kertész Ödön EV', '68123456-1-42'])
+        expect(revealed.text).toContain(value);
+    });
+
+    it.each([
+      [
+        'a field of the wrong type',
+        '{"orders":{"order":[{"innerId":"9001","totalGross":"Bárány Zsófia, Rózsa utca 12, +36705551234"}]}}',
+        'Field orders.order[0].totalGross is invalid: expected a number (got [hidden])',
+        ['Bárány', 'Rózsa', '36705551234'],
+      ],
+      [
+        'a number given for a text',
+        '{"orders":{"order":[{"innerId":"9002","orderProducts":36705551234}]}}',
+        'orders.order[0].orderProducts',
+        ['36705551234'],
+      ],
+      [
+        'broken JSON',
+        '{"orders":{"order":[{"innerId":"9003","phone":"+36 70 555 1234" "x"}]}}',
+        'Invalid JSON at position',
+        ['555 1234', '+36 70'],
+      ],
+    ])(
+      'masks the sender values in the decode error of %s until revealed',
+      async (_name, body, kept, hidden) => {
+        const response = await fetch(`${receiver.baseUrl}${receiver.path(SHOP, 'order_confirm')}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+        });
+        expect(response.status).toBe(400);
+        const { deliveryId } = (await response.json()) as { deliveryId: string };
+        const masked = await get(`/ui/deliveries/${deliveryId}`);
+        expect(masked.text).toContain(kept);
+        for (const value of hidden) expect(masked.text).not.toContain(value);
+        const revealed = await get(`/ui/deliveries/${deliveryId}?reveal=1`);
+        for (const value of hidden) expect(revealed.text).toContain(value);
+        const reprocess = await postForm(`/ui/deliveries/${deliveryId}/reprocess`, {
+          _csrf: browser.csrfToken,
+        });
+        expect(reprocess.status).toBe(422);
+        const refusal = await reprocess.text();
+        for (const value of hidden) expect(refusal).not.toContain(value);
+      },
+    );
+
+    it.each([
+      ['reveal=0', 'query.reveal'],
+      ['reveal=2', 'query.reveal'],
+      ['reveal=1&reveal=0', 'query.reveal'],
+      ['foo=1', 'unknown field foo'],
+    ])(
+      'answers a delivery page with ?%s 400 naming the field, nothing logged as an error',
+      async (query, message) => {
+        const logged = receiver.logLines.length;
+        for (const path of [
+          `/ui/deliveries/${ids.kovacs}?${query}`,
+          `/ui/fragments/delivery-row/${ids.kovacs}?${query}`,
+          `/ui/fragments/event/${await eventOf(ids.kovacs ?? '')}?${query}`,
+        ]) {
+          const page = await get(path);
+          expect(page.status, path).toBe(400);
+          expect(page.text).toContain(message);
+        }
+        const lines = receiver.logLines.slice(logged).map((line) => JSON.parse(line) as { level: number });
+        expect(lines.filter((line) => line.level >= 50)).toEqual([]);
+      },
+    );
 
     it('shows a quarantined delivery with its decode error and a Re-process button', async () => {
       const response = await fetch(`${receiver.baseUrl}${receiver.path(SHOP, 'order_confirm')}`, {

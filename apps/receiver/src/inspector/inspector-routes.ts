@@ -18,7 +18,7 @@ import {
   throttledMessage,
 } from '../admin/admin-guard.js';
 import { AdminOperations } from '../admin/admin-operations.js';
-import { HandlerNameSchema, IdParamsSchema } from '../admin/admin-request-schemas.js';
+import { HandlerNameSchema, IdParamsSchema, requestObject } from '../admin/admin-request-schemas.js';
 import { serializeCookie } from '../admin/cookies.js';
 import type { CredentialThrottle } from '../admin/credential-throttle.js';
 import { checkSameOrigin } from '../admin/same-origin.js';
@@ -46,6 +46,7 @@ import { INSPECTOR_CSS, INSPECTOR_ICON_SVG } from './inspector-style.js';
 import { LiveStream } from './live-stream.js';
 import { loginContent, safeNext } from './login-page.js';
 import { type InspectorView, renderPage } from './page-layout.js';
+import { maskDecodeMessage } from './personal-data-mask.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 
 export interface InspectorRoutesOptions {
@@ -60,7 +61,8 @@ const FORM_BODY_LIMIT = 16 * 1024;
 const ERROR_HEADINGS: Record<number, string> = { 404: 'Not found', 429: 'Too many attempts' };
 const HTML_TYPE = 'text/html; charset=utf-8';
 
-const RevealSchema = z.object({ reveal: z.literal('1').optional() }).loose();
+const RevealFlagSchema = z.literal('1', { error: 'must be 1 (show personal data) or absent' }).optional();
+const RevealSchema = requestObject({ reveal: RevealFlagSchema });
 const NoticeSchema = z
   .enum(Object.keys(NOTICES) as [NoticeKey, ...NoticeKey[]])
   .optional()
@@ -171,7 +173,12 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const answer = adminErrorAnswer(error);
-    if (answer) return errorPage(request, reply, answer.status, answer.body.error.message);
+    if (answer) {
+      // A re-process that still fails quotes the decode error: what the sender sent stays hidden here.
+      const { code, message } = answer.body.error;
+      const shown = code === 'still_undecodable' ? maskDecodeMessage(message) : message;
+      return errorPage(request, reply, answer.status, shown);
+    }
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) return errorPage(request, reply, status, error.message);
     request.log.error({ err: error }, 'inspector error');
@@ -299,7 +306,7 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
 
   app.get('/fragments/delivery-row/:id', async (request, reply) => {
     const { id } = parseRequestPart(IdParamsSchema, 'params', request.params);
-    const reveal = RevealSchema.parse(request.query ?? {}).reveal === '1';
+    const reveal = parseRequestPart(RevealSchema, 'query', request.query).reveal === '1';
     const delivery = await operations.getDelivery(id);
     return reply.type(HTML_TYPE).send(deliveryRow(delivery, { base, reveal }).value);
   });
@@ -318,10 +325,11 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
 
   app.get('/deliveries/:id', async (request, reply) => {
     const { id } = parseRequestPart(IdParamsSchema, 'params', request.params);
-    const query = z
-      .object({ reveal: z.literal('1').optional(), notice: NoticeSchema })
-      .loose()
-      .parse(request.query ?? {});
+    const query = parseRequestPart(
+      requestObject({ reveal: RevealFlagSchema, notice: NoticeSchema }),
+      'query',
+      request.query,
+    );
     const delivery = await operations.getDelivery(id);
     const events = await Promise.all(delivery.events.map((event) => operations.getEvent(event.id)));
     const context = detailContext(request, query.reveal === '1');
@@ -337,7 +345,7 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
 
   app.get('/fragments/event/:id', async (request, reply) => {
     const { id } = parseRequestPart(IdParamsSchema, 'params', request.params);
-    const reveal = RevealSchema.parse(request.query ?? {}).reveal === '1';
+    const reveal = parseRequestPart(RevealSchema, 'query', request.query).reveal === '1';
     const event = await operations.getEvent(id);
     const context = detailContext(request, reveal, configuredHandlers(event));
     return reply.type(HTML_TYPE).send(eventSection(event, context).value);

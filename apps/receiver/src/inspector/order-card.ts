@@ -47,7 +47,7 @@ function address(order: OrderItem, prefix: 'shipping' | 'payment', masking: Mask
     .map((line) => (masking.reveal ? line : maskName(line)));
   return html`<address>${lines([
     name(joined(field('Firstname'), field('Lastname')), masking),
-    present(field('Company')) ? (field('Company') as string) : null,
+    present(field('Company')) ? name(field('Company') as string, masking) : null,
     ...street,
     joined(field('Postcode'), field('City')),
     present(field('ZoneName')) ? (field('ZoneName') as string) : null,
@@ -105,7 +105,7 @@ function orderCard(order: OrderItem, masking: Masking): SafeHtml {
   <div>
     <h3>Billing</h3>
     ${address(order, 'payment', masking)}
-    ${present(order.paymentTaxnumber) ? html`<p class="muted">Tax number ${order.paymentTaxnumber}</p>` : ''}
+    ${present(order.paymentTaxnumber) ? html`<p class="muted">Tax number ${name(order.paymentTaxnumber, masking)}</p>` : ''}
     <p class="muted">${order.paymentMethodName ?? ''}${order.paymentGrossPrice ? ` · ${money(order.paymentGrossPrice, currency)}` : ''}</p>
   </div>
 </div>

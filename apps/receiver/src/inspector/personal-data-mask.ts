@@ -36,3 +36,24 @@ export function maskPhone(phone: string): string {
 export function maskFreeText(text: string): string {
   return `hidden (${Array.from(text).length} characters)`;
 }
+
+/** Quoted literals of the codec's own messages (`The "data" field is empty.`): not the sender's data. */
+const CODEC_LITERALS = new Set(['"data"', '"orders"', '"order"', '"newsletter"', '"subscriber"', '"&"']);
+const DOUBLE_QUOTED = /"(?:[^"\\]|\\.)*"/g;
+/** A quoted name in an XML parser message (`Closing tag 'x' is expected …`): no spaces inside. */
+const SINGLE_QUOTED = /'[^'\s]{1,200}'/g;
+/** `(got 36705551234)`: a number the sender sent where something else was expected. */
+const GOT_NUMBER = /\(got -?[\d.eE+-]+\)/g;
+
+/**
+ * A decode error's message as a masked view shows it: the code's words, the part, the field path and
+ * what was expected stay; what the sender sent — the quoted value (`got "Bárány Zsófia, …"`), the
+ * snippet of a broken document (`near "…"`), a quoted name from an XML parser message, a number
+ * given for something else — is `[hidden]`.
+ */
+export function maskDecodeMessage(message: string): string {
+  return message
+    .replace(DOUBLE_QUOTED, (quoted) => (CODEC_LITERALS.has(quoted) ? quoted : '[hidden]'))
+    .replace(SINGLE_QUOTED, '[hidden]')
+    .replace(GOT_NUMBER, '(got [hidden])');
+}

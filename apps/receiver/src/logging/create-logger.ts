@@ -7,7 +7,8 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { type DestinationStream, type LevelWithSilent, type Logger, pino } from 'pino';
-import { createLineRedactor, maskRequestUrl } from './redact-log-line.js';
+import { loggedRequestUrl } from './logged-request-url.js';
+import { createLineRedactor } from './redact-log-line.js';
 
 export interface CreateLoggerOptions {
   readonly level: LevelWithSilent;
@@ -21,7 +22,7 @@ export interface CreateLoggerOptions {
 export function serializeRequest(request: FastifyRequest): Record<string, unknown> {
   return {
     method: request.method,
-    url: maskRequestUrl(request.url),
+    url: loggedRequestUrl(request.url, request.routeOptions?.url),
     remoteAddress: request.ip,
     userAgent: request.headers?.['user-agent'],
   };

@@ -6,7 +6,7 @@
  */
 
 /** `/hooks/{shop}/{event}/{token}` → the token segment (and any further path segments) masked. */
-const HOOK_TOKEN = /(\/hooks\/[^/\s"?#]*\/[^/\s"?#]*\/)[^\s"?#]+/g;
+const HOOK_TOKEN = /(\/hooks\/[^/\s"?#]*\/[^/\s"?#]*\/)[^\s"?#]+/gi;
 /** Credential-like query parameters: `?token=…`, `&access_token=…`, `&secret=…`. */
 const QUERY_SECRET = /([?&](?:[A-Za-z_]*token|secret|password|key|signature|sig)=)[^&\s"#]*/gi;
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
@@ -26,54 +26,6 @@ const SENSITIVE_KEY_VALUE =
 /** Masks a URL's `/hooks/…/{token}` segment and credential-like query parameters. */
 export function maskHookToken(url: string): string {
   return url.replace(HOOK_TOKEN, '$1[token]').replace(QUERY_SECRET, '$1[redacted]');
-}
-
-/**
- * Query parameters whose values are logged: the filters that hold no personal data. Every other
- * value — the search `q` above all (names, e-mail addresses, phone numbers, in any encoding) — is
- * logged as `[redacted]`.
- */
-const LOGGED_QUERY_KEYS = new Set([
-  'shop',
-  'event',
-  'status',
-  'eventStatus',
-  'deliveryId',
-  'handler',
-  'from',
-  'to',
-  'limit',
-  'cursor',
-  'reveal',
-  'notice',
-  'olderThanDays',
-  'dryRun',
-]);
-
-function queryKey(raw: string): string {
-  try {
-    return decodeURIComponent(raw.replace(/\+/g, ' '));
-  } catch {
-    return raw;
-  }
-}
-
-/** A request URL as logged: the token masked, and the value of every query parameter not known to be harmless. */
-export function maskRequestUrl(url: string): string {
-  const masked = maskHookToken(url);
-  const start = masked.indexOf('?');
-  if (start === -1) return masked;
-  const query = masked
-    .slice(start + 1)
-    .split('&')
-    .map((pair) => {
-      const equals = pair.indexOf('=');
-      if (equals === -1) return pair;
-      const key = pair.slice(0, equals);
-      return LOGGED_QUERY_KEYS.has(queryKey(key)) ? pair : `${key}=[redacted]`;
-    })
-    .join('&');
-  return `${masked.slice(0, start)}?${query}`;
 }
 
 /** A run of URL-encoded text (`kovacs.eva%40gmail.com`, `%2B36+30+123+4567`), up to a delimiter. */
@@ -110,7 +62,7 @@ export function createLineRedactor(secrets: readonly string[] = []): LineRedacto
   return (line) => {
     let out = line;
     if (literal) out = out.replace(literal, '[secret]');
-    if (out.includes('/hooks/')) out = out.replace(HOOK_TOKEN, '$1[token]');
+    if (/\/hooks\//i.test(out)) out = out.replace(HOOK_TOKEN, '$1[token]');
     if (out.includes('=')) out = out.replace(QUERY_SECRET, '$1[redacted]');
     if (out.includes('@')) out = out.replace(EMAIL, '[email]');
     if (out.includes('%')) out = out.replace(PERCENT_ENCODED_RUN, scrubDecoded);

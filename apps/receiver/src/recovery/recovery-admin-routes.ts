@@ -6,7 +6,8 @@
  */
 import { ShopRenterError } from '@srhooks/client';
 import type { FastifyInstance } from 'fastify';
-import { parseBodyOrQuery } from '../admin/admin-errors.js';
+import { parseBodyOrQuery, parseRequestPart } from '../admin/admin-errors.js';
+import { NoQuerySchema } from '../admin/admin-request-schemas.js';
 import { errorBody } from '../http/error-body.js';
 import type { RecoveryState } from '../store/store.js';
 import { RecoverRequestSchema } from './recover-request.js';
@@ -62,7 +63,8 @@ export function registerRecoveryRoutes(app: FastifyInstance): void {
     }
   });
 
-  app.get('/recovery', async () => {
+  app.get('/recovery', async (request) => {
+    parseRequestPart(NoQuerySchema, 'query', request.query);
     const states = await app.store.listRecoveryStates();
     return { ok: true, shops: app.recovery.shops(), items: states.map(stateJson) };
   });

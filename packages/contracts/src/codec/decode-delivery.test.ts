@@ -244,6 +244,26 @@ describe('decodeDelivery names exactly what is wrong', () => {
     expect(error.message).toContain('fields present: "payload", "token"');
   });
 
+  it('a form with two data fields is duplicate_data_field (multipart and urlencoded): none is taken', () => {
+    const first = '{"orders":{"order":[{"innerId":"5007"}]}}';
+    const second = '{"orders":{"order":[{"innerId":"5008"}]}}';
+    const multipart = decodeError({
+      event: 'order_confirm',
+      ...multipartWith([
+        { name: 'data', value: first },
+        { name: 'data', value: second },
+      ]),
+    });
+    expect(multipart).toMatchObject({ code: 'duplicate_data_field', part: 'form', path: 'data', value: 2 });
+    expect(multipart.message).toContain('2 "data" fields');
+    const urlencoded = decodeError({
+      event: 'order_confirm',
+      contentType: 'application/x-www-form-urlencoded',
+      body: `data=${encodeURIComponent(first)}&other=1&data=${encodeURIComponent(second)}`,
+    });
+    expect(urlencoded).toMatchObject({ code: 'duplicate_data_field', part: 'form', path: 'data', value: 2 });
+  });
+
   it('urlencoded without data is missing_data_field; a bad escape is invalid_urlencoded', () => {
     expect(
       decodeError({

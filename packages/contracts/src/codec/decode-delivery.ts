@@ -6,7 +6,8 @@
  * 1. size (`body_too_large`), emptiness (`empty_body`), UTF-8 (`invalid_utf8`, with the offset);
  * 2. content type (`unsupported_content_type`, listing the accepted ones);
  * 3. the form: multipart (`malformed_multipart`, `missing_data_field` naming the fields present)
- *    or urlencoded (`invalid_urlencoded`, `missing_data_field`);
+ *    or urlencoded (`invalid_urlencoded`, `missing_data_field`); a form with more than one `data`
+ *    field is ambiguous (`duplicate_data_field`): neither is taken, so no order is silently dropped;
  * 4. the document: JSON (`too_deep` by a bracket scan before parsing, `invalid_json` with the
  *    position) or XML (`xml_doctype_forbidden`, `too_deep`, `invalid_xml`); in a form field the
  *    format is detected from the first non-space character (`<` = XML, otherwise JSON);
@@ -145,6 +146,15 @@ type Transport =
   | { kind: 'raw'; document: string; format: DeliveryFormat; bytes: Uint8Array };
 
 function fieldFromForm(names: string[], value: string | undefined): string {
+  const count = names.filter((name) => name === DATA_FIELD).length;
+  if (count > 1) {
+    fail(
+      'duplicate_data_field',
+      'form',
+      `The form has ${count} "${DATA_FIELD}" fields; a delivery carries one document in one "${DATA_FIELD}" field, so none of them was taken.`,
+      { path: DATA_FIELD, value: count },
+    );
+  }
   if (value === undefined) {
     const present = names.length === 0 ? 'none' : names.map((name) => `"${name.slice(0, 40)}"`).join(', ');
     fail(

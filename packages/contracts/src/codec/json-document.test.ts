@@ -61,3 +61,43 @@ describe('JSON depth scan over bytes', () => {
     },
   );
 });
+
+describe('integers beyond the safe range', () => {
+  const ordinary = [
+    '{"orders":{"order":[{"innerId":9007199254740991,"total":-9007199254740991}]}}',
+    '{"a":[0,-0,1.5,1e21,12345678901234567890.5,1.2345678901234567e30,"90071992547409931"]}',
+    '{"phone":"+36705551234567890","n":[123456789012345]}',
+    '[1,2,3,"\\"12345678901234567\\"",4]',
+  ];
+  it.each(ordinary)('reads what JSON.parse reads exactly as JSON.parse does: %s', (text) => {
+    expect(readJsonDocument(text, { maxDepth: 64 })).toEqual(JSON.parse(text));
+  });
+
+  it.each([
+    '{"orders":{"order":[{"innerId":90071992547409931}]}}',
+    '{"orders":{"order":[{"innerId":-90071992547409933}]}}',
+    '[9007199254740993]',
+  ])('refuses %s as number_too_large, never an altered value', (text) => {
+    let error: unknown;
+    try {
+      readJsonDocument(text, { maxDepth: 64 });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(JsonReadError);
+    expect(error).toMatchObject({ code: 'number_too_large' });
+    expect((error as Error).message).toContain('Send such values (ids) as strings');
+  });
+
+  it('two different orders with large numeric ids are never the same: both are quarantined', () => {
+    for (const id of ['90071992547409931', '90071992547409933']) {
+      expect(() =>
+        decodeDelivery({
+          event: 'order_confirm',
+          contentType: 'application/json',
+          body: `{"orders":{"order":[{"innerId":${id}}]}}`,
+        }),
+      ).toThrow(expect.objectContaining({ code: 'number_too_large', part: 'document' }));
+    }
+  });
+});

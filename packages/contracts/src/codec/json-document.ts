@@ -1,10 +1,13 @@
 /**
  * JSON documents of deliveries: a bracket scan bounds the nesting depth BEFORE `JSON.parse`
  * runs (so a 10,000-deep `[[[[…` is a typed `too_deep`, never a stack overflow anywhere
- * downstream), then `JSON.parse` with the syntax error turned into a position.
+ * downstream), then `JSON.parse` with the syntax error turned into a position. An integer beyond
+ * JavaScript's safe range (2^53) would lose digits in `JSON.parse` (`90071992547409931` and
+ * `…33` both become `…40`: another order would look like a duplicate), so a document with one is
+ * refused (`number_too_large`) rather than read altered.
  */
 
-export type JsonReadErrorCode = 'invalid_json' | 'too_deep';
+export type JsonReadErrorCode = 'invalid_json' | 'too_deep' | 'number_too_large';
 
 export class JsonReadError extends Error {
   override readonly name = 'JsonReadError';
@@ -84,8 +87,9 @@ export function readJsonDocument(text: string, options: ReadJsonOptions): unknow
   if (options.bytes === undefined || !isJsonDepthWithin(options.bytes, options.maxDepth)) {
     scanJsonDepth(text, options.maxDepth);
   }
+  let parsed: unknown;
   try {
-    return JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch (error) {
     const detail = (error as Error).message;
     const match = /position (\d+)/.exec(detail);
@@ -96,5 +100,40 @@ export function readJsonDocument(text: string, options: ReadJsonOptions): unknow
       `Invalid JSON at position ${position} (${lineAndColumn(text, position)}, near ${context}): ${detail}`,
       position,
     );
+  }
+  if (SIXTEEN_DIGITS.test(text)) checkExactIntegers(text);
+  return parsed;
+}
+
+const SIXTEEN_DIGITS = /\d{16}/;
+const NUMBER_TOKEN = /-?\d+(\.\d+)?([eE][+-]?\d+)?/y;
+
+/** Throws `number_too_large` for an integer literal (outside strings) that `JSON.parse` cannot hold exactly. */
+function checkExactIntegers(text: string): void {
+  for (let i = 0; i < text.length; i++) {
+    const char = text.charCodeAt(i);
+    if (char === 0x22) {
+      for (i++; i < text.length; i++) {
+        const inner = text.charCodeAt(i);
+        if (inner === 0x5c) i++;
+        else if (inner === 0x22) break;
+      }
+      continue;
+    }
+    if (char !== 0x2d && (char < 0x30 || char > 0x39)) continue;
+    NUMBER_TOKEN.lastIndex = i;
+    const match = NUMBER_TOKEN.exec(text);
+    if (match === null) continue;
+    const token = match[0];
+    if (match[1] === undefined && match[2] === undefined && !Number.isSafeInteger(Number(token))) {
+      throw new JsonReadError(
+        'number_too_large',
+        `The integer at position ${i} (${lineAndColumn(text, i)}) has ${token.replace('-', '').length} digits, ` +
+          `beyond the ${Number.MAX_SAFE_INTEGER} a JSON number can hold exactly: read as a number it would be altered, ` +
+          'so the document is not decoded. Send such values (ids) as strings.',
+        i,
+      );
+    }
+    i += token.length - 1;
   }
 }

@@ -83,6 +83,25 @@ describe('log handler', () => {
     expect(line.payload.total).toBe(order.total);
   });
 
+  it('masks company names and the tax number like names (a sole trader is a person)', async () => {
+    const lines: string[] = [];
+    const order = {
+      ...sampleOrder(13),
+      shippingCompany: 'Bárány Zsófia e.v.',
+      paymentCompany: 'Kertész Ödön EV',
+      paymentTaxnumber: '68123456-1-42',
+    };
+    const log = createLogHandler({ write: (line) => lines.push(line), now: () => new Date() });
+    await log(job({ payload: order, subjectId: order.innerId ?? null }));
+    const line = JSON.parse(lines[0]!);
+    expect(line.payload).toMatchObject({
+      shippingCompany: 'B*** Z*** e***',
+      paymentCompany: 'K*** Ö*** E***',
+      paymentTaxnumber: '6***',
+    });
+    for (const value of ['Bárány', 'Kertész', '68123456']) expect(lines[0]).not.toContain(value);
+  });
+
   it('masks subscribers too', async () => {
     const lines: string[] = [];
     const subscriber = sampleSubscriber(4);

@@ -1,7 +1,8 @@
 /**
  * Masks personal data in an event payload before the `log` handler prints it:
  * - e-mail, phone, fax and mobile fields become "[email]" / "[phone]";
- * - names (`firstname`, `lastname`, `shippingFirstname`, …) keep their initials ("Kovács" → "K***");
+ * - names (`firstname`, `lastname`, `shippingFirstname`, …), company names and tax numbers (a Hungarian
+ *   sole trader's identify the person) keep their initials ("Kovács" → "K***");
  * - street address lines (`shippingAddress1`, `paymentAddress2`, …) become "[address]";
  * - free text (`comment`, `note`, `message`) is hidden whole ("[text: N characters]"): it may hold
  *   anything in any form;
@@ -12,7 +13,8 @@
 import { createLineRedactor } from '../../logging/redact-log-line.js';
 
 const CONTACT_KEY = /(e-?mail|phone|fax|mobile)/i;
-const NAME_KEY = /(first|last)name$/i;
+/** Names, and what names a person too: a company name or tax number (a sole trader's are their own). */
+const NAME_KEY = /((first|last)name|company|taxnumber)$/i;
 const ADDRESS_KEY = /address\d*$/i;
 const FREE_TEXT_KEY = /(comment|note|message)$/i;
 const redactText = createLineRedactor();

@@ -441,6 +441,23 @@ describe('POST /hooks: authentic but undecodable bodies are quarantined', () => 
       code: 'missing_data_field',
     },
     {
+      name: 'multipart with two data fields',
+      contentType: multipartType,
+      body: Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="data"\r\n\r\n{"orders":{"order":[{"innerId":"5007"}]}}\r\n` +
+          `--${boundary}\r\nContent-Disposition: form-data; name="data"\r\n\r\n{"orders":{"order":[{"innerId":"5008"}]}}\r\n--${boundary}--\r\n`,
+      ),
+      code: 'duplicate_data_field',
+    },
+    {
+      name: 'urlencoded with two data fields',
+      contentType: 'application/x-www-form-urlencoded',
+      body: Buffer.from(
+        `data=${encodeURIComponent('{"orders":{"order":[{"innerId":"5007"}]}}')}&data=${encodeURIComponent('{"orders":{"order":[{"innerId":"5008"}]}}')}`,
+      ),
+      code: 'duplicate_data_field',
+    },
+    {
       name: 'multipart without its closing line',
       contentType: multipartType,
       body: Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="data"\r\n\r\n{"orders":`),
