@@ -83,6 +83,10 @@ export function registerWebhookCommands(program: Command): void {
     });
 
   subscriptionOptions(webhooks.command('create').description('create a subscription'), false)
+    .option(
+      '--allow-duplicate',
+      'create it even when the shop already has a subscription for this event and url (every delivery then arrives twice)',
+    )
     .addHelpText(
       'after',
       examples(
