@@ -59,7 +59,7 @@ describe('runReceiver', () => {
     expect(await runReceiver(proc)).toBeNull();
     expect(proc.exitCode).toBe(1);
     const message = proc.stderrText.join('');
-    expect(message).toContain('PORT: must be a whole number, got "eighty"');
+    expect(message).toContain('PORT: must be a port number from 0 to 65535 (0: any free port), got "eighty"');
     expect(message).toContain('secrets: set at least one secret (SRHOOKS_SECRETS');
   });
 
