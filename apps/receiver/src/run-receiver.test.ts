@@ -59,9 +59,26 @@ describe('runReceiver', () => {
     expect(await runReceiver(proc)).toBeNull();
     expect(proc.exitCode).toBe(1);
     const message = proc.stderrText.join('');
-    expect(message).toContain('PORT: must be a whole number, got "eighty"');
+    expect(message).toContain('PORT: must be a port number from 0 to 65535 (0: any free port), got "eighty"');
     expect(message).toContain('secrets: set at least one secret (SRHOOKS_SECRETS');
   });
+
+  it.runIf(process.platform === 'linux')(
+    'fails to start with one line naming the directory when SRHOOKS_DB is under /proc (mkdir fails with ENOENT there)',
+    async () => {
+      // Node's recursive mkdir retried this forever at 100 % CPU: the receiver never exited nor listened.
+      const proc = new FakeProcess(env({ SRHOOKS_DB: '/proc/srhooks-nope/x.db' }), dir);
+      const started = runReceiver(proc, { processing: { enabled: false } });
+      await expect(started).rejects.toBeInstanceOf(StoreUnavailableError);
+      // main.ts prints this message after "srhooks receiver failed to start: " and exits with 1.
+      const message = await started.catch((error: Error) => error.message);
+      expect(message).not.toContain('\n');
+      expect(message).toContain(
+        'cannot create the directory /proc/srhooks-nope for the SQLite file /proc/srhooks-nope/x.db: ENOENT',
+      );
+      expect(message).toContain('SRHOOKS_DB');
+    },
+  );
 
   it('serves deliveries, then shuts down gracefully on SIGTERM', async () => {
     const proc = new FakeProcess(env(), dir);

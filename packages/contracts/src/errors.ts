@@ -8,22 +8,26 @@ export class ContractsError extends Error {
   }
 }
 
-export type DeliveryDecodeErrorCode =
-  | 'body_too_large'
-  | 'empty_body'
-  | 'invalid_utf8'
-  | 'unsupported_content_type'
-  | 'malformed_multipart'
-  | 'missing_data_field'
-  | 'duplicate_data_field'
-  | 'invalid_urlencoded'
-  | 'invalid_json'
-  | 'number_too_large'
-  | 'invalid_xml'
-  | 'xml_doctype_forbidden'
-  | 'too_deep'
-  | 'wrong_envelope'
-  | 'invalid_field';
+/** Every code a {@link DeliveryDecodeError} carries (the README lists them all). */
+export const DELIVERY_DECODE_ERROR_CODES = [
+  'body_too_large',
+  'empty_body',
+  'invalid_utf8',
+  'unsupported_content_type',
+  'malformed_multipart',
+  'missing_data_field',
+  'duplicate_data_field',
+  'invalid_urlencoded',
+  'invalid_json',
+  'number_too_large',
+  'invalid_xml',
+  'xml_doctype_forbidden',
+  'too_deep',
+  'wrong_envelope',
+  'invalid_field',
+] as const;
+
+export type DeliveryDecodeErrorCode = (typeof DELIVERY_DECODE_ERROR_CODES)[number];
 
 /** Which layer of a delivery was wrong: the HTTP body, the multipart/urlencoded form, the document, or a field. */
 export type DeliveryPart = 'body' | 'content-type' | 'form' | 'document' | 'envelope' | 'field';

@@ -6,7 +6,7 @@
 import type { FastifyError, FastifyPluginAsync } from 'fastify';
 import { shopsJson } from '../app-mode/shops-json.js';
 import { errorBody } from '../http/error-body.js';
-import { handleError } from '../http/error-handler.js';
+import { handleError, limitRouteBodies } from '../http/error-handler.js';
 import { registerRecoveryRoutes } from '../recovery/recovery-admin-routes.js';
 import type { AdminAuth } from './admin-auth.js';
 import { adminErrorAnswer, parseBodyOrQuery, parseRequestPart } from './admin-errors.js';
@@ -58,6 +58,9 @@ export const adminApiRoutes: FastifyPluginAsync<AdminApiRoutesOptions> = async (
         .send(errorBody('unauthorized', UNAUTHORIZED_MESSAGE)),
     forbidden: (_request, reply, failure) => reply.code(403).send(errorBody(failure, CSRF_MESSAGES[failure])),
   });
+
+  // 64 KiB whatever the Content-Type, and the 413 says so (not the delivery limit SRHOOKS_BODY_LIMIT).
+  limitRouteBodies(app, JSON_BODY_LIMIT);
 
   // An empty JSON body means "no options" (e.g. `curl -X POST -H 'content-type: application/json'`).
   app.removeContentTypeParser('application/json');

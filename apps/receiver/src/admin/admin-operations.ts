@@ -25,6 +25,7 @@ import type {
   PruneCounts,
   Store,
 } from '../store/store.js';
+import { StoreConflictError } from '../store/store.js';
 import { AdminApiError } from './admin-errors.js';
 import type { PruneRequest } from './admin-request-schemas.js';
 
@@ -133,9 +134,7 @@ export class AdminOperations {
   async reprocessDelivery(id: string): Promise<IngestResult> {
     const delivery = await this.getDelivery(id);
     if (delivery.status !== 'quarantined') {
-      throw new AdminApiError(
-        409,
-        'not_quarantined',
+      throw notQuarantined(
         `Delivery ${id} is ${delivery.status}, not quarantined: only quarantined deliveries can be re-processed.`,
       );
     }
@@ -171,7 +170,14 @@ export class AdminOperations {
       );
     }
     const handlers = [...this.#handlers.namesFor(delivery.shop, delivery.event)];
-    return this.#call('reprocess delivery', this.#store.reprocessQuarantined(id, events, handlers));
+    try {
+      return await this.#call('reprocess delivery', this.#store.reprocessQuarantined(id, events, handlers));
+    } catch (error) {
+      // Another call re-processed it since the check above (concurrent calls): the same answer as if
+      // this one had come after it. The store's only conflict here is "not quarantined".
+      if (error instanceof StoreConflictError) throw notQuarantined(error.message);
+      throw error;
+    }
   }
 
   async replayDeadLetters(filter: DeadLetterFilter): Promise<JobRecord[]> {
@@ -227,6 +233,11 @@ export class AdminOperations {
   #call<T>(operation: string, call: Promise<T>): Promise<T> {
     return withStoreTimeout(operation, call, this.#config.storeTimeoutMs);
   }
+}
+
+/** 409 `not_quarantined` (README): the delivery was re-processed already, or never quarantined. */
+function notQuarantined(message: string): AdminApiError {
+  return new AdminApiError(409, 'not_quarantined', message);
 }
 
 function notFound(what: 'delivery' | 'event', id: string): AdminApiError {

@@ -24,6 +24,7 @@ import { verifyPaymentNotification } from '@srhooks/client';
 import { isValidShopName } from '@srhooks/contracts';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody } from '../http/error-body.js';
+import { limitRouteBodies } from '../http/error-handler.js';
 import { headersForStorage } from '../ingest/delivery-headers.js';
 import { withStoreTimeout } from '../ingest/store-call.js';
 import type { ReceiverRoutePlugin } from '../routes/index.js';
@@ -82,6 +83,8 @@ function entryHeaders(app: AppConfig, shop: string): Record<string, string> {
     'cache-control': 'no-store',
   };
 }
+/** A Payment API notification is a small JSON object; larger bodies are refused (413) unread. */
+const PAYMENT_BODY_LIMIT = 64 * 1024;
 
 const plugin: FastifyPluginAsync = async (app) => {
   const appConfig = app.config.app;
@@ -251,8 +254,11 @@ const plugin: FastifyPluginAsync = async (app) => {
   if (!secretKey) return;
   await app.register(async (payments) => {
     payments.removeAllContentTypeParsers();
-    payments.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 64 * 1024 }, (_request, body, done) =>
-      done(null, body),
+    limitRouteBodies(payments, PAYMENT_BODY_LIMIT);
+    payments.addContentTypeParser(
+      '*',
+      { parseAs: 'buffer', bodyLimit: PAYMENT_BODY_LIMIT },
+      (_request, body, done) => done(null, body),
     );
     payments.post<{ Body: Buffer | undefined; Querystring: Query }>(
       appConfig.paymentPath,

@@ -73,6 +73,17 @@ describe('app mode: Payment API notifications (sandbox)', () => {
     expect(await deliveryCount()).toBe(before);
   });
 
+  it('refuses a body over its 64 KiB limit with 413 naming that limit, not SRHOOKS_BODY_LIMIT', async () => {
+    const before = await deliveryCount();
+    const response = await fetch(paymentUrl, { method: 'POST', body: 'x'.repeat(70 * 1024) });
+    expect(response.status).toBe(413);
+    const answer = (await response.json()) as { ok: boolean; error: { code: string; message: string } };
+    expect(answer).toMatchObject({ ok: false, error: { code: 'body_too_large' } });
+    expect(answer.error.message).toContain('65536 bytes');
+    expect(answer.error.message).not.toMatch(/2097152|SRHOOKS_BODY_LIMIT/);
+    expect(await deliveryCount()).toBe(before);
+  });
+
   it('refuses a notification without hmac with 401', async () => {
     const response = await fetch(paymentUrl, { method: 'POST', body: '{"id":1,"status":"paid","time":1}' });
     expect(response.status).toBe(401);

@@ -2,7 +2,7 @@
  * Central error handling: client errors keep their status with a clear JSON message; anything
  * else is a 500 whose body names only the request id (the details go to the log).
  */
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody } from './error-body.js';
 
 /** Fastify's own error codes → what the sender should do. */
@@ -19,15 +19,29 @@ const CLIENT_ERROR_MESSAGES: Record<string, [code: string, message: string]> = {
   FST_ERR_CTP_INVALID_JSON_BODY: ['invalid_json', 'The body is not valid JSON.'],
 };
 
-export function bodyTooLargeMessage(
-  limit: number,
-  envVar = 'SRHOOKS_BODY_LIMIT',
-  fileKey = 'bodyLimit',
-): string {
+/** A delivery's 413: over the limit set by `envVar` / `fileKey` (`SRHOOKS_BODY_HARD_LIMIT`). */
+export function bodyTooLargeMessage(limit: number, envVar: string, fileKey: string): string {
   return (
     `The body is larger than the receiver's limit of ${limit} bytes; nothing was stored. ` +
     `If such deliveries are genuine, raise ${envVar} (or "${fileKey}" in srhooks.config.json).`
   );
+}
+
+/** Any other route's 413: its own limit, which no setting changes for deliveries. */
+export function routeBodyTooLargeMessage(limit: number): string {
+  return `The body is larger than this route's limit of ${limit} bytes; the request was refused before anything was done. Send a smaller body.`;
+}
+
+/**
+ * Gives every route registered in `app` (this plugin's scope) the body limit `limit`, for every
+ * Content-Type. A content-type parser's own `bodyLimit` is not enough: fastify's default parsers
+ * (JSON, text) keep the server's limit (SRHOOKS_BODY_LIMIT), and `request.routeOptions.bodyLimit`,
+ * which the 413 names, reports the server's limit unless the route sets its own.
+ */
+export function limitRouteBodies(app: FastifyInstance, limit: number): void {
+  app.addHook('onRoute', (route) => {
+    route.bodyLimit ??= limit;
+  });
 }
 
 export function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
@@ -35,7 +49,7 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
   if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     return reply
       .code(413)
-      .send(errorBody('body_too_large', bodyTooLargeMessage(request.routeOptions.bodyLimit ?? 0)));
+      .send(errorBody('body_too_large', routeBodyTooLargeMessage(request.routeOptions.bodyLimit ?? 0)));
   }
   if (status >= 400 && status < 500) {
     const known = CLIENT_ERROR_MESSAGES[error.code];

@@ -24,6 +24,7 @@ import type { CredentialThrottle } from '../admin/credential-throttle.js';
 import { checkSameOrigin } from '../admin/same-origin.js';
 import type { SessionRevocations } from '../admin/session-revocations.js';
 import { pendingInstallsNotice } from '../app-mode/pending-installs-notice.js';
+import { limitRouteBodies, routeBodyTooLargeMessage } from '../http/error-handler.js';
 import type { EventDetail } from '../store/store.js';
 import { DEAD_LETTER_PAGE_SIZE, DeadLetterPageQuerySchema, deadLettersContent } from './dead-letters-page.js';
 import {
@@ -58,7 +59,11 @@ export interface InspectorRoutesOptions {
 }
 
 const FORM_BODY_LIMIT = 16 * 1024;
-const ERROR_HEADINGS: Record<number, string> = { 404: 'Not found', 429: 'Too many attempts' };
+const ERROR_HEADINGS: Record<number, string> = {
+  404: 'Not found',
+  413: 'Too large',
+  429: 'Too many attempts',
+};
 const HTML_TYPE = 'text/html; charset=utf-8';
 
 const RevealFlagSchema = z.literal('1', { error: 'must be 1 (show personal data) or absent' }).optional();
@@ -158,6 +163,8 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
     forbidden: (request, reply, failure) => errorPage(request, reply, 403, CSRF_MESSAGES[failure]),
   });
 
+  // 16 KiB whatever the Content-Type (also on the public login form), named by the 413 page.
+  limitRouteBodies(app, FORM_BODY_LIMIT);
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',
     { parseAs: 'string', bodyLimit: FORM_BODY_LIMIT },
@@ -178,6 +185,9 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
       const { code, message } = answer.body.error;
       const shown = code === 'still_undecodable' ? maskDecodeMessage(message) : message;
       return errorPage(request, reply, answer.status, shown);
+    }
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return errorPage(request, reply, 413, routeBodyTooLargeMessage(request.routeOptions.bodyLimit ?? 0));
     }
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) return errorPage(request, reply, status, error.message);

@@ -6,7 +6,7 @@
  * take a `SqliteConnection` and use only these operations; the codec, dialect and `ms` they share live here
  * too.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { ChangeFeed } from '../change-feed.js';
@@ -38,6 +38,25 @@ export interface SqliteConnectionOptions {
   groupCommit?: GroupCommitOptions;
 }
 
+/**
+ * `mkdir -p` one directory at a time. Node's `mkdirSync(…, {recursive: true})` is not used: where mkdir
+ * fails with ENOENT although the parent exists (under /proc), it retries forever at 100 % CPU. Here
+ * each directory is made once and its error (ENOENT, EACCES, EROFS, ENOTDIR, EEXIST for a file) thrown.
+ */
+export function createDirectories(directory: string): void {
+  try {
+    mkdirSync(directory);
+    return;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' && statSync(directory).isDirectory()) return;
+    const parent = dirname(directory);
+    if (code !== 'ENOENT' || parent === directory) throw error;
+  }
+  createDirectories(dirname(directory));
+  mkdirSync(directory);
+}
+
 export class SqliteConnection {
   readonly database: Database.Database;
   readonly #committer: GroupCommitter;
@@ -46,9 +65,20 @@ export class SqliteConnection {
   #closed = false;
 
   constructor(file: string, options: SqliteConnectionOptions = {}) {
+    if (file !== ':memory:') {
+      const directory = dirname(resolve(file));
+      try {
+        createDirectories(directory);
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new StoreUnavailableError(
+          `cannot create the directory ${directory} for the SQLite file ${file}: ${reason}; set SRHOOKS_DB (or "db") to a file in a writable directory`,
+          { cause: error },
+        );
+      }
+    }
     let db: Database.Database | undefined;
     try {
-      if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
       db = new Database(file);
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL');

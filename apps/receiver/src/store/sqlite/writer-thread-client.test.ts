@@ -44,6 +44,33 @@ describe('SqliteWriterThread', () => {
   });
 });
 
+describe('SqliteWriterThread on a path whose directory cannot be made', () => {
+  // mkdir in /proc fails with ENOENT although /proc exists; Node's recursive mkdirSync then retries
+  // forever (it spun the writer thread, and the main thread opening the file first, at 100 % CPU).
+  it.runIf(process.platform === 'linux')(
+    'rejects with StoreUnavailableError naming the directory and ENOENT instead of spinning',
+    async () => {
+      const writer = new SqliteWriterThread({ engine: { file: '/proc/srhooks-nope/x.db' } }, () => {});
+      try {
+        let timer: NodeJS.Timeout | undefined;
+        const deadline = new Promise<never>((_resolve, reject) => {
+          timer = setTimeout(() => reject(new Error('the writer thread did not answer within 10 s')), 10_000);
+        });
+        const call = writer.call('ping', []);
+        try {
+          await expect(Promise.race([call, deadline])).rejects.toBeInstanceOf(StoreUnavailableError);
+        } finally {
+          clearTimeout(timer);
+        }
+        await expect(call).rejects.toThrow(/\/proc\/srhooks-nope.*ENOENT/);
+      } finally {
+        await writer.close();
+      }
+    },
+    20_000,
+  );
+});
+
 describe('SqliteWriterThread.releaseMemory', () => {
   it('makes the thread free the bodies it stored (held until its next collection otherwise)', async () => {
     const writer = new SqliteWriterThread({ engine: { file: join(dir, 'release.db') } }, () => {});
