@@ -95,35 +95,73 @@ describe('RequestWindow', () => {
     }
   });
 
+  /**
+   * Real timers, tracked: the window's own wake-up timers (not every timer of the test process,
+   * whose count other work in the worker changes at any moment) and whether each one is still live.
+   */
+  function trackedTimers() {
+    const live = new Set<ReturnType<typeof setTimeout>>();
+    const created: Array<ReturnType<typeof setTimeout>> = [];
+    return {
+      live,
+      created,
+      setTimer: (callback: () => void, ms: number) => {
+        const handle = setTimeout(() => {
+          live.delete(handle);
+          callback();
+        }, ms);
+        live.add(handle);
+        created.push(handle);
+        return handle;
+      },
+      clearTimer: (timer: unknown) => {
+        clearTimeout(timer as ReturnType<typeof setTimeout>);
+        live.delete(timer as ReturnType<typeof setTimeout>);
+      },
+    };
+  }
+
   it('keeps the process alive while a caller waits for its slot, and leaves no timer behind', async () => {
-    // Real timers: a CLI whose only pending work is this wait must not exit (it did, with code 13,
-    // when the wake-up timer was unref'd).
-    const refTimers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
-    const window = new RequestWindow({ limit: 1, windowMs: 80 });
-    const before = refTimers();
+    // A CLI whose only pending work is this wait must not exit (it did, with code 13, when the
+    // wake-up timer was unref'd).
+    const timers = trackedTimers();
+    const window = new RequestWindow({ limit: 1, windowMs: 80, ...timers });
     const first = await window.acquire();
     first.release();
+    expect(timers.live.size).toBe(0);
     const second = window.acquire();
     expect(window.waiting).toBe(1);
-    expect(refTimers()).toBe(before + 1);
+    expect(timers.live.size).toBe(1);
+    for (const handle of timers.live) expect(handle.hasRef()).toBe(true);
     const slot = await second;
     expect(slot.waitedMs).toBeGreaterThanOrEqual(70);
     slot.release();
-    expect(refTimers()).toBe(before);
+    expect(timers.live.size).toBe(0);
   });
 
-  it('lets an aborted caller leave the queue and cancels the timer nobody needs', async () => {
-    const refTimers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+  it("keeps its default wake-up timer ref'd (the default setTimer, not only an injected one)", async () => {
     const window = new RequestWindow({ limit: 1, windowMs: 10_000 });
-    const before = refTimers();
     (await window.acquire()).release();
     const controller = new AbortController();
     const waiting = window.acquire(controller.signal);
-    expect(refTimers()).toBe(before + 1);
+    const handle = (window as unknown as { timer?: { handle: ReturnType<typeof setTimeout> } }).timer?.handle;
+    expect(handle?.hasRef()).toBe(true);
+    controller.abort(new Error('done'));
+    await expect(waiting).rejects.toThrow('done');
+    expect((window as unknown as { timer?: unknown }).timer).toBeUndefined();
+  });
+
+  it('lets an aborted caller leave the queue and cancels the timer nobody needs', async () => {
+    const timers = trackedTimers();
+    const window = new RequestWindow({ limit: 1, windowMs: 10_000, ...timers });
+    (await window.acquire()).release();
+    const controller = new AbortController();
+    const waiting = window.acquire(controller.signal);
+    expect(timers.live.size).toBe(1);
     controller.abort(new Error('shutting down'));
     await expect(waiting).rejects.toThrow('shutting down');
     expect(window.waiting).toBe(0);
-    expect(refTimers()).toBe(before);
+    expect(timers.live.size).toBe(0);
     await expect(window.acquire(controller.signal)).rejects.toThrow('shutting down');
   });
 
