@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { dedupeKey } from './dedupe-key.js';
+import { fieldInfo, fieldsForEvent, projectItem } from './catalogue/index.js';
+import { DEDUPE_KEY_FIELDS, dedupeFieldsMissing, dedupeKey } from './dedupe-key.js';
 import { InvalidShopNameError } from './errors.js';
+import { WEBHOOK_EVENTS } from './events.js';
 
 const order = {
   innerId: '190',
@@ -48,5 +50,68 @@ describe('dedupeKey', () => {
 
   it('refuses an invalid shop name', () => {
     expect(() => dedupeKey('Demo Shop', 'order_confirm', order)).toThrow(InvalidShopNameError);
+  });
+});
+
+describe('DEDUPE_KEY_FIELDS and dedupeFieldsMissing', () => {
+  it('names selectable fields of each event, at the payload paths dedupeKey reads', () => {
+    const paths: Record<string, string> = {
+      order_innerId: 'innerId',
+      orderHistory_status: 'orderHistory.status',
+      orderHistory_dateAdded: 'orderHistory.dateAdded',
+      subscriber_id: 'id',
+    };
+    for (const event of WEBHOOK_EVENTS) {
+      const available = fieldsForEvent(event).map((info) => info.field);
+      for (const field of DEDUPE_KEY_FIELDS[event]) {
+        expect(available, `${event}: ${field}`).toContain(field);
+        expect(fieldInfo(field)?.payloadPath).toBe(paths[field]);
+      }
+    }
+  });
+
+  it('finds nothing missing in the default set (no fields) or a selection that has them', () => {
+    expect(dedupeFieldsMissing('order_status_change', undefined)).toEqual([]);
+    expect(dedupeFieldsMissing('order_status_change', [])).toEqual([]);
+    expect(
+      dedupeFieldsMissing('order_status_change', [
+        'order_innerId',
+        'orderHistory_status',
+        'orderHistory_dateAdded',
+        'order_email',
+      ]),
+    ).toEqual([]);
+    expect(dedupeFieldsMissing('newsletter_subscribe', ['subscriber_id', 'subscriber_email'])).toEqual([]);
+  });
+
+  it('names what a selection leaves out, per event', () => {
+    expect(dedupeFieldsMissing('order_status_change', ['order_innerId', 'orderHistory_status'])).toEqual([
+      'orderHistory_dateAdded',
+    ]);
+    expect(dedupeFieldsMissing('order_confirm', ['order_email'])).toEqual(['order_innerId']);
+    expect(dedupeFieldsMissing('newsletter_unsubscribe', ['subscriber_email'])).toEqual(['subscriber_id']);
+  });
+
+  it('is right about the harm: without the time of the change, a return to an earlier status is a duplicate', () => {
+    const fields = ['order_innerId', 'orderHistory_status'];
+    const change = (status: string, dateAdded: string) =>
+      projectItem(
+        'order_status_change',
+        { innerId: '190', orderHistory: { status, statusText: '', comment: '', dateAdded } },
+        fields,
+      );
+    const first = dedupeKey('demo', 'order_status_change', change('2', '2025-12-01 20:57:40'));
+    const back = dedupeKey('demo', 'order_status_change', change('2', '2025-12-03 09:00:00'));
+    expect(back).toBe(first);
+    const withTime = [...fields, ...dedupeFieldsMissing('order_status_change', fields)];
+    const full = (dateAdded: string) =>
+      projectItem(
+        'order_status_change',
+        { innerId: '190', orderHistory: { status: '2', statusText: '', comment: '', dateAdded } },
+        withTime,
+      );
+    expect(dedupeKey('demo', 'order_status_change', full('2025-12-03 09:00:00'))).not.toBe(
+      dedupeKey('demo', 'order_status_change', full('2025-12-01 20:57:40')),
+    );
   });
 });

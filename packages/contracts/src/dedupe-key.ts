@@ -1,6 +1,6 @@
 import { contentHash } from './canonical-json.js';
 import { InvalidShopNameError } from './errors.js';
-import { isOrderEvent, type WebhookEvent } from './events.js';
+import { isOrderEvent, WEBHOOK_EVENTS, type WebhookEvent } from './events.js';
 import { isValidShopName } from './receiver-path.js';
 
 /**
@@ -37,4 +37,35 @@ function idText(value: unknown): string | undefined {
   if (typeof value === 'number') return String(value);
   if (typeof value === 'string' && value.trim() !== '') return value.trim();
   return undefined;
+}
+
+/**
+ * The selectable fields (`webHookParameters[].fields`) whose values {@link dedupeKey} reads, per event:
+ * the order's `innerId`, and for `order_status_change` also the status and the time of the change; the
+ * subscriber's `id`. The shop's default set (no `fields`) carries them all.
+ */
+export const DEDUPE_KEY_FIELDS: Readonly<Record<WebhookEvent, readonly string[]>> = Object.freeze(
+  Object.fromEntries(
+    WEBHOOK_EVENTS.map((event) => [
+      event,
+      event === 'order_status_change'
+        ? ['order_innerId', 'orderHistory_status', 'orderHistory_dateAdded']
+        : isOrderEvent(event)
+          ? ['order_innerId']
+          : ['subscriber_id'],
+    ]),
+  ) as Record<WebhookEvent, readonly string[]>,
+);
+
+/**
+ * The fields {@link dedupeKey} reads that a subscription's `fields` selection leaves out; none when it
+ * selects nothing (the shop then sends its default set, which has them). Without them, different events
+ * can get one key, and every one after the first is recorded as a duplicate whose handlers never run:
+ * without `orderHistory_dateAdded`, an order's second change to a status it had before; without the
+ * status as well, every later status change of the order; without the id, every item whose selected
+ * fields happen to be equal.
+ */
+export function dedupeFieldsMissing(event: WebhookEvent, fields: readonly string[] | undefined): string[] {
+  if (fields === undefined || fields.length === 0) return [];
+  return DEDUPE_KEY_FIELDS[event].filter((field) => !fields.includes(field));
 }

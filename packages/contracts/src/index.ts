@@ -13,7 +13,7 @@ export {
 export { canonicalJson, contentHash } from './canonical-json.js';
 export * from './catalogue/index.js';
 export * from './codec/index.js';
-export { dedupeKey } from './dedupe-key.js';
+export { DEDUPE_KEY_FIELDS, dedupeFieldsMissing, dedupeKey } from './dedupe-key.js';
 export * from './errors.js';
 export * from './events.js';
 export { FIELDS_SOURCE, SHOPRENTER_FIELDS } from './generated/fields.js';

@@ -72,7 +72,7 @@ export function registerLocalCommands(program: Command): void {
       examples(
         'srhooks trigger order_confirm --to "$(srhooks url --shop demo --event order_confirm --base http://127.0.0.1:4750)"',
         'srhooks trigger newsletter_subscribe --to http://127.0.0.1:4750/hooks/demo/newsletter_subscribe/TOKEN --format xml',
-        'srhooks trigger order_status_change --to URL --data my-order.json --fields order_innerId,orderHistory_status',
+        'srhooks trigger order_status_change --to URL --data my-order.json --fields order_innerId,orderHistory_status,orderHistory_dateAdded',
       ),
     )
     .action(

@@ -91,7 +91,7 @@ export function registerWebhookCommands(program: Command): void {
       'after',
       examples(
         'srhooks webhooks create --event order_confirm --url "$(srhooks url --shop my-shop --event order_confirm --base https://hooks.example.com)"',
-        'srhooks webhooks create --event order_status_change --url https://hooks.example.com/… --fields order_innerId,orderHistory_status --label "status changes"',
+        'srhooks webhooks create --event order_status_change --url https://hooks.example.com/… --fields order_innerId,orderHistory_status,orderHistory_dateAdded --label "status changes"',
         'srhooks webhooks create --event abandoned_cart --url https://… --delay 2 --delay-unit hour --disabled',
       ),
     )

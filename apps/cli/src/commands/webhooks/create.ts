@@ -4,6 +4,7 @@ import { usageError } from '../../cli-error.js';
 import { defineCommand } from '../../command.js';
 import { maskDeliveryUrl } from '../../delivery/mask-delivery-url.js';
 import { connectShop } from '../../shop-client.js';
+import { dedupeFieldsWarning } from './dedupe-fields-warning.js';
 import type { WebhookResult } from './get.js';
 import { specFromCreateFlags, type WebhookFlags } from './webhook-flags.js';
 import { renderWebhookDetail } from './webhook-view.js';
@@ -30,6 +31,8 @@ export const createWebhookCommand = defineCommand<CreateWebhookOptions, WebhookR
   async run(options, context) {
     const spec = specFromCreateFlags(options);
     const { target, client } = await connectShop(options.shop, context.env);
+    const warning = dedupeFieldsWarning(`${target.shop} ${spec.event}`, spec.event, spec.fields);
+    if (warning) context.output.warn(warning);
     if (options.allowDuplicate !== true) {
       const existing = await findDuplicate(client, spec);
       if (existing) {

@@ -5,6 +5,7 @@ import { desiredState, readSyncConfig } from '../../config/sync-config.js';
 import { maskDeliveryUrl, maskDeliveryUrls } from '../../delivery/mask-delivery-url.js';
 import type { Style } from '../../output/index.js';
 import { connectShop } from '../../shop-client.js';
+import { dedupeFieldsWarning } from './dedupe-fields-warning.js';
 
 export interface SyncOptions {
   file: string;
@@ -155,6 +156,13 @@ export const syncWebhooksCommand = defineCommand<SyncOptions, SyncResult>({
           `shops in the file: ${config.shops.map((s) => s.name).join(', ')}`,
         );
       }
+    }
+    for (const entry of shops) {
+      entry.webhooks.forEach((webhook, index) => {
+        const where = `${options.file}: ${entry.sources[index] ?? webhook.event}`;
+        const warning = dedupeFieldsWarning(where, webhook.event, webhook.fields);
+        if (warning) context.output.warn(warning);
+      });
     }
     const results: ShopSyncResult[] = [];
     for (const entry of shops) {

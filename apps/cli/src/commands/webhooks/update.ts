@@ -1,6 +1,7 @@
 import { usageError } from '../../cli-error.js';
 import { defineCommand } from '../../command.js';
 import { connectShop } from '../../shop-client.js';
+import { dedupeFieldsWarning } from './dedupe-fields-warning.js';
 import type { WebhookResult } from './get.js';
 import { hasUpdateFlags, specFromUpdateFlags, type WebhookFlags } from './webhook-flags.js';
 import { renderWebhookDetail } from './webhook-view.js';
@@ -21,6 +22,8 @@ export const updateWebhookCommand = defineCommand<UpdateWebhookOptions, WebhookR
     const { target, client } = await connectShop(options.shop, context.env);
     const current = await client.webhooks.get(options.id);
     const spec = specFromUpdateFlags(current, options);
+    const warning = dedupeFieldsWarning(`webhook ${current.id} (${spec.event})`, spec.event, spec.fields);
+    if (warning) context.output.warn(warning);
     return { shop: target.shop, webhook: await client.webhooks.update(current.id, spec) };
   },
 

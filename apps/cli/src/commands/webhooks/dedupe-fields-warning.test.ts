@@ -1,0 +1,122 @@
+/**
+ * A subscription whose `fields` leave out what the dedupe key reads gets a warning from `webhooks create`,
+ * `update` and `sync` (the receiver would record genuine events as duplicates and never handle them);
+ * the subscription is still made as asked. Against the real sandbox over HTTP.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RunningSandbox } from '@srhooks/sandbox';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, tempConfigDir } from '../../test-support/run-cli.js';
+import { loginArgs, startTestSandbox } from '../../test-support/test-sandbox.js';
+import { dedupeFieldsWarning } from './dedupe-fields-warning.js';
+
+let sandbox: RunningSandbox;
+const config = tempConfigDir();
+const cli = (args: string[], env: Record<string, string> = {}) =>
+  runCli(config.dir, args, { timeoutMs: 30_000, env });
+const url = (n: number) => `https://hooks.example.com/status-${n}`;
+
+beforeAll(async () => {
+  sandbox = await startTestSandbox();
+  const login = await cli(loginArgs(sandbox, 'acme'));
+  if (login.code !== 0) throw new Error(login.stderr);
+});
+afterAll(async () => {
+  await sandbox.close();
+  config.cleanup();
+});
+
+describe('dedupeFieldsWarning', () => {
+  it('says what is missing, what goes wrong and what to do; nothing for the default set or a full selection', () => {
+    expect(
+      dedupeFieldsWarning('acme order_status_change', 'order_status_change', [
+        'order_innerId',
+        'orderHistory_status',
+      ]),
+    ).toBe(
+      "acme order_status_change: the selected fields leave out orderHistory_dateAdded: the receiver cannot tell two changes of an order to the same status apart, so it records the later one as a duplicate and its handlers never run; add orderHistory_dateAdded to the fields (or select no fields: the shop's default set has them)",
+    );
+    expect(dedupeFieldsWarning('x', 'order_status_change', ['order_innerId'])).toContain(
+      'leave out orderHistory_status, orderHistory_dateAdded: the receiver cannot tell one status change of an order from the next',
+    );
+    expect(dedupeFieldsWarning('x', 'order_confirm', ['order_email'])).toContain('leave out order_innerId');
+    expect(dedupeFieldsWarning('x', 'order_status_change', undefined)).toBeNull();
+    expect(dedupeFieldsWarning('x', 'order_status_change', [])).toBeNull();
+    expect(
+      dedupeFieldsWarning('x', 'order_status_change', [
+        'order_innerId',
+        'orderHistory_status',
+        'orderHistory_dateAdded',
+      ]),
+    ).toBeNull();
+  });
+});
+
+describe('srhooks webhooks create/update/sync: fields the dedupe key needs', () => {
+  it('create warns on stderr and still creates; a full selection is created without a warning', async () => {
+    const partial = await cli([
+      'webhooks',
+      'create',
+      '--event',
+      'order_status_change',
+      '--url',
+      url(1),
+      '--fields',
+      'order_innerId,orderHistory_status',
+      '--json',
+    ]);
+    expect(partial.code).toBe(0);
+    expect(JSON.parse(partial.stdout).webhook.id).toBeTruthy();
+    expect(partial.stderr).toContain(
+      'warning: acme order_status_change: the selected fields leave out orderHistory_dateAdded',
+    );
+
+    const full = await cli([
+      'webhooks',
+      'create',
+      '--event',
+      'order_status_change',
+      '--url',
+      url(2),
+      '--fields',
+      'order_innerId,orderHistory_status,orderHistory_dateAdded',
+    ]);
+    expect(full.code).toBe(0);
+    expect(full.stderr).not.toContain('warning');
+  });
+
+  it('update warns when its new fields leave them out', async () => {
+    const created = await cli(['webhooks', 'create', '--event', 'order_confirm', '--url', url(3), '--json']);
+    const id = JSON.parse(created.stdout).webhook.id as string;
+    const run = await cli(['webhooks', 'update', id, '--fields', 'order_email,order_total']);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain(
+      `warning: webhook ${id} (order_confirm): the selected fields leave out order_innerId`,
+    );
+  });
+
+  it('sync warns for each entry of the file that leaves them out, naming the entry', async () => {
+    const file = join(config.dir, '..', 'dedupe-fields.config.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        shops: [
+          {
+            name: 'acme',
+            webhooks: [
+              { event: 'order_confirm', url: url(4) },
+              { event: 'order_status_change', url: url(5), fields: ['order_innerId', 'orderHistory_status'] },
+            ],
+          },
+        ],
+      }),
+    );
+    const run = await cli(['webhooks', 'sync', '-f', file, '--dry-run']);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain(
+      `warning: ${file}: shops[0].webhooks[1] (order_status_change): the selected fields leave out orderHistory_dateAdded`,
+    );
+    expect(run.stderr).not.toContain('webhooks[0]');
+  });
+});
