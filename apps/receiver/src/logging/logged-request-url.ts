@@ -16,6 +16,7 @@
  * value, the search `q` above all, is `[redacted]`.
  */
 import { isValidShopName, isWebhookEvent } from '@srhooks/contracts';
+import { DELIVERY_STATUSES, EVENT_STATUSES } from '../admin/admin-request-schemas.js';
 
 const MASKED_TOKEN = '[token]';
 const MASKED = '[redacted]';
@@ -71,17 +72,8 @@ const SAFE_PARAM: Readonly<Record<string, (value: string) => boolean>> = {
 const FLAG = /^(?:true|false|1|0)$/;
 const WHOLE_NUMBER = /^\d{1,9}$/;
 const TIME = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
-const STATUS = new Set([
-  'stored',
-  'quarantined',
-  'reprocessed',
-  'pending',
-  'retrying',
-  'succeeded',
-  'dead',
-  'duplicate',
-  'held',
-]);
+/** Every status a list filter may name (deliveries' and events'). */
+const STATUS: ReadonlySet<string> = new Set([...DELIVERY_STATUSES, ...EVENT_STATUSES]);
 
 /** Query parameters whose values are logged, each with the shape its value must have to be logged. */
 const SAFE_QUERY_VALUE: ReadonlyMap<string, (value: string) => boolean> = new Map<
