@@ -44,18 +44,14 @@ function idText(value: unknown): string | undefined {
  * the order's `innerId`, and for `order_status_change` also the status and the time of the change; the
  * subscriber's `id`. The shop's default set (no `fields`) carries them all.
  */
-export const DEDUPE_KEY_FIELDS: Readonly<Record<WebhookEvent, readonly string[]>> = Object.freeze(
-  Object.fromEntries(
-    WEBHOOK_EVENTS.map((event) => [
-      event,
-      event === 'order_status_change'
-        ? ['order_innerId', 'orderHistory_status', 'orderHistory_dateAdded']
-        : isOrderEvent(event)
-          ? ['order_innerId']
-          : ['subscriber_id'],
-    ]),
-  ) as Record<WebhookEvent, readonly string[]>,
-);
+export const DEDUPE_KEY_FIELDS: Readonly<Record<WebhookEvent, readonly string[]>> = Object.freeze({
+  order_confirm: ['order_innerId'],
+  abandoned_cart: ['order_innerId'],
+  order_status_change: ['order_innerId', 'orderHistory_status', 'orderHistory_dateAdded'],
+  newsletter_subscribe: ['subscriber_id'],
+  newsletter_unsubscribe: ['subscriber_id'],
+  newsletter_update_subscriber: ['subscriber_id'],
+});
 
 /**
  * The fields {@link dedupeKey} reads that a subscription's `fields` selection leaves out; none when it
