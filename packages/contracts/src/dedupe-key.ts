@@ -1,6 +1,6 @@
 import { contentHash } from './canonical-json.js';
 import { InvalidShopNameError } from './errors.js';
-import { isOrderEvent, WEBHOOK_EVENTS, type WebhookEvent } from './events.js';
+import { isOrderEvent, type WebhookEvent } from './events.js';
 import { isValidShopName } from './receiver-path.js';
 
 /**
