@@ -62,6 +62,20 @@ describe('POST /admin/api/prune', () => {
     expect(await response.json()).toMatchObject({ ok: true, dryRun: true, deliveries: 1, kept: 1 });
   });
 
+  it.each(['olderThanDays=3&dryRun', 'olderThanDays=3&dryRun='])(
+    'refuses a blank dryRun in the query (%s) instead of pruning for real',
+    async (query) => {
+      const response = await fetch(`${receiver.baseUrl}/admin/api/prune?${query}`, {
+        method: 'POST',
+        headers: bearer(),
+      });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ ok: false, error: { field: 'dryRun' } });
+      expect(await receiver.app.store.getDelivery(ids.oldPending ?? '')).not.toBeNull();
+      expect(await receiver.app.store.getDelivery(ids.recent ?? '')).not.toBeNull();
+    },
+  );
+
   it.each([
     [{}, 'olderThanDays'],
     [{ olderThanDays: 0 }, 'olderThanDays'],

@@ -100,6 +100,15 @@ export function requestObject<T extends z.core.$ZodLooseShape>(shape: T) {
   );
 }
 
+/**
+ * The options of an action that changes data (prune, recover): a strict object whose blank values are
+ * refused by their fields, not dropped as a list filter's are. `?dryRun` or `?dryRun=` must not
+ * quietly mean "not a dry run" and delete or store for real.
+ */
+export function actionObject<T extends z.core.$ZodLooseShape>(shape: T) {
+  return z.strictObject(shape);
+}
+
 const timeRange = { from: TimeSchema.optional(), to: TimeSchema.optional() };
 /** A list's cursor: the `nextCursor` of the same list, so an id of that list's kind (`dlv_…` or `evt_…`). */
 export function cursorOf(prefix: 'dlv' | 'evt') {
@@ -171,7 +180,7 @@ export const FlagSchema = z.union(
 );
 
 /** Body (or query) of "prune": deliveries older than this many days go (see the store's prune). */
-export const PruneRequestSchema = requestObject({
+export const PruneRequestSchema = actionObject({
   olderThanDays: z.preprocess(
     // A query string brings text: "90" → 90 (anything else stays as it is and is refused below).
     (value) => (typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value),

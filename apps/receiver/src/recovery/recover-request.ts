@@ -3,7 +3,7 @@
  * now (`2d`, `12h`, `90m`) or an ISO 8601 time — and `dryRun`. The CLI sends `--since` as typed.
  */
 import { z } from 'zod';
-import { FlagSchema, requestObject, ShopSchema, TimeSchema } from '../admin/admin-request-schemas.js';
+import { actionObject, FlagSchema, ShopSchema, TimeSchema } from '../admin/admin-request-schemas.js';
 
 const DURATION = /^(\d{1,5})\s*(m|h|d)$/i;
 const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -28,7 +28,7 @@ export const SinceSchema = z.string().transform((value, ctx): Date => {
   return z.NEVER;
 });
 
-export const RecoverRequestSchema = requestObject({
+export const RecoverRequestSchema = actionObject({
   shop: ShopSchema,
   since: SinceSchema.optional(),
   dryRun: FlagSchema.optional(),

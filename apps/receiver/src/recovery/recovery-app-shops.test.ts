@@ -104,6 +104,16 @@ describe('order recovery for installed shops (sandbox, real HTTP)', () => {
       lastPass: { outcome: 'ok', ordersRead: 0, recovered: {} },
     });
     expect(await recoveredOrders('gamma')).toEqual([]);
+    // Nor on demand: an explicit since before the install is refused, and nothing is read.
+    const early = await admin('/recover', {
+      method: 'POST',
+      body: JSON.stringify({ shop: 'gamma', since: '1d' }),
+    });
+    expect(early.status).toBe(400);
+    expect(early.body).toMatchObject({
+      error: { code: 'bad_since', message: expect.stringContaining('before shop "gamma" installed the app') },
+    });
+    expect(await recoveredOrders('gamma')).toEqual([]);
   });
 
   it('finds the orders whose deliveries were dropped, for each installed shop, and runs their handlers', {

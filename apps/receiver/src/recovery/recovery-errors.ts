@@ -36,3 +36,17 @@ export function busy(shop: string): RecoveryError {
     `A recovery pass for shop "${shop}" is running (here or on another instance); try again when it has finished.`,
   );
 }
+
+export function sinceBeforeLookBack(shop: string, since: Date, lookBackDays: number): RecoveryError {
+  return new RecoveryError(
+    'bad_since',
+    `since ${since.toISOString()} reaches further back than recovery may read for shop "${shop}" (${lookBackDays} days, SRHOOKS_RECOVERY_LOOK_BACK_DAYS / recoveryLookBackDays); pass a later since (at most ${lookBackDays}d), or raise the look-back and restart the receiver.`,
+  );
+}
+
+export function sinceBeforeInstall(shop: string, since: Date, installedAt: Date): RecoveryError {
+  return new RecoveryError(
+    'bad_since',
+    `since ${since.toISOString()} is before shop "${shop}" installed the app (${installedAt.toISOString()}); its orders before then were never the app's to handle. Pass a since after the install, or leave it out (a pass then starts from the watermark).`,
+  );
+}

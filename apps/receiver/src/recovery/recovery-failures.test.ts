@@ -102,6 +102,32 @@ describe('recovery failures', () => {
     });
     expect(unknown.statusCode).toBe(400);
     expect(unknown.json().error.message).toMatch(/since/);
+    // Further back than the look-back (3 days by default): refused before any call to the shop.
+    const tooEarly = await app.inject({
+      method: 'POST',
+      url: '/admin/api/recover',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      payload: { shop: SHOP, since: '10d' },
+    });
+    expect(tooEarly.statusCode).toBe(400);
+    expect(tooEarly.json().error).toMatchObject({ code: 'bad_since' });
+    expect(tooEarly.json().error.message).toContain('SRHOOKS_RECOVERY_LOOK_BACK_DAYS');
+    // The whole look-back is allowed: this one reaches the shop (and fails on the wrong secret).
+    const whole = await app.inject({
+      method: 'POST',
+      url: '/admin/api/recover',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      payload: { shop: SHOP, since: '3d' },
+    });
+    expect(whole.json().error.code).toBe('shop_api_failed');
+    // A blank dryRun is refused, not read as "store for real".
+    const blank = await app.inject({
+      method: 'POST',
+      url: `/admin/api/recover?shop=${SHOP}&dryRun`,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    expect(blank.statusCode).toBe(400);
+    expect(blank.json().error).toMatchObject({ field: 'dryRun' });
     await scenario.stopReceiver();
   });
 });

@@ -24,7 +24,15 @@ import type { HandlerRegistry } from '../handlers/handler-registry.js';
 import type { ReceiverMetrics } from '../metrics/receiver-metrics.js';
 import type { ShopClients } from '../processing/shop-clients.js';
 import type { RecoveryPass, Store } from '../store/store.js';
-import { busy, noCredentials, RecoveryError, recoveryOff, unknownShop } from './recovery-errors.js';
+import {
+  busy,
+  noCredentials,
+  RecoveryError,
+  recoveryOff,
+  sinceBeforeInstall,
+  sinceBeforeLookBack,
+  unknownShop,
+} from './recovery-errors.js';
 import { type RecoveryReport, runRecoveryPass } from './recovery-pass.js';
 import { nextPassDelayMs, recoveryWindow } from './recovery-window.js';
 
@@ -114,11 +122,31 @@ export class RecoveryService {
       );
     if (!shop.clientId || !shop.clientSecret) throw noCredentials(shopName);
     if (!shop.recovery) throw recoveryOff(shopName);
+    if (request.since) this.#checkSince(shopName, request.since);
     const outcome = await this.#track(
       this.#options.store.withRecoveryLock(shopName, () => this.#pass(shop, request)),
     );
     if (!outcome.acquired) throw busy(shopName);
     return outcome.value;
+  }
+
+  /**
+   * An explicit start must lie within what a pass may read: no further back than the look-back, and,
+   * for an installed app shop, not before its install (the app was not subscribed then: those orders
+   * were never its to handle). The look-back gets the pass's overlap as slack, so `since: "3d"` with a
+   * look-back of 3 days (resolved a moment before this check) is within it.
+   */
+  #checkSince(shop: string, since: Date): void {
+    const now = (this.#options.now ?? (() => new Date()))();
+    const { recoveryLookBackDays: lookBackDays, recoveryOverlapSeconds } = this.#options.config;
+    const lookBackStart = now.getTime() - lookBackDays * 86_400_000 - recoveryOverlapSeconds * 1000;
+    if (since.getTime() < lookBackStart) {
+      throw sinceBeforeLookBack(shop, since, lookBackDays);
+    }
+    const installedAt = this.#shops.recoveryNotBefore?.(shop) ?? null;
+    if (installedAt !== null && since.getTime() < installedAt.getTime()) {
+      throw sinceBeforeInstall(shop, since, installedAt);
+    }
   }
 
   #eligible(shop: ShopConfig): boolean {

@@ -13,10 +13,14 @@ export interface RecoveryWindowInput {
   overlapSeconds: number;
   /**
    * Nothing before this was missed (an installed app shop: its install time): the window starts no
-   * earlier, whatever the watermark or look-back say. Not applied to an explicit `since`.
+   * earlier, whatever the watermark or look-back say. An explicit `since` before it is refused by the
+   * service (RecoveryService.recover), not moved here.
    */
   notBefore?: Date | null;
-  /** An explicit start (on-demand recovery): used as given, bounded only by nothing. */
+  /**
+   * An explicit start (on-demand recovery): used as given. The service has refused one before the
+   * look-back or before the install.
+   */
   since?: Date;
 }
 
