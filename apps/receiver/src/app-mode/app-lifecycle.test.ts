@@ -182,6 +182,31 @@ describe('app mode: install, deliveries, uninstall, re-install (sandbox)', () =>
     expect(await replay.json()).toMatchObject({ error: { code: 'replayed' } });
   });
 
+  it('takes each code once whatever the route: an entry-point link replayed as an uninstall is refused, and so is an uninstall call replayed as an install', async () => {
+    const now = String(Math.floor(Date.now() / 1000));
+    const get = (route: string, params: { shopname: string; code: string; timestamp: string }) =>
+      fetch(
+        `${f.baseUrl}/app/${route}?${new URLSearchParams({ ...params, hmac: signAppRequest(params, APP_CLIENT_SECRET) })}`,
+        {
+          redirect: 'manual',
+        },
+      );
+    expect((await shopsByName()).beta).toMatchObject({ status: 'installed' });
+    const entryLink = { shopname: 'beta', code: 'entrylink1', timestamp: now };
+    const entered = await get('entry', entryLink);
+    expect(entered.status, await entered.clone().text()).toBe(200);
+    const asUninstall = await get('uninstall', entryLink);
+    expect(asUninstall.status).toBe(401);
+    expect(await asUninstall.json()).toMatchObject({ error: { code: 'replayed' } });
+    expect((await shopsByName()).beta).toMatchObject({ status: 'installed', uninstalledAt: null });
+
+    const uninstallCall = { shopname: 'zeta', code: 'uninstallcall1', timestamp: now };
+    expect((await get('uninstall', uninstallCall)).status).toBe(200);
+    const asInstall = await get('install', uninstallCall);
+    expect(asInstall.status).toBe(401);
+    expect((await shopsByName()).zeta).toBeUndefined();
+  });
+
   it('keeps an install whose API step fails pending with the reason, redirects anyway, and retries in the background', async () => {
     f.sandbox.setFaults('delta', { tokenEndpointDown: true });
     const report = await f.sandbox.apps.install('55', 'delta');

@@ -114,7 +114,6 @@ const plugin: FastifyPluginAsync = async (app) => {
     const result = await withStoreTimeout(
       'app request check',
       checkAppRequest(
-        kind,
         request.query as Query,
         appConfig as AppConfig,
         appShops as NonNullable<typeof appShops>,

@@ -1,7 +1,7 @@
 /**
  * The check every app request gets (install, entry point, uninstall; FACTS.md §7): the client's
  * `verifyAppRequest` (hmac in constant time, both message orders, timestamp tolerance), then the
- * `code` is recorded in the store so the same request cannot be used twice, on any instance.
+ * `code` is recorded in the store so the same request cannot be used twice, on any route or instance.
  */
 import {
   type AppRequestError,
@@ -12,10 +12,7 @@ import {
 import type { AppShopStore } from '../store/app-shops/app-shop-store.js';
 import type { AppConfig } from './app-config.js';
 
-export type AppRequestKind = 'install' | 'entry' | 'uninstall';
-
 export async function checkAppRequest(
-  kind: AppRequestKind,
   query: Record<string, string | string[] | undefined>,
   app: AppConfig,
   appShops: AppShopStore,
@@ -28,7 +25,11 @@ export async function checkAppRequest(
   if (!result.ok) return result;
   // A code is good until its timestamp goes stale; remembered a second longer than that.
   const expiresAt = new Date((result.timestamp + app.timestampToleranceSeconds + 1) * 1000);
-  const first = await appShops.useRequestCode(`${kind}:${result.shop}:${result.code}`, expiresAt, {
+  // One use per shop and code, whatever the route: install, entry point and uninstall share the
+  // signature, so an entry-point link (the admin iframe's src, seen by staff, history, proxies) must not
+  // pass as an uninstall, nor an uninstall call as an install. (Assumed: ShopRenter gives each call a
+  // code of its own; FACTS.md §7 does not say.)
+  const first = await appShops.useRequestCode(`code:${result.shop}:${result.code}`, expiresAt, {
     now: new Date(now()),
   });
   if (!first) {
