@@ -52,3 +52,25 @@ export class StoreConfigError extends StoreError {
     super('store_config_invalid', message);
   }
 }
+
+/**
+ * The store was migrated by a newer receiver: it holds schema versions this one does not know, and an
+ * older receiver writing to it could corrupt what the newer one relies on. Refused at start.
+ */
+export class StoreVersionError extends StoreError {
+  declare readonly code: 'store_newer_than_receiver';
+
+  constructor(storeVersion: number, knownVersion: number) {
+    super(
+      'store_newer_than_receiver',
+      `The store was migrated by a newer srhooks receiver (its schema is at version ${storeVersion}; this receiver knows versions up to ${knownVersion}). Run the newer receiver, or restore a backup made before the upgrade; an older receiver must not write to it.`,
+    );
+  }
+}
+
+/** Throws StoreVersionError when `applied` holds a version beyond the newest of `known`. */
+export function assertStoreNotNewer(applied: Iterable<number>, known: readonly { version: number }[]): void {
+  const knownVersion = Math.max(0, ...known.map((migration) => migration.version));
+  const storeVersion = Math.max(0, ...applied);
+  if (storeVersion > knownVersion) throw new StoreVersionError(storeVersion, knownVersion);
+}

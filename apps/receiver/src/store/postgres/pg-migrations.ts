@@ -1,4 +1,5 @@
 import type { PoolClient } from 'pg';
+import { assertStoreNotNewer } from '../store-errors.js';
 
 export interface Migration {
   version: number;
@@ -395,6 +396,7 @@ export async function applyPgMigrations(
         (row) => row.version,
       ),
     );
+    assertStoreNotNewer(done, migrations);
     const applied: number[] = [];
     for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
       if (done.has(migration.version)) continue;

@@ -4,7 +4,7 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { TEST_DATABASE_URL, testSchemas } from '../../test-support/postgres-schema.js';
 import type { NewDelivery } from '../store.js';
-import { StoreConfigError, StoreUnavailableError } from '../store-errors.js';
+import { StoreConfigError, StoreUnavailableError, StoreVersionError } from '../store-errors.js';
 import { defineStoreContract, expectGroupCommit, jsonDelivery } from '../test-support/store-contract.js';
 import { PgStore } from './pg-store.js';
 
@@ -145,6 +145,31 @@ describe('PgStore', () => {
       }
     } finally {
       await Promise.all(stores.map((store) => store.close()));
+    }
+  });
+
+  it('refuses a schema a newer receiver migrated (a version it does not know)', async () => {
+    const schema = nextSchema();
+    const first = new PgStore({ url, schema, poolSize: 1 });
+    await first.migrate();
+    await first.close();
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query(
+        `INSERT INTO "${schema}".schema_migrations (version, name) VALUES (99, 'from the future')`,
+      );
+    } finally {
+      await client.end();
+    }
+    const store = new PgStore({ url, schema, poolSize: 1 });
+    try {
+      await expect(store.migrate()).rejects.toThrow(StoreVersionError);
+      await expect(store.migrate()).rejects.toThrow(
+        /schema is at version 99; this receiver knows versions up to 5/,
+      );
+    } finally {
+      await store.close();
     }
   });
 

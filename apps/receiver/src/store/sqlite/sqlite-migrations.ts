@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { assertStoreNotNewer } from '../store-errors.js';
 
 export interface Migration {
   version: number;
@@ -166,6 +167,13 @@ export function applySqliteMigrations(
     'SELECT version FROM schema_migrations WHERE version = ?',
   );
   const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+  assertStoreNotNewer(
+    db
+      .prepare<[], { version: number }>('SELECT version FROM schema_migrations')
+      .all()
+      .map((row) => row.version),
+    migrations,
+  );
   const applied: number[] = [];
   for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
     const apply = db.transaction(() => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { StoreUnavailableError } from '../store-errors.js';
+import { StoreUnavailableError, StoreVersionError } from '../store-errors.js';
 import { defineStoreContract, expectGroupCommit } from '../test-support/store-contract.js';
 import { SqliteStore } from './sqlite-store.js';
 
@@ -59,6 +59,28 @@ describe('SqliteStore', () => {
     } finally {
       db.close();
     }
+  });
+
+  it('refuses a store a newer receiver migrated (a schema version it does not know)', async () => {
+    const file = join(dir, 'newer.db');
+    const first = new SqliteStore({ file });
+    await first.migrate();
+    await first.close();
+    const db = new Database(file);
+    db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, ?, 0)').run(
+      'from the future',
+    );
+    db.close();
+    const open = async () => {
+      const store = new SqliteStore({ file });
+      try {
+        await store.migrate();
+      } finally {
+        await store.close().catch(() => {});
+      }
+    };
+    await expect(open()).rejects.toThrow(StoreVersionError);
+    await expect(open()).rejects.toThrow(/schema is at version 99; this receiver knows versions up to 4/);
   });
 
   it('reports a file it cannot open as StoreUnavailableError naming the path', () => {

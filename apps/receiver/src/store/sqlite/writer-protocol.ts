@@ -10,6 +10,7 @@ import {
   StoreError,
   StoreNotFoundError,
   StoreUnavailableError,
+  StoreVersionError,
 } from '../store-errors.js';
 import type { SqliteEngine, SqliteEngineOptions } from './sqlite-engine.js';
 
@@ -88,6 +89,7 @@ const STORE_ERRORS: Record<string, new (...args: never[]) => StoreError> = {
   StoreNotFoundError,
   StoreConflictError,
   StoreConfigError,
+  StoreVersionError,
 };
 
 export function serializeError(error: unknown): SerializedError {
