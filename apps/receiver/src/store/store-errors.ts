@@ -16,13 +16,21 @@ export class StoreError extends Error {
  */
 export class StoreUnavailableError extends StoreError {
   declare readonly code: 'store_unavailable';
+  /**
+   * The database file itself is damaged (SQLite's CORRUPT / NOTADB): retrying does not help, restoring
+   * a backup does. The store that saw it stays unready until it is restarted on a sound file.
+   */
+  readonly damaged: boolean;
 
-  constructor(detail: string, options?: { cause?: unknown }) {
+  constructor(detail: string, options?: { cause?: unknown; damaged?: boolean }) {
     super(
       'store_unavailable',
-      `The event store is unavailable (${detail}). Nothing was stored; retry once the database is reachable again.`,
-      options,
+      options?.damaged
+        ? `The event store's database file is damaged (${detail}). Nothing was stored. Stop the receiver and restore the file from a backup (receiver README, Backups); recovery then fetches the orders of the missing period from the shops' API.`
+        : `The event store is unavailable (${detail}). Nothing was stored; retry once the database is reachable again.`,
+      options?.cause === undefined ? undefined : { cause: options.cause },
     );
+    this.damaged = options?.damaged === true;
   }
 }
 

@@ -63,6 +63,8 @@ export class SqliteConnection {
   readonly #feed = new ChangeFeed();
   readonly #statements = new Map<string, Database.Statement>();
   #closed = false;
+  /** The first error that found the file damaged (see ping). */
+  #damage: StoreUnavailableError | null = null;
 
   constructor(file: string, options: SqliteConnectionOptions = {}) {
     if (file !== ':memory:') {
@@ -131,7 +133,9 @@ export class SqliteConnection {
   }
 
   write<T>(write: (context: WriteContext) => T): Promise<T> {
-    return this.#committer.run(write);
+    return this.#committer.run(write).catch((error: unknown) => {
+      throw this.#noteDamage(error);
+    });
   }
 
   read<T>(read: () => T): T {
@@ -139,7 +143,23 @@ export class SqliteConnection {
     try {
       return read();
     } catch (error) {
-      throw mapSqliteError(error);
+      throw this.#noteDamage(mapSqliteError(error));
     }
+  }
+
+  /**
+   * The readiness check: the file answers a read, and no read or write has found it damaged. A damaged
+   * file can answer `SELECT 1` while every delivery fails on a broken page, so once damage is seen the
+   * connection stays unready (a restart on a restored file clears it).
+   */
+  ping(): void {
+    if (this.#damage !== null) throw this.#damage;
+    this.read(() => this.stmt('SELECT 1').get());
+  }
+
+  #noteDamage(error: unknown): unknown {
+    if (error instanceof StoreUnavailableError && error.damaged && this.#damage === null)
+      this.#damage = error;
+    return error;
   }
 }

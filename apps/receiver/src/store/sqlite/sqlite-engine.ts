@@ -74,7 +74,7 @@ export class SqliteEngine {
   }
 
   async ping(): Promise<void> {
-    this.#conn.read(() => this.#conn.stmt('SELECT 1').get());
+    this.#conn.ping();
   }
 
   async close(): Promise<void> {

@@ -1,10 +1,19 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StoreUnavailableError, StoreVersionError } from '../store-errors.js';
-import { defineStoreContract, expectGroupCommit } from '../test-support/store-contract.js';
+import { defineStoreContract, expectGroupCommit, jsonDelivery } from '../test-support/store-contract.js';
 import { SqliteStore } from './sqlite-store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'srhooks-sqlite-store-'));
@@ -81,6 +90,51 @@ describe('SqliteStore', () => {
     };
     await expect(open()).rejects.toThrow(StoreVersionError);
     await expect(open()).rejects.toThrow(/schema is at version 99; this receiver knows versions up to 4/);
+  });
+
+  it('says a damaged file is damaged (restore a backup, not retry), and stays unready once it has seen it', async () => {
+    const file = join(dir, 'damaged.db');
+    const first = new SqliteStore({ file });
+    await first.migrate();
+    for (let i = 0; i < 50; i++) {
+      await first.ingest(
+        jsonDelivery({ rawBody: Buffer.alloc(2000, 65 + (i % 26)) }),
+        [{ dedupeKey: `order:${i}`, subjectId: String(i), payload: { innerId: String(i) } }],
+        [],
+      );
+    }
+    await first.close();
+    // The second half of the file overwritten (the rows written last, the bodies): the file opens, its
+    // schema and migrations read fine and SELECT 1 answers, but the tables' newest pages are garbage.
+    const size = statSync(file).size;
+    const from = Math.floor(size / 2 / 4096) * 4096;
+    const fd = openSync(file, 'r+');
+    try {
+      writeSync(fd, Buffer.alloc(size - from, 0xa5), 0, size - from, from);
+    } finally {
+      closeSync(fd);
+    }
+    // Opening a file damaged where start-up reads says the same (all but the first page overwritten).
+    const wholly = join(dir, 'wholly-damaged.db');
+    writeFileSync(wholly, Buffer.concat([readFileSync(file).subarray(0, 4096), Buffer.alloc(8192, 0xa5)]));
+    expect(() => new SqliteStore({ file: wholly })).toThrow(/database file is damaged/);
+    const store = new SqliteStore({ file });
+    try {
+      await store.ping();
+      const failed = await store
+        .ingest(jsonDelivery(), [{ dedupeKey: 'order:x', subjectId: 'x', payload: {} }], [])
+        .then(
+          () => null,
+          (error: unknown) => error,
+        );
+      expect(failed).toBeInstanceOf(StoreUnavailableError);
+      expect((failed as Error).message).toMatch(/database file is damaged \(SQLite SQLITE_(CORRUPT|NOTADB)/);
+      expect((failed as Error).message).toContain('restore the file from a backup');
+      expect((failed as Error).message).not.toContain('retry once');
+      await expect(store.ping()).rejects.toThrow(/database file is damaged/);
+    } finally {
+      await store.close().catch(() => {});
+    }
   });
 
   it('reports a file it cannot open as StoreUnavailableError naming the path', () => {
