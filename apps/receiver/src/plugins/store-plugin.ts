@@ -4,6 +4,7 @@
  * (pending commits finished first) when the app closes, after the server stopped accepting
  * requests and in-flight ones were answered.
  */
+import { existsSync } from 'node:fs';
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ReceiverConfig } from '../config/config-schema.js';
@@ -39,7 +40,18 @@ export function storeSelection(config: ReceiverConfig): Parameters<typeof create
 }
 
 const plugin: FastifyPluginAsync<StorePluginOptions> = async (app, options) => {
-  const store = options.store ?? (await createStore(storeSelection(app.config)));
+  const selection = storeSelection(app.config);
+  const file = options.store === undefined && selection.kind === 'sqlite' ? selection.file : undefined;
+  const newSqliteFile = file !== undefined && file !== ':memory:' && !existsSync(file);
+  const store = options.store ?? (await createStore(selection));
+  if (newSqliteFile) {
+    // A wrong SRHOOKS_DB (or a lost file) looks like a fresh install: say so, since start-up recovery then
+    // stores the last days' orders again as new events and runs their handlers a second time.
+    app.log.warn(
+      { store: { kind: 'sqlite', file, created: true } },
+      `a new, empty SQLite store was created at ${file}: if this receiver had a store before, stop it and set SRHOOKS_DB to that file (recovery would otherwise store the last ${app.config.recoveryLookBackDays} days' orders again as new events and run their handlers again)`,
+    );
+  }
   try {
     await withStoreTimeout('schema migration', store.migrate(), MIGRATE_TIMEOUT_MS);
   } catch (error) {
