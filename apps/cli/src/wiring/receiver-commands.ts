@@ -111,10 +111,7 @@ function registerPrune(program: Command): void {
       )
       .requiredOption('--older-than <days>', 'age in days, e.g. 90 or 90d', days)
       .option('--dry-run', 'only count what would be deleted')
-      .option(
-        '--include-dead-letters',
-        'delete old deliveries whose only unfinished jobs are dead letters too',
-      ),
+      .option('--include-dead-letters', 'delete old dead-lettered and quarantined deliveries too'),
   )
     .addHelpText(
       'after',

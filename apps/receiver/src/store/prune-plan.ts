@@ -7,7 +7,8 @@
  *
  * Kept, however old:
  * - deliveries with an event whose job is still pending or running (work not done is never deleted),
- *   and with dead-lettered jobs unless `includeDeadLetters` (they are there to be replayed);
+ *   and, unless `includeDeadLetters`, those with dead-lettered jobs (they are there to be replayed) and
+ *   quarantined ones (authentic, waiting for a decoder fix and a re-process);
  * - deliveries holding an event that a kept event records as its original (`duplicate_of`): a
  *   duplicate always keeps its original, so the inspector can show what it duplicated.
  * Dedupe covers what is stored: once an order's deliveries are pruned, a new delivery of that order is
@@ -90,6 +91,17 @@ export function* pruneChunk(
     ),
   )) {
     keep.add(id);
+  }
+  if (!options.includeDeadLetters) {
+    // Quarantined: authentic deliveries that wait for a decoder fix and a re-process, like dead letters.
+    for (const id of ids(
+      yield step(
+        (add) =>
+          `SELECT id FROM deliveries WHERE id IN (${list(add, candidates)}) AND status = ${add('quarantined')}`,
+      ),
+    )) {
+      keep.add(id);
+    }
   }
   // An original stays while a duplicate outside the prunable set refers to it. Keeping it can keep
   // more (its delivery's own duplicates refer to other originals), so repeat until nothing changes.
