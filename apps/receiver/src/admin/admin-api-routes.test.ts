@@ -7,6 +7,7 @@ import {
   order,
   orderDelivery,
   postDelivery,
+  quarantineOrderDelivery,
   registeredRoutes,
   SHOP,
   startAdminReceiver,
@@ -609,18 +610,9 @@ describe('admin API', () => {
   describe('re-processing quarantined deliveries', () => {
     it('decodes a quarantined delivery again and stores its events and jobs', async () => {
       // A delivery quarantined by an earlier decoder that failed on it; today's decoder reads it.
-      const sent = orderDelivery([order(14, { innerId: '1414', firstname: 'Zsófia', lastname: 'Kiss' })]);
-      const { deliveryId } = await receiver.app.store.quarantine(
-        {
-          shop: SHOP,
-          event: 'order_confirm',
-          receivedAt: new Date(),
-          remoteAddress: '127.0.0.1',
-          headers: { 'content-type': sent.contentType },
-          contentType: sent.contentType,
-          rawBody: sent.body,
-        },
-        { code: 'decoder_bug', message: 'an old decoder could not read this' },
+      const deliveryId = await quarantineOrderDelivery(
+        receiver,
+        order(14, { innerId: '1414', firstname: 'Zsófia', lastname: 'Kiss' }),
       );
       const result = await api(`/deliveries/${deliveryId}/reprocess`, { method: 'POST' });
       expect(result.status).toBe(200);

@@ -5,7 +5,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestReceiver } from '../test-support/test-receiver.js';
-import { bearer, loginAsBrowser, startAdminReceiver } from './test-support/admin-test-receiver.js';
+import {
+  bearer,
+  loginAsBrowser,
+  postFormAsBrowser,
+  startAdminReceiver,
+} from './test-support/admin-test-receiver.js';
 
 const ADMIN_LIMIT = 64 * 1024;
 const FORM_LIMIT = 16 * 1024;
@@ -60,16 +65,12 @@ describe('admin area body limits', () => {
 
   it('refuses an inspector form over 16 KiB with a 413 page naming 16384 bytes', async () => {
     const session = await loginAsBrowser(receiver);
-    const response = await fetch(`${receiver.baseUrl}/ui/dead-letters/replay`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: {
-        cookie: session.cookie,
-        origin: receiver.baseUrl,
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      body: new URLSearchParams({ _csrf: session.csrfToken, handler: 'x'.repeat(20 * 1024) }),
-    });
+    const response = await postFormAsBrowser(
+      receiver,
+      session,
+      '/ui/dead-letters/replay',
+      new URLSearchParams({ _csrf: session.csrfToken, handler: 'x'.repeat(20 * 1024) }),
+    );
     expect(response.status).toBe(413);
     const page = await response.text();
     expect(page).toContain(`${FORM_LIMIT} bytes`);

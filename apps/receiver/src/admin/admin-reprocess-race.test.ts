@@ -10,8 +10,7 @@ import type { TestReceiver } from '../test-support/test-receiver.js';
 import {
   bearer,
   order,
-  orderDelivery,
-  SHOP,
+  quarantineOrderDelivery,
   startAdminReceiver,
 } from './test-support/admin-test-receiver.js';
 
@@ -32,22 +31,8 @@ describe.each<[string, () => Partial<ReceiverConfigInput>]>([
     await receiver?.close();
   });
 
-  async function quarantined(seed: number): Promise<string> {
-    const sent = orderDelivery([order(seed, { innerId: String(5000 + seed) })]);
-    const { deliveryId } = await receiver.app.store.quarantine(
-      {
-        shop: SHOP,
-        event: 'order_confirm',
-        receivedAt: new Date(),
-        remoteAddress: '127.0.0.1',
-        headers: { 'content-type': sent.contentType },
-        contentType: sent.contentType,
-        rawBody: sent.body,
-      },
-      { code: 'decoder_bug', message: 'an old decoder could not read this' },
-    );
-    return deliveryId;
-  }
+  const quarantined = (seed: number) =>
+    quarantineOrderDelivery(receiver, order(seed, { innerId: String(5000 + seed) }));
 
   it(`lets one of ${CALLS} simultaneous calls re-process; the others answer 409 not_quarantined`, async () => {
     for (let round = 0; round < ROUNDS; round++) {

@@ -99,13 +99,14 @@ export async function loginAsBrowser(receiver: TestReceiver): Promise<BrowserSes
   return { cookie, csrfToken, setCookie };
 }
 
-/** Logs out through the form like a browser (same origin; with the session's CSRF token unless `withCsrf` is false). */
-export function logoutAsBrowser(
+/** Posts a form to an inspector route like a browser (same origin, the session's cookie). */
+export function postFormAsBrowser(
   receiver: TestReceiver,
   session: BrowserSession,
-  withCsrf = true,
+  path: string,
+  body: URLSearchParams | string,
 ): Promise<Response> {
-  return fetch(`${receiver.baseUrl}/ui/logout`, {
+  return fetch(`${receiver.baseUrl}${path}`, {
     method: 'POST',
     redirect: 'manual',
     headers: {
@@ -113,8 +114,43 @@ export function logoutAsBrowser(
       origin: receiver.baseUrl,
       'content-type': 'application/x-www-form-urlencoded',
     },
-    body: withCsrf ? new URLSearchParams({ _csrf: session.csrfToken }) : '',
+    body,
   });
+}
+
+/** Logs out through the form like a browser (same origin; with the session's CSRF token unless `withCsrf` is false). */
+export function logoutAsBrowser(
+  receiver: TestReceiver,
+  session: BrowserSession,
+  withCsrf = true,
+): Promise<Response> {
+  return postFormAsBrowser(
+    receiver,
+    session,
+    '/ui/logout',
+    withCsrf ? new URLSearchParams({ _csrf: session.csrfToken }) : '',
+  );
+}
+
+/**
+ * Stores a real-format order delivery straight into the store as quarantined, as an earlier decoder
+ * that failed on it would have (for re-process tests); returns its delivery id.
+ */
+export async function quarantineOrderDelivery(receiver: TestReceiver, item: OrderItem): Promise<string> {
+  const sent = orderDelivery([item]);
+  const { deliveryId } = await receiver.app.store.quarantine(
+    {
+      shop: SHOP,
+      event: 'order_confirm',
+      receivedAt: new Date(),
+      remoteAddress: '127.0.0.1',
+      headers: { 'content-type': sent.contentType },
+      contentType: sent.contentType,
+      rawBody: sent.body,
+    },
+    { code: 'decoder_bug', message: 'an old decoder could not read this' },
+  );
+  return deliveryId;
 }
 
 /** Every route fastify registered, as `METHOD /full/path` pairs (parsed from printRoutes). */
