@@ -14,14 +14,15 @@
  *    the shop — or redirect to the app's own UI (`entryPoint: <url>`).
  * 4. Payment API notifications (`POST paymentPath`, with `webhookSecretKey`): verify hmac over the raw
  *    body and the body's `time`; store as a `payment_status` / `payment_card_change` event (dedupe key:
- *    id or changeId + status + time) for the app's handlers; an authentic body that is not a
- *    notification is quarantined; anything not authentic gets 401 and nothing is stored.
+ *    id or changeId + status + time) for the app's handlers under the shop the URL names — only a shop
+ *    the receiver serves, and only the shop the charge was first seen under (payment-filing.ts); an
+ *    authentic body that is not a notification, or that cannot be filed, is quarantined with the reason;
+ *    anything not authentic gets 401 and nothing is stored.
  *
  * Failures answer 401 (not authentic, stale, replayed) with a short reason; nothing is stored for them.
  */
 
 import { verifyPaymentNotification } from '@srhooks/client';
-import { isValidShopName } from '@srhooks/contracts';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody } from '../http/error-body.js';
 import { limitRouteBodies } from '../http/error-handler.js';
@@ -34,12 +35,20 @@ import { type AppConfig, forShop } from './app-config.js';
 import { checkAppRequest } from './app-request.js';
 import { entryDetailPage, entryErrorPage, entryListPage } from './entry-page.js';
 import { type InstallStepContext, runInstallStep, startInstallRetry } from './install-step.js';
+import {
+  PAYMENT_API_SHOP,
+  type PaymentQuarantine,
+  type PaymentShopStanding,
+  paymentQuarantine,
+  paymentShopParameter,
+  shopMismatch,
+  unknownShop,
+} from './payment-filing.js';
 import { createShopSession, sessionQuery, verifyShopSession } from './shop-session.js';
 
 type Query = Record<string, string | string[] | undefined>;
 
-/** Where payment notifications are filed when their URL names no shop (they carry none themselves). */
-export const PAYMENT_API_SHOP = 'payment-api';
+export { PAYMENT_API_SHOP } from './payment-filing.js';
 
 /** `app_url` when it is under the shop's admin (`{adminUrl}/app/`), else undefined. */
 export function allowedAppUrl(app: AppConfig, shop: string, appUrl: string | undefined): string | undefined {
@@ -251,6 +260,18 @@ const plugin: FastifyPluginAsync = async (app) => {
   // 4. Payment API notifications.
   const secretKey = appConfig.webhookSecretKey;
   if (!secretKey) return;
+  const configShops = new Set(app.config.shops.map((shop) => shop.name));
+  /** From the store, not the directory's cache: an install another instance just handled counts. */
+  async function shopStanding(shop: string): Promise<PaymentShopStanding> {
+    if (configShops.has(shop)) return 'served';
+    const record = await withStoreTimeout(
+      'read app shop',
+      (appShops as NonNullable<typeof appShops>).get(shop),
+      app.config.storeTimeoutMs,
+    );
+    if (!record) return 'never_installed';
+    return record.status === 'uninstalled' ? 'uninstalled' : 'served';
+  }
   await app.register(async (payments) => {
     payments.removeAllContentTypeParsers();
     limitRouteBodies(payments, PAYMENT_BODY_LIMIT);
@@ -266,10 +287,6 @@ const plugin: FastifyPluginAsync = async (app) => {
         const result = verifyPaymentNotification(raw, request.query, secretKey, {
           toleranceSeconds: appConfig.timestampToleranceSeconds,
         });
-        const named = [request.query.shop, request.query.shopname].find(
-          (value): value is string => typeof value === 'string' && isValidShopName(value),
-        );
-        const shop = named ?? PAYMENT_API_SHOP;
         if (!result.ok && !result.error.authentic) {
           app.metrics.forgedAttempts.inc({ reason: 'bad_token' });
           request.log.warn(
@@ -278,36 +295,83 @@ const plugin: FastifyPluginAsync = async (app) => {
           );
           return reply.code(result.error.status).send(errorBody(result.error.code, result.error.message));
         }
-        const delivery: NewDelivery = {
+        const event = result.ok ? result.event : 'payment_status';
+        const delivery = (shop: string): NewDelivery => ({
           shop,
-          event: (result.ok ? result.event : 'payment_status') as unknown as WebhookEvent,
+          event: event as unknown as WebhookEvent,
           receivedAt: new Date(),
           remoteAddress: request.ip,
           headers: headersForStorage(request.headers),
           contentType: request.headers['content-type'] ?? '',
           rawBody: raw,
-        };
-        if (!result.ok) {
+        });
+        // Authentic, and kept; nothing the sender could change by sending it again: acknowledged 200
+        // (a 4xx would tell ShopRenter — or whoever replays it — something about the receiver's view).
+        const quarantine = async (shop: string, failure: PaymentQuarantine, claimed: string | null) => {
           const { deliveryId } = await withStoreTimeout(
             'quarantine payment notification',
-            app.store.quarantine(delivery, { code: result.error.code, message: result.error.message }),
+            app.store.quarantine(delivery(shop), failure),
             app.config.storeTimeoutMs,
           );
+          app.metrics.quarantined.inc({ shop, event, code: failure.code });
           request.log.warn(
-            { shop, deliveryId },
-            'authentic payment notification quarantined: not a notification body',
+            { shop, claimedShop: claimed, deliveryId, code: failure.code },
+            `authentic payment notification quarantined: ${failure.code}`,
           );
-          // Kept, and nothing the sender could change by sending it again: acknowledged.
           return reply.code(200).send({ ok: true, quarantined: true, deliveryId });
+        };
+
+        const parameter = paymentShopParameter(request.query);
+        const claimed = parameter.kind === 'named' ? parameter.shop : null;
+        const standing: PaymentShopStanding =
+          parameter.kind === 'named' ? await shopStanding(parameter.shop) : 'served';
+        const served = parameter.kind !== 'invalid' && standing === 'served';
+        const shop = parameter.kind === 'named' ? parameter.shop : PAYMENT_API_SHOP;
+
+        if (!result.ok) {
+          const failure = paymentQuarantine('invalid_notification', result.error.message);
+          return quarantine(served ? shop : PAYMENT_API_SHOP, failure, claimed);
         }
-        const subjectId = String(
-          'changeId' in result.notification ? result.notification.changeId : result.notification.id,
+        if (parameter.kind === 'invalid') {
+          return quarantine(PAYMENT_API_SHOP, unknownShop(parameter, standing, null), claimed);
+        }
+        const { notification } = result;
+        const subjectId = String('changeId' in notification ? notification.changeId : notification.id);
+        const claim = await withStoreTimeout(
+          'claim payment notification',
+          appShops.claimPaymentNotification({
+            subject: `${result.event === 'payment_card_change' ? 'card-change' : 'payment'}:${subjectId}`,
+            dedupeKey: result.dedupeKey,
+            shop,
+            // Only a shop the receiver serves gets new charges bound to it.
+            bind: served,
+            // A copy is refused as stale once its time is out of tolerance; a minute of slack.
+            expiresAt: new Date((notification.time + appConfig.timestampToleranceSeconds + 60) * 1000),
+          }),
+          app.config.storeTimeoutMs,
         );
+        if (claim.subjectShop !== shop) {
+          if (claim.seen && claim.subjectShop !== null) {
+            // The same notification was filed under the charge's shop: a copy sent again under another
+            // shop. Answered as the duplicate it is; nothing recorded, no handler runs.
+            app.metrics.duplicates.inc({ shop: claim.subjectShop, event: result.event });
+            request.log.warn(
+              { shop, filedUnder: claim.subjectShop, event: result.event, remoteAddress: request.ip },
+              'payment notification already filed under another shop: answered as a duplicate',
+            );
+            return reply.code(200).send({ ok: true, duplicates: 1 });
+          }
+          if (!served && parameter.kind === 'named') {
+            return quarantine(PAYMENT_API_SHOP, unknownShop(parameter, standing, claim.subjectShop), claimed);
+          }
+          return quarantine(shop, shopMismatch(shop, claim.subjectShop as string), claimed);
+        }
+        // The charge's own shop (when that shop has since uninstalled: a charge it had, e.g. cancelled).
         const stored = await withStoreTimeout(
           'ingest payment notification',
           app.store.ingest(
-            delivery,
-            [{ dedupeKey: result.dedupeKey, subjectId, payload: result.notification }],
+            delivery(shop),
+            [{ dedupeKey: result.dedupeKey, subjectId, payload: notification }],
             [...app.handlers.namesFor(shop, result.event)],
           ),
           app.config.storeTimeoutMs,

@@ -18,6 +18,8 @@ describe('app mode: Payment API notifications (sandbox)', () => {
 
   beforeAll(async () => {
     f = await startAppModeFixture({ shops: ['alpha'] });
+    // Notifications are filed only under a shop the app is installed on (app-payments-shops.test.ts).
+    expect((await f.sandbox.apps.install('55', 'alpha')).install.status).toBe(302);
     paymentUrl = `${f.baseUrl}/app/payments?shop=alpha`;
   }, 30_000);
   afterAll(async () => {

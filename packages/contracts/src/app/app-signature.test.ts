@@ -29,7 +29,7 @@ describe('decodePaymentNotification', () => {
       'payment_status',
       'payment:2:declined:1606740386',
     ],
-    [{ id: '2', status: 'paid', time: '1606740386' }, 'payment_status', 'payment:2:paid:1606740386'],
+    [{ id: '2', status: 'paid', time: 1606740386 }, 'payment_status', 'payment:2:paid:1606740386'],
     [
       { changeId: 42, subscriptionId: 12, status: 'declined', paymentStatus: 'active', time: 1651662894 },
       'payment_card_change',
@@ -45,11 +45,20 @@ describe('decodePaymentNotification', () => {
     [{ status: 'paid', time: 1 }],
     [{ id: 1, time: 1 }],
     [{ changeId: 1, status: 'x', time: 1 }],
+    [{ id: 1, status: 'paid', time: '1606740386' }],
+    [{ changeId: 1, subscriptionId: 2, status: 'x', time: '1651662894' }],
+    [{ id: 1, status: 'paid', time: 1606740386.5 }],
     [[]],
     ['x'],
   ])('refuses %j with a reason', (body) => {
     const decoded = decodePaymentNotification(body);
     expect(decoded.ok).toBe(false);
     expect(!decoded.ok && decoded.reason).toMatch(/notification/);
+  });
+
+  it('names `time` when it is a string: the documented time is Unix seconds as a JSON number', () => {
+    const decoded = decodePaymentNotification({ id: 69, status: 'pending', time: '1606740386' });
+    expect(decoded.ok).toBe(false);
+    expect(!decoded.ok && decoded.reason).toMatch(/^payment status notification: time: .*number/);
   });
 });

@@ -3,12 +3,13 @@ import { z } from 'zod';
 /**
  * Payment API notification bodies (FACTS.md §8; `paymentapi/docs/l_notifications.md`; OpenAPI
  * `components.schemas.PaymentStatusNotification` / `PaymentCardChangeNotification`, tied to these
- * schemas by schemas.test-d.ts). Ids and
- * `time` are documented as numbers; numeric strings are accepted too (assumed: PHP senders mix
- * them). Unknown properties are kept.
+ * schemas by schemas.test-d.ts). Ids are documented as numbers; numeric strings are accepted too
+ * (assumed: PHP senders mix them; `"2"` and `2` give the same dedupe key). `time` is documented as Unix
+ * seconds, a JSON number, and only that is accepted: a string time is not the documented body (an
+ * authentic one is quarantined as `invalid_notification`, FACTS.md §8). Unknown properties are kept.
  */
 const IdSchema = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/).transform(Number)]);
-const UnixSecondsSchema = z.union([z.number().int().positive(), z.string().regex(/^\d+$/).transform(Number)]);
+const UnixSecondsSchema = z.number({ error: 'must be Unix seconds as a JSON number' }).int().positive();
 
 /** One-time or recurring charge: `{id, status, time, reason?}`. */
 export const PaymentStatusNotificationSchema = z.looseObject({

@@ -3,7 +3,8 @@
  * request codes already used (install / entry point / uninstall calls are refused when their
  * `code` comes again). A separate, small interface next to `Store`, on the same database: SQLite
  * (its own connection to the store's file) or PostgreSQL (its own small pool on the store's
- * schema). Tables from migration 3 (SQLite) / 4 (PostgreSQL). Contract: test-support/app-shop-store-contract.ts.
+ * schema). Tables from migration 4 (SQLite) / 5 (PostgreSQL); the payment subjects and filed payment
+ * notifications from migration 5 (SQLite) / 6 (PostgreSQL). Contract: test-support/app-shop-store-contract.ts.
  */
 
 /** `pending`: the install is recorded but its token/subscription step has not succeeded yet (retried). */
@@ -28,6 +29,28 @@ export interface AppShopRecord {
   nextAttemptAt: Date | null;
   subscriptions: AppShopSubscription[];
   updatedAt: Date;
+}
+
+/** A Payment API notification to file under a shop (FACTS.md §8); see `claimPaymentNotification`. */
+export interface PaymentNotificationClaim {
+  /** The charge or card change it is about: `payment:{id}` / `card-change:{changeId}`. */
+  subject: string;
+  /** The notification's dedupe key (`payment:{id}:{status}:{time}`, …). */
+  dedupeKey: string;
+  /** The shop the notification's URL names (`?shop=`, not signed), or `payment-api`. */
+  shop: string;
+  /** False: only look, do not bind an unbound subject to `shop` (a shop the app is not installed on). */
+  bind?: boolean;
+  /** Until when the filed notification is remembered: after it, its `time` is out of tolerance. */
+  expiresAt: Date;
+  now?: Date;
+}
+
+export interface PaymentNotificationClaimResult {
+  /** The shop the subject is bound to (the first shop it was claimed under); null when unbound. */
+  subjectShop: string | null;
+  /** The same notification (dedupe key) was claimed under the subject's shop before, and not expired. */
+  seen: boolean;
 }
 
 export interface AppShopStore {
@@ -62,6 +85,15 @@ export interface AppShopStore {
     shop: string,
     options: { reason: string; now?: Date },
   ): Promise<{ cancelledJobs: number } | null>;
+  /**
+   * Payment API notifications name no shop and `?shop=` is not signed, so the receiver binds each charge /
+   * card change app-wide to the shop it first came under (ASSUMED: ShopRenter's ids are unique across the
+   * app's shops). In one transaction: binds `subject` to `shop` unless it is bound already (first claim
+   * wins, kept for good; not with `bind: false`), tells whether `dedupeKey` was claimed under the
+   * subject's shop before, and — when `shop` is the subject's shop — records it as claimed until
+   * `expiresAt`. Expired notification keys are cleaned up on the way.
+   */
+  claimPaymentNotification(claim: PaymentNotificationClaim): Promise<PaymentNotificationClaimResult>;
   get(shop: string): Promise<AppShopRecord | null>;
   /** Every shop the app was ever installed on, by name. */
   list(): Promise<AppShopRecord[]>;

@@ -2,7 +2,14 @@ import Database from 'better-sqlite3';
 import { refreshEventStatusSql } from '../event-status-sql.js';
 import { mapSqliteError } from '../sqlite/sqlite-errors.js';
 import { StoreUnavailableError } from '../store-errors.js';
-import type { AppShopRecord, AppShopStatus, AppShopStore, AppShopSubscription } from './app-shop-store.js';
+import type {
+  AppShopRecord,
+  AppShopStatus,
+  AppShopStore,
+  AppShopSubscription,
+  PaymentNotificationClaim,
+  PaymentNotificationClaimResult,
+} from './app-shop-store.js';
 
 interface Row {
   shop: string;
@@ -146,6 +153,35 @@ export class SqliteAppShopStore implements AppShopStore {
       const refresh = this.#db.prepare(refreshEventStatusSql('?'));
       for (const eventId of new Set(cancelled.map((row) => row.event_id))) refresh.all(eventId);
       return { cancelledJobs: cancelled.length };
+    });
+  }
+
+  claimPaymentNotification(claim: PaymentNotificationClaim): Promise<PaymentNotificationClaimResult> {
+    const now = ms(claim.now);
+    // IMMEDIATE: two processes on the file claim one after the other.
+    return this.#tx(() => {
+      this.#db.prepare('DELETE FROM app_payment_notifications WHERE expires_at <= ?').run(now);
+      if (claim.bind !== false) {
+        this.#db
+          .prepare(
+            'INSERT INTO app_payment_subjects (subject, shop, bound_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+          )
+          .run(claim.subject, claim.shop, now);
+      }
+      const bound = this.#db
+        .prepare('SELECT shop FROM app_payment_subjects WHERE subject = ?')
+        .get(claim.subject) as { shop: string } | undefined;
+      const subjectShop = bound?.shop ?? null;
+      const seen =
+        this.#db
+          .prepare('SELECT 1 FROM app_payment_notifications WHERE dedupe_key = ?')
+          .get(claim.dedupeKey) !== undefined;
+      if (subjectShop === claim.shop && !seen) {
+        this.#db
+          .prepare('INSERT INTO app_payment_notifications (dedupe_key, expires_at) VALUES (?, ?)')
+          .run(claim.dedupeKey, claim.expiresAt.getTime());
+      }
+      return { subjectShop, seen };
     });
   }
 

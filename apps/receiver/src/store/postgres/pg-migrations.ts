@@ -370,6 +370,22 @@ CREATE TABLE app_request_codes (
 );
 `,
   },
+  {
+    version: 6,
+    name: 'platform app: payment subjects bound to the shop they first came under, filed payment notifications',
+    sql: `
+CREATE TABLE app_payment_subjects (
+  subject text COLLATE "C" PRIMARY KEY,
+  shop text COLLATE "C" NOT NULL,
+  bound_at timestamptz NOT NULL
+);
+CREATE TABLE app_payment_notifications (
+  dedupe_key text COLLATE "C" PRIMARY KEY,
+  expires_at timestamptz NOT NULL
+);
+CREATE INDEX app_payment_notifications_expiry ON app_payment_notifications (expires_at);
+`,
+  },
 ];
 
 /** Identifier check for the optional schema (it is interpolated into DDL). */

@@ -139,6 +139,7 @@ describe('PgStore', () => {
           { version: 3 },
           { version: 4 },
           { version: 5 },
+          { version: 6 },
         ]);
       } finally {
         await client.end();
@@ -166,7 +167,7 @@ describe('PgStore', () => {
     try {
       await expect(store.migrate()).rejects.toThrow(StoreVersionError);
       await expect(store.migrate()).rejects.toThrow(
-        /schema is at version 99; this receiver knows versions up to 5/,
+        /schema is at version 99; this receiver knows versions up to 6/,
       );
     } finally {
       await store.close();

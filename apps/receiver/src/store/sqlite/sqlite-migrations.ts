@@ -150,6 +150,22 @@ CREATE TABLE app_request_codes (
 );
 `,
   },
+  {
+    version: 5,
+    name: 'platform app: payment subjects bound to the shop they first came under, filed payment notifications',
+    sql: `
+CREATE TABLE app_payment_subjects (
+  subject TEXT PRIMARY KEY,
+  shop TEXT NOT NULL,
+  bound_at INTEGER NOT NULL
+);
+CREATE TABLE app_payment_notifications (
+  dedupe_key TEXT PRIMARY KEY,
+  expires_at INTEGER NOT NULL
+);
+CREATE INDEX app_payment_notifications_expiry ON app_payment_notifications (expires_at);
+`,
+  },
 ];
 
 /**

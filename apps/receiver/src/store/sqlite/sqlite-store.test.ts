@@ -64,6 +64,7 @@ describe('SqliteStore', () => {
         { version: 2 },
         { version: 3 },
         { version: 4 },
+        { version: 5 },
       ]);
     } finally {
       db.close();
@@ -89,7 +90,7 @@ describe('SqliteStore', () => {
       }
     };
     await expect(open()).rejects.toThrow(StoreVersionError);
-    await expect(open()).rejects.toThrow(/schema is at version 99; this receiver knows versions up to 4/);
+    await expect(open()).rejects.toThrow(/schema is at version 99; this receiver knows versions up to 5/);
   });
 
   it('says a damaged file is damaged (restore a backup, not retry), and stays unready once it has seen it', async () => {

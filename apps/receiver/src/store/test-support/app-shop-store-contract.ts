@@ -126,5 +126,97 @@ export function defineAppShopStoreContract(engine: string, harness: AppShopStore
         ['demo', 'pending'],
       ]);
     });
+    it('binds a payment subject to the first shop it came under, app-wide, and remembers filed notifications until they expire', async () => {
+      const { appShops } = await open();
+      const pending = { subject: 'payment:69', dedupeKey: 'payment:69:pending:100', expiresAt: at(400) };
+      expect(await appShops.claimPaymentNotification({ ...pending, shop: 'alpha', now: T0 })).toEqual({
+        subjectShop: 'alpha',
+        seen: false,
+      });
+      // The same notification again under the same shop: filed there before (the store dedupes it).
+      expect(await appShops.claimPaymentNotification({ ...pending, shop: 'alpha', now: at(1) })).toEqual({
+        subjectShop: 'alpha',
+        seen: true,
+      });
+      // Under another shop: the subject stays alpha's, and the notification was filed there.
+      expect(await appShops.claimPaymentNotification({ ...pending, shop: 'beta', now: at(2) })).toEqual({
+        subjectShop: 'alpha',
+        seen: true,
+      });
+      // A later status of the same charge under another shop: alpha's subject, never filed.
+      const paid = { subject: 'payment:69', dedupeKey: 'payment:69:paid:200', expiresAt: at(500) };
+      expect(await appShops.claimPaymentNotification({ ...paid, shop: 'beta', now: at(3) })).toEqual({
+        subjectShop: 'alpha',
+        seen: false,
+      });
+      // …so it was not recorded as filed: alpha's own copy is new to it.
+      expect(await appShops.claimPaymentNotification({ ...paid, shop: 'alpha', now: at(4) })).toEqual({
+        subjectShop: 'alpha',
+        seen: false,
+      });
+      // Other subjects are independent; a card change is another subject than a charge with that id.
+      expect(
+        await appShops.claimPaymentNotification({
+          subject: 'card-change:69',
+          dedupeKey: 'card-change:69:declined:100',
+          expiresAt: at(400),
+          shop: 'beta',
+          now: at(5),
+        }),
+      ).toEqual({ subjectShop: 'beta', seen: false });
+      // A filed notification is forgotten once expired (its time is then out of tolerance anyway);
+      // the subject's shop is kept for good.
+      expect(await appShops.claimPaymentNotification({ ...pending, shop: 'beta', now: at(401) })).toEqual({
+        subjectShop: 'alpha',
+        seen: false,
+      });
+    });
+
+    it('does not bind a subject when asked not to (a shop the app is not installed on)', async () => {
+      const { appShops } = await open();
+      const claim = {
+        subject: 'payment:7',
+        dedupeKey: 'payment:7:paid:100',
+        expiresAt: at(400),
+        shop: 'gone',
+        now: T0,
+      };
+      expect(await appShops.claimPaymentNotification({ ...claim, bind: false })).toEqual({
+        subjectShop: null,
+        seen: false,
+      });
+      // Nothing was recorded: the first binding call still wins.
+      expect(await appShops.claimPaymentNotification({ ...claim, shop: 'alpha' })).toEqual({
+        subjectShop: 'alpha',
+        seen: false,
+      });
+      // A subject bound to the shop before is still its own (e.g. a cancellation after an uninstall).
+      expect(
+        await appShops.claimPaymentNotification({
+          ...claim,
+          dedupeKey: 'payment:7:cancelled:150',
+          shop: 'alpha',
+          bind: false,
+        }),
+      ).toEqual({ subjectShop: 'alpha', seen: false });
+    });
+
+    it('binds a subject once when two shops claim it at the same time', async () => {
+      const { appShops } = await open();
+      const results = await Promise.all(
+        ['alpha', 'beta', 'gamma', 'delta'].map((shop) =>
+          appShops.claimPaymentNotification({
+            subject: 'payment:9',
+            dedupeKey: 'payment:9:paid:100',
+            expiresAt: at(400),
+            shop,
+            now: T0,
+          }),
+        ),
+      );
+      const owners = new Set(results.map((result) => result.subjectShop));
+      expect(owners.size).toBe(1);
+      expect(results.filter((result) => !result.seen)).toHaveLength(1);
+    });
   });
 }
