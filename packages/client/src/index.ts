@@ -44,6 +44,7 @@ export type { ClientLogger, Fetch } from './middleware/types.js';
 export { type RequestSlot, RequestWindow, type RequestWindowOptions } from './rate-limit/request-window.js';
 export { DEFAULT_RATE_LIMIT, type RateLimitOptions } from './rate-limit/shared-request-window.js';
 export type { BatchMethod, BatchOptions, BatchRequestInput, BatchResult } from './resources/batch.js';
+export type { CallOptions } from './resources/context.js';
 export type { NewsletterSubscribersResource } from './resources/newsletter-subscribers.js';
 export type { OrderSearchPage, OrdersResource } from './resources/orders.js';
 export { webhookRequests } from './resources/webhook-batch-requests.js';

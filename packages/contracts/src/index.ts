@@ -13,6 +13,7 @@ export {
 export { canonicalJson, contentHash } from './canonical-json.js';
 export * from './catalogue/index.js';
 export * from './codec/index.js';
+export { DAYS_EXPECTED, DaysInputError, MAX_DAYS, parseDays } from './days.js';
 export { DEDUPE_KEY_FIELDS, dedupeFieldsMissing, dedupeKey } from './dedupe-key.js';
 export * from './errors.js';
 export * from './events.js';

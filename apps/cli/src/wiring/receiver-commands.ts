@@ -1,3 +1,5 @@
+// The light subpath (no zod, no codec): this file is loaded for every command and `--help`.
+import { DAYS_EXPECTED, DaysInputError, parseDays } from '@srhooks/contracts/days';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { PruneOptions } from '../commands/prune.js';
 import type { RecoverOptions } from '../commands/recover.js';
@@ -93,13 +95,14 @@ function registerRecover(program: Command): void {
     });
 }
 
-/** `90` or `90d`: a whole number of days from 1 to 36500. */
+/** `90` or `90d`: contracts' parseDays, the same as the receiver's SRHOOKS_RETENTION_DAYS. */
 function days(value: string): number {
-  const match = /^(\d+)d?$/.exec(value.trim());
-  const n = match ? Number(match[1]) : Number.NaN;
-  if (!(n >= 1 && n <= 36_500))
-    throw new InvalidArgumentError('must be a number of days from 1 to 36500, e.g. 90 or 90d');
-  return n;
+  try {
+    return parseDays(value);
+  } catch (error) {
+    if (error instanceof DaysInputError) throw new InvalidArgumentError(DAYS_EXPECTED);
+    throw error;
+  }
 }
 
 function registerPrune(program: Command): void {

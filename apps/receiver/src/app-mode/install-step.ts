@@ -4,7 +4,8 @@
  * plan/apply as `srhooks webhooks sync` and start-up reconcile (idempotent: a retry or a re-install
  * creates nothing twice, and only this receiver's own subscriptions are touched).
  *
- * The outcome is recorded: `installed` with the subscription ids, or `pending` with the reason and
+ * The outcome is recorded: `installed` with the subscription ids, or `pending` with the reason (advice
+ * for a platform app, see install-failure.ts) and
  * the next attempt (retry-interval × 2^failures, at most an hour), which the background retry picks up.
  */
 import { applySync, createShopRenterClient, type Fetch, planSync } from '@srhooks/client';
@@ -12,6 +13,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { ReceiverConfig } from '../config/config-schema.js';
 import { desiredSubscriptions, ownedBy } from '../reconcile/reconcile-shops.js';
 import type { AppShopStore, AppShopSubscription } from '../store/app-shops/app-shop-store.js';
+import { AppSubscriptionStepError, pendingInstallReason } from './install-failure.js';
 import type { ShopDirectory } from './shop-directory.js';
 
 export interface InstallStepContext {
@@ -44,8 +46,11 @@ export async function subscribeShop(ctx: InstallStepContext, shop: string): Prom
   const report = await applySync(plan, { client, prune: true, refresh: false });
   if (!report.ok) {
     const failed = report.steps.find((step) => !step.ok);
-    throw new Error(
-      `subscription ${failed?.action ?? 'step'} failed for ${failed?.key ?? 'a subscription'}: ${failed?.error?.message ?? 'unknown error'}`,
+    // The event only: the step's key also holds the subscription's signed URL, whose token is a secret.
+    throw new AppSubscriptionStepError(
+      failed?.action ?? 'step',
+      failed?.webhook?.event ?? failed?.key.split(' ')[0] ?? 'a subscription',
+      failed?.error,
     );
   }
   return report.steps
@@ -69,7 +74,11 @@ export async function runInstallStep(
     await refreshRecord(ctx, shop);
     return applied ? 'installed' : 'gone';
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = ctx.config.app
+      ? pendingInstallReason(error, shop, ctx.config.app)
+      : error instanceof Error
+        ? error.message
+        : String(error);
     const record = await ctx.appShops.get(shop).catch(() => null);
     const failures = (record?.attempts ?? 0) + 1;
     const delayMs = Math.min(ctx.config.app?.retryIntervalSeconds ?? 60, 3600) * 1000 * 2 ** (failures - 1);

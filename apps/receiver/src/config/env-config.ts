@@ -3,6 +3,7 @@
  * {@link ReceiverConfigSchema}; unset or empty variables are ignored (the file or the default
  * applies). Values that cannot be converted are reported with the variable's name.
  */
+import { DaysInputError, parseDays } from '@srhooks/contracts';
 import type { ConfigIssue } from './config-error.js';
 import type { ReceiverConfigInput } from './config-schema.js';
 
@@ -36,8 +37,21 @@ const port: Converter = (raw) => {
   return value;
 };
 
-/** Variables for which an empty value is a mistake to report, not "unset" (an empty PORT= would listen on 3000). */
-const BLANK_REFUSED: ReadonlySet<string> = new Set(['PORT']);
+/** `90` or `90d` (whole days, 1 … 36500): the same parser as the CLI's `prune --older-than`. */
+const days: Converter = (raw) => {
+  try {
+    return parseDays(raw);
+  } catch (error) {
+    if (error instanceof DaysInputError) throw new EnvValueError(error.message);
+    throw error;
+  }
+};
+
+/**
+ * Variables for which an empty value is a mistake to report, not "unset": an empty PORT= would listen
+ * on 3000, an empty SRHOOKS_RETENTION_DAYS= would keep everything forever.
+ */
+const BLANK_REFUSED: ReadonlySet<string> = new Set(['PORT', 'SRHOOKS_RETENTION_DAYS']);
 
 const BYTE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1024, k: 1024, mb: 1024 ** 2, m: 1024 ** 2 };
 
@@ -80,7 +94,7 @@ export const ENV_VARIABLES = {
   SRHOOKS_STORE_TIMEOUT_MS: ['storeTimeoutMs', wholeNumber],
   SRHOOKS_SHUTDOWN_TIMEOUT_MS: ['shutdownTimeoutMs', wholeNumber],
   SRHOOKS_JOB_LEASE_MS: ['jobLeaseMs', wholeNumber],
-  SRHOOKS_RETENTION_DAYS: ['retentionDays', wholeNumber],
+  SRHOOKS_RETENTION_DAYS: ['retentionDays', days],
   SRHOOKS_RECOVERY_INTERVAL_MINUTES: ['recoveryIntervalMinutes', wholeNumber],
   SRHOOKS_RECOVERY_LOOK_BACK_DAYS: ['recoveryLookBackDays', wholeNumber],
   SRHOOKS_RECOVERY_OVERLAP_SECONDS: ['recoveryOverlapSeconds', wholeNumber],

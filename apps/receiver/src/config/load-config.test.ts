@@ -173,6 +173,21 @@ describe('loadConfig', () => {
     }
   });
 
+  it('reads SRHOOKS_RETENTION_DAYS as the CLI reads --older-than: 90 or 90d', () => {
+    for (const [raw, days] of [
+      ['90', 90],
+      ['90d', 90],
+      [' 30d ', 30],
+      ['36500', 36_500],
+    ] as const) {
+      expect(
+        loadConfig({ env: { SRHOOKS_SECRETS: SECRET_A, SRHOOKS_RETENTION_DAYS: raw }, cwd: dir })
+          .retentionDays,
+      ).toBe(days);
+    }
+    expect(loadConfig({ env: { SRHOOKS_SECRETS: SECRET_A }, cwd: dir }).retentionDays).toBeUndefined();
+  });
+
   const invalid: {
     name: string;
     env?: Record<string, string>;
@@ -211,6 +226,18 @@ describe('loadConfig', () => {
       key: 'PORT',
       message: /65535/,
     },
+    {
+      name: 'an empty SRHOOKS_RETENTION_DAYS (not "keep everything")',
+      env: { SRHOOKS_SECRETS: SECRET_A, SRHOOKS_RETENTION_DAYS: '' },
+      key: 'SRHOOKS_RETENTION_DAYS',
+      message: /set but empty/,
+    },
+    ...['0', '90x', '90 days', '-5', '36501', '1.5'].map((raw) => ({
+      name: `SRHOOKS_RETENTION_DAYS="${raw}"`,
+      env: { SRHOOKS_SECRETS: SECRET_A, SRHOOKS_RETENTION_DAYS: raw },
+      key: 'SRHOOKS_RETENTION_DAYS',
+      message: /^must be a number of days from 1 to 36500, e\.g\. 90 or 90d/,
+    })),
     {
       name: 'an unreadable body limit',
       env: { SRHOOKS_SECRETS: SECRET_A, SRHOOKS_BODY_LIMIT: 'lots' },

@@ -150,6 +150,36 @@ describe('forward through the worker', () => {
     expect(target.requests).toHaveLength(3);
   });
 
+  it("a 410 does not use up the job's retries: after enabling, the job gets its whole schedule", async () => {
+    const { store, target, worker, clock } = await setup(
+      (_request, n) => (n === 1 ? { status: 410, body: 'endpoint removed' } : { status: 500 }),
+      { delays: ['1s', '10s'], jitter: 0 },
+    );
+    const { events } = await ingestSamples(store, { handlers: ['erp'], receivedAt: T0 });
+    worker.start();
+    await waitFor(
+      async () => (await job(store, events[0]!.id)).lastStatusCode === 410,
+      'the 410 to be recorded',
+    );
+    expect((await store.listHandlerStates())[0]).toMatchObject({ handler: 'erp', disabled: true });
+    const gone = await job(store, events[0]!.id);
+    expect(gone).toMatchObject({ status: 'pending', lastStatusCode: 410, failures: 0 });
+    expect(gone.lastError).toContain('answered 410: endpoint removed');
+    expect(gone.lastError).toContain('not retried');
+    expect(gone.attemptLog.map((attempt) => [attempt.outcome, attempt.statusCode])).toEqual([
+      ['failed', 410],
+    ]);
+
+    // The target is back (answering 500 now): the job runs its full schedule, 1 + 2 retries.
+    await store.enableHandler('erp', { now: clock.now() });
+    worker.notify();
+    await waitFor(async () => (await job(store, events[0]!.id)).status === 'dead', 'the dead letter');
+    const dead = await job(store, events[0]!.id);
+    expect(dead.attemptLog.map((attempt) => attempt.statusCode)).toEqual([410, 500, 500, 500]);
+    expect(dead.lastError).toBe(`${target.url}/webhooks answered 500 (gave up after 3 attempts)`);
+    expect(target.requests).toHaveLength(4);
+  });
+
   it('dead-letters a 400 at once, and a replay after the fix delivers it', async () => {
     const { store, target, worker, clock } = await setup(() => ({ status: 400, body: 'missing field sku' }));
     const { events } = await ingestSamples(store, { handlers: ['erp'], receivedAt: T0 });

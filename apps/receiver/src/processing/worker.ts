@@ -547,12 +547,14 @@ export class JobWorker {
         log.warn({ error: outcome.error }, 'target gone: handler disabled');
         await this.#store.disableHandler(runner.name, { reason: outcome.error, now });
         await this.#handBack(runner, `handler disabled before the job started: ${outcome.error}`);
-        // Back to pending (not dead): it runs once the handler is enabled again, like the handler's other jobs.
+        // Back to pending (not dead): it runs once the handler is enabled again, like the handler's other
+        // jobs. Not a failure of this job (the target is gone for every job): its retries stay unused.
         return this.#store.failJob(job.id, {
           attempt: job.attempt,
           error: outcome.error,
           retryAt: now,
           now,
+          countsAsFailure: false,
           ...statusCode,
         });
       case 'retry': {

@@ -20,6 +20,7 @@ const STATUS: Record<RecoveryError['code'], number> = {
   recovery_off: 409,
   busy: 409,
   bad_since: 400,
+  interrupted: 503,
 };
 
 export function reportJson(report: RecoveryReport) {

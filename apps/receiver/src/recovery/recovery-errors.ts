@@ -1,7 +1,7 @@
 /** Why a recovery request cannot run; each says what to do. */
 export class RecoveryError extends Error {
   constructor(
-    readonly code: 'unknown_shop' | 'no_credentials' | 'recovery_off' | 'busy' | 'bad_since',
+    readonly code: 'unknown_shop' | 'no_credentials' | 'recovery_off' | 'busy' | 'bad_since' | 'interrupted',
     message: string,
   ) {
     super(message);
@@ -48,5 +48,12 @@ export function sinceBeforeInstall(shop: string, since: Date, installedAt: Date)
   return new RecoveryError(
     'bad_since',
     `since ${since.toISOString()} is before shop "${shop}" installed the app (${installedAt.toISOString()}); its orders before then were never the app's to handle. Pass a since after the install, or leave it out (a pass then starts from the watermark).`,
+  );
+}
+
+export function interrupted(shop: string): RecoveryError {
+  return new RecoveryError(
+    'interrupted',
+    `The recovery pass for shop "${shop}" was stopped because the receiver is shutting down; nothing of it was recorded and the watermark did not move, so the next pass reads the same window again.`,
   );
 }

@@ -65,6 +65,8 @@ export interface RecoveryPassDeps {
   /** Called after each stored record with the new events' count. */
   onRecovered?: (event: WebhookEvent, count: number) => void;
   now?: () => Date;
+  /** Aborts the pass (shutdown): every API call, and nothing more is stored once it fired. */
+  signal?: AbortSignal;
 }
 
 export interface RecoveryPassRequest {
@@ -89,7 +91,8 @@ export async function runRecoveryPass(
   deps: RecoveryPassDeps,
   request: RecoveryPassRequest,
 ): Promise<RecoveryReport> {
-  const { store, client, wanted } = deps;
+  const { store, client, wanted, signal } = deps;
+  const call = signal ? { signal } : {};
   const now = deps.now ?? (() => new Date());
   const report: RecoveryReport = {
     shop: request.shop,
@@ -144,14 +147,15 @@ export async function runRecoveryPass(
   }
 
   if (ORDER_EVENTS_WANTED.some((event) => wanted.has(event))) {
-    for await (const page of client.orders.iterateSearch({
-      updatedAtMin: shopApiDateTime(request.since),
-      limit: 200,
-    })) {
+    for await (const page of client.orders.iterateSearch(
+      { updatedAtMin: shopApiDateTime(request.since), limit: 200 },
+      call,
+    )) {
       if (page.items.length === 0) break;
       report.ordersRead += page.items.length;
       const histories: Map<string, OrderHistoryEntry[]> = await client.orders.histories(
         page.items.map((o) => o.id),
+        call,
       );
       const derived = page.items.flatMap((order) =>
         recoverOrderEvents(request.shop, order, histories.get(order.id), wanted).map((found) => ({
@@ -159,13 +163,14 @@ export async function runRecoveryPass(
           item: { dedupeKey: found.dedupeKey, subjectId: found.subjectId, payload: found.item },
         })),
       );
+      signal?.throwIfAborted();
       await keep(derived);
     }
   }
 
   if (wanted.has('newsletter_subscribe')) {
     for (const day of shopDays(request.since, request.until)) {
-      const subscribers = await client.newsletterSubscribers.all({ status: 1, subscribedAt: day });
+      const subscribers = await client.newsletterSubscribers.all({ status: 1, subscribedAt: day }, call);
       report.subscribersRead += subscribers.length;
       const derived = subscribers
         .filter((subscriber) => {
@@ -180,6 +185,7 @@ export async function runRecoveryPass(
             item: { dedupeKey: found.dedupeKey, subjectId: found.subjectId, payload: found.item },
           })),
         );
+      signal?.throwIfAborted();
       await keep(derived);
     }
   }

@@ -15,6 +15,8 @@
  * - One pass per shop at a time across instances (`store.withRecoveryLock`); a scheduled pass that finds
  *   the lock taken skips its turn.
  * - The watermark moves to the pass's start time only after every page was read and stored.
+ * - On shutdown (stop) a pass in flight is aborted at once, through the client's AbortSignal, and
+ *   records nothing: no failure, no watermark move; the next start reads the same window again.
  */
 import type { ShopRenterClient } from '@srhooks/client';
 import { WEBHOOK_EVENTS, type WebhookEvent } from '@srhooks/contracts';
@@ -26,6 +28,7 @@ import type { ShopClients } from '../processing/shop-clients.js';
 import type { RecoveryPass, Store } from '../store/store.js';
 import {
   busy,
+  interrupted,
   noCredentials,
   RecoveryError,
   recoveryOff,
@@ -81,6 +84,8 @@ export class RecoveryService {
   #unsubscribe: (() => void) | null = null;
   #stopped = false;
   #started = false;
+  /** Aborted by stop(): a pass in flight stops at once (its API call, its wait), recording nothing. */
+  readonly #shutdown = new AbortController();
 
   constructor(options: RecoveryServiceOptions) {
     this.#options = options;
@@ -103,12 +108,17 @@ export class RecoveryService {
     this.#unsubscribe = this.#shops.onChange?.(() => this.#sync()) ?? null;
   }
 
-  /** No new passes; waits for the running ones (their results are stored). */
+  /**
+   * No new passes; a pass in flight is aborted (the shop API call it waits on, through the client's
+   * AbortSignal) and ends without recording anything: the watermark stays, the next start reads the
+   * same window again. What it already stored stays (whole pages, deduplicated on the next pass).
+   */
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#unsubscribe?.();
     for (const timer of this.#timers.values()) clearTimeout(timer);
     this.#timers.clear();
+    this.#shutdown.abort(new Error('the receiver is shutting down'));
     await Promise.allSettled([...this.#running]);
   }
 
@@ -224,8 +234,10 @@ export class RecoveryService {
     const now = this.#options.now ?? (() => new Date());
     const started = now();
     const dryRun = request.dryRun === true;
+    const signal = this.#shutdown.signal;
     let since = request.since ?? started;
     try {
+      signal.throwIfAborted();
       const state = await store.getRecoveryState(shop.name);
       const window = recoveryWindow({
         now: started,
@@ -242,7 +254,8 @@ export class RecoveryService {
         {
           store,
           client,
-          wanted: await wantedEvents(shop, client),
+          wanted: await wantedEvents(shop, client, signal),
+          signal,
           handlersFor: (event) => handlers.namesFor(shop.name, event),
           onRecovered: (event, count) => {
             if (count > 0) metrics.recoveredEvents.inc({ shop: shop.name, event }, count);
@@ -281,6 +294,14 @@ export class RecoveryService {
       );
       return report;
     } catch (error) {
+      if (signal.aborted) {
+        // Shutdown, not a failure of the shop: nothing is recorded or counted, no backoff follows.
+        logger.info(
+          { recovery: { shop: shop.name, dryRun, since: since.toISOString() } },
+          'recovery pass stopped by shutdown; the next start reads the same window again',
+        );
+        throw interrupted(shop.name);
+      }
       const reason = error instanceof Error ? error.message : String(error);
       metrics.recoveryFailures.inc({ shop: shop.name });
       logger.warn({ recovery: { shop: shop.name, dryRun, reason } }, 'recovery pass failed; retried later');
@@ -331,13 +352,17 @@ function passOf(
  * The events the shop is subscribed to: its configured `events` and `webhooks` entries; when it
  * configures none, its enabled subscriptions as the API lists them.
  */
-export async function wantedEvents(shop: ShopConfig, client: ShopRenterClient): Promise<Set<WebhookEvent>> {
+export async function wantedEvents(
+  shop: ShopConfig,
+  client: ShopRenterClient,
+  signal?: AbortSignal,
+): Promise<Set<WebhookEvent>> {
   const configured = new Set<WebhookEvent>([
     ...shop.events,
     ...shop.webhooks.map((w) => w.event as WebhookEvent),
   ]);
   if (configured.size > 0) return configured;
-  const subscriptions = await client.webhooks.all();
+  const subscriptions = await client.webhooks.all(signal ? { signal } : {});
   return new Set(
     subscriptions
       .filter((s) => s.enabled)

@@ -276,6 +276,12 @@ interface FailJobBase {
   error: string;
   statusCode?: number;
   now?: Date;
+  /**
+   * Default true: the attempt adds one to the job's `failures`, which the retry schedule counts. False
+   * for an answer that is no failure of this job (a 410 disables the handler: its jobs wait, and this
+   * one keeps its whole schedule for when the handler is enabled again); the attempt is still logged.
+   */
+  countsAsFailure?: boolean;
 }
 export type FailJobOptions = FailJobBase & ({ retryAt: Date; deadLetter?: false } | { deadLetter: true });
 

@@ -1,3 +1,4 @@
+import { abortable } from './abortable.js';
 import type { FetchMiddleware } from './types.js';
 
 /** Supplies the `Authorization` header; OAuth providers can also renew after a 401. */
@@ -31,7 +32,8 @@ export function missingScopeOf(response: Response): string | undefined {
 export function authMiddleware(provider: AuthProvider): FetchMiddleware {
   return (next) => async (request) => {
     const spare = request.clone();
-    const authorization = await provider.authorization();
+    // A token request is shared by every caller: one that gives up stops waiting, the request goes on.
+    const authorization = await abortable(provider.authorization(), request.signal);
     const response = await next(withAuthorization(request, authorization));
     if (response.status !== 401) return response;
     const scope = provider.missingScope?.(authorization, spare);
@@ -41,7 +43,7 @@ export function authMiddleware(provider: AuthProvider): FetchMiddleware {
     }
     if (!provider.rejected(authorization)) return response;
     await response.body?.cancel();
-    return next(withAuthorization(spare, await provider.authorization()));
+    return next(withAuthorization(spare, await abortable(provider.authorization(), request.signal)));
   };
 }
 

@@ -1,5 +1,6 @@
 import { type BackoffOptions, retryDelayMs } from '../backoff.js';
 import { NetworkError, ShopRenterError } from '../errors.js';
+import { abortable } from './abortable.js';
 import type { ClientLogger, FetchMiddleware } from './types.js';
 
 export interface RetryOptions extends BackoffOptions {
@@ -65,7 +66,7 @@ export function retryMiddleware(
           { ...where, attempt, delayMs: delay, error: describe(error) },
           'request failed, retrying',
         );
-        await clock.sleep(delay);
+        await abortable(clock.sleep(delay), request.signal);
         continue;
       }
       const retryable = always.has(response.status) || (idempotent && idempotentOnly.has(response.status));
@@ -79,7 +80,8 @@ export function retryMiddleware(
         'retryable answer, retrying',
       );
       await response.body?.cancel();
-      await clock.sleep(delay);
+      // A caller that gives up (request.signal) does not wait out the pause.
+      await abortable(clock.sleep(delay), request.signal);
     }
   };
 }

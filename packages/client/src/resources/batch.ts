@@ -34,6 +34,8 @@ export interface BatchOptions {
   chunkSize?: number;
   /** Called after each chunk with the results so far. */
   onChunk?: (done: number, total: number) => void;
+  /** Aborts the call: the chunk in flight and the ones not sent yet (see CallOptions). */
+  signal?: AbortSignal;
 }
 
 export type BatchFunction = (
@@ -69,7 +71,10 @@ export function createBatch({ api, apiBase }: ResourceContext): BatchFunction {
     for (let start = 0; start < inner.length; start += chunkSize) {
       const chunk = inner.slice(start, start + chunkSize);
       const body = { data: { requests: chunk } };
-      const result = await api.POST('/batch', { body: body as never });
+      const result = await api.POST('/batch', {
+        body: body as never,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
       const data = unwrap(result, { method: 'POST', url, requestBody: body });
       const parsed = parseBody(BatchResponseSchema, data, {
         method: 'POST',

@@ -7,11 +7,14 @@ import {
 } from '@srhooks/contracts';
 import { InputError, ValidationError } from '../errors.js';
 import { parseBody, unwrap } from '../http/api-call.js';
-import type { ResourceContext } from './context.js';
+import type { CallOptions, ResourceContext } from './context.js';
 
 export interface NewsletterSubscribersResource {
   /** Every subscriber matching the filters (`email`, `status`, `subscribedAt`), page after page, `full=1`. */
-  all(params?: Omit<NewsletterSubscriberSearchParams, 'page' | 'full'>): Promise<NewsletterSubscriber[]>;
+  all(
+    params?: Omit<NewsletterSubscriberSearchParams, 'page' | 'full'>,
+    options?: CallOptions,
+  ): Promise<NewsletterSubscriber[]>;
 }
 
 export function createNewsletterSubscribersResource({
@@ -19,7 +22,7 @@ export function createNewsletterSubscribersResource({
   apiBase,
 }: ResourceContext): NewsletterSubscribersResource {
   return {
-    async all(params = {}) {
+    async all(params = {}, options = {}) {
       const out: NewsletterSubscriber[] = [];
       for (let page = 0; ; page++) {
         const parsed = NewsletterSubscriberSearchParamsSchema.safeParse({
@@ -38,7 +41,10 @@ export function createNewsletterSubscribersResource({
         }
         const query = parsed.data;
         const url = `${apiBase}/newsletterSubscribers?${new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)]))}`;
-        const result = await api.GET('/newsletterSubscribers', { params: { query } });
+        const result = await api.GET('/newsletterSubscribers', {
+          params: { query },
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
         let body: unknown;
         try {
           body = unwrap(result, { method: 'GET', url });

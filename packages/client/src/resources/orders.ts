@@ -11,7 +11,7 @@ import {
 import { InputError, ShopRenterApiError, ValidationError } from '../errors.js';
 import { parseBody, unwrap } from '../http/api-call.js';
 import type { BatchFunction } from './batch.js';
-import type { ResourceContext } from './context.js';
+import type { CallOptions, ResourceContext } from './context.js';
 import { resourceId } from './resource-id.js';
 
 /** The API's largest page (FACTS.md §6). */
@@ -28,16 +28,19 @@ export interface OrdersResource {
   /** One order by id, by resource path (`orders/b3JkZXI…`, a delivery's `innerResourceId`) or href. */
   get(idOrResourcePath: string): Promise<Order>;
   /** One page of `GET /orders` with the documented search parameters, whole orders (`full=1`). */
-  search(params?: OrderSearchParams): Promise<OrderSearchPage>;
+  search(params?: OrderSearchParams, options?: CallOptions): Promise<OrderSearchPage>;
   /** Every page of a search, from `params.page` (default 0), `limit` 200 unless given. */
-  iterateSearch(params?: OrderSearchParams): AsyncGenerator<OrderSearchPage, void, undefined>;
+  iterateSearch(
+    params?: OrderSearchParams,
+    options?: CallOptions,
+  ): AsyncGenerator<OrderSearchPage, void, undefined>;
   /** An order's status history (`GET /orderHistories?orderId=`), every page. */
-  history(orderId: string): Promise<OrderHistoryEntry[]>;
+  history(orderId: string, options?: CallOptions): Promise<OrderHistoryEntry[]>;
   /**
    * The histories of many orders in `POST /batch` calls of up to 200 inner requests each (one
    * request of the rate limit per call); a history longer than one page is completed by direct calls.
    */
-  histories(orderIds: readonly string[]): Promise<Map<string, OrderHistoryEntry[]>>;
+  histories(orderIds: readonly string[], options?: CallOptions): Promise<Map<string, OrderHistoryEntry[]>>;
 }
 
 function searchQuery(params: OrderSearchParams): Record<string, string | number> {
@@ -59,10 +62,13 @@ export function createOrdersResource(
   { api, apiBase }: ResourceContext,
   batch: BatchFunction,
 ): OrdersResource {
-  async function search(params: OrderSearchParams = {}): Promise<OrderSearchPage> {
+  async function search(params: OrderSearchParams = {}, options: CallOptions = {}): Promise<OrderSearchPage> {
     const query = searchQuery({ limit: MAX_LIMIT, ...params, full: 1 });
     const url = `${apiBase}/orders?${new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)]))}`;
-    const result = await api.GET('/orders', { params: { query: query as never } });
+    const result = await api.GET('/orders', {
+      params: { query: query as never },
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
     const body = unwrap(result, { method: 'GET', url });
     const page = parseBody(OrderCollectionSchema, body, {
       method: 'GET',
@@ -78,11 +84,12 @@ export function createOrdersResource(
 
   async function* iterateSearch(
     params: OrderSearchParams = {},
+    options: CallOptions = {},
   ): AsyncGenerator<OrderSearchPage, void, undefined> {
     for (let page = params.page ?? 0; ; page++) {
       let result: OrderSearchPage;
       try {
-        result = await search({ ...params, page });
+        result = await search({ ...params, page }, options);
       } catch (error) {
         // 40008 past the last page: an empty result (page 0) or a collection that shrank meanwhile.
         if (error instanceof ValidationError && error.innerCode === 40008) return;
@@ -93,10 +100,13 @@ export function createOrdersResource(
     }
   }
 
-  async function historyPage(orderId: string, page: number) {
+  async function historyPage(orderId: string, page: number, options: CallOptions) {
     const query = { orderId, page, limit: MAX_LIMIT, full: 1 as const };
     const url = `${apiBase}/orderHistories?orderId=${encodeURIComponent(orderId)}&page=${page}&limit=${MAX_LIMIT}&full=1`;
-    const result = await api.GET('/orderHistories', { params: { query } });
+    const result = await api.GET('/orderHistories', {
+      params: { query },
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
     const body = unwrap(result, { method: 'GET', url });
     return parseBody(OrderHistoryCollectionSchema, body, {
       method: 'GET',
@@ -105,13 +115,17 @@ export function createOrdersResource(
     });
   }
 
-  async function history(idOrResourcePath: string, fromPage = 0): Promise<OrderHistoryEntry[]> {
+  async function history(
+    idOrResourcePath: string,
+    options: CallOptions = {},
+    fromPage = 0,
+  ): Promise<OrderHistoryEntry[]> {
     const orderId = resourceId(idOrResourcePath, 'orders', 'orderId');
     const entries: OrderHistoryEntry[] = [];
     for (let page = fromPage; ; page++) {
       let collection: Awaited<ReturnType<typeof historyPage>>;
       try {
-        collection = await historyPage(orderId, page);
+        collection = await historyPage(orderId, page, options);
       } catch (error) {
         if (error instanceof ValidationError && error.innerCode === 40008) return entries;
         throw error;
@@ -122,7 +136,10 @@ export function createOrdersResource(
     }
   }
 
-  async function histories(orderIds: readonly string[]): Promise<Map<string, OrderHistoryEntry[]>> {
+  async function histories(
+    orderIds: readonly string[],
+    options: CallOptions = {},
+  ): Promise<Map<string, OrderHistoryEntry[]>> {
     const ids = [...new Set(orderIds.map((id) => resourceId(id, 'orders', 'orderIds[]')))];
     const out = new Map<string, OrderHistoryEntry[]>();
     if (ids.length === 0) return out;
@@ -131,6 +148,7 @@ export function createOrdersResource(
         method: 'GET' as const,
         uri: `orderHistories?orderId=${encodeURIComponent(id)}&page=0&limit=${MAX_LIMIT}&full=1`,
       })),
+      options.signal ? { signal: options.signal } : {},
     );
     for (const result of results) {
       const id = ids[result.index] as string;
@@ -160,7 +178,7 @@ export function createOrdersResource(
       const entries = collection.items.filter((item) =>
         isFullItem<OrderHistoryEntry>(item as OrderHistoryEntry),
       ) as OrderHistoryEntry[];
-      if (collection.next) entries.push(...(await history(id, 1)));
+      if (collection.next) entries.push(...(await history(id, options, 1)));
       out.set(id, entries);
     }
     return out;
@@ -176,7 +194,7 @@ export function createOrdersResource(
     },
     search,
     iterateSearch,
-    history,
+    history: (orderId, options) => history(orderId, options),
     histories,
   };
 }

@@ -9,14 +9,14 @@ import {
 } from '@srhooks/contracts';
 import { InputError, ValidationError } from '../errors.js';
 import { parseBody, unwrap } from '../http/api-call.js';
-import type { ResourceContext } from './context.js';
+import type { CallOptions, ResourceContext } from './context.js';
 import { resourceId } from './resource-id.js';
 import { toWebhookInput, type WebhookInputLike } from './webhook-input.js';
 
 /** The API's largest page (FACTS.md §3). */
 export const MAX_PAGE_LIMIT = 200;
 
-export interface ListOptions {
+export interface ListOptions extends CallOptions {
   /** Zero-based page (default 0). */
   page?: number;
   /** Items per page, 1–200 (default 25). */
@@ -63,9 +63,9 @@ export interface WebhooksResource {
   list(options?: ListOptions & { full?: false }): Promise<WebhookPage<WebhookLink>>;
   list(options: ListOptions): Promise<WebhookPage<Webhook> | WebhookPage<WebhookLink>>;
   /** Every subscription, page after page (`full=1`, 200 per page). */
-  iterate(options?: { limit?: number }): AsyncGenerator<Webhook, void, undefined>;
+  iterate(options?: { limit?: number } & CallOptions): AsyncGenerator<Webhook, void, undefined>;
   /** `iterate()` collected into an array. */
-  all(options?: { limit?: number }): Promise<Webhook[]>;
+  all(options?: { limit?: number } & CallOptions): Promise<Webhook[]>;
   get(id: string): Promise<Webhook>;
   /**
    * `POST /webHooks`. With `outerId` the item is created with that outer id (FACTS.md §9): it
@@ -117,7 +117,10 @@ export function createWebhooksResource(context: ResourceContext): WebhooksResour
     }
     const full = options.full === true;
     const url = `${apiBase}/webHooks?page=${page}&limit=${limit}&full=${full ? 1 : 0}`;
-    const result = await api.GET('/webHooks', { params: { query: { page, limit, full: full ? 1 : 0 } } });
+    const result = await api.GET('/webHooks', {
+      params: { query: { page, limit, full: full ? 1 : 0 } },
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
     const body = unwrap(result, { method: 'GET', url });
     const collection = parseBody(WebhookCollectionSchema, body, {
       method: 'GET',
@@ -152,12 +155,19 @@ export function createWebhooksResource(context: ResourceContext): WebhooksResour
     return { ...common, items };
   }
 
-  async function* iterate(options: { limit?: number } = {}): AsyncGenerator<Webhook, void, undefined> {
+  async function* iterate(
+    options: { limit?: number } & CallOptions = {},
+  ): AsyncGenerator<Webhook, void, undefined> {
     const limit = options.limit ?? MAX_PAGE_LIMIT;
     for (let page = 0; ; page++) {
       let result: WebhookPage<Webhook>;
       try {
-        result = (await list({ page, limit, full: true })) as WebhookPage<Webhook>;
+        result = (await list({
+          page,
+          limit,
+          full: true,
+          ...(options.signal ? { signal: options.signal } : {}),
+        })) as WebhookPage<Webhook>;
       } catch (error) {
         // 40008: "minimum page is 0 and maximum page is N" — the collection shrank meanwhile.
         if (page > 0 && error instanceof ValidationError && error.innerCode === 40008) return;
@@ -168,7 +178,7 @@ export function createWebhooksResource(context: ResourceContext): WebhooksResour
     }
   }
 
-  async function all(options: { limit?: number } = {}): Promise<Webhook[]> {
+  async function all(options: { limit?: number } & CallOptions = {}): Promise<Webhook[]> {
     const out: Webhook[] = [];
     for await (const webhook of iterate(options)) out.push(webhook);
     return out;

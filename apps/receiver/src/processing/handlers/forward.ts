@@ -3,7 +3,8 @@
  * (`webhook-id` = the job id, stable across retries, so the target can deduplicate; `webhook-timestamp`;
  * `webhook-signature` = `v1,<base64 HMAC-SHA256 of "id.timestamp.body">` with the `whsec_` secret).
  *
- * Answer → outcome: 2xx done · 410 disable the handler · 408/429/5xx, timeouts and connection errors
+ * Answer → outcome: 2xx done · 410 disable the handler (the job waits with it, its retries unused) ·
+ * 408/429/5xx, timeouts and connection errors
  * retry (honouring `Retry-After`) · any other status dead-letter at once · an unsafe (private) target
  * dead-letters with a message saying how to allow it.
  */
@@ -95,7 +96,7 @@ export function createForwardHandler(options: ForwardHandlerOptions): ForwardHan
       return {
         status: 'disable',
         statusCode: status,
-        error: `${answer}; the target is gone, so handler "${options.name}" is disabled: fix the URL, then enable it again`,
+        error: `${answer}; the target is gone: not retried, handler "${options.name}" is disabled and its jobs wait (without using up their retries): fix the URL, then enable the handler again`,
       };
     }
     if (RETRYABLE_STATUS(status)) {

@@ -13,6 +13,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildReceiver } from '../../app.js';
 import type { ReceiverConfigInput } from '../../config/config-schema.js';
 import { defineReceiverConfig } from '../../config/load-config.js';
+import type { RecoveryPluginOptions } from '../recovery-plugin.js';
 
 export const SHOP = 'demo';
 export const SECRET = 'recovery-secret-0123456789abcdef';
@@ -39,7 +40,11 @@ export interface RecoveryScenario {
   receiver: FastifyInstance | null;
   /** Subscribes the shop's order events to the receiver's signed URLs (on `port`, up or not). */
   subscribe(events?: readonly WebhookEvent[], format?: DeliveryFormat): Promise<void>;
-  startReceiver(overrides?: Partial<ReceiverConfigInput>): Promise<FastifyInstance>;
+  /** `recovery`: the plugin's options (default: the schedule on, the default client). */
+  startReceiver(
+    overrides?: Partial<ReceiverConfigInput>,
+    recovery?: RecoveryPluginOptions,
+  ): Promise<FastifyInstance>;
   stopReceiver(): Promise<void>;
   close(): Promise<void>;
 }
@@ -82,7 +87,7 @@ export async function startRecoveryScenario(
       // These calls bypass the receiver's request window: let the shop's one-second window empty.
       await new Promise((resolve) => setTimeout(resolve, 1100));
     },
-    async startReceiver(overrides = {}) {
+    async startReceiver(overrides = {}, recovery = { schedule: true }) {
       const config = defineReceiverConfig({
         secrets: [SECRET],
         adminToken: ADMIN_TOKEN,
@@ -115,7 +120,7 @@ export async function startRecoveryScenario(
             runs.set(eventId, (runs.get(eventId) ?? 0) + 1);
           },
         },
-        recovery: { schedule: true },
+        recovery,
         logDestination: { write: () => {} },
       });
       await app.listen({ port, host: '127.0.0.1' });

@@ -162,7 +162,7 @@ export class PgJobs {
         [jobId, options.attempt, dead ? 'dead' : 'failed', now, options.statusCode ?? null, options.error],
       );
       const updated = await client.query(
-        `UPDATE jobs SET status = $3, run_at = $4, finished_at = $5, failures = failures + 1, last_error = $6,
+        `UPDATE jobs SET status = $3, run_at = $4, finished_at = $5, failures = failures + $9, last_error = $6,
            last_status_code = $7, lease_owner = NULL, lease_expires_at = NULL, updated_at = $8
          WHERE id = $1 AND status = 'running' AND attempts = $2
          RETURNING event_id, handler`,
@@ -175,6 +175,7 @@ export class PgJobs {
           options.error,
           options.statusCode ?? null,
           now,
+          options.countsAsFailure === false ? 0 : 1,
         ],
       );
       return transitionResult(client, changes, jobId, updated.rows[0] as Row | undefined, status);

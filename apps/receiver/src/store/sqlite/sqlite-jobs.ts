@@ -135,9 +135,18 @@ export function failJob(
       return { applied: false, status: job.status };
     const status: JobStatus = dead ? 'dead' : 'pending';
     db.stmt(
-      `UPDATE jobs SET status = ?, run_at = ?, finished_at = ?, failures = failures + 1, last_error = ?, last_status_code = ?,
+      `UPDATE jobs SET status = ?, run_at = ?, finished_at = ?, failures = failures + ?, last_error = ?, last_status_code = ?,
            lease_owner = NULL, lease_expires_at = NULL, updated_at = ? WHERE id = ?`,
-    ).run(status, runAt.getTime(), dead ? now : null, options.error, options.statusCode ?? null, now, jobId);
+    ).run(
+      status,
+      runAt.getTime(),
+      dead ? now : null,
+      options.countsAsFailure === false ? 0 : 1,
+      options.error,
+      options.statusCode ?? null,
+      now,
+      jobId,
+    );
     afterJobChange(db, context, job, status);
     return { applied: true, status };
   });

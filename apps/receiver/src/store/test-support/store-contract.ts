@@ -657,6 +657,29 @@ export function defineStoreContract(engine: string, harness: StoreHarness): void
         ]);
       });
 
+      it('failJob with countsAsFailure: false logs the attempt but leaves the failure count alone', async () => {
+        const store = await open();
+        const { events } = await store.ingest(delivery(), [orderEvent('191')], ['erp']);
+        const [first] = await claimAll(store, 'w', seconds(1));
+        expect(
+          await store.failJob(first?.id ?? '', {
+            attempt: 1,
+            error: 'answered 410; handler disabled',
+            statusCode: 410,
+            retryAt: seconds(2),
+            now: seconds(2),
+            countsAsFailure: false,
+          }),
+        ).toEqual({ applied: true, status: 'pending' });
+        const [second] = await claimAll(store, 'w', seconds(3));
+        expect(second).toMatchObject({ id: first?.id, attempt: 2, failures: 0 });
+        const detail = await store.getEvent(events[0]?.id ?? '');
+        expect(detail?.jobs[0]?.attemptLog.map((a) => [a.attempt, a.outcome, a.statusCode])).toEqual([
+          [1, 'failed', 410],
+          [2, 'running', null],
+        ]);
+      });
+
       it('claims only the requested handlers and skips disabled handlers until enabled', async () => {
         const store = await open();
         await store.ingest(delivery(), [orderEvent('1')], ['erp', 'chat']);

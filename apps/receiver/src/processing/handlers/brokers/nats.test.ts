@@ -110,10 +110,14 @@ describe('nats handler', () => {
     const job = claimedOrderJob(sampleOrder(2), { eventId: `evt_${bus.name}`, shop: SHOP });
     const refused = await bare.run(job);
     expect(refused.status).toBe('retry');
-    expect(refused.status === 'retry' && refused.error).toContain(
-      `JetStream publish to "${bus.subjectPrefix}.${SHOP}.order_confirm"`,
+    const reason = refused.status === 'retry' ? refused.error : '';
+    expect(reason).toMatch(
+      new RegExp(
+        `^no JetStream stream captures "${bus.subjectPrefix}\\.${SHOP}\\.order_confirm" on NATS at nats://127\\.0\\.0\\.1:${NATS_PORT} `,
+      ),
     );
-    expect(refused.status === 'retry' && refused.error).toContain('ensureStream');
+    expect(reason).toContain('set "ensureStream"');
+    expect(reason).not.toContain('cannot reach');
 
     const ensuring = createNatsHandler({
       name: 'ensuring',
@@ -128,6 +132,51 @@ describe('nats handler', () => {
     expect(info.config.subjects).toEqual([subjectFilter(subject)]);
     expect(info.config.duplicate_window).toBe(60_000 * 1_000_000);
     expect(info.state.messages).toBe(1);
+  });
+
+  it('NATS unreachable (never reached, or lost after publishing) says so and what to check, not "no stream"', async () => {
+    const bus = await stream();
+    const proxy = await scope.proxy(NATS_PORT, 'up');
+    const handler = createNatsHandler({
+      name: 'bus',
+      servers: [`nats://127.0.0.1:${proxy.port}`],
+      subject: `${bus.subjectPrefix}.{shop}.{event}`,
+      timeoutMs: 1000,
+    });
+    scope.defer(() => handler.close());
+    const job = claimedOrderJob(sampleOrder(3), { eventId: `evt_${bus.name}`, shop: SHOP });
+    expect(await handler.run(job)).toEqual({ status: 'succeeded' });
+
+    await proxy.stop(); // the open connection is cut and the port refuses: NATS went away
+    await waitFor(async () => !handler.connected, 'the handler to see the disconnect');
+    const lost = await handler.run({ ...job, eventId: `evt_${bus.name}_2`, attempt: 1 });
+    expect(lost.status).toBe('retry');
+    const lostReason = lost.status === 'retry' ? lost.error : '';
+    expect(lostReason).toMatch(
+      new RegExp(
+        `^cannot reach NATS at nats://127\\.0\\.0\\.1:${proxy.port} \\(connection lost; reconnecting in the background\\): check that the NATS server is running and that the URL is right`,
+      ),
+    );
+    expect(lostReason).not.toMatch(/stream/i);
+
+    // a port nothing listens on, from the first job on
+    const never = createNatsHandler({
+      name: 'never',
+      servers: [`nats://127.0.0.1:${proxy.port}`],
+      subject: `${bus.subjectPrefix}.{shop}.{event}`,
+      timeoutMs: 1000,
+    });
+    scope.defer(() => never.close());
+    const refused = await never.run(job);
+    expect(refused.status).toBe('retry');
+    const refusedReason = refused.status === 'retry' ? refused.error : '';
+    expect(refusedReason).toMatch(
+      new RegExp(
+        `^cannot reach NATS at nats://127\\.0\\.0\\.1:${proxy.port} \\(.+\\): check that the NATS server is running and that the URL is right$`,
+      ),
+    );
+    expect(refusedReason).not.toMatch(/stream/i);
+    expect(await bus.messageCount()).toBe(1);
   });
 
   it('broker down for a while, then back: one connection; every event is published once after it returns; /readyz stays green', async () => {
@@ -156,7 +205,7 @@ describe('nats handler', () => {
     const during = await postOrders(app, ['7103', '7104', '7105']);
     const failure = await firstFailure(app, during[0] ?? '');
     expect((await fetch(`${app.baseUrl}/readyz`)).status).toBe(200);
-    expect(failure).toMatch(/NATS|JetStream/);
+    expect(failure).toMatch(/^cannot reach NATS at nats:\/\/127\.0\.0\.1:\d+ /);
 
     await proxy.start();
     await waitForSucceeded(app, during);
@@ -201,7 +250,7 @@ describe('nats handler', () => {
     });
     const [down] = await postOrders(app, ['7301']);
     expect(await firstFailure(app, down ?? '')).toMatch(
-      /^cannot connect to NATS at nats:\/\/127\.0\.0\.1:\d+: /,
+      /^cannot reach NATS at nats:\/\/127\.0\.0\.1:\d+ \(.+\): check that the NATS server is running and that the URL is right$/,
     );
     expect((await fetch(`${app.baseUrl}/readyz`)).status).toBe(200);
 

@@ -7,7 +7,8 @@
  * One connection per handler, opened on the first job; the NATS client reconnects by itself forever
  * (publishes while it is away time out and the job retries). With `ensureStream`, the stream is created
  * when missing (once per connection); otherwise a subject no stream captures fails every attempt with
- * that reason.
+ * that reason. A failed attempt says which of the causes it was (see {@link publishFailure}): NATS
+ * unreachable, no stream for the subject, or no acknowledgement in time.
  */
 import { type JetStreamClient, jetstream, jetstreamManager, StorageType } from '@nats-io/jetstream';
 import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
@@ -110,15 +111,15 @@ export function createNatsHandler(options: NatsHandlerOptions): BrokerHandler {
     async run(job: ClaimedJob): Promise<HandlerOutcome> {
       const subject = renderTemplate(template, job);
       const message = brokerMessage(job);
-      const fail = (step: string, error: unknown): HandlerOutcome => ({
+      const fail = (text: string): HandlerOutcome => ({
         status: 'retry',
-        error: scrubSecrets(`${step}: ${describeError(error)}`, secrets),
+        error: scrubSecrets(text, secrets),
       });
       let js: JetStreamClient;
       try {
         ({ js } = await withTimeout(connection$(), timeoutMs, `connecting to NATS at ${where}`));
       } catch (error) {
-        return fail(`cannot connect to NATS at ${where}`, error);
+        return fail(unreachable(where, describeError(error)));
       }
       const h = headers();
       h.set('content-type', 'application/json');
@@ -132,13 +133,10 @@ export function createNatsHandler(options: NatsHandlerOptions): BrokerHandler {
           headers: h,
           timeout: timeoutMs,
         });
-        if (!ack.stream) return fail(`JetStream did not acknowledge "${subject}"`, 'empty ack');
+        if (!ack.stream) return fail(`JetStream did not acknowledge "${subject}": empty ack`);
         return { status: 'succeeded' };
       } catch (error) {
-        return fail(
-          `JetStream publish to "${subject}" (${where}) was not acknowledged (is there a stream for it? set "ensureStream" to create one)`,
-          error,
-        );
+        return fail(publishFailure(error, { subject, where, connected, timeoutMs }));
       }
     },
     async close() {
@@ -160,6 +158,37 @@ export function createNatsHandler(options: NatsHandlerOptions): BrokerHandler {
       }
     },
   };
+}
+
+const CHECK_SERVER = 'check that the NATS server is running and that the URL is right';
+
+/** An attempt that never reached NATS: the server is down, unreachable, or the URL is wrong. */
+export function unreachable(where: string, cause: string): string {
+  return `cannot reach NATS at ${where} (${cause}): ${CHECK_SERVER}`;
+}
+
+/**
+ * Why a publish failed, for the attempt's error text. Causes that look alike to the NATS client (a
+ * publish is a request that ends in a timeout or an error) need different fixes:
+ * - the connection is down (the client holds the publish and reconnects in the background): the
+ *   server cannot be reached; nothing is wrong with the stream;
+ * - the server answered "no responders" (the client reports JetStreamNotEnabled): no stream captures
+ *   the subject (or JetStream is off on that server);
+ * - connected but no acknowledgement in time: the server, or the network to it, is stalled or slow.
+ */
+export function publishFailure(
+  error: unknown,
+  context: { subject: string; where: string; connected: boolean; timeoutMs: number },
+): string {
+  const { subject, where, connected, timeoutMs } = context;
+  if (!connected)
+    return `${unreachable(where, 'connection lost; reconnecting in the background')}; publish to "${subject}" not acknowledged`;
+  const name = error instanceof Error ? error.name : '';
+  if (name === 'JetStreamNotEnabled' || /no responders/i.test(describeError(error)))
+    return `no JetStream stream captures "${subject}" on NATS at ${where} (the server answered "no responders"; or JetStream is not enabled there): create a stream for the subject, or set "ensureStream" to have one created`;
+  if (name === 'TimeoutError')
+    return `NATS at ${where} did not acknowledge the publish to "${subject}" within ${timeoutMs} ms: the server or the network to it is stalled or slow`;
+  return `JetStream publish to "${subject}" (${where}) failed: ${describeError(error)}`;
 }
 
 async function ensureStream(

@@ -1,0 +1,95 @@
+/**
+ * The reason shown for a pending app install gives app-mode advice (against the sandbox): the app's
+ * credentials and scopes are the platform app's (registered with ShopRenter, approved by the shop
+ * owner), not a per-shop API client's from the shop admin's "Settings > API Settings".
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ADMIN_TOKEN,
+  APP_CLIENT_ID,
+  APP_CLIENT_SECRET,
+  APP_ID,
+  type AppModeFixture,
+  eventually,
+  startAppModeFixture,
+  WEBHOOK_SECRET_KEY,
+} from './test-support/app-mode-fixture.js';
+
+describe('app mode: the reason of a pending install', () => {
+  let f: AppModeFixture;
+
+  beforeAll(async () => {
+    f = await startAppModeFixture({ shops: ['lacking', 'refused'] });
+  }, 30_000);
+  afterAll(async () => {
+    await f?.close();
+  });
+
+  const registerApp = (changes: { scopes?: string[]; clientSecret?: string }) =>
+    f.sandbox.apps.register({
+      appId: APP_ID,
+      clientId: APP_CLIENT_ID,
+      clientSecret: APP_CLIENT_SECRET,
+      webhookSecretKey: WEBHOOK_SECRET_KEY,
+      redirectUri: `${f.baseUrl}/app/install`,
+      entryPoint: `${f.baseUrl}/app/entry`,
+      uninstallUri: `${f.baseUrl}/app/uninstall`,
+      notificationUrl: `${f.baseUrl}/app/payments`,
+      ...changes,
+    });
+  const pendingReason = async (shop: string): Promise<string | undefined> => {
+    const response = await fetch(`${f.baseUrl}/admin/api/shops`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    const items = (await response.json()).items as Array<{ name: string; pendingReason: string | null }>;
+    return items.find((item) => item.name === shop)?.pendingReason ?? undefined;
+  };
+  const inspectorNotice = async (): Promise<string> => {
+    const page = await (
+      await fetch(`${f.baseUrl}/ui`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+    ).text();
+    return /<div class="notice error" id="pending-installs"[\s\S]*?<\/div>/.exec(page)?.[0] ?? '';
+  };
+
+  it('a scope the app lacks: add it to the app at ShopRenter, the owner approves it; no per-shop API Settings advice', async () => {
+    registerApp({ scopes: ['store.webhook:read', 'order.order:read'] });
+    const report = await f.sandbox.apps.install(APP_ID, 'lacking');
+    expect(report.redirectedToAppUrl).toBe(true);
+    const reason = await eventually(() => pendingReason('lacking'));
+    expect(reason).toMatch(
+      /^the app's subscription create for order_(confirm|status_change) on shop "lacking" failed: POST \S+\/webHooks answered 40[13]\b/,
+    );
+    expect(reason).toContain('lacks scope store.webhook:write on shop "lacking"');
+    expect(reason).not.toContain('/hooks/'); // the signed URL (its token is a secret)
+    expect(reason).toContain(
+      `have the shop owner approve it at ${f.sandbox.url}/lacking/admin/app/${APP_CLIENT_ID}/approveScopes`,
+    );
+    expect(reason).not.toContain('API Settings');
+    const notice = await inspectorNotice();
+    expect(notice).toContain('data-shop="lacking"');
+    expect(notice).toContain('lacks scope store.webhook:write on shop &quot;lacking&quot;');
+    expect(notice).not.toContain('API Settings');
+    registerApp({});
+  }, 20_000);
+
+  it("the app's credentials refused: check the app's ClientId/ClientSecret settings, not a shop's API client", async () => {
+    f.sandbox.setFaults('refused', { tokenEndpointDown: true });
+    await f.sandbox.apps.install(APP_ID, 'refused');
+    await eventually(() => pendingReason('refused'));
+    // ShopRenter now holds another secret for the app (rotated there, not here): the retry is refused.
+    registerApp({ clientSecret: 'rotated-at-shoprenter-only' });
+    f.sandbox.setFaults('refused', {});
+    const reason = await eventually(async () => {
+      const now = await pendingReason('refused');
+      return now?.includes('credentials') ? now : undefined;
+    }, 15_000);
+    expect(reason).toMatch(/^ShopRenter refused the app's client credentials for shop "refused" \(401/);
+    expect(reason).toContain('SRHOOKS_APP_CLIENT_ID');
+    expect(reason).toContain('SRHOOKS_APP_CLIENT_SECRET');
+    expect(reason).not.toContain('API Settings');
+    expect(reason).not.toContain('rotated-at-shoprenter-only');
+    expect(reason).not.toContain(APP_CLIENT_SECRET);
+    expect(await inspectorNotice()).not.toContain('API Settings');
+    registerApp({});
+  }, 30_000);
+});
