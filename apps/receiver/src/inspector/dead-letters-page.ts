@@ -4,6 +4,7 @@ import type { AdminSession } from '../admin/admin-auth.js';
 import { HandlerNameSchema, requestObject, TimeSchema } from '../admin/admin-request-schemas.js';
 import type { DeadLetter } from '../store/store.js';
 import { statusBadge } from './delivery-list-page.js';
+import { handlerErrorText } from './delivery-page.js';
 import { formatTime } from './display-format.js';
 import { html, type SafeHtml } from './html.js';
 import { maskName } from './personal-data-mask.js';
@@ -41,7 +42,7 @@ export function deadLettersContent(input: DeadLettersPageInput): SafeHtml {
   <td data-label="Event"><a href="${base}/deliveries/${encodeURIComponent(event.deliveryId)}${reveal ? '?reveal=1' : ''}#event-${event.id}">${event.shop} / ${event.event}${event.orderNumber ? ` #${event.orderNumber}` : ''}</a></td>
   <td data-label="Customer">${customer}</td>
   <td data-label="Attempts" class="num">${job.attempts}</td>
-  <td data-label="Last error"><span class="error-text">${job.lastError ?? '—'}</span></td>
+  <td data-label="Last error">${job.lastError ? handlerErrorText(job.lastError, reveal) : '—'}</td>
 </tr>`;
   });
   const window = [
