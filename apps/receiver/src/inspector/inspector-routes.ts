@@ -408,11 +408,12 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
 
   app.get('/dead-letters', async (request, reply) => {
     const query = parseRequestPart(DeadLetterPageQuerySchema, 'query', request.query);
-    const items = await operations.listDeadLetters({
+    const { items, nextCursor, total } = await operations.deadLetterPage({
       limit: DEAD_LETTER_PAGE_SIZE,
       ...(query.handler ? { handler: query.handler } : {}),
       ...(query.from ? { from: query.from } : {}),
       ...(query.to ? { to: query.to } : {}),
+      ...(query.cursor ? { cursor: query.cursor } : {}),
     });
     const handlers = app.handlers.entries().map(([name]) => name);
     return page(
@@ -420,7 +421,7 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
       request,
       'dead-letters',
       'Dead letters',
-      deadLettersContent({ base, session: sessionOf(request), query, items, handlers }),
+      deadLettersContent({ base, session: sessionOf(request), query, items, nextCursor, total, handlers }),
     );
   });
 
