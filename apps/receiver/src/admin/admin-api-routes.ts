@@ -145,7 +145,8 @@ export const adminApiRoutes: FastifyPluginAsync<AdminApiRoutesOptions> = async (
 
   app.get('/dead-letters', async (request) => {
     const filter = parseRequestPart(DeadLetterQuerySchema, 'query', request.query);
-    return { ok: true, items: await operations.listDeadLetters(filter) };
+    const { items, nextCursor, total } = await operations.deadLetterPage(filter);
+    return { ok: true, items, nextCursor, total };
   });
 
   app.post('/dead-letters/replay', async (request) => {

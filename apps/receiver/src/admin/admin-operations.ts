@@ -8,6 +8,7 @@ import type { ReceiverConfig } from '../config/config-schema.js';
 import type { HandlerRegistry } from '../handlers/handler-registry.js';
 import { eventsFromDelivery } from '../ingest/events-from-delivery.js';
 import { withStoreTimeout } from '../ingest/store-call.js';
+import { deadLetterCursor, MAX_DEAD_LETTERS } from '../store/list-query.js';
 import { olderThanDays } from '../store/prune-plan.js';
 import type {
   DeadLetter,
@@ -76,6 +77,27 @@ export class AdminOperations {
 
   listDeadLetters(filter: DeadLetterFilter): Promise<DeadLetter[]> {
     return this.#call('list dead letters', this.#store.listDeadLetters(filter));
+  }
+
+  /** One page of dead letters (`limit`, default MAX_DEAD_LETTERS), its `nextCursor` and the filter's total. */
+  async deadLetterPage(
+    filter: DeadLetterFilter,
+  ): Promise<{ items: DeadLetter[]; nextCursor: string | null; total: number }> {
+    const limit = Math.min(filter.limit ?? MAX_DEAD_LETTERS, MAX_DEAD_LETTERS);
+    const { cursor: _cursor, limit: _limit, ...counted } = filter;
+    const [items, total] = await Promise.all([
+      this.#call('list dead letters', this.#store.listDeadLetters({ ...filter, limit })),
+      this.#call('count dead letters', this.#store.countDeadLetters(counted)),
+    ]);
+    const last = items.at(-1);
+    if (items.length < limit || !last) return { items, nextCursor: null, total };
+    // A full page: is there anything after it? (The store lists at most MAX_DEAD_LETTERS at a time.)
+    const nextCursor = deadLetterCursor(last.job);
+    const after = await this.#call(
+      'list dead letters',
+      this.#store.listDeadLetters({ ...counted, cursor: nextCursor, limit: 1 }),
+    );
+    return { items, nextCursor: after.length > 0 ? nextCursor : null, total };
   }
 
   /**
@@ -180,9 +202,25 @@ export class AdminOperations {
     }
   }
 
-  async replayDeadLetters(filter: DeadLetterFilter): Promise<JobRecord[]> {
-    const result = await this.#call('replay dead letters', this.#store.replayDeadLetters(filter));
-    return result.jobs;
+  /**
+   * Replays every dead letter the filter (handler, window) matches, in batches of `batchSize` (the
+   * store replays at most MAX_DEAD_LETTERS per call): all of them, not the newest 10,000. Bounded by
+   * the count at the start, so jobs that die again meanwhile are not replayed twice.
+   */
+  async replayDeadLetters(filter: DeadLetterFilter, batchSize = MAX_DEAD_LETTERS): Promise<JobRecord[]> {
+    const { cursor: _cursor, limit: _limit, ...matching } = filter;
+    const total = await this.#call('count dead letters', this.#store.countDeadLetters(matching));
+    const replayed: JobRecord[] = [];
+    while (replayed.length < total) {
+      const limit = Math.min(batchSize, total - replayed.length);
+      const result = await this.#call(
+        'replay dead letters',
+        this.#store.replayDeadLetters({ ...matching, limit }),
+      );
+      replayed.push(...result.jobs);
+      if (result.jobs.length < limit) break;
+    }
+    return replayed;
   }
 
   /**

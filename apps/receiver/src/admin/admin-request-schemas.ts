@@ -2,8 +2,10 @@
  * zod schemas of the admin API's query strings, path parameters and bodies (the inspector's filter
  * form uses the same ones). Empty values (`?shop=` from a form) count as absent.
  */
+
 import { isValidShopName, WEBHOOK_EVENTS } from '@srhooks/contracts';
 import { z } from 'zod';
+import { isDeadLetterCursor } from '../store/list-query.js';
 import { EVENT_SOURCES } from '../store/recovery-records.js';
 import type { DeliveryStatus, EventStatus } from '../store/store.js';
 
@@ -146,9 +148,15 @@ export const EventListQuerySchema = requestObject({
 });
 export type EventListQuery = z.output<typeof EventListQuerySchema>;
 
+/** The dead-letter list's cursor: its `nextCursor` (`dead_…`). */
+export const DeadLetterCursorSchema = z
+  .string()
+  .refine(isDeadLetterCursor, { error: "must be this list's nextCursor, such as dead_0mj1k2l3m401k…" });
+
 export const DeadLetterQuerySchema = requestObject({
   handler: HandlerNameSchema.optional(),
   ...timeRange,
+  cursor: DeadLetterCursorSchema.optional(),
   limit: z.coerce
     .number({ error: 'must be a whole number' })
     .int('must be a whole number')

@@ -42,7 +42,7 @@ export class SessionRevocations {
     this.#onStoreError = options.onStoreError ?? (() => {});
   }
 
-  async isRevoked(session: AdminSession): Promise<boolean> {
+  async isRevoked(session: Pick<AdminSession, 'id'>): Promise<boolean> {
     const now = this.#now();
     const until = this.#notRevokedUntil.get(session.id);
     if (until !== undefined && until > now) return false;

@@ -1,9 +1,19 @@
-/** `/ui/dead-letters`: jobs that gave up, with their last error, and a button replaying those in the shown window. */
+/**
+ * `/ui/dead-letters`: jobs that gave up, newest first, 200 a page ("Older →" by cursor) with the
+ * filter's total, their last error (hidden until "Show personal data", like the customer), and a
+ * button replaying every dead letter the filter matches (all pages, not only the rows shown).
+ */
 import { z } from 'zod';
 import type { AdminSession } from '../admin/admin-auth.js';
-import { HandlerNameSchema, requestObject, TimeSchema } from '../admin/admin-request-schemas.js';
+import {
+  DeadLetterCursorSchema,
+  HandlerNameSchema,
+  requestObject,
+  TimeSchema,
+} from '../admin/admin-request-schemas.js';
 import type { DeadLetter } from '../store/store.js';
 import { statusBadge } from './delivery-list-page.js';
+import { handlerErrorText } from './delivery-page.js';
 import { formatTime } from './display-format.js';
 import { html, type SafeHtml } from './html.js';
 import { maskName } from './personal-data-mask.js';
@@ -12,7 +22,8 @@ export const DeadLetterPageQuerySchema = requestObject({
   handler: HandlerNameSchema.optional(),
   from: TimeSchema.optional(),
   to: TimeSchema.optional(),
-  reveal: z.literal('1').optional(),
+  cursor: DeadLetterCursorSchema.optional(),
+  reveal: z.literal('1', { error: 'must be 1 (show personal data) or absent' }).optional(),
 });
 export type DeadLetterPageQuery = z.output<typeof DeadLetterPageQuerySchema>;
 
@@ -23,6 +34,10 @@ export interface DeadLettersPageInput {
   session: AdminSession | null;
   query: DeadLetterPageQuery;
   items: DeadLetter[];
+  /** The next (older) page's cursor, or null on the last page. */
+  nextCursor: string | null;
+  /** Dead letters the filter matches (all pages). */
+  total: number;
   handlers: string[];
 }
 
@@ -30,25 +45,51 @@ function localValue(date: Date | undefined): string {
   return date ? date.toISOString().slice(0, 16) : '';
 }
 
+function linkWith(
+  base: string,
+  query: DeadLetterPageQuery,
+  changes: Partial<Record<keyof DeadLetterPageQuery, string | undefined>>,
+): string {
+  const values: Record<string, string | undefined> = {
+    handler: query.handler,
+    from: query.from ? localValue(query.from) : undefined,
+    to: query.to ? localValue(query.to) : undefined,
+    cursor: query.cursor,
+    reveal: query.reveal,
+    ...changes,
+  };
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(values)) if (value) params.set(key, value);
+  const text = params.toString();
+  return text ? `${base}/dead-letters?${text}` : `${base}/dead-letters`;
+}
+
+function plural(count: number, word: string): string {
+  return `${count.toLocaleString('en-US')} ${word}${count === 1 ? '' : 's'}`;
+}
+
 export function deadLettersContent(input: DeadLettersPageInput): SafeHtml {
-  const { base, query } = input;
+  const { base, query, total } = input;
   const reveal = query.reveal === '1';
+  const filtered = Boolean(query.handler || query.from || query.to);
   const rows = input.items.map(({ job, event }) => {
     const customer = event.customerName ? (reveal ? event.customerName : maskName(event.customerName)) : '—';
-    return html`<tr>
+    return html`<tr data-job-id="${job.id}">
   <td data-label="Dead since">${job.finishedAt ? formatTime(job.finishedAt) : '—'}</td>
   <td data-label="Handler">${job.handler} ${statusBadge(job.status)}</td>
   <td data-label="Event"><a href="${base}/deliveries/${encodeURIComponent(event.deliveryId)}${reveal ? '?reveal=1' : ''}#event-${event.id}">${event.shop} / ${event.event}${event.orderNumber ? ` #${event.orderNumber}` : ''}</a></td>
   <td data-label="Customer">${customer}</td>
   <td data-label="Attempts" class="num">${job.attempts}</td>
-  <td data-label="Last error"><span class="error-text">${job.lastError ?? '—'}</span></td>
+  <td data-label="Last error">${job.lastError ? handlerErrorText(job.lastError, reveal) : '—'}</td>
 </tr>`;
   });
-  const window = [
+  // The replay form carries the filter (never the cursor): it replays every dead letter the filter matches.
+  const scope = [
     query.handler ? html`<input type="hidden" name="handler" value="${query.handler}">` : '',
     query.from ? html`<input type="hidden" name="from" value="${query.from.toISOString()}">` : '',
     query.to ? html`<input type="hidden" name="to" value="${query.to.toISOString()}">` : '',
   ];
+  const what = `${plural(total, 'dead letter')}${filtered ? ' matching this filter' : ''}`;
   return html`<h1>Dead letters</h1>
 <form class="filters panel" method="get" action="${base}/dead-letters">
   <label>Handler <select name="handler"><option value="">any</option>${input.handlers.map(
@@ -57,21 +98,30 @@ export function deadLettersContent(input: DeadLettersPageInput): SafeHtml {
   <label>Dead since (UTC) <input name="from" type="datetime-local" value="${localValue(query.from)}"></label>
   <label>Dead before (UTC) <input name="to" type="datetime-local" value="${localValue(query.to)}"></label>
   ${reveal ? html`<input type="hidden" name="reveal" value="1">` : ''}
-  <div class="buttons"><button type="submit">Filter</button></div>
+  <div class="buttons"><button type="submit">Filter</button>${filtered ? html`<a href="${linkWith(base, {}, { reveal: query.reveal })}">Clear</a>` : ''}</div>
 </form>
+<div class="actions">
+  <a class="button secondary" href="${linkWith(base, query, { reveal: reveal ? undefined : '1' })}">${reveal ? 'Hide personal data' : 'Show personal data'}</a>
+</div>
 <div class="panel">
 ${
-  input.items.length === 0
-    ? html`<p class="muted">No dead letters${query.handler || query.from || query.to ? ' in this window' : ''}.</p>`
-    : html`<form method="post" action="${base}/dead-letters/replay" data-confirm="Replay every dead letter in this window?" class="actions">
+  total === 0 && input.items.length === 0
+    ? html`<p class="muted">No dead letters${filtered ? ' in this window' : ''}.</p>`
+    : html`<p class="muted">${input.items.length.toLocaleString('en-US')} of ${what}${query.cursor ? ' (an older page)' : ''}, newest first.</p>
+  <form method="post" action="${base}/dead-letters/replay" data-confirm="Replay all ${what}, on every page, not only the ones shown here?" class="actions">
     ${input.session ? html`<input type="hidden" name="_csrf" value="${input.session.csrfToken}">` : ''}
-    ${window}
-    <button type="submit">Replay ${input.items.length === DEAD_LETTER_PAGE_SIZE ? 'all' : input.items.length} dead letter${input.items.length === 1 ? '' : 's'} in this window</button>
+    ${scope}
+    <button type="submit">Replay all ${what}</button>
+    <span class="muted">Every page, not only the rows shown here${filtered ? '' : ': every dead letter there is'}; also any dead-lettered ${filtered ? 'in this window ' : ''}after this page was loaded.</span>
   </form>
   <table class="stack">
     <thead><tr><th>Dead since</th><th>Handler</th><th>Event</th><th>Customer</th><th class="num">Attempts</th><th>Last error</th></tr></thead>
     <tbody>${rows}</tbody>
-  </table>`
+  </table>
+  <div class="pager">
+    ${query.cursor ? html`<a href="${linkWith(base, query, { cursor: undefined })}">← Newest</a>` : html`<span></span>`}
+    ${input.nextCursor ? html`<a href="${linkWith(base, query, { cursor: input.nextCursor })}">Older →</a>` : ''}
+  </div>`
 }
 </div>`;
 }

@@ -10,7 +10,7 @@ import { statusBadge } from './delivery-list-page.js';
 import { formatBytes, formatTime } from './display-format.js';
 import { html, type SafeHtml } from './html.js';
 import { payloadCard } from './order-card.js';
-import { maskDecodeMessage } from './personal-data-mask.js';
+import { maskDecodeMessage, maskHandlerError } from './personal-data-mask.js';
 import { sourceBadge } from './recovery-panel.js';
 
 export interface DetailContext {
@@ -54,12 +54,19 @@ function time(date: Date | null): SafeHtml {
     : html`<span class="muted">—</span>`;
 }
 
-function attemptList(job: JobDetail): SafeHtml {
+/** A handler's error text: whole when revealed, else hidden whole (see maskHandlerError). */
+export function handlerErrorText(text: string, reveal: boolean, label = ''): SafeHtml {
+  return reveal
+    ? html`<div class="error-text">${label}${text}</div>`
+    : html`<div class="error-text masked">${label}<span class="muted">${maskHandlerError(text)}</span></div>`;
+}
+
+function attemptList(job: JobDetail, reveal: boolean): SafeHtml {
   if (job.attemptLog.length === 0) return html`<p class="muted">No attempt yet.</p>`;
   return html`<ol class="attempts">${job.attemptLog.map(
     (attempt) => html`<li data-attempt="${attempt.attempt}">
       <strong>#${attempt.attempt}</strong> ${statusBadge(attempt.outcome)} ${time(attempt.startedAt)}${attempt.statusCode !== null ? html` · HTTP ${attempt.statusCode}` : ''}
-      ${attempt.error ? html`<div class="error-text">${attempt.error}</div>` : ''}
+      ${attempt.error ? handlerErrorText(attempt.error, reveal) : ''}
     </li>`,
   )}</ol>`;
 }
@@ -75,7 +82,7 @@ function jobRow(event: EventDetail, job: JobDetail, context: DetailContext): Saf
   return html`<tr data-job-id="${job.id}">
   <td data-label="Handler"><strong>${job.handler}</strong><br><span class="muted mono">${job.id}</span></td>
   <td data-label="Status">${statusBadge(job.status)}<br><span class="muted">${next}</span></td>
-  <td data-label="Attempts">${attemptList(job)}${job.lastError && job.status !== 'succeeded' ? html`<div class="error-text">Last error: ${job.lastError}</div>` : ''}</td>
+  <td data-label="Attempts">${attemptList(job, context.reveal)}${job.lastError && job.status !== 'succeeded' ? handlerErrorText(job.lastError, context.reveal, 'Last error: ') : ''}</td>
   <td data-label="">${event.duplicateOf === null ? postButton(context, action, `Replay ${job.handler}`, { handler: job.handler }) : ''}</td>
 </tr>`;
 }

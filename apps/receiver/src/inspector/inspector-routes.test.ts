@@ -556,10 +556,12 @@ describe('inspector', () => {
       expect(page.text).toContain('Replay queued');
       expect(page.text).toContain('<li data-attempt="1">');
       expect(page.text).toContain('<li data-attempt="2">');
-      expect(page.text).toContain('ERP said &lt;no&gt;');
+      // The handler's error text is hidden until revealed (handler-error-privacy.test.ts), then escaped.
+      expect(page.text).not.toContain('ERP said');
+      expect((await get(`/ui/deliveries/${ids.nagy}?reveal=1`)).text).toContain('ERP said &lt;no&gt;');
       expect(page.text).toContain('<span class="badge dead">dead</span>');
 
-      const dead = await get('/ui/dead-letters');
+      const dead = await get('/ui/dead-letters?reveal=1');
       expect(dead.text).toContain('ERP said &lt;no&gt;');
       const replayAll = await postForm('/ui/dead-letters/replay', { _csrf: browser.csrfToken });
       expect(replayAll.status).toBe(303);
@@ -611,6 +613,33 @@ describe('inspector', () => {
         request.end();
       });
     }
+
+    it('ends the streams of a session when it logs out (and keeps the others open)', async () => {
+      const own = await startAdminReceiver();
+      try {
+        const leaving = await loginAsBrowser(own);
+        const staying = await loginAsBrowser(own);
+        const stream = await openStream(own.baseUrl, leaving.cookie);
+        const other = await openStream(own.baseUrl, staying.cookie);
+        await stream.next(/retry: \d+/);
+        await other.next(/retry: \d+/);
+
+        expect((await logoutAsBrowser(own, leaving)).status).toBe(303);
+        const ended = await Promise.race([
+          stream.ended.then(() => 'ended'),
+          new Promise((resolve) => setTimeout(() => resolve('still open 5 s after the logout'), 5000)),
+        ]);
+        expect(ended).toBe('ended');
+
+        // The other session's stream still gets changes.
+        const posted = await postDelivery(own, orderDelivery([order(22, { innerId: '2222' })]));
+        await other.next(new RegExp(`"deliveryId":"${posted.body.deliveryId}"`));
+        expect(other.response.complete).toBe(false);
+        other.response.destroy();
+      } finally {
+        await own.close().catch(() => {});
+      }
+    });
 
     it('pushes a new delivery to an open page, and ends the stream when the receiver shuts down', async () => {
       const own = await startAdminReceiver();

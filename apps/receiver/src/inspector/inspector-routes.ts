@@ -97,6 +97,8 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
   const operations = new AdminOperations({ store: app.store, handlers: app.handlers, config: app.config });
   const live = new LiveStream({
     store: app.store,
+    // A logout on another instance of the store ends this instance's streams of that session too.
+    isRevoked: (session) => revocations.isRevoked(session),
     ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
   });
   app.addHook('preClose', async () => {
@@ -264,6 +266,8 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
     const session = sessionOf(request);
     if (session) {
       auth.revoke(session);
+      // Its open live streams end now (the browser's reconnect then gets 401).
+      live.endSession(session.id);
       // Every instance on this store refuses the session from now on (a copied cookie included).
       await revocations.revoke(session).catch((error: unknown) => {
         request.log.warn(
@@ -284,7 +288,7 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
 
   app.get('/events/stream', async (request, reply) => {
     reply.hijack();
-    live.attach(reply.raw, { ...SECURITY_HEADERS });
+    live.attach(reply.raw, { ...SECURITY_HEADERS }, sessionOf(request));
     request.log.debug({ clients: live.clientCount }, 'inspector live stream opened');
   });
 
@@ -404,11 +408,12 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
 
   app.get('/dead-letters', async (request, reply) => {
     const query = parseRequestPart(DeadLetterPageQuerySchema, 'query', request.query);
-    const items = await operations.listDeadLetters({
+    const { items, nextCursor, total } = await operations.deadLetterPage({
       limit: DEAD_LETTER_PAGE_SIZE,
       ...(query.handler ? { handler: query.handler } : {}),
       ...(query.from ? { from: query.from } : {}),
       ...(query.to ? { to: query.to } : {}),
+      ...(query.cursor ? { cursor: query.cursor } : {}),
     });
     const handlers = app.handlers.entries().map(([name]) => name);
     return page(
@@ -416,7 +421,7 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
       request,
       'dead-letters',
       'Dead letters',
-      deadLettersContent({ base, session: sessionOf(request), query, items, handlers }),
+      deadLettersContent({ base, session: sessionOf(request), query, items, nextCursor, total, handlers }),
     );
   });
 

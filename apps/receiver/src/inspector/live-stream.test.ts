@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
-import { LiveStream } from './live-stream.js';
+import { LiveStream, type LiveStreamOptions, type StreamSession } from './live-stream.js';
 
 describe('LiveStream', () => {
   const cleanups: Array<() => Promise<void> | void> = [];
@@ -14,11 +14,19 @@ describe('LiveStream', () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  async function setup(heartbeatMs: number): Promise<{ store: SqliteStore; live: LiveStream; url: string }> {
+  async function setup(
+    heartbeatMs: number,
+    options: Omit<LiveStreamOptions, 'store' | 'heartbeatMs'> & {
+      sessionFor?: (url: string) => StreamSession | null;
+    } = {},
+  ): Promise<{ store: SqliteStore; live: LiveStream; url: string }> {
     const dir = mkdtempSync(join(tmpdir(), 'srhooks-live-'));
     const store = new SqliteStore({ file: join(dir, 'live.db') });
-    const live = new LiveStream({ store, heartbeatMs });
-    const server: Server = createServer((_request, response) => live.attach(response, { 'x-test': 'yes' }));
+    const { sessionFor, ...rest } = options;
+    const live = new LiveStream({ store, heartbeatMs, ...rest });
+    const server: Server = createServer((request, response) =>
+      live.attach(response, { 'x-test': 'yes' }, sessionFor?.(request.url ?? '') ?? null),
+    );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     cleanups.push(async () => {
       live.close();
@@ -88,5 +96,52 @@ describe('LiveStream', () => {
     await until(() => live.clientCount === 1);
     client.response.destroy();
     await until(() => live.clientCount === 0);
+  });
+
+  it("ends a session's streams when the session expires", async () => {
+    // The session opened 'now' lasts 300 ms; the other one 12 hours.
+    const short: StreamSession = { id: 'short', expiresAt: new Date(Date.now() + 300) };
+    const long: StreamSession = { id: 'long', expiresAt: new Date(Date.now() + 12 * 3600_000) };
+    const { live, url } = await setup(1000, {
+      sessionFor: (path) => (path.includes('short') ? short : long),
+    });
+    const expiring = await connect(`${url}short`);
+    const staying = await connect(`${url}long`);
+    await until(() => live.clientCount === 2);
+    await expiring.ended;
+    expect(live.clientCount).toBe(1);
+    expect(staying.response.complete).toBe(false);
+  });
+
+  it("ends a session's streams when it is revoked elsewhere (checked every sessionCheckMs)", async () => {
+    const revoked = new Set<string>();
+    const session = (id: string): StreamSession => ({ id, expiresAt: new Date(Date.now() + 3600_000) });
+    const { live, url } = await setup(1000, {
+      sessionCheckMs: 50,
+      isRevoked: async (checked) => revoked.has(checked.id),
+      sessionFor: (path) => session(path.slice(1)),
+    });
+    const gone = await connect(`${url}a`);
+    const kept = await connect(`${url}b`);
+    await until(() => live.clientCount === 2);
+    revoked.add('a');
+    await gone.ended;
+    expect(live.clientCount).toBe(1);
+    expect(kept.response.complete).toBe(false);
+  });
+
+  it("ends a session's streams at once on endSession (logout on this instance)", async () => {
+    const { live, url } = await setup(1000, {
+      sessionFor: (path) => ({ id: path.slice(1), expiresAt: new Date(Date.now() + 3600_000) }),
+    });
+    const first = await connect(`${url}a`);
+    const second = await connect(`${url}a`);
+    const other = await connect(`${url}b`);
+    await until(() => live.clientCount === 3);
+    expect(live.endSession('a')).toBe(2);
+    await first.ended;
+    await second.ended;
+    expect(live.clientCount).toBe(1);
+    expect(other.response.complete).toBe(false);
   });
 });

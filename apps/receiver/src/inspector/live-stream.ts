@@ -6,41 +6,78 @@
  *
  * The feed reports this process's commits and, with PostgreSQL, the other instances' on the same
  * database and schema (relayed by the store, best effort: see PgChangeRelay).
+ *
+ * A stream opened with a session cookie lives no longer than its session: it ends when the session
+ * expires, at once when it logs out on this instance (endSession), and within `sessionCheckMs` plus
+ * the revocation cache when it logs out on another instance of the store (`isRevoked`, checked for the
+ * open streams' sessions every `sessionCheckMs`). A stream opened with the bearer token has no session.
+ * The browser's EventSource then reconnects, gets 401 and stops.
  */
 import type { ServerResponse } from 'node:http';
 import type { Store, StoreChange } from '../store/store.js';
 
 export const DEFAULT_HEARTBEAT_MS = 15_000;
+/** How often the open streams' sessions are checked for a logout made on another instance. */
+export const DEFAULT_SESSION_CHECK_MS = 5000;
+/** setTimeout's longest delay; a later expiry is found by the periodic check instead. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Tells EventSource how long to wait before reconnecting. */
 const RETRY_MS = 3000;
+
+/** The browser session a stream was opened with (what the stream needs of an AdminSession). */
+export interface StreamSession {
+  id: string;
+  expiresAt: Date;
+}
 
 interface Client {
   response: ServerResponse;
   heartbeat: NodeJS.Timeout;
+  session: StreamSession | null;
+  expiry: NodeJS.Timeout | null;
 }
 
 export interface LiveStreamOptions {
   store: Store;
   heartbeatMs?: number;
+  /** Whether a session was logged out (on any instance); checked every `sessionCheckMs` for open streams. */
+  isRevoked?: (session: StreamSession) => Promise<boolean>;
+  /** Default 5 s. */
+  sessionCheckMs?: number;
 }
 
 export class LiveStream {
   readonly #clients = new Set<Client>();
   readonly #heartbeatMs: number;
   readonly #unsubscribe: () => void;
+  readonly #isRevoked: ((session: StreamSession) => Promise<boolean>) | undefined;
+  readonly #sessionCheck: NodeJS.Timeout | null;
+  #checking = false;
   #closed = false;
 
   constructor(options: LiveStreamOptions) {
     this.#heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
     this.#unsubscribe = options.store.onChange((change) => this.#broadcast(change));
+    this.#isRevoked = options.isRevoked;
+    this.#sessionCheck = options.isRevoked
+      ? setInterval(() => void this.#checkSessions(), options.sessionCheckMs ?? DEFAULT_SESSION_CHECK_MS)
+      : null;
+    this.#sessionCheck?.unref();
   }
 
   get clientCount(): number {
     return this.#clients.size;
   }
 
-  /** Takes over a response: writes SSE headers (plus `headers`) and keeps it until the client leaves or close(). */
-  attach(response: ServerResponse, headers: Record<string, string>): void {
+  /**
+   * Takes over a response: writes SSE headers (plus `headers`) and keeps it until the client leaves,
+   * close(), or the end of `session` (expiry, endSession, a revocation found by the periodic check).
+   */
+  attach(
+    response: ServerResponse,
+    headers: Record<string, string>,
+    session: StreamSession | null = null,
+  ): void {
     if (this.#closed) {
       response.writeHead(503, {
         ...headers,
@@ -60,19 +97,62 @@ export class LiveStream {
     const client: Client = {
       response,
       heartbeat: setInterval(() => this.#write(client, ': heartbeat\n\n'), this.#heartbeatMs),
+      session,
+      expiry: null,
     };
+    if (session) {
+      const left = session.expiresAt.getTime() - Date.now();
+      if (left <= 0) {
+        clearInterval(client.heartbeat);
+        response.end();
+        return;
+      }
+      if (left <= MAX_TIMER_MS) client.expiry = setTimeout(() => this.#end(client), left);
+    }
     this.#clients.add(client);
     response.on('close', () => this.#drop(client));
+  }
+
+  /** Ends the streams of a session (logged out on this instance); returns how many. */
+  endSession(sessionId: string): number {
+    let ended = 0;
+    for (const client of [...this.#clients]) {
+      if (client.session?.id !== sessionId) continue;
+      this.#end(client);
+      ended += 1;
+    }
+    return ended;
+  }
+
+  /** Ends the streams whose session expired or was logged out on any instance (one check per session). */
+  async #checkSessions(): Promise<void> {
+    if (this.#checking || !this.#isRevoked) return;
+    this.#checking = true;
+    try {
+      const sessions = new Map<string, StreamSession>();
+      for (const client of this.#clients) if (client.session) sessions.set(client.session.id, client.session);
+      for (const session of sessions.values()) {
+        const ended = session.expiresAt.getTime() <= Date.now() || (await this.#isRevoked(session));
+        if (ended) this.endSession(session.id);
+      }
+    } catch {
+      // The check failed (store unavailable): the streams stay until the next check.
+    } finally {
+      this.#checking = false;
+    }
   }
 
   /** Ends every stream (server shutdown) and stops listening to the store. */
   close(): void {
     this.#closed = true;
     this.#unsubscribe();
-    for (const client of [...this.#clients]) {
-      this.#drop(client);
-      client.response.end();
-    }
+    if (this.#sessionCheck) clearInterval(this.#sessionCheck);
+    for (const client of [...this.#clients]) this.#end(client);
+  }
+
+  #end(client: Client): void {
+    this.#drop(client);
+    if (!client.response.writableEnded) client.response.end();
   }
 
   #broadcast(change: StoreChange): void {
@@ -90,6 +170,7 @@ export class LiveStream {
 
   #drop(client: Client): void {
     clearInterval(client.heartbeat);
+    if (client.expiry) clearTimeout(client.expiry);
     this.#clients.delete(client);
   }
 }

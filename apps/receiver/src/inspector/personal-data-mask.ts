@@ -37,6 +37,15 @@ export function maskFreeText(text: string): string {
   return `hidden (${Array.from(text).length} characters)`;
 }
 
+/**
+ * A handler's error text (a forward target's answer body, a module handler's thrown message) is free
+ * text from outside: ERP targets echo the customer they refused (`customer already exists: <e-mail>
+ * <name>`), so it is hidden whole like a comment. The attempt's HTTP status is shown beside it.
+ */
+export function maskHandlerError(text: string): string {
+  return `error hidden (${Array.from(text).length} characters; Show personal data to read it)`;
+}
+
 /** Quoted literals of the codec's own messages (`The "data" field is empty.`): not the sender's data. */
 const CODEC_LITERALS = new Set(['"data"', '"orders"', '"order"', '"newsletter"', '"subscriber"', '"&"']);
 const DOUBLE_QUOTED = /"(?:[^"\\]|\\.)*"/g;

@@ -22,18 +22,25 @@ import { startTestReceiver, TEST_SECRET, type TestReceiver } from '../test-suppo
 
 const ADMIN_TOKEN = 'admin-token-0123456789abcdef';
 
-function openStream(baseUrl: string): Promise<{ response: IncomingMessage; text: () => string }> {
+function openStream(
+  baseUrl: string,
+  credential: Record<string, string> = { authorization: `Bearer ${ADMIN_TOKEN}` },
+): Promise<{ response: IncomingMessage; text: () => string; ended: () => boolean }> {
   return new Promise((resolve, reject) => {
     const request = httpRequest(
       `${baseUrl}/ui/events/stream`,
-      { headers: { authorization: `Bearer ${ADMIN_TOKEN}`, accept: 'text/event-stream' } },
+      { headers: { ...credential, accept: 'text/event-stream' } },
       (response) => {
         let text = '';
+        let ended = false;
         response.setEncoding('utf8');
         response.on('data', (chunk: string) => {
           text += chunk;
         });
-        resolve({ response, text: () => text });
+        response.on('end', () => {
+          ended = true;
+        });
+        resolve({ response, text: () => text, ended: () => ended });
       },
     );
     request.on('error', reject);
@@ -41,8 +48,8 @@ function openStream(baseUrl: string): Promise<{ response: IncomingMessage; text:
   });
 }
 
-async function until(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 5000;
+async function until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -146,4 +153,20 @@ describe('receivers sharing one PostgreSQL store', () => {
     expect(status).toBe(303);
     expect((await page(b)).headers.get('location')).toMatch(/^\/ui\/login\?next=/);
   });
+
+  it("a logout on one instance ends that session's open live stream on the others", async () => {
+    const [a, b] = receivers as [TestReceiver, TestReceiver];
+    const session = await loginAsBrowser(a);
+    const stream = await openStream(b.baseUrl, { cookie: session.cookie });
+    expect(stream.response.statusCode).toBe(200);
+    const bearerStream = await openStream(b.baseUrl);
+    await until(() => stream.text().includes('retry:'), "B's stream to open");
+
+    expect((await logoutAsBrowser(a, session)).status).toBe(303);
+    // B re-checks its open streams' sessions every 5 s against the store (whose answer it caches for
+    // up to 5 s): well within 20 s.
+    await until(stream.ended, "B's stream of the logged-out session to end", 20_000);
+    expect(bearerStream.ended()).toBe(false);
+    bearerStream.response.destroy();
+  }, 30_000);
 });

@@ -1,16 +1,48 @@
+import { ProcessingError } from './processing-errors.js';
+
 /**
  * What one run of a handler came to. Handlers return an outcome (forward maps HTTP answers onto it) or
  * throw; a thrown error means `retry` (per the handler's retry schedule).
+ *
+ * `error` is free text from outside the receiver (a target's answer body, a module handler's thrown
+ * message: either may name the customer): it is stored with the attempt and shown by the inspector only
+ * after "Show personal data", never logged. `errorCode` is what the log says instead: a fixed word such
+ * as `target_client_error` or `handler_threw` (HANDLER_ERROR when the handler gives none).
  */
 export type HandlerOutcome =
   /** Done; the job never runs again (unless replayed). */
   | { status: 'succeeded'; statusCode?: number }
   /** Try again per the retry schedule; `retryAfterMs` is the target's `Retry-After`. */
-  | { status: 'retry'; error: string; statusCode?: number; retryAfterMs?: number }
+  | { status: 'retry'; error: string; errorCode?: string; statusCode?: number; retryAfterMs?: number }
   /** Give up at once (dead-letter); replay after fixing the cause. */
-  | { status: 'dead'; error: string; statusCode?: number }
+  | { status: 'dead'; error: string; errorCode?: string; statusCode?: number }
   /** The target is gone (HTTP 410): disable the handler; its jobs wait until it is enabled again. */
-  | { status: 'disable'; error: string; statusCode?: number };
+  | { status: 'disable'; error: string; errorCode?: string; statusCode?: number };
+
+/** The error code logged for a failed outcome whose handler named none. */
+export const HANDLER_ERROR = 'handler_error';
+/** `errorCode` values are fixed words; anything else (never expected) is logged as HANDLER_ERROR. */
+const ERROR_CODE_SHAPE = /^[a-z][a-z0-9_]{0,63}$/;
+
+/**
+ * What the log may say about a failed outcome: its fixed error code and HTTP status, never `error`
+ * itself (free text from the target or the handler, see HandlerOutcome).
+ */
+export function loggableFailure(outcome: Exclude<HandlerOutcome, { status: 'succeeded' }>): {
+  errorCode: string;
+  statusCode?: number;
+} {
+  const errorCode =
+    outcome.errorCode !== undefined && ERROR_CODE_SHAPE.test(outcome.errorCode)
+      ? outcome.errorCode
+      : HANDLER_ERROR;
+  return outcome.statusCode === undefined ? { errorCode } : { errorCode, statusCode: outcome.statusCode };
+}
+
+/** The fixed code of a thrown error: a ProcessingError's `code` (`module_handler_invalid`, …), else `handler_threw`. */
+export function thrownErrorCode(error: unknown): string {
+  return error instanceof ProcessingError && ERROR_CODE_SHAPE.test(error.code) ? error.code : 'handler_threw';
+}
 
 /** Error text stored with an attempt: one line, bounded. */
 export function describeError(error: unknown, maxLength = 500): string {

@@ -29,7 +29,7 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { ClaimedJob, JobTransition, Store } from '../store/store.js';
 import { type Clock, systemClock } from './clock.js';
-import { describeError, type HandlerOutcome } from './handler-outcome.js';
+import { describeError, type HandlerOutcome, loggableFailure, thrownErrorCode } from './handler-outcome.js';
 import type { HandlerRunner } from './handler-runner.js';
 import { ProcessingConfigError } from './processing-errors.js';
 import { nextRetry } from './retry-schedule.js';
@@ -411,7 +411,7 @@ export class JobWorker {
       try {
         outcome = await runner.run(job);
       } catch (error) {
-        outcome = { status: 'retry', error: describeError(error) };
+        outcome = { status: 'retry', error: describeError(error), errorCode: thrownErrorCode(error) };
       }
     }
     freeSlot();
@@ -451,6 +451,7 @@ export class JobWorker {
         return {
           status: 'retry',
           error: `could not verify the order with the shop: ${describeError(error)}`,
+          errorCode: 'verification_failed',
         };
       }
       if (check === null) return 'ok';
@@ -469,7 +470,11 @@ export class JobWorker {
     try {
       result = await pending;
     } catch (error) {
-      return { status: 'retry', error: `could not verify the order with the shop: ${describeError(error)}` };
+      return {
+        status: 'retry',
+        error: `could not verify the order with the shop: ${describeError(error)}`,
+        errorCode: 'verification_failed',
+      };
     }
     if (result === null || result.status === 'verified') return 'ok';
     log.warn({ detail: result.detail }, 'event does not match the shop: held until replayed');
@@ -535,7 +540,7 @@ export class JobWorker {
         log.debug('job succeeded');
         return this.#store.completeJob(job.id, { attempt: job.attempt, now, ...statusCode });
       case 'dead':
-        log.warn({ error: outcome.error }, 'job dead-lettered');
+        log.warn(loggableFailure(outcome), 'job dead-lettered');
         return this.#store.failJob(job.id, {
           attempt: job.attempt,
           deadLetter: true,
@@ -544,7 +549,7 @@ export class JobWorker {
           ...statusCode,
         });
       case 'disable':
-        log.warn({ error: outcome.error }, 'target gone: handler disabled');
+        log.warn(loggableFailure(outcome), 'target gone: handler disabled');
         await this.#store.disableHandler(runner.name, { reason: outcome.error, now });
         await this.#handBack(runner, `handler disabled before the job started: ${outcome.error}`);
         // Back to pending (not dead): it runs once the handler is enabled again, like the handler's other
@@ -565,7 +570,7 @@ export class JobWorker {
           ...(outcome.retryAfterMs === undefined ? {} : { retryAfterMs: outcome.retryAfterMs }),
         });
         if (decision.action === 'dead-letter') {
-          log.warn({ error: outcome.error }, `job dead-lettered: ${decision.reason}`);
+          log.warn(loggableFailure(outcome), `job dead-lettered: ${decision.reason}`);
           return this.#store.failJob(job.id, {
             attempt: job.attempt,
             deadLetter: true,
@@ -574,7 +579,7 @@ export class JobWorker {
             ...statusCode,
           });
         }
-        log.info({ error: outcome.error, retryAt: decision.retryAt }, 'job failed; retry scheduled');
+        log.info({ ...loggableFailure(outcome), retryAt: decision.retryAt }, 'job failed; retry scheduled');
         const transition = await this.#store.failJob(job.id, {
           attempt: job.attempt,
           error: outcome.error,

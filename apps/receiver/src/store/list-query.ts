@@ -82,16 +82,56 @@ export function eventListQuery(columns: string, filter: EventFilter, dialect: Sq
   return { sql, values: params.values, limit };
 }
 
-/** Dead-lettered jobs (alias j) joined to their event (alias e), newest dead-letter first. */
-export function deadLetterQuery(columns: string, filter: DeadLetterFilter, dialect: SqlDialect): BuiltQuery {
-  const params = dialect.params();
+/** Width of the dead-letter time in a dead-letter cursor (ms in base 36; 10 digits last past the year 5000). */
+const CURSOR_TIME_DIGITS = 10;
+/** `dead_<time><job id without job_>`: id-shaped, like the other lists' cursors. */
+const DEAD_LETTER_CURSOR = /^dead_([0-9a-z]{10})([0-9a-z]{1,54})$/;
+
+/**
+ * The cursor after a dead letter: its dead-letter time and job id (the list's order), so a page after
+ * it stays right even when that job was replayed meanwhile.
+ */
+export function deadLetterCursor(job: { id: string; finishedAt: Date | null }): string {
+  const time = (job.finishedAt?.getTime() ?? 0).toString(36).padStart(CURSOR_TIME_DIGITS, '0');
+  return `dead_${time}${job.id.replace(/^job_/, '')}`;
+}
+
+export function isDeadLetterCursor(value: string): boolean {
+  return DEAD_LETTER_CURSOR.test(value);
+}
+
+function deadLetterConditions(filter: DeadLetterFilter, dialect: SqlDialect, params: SqlParams): string[] {
   const conditions: string[] = [`j.status = 'dead'`];
   if (filter.handler !== undefined) conditions.push(`j.handler = ${params.add(filter.handler)}`);
   timeRange(conditions, params, dialect, 'j.finished_at', filter);
+  return conditions;
+}
+
+/** Dead-lettered jobs (alias j) joined to their event (alias e), newest dead-letter first. */
+export function deadLetterQuery(columns: string, filter: DeadLetterFilter, dialect: SqlDialect): BuiltQuery {
+  const params = dialect.params();
+  const conditions = deadLetterConditions(filter, dialect, params);
+  if (filter.cursor !== undefined) {
+    const match = DEAD_LETTER_CURSOR.exec(filter.cursor);
+    if (!match) throw new Error(`not a dead-letter cursor: ${filter.cursor}`);
+    const time = dialect.time(new Date(Number.parseInt(match[1] ?? '', 36)));
+    // Each placeholder once (SQLite's are positional).
+    conditions.push(
+      `(j.finished_at < ${params.add(time)} OR (j.finished_at = ${params.add(time)} AND j.id < ${params.add(`job_${match[2]}`)}))`,
+    );
+  }
   const limit =
     filter.limit === undefined
       ? MAX_DEAD_LETTERS
       : Math.min(Math.max(Math.floor(filter.limit), 1), MAX_DEAD_LETTERS);
   const sql = `SELECT ${columns} FROM jobs j JOIN events e ON e.id = j.event_id ${where(conditions)} ORDER BY j.finished_at DESC, j.id DESC LIMIT ${params.add(limit)}`;
   return { sql, values: params.values, limit };
+}
+
+/** `SELECT count(*) AS n` of the dead letters deadLetterQuery lists (without cursor and limit). */
+export function deadLetterCountQuery(filter: DeadLetterFilter, dialect: SqlDialect): BuiltQuery {
+  const params = dialect.params();
+  const conditions = deadLetterConditions(filter, dialect, params);
+  const sql = `SELECT count(*) AS n FROM jobs j JOIN events e ON e.id = j.event_id ${where(conditions)}`;
+  return { sql, values: params.values, limit: 1 };
 }

@@ -294,6 +294,8 @@ export interface JobTransition {
 export interface DeadLetterFilter extends TimeRange {
   handler?: string;
   limit?: number;
+  /** Only dead letters after this one in the list's order (`deadLetterCursor` of the previous page's last). */
+  cursor?: string;
 }
 
 export interface DeadLetter {
@@ -433,6 +435,8 @@ export interface Store {
   ): Promise<JobTransition>;
   /** Dead-lettered jobs whose dead-letter time lies in the range, newest first. */
   listDeadLetters(filter?: DeadLetterFilter): Promise<DeadLetter[]>;
+  /** How many dead letters match the filter (handler and window; cursor and limit ignored). */
+  countDeadLetters(filter?: DeadLetterFilter): Promise<number>;
   /** Resets the event's jobs (or only `handler`'s, creating that job if missing) to run now; releases a hold. */
   replayEvent(eventId: string, options?: { handler?: string; now?: Date }): Promise<ReplayResult>;
   /** Resets every job dead-lettered in the range to run now. */

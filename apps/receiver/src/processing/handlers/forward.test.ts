@@ -117,6 +117,7 @@ describe('forward handler: answers', () => {
     expect(outcome).toEqual({
       status: 'dead',
       statusCode: 422,
+      errorCode: 'target_client_error',
       error: `${t.url}/ answered 422: {"error":"unknown sku RUB-3X3"}; not retried (client error): fix the target or the handler, then replay`,
     });
   });
@@ -141,6 +142,7 @@ describe('forward handler: answers', () => {
     const outcome = await forward(t.url, { timeoutMs: 150 })(claimedJob());
     expect(outcome).toEqual({
       status: 'retry',
+      errorCode: 'target_timeout',
       error: `POST ${t.url} failed: TargetTimeoutError: ${t.url} did not answer within 150 ms; will retry (raise "timeoutMs" if it is just slow)`,
     });
   });
@@ -210,6 +212,7 @@ describe('forward handler: SSRF guard', () => {
     })(claimedJob());
     expect(outcome).toEqual({
       status: 'dead',
+      errorCode: 'unsafe_target',
       error: expect.stringContaining(
         'Refusing to forward to 127.0.0.2: it resolves to 127.0.0.2 (private network)',
       ),

@@ -13,7 +13,7 @@ import { Webhook } from 'standardwebhooks';
 import type { ClaimedJob } from '../../store/store.js';
 import { forwardedEvent } from '../forwarded-event.js';
 import { describeError, type HandlerOutcome } from '../handler-outcome.js';
-import { ProcessingConfigError, UnsafeTargetError } from '../processing-errors.js';
+import { ProcessingConfigError, ProcessingError, UnsafeTargetError } from '../processing-errors.js';
 import { parseRetryAfter } from '../retry-after.js';
 import { postJson, TargetConnections, TargetUrlError } from './post-json.js';
 import { type AddressPolicy, publicAddressesOnly } from './target-guard.js';
@@ -84,10 +84,11 @@ export function createForwardHandler(options: ForwardHandlerOptions): ForwardHan
         connections,
       });
     } catch (error) {
+      const errorCode = error instanceof ProcessingError ? error.code : 'target_request_failed';
       if (error instanceof UnsafeTargetError || error instanceof TargetUrlError) {
-        return { status: 'dead', error: error.message };
+        return { status: 'dead', error: error.message, errorCode };
       }
-      return { status: 'retry', error: `POST ${options.url} failed: ${describeError(error)}` };
+      return { status: 'retry', error: `POST ${options.url} failed: ${describeError(error)}`, errorCode };
     }
     const { status } = response;
     if (status >= 200 && status < 300) return { status: 'succeeded', statusCode: status };
@@ -125,7 +126,28 @@ export function createForwardHandler(options: ForwardHandlerOptions): ForwardHan
       error: `${answer}; not retried (client error): fix the target or the handler, then replay`,
     };
   };
-  return Object.assign(handler, { close: async () => connections.close() });
+  const coded = async (job: ClaimedJob): Promise<HandlerOutcome> => withAnswerCode(await handler(job));
+  return Object.assign(coded, { close: async () => connections.close() });
+}
+
+/**
+ * The fixed code the log shows for a failed answer (the error text quotes the target's body, which
+ * may name the customer, so it is never logged): by the HTTP status.
+ */
+function withAnswerCode(outcome: HandlerOutcome): HandlerOutcome {
+  if (outcome.status === 'succeeded' || outcome.errorCode !== undefined || outcome.statusCode === undefined) {
+    return outcome;
+  }
+  const status = outcome.statusCode;
+  const errorCode =
+    status === 410
+      ? 'target_gone'
+      : status >= 300 && status < 400
+        ? 'target_redirect'
+        : RETRYABLE_STATUS(status)
+          ? 'target_unavailable'
+          : 'target_client_error';
+  return { ...outcome, errorCode };
 }
 
 /**

@@ -135,9 +135,14 @@ export default {
   order_status_change: () => { throw Object.assign(new Error('unknown status 99'), { code: 'non_retryable' }); },
 };`);
     const run = handler(path);
-    expect(await run(job())).toEqual({ status: 'retry', error: `custom (${path}) threw: ERP is down` });
+    expect(await run(job())).toEqual({
+      status: 'retry',
+      errorCode: 'handler_threw',
+      error: `custom (${path}) threw: ERP is down`,
+    });
     expect(await run(job({ event: 'order_status_change' }))).toEqual({
       status: 'dead',
+      errorCode: 'handler_non_retryable',
       error: `custom (${path}) threw: unknown status 99`,
     });
   });

@@ -87,9 +87,10 @@ export function createModuleHandler(options: ModuleHandlerOptions): ModuleHandle
       await handler(event, ctx);
     } catch (error) {
       const message = `${options.name} (${options.path}) threw: ${describeError(error)}`;
+      // The message is the handler's own text (it may name the customer): stored, never logged.
       return isNonRetryableError(error)
-        ? { status: 'dead', error: message }
-        : { status: 'retry', error: message };
+        ? { status: 'dead', error: message, errorCode: 'handler_non_retryable' }
+        : { status: 'retry', error: message, errorCode: 'handler_threw' };
     }
     return { status: 'succeeded' };
   };

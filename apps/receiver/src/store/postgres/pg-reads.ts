@@ -4,7 +4,7 @@
  * the shared row-mapping codecs. Functions of the internal PgConnection, delegated to by PgStore.
  */
 
-import { deadLetterQuery, deliveryListQuery, eventListQuery } from '../list-query.js';
+import { deadLetterCountQuery, deadLetterQuery, deliveryListQuery, eventListQuery } from '../list-query.js';
 import {
   ATTEMPT_COLUMNS,
   DELIVERY_SUMMARY_COLUMNS,
@@ -141,6 +141,13 @@ export async function listDeadLetters(
       const event = byId.get(job.eventId);
       return event === undefined ? [] : [{ job, event }];
     });
+  });
+}
+
+export async function countDeadLetters(conn: PgConnection, filter: DeadLetterFilter = {}): Promise<number> {
+  return conn.run(async () => {
+    const query = deadLetterCountQuery(filter, dialect);
+    return Number(((await conn.db.query(query.sql, query.values)).rows[0] as { n: string }).n);
   });
 }
 

@@ -264,6 +264,10 @@ export class PgStore implements Store {
     return reads.listDeadLetters(this.#conn, filter);
   }
 
+  countDeadLetters(filter: DeadLetterFilter = {}): Promise<number> {
+    return reads.countDeadLetters(this.#conn, filter);
+  }
+
   listHandlerStates(): Promise<HandlerState[]> {
     return reads.listHandlerStates(this.#conn);
   }

@@ -181,6 +181,10 @@ export class SqliteEngine {
     return reads.listDeadLetters(this.#conn, filter);
   }
 
+  async countDeadLetters(filter: DeadLetterFilter = {}): Promise<number> {
+    return reads.countDeadLetters(this.#conn, filter);
+  }
+
   async replayEvent(eventId: string, options: { handler?: string; now?: Date } = {}): Promise<ReplayResult> {
     return jobs.replayEvent(this.#conn, eventId, options);
   }

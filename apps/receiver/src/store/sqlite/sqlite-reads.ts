@@ -3,7 +3,7 @@
  * details), dead letters, handler states and job counts. They run directly on the connection (not through
  * group commit), see committed data only, and map rows with the shared row mapping and the engine's codec.
  */
-import { deadLetterQuery, deliveryListQuery, eventListQuery } from '../list-query.js';
+import { deadLetterCountQuery, deadLetterQuery, deliveryListQuery, eventListQuery } from '../list-query.js';
 import {
   ATTEMPT_COLUMNS,
   DELIVERY_SUMMARY_COLUMNS,
@@ -130,6 +130,13 @@ export function listDeadLetters(db: SqliteConnection, filter: DeadLetterFilter):
       const event = byId.get(job.eventId);
       return event === undefined ? [] : [{ job, event }];
     });
+  });
+}
+
+export function countDeadLetters(db: SqliteConnection, filter: DeadLetterFilter): number {
+  return db.read(() => {
+    const query = deadLetterCountQuery(filter, dialect);
+    return Number((db.stmt(query.sql).get(...query.values) as { n: number }).n);
   });
 }
 

@@ -265,6 +265,10 @@ export class SqliteStore implements Store {
     return this.#reader.listDeadLetters(filter);
   }
 
+  countDeadLetters(filter?: DeadLetterFilter): Promise<number> {
+    return this.#reader.countDeadLetters(filter);
+  }
+
   listHandlerStates(): Promise<HandlerState[]> {
     return this.#reader.listHandlerStates();
   }

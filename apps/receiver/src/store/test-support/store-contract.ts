@@ -2,8 +2,10 @@
  * The Store contract: one suite, run against every engine (`sqlite-store.test.ts`, `pg-store.test.ts`).
  * Payloads and raw bodies come from the captured ShopRenter deliveries in packages/contracts/fixtures/shoprenter.
  */
+
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { deadLetterCursor } from '../list-query.js';
 import type { ClaimedJob, NewDelivery, NewEvent, Store, StoreChange, StoreStats } from '../store.js';
 import { StoreConflictError, StoreNotFoundError, StoreUnavailableError } from '../store.js';
 
@@ -454,6 +456,42 @@ export function defineStoreContract(engine: string, harness: StoreHarness): void
         await expect(store.completeJob('job_unknown', { attempt: 1 })).rejects.toBeInstanceOf(
           StoreNotFoundError,
         );
+      });
+
+      it('pages dead letters by cursor (ties in dead-letter time included) and counts them', async () => {
+        const store = await open();
+        // Five orders, each with an erp job; all dead-lettered, three of them at the same moment.
+        const { events } = await store.ingest(
+          delivery(),
+          ['501', '502', '503', '504', '505'].map((n) => orderEvent(n)),
+          ['erp'],
+        );
+        expect(events).toHaveLength(5);
+        const claimed = await claimAll(store, 'w', seconds(1));
+        expect(claimed).toHaveLength(5);
+        const times = [seconds(10), seconds(20), seconds(20), seconds(20), seconds(30)];
+        for (const [index, job] of claimed.entries()) {
+          await store.failJob(job.id, { attempt: 1, error: 'no', deadLetter: true, now: times[index] });
+        }
+        const all = await store.listDeadLetters();
+        expect(all).toHaveLength(5);
+        const seen: string[] = [];
+        let cursor: string | undefined;
+        for (let page = 0; page < 5; page += 1) {
+          const items = await store.listDeadLetters({ limit: 2, ...(cursor ? { cursor } : {}) });
+          seen.push(...items.map((item) => item.job.id));
+          const last = items.at(-1);
+          if (items.length < 2 || !last) break;
+          cursor = deadLetterCursor(last.job);
+        }
+        expect(seen).toEqual(all.map((item) => item.job.id));
+        expect(new Set(seen).size).toBe(5);
+
+        expect(await store.countDeadLetters()).toBe(5);
+        expect(await store.countDeadLetters({ from: seconds(20), to: seconds(30) })).toBe(3);
+        expect(await store.countDeadLetters({ handler: 'other' })).toBe(0);
+        // The count ignores cursor and limit (it is the filter's total).
+        expect(await store.countDeadLetters({ limit: 1, cursor: deadLetterCursor(all[0]!.job) })).toBe(5);
       });
 
       it('retries at retryAt, dead-letters, lists and replays dead letters', async () => {

@@ -1,0 +1,116 @@
+/**
+ * `/ui/dead-letters` with more dead letters than one page: paging by cursor, the total, the scope of
+ * "replay all" (every dead letter the filter matches, not only the page), and the personal-data
+ * toggle. Real receiver (HTTP, tmp SQLite); the test plays the worker through the store.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type BrowserSession,
+  loginAsBrowser,
+  order,
+  orderDelivery,
+  postDelivery,
+  postFormAsBrowser,
+  startAdminReceiver,
+} from '../admin/test-support/admin-test-receiver.js';
+import type { TestReceiver } from '../test-support/test-receiver.js';
+
+const DEAD = 205;
+
+describe('dead-letters page', () => {
+  let receiver: TestReceiver;
+  let browser: BrowserSession;
+  const deadJobIds = new Set<string>();
+
+  beforeAll(async () => {
+    receiver = await startAdminReceiver();
+    browser = await loginAsBrowser(receiver);
+    const orders = Array.from({ length: DEAD }, (_, index) =>
+      order(index + 1, { innerId: String(9000 + index), firstname: 'Éva', lastname: 'Kovács' }),
+    );
+    const posted = await postDelivery(receiver, orderDelivery(orders));
+    expect(posted.body.events).toBe(DEAD);
+    const claimed = await receiver.app.store.claimJobs({ workerId: 'w', limit: 500, leaseMs: 60_000 });
+    expect(claimed).toHaveLength(DEAD);
+    // Several share a dead-letter moment: paging must neither skip nor repeat them.
+    const at = new Date();
+    for (const [index, job] of claimed.entries()) {
+      await receiver.app.store.failJob(job.id, {
+        attempt: job.attempt,
+        error: 'ERP refused Kovács Éva',
+        deadLetter: true,
+        now: new Date(at.getTime() - Math.floor(index / 3) * 1000),
+      });
+      deadJobIds.add(job.id);
+    }
+  }, 60_000);
+
+  afterAll(async () => {
+    await receiver?.close();
+  });
+
+  async function page(path: string): Promise<string> {
+    const response = await fetch(`${receiver.baseUrl}${path}`, { headers: { cookie: browser.cookie } });
+    expect(response.status).toBe(200);
+    return response.text();
+  }
+
+  function jobIdsOf(text: string): string[] {
+    return [...text.matchAll(/<tr data-job-id="(job_[0-9a-z]+)"/g)].map((match) => match[1] ?? '');
+  }
+
+  function olderLink(text: string): string | null {
+    const href = /<a href="([^"]+)"[^>]*>Older →<\/a>/.exec(text)?.[1];
+    return href ? href.replaceAll('&amp;', '&') : null;
+  }
+
+  it('pages through every dead letter with "Older →" and shows the total', async () => {
+    const first = await page('/ui/dead-letters');
+    expect(first).toContain(`200 of ${DEAD} dead letters`);
+    const seen = jobIdsOf(first);
+    expect(seen).toHaveLength(200);
+    const next = olderLink(first);
+    expect(next).toMatch(/^\/ui\/dead-letters\?cursor=dead_[0-9a-z]+$/);
+    const second = await page(next ?? '');
+    const rest = jobIdsOf(second);
+    expect(rest).toHaveLength(DEAD - 200);
+    expect(olderLink(second)).toBeNull();
+    expect(second).toContain('← Newest');
+    expect(new Set([...seen, ...rest])).toEqual(deadJobIds);
+  });
+
+  it('masks customers until "Show personal data", and keeps the filter and the toggle while paging', async () => {
+    const masked = await page('/ui/dead-letters?handler=log');
+    expect(masked).not.toContain('Kovács');
+    expect(masked).toContain('É*** K***');
+    const toggle = /<a class="button secondary" href="([^"]+)">Show personal data<\/a>/.exec(masked)?.[1];
+    expect(toggle?.replaceAll('&amp;', '&')).toBe('/ui/dead-letters?handler=log&reveal=1');
+    const revealed = await page('/ui/dead-letters?handler=log&reveal=1');
+    expect(revealed).toContain('Éva Kovács');
+    expect(revealed).toContain('Hide personal data');
+    expect(olderLink(revealed)).toMatch(/^\/ui\/dead-letters\?handler=log&cursor=dead_[0-9a-z]+&reveal=1$/);
+  });
+
+  it('says the replay button replays every dead letter the filter matches, and does (not only this page)', async () => {
+    const filtered = await page('/ui/dead-letters?handler=log');
+    expect(filtered).toContain(`Replay all ${DEAD} dead letters matching this filter</button>`);
+    expect(filtered).toContain('<input type="hidden" name="handler" value="log">');
+    const first = await page('/ui/dead-letters');
+    expect(first).toContain(`Replay all ${DEAD} dead letters</button>`);
+    expect(first).toContain('Every page, not only the rows shown here');
+    const second = await page(olderLink(first) ?? '');
+    // Also from an older page: the button's scope is the filter, not the page.
+    expect(second).toContain(`Replay all ${DEAD} dead letters</button>`);
+    expect(second).not.toContain('name="cursor"');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(second)?.[1] ?? '';
+    const response = await postFormAsBrowser(
+      receiver,
+      browser,
+      '/ui/dead-letters/replay',
+      new URLSearchParams({ _csrf: csrf }),
+    );
+    expect(response.status).toBe(303);
+    expect(await receiver.app.store.countDeadLetters()).toBe(0);
+    expect(await page('/ui/dead-letters')).toContain('No dead letters');
+  });
+});
