@@ -18,6 +18,8 @@ import type {
   IngestResult,
   JobCounts,
   JobTransition,
+  LeaseRef,
+  LeaseRenewal,
   NewDelivery,
   NewEvent,
   Page,
@@ -298,6 +300,9 @@ export class PgStore implements Store {
     options: { attempt: number; leaseMs: number; now?: Date },
   ): Promise<JobTransition> {
     return this.#jobs.extendLease(jobId, options);
+  }
+  extendLeases(leases: readonly LeaseRef[], options: { leaseMs: number; now?: Date }): Promise<LeaseRenewal> {
+    return this.#jobs.extendLeases(leases, options);
   }
 
   // --- admin ---------------------------------------------------------------------------------------

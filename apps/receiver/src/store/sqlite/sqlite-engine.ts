@@ -20,6 +20,8 @@ import type {
   IngestResult,
   JobCounts,
   JobTransition,
+  LeaseRef,
+  LeaseRenewal,
   NewDelivery,
   Page,
   ReplayResult,
@@ -175,6 +177,13 @@ export class SqliteEngine {
     options: { attempt: number; leaseMs: number; now?: Date },
   ): Promise<JobTransition> {
     return jobs.extendLease(this.#conn, jobId, options);
+  }
+
+  async extendLeases(
+    leases: readonly LeaseRef[],
+    options: { leaseMs: number; now?: Date },
+  ): Promise<LeaseRenewal> {
+    return jobs.extendLeases(this.#conn, leases, options);
   }
 
   async listDeadLetters(filter: DeadLetterFilter = {}): Promise<DeadLetter[]> {

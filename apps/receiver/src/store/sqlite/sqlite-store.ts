@@ -34,6 +34,8 @@ import type {
   IngestResult,
   JobCounts,
   JobTransition,
+  LeaseRef,
+  LeaseRenewal,
   NewDelivery,
   NewEvent,
   Page,
@@ -171,6 +173,10 @@ export class SqliteStore implements Store {
     options: { attempt: number; leaseMs: number; now?: Date },
   ): Promise<JobTransition> {
     return this.#writer.call('extendLease', [jobId, options]);
+  }
+
+  extendLeases(leases: readonly LeaseRef[], options: { leaseMs: number; now?: Date }): Promise<LeaseRenewal> {
+    return this.#writer.call('extendLeases', [leases, options]);
   }
 
   replayEvent(eventId: string, options?: { handler?: string; now?: Date }): Promise<ReplayResult> {
