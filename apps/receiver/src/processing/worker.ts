@@ -67,6 +67,9 @@ export interface SettledAttempt {
   jobStatus: JobTransition['status'] | null;
 }
 
+/** What the worker decided for an attempt: the job succeeded, retries later, is dead-lettered, or its handler is disabled. */
+export type AttemptDecision = 'succeeded' | 'retry' | 'dead' | 'disable';
+
 export interface JobWorkerOptions {
   store: Store;
   runners: Iterable<HandlerRunner>;
@@ -83,6 +86,11 @@ export interface JobWorkerOptions {
   verifier?: EventVerifier;
   faults?: JobWorkerFaults;
   onSettled?: (attempt: SettledAttempt) => void;
+  /**
+   * Called once per handler attempt with the worker's final decision (after the retry schedule: a
+   * `retry` outcome with no retry left is `dead`), right before it is written (metrics).
+   */
+  onDecision?: (handler: HandlerRunner, decision: AttemptDecision) => void;
 }
 
 /** A job this worker holds a lease on: waiting for a slot, running, or writing its outcome. */
@@ -111,6 +119,7 @@ export class JobWorker {
   readonly #verifier: EventVerifier | undefined;
   readonly #faults: JobWorkerFaults;
   readonly #onSettled: ((attempt: SettledAttempt) => void) | undefined;
+  readonly #onDecision: ((handler: HandlerRunner, decision: AttemptDecision) => void) | undefined;
 
   readonly #inFlight = new Map<string, InFlight>();
   /** Handler calls running now, per handler (the `concurrency` slots). */
@@ -159,6 +168,7 @@ export class JobWorker {
     this.#verifier = options.verifier;
     this.#faults = options.faults ?? {};
     this.#onSettled = options.onSettled;
+    this.#onDecision = options.onDecision;
   }
 
   /** Names of the handlers this worker runs. */
@@ -649,9 +659,19 @@ export class JobWorker {
     outcome: HandlerOutcome,
     log: Logger,
   ): Promise<JobTransition['status'] | null> {
+    let decided = false;
+    const decide = (decision: AttemptDecision): void => {
+      if (decided) return;
+      decided = true;
+      try {
+        this.#onDecision?.(runner, decision);
+      } catch (error) {
+        log.warn({ err: error }, 'onDecision failed');
+      }
+    };
     for (let tryNo = 1; ; tryNo += 1) {
       try {
-        const transition = await this.#write(runner, job, outcome, log);
+        const transition = await this.#write(runner, job, outcome, log, decide);
         if (!transition.applied) {
           log.info(
             { outcome: outcome.status },
@@ -678,14 +698,17 @@ export class JobWorker {
     job: ClaimedJob,
     outcome: HandlerOutcome,
     log: Logger,
+    decide: (decision: AttemptDecision) => void,
   ): Promise<JobTransition> {
     const now = this.#clock.now();
     const statusCode = outcome.statusCode === undefined ? {} : { statusCode: outcome.statusCode };
     switch (outcome.status) {
       case 'succeeded':
+        decide('succeeded');
         log.debug('job succeeded');
         return this.#store.completeJob(job.id, { attempt: job.attempt, now, ...statusCode });
       case 'dead':
+        decide('dead');
         log.warn({ error: outcome.error }, 'job dead-lettered');
         return this.#store.failJob(job.id, {
           attempt: job.attempt,
@@ -695,6 +718,7 @@ export class JobWorker {
           ...statusCode,
         });
       case 'disable':
+        decide('disable');
         log.warn({ error: outcome.error }, 'target gone: handler disabled');
         await this.#store.disableHandler(runner.name, { reason: outcome.error, now });
         await this.#handBack(runner, `handler disabled before the job started: ${outcome.error}`);
@@ -714,6 +738,7 @@ export class JobWorker {
           ...(outcome.retryAfterMs === undefined ? {} : { retryAfterMs: outcome.retryAfterMs }),
         });
         if (decision.action === 'dead-letter') {
+          decide('dead');
           log.warn({ error: outcome.error }, `job dead-lettered: ${decision.reason}`);
           return this.#store.failJob(job.id, {
             attempt: job.attempt,
@@ -723,6 +748,7 @@ export class JobWorker {
             ...statusCode,
           });
         }
+        decide('retry');
         log.info({ error: outcome.error, retryAt: decision.retryAt }, 'job failed; retry scheduled');
         const transition = await this.#store.failJob(job.id, {
           attempt: job.attempt,

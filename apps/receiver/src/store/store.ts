@@ -336,6 +336,13 @@ export interface VerificationUpdate {
 
 export type JobCounts = Record<JobStatus, number>;
 
+/** One handler's open work: jobs waiting (pending: runnable now or at their retry time) and dead letters. */
+export interface HandlerBacklog {
+  handler: string;
+  waiting: number;
+  dead: number;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Change feed, stats
 // ---------------------------------------------------------------------------------------------
@@ -480,6 +487,8 @@ export interface Store {
   listHandlerStates(): Promise<HandlerState[]>;
   /** Jobs per status (for metrics and health). */
   countJobs(): Promise<JobCounts>;
+  /** Per handler with any: waiting (pending) jobs and dead letters, in handler order (metrics gauges). */
+  handlerBacklog(): Promise<HandlerBacklog[]>;
   /**
    * Logout: the admin session id is refused by every instance on this store until `expiresAt` (when its
    * cookie would have expired anyway). Idempotent; expired revocations are cleaned up on the way.

@@ -14,6 +14,7 @@ import type {
   EventFilter,
   EventSummary,
   FailJobOptions,
+  HandlerBacklog,
   HandlerState,
   IngestResult,
   JobCounts,
@@ -272,6 +273,10 @@ export class PgStore implements Store {
 
   countJobs(): Promise<JobCounts> {
     return reads.countJobs(this.#conn);
+  }
+
+  handlerBacklog(): Promise<HandlerBacklog[]> {
+    return reads.handlerBacklog(this.#conn);
   }
 
   // --- jobs ----------------------------------------------------------------------------------------

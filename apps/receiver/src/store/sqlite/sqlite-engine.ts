@@ -16,6 +16,7 @@ import type {
   EventFilter,
   EventSummary,
   FailJobOptions,
+  HandlerBacklog,
   HandlerState,
   IngestResult,
   JobCounts,
@@ -255,5 +256,9 @@ export class SqliteEngine {
 
   async countJobs(): Promise<JobCounts> {
     return reads.countJobs(this.#conn);
+  }
+
+  async handlerBacklog(): Promise<HandlerBacklog[]> {
+    return reads.handlerBacklog(this.#conn);
   }
 }

@@ -30,6 +30,7 @@ import type {
   EventFilter,
   EventSummary,
   FailJobOptions,
+  HandlerBacklog,
   HandlerState,
   IngestResult,
   JobCounts,
@@ -277,5 +278,9 @@ export class SqliteStore implements Store {
 
   countJobs(): Promise<JobCounts> {
     return this.#reader.countJobs();
+  }
+
+  handlerBacklog(): Promise<HandlerBacklog[]> {
+    return this.#reader.handlerBacklog();
   }
 }

@@ -633,6 +633,30 @@ export function defineStoreContract(engine: string, harness: StoreHarness): void
         ]);
       });
 
+      it('reports waiting jobs and dead letters per handler', async () => {
+        const store = await open();
+        expect(await store.handlerBacklog()).toEqual([]);
+        await store.ingest(delivery(), [orderEvent('1'), orderEvent('2')], ['erp', 'chat']);
+        const claimed = await store.claimJobs({
+          workerId: 'w',
+          handlers: ['erp'],
+          limit: 10,
+          now: seconds(1),
+          leaseMs: 1000,
+        });
+        await store.failJob(claimed[0]?.id ?? '', {
+          attempt: 1,
+          error: 'HTTP 400',
+          deadLetter: true,
+          now: seconds(2),
+        });
+        await store.completeJob(claimed[1]?.id ?? '', { attempt: 1, now: seconds(2) });
+        expect(await store.handlerBacklog()).toEqual([
+          { handler: 'chat', waiting: 2, dead: 0 },
+          { handler: 'erp', waiting: 0, dead: 1 },
+        ]);
+      });
+
       it('renews many leases in one call and says which were lost', async () => {
         const store = await open();
         await store.ingest(delivery(), [orderEvent('1'), orderEvent('2'), orderEvent('3')], ['erp']);
