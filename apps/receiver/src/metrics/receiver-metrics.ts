@@ -5,7 +5,7 @@
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { RelayStats } from '../store/postgres/pg-change-relay.js';
-import type { StoreStats } from '../store/store.js';
+import type { HandlerBacklog, StoreStats } from '../store/store.js';
 
 /** How one POST to /hooks ended. */
 export type DeliveryOutcome = 'stored' | 'quarantined' | 'store_unavailable' | 'too_large' | 'rejected';
@@ -204,6 +204,70 @@ export class ReceiverMetrics {
       (s) => s.collections,
     );
     this.#gauge(stats, 'srhooks_memory_trims', "Calls of glibc's malloc_trim after bursts", (s) => s.trims);
+  }
+
+  /**
+   * `srhooks_dead_letters{handler}` and `srhooks_jobs_waiting{handler}`, read from the store when
+   * /metrics is scraped, so every instance on one database reports the same figures. A reading is kept
+   * for `maxAgeMs` (scrapes of several instances, or several scrapers, cost one query per period); a
+   * read that fails or takes over `timeoutMs` keeps the previous figures. Configured handlers are
+   * always reported (0 when they have none); handlers that only old jobs name appear while they have some.
+   */
+  observeHandlerBacklog(
+    read: () => Promise<HandlerBacklog[]>,
+    configured: readonly string[],
+    options: { maxAgeMs?: number; timeoutMs?: number } = {},
+  ): void {
+    const maxAgeMs = options.maxAgeMs ?? 5_000;
+    const timeoutMs = options.timeoutMs ?? 2_000;
+    let cached: { at: number; rows: HandlerBacklog[] } | null = null;
+    let reading: Promise<HandlerBacklog[] | null> | null = null;
+    const current = (): Promise<HandlerBacklog[] | null> => {
+      if (cached !== null && Date.now() - cached.at < maxAgeMs) return Promise.resolve(cached.rows);
+      reading ??= (async () => {
+        let timer: NodeJS.Timeout | undefined;
+        try {
+          const rows = await Promise.race([
+            read(),
+            new Promise<never>((_, reject) => {
+              timer = setTimeout(() => reject(new Error('timed out')), timeoutMs);
+            }),
+          ]);
+          cached = { at: Date.now(), rows };
+          return rows;
+        } catch {
+          return cached?.rows ?? null;
+        } finally {
+          clearTimeout(timer);
+          reading = null;
+        }
+      })();
+      return reading;
+    };
+    const gauge = (name: string, help: string, pick: (row: HandlerBacklog) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['handler'] as const,
+        registers: [this.registry],
+        async collect() {
+          const rows = await current();
+          if (rows === null) return;
+          this.reset();
+          for (const handler of configured) this.set({ handler }, 0);
+          for (const row of rows) this.set({ handler: row.handler }, pick(row));
+        },
+      });
+    gauge(
+      'srhooks_dead_letters',
+      'Dead-lettered jobs per handler, in the store (all instances; replay them after fixing the cause)',
+      (row) => row.dead,
+    );
+    gauge(
+      'srhooks_jobs_waiting',
+      'Jobs waiting per handler, in the store (all instances): runnable now or at their retry time',
+      (row) => row.waiting,
+    );
   }
 
   /** PostgreSQL: the change feed shared with the other instances (see PgChangeRelay). */

@@ -8,7 +8,7 @@ import type { ReceiverConfig, ShopConfig } from '../config/config-schema.js';
 import type { ReceiverMetrics } from '../metrics/receiver-metrics.js';
 import type { Store } from '../store/store.js';
 import { createEventVerifier } from './event-verifier.js';
-import { instrumentRunners } from './handler-metrics.js';
+import { countAttemptDecision, instrumentRunners } from './handler-metrics.js';
 import { createHandlerRunners } from './handler-runners.js';
 import type { Env } from './handlers/brokers/env-reference.js';
 import { type ShopClientFactory, ShopClients } from './shop-clients.js';
@@ -47,6 +47,7 @@ export function createJobWorker(options: CreateJobWorkerOptions): JobWorker {
     ...workerOptions,
     store,
     runners: metrics ? instrumentRunners(runners, metrics) : runners,
+    ...(metrics && !workerOptions.onDecision ? { onDecision: countAttemptDecision(metrics) } : {}),
     logger,
     ...(verifier ? { verifier } : {}),
   });

@@ -1,9 +1,19 @@
 /**
- * Per-handler metrics for every handler type: attempts by outcome and attempt duration, recorded
- * around each runner's `run`; broker handlers also expose whether their connection is up.
+ * Per-handler metrics for every handler type: attempt duration, recorded around each runner's `run`;
+ * attempts by the worker's final decision (`countAttemptDecision`, the worker's `onDecision`: a `retry`
+ * with no retry left counts as `dead`); broker handlers also expose whether their connection is up.
  */
 import type { ReceiverMetrics } from '../metrics/receiver-metrics.js';
 import type { HandlerRunner } from './handler-runner.js';
+import type { AttemptDecision } from './worker.js';
+
+/** `srhooks_handler_attempts_total{handler,type,outcome}`: one per attempt, by the worker's final decision. */
+export function countAttemptDecision(
+  metrics: ReceiverMetrics,
+): (handler: HandlerRunner, decision: AttemptDecision) => void {
+  return (handler, decision) =>
+    metrics.handlerAttempts.inc({ handler: handler.name, type: handler.type, outcome: decision });
+}
 
 export function instrumentRunners(runners: HandlerRunner[], metrics: ReceiverMetrics): HandlerRunner[] {
   const instrumented = runners.map((runner) => instrumentRunner(runner, metrics));
@@ -25,12 +35,7 @@ function instrumentRunner(runner: HandlerRunner, metrics: ReceiverMetrics): Hand
     async run(job) {
       const stopTimer = metrics.handlerAttemptDuration.startTimer(labels);
       try {
-        const outcome = await runner.run(job);
-        metrics.handlerAttempts.inc({ ...labels, outcome: outcome.status });
-        return outcome;
-      } catch (error) {
-        metrics.handlerAttempts.inc({ ...labels, outcome: 'retry' });
-        throw error;
+        return await runner.run(job);
       } finally {
         stopTimer();
       }

@@ -25,6 +25,8 @@ export interface ProcessingPluginOptions
 
 const plugin: FastifyPluginAsync<ProcessingPluginOptions> = async (app, options) => {
   const { enabled = true, ...workerOptions } = options;
+  // Read from the store, so also on an ingest-only instance (the figures are those of every instance).
+  app.metrics.observeHandlerBacklog(() => app.store.handlerBacklog(), Object.keys(app.config.handlers));
   if (!enabled) {
     app.decorate('worker', null);
     return;

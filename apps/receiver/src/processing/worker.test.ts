@@ -242,6 +242,48 @@ describe('JobWorker', () => {
     await waitFor(async () => (await jobOf(store, ingested.events[0]!.id)).status === 'succeeded', 'success');
     expect((await jobOf(store, ingested.events[0]!.id)).attemptLog).toHaveLength(1);
   });
+
+  it('drops a prefetched job whose lease another worker took over, without running it', async () => {
+    const file = newFile();
+    const store = await open(file);
+    const other = await open(file);
+    const ingested = await ingestSamples(store, { handlers: ['erp'], receivedAt: new Date(), count: 2 });
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // concurrency 1: the first job runs until released, the second waits prefetched.
+    const runner = recordingRunner(
+      'erp',
+      async () => {
+        await gate;
+        return { status: 'succeeded' };
+      },
+      { concurrency: 1 },
+    );
+    const w = worker({ store, runners: [runner], clock: systemClock, leaseMs: 3_000, pollIntervalMs: 50 });
+    w.start();
+    await waitFor(() => runner.runs.length === 1 && w.inFlight === 2, 'one job running, one prefetched');
+    const waiting = ingested.events.find((event) => event.id !== runner.runs[0]?.eventId)!;
+    // Another worker takes the prefetched job over (as it would once the lease had run out); the running
+    // one stays leased.
+    const running = runner.runs[0]!;
+    await store.extendLease(running.id, { attempt: running.attempt, leaseMs: 60_000 });
+    const taken = await other.claimJobs({
+      workerId: 'intruder',
+      limit: 10,
+      leaseMs: 60_000,
+      now: new Date(Date.now() + 3_001),
+    });
+    expect(taken.map((job) => job.eventId)).toEqual([waiting.id]);
+    // The next renewal reports the lease lost: the job leaves the queue.
+    await waitFor(() => w.inFlight === 1, 'the lost job to be dropped', 5_000);
+    release();
+    await waitFor(async () => (await jobOf(store, runner.runs[0]!.eventId)).status === 'succeeded', 'job 1');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(runner.runs.map((job) => job.eventId)).toEqual([runner.runs[0]!.eventId]);
+    expect(w.inFlight).toBe(0);
+  });
 });
 
 describe('JobWorker crash safety', () => {

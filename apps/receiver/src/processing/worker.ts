@@ -9,7 +9,13 @@
  *   expires and a worker (this one after a restart, or another instance) runs it again. Handlers get the
  *   job id, stable across retries and replays, as an idempotency key.
  * - A job whose success was committed never runs again (short of an explicit replay).
- * - Never twice at the same time: a running job is leased; long runs extend their lease (heartbeat).
+ * - Never twice while this worker lives: every lease it holds (prefetched, running, settling) is renewed
+ *   in one store call every lease/3, on a timer of its own (not behind claims or outcome writes); a lease
+ *   the renewal reports lost is dropped (a prefetched job is never started), and a job is only started
+ *   after its lease was confirmed at most lease·2/3 ago (else renewed first). A stale attempt's outcome
+ *   does not decide the job (the store's rule). What remains: a handler that runs past its lease while
+ *   the process cannot renew (store unreachable, event loop blocked for a whole lease) may overlap with
+ *   the run of whoever takes the job over.
  *
  * Pipelining (throughput with a slow disk, where every commit waits for an fsync): the worker claims up to
  * one `concurrency` more jobs than it has free slots (prefetch, in batches), so a freed slot starts the
@@ -27,7 +33,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import type { ClaimedJob, JobTransition, Store } from '../store/store.js';
+import type { ClaimedJob, JobTransition, LeaseRenewal, Store } from '../store/store.js';
 import { type Clock, systemClock } from './clock.js';
 import { describeError, type HandlerOutcome, loggableFailure, thrownErrorCode } from './handler-outcome.js';
 import type { HandlerRunner } from './handler-runner.js';
@@ -61,6 +67,9 @@ export interface SettledAttempt {
   jobStatus: JobTransition['status'] | null;
 }
 
+/** What the worker decided for an attempt: the job succeeded, retries later, is dead-lettered, or its handler is disabled. */
+export type AttemptDecision = 'succeeded' | 'retry' | 'dead' | 'disable';
+
 export interface JobWorkerOptions {
   store: Store;
   runners: Iterable<HandlerRunner>;
@@ -77,13 +86,23 @@ export interface JobWorkerOptions {
   verifier?: EventVerifier;
   faults?: JobWorkerFaults;
   onSettled?: (attempt: SettledAttempt) => void;
+  /**
+   * Called once per handler attempt with the worker's final decision (after the retry schedule: a
+   * `retry` outcome with no retry left is `dead`), right before it is written (metrics).
+   */
+  onDecision?: (handler: HandlerRunner, decision: AttemptDecision) => void;
 }
 
 /** A job this worker holds a lease on: waiting for a slot, running, or writing its outcome. */
 interface InFlight {
   job: ClaimedJob;
   runner: HandlerRunner;
+  /** Until when the lease is confirmed (the renewal's `now` + leaseMs, or the claim's lease). */
   leaseExpiresAt: number;
+  /** `releasing`: being handed back (held, handler disabled); its lease ends on purpose. */
+  phase: 'ready' | 'running' | 'settling' | 'releasing';
+  /** The store said another attempt holds the job now (or it was replayed): its outcome will not count. */
+  lost: boolean;
 }
 
 const SETTLE_TRIES = 5;
@@ -100,6 +119,7 @@ export class JobWorker {
   readonly #verifier: EventVerifier | undefined;
   readonly #faults: JobWorkerFaults;
   readonly #onSettled: ((attempt: SettledAttempt) => void) | undefined;
+  readonly #onDecision: ((handler: HandlerRunner, decision: AttemptDecision) => void) | undefined;
 
   readonly #inFlight = new Map<string, InFlight>();
   /** Handler calls running now, per handler (the `concurrency` slots). */
@@ -118,6 +138,15 @@ export class JobWorker {
   #sleeping: AbortController | null = null;
   #unsubscribe: (() => void) | null = null;
   #storeFailing = false;
+  #renewal: Promise<void> | null = null;
+  /** Aborted when the renewal loop must end (stop finished, or gave up waiting). */
+  #renewalStop = new AbortController();
+  /** Set while the renewal loop idles (no leases held): claiming jobs calls it. */
+  #renewalWake: (() => void) | null = null;
+  #renewalFailing = false;
+  /** The renewal call in flight, if any, and when the renewal loop renews next (clock ms). */
+  #renewing: Promise<unknown> | null = null;
+  #nextRenewalAt = 0;
 
   constructor(options: JobWorkerOptions) {
     this.#store = options.store;
@@ -139,6 +168,7 @@ export class JobWorker {
     this.#verifier = options.verifier;
     this.#faults = options.faults ?? {};
     this.#onSettled = options.onSettled;
+    this.#onDecision = options.onDecision;
   }
 
   /** Names of the handlers this worker runs. */
@@ -171,6 +201,13 @@ export class JobWorker {
             }
           });
     this.#logger.info({ handlers: this.handlers }, 'job worker started');
+    this.#renewalStop = new AbortController();
+    this.#renewal = this.#renewLoop().catch((error: unknown) => {
+      this.#logger.error(
+        { err: error },
+        'lease renewal loop failed; leases of this worker are no longer renewed',
+      );
+    });
     this.#loop = this.#run().catch((error: unknown) => {
       this.#logger.error({ err: error }, 'job worker loop failed; no more jobs are claimed by this worker');
     });
@@ -214,6 +251,10 @@ export class JobWorker {
     this.#unsubscribe?.();
     this.#unsubscribe = null;
     this.#loop = null;
+    // Leases of abandoned jobs are no longer renewed; a renewal call in flight is not waited for then.
+    this.#renewalStop.abort();
+    if (!this.#abandoned) await this.#renewal;
+    this.#renewal = null;
     // Broker handlers close their connections (a later start() opens them again on the first job).
     await Promise.all(
       this.#runners.map((runner) =>
@@ -228,8 +269,11 @@ export class JobWorker {
   async #run(): Promise<void> {
     while ((!this.#stopping || this.#inFlight.size > 0) && !this.#abandoned) {
       this.#wakeRequested = false;
-      await this.#extendLeases();
       if (!this.#stopping) await this.#claim();
+      if (this.#wakeRequested) continue;
+      // Not asleep across a renewal in flight: with a fast-forward test clock, time would run past the
+      // leases meanwhile (the real clock does not care; the claims above never wait for renewals).
+      if (this.#renewing) await this.#renewing;
       if (this.#wakeRequested) continue;
       const controller = new AbortController();
       this.#sleeping = controller;
@@ -259,9 +303,16 @@ export class JobWorker {
           now: this.#clock.now(),
         });
         for (const job of jobs) {
-          this.#inFlight.set(job.id, { job, runner, leaseExpiresAt: job.leaseExpiresAt.getTime() });
+          this.#inFlight.set(job.id, {
+            job,
+            runner,
+            leaseExpiresAt: job.leaseExpiresAt.getTime(),
+            phase: 'ready',
+            lost: false,
+          });
           this.#readyOf(runner).push(job);
         }
+        if (jobs.length > 0) this.#renewalWake?.();
         this.#fill(runner);
         // A full batch: there may be more; look again once a slot frees up (its end wakes the loop).
       }
@@ -278,42 +329,140 @@ export class JobWorker {
     }
   }
 
-  /** How long to sleep: the poll interval, or less when a scheduled retry or a lease renewal is due. */
+  /** How long to sleep: the poll interval, or less when a scheduled retry is due. */
   #waitMs(): number {
     const now = this.#clock.now().getTime();
     let wait = this.#pollIntervalMs;
     for (const time of this.#retryTimes) wait = Math.min(wait, time - now);
-    for (const flight of this.#inFlight.values()) {
-      wait = Math.min(wait, flight.leaseExpiresAt - this.#leaseMs / 2 - now);
-    }
+    // Not past the next renewal while jobs are held (keeps a fast-forward test clock from running past
+    // the leases; with the real clock it is one more claim look per renewal period).
+    if (this.#inFlight.size > 0) wait = Math.min(wait, this.#nextRenewalAt - now);
     return Math.max(0, wait);
   }
 
-  /** Heartbeat: renews the lease of every running job past half of its lease. */
-  async #extendLeases(): Promise<void> {
-    const now = this.#clock.now();
-    for (const flight of this.#inFlight.values()) {
-      if (flight.leaseExpiresAt - now.getTime() > this.#leaseMs / 2) continue;
-      try {
-        const result = await this.#store.extendLease(flight.job.id, {
-          attempt: flight.job.attempt,
-          leaseMs: this.#leaseMs,
-          now,
+  get #renewEveryMs(): number {
+    return Math.max(1, Math.floor(this.#leaseMs / 3));
+  }
+
+  /**
+   * The heartbeat, on its own loop (claims, handlers and outcome writes never delay it): every lease/3,
+   * one store call renews every lease this worker holds. Idle (no timer) while it holds none.
+   */
+  async #renewLoop(): Promise<void> {
+    const stop = this.#renewalStop.signal;
+    while (!stop.aborted && !this.#abandoned) {
+      if (this.#inFlight.size === 0) {
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            stop.removeEventListener('abort', done);
+            this.#renewalWake = null;
+            resolve();
+          };
+          this.#renewalWake = done;
+          stop.addEventListener('abort', done, { once: true });
         });
-        flight.leaseExpiresAt = now.getTime() + this.#leaseMs;
-        if (!result.applied) {
-          this.#logger.warn(
-            { jobId: flight.job.id, attempt: flight.job.attempt },
-            'lost the lease of a running job (replayed or taken over); its outcome will not be recorded',
-          );
-        }
-      } catch (error) {
+        continue;
+      }
+      const started = this.#clock.now().getTime();
+      this.#nextRenewalAt = started + this.#renewEveryMs;
+      await this.#renewLeases([...this.#inFlight.values()]);
+      const wait = this.#nextRenewalAt - this.#clock.now().getTime();
+      if (wait > 0 && !stop.aborted) await this.#clock.sleep(wait, stop);
+    }
+  }
+
+  /**
+   * Renews the leases of `flights` in one store call. Returns the ones renewed. A lease reported lost is
+   * dropped: a prefetched job leaves the queue without running; a running one's outcome will not count.
+   */
+  async #renewLeases(flights: InFlight[]): Promise<Set<InFlight>> {
+    const renewedFlights = new Set<InFlight>();
+    const held = flights.filter((flight) => !flight.lost && flight.phase !== 'releasing');
+    if (held.length === 0) return renewedFlights;
+    const now = this.#clock.now();
+    let renewal: LeaseRenewal;
+    const call = this.#store.extendLeases(
+      held.map((flight) => ({ jobId: flight.job.id, attempt: flight.job.attempt })),
+      { leaseMs: this.#leaseMs, now },
+    );
+    const settled = call.then(
+      () => {},
+      () => {},
+    );
+    this.#renewing = settled;
+    try {
+      renewal = await call;
+      if (this.#renewalFailing) this.#logger.info('job leases renewed again');
+      this.#renewalFailing = false;
+    } catch (error) {
+      if (!this.#renewalFailing) {
         this.#logger.warn(
-          { err: error, jobId: flight.job.id },
-          'cannot extend a job lease; trying again shortly',
+          { err: error, leases: held.length },
+          'cannot renew job leases (store unavailable?); trying again shortly',
         );
       }
+      this.#renewalFailing = true;
+      return renewedFlights;
+    } finally {
+      if (this.#renewing === settled) this.#renewing = null;
     }
+    const renewed = new Set(renewal.renewed);
+    const lost = new Set(renewal.lost);
+    for (const flight of held) {
+      if (renewed.has(flight.job.id)) {
+        flight.leaseExpiresAt = Math.max(flight.leaseExpiresAt, now.getTime() + this.#leaseMs);
+        renewedFlights.add(flight);
+      } else if (lost.has(flight.job.id)) {
+        this.#leaseLost(flight);
+      }
+    }
+    return renewedFlights;
+  }
+
+  #leaseLost(flight: InFlight): void {
+    if (flight.lost || this.#inFlight.get(flight.job.id) !== flight) return;
+    flight.lost = true;
+    const fields = { jobId: flight.job.id, attempt: flight.job.attempt, handler: flight.runner.name };
+    switch (flight.phase) {
+      case 'ready': {
+        const ready = this.#readyOf(flight.runner);
+        const index = ready.indexOf(flight.job);
+        if (index >= 0) ready.splice(index, 1);
+        this.#inFlight.delete(flight.job.id);
+        this.#logger.warn(
+          fields,
+          'lost the lease of a job waiting to start (taken over or replayed); dropped without running it',
+        );
+        this.notify();
+        break;
+      }
+      case 'running':
+        this.#logger.warn(
+          fields,
+          'lost the lease of a running job (replayed or taken over); its outcome will not be recorded',
+        );
+        break;
+      default:
+        // Settling: its outcome was probably just committed (the job is no longer running); the write says.
+        this.#logger.debug(fields, 'lease of a settling job no longer held');
+    }
+  }
+
+  /**
+   * Whether `job` may start: its lease must not be lost, and must have been confirmed within the last
+   * lease·2/3 (else it is renewed now, and the job starts only if that renewal succeeded).
+   */
+  async #leaseHeldForStart(job: ClaimedJob, log: Logger): Promise<boolean> {
+    const flight = this.#inFlight.get(job.id);
+    // (Another flight under this id: this worker claimed the job again after its lease ran out.)
+    if (flight === undefined || flight.job !== job || flight.lost) return false;
+    if (flight.leaseExpiresAt - this.#clock.now().getTime() > this.#leaseMs / 3) return true;
+    const renewed = await this.#renewLeases([flight]);
+    if (renewed.has(flight)) return true;
+    if (!flight.lost) {
+      log.warn('not starting a job whose lease could not be confirmed; it runs again once its lease expired');
+    }
+    return false;
   }
 
   #readyOf(runner: HandlerRunner): ClaimedJob[] {
@@ -346,9 +495,13 @@ export class JobWorker {
     this.#count(this.#runningByHandler, runner, 1);
     let slotHeld = true;
     /** The handler is done with this job: its slot goes to the next job while the outcome is written. */
+    const current = this.#inFlight.get(job.id);
+    const flight = current?.job === job ? current : undefined;
+    if (flight !== undefined) flight.phase = 'running';
     const freeSlot = (): void => {
       if (!slotHeld) return;
       slotHeld = false;
+      if (flight !== undefined && flight.phase === 'running') flight.phase = 'settling';
       this.#count(this.#runningByHandler, runner, -1);
       this.#count(this.#settlingByHandler, runner, 1);
       this.#fill(runner);
@@ -358,7 +511,7 @@ export class JobWorker {
         this.#logger.error({ err: error, jobId: job.id }, 'unexpected error while processing a job');
       })
       .finally(() => {
-        this.#inFlight.delete(job.id);
+        if (flight !== undefined && this.#inFlight.get(job.id) === flight) this.#inFlight.delete(job.id);
         if (slotHeld) {
           slotHeld = false;
           this.#count(this.#runningByHandler, runner, -1);
@@ -376,6 +529,10 @@ export class JobWorker {
    */
   async #handBack(runner: HandlerRunner, reason: string): Promise<void> {
     const ready = this.#readyOf(runner).splice(0);
+    for (const job of ready) {
+      const flight = this.#inFlight.get(job.id);
+      if (flight?.job === job) flight.phase = 'releasing';
+    }
     await Promise.all(
       ready.map(async (job) => {
         try {
@@ -386,7 +543,7 @@ export class JobWorker {
             'cannot hand a claimed job back; its lease will expire',
           );
         } finally {
-          this.#inFlight.delete(job.id);
+          if (this.#inFlight.get(job.id)?.job === job) this.#inFlight.delete(job.id);
         }
       }),
     );
@@ -400,6 +557,8 @@ export class JobWorker {
       eventId: job.eventId,
       attempt: job.attempt,
     });
+    // Never start a job whose lease ran out or was lost: another worker may run it already.
+    if (!(await this.#leaseHeldForStart(job, log))) return;
     if (!(await this.#survivesFault(() => this.#faults.beforeHandle?.(job), log, 'beforeHandle'))) return;
 
     let outcome: HandlerOutcome;
@@ -478,6 +637,8 @@ export class JobWorker {
     }
     if (result === null || result.status === 'verified') return 'ok';
     log.warn({ detail: result.detail }, 'event does not match the shop: held until replayed');
+    const flight = this.#inFlight.get(job.id);
+    if (flight?.job === job) flight.phase = 'releasing';
     try {
       await this.#store.releaseJob(job.id, {
         attempt: job.attempt,
@@ -503,9 +664,19 @@ export class JobWorker {
     outcome: HandlerOutcome,
     log: Logger,
   ): Promise<JobTransition['status'] | null> {
+    let decided = false;
+    const decide = (decision: AttemptDecision): void => {
+      if (decided) return;
+      decided = true;
+      try {
+        this.#onDecision?.(runner, decision);
+      } catch (error) {
+        log.warn({ err: error }, 'onDecision failed');
+      }
+    };
     for (let tryNo = 1; ; tryNo += 1) {
       try {
-        const transition = await this.#write(runner, job, outcome, log);
+        const transition = await this.#write(runner, job, outcome, log, decide);
         if (!transition.applied) {
           log.info(
             { outcome: outcome.status },
@@ -532,14 +703,17 @@ export class JobWorker {
     job: ClaimedJob,
     outcome: HandlerOutcome,
     log: Logger,
+    decide: (decision: AttemptDecision) => void,
   ): Promise<JobTransition> {
     const now = this.#clock.now();
     const statusCode = outcome.statusCode === undefined ? {} : { statusCode: outcome.statusCode };
     switch (outcome.status) {
       case 'succeeded':
+        decide('succeeded');
         log.debug('job succeeded');
         return this.#store.completeJob(job.id, { attempt: job.attempt, now, ...statusCode });
       case 'dead':
+        decide('dead');
         log.warn(loggableFailure(outcome), 'job dead-lettered');
         return this.#store.failJob(job.id, {
           attempt: job.attempt,
@@ -549,6 +723,7 @@ export class JobWorker {
           ...statusCode,
         });
       case 'disable':
+        decide('disable');
         log.warn(loggableFailure(outcome), 'target gone: handler disabled');
         await this.#store.disableHandler(runner.name, { reason: outcome.error, now });
         await this.#handBack(runner, `handler disabled before the job started: ${outcome.error}`);
@@ -570,6 +745,7 @@ export class JobWorker {
           ...(outcome.retryAfterMs === undefined ? {} : { retryAfterMs: outcome.retryAfterMs }),
         });
         if (decision.action === 'dead-letter') {
+          decide('dead');
           log.warn(loggableFailure(outcome), `job dead-lettered: ${decision.reason}`);
           return this.#store.failJob(job.id, {
             attempt: job.attempt,
@@ -579,6 +755,7 @@ export class JobWorker {
             ...statusCode,
           });
         }
+        decide('retry');
         log.info({ ...loggableFailure(outcome), retryAt: decision.retryAt }, 'job failed; retry scheduled');
         const transition = await this.#store.failJob(job.id, {
           attempt: job.attempt,

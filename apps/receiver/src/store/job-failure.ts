@@ -9,3 +9,11 @@ export function failureOutcome(options: FailJobOptions, now: Date): { dead: bool
   }
   return { dead: false, runAt: retryAt };
 }
+
+/**
+ * The error kept with an attempt that reported after another attempt had taken its job over (its lease
+ * had expired): the attempt stays `expired`, and this says what its handler reported, not applied.
+ */
+export function supersededNote(takenOverBy: number, report: string): string {
+  return `lease lost: attempt ${takenOverBy} took the job over; this attempt then reported ${report} (not applied)`;
+}

@@ -85,7 +85,11 @@ export type EventStatus = 'stored' | 'pending' | 'retrying' | 'succeeded' | 'dea
 /** `pending`: waiting for runAt; `running`: leased by a worker; `succeeded` and `dead` are final until a replay. */
 export type JobStatus = 'pending' | 'running' | 'succeeded' | 'dead';
 
-/** `running` until the worker reports; `expired`: lease ran out and the job was claimed again; `released`: handed back unrun. */
+/**
+ * `running` until the worker reports; `expired`: lease ran out and the job was claimed again (a report the
+ * worker made after that is kept in the attempt's error and status code, but the attempt stays `expired`:
+ * it no longer decides the job); `released`: handed back unrun.
+ */
 export type AttemptOutcome = 'running' | 'succeeded' | 'failed' | 'dead' | 'expired' | 'released';
 
 /** Result of the optional `verify` step (fetch the order back from the shop). */
@@ -285,6 +289,22 @@ interface FailJobBase {
 }
 export type FailJobOptions = FailJobBase & ({ retryAt: Date; deadLetter?: false } | { deadLetter: true });
 
+/** One lease a worker holds: the job and the attempt it claimed. */
+export interface LeaseRef {
+  jobId: string;
+  attempt: number;
+}
+
+/** What `extendLeases` did with each lease it was given (job ids). */
+export interface LeaseRenewal {
+  /** Extended: the job is still running under this attempt, leased until now + leaseMs. */
+  renewed: string[];
+  /** Lost: the job is no longer running under this attempt (taken over, replayed, settled, unknown). */
+  lost: string[];
+  /** Neither (PostgreSQL: the row is locked by another transaction right now); ask again shortly. */
+  busy: string[];
+}
+
 export interface JobTransition {
   /** False when the attempt was stale (lease lost, or job replayed meanwhile): only the attempt log changed. */
   applied: boolean;
@@ -323,6 +343,13 @@ export interface VerificationUpdate {
 }
 
 export type JobCounts = Record<JobStatus, number>;
+
+/** One handler's open work: jobs waiting (pending: runnable now or at their retry time) and dead letters. */
+export interface HandlerBacklog {
+  handler: string;
+  waiting: number;
+  dead: number;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Change feed, stats
@@ -420,11 +447,17 @@ export interface Store {
    */
   claimJobs(options: ClaimOptions): Promise<ClaimedJob[]>;
   /**
-   * Marks the job succeeded. Applied even when the lease expired meanwhile (the handler did succeed, so it
-   * must not run again), unless the job was replayed after this attempt started.
+   * Marks the job succeeded when this attempt still holds it (running under this attempt, also after its
+   * lease expired as long as nobody claimed it since), or when nobody holds it (pending, waiting for a
+   * retry another attempt scheduled; the handler did succeed, so it must not run again). Never applied
+   * while another attempt holds the job (taken over), to a finished job, or after a replay: a stale
+   * attempt does not decide the job; its attempt stays `expired`, with what it reported in its error.
    */
   completeJob(jobId: string, options: CompleteJobOptions): Promise<JobTransition>;
-  /** Schedules a retry at `retryAt`, or dead-letters the job. Ignored (applied: false) for a stale attempt. */
+  /**
+   * Schedules a retry at `retryAt`, or dead-letters the job. Ignored (applied: false) for a stale attempt
+   * (its attempt stays `expired` when the job was taken over, with what it reported in its error).
+   */
   failJob(jobId: string, options: FailJobOptions): Promise<JobTransition>;
   /** Hands a claimed job back unrun (e.g. its event was just held); does not count as a failure. */
   releaseJob(jobId: string, options: { attempt: number; reason: string; now?: Date }): Promise<JobTransition>;
@@ -433,6 +466,11 @@ export interface Store {
     jobId: string,
     options: { attempt: number; leaseMs: number; now?: Date },
   ): Promise<JobTransition>;
+  /**
+   * Extends every given lease to now + leaseMs in one store call (the worker's heartbeat for all the jobs
+   * it holds: prefetched, running, settling), and says which were lost.
+   */
+  extendLeases(leases: readonly LeaseRef[], options: { leaseMs: number; now?: Date }): Promise<LeaseRenewal>;
   /** Dead-lettered jobs whose dead-letter time lies in the range, newest first. */
   listDeadLetters(filter?: DeadLetterFilter): Promise<DeadLetter[]>;
   /** How many dead letters match the filter (handler and window; cursor and limit ignored). */
@@ -459,6 +497,8 @@ export interface Store {
   listHandlerStates(): Promise<HandlerState[]>;
   /** Jobs per status (for metrics and health). */
   countJobs(): Promise<JobCounts>;
+  /** Per handler with any: waiting (pending) jobs and dead letters, in handler order (metrics gauges). */
+  handlerBacklog(): Promise<HandlerBacklog[]>;
   /**
    * Logout: the admin session id is refused by every instance on this store until `expiresAt` (when its
    * cookie would have expired anyway). Idempotent; expired revocations are cleaned up on the way.

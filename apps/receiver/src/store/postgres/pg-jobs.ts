@@ -6,7 +6,7 @@
  */
 import { claimedJobChanges } from '../change-feed.js';
 import { refreshEventStatusSql } from '../event-status-sql.js';
-import { failureOutcome } from '../job-failure.js';
+import { failureOutcome, supersededNote } from '../job-failure.js';
 import { CLAIMED_JOB_COLUMNS, type Row, toClaimedJob } from '../row-mapping.js';
 import type {
   ClaimedJob,
@@ -16,6 +16,8 @@ import type {
   FailJobOptions,
   JobStatus,
   JobTransition,
+  LeaseRef,
+  LeaseRenewal,
   StoreChange,
 } from '../store.js';
 import { StoreNotFoundError } from '../store-errors.js';
@@ -62,6 +64,65 @@ const CLAIM_SQL = `WITH picked AS (
     SELECT l.id, l.attempts, $4, $1, 'running' FROM leased l
   )
   SELECT ${CLAIMED_JOB_COLUMNS} FROM leased j JOIN events e ON e.id = j.event_id ORDER BY j.run_at, j.id`;
+
+/**
+ * Lease renewal for many jobs at once: `held` (snapshot) tells a lost lease from a busy row; the update
+ * locks only rows still running under the given attempt (re-checked on the newest row version), skipping
+ * rows locked by another transaction.
+ */
+const EXTEND_LEASES_SQL = `WITH wanted AS (
+    SELECT w.id, w.attempt, w.ord FROM unnest($1::text[], $2::int[]) WITH ORDINALITY AS w (id, attempt, ord)
+  ), held AS (
+    SELECT j.id FROM jobs j JOIN wanted w ON w.id = j.id WHERE j.status = 'running' AND j.attempts = w.attempt
+  ), locked AS (
+    SELECT j.id FROM jobs j JOIN wanted w ON w.id = j.id WHERE j.status = 'running' AND j.attempts = w.attempt
+    FOR UPDATE OF j SKIP LOCKED
+  ), renewed AS (
+    UPDATE jobs SET lease_expires_at = $3, updated_at = $4 FROM locked WHERE jobs.id = locked.id RETURNING jobs.id
+  )
+  SELECT w.id, CASE WHEN r.id IS NOT NULL THEN 'renewed' WHEN h.id IS NOT NULL THEN 'busy' ELSE 'lost' END AS state
+  FROM wanted w LEFT JOIN renewed r ON r.id = w.id LEFT JOIN held h ON h.id = w.id ORDER BY w.ord`;
+
+/**
+ * Records what an attempt reported in its log row. An applied report (or one from an attempt that was
+ * not taken over, e.g. replayed meanwhile) gets its outcome; an attempt whose job another attempt took
+ * over stays `expired`, its report kept in the error (see supersededNote).
+ */
+async function logReport(
+  client: SqlRunner,
+  jobId: string,
+  attempt: number,
+  applied: boolean,
+  report: { outcome: string; now: Date; statusCode: number | null; error: string | null; report: string },
+): Promise<void> {
+  if (applied) {
+    await client.query(
+      `UPDATE job_attempts SET outcome = $3, finished_at = $4, status_code = $5, error = $6
+       WHERE job_id = $1 AND attempt = $2 AND outcome IN ('running', 'expired')`,
+      [jobId, attempt, report.outcome, report.now, report.statusCode, report.error],
+    );
+    return;
+  }
+  const current = (await client.query('SELECT attempts FROM jobs WHERE id = $1', [jobId])).rows[0] as
+    | { attempts: number }
+    | undefined;
+  await client.query(
+    `UPDATE job_attempts SET
+       outcome = CASE WHEN outcome = 'expired' THEN 'expired' ELSE $3 END,
+       error = CASE WHEN outcome = 'expired' THEN $7 ELSE $6 END,
+       finished_at = $4, status_code = $5
+     WHERE job_id = $1 AND attempt = $2 AND outcome IN ('running', 'expired')`,
+    [
+      jobId,
+      attempt,
+      report.outcome,
+      report.now,
+      report.statusCode,
+      report.error,
+      supersededNote(current?.attempts ?? attempt, report.report),
+    ],
+  );
+}
 
 /** The status of a job, read inside the caller's transaction (or on the pool). */
 export async function jobStatus(client: SqlRunner, jobId: string): Promise<JobStatus> {
@@ -134,20 +195,27 @@ export class PgJobs {
 
   async completeJob(jobId: string, options: CompleteJobOptions): Promise<JobTransition> {
     const now = at(options.now);
+    const statusCode = options.statusCode ?? null;
     return this.#outcome(async ({ client, changes }) => {
-      await client.query(
-        `UPDATE job_attempts SET outcome = 'succeeded', finished_at = $3, status_code = $4, error = NULL
-         WHERE job_id = $1 AND attempt = $2 AND outcome IN ('running', 'expired')`,
-        [jobId, options.attempt, now, options.statusCode ?? null],
-      );
+      // This attempt still holds the job, or nobody does (a retry is waiting): the success decides it. Not
+      // while another attempt holds it, not once finished, not after a replay.
       const updated = await client.query(
         `UPDATE jobs SET status = 'succeeded', finished_at = $3, updated_at = $3, lease_owner = NULL, lease_expires_at = NULL,
            last_status_code = $4, last_error = NULL
-         WHERE id = $1 AND status IN ('running', 'pending') AND $2 >= min_attempt AND $2 <= attempts
+         WHERE id = $1 AND $2 >= min_attempt
+           AND ((status = 'running' AND attempts = $2) OR (status = 'pending' AND $2 <= attempts))
          RETURNING event_id, handler`,
-        [jobId, options.attempt, now, options.statusCode ?? null],
+        [jobId, options.attempt, now, statusCode],
       );
-      return transitionResult(client, changes, jobId, updated.rows[0] as Row | undefined, 'succeeded');
+      const row = updated.rows[0] as Row | undefined;
+      await logReport(client, jobId, options.attempt, row !== undefined, {
+        outcome: 'succeeded',
+        now,
+        statusCode,
+        error: null,
+        report: statusCode === null ? 'success' : `success (HTTP ${statusCode})`,
+      });
+      return transitionResult(client, changes, jobId, row, 'succeeded');
     });
   }
 
@@ -156,11 +224,6 @@ export class PgJobs {
     const { dead, runAt } = failureOutcome(options, now);
     const status: JobStatus = dead ? 'dead' : 'pending';
     return this.#outcome(async ({ client, changes }) => {
-      await client.query(
-        `UPDATE job_attempts SET outcome = $3, finished_at = $4, status_code = $5, error = $6
-         WHERE job_id = $1 AND attempt = $2 AND outcome IN ('running', 'expired')`,
-        [jobId, options.attempt, dead ? 'dead' : 'failed', now, options.statusCode ?? null, options.error],
-      );
       const updated = await client.query(
         `UPDATE jobs SET status = $3, run_at = $4, finished_at = $5, failures = failures + $9, last_error = $6,
            last_status_code = $7, lease_owner = NULL, lease_expires_at = NULL, updated_at = $8
@@ -178,7 +241,15 @@ export class PgJobs {
           options.countsAsFailure === false ? 0 : 1,
         ],
       );
-      return transitionResult(client, changes, jobId, updated.rows[0] as Row | undefined, status);
+      const row = updated.rows[0] as Row | undefined;
+      await logReport(client, jobId, options.attempt, row !== undefined, {
+        outcome: dead ? 'dead' : 'failed',
+        now,
+        statusCode: options.statusCode ?? null,
+        error: options.error,
+        report: `${dead ? 'a dead letter' : 'a failure'}: ${options.error}`,
+      });
+      return transitionResult(client, changes, jobId, row, status);
     });
   }
 
@@ -221,6 +292,34 @@ export class PgJobs {
         return { applied: true, status: 'running' as const };
       }
       return { applied: false, status: await jobStatus(this.#conn.db, jobId) };
+    });
+  }
+
+  /**
+   * Renews every lease that still holds, in one statement. Rows another transaction has locked right now
+   * (an outcome being committed, a claim of an expired lease in progress) are skipped, not waited for,
+   * so one busy row does not hold up the others' renewal: they come back as `busy`.
+   */
+  async extendLeases(
+    leases: readonly LeaseRef[],
+    options: { leaseMs: number; now?: Date },
+  ): Promise<LeaseRenewal> {
+    const result: LeaseRenewal = { renewed: [], lost: [], busy: [] };
+    if (leases.length === 0) return result;
+    const now = at(options.now);
+    const expires = new Date(now.getTime() + Math.max(1, Math.floor(options.leaseMs)));
+    return this.#conn.run(async () => {
+      const started = performance.now();
+      const rows = (
+        await this.#conn.db.query({
+          name: 'srhooks_extend_leases',
+          text: EXTEND_LEASES_SQL,
+          values: [leases.map((lease) => lease.jobId), leases.map((lease) => lease.attempt), expires, now],
+        })
+      ).rows as Array<{ id: string; state: 'renewed' | 'lost' | 'busy' }>;
+      if (rows.some((row) => row.state === 'renewed')) this.#conn.committed(1, performance.now() - started);
+      for (const row of rows) result[row.state].push(row.id);
+      return result;
     });
   }
 

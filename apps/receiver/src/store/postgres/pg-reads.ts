@@ -28,6 +28,7 @@ import type {
   EventDetail,
   EventFilter,
   EventSummary,
+  HandlerBacklog,
   HandlerState,
   JobCounts,
   JobStatus,
@@ -162,6 +163,23 @@ export async function listHandlerStates(conn: PgConnection): Promise<HandlerStat
       changedAt: codec.date(row.changed_at),
     })),
   );
+}
+
+/** Waiting jobs and dead letters per handler (reads only pending and dead rows, through their indexes). */
+export async function handlerBacklog(conn: PgConnection): Promise<HandlerBacklog[]> {
+  return conn.run(async () => {
+    const rows = (
+      await conn.db.query(
+        `SELECT handler, count(*) FILTER (WHERE status = 'pending') AS waiting, count(*) FILTER (WHERE status = 'dead') AS dead
+         FROM jobs WHERE status IN ('pending', 'dead') GROUP BY handler ORDER BY handler COLLATE "C"`,
+      )
+    ).rows as Array<{ handler: string; waiting: string; dead: string }>;
+    return rows.map((row) => ({
+      handler: row.handler,
+      waiting: Number(row.waiting),
+      dead: Number(row.dead),
+    }));
+  });
 }
 
 export async function countJobs(conn: PgConnection): Promise<JobCounts> {

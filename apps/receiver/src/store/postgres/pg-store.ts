@@ -14,10 +14,13 @@ import type {
   EventFilter,
   EventSummary,
   FailJobOptions,
+  HandlerBacklog,
   HandlerState,
   IngestResult,
   JobCounts,
   JobTransition,
+  LeaseRef,
+  LeaseRenewal,
   NewDelivery,
   NewEvent,
   Page,
@@ -276,6 +279,10 @@ export class PgStore implements Store {
     return reads.countJobs(this.#conn);
   }
 
+  handlerBacklog(): Promise<HandlerBacklog[]> {
+    return reads.handlerBacklog(this.#conn);
+  }
+
   // --- jobs ----------------------------------------------------------------------------------------
 
   claimJobs(options: ClaimOptions): Promise<ClaimedJob[]> {
@@ -302,6 +309,9 @@ export class PgStore implements Store {
     options: { attempt: number; leaseMs: number; now?: Date },
   ): Promise<JobTransition> {
     return this.#jobs.extendLease(jobId, options);
+  }
+  extendLeases(leases: readonly LeaseRef[], options: { leaseMs: number; now?: Date }): Promise<LeaseRenewal> {
+    return this.#jobs.extendLeases(leases, options);
   }
 
   // --- admin ---------------------------------------------------------------------------------------

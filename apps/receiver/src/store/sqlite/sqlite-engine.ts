@@ -16,10 +16,13 @@ import type {
   EventFilter,
   EventSummary,
   FailJobOptions,
+  HandlerBacklog,
   HandlerState,
   IngestResult,
   JobCounts,
   JobTransition,
+  LeaseRef,
+  LeaseRenewal,
   NewDelivery,
   Page,
   ReplayResult,
@@ -177,6 +180,13 @@ export class SqliteEngine {
     return jobs.extendLease(this.#conn, jobId, options);
   }
 
+  async extendLeases(
+    leases: readonly LeaseRef[],
+    options: { leaseMs: number; now?: Date },
+  ): Promise<LeaseRenewal> {
+    return jobs.extendLeases(this.#conn, leases, options);
+  }
+
   async listDeadLetters(filter: DeadLetterFilter = {}): Promise<DeadLetter[]> {
     return reads.listDeadLetters(this.#conn, filter);
   }
@@ -250,5 +260,9 @@ export class SqliteEngine {
 
   async countJobs(): Promise<JobCounts> {
     return reads.countJobs(this.#conn);
+  }
+
+  async handlerBacklog(): Promise<HandlerBacklog[]> {
+    return reads.handlerBacklog(this.#conn);
   }
 }

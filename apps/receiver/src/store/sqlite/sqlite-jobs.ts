@@ -7,7 +7,7 @@
  */
 import { claimedJobChanges } from '../change-feed.js';
 import { refreshEventStatusSql } from '../event-status-sql.js';
-import { failureOutcome } from '../job-failure.js';
+import { failureOutcome, supersededNote } from '../job-failure.js';
 import { deadLetterQuery } from '../list-query.js';
 import { CLAIMED_JOB_COLUMNS, JOB_COLUMNS, type Row, toClaimedJob, toJobRecord } from '../row-mapping.js';
 import { newId } from '../sortable-id.js';
@@ -21,6 +21,8 @@ import type {
   JobRecord,
   JobStatus,
   JobTransition,
+  LeaseRef,
+  LeaseRenewal,
   ReplayResult,
 } from '../store.js';
 import { StoreConflictError, StoreNotFoundError } from '../store-errors.js';
@@ -103,13 +105,20 @@ export function completeJob(
   const now = ms(options.now);
   return db.write((context) => {
     const job = jobState(db, jobId);
-    db.stmt(
-      "UPDATE job_attempts SET outcome = 'succeeded', finished_at = ?, status_code = ?, error = NULL WHERE job_id = ? AND attempt = ? AND outcome IN ('running', 'expired')",
-    ).run(now, options.statusCode ?? null, jobId, options.attempt);
+    // This attempt still holds the job, or nobody does (a retry is waiting): the success decides it. Not
+    // while another attempt holds it, not once finished, not after a replay.
     const applies =
-      (job.status === 'running' || job.status === 'pending') &&
       options.attempt >= job.min_attempt &&
-      options.attempt <= job.attempts;
+      ((job.status === 'running' && options.attempt === job.attempts) ||
+        (job.status === 'pending' && options.attempt <= job.attempts));
+    const report = options.statusCode === undefined ? 'success' : `success (HTTP ${options.statusCode})`;
+    logReport(db, jobId, options.attempt, job, applies, {
+      outcome: 'succeeded',
+      now,
+      statusCode: options.statusCode ?? null,
+      error: null,
+      report,
+    });
     if (!applies) return { applied: false, status: job.status };
     db.stmt(
       "UPDATE jobs SET status = 'succeeded', finished_at = ?, updated_at = ?, lease_owner = NULL, lease_expires_at = NULL, last_status_code = ?, last_error = NULL WHERE id = ?",
@@ -128,11 +137,15 @@ export function failJob(
   const { dead, runAt } = failureOutcome(options, new Date(now));
   return db.write((context) => {
     const job = jobState(db, jobId);
-    db.stmt(
-      "UPDATE job_attempts SET outcome = ?, finished_at = ?, status_code = ?, error = ? WHERE job_id = ? AND attempt = ? AND outcome IN ('running', 'expired')",
-    ).run(dead ? 'dead' : 'failed', now, options.statusCode ?? null, options.error, jobId, options.attempt);
-    if (job.status !== 'running' || job.attempts !== options.attempt)
-      return { applied: false, status: job.status };
+    const applies = job.status === 'running' && job.attempts === options.attempt;
+    logReport(db, jobId, options.attempt, job, applies, {
+      outcome: dead ? 'dead' : 'failed',
+      now,
+      statusCode: options.statusCode ?? null,
+      error: options.error,
+      report: `${dead ? 'a dead letter' : 'a failure'}: ${options.error}`,
+    });
+    if (!applies) return { applied: false, status: job.status };
     const status: JobStatus = dead ? 'dead' : 'pending';
     db.stmt(
       `UPDATE jobs SET status = ?, run_at = ?, finished_at = ?, failures = failures + ?, last_error = ?, last_status_code = ?,
@@ -149,6 +162,37 @@ export function failJob(
     );
     afterJobChange(db, context, job, status);
     return { applied: true, status };
+  });
+}
+
+/**
+ * Records what an attempt reported in its log row. An applied report (or one from an attempt that was
+ * not taken over, e.g. replayed meanwhile) gets its outcome; an attempt whose job another attempt took
+ * over stays `expired`, its report kept in the error (see supersededNote).
+ */
+function logReport(
+  db: SqliteConnection,
+  jobId: string,
+  attempt: number,
+  job: JobStateRow,
+  applied: boolean,
+  report: { outcome: string; now: number; statusCode: number | null; error: string | null; report: string },
+): void {
+  db.stmt(
+    `UPDATE job_attempts SET
+       outcome = CASE WHEN @applied = 0 AND outcome = 'expired' THEN 'expired' ELSE @outcome END,
+       error = CASE WHEN @applied = 0 AND outcome = 'expired' THEN @note ELSE @error END,
+       finished_at = @now, status_code = @statusCode
+     WHERE job_id = @jobId AND attempt = @attempt AND outcome IN ('running', 'expired')`,
+  ).run({
+    applied: applied ? 1 : 0,
+    outcome: report.outcome,
+    note: supersededNote(job.attempts, report.report),
+    error: report.error,
+    now: report.now,
+    statusCode: report.statusCode,
+    jobId,
+    attempt,
   });
 }
 
@@ -189,6 +233,27 @@ export function extendLease(
       jobId,
     );
     return { applied: true, status: 'running' };
+  });
+}
+
+/** Renews every lease that still holds (running under that attempt); one write for all. */
+export function extendLeases(
+  db: SqliteConnection,
+  leases: readonly LeaseRef[],
+  options: { leaseMs: number; now?: Date },
+): Promise<LeaseRenewal> {
+  const now = ms(options.now);
+  const expires = now + Math.max(1, Math.floor(options.leaseMs));
+  return db.write(() => {
+    const renew = db.stmt(
+      "UPDATE jobs SET lease_expires_at = ?, updated_at = ? WHERE id = ? AND status = 'running' AND attempts = ?",
+    );
+    const result: LeaseRenewal = { renewed: [], lost: [], busy: [] };
+    for (const lease of leases) {
+      const changed = renew.run(expires, now, lease.jobId, lease.attempt).changes;
+      (changed === 1 ? result.renewed : result.lost).push(lease.jobId);
+    }
+    return result;
   });
 }
 

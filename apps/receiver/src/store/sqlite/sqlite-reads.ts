@@ -27,6 +27,7 @@ import type {
   EventDetail,
   EventFilter,
   EventSummary,
+  HandlerBacklog,
   HandlerState,
   JobCounts,
   Page,
@@ -151,6 +152,20 @@ export function listHandlerStates(db: SqliteConnection): HandlerState[] {
       disabled: Number(row.disabled) === 1,
       reason: row.reason === null ? null : String(row.reason),
       changedAt: new Date(Number(row.changed_at)),
+    })),
+  );
+}
+
+const BACKLOG_SQL = `SELECT handler, sum(status = 'pending') AS waiting, sum(status = 'dead') AS dead
+  FROM jobs WHERE status IN ('pending', 'dead') GROUP BY handler ORDER BY handler`;
+
+/** Waiting jobs and dead letters per handler (reads only pending and dead rows, through their indexes). */
+export function handlerBacklog(db: SqliteConnection): HandlerBacklog[] {
+  return db.read(() =>
+    (db.stmt(BACKLOG_SQL).all() as Array<{ handler: string; waiting: number; dead: number }>).map((row) => ({
+      handler: row.handler,
+      waiting: Number(row.waiting),
+      dead: Number(row.dead),
     })),
   );
 }

@@ -30,10 +30,13 @@ import type {
   EventFilter,
   EventSummary,
   FailJobOptions,
+  HandlerBacklog,
   HandlerState,
   IngestResult,
   JobCounts,
   JobTransition,
+  LeaseRef,
+  LeaseRenewal,
   NewDelivery,
   NewEvent,
   Page,
@@ -173,6 +176,10 @@ export class SqliteStore implements Store {
     return this.#writer.call('extendLease', [jobId, options]);
   }
 
+  extendLeases(leases: readonly LeaseRef[], options: { leaseMs: number; now?: Date }): Promise<LeaseRenewal> {
+    return this.#writer.call('extendLeases', [leases, options]);
+  }
+
   replayEvent(eventId: string, options?: { handler?: string; now?: Date }): Promise<ReplayResult> {
     return this.#writer.call('replayEvent', [eventId, options]);
   }
@@ -275,5 +282,9 @@ export class SqliteStore implements Store {
 
   countJobs(): Promise<JobCounts> {
     return this.#reader.countJobs();
+  }
+
+  handlerBacklog(): Promise<HandlerBacklog[]> {
+    return this.#reader.handlerBacklog();
   }
 }

@@ -24,6 +24,7 @@ export const WRITER_METHODS = [
   'failJob',
   'releaseJob',
   'extendLease',
+  'extendLeases',
   'replayEvent',
   'replayDeadLetters',
   'pruneChunk',

@@ -617,21 +617,119 @@ export function defineStoreContract(engine: string, harness: StoreHarness): void
         const recovered = await claimAll(store, 'w2', seconds(11), 10_000);
         expect(recovered.map((job) => [job.id, job.attempt])).toEqual([[lost?.id, 2]]);
 
-        // The crashed worker's late success still counts, so the job is not run again.
-        expect(await store.completeJob(lost?.id ?? '', { attempt: 1, now: seconds(13) })).toEqual({
-          applied: true,
-          status: 'succeeded',
+        // The first owner's late success does not take the job from the attempt that holds it now: that
+        // attempt decides; the stale one stays `expired`, with what it reported.
+        expect(
+          await store.completeJob(lost?.id ?? '', { attempt: 1, statusCode: 200, now: seconds(13) }),
+        ).toEqual({
+          applied: false,
+          status: 'running',
+        });
+        expect((await store.getEvent(lost?.eventId ?? ''))?.jobs[0]).toMatchObject({
+          status: 'running',
+          leaseOwner: 'w2',
         });
         expect(await store.completeJob(lost?.id ?? '', { attempt: 2, now: seconds(14) })).toEqual({
-          applied: false,
+          applied: true,
           status: 'succeeded',
         });
         expect(await claimAll(store, 'w3', seconds(100_000))).toEqual([]);
         const log = (await store.getEvent(lost?.eventId ?? ''))?.jobs[0]?.attemptLog;
-        expect(log?.map((a) => [a.attempt, a.workerId, a.outcome])).toEqual([
-          [1, 'crashed-worker', 'succeeded'],
-          [2, 'w2', 'succeeded'],
+        expect(log?.map((a) => [a.attempt, a.workerId, a.outcome, a.statusCode, a.error])).toEqual([
+          [
+            1,
+            'crashed-worker',
+            'expired',
+            200,
+            'lease lost: attempt 2 took the job over; this attempt then reported success (HTTP 200) (not applied)',
+          ],
+          [2, 'w2', 'succeeded', null, null],
         ]);
+      });
+
+      it('lets a late success finish a job nobody holds (a retry waiting), so it does not run again', async () => {
+        const store = await open();
+        await store.ingest(delivery(), [orderEvent('1')], ['erp']);
+        const [first] = await claimAll(store, 'w1', seconds(0), 5_000);
+        const [second] = await claimAll(store, 'w2', seconds(6), 5_000);
+        expect(second).toMatchObject({ id: first?.id, attempt: 2 });
+        await store.failJob(first?.id ?? '', {
+          attempt: 2,
+          error: 'HTTP 503',
+          retryAt: seconds(60),
+          now: seconds(7),
+        });
+        expect(await store.completeJob(first?.id ?? '', { attempt: 1, now: seconds(8) })).toEqual({
+          applied: true,
+          status: 'succeeded',
+        });
+        expect(await claimAll(store, 'w3', seconds(100_000))).toEqual([]);
+        const log = (await store.getEvent(first?.eventId ?? ''))?.jobs[0]?.attemptLog;
+        expect(log?.map((a) => [a.attempt, a.outcome])).toEqual([
+          [1, 'succeeded'],
+          [2, 'failed'],
+        ]);
+      });
+
+      it('reports waiting jobs and dead letters per handler', async () => {
+        const store = await open();
+        expect(await store.handlerBacklog()).toEqual([]);
+        await store.ingest(delivery(), [orderEvent('1'), orderEvent('2')], ['erp', 'chat']);
+        const claimed = await store.claimJobs({
+          workerId: 'w',
+          handlers: ['erp'],
+          limit: 10,
+          now: seconds(1),
+          leaseMs: 1000,
+        });
+        await store.failJob(claimed[0]?.id ?? '', {
+          attempt: 1,
+          error: 'HTTP 400',
+          deadLetter: true,
+          now: seconds(2),
+        });
+        await store.completeJob(claimed[1]?.id ?? '', { attempt: 1, now: seconds(2) });
+        expect(await store.handlerBacklog()).toEqual([
+          { handler: 'chat', waiting: 2, dead: 0 },
+          { handler: 'erp', waiting: 0, dead: 1 },
+        ]);
+      });
+
+      it('renews many leases in one call and says which were lost', async () => {
+        const store = await open();
+        await store.ingest(delivery(), [orderEvent('1'), orderEvent('2'), orderEvent('3')], ['erp']);
+        const held = await claimAll(store, 'w1', seconds(0), 5_000);
+        expect(held).toHaveLength(3);
+        const [kept, takenOver, finished] = held;
+        expect(
+          await store.extendLeases(
+            held.map((job) => ({ jobId: job.id, attempt: job.attempt })),
+            { leaseMs: 5_000, now: seconds(3) },
+          ),
+        ).toEqual({ renewed: held.map((job) => job.id), lost: [], busy: [] });
+        // Renewed at 3 s: nothing is claimable at 7 s.
+        expect(await claimAll(store, 'w2', seconds(7))).toEqual([]);
+        await store.completeJob(finished?.id ?? '', { attempt: 1, now: seconds(7) });
+        // Only `kept` is renewed again; `takenOver` runs out and another worker claims it.
+        await store.extendLeases([{ jobId: kept?.id ?? '', attempt: 1 }], {
+          leaseMs: 5_000,
+          now: seconds(7),
+        });
+        expect((await claimAll(store, 'w2', seconds(9))).map((job) => [job.id, job.attempt])).toEqual([
+          [takenOver?.id, 2],
+        ]);
+        const renewal = await store.extendLeases(
+          held.map((job) => ({ jobId: job.id, attempt: job.attempt })),
+          { leaseMs: 5_000, now: seconds(10) },
+        );
+        expect(renewal.renewed).toEqual([kept?.id]);
+        expect([...renewal.lost].sort()).toEqual([takenOver?.id, finished?.id].sort());
+        expect(renewal.busy).toEqual([]);
+        expect(await store.extendLeases([], { leaseMs: 5_000, now: seconds(10) })).toEqual({
+          renewed: [],
+          lost: [],
+          busy: [],
+        });
       });
 
       it('logs an expired attempt and lets the new owner finish; extendLease keeps a job leased', async () => {
@@ -670,9 +768,12 @@ export function defineStoreContract(engine: string, harness: StoreHarness): void
           }),
         ).toEqual({ applied: false, status: 'running' });
         expect(await attemptLog()).toEqual([
-          [1, 'failed', seconds(66).toISOString()],
+          [1, 'expired', seconds(66).toISOString()],
           [2, 'running', null],
         ]);
+        expect((await store.getEvent(job?.eventId ?? ''))?.jobs[0]?.attemptLog[0]?.error).toBe(
+          'lease lost: attempt 2 took the job over; this attempt then reported a failure: timeout (not applied)',
+        );
         expect((await store.getEvent(job?.eventId ?? ''))?.jobs[0]).toMatchObject({
           status: 'running',
           failures: 0,
