@@ -26,6 +26,7 @@ import type {
   RecoveryPassRecord,
   RecoveryState,
   ReplayResult,
+  ReprocessOptions,
   Store,
   StoreChange,
   StoreChangeListener,
@@ -181,7 +182,7 @@ export class PgStore implements Store {
     deliveryId: string,
     events: NewEvent[],
     handlers: string[],
-    options: { now?: Date } = {},
+    options: ReprocessOptions = {},
   ): Promise<IngestResult> {
     return this.#ingest.reprocessQuarantined(deliveryId, events, handlers, options);
   }
