@@ -80,6 +80,12 @@ export interface RecoveryServiceOptions {
   metrics: ReceiverMetrics;
   logger: Logger;
   clients: ShopClients;
+  /**
+   * A failure's reason in the shop's terms, or null for the error's own message. App mode: for an app
+   * shop, a platform app's advice (app-mode/install-failure.ts) instead of the client's per-shop "Settings >
+   * API Settings".
+   */
+  failureReason?: (shop: string, error: unknown) => string | null;
   now?: () => Date;
 }
 
@@ -363,7 +369,7 @@ export class RecoveryService {
         );
         throw interrupted(shop.name);
       }
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = this.failureReason(shop.name, error);
       metrics.recoveryFailures.inc({ shop: shop.name });
       logger.warn({ recovery: { shop: shop.name, dryRun, reason } }, 'recovery pass failed; retried later');
       if (!dryRun) {
@@ -382,6 +388,13 @@ export class RecoveryService {
       }
       throw error;
     }
+  }
+
+  /** Why a pass for the shop failed, as recorded, logged and answered (see `failureReason` option). */
+  failureReason(shop: string, error: unknown): string {
+    return (
+      this.#options.failureReason?.(shop, error) ?? (error instanceof Error ? error.message : String(error))
+    );
   }
 
   #track<T>(work: Promise<T>): Promise<T> {
