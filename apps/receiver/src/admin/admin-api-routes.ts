@@ -23,6 +23,7 @@ import {
   NoQuerySchema,
   PruneRequestSchema,
   ReplayQuerySchema,
+  ReprocessRequestSchema,
 } from './admin-request-schemas.js';
 import type { CredentialThrottle } from './credential-throttle.js';
 import type { SessionRevocations } from './session-revocations.js';
@@ -39,7 +40,12 @@ const UNAUTHORIZED_MESSAGE =
   'Admin authentication required: send Authorization: Bearer <SRHOOKS_ADMIN_TOKEN> (or log in at /ui/login).';
 
 export const adminApiRoutes: FastifyPluginAsync<AdminApiRoutesOptions> = async (app, options) => {
-  const operations = new AdminOperations({ store: app.store, handlers: app.handlers, config: app.config });
+  const operations = new AdminOperations({
+    store: app.store,
+    handlers: app.handlers,
+    config: app.config,
+    appShops: app.appShops,
+  });
 
   addAdminGuard(app, {
     auth: options.auth,
@@ -108,9 +114,9 @@ export const adminApiRoutes: FastifyPluginAsync<AdminApiRoutesOptions> = async (
   });
 
   app.post('/deliveries/:id/reprocess', async (request) => {
-    parseRequestPart(NoQuerySchema, 'query', request.query);
+    const options = parseBodyOrQuery(ReprocessRequestSchema, request);
     const { id } = parseRequestPart(IdParamsSchema, 'params', request.params);
-    const result = await operations.reprocessDelivery(id);
+    const result = await operations.reprocessDelivery(id, options);
     request.log.info({ deliveryId: id, events: result.events.length }, 'quarantined delivery re-processed');
     return { ok: true, ...result };
   });

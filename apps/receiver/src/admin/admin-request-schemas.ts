@@ -187,6 +187,11 @@ export const FlagSchema = z.union(
   { error: 'must be true or false' },
 );
 
+/** Body (or query) of "re-process": the operator's override for a payment notification quarantined `shop_mismatch`. */
+export const ReprocessRequestSchema = actionObject({
+  acceptShopMismatch: FlagSchema.optional(),
+});
+
 /** Body (or query) of "prune": deliveries older than this many days go (see the store's prune). */
 export const PruneRequestSchema = actionObject({
   olderThanDays: z.preprocess(

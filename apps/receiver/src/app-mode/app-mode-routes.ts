@@ -23,6 +23,7 @@
  */
 
 import { verifyPaymentNotification } from '@srhooks/client';
+import type { DecodedPaymentNotification } from '@srhooks/contracts';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody } from '../http/error-body.js';
 import { limitRouteBodies } from '../http/error-handler.js';
@@ -36,13 +37,12 @@ import { checkAppRequest } from './app-request.js';
 import { entryDetailPage, entryErrorPage, entryListPage } from './entry-page.js';
 import { type InstallStepContext, runInstallStep, startInstallRetry } from './install-step.js';
 import {
-  PAYMENT_API_SHOP,
-  type PaymentQuarantine,
-  type PaymentShopStanding,
-  paymentQuarantine,
+  filePaymentNotification,
+  NOTIFICATION_SHOP_HEADER,
+  type PaymentBody,
+  type PaymentFilingContext,
   paymentShopParameter,
-  shopMismatch,
-  unknownShop,
+  recordShopQuery,
 } from './payment-filing.js';
 import { createShopSession, sessionQuery, verifyShopSession } from './shop-session.js';
 
@@ -260,18 +260,12 @@ const plugin: FastifyPluginAsync = async (app) => {
   // 4. Payment API notifications.
   const secretKey = appConfig.webhookSecretKey;
   if (!secretKey) return;
-  const configShops = new Set(app.config.shops.map((shop) => shop.name));
-  /** From the store, not the directory's cache: an install another instance just handled counts. */
-  async function shopStanding(shop: string): Promise<PaymentShopStanding> {
-    if (configShops.has(shop)) return 'served';
-    const record = await withStoreTimeout(
-      'read app shop',
-      (appShops as NonNullable<typeof appShops>).get(shop),
-      app.config.storeTimeoutMs,
-    );
-    if (!record) return 'never_installed';
-    return record.status === 'uninstalled' ? 'uninstalled' : 'served';
-  }
+  const filing: PaymentFilingContext = {
+    configShops: new Set(app.config.shops.map((shop) => shop.name)),
+    appShops,
+    storeTimeoutMs: app.config.storeTimeoutMs,
+    timestampToleranceSeconds: appConfig.timestampToleranceSeconds,
+  };
   await app.register(async (payments) => {
     payments.removeAllContentTypeParsers();
     limitRouteBodies(payments, PAYMENT_BODY_LIMIT);
@@ -301,13 +295,30 @@ const plugin: FastifyPluginAsync = async (app) => {
           event: event as unknown as WebhookEvent,
           receivedAt: new Date(),
           remoteAddress: request.ip,
-          headers: headersForStorage(request.headers),
+          // The URL's shop claim goes with the body, so a re-process can run the filing rules again.
+          headers: {
+            ...headersForStorage(request.headers),
+            [NOTIFICATION_SHOP_HEADER]: recordShopQuery(request.query),
+          },
           contentType: request.headers['content-type'] ?? '',
           rawBody: raw,
         });
-        // Authentic, and kept; nothing the sender could change by sending it again: acknowledged 200
-        // (a 4xx would tell ShopRenter — or whoever replays it — something about the receiver's view).
-        const quarantine = async (shop: string, failure: PaymentQuarantine, claimed: string | null) => {
+        const body: PaymentBody = result.ok
+          ? {
+              ok: true,
+              value: {
+                event: result.event,
+                notification: result.notification,
+                dedupeKey: result.dedupeKey,
+              } as DecodedPaymentNotification,
+            }
+          : { ok: false, message: result.error.message };
+        const decision = await filePaymentNotification(filing, body, paymentShopParameter(request.query));
+
+        if (decision.kind === 'quarantine') {
+          // Authentic, and kept; nothing the sender could change by sending it again: acknowledged 200
+          // (a 4xx would tell ShopRenter — or whoever replays it — something about the receiver's view).
+          const { shop, failure, claimed } = decision;
           const { deliveryId } = await withStoreTimeout(
             'quarantine payment notification',
             app.store.quarantine(delivery(shop), failure),
@@ -319,65 +330,35 @@ const plugin: FastifyPluginAsync = async (app) => {
             `authentic payment notification quarantined: ${failure.code}`,
           );
           return reply.code(200).send({ ok: true, quarantined: true, deliveryId });
-        };
-
-        const parameter = paymentShopParameter(request.query);
-        const claimed = parameter.kind === 'named' ? parameter.shop : null;
-        const standing: PaymentShopStanding =
-          parameter.kind === 'named' ? await shopStanding(parameter.shop) : 'served';
-        const served = parameter.kind !== 'invalid' && standing === 'served';
-        const shop = parameter.kind === 'named' ? parameter.shop : PAYMENT_API_SHOP;
-
-        if (!result.ok) {
-          const failure = paymentQuarantine('invalid_notification', result.error.message);
-          return quarantine(served ? shop : PAYMENT_API_SHOP, failure, claimed);
         }
-        if (parameter.kind === 'invalid') {
-          return quarantine(PAYMENT_API_SHOP, unknownShop(parameter, standing, null), claimed);
-        }
-        const { notification } = result;
-        const subjectId = String('changeId' in notification ? notification.changeId : notification.id);
-        const claim = await withStoreTimeout(
-          'claim payment notification',
-          appShops.claimPaymentNotification({
-            subject: `${result.event === 'payment_card_change' ? 'card-change' : 'payment'}:${subjectId}`,
-            dedupeKey: result.dedupeKey,
-            shop,
-            // Only a shop the receiver serves gets new charges bound to it.
-            bind: served,
-            // A copy is refused as stale once its time is out of tolerance; a minute of slack.
-            expiresAt: new Date((notification.time + appConfig.timestampToleranceSeconds + 60) * 1000),
-          }),
-          app.config.storeTimeoutMs,
-        );
-        if (claim.subjectShop !== shop) {
-          if (claim.seen && claim.subjectShop !== null) {
-            // The same notification was filed under the charge's shop: a copy sent again under another
-            // shop. Answered as the duplicate it is; nothing recorded, no handler runs.
-            app.metrics.duplicates.inc({ shop: claim.subjectShop, event: result.event });
-            request.log.warn(
-              { shop, filedUnder: claim.subjectShop, event: result.event, remoteAddress: request.ip },
-              'payment notification already filed under another shop: answered as a duplicate',
-            );
-            return reply.code(200).send({ ok: true, duplicates: 1 });
-          }
-          if (!served && parameter.kind === 'named') {
-            return quarantine(PAYMENT_API_SHOP, unknownShop(parameter, standing, claim.subjectShop), claimed);
-          }
-          return quarantine(shop, shopMismatch(shop, claim.subjectShop as string), claimed);
+        if (decision.kind === 'duplicate') {
+          // A copy sent again under another shop. Answered as the duplicate it is; nothing recorded, no
+          // handler runs.
+          app.metrics.duplicates.inc({ shop: decision.filedUnder, event: decision.decoded.event });
+          request.log.warn(
+            {
+              shop: decision.shop,
+              filedUnder: decision.filedUnder,
+              event: decision.decoded.event,
+              remoteAddress: request.ip,
+            },
+            'payment notification already filed under another shop: answered as a duplicate',
+          );
+          return reply.code(200).send({ ok: true, duplicates: 1 });
         }
         // The charge's own shop (when that shop has since uninstalled: a charge it had, e.g. cancelled).
+        const { shop, decoded, subjectId } = decision;
         const stored = await withStoreTimeout(
           'ingest payment notification',
           app.store.ingest(
             delivery(shop),
-            [{ dedupeKey: result.dedupeKey, subjectId, payload: notification }],
-            [...app.handlers.namesFor(shop, result.event)],
+            [{ dedupeKey: decoded.dedupeKey, subjectId, payload: decoded.notification }],
+            [...app.handlers.namesFor(shop, decoded.event)],
           ),
           app.config.storeTimeoutMs,
         );
         request.log.info(
-          { shop, event: result.event, deliveryId: stored.deliveryId, duplicates: stored.duplicates },
+          { shop, event: decoded.event, deliveryId: stored.deliveryId, duplicates: stored.duplicates },
           'payment notification stored',
         );
         return reply

@@ -5,9 +5,10 @@
  * the app was registered with ShopRenter, and a scope is added to the app's registration and then
  * approved by each shop owner at `{adminUrl}/app/{clientId}/approveScopes` (FACTS.md §7).
  *
- * The result is the `pendingReason` stored with the install, shown in the inspector and the admin API
- * and logged: it never carries a secret or a signed URL's token (only event names, API URLs, statuses
- * and ShopRenter's own message).
+ * The result is the `pendingReason` stored with the install, and — for an installed shop's later API
+ * calls (a recovery pass) — the failure's reason there (recorded last pass, admin API answer, log); shown
+ * in the inspector and the admin API and logged: it never carries a secret or a signed URL's token (only
+ * event names, API URLs, statuses and ShopRenter's own message).
  */
 import { AuthError, type ShopRenterError, TokenError } from '@srhooks/client';
 import type { AppConfig } from './app-config.js';
@@ -32,8 +33,12 @@ export class AppSubscriptionStepError extends Error {
 const APP_CREDENTIALS =
   "check the app's ClientId and ClientSecret (app.clientId / app.clientSecret, or SRHOOKS_APP_CLIENT_ID / SRHOOKS_APP_CLIENT_SECRET) against those ShopRenter issued for the app (a shop's own API client does not work here)";
 
-/** The text stored as the install's pending reason. */
-export function pendingInstallReason(
+/**
+ * An app shop's API failure in a platform app's words: the install's pending reason, and the reason of a
+ * failed recovery pass for an installed shop. Errors other than refused credentials / missing scopes keep
+ * their own message.
+ */
+export function appApiFailureReason(
   error: unknown,
   shop: string,
   app: Pick<AppConfig, 'clientId' | 'adminUrl'>,

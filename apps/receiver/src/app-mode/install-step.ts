@@ -13,7 +13,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { ReceiverConfig } from '../config/config-schema.js';
 import { desiredSubscriptions, ownedBy } from '../reconcile/reconcile-shops.js';
 import type { AppShopStore, AppShopSubscription } from '../store/app-shops/app-shop-store.js';
-import { AppSubscriptionStepError, pendingInstallReason } from './install-failure.js';
+import { AppSubscriptionStepError, appApiFailureReason } from './install-failure.js';
 import type { ShopDirectory } from './shop-directory.js';
 
 export interface InstallStepContext {
@@ -75,7 +75,7 @@ export async function runInstallStep(
     return applied ? 'installed' : 'gone';
   } catch (error) {
     const reason = ctx.config.app
-      ? pendingInstallReason(error, shop, ctx.config.app)
+      ? appApiFailureReason(error, shop, ctx.config.app)
       : error instanceof Error
         ? error.message
         : String(error);

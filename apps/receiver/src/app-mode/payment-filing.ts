@@ -12,7 +12,13 @@
  *   it under another shop is quarantined `shop_mismatch`. A charge bound to a shop that has since
  *   uninstalled is still filed there (ShopRenter cancels a shop's recurring charges on uninstall).
  */
-import { isValidShopName } from '@srhooks/contracts';
+import {
+  type DecodedPaymentNotification,
+  decodePaymentNotification,
+  isValidShopName,
+} from '@srhooks/contracts';
+import { withStoreTimeout } from '../ingest/store-call.js';
+import type { AppShopStore } from '../store/app-shops/app-shop-store.js';
 import type { DecodeFailure } from '../store/store.js';
 
 /** Where payment notifications are filed when their URL names no shop (they carry none themselves). */
@@ -79,4 +85,159 @@ export function shopMismatch(shop: string, boundTo: string): PaymentQuarantine {
     'shop_mismatch',
     `authentic payment notification not filed: it came under ${shop}, but this charge was first seen under ${boundTo} (the shop in the URL is not signed: a notification sent again under another shop, or a wrong notificationUrl).`,
   );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The filing rules, shared by the payment route (on arrival) and the admin re-process (later)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The stored delivery header under which the payment route records the `shop` / `shopname` query values
+ * of the notification URL as received (JSON `{"shop":[…],"shopname":[…]}`), so that a re-process re-runs
+ * the filing rules on the same claim. A name with `:` is not an HTTP header name: no sender can set it.
+ * The values are exactly as trustworthy as on arrival (the query is not signed either).
+ */
+export const NOTIFICATION_SHOP_HEADER = ':srhooks-notification-shop';
+
+type ShopQuery = { shop?: QueryValue; shopname?: QueryValue };
+
+/** The header value recording the URL's shop parameters (see NOTIFICATION_SHOP_HEADER). */
+export function recordShopQuery(query: ShopQuery): string {
+  const list = (value: QueryValue) => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+  return JSON.stringify({ shop: list(query.shop), shopname: list(query.shopname) });
+}
+
+/**
+ * The URL's shop claim of a quarantined notification: from the recorded header; for one quarantined before
+ * the header was recorded, from where it was stored (its shop, unless `payment-api`) and the reason's text
+ * (`unknown_shop`: "…installed on {shop}" / "…uninstalled from {shop}"). null: not known.
+ */
+export function storedShopParameter(delivery: {
+  shop: string;
+  headers: Record<string, string>;
+  decodeError: { code: string; message: string } | null;
+}): PaymentShopParameter | null {
+  const recorded = delivery.headers[NOTIFICATION_SHOP_HEADER];
+  if (recorded !== undefined) {
+    try {
+      const query = JSON.parse(recorded) as { shop?: unknown; shopname?: unknown };
+      const strings = (value: unknown) =>
+        Array.isArray(value) && value.every((item) => typeof item === 'string') ? value : undefined;
+      return paymentShopParameter({ shop: strings(query.shop), shopname: strings(query.shopname) });
+    } catch {
+      return null;
+    }
+  }
+  if (delivery.shop !== PAYMENT_API_SHOP) return { kind: 'named', shop: delivery.shop };
+  if (delivery.decodeError?.code !== 'unknown_shop') return null;
+  const named = /(?:not installed on|uninstalled from) ([a-z0-9-]+)[ .]/.exec(delivery.decodeError.message);
+  return named?.[1] && isValidShopName(named[1]) ? { kind: 'named', shop: named[1] } : null;
+}
+
+/** The notification body read as on arrival: the decoded notification, or why it cannot be read. */
+export type PaymentBody = { ok: true; value: DecodedPaymentNotification } | { ok: false; message: string };
+
+/** Reads a stored body with today's decoder; the message as the payment route's `invalid_notification`. */
+export function readPaymentBody(raw: Uint8Array): PaymentBody {
+  let body: unknown;
+  try {
+    body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
+  } catch {
+    return { ok: false, message: 'authentic notification that cannot be read: the body is not JSON' };
+  }
+  const decoded = decodePaymentNotification(body);
+  return decoded.ok
+    ? { ok: true, value: decoded.value }
+    : { ok: false, message: `authentic notification that cannot be read: ${decoded.reason}` };
+}
+
+export interface PaymentFilingContext {
+  /** The `shops` entries of the configuration (always served). */
+  configShops: ReadonlySet<string>;
+  appShops: AppShopStore;
+  storeTimeoutMs: number;
+  timestampToleranceSeconds: number;
+}
+
+/** What to do with an authentic notification. */
+export type PaymentFiling =
+  | { kind: 'file'; shop: string; decoded: DecodedPaymentNotification; subjectId: string }
+  /** The same notification is filed under `filedUnder` already (and still remembered there). */
+  | {
+      kind: 'duplicate';
+      shop: string;
+      filedUnder: string;
+      decoded: DecodedPaymentNotification;
+      subjectId: string;
+    }
+  | { kind: 'quarantine'; shop: string; failure: PaymentQuarantine; claimed: string | null };
+
+/** From the store, not the directory's cache: an install another instance just handled counts. */
+async function shopStanding(ctx: PaymentFilingContext, shop: string): Promise<PaymentShopStanding> {
+  if (ctx.configShops.has(shop)) return 'served';
+  const record = await withStoreTimeout('read app shop', ctx.appShops.get(shop), ctx.storeTimeoutMs);
+  if (!record) return 'never_installed';
+  return record.status === 'uninstalled' ? 'uninstalled' : 'served';
+}
+
+/**
+ * The filing rules (see the file's comment): where an authentic notification goes, given its body and the
+ * URL's shop claim. Claims the charge / card change (binding it to a served shop on first sight), so call
+ * it once per arrival or re-process. `acceptShopMismatch` (an operator's explicit override on re-process):
+ * a notification that would be quarantined `shop_mismatch` is filed under the shop its charge is bound to
+ * instead — never under the URL's shop, so a charge stays under one shop and that shop's dedupe applies.
+ */
+export async function filePaymentNotification(
+  ctx: PaymentFilingContext,
+  body: PaymentBody,
+  parameter: PaymentShopParameter,
+  options: { acceptShopMismatch?: boolean } = {},
+): Promise<PaymentFiling> {
+  const claimed = parameter.kind === 'named' ? parameter.shop : null;
+  const standing: PaymentShopStanding =
+    parameter.kind === 'named' ? await shopStanding(ctx, parameter.shop) : 'served';
+  const served = parameter.kind !== 'invalid' && standing === 'served';
+  const shop = parameter.kind === 'named' ? parameter.shop : PAYMENT_API_SHOP;
+  const quarantine = (where: string, failure: PaymentQuarantine): PaymentFiling => ({
+    kind: 'quarantine',
+    shop: where,
+    failure,
+    claimed,
+  });
+
+  if (!body.ok) {
+    return quarantine(
+      served ? shop : PAYMENT_API_SHOP,
+      paymentQuarantine('invalid_notification', body.message),
+    );
+  }
+  if (parameter.kind === 'invalid')
+    return quarantine(PAYMENT_API_SHOP, unknownShop(parameter, standing, null));
+  const decoded = body.value;
+  const { notification } = decoded;
+  const subjectId = String('changeId' in notification ? notification.changeId : notification.id);
+  const claim = await withStoreTimeout(
+    'claim payment notification',
+    ctx.appShops.claimPaymentNotification({
+      subject: `${decoded.event === 'payment_card_change' ? 'card-change' : 'payment'}:${subjectId}`,
+      dedupeKey: decoded.dedupeKey,
+      shop,
+      // Only a shop the receiver serves gets new charges bound to it.
+      bind: served,
+      // A copy is refused as stale once its time is out of tolerance; a minute of slack.
+      expiresAt: new Date((notification.time + ctx.timestampToleranceSeconds + 60) * 1000),
+    }),
+    ctx.storeTimeoutMs,
+  );
+  if (claim.subjectShop === shop) return { kind: 'file', shop, decoded, subjectId };
+  if (claim.seen && claim.subjectShop !== null) {
+    // The same notification was filed under the charge's shop: a copy sent again under another shop.
+    return { kind: 'duplicate', shop, filedUnder: claim.subjectShop, decoded, subjectId };
+  }
+  if (!served && parameter.kind === 'named') {
+    return quarantine(PAYMENT_API_SHOP, unknownShop(parameter, standing, claim.subjectShop));
+  }
+  const boundTo = claim.subjectShop as string;
+  if (options.acceptShopMismatch) return { kind: 'file', shop: boundTo, decoded, subjectId };
+  return quarantine(shop, shopMismatch(shop, boundTo));
 }

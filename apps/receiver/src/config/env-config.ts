@@ -1,9 +1,12 @@
 /**
  * Environment variables → config keys. Each variable maps to one top-level key of
- * {@link ReceiverConfigSchema}; unset or empty variables are ignored (the file or the default
- * applies). Values that cannot be converted are reported with the variable's name.
+ * {@link ReceiverConfigSchema}; unset variables are ignored (the file or the default applies). A
+ * variable that is set but empty is an error for every variable the receiver reads
+ * ({@link blankVariableIssue}): "unset" would silently fall back to the file or the default. Values
+ * that cannot be converted are reported with the variable's name.
  */
 import { DaysInputError, parseDays } from '@srhooks/contracts';
+import { APP_ENV_VARIABLES } from '../app-mode/app-env.js';
 import type { ConfigIssue } from './config-error.js';
 import type { ReceiverConfigInput } from './config-schema.js';
 
@@ -48,10 +51,21 @@ const days: Converter = (raw) => {
 };
 
 /**
- * Variables for which an empty value is a mistake to report, not "unset": an empty PORT= would listen
- * on 3000, an empty SRHOOKS_RETENTION_DAYS= would keep everything forever.
+ * Variables whose empty value is documented as meaningful (and so passed on, not refused). None: an
+ * empty PORT= would listen on 3000, an empty SRHOOKS_RETENTION_DAYS= keep everything forever, an empty
+ * SRHOOKS_APP_CLIENT_SECRET= take the file's secret. Add one here only with its meaning in the README.
  */
-const BLANK_REFUSED: ReadonlySet<string> = new Set(['PORT', 'SRHOOKS_RETENTION_DAYS']);
+const BLANK_MEANINGFUL: ReadonlySet<string> = new Set<string>();
+
+/**
+ * The one rule for a variable that is set but empty (or only whitespace): a configuration error naming
+ * it, or null when it is unset, has a value, or documents empty as meaningful. Used for every variable
+ * the receiver reads: {@link ENV_VARIABLES}, app mode's (app-env.ts) and SRHOOKS_CONFIG (load-config.ts).
+ */
+export function blankVariableIssue(variable: string, raw: string | undefined): ConfigIssue | null {
+  if (raw === undefined || raw.trim() !== '' || BLANK_MEANINGFUL.has(variable)) return null;
+  return { key: variable, message: 'is set but empty: remove it or give a value' };
+}
 
 const BYTE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1024, k: 1024, mb: 1024 ** 2, m: 1024 ** 2 };
 
@@ -119,8 +133,9 @@ export function readEnvConfig(env: Record<string, string | undefined>): EnvConfi
     readonly [keyof ReceiverConfigInput, Converter],
   ][]) {
     const raw = env[variable];
-    if (raw !== undefined && raw.trim() === '' && BLANK_REFUSED.has(variable)) {
-      issues.push({ key: variable, message: 'is set but empty; give a value or unset it' });
+    const blank = blankVariableIssue(variable, raw);
+    if (blank) {
+      issues.push(blank);
       continue;
     }
     if (raw === undefined || raw.trim() === '') continue;
@@ -131,6 +146,11 @@ export function readEnvConfig(env: Record<string, string | undefined>): EnvConfi
       if (!(error instanceof EnvValueError)) throw error;
       issues.push({ key: variable, message: error.message });
     }
+  }
+  // App mode's variables are merged into `app` by load-config (mergeAppEnv); the same rule applies.
+  for (const variable of Object.keys(APP_ENV_VARIABLES)) {
+    const blank = blankVariableIssue(variable, env[variable]);
+    if (blank) issues.push(blank);
   }
   return { values, sources, issues };
 }

@@ -9,7 +9,7 @@ import type { z } from 'zod';
 import { mergeAppEnv } from '../app-mode/app-env.js';
 import { ConfigError, type ConfigIssue } from './config-error.js';
 import { type ReceiverConfig, ReceiverConfigSchema } from './config-schema.js';
-import { readEnvConfig } from './env-config.js';
+import { blankVariableIssue, readEnvConfig } from './env-config.js';
 
 export const DEFAULT_CONFIG_FILE = 'srhooks.config.json';
 
@@ -36,6 +36,8 @@ interface ConfigFile {
 }
 
 function readConfigFile(env: Record<string, string | undefined>, cwd: string): ConfigFile | null {
+  const blank = blankVariableIssue('SRHOOKS_CONFIG', env.SRHOOKS_CONFIG);
+  if (blank) throw new ConfigError([blank]);
   const named = env.SRHOOKS_CONFIG?.trim();
   const path = resolve(cwd, named || DEFAULT_CONFIG_FILE);
   if (!existsSync(path)) {

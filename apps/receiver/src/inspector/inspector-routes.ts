@@ -94,7 +94,12 @@ function sessionOf(request: FastifyRequest): AdminSession | null {
 export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async (app, options) => {
   const { auth, throttle, revocations } = options;
   const base = app.prefix;
-  const operations = new AdminOperations({ store: app.store, handlers: app.handlers, config: app.config });
+  const operations = new AdminOperations({
+    store: app.store,
+    handlers: app.handlers,
+    config: app.config,
+    appShops: app.appShops,
+  });
   const live = new LiveStream({
     store: app.store,
     // A logout on another instance of the store ends this instance's streams of that session too.

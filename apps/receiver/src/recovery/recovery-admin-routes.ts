@@ -58,7 +58,12 @@ export function registerRecoveryRoutes(app: FastifyInstance): void {
       if (error instanceof ShopRenterError) {
         return reply
           .code(502)
-          .send(errorBody('shop_api_failed', `Reading the shop's API failed: ${error.message}`));
+          .send(
+            errorBody(
+              'shop_api_failed',
+              `Reading the shop's API failed: ${app.recovery.failureReason(body.shop, error)}`,
+            ),
+          );
       }
       throw error;
     }

@@ -13,7 +13,12 @@
  *   reason, counted, recorded as the shop's last pass, and never touches ingest or the watermark.
  * - On demand (`recover()`: admin API, CLI): from an explicit `since`, optionally a dry run.
  * - One pass per shop at a time across instances (`store.withRecoveryLock`); a scheduled pass that finds
- *   the lock taken skips its turn.
+ *   the lock taken skips its turn. So does one that finds, under that lock, that a pass for the shop
+ *   completed (ok or failed, on any instance sharing the store) within the last 90 % of the interval — and,
+ *   for the shop's first turn in this process (start-up, or the shop just installed), that this pass
+ *   started after this process took the shop on (an earlier one cannot cover this process's downtime).
+ *   With several receivers on one store this is one pass per shop and interval in all, not one per
+ *   receiver (each receiver has its own 3 requests/second window). On-demand passes always run.
  * - The watermark moves to the pass's start time only after every page was read and stored.
  * - On shutdown (stop) a pass in flight is aborted at once, through the client's AbortSignal, and
  *   records nothing: no failure, no watermark move; the next start reads the same window again.
@@ -38,6 +43,16 @@ import {
 } from './recovery-errors.js';
 import { type RecoveryReport, runRecoveryPass } from './recovery-pass.js';
 import { nextPassDelayMs, recoveryWindow } from './recovery-window.js';
+
+/** A scheduled turn that found a pass completed moments ago (#recentPass). */
+const SKIPPED = Symbol('skipped');
+
+/**
+ * A scheduled turn skips when the shop's last pass completed within this share of the interval: this
+ * process's own previous pass is a whole interval old when the timer fires, another instance's (on the
+ * same schedule, started together) only moments.
+ */
+const RECENT_PASS_SHARE = 0.9;
 
 /** Where the shops come from: `app.shopDirectory` (config shops and installed app shops). */
 export interface RecoveryShops {
@@ -65,6 +80,12 @@ export interface RecoveryServiceOptions {
   metrics: ReceiverMetrics;
   logger: Logger;
   clients: ShopClients;
+  /**
+   * A failure's reason in the shop's terms, or null for the error's own message. App mode: for an app
+   * shop, a platform app's advice (app-mode/install-failure.ts) instead of the client's per-shop "Settings >
+   * API Settings".
+   */
+  failureReason?: (shop: string, error: unknown) => string | null;
   now?: () => Date;
 }
 
@@ -81,6 +102,8 @@ export class RecoveryService {
   readonly #running = new Set<Promise<unknown>>();
   /** Shops in the loop: a pass scheduled or running, or (interval 0) their one pass done. */
   readonly #looping = new Set<string>();
+  /** When each shop joined the loop; deleted after its first turn (see #recentPass). */
+  readonly #firstTurnSince = new Map<string, Date>();
   #unsubscribe: (() => void) | null = null;
   #stopped = false;
   #started = false;
@@ -124,6 +147,16 @@ export class RecoveryService {
 
   /** One pass now; throws RecoveryError (unknown shop, no credentials, busy) or the pass's own error. */
   async recover(shopName: string, request: RecoverRequest = {}): Promise<RecoveryReport> {
+    const outcome = await this.#recover(shopName, request, false);
+    if (outcome === SKIPPED) throw new Error('unreachable: an on-demand pass is never skipped');
+    return outcome;
+  }
+
+  async #recover(
+    shopName: string,
+    request: RecoverRequest,
+    scheduled: boolean,
+  ): Promise<RecoveryReport | typeof SKIPPED> {
     const shop = this.#shops.shop(shopName);
     if (!shop)
       throw unknownShop(
@@ -134,10 +167,42 @@ export class RecoveryService {
     if (!shop.recovery) throw recoveryOff(shopName);
     if (request.since) this.#checkSince(shopName, request.since);
     const outcome = await this.#track(
-      this.#options.store.withRecoveryLock(shopName, () => this.#pass(shop, request)),
+      this.#options.store.withRecoveryLock(shopName, async () => {
+        if (scheduled) {
+          const recent = await this.#recentPass(shopName);
+          if (recent) return recent;
+        }
+        return this.#pass(shop, request);
+      }),
     );
     if (!outcome.acquired) throw busy(shopName);
     return outcome.value;
+  }
+
+  /**
+   * Read under the shop's lock: whether a pass (on any instance sharing the store) completed so recently
+   * that this scheduled turn would only read the same window again. Logs the skip and returns SKIPPED.
+   */
+  async #recentPass(shop: string): Promise<typeof SKIPPED | null> {
+    const { config, store, logger } = this.#options;
+    const intervalMs = this.#options.intervalMs ?? config.recoveryIntervalMinutes * 60_000;
+    const now = (this.#options.now ?? (() => new Date()))();
+    const firstTurnSince = this.#firstTurnSince.get(shop);
+    this.#firstTurnSince.delete(shop);
+    const last = (await store.getRecoveryState(shop))?.lastPass ?? null;
+    if (!last || intervalMs <= 0) return null;
+    if (last.finishedAt.getTime() < now.getTime() - intervalMs * RECENT_PASS_SHARE) return null;
+    if (firstTurnSince && last.startedAt.getTime() < firstTurnSince.getTime()) return null;
+    logger.info(
+      {
+        recovery: {
+          shop,
+          lastPass: { finishedAt: last.finishedAt.toISOString(), outcome: last.outcome },
+        },
+      },
+      'recovery turn skipped: a pass for this shop completed moments ago (another instance on this store)',
+    );
+    return SKIPPED;
   }
 
   /**
@@ -175,6 +240,7 @@ export class RecoveryService {
     for (const shop of eligible) {
       if (this.#looping.has(shop)) continue;
       this.#looping.add(shop);
+      this.#firstTurnSince.set(shop, (this.#options.now ?? (() => new Date()))());
       this.#schedule(shop, 0);
     }
     for (const shop of [...this.#looping]) {
@@ -185,6 +251,7 @@ export class RecoveryService {
 
   #leave(shop: string): void {
     this.#looping.delete(shop);
+    this.#firstTurnSince.delete(shop);
     const timer = this.#timers.get(shop);
     if (timer) clearTimeout(timer);
     this.#timers.delete(shop);
@@ -213,7 +280,7 @@ export class RecoveryService {
     }
     let failures = 0;
     try {
-      await this.recover(shop);
+      await this.#recover(shop, {}, true);
     } catch (error) {
       if (!(error instanceof RecoveryError && error.code === 'busy')) {
         failures = (await store.getRecoveryState(shop).catch(() => null))?.consecutiveFailures ?? 1;
@@ -302,7 +369,7 @@ export class RecoveryService {
         );
         throw interrupted(shop.name);
       }
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = this.failureReason(shop.name, error);
       metrics.recoveryFailures.inc({ shop: shop.name });
       logger.warn({ recovery: { shop: shop.name, dryRun, reason } }, 'recovery pass failed; retried later');
       if (!dryRun) {
@@ -321,6 +388,13 @@ export class RecoveryService {
       }
       throw error;
     }
+  }
+
+  /** Why a pass for the shop failed, as recorded, logged and answered (see `failureReason` option). */
+  failureReason(shop: string, error: unknown): string {
+    return (
+      this.#options.failureReason?.(shop, error) ?? (error instanceof Error ? error.message : String(error))
+    );
   }
 
   #track<T>(work: Promise<T>): Promise<T> {

@@ -62,6 +62,13 @@ export interface IngestResult {
   duplicates: number;
 }
 
+/** Options of `Store.reprocessQuarantined`. */
+export interface ReprocessOptions {
+  now?: Date;
+  /** File the delivery and its events under this shop and event (default: those it was quarantined under). */
+  fileAs?: { shop: string; event: string };
+}
+
 export interface DecodeFailure {
   code: string;
   message: string;
@@ -482,12 +489,15 @@ export interface Store {
   /**
    * Turns a quarantined delivery into events after a decoder fix: same dedupe and outbox rules as ingest,
    * jobs runnable from `now`. The delivery becomes `reprocessed`. StoreConflictError if not quarantined.
+   * With `fileAs`, the delivery and its events are filed under that shop and event instead of those it was
+   * quarantined under (a Payment API notification quarantined under `payment-api` as `unknown_shop`, filed
+   * under its shop once the app is installed there); dedupe is that shop's.
    */
   reprocessQuarantined(
     deliveryId: string,
     events: NewEvent[],
     handlers: string[],
-    options?: { now?: Date },
+    options?: ReprocessOptions,
   ): Promise<IngestResult>;
   /** Records the `verify` result; a mismatched event is held (its jobs are not claimed) unless hold: false. */
   setEventVerification(eventId: string, update: VerificationUpdate): Promise<void>;

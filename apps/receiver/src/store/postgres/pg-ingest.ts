@@ -7,7 +7,14 @@
 import type { WebhookEvent } from '@srhooks/contracts';
 import { type PreparedEvent, prepareEvents, uniqueHandlers } from '../prepared-event.js';
 import { newId } from '../sortable-id.js';
-import type { DecodeFailure, IngestedEvent, IngestResult, NewDelivery, NewEvent } from '../store.js';
+import type {
+  DecodeFailure,
+  IngestedEvent,
+  IngestResult,
+  NewDelivery,
+  NewEvent,
+  ReprocessOptions,
+} from '../store.js';
 import { StoreConflictError, StoreNotFoundError } from '../store-errors.js';
 import { AdaptiveBatcher, type ItemOutcome } from './adaptive-batcher.js';
 import { at, type PgConnection, type SqlRunner } from './pg-connection.js';
@@ -249,7 +256,7 @@ export class PgIngest {
     deliveryId: string,
     events: NewEvent[],
     handlers: string[],
-    options: { now?: Date } = {},
+    options: ReprocessOptions = {},
   ): Promise<IngestResult> {
     const jobHandlers = uniqueHandlers(handlers);
     const now = at(options.now);
@@ -267,30 +274,26 @@ export class PgIngest {
           `Delivery ${deliveryId} is ${delivery.status}, not quarantined: only quarantined deliveries can be re-processed.`,
         );
       }
-      const prepared = prepareEvents(delivery.event, events);
+      const shop = options.fileAs?.shop ?? delivery.shop;
+      const event = (options.fileAs?.event ?? delivery.event) as WebhookEvent;
+      const prepared = prepareEvents(event, events);
       const receivedAt = delivery.received_at.getTime();
       const eventIds = prepared.map(() => newId('evt', receivedAt));
       const result = await storeEvents(client, {
         deliveryId,
-        shop: delivery.shop,
-        event: delivery.event,
+        shop,
+        event,
         deliveryReceivedAt: delivery.received_at,
         now,
         eventIds,
         prepared,
         jobHandlers,
       });
-      await client.query("UPDATE deliveries SET status = 'reprocessed', reprocessed_at = $2 WHERE id = $1", [
-        deliveryId,
-        now,
-      ]);
-      changes.push({
-        kind: 'delivery',
-        deliveryId,
-        shop: delivery.shop,
-        event: delivery.event,
-        status: 'reprocessed',
-      });
+      await client.query(
+        "UPDATE deliveries SET status = 'reprocessed', reprocessed_at = $2, shop = $3, event = $4 WHERE id = $1",
+        [deliveryId, now, shop, event],
+      );
+      changes.push({ kind: 'delivery', deliveryId, shop, event, status: 'reprocessed' });
       const stored = toIngested(
         eventIds,
         prepared,

@@ -29,6 +29,7 @@ import type {
   RecoveryPassRecord,
   RecoveryState,
   ReplayResult,
+  ReprocessOptions,
   Store,
   StoreChange,
   StoreChangeListener,
@@ -184,7 +185,7 @@ export class PgStore implements Store {
     deliveryId: string,
     events: NewEvent[],
     handlers: string[],
-    options: { now?: Date } = {},
+    options: ReprocessOptions = {},
   ): Promise<IngestResult> {
     return this.#ingest.reprocessQuarantined(deliveryId, events, handlers, options);
   }

@@ -26,6 +26,7 @@ import type {
   NewDelivery,
   Page,
   ReplayResult,
+  ReprocessOptions,
   StoreChangeListener,
   StoreStats,
   VerificationUpdate,
@@ -120,7 +121,7 @@ export class SqliteEngine {
     deliveryId: string,
     prepared: PreparedEvent[],
     jobHandlers: string[],
-    options: { now?: Date } = {},
+    options: ReprocessOptions = {},
   ): Promise<IngestResult> {
     return ingest.reprocessPrepared(this.#conn, deliveryId, prepared, jobHandlers, options);
   }

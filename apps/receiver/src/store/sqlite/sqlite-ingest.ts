@@ -7,7 +7,14 @@
 import type { WebhookEvent } from '@srhooks/contracts';
 import type { PreparedEvent } from '../prepared-event.js';
 import { newId } from '../sortable-id.js';
-import type { DecodeFailure, EventStatus, IngestedEvent, IngestResult, NewDelivery } from '../store.js';
+import type {
+  DecodeFailure,
+  EventStatus,
+  IngestedEvent,
+  IngestResult,
+  NewDelivery,
+  ReprocessOptions,
+} from '../store.js';
 import { StoreConflictError, StoreNotFoundError } from '../store-errors.js';
 import { ms, type SqliteConnection } from './sqlite-connection.js';
 
@@ -111,7 +118,7 @@ export function reprocessPrepared(
   deliveryId: string,
   prepared: PreparedEvent[],
   jobHandlers: string[],
-  options: { now?: Date },
+  options: ReprocessOptions,
 ): Promise<IngestResult> {
   const now = ms(options.now);
   return db.write((context) => {
@@ -126,26 +133,19 @@ export function reprocessPrepared(
         `Delivery ${deliveryId} is ${delivery.status}, not quarantined: only quarantined deliveries can be re-processed.`,
       );
     }
+    const shop = options.fileAs?.shop ?? delivery.shop;
+    const event = (options.fileAs?.event ?? delivery.event) as WebhookEvent;
     const stored = storeEvents(
       db,
-      {
-        deliveryId,
-        shop: delivery.shop,
-        event: delivery.event,
-        receivedAt: delivery.received_at,
-        source: 'webhook',
-      },
+      { deliveryId, shop, event, receivedAt: delivery.received_at, source: 'webhook' },
       now,
       prepared,
       jobHandlers,
     );
-    db.stmt("UPDATE deliveries SET status = 'reprocessed', reprocessed_at = ? WHERE id = ?").run(
-      now,
-      deliveryId,
-    );
-    db.notify(context, [
-      { kind: 'delivery', deliveryId, shop: delivery.shop, event: delivery.event, status: 'reprocessed' },
-    ]);
+    db.stmt(
+      "UPDATE deliveries SET status = 'reprocessed', reprocessed_at = ?, shop = ?, event = ? WHERE id = ?",
+    ).run(now, shop, event, deliveryId);
+    db.notify(context, [{ kind: 'delivery', deliveryId, shop, event, status: 'reprocessed' }]);
     return { deliveryId, events: stored, duplicates: stored.filter((e) => e.duplicateOf !== null).length };
   });
 }

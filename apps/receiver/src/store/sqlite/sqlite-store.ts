@@ -43,6 +43,7 @@ import type {
   PruneCounts,
   PruneOptions,
   ReplayResult,
+  ReprocessOptions,
   Store,
   StoreChangeListener,
   StoreStats,
@@ -139,12 +140,12 @@ export class SqliteStore implements Store {
     deliveryId: string,
     events: NewEvent[],
     handlers: string[],
-    options?: { now?: Date },
+    options?: ReprocessOptions,
   ): Promise<IngestResult> {
     const jobHandlers = uniqueHandlers(handlers);
     const event = this.#reader.deliveryEvent(deliveryId);
     if (event === null) throw new StoreNotFoundError('delivery', deliveryId);
-    const prepared = prepareEvents(event, events);
+    const prepared = prepareEvents((options?.fileAs?.event ?? event) as WebhookEvent, events);
     return this.#writer.call('reprocessPrepared', [deliveryId, prepared, jobHandlers, options]);
   }
 

@@ -329,6 +329,54 @@ export function defineStoreContract(engine: string, harness: StoreHarness): void
           StoreNotFoundError,
         );
       });
+
+      it("re-processes a quarantined delivery under another shop and event (fileAs), with that shop's dedupe", async () => {
+        const store = await open();
+        const payload = { id: 5, status: 'paid', time: 1_700_000_000 };
+        const dedupeKey = 'payment:5:paid:1700000000';
+        const filed = await store.ingest(
+          delivery({ shop: 'alpha', event: 'payment_status' as never }),
+          [{ dedupeKey, subjectId: '5', payload }],
+          ['erp'],
+        );
+        expect(filed.duplicates).toBe(0);
+        const first = await store.quarantine(
+          delivery({ shop: 'payment-api', event: 'payment_status' as never }),
+          {
+            code: 'unknown_shop',
+            message: 'not installed on beta',
+          },
+        );
+        const moved = await store.reprocessQuarantined(
+          first.deliveryId,
+          [{ dedupeKey: 'card-change:7:accepted:1700000000', subjectId: '7', payload: { changeId: 7 } }],
+          ['erp'],
+          { fileAs: { shop: 'beta', event: 'payment_card_change' }, now: seconds(5) },
+        );
+        expect(moved.duplicates).toBe(0);
+        const after = await store.getDelivery(first.deliveryId);
+        expect(after).toMatchObject({ shop: 'beta', event: 'payment_card_change', status: 'reprocessed' });
+        expect(after?.events.map((event) => [event.shop, event.event])).toEqual([
+          ['beta', 'payment_card_change'],
+        ]);
+        expect((await store.listDeliveries({ shop: 'payment-api' })).items).toEqual([]);
+
+        // Filed under alpha, where the same notification is already: a duplicate, no job.
+        const second = await store.quarantine(delivery({ shop: 'beta', event: 'payment_status' as never }), {
+          code: 'shop_mismatch',
+          message: 'first seen under alpha',
+        });
+        const again = await store.reprocessQuarantined(
+          second.deliveryId,
+          [{ dedupeKey, subjectId: '5', payload }],
+          ['erp'],
+          { fileAs: { shop: 'alpha', event: 'payment_status' } },
+        );
+        expect(again.duplicates).toBe(1);
+        expect(again.events[0]?.duplicateOf).toBe(filed.events[0]?.id);
+        const event = await store.getEvent(again.events[0]?.id as string);
+        expect(event).toMatchObject({ shop: 'alpha', jobs: [] });
+      });
     });
 
     describe('reads', () => {

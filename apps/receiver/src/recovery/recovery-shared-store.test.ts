@@ -1,0 +1,116 @@
+/**
+ * Several receivers on one PostgreSQL store (README, Recovery › When): one pass per shop and interval in
+ * all, not one per receiver. Two real receivers on one real PostgreSQL schema, the sandbox as the shop,
+ * the recovery schedule on with a short interval: a receiver whose turn comes right after the other
+ * completed a pass skips it (the pass time is read from the shared store under the per-shop lock), so the
+ * shop's API sees one pass's requests per interval; an on-demand pass still runs.
+ * (SQLite is one process per file: its lock and state are that process's, nothing to share.)
+ */
+import { DEMO_CLIENT, type RunningSandbox, startSandbox } from '@srhooks/sandbox';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildReceiver } from '../app.js';
+import { defineReceiverConfig } from '../config/load-config.js';
+import { TEST_DATABASE_URL, testSchemas } from '../test-support/postgres-schema.js';
+
+const SHOP = 'demo';
+const INTERVAL_MS = 1500;
+const nextSchema = testSchemas('srhooks_rs');
+
+interface LogLine {
+  time: number;
+  msg: string;
+}
+
+describe('recovery with several receivers on one PostgreSQL store', () => {
+  let sandbox: RunningSandbox;
+  const receivers: FastifyInstance[] = [];
+  const logs: LogLine[][] = [];
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({ logger: false, rateLimit: false });
+    await sandbox.simulator.placeOrder(SHOP);
+  });
+  afterAll(async () => {
+    for (const receiver of receivers) await receiver.close();
+    sandbox.app.server.closeAllConnections();
+    await sandbox.close();
+  });
+
+  async function startReceiver(schema: string): Promise<FastifyInstance> {
+    const lines: LogLine[] = [];
+    logs.push(lines);
+    const config = defineReceiverConfig({
+      secrets: ['recovery-secret-0123456789abcdef'],
+      databaseUrl: TEST_DATABASE_URL,
+      databaseSchema: schema,
+      logLevel: 'info',
+      shops: [
+        {
+          name: SHOP,
+          clientId: DEMO_CLIENT.clientId,
+          clientSecret: DEMO_CLIENT.clientSecret,
+          apiUrl: sandbox.apiUrlTemplate.replace('{shop}', SHOP),
+          tokenUrl: sandbox.tokenUrlTemplate.replace('{shop}', SHOP),
+          events: ['order_confirm'],
+        },
+      ],
+    });
+    const app = await buildReceiver(config, {
+      defaultMetrics: false,
+      processing: { logWrite: () => {} },
+      recovery: { schedule: true, intervalMs: INTERVAL_MS },
+      logDestination: { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) },
+    });
+    receivers.push(app);
+    await app.ready();
+    return app;
+  }
+
+  /** An on-demand pass; retried while a scheduled one holds the lock (409 busy). */
+  async function onDemand(app: FastifyInstance) {
+    for (;;) {
+      try {
+        return await app.recovery.recover(SHOP);
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'busy') throw error;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
+  }
+
+  it('runs one pass per interval across both receivers; the other skips its turn; on demand still runs', async () => {
+    const schema = nextSchema();
+    const [a, b] = await Promise.all([startReceiver(schema), startReceiver(schema)]);
+    // Several intervals of both schedules (no assertion on how long anything took).
+    await new Promise((resolve) => setTimeout(resolve, INTERVAL_MS * 5));
+    const before = sandbox.requestCount(SHOP).total;
+    // On demand: runs though a pass just completed.
+    const report = await onDemand(b as FastifyInstance);
+    expect(report.ordersRead).toBe(1);
+    expect(sandbox.requestCount(SHOP).total).toBeGreaterThan(before);
+    for (const receiver of [a, b]) await (receiver as FastifyInstance).close();
+    receivers.length = 0;
+
+    const passes = logs
+      .flat()
+      .filter((line) => line.msg.startsWith('recovery pass found'))
+      .map((line) => line.time)
+      .sort((x, y) => x - y);
+    const skipped = logs.flat().filter((line) => line.msg.startsWith('recovery turn skipped'));
+    // Start-up, then about one per interval; the on-demand pass is the last.
+    expect(passes.length).toBeGreaterThanOrEqual(4);
+    expect(skipped.length).toBeGreaterThanOrEqual(2);
+    const scheduled = passes.slice(0, -1);
+    for (let i = 1; i < scheduled.length; i++) {
+      // Before the fix the second receiver's pass followed the first's within milliseconds.
+      expect((scheduled[i] as number) - (scheduled[i - 1] as number)).toBeGreaterThan(INTERVAL_MS / 2);
+    }
+    // The shop's API saw one pass's requests per pass: GET /orders and one POST /batch (one order), plus
+    // a token for each receiver that ran a pass.
+    const withToken = logs.filter((lines) =>
+      lines.some((l) => l.msg.startsWith('recovery pass found')),
+    ).length;
+    expect(sandbox.requestCount(SHOP).total).toBe(passes.length * 2 + withToken);
+  }, 30_000);
+});
