@@ -1,4 +1,4 @@
-import { MIN_SECRET_LENGTH } from '@srhooks/contracts';
+import { isUsableSecret, MIN_SECRET_LENGTH } from '@srhooks/contracts';
 import { usageError } from '../cli-error.js';
 
 /** `SRHOOKS_SECRETS`: comma-separated, newest first, as the receiver reads it. */
@@ -26,7 +26,7 @@ export function firstSecret(
       'no_secret',
     );
   }
-  if (secret.length < MIN_SECRET_LENGTH) {
+  if (!isUsableSecret(secret)) {
     throw usageError(
       `the receiver secret is too short (${secret.length} characters; at least ${MIN_SECRET_LENGTH})`,
       'use a random one, e.g. `openssl rand -hex 32`',

@@ -5,7 +5,13 @@ import {
   type WebhookSpecEntry,
   WebhookSpecEntrySchema,
 } from '@srhooks/client';
-import { isValidShopName, MIN_SECRET_LENGTH, signDeliveryUrl, WEBHOOK_EVENTS } from '@srhooks/contracts';
+import {
+  isUsableSecret,
+  isValidShopName,
+  MIN_SECRET_LENGTH,
+  signDeliveryUrl,
+  WEBHOOK_EVENTS,
+} from '@srhooks/contracts';
 import { z } from 'zod';
 import { usageError } from '../cli-error.js';
 import { secretsFromEnv } from './receiver-secrets.js';
@@ -141,7 +147,7 @@ export function desiredState(
             'no_secret',
           );
         }
-        if (secret.length < MIN_SECRET_LENGTH) {
+        if (!isUsableSecret(secret)) {
           throw usageError(
             `the receiver secret is too short (at least ${MIN_SECRET_LENGTH} characters)`,
             "use the receiver's SRHOOKS_SECRETS value",
