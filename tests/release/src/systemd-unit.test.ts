@@ -92,3 +92,19 @@ describe.skipIf(!hasAnalyze)("the README's systemd unit", () => {
     expect(Date.now() - started).toBeLessThan(Number(timeout) * 1000);
   });
 });
+
+describe("the README's /etc/srhooks/receiver.env", () => {
+  it('has no comment on a value line (systemd keeps it in the value)', () => {
+    const readme = readFileSync(join(REPO_ROOT, 'apps/receiver/README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('### systemd'));
+    const at = section.indexOf('`/etc/srhooks/receiver.env`');
+    const block = /```sh\n([\s\S]*?)\n```/.exec(section.slice(at))?.[1];
+    expect(block).toBeDefined();
+    const lines = (block ?? '').split('\n').filter((line) => line.trim() !== '');
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) {
+      if (/^\s*[#;]/.test(line)) continue;
+      expect(line, 'a value line: NAME=value, nothing after the value').toMatch(/^[A-Z_][A-Z0-9_]*=[^\s#]*$/);
+    }
+  });
+});
