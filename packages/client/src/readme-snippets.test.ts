@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { INPUT_ERROR_CODES } from './errors.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
@@ -72,7 +73,7 @@ const contractsExports = exportedNames(join(root, 'node_modules/@srhooks/contrac
 function moduleFor(block: string): string {
   const declared = new Set(
     [...block.matchAll(/\b(?:interface|type|const|let|class|function)\s+([A-Za-z_$][\w$]*)/g)].map(
-      (m) => m[1],
+      (m) => m[1] ?? '',
     ),
   );
   const imported = new Set(
@@ -155,4 +156,23 @@ describe("the client README's TypeScript blocks", () => {
       });
     expect(problems).toEqual([]);
   }, 60_000);
+});
+
+describe('the client README\'s "Everything exported"', () => {
+  it('names every export of the package', () => {
+    const start = readme.indexOf('## Everything exported');
+    const end = readme.indexOf('\n## ', start + 1);
+    const section = readme.slice(start, end < 0 ? undefined : end);
+    expect(start).toBeGreaterThan(0);
+    const missing = [...clientExports].filter((name) => !new RegExp(`\`${name}[\`(<]`).test(section)).sort();
+    expect(missing).toEqual([]);
+  });
+});
+
+describe("the client README's Errors table", () => {
+  it('lists exactly the InputError codes (INPUT_ERROR_CODES, the InputErrorCode union)', () => {
+    const row = readme.split('\n').find((line) => line.startsWith('| `InputError`')) ?? '';
+    const codes = (row.split('|')[2] ?? '').match(/`([a-z_]+)`/g)?.map((code) => code.slice(1, -1)) ?? [];
+    expect(codes.sort()).toEqual([...INPUT_ERROR_CODES].sort());
+  });
 });
