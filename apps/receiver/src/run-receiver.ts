@@ -4,9 +4,12 @@
  * on SIGTERM/SIGINT (stop accepting, answer in-flight requests, finish pending commits, close
  * the store). `main.ts` calls it with the real process.
  */
+import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { type BuildReceiverOptions, buildReceiver } from './app.js';
+import { APP_ENV_VARIABLES } from './app-mode/app-env.js';
 import { ConfigError } from './config/config-error.js';
+import { ENV_VARIABLES } from './config/env-config.js';
 import { loadConfig } from './config/load-config.js';
 import { reconcileShops } from './reconcile/reconcile-shops.js';
 
@@ -15,6 +18,9 @@ export interface ReceiverProcess {
   cwd(): string;
   on(signal: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void): unknown;
   readonly stderr: { write(text: string): unknown };
+  /** `process.argv`: the receiver takes no arguments beyond `--help`/`--version` (absent: none). */
+  readonly argv?: readonly string[];
+  readonly stdout?: { write(text: string): unknown };
   exitCode?: number | string | undefined;
   exit(code: number): void;
 }
@@ -25,11 +31,85 @@ export interface RunningReceiver {
   readonly stopped: Promise<void>;
 }
 
-/** Starts the receiver; `null` (exit code 1, message on stderr) when the configuration is invalid. */
+const README = 'https://github.com/srhooks/srhooks/tree/main/apps/receiver#configuration';
+
+function receiverVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version?: string;
+  };
+  return manifest.version ?? 'unknown';
+}
+
+function usage(): string {
+  const names = [...Object.keys(ENV_VARIABLES), ...Object.keys(APP_ENV_VARIABLES), 'SRHOOKS_CONFIG'];
+  const lines: string[] = [];
+  let line = ' ';
+  for (const name of names) {
+    if (line.length + name.length > 96) {
+      lines.push(line);
+      line = ' ';
+    }
+    line += ` ${name}`;
+  }
+  lines.push(line);
+  return `Usage: node dist/main.js   (the package's start script: npm start)
+
+The srhooks receiver takes no command-line arguments. It is configured with environment variables,
+optionally on top of a JSON file (./srhooks.config.json, or the file named by SRHOOKS_CONFIG);
+environment variables win. SRHOOKS_SECRETS is required (delivery URL secrets, comma-separated,
+newest first, each at least 16 characters), e.g.
+
+  SRHOOKS_SECRETS="$(openssl rand -base64 32)" SRHOOKS_PUBLIC_URL=https://hooks.example.com node dist/main.js
+
+Environment variables:
+${lines.join('\n')}
+
+What each one means: the Configuration section of the receiver README (README.md beside dist/, or
+${README}).
+
+Options:
+  -h, --help     print this and exit
+  -v, --version  print the receiver's version and exit
+`;
+}
+
+/**
+ * Handles the command line: `--help`/`--version` answer, anything else is refused (exit 2).
+ * Returns true when the process should start the receiver.
+ */
+function acceptArguments(proc: ReceiverProcess): boolean {
+  const args = proc.argv?.slice(2) ?? [];
+  const stdout = proc.stdout ?? proc.stderr;
+  if (args.length === 0) return true;
+  const [first] = args;
+  if (args.length === 1 && (first === '--help' || first === '-h')) {
+    stdout.write(usage());
+    proc.exitCode = 0;
+    return false;
+  }
+  if (args.length === 1 && (first === '--version' || first === '-v')) {
+    stdout.write(`${receiverVersion()}\n`);
+    proc.exitCode = 0;
+    return false;
+  }
+  const unknown = args.find((arg) => !['--help', '-h', '--version', '-v'].includes(arg)) ?? first;
+  proc.stderr.write(
+    `srhooks receiver: unknown argument "${unknown}": the receiver takes no arguments; it is configured with environment variables (PORT, SRHOOKS_SECRETS, …) and srhooks.config.json. Run node dist/main.js --help for the list.\n`,
+  );
+  proc.exitCode = 2;
+  return false;
+}
+
+/**
+ * Starts the receiver; `null` when it did not: the configuration is invalid (exit code 1, message
+ * on stderr), or the command line asked for help or the version (exit 0) or was not understood
+ * (exit 2).
+ */
 export async function runReceiver(
   proc: ReceiverProcess = process,
   buildOptions: BuildReceiverOptions = {},
 ): Promise<RunningReceiver | null> {
+  if (!acceptArguments(proc)) return null;
   let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig({ env: proc.env, cwd: proc.cwd() });

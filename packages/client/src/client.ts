@@ -12,6 +12,7 @@ import {
   resolveUrlTemplate,
 } from './endpoint-urls.js';
 import { InputError } from './errors.js';
+import { withTextBodies } from './http/api-call.js';
 import { type AuthProvider, authMiddleware } from './middleware/auth.js';
 import { rateLimitMiddleware } from './middleware/rate-limit.js';
 import { type RetryOptions, retryMiddleware } from './middleware/retry.js';
@@ -162,11 +163,13 @@ export function createShopRenterClient(options: ShopRenterClientOptions): ShopRe
   }
   layers.push(timeoutMiddleware(options.timeoutMs ?? DEFAULT_TIMEOUT_MS), xmlToJsonMiddleware());
 
-  const api = createClient<paths>({
-    baseUrl: apiUrl,
-    fetch: composeFetch(baseFetch, layers),
-    headers: { Accept: 'application/json' },
-  });
+  const api = withTextBodies(
+    createClient<paths>({
+      baseUrl: apiUrl,
+      fetch: composeFetch(baseFetch, layers),
+      headers: { Accept: 'application/json' },
+    }),
+  );
   const context = { api, apiBase: apiUrl };
   const batch = createBatch(context);
 

@@ -170,6 +170,6 @@ function toMessage(value: unknown): string | undefined {
   return oneLine.length > 300 ? `${oneLine.slice(0, 300)}…` : oneLine;
 }
 
-function stripQueryTokens(url: string): string {
+export function stripQueryTokens(url: string): string {
   return url.replace(/([?&](?:access_token|token|client_secret|password)=)[^&#]*/gi, '$1***');
 }

@@ -143,8 +143,33 @@ export class TokenError extends ShopRenterError {
   }
 }
 
+/** Every `InputError.code`. */
+export const INPUT_ERROR_CODES = [
+  'invalid_input',
+  'invalid_event',
+  'field_not_available',
+  'invalid_url',
+  'insecure_url',
+  'invalid_shop',
+  'invalid_auth',
+  'duplicate_subscription',
+  'no_oauth',
+  'missing_secret',
+  'weak_secret',
+] as const;
+
+/**
+ * What was wrong: `invalid_input` (a value of the wrong shape), `invalid_event`,
+ * `field_not_available` (a field the event does not offer), `invalid_url`, `insecure_url` (plain
+ * http to a non-loopback host), `invalid_shop`, `invalid_auth`, `duplicate_subscription` (the same
+ * event and url twice in a sync), `no_oauth` (`getToken()` with Basic auth), `missing_secret` /
+ * `weak_secret` (a receiver secret that is absent or under 16 characters).
+ */
+export type InputErrorCode = (typeof INPUT_ERROR_CODES)[number];
+
 /** Bad input caught before anything was sent. */
 export class InputError extends ShopRenterError {
+  declare readonly code: InputErrorCode;
   /** Which input was wrong (`event`, `webHookParameters[0].url`, `auth`, …). */
   readonly field: string | undefined;
   readonly value: unknown;
@@ -152,7 +177,7 @@ export class InputError extends ShopRenterError {
   readonly allowed: readonly string[] | undefined;
   constructor(
     message: string,
-    details: { field?: string; value?: unknown; allowed?: readonly string[]; code?: string } = {},
+    details: { field?: string; value?: unknown; allowed?: readonly string[]; code?: InputErrorCode } = {},
   ) {
     super(details.code ?? 'invalid_input', message);
     this.field = details.field;

@@ -28,7 +28,9 @@ export { errorFromResponse, type FailedResponse } from './error-from-response.js
 export {
   type ApiErrorCode,
   AuthError,
+  INPUT_ERROR_CODES,
   InputError,
+  type InputErrorCode,
   NetworkError,
   NotFoundError,
   RateLimitError,

@@ -30,8 +30,17 @@ export function isValidShopName(name: unknown): name is string {
   return typeof name === 'string' && SHOP_NAME.test(name);
 }
 
+/**
+ * The one definition of a usable receiver secret: a string of at least `MIN_SECRET_LENGTH`
+ * characters. Signing refuses others (`weak_secret`), verification never matches them, and the
+ * receiver's config and the client's delivery handlers refuse them at start-up / first call.
+ */
+export function isUsableSecret(secret: unknown): boolean {
+  return typeof secret === 'string' && secret.length >= MIN_SECRET_LENGTH;
+}
+
 function assertSecret(secret: string): void {
-  if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) {
+  if (!isUsableSecret(secret)) {
     throw new ContractsError(
       'weak_secret',
       `receiver secret is too short: use at least ${MIN_SECRET_LENGTH} random characters (e.g. \`openssl rand -hex 32\`)`,
@@ -79,7 +88,7 @@ export function verifyDeliveryPath(path: ParsedDeliveryPath, secrets: readonly s
   const given = Buffer.from(path.token);
   let found = -1;
   secrets.forEach((secret, index) => {
-    if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) return;
+    if (!isUsableSecret(secret)) return;
     const expected = Buffer.from(
       createHmac('sha256', secret).update(`${path.shop}:${path.event}`).digest('base64url'),
     );

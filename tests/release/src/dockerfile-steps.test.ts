@@ -4,6 +4,7 @@
  * and nothing else, run as the non-root `node` user, with the /data volume, a HEALTHCHECK on
  * /readyz and the app's own command (the receiver's `start` script), SIGTERM as the stop signal.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEPLOYABLE_APPS, deploySteps } from './deploy-steps.js';
@@ -84,5 +85,40 @@ describe.each(DEPLOYABLE_APPS.map((app) => [app.name, app] as const))('%s Docker
       ).toBe(true);
     if (app.name === '@srhooks/receiver') expect(app.command.join(' ')).toBe(start);
     else expect(app.command.slice(0, 2).join(' ')).toBe(start);
+  });
+});
+
+/** The receiver README's `docker run` recipes (a command may continue over `\`-ended lines). */
+function readmeDockerRuns(): string[] {
+  const readme = readFileSync(join(REPO_ROOT, 'apps/receiver/README.md'), 'utf8');
+  const section = readme.slice(
+    readme.indexOf('### Container image'),
+    readme.indexOf('### Behind a reverse proxy'),
+  );
+  return [...section.matchAll(/```sh\n([\s\S]*?)```/g)]
+    .flatMap((block) => (block[1] ?? '').replace(/\\\n\s*/g, ' ').split('\n'))
+    .filter((line) => /^docker run\b/.test(line.trim()));
+}
+
+describe("the receiver README's container recipe", () => {
+  it('trusts as proxy an address the container actually sees the proxy come from', () => {
+    const runs = readmeDockerRuns();
+    expect(runs.length).toBeGreaterThan(0);
+    for (const run of runs) {
+      const trust = /SRHOOKS_TRUST_PROXY=(\S+)/.exec(run)?.[1];
+      if (trust === undefined) continue;
+      const hostNetwork = /--network[= ]host\b/.test(run);
+      // Published ports (bridge networking): a proxy on the host reaches the container through the
+      // bridge, so the receiver sees the bridge gateway's address, never its own loopback.
+      if (!hostNetwork) {
+        expect(run, 'a bridge-networked container never sees 127.0.0.1 as its peer').not.toMatch(
+          /SRHOOKS_TRUST_PROXY=(127\.0\.0\.1|::1|localhost|loopback)\b/,
+        );
+        // Only what reaches the published port is trusted, so publish it on loopback only.
+        expect(run).toMatch(/-p 127\.0\.0\.1:\d+:\d+/);
+      } else {
+        expect(run).not.toMatch(/\s-p\s/);
+      }
+    }
   });
 });

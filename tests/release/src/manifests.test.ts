@@ -3,7 +3,7 @@
  * packed-install.test.ts, checks that what it says is true): public, one shared version, the
  * metadata a registry page shows, Node 20+, typed ESM exports, and a README and LICENSE beside it.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PUBLISHED_PACKAGES, REPO_ROOT, readManifest } from './workspace.js';
@@ -43,6 +43,20 @@ describe('published package manifests', () => {
       expect(readFileSync(join(pkg.dir, 'LICENSE'), 'utf8')).toBe(
         readFileSync(join(REPO_ROOT, 'LICENSE'), 'utf8'),
       );
+    });
+
+    it("declares @types/node as an optional peer when its published .d.ts use Node's types", () => {
+      const declarations = (readdirSync(join(pkg.dir, 'dist'), { recursive: true }) as string[])
+        .filter((file) => file.endsWith('.d.ts'))
+        .map((file) => readFileSync(join(pkg.dir, 'dist', file), 'utf8'));
+      expect(declarations.length).toBeGreaterThan(0);
+      const usesNode = declarations.some((text) => /from ['"]node:|\bBuffer\b|\bNodeJS\./.test(text));
+      if (!usesNode) return;
+      // The well-trodden way (vite, vitest): an optional peer, so TypeScript users are told and
+      // JavaScript users install nothing extra.
+      expect(manifest.peerDependencies).toMatchObject({ '@types/node': '>=20' });
+      expect(manifest.peerDependenciesMeta).toMatchObject({ '@types/node': { optional: true } });
+      expect(readFileSync(join(pkg.dir, 'README.md'), 'utf8')).toContain('@types/node');
     });
 
     it('uses workspace:* for its @srhooks dependencies (pnpm pack writes the real version)', () => {

@@ -329,3 +329,36 @@ describe.skipIf(missing.length > 0)(
     });
   },
 );
+
+describe("the README proxies' body limits", () => {
+  const readme = readFileSync(join(REPO_ROOT, 'apps/receiver/README.md'), 'utf8');
+  // The receiver's default SRHOOKS_BODY_HARD_LIMIT (apps/receiver/src/config/config-schema.ts).
+  const hardLimit = Number(
+    /DEFAULT_BODY_HARD_LIMIT = ([\d* ]+);/
+      .exec(readFileSync(join(REPO_ROOT, 'apps/receiver/src/config/config-schema.ts'), 'utf8'))?.[1]
+      ?.split('*')
+      .reduce((product, factor) => product * Number(factor.trim()), 1),
+  );
+
+  it('let exactly the receiver hard limit through (Caddy: MB = 10^6, MiB = 2^20; nginx: m = 2^20)', () => {
+    expect(hardLimit).toBe(64 * 1024 * 1024);
+    const caddy = /max_size (\d+)(MiB|MB|KiB|KB|GiB|GB)\b/.exec(
+      readmeBlock(readme, 'Behind a reverse proxy with TLS', 'caddyfile'),
+    );
+    const caddyUnits: Record<string, number> = {
+      KB: 1e3,
+      MB: 1e6,
+      GB: 1e9,
+      KiB: 2 ** 10,
+      MiB: 2 ** 20,
+      GiB: 2 ** 30,
+    };
+    expect(caddy).not.toBeNull();
+    expect(Number(caddy?.[1]) * (caddyUnits[caddy?.[2] ?? ''] ?? 0)).toBe(hardLimit);
+    const nginx = /client_max_body_size (\d+)([kmg])\b/.exec(
+      readmeBlock(readme, 'Behind a reverse proxy with TLS', 'nginx'),
+    );
+    const nginxUnits: Record<string, number> = { k: 2 ** 10, m: 2 ** 20, g: 2 ** 30 };
+    expect(Number(nginx?.[1]) * (nginxUnits[nginx?.[2] ?? ''] ?? 0)).toBe(hardLimit);
+  });
+});

@@ -91,4 +91,42 @@ describe.skipIf(!hasAnalyze)("the README's systemd unit", () => {
     expect(await receiver.stop(signal as NodeJS.Signals)).toBe(0);
     expect(Date.now() - started).toBeLessThan(Number(timeout) * 1000);
   });
+
+  it('sets what the start script and the Dockerfile set (malloc), a private umask and state directory', () => {
+    const env = parseEnvironment(unit.get('Environment'));
+    const start = (
+      JSON.parse(readFileSync(join(REPO_ROOT, 'apps/receiver/package.json'), 'utf8')) as {
+        scripts: { start: string };
+      }
+    ).scripts.start;
+    const fromStart = Object.fromEntries(
+      [...start.matchAll(/\b(MALLOC_[A-Z_]+)=(\S+)/g)].map((match) => [match[1], match[2]]),
+    );
+    const dockerfile = readFileSync(join(REPO_ROOT, 'apps/receiver/Dockerfile'), 'utf8');
+    const fromDockerfile = Object.fromEntries(
+      [...dockerfile.matchAll(/\b(MALLOC_[A-Z_]+)=(\S+)/g)].map((match) => [match[1], match[2]]),
+    );
+    expect(Object.keys(fromStart).sort()).toEqual(['MALLOC_ARENA_MAX', 'MALLOC_MMAP_THRESHOLD_']);
+    expect(fromDockerfile).toEqual(fromStart);
+    expect(env).toMatchObject(fromStart);
+    // The SQLite file (and its -wal/-shm) holds every delivery: readable by the service user only.
+    expect(unit.get('UMask')).toEqual(['0077']);
+    if (unit.get('StateDirectory').length > 0) expect(unit.get('StateDirectoryMode')).toEqual(['0700']);
+  });
+});
+
+describe("the README's /etc/srhooks/receiver.env", () => {
+  it('has no comment on a value line (systemd keeps it in the value)', () => {
+    const readme = readFileSync(join(REPO_ROOT, 'apps/receiver/README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('### systemd'));
+    const at = section.indexOf('`/etc/srhooks/receiver.env`');
+    const block = /```sh\n([\s\S]*?)\n```/.exec(section.slice(at))?.[1];
+    expect(block).toBeDefined();
+    const lines = (block ?? '').split('\n').filter((line) => line.trim() !== '');
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) {
+      if (/^\s*[#;]/.test(line)) continue;
+      expect(line, 'a value line: NAME=value, nothing after the value').toMatch(/^[A-Z_][A-Z0-9_]*=[^\s#]*$/);
+    }
+  });
 });

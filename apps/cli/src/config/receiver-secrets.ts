@@ -1,4 +1,4 @@
-import { MIN_SECRET_LENGTH } from '@srhooks/contracts';
+import { isUsableSecret, MIN_SECRET_LENGTH, parseDeliveryPath, verifyDeliveryPath } from '@srhooks/contracts';
 import { usageError } from '../cli-error.js';
 
 /** `SRHOOKS_SECRETS`: comma-separated, newest first, as the receiver reads it. */
@@ -26,7 +26,7 @@ export function firstSecret(
       'no_secret',
     );
   }
-  if (secret.length < MIN_SECRET_LENGTH) {
+  if (!isUsableSecret(secret)) {
     throw usageError(
       `the receiver secret is too short (${secret.length} characters; at least ${MIN_SECRET_LENGTH})`,
       'use a random one, e.g. `openssl rand -hex 32`',
@@ -34,4 +34,28 @@ export function firstSecret(
     );
   }
   return secret;
+}
+
+/** Which of the receiver's secrets a delivery URL verifies against: the first, a later one, or none. */
+export type SignedWith = 'current' | 'old' | 'none';
+
+/**
+ * For a receiver URL (`…/hooks/{shop}/{event}/{token}`): whether its token verifies against the
+ * first of `secrets` (`current`), a later one (`old`: still accepted, to be retired) or none of
+ * them (the receiver answers its deliveries 404). `undefined` for other URLs or without secrets.
+ * Nothing of the token is returned, so callers can show this where tokens are masked.
+ */
+export function signedWith(url: string, secrets: readonly string[]): SignedWith | undefined {
+  if (secrets.length === 0) return undefined;
+  let path: string;
+  try {
+    path = new URL(url).pathname;
+  } catch {
+    return undefined;
+  }
+  const parsed = parseDeliveryPath(path);
+  if (!parsed) return undefined;
+  const verified = verifyDeliveryPath(parsed, secrets);
+  if (!verified.ok) return 'none';
+  return verified.secretIndex === 0 ? 'current' : 'old';
 }

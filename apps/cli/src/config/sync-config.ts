@@ -5,7 +5,13 @@ import {
   type WebhookSpecEntry,
   WebhookSpecEntrySchema,
 } from '@srhooks/client';
-import { isValidShopName, MIN_SECRET_LENGTH, signDeliveryUrl, WEBHOOK_EVENTS } from '@srhooks/contracts';
+import {
+  isUsableSecret,
+  isValidShopName,
+  MIN_SECRET_LENGTH,
+  signDeliveryUrl,
+  WEBHOOK_EVENTS,
+} from '@srhooks/contracts';
 import { z } from 'zod';
 import { usageError } from '../cli-error.js';
 import { secretsFromEnv } from './receiver-secrets.js';
@@ -55,6 +61,10 @@ export interface ShopDesiredState {
   webhooks: WebhookSpec[];
   /** Where each of `webhooks` comes from in the file, index for index: `shops[0].webhooks[1] (order_confirm)`. */
   sources: string[];
+  /** `{publicUrl}/hooks/{shop}/`: subscriptions under it are this receiver's (as its reconcile counts them). */
+  receiverPrefix: string | undefined;
+  /** The receiver secrets known here (`SRHOOKS_SECRETS`, else the file's), newest first. */
+  secrets: string[];
 }
 
 function issuePath(path: readonly PropertyKey[]): string {
@@ -107,7 +117,9 @@ export function desiredState(
 ): ShopDesiredState[] {
   const publicUrl = env.SRHOOKS_PUBLIC_URL?.trim() || config.receiver?.publicUrl || config.publicUrl;
   const secrets = secretsFromEnv(env);
-  const secret = secrets[0] ?? config.receiver?.secrets?.[0] ?? config.secrets?.[0];
+  const known =
+    [secrets, config.receiver?.secrets ?? [], config.secrets ?? []].find((list) => list.length > 0) ?? [];
+  const secret = known[0];
   const seen = new Set<string>();
   return config.shops.map((shop, shopIndex) => {
     if (seen.has(shop.name))
@@ -141,7 +153,7 @@ export function desiredState(
             'no_secret',
           );
         }
-        if (secret.length < MIN_SECRET_LENGTH) {
+        if (!isUsableSecret(secret)) {
           throw usageError(
             `the receiver secret is too short (at least ${MIN_SECRET_LENGTH} characters)`,
             "use the receiver's SRHOOKS_SECRETS value",
@@ -152,6 +164,7 @@ export function desiredState(
       }
       return specFromEntry(entry, url);
     });
-    return { shop: shop.name, webhooks, sources };
+    const receiverPrefix = publicUrl ? `${publicUrl.replace(/\/+$/, '')}/hooks/${shop.name}/` : undefined;
+    return { shop: shop.name, webhooks, sources, receiverPrefix, secrets: [...known] };
   });
 }

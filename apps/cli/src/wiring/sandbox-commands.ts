@@ -1,4 +1,4 @@
-import { type Command, InvalidArgumentError } from 'commander';
+import { type Command, Help, InvalidArgumentError, Option } from 'commander';
 import { examples } from './help-text.js';
 import { runLazily } from './run-lazily.js';
 
@@ -62,6 +62,52 @@ function registerAppCommands(program: Command): void {
         } as never);
       });
   }
+}
+
+/** The flags of the sandbox server (`srhooks sandbox`), as [flag, option key]. */
+const SERVER_FLAGS = [
+  ['--port', 'port'],
+  ['--host', 'host'],
+  ['--data', 'data'],
+  ['--shops', 'shops'],
+  ['--apps', 'apps'],
+  ['--time-scale', 'timeScale'],
+  ['--no-rate-limit', 'rateLimit'],
+] as const;
+
+/**
+ * The simulator subcommands (`sandbox order`, …) talk to a running sandbox: the server's flags are
+ * not theirs. Their help leaves them out of "Global Options", and given to them (after the
+ * subcommand, or before it: `sandbox --port 1 order`) they are refused with a pointer to
+ * `--sandbox-url` instead of being ignored. `sandbox` parses positionally, so flags after a
+ * subcommand reach the subcommand, which knows them only as hidden options to refuse.
+ */
+function keepServerFlagsToTheServer(sandbox: Command): void {
+  const flags = new Set<string>(SERVER_FLAGS.map(([flag]) => flag));
+  sandbox.enablePositionalOptions();
+  for (const sub of sandbox.commands) {
+    for (const [flag] of SERVER_FLAGS) {
+      sub.addOption(new Option(flag === '--no-rate-limit' ? flag : `${flag} <value>`).hideHelp());
+    }
+    sub.configureHelp({
+      ...sandbox.configureHelp(),
+      visibleGlobalOptions(this: Help, command: Command) {
+        return Help.prototype.visibleGlobalOptions
+          .call(this, command)
+          .filter((option) => !flags.has(option.long ?? ''));
+      },
+    });
+  }
+  sandbox.hook('preAction', (_sandbox, action) => {
+    if (action === sandbox) return;
+    for (const [flag, key] of SERVER_FLAGS) {
+      if (action.getOptionValueSource(key) !== 'cli' && sandbox.getOptionValueSource(key) !== 'cli') continue;
+      action.error(
+        `error: ${flag} is an option of srhooks sandbox (the server), not of sandbox ${action.name()}\nstart the server with srhooks sandbox ${flag === '--port' ? '--port PORT' : flag} and point sandbox ${action.name()} at it with --sandbox-url http://127.0.0.1:PORT (or SRHOOKS_SANDBOX_URL)`,
+        { exitCode: 2, code: 'commander.sandboxServerOption' },
+      );
+    }
+  });
 }
 
 /** `srhooks sandbox` and the simulator subcommands; `srhooks app`. */
@@ -173,4 +219,6 @@ export function registerSandboxCommands(program: Command): void {
     .action(async (options: SimulateFlags, command: Command) =>
       simulate(command, { ...options, action: 'unsubscribe' }),
     );
+
+  keepServerFlagsToTheServer(sandbox);
 }

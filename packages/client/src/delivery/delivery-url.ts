@@ -50,7 +50,10 @@ export function buildDeliveryUrl(input: DeliveryUrlInput): string {
     return signDeliveryUrl(input.baseUrl, { shop: input.shop, event: input.event }, input.secret);
   } catch (error) {
     if (error instanceof ContractsError)
-      throw new InputError(error.message, { field: 'secret', code: error.code });
+      throw new InputError(error.message, {
+        field: 'secret',
+        code: error.code === 'weak_secret' ? 'weak_secret' : 'invalid_input',
+      });
     throw error;
   }
 }

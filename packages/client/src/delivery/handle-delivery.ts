@@ -16,11 +16,11 @@ import {
  * which HTTP status to answer.
  */
 export async function handleDelivery(request: Request, options: DeliveryOptions): Promise<DeliveryResult> {
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  const maxBytes = options?.maxBytes ?? DEFAULT_MAX_BYTES;
   const target = checkDeliveryTarget(
     request.method,
     new URL(request.url).pathname,
-    secretList(options.secrets),
+    secretList(options?.secrets),
   );
   if (!('shop' in target)) {
     await request.body?.cancel();

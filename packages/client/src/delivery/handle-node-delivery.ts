@@ -21,10 +21,10 @@ export async function handleNodeDelivery(
   req: IncomingMessage,
   options: DeliveryOptions,
 ): Promise<DeliveryResult> {
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  const maxBytes = options?.maxBytes ?? DEFAULT_MAX_BYTES;
   const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
   const path = url.split('?')[0] ?? '/';
-  const target = checkDeliveryTarget(req.method ?? 'GET', path, secretList(options.secrets));
+  const target = checkDeliveryTarget(req.method ?? 'GET', path, secretList(options?.secrets));
   if (!('shop' in target)) {
     req.resume();
     return { ok: false, error: target };

@@ -3,14 +3,21 @@ import {
   type DecodedDelivery,
   DeliveryDecodeError,
   decodeDelivery,
+  isUsableSecret,
+  MIN_SECRET_LENGTH,
   parseDeliveryPath,
   verifyDeliveryPath,
   type WebhookEvent,
 } from '@srhooks/contracts';
+import { InputError } from '../errors.js';
 import { DeliveryError } from './delivery-error.js';
 
 export interface DeliveryOptions {
-  /** Receiver secrets; the first signs new URLs, all are accepted (rotation). */
+  /**
+   * Receiver secrets; the first signs new URLs, all are accepted (rotation). Each at least 16
+   * characters; a missing, empty or shorter one is an `InputError` (`missing_secret` /
+   * `weak_secret`), never a silent 404 for every delivery.
+   */
   secrets: readonly string[] | string;
   /** Largest body accepted, in bytes (default just under 5 MB). */
   maxBytes?: number;
@@ -33,10 +40,35 @@ export interface RejectedDelivery {
 
 export type DeliveryResult = VerifiedDelivery | RejectedDelivery;
 
+/**
+ * The secrets to verify with. Throws `InputError` when any of them is not a usable secret
+ * (contracts' `isUsableSecret`: a string of at least 16 characters): with none, or an unset
+ * environment variable among them, every genuine delivery would be refused as an unknown URL.
+ */
 export function secretList(secrets: DeliveryOptions['secrets']): string[] {
-  return (typeof secrets === 'string' ? [secrets] : [...(secrets ?? [])]).filter(
-    (s) => typeof s === 'string',
-  );
+  const list: unknown[] =
+    typeof secrets === 'string' ? [secrets] : Array.isArray(secrets) ? [...secrets] : [];
+  if (list.length === 0) {
+    throw new InputError(
+      'handleDelivery/handleNodeDelivery need at least one receiver secret in options.secrets (got none): pass the secret the delivery URLs were built with, e.g. {secrets: [process.env.SRHOOKS_SECRET]}, and check that the variable is set',
+      { field: 'secrets', value: undefined, code: 'missing_secret' },
+    );
+  }
+  list.forEach((secret, index) => {
+    if (isUsableSecret(secret)) return;
+    const field = `secrets[${index}]`;
+    if (typeof secret !== 'string' || secret === '') {
+      throw new InputError(
+        `options.${field} is ${secret === '' ? 'empty' : String(secret)}: is the environment variable that should hold this receiver secret set? Every delivery would be refused as an unknown URL without it`,
+        { field, value: undefined, code: 'missing_secret' },
+      );
+    }
+    throw new InputError(
+      `options.${field} is ${secret.length} characters; a receiver secret needs at least ${MIN_SECRET_LENGTH} (the receiver's SRHOOKS_SECRETS rule; make one with \`openssl rand -base64 32\`)`,
+      { field, value: undefined, code: 'weak_secret' },
+    );
+  });
+  return list as string[];
 }
 
 /** The checks before reading a body: method and signed URL. Returns the target or the refusal. */

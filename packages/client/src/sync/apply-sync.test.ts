@@ -167,4 +167,93 @@ describe('declarative sync against the sandbox', () => {
     expect(failed?.status).toBe(404);
     expect(failed?.error?.code).toBe('not_found');
   });
+
+  describe('a URL change (secret rotation) with prune: create first, delete after', () => {
+    const mine = (url: string | undefined, test: string) =>
+      url?.includes(`/hooks/demo/newsletter_update_subscriber/rot-${test}-`) ?? false;
+    const rotationUrl = (name: string) =>
+      `https://hooks.example.com/hooks/demo/newsletter_update_subscriber/rot-${name}`;
+
+    /** A real fetch that records the inner methods of every batch it sends, in order. */
+    function recordingFetch() {
+      const batches: string[][] = [];
+      const fetch = async (request: Request) => {
+        if (new URL(request.url).pathname.endsWith('/batch')) {
+          const body = (await request.clone().json()) as { data: { requests: { method: string }[] } };
+          batches.push(body.data.requests.map((inner) => inner.method));
+        }
+        return globalThis.fetch(request);
+      };
+      return { fetch, batches };
+    }
+
+    async function current(client: ReturnType<TestSandbox['client']>, test: string) {
+      return (await client.webhooks.all()).filter((w) => mine(w.webHookParameters[0]?.url, test));
+    }
+
+    it('sends the create before the delete, so the event is never without a subscription', async () => {
+      const recorder = recordingFetch();
+      const client = t.client({ fetch: recorder.fetch });
+      const old = await client.webhooks.create({
+        event: 'newsletter_update_subscriber',
+        url: rotationUrl('a-old'),
+      });
+      const plan = planSync(
+        [{ event: 'newsletter_update_subscriber', url: rotationUrl('a-new') }],
+        await current(client, 'a'),
+      );
+      const report = await applySync(plan, { client, prune: true, refresh: false });
+      expect(report.ok).toBe(true);
+      expect(report.summary).toMatchObject({ created: 1, deleted: 1, failed: 0 });
+      expect(report.steps.map((step) => step.action)).toEqual(['create', 'delete']);
+      // The create went out (and was answered) before the delete was sent.
+      expect(recorder.batches).toEqual([['POST'], ['DELETE']]);
+      const after = await current(client, 'a');
+      expect(after.map((w) => w.webHookParameters[0]?.url)).toEqual([rotationUrl('a-new')]);
+      expect(after.some((w) => w.id === old.id)).toBe(false);
+      await client.webhooks.delete(after[0]?.id ?? '');
+    });
+
+    it('a create the shop refuses leaves the old subscription in place (an extra, not a gap)', async () => {
+      const recorder = recordingFetch();
+      const client = t.client({ fetch: recorder.fetch });
+      const old = await client.webhooks.create({
+        event: 'newsletter_update_subscriber',
+        url: rotationUrl('b-old'),
+      });
+      const stray = await client.webhooks.create({
+        event: 'newsletter_update_subscriber',
+        url: rotationUrl('b-old'),
+      });
+      // The sandbox refuses a delay this long (40005, assumptions.ts A24); the client lets it through.
+      const plan = planSync(
+        [
+          {
+            event: 'newsletter_update_subscriber',
+            url: rotationUrl('b-new'),
+            delay: { value: 40_000, unit: 'day' },
+          },
+        ],
+        await current(client, 'b'),
+      );
+      expect(plan.delete.map((step) => step.reason).sort()).toEqual(['duplicate', 'not_desired']);
+      const report = await applySync(plan, { client, prune: true, refresh: false });
+      expect(report.ok).toBe(false);
+      const create = report.steps.find((step) => step.action === 'create');
+      expect(create).toMatchObject({ ok: false, applied: true, status: 400 });
+      const skipped = report.steps.find((step) => step.action === 'delete' && step.reason === 'not_desired');
+      expect(skipped).toMatchObject({ id: expect.any(String), ok: false, applied: false });
+      expect(skipped?.error?.code).toBe('delete_skipped');
+      expect(skipped?.error?.message).toMatch(/not deleted.*newsletter_update_subscriber.*run sync again/);
+      // The duplicate of the kept one is still removed: that leaves no gap.
+      const duplicate = report.steps.find((step) => step.action === 'delete' && step.reason === 'duplicate');
+      expect(duplicate).toMatchObject({ ok: true, applied: true });
+      expect(recorder.batches).toEqual([['POST'], ['DELETE']]);
+      const after = await current(client, 'b');
+      expect(after).toHaveLength(1);
+      expect([old.id, stray.id]).toContain(after[0]?.id);
+      expect(after[0]?.webHookParameters[0]?.url).toBe(rotationUrl('b-old'));
+      await client.webhooks.delete(after[0]?.id ?? '');
+    });
+  });
 });

@@ -1,5 +1,5 @@
 import { type Webhook, WebhookResponseSchema } from '@srhooks/contracts';
-import type { ShopRenterError } from '../errors.js';
+import { ShopRenterError } from '../errors.js';
 import type { BatchFunction, BatchRequestInput } from '../resources/batch.js';
 import { specToWebhookInput } from '../resources/webhook-input.js';
 import type { WebhooksResource } from '../resources/webhooks.js';
@@ -63,7 +63,9 @@ export interface SyncReport {
 
 /**
  * Executes a sync plan through `POST /batch` (chunks of ≤ 200, sequential) and reports every
- * step. Deletes happen only with `prune`. With `refresh` (default) the plan is recomputed from the
+ * step: creates and updates first, then (only with `prune`) deletes in a later batch; a
+ * subscription that is no longer desired is not deleted while a create for its event failed
+ * (its step is `delete_skipped`). With `refresh` (default) the plan is recomputed from the
  * shop's current state first, which makes applying idempotent.
  */
 export async function applySync(plan: SyncPlan, options: ApplySyncOptions): Promise<SyncReport> {
@@ -87,40 +89,46 @@ export async function applySync(plan: SyncPlan, options: ApplySyncOptions): Prom
   }
 
   type Pending = { request: BatchRequestInput; result: Omit<SyncStepResult, 'ok' | 'applied'> };
-  const pending: Pending[] = [];
-  if (prune) {
-    for (const step of effective.delete) {
-      pending.push({
-        request: { method: 'DELETE', uri: `webHooks/${step.id}` },
-        result: { action: 'delete', key: step.key, id: step.id, reason: step.reason },
-      });
-    }
-  }
+  // Creates and updates first, deletes after, in a second batch: a URL change (a new secret, a new
+  // public URL) is a create plus a delete, and in this order the event always has a subscription —
+  // at worst two for a moment, whose deliveries the receiver deduplicates — instead of none between
+  // the DELETE and the POST, or none at all when the create fails.
+  const writes: Pending[] = [];
   for (const step of effective.update) {
-    pending.push({
+    writes.push({
       request: { method: 'PUT', uri: `webHooks/${step.id}`, data: specToWebhookInput(step.desired) },
       result: { action: 'update', key: step.key, id: step.id, changes: step.changes },
     });
   }
   for (const step of effective.create) {
-    pending.push({
+    writes.push({
       request: { method: 'POST', uri: 'webHooks', data: specToWebhookInput(step.desired) },
       result: { action: 'create', key: step.key, id: undefined },
     });
   }
+  const deletes: Pending[] = [];
+  const deletedEvents = new Map<Pending, string>();
+  if (prune) {
+    for (const step of effective.delete) {
+      const item: Pending = {
+        request: { method: 'DELETE', uri: `webHooks/${step.id}` },
+        result: { action: 'delete', key: step.key, id: step.id, reason: step.reason },
+      };
+      deletes.push(item);
+      if (step.reason === 'not_desired') deletedEvents.set(item, step.current.event);
+    }
+  }
 
-  if (dryRun) {
-    for (const item of pending) emit({ ...item.result, ok: true, applied: false });
-  } else if (pending.length > 0) {
-    const results = await options.client.batch(pending.map((item) => item.request));
-    results.forEach((outcome, index) => {
-      const item = pending[index] as Pending;
+  const send = async (items: Pending[]) => {
+    const results = await options.client.batch(items.map((item) => item.request));
+    return results.map((outcome, index) => {
+      const item = items[index] as Pending;
       const parsed =
         outcome.ok && item.result.action !== 'delete'
           ? WebhookResponseSchema.safeParse(outcome.body)
           : undefined;
       const webhook = parsed?.success ? parsed.data : undefined;
-      emit({
+      const step: SyncStepResult = {
         ...item.result,
         id: item.result.id ?? webhook?.id,
         ok: outcome.ok,
@@ -128,8 +136,41 @@ export async function applySync(plan: SyncPlan, options: ApplySyncOptions): Prom
         status: outcome.status,
         ...(webhook ? { webhook } : {}),
         ...(outcome.error ? { error: outcome.error } : {}),
-      });
+      };
+      emit(step);
+      return step;
     });
+  };
+
+  if (dryRun) {
+    for (const item of [...writes, ...deletes]) emit({ ...item.result, ok: true, applied: false });
+  } else {
+    const written = writes.length > 0 ? await send(writes) : [];
+    // A subscription that is no longer desired stays while a create for its event failed: until
+    // the new one exists it is the only one that still delivers that event.
+    const failedCreates = new Set(
+      written
+        .filter((step) => step.action === 'create' && !step.ok)
+        .map((step) => step.key.slice(0, step.key.indexOf(' '))),
+    );
+    const sendable: Pending[] = [];
+    for (const item of deletes) {
+      const event = deletedEvents.get(item);
+      if (event === undefined || !failedCreates.has(event)) {
+        sendable.push(item);
+        continue;
+      }
+      emit({
+        ...item.result,
+        ok: false,
+        applied: false,
+        error: new ShopRenterError(
+          'delete_skipped',
+          `not deleted: creating the new ${event} subscription failed, so this one is kept and ${event} deliveries keep arriving; fix the failed create and run sync again`,
+        ),
+      });
+    }
+    if (sendable.length > 0) await send(sendable);
   }
 
   const count = (action: SyncStepResult['action']) => steps.filter((s) => s.action === action && s.ok).length;

@@ -1,5 +1,6 @@
 import { isWebhookEvent, type Webhook } from '@srhooks/contracts';
 import { defineCommand } from '../../command.js';
+import { type SignedWith, secretsFromEnv, signedWith } from '../../config/receiver-secrets.js';
 import { unknownEventError } from '../../event-name.js';
 import { connectShop } from '../../shop-client.js';
 import { renderWebhookTable } from './webhook-view.js';
@@ -13,6 +14,12 @@ export interface ListWebhooksOptions {
 export interface ListWebhooksResult {
   shop: string;
   webhooks: Webhook[];
+  /**
+   * With `SRHOOKS_SECRETS` set: for each subscription (by id) whose URL is a receiver URL
+   * (`…/hooks/{shop}/{event}/{token}`), which of those secrets it verifies against — `current`
+   * (the first), `old` (a later one: rotate it out) or `none` (the receiver answers 404).
+   */
+  signedWith?: Record<string, SignedWith>;
 }
 
 export const listWebhooksCommand = defineCommand<ListWebhooksOptions, ListWebhooksResult>({
@@ -23,13 +30,20 @@ export const listWebhooksCommand = defineCommand<ListWebhooksOptions, ListWebhoo
     const { target, client } = await connectShop(options.shop, context.env);
     const all = await client.webhooks.all();
     const webhooks = options.event ? all.filter((webhook) => webhook.event === options.event) : all;
-    return { shop: target.shop, webhooks };
+    const secrets = secretsFromEnv(context.env);
+    if (secrets.length === 0) return { shop: target.shop, webhooks };
+    const signed: Record<string, SignedWith> = {};
+    for (const webhook of webhooks) {
+      const which = signedWith(webhook.webHookParameters[0]?.url ?? '', secrets);
+      if (which) signed[webhook.id] = which;
+    }
+    return { shop: target.shop, webhooks, signedWith: signed };
   },
 
   render(result, style) {
     if (result.webhooks.length === 0) {
       return `no webhooks on ${result.shop}\ncreate one with srhooks webhooks create --event order_confirm --url URL, or srhooks webhooks sync -f srhooks.config.json`;
     }
-    return `${renderWebhookTable(result.webhooks, style)}\n${style.dim(`${result.webhooks.length} webhook${result.webhooks.length === 1 ? '' : 's'} on ${result.shop}`)}`;
+    return `${renderWebhookTable(result.webhooks, style, result.signedWith)}\n${style.dim(`${result.webhooks.length} webhook${result.webhooks.length === 1 ? '' : 's'} on ${result.shop}`)}`;
   },
 });

@@ -1,6 +1,7 @@
 import type { SyncReport, SyncStepResult } from '@srhooks/client';
 import { EXIT_CODES, usageError } from '../../cli-error.js';
 import { defineCommand } from '../../command.js';
+import { type SignedWith, signedWith } from '../../config/receiver-secrets.js';
 import { desiredState, readSyncConfig } from '../../config/sync-config.js';
 import { maskDeliveryUrl, maskDeliveryUrls } from '../../delivery/mask-delivery-url.js';
 import type { Style } from '../../output/index.js';
@@ -33,6 +34,10 @@ export interface SyncLine {
   changes?: { property: string; from: unknown; to: unknown }[];
   /** delete/keep: why the subscription is extra. */
   reason?: 'not_desired' | 'duplicate';
+  /** delete/keep: the URL is under this receiver's `{publicUrl}/hooks/{shop}/`. */
+  receiverUrl?: true;
+  /** delete/keep of a receiver URL: which of the receiver's secrets its token verifies against. */
+  signedWith?: SignedWith;
   applied: boolean;
   ok: boolean;
   status?: number;
@@ -41,9 +46,14 @@ export interface SyncLine {
 
 export interface ShopSyncResult {
   shop: string;
-  /** Nothing to create or update (and, with --prune, nothing to delete) before this run. */
+  /**
+   * Nothing to create or update (and, with --prune, nothing to delete) before this run, and no
+   * extra subscription to this receiver kept.
+   */
   inSync: boolean;
   unchanged: number;
+  /** Kept subscriptions (without --prune) to this receiver's URLs that the file does not list. */
+  receiverExtras: number;
   lines: SyncLine[];
   summary: SyncReport['summary'];
   ok: boolean;
@@ -67,7 +77,17 @@ function stepError(step: SyncStepResult | undefined): SyncLine['error'] | undefi
   return { code: step.error.code, message: step.error.message };
 }
 
-export function toShopResult(shop: string, report: SyncReport): ShopSyncResult {
+/** What tells this receiver's subscriptions from others': its URL prefix and its secrets. */
+export interface ReceiverIdentity {
+  receiverPrefix: string | undefined;
+  secrets: readonly string[];
+}
+
+export function toShopResult(
+  shop: string,
+  report: SyncReport,
+  receiver: ReceiverIdentity = { receiverPrefix: undefined, secrets: [] },
+): ShopSyncResult {
   const stepFor = (action: SyncStepResult['action'], key: string, id?: string) =>
     report.steps.find(
       (step) => step.action === action && step.key === key && (id === undefined || step.id === id),
@@ -101,20 +121,28 @@ export function toShopResult(shop: string, report: SyncReport): ShopSyncResult {
   }
   for (const extra of report.plan.delete) {
     const action = report.prune ? 'delete' : 'keep';
+    const { event, url } = splitKey(extra.key);
+    const ours = receiver.receiverPrefix !== undefined && url.startsWith(receiver.receiverPrefix);
+    const signed = ours ? signedWith(url, receiver.secrets) : undefined;
     lines.push({
       action,
       id: extra.id,
-      ...splitKey(extra.key),
+      event,
+      url,
       reason: extra.reason,
+      ...(ours ? { receiverUrl: true as const } : {}),
+      ...(signed ? { signedWith: signed } : {}),
       ...outcome(stepFor(action, extra.key, extra.id)),
     });
   }
   const pending =
     report.plan.create.length + report.plan.update.length + (report.prune ? report.plan.delete.length : 0);
+  const receiverExtras = lines.filter((line) => line.action === 'keep' && line.receiverUrl).length;
   return {
     shop,
-    inSync: pending === 0,
+    inSync: pending === 0 && receiverExtras === 0,
     unchanged: report.plan.unchanged.length,
+    receiverExtras,
     lines,
     summary: report.summary,
     ok: report.ok,
@@ -178,7 +206,14 @@ export const syncWebhooksCommand = defineCommand<SyncOptions, SyncResult>({
           },
         });
         spinner.stop();
-        results.push(toShopResult(entry.shop, report));
+        const result = toShopResult(entry.shop, report, entry);
+        if (result.receiverExtras > 0) {
+          const n = result.receiverExtras;
+          context.output.warn(
+            `${entry.shop} has ${n} subscription${n === 1 ? '' : 's'} to this receiver (${entry.receiverPrefix}…) that ${options.file} does not list (e.g. URLs signed with a secret that was rotated out): the shop still delivers to ${n === 1 ? 'it' : 'them'}. Delete ${n === 1 ? 'it' : 'them'} with srhooks webhooks sync -f ${options.file} --prune (add --dry-run to see the plan first)`,
+          );
+        }
+        results.push(result);
       } catch (error) {
         spinner.stop();
         throw inFileTerms(error, options.file, entry.sources);
@@ -243,7 +278,22 @@ function renderShop(shop: ShopSyncResult, result: SyncResult, style: Style): str
     }
     if (line.reason) {
       const why = line.reason === 'duplicate' ? 'duplicate of another subscription' : 'not in the config';
-      out.push(style.dim(`${indent}${why}${line.action === 'keep' ? '; --prune deletes it' : ''}`));
+      const prune = line.action === 'keep' ? '; --prune deletes it' : '';
+      if (line.receiverUrl) {
+        const signed =
+          line.signedWith === 'current'
+            ? ' signed with the current secret'
+            : line.signedWith === 'old'
+              ? ' signed with an old secret'
+              : line.signedWith === 'none'
+                ? ' signed with none of SRHOOKS_SECRETS (the receiver answers 404)'
+                : '';
+        const still = line.action === 'keep' ? `: the shop still delivers every ${line.event} to it` : '';
+        const text = `${indent}this receiver's URL${signed}, ${why}${still}${prune}`;
+        out.push(line.action === 'keep' ? style.yellow(text) : style.dim(text));
+      } else {
+        out.push(style.dim(`${indent}${why}${prune}`));
+      }
     }
   }
   const count = (action: SyncLine['action']) => shop.lines.filter((line) => line.action === action).length;
@@ -252,8 +302,12 @@ function renderShop(shop: ShopSyncResult, result: SyncResult, style: Style): str
   plan.push(`${shop.unchanged} unchanged`);
   if (!result.prune && count('keep') > 0) plan.push(`${count('keep')} extra kept`);
   out.push(`Plan: ${plan.join(', ')}.`);
+  const n = shop.receiverExtras;
+  const extras = `${style.yellow('!')} ${n} subscription${n === 1 ? '' : 's'} to this receiver ${n === 1 ? 'is' : 'are'} not in the config: run srhooks webhooks sync -f ${result.file} --prune to delete ${n === 1 ? 'it' : 'them'}`;
   if (shop.inSync) {
     out.push(`${style.green('✔')} in sync: nothing to do`);
+  } else if (n > 0 && shop.lines.every((line) => line.action === 'keep')) {
+    out.push(extras);
   } else if (result.dryRun) {
     out.push(style.yellow('dry run: nothing was changed (run without --dry-run to apply)'));
   } else {
@@ -265,5 +319,6 @@ function renderShop(shop: ShopSyncResult, result: SyncResult, style: Style): str
         : `${style.red('✖')} applied: ${done}; ${s.failed} failed`,
     );
   }
+  if (n > 0 && !shop.lines.every((line) => line.action === 'keep')) out.push(extras);
   return out.join('\n');
 }

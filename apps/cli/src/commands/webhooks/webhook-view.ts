@@ -1,4 +1,5 @@
 import type { Webhook } from '@srhooks/contracts';
+import type { SignedWith } from '../../config/receiver-secrets.js';
 import { maskDeliveryUrl } from '../../delivery/mask-delivery-url.js';
 import { renderTable, type Style } from '../../output/index.js';
 
@@ -13,10 +14,29 @@ export function describeFields(fields: readonly string[] | undefined): string {
 }
 
 /**
- * The list table: id, event, status, type, url, fields count, delay. URLs show their token cut
- * short (`--json` has them whole).
+ * The list table: id, event, status, type, url, fields count, delay, and with `signed` (known
+ * receiver secrets) which secret signed each receiver URL. URLs show their token cut short
+ * (`--json` has them whole).
  */
-export function renderWebhookTable(webhooks: readonly Webhook[], style: Style): string {
+export function renderWebhookTable(
+  webhooks: readonly Webhook[],
+  style: Style,
+  signed?: Readonly<Record<string, SignedWith>>,
+): string {
+  const secretColumn = signed
+    ? [
+        {
+          header: 'SECRET',
+          value: (webhook: Webhook) => {
+            const which = signed[webhook.id];
+            if (which === 'current') return style.green('current');
+            if (which === 'old') return style.yellow('old');
+            if (which === 'none') return style.red('none');
+            return '-';
+          },
+        },
+      ]
+    : [];
   return renderTable(webhooks, [
     { header: 'ID', value: (webhook) => webhook.id },
     { header: 'EVENT', value: (webhook) => webhook.event },
@@ -36,6 +56,7 @@ export function renderWebhookTable(webhooks: readonly Webhook[], style: Style): 
       align: 'right',
     },
     { header: 'DELAY', value: (webhook) => describeDelay(webhook) },
+    ...secretColumn,
   ]);
 }
 

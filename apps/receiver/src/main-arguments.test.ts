@@ -1,0 +1,91 @@
+/**
+ * `node dist/main.js` takes no arguments: --help and --version answer and exit without starting a
+ * receiver (no database file is created), anything else is refused with exit code 2. Runs the
+ * built entry point as an operator would (rebuilt first when src/ is newer).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { APP_ENV_VARIABLES } from './app-mode/app-env.js';
+import { ENV_VARIABLES } from './config/env-config.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const main = join(root, 'dist/main.js');
+const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
+let cwd = '';
+
+beforeAll(() => {
+  const sources = ['src/main.ts', 'src/run-receiver.ts'].map((file) => statSync(join(root, file)).mtimeMs);
+  if (!existsSync(main) || statSync(main).mtimeMs < Math.max(...sources)) {
+    execFileSync(
+      process.execPath,
+      [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+      {
+        cwd: root,
+      },
+    );
+  }
+  cwd = mkdtempSync(join(tmpdir(), 'srhooks-main-args-'));
+}, 120_000);
+afterAll(() => {
+  rmSync(cwd, { recursive: true, force: true });
+});
+
+function run(...args: string[]) {
+  // A valid configuration: without the argument check, the receiver would start and listen.
+  return spawnSync(process.execPath, [main, ...args], {
+    cwd,
+    encoding: 'utf8',
+    timeout: 20_000,
+    env: {
+      PATH: process.env.PATH,
+      SRHOOKS_SECRETS: 'main-arguments-secret-0123456789',
+      PORT: '0',
+      HOST: '127.0.0.1',
+    },
+  });
+}
+
+describe('node dist/main.js arguments', () => {
+  it.each(['--help', '-h'])(
+    '%s prints the usage, pointing to the variables and the README, and exits 0',
+    (flag) => {
+      const result = run(flag);
+      expect(result.status).toBe(0);
+      expect(result.stdout).toContain('Usage: node dist/main.js');
+      expect(result.stdout).toContain('environment variables');
+      expect(result.stdout).toContain('README');
+      for (const name of [
+        ...Object.keys(ENV_VARIABLES),
+        ...Object.keys(APP_ENV_VARIABLES),
+        'SRHOOKS_CONFIG',
+      ]) {
+        expect(result.stdout).toContain(name);
+      }
+      expect(existsSync(join(cwd, 'data'))).toBe(false);
+    },
+  );
+
+  it.each(['--version', '-v'])('%s prints the version and exits 0', (flag) => {
+    const result = run(flag);
+    expect(result.status).toBe(0);
+    expect(result.stdout.trim()).toBe(version);
+    expect(existsSync(join(cwd, 'data'))).toBe(false);
+  });
+
+  it.each([['--port', '4000'], ['start'], ['--bogus']])(
+    '%j is refused with exit code 2 and a clear message',
+    (...args) => {
+      const result = run(...args);
+      expect(result.status).toBe(2);
+      expect(result.stderr).toContain(`unknown argument "${args[0]}"`);
+      expect(result.stderr).toContain('environment variables');
+      expect(result.stderr).toContain('--help');
+      expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
+      expect(existsSync(join(cwd, 'data'))).toBe(false);
+    },
+  );
+});
