@@ -12,7 +12,9 @@
  * - Never twice while this worker lives: every lease it holds (prefetched, running, settling) is renewed
  *   in one store call every lease/3, on a timer of its own (not behind claims or outcome writes); a lease
  *   the renewal reports lost is dropped (a prefetched job is never started), and a job is only started
- *   after its lease was confirmed at most lease·2/3 ago (else renewed first). A stale attempt's outcome
+ *   after its lease was confirmed at most lease·2/3 ago (else renewed first); right before its handler
+ *   runs (after verification, which may take seconds) the attempt must still hold the job here (not
+ *   lost, not replaced by a newer attempt this worker claimed meanwhile). A stale attempt's outcome
  *   does not decide the job (the store's rule). What remains: a handler that runs past its lease while
  *   the process cannot renew (store unreachable, event loop blocked for a whole lease) may overlap with
  *   the run of whoever takes the job over.
@@ -563,9 +565,11 @@ export class JobWorker {
 
     let outcome: HandlerOutcome;
     const verification = await this.#verify(job, log);
-    if (verification === 'held') return;
+    if (verification === 'held' || verification === 'superseded') return;
     if (verification !== 'ok') {
       outcome = verification;
+    } else if (this.#superseded(job, log)) {
+      return;
     } else {
       try {
         outcome = await runner.run(job);
@@ -579,6 +583,27 @@ export class JobWorker {
       return;
     const status = await this.#settle(runner, job, outcome, log);
     this.#onSettled?.({ job, handler: runner.name, outcome, jobStatus: status });
+  }
+
+  /**
+   * Whether this attempt of `job` no longer holds it: its lease was lost, or this worker claimed the job
+   * again meanwhile (a replay or lease takeover while the attempt waited, e.g. for the shop's `verify`
+   * answer; the new attempt replaced it in #inFlight). Such an attempt must not run the handler nor
+   * write an outcome: the current attempt does. Checked again right before the handler runs, since the
+   * start-time lease check came before verification.
+   */
+  #superseded(job: ClaimedJob, log: Logger): boolean {
+    const flight = this.#inFlight.get(job.id);
+    if (flight !== undefined && flight.job === job && !flight.lost) return false;
+    if (flight !== undefined && flight.job !== job) {
+      log.info(
+        { currentAttempt: flight.job.attempt },
+        'attempt superseded (the job was claimed again meanwhile); not running it',
+      );
+    } else {
+      log.info('attempt no longer holds the job (lease lost meanwhile); not running it');
+    }
+    return true;
   }
 
   async #survivesFault(
@@ -597,9 +622,10 @@ export class JobWorker {
 
   /**
    * Runs the shop's `verify` step once per event (jobs of the same event share it). 'ok' = run the
-   * handler; 'held' = the event mismatched and the job was handed back; an outcome = the check failed.
+   * handler; 'held' = the event mismatched and the job was handed back; 'superseded' = this attempt no
+   * longer holds the job once the answer came (nothing to do); an outcome = the check failed.
    */
-  async #verify(job: ClaimedJob, log: Logger): Promise<'ok' | 'held' | HandlerOutcome> {
+  async #verify(job: ClaimedJob, log: Logger): Promise<'ok' | 'held' | 'superseded' | HandlerOutcome> {
     if (!this.#verifier || job.verification !== 'unverified') return 'ok';
     let pending = this.#verifications.get(job.eventId);
     if (!pending) {
@@ -629,6 +655,7 @@ export class JobWorker {
     try {
       result = await pending;
     } catch (error) {
+      if (this.#superseded(job, log)) return 'superseded';
       return {
         status: 'retry',
         error: `could not verify the order with the shop: ${describeError(error)}`,
@@ -636,6 +663,8 @@ export class JobWorker {
       };
     }
     if (result === null || result.status === 'verified') return 'ok';
+    // The event's verification was recorded (shared by its jobs); this job's release is the current attempt's.
+    if (this.#superseded(job, log)) return 'superseded';
     log.warn({ detail: result.detail }, 'event does not match the shop: held until replayed');
     const flight = this.#inFlight.get(job.id);
     if (flight?.job === job) flight.phase = 'releasing';
