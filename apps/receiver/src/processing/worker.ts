@@ -108,6 +108,10 @@ interface InFlight {
 }
 
 const SETTLE_TRIES = 5;
+/** A start-time lease renewal the store answers `busy` (row locked) is asked again up to this often… */
+const START_BUSY_TRIES = 4;
+/** …after this many ms times the try number. */
+const START_BUSY_WAIT_MS = 100;
 
 export class JobWorker {
   readonly workerId: string;
@@ -374,13 +378,17 @@ export class JobWorker {
   }
 
   /**
-   * Renews the leases of `flights` in one store call. Returns the ones renewed. A lease reported lost is
-   * dropped: a prefetched job leaves the queue without running; a running one's outcome will not count.
+   * Renews the leases of `flights` in one store call. Returns the ones renewed and the ones the store
+   * could not answer for right now (busy: PostgreSQL, row locked by another transaction); both empty when
+   * the call failed. A lease reported lost is dropped: a prefetched job leaves the queue without running;
+   * a running one's outcome will not count.
    */
-  async #renewLeases(flights: InFlight[]): Promise<Set<InFlight>> {
+  async #renewLeases(flights: InFlight[]): Promise<{ renewed: Set<InFlight>; busy: Set<InFlight> }> {
     const renewedFlights = new Set<InFlight>();
+    const busyFlights = new Set<InFlight>();
+    const result = { renewed: renewedFlights, busy: busyFlights };
     const held = flights.filter((flight) => !flight.lost && flight.phase !== 'releasing');
-    if (held.length === 0) return renewedFlights;
+    if (held.length === 0) return result;
     const now = this.#clock.now();
     let renewal: LeaseRenewal;
     const call = this.#store.extendLeases(
@@ -404,21 +412,24 @@ export class JobWorker {
         );
       }
       this.#renewalFailing = true;
-      return renewedFlights;
+      return result;
     } finally {
       if (this.#renewing === settled) this.#renewing = null;
     }
     const renewed = new Set(renewal.renewed);
     const lost = new Set(renewal.lost);
+    const busy = new Set(renewal.busy);
     for (const flight of held) {
       if (renewed.has(flight.job.id)) {
         flight.leaseExpiresAt = Math.max(flight.leaseExpiresAt, now.getTime() + this.#leaseMs);
         renewedFlights.add(flight);
       } else if (lost.has(flight.job.id)) {
         this.#leaseLost(flight);
+      } else if (busy.has(flight.job.id)) {
+        busyFlights.add(flight);
       }
     }
-    return renewedFlights;
+    return result;
   }
 
   #leaseLost(flight: InFlight): void {
@@ -452,17 +463,35 @@ export class JobWorker {
 
   /**
    * Whether `job` may start: its lease must not be lost, and must have been confirmed within the last
-   * lease·2/3 (else it is renewed now, and the job starts only if that renewal succeeded).
+   * lease·2/3 (else it is renewed now, and the job starts only if that renewal succeeded). A renewal the
+   * store cannot answer right now (busy) is asked again shortly, a few times. A job whose lease could not
+   * be confirmed (store error, still busy) is handed back, best effort, so that a claim (this worker's
+   * next, or another instance's) takes it at once instead of after its lease expired.
    */
   async #leaseHeldForStart(job: ClaimedJob, log: Logger): Promise<boolean> {
     const flight = this.#inFlight.get(job.id);
     // (Another flight under this id: this worker claimed the job again after its lease ran out.)
     if (flight === undefined || flight.job !== job || flight.lost) return false;
     if (flight.leaseExpiresAt - this.#clock.now().getTime() > this.#leaseMs / 3) return true;
-    const renewed = await this.#renewLeases([flight]);
-    if (renewed.has(flight)) return true;
-    if (!flight.lost) {
-      log.warn('not starting a job whose lease could not be confirmed; it runs again once its lease expired');
+    for (let tryNo = 1; ; tryNo += 1) {
+      const renewal = await this.#renewLeases([flight]);
+      if (renewal.renewed.has(flight)) return true;
+      if (flight.lost || this.#inFlight.get(job.id) !== flight) return false;
+      if (!renewal.busy.has(flight) || tryNo >= START_BUSY_TRIES || this.#abandoned) break;
+      await this.#clock.sleep(START_BUSY_WAIT_MS * tryNo);
+      if (flight.lost || this.#inFlight.get(job.id) !== flight) return false;
+    }
+    log.warn('not starting a job whose lease could not be confirmed; handing it back to be claimed again');
+    flight.phase = 'releasing';
+    try {
+      const released = await this.#store.releaseJob(job.id, {
+        attempt: job.attempt,
+        reason: 'lease could not be confirmed when the job was about to start',
+        now: this.#clock.now(),
+      });
+      if (!released.applied) log.debug('job no longer held by this attempt; nothing to hand back');
+    } catch (error) {
+      log.warn({ err: error }, 'cannot hand the job back; it runs again once its lease expired');
     }
     return false;
   }
