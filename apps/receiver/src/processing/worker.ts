@@ -369,11 +369,18 @@ export class JobWorker {
         });
         continue;
       }
-      const started = this.#clock.now().getTime();
-      this.#nextRenewalAt = started + this.#renewEveryMs;
-      await this.#renewLeases([...this.#inFlight.values()]);
-      const wait = this.#nextRenewalAt - this.#clock.now().getTime();
-      if (wait > 0 && !stop.aborted) await this.#clock.sleep(wait, stop);
+      try {
+        const started = this.#clock.now().getTime();
+        this.#nextRenewalAt = started + this.#renewEveryMs;
+        await this.#renewLeases([...this.#inFlight.values()]);
+        const wait = this.#nextRenewalAt - this.#clock.now().getTime();
+        if (wait > 0 && !stop.aborted) await this.#clock.sleep(wait, stop);
+      } catch (error) {
+        // Never ends the loop (#renewLeases reports store errors itself; this is anything else). Waits one
+        // renewal period on the real timer (the injected clock may be what threw) and renews again.
+        this.#logger.error({ err: error }, 'lease renewal failed unexpectedly; trying again shortly');
+        if (!stop.aborted) await systemClock.sleep(this.#renewEveryMs, stop);
+      }
     }
   }
 
@@ -391,9 +398,13 @@ export class JobWorker {
     if (held.length === 0) return result;
     const now = this.#clock.now();
     let renewal: LeaseRenewal;
-    const call = this.#store.extendLeases(
-      held.map((flight) => ({ jobId: flight.job.id, attempt: flight.job.attempt })),
-      { leaseMs: this.#leaseMs, now },
+    // Created inside the promise chain: a store method that throws instead of rejecting is a failed call
+    // like any other (reported below), not an exception out of the renewal loop.
+    const call = Promise.resolve().then(() =>
+      this.#store.extendLeases(
+        held.map((flight) => ({ jobId: flight.job.id, attempt: flight.job.attempt })),
+        { leaseMs: this.#leaseMs, now },
+      ),
     );
     const settled = call.then(
       () => {},
