@@ -312,22 +312,38 @@ export class AdminOperations {
   }
 
   /**
-   * Replays every dead letter the filter (handler, window) matches, in batches of `batchSize` (the
-   * store replays at most MAX_DEAD_LETTERS per call): all of them, not the newest 10,000. Bounded by
-   * the count at the start, so jobs that die again meanwhile are not replayed twice.
+   * Replays every dead letter the filter (handler, window) matches that was dead-lettered up to now (the
+   * call's start), each once: all of them, not only the newest 10,000. The set is fixed at the start and
+   * walked in batches of `batchSize` (at most MAX_DEAD_LETTERS, the store's limit per call), newest first,
+   * each batch after the previous one's last by the dead-letter cursor (time, job id): a replayed job that
+   * dies again meanwhile has a later dead-letter time, so it is neither in a later batch nor replayed twice
+   * (it stays a dead letter, for the next replay). Ends at the first short batch.
    */
-  async replayDeadLetters(filter: DeadLetterFilter, batchSize = MAX_DEAD_LETTERS): Promise<JobRecord[]> {
+  async replayDeadLetters(
+    filter: DeadLetterFilter,
+    batchSize = MAX_DEAD_LETTERS,
+    now = new Date(),
+  ): Promise<JobRecord[]> {
     const { cursor: _cursor, limit: _limit, ...matching } = filter;
-    const total = await this.#call('count dead letters', this.#store.countDeadLetters(matching));
+    // Dead-lettered at or before `now` (`to` is exclusive; times are whole milliseconds).
+    const upTo = now.getTime() + 1;
+    const to = new Date(matching.to === undefined ? upTo : Math.min(matching.to.getTime(), upTo));
+    const limit = Math.min(Math.max(Math.floor(batchSize), 1), MAX_DEAD_LETTERS);
     const replayed: JobRecord[] = [];
-    while (replayed.length < total) {
-      const limit = Math.min(batchSize, total - replayed.length);
+    let cursor: string | undefined;
+    for (;;) {
       const result = await this.#call(
         'replay dead letters',
-        this.#store.replayDeadLetters({ ...matching, limit }),
+        this.#store.replayDeadLetters({
+          ...matching,
+          to,
+          limit,
+          ...(cursor === undefined ? {} : { cursor }),
+        }),
       );
       replayed.push(...result.jobs);
-      if (result.jobs.length < limit) break;
+      if (result.jobs.length < limit || result.cursor === null) break;
+      cursor = result.cursor;
     }
     return replayed;
   }

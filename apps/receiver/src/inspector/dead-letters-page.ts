@@ -112,7 +112,7 @@ ${
     ${input.session ? html`<input type="hidden" name="_csrf" value="${input.session.csrfToken}">` : ''}
     ${scope}
     <button type="submit">Replay all ${what}</button>
-    <span class="muted">Every page, not only the rows shown here${filtered ? '' : ': every dead letter there is'}; also any dead-lettered ${filtered ? 'in this window ' : ''}after this page was loaded.</span>
+    <span class="muted">Every page, not only the rows shown here${filtered ? '' : ': every dead letter there is'}; also any dead-lettered ${filtered ? 'in this window ' : ''}after this page was loaded, up to when you press it (each once: one that dies again meanwhile stays a dead letter).</span>
   </form>
   <table class="stack">
     <thead><tr><th>Dead since</th><th>Handler</th><th>Event</th><th>Customer</th><th class="num">Attempts</th><th>Last error</th></tr></thead>

@@ -12,7 +12,9 @@
  * - Never twice while this worker lives: every lease it holds (prefetched, running, settling) is renewed
  *   in one store call every lease/3, on a timer of its own (not behind claims or outcome writes); a lease
  *   the renewal reports lost is dropped (a prefetched job is never started), and a job is only started
- *   after its lease was confirmed at most lease·2/3 ago (else renewed first). A stale attempt's outcome
+ *   after its lease was confirmed at most lease·2/3 ago (else renewed first); right before its handler
+ *   runs (after verification, which may take seconds) the attempt must still hold the job here (not
+ *   lost, not replaced by a newer attempt this worker claimed meanwhile). A stale attempt's outcome
  *   does not decide the job (the store's rule). What remains: a handler that runs past its lease while
  *   the process cannot renew (store unreachable, event loop blocked for a whole lease) may overlap with
  *   the run of whoever takes the job over.
@@ -106,6 +108,10 @@ interface InFlight {
 }
 
 const SETTLE_TRIES = 5;
+/** A start-time lease renewal the store answers `busy` (row locked) is asked again up to this often… */
+const START_BUSY_TRIES = 4;
+/** …after this many ms times the try number. */
+const START_BUSY_WAIT_MS = 100;
 
 export class JobWorker {
   readonly workerId: string;
@@ -363,27 +369,42 @@ export class JobWorker {
         });
         continue;
       }
-      const started = this.#clock.now().getTime();
-      this.#nextRenewalAt = started + this.#renewEveryMs;
-      await this.#renewLeases([...this.#inFlight.values()]);
-      const wait = this.#nextRenewalAt - this.#clock.now().getTime();
-      if (wait > 0 && !stop.aborted) await this.#clock.sleep(wait, stop);
+      try {
+        const started = this.#clock.now().getTime();
+        this.#nextRenewalAt = started + this.#renewEveryMs;
+        await this.#renewLeases([...this.#inFlight.values()]);
+        const wait = this.#nextRenewalAt - this.#clock.now().getTime();
+        if (wait > 0 && !stop.aborted) await this.#clock.sleep(wait, stop);
+      } catch (error) {
+        // Never ends the loop (#renewLeases reports store errors itself; this is anything else). Waits one
+        // renewal period on the real timer (the injected clock may be what threw) and renews again.
+        this.#logger.error({ err: error }, 'lease renewal failed unexpectedly; trying again shortly');
+        if (!stop.aborted) await systemClock.sleep(this.#renewEveryMs, stop);
+      }
     }
   }
 
   /**
-   * Renews the leases of `flights` in one store call. Returns the ones renewed. A lease reported lost is
-   * dropped: a prefetched job leaves the queue without running; a running one's outcome will not count.
+   * Renews the leases of `flights` in one store call. Returns the ones renewed and the ones the store
+   * could not answer for right now (busy: PostgreSQL, row locked by another transaction); both empty when
+   * the call failed. A lease reported lost is dropped: a prefetched job leaves the queue without running;
+   * a running one's outcome will not count.
    */
-  async #renewLeases(flights: InFlight[]): Promise<Set<InFlight>> {
+  async #renewLeases(flights: InFlight[]): Promise<{ renewed: Set<InFlight>; busy: Set<InFlight> }> {
     const renewedFlights = new Set<InFlight>();
+    const busyFlights = new Set<InFlight>();
+    const result = { renewed: renewedFlights, busy: busyFlights };
     const held = flights.filter((flight) => !flight.lost && flight.phase !== 'releasing');
-    if (held.length === 0) return renewedFlights;
+    if (held.length === 0) return result;
     const now = this.#clock.now();
     let renewal: LeaseRenewal;
-    const call = this.#store.extendLeases(
-      held.map((flight) => ({ jobId: flight.job.id, attempt: flight.job.attempt })),
-      { leaseMs: this.#leaseMs, now },
+    // Created inside the promise chain: a store method that throws instead of rejecting is a failed call
+    // like any other (reported below), not an exception out of the renewal loop.
+    const call = Promise.resolve().then(() =>
+      this.#store.extendLeases(
+        held.map((flight) => ({ jobId: flight.job.id, attempt: flight.job.attempt })),
+        { leaseMs: this.#leaseMs, now },
+      ),
     );
     const settled = call.then(
       () => {},
@@ -402,21 +423,24 @@ export class JobWorker {
         );
       }
       this.#renewalFailing = true;
-      return renewedFlights;
+      return result;
     } finally {
       if (this.#renewing === settled) this.#renewing = null;
     }
     const renewed = new Set(renewal.renewed);
     const lost = new Set(renewal.lost);
+    const busy = new Set(renewal.busy);
     for (const flight of held) {
       if (renewed.has(flight.job.id)) {
         flight.leaseExpiresAt = Math.max(flight.leaseExpiresAt, now.getTime() + this.#leaseMs);
         renewedFlights.add(flight);
       } else if (lost.has(flight.job.id)) {
         this.#leaseLost(flight);
+      } else if (busy.has(flight.job.id)) {
+        busyFlights.add(flight);
       }
     }
-    return renewedFlights;
+    return result;
   }
 
   #leaseLost(flight: InFlight): void {
@@ -450,17 +474,35 @@ export class JobWorker {
 
   /**
    * Whether `job` may start: its lease must not be lost, and must have been confirmed within the last
-   * lease·2/3 (else it is renewed now, and the job starts only if that renewal succeeded).
+   * lease·2/3 (else it is renewed now, and the job starts only if that renewal succeeded). A renewal the
+   * store cannot answer right now (busy) is asked again shortly, a few times. A job whose lease could not
+   * be confirmed (store error, still busy) is handed back, best effort, so that a claim (this worker's
+   * next, or another instance's) takes it at once instead of after its lease expired.
    */
   async #leaseHeldForStart(job: ClaimedJob, log: Logger): Promise<boolean> {
     const flight = this.#inFlight.get(job.id);
     // (Another flight under this id: this worker claimed the job again after its lease ran out.)
     if (flight === undefined || flight.job !== job || flight.lost) return false;
     if (flight.leaseExpiresAt - this.#clock.now().getTime() > this.#leaseMs / 3) return true;
-    const renewed = await this.#renewLeases([flight]);
-    if (renewed.has(flight)) return true;
-    if (!flight.lost) {
-      log.warn('not starting a job whose lease could not be confirmed; it runs again once its lease expired');
+    for (let tryNo = 1; ; tryNo += 1) {
+      const renewal = await this.#renewLeases([flight]);
+      if (renewal.renewed.has(flight)) return true;
+      if (flight.lost || this.#inFlight.get(job.id) !== flight) return false;
+      if (!renewal.busy.has(flight) || tryNo >= START_BUSY_TRIES || this.#abandoned) break;
+      await this.#clock.sleep(START_BUSY_WAIT_MS * tryNo);
+      if (flight.lost || this.#inFlight.get(job.id) !== flight) return false;
+    }
+    log.warn('not starting a job whose lease could not be confirmed; handing it back to be claimed again');
+    flight.phase = 'releasing';
+    try {
+      const released = await this.#store.releaseJob(job.id, {
+        attempt: job.attempt,
+        reason: 'lease could not be confirmed when the job was about to start',
+        now: this.#clock.now(),
+      });
+      if (!released.applied) log.debug('job no longer held by this attempt; nothing to hand back');
+    } catch (error) {
+      log.warn({ err: error }, 'cannot hand the job back; it runs again once its lease expired');
     }
     return false;
   }
@@ -563,9 +605,11 @@ export class JobWorker {
 
     let outcome: HandlerOutcome;
     const verification = await this.#verify(job, log);
-    if (verification === 'held') return;
+    if (verification === 'held' || verification === 'superseded') return;
     if (verification !== 'ok') {
       outcome = verification;
+    } else if (this.#superseded(job, log)) {
+      return;
     } else {
       try {
         outcome = await runner.run(job);
@@ -579,6 +623,27 @@ export class JobWorker {
       return;
     const status = await this.#settle(runner, job, outcome, log);
     this.#onSettled?.({ job, handler: runner.name, outcome, jobStatus: status });
+  }
+
+  /**
+   * Whether this attempt of `job` no longer holds it: its lease was lost, or this worker claimed the job
+   * again meanwhile (a replay or lease takeover while the attempt waited, e.g. for the shop's `verify`
+   * answer; the new attempt replaced it in #inFlight). Such an attempt must not run the handler nor
+   * write an outcome: the current attempt does. Checked again right before the handler runs, since the
+   * start-time lease check came before verification.
+   */
+  #superseded(job: ClaimedJob, log: Logger): boolean {
+    const flight = this.#inFlight.get(job.id);
+    if (flight !== undefined && flight.job === job && !flight.lost) return false;
+    if (flight !== undefined && flight.job !== job) {
+      log.info(
+        { currentAttempt: flight.job.attempt },
+        'attempt superseded (the job was claimed again meanwhile); not running it',
+      );
+    } else {
+      log.info('attempt no longer holds the job (lease lost meanwhile); not running it');
+    }
+    return true;
   }
 
   async #survivesFault(
@@ -597,9 +662,10 @@ export class JobWorker {
 
   /**
    * Runs the shop's `verify` step once per event (jobs of the same event share it). 'ok' = run the
-   * handler; 'held' = the event mismatched and the job was handed back; an outcome = the check failed.
+   * handler; 'held' = the event mismatched and the job was handed back; 'superseded' = this attempt no
+   * longer holds the job once the answer came (nothing to do); an outcome = the check failed.
    */
-  async #verify(job: ClaimedJob, log: Logger): Promise<'ok' | 'held' | HandlerOutcome> {
+  async #verify(job: ClaimedJob, log: Logger): Promise<'ok' | 'held' | 'superseded' | HandlerOutcome> {
     if (!this.#verifier || job.verification !== 'unverified') return 'ok';
     let pending = this.#verifications.get(job.eventId);
     if (!pending) {
@@ -629,6 +695,7 @@ export class JobWorker {
     try {
       result = await pending;
     } catch (error) {
+      if (this.#superseded(job, log)) return 'superseded';
       return {
         status: 'retry',
         error: `could not verify the order with the shop: ${describeError(error)}`,
@@ -636,6 +703,8 @@ export class JobWorker {
       };
     }
     if (result === null || result.status === 'verified') return 'ok';
+    // The event's verification was recorded (shared by its jobs); this job's release is the current attempt's.
+    if (this.#superseded(job, log)) return 'superseded';
     log.warn({ detail: result.detail }, 'event does not match the shop: held until replayed');
     const flight = this.#inFlight.get(job.id);
     if (flight?.job === job) flight.phase = 'releasing';

@@ -335,6 +335,14 @@ export interface ReplayResult {
   jobs: JobRecord[];
 }
 
+export interface DeadLetterReplayResult extends ReplayResult {
+  /**
+   * `deadLetterCursor` of the last (oldest) dead letter replayed, null when none was: the next batch of a
+   * replay in batches starts after it (the jobs themselves no longer carry their dead-letter time).
+   */
+  cursor: string | null;
+}
+
 export interface HandlerState {
   handler: string;
   disabled: boolean;
@@ -484,8 +492,11 @@ export interface Store {
   countDeadLetters(filter?: DeadLetterFilter): Promise<number>;
   /** Resets the event's jobs (or only `handler`'s, creating that job if missing) to run now; releases a hold. */
   replayEvent(eventId: string, options?: { handler?: string; now?: Date }): Promise<ReplayResult>;
-  /** Resets every job dead-lettered in the range to run now. */
-  replayDeadLetters(filter?: DeadLetterFilter & { now?: Date }): Promise<ReplayResult>;
+  /**
+   * Resets the dead letters the filter lists (range, handler; newest first, after `cursor`, at most
+   * `limit`) to run now.
+   */
+  replayDeadLetters(filter?: DeadLetterFilter & { now?: Date }): Promise<DeadLetterReplayResult>;
   /**
    * Turns a quarantined delivery into events after a decoder fix: same dedupe and outbox rules as ingest,
    * jobs runnable from `now`. The delivery becomes `reprocessed`. StoreConflictError if not quarantined.

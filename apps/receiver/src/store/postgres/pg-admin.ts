@@ -5,12 +5,13 @@
  * the internal PgConnection, delegated to by PgStore.
  */
 import { refreshEventStatusSql } from '../event-status-sql.js';
-import { deadLetterQuery } from '../list-query.js';
+import { deadLetterCursor, deadLetterQuery } from '../list-query.js';
 import { pruneChunk, pruneInChunks, runPlan } from '../prune-plan.js';
 import { JOB_COLUMNS, type Row, toJobRecord } from '../row-mapping.js';
 import { newId } from '../sortable-id.js';
 import type {
   DeadLetterFilter,
+  DeadLetterReplayResult,
   JobRecord,
   PruneCounts,
   PruneOptions,
@@ -93,14 +94,18 @@ export async function replayEvent(
 export async function replayDeadLetters(
   conn: PgConnection,
   filter: DeadLetterFilter & { now?: Date } = {},
-): Promise<ReplayResult> {
+): Promise<DeadLetterReplayResult> {
   const now = at(filter.now);
   return conn.transaction(async ({ client, changes }) => {
-    const query = deadLetterQuery('j.id, j.event_id', filter, dialect);
+    const query = deadLetterQuery('j.id, j.event_id, j.finished_at', filter, dialect);
     const rows = (await client.query(`${query.sql} FOR UPDATE OF j`, query.values)).rows as Array<{
       id: string;
       event_id: string;
+      finished_at: unknown;
     }>;
+    const last = rows.at(-1);
+    const cursor =
+      last === undefined ? null : deadLetterCursor({ id: last.id, finishedAt: codec.date(last.finished_at) });
     const jobs = await resetJobs(
       client,
       rows.map((row) => row.id),
@@ -110,7 +115,7 @@ export async function replayDeadLetters(
     for (const eventId of new Set(rows.map((row) => row.event_id))) {
       await refreshEventStatus(client, changes, eventId);
     }
-    return { jobs };
+    return { jobs, cursor };
   });
 }
 

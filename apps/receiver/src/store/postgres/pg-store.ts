@@ -6,6 +6,7 @@ import type {
   CompleteJobOptions,
   DeadLetter,
   DeadLetterFilter,
+  DeadLetterReplayResult,
   DecodeFailure,
   DeliveryDetail,
   DeliveryFilter,
@@ -321,7 +322,7 @@ export class PgStore implements Store {
     return admin.replayEvent(this.#conn, eventId, options);
   }
 
-  replayDeadLetters(filter: DeadLetterFilter & { now?: Date } = {}): Promise<ReplayResult> {
+  replayDeadLetters(filter: DeadLetterFilter & { now?: Date } = {}): Promise<DeadLetterReplayResult> {
     return admin.replayDeadLetters(this.#conn, filter);
   }
 

@@ -8,6 +8,7 @@ import type {
   CompleteJobOptions,
   DeadLetter,
   DeadLetterFilter,
+  DeadLetterReplayResult,
   DecodeFailure,
   DeliveryDetail,
   DeliveryFilter,
@@ -200,7 +201,7 @@ export class SqliteEngine {
     return jobs.replayEvent(this.#conn, eventId, options);
   }
 
-  async replayDeadLetters(filter: DeadLetterFilter & { now?: Date } = {}): Promise<ReplayResult> {
+  async replayDeadLetters(filter: DeadLetterFilter & { now?: Date } = {}): Promise<DeadLetterReplayResult> {
     return jobs.replayDeadLetters(this.#conn, filter);
   }
 

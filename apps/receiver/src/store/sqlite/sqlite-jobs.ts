@@ -8,7 +8,7 @@
 import { claimedJobChanges } from '../change-feed.js';
 import { refreshEventStatusSql } from '../event-status-sql.js';
 import { failureOutcome, supersededNote } from '../job-failure.js';
-import { deadLetterQuery } from '../list-query.js';
+import { deadLetterCursor, deadLetterQuery } from '../list-query.js';
 import { CLAIMED_JOB_COLUMNS, JOB_COLUMNS, type Row, toClaimedJob, toJobRecord } from '../row-mapping.js';
 import { newId } from '../sortable-id.js';
 import type {
@@ -16,6 +16,7 @@ import type {
   ClaimOptions,
   CompleteJobOptions,
   DeadLetterFilter,
+  DeadLetterReplayResult,
   EventStatus,
   FailJobOptions,
   JobRecord,
@@ -303,11 +304,18 @@ export function replayEvent(
 export function replayDeadLetters(
   db: SqliteConnection,
   filter: DeadLetterFilter & { now?: Date },
-): Promise<ReplayResult> {
+): Promise<DeadLetterReplayResult> {
   const now = ms(filter.now);
   return db.write((context) => {
-    const query = deadLetterQuery('j.id, j.event_id', filter, dialect);
-    const rows = db.stmt(query.sql).all(...query.values) as Array<{ id: string; event_id: string }>;
+    const query = deadLetterQuery('j.id, j.event_id, j.finished_at', filter, dialect);
+    const rows = db.stmt(query.sql).all(...query.values) as Array<{
+      id: string;
+      event_id: string;
+      finished_at: number;
+    }>;
+    const last = rows.at(-1);
+    const cursor =
+      last === undefined ? null : deadLetterCursor({ id: last.id, finishedAt: codec.date(last.finished_at) });
     const jobs = resetJobs(
       db,
       rows.map((row) => row.id),
@@ -315,7 +323,7 @@ export function replayDeadLetters(
     );
     notifyJobs(db, context, jobs);
     for (const eventId of new Set(rows.map((row) => row.event_id))) notifyEvent(db, context, eventId);
-    return { jobs };
+    return { jobs, cursor };
   });
 }
 

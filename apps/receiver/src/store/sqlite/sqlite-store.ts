@@ -22,6 +22,7 @@ import type {
   CompleteJobOptions,
   DeadLetter,
   DeadLetterFilter,
+  DeadLetterReplayResult,
   DecodeFailure,
   DeliveryDetail,
   DeliveryFilter,
@@ -185,7 +186,7 @@ export class SqliteStore implements Store {
     return this.#writer.call('replayEvent', [eventId, options]);
   }
 
-  replayDeadLetters(filter?: DeadLetterFilter & { now?: Date }): Promise<ReplayResult> {
+  replayDeadLetters(filter?: DeadLetterFilter & { now?: Date }): Promise<DeadLetterReplayResult> {
     return this.#writer.call('replayDeadLetters', [filter]);
   }
 

@@ -597,7 +597,7 @@ export function defineStoreContract(engine: string, harness: StoreHarness): void
         expect(await store.listDeadLetters({ from: seconds(7) })).toEqual([]);
         expect(await store.listDeadLetters({ handler: 'other' })).toEqual([]);
 
-        expect((await store.replayDeadLetters({ to: seconds(6) })).jobs).toEqual([]);
+        expect(await store.replayDeadLetters({ to: seconds(6) })).toEqual({ jobs: [], cursor: null });
         const replayed = await store.replayDeadLetters({
           from: seconds(6),
           to: seconds(7),
@@ -606,6 +606,8 @@ export function defineStoreContract(engine: string, harness: StoreHarness): void
         expect(replayed.jobs.map((job) => [job.id, job.status, job.failures])).toEqual([
           [first?.id, 'pending', 0],
         ]);
+        // The cursor after the replayed dead letter: its dead-letter time, not the reset job's.
+        expect(replayed.cursor).toBe(deadLetterCursor({ id: first?.id ?? '', finishedAt: seconds(6) }));
         expect((await store.getEvent(eventId))?.status).toBe('pending');
         expect(await store.listDeadLetters()).toEqual([]);
         const [third] = await claimAll(store, 'w', seconds(100));
