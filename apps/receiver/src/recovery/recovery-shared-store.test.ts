@@ -79,11 +79,24 @@ describe('recovery with several receivers on one PostgreSQL store', () => {
     }
   }
 
+  function countLines(prefix: string): number {
+    return logs.flat().filter((line) => line.msg.startsWith(prefix)).length;
+  }
+
   it('runs one pass per interval across both receivers; the other skips its turn; on demand still runs', async () => {
     const schema = nextSchema();
     const [a, b] = await Promise.all([startReceiver(schema), startReceiver(schema)]);
-    // Several intervals of both schedules (no assertion on how long anything took).
-    await new Promise((resolve) => setTimeout(resolve, INTERVAL_MS * 5));
+    // Both schedules run until they have taken several turns between them: at least 3 scheduled passes
+    // and 2 skipped turns (two receivers take about two turns per interval, and at most one pass per
+    // interval runs, so skips come once both schedules are going). Waiting for the count, not for a fixed
+    // time, keeps a slow, loaded machine from failing it; the deadline only stops a hang.
+    const deadline = Date.now() + 60_000;
+    while (
+      (countLines('recovery pass found') < 3 || countLines('recovery turn skipped') < 2) &&
+      Date.now() < deadline
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     const before = sandbox.requestCount(SHOP).total;
     // On demand: runs though a pass just completed.
     const report = await onDemand(b as FastifyInstance);
@@ -111,6 +124,10 @@ describe('recovery with several receivers on one PostgreSQL store', () => {
     const withToken = logs.filter((lines) =>
       lines.some((l) => l.msg.startsWith('recovery pass found')),
     ).length;
-    expect(sandbox.requestCount(SHOP).total).toBe(passes.length * 2 + withToken);
-  }, 30_000);
+    // A scheduled turn that began as the receivers closed is aborted without a log line (Recovery ›
+    // shutdown): its requests, up to one pass's and a token, are the only ones allowed beyond that.
+    const extra = sandbox.requestCount(SHOP).total - (passes.length * 2 + withToken);
+    expect(extra).toBeGreaterThanOrEqual(0);
+    expect(extra).toBeLessThanOrEqual(3);
+  }, 90_000);
 });
