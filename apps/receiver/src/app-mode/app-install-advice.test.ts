@@ -12,7 +12,6 @@ import {
   type AppModeFixture,
   eventually,
   startAppModeFixture,
-  WEBHOOK_SECRET_KEY,
 } from './test-support/app-mode-fixture.js';
 
 describe('app mode: the reason of a pending install', () => {
@@ -25,18 +24,6 @@ describe('app mode: the reason of a pending install', () => {
     await f?.close();
   });
 
-  const registerApp = (changes: { scopes?: string[]; clientSecret?: string }) =>
-    f.sandbox.apps.register({
-      appId: APP_ID,
-      clientId: APP_CLIENT_ID,
-      clientSecret: APP_CLIENT_SECRET,
-      webhookSecretKey: WEBHOOK_SECRET_KEY,
-      redirectUri: `${f.baseUrl}/app/install`,
-      entryPoint: `${f.baseUrl}/app/entry`,
-      uninstallUri: `${f.baseUrl}/app/uninstall`,
-      notificationUrl: `${f.baseUrl}/app/payments`,
-      ...changes,
-    });
   const pendingReason = async (shop: string): Promise<string | undefined> => {
     const response = await fetch(`${f.baseUrl}/admin/api/shops`, {
       headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
@@ -52,7 +39,7 @@ describe('app mode: the reason of a pending install', () => {
   };
 
   it('a scope the app lacks: add it to the app at ShopRenter, the owner approves it; no per-shop API Settings advice', async () => {
-    registerApp({ scopes: ['store.webhook:read', 'order.order:read'] });
+    f.registerApp({ scopes: ['store.webhook:read', 'order.order:read'] });
     const report = await f.sandbox.apps.install(APP_ID, 'lacking');
     expect(report.redirectedToAppUrl).toBe(true);
     const reason = await eventually(() => pendingReason('lacking'));
@@ -69,7 +56,7 @@ describe('app mode: the reason of a pending install', () => {
     expect(notice).toContain('data-shop="lacking"');
     expect(notice).toContain('lacks scope store.webhook:write on shop &quot;lacking&quot;');
     expect(notice).not.toContain('API Settings');
-    registerApp({});
+    f.registerApp({});
   }, 20_000);
 
   it("the app's credentials refused: check the app's ClientId/ClientSecret settings, not a shop's API client", async () => {
@@ -77,7 +64,7 @@ describe('app mode: the reason of a pending install', () => {
     await f.sandbox.apps.install(APP_ID, 'refused');
     await eventually(() => pendingReason('refused'));
     // ShopRenter now holds another secret for the app (rotated there, not here): the retry is refused.
-    registerApp({ clientSecret: 'rotated-at-shoprenter-only' });
+    f.registerApp({ clientSecret: 'rotated-at-shoprenter-only' });
     f.sandbox.setFaults('refused', {});
     const reason = await eventually(async () => {
       const now = await pendingReason('refused');
@@ -90,6 +77,6 @@ describe('app mode: the reason of a pending install', () => {
     expect(reason).not.toContain('rotated-at-shoprenter-only');
     expect(reason).not.toContain(APP_CLIENT_SECRET);
     expect(await inspectorNotice()).not.toContain('API Settings');
-    registerApp({});
+    f.registerApp({});
   }, 30_000);
 });

@@ -15,7 +15,6 @@ import {
   type AppModeFixture,
   eventually,
   startAppModeFixture,
-  WEBHOOK_SECRET_KEY,
 } from './test-support/app-mode-fixture.js';
 
 describe('app mode: advice when a recovery pass fails', () => {
@@ -28,18 +27,6 @@ describe('app mode: advice when a recovery pass fails', () => {
     await f?.close();
   });
 
-  const registerApp = (changes: { scopes?: string[]; clientSecret?: string }) =>
-    f.sandbox.apps.register({
-      appId: APP_ID,
-      clientId: APP_CLIENT_ID,
-      clientSecret: APP_CLIENT_SECRET,
-      webhookSecretKey: WEBHOOK_SECRET_KEY,
-      redirectUri: `${f.baseUrl}/app/install`,
-      entryPoint: `${f.baseUrl}/app/entry`,
-      uninstallUri: `${f.baseUrl}/app/uninstall`,
-      notificationUrl: `${f.baseUrl}/app/payments`,
-      ...changes,
-    });
   const installed = async (shop: string) => {
     await f.sandbox.apps.install(APP_ID, shop);
     await eventually(async () => {
@@ -78,7 +65,7 @@ describe('app mode: advice when a recovery pass fails', () => {
   it("credentials refused: check the app's ClientId/ClientSecret, not Settings > API Settings", async () => {
     await installed('rotated');
     // ShopRenter now holds another secret for the app (rotated there, not here).
-    registerApp({ clientSecret: 'rotated-at-shoprenter-only' });
+    f.registerApp({ clientSecret: 'rotated-at-shoprenter-only' });
     try {
       const answer = await recover('rotated');
       expect(answer.status).toBe(502);
@@ -96,14 +83,14 @@ describe('app mode: advice when a recovery pass fails', () => {
         expect(text).not.toContain(APP_CLIENT_SECRET);
       }
     } finally {
-      registerApp({});
+      f.registerApp({});
     }
   }, 30_000);
 
   it('a scope the app lacks: add it to the app, the owner approves it at approveScopes', async () => {
     await installed('narrowed');
     // The owner never approved order.order:read (or the app dropped it): tokens come without it.
-    registerApp({ scopes: ['store.webhook:read', 'store.webhook:write'] });
+    f.registerApp({ scopes: ['store.webhook:read', 'store.webhook:write'] });
     try {
       const answer = await recover('narrowed');
       expect(answer.status).toBe(502);
@@ -114,7 +101,7 @@ describe('app mode: advice when a recovery pass fails', () => {
       expect(answer.error.message).not.toContain('API Settings');
       expect(await lastPassError('narrowed')).not.toContain('API Settings');
     } finally {
-      registerApp({});
+      f.registerApp({});
     }
   }, 30_000);
 });

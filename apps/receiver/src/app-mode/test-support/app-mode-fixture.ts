@@ -28,6 +28,11 @@ export interface AppModeFixture {
   config: ReceiverConfig;
   baseUrl: string;
   logLines: string[];
+  /**
+   * Registers the test app with ShopRenter (the sandbox) again, as the fixture did, with `changes`: e.g. fewer
+   * scopes, or a ClientSecret rotated on ShopRenter's side only.
+   */
+  registerApp(changes?: { scopes?: string[]; clientSecret?: string }): void;
   close(): Promise<void>;
 }
 
@@ -64,16 +69,19 @@ export async function startAppModeFixture(
   const appAdmin = (options.sandbox?.appAdminUrl ?? '{origin}/{shop}/admin')
     .replaceAll('{origin}', sandbox.url)
     .replaceAll('{port}', new URL(sandbox.url).port);
-  sandbox.apps.register({
-    appId: APP_ID,
-    clientId: APP_CLIENT_ID,
-    clientSecret: APP_CLIENT_SECRET,
-    webhookSecretKey: WEBHOOK_SECRET_KEY,
-    redirectUri: `${baseUrl}/app/install`,
-    entryPoint: `${baseUrl}/app/entry`,
-    uninstallUri: `${baseUrl}/app/uninstall`,
-    notificationUrl: `${baseUrl}/app/payments`,
-  });
+  const registerApp = (changes: { scopes?: string[]; clientSecret?: string } = {}) =>
+    sandbox.apps.register({
+      appId: APP_ID,
+      clientId: APP_CLIENT_ID,
+      clientSecret: APP_CLIENT_SECRET,
+      webhookSecretKey: WEBHOOK_SECRET_KEY,
+      redirectUri: `${baseUrl}/app/install`,
+      entryPoint: `${baseUrl}/app/entry`,
+      uninstallUri: `${baseUrl}/app/uninstall`,
+      notificationUrl: `${baseUrl}/app/payments`,
+      ...changes,
+    });
+  registerApp();
   const config = defineReceiverConfig({
     secrets: [TEST_SECRET],
     db: join(dir, 'srhooks.db'),
@@ -120,6 +128,7 @@ export async function startAppModeFixture(
     config,
     baseUrl,
     logLines,
+    registerApp: (changes) => void registerApp(changes),
     async close() {
       await receiver.close();
       await sandbox.close();
