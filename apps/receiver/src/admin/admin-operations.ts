@@ -10,7 +10,13 @@ import {
   PAYMENT_EVENTS,
   type PaymentEvent,
 } from '@srhooks/contracts';
-import { filePaymentNotification, readPaymentBody, storedShopParameter } from '../app-mode/payment-filing.js';
+import {
+  fileAndStore,
+  filePaymentNotification,
+  type PaymentFiling,
+  readPaymentBody,
+  storedShopParameter,
+} from '../app-mode/payment-filing.js';
 import type { ReceiverConfig } from '../config/config-schema.js';
 import type { HandlerRegistry } from '../handlers/handler-registry.js';
 import { eventsFromDelivery } from '../ingest/events-from-delivery.js';
@@ -32,6 +38,7 @@ import type {
   JobRecord,
   NewEvent,
   Page,
+  PaymentClaimWrite,
   PruneCounts,
   Store,
 } from '../store/store.js';
@@ -253,17 +260,23 @@ export class AdminOperations {
       );
     }
     const body = readPaymentBody(delivery.rawBody);
-    const filing = await filePaymentNotification(
-      {
-        configShops: new Set(this.#config.shops.map((shop) => shop.name)),
-        appShops: this.#appShops,
-        storeTimeoutMs: this.#config.storeTimeoutMs,
-        timestampToleranceSeconds: app.timestampToleranceSeconds,
-      },
-      body,
-      parameter,
-      { acceptShopMismatch: request.acceptShopMismatch === true },
+    const context = {
+      configShops: new Set(this.#config.shops.map((shop) => shop.name)),
+      appShops: this.#appShops,
+      storeTimeoutMs: this.#config.storeTimeoutMs,
+      timestampToleranceSeconds: app.timestampToleranceSeconds,
+    };
+    return fileAndStore(
+      () =>
+        filePaymentNotification(context, body, parameter, {
+          acceptShopMismatch: request.acceptShopMismatch === true,
+        }),
+      (filing) => this.#reprocessFiled(id, filing),
     );
+  }
+
+  /** Re-processes a payment notification as the filing rules decided, its claim in the same transaction. */
+  async #reprocessFiled(id: string, filing: PaymentFiling): Promise<IngestResult> {
     if (filing.kind === 'quarantine') {
       const { code, message } = filing.failure;
       if (code === 'invalid_notification') {
@@ -283,12 +296,13 @@ export class AdminOperations {
     // `duplicate`: the same notification is filed under its charge's shop already; filing it there records
     // it as the duplicate it is (no jobs).
     const shop = filing.kind === 'file' ? filing.shop : filing.filedUnder;
-    const { decoded, subjectId } = filing;
+    const { decoded, subjectId, claim } = filing;
     return this.#reprocessStored(
       id,
       [{ dedupeKey: decoded.dedupeKey, subjectId, payload: decoded.notification }],
       [...this.#handlers.namesFor(shop, decoded.event)],
       { shop, event: decoded.event },
+      claim,
     );
   }
 
@@ -297,11 +311,15 @@ export class AdminOperations {
     events: NewEvent[],
     handlers: string[],
     fileAs?: { shop: string; event: string },
+    paymentClaim?: PaymentClaimWrite,
   ): Promise<IngestResult> {
     try {
       return await this.#call(
         'reprocess delivery',
-        this.#store.reprocessQuarantined(id, events, handlers, fileAs ? { fileAs } : {}),
+        this.#store.reprocessQuarantined(id, events, handlers, {
+          ...(fileAs ? { fileAs } : {}),
+          ...(paymentClaim ? { paymentClaim } : {}),
+        }),
       );
     } catch (error) {
       // Another call re-processed it since the check above (concurrent calls): the same answer as if

@@ -37,9 +37,11 @@ import { checkAppRequest } from './app-request.js';
 import { entryDetailPage, entryErrorPage, entryListPage } from './entry-page.js';
 import { type InstallStepContext, runInstallStep, startInstallRetry } from './install-step.js';
 import {
+  fileAndStore,
   filePaymentNotification,
   NOTIFICATION_SHOP_HEADER,
   type PaymentBody,
+  type PaymentFiling,
   type PaymentFilingContext,
   paymentShopParameter,
   recordShopQuery,
@@ -313,57 +315,63 @@ const plugin: FastifyPluginAsync = async (app) => {
               } as DecodedPaymentNotification,
             }
           : { ok: false, message: result.error.message };
-        const decision = await filePaymentNotification(filing, body, paymentShopParameter(request.query));
+        const answer = await fileAndStore(
+          () => filePaymentNotification(filing, body, paymentShopParameter(request.query)),
+          (decision) => storePayment(decision),
+        );
+        return reply.code(200).send(answer);
 
-        if (decision.kind === 'quarantine') {
-          // Authentic, and kept; nothing the sender could change by sending it again: acknowledged 200
-          // (a 4xx would tell ShopRenter — or whoever replays it — something about the receiver's view).
-          const { shop, failure, claimed } = decision;
-          const { deliveryId } = await withStoreTimeout(
-            'quarantine payment notification',
-            app.store.quarantine(delivery(shop), failure),
+        /** Stores (or answers) the filing decision; the claim goes into the transaction that files it. */
+        async function storePayment(decision: PaymentFiling): Promise<Record<string, unknown>> {
+          if (decision.kind === 'quarantine') {
+            // Authentic, and kept; nothing the sender could change by sending it again: acknowledged 200
+            // (a 4xx would tell ShopRenter — or whoever replays it — something about the receiver's view).
+            const { shop, failure, claimed } = decision;
+            const { deliveryId } = await withStoreTimeout(
+              'quarantine payment notification',
+              app.store.quarantine(delivery(shop), failure),
+              app.config.storeTimeoutMs,
+            );
+            app.metrics.quarantined.inc({ shop, event, code: failure.code });
+            request.log.warn(
+              { shop, claimedShop: claimed, deliveryId, code: failure.code },
+              `authentic payment notification quarantined: ${failure.code}`,
+            );
+            return { ok: true, quarantined: true, deliveryId };
+          }
+          if (decision.kind === 'duplicate') {
+            // A copy sent again under another shop. Answered as the duplicate it is; nothing recorded, no
+            // handler runs.
+            app.metrics.duplicates.inc({ shop: decision.filedUnder, event: decision.decoded.event });
+            request.log.warn(
+              {
+                shop: decision.shop,
+                filedUnder: decision.filedUnder,
+                event: decision.decoded.event,
+                remoteAddress: request.ip,
+              },
+              'payment notification already filed under another shop: answered as a duplicate',
+            );
+            return { ok: true, duplicates: 1 };
+          }
+          // The charge's own shop (when that shop has since uninstalled: a charge it had, e.g. cancelled).
+          const { shop, decoded, subjectId, claim } = decision;
+          const stored = await withStoreTimeout(
+            'ingest payment notification',
+            app.store.ingest(
+              delivery(shop),
+              [{ dedupeKey: decoded.dedupeKey, subjectId, payload: decoded.notification }],
+              [...app.handlers.namesFor(shop, decoded.event)],
+              { paymentClaim: claim },
+            ),
             app.config.storeTimeoutMs,
           );
-          app.metrics.quarantined.inc({ shop, event, code: failure.code });
-          request.log.warn(
-            { shop, claimedShop: claimed, deliveryId, code: failure.code },
-            `authentic payment notification quarantined: ${failure.code}`,
+          request.log.info(
+            { shop, event: decoded.event, deliveryId: stored.deliveryId, duplicates: stored.duplicates },
+            'payment notification stored',
           );
-          return reply.code(200).send({ ok: true, quarantined: true, deliveryId });
+          return { ok: true, deliveryId: stored.deliveryId, duplicates: stored.duplicates };
         }
-        if (decision.kind === 'duplicate') {
-          // A copy sent again under another shop. Answered as the duplicate it is; nothing recorded, no
-          // handler runs.
-          app.metrics.duplicates.inc({ shop: decision.filedUnder, event: decision.decoded.event });
-          request.log.warn(
-            {
-              shop: decision.shop,
-              filedUnder: decision.filedUnder,
-              event: decision.decoded.event,
-              remoteAddress: request.ip,
-            },
-            'payment notification already filed under another shop: answered as a duplicate',
-          );
-          return reply.code(200).send({ ok: true, duplicates: 1 });
-        }
-        // The charge's own shop (when that shop has since uninstalled: a charge it had, e.g. cancelled).
-        const { shop, decoded, subjectId } = decision;
-        const stored = await withStoreTimeout(
-          'ingest payment notification',
-          app.store.ingest(
-            delivery(shop),
-            [{ dedupeKey: decoded.dedupeKey, subjectId, payload: decoded.notification }],
-            [...app.handlers.namesFor(shop, decoded.event)],
-          ),
-          app.config.storeTimeoutMs,
-        );
-        request.log.info(
-          { shop, event: decoded.event, deliveryId: stored.deliveryId, duplicates: stored.duplicates },
-          'payment notification stored',
-        );
-        return reply
-          .code(200)
-          .send({ ok: true, deliveryId: stored.deliveryId, duplicates: stored.duplicates });
       },
     );
   });

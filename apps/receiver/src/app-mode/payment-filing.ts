@@ -7,7 +7,10 @@
  *   otherwise the notification is quarantined `unknown_shop` under `payment-api`, never filed under that
  *   name. No `?shop=` at all: `payment-api`, as documented.
  * - every charge (`payment:{id}`) and card change (`card-change:{changeId}`) is bound app-wide to the
- *   shop it first came under (ASSUMED: the Payment API's ids are unique across the app's shops). The same
+ *   shop it was first filed under (ASSUMED: the Payment API's ids are unique across the app's shops), in the
+ *   transaction that stores that notification (store/payment-claim.ts): a notification whose write failed
+ *   binds nothing. Retention prunes a binding once its last notification is older than the retention and no
+ *   delivery left refers to it (store/payment-subject-prune.ts). The same
  *   notification under another shop is a duplicate (nothing recorded, no handler run); another status of
  *   it under another shop is quarantined `shop_mismatch`. A charge bound to a shop that has since
  *   uninstalled is still filed there (ShopRenter cancels a shop's recurring charges on uninstall).
@@ -19,7 +22,7 @@ import {
 } from '@srhooks/contracts';
 import { withStoreTimeout } from '../ingest/store-call.js';
 import type { AppShopStore } from '../store/app-shops/app-shop-store.js';
-import type { DecodeFailure } from '../store/store.js';
+import { type DecodeFailure, PaymentClaimConflictError, type PaymentClaimWrite } from '../store/store.js';
 
 /** Where payment notifications are filed when their URL names no shop (they carry none themselves). */
 export const PAYMENT_API_SHOP = 'payment-api';
@@ -161,14 +164,25 @@ export interface PaymentFilingContext {
 
 /** What to do with an authentic notification. */
 export type PaymentFiling =
-  | { kind: 'file'; shop: string; decoded: DecodedPaymentNotification; subjectId: string }
-  /** The same notification is filed under `filedUnder` already (and still remembered there). */
+  /** File it under `shop`, writing `claim` in the same transaction (`Store.ingest` / `reprocessQuarantined`). */
+  | {
+      kind: 'file';
+      shop: string;
+      decoded: DecodedPaymentNotification;
+      subjectId: string;
+      claim: PaymentClaimWrite;
+    }
+  /**
+   * The same notification is filed under `filedUnder` already (and still remembered there). `claim` is
+   * for a re-process, which files it there as the duplicate it is; on arrival nothing is written.
+   */
   | {
       kind: 'duplicate';
       shop: string;
       filedUnder: string;
       decoded: DecodedPaymentNotification;
       subjectId: string;
+      claim: PaymentClaimWrite;
     }
   | { kind: 'quarantine'; shop: string; failure: PaymentQuarantine; claimed: string | null };
 
@@ -182,10 +196,13 @@ async function shopStanding(ctx: PaymentFilingContext, shop: string): Promise<Pa
 
 /**
  * The filing rules (see the file's comment): where an authentic notification goes, given its body and the
- * URL's shop claim. Claims the charge / card change (binding it to a served shop on first sight), so call
- * it once per arrival or re-process. `acceptShopMismatch` (an operator's explicit override on re-process):
- * a notification that would be quarantined `shop_mismatch` is filed under the shop its charge is bound to
- * instead — never under the URL's shop, so a charge stays under one shop and that shop's dedupe applies.
+ * URL's shop claim. Reads the charge's binding without writing it: a `file` decision carries the claim to
+ * write with the notification (binding the charge to a served shop on first sight), in one transaction, so
+ * a binding never exists without its notification stored. Store its decision with `fileAndStore`, which
+ * runs the rules again when the binding changed before that transaction. `acceptShopMismatch` (an
+ * operator's explicit override on re-process): a notification that would be quarantined `shop_mismatch` is
+ * filed under the shop its charge is bound to instead — never under the URL's shop, so a charge stays under
+ * one shop and that shop's dedupe applies.
  */
 export async function filePaymentNotification(
   ctx: PaymentFilingContext,
@@ -216,28 +233,66 @@ export async function filePaymentNotification(
   const decoded = body.value;
   const { notification } = decoded;
   const subjectId = String('changeId' in notification ? notification.changeId : notification.id);
-  const claim = await withStoreTimeout(
-    'claim payment notification',
-    ctx.appShops.claimPaymentNotification({
-      subject: `${decoded.event === 'payment_card_change' ? 'card-change' : 'payment'}:${subjectId}`,
-      dedupeKey: decoded.dedupeKey,
-      shop,
-      // Only a shop the receiver serves gets new charges bound to it.
-      bind: served,
-      // A copy is refused as stale once its time is out of tolerance; a minute of slack.
-      expiresAt: new Date((notification.time + ctx.timestampToleranceSeconds + 60) * 1000),
-    }),
+  const subject = `${decoded.event === 'payment_card_change' ? 'card-change' : 'payment'}:${subjectId}`;
+  const now = new Date();
+  const state = await withStoreTimeout(
+    'read payment claim',
+    ctx.appShops.paymentClaimState({ subject, dedupeKey: decoded.dedupeKey, now }),
     ctx.storeTimeoutMs,
   );
-  if (claim.subjectShop === shop) return { kind: 'file', shop, decoded, subjectId };
-  if (claim.seen && claim.subjectShop !== null) {
+  const claimFor = (where: string, bind: boolean): PaymentClaimWrite => ({
+    subject,
+    shop: where,
+    bind,
+    dedupeKey: decoded.dedupeKey,
+    // A copy is refused as stale once its time is out of tolerance; a minute of slack.
+    expiresAt: new Date((notification.time + ctx.timestampToleranceSeconds + 60) * 1000),
+    now,
+  });
+  // Only a shop the receiver serves gets new charges bound to it (and, should its binding have been pruned
+  // meanwhile, bound again); a charge of a shop that has since uninstalled must still be bound to it.
+  const boundTo = state.subjectShop ?? (served ? shop : null);
+  if (boundTo === shop) return { kind: 'file', shop, decoded, subjectId, claim: claimFor(shop, served) };
+  if (state.seen && state.subjectShop !== null) {
     // The same notification was filed under the charge's shop: a copy sent again under another shop.
-    return { kind: 'duplicate', shop, filedUnder: claim.subjectShop, decoded, subjectId };
+    return {
+      kind: 'duplicate',
+      shop,
+      filedUnder: state.subjectShop,
+      decoded,
+      subjectId,
+      claim: claimFor(state.subjectShop, false),
+    };
   }
   if (!served && parameter.kind === 'named') {
-    return quarantine(PAYMENT_API_SHOP, unknownShop(parameter, standing, claim.subjectShop));
+    return quarantine(PAYMENT_API_SHOP, unknownShop(parameter, standing, state.subjectShop));
   }
-  const boundTo = claim.subjectShop as string;
-  if (options.acceptShopMismatch) return { kind: 'file', shop: boundTo, decoded, subjectId };
-  return quarantine(shop, shopMismatch(shop, boundTo));
+  const charge = state.subjectShop as string;
+  if (options.acceptShopMismatch) {
+    return { kind: 'file', shop: charge, decoded, subjectId, claim: claimFor(charge, false) };
+  }
+  return quarantine(shop, shopMismatch(shop, charge));
+}
+
+/** How often the filing rules run again when the charge's binding changed under them (see fileAndStore). */
+const FILING_ATTEMPTS = 3;
+
+/**
+ * Runs the filing rules (`decide`) and stores their decision (`store`, writing the decision's claim in the
+ * same transaction as the notification). When that transaction finds the charge bound otherwise than the
+ * rules read it — another notification of it was filed under another shop meanwhile, or its binding was
+ * pruned — nothing was stored (PaymentClaimConflictError) and the rules run again on what is stored now.
+ */
+export async function fileAndStore<T>(
+  decide: () => Promise<PaymentFiling>,
+  store: (filing: PaymentFiling) => Promise<T>,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const filing = await decide();
+    try {
+      return await store(filing);
+    } catch (error) {
+      if (!(error instanceof PaymentClaimConflictError) || attempt >= FILING_ATTEMPTS) throw error;
+    }
+  }
 }

@@ -52,6 +52,34 @@ export class StoreConflictError extends StoreError {
   }
 }
 
+/**
+ * The subject is not (or no longer) bound to the shop the notification was to be filed under: another
+ * notification of it was filed under another shop meanwhile (or its binding was pruned). Nothing of the
+ * write was kept; the caller runs the filing rules again against what is stored now.
+ */
+export class PaymentClaimConflictError extends StoreError {
+  declare readonly code: 'payment_claim_conflict';
+
+  constructor(message: string) {
+    super('payment_claim_conflict', message);
+  }
+}
+
+/**
+ * Retention or a prune on demand found another instance on the same store pruning it (PostgreSQL: the
+ * schema's prune lock is held). This run deleted nothing; that instance's run reports what it deleted.
+ */
+export class PruneInProgressError extends StoreError {
+  declare readonly code: 'prune_in_progress';
+
+  constructor() {
+    super(
+      'prune_in_progress',
+      'Another receiver instance on this store is pruning it right now; this run deleted nothing (that instance logs what it deleted). Run it again once that one has finished.',
+    );
+  }
+}
+
 /** The store configuration is invalid (bad schema name, bad option value). */
 export class StoreConfigError extends StoreError {
   declare readonly code: 'store_config_invalid';

@@ -9,11 +9,14 @@
  */
 
 import type { WebhookEvent } from '@srhooks/contracts';
+import type { PaymentClaimWrite } from './payment-claim.js';
 import type { PruneCounts } from './prune-plan.js';
 import type { EventSource, RecoveryPassRecord, RecoveryState } from './recovery-records.js';
 
 export type { EventSource, RecoveryPass, RecoveryPassRecord, RecoveryState } from './recovery-records.js';
 export {
+  PaymentClaimConflictError,
+  PruneInProgressError,
   StoreConfigError,
   StoreConflictError,
   StoreError,
@@ -62,11 +65,24 @@ export interface IngestResult {
   duplicates: number;
 }
 
+export type { PaymentClaimWrite };
+
+/** Options of `Store.ingest`. */
+export interface IngestOptions {
+  /**
+   * A Payment API notification's claim on its charge (payment-claim.ts), written in the same transaction:
+   * PaymentClaimConflictError (nothing stored) when the charge is bound to another shop by then.
+   */
+  paymentClaim?: PaymentClaimWrite;
+}
+
 /** Options of `Store.reprocessQuarantined`. */
 export interface ReprocessOptions {
   now?: Date;
   /** File the delivery and its events under this shop and event (default: those it was quarantined under). */
   fileAs?: { shop: string; event: string };
+  /** As for `ingest`: the claim is written in the same transaction. */
+  paymentClaim?: PaymentClaimWrite;
 }
 
 export interface DecodeFailure {
@@ -432,9 +448,16 @@ export interface Store {
    * recorded with duplicate_of = the earlier event id) and one job per (new, non-duplicate event, handler
    * name in `handlers`) — the outbox. Jobs are runnable from `receivedAt`. Resolves only after the
    * transaction is durably committed; concurrent calls share transactions (group commit on both engines),
-   * each delivery isolated in a savepoint so one failing delivery does not fail the others.
+   * each delivery isolated in a savepoint so one failing delivery does not fail the others. With
+   * `paymentClaim`, the claim is part of that transaction (PostgreSQL: a transaction of its own, as these
+   * are rare).
    */
-  ingest(delivery: NewDelivery, events: NewEvent[], handlers: string[]): Promise<IngestResult>;
+  ingest(
+    delivery: NewDelivery,
+    events: NewEvent[],
+    handlers: string[],
+    options?: IngestOptions,
+  ): Promise<IngestResult>;
 
   /** Stores an authentic but undecodable delivery with its decode error. Durable before resolving. */
   quarantine(delivery: NewDelivery, error: DecodeFailure): Promise<{ deliveryId: string }>;

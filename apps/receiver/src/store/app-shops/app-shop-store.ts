@@ -4,7 +4,8 @@
  * `code` comes again). A separate, small interface next to `Store`, on the same database: SQLite
  * (its own connection to the store's file) or PostgreSQL (its own small pool on the store's
  * schema). Tables from migration 4 (SQLite) / 5 (PostgreSQL); the payment subjects and filed payment
- * notifications from migration 5 (SQLite) / 6 (PostgreSQL). Contract: test-support/app-shop-store-contract.ts.
+ * notifications from migration 5 (SQLite) / 6 (PostgreSQL), when a subject's last notification was stored from
+ * migration 6 / 7. Contract: test-support/app-shop-store-contract.ts.
  */
 
 /** `pending`: the install is recorded but its token/subscription step has not succeeded yet (retried). */
@@ -31,25 +32,19 @@ export interface AppShopRecord {
   updatedAt: Date;
 }
 
-/** A Payment API notification to file under a shop (FACTS.md §8); see `claimPaymentNotification`. */
-export interface PaymentNotificationClaim {
+/** What is stored about a Payment API notification's charge (FACTS.md §8); see `paymentClaimState`. */
+export interface PaymentClaimQuery {
   /** The charge or card change it is about: `payment:{id}` / `card-change:{changeId}`. */
   subject: string;
   /** The notification's dedupe key (`payment:{id}:{status}:{time}`, …). */
   dedupeKey: string;
-  /** The shop the notification's URL names (`?shop=`, not signed), or `payment-api`. */
-  shop: string;
-  /** False: only look, do not bind an unbound subject to `shop` (a shop the app is not installed on). */
-  bind?: boolean;
-  /** Until when the filed notification is remembered: after it, its `time` is out of tolerance. */
-  expiresAt: Date;
   now?: Date;
 }
 
-export interface PaymentNotificationClaimResult {
-  /** The shop the subject is bound to (the first shop it was claimed under); null when unbound. */
+export interface PaymentClaimState {
+  /** The shop the subject is bound to (the first shop a notification of it was filed under); null when unbound. */
   subjectShop: string | null;
-  /** The same notification (dedupe key) was claimed under the subject's shop before, and not expired. */
+  /** The same notification (dedupe key) was filed before, under the subject's shop, and has not expired. */
   seen: boolean;
 }
 
@@ -88,12 +83,12 @@ export interface AppShopStore {
   /**
    * Payment API notifications name no shop and `?shop=` is not signed, so the receiver binds each charge /
    * card change app-wide to the shop it first came under (ASSUMED: ShopRenter's ids are unique across the
-   * app's shops). In one transaction: binds `subject` to `shop` unless it is bound already (first claim
-   * wins, kept for good; not with `bind: false`), tells whether `dedupeKey` was claimed under the
-   * subject's shop before, and — when `shop` is the subject's shop — records it as claimed until
-   * `expiresAt`. Expired notification keys are cleaned up on the way.
+   * app's shops). Reads, without writing, the shop `subject` is bound to and whether `dedupeKey` was filed
+   * (under that shop) and has not expired. The binding and the filed key are written only with the
+   * notification they file (`Store.ingest` / `reprocessQuarantined` with a `paymentClaim`, which checks this
+   * state again in its transaction).
    */
-  claimPaymentNotification(claim: PaymentNotificationClaim): Promise<PaymentNotificationClaimResult>;
+  paymentClaimState(query: PaymentClaimQuery): Promise<PaymentClaimState>;
   get(shop: string): Promise<AppShopRecord | null>;
   /** Every shop the app was ever installed on, by name. */
   list(): Promise<AppShopRecord[]>;

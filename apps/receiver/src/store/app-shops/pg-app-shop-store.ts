@@ -7,8 +7,8 @@ import type {
   AppShopStatus,
   AppShopStore,
   AppShopSubscription,
-  PaymentNotificationClaim,
-  PaymentNotificationClaimResult,
+  PaymentClaimQuery,
+  PaymentClaimState,
 } from './app-shop-store.js';
 
 interface Row {
@@ -163,35 +163,14 @@ export class PgAppShopStore implements AppShopStore {
     });
   }
 
-  async claimPaymentNotification(claim: PaymentNotificationClaim): Promise<PaymentNotificationClaimResult> {
-    const now = claim.now ?? new Date();
-    return this.#tx(async (client) => {
-      await client.query('DELETE FROM app_payment_notifications WHERE expires_at <= $1', [now]);
-      // A concurrent claim of the same subject waits here until the other transaction ends; READ
-      // COMMITTED then lets the statements below see what it committed (its binding and filed key).
-      if (claim.bind !== false) {
-        await client.query(
-          'INSERT INTO app_payment_subjects (subject, shop, bound_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
-          [claim.subject, claim.shop, now],
-        );
-      }
-      const bound = await client.query<{ shop: string }>(
-        'SELECT shop FROM app_payment_subjects WHERE subject = $1',
-        [claim.subject],
-      );
-      const subjectShop = bound.rows[0]?.shop ?? null;
-      if (subjectShop !== claim.shop) {
-        const filed = await client.query('SELECT 1 FROM app_payment_notifications WHERE dedupe_key = $1', [
-          claim.dedupeKey,
-        ]);
-        return { subjectShop, seen: (filed.rowCount ?? 0) > 0 };
-      }
-      const inserted = await client.query(
-        'INSERT INTO app_payment_notifications (dedupe_key, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING',
-        [claim.dedupeKey, claim.expiresAt],
-      );
-      return { subjectShop, seen: inserted.rowCount === 0 };
-    });
+  async paymentClaimState(query: PaymentClaimQuery): Promise<PaymentClaimState> {
+    // One statement: the binding and the filed key as of one snapshot.
+    const { rows } = await this.#query<{ shop: string | null; seen: boolean }>(
+      `SELECT (SELECT shop FROM app_payment_subjects WHERE subject = $1) AS shop,
+         EXISTS (SELECT 1 FROM app_payment_notifications WHERE dedupe_key = $2 AND expires_at > $3) AS seen`,
+      [query.subject, query.dedupeKey, query.now ?? new Date()],
+    );
+    return { subjectShop: rows[0]?.shop ?? null, seen: rows[0]?.seen === true };
   }
 
   async get(shop: string): Promise<AppShopRecord | null> {

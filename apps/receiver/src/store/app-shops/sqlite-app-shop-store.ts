@@ -7,8 +7,8 @@ import type {
   AppShopStatus,
   AppShopStore,
   AppShopSubscription,
-  PaymentNotificationClaim,
-  PaymentNotificationClaimResult,
+  PaymentClaimQuery,
+  PaymentClaimState,
 } from './app-shop-store.js';
 
 interface Row {
@@ -156,33 +156,21 @@ export class SqliteAppShopStore implements AppShopStore {
     });
   }
 
-  claimPaymentNotification(claim: PaymentNotificationClaim): Promise<PaymentNotificationClaimResult> {
-    const now = ms(claim.now);
-    // IMMEDIATE: two processes on the file claim one after the other.
-    return this.#tx(() => {
-      this.#db.prepare('DELETE FROM app_payment_notifications WHERE expires_at <= ?').run(now);
-      if (claim.bind !== false) {
-        this.#db
-          .prepare(
-            'INSERT INTO app_payment_subjects (subject, shop, bound_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
-          )
-          .run(claim.subject, claim.shop, now);
-      }
-      const bound = this.#db
-        .prepare('SELECT shop FROM app_payment_subjects WHERE subject = ?')
-        .get(claim.subject) as { shop: string } | undefined;
-      const subjectShop = bound?.shop ?? null;
-      const seen =
-        this.#db
-          .prepare('SELECT 1 FROM app_payment_notifications WHERE dedupe_key = ?')
-          .get(claim.dedupeKey) !== undefined;
-      if (subjectShop === claim.shop && !seen) {
-        this.#db
-          .prepare('INSERT INTO app_payment_notifications (dedupe_key, expires_at) VALUES (?, ?)')
-          .run(claim.dedupeKey, claim.expiresAt.getTime());
-      }
-      return { subjectShop, seen };
-    });
+  paymentClaimState(query: PaymentClaimQuery): Promise<PaymentClaimState> {
+    const now = ms(query.now);
+    // One read transaction: the binding and the filed key as of one moment.
+    return this.#run(() =>
+      this.#db.transaction(() => {
+        const bound = this.#db
+          .prepare('SELECT shop FROM app_payment_subjects WHERE subject = ?')
+          .get(query.subject) as { shop: string } | undefined;
+        const seen =
+          this.#db
+            .prepare('SELECT 1 FROM app_payment_notifications WHERE dedupe_key = ? AND expires_at > ?')
+            .get(query.dedupeKey, now) !== undefined;
+        return { subjectShop: bound?.shop ?? null, seen };
+      })(),
+    );
   }
 
   get(shop: string): Promise<AppShopRecord | null> {

@@ -5,11 +5,15 @@
  * transaction instead live here too (a recovery pass's delivery, re-processing a quarantined delivery).
  */
 import type { WebhookEvent } from '@srhooks/contracts';
+import { type PaymentClaimWrite, writePaymentClaim } from '../payment-claim.js';
 import { type PreparedEvent, prepareEvents, uniqueHandlers } from '../prepared-event.js';
+import { runPlan } from '../prune-plan.js';
+import type { Row } from '../row-mapping.js';
 import { newId } from '../sortable-id.js';
 import type {
   DecodeFailure,
   IngestedEvent,
+  IngestOptions,
   IngestResult,
   NewDelivery,
   NewEvent,
@@ -17,7 +21,7 @@ import type {
 } from '../store.js';
 import { StoreConflictError, StoreNotFoundError } from '../store-errors.js';
 import { AdaptiveBatcher, type ItemOutcome } from './adaptive-batcher.js';
-import { at, type PgConnection, type SqlRunner } from './pg-connection.js';
+import { at, dialect, type PgConnection, type SqlRunner } from './pg-connection.js';
 import { isPgUnavailable, mapPgError } from './pg-errors.js';
 import type { DeliveryOutcome, DeliveryWrite } from './pg-ingest-batch.js';
 import { callIngest, recoverIngest } from './pg-ingest-recovery.js';
@@ -80,6 +84,14 @@ function storeEvents(
   );
 }
 
+/** A payment notification's claim (payment-claim.ts), inside the transaction that stores the notification. */
+async function writeClaim(client: SqlRunner, claim: PaymentClaimWrite): Promise<void> {
+  await runPlan(
+    writePaymentClaim(dialect, claim),
+    async (step) => (await client.query(step.sql, step.values)).rows as Row[],
+  );
+}
+
 export interface PgIngestOptions {
   poolSize?: number;
   ingestConcurrency?: number;
@@ -105,8 +117,15 @@ export class PgIngest {
     );
   }
 
-  async ingest(delivery: NewDelivery, events: NewEvent[], handlers: string[]): Promise<IngestResult> {
-    if (delivery.source === 'recovery') return this.#ingestRecovered(delivery, events, handlers);
+  async ingest(
+    delivery: NewDelivery,
+    events: NewEvent[],
+    handlers: string[],
+    options: IngestOptions = {},
+  ): Promise<IngestResult> {
+    if (delivery.source === 'recovery' || options.paymentClaim) {
+      return this.#ingestAlone(delivery, events, handlers, options.paymentClaim);
+    }
     const prepared = prepareEvents(delivery.event, events);
     const write = this.#deliveryWrite(delivery, 'stored', null, prepared, uniqueHandlers(handlers));
     return this.#conn.run(async () => {
@@ -130,23 +149,28 @@ export class PgIngest {
   }
 
   /**
-   * The record of a recovery pass and its events in one transaction, marked `source = 'recovery'`
-   * (rare and small, so it takes the plain path rather than the batched ingest functions).
+   * A delivery and its events in a transaction of their own: the record of a recovery pass (marked
+   * `source = 'recovery'`), or a Payment API notification with its claim on the charge (written first, so
+   * the claim is stored with the notification or not at all). Both are rare and small, so they take the
+   * plain path rather than the batched ingest functions.
    */
-  async #ingestRecovered(
+  async #ingestAlone(
     delivery: NewDelivery,
     events: NewEvent[],
     handlers: string[],
+    paymentClaim: PaymentClaimWrite | undefined,
   ): Promise<IngestResult> {
+    const source = delivery.source ?? 'webhook';
     const prepared = prepareEvents(delivery.event, events);
     const jobHandlers = uniqueHandlers(handlers);
     const receivedAt = delivery.receivedAt;
     const deliveryId = newId('dlv', receivedAt.getTime());
     const eventIds = prepared.map(() => newId('evt', receivedAt.getTime()));
     return this.#conn.transaction(async ({ client, changes }) => {
+      if (paymentClaim) await writeClaim(client, paymentClaim);
       await client.query(
         `INSERT INTO deliveries (id, received_at, shop, event, remote_address, headers, content_type, raw_body, status, source)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'stored', 'recovery')`,
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'stored', $9)`,
         [
           deliveryId,
           receivedAt,
@@ -156,6 +180,7 @@ export class PgIngest {
           JSON.stringify(delivery.headers),
           delivery.contentType,
           delivery.rawBody,
+          source,
         ],
       );
       const result = await storeEvents(client, {
@@ -168,7 +193,9 @@ export class PgIngest {
         prepared,
         jobHandlers,
       });
-      await client.query("UPDATE events SET source = 'recovery' WHERE delivery_id = $1", [deliveryId]);
+      if (source !== 'webhook') {
+        await client.query('UPDATE events SET source = $2 WHERE delivery_id = $1', [deliveryId, source]);
+      }
       changes.push({
         kind: 'delivery',
         deliveryId,
@@ -274,6 +301,7 @@ export class PgIngest {
           `Delivery ${deliveryId} is ${delivery.status}, not quarantined: only quarantined deliveries can be re-processed.`,
         );
       }
+      if (options.paymentClaim) await writeClaim(client, options.paymentClaim);
       const shop = options.fileAs?.shop ?? delivery.shop;
       const event = (options.fileAs?.event ?? delivery.event) as WebhookEvent;
       const prepared = prepareEvents(event, events);

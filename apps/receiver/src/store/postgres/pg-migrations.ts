@@ -386,6 +386,17 @@ CREATE TABLE app_payment_notifications (
 CREATE INDEX app_payment_notifications_expiry ON app_payment_notifications (expires_at);
 `,
   },
+  {
+    version: 7,
+    name: 'retention of payment subjects: when their last notification was stored; payment events by subject',
+    sql: `
+ALTER TABLE app_payment_subjects ADD COLUMN last_notification_at timestamptz;
+UPDATE app_payment_subjects SET last_notification_at = bound_at;
+ALTER TABLE app_payment_subjects ALTER COLUMN last_notification_at SET NOT NULL;
+CREATE INDEX app_payment_subjects_last ON app_payment_subjects (last_notification_at);
+CREATE INDEX events_payment_subject ON events (subject_id) WHERE event IN ('payment_status', 'payment_card_change');
+`,
+  },
 ];
 
 /** Identifier check for the optional schema (it is interpolated into DDL). */

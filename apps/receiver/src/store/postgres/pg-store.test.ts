@@ -140,6 +140,7 @@ describe('PgStore', () => {
           { version: 4 },
           { version: 5 },
           { version: 6 },
+          { version: 7 },
         ]);
       } finally {
         await client.end();
@@ -167,7 +168,7 @@ describe('PgStore', () => {
     try {
       await expect(store.migrate()).rejects.toThrow(StoreVersionError);
       await expect(store.migrate()).rejects.toThrow(
-        /schema is at version 99; this receiver knows versions up to 6/,
+        /schema is at version 99; this receiver knows versions up to 7/,
       );
     } finally {
       await store.close();

@@ -17,6 +17,7 @@ import type {
   FailJobOptions,
   HandlerBacklog,
   HandlerState,
+  IngestOptions,
   IngestResult,
   JobCounts,
   JobTransition,
@@ -174,8 +175,13 @@ export class PgStore implements Store {
 
   // --- ingest ------------------------------------------------------------------------------------
 
-  ingest(delivery: NewDelivery, events: NewEvent[], handlers: string[]): Promise<IngestResult> {
-    return this.#ingest.ingest(delivery, events, handlers);
+  ingest(
+    delivery: NewDelivery,
+    events: NewEvent[],
+    handlers: string[],
+    options?: IngestOptions,
+  ): Promise<IngestResult> {
+    return this.#ingest.ingest(delivery, events, handlers, options);
   }
 
   quarantine(delivery: NewDelivery, error: DecodeFailure): Promise<{ deliveryId: string }> {

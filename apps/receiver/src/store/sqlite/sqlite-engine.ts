@@ -1,4 +1,5 @@
 import type { WebhookEvent } from '@srhooks/contracts';
+import type { PaymentClaimWrite } from '../payment-claim.js';
 import type { PreparedEvent } from '../prepared-event.js';
 import type { PruneChunkOptions, PruneChunkResult } from '../prune-plan.js';
 import type { RecoveryPassRecord, RecoveryState } from '../recovery-records.js';
@@ -104,8 +105,9 @@ export class SqliteEngine {
     delivery: NewDelivery,
     prepared: PreparedEvent[],
     jobHandlers: string[],
+    paymentClaim?: PaymentClaimWrite,
   ): Promise<IngestResult> {
-    return ingest.ingestPrepared(this.#conn, delivery, prepared, jobHandlers);
+    return ingest.ingestPrepared(this.#conn, delivery, prepared, jobHandlers, paymentClaim);
   }
 
   async quarantine(delivery: NewDelivery, error: DecodeFailure): Promise<{ deliveryId: string }> {

@@ -5,7 +5,10 @@
  * already prepared (`prepareEvents`) and the handler names already checked, so this module only writes.
  */
 import type { WebhookEvent } from '@srhooks/contracts';
+import { type PaymentClaimWrite, writePaymentClaim } from '../payment-claim.js';
 import type { PreparedEvent } from '../prepared-event.js';
+import { runPlanSync } from '../prune-plan.js';
+import type { Row } from '../row-mapping.js';
 import { newId } from '../sortable-id.js';
 import type {
   DecodeFailure,
@@ -16,7 +19,7 @@ import type {
   ReprocessOptions,
 } from '../store.js';
 import { StoreConflictError, StoreNotFoundError } from '../store-errors.js';
-import { ms, type SqliteConnection } from './sqlite-connection.js';
+import { dialect, ms, type SqliteConnection } from './sqlite-connection.js';
 
 const INSERT_EVENT = `INSERT INTO events (id, delivery_id, shop, event, received_at, dedupe_key, subject_id, payload,
     duplicate_of, order_number, customer_name, gross_total, currency, search_text, status, source)
@@ -54,19 +57,32 @@ function deliveryRow(
   };
 }
 
+/** A payment notification's claim (payment-claim.ts), inside the write that stores the notification. */
+function writeClaim(db: SqliteConnection, claim: PaymentClaimWrite): void {
+  runPlanSync(writePaymentClaim(dialect, claim), (step) => {
+    const statement = db.stmt(step.sql);
+    if (statement.reader) return statement.all(...step.values) as Row[];
+    statement.run(...step.values);
+    return [];
+  });
+}
+
 /**
  * `Store.ingest` with the events already prepared (`prepareEvents`) and the handler names checked
- * (`uniqueHandlers`) by the caller, so this thread only writes.
+ * (`uniqueHandlers`) by the caller, so this thread only writes. A payment claim is written first, in the
+ * same savepoint: it fails the write, or is stored with it.
  */
 export function ingestPrepared(
   db: SqliteConnection,
   delivery: NewDelivery,
   prepared: PreparedEvent[],
   jobHandlers: string[],
+  paymentClaim?: PaymentClaimWrite,
 ): Promise<IngestResult> {
   const deliveryId = newId('dlv', delivery.receivedAt.getTime());
   const row = deliveryRow(delivery, deliveryId, 'stored', null);
   return db.write((context) => {
+    if (paymentClaim) writeClaim(db, paymentClaim);
     db.stmt(INSERT_DELIVERY).run(row);
     const stored = storeEvents(
       db,
@@ -133,6 +149,7 @@ export function reprocessPrepared(
         `Delivery ${deliveryId} is ${delivery.status}, not quarantined: only quarantined deliveries can be re-processed.`,
       );
     }
+    if (options.paymentClaim) writeClaim(db, options.paymentClaim);
     const shop = options.fileAs?.shop ?? delivery.shop;
     const event = (options.fileAs?.event ?? delivery.event) as WebhookEvent;
     const stored = storeEvents(

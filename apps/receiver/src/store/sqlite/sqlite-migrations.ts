@@ -166,6 +166,16 @@ CREATE TABLE app_payment_notifications (
 CREATE INDEX app_payment_notifications_expiry ON app_payment_notifications (expires_at);
 `,
   },
+  {
+    version: 6,
+    name: 'retention of payment subjects: when their last notification was stored; payment events by subject',
+    sql: `
+ALTER TABLE app_payment_subjects ADD COLUMN last_notification_at INTEGER NOT NULL DEFAULT 0;
+UPDATE app_payment_subjects SET last_notification_at = bound_at;
+CREATE INDEX app_payment_subjects_last ON app_payment_subjects (last_notification_at);
+CREATE INDEX events_payment_subject ON events (subject_id) WHERE event IN ('payment_status', 'payment_card_change');
+`,
+  },
 ];
 
 /**

@@ -65,6 +65,7 @@ describe('SqliteStore', () => {
         { version: 3 },
         { version: 4 },
         { version: 5 },
+        { version: 6 },
       ]);
     } finally {
       db.close();
@@ -90,7 +91,7 @@ describe('SqliteStore', () => {
       }
     };
     await expect(open()).rejects.toThrow(StoreVersionError);
-    await expect(open()).rejects.toThrow(/schema is at version 99; this receiver knows versions up to 5/);
+    await expect(open()).rejects.toThrow(/schema is at version 99; this receiver knows versions up to 6/);
   });
 
   it('says a damaged file is damaged (restore a backup, not retry), and stays unready once it has seen it', async () => {

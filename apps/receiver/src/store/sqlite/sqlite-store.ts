@@ -33,6 +33,7 @@ import type {
   FailJobOptions,
   HandlerBacklog,
   HandlerState,
+  IngestOptions,
   IngestResult,
   JobCounts,
   JobTransition,
@@ -126,10 +127,19 @@ export class SqliteStore implements Store {
    * Events are prepared here (payload JSON, summary columns): that costs this thread about what copying
    * the payload objects to the writer thread would, and keeps contracts out of the writer thread.
    */
-  async ingest(delivery: NewDelivery, events: NewEvent[], handlers: string[]): Promise<IngestResult> {
+  async ingest(
+    delivery: NewDelivery,
+    events: NewEvent[],
+    handlers: string[],
+    options: IngestOptions = {},
+  ): Promise<IngestResult> {
     const prepared = prepareEvents(delivery.event, events);
     const { handOver, transfer } = withOwnBody(delivery);
-    return this.#writer.call('ingestPrepared', [handOver, prepared, uniqueHandlers(handlers)], transfer);
+    return this.#writer.call(
+      'ingestPrepared',
+      [handOver, prepared, uniqueHandlers(handlers), options.paymentClaim],
+      transfer,
+    );
   }
 
   quarantine(delivery: NewDelivery, error: DecodeFailure): Promise<{ deliveryId: string }> {

@@ -5,6 +5,8 @@
  */
 import type { StoreChange, StoreStats } from '../store.js';
 import {
+  PaymentClaimConflictError,
+  PruneInProgressError,
   StoreConfigError,
   StoreConflictError,
   StoreError,
@@ -91,6 +93,8 @@ const STORE_ERRORS: Record<string, new (...args: never[]) => StoreError> = {
   StoreConflictError,
   StoreConfigError,
   StoreVersionError,
+  PaymentClaimConflictError,
+  PruneInProgressError,
 };
 
 export function serializeError(error: unknown): SerializedError {

@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { type AppShopStore, CANCELLED_BY_UNINSTALL } from '../app-shops/app-shop-store.js';
-import type { Store } from '../store.js';
+import { PaymentClaimConflictError, type Store, type WebhookEvent } from '../store.js';
 import { jsonDelivery, T0 } from './store-contract.js';
 
 export interface AppShopStoreHarness {
@@ -126,97 +126,116 @@ export function defineAppShopStoreContract(engine: string, harness: AppShopStore
         ['demo', 'pending'],
       ]);
     });
-    it('binds a payment subject to the first shop it came under, app-wide, and remembers filed notifications until they expire', async () => {
-      const { appShops } = await open();
-      const pending = { subject: 'payment:69', dedupeKey: 'payment:69:pending:100', expiresAt: at(400) };
-      expect(await appShops.claimPaymentNotification({ ...pending, shop: 'alpha', now: T0 })).toEqual({
-        subjectShop: 'alpha',
-        seen: false,
-      });
-      // The same notification again under the same shop: filed there before (the store dedupes it).
-      expect(await appShops.claimPaymentNotification({ ...pending, shop: 'alpha', now: at(1) })).toEqual({
-        subjectShop: 'alpha',
-        seen: true,
-      });
-      // Under another shop: the subject stays alpha's, and the notification was filed there.
-      expect(await appShops.claimPaymentNotification({ ...pending, shop: 'beta', now: at(2) })).toEqual({
-        subjectShop: 'alpha',
-        seen: true,
-      });
-      // A later status of the same charge under another shop: alpha's subject, never filed.
-      const paid = { subject: 'payment:69', dedupeKey: 'payment:69:paid:200', expiresAt: at(500) };
-      expect(await appShops.claimPaymentNotification({ ...paid, shop: 'beta', now: at(3) })).toEqual({
-        subjectShop: 'alpha',
-        seen: false,
-      });
-      // …so it was not recorded as filed: alpha's own copy is new to it.
-      expect(await appShops.claimPaymentNotification({ ...paid, shop: 'alpha', now: at(4) })).toEqual({
-        subjectShop: 'alpha',
-        seen: false,
-      });
-      // Other subjects are independent; a card change is another subject than a charge with that id.
-      expect(
-        await appShops.claimPaymentNotification({
-          subject: 'card-change:69',
-          dedupeKey: 'card-change:69:declined:100',
-          expiresAt: at(400),
-          shop: 'beta',
-          now: at(5),
+    /** Files a payment notification under `shop` with its claim, as the payment route does. */
+    const filePayment = (
+      store: Store,
+      claim: { subject: string; dedupeKey: string; shop: string; bind?: boolean; now: Date },
+    ) =>
+      store.ingest(
+        jsonDelivery({
+          shop: claim.shop,
+          event: (claim.subject.startsWith('card-change:')
+            ? 'payment_card_change'
+            : 'payment_status') as WebhookEvent,
+          receivedAt: claim.now,
+          rawBody: Buffer.from('{}'),
         }),
-      ).toEqual({ subjectShop: 'beta', seen: false });
-      // A filed notification is forgotten once expired (its time is then out of tolerance anyway);
-      // the subject's shop is kept for good.
-      expect(await appShops.claimPaymentNotification({ ...pending, shop: 'beta', now: at(401) })).toEqual({
-        subjectShop: 'alpha',
-        seen: false,
-      });
-    });
+        [{ dedupeKey: claim.dedupeKey, subjectId: claim.subject.split(':')[1] ?? null, payload: {} }],
+        [],
+        {
+          paymentClaim: {
+            subject: claim.subject,
+            shop: claim.shop,
+            bind: claim.bind ?? true,
+            dedupeKey: claim.dedupeKey,
+            expiresAt: new Date(claim.now.getTime() + 400_000),
+            now: claim.now,
+          },
+        },
+      );
+    const deliveryCount = async (store: Store) => (await store.listDeliveries({ limit: 500 })).items.length;
 
-    it('does not bind a subject when asked not to (a shop the app is not installed on)', async () => {
-      const { appShops } = await open();
-      const claim = {
-        subject: 'payment:7',
-        dedupeKey: 'payment:7:paid:100',
-        expiresAt: at(400),
-        shop: 'gone',
-        now: T0,
-      };
-      expect(await appShops.claimPaymentNotification({ ...claim, bind: false })).toEqual({
+    it('binds a payment subject to the shop its first notification is filed under, app-wide, in the transaction that files it', async () => {
+      const { store, appShops } = await open();
+      const pending = { subject: 'payment:69', dedupeKey: 'payment:69:pending:100' };
+      expect(await appShops.paymentClaimState({ ...pending, now: T0 })).toEqual({
         subjectShop: null,
         seen: false,
       });
-      // Nothing was recorded: the first binding call still wins.
-      expect(await appShops.claimPaymentNotification({ ...claim, shop: 'alpha' })).toEqual({
+      await filePayment(store, { ...pending, shop: 'alpha', now: T0 });
+      expect(await appShops.paymentClaimState({ ...pending, now: at(1) })).toEqual({
+        subjectShop: 'alpha',
+        seen: true,
+      });
+      // The same notification again under alpha: filed there again (the store dedupes the event).
+      const again = await filePayment(store, { ...pending, shop: 'alpha', now: at(1) });
+      expect(again.duplicates).toBe(1);
+      // A later status of the charge filed under another shop: refused in its transaction, nothing stored.
+      const paid = { subject: 'payment:69', dedupeKey: 'payment:69:paid:200' };
+      const before = await deliveryCount(store);
+      await expect(filePayment(store, { ...paid, shop: 'beta', now: at(2) })).rejects.toBeInstanceOf(
+        PaymentClaimConflictError,
+      );
+      expect(await deliveryCount(store)).toBe(before);
+      expect(await appShops.paymentClaimState({ ...paid, now: at(3) })).toEqual({
         subjectShop: 'alpha',
         seen: false,
       });
-      // A subject bound to the shop before is still its own (e.g. a cancellation after an uninstall).
+      // A card change is another subject than a charge with that id.
+      await filePayment(store, {
+        subject: 'card-change:69',
+        dedupeKey: 'card-change:69:declined:100',
+        shop: 'beta',
+        now: at(5),
+      });
       expect(
-        await appShops.claimPaymentNotification({
-          ...claim,
-          dedupeKey: 'payment:7:cancelled:150',
-          shop: 'alpha',
-          bind: false,
-        }),
-      ).toEqual({ subjectShop: 'alpha', seen: false });
+        await appShops.paymentClaimState({ subject: 'card-change:69', dedupeKey: 'x', now: at(5) }),
+      ).toEqual({ subjectShop: 'beta', seen: false });
+      // A filed notification is forgotten once expired (its time is then out of tolerance anyway); the
+      // charge's shop is kept (until retention prunes it, see the store contract).
+      expect(await appShops.paymentClaimState({ ...pending, now: at(401) })).toEqual({
+        subjectShop: 'alpha',
+        seen: false,
+      });
     });
 
-    it('binds a subject once when two shops claim it at the same time', async () => {
-      const { appShops } = await open();
-      const results = await Promise.all(
+    it('files under a shop without binding only a charge bound to it before (a shop that has since uninstalled)', async () => {
+      const { store, appShops } = await open();
+      const claim = { subject: 'payment:7', dedupeKey: 'payment:7:paid:100', now: T0 };
+      await expect(filePayment(store, { ...claim, shop: 'gone', bind: false })).rejects.toBeInstanceOf(
+        PaymentClaimConflictError,
+      );
+      expect(await deliveryCount(store)).toBe(0);
+      expect(await appShops.paymentClaimState(claim)).toEqual({ subjectShop: null, seen: false });
+      await filePayment(store, { ...claim, shop: 'alpha' });
+      await filePayment(store, {
+        ...claim,
+        dedupeKey: 'payment:7:cancelled:150',
+        shop: 'alpha',
+        bind: false,
+        now: at(1),
+      });
+      expect(
+        await appShops.paymentClaimState({ ...claim, dedupeKey: 'payment:7:cancelled:150', now: at(2) }),
+      ).toEqual({ subjectShop: 'alpha', seen: true });
+    });
+
+    it('binds a subject once when notifications under several shops are filed at the same time', async () => {
+      const { store, appShops } = await open();
+      const results = await Promise.allSettled(
         ['alpha', 'beta', 'gamma', 'delta'].map((shop) =>
-          appShops.claimPaymentNotification({
-            subject: 'payment:9',
-            dedupeKey: 'payment:9:paid:100',
-            expiresAt: at(400),
-            shop,
-            now: T0,
-          }),
+          filePayment(store, { subject: 'payment:9', dedupeKey: 'payment:9:paid:100', shop, now: T0 }),
         ),
       );
-      const owners = new Set(results.map((result) => result.subjectShop));
-      expect(owners.size).toBe(1);
-      expect(results.filter((result) => !result.seen)).toHaveLength(1);
+      const filed = results.filter((result) => result.status === 'fulfilled');
+      expect(filed).toHaveLength(1);
+      for (const result of results) {
+        if (result.status === 'rejected') expect(result.reason).toBeInstanceOf(PaymentClaimConflictError);
+      }
+      const owner = (await appShops.paymentClaimState({ subject: 'payment:9', dedupeKey: 'k', now: T0 }))
+        .subjectShop;
+      const deliveries = (await store.listDeliveries({ limit: 10 })).items;
+      expect(deliveries.map((delivery) => delivery.shop)).toEqual([owner]);
     });
   });
 }
