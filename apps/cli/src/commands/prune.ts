@@ -15,6 +15,8 @@ export interface PruneResult {
   events: number;
   jobs: number;
   kept: number;
+  /** App mode's charge bindings deleted with them (the receiver's README, Retention); absent in a dry run. */
+  paymentBindings?: number;
 }
 
 function count(n: number, one: string, many: string): string {
@@ -38,6 +40,7 @@ export const pruneCommand = defineCommand<PruneOptions, PruneResult>({
       events: answer.events,
       jobs: answer.jobs,
       kept: answer.kept,
+      ...(answer.paymentBindings === undefined ? {} : { paymentBindings: answer.paymentBindings }),
     };
   },
 
@@ -49,9 +52,13 @@ export const pruneCommand = defineCommand<PruneOptions, PruneResult>({
       result.kept > 0
         ? `\n  ${count(result.kept, 'older delivery', 'older deliveries')} kept: unfinished or dead-lettered jobs, or originals of newer duplicates`
         : '';
+    const bindings =
+      (result.paymentBindings ?? 0) > 0
+        ? `\n  ${count(result.paymentBindings ?? 0, 'charge binding', 'charge bindings')} of app mode deleted: no notification since then, no delivery kept refers to them`
+        : '';
     if (result.dryRun) return `${style.yellow('dry run')}: would delete ${what}${kept}`;
-    if (result.deliveries === 0)
+    if (result.deliveries === 0 && bindings === '')
       return `${style.green('✔')} nothing to delete before ${result.before}${kept}`;
-    return `${style.green('✔')} deleted ${what}${kept}`;
+    return `${style.green('✔')} deleted ${what}${kept}${bindings}`;
   },
 });

@@ -4,7 +4,12 @@
  */
 import type { z } from 'zod';
 import { type ErrorBody, errorBody } from '../http/error-body.js';
-import { StoreConflictError, StoreNotFoundError, StoreUnavailableError } from '../store/store.js';
+import {
+  PruneInProgressError,
+  StoreConflictError,
+  StoreNotFoundError,
+  StoreUnavailableError,
+} from '../store/store.js';
 
 export class AdminApiError extends Error {
   readonly code: string;
@@ -72,6 +77,9 @@ export function adminErrorAnswer(error: unknown): { status: number; body: ErrorB
   if (error instanceof StoreNotFoundError)
     return { status: 404, body: errorBody('not_found', error.message) };
   if (error instanceof StoreConflictError) return { status: 409, body: errorBody('conflict', error.message) };
+  if (error instanceof PruneInProgressError) {
+    return { status: 409, body: errorBody('prune_in_progress', error.message) };
+  }
   if (error instanceof StoreUnavailableError) {
     return { status: 503, body: errorBody('store_unavailable', error.message) };
   }

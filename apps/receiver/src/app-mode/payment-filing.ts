@@ -10,7 +10,7 @@
  *   shop it was first filed under (ASSUMED: the Payment API's ids are unique across the app's shops), in the
  *   transaction that stores that notification (store/payment-claim.ts): a notification whose write failed
  *   binds nothing. Retention prunes a binding once its last notification is older than the retention and no
- *   delivery left refers to it (store/payment-subject-prune.ts). The same
+ *   delivery left refers to it (store/payment-binding-prune.ts). The same
  *   notification under another shop is a duplicate (nothing recorded, no handler run); another status of
  *   it under another shop is quarantined `shop_mismatch`. A charge bound to a shop that has since
  *   uninstalled is still filed there (ShopRenter cancels a shop's recurring charges on uninstall).

@@ -50,7 +50,13 @@ describe('retention', () => {
     expect(metrics).toMatch(/^srhooks_pruned_total\{kind="events"\} 1$/m);
 
     // On demand too (what the schedule runs): nothing more to delete now.
-    expect(await receiver.app.runRetention?.()).toEqual({ deliveries: 0, events: 0, jobs: 0, kept: 1 });
+    expect(await receiver.app.runRetention?.()).toEqual({
+      deliveries: 0,
+      events: 0,
+      jobs: 0,
+      kept: 1,
+      paymentBindings: 0,
+    });
   });
 
   it('deletes nothing without retentionDays', async () => {

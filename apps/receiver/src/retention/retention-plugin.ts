@@ -4,14 +4,18 @@
  * (`store.prune`, chunk by chunk), keeping those with unfinished jobs or dead letters and originals
  * that kept duplicates refer to. Without the setting nothing is ever deleted.
  *
+ * Then, in app mode's tables, the charge bindings whose last notification is that old and that no delivery
+ * left refers to (store/payment-binding-prune.ts).
+ *
  * A run that fails (store unavailable) is logged and tried again at the next interval. Shutdown stops a
- * run between chunks (the chunk in progress commits; the rest waits for the next start). Several instances on one PostgreSQL store take turns (the store's
- * advisory lock), so each chunk is pruned once.
+ * run between chunks (the chunk in progress commits; the rest waits for the next start). Several instances
+ * on one PostgreSQL store run one at a time (the store's advisory lock, held for a whole run): an instance
+ * that finds another one pruning skips its run and says so, instead of reporting zeros it did not count.
  */
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { olderThanDays } from '../store/prune-plan.js';
-import type { PruneCounts } from '../store/store.js';
+import { type PruneCounts, PruneInProgressError } from '../store/store.js';
 
 export const DEFAULT_RETENTION_INTERVAL_MS = 60 * 60_000;
 /** The first run waits a little, so start-up (migrations, reconcile, the first deliveries) goes first. */
@@ -24,10 +28,20 @@ export interface RetentionPluginOptions {
   firstRunMs?: number;
 }
 
+/** A run that did not prune: another instance on the same store was pruning it (PostgreSQL). */
+export interface RetentionSkipped {
+  skipped: 'another_instance_pruning';
+}
+
+export type RetentionOutcome = PruneCounts | RetentionSkipped;
+
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Runs retention now (null when `retentionDays` is not set); resolves with what was deleted. */
-    runRetention: (() => Promise<PruneCounts>) | null;
+    /**
+     * Runs retention now (null when `retentionDays` is not set); resolves with what was deleted, or that
+     * the run was skipped because another instance was pruning the store.
+     */
+    runRetention: (() => Promise<RetentionOutcome>) | null;
   }
 }
 
@@ -40,24 +54,38 @@ const plugin: FastifyPluginAsync<RetentionPluginOptions> = async (app, options) 
   const keepDays = days;
   const intervalMs = options.intervalMs ?? DEFAULT_RETENTION_INTERVAL_MS;
   let timer: NodeJS.Timeout | null = null;
-  let running: Promise<PruneCounts> | null = null;
+  let running: Promise<RetentionOutcome> | null = null;
   let closing = false;
   /** Shutdown stops a run between chunks instead of waiting for all of them. */
   const stop = new AbortController();
 
-  async function prune(): Promise<PruneCounts> {
+  async function prune(): Promise<RetentionOutcome> {
     const before = olderThanDays(keepDays);
-    const counts = await app.store.prune({ before, signal: stop.signal });
+    let counts: PruneCounts;
+    try {
+      counts = await app.store.prune({ before, signal: stop.signal });
+    } catch (error) {
+      if (!(error instanceof PruneInProgressError)) throw error;
+      app.log.info(
+        { retention: { days, before: before.toISOString(), skipped: 'another_instance_pruning' } },
+        'retention: skipped, another instance is pruning this store (it logs what it deleted)',
+      );
+      return { skipped: 'another_instance_pruning' };
+    }
     for (const kind of ['deliveries', 'events', 'jobs'] as const) {
       if (counts[kind] > 0) app.metrics.pruned.inc({ kind }, counts[kind]);
     }
+    if ((counts.paymentBindings ?? 0) > 0) {
+      app.metrics.pruned.inc({ kind: 'payment_bindings' }, counts.paymentBindings);
+    }
     const fields = { retention: { days, before: before.toISOString(), ...counts } };
-    if (counts.deliveries > 0) app.log.info(fields, 'retention: old deliveries deleted');
-    else app.log.debug(fields, 'retention: nothing to delete');
+    if (counts.deliveries > 0 || (counts.paymentBindings ?? 0) > 0) {
+      app.log.info(fields, 'retention: old deliveries deleted');
+    } else app.log.debug(fields, 'retention: nothing to delete');
     return counts;
   }
 
-  function runRetention(): Promise<PruneCounts> {
+  function runRetention(): Promise<RetentionOutcome> {
     running ??= prune().finally(() => {
       running = null;
     });

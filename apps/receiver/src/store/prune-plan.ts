@@ -12,8 +12,10 @@
  * - deliveries holding an event that a kept event records as its original (`duplicate_of`): a
  *   duplicate always keeps its original, so the inspector can show what it duplicated.
  * Dedupe covers what is stored: once an order's deliveries are pruned, a new delivery of that order is
- * a new event again.
+ * a new event again. After the deliveries, `pruneInChunks` prunes app mode's charge bindings
+ * (payment-binding-prune.ts).
  */
+import type { BindingPruneChunkOptions, BindingPruneChunkResult } from './payment-binding-prune.js';
 import type { Row } from './row-mapping.js';
 import type { SqlDialect } from './sql-params.js';
 import type { PruneOptions } from './store.js';
@@ -43,6 +45,11 @@ export interface PruneCounts {
   jobs: number;
   /** Candidates kept: unfinished (or dead-lettered) jobs, or an original a kept duplicate refers to. */
   kept: number;
+  /**
+   * App mode's charge bindings deleted after the deliveries (payment-binding-prune.ts). A dry run does not
+   * look at them (which would go depends on the deliveries it only counts): absent there.
+   */
+  paymentBindings?: number;
 }
 
 export interface PruneChunkResult extends PruneCounts {
@@ -174,38 +181,62 @@ export async function runPlan<T>(
 }
 
 export function addPruneCounts(total: PruneCounts, chunk: PruneCounts): PruneCounts {
-  return {
+  const sum: PruneCounts = {
     deliveries: total.deliveries + chunk.deliveries,
     events: total.events + chunk.events,
     jobs: total.jobs + chunk.jobs,
     kept: total.kept + chunk.kept,
   };
+  if (total.paymentBindings !== undefined || chunk.paymentBindings !== undefined) {
+    sum.paymentBindings = (total.paymentBindings ?? 0) + (chunk.paymentBindings ?? 0);
+  }
+  return sum;
+}
+
+/** One engine's transactions of a prune: a chunk of deliveries, a chunk of charge bindings. */
+export interface PruneChunkRunners {
+  deliveries(chunk: PruneChunkOptions): Promise<PruneChunkResult>;
+  paymentBindings(chunk: BindingPruneChunkOptions): Promise<BindingPruneChunkResult>;
 }
 
 /**
- * The prune loop both engines share: chunk after chunk (oldest first) until none is left, `signal`
- * aborts (between chunks: a chunk that started commits), or `runChunk` answers null (PostgreSQL:
- * another instance is pruning). Returns the totals of the chunks that ran.
+ * The prune loop both engines share: chunk after chunk of deliveries (oldest first) until none is left,
+ * then — not in a dry run — chunk after chunk of charge bindings (payment-binding-prune.ts); `signal`
+ * aborts between chunks (a chunk that started commits). Returns the totals of the chunks that ran.
+ * Whether another instance is pruning the same store is the engine's business (PostgreSQL: a lock).
  */
-export async function pruneInChunks(
-  options: PruneOptions,
-  runChunk: (chunk: PruneChunkOptions) => Promise<PruneChunkResult | null>,
-): Promise<PruneCounts> {
+export async function pruneInChunks(options: PruneOptions, run: PruneChunkRunners): Promise<PruneCounts> {
+  const limit = options.chunkSize ?? DEFAULT_PRUNE_CHUNK;
   let total: PruneCounts = { deliveries: 0, events: 0, jobs: 0, kept: 0 };
   let afterId: string | null = null;
-  while (!options.signal?.aborted) {
-    const chunk = await runChunk({
+  for (;;) {
+    if (options.signal?.aborted) return total;
+    const chunk = await run.deliveries({
       before: options.before,
       afterId,
-      limit: options.chunkSize ?? DEFAULT_PRUNE_CHUNK,
+      limit,
       includeDeadLetters: options.includeDeadLetters ?? false,
       dryRun: options.dryRun ?? false,
     });
-    if (chunk === null) break;
     total = addPruneCounts(total, chunk);
     options.onChunk?.(chunk);
     afterId = chunk.lastId;
     if (afterId === null) break;
+  }
+  if (options.dryRun) return total;
+  total = { ...total, paymentBindings: 0 };
+  let afterSubject: string | null = null;
+  while (!options.signal?.aborted) {
+    const chunk = await run.paymentBindings({ before: options.before, afterSubject, limit });
+    total = addPruneCounts(total, {
+      deliveries: 0,
+      events: 0,
+      jobs: 0,
+      kept: 0,
+      paymentBindings: chunk.deleted,
+    });
+    afterSubject = chunk.lastSubject;
+    if (afterSubject === null) break;
   }
   return total;
 }

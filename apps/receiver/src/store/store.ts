@@ -553,7 +553,10 @@ export interface Store {
   /**
    * Retention: deletes the deliveries received before `before` with their events, jobs and attempts, in
    * chunks (one transaction each). Keeps those with unfinished jobs (and dead letters unless
-   * `includeDeadLetters`) and originals that kept duplicates refer to (see prune-plan.ts).
+   * `includeDeadLetters`) and originals that kept duplicates refer to (see prune-plan.ts). Then (not in a
+   * dry run) the charge bindings of app mode that are as old and that nothing left refers to
+   * (payment-binding-prune.ts). PostgreSQL: one run at a time per schema; PruneInProgressError (nothing
+   * deleted) while another instance's run holds the schema's prune lock.
    */
   prune(options: PruneOptions): Promise<PruneCounts>;
 

@@ -1,8 +1,8 @@
 /**
  * Direct access to an app-mode receiver's database (SQLite file or PostgreSQL schema) for payment tests:
  * a fault injected into the real engine — a trigger that makes every insert of a payment delivery fail,
- * so a store write fails after the statements before it ran in its transaction — and a look at the charge
- * bindings the receiver keeps. The tests own the trigger and drop it again (`repair`).
+ * so a store write fails after the statements before it ran in its transaction — a look at the charge
+ * bindings the receiver keeps, and ageing deliveries and bindings for retention. The tests own the trigger and drop it again (`repair`).
  */
 import Database from 'better-sqlite3';
 import pg from 'pg';
@@ -24,8 +24,10 @@ export interface PaymentDatabase {
   /** Drops the injected fault. */
   repair(): Promise<void>;
   bindings(): Promise<PaymentBinding[]>;
-  /** Runs a statement (e.g. to age a binding); `?` placeholders on both engines. */
-  run(sql: string, values?: unknown[]): Promise<void>;
+  /** Ages a stored delivery: as if received at `at` (what retention looks at). */
+  receivedAt(deliveryId: string, at: Date): Promise<void>;
+  /** Ages a charge binding: as if its last notification had been stored at `at`. */
+  lastNotificationAt(subject: string, at: Date): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -79,8 +81,14 @@ export async function openPaymentDatabase(
       return (await client.query('SELECT subject, shop FROM app_payment_subjects ORDER BY subject'))
         .rows as PaymentBinding[];
     },
-    async run(sql, values = []) {
-      await client.query(numbered(sql), values);
+    async receivedAt(deliveryId, at) {
+      await client.query(numbered('UPDATE deliveries SET received_at = ? WHERE id = ?'), [at, deliveryId]);
+    },
+    async lastNotificationAt(subject, at) {
+      await client.query(
+        numbered('UPDATE app_payment_subjects SET last_notification_at = ? WHERE subject = ?'),
+        [at, subject],
+      );
     },
     close: () => client.end(),
   };
@@ -106,8 +114,14 @@ function sqliteDatabase(file: string): PaymentDatabase {
         .prepare('SELECT subject, shop FROM app_payment_subjects ORDER BY subject')
         .all() as PaymentBinding[];
     },
-    async run(sql, values = []) {
-      db.prepare(sql).run(...values);
+    async receivedAt(deliveryId, at) {
+      db.prepare('UPDATE deliveries SET received_at = ? WHERE id = ?').run(at.getTime(), deliveryId);
+    },
+    async lastNotificationAt(subject, at) {
+      db.prepare('UPDATE app_payment_subjects SET last_notification_at = ? WHERE subject = ?').run(
+        at.getTime(),
+        subject,
+      );
     },
     async close() {
       db.close();

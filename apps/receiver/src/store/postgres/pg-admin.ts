@@ -1,11 +1,12 @@
 /**
  * Administrative writes of the PostgreSQL store: replaying an event or dead letters (jobs reset to
  * pending), an event's verification result, enabling and disabling handlers, admin session
- * revocations, and retention (prune, chunk by chunk under a schema-wide advisory lock). Functions of
+ * revocations, and retention (prune, chunk by chunk, one run at a time under a schema-wide advisory lock). Functions of
  * the internal PgConnection, delegated to by PgStore.
  */
 import { refreshEventStatusSql } from '../event-status-sql.js';
 import { deadLetterCursor, deadLetterQuery } from '../list-query.js';
+import { pruneBindingChunk } from '../payment-binding-prune.js';
 import { pruneChunk, pruneInChunks, runPlan } from '../prune-plan.js';
 import { JOB_COLUMNS, type Row, toJobRecord } from '../row-mapping.js';
 import { newId } from '../sortable-id.js';
@@ -19,8 +20,9 @@ import type {
   StoreChange,
   VerificationUpdate,
 } from '../store.js';
-import { StoreConflictError, StoreNotFoundError } from '../store-errors.js';
-import { at, codec, dialect, type PgConnection, type SqlRunner } from './pg-connection.js';
+import { PruneInProgressError, StoreConflictError, StoreNotFoundError } from '../store-errors.js';
+import { at, codec, dialect, type PgConnection, releaseClient, type SqlRunner } from './pg-connection.js';
+import { isPgUnavailable, mapPgError } from './pg-errors.js';
 import { refreshEventStatus } from './pg-jobs.js';
 
 const RESET_JOBS_SQL = `UPDATE jobs j SET status = 'pending', run_at = $2, failures = 0, min_attempt = attempts + 1,
@@ -183,22 +185,54 @@ export async function isAdminSessionRevoked(
   });
 }
 
+/** The schema-wide lock one instance holds for a whole prune run. */
+export function pruneLockName(schema: string | null): string {
+  return `srhooks.prune:${schema ?? 'default'}`;
+}
+
 /**
- * Chunk by chunk, each in its own transaction. Several instances may run retention: a chunk first
- * takes a transaction advisory lock of the schema, and an instance that cannot get it stops (another
- * one is pruning) and reports what it did so far.
+ * Chunk by chunk, each in its own transaction. Several instances may run retention (or a prune on demand)
+ * on one store at the same moment: a run holds a session advisory lock of the schema on a connection of
+ * its own for its whole length, so runs never interleave and each one's counts are its own complete run;
+ * a run that finds the lock held deletes nothing and says so (PruneInProgressError) instead of reporting
+ * zeros. A dry run deletes nothing and takes no lock. A crashed instance's lock ends with its connection.
  */
-export function prune(conn: PgConnection, options: PruneOptions): Promise<PruneCounts> {
-  return pruneInChunks(options, (chunk) =>
-    conn.transaction(async ({ client }) => {
-      const lock = await client.query('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked', [
-        `srhooks.prune:${conn.schema ?? 'default'}`,
-      ]);
-      if ((lock.rows[0] as { locked?: boolean } | undefined)?.locked !== true) return null;
-      return runPlan(
-        pruneChunk(dialect, chunk),
-        async (step) => (await client.query(step.sql, step.values)).rows as Row[],
-      );
-    }),
-  );
+export async function prune(conn: PgConnection, options: PruneOptions): Promise<PruneCounts> {
+  const runChunks = () =>
+    pruneInChunks(options, {
+      deliveries: (chunk) =>
+        conn.transaction(({ client }) =>
+          runPlan(
+            pruneChunk(dialect, chunk),
+            async (step) => (await client.query(step.sql, step.values)).rows as Row[],
+          ),
+        ),
+      paymentBindings: (chunk) =>
+        conn.transaction(({ client }) =>
+          runPlan(
+            pruneBindingChunk(dialect, chunk),
+            async (step) => (await client.query(step.sql, step.values)).rows as Row[],
+          ),
+        ),
+    });
+  if (options.dryRun) return runChunks();
+  const name = pruneLockName(conn.schema);
+  const client = await conn.run(() => conn.connect());
+  let broken = false;
+  try {
+    const locked = await client.query('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [name]);
+    if ((locked.rows[0] as { ok?: boolean } | undefined)?.ok !== true) throw new PruneInProgressError();
+    try {
+      return await runChunks();
+    } finally {
+      await client.query('SELECT pg_advisory_unlock(hashtext($1))', [name]).catch(() => {
+        broken = true;
+      });
+    }
+  } catch (error) {
+    broken ||= isPgUnavailable(error);
+    throw mapPgError(error);
+  } finally {
+    releaseClient(client, broken);
+  }
 }

@@ -4,7 +4,12 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { TEST_DATABASE_URL, testSchemas } from '../../test-support/postgres-schema.js';
 import type { NewDelivery } from '../store.js';
-import { StoreConfigError, StoreUnavailableError, StoreVersionError } from '../store-errors.js';
+import {
+  PruneInProgressError,
+  StoreConfigError,
+  StoreUnavailableError,
+  StoreVersionError,
+} from '../store-errors.js';
 import { defineStoreContract, expectGroupCommit, jsonDelivery } from '../test-support/store-contract.js';
 import { PgStore } from './pg-store.js';
 
@@ -175,7 +180,7 @@ describe('PgStore', () => {
     }
   });
 
-  it('prunes in turns: while another instance holds the schema prune lock, this one deletes nothing', async () => {
+  it('prunes in turns: while another instance holds the schema prune lock, this one deletes nothing and says so', async () => {
     const schema = nextSchema();
     const store = new PgStore({ url, schema, poolSize: 2 });
     const other = new pg.Client({ connectionString: url });
@@ -189,12 +194,9 @@ describe('PgStore', () => {
       await other.connect();
       await other.query('BEGIN');
       await other.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`srhooks.prune:${schema}`]);
-      expect(await store.prune({ before: new Date('2021-01-01T00:00:00Z') })).toEqual({
-        deliveries: 0,
-        events: 0,
-        jobs: 0,
-        kept: 0,
-      });
+      await expect(store.prune({ before: new Date('2021-01-01T00:00:00Z') })).rejects.toBeInstanceOf(
+        PruneInProgressError,
+      );
       expect(await store.getDelivery(old.deliveryId)).not.toBeNull();
       await other.query('COMMIT');
       expect(await store.prune({ before: new Date('2021-01-01T00:00:00Z') })).toMatchObject({

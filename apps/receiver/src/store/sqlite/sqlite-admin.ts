@@ -5,10 +5,16 @@
  * verification changes is re-notified through `notifyEvent` of the job module.
  */
 import {
+  type BindingPruneChunkOptions,
+  type BindingPruneChunkResult,
+  pruneBindingChunk as pruneBindingPlanChunk,
+} from '../payment-binding-prune.js';
+import {
   type PruneChunkOptions,
   type PruneChunkResult,
   pruneChunk as prunePlanChunk,
   runPlanSync,
+  type SqlStep,
 } from '../prune-plan.js';
 import type { Row } from '../row-mapping.js';
 import type { VerificationUpdate } from '../store.js';
@@ -44,16 +50,26 @@ export function isAdminSessionRevoked(
   );
 }
 
+/** Runs a prune plan's statements (not cached: their IN lists vary in length). */
+function runUncached(db: SqliteConnection, step: SqlStep): Row[] {
+  const statement = db.database.prepare(step.sql);
+  if (statement.reader) return statement.all(...step.values) as Row[];
+  statement.run(...step.values);
+  return [];
+}
+
 /** One chunk of a prune, in one write transaction (SqliteStore.prune loops over the chunks). */
 export function pruneChunk(db: SqliteConnection, options: PruneChunkOptions): Promise<PruneChunkResult> {
+  return db.write(() => runPlanSync(prunePlanChunk(dialect, options), (step) => runUncached(db, step)));
+}
+
+/** One chunk of charge bindings after a prune's deliveries (payment-binding-prune.ts), in one write transaction. */
+export function pruneBindingChunk(
+  db: SqliteConnection,
+  options: BindingPruneChunkOptions,
+): Promise<BindingPruneChunkResult> {
   return db.write(() =>
-    runPlanSync(prunePlanChunk(dialect, options), (step) => {
-      // Not cached: the statements' IN lists vary in length.
-      const statement = db.database.prepare(step.sql);
-      if (statement.reader) return statement.all(...step.values) as Row[];
-      statement.run(...step.values);
-      return [];
-    }),
+    runPlanSync(pruneBindingPlanChunk(dialect, options), (step) => runUncached(db, step)),
   );
 }
 

@@ -1,4 +1,5 @@
 import type { WebhookEvent } from '@srhooks/contracts';
+import type { BindingPruneChunkOptions, BindingPruneChunkResult } from '../payment-binding-prune.js';
 import type { PaymentClaimWrite } from '../payment-claim.js';
 import type { PreparedEvent } from '../prepared-event.js';
 import type { PruneChunkOptions, PruneChunkResult } from '../prune-plan.js';
@@ -244,6 +245,11 @@ export class SqliteEngine {
   /** One chunk of a prune, in one write transaction (SqliteStore.prune loops over the chunks). */
   async pruneChunk(options: PruneChunkOptions): Promise<PruneChunkResult> {
     return admin.pruneChunk(this.#conn, options);
+  }
+
+  /** One chunk of charge bindings after a prune's deliveries, in one write transaction. */
+  async pruneBindingChunk(options: BindingPruneChunkOptions): Promise<BindingPruneChunkResult> {
+    return admin.pruneBindingChunk(this.#conn, options);
   }
 
   async setEventVerification(eventId: string, update: VerificationUpdate): Promise<void> {

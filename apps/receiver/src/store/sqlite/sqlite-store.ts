@@ -201,7 +201,10 @@ export class SqliteStore implements Store {
   }
 
   prune(options: PruneOptions): Promise<PruneCounts> {
-    return pruneInChunks(options, (chunk) => this.#writer.call('pruneChunk', [chunk]));
+    return pruneInChunks(options, {
+      deliveries: (chunk) => this.#writer.call('pruneChunk', [chunk]),
+      paymentBindings: (chunk) => this.#writer.call('pruneBindingChunk', [chunk]),
+    });
   }
 
   revokeAdminSession(sessionId: string, expiresAt: Date, options?: { now?: Date }): Promise<void> {

@@ -30,6 +30,7 @@ export const WRITER_METHODS = [
   'replayEvent',
   'replayDeadLetters',
   'pruneChunk',
+  'pruneBindingChunk',
   'revokeAdminSession',
   'setEventVerification',
   'disableHandler',

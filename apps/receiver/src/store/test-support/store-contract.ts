@@ -1022,6 +1022,7 @@ export function defineStoreContract(engine: string, harness: StoreHarness): void
           events: 1,
           jobs: 1,
           kept: 1,
+          paymentBindings: 0,
         });
         expect(await store.getDelivery(old.deliveryId)).toBeNull();
         // Quarantined: authentic, waiting for a decoder fix and a re-process.
@@ -1035,6 +1036,7 @@ export function defineStoreContract(engine: string, harness: StoreHarness): void
           events: 0,
           jobs: 0,
           kept: 1,
+          paymentBindings: 0,
         });
         // With includeDeadLetters the quarantined delivery goes too.
         expect(await store.prune({ before: days(5), includeDeadLetters: true })).toEqual({
@@ -1042,6 +1044,7 @@ export function defineStoreContract(engine: string, harness: StoreHarness): void
           events: 0,
           jobs: 0,
           kept: 0,
+          paymentBindings: 0,
         });
         expect(await store.getDelivery(quarantined.deliveryId)).toBeNull();
       });
@@ -1059,6 +1062,7 @@ export function defineStoreContract(engine: string, harness: StoreHarness): void
           events: 0,
           jobs: 0,
           kept: 3,
+          paymentBindings: 0,
         });
         expect(await store.prune({ before: days(5), includeDeadLetters: true, dryRun: true })).toEqual({
           deliveries: 1,
@@ -1071,6 +1075,7 @@ export function defineStoreContract(engine: string, harness: StoreHarness): void
           events: 1,
           jobs: 1,
           kept: 2,
+          paymentBindings: 0,
         });
         expect(await store.getDelivery(dead.deliveryId)).toBeNull();
         expect(await store.listDeadLetters()).toEqual([]);
@@ -1089,6 +1094,7 @@ export function defineStoreContract(engine: string, harness: StoreHarness): void
           events: 0,
           jobs: 0,
           kept: 1,
+          paymentBindings: 0,
         });
         const kept = await store.getEvent(duplicate.events[0]?.id ?? '');
         expect(kept?.duplicateOf).toBe(original.events[0]?.id);
@@ -1098,6 +1104,7 @@ export function defineStoreContract(engine: string, harness: StoreHarness): void
           events: 2,
           jobs: 0,
           kept: 0,
+          paymentBindings: 0,
         });
         // The order is unknown again: a new delivery of it is a new event.
         const again = await store.ingest(delivery({ receivedAt: days(21) }), [orderEvent('7')], []);
@@ -1121,6 +1128,7 @@ export function defineStoreContract(engine: string, harness: StoreHarness): void
           events: 7,
           jobs: 0,
           kept: 3,
+          paymentBindings: 0,
         });
         for (const id of prunable) expect(await store.getDelivery(id)).toBeNull();
         expect((await store.listDeliveries()).items).toHaveLength(3);
