@@ -8,7 +8,7 @@
  * a failure with instructions, never a skip.
  */
 import { existsSync } from 'node:fs';
-import { signAppRequest } from '@srhooks/contracts';
+import { fullName, signAppRequest } from '@srhooks/contracts';
 import { type Browser, chromium, type Frame } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -49,7 +49,7 @@ describe('app entry point in Chromium', () => {
       const report = await f.sandbox.apps.install('55', shop);
       expect(report, JSON.stringify(report)).toMatchObject({ redirectedToAppUrl: true });
       const { order } = await f.sandbox.simulator.placeOrder(shop, { seed: shop === 'alpha' ? 1 : 2 });
-      orders[shop] = { innerId: String(order.innerId), name: `${order.firstname} ${order.lastname}` };
+      orders[shop] = { innerId: String(order.innerId), name: fullName(order) ?? '' };
     }
     await f.sandbox.simulator.waitForIdle();
     await eventually(async () => {

@@ -1,10 +1,13 @@
 import type { PoolClient } from 'pg';
 import { assertStoreNotNewer } from '../store-errors.js';
+import { rewritePgCustomerNames } from './pg-name-order.js';
 
 export interface Migration {
   version: number;
   name: string;
   sql: string;
+  /** Rewrites stored data after `sql`, in the same transaction. */
+  data?: (client: PoolClient) => Promise<void>;
 }
 
 /**
@@ -386,6 +389,12 @@ CREATE TABLE app_payment_notifications (
 CREATE INDEX app_payment_notifications_expiry ON app_payment_notifications (expires_at);
 `,
   },
+  {
+    version: 7,
+    name: 'customer names family name first (Kovács Éva), composed again from the stored payloads',
+    sql: '',
+    data: rewritePgCustomerNames,
+  },
 ];
 
 /** Identifier check for the optional schema (it is interpolated into DDL). */
@@ -418,7 +427,8 @@ export async function applyPgMigrations(
       if (done.has(migration.version)) continue;
       await client.query('BEGIN');
       try {
-        await client.query(migration.sql);
+        if (migration.sql !== '') await client.query(migration.sql);
+        await migration.data?.(client);
         await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [
           migration.version,
           migration.name,

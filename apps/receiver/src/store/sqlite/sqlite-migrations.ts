@@ -1,10 +1,13 @@
 import type Database from 'better-sqlite3';
 import { assertStoreNotNewer } from '../store-errors.js';
+import { rewriteSqliteCustomerNames } from './sqlite-name-order.js';
 
 export interface Migration {
   version: number;
   name: string;
   sql: string;
+  /** Rewrites stored data after `sql`, in the same transaction. */
+  data?: (db: Database.Database) => void;
 }
 
 /**
@@ -166,6 +169,12 @@ CREATE TABLE app_payment_notifications (
 CREATE INDEX app_payment_notifications_expiry ON app_payment_notifications (expires_at);
 `,
   },
+  {
+    version: 6,
+    name: 'customer names family name first (Kovács Éva), composed again from the stored payloads',
+    sql: '',
+    data: rewriteSqliteCustomerNames,
+  },
 ];
 
 /**
@@ -195,6 +204,7 @@ export function applySqliteMigrations(
     const apply = db.transaction(() => {
       if (isApplied.get(migration.version) !== undefined) return false;
       db.exec(migration.sql);
+      migration.data?.(db);
       record.run(migration.version, migration.name, Date.now());
       return true;
     });
