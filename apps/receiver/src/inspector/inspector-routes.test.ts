@@ -125,7 +125,10 @@ describe('inspector', () => {
             route.url.includes('/event') ? 'evt_00000000000000000000000000' : (ids.kovacs ?? ''),
           ),
           page:
-            route.method === 'GET' && !route.url.includes('/fragments/') && !route.url.endsWith('/stream'),
+            route.method === 'GET' &&
+            !route.url.includes('/fragments/') &&
+            !route.url.endsWith('/stream') &&
+            !route.url.endsWith('/session'),
         }));
     }
 
@@ -140,6 +143,7 @@ describe('inspector', () => {
           'GET /ui/deliveries/:id',
           'POST /ui/events/:id/replay',
           'GET /ui/events/stream',
+          'GET /ui/session',
         ]),
       );
       expect(protectedRoutes().length).toBeGreaterThanOrEqual(11);
@@ -268,6 +272,8 @@ describe('inspector', () => {
       expect((await fetch(`${receiver.baseUrl}/ui`, { headers: { cookie: session.cookie } })).status).toBe(
         200,
       );
+      const check = () => fetch(`${receiver.baseUrl}/ui/session`, { headers: { cookie: session.cookie } });
+      expect((await check()).status).toBe(204);
       const refused = await logoutAsBrowser(receiver, session, false);
       expect(refused.status).toBe(403);
       const logout = await logoutAsBrowser(receiver, session);
@@ -281,6 +287,8 @@ describe('inspector', () => {
         redirect: 'manual',
       });
       expect(after.status).toBe(303);
+      // the open page's check: 401, not a redirect to the login page
+      expect((await check()).status).toBe(401);
       const api = await fetch(`${receiver.baseUrl}/admin/api/deliveries`, {
         headers: { cookie: session.cookie },
       });
