@@ -1,4 +1,4 @@
-import { isValidShopName } from '@srhooks/contracts';
+import { fullName, isValidShopName } from '@srhooks/contracts';
 import { CliError, EXIT_CODES, remoteError, usageError } from '../cli-error.js';
 import { defineCommand } from '../command.js';
 import { renderTable } from '../output/index.js';
@@ -234,7 +234,7 @@ export const sandboxSimulateCommand = defineCommand<SandboxSimulateOptions, Sand
     const mark = failed.length > 0 ? style.red('✖') : style.green('✔');
     const head =
       'innerId' in s
-        ? `${mark} ${result.action === 'cart' ? 'abandoned cart' : 'order'} ${s.innerId} in ${result.shop}: ${[s.firstname, s.lastname].filter(Boolean).join(' ')}, ${s.totalGross ?? '?'} ${s.currency ?? ''}`.trimEnd()
+        ? `${mark} ${result.action === 'cart' ? 'abandoned cart' : 'order'} ${s.innerId} in ${result.shop}: ${fullName(s) ?? '?'}, ${s.totalGross ?? '?'} ${s.currency ?? ''}`.trimEnd()
         : `${mark} subscriber ${s.id} in ${result.shop}`;
     if (result.deliveries.length === 0) {
       return `${head}\n${style.dim('no subscription for this event: nothing will be delivered (srhooks webhooks list)')}`;

@@ -86,10 +86,12 @@ describe('srhooks sandbox', () => {
     expect(capture.requests[0]?.url).toBe('/orders');
     expect(capture.requests[0]?.body.toString('utf8')).toContain(`"innerId":"${result.subject.innerId}"`);
 
-    const human = await runCli(config.dir, ['sandbox', 'order', '--sandbox-url', info.url]);
+    const human = await runCli(config.dir, ['sandbox', 'order', '--sandbox-url', info.url, '--seed', '11']);
     expect(human.stdout).toMatch(
       /^✔ order \d+ in demo: .+ HUF\nEVENT\s+STATE\s+HTTP\s+URL\s+REASON\norder_confirm\s+delivered\s+200\s+http:\/\/127\.0\.0\.1:\d+\/orders\s*\n$/,
     );
+    // the same seed, the same customer: named family name first (Hungarian order)
+    expect(human.stdout).toContain(` in demo: ${result.subject.lastname} ${result.subject.firstname}, `);
     expect(human.code).toBe(0);
 
     const noWait = await runCli(config.dir, [

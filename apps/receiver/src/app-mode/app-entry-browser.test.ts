@@ -7,10 +7,10 @@
  * stale entry URLs get 401; a session of one shop cannot open another shop's event. Chromium missing is
  * a failure with instructions, never a skip.
  */
-import { existsSync } from 'node:fs';
-import { signAppRequest } from '@srhooks/contracts';
-import { type Browser, chromium, type Frame } from 'playwright-core';
+import { fullName, signAppRequest } from '@srhooks/contracts';
+import type { Browser, Frame } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../test-support/chromium.js';
 import {
   ADMIN_TOKEN,
   APP_CLIENT_SECRET,
@@ -19,15 +19,6 @@ import {
   startAppModeFixture,
 } from './test-support/app-mode-fixture.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--no-first-run',
-];
-
 describe('app entry point in Chromium', () => {
   let f: AppModeFixture;
   let browser: Browser;
@@ -35,11 +26,6 @@ describe('app entry point in Chromium', () => {
   const orders: Record<string, { innerId: string; name: string }> = {};
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `Chromium is not installed at ${CHROMIUM}; this test needs Debian's package: run \`apt-get update && apt-get install -y chromium\`.`,
-      );
-    }
     f = await startAppModeFixture({
       shops: ['alpha', 'beta'],
       sandbox: { appAdminUrl: 'http://{shop}.localhost:{port}/{shop}/admin' },
@@ -49,7 +35,7 @@ describe('app entry point in Chromium', () => {
       const report = await f.sandbox.apps.install('55', shop);
       expect(report, JSON.stringify(report)).toMatchObject({ redirectedToAppUrl: true });
       const { order } = await f.sandbox.simulator.placeOrder(shop, { seed: shop === 'alpha' ? 1 : 2 });
-      orders[shop] = { innerId: String(order.innerId), name: `${order.firstname} ${order.lastname}` };
+      orders[shop] = { innerId: String(order.innerId), name: fullName(order) ?? '' };
     }
     await f.sandbox.simulator.waitForIdle();
     await eventually(async () => {
@@ -59,7 +45,7 @@ describe('app entry point in Chromium', () => {
       const items = (await response.json()).items as unknown[];
       return items.length >= 2 ? true : undefined;
     });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {

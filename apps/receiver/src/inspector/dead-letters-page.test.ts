@@ -82,11 +82,11 @@ describe('dead-letters page', () => {
   it('masks customers until "Show personal data", and keeps the filter and the toggle while paging', async () => {
     const masked = await page('/ui/dead-letters?handler=log');
     expect(masked).not.toContain('Kovács');
-    expect(masked).toContain('É*** K***');
+    expect(masked).toContain('K*** É***');
     const toggle = /<a class="button secondary" href="([^"]+)">Show personal data<\/a>/.exec(masked)?.[1];
     expect(toggle?.replaceAll('&amp;', '&')).toBe('/ui/dead-letters?handler=log&reveal=1');
     const revealed = await page('/ui/dead-letters?handler=log&reveal=1');
-    expect(revealed).toContain('Éva Kovács');
+    expect(revealed).toContain('Kovács Éva');
     expect(revealed).toContain('Hide personal data');
     expect(olderLink(revealed)).toMatch(/^\/ui\/dead-letters\?handler=log&cursor=dead_[0-9a-z]+&reveal=1$/);
   });

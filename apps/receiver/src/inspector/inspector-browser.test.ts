@@ -4,26 +4,16 @@
  * open it, press Replay, see the new attempt. Screenshots at desktop and phone width go to
  * apps/receiver/test-output/ (gitignored). Chromium missing is a failure with instructions, never a skip.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, SHOP, startAdminReceiver } from '../admin/test-support/admin-test-receiver.js';
+import { launchChromium } from '../test-support/chromium.js';
 import { deliveryRequest } from '../test-support/delivery-fixtures.js';
 import { sendRaw } from '../test-support/raw-http.js';
 import type { TestReceiver } from '../test-support/test-receiver.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const OUTPUT_DIR = fileURLToPath(new URL('../../test-output/', import.meta.url));
 const DESKTOP = { width: 1280, height: 900 };
 const PHONE = { width: 390, height: 844 };
@@ -34,15 +24,9 @@ describe('inspector in Chromium', () => {
   const problems: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `Chromium is not installed at ${CHROMIUM}; the inspector browser test needs Debian's package: ` +
-          'run `apt-get update && apt-get install -y chromium` (.ci/run installs it in CI).',
-      );
-    }
     mkdirSync(OUTPUT_DIR, { recursive: true });
     receiver = await startAdminReceiver({}, { worker: true });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
@@ -87,7 +71,7 @@ describe('inspector in Chromium', () => {
       true,
     );
     expect(await row.locator('td[data-label="Order"]').textContent()).toBe('190');
-    expect(await row.locator('td[data-label="Customer"]').textContent()).toBe('T*** P***');
+    expect(await row.locator('td[data-label="Customer"]').textContent()).toBe('P*** T***');
     expect(await row.locator('td[data-label="Gross total"]').textContent()).toBe('11,206 HUF');
     expect(await page.locator('#no-deliveries').count()).toBe(0);
     // The worker runs the log handler; the row's status follows live.

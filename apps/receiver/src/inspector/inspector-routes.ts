@@ -144,7 +144,12 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
 
   function wantsPage(request: FastifyRequest): boolean {
     const url = request.routeOptions.url ?? '';
-    return request.method === 'GET' && !url.includes('/fragments/') && !url.endsWith('/events/stream');
+    return (
+      request.method === 'GET' &&
+      !url.includes('/fragments/') &&
+      !url.endsWith('/events/stream') &&
+      !url.endsWith('/session')
+    );
   }
 
   /** 429 for an address that sent too many wrong credentials (a page, or text for fragments and the stream). */
@@ -296,6 +301,10 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
     live.attach(reply.raw, { ...SECURITY_HEADERS }, sessionOf(request));
     request.log.debug({ clients: live.clientCount }, 'inspector live stream opened');
   });
+
+  // 204 while the browser's session holds, 401 (from the guard) once it ended: an open page asks this
+  // when its stream fails in a way EventSource does not explain (a reconnect answered 401 or 503).
+  app.get('/session', async (_request, reply) => reply.code(204).send());
 
   // --- deliveries -----------------------------------------------------------------------------------
 

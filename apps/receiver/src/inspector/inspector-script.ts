@@ -3,7 +3,16 @@
  * inline scripts). Plain ES2020, no framework. It listens to the live stream (SSE) and swaps in
  * server-rendered fragments: new deliveries appear at the top of the list, rows and event sections
  * refresh when their jobs change. Everything else (filters, replay buttons, login) works without it.
+ *
+ * When the session ends (logout in any tab or on any instance, expiry) the live indicator says so and
+ * links to the login form: the stream's last message is `event: session-ended` (see live-stream.ts);
+ * a stream that failed without it (EventSource gives up after a non-200 reconnect, e.g. a 401 after
+ * the session ended while the page was offline, or a 503 while the receiver shut down, and cannot say
+ * which) makes the page ask `GET {base}/session`: 401 means the session ended, 204 that the stream can
+ * be opened again.
  */
+import { SESSION_ENDED_EVENT } from './live-stream.js';
+
 export const INSPECTOR_JS = `
 (function () {
   'use strict';
@@ -113,15 +122,59 @@ export const INSPECTOR_JS = `
     }
   }
 
-  var source = new EventSource(streamUrl);
-  source.addEventListener('open', function () {
-    setLive('connected', 'live');
-    // Anything that changed between rendering the page and connecting is picked up here.
-    if (view === 'delivery') refreshAllEvents();
-  });
-  source.addEventListener('error', function () { setLive('reconnecting', 'reconnecting…'); });
-  source.addEventListener('change', function (message) {
-    try { onChange(JSON.parse(message.data)); } catch (error) { /* a malformed message is ignored */ }
-  });
+  var RETRY_MS = 3000;
+  var ENDED_TEXT = { logged_out: 'Logged out', expired: 'Session expired' };
+  var source = null;
+  var ended = false;
+
+  /** The session is over: no more reconnecting; the indicator says so and links to the login form. */
+  function sessionEnded(reason) {
+    if (ended) return;
+    ended = true;
+    if (source) source.close();
+    body.setAttribute('data-live', 'ended');
+    if (!liveLabel) return;
+    var link = document.createElement('a');
+    link.href = base + '/login?next=' + encodeURIComponent(window.location.pathname + window.location.search);
+    link.textContent = 'Log in again';
+    liveLabel.textContent = (ENDED_TEXT[reason] || 'Session ended') + ' · ';
+    liveLabel.appendChild(link);
+  }
+
+  /** The stream failed for good: 401 = the session ended; 2xx = open the stream again; else ask again later. */
+  function checkSession() {
+    if (ended) return;
+    fetch(base + '/session', { credentials: 'same-origin', cache: 'no-store' }).then(function (response) {
+      if (response.status === 401) sessionEnded(null);
+      else setTimeout(response.ok ? connect : checkSession, RETRY_MS);
+    }, function () { setTimeout(checkSession, RETRY_MS); });
+  }
+
+  function connect() {
+    if (ended) return;
+    var stream = new EventSource(streamUrl);
+    source = stream;
+    stream.addEventListener('open', function () {
+      setLive('connected', 'live');
+      // Anything that changed between rendering the page and connecting is picked up here.
+      if (view === 'delivery') refreshAllEvents();
+    });
+    stream.addEventListener('error', function () {
+      if (ended) return;
+      setLive('reconnecting', 'reconnecting…');
+      // CONNECTING: the browser retries by itself. CLOSED: it gave up after an answer it does not explain.
+      if (stream.readyState === EventSource.CLOSED) checkSession();
+    });
+    stream.addEventListener('change', function (message) {
+      try { onChange(JSON.parse(message.data)); } catch (error) { /* a malformed message is ignored */ }
+    });
+    stream.addEventListener('${SESSION_ENDED_EVENT}', function (message) {
+      var reason = null;
+      try { reason = JSON.parse(message.data).reason; } catch (error) { /* said without a reason */ }
+      sessionEnded(reason);
+    });
+  }
+
+  connect();
 })();
 `;

@@ -34,6 +34,7 @@ header.top nav a[aria-current="page"] { font-weight: 600; text-decoration: under
 .live::before { content: "●"; margin-right: .3rem; color: var(--muted); }
 body[data-live="connected"] .live::before { color: var(--ok); }
 body[data-live="reconnecting"] .live::before { color: var(--warn); }
+body[data-live="ended"] .live::before { color: var(--bad); }
 main { padding: 1rem; max-width: 1200px; margin: 0 auto; }
 h1 { font-size: 1.35rem; margin: .2rem 0 1rem; }
 h2 { font-size: 1.1rem; margin: 0 0 .6rem; }

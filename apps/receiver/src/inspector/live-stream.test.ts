@@ -86,6 +86,8 @@ describe('LiveStream', () => {
     live.close();
     await client.ended;
     expect(live.clientCount).toBe(0);
+    // Shutdown is not the end of the session: the page reconnects to the receiver that comes back.
+    expect(client.text()).not.toContain('session-ended');
     const late = await connect(url);
     expect(late.response.statusCode).toBe(503);
   });
@@ -109,8 +111,10 @@ describe('LiveStream', () => {
     const staying = await connect(`${url}long`);
     await until(() => live.clientCount === 2);
     await expiring.ended;
+    expect(expiring.text().endsWith('event: session-ended\ndata: {"reason":"expired"}\n\n')).toBe(true);
     expect(live.clientCount).toBe(1);
     expect(staying.response.complete).toBe(false);
+    expect(staying.text()).not.toContain('session-ended');
   });
 
   it("ends a session's streams when it is revoked elsewhere (checked every sessionCheckMs)", async () => {
@@ -126,8 +130,10 @@ describe('LiveStream', () => {
     await until(() => live.clientCount === 2);
     revoked.add('a');
     await gone.ended;
+    expect(gone.text().endsWith('event: session-ended\ndata: {"reason":"logged_out"}\n\n')).toBe(true);
     expect(live.clientCount).toBe(1);
     expect(kept.response.complete).toBe(false);
+    expect(kept.text()).not.toContain('session-ended');
   });
 
   it("ends a session's streams at once on endSession (logout on this instance)", async () => {
@@ -141,6 +147,9 @@ describe('LiveStream', () => {
     expect(live.endSession('a')).toBe(2);
     await first.ended;
     await second.ended;
+    for (const ended of [first, second]) {
+      expect(ended.text().endsWith('event: session-ended\ndata: {"reason":"logged_out"}\n\n')).toBe(true);
+    }
     expect(live.clientCount).toBe(1);
     expect(other.response.complete).toBe(false);
   });

@@ -11,7 +11,10 @@
  * expires, at once when it logs out on this instance (endSession), and within `sessionCheckMs` plus
  * the revocation cache when it logs out on another instance of the store (`isRevoked`, checked for the
  * open streams' sessions every `sessionCheckMs`). A stream opened with the bearer token has no session.
- * The browser's EventSource then reconnects, gets 401 and stops.
+ * A stream ended for its session gets a last message first, `event: session-ended` with
+ * `{"reason":"expired"|"logged_out"}`, because EventSource cannot read the status of its reconnect (a
+ * 401 only shows as an error): the page then says the session ended and links to the login form.
+ * A stream ended by shutdown gets none (the page reconnects to the receiver that comes back).
  */
 import type { ServerResponse } from 'node:http';
 import type { Store, StoreChange } from '../store/store.js';
@@ -23,6 +26,16 @@ export const DEFAULT_SESSION_CHECK_MS = 5000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Tells EventSource how long to wait before reconnecting. */
 const RETRY_MS = 3000;
+
+/** Why a stream's session ended, as its last message says. */
+export type SessionEndReason = 'expired' | 'logged_out';
+
+/** The SSE event that ends a stream whose session ended. */
+export const SESSION_ENDED_EVENT = 'session-ended';
+
+function sessionEndedMessage(reason: SessionEndReason): string {
+  return `event: ${SESSION_ENDED_EVENT}\ndata: ${JSON.stringify({ reason })}\n\n`;
+}
 
 /** The browser session a stream was opened with (what the stream needs of an AdminSession). */
 export interface StreamSession {
@@ -104,21 +117,21 @@ export class LiveStream {
       const left = session.expiresAt.getTime() - Date.now();
       if (left <= 0) {
         clearInterval(client.heartbeat);
-        response.end();
+        response.end(sessionEndedMessage('expired'));
         return;
       }
-      if (left <= MAX_TIMER_MS) client.expiry = setTimeout(() => this.#end(client), left);
+      if (left <= MAX_TIMER_MS) client.expiry = setTimeout(() => this.#end(client, 'expired'), left);
     }
     this.#clients.add(client);
     response.on('close', () => this.#drop(client));
   }
 
-  /** Ends the streams of a session (logged out on this instance); returns how many. */
-  endSession(sessionId: string): number {
+  /** Ends the streams of a session (logged out on this instance, unless `reason` says otherwise); returns how many. */
+  endSession(sessionId: string, reason: SessionEndReason = 'logged_out'): number {
     let ended = 0;
     for (const client of [...this.#clients]) {
       if (client.session?.id !== sessionId) continue;
-      this.#end(client);
+      this.#end(client, reason);
       ended += 1;
     }
     return ended;
@@ -132,8 +145,8 @@ export class LiveStream {
       const sessions = new Map<string, StreamSession>();
       for (const client of this.#clients) if (client.session) sessions.set(client.session.id, client.session);
       for (const session of sessions.values()) {
-        const ended = session.expiresAt.getTime() <= Date.now() || (await this.#isRevoked(session));
-        if (ended) this.endSession(session.id);
+        if (session.expiresAt.getTime() <= Date.now()) this.endSession(session.id, 'expired');
+        else if (await this.#isRevoked(session)) this.endSession(session.id, 'logged_out');
       }
     } catch {
       // The check failed (store unavailable): the streams stay until the next check.
@@ -150,9 +163,12 @@ export class LiveStream {
     for (const client of [...this.#clients]) this.#end(client);
   }
 
-  #end(client: Client): void {
+  /** Ends a stream; one ended for its session says why in its last message. */
+  #end(client: Client, reason?: SessionEndReason): void {
     this.#drop(client);
-    if (!client.response.writableEnded) client.response.end();
+    if (client.response.writableEnded || client.response.destroyed) return;
+    if (reason) client.response.end(sessionEndedMessage(reason));
+    else client.response.end();
   }
 
   #broadcast(change: StoreChange): void {

@@ -4,6 +4,7 @@
  * are read through contracts' lenient schemas; personal data is masked unless `reveal`.
  */
 import {
+  fullName,
   isOrderEvent,
   isWebhookEvent,
   type OrderItem,
@@ -46,7 +47,7 @@ function address(order: OrderItem, prefix: 'shipping' | 'payment', masking: Mask
     .filter(present)
     .map((line) => (masking.reveal ? line : maskName(line)));
   return html`<address>${lines([
-    name(joined(field('Firstname'), field('Lastname')), masking),
+    name(fullName({ firstname: field('Firstname'), lastname: field('Lastname') }), masking),
     present(field('Company')) ? name(field('Company') as string, masking) : null,
     ...street,
     joined(field('Postcode'), field('City')),
@@ -91,7 +92,7 @@ function orderCard(order: OrderItem, masking: Masking): SafeHtml {
   <div>
     <h3>Customer</h3>
     <dl class="meta">
-      ${definition('Name', name(joined(order.firstname, order.lastname), masking))}
+      ${definition('Name', name(fullName(order), masking))}
       ${definition('E-mail', email)}
       ${definition('Phone', phone)}
       ${present(order.comment) ? definition('Comment', masking.reveal ? order.comment : html`<span class="muted">${maskFreeText(order.comment)}</span>`) : ''}
@@ -147,7 +148,7 @@ function subscriberCard(subscriber: Subscriber, masking: Masking): SafeHtml {
     : null;
   return html`<h3>Subscriber</h3>
 <dl class="meta">
-  ${definition('Name', name(joined(subscriber.firstname, subscriber.lastname), masking))}
+  ${definition('Name', name(fullName(subscriber), masking))}
   ${definition('E-mail', email)}
   ${definition('Phone', phone)}
   ${definition('Status', subscriber.status ?? null)}

@@ -11,7 +11,7 @@ import { createEventVerifier } from './event-verifier.js';
 import { countAttemptDecision, instrumentRunners } from './handler-metrics.js';
 import { createHandlerRunners } from './handler-runners.js';
 import type { Env } from './handlers/brokers/env-reference.js';
-import { type ShopClientFactory, ShopClients } from './shop-clients.js';
+import { type ShopClientFactory, ShopClients, type ShopFailureAdvice } from './shop-clients.js';
 import { JobWorker, type JobWorkerOptions } from './worker.js';
 
 export interface CreateJobWorkerOptions
@@ -29,12 +29,24 @@ export interface CreateJobWorkerOptions
   env?: Env;
   /** Shops not in `config.shops` (app mode's installed shops), for `ctx.client`. */
   shopLookup?: (shop: string) => ShopConfig | undefined;
+  /** How a shop's credential and scope failures are worded in `ctx.client` and `verify` (app mode). */
+  failureAdvice?: ShopFailureAdvice;
 }
 
 export function createJobWorker(options: CreateJobWorkerOptions): JobWorker {
-  const { config, store, logger, createClient, logWrite, metrics, env, shopLookup, ...workerOptions } =
-    options;
-  const clients = new ShopClients(config.shops, createClient, shopLookup);
+  const {
+    config,
+    store,
+    logger,
+    createClient,
+    logWrite,
+    metrics,
+    env,
+    shopLookup,
+    failureAdvice,
+    ...workerOptions
+  } = options;
+  const clients = new ShopClients(config.shops, createClient, shopLookup, failureAdvice);
   const runners = createHandlerRunners({
     handlers: config.handlers,
     clients,

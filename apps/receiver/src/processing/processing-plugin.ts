@@ -7,6 +7,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Logger } from 'pino';
+import { appShopFailureAdvice } from '../app-mode/app-shop-advice.js';
 import { type CreateJobWorkerOptions, createJobWorker } from './create-job-worker.js';
 import type { JobWorker } from './worker.js';
 
@@ -42,6 +43,10 @@ const plugin: FastifyPluginAsync<ProcessingPluginOptions> = async (app, options)
       // Installed app shops get `ctx.client` like config shops (registered before this plugin).
       ...(app.hasDecorator('shopDirectory')
         ? { shopLookup: (shop: string) => app.shopDirectory.shop(shop) }
+        : {}),
+      // App mode: an installed shop's ctx.client failures get the platform app's advice.
+      ...(app.config.app && app.hasDecorator('shopDirectory')
+        ? { failureAdvice: appShopFailureAdvice(app) }
         : {}),
       logger: app.log as unknown as Logger,
     });

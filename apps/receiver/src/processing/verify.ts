@@ -10,7 +10,14 @@
  * and newsletter events have no order, so they are not verified.
  */
 import { NotFoundError, type ShopRenterClient } from '@srhooks/client';
-import { type Order, type OrderItem, orderIdFor, orderIdFromResourcePath } from '@srhooks/contracts';
+import {
+  fullName,
+  type Order,
+  type OrderItem,
+  orderIdFor,
+  orderIdFromResourcePath,
+  type PersonNameFields,
+} from '@srhooks/contracts';
 
 export const VERIFIED_EVENTS: ReadonlySet<string> = new Set(['order_confirm', 'order_status_change']);
 
@@ -70,8 +77,8 @@ export function compareOrder(delivered: OrderItem, order: Order): VerificationRe
     }
   }
 
-  const deliveredName = personName(delivered.firstname, delivered.lastname);
-  const shopName = personName(order.firstname, order.lastname);
+  const deliveredName = comparableName(delivered);
+  const shopName = comparableName(order);
   if (deliveredName !== null && shopName !== null) {
     checked.push('customer name');
     // Names are personal data: the detail says that they differ, not what they are.
@@ -95,8 +102,8 @@ function text(value: unknown): string | null {
   return trimmed === '' ? null : trimmed;
 }
 
-function personName(first: unknown, last: unknown): string | null {
-  const parts = [text(first), text(last)].filter((part): part is string => part !== null);
-  if (parts.length === 0) return null;
-  return parts.join(' ').normalize('NFC').toLocaleLowerCase('hu').replace(/\s+/g, ' ');
+/** The full name (contracts' `fullName`) in one Unicode form, lower case, single spaces. */
+function comparableName(fields: PersonNameFields): string | null {
+  const name = fullName(fields);
+  return name === null ? null : name.normalize('NFC').toLocaleLowerCase('hu').replace(/\s+/g, ' ');
 }

@@ -5,10 +5,10 @@
  * `listen`, tests opt in — and stops before the store closes. The shops are `app.shopDirectory`'s:
  * config shops and the shops that installed the app, followed as they install and uninstall.
  */
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Logger } from 'pino';
-import { appApiFailureReason } from '../app-mode/install-failure.js';
+import { appShopFailureAdvice } from '../app-mode/app-shop-advice.js';
 import { type ShopClientFactory, ShopClients } from '../processing/shop-clients.js';
 import { RecoveryService } from './recovery-service.js';
 
@@ -39,7 +39,8 @@ const plugin: FastifyPluginAsync<RecoveryPluginOptions> = async (app, options) =
     // process's one request window per shop with every other API call (ctx.client, verify, install).
     shops: app.shopDirectory,
     clients: new ShopClients(app.config.shops, options.createClient, (shop) => app.shopDirectory.shop(shop)),
-    ...(app.config.app ? { failureReason: appShopFailureReason(app) } : {}),
+    // App mode: an installed shop's failures get the platform app's advice (a pending install's words).
+    ...(app.config.app ? { failureReason: appShopFailureAdvice(app) } : {}),
     ...(options.now ? { now: options.now } : {}),
     ...(options.intervalMs !== undefined ? { intervalMs: options.intervalMs } : {}),
   });
@@ -49,19 +50,6 @@ const plugin: FastifyPluginAsync<RecoveryPluginOptions> = async (app, options) =
     await service.stop();
   });
 };
-
-/**
- * App mode: a shop that installed the app (not a `shops` entry) uses the app's ClientId/ClientSecret and
- * scopes, so its failures get the platform app's advice — the same text as a pending install's reason.
- */
-function appShopFailureReason(app: FastifyInstance): (shop: string, error: unknown) => string | null {
-  const configShops = new Set(app.config.shops.map((shop) => shop.name));
-  return (shop, error) => {
-    const appConfig = app.config.app;
-    if (!appConfig || configShops.has(shop) || !app.shopDirectory.appShop(shop)) return null;
-    return appApiFailureReason(error, shop, appConfig);
-  };
-}
 
 export const recoveryPlugin = fp(plugin, {
   name: 'srhooks-recovery',

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { summariseEvent } from './event-summary.js';
 
 describe('summariseEvent', () => {
-  it('summarises an order: number, first name found, total, currency, folded search text', () => {
+  it('summarises an order: number, first name found (family name first), total, currency, folded search text', () => {
     const order = {
       ...sampleOrder('summary'),
       innerId: '190',
@@ -20,11 +20,11 @@ describe('summariseEvent', () => {
     };
     expect(summariseEvent('order_confirm', '190', order)).toEqual({
       orderNumber: '190',
-      customerName: 'Éva Kovács',
+      customerName: 'Kovács Éva',
       grossTotal: '12700',
       currency: 'HUF',
       // each distinct text once, in order: number (= subject id), names, company
-      searchText: '190 | eva kovacs | gyozo nagy | kovacs kft.',
+      searchText: '190 | kovacs eva | nagy gyozo | kovacs kft.',
     });
   });
 
@@ -39,8 +39,8 @@ describe('summariseEvent', () => {
       shippingLastname: 'Kovács',
     };
     const summary = summariseEvent('order_status_change', '7', order);
-    expect(summary.customerName).toBe('ÉVA KOVÁCS');
-    expect(summary.searchText).toBe('7 | eva kovacs');
+    expect(summary.customerName).toBe('KOVÁCS ÉVA');
+    expect(summary.searchText).toBe('7 | kovacs eva');
   });
 
   it('lists the subject id apart from the order number when they differ', () => {
@@ -52,10 +52,10 @@ describe('summariseEvent', () => {
       summariseEvent('newsletter_subscribe', '1', { id: '1', firstname: 'Test', lastname: 'Péter' }),
     ).toEqual({
       orderNumber: null,
-      customerName: 'Test Péter',
+      customerName: 'Péter Test',
       grossTotal: null,
       currency: null,
-      searchText: '1 | test peter',
+      searchText: '1 | peter test',
     });
   });
 });

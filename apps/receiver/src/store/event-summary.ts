@@ -1,4 +1,4 @@
-import { isOrderEvent, type WebhookEvent } from '@srhooks/contracts';
+import { fullName, isOrderEvent, type WebhookEvent } from '@srhooks/contracts';
 import { foldForSearch } from './search-text.js';
 
 /** Columns derived from an event's payload at write time, for lists, filters and text search. */
@@ -17,28 +17,43 @@ function text(value: unknown): string | null {
   return null;
 }
 
-function fullName(item: Record<string, unknown>, prefix: '' | 'payment' | 'shipping'): string | null {
-  const first = text(item[prefix === '' ? 'firstname' : `${prefix}Firstname`]);
-  const last = text(item[prefix === '' ? 'lastname' : `${prefix}Lastname`]);
-  const name = [first, last].filter((part) => part !== null).join(' ');
-  return name === '' ? null : name;
+/** The customer's, the billing or the shipping name, family name first (contracts' `fullName`). */
+function nameAt(item: Record<string, unknown>, prefix: '' | 'payment' | 'shipping'): string | null {
+  return prefix === ''
+    ? fullName(item)
+    : fullName({ firstname: item[`${prefix}Firstname`], lastname: item[`${prefix}Lastname`] });
+}
+
+/** The names an event's payload carries, family name first: the customer's, the billing, the shipping name. */
+function namesOf(item: Record<string, unknown>): string[] {
+  return [nameAt(item, ''), nameAt(item, 'payment'), nameAt(item, 'shipping')].filter(
+    (name): name is string => name !== null,
+  );
+}
+
+function itemOf(payload: unknown): Record<string, unknown> {
+  return payload !== null && typeof payload === 'object' ? (payload as Record<string, unknown>) : {};
+}
+
+/** The `customerName` column of a payload (the first name found; null without one). */
+export function customerNameOf(payload: unknown): string | null {
+  return namesOf(itemOf(payload))[0] ?? null;
 }
 
 /**
- * Order events: order number = `innerId` (falls back to the subject id), customer = first + last name
- * (billing, then shipping names), gross total = `totalGross`. Newsletter events: the subscriber's name.
+ * Order events: order number = `innerId` (falls back to the subject id), customer = the customer's
+ * name, family name first (`Kovács Éva`; else the billing, then the shipping name), gross total =
+ * `totalGross`. Newsletter events: the subscriber's name.
  */
 export function summariseEvent(
   event: WebhookEvent,
   subjectId: string | null,
   payload: unknown,
 ): EventSummaryColumns {
-  const item = payload !== null && typeof payload === 'object' ? (payload as Record<string, unknown>) : {};
+  const item = itemOf(payload);
   const isOrder = isOrderEvent(event);
   const orderNumber = isOrder ? (text(item.innerId) ?? subjectId) : null;
-  const names = [fullName(item, ''), fullName(item, 'payment'), fullName(item, 'shipping')].filter(
-    (name): name is string => name !== null,
-  );
+  const names = namesOf(item);
   const customerName = names[0] ?? null;
   // The order number is usually the subject id, and the three names often one name: each distinct
   // text is folded once (folding normalises Unicode), in first-seen order as before.

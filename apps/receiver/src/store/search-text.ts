@@ -12,8 +12,8 @@ export function containsPattern(query: string): string {
 const MAX_QUERY_WORDS = 8;
 
 /**
- * One LIKE pattern per word of `query` (folded), all of which must match: "Kovács Éva" finds the
- * customer shown as "Éva Kovács" (Hungarian and western name order alike), "gyozo" finds "Győző".
+ * One LIKE pattern per word of `query` (folded), all of which must match: "Kovács Éva" and "Éva Kovács"
+ * both find the customer shown as "Kovács Éva" (either name order), "gyozo" finds "Győző".
  */
 export function wordPatterns(query: string): string[] {
   const words = foldForSearch(query)

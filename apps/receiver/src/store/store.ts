@@ -129,7 +129,7 @@ export interface EventSummary {
   duplicateOf: string | null;
   /** Order number (order innerId) for order events, null for newsletter events. */
   orderNumber: string | null;
-  /** "Firstname Lastname" as delivered (unmasked; mask it when displaying). */
+  /** The name family name first, "Lastname Firstname" (contracts' `fullName`; unmasked: mask it when displaying). */
   customerName: string | null;
   /** Gross total as delivered (string, e.g. "11206"), null when not delivered. */
   grossTotal: string | null;

@@ -1,10 +1,13 @@
 import type { PoolClient } from 'pg';
 import { assertStoreNotNewer } from '../store-errors.js';
+import { rewritePgCustomerNames } from './pg-name-order.js';
 
 export interface Migration {
   version: number;
   name: string;
   sql: string;
+  /** Rewrites stored data after `sql`, in the same transaction. */
+  data?: (client: PoolClient) => Promise<void>;
 }
 
 /**
@@ -397,6 +400,12 @@ CREATE INDEX app_payment_subjects_last ON app_payment_subjects (last_notificatio
 CREATE INDEX events_payment_subject ON events (subject_id) WHERE event IN ('payment_status', 'payment_card_change');
 `,
   },
+  {
+    version: 8,
+    name: 'customer names family name first (Kovács Éva), composed again from the stored payloads',
+    sql: '',
+    data: rewritePgCustomerNames,
+  },
 ];
 
 /** Identifier check for the optional schema (it is interpolated into DDL). */
@@ -429,7 +438,8 @@ export async function applyPgMigrations(
       if (done.has(migration.version)) continue;
       await client.query('BEGIN');
       try {
-        await client.query(migration.sql);
+        if (migration.sql !== '') await client.query(migration.sql);
+        await migration.data?.(client);
         await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [
           migration.version,
           migration.name,

@@ -10,8 +10,10 @@ import {
   StoreUnavailableError,
   StoreVersionError,
 } from '../store-errors.js';
+import { NAMED_EVENTS } from '../test-support/name-order-migration.js';
 import { defineStoreContract, expectGroupCommit, jsonDelivery } from '../test-support/store-contract.js';
 import { PgStore } from './pg-store.js';
+import { pgText } from './pg-text.js';
 
 const url = TEST_DATABASE_URL;
 const nextSchema = testSchemas('srhooks_t');
@@ -146,12 +148,55 @@ describe('PgStore', () => {
           { version: 5 },
           { version: 6 },
           { version: 7 },
+          { version: 8 },
         ]);
       } finally {
         await client.end();
       }
     } finally {
       await Promise.all(stores.map((store) => store.close()));
+    }
+  });
+
+  it('migration 8 writes stored customer names family name first, composed again from the payloads', async () => {
+    const schema = nextSchema();
+    const first = new PgStore({ url, schema, poolSize: 1 });
+    await first.migrate();
+    await first.ingest(
+      jsonDelivery(),
+      NAMED_EVENTS.map((named) => named.event),
+      [],
+    );
+    await first.close();
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      // The schema as a receiver before version 8 left it: names given name first.
+      await client.query(
+        `UPDATE "${schema}".events AS e SET customer_name = x.name
+           FROM unnest($1::text[], $2::text[]) AS x (subject, name) WHERE e.subject_id = x.subject`,
+        [
+          NAMED_EVENTS.map((named) => named.event.subjectId),
+          NAMED_EVENTS.map((named) => (named.before === null ? null : pgText(named.before))),
+        ],
+      );
+      await client.query(`DELETE FROM "${schema}".schema_migrations WHERE version = 8`);
+
+      const second = new PgStore({ url, schema, poolSize: 1 });
+      await second.migrate();
+      await second.close();
+      const { rows } = await client.query<{ subject_id: string; customer_name: string | null }>(
+        `SELECT subject_id, customer_name FROM "${schema}".events`,
+      );
+      const names = new Map(rows.map((row) => [row.subject_id, row.customer_name]));
+      expect(names.size).toBe(NAMED_EVENTS.length);
+      for (const named of NAMED_EVENTS) {
+        expect(names.get(named.event.subjectId ?? '')).toBe(
+          named.after === null ? null : pgText(named.after),
+        );
+      }
+    } finally {
+      await client.end();
     }
   });
 
@@ -173,7 +218,7 @@ describe('PgStore', () => {
     try {
       await expect(store.migrate()).rejects.toThrow(StoreVersionError);
       await expect(store.migrate()).rejects.toThrow(
-        /schema is at version 99; this receiver knows versions up to 7/,
+        /schema is at version 99; this receiver knows versions up to 8/,
       );
     } finally {
       await store.close();

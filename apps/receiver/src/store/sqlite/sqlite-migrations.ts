@@ -1,10 +1,13 @@
 import type Database from 'better-sqlite3';
 import { assertStoreNotNewer } from '../store-errors.js';
+import { rewriteSqliteCustomerNames } from './sqlite-name-order.js';
 
 export interface Migration {
   version: number;
   name: string;
   sql: string;
+  /** Rewrites stored data after `sql`, in the same transaction. */
+  data?: (db: Database.Database) => void;
 }
 
 /**
@@ -176,6 +179,12 @@ CREATE INDEX app_payment_subjects_last ON app_payment_subjects (last_notificatio
 CREATE INDEX events_payment_subject ON events (subject_id) WHERE event IN ('payment_status', 'payment_card_change');
 `,
   },
+  {
+    version: 7,
+    name: 'customer names family name first (Kovács Éva), composed again from the stored payloads',
+    sql: '',
+    data: rewriteSqliteCustomerNames,
+  },
 ];
 
 /**
@@ -205,6 +214,7 @@ export function applySqliteMigrations(
     const apply = db.transaction(() => {
       if (isApplied.get(migration.version) !== undefined) return false;
       db.exec(migration.sql);
+      migration.data?.(db);
       record.run(migration.version, migration.name, Date.now());
       return true;
     });

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StoreUnavailableError, StoreVersionError } from '../store-errors.js';
+import { NAMED_EVENTS } from '../test-support/name-order-migration.js';
 import { defineStoreContract, expectGroupCommit, jsonDelivery } from '../test-support/store-contract.js';
 import { SqliteStore } from './sqlite-store.js';
 
@@ -66,9 +67,44 @@ describe('SqliteStore', () => {
         { version: 4 },
         { version: 5 },
         { version: 6 },
+        { version: 7 },
       ]);
     } finally {
       db.close();
+    }
+  });
+
+  it('migration 7 writes stored customer names family name first, composed again from the payloads', async () => {
+    const file = nextFile();
+    const first = new SqliteStore({ file });
+    await first.migrate();
+    await first.ingest(
+      jsonDelivery(),
+      NAMED_EVENTS.map((named) => named.event),
+      [],
+    );
+    await first.close();
+    // The file as a receiver before version 7 left it: names given name first.
+    const db = new Database(file);
+    const setName = db.prepare('UPDATE events SET customer_name = ? WHERE subject_id = ?');
+    for (const named of NAMED_EVENTS) setName.run(named.before, named.event.subjectId);
+    db.prepare('DELETE FROM schema_migrations WHERE version = 7').run();
+    db.close();
+
+    const second = new SqliteStore({ file });
+    await second.migrate();
+    await second.close();
+    const check = new Database(file, { readonly: true });
+    try {
+      const rows = check.prepare('SELECT subject_id, customer_name FROM events').all() as Array<{
+        subject_id: string;
+        customer_name: string | null;
+      }>;
+      const names = new Map(rows.map((row) => [row.subject_id, row.customer_name]));
+      expect(names.size).toBe(NAMED_EVENTS.length);
+      for (const named of NAMED_EVENTS) expect(names.get(named.event.subjectId ?? '')).toBe(named.after);
+    } finally {
+      check.close();
     }
   });
 
@@ -91,7 +127,7 @@ describe('SqliteStore', () => {
       }
     };
     await expect(open()).rejects.toThrow(StoreVersionError);
-    await expect(open()).rejects.toThrow(/schema is at version 99; this receiver knows versions up to 6/);
+    await expect(open()).rejects.toThrow(/schema is at version 99; this receiver knows versions up to 7/);
   });
 
   it('says a damaged file is damaged (restore a backup, not retry), and stays unready once it has seen it', async () => {
