@@ -23,9 +23,29 @@ export {
   type RetryDeadLettersResult,
   retryDeadLettersCommand,
 } from './commands/dead-letters/retry.js';
+export {
+  type ListDeliveriesOptions,
+  type ListDeliveriesResult,
+  listDeliveriesCommand,
+} from './commands/deliveries/list.js';
+export {
+  type ReprocessDeliveryOptions,
+  type ReprocessDeliveryResult,
+  reprocessDeliveryCommand,
+} from './commands/deliveries/reprocess.js';
+export {
+  type ShowDeliveryOptions,
+  type ShowDeliveryResult,
+  showDeliveryCommand,
+} from './commands/deliveries/show.js';
 export { type DemoOptions, demoCommand } from './commands/demo/demo.js';
 export type { DemoResult } from './commands/demo/demo-result.js';
 export { type ListEventsOptions, type ListEventsResult, listEventsCommand } from './commands/events/list.js';
+export {
+  type ReleaseEventOptions,
+  type ReleaseEventResult,
+  releaseEventCommand,
+} from './commands/events/release.js';
 export {
   type ReplayEventOptions,
   type ReplayEventResult,
@@ -33,6 +53,16 @@ export {
 } from './commands/events/replay.js';
 export { type ShowEventOptions, type ShowEventResult, showEventCommand } from './commands/events/show.js';
 export { type FieldRow, type FieldsOptions, type FieldsResult, fieldsCommand } from './commands/fields.js';
+export {
+  type EnableHandlerOptions,
+  type EnableHandlerResult,
+  enableHandlerCommand,
+} from './commands/handlers/enable.js';
+export {
+  type ListHandlersOptions,
+  type ListHandlersResult,
+  listHandlersCommand,
+} from './commands/handlers/list.js';
 export { type ListenOptions, type ListenResult, listenCommand } from './commands/listen.js';
 export { type LoginOptions, type LoginResult, loginCommand, REQUIRED_SCOPES } from './commands/login.js';
 export { type LogoutOptions, type LogoutResult, logoutCommand } from './commands/logout.js';

@@ -1,6 +1,7 @@
 /**
- * The README documents every command the CLI has, as `--help` shows them: each command's options
- * appear in the README section about that command, and every alias (`webhooks ls`, …) is named.
+ * The README documents every command the CLI has, as `--help` shows them: each subcommand
+ * (`deliveries reprocess`) is named in the README section about its command, as are its options,
+ * and every alias (`webhooks ls`, …) is named.
  * Walks the built CLI's help (`srhooks … --help`), so a new flag or alias without documentation
  * fails here.
  */
@@ -11,11 +12,14 @@ import { CLI_PATH } from './test-support/run-cli.js';
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 /** Commands documented together under a heading that names them in words. */
+const ADMIN_SECTION = '## Events, deliveries, dead letters, handlers, prune and recover';
 const SECTION_OF: Record<string, string> = {
-  events: '## Events, dead letters, prune and recover',
-  'dead-letters': '## Events, dead letters, prune and recover',
-  prune: '## Events, dead letters, prune and recover',
-  recover: '## Events, dead letters, prune and recover',
+  events: ADMIN_SECTION,
+  deliveries: ADMIN_SECTION,
+  'dead-letters': ADMIN_SECTION,
+  handlers: ADMIN_SECTION,
+  prune: ADMIN_SECTION,
+  recover: ADMIN_SECTION,
   shops: '## Credentials',
   logout: '## Credentials',
   login: '## Credentials',
@@ -85,6 +89,13 @@ describe('the README and --help', () => {
       expect(section, `a README section about ${command.path[0]}`).not.toBe('');
       const missing = command.options.filter((option) => !new RegExp(`${option}(?![\\w-])`).test(section));
       expect(missing).toEqual([]);
+    },
+  );
+
+  it.each(commands.filter((c) => c.path.length > 1).map((c) => [c.path.join(' '), c] as const))(
+    'srhooks %s: the command is named in its README section',
+    (name, command) => {
+      expect(sectionFor(command.path[0] ?? '')).toContain(name);
     },
   );
 

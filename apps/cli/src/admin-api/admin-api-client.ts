@@ -1,6 +1,7 @@
 import { CliError, EXIT_CODES, remoteError, usageError } from '../cli-error.js';
 import { resolveConfigDir } from '../config/config-dir.js';
 import { readListenSecrets } from '../config/listen-secrets.js';
+import { ID_KINDS } from './admin-input.js';
 import { resolveReceiverTarget } from './receiver-target.js';
 
 export interface AdminTargetOptions {
@@ -19,6 +20,26 @@ export interface AdminApi {
 interface ErrorAnswer {
   ok?: false;
   error?: { code?: string; message?: string; field?: string; resource?: string; id?: string };
+}
+
+/**
+ * An error answer of the admin API that no shared rule below turned into a command-line message: its
+ * message as the receiver put it, its code, and what else the answer said (`details`: e.g. `field`,
+ * `decodeError`, `reason`), for commands that phrase particular answers themselves.
+ */
+export class AdminAnswerError extends CliError {
+  readonly status: number;
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(status: number, message: string, code: string, details: Record<string, unknown>) {
+    super(message, {
+      code,
+      exitCode: status === 400 || status === 404 || status === 409 ? EXIT_CODES.usage : EXIT_CODES.remote,
+    });
+    this.name = 'AdminAnswerError';
+    this.status = status;
+    this.details = details;
+  }
 }
 
 /**
@@ -100,7 +121,12 @@ export async function openAdminApi(
         'unauthorized',
       );
     }
-    if (response.status === 404 && code === 'http_404') {
+    // The receiver answers an unknown route (all of /admin/api when it has no admin token) with a
+    // bare 404 not_found; the API's own not-found answers name the resource or have their own code.
+    if (
+      response.status === 404 &&
+      (code === 'http_404' || (code === 'not_found' && !answer.error?.resource))
+    ) {
       throw remoteError(
         `${receiverUrl} has no admin API`,
         'start the receiver with SRHOOKS_ADMIN_TOKEN set (at least 16 characters), or check --receiver',
@@ -112,17 +138,14 @@ export async function openAdminApi(
       const { resource, id } = answer.error;
       throw usageError(
         `no ${resource} with id "${id ?? ''}" on ${receiverUrl}`,
-        resource === 'event'
-          ? 'list them with srhooks events list'
-          : "srhooks events list shows each event's delivery id (dlv_…)",
+        resource === 'event' || resource === 'delivery'
+          ? `list them with ${ID_KINDS[resource].listedBy}`
+          : undefined,
         'not_found',
       );
     }
-    const usage = response.status === 400 || response.status === 404 || response.status === 409;
-    throw new CliError(message, {
-      code,
-      exitCode: usage ? EXIT_CODES.usage : EXIT_CODES.remote,
-    });
+    const { code: _code, message: _message, ...details } = answer.error ?? {};
+    throw new AdminAnswerError(response.status, message, code, details);
   };
 
   return {

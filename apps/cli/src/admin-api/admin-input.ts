@@ -1,21 +1,52 @@
 import { usageError } from '../cli-error.js';
 import type { AdminApi } from './admin-api-client.js';
+import type { HandlerOverviewJson } from './admin-types.js';
 
 /**
  * Checks of the admin commands' own input that the receiver cannot phrase for a command line: an
- * event id (its API answers any malformed id with a delivery id example), a handler name a filter
- * matched nothing for.
+ * event or delivery id (its API answers any malformed id with a delivery id example), a handler name
+ * that is not configured.
  */
 
-const EVENT_ID = /^evt_[0-9a-z]{1,64}$/;
+/** The ids the admin commands take: how they look and which command lists them. */
+export const ID_KINDS = {
+  event: { prefix: 'evt', listedBy: 'srhooks events list' },
+  delivery: { prefix: 'dlv', listedBy: 'srhooks deliveries list' },
+} as const;
 
-/** `events show|replay ID`: ids look like `evt_01k…` (srhooks events list prints them). */
-export function checkEventId(id: string): string {
-  if (EVENT_ID.test(id)) return id;
+function checkId(kind: keyof typeof ID_KINDS, id: string): string {
+  const { prefix, listedBy } = ID_KINDS[kind];
+  if (new RegExp(`^${prefix}_[0-9a-z]{1,64}$`).test(id)) return id;
   throw usageError(
-    `"${id}" is not an event id: event ids look like evt_01k…`,
-    'list them with srhooks events list',
-    'invalid_event_id',
+    `"${id}" is not ${kind === 'event' ? 'an event' : 'a delivery'} id: ${kind} ids look like ${prefix}_01k…`,
+    `list them with ${listedBy}`,
+    `invalid_${kind}_id`,
+  );
+}
+
+/** `events show|replay|release ID`: ids look like `evt_01k…` (srhooks events list prints them). */
+export function checkEventId(id: string): string {
+  return checkId('event', id);
+}
+
+/** `deliveries show|reprocess ID`: ids look like `dlv_01k…` (srhooks deliveries list prints them). */
+export function checkDeliveryId(id: string): string {
+  return checkId('delivery', id);
+}
+
+/**
+ * The receiver's handler of that name with its state (`GET /handlers`), or an error saying that no
+ * handler of that name is configured on the receiver, naming those that are.
+ */
+export async function findHandler(api: AdminApi, handler: string): Promise<HandlerOverviewJson> {
+  const { items } = await api.get<{ items: HandlerOverviewJson[] }>('/handlers');
+  const found = items.find((item) => item.name === handler);
+  if (found) return found;
+  const names = items.map((item) => item.name);
+  throw usageError(
+    `unknown handler "${handler}": not configured on ${api.receiverUrl}`,
+    names.length > 0 ? `its handlers: ${names.join(', ')}` : 'this receiver has no handlers configured',
+    'unknown_handler',
   );
 }
 
@@ -25,12 +56,5 @@ export function checkEventId(id: string): string {
  * name is only refused when it matched nothing).
  */
 export async function checkHandlerKnown(api: AdminApi, handler: string): Promise<void> {
-  const { items } = await api.get<{ items: { name: string }[] }>('/handlers');
-  const names = items.map((item) => item.name);
-  if (names.includes(handler)) return;
-  throw usageError(
-    `unknown handler "${handler}": not configured on ${api.receiverUrl}`,
-    names.length > 0 ? `its handlers: ${names.join(', ')}` : 'this receiver has no handlers configured',
-    'unknown_handler',
-  );
+  await findHandler(api, handler);
 }

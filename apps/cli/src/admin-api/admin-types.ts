@@ -1,8 +1,14 @@
-import type { buildReceiver } from '@srhooks/receiver';
+import type {
+  AdminDeliveryDetail,
+  buildReceiver,
+  HandlerOverview,
+  RecoveryReport,
+  ReprocessRequest,
+} from '@srhooks/receiver';
 
 /**
- * The receiver admin API's answer shapes, derived from the receiver's own Store types (the API
- * sends those records as JSON, so dates arrive as ISO strings).
+ * The receiver admin API's answer shapes, derived from the receiver's own Store types and the types of
+ * what its admin routes send (the API sends those records as JSON, so dates arrive as ISO strings).
  */
 type ReceiverStore = Awaited<ReturnType<typeof buildReceiver>>['store'];
 
@@ -20,4 +26,32 @@ export type EventSummaryJson = Jsonified<Awaited<ReturnType<ReceiverStore['listE
 export type EventDetailJson = Jsonified<NonNullable<Awaited<ReturnType<ReceiverStore['getEvent']>>>>;
 export type JobJson = Jsonified<Awaited<ReturnType<ReceiverStore['replayEvent']>>['jobs'][number]>;
 export type DeadLetterJson = Jsonified<Awaited<ReturnType<ReceiverStore['listDeadLetters']>>[number]>;
-export type RecoveryReportJson = Jsonified<import('@srhooks/receiver').RecoveryReport>;
+export type RecoveryReportJson = Jsonified<RecoveryReport>;
+export type DeliverySummaryJson = Jsonified<
+  Awaited<ReturnType<ReceiverStore['listDeliveries']>>['items'][number]
+>;
+/** `GET /deliveries/:id`: the raw body as `{text, base64, bytes}`. */
+export type DeliveryDetailJson = Jsonified<AdminDeliveryDetail>;
+/** `POST /deliveries/:id/reprocess`: what the store's re-process stored. */
+export type ReprocessResultJson = Jsonified<Awaited<ReturnType<ReceiverStore['reprocessQuarantined']>>>;
+export type ReprocessRequestJson = ReprocessRequest;
+export type HandlerOverviewJson = Jsonified<HandlerOverview>;
+
+/** A list route's query string: the store filter's fields, as text or numbers. */
+export type AdminQuery<Filter> = { [Key in keyof Required<Filter>]: string | number | undefined };
+export type DeliveryQuery = AdminQuery<NonNullable<Parameters<ReceiverStore['listDeliveries']>[0]>>;
+
+export type DeliveryStatus = DeliverySummaryJson['status'];
+export type EventStatus = EventSummaryJson['status'];
+export type EventSource = DeliverySummaryJson['source'];
+
+/**
+ * `values` as a list, checked at compile time to hold every member of `Union` (for `--status` choices
+ * and the like, written out in the light wiring files, which must not load the receiver).
+ */
+export function everyOf<Union extends string>() {
+  return <const List extends readonly Union[]>(
+    values: List &
+      ([Exclude<Union, List[number]>] extends [never] ? unknown : { missing: Exclude<Union, List[number]> }),
+  ): List => values;
+}

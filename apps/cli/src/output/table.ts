@@ -1,4 +1,4 @@
-import { visibleLength } from './style.js';
+import { type Style, visibleLength } from './style.js';
 
 export interface TableColumn<Row> {
   header: string;
@@ -26,4 +26,10 @@ export function renderTable<Row>(rows: readonly Row[], columns: readonly TableCo
       .trimEnd(),
   );
   return lines.join('\n');
+}
+
+/** `key  value` lines, keys dimmed and padded to the longest (a `show` command's record). */
+export function renderFields(rows: readonly (readonly [string, string])[], style: Style): string {
+  const width = Math.max(...rows.map(([key]) => key.length));
+  return rows.map(([key, value]) => `${style.dim(key.padEnd(width))}  ${value}`).join('\n');
 }

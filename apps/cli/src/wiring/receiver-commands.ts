@@ -4,6 +4,8 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { PruneOptions } from '../commands/prune.js';
 import type { RecoverOptions } from '../commands/recover.js';
 import { eventOption } from '../event-name.js';
+import { adminOptions, EVENT_STATUSES, limit } from './admin-options.js';
+import { registerDeliveries, registerHandlers } from './delivery-commands.js';
 import { collectList, examples } from './help-text.js';
 import { runLazily } from './run-lazily.js';
 
@@ -13,35 +15,16 @@ function port(value: string): number {
   return Number(value);
 }
 
-function limit(max: number): (value: string) => number {
-  return (value) => {
-    if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > max) {
-      throw new InvalidArgumentError(`must be a whole number from 1 to ${max}`);
-    }
-    return Number(value);
-  };
-}
-
-const EVENT_STATUSES = ['stored', 'pending', 'retrying', 'succeeded', 'dead', 'duplicate', 'held'];
-
-/** `--receiver` and `--admin-token` of every admin API command. */
-function adminOptions(command: Command): Command {
-  return command
-    .option(
-      '--receiver <url>',
-      'the receiver (default: SRHOOKS_RECEIVER_URL, else the running srhooks listen, on any port, else http://127.0.0.1:4750)',
-    )
-    .option(
-      '--admin-token <token>',
-      "its admin token (default: SRHOOKS_ADMIN_TOKEN, else the local srhooks listen's)",
-    );
-}
-
-/** `srhooks listen`, and `events` / `dead-letters` / `prune` through a receiver's admin API. */
+/**
+ * `srhooks listen`, and `events` / `deliveries` / `dead-letters` / `handlers` / `prune` / `recover`
+ * through a receiver's admin API.
+ */
 export function registerReceiverCommands(program: Command): void {
   registerListen(program);
   registerEvents(program);
+  registerDeliveries(program);
   registerDeadLetters(program);
+  registerHandlers(program);
   registerPrune(program);
   registerRecover(program);
 }
@@ -172,7 +155,7 @@ function registerEvents(program: Command): void {
   const events = program
     .command('events')
     .alias('event')
-    .description("a receiver's stored events: list, show, replay (through its admin API)");
+    .description("a receiver's stored events: list, show, replay, release (through its admin API)");
 
   adminOptions(
     events
@@ -242,6 +225,27 @@ function registerEvents(program: Command): void {
           ...options,
           id,
         },
+      );
+    });
+
+  registerRelease(events);
+}
+
+function registerRelease(events: Command): void {
+  adminOptions(
+    events
+      .command('release')
+      .description(
+        "let a held event's handlers run: an event is held when the receiver's verify step found the shop's order different or missing",
+      )
+      .argument('<id>', 'event id (evt_…)'),
+  )
+    .addHelpText('after', examples('srhooks events release evt_01k…', 'srhooks events list --status held'))
+    .action(async (id: string, options: Record<string, unknown>, command: Command) => {
+      await runLazily(
+        command,
+        async () => (await import('../commands/events/release.js')).releaseEventCommand,
+        { ...options, id },
       );
     });
 }

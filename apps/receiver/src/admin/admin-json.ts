@@ -17,8 +17,9 @@ export function rawBodyJson(body: Buffer): RawBodyJson {
   };
 }
 
-export function deliveryDetailJson(
-  delivery: DeliveryDetail,
-): Omit<DeliveryDetail, 'rawBody'> & { rawBody: RawBodyJson } {
+/** A delivery as `GET /admin/api/deliveries/:id` answers it (`delivery`; dates become ISO strings in JSON). */
+export type AdminDeliveryDetail = Omit<DeliveryDetail, 'rawBody'> & { rawBody: RawBodyJson };
+
+export function deliveryDetailJson(delivery: DeliveryDetail): AdminDeliveryDetail {
   return { ...delivery, rawBody: rawBodyJson(delivery.rawBody) };
 }

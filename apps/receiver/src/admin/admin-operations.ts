@@ -291,7 +291,9 @@ export class AdminOperations {
         code === 'shop_mismatch'
           ? ' To file it under the shop its charge was first seen under, re-process with acceptShopMismatch: true.'
           : ' Re-process it once the app is installed on that shop.';
-      throw new AdminApiError(409, code, `Delivery ${id} stays quarantined: ${message}${override}`);
+      throw new AdminApiError(409, code, `Delivery ${id} stays quarantined: ${message}${override}`, {
+        reason: message,
+      });
     }
     // `duplicate`: the same notification is filed under its charge's shop already; filing it there records
     // it as the duplicate it is (no jobs).

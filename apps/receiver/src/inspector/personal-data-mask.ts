@@ -1,8 +1,9 @@
 /**
- * How the inspector hides personal data until an admin asks to see it (the "show personal data"
- * toggle): names keep their initials (`Kovács Éva` → `K*** É***`), e-mail addresses their first letter
- * and domain, phone numbers their last two digits. Free text (an order's comment) may hold any of
- * them in any form, so it is hidden whole.
+ * How the inspector, and the CLI's admin commands (through the `@srhooks/receiver/personal-data-mask`
+ * export: this module imports nothing), hide personal data until an admin asks to see it (the "show
+ * personal data" toggle, `--reveal`): names keep their initials (`Kovács Éva` → `K*** É***`), e-mail
+ * addresses their first letter and domain, phone numbers their last two digits. Free text (an order's
+ * comment) may hold any of them in any form, so it is hidden whole.
  */
 
 /** `Kovács Éva` → `K*** É***` (first character of each word, accents kept). */
@@ -41,9 +42,10 @@ export function maskFreeText(text: string): string {
  * A handler's error text (a forward target's answer body, a module handler's thrown message) is free
  * text from outside: ERP targets echo the customer they refused (`customer already exists: <e-mail>
  * <name>`), so it is hidden whole like a comment. The attempt's HTTP status is shown beside it.
+ * `reveal` says how the viewer shows it (the inspector's toggle; the CLI's `--reveal`).
  */
-export function maskHandlerError(text: string): string {
-  return `error hidden (${Array.from(text).length} characters; Show personal data to read it)`;
+export function maskHandlerError(text: string, reveal = 'Show personal data'): string {
+  return `error hidden (${Array.from(text).length} characters; ${reveal} to read it)`;
 }
 
 /** Quoted literals of the codec's own messages (`The "data" field is empty.`): not the sender's data. */

@@ -1,9 +1,9 @@
 import { type AdminTargetOptions, openAdminApi } from '../../admin-api/admin-api-client.js';
+import { formatOrder, formatTime } from '../../admin-api/admin-format.js';
 import { checkHandlerKnown } from '../../admin-api/admin-input.js';
 import type { DeadLetterJson } from '../../admin-api/admin-types.js';
 import { defineCommand } from '../../command.js';
 import { renderTable } from '../../output/index.js';
-import { formatTime } from '../events/list.js';
 
 export interface ListDeadLettersOptions extends AdminTargetOptions {
   handler?: string;
@@ -39,10 +39,7 @@ export const listDeadLettersCommand = defineCommand<ListDeadLettersOptions, List
       { header: 'JOB', value: ({ job }) => job.id },
       { header: 'HANDLER', value: ({ job }) => job.handler },
       { header: 'EVENT', value: ({ event }) => `${event.id} ${event.event}` },
-      {
-        header: 'ORDER',
-        value: ({ event }) => (event.orderNumber ? `#${event.orderNumber}` : (event.subjectId ?? '')),
-      },
+      { header: 'ORDER', value: ({ event }) => formatOrder(event) },
       { header: 'ATTEMPTS', value: ({ job }) => String(job.attempts), align: 'right' },
       { header: 'DEAD SINCE', value: ({ job }) => (job.finishedAt ? formatTime(job.finishedAt) : '') },
       {

@@ -1,8 +1,9 @@
 import type { AdminTargetOptions } from '../../admin-api/admin-api-client.js';
 import { openAdminApi } from '../../admin-api/admin-api-client.js';
+import { formatOrder, formatTime, formatTotal, paintStatus } from '../../admin-api/admin-format.js';
 import type { EventSummaryJson } from '../../admin-api/admin-types.js';
 import { defineCommand } from '../../command.js';
-import { renderTable, type Style } from '../../output/index.js';
+import { renderTable } from '../../output/index.js';
 
 export interface ListEventsOptions extends AdminTargetOptions {
   shop?: string;
@@ -20,17 +21,6 @@ export interface ListEventsResult {
   receiver: string;
   items: EventSummaryJson[];
   nextCursor: string | null;
-}
-
-export function paintStatus(status: string, style: Style): string {
-  if (status === 'succeeded' || status === 'stored') return style.green(status);
-  if (status === 'dead') return style.red(status);
-  if (status === 'duplicate') return style.dim(status);
-  return style.yellow(status);
-}
-
-export function formatTime(iso: string): string {
-  return iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 }
 
 /** Stored events, newest first, through the receiver's admin API (`GET /admin/api/events`). */
@@ -58,15 +48,8 @@ export const listEventsCommand = defineCommand<ListEventsOptions, ListEventsResu
       { header: 'RECEIVED', value: (event) => formatTime(event.receivedAt) },
       { header: 'SHOP', value: (event) => event.shop },
       { header: 'EVENT', value: (event) => event.event },
-      {
-        header: 'ORDER',
-        value: (event) => (event.orderNumber ? `#${event.orderNumber}` : (event.subjectId ?? '')),
-      },
-      {
-        header: 'TOTAL',
-        value: (event) => (event.grossTotal ? `${event.grossTotal} ${event.currency ?? ''}`.trim() : ''),
-        align: 'right',
-      },
+      { header: 'ORDER', value: formatOrder },
+      { header: 'TOTAL', value: formatTotal, align: 'right' },
       { header: 'STATUS', value: (event) => paintStatus(event.status, style) },
     ]);
     const more = result.nextCursor

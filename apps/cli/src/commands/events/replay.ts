@@ -1,4 +1,5 @@
 import { type AdminTargetOptions, openAdminApi } from '../../admin-api/admin-api-client.js';
+import { queuedJobs } from '../../admin-api/admin-format.js';
 import { checkEventId } from '../../admin-api/admin-input.js';
 import type { JobJson } from '../../admin-api/admin-types.js';
 import { defineCommand } from '../../command.js';
@@ -37,7 +38,6 @@ export const replayEventCommand = defineCommand<ReplayEventOptions, ReplayEventR
         'srhooks.config.json ("handlers" and the shop\'s "handlers"; see the receiver README) and restart it',
       ].join('\n');
     }
-    const handlers = result.jobs.map((job) => job.handler).join(', ');
-    return `${style.green('✔')} ${result.eventId}: ${result.jobs.length} job${result.jobs.length === 1 ? '' : 's'} queued (${handlers})`;
+    return `${style.green('✔')} ${result.eventId}: ${queuedJobs(result.jobs)}`;
   },
 });

@@ -1,9 +1,9 @@
 import { type AdminTargetOptions, openAdminApi } from '../../admin-api/admin-api-client.js';
+import { formatOrder, formatTime, formatTotal, paintStatus } from '../../admin-api/admin-format.js';
 import { checkEventId } from '../../admin-api/admin-input.js';
 import type { EventDetailJson } from '../../admin-api/admin-types.js';
 import { defineCommand } from '../../command.js';
-import { renderTable, type Style } from '../../output/index.js';
-import { formatTime, paintStatus } from './list.js';
+import { renderFields, renderTable, type Style } from '../../output/index.js';
 
 export interface ShowEventOptions extends AdminTargetOptions {
   id: string;
@@ -48,14 +48,13 @@ export const showEventCommand = defineCommand<ShowEventOptions, ShowEventResult>
       ['received', formatTime(event.receivedAt)],
       ['shop', event.shop],
       ['event', event.event],
-      ['order', event.orderNumber ? `#${event.orderNumber}` : (event.subjectId ?? '-')],
-      ['total', event.grossTotal ? `${event.grossTotal} ${event.currency ?? ''}`.trim() : '-'],
+      ['order', formatOrder(event) || '-'],
+      ['total', formatTotal(event) || '-'],
       ['status', paintStatus(event.status, style)],
       ['verification', describeVerification(event, style)],
     ];
     if (event.duplicateOf) rows.push(['duplicate of', event.duplicateOf]);
-    const width = Math.max(...rows.map(([key]) => key.length));
-    const lines = rows.map(([key, value]) => `${style.dim(key.padEnd(width))}  ${value}`);
+    const lines = [renderFields(rows, style)];
     if (event.jobs.length > 0) {
       type Job = EventDetailJson['jobs'][number];
       type Row = { job: Job; attempt: Job['attemptLog'][number] | undefined };

@@ -1,0 +1,32 @@
+import type { Style } from '../output/index.js';
+import type { EventSummaryJson, JobJson } from './admin-types.js';
+
+/** How the admin commands print the admin API's values: times, statuses, order numbers, totals, jobs. */
+
+/** An event's, job's or delivery's status, coloured by how it went. */
+export function paintStatus(status: string, style: Style): string {
+  if (status === 'succeeded' || status === 'stored' || status === 'reprocessed') return style.green(status);
+  if (status === 'dead' || status === 'quarantined') return style.red(status);
+  if (status === 'duplicate') return style.dim(status);
+  return style.yellow(status);
+}
+
+export function formatTime(iso: string): string {
+  return iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+}
+
+/** `#1234` (order number), else the subject id (a subscriber's), else empty. */
+export function formatOrder(event: Pick<EventSummaryJson, 'orderNumber' | 'subjectId'>): string {
+  return event.orderNumber ? `#${event.orderNumber}` : (event.subjectId ?? '');
+}
+
+/** `11206 HUF`, or empty when the delivery had no total. */
+export function formatTotal(event: Pick<EventSummaryJson, 'grossTotal' | 'currency'>): string {
+  return event.grossTotal ? `${event.grossTotal} ${event.currency ?? ''}`.trim() : '';
+}
+
+/** `2 jobs queued (erp, log)`. */
+export function queuedJobs(jobs: readonly JobJson[]): string {
+  const handlers = jobs.map((job) => job.handler).join(', ');
+  return `${jobs.length} job${jobs.length === 1 ? '' : 's'} queued (${handlers})`;
+}

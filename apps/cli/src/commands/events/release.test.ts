@@ -1,0 +1,148 @@
+/**
+ * `srhooks events release` against a real receiver that verifies each order against the sandbox over
+ * real HTTP (`"verify": true`): orders sent by `srhooks trigger` are not in the sandbox shop, so their
+ * verification mismatches and their jobs are held; `release` lets them run.
+ */
+import { join } from 'node:path';
+import { signDeliveryUrl } from '@srhooks/contracts';
+import { buildReceiver, ReceiverConfigSchema } from '@srhooks/receiver';
+import type { RunningSandbox } from '@srhooks/sandbox';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type CaptureServer, startCaptureServer } from '../../test-support/capture-server.js';
+import { runCli, seenOutput, tempConfigDir } from '../../test-support/run-cli.js';
+import { startTestSandbox, TEST_CLIENT } from '../../test-support/test-sandbox.js';
+
+const config = tempConfigDir();
+const SECRET = 'release-url-secret-0123456789abcdef';
+const ADMIN_TOKEN = 'release-admin-token-0123456789abcdef';
+let sandbox: RunningSandbox;
+let receiver: Awaited<ReturnType<typeof buildReceiver>>;
+let target: CaptureServer;
+let base = '';
+const held: string[] = [];
+
+const admin = (...args: string[]) =>
+  runCli(config.dir, [...args, '--receiver', base], { env: { SRHOOKS_ADMIN_TOKEN: ADMIN_TOKEN } });
+
+async function eventStatus(id: string): Promise<string | undefined> {
+  return (await receiver.store.getEvent(id))?.status;
+}
+
+beforeAll(async () => {
+  sandbox = await startTestSandbox();
+  target = await startCaptureServer();
+  receiver = await buildReceiver(
+    ReceiverConfigSchema.parse({
+      port: 0,
+      host: '127.0.0.1',
+      secrets: [SECRET],
+      adminToken: ADMIN_TOKEN,
+      db: join(config.dir, '..', 'receiver.db'),
+      logLevel: 'silent',
+      shops: [
+        {
+          name: 'acme',
+          handlers: ['erp'],
+          verify: true,
+          recovery: false,
+          clientId: TEST_CLIENT.clientId,
+          clientSecret: TEST_CLIENT.clientSecret,
+          apiUrl: sandbox.apiUrlTemplate,
+          tokenUrl: sandbox.tokenUrlTemplate,
+        },
+      ],
+      handlers: {
+        erp: {
+          type: 'forward',
+          url: `${target.url}/erp`,
+          secret: 'whsec_MDEyMzQ1Njc4OWFiY2RlZg==',
+          allowPrivateTargets: true,
+        },
+      },
+    }),
+    { defaultMetrics: false },
+  );
+  base = await receiver.listen({ port: 0, host: '127.0.0.1' });
+  const url = signDeliveryUrl(base, { shop: 'acme', event: 'order_confirm' }, SECRET);
+  for (const seed of ['held-1', 'held-2']) {
+    const sent = await runCli(config.dir, ['trigger', 'order_confirm', '--to', url, '--seed', seed]);
+    if (sent.code !== 0) throw new Error(sent.stderr);
+  }
+  const page = await receiver.store.listEvents({ shop: 'acme' });
+  held.push(...page.items.map((event) => event.id));
+  await vi.waitFor(
+    async () => {
+      for (const id of held) if ((await eventStatus(id)) !== 'held') throw new Error(`${id} is not held yet`);
+    },
+    { timeout: 15_000, interval: 50 },
+  );
+}, 30_000);
+afterAll(async () => {
+  await receiver.close();
+  await target.close();
+  await sandbox.close();
+  config.cleanup();
+});
+
+describe('srhooks events release', () => {
+  it('the events are held: events list --status held lists them, events show says why', async () => {
+    const list = await admin('events', 'list', '--status', 'held', '--json');
+    expect(
+      JSON.parse(list.stdout)
+        .items.map((event: { id: string }) => event.id)
+        .sort(),
+    ).toEqual([...held].sort());
+    const shown = await admin('events', 'show', held[0] ?? '');
+    expect(shown.stdout).toMatch(
+      /^verification\s+mismatched: .*the shop has no order .*its jobs are held until released$/m,
+    );
+    expect(target.requests).toHaveLength(0);
+  });
+
+  it('releases a held event: its handler runs', async () => {
+    const [id] = held;
+    const run = await admin('events', 'release', id ?? '');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(`✔ ${id} released: 1 job queued (erp)\n`);
+    await expect.poll(() => eventStatus(id ?? ''), { timeout: 10_000 }).toBe('succeeded');
+    expect(target.requests).toHaveLength(1);
+  });
+
+  it('--json: the receiver and the released jobs', async () => {
+    const id = held[1] ?? '';
+    const run = await admin('events', 'release', id, '--json');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({
+      receiver: base,
+      eventId: id,
+      jobs: [expect.objectContaining({ eventId: id, handler: 'erp', status: 'pending' })],
+    });
+    await expect.poll(() => eventStatus(id), { timeout: 10_000 }).toBe('succeeded');
+  });
+
+  it('an event that is not held, an unknown one and a malformed id: exit 2, saying so', async () => {
+    const [id] = held;
+    const again = await admin('events', 'release', id ?? '');
+    expect(again.code).toBe(2);
+    expect(again.stderr).toBe(
+      `error: Event ${id} is not held (status succeeded); nothing to release.\nonly an event whose verification mismatched is held; srhooks events replay ${id} runs its handlers again\n`,
+    );
+    const json = await admin('events', 'release', id ?? '', '--json');
+    expect(JSON.parse(json.stdout).error).toMatchObject({ code: 'not_held', exitCode: 2 });
+    const unknown = await admin('events', 'release', 'evt_0000000000');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toBe(
+      `error: no event with id "evt_0000000000" on ${base}\nlist them with srhooks events list\n`,
+    );
+    const malformed = await admin('events', 'release', 'dlv_0000000000');
+    expect(malformed.code).toBe(2);
+    expect(malformed.stderr).toContain('"dlv_0000000000" is not an event id');
+  });
+
+  it('never printed the admin token or the client secret', () => {
+    for (const text of seenOutput) {
+      expect(text).not.toContain(ADMIN_TOKEN);
+      expect(text).not.toContain(TEST_CLIENT.clientSecret);
+    }
+  });
+});

@@ -1,0 +1,49 @@
+import { AdminAnswerError, type AdminTargetOptions, openAdminApi } from '../../admin-api/admin-api-client.js';
+import { queuedJobs } from '../../admin-api/admin-format.js';
+import { checkEventId } from '../../admin-api/admin-input.js';
+import type { JobJson } from '../../admin-api/admin-types.js';
+import { usageError } from '../../cli-error.js';
+import { defineCommand } from '../../command.js';
+
+export interface ReleaseEventOptions extends AdminTargetOptions {
+  id: string;
+}
+
+export interface ReleaseEventResult {
+  receiver: string;
+  eventId: string;
+  jobs: JobJson[];
+}
+
+/**
+ * Lets a held event's handler jobs run (`POST /admin/api/events/:id/release`). An event is held when
+ * the receiver's `verify` step fetched its order back from the shop and found it different (or
+ * missing): its jobs wait until an operator releases (or replays) it.
+ */
+export const releaseEventCommand = defineCommand<ReleaseEventOptions, ReleaseEventResult>({
+  async run(options, context) {
+    const id = checkEventId(options.id);
+    const api = await openAdminApi(options, context.env);
+    try {
+      const answer = await api.post<{ eventId: string; jobs: JobJson[] }>(
+        `/events/${encodeURIComponent(id)}/release`,
+      );
+      return { receiver: api.receiverUrl, eventId: answer.eventId, jobs: answer.jobs };
+    } catch (error) {
+      if (error instanceof AdminAnswerError && error.code === 'not_held') {
+        throw usageError(
+          error.message,
+          `only an event whose verification mismatched is held; srhooks events replay ${id} runs its handlers again`,
+          error.code,
+        );
+      }
+      throw error;
+    }
+  },
+
+  render(result, style) {
+    if (result.jobs.length === 0)
+      return `${style.green('✔')} ${result.eventId} released: it has no handler jobs`;
+    return `${style.green('✔')} ${result.eventId} released: ${queuedJobs(result.jobs)}`;
+  },
+});

@@ -1,0 +1,168 @@
+/**
+ * `srhooks handlers list|enable` against a real receiver with two forward handlers: the target of
+ * `erp` answers 410 Gone with a body quoting the customer, which disables `erp` (reason: that
+ * answer); `handlers list` masks the reason until `--reveal`; `handlers enable` lets its waiting job
+ * run once the target answers again.
+ */
+import { join } from 'node:path';
+import { signDeliveryUrl } from '@srhooks/contracts';
+import { buildReceiver, ReceiverConfigSchema } from '@srhooks/receiver';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type CaptureServer, startCaptureServer } from '../../test-support/capture-server.js';
+import { type CliRun, runCli, seenOutput, tempConfigDir } from '../../test-support/run-cli.js';
+
+const config = tempConfigDir();
+const SECRET = 'handlers-url-secret-0123456789abcdef';
+const ADMIN_TOKEN = 'handlers-admin-token-0123456789abcdef';
+const GONE_BODY = 'customer Kovács Éva <kovacs.eva@example.com> is gone from this ERP';
+let receiver: Awaited<ReturnType<typeof buildReceiver>>;
+let target: CaptureServer;
+let erpGone = true;
+let base = '';
+let eventId = '';
+/** Output of every run without --reveal: none may quote the target's answer. */
+const masked: CliRun[] = [];
+
+const admin = async (...args: string[]) => {
+  const run = await runCli(config.dir, [...args, '--receiver', base], {
+    env: { SRHOOKS_ADMIN_TOKEN: ADMIN_TOKEN },
+  });
+  if (!args.includes('--reveal')) masked.push(run);
+  return run;
+};
+const adminJson = async (...args: string[]) => {
+  const run = await admin(...args, '--json');
+  if (run.code !== 0) throw new Error(`srhooks ${args.join(' ')} exited ${run.code}: ${run.stderr}`);
+  return JSON.parse(run.stdout);
+};
+
+beforeAll(async () => {
+  target = await startCaptureServer((request) =>
+    request.url === '/erp' && erpGone ? { status: 410, body: GONE_BODY } : { status: 200, body: 'ok' },
+  );
+  const forward = (path: string) => ({
+    type: 'forward',
+    url: `${target.url}${path}`,
+    secret: 'whsec_MDEyMzQ1Njc4OWFiY2RlZg==',
+    allowPrivateTargets: true,
+  });
+  receiver = await buildReceiver(
+    ReceiverConfigSchema.parse({
+      port: 0,
+      host: '127.0.0.1',
+      secrets: [SECRET],
+      adminToken: ADMIN_TOKEN,
+      db: join(config.dir, '..', 'receiver.db'),
+      logLevel: 'silent',
+      shops: [{ name: 'acme', handlers: ['erp', 'crm'] }],
+      handlers: { erp: forward('/erp'), crm: forward('/crm') },
+    }),
+    { defaultMetrics: false },
+  );
+  base = await receiver.listen({ port: 0, host: '127.0.0.1' });
+  const url = signDeliveryUrl(base, { shop: 'acme', event: 'order_confirm' }, SECRET);
+  const sent = await runCli(config.dir, ['trigger', 'order_confirm', '--to', url, '--seed', 'gone']);
+  if (sent.code !== 0) throw new Error(sent.stderr);
+  await vi.waitFor(
+    async () => {
+      const states = await receiver.store.listHandlerStates();
+      if (!states.some((state) => state.handler === 'erp' && state.disabled))
+        throw new Error('erp not disabled yet');
+    },
+    { timeout: 10_000, interval: 50 },
+  );
+  const [event] = (await receiver.store.listEvents({ shop: 'acme' })).items;
+  eventId = event?.id ?? '';
+});
+afterAll(async () => {
+  await receiver.close();
+  await target.close();
+  config.cleanup();
+});
+
+describe('srhooks handlers', () => {
+  it('list shows erp disabled by the 410, its reason masked; crm enabled', async () => {
+    const result = await adminJson('handlers', 'list');
+    expect(result).toEqual({
+      receiver: base,
+      revealed: false,
+      items: [
+        {
+          name: 'erp',
+          type: 'forward',
+          disabled: true,
+          reason: expect.stringMatching(/^error hidden \(\d+ characters; pass --reveal to read it\)$/),
+          changedAt: expect.any(String),
+        },
+        { name: 'crm', type: 'forward', disabled: false, reason: null, changedAt: null },
+      ],
+    });
+    const table = await admin('handlers', 'list');
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/^NAME\s+TYPE\s+STATE\s+REASON\n/);
+    expect(table.stdout).toMatch(
+      /^erp\s+forward\s+disabled since \d{4}-\d\d-\d\d \S+Z\s+error hidden \(\d+ characters; pass --reveal to read it\)$/m,
+    );
+    expect(table.stdout).toMatch(/^crm\s+forward\s+enabled$/m);
+    expect(table.stdout).toContain('fix its target, then srhooks handlers enable erp runs them');
+    expect(table.stdout).toContain(
+      "personal data masked; --reveal shows the reasons whole (they quote the target's answer)",
+    );
+  });
+
+  it('list --reveal shows the reason whole: the target’s 410 answer', async () => {
+    const human = await admin('handlers', 'list', '--reveal');
+    expect(human.stdout).toContain(`answered 410: ${GONE_BODY}`);
+    const json = await adminJson('handlers', 'list', '--reveal');
+    expect(json.revealed).toBe(true);
+    expect(json.items[0].reason).toContain(GONE_BODY);
+  });
+
+  it('enable runs the waiting job once the target answers again', async () => {
+    expect((await receiver.store.getEvent(eventId))?.status).not.toBe('succeeded');
+    erpGone = false;
+    const run = await admin('handlers', 'enable', 'erp');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe('✔ erp enabled: its waiting jobs run again\n');
+    await expect
+      .poll(async () => (await receiver.store.getEvent(eventId))?.status, { timeout: 10_000 })
+      .toBe('succeeded');
+    expect((await adminJson('handlers', 'list')).items[0]).toMatchObject({
+      name: 'erp',
+      disabled: false,
+      reason: null,
+    });
+  });
+
+  it('enable of an enabled handler changes nothing and says so; --json', async () => {
+    const human = await admin('handlers', 'enable', 'crm');
+    expect(human.stdout).toBe('✔ crm was not disabled: nothing to enable\n');
+    expect(await adminJson('handlers', 'enable', 'crm')).toEqual({
+      receiver: base,
+      handler: 'crm',
+      wasDisabled: false,
+    });
+  });
+
+  it('enable of a handler the receiver does not have: exit 2, naming those it has', async () => {
+    for (const name of ['nope', 'no/such']) {
+      const run = await admin('handlers', 'enable', name);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toBe(
+        `error: unknown handler "${name}": not configured on ${base}\nits handlers: erp, crm\n`,
+      );
+    }
+    const json = await admin('handlers', 'enable', 'nope', '--json');
+    expect(JSON.parse(json.stdout).error).toMatchObject({ code: 'unknown_handler', exitCode: 2 });
+  });
+
+  it('printed the target’s answer only with --reveal, and never the admin token', () => {
+    expect(masked.length).toBeGreaterThan(5);
+    for (const run of masked) {
+      for (const text of ['Kovács', 'kovacs.eva', 'is gone from this ERP']) {
+        expect(run.stdout + run.stderr).not.toContain(text);
+      }
+    }
+    for (const text of seenOutput) expect(text).not.toContain(ADMIN_TOKEN);
+  });
+});
