@@ -1,25 +1,50 @@
 // The receiver's own masks (the inspector's), from its light export: nothing else of the receiver loads.
-import { maskDecodeMessage, maskHandlerError, maskName } from '@srhooks/receiver/personal-data-mask';
-import type { DeliveryDetailJson, DeliverySummaryJson, HandlerOverviewJson } from './admin-types.js';
+import {
+  maskDecodeMessage,
+  maskEmail,
+  maskHandlerError,
+  maskName,
+} from '@srhooks/receiver/personal-data-mask';
+import type {
+  DeadLetterJson,
+  DeliveryDetailJson,
+  DeliverySummaryJson,
+  EventDetailJson,
+  EventSummaryJson,
+  HandlerOverviewJson,
+  JobJson,
+} from './admin-types.js';
 
 /**
- * What the admin API answers whole (it is the unmasked view) and the admin commands mask in their
- * output, human and `--json` alike, until `--reveal`: customer names as initials, a decode error's
- * quoted sender values as `[hidden]`, handler error texts (a forward target's answer body) hidden
- * whole, and a delivery's raw body and its events' payloads left out.
+ * The one place the CLI masks personal data. The admin API answers whole (it is the unmasked view);
+ * every command that prints its answers masks them here, human output and `--json` alike, until
+ * `--reveal`: customer names as initials, a decode error's quoted sender values as `[hidden]`,
+ * handler error texts (a forward target's answer body, a disabled handler's reason) hidden whole,
+ * and a delivery's raw body and events' payloads left out. A command calls {@link shown} once on
+ * what it prints, so nothing is masked twice or in two ways.
  */
 
 /** How a masked value says it can be shown. */
 const REVEAL = 'pass --reveal';
 
-/** A delivery's events as `deliveries show` prints them; `payload` only when revealed. */
-type DeliveryEventView = Omit<DeliveryDetailJson['events'][number], 'payload'> & { payload?: unknown };
+/**
+ * What a command prints of an admin API answer: the answer as it is when `--reveal` was given,
+ * else `mask` of it. `revealed` goes into the command's result (and its `--json`).
+ */
+export function shown<Answer, View>(
+  reveal: boolean | undefined,
+  answer: Answer,
+  mask: (answer: Answer) => View,
+): { revealed: boolean; value: Answer | View } {
+  return reveal === true ? { revealed: true, value: answer } : { revealed: false, value: mask(answer) };
+}
 
-/** `GET /deliveries/:id` as `deliveries show` prints it: unmasked, or masked with `rawBody: {bytes}`. */
-export type DeliveryView = Omit<DeliveryDetailJson, 'rawBody' | 'events'> & {
-  rawBody: Partial<DeliveryDetailJson['rawBody']> & Pick<DeliveryDetailJson['rawBody'], 'bytes'>;
-  events: DeliveryEventView[];
-};
+/** The line under a masked view saying what `--reveal` adds. */
+export function maskedNote(what: string): string {
+  return `personal data masked; --reveal shows ${what}`;
+}
+
+// --- the parts -------------------------------------------------------------------------------
 
 function maskDecodeError<T extends { decodeError: { code: string; message: string } | null }>(value: T): T {
   return value.decodeError
@@ -34,6 +59,57 @@ function maskCustomer<T extends { customerName: string | null }>(event: T): T {
   return event.customerName ? { ...event, customerName: maskName(event.customerName) } : event;
 }
 
+function maskErrorText(text: string | null): string | null {
+  return text === null ? null : maskHandlerError(text, REVEAL);
+}
+
+/** A job's last error is its last attempt's: the target's answer body, or a module handler's message. */
+function maskJobError<T extends Pick<JobJson, 'lastError'>>(job: T): T {
+  return job.lastError === null ? job : { ...job, lastError: maskErrorText(job.lastError) };
+}
+
+// --- what the commands print -----------------------------------------------------------------
+
+/** An event's payload is left out of a masked view. */
+export type EventView = Omit<EventDetailJson, 'payload'> & { payload?: unknown };
+
+/** A delivery's events as `deliveries show` prints them; `payload` only when revealed. */
+type DeliveryEventView = Omit<DeliveryDetailJson['events'][number], 'payload'> & { payload?: unknown };
+
+/** `GET /deliveries/:id` as `deliveries show` prints it: unmasked, or masked with `rawBody: {bytes}`. */
+export type DeliveryView = Omit<DeliveryDetailJson, 'rawBody' | 'events'> & {
+  rawBody: Partial<DeliveryDetailJson['rawBody']> & Pick<DeliveryDetailJson['rawBody'], 'bytes'>;
+  events: DeliveryEventView[];
+};
+
+/** `events list`: the customer name as initials. */
+export function maskEventSummary(event: EventSummaryJson): EventSummaryJson {
+  return maskCustomer(event);
+}
+
+/** `events show`: the customer name as initials, every attempt's error hidden, no payload. */
+export function maskEventDetail({ payload: _payload, ...event }: EventDetailJson): EventView {
+  return maskCustomer({
+    ...event,
+    jobs: event.jobs.map((job) => ({
+      ...maskJobError(job),
+      attemptLog: job.attemptLog.map((attempt) =>
+        attempt.error === null ? attempt : { ...attempt, error: maskErrorText(attempt.error) },
+      ),
+    })),
+  });
+}
+
+/** `dead-letters list`: the job's last error hidden, its event's customer name as initials. */
+export function maskDeadLetter(deadLetter: DeadLetterJson): DeadLetterJson {
+  return { job: maskJobError(deadLetter.job), event: maskCustomer(deadLetter.event) };
+}
+
+/** `events replay|release`, `dead-letters retry`: the queued jobs' last errors hidden. */
+export function maskJobs(jobs: JobJson[]): JobJson[] {
+  return jobs.map(maskJobError);
+}
+
 export function maskDeliverySummary(delivery: DeliverySummaryJson): DeliverySummaryJson {
   return maskDecodeError({ ...delivery, events: delivery.events.map(maskCustomer) });
 }
@@ -46,12 +122,21 @@ export function maskDeliveryDetail(delivery: DeliveryDetailJson): DeliveryView {
   });
 }
 
-/** A disabled handler's reason is the error that disabled it: a forward target's 410 answer, body included. */
-export function maskHandlerReason(handler: HandlerOverviewJson): HandlerOverviewJson {
-  return handler.reason ? { ...handler, reason: maskHandlerError(handler.reason, REVEAL) } : handler;
+/**
+ * `deliveries reprocess`'s refusal quotes the decode error: its sender values `[hidden]`, always (an
+ * error, not a view; its hint names `deliveries show ID --reveal`, which shows the delivery whole).
+ */
+export function maskDecodeErrorMessage(message: string): string {
+  return maskDecodeMessage(message);
 }
 
-/** The line under a masked view saying what `--reveal` adds. */
-export function maskedNote(what: string): string {
-  return `personal data masked; --reveal shows ${what}`;
+/** A disabled handler's reason is the error that disabled it: a forward target's 410 answer, body included. */
+export function maskHandlerReason(handler: HandlerOverviewJson): HandlerOverviewJson {
+  return handler.reason ? { ...handler, reason: maskErrorText(handler.reason) } : handler;
+}
+
+/** The demo's table: its customers as initials, or a subscriber's e-mail address as `t***@example.com`. */
+export function maskCustomerContact(name: string | null, email: string | null): string | null {
+  if (name) return maskName(name);
+  return email ? maskEmail(email) : null;
 }

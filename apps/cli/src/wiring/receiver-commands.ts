@@ -4,7 +4,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { PruneOptions } from '../commands/prune.js';
 import type { RecoverOptions } from '../commands/recover.js';
 import { eventOption } from '../event-name.js';
-import { adminOptions, EVENT_STATUSES, limit } from './admin-options.js';
+import { adminOptions, EVENT_STATUSES, limit, revealOption } from './admin-options.js';
 import { registerDeliveries, registerHandlers } from './delivery-commands.js';
 import { collectList, examples } from './help-text.js';
 import { runLazily } from './run-lazily.js';
@@ -170,7 +170,8 @@ function registerEvents(program: Command): void {
       .option('--from <time>', 'received at or after (ISO 8601, e.g. 2025-12-01 or 2025-12-01T20:57Z)')
       .option('--to <time>', 'received before (ISO 8601)')
       .option('--limit <n>', 'at most n events (1-500, default 50)', limit(500))
-      .option('--cursor <cursor>', 'the next page (printed under the table)'),
+      .option('--cursor <cursor>', 'the next page (printed under the table)')
+      .addOption(revealOption('customer names (in --json; the table shows none)')),
   )
     .addHelpText(
       'after',
@@ -193,11 +194,14 @@ function registerEvents(program: Command): void {
       .command('show')
       .description('one event with its handler jobs and every attempt')
       .argument('<id>', 'event id (evt_…)')
-      .option('--payload', 'print the delivered item too (it holds personal data)'),
+      .addOption(
+        revealOption("the delivered item (payload), the customer name and the handlers' error texts"),
+      )
+      .option('--payload', 'deprecated: the same as --reveal (prints a warning)'),
   )
     .addHelpText(
       'after',
-      examples('srhooks events show evt_01k…', 'srhooks events show evt_01k… --payload --json'),
+      examples('srhooks events show evt_01k…', 'srhooks events show evt_01k… --reveal --json'),
     )
     .action(async (id: string, options: Record<string, unknown>, command: Command) => {
       await runLazily(command, async () => (await import('../commands/events/show.js')).showEventCommand, {
@@ -211,7 +215,8 @@ function registerEvents(program: Command): void {
       .command('replay')
       .description("run an event's handlers again now")
       .argument('<id>', 'event id (evt_…)')
-      .option('--handler <name>', 'only this handler'),
+      .option('--handler <name>', 'only this handler')
+      .addOption(revealOption("the queued jobs' last errors (in --json)")),
   )
     .addHelpText(
       'after',
@@ -238,7 +243,8 @@ function registerRelease(events: Command): void {
       .description(
         "let a held event's handlers run: an event is held when the receiver's verify step found the shop's order different or missing",
       )
-      .argument('<id>', 'event id (evt_…)'),
+      .argument('<id>', 'event id (evt_…)')
+      .addOption(revealOption("the queued jobs' last errors (in --json)")),
   )
     .addHelpText('after', examples('srhooks events release evt_01k…', 'srhooks events list --status held'))
     .action(async (id: string, options: Record<string, unknown>, command: Command) => {
@@ -263,7 +269,8 @@ function registerDeadLetters(program: Command): void {
       .option('--handler <name>', 'only this handler')
       .option('--from <time>', 'dead-lettered at or after (ISO 8601)')
       .option('--to <time>', 'dead-lettered before (ISO 8601)')
-      .option('--limit <n>', 'at most n (1-10000)', limit(10_000)),
+      .option('--limit <n>', 'at most n (1-10000)', limit(10_000))
+      .addOption(revealOption("the last errors (they quote the target's answer) and customer names")),
   )
     .addHelpText(
       'after',
@@ -283,7 +290,8 @@ function registerDeadLetters(program: Command): void {
       .description('run the dead letters again now (all, or those of one handler / time window)')
       .option('--handler <name>', 'only this handler')
       .option('--from <time>', 'dead-lettered at or after (ISO 8601)')
-      .option('--to <time>', 'dead-lettered before (ISO 8601)'),
+      .option('--to <time>', 'dead-lettered before (ISO 8601)')
+      .addOption(revealOption("the queued jobs' last errors (in --json)")),
   )
     .addHelpText(
       'after',

@@ -2,6 +2,7 @@ import { type AdminTargetOptions, openAdminApi } from '../../admin-api/admin-api
 import { formatOrder, formatTime } from '../../admin-api/admin-format.js';
 import { checkHandlerKnown } from '../../admin-api/admin-input.js';
 import type { DeadLetterJson } from '../../admin-api/admin-types.js';
+import { maskDeadLetter, maskedNote, shown } from '../../admin-api/personal-data.js';
 import { defineCommand } from '../../command.js';
 import { renderTable } from '../../output/index.js';
 
@@ -10,14 +11,19 @@ export interface ListDeadLettersOptions extends AdminTargetOptions {
   from?: string;
   to?: string;
   limit?: number;
+  /** Last errors and customer names unmasked. */
+  reveal?: boolean;
 }
 
 export interface ListDeadLettersResult {
   receiver: string;
+  /** False: the jobs' last errors are hidden and customer names masked (`--reveal` shows them). */
+  revealed: boolean;
   items: DeadLetterJson[];
 }
 
-const ERROR_WIDTH = 60;
+/** Wide enough for a masked error whole: `HTTP 400 error hidden (182 characters; pass --reveal to read it)`. */
+const ERROR_WIDTH = 72;
 
 /** Dead-lettered handler jobs, newest first (`GET /admin/api/dead-letters`). */
 export const listDeadLettersCommand = defineCommand<ListDeadLettersOptions, ListDeadLettersResult>({
@@ -30,7 +36,10 @@ export const listDeadLettersCommand = defineCommand<ListDeadLettersOptions, List
       limit: options.limit,
     });
     if (answer.items.length === 0 && options.handler) await checkHandlerKnown(api, options.handler);
-    return { receiver: api.receiverUrl, items: answer.items };
+    const { revealed, value: items } = shown(options.reveal, answer.items, (answer) =>
+      answer.map(maskDeadLetter),
+    );
+    return { receiver: api.receiverUrl, revealed, items };
   },
 
   render(result, style) {
@@ -52,6 +61,14 @@ export const listDeadLettersCommand = defineCommand<ListDeadLettersOptions, List
         },
       },
     ]);
-    return `${table}\n${style.dim(`${result.items.length} dead letter${result.items.length === 1 ? '' : 's'}; srhooks dead-letters retry runs them again`)}`;
+    const lines = [
+      table,
+      style.dim(
+        `${result.items.length} dead letter${result.items.length === 1 ? '' : 's'}; srhooks dead-letters retry runs them again`,
+      ),
+    ];
+    if (!result.revealed && result.items.some(({ job }) => job.lastError !== null))
+      lines.push(style.dim(maskedNote("the last errors whole (they quote the target's answer)")));
+    return lines.join('\n');
   },
 });

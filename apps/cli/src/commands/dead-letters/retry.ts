@@ -1,16 +1,21 @@
 import { type AdminTargetOptions, openAdminApi } from '../../admin-api/admin-api-client.js';
 import { checkHandlerKnown } from '../../admin-api/admin-input.js';
 import type { JobJson } from '../../admin-api/admin-types.js';
+import { maskJobs, shown } from '../../admin-api/personal-data.js';
 import { defineCommand } from '../../command.js';
 
 export interface RetryDeadLettersOptions extends AdminTargetOptions {
   handler?: string;
   from?: string;
   to?: string;
+  /** The jobs' last errors unmasked (in `--json`). */
+  reveal?: boolean;
 }
 
 export interface RetryDeadLettersResult {
   receiver: string;
+  /** False: the jobs' last errors (a target's answer) are hidden (`--reveal` shows them). */
+  revealed: boolean;
   replayed: number;
   jobs: JobJson[];
 }
@@ -26,7 +31,8 @@ export const retryDeadLettersCommand = defineCommand<RetryDeadLettersOptions, Re
     };
     const answer = await api.post<{ replayed: number; jobs: JobJson[] }>('/dead-letters/replay', body);
     if (answer.replayed === 0 && options.handler) await checkHandlerKnown(api, options.handler);
-    return { receiver: api.receiverUrl, replayed: answer.replayed, jobs: answer.jobs };
+    const { revealed, value: jobs } = shown(options.reveal, answer.jobs, maskJobs);
+    return { receiver: api.receiverUrl, revealed, replayed: answer.replayed, jobs };
   },
 
   render(result, style) {

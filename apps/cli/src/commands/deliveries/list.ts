@@ -1,7 +1,7 @@
 import { type AdminTargetOptions, openAdminApi } from '../../admin-api/admin-api-client.js';
 import { formatOrder, formatTime, paintStatus } from '../../admin-api/admin-format.js';
 import type { DeliveryQuery, DeliverySummaryJson } from '../../admin-api/admin-types.js';
-import { maskDeliverySummary, maskedNote } from '../../admin-api/personal-data.js';
+import { maskDeliverySummary, maskedNote, shown } from '../../admin-api/personal-data.js';
 import { defineCommand } from '../../command.js';
 import { renderTable } from '../../output/index.js';
 
@@ -48,13 +48,10 @@ export const listDeliveriesCommand = defineCommand<ListDeliveriesOptions, ListDe
       '/deliveries',
       query,
     );
-    const revealed = options.reveal === true;
-    return {
-      receiver: api.receiverUrl,
-      revealed,
-      items: revealed ? page.items : page.items.map(maskDeliverySummary),
-      nextCursor: page.nextCursor,
-    };
+    const { revealed, value: items } = shown(options.reveal, page.items, (answer) =>
+      answer.map(maskDeliverySummary),
+    );
+    return { receiver: api.receiverUrl, revealed, items, nextCursor: page.nextCursor };
   },
 
   render(result, style) {

@@ -1,7 +1,7 @@
-import { maskDecodeMessage } from '@srhooks/receiver/personal-data-mask';
 import { AdminAnswerError, type AdminTargetOptions, openAdminApi } from '../../admin-api/admin-api-client.js';
 import { checkDeliveryId } from '../../admin-api/admin-input.js';
 import type { ReprocessRequestJson, ReprocessResultJson } from '../../admin-api/admin-types.js';
+import { maskDecodeErrorMessage } from '../../admin-api/personal-data.js';
 import { CliError, EXIT_CODES, usageError } from '../../cli-error.js';
 import { defineCommand } from '../../command.js';
 
@@ -29,7 +29,7 @@ function describeDecodeError(error: unknown): string {
     typeof code === 'string' ? code : '',
     typeof part === 'string' ? ` in ${part}` : '',
     typeof path === 'string' ? ` at ${path}` : '',
-    typeof message === 'string' ? `: ${maskDecodeMessage(message)}` : '',
+    typeof message === 'string' ? `: ${maskDecodeErrorMessage(message)}` : '',
   ].join('');
 }
 
@@ -50,7 +50,8 @@ function refusal(error: unknown, id: string): unknown {
         error.code,
       );
     case 'still_undecodable':
-      // The API's message quotes the decode error whole (with what the sender sent): only its parts here.
+      // The API's message quotes the decode error whole (with what the sender sent): only its parts here,
+      // the sender's values masked (`deliveries show --reveal` shows them, as the hint says).
       return stays(
         `it still does not decode (${describeDecodeError(error.details.decodeError)})`,
         `it needs a decoder that reads it (a newer receiver); srhooks deliveries show ${id} --reveal shows the body as received`,

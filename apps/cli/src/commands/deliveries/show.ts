@@ -2,7 +2,7 @@ import { type AdminTargetOptions, openAdminApi } from '../../admin-api/admin-api
 import { formatOrder, formatTime, formatTotal, paintStatus } from '../../admin-api/admin-format.js';
 import { checkDeliveryId } from '../../admin-api/admin-input.js';
 import type { DeliveryDetailJson } from '../../admin-api/admin-types.js';
-import { type DeliveryView, maskDeliveryDetail, maskedNote } from '../../admin-api/personal-data.js';
+import { type DeliveryView, maskDeliveryDetail, maskedNote, shown } from '../../admin-api/personal-data.js';
 import { defineCommand } from '../../command.js';
 import { renderFields, renderTable } from '../../output/index.js';
 
@@ -25,12 +25,8 @@ export const showDeliveryCommand = defineCommand<ShowDeliveryOptions, ShowDelive
     const id = checkDeliveryId(options.id);
     const api = await openAdminApi(options, context.env);
     const answer = await api.get<{ delivery: DeliveryDetailJson }>(`/deliveries/${encodeURIComponent(id)}`);
-    const revealed = options.reveal === true;
-    return {
-      receiver: api.receiverUrl,
-      revealed,
-      delivery: revealed ? answer.delivery : maskDeliveryDetail(answer.delivery),
-    };
+    const { revealed, value: delivery } = shown(options.reveal, answer.delivery, maskDeliveryDetail);
+    return { receiver: api.receiverUrl, revealed, delivery };
   },
 
   render(result, style) {

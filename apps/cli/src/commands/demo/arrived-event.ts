@@ -1,4 +1,5 @@
 import { isOrderEvent, type WebhookEvent } from '@srhooks/contracts';
+import { maskCustomerContact } from '../../admin-api/personal-data.js';
 import type { Arrival } from './wait-for-arrivals.js';
 
 /** One row of the demo's "what arrived" table (and of its `--json` result). */
@@ -19,18 +20,13 @@ export interface ArrivedEvent {
   handlers: { handler: string; status: string; attempts: number; error: string | null }[];
 }
 
-export interface PersonalDataMasks {
-  maskName(name: string): string;
-  maskEmail(email: string): string;
-}
-
 function emailOf(payload: unknown): string | null {
   const email = (payload as { email?: unknown } | null)?.email;
   return typeof email === 'string' && email.includes('@') ? email : null;
 }
 
 /** A stored event as a table row, personal data masked the way the inspector masks it. */
-export function toArrivedEvent({ expected, event }: Arrival, masks: PersonalDataMasks): ArrivedEvent {
+export function toArrivedEvent({ expected, event }: Arrival): ArrivedEvent {
   const email = emailOf(event.payload);
   const order = isOrderEvent(event.event);
   return {
@@ -39,7 +35,7 @@ export function toArrivedEvent({ expected, event }: Arrival, masks: PersonalData
     deliveryId: event.deliveryId,
     orderNumber: order ? (event.orderNumber ?? expected.subjectId) : null,
     subscriberId: order ? null : (event.subjectId ?? expected.subjectId),
-    customer: event.customerName ? masks.maskName(event.customerName) : email ? masks.maskEmail(email) : null,
+    customer: maskCustomerContact(event.customerName, email),
     total: event.grossTotal,
     currency: event.currency,
     status: event.status,

@@ -94,14 +94,9 @@ export const demoCommand = defineCommand<DemoOptions, DemoResult>({
     try {
       const workspace = await createDemoWorkspace();
       teardown.add(() => workspace.remove());
-      const [
-        { DEMO_CLIENT, DEMO_SHOP },
-        { createShopRenterClient, buildDeliveryUrl },
-        { maskEmail, maskName },
-      ] = await Promise.all([
+      const [{ DEMO_CLIENT, DEMO_SHOP }, { createShopRenterClient, buildDeliveryUrl }] = await Promise.all([
         import('@srhooks/sandbox'),
         import('@srhooks/client'),
-        import('@srhooks/receiver'),
       ]);
       const shop = DEMO_SHOP.name;
 
@@ -254,7 +249,7 @@ export const demoCommand = defineCommand<DemoOptions, DemoResult>({
         `recovery: order #${recovered.recovery.orderNumber} (delivery ${recovered.recovery.delivery} while the receiver was down) recovered at its restart in ${(recovered.recovery.recoveredMs / 1000).toFixed(1)} s`,
       );
 
-      const arrived = arrivals.map((arrival) => toArrivedEvent(arrival, { maskName, maskEmail }));
+      const arrived = arrivals.map((arrival) => toArrivedEvent(arrival));
       const outbox = reviewRequestModule ? await readFile(workspace.outbox, 'utf8').catch(() => '') : null;
       const natsResult = nats ? await nats.readBack() : null;
       const result: DemoResult = {

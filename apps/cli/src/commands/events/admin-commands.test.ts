@@ -1,9 +1,14 @@
+/**
+ * `srhooks dead-letters` and `events` against a real receiver whose forward target first refuses the
+ * order with an answer quoting a customer: that error text and the customer's name are personal data,
+ * masked in the human output and `--json` alike until `--reveal` (as `deliveries` and `handlers` do).
+ */
 import { join } from 'node:path';
 import { signDeliveryUrl } from '@srhooks/contracts';
 import { buildReceiver, ReceiverConfigSchema } from '@srhooks/receiver';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type CaptureServer, startCaptureServer } from '../../test-support/capture-server.js';
-import { runCli, seenOutput, tempConfigDir } from '../../test-support/run-cli.js';
+import { type CliRun, runCli, seenOutput, tempConfigDir } from '../../test-support/run-cli.js';
 
 const config = tempConfigDir();
 const SECRET = 'admin-commands-url-secret-0123456789';
@@ -13,9 +18,21 @@ let target: CaptureServer;
 let targetStatus = 400;
 let base = '';
 let eventId = '';
+/** The target's refusal quotes a customer: never printed without --reveal. */
+const REFUSAL = 'customer Kovács Éva <kovacs.eva@example.com> already exists';
+/** The order's customer ("Lastname Firstname"), read from the store. */
+let customer = '';
+/** Output of every run without --reveal (or --payload): none may hold personal data. */
+const masked: CliRun[] = [];
+const HIDDEN = /^error hidden \(\d+ characters; pass --reveal to read it\)$/;
 
-const admin = (...args: string[]) =>
-  runCli(config.dir, [...args, '--receiver', base], { env: { SRHOOKS_ADMIN_TOKEN: ADMIN_TOKEN } });
+const admin = async (...args: string[]) => {
+  const run = await runCli(config.dir, [...args, '--receiver', base], {
+    env: { SRHOOKS_ADMIN_TOKEN: ADMIN_TOKEN },
+  });
+  if (!args.includes('--reveal') && !args.includes('--payload')) masked.push(run);
+  return run;
+};
 const adminJson = async (...args: string[]) => {
   const run = await admin(...args, '--json');
   if (run.code !== 0) throw new Error(`srhooks ${args.join(' ')} exited ${run.code}: ${run.stderr}`);
@@ -25,7 +42,7 @@ const adminJson = async (...args: string[]) => {
 beforeAll(async () => {
   target = await startCaptureServer(() => ({
     status: targetStatus,
-    body: targetStatus === 200 ? 'ok' : 'bad request',
+    body: targetStatus === 200 ? 'ok' : REFUSAL,
   }));
   receiver = await buildReceiver(
     ReceiverConfigSchema.parse({
@@ -67,6 +84,8 @@ beforeAll(async () => {
     },
     { timeout: 10_000, interval: 50 },
   );
+  customer = (await receiver.store.getEvent(eventId))?.customerName ?? '';
+  expect(customer).not.toBe('');
 });
 afterAll(async () => {
   await receiver.close();
@@ -83,11 +102,26 @@ describe('srhooks dead-letters and events (receiver admin API)', () => {
       job: { handler: 'erp', status: 'dead', attempts: 1, lastStatusCode: 400 },
       event: { id: eventId, shop: 'acme', event: 'order_confirm', status: 'dead' },
     });
+    expect(result.revealed).toBe(false);
+    expect(result.items[0].job.lastError).toMatch(HIDDEN);
+    expect(result.items[0].event.customerName).toMatch(/^\S\*\*\*( \S\*\*\*)*$/);
     const table = await admin('dead-letters', 'list');
     expect(table.stdout).toMatch(/^JOB\s+HANDLER\s+EVENT\s+ORDER\s+ATTEMPTS\s+DEAD SINCE\s+LAST ERROR\n/);
     expect(table.stdout).toMatch(
-      new RegExp(`job_\\w+\\s+erp\\s+${eventId} order_confirm\\s+#\\d+\\s+1\\s+\\S+ \\S+\\s+HTTP 400`),
+      new RegExp(
+        `job_\\w+\\s+erp\\s+${eventId} order_confirm\\s+#\\d+\\s+1\\s+\\S+ \\S+\\s+HTTP 400 error hidden \\(\\d+ characters; pass --reveal to read it\\)$`,
+        'm',
+      ),
     );
+    expect(table.stdout).toContain('personal data masked; --reveal shows the last errors whole');
+
+    const revealed = await adminJson('dead-letters', 'list', '--reveal');
+    expect(revealed.revealed).toBe(true);
+    expect(revealed.items[0].job.lastError).toContain(REFUSAL);
+    expect(revealed.items[0].event.customerName).toBe(customer);
+    const revealedTable = await admin('dead-letters', 'list', '--reveal');
+    expect(revealedTable.stdout).toMatch(/HTTP 400 http:\/\/127\.0\.0\.1:\d+\/erp answered 400/);
+    expect(revealedTable.stdout).not.toContain('personal data masked');
   });
 
   it('dead-letters retry runs them again; the target now accepts', async () => {
@@ -95,9 +129,12 @@ describe('srhooks dead-letters and events (receiver admin API)', () => {
     const result = await adminJson('dead-letters', 'retry', '--handler', 'erp');
     expect(result).toMatchObject({
       receiver: base,
+      revealed: false,
       replayed: 1,
       jobs: [{ handler: 'erp', status: 'pending' }],
     });
+    // the queued job keeps its last error until it runs: masked like everywhere else
+    expect(result.jobs[0].lastError).toMatch(HIDDEN);
     await expect
       .poll(async () => (await receiver.store.getEvent(eventId))?.status, { timeout: 10_000 })
       .toBe('succeeded');
@@ -109,10 +146,12 @@ describe('srhooks dead-letters and events (receiver admin API)', () => {
     const result = await adminJson('events', 'list', '--shop', 'acme');
     expect(result).toEqual({
       receiver: base,
+      revealed: false,
       nextCursor: null,
       items: [
         expect.objectContaining({
           id: eventId,
+          customerName: expect.stringMatching(/^\S\*\*\*( \S\*\*\*)*$/),
           shop: 'acme',
           event: 'order_confirm',
           status: 'succeeded',
@@ -129,6 +168,9 @@ describe('srhooks dead-letters and events (receiver admin API)', () => {
       ),
     );
     expect((await adminJson('events', 'list', '--status', 'dead')).items).toEqual([]);
+    const revealed = await adminJson('events', 'list', '--shop', 'acme', '--reveal');
+    expect(revealed.revealed).toBe(true);
+    expect(revealed.items[0].customerName).toBe(customer);
   });
 
   it('events show lists every attempt', async () => {
@@ -143,13 +185,34 @@ describe('srhooks dead-letters and events (receiver admin API)', () => {
       ['dead', 400],
       ['succeeded', 200],
     ]);
+    expect(result.revealed).toBe(false);
+    expect(result.event).not.toHaveProperty('payload');
+    expect(result.event.customerName).toMatch(/^\S\*\*\*( \S\*\*\*)*$/);
+    expect(result.event.jobs[0].attemptLog[0].error).toMatch(HIDDEN);
     const human = await admin('events', 'show', eventId);
     expect(human.stdout).toMatch(new RegExp(`^id\\s+${eventId}\\n`));
-    expect(human.stdout).toMatch(/^erp\s+succeeded\s+1\s+\S+ \S+\s+dead\s+400\s+/m);
-    expect(human.stdout).toMatch(/^erp\s+succeeded\s+2\s+\S+ \S+\s+succeeded\s+200$/m);
+    expect(human.stdout).toMatch(
+      /^erp\s+succeeded\s+1\s+\S+ \S+\s+dead\s+400\s+error hidden \(\d+ characters; pass --reveal to read it\)$/m,
+    );
+    expect(human.stdout).toMatch(/^erp\s+succeeded\s+2\s+\S+ \S+\s+succeeded\s+200\s*$/m);
+    expect(human.stdout).toContain('personal data masked; --reveal shows the payload');
     expect(human.stdout).not.toContain('"firstname"');
+
+    const revealed = await adminJson('events', 'show', eventId, '--reveal');
+    expect(revealed.revealed).toBe(true);
+    expect(revealed.event.customerName).toBe(customer);
+    expect(revealed.event.payload).toHaveProperty('firstname');
+    expect(revealed.event.jobs[0].attemptLog[0].error).toContain(REFUSAL);
+    const revealedHuman = await admin('events', 'show', eventId, '--reveal');
+    expect(revealedHuman.stdout).toContain('"firstname"');
+    expect(revealedHuman.stdout).toContain(REFUSAL);
+    expect(revealedHuman.stdout).not.toContain('personal data masked');
+
+    // --payload, documented before --reveal existed: the same, with a warning saying so
     const withPayload = await admin('events', 'show', eventId, '--payload');
-    expect(withPayload.stdout).toContain('"firstname"');
+    expect(withPayload.code).toBe(0);
+    expect(withPayload.stdout).toBe(revealedHuman.stdout);
+    expect(withPayload.stderr).toContain('--payload is deprecated: use --reveal');
   });
 
   it('events replay runs the handler again with the same webhook id', async () => {
@@ -221,6 +284,18 @@ describe('srhooks dead-letters and events (receiver admin API)', () => {
     const known = await admin('dead-letters', 'list', '--handler', 'erp', '--to', '2000-01-01');
     expect(known.code).toBe(0);
     expect(known.stdout).toContain('no dead letters');
+  });
+
+  it('printed no personal data without --reveal', () => {
+    expect(masked.length).toBeGreaterThan(10);
+    for (const run of masked) {
+      for (const text of [run.stdout, run.stderr]) {
+        expect(text).not.toContain('kovacs.eva');
+        expect(text).not.toContain('Kovács');
+        expect(text).not.toContain(customer);
+        expect(text).not.toContain('"firstname"');
+      }
+    }
   });
 
   it('never printed the admin token', () => {

@@ -2,6 +2,7 @@ import type { AdminTargetOptions } from '../../admin-api/admin-api-client.js';
 import { openAdminApi } from '../../admin-api/admin-api-client.js';
 import { formatOrder, formatTime, formatTotal, paintStatus } from '../../admin-api/admin-format.js';
 import type { EventSummaryJson } from '../../admin-api/admin-types.js';
+import { maskEventSummary, shown } from '../../admin-api/personal-data.js';
 import { defineCommand } from '../../command.js';
 import { renderTable } from '../../output/index.js';
 
@@ -15,10 +16,14 @@ export interface ListEventsOptions extends AdminTargetOptions {
   to?: string;
   limit?: number;
   cursor?: string;
+  /** Customer names unmasked (in `--json`; the table shows none). */
+  reveal?: boolean;
 }
 
 export interface ListEventsResult {
   receiver: string;
+  /** False: customer names are masked (`--reveal` shows them). */
+  revealed: boolean;
   items: EventSummaryJson[];
   nextCursor: string | null;
 }
@@ -38,7 +43,10 @@ export const listEventsCommand = defineCommand<ListEventsOptions, ListEventsResu
       limit: options.limit,
       cursor: options.cursor,
     });
-    return { receiver: api.receiverUrl, items: page.items, nextCursor: page.nextCursor };
+    const { revealed, value: items } = shown(options.reveal, page.items, (answer) =>
+      answer.map(maskEventSummary),
+    );
+    return { receiver: api.receiverUrl, revealed, items, nextCursor: page.nextCursor };
   },
 
   render(result, style) {

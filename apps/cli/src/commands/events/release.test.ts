@@ -114,6 +114,7 @@ describe('srhooks events release', () => {
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual({
       receiver: base,
+      revealed: false,
       eventId: id,
       jobs: [expect.objectContaining({ eventId: id, handler: 'erp', status: 'pending' })],
     });

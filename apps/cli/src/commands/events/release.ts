@@ -2,15 +2,20 @@ import { AdminAnswerError, type AdminTargetOptions, openAdminApi } from '../../a
 import { queuedJobs } from '../../admin-api/admin-format.js';
 import { checkEventId } from '../../admin-api/admin-input.js';
 import type { JobJson } from '../../admin-api/admin-types.js';
+import { maskJobs, shown } from '../../admin-api/personal-data.js';
 import { usageError } from '../../cli-error.js';
 import { defineCommand } from '../../command.js';
 
 export interface ReleaseEventOptions extends AdminTargetOptions {
   id: string;
+  /** The jobs' last errors unmasked (in `--json`). */
+  reveal?: boolean;
 }
 
 export interface ReleaseEventResult {
   receiver: string;
+  /** False: the jobs' last errors (a target's answer) are hidden (`--reveal` shows them). */
+  revealed: boolean;
   eventId: string;
   jobs: JobJson[];
 }
@@ -28,7 +33,8 @@ export const releaseEventCommand = defineCommand<ReleaseEventOptions, ReleaseEve
       const answer = await api.post<{ eventId: string; jobs: JobJson[] }>(
         `/events/${encodeURIComponent(id)}/release`,
       );
-      return { receiver: api.receiverUrl, eventId: answer.eventId, jobs: answer.jobs };
+      const { revealed, value: jobs } = shown(options.reveal, answer.jobs, maskJobs);
+      return { receiver: api.receiverUrl, revealed, eventId: answer.eventId, jobs };
     } catch (error) {
       if (error instanceof AdminAnswerError && error.code === 'not_held') {
         throw usageError(

@@ -2,16 +2,21 @@ import { type AdminTargetOptions, openAdminApi } from '../../admin-api/admin-api
 import { queuedJobs } from '../../admin-api/admin-format.js';
 import { checkEventId } from '../../admin-api/admin-input.js';
 import type { JobJson } from '../../admin-api/admin-types.js';
+import { maskJobs, shown } from '../../admin-api/personal-data.js';
 import { defineCommand } from '../../command.js';
 
 export interface ReplayEventOptions extends AdminTargetOptions {
   id: string;
   /** Only this handler's job (created if the event has none). */
   handler?: string;
+  /** The jobs' last errors unmasked (in `--json`). */
+  reveal?: boolean;
 }
 
 export interface ReplayEventResult {
   receiver: string;
+  /** False: the jobs' last errors (a target's answer) are hidden (`--reveal` shows them). */
+  revealed: boolean;
   eventId: string;
   jobs: JobJson[];
 }
@@ -26,7 +31,8 @@ export const replayEventCommand = defineCommand<ReplayEventOptions, ReplayEventR
       undefined,
       { handler: options.handler },
     );
-    return { receiver: api.receiverUrl, eventId: answer.eventId, jobs: answer.jobs };
+    const { revealed, value: jobs } = shown(options.reveal, answer.jobs, maskJobs);
+    return { receiver: api.receiverUrl, revealed, eventId: answer.eventId, jobs };
   },
 
   render(result, style) {

@@ -2,18 +2,23 @@ import { type AdminTargetOptions, openAdminApi } from '../../admin-api/admin-api
 import { formatOrder, formatTime, formatTotal, paintStatus } from '../../admin-api/admin-format.js';
 import { checkEventId } from '../../admin-api/admin-input.js';
 import type { EventDetailJson } from '../../admin-api/admin-types.js';
+import { type EventView, maskEventDetail, maskedNote, shown } from '../../admin-api/personal-data.js';
 import { defineCommand } from '../../command.js';
 import { renderFields, renderTable, type Style } from '../../output/index.js';
 
 export interface ShowEventOptions extends AdminTargetOptions {
   id: string;
-  /** Print the normalised payload too (it holds personal data). */
+  /** The payload, the customer name and the handlers' error texts unmasked. */
+  reveal?: boolean;
+  /** Deprecated: the same as `reveal` (it printed the payload before `--reveal` existed). */
   payload?: boolean;
 }
 
 export interface ShowEventResult {
   receiver: string;
-  event: EventDetailJson;
+  /** False: the customer name and error texts are masked and the payload is left out (`--reveal` shows them). */
+  revealed: boolean;
+  event: EventView;
 }
 
 /** What the verification state means and, when it is off, how to turn it on. */
@@ -36,8 +41,15 @@ export const showEventCommand = defineCommand<ShowEventOptions, ShowEventResult>
   async run(options, context) {
     const id = checkEventId(options.id);
     const api = await openAdminApi(options, context.env);
+    if (options.payload)
+      context.output.warn('--payload is deprecated: use --reveal (the same, and the rest unmasked)');
     const answer = await api.get<{ event: EventDetailJson }>(`/events/${encodeURIComponent(id)}`);
-    return { receiver: api.receiverUrl, event: answer.event, ...(options.payload ? { payload: true } : {}) };
+    const { revealed, value: event } = shown(
+      options.reveal === true || options.payload === true,
+      answer.event,
+      maskEventDetail,
+    );
+    return { receiver: api.receiverUrl, revealed, event };
   },
 
   render(result, style) {
@@ -56,7 +68,7 @@ export const showEventCommand = defineCommand<ShowEventOptions, ShowEventResult>
     if (event.duplicateOf) rows.push(['duplicate of', event.duplicateOf]);
     const lines = [renderFields(rows, style)];
     if (event.jobs.length > 0) {
-      type Job = EventDetailJson['jobs'][number];
+      type Job = EventView['jobs'][number];
       type Row = { job: Job; attempt: Job['attemptLog'][number] | undefined };
       const attempts = event.jobs.flatMap((job): Row[] =>
         job.attemptLog.length > 0
@@ -78,8 +90,10 @@ export const showEventCommand = defineCommand<ShowEventOptions, ShowEventResult>
     } else {
       lines.push('', style.dim('no handler jobs'));
     }
-    if ((result as ShowEventResult & { payload?: boolean }).payload) {
+    if (result.revealed) {
       lines.push('', JSON.stringify(event.payload, null, 2));
+    } else {
+      lines.push('', style.dim(maskedNote("the payload, the customer name and the handlers' errors whole")));
     }
     return lines.join('\n');
   },

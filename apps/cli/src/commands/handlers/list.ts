@@ -1,7 +1,7 @@
 import { type AdminTargetOptions, openAdminApi } from '../../admin-api/admin-api-client.js';
 import { formatTime } from '../../admin-api/admin-format.js';
 import type { HandlerOverviewJson } from '../../admin-api/admin-types.js';
-import { maskedNote, maskHandlerReason } from '../../admin-api/personal-data.js';
+import { maskedNote, maskHandlerReason, shown } from '../../admin-api/personal-data.js';
 import { defineCommand } from '../../command.js';
 import { renderTable } from '../../output/index.js';
 
@@ -22,8 +22,8 @@ export const listHandlersCommand = defineCommand<ListHandlersOptions, ListHandle
   async run(options, context) {
     const api = await openAdminApi(options, context.env);
     const { items } = await api.get<{ items: HandlerOverviewJson[] }>('/handlers');
-    const revealed = options.reveal === true;
-    return { receiver: api.receiverUrl, revealed, items: revealed ? items : items.map(maskHandlerReason) };
+    const shownItems = shown(options.reveal, items, (answer) => answer.map(maskHandlerReason));
+    return { receiver: api.receiverUrl, revealed: shownItems.revealed, items: shownItems.value };
   },
 
   render(result, style) {
