@@ -794,8 +794,9 @@ export class JobWorker {
       case 'disable':
         decide('disable');
         log.warn(loggableFailure(outcome), 'target gone: handler disabled');
-        await this.#store.disableHandler(runner.name, { reason: outcome.error, now });
-        await this.#handBack(runner, `handler disabled before the job started: ${outcome.error}`);
+        // The reason, not the error: the handler's state is shown unmasked (the error quotes the target).
+        await this.#store.disableHandler(runner.name, { reason: outcome.reason, now });
+        await this.#handBack(runner, `handler disabled before the job started: ${outcome.reason}`);
         // Back to pending (not dead): it runs once the handler is enabled again, like the handler's other
         // jobs. Not a failure of this job (the target is gone for every job): its retries stay unused.
         return this.#store.failJob(job.id, {
