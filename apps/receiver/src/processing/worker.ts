@@ -72,6 +72,13 @@ export interface SettledAttempt {
 /** What the worker decided for an attempt: the job succeeded, retries later, is dead-lettered, or its handler is disabled. */
 export type AttemptDecision = 'succeeded' | 'retry' | 'dead' | 'disable';
 
+/**
+ * An attempt's decision as the store took it: the decision when the store applied it, `stale` when the
+ * store ignored it because the attempt no longer held its job (taken over after its lease ran out, or
+ * replayed meanwhile; the job's current attempt decides it).
+ */
+export type RecordedDecision = AttemptDecision | 'stale';
+
 export interface JobWorkerOptions {
   store: Store;
   runners: Iterable<HandlerRunner>;
@@ -89,10 +96,12 @@ export interface JobWorkerOptions {
   faults?: JobWorkerFaults;
   onSettled?: (attempt: SettledAttempt) => void;
   /**
-   * Called once per handler attempt with the worker's final decision (after the retry schedule: a
-   * `retry` outcome with no retry left is `dead`), right before it is written (metrics).
+   * Called once per handler attempt whose outcome the store answered (metrics): with the worker's final
+   * decision (after the retry schedule: a `retry` outcome with no retry left is `dead`) once the store
+   * applied it, or `stale` when it ignored it. Not called when the outcome could not be written at all
+   * (the job runs again after its lease expired, and that attempt is counted).
    */
-  onDecision?: (handler: HandlerRunner, decision: AttemptDecision) => void;
+  onDecision?: (handler: HandlerRunner, decision: RecordedDecision) => void;
 }
 
 /** A job this worker holds a lease on: waiting for a slot, running, or writing its outcome. */
@@ -125,7 +134,7 @@ export class JobWorker {
   readonly #verifier: EventVerifier | undefined;
   readonly #faults: JobWorkerFaults;
   readonly #onSettled: ((attempt: SettledAttempt) => void) | undefined;
-  readonly #onDecision: ((handler: HandlerRunner, decision: AttemptDecision) => void) | undefined;
+  readonly #onDecision: ((handler: HandlerRunner, decision: RecordedDecision) => void) | undefined;
 
   readonly #inFlight = new Map<string, InFlight>();
   /** Handler calls running now, per handler (the `concurrency` slots). */
@@ -733,10 +742,7 @@ export class JobWorker {
     outcome: HandlerOutcome,
     log: Logger,
   ): Promise<JobTransition['status'] | null> {
-    let decided = false;
-    const decide = (decision: AttemptDecision): void => {
-      if (decided) return;
-      decided = true;
+    const recorded = (decision: RecordedDecision): void => {
       try {
         this.#onDecision?.(runner, decision);
       } catch (error) {
@@ -745,14 +751,16 @@ export class JobWorker {
     };
     for (let tryNo = 1; ; tryNo += 1) {
       try {
-        const transition = await this.#write(runner, job, outcome, log, decide);
+        const { transition, decision } = await this.#write(runner, job, outcome, log);
         if (!transition.applied) {
+          recorded('stale');
           log.info(
             { outcome: outcome.status },
             'attempt outcome not applied: the job was replayed or taken over meanwhile',
           );
           return null;
         }
+        recorded(decision);
         return transition.status;
       } catch (error) {
         if (tryNo >= SETTLE_TRIES || this.#abandoned) {
@@ -772,41 +780,46 @@ export class JobWorker {
     job: ClaimedJob,
     outcome: HandlerOutcome,
     log: Logger,
-    decide: (decision: AttemptDecision) => void,
-  ): Promise<JobTransition> {
+  ): Promise<{ transition: JobTransition; decision: AttemptDecision }> {
     const now = this.#clock.now();
     const statusCode = outcome.statusCode === undefined ? {} : { statusCode: outcome.statusCode };
     switch (outcome.status) {
       case 'succeeded':
-        decide('succeeded');
         log.debug('job succeeded');
-        return this.#store.completeJob(job.id, { attempt: job.attempt, now, ...statusCode });
+        return {
+          transition: await this.#store.completeJob(job.id, { attempt: job.attempt, now, ...statusCode }),
+          decision: 'succeeded',
+        };
       case 'dead':
-        decide('dead');
         log.warn(loggableFailure(outcome), 'job dead-lettered');
-        return this.#store.failJob(job.id, {
-          attempt: job.attempt,
-          deadLetter: true,
-          error: outcome.error,
-          now,
-          ...statusCode,
-        });
+        return {
+          transition: await this.#store.failJob(job.id, {
+            attempt: job.attempt,
+            deadLetter: true,
+            error: outcome.error,
+            now,
+            ...statusCode,
+          }),
+          decision: 'dead',
+        };
       case 'disable':
-        decide('disable');
         log.warn(loggableFailure(outcome), 'target gone: handler disabled');
         // The reason, not the error: the handler's state is shown unmasked (the error quotes the target).
         await this.#store.disableHandler(runner.name, { reason: outcome.reason, now });
         await this.#handBack(runner, `handler disabled before the job started: ${outcome.reason}`);
         // Back to pending (not dead): it runs once the handler is enabled again, like the handler's other
         // jobs. Not a failure of this job (the target is gone for every job): its retries stay unused.
-        return this.#store.failJob(job.id, {
-          attempt: job.attempt,
-          error: outcome.error,
-          retryAt: now,
-          now,
-          countsAsFailure: false,
-          ...statusCode,
-        });
+        return {
+          transition: await this.#store.failJob(job.id, {
+            attempt: job.attempt,
+            error: outcome.error,
+            retryAt: now,
+            now,
+            countsAsFailure: false,
+            ...statusCode,
+          }),
+          decision: 'disable',
+        };
       case 'retry': {
         const decision = nextRetry(runner.retry, {
           failures: job.failures + 1,
@@ -815,17 +828,18 @@ export class JobWorker {
           ...(outcome.retryAfterMs === undefined ? {} : { retryAfterMs: outcome.retryAfterMs }),
         });
         if (decision.action === 'dead-letter') {
-          decide('dead');
           log.warn(loggableFailure(outcome), `job dead-lettered: ${decision.reason}`);
-          return this.#store.failJob(job.id, {
-            attempt: job.attempt,
-            deadLetter: true,
-            error: `${outcome.error} (${decision.reason})`,
-            now,
-            ...statusCode,
-          });
+          return {
+            transition: await this.#store.failJob(job.id, {
+              attempt: job.attempt,
+              deadLetter: true,
+              error: `${outcome.error} (${decision.reason})`,
+              now,
+              ...statusCode,
+            }),
+            decision: 'dead',
+          };
         }
-        decide('retry');
         log.info({ ...loggableFailure(outcome), retryAt: decision.retryAt }, 'job failed; retry scheduled');
         const transition = await this.#store.failJob(job.id, {
           attempt: job.attempt,
@@ -835,7 +849,7 @@ export class JobWorker {
           ...statusCode,
         });
         if (transition.applied) this.#retryTimes.push(decision.retryAt.getTime());
-        return transition;
+        return { transition, decision: 'retry' };
       }
     }
   }
