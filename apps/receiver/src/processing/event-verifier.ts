@@ -2,9 +2,9 @@
 import type { OrderItem } from '@srhooks/contracts';
 import type { ShopConfig } from '../config/config-schema.js';
 import { ProcessingConfigError } from './processing-errors.js';
+import type { EventVerifier } from './shared-verification.js';
 import type { ShopClients } from './shop-clients.js';
 import { VERIFIED_EVENTS, verifyOrder } from './verify.js';
-import type { EventVerifier } from './worker.js';
 
 /** Null when no shop has `verify: true`. Throws ProcessingConfigError when such a shop lacks credentials. */
 export function createEventVerifier(

@@ -6,8 +6,8 @@
  * connection is up.
  */
 import type { ReceiverMetrics } from '../metrics/receiver-metrics.js';
+import type { RecordedDecision } from './attempt-decision.js';
 import type { HandlerRunner } from './handler-runner.js';
-import type { RecordedDecision } from './worker.js';
 
 /** `srhooks_handler_attempts_total{handler,type,outcome}`: one per attempt the store answered, by its recorded decision. */
 export function countAttemptDecision(
