@@ -12,7 +12,12 @@ import type { HandlerRunner } from './handler-runner.js';
 export interface HeldJob {
   job: ClaimedJob;
   runner: HandlerRunner;
-  /** Until when the lease is confirmed (the renewal's `now` + leaseMs, or the claim's lease). */
+  /**
+   * Until when the lease is confirmed, on this worker's clock: the `now` of the claim or renewal that
+   * confirmed it, plus leaseMs. Never later than the store's end of the lease: the store counts the
+   * lease from when it received the call (PostgreSQL, on the server's clock) or from that same `now`
+   * (SQLite), so this holds whatever the difference between this host's clock and the server's.
+   */
   leaseExpiresAt: number;
   /** `releasing`: being handed back (held, handler disabled); its lease ends on purpose. */
   phase: 'ready' | 'running' | 'settling' | 'releasing';
@@ -72,12 +77,12 @@ export class HeldJobs {
     return room;
   }
 
-  /** A job just claimed: held, waiting for a slot. */
-  addClaimed(job: ClaimedJob, runner: HandlerRunner): void {
+  /** A job just claimed (by a claim sent at `claimedAt`, this worker's clock): held, waiting for a slot. */
+  addClaimed(job: ClaimedJob, runner: HandlerRunner, claimedAt: Date, leaseMs: number): void {
     this.#byId.set(job.id, {
       job,
       runner,
-      leaseExpiresAt: job.leaseExpiresAt.getTime(),
+      leaseExpiresAt: claimedAt.getTime() + leaseMs,
       phase: 'ready',
       lost: false,
     });

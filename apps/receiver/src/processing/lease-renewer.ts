@@ -3,7 +3,9 @@
  * store call every lease/3, on a loop of its own (claims, handlers and outcome writes never delay it).
  * A lease the renewal reports lost is dropped: a prefetched job leaves its queue without running, a
  * running one's outcome will not count. Before a job starts, its lease must have been confirmed at
- * most lease·2/3 ago, else it is renewed first (`confirmForStart`).
+ * most lease·2/3 ago, else it is renewed first (`confirmForStart`). Lease ages are counted on the
+ * worker's own clock from when the claim or renewal was sent (see HeldJob.leaseExpiresAt), never by
+ * comparing it with the store's lease end, which PostgreSQL keeps on the server's clock.
  */
 import type { Logger } from 'pino';
 import type { ClaimedJob, LeaseRenewal, Store } from '../store/store.js';

@@ -22,6 +22,16 @@
  *   does not decide the job (the store's rule). What remains: a handler that runs past its lease while
  *   the process cannot renew (store unreachable, event loop blocked for a whole lease) may overlap with
  *   the run of whoever takes the job over.
+ * - One clock per lease, whatever the hosts' clocks say: PostgreSQL times every lease on the database
+ *   server's clock (it ends leaseMs after the server received the claim or renewal; whether it has
+ *   ended is decided there), so a receiver whose clock is ahead cannot take over a live worker's lease
+ *   and a lease a crashed worker left is taken over after about one lease. This worker counts its own
+ *   leases from when it sent the claim or renewal (`now` + leaseMs on its Clock, never the store's lease
+ *   end), which is never later than the server's end: only elapsed time on its own clock matters (a
+ *   clock stepped back while a job waits in its queue makes that job look leased longer than it is).
+ *   SQLite times leases on the `now` each call passes: one file, one host, one clock. Due times (new
+ *   jobs, retries) are compared with the claiming worker's `now` on both engines: a worker whose clock
+ *   is behind picks up work late by as much (latency, not a second run).
  *
  * Pipelining (throughput with a slow disk, where every commit waits for an fsync): the worker claims up to
  * one `concurrency` more jobs than it has free slots (prefetch, in batches), so a freed slot starts the
@@ -276,14 +286,15 @@ export class JobWorker {
         if (this.#stopping) break;
         const room = this.#held.claimRoom(runner);
         if (room === 0) continue;
+        const claimedAt = this.#clock.now();
         const jobs = await this.#store.claimJobs({
           workerId: this.workerId,
           handlers: [runner.name],
           limit: room,
           leaseMs: this.#leaseMs,
-          now: this.#clock.now(),
+          now: claimedAt,
         });
-        for (const job of jobs) this.#held.addClaimed(job, runner);
+        for (const job of jobs) this.#held.addClaimed(job, runner, claimedAt, this.#leaseMs);
         if (jobs.length > 0) this.#leases.wake();
         this.#fill(runner);
         // A full batch: there may be more; look again once a slot frees up (its end wakes the loop).
