@@ -5,7 +5,7 @@
  * letter, or "target gone" (handler disabled).
  *
  * Modules: held-jobs.ts (the leased jobs, slots and prefetch), lease-renewer.ts (the heartbeat and the
- * start-time lease check), shared-verification.ts (the shop's `verify`, once per event),
+ * start-time lease check), attempt-verification.ts (the shop's `verify`, once per event),
  * attempt-decision.ts (what an outcome does to its job), attempt-settlement.ts (writing it).
  *
  * Guarantees (with the store's):
@@ -52,17 +52,16 @@ import type { Logger } from 'pino';
 import type { ClaimedJob, JobTransition, Store } from '../store/store.js';
 import type { RecordedDecision } from './attempt-decision.js';
 import { AttemptSettlement } from './attempt-settlement.js';
+import { AttemptVerification, type EventVerifier } from './attempt-verification.js';
 import { type Clock, systemClock } from './clock.js';
 import { describeError, type HandlerOutcome, thrownErrorCode } from './handler-outcome.js';
 import type { HandlerRunner } from './handler-runner.js';
 import { HeldJobs } from './held-jobs.js';
 import { LeaseRenewer } from './lease-renewer.js';
 import { ProcessingConfigError } from './processing-errors.js';
-import { type EventVerifier, SharedVerification } from './shared-verification.js';
-import type { VerificationResult } from './verify.js';
 
 export type { AttemptDecision, RecordedDecision } from './attempt-decision.js';
-export type { EventVerifier } from './shared-verification.js';
+export type { EventVerifier } from './attempt-verification.js';
 
 export const DEFAULT_POLL_INTERVAL_MS = 1000;
 export const DEFAULT_LEASE_MS = 60_000;
@@ -121,7 +120,7 @@ export class JobWorker {
   readonly #onSettled: ((attempt: SettledAttempt) => void) | undefined;
   readonly #held = new HeldJobs();
   readonly #leases: LeaseRenewer;
-  readonly #verification: SharedVerification;
+  readonly #verification: AttemptVerification;
   readonly #settlement: AttemptSettlement;
 
   /** Retry times this worker scheduled and will wake up for (epoch ms). */
@@ -162,7 +161,20 @@ export class JobWorker {
       abandoned,
       dropped: () => this.notify(),
     });
-    this.#verification = new SharedVerification(options.verifier, this.#store);
+    this.#verification = new AttemptVerification({
+      verifier: options.verifier,
+      store: this.#store,
+      clock: this.#clock,
+      held: this.#held,
+      superseded: (job, log) => this.#superseded(job, log),
+      onHeld: (job, detail) =>
+        this.#onSettled?.({
+          job,
+          handler: job.handler,
+          outcome: { status: 'held', detail },
+          jobStatus: null,
+        }),
+    });
     this.#settlement = new AttemptSettlement({
       store: this.#store,
       clock: this.#clock,
@@ -402,7 +414,7 @@ export class JobWorker {
     if (!(await this.#survivesFault(() => this.#faults.beforeHandle?.(job), log, 'beforeHandle'))) return;
 
     let outcome: HandlerOutcome;
-    const verification = await this.#verify(job, log);
+    const verification = await this.#verification.verify(job, log);
     if (verification === 'held' || verification === 'superseded') return;
     if (verification !== 'ok') {
       outcome = verification;
@@ -457,56 +469,4 @@ export class JobWorker {
       return false;
     }
   }
-
-  /**
-   * The shop's `verify` step (shared by the jobs of one event). 'ok' = run the handler; 'held' = the
-   * event mismatched and the job was handed back; 'superseded' = this attempt no longer holds the job
-   * once the answer came (nothing to do); an outcome = the check failed.
-   */
-  async #verify(job: ClaimedJob, log: Logger): Promise<'ok' | 'held' | 'superseded' | HandlerOutcome> {
-    let check: Promise<VerificationResult> | null;
-    try {
-      check = this.#verification.check(job);
-    } catch (error) {
-      return verificationFailed(error);
-    }
-    if (check === null) return 'ok';
-    let result: VerificationResult;
-    try {
-      result = await check;
-    } catch (error) {
-      if (this.#superseded(job, log)) return 'superseded';
-      return verificationFailed(error);
-    }
-    if (result.status === 'verified') return 'ok';
-    // The event's verification was recorded (shared by its jobs); this job's release is the current attempt's.
-    if (this.#superseded(job, log)) return 'superseded';
-    log.warn({ detail: result.detail }, 'event does not match the shop: held until replayed');
-    const held = this.#held.of(job);
-    if (held !== undefined) held.phase = 'releasing';
-    try {
-      await this.#store.releaseJob(job.id, {
-        attempt: job.attempt,
-        reason: `held: verification mismatched (${result.detail})`,
-        now: this.#clock.now(),
-      });
-    } catch (error) {
-      log.warn({ err: error }, 'cannot hand a held job back; its lease will expire');
-    }
-    this.#onSettled?.({
-      job,
-      handler: job.handler,
-      outcome: { status: 'held', detail: result.detail },
-      jobStatus: null,
-    });
-    return 'held';
-  }
-}
-
-function verificationFailed(error: unknown): HandlerOutcome {
-  return {
-    status: 'retry',
-    error: `could not verify the order with the shop: ${describeError(error)}`,
-    errorCode: 'verification_failed',
-  };
 }
