@@ -118,7 +118,7 @@ export class ReceiverMetrics {
 
   readonly handlerAttempts = new Counter({
     name: 'srhooks_handler_attempts_total',
-    help: 'Handler attempts by handler, type and outcome (succeeded, retry, dead, disable)',
+    help: 'Handler attempts by handler, type and outcome (succeeded, retry, dead, disable; stale: the store ignored the outcome, the attempt no longer held its job)',
     labelNames: ['handler', 'type', 'outcome'] as const,
     registers: [this.registry],
   });

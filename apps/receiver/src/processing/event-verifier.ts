@@ -1,10 +1,10 @@
 /** The worker's `verify` step for shops with `verify: true` (see verify.ts). */
 import type { OrderItem } from '@srhooks/contracts';
 import type { ShopConfig } from '../config/config-schema.js';
+import type { EventVerifier } from './attempt-verification.js';
 import { ProcessingConfigError } from './processing-errors.js';
 import type { ShopClients } from './shop-clients.js';
 import { VERIFIED_EVENTS, verifyOrder } from './verify.js';
-import type { EventVerifier } from './worker.js';
 
 /** Null when no shop has `verify: true`. Throws ProcessingConfigError when such a shop lacks credentials. */
 export function createEventVerifier(

@@ -132,7 +132,7 @@ describe('forward through the worker', () => {
 
     const [state] = await store.listHandlerStates();
     expect(state).toMatchObject({ handler: 'erp', disabled: true });
-    expect(state?.reason).toContain('answered 410');
+    expect(state?.reason).toContain(`HTTP 410 Gone from 127.0.0.1:${target.port}`);
     const gone = await job(store, first.events[0]!.id);
     expect(gone.status).toBe('pending');
     expect(gone.lastStatusCode).toBe(410);

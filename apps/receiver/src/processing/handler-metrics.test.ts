@@ -1,19 +1,24 @@
 /**
  * Handler metrics on GET /metrics, in a real receiver with forward handlers and a real HTTP target:
- * `srhooks_handler_attempts_total` counts each attempt by the worker's final decision (a 500 with no
- * retry left is `dead`, not `retry`), and the backlog gauges (dead letters, waiting jobs per handler)
- * are read from the store, so another receiver on the same database reports the same figures.
+ * `srhooks_handler_attempts_total` counts each attempt by the worker's final decision as the store
+ * applied it (a 500 with no retry left is `dead`, not `retry`; an attempt whose outcome the store
+ * ignored because it no longer held its job is `stale`), and the backlog gauges (dead letters, waiting
+ * jobs per handler) are read from the store, so another receiver on the same database reports the same
+ * figures.
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { afterAll, afterEach, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { buildReceiver } from '../app.js';
+import type { ReceiverConfigInput } from '../config/config-schema.js';
 import { defineReceiverConfig } from '../config/load-config.js';
+import { TEST_DATABASE_URL, testSchemas } from '../test-support/postgres-schema.js';
 import { ingestSamples, tempDir } from './test-support/processing-fixtures.js';
 import { waitFor } from './test-support/wait-for.js';
 import { type RunningTarget, startTarget } from './test-support/webhook-target.js';
 
 const tmp = tempDir('handler-metrics');
+const newSchema = testSchemas('rcv_handler_metrics');
 const closers: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
@@ -96,4 +101,78 @@ it('counts attempts by final decision and reports dead letters and waiting jobs 
   expect(metric(otherText, 'srhooks_jobs_waiting', 'handler="later"')).toBe(3);
   // It ran no attempts itself.
   expect(otherText).not.toContain('srhooks_handler_attempts_total{');
+});
+
+describe.each<[string, () => Partial<ReceiverConfigInput>]>([
+  ['SQLite', () => ({ db: join(tmp.dir, `stale-${randomBytes(4).toString('hex')}.db`) })],
+  ['PostgreSQL', () => ({ databaseUrl: TEST_DATABASE_URL, databaseSchema: newSchema() })],
+])('a stale attempt on %s', (_engine, storeConfig) => {
+  it('is counted as stale, not by the decision the store ignored', async () => {
+    // The first request hangs until the forward times out (a `retry` decision); every later one succeeds.
+    const target = await startTarget((_request, n) => (n === 1 ? 'hang' : { status: 200 }));
+    closers.push(() => target.close());
+    const app = await buildReceiver(
+      defineReceiverConfig({
+        ...storeConfig(),
+        secrets: ['test-secret-0123456789abcdef'],
+        logLevel: 'silent',
+        handlers: {
+          erp: {
+            type: 'forward',
+            url: `${target.url}/hook`,
+            secret: `whsec_${randomBytes(32).toString('base64')}`,
+            allowPrivateTargets: true,
+            timeoutMs: 3000,
+            concurrency: 2,
+            retry: { delays: ['1h'], jitter: 0 },
+          },
+        },
+        shops: [{ name: 'demo', handlers: ['erp'] }],
+      }),
+      { defaultMetrics: false, processing: { pollIntervalMs: 100 } },
+    );
+    closers.push(() => app.close());
+    await app.ready();
+
+    const { events } = await ingestSamples(app.store, { handlers: ['erp'], receivedAt: new Date() });
+    const eventId = events[0]?.id ?? '';
+    await waitFor(() => target.requests.length === 1, 'attempt 1 to reach the target', 10_000);
+    // Replayed while attempt 1 waits for its answer: attempt 2 runs and succeeds; attempt 1's timeout
+    // (a retry) comes afterwards and is not applied by the store (it no longer holds the job).
+    await app.store.replayEvent(eventId);
+    await waitFor(
+      async () => {
+        const log = (await app.store.getEvent(eventId))?.jobs[0]?.attemptLog ?? [];
+        // Attempt 1's late report is logged with the attempt, marked not applied.
+        return log[1]?.outcome === 'succeeded' && (log[0]?.error ?? '').includes('(not applied)');
+      },
+      "attempt 2's success and attempt 1's late report to be recorded",
+      15_000,
+    );
+    const job = (await app.store.getEvent(eventId))?.jobs[0];
+    expect(job?.status).toBe('succeeded');
+    expect(job?.attemptLog.map((attempt) => [attempt.attempt, attempt.outcome])).toEqual([
+      [1, 'expired'],
+      [2, 'succeeded'],
+    ]);
+
+    // Counted once the worker has the store's answer (after the commit the test saw): wait for both.
+    let text = '';
+    const attempts = (outcome: string) =>
+      metric(text, 'srhooks_handler_attempts_total', `handler="erp",type="forward",outcome="${outcome}"`);
+    await waitFor(
+      async () => {
+        text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+        const counted = ['succeeded', 'retry', 'dead', 'disable', 'stale'].map((o) => attempts(o) ?? 0);
+        return counted.reduce((sum, count) => sum + count, 0) === 2;
+      },
+      'both attempts to be counted',
+      10_000,
+    );
+    expect({
+      succeeded: attempts('succeeded'),
+      retry: attempts('retry'),
+      stale: attempts('stale'),
+    }).toEqual({ succeeded: 1, retry: undefined, stale: 1 });
+  }, 30_000);
 });

@@ -1,16 +1,18 @@
 /**
  * Per-handler metrics for every handler type: attempt duration, recorded around each runner's `run`;
- * attempts by the worker's final decision (`countAttemptDecision`, the worker's `onDecision`: a `retry`
- * with no retry left counts as `dead`); broker handlers also expose whether their connection is up.
+ * attempts by the worker's final decision as the store took it (`countAttemptDecision`, the worker's
+ * `onDecision`: a `retry` with no retry left counts as `dead`; an outcome the store ignored because the
+ * attempt no longer held its job counts as `stale`); broker handlers also expose whether their
+ * connection is up.
  */
 import type { ReceiverMetrics } from '../metrics/receiver-metrics.js';
+import type { RecordedDecision } from './attempt-decision.js';
 import type { HandlerRunner } from './handler-runner.js';
-import type { AttemptDecision } from './worker.js';
 
-/** `srhooks_handler_attempts_total{handler,type,outcome}`: one per attempt, by the worker's final decision. */
+/** `srhooks_handler_attempts_total{handler,type,outcome}`: one per attempt the store answered, by its recorded decision. */
 export function countAttemptDecision(
   metrics: ReceiverMetrics,
-): (handler: HandlerRunner, decision: AttemptDecision) => void {
+): (handler: HandlerRunner, decision: RecordedDecision) => void {
   return (handler, decision) =>
     metrics.handlerAttempts.inc({ handler: handler.name, type: handler.type, outcome: decision });
 }

@@ -16,8 +16,12 @@ export type HandlerOutcome =
   | { status: 'retry'; error: string; errorCode?: string; statusCode?: number; retryAfterMs?: number }
   /** Give up at once (dead-letter); replay after fixing the cause. */
   | { status: 'dead'; error: string; errorCode?: string; statusCode?: number }
-  /** The target is gone (HTTP 410): disable the handler; its jobs wait until it is enabled again. */
-  | { status: 'disable'; error: string; errorCode?: string; statusCode?: number };
+  /**
+   * The target is gone (HTTP 410): disable the handler; its jobs wait until it is enabled again. `reason`
+   * is stored with the handler's state and shown unmasked (admin API, inspector, CLI): it names the status
+   * and the target's host, never free text from the target (its answer stays in `error`, the attempt's).
+   */
+  | { status: 'disable'; error: string; reason: string; errorCode?: string; statusCode?: number };
 
 /** The error code logged for a failed outcome whose handler named none. */
 export const HANDLER_ERROR = 'handler_error';

@@ -51,10 +51,19 @@ function jumpingClock(): Clock & { jump(ms: number): void } {
   };
 }
 
-/** `store` whose next extendLeases call fails once armed (a store blip); everything else is the real store. */
-function failingOnceOnRenewal(store: Store): { store: Store; arm(): void; fired(): boolean } {
+/**
+ * `store` whose next extendLeases call fails once armed (a store blip); everything else is the real
+ * store. Counts the extendLeases calls that answered.
+ */
+function failingOnceOnRenewal(store: Store): {
+  store: Store;
+  arm(): void;
+  fired(): boolean;
+  renewals(): number;
+} {
   let armed = false;
   let fired = false;
+  let renewals = 0;
   const wrapped = new Proxy(store, {
     get(target, property) {
       const value = Reflect.get(target, property, target);
@@ -66,7 +75,9 @@ function failingOnceOnRenewal(store: Store): { store: Store; arm(): void; fired(
           fired = true;
           return Promise.reject(new Error('store blip (injected)'));
         }
-        return target.extendLeases(...args);
+        return target.extendLeases(...args).finally(() => {
+          renewals += 1;
+        });
       };
     },
   });
@@ -76,16 +87,20 @@ function failingOnceOnRenewal(store: Store): { store: Store; arm(): void; fired(
       armed = true;
     },
     fired: () => fired,
+    renewals: () => renewals,
   };
 }
 
 /**
- * Jobs A and B, one slot: A runs until `releaseA` is called, B waits prefetched. Then the clock jumps,
- * `beforeB` sets up the fault, and A is let go: B is about to start with a lease that needs renewing.
+ * Jobs A and B, one slot: A runs until `releaseA` is called, B waits prefetched. Once the renewal
+ * loop's first renewal (right after the claim) answered, the loop sleeps for lease/3; then the clock
+ * jumps, `beforeB` sets up the fault, and A is let go: B is about to start with a lease that needs
+ * renewing. (Jumping while that renewal is in flight would make the loop renew again at once, with
+ * the jumped clock, and B's lease would look fresh.)
  */
 async function slotFreedForStaleJob(
   store: Store,
-  workerStore: Store,
+  workerStore: ReturnType<typeof failingOnceOnRenewal>,
   beforeB: (aJobId: string) => Promise<void> | void,
 ): Promise<string[][]> {
   const ingested = await ingestSamples(store, { handlers: ['erp'], receivedAt: new Date(), count: 2 });
@@ -103,7 +118,7 @@ async function slotFreedForStaleJob(
   );
   const clock = jumpingClock();
   const worker = new JobWorker({
-    store: workerStore,
+    store: workerStore.store,
     runners: [runner],
     logger: silentLogger,
     clock,
@@ -113,6 +128,7 @@ async function slotFreedForStaleJob(
   cleanups.push(() => worker.stop({ timeoutMs: 10_000 }));
   worker.start();
   await waitFor(() => runner.runs.length === 1 && worker.inFlight === 2, 'A running and B prefetched');
+  await waitFor(() => workerStore.renewals() >= 1, "the renewal loop's first renewal to answer");
   clock.jump(AHEAD_MS);
   await beforeB(runner.runs[0]?.id ?? '');
   const letGo = Date.now();
@@ -138,7 +154,7 @@ describe('a prefetched job whose lease cannot be confirmed at start runs promptl
     const store = await openSqlite(join(tmp.dir, 'blip.db'));
     cleanups.push(() => store.close());
     const fault = failingOnceOnRenewal(store);
-    const outcomes = await slotFreedForStaleJob(store, fault.store, () => fault.arm());
+    const outcomes = await slotFreedForStaleJob(store, fault, () => fault.arm());
     expect(fault.fired()).toBe(true);
     // A ran once; B was handed back unrun and claimed again (not waiting out its lease).
     expect(outcomes).toEqual([['succeeded'], ['released', 'succeeded']]);
@@ -151,7 +167,7 @@ describe('a prefetched job whose lease cannot be confirmed at start runs promptl
     const locker = new pg.Client({ connectionString: TEST_DATABASE_URL });
     await locker.connect();
     cleanups.push(() => locker.end());
-    await slotFreedForStaleJob(store, store, async (aJobId) => {
+    await slotFreedForStaleJob(store, failingOnceOnRenewal(store), async (aJobId) => {
       // Lock B's row (claimed, not started) for a second, as a concurrent admin transaction would.
       await locker.query('BEGIN');
       const locked = await locker.query(

@@ -120,12 +120,19 @@ describe('postgres: a batch cut off before its COMMIT', () => {
   it('stores none of its outcomes; its jobs run again after their leases expired, history intact', async () => {
     const schema = uniqueSchema('srhooks_outcomes_cut');
     schemas.push(schema);
-    const direct = await openPostgres(schema);
+    // Time moves through `now` here, lease expiry included: leases on the caller's clock.
+    const direct = await openPostgres(schema, { leaseClock: 'caller' });
     const pgUrl = new URL(TEST_DATABASE_URL);
     const proxy = new TcpProxy(Number(pgUrl.port || 5432));
     pgUrl.hostname = '127.0.0.1';
     pgUrl.port = String(await proxy.start());
-    const viaProxy = createStore({ kind: 'postgres', url: pgUrl.toString(), schema, queryTimeoutMs: 5000 });
+    const viaProxy = createStore({
+      kind: 'postgres',
+      url: pgUrl.toString(),
+      schema,
+      queryTimeoutMs: 5000,
+      leaseClock: 'caller',
+    });
     try {
       await ingestSamples(direct, { handlers: ['erp'], receivedAt: T0, count: 20 });
       const jobs = await viaProxy.claimJobs({ workerId: 'w', limit: 20, leaseMs: 5_000, now: at(1) });

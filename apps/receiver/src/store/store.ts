@@ -261,6 +261,10 @@ export interface ClaimOptions {
   /** Only jobs of these handlers (e.g. to respect a per-handler concurrency limit). Default: all. */
   handlers?: string[];
   limit: number;
+  /**
+   * The caller's time: stamps the attempt and decides which pending jobs are due. Lease times use it on
+   * SQLite only; PostgreSQL times leases on the database server's clock (PgStoreOptions.leaseClock).
+   */
   now?: Date;
   leaseMs: number;
 }
@@ -279,6 +283,10 @@ export interface ClaimedJob {
    * their message id from it (the event id, plus a replay mark after a replay). The stores always set it.
    */
   firstAttempt?: number;
+  /**
+   * When the lease ends, on the store's lease clock (PostgreSQL: the database server's; SQLite: the
+   * claim's `now` + leaseMs). Not to be compared with another host's clock.
+   */
   leaseExpiresAt: Date;
   eventId: string;
   deliveryId: string;
@@ -320,7 +328,7 @@ export interface LeaseRef {
 
 /** What `extendLeases` did with each lease it was given (job ids). */
 export interface LeaseRenewal {
-  /** Extended: the job is still running under this attempt, leased until now + leaseMs. */
+  /** Extended: the job is still running under this attempt, leased for leaseMs more (on the store's lease clock). */
   renewed: string[];
   /** Lost: the job is no longer running under this attempt (taken over, replayed, settled, unknown). */
   lost: string[];
@@ -505,8 +513,9 @@ export interface Store {
     options: { attempt: number; leaseMs: number; now?: Date },
   ): Promise<JobTransition>;
   /**
-   * Extends every given lease to now + leaseMs in one store call (the worker's heartbeat for all the jobs
-   * it holds: prefetched, running, settling), and says which were lost.
+   * Extends every given lease by leaseMs from now in one store call (the worker's heartbeat for all the
+   * jobs it holds: prefetched, running, settling), and says which were lost. "Now" is the store's lease
+   * clock: PostgreSQL's server clock when it received the call, SQLite the `now` passed.
    */
   extendLeases(leases: readonly LeaseRef[], options: { leaseMs: number; now?: Date }): Promise<LeaseRenewal>;
   /** Dead-lettered jobs whose dead-letter time lies in the range, newest first. */

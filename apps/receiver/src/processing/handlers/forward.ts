@@ -94,10 +94,13 @@ export function createForwardHandler(options: ForwardHandlerOptions): ForwardHan
     if (status >= 200 && status < 300) return { status: 'succeeded', statusCode: status };
     const answer = `${response.url} answered ${status}${excerpt(response.bodyExcerpt)}`;
     if (status === 410) {
+      const consequence = `the target is gone: not retried, handler "${options.name}" is disabled and its jobs wait (without using up their retries): fix the URL, then enable the handler again`;
       return {
         status: 'disable',
         statusCode: status,
-        error: `${answer}; the target is gone: not retried, handler "${options.name}" is disabled and its jobs wait (without using up their retries): fix the URL, then enable the handler again`,
+        error: `${answer}; ${consequence}`,
+        // The handler's state is shown unmasked: no answer body (it may echo the customer), no path or query.
+        reason: `HTTP 410 Gone from ${targetHost(response.url, options.url)}; ${consequence}`,
       };
     }
     if (RETRYABLE_STATUS(status)) {
@@ -159,6 +162,18 @@ function signature(key: Buffer, id: string, sentAt: Date, body: Buffer): string 
   hmac.update(`${id}.${Math.floor(sentAt.getTime() / 1000)}.`);
   hmac.update(body);
   return `v1,${hmac.digest('base64')}`;
+}
+
+/** `host[:port]` of the URL that answered (the configured one if that cannot be read). */
+function targetHost(answeredUrl: string, configuredUrl: string): string {
+  for (const url of [answeredUrl, configuredUrl]) {
+    try {
+      return new URL(url).host;
+    } catch {
+      // try the next one
+    }
+  }
+  return 'the target';
 }
 
 function excerpt(body: string): string {

@@ -11,6 +11,7 @@ import {
 } from '@srhooks/contracts';
 import { type Logger, pino } from 'pino';
 import { createStore } from '../../store/create-store.js';
+import type { LeaseClock } from '../../store/postgres/pg-jobs.js';
 import type { ClaimedJob, IngestResult, Store } from '../../store/store.js';
 import { TEST_DATABASE_URL } from '../../test-support/postgres-schema.js';
 import type { HandlerOutcome } from '../handler-outcome.js';
@@ -33,8 +34,15 @@ export async function openSqlite(file: string): Promise<Store> {
 
 export { dropSchema, uniqueSchemaName as uniqueSchema } from '../../test-support/postgres-schema.js';
 
-export async function openPostgres(schema: string): Promise<Store> {
-  const store = createStore({ kind: 'postgres', url: TEST_DATABASE_URL, schema });
+/**
+ * A migrated PgStore on `schema`. `leaseClock: 'caller'` for tests that move time by passing `now` to
+ * lease calls (default: leases on the server's clock, as in production).
+ */
+export async function openPostgres(
+  schema: string,
+  options: { leaseClock?: LeaseClock } = {},
+): Promise<Store> {
+  const store = createStore({ kind: 'postgres', url: TEST_DATABASE_URL, schema, ...options });
   await store.migrate();
   return store;
 }

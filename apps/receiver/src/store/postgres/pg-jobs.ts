@@ -3,6 +3,12 @@
  * them, extending a lease, and the outcome group commit (outcomes of jobs finishing close together
  * share one transaction, each in its own savepoint). Also the job-status and event-status helpers the
  * admin replays reuse inside their own transactions.
+ *
+ * Lease times (when a lease ends, whether it has ended) are taken from the database server's clock by
+ * default (LeaseClock 'server'): several receivers share the leases, and their host clocks may differ;
+ * one clock decides for all of them. A lease runs for leaseMs from the start of the statement that
+ * granted or renewed it (`statement_timestamp()`, when the server received it). The caller's `now` still
+ * stamps what the calls record (attempt start, updated_at) and decides which pending jobs are due.
  */
 import { claimedJobChanges } from '../change-feed.js';
 import { refreshEventStatusSql } from '../event-status-sql.js';
@@ -43,9 +49,18 @@ const OUTCOME_CONCURRENCY = 1;
 /** One job's outcome write (completeJob, failJob), run inside the transaction of its batch. */
 type OutcomeWrite = (context: WriteContext) => Promise<JobTransition>;
 
+/**
+ * The lease clock's time in SQL: `$n` is the caller's `now` with LeaseClock 'caller', NULL with 'server'
+ * (then the time the server received the statement).
+ */
+const leaseNow = (param: string) => `COALESCE(${param}::timestamptz, statement_timestamp())`;
+/** A lease's end in SQL: the lease clock's time plus `$ms` milliseconds. */
+const leaseEnd = (nowParam: string, msParam: string) =>
+  `${leaseNow(nowParam)} + ${msParam}::double precision * interval '1 millisecond'`;
+
 const CLAIM_SQL = `WITH picked AS (
     SELECT j.id FROM jobs j JOIN events e ON e.id = j.event_id
-    WHERE ((j.status = 'pending' AND j.run_at <= $1) OR (j.status = 'running' AND j.lease_expires_at <= $1))
+    WHERE ((j.status = 'pending' AND j.run_at <= $1) OR (j.status = 'running' AND j.lease_expires_at <= ${leaseNow('$6')}))
       AND NOT e.held
       AND ($2::text[] IS NULL OR j.handler = ANY ($2::text[]))
       AND NOT EXISTS (SELECT 1 FROM handler_states h WHERE h.handler = j.handler AND h.disabled)
@@ -53,7 +68,7 @@ const CLAIM_SQL = `WITH picked AS (
     LIMIT $3
     FOR UPDATE OF j SKIP LOCKED
   ), leased AS (
-    UPDATE jobs SET status = 'running', attempts = jobs.attempts + 1, lease_owner = $4, lease_expires_at = $5, updated_at = $1
+    UPDATE jobs SET status = 'running', attempts = jobs.attempts + 1, lease_owner = $4, lease_expires_at = ${leaseEnd('$6', '$5')}, updated_at = $1
     FROM picked WHERE jobs.id = picked.id
     RETURNING jobs.*
   ), expired AS (
@@ -78,7 +93,7 @@ const EXTEND_LEASES_SQL = `WITH wanted AS (
     SELECT j.id FROM jobs j JOIN wanted w ON w.id = j.id WHERE j.status = 'running' AND j.attempts = w.attempt
     FOR UPDATE OF j SKIP LOCKED
   ), renewed AS (
-    UPDATE jobs SET lease_expires_at = $3, updated_at = $4 FROM locked WHERE jobs.id = locked.id RETURNING jobs.id
+    UPDATE jobs SET lease_expires_at = ${leaseEnd('$5', '$3')}, updated_at = $4 FROM locked WHERE jobs.id = locked.id RETURNING jobs.id
   )
   SELECT w.id, CASE WHEN r.id IS NOT NULL THEN 'renewed' WHEN h.id IS NOT NULL THEN 'busy' ELSE 'lost' END AS state
   FROM wanted w LEFT JOIN renewed r ON r.id = w.id LEFT JOIN held h ON h.id = w.id ORDER BY w.ord`;
@@ -124,6 +139,11 @@ async function logReport(
   );
 }
 
+/** A lease's length in whole milliseconds, at least 1. */
+function leaseLength(leaseMs: number): number {
+  return Math.max(1, Math.floor(leaseMs));
+}
+
 /** The status of a job, read inside the caller's transaction (or on the pool). */
 export async function jobStatus(client: SqlRunner, jobId: string): Promise<JobStatus> {
   const row = (await client.query('SELECT status FROM jobs WHERE id = $1', [jobId])).rows[0] as
@@ -160,23 +180,36 @@ async function transitionResult(
   return { applied: true, status };
 }
 
+/**
+ * Whose clock times leases: 'server' (the database server's; the default, see above) or 'caller' (the
+ * `now` of each call, as on SQLite; for tests that move time by passing `now`, e.g. the store contract).
+ */
+export type LeaseClock = 'server' | 'caller';
+
 /** Claims and job outcomes for one PgStore. */
 export class PgJobs {
   readonly #conn: PgConnection;
+  readonly #leaseClock: LeaseClock;
   /** Group commit of job outcomes: those of jobs finishing close together share one transaction. */
   readonly #outcomeBatcher: AdaptiveBatcher<OutcomeWrite, JobTransition>;
 
-  constructor(conn: PgConnection, options: { maxBatch?: number }) {
+  constructor(conn: PgConnection, options: { maxBatch?: number; leaseClock?: LeaseClock }) {
     this.#conn = conn;
+    this.#leaseClock = options.leaseClock ?? 'server';
     this.#outcomeBatcher = new AdaptiveBatcher<OutcomeWrite, JobTransition>(
       (writes) => this.#sendOutcomeBatch(writes),
       { maxInFlight: OUTCOME_CONCURRENCY, maxBatch: options.maxBatch ?? 256, maxRetries: 0 },
     );
   }
 
+  /** The lease clock's `now` parameter: the caller's time, or null for the server's. */
+  #leaseNow(now: Date): Date | null {
+    return this.#leaseClock === 'caller' ? now : null;
+  }
+
   async claimJobs(options: ClaimOptions): Promise<ClaimedJob[]> {
     const now = at(options.now);
-    const expires = new Date(now.getTime() + Math.max(1, Math.floor(options.leaseMs)));
+    const leaseMs = leaseLength(options.leaseMs);
     const limit = Math.max(0, Math.floor(options.limit));
     if (limit === 0 || options.handlers?.length === 0) return [];
     return this.#conn.run(async () => {
@@ -184,7 +217,7 @@ export class PgJobs {
       const result = await this.#conn.db.query({
         name: 'srhooks_claim',
         text: CLAIM_SQL,
-        values: [now, options.handlers ?? null, limit, options.workerId, expires],
+        values: [now, options.handlers ?? null, limit, options.workerId, leaseMs, this.#leaseNow(now)],
       });
       this.#conn.committed(1, performance.now() - started);
       const claimed = result.rows.map((row: Row) => toClaimedJob(row, codec));
@@ -279,13 +312,13 @@ export class PgJobs {
     options: { attempt: number; leaseMs: number; now?: Date },
   ): Promise<JobTransition> {
     const now = at(options.now);
-    const expires = new Date(now.getTime() + Math.max(1, Math.floor(options.leaseMs)));
     return this.#conn.run(async () => {
       const started = performance.now();
       const updated = await this.#conn.db.query(
-        `UPDATE jobs SET lease_expires_at = $3, updated_at = $4 WHERE id = $1 AND status = 'running' AND attempts = $2
+        `UPDATE jobs SET lease_expires_at = ${leaseEnd('$5', '$3')}, updated_at = $4
+         WHERE id = $1 AND status = 'running' AND attempts = $2
          RETURNING id`,
-        [jobId, options.attempt, expires, now],
+        [jobId, options.attempt, leaseLength(options.leaseMs), now, this.#leaseNow(now)],
       );
       if (updated.rowCount === 1) {
         this.#conn.committed(1, performance.now() - started);
@@ -307,14 +340,19 @@ export class PgJobs {
     const result: LeaseRenewal = { renewed: [], lost: [], busy: [] };
     if (leases.length === 0) return result;
     const now = at(options.now);
-    const expires = new Date(now.getTime() + Math.max(1, Math.floor(options.leaseMs)));
     return this.#conn.run(async () => {
       const started = performance.now();
       const rows = (
         await this.#conn.db.query({
           name: 'srhooks_extend_leases',
           text: EXTEND_LEASES_SQL,
-          values: [leases.map((lease) => lease.jobId), leases.map((lease) => lease.attempt), expires, now],
+          values: [
+            leases.map((lease) => lease.jobId),
+            leases.map((lease) => lease.attempt),
+            leaseLength(options.leaseMs),
+            now,
+            this.#leaseNow(now),
+          ],
         })
       ).rows as Array<{ id: string; state: 'renewed' | 'lost' | 'busy' }>;
       if (rows.some((row) => row.state === 'renewed')) this.#conn.committed(1, performance.now() - started);

@@ -18,14 +18,16 @@ import { pgText } from './pg-text.js';
 const url = TEST_DATABASE_URL;
 const nextSchema = testSchemas('srhooks_t');
 
+// The contract moves time by passing `now`, leases included: leases on the caller's clock (as on
+// SQLite). The server's lease clock, the production default, is tested in pg-lease-clock.test.ts.
 defineStoreContract('postgres', {
   open: async () => {
-    const store = new PgStore({ url, schema: nextSchema(), poolSize: 4 });
+    const store = new PgStore({ url, schema: nextSchema(), poolSize: 4, leaseClock: 'caller' });
     await store.migrate();
     return store;
   },
   openPeer: async (store) =>
-    new PgStore({ url, schema: (store as PgStore).schema ?? undefined, poolSize: 4 }),
+    new PgStore({ url, schema: (store as PgStore).schema ?? undefined, poolSize: 4, leaseClock: 'caller' }),
 });
 
 const delivery: NewDelivery = jsonDelivery();

@@ -44,7 +44,7 @@ import { PgChangeRelay, type RelayStats } from './pg-change-relay.js';
 import { at, PgConnection } from './pg-connection.js';
 import { isPgUnavailable, mapPgError } from './pg-errors.js';
 import { PgIngest } from './pg-ingest.js';
-import { PgJobs } from './pg-jobs.js';
+import { type LeaseClock, PgJobs } from './pg-jobs.js';
 import { SCHEMA_NAME } from './pg-migrations.js';
 import * as reads from './pg-reads.js';
 import * as recovery from './pg-recovery.js';
@@ -82,6 +82,12 @@ export interface PgStoreOptions {
    * Default true.
    */
   shareChanges?: boolean;
+  /**
+   * Whose clock times job leases (when a lease ends, whether it has ended). Default 'server': the
+   * database server's, so that receivers whose host clocks differ agree (see pg-jobs.ts). 'caller': the
+   * `now` each call passes, as on SQLite; only for tests that move time by passing `now`.
+   */
+  leaseClock?: LeaseClock;
 }
 
 /**
