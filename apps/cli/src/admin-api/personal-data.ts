@@ -11,7 +11,6 @@ import type {
   DeliverySummaryJson,
   EventDetailJson,
   EventSummaryJson,
-  HandlerOverviewJson,
   JobJson,
 } from './admin-types.js';
 
@@ -19,7 +18,7 @@ import type {
  * The one place the CLI masks personal data. The admin API answers whole (it is the unmasked view);
  * every command that prints its answers masks them here, human output and `--json` alike, until
  * `--reveal`: customer names as initials, a decode error's quoted sender values as `[hidden]`,
- * handler error texts (a forward target's answer body, a disabled handler's reason) hidden whole,
+ * handler error texts (a forward target's answer body) hidden whole,
  * and a delivery's raw body and events' payloads left out. A command calls {@link shown} once on
  * what it prints, so nothing is masked twice or in two ways.
  */
@@ -128,11 +127,6 @@ export function maskDeliveryDetail(delivery: DeliveryDetailJson): DeliveryView {
  */
 export function maskDecodeErrorMessage(message: string): string {
   return maskDecodeMessage(message);
-}
-
-/** A disabled handler's reason is the error that disabled it: a forward target's 410 answer, body included. */
-export function maskHandlerReason(handler: HandlerOverviewJson): HandlerOverviewJson {
-  return handler.reason ? { ...handler, reason: maskErrorText(handler.reason) } : handler;
 }
 
 /** The demo's table: its customers as initials, or a subscriber's e-mail address as `t***@example.com`. */

@@ -123,10 +123,9 @@ export function registerHandlers(program: Command): void {
       .alias('ls')
       .description(
         'each handler with its type and state (a forward target that answered 410 Gone disables it)',
-      )
-      .addOption(revealOption("why a handler is disabled (it quotes the target's answer)")),
+      ),
   )
-    .addHelpText('after', examples('srhooks handlers list', 'srhooks handlers list --reveal --json'))
+    .addHelpText('after', examples('srhooks handlers list', 'srhooks handlers list --json'))
     .action(async (options: Record<string, unknown>, command: Command) => {
       await runLazily(
         command,

@@ -1,29 +1,26 @@
 import { type AdminTargetOptions, openAdminApi } from '../../admin-api/admin-api-client.js';
 import { formatTime } from '../../admin-api/admin-format.js';
 import type { HandlerOverviewJson } from '../../admin-api/admin-types.js';
-import { maskedNote, maskHandlerReason, shown } from '../../admin-api/personal-data.js';
 import { defineCommand } from '../../command.js';
 import { renderTable } from '../../output/index.js';
 
-export interface ListHandlersOptions extends AdminTargetOptions {
-  /** Disabled handlers' reasons unmasked. */
-  reveal?: boolean;
-}
+export type ListHandlersOptions = AdminTargetOptions;
 
 export interface ListHandlersResult {
   receiver: string;
-  /** False: a disabled handler's reason (the error that disabled it) is masked. */
-  revealed: boolean;
   items: HandlerOverviewJson[];
 }
 
-/** The receiver's configured handlers, enabled or disabled (`GET /admin/api/handlers`). */
+/**
+ * The receiver's configured handlers, enabled or disabled (`GET /admin/api/handlers`). Printed as the
+ * API answers: a disabled handler's reason holds no personal data (the status and the target's host;
+ * the receiver never stores the target's answer there), so there is nothing to mask.
+ */
 export const listHandlersCommand = defineCommand<ListHandlersOptions, ListHandlersResult>({
   async run(options, context) {
     const api = await openAdminApi(options, context.env);
     const { items } = await api.get<{ items: HandlerOverviewJson[] }>('/handlers');
-    const shownItems = shown(options.reveal, items, (answer) => answer.map(maskHandlerReason));
-    return { receiver: api.receiverUrl, revealed: shownItems.revealed, items: shownItems.value };
+    return { receiver: api.receiverUrl, items };
   },
 
   render(result, style) {
@@ -48,8 +45,6 @@ export const listHandlersCommand = defineCommand<ListHandlersOptions, ListHandle
           `a disabled handler's jobs wait; fix its target, then srhooks handlers enable ${disabled[0]?.name} runs them`,
         ),
       );
-      if (!result.revealed)
-        lines.push(style.dim(maskedNote("the reasons whole (they quote the target's answer)")));
     }
     return lines.join('\n');
   },

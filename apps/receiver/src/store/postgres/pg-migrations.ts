@@ -406,6 +406,14 @@ CREATE INDEX events_payment_subject ON events (subject_id) WHERE event IN ('paym
     sql: '',
     data: rewritePgCustomerNames,
   },
+  {
+    version: 9,
+    name: "disabled handlers' reasons without the target's answer (an earlier receiver stored its 410 body)",
+    sql: `
+UPDATE handler_states SET reason = 'HTTP 410 Gone (recorded by an earlier receiver; the answer is no longer kept): fix the URL, then enable the handler again'
+  WHERE reason IS NOT NULL AND reason NOT LIKE 'HTTP 410 Gone from %';
+`,
+  },
 ];
 
 /** Identifier check for the optional schema (it is interpolated into DDL). */

@@ -151,6 +151,7 @@ describe('PgStore', () => {
           { version: 6 },
           { version: 7 },
           { version: 8 },
+          { version: 9 },
         ]);
       } finally {
         await client.end();
@@ -202,6 +203,37 @@ describe('PgStore', () => {
     }
   });
 
+  it("migration 9 rewrites a disabled handler's reason an earlier receiver stored with the target's 410 body", async () => {
+    const schema = nextSchema();
+    const first = new PgStore({ url, schema, poolSize: 1 });
+    await first.migrate();
+    await first.disableHandler('erp', {
+      reason: 'https://erp.example/hook?k=1 answered 410: customer Kovács Éva is gone; the target is gone',
+    });
+    await first.disableHandler('crm', { reason: 'HTTP 410 Gone from crm.example; the target is gone' });
+    await first.enableHandler('wms');
+    await first.close();
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query(`DELETE FROM "${schema}".schema_migrations WHERE version = 9`);
+    } finally {
+      await client.end();
+    }
+
+    const second = new PgStore({ url, schema, poolSize: 1 });
+    await second.migrate();
+    const states = new Map((await second.listHandlerStates()).map((state) => [state.handler, state]));
+    await second.close();
+    expect(states.get('erp')).toMatchObject({
+      disabled: true,
+      reason:
+        'HTTP 410 Gone (recorded by an earlier receiver; the answer is no longer kept): fix the URL, then enable the handler again',
+    });
+    expect(states.get('crm')?.reason).toBe('HTTP 410 Gone from crm.example; the target is gone');
+    expect(states.get('wms')).toMatchObject({ disabled: false, reason: null });
+  });
+
   it('refuses a schema a newer receiver migrated (a version it does not know)', async () => {
     const schema = nextSchema();
     const first = new PgStore({ url, schema, poolSize: 1 });
@@ -220,7 +252,7 @@ describe('PgStore', () => {
     try {
       await expect(store.migrate()).rejects.toThrow(StoreVersionError);
       await expect(store.migrate()).rejects.toThrow(
-        /schema is at version 99; this receiver knows versions up to 8/,
+        /schema is at version 99; this receiver knows versions up to 9/,
       );
     } finally {
       await store.close();

@@ -185,6 +185,14 @@ CREATE INDEX events_payment_subject ON events (subject_id) WHERE event IN ('paym
     sql: '',
     data: rewriteSqliteCustomerNames,
   },
+  {
+    version: 8,
+    name: "disabled handlers' reasons without the target's answer (an earlier receiver stored its 410 body)",
+    sql: `
+UPDATE handler_states SET reason = 'HTTP 410 Gone (recorded by an earlier receiver; the answer is no longer kept): fix the URL, then enable the handler again'
+  WHERE reason IS NOT NULL AND reason NOT LIKE 'HTTP 410 Gone from %';
+`,
+  },
 ];
 
 /**

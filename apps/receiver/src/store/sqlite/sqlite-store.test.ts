@@ -68,6 +68,7 @@ describe('SqliteStore', () => {
         { version: 5 },
         { version: 6 },
         { version: 7 },
+        { version: 8 },
       ]);
     } finally {
       db.close();
@@ -108,6 +109,33 @@ describe('SqliteStore', () => {
     }
   });
 
+  it("migration 8 rewrites a disabled handler's reason an earlier receiver stored with the target's 410 body", async () => {
+    const file = nextFile();
+    const first = new SqliteStore({ file });
+    await first.migrate();
+    await first.disableHandler('erp', {
+      reason: 'https://erp.example/hook?k=1 answered 410: customer Kovács Éva is gone; the target is gone',
+    });
+    await first.disableHandler('crm', { reason: 'HTTP 410 Gone from crm.example; the target is gone' });
+    await first.enableHandler('wms');
+    await first.close();
+    const db = new Database(file);
+    db.prepare('DELETE FROM schema_migrations WHERE version = 8').run();
+    db.close();
+
+    const second = new SqliteStore({ file });
+    await second.migrate();
+    const states = new Map((await second.listHandlerStates()).map((state) => [state.handler, state]));
+    await second.close();
+    expect(states.get('erp')).toMatchObject({
+      disabled: true,
+      reason:
+        'HTTP 410 Gone (recorded by an earlier receiver; the answer is no longer kept): fix the URL, then enable the handler again',
+    });
+    expect(states.get('crm')?.reason).toBe('HTTP 410 Gone from crm.example; the target is gone');
+    expect(states.get('wms')).toMatchObject({ disabled: false, reason: null });
+  });
+
   it('refuses a store a newer receiver migrated (a schema version it does not know)', async () => {
     const file = join(dir, 'newer.db');
     const first = new SqliteStore({ file });
@@ -127,7 +155,7 @@ describe('SqliteStore', () => {
       }
     };
     await expect(open()).rejects.toThrow(StoreVersionError);
-    await expect(open()).rejects.toThrow(/schema is at version 99; this receiver knows versions up to 7/);
+    await expect(open()).rejects.toThrow(/schema is at version 99; this receiver knows versions up to 8/);
   });
 
   it('says a damaged file is damaged (restore a backup, not retry), and stays unready once it has seen it', async () => {
