@@ -34,6 +34,7 @@ export class BrokerConnectionState {
   /** A warn line was logged and no info line since. */
   #reportedDown = false;
   #everUp = false;
+  #changes = 0;
 
   constructor(logger: Logger | undefined, context: BrokerConnectionContext) {
     this.#log = logger;
@@ -45,10 +46,24 @@ export class BrokerConnectionState {
     return this.#up;
   }
 
+  /**
+   * Marks the start of a step; `heldThroughout(mark)` afterwards says whether the connection was up
+   * the whole time since. A timeout only means "hung" then: a request the client held through a
+   * disconnect and reconnect times out too, over a connection that is fine now.
+   */
+  mark(): number | null {
+    return this.#up ? this.#changes : null;
+  }
+
+  heldThroughout(mark: number | null): boolean {
+    return mark !== null && this.#up && this.#changes === mark;
+  }
+
   /** The connection is (again) usable; logs "broker connection restored" after a warn line. */
   up(): void {
     if (this.#up) return;
     this.#up = true;
+    this.#changes++;
     this.#everUp = true;
     if (this.#reportedDown) {
       this.#reportedDown = false;
@@ -58,6 +73,7 @@ export class BrokerConnectionState {
 
   /** The connection is lost, hung or cannot be opened; logs one warn line per outage. */
   down(errorCode: BrokerErrorCode): void {
+    if (this.#up) this.#changes++;
     this.#up = false;
     if (this.#reportedDown) return;
     this.#reportedDown = true;
@@ -69,6 +85,7 @@ export class BrokerConnectionState {
 
   /** The worker closed the handler: not an outage, nothing logged. */
   closed(): void {
+    if (this.#up) this.#changes++;
     this.#up = false;
     this.#reportedDown = false;
   }
