@@ -149,14 +149,16 @@ export function createAmqpHandler(options: AmqpHandlerOptions): BrokerHandler {
     openConnection = null;
     channel = null;
     state.down('broker_timeout');
-    if (hung && !letGo) {
+    // only a destroyed socket makes recovery let go (and say so with 'disconnect')
+    if (!destroySocket(hung, new BrokerTimeoutError(`no answer from RabbitMQ within ${timeoutMs} ms`)))
+      return;
+    if (!letGo) {
       let resolve = () => {};
       const done = new Promise<void>((settle) => {
         resolve = settle;
       });
       letGo = { done, resolve };
     }
-    destroySocket(hung, new BrokerTimeoutError(`no answer from RabbitMQ within ${timeoutMs} ms`));
   };
 
   return {
@@ -279,9 +281,11 @@ export function createAmqpHandler(options: AmqpHandlerOptions): BrokerHandler {
   };
 }
 
-/** Tears down a connection's socket (amqplib keeps it as `connection.stream`, not in its types). */
-function destroySocket(connection: ChannelModel | null, reason: Error): void {
+/** Tears down a connection's socket (amqplib keeps it as `connection.stream`, not in its types); false if it found none. */
+function destroySocket(connection: ChannelModel | null, reason: Error): boolean {
   const socket = (connection?.connection as { stream?: { destroy?(error?: Error): void } } | undefined)
     ?.stream;
-  socket?.destroy?.(reason);
+  if (typeof socket?.destroy !== 'function') return false;
+  socket.destroy(reason);
+  return true;
 }

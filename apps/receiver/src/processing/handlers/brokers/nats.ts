@@ -114,10 +114,10 @@ export function createNatsHandler(options: NatsHandlerOptions): BrokerHandler {
     if (!connection) {
       const opening = open();
       connection = opening;
-      opening.catch(() => {
+      opening.catch((error: unknown) => {
         if (connection !== opening) return;
         connection = null;
-        state.down('broker_unreachable');
+        state.down(error instanceof EnsureStreamError ? 'broker_rejected' : 'broker_unreachable');
       });
     }
     return connection;
