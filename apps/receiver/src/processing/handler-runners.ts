@@ -84,7 +84,7 @@ function createHandlerRunner(
     case 'nats':
     case 'amqp':
     case 'redis-stream': {
-      const broker = createBrokerRunner(name, config, options.env ?? process.env);
+      const broker = createBrokerRunner(name, config, options.env ?? process.env, options.logger);
       return {
         ...base,
         run: (job) => broker.run(job),

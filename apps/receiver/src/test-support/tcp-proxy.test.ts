@@ -88,4 +88,29 @@ describe('TcpProxy', () => {
       await proxy.stop();
     }
   });
+
+  it('freeze: open connections hang for good (nothing either way, no close passed on); new ones pass', async () => {
+    const proxy = new TcpProxy(echoPort);
+    const port = await proxy.start();
+    try {
+      const hung = await open(port);
+      expect((await roundTrip(hung, 'before')).reply).toBe('before');
+      proxy.freeze();
+      expect(proxy.frozenSockets).toBe(2);
+      expect((await roundTrip(hung, 'nothing', 300)).reply).toBe('timeout');
+
+      const fresh = await open(port);
+      expect((await roundTrip(fresh, 'fresh')).reply).toBe('fresh');
+
+      // the client giving up on the hung connection reaches neither side of it: both stay open
+      hung.destroy();
+      await new Promise((resolve) => hung.once('close', resolve));
+      expect((await roundTrip(fresh, 'still')).reply).toBe('still');
+      expect(proxy.frozenSockets).toBe(2);
+      fresh.destroy();
+    } finally {
+      await proxy.stop();
+    }
+    expect(proxy.openSockets).toBe(0);
+  });
 });

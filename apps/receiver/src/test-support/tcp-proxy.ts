@@ -4,6 +4,8 @@
  * - `stop`: refuse new connections and cut the open ones (server down, network cut);
  * - `stall`: black-hole — connections accepted, nothing forwarded either way;
  * - `cut`: cut every open connection but keep accepting new ones (a backend terminated);
+ * - `freeze`: hang every open connection for good — no bytes either way, nothing closed, not even when
+ *   one side closes — while new connections pass normally (a NAT/firewall dropped the flow silently);
  * - `delay(ms)`: hold each chunk for `ms` before forwarding it (a slow network); `delay(ms, 'replies')`
  *   holds only what the service sends back, so a request reaches it at once and its answer trails;
  * - `start` again on the same port: forwarding resumes.
@@ -18,6 +20,8 @@ export class TcpProxy {
   #delayMs = 0;
   #delayRepliesOnly = false;
   readonly #sockets = new Set<Socket>();
+  /** Sockets hung by `freeze()` (both sides of each connection open at the time). */
+  readonly #frozen = new WeakSet<Socket>();
 
   constructor(targetPort: number) {
     this.#targetPort = targetPort;
@@ -45,6 +49,22 @@ export class TcpProxy {
   stall(): void {
     this.#stalled = true;
     for (const socket of this.#sockets) socket.pause();
+  }
+
+  /**
+   * Hangs every open connection for good: nothing is forwarded either way and neither side learns of
+   * the other closing; connections accepted afterwards are forwarded normally. `stop()` ends them.
+   */
+  freeze(): void {
+    for (const socket of this.#sockets) {
+      this.#frozen.add(socket);
+      socket.pause();
+    }
+  }
+
+  /** How many connections (client or upstream side) are hung by `freeze()` and still open. */
+  get frozenSockets(): number {
+    return [...this.#sockets].filter((socket) => this.#frozen.has(socket)).length;
   }
 
   /** Cuts every open connection (both sides) and keeps accepting new ones. */
@@ -88,10 +108,12 @@ export class TcpProxy {
     this.#sockets.add(upstream);
     upstream.on('close', () => {
       this.#sockets.delete(upstream);
-      client.destroy();
+      if (!this.#frozen.has(client)) client.destroy();
     });
     upstream.on('error', () => upstream.destroy());
-    client.on('close', () => upstream.destroy());
+    client.on('close', () => {
+      if (!this.#frozen.has(upstream)) upstream.destroy();
+    });
     this.#forward(client, upstream, false);
     this.#forward(upstream, client, true);
   }
@@ -100,17 +122,17 @@ export class TcpProxy {
   #forward(from: Socket, to: Socket, isReply: boolean): void {
     let queue = Promise.resolve();
     from.on('data', (chunk: Buffer) => {
-      if (this.#stalled) return;
+      if (this.#stalled || this.#frozen.has(from)) return;
       const delayMs = isReply || !this.#delayRepliesOnly ? this.#delayMs : 0;
       if (delayMs === 0) {
-        if (!to.destroyed) to.write(chunk);
+        if (!to.destroyed && !this.#frozen.has(to)) to.write(chunk);
         return;
       }
       queue = queue.then(
         () =>
           new Promise<void>((resolve) =>
             setTimeout(() => {
-              if (!to.destroyed && !this.#stalled) to.write(chunk);
+              if (!to.destroyed && !this.#stalled && !this.#frozen.has(to)) to.write(chunk);
               resolve();
             }, delayMs),
           ),

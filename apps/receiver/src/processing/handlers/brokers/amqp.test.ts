@@ -12,10 +12,12 @@ import {
   AmqpTestQueue,
   FAST_RETRY,
   firstFailure,
+  logEntries,
   postOrders,
   replayViaAdminApi,
   runName,
   SHOP,
+  waitForLog,
   waitForSucceeded,
 } from './test-support/broker-fixtures.js';
 import { brokerTestScope } from './test-support/broker-test-scope.js';
@@ -98,6 +100,7 @@ describe('amqp handler', () => {
     expect(outcome.status === 'retry' && outcome.error).toMatch(
       /^RabbitMQ returned the message as unroutable \(312 NO_ROUTE\): no queue is bound to the default exchange for routing key "srh_no_such_queue_.*\.order_confirm"; bind one, then replay$/,
     );
+    expect(outcome).toMatchObject({ errorCode: 'broker_rejected' });
     // the same connection keeps working for a routable message
     expect(await handler.run(job)).toEqual({ status: 'succeeded' });
     expect(await bus.read(1)).toHaveLength(1);
@@ -120,6 +123,7 @@ describe('amqp handler', () => {
         `publish to exchange "${missing}" with routing key "demo.order_confirm" failed:`,
       );
       expect(outcome.status === 'retry' && outcome.error).toMatch(/NOT_FOUND - no exchange/);
+      expect(outcome).toMatchObject({ errorCode: 'broker_rejected' });
     }
     expect(await bus.pending()).toBe(0);
   });
@@ -139,6 +143,7 @@ describe('amqp handler', () => {
     expect(error).toContain('cannot reach RabbitMQ at amqp://127.0.0.1:5672');
     expect(error).toMatch(/ACCESS_REFUSED|403|auth/i);
     expect(error).not.toContain('wrong-secret-pw');
+    expect(outcome).toMatchObject({ errorCode: 'broker_rejected' });
   });
 
   it('broker down for a while, then back: one connection; every event is published after it returns, none lost; /readyz stays green', async () => {
@@ -167,15 +172,103 @@ describe('amqp handler', () => {
     expect((await fetch(`${app.baseUrl}/readyz`)).status).toBe(200);
     const metrics = await (await fetch(`${app.baseUrl}/metrics`)).text();
     expect(metrics).toContain('srhooks_handler_connected{handler="rabbit",type="amqp"} 0');
+    expect(await waitForLog(app, 'broker connection lost', 'rabbit')).toMatchObject({
+      level: 40,
+      handlerType: 'amqp',
+      broker: `127.0.0.1:${proxy.port}`,
+      errorCode: 'broker_unreachable',
+    });
+    expect(logEntries(app, 'job failed; retry scheduled', 'rabbit')[0]).toMatchObject({
+      errorCode: 'broker_unreachable',
+    });
 
     await proxy.start();
     await waitForSucceeded(app, during);
+    expect(await waitForLog(app, 'broker connection restored', 'rabbit')).toMatchObject({
+      level: 30,
+      handlerType: 'amqp',
+      broker: `127.0.0.1:${proxy.port}`,
+    });
+    expect(logEntries(app, 'broker connection lost', 'rabbit')).toHaveLength(1);
+    expect(logEntries(app, 'broker connection restored', 'rabbit')).toHaveLength(1);
     const messages = await bus.read(5);
     // at least once: every event arrived (a confirm lost with the connection may add a duplicate)
     expect(new Set(messages.map((message) => message.properties.messageId))).toEqual(
       new Set([...before, ...during]),
     );
     expect(app.logLines.join('\n')).not.toContain(`guest:guest@`);
+  });
+
+  it('a hung connection (frozen, never closed): the attempt fails on the timeout, the next one uses a new connection', async () => {
+    const bus = await queue();
+    const proxy = await scope.proxy(AMQP_PORT, 'up');
+    const handler = createAmqpHandler({
+      name: 'hung',
+      url: `amqp://guest:guest@127.0.0.1:${proxy.port}`,
+      exchange: bus.exchange,
+      timeoutMs: 500,
+    });
+    scope.defer(() => handler.close());
+    const job = (eventId: string) => claimedOrderJob(sampleOrder(6), { eventId });
+    expect(await handler.run(job('evt_before'))).toEqual({ status: 'succeeded' });
+    expect(handler.connected).toBe(true);
+    expect(proxy.openSockets).toBe(2);
+
+    proxy.freeze();
+    const hung = await handler.run(job('evt_hung'));
+    expect(hung).toMatchObject({ status: 'retry', errorCode: 'broker_timeout' });
+    expect(hung.status === 'retry' && hung.error).toMatch(
+      /took longer than 500 ms; the connection is replaced$/,
+    );
+    expect(handler.connected).toBe(false);
+
+    expect(await handler.run(job('evt_after'))).toEqual({ status: 'succeeded' });
+    expect(handler.connected).toBe(true);
+    expect(proxy.frozenSockets).toBe(2);
+    expect(proxy.openSockets).toBe(4); // the frozen pair and the new connection
+    const ids = (await bus.read(2)).map((message) => message.properties.messageId);
+    expect(ids).toEqual(['evt_before', 'evt_after']);
+  });
+
+  it('a hung connection in a receiver: warn line with broker_timeout, info line once a new connection is up; gauge back to 1', async () => {
+    const bus = await queue();
+    const proxy = await scope.proxy(AMQP_PORT, 'up');
+    const app = await scope.receiver(
+      {
+        rabbit: {
+          type: 'amqp',
+          url: `amqp://guest:\${RABBIT_PASSWORD}@127.0.0.1:${proxy.port}`,
+          exchange: bus.exchange,
+          timeoutMs: 500,
+          retry: FAST_RETRY,
+        },
+      },
+      GUEST_ENV,
+    );
+    const before = await postOrders(app, ['8601']);
+    await waitForSucceeded(app, before);
+
+    proxy.freeze();
+    const during = await postOrders(app, ['8602']);
+    expect(await firstFailure(app, during[0] ?? '')).toMatch(/the connection is replaced/);
+    await waitForSucceeded(app, during);
+
+    expect(logEntries(app, 'job failed; retry scheduled', 'rabbit')[0]).toMatchObject({
+      errorCode: 'broker_timeout',
+    });
+    expect(logEntries(app, 'broker connection lost', 'rabbit')).toEqual([
+      expect.objectContaining({
+        level: 40,
+        handlerType: 'amqp',
+        broker: `127.0.0.1:${proxy.port}`,
+        errorCode: 'broker_timeout',
+      }),
+    ]);
+    expect(await waitForLog(app, 'broker connection restored', 'rabbit')).toBeTruthy();
+    expect(logEntries(app, 'broker connection restored', 'rabbit')).toHaveLength(1);
+    const metrics = await (await fetch(`${app.baseUrl}/metrics`)).text();
+    expect(metrics).toContain('srhooks_handler_connected{handler="rabbit",type="amqp"} 1');
+    expect(app.logLines.join('\n')).not.toContain('guest:guest@');
   });
 
   it('replay from the admin API re-publishes under a new message_id', async () => {

@@ -7,15 +7,20 @@
  * `message_id`).
  *
  * One connection per handler (amqplib's built-in recovery reconnects it by itself, with backoff) and one
- * confirm channel on it, re-opened when it closes (a channel error, or the connection dropped).
+ * confirm channel on it, re-opened when it closes (a channel error, or the connection dropped). A
+ * connection that hangs (no answer, never closed) amqplib notices only after missed heartbeats
+ * (minutes), so a channel open or confirm that times out while the connection was up drops it (its
+ * socket is destroyed); recovery then opens a new one, which the next attempt waits for.
  */
-import { type ConfirmChannel, connect, type RecoveringChannelModel } from 'amqplib';
+import { type ChannelModel, type ConfirmChannel, connect, type RecoveringChannelModel } from 'amqplib';
+import type { Logger } from 'pino';
 import type { ClaimedJob } from '../../../store/store.js';
 import { describeError, type HandlerOutcome } from '../../handler-outcome.js';
+import { BrokerConnectionState, type BrokerErrorCode, brokerHostPort } from './broker-connection.js';
 import { type BrokerHandler, CLOSE_TIMEOUT_MS, DEFAULT_BROKER_TIMEOUT_MS } from './broker-handler.js';
 import { brokerMessage, renderTemplate } from './broker-message.js';
 import { redactUrl, scrubSecrets } from './env-reference.js';
-import { withTimeout } from './with-timeout.js';
+import { BrokerTimeoutError, withTimeout } from './with-timeout.js';
 
 export const DEFAULT_AMQP_ROUTING_KEY = '{shop}.{event}';
 
@@ -27,6 +32,8 @@ export interface AmqpHandlerOptions {
   routingKey?: string;
   timeoutMs?: number;
   secrets?: readonly string[];
+  /** Where "connection lost / restored" lines go; none in unit tests. */
+  logger?: Logger;
 }
 
 interface Returned {
@@ -42,7 +49,15 @@ export function createAmqpHandler(options: AmqpHandlerOptions): BrokerHandler {
   const exchangeLabel = options.exchange === '' ? 'the default exchange' : `exchange "${options.exchange}"`;
   let model: Promise<RecoveringChannelModel> | null = null;
   let channel: Promise<ConfirmChannel> | null = null;
-  let connected = false;
+  /** The connection now open under the recovering model (to tear down when it hangs). */
+  let openConnection: ChannelModel | null = null;
+  /** After dropping a hung connection: settles when recovery has let go of it (its 'disconnect'). */
+  let letGo: { done: Promise<void>; resolve: () => void } | null = null;
+  const state = new BrokerConnectionState(options.logger, {
+    handler: options.name,
+    type: 'amqp',
+    broker: brokerHostPort(options.url, 5672),
+  });
   let lastConnectError: string | null = null;
   /** Why the broker closed a channel (sent just before the close), per channel. */
   const channelErrors = new WeakMap<ConfirmChannel, string>();
@@ -71,16 +86,21 @@ export function createAmqpHandler(options: AmqpHandlerOptions): BrokerHandler {
         waitForConnect: false,
       },
     });
-    created.on('connect', () => {
-      connected = true;
+    created.on('connect', (connection: ChannelModel) => {
+      openConnection = connection;
       lastConnectError = null;
+      state.up();
     });
     created.on('disconnect', (error: Error) => {
-      connected = false;
+      openConnection = null;
+      letGo?.resolve();
+      letGo = null;
       lastConnectError = describeError(error);
+      state.down('broker_unreachable');
     });
     created.on('connect-failed', (error: Error) => {
       lastConnectError = describeError(error);
+      state.down('broker_unreachable');
     });
     created.on('error', () => {});
     return created;
@@ -89,6 +109,8 @@ export function createAmqpHandler(options: AmqpHandlerOptions): BrokerHandler {
   const channel$ = (): Promise<ConfirmChannel> => {
     if (!channel) {
       const opening = (async () => {
+        // a channel asked for before recovery let go of a dropped connection would open on that one
+        if (letGo) await letGo.done;
         const ch = await (await model$()).createConfirmChannel();
         ch.on('return', (message) => {
           const id = message.properties.messageId;
@@ -118,25 +140,62 @@ export function createAmqpHandler(options: AmqpHandlerOptions): BrokerHandler {
     return channel;
   };
 
+  /**
+   * Gives up on a connection that hung: destroys its socket (a close handshake would never be
+   * answered), so recovery reports the disconnect and opens a new connection.
+   */
+  const dropConnection = (): void => {
+    const hung = openConnection;
+    openConnection = null;
+    channel = null;
+    state.down('broker_timeout');
+    // only a destroyed socket makes recovery let go (and say so with 'disconnect')
+    if (!destroySocket(hung, new BrokerTimeoutError(`no answer from RabbitMQ within ${timeoutMs} ms`)))
+      return;
+    if (!letGo) {
+      let resolve = () => {};
+      const done = new Promise<void>((settle) => {
+        resolve = settle;
+      });
+      letGo = { done, resolve };
+    }
+  };
+
   return {
     get connected() {
-      return connected;
+      return state.connected;
     },
     async run(job: ClaimedJob): Promise<HandlerOutcome> {
       const routingKey = renderTemplate(template, job);
       const message = brokerMessage(job);
-      const fail = (text: string): HandlerOutcome => ({
+      const fail = (text: string, errorCode: BrokerErrorCode): HandlerOutcome => ({
         status: 'retry',
         error: scrubSecrets(text, secrets),
+        errorCode,
       });
       let ch: ConfirmChannel;
+      const opening = state.mark();
       try {
         ch = await withTimeout(channel$(), timeoutMs, `opening a channel to RabbitMQ at ${where}`);
       } catch (error) {
+        if (error instanceof BrokerTimeoutError && state.heldThroughout(opening)) {
+          dropConnection();
+          return fail(
+            `RabbitMQ at ${where} did not open a channel within ${timeoutMs} ms: the connection hung; it is replaced`,
+            'broker_timeout',
+          );
+        }
         const cause = lastConnectError ? ` (last connection error: ${lastConnectError})` : '';
-        return fail(`cannot reach RabbitMQ at ${where}: ${describeError(error)}${cause}`);
+        // reached, but refused the login (or the vhost): the broker said no
+        const refused =
+          lastConnectError !== null && /ACCESS_REFUSED|NOT_ALLOWED|\b403\b|\b530\b/.test(lastConnectError);
+        return fail(
+          `cannot reach RabbitMQ at ${where}: ${describeError(error)}${cause}`,
+          refused ? 'broker_rejected' : 'broker_unreachable',
+        );
       }
       returned.delete(message.messageId);
+      const publishing = state.mark();
       try {
         await withTimeout(
           new Promise<void>((resolve, reject) => {
@@ -175,8 +234,20 @@ export function createAmqpHandler(options: AmqpHandlerOptions): BrokerHandler {
         }
         const channelError = channelErrors.get(ch);
         const reason = channelError ? ` (${channelError})` : '';
+        const hung = error instanceof BrokerTimeoutError && state.heldThroughout(publishing);
+        if (hung) dropConnection();
+        const errorCode: BrokerErrorCode = channelError
+          ? 'broker_rejected'
+          : hung
+            ? 'broker_timeout'
+            : !state.heldThroughout(publishing)
+              ? 'broker_unreachable'
+              : /nack/i.test(describeError(error))
+                ? 'broker_rejected'
+                : 'broker_error';
         return fail(
-          `publish to ${exchangeLabel} with routing key "${routingKey}" failed: ${describeError(error)}${reason}`,
+          `publish to ${exchangeLabel} with routing key "${routingKey}" failed: ${describeError(error)}${reason}${hung ? '; the connection is replaced' : ''}`,
+          errorCode,
         );
       }
       const bounced = returned.get(message.messageId);
@@ -185,6 +256,7 @@ export function createAmqpHandler(options: AmqpHandlerOptions): BrokerHandler {
         return fail(
           `RabbitMQ returned the message as unroutable (${bounced.replyCode} ${bounced.replyText}): no queue is bound to ` +
             `${exchangeLabel} for routing key "${routingKey}"; bind one, then replay`,
+          'broker_rejected',
         );
       }
       return { status: 'succeeded' };
@@ -193,14 +265,27 @@ export function createAmqpHandler(options: AmqpHandlerOptions): BrokerHandler {
       const current = model;
       model = null;
       channel = null;
-      connected = false;
+      const open = openConnection;
+      openConnection = null;
+      letGo?.resolve();
+      letGo = null;
+      state.closed();
       if (!current) return;
       // Bounded: closing over a stalled connection waits for an answer that never comes.
       await withTimeout(
         current.then((m) => m.close()),
         CLOSE_TIMEOUT_MS,
         'closing the RabbitMQ connection',
-      ).catch(() => {});
+      ).catch(() => destroySocket(open, new Error('closed without an answer from RabbitMQ')));
     },
   };
+}
+
+/** Tears down a connection's socket (amqplib keeps it as `connection.stream`, not in its types); false if it found none. */
+function destroySocket(connection: ChannelModel | null, reason: Error): boolean {
+  const socket = (connection?.connection as { stream?: { destroy?(error?: Error): void } } | undefined)
+    ?.stream;
+  if (typeof socket?.destroy !== 'function') return false;
+  socket.destroy(reason);
+  return true;
 }

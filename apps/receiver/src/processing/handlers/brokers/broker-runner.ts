@@ -3,6 +3,7 @@
  * `${VAR}` references from the environment (an unset variable stops start-up naming the key) and
  * hands the resolved secrets to the handler so its error texts never carry them.
  */
+import type { Logger } from 'pino';
 import type { HandlerConfig } from '../../../config/config-schema.js';
 import { parseDuration } from '../../duration.js';
 import { createAmqpHandler } from './amqp.js';
@@ -13,7 +14,12 @@ import { createRedisStreamHandler } from './redis-stream.js';
 
 export type BrokerHandlerConfig = Extract<HandlerConfig, { type: 'nats' | 'amqp' | 'redis-stream' }>;
 
-export function createBrokerRunner(name: string, config: BrokerHandlerConfig, env: Env): BrokerHandler {
+export function createBrokerRunner(
+  name: string,
+  config: BrokerHandlerConfig,
+  env: Env,
+  logger?: Logger,
+): BrokerHandler {
   const where = `handlers.${name}`;
   const secrets = brokerSecretValues({ [name]: config }, env);
   const resolve = (value: string, key: string) => resolveEnvReferences(value, env, `${where}.${key}`);
@@ -45,6 +51,7 @@ export function createBrokerRunner(name: string, config: BrokerHandlerConfig, en
           : {}),
         ...timeout,
         secrets,
+        ...(logger ? { logger } : {}),
       });
     }
     case 'amqp':
@@ -55,6 +62,7 @@ export function createBrokerRunner(name: string, config: BrokerHandlerConfig, en
         ...(config.routingKey === undefined ? {} : { routingKey: config.routingKey }),
         ...timeout,
         secrets,
+        ...(logger ? { logger } : {}),
       });
     case 'redis-stream':
       return createRedisStreamHandler({
@@ -64,6 +72,7 @@ export function createBrokerRunner(name: string, config: BrokerHandlerConfig, en
         ...(config.maxLen === undefined ? {} : { maxLen: config.maxLen }),
         ...timeout,
         secrets,
+        ...(logger ? { logger } : {}),
       });
   }
 }

@@ -12,11 +12,13 @@ import { createNatsHandler, subjectFilter } from './nats.js';
 import {
   FAST_RETRY,
   firstFailure,
+  logEntries,
   NATS_PORT,
   NatsTestStream,
   postOrders,
   replayViaAdminApi,
   SHOP,
+  waitForLog,
   waitForSucceeded,
 } from './test-support/broker-fixtures.js';
 import { brokerTestScope } from './test-support/broker-test-scope.js';
@@ -118,6 +120,7 @@ describe('nats handler', () => {
     );
     expect(reason).toContain('set "ensureStream"');
     expect(reason).not.toContain('cannot reach');
+    expect(refused).toMatchObject({ errorCode: 'broker_rejected' });
 
     const ensuring = createNatsHandler({
       name: 'ensuring',
@@ -158,6 +161,7 @@ describe('nats handler', () => {
       ),
     );
     expect(lostReason).not.toMatch(/stream/i);
+    expect(lost).toMatchObject({ errorCode: 'broker_unreachable' });
 
     // a port nothing listens on, from the first job on
     const never = createNatsHandler({
@@ -176,6 +180,7 @@ describe('nats handler', () => {
       ),
     );
     expect(refusedReason).not.toMatch(/stream/i);
+    expect(refused).toMatchObject({ errorCode: 'broker_unreachable' });
     expect(await bus.messageCount()).toBe(1);
   });
 
@@ -206,15 +211,99 @@ describe('nats handler', () => {
     const failure = await firstFailure(app, during[0] ?? '');
     expect((await fetch(`${app.baseUrl}/readyz`)).status).toBe(200);
     expect(failure).toMatch(/^cannot reach NATS at nats:\/\/127\.0\.0\.1:\d+ /);
+    expect(await waitForLog(app, 'broker connection lost', 'bus')).toMatchObject({
+      level: 40,
+      handlerType: 'nats',
+      broker: `127.0.0.1:${proxy.port}`,
+      errorCode: 'broker_unreachable',
+    });
+    expect(logEntries(app, 'job failed; retry scheduled', 'bus')[0]).toMatchObject({
+      errorCode: 'broker_unreachable',
+    });
 
     await proxy.start();
     await waitForSucceeded(app, during);
+    expect(await waitForLog(app, 'broker connection restored', 'bus')).toMatchObject({
+      level: 30,
+      handlerType: 'nats',
+      broker: `127.0.0.1:${proxy.port}`,
+    });
+    // publishes held through the reconnect are not taken for a hung connection
+    expect(logEntries(app, 'broker connection lost', 'bus')).toHaveLength(1);
+    expect(logEntries(app, 'broker connection restored', 'bus')).toHaveLength(1);
     const messages = await bus.read(5);
     expect(messages.map((message) => message.headers?.get('Nats-Msg-Id')).sort()).toEqual(
       [...before, ...during].sort(),
     );
     expect(await bus.messageCount()).toBe(5);
     expect(app.logLines.join('\n')).not.toContain('nats-pass-not-to-be-logged');
+  });
+
+  it('a hung connection (frozen, never closed): the attempt fails on the timeout, the next one uses a new connection', async () => {
+    const bus = await stream();
+    const proxy = await scope.proxy(NATS_PORT, 'up');
+    const handler = createNatsHandler({
+      name: 'hung',
+      servers: [`nats://127.0.0.1:${proxy.port}`],
+      subject: `${bus.subjectPrefix}.{shop}.{event}`,
+      timeoutMs: 500,
+    });
+    scope.defer(() => handler.close());
+    const job = (eventId: string) => claimedOrderJob(sampleOrder(4), { eventId, shop: SHOP });
+    expect(await handler.run(job(`evt_${bus.name}_before`))).toEqual({ status: 'succeeded' });
+    expect(handler.connected).toBe(true);
+    expect(proxy.openSockets).toBe(2);
+
+    proxy.freeze();
+    const hung = await handler.run(job(`evt_${bus.name}_hung`));
+    expect(hung).toMatchObject({ status: 'retry', errorCode: 'broker_timeout' });
+    expect(hung.status === 'retry' && hung.error).toMatch(
+      /did not acknowledge .* the connection is replaced$/,
+    );
+    expect(handler.connected).toBe(false);
+
+    expect(await handler.run(job(`evt_${bus.name}_after`))).toEqual({ status: 'succeeded' });
+    expect(handler.connected).toBe(true);
+    expect(proxy.frozenSockets).toBe(2);
+    expect(proxy.openSockets).toBe(4); // the frozen pair and the new connection
+    const ids = (await bus.read(2)).map((message) => message.headers?.get('Nats-Msg-Id'));
+    expect(ids).toEqual([`evt_${bus.name}_before`, `evt_${bus.name}_after`]);
+  });
+
+  it('a hung connection in a receiver: warn line with broker_timeout, info line once a new connection is up; gauge back to 1', async () => {
+    const bus = await stream();
+    const proxy = await scope.proxy(NATS_PORT, 'up');
+    const app = await scope.receiver({
+      bus: {
+        type: 'nats',
+        servers: `nats://127.0.0.1:${proxy.port}`,
+        subject: `${bus.subjectPrefix}.{shop}.{event}`,
+        timeoutMs: 500,
+        retry: FAST_RETRY,
+      },
+    });
+    const before = await postOrders(app, ['7501']);
+    await waitForSucceeded(app, before);
+
+    proxy.freeze();
+    const during = await postOrders(app, ['7502']);
+    expect(await firstFailure(app, during[0] ?? '')).toMatch(/did not acknowledge/);
+    await waitForSucceeded(app, during);
+
+    expect(logEntries(app, 'job failed; retry scheduled', 'bus')[0]).toMatchObject({
+      errorCode: 'broker_timeout',
+    });
+    expect(logEntries(app, 'broker connection lost', 'bus')).toEqual([
+      expect.objectContaining({
+        level: 40,
+        handlerType: 'nats',
+        broker: `127.0.0.1:${proxy.port}`,
+        errorCode: 'broker_timeout',
+      }),
+    ]);
+    expect(logEntries(app, 'broker connection restored', 'bus')).toHaveLength(1);
+    const metrics = await (await fetch(`${app.baseUrl}/metrics`)).text();
+    expect(metrics).toContain('srhooks_handler_connected{handler="bus",type="nats"} 1');
   });
 
   it('replay from the admin API re-publishes under a new message id, so consumers see it again', async () => {

@@ -5,15 +5,19 @@
  * stream acknowledged the message (a PubAck; a `duplicate` ack counts: the message is in the stream).
  *
  * One connection per handler, opened on the first job; the NATS client reconnects by itself forever
- * (publishes while it is away time out and the job retries). With `ensureStream`, the stream is created
+ * (publishes while it is away time out and the job retries). A connection that hangs (no answer, but
+ * never closed) the client notices only after minutes of missed pings, so a publish that times out
+ * while connected drops the connection and the next attempt opens a new one. With `ensureStream`, the stream is created
  * when missing (once per connection); otherwise a subject no stream captures fails every attempt with
  * that reason. A failed attempt says which of the causes it was (see {@link publishFailure}): NATS
  * unreachable, no stream for the subject, or no acknowledgement in time.
  */
 import { type JetStreamClient, jetstream, jetstreamManager, StorageType } from '@nats-io/jetstream';
 import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
+import type { Logger } from 'pino';
 import type { ClaimedJob } from '../../../store/store.js';
 import { describeError, type HandlerOutcome } from '../../handler-outcome.js';
+import { BrokerConnectionState, type BrokerErrorCode, brokerHostPort } from './broker-connection.js';
 import { type BrokerHandler, CLOSE_TIMEOUT_MS, DEFAULT_BROKER_TIMEOUT_MS } from './broker-handler.js';
 import { brokerMessage, renderTemplate } from './broker-message.js';
 import { redactUrl, scrubSecrets } from './env-reference.js';
@@ -39,7 +43,11 @@ export interface NatsHandlerOptions {
   timeoutMs?: number;
   /** Values to scrub from error texts (resolved credentials). */
   secrets?: readonly string[];
+  /** Where "connection lost / restored" lines go; none in unit tests. */
+  logger?: Logger;
 }
+
+type NatsSession = { nc: NatsConnection; js: JetStreamClient };
 
 /** `shoprenter.{shop}.{event}` → `shoprenter.*.*`: what a stream must capture for the template. */
 export function subjectFilter(template: string): string {
@@ -54,11 +62,15 @@ export function createNatsHandler(options: NatsHandlerOptions): BrokerHandler {
   const timeoutMs = options.timeoutMs ?? DEFAULT_BROKER_TIMEOUT_MS;
   const secrets = options.secrets ?? [];
   const where = options.servers.map(redactUrl).join(', ');
-  let connection: Promise<{ nc: NatsConnection; js: JetStreamClient }> | null = null;
-  let connected = false;
+  let connection: Promise<NatsSession> | null = null;
   let closing = false;
+  const state = new BrokerConnectionState(options.logger, {
+    handler: options.name,
+    type: 'nats',
+    broker: options.servers.map((server) => brokerHostPort(server, 4222)).join(', '),
+  });
 
-  const open = async (): Promise<{ nc: NatsConnection; js: JetStreamClient }> => {
+  const open = async (): Promise<NatsSession> => {
     const nc = await connect({
       servers: options.servers,
       name: `srhooks-receiver/${options.name}`,
@@ -69,57 +81,77 @@ export function createNatsHandler(options: NatsHandlerOptions): BrokerHandler {
       maxReconnectAttempts: -1,
       reconnectTimeWait: 1000,
     });
-    connected = true;
+    const opened = connection;
+    const current = () => connection === opened && !closing;
     void (async () => {
       for await (const status of nc.status()) {
-        if (status.type === 'disconnect') connected = false;
-        else if (status.type === 'reconnect') connected = true;
+        if (!current()) continue;
+        if (status.type === 'disconnect') state.down('broker_unreachable');
+        else if (status.type === 'reconnect') state.up();
       }
     })().catch(() => {});
-    const opened = connection;
     void nc.closed().then(() => {
-      connected = false;
-      // Closed for good (not by close()): the next job connects afresh.
-      if (connection === opened && !closing) connection = null;
+      // Closed for good (not by close() or drop()): the next job connects afresh.
+      if (!current()) return;
+      state.down('broker_unreachable');
+      connection = null;
     });
     if (options.ensureStream) {
       try {
         await ensureStream(nc, options.ensureStream, template, timeoutMs);
       } catch (error) {
         await nc.close().catch(() => {});
-        throw new Error(`cannot ensure stream "${options.ensureStream.name}": ${describeError(error)}`);
+        throw new EnsureStreamError(
+          `cannot ensure stream "${options.ensureStream.name}": ${describeError(error)}`,
+        );
       }
     }
+    if (current()) state.up();
     return { nc, js: jetstream(nc) };
   };
 
-  const connection$ = (): Promise<{ nc: NatsConnection; js: JetStreamClient }> => {
+  const connection$ = (): Promise<NatsSession> => {
     if (!connection) {
       const opening = open();
       connection = opening;
-      opening.catch(() => {
-        if (connection === opening) connection = null;
+      opening.catch((error: unknown) => {
+        if (connection !== opening) return;
+        connection = null;
+        state.down(error instanceof EnsureStreamError ? 'broker_rejected' : 'broker_unreachable');
       });
     }
     return connection;
   };
 
+  /** Gives up on a connection that hung: the next attempt opens a new one. */
+  const drop = (stale: Promise<NatsSession>, nc: NatsConnection): void => {
+    if (connection !== stale) return;
+    connection = null;
+    state.down('broker_timeout');
+    // close() destroys the socket after a flush that a hung peer never blocks (it goes to the kernel)
+    void withTimeout(nc.close(), CLOSE_TIMEOUT_MS, 'closing the NATS connection').catch(() => {});
+  };
+
   return {
     get connected() {
-      return connected;
+      return state.connected;
     },
     async run(job: ClaimedJob): Promise<HandlerOutcome> {
       const subject = renderTemplate(template, job);
       const message = brokerMessage(job);
-      const fail = (text: string): HandlerOutcome => ({
+      const fail = (text: string, errorCode: BrokerErrorCode): HandlerOutcome => ({
         status: 'retry',
         error: scrubSecrets(text, secrets),
+        errorCode,
       });
+      const session = connection$();
+      let nc: NatsConnection;
       let js: JetStreamClient;
       try {
-        ({ js } = await withTimeout(connection$(), timeoutMs, `connecting to NATS at ${where}`));
+        ({ nc, js } = await withTimeout(session, timeoutMs, `connecting to NATS at ${where}`));
       } catch (error) {
-        return fail(unreachable(where, describeError(error)));
+        if (error instanceof EnsureStreamError) return fail(error.message, 'broker_rejected');
+        return fail(unreachable(where, describeError(error)), 'broker_unreachable');
       }
       const h = headers();
       h.set('content-type', 'application/json');
@@ -127,16 +159,22 @@ export function createNatsHandler(options: NatsHandlerOptions): BrokerHandler {
       h.set('srhooks-shop', message.shop);
       h.set('srhooks-event-id', message.eventId);
       h.set('srhooks-source', message.source);
+      const mark = state.mark();
       try {
         const ack = await js.publish(subject, message.body, {
           msgID: message.messageId,
           headers: h,
           timeout: timeoutMs,
         });
-        if (!ack.stream) return fail(`JetStream did not acknowledge "${subject}": empty ack`);
+        if (!ack.stream)
+          return fail(`JetStream did not acknowledge "${subject}": empty ack`, 'broker_rejected');
         return { status: 'succeeded' };
       } catch (error) {
-        return fail(publishFailure(error, { subject, where, connected, timeoutMs }));
+        // connected the whole time: a timeout means the connection hung (held through a reconnect: lost)
+        const context = { subject, where, connected: state.heldThroughout(mark), timeoutMs };
+        const errorCode = publishFailureCode(error, context);
+        if (errorCode === 'broker_timeout') drop(session, nc);
+        return fail(publishFailure(error, context), errorCode);
       }
     },
     async close() {
@@ -144,6 +182,7 @@ export function createNatsHandler(options: NatsHandlerOptions): BrokerHandler {
       connection = null;
       if (!current) return;
       closing = true;
+      state.closed();
       try {
         const { nc } = await current;
         // Bounded: draining over a dead connection waits for the server.
@@ -154,10 +193,14 @@ export function createNatsHandler(options: NatsHandlerOptions): BrokerHandler {
         // never connected
       } finally {
         closing = false;
-        connected = false;
       }
     },
   };
+}
+
+/** Opening the connection worked, creating or checking the `ensureStream` stream did not. */
+class EnsureStreamError extends Error {
+  override readonly name = 'EnsureStreamError';
 }
 
 const CHECK_SERVER = 'check that the NATS server is running and that the URL is right';
@@ -187,8 +230,17 @@ export function publishFailure(
   if (name === 'JetStreamNotEnabled' || /no responders/i.test(describeError(error)))
     return `no JetStream stream captures "${subject}" on NATS at ${where} (the server answered "no responders"; or JetStream is not enabled there): create a stream for the subject, or set "ensureStream" to have one created`;
   if (name === 'TimeoutError')
-    return `NATS at ${where} did not acknowledge the publish to "${subject}" within ${timeoutMs} ms: the server or the network to it is stalled or slow`;
+    return `NATS at ${where} did not acknowledge the publish to "${subject}" within ${timeoutMs} ms: the server or the network to it is stalled or slow; the connection is replaced`;
   return `JetStream publish to "${subject}" (${where}) failed: ${describeError(error)}`;
+}
+
+/** The error code of a failed publish, by the same causes as {@link publishFailure}. */
+export function publishFailureCode(error: unknown, context: { connected: boolean }): BrokerErrorCode {
+  if (!context.connected) return 'broker_unreachable';
+  const name = error instanceof Error ? error.name : '';
+  if (name === 'JetStreamNotEnabled' || /no responders/i.test(describeError(error))) return 'broker_rejected';
+  if (name === 'TimeoutError') return 'broker_timeout';
+  return 'broker_error';
 }
 
 async function ensureStream(

@@ -11,12 +11,14 @@ import { createRedisStreamHandler } from './redis-stream.js';
 import {
   FAST_RETRY,
   firstFailure,
+  logEntries,
   postOrders,
   REDIS_PORT,
   RedisTestKeys,
   replayViaAdminApi,
   replayViaInspector,
   SHOP,
+  waitForLog,
   waitForSucceeded,
 } from './test-support/broker-fixtures.js';
 import { brokerTestScope } from './test-support/broker-test-scope.js';
@@ -124,10 +126,95 @@ describe('redis-stream handler', () => {
     expect((await fetch(`${app.baseUrl}/readyz`)).status).toBe(200);
     expect(failure).toContain(`XADD to Redis stream "${redis.prefix}:${SHOP}"`);
 
+    const lost = await waitForLog(app, 'broker connection lost', 'stream');
+    expect(lost).toMatchObject({
+      level: 40,
+      handlerType: 'redis-stream',
+      broker: `127.0.0.1:${proxy.port}`,
+      errorCode: 'broker_unreachable',
+    });
+    expect(logEntries(app, 'job failed; retry scheduled', 'stream')[0]).toMatchObject({
+      errorCode: 'broker_unreachable',
+    });
+
     await proxy.start();
     await waitForSucceeded(app, during);
     const ids = (await redis.read(`${redis.prefix}:${SHOP}`)).map((entry) => entry.fields.id);
     expect(new Set(ids)).toEqual(new Set([...before, ...during]));
+    expect(logEntries(app, 'broker connection restored', 'stream')).toEqual([
+      expect.objectContaining({ level: 30, handlerType: 'redis-stream', broker: `127.0.0.1:${proxy.port}` }),
+    ]);
+    expect(logEntries(app, 'broker connection lost', 'stream')).toHaveLength(1);
+  });
+
+  it('a hung connection (frozen, never closed): the attempt fails on the timeout, the next one uses a new connection', async () => {
+    const redis = keys();
+    const proxy = await scope.proxy(REDIS_PORT, 'up');
+    const handler = createRedisStreamHandler({
+      name: 'hung',
+      url: `redis://127.0.0.1:${proxy.port}`,
+      stream: `${redis.prefix}:hung`,
+      timeoutMs: 500,
+    });
+    scope.defer(() => handler.close());
+    expect(await handler.run(claimedOrderJob(sampleOrder(1), { eventId: 'evt_before' }))).toEqual({
+      status: 'succeeded',
+    });
+    expect(handler.connected).toBe(true);
+    expect(proxy.openSockets).toBe(2);
+
+    proxy.freeze();
+    const hung = await handler.run(claimedOrderJob(sampleOrder(2), { eventId: 'evt_hung' }));
+    expect(hung).toMatchObject({ status: 'retry', errorCode: 'broker_timeout' });
+    expect(hung.status === 'retry' && hung.error).toMatch(/Command timed out; the connection is replaced/);
+    expect(handler.connected).toBe(false);
+
+    expect(await handler.run(claimedOrderJob(sampleOrder(3), { eventId: 'evt_after' }))).toEqual({
+      status: 'succeeded',
+    });
+    expect(handler.connected).toBe(true);
+    // the frozen pair is still there (nothing got through to close it); the new one beside it
+    expect(proxy.frozenSockets).toBe(2);
+    expect(proxy.openSockets).toBe(4);
+    const ids = (await redis.read(`${redis.prefix}:hung`)).map((entry) => entry.fields.id);
+    expect(ids).toEqual(['evt_before', 'evt_after']);
+  });
+
+  it('a hung connection in a receiver: warn line with broker_timeout, info line when a new connection is up; gauge back to 1', async () => {
+    const redis = keys();
+    const proxy = await scope.proxy(REDIS_PORT, 'up');
+    const app = await scope.receiver({
+      stream: {
+        type: 'redis-stream',
+        url: `redis://127.0.0.1:${proxy.port}`,
+        stream: `${redis.prefix}:{shop}`,
+        timeoutMs: 500,
+        retry: FAST_RETRY,
+      },
+    });
+    const before = await postOrders(app, ['9501']);
+    await waitForSucceeded(app, before);
+
+    proxy.freeze();
+    const during = await postOrders(app, ['9502']);
+    expect(await firstFailure(app, during[0] ?? '')).toMatch(/Command timed out/);
+    await waitForSucceeded(app, during);
+
+    expect(logEntries(app, 'job failed; retry scheduled', 'stream')[0]).toMatchObject({
+      errorCode: 'broker_timeout',
+    });
+    const lost = logEntries(app, 'broker connection lost', 'stream');
+    expect(lost).toEqual([
+      expect.objectContaining({
+        level: 40,
+        handlerType: 'redis-stream',
+        broker: `127.0.0.1:${proxy.port}`,
+        errorCode: 'broker_timeout',
+      }),
+    ]);
+    expect(logEntries(app, 'broker connection restored', 'stream')).toHaveLength(1);
+    const metrics = await (await fetch(`${app.baseUrl}/metrics`)).text();
+    expect(metrics).toContain('srhooks_handler_connected{handler="stream",type="redis-stream"} 1');
   });
 
   it.each([

@@ -9,15 +9,19 @@
  *
  * One connection per handler (ioredis, reconnecting by itself with backoff). Commands are not queued
  * while it is down (`enableOfflineQueue: false`): an attempt then fails at once with the reason, and the
- * job retries on its schedule.
+ * job retries on its schedule. ioredis never notices a hung connection by itself (no heartbeat; a
+ * command timeout leaves the socket in place), so a timeout drops the client and the next attempt
+ * connects afresh.
  */
-import { Redis } from 'ioredis';
+import { Redis, ReplyError } from 'ioredis';
+import type { Logger } from 'pino';
 import type { ClaimedJob } from '../../../store/store.js';
 import { describeError, type HandlerOutcome } from '../../handler-outcome.js';
+import { BrokerConnectionState, type BrokerErrorCode, brokerHostPort } from './broker-connection.js';
 import { type BrokerHandler, CLOSE_TIMEOUT_MS, DEFAULT_BROKER_TIMEOUT_MS } from './broker-handler.js';
 import { brokerMessage, renderTemplate } from './broker-message.js';
 import { redactUrl, scrubSecrets } from './env-reference.js';
-import { withTimeout } from './with-timeout.js';
+import { BrokerTimeoutError, withTimeout } from './with-timeout.js';
 
 export const DEFAULT_REDIS_STREAM_KEY = 'shoprenter:{shop}:{event}';
 
@@ -29,6 +33,8 @@ export interface RedisStreamHandlerOptions {
   maxLen?: number;
   timeoutMs?: number;
   secrets?: readonly string[];
+  /** Where "connection lost / restored" lines go; none in unit tests. */
+  logger?: Logger;
 }
 
 export function createRedisStreamHandler(options: RedisStreamHandlerOptions): BrokerHandler {
@@ -39,6 +45,11 @@ export function createRedisStreamHandler(options: RedisStreamHandlerOptions): Br
   let client: Redis | null = null;
   let connecting: Promise<void> | null = null;
   let lastError: string | null = null;
+  const state = new BrokerConnectionState(options.logger, {
+    handler: options.name,
+    type: 'redis-stream',
+    broker: brokerHostPort(options.url, 6379),
+  });
 
   const client$ = (): Redis => {
     if (client) return client;
@@ -52,23 +63,40 @@ export function createRedisStreamHandler(options: RedisStreamHandlerOptions): Br
       retryStrategy: (times) => Math.min(200 * 2 ** Math.min(times, 5), 5000),
     });
     created.on('error', (error: Error) => {
-      lastError = describeError(error);
+      if (client === created) lastError = describeError(error);
     });
     created.on('ready', () => {
+      if (client !== created) return;
       lastError = null;
+      state.up();
+    });
+    created.on('close', () => {
+      if (client === created) state.down('broker_unreachable');
     });
     client = created;
     return created;
   };
 
+  /** Gives up on a client whose connection hung: the next attempt opens a new one. */
+  const drop = (stale: Redis, errorCode: BrokerErrorCode): void => {
+    if (client !== stale) return;
+    client = null;
+    connecting = null;
+    state.down(errorCode);
+    stale.disconnect();
+    // a hung peer never completes a graceful end: tear the socket down
+    stale.stream?.destroy();
+  };
+
   return {
     get connected() {
-      return client?.status === 'ready';
+      return state.connected;
     },
     async run(job: ClaimedJob): Promise<HandlerOutcome> {
       const key = renderTemplate(template, job);
       const message = brokerMessage(job);
       const redis = client$();
+      let phase: 'connect' | 'command' = 'connect';
       try {
         if (redis.status === 'wait' || connecting) {
           // The first job connects; jobs arriving meanwhile wait for the same attempt.
@@ -77,6 +105,7 @@ export function createRedisStreamHandler(options: RedisStreamHandlerOptions): Br
           });
           await withTimeout(connecting, timeoutMs, `connecting to ${where}`);
         }
+        phase = 'command';
         const cap = options.maxLen === undefined ? [] : ['MAXLEN', '~', String(options.maxLen)];
         await redis.call('XADD', [
           key,
@@ -99,13 +128,18 @@ export function createRedisStreamHandler(options: RedisStreamHandlerOptions): Br
         ]);
         return { status: 'succeeded' };
       } catch (error) {
-        const cause = lastError && redis.status !== 'ready' ? ` (connection: ${lastError})` : '';
+        const ready = redis.status === 'ready';
+        const cause = lastError && !ready ? ` (connection: ${lastError})` : '';
+        const errorCode = redisErrorCode(error, phase, ready);
+        if (timedOut(error)) drop(redis, errorCode);
+        const replaced = timedOut(error) ? '; the connection is replaced' : '';
         return {
           status: 'retry',
           error: scrubSecrets(
-            `XADD to Redis stream "${key}" at ${where} failed: ${describeError(error)}${cause}`,
+            `XADD to Redis stream "${key}" at ${where} failed: ${describeError(error)}${cause}${replaced}`,
             secrets,
           ),
+          errorCode,
         };
       }
     },
@@ -113,6 +147,7 @@ export function createRedisStreamHandler(options: RedisStreamHandlerOptions): Br
       const current = client;
       client = null;
       connecting = null;
+      state.closed();
       if (!current) return;
       try {
         await withTimeout(current.quit(), CLOSE_TIMEOUT_MS, 'QUIT');
@@ -121,4 +156,18 @@ export function createRedisStreamHandler(options: RedisStreamHandlerOptions): Br
       }
     },
   };
+}
+
+/** ioredis's `commandTimeout` rejects with a plain Error of this text; ours is a BrokerTimeoutError. */
+function timedOut(error: unknown): boolean {
+  return (
+    error instanceof BrokerTimeoutError || (error instanceof Error && error.message === 'Command timed out')
+  );
+}
+
+function redisErrorCode(error: unknown, phase: 'connect' | 'command', ready: boolean): BrokerErrorCode {
+  if (phase === 'connect') return 'broker_unreachable';
+  if (timedOut(error)) return 'broker_timeout';
+  if (error instanceof ReplyError) return 'broker_rejected';
+  return ready ? 'broker_error' : 'broker_unreachable';
 }

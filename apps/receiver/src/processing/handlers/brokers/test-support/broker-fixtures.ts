@@ -122,6 +122,22 @@ export async function replayViaAdminApi(receiver: TestReceiver, eventId: string)
     throw new Error(`replay answered ${response.status}: ${await response.text()}`);
 }
 
+/** The receiver's log lines (parsed) with this `msg`, optionally only those of one handler. */
+export function logEntries(receiver: TestReceiver, msg: string, handler?: string): Record<string, unknown>[] {
+  return receiver.logLines
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .filter((entry) => entry.msg === msg && (handler === undefined || entry.handler === handler));
+}
+
+/** Waits until the receiver logged a line with this `msg` (of this handler); returns the first. */
+export async function waitForLog(
+  receiver: TestReceiver,
+  msg: string,
+  handler?: string,
+): Promise<Record<string, unknown>> {
+  return waitFor(() => logEntries(receiver, msg, handler)[0], `a "${msg}" log line`);
+}
+
 // --- NATS -------------------------------------------------------------------------------------------
 
 export interface ReadNatsMessage {
