@@ -137,7 +137,9 @@ function validate(body: Json): WebhookDraft {
     throw apiErrors.wrongData(`Wrong data in '${where}': ${issue?.message ?? 'not accepted'}.`);
   }
   const value = parsed.data;
-  value.webHookParameters.forEach((p, i) => checkUrlProtocol(p.url, i));
+  value.webHookParameters.forEach((p, i) => {
+    checkUrlProtocol(p.url, i);
+  });
   const webHookParameters: WebhookParameter[] = value.webHookParameters.map((p) => ({
     type: p.type,
     url: p.url,
