@@ -23,7 +23,11 @@ import { handlersPlugin } from './plugins/handlers-plugin.js';
 import { type MemoryTrimPluginOptions, memoryTrimPlugin } from './plugins/memory-trim-plugin.js';
 import { metricsPlugin } from './plugins/metrics-plugin.js';
 import { storePlugin } from './plugins/store-plugin.js';
-import { brokerSecretValues, type Env } from './processing/handlers/brokers/env-reference.js';
+import {
+  brokerSecretValues,
+  checkEnvReferences,
+  type Env,
+} from './processing/handlers/brokers/env-reference.js';
 import { type ProcessingPluginOptions, processingPlugin } from './processing/processing-plugin.js';
 import { type RecoveryPluginOptions, recoveryPlugin } from './recovery/recovery-plugin.js';
 import { type RetentionPluginOptions, retentionPlugin } from './retention/retention-plugin.js';
@@ -76,6 +80,10 @@ export async function buildReceiver(
   config: ReceiverConfig,
   options: BuildReceiverOptions = {},
 ): Promise<FastifyInstance> {
+  // the whole config holds before anything is opened: an unset ${VAR} must not leave a new, empty store
+  if (options.processing?.enabled !== false) {
+    checkEnvReferences(config.handlers, options.processing?.env ?? process.env);
+  }
   const logger =
     options.logger ??
     createLogger({

@@ -228,3 +228,11 @@ export const UNSUPPORTED_GRANT_TYPE_BODY = {
   hint: 'Check that all required parameters have been provided',
   message: 'The authorization grant type is not supported by the authorization server.',
 } as const;
+
+/**
+ * [A35] A webHook's `url` must be an http:// or https:// URL: another scheme (`ftp://…`,
+ * `javascript:…`) is refused with 400/40005 "The given data is wrong!", as a relative URL is. The
+ * documentation says nothing about schemes; a URL the shop cannot POST to could only fail at
+ * delivery.
+ */
+export const WEBHOOK_URL_PROTOCOLS: readonly string[] = ['http:', 'https:'];

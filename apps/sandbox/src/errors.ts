@@ -43,15 +43,9 @@ export class SandboxConfigError extends Error {
 
 /** A simulator call named a shop, order or subscriber that does not exist. */
 export class SandboxNotFoundError extends SandboxApiError {
-  constructor(what: string, hint: string) {
-    super(
-      404,
-      40401,
-      'not_found',
-      innerErrorText(40401, { resource: what }),
-      {},
-      `${what} not found. ${hint}`,
-    );
+  /** `code`: `not_found` (an order, subscriber, app…) or `unknown_shop`; sent as `X-Sandbox-Error`. */
+  constructor(what: string, hint: string, code = 'not_found') {
+    super(404, 40401, code, innerErrorText(40401, { resource: what }), {}, `${what} not found. ${hint}`);
   }
 }
 

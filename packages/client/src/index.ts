@@ -51,6 +51,7 @@ export type { NewsletterSubscribersResource } from './resources/newsletter-subsc
 export type { OrderSearchPage, OrdersResource } from './resources/orders.js';
 export { webhookRequests } from './resources/webhook-batch-requests.js';
 export {
+  checkDeliveryUrl,
   defaultLabel,
   type ResolvedWebhookSpec,
   resolveWebhookSpec,

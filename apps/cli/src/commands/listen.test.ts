@@ -319,6 +319,34 @@ describe('srhooks listen', () => {
     expect(own.stdout.trim()).not.toBe(printed);
   });
 
+  it("serves the shops' credentials stored by srhooks login, so srhooks recover works against it", async () => {
+    const { order } = await sandbox.simulator.placeOrder('acme', { seed: 12 });
+    const run = await runCli(config.dir, ['recover', '--shop', 'acme', '--dry-run', '--json']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout);
+    expect(report).toMatchObject({ shop: 'acme', dryRun: true });
+    expect(report.ordersRead).toBeGreaterThanOrEqual(1);
+    expect(JSON.stringify(report.events)).toContain(String(order.innerId));
+  });
+
+  it('a shop without a stored login: listen says so, and recover tells a listen user what to do', async () => {
+    const { dir, human } = await startHumanListen('order_confirm');
+    try {
+      expect(human.stdout()).toMatch(/no API credentials for demo: run srhooks login/);
+      const run = await runCli(dir.dir, ['recover', '--shop', 'demo', '--dry-run']);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('Shop "demo" has no API credentials');
+      expect(run.stderr).toContain(
+        'srhooks listen serves the API credentials srhooks login stored when it started: run srhooks login --shop demo',
+      );
+      expect(run.stderr).toContain('then restart srhooks listen');
+    } finally {
+      await human.interrupt();
+      dir.cleanup();
+    }
+  });
+
   it('a port in use is a usage error', async () => {
     const run = await runCli(config.dir, ['listen', '--port', new URL(start.url).port]);
     expect(run.code).toBe(2);

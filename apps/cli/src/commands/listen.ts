@@ -12,6 +12,7 @@ import { resolveConfigDir } from '../config/config-dir.js';
 import { CredentialStore } from '../config/credential-store.js';
 import { DEFAULT_LISTEN_PORT } from '../config/listen-defaults.js';
 import { clearListenRunning, loadListenSecrets, recordListenRunning } from '../config/listen-secrets.js';
+import { type ListenShopAccess, listenShopAccess } from '../config/listen-shop-credentials.js';
 import { firstSecret } from '../config/receiver-secrets.js';
 import { unknownEventError } from '../event-name.js';
 import { watchDeliveries } from '../live/delivery-feed.js';
@@ -54,6 +55,8 @@ interface ListenStart {
   forwardSecret: string | null;
   /** The handler every event gets: `forward`, `console`, or none. */
   handler: string | null;
+  /** Per shop: whether `srhooks login` stored credentials it serves (for `recover` and handlers' `ctx.client`). */
+  credentials: { shop: string; login: ListenShopAccess['login'] }[];
   inspector: string | null;
 }
 
@@ -66,10 +69,27 @@ function listenHandler(options: ListenOptions): string | null {
   return options.console === false ? null : CONSOLE_HANDLER;
 }
 
-async function defaultShops(env: Record<string, string | undefined>): Promise<string[]> {
+function defaultShops(env: Record<string, string | undefined>, stored: string[]): string[] {
   if (env.SRHOOKS_SHOP?.trim()) return [env.SRHOOKS_SHOP.trim()];
-  const stored = Object.keys((await new CredentialStore(resolveConfigDir(env)).read()).shops);
-  return stored.length > 0 ? stored.sort() : ['demo'];
+  return stored.length > 0 ? [...stored].sort() : ['demo'];
+}
+
+function credentialLines(credentials: ListenStart['credentials']): string[] {
+  const served = credentials.filter((entry) => entry.login === 'oauth').map((entry) => entry.shop);
+  const basic = credentials.filter((entry) => entry.login === 'basic').map((entry) => entry.shop);
+  const none = credentials.filter((entry) => entry.login === 'none').map((entry) => entry.shop);
+  const lines: string[] = [];
+  if (served.length > 0)
+    lines.push(`API credentials from srhooks login for ${served.join(', ')} (srhooks recover works)`);
+  if (basic.length > 0)
+    lines.push(
+      `no API access for ${basic.join(', ')}: stored with legacy Basic auth, which the receiver cannot use; run srhooks login --shop … --client-id … --client-secret … and restart listen for srhooks recover`,
+    );
+  if (none.length > 0)
+    lines.push(
+      `no API credentials for ${none.join(', ')}: run srhooks login --shop … --client-id … --client-secret … and restart listen for srhooks recover`,
+    );
+  return lines;
 }
 
 function printStart(output: Output, start: ListenStart): void {
@@ -95,6 +115,7 @@ function printStart(output: Output, start: ListenStart): void {
   } else if (!start.handler) {
     lines.push('no handler: deliveries are stored only (add --forward-to <url>, or drop --no-console)');
   }
+  for (const line of credentialLines(start.credentials)) lines.push(style.dim(line));
   if (start.inspector) lines.push(`inspector: ${start.inspector}`);
   lines.push(style.dim('waiting for deliveries… (Ctrl-C stops)'));
   output.line(lines.join('\n'));
@@ -114,7 +135,12 @@ export const listenCommand = defineCommand<ListenOptions, ListenResult>({
       if (!isWebhookEvent(event)) throw unknownEventError(event);
     }
     const shownEvents = new Set(events as WebhookEvent[]);
-    const shops = options.shop && options.shop.length > 0 ? options.shop : await defaultShops(context.env);
+    const configDir = resolveConfigDir(context.env);
+    const logins = await new CredentialStore(configDir).read();
+    const shops =
+      options.shop && options.shop.length > 0
+        ? options.shop
+        : defaultShops(context.env, Object.keys(logins.shops));
     for (const shop of shops) {
       if (!isValidShopName(shop)) throw usageError(`invalid shop name "${shop}"`);
     }
@@ -126,7 +152,7 @@ export const listenCommand = defineCommand<ListenOptions, ListenResult>({
       throw usageError(`--public-url must be an http(s) URL, got "${options.publicUrl}"`);
     }
 
-    const configDir = resolveConfigDir(context.env);
+    const access = new Map(shops.map((shop) => [shop, listenShopAccess(logins, shop)]));
     const stored = await loadListenSecrets(configDir);
     const urlSecret =
       options.secret || context.env.SRHOOKS_SECRETS?.trim()
@@ -145,7 +171,12 @@ export const listenCommand = defineCommand<ListenOptions, ListenResult>({
           secrets: [urlSecret],
           adminToken: stored.adminToken,
           db,
-          shops: shops.map((name) => ({ name, handlers: handler ? [handler] : [] })),
+          // the credentials srhooks login stored: recover (and handlers' ctx.client) read the shop's API
+          shops: shops.map((name) => ({
+            name,
+            handlers: handler ? [handler] : [],
+            ...access.get(name)?.credentials,
+          })),
           handlers: options.forwardTo
             ? {
                 [FORWARD_HANDLER]: {
@@ -186,6 +217,7 @@ export const listenCommand = defineCommand<ListenOptions, ListenResult>({
       forwardTo: options.forwardTo ?? null,
       forwardSecret: options.forwardTo ? stored.forwardSecret : null,
       handler,
+      credentials: shops.map((shop) => ({ shop, login: access.get(shop)?.login ?? 'none' })),
       inspector: receiver.admin ? `${localUrl}/ui  (admin token ${stored.adminToken})` : null,
     });
 

@@ -1,6 +1,9 @@
-import { type AdminTargetOptions, openAdminApi } from '../admin-api/admin-api-client.js';
+import { AdminAnswerError, type AdminTargetOptions, openAdminApi } from '../admin-api/admin-api-client.js';
 import type { RecoveryReportJson } from '../admin-api/admin-types.js';
+import { CliError } from '../cli-error.js';
 import { defineCommand } from '../command.js';
+import { resolveConfigDir } from '../config/config-dir.js';
+import { readListenRunning } from '../config/listen-secrets.js';
 
 export interface RecoverOptions extends AdminTargetOptions {
   shop: string;
@@ -17,6 +20,26 @@ export interface RecoverResult extends RecoveryReportJson {
 const LISTED = 20;
 
 /**
+ * What a `srhooks listen` user does about a shop the listen cannot recover: listen serves the shops
+ * and credentials it found at start, so the answer is login and/or a restart, not a config file.
+ */
+function listenAdvice(code: string, shop: string): string | undefined {
+  if (code === 'no_credentials')
+    return `srhooks listen serves the API credentials srhooks login stored when it started: run srhooks login --shop ${shop} --client-id … --client-secret … (scope order.order:read), then restart srhooks listen`;
+  if (code === 'unknown_shop')
+    return `restart srhooks listen with --shop ${shop} (after srhooks login --shop ${shop} …, so it has the shop's API credentials)`;
+  return undefined;
+}
+
+async function isRunningListen(
+  receiverUrl: string,
+  env: Record<string, string | undefined>,
+): Promise<boolean> {
+  const running = await readListenRunning(resolveConfigDir(env));
+  return running?.url.replace(/\/+$/, '') === receiverUrl;
+}
+
+/**
  * Runs one recovery pass on a receiver now (`POST /admin/api/recover`): reads the shop's orders
  * changed since `--since` from its API and stores the events the receiver missed (or, with
  * `--dry-run`, only says what it would store).
@@ -24,11 +47,22 @@ const LISTED = 20;
 export const recoverCommand = defineCommand<RecoverOptions, RecoverResult>({
   async run(options, context) {
     const api = await openAdminApi(options, context.env);
-    const answer = await api.post<{ report: RecoveryReportJson }>('/recover', {
-      shop: options.shop,
-      ...(options.since ? { since: options.since } : {}),
-      ...(options.dryRun ? { dryRun: true } : {}),
-    });
+    let answer: { report: RecoveryReportJson };
+    try {
+      answer = await api.post<{ report: RecoveryReportJson }>('/recover', {
+        shop: options.shop,
+        ...(options.since ? { since: options.since } : {}),
+        ...(options.dryRun ? { dryRun: true } : {}),
+      });
+    } catch (error) {
+      const advice = error instanceof AdminAnswerError ? listenAdvice(error.code, options.shop) : undefined;
+      if (!advice || !(await isRunningListen(api.receiverUrl, context.env))) throw error;
+      throw new CliError((error as AdminAnswerError).message, {
+        code: (error as AdminAnswerError).code,
+        exitCode: (error as AdminAnswerError).exitCode,
+        hint: advice,
+      });
+    }
     return { receiver: api.receiverUrl, ...answer.report };
   },
 

@@ -1,11 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { runCli, tempConfigDir } from '../test-support/run-cli.js';
+import { runCli, startCli, tempConfigDir } from '../test-support/run-cli.js';
 
 // The sandbox server's flags belong to `srhooks sandbox` only: its simulator subcommands talk to a
 // running sandbox (--sandbox-url), so they neither list those flags nor silently ignore them.
 
 const config = tempConfigDir();
-const SERVER_FLAGS = ['--port', '--host', '--data', '--shops', '--apps', '--time-scale', '--no-rate-limit'];
+const SERVER_FLAGS = [
+  '--port',
+  '--host',
+  '--data',
+  '--shops',
+  '--apps',
+  '--time-scale',
+  '--token-ttl',
+  '--no-rate-limit',
+];
 const SUBCOMMANDS = [['order'], ['status', '12', '2'], ['cart'], ['subscribe'], ['unsubscribe']];
 
 describe('sandbox simulator subcommands and the server flags', () => {
@@ -29,6 +38,7 @@ describe('sandbox simulator subcommands and the server flags', () => {
     [['sandbox', 'order', '--port', '28787'], '--port'],
     [['sandbox', '--port', '28787', 'order'], '--port'],
     [['sandbox', 'cart', '--data', 'x.json'], '--data'],
+    [['sandbox', 'order', '--token-ttl', '2'], '--token-ttl'],
     [['sandbox', 'status', '12', '2', '--no-rate-limit'], '--no-rate-limit'],
   ])('%j is refused with a pointer to --sandbox-url (exit 2)', async (args, flag) => {
     const run = await runCli(config.dir, [...args, '--sandbox-url', 'http://127.0.0.1:1']);
@@ -38,5 +48,27 @@ describe('sandbox simulator subcommands and the server flags', () => {
     expect(run.stderr).not.toContain('cannot reach the sandbox');
     const json = await runCli(config.dir, [...args, '--sandbox-url', 'http://127.0.0.1:1', '--json']);
     expect(JSON.parse(json.stdout).error.code).toBe('sandbox_server_option');
+  });
+
+  it('sandbox --token-ttl sets the lifetime of the tokens it issues; a bad value is a usage error', async () => {
+    const sandbox = startCli(config.dir, ['sandbox', '--port', '0', '--token-ttl', '2', '--json']);
+    try {
+      const info = JSON.parse(await sandbox.waitForLine(/"type":"sandbox_started"/));
+      const token = await fetch(info.tokenUrl.replace('{shop}', 'demo'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          grant_type: 'client_credentials',
+          client_id: info.demoClient.clientId,
+          client_secret: info.demoClient.clientSecret,
+        }),
+      });
+      expect(((await token.json()) as { expires_in: number }).expires_in).toBe(2);
+    } finally {
+      await sandbox.interrupt();
+    }
+    const bad = await runCli(config.dir, ['sandbox', '--token-ttl', '0']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--token-ttl');
   });
 });

@@ -166,6 +166,27 @@ function pick(source: unknown, keys: string[]): Record<string, string | number |
   return out;
 }
 
+/** The sandbox's code on each of its errors (apps/sandbox README); another server's answers lack it. */
+const SANDBOX_ERROR_HEADER = 'x-sandbox-error';
+
+/** The URL answered, but not as a srhooks sandbox does (a receiver, another server): exit 3. */
+function notASandbox(base: string, request: string, status: number): CliError {
+  return remoteError(
+    `${base} is not a srhooks sandbox (it answered ${request} with HTTP ${status}, not as the sandbox does)`,
+    `point --sandbox-url (or SRHOOKS_SANDBOX_URL) at a running srhooks sandbox (default http://127.0.0.1:${DEFAULT_SANDBOX_PORT})`,
+    'not_a_sandbox',
+  );
+}
+
+/** What to do about a sandbox error, where the sandbox's message does not already say it. */
+function sandboxErrorHint(code: string, shop: string): string | undefined {
+  if (code === 'unknown_shop')
+    return `pass --shop with one of its shops (or set SRHOOKS_SANDBOX_SHOP); "${shop}" is not one`;
+  if (code === 'no_subscriber')
+    return `subscribe one first with srhooks sandbox subscribe${shop === 'demo' ? '' : ` --shop ${shop}`}`;
+  return undefined;
+}
+
 /** Asks a running sandbox to place an order (or change one, abandon a cart, …) and lists the deliveries it scheduled. */
 export const sandboxSimulateCommand = defineCommand<SandboxSimulateOptions, SandboxSimulateResult>({
   async run(options, context) {
@@ -199,14 +220,18 @@ export const sandboxSimulateCommand = defineCommand<SandboxSimulateOptions, Sand
     } catch {
       // not JSON: reported below with the status
     }
+    const sandboxCode = response.headers.get(SANDBOX_ERROR_HEADER);
+    if (!response.ok && sandboxCode === null) throw notASandbox(base, `POST ${path}`, response.status);
     if (!response.ok) {
       const message = typeof parsed.message === 'string' ? parsed.message : text.slice(0, 200);
+      const hint = sandboxErrorHint(sandboxCode ?? '', shop);
       throw new CliError(`the sandbox answered ${response.status}: ${message}`, {
         code: 'sandbox_error',
         exitCode: response.status === 404 ? EXIT_CODES.usage : EXIT_CODES.remote,
-        ...(response.status === 404 ? { hint: `is "${shop}" a shop of this sandbox? (--shop)` } : {}),
+        ...(hint ? { hint } : {}),
       });
     }
+    if (!Array.isArray(parsed.deliveries)) throw notASandbox(base, `POST ${path}`, response.status);
     const subject = parsed.order
       ? pick(parsed.order, ['innerId', 'firstname', 'lastname', 'totalGross', 'currency'])
       : pick(parsed.subscriber, ['id', 'status']);

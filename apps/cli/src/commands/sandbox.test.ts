@@ -218,11 +218,71 @@ describe('srhooks sandbox', () => {
     const shop = await runCli(config.dir, ['sandbox', 'order', '--shop', 'nope', '--sandbox-url', info.url]);
     expect(shop.code).toBe(2);
     expect(shop.stderr).toContain("Shop 'nope' not found");
+    expect(shop.stderr).toContain(
+      'pass --shop with one of its shops (or set SRHOOKS_SANDBOX_SHOP); "nope" is not one',
+    );
     const down = await runCli(config.dir, ['sandbox', 'order', '--sandbox-url', 'http://127.0.0.1:1']);
     expect(down.code).toBe(3);
     expect(down.stderr).toBe(
       'error: cannot reach the sandbox at http://127.0.0.1:1\nstart it with srhooks sandbox (or pass --sandbox-url / set SRHOOKS_SANDBOX_URL)\n',
     );
+  });
+
+  it('an order or subscriber the sandbox does not have: its message, no hint about the shop', async () => {
+    const order = await runCli(config.dir, ['sandbox', 'status', '999', '5', '--sandbox-url', info.url]);
+    expect(order.code).toBe(2);
+    expect(order.stderr).toBe(
+      'error: the sandbox answered 404: Order 999 not found. Place an order first; list them with GET /demo/_sandbox/orders.\n',
+    );
+    const subscriber = await runCli(config.dir, [
+      'sandbox',
+      'unsubscribe',
+      '--email',
+      'nobody@example.com',
+      '--sandbox-url',
+      info.url,
+    ]);
+    expect(subscriber.code).toBe(2);
+    expect(subscriber.stderr).toContain('A subscriber with that e-mail address not found');
+    expect(subscriber.stderr).not.toContain('--shop');
+  });
+
+  it('unsubscribe on a shop without subscribers is an error saying to subscribe one first', async () => {
+    const other = tempConfigDir();
+    const fresh = startCli(other.dir, ['sandbox', '--port', '0', '--json']);
+    try {
+      const { url } = JSON.parse(await fresh.waitForLine(/"type":"sandbox_started"/));
+      const run = await runCli(other.dir, ['sandbox', 'unsubscribe', '--sandbox-url', url]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toBe(
+        'error: the sandbox answered 404: No subscriber to unsubscribe: shop demo has none. Subscribe one first (POST /demo/_sandbox/subscribers).\nsubscribe one first with srhooks sandbox subscribe\n',
+      );
+      const listed = (await (await fetch(`${url}/demo/_sandbox/subscribers`)).json()) as {
+        subscribers: unknown[];
+      };
+      expect(listed.subscribers).toEqual([]);
+    } finally {
+      await fresh.interrupt();
+      other.cleanup();
+    }
+  });
+
+  it('a URL that is not a sandbox (a receiver, any server) is said to be one, exit 3', async () => {
+    const notFound = await startCaptureServer(() => ({ status: 404, body: '{"error":"not found"}' }));
+    try {
+      for (const url of [notFound.url, capture.url]) {
+        const run = await runCli(config.dir, ['sandbox', 'order', '--sandbox-url', url]);
+        expect(run.code).toBe(3);
+        expect(run.stderr).toMatch(
+          new RegExp(
+            `^error: ${url} is not a srhooks sandbox \\(it answered POST /demo/_sandbox/orders with HTTP (404|200), not as the sandbox does\\)\n`,
+          ),
+        );
+        expect(run.stderr).not.toContain('a shop of this sandbox');
+      }
+    } finally {
+      await notFound.close();
+    }
   });
 
   it('--seed means deterministic data everywhere; the extra-shops file is --shops', async () => {

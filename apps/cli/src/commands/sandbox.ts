@@ -12,6 +12,8 @@ export interface SandboxOptions {
   apps?: string;
   /** 86400 = a day of webHookDelay passes in a second. */
   timeScale?: number;
+  /** Lifetime of the access tokens the sandbox issues, in seconds (default 3600). */
+  tokenTtl?: number;
   /** `--no-rate-limit` */
   rateLimit?: boolean;
 }
@@ -55,6 +57,7 @@ export const sandboxCommand = defineCommand<SandboxOptions, SandboxResult>({
         ...(options.shops ? { seedFile: options.shops } : {}),
         ...(options.apps ? { appsFile: options.apps } : {}),
         ...(options.timeScale ? { timeScale: options.timeScale } : {}),
+        ...(options.tokenTtl ? { tokenTtlSeconds: options.tokenTtl } : {}),
         ...(options.rateLimit === false ? { rateLimit: false as const } : {}),
       });
       spinner.stop();

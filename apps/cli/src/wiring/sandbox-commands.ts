@@ -14,6 +14,12 @@ function positiveNumber(value: string): number {
   return number;
 }
 
+function wholeSeconds(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1)
+    throw new InvalidArgumentError('must be a whole number of seconds, at least 1');
+  return Number(value);
+}
+
 const SANDBOX_URL_OPTION = [
   '--sandbox-url <url>',
   'the running sandbox (default: SRHOOKS_SANDBOX_URL, else http://127.0.0.1:8787)',
@@ -72,6 +78,7 @@ const SERVER_FLAGS = [
   ['--shops', 'shops'],
   ['--apps', 'apps'],
   ['--time-scale', 'timeScale'],
+  ['--token-ttl', 'tokenTtl'],
   ['--no-rate-limit', 'rateLimit'],
 ] as const;
 
@@ -124,6 +131,7 @@ export function registerSandboxCommands(program: Command): void {
     .option('--shops <file>', 'extra shops and API clients (JSON list, see the sandbox README)')
     .option('--apps <file>', 'platform apps to register (JSON list, see the sandbox README)')
     .option('--time-scale <n>', 'run webHookDelay faster (86400: a day passes in a second)', positiveNumber)
+    .option('--token-ttl <seconds>', 'lifetime of the access tokens it issues (default 3600)', wholeSeconds)
     .option('--no-rate-limit', 'switch off the 3 requests/second limit')
     .addHelpText(
       'after',

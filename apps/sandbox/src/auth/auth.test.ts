@@ -9,7 +9,7 @@ describe('OAuth token endpoint and API authentication', () => {
   let sb: TestSandbox;
   beforeAll(async () => {
     sb = await startTestSandbox({
-      tokenTtlSeconds: 1,
+      tokenTtlSeconds: 2,
       shops: [
         { name: 'demo', clients: [DEMO_CLIENT, READER] },
         { name: 'legacy-shop', clients: [], basicAuth: { username: 'apiuser', password: 'apipass' } },
@@ -21,6 +21,7 @@ describe('OAuth token endpoint and API authentication', () => {
   const tokenRequest = (body: unknown, shop = 'demo') => sb.call('POST', `/${shop}/app/token`, { body });
 
   it('issues a Bearer JWT whose payload carries the granted scopes and exp', async () => {
+    const before = Math.floor(Date.now() / 1000);
     const res = await tokenRequest({
       grant_type: 'client_credentials',
       client_id: READER.clientId,
@@ -28,12 +29,23 @@ describe('OAuth token endpoint and API authentication', () => {
     });
     expect(res.status).toBe(200);
     const body = res.json();
-    expect(body).toMatchObject({ token_type: 'Bearer', expires_in: 1 });
+    expect(body).toMatchObject({ token_type: 'Bearer', expires_in: 2 });
     const payload = JSON.parse(Buffer.from(body.access_token.split('.')[1], 'base64url').toString('utf8'));
     expect(payload.scope).toBe('store.webhook:read');
     expect(payload.scopes).toEqual(['store.webhook:read']);
-    expect(payload.exp).toBeGreaterThanOrEqual(Math.floor(Date.now() / 1000) + 1);
-    expect(payload.exp).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000) + 1);
+    // exp agrees with expires_in: exactly expires_in after iat, never later than the answer says
+    expect(payload.exp - payload.iat).toBe(body.expires_in);
+    expect(payload.iat).toBeGreaterThanOrEqual(before);
+    expect(payload.exp).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) + body.expires_in);
+  });
+
+  it('answers another method on the token URL 405 with Allow: POST, as other wrong-method requests', async () => {
+    for (const method of ['GET', 'PUT', 'DELETE']) {
+      const res = await sb.call(method, '/demo/app/token');
+      expect(res.status, method).toBe(405);
+      expect(res.headers.get('allow')).toBe('POST');
+      expect(res.json().message).toBe(`${method} is not supported on /demo/app/token; use POST.`);
+    }
   });
 
   it('accepts an application/x-www-form-urlencoded token request', async () => {
@@ -137,10 +149,10 @@ describe('OAuth token endpoint and API authentication', () => {
     expect(orders.headers.get('x-sandbox-hint')).toMatch(/order\.order:read/);
   });
 
-  it('expires tokens after their lifetime (TTL 1 s here)', async () => {
+  it('expires tokens after their lifetime (TTL 2 s here)', async () => {
     const token = await sb.token();
     expect((await sb.api('GET', '/webHooks', { token })).status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 2100));
+    await new Promise((resolve) => setTimeout(resolve, 3100));
     const expired = await sb.api('GET', '/webHooks', { token });
     expect(expired.status).toBe(401);
     expect(expired.headers.get('x-sandbox-hint')).toMatch(

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type TokenErrorBody, TokenRequestSchema, type TokenResponse } from '@srhooks/contracts';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { JWKS_PATH, UNSUPPORTED_GRANT_TYPE_BODY } from '../assumptions.js';
+import { apiErrors } from '../errors.js';
 import { parseTokenBody } from '../http/request-body.js';
 import type { SandboxState } from '../state/sandbox-state.js';
 import { publicJwks, signJwt } from './jwt.js';
@@ -73,11 +74,11 @@ export function registerTokenRoute(app: FastifyInstance, state: SandboxState): v
     // `clientsFor` lists the shop's own clients and the clients of the apps installed there.
     const client = state.clientsFor(shop).find((c) => c.clientId === clientId);
     if (!client || client.clientSecret !== clientSecret) return invalidClient(reply);
-    const nowMs = Date.now();
-    const now = Math.floor(nowMs / 1000);
+    const now = Math.floor(Date.now() / 1000);
     const ttl = state.options.tokenTtlSeconds;
-    // Rounded up, so a token lives at least `expires_in` seconds (JWT times are whole seconds).
-    const exp = Math.ceil(nowMs / 1000) + ttl;
+    // exp agrees with expires_in: exactly `expires_in` after iat (JWT times are whole seconds), so
+    // never later than the answer says.
+    const exp = now + ttl;
     const token = await signJwt(
       {
         iss: 'srhooks-sandbox',
@@ -96,5 +97,14 @@ export function registerTokenRoute(app: FastifyInstance, state: SandboxState): v
     );
     const answer: TokenResponse = { token_type: 'Bearer', expires_in: ttl, access_token: token };
     return reply.code(200).type('application/json').send(JSON.stringify(answer));
+  });
+
+  // The token URL takes POST only: other methods get 405 with Allow, as the API's wrong methods do.
+  app.route<{ Params: { shop: string } }>({
+    method: ['GET', 'PUT', 'PATCH', 'DELETE'],
+    url: '/:shop/app/token',
+    handler: async (request) => {
+      throw apiErrors.methodNotAllowed(request.method, request.url.split('?')[0] ?? '/', ['POST']);
+    },
   });
 }

@@ -32,6 +32,13 @@ function toApiError(error: unknown): SandboxApiError | undefined {
 /** Header that carries the sandbox's own explanation of an API error (the body keeps ShopRenter's text). */
 export const HINT_HEADER = 'x-sandbox-hint';
 
+/**
+ * Header that carries the sandbox's code for every error it answers (e.g. `unknown_shop`,
+ * `not_found`, `no_subscriber`, `no_resource`): tools tell the sandbox's answers (and which thing was
+ * not found) from another server's.
+ */
+export const ERROR_CODE_HEADER = 'x-sandbox-error';
+
 /** A header-safe (printable ASCII, one line) copy of a hint. */
 function headerValue(text: string): string {
   return text
@@ -52,6 +59,7 @@ export function sendError(
   reply.headers(error.headers);
   const api = isApiUrl(request.url);
   if (error.hint) reply.header(HINT_HEADER, headerValue(error.hint));
+  reply.header(ERROR_CODE_HEADER, error.code);
   const json = !api || wantsJson(request.headers.accept);
   const message = api ? error.message : (error.hint ?? error.message);
   return sendApiBody(reply, error.status, errorBody(error.status, error.innerCode, message), json);

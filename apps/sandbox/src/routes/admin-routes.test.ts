@@ -189,3 +189,38 @@ describe('simulator admin routes /{shop}/_sandbox/…', () => {
     expect(res.json().message).toMatch(message);
   });
 });
+
+describe('simulator admin routes: what was not found', () => {
+  let sb: TestSandbox;
+  beforeAll(async () => {
+    sb = await startTestSandbox();
+  });
+  afterAll(() => sb.close());
+
+  it('unsubscribe on a shop without subscribers is an error, not an invented subscriber', async () => {
+    expect((await sb.call('GET', '/demo/_sandbox/subscribers')).json().subscribers).toEqual([]);
+    const res = await sb.call('POST', '/demo/_sandbox/subscribers/unsubscribe', { body: {} });
+    expect(res.status).toBe(404);
+    expect(res.headers.get('x-sandbox-error')).toBe('no_subscriber');
+    expect(res.json().message).toBe(
+      'No subscriber to unsubscribe: shop demo has none. Subscribe one first (POST /demo/_sandbox/subscribers).',
+    );
+    expect((await sb.call('GET', '/demo/_sandbox/subscribers')).json().subscribers).toEqual([]);
+    expect((await sb.call('GET', '/demo/_sandbox/deliveries')).json().deliveries).toEqual([]);
+  });
+
+  it('says in X-Sandbox-Error whether the shop or something in it was not found', async () => {
+    const shop = await sb.call('POST', '/nope/_sandbox/orders', { body: {} });
+    expect(shop.status).toBe(404);
+    expect(shop.headers.get('x-sandbox-error')).toBe('unknown_shop');
+    const order = await sb.call('POST', '/demo/_sandbox/orders/999/status', { body: { status: 5 } });
+    expect(order.status).toBe(404);
+    expect(order.headers.get('x-sandbox-error')).toBe('not_found');
+    const subscriber = await sb.call('POST', '/demo/_sandbox/subscribers/unsubscribe', {
+      body: { email: 'nobody@example.com' },
+    });
+    expect(subscriber.headers.get('x-sandbox-error')).toBe('not_found');
+    const route = await sb.call('POST', '/demo/_sandbox/nothing-here', { body: {} });
+    expect(route.headers.get('x-sandbox-error')).toBe('no_resource');
+  });
+});

@@ -1,4 +1,5 @@
 import {
+  innerErrorText,
   type OrderItem,
   OrderItemSchema,
   orderIdFor,
@@ -178,10 +179,18 @@ export class ShopSimulator implements OrderSimulator {
 
   async unsubscribe(shop: string, input: SubscriberSelector = {}): Promise<SubscriberEventResult> {
     const runtime = this.state.shop(shop);
-    const subscriber =
-      input.id === undefined && input.email === undefined && runtime.data.subscribers.length === 0
-        ? this.newSubscriber(runtime, input.seed === undefined ? {} : { seed: input.seed })
-        : this.findSubscriber(runtime, input);
+    if (input.id === undefined && input.email === undefined && runtime.data.subscribers.length === 0) {
+      // nobody to unsubscribe: inventing one would deliver an unsubscribe for someone who never subscribed
+      throw new SandboxApiError(
+        404,
+        40401,
+        'no_subscriber',
+        innerErrorText(40401, { resource: 'Subscriber' }),
+        {},
+        `No subscriber to unsubscribe: shop ${runtime.seed.name} has none. Subscribe one first (POST /${runtime.seed.name}/_sandbox/subscribers).`,
+      );
+    }
+    const subscriber = this.findSubscriber(runtime, input);
     subscriber.status = 0;
     const deliveries = this.emit(runtime, 'newsletter_unsubscribe', [subscriber]);
     return { subscriber: decodedSubscriber(subscriber), deliveries };

@@ -126,6 +126,7 @@ export class SandboxState {
       throw new SandboxNotFoundError(
         `Shop '${name}'`,
         `This sandbox serves: ${this.shopNames().join(', ')} (add shops with a seed file).`,
+        'unknown_shop',
       );
     }
     return shop;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../errors.js';
-import { resolveWebhookSpec, specToWebhookInput, toWebhookInput } from './webhook-input.js';
+import { checkDeliveryUrl, resolveWebhookSpec, specToWebhookInput, toWebhookInput } from './webhook-input.js';
 
 const shared = new URL('../../../../packages/contracts/fixtures/shoprenter/', import.meta.url);
 const fixture = (path: string) => JSON.parse(readFileSync(new URL(path, shared), 'utf8'));
@@ -39,6 +39,12 @@ describe('toWebhookInput', () => {
       webHookParameters: [{ type: 'xml', url: URL_OK, fields: ['order_innerId', 'order_email'] }],
       webHookDelay: [{ delay: '2', delayUnit: 'hour' }],
     });
+  });
+
+  it("a plain http delivery URL: one reason, ShopRenter's part marked as assumed", () => {
+    expect(() => checkDeliveryUrl('http://example.com/x', '--url')).toThrow(
+      '--url "http://example.com/x" uses plain http://: use https:// (the URL carries its secret token, which plain http sends in clear; whether ShopRenter delivers to plain http at all is not documented, assumed not). Plain http is allowed only to loopback addresses such as 127.0.0.1, for local testing',
+    );
   });
 
   it.each([

@@ -1,4 +1,4 @@
-import type { WebhookSpec } from '@srhooks/client';
+import { checkDeliveryUrl, type WebhookSpec } from '@srhooks/client';
 import {
   DELAY_UNITS,
   DELIVERY_FORMATS,
@@ -85,7 +85,7 @@ export function specFromCreateFlags(flags: WebhookFlags): WebhookSpec {
   const delay = checkDelay(flags);
   return {
     event,
-    url: flags.url,
+    url: checkDeliveryUrl(flags.url, '--url'),
     ...(flags.type ? { type: checkType(flags.type) } : {}),
     ...(fields ? { fields } : {}),
     ...(delay ? { delay } : {}),
@@ -120,7 +120,7 @@ export function specFromUpdateFlags(current: Webhook, flags: WebhookFlags): Webh
   const spec = specOf(current);
   const event = flags.event ? checkEvent(flags.event) : spec.event;
   const next: WebhookSpec = { ...spec, event };
-  if (flags.url) next.url = flags.url;
+  if (flags.url) next.url = checkDeliveryUrl(flags.url, '--url');
   if (flags.type) next.type = checkType(flags.type);
   if (flags.clearFields) delete next.fields;
   const fields = checkFields(event, flags.fields);

@@ -177,6 +177,17 @@ describe('srhooks webhooks', () => {
       expect(run.stderr).toContain(message);
     }
     expect((await json('webhooks', 'list')).webhooks).toHaveLength(2);
+    const plain = await cli(
+      'webhooks',
+      'create',
+      '--event',
+      'order_confirm',
+      '--url',
+      'http://example.com/x',
+    );
+    expect(plain.stderr).toBe(
+      'error: --url "http://example.com/x" uses plain http://: use https:// (the URL carries its secret token, which plain http sends in clear; whether ShopRenter delivers to plain http at all is not documented, assumed not). Plain http is allowed only to loopback addresses such as 127.0.0.1, for local testing\n',
+    );
   });
 
   it('get/delete of an unknown id is an API error (exit 3)', async () => {

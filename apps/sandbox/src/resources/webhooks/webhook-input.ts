@@ -8,7 +8,7 @@ import {
   WebhookInputSchema,
   type WebhookParameter,
 } from '@srhooks/contracts';
-import { delayHours, MAX_WEBHOOK_DELAY_HOURS } from '../../assumptions.js';
+import { delayHours, MAX_WEBHOOK_DELAY_HOURS, WEBHOOK_URL_PROTOCOLS } from '../../assumptions.js';
 import { apiErrors } from '../../errors.js';
 import type { StoredWebhook } from '../../state/shop-data.js';
 
@@ -137,6 +137,9 @@ function validate(body: Json): WebhookDraft {
     throw apiErrors.wrongData(`Wrong data in '${where}': ${issue?.message ?? 'not accepted'}.`);
   }
   const value = parsed.data;
+  value.webHookParameters.forEach((p, i) => {
+    checkUrlProtocol(p.url, i);
+  });
   const webHookParameters: WebhookParameter[] = value.webHookParameters.map((p) => ({
     type: p.type,
     url: p.url,
@@ -155,6 +158,16 @@ function validate(body: Json): WebhookDraft {
     webHookParameters,
     webHookDelay,
   };
+}
+
+/** [A35] A delivery URL the shop can POST to: http:// or https://, like every other refused URL 40005. */
+function checkUrlProtocol(url: string, index: number): void {
+  const protocol = new URL(url).protocol;
+  if (!WEBHOOK_URL_PROTOCOLS.includes(protocol)) {
+    throw apiErrors.wrongData(
+      `Wrong data in 'webHookParameters[${index}].url': the shop delivers only to an http:// or https:// URL, not "${protocol}" (assumptions.ts [A35]).`,
+    );
+  }
 }
 
 /** [A24] A delay the sandbox can schedule: finite, and in all at most `MAX_WEBHOOK_DELAY_HOURS`. */

@@ -296,6 +296,22 @@ describe('webHooks resource', () => {
         /absolute URL/,
       ],
       [
+        'an ftp:// url (assumptions.ts [A35])',
+        webhookBody('ftp://e.com'),
+        undefined,
+        40005,
+        'The given data is wrong!',
+        /http:\/\/ or https:\/\/ URL.*ftp:/,
+      ],
+      [
+        'a javascript: url (assumptions.ts [A35])',
+        webhookBody('javascript:alert(1)'),
+        undefined,
+        40005,
+        'The given data is wrong!',
+        /http:\/\/ or https:\/\/ URL.*javascript:/,
+      ],
+      [
         'an id that cannot be an outer id',
         webhookBody('http://h/x', { id: 'a b' }),
         undefined,

@@ -3,7 +3,11 @@
  * Broker handler configuration: schema validation (messages name the key), `${VAR}` resolution from
  * the environment, secrets kept out of error texts and logs, templates and message ids.
  */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { buildReceiver } from '../../../app.js';
 import { ConfigError } from '../../../config/config-error.js';
 import type { ReceiverConfigInput } from '../../../config/config-schema.js';
 import { defineReceiverConfig } from '../../../config/load-config.js';
@@ -94,6 +98,31 @@ describe('broker handler config', () => {
         'handlers.bus.url refers to ${RABBIT_PASSWORD}, but the environment variable RABBIT_PASSWORD is not set; set it (or write the value into the config)',
       ),
     );
+  });
+});
+
+describe('an unset ${VAR} at start-up', () => {
+  it('fails before the store is opened: no SQLite file is left behind', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'srhooks-env-ref-'));
+    try {
+      const db = join(dir, 'receiver.db');
+      const config = defineReceiverConfig({
+        secrets: ['test-secret-0123456789abcdef'],
+        db,
+        logLevel: 'silent',
+        handlers: {
+          bus: { type: 'amqp', url: 'amqp://u:${RABBIT_PASSWORD}@rabbit', exchange: 'x' },
+        } as unknown as ReceiverConfigInput['handlers'],
+      });
+      await expect(buildReceiver(config, { defaultMetrics: false, processing: { env: {} } })).rejects.toThrow(
+        new ProcessingConfigError(
+          'handlers.bus.url refers to ${RABBIT_PASSWORD}, but the environment variable RABBIT_PASSWORD is not set; set it (or write the value into the config)',
+        ),
+      );
+      expect(existsSync(db)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -26,6 +26,28 @@ export function resolveEnvReferences(value: string, env: Env, where: string): st
   });
 }
 
+/**
+ * Resolves every `${VAR}` of the broker handlers' settings (the ones their runners resolve) and
+ * throws the first unset one's ProcessingConfigError: the receiver checks this before it opens its
+ * store, so a config error leaves no new database behind.
+ */
+export function checkEnvReferences(handlers: Readonly<Record<string, HandlerConfig>>, env: Env): void {
+  for (const [name, handler] of Object.entries(handlers)) {
+    const where = `handlers.${name}`;
+    if (handler.type === 'nats') {
+      [handler.servers].flat().forEach((server, index) => {
+        resolveEnvReferences(server, env, `${where}.servers[${index}]`);
+      });
+      for (const key of ['user', 'password', 'token'] as const) {
+        const value = handler[key];
+        if (value !== undefined) resolveEnvReferences(value, env, `${where}.${key}`);
+      }
+    } else if (handler.type === 'amqp' || handler.type === 'redis-stream') {
+      resolveEnvReferences(handler.url, env, `${where}.url`);
+    }
+  }
+}
+
 /** Values substituted into a setting: the secrets it carries (a whole URL's password included). */
 function referencedValues(value: string, env: Env): string[] {
   return [...value.matchAll(REFERENCE)]
