@@ -71,10 +71,11 @@ describe('amqp handler', () => {
         data: { eventId: eventIds[index], shop: SHOP, order: { innerId: `800${index + 1}` } },
       });
     }
+    // An attempt is counted once the store has answered its outcome: just after the message arrived.
+    await expect
+      .poll(async () => (await fetch(`${app.baseUrl}/metrics`)).text(), { timeout: 10_000 })
+      .toContain('srhooks_handler_attempts_total{handler="rabbit",type="amqp",outcome="succeeded"} 3');
     const metrics = await (await fetch(`${app.baseUrl}/metrics`)).text();
-    expect(metrics).toContain(
-      'srhooks_handler_attempts_total{handler="rabbit",type="amqp",outcome="succeeded"} 3',
-    );
     expect(metrics).toContain('srhooks_handler_connected{handler="rabbit",type="amqp"} 1');
   });
 

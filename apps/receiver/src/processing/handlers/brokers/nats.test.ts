@@ -69,10 +69,11 @@ describe('nats handler', () => {
       });
     }
 
+    // An attempt is counted once the store has answered its outcome: just after the message arrived.
+    await expect
+      .poll(async () => (await fetch(`${app.baseUrl}/metrics`)).text(), { timeout: 10_000 })
+      .toContain('srhooks_handler_attempts_total{handler="bus",type="nats",outcome="succeeded"} 3');
     const metrics = await (await fetch(`${app.baseUrl}/metrics`)).text();
-    expect(metrics).toContain(
-      'srhooks_handler_attempts_total{handler="bus",type="nats",outcome="succeeded"} 3',
-    );
     expect(metrics).toContain('srhooks_handler_connected{handler="bus",type="nats"} 1');
     expect(metrics).toMatch(/srhooks_handler_attempt_duration_seconds_count\{handler="bus",type="nats"\} 3/);
   });

@@ -62,10 +62,13 @@ describe('redis-stream handler', () => {
         data: { eventId: eventIds[index], shop: SHOP, order: { innerId: `900${index + 1}` } },
       });
     }
+    // An attempt is counted once the store has answered its outcome: just after the message arrived.
+    await expect
+      .poll(async () => (await fetch(`${app.baseUrl}/metrics`)).text(), { timeout: 10_000 })
+      .toContain(
+        'srhooks_handler_attempts_total{handler="stream",type="redis-stream",outcome="succeeded"} 3',
+      );
     const metrics = await (await fetch(`${app.baseUrl}/metrics`)).text();
-    expect(metrics).toContain(
-      'srhooks_handler_attempts_total{handler="stream",type="redis-stream",outcome="succeeded"} 3',
-    );
     expect(metrics).toContain('srhooks_handler_connected{handler="stream",type="redis-stream"} 1');
   });
 
