@@ -127,6 +127,7 @@ export {
   type DeliveryFeed,
   type DeliveryLine,
   type OutcomeLine,
+  type WatchDeliveriesOptions,
   watchDeliveries,
 } from './live/delivery-feed.js';
 export { type EmbeddedReceiver, startEmbeddedReceiver } from './live/start-receiver.js';

@@ -58,8 +58,8 @@ function maskCustomer<T extends { customerName: string | null }>(event: T): T {
   return event.customerName ? { ...event, customerName: maskName(event.customerName) } : event;
 }
 
-function maskErrorText(text: string | null): string | null {
-  return text === null ? null : maskHandlerError(text, REVEAL);
+function maskErrorText(text: string | null, howToReveal = REVEAL): string | null {
+  return text === null ? null : maskHandlerError(text, howToReveal);
 }
 
 /** A job's last error is its last attempt's: the target's answer body, or a module handler's message. */
@@ -127,6 +127,30 @@ export function maskDeliveryDetail(delivery: DeliveryDetailJson): DeliveryView {
  */
 export function maskDecodeErrorMessage(message: string): string {
   return maskDecodeMessage(message);
+}
+
+/**
+ * The live lines of `listen` (and of the demo once its table is printed): a quarantined delivery's
+ * decode error (`code: message`) with its sender values `[hidden]`, as `deliveries show` hides them.
+ */
+export function maskFeedDelivery<T extends { error?: string }>(line: T): T {
+  return line.error === undefined ? line : { ...line, error: maskDecodeMessage(line.error) };
+}
+
+/**
+ * A live handler-outcome line: its error text (the target's answer body, a module handler's message)
+ * hidden whole; `howToReveal` is what the hidden text says shows it (`pass --reveal` by default).
+ */
+export function maskFeedOutcome<T extends { error: string | null }>(line: T, howToReveal = REVEAL): T {
+  return line.error === null ? line : { ...line, error: maskErrorText(line.error, howToReveal) };
+}
+
+/**
+ * A handler's error text where a command has no `--reveal` (the demo): hidden whole, saying
+ * `howToReveal` shows it.
+ */
+export function maskHandlerErrorText(text: string, howToReveal: string): string {
+  return maskHandlerError(text, howToReveal);
 }
 
 /** The demo's table: its customers as initials, or a subscriber's e-mail address as `t***@example.com`. */

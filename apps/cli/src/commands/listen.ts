@@ -6,6 +6,7 @@ import {
   WEBHOOK_EVENTS,
   type WebhookEvent,
 } from '@srhooks/contracts';
+import { maskedNote } from '../admin-api/personal-data.js';
 import { usageError } from '../cli-error.js';
 import { defineCommand } from '../command.js';
 import { resolveConfigDir } from '../config/config-dir.js';
@@ -39,6 +40,8 @@ export interface ListenOptions {
   publicUrl?: string;
   /** URL secret (default: SRHOOKS_SECRETS' first entry, else the one kept in listen.json). */
   secret?: string;
+  /** Print decode errors' quoted values and handler error texts unmasked (personal data). */
+  reveal?: boolean;
 }
 
 export interface ListenResult {
@@ -58,7 +61,12 @@ interface ListenStart {
   /** Per shop: whether `srhooks login` stored credentials it serves (for `recover` and handlers' `ctx.client`). */
   credentials: { shop: string; login: ListenShopAccess['login'] }[];
   inspector: string | null;
+  /** Whether the lines show personal data unmasked (`--reveal`). */
+  revealed: boolean;
 }
+
+/** What `--reveal` adds to listen's lines. */
+const REVEALED_TEXTS = "decode errors' quoted values and handler error texts";
 
 const FORWARD_HANDLER = 'forward';
 /** A `log` handler whose JSON lines are dropped: its outcome line in the feed is the console output. */
@@ -117,6 +125,9 @@ function printStart(output: Output, start: ListenStart): void {
   }
   for (const line of credentialLines(start.credentials)) lines.push(style.dim(line));
   if (start.inspector) lines.push(`inspector: ${start.inspector}`);
+  lines.push(
+    style.dim(start.revealed ? 'personal data shown unmasked (--reveal)' : maskedNote(REVEALED_TEXTS)),
+  );
   lines.push(style.dim('waiting for deliveries… (Ctrl-C stops)'));
   output.line(lines.join('\n'));
 }
@@ -219,9 +230,13 @@ export const listenCommand = defineCommand<ListenOptions, ListenResult>({
       handler,
       credentials: shops.map((shop) => ({ shop, login: access.get(shop)?.login ?? 'none' })),
       inspector: receiver.admin ? `${localUrl}/ui  (admin token ${stored.adminToken})` : null,
+      revealed: options.reveal === true,
     });
 
-    const feed = watchDeliveries(app.store, context.output, { events: shownEvents });
+    const feed = watchDeliveries(app.store, context.output, {
+      events: shownEvents,
+      reveal: options.reveal === true,
+    });
 
     const signal = await interrupted;
     context.output.info(`stopping the receiver (${signal})`);

@@ -1,8 +1,9 @@
 import type { WebhookEvent } from '@srhooks/contracts';
+import { maskFeedDelivery, maskFeedOutcome, shown } from '../admin-api/personal-data.js';
 import type { Output } from '../output/index.js';
 import type { EventSummary, ReceiverStore, StoreChange } from './receiver-types.js';
 
-/** One line per stored delivery (`--json`: one document per line). */
+/** One line per stored delivery (`--json`: one document per line). `error`: a quarantined one's decode error. */
 export interface DeliveryLine {
   type: 'delivery';
   time: string;
@@ -33,7 +34,20 @@ export interface OutcomeLine {
   handler: string;
   status: string;
   statusCode: number | null;
+  /** The handler's error text: the target's answer body, or a module handler's message. */
   error: string | null;
+}
+
+export interface WatchDeliveriesOptions {
+  /** Only deliveries of these events (default: all). */
+  events?: ReadonlySet<WebhookEvent>;
+  /**
+   * Print decode errors' quoted sender values and handler error texts as they are. Without it they
+   * are masked (personal data), human lines and `--json` alike.
+   */
+  reveal?: boolean;
+  /** What a hidden handler error says shows it (default `pass --reveal`; the demo has no --reveal). */
+  howToReveal?: string;
 }
 
 export interface DeliveryFeed {
@@ -96,14 +110,15 @@ export function printOutcome(output: Output, line: OutcomeLine): void {
 
 /**
  * Prints what the receiver durably stores, as it is committed: the store's change hook says
- * which delivery or job changed, the read API supplies order number, total and outcome.
+ * which delivery or job changed, the read API supplies order number, total and outcome. Personal
+ * data in the lines is masked unless `options.reveal`.
  */
 export function watchDeliveries(
   store: ReceiverStore,
   output: Output,
-  options: { events?: ReadonlySet<WebhookEvent> } = {},
+  options: WatchDeliveriesOptions = {},
 ): DeliveryFeed {
-  const shown = (event: WebhookEvent) => !options.events || options.events.has(event);
+  const watched = (event: WebhookEvent) => !options.events || options.events.has(event);
   const pending = new Set<Promise<void>>();
   const summaries = new Map<string, EventSummary>();
   let deliveries = 0;
@@ -117,7 +132,7 @@ export function watchDeliveries(
   };
 
   const onDelivery = async (change: Extract<StoreChange, { kind: 'delivery' }>): Promise<void> => {
-    if (!shown(change.event)) return;
+    if (!watched(change.event)) return;
     deliveries += 1;
     const line: DeliveryLine = {
       type: 'delivery',
@@ -146,17 +161,17 @@ export function watchDeliveries(
         });
       }
     }
-    printDelivery(output, line);
+    printDelivery(output, shown(options.reveal, line, maskFeedDelivery).value);
   };
 
   const onJob = async (change: Extract<StoreChange, { kind: 'job' }>): Promise<void> => {
     if (change.status !== 'succeeded' && change.status !== 'dead' && change.status !== 'pending') return;
     const detail = await store.getEvent(change.eventId);
-    if (!detail || !shown(detail.event)) return;
+    if (!detail || !watched(detail.event)) return;
     const job = detail.jobs.find((candidate) => candidate.id === change.jobId);
     // a pending job after a failure is a retry; a fresh pending job is not news
     if (change.status === 'pending' && (!job || job.failures === 0)) return;
-    printOutcome(output, {
+    const line: OutcomeLine = {
       type: 'outcome',
       time: clock(new Date()),
       eventId: detail.id,
@@ -167,7 +182,11 @@ export function watchDeliveries(
       status: change.status === 'pending' ? 'retrying' : change.status,
       statusCode: job?.lastStatusCode ?? null,
       error: change.status === 'succeeded' ? null : (job?.lastError ?? null),
-    });
+    };
+    printOutcome(
+      output,
+      shown(options.reveal, line, (answer) => maskFeedOutcome(answer, options.howToReveal)).value,
+    );
   };
 
   const unsubscribe = store.onChange((change) => {

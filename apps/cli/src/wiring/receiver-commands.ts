@@ -138,6 +138,11 @@ function registerListen(program: Command): void {
       '--secret <secret>',
       'URL signing secret (default: SRHOOKS_SECRETS, else one kept in the config dir)',
     )
+    .addOption(
+      revealOption(
+        "a quarantined delivery's decode error (the sender's quoted values) and handler error texts (a forward target's answer body, a module handler's message)",
+      ),
+    )
     .addHelpText(
       'after',
       examples(

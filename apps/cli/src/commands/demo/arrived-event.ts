@@ -1,5 +1,5 @@
 import { isOrderEvent, type WebhookEvent } from '@srhooks/contracts';
-import { maskCustomerContact } from '../../admin-api/personal-data.js';
+import { maskCustomerContact, maskHandlerErrorText } from '../../admin-api/personal-data.js';
 import type { Arrival } from './wait-for-arrivals.js';
 
 /** One row of the demo's "what arrived" table (and of its `--json` result). */
@@ -17,7 +17,19 @@ export interface ArrivedEvent {
   currency: string | null;
   /** The event's status in the receiver (`succeeded` once every handler job succeeded). */
   status: string;
+  /** `error`: the job's last error, hidden (see {@link DEMO_HOW_TO_REVEAL}). */
   handlers: { handler: string; status: string; attempts: number; error: string | null }[];
+}
+
+/**
+ * The demo has no `--reveal` (its data is the sandbox's, but personal data is masked everywhere): a
+ * handler's error text is hidden whole and says where it is shown while the demo runs.
+ */
+export const DEMO_HOW_TO_REVEAL = "the inspector's Show personal data";
+
+/** A handler's error text (a module handler's message, a target's answer body) as the demo prints it. */
+export function demoHandlerError(text: string | null): string | null {
+  return text === null ? null : maskHandlerErrorText(text, DEMO_HOW_TO_REVEAL);
 }
 
 function emailOf(payload: unknown): string | null {
@@ -43,7 +55,7 @@ export function toArrivedEvent({ expected, event }: Arrival): ArrivedEvent {
       handler: job.handler,
       status: job.status,
       attempts: job.attempts,
-      error: job.lastError,
+      error: demoHandlerError(job.lastError),
     })),
   };
 }

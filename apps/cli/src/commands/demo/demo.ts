@@ -7,7 +7,7 @@ import { maskDeliveryUrl } from '../../delivery/mask-delivery-url.js';
 import { watchDeliveries } from '../../live/delivery-feed.js';
 import { REQUIRED_SCOPES } from '../login.js';
 import { syncWebhooksCommand, toShopResult } from '../webhooks/sync.js';
-import { toArrivedEvent } from './arrived-event.js';
+import { DEMO_HOW_TO_REVEAL, toArrivedEvent } from './arrived-event.js';
 import { DEFAULT_DEMO_NATS_URL, type DemoNats, prepareDemoNats } from './demo-nats.js';
 import { demonstrateRecovery } from './demo-recovery.js';
 import type { DemoResult } from './demo-result.js';
@@ -293,7 +293,7 @@ export const demoCommand = defineCommand<DemoOptions, DemoResult>({
       // from here on, every new delivery (e.g. `srhooks sandbox order` in another terminal) gets a line
       if (!output.json)
         output.line(output.style.dim('\nnew deliveries show up below; Ctrl-C stops the demo'));
-      const live = watchDeliveries(receiver.app.store, output);
+      const live = watchDeliveries(receiver.app.store, output, { howToReveal: DEMO_HOW_TO_REVEAL });
       const signal = await interrupted;
       output.info(`stopping the demo (${signal})`);
       await live.stop();

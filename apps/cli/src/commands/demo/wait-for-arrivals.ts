@@ -1,5 +1,6 @@
 import type { OrderSimulator } from '@srhooks/sandbox';
 import { CliError } from '../../cli-error.js';
+import { demoHandlerError } from './arrived-event.js';
 import type { ReceiverStore } from './demo-services.js';
 import type { ExpectedArrival } from './shop-activity.js';
 
@@ -132,7 +133,9 @@ async function timeoutError(
     const detail = await options.store.getEvent(summary.id);
     const jobs = (detail?.jobs ?? [])
       .filter((job) => job.status !== 'succeeded')
-      .map((job) => `${job.handler} ${job.status}${job.lastError ? `: ${job.lastError}` : ''}`);
+      .map(
+        (job) => `${job.handler} ${job.status}${job.lastError ? `: ${demoHandlerError(job.lastError)}` : ''}`,
+      );
     missing.push(`${name} not handled (${jobs.join(', ') || summary.status})`);
   }
   const seconds = Math.round(options.timeoutMs / 100) / 10;
