@@ -46,6 +46,9 @@ import { StoreConflictError } from '../store/store.js';
 import { AdminApiError } from './admin-errors.js';
 import type { PruneRequest } from './admin-request-schemas.js';
 
+/** Dead letters replayed per store call by `replayDeadLetters` (at most MAX_DEAD_LETTERS). */
+export const DEAD_LETTER_REPLAY_BATCH = 1000;
+
 export interface AdminOperationsOptions {
   store: Store;
   handlers: HandlerRegistry;
@@ -337,11 +340,13 @@ export class AdminOperations {
    * walked in batches of `batchSize` (at most MAX_DEAD_LETTERS, the store's limit per call), newest first,
    * each batch after the previous one's last by the dead-letter cursor (time, job id): a replayed job that
    * dies again meanwhile has a later dead-letter time, so it is neither in a later batch nor replayed twice
-   * (it stays a dead letter, for the next replay). Ends at the first short batch.
+   * (it stays a dead letter, for the next replay). Ends at the first short batch. Each batch is one store
+   * call bounded by the store timeout, so batches are small enough to finish within it on a busy machine
+   * (10,000 jobs in one SQLite transaction took more than the default 5 s on a loaded CI machine).
    */
   async replayDeadLetters(
     filter: DeadLetterFilter,
-    batchSize = MAX_DEAD_LETTERS,
+    batchSize = DEAD_LETTER_REPLAY_BATCH,
     now = new Date(),
   ): Promise<JobRecord[]> {
     const { cursor: _cursor, limit: _limit, ...matching } = filter;
