@@ -5,6 +5,7 @@
  * transaction instead live here too (a recovery pass's delivery, re-processing a quarantined delivery).
  */
 import type { WebhookEvent } from '@srhooks/contracts';
+import type pg from 'pg';
 import { type PaymentClaimWrite, writePaymentClaim } from '../payment-claim.js';
 import { type PreparedEvent, prepareEvents, uniqueHandlers } from '../prepared-event.js';
 import { runPlan } from '../prune-plan.js';
@@ -18,13 +19,14 @@ import type {
   NewDelivery,
   NewEvent,
   ReprocessOptions,
+  StoreChange,
 } from '../store.js';
 import { StoreConflictError, StoreNotFoundError } from '../store-errors.js';
 import { AdaptiveBatcher, type ItemOutcome } from './adaptive-batcher.js';
-import { at, dialect, type PgConnection, type SqlRunner } from './pg-connection.js';
+import { at, cleanTextRunner, dialect, type PgConnection, type SqlRunner } from './pg-connection.js';
 import { isPgUnavailable, mapPgError } from './pg-errors.js';
 import type { DeliveryOutcome, DeliveryWrite } from './pg-ingest-batch.js';
-import { callIngest, recoverIngest } from './pg-ingest-recovery.js';
+import { callIngest, recoverIngest, recoverLostWrites } from './pg-ingest-recovery.js';
 
 const DEFAULT_INGEST_CONCURRENCY = 2;
 
@@ -92,6 +94,34 @@ async function writeClaim(client: SqlRunner, claim: PaymentClaimWrite): Promise<
   );
 }
 
+/**
+ * A delivery's own transaction sent once more on the recovery's connection (pg-ingest-recovery.ts): its
+ * outcome, or a 23505 on deliveries_pkey when the interrupted transaction committed it meanwhile. Other
+ * errors (a claim that conflicts now, the connection lost again) are thrown.
+ */
+async function resendAlone(
+  client: pg.Client,
+  write: (runner: SqlRunner) => Promise<Array<string | null>>,
+): Promise<DeliveryOutcome[]> {
+  try {
+    await client.query('BEGIN');
+    const duplicates = await write(cleanTextRunner(client));
+    await client.query('COMMIT');
+    return [{ ok: true, duplicates }];
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    const { code, constraint, message } = error as {
+      code?: unknown;
+      constraint?: unknown;
+      message?: unknown;
+    };
+    if (code === '23505' && constraint === 'deliveries_pkey') {
+      return [{ ok: false, code, message: `${String(message)} (deliveries_pkey)` }];
+    }
+    throw error;
+  }
+}
+
 export interface PgIngestOptions {
   poolSize?: number;
   ingestConcurrency?: number;
@@ -152,7 +182,11 @@ export class PgIngest {
    * A delivery and its events in a transaction of their own: the record of a recovery pass (marked
    * `source = 'recovery'`), or a Payment API notification with its claim on the charge (written first, so
    * the claim is stored with the notification or not at all). Both are rare and small, so they take the
-   * plain path rather than the batched ingest functions.
+   * plain path rather than the batched ingest functions. A lost connection is settled as the batched
+   * ingest's is (pg-ingest-recovery.ts): on a fresh connection the delivery's id tells whether it
+   * committed (then that is the answer), else the transaction runs once more there — the claim's upsert
+   * tolerates it, and a claim that conflicts now throws PaymentClaimConflictError, so the filing rules
+   * run again.
    */
   async #ingestAlone(
     delivery: NewDelivery,
@@ -166,7 +200,14 @@ export class PgIngest {
     const receivedAt = delivery.receivedAt;
     const deliveryId = newId('dlv', receivedAt.getTime());
     const eventIds = prepared.map(() => newId('evt', receivedAt.getTime()));
-    return this.#conn.transaction(async ({ client, changes }) => {
+    const change: StoreChange = {
+      kind: 'delivery',
+      deliveryId,
+      shop: delivery.shop,
+      event: delivery.event,
+      status: 'stored',
+    };
+    const write = async (client: SqlRunner): Promise<Array<string | null>> => {
       if (paymentClaim) await writeClaim(client, paymentClaim);
       await client.query(
         `INSERT INTO deliveries (id, received_at, shop, event, remote_address, headers, content_type, raw_body, status, source)
@@ -196,20 +237,40 @@ export class PgIngest {
       if (source !== 'webhook') {
         await client.query('UPDATE events SET source = $2 WHERE delivery_id = $1', [deliveryId, source]);
       }
-      changes.push({
-        kind: 'delivery',
-        deliveryId,
-        shop: delivery.shop,
-        event: delivery.event,
-        status: 'stored',
-      });
-      const stored = toIngested(
-        eventIds,
-        prepared,
-        (result.rows[0]?.duplicates as Array<string | null>) ?? [],
-      );
+      return (result.rows[0]?.duplicates as Array<string | null>) ?? [];
+    };
+    const answer = (duplicates: ReadonlyArray<string | null>): IngestResult => {
+      const stored = toIngested(eventIds, prepared, duplicates);
       return { deliveryId, events: stored, duplicates: stored.filter((e) => e.duplicateOf !== null).length };
-    });
+    };
+    let duplicates: Array<string | null>;
+    try {
+      duplicates = await this.#conn.transaction(async ({ client, changes }) => {
+        const value = await write(client);
+        changes.push(change);
+        return value;
+      });
+    } catch (error) {
+      if (this.#conn.closed || !isPgUnavailable(error)) throw error;
+      duplicates = await this.#conn.run(async () => {
+        const [outcome] = await recoverLostWrites(
+          this.#conn,
+          [{ id: deliveryId, eventIds }],
+          error,
+          (_missing, client) => resendAlone(client, write),
+        );
+        if (outcome?.ok !== true) {
+          throw mapPgError(
+            Object.assign(new Error(outcome?.message ?? 'the retried ingest returned no outcome'), {
+              code: outcome?.code,
+            }),
+          );
+        }
+        this.#conn.emit([change]);
+        return outcome.duplicates;
+      });
+    }
+    return answer(duplicates);
   }
 
   async quarantine(delivery: NewDelivery, error: DecodeFailure): Promise<{ deliveryId: string }> {
