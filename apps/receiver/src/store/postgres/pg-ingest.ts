@@ -6,7 +6,12 @@
  */
 import type { WebhookEvent } from '@srhooks/contracts';
 import type pg from 'pg';
-import { type PaymentClaimWrite, writePaymentClaim } from '../payment-claim.js';
+import {
+  type PaymentBindingTouch,
+  type PaymentClaimWrite,
+  touchPaymentBinding,
+  writePaymentClaim,
+} from '../payment-claim.js';
 import { type PreparedEvent, prepareEvents, uniqueHandlers } from '../prepared-event.js';
 import { runPlan } from '../prune-plan.js';
 import type { Row } from '../row-mapping.js';
@@ -18,6 +23,7 @@ import type {
   IngestResult,
   NewDelivery,
   NewEvent,
+  QuarantineOptions,
   ReprocessOptions,
   StoreChange,
 } from '../store.js';
@@ -239,20 +245,35 @@ export class PgIngest {
       }
       return (result.rows[0]?.duplicates as Array<string | null>) ?? [];
     };
-    const answer = (duplicates: ReadonlyArray<string | null>): IngestResult => {
-      const stored = toIngested(eventIds, prepared, duplicates);
-      return { deliveryId, events: stored, duplicates: stored.filter((e) => e.duplicateOf !== null).length };
-    };
-    let duplicates: Array<string | null>;
+    const stored = toIngested(
+      eventIds,
+      prepared,
+      await this.#transactionAlone(deliveryId, eventIds, change, write),
+    );
+    return { deliveryId, events: stored, duplicates: stored.filter((e) => e.duplicateOf !== null).length };
+  }
+
+  /**
+   * Runs `write` (one delivery's statements) in a transaction of its own and announces `change` after it
+   * committed. A lost connection is settled as the batched ingest's is (pg-ingest-recovery.ts): on a
+   * fresh connection the delivery's id tells whether it committed (then that is the answer, its events'
+   * duplicates), else the transaction runs once more there.
+   */
+  async #transactionAlone(
+    deliveryId: string,
+    eventIds: readonly string[],
+    change: StoreChange,
+    write: (client: SqlRunner) => Promise<Array<string | null>>,
+  ): Promise<Array<string | null>> {
     try {
-      duplicates = await this.#conn.transaction(async ({ client, changes }) => {
+      return await this.#conn.transaction(async ({ client, changes }) => {
         const value = await write(client);
         changes.push(change);
         return value;
       });
     } catch (error) {
       if (this.#conn.closed || !isPgUnavailable(error)) throw error;
-      duplicates = await this.#conn.run(async () => {
+      return this.#conn.run(async () => {
         const [outcome] = await recoverLostWrites(
           this.#conn,
           [{ id: deliveryId, eventIds }],
@@ -270,10 +291,14 @@ export class PgIngest {
         return outcome.duplicates;
       });
     }
-    return answer(duplicates);
   }
 
-  async quarantine(delivery: NewDelivery, error: DecodeFailure): Promise<{ deliveryId: string }> {
+  async quarantine(
+    delivery: NewDelivery,
+    error: DecodeFailure,
+    options: QuarantineOptions = {},
+  ): Promise<{ deliveryId: string }> {
+    if (options.paymentBinding) return this.#quarantineWithBinding(delivery, error, options.paymentBinding);
     const write = this.#deliveryWrite(delivery, 'quarantined', error, [], []);
     return this.#conn.run(async () => {
       await this.#ingestBatcher.submit(write);
@@ -288,6 +313,53 @@ export class PgIngest {
       ]);
       return { deliveryId: write.id };
     });
+  }
+
+  /**
+   * A payment notification quarantined for its charge's binding, with the binding touched in the same
+   * transaction (payment-claim.ts `touchPaymentBinding`): the binding's row is locked and its last
+   * notification moved, so a retention chunk deleting it either ran before (the touch finds no binding:
+   * PaymentClaimConflictError, the filing rules run again) or waits and then keeps it (its re-check of
+   * the last notification fails). Rare, so a transaction of its own rather than the batched ingest.
+   */
+  async #quarantineWithBinding(
+    delivery: NewDelivery,
+    error: DecodeFailure,
+    binding: PaymentBindingTouch,
+  ): Promise<{ deliveryId: string }> {
+    const deliveryId = newId('dlv', delivery.receivedAt.getTime());
+    const change: StoreChange = {
+      kind: 'delivery',
+      deliveryId,
+      shop: delivery.shop,
+      event: delivery.event,
+      status: 'quarantined',
+    };
+    await this.#transactionAlone(deliveryId, [], change, async (client) => {
+      await runPlan(
+        touchPaymentBinding(dialect, binding),
+        async (step) => (await client.query(step.sql, step.values)).rows as Row[],
+      );
+      await client.query(
+        `INSERT INTO deliveries (id, received_at, shop, event, remote_address, headers, content_type, raw_body, status,
+           decode_error_code, decode_error_message)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'quarantined', $9, $10)`,
+        [
+          deliveryId,
+          delivery.receivedAt,
+          delivery.shop,
+          delivery.event,
+          delivery.remoteAddress,
+          JSON.stringify(delivery.headers),
+          delivery.contentType,
+          delivery.rawBody,
+          error.code,
+          error.message,
+        ],
+      );
+      return [];
+    });
+    return { deliveryId };
   }
 
   #deliveryWrite(
