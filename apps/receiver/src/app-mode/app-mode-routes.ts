@@ -329,7 +329,11 @@ const plugin: FastifyPluginAsync = async (app) => {
             const { shop, failure, claimed } = decision;
             const { deliveryId } = await withStoreTimeout(
               'quarantine payment notification',
-              app.store.quarantine(delivery(shop), failure),
+              app.store.quarantine(
+                delivery(shop),
+                failure,
+                decision.binding ? { paymentBinding: decision.binding } : {},
+              ),
               app.config.storeTimeoutMs,
             );
             app.metrics.quarantined.inc({ shop, event, code: failure.code });

@@ -1,10 +1,11 @@
 /**
  * A Payment API notification's claim on its charge (the binding to a shop, the filed-notification key) is
  * written in the same transaction as the notification itself, on both engines: a store write that fails
- * after the claim's statements ran — a fault injected into the real database, or (PostgreSQL) the
- * connection lost in the middle of the transaction, as when the receiver's host dies — leaves no binding,
- * and the notification sent again is stored exactly once: under its shop on a retry, and a copy under
- * another shop is filed, never answered as the duplicate of a notification that was not stored.
+ * after the claim's statements ran — a fault injected into the real database, or (PostgreSQL) the server
+ * unreachable beyond the one retry on a fresh connection — leaves no binding, and the notification sent
+ * again is stored exactly once: under its shop on a retry, and a copy under another shop is filed, never
+ * answered as the duplicate of a notification that was not stored. A single cut connection (PostgreSQL)
+ * costs nothing: the transaction runs again on a fresh connection and the notification is answered 200.
  */
 import { signPaymentNotification } from '@srhooks/contracts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -131,22 +132,40 @@ describe('payment claims when the PostgreSQL connection is lost in the middle of
     await proxy.stop();
   });
 
-  it('leaves neither binding nor notification, and the retry stores it once', async () => {
+  it('a cut connection costs nothing: the write runs again on a fresh connection, stored once, answered 200', async () => {
     const body = notification(6201);
     const hold = await db.holdPaymentDeliveries();
     const sent = post(f, 'alpha', body);
     // The write is inside its transaction (the claim's statements ran before the delivery's insert).
     await eventually(async () => ((await hold.waiting()) ? true : undefined));
     proxy.cut();
+    // The cut transaction never commits; the resend on a fresh connection waits for the held one's row
+    // lock on the binding, then for the same hold.
+    await hold.release();
+    expect(await sent).toMatchObject({ status: 200, json: { ok: true, duplicates: 0 } });
+    await db.repair();
+    expect(await db.bindings()).toContainEqual({ subject: 'payment:6201', shop: 'alpha' });
+    // The sender's retry is the duplicate of what was stored.
+    expect(await post(f, 'alpha', body)).toMatchObject({ status: 200, json: { ok: true, duplicates: 1 } });
+    expect(await storedUnder(f, 6201)).toEqual(['alpha']);
+  });
+
+  it('PostgreSQL unreachable beyond the one retry: 5xx, neither binding nor notification, the retry stores it once', async () => {
+    const body = notification(6202);
+    const hold = await db.holdPaymentDeliveries();
+    const sent = post(f, 'alpha', body);
+    await eventually(async () => ((await hold.waiting()) ? true : undefined));
+    await proxy.stop();
     expect((await sent).status).toBeGreaterThanOrEqual(500);
     await hold.release();
     await db.repair();
-    expect(await db.bindings()).not.toContainEqual(expect.objectContaining({ subject: 'payment:6201' }));
+    await proxy.start();
+    expect(await db.bindings()).not.toContainEqual(expect.objectContaining({ subject: 'payment:6202' }));
 
     // A copy under beta is not a "duplicate" of the lost write; the sender's retry under alpha is then one.
     const copy = await post(f, 'beta', body);
     expect(copy).toMatchObject({ status: 200, json: { ok: true, duplicates: 0 } });
     expect(await post(f, 'alpha', body)).toEqual({ status: 200, json: { ok: true, duplicates: 1 } });
-    expect(await storedUnder(f, 6201)).toEqual(['beta']);
+    expect(await storedUnder(f, 6202)).toEqual(['beta']);
   });
 });

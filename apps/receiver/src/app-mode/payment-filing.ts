@@ -22,7 +22,12 @@ import {
 } from '@srhooks/contracts';
 import { withStoreTimeout } from '../ingest/store-call.js';
 import type { AppShopStore } from '../store/app-shops/app-shop-store.js';
-import { type DecodeFailure, PaymentClaimConflictError, type PaymentClaimWrite } from '../store/store.js';
+import {
+  type DecodeFailure,
+  type PaymentBindingTouch,
+  PaymentClaimConflictError,
+  type PaymentClaimWrite,
+} from '../store/store.js';
 
 /** Where payment notifications are filed when their URL names no shop (they carry none themselves). */
 export const PAYMENT_API_SHOP = 'payment-api';
@@ -184,7 +189,18 @@ export type PaymentFiling =
       subjectId: string;
       claim: PaymentClaimWrite;
     }
-  | { kind: 'quarantine'; shop: string; failure: PaymentQuarantine; claimed: string | null };
+  | {
+      kind: 'quarantine';
+      shop: string;
+      failure: PaymentQuarantine;
+      claimed: string | null;
+      /**
+       * The charge's binding the quarantine relies on (`shop_mismatch`, `unknown_shop` of a bound charge: a
+       * re-process files it under that shop), touched in the transaction that quarantines it so retention
+       * cannot prune it meanwhile (payment-claim.ts `touchPaymentBinding`).
+       */
+      binding?: PaymentBindingTouch;
+    };
 
 /** From the store, not the directory's cache: an install another instance just handled counts. */
 async function shopStanding(ctx: PaymentFilingContext, shop: string): Promise<PaymentShopStanding> {
@@ -215,11 +231,16 @@ export async function filePaymentNotification(
     parameter.kind === 'named' ? await shopStanding(ctx, parameter.shop) : 'served';
   const served = parameter.kind !== 'invalid' && standing === 'served';
   const shop = parameter.kind === 'named' ? parameter.shop : PAYMENT_API_SHOP;
-  const quarantine = (where: string, failure: PaymentQuarantine): PaymentFiling => ({
+  const quarantine = (
+    where: string,
+    failure: PaymentQuarantine,
+    binding?: PaymentBindingTouch,
+  ): PaymentFiling => ({
     kind: 'quarantine',
     shop: where,
     failure,
     claimed,
+    ...(binding ? { binding } : {}),
   });
 
   if (!body.ok) {
@@ -265,13 +286,17 @@ export async function filePaymentNotification(
     };
   }
   if (!served && parameter.kind === 'named') {
-    return quarantine(PAYMENT_API_SHOP, unknownShop(parameter, standing, state.subjectShop));
+    return quarantine(
+      PAYMENT_API_SHOP,
+      unknownShop(parameter, standing, state.subjectShop),
+      state.subjectShop === null ? undefined : { subject, shop: state.subjectShop, now },
+    );
   }
   const charge = state.subjectShop as string;
   if (options.acceptShopMismatch) {
     return { kind: 'file', shop: charge, decoded, subjectId, claim: claimFor(charge, false) };
   }
-  return quarantine(shop, shopMismatch(shop, charge));
+  return quarantine(shop, shopMismatch(shop, charge), { subject, shop: charge, now });
 }
 
 /** How often the filing rules run again when the charge's binding changed under them (see fileAndStore). */

@@ -49,37 +49,71 @@ export function* writePaymentClaim(
   };
   const now = dialect.time(claim.now);
   yield step((add) => `DELETE FROM app_payment_notifications WHERE expires_at <= ${add(now)}`);
-  /** The later of the stored last notification and `value` (SQLite has max(), PostgreSQL GREATEST()). */
-  const later = (value: string) =>
-    `CASE WHEN app_payment_subjects.last_notification_at > ${value} THEN app_payment_subjects.last_notification_at ELSE ${value} END`;
-  const bound = claim.bind
-    ? yield step((add) => {
-        const subject = add(claim.subject);
-        const shop = add(claim.shop);
-        const boundAt = add(now);
-        const last = add(now);
-        return `INSERT INTO app_payment_subjects (subject, shop, bound_at, last_notification_at)
+  const later = (value: string) => laterNotification('app_payment_subjects.last_notification_at', value);
+  if (claim.bind) {
+    const bound = yield step((add) => {
+      const subject = add(claim.subject);
+      const shop = add(claim.shop);
+      const boundAt = add(now);
+      const last = add(now);
+      return `INSERT INTO app_payment_subjects (subject, shop, bound_at, last_notification_at)
           VALUES (${subject}, ${shop}, ${boundAt}, ${last})
           ON CONFLICT (subject) DO UPDATE SET last_notification_at = ${later('excluded.last_notification_at')}
           RETURNING shop`;
-      })
-    : yield step((add) => {
-        const first = add(now);
-        const second = add(now);
-        return `UPDATE app_payment_subjects SET last_notification_at = CASE WHEN last_notification_at > ${first} THEN last_notification_at ELSE ${second} END
-          WHERE subject = ${add(claim.subject)} RETURNING shop`;
-      });
-  const boundTo = bound[0] === undefined ? null : String(bound[0].shop);
-  if (boundTo !== claim.shop) {
-    throw new PaymentClaimConflictError(
-      boundTo === null
-        ? `${claim.subject} is no longer bound to ${claim.shop}; the notification was not stored, file it again.`
-        : `${claim.subject} was bound to ${boundTo} meanwhile, not ${claim.shop}; the notification was not stored, file it again.`,
-    );
+    });
+    requireBoundTo(claim, bound);
+  } else {
+    yield* touchPaymentBinding(dialect, claim);
   }
   yield step(
     (add) =>
       `INSERT INTO app_payment_notifications (dedupe_key, expires_at) VALUES (${add(claim.dedupeKey)}, ${add(dialect.time(claim.expiresAt))})
        ON CONFLICT (dedupe_key) DO NOTHING`,
   );
+}
+
+/** The later of the stored last notification and `value` (SQLite has max(), PostgreSQL GREATEST()). */
+function laterNotification(column: string, value: string): string {
+  return `CASE WHEN ${column} > ${value} THEN ${column} ELSE ${value} END`;
+}
+
+/** A notification relies on its charge / card change being bound to `shop` (it is stored with it, or quarantined for it). */
+export interface PaymentBindingTouch {
+  subject: string;
+  shop: string;
+  /** When the notification is stored: the subject's last notification from then on. */
+  now: Date;
+}
+
+/**
+ * The statement that keeps a binding a notification relies on, inside the transaction that stores the
+ * notification: its last notification moves to `now` (so retention's re-check before deleting it fails —
+ * payment-binding-prune.ts), its row is locked (so a concurrent prune waits for this transaction), and
+ * PaymentClaimConflictError (nothing stored) when it is gone or bound to another shop by then. Used by a
+ * claim without `bind`, and by a `shop_mismatch` / `unknown_shop` quarantine of a bound charge, which a
+ * later re-process files under that binding.
+ */
+export function* touchPaymentBinding(
+  dialect: SqlDialect,
+  touch: PaymentBindingTouch,
+): Generator<SqlStep, void, Row[]> {
+  const params = dialect.params();
+  const now = dialect.time(touch.now);
+  // Two placeholders for the one time: SQLite's are positional.
+  const first = params.add(now);
+  const second = params.add(now);
+  const sql = `UPDATE app_payment_subjects SET last_notification_at = CASE WHEN last_notification_at > ${first} THEN last_notification_at ELSE ${second} END
+    WHERE subject = ${params.add(touch.subject)} RETURNING shop`;
+  requireBoundTo(touch, yield { sql, values: params.values });
+}
+
+function requireBoundTo(touch: { subject: string; shop: string }, bound: Row[]): void {
+  const boundTo = bound[0] === undefined ? null : String(bound[0].shop);
+  if (boundTo !== touch.shop) {
+    throw new PaymentClaimConflictError(
+      boundTo === null
+        ? `${touch.subject} is no longer bound to ${touch.shop}; the notification was not stored, file it again.`
+        : `${touch.subject} was bound to ${boundTo} meanwhile, not ${touch.shop}; the notification was not stored, file it again.`,
+    );
+  }
 }

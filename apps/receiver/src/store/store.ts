@@ -9,7 +9,7 @@
  */
 
 import type { WebhookEvent } from '@srhooks/contracts';
-import type { PaymentClaimWrite } from './payment-claim.js';
+import type { PaymentBindingTouch, PaymentClaimWrite } from './payment-claim.js';
 import type { PruneCounts } from './prune-plan.js';
 import type { EventSource, RecoveryPassRecord, RecoveryState } from './recovery-records.js';
 
@@ -65,7 +65,7 @@ export interface IngestResult {
   duplicates: number;
 }
 
-export type { PaymentClaimWrite };
+export type { PaymentBindingTouch, PaymentClaimWrite };
 
 /** Options of `Store.ingest`. */
 export interface IngestOptions {
@@ -74,6 +74,17 @@ export interface IngestOptions {
    * PaymentClaimConflictError (nothing stored) when the charge is bound to another shop by then.
    */
   paymentClaim?: PaymentClaimWrite;
+}
+
+/** Options of `Store.quarantine`. */
+export interface QuarantineOptions {
+  /**
+   * A Payment API notification quarantined for its charge's binding (`shop_mismatch`, `unknown_shop` of a
+   * bound charge): the binding is touched in the same transaction (payment-claim.ts `touchPaymentBinding`),
+   * so retention cannot prune it under the quarantined notification; PaymentClaimConflictError (nothing
+   * stored) when it is gone or bound to another shop by then.
+   */
+  paymentBinding?: PaymentBindingTouch;
 }
 
 /** Options of `Store.reprocessQuarantined`. */
@@ -468,7 +479,11 @@ export interface Store {
   ): Promise<IngestResult>;
 
   /** Stores an authentic but undecodable delivery with its decode error. Durable before resolving. */
-  quarantine(delivery: NewDelivery, error: DecodeFailure): Promise<{ deliveryId: string }>;
+  quarantine(
+    delivery: NewDelivery,
+    error: DecodeFailure,
+    options?: QuarantineOptions,
+  ): Promise<{ deliveryId: string }>;
 
   /** Throws StoreUnavailableError when the store is unreachable. */
   ping(): Promise<void>;

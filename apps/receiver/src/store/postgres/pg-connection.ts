@@ -39,7 +39,7 @@ export interface SqlRunner {
   query(text: string | pg.QueryConfig, values?: unknown[]): Promise<pg.QueryResult<Row>>;
 }
 
-export function cleanTextRunner(target: pg.Pool | pg.PoolClient): SqlRunner {
+export function cleanTextRunner(target: pg.Pool | pg.PoolClient | pg.Client): SqlRunner {
   return {
     query: (text, values) =>
       typeof text === 'string'

@@ -2,7 +2,9 @@
  * One ingest call to PostgreSQL and what happens when its connection is lost mid-call: the call picks
  * the set-based or the per-delivery ingest function by batch size, and a lost call is settled on a
  * fresh connection by checking which deliveries committed (their committed outcome is the answer) and
- * sending the others once more. Used by the ingest group commit in pg-ingest.ts.
+ * sending the others once more. Used by the ingest group commit in pg-ingest.ts and by the deliveries
+ * stored in a transaction of their own there (a payment notification with its claim, a recovery pass's
+ * delivery).
  */
 import type pg from 'pg';
 import type { Row } from '../row-mapping.js';
@@ -45,14 +47,35 @@ export async function callIngest(
 /**
  * The connection was lost while an ingest call ran (backend terminated, connection cut). The call is
  * one statement, so the batch committed entirely or not at all, and the answer does not say which.
- * On a fresh connection: deliveries found stored get the outcome they committed with (an ambiguous
- * commit is never written twice); the others are sent once more. If the server cannot be reached
- * either, the original error stands (the caller answers 503).
+ * Settled by recoverLostWrites, sending the missing deliveries once more through the same call.
  */
-export async function recoverIngest(
+export function recoverIngest(
   conn: PgConnection,
   writes: readonly DeliveryWrite[],
   lost: unknown,
+): Promise<DeliveryOutcome[]> {
+  return recoverLostWrites(conn, writes, lost, callIngest);
+}
+
+/** What recovering a lost write needs to know of each delivery: its client-generated ids. */
+export interface LostWrite {
+  id: string;
+  eventIds: readonly string[];
+}
+
+/**
+ * Settles writes whose connection was lost before their answer came (the ingest call, or a delivery's
+ * own transaction in pg-ingest.ts: each commits entirely or not at all). On a fresh connection:
+ * deliveries found stored get the outcome they committed with (an ambiguous commit is never written
+ * twice); the others are sent once more with `resend` (which reports a delivery whose own id is stored
+ * meanwhile as a 23505 on deliveries_pkey, and may throw the store's own errors). If the server cannot
+ * be reached either, the original error stands (the caller answers 503).
+ */
+export async function recoverLostWrites<W extends LostWrite>(
+  conn: PgConnection,
+  writes: readonly W[],
+  lost: unknown,
+  resend: (missing: readonly W[], client: pg.Client) => Promise<DeliveryOutcome[]>,
 ): Promise<DeliveryOutcome[]> {
   // A connection of its own, not the pool's: when every backend was terminated at once, the pool may
   // still hold idle connections whose loss it has not noticed yet.
@@ -66,7 +89,7 @@ export async function recoverIngest(
       throw lost;
     }
     const missing = writes.filter((write) => !committed.has(write.id));
-    const resent = missing.length === 0 ? [] : await callIngest(missing, client);
+    const resent = missing.length === 0 ? [] : await resend(missing, client);
     // The first call's backend may still have been running when it was checked (a cut connection:
     // the server notices only when it answers) and committed since: the resent delivery then meets
     // its own row. That commit is the outcome.
@@ -83,9 +106,9 @@ export async function recoverIngest(
 }
 
 function mergeOutcomes(
-  writes: readonly DeliveryWrite[],
+  writes: readonly LostWrite[],
   committed: Map<string, Array<string | null>>,
-  missing: readonly DeliveryWrite[],
+  missing: readonly LostWrite[],
   resent: readonly DeliveryOutcome[],
 ): DeliveryOutcome[] {
   const byId = new Map(missing.map((write, index) => [write.id, resent[index]]));
@@ -100,7 +123,7 @@ function mergeOutcomes(
 
 /** Delivery id → duplicate_of of its events (in write order), for the writes that are stored. */
 async function committedOutcomes(
-  writes: readonly DeliveryWrite[],
+  writes: readonly LostWrite[],
   client: pg.Client,
 ): Promise<Map<string, Array<string | null>>> {
   const stored = await client.query<{ id: string }>('SELECT id FROM deliveries WHERE id = ANY ($1::text[])', [

@@ -5,7 +5,13 @@
  * transaction instead live here too (a recovery pass's delivery, re-processing a quarantined delivery).
  */
 import type { WebhookEvent } from '@srhooks/contracts';
-import { type PaymentClaimWrite, writePaymentClaim } from '../payment-claim.js';
+import type pg from 'pg';
+import {
+  type PaymentBindingTouch,
+  type PaymentClaimWrite,
+  touchPaymentBinding,
+  writePaymentClaim,
+} from '../payment-claim.js';
 import { type PreparedEvent, prepareEvents, uniqueHandlers } from '../prepared-event.js';
 import { runPlan } from '../prune-plan.js';
 import type { Row } from '../row-mapping.js';
@@ -17,14 +23,16 @@ import type {
   IngestResult,
   NewDelivery,
   NewEvent,
+  QuarantineOptions,
   ReprocessOptions,
+  StoreChange,
 } from '../store.js';
 import { StoreConflictError, StoreNotFoundError } from '../store-errors.js';
 import { AdaptiveBatcher, type ItemOutcome } from './adaptive-batcher.js';
-import { at, dialect, type PgConnection, type SqlRunner } from './pg-connection.js';
+import { at, cleanTextRunner, dialect, type PgConnection, type SqlRunner } from './pg-connection.js';
 import { isPgUnavailable, mapPgError } from './pg-errors.js';
 import type { DeliveryOutcome, DeliveryWrite } from './pg-ingest-batch.js';
-import { callIngest, recoverIngest } from './pg-ingest-recovery.js';
+import { callIngest, recoverIngest, recoverLostWrites } from './pg-ingest-recovery.js';
 
 const DEFAULT_INGEST_CONCURRENCY = 2;
 
@@ -92,6 +100,34 @@ async function writeClaim(client: SqlRunner, claim: PaymentClaimWrite): Promise<
   );
 }
 
+/**
+ * A delivery's own transaction sent once more on the recovery's connection (pg-ingest-recovery.ts): its
+ * outcome, or a 23505 on deliveries_pkey when the interrupted transaction committed it meanwhile. Other
+ * errors (a claim that conflicts now, the connection lost again) are thrown.
+ */
+async function resendAlone(
+  client: pg.Client,
+  write: (runner: SqlRunner) => Promise<Array<string | null>>,
+): Promise<DeliveryOutcome[]> {
+  try {
+    await client.query('BEGIN');
+    const duplicates = await write(cleanTextRunner(client));
+    await client.query('COMMIT');
+    return [{ ok: true, duplicates }];
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    const { code, constraint, message } = error as {
+      code?: unknown;
+      constraint?: unknown;
+      message?: unknown;
+    };
+    if (code === '23505' && constraint === 'deliveries_pkey') {
+      return [{ ok: false, code, message: `${String(message)} (deliveries_pkey)` }];
+    }
+    throw error;
+  }
+}
+
 export interface PgIngestOptions {
   poolSize?: number;
   ingestConcurrency?: number;
@@ -152,7 +188,11 @@ export class PgIngest {
    * A delivery and its events in a transaction of their own: the record of a recovery pass (marked
    * `source = 'recovery'`), or a Payment API notification with its claim on the charge (written first, so
    * the claim is stored with the notification or not at all). Both are rare and small, so they take the
-   * plain path rather than the batched ingest functions.
+   * plain path rather than the batched ingest functions. A lost connection is settled as the batched
+   * ingest's is (pg-ingest-recovery.ts): on a fresh connection the delivery's id tells whether it
+   * committed (then that is the answer), else the transaction runs once more there — the claim's upsert
+   * tolerates it, and a claim that conflicts now throws PaymentClaimConflictError, so the filing rules
+   * run again.
    */
   async #ingestAlone(
     delivery: NewDelivery,
@@ -166,7 +206,14 @@ export class PgIngest {
     const receivedAt = delivery.receivedAt;
     const deliveryId = newId('dlv', receivedAt.getTime());
     const eventIds = prepared.map(() => newId('evt', receivedAt.getTime()));
-    return this.#conn.transaction(async ({ client, changes }) => {
+    const change: StoreChange = {
+      kind: 'delivery',
+      deliveryId,
+      shop: delivery.shop,
+      event: delivery.event,
+      status: 'stored',
+    };
+    const write = async (client: SqlRunner): Promise<Array<string | null>> => {
       if (paymentClaim) await writeClaim(client, paymentClaim);
       await client.query(
         `INSERT INTO deliveries (id, received_at, shop, event, remote_address, headers, content_type, raw_body, status, source)
@@ -196,23 +243,62 @@ export class PgIngest {
       if (source !== 'webhook') {
         await client.query('UPDATE events SET source = $2 WHERE delivery_id = $1', [deliveryId, source]);
       }
-      changes.push({
-        kind: 'delivery',
-        deliveryId,
-        shop: delivery.shop,
-        event: delivery.event,
-        status: 'stored',
-      });
-      const stored = toIngested(
-        eventIds,
-        prepared,
-        (result.rows[0]?.duplicates as Array<string | null>) ?? [],
-      );
-      return { deliveryId, events: stored, duplicates: stored.filter((e) => e.duplicateOf !== null).length };
-    });
+      return (result.rows[0]?.duplicates as Array<string | null>) ?? [];
+    };
+    const stored = toIngested(
+      eventIds,
+      prepared,
+      await this.#transactionAlone(deliveryId, eventIds, change, write),
+    );
+    return { deliveryId, events: stored, duplicates: stored.filter((e) => e.duplicateOf !== null).length };
   }
 
-  async quarantine(delivery: NewDelivery, error: DecodeFailure): Promise<{ deliveryId: string }> {
+  /**
+   * Runs `write` (one delivery's statements) in a transaction of its own and announces `change` after it
+   * committed. A lost connection is settled as the batched ingest's is (pg-ingest-recovery.ts): on a
+   * fresh connection the delivery's id tells whether it committed (then that is the answer, its events'
+   * duplicates), else the transaction runs once more there.
+   */
+  async #transactionAlone(
+    deliveryId: string,
+    eventIds: readonly string[],
+    change: StoreChange,
+    write: (client: SqlRunner) => Promise<Array<string | null>>,
+  ): Promise<Array<string | null>> {
+    try {
+      return await this.#conn.transaction(async ({ client, changes }) => {
+        const value = await write(client);
+        changes.push(change);
+        return value;
+      });
+    } catch (error) {
+      if (this.#conn.closed || !isPgUnavailable(error)) throw error;
+      return this.#conn.run(async () => {
+        const [outcome] = await recoverLostWrites(
+          this.#conn,
+          [{ id: deliveryId, eventIds }],
+          error,
+          (_missing, client) => resendAlone(client, write),
+        );
+        if (outcome?.ok !== true) {
+          throw mapPgError(
+            Object.assign(new Error(outcome?.message ?? 'the retried ingest returned no outcome'), {
+              code: outcome?.code,
+            }),
+          );
+        }
+        this.#conn.emit([change]);
+        return outcome.duplicates;
+      });
+    }
+  }
+
+  async quarantine(
+    delivery: NewDelivery,
+    error: DecodeFailure,
+    options: QuarantineOptions = {},
+  ): Promise<{ deliveryId: string }> {
+    if (options.paymentBinding) return this.#quarantineWithBinding(delivery, error, options.paymentBinding);
     const write = this.#deliveryWrite(delivery, 'quarantined', error, [], []);
     return this.#conn.run(async () => {
       await this.#ingestBatcher.submit(write);
@@ -227,6 +313,53 @@ export class PgIngest {
       ]);
       return { deliveryId: write.id };
     });
+  }
+
+  /**
+   * A payment notification quarantined for its charge's binding, with the binding touched in the same
+   * transaction (payment-claim.ts `touchPaymentBinding`): the binding's row is locked and its last
+   * notification moved, so a retention chunk deleting it either ran before (the touch finds no binding:
+   * PaymentClaimConflictError, the filing rules run again) or waits and then keeps it (its re-check of
+   * the last notification fails). Rare, so a transaction of its own rather than the batched ingest.
+   */
+  async #quarantineWithBinding(
+    delivery: NewDelivery,
+    error: DecodeFailure,
+    binding: PaymentBindingTouch,
+  ): Promise<{ deliveryId: string }> {
+    const deliveryId = newId('dlv', delivery.receivedAt.getTime());
+    const change: StoreChange = {
+      kind: 'delivery',
+      deliveryId,
+      shop: delivery.shop,
+      event: delivery.event,
+      status: 'quarantined',
+    };
+    await this.#transactionAlone(deliveryId, [], change, async (client) => {
+      await runPlan(
+        touchPaymentBinding(dialect, binding),
+        async (step) => (await client.query(step.sql, step.values)).rows as Row[],
+      );
+      await client.query(
+        `INSERT INTO deliveries (id, received_at, shop, event, remote_address, headers, content_type, raw_body, status,
+           decode_error_code, decode_error_message)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'quarantined', $9, $10)`,
+        [
+          deliveryId,
+          delivery.receivedAt,
+          delivery.shop,
+          delivery.event,
+          delivery.remoteAddress,
+          JSON.stringify(delivery.headers),
+          delivery.contentType,
+          delivery.rawBody,
+          error.code,
+          error.message,
+        ],
+      );
+      return [];
+    });
+    return { deliveryId };
   }
 
   #deliveryWrite(

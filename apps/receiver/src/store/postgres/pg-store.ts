@@ -28,6 +28,7 @@ import type {
   Page,
   PruneCounts,
   PruneOptions,
+  QuarantineOptions,
   RecoveryPassRecord,
   RecoveryState,
   ReplayResult,
@@ -190,8 +191,12 @@ export class PgStore implements Store {
     return this.#ingest.ingest(delivery, events, handlers, options);
   }
 
-  quarantine(delivery: NewDelivery, error: DecodeFailure): Promise<{ deliveryId: string }> {
-    return this.#ingest.quarantine(delivery, error);
+  quarantine(
+    delivery: NewDelivery,
+    error: DecodeFailure,
+    options?: QuarantineOptions,
+  ): Promise<{ deliveryId: string }> {
+    return this.#ingest.quarantine(delivery, error, options);
   }
 
   reprocessQuarantined(

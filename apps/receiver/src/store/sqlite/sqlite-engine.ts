@@ -1,6 +1,6 @@
 import type { WebhookEvent } from '@srhooks/contracts';
 import type { BindingPruneChunkOptions, BindingPruneChunkResult } from '../payment-binding-prune.js';
-import type { PaymentClaimWrite } from '../payment-claim.js';
+import type { PaymentBindingTouch, PaymentClaimWrite } from '../payment-claim.js';
 import type { PreparedEvent } from '../prepared-event.js';
 import type { PruneChunkOptions, PruneChunkResult } from '../prune-plan.js';
 import type { RecoveryPassRecord, RecoveryState } from '../recovery-records.js';
@@ -111,8 +111,12 @@ export class SqliteEngine {
     return ingest.ingestPrepared(this.#conn, delivery, prepared, jobHandlers, paymentClaim);
   }
 
-  async quarantine(delivery: NewDelivery, error: DecodeFailure): Promise<{ deliveryId: string }> {
-    return ingest.quarantine(this.#conn, delivery, error);
+  async quarantine(
+    delivery: NewDelivery,
+    error: DecodeFailure,
+    paymentBinding?: PaymentBindingTouch,
+  ): Promise<{ deliveryId: string }> {
+    return ingest.quarantine(this.#conn, delivery, error, paymentBinding);
   }
 
   /** The event a delivery was received for (it never changes), or null when there is no such delivery. */

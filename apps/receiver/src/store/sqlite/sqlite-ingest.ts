@@ -5,9 +5,14 @@
  * already prepared (`prepareEvents`) and the handler names already checked, so this module only writes.
  */
 import type { WebhookEvent } from '@srhooks/contracts';
-import { type PaymentClaimWrite, writePaymentClaim } from '../payment-claim.js';
+import {
+  type PaymentBindingTouch,
+  type PaymentClaimWrite,
+  touchPaymentBinding,
+  writePaymentClaim,
+} from '../payment-claim.js';
 import type { PreparedEvent } from '../prepared-event.js';
-import { runPlanSync } from '../prune-plan.js';
+import { runPlanSync, type SqlStep } from '../prune-plan.js';
 import type { Row } from '../row-mapping.js';
 import { newId } from '../sortable-id.js';
 import type {
@@ -59,7 +64,11 @@ function deliveryRow(
 
 /** A payment notification's claim (payment-claim.ts), inside the write that stores the notification. */
 function writeClaim(db: SqliteConnection, claim: PaymentClaimWrite): void {
-  runPlanSync(writePaymentClaim(dialect, claim), (step) => {
+  runSqlPlan(db, writePaymentClaim(dialect, claim));
+}
+
+function runSqlPlan(db: SqliteConnection, plan: Generator<SqlStep, void, Row[]>): void {
+  runPlanSync(plan, (step) => {
     const statement = db.stmt(step.sql);
     if (statement.reader) return statement.all(...step.values) as Row[];
     statement.run(...step.values);
@@ -104,14 +113,21 @@ export function ingestPrepared(
   });
 }
 
+/**
+ * `Store.quarantine`. With `paymentBinding`, the binding is touched first in the same write (one writer:
+ * a retention chunk pruning bindings runs wholly before it — the touch then finds no binding and throws
+ * PaymentClaimConflictError — or wholly after, and then sees the quarantined notification).
+ */
 export function quarantine(
   db: SqliteConnection,
   delivery: NewDelivery,
   error: DecodeFailure,
+  paymentBinding?: PaymentBindingTouch,
 ): Promise<{ deliveryId: string }> {
   const deliveryId = newId('dlv', delivery.receivedAt.getTime());
   const row = deliveryRow(delivery, deliveryId, 'quarantined', error);
   return db.write((context) => {
+    if (paymentBinding) runSqlPlan(db, touchPaymentBinding(dialect, paymentBinding));
     db.stmt(INSERT_DELIVERY).run(row);
     db.notify(context, [
       { kind: 'delivery', deliveryId, shop: delivery.shop, event: delivery.event, status: 'quarantined' },

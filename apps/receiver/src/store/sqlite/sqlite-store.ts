@@ -44,6 +44,7 @@ import type {
   Page,
   PruneCounts,
   PruneOptions,
+  QuarantineOptions,
   ReplayResult,
   ReprocessOptions,
   Store,
@@ -142,9 +143,13 @@ export class SqliteStore implements Store {
     );
   }
 
-  quarantine(delivery: NewDelivery, error: DecodeFailure): Promise<{ deliveryId: string }> {
+  quarantine(
+    delivery: NewDelivery,
+    error: DecodeFailure,
+    options: QuarantineOptions = {},
+  ): Promise<{ deliveryId: string }> {
     const { handOver, transfer } = withOwnBody(delivery);
-    return this.#writer.call('quarantine', [handOver, error], transfer);
+    return this.#writer.call('quarantine', [handOver, error, options.paymentBinding], transfer);
   }
 
   async reprocessQuarantined(
