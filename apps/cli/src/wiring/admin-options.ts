@@ -1,7 +1,13 @@
 /**
  * Flags shared by the commands that call a receiver's admin API. No heavy imports: this file is
- * loaded for `--help` (admin-types.js brings only `everyOf`; its receiver imports are types).
+ * loaded for `--help` (admin-types.js brings only `everyOf`; its receiver imports are types; the
+ * receiver's admin-values export is three lists).
  */
+import {
+  DELIVERY_STATUSES as RECEIVER_DELIVERY_STATUSES,
+  EVENT_SOURCES as RECEIVER_EVENT_SOURCES,
+  EVENT_STATUSES as RECEIVER_EVENT_STATUSES,
+} from '@srhooks/receiver/admin-values';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import {
   type DeliveryStatus,
@@ -10,18 +16,13 @@ import {
   everyOf,
 } from '../admin-api/admin-types.js';
 
-/** The receiver's status and source values, checked at compile time against its store types. */
-export const EVENT_STATUSES = everyOf<EventStatus>()([
-  'stored',
-  'pending',
-  'retrying',
-  'succeeded',
-  'dead',
-  'duplicate',
-  'held',
-]);
-export const DELIVERY_STATUSES = everyOf<DeliveryStatus>()(['stored', 'quarantined', 'reprocessed']);
-export const EVENT_SOURCES = everyOf<EventSource>()(['webhook', 'recovery']);
+/**
+ * The receiver's own lists (its light export: nothing else of it loads), each checked at compile time
+ * to name every value of the receiver's store type.
+ */
+export const EVENT_STATUSES = everyOf<EventStatus>()(RECEIVER_EVENT_STATUSES);
+export const DELIVERY_STATUSES = everyOf<DeliveryStatus>()(RECEIVER_DELIVERY_STATUSES);
+export const EVENT_SOURCES = everyOf<EventSource>()(RECEIVER_EVENT_SOURCES);
 
 /** `--limit n`: a whole number from 1 to max. */
 export function limit(max: number): (value: string) => number {

@@ -6,23 +6,7 @@
 import { isValidShopName, WEBHOOK_EVENTS } from '@srhooks/contracts';
 import { z } from 'zod';
 import { isDeadLetterCursor } from '../store/list-query.js';
-import { EVENT_SOURCES } from '../store/recovery-records.js';
-import type { DeliveryStatus, EventStatus } from '../store/store.js';
-
-export const DELIVERY_STATUSES = [
-  'stored',
-  'quarantined',
-  'reprocessed',
-] as const satisfies readonly DeliveryStatus[];
-export const EVENT_STATUSES = [
-  'stored',
-  'pending',
-  'retrying',
-  'succeeded',
-  'dead',
-  'duplicate',
-  'held',
-] as const satisfies readonly EventStatus[];
+import { DELIVERY_STATUSES, EVENT_SOURCES, EVENT_STATUSES } from './admin-values.js';
 
 const MAX_PAGE = 500;
 

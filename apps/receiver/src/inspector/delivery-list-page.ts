@@ -7,14 +7,13 @@ import { WEBHOOK_EVENTS } from '@srhooks/contracts';
 import { z } from 'zod';
 import {
   cursorOf,
-  EVENT_STATUSES,
   EventNameSchema,
   requestObject,
   SearchSchema,
   ShopSchema,
   TimeSchema,
 } from '../admin/admin-request-schemas.js';
-import { EVENT_SOURCES } from '../store/recovery-records.js';
+import { EVENT_SOURCES, EVENT_STATUSES } from '../admin/admin-values.js';
 import type { DeliveryFilter, DeliverySummary, EventSummary, Page, RecoveryState } from '../store/store.js';
 import { formatAmount, formatTime } from './display-format.js';
 import { html, type SafeHtml } from './html.js';

@@ -16,7 +16,7 @@
  * value, the search `q` above all, is `[redacted]`.
  */
 import { isValidShopName, isWebhookEvent } from '@srhooks/contracts';
-import { DELIVERY_STATUSES, EVENT_STATUSES } from '../admin/admin-request-schemas.js';
+import { DELIVERY_STATUSES, EVENT_STATUSES } from '../admin/admin-values.js';
 
 const MASKED_TOKEN = '[token]';
 const MASKED = '[redacted]';

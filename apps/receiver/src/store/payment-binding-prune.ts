@@ -11,7 +11,7 @@
  * deleted only while its last notification is still that old: a notification of the charge filed meanwhile
  * moved it (payment-claim.ts writes it in the transaction that stores the notification, locking the row).
  */
-import type { SqlStep } from './prune-plan.js';
+import { type AddParam, placeholderList, type SqlStep, sqlStep } from './prune-plan.js';
 import type { Row } from './row-mapping.js';
 import type { SqlDialect } from './sql-params.js';
 
@@ -62,13 +62,7 @@ export function* pruneBindingChunk(
   dialect: SqlDialect,
   options: BindingPruneChunkOptions,
 ): Generator<SqlStep, BindingPruneChunkResult, Row[]> {
-  const step = (build: (add: (value: unknown) => string) => string): SqlStep => {
-    const params = dialect.params();
-    const sql = build((value) => params.add(value));
-    return { sql, values: params.values };
-  };
-  const list = (add: (value: unknown) => string, values: Iterable<unknown>) =>
-    [...values].map((value) => add(value)).join(', ');
+  const step = (build: (add: AddParam) => string) => sqlStep(dialect, build);
   const before = dialect.time(options.before);
 
   const candidates = (yield step(
@@ -84,7 +78,7 @@ export function* pruneBindingChunk(
   const ids = new Set(candidates.map((subject) => subject.slice(subject.indexOf(':') + 1)));
   for (const row of yield step(
     (add) =>
-      `SELECT DISTINCT event, subject_id FROM events WHERE event IN ${PAYMENT_EVENTS} AND subject_id IN (${list(add, ids)})`,
+      `SELECT DISTINCT event, subject_id FROM events WHERE event IN ${PAYMENT_EVENTS} AND subject_id IN (${placeholderList(add, ids)})`,
   )) {
     referenced.add(`${SUBJECT_PREFIX[String(row.event)] ?? ''}${String(row.subject_id)}`);
   }
@@ -99,7 +93,7 @@ export function* pruneBindingChunk(
   if (prunable.length === 0) return { deleted: 0, lastSubject };
   const deleted = (yield step(
     (add) =>
-      `DELETE FROM app_payment_subjects WHERE subject IN (${list(add, prunable)}) AND last_notification_at < ${add(before)} RETURNING subject`,
+      `DELETE FROM app_payment_subjects WHERE subject IN (${placeholderList(add, prunable)}) AND last_notification_at < ${add(before)} RETURNING subject`,
   )).length;
   return { deleted, lastSubject };
 }

@@ -62,18 +62,27 @@ export interface SqlStep {
   values: unknown[];
 }
 
+/** Adds one parameter to the statement being built and returns its placeholder. */
+export type AddParam = (value: unknown) => string;
+
+/** One statement, its parameters numbered by the dialect as `build` adds them. */
+export function sqlStep(dialect: SqlDialect, build: (add: AddParam) => string): SqlStep {
+  const params = dialect.params();
+  const sql = build((value) => params.add(value));
+  return { sql, values: params.values };
+}
+
+/** `values` as a comma-separated list of placeholders (for `IN (…)`). */
+export function placeholderList(add: AddParam, values: Iterable<unknown>): string {
+  return [...values].map((value) => add(value)).join(', ');
+}
+
 /** Yields each statement; expects the rows it returned (empty for statements without rows). */
 export function* pruneChunk(
   dialect: SqlDialect,
   options: PruneChunkOptions,
 ): Generator<SqlStep, PruneChunkResult, Row[]> {
-  const step = (build: (add: (value: unknown) => string) => string): SqlStep => {
-    const params = dialect.params();
-    const sql = build((value) => params.add(value));
-    return { sql, values: params.values };
-  };
-  const list = (add: (value: unknown) => string, values: Iterable<unknown>) =>
-    [...values].map((value) => add(value)).join(', ');
+  const step = (build: (add: AddParam) => string) => sqlStep(dialect, build);
   const ids = (rows: Row[]) => rows.map((row) => String(row.id));
 
   const candidates = ids(
@@ -94,7 +103,7 @@ export function* pruneChunk(
     yield step(
       (add) =>
         `SELECT DISTINCT e.delivery_id AS id FROM events e JOIN jobs j ON j.event_id = e.id
-         WHERE e.delivery_id IN (${list(add, candidates)}) AND j.status IN (${list(add, unfinished)})`,
+         WHERE e.delivery_id IN (${placeholderList(add, candidates)}) AND j.status IN (${placeholderList(add, unfinished)})`,
     ),
   )) {
     keep.add(id);
@@ -104,7 +113,7 @@ export function* pruneChunk(
     for (const id of ids(
       yield step(
         (add) =>
-          `SELECT id FROM deliveries WHERE id IN (${list(add, candidates)}) AND status = ${add('quarantined')}`,
+          `SELECT id FROM deliveries WHERE id IN (${placeholderList(add, candidates)}) AND status = ${add('quarantined')}`,
       ),
     )) {
       keep.add(id);
@@ -117,8 +126,8 @@ export function* pruneChunk(
     if (prunable.length === 0) break;
     const referenced = ids(
       yield step((add) => {
-        const inPrunable = list(add, prunable);
-        const again = list(add, prunable);
+        const inPrunable = placeholderList(add, prunable);
+        const again = placeholderList(add, prunable);
         return `SELECT DISTINCT o.delivery_id AS id FROM events o JOIN events d ON d.duplicate_of = o.id
                 WHERE o.delivery_id IN (${inPrunable}) AND d.delivery_id NOT IN (${again})`;
       }),
@@ -131,8 +140,8 @@ export function* pruneChunk(
   if (prune.length === 0) return { ...none, kept: keep.size, lastId };
   if (options.dryRun) {
     const [counts] = yield step((add) => {
-      const inPrune = list(add, prune);
-      const again = list(add, prune);
+      const inPrune = placeholderList(add, prune);
+      const again = placeholderList(add, prune);
       return `SELECT (SELECT COUNT(*) FROM events WHERE delivery_id IN (${inPrune})) AS events,
         (SELECT COUNT(*) FROM jobs j JOIN events e ON e.id = j.event_id WHERE e.delivery_id IN (${again})) AS jobs`;
     });
@@ -147,18 +156,18 @@ export function* pruneChunk(
   yield step(
     (add) =>
       `DELETE FROM job_attempts WHERE job_id IN (SELECT j.id FROM jobs j JOIN events e ON e.id = j.event_id
-       WHERE e.delivery_id IN (${list(add, prune)}))`,
+       WHERE e.delivery_id IN (${placeholderList(add, prune)}))`,
   );
   const jobs = (yield step(
     (add) =>
-      `DELETE FROM jobs WHERE event_id IN (SELECT id FROM events WHERE delivery_id IN (${list(add, prune)}))
+      `DELETE FROM jobs WHERE event_id IN (SELECT id FROM events WHERE delivery_id IN (${placeholderList(add, prune)}))
          RETURNING id`,
   )).length;
   const events = (yield step(
-    (add) => `DELETE FROM events WHERE delivery_id IN (${list(add, prune)}) RETURNING id`,
+    (add) => `DELETE FROM events WHERE delivery_id IN (${placeholderList(add, prune)}) RETURNING id`,
   )).length;
   const deliveries = (yield step(
-    (add) => `DELETE FROM deliveries WHERE id IN (${list(add, prune)}) RETURNING id`,
+    (add) => `DELETE FROM deliveries WHERE id IN (${placeholderList(add, prune)}) RETURNING id`,
   )).length;
   return { deliveries, events, jobs, kept: keep.size, lastId };
 }

@@ -1,5 +1,5 @@
 /**
- * Migration 7's data step: stored `customer_name`s were composed given name first (`Éva Kovács`) before
+ * Migration 8's data step: stored `customer_name`s were composed given name first (`Éva Kovács`) before
  * names were shown family name first (`Kovács Éva`, contracts' `fullName`). Each stored name is composed
  * again from the event's payload by the code that composes new ones, in pages of rows by id, inside the
  * migration's transaction. The payload is read as its JSON text (`json` keeps what was written, and

@@ -1,0 +1,23 @@
+/**
+ * The values the admin API's filters accept (delivery and event statuses, event sources): one list each,
+ * used by the API's schemas, the inspector and the request log, and by the srhooks CLI for its options'
+ * choices through the light export `@srhooks/receiver/admin-values` (nothing else of the receiver loads).
+ */
+import type { DeliveryStatus, EventStatus } from '../store/store.js';
+
+export { EVENT_SOURCES } from '../store/recovery-records.js';
+
+export const DELIVERY_STATUSES = [
+  'stored',
+  'quarantined',
+  'reprocessed',
+] as const satisfies readonly DeliveryStatus[];
+export const EVENT_STATUSES = [
+  'stored',
+  'pending',
+  'retrying',
+  'succeeded',
+  'dead',
+  'duplicate',
+  'held',
+] as const satisfies readonly EventStatus[];
