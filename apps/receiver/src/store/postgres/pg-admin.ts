@@ -21,18 +21,32 @@ import type {
   VerificationUpdate,
 } from '../store.js';
 import { PruneInProgressError, StoreConflictError, StoreNotFoundError } from '../store-errors.js';
-import { at, codec, dialect, type PgConnection, releaseClient, type SqlRunner } from './pg-connection.js';
+import {
+  at,
+  codec,
+  dialect,
+  jobClockNow,
+  type PgConnection,
+  releaseClient,
+  type SqlRunner,
+} from './pg-connection.js';
 import { isPgUnavailable, mapPgError } from './pg-errors.js';
 import { refreshEventStatus } from './pg-jobs.js';
 
-const RESET_JOBS_SQL = `UPDATE jobs j SET status = 'pending', run_at = $2, failures = 0, min_attempt = attempts + 1,
-    lease_owner = NULL, lease_expires_at = NULL, finished_at = NULL, updated_at = $2
+/** Replayed jobs are due at once on the job clock (pg-connection.ts; `$3`: the caller's time or null). */
+const RESET_JOBS_SQL = `UPDATE jobs j SET status = 'pending', run_at = ${jobClockNow('$3')}, failures = 0,
+    min_attempt = attempts + 1, lease_owner = NULL, lease_expires_at = NULL, finished_at = NULL, updated_at = $2
   WHERE j.id = ANY ($1::text[])
   RETURNING ${JOB_COLUMNS}`;
 
-async function resetJobs(client: SqlRunner, jobIds: readonly string[], now: Date): Promise<JobRecord[]> {
+async function resetJobs(
+  conn: PgConnection,
+  client: SqlRunner,
+  jobIds: readonly string[],
+  now: Date,
+): Promise<JobRecord[]> {
   if (jobIds.length === 0) return [];
-  const rows = (await client.query(RESET_JOBS_SQL, [jobIds, now])).rows as Row[];
+  const rows = (await client.query(RESET_JOBS_SQL, [jobIds, now, conn.callerTime(now)])).rows as Row[];
   const jobs = rows.map((row) => toJobRecord(row, codec)).sort((a, b) => (a.id < b.id ? -1 : 1));
   for (const eventId of new Set(jobs.map((job) => job.eventId))) {
     await client.query(refreshEventStatusSql('$1'), [eventId]);
@@ -86,7 +100,7 @@ export async function replayEvent(
         ])
       ).rows.map((row: Row) => String(row.id));
     }
-    const jobs = await resetJobs(client, jobIds, now);
+    const jobs = await resetJobs(conn, client, jobIds, now);
     changes.push(...jobChanges(jobs));
     await refreshEventStatus(client, changes, eventId);
     return { jobs };
@@ -109,6 +123,7 @@ export async function replayDeadLetters(
     const cursor =
       last === undefined ? null : deadLetterCursor({ id: last.id, finishedAt: codec.date(last.finished_at) });
     const jobs = await resetJobs(
+      conn,
       client,
       rows.map((row) => row.id),
       now,

@@ -34,6 +34,24 @@ export function at(date: Date | undefined): Date {
   return date ?? new Date();
 }
 
+/**
+ * Whose clock times job leases (when a lease ends, whether it has ended) and due times (when a new,
+ * retried, released or replayed job becomes due, whether it is). 'server': the database server's (the
+ * default): several receivers share the jobs and their host clocks may differ, so one clock decides for
+ * all of them. 'caller': the `now` each call passes (a retry's own `retryAt`, a delivery's
+ * `receivedAt`), as on SQLite; only for tests that move time by passing `now` (e.g. the store contract).
+ */
+export type LeaseClock = 'server' | 'caller';
+
+/**
+ * The job clock's time in SQL: `$n` is the caller's time with LeaseClock 'caller', NULL with 'server'
+ * (then `statement_timestamp()`, when the server received the statement).
+ */
+export const jobClockNow = (param: string) => `COALESCE(${param}::timestamptz, statement_timestamp())`;
+/** The job clock's time plus `$ms` milliseconds, in SQL. */
+export const jobClockPlus = (nowParam: string, msParam: string) =>
+  `${jobClockNow(nowParam)} + ${msParam}::double precision * interval '1 millisecond'`;
+
 /** A runner whose string parameters are made storable in PostgreSQL text (see pgText). */
 export interface SqlRunner {
   query(text: string | pg.QueryConfig, values?: unknown[]): Promise<pg.QueryResult<Row>>;
@@ -85,6 +103,7 @@ export class PgConnection {
   readonly db: SqlRunner;
   readonly stats: StoreStats = emptyStoreStats();
   readonly emit: (changes: StoreChange[]) => void;
+  readonly jobClock: LeaseClock;
   readonly #inFlight = new Set<Promise<unknown>>();
   #migrated: Promise<void> | null = null;
   #closed = false;
@@ -92,6 +111,7 @@ export class PgConnection {
   constructor(options: PgStoreOptions, schema: string | null, emit: (changes: StoreChange[]) => void) {
     this.schema = schema;
     this.emit = emit;
+    this.jobClock = options.leaseClock ?? 'server';
     const connectTimeoutMs = options.connectTimeoutMs ?? 2000;
     /** pg-pool uses one timeout for both queueing and connecting; this client keeps the connect one short. */
     class PooledStoreClient extends StoreClient {
@@ -99,13 +119,18 @@ export class PgConnection {
         super({ ...config, connectionTimeoutMillis: connectTimeoutMs });
       }
     }
+    const sessionOptions = [
+      ...(this.schema === null ? [] : [`-c search_path=${this.schema}`]),
+      // Read by srhooks_job_due (pg-job-clock-migration.ts): new jobs due at the time the caller passed.
+      ...(this.jobClock === 'caller' ? ['-c srhooks.job_clock=caller'] : []),
+    ];
     this.clientConfig = {
       connectionString: options.url,
       connectionTimeoutMillis: connectTimeoutMs,
       query_timeout: options.queryTimeoutMs ?? 10_000,
       keepAlive: true,
       application_name: 'srhooks-receiver',
-      ...(this.schema === null ? {} : { options: `-c search_path=${this.schema}` }),
+      ...(sessionOptions.length === 0 ? {} : { options: sessionOptions.join(' ') }),
     };
     this.pool = new pg.Pool({
       ...this.clientConfig,
@@ -116,6 +141,11 @@ export class PgConnection {
     // An idle connection that breaks (server restart) is dropped by the pool; the next query reconnects.
     this.pool.on('error', () => {});
     this.db = cleanTextRunner(this.pool);
+  }
+
+  /** The job clock's `now` parameter (see jobClockNow): the caller's time, or null for the server's. */
+  callerTime(now: Date): Date | null {
+    return this.jobClock === 'caller' ? now : null;
   }
 
   get closed(): boolean {

@@ -4,11 +4,14 @@
  * share one transaction, each in its own savepoint). Also the job-status and event-status helpers the
  * admin replays reuse inside their own transactions.
  *
- * Lease times (when a lease ends, whether it has ended) are taken from the database server's clock by
- * default (LeaseClock 'server'): several receivers share the leases, and their host clocks may differ;
- * one clock decides for all of them. A lease runs for leaseMs from the start of the statement that
- * granted or renewed it (`statement_timestamp()`, when the server received it). The caller's `now` still
- * stamps what the calls record (attempt start, updated_at) and decides which pending jobs are due.
+ * Lease times (when a lease ends, whether it has ended) and due times (when a pending job may be
+ * claimed) are taken from the database server's clock by default (LeaseClock 'server', pg-connection.ts):
+ * several receivers share the jobs, and their host clocks may differ; one clock decides for all of them.
+ * A lease runs for leaseMs from the start of the statement that granted or renewed it
+ * (`statement_timestamp()`, when the server received it); a claim takes the pending jobs due by then; a
+ * retry is due as long after the statement that scheduled it as the caller's `retryAt` lies after its
+ * `now` (the backoff); a released job is due at once. The caller's `now` still stamps what the calls
+ * record (attempt start, finished_at, updated_at).
  */
 import { claimedJobChanges } from '../change-feed.js';
 import { refreshEventStatusSql } from '../event-status-sql.js';
@@ -32,6 +35,9 @@ import {
   at,
   cleanTextRunner,
   codec,
+  jobClockNow,
+  jobClockPlus,
+  type LeaseClock,
   type PgConnection,
   releaseClient,
   type SqlRunner,
@@ -49,18 +55,9 @@ const OUTCOME_CONCURRENCY = 1;
 /** One job's outcome write (completeJob, failJob), run inside the transaction of its batch. */
 type OutcomeWrite = (context: WriteContext) => Promise<JobTransition>;
 
-/**
- * The lease clock's time in SQL: `$n` is the caller's `now` with LeaseClock 'caller', NULL with 'server'
- * (then the time the server received the statement).
- */
-const leaseNow = (param: string) => `COALESCE(${param}::timestamptz, statement_timestamp())`;
-/** A lease's end in SQL: the lease clock's time plus `$ms` milliseconds. */
-const leaseEnd = (nowParam: string, msParam: string) =>
-  `${leaseNow(nowParam)} + ${msParam}::double precision * interval '1 millisecond'`;
-
 const CLAIM_SQL = `WITH picked AS (
     SELECT j.id FROM jobs j JOIN events e ON e.id = j.event_id
-    WHERE ((j.status = 'pending' AND j.run_at <= $1) OR (j.status = 'running' AND j.lease_expires_at <= ${leaseNow('$6')}))
+    WHERE ((j.status = 'pending' AND j.run_at <= ${jobClockNow('$6')}) OR (j.status = 'running' AND j.lease_expires_at <= ${jobClockNow('$6')}))
       AND NOT e.held
       AND ($2::text[] IS NULL OR j.handler = ANY ($2::text[]))
       AND NOT EXISTS (SELECT 1 FROM handler_states h WHERE h.handler = j.handler AND h.disabled)
@@ -68,7 +65,7 @@ const CLAIM_SQL = `WITH picked AS (
     LIMIT $3
     FOR UPDATE OF j SKIP LOCKED
   ), leased AS (
-    UPDATE jobs SET status = 'running', attempts = jobs.attempts + 1, lease_owner = $4, lease_expires_at = ${leaseEnd('$6', '$5')}, updated_at = $1
+    UPDATE jobs SET status = 'running', attempts = jobs.attempts + 1, lease_owner = $4, lease_expires_at = ${jobClockPlus('$6', '$5')}, updated_at = $1
     FROM picked WHERE jobs.id = picked.id
     RETURNING jobs.*
   ), expired AS (
@@ -93,7 +90,7 @@ const EXTEND_LEASES_SQL = `WITH wanted AS (
     SELECT j.id FROM jobs j JOIN wanted w ON w.id = j.id WHERE j.status = 'running' AND j.attempts = w.attempt
     FOR UPDATE OF j SKIP LOCKED
   ), renewed AS (
-    UPDATE jobs SET lease_expires_at = ${leaseEnd('$5', '$3')}, updated_at = $4 FROM locked WHERE jobs.id = locked.id RETURNING jobs.id
+    UPDATE jobs SET lease_expires_at = ${jobClockPlus('$5', '$3')}, updated_at = $4 FROM locked WHERE jobs.id = locked.id RETURNING jobs.id
   )
   SELECT w.id, CASE WHEN r.id IS NOT NULL THEN 'renewed' WHEN h.id IS NOT NULL THEN 'busy' ELSE 'lost' END AS state
   FROM wanted w LEFT JOIN renewed r ON r.id = w.id LEFT JOIN held h ON h.id = w.id ORDER BY w.ord`;
@@ -180,31 +177,20 @@ async function transitionResult(
   return { applied: true, status };
 }
 
-/**
- * Whose clock times leases: 'server' (the database server's; the default, see above) or 'caller' (the
- * `now` of each call, as on SQLite; for tests that move time by passing `now`, e.g. the store contract).
- */
-export type LeaseClock = 'server' | 'caller';
+export type { LeaseClock };
 
 /** Claims and job outcomes for one PgStore. */
 export class PgJobs {
   readonly #conn: PgConnection;
-  readonly #leaseClock: LeaseClock;
   /** Group commit of job outcomes: those of jobs finishing close together share one transaction. */
   readonly #outcomeBatcher: AdaptiveBatcher<OutcomeWrite, JobTransition>;
 
-  constructor(conn: PgConnection, options: { maxBatch?: number; leaseClock?: LeaseClock }) {
+  constructor(conn: PgConnection, options: { maxBatch?: number }) {
     this.#conn = conn;
-    this.#leaseClock = options.leaseClock ?? 'server';
     this.#outcomeBatcher = new AdaptiveBatcher<OutcomeWrite, JobTransition>(
       (writes) => this.#sendOutcomeBatch(writes),
       { maxInFlight: OUTCOME_CONCURRENCY, maxBatch: options.maxBatch ?? 256, maxRetries: 0 },
     );
-  }
-
-  /** The lease clock's `now` parameter: the caller's time, or null for the server's. */
-  #leaseNow(now: Date): Date | null {
-    return this.#leaseClock === 'caller' ? now : null;
   }
 
   async claimJobs(options: ClaimOptions): Promise<ClaimedJob[]> {
@@ -217,7 +203,7 @@ export class PgJobs {
       const result = await this.#conn.db.query({
         name: 'srhooks_claim',
         text: CLAIM_SQL,
-        values: [now, options.handlers ?? null, limit, options.workerId, leaseMs, this.#leaseNow(now)],
+        values: [now, options.handlers ?? null, limit, options.workerId, leaseMs, this.#conn.callerTime(now)],
       });
       this.#conn.committed(1, performance.now() - started);
       const claimed = result.rows.map((row: Row) => toClaimedJob(row, codec));
@@ -258,20 +244,22 @@ export class PgJobs {
     const status: JobStatus = dead ? 'dead' : 'pending';
     return this.#outcome(async ({ client, changes }) => {
       const updated = await client.query(
-        `UPDATE jobs SET status = $3, run_at = $4, finished_at = $5, failures = failures + $9, last_error = $6,
-           last_status_code = $7, lease_owner = NULL, lease_expires_at = NULL, updated_at = $8
+        `UPDATE jobs SET status = $3, run_at = ${jobClockPlus('$10', '$4')}, finished_at = $5, failures = failures + $9,
+           last_error = $6, last_status_code = $7, lease_owner = NULL, lease_expires_at = NULL, updated_at = $8
          WHERE id = $1 AND status = 'running' AND attempts = $2
          RETURNING event_id, handler`,
         [
           jobId,
           options.attempt,
           status,
-          runAt,
+          // The backoff, from the caller's `now` to its `retryAt`: added to the job clock's time.
+          runAt.getTime() - now.getTime(),
           dead ? now : null,
           options.error,
           options.statusCode ?? null,
           now,
           options.countsAsFailure === false ? 0 : 1,
+          this.#conn.callerTime(now),
         ],
       );
       const row = updated.rows[0] as Row | undefined;
@@ -298,10 +286,11 @@ export class PgJobs {
         [jobId, options.attempt, now, options.reason],
       );
       const updated = await client.query(
-        `UPDATE jobs SET status = 'pending', run_at = $3, lease_owner = NULL, lease_expires_at = NULL, updated_at = $3
+        `UPDATE jobs SET status = 'pending', run_at = ${jobClockNow('$4')}, lease_owner = NULL, lease_expires_at = NULL,
+           updated_at = $3
          WHERE id = $1 AND status = 'running' AND attempts = $2
          RETURNING event_id, handler`,
-        [jobId, options.attempt, now],
+        [jobId, options.attempt, now, this.#conn.callerTime(now)],
       );
       return transitionResult(client, changes, jobId, updated.rows[0] as Row | undefined, 'pending');
     });
@@ -315,10 +304,10 @@ export class PgJobs {
     return this.#conn.run(async () => {
       const started = performance.now();
       const updated = await this.#conn.db.query(
-        `UPDATE jobs SET lease_expires_at = ${leaseEnd('$5', '$3')}, updated_at = $4
+        `UPDATE jobs SET lease_expires_at = ${jobClockPlus('$5', '$3')}, updated_at = $4
          WHERE id = $1 AND status = 'running' AND attempts = $2
          RETURNING id`,
-        [jobId, options.attempt, leaseLength(options.leaseMs), now, this.#leaseNow(now)],
+        [jobId, options.attempt, leaseLength(options.leaseMs), now, this.#conn.callerTime(now)],
       );
       if (updated.rowCount === 1) {
         this.#conn.committed(1, performance.now() - started);
@@ -351,7 +340,7 @@ export class PgJobs {
             leases.map((lease) => lease.attempt),
             leaseLength(options.leaseMs),
             now,
-            this.#leaseNow(now),
+            this.#conn.callerTime(now),
           ],
         })
       ).rows as Array<{ id: string; state: 'renewed' | 'lost' | 'busy' }>;

@@ -1,5 +1,6 @@
 import type { PoolClient } from 'pg';
 import { assertStoreNotNewer } from '../store-errors.js';
+import { JOB_CLOCK_MIGRATION_SQL } from './pg-job-clock-migration.js';
 import { rewritePgCustomerNames } from './pg-name-order.js';
 
 export interface Migration {
@@ -413,6 +414,11 @@ CREATE INDEX events_payment_subject ON events (subject_id) WHERE event IN ('paym
 UPDATE handler_states SET reason = 'HTTP 410 Gone (recorded by an earlier receiver; the answer is no longer kept): fix the URL, then enable the handler again'
   WHERE reason IS NOT NULL AND reason NOT LIKE 'HTTP 410 Gone from %';
 `,
+  },
+  {
+    version: 10,
+    name: "new jobs due on the database server's clock (srhooks_job_due), not the ingesting host's",
+    sql: JOB_CLOCK_MIGRATION_SQL,
   },
 ];
 

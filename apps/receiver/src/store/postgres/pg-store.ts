@@ -84,9 +84,11 @@ export interface PgStoreOptions {
    */
   shareChanges?: boolean;
   /**
-   * Whose clock times job leases (when a lease ends, whether it has ended). Default 'server': the
-   * database server's, so that receivers whose host clocks differ agree (see pg-jobs.ts). 'caller': the
-   * `now` each call passes, as on SQLite; only for tests that move time by passing `now`.
+   * Whose clock times job leases (when a lease ends, whether it has ended) and due times (when a new,
+   * retried, released or replayed job becomes due). Default 'server': the database server's, so that
+   * receivers whose host clocks differ agree (see pg-jobs.ts, pg-job-clock-migration.ts). 'caller': the
+   * `now` each call passes (a delivery's receivedAt, a retry's retryAt), as on SQLite; only for tests
+   * that move time by passing `now`.
    */
   leaseClock?: LeaseClock;
 }
