@@ -7,9 +7,15 @@
  * claimed A's running jobs at once; and A's lease, written a minute ahead, kept B waiting that minute.
  * A worker also judges its own leases without comparing its clock with the server's: a holder whose
  * clock is behind does not take a lease that ran out for a fresh one when it is about to start a job.
+ * Due times are the server's too: a worker whose clock is behind picks a new job up at once (before, it
+ * waited as long as its clock was behind), a job stored by a host whose clock is ahead is due at once,
+ * and a worker whose clock is ahead does not run a retry before its backoff has passed on the server's
+ * clock (before, it ran it at once).
  */
+import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { LeaseRenewal, Store } from '../store/store.js';
+import { TEST_DATABASE_URL } from '../test-support/postgres-schema.js';
 import { type Clock, systemClock } from './clock.js';
 import {
   dropSchema,
@@ -222,3 +228,63 @@ it('a holder whose clock is behind does not start a prefetched job whose lease r
   await waitFor(() => workerA.inFlight === 0, 'worker A to be idle', 15_000);
   expect(a.runs.map((job) => job.id)).toEqual([running]);
 }, 60_000);
+
+describe("due times on PostgreSQL are the database server's, not each host's", () => {
+  const TEN_MINUTES_MS = 600_000;
+
+  it.each([
+    ['the claiming worker runs ten minutes behind', 0, -TEN_MINUTES_MS],
+    ['the ingesting host runs ten minutes ahead', TEN_MINUTES_MS, 0],
+  ])(
+    'a new job is picked up at once when %s',
+    async (_label, ingestSkewMs, workerSkewMs) => {
+      const [storeA, storeB] = await twoHosts();
+      await ingestSamples(storeA, { handlers: ['erp'], receivedAt: new Date(Date.now() + ingestSkewMs) });
+      const b = recordingRunner('erp');
+      worker(storeB, 'worker-b', skewedClock(workerSkewMs), b).start();
+      // Far less than the ten minutes the clocks differ by.
+      await waitFor(() => b.runs.length === 1, 'worker B to pick the new job up', 15_000);
+    },
+    30_000,
+  );
+
+  it('a worker whose clock is ten minutes ahead does not run a retry before its backoff on the server', async () => {
+    const [storeA, storeB] = await twoHosts();
+    const server = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await server.connect();
+    cleanups.push(() => server.end());
+    const serverNow = async () =>
+      ((await server.query('SELECT clock_timestamp() AS now')).rows[0] as { now: Date }).now.getTime();
+    const ingested = await ingestSamples(storeA, { handlers: ['erp'], receivedAt: new Date() });
+    const eventId = ingested.events[0]?.id ?? '';
+
+    // A (on time) fails the first attempt; its retry is due 3 s later.
+    const retry = { delaysMs: [3000], jitter: 0, maxRetryAfterMs: 3000 };
+    const a = recordingRunner('erp', () => ({ status: 'retry', error: 'HTTP 503' }), { retry });
+    const workerA = worker(storeA, 'worker-a', systemClock, a);
+    workerA.start();
+    await waitFor(
+      async () => (await storeA.getEvent(eventId))?.jobs[0]?.failures === 1,
+      'worker A to fail the first attempt',
+      10_000,
+    );
+    await workerA.stop({ timeoutMs: 10_000 });
+    const dueAt = (await storeA.getEvent(eventId))?.jobs[0]?.runAt.getTime() ?? Number.NaN;
+
+    // B runs ten minutes ahead: on its clock the retry has long been due; on the server's it has not.
+    const ranAt: number[] = [];
+    const b = recordingRunner(
+      'erp',
+      async () => {
+        ranAt.push(await serverNow());
+        return { status: 'succeeded' };
+      },
+      { retry },
+    );
+    worker(storeB, 'worker-b', skewedClock(TEN_MINUTES_MS), b).start();
+    await waitFor(() => b.runs.length === 1, 'worker B to run the retry', 15_000);
+    expect(a.runs).toHaveLength(1);
+    // Millisecond precision: the server's microseconds are cut off in the returned Dates.
+    expect(ranAt[0]).toBeGreaterThanOrEqual(dueAt - 1);
+  }, 30_000);
+});

@@ -191,6 +191,7 @@ export interface JobRecord {
   attempts: number;
   /** Failed attempts since the job was created or last replayed (drives the retry schedule). */
   failures: number;
+  /** When it is (or was) due: on PostgreSQL on the database server's clock (PgStoreOptions.leaseClock). */
   runAt: Date;
   leaseOwner: string | null;
   leaseExpiresAt: Date | null;
@@ -273,8 +274,8 @@ export interface ClaimOptions {
   handlers?: string[];
   limit: number;
   /**
-   * The caller's time: stamps the attempt and decides which pending jobs are due. Lease times use it on
-   * SQLite only; PostgreSQL times leases on the database server's clock (PgStoreOptions.leaseClock).
+   * The caller's time: stamps the attempt. On SQLite it also decides which pending jobs are due and
+   * times the lease; PostgreSQL does both on the database server's clock (PgStoreOptions.leaseClock).
    */
   now?: Date;
   leaseMs: number;
@@ -329,6 +330,11 @@ interface FailJobBase {
    */
   countsAsFailure?: boolean;
 }
+/**
+ * `retryAt` is on the caller's clock, like `now`: SQLite stores it as the job's due time; PostgreSQL
+ * makes the job due as long after the server received the call as `retryAt` lies after `now` (the
+ * backoff), on the database server's clock (PgStoreOptions.leaseClock).
+ */
 export type FailJobOptions = FailJobBase & ({ retryAt: Date; deadLetter?: false } | { deadLetter: true });
 
 /** One lease a worker holds: the job and the attempt it claimed. */

@@ -35,8 +35,8 @@ export async function openSqlite(file: string): Promise<Store> {
 export { dropSchema, uniqueSchemaName as uniqueSchema } from '../../test-support/postgres-schema.js';
 
 /**
- * A migrated PgStore on `schema`. `leaseClock: 'caller'` for tests that move time by passing `now` to
- * lease calls (default: leases on the server's clock, as in production).
+ * A migrated PgStore on `schema`. `leaseClock: 'caller'` for tests that move time by passing `now`
+ * (default: leases and due times on the server's clock, as in production).
  */
 export async function openPostgres(
   schema: string,

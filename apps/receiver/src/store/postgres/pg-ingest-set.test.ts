@@ -24,8 +24,14 @@ const nextSchema = testSchemas('srhooks_s');
 
 const T0 = new Date('2026-03-02T10:00:00.000Z');
 
-/** A migrated schema, and a plain client whose search_path is that schema. */
-async function migratedSchema(): Promise<{ schema: string; client: pg.Client }> {
+/**
+ * A migrated schema, and a plain client whose search_path is that schema. `callerClock`: the client's new
+ * jobs are due at their delivery's received_at (the test-only job clock, as PgStore's leaseClock
+ * 'caller' sets it) instead of when the server received the statement.
+ */
+async function migratedSchema(
+  options: { callerClock?: boolean } = {},
+): Promise<{ schema: string; client: pg.Client }> {
   const schema = nextSchema();
   const store = new PgStore({ url, schema, poolSize: 1 });
   try {
@@ -33,7 +39,8 @@ async function migratedSchema(): Promise<{ schema: string; client: pg.Client }> 
   } finally {
     await store.close();
   }
-  const client = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
+  const clock = options.callerClock === true ? ' -c srhooks.job_clock=caller' : '';
+  const client = new pg.Client({ connectionString: url, options: `-c search_path=${schema}${clock}` });
   await client.connect();
   return { schema, client };
 }
@@ -138,8 +145,9 @@ async function writerCount(client: pg.Client, deliveryIds: string[]): Promise<nu
 
 describe('srhooks_ingest_set', () => {
   it('stores exactly what the per-delivery path stores, duplicates and jobs included, in one statement', async () => {
-    const set = await migratedSchema();
-    const perDelivery = await migratedSchema();
+    // Jobs due at their delivery's time on both, so that the two paths' rows compare equal.
+    const set = await migratedSchema({ callerClock: true });
+    const perDelivery = await migratedSchema({ callerClock: true });
     try {
       const earlier = [write('demo', 'order_confirm', ['order:1', 'order:2'], ['erp', 'chat'], 0)];
       const batch = [
@@ -204,6 +212,37 @@ describe('srhooks_ingest_set', () => {
     } finally {
       await set.client.end();
       await perDelivery.client.end();
+    }
+  });
+
+  it("makes new jobs due when the server received the statement, not at the ingesting host's received_at, in both paths", async () => {
+    // Migration 10: hosts' clocks differ; the deliveries here were received (T0) months before the server's now.
+    const { client } = await migratedSchema();
+    try {
+      const serverNow = async () =>
+        ((await client.query('SELECT clock_timestamp() AS now')).rows[0] as { now: Date }).now.getTime();
+      const from = await serverNow();
+      await call(client, INGEST_SET_SQL, [
+        write('demo', 'order_confirm', ['order:1'], ['erp'], 1),
+        write('demo', 'order_confirm', ['order:2', 'order:1'], ['erp', 'chat'], 2),
+        write('demo', 'order_confirm', ['order:3'], ['erp'], 3),
+        write('demo', 'order_confirm', ['order:4'], ['erp'], 4),
+      ]);
+      await call(client, INGEST_BATCH_SQL, [write('demo', 'order_confirm', ['order:5'], ['erp'], 5)]);
+      const to = await serverNow();
+      const { rows } = await client.query<{ run_at: Date; created_at: Date }>(
+        'SELECT run_at, created_at FROM jobs ORDER BY id',
+      );
+      expect(rows).toHaveLength(6);
+      for (const row of rows) {
+        // Millisecond precision: the server's microseconds are cut off in the returned Date.
+        expect(row.run_at.getTime()).toBeGreaterThanOrEqual(from - 1);
+        expect(row.run_at.getTime()).toBeLessThanOrEqual(to);
+        // What the call records keeps the caller's time.
+        expect(row.created_at.getTime()).toBeLessThan(T0.getTime() + 10_000);
+      }
+    } finally {
+      await client.end();
     }
   });
 
