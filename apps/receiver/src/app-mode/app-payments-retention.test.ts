@@ -113,6 +113,22 @@ describe.each<[string, () => Partial<ReceiverConfigInput>]>([
     expect((await admin(`/deliveries/${quarantined.deliveryId}`)).delivery.shop).toBe('alpha');
   });
 
+  it("a shop_mismatch quarantine touches the charge's binding: its last notification moves to the quarantine's", async () => {
+    // The route passes the binding to the store's quarantine, which moves it in the same transaction, so
+    // a retention run at that moment cannot prune the binding the quarantined notification relies on.
+    const old = new Date(Date.now() - 40 * DAY_MS);
+    await post('alpha', { id: 7010, status: 'pending' });
+    await handled(7010);
+    await db.lastNotificationAt('payment:7010', old);
+    const before = Date.now();
+    const quarantined = await post('beta', { id: 7010, status: 'paid' });
+    expect(quarantined.quarantined).toBe(true);
+    const stored = (await admin(`/deliveries/${quarantined.deliveryId}`)).delivery;
+    expect(stored.decodeError?.code).toBe('shop_mismatch');
+    expect((await db.lastNotificationOf('payment:7010'))?.getTime()).toBeGreaterThanOrEqual(before);
+    expect(await db.bindings()).toContainEqual({ subject: 'payment:7010', shop: 'alpha' });
+  });
+
   it('a charge whose binding was pruned is bound again by its next notification, under the shop it comes under', async () => {
     expect(await subjects()).not.toContain('payment:7001');
     const late = await post('beta', { id: 7001, status: 'paid' });

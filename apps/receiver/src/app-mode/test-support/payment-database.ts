@@ -2,7 +2,8 @@
  * Direct access to an app-mode receiver's database (SQLite file or PostgreSQL schema) for payment tests:
  * a fault injected into the real engine — a trigger that makes every insert of a payment delivery fail,
  * so a store write fails after the statements before it ran in its transaction — a look at the charge
- * bindings the receiver keeps, and ageing deliveries and bindings for retention. The tests own the trigger and drop it again (`repair`).
+ * bindings the receiver keeps (and when their last notification was stored), and ageing deliveries and
+ * bindings for retention. The tests own the trigger and drop it again (`repair`).
  */
 import Database from 'better-sqlite3';
 import pg from 'pg';
@@ -28,6 +29,8 @@ export interface PaymentDatabase {
   receivedAt(deliveryId: string, at: Date): Promise<void>;
   /** Ages a charge binding: as if its last notification had been stored at `at`. */
   lastNotificationAt(subject: string, at: Date): Promise<void>;
+  /** When a charge binding's last notification was stored, as its row says (null: no binding). */
+  lastNotificationOf(subject: string): Promise<Date | null>;
   close(): Promise<void>;
 }
 
@@ -90,6 +93,13 @@ export async function openPaymentDatabase(
         [at, subject],
       );
     },
+    async lastNotificationOf(subject) {
+      const { rows } = await client.query(
+        'SELECT last_notification_at FROM app_payment_subjects WHERE subject = $1',
+        [subject],
+      );
+      return (rows[0]?.last_notification_at as Date | undefined) ?? null;
+    },
     close: () => client.end(),
   };
 }
@@ -122,6 +132,12 @@ function sqliteDatabase(file: string): PaymentDatabase {
         at.getTime(),
         subject,
       );
+    },
+    async lastNotificationOf(subject) {
+      const row = db
+        .prepare('SELECT last_notification_at FROM app_payment_subjects WHERE subject = ?')
+        .get(subject) as { last_notification_at: number } | undefined;
+      return row === undefined ? null : new Date(row.last_notification_at);
     },
     async close() {
       db.close();
