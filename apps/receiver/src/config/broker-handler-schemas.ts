@@ -33,6 +33,15 @@ const duration = z.union([z.int().nonnegative(), z.string().regex(DURATION_PATTE
 const brokerCommon = {
   /** Connect + publish + broker acknowledgement, per attempt; default 10 s. */
   timeoutMs: z.int().positive().max(600_000).optional(),
+  /**
+   * How often the connection is checked while no delivery uses it (Redis PING, NATS flush, a
+   * RabbitMQ channel round trip), in ms; default 15 s. A failed check drops the connection.
+   */
+  probeIntervalMs: z
+    .int({ error: 'must be a whole number of milliseconds (100 … 3600000), e.g. 15000' })
+    .min(100, 'must be at least 100 ms')
+    .max(3_600_000, 'must be at most 3600000 ms (1 hour)')
+    .optional(),
 };
 
 export const DEFAULT_NATS_SUBJECT = 'shoprenter.{shop}.{event}';

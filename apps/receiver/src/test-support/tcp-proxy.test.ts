@@ -113,4 +113,30 @@ describe('TcpProxy', () => {
     }
     expect(proxy.openSockets).toBe(0);
   });
+
+  it('stall, then resume: new connections pass again, the ones open meanwhile stay hung or are cut', async () => {
+    const proxy = new TcpProxy(echoPort);
+    const port = await proxy.start();
+    try {
+      const before = await open(port);
+      expect((await roundTrip(before, 'before')).reply).toBe('before');
+      proxy.stall();
+      const during = await open(port);
+      expect((await roundTrip(during, 'nothing', 300)).reply).toBe('timeout');
+      expect(proxy.connectionsAccepted).toBe(2);
+
+      proxy.resume();
+      // accepted while stalled, never forwarded: cut
+      expect((await roundTrip(during, 'late', 300)).reply).toBe('closed');
+      // forwarded before the stall: still hung
+      expect((await roundTrip(before, 'still nothing', 300)).reply).toBe('timeout');
+      const after = await open(port);
+      expect((await roundTrip(after, 'after')).reply).toBe('after');
+      expect(proxy.connectionsAccepted).toBe(3);
+      before.destroy();
+      after.destroy();
+    } finally {
+      await proxy.stop();
+    }
+  });
 });

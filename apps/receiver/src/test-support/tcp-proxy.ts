@@ -2,7 +2,8 @@
  * A fault-injecting TCP proxy in front of PostgreSQL (or any TCP service) that a test owns and can
  * break and repair, so no test ever stops the machine's shared services:
  * - `stop`: refuse new connections and cut the open ones (server down, network cut);
- * - `stall`: black-hole — connections accepted, nothing forwarded either way;
+ * - `stall`: black-hole — connections accepted, nothing forwarded either way; `resume` ends it for new
+ *   connections (a broker host that went silent and came back);
  * - `cut`: cut every open connection but keep accepting new ones (a backend terminated);
  * - `freeze`: hang every open connection for good — no bytes either way, nothing closed, not even when
  *   one side closes — while new connections pass normally (a NAT/firewall dropped the flow silently);
@@ -22,6 +23,9 @@ export class TcpProxy {
   readonly #sockets = new Set<Socket>();
   /** Sockets hung by `freeze()` (both sides of each connection open at the time). */
   readonly #frozen = new WeakSet<Socket>();
+  /** Client sockets accepted while stalled: never connected to the service. */
+  readonly #unforwarded = new WeakSet<Socket>();
+  #accepted = 0;
 
   constructor(targetPort: number) {
     this.#targetPort = targetPort;
@@ -49,6 +53,26 @@ export class TcpProxy {
   stall(): void {
     this.#stalled = true;
     for (const socket of this.#sockets) socket.pause();
+  }
+
+  /**
+   * Ends `stall()`: connections accepted from now on are forwarded again. Connections open now stay
+   * hung for good (what was sent while stalled is lost), except those accepted while stalled, which
+   * never reached the service: they are cut.
+   */
+  resume(): void {
+    this.#stalled = false;
+    for (const socket of this.#sockets) {
+      if (this.#unforwarded.has(socket)) {
+        socket.destroy();
+        this.#sockets.delete(socket);
+      }
+    }
+  }
+
+  /** How many connections the proxy has accepted since it was created (forwarded or not). */
+  get connectionsAccepted(): number {
+    return this.#accepted;
   }
 
   /**
@@ -97,10 +121,12 @@ export class TcpProxy {
   }
 
   #accept(client: Socket): void {
+    this.#accepted++;
     this.#sockets.add(client);
     client.on('close', () => this.#sockets.delete(client));
     client.on('error', () => client.destroy());
     if (this.#stalled) {
+      this.#unforwarded.add(client);
       client.pause();
       return;
     }

@@ -21,6 +21,7 @@ import {
   waitForSucceeded,
 } from './test-support/broker-fixtures.js';
 import { brokerTestScope } from './test-support/broker-test-scope.js';
+import { expectIdleOutagesNoticed } from './test-support/idle-outage.js';
 
 const scope = brokerTestScope();
 
@@ -323,5 +324,24 @@ describe('amqp handler', () => {
     await waitForSucceeded(app, [down ?? '', stalled ?? '']);
     const ids = new Set((await bus.read(2)).map((message) => message.properties.messageId));
     expect(ids).toEqual(new Set([down, stalled]));
+  });
+
+  it('idle (no deliveries) while the broker goes silent: the liveness probe notices — gauge 0, one lost line — and reconnects when it answers — gauge 1, one restored line', async () => {
+    const bus = await queue();
+    const proxy = await scope.proxy(AMQP_PORT, 'up');
+    const app = await scope.receiver(
+      {
+        rabbit: {
+          type: 'amqp',
+          url: `amqp://guest:\${RABBIT_PASSWORD}@127.0.0.1:${proxy.port}`,
+          exchange: bus.exchange,
+          timeoutMs: 500,
+          probeIntervalMs: 200,
+          retry: FAST_RETRY,
+        },
+      },
+      GUEST_ENV,
+    );
+    await expectIdleOutagesNoticed({ app, proxy, handler: 'rabbit', type: 'amqp', orders: ['8701', '8702'] });
   });
 });

@@ -10,7 +10,11 @@
  * confirm channel on it, re-opened when it closes (a channel error, or the connection dropped). A
  * connection that hangs (no answer, never closed) amqplib notices only after missed heartbeats
  * (minutes), so a channel open or confirm that times out while the connection was up drops it (its
- * socket is destroyed); recovery then opens a new one, which the next attempt waits for.
+ * socket is destroyed); recovery then opens a new one, which the next attempt waits for. While idle, a
+ * liveness probe (see broker-liveness.ts) makes one round trip on the confirm channel every
+ * `probeIntervalMs` (`basic.qos`, which a publishing channel ignores; the channel is opened first if it
+ * was closed): one that times out drops the connection the same way. RabbitMQ's own heartbeat (the
+ * server's proposal, 60 s by default, or `?heartbeat=` in the URL) stays on beside it.
  */
 import { type ChannelModel, type ConfirmChannel, connect, type RecoveringChannelModel } from 'amqplib';
 import type { Logger } from 'pino';
@@ -18,6 +22,7 @@ import type { ClaimedJob } from '../../../store/store.js';
 import { describeError, type HandlerOutcome } from '../../handler-outcome.js';
 import { BrokerConnectionState, type BrokerErrorCode, brokerHostPort } from './broker-connection.js';
 import { type BrokerHandler, CLOSE_TIMEOUT_MS, DEFAULT_BROKER_TIMEOUT_MS } from './broker-handler.js';
+import { DEFAULT_PROBE_INTERVAL_MS, LivenessProbe } from './broker-liveness.js';
 import { brokerMessage, renderTemplate } from './broker-message.js';
 import { redactUrl, scrubSecrets } from './env-reference.js';
 import { BrokerTimeoutError, withTimeout } from './with-timeout.js';
@@ -31,6 +36,8 @@ export interface AmqpHandlerOptions {
   exchange: string;
   routingKey?: string;
   timeoutMs?: number;
+  /** How often an idle connection is checked (a channel round trip); default 15 s. */
+  probeIntervalMs?: number;
   secrets?: readonly string[];
   /** Where "connection lost / restored" lines go; none in unit tests. */
   logger?: Logger;
@@ -161,107 +168,31 @@ export function createAmqpHandler(options: AmqpHandlerOptions): BrokerHandler {
     }
   };
 
+  const liveness = new LivenessProbe(options.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS, async () => {
+    // not connected: recovery is reconnecting by itself (and says so with 'connect')
+    if (!model || !state.connected || letGo) return;
+    const mark = state.mark();
+    try {
+      const ch = await withTimeout(channel$(), timeoutMs, `opening a channel to RabbitMQ at ${where}`, {
+        unref: true,
+      });
+      await withTimeout(ch.prefetch(0), timeoutMs, `a round trip to RabbitMQ at ${where}`, { unref: true });
+    } catch (error) {
+      // up the whole time but no answer: hung (a channel error or a lost connection is not)
+      if (error instanceof BrokerTimeoutError && state.heldThroughout(mark)) dropConnection();
+    }
+  });
+
   return {
     get connected() {
       return state.connected;
     },
-    async run(job: ClaimedJob): Promise<HandlerOutcome> {
-      const routingKey = renderTemplate(template, job);
-      const message = brokerMessage(job);
-      const fail = (text: string, errorCode: BrokerErrorCode): HandlerOutcome => ({
-        status: 'retry',
-        error: scrubSecrets(text, secrets),
-        errorCode,
-      });
-      let ch: ConfirmChannel;
-      const opening = state.mark();
-      try {
-        ch = await withTimeout(channel$(), timeoutMs, `opening a channel to RabbitMQ at ${where}`);
-      } catch (error) {
-        if (error instanceof BrokerTimeoutError && state.heldThroughout(opening)) {
-          dropConnection();
-          return fail(
-            `RabbitMQ at ${where} did not open a channel within ${timeoutMs} ms: the connection hung; it is replaced`,
-            'broker_timeout',
-          );
-        }
-        const cause = lastConnectError ? ` (last connection error: ${lastConnectError})` : '';
-        // reached, but refused the login (or the vhost): the broker said no
-        const refused =
-          lastConnectError !== null && /ACCESS_REFUSED|NOT_ALLOWED|\b403\b|\b530\b/.test(lastConnectError);
-        return fail(
-          `cannot reach RabbitMQ at ${where}: ${describeError(error)}${cause}`,
-          refused ? 'broker_rejected' : 'broker_unreachable',
-        );
-      }
-      returned.delete(message.messageId);
-      const publishing = state.mark();
-      try {
-        await withTimeout(
-          new Promise<void>((resolve, reject) => {
-            ch.publish(
-              options.exchange,
-              routingKey,
-              message.body,
-              {
-                persistent: true,
-                mandatory: true,
-                messageId: message.messageId,
-                type: message.type,
-                appId: 'srhooks',
-                contentType: 'application/json',
-                timestamp: Math.floor(job.receivedAt.getTime() / 1000),
-                headers: {
-                  'srhooks-type': message.type,
-                  'srhooks-shop': message.shop,
-                  'srhooks-event-id': message.eventId,
-                  'srhooks-source': message.source,
-                },
-              },
-              (error: unknown) => (error ? reject(error) : resolve()),
-            );
-          }),
-          timeoutMs,
-          `the publisher confirm from RabbitMQ at ${where}`,
-        );
-      } catch (error) {
-        returned.delete(message.messageId);
-        // A confirm that never came leaves the channel in doubt: start the next attempt on a new one.
-        if (channel) {
-          const stale = channel;
-          channel = null;
-          void stale.then((c) => c.close()).catch(() => {});
-        }
-        const channelError = channelErrors.get(ch);
-        const reason = channelError ? ` (${channelError})` : '';
-        const hung = error instanceof BrokerTimeoutError && state.heldThroughout(publishing);
-        if (hung) dropConnection();
-        const errorCode: BrokerErrorCode = channelError
-          ? 'broker_rejected'
-          : hung
-            ? 'broker_timeout'
-            : !state.heldThroughout(publishing)
-              ? 'broker_unreachable'
-              : /nack/i.test(describeError(error))
-                ? 'broker_rejected'
-                : 'broker_error';
-        return fail(
-          `publish to ${exchangeLabel} with routing key "${routingKey}" failed: ${describeError(error)}${reason}${hung ? '; the connection is replaced' : ''}`,
-          errorCode,
-        );
-      }
-      const bounced = returned.get(message.messageId);
-      returned.delete(message.messageId);
-      if (bounced) {
-        return fail(
-          `RabbitMQ returned the message as unroutable (${bounced.replyCode} ${bounced.replyText}): no queue is bound to ` +
-            `${exchangeLabel} for routing key "${routingKey}"; bind one, then replay`,
-          'broker_rejected',
-        );
-      }
-      return { status: 'succeeded' };
+    run(job: ClaimedJob): Promise<HandlerOutcome> {
+      liveness.start();
+      return liveness.attempt(() => publish(job));
     },
     async close() {
+      liveness.stop();
       const current = model;
       model = null;
       channel = null;
@@ -279,6 +210,103 @@ export function createAmqpHandler(options: AmqpHandlerOptions): BrokerHandler {
       ).catch(() => destroySocket(open, new Error('closed without an answer from RabbitMQ')));
     },
   };
+
+  async function publish(job: ClaimedJob): Promise<HandlerOutcome> {
+    const routingKey = renderTemplate(template, job);
+    const message = brokerMessage(job);
+    const fail = (text: string, errorCode: BrokerErrorCode): HandlerOutcome => ({
+      status: 'retry',
+      error: scrubSecrets(text, secrets),
+      errorCode,
+    });
+    let ch: ConfirmChannel;
+    const opening = state.mark();
+    try {
+      ch = await withTimeout(channel$(), timeoutMs, `opening a channel to RabbitMQ at ${where}`);
+    } catch (error) {
+      if (error instanceof BrokerTimeoutError && state.heldThroughout(opening)) {
+        dropConnection();
+        return fail(
+          `RabbitMQ at ${where} did not open a channel within ${timeoutMs} ms: the connection hung; it is replaced`,
+          'broker_timeout',
+        );
+      }
+      const cause = lastConnectError ? ` (last connection error: ${lastConnectError})` : '';
+      // reached, but refused the login (or the vhost): the broker said no
+      const refused =
+        lastConnectError !== null && /ACCESS_REFUSED|NOT_ALLOWED|\b403\b|\b530\b/.test(lastConnectError);
+      return fail(
+        `cannot reach RabbitMQ at ${where}: ${describeError(error)}${cause}`,
+        refused ? 'broker_rejected' : 'broker_unreachable',
+      );
+    }
+    returned.delete(message.messageId);
+    const publishing = state.mark();
+    try {
+      await withTimeout(
+        new Promise<void>((resolve, reject) => {
+          ch.publish(
+            options.exchange,
+            routingKey,
+            message.body,
+            {
+              persistent: true,
+              mandatory: true,
+              messageId: message.messageId,
+              type: message.type,
+              appId: 'srhooks',
+              contentType: 'application/json',
+              timestamp: Math.floor(job.receivedAt.getTime() / 1000),
+              headers: {
+                'srhooks-type': message.type,
+                'srhooks-shop': message.shop,
+                'srhooks-event-id': message.eventId,
+                'srhooks-source': message.source,
+              },
+            },
+            (error: unknown) => (error ? reject(error) : resolve()),
+          );
+        }),
+        timeoutMs,
+        `the publisher confirm from RabbitMQ at ${where}`,
+      );
+    } catch (error) {
+      returned.delete(message.messageId);
+      // A confirm that never came leaves the channel in doubt: start the next attempt on a new one.
+      if (channel) {
+        const stale = channel;
+        channel = null;
+        void stale.then((c) => c.close()).catch(() => {});
+      }
+      const channelError = channelErrors.get(ch);
+      const reason = channelError ? ` (${channelError})` : '';
+      const hung = error instanceof BrokerTimeoutError && state.heldThroughout(publishing);
+      if (hung) dropConnection();
+      const errorCode: BrokerErrorCode = channelError
+        ? 'broker_rejected'
+        : hung
+          ? 'broker_timeout'
+          : !state.heldThroughout(publishing)
+            ? 'broker_unreachable'
+            : /nack/i.test(describeError(error))
+              ? 'broker_rejected'
+              : 'broker_error';
+      return fail(
+        `publish to ${exchangeLabel} with routing key "${routingKey}" failed: ${describeError(error)}${reason}${hung ? '; the connection is replaced' : ''}`,
+        errorCode,
+      );
+    }
+    const bounced = returned.get(message.messageId);
+    returned.delete(message.messageId);
+    if (bounced) {
+      return fail(
+        `RabbitMQ returned the message as unroutable (${bounced.replyCode} ${bounced.replyText}): no queue is bound to ` +
+          `${exchangeLabel} for routing key "${routingKey}"; bind one, then replay`,
+        'broker_rejected',
+      );
+    }
+    return { status: 'succeeded' };
+  }
 }
 
 /** Tears down a connection's socket (amqplib keeps it as `connection.stream`, not in its types); false if it found none. */

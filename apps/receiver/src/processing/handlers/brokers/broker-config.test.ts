@@ -54,6 +54,8 @@ describe('broker handler config', () => {
     { type: 'amqp', url: '${AMQP_URL}', exchange: '', routingKey: 'srhooks-{shop}' },
     { type: 'redis-stream', url: 'redis://:${REDIS_PASSWORD}@redis:6379/0', maxLen: 100000 },
     { type: 'redis-stream', url: 'rediss://redis:6380', stream: 'orders:{shop}' },
+    { type: 'amqp', url: 'amqp://rabbit', exchange: 'x', probeIntervalMs: 100 },
+    { type: 'redis-stream', url: 'redis://r', probeIntervalMs: 3_600_000 },
   ])('accepts $type %#', (handler) => {
     expect(issuesOf(handler)).toEqual([]);
   });
@@ -75,6 +77,18 @@ describe('broker handler config', () => {
     ],
     [{ type: 'amqp', url: 'amqp://rabbit' }, 'handlers.bus.exchange'],
     [{ type: 'redis-stream', url: 'redis://r', maxLen: 0 }, 'handlers.bus.maxLen'],
+    [
+      { type: 'nats', servers: 'nats://x', probeIntervalMs: 50 },
+      'handlers.bus.probeIntervalMs: must be at least 100 ms',
+    ],
+    [
+      { type: 'amqp', url: 'amqp://r', exchange: 'x', probeIntervalMs: 7_200_000 },
+      'handlers.bus.probeIntervalMs: must be at most 3600000 ms',
+    ],
+    [
+      { type: 'redis-stream', url: 'redis://r', probeIntervalMs: '15s' },
+      'handlers.bus.probeIntervalMs: must be a whole number of milliseconds',
+    ],
     [{ type: 'redis-stream', url: 'tcp://r' }, 'handlers.bus.url: must be a redis:// or rediss:// URL'],
     [
       { type: 'kafka', url: 'x' },

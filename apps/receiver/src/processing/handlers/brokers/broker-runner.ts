@@ -25,7 +25,10 @@ export function createBrokerRunner(
   const resolve = (value: string, key: string) => resolveEnvReferences(value, env, `${where}.${key}`);
   const optional = (value: string | undefined, key: string) =>
     value === undefined ? {} : { [key]: resolve(value, key) };
-  const timeout = config.timeoutMs === undefined ? {} : { timeoutMs: config.timeoutMs };
+  const timing = {
+    ...(config.timeoutMs === undefined ? {} : { timeoutMs: config.timeoutMs }),
+    ...(config.probeIntervalMs === undefined ? {} : { probeIntervalMs: config.probeIntervalMs }),
+  };
   switch (config.type) {
     case 'nats': {
       const servers = [config.servers].flat().map((server, index) => resolve(server, `servers[${index}]`));
@@ -49,7 +52,7 @@ export function createBrokerRunner(
               },
             }
           : {}),
-        ...timeout,
+        ...timing,
         secrets,
         ...(logger ? { logger } : {}),
       });
@@ -60,7 +63,7 @@ export function createBrokerRunner(
         url: resolve(config.url, 'url'),
         exchange: config.exchange,
         ...(config.routingKey === undefined ? {} : { routingKey: config.routingKey }),
-        ...timeout,
+        ...timing,
         secrets,
         ...(logger ? { logger } : {}),
       });
@@ -70,7 +73,7 @@ export function createBrokerRunner(
         url: resolve(config.url, 'url'),
         ...(config.stream === undefined ? {} : { stream: config.stream }),
         ...(config.maxLen === undefined ? {} : { maxLen: config.maxLen }),
-        ...timeout,
+        ...timing,
         secrets,
         ...(logger ? { logger } : {}),
       });

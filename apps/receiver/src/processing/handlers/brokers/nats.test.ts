@@ -22,6 +22,7 @@ import {
   waitForSucceeded,
 } from './test-support/broker-fixtures.js';
 import { brokerTestScope } from './test-support/broker-test-scope.js';
+import { expectIdleOutagesNoticed } from './test-support/idle-outage.js';
 
 const scope = brokerTestScope();
 
@@ -347,7 +348,11 @@ describe('nats handler', () => {
     await proxy.start();
     proxy.stall(); // accepts, forwards nothing
     const [stalled] = await postOrders(app, ['7302']);
-    expect(await firstFailure(app, stalled ?? '')).toMatch(/took longer than 500 ms/);
+    // our bound on the attempt, or the client's own connect timeout when a retry of the first event
+    // opened the (stalled) connection just before this attempt joined it
+    expect(await firstFailure(app, stalled ?? '')).toMatch(
+      /took longer than 500 ms|\(TimeoutError: timeout\)/,
+    );
 
     await proxy.stop();
     await proxy.start();
@@ -355,5 +360,47 @@ describe('nats handler', () => {
     expect((await bus.read(2)).map((message) => message.headers?.get('Nats-Msg-Id')).sort()).toEqual(
       [down, stalled].sort(),
     );
+  });
+
+  it('idle (no deliveries) while the broker goes silent: the liveness probe notices — gauge 0, one lost line — and reconnects when it answers — gauge 1, one restored line', async () => {
+    const bus = await stream();
+    const proxy = await scope.proxy(NATS_PORT, 'up');
+    const app = await scope.receiver({
+      bus: {
+        type: 'nats',
+        servers: `nats://127.0.0.1:${proxy.port}`,
+        subject: `${bus.subjectPrefix}.{shop}.{event}`,
+        timeoutMs: 500,
+        probeIntervalMs: 200,
+        retry: FAST_RETRY,
+      },
+    });
+    await expectIdleOutagesNoticed({ app, proxy, handler: 'bus', type: 'nats', orders: ['7601', '7602'] });
+  });
+
+  it('close() stops the liveness probe: a dropped connection is not reopened afterwards', async () => {
+    const bus = await stream();
+    const proxy = await scope.proxy(NATS_PORT, 'up');
+    const handler = createNatsHandler({
+      name: 'probed',
+      servers: [`nats://127.0.0.1:${proxy.port}`],
+      subject: `${bus.subjectPrefix}.{shop}.{event}`,
+      timeoutMs: 300,
+      probeIntervalMs: 100,
+    });
+    scope.defer(() => handler.close());
+    expect(await handler.run(claimedOrderJob(sampleOrder(1), { eventId: `evt_${bus.name}_probed` }))).toEqual(
+      {
+        status: 'succeeded',
+      },
+    );
+    proxy.stall();
+    await waitFor(() => !handler.connected, 'the probe to drop the hung connection');
+    const accepted = proxy.connectionsAccepted;
+    await waitFor(() => proxy.connectionsAccepted > accepted, 'a probe reconnecting');
+    await handler.close();
+    const afterClose = proxy.connectionsAccepted;
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // ten intervals
+    expect(proxy.connectionsAccepted).toBe(afterClose);
   });
 });

@@ -7,7 +7,10 @@
  * One connection per handler, opened on the first job; the NATS client reconnects by itself forever
  * (publishes while it is away time out and the job retries). A connection that hangs (no answer, but
  * never closed) the client notices only after minutes of missed pings, so a publish that times out
- * while connected drops the connection and the next attempt opens a new one. With `ensureStream`, the stream is created
+ * while connected drops the connection and the next attempt opens a new one. While idle, a liveness
+ * probe (see broker-liveness.ts) flushes the connection (a PING answered by a PONG) every
+ * `probeIntervalMs`: a flush that times out drops it the same way, and the next probe opens a new one.
+ * With `ensureStream`, the stream is created
  * when missing (once per connection); otherwise a subject no stream captures fails every attempt with
  * that reason. A failed attempt says which of the causes it was (see {@link publishFailure}): NATS
  * unreachable, no stream for the subject, or no acknowledgement in time.
@@ -19,9 +22,10 @@ import type { ClaimedJob } from '../../../store/store.js';
 import { describeError, type HandlerOutcome } from '../../handler-outcome.js';
 import { BrokerConnectionState, type BrokerErrorCode, brokerHostPort } from './broker-connection.js';
 import { type BrokerHandler, CLOSE_TIMEOUT_MS, DEFAULT_BROKER_TIMEOUT_MS } from './broker-handler.js';
+import { DEFAULT_PROBE_INTERVAL_MS, LivenessProbe } from './broker-liveness.js';
 import { brokerMessage, renderTemplate } from './broker-message.js';
 import { redactUrl, scrubSecrets } from './env-reference.js';
-import { withTimeout } from './with-timeout.js';
+import { BrokerTimeoutError, withTimeout } from './with-timeout.js';
 
 export const DEFAULT_NATS_SUBJECT = 'shoprenter.{shop}.{event}';
 
@@ -41,6 +45,8 @@ export interface NatsHandlerOptions {
     storage?: 'file' | 'memory';
   };
   timeoutMs?: number;
+  /** How often an idle connection is checked (a flush); default 15 s. */
+  probeIntervalMs?: number;
   /** Values to scrub from error texts (resolved credentials). */
   secrets?: readonly string[];
   /** Where "connection lost / restored" lines go; none in unit tests. */
@@ -129,55 +135,42 @@ export function createNatsHandler(options: NatsHandlerOptions): BrokerHandler {
     connection = null;
     state.down('broker_timeout');
     // close() destroys the socket after a flush that a hung peer never blocks (it goes to the kernel)
-    void withTimeout(nc.close(), CLOSE_TIMEOUT_MS, 'closing the NATS connection').catch(() => {});
+    void withTimeout(nc.close(), CLOSE_TIMEOUT_MS, 'closing the NATS connection', { unref: true }).catch(
+      () => {},
+    );
   };
+
+  const liveness = new LivenessProbe(options.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS, async () => {
+    // dropped or closed for good: nobody else reconnects it
+    if (!connection && !liveness.active) return;
+    const session = connection$();
+    let nc: NatsConnection;
+    try {
+      ({ nc } = await withTimeout(session, timeoutMs, `connecting to NATS at ${where}`, { unref: true }));
+    } catch {
+      return; // the state says why
+    }
+    // not connected: the client is reconnecting by itself
+    if (!state.connected) return;
+    const mark = state.mark();
+    try {
+      await withTimeout(nc.flush(), timeoutMs, `flushing the NATS connection`, { unref: true });
+    } catch (error) {
+      // held the whole time but no PONG: hung (a flush held through a reconnect is not)
+      if (error instanceof BrokerTimeoutError && state.heldThroughout(mark)) drop(session, nc);
+    }
+  });
 
   return {
     get connected() {
       return state.connected;
     },
-    async run(job: ClaimedJob): Promise<HandlerOutcome> {
-      const subject = renderTemplate(template, job);
-      const message = brokerMessage(job);
-      const fail = (text: string, errorCode: BrokerErrorCode): HandlerOutcome => ({
-        status: 'retry',
-        error: scrubSecrets(text, secrets),
-        errorCode,
-      });
-      const session = connection$();
-      let nc: NatsConnection;
-      let js: JetStreamClient;
-      try {
-        ({ nc, js } = await withTimeout(session, timeoutMs, `connecting to NATS at ${where}`));
-      } catch (error) {
-        if (error instanceof EnsureStreamError) return fail(error.message, 'broker_rejected');
-        return fail(unreachable(where, describeError(error)), 'broker_unreachable');
-      }
-      const h = headers();
-      h.set('content-type', 'application/json');
-      h.set('srhooks-type', message.type);
-      h.set('srhooks-shop', message.shop);
-      h.set('srhooks-event-id', message.eventId);
-      h.set('srhooks-source', message.source);
-      const mark = state.mark();
-      try {
-        const ack = await js.publish(subject, message.body, {
-          msgID: message.messageId,
-          headers: h,
-          timeout: timeoutMs,
-        });
-        if (!ack.stream)
-          return fail(`JetStream did not acknowledge "${subject}": empty ack`, 'broker_rejected');
-        return { status: 'succeeded' };
-      } catch (error) {
-        // connected the whole time: a timeout means the connection hung (held through a reconnect: lost)
-        const context = { subject, where, connected: state.heldThroughout(mark), timeoutMs };
-        const errorCode = publishFailureCode(error, context);
-        if (errorCode === 'broker_timeout') drop(session, nc);
-        return fail(publishFailure(error, context), errorCode);
-      }
+    run(job: ClaimedJob): Promise<HandlerOutcome> {
+      liveness.start();
+      return liveness.attempt(() => publish(job));
     },
     async close() {
+      liveness.stop();
       const current = connection;
       connection = null;
       if (!current) return;
@@ -196,6 +189,48 @@ export function createNatsHandler(options: NatsHandlerOptions): BrokerHandler {
       }
     },
   };
+
+  async function publish(job: ClaimedJob): Promise<HandlerOutcome> {
+    const subject = renderTemplate(template, job);
+    const message = brokerMessage(job);
+    const fail = (text: string, errorCode: BrokerErrorCode): HandlerOutcome => ({
+      status: 'retry',
+      error: scrubSecrets(text, secrets),
+      errorCode,
+    });
+    const session = connection$();
+    let nc: NatsConnection;
+    let js: JetStreamClient;
+    try {
+      ({ nc, js } = await withTimeout(session, timeoutMs, `connecting to NATS at ${where}`));
+    } catch (error) {
+      if (error instanceof EnsureStreamError) return fail(error.message, 'broker_rejected');
+      return fail(unreachable(where, describeError(error)), 'broker_unreachable');
+    }
+    const h = headers();
+    h.set('content-type', 'application/json');
+    h.set('srhooks-type', message.type);
+    h.set('srhooks-shop', message.shop);
+    h.set('srhooks-event-id', message.eventId);
+    h.set('srhooks-source', message.source);
+    const mark = state.mark();
+    try {
+      const ack = await js.publish(subject, message.body, {
+        msgID: message.messageId,
+        headers: h,
+        timeout: timeoutMs,
+      });
+      if (!ack.stream)
+        return fail(`JetStream did not acknowledge "${subject}": empty ack`, 'broker_rejected');
+      return { status: 'succeeded' };
+    } catch (error) {
+      // connected the whole time: a timeout means the connection hung (held through a reconnect: lost)
+      const context = { subject, where, connected: state.heldThroughout(mark), timeoutMs };
+      const errorCode = publishFailureCode(error, context);
+      if (errorCode === 'broker_timeout') drop(session, nc);
+      return fail(publishFailure(error, context), errorCode);
+    }
+  }
 }
 
 /** Opening the connection worked, creating or checking the `ensureStream` stream did not. */

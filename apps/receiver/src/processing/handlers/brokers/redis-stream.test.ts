@@ -22,6 +22,7 @@ import {
   waitForSucceeded,
 } from './test-support/broker-fixtures.js';
 import { brokerTestScope } from './test-support/broker-test-scope.js';
+import { expectIdleOutagesNoticed } from './test-support/idle-outage.js';
 
 const scope = brokerTestScope();
 
@@ -271,5 +272,51 @@ describe('redis-stream handler', () => {
     await waitForSucceeded(app, [down ?? '', stalled ?? '']);
     const ids = (await redis.read(`${redis.prefix}:${SHOP}`)).map((entry) => entry.fields.id);
     expect(new Set(ids)).toEqual(new Set([down, stalled]));
+  });
+
+  it('idle (no deliveries) while the broker goes silent: the liveness probe notices — gauge 0, one lost line — and reconnects when it answers — gauge 1, one restored line', async () => {
+    const redis = keys();
+    const proxy = await scope.proxy(REDIS_PORT, 'up');
+    const app = await scope.receiver({
+      stream: {
+        type: 'redis-stream',
+        url: `redis://127.0.0.1:${proxy.port}`,
+        stream: `${redis.prefix}:{shop}`,
+        timeoutMs: 500,
+        probeIntervalMs: 200,
+        retry: FAST_RETRY,
+      },
+    });
+    await expectIdleOutagesNoticed({
+      app,
+      proxy,
+      handler: 'stream',
+      type: 'redis-stream',
+      orders: ['9601', '9602'],
+    });
+  });
+
+  it('close() stops the liveness probe: a dropped connection is not reopened afterwards', async () => {
+    const redis = keys();
+    const proxy = await scope.proxy(REDIS_PORT, 'up');
+    const handler = createRedisStreamHandler({
+      name: 'probed',
+      url: `redis://127.0.0.1:${proxy.port}`,
+      stream: `${redis.prefix}:probed`,
+      timeoutMs: 300,
+      probeIntervalMs: 100,
+    });
+    scope.defer(() => handler.close());
+    expect(await handler.run(claimedOrderJob(sampleOrder(1), { eventId: 'evt_probed' }))).toEqual({
+      status: 'succeeded',
+    });
+    proxy.stall();
+    await waitFor(() => !handler.connected, 'the probe to drop the hung connection');
+    const accepted = proxy.connectionsAccepted;
+    await waitFor(() => proxy.connectionsAccepted > accepted, 'a probe reconnecting');
+    await handler.close();
+    const afterClose = proxy.connectionsAccepted;
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // ten intervals
+    expect(proxy.connectionsAccepted).toBe(afterClose);
   });
 });

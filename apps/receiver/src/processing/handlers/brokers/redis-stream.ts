@@ -11,7 +11,9 @@
  * while it is down (`enableOfflineQueue: false`): an attempt then fails at once with the reason, and the
  * job retries on its schedule. ioredis never notices a hung connection by itself (no heartbeat; a
  * command timeout leaves the socket in place), so a timeout drops the client and the next attempt
- * connects afresh.
+ * connects afresh. While idle, a liveness probe (see broker-liveness.ts) sends `PING` every
+ * `probeIntervalMs`: a PING that times out drops the client the same way, and the next probe opens a
+ * new one (a dropped client has nobody else to reconnect it until a job comes).
  */
 import { Redis, ReplyError } from 'ioredis';
 import type { Logger } from 'pino';
@@ -19,6 +21,7 @@ import type { ClaimedJob } from '../../../store/store.js';
 import { describeError, type HandlerOutcome } from '../../handler-outcome.js';
 import { BrokerConnectionState, type BrokerErrorCode, brokerHostPort } from './broker-connection.js';
 import { type BrokerHandler, CLOSE_TIMEOUT_MS, DEFAULT_BROKER_TIMEOUT_MS } from './broker-handler.js';
+import { DEFAULT_PROBE_INTERVAL_MS, LivenessProbe } from './broker-liveness.js';
 import { brokerMessage, renderTemplate } from './broker-message.js';
 import { redactUrl, scrubSecrets } from './env-reference.js';
 import { BrokerTimeoutError, withTimeout } from './with-timeout.js';
@@ -32,6 +35,8 @@ export interface RedisStreamHandlerOptions {
   stream?: string;
   maxLen?: number;
   timeoutMs?: number;
+  /** How often an idle connection is checked (`PING`); default 15 s. */
+  probeIntervalMs?: number;
   secrets?: readonly string[];
   /** Where "connection lost / restored" lines go; none in unit tests. */
   logger?: Logger;
@@ -77,6 +82,15 @@ export function createRedisStreamHandler(options: RedisStreamHandlerOptions): Br
     return created;
   };
 
+  /** Connects a client that has not connected yet (jobs and probes arriving meanwhile share the attempt). */
+  const connected = async (redis: Redis, unref: boolean): Promise<void> => {
+    if (redis.status !== 'wait' && !connecting) return;
+    connecting ??= redis.connect().finally(() => {
+      connecting = null;
+    });
+    await withTimeout(connecting, timeoutMs, `connecting to ${where}`, { unref });
+  };
+
   /** Gives up on a client whose connection hung: the next attempt opens a new one. */
   const drop = (stale: Redis, errorCode: BrokerErrorCode): void => {
     if (client !== stale) return;
@@ -88,62 +102,36 @@ export function createRedisStreamHandler(options: RedisStreamHandlerOptions): Br
     stale.stream?.destroy();
   };
 
+  const liveness = new LivenessProbe(options.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS, async () => {
+    const current = client;
+    if (!current) {
+      // dropped: nobody else reconnects it
+      if (!liveness.active) return;
+      const created = client$();
+      await connected(created, true).catch((error: unknown) => {
+        if (timedOut(error)) drop(created, 'broker_unreachable');
+      });
+      return;
+    }
+    // not ready: ioredis is (re)connecting by itself
+    if (current.status !== 'ready' || !state.connected) return;
+    try {
+      await withTimeout(current.ping(), timeoutMs, `PING to ${where}`, { unref: true });
+    } catch (error) {
+      if (timedOut(error)) drop(current, 'broker_timeout');
+    }
+  });
+
   return {
     get connected() {
       return state.connected;
     },
-    async run(job: ClaimedJob): Promise<HandlerOutcome> {
-      const key = renderTemplate(template, job);
-      const message = brokerMessage(job);
-      const redis = client$();
-      let phase: 'connect' | 'command' = 'connect';
-      try {
-        if (redis.status === 'wait' || connecting) {
-          // The first job connects; jobs arriving meanwhile wait for the same attempt.
-          connecting ??= redis.connect().finally(() => {
-            connecting = null;
-          });
-          await withTimeout(connecting, timeoutMs, `connecting to ${where}`);
-        }
-        phase = 'command';
-        const cap = options.maxLen === undefined ? [] : ['MAXLEN', '~', String(options.maxLen)];
-        await redis.call('XADD', [
-          key,
-          ...cap,
-          '*',
-          'id',
-          message.messageId,
-          'type',
-          message.type,
-          'shop',
-          message.shop,
-          'eventId',
-          message.eventId,
-          'source',
-          message.source,
-          'contentType',
-          'application/json',
-          'body',
-          message.body,
-        ]);
-        return { status: 'succeeded' };
-      } catch (error) {
-        const ready = redis.status === 'ready';
-        const cause = lastError && !ready ? ` (connection: ${lastError})` : '';
-        const errorCode = redisErrorCode(error, phase, ready);
-        if (timedOut(error)) drop(redis, errorCode);
-        const replaced = timedOut(error) ? '; the connection is replaced' : '';
-        return {
-          status: 'retry',
-          error: scrubSecrets(
-            `XADD to Redis stream "${key}" at ${where} failed: ${describeError(error)}${cause}${replaced}`,
-            secrets,
-          ),
-          errorCode,
-        };
-      }
+    run(job: ClaimedJob): Promise<HandlerOutcome> {
+      liveness.start();
+      return liveness.attempt(() => publish(job));
     },
     async close() {
+      liveness.stop();
       const current = client;
       client = null;
       connecting = null;
@@ -156,6 +144,52 @@ export function createRedisStreamHandler(options: RedisStreamHandlerOptions): Br
       }
     },
   };
+
+  async function publish(job: ClaimedJob): Promise<HandlerOutcome> {
+    const key = renderTemplate(template, job);
+    const message = brokerMessage(job);
+    const redis = client$();
+    let phase: 'connect' | 'command' = 'connect';
+    try {
+      await connected(redis, false);
+      phase = 'command';
+      const cap = options.maxLen === undefined ? [] : ['MAXLEN', '~', String(options.maxLen)];
+      await redis.call('XADD', [
+        key,
+        ...cap,
+        '*',
+        'id',
+        message.messageId,
+        'type',
+        message.type,
+        'shop',
+        message.shop,
+        'eventId',
+        message.eventId,
+        'source',
+        message.source,
+        'contentType',
+        'application/json',
+        'body',
+        message.body,
+      ]);
+      return { status: 'succeeded' };
+    } catch (error) {
+      const ready = redis.status === 'ready';
+      const cause = lastError && !ready ? ` (connection: ${lastError})` : '';
+      const errorCode = redisErrorCode(error, phase, ready);
+      if (timedOut(error)) drop(redis, errorCode);
+      const replaced = timedOut(error) ? '; the connection is replaced' : '';
+      return {
+        status: 'retry',
+        error: scrubSecrets(
+          `XADD to Redis stream "${key}" at ${where} failed: ${describeError(error)}${cause}${replaced}`,
+          secrets,
+        ),
+        errorCode,
+      };
+    }
+  }
 }
 
 /** ioredis's `commandTimeout` rejects with a plain Error of this text; ours is a BrokerTimeoutError. */
