@@ -29,6 +29,7 @@ import type { Logger } from 'pino';
 import type { ReceiverConfig, ShopConfig } from '../config/config-schema.js';
 import type { HandlerRegistry } from '../handlers/handler-registry.js';
 import type { ReceiverMetrics } from '../metrics/receiver-metrics.js';
+import { shopApiAuth } from '../config/shop-api-auth.js';
 import type { ShopClients } from '../processing/shop-clients.js';
 import type { RecoveryPass, Store } from '../store/store.js';
 import {
@@ -163,7 +164,7 @@ export class RecoveryService {
         shopName,
         this.#shops.shops().map((s) => s.name),
       );
-    if (!shop.clientId || !shop.clientSecret) throw noCredentials(shopName);
+    if (!shopApiAuth(shop)) throw noCredentials(shopName);
     if (!shop.recovery) throw recoveryOff(shopName);
     if (request.since) this.#checkSince(shopName, request.since);
     const outcome = await this.#track(
@@ -225,7 +226,7 @@ export class RecoveryService {
   }
 
   #eligible(shop: ShopConfig): boolean {
-    return shop.recovery && Boolean(shop.clientId && shop.clientSecret);
+    return shop.recovery && shopApiAuth(shop) !== undefined;
   }
 
   #stillEligible(name: string): boolean {
