@@ -73,7 +73,8 @@ async function reconcileShop(
     return {
       shop: shop.name,
       ok: false,
-      error: 'clientId and clientSecret (or a legacy API user’s username and password) are required to reconcile',
+      error:
+        'clientId and clientSecret (or a legacy API user’s username and password) are required to reconcile',
     };
   }
   const client = createShopRenterClient({

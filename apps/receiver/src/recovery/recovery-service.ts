@@ -27,9 +27,9 @@ import type { ShopRenterClient } from '@srhooks/client';
 import { WEBHOOK_EVENTS, type WebhookEvent } from '@srhooks/contracts';
 import type { Logger } from 'pino';
 import type { ReceiverConfig, ShopConfig } from '../config/config-schema.js';
+import { shopApiAuth } from '../config/shop-api-auth.js';
 import type { HandlerRegistry } from '../handlers/handler-registry.js';
 import type { ReceiverMetrics } from '../metrics/receiver-metrics.js';
-import { shopApiAuth } from '../config/shop-api-auth.js';
 import type { ShopClients } from '../processing/shop-clients.js';
 import type { RecoveryPass, Store } from '../store/store.js';
 import {
