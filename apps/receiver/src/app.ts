@@ -64,7 +64,10 @@ const REQUEST_TIMEOUT_MS = 60_000;
 function secretValues(config: ReceiverConfig, env: Env): string[] {
   const values = [...config.secrets];
   if (config.adminToken) values.push(config.adminToken);
-  for (const shop of config.shops) if (shop.clientSecret) values.push(shop.clientSecret);
+  for (const shop of config.shops) {
+    if (shop.clientSecret) values.push(shop.clientSecret);
+    if (shop.password) values.push(shop.password);
+  }
   if (config.app)
     values.push(
       config.app.clientSecret,

@@ -15,6 +15,7 @@ import { DEFAULT_LISTEN_PORT } from '../config/listen-defaults.js';
 import { clearListenRunning, loadListenSecrets, recordListenRunning } from '../config/listen-secrets.js';
 import { type ListenShopAccess, listenShopAccess } from '../config/listen-shop-credentials.js';
 import { firstSecret } from '../config/receiver-secrets.js';
+import { envClientCredentialsSet } from '../config/resolve-shop.js';
 import { unknownEventError } from '../event-name.js';
 import { watchDeliveries } from '../live/delivery-feed.js';
 import { type EmbeddedReceiver, startEmbeddedReceiver } from '../live/start-receiver.js';
@@ -58,8 +59,11 @@ interface ListenStart {
   forwardSecret: string | null;
   /** The handler every event gets: `forward`, `console`, or none. */
   handler: string | null;
-  /** Per shop: whether `srhooks login` stored credentials it serves (for `recover` and handlers' `ctx.client`). */
-  credentials: { shop: string; login: ListenShopAccess['login'] }[];
+  /**
+   * Per shop: the API credentials it serves (for `recover` and handlers' `ctx.client`): how it logs in
+   * and where they came from (`srhooks login`'s store, the `SRHOOKS_CLIENT_*` variables, or both).
+   */
+  credentials: { shop: string; login: ListenShopAccess['login']; source: ListenShopAccess['source'] }[];
   inspector: string | null;
   /** Whether the lines show personal data unmasked (`--reveal`). */
   revealed: boolean;
@@ -82,22 +86,46 @@ function defaultShops(env: Record<string, string | undefined>, stored: string[])
   return stored.length > 0 ? [...stored].sort() : ['demo'];
 }
 
+const LOGIN_NAMES = { oauth: 'OAuth client credentials', basic: 'legacy Basic auth' } as const;
+const SOURCE_NAMES = {
+  store: 'from srhooks login',
+  env: 'from SRHOOKS_CLIENT_ID/SRHOOKS_CLIENT_SECRET',
+  'env+store': 'from SRHOOKS_CLIENT_ID/SRHOOKS_CLIENT_SECRET and srhooks login',
+} as const;
+
 function credentialLines(credentials: ListenStart['credentials']): string[] {
-  const served = credentials.filter((entry) => entry.login === 'oauth').map((entry) => entry.shop);
-  const basic = credentials.filter((entry) => entry.login === 'basic').map((entry) => entry.shop);
-  const none = credentials.filter((entry) => entry.login === 'none').map((entry) => entry.shop);
-  const lines: string[] = [];
-  if (served.length > 0)
-    lines.push(`API credentials from srhooks login for ${served.join(', ')} (srhooks recover works)`);
-  if (basic.length > 0)
-    lines.push(
-      `no API access for ${basic.join(', ')}: stored with legacy Basic auth, which the receiver cannot use; run srhooks login --shop … --client-id … --client-secret … and restart listen for srhooks recover`,
-    );
+  const groups = new Map<string, string[]>();
+  const none: string[] = [];
+  for (const entry of credentials) {
+    if (entry.login === 'none' || !entry.source) {
+      none.push(entry.shop);
+      continue;
+    }
+    const how = `${LOGIN_NAMES[entry.login]}, ${SOURCE_NAMES[entry.source]}`;
+    groups.set(how, [...(groups.get(how) ?? []), entry.shop]);
+  }
+  const lines = [...groups].map(
+    ([how, shops]) => `API credentials for ${shops.join(', ')} (${how}): srhooks recover works`,
+  );
   if (none.length > 0)
     lines.push(
       `no API credentials for ${none.join(', ')}: run srhooks login --shop … --client-id … --client-secret … and restart listen for srhooks recover`,
     );
   return lines;
+}
+
+/**
+ * `SRHOOKS_CLIENT_ID`/`SRHOOKS_CLIENT_SECRET` are one shop's API client: listen takes them only when
+ * it serves one shop, never sending one shop's secret to another shop's token endpoint.
+ */
+function checkEnvCredentialsShops(shops: string[], env: Record<string, string | undefined>): void {
+  if (shops.length > 1 && envClientCredentialsSet(env)) {
+    throw usageError(
+      `SRHOOKS_CLIENT_ID / SRHOOKS_CLIENT_SECRET are one shop’s API client, but listen serves ${shops.length} shops (${shops.join(', ')})`,
+      'pass --shop NAME (or set SRHOOKS_SHOP) to serve the shop they belong to, or unset them to serve the logins srhooks login stored',
+      'ambiguous_credentials',
+    );
+  }
 }
 
 function printStart(output: Output, start: ListenStart): void {
@@ -163,7 +191,8 @@ export const listenCommand = defineCommand<ListenOptions, ListenResult>({
       throw usageError(`--public-url must be an http(s) URL, got "${options.publicUrl}"`);
     }
 
-    const access = new Map(shops.map((shop) => [shop, listenShopAccess(logins, shop)]));
+    checkEnvCredentialsShops(shops, context.env);
+    const access = new Map(shops.map((shop) => [shop, listenShopAccess(logins, shop, context.env)]));
     const stored = await loadListenSecrets(configDir);
     const urlSecret =
       options.secret || context.env.SRHOOKS_SECRETS?.trim()
@@ -182,7 +211,7 @@ export const listenCommand = defineCommand<ListenOptions, ListenResult>({
           secrets: [urlSecret],
           adminToken: stored.adminToken,
           db,
-          // the credentials srhooks login stored: recover (and handlers' ctx.client) read the shop's API
+          // the shop's API credentials (env over srhooks login's): recover and handlers' ctx.client use them
           shops: shops.map((name) => ({
             name,
             handlers: handler ? [handler] : [],
@@ -228,7 +257,11 @@ export const listenCommand = defineCommand<ListenOptions, ListenResult>({
       forwardTo: options.forwardTo ?? null,
       forwardSecret: options.forwardTo ? stored.forwardSecret : null,
       handler,
-      credentials: shops.map((shop) => ({ shop, login: access.get(shop)?.login ?? 'none' })),
+      credentials: shops.map((shop) => ({
+        shop,
+        login: access.get(shop)?.login ?? 'none',
+        source: access.get(shop)?.source ?? null,
+      })),
       inspector: receiver.admin ? `${localUrl}/ui  (admin token ${stored.adminToken})` : null,
       revealed: options.reveal === true,
     });

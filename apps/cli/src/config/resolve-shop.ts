@@ -1,7 +1,7 @@
 import { isValidShopName } from '@srhooks/contracts';
 import { CliError, EXIT_CODES, usageError } from '../cli-error.js';
 import { resolveConfigDir } from './config-dir.js';
-import { CredentialStore, type StoredAuth } from './credential-store.js';
+import { CredentialStore, type StoredAuth, type StoredShop } from './credential-store.js';
 
 /** Everything needed to build an API client for one shop, after env overrides. */
 export interface ShopTarget {
@@ -33,6 +33,57 @@ function loginHint(shop: string): string {
   return `run srhooks login --shop ${shop} --client-id … --client-secret … (or set SRHOOKS_CLIENT_ID and SRHOOKS_CLIENT_SECRET)`;
 }
 
+/** One shop's credentials and URLs after env overrides; `auth` is absent when there are none. */
+export interface ShopCredentials {
+  auth?: StoredAuth;
+  /** Templates with `{shop}` or literal URLs, as stored or given. */
+  apiUrl?: string;
+  tokenUrl?: string;
+  source: ShopTarget['source'];
+}
+
+/** Whether `SRHOOKS_CLIENT_ID` or `SRHOOKS_CLIENT_SECRET` is set (they replace the stored credentials). */
+export function envClientCredentialsSet(env: Env): boolean {
+  return nonEmpty(env.SRHOOKS_CLIENT_ID) !== undefined || nonEmpty(env.SRHOOKS_CLIENT_SECRET) !== undefined;
+}
+
+/**
+ * A shop's credentials as every command uses them: `SRHOOKS_CLIENT_ID`/`SRHOOKS_CLIENT_SECRET` over
+ * the stored login (one of them set completes the stored OAuth pair; with nothing to complete it, a
+ * usage error), `SRHOOKS_API_URL`/`SRHOOKS_TOKEN_URL` over the stored URLs.
+ */
+export function shopCredentials(saved: StoredShop | undefined, env: Env): ShopCredentials {
+  const envId = nonEmpty(env.SRHOOKS_CLIENT_ID);
+  const envSecret = nonEmpty(env.SRHOOKS_CLIENT_SECRET);
+  const savedOauth = saved && 'clientId' in saved.auth ? saved.auth : undefined;
+
+  let auth: StoredAuth | undefined;
+  let source: ShopTarget['source'] = 'store';
+  if (envId || envSecret) {
+    const clientId = envId ?? savedOauth?.clientId;
+    const clientSecret = envSecret ?? savedOauth?.clientSecret;
+    if (!clientId || !clientSecret) {
+      throw new CliError(`${envId ? 'SRHOOKS_CLIENT_SECRET' : 'SRHOOKS_CLIENT_ID'} is not set`, {
+        code: 'no_credentials',
+        exitCode: EXIT_CODES.usage,
+        hint: 'set both SRHOOKS_CLIENT_ID and SRHOOKS_CLIENT_SECRET, or neither to use the stored login',
+      });
+    }
+    auth = { clientId, clientSecret };
+    source = envId && envSecret ? 'env' : 'env+store';
+  } else if (saved) {
+    auth = saved.auth;
+  }
+  const apiUrl = nonEmpty(env.SRHOOKS_API_URL) ?? saved?.apiUrl;
+  const tokenUrl = nonEmpty(env.SRHOOKS_TOKEN_URL) ?? saved?.tokenUrl;
+  return {
+    ...(auth ? { auth } : {}),
+    ...(apiUrl ? { apiUrl } : {}),
+    ...(tokenUrl ? { tokenUrl } : {}),
+    source,
+  };
+}
+
 /**
  * Picks the shop (`--shop`, else `SRHOOKS_SHOP`, else the stored default, else the only stored
  * shop) and its credentials. `SRHOOKS_CLIENT_ID`/`SRHOOKS_CLIENT_SECRET`, `SRHOOKS_API_URL` and
@@ -57,28 +108,7 @@ export async function resolveShopTarget(shopFlag: string | undefined, env: Env):
     );
   }
   assertShopName(shop);
-  const saved = file.shops[shop];
-  const envId = nonEmpty(env.SRHOOKS_CLIENT_ID);
-  const envSecret = nonEmpty(env.SRHOOKS_CLIENT_SECRET);
-  const savedOauth = saved && 'clientId' in saved.auth ? saved.auth : undefined;
-
-  let auth: StoredAuth | undefined;
-  let source: ShopTarget['source'] = 'store';
-  if (envId || envSecret) {
-    const clientId = envId ?? savedOauth?.clientId;
-    const clientSecret = envSecret ?? savedOauth?.clientSecret;
-    if (!clientId || !clientSecret) {
-      throw new CliError(`${envId ? 'SRHOOKS_CLIENT_SECRET' : 'SRHOOKS_CLIENT_ID'} is not set`, {
-        code: 'no_credentials',
-        exitCode: EXIT_CODES.usage,
-        hint: 'set both SRHOOKS_CLIENT_ID and SRHOOKS_CLIENT_SECRET, or neither to use the stored login',
-      });
-    }
-    auth = { clientId, clientSecret };
-    source = envId && envSecret ? 'env' : 'env+store';
-  } else if (saved) {
-    auth = saved.auth;
-  }
+  const { auth, apiUrl, tokenUrl, source } = shopCredentials(file.shops[shop], env);
   if (!auth) {
     throw new CliError(`no credentials for shop ${shop}`, {
       code: 'no_credentials',
@@ -86,8 +116,6 @@ export async function resolveShopTarget(shopFlag: string | undefined, env: Env):
       hint: loginHint(shop),
     });
   }
-  const apiUrl = nonEmpty(env.SRHOOKS_API_URL) ?? saved?.apiUrl;
-  const tokenUrl = nonEmpty(env.SRHOOKS_TOKEN_URL) ?? saved?.tokenUrl;
   return {
     shop,
     auth,

@@ -4,6 +4,7 @@
  * with their subscriptions, their last delivery and whether order recovery runs for them.
  */
 import type { ReceiverConfig } from '../config/config-schema.js';
+import { shopApiAuth } from '../config/shop-api-auth.js';
 import type { AppShopStatus, AppShopSubscription } from '../store/app-shops/app-shop-store.js';
 import type { Store } from '../store/store.js';
 import type { ShopDirectory } from './shop-directory.js';
@@ -30,7 +31,7 @@ const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
 function recovered(directory: ShopDirectory, name: string): boolean {
   const shop = directory.shop(name);
-  return Boolean(shop?.recovery && shop.clientId && shop.clientSecret);
+  return Boolean(shop?.recovery && shopApiAuth(shop));
 }
 
 export async function shopsJson(
@@ -51,7 +52,7 @@ export async function shopsJson(
     attempts: 0,
     nextAttemptAt: null,
     lastDeliveryAt: null,
-    hasCredentials: Boolean(shop.clientId && shop.clientSecret),
+    hasCredentials: shopApiAuth(shop) !== undefined,
     recovery: recovered(directory, shop.name),
   }));
   const configured = new Set(config.shops.map((shop) => shop.name));

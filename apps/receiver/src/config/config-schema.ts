@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { AppConfigSchema } from '../app-mode/app-config.js';
 import { parseCidr } from '../ingest/ip-allow-list.js';
 import { amqpHandlerFields, natsHandlerFields, redisStreamHandlerFields } from './broker-handler-schemas.js';
+import { SET_SHOP_CREDENTIALS, shopApiAuth, shopAuthIssues } from './shop-api-auth.js';
 
 export const DEFAULT_BODY_LIMIT = 2 * 1024 * 1024;
 export const DEFAULT_BODY_HARD_LIMIT = 64 * 1024 * 1024;
@@ -101,9 +102,16 @@ export const ShopConfigSchema = z.strictObject({
    * reconcile together with `events`.
    */
   webhooks: z.array(WebhookSpecEntrySchema).default([]),
+  /** The shop's API credentials: OAuth client credentials (recommended)… */
   clientId: z.string().min(1).optional(),
   clientSecret: z.string().min(1).optional(),
-  /** API base URL override (default https://{name}.api2.myshoprenter.hu/api). */
+  /** …or the legacy HTTP Basic auth API user and password (ShopRenter's legacy API, FACTS.md §1). */
+  username: z.string().min(1).optional(),
+  password: z.string().min(1).optional(),
+  /**
+   * API base URL override (default https://{name}.api2.myshoprenter.hu/api; with username/password
+   * the legacy https://{name}.api.myshoprenter.hu).
+   */
   apiUrl: z.url({ protocol: /^https?$/ }).optional(),
   /** OAuth token URL override (default https://oauth.app.shoprenter.net/{name}/app/token). */
   tokenUrl: z.url({ protocol: /^https?$/ }).optional(),
@@ -113,8 +121,8 @@ export const ShopConfigSchema = z.strictObject({
   verify: z.boolean().default(false),
   /**
    * Recovery: read orders (and subscribers) the shop's deliveries never brought back from its API
-   * and store them as events (`source: "recovery"`). On by default for a shop with clientId and
-   * clientSecret; needs the `order.order:read` scope.
+   * and store them as events (`source: "recovery"`). On by default for a shop with API credentials
+   * (clientId and clientSecret, or username and password); needs the `order.order:read` scope.
    */
   recovery: z.boolean().default(true),
   /** Names of handlers (keys of the top-level `handlers`) that process this shop's events. */
@@ -272,6 +280,9 @@ export const ReceiverConfigSchema = z
         });
       }
       seen.add(shop.name);
+      for (const issue of shopAuthIssues(shop)) {
+        ctx.addIssue({ code: 'custom', path: ['shops', index, issue.field], message: issue.message });
+      }
       shop.handlers.forEach((name, handlerIndex) => {
         if (!(name in config.handlers)) {
           const known = Object.keys(config.handlers);
@@ -283,11 +294,11 @@ export const ReceiverConfigSchema = z
         }
       });
       if (shop.reconcile) {
-        if (!shop.clientId || !shop.clientSecret) {
+        if (!shopApiAuth(shop)) {
           ctx.addIssue({
             code: 'custom',
             path: ['shops', index, shop.clientId ? 'clientSecret' : 'clientId'],
-            message: 'reconcile needs the shop API credentials: set clientId and clientSecret',
+            message: `reconcile needs the shop API credentials: ${SET_SHOP_CREDENTIALS}`,
           });
         }
         if (!config.publicUrl) {

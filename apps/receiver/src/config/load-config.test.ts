@@ -351,6 +351,38 @@ describe('loadConfig', () => {
       message: /unknown key/,
     },
     {
+      name: 'a legacy API user without its password',
+      file: { secrets: [SECRET_A], shops: [{ name: 'legacy', username: 'api-user' }] },
+      key: 'shops[0].password',
+      message: /^username needs the API password: set password too$/,
+    },
+    {
+      name: 'a legacy API password without its user',
+      file: { secrets: [SECRET_A], shops: [{ name: 'legacy', password: 'api-pass' }] },
+      key: 'shops[0].username',
+      message: /^password needs the API user: set username too$/,
+    },
+    {
+      name: 'client credentials and a legacy API user on one shop',
+      file: {
+        secrets: [SECRET_A],
+        shops: [{ name: 'demo', clientId: 'id', clientSecret: 'secret', username: 'u', password: 'p' }],
+      },
+      key: 'shops[0].username',
+      message: /either clientId\/clientSecret \(OAuth, recommended\) or username\/password/,
+    },
+    {
+      name: 'reconcile without API credentials',
+      file: {
+        secrets: [SECRET_A],
+        publicUrl: 'https://hooks.example.com',
+        shops: [{ name: 'demo', events: ['order_confirm'], reconcile: true }],
+      },
+      key: 'shops[0].clientId',
+      message:
+        /^reconcile needs the shop API credentials: set clientId and clientSecret on the shop \(or, for a legacy API user, username and password\)$/,
+    },
+    {
       name: 'a shop listed twice',
       file: { secrets: [SECRET_A], shops: [{ name: 'demo' }, { name: 'demo' }] },
       key: 'shops[1].name',
@@ -376,6 +408,25 @@ describe('loadConfig', () => {
       expect(error.code).toBe('invalid_config');
     });
   }
+
+  it('takes a legacy API user (username and password) as a shop’s API credentials, reconcile included', () => {
+    writeConfig({
+      secrets: [SECRET_A],
+      publicUrl: 'https://hooks.example.com',
+      shops: [
+        {
+          name: 'legacy',
+          username: 'api-user',
+          password: 'api-pass',
+          events: ['order_confirm'],
+          reconcile: true,
+        },
+      ],
+    });
+    const config = loadConfig({ env: {}, cwd: dir });
+    expect(config.shops[0]).toMatchObject({ name: 'legacy', username: 'api-user', password: 'api-pass' });
+    expect(config.shops[0]?.recovery).toBe(true);
+  });
 
   it('names the file when a file key is wrong', () => {
     const path = writeConfig({ secrets: [SECRET_A], port: 'x' });

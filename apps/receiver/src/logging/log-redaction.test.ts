@@ -16,6 +16,8 @@ import {
 
 const ADMIN_TOKEN = 'admin-token-for-log-test-0001';
 const CLIENT_SECRET = 'shop-client-secret-for-log-test';
+/** A legacy API user's password (a shop with Basic-auth credentials). */
+const API_PASSWORD = 'legacy-api-password-for-log-test';
 const FORWARD_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
 describe('log redaction', () => {
@@ -29,7 +31,10 @@ describe('log redaction', () => {
       logLevel: 'debug',
       adminToken: ADMIN_TOKEN,
       handlers: { erp: { type: 'forward', url: 'https://erp.example.com/hook', secret: FORWARD_SECRET } },
-      shops: [{ name: 'demo', clientId: 'client-id', clientSecret: CLIENT_SECRET, handlers: ['erp'] }],
+      shops: [
+        { name: 'demo', clientId: 'client-id', clientSecret: CLIENT_SECRET, handlers: ['erp'] },
+        { name: 'legacy', username: 'api-user', password: API_PASSWORD },
+      ],
     });
     // 1. genuine delivery (the body holds an e-mail address and a phone number)
     expect((await sendRaw(receiver.port, deliveryRequest('order_confirm', goodToken))).statusCode).toBe(200);
@@ -84,7 +89,7 @@ describe('log redaction', () => {
         customer: { email: 'vevo@example.hu', phone: '+36 30 123 4567' },
         note: `url /hooks/demo/order_confirm/${goodToken}`,
       },
-      `mail to vevo@example.hu, call 06-30-123-4567, secret ${TEST_SECRET}, admin ${ADMIN_TOKEN}, client ${CLIENT_SECRET}`,
+      `mail to vevo@example.hu, call 06-30-123-4567, secret ${TEST_SECRET}, admin ${ADMIN_TOKEN}, client ${CLIENT_SECRET}, api ${API_PASSWORD}`,
     );
     await receiver.close();
     lines = receiver.logLines.map((line) => JSON.parse(line) as Record<string, unknown>);
@@ -105,6 +110,7 @@ describe('log redaction', () => {
     ['the delivery secret', TEST_SECRET],
     ['the admin token', ADMIN_TOKEN],
     ['the shop client secret', CLIENT_SECRET],
+    ['the legacy API password', API_PASSWORD],
     ['the forward secret', FORWARD_SECRET.slice('whsec_'.length)],
     ['the bearer token', 'secret-bearer-value-123'],
     ['the cookie', 'cookie-value-456'],
@@ -174,7 +180,7 @@ describe('log redaction', () => {
       note: 'url /hooks/demo/order_confirm/[token]',
     });
     expect(careless?.msg).toBe(
-      'mail to [email], call [phone], secret [secret], admin [secret], client [secret]',
+      'mail to [email], call [phone], secret [secret], admin [secret], client [secret], api [secret]',
     );
   });
 });

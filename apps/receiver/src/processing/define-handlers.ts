@@ -68,7 +68,7 @@ export interface HandlerContext {
   logger: Logger;
   /**
    * The typed ShopRenter client for this shop, created on first use. Throws ShopCredentialsMissingError
-   * when the shop has no `clientId`/`clientSecret` in srhooks.config.json.
+   * when the shop has no API credentials (`clientId`/`clientSecret` or `username`/`password`) in srhooks.config.json.
    */
   readonly client: ShopRenterClient;
 }

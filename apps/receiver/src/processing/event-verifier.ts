@@ -16,7 +16,7 @@ export function createEventVerifier(
     if (!shop.verify) return;
     if (!clients.has(shop.name)) {
       throw new ProcessingConfigError(
-        `shops[${index}].verify needs the shop's API credentials to fetch orders back: set clientId and clientSecret on shop "${shop.name}"`,
+        `shops[${index}].verify needs the shop's API credentials to fetch orders back: set clientId and clientSecret (or a legacy API user's username and password) on shop "${shop.name}"`,
       );
     }
     verifying.add(shop.name);

@@ -38,7 +38,7 @@ export class ShopCredentialsMissingError extends ProcessingError {
     super(
       'shop_credentials_missing',
       `Shop "${shop}" has no API credentials, so handlers get no ShopRenter client for it: set "clientId" and ` +
-        `"clientSecret" on that shop in srhooks.config.json.`,
+        `"clientSecret" (or a legacy API user's "username" and "password") on that shop in srhooks.config.json.`,
     );
   }
 }

@@ -6,6 +6,7 @@
  */
 import { createShopRenterClient, type ShopRenterClient, type ShopRenterClientOptions } from '@srhooks/client';
 import type { ShopConfig } from '../config/config-schema.js';
+import { shopApiAuth } from '../config/shop-api-auth.js';
 import { withFailureAdvice } from './advised-client.js';
 import { ShopCredentialsMissingError } from './processing-errors.js';
 
@@ -43,10 +44,9 @@ export class ShopClients {
     this.#clients.delete(shop);
   }
 
-  /** True when the shop has clientId and clientSecret. */
+  /** True when the shop has API credentials (clientId and clientSecret, or username and password). */
   has(shop: string): boolean {
-    const config = this.#shops.get(shop) ?? this.#lookup?.(shop);
-    return Boolean(config?.clientId && config.clientSecret);
+    return shopApiAuth(this.#shops.get(shop) ?? this.#lookup?.(shop)) !== undefined;
   }
 
   /** The shop's client; throws ShopCredentialsMissingError when the shop has no credentials. */
@@ -54,10 +54,11 @@ export class ShopClients {
     const existing = this.#clients.get(shop);
     if (existing) return existing;
     const config = this.#shops.get(shop) ?? this.#lookup?.(shop);
-    if (!config?.clientId || !config.clientSecret) throw new ShopCredentialsMissingError(shop);
+    const auth = shopApiAuth(config);
+    if (!config || !auth) throw new ShopCredentialsMissingError(shop);
     const client = this.#create({
       shop,
-      auth: { clientId: config.clientId, clientSecret: config.clientSecret },
+      auth,
       ...(config.apiUrl ? { apiUrl: config.apiUrl } : {}),
       ...(config.tokenUrl ? { tokenUrl: config.tokenUrl } : {}),
     });

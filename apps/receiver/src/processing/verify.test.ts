@@ -136,7 +136,7 @@ describe('createEventVerifier', () => {
     ];
     expect(() => createEventVerifier(shops, new ShopClients(shops))).toThrow(
       new ProcessingConfigError(
-        'shops[1].verify needs the shop\'s API credentials to fetch orders back: set clientId and clientSecret on shop "other"',
+        'shops[1].verify needs the shop\'s API credentials to fetch orders back: set clientId and clientSecret (or a legacy API user\'s username and password) on shop "other"',
       ),
     );
   });

@@ -248,3 +248,39 @@ describe('reconcileShops', () => {
     });
   });
 });
+
+describe('reconcileShops with a legacy API user (Basic auth)', () => {
+  const API_USER = { username: 'reconcile-api-user', password: 'reconcile-api-password' };
+  let sandbox: RunningSandbox;
+  beforeAll(async () => {
+    sandbox = await startSandbox({
+      logger: false,
+      rateLimit: false,
+      shops: [{ name: 'legacy', clients: [], basicAuth: API_USER }],
+    });
+  });
+  afterAll(async () => {
+    await sandbox.close();
+  });
+
+  it('subscribes the configured events with the shop’s username and password', async () => {
+    const apiUrl = sandbox.apiUrlTemplate.replace('{shop}', 'legacy');
+    const config = defineReceiverConfig({
+      secrets: [TEST_SECRET],
+      publicUrl: PUBLIC_URL,
+      shops: [{ name: 'legacy', events: ['order_confirm'], reconcile: true, ...API_USER, apiUrl }],
+    });
+    const { logger } = captureLogger();
+    expect(await reconcileShops(config, { logger })).toEqual([
+      {
+        shop: 'legacy',
+        ok: true,
+        summary: { created: 1, updated: 0, deleted: 0, unchanged: 0, kept: 0, failed: 0 },
+      },
+    ]);
+    const client = createShopRenterClient({ shop: 'legacy', auth: API_USER, apiUrl, rateLimit: false });
+    expect((await client.webhooks.all()).map((webhook) => webhook.webHookParameters[0]?.url)).toEqual([
+      signDeliveryUrl(PUBLIC_URL, { shop: 'legacy', event: 'order_confirm' }, TEST_SECRET),
+    ]);
+  });
+});

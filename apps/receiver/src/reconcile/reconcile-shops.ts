@@ -20,6 +20,7 @@ import {
 import { signDeliveryUrl, type Webhook } from '@srhooks/contracts';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ReceiverConfig, ShopConfig } from '../config/config-schema.js';
+import { shopApiAuth } from '../config/shop-api-auth.js';
 
 export interface ReconcileOptions {
   readonly logger: FastifyBaseLogger;
@@ -67,12 +68,18 @@ async function reconcileShop(
   shop: ShopConfig,
   options: ReconcileOptions,
 ): Promise<ShopReconcileResult> {
-  if (!shop.clientId || !shop.clientSecret) {
-    return { shop: shop.name, ok: false, error: 'clientId and clientSecret are required to reconcile' };
+  const auth = shopApiAuth(shop);
+  if (!auth) {
+    return {
+      shop: shop.name,
+      ok: false,
+      error:
+        'clientId and clientSecret (or a legacy API user’s username and password) are required to reconcile',
+    };
   }
   const client = createShopRenterClient({
     shop: shop.name,
-    auth: { clientId: shop.clientId, clientSecret: shop.clientSecret },
+    auth,
     ...(shop.apiUrl ? { apiUrl: shop.apiUrl } : {}),
     ...(shop.tokenUrl ? { tokenUrl: shop.tokenUrl } : {}),
     ...(options.fetch ? { fetch: options.fetch } : {}),

@@ -19,7 +19,7 @@ export function unknownShop(shop: string, known: readonly string[]): RecoveryErr
 export function noCredentials(shop: string): RecoveryError {
   return new RecoveryError(
     'no_credentials',
-    `Shop "${shop}" has no API credentials: set clientId and clientSecret (scope order.order:read) so recovery can read its orders.`,
+    `Shop "${shop}" has no API credentials: set clientId and clientSecret (scope order.order:read; or a legacy API user's username and password) so recovery can read its orders.`,
   );
 }
 

@@ -27,6 +27,7 @@ import type { ShopRenterClient } from '@srhooks/client';
 import { WEBHOOK_EVENTS, type WebhookEvent } from '@srhooks/contracts';
 import type { Logger } from 'pino';
 import type { ReceiverConfig, ShopConfig } from '../config/config-schema.js';
+import { shopApiAuth } from '../config/shop-api-auth.js';
 import type { HandlerRegistry } from '../handlers/handler-registry.js';
 import type { ReceiverMetrics } from '../metrics/receiver-metrics.js';
 import type { ShopClients } from '../processing/shop-clients.js';
@@ -163,7 +164,7 @@ export class RecoveryService {
         shopName,
         this.#shops.shops().map((s) => s.name),
       );
-    if (!shop.clientId || !shop.clientSecret) throw noCredentials(shopName);
+    if (!shopApiAuth(shop)) throw noCredentials(shopName);
     if (!shop.recovery) throw recoveryOff(shopName);
     if (request.since) this.#checkSince(shopName, request.since);
     const outcome = await this.#track(
@@ -225,7 +226,7 @@ export class RecoveryService {
   }
 
   #eligible(shop: ShopConfig): boolean {
-    return shop.recovery && Boolean(shop.clientId && shop.clientSecret);
+    return shop.recovery && shopApiAuth(shop) !== undefined;
   }
 
   #stillEligible(name: string): boolean {
