@@ -1,9 +1,9 @@
 import { type AdminTargetOptions, openAdminApi } from '../../admin-api/admin-api-client.js';
 import { formatOrder, formatTime, paintStatus } from '../../admin-api/admin-format.js';
 import type { DeliveryQuery, DeliverySummaryJson } from '../../admin-api/admin-types.js';
-import { maskDeliverySummary, maskedNote, shown } from '../../admin-api/personal-data.js';
+import { fetchListingPage, type ListingPage, renderListingPage } from '../../admin-api/listing-page.js';
+import { maskDeliverySummary, maskedNote } from '../../admin-api/personal-data.js';
 import { defineCommand } from '../../command.js';
-import { renderTable } from '../../output/index.js';
 
 export interface ListDeliveriesOptions extends AdminTargetOptions {
   shop?: string;
@@ -20,13 +20,8 @@ export interface ListDeliveriesOptions extends AdminTargetOptions {
   reveal?: boolean;
 }
 
-export interface ListDeliveriesResult {
-  receiver: string;
-  /** False: customer names and decode errors are masked (`--reveal` shows them). */
-  revealed: boolean;
-  items: DeliverySummaryJson[];
-  nextCursor: string | null;
-}
+/** `revealed` false: customer names and decode errors are masked (`--reveal` shows them). */
+export type ListDeliveriesResult = ListingPage<DeliverySummaryJson>;
 
 /** Stored and quarantined deliveries, newest first (`GET /admin/api/deliveries`). */
 export const listDeliveriesCommand = defineCommand<ListDeliveriesOptions, ListDeliveriesResult>({
@@ -44,58 +39,55 @@ export const listDeliveriesCommand = defineCommand<ListDeliveriesOptions, ListDe
       limit: options.limit,
       cursor: options.cursor,
     };
-    const page = await api.get<{ items: DeliverySummaryJson[]; nextCursor: string | null }>(
-      '/deliveries',
-      query,
-    );
-    const { revealed, value: items } = shown(options.reveal, page.items, (answer) =>
-      answer.map(maskDeliverySummary),
-    );
-    return { receiver: api.receiverUrl, revealed, items, nextCursor: page.nextCursor };
+    return fetchListingPage(api, '/deliveries', query, options.reveal, maskDeliverySummary);
   },
 
   render(result, style) {
-    if (result.items.length === 0) return `no deliveries at ${result.receiver}`;
-    const table = renderTable(result.items, [
-      { header: 'ID', value: (delivery) => delivery.id },
-      { header: 'RECEIVED', value: (delivery) => formatTime(delivery.receivedAt) },
-      { header: 'SHOP', value: (delivery) => delivery.shop },
-      { header: 'EVENT', value: (delivery) => delivery.event },
+    return renderListingPage(
+      result,
       {
-        header: 'STATUS',
-        value: (delivery) =>
-          paintStatus(delivery.status, style) +
-          (delivery.status === 'quarantined' && delivery.decodeError
-            ? ` (${delivery.decodeError.code})`
-            : ''),
+        group: 'deliveries',
+        columns: [
+          { header: 'ID', value: (delivery) => delivery.id },
+          { header: 'RECEIVED', value: (delivery) => formatTime(delivery.receivedAt) },
+          { header: 'SHOP', value: (delivery) => delivery.shop },
+          { header: 'EVENT', value: (delivery) => delivery.event },
+          {
+            header: 'STATUS',
+            value: (delivery) =>
+              paintStatus(delivery.status, style) +
+              (delivery.status === 'quarantined' && delivery.decodeError
+                ? ` (${delivery.decodeError.code})`
+                : ''),
+          },
+          {
+            header: 'ORDERS',
+            value: (delivery) => delivery.events.map((event) => formatOrder(event) || event.id).join(' '),
+          },
+          {
+            header: 'CUSTOMER',
+            value: (delivery) =>
+              delivery.events
+                .map((event) => event.customerName)
+                .filter(Boolean)
+                .join(', '),
+          },
+          { header: 'BYTES', value: (delivery) => String(delivery.bodyBytes), align: 'right' },
+        ],
+        notes: (page) => {
+          const notes: string[] = [];
+          if (page.items.some((delivery) => delivery.status === 'quarantined'))
+            notes.push(
+              'srhooks deliveries show ID says why one is quarantined; reprocess ID decodes it again',
+            );
+          const masked = page.items.some(
+            (delivery) => delivery.decodeError || delivery.events.some((event) => event.customerName),
+          );
+          if (masked && !page.revealed) notes.push(maskedNote('customer names and decode errors whole'));
+          return notes;
+        },
       },
-      {
-        header: 'ORDERS',
-        value: (delivery) => delivery.events.map((event) => formatOrder(event) || event.id).join(' '),
-      },
-      {
-        header: 'CUSTOMER',
-        value: (delivery) =>
-          delivery.events
-            .map((event) => event.customerName)
-            .filter(Boolean)
-            .join(', '),
-      },
-      { header: 'BYTES', value: (delivery) => String(delivery.bodyBytes), align: 'right' },
-    ]);
-    const lines = [table];
-    if (result.nextCursor)
-      lines.push(style.dim(`more: srhooks deliveries list --cursor ${result.nextCursor}`));
-    if (result.items.some((delivery) => delivery.status === 'quarantined')) {
-      lines.push(
-        style.dim('srhooks deliveries show ID says why one is quarantined; reprocess ID decodes it again'),
-      );
-    }
-    const masked = result.items.some(
-      (delivery) => delivery.decodeError || delivery.events.some((event) => event.customerName),
+      style,
     );
-    if (masked && !result.revealed)
-      lines.push(style.dim(maskedNote('customer names and decode errors whole')));
-    return lines.join('\n');
   },
 });
