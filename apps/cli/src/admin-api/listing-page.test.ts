@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { createStyle } from '../output/index.js';
-import { type ListingPage, type ListingView, renderListingPage } from './listing-page.js';
+import {
+  type ListingPage,
+  type ListingView,
+  listingQuery,
+  recordColumns,
+  renderListingPage,
+} from './listing-page.js';
 
 interface Row {
   id: string;
@@ -58,5 +64,46 @@ describe('renderListingPage', () => {
     expect(renderListingPage(page(rows, null), view, createStyle(false))).toBe(
       'ID  SIZE\na      5\nbb   100\nmasked here',
     );
+  });
+});
+
+describe('listingQuery', () => {
+  it('sends --search as q, and a listing’s own filters after status, in the order the list commands have always sent them', () => {
+    const query = listingQuery(
+      { shop: 'acme', status: 'quarantined', search: 'Kovács', from: '2026-01-01', limit: 5, cursor: 'c1' },
+      { eventStatus: 'dead', source: undefined },
+    );
+    expect(query).toEqual({
+      shop: 'acme',
+      event: undefined,
+      status: 'quarantined',
+      eventStatus: 'dead',
+      source: undefined,
+      q: 'Kovács',
+      from: '2026-01-01',
+      to: undefined,
+      limit: 5,
+      cursor: 'c1',
+    });
+    expect(Object.keys(query).join(' ')).toBe('shop event status eventStatus source q from to limit cursor');
+  });
+});
+
+describe('recordColumns', () => {
+  it('leads with the id, the time received (UTC), the shop and the event', () => {
+    const record = { id: 'evt_1', receivedAt: '2026-03-04T05:06:07.000Z', shop: 'acme', event: 'order' };
+    const listed: ListingPage<typeof record> = {
+      receiver: 'r',
+      revealed: true,
+      items: [record],
+      nextCursor: null,
+    };
+    const [header, line] = renderListingPage(
+      listed,
+      { group: 'events', columns: recordColumns() },
+      createStyle(false),
+    ).split('\n');
+    expect(header?.split(/\s+/)).toEqual(['ID', 'RECEIVED', 'SHOP', 'EVENT']);
+    expect(line).toMatch(/^evt_1\s+2026-03-04 05:06:07Z\s+acme\s+order$/);
   });
 });

@@ -1,7 +1,38 @@
 import type { Style, TableColumn } from '../output/index.js';
 import { renderTable } from '../output/index.js';
 import type { AdminApi } from './admin-api-client.js';
+import { formatTime } from './admin-format.js';
 import { shown } from './personal-data.js';
+
+/** The filters and paging options of the paged listings (`deliveries list`, `events list`). */
+export interface ListingOptions {
+  shop?: string;
+  event?: string;
+  status?: string;
+  search?: string;
+  from?: string;
+  to?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+/** The admin API query of `options`, with a listing's own filters (`extra`) after `status`. */
+export function listingQuery<Extra extends Record<string, string | undefined>>(
+  options: ListingOptions,
+  extra: Extra,
+) {
+  return {
+    shop: options.shop,
+    event: options.event,
+    status: options.status,
+    ...extra,
+    q: options.search,
+    from: options.from,
+    to: options.to,
+    limit: options.limit,
+    cursor: options.cursor,
+  };
+}
 
 /**
  * One page of a paged admin API listing (`GET /deliveries`, `GET /events`) as a `list` command
@@ -30,6 +61,24 @@ export async function fetchListingPage<Item>(
   const page = await api.get<{ items: Item[]; nextCursor: string | null }>(path, query);
   const { revealed, value: items } = shown(reveal, page.items, (answer) => answer.map(maskItem));
   return { receiver: api.receiverUrl, revealed, items, nextCursor: page.nextCursor };
+}
+
+/** What every listed record has: deliveries and events alike. */
+interface ListedRecord {
+  id: string;
+  receivedAt: string;
+  shop: string;
+  event: string;
+}
+
+/** The columns every listing starts with: ID, RECEIVED, SHOP, EVENT. */
+export function recordColumns<Item extends ListedRecord>(): TableColumn<Item>[] {
+  return [
+    { header: 'ID', value: (item) => item.id },
+    { header: 'RECEIVED', value: (item) => formatTime(item.receivedAt) },
+    { header: 'SHOP', value: (item) => item.shop },
+    { header: 'EVENT', value: (item) => item.event },
+  ];
 }
 
 export interface ListingView<Item> {

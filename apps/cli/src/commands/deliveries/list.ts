@@ -1,21 +1,19 @@
 import { type AdminTargetOptions, openAdminApi } from '../../admin-api/admin-api-client.js';
-import { formatOrder, formatTime, paintStatus } from '../../admin-api/admin-format.js';
+import { formatOrder, paintStatus } from '../../admin-api/admin-format.js';
 import type { DeliveryQuery, DeliverySummaryJson } from '../../admin-api/admin-types.js';
-import { fetchListingPage, type ListingPage, renderListingPage } from '../../admin-api/listing-page.js';
+import type { ListingOptions, ListingPage } from '../../admin-api/listing-page.js';
+import {
+  fetchListingPage,
+  listingQuery,
+  recordColumns,
+  renderListingPage,
+} from '../../admin-api/listing-page.js';
 import { maskDeliverySummary, maskedNote } from '../../admin-api/personal-data.js';
 import { defineCommand } from '../../command.js';
 
-export interface ListDeliveriesOptions extends AdminTargetOptions {
-  shop?: string;
-  event?: string;
-  status?: string;
+export interface ListDeliveriesOptions extends AdminTargetOptions, ListingOptions {
   eventStatus?: string;
   source?: string;
-  search?: string;
-  from?: string;
-  to?: string;
-  limit?: number;
-  cursor?: string;
   /** Customer names and decode errors unmasked. */
   reveal?: boolean;
 }
@@ -27,18 +25,10 @@ export type ListDeliveriesResult = ListingPage<DeliverySummaryJson>;
 export const listDeliveriesCommand = defineCommand<ListDeliveriesOptions, ListDeliveriesResult>({
   async run(options, context) {
     const api = await openAdminApi(options, context.env);
-    const query: DeliveryQuery = {
-      shop: options.shop,
-      event: options.event,
-      status: options.status,
+    const query: DeliveryQuery = listingQuery(options, {
       eventStatus: options.eventStatus,
       source: options.source,
-      q: options.search,
-      from: options.from,
-      to: options.to,
-      limit: options.limit,
-      cursor: options.cursor,
-    };
+    });
     return fetchListingPage(api, '/deliveries', query, options.reveal, maskDeliverySummary);
   },
 
@@ -48,10 +38,7 @@ export const listDeliveriesCommand = defineCommand<ListDeliveriesOptions, ListDe
       {
         group: 'deliveries',
         columns: [
-          { header: 'ID', value: (delivery) => delivery.id },
-          { header: 'RECEIVED', value: (delivery) => formatTime(delivery.receivedAt) },
-          { header: 'SHOP', value: (delivery) => delivery.shop },
-          { header: 'EVENT', value: (delivery) => delivery.event },
+          ...recordColumns(),
           {
             header: 'STATUS',
             value: (delivery) =>
