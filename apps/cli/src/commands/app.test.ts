@@ -3,26 +3,16 @@
  * app-mode receiver: the CLI drives the sandbox's app flow, the receiver records the install and its
  * subscriptions, and the shops list shows it installed, then uninstalled.
  */
-import { createServer } from 'node:net';
-import { join } from 'node:path';
-import { buildReceiver, ReceiverConfigSchema } from '@srhooks/receiver';
 import { type RunningSandbox, startSandbox } from '@srhooks/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempConfigDir } from '../test-support/run-cli.js';
+import { freePort, type Receiver, startTestReceiver } from '../test-support/test-receiver.js';
 
 const config = tempConfigDir();
 const ADMIN_TOKEN = 'cli-app-admin-token-0123456789';
 let sandbox: RunningSandbox;
-let receiver: Awaited<ReturnType<typeof buildReceiver>>;
+let receiver: Receiver;
 let base = '';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 const cliJson = async (...args: string[]) => {
   const run = await runCli(config.dir, [...args, '--json'], {
@@ -44,28 +34,21 @@ beforeAll(async () => {
     entryPoint: `${base}/app/entry`,
     uninstallUri: `${base}/app/uninstall`,
   });
-  receiver = await buildReceiver(
-    ReceiverConfigSchema.parse({
-      port,
-      host: '127.0.0.1',
-      secrets: ['cli-app-url-secret-0123456789'],
-      adminToken: ADMIN_TOKEN,
-      publicUrl: base,
-      db: join(config.dir, '..', 'receiver.db'),
-      logLevel: 'silent',
-      app: {
-        appId: '7',
-        clientId: 'cli-app',
-        clientSecret: 'cli-app-client-secret',
-        events: ['order_confirm'],
-        apiUrl: `${sandbox.url}/{shop}/api`,
-        tokenUrl: `${sandbox.url}/{shop}/app/token`,
-        adminUrl: `${sandbox.url}/{shop}/admin`,
-      },
-    }),
-    { defaultMetrics: false },
-  );
-  await receiver.listen({ port, host: '127.0.0.1' });
+  ({ receiver } = await startTestReceiver(config.dir, {
+    port,
+    secrets: ['cli-app-url-secret-0123456789'],
+    adminToken: ADMIN_TOKEN,
+    publicUrl: base,
+    app: {
+      appId: '7',
+      clientId: 'cli-app',
+      clientSecret: 'cli-app-client-secret',
+      events: ['order_confirm'],
+      apiUrl: `${sandbox.url}/{shop}/api`,
+      tokenUrl: `${sandbox.url}/{shop}/app/token`,
+      adminUrl: `${sandbox.url}/{shop}/admin`,
+    },
+  }));
 }, 30_000);
 
 afterAll(async () => {

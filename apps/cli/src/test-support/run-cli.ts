@@ -74,6 +74,38 @@ export function runCli(configDir: string, args: string[], options: RunOptions = 
   });
 }
 
+export interface AdminCli {
+  /** `srhooks …args --receiver <receiver>`, the admin token in SRHOOKS_ADMIN_TOKEN. */
+  admin(...args: string[]): Promise<CliRun>;
+  /** `admin(…args, '--json')`, its output parsed; throws with its stderr unless it exits 0. */
+  adminJson(...args: string[]): Promise<ReturnType<typeof JSON.parse>>;
+}
+
+/**
+ * Runs admin commands (`deliveries`, `events`, `handlers`, …) against a test's receiver, whose URL
+ * `receiverUrl` returns once it listens. `onRun` sees every run (to check later what was printed).
+ */
+export function adminCli(
+  configDir: string,
+  receiverUrl: () => string,
+  adminToken: string,
+  onRun: (args: string[], run: CliRun) => void = () => {},
+): AdminCli {
+  const admin = async (...args: string[]): Promise<CliRun> => {
+    const run = await runCli(configDir, [...args, '--receiver', receiverUrl()], {
+      env: { SRHOOKS_ADMIN_TOKEN: adminToken },
+    });
+    onRun(args, run);
+    return run;
+  };
+  const adminJson = async (...args: string[]) => {
+    const run = await admin(...args, '--json');
+    if (run.code !== 0) throw new Error(`srhooks ${args.join(' ')} exited ${run.code}: ${run.stderr}`);
+    return JSON.parse(run.stdout);
+  };
+  return { admin, adminJson };
+}
+
 export interface RunningCli {
   child: ChildProcess;
   /** Everything printed so far. */

@@ -5,12 +5,10 @@
  * forward handler runs. A delivery of broken JSON that quotes a customer stays quarantined
  * (`still_undecodable`); its decode error and raw body are masked until `--reveal`.
  */
-import { join } from 'node:path';
-import { signDeliveryUrl } from '@srhooks/contracts';
-import { buildReceiver, ReceiverConfigSchema } from '@srhooks/receiver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CaptureServer, startCaptureServer } from '../../test-support/capture-server.js';
-import { type CliRun, runCli, seenOutput, tempConfigDir } from '../../test-support/run-cli.js';
+import { adminCli, type CliRun, runCli, seenOutput, tempConfigDir } from '../../test-support/run-cli.js';
+import { forwardTo, type Receiver, startTestReceiver } from '../../test-support/test-receiver.js';
 
 const config = tempConfigDir();
 const SECRET = 'deliveries-url-secret-0123456789abcdef';
@@ -21,7 +19,7 @@ const BROKEN_BODY =
 const PERSONAL = ['zsofia@example.com', 'Bárány', 'Zsófia'];
 const BROKEN_BYTES = Buffer.byteLength(BROKEN_BODY);
 
-let receiver: Awaited<ReturnType<typeof buildReceiver>>;
+let receiver: Receiver;
 let target: CaptureServer;
 let base = '';
 let tooLargeId = '';
@@ -31,44 +29,26 @@ let customer = '';
 /** Output of every run without --reveal: none may hold personal data. */
 const masked: CliRun[] = [];
 
-const admin = async (...args: string[]) => {
-  const run = await runCli(config.dir, [...args, '--receiver', base], {
-    env: { SRHOOKS_ADMIN_TOKEN: ADMIN_TOKEN },
-  });
-  if (!args.includes('--reveal')) masked.push(run);
-  return run;
-};
-const adminJson = async (...args: string[]) => {
-  const run = await admin(...args, '--json');
-  if (run.code !== 0) throw new Error(`srhooks ${args.join(' ')} exited ${run.code}: ${run.stderr}`);
-  return JSON.parse(run.stdout);
-};
+const { admin, adminJson } = adminCli(
+  config.dir,
+  () => base,
+  ADMIN_TOKEN,
+  (args, run) => {
+    if (!args.includes('--reveal')) masked.push(run);
+  },
+);
 
 beforeAll(async () => {
   target = await startCaptureServer();
-  receiver = await buildReceiver(
-    ReceiverConfigSchema.parse({
-      port: 0,
-      host: '127.0.0.1',
-      secrets: [SECRET],
-      adminToken: ADMIN_TOKEN,
-      db: join(config.dir, '..', 'receiver.db'),
-      logLevel: 'silent',
-      bodyLimit: 1024,
-      shops: [{ name: 'acme', handlers: ['erp'] }],
-      handlers: {
-        erp: {
-          type: 'forward',
-          url: `${target.url}/erp`,
-          secret: 'whsec_MDEyMzQ1Njc4OWFiY2RlZg==',
-          allowPrivateTargets: true,
-        },
-      },
-    }),
-    { defaultMetrics: false },
-  );
-  base = await receiver.listen({ port: 0, host: '127.0.0.1' });
-  const url = signDeliveryUrl(base, { shop: 'acme', event: 'order_confirm' }, SECRET);
+  const started = await startTestReceiver(config.dir, {
+    secrets: [SECRET],
+    adminToken: ADMIN_TOKEN,
+    bodyLimit: 1024,
+    shops: [{ name: 'acme', handlers: ['erp'] }],
+    handlers: { erp: forwardTo(`${target.url}/erp`) },
+  });
+  ({ receiver, url: base } = started);
+  const url = started.deliveryUrl({ shop: 'acme', event: 'order_confirm' });
 
   const sent = await runCli(config.dir, ['trigger', 'order_confirm', '--to', url, '--seed', 'big', '--json']);
   const answer = JSON.parse(JSON.parse(sent.stdout).response.body);

@@ -5,13 +5,11 @@
  * receiver quarantines `shop_mismatch`. A re-process without the flag leaves it quarantined and says
  * how to file it; with the flag it is filed under alpha, the charge's shop, and the app's handler runs.
  */
-import { createServer } from 'node:net';
-import { join } from 'node:path';
-import { buildReceiver, ReceiverConfigSchema } from '@srhooks/receiver';
 import { type RunningSandbox, startSandbox } from '@srhooks/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CaptureServer, startCaptureServer } from '../../test-support/capture-server.js';
-import { runCli, seenOutput, tempConfigDir } from '../../test-support/run-cli.js';
+import { adminCli, seenOutput, tempConfigDir } from '../../test-support/run-cli.js';
+import { forwardTo, freePort, type Receiver, startTestReceiver } from '../../test-support/test-receiver.js';
 
 const config = tempConfigDir();
 const ADMIN_TOKEN = 'payment-admin-token-0123456789abcdef';
@@ -22,26 +20,12 @@ const APP = {
   webhookSecretKey: 'cli-payment-app-webhook-key',
 };
 let sandbox: RunningSandbox;
-let receiver: Awaited<ReturnType<typeof buildReceiver>>;
+let receiver: Receiver;
 let target: CaptureServer;
 let base = '';
 let mismatchId = '';
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-const admin = (...args: string[]) =>
-  runCli(config.dir, [...args, '--receiver', base], { env: { SRHOOKS_ADMIN_TOKEN: ADMIN_TOKEN } });
-const adminJson = async (...args: string[]) => {
-  const run = await admin(...args, '--json');
-  if (run.code !== 0) throw new Error(`srhooks ${args.join(' ')} exited ${run.code}: ${run.stderr}`);
-  return JSON.parse(run.stdout);
-};
+const { admin, adminJson } = adminCli(config.dir, () => base, ADMIN_TOKEN);
 
 beforeAll(async () => {
   target = await startCaptureServer();
@@ -61,35 +45,21 @@ beforeAll(async () => {
     uninstallUri: `${base}/app/uninstall`,
     notificationUrl: `${base}/app/payments`,
   });
-  receiver = await buildReceiver(
-    ReceiverConfigSchema.parse({
-      port,
-      host: '127.0.0.1',
-      secrets: ['payment-url-secret-0123456789abcdef'],
-      adminToken: ADMIN_TOKEN,
-      publicUrl: base,
-      db: join(config.dir, '..', 'receiver.db'),
-      logLevel: 'silent',
-      handlers: {
-        audit: {
-          type: 'forward',
-          url: `${target.url}/audit`,
-          secret: 'whsec_MDEyMzQ1Njc4OWFiY2RlZg==',
-          allowPrivateTargets: true,
-        },
-      },
-      app: {
-        ...APP,
-        events: ['order_confirm'],
-        handlers: ['audit'],
-        apiUrl: `${sandbox.url}/{shop}/api`,
-        tokenUrl: `${sandbox.url}/{shop}/app/token`,
-        adminUrl: `${sandbox.url}/{shop}/admin`,
-      },
-    }),
-    { defaultMetrics: false },
-  );
-  await receiver.listen({ port, host: '127.0.0.1' });
+  ({ receiver } = await startTestReceiver(config.dir, {
+    port,
+    secrets: ['payment-url-secret-0123456789abcdef'],
+    adminToken: ADMIN_TOKEN,
+    publicUrl: base,
+    handlers: { audit: forwardTo(`${target.url}/audit`) },
+    app: {
+      ...APP,
+      events: ['order_confirm'],
+      handlers: ['audit'],
+      apiUrl: `${sandbox.url}/{shop}/api`,
+      tokenUrl: `${sandbox.url}/{shop}/app/token`,
+      adminUrl: `${sandbox.url}/{shop}/admin`,
+    },
+  }));
   for (const shop of ['alpha', 'beta']) {
     expect((await sandbox.apps.install(APP.appId, shop)).install.status).toBe(302);
   }

@@ -3,17 +3,15 @@
  * order with an answer quoting a customer: that error text and the customer's name are personal data,
  * masked in the human output and `--json` alike until `--reveal` (as `deliveries` and `handlers` do).
  */
-import { join } from 'node:path';
-import { signDeliveryUrl } from '@srhooks/contracts';
-import { buildReceiver, ReceiverConfigSchema } from '@srhooks/receiver';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type CaptureServer, startCaptureServer } from '../../test-support/capture-server.js';
-import { type CliRun, runCli, seenOutput, tempConfigDir } from '../../test-support/run-cli.js';
+import { adminCli, type CliRun, runCli, seenOutput, tempConfigDir } from '../../test-support/run-cli.js';
+import { forwardTo, type Receiver, startTestReceiver } from '../../test-support/test-receiver.js';
 
 const config = tempConfigDir();
 const SECRET = 'admin-commands-url-secret-0123456789';
 const ADMIN_TOKEN = 'admin-commands-token-abcdef0123456789';
-let receiver: Awaited<ReturnType<typeof buildReceiver>>;
+let receiver: Receiver;
 let target: CaptureServer;
 let targetStatus = 400;
 let base = '';
@@ -26,46 +24,28 @@ let customer = '';
 const masked: CliRun[] = [];
 const HIDDEN = /^error hidden \(\d+ characters; pass --reveal to read it\)$/;
 
-const admin = async (...args: string[]) => {
-  const run = await runCli(config.dir, [...args, '--receiver', base], {
-    env: { SRHOOKS_ADMIN_TOKEN: ADMIN_TOKEN },
-  });
-  if (!args.includes('--reveal') && !args.includes('--payload')) masked.push(run);
-  return run;
-};
-const adminJson = async (...args: string[]) => {
-  const run = await admin(...args, '--json');
-  if (run.code !== 0) throw new Error(`srhooks ${args.join(' ')} exited ${run.code}: ${run.stderr}`);
-  return JSON.parse(run.stdout);
-};
+const { admin, adminJson } = adminCli(
+  config.dir,
+  () => base,
+  ADMIN_TOKEN,
+  (args, run) => {
+    if (!args.includes('--reveal') && !args.includes('--payload')) masked.push(run);
+  },
+);
 
 beforeAll(async () => {
   target = await startCaptureServer(() => ({
     status: targetStatus,
     body: targetStatus === 200 ? 'ok' : REFUSAL,
   }));
-  receiver = await buildReceiver(
-    ReceiverConfigSchema.parse({
-      port: 0,
-      host: '127.0.0.1',
-      secrets: [SECRET],
-      adminToken: ADMIN_TOKEN,
-      db: join(config.dir, '..', 'receiver.db'),
-      logLevel: 'silent',
-      shops: [{ name: 'acme', handlers: ['erp'] }],
-      handlers: {
-        erp: {
-          type: 'forward',
-          url: `${target.url}/erp`,
-          secret: 'whsec_MDEyMzQ1Njc4OWFiY2RlZg==',
-          allowPrivateTargets: true,
-        },
-      },
-    }),
-    { defaultMetrics: false },
-  );
-  base = await receiver.listen({ port: 0, host: '127.0.0.1' });
-  const url = signDeliveryUrl(base, { shop: 'acme', event: 'order_confirm' }, SECRET);
+  const started = await startTestReceiver(config.dir, {
+    secrets: [SECRET],
+    adminToken: ADMIN_TOKEN,
+    shops: [{ name: 'acme', handlers: ['erp'] }],
+    handlers: { erp: forwardTo(`${target.url}/erp`) },
+  });
+  ({ receiver, url: base } = started);
+  const url = started.deliveryUrl({ shop: 'acme', event: 'order_confirm' });
   const sent = await runCli(config.dir, [
     'trigger',
     'order_confirm',

@@ -3,26 +3,23 @@
  * real HTTP (`"verify": true`): orders sent by `srhooks trigger` are not in the sandbox shop, so their
  * verification mismatches and their jobs are held; `release` lets them run.
  */
-import { join } from 'node:path';
-import { signDeliveryUrl } from '@srhooks/contracts';
-import { buildReceiver, ReceiverConfigSchema } from '@srhooks/receiver';
 import type { RunningSandbox } from '@srhooks/sandbox';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type CaptureServer, startCaptureServer } from '../../test-support/capture-server.js';
-import { runCli, seenOutput, tempConfigDir } from '../../test-support/run-cli.js';
+import { adminCli, runCli, seenOutput, tempConfigDir } from '../../test-support/run-cli.js';
+import { forwardTo, type Receiver, startTestReceiver } from '../../test-support/test-receiver.js';
 import { startTestSandbox, TEST_CLIENT } from '../../test-support/test-sandbox.js';
 
 const config = tempConfigDir();
 const SECRET = 'release-url-secret-0123456789abcdef';
 const ADMIN_TOKEN = 'release-admin-token-0123456789abcdef';
 let sandbox: RunningSandbox;
-let receiver: Awaited<ReturnType<typeof buildReceiver>>;
+let receiver: Receiver;
 let target: CaptureServer;
 let base = '';
 const held: string[] = [];
 
-const admin = (...args: string[]) =>
-  runCli(config.dir, [...args, '--receiver', base], { env: { SRHOOKS_ADMIN_TOKEN: ADMIN_TOKEN } });
+const { admin } = adminCli(config.dir, () => base, ADMIN_TOKEN);
 
 async function eventStatus(id: string): Promise<string | undefined> {
   return (await receiver.store.getEvent(id))?.status;
@@ -31,39 +28,25 @@ async function eventStatus(id: string): Promise<string | undefined> {
 beforeAll(async () => {
   sandbox = await startTestSandbox();
   target = await startCaptureServer();
-  receiver = await buildReceiver(
-    ReceiverConfigSchema.parse({
-      port: 0,
-      host: '127.0.0.1',
-      secrets: [SECRET],
-      adminToken: ADMIN_TOKEN,
-      db: join(config.dir, '..', 'receiver.db'),
-      logLevel: 'silent',
-      shops: [
-        {
-          name: 'acme',
-          handlers: ['erp'],
-          verify: true,
-          recovery: false,
-          clientId: TEST_CLIENT.clientId,
-          clientSecret: TEST_CLIENT.clientSecret,
-          apiUrl: sandbox.apiUrlTemplate,
-          tokenUrl: sandbox.tokenUrlTemplate,
-        },
-      ],
-      handlers: {
-        erp: {
-          type: 'forward',
-          url: `${target.url}/erp`,
-          secret: 'whsec_MDEyMzQ1Njc4OWFiY2RlZg==',
-          allowPrivateTargets: true,
-        },
+  const started = await startTestReceiver(config.dir, {
+    secrets: [SECRET],
+    adminToken: ADMIN_TOKEN,
+    shops: [
+      {
+        name: 'acme',
+        handlers: ['erp'],
+        verify: true,
+        recovery: false,
+        clientId: TEST_CLIENT.clientId,
+        clientSecret: TEST_CLIENT.clientSecret,
+        apiUrl: sandbox.apiUrlTemplate,
+        tokenUrl: sandbox.tokenUrlTemplate,
       },
-    }),
-    { defaultMetrics: false },
-  );
-  base = await receiver.listen({ port: 0, host: '127.0.0.1' });
-  const url = signDeliveryUrl(base, { shop: 'acme', event: 'order_confirm' }, SECRET);
+    ],
+    handlers: { erp: forwardTo(`${target.url}/erp`) },
+  });
+  ({ receiver, url: base } = started);
+  const url = started.deliveryUrl({ shop: 'acme', event: 'order_confirm' });
   for (const seed of ['held-1', 'held-2']) {
     const sent = await runCli(config.dir, ['trigger', 'order_confirm', '--to', url, '--seed', seed]);
     if (sent.code !== 0) throw new Error(sent.stderr);

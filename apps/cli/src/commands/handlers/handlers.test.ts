@@ -4,18 +4,16 @@
  * the reason the receiver stored (status and host, never that body); `handlers enable` lets its
  * waiting job run once the target answers again.
  */
-import { join } from 'node:path';
-import { signDeliveryUrl } from '@srhooks/contracts';
-import { buildReceiver, ReceiverConfigSchema } from '@srhooks/receiver';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type CaptureServer, startCaptureServer } from '../../test-support/capture-server.js';
-import { type CliRun, runCli, seenOutput, tempConfigDir } from '../../test-support/run-cli.js';
+import { adminCli, type CliRun, runCli, seenOutput, tempConfigDir } from '../../test-support/run-cli.js';
+import { forwardTo, type Receiver, startTestReceiver } from '../../test-support/test-receiver.js';
 
 const config = tempConfigDir();
 const SECRET = 'handlers-url-secret-0123456789abcdef';
 const ADMIN_TOKEN = 'handlers-admin-token-0123456789abcdef';
 const GONE_BODY = 'customer Kovács Éva <kovacs.eva@example.com> is gone from this ERP';
-let receiver: Awaited<ReturnType<typeof buildReceiver>>;
+let receiver: Receiver;
 let target: CaptureServer;
 let erpGone = true;
 let base = '';
@@ -23,44 +21,25 @@ let eventId = '';
 /** Output of every run: none may quote the target's answer. */
 const runs: CliRun[] = [];
 
-const admin = async (...args: string[]) => {
-  const run = await runCli(config.dir, [...args, '--receiver', base], {
-    env: { SRHOOKS_ADMIN_TOKEN: ADMIN_TOKEN },
-  });
-  runs.push(run);
-  return run;
-};
-const adminJson = async (...args: string[]) => {
-  const run = await admin(...args, '--json');
-  if (run.code !== 0) throw new Error(`srhooks ${args.join(' ')} exited ${run.code}: ${run.stderr}`);
-  return JSON.parse(run.stdout);
-};
+const { admin, adminJson } = adminCli(
+  config.dir,
+  () => base,
+  ADMIN_TOKEN,
+  (_args, run) => runs.push(run),
+);
 
 beforeAll(async () => {
   target = await startCaptureServer((request) =>
     request.url === '/erp' && erpGone ? { status: 410, body: GONE_BODY } : { status: 200, body: 'ok' },
   );
-  const forward = (path: string) => ({
-    type: 'forward',
-    url: `${target.url}${path}`,
-    secret: 'whsec_MDEyMzQ1Njc4OWFiY2RlZg==',
-    allowPrivateTargets: true,
+  const started = await startTestReceiver(config.dir, {
+    secrets: [SECRET],
+    adminToken: ADMIN_TOKEN,
+    shops: [{ name: 'acme', handlers: ['erp', 'crm'] }],
+    handlers: { erp: forwardTo(`${target.url}/erp`), crm: forwardTo(`${target.url}/crm`) },
   });
-  receiver = await buildReceiver(
-    ReceiverConfigSchema.parse({
-      port: 0,
-      host: '127.0.0.1',
-      secrets: [SECRET],
-      adminToken: ADMIN_TOKEN,
-      db: join(config.dir, '..', 'receiver.db'),
-      logLevel: 'silent',
-      shops: [{ name: 'acme', handlers: ['erp', 'crm'] }],
-      handlers: { erp: forward('/erp'), crm: forward('/crm') },
-    }),
-    { defaultMetrics: false },
-  );
-  base = await receiver.listen({ port: 0, host: '127.0.0.1' });
-  const url = signDeliveryUrl(base, { shop: 'acme', event: 'order_confirm' }, SECRET);
+  ({ receiver, url: base } = started);
+  const url = started.deliveryUrl({ shop: 'acme', event: 'order_confirm' });
   const sent = await runCli(config.dir, ['trigger', 'order_confirm', '--to', url, '--seed', 'gone']);
   if (sent.code !== 0) throw new Error(sent.stderr);
   await vi.waitFor(
