@@ -152,6 +152,7 @@ describe('PgStore', () => {
           { version: 7 },
           { version: 8 },
           { version: 9 },
+          { version: 10 },
         ]);
       } finally {
         await client.end();
@@ -252,7 +253,7 @@ describe('PgStore', () => {
     try {
       await expect(store.migrate()).rejects.toThrow(StoreVersionError);
       await expect(store.migrate()).rejects.toThrow(
-        /schema is at version 99; this receiver knows versions up to 9/,
+        /schema is at version 99; this receiver knows versions up to 10/,
       );
     } finally {
       await store.close();
