@@ -8,7 +8,12 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_DATABASE_URL, testSchemas } from '../../test-support/postgres-schema.js';
 import type { BuiltQuery } from '../list-query.js';
-import { fillListPlanStore, listPlanQueries, RARE_SHOP } from '../test-support/list-plan-fixture.js';
+import {
+  fillListPlanStore,
+  listPlanQueries,
+  pruneDuplicateLookup,
+  RARE_SHOP,
+} from '../test-support/list-plan-fixture.js';
 import { dialect } from './pg-connection.js';
 import { PG_BACKLOG_SQL } from './pg-reads.js';
 import { PgStore } from './pg-store.js';
@@ -71,6 +76,19 @@ describe('PostgreSQL list query plans (large-store indexes, migration 10)', () =
     expect(detail).toMatch(/(using|Index Scan on) jobs_pending/);
     expect(detail).toMatch(/(using|Index Scan on) jobs_dead/);
     expect(detail).not.toMatch(/Seq Scan on jobs/);
+  });
+
+  it("retention can find the duplicates of a chunk's events through their index, not by scanning every event", async () => {
+    const candidates = (
+      await client.query<{ id: string }>('SELECT id FROM deliveries ORDER BY id LIMIT 50')
+    ).rows.map((row) => row.id);
+    // Scans priced out as above: without the index the duplicates can only be found by a scan.
+    await client.query('SET enable_seqscan = off');
+    const detail = await plan(pruneDuplicateLookup(dialect, candidates)).finally(() =>
+      client.query('RESET enable_seqscan'),
+    );
+    expect(detail).toMatch(/Index Scan on events_duplicate_of|using events_duplicate_of/);
+    expect(detail).not.toMatch(/Seq Scan on events/);
   });
 
   it('the lists and the backlog still answer right', async () => {

@@ -9,7 +9,12 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BuiltQuery } from '../list-query.js';
-import { fillListPlanStore, listPlanQueries, RARE_SHOP } from '../test-support/list-plan-fixture.js';
+import {
+  fillListPlanStore,
+  listPlanQueries,
+  pruneDuplicateLookup,
+  RARE_SHOP,
+} from '../test-support/list-plan-fixture.js';
 import { dialect } from './sqlite-connection.js';
 import { BACKLOG_SQL } from './sqlite-reads.js';
 import { SqliteStore } from './sqlite-store.js';
@@ -84,6 +89,15 @@ describe('SQLite list query plans (large-store indexes, migration 9)', () => {
     expect(detail).toMatch(/USING INDEX jobs_pending/);
     expect(detail).toMatch(/USING INDEX jobs_dead/);
     expect(detail).not.toMatch(/SCAN jobs$/m);
+  });
+
+  it("retention finds the duplicates of a chunk's events through their index, not by scanning every event", () => {
+    const candidates = (
+      db.prepare('SELECT id FROM deliveries ORDER BY id LIMIT 50').all() as Array<{ id: string }>
+    ).map((row) => row.id);
+    const detail = plan(pruneDuplicateLookup(dialect, candidates));
+    expect(detail).toMatch(/USING INDEX events_duplicate_of \(duplicate_of=\?\)/);
+    expect(detail).not.toMatch(/^SCAN d$/m);
   });
 
   it('the lists still answer right through the new indexes', async () => {

@@ -4,6 +4,7 @@
  * tests assert which index a list query reads (not how long it takes).
  */
 import { deliveryListQuery, eventListQuery } from '../list-query.js';
+import { pruneChunk, type SqlStep } from '../prune-plan.js';
 import { DELIVERY_SUMMARY_COLUMNS, EVENT_SUMMARY_COLUMNS } from '../row-mapping.js';
 import type { SqlDialect } from '../sql-params.js';
 import type { Store } from '../store.js';
@@ -57,4 +58,26 @@ export function listPlanQueries(dialect: SqlDialect) {
     deliverySearch: deliveries({ q: 'éva kovács' }),
     deliveriesWithHeldEvent: deliveries({ eventStatus: 'held' }),
   };
+}
+
+/**
+ * The statement retention runs per chunk to find the originals that duplicates outside the chunk refer
+ * to (prune-plan.ts), for these candidate deliveries: the plan is driven up to it with no delivery kept.
+ */
+export function pruneDuplicateLookup(dialect: SqlDialect, candidates: readonly string[]): SqlStep {
+  const plan = pruneChunk(dialect, {
+    before: new Date(),
+    afterId: null,
+    limit: candidates.length,
+    includeDeadLetters: true,
+    dryRun: true,
+  });
+  plan.next([]);
+  // The candidates, then no delivery with unfinished jobs: the next statement is the duplicate lookup.
+  plan.next(candidates.map((id) => ({ id })));
+  const lookup = plan.next([]);
+  if (lookup.done || !/duplicate_of/.test(lookup.value.sql)) {
+    throw new Error('prune-plan.ts changed: the third statement is no longer the duplicate lookup');
+  }
+  return lookup.value;
 }
