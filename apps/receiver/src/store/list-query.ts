@@ -1,3 +1,4 @@
+import { EVENT_SOURCES, type EventSource } from './recovery-records.js';
 import { wordPatterns } from './search-text.js';
 import type { SqlDialect, SqlParams } from './sql-params.js';
 import type { DeadLetterFilter, DeliveryFilter, EventFilter } from './store.js';
@@ -35,6 +36,16 @@ function searchTextMatches(query: string, params: SqlParams): string {
     .join(' AND ');
 }
 
+/**
+ * The source as an SQL literal, not a placeholder: the few recovery rows have partial indexes
+ * (`deliveries_recovery`, `events_recovery`), which SQLite uses only for a literal `source = 'recovery'`
+ * (without them the filter read the whole list newest first: 0.5-1 s with 180,000 deliveries).
+ */
+function sourceLiteral(source: EventSource): string {
+  if (!EVENT_SOURCES.includes(source)) throw new Error(`not an event source: ${String(source)}`);
+  return `'${source}'`;
+}
+
 function where(conditions: string[]): string {
   return conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
 }
@@ -46,7 +57,7 @@ export function deliveryListQuery(columns: string, filter: DeliveryFilter, diale
   if (filter.shop !== undefined) conditions.push(`d.shop = ${params.add(filter.shop)}`);
   if (filter.event !== undefined) conditions.push(`d.event = ${params.add(filter.event)}`);
   if (filter.status !== undefined) conditions.push(`d.status = ${params.add(filter.status)}`);
-  if (filter.source !== undefined) conditions.push(`d.source = ${params.add(filter.source)}`);
+  if (filter.source !== undefined) conditions.push(`d.source = ${sourceLiteral(filter.source)}`);
   timeRange(conditions, params, dialect, 'd.received_at', filter);
   if (filter.cursor !== undefined) conditions.push(`d.id < ${params.add(filter.cursor)}`);
   if (filter.eventStatus !== undefined) {
@@ -71,14 +82,19 @@ export function eventListQuery(columns: string, filter: EventFilter, dialect: Sq
   if (filter.event !== undefined) conditions.push(`e.event = ${params.add(filter.event)}`);
   if (filter.status !== undefined) conditions.push(`e.status = ${params.add(filter.status)}`);
   if (filter.deliveryId !== undefined) conditions.push(`e.delivery_id = ${params.add(filter.deliveryId)}`);
-  if (filter.source !== undefined) conditions.push(`e.source = ${params.add(filter.source)}`);
+  if (filter.source !== undefined) conditions.push(`e.source = ${sourceLiteral(filter.source)}`);
   timeRange(conditions, params, dialect, 'e.received_at', filter);
   if (filter.cursor !== undefined) conditions.push(`e.id < ${params.add(filter.cursor)}`);
-  if (filter.q !== undefined && filter.q.trim() !== '') {
-    conditions.push(searchTextMatches(filter.q, params));
-  }
+  const searching = filter.q !== undefined && filter.q.trim() !== '';
+  if (searching) conditions.push(searchTextMatches(filter.q ?? '', params));
+  const narrowed =
+    filter.shop !== undefined || filter.status !== undefined || filter.deliveryId !== undefined;
+  const hint =
+    searching && !narrowed && dialect.eventSearchIndex !== undefined
+      ? ` INDEXED BY ${dialect.eventSearchIndex}`
+      : '';
   const limit = pageSize(filter.limit);
-  const sql = `SELECT ${columns} FROM events e ${where(conditions)} ORDER BY e.id DESC LIMIT ${params.add(limit + 1)}`;
+  const sql = `SELECT ${columns} FROM events e${hint} ${where(conditions)} ORDER BY e.id DESC LIMIT ${params.add(limit + 1)}`;
   return { sql, values: params.values, limit };
 }
 

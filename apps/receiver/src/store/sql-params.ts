@@ -30,4 +30,10 @@ export function dollarParams(): SqlParams {
 export interface SqlDialect {
   params(): SqlParams;
   time(value: Date): unknown;
+  /**
+   * SQLite: the index the event text search reads (`INDEXED BY`) when nothing else narrows the list.
+   * SQLite's planner picks the primary key for a one-word search (the costs tie), which reads every event
+   * row with its payload: 1.5-2 s with 200,000 events, 0.15 s through this index.
+   */
+  eventSearchIndex?: string;
 }

@@ -153,6 +153,7 @@ describe('PgStore', () => {
           { version: 8 },
           { version: 9 },
           { version: 10 },
+          { version: 11 },
         ]);
       } finally {
         await client.end();
@@ -253,7 +254,7 @@ describe('PgStore', () => {
     try {
       await expect(store.migrate()).rejects.toThrow(StoreVersionError);
       await expect(store.migrate()).rejects.toThrow(
-        /schema is at version 99; this receiver knows versions up to 10/,
+        /schema is at version 99; this receiver knows versions up to 11/,
       );
     } finally {
       await store.close();

@@ -27,7 +27,11 @@ export const codec: RowCodec = {
   bool: (value) => Number(value) === 1,
 };
 
-export const dialect: SqlDialect = { params: questionMarkParams, time: (value) => value.getTime() };
+export const dialect: SqlDialect = {
+  params: questionMarkParams,
+  time: (value) => value.getTime(),
+  eventSearchIndex: 'events_search',
+};
 
 export function ms(date: Date | undefined): number {
   return (date ?? new Date()).getTime();

@@ -156,8 +156,14 @@ export function listHandlerStates(db: SqliteConnection): HandlerState[] {
   );
 }
 
-const BACKLOG_SQL = `SELECT handler, sum(status = 'pending') AS waiting, sum(status = 'dead') AS dead
-  FROM jobs WHERE status IN ('pending', 'dead') GROUP BY handler ORDER BY handler`;
+/**
+ * One branch per partial index (jobs_pending, jobs_dead): SQLite uses neither for `status IN ('pending',
+ * 'dead')` and scanned every job on each metrics scrape (0.5 s with 400,000 jobs).
+ */
+export const BACKLOG_SQL = `SELECT handler, sum(waiting) AS waiting, sum(dead) AS dead FROM (
+    SELECT handler, 1 AS waiting, 0 AS dead FROM jobs WHERE status = 'pending'
+    UNION ALL SELECT handler, 0 AS waiting, 1 AS dead FROM jobs WHERE status = 'dead'
+  ) GROUP BY handler ORDER BY handler`;
 
 /** Waiting jobs and dead letters per handler (reads only pending and dead rows, through their indexes). */
 export function handlerBacklog(db: SqliteConnection): HandlerBacklog[] {

@@ -69,6 +69,7 @@ describe('SqliteStore', () => {
         { version: 6 },
         { version: 7 },
         { version: 8 },
+        { version: 9 },
       ]);
     } finally {
       db.close();
@@ -155,7 +156,7 @@ describe('SqliteStore', () => {
       }
     };
     await expect(open()).rejects.toThrow(StoreVersionError);
-    await expect(open()).rejects.toThrow(/schema is at version 99; this receiver knows versions up to 8/);
+    await expect(open()).rejects.toThrow(/schema is at version 99; this receiver knows versions up to 9/);
   });
 
   it('says a damaged file is damaged (restore a backup, not retry), and stays unready once it has seen it', async () => {
