@@ -100,6 +100,11 @@ export function defineListingCommand<Options extends ListingOptions, Item extend
   });
 }
 
+/** How to list the next page (`more: srhooks <group> list --cursor …`), none on the last page. */
+export function moreLine(group: string, nextCursor: string | null): string[] {
+  return nextCursor ? [`more: srhooks ${group} list --cursor ${nextCursor}`] : [];
+}
+
 /**
  * A page as a table, then how to list the next page, then the view's notes; `no <items> at <receiver>`
  * when the page is empty.
@@ -117,9 +122,6 @@ export function renderListingPage<Item extends ListedRecord>(
     { header: 'EVENT', value: (item) => item.event },
     ...view.columns(style),
   ];
-  const below = [
-    ...(page.nextCursor ? [`more: srhooks ${view.group} list --cursor ${page.nextCursor}`] : []),
-    ...(view.notes?.(page) ?? []),
-  ];
+  const below = [...moreLine(view.group, page.nextCursor), ...(view.notes?.(page) ?? [])];
   return [renderTable(page.items, columns), ...below.map((line) => style.dim(line))].join('\n');
 }

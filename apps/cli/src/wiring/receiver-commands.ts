@@ -274,7 +274,8 @@ function registerDeadLetters(program: Command): void {
       .option('--handler <name>', 'only this handler')
       .option('--from <time>', 'dead-lettered at or after (ISO 8601)')
       .option('--to <time>', 'dead-lettered before (ISO 8601)')
-      .option('--limit <n>', 'at most n (1-10000)', limit(10_000))
+      .option('--limit <n>', 'at most n dead letters (1-500, default 50)', limit(500))
+      .option('--cursor <cursor>', 'the next page (printed under the table)')
       .addOption(revealOption("the last errors (they quote the target's answer) and customer names")),
   )
     .addHelpText(

@@ -321,7 +321,7 @@ describe('admin API', () => {
       ['/deliveries?cursor=robert%27);drop', 'cursor', 'must be an id'],
       ['/deliveries?colour=blue', 'colour', 'unknown field colour'],
       ['/events?status=done', 'status', 'must be one of stored, pending'],
-      ['/dead-letters?limit=100000', 'limit', 'must be at most 10000'],
+      ['/dead-letters?limit=501', 'limit', 'must be at most 500'],
       ['/deliveries/not-an-id', 'id', 'must be an id'],
       ['/deliveries?from=2025-02-30', 'from', 'on a day the calendar has'],
       ['/deliveries?from=2025-02-29', 'from', 'on a day the calendar has'],

@@ -22,7 +22,7 @@ import type { HandlerRegistry } from '../handlers/handler-registry.js';
 import { eventsFromDelivery } from '../ingest/events-from-delivery.js';
 import { withStoreTimeout } from '../ingest/store-call.js';
 import type { AppShopStore } from '../store/app-shops/app-shop-store.js';
-import { deadLetterCursor, MAX_DEAD_LETTERS } from '../store/list-query.js';
+import { deadLetterCursor, MAX_DEAD_LETTERS, pageSize } from '../store/list-query.js';
 import { olderThanDays } from '../store/prune-plan.js';
 import type {
   DeadLetter,
@@ -108,11 +108,14 @@ export class AdminOperations {
     return this.#call('list dead letters', this.#store.listDeadLetters(filter));
   }
 
-  /** One page of dead letters (`limit`, default MAX_DEAD_LETTERS), its `nextCursor` and the filter's total. */
+  /**
+   * One page of dead letters, its `nextCursor` and the filter's total: `limit` a page (default 50, at
+   * most 500, as deliveries and events; `pageSize`), so a large store's list is not 10,000 rows at once.
+   */
   async deadLetterPage(
     filter: DeadLetterFilter,
   ): Promise<{ items: DeadLetter[]; nextCursor: string | null; total: number }> {
-    const limit = Math.min(filter.limit ?? MAX_DEAD_LETTERS, MAX_DEAD_LETTERS);
+    const limit = pageSize(filter.limit);
     const { cursor: _cursor, limit: _limit, ...counted } = filter;
     const [items, total] = await Promise.all([
       this.#call('list dead letters', this.#store.listDeadLetters({ ...filter, limit })),
@@ -120,7 +123,7 @@ export class AdminOperations {
     ]);
     const last = items.at(-1);
     if (items.length < limit || !last) return { items, nextCursor: null, total };
-    // A full page: is there anything after it? (The store lists at most MAX_DEAD_LETTERS at a time.)
+    // A full page: is there anything after it?
     const nextCursor = deadLetterCursor(last.job);
     const after = await this.#call(
       'list dead letters',

@@ -141,12 +141,7 @@ export const DeadLetterQuerySchema = requestObject({
   handler: HandlerNameSchema.optional(),
   ...timeRange,
   cursor: DeadLetterCursorSchema.optional(),
-  limit: z.coerce
-    .number({ error: 'must be a whole number' })
-    .int('must be a whole number')
-    .min(1, 'must be at least 1')
-    .max(10_000, 'must be at most 10000')
-    .optional(),
+  limit: LimitSchema.optional(),
 });
 
 /** Body (or query) of "replay dead letters": the dead-letter time window, optionally one handler. */

@@ -2,6 +2,7 @@ import { type AdminTargetOptions, openAdminApi } from '../../admin-api/admin-api
 import { formatOrder, formatTime } from '../../admin-api/admin-format.js';
 import { checkHandlerKnown } from '../../admin-api/admin-input.js';
 import type { DeadLetterJson } from '../../admin-api/admin-types.js';
+import { type ListingPage, moreLine } from '../../admin-api/listing-command.js';
 import { maskDeadLetter, maskedNote, shown } from '../../admin-api/personal-data.js';
 import { defineCommand } from '../../command.js';
 import { renderTable } from '../../output/index.js';
@@ -11,35 +12,47 @@ export interface ListDeadLettersOptions extends AdminTargetOptions {
   from?: string;
   to?: string;
   limit?: number;
+  cursor?: string;
   /** Last errors and customer names unmasked. */
   reveal?: boolean;
 }
 
-export interface ListDeadLettersResult {
-  receiver: string;
-  /** False: the jobs' last errors are hidden and customer names masked (`--reveal` shows them). */
-  revealed: boolean;
-  items: DeadLetterJson[];
+/**
+ * One page (`revealed` false: the jobs' last errors hidden and customer names masked), its `nextCursor`
+ * (`--cursor` of the next page, null on the last) and `total`, the dead letters the filter matches.
+ */
+export interface ListDeadLettersResult extends ListingPage<DeadLetterJson> {
+  total: number;
 }
 
 /** Wide enough for a masked error whole: `HTTP 400 error hidden (182 characters; pass --reveal to read it)`. */
 const ERROR_WIDTH = 72;
 
-/** Dead-lettered handler jobs, newest first (`GET /admin/api/dead-letters`). */
+/** Dead-lettered handler jobs, newest first, a page at a time (`GET /admin/api/dead-letters`). */
 export const listDeadLettersCommand = defineCommand<ListDeadLettersOptions, ListDeadLettersResult>({
   async run(options, context) {
     const api = await openAdminApi(options, context.env);
-    const answer = await api.get<{ items: DeadLetterJson[] }>('/dead-letters', {
-      handler: options.handler,
-      from: options.from,
-      to: options.to,
-      limit: options.limit,
-    });
+    const answer = await api.get<{ items: DeadLetterJson[]; nextCursor: string | null; total: number }>(
+      '/dead-letters',
+      {
+        handler: options.handler,
+        from: options.from,
+        to: options.to,
+        limit: options.limit,
+        cursor: options.cursor,
+      },
+    );
     if (answer.items.length === 0 && options.handler) await checkHandlerKnown(api, options.handler);
     const { revealed, value: items } = shown(options.reveal, answer.items, (answer) =>
       answer.map(maskDeadLetter),
     );
-    return { receiver: api.receiverUrl, revealed, items };
+    return {
+      receiver: api.receiverUrl,
+      revealed,
+      items,
+      nextCursor: answer.nextCursor,
+      total: answer.total,
+    };
   },
 
   render(result, style) {
@@ -61,10 +74,14 @@ export const listDeadLettersCommand = defineCommand<ListDeadLettersOptions, List
         },
       },
     ]);
+    const listed = result.items.length;
+    const total = result.total.toLocaleString('en-US');
+    const count = listed === result.total ? total : `${listed} of ${total}`;
     const lines = [
       table,
+      ...moreLine('dead-letters', result.nextCursor).map((line) => style.dim(line)),
       style.dim(
-        `${result.items.length} dead letter${result.items.length === 1 ? '' : 's'}; srhooks dead-letters retry runs them again`,
+        `${count} dead letter${result.total === 1 ? '' : 's'}; srhooks dead-letters retry runs them again (every page, not only this one)`,
       ),
     ];
     if (!result.revealed && result.items.some(({ job }) => job.lastError !== null))

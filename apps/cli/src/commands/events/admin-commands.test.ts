@@ -15,6 +15,8 @@ let receiver: Receiver;
 let target: CaptureServer;
 let targetStatus = 400;
 let base = '';
+/** Where `trigger` sends an order_confirm of acme (signed). */
+let orderUrl = '';
 let eventId = '';
 /** The target's refusal quotes a customer: never printed without --reveal. */
 const REFUSAL = 'customer Kovács Éva <kovacs.eva@example.com> already exists';
@@ -46,6 +48,7 @@ beforeAll(async () => {
   });
   ({ receiver, url: base } = started);
   const url = started.deliveryUrl({ shop: 'acme', event: 'order_confirm' });
+  orderUrl = url;
   const sent = await runCli(config.dir, [
     'trigger',
     'order_confirm',
@@ -264,6 +267,39 @@ describe('srhooks dead-letters and events (receiver admin API)', () => {
     const known = await admin('dead-letters', 'list', '--handler', 'erp', '--to', '2000-01-01');
     expect(known.code).toBe(0);
     expect(known.stdout).toContain('no dead letters');
+  });
+
+  it('dead-letters list pages: --limit, --cursor, and the "more:" line with the total', async () => {
+    targetStatus = 400;
+    for (const seed of ['admin-page-1', 'admin-page-2']) {
+      const sent = await runCli(config.dir, [
+        'trigger',
+        'order_confirm',
+        '--to',
+        orderUrl,
+        '--seed',
+        seed,
+        '--json',
+      ]);
+      if (sent.code !== 0) throw new Error(sent.stderr);
+    }
+    await expect.poll(async () => receiver.store.countDeadLetters(), { timeout: 10_000 }).toBe(2);
+    const first = await adminJson('dead-letters', 'list', '--limit', '1');
+    expect(first.items).toHaveLength(1);
+    expect(first.total).toBe(2);
+    expect(first.nextCursor).toMatch(/^dead_/);
+    const human = await admin('dead-letters', 'list', '--limit', '1');
+    expect(human.stdout).toContain(`more: srhooks dead-letters list --cursor ${first.nextCursor}\n`);
+    expect(human.stdout).toContain('1 of 2 dead letters;');
+    const second = await adminJson('dead-letters', 'list', '--limit', '1', '--cursor', first.nextCursor);
+    expect(second.items).toHaveLength(1);
+    expect(second.items[0].job.id).not.toBe(first.items[0].job.id);
+    expect(second.nextCursor).toBeNull();
+    const whole = await admin('dead-letters', 'list');
+    expect(whole.stdout).not.toContain('more:');
+    expect(whole.stdout).toContain('2 dead letters;');
+    const tooMany = await admin('dead-letters', 'list', '--limit', '501');
+    expect(tooMany.code).toBe(2);
   });
 
   it('printed no personal data without --reveal', () => {
