@@ -337,10 +337,15 @@ describe('srhooks listen', () => {
       const run = await runCli(dir.dir, ['recover', '--shop', 'demo', '--dry-run']);
       expect(run.code).toBe(2);
       expect(run.stderr).toContain('Shop "demo" has no API credentials');
+      // every way listen takes a shop's credentials: an OAuth or a Basic-auth login, or the variables
       expect(run.stderr).toContain(
-        'srhooks listen serves the API credentials srhooks login stored when it started: run srhooks login --shop demo',
+        'srhooks listen serves the API credentials it found when it started: run srhooks login --shop demo --client-id … --client-secret … (OAuth, scope order.order:read) or srhooks login --shop demo --username … --password … (legacy Basic auth), or set SRHOOKS_CLIENT_ID and SRHOOKS_CLIENT_SECRET for a listen serving only demo; then restart srhooks listen\n',
       );
-      expect(run.stderr).toContain('then restart srhooks listen');
+      const other = await runCli(dir.dir, ['recover', '--shop', 'other-shop', '--dry-run']);
+      expect(other.code).toBe(2);
+      expect(other.stderr).toContain(
+        "restart srhooks listen with --shop other-shop, with the shop's API credentials: srhooks login --shop other-shop --client-id … --client-secret … (OAuth, scope order.order:read) or srhooks login --shop other-shop --username … --password … (legacy Basic auth), or set SRHOOKS_CLIENT_ID and SRHOOKS_CLIENT_SECRET for a listen serving only other-shop\n",
+      );
     } finally {
       await human.interrupt();
       dir.cleanup();

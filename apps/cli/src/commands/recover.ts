@@ -21,13 +21,16 @@ const LISTED = 20;
 
 /**
  * What a `srhooks listen` user does about a shop the listen cannot recover: listen serves the shops
- * and credentials it found at start, so the answer is login and/or a restart, not a config file.
+ * and credentials it found at start, so the answer is a login (OAuth client credentials or a legacy
+ * Basic-auth API user) or the `SRHOOKS_CLIENT_ID`/`SRHOOKS_CLIENT_SECRET` variables (listen takes them
+ * only when it serves one shop; see config/listen-shop-credentials.ts), and a restart, not a config file.
  */
 function listenAdvice(code: string, shop: string): string | undefined {
+  const logins = `srhooks login --shop ${shop} --client-id … --client-secret … (OAuth, scope order.order:read) or srhooks login --shop ${shop} --username … --password … (legacy Basic auth), or set SRHOOKS_CLIENT_ID and SRHOOKS_CLIENT_SECRET for a listen serving only ${shop}`;
   if (code === 'no_credentials')
-    return `srhooks listen serves the API credentials srhooks login stored when it started: run srhooks login --shop ${shop} --client-id … --client-secret … (scope order.order:read), then restart srhooks listen`;
+    return `srhooks listen serves the API credentials it found when it started: run ${logins}; then restart srhooks listen`;
   if (code === 'unknown_shop')
-    return `restart srhooks listen with --shop ${shop} (after srhooks login --shop ${shop} …, so it has the shop's API credentials)`;
+    return `restart srhooks listen with --shop ${shop}, with the shop's API credentials: ${logins}`;
   return undefined;
 }
 
