@@ -28,7 +28,7 @@ const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
 describe.each([
   ['sqlite', () => openSqlite(join(tmp.dir, 'first-attempt.db'))],
   // Time moves through `now` here, lease expiry included: leases on the caller's clock.
-  ['postgres', () => openPostgres(schema, { leaseClock: 'caller' })],
+  ['postgres', () => openPostgres(schema, { jobClock: 'caller' })],
 ] as const)('%s', (_engine, open) => {
   it('keeps firstAttempt across retries and crash re-runs; a replay moves it past the last attempt', async () => {
     const store: Store = await open();

@@ -121,7 +121,7 @@ describe('postgres: a batch cut off before its COMMIT', () => {
     const schema = uniqueSchema('srhooks_outcomes_cut');
     schemas.push(schema);
     // Time moves through `now` here, lease expiry included: leases on the caller's clock.
-    const direct = await openPostgres(schema, { leaseClock: 'caller' });
+    const direct = await openPostgres(schema, { jobClock: 'caller' });
     const pgUrl = new URL(TEST_DATABASE_URL);
     const proxy = new TcpProxy(Number(pgUrl.port || 5432));
     pgUrl.hostname = '127.0.0.1';
@@ -131,7 +131,7 @@ describe('postgres: a batch cut off before its COMMIT', () => {
       url: pgUrl.toString(),
       schema,
       queryTimeoutMs: 5000,
-      leaseClock: 'caller',
+      jobClock: 'caller',
     });
     try {
       await ingestSamples(direct, { handlers: ['erp'], receivedAt: T0, count: 20 });

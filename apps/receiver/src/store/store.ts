@@ -191,7 +191,7 @@ export interface JobRecord {
   attempts: number;
   /** Failed attempts since the job was created or last replayed (drives the retry schedule). */
   failures: number;
-  /** When it is (or was) due: on PostgreSQL on the database server's clock (PgStoreOptions.leaseClock). */
+  /** When it is (or was) due: on PostgreSQL on the database server's clock (PgStoreOptions.jobClock). */
   runAt: Date;
   leaseOwner: string | null;
   leaseExpiresAt: Date | null;
@@ -275,7 +275,7 @@ export interface ClaimOptions {
   limit: number;
   /**
    * The caller's time: stamps the attempt. On SQLite it also decides which pending jobs are due and
-   * times the lease; PostgreSQL does both on the database server's clock (PgStoreOptions.leaseClock).
+   * times the lease; PostgreSQL does both on the database server's clock (PgStoreOptions.jobClock).
    */
   now?: Date;
   leaseMs: number;
@@ -333,7 +333,7 @@ interface FailJobBase {
 /**
  * `retryAt` is on the caller's clock, like `now`: SQLite stores it as the job's due time; PostgreSQL
  * makes the job due as long after the server received the call as `retryAt` lies after `now` (the
- * backoff), on the database server's clock (PgStoreOptions.leaseClock).
+ * backoff), on the database server's clock (PgStoreOptions.jobClock).
  */
 export type FailJobOptions = FailJobBase & ({ retryAt: Date; deadLetter?: false } | { deadLetter: true });
 

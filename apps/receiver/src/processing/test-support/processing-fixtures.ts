@@ -11,7 +11,7 @@ import {
 } from '@srhooks/contracts';
 import { type Logger, pino } from 'pino';
 import { createStore } from '../../store/create-store.js';
-import type { LeaseClock } from '../../store/postgres/pg-jobs.js';
+import type { JobClock } from '../../store/postgres/pg-jobs.js';
 import type { ClaimedJob, IngestResult, Store } from '../../store/store.js';
 import { TEST_DATABASE_URL } from '../../test-support/postgres-schema.js';
 import type { HandlerOutcome } from '../handler-outcome.js';
@@ -35,13 +35,10 @@ export async function openSqlite(file: string): Promise<Store> {
 export { dropSchema, uniqueSchemaName as uniqueSchema } from '../../test-support/postgres-schema.js';
 
 /**
- * A migrated PgStore on `schema`. `leaseClock: 'caller'` for tests that move time by passing `now`
+ * A migrated PgStore on `schema`. `jobClock: 'caller'` for tests that move time by passing `now`
  * (default: leases and due times on the server's clock, as in production).
  */
-export async function openPostgres(
-  schema: string,
-  options: { leaseClock?: LeaseClock } = {},
-): Promise<Store> {
+export async function openPostgres(schema: string, options: { jobClock?: JobClock } = {}): Promise<Store> {
   const store = createStore({ kind: 'postgres', url: TEST_DATABASE_URL, schema, ...options });
   await store.migrate();
   return store;

@@ -41,10 +41,10 @@ export function at(date: Date | undefined): Date {
  * all of them. 'caller': the `now` each call passes (a retry's own `retryAt`, a delivery's
  * `receivedAt`), as on SQLite; only for tests that move time by passing `now` (e.g. the store contract).
  */
-export type LeaseClock = 'server' | 'caller';
+export type JobClock = 'server' | 'caller';
 
 /**
- * The job clock's time in SQL: `$n` is the caller's time with LeaseClock 'caller', NULL with 'server'
+ * The job clock's time in SQL: `$n` is the caller's time with JobClock 'caller', NULL with 'server'
  * (then `statement_timestamp()`, when the server received the statement).
  */
 export const jobClockNow = (param: string) => `COALESCE(${param}::timestamptz, statement_timestamp())`;
@@ -103,7 +103,7 @@ export class PgConnection {
   readonly db: SqlRunner;
   readonly stats: StoreStats = emptyStoreStats();
   readonly emit: (changes: StoreChange[]) => void;
-  readonly jobClock: LeaseClock;
+  readonly jobClock: JobClock;
   readonly #inFlight = new Set<Promise<unknown>>();
   #migrated: Promise<void> | null = null;
   #closed = false;
@@ -111,7 +111,7 @@ export class PgConnection {
   constructor(options: PgStoreOptions, schema: string | null, emit: (changes: StoreChange[]) => void) {
     this.schema = schema;
     this.emit = emit;
-    this.jobClock = options.leaseClock ?? 'server';
+    this.jobClock = options.jobClock ?? 'server';
     const connectTimeoutMs = options.connectTimeoutMs ?? 2000;
     /** pg-pool uses one timeout for both queueing and connecting; this client keeps the connect one short. */
     class PooledStoreClient extends StoreClient {

@@ -26,7 +26,7 @@ const T0 = new Date('2026-03-02T10:00:00.000Z');
 
 /**
  * A migrated schema, and a plain client whose search_path is that schema. `callerClock`: the client's new
- * jobs are due at their delivery's received_at (the test-only job clock, as PgStore's leaseClock
+ * jobs are due at their delivery's received_at (the test-only job clock, as PgStore's jobClock
  * 'caller' sets it) instead of when the server received the statement.
  */
 async function migratedSchema(

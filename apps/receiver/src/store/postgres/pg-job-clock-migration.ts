@@ -6,7 +6,7 @@
  * functions now set a new job's `run_at` with `srhooks_job_due`: `statement_timestamp()` (when the
  * server received the ingest statement), or the time the caller passed (the delivery's `received_at`,
  * a re-processing's `now`) when the session setting `srhooks.job_clock` is `caller` (PgStoreOptions
- * .leaseClock 'caller', set for the store's connections; for tests that move time by passing `now`).
+ * .jobClock 'caller', set for the store's connections; for tests that move time by passing `now`).
  * The jobs' created_at / updated_at keep the caller's time. Both functions are restated whole with that
  * one change (same signatures, so receivers of the previous version keep calling them); the per-delivery
  * `srhooks_ingest_batch` calls `srhooks_store_events` and needs no change.

@@ -5,7 +5,7 @@
  * admin replays reuse inside their own transactions.
  *
  * Lease times (when a lease ends, whether it has ended) and due times (when a pending job may be
- * claimed) are taken from the database server's clock by default (LeaseClock 'server', pg-connection.ts):
+ * claimed) are taken from the database server's clock by default (JobClock 'server', pg-connection.ts):
  * several receivers share the jobs, and their host clocks may differ; one clock decides for all of them.
  * A lease runs for leaseMs from the start of the statement that granted or renewed it
  * (`statement_timestamp()`, when the server received it); a claim takes the pending jobs due by then; a
@@ -35,9 +35,9 @@ import {
   at,
   cleanTextRunner,
   codec,
+  type JobClock,
   jobClockNow,
   jobClockPlus,
-  type LeaseClock,
   type PgConnection,
   releaseClient,
   type SqlRunner,
@@ -177,7 +177,7 @@ async function transitionResult(
   return { applied: true, status };
 }
 
-export type { LeaseClock };
+export type { JobClock };
 
 /** Claims and job outcomes for one PgStore. */
 export class PgJobs {

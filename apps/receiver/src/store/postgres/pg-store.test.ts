@@ -22,12 +22,12 @@ const nextSchema = testSchemas('srhooks_t');
 // SQLite). The server's lease clock, the production default, is tested in pg-lease-clock.test.ts.
 defineStoreContract('postgres', {
   open: async () => {
-    const store = new PgStore({ url, schema: nextSchema(), poolSize: 4, leaseClock: 'caller' });
+    const store = new PgStore({ url, schema: nextSchema(), poolSize: 4, jobClock: 'caller' });
     await store.migrate();
     return store;
   },
   openPeer: async (store) =>
-    new PgStore({ url, schema: (store as PgStore).schema ?? undefined, poolSize: 4, leaseClock: 'caller' }),
+    new PgStore({ url, schema: (store as PgStore).schema ?? undefined, poolSize: 4, jobClock: 'caller' }),
 });
 
 const delivery: NewDelivery = jsonDelivery();

@@ -45,7 +45,7 @@ import { PgChangeRelay, type RelayStats } from './pg-change-relay.js';
 import { at, PgConnection } from './pg-connection.js';
 import { isPgUnavailable, mapPgError } from './pg-errors.js';
 import { PgIngest } from './pg-ingest.js';
-import { type LeaseClock, PgJobs } from './pg-jobs.js';
+import { type JobClock, PgJobs } from './pg-jobs.js';
 import { SCHEMA_NAME } from './pg-migrations.js';
 import * as reads from './pg-reads.js';
 import * as recovery from './pg-recovery.js';
@@ -90,7 +90,7 @@ export interface PgStoreOptions {
    * `now` each call passes (a delivery's receivedAt, a retry's retryAt), as on SQLite; only for tests
    * that move time by passing `now`.
    */
-  leaseClock?: LeaseClock;
+  jobClock?: JobClock;
 }
 
 /**
