@@ -5,16 +5,15 @@
  * never a stack trace. Real receivers (in-process, HTTP on port 0): one with an admin token, one
  * without.
  */
-import { join } from 'node:path';
-import { buildReceiver, ReceiverConfigSchema } from '@srhooks/receiver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, seenOutput, tempConfigDir } from '../test-support/run-cli.js';
+import { type Receiver, startTestReceiver } from '../test-support/test-receiver.js';
 
 const config = tempConfigDir();
 const ADMIN_TOKEN = 'failures-admin-token-0123456789abcdef';
 const WRONG_TOKEN = 'not-the-admin-token-at-all-0123456789';
-let guarded: Awaited<ReturnType<typeof buildReceiver>>;
-let open: Awaited<ReturnType<typeof buildReceiver>>;
+let guarded: Receiver;
+let open: Receiver;
 let guardedUrl = '';
 let noAdminUrl = '';
 
@@ -28,31 +27,27 @@ const COMMANDS = [
   ['handlers', 'enable', 'erp'],
 ] as const;
 
-async function startReceiver(name: string, adminToken?: string) {
-  const receiver = await buildReceiver(
-    ReceiverConfigSchema.parse({
-      port: 0,
-      host: '127.0.0.1',
-      secrets: ['failures-url-secret-0123456789abcdef'],
-      ...(adminToken ? { adminToken } : {}),
-      db: join(config.dir, '..', `${name}.db`),
-      logLevel: 'silent',
-      shops: [{ name: 'acme', handlers: ['erp'] }],
-      handlers: { erp: { type: 'log' } },
-    }),
-    { defaultMetrics: false },
-  );
-  return { receiver, url: await receiver.listen({ port: 0, host: '127.0.0.1' }) };
+/** Each receiver's SQLite file sits next to its own temporary config dir (startTestReceiver). */
+const noAdminHome = tempConfigDir();
+
+async function startReceiver(home: string, adminToken?: string) {
+  return startTestReceiver(home, {
+    secrets: ['failures-url-secret-0123456789abcdef'],
+    ...(adminToken ? { adminToken } : {}),
+    shops: [{ name: 'acme', handlers: ['erp'] }],
+    handlers: { erp: { type: 'log' } },
+  });
 }
 
 beforeAll(async () => {
-  ({ receiver: guarded, url: guardedUrl } = await startReceiver('guarded', ADMIN_TOKEN));
-  ({ receiver: open, url: noAdminUrl } = await startReceiver('no-admin'));
+  ({ receiver: guarded, url: guardedUrl } = await startReceiver(config.dir, ADMIN_TOKEN));
+  ({ receiver: open, url: noAdminUrl } = await startReceiver(noAdminHome.dir));
 });
 afterAll(async () => {
   await guarded.close();
   await open.close();
   config.cleanup();
+  noAdminHome.cleanup();
 });
 
 describe.each(COMMANDS.map((command) => [command.join(' '), command] as const))(

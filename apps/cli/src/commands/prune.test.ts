@@ -1,12 +1,11 @@
-import { join } from 'node:path';
-import { buildReceiver, ReceiverConfigSchema } from '@srhooks/receiver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempConfigDir } from '../test-support/run-cli.js';
+import { type Receiver, startTestReceiver } from '../test-support/test-receiver.js';
 
 const config = tempConfigDir();
 const ADMIN_TOKEN = 'prune-command-token-abcdef0123456789';
 const DAY_MS = 86_400_000;
-let receiver: Awaited<ReturnType<typeof buildReceiver>>;
+let receiver: Receiver;
 let base = '';
 const ids: Record<string, string> = {};
 
@@ -14,18 +13,10 @@ const prune = (...args: string[]) =>
   runCli(config.dir, ['prune', ...args, '--receiver', base], { env: { SRHOOKS_ADMIN_TOKEN: ADMIN_TOKEN } });
 
 beforeAll(async () => {
-  receiver = await buildReceiver(
-    ReceiverConfigSchema.parse({
-      port: 0,
-      host: '127.0.0.1',
-      secrets: ['prune-command-url-secret-0123456789'],
-      adminToken: ADMIN_TOKEN,
-      db: join(config.dir, '..', 'prune-receiver.db'),
-      logLevel: 'silent',
-    }),
-    { defaultMetrics: false },
-  );
-  base = await receiver.listen({ port: 0, host: '127.0.0.1' });
+  ({ receiver, url: base } = await startTestReceiver(config.dir, {
+    secrets: ['prune-command-url-secret-0123456789'],
+    adminToken: ADMIN_TOKEN,
+  }));
   for (const [name, daysAgo] of [
     ['old', 100],
     ['older', 120],

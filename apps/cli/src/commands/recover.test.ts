@@ -1,13 +1,12 @@
-import { join } from 'node:path';
-import { buildReceiver, ReceiverConfigSchema } from '@srhooks/receiver';
 import { DEMO_CLIENT, type RunningSandbox, startSandbox } from '@srhooks/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempConfigDir } from '../test-support/run-cli.js';
+import { type Receiver, startTestReceiver } from '../test-support/test-receiver.js';
 
 const config = tempConfigDir();
 const ADMIN_TOKEN = 'recover-command-token-abcdef0123456789';
 let sandbox: RunningSandbox;
-let receiver: Awaited<ReturnType<typeof buildReceiver>>;
+let receiver: Receiver;
 let base = '';
 
 const recover = (...args: string[]) =>
@@ -15,14 +14,11 @@ const recover = (...args: string[]) =>
 
 beforeAll(async () => {
   sandbox = await startSandbox({ logger: false, rateLimit: false });
-  receiver = await buildReceiver(
-    ReceiverConfigSchema.parse({
-      port: 0,
-      host: '127.0.0.1',
+  ({ receiver, url: base } = await startTestReceiver(
+    config.dir,
+    {
       secrets: ['recover-command-url-secret-0123456789'],
       adminToken: ADMIN_TOKEN,
-      db: join(config.dir, '..', 'recover-receiver.db'),
-      logLevel: 'silent',
       shops: [
         {
           name: 'demo',
@@ -33,10 +29,9 @@ beforeAll(async () => {
           events: ['order_confirm', 'order_status_change'],
         },
       ],
-    }),
-    { defaultMetrics: false, processing: { enabled: false } },
-  );
-  base = await receiver.listen({ port: 0, host: '127.0.0.1' });
+    },
+    { processing: { enabled: false } },
+  ));
   const { order } = await sandbox.simulator.placeOrder('demo');
   await sandbox.simulator.changeStatus('demo', order.innerId ?? '', '2');
 });

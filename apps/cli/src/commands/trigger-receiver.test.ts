@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import {
   decodeDelivery,
   encodeDelivery,
@@ -6,27 +5,17 @@ import {
   signDeliveryUrl,
   WEBHOOK_EVENTS,
 } from '@srhooks/contracts';
-import { buildReceiver, ReceiverConfigSchema } from '@srhooks/receiver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempConfigDir } from '../test-support/run-cli.js';
+import { type Receiver, startTestReceiver } from '../test-support/test-receiver.js';
 
 const config = tempConfigDir();
 const SECRET = 'trigger-receiver-secret-0123456789';
-let receiver: Awaited<ReturnType<typeof buildReceiver>>;
+let receiver: Receiver;
 let base = '';
 
 beforeAll(async () => {
-  receiver = await buildReceiver(
-    ReceiverConfigSchema.parse({
-      port: 0,
-      host: '127.0.0.1',
-      secrets: [SECRET],
-      db: join(config.dir, '..', 'receiver.db'),
-      logLevel: 'silent',
-    }),
-    { defaultMetrics: false },
-  );
-  base = await receiver.listen({ port: 0, host: '127.0.0.1' });
+  ({ receiver, url: base } = await startTestReceiver(config.dir, { secrets: [SECRET] }));
 });
 afterAll(async () => {
   await receiver.close();

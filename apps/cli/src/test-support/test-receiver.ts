@@ -10,10 +10,11 @@ import {
 
 export type Receiver = Awaited<ReturnType<typeof buildReceiver>>;
 
-/** What a test sets; the receiver listens on 127.0.0.1 (port 0 unless given), logs nothing. */
-export type TestReceiverConfig = Omit<ReceiverConfigInput, 'host' | 'db' | 'logLevel'> & {
-  adminToken: string;
-};
+/**
+ * What a test sets; the receiver listens on 127.0.0.1 (port 0 unless given), logs nothing. The admin
+ * commands' tests set `adminToken`; a receiver only for deliveries (`trigger`) runs without one.
+ */
+export type TestReceiverConfig = Omit<ReceiverConfigInput, 'host' | 'db' | 'logLevel'>;
 
 export interface TestReceiver {
   /** The receiver itself: its store, and `close()`. */
@@ -33,7 +34,7 @@ export function forwardTo(url: string) {
 }
 
 /**
- * A real receiver for the admin commands to talk to: in-process, HTTP on 127.0.0.1, its SQLite file
+ * A real receiver for the admin commands (or `trigger`) to talk to: in-process, HTTP on 127.0.0.1, its SQLite file
  * next to the test's config dir (so the config dir's cleanup removes it), default metrics off.
  */
 export async function startTestReceiver(
