@@ -295,7 +295,7 @@ describe('PgStore', () => {
     try {
       await expect(store.migrate()).rejects.toThrow(StoreVersionError);
       await expect(store.migrate()).rejects.toThrow(
-        /schema is at version 99; this receiver knows versions up to 11/,
+        /schema is at version 99; this receiver knows versions up to 12/,
       );
     } finally {
       await store.close();
