@@ -105,14 +105,12 @@ describe.each<[string, () => Partial<ReceiverConfigInput>]>([
     expect(await found('deliveries', q)).toEqual(['kovacs']);
   });
 
-  it.each([
-    '+36 1 234 5678',
-    '06 1 234 5678',
-    '(1) 234-5678',
-    '1/234-5678',
-  ])('finds a Budapest number written %s', async (q) => {
-    expect(await found('events', q)).toEqual(['szabo']);
-  });
+  it.each(['+36 1 234 5678', '06 1 234 5678', '(1) 234-5678', '1/234-5678'])(
+    'finds a Budapest number written %s',
+    async (q) => {
+      expect(await found('events', q)).toEqual(['szabo']);
+    },
+  );
 
   it('matches a phone number with a name, each term on its own (any order)', async () => {
     expect(await found('events', 'Kovács 30/123-4567')).toEqual(['kovacs']);
@@ -123,7 +121,8 @@ describe.each<[string, () => Partial<ReceiverConfigInput>]>([
 
   it('never matches an order number that merely contains the digits of a phone number', async () => {
     // 990301234567 contains 301234567, the national digits of +36 30 123 4567.
-    for (const q of MOBILE_FORMS) expect({ q, found: await found('events', q) }).toEqual({ q, found: ['kovacs'] });
+    for (const q of MOBILE_FORMS)
+      expect({ q, found: await found('events', q) }).toEqual({ q, found: ['kovacs'] });
     // Ordinary digits still find order numbers (as before), and never the inside of a phone number.
     expect(await found('events', '990301234567')).toEqual(['nagy']);
     expect(await found('events', '1234567')).toEqual(['nagy']);
@@ -134,7 +133,9 @@ describe.each<[string, () => Partial<ReceiverConfigInput>]>([
   it('lists the results masked as before: the search reveals nothing', async () => {
     const { cookie } = await loginAsBrowser(receiver);
     for (const q of ['kovacs.eva@gmail.com', '30/123-4567']) {
-      const response = await fetch(`${receiver.baseUrl}/ui?q=${encodeURIComponent(q)}`, { headers: { cookie } });
+      const response = await fetch(`${receiver.baseUrl}/ui?q=${encodeURIComponent(q)}`, {
+        headers: { cookie },
+      });
       expect(response.status).toBe(200);
       const html = await response.text();
       expect(html).toContain('K*** É***');
@@ -151,7 +152,15 @@ describe.each<[string, () => Partial<ReceiverConfigInput>]>([
 
   it('never writes a searched e-mail address or phone number to the log', async () => {
     for (const q of ['kovacs.eva@gmail.com', 'KOVACS.EVA', ...MOBILE_FORMS]) await found('deliveries', q);
-    const searched = ['kovacs.eva', 'Kovacs.Eva', 'KOVACS.EVA', '123-4567', '123 4567', '1234567', '123%204567'];
+    const searched = [
+      'kovacs.eva',
+      'Kovacs.Eva',
+      'KOVACS.EVA',
+      '123-4567',
+      '123 4567',
+      '1234567',
+      '123%204567',
+    ];
     for (const value of searched) {
       expect({ value, lines: receiver.logLines.filter((line) => line.includes(value)) }).toEqual({
         value,

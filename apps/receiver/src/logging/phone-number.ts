@@ -34,11 +34,20 @@ const MIN_PHONE_DIGITS = 6;
 export function phoneDigits(phone: string): string | null {
   const digits = phone.replace(/\D/g, '');
   let national: string;
-  const international = phone.trimStart().startsWith('+') ? digits : digits.startsWith('00') ? digits.slice(2) : null;
+  const international = phone.trimStart().startsWith('+')
+    ? digits
+    : digits.startsWith('00')
+      ? digits.slice(2)
+      : null;
   if (international !== null) {
-    if (!international.startsWith('36')) return international.length >= MIN_PHONE_DIGITS ? `00${international}` : null;
+    if (!international.startsWith('36'))
+      return international.length >= MIN_PHONE_DIGITS ? `00${international}` : null;
     national = international.slice(2);
-  } else if ((digits.startsWith('06') || digits.startsWith('36')) && digits.length >= 10 && digits.length <= 11) {
+  } else if (
+    (digits.startsWith('06') || digits.startsWith('36')) &&
+    digits.length >= 10 &&
+    digits.length <= 11
+  ) {
     national = digits.slice(2);
   } else {
     national = digits;

@@ -60,7 +60,9 @@ describe('summariseEvent', () => {
   });
 
   it('leaves out a phone field with too few digits to be a number', () => {
-    expect(summariseEvent('order_confirm', '7', { innerId: '7', phone: '-', email: '' }).searchText).toBe('7');
+    expect(summariseEvent('order_confirm', '7', { innerId: '7', phone: '-', email: '' }).searchText).toBe(
+      '7',
+    );
   });
 
   it('summarises a subscriber by name, without order columns', () => {

@@ -224,7 +224,10 @@ describe('PgStore', () => {
       await client.query(
         `UPDATE "${schema}".events AS e SET search_text = x.search_text
            FROM unnest($1::text[], $2::text[]) AS x (subject, search_text) WHERE e.subject_id = x.subject`,
-        [CONTACT_EVENTS.map((contact) => contact.event.subjectId), CONTACT_EVENTS.map((contact) => contact.before)],
+        [
+          CONTACT_EVENTS.map((contact) => contact.event.subjectId),
+          CONTACT_EVENTS.map((contact) => contact.before),
+        ],
       );
       await client.query(`DELETE FROM "${schema}".schema_migrations WHERE version = 12`);
     } finally {
@@ -234,7 +237,13 @@ describe('PgStore', () => {
     const second = new PgStore({ url, schema, poolSize: 1 });
     try {
       await second.migrate();
-      for (const q of ['kovacs.eva@gmail.com', 'KOVACS.EVA', '30/123-4567', '06-30-123-4567', '36301234567']) {
+      for (const q of [
+        'kovacs.eva@gmail.com',
+        'KOVACS.EVA',
+        '30/123-4567',
+        '06-30-123-4567',
+        '36301234567',
+      ]) {
         const found = (await second.listEvents({ q })).items.map((event) => event.subjectId);
         expect({ q, found }).toEqual({ q, found: [CONTACT_CUSTOMER.event.subjectId] });
       }

@@ -132,7 +132,13 @@ describe('SqliteStore', () => {
     const second = new SqliteStore({ file });
     try {
       await second.migrate();
-      for (const q of ['kovacs.eva@gmail.com', 'KOVACS.EVA', '30/123-4567', '06-30-123-4567', '36301234567']) {
+      for (const q of [
+        'kovacs.eva@gmail.com',
+        'KOVACS.EVA',
+        '30/123-4567',
+        '06-30-123-4567',
+        '36301234567',
+      ]) {
         const found = (await second.listEvents({ q })).items.map((event) => event.subjectId);
         expect({ q, found }).toEqual({ q, found: [CONTACT_CUSTOMER.event.subjectId] });
       }
