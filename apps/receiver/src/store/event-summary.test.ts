@@ -54,9 +54,17 @@ describe('summariseEvent', () => {
     ['+36 30 123 4567', '#3#0#1#2#3#4#5#6#7#'],
     ['36301234567', '#3#0#1#2#3#4#5#6#7#'],
     ['30/123-4567', '#3#0#1#2#3#4#5#6#7#'],
+    ['301234567', '#3#0#1#2#3#4#5#6#7#'],
     ['+49 170 1234567', '#0#0#4#9#1#7#0#1#2#3#4#5#6#7#'],
   ])('holds the phone number %s as its digits, %s', (phone, stored) => {
     expect(summariseEvent('order_confirm', '7', { innerId: '7', phone }).searchText).toBe(`7 | ${stored}`);
+  });
+
+  it('holds each number of a phone field that has two', () => {
+    expect(
+      summariseEvent('order_confirm', '7', { innerId: '7', phone: '+36 30 123 4567, 06-1-234-5678' })
+        .searchText,
+    ).toBe('7 | #3#0#1#2#3#4#5#6#7# | #1#2#3#4#5#6#7#8#');
   });
 
   it('leaves out a phone field with too few digits to be a number', () => {

@@ -1,5 +1,5 @@
 import { fullName, isOrderEvent, type WebhookEvent } from '@srhooks/contracts';
-import { foldForSearch, phoneSearchText } from './search-text.js';
+import { foldForSearch, phoneFieldSearchTexts } from './search-text.js';
 
 /** Columns derived from an event's payload at write time, for lists, filters and text search. */
 export interface EventSummaryColumns {
@@ -9,7 +9,7 @@ export interface EventSummaryColumns {
   currency: string | null;
   /**
    * Folded (lower case, no accents) order number, subject id, customer names, companies and e-mail
-   * address, and the phone number as its digits (`phoneSearchText`), searched with LIKE. Never shown.
+   * address, and the phone number as its digits (`phoneFieldSearchTexts`), searched with LIKE. Never shown.
    */
   searchText: string;
 }
@@ -76,8 +76,7 @@ export function summariseEvent(
   const searchParts = new Set<string>();
   for (const part of rawParts) searchParts.add(foldForSearch(part));
   const phone = text(item.phone);
-  const phoneText = phone === null ? null : phoneSearchText(phone);
-  if (phoneText !== null) searchParts.add(phoneText);
+  for (const phoneText of phone === null ? [] : phoneFieldSearchTexts(phone)) searchParts.add(phoneText);
   return {
     orderNumber,
     customerName,

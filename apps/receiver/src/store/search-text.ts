@@ -21,6 +21,17 @@ export function phoneSearchText(phone: string): string | null {
   return digits === null ? null : `#${[...digits].join('#')}#`;
 }
 
+/**
+ * The search texts of a stored phone field: each number written in it (`+36 30 123 4567, 06 1 234
+ * 5678` holds two), else the field as one number (a bare `301234567`, which no pattern takes for a
+ * phone number in free text).
+ */
+export function phoneFieldSearchTexts(field: string): string[] {
+  const runs = phoneRuns(foldForSearch(field)).map((run) => run.text);
+  const texts = (runs.length > 0 ? runs : [field]).map(phoneSearchText);
+  return [...new Set(texts.filter((text): text is string => text !== null))];
+}
+
 /** At most this many terms (words and phone numbers) of a query are matched. */
 const MAX_QUERY_TERMS = 8;
 
