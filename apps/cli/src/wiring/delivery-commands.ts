@@ -38,7 +38,10 @@ export function registerDeliveries(program: Command): void {
           EVENT_SOURCES,
         ),
       )
-      .option('--search <text>', 'order number or customer name contains (accent-insensitive)')
+      .option(
+        '--search <text>',
+        'order number, customer name, e-mail (or part) or phone number in any form (accent-insensitive)',
+      )
       .option('--from <time>', 'received at or after (ISO 8601, e.g. 2025-12-01 or 2025-12-01T20:57Z)')
       .option('--to <time>', 'received before (ISO 8601)')
       .option('--limit <n>', 'at most n deliveries (1-500, default 50)', limit(500))

@@ -165,7 +165,7 @@ export function deliveryListContent(input: ListPageInput): SafeHtml {
   <label>Event <select name="event">${option('', 'any', query.event)}${WEBHOOK_EVENTS.map((event) => option(event, event, query.event))}</select></label>
   <label>Status <select name="status">${option('', 'any', query.status)}${STATUS_CHOICES.map((status) => option(status, status, query.status))}</select></label>
   <label>Source <select name="source">${option('', 'any', query.source)}${EVENT_SOURCES.map((source) => option(source, source, query.source))}</select></label>
-  <label>Order number or customer <input name="q" type="search" value="${query.q ?? ''}"></label>
+  <label>Order number, customer, e-mail or phone <input name="q" type="search" value="${query.q ?? ''}"></label>
   <label>From (UTC) <input name="from" type="datetime-local" value="${localValue(query.from)}"></label>
   <label>To (UTC) <input name="to" type="datetime-local" value="${localValue(query.to)}"></label>
   ${reveal ? html`<input type="hidden" name="reveal" value="1">` : ''}

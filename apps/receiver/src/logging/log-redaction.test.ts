@@ -76,6 +76,10 @@ describe('log redaction', () => {
       '/admin/api/events?q=kovacs.eva%40gmail.com',
       '/admin/api/deliveries?q=Kov%C3%A1cs+%C3%89va&shop=demo',
       '/admin/api/events?q=%2B36301234567',
+      '/admin/api/events?q=30/123-4567',
+      '/admin/api/deliveries?q=30%2F123-4567&shop=demo',
+      '/admin/api/events?q=06-30-123-4567+kov%C3%A1cs',
+      '/admin/api/events?q=36301234567',
     ]) {
       const response = await fetch(receiver.baseUrl + search, {
         headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
@@ -118,6 +122,9 @@ describe('log redaction', () => {
     ['a searched name, percent-encoded', 'Kov%C3%A1cs'],
     ['a searched name, decoded', 'Kovács'],
     ['a searched phone number, percent-encoded', '36301234567'],
+    ['a searched national phone number', '123-4567'],
+    ['a searched national phone number, percent-encoded', '30%2F123'],
+    ['a searched phone number, digits only', '301234567'],
     ['a phone number logged percent-encoded by mistake', '%2B36+30'],
   ])('never contains %s', (_name, value) => {
     const offending = receiver.logLines.filter((line) => line.includes(value));
@@ -169,6 +176,10 @@ describe('log redaction', () => {
     expect(searches).toEqual([
       '/admin/api/events?q=[redacted]',
       '/admin/api/deliveries?q=[redacted]&shop=demo',
+      '/admin/api/events?q=[redacted]',
+      '/admin/api/events?q=[redacted]',
+      '/admin/api/deliveries?q=[redacted]&shop=demo',
+      '/admin/api/events?q=[redacted]',
       '/admin/api/events?q=[redacted]',
     ]);
   });

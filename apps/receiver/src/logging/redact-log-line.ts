@@ -4,18 +4,13 @@
  * cannot reach the log even when some code logs a value it should not have.
  * Serializers already avoid logging such values; this catches what slips through.
  */
+import { PREFIXED_PHONE as PHONE } from './phone-number.js';
 
 /** `/hooks/{shop}/{event}/{token}` → the token segment (and any further path segments) masked. */
 const HOOK_TOKEN = /(\/hooks\/[^/\s"?#]*\/[^/\s"?#]*\/)[^\s"?#]+/gi;
 /** Credential-like query parameters: `?token=…`, `&access_token=…`, `&secret=…`. */
 const QUERY_SECRET = /([?&](?:[A-Za-z_]*token|secret|password|key|signature|sig)=)[^&\s"#]*/gi;
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
-/**
- * Phone numbers: international (`+36 30 457 3549`, `0036…`) or Hungarian national (`06 30 …`)
- * form, 8+ digits with optional separators. Plain numbers without such a prefix are left alone
- * so ids, timestamps and amounts stay readable.
- */
-const PHONE = /(?<![\w.])(?:\+|00|06)[ ().-]?\d[\d ().-]{5,}\d(?![\w])/g;
 const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi;
 const WHSEC = /whsec_[A-Za-z0-9+/=]+/g;
 const JWT = /eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/g;

@@ -15,6 +15,8 @@ describe('summariseEvent', () => {
       shippingLastname: 'Nagy',
       paymentCompany: 'Kovács Kft.',
       shippingCompany: '',
+      email: 'Kovacs.Eva@Gmail.com',
+      phone: '06-30-123-4567',
       totalGross: 12700,
       currency: 'HUF',
     };
@@ -23,8 +25,9 @@ describe('summariseEvent', () => {
       customerName: 'Kovács Éva',
       grossTotal: '12700',
       currency: 'HUF',
-      // each distinct text once, in order: number (= subject id), names, company
-      searchText: '190 | kovacs eva | nagy gyozo | kovacs kft.',
+      // each distinct text once, in order: number (= subject id), names, company, e-mail, then the
+      // phone number's national digits, each between #s
+      searchText: '190 | kovacs eva | nagy gyozo | kovacs kft. | kovacs.eva@gmail.com | #3#0#1#2#3#4#5#6#7#',
     });
   });
 
@@ -45,6 +48,29 @@ describe('summariseEvent', () => {
 
   it('lists the subject id apart from the order number when they differ', () => {
     expect(summariseEvent('order_confirm', 'subject-1', { innerId: '42' }).searchText).toBe('42 | subject-1');
+  });
+
+  it.each([
+    ['+36 30 123 4567', '#3#0#1#2#3#4#5#6#7#'],
+    ['36301234567', '#3#0#1#2#3#4#5#6#7#'],
+    ['30/123-4567', '#3#0#1#2#3#4#5#6#7#'],
+    ['301234567', '#3#0#1#2#3#4#5#6#7#'],
+    ['+49 170 1234567', '#0#0#4#9#1#7#0#1#2#3#4#5#6#7#'],
+  ])('holds the phone number %s as its digits, %s', (phone, stored) => {
+    expect(summariseEvent('order_confirm', '7', { innerId: '7', phone }).searchText).toBe(`7 | ${stored}`);
+  });
+
+  it('holds each number of a phone field that has two', () => {
+    expect(
+      summariseEvent('order_confirm', '7', { innerId: '7', phone: '+36 30 123 4567, 06-1-234-5678' })
+        .searchText,
+    ).toBe('7 | #3#0#1#2#3#4#5#6#7# | #1#2#3#4#5#6#7#8#');
+  });
+
+  it('leaves out a phone field with too few digits to be a number', () => {
+    expect(summariseEvent('order_confirm', '7', { innerId: '7', phone: '-', email: '' }).searchText).toBe(
+      '7',
+    );
   });
 
   it('summarises a subscriber by name, without order columns', () => {

@@ -1,5 +1,5 @@
 import { fullName, isOrderEvent, type WebhookEvent } from '@srhooks/contracts';
-import { foldForSearch } from './search-text.js';
+import { foldForSearch, phoneFieldSearchTexts } from './search-text.js';
 
 /** Columns derived from an event's payload at write time, for lists, filters and text search. */
 export interface EventSummaryColumns {
@@ -7,7 +7,10 @@ export interface EventSummaryColumns {
   customerName: string | null;
   grossTotal: string | null;
   currency: string | null;
-  /** Folded (lower case, no accents) order number and customer names, searched with LIKE. */
+  /**
+   * Folded (lower case, no accents) order number, subject id, customer names, companies and e-mail
+   * address, and the phone number as its digits (`phoneFieldSearchTexts`), searched with LIKE. Never shown.
+   */
   searchText: string;
 }
 
@@ -43,7 +46,9 @@ export function customerNameOf(payload: unknown): string | null {
 /**
  * Order events: order number = `innerId` (falls back to the subject id), customer = the customer's
  * name, family name first (`Kovács Éva`; else the billing, then the shipping name), gross total =
- * `totalGross`. Newsletter events: the subscriber's name.
+ * `totalGross`. Newsletter events: the subscriber's name. The search text also holds the e-mail
+ * address and the phone number (`search-text.ts`): an operator finds an order by the customer's
+ * e-mail or phone, though neither is shown until revealed.
  */
 export function summariseEvent(
   event: WebhookEvent,
@@ -64,11 +69,14 @@ export function summariseEvent(
     ...names,
     text(item.paymentCompany),
     text(item.shippingCompany),
+    text(item.email),
   ]) {
     if (part !== null) rawParts.add(part);
   }
   const searchParts = new Set<string>();
   for (const part of rawParts) searchParts.add(foldForSearch(part));
+  const phone = text(item.phone);
+  for (const phoneText of phone === null ? [] : phoneFieldSearchTexts(phone)) searchParts.add(phoneText);
   return {
     orderNumber,
     customerName,

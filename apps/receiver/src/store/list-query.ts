@@ -1,5 +1,5 @@
 import { EVENT_SOURCES, type EventSource } from './recovery-records.js';
-import { wordPatterns } from './search-text.js';
+import { searchTerms } from './search-text.js';
 import type { SqlDialect, SqlParams } from './sql-params.js';
 import type { DeadLetterFilter, DeliveryFilter, EventFilter } from './store.js';
 
@@ -29,10 +29,16 @@ function timeRange(
   if (range.to !== undefined) conditions.push(`${column} < ${params.add(dialect.time(range.to))}`);
 }
 
-/** Every word of the query occurs in `e.search_text` (folded: any order, accents and case ignored). */
+/**
+ * Every term of the query occurs in `e.search_text` (folded: any order, accents and case ignored; a
+ * phone number as its digits, `search-text.ts`).
+ */
 function searchTextMatches(query: string, params: SqlParams): string {
-  return wordPatterns(query)
-    .map((pattern) => `e.search_text LIKE ${params.add(pattern)} ESCAPE '\\'`)
+  return searchTerms(query)
+    .map((patterns) => {
+      const likes = patterns.map((pattern) => `e.search_text LIKE ${params.add(pattern)} ESCAPE '\\'`);
+      return likes.length === 1 ? (likes[0] as string) : `(${likes.join(' OR ')})`;
+    })
     .join(' AND ');
 }
 

@@ -1,3 +1,5 @@
+import { HUNGARIAN_PHONE, PREFIXED_PHONE, phoneDigits } from '../logging/phone-number.js';
+
 /** Lower-cases and strips accents so "Győző" matches "gyozo": used for stored search text and queries alike. */
 export function foldForSearch(text: string): string {
   return text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().replace(/\s+/g, ' ').trim();
@@ -8,16 +10,80 @@ export function containsPattern(query: string): string {
   return `%${foldForSearch(query).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
-/** At most this many words of a query are matched (each is one LIKE). */
-const MAX_QUERY_WORDS = 8;
+/**
+ * A phone number as the search text holds it: its digits (`phoneDigits`: `+36 30 123 4567` →
+ * `301234567`), each between `#`s (`#3#0#1#2#3#4#5#6#7#`), so an ordinary search word (an order number
+ * such as `1234`) never matches inside a phone number, and a phone number in the query matches a whole
+ * stored number only. Null when the text is no phone number.
+ */
+export function phoneSearchText(phone: string): string | null {
+  const digits = phoneDigits(phone);
+  return digits === null ? null : `#${[...digits].join('#')}#`;
+}
 
 /**
- * One LIKE pattern per word of `query` (folded), all of which must match: "Kovács Éva" and "Éva Kovács"
- * both find the customer shown as "Kovács Éva" (either name order), "gyozo" finds "Győző".
+ * The search texts of a stored phone field: each number written in it (`+36 30 123 4567, 06 1 234
+ * 5678` holds two), else the field as one number (a bare `301234567`, which no pattern takes for a
+ * phone number in free text).
  */
-export function wordPatterns(query: string): string[] {
-  const words = foldForSearch(query)
-    .split(' ')
-    .filter((word) => word !== '');
-  return [...new Set(words)].slice(0, MAX_QUERY_WORDS).map((word) => containsPattern(word));
+export function phoneFieldSearchTexts(field: string): string[] {
+  const runs = phoneRuns(foldForSearch(field)).map((run) => run.text);
+  const texts = (runs.length > 0 ? runs : [field]).map(phoneSearchText);
+  return [...new Set(texts.filter((text): text is string => text !== null))];
+}
+
+/** At most this many terms (words and phone numbers) of a query are matched. */
+const MAX_QUERY_TERMS = 8;
+
+/** One term of a query: it matches when any of its LIKE patterns does. */
+export type SearchTerm = readonly string[];
+
+interface PhoneRun {
+  start: number;
+  end: number;
+  text: string;
+}
+
+/** The phone numbers written in a (folded) query, in the forms the log scrubber and masking know, not overlapping. */
+function phoneRuns(folded: string): PhoneRun[] {
+  const found: PhoneRun[] = [];
+  for (const pattern of [PREFIXED_PHONE, HUNGARIAN_PHONE]) {
+    for (const match of folded.matchAll(new RegExp(pattern))) {
+      found.push({ start: match.index, end: match.index + match[0].length, text: match[0] });
+    }
+  }
+  found.sort((a, b) => a.start - b.start || b.end - a.end);
+  const runs: PhoneRun[] = [];
+  for (const run of found) {
+    if (run.start >= (runs.at(-1)?.end ?? 0)) runs.push(run);
+  }
+  return runs;
+}
+
+/**
+ * The terms of a query, all of which must match (each is one condition of LIKE patterns):
+ * - a phone number in any form the receiver knows (`+36 30 123 4567`, `06-30-123-4567`,
+ *   `36301234567`, `30/123-4567`, `(1) 234-5678`) is one term matching a stored phone number with the
+ *   same digits (`phoneSearchText`), never an order number that merely contains them; written as bare
+ *   digits (`36301234567`) it also matches those digits as typed, as any other word would;
+ * - every other word is a term matching anywhere (folded): "Kovács Éva" and "Éva Kovács" both find
+ *   the customer shown as "Kovács Éva" (either name order), "gyozo" finds "Győző", "kovacs.eva" the
+ *   e-mail address `Kovacs.Eva@gmail.com`.
+ */
+export function searchTerms(query: string): SearchTerm[] {
+  const folded = foldForSearch(query);
+  const terms: string[][] = [];
+  let words = '';
+  let at = 0;
+  for (const run of phoneRuns(folded)) {
+    const phone = phoneSearchText(run.text);
+    if (phone === null) continue;
+    words += ` ${folded.slice(at, run.start)}`;
+    at = run.end;
+    terms.push(/^\d+$/.test(run.text) ? [`%${phone}%`, containsPattern(run.text)] : [`%${phone}%`]);
+  }
+  words += ` ${folded.slice(at)}`;
+  for (const word of words.split(' ')) if (word !== '') terms.push([containsPattern(word)]);
+  const unique = new Map(terms.map((term) => [term.join('\n'), term]));
+  return [...unique.values()].slice(0, MAX_QUERY_TERMS);
 }

@@ -243,7 +243,7 @@ export interface DeliveryFilter extends TimeRange, PageRequest {
   status?: DeliveryStatus;
   /** Deliveries having at least one event in this status. */
   eventStatus?: EventStatus;
-  /** Case- and accent-insensitive substring of an event's order number or customer name. */
+  /** Text search (`search-text.ts`): order number, customer name, e-mail address, phone number in any form. */
   q?: string;
   source?: EventSource;
 }
@@ -253,7 +253,7 @@ export interface EventFilter extends TimeRange, PageRequest {
   event?: WebhookEvent;
   status?: EventStatus;
   deliveryId?: string;
-  /** Case- and accent-insensitive substring of the order number or customer name. */
+  /** Text search (`search-text.ts`): order number, customer name, e-mail address, phone number in any form. */
   q?: string;
   source?: EventSource;
 }

@@ -10,6 +10,7 @@
  *   redactor and in every Hungarian form (`+36 30 123 4567`, `06-30-123-4567`, `36-30-123-4567`,
  *   `30/123-4567`, `(1) 234-5678`).
  */
+import { HUNGARIAN_PHONE } from '../../logging/phone-number.js';
 import { createLineRedactor } from '../../logging/redact-log-line.js';
 
 const CONTACT_KEY = /(e-?mail|phone|fax|mobile)/i;
@@ -18,14 +19,6 @@ const NAME_KEY = /((first|last)name|company|taxnumber)$/i;
 const ADDRESS_KEY = /address\d*$/i;
 const FREE_TEXT_KEY = /(comment|note|message)$/i;
 const redactText = createLineRedactor();
-
-/**
- * Hungarian phone numbers the log redactor leaves alone: with a country or trunk prefix but no `+`
- * (`36-30-123-4567`, `36 1 234 5678`), and national numbers written with separators and no prefix
- * (`30/123-4567`, `1/234-5678`, `(30) 123 4567`). Bare digit runs (ids, amounts) are not touched.
- */
-const HUNGARIAN_PHONE =
-  /(?<![\w.+])(?:(?:(?:00)?36|06)[ ./-]*\(?\d{1,2}\)?[ ./-]*\d{3}[ .-]?\d{3,4}|\(?\d{1,2}\)?(?:[ /-]|\) ?)\d{3}[ .-]?\d{3,4})(?![\w])/g;
 
 function maskInitials(name: string): string {
   return name

@@ -2,6 +2,7 @@ import type { PoolClient } from 'pg';
 import { assertStoreNotNewer } from '../store-errors.js';
 import { JOB_CLOCK_MIGRATION_SQL } from './pg-job-clock-migration.js';
 import { rewritePgCustomerNames } from './pg-name-order.js';
+import { rewritePgSearchTexts } from './pg-search-text.js';
 
 export interface Migration {
   version: number;
@@ -435,6 +436,12 @@ CREATE INDEX deliveries_recovery ON deliveries (id) WHERE source = 'recovery';
 CREATE INDEX events_recovery ON events (id) WHERE source = 'recovery';
 CREATE INDEX events_duplicate_of ON events (duplicate_of) WHERE duplicate_of IS NOT NULL;
 `,
+  },
+  {
+    version: 12,
+    name: "text search by the customer's e-mail address and phone number: search texts composed again from the stored payloads",
+    sql: '',
+    data: rewritePgSearchTexts,
   },
 ];
 

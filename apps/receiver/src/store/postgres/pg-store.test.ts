@@ -11,6 +11,7 @@ import {
   StoreVersionError,
 } from '../store-errors.js';
 import { NAMED_EVENTS } from '../test-support/name-order-migration.js';
+import { CONTACT_CUSTOMER, CONTACT_EVENTS } from '../test-support/search-text-migration.js';
 import { defineStoreContract, expectGroupCommit, jsonDelivery } from '../test-support/store-contract.js';
 import { PgStore } from './pg-store.js';
 import { pgText } from './pg-text.js';
@@ -154,6 +155,7 @@ describe('PgStore', () => {
           { version: 9 },
           { version: 10 },
           { version: 11 },
+          { version: 12 },
         ]);
       } finally {
         await client.end();
@@ -202,6 +204,54 @@ describe('PgStore', () => {
       }
     } finally {
       await client.end();
+    }
+  });
+
+  it("migration 12 composes stored events' search texts again: an event stored before is found by e-mail and phone", async () => {
+    const schema = nextSchema();
+    const first = new PgStore({ url, schema, poolSize: 1 });
+    await first.migrate();
+    await first.ingest(
+      jsonDelivery(),
+      CONTACT_EVENTS.map((contact) => contact.event),
+      [],
+    );
+    await first.close();
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      // The schema as a receiver before version 12 left it: order numbers and names only.
+      await client.query(
+        `UPDATE "${schema}".events AS e SET search_text = x.search_text
+           FROM unnest($1::text[], $2::text[]) AS x (subject, search_text) WHERE e.subject_id = x.subject`,
+        [
+          CONTACT_EVENTS.map((contact) => contact.event.subjectId),
+          CONTACT_EVENTS.map((contact) => contact.before),
+        ],
+      );
+      await client.query(`DELETE FROM "${schema}".schema_migrations WHERE version = 12`);
+    } finally {
+      await client.end();
+    }
+
+    const second = new PgStore({ url, schema, poolSize: 1 });
+    try {
+      await second.migrate();
+      for (const q of [
+        'kovacs.eva@gmail.com',
+        'KOVACS.EVA',
+        '30/123-4567',
+        '06-30-123-4567',
+        '36301234567',
+      ]) {
+        const found = (await second.listEvents({ q })).items.map((event) => event.subjectId);
+        expect({ q, found }).toEqual({ q, found: [CONTACT_CUSTOMER.event.subjectId] });
+      }
+      expect((await second.listEvents({ q: 'szabo1004@example.hu' })).items).toHaveLength(1);
+      expect((await second.listEvents({ q: '+36 20 100 1004' })).items).toHaveLength(1);
+      expect((await second.listEvents({ q: 'toth' })).items.map((event) => event.subjectId)).toEqual(['p1']);
+    } finally {
+      await second.close();
     }
   });
 
@@ -254,7 +304,7 @@ describe('PgStore', () => {
     try {
       await expect(store.migrate()).rejects.toThrow(StoreVersionError);
       await expect(store.migrate()).rejects.toThrow(
-        /schema is at version 99; this receiver knows versions up to 11/,
+        /schema is at version 99; this receiver knows versions up to 12/,
       );
     } finally {
       await store.close();

@@ -60,6 +60,13 @@ describe('SQLite list query plans (large-store indexes, migration 9)', () => {
     ['the event text search', queries.eventSearch, /SCAN e USING INDEX events_search/],
     ['the one-word event text search', queries.eventSearchOneWord, /SCAN e USING INDEX events_search/],
     ['the event text search finding nothing', queries.eventSearchNoMatch, /SCAN e USING INDEX events_search/],
+    ['the event search by e-mail', queries.eventSearchEmail, /SCAN e USING INDEX events_search/],
+    ['the event search by name and phone', queries.eventSearchPhone, /SCAN e USING INDEX events_search/],
+    [
+      'the event search by a phone in bare digits (phone or as typed)',
+      queries.eventSearchBarePhone,
+      /SCAN e USING INDEX events_search/,
+    ],
   ])('%s read their index, not every row', (_name, query, expected) => {
     const detail = plan(query);
     expect(detail).toMatch(expected);
@@ -74,6 +81,7 @@ describe('SQLite list query plans (large-store indexes, migration 9)', () => {
 
   it.each([
     ['text search', queries.deliverySearch],
+    ['search by phone', queries.deliverySearchPhone],
     ['event status', queries.deliveriesWithHeldEvent],
   ])(
     "the deliveries' %s checks each delivery's events in an index, never reading their rows",

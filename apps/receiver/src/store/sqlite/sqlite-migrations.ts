@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { assertStoreNotNewer } from '../store-errors.js';
 import { rewriteSqliteCustomerNames } from './sqlite-name-order.js';
+import { rewriteSqliteSearchTexts } from './sqlite-search-text.js';
 
 export interface Migration {
   version: number;
@@ -215,6 +216,12 @@ CREATE INDEX deliveries_recovery ON deliveries (id) WHERE source = 'recovery';
 CREATE INDEX events_recovery ON events (id) WHERE source = 'recovery';
 CREATE INDEX events_duplicate_of ON events (duplicate_of) WHERE duplicate_of IS NOT NULL;
 `,
+  },
+  {
+    version: 10,
+    name: "text search by the customer's e-mail address and phone number: search texts composed again from the stored payloads",
+    sql: '',
+    data: rewriteSqliteSearchTexts,
   },
 ];
 

@@ -14,6 +14,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StoreUnavailableError, StoreVersionError } from '../store-errors.js';
 import { NAMED_EVENTS } from '../test-support/name-order-migration.js';
+import { CONTACT_CUSTOMER, CONTACT_EVENTS } from '../test-support/search-text-migration.js';
 import { defineStoreContract, expectGroupCommit, jsonDelivery } from '../test-support/store-contract.js';
 import { SqliteStore } from './sqlite-store.js';
 
@@ -70,6 +71,7 @@ describe('SqliteStore', () => {
         { version: 7 },
         { version: 8 },
         { version: 9 },
+        { version: 10 },
       ]);
     } finally {
       db.close();
@@ -107,6 +109,44 @@ describe('SqliteStore', () => {
       for (const named of NAMED_EVENTS) expect(names.get(named.event.subjectId ?? '')).toBe(named.after);
     } finally {
       check.close();
+    }
+  });
+
+  it("migration 10 composes stored events' search texts again: an event stored before is found by e-mail and phone", async () => {
+    const file = nextFile();
+    const first = new SqliteStore({ file });
+    await first.migrate();
+    await first.ingest(
+      jsonDelivery(),
+      CONTACT_EVENTS.map((contact) => contact.event),
+      [],
+    );
+    await first.close();
+    // The file as a receiver before version 10 left it: order numbers and names only.
+    const db = new Database(file);
+    const setText = db.prepare('UPDATE events SET search_text = ? WHERE subject_id = ?');
+    for (const contact of CONTACT_EVENTS) setText.run(contact.before, contact.event.subjectId);
+    db.prepare('DELETE FROM schema_migrations WHERE version = 10').run();
+    db.close();
+
+    const second = new SqliteStore({ file });
+    try {
+      await second.migrate();
+      for (const q of [
+        'kovacs.eva@gmail.com',
+        'KOVACS.EVA',
+        '30/123-4567',
+        '06-30-123-4567',
+        '36301234567',
+      ]) {
+        const found = (await second.listEvents({ q })).items.map((event) => event.subjectId);
+        expect({ q, found }).toEqual({ q, found: [CONTACT_CUSTOMER.event.subjectId] });
+      }
+      expect((await second.listEvents({ q: 'szabo1004@example.hu' })).items).toHaveLength(1);
+      expect((await second.listEvents({ q: '+36 20 100 1004' })).items).toHaveLength(1);
+      expect((await second.listEvents({ q: 'toth' })).items.map((event) => event.subjectId)).toEqual(['p1']);
+    } finally {
+      await second.close();
     }
   });
 
@@ -156,7 +196,7 @@ describe('SqliteStore', () => {
       }
     };
     await expect(open()).rejects.toThrow(StoreVersionError);
-    await expect(open()).rejects.toThrow(/schema is at version 99; this receiver knows versions up to 9/);
+    await expect(open()).rejects.toThrow(/schema is at version 99; this receiver knows versions up to 10/);
   });
 
   it('says a damaged file is damaged (restore a backup, not retry), and stays unready once it has seen it', async () => {

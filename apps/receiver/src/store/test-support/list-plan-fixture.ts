@@ -55,7 +55,11 @@ export function listPlanQueries(dialect: SqlDialect) {
     eventSearch: events({ q: 'éva kovács' }),
     eventSearchOneWord: events({ q: 'eva' }),
     eventSearchNoMatch: events({ q: 'zzqx' }),
+    eventSearchEmail: events({ q: 'kovacs.eva@gmail.com' }),
+    eventSearchPhone: events({ q: 'kovács +36 30 123 4567' }),
+    eventSearchBarePhone: events({ q: '36301234567' }),
     deliverySearch: deliveries({ q: 'éva kovács' }),
+    deliverySearchPhone: deliveries({ q: '30/123-4567' }),
     deliveriesWithHeldEvent: deliveries({ eventStatus: 'held' }),
   };
 }

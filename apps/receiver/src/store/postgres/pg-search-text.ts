@@ -1,0 +1,60 @@
+/**
+ * Migration 12's data step: stored events' `search_text` held the order number and names only, before
+ * the text search also found the customer's e-mail address and phone number. Each event's search text
+ * is composed again from its payload by the code that composes new ones (`summariseEvent`), in pages
+ * of rows by id, inside the migration's transaction. The payload is read as its JSON text (as the name
+ * order migration reads it: PostgreSQL's JSON operators refuse an escaped U+0000); a payload that does
+ * not parse keeps its text.
+ */
+import type { WebhookEvent } from '@srhooks/contracts';
+import type { PoolClient } from 'pg';
+import { summariseEvent } from '../event-summary.js';
+import { pgText } from './pg-text.js';
+
+const PAGE_ROWS = 1000;
+
+interface SearchRow {
+  id: string;
+  event: WebhookEvent;
+  subject_id: string | null;
+  payload: string;
+  search_text: string;
+}
+
+function searchTextOf(row: SearchRow): string | null {
+  try {
+    return pgText(summariseEvent(row.event, row.subject_id, JSON.parse(row.payload)).searchText);
+  } catch {
+    return null;
+  }
+}
+
+export async function rewritePgSearchTexts(client: PoolClient): Promise<void> {
+  let after = '';
+  for (;;) {
+    const { rows } = await client.query<SearchRow>(
+      `SELECT id, event, subject_id, payload::text AS payload, search_text FROM events
+        WHERE id > $1 ORDER BY id LIMIT $2`,
+      [after, PAGE_ROWS],
+    );
+    const ids: string[] = [];
+    const texts: string[] = [];
+    for (const row of rows) {
+      const text = searchTextOf(row);
+      if (text !== null && text !== row.search_text) {
+        ids.push(row.id);
+        texts.push(text);
+      }
+    }
+    if (ids.length > 0) {
+      await client.query(
+        `UPDATE events AS e SET search_text = x.search_text
+           FROM unnest($1::text[], $2::text[]) AS x (id, search_text) WHERE e.id = x.id`,
+        [ids, texts],
+      );
+    }
+    const last = rows.at(-1);
+    if (rows.length < PAGE_ROWS || last === undefined) return;
+    after = last.id;
+  }
+}

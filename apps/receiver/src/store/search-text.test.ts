@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { searchTerms } from './search-text.js';
+
+const MOBILE = '%#3#0#1#2#3#4#5#6#7#%';
+
+describe('searchTerms', () => {
+  it('makes one term per word, folded and deduplicated, LIKE wildcards escaped', () => {
+    expect(searchTerms('  Kovács ÉVA kovacs 50%_off ')).toEqual([['%kovacs%'], ['%eva%'], ['%50\\%\\_off%']]);
+  });
+
+  it('keeps an e-mail address one word (whole or part)', () => {
+    expect(searchTerms('Kovacs.Eva@Gmail.com')).toEqual([['%kovacs.eva@gmail.com%']]);
+    expect(searchTerms('kovacs.eva')).toEqual([['%kovacs.eva%']]);
+  });
+
+  it.each([
+    '+36 30 123 4567',
+    '06-30-123-4567',
+    '06 30 123 4567',
+    '30/123-4567',
+    '(30) 123 4567',
+    '+36301234567',
+  ])('takes %s for one phone number, matched as its digits only', (query) => {
+    expect(searchTerms(query)).toEqual([[MOBILE]]);
+  });
+
+  it('also matches a phone number written as bare digits as typed (an order number may hold them)', () => {
+    expect(searchTerms('36301234567')).toEqual([[MOBILE, '%36301234567%']]);
+    expect(searchTerms('06301234567')).toEqual([[MOBILE, '%06301234567%']]);
+  });
+
+  it('separates a phone number from the words around it', () => {
+    expect(searchTerms('Kovács +36 30 123 4567 éva')).toEqual([[MOBILE], ['%kovacs%'], ['%eva%']]);
+    expect(searchTerms('kovacs 30/123-4567 1/234-5678')).toEqual([
+      [MOBILE],
+      ['%#1#2#3#4#5#6#7#8#%'],
+      ['%kovacs%'],
+    ]);
+  });
+
+  it('leaves digits that are no phone number as words (order numbers, parts of a number)', () => {
+    expect(searchTerms('1001')).toEqual([['%1001%']]);
+    expect(searchTerms('123 4567')).toEqual([['%123%'], ['%4567%']]);
+    expect(searchTerms('301234567')).toEqual([['%301234567%']]);
+  });
+
+  it('matches at most 8 terms', () => {
+    expect(searchTerms('a b c d e f g h i j')).toHaveLength(8);
+  });
+});

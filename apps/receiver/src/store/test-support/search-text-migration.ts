@@ -1,0 +1,55 @@
+/**
+ * A store written before the text search found customers by e-mail address and phone number: events
+ * whose `search_text` holds the order number and names only, as the receiver wrote it then, for the
+ * migration that composes it again. More events than one page of the rewrite, so its paging is
+ * exercised; the customer searched for is on the second page.
+ */
+import type { NewEvent } from '../store.js';
+
+export interface ContactEvent {
+  event: NewEvent;
+  /** `search_text` as the receiver wrote it before (no e-mail, no phone). */
+  before: string;
+}
+
+const OTHERS: ContactEvent[] = Array.from({ length: 1005 }, (_, i): ContactEvent => {
+  const id = `c${String(i).padStart(4, '0')}`;
+  return {
+    event: {
+      dedupeKey: `s-${id}`,
+      subjectId: id,
+      payload: {
+        innerId: id,
+        firstname: 'Ödön',
+        lastname: `Szabó${i}`,
+        email: `szabo${i}@example.hu`,
+        phone: `+36 20 ${String(1000000 + i)}`,
+      },
+    },
+    before: `${id} | szabo${i} odon`,
+  };
+});
+
+/** The customer searched for after the migration: `kovacs.eva@gmail.com`, `30/123-4567`. */
+export const CONTACT_CUSTOMER: ContactEvent = {
+  event: {
+    dedupeKey: 's-kovacs',
+    subjectId: 'k1',
+    payload: {
+      innerId: 'k1',
+      firstname: 'Éva',
+      lastname: 'Kovács',
+      email: 'Kovacs.Eva@Gmail.com',
+      phone: '+36 30 123 4567',
+    },
+  },
+  before: 'k1 | kovacs eva',
+};
+
+/** A payload with no e-mail or phone: its search text stays as it was. */
+const WITHOUT_CONTACT: ContactEvent = {
+  event: { dedupeKey: 's-plain', subjectId: 'p1', payload: { innerId: 'p1', lastname: 'Tóth' } },
+  before: 'p1 | toth',
+};
+
+export const CONTACT_EVENTS: readonly ContactEvent[] = [...OTHERS, WITHOUT_CONTACT, CONTACT_CUSTOMER];
