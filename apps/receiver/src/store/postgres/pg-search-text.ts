@@ -6,41 +6,27 @@
  * order migration reads it: PostgreSQL's JSON operators refuse an escaped U+0000); a payload that does
  * not parse keeps its text.
  */
-import type { WebhookEvent } from '@srhooks/contracts';
 import type { PoolClient } from 'pg';
-import { summariseEvent } from '../event-summary.js';
+import {
+  recomposedSearchText,
+  SEARCH_REWRITE_PAGE_ROWS,
+  type StoredSearchRow,
+} from '../stored-search-text.js';
 import { pgText } from './pg-text.js';
-
-const PAGE_ROWS = 1000;
-
-interface SearchRow {
-  id: string;
-  event: WebhookEvent;
-  subject_id: string | null;
-  payload: string;
-  search_text: string;
-}
-
-function searchTextOf(row: SearchRow): string | null {
-  try {
-    return pgText(summariseEvent(row.event, row.subject_id, JSON.parse(row.payload)).searchText);
-  } catch {
-    return null;
-  }
-}
 
 export async function rewritePgSearchTexts(client: PoolClient): Promise<void> {
   let after = '';
   for (;;) {
-    const { rows } = await client.query<SearchRow>(
+    const { rows } = await client.query<StoredSearchRow>(
       `SELECT id, event, subject_id, payload::text AS payload, search_text FROM events
         WHERE id > $1 ORDER BY id LIMIT $2`,
-      [after, PAGE_ROWS],
+      [after, SEARCH_REWRITE_PAGE_ROWS],
     );
     const ids: string[] = [];
     const texts: string[] = [];
     for (const row of rows) {
-      const text = searchTextOf(row);
+      const recomposed = recomposedSearchText(row);
+      const text = recomposed === null ? null : pgText(recomposed);
       if (text !== null && text !== row.search_text) {
         ids.push(row.id);
         texts.push(text);
@@ -54,7 +40,7 @@ export async function rewritePgSearchTexts(client: PoolClient): Promise<void> {
       );
     }
     const last = rows.at(-1);
-    if (rows.length < PAGE_ROWS || last === undefined) return;
+    if (rows.length < SEARCH_REWRITE_PAGE_ROWS || last === undefined) return;
     after = last.id;
   }
 }

@@ -4,43 +4,27 @@
  * is composed again from its payload by the code that composes new ones (`summariseEvent`), in pages
  * of rows by id, inside the migration's transaction. A payload that does not parse keeps its text.
  */
-import type { WebhookEvent } from '@srhooks/contracts';
 import type Database from 'better-sqlite3';
-import { summariseEvent } from '../event-summary.js';
-
-const PAGE_ROWS = 1000;
-
-interface SearchRow {
-  id: string;
-  event: WebhookEvent;
-  subject_id: string | null;
-  payload: string;
-  search_text: string;
-}
-
-/** The search text the receiver writes now for a stored event; null when its payload does not parse. */
-function searchTextOf(row: SearchRow): string | null {
-  try {
-    return summariseEvent(row.event, row.subject_id, JSON.parse(row.payload)).searchText;
-  } catch {
-    return null;
-  }
-}
+import {
+  recomposedSearchText,
+  SEARCH_REWRITE_PAGE_ROWS,
+  type StoredSearchRow,
+} from '../stored-search-text.js';
 
 export function rewriteSqliteSearchTexts(db: Database.Database): void {
-  const page = db.prepare<[string, number], SearchRow>(
+  const page = db.prepare<[string, number], StoredSearchRow>(
     'SELECT id, event, subject_id, payload, search_text FROM events WHERE id > ? ORDER BY id LIMIT ?',
   );
   const update = db.prepare<[string, string]>('UPDATE events SET search_text = ? WHERE id = ?');
   let after = '';
   for (;;) {
-    const rows = page.all(after, PAGE_ROWS);
+    const rows = page.all(after, SEARCH_REWRITE_PAGE_ROWS);
     for (const row of rows) {
-      const text = searchTextOf(row);
+      const text = recomposedSearchText(row);
       if (text !== null && text !== row.search_text) update.run(text, row.id);
     }
     const last = rows.at(-1);
-    if (rows.length < PAGE_ROWS || last === undefined) return;
+    if (rows.length < SEARCH_REWRITE_PAGE_ROWS || last === undefined) return;
     after = last.id;
   }
 }
