@@ -1,6 +1,6 @@
 /**
  * The environment and node flags of the receiver's `start` script (package.json), e.g.
- * `MALLOC_ARENA_MAX=2` and `--max-semi-space-size=8`. The benchmark starts every server with them, so
+ * `MALLOC_ARENA_MAX=2` and `--max-semi-space-size=4`. The benchmark starts every server with them, so
  * it measures the receiver as it runs in production; src/start-script.test.ts checks that this node
  * accepts the flags.
  */

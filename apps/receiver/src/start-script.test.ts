@@ -5,7 +5,7 @@ import { startScriptEnv, startScriptNodeFlags } from '../bench/start-script-flag
 describe('the start script', () => {
   it('passes node flags this node accepts (a removed V8 flag would stop the receiver from starting)', () => {
     const flags = startScriptNodeFlags();
-    expect(flags).toContain('--max-semi-space-size=8');
+    expect(flags).toContain('--max-semi-space-size=4');
     const output = execFileSync(process.execPath, [...flags, '-e', 'process.stdout.write("started")'], {
       encoding: 'utf8',
     });
