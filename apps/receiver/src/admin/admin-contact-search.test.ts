@@ -75,7 +75,8 @@ describe.each<[string, () => Partial<ReceiverConfigInput>]>([
         firstname: 'Anna',
         lastname: 'Szabó',
         email: 'szabo.anna@citromail.hu',
-        phone: '06-1-234-5678',
+        // Two numbers, the second written bare (no prefix or separators).
+        phone: '06-1-234-5678, 209876543',
       }),
     };
     for (const [key, item] of Object.entries(customers)) {
@@ -107,6 +108,13 @@ describe.each<[string, () => Partial<ReceiverConfigInput>]>([
 
   it.each(['+36 1 234 5678', '06 1 234 5678', '(1) 234-5678', '1/234-5678'])(
     'finds a Budapest number written %s',
+    async (q) => {
+      expect(await found('events', q)).toEqual(['szabo']);
+    },
+  );
+
+  it.each(['+36 20 987 6543', '06-20-987-6543', '20/987-6543'])(
+    'finds the second number of a phone field that holds two, written bare there: %s',
     async (q) => {
       expect(await found('events', q)).toEqual(['szabo']);
     },

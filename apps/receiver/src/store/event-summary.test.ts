@@ -67,6 +67,15 @@ describe('summariseEvent', () => {
     ).toBe('7 | #3#0#1#2#3#4#5#6#7# | #1#2#3#4#5#6#7#8#');
   });
 
+  it.each([
+    ['301234567, +36 1 234 5678', '7 | #3#0#1#2#3#4#5#6#7# | #1#2#3#4#5#6#7#8#'],
+    ['+36 1 234 5678; 301234567', '7 | #1#2#3#4#5#6#7#8# | #3#0#1#2#3#4#5#6#7#'],
+    ['+36 1 234 5678 vagy 301234567', '7 | #1#2#3#4#5#6#7#8# | #3#0#1#2#3#4#5#6#7#'],
+    ['301234567 / 12345678', '7 | #3#0#1#2#3#4#5#6#7# | #1#2#3#4#5#6#7#8#'],
+  ])('holds a bare number beside a prefixed one in a phone field (%s)', (phone, searchText) => {
+    expect(summariseEvent('order_confirm', '7', { innerId: '7', phone }).searchText).toBe(searchText);
+  });
+
   it('leaves out a phone field with too few digits to be a number', () => {
     expect(summariseEvent('order_confirm', '7', { innerId: '7', phone: '-', email: '' }).searchText).toBe(
       '7',

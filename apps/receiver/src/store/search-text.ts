@@ -23,14 +23,31 @@ export function phoneSearchText(phone: string): string | null {
 
 /**
  * The search texts of a stored phone field: each number written in it (`+36 30 123 4567, 06 1 234
- * 5678` holds two), else the field as one number (a bare `301234567`, which no pattern takes for a
- * phone number in free text).
+ * 5678` holds two), and each number the patterns don't take for one (a bare `301234567`, which in free
+ * text could be anything) between them: what is left of the field once the numbers the patterns
+ * found are taken out, split at list separators (`,`, `;`, `|`, ` / `, "vagy", "or"), each piece taken for
+ * one number when it is written with digits and phone separators only.
  */
 export function phoneFieldSearchTexts(field: string): string[] {
-  const runs = phoneRuns(foldForSearch(field)).map((run) => run.text);
-  const texts = (runs.length > 0 ? runs : [field]).map(phoneSearchText);
+  const folded = foldForSearch(field);
+  const numbers: string[] = [];
+  let rest = 0;
+  for (const run of [...phoneRuns(folded), { start: folded.length, end: folded.length, text: '' }]) {
+    for (const piece of folded.slice(rest, run.start).split(PHONE_LIST_SEPARATOR)) {
+      if (BARE_PHONE.test(piece)) numbers.push(piece.trim());
+    }
+    if (run.text !== '') numbers.push(run.text);
+    rest = run.end;
+  }
+  const texts = numbers.map(phoneSearchText);
   return [...new Set(texts.filter((text): text is string => text !== null))];
 }
+
+/** What separates the numbers of a phone field that holds several (folded: lower case). */
+const PHONE_LIST_SEPARATOR = /[,;|]|\s\/\s|\b(?:vagy|or)\b/;
+
+/** A piece of a phone field written as one number: digits and the separators phone numbers use. */
+const BARE_PHONE = /^\s*\+?[\d ()./-]*\d[\d ()./-]*$/;
 
 /** At most this many terms (words and phone numbers) of a query are matched. */
 const MAX_QUERY_TERMS = 8;

@@ -1,7 +1,7 @@
 /**
- * What the search-text migrations of both engines share (SQLite 10, PostgreSQL 12): a stored event's
- * row as they page through it, and its search text composed again by the code that composes new ones
- * (`summariseEvent`).
+ * What the search-text migrations of both engines share (SQLite 10 and 11, PostgreSQL 12 and 13): a
+ * stored event's row as they page through it, its search text composed again by the code that composes
+ * new ones (`summariseEvent`), and which rows a rewrite needs to look at.
  */
 import type { WebhookEvent } from '@srhooks/contracts';
 import { summariseEvent } from './event-summary.js';
@@ -26,3 +26,16 @@ export function recomposedSearchText(row: StoredSearchRow): string | null {
     return null;
   }
 }
+
+/** Which stored payloads a rewrite composes again (by their JSON text); the rest keep their text. */
+export type PayloadFilter = (payloadText: string) => boolean;
+
+/**
+ * Whether a payload's phone field may hold several numbers (a list separator in it): the events whose
+ * search text SQLite 11 / PostgreSQL 13 compose again, since a bare number written beside a prefixed
+ * one (`06-1-234-5678, 209876543`) is indexed too. A cheap test of the JSON text; a false positive only
+ * costs the rewrite of one row, which then changes nothing.
+ */
+export const mayHoldSeveralPhones: PayloadFilter = (payloadText) => SEVERAL_PHONES.test(payloadText);
+
+const SEVERAL_PHONES = /"phone":\s*"[^"]*(?:[,;|/]|vagy|\bor\b)/i;

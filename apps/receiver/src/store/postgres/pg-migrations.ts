@@ -1,5 +1,6 @@
 import type { PoolClient } from 'pg';
 import { assertStoreNotNewer } from '../store-errors.js';
+import { mayHoldSeveralPhones } from '../stored-search-text.js';
 import { JOB_CLOCK_MIGRATION_SQL } from './pg-job-clock-migration.js';
 import { rewritePgCustomerNames } from './pg-name-order.js';
 import { rewritePgSearchTexts } from './pg-search-text.js';
@@ -441,7 +442,13 @@ CREATE INDEX events_duplicate_of ON events (duplicate_of) WHERE duplicate_of IS 
     version: 12,
     name: "text search by the customer's e-mail address and phone number: search texts composed again from the stored payloads",
     sql: '',
-    data: rewritePgSearchTexts,
+    data: (client) => rewritePgSearchTexts(client),
+  },
+  {
+    version: 13,
+    name: 'text search by each number of a phone field that holds several, a bare one too: those search texts composed again',
+    sql: '',
+    data: (client) => rewritePgSearchTexts(client, mayHoldSeveralPhones),
   },
 ];
 

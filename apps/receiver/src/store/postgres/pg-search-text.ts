@@ -1,5 +1,5 @@
 /**
- * Migration 12's data step: stored events' `search_text` held the order number and names only, before
+ * Migrations 12 and 13's data step (13 with a filter: only payloads that `mayHoldSeveralPhones`): stored events' `search_text` held the order number and names only, before
  * the text search also found the customer's e-mail address and phone number. Each event's search text
  * is composed again from its payload by the code that composes new ones (`summariseEvent`), in pages
  * of rows by id, inside the migration's transaction. The payload is read as its JSON text (as the name
@@ -8,13 +8,14 @@
  */
 import type { PoolClient } from 'pg';
 import {
+  type PayloadFilter,
   recomposedSearchText,
   SEARCH_REWRITE_PAGE_ROWS,
   type StoredSearchRow,
 } from '../stored-search-text.js';
 import { pgText } from './pg-text.js';
 
-export async function rewritePgSearchTexts(client: PoolClient): Promise<void> {
+export async function rewritePgSearchTexts(client: PoolClient, only?: PayloadFilter): Promise<void> {
   let after = '';
   for (;;) {
     const { rows } = await client.query<StoredSearchRow>(
@@ -25,6 +26,7 @@ export async function rewritePgSearchTexts(client: PoolClient): Promise<void> {
     const ids: string[] = [];
     const texts: string[] = [];
     for (const row of rows) {
+      if (only !== undefined && !only(row.payload)) continue;
       const recomposed = recomposedSearchText(row);
       const text = recomposed === null ? null : pgText(recomposed);
       if (text !== null && text !== row.search_text) {

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { assertStoreNotNewer } from '../store-errors.js';
+import { mayHoldSeveralPhones } from '../stored-search-text.js';
 import { rewriteSqliteCustomerNames } from './sqlite-name-order.js';
 import { rewriteSqliteSearchTexts } from './sqlite-search-text.js';
 
@@ -221,7 +222,13 @@ CREATE INDEX events_duplicate_of ON events (duplicate_of) WHERE duplicate_of IS 
     version: 10,
     name: "text search by the customer's e-mail address and phone number: search texts composed again from the stored payloads",
     sql: '',
-    data: rewriteSqliteSearchTexts,
+    data: (db) => rewriteSqliteSearchTexts(db),
+  },
+  {
+    version: 11,
+    name: 'text search by each number of a phone field that holds several, a bare one too: those search texts composed again',
+    sql: '',
+    data: (db) => rewriteSqliteSearchTexts(db, mayHoldSeveralPhones),
   },
 ];
 

@@ -14,7 +14,12 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StoreUnavailableError, StoreVersionError } from '../store-errors.js';
 import { NAMED_EVENTS } from '../test-support/name-order-migration.js';
-import { CONTACT_CUSTOMER, CONTACT_EVENTS } from '../test-support/search-text-migration.js';
+import {
+  CONTACT_CUSTOMER,
+  CONTACT_EVENTS,
+  SEVERAL_PHONES_EVENTS,
+  TWO_PHONES,
+} from '../test-support/search-text-migration.js';
 import { defineStoreContract, expectGroupCommit, jsonDelivery } from '../test-support/store-contract.js';
 import { SqliteStore } from './sqlite-store.js';
 
@@ -72,6 +77,7 @@ describe('SqliteStore', () => {
         { version: 8 },
         { version: 9 },
         { version: 10 },
+        { version: 11 },
       ]);
     } finally {
       db.close();
@@ -150,6 +156,37 @@ describe('SqliteStore', () => {
     }
   });
 
+  it('migration 11 composes again the search texts of phone fields with several numbers: a bare second number is found', async () => {
+    const file = nextFile();
+    const first = new SqliteStore({ file });
+    await first.migrate();
+    await first.ingest(
+      jsonDelivery(),
+      SEVERAL_PHONES_EVENTS.map((contact) => contact.event),
+      [],
+    );
+    await first.close();
+    // The file as a receiver at version 10 left it: a bare number beside a prefixed one not indexed.
+    const db = new Database(file);
+    const setText = db.prepare('UPDATE events SET search_text = ? WHERE subject_id = ?');
+    for (const contact of SEVERAL_PHONES_EVENTS) setText.run(contact.before, contact.event.subjectId);
+    db.prepare('DELETE FROM schema_migrations WHERE version = 11').run();
+    db.close();
+
+    const second = new SqliteStore({ file });
+    try {
+      await second.migrate();
+      for (const q of ['+36 20 987 6543', '20/987-6543', '06 1 234 5678']) {
+        const found = (await second.listEvents({ q })).items.map((event) => event.subjectId);
+        expect({ q, found }).toEqual({ q, found: [TWO_PHONES.event.subjectId] });
+      }
+      // An event with one number is not looked at: its (deliberately stale) text is as it was.
+      expect((await second.listEvents({ q: '30/123-4567' })).items).toEqual([]);
+    } finally {
+      await second.close();
+    }
+  });
+
   it("migration 8 rewrites a disabled handler's reason an earlier receiver stored with the target's 410 body", async () => {
     const file = nextFile();
     const first = new SqliteStore({ file });
@@ -196,7 +233,7 @@ describe('SqliteStore', () => {
       }
     };
     await expect(open()).rejects.toThrow(StoreVersionError);
-    await expect(open()).rejects.toThrow(/schema is at version 99; this receiver knows versions up to 10/);
+    await expect(open()).rejects.toThrow(/schema is at version 99; this receiver knows versions up to 11/);
   });
 
   it('says a damaged file is damaged (restore a backup, not retry), and stays unready once it has seen it', async () => {

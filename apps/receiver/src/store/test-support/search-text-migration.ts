@@ -53,3 +53,19 @@ const WITHOUT_CONTACT: ContactEvent = {
 };
 
 export const CONTACT_EVENTS: readonly ContactEvent[] = [...OTHERS, WITHOUT_CONTACT, CONTACT_CUSTOMER];
+
+/**
+ * For SQLite 11 / PostgreSQL 13: a phone field with two numbers, the second written bare, whose search
+ * text (as version 10/12 wrote it) holds the first number only; and an event with one number whose
+ * stale text the rewrite must leave alone (it looks at phone fields with several numbers only).
+ */
+export const TWO_PHONES: ContactEvent = {
+  event: {
+    dedupeKey: 's-two-phones',
+    subjectId: 'n1',
+    payload: { innerId: 'n1', firstname: 'Anna', lastname: 'Nagy', phone: '06-1-234-5678, 209876543' },
+  },
+  before: 'n1 | nagy anna | #1#2#3#4#5#6#7#8#',
+};
+
+export const SEVERAL_PHONES_EVENTS: readonly ContactEvent[] = [TWO_PHONES, CONTACT_CUSTOMER];
