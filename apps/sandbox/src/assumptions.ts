@@ -30,6 +30,18 @@ export function errorBody(
 }
 
 /** [A2] A `POST /batch` call counts as this many requests against the rate limit, whatever it carries. */
+
+/**
+ * [A36] The rate limit's window: at most 3 accepted requests within any one second (a sliding
+ * window; the documentation gives "3 requests per second" and "180/minute"), per API client and
+ * shop; a request answered 429 does not use up the window. `limits/rate-limiter.ts`.
+ */
+
+/**
+ * [A37] A batch's inner `uri` may be the absolute resource URL (as every documented example) or a
+ * path `/api/…` below the shop's API base; a URI that names no resource of this shop's API answers
+ * the inner 404 "Resource matching URI … not found". `resources/batch.ts`.
+ */
 export const BATCH_RATE_LIMIT_COST: (innerRequests: number) => number = () => 1;
 
 /** [A3] Body limit for every API call but batch (not documented; 40013 past it). */
@@ -53,7 +65,9 @@ export const EMPTY_BODY_ANSWER: readonly never[] = [];
  * [A6] An item keeps answering to its API id after it got an outer id (the outer-id page only
  * says its `id` and `href` change), and GET/DELETE of an id that names no item answer
  * 404/40401 (DELETE is documented "204 or 404"); PUT of an unknown outer id answers the
- * documented 40007 "The given OuterId is not exist: {id}!".
+ * documented 40007 "The given OuterId is not exist: {id}!". PUT of an API id that names no item
+ * answers 404/40401 too, although the outer-id page implies that a PUT with an API id may create
+ * ("unlike creation with an API_ID"): the sandbox does not create on PUT.
  */
 export const API_ID_WORKS_AFTER_OUTER_ID = true;
 
