@@ -38,6 +38,12 @@ export function errorBody(
  */
 
 /**
+ * [A38] Paging: a `limit` outside 1..200, or a `page`, `limit` or `full` that is not a number, is
+ * answered 400/40005 "The given data is wrong!" (the documentation says only "Maximum 200").
+ * `resources/paging.ts`.
+ */
+
+/**
  * [A37] A batch's inner `uri` may be the absolute resource URL (as every documented example) or a
  * path `/api/…` below the shop's API base; a URI that names no resource of this shop's API answers
  * the inner 404 "Resource matching URI … not found". `resources/batch.ts`.
