@@ -200,6 +200,8 @@ export const DATE_ERROR_PARAMETER: (name: string, value: string) => string = (na
  * [A28] An inner batch answer without a body (DELETE, 204) carries an empty `body`: the
  * documentation's XML example shows `<body/>` for DELETE (documented); its JSON form is not shown,
  * and the sandbox answers the PHP empty array `[]`, as `?emptyBody=1` is documented to answer.
+ * The inner `statusCode` is the resource's own 204 (webHooks: "204 or 404"), although the batch
+ * page's example (a category) shows 200 for its inner DELETE: readers must accept any 2xx.
  */
 export const BATCH_EMPTY_BODY: readonly never[] = [];
 
