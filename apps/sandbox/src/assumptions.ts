@@ -44,6 +44,12 @@ export function errorBody(
  */
 
 /**
+ * [A39] An abandoned cart has no order status history: `GET /orderHistories?orderId=` lists nothing
+ * for it until it is completed (its `orderStatus` is null, which is documented: "If there is no
+ * status, the order is not completed"). `simulator/order-history.ts`.
+ */
+
+/**
  * [A37] A batch's inner `uri` may be the absolute resource URL (as every documented example) or a
  * path `/api/…` below the shop's API base; a URI that names no resource of this shop's API answers
  * the inner 404 "Resource matching URI … not found". `resources/batch.ts`.

@@ -174,6 +174,23 @@ describe('order search, order histories, newsletter subscribers', () => {
     ).toEqual([]);
   });
 
+  it('an abandoned cart has no status: orderStatus null, no status history (documented: "If there is no status, the order is not completed")', async () => {
+    const { order } = await sb.simulator.abandonCart('demo');
+    expect(order.orderHistory?.status).toBe('0'); // the delivery's block (A13)
+    const id = orderIdFor(order.innerId ?? '');
+    const item = (await sb.api('GET', `/orders/${id}`)).json();
+    expect(item.orderStatus).toBeNull();
+    const listed = (await sb.api('GET', `/orders?full=1&innerId=${order.innerId}`)).json().items;
+    expect(listed.map((o: { orderStatus: unknown }) => o.orderStatus)).toEqual([null]);
+    expect((await sb.api('GET', `/orderHistories?orderId=${id}&full=1`)).json().items).toEqual([]);
+    const xml = await sb.api('GET', `/orders/${id}`, { accept: null });
+    expect(xml.text).toMatch(/<orderStatus\/>/);
+    // Still an order with orderStatusId 0 for the search (documented: excludeAbandonedCart=1).
+    expect(
+      (await sb.api('GET', `/orders?full=1&excludeAbandonedCart=1&innerId=${order.innerId}`)).json().items,
+    ).toEqual([]);
+  });
+
   it('late-deliver as a fault mode: lateDeliverMs re-sends a delivery that fails', async () => {
     // The receiver refuses exactly the cart's first delivery (not a window of time: on a loaded machine a
     // fixed sleep may end before the sandbox sent it, or after the late re-send) and accepts the late one.
