@@ -72,6 +72,10 @@ describe('order search, order histories, newsletter subscribers', () => {
     expect(ids(await sb.api('GET', `/orders?full=1&orderStatusId=${status2}`))).toEqual([
       second.order.innerId,
     ]);
+    // "it is necessary to enter the resource identifier of the given order status" (api/order.md)
+    const bare = await sb.api('GET', '/orders?full=1&orderStatusId=2');
+    expect(bare.status).toBe(400);
+    expect(bare.json()).toEqual({ error: 40007, message: 'The given resource id is wrong: 2!' });
     const paged = (await sb.api('GET', `/orders?limit=1&createdAtMin=${shopApiDateTime(before)}`)).json();
     expect(paged.next.href).toContain(`createdAtMin=${encodeURIComponent(shopApiDateTime(before))}`);
     const wrong = await sb.api('GET', '/orders?updatedAtMin=2025-01-01%2010:00');
