@@ -30,6 +30,30 @@ export function errorBody(
 }
 
 /** [A2] A `POST /batch` call counts as this many requests against the rate limit, whatever it carries. */
+
+/**
+ * [A36] The rate limit's window: at most 3 accepted requests within any one second (a sliding
+ * window; the documentation gives "3 requests per second" and "180/minute"), per API client and
+ * shop; a request answered 429 does not use up the window. `limits/rate-limiter.ts`.
+ */
+
+/**
+ * [A38] Paging: a `limit` outside 1..200, or a `page`, `limit` or `full` that is not a number, is
+ * answered 400/40005 "The given data is wrong!" (the documentation says only "Maximum 200").
+ * `resources/paging.ts`.
+ */
+
+/**
+ * [A39] An abandoned cart has no order status history: `GET /orderHistories?orderId=` lists nothing
+ * for it until it is completed (its `orderStatus` is null, which is documented: "If there is no
+ * status, the order is not completed"). `simulator/order-history.ts`.
+ */
+
+/**
+ * [A37] A batch's inner `uri` may be the absolute resource URL (as every documented example) or a
+ * path `/api/…` below the shop's API base; a URI that names no resource of this shop's API answers
+ * the inner 404 "Resource matching URI … not found". `resources/batch.ts`.
+ */
 export const BATCH_RATE_LIMIT_COST: (innerRequests: number) => number = () => 1;
 
 /** [A3] Body limit for every API call but batch (not documented; 40013 past it). */
@@ -53,7 +77,9 @@ export const EMPTY_BODY_ANSWER: readonly never[] = [];
  * [A6] An item keeps answering to its API id after it got an outer id (the outer-id page only
  * says its `id` and `href` change), and GET/DELETE of an id that names no item answer
  * 404/40401 (DELETE is documented "204 or 404"); PUT of an unknown outer id answers the
- * documented 40007 "The given OuterId is not exist: {id}!".
+ * documented 40007 "The given OuterId is not exist: {id}!". PUT of an API id that names no item
+ * answers 404/40401 too, although the outer-id page implies that a PUT with an API id may create
+ * ("unlike creation with an API_ID"): the sandbox does not create on PUT.
  */
 export const API_ID_WORKS_AFTER_OUTER_ID = true;
 
@@ -180,6 +206,8 @@ export const DATE_ERROR_PARAMETER: (name: string, value: string) => string = (na
  * [A28] An inner batch answer without a body (DELETE, 204) carries an empty `body`: the
  * documentation's XML example shows `<body/>` for DELETE (documented); its JSON form is not shown,
  * and the sandbox answers the PHP empty array `[]`, as `?emptyBody=1` is documented to answer.
+ * The inner `statusCode` is the resource's own 204 (webHooks: "204 or 404"), although the batch
+ * page's example (a category) shows 200 for its inner DELETE: readers must accept any 2xx.
  */
 export const BATCH_EMPTY_BODY: readonly never[] = [];
 

@@ -56,3 +56,28 @@ describe('reading orders back (order search, histories in batches, subscribers)'
     expect(found.map((s) => [s.email, s.status])).toEqual([['x@example.com', '1']]);
   });
 });
+
+describe('a token without the documented scope of a recovery read (fixtures/shoprenter/api/scopes.json)', () => {
+  let s: TestSandbox;
+  const WEBHOOKS_ONLY = {
+    clientId: 'webhooks-only',
+    clientSecret: 'webhooks-only-secret',
+    scopes: ['store.webhook:read', 'store.webhook:write'],
+  };
+  beforeAll(async () => {
+    s = await startTestSandbox({ rateLimit: false, shops: [{ name: 'demo', clients: [WEBHOOKS_ONLY] }] });
+  });
+  afterAll(async () => {
+    await s.close();
+  });
+
+  it('names the scope it lacks for GET /orderHistories and GET /newsletterSubscribers', async () => {
+    const client = s.client({
+      auth: { clientId: WEBHOOKS_ONLY.clientId, clientSecret: WEBHOOKS_ONLY.clientSecret },
+    });
+    const histories = await client.orders.history(`orders/${orderIdFor('1')}`).catch((e: unknown) => e);
+    expect((histories as Error).message).toMatch(/^client lacks scope order\.order:read: /);
+    const subscribers = await client.newsletterSubscribers.all({ status: 1 }).catch((e: unknown) => e);
+    expect((subscribers as Error).message).toMatch(/^client lacks scope newsletter\.subscriber:read: /);
+  });
+});

@@ -1,5 +1,8 @@
+import { SCOPES } from '@srhooks/contracts';
+
 /**
- * Which OAuth scope a request needs (FACTS.md §1): webhooks read/write, orders read.
+ * Which OAuth scope a request needs (FACTS.md §1; contracts' `fixtures/shoprenter/api/scopes.json`):
+ * webhooks read/write, orders read/write, order histories and newsletter subscribers read.
  * Returns undefined when the client cannot tell (batch, unknown paths).
  */
 export function requiredScope(method: string, url: string): string | undefined {
@@ -12,5 +15,7 @@ export function requiredScope(method: string, url: string): string | undefined {
   const upper = method.toUpperCase();
   if (/\/webHooks(\/|$)/.test(path)) return upper === 'GET' ? 'store.webhook:read' : 'store.webhook:write';
   if (/\/orders(\/|$)/.test(path)) return upper === 'GET' ? 'order.order:read' : 'order.order:write';
+  if (/\/orderHistories(\/|$)/.test(path) && upper === 'GET') return SCOPES.orderRead;
+  if (/\/newsletterSubscribers(\/|$)/.test(path) && upper === 'GET') return SCOPES.newsletterRead;
   return undefined;
 }

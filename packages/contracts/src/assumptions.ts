@@ -56,10 +56,3 @@ export const BUILT_DELIVERY_FIXTURES = [
   'deliveries/newsletter_subscribe.json',
   'deliveries/newsletter_subscribe.multipart.http',
 ] as const;
-
-/**
- * [A31] The scope of `GET /newsletterSubscribers` (recovery of newsletter events): the facts name
- * no scope for it; srhooks asks for `customer.newsletter_subscriber:read` (`SCOPES.newsletterRead`)
- * and the sandbox requires it.
- */
-export const NEWSLETTER_SUBSCRIBER_READ_SCOPE = 'customer.newsletter_subscriber:read';

@@ -88,7 +88,7 @@ describe('srhooks login / shops / logout', () => {
             'store.webhook:read',
             'store.webhook:write',
             'order.order:read',
-            'customer.newsletter_subscriber:read',
+            'newsletter.subscriber:read',
           ],
           savedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
         },

@@ -34,6 +34,12 @@ export interface AppInstall {
   installId: string;
   installedAt: string;
   uninstalledAt?: string;
+  /**
+   * The scopes the shop owner consented to: the app's scopes at install, plus those approved later
+   * at `/{shop}/admin/app/{clientId}/approveScopes` (FACTS.md §7). Tokens carry the scopes the app
+   * has now that are also in this list.
+   */
+  approvedScopes: string[];
 }
 
 /** An API client that belongs to an install: tokens must carry its `installId`. */
@@ -145,7 +151,13 @@ export class AppRegistry {
   install(appId: string, shop: string, now = new Date()): AppInstall {
     if (!isValidShopName(shop))
       throw new SandboxApiError(400, 40005, 'wrong_data', `'${shop}' is not a shop name.`);
-    const record: AppInstall = { appId, shop, installId: randomUUID(), installedAt: now.toISOString() };
+    const record: AppInstall = {
+      appId,
+      shop,
+      installId: randomUUID(),
+      installedAt: now.toISOString(),
+      approvedScopes: [...this.app(appId).scopes],
+    };
     this.installs.set(`${appId}\u0000${shop}`, record);
     return record;
   }
@@ -155,6 +167,31 @@ export class AppRegistry {
     const record = this.current(appId, shop);
     if (!record) return undefined;
     record.uninstalledAt = now.toISOString();
+    return record;
+  }
+
+  /**
+   * The scopes an install's tokens carry: what the app has now (a scope the app dropped is gone at
+   * once) and the shop owner approved (a scope added to the app after the install needs approval).
+   */
+  grantedScopes(app: AppRegistration, record: AppInstall): string[] {
+    return app.scopes.filter((scope) => record.approvedScopes.includes(scope));
+  }
+
+  /** The scopes the app has that the owner of this install has not approved yet. */
+  pendingScopes(app: AppRegistration, record: AppInstall): string[] {
+    return app.scopes.filter((scope) => !record.approvedScopes.includes(scope));
+  }
+
+  /**
+   * The owner's click on `/{shop}/admin/app/{clientId}/approveScopes`: every scope the app has now
+   * is approved for this install (earlier approvals stay). Undefined when the app is not installed.
+   */
+  approveScopes(clientId: string, shop: string): AppInstall | undefined {
+    const app = this.appOfClient(clientId);
+    const record = app && this.current(app.appId, shop);
+    if (!app || !record) return undefined;
+    record.approvedScopes = [...new Set([...record.approvedScopes, ...app.scopes])];
     return record;
   }
 
@@ -176,7 +213,7 @@ export class AppRegistry {
         clients.push({
           clientId: app.clientId,
           clientSecret: app.clientSecret,
-          scopes: app.scopes,
+          scopes: this.grantedScopes(app, record),
           installId: record.installId,
         });
       }

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   appAdminUrl,
   entryPointUrl,
@@ -81,6 +81,53 @@ export function registerAppRoutes(app: FastifyInstance, state: SandboxState): vo
       ...(input.notification ? { notification: input.notification as Json } : {}),
       ...(input.fault ? { fault: input.fault as PaymentFault } : {}),
     });
+  });
+
+  // "Updating application scopes" (FACTS.md §7): the shop owner's consent page for scopes added to
+  // an installed app. GET shows what the app asks for and the button; the button's POST approves.
+  // Until then the shop's tokens for the app lack the new scopes (apps/app-registry.ts).
+  type ScopeRequest = FastifyRequest<{ Params: { shop: string; clientId: string } }>;
+  const notInstalledPage = (reply: FastifyReply, shop: string, clientId: string) =>
+    reply
+      .code(404)
+      .header('x-sandbox-error', 'not_found')
+      .type('text/html; charset=utf-8')
+      .send(
+        `<!doctype html><title>Not installed</title><p>No app with ClientId ${escapeHtml(clientId)} is installed on ${escapeHtml(shop)}.</p>`,
+      );
+  const installedApp = (shop: string, clientId: string) => {
+    state.shop(shop);
+    const registration = state.apps.appOfClient(clientId);
+    const record = registration && state.apps.current(registration.appId, shop);
+    return registration && record ? { registration, record } : undefined;
+  };
+  app.get('/:shop/admin/app/:clientId/approveScopes', async (request: ScopeRequest, reply) => {
+    const { shop, clientId } = request.params;
+    const found = installedApp(shop, clientId);
+    if (!found) return notInstalledPage(reply, shop, clientId);
+    const pending = state.apps.pendingScopes(found.registration, found.record);
+    const list = pending.map((scope) => `<li>${escapeHtml(scope)}</li>`).join('');
+    return reply
+      .type('text/html; charset=utf-8')
+      .send(
+        `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(shop)} admin · approve scopes</title></head>` +
+          `<body><h1>ShopRenter admin (sandbox): ${escapeHtml(shop)}</h1>` +
+          (pending.length
+            ? `<p>App ${escapeHtml(found.registration.appId)} asks for new permissions:</p><ul id="pending-scopes">${list}</ul>` +
+              '<form method="post"><button type="submit">Approve</button></form>'
+            : `<p>App ${escapeHtml(found.registration.appId)} has every permission it asks for.</p>`) +
+          '</body></html>',
+      );
+  });
+  app.post('/:shop/admin/app/:clientId/approveScopes', async (request: ScopeRequest, reply) => {
+    const { shop, clientId } = request.params;
+    if (!installedApp(shop, clientId)) return notInstalledPage(reply, shop, clientId);
+    const record = state.apps.approveScopes(clientId, shop);
+    return reply
+      .type('text/html; charset=utf-8')
+      .send(
+        `<!doctype html><title>Approved</title><p>Approved for ${escapeHtml(shop)}: ${escapeHtml((record?.approvedScopes ?? []).join(' '))}</p>`,
+      );
   });
 
   app.get('/:shop/admin/app/:appId', async (request: AppRequest, reply) => {

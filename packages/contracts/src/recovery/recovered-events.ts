@@ -8,7 +8,8 @@
  * - Every later entry of the history is one `order_status_change`, its `orderHistory` that entry
  *   (`dedupeKey` uses its status and `dateAdded`, exactly as for a delivery).
  * - Without a history (not read, or empty), only the first event, with the order's current status
- *   and no `dateAdded`.
+ *   and no `dateAdded`; an order whose `orderStatus` is null has no status ("If there is no status,
+ *   the order is not completed", sr-api-docs `fixtures/api/order/data.json`): an abandoned cart.
  * The order's fields are the ones it has when read (the API keeps no older versions), so a recovered
  * status change carries today's address, not the one at the time of the change.
  */
@@ -58,9 +59,16 @@ export function recoverOrderEvents(
   wanted: ReadonlySet<string>,
 ): RecoveredOrderEvent[] {
   const statuses = history ? statusesFromHistory(history) : [];
+  const current = currentOrderStatus(order);
   const first: RecoveredStatus | undefined =
     statuses[0] ??
-    (currentOrderStatus(order) === undefined ? undefined : { status: currentOrderStatus(order) as string });
+    (current !== undefined
+      ? { status: current }
+      : // No status at all: "If there is no status, the order is not completed" (the order
+        // resource's `orderStatus`), i.e. an abandoned cart (`orderStatusId` 0).
+        order.orderStatus === null
+        ? { status: ABANDONED_CART_STATUS_ID }
+        : undefined);
   if (!first) return [];
   const events: RecoveredOrderEvent[] = [];
   const add = (event: OrderEvent, status: RecoveredStatus) => {

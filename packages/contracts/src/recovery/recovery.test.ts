@@ -121,6 +121,31 @@ describe('API order → delivery shape (the documentation fixtures)', () => {
   });
 });
 
+describe('an order without a status is an abandoned cart (documented: "If there is no status, the order is not completed")', () => {
+  const cart = OrderSchema.parse({ ...documentedOrder, orderStatus: null });
+
+  test('orderStatus null and no status history → abandoned_cart, keyed as its delivery', () => {
+    for (const history of [[], undefined]) {
+      const events = recoverOrderEvents('demo', cart, history, ALL);
+      expect(events.map((e) => [e.event, e.dedupeKey])).toEqual([['abandoned_cart', 'order:172']]);
+      expect(events[0]?.item.orderHistory).toEqual({ status: '0' });
+    }
+    expect(recoverOrderEvents('demo', cart, [], new Set(['order_confirm']))).toEqual([]);
+  });
+
+  test('a cart completed later begins with its first status: order_confirm', () => {
+    const history = [historyEntry('1', '1', '2025-01-01 11:00:00')];
+    expect(
+      recoverOrderEvents('demo', { ...cart, orderStatus: statusLink('1') }, history, ALL).map((e) => e.event),
+    ).toEqual(['order_confirm']);
+  });
+
+  test('an item that does not say (no orderStatus key, no history) gives nothing', () => {
+    const { orderStatus: _dropped, ...withoutKey } = documentedOrder;
+    expect(recoverOrderEvents('demo', OrderSchema.parse(withoutKey), [], ALL)).toEqual([]);
+  });
+});
+
 describe('same dedupe key as the real delivery (captured order_confirm)', () => {
   const innerId = String(capturedOrder.innerId);
   const history = capturedOrder.orderHistory as { status: string; dateAdded: string };

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { NEWSLETTER_SUBSCRIBER_READ_SCOPE } from '../assumptions.js';
 
 /** `POST https://oauth.app.shoprenter.net/{shop}/app/token` (FACTS.md §1). */
 export const TokenRequestSchema = z.object({
@@ -26,11 +25,15 @@ export type TokenRequest = z.infer<typeof TokenRequestSchema>;
 export type TokenResponse = z.infer<typeof TokenResponseSchema>;
 export type TokenErrorBody = z.infer<typeof TokenErrorBodySchema>;
 
-/** Scopes srhooks needs (FACTS.md §1). */
+/**
+ * Scopes srhooks needs (FACTS.md §1), as ShopRenter's scope table documents them
+ * (`fixtures/shoprenter/api/scopes.json`, from sr-api-docs `fixtures/scopes/scopes.json`).
+ */
 export const SCOPES = {
   webhookRead: 'store.webhook:read',
   webhookWrite: 'store.webhook:write',
+  /** `GET /orders…` and `GET /orderHistories…`. */
   orderRead: 'order.order:read',
-  /** ASSUMPTION (assumptions.ts [A31]): the facts do not name the scope of `GET /newsletterSubscribers`. */
-  newsletterRead: NEWSLETTER_SUBSCRIBER_READ_SCOPE,
+  /** `GET /newsletterSubscribers…` (recovery of newsletter events). */
+  newsletterRead: 'newsletter.subscriber:read',
 } as const;

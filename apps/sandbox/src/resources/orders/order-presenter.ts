@@ -1,4 +1,5 @@
 import { orderIdFor } from '@srhooks/contracts';
+import { ABANDONED_CART_STATUS } from '../../assumptions.js';
 import { shippingModeInnerId } from '../../simulator/shipping-mode.js';
 import { shopApiDateTime } from '../../simulator/shop-time.js';
 import type { StoredOrder } from '../../state/shop-data.js';
@@ -97,9 +98,14 @@ export function renderOrder(stored: StoredOrder, apiBase: string): Record<string
     paymentCountry: link(
       `countries/${linkedResourceId('country-country_id=', text(item.paymentCountryId) || 97)}`,
     ),
-    orderStatus: link(
-      `orderStatuses/${linkedResourceId('orderStatus-order_status_id=', text(history.status) || '1')}`,
-    ),
+    // "Order status link. If there is no status, the order is not completed." (sr-api-docs
+    // `fixtures/api/order/data.json`): an abandoned cart (`orderStatusId` 0) has none.
+    orderStatus:
+      text(history.status) === ABANDONED_CART_STATUS.status
+        ? null
+        : link(
+            `orderStatuses/${linkedResourceId('orderStatus-order_status_id=', text(history.status) || '1')}`,
+          ),
     language: link(`languages/${linkedResourceId('language-language_id=', languageId)}`),
     currency: link(`currencies/${linkedResourceId('currency-currency_id=', 4)}`),
     shippingMode:

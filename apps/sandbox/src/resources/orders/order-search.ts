@@ -93,7 +93,9 @@ export function orderSearch(
         break;
       }
       case 'orderStatusId': {
-        const status = parseOrderStatusId(value) ?? (/^[0-9]+$/.test(value) ? value : undefined);
+        // The status's resource id only: "it is necessary to enter the resource identifier of the
+        // given order status" (sr-api-docs `fixtures/api/order/data.json`); a bare number is refused.
+        const status = parseOrderStatusId(value);
         if (status === undefined)
           throw apiErrors.wrongId('orderStatuses', value, 'orderStatus-order_status_id=');
         tests.push(

@@ -72,6 +72,10 @@ describe('order search, order histories, newsletter subscribers', () => {
     expect(ids(await sb.api('GET', `/orders?full=1&orderStatusId=${status2}`))).toEqual([
       second.order.innerId,
     ]);
+    // "it is necessary to enter the resource identifier of the given order status" (api/order.md)
+    const bare = await sb.api('GET', '/orders?full=1&orderStatusId=2');
+    expect(bare.status).toBe(400);
+    expect(bare.json()).toEqual({ error: 40007, message: 'The given resource id is wrong: 2!' });
     const paged = (await sb.api('GET', `/orders?limit=1&createdAtMin=${shopApiDateTime(before)}`)).json();
     expect(paged.next.href).toContain(`createdAtMin=${encodeURIComponent(shopApiDateTime(before))}`);
     const wrong = await sb.api('GET', '/orders?updatedAtMin=2025-01-01%2010:00');
@@ -171,6 +175,23 @@ describe('order search, order histories, newsletter subscribers', () => {
     expect(
       (await sb.call('POST', '/demo/_sandbox/late-deliver', { body: { event: 'order_confirm' } })).json()
         .deliveries,
+    ).toEqual([]);
+  });
+
+  it('an abandoned cart has no status: orderStatus null, no status history (documented: "If there is no status, the order is not completed")', async () => {
+    const { order } = await sb.simulator.abandonCart('demo');
+    expect(order.orderHistory?.status).toBe('0'); // the delivery's block (A13)
+    const id = orderIdFor(order.innerId ?? '');
+    const item = (await sb.api('GET', `/orders/${id}`)).json();
+    expect(item.orderStatus).toBeNull();
+    const listed = (await sb.api('GET', `/orders?full=1&innerId=${order.innerId}`)).json().items;
+    expect(listed.map((o: { orderStatus: unknown }) => o.orderStatus)).toEqual([null]);
+    expect((await sb.api('GET', `/orderHistories?orderId=${id}&full=1`)).json().items).toEqual([]);
+    const xml = await sb.api('GET', `/orders/${id}`, { accept: null });
+    expect(xml.text).toMatch(/<orderStatus\/>/);
+    // Still an order with orderStatusId 0 for the search (documented: excludeAbandonedCart=1).
+    expect(
+      (await sb.api('GET', `/orders?full=1&excludeAbandonedCart=1&innerId=${order.innerId}`)).json().items,
     ).toEqual([]);
   });
 
