@@ -4,7 +4,7 @@
  * and is refused before the server starts, not with Node's "options.port should be >= 0" message.
  */
 import { describe, expect, it } from 'vitest';
-import { readMainOptions } from './main-options.js';
+import { readMainOptions, startFailure } from './main-options.js';
 
 describe('readMainOptions', () => {
   it('reads PORT and HOST, flags winning', () => {
@@ -24,5 +24,21 @@ describe('readMainOptions', () => {
     [['--port', '70000'], { PORT: '1' }, /^--port must be a port number/],
   ])('refuses %j %j', (args, env, message) => {
     expect(() => readMainOptions(args, env)).toThrow(message);
+  });
+});
+
+describe('startFailure', () => {
+  const failed = (code: string) => Object.assign(new Error(`listen ${code}`), { code });
+
+  it('names PORT/--port for a port in use and HOST/--host for an address that is not this machine', () => {
+    expect(startFailure(failed('EADDRINUSE'), { port: 8787, host: '127.0.0.1' })).toBe(
+      'port 8787 is already in use: stop the other process, or set PORT (or --port) to a free port (0: any free port)',
+    );
+    expect(startFailure(failed('ENOTFOUND'), { port: 8787, host: 'nohost' })).toBe(
+      'HOST (or --host) "nohost" is not an address of this machine (ENOTFOUND): leave it out (127.0.0.1) or give one of its addresses (0.0.0.0: all of them)',
+    );
+    expect(startFailure(new Error('cannot read seed file x'), { port: 1, host: 'h' })).toBe(
+      'cannot read seed file x',
+    );
   });
 });

@@ -59,3 +59,13 @@ export function readMainOptions(
     ...(values['no-rate-limit'] ? { rateLimit: false as const } : {}),
   };
 }
+
+/** The one line main.ts prints after "sandbox failed to start: ", naming the setting to change. */
+export function startFailure(error: unknown, options: { port?: number; host?: string }): string {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (code === 'EADDRINUSE')
+    return `port ${options.port} is already in use: stop the other process, or set PORT (or --port) to a free port (0: any free port)`;
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EADDRNOTAVAIL')
+    return `HOST (or --host) "${options.host}" is not an address of this machine (${code}): leave it out (127.0.0.1) or give one of its addresses (0.0.0.0: all of them)`;
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { readMainOptions, USAGE } from './main-options.js';
+import { readMainOptions, startFailure, USAGE } from './main-options.js';
 import { DEMO_CLIENT, type SandboxOptions } from './options.js';
 import { startSandbox } from './start-sandbox.js';
 
@@ -17,7 +17,14 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const running = await startSandbox(options);
+  let running: Awaited<ReturnType<typeof startSandbox>>;
+  try {
+    running = await startSandbox(options);
+  } catch (error) {
+    process.stderr.write(`sandbox failed to start: ${startFailure(error, options)}\n`);
+    process.exitCode = 1;
+    return;
+  }
   const shops = running.sandbox.shopNames();
   const lines = [
     `ShopRenter sandbox listening on ${running.url}`,
