@@ -5,11 +5,12 @@
  */
 import { EventEmitter } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signDeliveryPath } from '@srhooks/contracts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type ReceiverProcess, runReceiver } from './run-receiver.js';
+import { ListenError, type ReceiverProcess, runReceiver } from './run-receiver.js';
 import { StoreUnavailableError } from './store/store.js';
 import { deliveryBody } from './test-support/delivery-fixtures.js';
 
@@ -79,6 +80,32 @@ describe('runReceiver', () => {
       expect(message).toContain('SRHOOKS_DB');
     },
   );
+
+  it('fails to start with one line naming PORT when the port is taken, and HOST when it is no address here', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const inUse = await runReceiver(new FakeProcess(env({ PORT: String(port) }), dir), {
+        processing: { enabled: false },
+      }).catch((error: Error) => error);
+      expect(inUse).toBeInstanceOf(ListenError);
+      expect((inUse as Error).message).not.toContain('\n');
+      expect((inUse as Error).message).toContain(
+        `cannot listen on 127.0.0.1:${port}: the port is already in use`,
+      );
+      expect((inUse as Error).message).toContain('set PORT to a free port');
+    } finally {
+      taken.close();
+    }
+    const badHost = await runReceiver(new FakeProcess(env({ HOST: 'no-such-host.invalid' }), dir), {
+      processing: { enabled: false },
+    }).catch((error: Error) => error);
+    expect(badHost).toBeInstanceOf(ListenError);
+    expect((badHost as Error).message).toContain(
+      'HOST "no-such-host.invalid" is not an address of this machine',
+    );
+  });
 
   it('serves deliveries, then shuts down gracefully on SIGTERM', async () => {
     const proc = new FakeProcess(env(), dir);

@@ -1,63 +1,30 @@
 #!/usr/bin/env node
-import { parseArgs } from 'node:util';
+import { readMainOptions, startFailure, USAGE } from './main-options.js';
 import { DEMO_CLIENT, type SandboxOptions } from './options.js';
 import { startSandbox } from './start-sandbox.js';
-
-const USAGE = `Usage: node dist/main.js [--port N] [--host H] [--data sandbox.json] [--shops shops.json]
-                         [--apps apps.json] [--time-scale N] [--token-ttl SECONDS] [--no-rate-limit]
-Environment: PORT, HOST (flags win).`;
-
-function numberFlag(value: string | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n)) throw new Error(`${name} must be a number, got '${value}'.`);
-  return n;
-}
-
-function readOptions(): SandboxOptions {
-  const { values } = parseArgs({
-    options: {
-      port: { type: 'string' },
-      host: { type: 'string' },
-      data: { type: 'string' },
-      shops: { type: 'string' },
-      apps: { type: 'string' },
-      'time-scale': { type: 'string' },
-      'token-ttl': { type: 'string' },
-      'no-rate-limit': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    process.exit(0);
-  }
-  const port = numberFlag(values.port ?? process.env.PORT, '--port') ?? 8787;
-  const timeScale = numberFlag(values['time-scale'], '--time-scale');
-  const ttl = numberFlag(values['token-ttl'], '--token-ttl');
-  return {
-    port,
-    host: values.host ?? process.env.HOST ?? '127.0.0.1',
-    logger: true,
-    ...(values.data ? { dataFile: values.data } : {}),
-    ...(values.shops ? { seedFile: values.shops } : {}),
-    ...(values.apps ? { appsFile: values.apps } : {}),
-    ...(timeScale === undefined ? {} : { timeScale }),
-    ...(ttl === undefined ? {} : { tokenTtlSeconds: ttl }),
-    ...(values['no-rate-limit'] ? { rateLimit: false as const } : {}),
-  };
-}
 
 async function main(): Promise<void> {
   let options: SandboxOptions;
   try {
-    options = readOptions();
+    const read = readMainOptions(process.argv.slice(2), process.env);
+    if (read === 'help') {
+      process.stdout.write(`${USAGE}\n`);
+      return;
+    }
+    options = read;
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
     process.exitCode = 2;
     return;
   }
-  const running = await startSandbox(options);
+  let running: Awaited<ReturnType<typeof startSandbox>>;
+  try {
+    running = await startSandbox(options);
+  } catch (error) {
+    process.stderr.write(`sandbox failed to start: ${startFailure(error, options)}\n`);
+    process.exitCode = 1;
+    return;
+  }
   const shops = running.sandbox.shopNames();
   const lines = [
     `ShopRenter sandbox listening on ${running.url}`,

@@ -42,6 +42,18 @@ describe('the root README', () => {
     expect(readme).not.toMatch(/pnpm@[\d.]+ exec srhooks/);
   });
 
+  it('the receiver command it says equals `pnpm --filter @srhooks/receiver start` is that start script', () => {
+    const line = readme
+      .split('\n')
+      .find((text) => text.includes('# = pnpm --filter @srhooks/receiver start'));
+    expect(line).toBeDefined();
+    const receiver = JSON.parse(readRepoFile('apps/receiver/package.json')) as {
+      scripts: Record<string, string>;
+    };
+    const start = receiver.scripts.start?.replace(/\bdist\/main\.js\b/, 'apps/receiver/dist/main.js');
+    expect(line?.replace(/#.*$/, '').trim()).toBe(start);
+  });
+
   it("states listen's and the sandbox's default ports as the code defines them", () => {
     const listen = /DEFAULT_LISTEN_PORT = (\d+)/.exec(
       readRepoFile('apps/cli/src/config/listen-defaults.ts'),

@@ -56,9 +56,10 @@ export async function openAdminApi(
   const target = await resolveReceiverTarget(options.receiver, env);
   const receiverUrl = target.url;
   if (!/^https?:\/\//.test(receiverUrl) || !URL.canParse(receiverUrl)) {
+    const label = options.receiver === undefined ? 'SRHOOKS_RECEIVER_URL' : '--receiver';
     throw usageError(
-      `--receiver must be an http(s) URL, got "${receiverUrl}"`,
-      'e.g. --receiver https://hooks.example.com',
+      `${label} must be an http(s) URL, got "${receiverUrl}"`,
+      `e.g. ${label === '--receiver' ? '--receiver ' : 'SRHOOKS_RECEIVER_URL='}https://hooks.example.com`,
     );
   }
   const token =

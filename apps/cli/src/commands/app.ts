@@ -51,7 +51,9 @@ export const appFlowCommand = defineCommand<AppFlowOptions, AppFlowResult>({
     const base =
       options.sandboxUrl ?? context.env.SRHOOKS_SANDBOX_URL ?? `http://127.0.0.1:${DEFAULT_SANDBOX_PORT}`;
     if (!/^https?:\/\//.test(base) || !URL.canParse(base))
-      throw usageError(`--sandbox-url must be an http(s) URL, got "${base}"`);
+      throw usageError(
+        `${options.sandboxUrl === undefined ? 'SRHOOKS_SANDBOX_URL' : '--sandbox-url'} must be an http(s) URL, got "${base}"`,
+      );
     let appId = options.appId ?? context.env.SRHOOKS_APP_ID;
     const root = base.replace(/\/+$/, '');
     const request = async (method: string, path: string): Promise<Json> => {

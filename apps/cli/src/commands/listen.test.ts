@@ -358,6 +358,12 @@ describe('srhooks listen', () => {
     expect(run.stderr).toContain('is already in use');
   });
 
+  it('a --host that is no address of this machine is a usage error naming --host', async () => {
+    const run = await runCli(config.dir, ['listen', '--port', '0', '--host', 'no-such-host.invalid']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--host "no-such-host.invalid" is not an address of this machine');
+  });
+
   it('never printed the client secret', () => {
     for (const text of seenOutput) expect(text).not.toContain(TEST_CLIENT.clientSecret);
   });

@@ -111,9 +111,12 @@ export const loginCommand = defineCommand<LoginOptions, LoginResult>({
       throw usageError('missing --shop', 'pass --shop NAME (my-shop of my-shop.shoprenter.hu)', 'no_shop');
     const shop = assertShopName(shopName);
     const auth = await collectAuth(options, context.env);
-    const apiUrl = checkUrl('--api-url', nonEmpty(options.apiUrl) ?? nonEmpty(context.env.SRHOOKS_API_URL));
+    const apiUrl = checkUrl(
+      nonEmpty(options.apiUrl) ? '--api-url' : 'SRHOOKS_API_URL',
+      nonEmpty(options.apiUrl) ?? nonEmpty(context.env.SRHOOKS_API_URL),
+    );
     const tokenUrl = checkUrl(
-      '--token-url',
+      nonEmpty(options.tokenUrl) ? '--token-url' : 'SRHOOKS_TOKEN_URL',
       nonEmpty(options.tokenUrl) ?? nonEmpty(context.env.SRHOOKS_TOKEN_URL),
     );
     const oauth = 'clientId' in auth;

@@ -195,7 +195,9 @@ export const sandboxSimulateCommand = defineCommand<SandboxSimulateOptions, Sand
     const base =
       options.sandboxUrl ?? context.env.SRHOOKS_SANDBOX_URL ?? `http://127.0.0.1:${DEFAULT_SANDBOX_PORT}`;
     if (!/^https?:\/\//.test(base) || !URL.canParse(base))
-      throw usageError(`--sandbox-url must be an http(s) URL, got "${base}"`);
+      throw usageError(
+        `${options.sandboxUrl === undefined ? 'SRHOOKS_SANDBOX_URL' : '--sandbox-url'} must be an http(s) URL, got "${base}"`,
+      );
     const { path, body } = route(options, shop);
     const url = `${base.replace(/\/+$/, '')}${path}`;
     let response: Response;

@@ -308,4 +308,10 @@ describe('srhooks sandbox', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(`port ${port} is already in use`);
   });
+
+  it('a --host that is no address of this machine is a usage error naming --host', async () => {
+    const run = await runCli(config.dir, ['sandbox', '--port', '0', '--host', 'no-such-host.invalid']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--host "no-such-host.invalid" is not an address of this machine');
+  });
 });

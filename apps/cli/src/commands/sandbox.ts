@@ -71,6 +71,13 @@ export const sandboxCommand = defineCommand<SandboxOptions, SandboxResult>({
           'port_in_use',
         );
       }
+      if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EADDRNOTAVAIL') {
+        throw usageError(
+          `--host "${options.host}" is not an address of this machine (${code})`,
+          'leave --host out (127.0.0.1), or give one of its addresses (0.0.0.0: all of them)',
+          'bad_host',
+        );
+      }
       if ((error as Error).name === 'SandboxConfigError') throw usageError((error as Error).message);
       throw error;
     }

@@ -51,6 +51,11 @@ export const triggerCommand = defineCommand<TriggerOptions, TriggerResult>({
         'missing --to',
         'pass the delivery URL, e.g. --to "$(srhooks url --shop demo --event order_confirm --base http://127.0.0.1:4750)"',
       );
+    if (options.to === undefined && (!/^https?:\/\//.test(to) || !URL.canParse(to)))
+      throw usageError(
+        `SRHOOKS_TRIGGER_URL must be an http(s) URL, got "${to.slice(0, 100)}"`,
+        'e.g. SRHOOKS_TRIGGER_URL=http://127.0.0.1:4750/hooks/…',
+      );
     const urlEvent = eventOfDeliveryUrl(to);
     if (urlEvent !== undefined && urlEvent !== event) {
       context.output.warn(

@@ -46,7 +46,7 @@ export const urlCommand = defineCommand<UrlOptions, UrlResult>({
     }
     if (!/^https?:\/\//.test(base) || !URL.canParse(base)) {
       throw usageError(
-        `--base must be an http(s) URL, got "${base}"`,
+        `${options.base === undefined ? 'SRHOOKS_PUBLIC_URL' : '--base'} must be an http(s) URL, got "${base}"`,
         'e.g. --base https://hooks.example.com',
       );
     }

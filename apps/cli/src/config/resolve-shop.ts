@@ -18,6 +18,20 @@ type Env = Record<string, string | undefined>;
 const nonEmpty = (value: string | undefined): string | undefined =>
   value !== undefined && value.trim() !== '' ? value.trim() : undefined;
 
+/** An http(s) URL template (it may contain {shop}) from `variable`, or a usage error naming it. */
+function envUrl(env: Env, variable: 'SRHOOKS_API_URL' | 'SRHOOKS_TOKEN_URL'): string | undefined {
+  const value = nonEmpty(env[variable]);
+  if (value === undefined) return undefined;
+  const probe = value.replaceAll('{shop}', 'shop');
+  if (!/^https?:\/\//.test(probe) || !URL.canParse(probe)) {
+    throw usageError(
+      `${variable} must be an http(s) URL (it may contain {shop}), got "${value.slice(0, 100)}"`,
+      `set it to the shop's ${variable === 'SRHOOKS_API_URL' ? 'API base URL' : 'OAuth token URL'}, or unset it to use the stored one`,
+    );
+  }
+  return value;
+}
+
 export function assertShopName(shop: string): string {
   if (!isValidShopName(shop as unknown)) {
     throw usageError(
@@ -74,8 +88,8 @@ export function shopCredentials(saved: StoredShop | undefined, env: Env): ShopCr
   } else if (saved) {
     auth = saved.auth;
   }
-  const apiUrl = nonEmpty(env.SRHOOKS_API_URL) ?? saved?.apiUrl;
-  const tokenUrl = nonEmpty(env.SRHOOKS_TOKEN_URL) ?? saved?.tokenUrl;
+  const apiUrl = envUrl(env, 'SRHOOKS_API_URL') ?? saved?.apiUrl;
+  const tokenUrl = envUrl(env, 'SRHOOKS_TOKEN_URL') ?? saved?.tokenUrl;
   return {
     ...(auth ? { auth } : {}),
     ...(apiUrl ? { apiUrl } : {}),

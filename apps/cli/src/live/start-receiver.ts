@@ -30,11 +30,19 @@ export async function startEmbeddedReceiver(
     await app.listen({ port: config.port, host: config.host });
   } catch (error) {
     await app.close();
-    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') {
       throw usageError(
         `port ${config.port} is already in use`,
         'pick another (0 = any free port)',
         'port_in_use',
+      );
+    }
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EADDRNOTAVAIL') {
+      throw usageError(
+        `--host "${config.host}" is not an address of this machine (${code})`,
+        'leave --host out (127.0.0.1), or give one of its addresses (0.0.0.0: all of them)',
+        'bad_host',
       );
     }
     throw error;

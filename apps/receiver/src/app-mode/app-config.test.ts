@@ -93,4 +93,31 @@ describe('app config', () => {
     });
     expect(config.app).toMatchObject({ appId: '9', clientId: 'cid', clientSecret: 'cs' });
   });
+
+  it('names the variable, or says where to set a missing app key, when the environment turns app mode on', () => {
+    const message = issues(() =>
+      loadConfig({
+        cwd: dir,
+        env: {
+          SRHOOKS_SECRETS: SECRET,
+          SRHOOKS_PUBLIC_URL: 'https://hooks.example.com',
+          SRHOOKS_APP_ID: '9',
+          SRHOOKS_APP_CLIENT_ID: 'cid',
+        },
+      }),
+    );
+    expect(message).toContain(
+      'app.clientSecret: is required: set SRHOOKS_APP_CLIENT_SECRET, or clientSecret in the config file\'s "app" block',
+    );
+    expect(message).not.toContain('expected string, received undefined');
+    const missingId = issues(() =>
+      loadConfig({
+        cwd: dir,
+        env: { SRHOOKS_SECRETS: SECRET, SRHOOKS_APP_CLIENT_ID: 'cid', SRHOOKS_APP_CLIENT_SECRET: 'cs' },
+      }),
+    );
+    expect(missingId).toContain(
+      'app.appId: is required: set SRHOOKS_APP_ID, or appId in the config file\'s "app" block',
+    );
+  });
 });

@@ -136,16 +136,19 @@ const MISSING_SECRETS =
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** true (trust every proxy: only when the receiver is reachable solely through proxies) or the proxies' addresses/CIDRs. */
-const TrustProxySchema = z.union([
-  z.boolean(),
-  z
-    .array(
-      z
-        .string()
-        .refine((cidr) => parseCidr(cidr) !== null, { error: 'must be an IPv4/IPv6 address or CIDR' }),
-    )
-    .min(1),
-]);
+const TrustProxySchema = z.union(
+  [
+    z.boolean(),
+    z
+      .array(
+        z
+          .string()
+          .refine((cidr) => parseCidr(cidr) !== null, { error: 'must be an IPv4/IPv6 address or CIDR' }),
+      )
+      .min(1),
+  ],
+  { error: 'must be true, false or a list of the proxies\' addresses or CIDRs, e.g. ["10.0.0.0/8"]' },
+);
 
 export const ReceiverConfigSchema = z
   .strictObject({

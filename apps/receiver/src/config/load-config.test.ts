@@ -395,6 +395,12 @@ describe('loadConfig', () => {
       message: /not valid JSON/,
     },
     { name: 'a file that is a list', file: '[]', key: 'srhooks.config.json', message: /JSON object/ },
+    {
+      name: 'a trustProxy that is neither a boolean nor a list',
+      file: { secrets: [SECRET_A], trustProxy: 'yes' },
+      key: 'trustProxy',
+      message: /^must be true, false or a list of the proxies' addresses or CIDRs/,
+    },
   ];
 
   for (const testCase of invalid) {

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { z } from 'zod';
-import { mergeAppEnv } from '../app-mode/app-env.js';
+import { APP_ENV_VARIABLES, mergeAppEnv } from '../app-mode/app-env.js';
 import { ConfigError, type ConfigIssue } from './config-error.js';
 import { type ReceiverConfig, ReceiverConfigSchema } from './config-schema.js';
 import { blankVariableIssue, readEnvConfig } from './env-config.js';
@@ -64,10 +64,29 @@ function readConfigFile(env: Record<string, string | undefined>, cwd: string): C
   return { path, values };
 }
 
+/** `app` key → the SRHOOKS_APP_* variable that can set it. */
+const APP_VARIABLE_OF: Partial<Record<string, string>> = Object.fromEntries(
+  Object.entries(APP_ENV_VARIABLES).map(([variable, key]) => [key, variable]),
+);
+
+/**
+ * A required `app` key that neither the file nor its SRHOOKS_APP_* variable set (app mode turned on by
+ * one of the variables, or an `app` block without it): says where to set it, not zod's "Invalid input".
+ */
+function missingAppKey(path: readonly PropertyKey[], app: unknown): string | undefined {
+  const key = path[1];
+  if (path.length !== 2 || path[0] !== 'app' || typeof key !== 'string') return undefined;
+  const variable = APP_VARIABLE_OF[key];
+  if (!variable || typeof app !== 'object' || app === null) return undefined;
+  if ((app as Record<string, unknown>)[key] !== undefined) return undefined;
+  return `is required: set ${variable}, or ${key} in the config file's "app" block`;
+}
+
 function issuesFrom(
   error: z.ZodError,
   sources: Partial<Record<string, string>>,
   fileLabel: string,
+  app?: unknown,
 ): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   for (const issue of error.issues) {
@@ -77,7 +96,9 @@ function issuesFrom(
       const top = path[0];
       const variable = typeof top === 'string' ? sources[top] : undefined;
       const message =
-        issue.code === 'unrecognized_keys' ? 'unknown key (check its spelling in the README)' : issue.message;
+        issue.code === 'unrecognized_keys'
+          ? 'unknown key (check its spelling in the README)'
+          : (missingAppKey(path, app) ?? issue.message);
       const key = variable
         ? variable + formatConfigPath(path.slice(1))
         : `${formatConfigPath(path) || '(root)'}${fileLabel}`;
@@ -111,7 +132,7 @@ export function loadConfig(options: LoadConfigOptions = {}): ReceiverConfig {
   const fileLabel = file ? ` (in ${file.path})` : '';
   const issues = [
     ...fromEnv.issues,
-    ...(result.success ? [] : issuesFrom(result.error, fromEnv.sources, fileLabel)),
+    ...(result.success ? [] : issuesFrom(result.error, fromEnv.sources, fileLabel, merged.app)),
   ];
   if (issues.length > 0 || !result.success) throw new ConfigError(issues);
   return resolveHandlerPaths(result.data, file ? dirname(file.path) : cwd);

@@ -1,0 +1,44 @@
+/**
+ * The sandbox's own command line (`node dist/main.js`, the container image's command): PORT/HOST
+ * from the environment, flags over them; a bad port names where it came from (`PORT` or `--port`)
+ * and is refused before the server starts, not with Node's "options.port should be >= 0" message.
+ */
+import { describe, expect, it } from 'vitest';
+import { readMainOptions, startFailure } from './main-options.js';
+
+describe('readMainOptions', () => {
+  it('reads PORT and HOST, flags winning', () => {
+    expect(readMainOptions([], { PORT: '9000', HOST: '0.0.0.0' })).toMatchObject({
+      port: 9000,
+      host: '0.0.0.0',
+    });
+    expect(readMainOptions(['--port', '0'], { PORT: '9000' })).toMatchObject({ port: 0, host: '127.0.0.1' });
+    expect(readMainOptions([], {})).toMatchObject({ port: 8787 });
+  });
+
+  it.each([
+    [[], { PORT: 'abc' }, /^PORT must be a port number from 0 to 65535 \(0: any free port\), got 'abc'/],
+    [[], { PORT: '99999' }, /^PORT must be a port number from 0 to 65535/],
+    [[], { PORT: '80.5' }, /^PORT must be a port number/],
+    [['--port=-1'], {}, /^--port must be a port number from 0 to 65535/],
+    [['--port', '70000'], { PORT: '1' }, /^--port must be a port number/],
+  ])('refuses %j %j', (args, env, message) => {
+    expect(() => readMainOptions(args, env)).toThrow(message);
+  });
+});
+
+describe('startFailure', () => {
+  const failed = (code: string) => Object.assign(new Error(`listen ${code}`), { code });
+
+  it('names PORT/--port for a port in use and HOST/--host for an address that is not this machine', () => {
+    expect(startFailure(failed('EADDRINUSE'), { port: 8787, host: '127.0.0.1' })).toBe(
+      'port 8787 is already in use: stop the other process, or set PORT (or --port) to a free port (0: any free port)',
+    );
+    expect(startFailure(failed('ENOTFOUND'), { port: 8787, host: 'nohost' })).toBe(
+      'HOST (or --host) "nohost" is not an address of this machine (ENOTFOUND): leave it out (127.0.0.1) or give one of its addresses (0.0.0.0: all of them)',
+    );
+    expect(startFailure(new Error('cannot read seed file x'), { port: 1, host: 'h' })).toBe(
+      'cannot read seed file x',
+    );
+  });
+});
