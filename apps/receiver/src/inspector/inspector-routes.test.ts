@@ -442,6 +442,12 @@ describe('inspector', () => {
         'Invalid JSON at position',
         ['555 1234', '+36 70'],
       ],
+      [
+        "broken JSON whose unquoted text is personal data (in the JSON parser's own snippet)",
+        '{"orders":{"order":[{"innerId":"9004","comment": Kovacs Eva hivjon 06301234567}]}}',
+        'Invalid JSON at position',
+        ['Kovacs', 'Eva', '06301234567'],
+      ],
     ])(
       'masks the sender values in the decode error of %s until revealed',
       async (_name, body, kept, hidden) => {
