@@ -24,7 +24,7 @@ import type { CredentialThrottle } from '../admin/credential-throttle.js';
 import { checkSameOrigin } from '../admin/same-origin.js';
 import type { SessionRevocations } from '../admin/session-revocations.js';
 import { pendingInstallsNotice } from '../app-mode/pending-installs-notice.js';
-import { limitRouteBodies, routeBodyTooLargeMessage } from '../http/error-handler.js';
+import { knownClientError, limitRouteBodies, routeBodyTooLargeMessage } from '../http/error-handler.js';
 import type { EventDetail } from '../store/store.js';
 import { DEAD_LETTER_PAGE_SIZE, DeadLetterPageQuerySchema, deadLettersContent } from './dead-letters-page.js';
 import {
@@ -202,7 +202,9 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
       return errorPage(request, reply, 413, routeBodyTooLargeMessage(request.routeOptions.bodyLimit ?? 0));
     }
     const status = error.statusCode ?? 500;
-    if (status >= 400 && status < 500) return errorPage(request, reply, status, error.message);
+    if (status >= 400 && status < 500) {
+      return errorPage(request, reply, status, knownClientError(error.code)?.[1] ?? error.message);
+    }
     request.log.error({ err: error }, 'inspector error');
     return errorPage(
       request,
