@@ -299,6 +299,10 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
   // --- live stream ----------------------------------------------------------------------------------
 
   app.get('/events/stream', async (request, reply) => {
+    // HEAD (fastify answers it with this route): the stream's headers and no stream, which would never end.
+    if (request.method === 'HEAD') {
+      return reply.code(200).type('text/event-stream; charset=utf-8').send();
+    }
     reply.hijack();
     live.attach(reply.raw, { ...SECURITY_HEADERS }, sessionOf(request));
     request.log.debug({ clients: live.clientCount }, 'inspector live stream opened');
