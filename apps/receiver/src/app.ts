@@ -15,6 +15,7 @@ import { handleClientError } from './http/client-error.js';
 import { NOT_FOUND_BODY } from './http/error-body.js';
 import { handleError } from './http/error-handler.js';
 import { deferExpectContinue } from './http/expect-continue.js';
+import { frameworkErrorHandler } from './http/framework-errors.js';
 import { refuseWhileClosing } from './http/refuse-while-closing.js';
 import { createLogger } from './logging/create-logger.js';
 import { ReceiverLogController } from './logging/receiver-log-controller.js';
@@ -103,6 +104,7 @@ export async function buildReceiver(
     // Requests arriving while the server closes get 503 from refuseWhileClosing (the uniform body).
     return503OnClosing: false,
     clientErrorHandler: handleClientError,
+    frameworkErrors: frameworkErrorHandler(() => app),
   });
 
   app.decorateRequest('logContext', null);

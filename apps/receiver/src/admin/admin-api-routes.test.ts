@@ -342,6 +342,29 @@ describe('admin API', () => {
       expect(error.message).toContain(message);
     });
 
+    it.each([
+      ['/events?shop=demo&shop=other', 'GET', undefined, 'query.shop: must be given once'],
+      ['/deliveries?q=a&q=b', 'GET', undefined, 'query.q: must be given once'],
+      ['/recover', 'POST', undefined, 'query.shop: is required'],
+      ['/dead-letters/replay', 'POST', '[]', 'body: must be a JSON object'],
+      ['/dead-letters/replay', 'POST', '"x"', 'body: must be a JSON object'],
+      ['/dead-letters/replay', 'POST', '{"handler":["erp"]}', 'body.handler: must be text'],
+      ['/recover', 'POST', '{"shop":5}', 'body.shop: must be text'],
+    ])(
+      "answers a value of the wrong type (%s %s %s) in words, not the validator's",
+      async (path, method, body, message) => {
+        const answer = await api(path, {
+          method,
+          ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body }),
+        });
+        expect(answer.status).toBe(400);
+        const error = answer.body.error as { code: string; message: string };
+        expect(error.code).toBe('invalid_request');
+        expect(error.message).toContain(message);
+        expect(error.message).not.toMatch(/Invalid input|expected \w+, received/);
+      },
+    );
+
     it('accepts a leap day and refuses options given both as query and JSON body', async () => {
       expect((await api('/deliveries?from=2024-02-29')).status).toBe(200);
       const mixed = await api('/dead-letters/replay?handler=nope', {

@@ -181,4 +181,17 @@ describe.each<[string, () => Partial<ReceiverConfigInput>]>([
     expect(urls.length).toBeGreaterThan(MOBILE_FORMS.length);
     for (const url of urls) expect(url).toMatch(/q=\[redacted\]/);
   });
+
+  it('answers a search with no searchable word (a lone accent) as no search, and a NUL as no match, on both engines', async () => {
+    for (const list of ['events', 'deliveries'] as const) {
+      const all = await found(list, '');
+      expect(all.length).toBeGreaterThan(0);
+      // U+0301 folds away to nothing: the query then held no term and the SQL ended in `AND ` (500)
+      expect(await found(list, '\u0301')).toEqual(all);
+      expect(await found(list, '\u0301 \u0301')).toEqual(all);
+      // SQLite's LIKE ended the pattern at a NUL ('%' matched every event); PostgreSQL matched none
+      expect(await found(list, '\u0000')).toEqual([]);
+      expect(await found(list, 'kovacs\u0000')).toEqual([]);
+    }
+  });
 });

@@ -25,15 +25,44 @@ export class AdminApiError extends Error {
   }
 }
 
+/** What a value of the wrong type should have been, in words (zod's `expected`). */
+const EXPECTED_WORDS: Record<string, string> = {
+  string: 'text',
+  number: 'a number',
+  int: 'a whole number',
+  boolean: 'true or false',
+  object: 'a JSON object of the options (see the admin API section of the receiver README)',
+  array: 'a list',
+};
+
+/**
+ * zod's own text for a value of the wrong type (`Invalid input: expected string, received array`) in
+ * words: a missing field is required, a query field given twice must be given once, anything else
+ * names what it must be. Messages the schemas set themselves are kept.
+ */
+function issueMessage(where: 'query' | 'params' | 'body', issue: z.core.$ZodIssue, input: unknown): string {
+  if (issue.code !== 'invalid_type' || !issue.message.startsWith('Invalid input')) return issue.message;
+  let value: unknown = input;
+  for (const key of issue.path) {
+    value =
+      value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  }
+  if (value === undefined) return 'is required';
+  if (where === 'query' && Array.isArray(value)) {
+    return `must be given once (it was given ${value.length} times)`;
+  }
+  return `must be ${EXPECTED_WORDS[issue.expected] ?? issue.expected}`;
+}
+
 /** A query, path parameter or body that does not pass its schema; names the first offending field. */
 export class AdminValidationError extends AdminApiError {
-  constructor(where: 'query' | 'params' | 'body', error: z.ZodError) {
+  constructor(where: 'query' | 'params' | 'body', error: z.ZodError, input?: unknown) {
     const issue = error.issues[0];
     const field = issue && issue.path.length > 0 ? issue.path.join('.') : null;
     const message =
       issue?.code === 'unrecognized_keys'
         ? `${where}: unknown ${issue.keys.length === 1 ? 'field' : 'fields'} ${issue.keys.join(', ')}; see the admin API section of the receiver README`
-        : `${where}${field ? `.${field}` : ''}: ${issue?.message ?? 'is invalid'}`;
+        : `${where}${field ? `.${field}` : ''}: ${issue ? issueMessage(where, issue, input) : 'is invalid'}`;
     super(400, 'invalid_request', message, {
       in: where,
       ...(field ? { field } : issue?.code === 'unrecognized_keys' ? { field: issue.keys[0] } : {}),
@@ -47,7 +76,7 @@ export function parseRequestPart<S extends z.ZodType>(
   value: unknown,
 ): z.output<S> {
   const result = schema.safeParse(value ?? {});
-  if (!result.success) throw new AdminValidationError(where, result.error);
+  if (!result.success) throw new AdminValidationError(where, result.error, value ?? {});
   return result.data;
 }
 

@@ -13,11 +13,16 @@ const CLIENT_ERROR_MESSAGES: Record<string, [code: string, message: string]> = {
   ],
   FST_ERR_CTP_INVALID_MEDIA_TYPE: [
     'unsupported_media_type',
-    'The Content-Type header is not a valid media type.',
+    "This route does not take a body of this Content-Type: the admin API takes application/json, the inspector's forms application/x-www-form-urlencoded; or send no body.",
   ],
   FST_ERR_CTP_EMPTY_JSON_BODY: ['empty_body', 'The body is empty.'],
   FST_ERR_CTP_INVALID_JSON_BODY: ['invalid_json', 'The body is not valid JSON.'],
 };
+
+/** The receiver's words for fastify's own 4xx error `code` (`[code, message]`), or undefined. */
+export function knownClientError(code: string): [code: string, message: string] | undefined {
+  return CLIENT_ERROR_MESSAGES[code];
+}
 
 /** A delivery's 413: over the limit set by `envVar` / `fileKey` (`SRHOOKS_BODY_HARD_LIMIT`). */
 export function bodyTooLargeMessage(limit: number, envVar: string, fileKey: string): string {

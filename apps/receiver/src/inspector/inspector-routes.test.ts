@@ -442,12 +442,25 @@ describe('inspector', () => {
         'Invalid JSON at position',
         ['555 1234', '+36 70'],
       ],
+      [
+        "broken JSON whose unquoted text is personal data (in the JSON parser's own snippet)",
+        '{"orders":{"order":[{"innerId":"9004","comment": Kovacs Eva hivjon 06301234567}]}}',
+        'Invalid JSON at position',
+        ['Kovacs', 'Eva', '06301234567'],
+      ],
+      [
+        'XML with an unknown entity named by the sender',
+        '<orders><order><innerId>9005</innerId><comment>&kovacseva;</comment></order></orders>',
+        'unknown entity',
+        ['kovacseva'],
+        'application/xml',
+      ],
     ])(
       'masks the sender values in the decode error of %s until revealed',
-      async (_name, body, kept, hidden) => {
+      async (_name, body, kept, hidden, contentType = 'application/json') => {
         const response = await fetch(`${receiver.baseUrl}${receiver.path(SHOP, 'order_confirm')}`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': contentType },
           body,
         });
         expect(response.status).toBe(400);

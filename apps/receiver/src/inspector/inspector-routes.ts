@@ -24,7 +24,7 @@ import type { CredentialThrottle } from '../admin/credential-throttle.js';
 import { checkSameOrigin } from '../admin/same-origin.js';
 import type { SessionRevocations } from '../admin/session-revocations.js';
 import { pendingInstallsNotice } from '../app-mode/pending-installs-notice.js';
-import { limitRouteBodies, routeBodyTooLargeMessage } from '../http/error-handler.js';
+import { knownClientError, limitRouteBodies, routeBodyTooLargeMessage } from '../http/error-handler.js';
 import type { EventDetail } from '../store/store.js';
 import { DEAD_LETTER_PAGE_SIZE, DeadLetterPageQuerySchema, deadLettersContent } from './dead-letters-page.js';
 import {
@@ -202,7 +202,9 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
       return errorPage(request, reply, 413, routeBodyTooLargeMessage(request.routeOptions.bodyLimit ?? 0));
     }
     const status = error.statusCode ?? 500;
-    if (status >= 400 && status < 500) return errorPage(request, reply, status, error.message);
+    if (status >= 400 && status < 500) {
+      return errorPage(request, reply, status, knownClientError(error.code)?.[1] ?? error.message);
+    }
     request.log.error({ err: error }, 'inspector error');
     return errorPage(
       request,
@@ -297,6 +299,10 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
   // --- live stream ----------------------------------------------------------------------------------
 
   app.get('/events/stream', async (request, reply) => {
+    // HEAD (fastify answers it with this route): the stream's headers and no stream, which would never end.
+    if (request.method === 'HEAD') {
+      return reply.code(200).type('text/event-stream; charset=utf-8').send();
+    }
     reply.hijack();
     live.attach(reply.raw, { ...SECURITY_HEADERS }, sessionOf(request));
     request.log.debug({ clients: live.clientCount }, 'inspector live stream opened');

@@ -53,17 +53,27 @@ const CODEC_LITERALS = new Set(['"data"', '"orders"', '"order"', '"newsletter"',
 const DOUBLE_QUOTED = /"(?:[^"\\]|\\.)*"/g;
 /** A quoted name in an XML parser message (`Closing tag 'x' is expected …`): no spaces inside. */
 const SINGLE_QUOTED = /'[^'\s]{1,200}'/g;
+/**
+ * The JSON parser's own snippet of the document (`Unexpected token 'K', ..."comment": Kovács Éva"... is
+ * not valid JSON`): raw text of the body, quotes unbalanced, so it is hidden whole up to the last
+ * ` is not valid JSON`.
+ */
+const JSON_PARSER_SNIPPET = /(Unexpected token '[\s\S]{1,2}', )[\s\S]*( is not valid JSON)/;
+/** The XML reader's `unknown entity &…;`: the entity's name is the sender's text. */
+const UNKNOWN_ENTITY = /(unknown entity )[\s\S]*?( \(only &lt;)/;
 /** `(got 36705551234)`: a number the sender sent where something else was expected. */
 const GOT_NUMBER = /\(got -?[\d.eE+-]+\)/g;
 
 /**
  * A decode error's message as a masked view shows it: the code's words, the part, the field path and
  * what was expected stay; what the sender sent — the quoted value (`got "Bárány Zsófia, …"`), the
- * snippet of a broken document (`near "…"`), a quoted name from an XML parser message, a number
+ * snippet of a broken document (`near "…"`, and the JSON parser's own `…"…"… is not valid JSON`), a quoted name or an unknown entity from an XML parser message, a number
  * given for something else — is `[hidden]`.
  */
 export function maskDecodeMessage(message: string): string {
   return message
+    .replace(JSON_PARSER_SNIPPET, '$1[hidden]$2')
+    .replace(UNKNOWN_ENTITY, '$1[hidden]$2')
     .replace(DOUBLE_QUOTED, (quoted) => (CODEC_LITERALS.has(quoted) ? quoted : '[hidden]'))
     .replace(SINGLE_QUOTED, '[hidden]')
     .replace(GOT_NUMBER, '(got [hidden])');

@@ -44,6 +44,13 @@ export function sinceBeforeLookBack(shop: string, since: Date, lookBackDays: num
   );
 }
 
+export function sinceInFuture(shop: string, since: Date, now: Date): RecoveryError {
+  return new RecoveryError(
+    'bad_since',
+    `since ${since.toISOString()} is in the future (now ${now.toISOString()}); a pass for shop "${shop}" reads the orders changed from since up to now. Pass an earlier since (such as 2d), or leave it out (a pass then starts from the watermark).`,
+  );
+}
+
 export function sinceBeforeInstall(shop: string, since: Date, installedAt: Date): RecoveryError {
   return new RecoveryError(
     'bad_since',

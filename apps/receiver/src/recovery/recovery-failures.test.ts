@@ -112,6 +112,16 @@ describe('recovery failures', () => {
     expect(tooEarly.statusCode).toBe(400);
     expect(tooEarly.json().error).toMatchObject({ code: 'bad_since' });
     expect(tooEarly.json().error.message).toContain('SRHOOKS_RECOVERY_LOOK_BACK_DAYS');
+    // A since in the future is refused too (it answered 200 with a window ending before it began).
+    const future = await app.inject({
+      method: 'POST',
+      url: '/admin/api/recover',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      payload: { shop: SHOP, since: new Date(Date.now() + 86_400_000).toISOString(), dryRun: true },
+    });
+    expect(future.statusCode).toBe(400);
+    expect(future.json().error).toMatchObject({ code: 'bad_since' });
+    expect(future.json().error.message).toContain('in the future');
     // The whole look-back is allowed: this one reaches the shop (and fails on the wrong secret).
     const whole = await app.inject({
       method: 'POST',

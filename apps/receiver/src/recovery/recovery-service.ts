@@ -40,6 +40,7 @@ import {
   recoveryOff,
   sinceBeforeInstall,
   sinceBeforeLookBack,
+  sinceInFuture,
   unknownShop,
 } from './recovery-errors.js';
 import { type RecoveryReport, runRecoveryPass } from './recovery-pass.js';
@@ -207,7 +208,8 @@ export class RecoveryService {
   }
 
   /**
-   * An explicit start must lie within what a pass may read: no further back than the look-back, and,
+   * An explicit start must lie within what a pass may read: no further back than the look-back, not in
+   * the future, and,
    * for an installed app shop, not before its install (the app was not subscribed then: those orders
    * were never its to handle). The look-back gets the pass's overlap as slack, so `since: "3d"` with a
    * look-back of 3 days (resolved a moment before this check) is within it.
@@ -219,6 +221,7 @@ export class RecoveryService {
     if (since.getTime() < lookBackStart) {
       throw sinceBeforeLookBack(shop, since, lookBackDays);
     }
+    if (since.getTime() > now.getTime()) throw sinceInFuture(shop, since, now);
     const installedAt = this.#shops.recoveryNotBefore?.(shop) ?? null;
     if (installedAt !== null && since.getTime() < installedAt.getTime()) {
       throw sinceBeforeInstall(shop, since, installedAt);

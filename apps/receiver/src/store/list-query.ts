@@ -34,6 +34,7 @@ function timeRange(
  * phone number as its digits, `search-text.ts`).
  */
 function searchTextMatches(query: string, params: SqlParams): string {
+  // callers check `searching` first: no term would leave an empty condition (`… AND ` → SQL syntax error)
   return searchTerms(query)
     .map((patterns) => {
       const likes = patterns.map((pattern) => `e.search_text LIKE ${params.add(pattern)} ESCAPE '\\'`);
@@ -50,6 +51,14 @@ function searchTextMatches(query: string, params: SqlParams): string {
 function sourceLiteral(source: EventSource): string {
   if (!EVENT_SOURCES.includes(source)) throw new Error(`not an event source: ${String(source)}`);
   return `'${source}'`;
+}
+
+/**
+ * Whether `q` searches at all: it has a term once folded (`q` of spaces or of a lone accent, U+0301,
+ * has none and lists everything, as no `q`).
+ */
+function searching(q: string | undefined): q is string {
+  return q !== undefined && searchTerms(q).length > 0;
 }
 
 function where(conditions: string[]): string {
@@ -71,7 +80,7 @@ export function deliveryListQuery(columns: string, filter: DeliveryFilter, diale
       `EXISTS (SELECT 1 FROM events e WHERE e.delivery_id = d.id AND e.status = ${params.add(filter.eventStatus)})`,
     );
   }
-  if (filter.q !== undefined && filter.q.trim() !== '') {
+  if (searching(filter.q)) {
     conditions.push(
       `EXISTS (SELECT 1 FROM events e WHERE e.delivery_id = d.id AND ${searchTextMatches(filter.q, params)})`,
     );
@@ -91,12 +100,12 @@ export function eventListQuery(columns: string, filter: EventFilter, dialect: Sq
   if (filter.source !== undefined) conditions.push(`e.source = ${sourceLiteral(filter.source)}`);
   timeRange(conditions, params, dialect, 'e.received_at', filter);
   if (filter.cursor !== undefined) conditions.push(`e.id < ${params.add(filter.cursor)}`);
-  const searching = filter.q !== undefined && filter.q.trim() !== '';
-  if (searching) conditions.push(searchTextMatches(filter.q ?? '', params));
+  const search = searching(filter.q);
+  if (search) conditions.push(searchTextMatches(filter.q ?? '', params));
   const narrowed =
     filter.shop !== undefined || filter.status !== undefined || filter.deliveryId !== undefined;
   const hint =
-    searching && !narrowed && dialect.eventSearchIndex !== undefined
+    search && !narrowed && dialect.eventSearchIndex !== undefined
       ? ` INDEXED BY ${dialect.eventSearchIndex}`
       : '';
   const limit = pageSize(filter.limit);

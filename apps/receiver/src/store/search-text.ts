@@ -88,7 +88,8 @@ function phoneRuns(folded: string): PhoneRun[] {
  *   e-mail address `Kovacs.Eva@gmail.com`.
  */
 export function searchTerms(query: string): SearchTerm[] {
-  const folded = foldForSearch(query);
+  // A NUL as PostgreSQL stores it (pg-text.ts): SQLite's LIKE would end the pattern there ('%' matches all).
+  const folded = foldForSearch(query.replaceAll('\u0000', '\uFFFD'));
   const terms: string[][] = [];
   let words = '';
   let at = 0;

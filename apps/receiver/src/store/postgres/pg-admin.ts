@@ -65,14 +65,56 @@ function jobChanges(jobs: readonly JobRecord[]): StoreChange[] {
   }));
 }
 
+/** SQLSTATE of a `NOWAIT` lock that another transaction holds. */
+const LOCK_NOT_AVAILABLE = '55P03';
+
+/** Pauses between a replay's tries to take its locks (ms); about 2 s in all, within the store timeout. */
+const REPLAY_LOCK_PAUSES_MS = [5, 10, 20, 40, 80, 120, 160, 200, 250, 300, 350, 400];
+
+function isLockNotAvailable(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === LOCK_NOT_AVAILABLE;
+}
+
+/**
+ * Replays (and releases) an event's jobs. A job outcome (pg-jobs.ts) locks the job's row and then its
+ * event's; the replay needs both too. It takes them without waiting (`NOWAIT`), the jobs first, and when
+ * one is held it rolls back and tries again after a short pause: a replay never waits while holding a
+ * lock, so it cannot deadlock with a worker settling one of the event's jobs, nor with another replay.
+ */
 export async function replayEvent(
   conn: PgConnection,
   eventId: string,
   options: { handler?: string; now?: Date } = {},
 ): Promise<ReplayResult> {
+  for (const pause of REPLAY_LOCK_PAUSES_MS) {
+    try {
+      return await replayEventOnce(conn, eventId, options);
+    } catch (error) {
+      if (!isLockNotAvailable(error)) throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, pause));
+  }
+  try {
+    return await replayEventOnce(conn, eventId, options);
+  } catch (error) {
+    if (!isLockNotAvailable(error)) throw error;
+    throw new StoreConflictError(
+      `Event ${eventId}'s jobs are being changed right now (a handler attempt finishing, or another replay); try again in a moment.`,
+    );
+  }
+}
+
+async function replayEventOnce(
+  conn: PgConnection,
+  eventId: string,
+  options: { handler?: string; now?: Date },
+): Promise<ReplayResult> {
   const now = at(options.now);
   return conn.transaction(async ({ client, changes }) => {
-    const found = await client.query('SELECT duplicate_of FROM events WHERE id = $1 FOR UPDATE', [eventId]);
+    await client.query('SELECT id FROM jobs WHERE event_id = $1 ORDER BY id FOR UPDATE NOWAIT', [eventId]);
+    const found = await client.query('SELECT duplicate_of FROM events WHERE id = $1 FOR UPDATE NOWAIT', [
+      eventId,
+    ]);
     const event = found.rows[0] as { duplicate_of: string | null } | undefined;
     if (event === undefined) throw new StoreNotFoundError('event', eventId);
     if (event.duplicate_of !== null) {
