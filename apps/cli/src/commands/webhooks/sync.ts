@@ -2,11 +2,11 @@ import type { SyncReport, SyncStepResult } from '@srhooks/client';
 import { EXIT_CODES, type ExitCode, usageError } from '../../cli-error.js';
 import { defineCommand } from '../../command.js';
 import { type SignedWith, signedWith } from '../../config/receiver-secrets.js';
+import { resolveShopTarget, type ShopTarget } from '../../config/resolve-shop.js';
 import { desiredState, readSyncConfig } from '../../config/sync-config.js';
 import { maskDeliveryUrl, maskDeliveryUrls } from '../../delivery/mask-delivery-url.js';
-import type { Style } from '../../output/index.js';
-import { resolveShopTarget, type ShopTarget } from '../../config/resolve-shop.js';
 import { toCliError } from '../../error-report.js';
+import type { Style } from '../../output/index.js';
 import { openShopClient } from '../../shop-client.js';
 import { dedupeFieldsWarning } from './dedupe-fields-warning.js';
 
