@@ -353,9 +353,30 @@ describe('srhooks listen', () => {
   });
 
   it('a port in use is a usage error', async () => {
-    const run = await runCli(config.dir, ['listen', '--port', new URL(start.url).port]);
-    expect(run.code).toBe(2);
-    expect(run.stderr).toContain('is already in use');
+    const other = tempConfigDir();
+    try {
+      const run = await runCli(other.dir, ['listen', '--port', new URL(start.url).port]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('is already in use');
+    } finally {
+      other.cleanup();
+    }
+  });
+
+  it('a second listen on the same config dir is refused; the admin commands still reach the first', async () => {
+    const second = await runCli(config.dir, ['listen', '--port', '0', '--json'], { timeoutMs: 8_000 });
+    expect(second.code).toBe(2);
+    expect(JSON.parse(second.stdout).error).toMatchObject({ code: 'listen_running', exitCode: 2 });
+    expect(second.stderr).toMatch(
+      new RegExp(
+        `^error: srhooks listen is already running with this config dir \\(${start.url}, process \\d+ since .+\\)\n`,
+      ),
+    );
+    expect(second.stderr).toContain('SRHOOKS_CONFIG_DIR');
+    expect(JSON.parse(readFileSync(join(config.dir, 'listen.json'), 'utf8')).running.url).toBe(start.url);
+    const events = await runCli(config.dir, ['events', 'list', '--json']);
+    expect(events.code).toBe(0);
+    expect(JSON.parse(events.stdout).receiver).toBe(start.url);
   });
 
   it('never printed the client secret', () => {

@@ -12,7 +12,12 @@ import { defineCommand } from '../command.js';
 import { resolveConfigDir } from '../config/config-dir.js';
 import { CredentialStore } from '../config/credential-store.js';
 import { DEFAULT_LISTEN_PORT } from '../config/listen-defaults.js';
-import { clearListenRunning, loadListenSecrets, recordListenRunning } from '../config/listen-secrets.js';
+import {
+  clearListenRunning,
+  loadListenSecrets,
+  readListenRunning,
+  recordListenRunning,
+} from '../config/listen-secrets.js';
 import { type ListenShopAccess, listenShopAccess } from '../config/listen-shop-credentials.js';
 import { firstSecret } from '../config/receiver-secrets.js';
 import { envClientCredentialsSet } from '../config/resolve-shop.js';
@@ -192,6 +197,16 @@ export const listenCommand = defineCommand<ListenOptions, ListenResult>({
     }
 
     checkEnvCredentialsShops(shops, context.env);
+    // listen.json records one running listen (the admin commands find it there): a second one would
+    // take the record over, and clear it when it stops, leaving the first unreachable by name
+    const running = await readListenRunning(configDir);
+    if (running?.alive && running.pid !== process.pid) {
+      throw usageError(
+        `srhooks listen is already running with this config dir (${running.url}, process ${running.pid} since ${running.startedAt})`,
+        `use that one (events, deliveries and the other admin commands reach it), stop it first (Ctrl-C in its terminal), or start this one with another SRHOOKS_CONFIG_DIR`,
+        'listen_running',
+      );
+    }
     const access = new Map(shops.map((shop) => [shop, listenShopAccess(logins, shop, context.env)]));
     const stored = await loadListenSecrets(configDir);
     const urlSecret =
