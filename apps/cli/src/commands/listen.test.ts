@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunningSandbox } from '@srhooks/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -358,6 +358,30 @@ describe('srhooks listen', () => {
       const run = await runCli(other.dir, ['listen', '--port', new URL(start.url).port]);
       expect(run.code).toBe(2);
       expect(run.stderr).toContain('is already in use');
+    } finally {
+      other.cleanup();
+    }
+  });
+
+  it('a --db it cannot use is a usage error that names the file (no stack, no "report it")', async () => {
+    const other = tempConfigDir();
+    try {
+      mkdirSync(other.dir, { recursive: true });
+      const plainFile = join(other.dir, 'not-a-dir');
+      writeFileSync(plainFile, 'x');
+      const under = await runCli(other.dir, ['listen', '--port', '0', '--db', join(plainFile, 'x.db')]);
+      expect(under.code).toBe(2);
+      expect(under.stderr).toMatch(
+        new RegExp(`^error: cannot use --db ${join(plainFile, 'x.db')} as listen's SQLite database: `),
+      );
+      expect(under.stderr).not.toContain('report it');
+      const notSqlite = join(other.dir, 'notes.txt');
+      writeFileSync(notSqlite, 'these are my notes, not a database\n'.repeat(200));
+      const wrong = await runCli(other.dir, ['listen', '--port', '0', '--db', notSqlite, '--json']);
+      expect(wrong.code).toBe(2);
+      expect(JSON.parse(wrong.stdout).error).toMatchObject({ code: 'listen_db_unusable', exitCode: 2 });
+      expect(wrong.stderr).toContain('not a SQLite database');
+      expect(readFileSync(notSqlite, 'utf8')).toBe('these are my notes, not a database\n'.repeat(200));
     } finally {
       other.cleanup();
     }
