@@ -100,6 +100,29 @@ describe('srhooks webhooks sync with several shops', () => {
     expect(run.stdout).not.toContain(TEST_CLIENT.clientSecret);
   });
 
+  it("SRHOOKS_CLIENT_ID / SRHOOKS_CLIENT_SECRET (one shop's API client) with several shops are refused", async () => {
+    writeConfig(['acme', 'gamma']);
+    const credentials = {
+      SRHOOKS_CLIENT_ID: TEST_CLIENT.clientId,
+      SRHOOKS_CLIENT_SECRET: TEST_CLIENT.clientSecret,
+    };
+    const run = await runCli(config.dir, ['webhooks', 'sync', '-f', file, '--json'], {
+      env: { ...env, ...credentials },
+    });
+    expect(run.code).toBe(2);
+    expect(JSON.parse(run.stdout).error).toMatchObject({ code: 'ambiguous_credentials' });
+    expect(run.stderr).toContain(
+      'error: SRHOOKS_CLIENT_ID / SRHOOKS_CLIENT_SECRET are one shop’s API client',
+    );
+    expect(await acmeWebhooks()).toEqual([]);
+    // limited to one shop of the file, they are that shop's
+    const one = await runCli(config.dir, ['webhooks', 'sync', '-f', file, '--shop', 'acme'], {
+      env: { ...env, ...credentials },
+    });
+    expect(one.code).toBe(0);
+    expect(await acmeWebhooks()).toHaveLength(1);
+  });
+
   it('the first shop failing is still one error (nothing was done)', async () => {
     writeConfig(['beta', 'acme']);
     const run = await sync('--json');

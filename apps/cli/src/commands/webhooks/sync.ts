@@ -2,7 +2,7 @@ import type { SyncReport, SyncStepResult } from '@srhooks/client';
 import { EXIT_CODES, type ExitCode, usageError } from '../../cli-error.js';
 import { defineCommand } from '../../command.js';
 import { type SignedWith, signedWith } from '../../config/receiver-secrets.js';
-import { resolveShopTarget, type ShopTarget } from '../../config/resolve-shop.js';
+import { envClientCredentialsSet, resolveShopTarget, type ShopTarget } from '../../config/resolve-shop.js';
 import { desiredState, readSyncConfig } from '../../config/sync-config.js';
 import { maskDeliveryUrl, maskDeliveryUrls } from '../../delivery/mask-delivery-url.js';
 import { toCliError } from '../../error-report.js';
@@ -201,6 +201,13 @@ export const syncWebhooksCommand = defineCommand<SyncOptions, SyncResult>({
         const warning = dedupeFieldsWarning(where, webhook.event, webhook.fields);
         if (warning) context.output.warn(warning);
       });
+    }
+    if (shops.length > 1 && envClientCredentialsSet(context.env)) {
+      throw usageError(
+        `SRHOOKS_CLIENT_ID / SRHOOKS_CLIENT_SECRET are one shop’s API client, but ${options.file} has ${shops.length} shops (${shops.map((entry) => entry.shop).join(', ')})`,
+        'pass --shop NAME to sync the shop they belong to, or unset them to use the logins srhooks login stored',
+        'ambiguous_credentials',
+      );
     }
     // every shop's credentials first: a shop without any is refused before any shop is changed
     const targets = new Map<string, ShopTarget>();
