@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { signDeliveryUrl } from '@srhooks/contracts';
 import type { RunningSandbox } from '@srhooks/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCaptureServer } from '../test-support/capture-server.js';
@@ -382,6 +383,49 @@ describe('srhooks listen', () => {
       expect(JSON.parse(wrong.stdout).error).toMatchObject({ code: 'listen_db_unusable', exitCode: 2 });
       expect(wrong.stderr).toContain('not a SQLite database');
       expect(readFileSync(notSqlite, 'utf8')).toBe('these are my notes, not a database\n'.repeat(200));
+    } finally {
+      other.cleanup();
+    }
+  });
+
+  it('a damaged listen.json is refused, never replaced (its URL secret signs the registered URLs)', async () => {
+    const other = tempConfigDir();
+    try {
+      mkdirSync(other.dir, { recursive: true });
+      const file = join(other.dir, 'listen.json');
+      const broken = '{"urlSecret": "kept-url-secret-0123456789abcdef", "adminToken": \n';
+      writeFileSync(file, broken);
+      const run = await runCli(other.dir, ['listen', '--port', '0', '--json'], { timeoutMs: 8_000 });
+      expect(run.code).toBe(2);
+      expect(JSON.parse(run.stdout).error).toMatchObject({ code: 'listen_file_invalid' });
+      expect(run.stderr).toContain(`error: ${file} is not valid JSON`);
+      expect(run.stderr).toContain('URLs');
+      expect(readFileSync(file, 'utf8')).toBe(broken);
+      const events = await runCli(other.dir, ['events', 'list']);
+      expect(events.code).toBe(2);
+      expect(events.stderr).toContain(`error: ${file} is not valid JSON`);
+
+      // a file that lost a key keeps the secrets it still has
+      writeFileSync(file, '{"urlSecret": "kept-url-secret-0123456789abcdef"}\n');
+      const partial = startCli(other.dir, ['listen', '--port', '0', '--shop', 'demo', '--json']);
+      try {
+        const started = JSON.parse(await partial.waitForLine(/"type":"listening"/));
+        const url = started.urls.find((entry: { event: string }) => entry.event === 'order_confirm').url;
+        expect(url).toBe(
+          signDeliveryUrl(
+            started.url,
+            { shop: 'demo', event: 'order_confirm' },
+            'kept-url-secret-0123456789abcdef',
+          ),
+        );
+        expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({
+          urlSecret: 'kept-url-secret-0123456789abcdef',
+          adminToken: expect.any(String),
+          forwardSecret: expect.stringMatching(/^whsec_/),
+        });
+      } finally {
+        await partial.interrupt();
+      }
     } finally {
       other.cleanup();
     }
