@@ -103,4 +103,31 @@ describe('srhooks app / srhooks shops --receiver', () => {
     expect(run.code).not.toBe(0);
     expect(run.stderr).toMatch(/not installed/);
   });
+
+  it('an app that cannot be reached (or answers an error) fails the command (exit 3), with its report', async () => {
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    sandbox.apps.register({
+      appId: '8',
+      clientId: 'cli-app-down',
+      clientSecret: 'cli-app-down-client-secret',
+      redirectUri: `${closed}/app/install`,
+      entryPoint: `${closed}/app/entry`,
+      uninstallUri: `${closed}/app/uninstall`,
+    });
+    const env = { SRHOOKS_SANDBOX_URL: sandbox.url };
+    const install = await runCli(config.dir, ['app', 'install', '--shop', 'alpha', '--app-id', '8'], { env });
+    expect(install.code).toBe(3);
+    expect(install.stdout).toMatch(/install call +http:\/\/127\.0\.0\.1:\d+\/app\/install → unreachable/);
+    expect(install.stdout).toContain('✖ the app did not take the install');
+    const json = await runCli(config.dir, ['app', 'install', '--shop', 'alpha', '--app-id', '8', '--json'], {
+      env,
+    });
+    expect(json.code).toBe(3);
+    expect(JSON.parse(json.stdout)).toMatchObject({ action: 'install', call: { status: null } });
+    const uninstall = await runCli(config.dir, ['app', 'uninstall', '--shop', 'alpha', '--app-id', '8'], {
+      env,
+    });
+    expect(uninstall.code).toBe(3);
+    expect(uninstall.stdout).toContain('✖ the app did not take the uninstall');
+  });
 });

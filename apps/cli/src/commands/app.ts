@@ -34,6 +34,21 @@ export interface AppFlowResult {
 
 type Json = Record<string, unknown>;
 
+function callFailed(call: CallReport | undefined): boolean {
+  return call !== undefined && (call.status === null || call.status >= 400);
+}
+
+/** What went wrong on the app's side (unreachable or an error status), or undefined when nothing did. */
+function appFailure(result: AppFlowResult): string | undefined {
+  const answer = (call: CallReport) =>
+    call.status === null ? `unreachable (${call.error ?? 'no answer'})` : `answered ${call.status}`;
+  const which = result.action === 'install' ? 'install call (RedirectUri)' : 'uninstall call (UninstallUri)';
+  if (callFailed(result.call)) return `its ${which} ${answer(result.call)}`;
+  if (result.entryPoint && callFailed(result.entryPoint))
+    return `its EntryPoint ${answer(result.entryPoint)}`;
+  return undefined;
+}
+
 /** Strips the signed query (shopname, code, timestamp, hmac) from a URL before printing it. */
 function bare(url: string): string {
   return url.split('?')[0] ?? url;
@@ -125,18 +140,31 @@ export const appFlowCommand = defineCommand<AppFlowOptions, AppFlowResult>({
           : call.status < 400
             ? style.green(String(call.status))
             : style.red(String(call.status));
+    const failure = appFailure(result);
+    const failed = failure
+      ? [
+          `${style.red('✖')} the app did not take the ${result.action}: ${failure}; is the app's backend running at ${new URL(result.call.url).origin}?`,
+        ]
+      : [];
     if (result.action === 'install') {
       return [
         `app ${result.appId} installed on ${result.shop}`,
         `  install call   ${bare(result.call.url)} → ${status(result.call)}`,
         `  redirect       ${result.redirectedToAppUrl ? style.green('to app_url on the shop admin') : style.red(`not to app_url (${result.call.location ?? 'no Location'})`)}`,
         `  entry point    ${result.entryPoint ? bare(result.entryPoint.url) : ''} → ${status(result.entryPoint)}`,
+        ...failed,
       ].join('\n');
     }
     return [
       `app ${result.appId} uninstalled from ${result.shop}`,
       `  uninstall call ${bare(result.call.url)} → ${status(result.call)}`,
       `  subscriptions  ${result.removedSubscriptions?.length ?? 0} dropped by the shop`,
+      ...failed,
     ].join('\n');
+  },
+
+  /** The app unreachable or answering an error is the remote side saying no (exit 3). */
+  exitCode(result) {
+    return appFailure(result) ? EXIT_CODES.remote : EXIT_CODES.ok;
   },
 });

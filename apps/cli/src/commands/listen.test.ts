@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { signDeliveryUrl } from '@srhooks/contracts';
 import type { RunningSandbox } from '@srhooks/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCaptureServer } from '../test-support/capture-server.js';
@@ -353,9 +354,97 @@ describe('srhooks listen', () => {
   });
 
   it('a port in use is a usage error', async () => {
-    const run = await runCli(config.dir, ['listen', '--port', new URL(start.url).port]);
-    expect(run.code).toBe(2);
-    expect(run.stderr).toContain('is already in use');
+    const other = tempConfigDir();
+    try {
+      const run = await runCli(other.dir, ['listen', '--port', new URL(start.url).port]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('is already in use');
+    } finally {
+      other.cleanup();
+    }
+  });
+
+  it('a --db it cannot use is a usage error that names the file (no stack, no "report it")', async () => {
+    const other = tempConfigDir();
+    try {
+      mkdirSync(other.dir, { recursive: true });
+      const plainFile = join(other.dir, 'not-a-dir');
+      writeFileSync(plainFile, 'x');
+      const under = await runCli(other.dir, ['listen', '--port', '0', '--db', join(plainFile, 'x.db')]);
+      expect(under.code).toBe(2);
+      expect(under.stderr).toMatch(
+        new RegExp(`^error: cannot use --db ${join(plainFile, 'x.db')} as listen's SQLite database: `),
+      );
+      expect(under.stderr).not.toContain('report it');
+      const notSqlite = join(other.dir, 'notes.txt');
+      writeFileSync(notSqlite, 'these are my notes, not a database\n'.repeat(200));
+      const wrong = await runCli(other.dir, ['listen', '--port', '0', '--db', notSqlite, '--json']);
+      expect(wrong.code).toBe(2);
+      expect(JSON.parse(wrong.stdout).error).toMatchObject({ code: 'listen_db_unusable', exitCode: 2 });
+      expect(wrong.stderr).toContain('not a SQLite database');
+      expect(readFileSync(notSqlite, 'utf8')).toBe('these are my notes, not a database\n'.repeat(200));
+    } finally {
+      other.cleanup();
+    }
+  });
+
+  it('a damaged listen.json is refused, never replaced (its URL secret signs the registered URLs)', async () => {
+    const other = tempConfigDir();
+    try {
+      mkdirSync(other.dir, { recursive: true });
+      const file = join(other.dir, 'listen.json');
+      const broken = '{"urlSecret": "kept-url-secret-0123456789abcdef", "adminToken": \n';
+      writeFileSync(file, broken);
+      const run = await runCli(other.dir, ['listen', '--port', '0', '--json'], { timeoutMs: 8_000 });
+      expect(run.code).toBe(2);
+      expect(JSON.parse(run.stdout).error).toMatchObject({ code: 'listen_file_invalid' });
+      expect(run.stderr).toContain(`error: ${file} is not valid JSON`);
+      expect(run.stderr).toContain('URLs');
+      expect(readFileSync(file, 'utf8')).toBe(broken);
+      const events = await runCli(other.dir, ['events', 'list']);
+      expect(events.code).toBe(2);
+      expect(events.stderr).toContain(`error: ${file} is not valid JSON`);
+
+      // a file that lost a key keeps the secrets it still has
+      writeFileSync(file, '{"urlSecret": "kept-url-secret-0123456789abcdef"}\n');
+      const partial = startCli(other.dir, ['listen', '--port', '0', '--shop', 'demo', '--json']);
+      try {
+        const started = JSON.parse(await partial.waitForLine(/"type":"listening"/));
+        const url = started.urls.find((entry: { event: string }) => entry.event === 'order_confirm').url;
+        expect(url).toBe(
+          signDeliveryUrl(
+            started.url,
+            { shop: 'demo', event: 'order_confirm' },
+            'kept-url-secret-0123456789abcdef',
+          ),
+        );
+        expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({
+          urlSecret: 'kept-url-secret-0123456789abcdef',
+          adminToken: expect.any(String),
+          forwardSecret: expect.stringMatching(/^whsec_/),
+        });
+      } finally {
+        await partial.interrupt();
+      }
+    } finally {
+      other.cleanup();
+    }
+  });
+
+  it('a second listen on the same config dir is refused; the admin commands still reach the first', async () => {
+    const second = await runCli(config.dir, ['listen', '--port', '0', '--json'], { timeoutMs: 8_000 });
+    expect(second.code).toBe(2);
+    expect(JSON.parse(second.stdout).error).toMatchObject({ code: 'listen_running', exitCode: 2 });
+    expect(second.stderr).toMatch(
+      new RegExp(
+        `^error: srhooks listen is already running with this config dir \\(${start.url}, process \\d+ since .+\\)\n`,
+      ),
+    );
+    expect(second.stderr).toContain('SRHOOKS_CONFIG_DIR');
+    expect(JSON.parse(readFileSync(join(config.dir, 'listen.json'), 'utf8')).running.url).toBe(start.url);
+    const events = await runCli(config.dir, ['events', 'list', '--json']);
+    expect(events.code).toBe(0);
+    expect(JSON.parse(events.stdout).receiver).toBe(start.url);
   });
 
   it('a --host that is no address of this machine is a usage error naming --host', async () => {

@@ -7,12 +7,17 @@ import {
   type WebhookEvent,
 } from '@srhooks/contracts';
 import { maskedNote } from '../admin-api/personal-data.js';
-import { usageError } from '../cli-error.js';
+import { CliError, EXIT_CODES, usageError } from '../cli-error.js';
 import { defineCommand } from '../command.js';
 import { resolveConfigDir } from '../config/config-dir.js';
 import { CredentialStore } from '../config/credential-store.js';
 import { DEFAULT_LISTEN_PORT } from '../config/listen-defaults.js';
-import { clearListenRunning, loadListenSecrets, recordListenRunning } from '../config/listen-secrets.js';
+import {
+  clearListenRunning,
+  loadListenSecrets,
+  readListenRunning,
+  recordListenRunning,
+} from '../config/listen-secrets.js';
 import { type ListenShopAccess, listenShopAccess } from '../config/listen-shop-credentials.js';
 import { firstSecret } from '../config/receiver-secrets.js';
 import { envClientCredentialsSet } from '../config/resolve-shop.js';
@@ -161,6 +166,31 @@ function printStart(output: Output, start: ListenStart): void {
 }
 
 /**
+ * The store refusing listen's SQLite file at start (a directory it cannot create, a file that is
+ * not a SQLite database) is the caller's file, not a receiver outage: a usage error naming it,
+ * instead of the receiver's "retry once the database is reachable" / "report it".
+ */
+function unusableDb(error: unknown, db: string, flag: boolean): unknown {
+  if (!(error instanceof Error) || error.name !== 'StoreUnavailableError') return error;
+  const damaged = (error as { damaged?: unknown }).damaged === true;
+  const cause = (error as { cause?: unknown }).cause;
+  const reason = damaged
+    ? 'it is not a SQLite database, or a damaged one'
+    : cause instanceof Error
+      ? cause.message
+      : error.message;
+  const named = flag ? `--db ${db}` : db;
+  return new CliError(`cannot use ${named} as listen's SQLite database: ${reason}`, {
+    code: 'listen_db_unusable',
+    exitCode: EXIT_CODES.usage,
+    hint: flag
+      ? 'pass --db with a new file, or one an earlier srhooks listen wrote, in a writable directory (or leave --db out: listen.db in the config dir)'
+      : 'check the config dir (SRHOOKS_CONFIG_DIR), or pass --db with a file in a writable directory',
+    cause: error,
+  });
+}
+
+/**
  * A local receiver for the developer loop: the real `@srhooks/receiver` on SQLite, its signed URLs
  * printed, then one line per delivery as it is stored (and per handler outcome with
  * `--forward-to`), fed by the store's change hook.
@@ -192,6 +222,16 @@ export const listenCommand = defineCommand<ListenOptions, ListenResult>({
     }
 
     checkEnvCredentialsShops(shops, context.env);
+    // listen.json records one running listen (the admin commands find it there): a second one would
+    // take the record over, and clear it when it stops, leaving the first unreachable by name
+    const running = await readListenRunning(configDir);
+    if (running?.alive && running.pid !== process.pid) {
+      throw usageError(
+        `srhooks listen is already running with this config dir (${running.url}, process ${running.pid} since ${running.startedAt})`,
+        `use that one (events, deliveries and the other admin commands reach it), stop it first (Ctrl-C in its terminal), or start this one with another SRHOOKS_CONFIG_DIR`,
+        'listen_running',
+      );
+    }
     const access = new Map(shops.map((shop) => [shop, listenShopAccess(logins, shop, context.env)]));
     const stored = await loadListenSecrets(configDir);
     const urlSecret =
@@ -233,6 +273,8 @@ export const listenCommand = defineCommand<ListenOptions, ListenResult>({
         // the console handler's lines (whole payloads) are dropped; the feed prints its outcomes
         { debug: context.debug, processing: { logWrite: () => {} } },
       );
+    } catch (error) {
+      throw unusableDb(error, db, options.db !== undefined);
     } finally {
       spinner.stop();
     }

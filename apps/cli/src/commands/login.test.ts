@@ -148,6 +148,12 @@ describe('srhooks login / shops / logout', () => {
     expect(after.stderr).toContain('no credentials for shop readonly');
     const again = await runCli(config.dir, ['logout', '--shop', 'readonly']);
     expect(again.code).toBe(2);
+    // --shop and --all together: which did the user mean? nothing is forgotten
+    const both = await runCli(config.dir, ['logout', '--shop', 'readonly', '--all', '--json']);
+    expect(both.code).toBe(2);
+    expect(JSON.parse(both.stdout).error).toMatchObject({ code: 'conflicting_options' });
+    expect(both.stderr).toContain('error: --shop and --all contradict each other');
+    expect(JSON.parse(readFileSync(credentialsFile, 'utf8')).shops).toHaveProperty('acme');
     const all = await runCli(config.dir, ['logout', '--all']);
     expect(all.code).toBe(0);
     expect(all.stdout).toBe('✔ removed the credentials for acme\n');

@@ -18,6 +18,13 @@ export const logoutCommand = defineCommand<LogoutOptions, LogoutResult>({
     const store = new CredentialStore(resolveConfigDir(context.env));
     const file = await store.read();
     const stored = Object.keys(file.shops);
+    if (options.all && options.shop) {
+      throw usageError(
+        '--shop and --all contradict each other',
+        `pass --shop ${options.shop} to forget that shop, or --all alone to forget every shop`,
+        'conflicting_options',
+      );
+    }
     if (options.all) {
       const removed = await store.clear();
       return { removed, remaining: [] };

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { usageError } from '../cli-error.js';
 
 /**
  * `listen.json` (mode 0600) in the config dir: the secrets of the local `srhooks listen` receiver,
@@ -32,13 +33,38 @@ interface ListenFile extends ListenSecrets {
 
 const FILE = 'listen.json';
 
+/**
+ * listen.json as stored; undefined when there is none. A file that is there but not a JSON object
+ * is refused, never replaced: its URL secret signs the URLs registered on shops, and new secrets
+ * would make the receiver answer 404 to every one of them.
+ */
 async function readListenFile(configDir: string): Promise<Partial<ListenFile> | undefined> {
+  const path = join(configDir, FILE);
+  let text: string;
   try {
-    const parsed: unknown = JSON.parse(await readFile(join(configDir, FILE), 'utf8'));
-    return parsed && typeof parsed === 'object' ? (parsed as Partial<ListenFile>) : undefined;
-  } catch {
-    return undefined; // missing or unreadable
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw usageError(
+      `cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      'check its permissions (it keeps srhooks listen’s secrets)',
+      'listen_file_unreadable',
+    );
   }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw usageError(
+      `${path} is not valid JSON`,
+      'fix it (it keeps srhooks listen’s URL secret, admin token and forward secret), or delete it to start with new secrets: the URLs you registered with the old secret then stop working (register listen’s new URLs)',
+      'listen_file_invalid',
+    );
+  }
+  return parsed as Partial<ListenFile>;
 }
 
 /** Writes listen.json atomically, mode 0600 in a 0700 directory. */
@@ -76,12 +102,23 @@ export async function readListenSecrets(configDir: string): Promise<ListenSecret
   return undefined;
 }
 
-/** The stored secrets, generated and stored (mode 0600, directory 0700) on first use. */
+/**
+ * The stored secrets, generated and stored (mode 0600, directory 0700) on first use. A file that
+ * lost one of them keeps the others (above all the URL secret); only the missing ones are new.
+ */
 export async function loadListenSecrets(configDir: string): Promise<ListenSecrets> {
   const existing = await readListenSecrets(configDir);
   if (existing) return existing;
-  const secrets = generate();
-  await writeListenFile(configDir, secrets);
+  const stored = (await readListenFile(configDir)) ?? {};
+  const fresh = generate();
+  const kept = (key: keyof ListenSecrets) =>
+    typeof stored[key] === 'string' && stored[key] !== '' ? stored[key] : fresh[key];
+  const secrets = {
+    urlSecret: kept('urlSecret'),
+    forwardSecret: kept('forwardSecret'),
+    adminToken: kept('adminToken'),
+  };
+  await writeListenFile(configDir, { ...secrets, ...(stored.running ? { running: stored.running } : {}) });
   return secrets;
 }
 

@@ -75,6 +75,40 @@ function issuePath(path: readonly PropertyKey[]): string {
     .join('');
 }
 
+const EXPECTED: Record<string, string> = {
+  array: 'a list',
+  object: 'a JSON object',
+  string: 'a string',
+  number: 'a number',
+  boolean: 'true or false',
+};
+
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let value = raw;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+/**
+ * zod's own wording for a missing or mistyped key ("Invalid input: expected array, received
+ * undefined") in plain words: "is missing (a list of shops: …)", "must be a JSON object".
+ */
+function plainIssue(issue: z.core.$ZodIssue, raw: unknown): string {
+  const typed = issue.code === 'invalid_type';
+  const expected = typed ? String((issue as { expected?: unknown }).expected) : '';
+  const what =
+    typed && issue.path.length === 1 && issue.path[0] === 'shops' && expected === 'array'
+      ? 'a list of shops: [{"name": "my-shop", "webhooks": […]}]'
+      : (EXPECTED[expected] ?? expected);
+  if (issue.path.length > 0 && valueAt(raw, issue.path) === undefined) {
+    return typed ? `is missing (${what})` : `is missing: ${issue.message}`;
+  }
+  return typed ? `must be ${what}` : issue.message;
+}
+
 export async function readSyncConfig(path: string): Promise<SyncConfig> {
   let text: string;
   try {
@@ -98,7 +132,7 @@ export async function readSyncConfig(path: string): Promise<SyncConfig> {
     const issue = parsed.error.issues[0];
     const where = issue ? issuePath(issue.path) : '';
     throw usageError(
-      `${path}: ${where ? `${where} ` : ''}${issue?.message ?? 'invalid'}`,
+      `${path}: ${where ? `${where} ` : ''}${issue ? plainIssue(issue, raw) : 'invalid'}`,
       'fix the file (format: see the CLI README, "webhooks sync")',
       'config_invalid',
     );

@@ -188,6 +188,27 @@ describe('srhooks webhooks sync', () => {
     expect(run.stderr).toContain(message);
   });
 
+  it.each([
+    ['{"publicUrl": "https://hooks.example.com"}', ': shops is missing (a list of shops'],
+    ['{"shops": {"name": "acme"}}', ': shops must be a list of shops'],
+    ['[]', ': must be a JSON object'],
+    ['{"shops": [{"webhooks": []}]}', ': shops[0].name is missing'],
+    [
+      '{"shops": [{"name": "acme", "webhooks": [{"url": "https://x.example.com"}]}]}',
+      'shops[0].webhooks[0].event is missing',
+    ],
+    [
+      '{"shops": [{"name": "acme", "webhooks": [{"event": "order_confirm", "fields": "order_innerId"}]}]}',
+      'shops[0].webhooks[0].fields must be a list',
+    ],
+  ])("a missing or mistyped key is named in plain words, not zod's: %s", async (content, message) => {
+    writeFileSync(file, content);
+    const run = await sync();
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(message);
+    expect(run.stderr).not.toContain('Invalid input');
+  });
+
   it('a missing file or secret is a usage error', async () => {
     const missing = await runCli(config.dir, ['webhooks', 'sync', '-f', join(config.dir, 'nope.json')]);
     expect(missing.code).toBe(2);

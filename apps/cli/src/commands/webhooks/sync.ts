@@ -1,11 +1,13 @@
 import type { SyncReport, SyncStepResult } from '@srhooks/client';
-import { EXIT_CODES, usageError } from '../../cli-error.js';
+import { EXIT_CODES, type ExitCode, usageError } from '../../cli-error.js';
 import { defineCommand } from '../../command.js';
 import { type SignedWith, signedWith } from '../../config/receiver-secrets.js';
+import { envClientCredentialsSet, resolveShopTarget, type ShopTarget } from '../../config/resolve-shop.js';
 import { desiredState, readSyncConfig } from '../../config/sync-config.js';
 import { maskDeliveryUrl, maskDeliveryUrls } from '../../delivery/mask-delivery-url.js';
+import { toCliError } from '../../error-report.js';
 import type { Style } from '../../output/index.js';
-import { connectShop } from '../../shop-client.js';
+import { openShopClient } from '../../shop-client.js';
 import { dedupeFieldsWarning } from './dedupe-fields-warning.js';
 
 export interface SyncOptions {
@@ -57,6 +59,12 @@ export interface ShopSyncResult {
   lines: SyncLine[];
   summary: SyncReport['summary'];
   ok: boolean;
+  /**
+   * The shop could not be synced (its subscriptions could not be read, or the plan failed) after
+   * an earlier shop of the file was: the run stopped here. (When the first shop fails, the run
+   * ends with this error instead, as nothing was done.)
+   */
+  error?: { code: string; message: string; hint?: string; exitCode: ExitCode };
 }
 
 export interface SyncResult {
@@ -65,6 +73,8 @@ export interface SyncResult {
   prune: boolean;
   shops: ShopSyncResult[];
   ok: boolean;
+  /** Shops of the file after a failed one, left as they were (only when a shop failed). */
+  notSynced?: string[];
 }
 
 function splitKey(key: string): { event: string; url: string } {
@@ -192,11 +202,23 @@ export const syncWebhooksCommand = defineCommand<SyncOptions, SyncResult>({
         if (warning) context.output.warn(warning);
       });
     }
+    if (shops.length > 1 && envClientCredentialsSet(context.env)) {
+      throw usageError(
+        `SRHOOKS_CLIENT_ID / SRHOOKS_CLIENT_SECRET are one shop’s API client, but ${options.file} has ${shops.length} shops (${shops.map((entry) => entry.shop).join(', ')})`,
+        'pass --shop NAME to sync the shop they belong to, or unset them to use the logins srhooks login stored',
+        'ambiguous_credentials',
+      );
+    }
+    // every shop's credentials first: a shop without any is refused before any shop is changed
+    const targets = new Map<string, ShopTarget>();
+    for (const entry of shops) targets.set(entry.shop, await resolveShopTarget(entry.shop, context.env));
     const results: ShopSyncResult[] = [];
-    for (const entry of shops) {
+    let notSynced: string[] | undefined;
+    for (const [index, entry] of shops.entries()) {
       const spinner = context.output.spinner(`${entry.shop}: reading the current subscriptions`);
       try {
-        const { client } = await connectShop(entry.shop, context.env);
+        const target = targets.get(entry.shop) as ShopTarget;
+        const client = await openShopClient(target);
         let done = 0;
         const report = await client.sync(entry.webhooks, {
           prune: options.prune === true,
@@ -216,7 +238,23 @@ export const syncWebhooksCommand = defineCommand<SyncOptions, SyncResult>({
         results.push(result);
       } catch (error) {
         spinner.stop();
-        throw inFileTerms(error, options.file, entry.sources);
+        const failure = inFileTerms(error, options.file, entry.sources);
+        // nothing done yet: one error, as for a single shop
+        if (results.length === 0) throw failure;
+        // earlier shops were read (and changed, unless --dry-run): report them, then this failure
+        const { code, message, hint, exitCode } = toCliError(failure);
+        results.push({
+          shop: entry.shop,
+          inSync: false,
+          unchanged: 0,
+          receiverExtras: 0,
+          lines: [],
+          summary: { created: 0, updated: 0, deleted: 0, unchanged: 0, kept: 0, failed: 0 },
+          ok: false,
+          error: { code, message, ...(hint === undefined ? {} : { hint }), exitCode },
+        });
+        notSynced = shops.slice(index + 1).map((rest) => rest.shop);
+        break;
       }
     }
     return {
@@ -225,14 +263,20 @@ export const syncWebhooksCommand = defineCommand<SyncOptions, SyncResult>({
       prune: options.prune === true,
       shops: results,
       ok: results.every((shop) => shop.ok),
+      ...(notSynced === undefined ? {} : { notSynced }),
     };
   },
 
   render(result, style) {
-    return result.shops.map((shop) => renderShop(shop, result, style)).join('\n\n');
+    const shops = result.shops.map((shop) => renderShop(shop, result, style)).join('\n\n');
+    if (!result.notSynced?.length) return shops;
+    const failed = result.shops.find((shop) => shop.error)?.shop ?? '';
+    return `${shops}\n\n${style.yellow(`not synced (the run stopped at ${failed}): ${result.notSynced.join(', ')}`)}`;
   },
 
   exitCode(result) {
+    const failed = result.shops.find((shop) => shop.error);
+    if (failed?.error) return failed.error.exitCode;
     return result.ok ? EXIT_CODES.ok : EXIT_CODES.remote;
   },
 });
@@ -254,6 +298,11 @@ const SYMBOL = { create: '+', update: '~', delete: '-', keep: '#' } as const;
 function renderShop(shop: ShopSyncResult, result: SyncResult, style: Style): string {
   const colour = { create: style.green, update: style.yellow, delete: style.red, keep: style.dim } as const;
   const out = [style.bold(`shop ${shop.shop}`)];
+  if (shop.error) {
+    out.push(`  ${style.red('✖')} not synced: ${shop.error.message}`);
+    if (shop.error.hint) out.push(`    ${shop.error.hint}`);
+    return out.join('\n');
+  }
   const width = Math.max(0, ...shop.lines.map((line) => line.event.length));
   for (const line of shop.lines) {
     const paint = colour[line.action];

@@ -206,6 +206,31 @@ describe('srhooks webhooks', () => {
     expect(empty.stdout).toContain('no webhooks on acme');
   });
 
+  it('delete stopping at a failure says which were deleted and which were not tried (exit 3)', async () => {
+    const make = async (event: string) =>
+      (await json('webhooks', 'create', '--event', event, '--url', URL_B)).webhook.id as string;
+    const first = await make('order_confirm');
+    const last = await make('abandoned_cart');
+    const missing = Buffer.from('webHook-notification_id=999').toString('base64');
+
+    const human = await cli('webhooks', 'delete', first, missing, last);
+    expect(human.code).toBe(3);
+    expect(human.stdout).toContain(`✔ deleted webhook ${first}`);
+    expect(human.stdout).toMatch(new RegExp(`✖ not deleted ${missing}: .*404`));
+    expect(human.stdout).toContain(`not tried (the run stopped at ${missing}): ${last}`);
+    expect((await json('webhooks', 'list')).webhooks.map((w: { id: string }) => w.id)).toEqual([last]);
+
+    const again = await cli('webhooks', 'delete', last, missing, '--json');
+    expect(again.code).toBe(3);
+    expect(JSON.parse(again.stdout)).toMatchObject({
+      shop: 'acme',
+      deleted: [last],
+      failed: { id: missing, error: { code: expect.any(String), message: expect.stringContaining('404') } },
+      notTried: [],
+    });
+    expect((await json('webhooks', 'list')).webhooks).toEqual([]);
+  });
+
   it('never printed the client secret', () => {
     for (const text of seenOutput) expect(text).not.toContain(TEST_CLIENT.clientSecret);
   });
