@@ -588,6 +588,16 @@ describe('admin API', () => {
       expect(bad.status).toBe(400);
       expect(bad.body.error).toMatchObject({ field: 'from', in: 'body' });
 
+      // A handler that is not configured is refused, not answered "replayed: 0".
+      const unknown = await api('/dead-letters/replay', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ handler: 'nope' }),
+      });
+      expect(unknown.status).toBe(400);
+      expect(unknown.body.error).toMatchObject({ code: 'unknown_handler', field: 'handler' });
+      expect((await api('/dead-letters')).body.items).toHaveLength(1);
+
       const inside = await api('/dead-letters/replay', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },

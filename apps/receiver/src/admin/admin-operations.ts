@@ -353,6 +353,15 @@ export class AdminOperations {
     now = new Date(),
   ): Promise<JobRecord[]> {
     const { cursor: _cursor, limit: _limit, ...matching } = filter;
+    if (matching.handler !== undefined && this.#handlers.definition(matching.handler) === undefined) {
+      // A handler no longer configured has nothing to run its jobs again (and a typo would replay none).
+      throw new AdminApiError(
+        400,
+        'unknown_handler',
+        `handler: "${matching.handler}" is not configured; see GET /admin/api/handlers for the configured handlers`,
+        { field: 'handler' },
+      );
+    }
     // Dead-lettered at or before `now` (`to` is exclusive; times are whole milliseconds).
     const upTo = now.getTime() + 1;
     const to = new Date(matching.to === undefined ? upTo : Math.min(matching.to.getTime(), upTo));
