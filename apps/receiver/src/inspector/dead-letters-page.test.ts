@@ -21,6 +21,7 @@ describe('dead-letters page', () => {
   let receiver: TestReceiver;
   let browser: BrowserSession;
   const deadJobIds = new Set<string>();
+  const deadTimes: Date[] = [];
 
   beforeAll(async () => {
     receiver = await startAdminReceiver();
@@ -42,6 +43,7 @@ describe('dead-letters page', () => {
         now: new Date(at.getTime() - Math.floor(index / 3) * 1000),
       });
       deadJobIds.add(job.id);
+      deadTimes.push(new Date(at.getTime() - Math.floor(index / 3) * 1000));
     }
   }, 60_000);
 
@@ -89,6 +91,30 @@ describe('dead-letters page', () => {
     expect(revealed).toContain('Kovács Éva');
     expect(revealed).toContain('Hide personal data');
     expect(olderLink(revealed)).toMatch(/^\/ui\/dead-letters\?handler=log&cursor=dead_[0-9a-z]+&reveal=1$/);
+  });
+
+  it('keeps a window with seconds exact in its links and fields (not cut to the minute, which widened it)', async () => {
+    // Half a second after a dead letter that is not in the first half second of its minute: cut to
+    // the minute, the window would take in that dead letter and the ones before it in that minute.
+    const anchor = [...deadTimes]
+      .sort((a, b) => a.getTime() - b.getTime())
+      .find((time) => time.getTime() % 60_000 < 59_000 && time.getTime() % 60_000 > 1000);
+    expect(anchor).toBeDefined();
+    const from = new Date((anchor?.getTime() ?? 0) + 500);
+    const expected = deadTimes.filter((time) => time >= from).length;
+    expect(expected).toBeLessThan(DEAD);
+    expect(expected).toBeGreaterThan(0);
+    const path = `/ui/dead-letters?from=${encodeURIComponent(from.toISOString())}`;
+    const first = await page(path);
+    expect(first).toContain(` of ${expected} dead letters matching this filter`);
+    expect(first).toContain(`step="any" value="${from.toISOString().slice(0, 23)}"`);
+    const toggle = /<a class="button secondary" href="([^"]+)">Show personal data<\/a>/.exec(first)?.[1];
+    const revealed = await page(toggle?.replaceAll('&amp;', '&') ?? '');
+    expect(revealed).toContain(` of ${expected} dead letters matching this filter`);
+    // A whole minute stays a minute in the field.
+    expect(await page('/ui/dead-letters?from=2025-12-01T20:57Z')).toContain(
+      'step="60" value="2025-12-01T20:57"',
+    );
   });
 
   it('says the replay button replays every dead letter the filter matches, and does (not only this page)', async () => {

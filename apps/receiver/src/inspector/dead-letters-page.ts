@@ -14,7 +14,7 @@ import {
 import type { DeadLetter } from '../store/store.js';
 import { statusBadge } from './delivery-list-page.js';
 import { handlerErrorText } from './delivery-page.js';
-import { formatTime } from './display-format.js';
+import { formatTime, timeInputStep, timeInputValue } from './display-format.js';
 import { html, type SafeHtml } from './html.js';
 import { maskName } from './personal-data-mask.js';
 
@@ -41,10 +41,6 @@ export interface DeadLettersPageInput {
   handlers: string[];
 }
 
-function localValue(date: Date | undefined): string {
-  return date ? date.toISOString().slice(0, 16) : '';
-}
-
 function linkWith(
   base: string,
   query: DeadLetterPageQuery,
@@ -52,8 +48,8 @@ function linkWith(
 ): string {
   const values: Record<string, string | undefined> = {
     handler: query.handler,
-    from: query.from ? localValue(query.from) : undefined,
-    to: query.to ? localValue(query.to) : undefined,
+    from: query.from?.toISOString(),
+    to: query.to?.toISOString(),
     cursor: query.cursor,
     reveal: query.reveal,
     ...changes,
@@ -95,8 +91,8 @@ export function deadLettersContent(input: DeadLettersPageInput): SafeHtml {
   <label>Handler <select name="handler"><option value="">any</option>${input.handlers.map(
     (name) => html`<option value="${name}"${name === query.handler ? html` selected` : ''}>${name}</option>`,
   )}</select></label>
-  <label>Dead since (UTC) <input name="from" type="datetime-local" value="${localValue(query.from)}"></label>
-  <label>Dead before (UTC) <input name="to" type="datetime-local" value="${localValue(query.to)}"></label>
+  <label>Dead since (UTC) <input name="from" type="datetime-local" step="${timeInputStep(query.from)}" value="${timeInputValue(query.from)}"></label>
+  <label>Dead before (UTC) <input name="to" type="datetime-local" step="${timeInputStep(query.to)}" value="${timeInputValue(query.to)}"></label>
   ${reveal ? html`<input type="hidden" name="reveal" value="1">` : ''}
   <div class="buttons"><button type="submit">Filter</button>${filtered ? html`<a href="${linkWith(base, {}, { reveal: query.reveal })}">Clear</a>` : ''}</div>
 </form>

@@ -15,7 +15,7 @@ import {
 } from '../admin/admin-request-schemas.js';
 import { EVENT_SOURCES, EVENT_STATUSES } from '../admin/admin-values.js';
 import type { DeliveryFilter, DeliverySummary, EventSummary, Page, RecoveryState } from '../store/store.js';
-import { formatAmount, formatTime } from './display-format.js';
+import { formatAmount, formatTime, timeInputStep, timeInputValue } from './display-format.js';
 import { html, type SafeHtml } from './html.js';
 import { maskName } from './personal-data-mask.js';
 import { recoveryPanel, sourceBadge } from './recovery-panel.js';
@@ -99,11 +99,6 @@ function option(value: string, label: string, selected: string | undefined): Saf
   return html`<option value="${value}"${value === (selected ?? '') ? html` selected` : ''}>${label}</option>`;
 }
 
-/** `datetime-local` input value (UTC) of a parsed time. */
-function localValue(date: Date | undefined): string {
-  return date ? date.toISOString().slice(0, 16) : '';
-}
-
 function linkWith(
   base: string,
   query: InspectorListQuery,
@@ -115,8 +110,8 @@ function linkWith(
     event: query.event,
     status: query.status,
     q: query.q,
-    from: query.from ? localValue(query.from) : undefined,
-    to: query.to ? localValue(query.to) : undefined,
+    from: query.from?.toISOString(),
+    to: query.to?.toISOString(),
     cursor: query.cursor,
     reveal: query.reveal,
     source: query.source,
@@ -166,8 +161,8 @@ export function deliveryListContent(input: ListPageInput): SafeHtml {
   <label>Status <select name="status">${option('', 'any', query.status)}${STATUS_CHOICES.map((status) => option(status, status, query.status))}</select></label>
   <label>Source <select name="source">${option('', 'any', query.source)}${EVENT_SOURCES.map((source) => option(source, source, query.source))}</select></label>
   <label>Order number, customer, e-mail or phone <input name="q" type="search" value="${query.q ?? ''}"></label>
-  <label>From (UTC) <input name="from" type="datetime-local" value="${localValue(query.from)}"></label>
-  <label>To (UTC) <input name="to" type="datetime-local" value="${localValue(query.to)}"></label>
+  <label>From (UTC) <input name="from" type="datetime-local" step="${timeInputStep(query.from)}" value="${timeInputValue(query.from)}"></label>
+  <label>To (UTC) <input name="to" type="datetime-local" step="${timeInputStep(query.to)}" value="${timeInputValue(query.to)}"></label>
   ${reveal ? html`<input type="hidden" name="reveal" value="1">` : ''}
   <div class="buttons"><button type="submit">Filter</button>${filtered ? html`<a href="${linkWith(base, {}, { reveal: query.reveal })}">Clear</a>` : ''}</div>
 </form>

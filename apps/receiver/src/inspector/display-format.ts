@@ -7,6 +7,24 @@ export function formatTime(date: Date): string {
   return `${date.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }
 
+/**
+ * A time as a `datetime-local` input's value (UTC): to the minute (`2025-12-01T20:57`), with seconds
+ * and milliseconds only when it has them (`…:57:40.500`; the input then needs `timeInputStep`'s step).
+ */
+export function timeInputValue(date: Date | undefined): string {
+  if (!date) return '';
+  return hasSeconds(date) ? date.toISOString().slice(0, 23) : date.toISOString().slice(0, 16);
+}
+
+/** The `step` of a `datetime-local` input holding `date`: whole minutes (60, the default) or any. */
+export function timeInputStep(date: Date | undefined): string {
+  return date && hasSeconds(date) ? 'any' : '60';
+}
+
+function hasSeconds(date: Date): boolean {
+  return date.getTime() % 60_000 !== 0;
+}
+
 /** `11,206 HUF`; null when there is no amount. Non-numeric text is shown as delivered. */
 export function formatAmount(
   value: number | string | null | undefined,

@@ -339,6 +339,11 @@ describe('inspector', () => {
       expect(page.text).toContain(`data-delivery-id="${ids.nagy}"`);
       expect(page.text).not.toContain(`data-delivery-id="${ids.kovacs}"`);
       expect(page.text).toContain('value="gyozo"');
+      // A window with seconds stays exact in the field and the links (cut to the minute, it widened).
+      const exact = await get('/ui?from=2025-12-01T10:00:30.5Z');
+      expect(exact.text).toContain('step="any" value="2025-12-01T10:00:30.500"');
+      expect(exact.text).toContain('from=2025-12-01T10%3A00%3A30.500Z');
+      expect(exact.text).not.toContain('from=2025-12-01T10%3A00&');
       const bad = await get('/ui?from=someday');
       expect(bad.status).toBe(400);
       expect(bad.text).toContain('query.from: must be an ISO 8601 date');
