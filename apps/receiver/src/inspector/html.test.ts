@@ -11,6 +11,18 @@ describe('html', () => {
     expect(escapeHtml(`' \` &amp;`)).toBe('&#39; &#96; &amp;amp;');
   });
 
+  it('shows a bidirectional control character as its code point, so data cannot reorder the page', () => {
+    const name = 'Kovács \u202Emoc.liame\u202C \u2067x\u2069';
+    const out = html`<td>${name}</td><input value="${name}">`.toString();
+    expect(out).toBe(
+      '<td>Kovács &lt;U+202E&gt;moc.liame&lt;U+202C&gt; &lt;U+2067&gt;x&lt;U+2069&gt;</td>' +
+        '<input value="Kovács &lt;U+202E&gt;moc.liame&lt;U+202C&gt; &lt;U+2067&gt;x&lt;U+2069&gt;">',
+    );
+    expect(out).not.toMatch(/[\u202A-\u202E\u2066-\u2069]/);
+    // Other right-to-left text (Hebrew, Arabic) and marks are kept as they are.
+    expect(html`${'שלום \u200F'}`.toString()).toBe('שלום \u200F');
+  });
+
   it('keeps nested templates and arrays of them, drops null/undefined/booleans', () => {
     const items = ['a<b', 'c'].map((item) => html`<li>${item}</li>`);
     expect(html`<ul>${items}${null}${undefined}${false}${0}</ul>`.value).toBe(

@@ -27,9 +27,21 @@ const ESCAPES: Record<string, string> = {
   '`': '&#96;',
 };
 
-/** Escapes text for element content and quoted attribute values alike. */
+/**
+ * Unicode's bidirectional embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069): a
+ * stored value holding one (`Kovács\u202Emoc.liame`) would reorder what the page shows of it.
+ */
+const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/g;
+
+/**
+ * Escapes text for element content and quoted attribute values alike. A bidirectional control character
+ * is shown as its code point (`<U+202E>`), so data can't make the page show text in another order than
+ * it was stored.
+ */
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"'`]/g, (char) => ESCAPES[char] ?? char);
+  return text
+    .replace(/[&<>"'`]/g, (char) => ESCAPES[char] ?? char)
+    .replace(BIDI_CONTROLS, (char) => `&lt;U+${char.codePointAt(0)?.toString(16).toUpperCase()}&gt;`);
 }
 
 function render(value: HtmlValue): string {
