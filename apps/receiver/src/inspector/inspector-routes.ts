@@ -18,7 +18,12 @@ import {
   throttledMessage,
 } from '../admin/admin-guard.js';
 import { AdminOperations } from '../admin/admin-operations.js';
-import { HandlerNameSchema, IdParamsSchema, requestObject } from '../admin/admin-request-schemas.js';
+import {
+  HandlerNameSchema,
+  IdParamsSchema,
+  NoQuerySchema,
+  requestObject,
+} from '../admin/admin-request-schemas.js';
 import { serializeCookie } from '../admin/cookies.js';
 import type { CredentialThrottle } from '../admin/credential-throttle.js';
 import { checkSameOrigin } from '../admin/same-origin.js';
@@ -299,6 +304,7 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
   // --- live stream ----------------------------------------------------------------------------------
 
   app.get('/events/stream', async (request, reply) => {
+    parseRequestPart(NoQuerySchema, 'query', request.query);
     // HEAD (fastify answers it with this route): the stream's headers and no stream, which would never end.
     if (request.method === 'HEAD') {
       return reply.code(200).type('text/event-stream; charset=utf-8').send();
@@ -310,7 +316,10 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
 
   // 204 while the browser's session holds, 401 (from the guard) once it ended: an open page asks this
   // when its stream fails in a way EventSource does not explain (a reconnect answered 401 or 503).
-  app.get('/session', async (_request, reply) => reply.code(204).send());
+  app.get('/session', async (request, reply) => {
+    parseRequestPart(NoQuerySchema, 'query', request.query);
+    return reply.code(204).send();
+  });
 
   // --- deliveries -----------------------------------------------------------------------------------
 

@@ -35,4 +35,16 @@ describe('HEAD of the live stream', () => {
     });
     expect(response.status).toBe(401);
   });
+
+  it.each(['/ui/events/stream?x=1', '/ui/session?x=1'])(
+    'refuses an unknown query field (%s) as every inspector page does',
+    async (path) => {
+      const response = await fetch(`${receiver.baseUrl}${path}`, {
+        headers: bearer(),
+        signal: AbortSignal.timeout(3000),
+      });
+      expect(response.status).toBe(400);
+      expect(await response.text()).toContain('unknown field x');
+    },
+  );
 });
