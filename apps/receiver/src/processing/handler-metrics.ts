@@ -31,6 +31,7 @@ function instrumentRunner(runner: HandlerRunner, metrics: ReceiverMetrics): Hand
     concurrency: runner.concurrency,
     retry: runner.retry,
     ...(runner.close ? { close: () => runner.close?.() ?? Promise.resolve() } : {}),
+    ...(runner.check ? { check: () => runner.check?.() ?? Promise.resolve() } : {}),
     get connected() {
       return runner.connected;
     },

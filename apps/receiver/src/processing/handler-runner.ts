@@ -12,6 +12,12 @@ export interface HandlerRunner {
   readonly retry: RetrySchedule;
   /** One attempt. Throwing counts as `retry`. */
   run(job: ClaimedJob): Promise<HandlerOutcome>;
+  /**
+   * Whether the handler can run, looked at once when the worker starts (a module file imports and
+   * exports handlers); the worker logs a failure and starts anyway: the handler's jobs are kept and
+   * retried, so fixing the cause is enough.
+   */
+  check?(): Promise<void>;
   /** Releases what the handler holds open (a broker connection); the worker calls it when it stops. */
   close?(): Promise<void>;
   /** Broker handlers: true while their connection is up (a metrics gauge). */

@@ -75,7 +75,7 @@ function createHandlerRunner(
         logger: options.logger,
         clients: options.clients,
       });
-      return { ...base, run };
+      return { ...base, run, check: async () => void (await run.load()) };
     }
     case 'log': {
       const run = createLogHandler(options.logWrite ? { write: options.logWrite } : {});

@@ -216,10 +216,32 @@ export class JobWorker {
             }
           });
     this.#logger.info({ handlers: this.handlers }, 'job worker started');
+    this.#checkHandlers();
     this.#leases.start();
     this.#loop = this.#run().catch((error: unknown) => {
       this.#logger.error({ err: error }, 'job worker loop failed; no more jobs are claimed by this worker');
     });
+  }
+
+  /**
+   * Looks whether each handler can run (`HandlerRunner.check`: a module file that does not import), in
+   * the background, and logs each that cannot: one error line naming the handler and what to fix, at
+   * start rather than at its first job. Start-up goes on: deliveries are still stored and answered, and
+   * the handler's jobs retry until the cause is fixed.
+   */
+  #checkHandlers(): void {
+    for (const runner of this.#runners) {
+      runner.check?.().catch((error: unknown) => {
+        this.#logger.error(
+          {
+            handler: runner.name,
+            code: (error as { code?: unknown }).code ?? 'handler_check_failed',
+            reason: error instanceof Error ? error.message : String(error),
+          },
+          `handler ${runner.name} cannot run: its jobs are kept and retried until this is fixed`,
+        );
+      });
+    }
   }
 
   /** New jobs may be runnable: look now instead of at the next poll. */
