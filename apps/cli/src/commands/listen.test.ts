@@ -448,9 +448,15 @@ describe('srhooks listen', () => {
   });
 
   it('a --host that is no address of this machine is a usage error naming --host', async () => {
-    const run = await runCli(config.dir, ['listen', '--port', '0', '--host', 'no-such-host.invalid']);
-    expect(run.code).toBe(2);
-    expect(run.stderr).toContain('--host "no-such-host.invalid" is not an address of this machine');
+    // Its own config dir: the shared one has a listen running, which a second listen is refused for.
+    const other = tempConfigDir();
+    try {
+      const run = await runCli(other.dir, ['listen', '--port', '0', '--host', 'no-such-host.invalid']);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('--host "no-such-host.invalid" is not an address of this machine');
+    } finally {
+      other.cleanup();
+    }
   });
 
   it('never printed the client secret', () => {
