@@ -14,6 +14,7 @@ import { NAMED_EVENTS } from '../test-support/name-order-migration.js';
 import {
   CONTACT_CUSTOMER,
   CONTACT_EVENTS,
+  type ContactEvent,
   SEVERAL_PHONES_EVENTS,
   TWO_PHONES,
 } from '../test-support/search-text-migration.js';
@@ -213,36 +214,41 @@ describe('PgStore', () => {
     }
   });
 
-  it("migration 12 composes stored events' search texts again: an event stored before is found by e-mail and phone", async () => {
+  /**
+   * A schema as a receiver before `version` left it: `contacts` stored with their `before` search text
+   * and the migration not yet recorded; the store returned migrates it.
+   */
+  async function migratedFromBefore(version: number, contacts: readonly ContactEvent[]): Promise<PgStore> {
     const schema = nextSchema();
     const first = new PgStore({ url, schema, poolSize: 1 });
     await first.migrate();
     await first.ingest(
       jsonDelivery(),
-      CONTACT_EVENTS.map((contact) => contact.event),
+      contacts.map((contact) => contact.event),
       [],
     );
     await first.close();
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     try {
-      // The schema as a receiver before version 12 left it: order numbers and names only.
       await client.query(
         `UPDATE "${schema}".events AS e SET search_text = x.search_text
            FROM unnest($1::text[], $2::text[]) AS x (subject, search_text) WHERE e.subject_id = x.subject`,
-        [
-          CONTACT_EVENTS.map((contact) => contact.event.subjectId),
-          CONTACT_EVENTS.map((contact) => contact.before),
-        ],
+        [contacts.map((contact) => contact.event.subjectId), contacts.map((contact) => contact.before)],
       );
-      await client.query(`DELETE FROM "${schema}".schema_migrations WHERE version = 12`);
+      await client.query(`DELETE FROM "${schema}".schema_migrations WHERE version = $1`, [version]);
     } finally {
       await client.end();
     }
-
     const second = new PgStore({ url, schema, poolSize: 1 });
+    await second.migrate();
+    return second;
+  }
+
+  it("migration 12 composes stored events' search texts again: an event stored before is found by e-mail and phone", async () => {
+    // Order numbers and names only, as a receiver before version 12 wrote them.
+    const second = await migratedFromBefore(12, CONTACT_EVENTS);
     try {
-      await second.migrate();
       for (const q of [
         'kovacs.eva@gmail.com',
         'KOVACS.EVA',
@@ -262,35 +268,9 @@ describe('PgStore', () => {
   });
 
   it('migration 13 composes again the search texts of phone fields with several numbers: a bare second number is found', async () => {
-    const schema = nextSchema();
-    const first = new PgStore({ url, schema, poolSize: 1 });
-    await first.migrate();
-    await first.ingest(
-      jsonDelivery(),
-      SEVERAL_PHONES_EVENTS.map((contact) => contact.event),
-      [],
-    );
-    await first.close();
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
+    // A bare number beside a prefixed one not indexed, as version 12 wrote it.
+    const second = await migratedFromBefore(13, SEVERAL_PHONES_EVENTS);
     try {
-      // The schema as a receiver at version 12 left it: a bare number beside a prefixed one not indexed.
-      await client.query(
-        `UPDATE "${schema}".events AS e SET search_text = x.search_text
-           FROM unnest($1::text[], $2::text[]) AS x (subject, search_text) WHERE e.subject_id = x.subject`,
-        [
-          SEVERAL_PHONES_EVENTS.map((contact) => contact.event.subjectId),
-          SEVERAL_PHONES_EVENTS.map((contact) => contact.before),
-        ],
-      );
-      await client.query(`DELETE FROM "${schema}".schema_migrations WHERE version = 13`);
-    } finally {
-      await client.end();
-    }
-
-    const second = new PgStore({ url, schema, poolSize: 1 });
-    try {
-      await second.migrate();
       for (const q of ['+36 20 987 6543', '20/987-6543', '06 1 234 5678']) {
         const found = (await second.listEvents({ q })).items.map((event) => event.subjectId);
         expect({ q, found }).toEqual({ q, found: [TWO_PHONES.event.subjectId] });

@@ -17,6 +17,7 @@ import { NAMED_EVENTS } from '../test-support/name-order-migration.js';
 import {
   CONTACT_CUSTOMER,
   CONTACT_EVENTS,
+  type ContactEvent,
   SEVERAL_PHONES_EVENTS,
   TWO_PHONES,
 } from '../test-support/search-text-migration.js';
@@ -118,26 +119,37 @@ describe('SqliteStore', () => {
     }
   });
 
-  it("migration 10 composes stored events' search texts again: an event stored before is found by e-mail and phone", async () => {
+  /**
+   * A file as a receiver before `version` left it: `contacts` stored with their `before` search text
+   * and the migration not yet recorded; the store returned migrates it.
+   */
+  async function migratedFromBefore(
+    version: number,
+    contacts: readonly ContactEvent[],
+  ): Promise<SqliteStore> {
     const file = nextFile();
     const first = new SqliteStore({ file });
     await first.migrate();
     await first.ingest(
       jsonDelivery(),
-      CONTACT_EVENTS.map((contact) => contact.event),
+      contacts.map((contact) => contact.event),
       [],
     );
     await first.close();
-    // The file as a receiver before version 10 left it: order numbers and names only.
     const db = new Database(file);
     const setText = db.prepare('UPDATE events SET search_text = ? WHERE subject_id = ?');
-    for (const contact of CONTACT_EVENTS) setText.run(contact.before, contact.event.subjectId);
-    db.prepare('DELETE FROM schema_migrations WHERE version = 10').run();
+    for (const contact of contacts) setText.run(contact.before, contact.event.subjectId);
+    db.prepare('DELETE FROM schema_migrations WHERE version = ?').run(version);
     db.close();
-
     const second = new SqliteStore({ file });
+    await second.migrate();
+    return second;
+  }
+
+  it("migration 10 composes stored events' search texts again: an event stored before is found by e-mail and phone", async () => {
+    // Order numbers and names only, as a receiver before version 10 wrote them.
+    const second = await migratedFromBefore(10, CONTACT_EVENTS);
     try {
-      await second.migrate();
       for (const q of [
         'kovacs.eva@gmail.com',
         'KOVACS.EVA',
@@ -157,25 +169,9 @@ describe('SqliteStore', () => {
   });
 
   it('migration 11 composes again the search texts of phone fields with several numbers: a bare second number is found', async () => {
-    const file = nextFile();
-    const first = new SqliteStore({ file });
-    await first.migrate();
-    await first.ingest(
-      jsonDelivery(),
-      SEVERAL_PHONES_EVENTS.map((contact) => contact.event),
-      [],
-    );
-    await first.close();
-    // The file as a receiver at version 10 left it: a bare number beside a prefixed one not indexed.
-    const db = new Database(file);
-    const setText = db.prepare('UPDATE events SET search_text = ? WHERE subject_id = ?');
-    for (const contact of SEVERAL_PHONES_EVENTS) setText.run(contact.before, contact.event.subjectId);
-    db.prepare('DELETE FROM schema_migrations WHERE version = 11').run();
-    db.close();
-
-    const second = new SqliteStore({ file });
+    // A bare number beside a prefixed one not indexed, as version 10 wrote it.
+    const second = await migratedFromBefore(11, SEVERAL_PHONES_EVENTS);
     try {
-      await second.migrate();
       for (const q of ['+36 20 987 6543', '20/987-6543', '06 1 234 5678']) {
         const found = (await second.listEvents({ q })).items.map((event) => event.subjectId);
         expect({ q, found }).toEqual({ q, found: [TWO_PHONES.event.subjectId] });
