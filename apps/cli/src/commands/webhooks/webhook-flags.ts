@@ -71,6 +71,17 @@ function checkFields(event: WebhookEvent, fields: string[] | undefined): string[
   return unique;
 }
 
+/** `--label`: the name shown in the shop admin; an empty one is refused here, in the flag's words. */
+function checkLabel(label: string): string {
+  if (label.trim() === '') {
+    throw usageError(
+      '--label must not be empty',
+      'give the name the shop admin shows for the subscription, or leave --label out (create: "srhooks EVENT"; update: the label stays)',
+    );
+  }
+  return label;
+}
+
 /** `webhooks create`: flags → a complete subscription spec. */
 export function specFromCreateFlags(flags: WebhookFlags): WebhookSpec {
   if (!flags.event) throw usageError('missing --event', `use one of: ${WEBHOOK_EVENTS.join(', ')}`);
@@ -89,7 +100,7 @@ export function specFromCreateFlags(flags: WebhookFlags): WebhookSpec {
     ...(flags.type ? { type: checkType(flags.type) } : {}),
     ...(fields ? { fields } : {}),
     ...(delay ? { delay } : {}),
-    ...(flags.label !== undefined ? { label: flags.label } : {}),
+    ...(flags.label !== undefined ? { label: checkLabel(flags.label) } : {}),
     enabled: flags.disabled !== true,
   };
 }
@@ -129,7 +140,7 @@ export function specFromUpdateFlags(current: Webhook, flags: WebhookFlags): Webh
   if (flags.clearDelay) next.delay = null;
   const delay = checkDelay(flags);
   if (delay) next.delay = delay;
-  if (flags.label !== undefined) next.label = flags.label;
+  if (flags.label !== undefined) next.label = checkLabel(flags.label);
   if (flags.disabled) next.enabled = false;
   if (flags.enabled) next.enabled = true;
   return next;

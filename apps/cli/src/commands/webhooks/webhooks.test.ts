@@ -150,6 +150,13 @@ describe('srhooks webhooks', () => {
     expect(nothing.stderr).toContain('nothing to update');
     const both = await cli('webhooks', 'update', id, '--enabled', '--disabled');
     expect(both.code).toBe(2);
+    // An empty label in the flag's words, not the client's ("input.label must be a non-empty string").
+    for (const label of ['', '   ']) {
+      const empty = await cli('webhooks', 'update', id, '--label', label);
+      expect(empty.code).toBe(2);
+      expect(empty.stderr).toMatch(/^error: --label must not be empty\n/);
+      expect(empty.stderr).not.toContain('input.label');
+    }
   });
 
   it('disable and enable', async () => {
@@ -170,6 +177,7 @@ describe('srhooks webhooks', () => {
       ],
       [['--event', 'order_confirm', '--url', URL_B, '--delay-unit', 'day'], '--delay-unit needs --delay N'],
       [['--event', 'order_confirm', '--url', 'http://hooks.example.com/plain'], 'https'],
+      [['--event', 'order_confirm', '--url', URL_B, '--label', ''], '--label must not be empty'],
     ];
     for (const [args, message] of cases) {
       const run = await cli('webhooks', 'create', ...args);
