@@ -548,6 +548,24 @@ describe('inspector', () => {
       expect(jobs.map((job) => job.attempts)).toEqual([0]);
     });
 
+    it('refuses a form with a field given twice instead of taking its last value', async () => {
+      const eventId = await eventOf(ids.kovacs ?? '');
+      const before = (await receiver.app.store.getEvent(eventId))?.jobs.map((job) => job.status);
+      const response = await fetch(`${receiver.baseUrl}/ui/events/${eventId}/replay`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: {
+          cookie: browser.cookie,
+          origin: receiver.baseUrl,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: `_csrf=${encodeURIComponent(browser.csrfToken)}&handler=other&handler=log`,
+      });
+      expect(response.status).toBe(400);
+      expect(await response.text()).toContain('body.handler: must be given once');
+      expect((await receiver.app.store.getEvent(eventId))?.jobs.map((job) => job.status)).toEqual(before);
+    });
+
     it('replays with the token: redirects back to the delivery, and the new attempt shows there', async () => {
       const eventId = await eventOf(ids.nagy ?? '');
       const [first] = await receiver.app.store.claimJobs({

@@ -8,7 +8,7 @@ import { isWebhookEvent } from '@srhooks/contracts';
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { type AdminAuth, type AdminSession, SESSION_COOKIE } from '../admin/admin-auth.js';
-import { adminErrorAnswer, parseRequestPart } from '../admin/admin-errors.js';
+import { AdminApiError, adminErrorAnswer, parseRequestPart } from '../admin/admin-errors.js';
 import {
   addAdminGuard,
   CSRF_MESSAGES,
@@ -186,7 +186,23 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
     'application/x-www-form-urlencoded',
     { parseAs: 'string', bodyLimit: FORM_BODY_LIMIT },
     (_request, body, done) => {
-      done(null, Object.fromEntries(new URLSearchParams(String(body))));
+      // A field given twice is refused, not read as its last value (a replay form's `handler=a&handler=b`).
+      const form: Record<string, string> = {};
+      for (const [key, value] of new URLSearchParams(String(body))) {
+        if (Object.hasOwn(form, key)) {
+          done(
+            new AdminApiError(
+              400,
+              'invalid_request',
+              `body.${key}: must be given once; send the form with one value for ${key}`,
+              { in: 'body', field: key },
+            ),
+          );
+          return;
+        }
+        form[key] = value;
+      }
+      done(null, form);
     },
   );
 
