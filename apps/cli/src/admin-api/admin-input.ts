@@ -51,9 +51,9 @@ export async function findHandler(api: AdminApi, handler: string): Promise<Handl
 }
 
 /**
- * After a `--handler` filter matched nothing: an error when no handler of that name is configured
- * on the receiver (a handler removed from the config still has its old dead letters listed, so the
- * name is only refused when it matched nothing).
+ * After a `--handler` filter of a list matched nothing: an error when no handler of that name is
+ * configured on the receiver (a handler removed from the config still has its old dead letters listed,
+ * so the name is only refused when it matched nothing; replaying them is refused by the receiver).
  */
 export async function checkHandlerKnown(api: AdminApi, handler: string): Promise<void> {
   await findHandler(api, handler);

@@ -1,5 +1,5 @@
 import { type AdminTargetOptions, openAdminApi } from '../../admin-api/admin-api-client.js';
-import { checkHandlerKnown } from '../../admin-api/admin-input.js';
+import { findHandler } from '../../admin-api/admin-input.js';
 import type { JobJson } from '../../admin-api/admin-types.js';
 import { maskJobs, shown } from '../../admin-api/personal-data.js';
 import { defineCommand } from '../../command.js';
@@ -24,13 +24,15 @@ export interface RetryDeadLettersResult {
 export const retryDeadLettersCommand = defineCommand<RetryDeadLettersOptions, RetryDeadLettersResult>({
   async run(options, context) {
     const api = await openAdminApi(options, context.env);
+    // The receiver refuses a handler it has not configured (its replayed jobs would have nothing to run
+    // them); asked first, the error names the handlers it has.
+    if (options.handler) await findHandler(api, options.handler);
     const body = {
       ...(options.handler ? { handler: options.handler } : {}),
       ...(options.from ? { from: options.from } : {}),
       ...(options.to ? { to: options.to } : {}),
     };
     const answer = await api.post<{ replayed: number; jobs: JobJson[] }>('/dead-letters/replay', body);
-    if (answer.replayed === 0 && options.handler) await checkHandlerKnown(api, options.handler);
     const { revealed, value: jobs } = shown(options.reveal, answer.jobs, maskJobs);
     return { receiver: api.receiverUrl, revealed, replayed: answer.replayed, jobs };
   },
