@@ -2,11 +2,15 @@
 // The test command behind `npm test` / `pnpm check`: lint, typecheck and every package's vitest
 // suite through turbo, then one line `N passed, N failed` with the totals over all packages
 // (read from each package's vitest JSON report). Exits non-zero when anything failed.
+//
+// A suite the test watchdog stopped because it stalled (scripts/vitest-watchdog.mjs) runs once more,
+// on its own; the summary names what stalled the first time either way.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { summariseReports } from './test-summary.mjs';
+import { failedTurboTasks, rerunStalledTasks } from './stalled-suites.mjs';
+import { firstRunWatchdogFileFor, summariseReports, watchdogFileFor } from './test-summary.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const packageDirs = ['packages', 'apps', 'tests'].flatMap((group) =>
@@ -18,16 +22,33 @@ const packageDirs = ['packages', 'apps', 'tests'].flatMap((group) =>
 );
 // Each package's vitest writes a JSON report; the reliability suites (test:reliability) a second one.
 const reportNames = ['.vitest-result.json', '.vitest-reliability.json'];
-for (const dir of packageDirs) for (const name of reportNames) rmSync(join(dir, name), { force: true });
+for (const dir of packageDirs) {
+  for (const name of reportNames) {
+    rmSync(join(dir, name), { force: true });
+    rmSync(join(dir, watchdogFileFor(name)), { force: true });
+    rmSync(join(dir, firstRunWatchdogFileFor(name)), { force: true });
+  }
+}
 
-function run(label, command, args) {
+function run(label, command, args, cwd = root) {
   process.stderr.write(`\n== ${label}: ${command} ${args.join(' ')}\n`);
   const result = spawnSync(command, args, {
-    cwd: root,
+    cwd,
     stdio: 'inherit',
     env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1' },
   });
   return result.status === 0;
+}
+
+/**
+ * Runs turbo; then every test task of it that failed only because the watchdog stopped it as
+ * stalled runs once more on its own. True when every task succeeded in the end.
+ */
+function runTurbo(label, args) {
+  const since = Date.now();
+  if (run(label, turbo, [...args, '--summarize'])) return true;
+  const failed = failedTurboTasks(root, since);
+  return failed !== null && rerunStalledTasks(root, failed, run);
 }
 
 const turbo = join(root, 'node_modules', '.bin', 'turbo');
@@ -35,7 +56,7 @@ const biome = join(root, 'node_modules', '.bin', 'biome');
 // `--skip-reliability` leaves out the slower reliability suites (handy while developing).
 const extra = process.argv.slice(2);
 const lintOk = run('lint', biome, ['check', '.']);
-const testsOk = run('build, typecheck, test', turbo, [
+const testsOk = runTurbo('build, typecheck, test', [
   'run',
   'typecheck',
   'test',
@@ -47,7 +68,7 @@ const testsOk = run('build, typecheck, test', turbo, [
 // purpose (none of them touches the machine's services: outages go through a proxy they own).
 const reliabilityOk = extra.includes('--skip-reliability')
   ? true
-  : run('reliability', turbo, [
+  : runTurbo('reliability', [
       'run',
       'test:reliability',
       '--continue',

@@ -1,11 +1,28 @@
 // Reads every package's vitest JSON reports into the totals behind `N passed, N failed, N skipped`,
 // one row per package, and one line per test that did not run (a skip is never silent: it is listed
 // by package, file and name, with its message when vitest recorded one). A package with a test script
-// but no report failed to run at all and counts as one failure.
+// but no report failed to run at all and counts as one failure. A suite the test watchdog stopped
+// (scripts/vitest-watchdog.mjs: `<report>.watchdog.json` beside the report) counts as one failure and
+// names what was still running; a run it stopped only because vitest did not exit is listed.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const NOT_RUN = new Set(['pending', 'skipped', 'todo']);
+
+/** The file the watchdog writes beside a report when it stopped that run. */
+export function watchdogFileFor(reportName) {
+  return `${reportName.replace(/\.json$/, '')}.watchdog.json`;
+}
+
+/** Where the checks keep that file when the suite ran again after the watchdog stopped it. */
+export function firstRunWatchdogFileFor(reportName) {
+  return `${reportName.replace(/\.json$/, '')}.watchdog-first-run.json`;
+}
+
+/** "result" for .vitest-result.json, "reliability" for .vitest-reliability.json. */
+function suiteOf(reportName) {
+  return reportName.replace(/\.json$/, '').replace(/^\.vitest-/, '');
+}
 
 /**
  * @param {string[]} packageDirs absolute package folders
@@ -20,9 +37,31 @@ export function summariseReports(packageDirs, reportNames) {
   for (const dir of packageDirs) {
     const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
     const name = manifest.name;
+    let stalled = 0;
+    for (const reportName of reportNames) {
+      const firstRun = join(dir, firstRunWatchdogFileFor(reportName));
+      if (existsSync(firstRun)) {
+        const entry = JSON.parse(readFileSync(firstRun, 'utf8'));
+        const running = (entry.running ?? []).map((line) => `\n    still running: ${line}`).join('');
+        rows.push(
+          `${name}: ${suiteOf(reportName)} stopped on its first run, then ran again: ${entry.message}${running}`,
+        );
+      }
+      const marker = join(dir, watchdogFileFor(reportName));
+      if (!existsSync(marker)) continue;
+      const entry = JSON.parse(readFileSync(marker, 'utf8'));
+      const running = (entry.running ?? []).map((line) => `\n    still running: ${line}`).join('');
+      if (entry.kind === 'stall') {
+        stalled += 1;
+        rows.push(`${name}: ${suiteOf(reportName)} stopped: ${entry.message}${running}`);
+      } else {
+        rows.push(`${name}: ${entry.message}`);
+      }
+    }
+    failed += stalled;
     const reports = reportNames.map((file) => join(dir, file)).filter((file) => existsSync(file));
     if (reports.length === 0) {
-      if (manifest.scripts?.test) {
+      if (manifest.scripts?.test && stalled === 0) {
         rows.push(`${name}: no test report (the suite did not run)`);
         failed += 1;
       }
