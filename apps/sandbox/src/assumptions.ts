@@ -264,3 +264,13 @@ export const UNSUPPORTED_GRANT_TYPE_BODY = {
  * delivery.
  */
 export const WEBHOOK_URL_PROTOCOLS: readonly string[] = ['http:', 'https:'];
+
+/**
+ * [A40] Each API takes one Authorization scheme. API2 (`https://{shop}.api2.myshoprenter.hu/api`)
+ * takes the OAuth access token "using the Bearer scheme" (documented, D1); the legacy API
+ * (`https://{shop}.api.myshoprenter.hu`) takes HTTP Basic auth (D19). What API2 answers to a Basic
+ * header (and the legacy API to a Bearer token) is not documented: the sandbox refuses it as it
+ * refuses a bad token, 401/40101 "You have no permission for this operation!" with
+ * `WWW-Authenticate` naming the scheme the API takes.
+ */
+export const API_AUTH_SCHEME = { api2: 'bearer', legacy: 'basic' } as const;

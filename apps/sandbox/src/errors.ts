@@ -159,9 +159,12 @@ export const apiErrors = {
       innerErrorText(40016, { parameter: 'data' }),
       'The request body is not valid UTF-8: encode it as UTF-8.',
     ),
-  /** 401/40101 "You have no permission for this operation!" */
-  unauthorized: (hint: string) =>
-    documented(401, 40101, 'unauthorized', innerErrorText(40101), hint, { 'www-authenticate': 'Bearer' }),
+  /**
+   * 401/40101 "You have no permission for this operation!" (`challenge`: the scheme the route
+   * takes, `Basic` on the legacy API base).
+   */
+  unauthorized: (hint: string, challenge: 'Bearer' | 'Basic' = 'Bearer') =>
+    documented(401, 40101, 'unauthorized', innerErrorText(40101), hint, { 'www-authenticate': challenge }),
   /** 403 "Forbidden" (no inner code; the sandbox answers it only if assumptions.ts [A4] is switched). */
   forbidden: (hint: string) => new SandboxApiError(403, undefined, 'forbidden', STATUS_TEXTS[403], {}, hint),
   /** 404/40401 "Resource not found! {resource}" for an id that names no item (`resource`: e.g. `orders/b3Jk…`). */

@@ -29,7 +29,8 @@ async function main(): Promise<void> {
   const lines = [
     `ShopRenter sandbox listening on ${running.url}`,
     `  token endpoint: POST ${running.tokenUrlTemplate}`,
-    `  API base:       ${running.apiUrlTemplate}`,
+    `  API base:       ${running.apiUrlTemplate} (Bearer tokens)`,
+    `  legacy API:     ${running.legacyApiUrlTemplate} (HTTP Basic auth, shops with basicAuth)`,
     `  simulator:      ${running.url}/{shop}/_sandbox/orders (POST), …/deliveries (GET)`,
     `  token keys:     ${running.jwksUrl} (RS256)`,
     `  shops:          ${shops.join(', ')}`,

@@ -20,8 +20,13 @@ import type { RequestCount, SandboxState } from './state/sandbox-state.js';
 export interface RunningSandbox {
   /** `http://127.0.0.1:PORT` */
   url: string;
-  /** `${url}/{shop}/api` */
+  /** `${url}/{shop}/api`: API2, Bearer tokens only (ShopRenter's `https://{shop}.api2.myshoprenter.hu/api`). */
   apiUrlTemplate: string;
+  /**
+   * `${url}/{shop}/legacy-api`: the legacy API, HTTP Basic auth only, for shops with `basicAuth`
+   * (ShopRenter's `https://{shop}.api.myshoprenter.hu`); the same resources as API2.
+   */
+  legacyApiUrlTemplate: string;
   /** `${url}/{shop}/app/token` */
   tokenUrlTemplate: string;
   /** `${url}/.well-known/jwks.json`: the public key of the RS256 access tokens. */
@@ -59,6 +64,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   return {
     url,
     apiUrlTemplate: `${url}/{shop}/api`,
+    legacyApiUrlTemplate: `${url}/{shop}/legacy-api`,
     tokenUrlTemplate: `${url}/{shop}/app/token`,
     jwksUrl: `${url}${JWKS_PATH}`,
     simulator: sandbox.simulator,

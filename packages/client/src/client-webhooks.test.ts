@@ -284,13 +284,15 @@ describe('webhooks against the sandbox', () => {
     );
   });
 
-  it('works with legacy Basic auth and does not retry a wrong password', async () => {
-    const client = t.client({ auth: BASIC, rateLimit: false });
+  it('works with legacy Basic auth on the legacy API base and does not retry a wrong password', async () => {
+    const legacy = t.sandbox.legacyApiUrlTemplate;
+    const client = t.client({ auth: BASIC, apiUrl: legacy, rateLimit: false });
     expect(Array.isArray((await client.webhooks.list()).items)).toBe(true);
     await expect(client.getToken()).rejects.toThrow(/needs OAuth client credentials/);
     const counter = countingFetch();
     const wrong = t.client({
       auth: { ...BASIC, password: 'nope-nope-nope' },
+      apiUrl: legacy,
       rateLimit: false,
       fetch: counter.fetch,
     });
@@ -298,6 +300,13 @@ describe('webhooks against the sandbox', () => {
     expect(error).toBeInstanceOf(AuthError);
     expect((error as AuthError).code).toBe('unauthorized');
     expect(counter.apiRequests()).toBe(1);
+    // API2 takes only Bearer tokens: the right API user is refused there, once, not retried
+    const onApi2 = countingFetch();
+    const api2 = t.client({ auth: BASIC, rateLimit: false, fetch: onApi2.fetch });
+    const refused = await api2.webhooks.list().catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(AuthError);
+    expect((refused as AuthError).code).toBe('unauthorized');
+    expect(onApi2.apiRequests()).toBe(1);
   });
 
   it('refuses plain http except to loopback, and bad options', () => {

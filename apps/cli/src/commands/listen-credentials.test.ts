@@ -96,7 +96,7 @@ describe('srhooks listen: shop API credentials', () => {
         '--password',
         API_USER.password,
         '--api-url',
-        sandbox.apiUrlTemplate,
+        sandbox.legacyApiUrlTemplate,
       ]);
       expect(login.stderr).toBe('');
       expect(login.stdout).toContain('logged in to legacy (legacy Basic auth)');
@@ -141,7 +141,7 @@ describe('srhooks listen: shop API credentials', () => {
         '--password',
         API_USER.password,
         '--api-url',
-        sandbox.apiUrlTemplate,
+        sandbox.legacyApiUrlTemplate,
       ]);
       expect(login.code).toBe(0);
       const human = startCli(config.dir, ['listen', '--port', '0', '--shop', 'legacy']);

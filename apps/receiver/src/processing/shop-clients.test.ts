@@ -1,7 +1,7 @@
 /**
  * The shops' API clients (handlers' `ctx.client`, verify, recovery) for a shop configured with a
  * legacy API user (`username`/`password`, HTTP Basic auth) instead of client credentials: against
- * the sandbox over real HTTP, whose `legacy` shop accepts only its API user.
+ * the sandbox's legacy API base over real HTTP, whose `legacy` shop accepts only its API user.
  */
 import { DEMO_SHOP, type RunningSandbox, startSandbox } from '@srhooks/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,7 +25,7 @@ afterAll(async () => {
 });
 
 const legacyShop = (overrides: Record<string, unknown> = {}) =>
-  ShopConfigSchema.parse({ name: 'legacy', ...API_USER, apiUrl: sandbox.apiUrlTemplate, ...overrides });
+  ShopConfigSchema.parse({ name: 'legacy', ...API_USER, apiUrl: sandbox.legacyApiUrlTemplate, ...overrides });
 
 describe('ShopClients with a legacy API user', () => {
   it('gives the shop a client that reads its orders with Basic auth', async () => {

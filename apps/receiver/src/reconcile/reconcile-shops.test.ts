@@ -264,7 +264,7 @@ describe('reconcileShops with a legacy API user (Basic auth)', () => {
   });
 
   it('subscribes the configured events with the shop’s username and password', async () => {
-    const apiUrl = sandbox.apiUrlTemplate.replace('{shop}', 'legacy');
+    const apiUrl = sandbox.legacyApiUrlTemplate.replace('{shop}', 'legacy');
     const config = defineReceiverConfig({
       secrets: [TEST_SECRET],
       publicUrl: PUBLIC_URL,

@@ -160,27 +160,46 @@ describe('OAuth token endpoint and API authentication', () => {
     );
   });
 
-  it('accepts legacy Basic auth where the shop enables it, and only there', async () => {
-    const basic = (user: string, pass: string) =>
-      `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
-    const ok = await sb.api('GET', '/webHooks', {
-      shop: 'legacy-shop',
-      token: null,
-      headers: { authorization: basic('apiuser', 'apipass') },
-    });
+  const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
+
+  it('accepts legacy Basic auth on the legacy API base where the shop enables it, and only there', async () => {
+    const legacy = (shop: string, authorization: string) =>
+      sb.call('GET', `/${shop}/legacy-api/webHooks`, { token: null, headers: { authorization } });
+    const ok = await legacy('legacy-shop', basic('apiuser', 'apipass'));
     expect(ok.status).toBe(200);
-    const wrong = await sb.api('GET', '/webHooks', {
-      shop: 'legacy-shop',
-      token: null,
-      headers: { authorization: basic('apiuser', 'wrong') },
-    });
+    // hrefs point at the legacy base, as the legacy API's own links do
+    expect(ok.json().href).toMatch(/\/legacy-shop\/legacy-api\/webHooks\?/);
+    const wrong = await legacy('legacy-shop', basic('apiuser', 'wrong'));
     expect(wrong.status).toBe(401);
-    const disabled = await sb.api('GET', '/webHooks', {
-      token: null,
-      headers: { authorization: basic('apiuser', 'apipass') },
-    });
+    const disabled = await legacy('demo', basic('apiuser', 'apipass'));
     expect(disabled.status).toBe(401);
     expect(disabled.headers.get('x-sandbox-hint')).toMatch(/Basic auth is not enabled for shop 'demo'/);
+  });
+
+  it('refuses Basic auth on the API2 base (Bearer only), even with the right API user', async () => {
+    const res = await sb.api('GET', '/webHooks', {
+      shop: 'legacy-shop',
+      token: null,
+      headers: { authorization: basic('apiuser', 'apipass') },
+    });
+    expect(res.status).toBe(401);
+    expect(res.json()).toEqual({ error: 40101, message: 'You have no permission for this operation!' });
+    expect(res.headers.get('www-authenticate')).toBe('Bearer');
+    expect(res.headers.get('x-sandbox-error')).toBe('unauthorized');
+    expect(res.headers.get('x-sandbox-hint')).toMatch(
+      /API2 \(\/legacy-shop\/api\) takes only 'Authorization: Bearer <access_token>'.*\/legacy-shop\/legacy-api/,
+    );
+  });
+
+  it('refuses a Bearer token on the legacy API base (Basic only)', async () => {
+    const token = await sb.token();
+    const res = await sb.call('GET', '/demo/legacy-api/webHooks', { token });
+    expect(res.status).toBe(401);
+    expect(res.json().error).toBe(40101);
+    expect(res.headers.get('www-authenticate')).toBe('Basic');
+    expect(res.headers.get('x-sandbox-hint')).toMatch(
+      /legacy API \(\/demo\/legacy-api\) takes only HTTP Basic auth/,
+    );
   });
 
   it('answers 404 in the documented shape for an unknown shop', async () => {

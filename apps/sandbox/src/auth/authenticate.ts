@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { MISSING_SCOPE_STATUS } from '../assumptions.js';
+import { API_AUTH_SCHEME, MISSING_SCOPE_STATUS } from '../assumptions.js';
 import { apiErrors } from '../errors.js';
 import type { ShopSeed } from '../options.js';
 import { type TokenSigningKey, verifyJwt } from './jwt.js';
@@ -22,10 +22,23 @@ function tokenUrl(shop: string): string {
   return `POST /${shop}/app/token`;
 }
 
+/**
+ * Which API a request came in on: `api2` (`/{shop}/api`, ShopRenter's
+ * `https://{shop}.api2.myshoprenter.hu/api`) takes only Bearer tokens; `legacy`
+ * (`/{shop}/legacy-api`, the legacy `https://{shop}.api.myshoprenter.hu`) only HTTP Basic auth.
+ */
+export type ApiKind = 'api2' | 'legacy';
+
+/** The path of each API base of a shop, for hints. */
+export function apiBasePath(shop: string, kind: ApiKind): string {
+  return kind === 'api2' ? `/${shop}/api` : `/${shop}/legacy-api`;
+}
+
 function basicPrincipal(shop: ShopSeed, encoded: string, allScopes: readonly string[]): Principal {
   if (!shop.basicAuth) {
     throw apiErrors.unauthorized(
-      `Basic auth is not enabled for shop '${shop.name}'; use a Bearer token from ${tokenUrl(shop.name)}.`,
+      `Basic auth is not enabled for shop '${shop.name}'; use a Bearer token from ${tokenUrl(shop.name)} on ${apiBasePath(shop.name, 'api2')}.`,
+      'Basic',
     );
   }
   const decoded = Buffer.from(encoded, 'base64').toString('utf8');
@@ -33,7 +46,7 @@ function basicPrincipal(shop: ShopSeed, encoded: string, allScopes: readonly str
   const username = colon === -1 ? decoded : decoded.slice(0, colon);
   const password = colon === -1 ? '' : decoded.slice(colon + 1);
   if (!sameSecret(username, shop.basicAuth.username) || !sameSecret(password, shop.basicAuth.password)) {
-    throw apiErrors.unauthorized("Wrong API user name or password; check the shop's API settings.");
+    throw apiErrors.unauthorized("Wrong API user name or password; check the shop's API settings.", 'Basic');
   }
   return { kind: 'basic', id: `basic:${username}`, scopes: new Set(allScopes) };
 }
@@ -69,27 +82,47 @@ async function bearerPrincipal(
   return { kind: 'bearer', id: claims.sub, scopes: new Set(claims.scopes) };
 }
 
-/** Resolves the Authorization header of an API request; throws 401 with what to do next. */
+/**
+ * Resolves the Authorization header of an API request; throws 401 with what to do next. API2
+ * takes only `Bearer` (documented: sr-api-docs `development/api/12_acquiring_an_access_token.md`);
+ * what it answers to Basic auth is not documented: the sandbox's 401/40101, as for a bad token
+ * (assumptions.ts [A40]). The legacy API takes only Basic auth (its answer to a Bearer token is
+ * assumed the same way).
+ */
 export async function authenticate(
   header: string | undefined,
   shop: ShopSeed,
   key: TokenSigningKey,
   nowMs: number,
   allScopes: readonly string[],
+  api: ApiKind = 'api2',
 ): Promise<Principal> {
-  if (!header) {
-    throw apiErrors.unauthorized(
-      `Missing Authorization header: send 'Authorization: Bearer <access_token>' (token from ${tokenUrl(shop.name)}).`,
-    );
-  }
+  const expected =
+    api === 'api2'
+      ? `send 'Authorization: Bearer <access_token>' (token from ${tokenUrl(shop.name)})`
+      : "send 'Authorization: Basic <base64 of user:password>' with the shop's API user";
+  const challenge = api === 'api2' ? 'Bearer' : 'Basic';
+  if (!header) throw apiErrors.unauthorized(`Missing Authorization header: ${expected}.`, challenge);
   const space = header.indexOf(' ');
   const scheme = (space === -1 ? header : header.slice(0, space)).toLowerCase();
   const credentials = space === -1 ? '' : header.slice(space + 1).trim();
-  if (scheme === 'bearer' && credentials) return bearerPrincipal(shop, credentials, key, nowMs);
-  if (scheme === 'basic' && credentials) return basicPrincipal(shop, credentials, allScopes);
-  throw apiErrors.unauthorized(
-    `Unsupported Authorization header: send 'Authorization: Bearer <access_token>' (token from ${tokenUrl(shop.name)}).`,
-  );
+  if (scheme === API_AUTH_SCHEME[api] && credentials) {
+    return api === 'api2'
+      ? bearerPrincipal(shop, credentials, key, nowMs)
+      : basicPrincipal(shop, credentials, allScopes);
+  }
+  if (api === 'api2' && scheme === 'basic') {
+    throw apiErrors.unauthorized(
+      `API2 (${apiBasePath(shop.name, 'api2')}) takes only 'Authorization: Bearer <access_token>' (token from ${tokenUrl(shop.name)}); HTTP Basic auth (an API user and password) works only on the legacy API base ${apiBasePath(shop.name, 'legacy')}.`,
+    );
+  }
+  if (api === 'legacy' && scheme === 'bearer') {
+    throw apiErrors.unauthorized(
+      `The legacy API (${apiBasePath(shop.name, 'legacy')}) takes only HTTP Basic auth (the shop's API user); send access tokens to API2 at ${apiBasePath(shop.name, 'api2')}.`,
+      'Basic',
+    );
+  }
+  throw apiErrors.unauthorized(`Unsupported Authorization header: ${expected}.`, challenge);
 }
 
 /**

@@ -90,7 +90,7 @@ export function installErrorHandling(app: FastifyInstance): void {
       reply,
       apiErrors.noResource(
         request.url.split('?')[0] ?? '/',
-        `No route ${request.method} ${request.url.split('?')[0]}: the sandbox serves /{shop}/app/token, /{shop}/api/… and /{shop}/_sandbox/….`,
+        `No route ${request.method} ${request.url.split('?')[0]}: the sandbox serves /{shop}/app/token, /{shop}/api/…, /{shop}/legacy-api/… and /{shop}/_sandbox/….`,
       ),
     ),
   );

@@ -1,7 +1,7 @@
 import { BATCH_MAX_BODY_BYTES } from '@srhooks/contracts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BATCH_RATE_LIMIT_COST, MAX_BODY_BYTES } from '../assumptions.js';
-import { authenticate } from '../auth/authenticate.js';
+import { type ApiKind, authenticate } from '../auth/authenticate.js';
 import { apiErrors, type SandboxApiError } from '../errors.js';
 import { faultFor } from '../faults/faults.js';
 import { parseJsonBody } from '../http/request-body.js';
@@ -30,16 +30,28 @@ function readBody(request: ApiRequest, isBatch: boolean): { body: unknown; error
   }
 }
 
+/** Each API base below `/{shop}`: API2 (Bearer tokens) and the legacy API (HTTP Basic auth). */
+const API_MOUNTS: ReadonlyArray<{ kind: ApiKind; segment: string }> = [
+  { kind: 'api2', segment: 'api' },
+  { kind: 'legacy', segment: 'legacy-api' },
+];
+
 /**
- * `/{shop}/api/…`: authentication, the rate limit, injected faults, then the resource.
+ * `/{shop}/api/…` (API2, Bearer only) and `/{shop}/legacy-api/…` (the legacy API, Basic only):
+ * authentication, the rate limit, injected faults, then the resource; the same resources on both.
  * Order: latency → auth (401) → rate limit (429) → forced faults (429/500/503) → body errors → resource.
  */
 export function registerApiRoutes(app: FastifyInstance, state: SandboxState): void {
+  for (const mount of API_MOUNTS) registerApiMount(app, state, mount.kind, mount.segment);
+}
+
+function registerApiMount(app: FastifyInstance, state: SandboxState, kind: ApiKind, segment: string): void {
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const prefix = new RegExp(`^/[^/]+/${segment}`);
 
   app.route({
     method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
-    url: '/:shop/api/*',
+    url: `/:shop/${segment}/*`,
     bodyLimit: BATCH_MAX_BODY_BYTES,
     handler: async (request: ApiRequest, reply) => {
       const json = wantsJson(request.headers.accept);
@@ -51,9 +63,10 @@ export function registerApiRoutes(app: FastifyInstance, state: SandboxState): vo
         state.tokenKey,
         Date.now(),
         ALL_SCOPES,
+        kind,
       );
       // The raw path (segments still percent-encoded): base64 ids may contain an encoded '/'.
-      const path = (request.url.split('?')[0] ?? '').replace(/^\/[^/]+\/api/, '') || '/';
+      const path = (request.url.split('?')[0] ?? '').replace(prefix, '') || '/';
       const isBatch = /^\/batch\/?$/.test(path);
       const { body, error: bodyError } = readBody(request, isBatch);
       const cost = isBatch ? BATCH_RATE_LIMIT_COST(countBatchRequests(body)) : 1;
@@ -68,7 +81,12 @@ export function registerApiRoutes(app: FastifyInstance, state: SandboxState): vo
       if (fault.kind === 'error') throw apiErrors.injectedFault(fault.status);
       if (bodyError) throw bodyError;
 
-      const ctx: ApiContext = { state, shop, principal, apiBase: `${origin(request)}/${shop.seed.name}/api` };
+      const ctx: ApiContext = {
+        state,
+        shop,
+        principal,
+        apiBase: `${origin(request)}/${shop.seed.name}/${segment}`,
+      };
       if (isBatch) {
         if (request.method !== 'POST') throw apiErrors.methodNotAllowed(request.method, path, ['POST']);
         const result = runBatch(ctx, body);
