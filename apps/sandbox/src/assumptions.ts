@@ -206,8 +206,10 @@ export const DATE_ERROR_PARAMETER: (name: string, value: string) => string = (na
  * [A28] An inner batch answer without a body (DELETE, 204) carries an empty `body`: the
  * documentation's XML example shows `<body/>` for DELETE (documented); its JSON form is not shown,
  * and the sandbox answers the PHP empty array `[]`, as `?emptyBody=1` is documented to answer.
- * The inner `statusCode` is the resource's own 204 (webHooks: "204 or 404"), although the batch
- * page's example (a category) shows 200 for its inner DELETE: readers must accept any 2xx.
+ * The inner `statusCode` is the resource's own 204 (documented, D26: webHooks DELETE "204 or 404",
+ * and the batch page: "If request processing was correct, the value is 200, 201 or 204"); the
+ * batch page's example shows 200 for a category DELETE, but the page calls its examples "only
+ * illustrations" and the categories page documents that DELETE as 204.
  */
 export const BATCH_EMPTY_BODY: readonly never[] = [];
 
