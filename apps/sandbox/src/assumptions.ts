@@ -77,9 +77,13 @@ export const EMPTY_BODY_ANSWER: readonly never[] = [];
  * [A6] An item keeps answering to its API id after it got an outer id (the outer-id page only
  * says its `id` and `href` change), and GET/DELETE of an id that names no item answer
  * 404/40401 (DELETE is documented "204 or 404"); PUT of an unknown outer id answers the
- * documented 40007 "The given OuterId is not exist: {id}!". PUT of an API id that names no item
- * answers 404/40401 too, although the outer-id page implies that a PUT with an API id may create
- * ("unlike creation with an API_ID"): the sandbox does not create on PUT.
+ * documented 40007 "The given OuterId is not exist: {id}!". PUT of a webHooks API id that names
+ * no item answers 404/40401 too. What ShopRenter answers there is shown nowhere: the webHooks page
+ * (`fixtures/api/webhook/data.json`) says PUT "is for modification" and POST "is used to create",
+ * where e.g. the orders page says both are "used for both creation and modification"; the generic
+ * outer-id page says a PUT with an API id may create ("unlike creation with an API_ID"). The
+ * sandbox follows the webHooks page (no creation on PUT) and answers the documented code for a
+ * missing resource, 40401.
  */
 export const API_ID_WORKS_AFTER_OUTER_ID = true;
 
