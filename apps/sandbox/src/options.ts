@@ -17,7 +17,7 @@ export interface ApiClientSeed {
 export interface ShopSeed {
   name: string;
   clients: ApiClientSeed[];
-  /** Enables legacy HTTP Basic auth (API user/password) on this shop's API routes. */
+  /** Enables legacy HTTP Basic auth (API user/password) on this shop's legacy API base, `/{shop}/legacy-api` (API2 takes only Bearer tokens). */
   basicAuth?: { username: string; password: string };
 }
 
