@@ -4,7 +4,7 @@
  * exit), and a second signal exits at once.
  */
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,6 +62,22 @@ describe('runReceiver', () => {
     const message = proc.stderrText.join('');
     expect(message).toContain('PORT: must be a port number from 0 to 65535 (0: any free port), got "eighty"');
     expect(message).toContain('secrets: set at least one secret (SRHOOKS_SECRETS');
+  });
+
+  it('stops with exit code 1 naming the handler and the value when a NATS server is no NATS URL', async () => {
+    writeFileSync(
+      join(dir, 'srhooks.config.json'),
+      JSON.stringify({
+        handlers: { bus: { type: 'nats', servers: ['nats://127.0.0.1:4222', 'nats:4222:x'] } },
+      }),
+    );
+    const proc = new FakeProcess(env(), dir);
+    expect(await runReceiver(proc, { processing: { enabled: false } })).toBeNull();
+    expect(proc.exitCode).toBe(1);
+    expect(proc.stderrText.join('')).toContain('handlers.bus.servers[1]');
+    expect(proc.stderrText.join('')).toContain(
+      'handler "bus": "nats:4222:x" is not a NATS server; write nats://host:port',
+    );
   });
 
   it.runIf(process.platform === 'linux')(

@@ -21,7 +21,7 @@ import {
   HandlerParamsSchema,
   IdParamsSchema,
   NoQuerySchema,
-  PruneRequestSchema,
+  PruneRequestSchemas,
   ReplayQuerySchema,
   ReprocessRequestSchema,
 } from './admin-request-schemas.js';
@@ -163,7 +163,7 @@ export const adminApiRoutes: FastifyPluginAsync<AdminApiRoutesOptions> = async (
   });
 
   app.post('/prune', async (request) => {
-    const prune = parseBodyOrQuery(PruneRequestSchema, request);
+    const prune = parseBodyOrQuery(PruneRequestSchemas, request);
     const result = await operations.prune(prune);
     request.log.info(
       { prune: { ...prune, ...result, before: result.before.toISOString() } },

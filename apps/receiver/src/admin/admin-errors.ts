@@ -80,12 +80,17 @@ export function parseRequestPart<S extends z.ZodType>(
   return result.data;
 }
 
-/** A POST's options: its JSON body, or its query string when it has no body (`curl -X POST …?a=b`); never both. */
+/**
+ * A POST's options: its JSON body, or its query string when it has no body (`curl -X POST …?a=b`); never
+ * both. One schema for both, or `{body, query}` when a JSON body must carry numbers and booleans as JSON
+ * while the query string carries them as text.
+ */
 export function parseBodyOrQuery<S extends z.ZodType>(
-  schema: S,
+  schema: S | { body: S; query: z.ZodType<z.output<S>> },
   request: { body: unknown; query: unknown },
 ): z.output<S> {
-  if (request.body === undefined) return parseRequestPart(schema, 'query', request.query);
+  const schemas = schema instanceof Object && 'body' in schema ? schema : { body: schema, query: schema };
+  if (request.body === undefined) return parseRequestPart(schemas.query, 'query', request.query);
   const queryFields = Object.keys((request.query ?? {}) as object);
   if (queryFields.length > 0) {
     throw new AdminApiError(
@@ -95,7 +100,7 @@ export function parseBodyOrQuery<S extends z.ZodType>(
       { in: 'query', field: queryFields[0] },
     );
   }
-  return parseRequestPart(schema, 'body', request.body);
+  return parseRequestPart(schemas.body, 'body', request.body);
 }
 
 /** The status and JSON body for an error thrown by an admin route, or null for anything unexpected. */

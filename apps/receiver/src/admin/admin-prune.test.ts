@@ -77,6 +77,50 @@ describe('POST /admin/api/prune', () => {
   );
 
   it.each([
+    [
+      { olderThanDays: '30' },
+      'olderThanDays',
+      'body.olderThanDays: must be a JSON number, not the text "30"; send "olderThanDays": 30 without quotes',
+    ],
+    [
+      { olderThanDays: 30, dryRun: 'true' },
+      'dryRun',
+      'body.dryRun: must be a JSON boolean, not the text "true"; send "dryRun": true without quotes',
+    ],
+    [
+      { olderThanDays: 30, dryRun: '0' },
+      'dryRun',
+      'body.dryRun: must be a JSON boolean, not the text "0"; send "dryRun": false without quotes',
+    ],
+    [
+      { olderThanDays: 30, includeDeadLetters: 'false' },
+      'includeDeadLetters',
+      'body.includeDeadLetters: must be a JSON boolean, not the text "false"; send "includeDeadLetters": false without quotes',
+    ],
+  ])(
+    'refuses %j in a JSON body (text where JSON has a number or boolean) with 400 naming the field',
+    async (body, field, message) => {
+      const answer = await prune(body);
+      expect(answer.status).toBe(400);
+      expect(answer.body).toEqual({
+        ok: false,
+        error: { code: 'invalid_request', message, in: 'body', field },
+      });
+      expect(await receiver.app.store.getDelivery(ids.oldPending ?? '')).not.toBeNull();
+      expect(await receiver.app.store.getDelivery(ids.recent ?? '')).not.toBeNull();
+    },
+  );
+
+  it('takes text in the query string (olderThanDays=3&dryRun=true&includeDeadLetters=false)', async () => {
+    const response = await fetch(
+      `${receiver.baseUrl}/admin/api/prune?olderThanDays=3&dryRun=true&includeDeadLetters=false`,
+      { method: 'POST', headers: bearer() },
+    );
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ ok: true, dryRun: true, deliveries: 1, kept: 1 });
+  });
+
+  it.each([
     [{}, 'olderThanDays'],
     [{ olderThanDays: 0 }, 'olderThanDays'],
     [{ olderThanDays: 'soon' }, 'olderThanDays'],

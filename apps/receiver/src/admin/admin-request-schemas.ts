@@ -160,9 +160,15 @@ export const NoQuerySchema = requestObject({});
 
 export const HandlerParamsSchema = z.strictObject({ name: HandlerNameSchema });
 
-/** `true`/`false` in a JSON body; `true`/`false`/`1`/`0` in a query string. */
+/** A flag's text in a query string: `true`/`false`/`1`/`0`. */
+const FLAG_TEXTS = ['true', 'false', '1', '0'] as const;
+
+/**
+ * A flag: `true`/`false` in a JSON body; `true`/`false`/`1`/`0` in a query string. It also takes that
+ * text in a JSON body (re-process, recover); prune's body takes JSON booleans only ({@link jsonFlag}).
+ */
 export const FlagSchema = z.union(
-  [z.boolean(), z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1')],
+  [z.boolean(), z.enum(FLAG_TEXTS).transform((value) => value === 'true' || value === '1')],
   { error: 'must be true or false' },
 );
 
@@ -171,23 +177,59 @@ export const ReprocessRequestSchema = actionObject({
   acceptShopMismatch: FlagSchema.optional(),
 });
 
-/** Body (or query) of "prune": deliveries older than this many days go (see the store's prune). */
-export const PruneRequestSchema = actionObject({
+/**
+ * A flag of a JSON body: a JSON boolean only. The text a query string would carry (`"true"`, `"0"`) is
+ * refused with what to send instead, not read as the flag (see {@link FlagSchema} for the query).
+ */
+export function jsonFlag(field: string) {
+  return z.boolean({
+    error: (issue) =>
+      typeof issue.input === 'string' && (FLAG_TEXTS as readonly string[]).includes(issue.input)
+        ? `must be a JSON boolean, not the text "${issue.input}"; send "${field}": ${issue.input === 'true' || issue.input === '1'} without quotes`
+        : 'must be true or false',
+  });
+}
+
+const WHOLE_DAYS_TEXT = /^\s*\d+\s*$/;
+
+/** Prune's olderThanDays as a number; a JSON body's `"90"` is refused with what to send instead. */
+const PruneDaysSchema = z
+  .number({
+    error: (issue) => {
+      if (issue.input === undefined) {
+        return 'is required: deliveries older than this many days are deleted (e.g. 90)';
+      }
+      if (typeof issue.input === 'string' && WHOLE_DAYS_TEXT.test(issue.input)) {
+        return `must be a JSON number, not the text "${issue.input.trim()}"; send "olderThanDays": ${Number(issue.input)} without quotes`;
+      }
+      return 'must be a whole number of days';
+    },
+  })
+  .int('must be a whole number of days')
+  .min(1, 'must be at least 1')
+  .max(36_500, 'must be at most 36500');
+
+/**
+ * JSON body of "prune": deliveries older than this many days go (see the store's prune). A JSON body
+ * carries JSON numbers and booleans: `{"olderThanDays": 90, "dryRun": true}`, never `"90"` / `"true"`.
+ */
+export const PruneBodySchema = actionObject({
+  olderThanDays: PruneDaysSchema,
+  dryRun: jsonFlag('dryRun').optional(),
+  includeDeadLetters: jsonFlag('includeDeadLetters').optional(),
+});
+
+/** Query of "prune" (`?olderThanDays=90&dryRun=1`): a query string brings text, read as the number and flags. */
+export const PruneQuerySchema = actionObject({
   olderThanDays: z.preprocess(
-    // A query string brings text: "90" → 90 (anything else stays as it is and is refused below).
-    (value) => (typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value),
-    z
-      .number({
-        error: (issue) =>
-          issue.input === undefined
-            ? 'is required: deliveries older than this many days are deleted (e.g. 90)'
-            : 'must be a whole number of days',
-      })
-      .int('must be a whole number of days')
-      .min(1, 'must be at least 1')
-      .max(36_500, 'must be at most 36500'),
+    // "90" → 90 (anything else stays as it is and is refused by the number).
+    (value) => (typeof value === 'string' && WHOLE_DAYS_TEXT.test(value) ? Number(value) : value),
+    PruneDaysSchema,
   ),
   dryRun: FlagSchema.optional(),
   includeDeadLetters: FlagSchema.optional(),
 });
-export type PruneRequest = z.output<typeof PruneRequestSchema>;
+
+/** "prune" takes its options as a JSON body or as a query string, each with its own types. */
+export const PruneRequestSchemas = { body: PruneBodySchema, query: PruneQuerySchema };
+export type PruneRequest = z.output<typeof PruneBodySchema>;

@@ -48,7 +48,7 @@ export const DEFAULT_NATS_SUBJECT = 'shoprenter.{shop}.{event}';
 
 export const natsHandlerFields = {
   type: z.literal('nats'),
-  /** NATS server URL(s), e.g. `nats://127.0.0.1:4222`; may hold `${VAR}`. */
+  /** NATS server(s): `nats://host:port`, `tls://host:port` or `host:port` (checked in config/nats-server.ts); may hold `${VAR}`. */
   servers: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)], {
     error: 'must be a NATS server URL such as nats://127.0.0.1:4222, or a list of them',
   }),

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { AppConfigSchema } from '../app-mode/app-config.js';
 import { parseCidr } from '../ingest/ip-allow-list.js';
 import { amqpHandlerFields, natsHandlerFields, redisStreamHandlerFields } from './broker-handler-schemas.js';
+import { natsServerProblem } from './nats-server.js';
 import { SET_SHOP_CREDENTIALS, shopApiAuth, shopAuthIssues } from './shop-api-auth.js';
 
 export const DEFAULT_BODY_LIMIT = 2 * 1024 * 1024;
@@ -244,6 +245,21 @@ export const ReceiverConfigSchema = z
         z.string().regex(HANDLER_NAME, 'handler names use letters, digits, "_", "." and "-"'),
         HandlerConfigSchema,
       )
+      .superRefine((handlers, ctx) => {
+        // A NATS server the client cannot use fails here, not at the first delivery (see nats-server.ts).
+        for (const [name, handler] of Object.entries(handlers)) {
+          if (handler.type !== 'nats') continue;
+          const servers = [handler.servers].flat();
+          servers.forEach((server, index) => {
+            // `${VAR}`: checked once resolved, when the receiver starts (env-reference.ts).
+            const problem = server.includes('${') ? null : natsServerProblem(name, server);
+            if (problem) {
+              const path = Array.isArray(handler.servers) ? [name, 'servers', index] : [name, 'servers'];
+              ctx.addIssue({ code: 'custom', path, message: problem });
+            }
+          });
+        }
+      })
       .default({}),
   })
   .superRefine((config, ctx) => {

@@ -318,6 +318,21 @@ describe('loadConfig', () => {
       message: /whsec_/,
     },
     {
+      name: 'a NATS handler whose server is no NATS URL or host:port',
+      file: { secrets: [SECRET_A], handlers: { bus: { type: 'nats', servers: 'nats:/127.0.0.1:4222' } } },
+      key: 'handlers.bus.servers',
+      message: /handler "bus": "nats:\/127\.0\.0\.1:4222" is not a NATS server; write nats:\/\/host:port/,
+    },
+    {
+      name: 'a NATS handler whose second server has a port out of range',
+      file: {
+        secrets: [SECRET_A],
+        handlers: { bus: { type: 'nats', servers: ['nats://a:4222', 'b:99999'] } },
+      },
+      key: 'handlers.bus.servers[1]',
+      message: /handler "bus": "b:99999" has port 99999; a port is 1 to 65535/,
+    },
+    {
       name: 'reconcile without credentials',
       file: {
         secrets: [SECRET_A],

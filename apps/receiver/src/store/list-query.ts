@@ -1,5 +1,5 @@
 import { EVENT_SOURCES, type EventSource } from './recovery-records.js';
-import { searchTerms } from './search-text.js';
+import { type SearchTerm, searchTerms } from './search-text.js';
 import type { SqlDialect, SqlParams } from './sql-params.js';
 import type { DeadLetterFilter, DeliveryFilter, EventFilter } from './store.js';
 
@@ -31,11 +31,11 @@ function timeRange(
 
 /**
  * Every term of the query occurs in `e.search_text` (folded: any order, accents and case ignored; a
- * phone number as its digits, `search-text.ts`).
+ * phone number as its digits, `search-text.ts`). `terms` are {@link queryTerms}' for the query.
  */
-function searchTextMatches(query: string, params: SqlParams): string {
-  // callers check `searching` first: no term would leave an empty condition (`… AND ` → SQL syntax error)
-  return searchTerms(query)
+function searchTextMatches(terms: readonly SearchTerm[], params: SqlParams): string {
+  // callers check for terms first: none would leave an empty condition (`… AND ` → SQL syntax error)
+  return terms
     .map((patterns) => {
       const likes = patterns.map((pattern) => `e.search_text LIKE ${params.add(pattern)} ESCAPE '\\'`);
       return likes.length === 1 ? (likes[0] as string) : `(${likes.join(' OR ')})`;
@@ -54,11 +54,11 @@ function sourceLiteral(source: EventSource): string {
 }
 
 /**
- * Whether `q` searches at all: it has a term once folded (`q` of spaces or of a lone accent, U+0301,
- * has none and lists everything, as no `q`).
+ * The search terms of `q`, split once per query: none means `q` does not search (no `q`, or a `q` of
+ * spaces or of a lone accent, U+0301, which has no term once folded, lists everything, as no `q`).
  */
-function searching(q: string | undefined): q is string {
-  return q !== undefined && searchTerms(q).length > 0;
+function queryTerms(q: string | undefined): SearchTerm[] {
+  return q === undefined ? [] : searchTerms(q);
 }
 
 function where(conditions: string[]): string {
@@ -80,9 +80,10 @@ export function deliveryListQuery(columns: string, filter: DeliveryFilter, diale
       `EXISTS (SELECT 1 FROM events e WHERE e.delivery_id = d.id AND e.status = ${params.add(filter.eventStatus)})`,
     );
   }
-  if (searching(filter.q)) {
+  const terms = queryTerms(filter.q);
+  if (terms.length > 0) {
     conditions.push(
-      `EXISTS (SELECT 1 FROM events e WHERE e.delivery_id = d.id AND ${searchTextMatches(filter.q, params)})`,
+      `EXISTS (SELECT 1 FROM events e WHERE e.delivery_id = d.id AND ${searchTextMatches(terms, params)})`,
     );
   }
   const limit = pageSize(filter.limit);
@@ -100,8 +101,9 @@ export function eventListQuery(columns: string, filter: EventFilter, dialect: Sq
   if (filter.source !== undefined) conditions.push(`e.source = ${sourceLiteral(filter.source)}`);
   timeRange(conditions, params, dialect, 'e.received_at', filter);
   if (filter.cursor !== undefined) conditions.push(`e.id < ${params.add(filter.cursor)}`);
-  const search = searching(filter.q);
-  if (search) conditions.push(searchTextMatches(filter.q ?? '', params));
+  const terms = queryTerms(filter.q);
+  const search = terms.length > 0;
+  if (search) conditions.push(searchTextMatches(terms, params));
   const narrowed =
     filter.shop !== undefined || filter.status !== undefined || filter.deliveryId !== undefined;
   const hint =

@@ -50,6 +50,19 @@ describe('broker handler config', () => {
       retry: { delays: ['5s'] },
       concurrency: 4,
     },
+    {
+      type: 'nats',
+      servers: [
+        '127.0.0.1:4222',
+        'nats-1',
+        'tls://nats.example.com:4443',
+        'NATS://Nats-2.internal:4222/',
+        'nats://[::1]:4222',
+        '[fd00::1]',
+        '${NATS_URL}',
+        'nats://${NATS_HOST}:4222',
+      ],
+    },
     { type: 'amqp', url: 'amqp://srhooks:${RABBIT_PASSWORD}@rabbit:5672/shop', exchange: 'orders' },
     { type: 'amqp', url: '${AMQP_URL}', exchange: '', routingKey: 'srhooks-{shop}' },
     { type: 'redis-stream', url: 'redis://:${REDIS_PASSWORD}@redis:6379/0', maxLen: 100000 },
@@ -70,6 +83,22 @@ describe('broker handler config', () => {
     [
       { type: 'nats', servers: 'nats://x', ensureStream: { name: 'S', duplicateWindow: 'soon' } },
       'handlers.bus.ensureStream.duplicateWindow: must be milliseconds or a duration',
+    ],
+    [{ type: 'nats', servers: 'nats:/x:4222' }, 'handlers.bus.servers: handler "bus": "nats:/x:4222" is not'],
+    [
+      { type: 'nats', servers: 'http://x:4222' },
+      'handlers.bus.servers: handler "bus": "http://x:4222" has scheme http://',
+    ],
+    [
+      { type: 'nats', servers: 'ws://x:8080' },
+      'handlers.bus.servers: handler "bus": "ws://x:8080" is a WebSocket URL',
+    ],
+    [{ type: 'nats', servers: 'nats://x:0' }, 'handlers.bus.servers: handler "bus": "nats://x:0" has port 0'],
+    [{ type: 'nats', servers: ['nats://a', 'nats://a b:4222'] }, 'handlers.bus.servers[1]: handler "bus"'],
+    [{ type: 'nats', servers: 'nats://x:4222/jetstream' }, 'a path'],
+    [
+      { type: 'nats', servers: 'nats://u:p@x:4222' },
+      'handlers.bus.servers: handler "bus": a NATS server takes no user or password in the URL',
     ],
     [
       { type: 'amqp', url: 'http://rabbit', exchange: 'x' },
@@ -132,6 +161,34 @@ describe('an unset ${VAR} at start-up', () => {
         new ProcessingConfigError(
           'handlers.bus.url refers to ${RABBIT_PASSWORD}, but the environment variable RABBIT_PASSWORD is not set; set it (or write the value into the config)',
         ),
+      );
+      expect(existsSync(db)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a NATS server from ${VAR} at start-up', () => {
+  it('refuses a resolved value that is no NATS server before the store is opened, naming handler and variable', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'srhooks-nats-ref-'));
+    try {
+      const db = join(dir, 'receiver.db');
+      const config = defineReceiverConfig({
+        secrets: ['test-secret-0123456789abcdef'],
+        db,
+        logLevel: 'silent',
+        handlers: {
+          bus: { type: 'nats', servers: ['nats://a:4222', '${NATS_URL}'] },
+        } as unknown as ReceiverConfigInput['handlers'],
+      });
+      const started = buildReceiver(config, {
+        defaultMetrics: false,
+        processing: { env: { NATS_URL: 'nats//x:4222' } },
+      });
+      await expect(started).rejects.toBeInstanceOf(ProcessingConfigError);
+      await expect(started).rejects.toThrow(
+        'handlers.bus.servers[1] (${NATS_URL}): handler "bus": "nats//x:4222" is not a NATS server',
       );
       expect(existsSync(db)).toBe(false);
     } finally {

@@ -2,11 +2,13 @@
  * `${VAR}` references in broker handler settings (URLs, user names, passwords, tokens): resolved from
  * the environment when the handler is built, so credentials live in the environment and
  * srhooks.config.json can be committed. A reference to an unset variable stops start-up with a message
- * naming the key and the variable. Resolved values are secrets: {@link brokerSecretValues} lists them for
+ * naming the key and the variable (a NATS server from a `${VAR}` that is no NATS server stops it too,
+ * see config/nats-server.ts). Resolved values are secrets: {@link brokerSecretValues} lists them for
  * the log scrubber, and {@link scrubSecrets} removes them (and any URL user-info) from error texts
  * before they are stored with an attempt or logged.
  */
 import type { HandlerConfig } from '../../../config/config-schema.js';
+import { natsServerProblem } from '../../../config/nats-server.js';
 import { ProcessingConfigError } from '../../processing-errors.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -36,7 +38,11 @@ export function checkEnvReferences(handlers: Readonly<Record<string, HandlerConf
     const where = `handlers.${name}`;
     if (handler.type === 'nats') {
       [handler.servers].flat().forEach((server, index) => {
-        resolveEnvReferences(server, env, `${where}.servers[${index}]`);
+        const key = `${where}.servers[${index}]`;
+        const resolved = resolveEnvReferences(server, env, key);
+        // A literal server was checked with the configuration; one from `${VAR}` only now.
+        const problem = server.includes('${') ? natsServerProblem(name, resolved) : null;
+        if (problem) throw new ProcessingConfigError(`${key} (${server}): ${problem}`);
       });
       for (const key of ['user', 'password', 'token'] as const) {
         const value = handler[key];
