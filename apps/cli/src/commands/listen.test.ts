@@ -398,7 +398,9 @@ describe('srhooks listen', () => {
       const run = await runCli(other.dir, ['listen', '--port', '0', '--json'], { timeoutMs: 8_000 });
       expect(run.code).toBe(2);
       expect(JSON.parse(run.stdout).error).toMatchObject({ code: 'listen_file_invalid' });
-      expect(run.stderr).toContain(`error: ${file} is not valid JSON`);
+      expect(run.stderr).toContain(
+        `error: ${file} is not valid JSON: the JSON ends too early (a closing bracket, brace or quote missing?) at line 2, column 1`,
+      );
       expect(run.stderr).toContain('URLs');
       expect(readFileSync(file, 'utf8')).toBe(broken);
       const events = await runCli(other.dir, ['events', 'list']);

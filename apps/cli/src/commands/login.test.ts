@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunningSandbox } from '@srhooks/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -136,6 +136,24 @@ describe('srhooks login / shops / logout', () => {
       expect(existsSync(join(empty.dir, 'credentials.json'))).toBe(false);
     } finally {
       empty.cleanup();
+    }
+  });
+
+  it('a credentials.json that is not JSON: exit 2 with the line and column, no secret printed', async () => {
+    const other = tempConfigDir();
+    try {
+      mkdirSync(other.dir, { recursive: true });
+      const file = join(other.dir, 'credentials.json');
+      writeFileSync(file, '{"shops": {"acme": {"auth": {"clientId": "c", "clientSecret": s3cr3t-value}}}}\n');
+      const run = await runCli(other.dir, ['shops', '--json']);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(
+        `error: ${file} is not valid JSON: unexpected character at line 1, column 63`,
+      );
+      expect(run.stdout + run.stderr).not.toContain('s3cr3t');
+      expect(JSON.parse(run.stdout).error).toMatchObject({ code: 'credentials_corrupt', exitCode: 2 });
+    } finally {
+      other.cleanup();
     }
   });
 

@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, startCli, tempConfigDir } from '../test-support/run-cli.js';
 
@@ -49,6 +51,27 @@ describe('sandbox simulator subcommands and the server flags', () => {
     const json = await runCli(config.dir, [...args, '--sandbox-url', 'http://127.0.0.1:1', '--json']);
     expect(JSON.parse(json.stdout).error.code).toBe('sandbox_server_option');
   });
+
+  it.each([
+    ['--apps', '[\n  {"appId": "my-app", "clientSecret": hunter2-app-secret}\n]\n', 'line 2, column 39'],
+    [
+      '--shops',
+      '[{"name": "acme", "clients": [{"clientId": "c", "clientSecret": "s3cr3t-shop"',
+      'line 1, column 78',
+    ],
+  ])(
+    'sandbox %s with a file that is not JSON: a usage error with the line and column, quoting nothing of it',
+    async (flag, content, where) => {
+      const file = join(config.dir, '..', `bad${flag}.json`);
+      writeFileSync(file, content);
+      const run = await runCli(config.dir, ['sandbox', '--port', '0', flag, file, '--json']);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(`error: ${flag} ${file} is not valid JSON: `);
+      expect(run.stderr).toContain(`at ${where}`);
+      expect(run.stdout + run.stderr).not.toMatch(/hunter2|s3cr3t|appId|clientId/);
+      expect(JSON.parse(run.stdout).error).toMatchObject({ code: 'invalid_json', exitCode: 2 });
+    },
+  );
 
   it('sandbox --token-ttl sets the lifetime of the tokens it issues; a bad value is a usage error', async () => {
     const sandbox = startCli(config.dir, ['sandbox', '--port', '0', '--token-ttl', '2', '--json']);

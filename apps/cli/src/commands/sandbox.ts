@@ -1,5 +1,7 @@
+import { readFile } from 'node:fs/promises';
 import { usageError } from '../cli-error.js';
 import { defineCommand } from '../command.js';
+import { parseJsonInput } from '../json-input.js';
 
 export interface SandboxOptions {
   port?: number;
@@ -35,6 +37,21 @@ export interface SandboxResult {
 export const DEFAULT_SANDBOX_PORT = 8787;
 
 /**
+ * `--apps FILE` / `--shops FILE` are JSON the user wrote: a syntax error is reported here, by line
+ * and column (the sandbox's own message would carry Node's, which quotes the file). The sandbox
+ * reads the file again and checks its shape; a file it cannot read is its to report.
+ */
+async function checkJsonFile(flag: string, path: string): Promise<void> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return;
+  }
+  parseJsonInput(text, { source: `${flag} ${path}`, hint: 'see the sandbox README for its format' });
+}
+
+/**
  * Runs the emulated ShopRenter shop until Ctrl-C. Its client credentials are the sandbox's fixed
  * public demo values (not user secrets), so they are printed to copy into `srhooks login`.
  */
@@ -47,6 +64,8 @@ export const sandboxCommand = defineCommand<SandboxOptions, SandboxResult>({
     const port = options.port ?? DEFAULT_SANDBOX_PORT;
     if (!Number.isInteger(port) || port < 0 || port > 65535)
       throw usageError(`--port must be 0-65535, got ${port}`);
+    if (options.shops) await checkJsonFile('--shops', options.shops);
+    if (options.apps) await checkJsonFile('--apps', options.apps);
     const spinner = context.output.spinner('starting the sandbox shop');
     let running: Awaited<ReturnType<typeof startSandbox>>;
     try {

@@ -220,8 +220,49 @@ describe('srhooks trigger', () => {
       `${server.url}/x`,
     ]);
     expect(broken.code).toBe(2);
-    expect(broken.stderr).toContain('is not valid JSON');
+    expect(broken.stderr).toContain(`error: --data ${file} is not valid JSON: the JSON ends too early`);
+    expect(broken.stderr).toContain('at line 1, column 12');
   });
+
+  it.each([
+    // Node 20 gives no position for an unexpected token, and quotes the text around it
+    [
+      '{"orders": {"order": [{\n  "firstname": Kiss Anna,\n  "phone": "+36301234567"}]}}',
+      'unexpected character at line 2, column 16',
+    ],
+    // Node 20 gives a position here
+    [
+      '{"orders": {"order": [{\n  "firstname": "Kiss Anna"\n  "phone": "+36301234567"}]}}',
+      "expected ',' or '}' after property value at line 3, column 3",
+    ],
+  ])(
+    '--data with broken JSON names the flag, the line and the column, and quotes nothing of the file: %j',
+    async (content, where) => {
+      const file = join(config.dir, '..', 'personal.json');
+      writeFileSync(file, content);
+      for (const json of [false, true]) {
+        const run = await runCli(config.dir, [
+          'trigger',
+          'order_confirm',
+          '--data',
+          file,
+          '--to',
+          `${server.url}/x`,
+          ...(json ? ['--json'] : []),
+          '--debug',
+        ]);
+        expect(run.code).toBe(2);
+        expect(run.stderr).toContain(`error: --data ${file} is not valid JSON: ${where}`);
+        expect(run.stderr).toContain(`fix the JSON at ${where.replace(/^.* at /, '')}`);
+        for (const text of [run.stdout, run.stderr]) {
+          expect(text).not.toContain('Kiss');
+          expect(text).not.toContain('3630');
+          expect(text).not.toContain('firstname');
+        }
+        if (json) expect(JSON.parse(run.stdout).error).toMatchObject({ code: 'invalid_json', exitCode: 2 });
+      }
+    },
+  );
 
   it('a non-2xx answer is printed and exits 3', async () => {
     const run = await runCli(config.dir, ['trigger', 'order_confirm', '--to', `${server.url}/fail`]);

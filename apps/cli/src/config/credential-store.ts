@@ -1,6 +1,7 @@
 import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CliError, EXIT_CODES } from '../cli-error.js';
+import { CliError } from '../cli-error.js';
+import { parseJsonInput } from '../json-input.js';
 
 /** One shop's stored credentials: OAuth client credentials or legacy Basic auth. */
 export type StoredAuth = { clientId: string; clientSecret: string } | { username: string; password: string };
@@ -78,16 +79,11 @@ export class CredentialStore {
         hint: 'check the file permissions, or point SRHOOKS_CONFIG_DIR at another directory',
       });
     }
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch {
-      throw new CliError(`${this.path} is not valid JSON`, {
-        code: 'credentials_corrupt',
-        exitCode: EXIT_CODES.usage,
-        hint: 'fix or delete the file, then run srhooks login again',
-      });
-    }
+    const raw = parseJsonInput(text, {
+      source: this.path,
+      code: 'credentials_corrupt',
+      hint: 'or delete the file and run srhooks login again',
+    });
     const file = emptyFile();
     if (!isRecord(raw) || !isRecord(raw.shops)) return file;
     for (const [name, value] of Object.entries(raw.shops)) {

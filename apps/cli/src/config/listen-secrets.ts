@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { usageError } from '../cli-error.js';
+import { parseJsonInput } from '../json-input.js';
 
 /**
  * `listen.json` (mode 0600) in the config dir: the secrets of the local `srhooks listen` receiver,
@@ -51,18 +52,16 @@ async function readListenFile(configDir: string): Promise<Partial<ListenFile> | 
       'listen_file_unreadable',
     );
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = undefined;
-  }
+  const keeps = 'it keeps srhooks listen’s URL secret, admin token and forward secret';
+  const orDelete =
+    'or delete it to start with new secrets: the URLs you registered with the old secret then stop working (register listen’s new URLs)';
+  const parsed = parseJsonInput(text, {
+    source: path,
+    code: 'listen_file_invalid',
+    hint: `${orDelete}; ${keeps}`,
+  });
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw usageError(
-      `${path} is not valid JSON`,
-      'fix it (it keeps srhooks listen’s URL secret, admin token and forward secret), or delete it to start with new secrets: the URLs you registered with the old secret then stop working (register listen’s new URLs)',
-      'listen_file_invalid',
-    );
+    throw usageError(`${path} is not a JSON object`, `fix it (${keeps}), ${orDelete}`, 'listen_file_invalid');
   }
   return parsed as Partial<ListenFile>;
 }

@@ -14,6 +14,7 @@ import {
 } from '@srhooks/contracts';
 import { z } from 'zod';
 import { usageError } from '../cli-error.js';
+import { parseJsonInput } from '../json-input.js';
 import { secretsFromEnv } from './receiver-secrets.js';
 
 /**
@@ -121,12 +122,11 @@ export async function readSyncConfig(path: string): Promise<SyncConfig> {
       'config_unreadable',
     );
   }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    throw usageError(`${path} is not valid JSON: ${(error as Error).message}`, undefined, 'config_invalid');
-  }
+  const raw = parseJsonInput(text, {
+    source: `-f ${path}`,
+    code: 'config_invalid',
+    hint: 'then run webhooks sync again (format: see the CLI README, "webhooks sync")',
+  });
   const parsed = SyncConfigSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -7,6 +7,7 @@ import {
   type WebhookEvent,
 } from '@srhooks/contracts';
 import { usageError } from '../cli-error.js';
+import { parseJsonInput } from '../json-input.js';
 
 export interface PayloadSource {
   event: WebhookEvent;
@@ -38,11 +39,10 @@ async function readJsonFile(path: string): Promise<unknown> {
       `cannot read --data ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
     );
   }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw usageError(`--data ${path} is not valid JSON: ${(error as Error).message}`);
-  }
+  return parseJsonInput(text, {
+    source: `--data ${path}`,
+    hint: 'or leave --data out to send the built-in sample',
+  });
 }
 
 /** The items of a file: `{orders:{order:[…]}}` / `{newsletter:{subscriber:[…]}}`, `[item, …]` or `item`. */

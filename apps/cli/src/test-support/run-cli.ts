@@ -16,6 +16,8 @@ export interface CliRun {
 
 export interface RunOptions {
   env?: Record<string, string | undefined>;
+  /** Run this file instead of dist/cli.js (e.g. a `srhooks` symlink to it, as a linked bin is). */
+  script?: string;
   input?: string;
   timeoutMs?: number;
 }
@@ -44,7 +46,7 @@ export const seenOutput: string[] = [];
 /** Runs `node dist/cli.js …args` (asynchronously, so in-process servers keep answering). */
 export function runCli(configDir: string, args: string[], options: RunOptions = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_PATH, ...args], {
+    const child = spawn(process.execPath, [options.script ?? CLI_PATH, ...args], {
       env: cliEnv(configDir, options.env),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -119,7 +121,7 @@ export interface RunningCli {
 
 /** Starts a long-running command (`sandbox`, `listen`) in the background. */
 export function startCli(configDir: string, args: string[], options: RunOptions = {}): RunningCli {
-  const child = spawn(process.execPath, [CLI_PATH, ...args], {
+  const child = spawn(process.execPath, [options.script ?? CLI_PATH, ...args], {
     env: cliEnv(configDir, options.env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });

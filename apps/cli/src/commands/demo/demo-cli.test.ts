@@ -1,6 +1,8 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli, startCli, tempConfigDir } from '../../test-support/run-cli.js';
+import { CLI_PATH, runCli, startCli, tempConfigDir } from '../../test-support/run-cli.js';
 
 // The demo as users run it: the BUILT CLI in its own process (demo.test.ts drives it in-process).
 const config = tempConfigDir();
@@ -39,6 +41,10 @@ describe('srhooks demo (built CLI)', () => {
       expect(out).toMatch(/^EVENT\s+ORDER \/ SUBSCRIBER\s+CUSTOMER\s+TOTAL\s+HANDLERS$/m);
       expect(out.match(/^order_confirm\s+#\d+\s+/gm)).toHaveLength(3);
       expect(out).toMatch(/^inspector\s+http:\/\/127\.0\.0\.1:\d+\/ui$/m);
+      // run from the checkout (node apps/cli/dist/cli.js): the command a clone has, per the root README
+      expect(out).toMatch(
+        /^ {2}npm run srhooks -- sandbox order --shop demo --sandbox-url http:\/\/127\.0\.0\.1:\d+$/m,
+      );
       const sandboxUrl = /--sandbox-url (\S+)/.exec(out)?.[1] ?? '';
       await demo.waitForLine(/new deliveries show up below/);
       const order = await runCli(config.dir, ['sandbox', 'order', '--sandbox-url', sandboxUrl, '--json']);
@@ -49,5 +55,25 @@ describe('srhooks demo (built CLI)', () => {
       expect(await demo.interrupt()).toBe(0);
     }
     expect(demo.stderr()).toContain('stopping the demo (SIGINT)');
+  });
+
+  it('started as `srhooks` (a bin named srhooks, as npm install -g and npm link make), it prints srhooks commands', async () => {
+    const bin = mkdtempSync(join(tmpdir(), 'srhooks-bin-'));
+    try {
+      mkdirSync(join(bin, 'bin'));
+      symlinkSync(CLI_PATH, join(bin, 'bin', 'srhooks'));
+      const demo = startCli(config.dir, ['demo'], { script: join(bin, 'bin', 'srhooks') });
+      try {
+        await demo.waitForLine(/Ctrl-C stops the demo/, 60_000);
+        expect(demo.stdout()).toMatch(
+          /^ {2}srhooks sandbox order --shop demo --sandbox-url http:\/\/127\.0\.0\.1:\d+$/m,
+        );
+        expect(demo.stdout()).not.toContain('npm run');
+      } finally {
+        expect(await demo.interrupt()).toBe(0);
+      }
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
   });
 });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { WEBHOOK_EVENTS } from '@srhooks/contracts';
 import { CliError, EXIT_CODES, usageError } from '../../cli-error.js';
+import { cliPrefix } from '../../cli-invocation.js';
 import { defineCommand } from '../../command.js';
 import { maskDeliveryUrl } from '../../delivery/mask-delivery-url.js';
 import { watchDeliveries } from '../../live/delivery-feed.js';
@@ -287,10 +288,11 @@ export const demoCommand = defineCommand<DemoOptions, DemoResult>({
         timings: { readyMs: Math.round(readyMs), deliveredMs: Math.round(deliveredMs) },
         stopped: null,
       };
-      output.result(result, renderDemo);
+      const cli = cliPrefix(context.env, process.argv[1]);
+      output.result(result, (value, style) => renderDemo(value, style, cli));
       if (options.once) return result;
 
-      // from here on, every new delivery (e.g. `srhooks sandbox order` in another terminal) gets a line
+      // from here on, every new delivery (e.g. `sandbox order` in another terminal) gets a line
       if (!output.json)
         output.line(output.style.dim('\nnew deliveries show up below; Ctrl-C stops the demo'));
       const live = watchDeliveries(receiver.app.store, output, { howToReveal: DEMO_HOW_TO_REVEAL });

@@ -1,3 +1,4 @@
+import type { CliPrefix } from '../../cli-invocation.js';
 import { renderTable, type Style } from '../../output/index.js';
 import type { ArrivedEvent } from './arrived-event.js';
 import type { DemoResult } from './demo-result.js';
@@ -34,8 +35,11 @@ export function renderArrivals(rows: readonly ArrivedEvent[], style: Style): str
   ]);
 }
 
-/** The demo's human result: the table, the handlers' work, and where to look next. */
-export function renderDemo(result: DemoResult, style: Style): string {
+/**
+ * The demo's human result: the table, the handlers' work, and where to look next. `cli` starts the
+ * commands it suggests, written as the user started the demo (see cli-invocation.ts).
+ */
+export function renderDemo(result: DemoResult, style: Style, cli: CliPrefix): string {
   const lines = ['', style.bold(`What arrived at the receiver (${result.arrived.length} events):`)];
   lines.push(renderArrivals(result.arrived, style), '');
   if (!result.allHandled) {
@@ -73,7 +77,7 @@ export function renderDemo(result: DemoResult, style: Style): string {
     lines.push(
       '',
       'place another order and watch it arrive in the inspector:',
-      `  srhooks sandbox order --shop ${result.shop} --sandbox-url ${result.sandbox.url}`,
+      `  ${cli} sandbox order --shop ${result.shop} --sandbox-url ${result.sandbox.url}`,
       '',
       style.dim(`Ctrl-C stops the demo and removes its files (${result.receiver.dir})`),
     );

@@ -165,8 +165,20 @@ describe('srhooks webhooks sync', () => {
     ).toEqual(['update order_confirm', 'keep abandoned_cart']);
   });
 
+  it('a config file that is not JSON: the line and column, nothing of the file quoted', async () => {
+    writeFileSync(file, '{\n  "shops": [\n    {"name": acme-secret-shop}\n  ]\n}\n');
+    const run = await sync('--json');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      `error: -f ${file} is not valid JSON: unexpected character at line 3, column 14`,
+    );
+    expect(run.stderr).toContain('fix the JSON at line 3, column 14');
+    expect(run.stdout + run.stderr).not.toContain('acme-secret');
+    expect(JSON.parse(run.stdout).error).toMatchObject({ code: 'config_invalid', exitCode: 2 });
+  });
+
   it.each([
-    ['{"shops": [', 'is not valid JSON'],
+    ['{"shops": [', 'is not valid JSON: the JSON ends too early'],
     ['{"shops": []}', 'list at least one shop'],
     ['{"shops": [{"name": "Bad Shop"}]}', 'shops[0].name'],
     [
