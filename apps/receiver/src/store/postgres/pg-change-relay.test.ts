@@ -159,7 +159,8 @@ describe('PgStore change feed across instances', () => {
     await until(() => seenByB.size === 300, `all 300 deliveries at B (got ${seenByB.size})`, 15_000);
     expect([...seenByB].sort()).toEqual(results.map((r) => r.deliveryId).sort());
     expect(seenElsewhere).toEqual([]);
-    expect(a.relayStats()?.published).toBe(300);
+    // A counts a statement once its query returned, which can be after B got the notification.
+    await until(() => a.relayStats()?.published === 300, "A's count of published changes to reach 300");
 
     // One commit after another: publishing statements start at most one per PUBLISH_INTERVAL_MS, however
     // many commits came meanwhile (on a fast machine far fewer statements than commits; on a loaded one,
@@ -173,6 +174,10 @@ describe('PgStore change feed across instances', () => {
       () => seenByB.size === 340,
       `the 40 sequential deliveries at B (got ${seenByB.size - 300})`,
       15_000,
+    );
+    await until(
+      () => (a.relayStats()?.published ?? 0) - (before.relay?.published ?? 0) === 40,
+      "A's count of published changes to grow by 40",
     );
     const elapsedMs = performance.now() - started;
     const after = { relay: a.relayStats(), commits: a.stats().commits };
