@@ -23,7 +23,7 @@ import {
   NoQuerySchema,
   PruneRequestSchemas,
   ReplayQuerySchema,
-  ReprocessRequestSchema,
+  ReprocessRequestSchemas,
 } from './admin-request-schemas.js';
 import type { CredentialThrottle } from './credential-throttle.js';
 import type { SessionRevocations } from './session-revocations.js';
@@ -114,7 +114,7 @@ export const adminApiRoutes: FastifyPluginAsync<AdminApiRoutesOptions> = async (
   });
 
   app.post('/deliveries/:id/reprocess', async (request) => {
-    const options = parseBodyOrQuery(ReprocessRequestSchema, request);
+    const options = parseBodyOrQuery(ReprocessRequestSchemas, request);
     const { id } = parseRequestPart(IdParamsSchema, 'params', request.params);
     const result = await operations.reprocessDelivery(id, options);
     request.log.info({ deliveryId: id, events: result.events.length }, 'quarantined delivery re-processed');

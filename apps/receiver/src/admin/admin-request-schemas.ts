@@ -164,18 +164,13 @@ export const HandlerParamsSchema = z.strictObject({ name: HandlerNameSchema });
 const FLAG_TEXTS = ['true', 'false', '1', '0'] as const;
 
 /**
- * A flag: `true`/`false` in a JSON body; `true`/`false`/`1`/`0` in a query string. It also takes that
- * text in a JSON body (re-process, recover); prune's body takes JSON booleans only ({@link jsonFlag}).
+ * A flag in a query string: `true`/`false`/`1`/`0` (or a JSON boolean). A JSON body's flags are JSON
+ * booleans only ({@link jsonFlag}).
  */
 export const FlagSchema = z.union(
   [z.boolean(), z.enum(FLAG_TEXTS).transform((value) => value === 'true' || value === '1')],
   { error: 'must be true or false' },
 );
-
-/** Body (or query) of "re-process": the operator's override for a payment notification quarantined `shop_mismatch`. */
-export const ReprocessRequestSchema = actionObject({
-  acceptShopMismatch: FlagSchema.optional(),
-});
 
 /**
  * A flag of a JSON body: a JSON boolean only. The text a query string would carry (`"true"`, `"0"`) is
@@ -189,6 +184,17 @@ export function jsonFlag(field: string) {
         : 'must be true or false',
   });
 }
+
+/** JSON body of "re-process": the operator's override for a payment notification quarantined `shop_mismatch`. */
+const ReprocessBodySchema = actionObject({
+  acceptShopMismatch: jsonFlag('acceptShopMismatch').optional(),
+});
+
+/** "re-process" takes its option as a JSON body (a JSON boolean) or a query string (text). */
+export const ReprocessRequestSchemas = {
+  body: ReprocessBodySchema,
+  query: actionObject({ acceptShopMismatch: FlagSchema.optional() }),
+};
 
 const WHOLE_DAYS_TEXT = /^\s*\d+\s*$/;
 

@@ -163,6 +163,20 @@ describe('app mode: re-processing quarantined Payment API notifications', () => 
     expect(refused.json.error?.code).toBe('shop_mismatch');
     expect(refused.json.error?.message).toMatch(/first seen under alpha.*acceptShopMismatch: true/);
     expect((await reprocess(id, { acceptShopMismatch: false })).json.error?.code).toBe('shop_mismatch');
+    // A JSON body carries a JSON boolean: the text "true" is refused, not read as the override.
+    const asText = await reprocess(id, { acceptShopMismatch: 'true' });
+    expect(asText.status).toBe(400);
+    expect(asText.json.error).toMatchObject({
+      code: 'invalid_request',
+      message:
+        'body.acceptShopMismatch: must be a JSON boolean, not the text "true"; send "acceptShopMismatch": true without quotes',
+    });
+    // A query string carries text, read as the flag: "0" keeps the refusal.
+    const byQuery = await fetch(`${f.baseUrl}/admin/api/deliveries/${id}/reprocess?acceptShopMismatch=0`, {
+      method: 'POST',
+      headers: auth,
+    });
+    expect(((await byQuery.json()) as Answer['json']).error?.code).toBe('shop_mismatch');
     expect((await delivery(id)).status).toBe('quarantined');
 
     const accepted = await reprocess(id, { acceptShopMismatch: true });

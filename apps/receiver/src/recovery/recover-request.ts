@@ -3,7 +3,13 @@
  * now (`2d`, `12h`, `90m`) or an ISO 8601 time — and `dryRun`. The CLI sends `--since` as typed.
  */
 import { z } from 'zod';
-import { actionObject, FlagSchema, ShopSchema, TimeSchema } from '../admin/admin-request-schemas.js';
+import {
+  actionObject,
+  FlagSchema,
+  jsonFlag,
+  ShopSchema,
+  TimeSchema,
+} from '../admin/admin-request-schemas.js';
 
 const DURATION = /^(\d{1,5})\s*(m|h|d)$/i;
 const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -28,9 +34,15 @@ export const SinceSchema = z.string().transform((value, ctx): Date => {
   return z.NEVER;
 });
 
-export const RecoverRequestSchema = actionObject({
+const RecoverBodySchema = actionObject({
   shop: ShopSchema,
   since: SinceSchema.optional(),
-  dryRun: FlagSchema.optional(),
+  dryRun: jsonFlag('dryRun').optional(),
 });
-export type RecoverRequestBody = z.output<typeof RecoverRequestSchema>;
+
+/** A JSON body carries `dryRun` as a JSON boolean; a query string as text (`dryRun=1`). */
+export const RecoverRequestSchemas = {
+  body: RecoverBodySchema,
+  query: actionObject({ shop: ShopSchema, since: SinceSchema.optional(), dryRun: FlagSchema.optional() }),
+};
+export type RecoverRequestBody = z.output<typeof RecoverBodySchema>;

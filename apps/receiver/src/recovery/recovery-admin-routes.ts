@@ -10,7 +10,7 @@ import { parseBodyOrQuery, parseRequestPart } from '../admin/admin-errors.js';
 import { NoQuerySchema } from '../admin/admin-request-schemas.js';
 import { errorBody } from '../http/error-body.js';
 import type { RecoveryState } from '../store/store.js';
-import { RecoverRequestSchema } from './recover-request.js';
+import { RecoverRequestSchemas } from './recover-request.js';
 import { RecoveryError } from './recovery-errors.js';
 import type { RecoveryReport } from './recovery-pass.js';
 
@@ -45,7 +45,7 @@ export function stateJson(state: RecoveryState) {
 
 export function registerRecoveryRoutes(app: FastifyInstance): void {
   app.post('/recover', async (request, reply) => {
-    const body = parseBodyOrQuery(RecoverRequestSchema, request);
+    const body = parseBodyOrQuery(RecoverRequestSchemas, request);
     try {
       const report = await app.recovery.recover(body.shop, {
         ...(body.since ? { since: body.since } : {}),

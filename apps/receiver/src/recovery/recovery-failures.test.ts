@@ -138,6 +138,26 @@ describe('recovery failures', () => {
     });
     expect(blank.statusCode).toBe(400);
     expect(blank.json().error).toMatchObject({ field: 'dryRun' });
+    // A JSON body carries dryRun as a JSON boolean: the text "true" is refused, not read as a dry run.
+    const asText = await app.inject({
+      method: 'POST',
+      url: '/admin/api/recover',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      payload: { shop: SHOP, since: '2d', dryRun: 'true' },
+    });
+    expect(asText.statusCode).toBe(400);
+    expect(asText.json().error).toMatchObject({
+      code: 'invalid_request',
+      field: 'dryRun',
+      message: 'body.dryRun: must be a JSON boolean, not the text "true"; send "dryRun": true without quotes',
+    });
+    // A query string carries it as text: accepted, and this pass reaches the shop (wrong secret).
+    const byQuery = await app.inject({
+      method: 'POST',
+      url: `/admin/api/recover?shop=${SHOP}&since=2d&dryRun=1`,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    expect(byQuery.json().error.code).toBe('shop_api_failed');
     await scenario.stopReceiver();
   });
 });
