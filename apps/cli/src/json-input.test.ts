@@ -1,32 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CliError } from './cli-error.js';
-import { firstSyntaxErrorOffset, locateJsonSyntaxError, parseJsonInput } from './json-input.js';
-
-function parseError(text: string): string {
-  try {
-    JSON.parse(text);
-  } catch (error) {
-    return (error as Error).message;
-  }
-  throw new Error(`${text} parsed`);
-}
-
-/** Broken texts whose error position JSON.parse's own message gives (Node 20: "… at position N"). */
-const POSITIONED = [
-  '{"a" 1}',
-  '[1 2]',
-  '{"a":1}x',
-  '"abc',
-  '{"a":"b\nc"}',
-  '{"a":"\\q"}',
-  '[01]',
-  '[-]',
-  '{"name":"Kiss Anna" "x":1}',
-  '[1.]',
-  '[1e]',
-  '{"a":"\\u12G4"}',
-  '{,}',
-];
+import { parseJsonInput } from './json-input.js';
 
 describe('parseJsonInput', () => {
   it('returns what JSON.parse returns', () => {
@@ -81,39 +55,4 @@ describe('parseJsonInput', () => {
       expect.objectContaining({ code: 'config_invalid' }),
     );
   });
-});
-
-describe('locating the syntax error', () => {
-  it.each(POSITIONED)('%j: the scan finds the position JSON.parse gives', (text) => {
-    const message = parseError(text);
-    const position = Number(/at position (\d+)/.exec(message)?.[1]);
-    expect(Number.isInteger(position)).toBe(true);
-    expect(firstSyntaxErrorOffset(text)).toBe(position);
-    expect(locateJsonSyntaxError(text, message).offset).toBe(position);
-  });
-
-  it('uses the position of the message, not the scan, when there is one', () => {
-    expect(locateJsonSyntaxError('[1 2]\n[3]', 'Something in JSON at position 7')).toMatchObject({
-      offset: 7,
-      line: 2,
-      column: 2,
-      problem: 'something',
-    });
-  });
-
-  it('never repeats a message that may quote the text (an older "Unexpected token K in JSON at position 3")', () => {
-    expect(locateJsonSyntaxError('[1,Kiss]', 'Unexpected token K in JSON at position 3').problem).toBe(
-      'unexpected character',
-    );
-    expect(locateJsonSyntaxError('[1,"a]', 'Weird "a] thing in JSON at position 3').problem).toBe(
-      'unexpected character',
-    );
-  });
-
-  it.each(['{}', '[]', ' {"a": [1, -2.5e+3, true, false, null, "\\u00e9\\n"]} ', '0', '"x"'])(
-    '%j is valid for the scan too',
-    (text) => {
-      expect(firstSyntaxErrorOffset(text)).toBe(-1);
-    },
-  );
 });

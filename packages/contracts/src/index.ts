@@ -19,6 +19,13 @@ export * from './errors.js';
 export * from './events.js';
 export { FIELDS_SOURCE, SHOPRENTER_FIELDS } from './generated/fields.js';
 export type { components, operations, paths, webhooks } from './generated/shoprenter.js';
+export {
+  firstSyntaxErrorOffset,
+  JsonSyntaxError,
+  type JsonSyntaxErrorLocation,
+  locateJsonSyntaxError,
+  parseJsonText,
+} from './json-syntax.js';
 export { fullName, type PersonNameFields } from './person-name.js';
 export * from './receiver-path.js';
 export * from './recovery/index.js';
