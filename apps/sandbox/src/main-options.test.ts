@@ -3,6 +3,11 @@
  * from the environment, flags over them; a bad port names where it came from (`PORT` or `--port`)
  * and is refused before the server starts, not with Node's "options.port should be >= 0" message.
  */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { readMainOptions, startFailure } from './main-options.js';
 
@@ -40,5 +45,33 @@ describe('startFailure', () => {
     expect(startFailure(new Error('cannot read seed file x'), { port: 1, host: 'h' })).toBe(
       'cannot read seed file x',
     );
+  });
+});
+
+describe('node dist/main.js with a broken --shops file', () => {
+  const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+
+  it('exits 1 naming the file, line and column and what to do, quoting nothing of the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'srhooks-sandbox-main-'));
+    try {
+      const seedFile = join(dir, 'shops.json');
+      writeFileSync(seedFile, '[{"name": "bolt", "clients": [], "owner": Kiss Anna}]');
+      const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = execFile(
+          process.execPath,
+          [main, '--port', '0', '--shops', seedFile],
+          { timeout: 20_000 },
+          (_error, stdout, stderr) => resolve({ code: child.exitCode, stdout, stderr }),
+        );
+      });
+      expect(run.code).toBe(1);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toBe(
+        `sandbox failed to start: seed file ${seedFile} is not valid JSON: unexpected character at line 1, column 43; fix the JSON at line 1, column 43 (your editor shows the spot).\n`,
+      );
+      expect(run.stderr).not.toMatch(/Kiss|Anna/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

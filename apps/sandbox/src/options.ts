@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { isValidShopName, SCOPES } from '@srhooks/contracts';
+import { isValidShopName, JsonSyntaxError, parseJsonText, SCOPES } from '@srhooks/contracts';
 import { DEFAULT_DELIVERY_TIMEOUT_MS, EXPECT_CONTINUE_TIMEOUT_MS } from './assumptions.js';
 import { SandboxConfigError } from './errors.js';
 
@@ -85,6 +85,20 @@ function fail(message: string): never {
   throw new SandboxConfigError('bad_sandbox_options', message);
 }
 
+/**
+ * A seed or apps file's JSON, or a `bad_sandbox_options` error naming the file, the line and column
+ * of the syntax error and what to do. Nothing of the file is quoted (Node's `JSON.parse` message
+ * would quote it, and such a file may hold names and passwords): contracts' `parseJsonText`.
+ */
+function parseJsonFile(text: string, source: string): unknown {
+  try {
+    return parseJsonText(text, source);
+  } catch (error) {
+    if (error instanceof JsonSyntaxError) fail(`${error.message}; ${error.fix}.`);
+    throw error;
+  }
+}
+
 function checkShop(seed: unknown, where: string): ShopSeed {
   if (typeof seed !== 'object' || seed === null) fail(`${where}: a shop must be an object {name, clients}.`);
   const shop = seed as Record<string, unknown>;
@@ -131,12 +145,7 @@ export function loadSeedFile(path: string): ShopSeed[] {
   } catch (error) {
     fail(`cannot read seed file ${path}: ${(error as Error).message}`);
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    fail(`seed file ${path} is not valid JSON: ${(error as Error).message}`);
-  }
+  const parsed = parseJsonFile(text, `seed file ${path}`);
   if (!Array.isArray(parsed))
     fail(`seed file ${path} must hold a JSON list of shops [{name, clients, basicAuth?}].`);
   return parsed.map((s, i) => checkShop(s, `seed file ${path} [${i}]`));
@@ -144,12 +153,13 @@ export function loadSeedFile(path: string): ShopSeed[] {
 
 /** Reads an apps file: a JSON list of `{appId, clientId, clientSecret, redirectUri, entryPoint, uninstallUri, …}`. */
 export function loadAppsFile(path: string): Record<string, unknown>[] {
-  let parsed: unknown;
+  let text: string;
   try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
+    text = readFileSync(path, 'utf8');
   } catch (error) {
     fail(`cannot read apps file ${path}: ${(error as Error).message}`);
   }
+  const parsed = parseJsonFile(text, `apps file ${path}`);
   if (!Array.isArray(parsed) || !parsed.every((app) => typeof app === 'object' && app !== null)) {
     fail(
       `apps file ${path} must hold a JSON list of apps [{appId, clientId, clientSecret, redirectUri, entryPoint, uninstallUri}].`,

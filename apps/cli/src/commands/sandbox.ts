@@ -38,8 +38,9 @@ export const DEFAULT_SANDBOX_PORT = 8787;
 
 /**
  * `--apps FILE` / `--shops FILE` are JSON the user wrote: a syntax error is reported here, by line
- * and column (the sandbox's own message would carry Node's, which quotes the file). The sandbox
- * reads the file again and checks its shape; a file it cannot read is its to report.
+ * and column and quoting nothing, as a usage error (exit 2) before the sandbox starts (the sandbox
+ * would report it the same way, through contracts' `parseJsonText`, but as a start failure). The
+ * sandbox reads the file again and checks its shape; a file it cannot read is its to report.
  */
 async function checkJsonFile(flag: string, path: string): Promise<void> {
   let text: string;

@@ -91,6 +91,20 @@ describe('persistence with a data file', () => {
     await expect(buildSandbox({ dataFile })).rejects.toThrow(/is not valid JSON/);
   });
 
+  it('names the line and column of a broken data file and quotes nothing of it (it holds orders)', async () => {
+    const dataFile = join(dir, 'broken.json');
+    writeFileSync(dataFile, '{"shops": {"demo": {"orders": [{"firstname": Kiss Anna}]}}}');
+    const error = await buildSandbox({ dataFile }).then(
+      () => undefined,
+      (caught: unknown) => caught as Error & { code?: string },
+    );
+    expect(error?.code).toBe('data_file_corrupt');
+    expect(error?.message).toBe(
+      `data file ${dataFile} is not valid JSON: unexpected character at line 1, column 46; fix the JSON at line 1, column 46 (your editor shows the spot), or move the file away to start fresh.`,
+    );
+    for (const words of ['Kiss', 'Anna', 'firstname']) expect(error?.message).not.toContain(words);
+  });
+
   it('lets a seed file redefine demo (its entry replaces the default one)', async () => {
     const seedFile = join(dir, 'seed-demo.json');
     writeFileSync(

@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { JsonSyntaxError, parseJsonText } from '@srhooks/contracts';
 import { SandboxConfigError } from '../errors.js';
 
 /**
@@ -29,11 +30,13 @@ export class JsonFileStore<T> {
     }
     let parsed: unknown;
     try {
-      parsed = JSON.parse(text);
+      // a syntax error is named by line and column, quoting nothing (the file holds orders)
+      parsed = parseJsonText(text, `data file ${path}`);
     } catch (error) {
+      if (!(error instanceof JsonSyntaxError)) throw error;
       throw new SandboxConfigError(
         'data_file_corrupt',
-        `data file ${path} is not valid JSON (${(error as Error).message}); move it away to start fresh.`,
+        `${error.message}; ${error.fix}, or move the file away to start fresh.`,
       );
     }
     if (!isValid(parsed)) {

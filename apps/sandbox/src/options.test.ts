@@ -1,0 +1,71 @@
+/**
+ * Seed and apps files are JSON people write, and may hold names: a syntax error names the file,
+ * the line and column and what to do, and quotes nothing of the file (Node's JSON.parse message
+ * does: `Unexpected token 'K', "…Kiss Anna…" is not valid JSON`).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SandboxConfigError } from './errors.js';
+import { loadAppsFile, loadSeedFile, resolveOptions } from './options.js';
+
+const PERSONAL = ['Kiss', 'Anna', 'kiss.anna', '+36301234567'];
+
+function thrown(run: () => unknown): SandboxConfigError {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(SandboxConfigError);
+    return error as SandboxConfigError;
+  }
+  throw new Error('nothing was thrown');
+}
+
+describe('seed and apps files that are not valid JSON', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'srhooks-sandbox-options-'));
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('--shops: names the file, the line and column and what to do, quoting nothing of it', () => {
+    const seedFile = join(dir, 'shops.json');
+    writeFileSync(
+      seedFile,
+      '[\n  {"name": "bolt", "clients": [],\n   "basicAuth": {"username": Kiss Anna, "password": "+36301234567"}}\n]\n',
+    );
+    for (const error of [thrown(() => loadSeedFile(seedFile)), thrown(() => resolveOptions({ seedFile }))]) {
+      expect(error.code).toBe('bad_sandbox_options');
+      expect(error.message).toBe(
+        `seed file ${seedFile} is not valid JSON: unexpected character at line 3, column 30; fix the JSON at line 3, column 30 (your editor shows the spot).`,
+      );
+      expect(error.cause).toBeUndefined();
+      for (const words of PERSONAL) expect(error.message).not.toContain(words);
+    }
+  });
+
+  it('--apps: the same for an apps file, and an unreadable one still says it cannot be read', () => {
+    const appsFile = join(dir, 'apps.json');
+    writeFileSync(appsFile, '[{"appId": "1", "contact": "kiss.anna@example.hu"');
+    const error = thrown(() => loadAppsFile(appsFile));
+    expect(error.code).toBe('bad_sandbox_options');
+    expect(error.message).toBe(
+      `apps file ${appsFile} is not valid JSON: the JSON ends too early (a closing bracket, brace or quote missing?) at line 1, column 50; fix the JSON at line 1, column 50 (your editor shows the spot).`,
+    );
+    for (const words of PERSONAL) expect(error.message).not.toContain(words);
+    expect(thrown(() => loadAppsFile(join(dir, 'missing.json'))).message).toMatch(
+      /^cannot read apps file .*missing\.json: ENOENT/,
+    );
+  });
+
+  it('an empty seed file says so', () => {
+    const seedFile = join(dir, 'empty.json');
+    writeFileSync(seedFile, '');
+    expect(thrown(() => loadSeedFile(seedFile)).message).toBe(
+      `seed file ${seedFile} is not valid JSON: the file is empty at line 1, column 1; fix the JSON at line 1, column 1 (your editor shows the spot).`,
+    );
+  });
+});
