@@ -407,7 +407,16 @@ describe('loadConfig', () => {
       name: 'a file that is not JSON',
       file: '{"port": 3000,',
       key: 'srhooks.config.json',
-      message: /not valid JSON/,
+      message:
+        /not valid JSON: the JSON ends too early .* at line 1, column 15; fix the JSON at line 1, column 15/,
+    },
+    {
+      // Node's JSON.parse message quotes the text around the error: here a secret.
+      name: 'a file that is not JSON, without quoting it',
+      file: '{"secrets": [hunter2-forward-secret-xyz]}',
+      key: 'srhooks.config.json',
+      message:
+        /^(?!.*hunter2).*srhooks\.config\.json is not valid JSON: unexpected character at line 1, column 14; fix the JSON/,
     },
     { name: 'a file that is a list', file: '[]', key: 'srhooks.config.json', message: /JSON object/ },
     {

@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { JsonSyntaxError, parseJsonText } from '@srhooks/contracts';
 import type { z } from 'zod';
 import { APP_ENV_VARIABLES, mergeAppEnv } from '../app-mode/app-env.js';
 import { ConfigError, type ConfigIssue } from './config-error.js';
@@ -46,12 +47,16 @@ function readConfigFile(env: Record<string, string | undefined>, cwd: string): C
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
+    // Never Node's JSON.parse message: it quotes the text around the error, here maybe a secret.
+    parsed = parseJsonText(readFileSync(path, 'utf8'), path);
   } catch (error) {
     throw new ConfigError([
       {
         key: named ? 'SRHOOKS_CONFIG' : DEFAULT_CONFIG_FILE,
-        message: `${path} is not valid JSON: ${(error as Error).message}`,
+        message:
+          error instanceof JsonSyntaxError
+            ? `${error.message}; ${error.fix}`
+            : `${path} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
       },
     ]);
   }
