@@ -144,56 +144,50 @@ describe('broker handler config', () => {
   });
 });
 
+/**
+ * Builds a receiver on a fresh SQLite path with these handlers and that environment; expects it to be
+ * refused with a ProcessingConfigError saying `message`, before the store is opened (no file left).
+ */
+async function expectRefusedBeforeTheStoreOpens(
+  handlers: Record<string, unknown>,
+  env: Record<string, string>,
+  message: string,
+): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'srhooks-env-ref-'));
+  try {
+    const db = join(dir, 'receiver.db');
+    const config = defineReceiverConfig({
+      secrets: ['test-secret-0123456789abcdef'],
+      db,
+      logLevel: 'silent',
+      handlers: handlers as unknown as ReceiverConfigInput['handlers'],
+    });
+    const started = buildReceiver(config, { defaultMetrics: false, processing: { env } });
+    await expect(started).rejects.toBeInstanceOf(ProcessingConfigError);
+    await expect(started).rejects.toThrow(message);
+    expect(existsSync(db)).toBe(false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('an unset ${VAR} at start-up', () => {
   it('fails before the store is opened: no SQLite file is left behind', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'srhooks-env-ref-'));
-    try {
-      const db = join(dir, 'receiver.db');
-      const config = defineReceiverConfig({
-        secrets: ['test-secret-0123456789abcdef'],
-        db,
-        logLevel: 'silent',
-        handlers: {
-          bus: { type: 'amqp', url: 'amqp://u:${RABBIT_PASSWORD}@rabbit', exchange: 'x' },
-        } as unknown as ReceiverConfigInput['handlers'],
-      });
-      await expect(buildReceiver(config, { defaultMetrics: false, processing: { env: {} } })).rejects.toThrow(
-        new ProcessingConfigError(
-          'handlers.bus.url refers to ${RABBIT_PASSWORD}, but the environment variable RABBIT_PASSWORD is not set; set it (or write the value into the config)',
-        ),
-      );
-      expect(existsSync(db)).toBe(false);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    await expectRefusedBeforeTheStoreOpens(
+      { bus: { type: 'amqp', url: 'amqp://u:${RABBIT_PASSWORD}@rabbit', exchange: 'x' } },
+      {},
+      'handlers.bus.url refers to ${RABBIT_PASSWORD}, but the environment variable RABBIT_PASSWORD is not set; set it (or write the value into the config)',
+    );
   });
 });
 
 describe('a NATS server from ${VAR} at start-up', () => {
   it('refuses a resolved value that is no NATS server before the store is opened, naming handler and variable', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'srhooks-nats-ref-'));
-    try {
-      const db = join(dir, 'receiver.db');
-      const config = defineReceiverConfig({
-        secrets: ['test-secret-0123456789abcdef'],
-        db,
-        logLevel: 'silent',
-        handlers: {
-          bus: { type: 'nats', servers: ['nats://a:4222', '${NATS_URL}'] },
-        } as unknown as ReceiverConfigInput['handlers'],
-      });
-      const started = buildReceiver(config, {
-        defaultMetrics: false,
-        processing: { env: { NATS_URL: 'nats//x:4222' } },
-      });
-      await expect(started).rejects.toBeInstanceOf(ProcessingConfigError);
-      await expect(started).rejects.toThrow(
-        'handlers.bus.servers[1] (${NATS_URL}): handler "bus": "nats//x:4222" is not a NATS server',
-      );
-      expect(existsSync(db)).toBe(false);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    await expectRefusedBeforeTheStoreOpens(
+      { bus: { type: 'nats', servers: ['nats://a:4222', '${NATS_URL}'] } },
+      { NATS_URL: 'nats//x:4222' },
+      'handlers.bus.servers[1] (${NATS_URL}): handler "bus": "nats//x:4222" is not a NATS server',
+    );
   });
 });
 
