@@ -19,6 +19,11 @@ export function firstRunWatchdogFileFor(reportName) {
   return `${reportName.replace(/\.json$/, '')}.watchdog-first-run.json`;
 }
 
+/** The watchdog's list of what was still running, one indented line each. */
+function stillRunning(entry) {
+  return (entry.running ?? []).map((line) => `\n    still running: ${line}`).join('');
+}
+
 /** "result" for .vitest-result.json, "reliability" for .vitest-reliability.json. */
 function suiteOf(reportName) {
   return reportName.replace(/\.json$/, '').replace(/^\.vitest-/, '');
@@ -42,18 +47,16 @@ export function summariseReports(packageDirs, reportNames) {
       const firstRun = join(dir, firstRunWatchdogFileFor(reportName));
       if (existsSync(firstRun)) {
         const entry = JSON.parse(readFileSync(firstRun, 'utf8'));
-        const running = (entry.running ?? []).map((line) => `\n    still running: ${line}`).join('');
         rows.push(
-          `${name}: ${suiteOf(reportName)} stopped on its first run, then ran again: ${entry.message}${running}`,
+          `${name}: ${suiteOf(reportName)} stopped on its first run, then ran again: ${entry.message}${stillRunning(entry)}`,
         );
       }
       const marker = join(dir, watchdogFileFor(reportName));
       if (!existsSync(marker)) continue;
       const entry = JSON.parse(readFileSync(marker, 'utf8'));
-      const running = (entry.running ?? []).map((line) => `\n    still running: ${line}`).join('');
       if (entry.kind === 'stall') {
         stalled += 1;
-        rows.push(`${name}: ${suiteOf(reportName)} stopped: ${entry.message}${running}`);
+        rows.push(`${name}: ${suiteOf(reportName)} stopped: ${entry.message}${stillRunning(entry)}`);
       } else {
         rows.push(`${name}: ${entry.message}`);
       }

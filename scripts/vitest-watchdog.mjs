@@ -15,6 +15,7 @@
 //   report is complete). The summary lists it.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { watchdogFileFor } from './test-summary.mjs';
 
 const CHECK_EVERY_MS = 1000;
 
@@ -96,10 +97,7 @@ export default class WatchdogReporter {
     this.hookTimeout = config.hookTimeout ?? 10_000;
     this.quietLimit = Math.max(this.testTimeout, this.hookTimeout) + this.grace;
     const json = typeof config.outputFile === 'object' ? config.outputFile?.json : undefined;
-    this.marker = join(
-      this.root,
-      json ? json.replace(/\.json$/, '.watchdog.json') : '.vitest-result.watchdog.json',
-    );
+    this.marker = join(this.root, watchdogFileFor(json ?? '.vitest-result.json'));
     this.timer = setInterval(() => this.check(), CHECK_EVERY_MS);
     this.timer.unref();
   }
