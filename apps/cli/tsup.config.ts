@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { defineConfig } from 'tsup';
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as {
+  name: string;
   version: string;
 };
 
@@ -25,7 +26,11 @@ export default defineConfig({
   sourcemap: false,
   minify: false,
   // cli.ts starts with `#!/usr/bin/env node`; esbuild keeps an entry's hashbang (and only cli.js has it)
-  define: { __SRHOOKS_VERSION__: JSON.stringify(pkg.version) },
+  // package.json's version (`--version`) and name (`npx @srhooks/cli …` in cli-invocation.ts)
+  define: {
+    __SRHOOKS_VERSION__: JSON.stringify(pkg.version),
+    __SRHOOKS_PACKAGE_NAME__: JSON.stringify(pkg.name),
+  },
   external: ['better-sqlite3'],
   // commander is bundled into cli.js: one file to read instead of seven (about 0.1× of `node -e 0`)
   noExternal: ['commander'],

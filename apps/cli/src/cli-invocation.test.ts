@@ -37,6 +37,83 @@ const other = join(root, 'other');
 file(join(other, 'package.json'), JSON.stringify({ name: 'my-shop-app', scripts: { build: 'tsc' } }));
 const otherCli = file(join(other, 'apps', 'cli', 'dist', 'cli.js'));
 
+// npx / npm exec of a package the user has not installed: npm installs it into its npx cache,
+// `<cache>/_npx/<16 hex of a sha512>/node_modules` (npm 11: flatOptions.npxCache = join(cache,
+// '_npx') in @npmcli/config/lib/definitions/definitions.js; installDir and binPaths in
+// libnpmexec/lib/index.js), and runs the bin from its `.bin` through the shell, so argv[1] is
+// `…/_npx/<hash>/node_modules/.bin/srhooks`. Seen with npm 11.19.1 (`npx -y <dir> demo`).
+const npxCache = join(root, 'home', '.npm', '_npx', '1f2e3d4c5b6a7980');
+const npxCli = file(join(npxCache, 'node_modules', '@srhooks', 'cli', 'dist', 'cli.js'));
+file(
+  join(npxCache, 'node_modules', '@srhooks', 'cli', 'package.json'),
+  JSON.stringify({ name: '@srhooks/cli' }),
+);
+mkdirSync(join(npxCache, 'node_modules', '.bin'));
+symlinkSync('../@srhooks/cli/dist/cli.js', join(npxCache, 'node_modules', '.bin', 'srhooks'));
+const npxBin = join(npxCache, 'node_modules', '.bin', 'srhooks');
+// `npx <a folder>` (e.g. `npx ./apps/cli`): npm links the folder into the npx cache
+const npxLinked = join(root, 'home', '.npm', '_npx', '0a1b2c3d4e5f6789', 'node_modules');
+mkdirSync(join(npxLinked, '@srhooks'), { recursive: true });
+symlinkSync(join(checkout, 'apps', 'cli'), join(npxLinked, '@srhooks', 'cli'));
+mkdirSync(join(npxLinked, '.bin'));
+symlinkSync('../@srhooks/cli/dist/cli.js', join(npxLinked, '.bin', 'srhooks'));
+/**
+ * What npm 11 puts in the environment of the command `npx`/`npm exec` runs: npm_command (lib/npm.js
+ * `process.env.npm_command = this.command`), npm_lifecycle_event 'npx' and npm_lifecycle_script
+ * (libnpmexec/lib/run-script.js runs the bin as the script `npx`, its name single-quoted;
+ * @npmcli/run-script/lib/make-spawn-args.js sets both), npm_execpath and npm_config_user_agent
+ * (@npmcli/config/lib/set-envs.js). Values as seen with npm 11.19.1 on Node 20.
+ */
+const NPX_ENV = {
+  npm_command: 'exec',
+  npm_lifecycle_event: 'npx',
+  npm_lifecycle_script: "'srhooks'",
+  npm_execpath: '/usr/lib/node_modules/npm/bin/npm-cli.js',
+  npm_node_execpath: '/usr/bin/node',
+  npm_config_user_agent: 'npm/11.19.1 node/v20.20.2 linux x64 workspaces/false',
+};
+// npx of a package installed in the project: the project's node_modules/.bin/srhooks
+const project = join(root, 'my-shop-app');
+file(join(project, 'package.json'), JSON.stringify({ name: 'my-shop-app' }));
+const projectCli = file(join(project, 'node_modules', '@srhooks', 'cli', 'dist', 'cli.js'));
+mkdirSync(join(project, 'node_modules', '.bin'));
+symlinkSync('../@srhooks/cli/dist/cli.js', join(project, 'node_modules', '.bin', 'srhooks'));
+const projectBin = join(project, 'node_modules', '.bin', 'srhooks');
+// pnpm 12 (a native binary: no JavaScript source to read) sets only npm_config_user_agent for
+// `pnpm dlx`, and `pnpm exec` adds PNPM_PACKAGE_NAME; `pnpm dlx` installs into
+// `<cache>/dlx/<32 hex>/<id>/node_modules` and argv[1] is the package's file there. Seen with
+// pnpm 12.4.2 (`pnpm dlx <dir>`, `pnpm exec <file>`).
+const PNPM_AGENT = 'pnpm/12.4.2 npm/? node/? linux x64';
+const dlxCli = file(
+  join(
+    root,
+    'home',
+    '.cache',
+    'pnpm',
+    'dlx',
+    'a956197e097b7a0c5fd010de20030cac',
+    'mx8jpxt1-8f2',
+    'node_modules',
+    '@srhooks',
+    'cli',
+    'dist',
+    'cli.js',
+  ),
+);
+const pnpmProjectCli = file(
+  join(
+    project,
+    'node_modules',
+    '.pnpm',
+    '@srhooks+cli@0.1.0',
+    'node_modules',
+    '@srhooks',
+    'cli',
+    'dist',
+    'cli.js',
+  ),
+);
+
 describe('cliPrefix: the commands the CLI suggests are written as the user started it', () => {
   it.each([
     ['node apps/cli/dist/cli.js in a checkout (npm run demo)', {}, checkoutCli, 'npm run srhooks --'],
@@ -65,6 +142,44 @@ describe('cliPrefix: the commands the CLI suggests are written as the user start
     ['a checkout-like folder of another project', {}, otherCli, 'srhooks'],
     ['a script that does not exist', {}, join(root, 'nope', 'apps', 'cli', 'dist', 'cli.js'), 'srhooks'],
     ['no script (node -e)', {}, undefined, 'srhooks'],
+    ['npx @srhooks/cli demo (the bin in npm’s npx cache)', NPX_ENV, npxBin, 'npx @srhooks/cli'],
+    ['a bin in npm’s npx cache, environment cleared', {}, npxBin, 'npx @srhooks/cli'],
+    ['the package file in npm’s npx cache (a shim ran it by path)', NPX_ENV, npxCli, 'npx @srhooks/cli'],
+    [
+      'npx on Windows (the .cmd shim runs node with the package file)',
+      NPX_ENV,
+      'C:\\Users\\eva\\AppData\\Local\\npm-cache\\_npx\\1f2e3d4c5b6a7980\\node_modules\\@srhooks\\cli\\dist\\cli.js',
+      'npx @srhooks/cli',
+    ],
+    ['npx of the package installed in the project', NPX_ENV, projectBin, 'npx @srhooks/cli'],
+    ['the project’s node_modules/.bin/srhooks run by path (no npx)', {}, projectBin, 'srhooks'],
+    ['the project’s package file run by npm start', { npm_lifecycle_event: 'start' }, projectCli, 'srhooks'],
+    ['npx of a global install (npm runs the global bin)', NPX_ENV, join(global, 'bin', 'srhooks'), 'srhooks'],
+    [
+      'npx ./apps/cli demo in the checkout (linked into the npx cache, so not npx @srhooks/cli)',
+      NPX_ENV,
+      join(npxLinked, '.bin', 'srhooks'),
+      'npm run srhooks --',
+    ],
+    ['pnpm dlx @srhooks/cli demo', { npm_config_user_agent: PNPM_AGENT }, dlxCli, 'pnpm dlx @srhooks/cli'],
+    [
+      'pnpm exec srhooks demo in a project',
+      { npm_config_user_agent: PNPM_AGENT, PNPM_PACKAGE_NAME: 'my-shop-app' },
+      pnpmProjectCli,
+      'pnpm exec srhooks',
+    ],
+    [
+      'pnpm srhooks demo in the checkout (its srhooks script)',
+      { npm_config_user_agent: PNPM_AGENT, npm_lifecycle_event: 'srhooks' },
+      checkoutCli,
+      'npm run srhooks --',
+    ],
+    [
+      'pnpm demo in the checkout (node apps/cli/dist/cli.js)',
+      { npm_config_user_agent: PNPM_AGENT },
+      checkoutCli,
+      'npm run srhooks --',
+    ],
   ] as const)('%s', (_case, env, script, expected) => {
     expect(cliPrefix(env, script)).toBe(expected);
   });

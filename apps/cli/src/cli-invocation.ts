@@ -1,8 +1,50 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 
-/** How the user runs srhooks: the installed/linked command, or the repository checkout's npm script. */
-export type CliPrefix = 'srhooks' | 'npm run srhooks --';
+/**
+ * How the user runs srhooks: the installed/linked command, the repository checkout's npm script,
+ * npm's or pnpm's one-off runner of the published package, or pnpm's runner of a project's bin.
+ */
+export type CliPrefix =
+  | 'srhooks'
+  | 'npm run srhooks --'
+  | `npx ${string}`
+  | `pnpm dlx ${string}`
+  | 'pnpm exec srhooks';
+
+/** package.json's name (`@srhooks/cli`), defined by tsup.config.ts (vitest.config.ts for tests). */
+const PACKAGE_NAME: string = __SRHOOKS_PACKAGE_NAME__;
+
+/**
+ * A file npm installed into its npx cache for `npx <pkg>` / `npm exec <pkg>`:
+ * `<cache>/_npx/<16 hex>/node_modules/…` (npm 11: `npxCache = join(cache, '_npx')` in
+ * @npmcli/config/lib/definitions/definitions.js; the hashed install folder and its
+ * `node_modules/.bin` in libnpmexec/lib/index.js). `/` or `\\` (Windows).
+ */
+const NPX_CACHE = /[\\/]_npx[\\/][0-9a-f]+[\\/]node_modules[\\/]/i;
+/** A file pnpm installed for `pnpm dlx <pkg>`: `<cache>/dlx/<32 hex>/<id>/node_modules/…` (pnpm 12). */
+const PNPM_DLX_CACHE = /[\\/]dlx[\\/][0-9a-f]+[\\/][^\\/]+[\\/]node_modules[\\/]/i;
+const IN_NODE_MODULES = /[\\/]node_modules[\\/]/;
+
+/** `script` with symlinks resolved, or as given when it cannot be resolved (e.g. not on this disk). */
+function realOrGiven(script: string): string {
+  try {
+    return realpathSync(script);
+  } catch {
+    return script;
+  }
+}
+
+/**
+ * Where `script` is with respect to a one-off runner's cache (`cache`): `package` when it and its
+ * real file are there (a package the runner installed from the registry), `linked` when only the
+ * link is (`npx ./apps/cli`: the runner linked a folder there, and the package name would fetch the
+ * published package instead), else `no`.
+ */
+function inCache(script: string, cache: RegExp): 'package' | 'linked' | 'no' {
+  if (!cache.test(script)) return 'no';
+  return cache.test(realOrGiven(script)) ? 'package' : 'linked';
+}
 
 /**
  * The checkout's root when `script` (resolved through symlinks) is its `apps/cli/dist/*.js` or
@@ -40,16 +82,38 @@ function checkoutRoot(script: string): string | undefined {
  *
  * 1. from the npm script `srhooks` (`npm run srhooks -- …`, `pnpm srhooks …`: npm sets
  *    `npm_lifecycle_event=srhooks`): `npm run srhooks --`, the way the user ran it;
- * 2. through a bin named `srhooks` (`npm install -g`, `npm link`, `node_modules/.bin/srhooks`):
+ * 2. from npm's npx cache (`npx @srhooks/cli demo` of a package the user has not installed: the
+ *    script is `…/_npx/<hash>/node_modules/.bin/srhooks`, and `srhooks` is on no PATH afterwards):
+ *    `npx @srhooks/cli`; from pnpm's dlx cache (`pnpm dlx @srhooks/cli demo`):
+ *    `pnpm dlx @srhooks/cli`. Told by the path alone, so also with the environment cleared. A
+ *    folder linked into those caches (`npx ./apps/cli demo`) gets `npm run srhooks --` when it is
+ *    the checkout's CLI, else `srhooks`;
+ * 3. through `pnpm exec` (or a pnpm script) of a project's installed package: pnpm sets
+ *    `npm_config_user_agent=pnpm/…` and the script is under `node_modules`: `pnpm exec srhooks`;
+ * 4. through `npx srhooks` / `npm exec` of the package installed in the project: npm sets
+ *    `npm_command=exec` and `npm_lifecycle_event=npx` (lib/npm.js, libnpmexec/lib/run-script.js,
+ *    @npmcli/run-script/lib/make-spawn-args.js) and the script is under `node_modules`:
+ *    `npx @srhooks/cli` (npx finds the installed package without downloading it);
+ * 5. through a bin named `srhooks` (`npm install -g`, `npm link`, `node_modules/.bin/srhooks`):
  *    `srhooks`;
- * 3. the repository checkout's `apps/cli/dist/cli.js` run by path (`npm run demo`,
+ * 6. the repository checkout's `apps/cli/dist/cli.js` run by path (`npm run demo`,
  *    `node apps/cli/dist/cli.js …`): `npm run srhooks --`, as the root README says for a clone;
- * 4. anything else (an installed package's `dist/cli.js` run by path, e.g. npm's Windows shims):
+ * 7. anything else (an installed package's `dist/cli.js` run by path, e.g. npm's Windows shims):
  *    `srhooks`.
  */
 export function cliPrefix(env: Record<string, string | undefined>, script: string | undefined): CliPrefix {
   if (env.npm_lifecycle_event === 'srhooks') return 'npm run srhooks --';
   if (script === undefined || script === '') return 'srhooks';
+  const npx = inCache(script, NPX_CACHE);
+  const dlx = inCache(script, PNPM_DLX_CACHE);
+  if (npx === 'package') return `npx ${PACKAGE_NAME}`;
+  if (dlx === 'package') return `pnpm dlx ${PACKAGE_NAME}`;
+  // a folder npx/dlx linked: the checkout's npm script when it is one, else the bin's name
+  if (npx === 'linked' || dlx === 'linked') return checkoutRoot(script) ? 'npm run srhooks --' : 'srhooks';
+  if (IN_NODE_MODULES.test(script)) {
+    if (env.npm_config_user_agent?.startsWith('pnpm/')) return 'pnpm exec srhooks';
+    if (env.npm_command === 'exec' && env.npm_lifecycle_event === 'npx') return `npx ${PACKAGE_NAME}`;
+  }
   if (basename(script, extname(script)) === 'srhooks') return 'srhooks';
   return checkoutRoot(script) === undefined ? 'srhooks' : 'npm run srhooks --';
 }

@@ -1,6 +1,8 @@
 import {
+  JsonSyntaxError,
   MultipartFormatError,
   parseContentType,
+  parseJsonText,
   parseUrlEncoded,
   readMultipartFormData,
   UrlEncodedFormatError,
@@ -9,6 +11,20 @@ import { apiErrors } from '../errors.js';
 import { nestFormFields } from './form-body.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * `JSON.parse(text)` of a request body, or `{ syntaxError }`: "The request body is not valid JSON:
+ * <what> at line L, column C." (contracts' `parseJsonText`). Node's own message is never used: it
+ * quotes the body around the error, and a body may hold a customer's name or e-mail.
+ */
+function parseBodyJson(text: string): { value: unknown } | { syntaxError: string } {
+  try {
+    return { value: parseJsonText(text, 'The request body') };
+  } catch (error) {
+    if (error instanceof JsonSyntaxError) return { syntaxError: `${error.message}.` };
+    throw error;
+  }
+}
 
 function mediaType(contentType: string | undefined): string | undefined {
   return contentType?.split(';')[0]?.trim().toLowerCase() || undefined;
@@ -46,11 +62,10 @@ export function parseJsonBody(raw: unknown, contentType: string | undefined, lim
     );
   }
   if (text.trim() === '') return undefined;
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw apiErrors.dataMissing(`The request body is not valid JSON (${(error as Error).message}).`);
-  }
+  const parsed = parseBodyJson(text);
+  // dataMissing adds what to send: "Send a JSON object with Content-Type: application/json."
+  if ('syntaxError' in parsed) throw apiErrors.dataMissing(parsed.syntaxError);
+  return parsed.value;
 }
 
 /** A multipart/form-data API body with PHP bracket names → the nested object it stands for. */
@@ -84,13 +99,13 @@ export function parseTokenBody(
   if (mediaType(contentType) === 'application/x-www-form-urlencoded') {
     return { ok: true, fields: Object.fromEntries(new URLSearchParams(text)) };
   }
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      return { ok: false, reason: 'The request body must be a JSON object.' };
-    }
-    return { ok: true, fields: parsed as Record<string, unknown> };
-  } catch (error) {
-    return { ok: false, reason: `The request body is not valid JSON (${(error as Error).message}).` };
+  // a blank body is no body (as in parseJsonBody), not "the file is empty at line 1, column 1"
+  if (text.trim() === '') return { ok: true, fields: {} };
+  const parsed = parseBodyJson(text);
+  if ('syntaxError' in parsed) return { ok: false, reason: parsed.syntaxError };
+  const value = parsed.value;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { ok: false, reason: 'The request body must be a JSON object.' };
   }
+  return { ok: true, fields: value as Record<string, unknown> };
 }

@@ -1,6 +1,15 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI_PATH, runCli, startCli, tempConfigDir } from '../../test-support/run-cli.js';
 
@@ -74,6 +83,49 @@ describe('srhooks demo (built CLI)', () => {
       }
     } finally {
       rmSync(bin, { recursive: true, force: true });
+    }
+  });
+
+  it('started through npx (the bin in npm’s npx cache), it prints npx @srhooks/cli commands', async () => {
+    // npm 11 installs `npx @srhooks/cli` into <cache>/_npx/<16 hex>/node_modules and runs
+    // node_modules/.bin/srhooks (libnpmexec/lib/index.js): the built package copied there, its
+    // dependencies linked as an install would place them, the environment npm sets (see
+    // cli-invocation.test.ts)
+    const home = mkdtempSync(join(tmpdir(), 'srhooks-npx-'));
+    try {
+      const cliDir = dirname(dirname(CLI_PATH));
+      const modules = join(home, '.npm', '_npx', '1f2e3d4c5b6a7980', 'node_modules');
+      const installed = join(modules, '@srhooks', 'cli');
+      mkdirSync(installed, { recursive: true });
+      cpSync(join(cliDir, 'package.json'), join(installed, 'package.json'));
+      cpSync(join(cliDir, 'dist'), join(installed, 'dist'), { recursive: true });
+      for (const name of readdirSync(join(cliDir, 'node_modules'))) {
+        if (name.startsWith('.')) continue;
+        const names = name.startsWith('@')
+          ? readdirSync(join(cliDir, 'node_modules', name)).map((inner) => `${name}/${inner}`)
+          : [name];
+        for (const dep of names) {
+          if (dep === '@srhooks/cli' || existsSync(join(modules, dep))) continue;
+          mkdirSync(dirname(join(modules, dep)), { recursive: true });
+          symlinkSync(realpathSync(join(cliDir, 'node_modules', dep)), join(modules, dep));
+        }
+      }
+      mkdirSync(join(modules, '.bin'));
+      symlinkSync('../@srhooks/cli/dist/cli.js', join(modules, '.bin', 'srhooks'));
+      const demo = startCli(config.dir, ['demo'], {
+        script: join(modules, '.bin', 'srhooks'),
+        env: { npm_command: 'exec', npm_lifecycle_event: 'npx', npm_lifecycle_script: "'srhooks'" },
+      });
+      try {
+        await demo.waitForLine(/Ctrl-C stops the demo/, 60_000);
+        expect(demo.stdout()).toMatch(
+          /^ {2}npx @srhooks\/cli sandbox order --shop demo --sandbox-url http:\/\/127\.0\.0\.1:\d+$/m,
+        );
+      } finally {
+        expect(await demo.interrupt()).toBe(0);
+      }
+    } finally {
+      rmSync(home, { recursive: true, force: true });
     }
   });
 });
