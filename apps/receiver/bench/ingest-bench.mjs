@@ -130,8 +130,14 @@ async function startMeasured(name, variant, options) {
   const server = startServer(variant, { dbDir: options.dbDir });
   const { port } = await server.ready;
   const loadOptions = { connections: options.connections, overallRate: options.overallRate };
-  await load(port, { ...loadOptions, duration: WARM_UP_SECONDS });
-  const before = await server.rss();
+  let before;
+  try {
+    await load(port, { ...loadOptions, duration: WARM_UP_SECONDS });
+    before = await server.rss();
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
   const rounds = [];
   const latencies = [];
   let postgresMicros = options.postgres ? 0 : null;
