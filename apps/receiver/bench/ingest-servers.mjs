@@ -230,6 +230,8 @@ async function serveReceiver(kind) {
   // Production log level, written to /dev/null: the cost of logging is measured, not the terminal.
   const app = await buildReceiver(config, {
     logDestination: pino.destination({ dest: '/dev/null', sync: false }),
+    // BENCH_MEMORY_TRIM=off (diagnostic): no memory trimmer, to see what it costs between bursts.
+    ...(process.env.BENCH_MEMORY_TRIM === 'off' ? { memoryTrim: { binding: null } } : {}),
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const cleanup = async () => {
