@@ -121,10 +121,14 @@ function startServer(variant, { dbDir } = {}) {
 
 /**
  * One server of a group, measured over several rounds: warmed up once, then each round adds its answers,
- * seconds, errors and latencies; its CPU (all threads, and the main thread) and event-loop time are read
- * once after the warm-up and once after the last round, so the work it does between its rounds (timers,
- * the memory trimmer after a burst) counts against it too. PostgreSQL's CPU is read around each of its
- * own rounds only (the server is shared by the group).
+ * seconds, errors and latencies, and the CPU (all threads, and the main thread), event-loop time and
+ * store commits of its own load: each is read just before and just after the round, so the figures are
+ * those of sustained load, like a single long run. What the server does between its rounds, while the
+ * other servers of the group are loaded, is not part of them; it is reported apart
+ * (`betweenRoundsCpuMs`): for the receiver that is mostly the memory trimmer, which after a burst has V8
+ * collect and gives memory back (apps/receiver/src/memory/memory-trim.ts) — a cost per burst, not per
+ * delivery, that only the pauses between rounds bring about. PostgreSQL's CPU is read around each round
+ * too (the server is shared by the group).
  */
 async function startMeasured(name, variant, options) {
   const server = startServer(variant, { dbDir: options.dbDir });
@@ -141,6 +145,17 @@ async function startMeasured(name, variant, options) {
   const rounds = [];
   const latencies = [];
   let postgresMicros = options.postgres ? 0 : null;
+  /** Sums over the rounds of what each read measures (see `during`). */
+  const sums = {
+    cpuMicros: 0,
+    mainThreadCpuMicros: 0,
+    loopActiveMs: 0,
+    commits: 0,
+    items: 0,
+    slowCommits: 0,
+  };
+  let mainThreadKnown = before.mainThreadCpuMicros !== null;
+  const storeKnown = before.store !== null && before.store !== undefined;
   return {
     name,
     async round(duration) {
@@ -153,6 +168,16 @@ async function startMeasured(name, variant, options) {
         postgresMicros = postgresAfter === null ? null : postgresMicros + (postgresAfter - postgresBefore);
       }
       for (const latency of result.latencies) latencies.push(latency);
+      sums.cpuMicros += cpuAfter.cpuMicros - cpuBefore.cpuMicros;
+      sums.loopActiveMs += cpuAfter.loopActiveMs - cpuBefore.loopActiveMs;
+      if (cpuAfter.mainThreadCpuMicros === null || cpuBefore.mainThreadCpuMicros === null)
+        mainThreadKnown = false;
+      else sums.mainThreadCpuMicros += cpuAfter.mainThreadCpuMicros - cpuBefore.mainThreadCpuMicros;
+      if (storeKnown) {
+        sums.commits += cpuAfter.store.commits - cpuBefore.store.commits;
+        sums.items += cpuAfter.store.items - cpuBefore.store.items;
+        sums.slowCommits += cpuAfter.store.slowCommits - cpuBefore.store.slowCommits;
+      }
       const answered = Math.max(1, result.ok);
       rounds.push({
         seconds: result.seconds,
@@ -178,23 +203,21 @@ async function startMeasured(name, variant, options) {
           p99Ms: round(percentile(sorted, 99)),
           ok,
           errors: rounds.reduce((sum, r) => sum + r.errors, 0),
-          cpuMicrosPerRequest: Math.round((after.cpuMicros - before.cpuMicros) / answered),
+          cpuMicrosPerRequest: Math.round(sums.cpuMicros / answered),
           ...(postgresMicros === null
             ? {}
             : { postgresCpuMicrosPerRequest: Math.round(postgresMicros / answered) }),
-          mainThreadCpuMicrosPerRequest:
-            after.mainThreadCpuMicros === null || before.mainThreadCpuMicros === null
-              ? null
-              : Math.round((after.mainThreadCpuMicros - before.mainThreadCpuMicros) / answered),
-          loopMicrosPerRequest: Math.round(((after.loopActiveMs - before.loopActiveMs) * 1000) / answered),
+          mainThreadCpuMicrosPerRequest: mainThreadKnown
+            ? Math.round(sums.mainThreadCpuMicros / answered)
+            : null,
+          loopMicrosPerRequest: Math.round((sums.loopActiveMs * 1000) / answered),
+          // CPU of all threads between the warm-up and the end, outside the server's own rounds (ms).
+          betweenRoundsCpuMs: Math.round((after.cpuMicros - before.cpuMicros - sums.cpuMicros) / 1000),
           // Writes per transaction (group commit), when the server has a store.
-          writesPerCommit:
-            store && before.store && store.commits > before.store.commits
-              ? round((store.items - before.store.items) / (store.commits - before.store.commits), 1)
-              : null,
+          writesPerCommit: storeKnown && sums.commits > 0 ? round(sums.items / sums.commits, 1) : null,
           // Commits slower than 5 ms during the rounds (SQLite: the WAL fsync, i.e. the disk), and the
           // longest commit of the server's life: what the disk added to the latency tail.
-          slowCommits: store && before.store ? store.slowCommits - before.store.slowCommits : null,
+          slowCommits: storeKnown ? sums.slowCommits : null,
           longestCommitMs: store ? round(store.longestCommitMs, 1) : null,
           peakRssMb: round(after.peakRssMb, 1),
           rounds: rounds.map(({ requestsPerSecond, cpuMicrosPerRequest }) => ({
@@ -261,7 +284,8 @@ function printResult(name, r) {
       `${r.postgresCpuMicrosPerRequest === undefined ? '' : `PostgreSQL's processes ${r.postgresCpuMicrosPerRequest} µs/req  `}` +
       `${r.writesPerCommit === null ? '' : `${r.writesPerCommit} writes/commit  `}` +
       `${r.slowCommits === null ? '' : `${r.slowCommits} commits > 5 ms (longest ${r.longestCommitMs} ms)  `}` +
-      `peak RSS ${r.peakRssMb} MB  rounds ${r.rounds.map((x) => x.requestsPerSecond).join('/')} req/s` +
+      `peak RSS ${r.peakRssMb} MB  rounds ${r.rounds.map((x) => x.requestsPerSecond).join('/')} req/s  ` +
+      `CPU between its rounds ${r.betweenRoundsCpuMs} ms` +
       (r.settledRssAfterHostileMb === undefined
         ? ''
         : `  after the hostile round: RSS ${r.settledRssAfterHostileMb} MB (V8 heap ${r.settledHeapAfterHostileMb}, external ${r.settledExternalAfterHostileMb}` +

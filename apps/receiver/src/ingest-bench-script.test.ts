@@ -59,6 +59,7 @@ describe('bench/ingest-bench.mjs', () => {
       expect(run.requestsPerSecond).toBeGreaterThanOrEqual(Math.min(...rates) - 1);
       expect(run.requestsPerSecond).toBeLessThanOrEqual(Math.max(...rates) + 1);
       expect(run.cpuMicrosPerRequest).toBeGreaterThan(0);
+      expect(typeof run.betweenRoundsCpuMs).toBe('number');
     }
     expect(result.results.sqlite.settledRssAfterHostileMb).toBeGreaterThan(0);
     const [lowest, highest] = result.roundSpread.sqliteVsFloor;
