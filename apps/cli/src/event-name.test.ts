@@ -1,6 +1,6 @@
-import { WEBHOOK_EVENTS } from '@srhooks/contracts';
+import { APP_EVENTS, WEBHOOK_EVENTS } from '@srhooks/contracts';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EVENTS } from './event-name.js';
+import { EVENTS, STORED_EVENTS } from './event-name.js';
 import { runCli, tempConfigDir } from './test-support/run-cli.js';
 
 const config = tempConfigDir();
@@ -40,5 +40,37 @@ describe('event names', () => {
     const json = await runCli(config.dir, [...args, '--json']);
     expect(json.code).toBe(2);
     expect(JSON.parse(json.stdout)).toMatchObject({ error: { code: 'invalid_event', exitCode: 2 } });
+  });
+});
+
+describe("event names of a receiver's lists", () => {
+  it("are contracts' six webhook events and its app events", () => {
+    expect([...STORED_EVENTS]).toEqual([...WEBHOOK_EVENTS, ...APP_EVENTS]);
+  });
+
+  it.each([
+    [['events', 'list', '--event', 'payment_status']],
+    [['events', 'list', '--event', 'app_uninstalled']],
+    [['deliveries', 'list', '--event', 'payment_card_change']],
+  ])('srhooks %j takes an app event (and goes on to the receiver)', async (args) => {
+    const run = await runCli(config.dir, [
+      ...args,
+      '--receiver',
+      'http://127.0.0.1:9',
+      '--admin-token',
+      'a'.repeat(32),
+    ]);
+    expect(run.stderr).not.toContain('unknown event');
+    expect(run.code).toBe(3);
+  });
+
+  it('still refuses an unknown name, listing the app events too; webhooks take webhook events only', async () => {
+    const run = await runCli(config.dir, ['events', 'list', '--event', 'payment_statu']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('error: unknown event "payment_statu" (did you mean payment_status?)');
+    expect(run.stderr).toContain(`use one of: ${STORED_EVENTS.join(', ')}`);
+    const webhook = await runCli(config.dir, ['webhooks', 'list', '--event', 'payment_status']);
+    expect(webhook.code).toBe(2);
+    expect(webhook.stderr).toContain('error: unknown event "payment_status"');
   });
 });

@@ -18,6 +18,14 @@ export const EVENTS = [
 
 export type EventName = (typeof EVENTS)[number];
 
+/**
+ * Every event a receiver stores, as its lists filter them: the six webhook events and app mode's
+ * (contracts' APP_EVENTS, checked by event-name.test.ts like EVENTS; no contracts import here).
+ */
+export const STORED_EVENTS = [...EVENTS, 'app_uninstalled', 'payment_status', 'payment_card_change'] as const;
+
+export type StoredEventName = (typeof STORED_EVENTS)[number];
+
 export function isEventName(value: string): value is EventName {
   return (EVENTS as readonly string[]).includes(value);
 }
@@ -40,10 +48,10 @@ function distance(a: string, b: string): number {
 }
 
 /** The event a typo most likely meant (at most 3 edits away), like commander's "Did you mean". */
-function nearestEvent(value: string): EventName | null {
-  let best: EventName | null = null;
+function nearestEvent(value: string, events: readonly string[]): string | null {
+  let best: string | null = null;
   let bestDistance = 4;
-  for (const event of EVENTS) {
+  for (const event of events) {
     const d = distance(value.toLowerCase(), event);
     if (d < bestDistance) {
       best = event;
@@ -54,11 +62,11 @@ function nearestEvent(value: string): EventName | null {
 }
 
 /** The one "unknown event" error of the CLI. */
-export function unknownEventError(value: string): CliError {
-  const nearest = nearestEvent(value);
+export function unknownEventError(value: string, events: readonly string[] = EVENTS): CliError {
+  const nearest = nearestEvent(value, events);
   return usageError(
     `unknown event "${value}"${nearest ? ` (did you mean ${nearest}?)` : ''}`,
-    `use one of: ${EVENTS.join(', ')}`,
+    `use one of: ${events.join(', ')}`,
     'invalid_event',
   );
 }
@@ -72,4 +80,17 @@ export function parseEventName(value: string): EventName {
 /** `--event <event>` checked by {@link parseEventName}, listing the names in its help. */
 export function eventOption(description: string): Option {
   return new Option('--event <event>', `${description} (${EVENTS.join(', ')})`).argParser(parseEventName);
+}
+
+/** Checks an event name a receiver's list filters by: a webhook event or an app event. */
+export function parseStoredEventName(value: string): StoredEventName {
+  if (!(STORED_EVENTS as readonly string[]).includes(value)) throw unknownEventError(value, STORED_EVENTS);
+  return value as StoredEventName;
+}
+
+/** `--event <event>` of a receiver's list (deliveries, events): app events too, {@link parseStoredEventName}. */
+export function storedEventOption(description: string): Option {
+  return new Option('--event <event>', `${description} (${STORED_EVENTS.join(', ')})`).argParser(
+    parseStoredEventName,
+  );
 }

@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import { eventOption } from '../event-name.js';
+import { storedEventOption } from '../event-name.js';
 import {
   adminOptions,
   DELIVERY_STATUSES,
@@ -26,7 +26,7 @@ export function registerDeliveries(program: Command): void {
       .alias('ls')
       .description('deliveries, newest first, each with its events')
       .option('--shop <name>', 'only this shop')
-      .addOption(eventOption('only this event'))
+      .addOption(storedEventOption('only this event'))
       .addOption(new Option('--status <status>', 'only deliveries in this status').choices(DELIVERY_STATUSES))
       .addOption(
         new Option('--event-status <status>', 'only deliveries with an event in this status').choices(

@@ -3,7 +3,7 @@ import { DAYS_EXPECTED, DaysInputError, parseDays } from '@srhooks/contracts/day
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { PruneOptions } from '../commands/prune.js';
 import type { RecoverOptions } from '../commands/recover.js';
-import { eventOption } from '../event-name.js';
+import { storedEventOption } from '../event-name.js';
 import { adminOptions, EVENT_STATUSES, limit, revealOption } from './admin-options.js';
 import { registerDeliveries, registerHandlers } from './delivery-commands.js';
 import { collectList, examples } from './help-text.js';
@@ -168,7 +168,7 @@ function registerEvents(program: Command): void {
       .alias('ls')
       .description('stored events, newest first')
       .option('--shop <name>', 'only this shop')
-      .addOption(eventOption('only this event'))
+      .addOption(storedEventOption('only this event'))
       .addOption(new Option('--status <status>', 'only events in this status').choices(EVENT_STATUSES))
       .option('--delivery <id>', 'only the events of this delivery (dlv_…)')
       .option(

@@ -20,9 +20,10 @@ import {
   EventListQuerySchema,
   HandlerParamsSchema,
   IdParamsSchema,
+  NoOptionsSchemas,
   NoQuerySchema,
   PruneRequestSchemas,
-  ReplayQuerySchema,
+  ReplayRequestSchemas,
   ReprocessRequestSchemas,
 } from './admin-request-schemas.js';
 import type { CredentialThrottle } from './credential-throttle.js';
@@ -135,14 +136,14 @@ export const adminApiRoutes: FastifyPluginAsync<AdminApiRoutesOptions> = async (
 
   app.post('/events/:id/replay', async (request) => {
     const { id } = parseRequestPart(IdParamsSchema, 'params', request.params);
-    const { handler } = parseRequestPart(ReplayQuerySchema, 'query', request.query);
+    const { handler } = parseBodyOrQuery(ReplayRequestSchemas, request);
     const jobs = await operations.replayEvent(id, handler);
     request.log.info({ eventId: id, handler: handler ?? null, jobs: jobs.length }, 'event replayed');
     return { ok: true, eventId: id, jobs };
   });
 
   app.post('/events/:id/release', async (request) => {
-    parseRequestPart(NoQuerySchema, 'query', request.query);
+    parseBodyOrQuery(NoOptionsSchemas, request);
     const { id } = parseRequestPart(IdParamsSchema, 'params', request.params);
     const jobs = await operations.releaseEvent(id);
     request.log.info({ eventId: id, jobs: jobs.length }, 'held event released');
@@ -180,7 +181,7 @@ export const adminApiRoutes: FastifyPluginAsync<AdminApiRoutesOptions> = async (
   });
 
   app.post('/handlers/:name/enable', async (request) => {
-    parseRequestPart(NoQuerySchema, 'query', request.query);
+    parseBodyOrQuery(NoOptionsSchemas, request);
     const { name } = parseRequestPart(HandlerParamsSchema, 'params', request.params);
     await operations.enableHandler(name);
     request.log.info({ handler: name }, 'handler enabled');

@@ -90,7 +90,10 @@ export function parseBodyOrQuery<S extends z.ZodType>(
   request: { body: unknown; query: unknown },
 ): z.output<S> {
   const schemas = schema instanceof Object && 'body' in schema ? schema : { body: schema, query: schema };
-  if (request.body === undefined) return parseRequestPart(schemas.query, 'query', request.query);
+  // No body, or an empty one of another type (`curl -X POST -H 'content-type: text/plain'`): no options.
+  if (request.body === undefined || request.body === '') {
+    return parseRequestPart(schemas.query, 'query', request.query);
+  }
   const queryFields = Object.keys((request.query ?? {}) as object);
   if (queryFields.length > 0) {
     throw new AdminApiError(

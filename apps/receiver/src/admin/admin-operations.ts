@@ -117,6 +117,7 @@ export class AdminOperations {
   ): Promise<{ items: DeadLetter[]; nextCursor: string | null; total: number }> {
     const limit = pageSize(filter.limit);
     const { cursor: _cursor, limit: _limit, ...counted } = filter;
+    if (filter.handler !== undefined) await this.#checkDeadLetterHandler(filter.handler);
     const [items, total] = await Promise.all([
       this.#call('list dead letters', this.#store.listDeadLetters({ ...filter, limit })),
       this.#call('count dead letters', this.#store.countDeadLetters(counted)),
@@ -130,6 +131,24 @@ export class AdminOperations {
       this.#store.listDeadLetters({ ...counted, cursor: nextCursor, limit: 1 }),
     );
     return { items, nextCursor: after.length > 0 ? nextCursor : null, total };
+  }
+
+  /**
+   * A dead-letter list's `handler` filter: a configured handler, or one removed from the config that still
+   * has dead letters (they stay listed; replaying them is refused, {@link replayDeadLetters}). Any other
+   * name (a typo) is refused with the configured handlers, not answered with an empty list.
+   */
+  async #checkDeadLetterHandler(handler: string): Promise<void> {
+    if (this.#handlers.definition(handler) !== undefined) return;
+    const left = await this.#call('count dead letters', this.#store.countDeadLetters({ handler }));
+    if (left > 0) return;
+    const names = this.#handlers.entries().map(([name]) => name);
+    throw new AdminApiError(
+      400,
+      'unknown_handler',
+      `handler: "${handler}" is not configured and has no dead letters; configured handlers: ${names.length > 0 ? names.join(', ') : 'none'}`,
+      { field: 'handler' },
+    );
   }
 
   /**

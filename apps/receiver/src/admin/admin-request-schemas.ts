@@ -3,9 +3,10 @@
  * form uses the same ones). Empty values (`?shop=` from a form) count as absent.
  */
 
-import { isValidShopName, WEBHOOK_EVENTS } from '@srhooks/contracts';
+import { APP_EVENTS, isValidShopName, WEBHOOK_EVENTS } from '@srhooks/contracts';
 import { z } from 'zod';
 import { isDeadLetterCursor } from '../store/list-query.js';
+import { isId } from '../store/sortable-id.js';
 import { DELIVERY_STATUSES, EVENT_SOURCES, EVENT_STATUSES } from './admin-values.js';
 
 const MAX_PAGE = 500;
@@ -54,8 +55,10 @@ export const IdSchema = z
 export const ShopSchema = z.string().refine((name) => isValidShopName(name), {
   error: 'must be a ShopRenter shop name: lowercase letters, digits and hyphens',
 });
-export const EventNameSchema = z.enum(WEBHOOK_EVENTS, {
-  error: `must be one of ${WEBHOOK_EVENTS.join(', ')}`,
+/** Every event the store holds: the six webhook events and app mode's (contracts' APP_EVENTS). */
+export const STORED_EVENTS = [...WEBHOOK_EVENTS, ...APP_EVENTS] as const;
+export const EventNameSchema = z.enum(STORED_EVENTS, {
+  error: `must be one of ${STORED_EVENTS.join(', ')}`,
 });
 export const SearchSchema = z.string().max(200, 'must be at most 200 characters');
 const LimitSchema = z.coerce
@@ -67,23 +70,38 @@ export const HandlerNameSchema = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'must be a handler name from srhooks.config.json');
 
+/** A handler an action names: blank (`?handler=`, `"handler": ""`) is refused, not read as "every handler". */
+const ActionHandlerSchema = z
+  .string({ error: 'must be text: a handler name from srhooks.config.json' })
+  .superRefine((name, ctx) => {
+    if (name.trim() === '') {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'must not be blank: send the name of a configured handler (GET /admin/api/handlers), or leave handler out for every handler',
+      });
+    } else if (!HandlerNameSchema.safeParse(name).success) {
+      ctx.addIssue({ code: 'custom', message: 'must be a handler name from srhooks.config.json' });
+    }
+  });
+
 /** Drops keys whose value is an empty string, so blank form fields mean "no filter". */
 function withoutBlanks(value: unknown): unknown {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
   return Object.fromEntries(Object.entries(value).filter(([, inner]) => inner !== ''));
 }
 
+/** A time window's `from` must precede its `to`. */
+function fromBeforeTo(value: unknown, ctx: z.core.$RefinementCtx): void {
+  const { from, to } = value as { from?: unknown; to?: unknown };
+  if (from instanceof Date && to instanceof Date && !(from < to)) {
+    ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be later than from' });
+  }
+}
+
 /** A strict object of optional request fields; blank values dropped, `from` must precede `to`. */
 export function requestObject<T extends z.core.$ZodLooseShape>(shape: T) {
-  return z.preprocess(
-    withoutBlanks,
-    z.strictObject(shape).superRefine((value, ctx) => {
-      const { from, to } = value as { from?: unknown; to?: unknown };
-      if (from instanceof Date && to instanceof Date && !(from < to)) {
-        ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be later than from' });
-      }
-    }),
-  );
+  return z.preprocess(withoutBlanks, z.strictObject(shape).superRefine(fromBeforeTo));
 }
 
 /**
@@ -92,14 +110,18 @@ export function requestObject<T extends z.core.$ZodLooseShape>(shape: T) {
  * quietly mean "not a dry run" and delete or store for real.
  */
 export function actionObject<T extends z.core.$ZodLooseShape>(shape: T) {
-  return z.strictObject(shape);
+  return z.strictObject(shape).superRefine(fromBeforeTo);
 }
 
 const timeRange = { from: TimeSchema.optional(), to: TimeSchema.optional() };
-/** A list's cursor: the `nextCursor` of the same list, so an id of that list's kind (`dlv_…` or `evt_…`). */
+/**
+ * A list's cursor: the `nextCursor` of the same list, so an id of that list's kind (`dlv_…` or `evt_…`)
+ * in the full shape the store makes ids (sortable-id.ts); `dlv_zzzz` is refused, not read as "from the
+ * start".
+ */
 export function cursorOf(prefix: 'dlv' | 'evt') {
-  return IdSchema.refine((id) => id.startsWith(`${prefix}_`), {
-    error: `must be this list's nextCursor, an id such as ${prefix}_01k…`,
+  return IdSchema.refine((id) => isId(id, prefix), {
+    error: `must be this list's nextCursor (an id such as ${prefix}_01k… as the list answered it); leave cursor out for the first page`,
   });
 }
 const deliveryPaging = { limit: LimitSchema.optional(), cursor: cursorOf('dlv').optional() };
@@ -133,9 +155,10 @@ export const EventListQuerySchema = requestObject({
 export type EventListQuery = z.output<typeof EventListQuerySchema>;
 
 /** The dead-letter list's cursor: its `nextCursor` (`dead_…`). */
-export const DeadLetterCursorSchema = z
-  .string()
-  .refine(isDeadLetterCursor, { error: "must be this list's nextCursor, such as dead_0mj1k2l3m401k…" });
+export const DeadLetterCursorSchema = z.string().refine(isDeadLetterCursor, {
+  error:
+    "must be this list's nextCursor (such as dead_0mj1k2l3m401k… as the list answered it); leave cursor out for the first page",
+});
 
 export const DeadLetterQuerySchema = requestObject({
   handler: HandlerNameSchema.optional(),
@@ -144,14 +167,30 @@ export const DeadLetterQuerySchema = requestObject({
   limit: LimitSchema.optional(),
 });
 
-/** Body (or query) of "replay dead letters": the dead-letter time window, optionally one handler. */
-export const DeadLetterReplaySchema = requestObject({
-  handler: HandlerNameSchema.optional(),
+/**
+ * Body (or query) of "replay dead letters": the dead-letter time window, optionally one handler. An
+ * action: a blank value is refused, not dropped (`?handler=` must not replay every handler's).
+ */
+export const DeadLetterReplaySchema = actionObject({
+  handler: ActionHandlerSchema.optional(),
   ...timeRange,
 });
 export type DeadLetterReplay = z.output<typeof DeadLetterReplaySchema>;
 
-export const ReplayQuerySchema = requestObject({ handler: HandlerNameSchema.optional() });
+/**
+ * "replay an event" takes `handler` (only that handler's job) as a JSON body (`{"handler":"erp"}`) or a
+ * query string (`?handler=erp`), not both, like prune and recover; no handler replays every handler.
+ */
+export const ReplayRequestSchemas = {
+  body: actionObject({ handler: ActionHandlerSchema.optional() }),
+  query: actionObject({ handler: ActionHandlerSchema.optional() }),
+};
+
+/**
+ * An action that takes no options (release, enable): an empty body, `{}` or no query. Anything else is
+ * refused naming the field, not ignored.
+ */
+export const NoOptionsSchemas = { body: actionObject({}), query: actionObject({}) };
 
 export const IdParamsSchema = z.strictObject({ id: IdSchema });
 

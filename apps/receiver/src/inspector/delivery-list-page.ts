@@ -3,7 +3,6 @@
  * query parses with {@link InspectorListQuerySchema}. Without filters on the first page the script
  * inserts new deliveries at the top as they arrive; otherwise it announces them.
  */
-import { WEBHOOK_EVENTS } from '@srhooks/contracts';
 import { z } from 'zod';
 import {
   cursorOf,
@@ -11,6 +10,7 @@ import {
   requestObject,
   SearchSchema,
   ShopSchema,
+  STORED_EVENTS,
   TimeSchema,
 } from '../admin/admin-request-schemas.js';
 import { EVENT_SOURCES, EVENT_STATUSES } from '../admin/admin-values.js';
@@ -157,7 +157,7 @@ export function deliveryListContent(input: ListPageInput): SafeHtml {
 <form class="filters panel" method="get" action="${base}">
   <label>Shop <input name="shop" list="shop-names" value="${query.shop ?? ''}" autocomplete="off"></label>
   <datalist id="shop-names">${input.shops.map((shop) => html`<option value="${shop}"></option>`)}</datalist>
-  <label>Event <select name="event">${option('', 'any', query.event)}${WEBHOOK_EVENTS.map((event) => option(event, event, query.event))}</select></label>
+  <label>Event <select name="event">${option('', 'any', query.event)}${STORED_EVENTS.map((event) => option(event, event, query.event))}</select></label>
   <label>Status <select name="status">${option('', 'any', query.status)}${STATUS_CHOICES.map((status) => option(status, status, query.status))}</select></label>
   <label>Source <select name="source">${option('', 'any', query.source)}${EVENT_SOURCES.map((source) => option(source, source, query.source))}</select></label>
   <label>Order number, customer, e-mail or phone <input name="q" type="search" value="${query.q ?? ''}"></label>

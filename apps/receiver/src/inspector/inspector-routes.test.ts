@@ -350,6 +350,24 @@ describe('inspector', () => {
       expect(bad.text).toContain('query.from: must be an ISO 8601 date');
     });
 
+    it('filters by app-mode events; refuses a malformed cursor and a dead-letter handler naming no handler', async () => {
+      const payment = await get('/ui?event=payment_status');
+      expect(payment.status).toBe(200);
+      expect(payment.text).toContain('<option value="payment_status" selected>');
+      for (const path of ['/ui?cursor=dlv_zzzz', '/ui?cursor=dlv_00000000000000000000000000x']) {
+        const cursor = await get(path);
+        expect(cursor.status).toBe(400);
+        expect(cursor.text).toContain('query.cursor: must be this list&#39;s nextCursor');
+      }
+      const deadCursor = await get('/ui/dead-letters?cursor=dead_0000000000zzzz');
+      expect(deadCursor.status).toBe(400);
+      const handler = await get('/ui/dead-letters?handler=nosuch');
+      expect(handler.status).toBe(400);
+      expect(handler.text).toContain('handler: &quot;nosuch&quot; is not configured and has no dead letters');
+      expect(handler.text).toContain('configured handlers: log');
+      expect((await get('/ui/dead-letters?handler=log')).status).toBe(200);
+    });
+
     it('escapes hostile data everywhere (a customer named <script> renders as text)', async () => {
       for (const path of [
         '/ui?reveal=1',

@@ -1,5 +1,6 @@
 import { EVENT_SOURCES, type EventSource } from './recovery-records.js';
 import { type SearchTerm, searchTerms } from './search-text.js';
+import { isId } from './sortable-id.js';
 import type { SqlDialect, SqlParams } from './sql-params.js';
 import type { DeadLetterFilter, DeliveryFilter, EventFilter } from './store.js';
 
@@ -117,8 +118,8 @@ export function eventListQuery(columns: string, filter: EventFilter, dialect: Sq
 
 /** Width of the dead-letter time in a dead-letter cursor (ms in base 36; 10 digits last past the year 5000). */
 const CURSOR_TIME_DIGITS = 10;
-/** `dead_<time><job id without job_>`: id-shaped, like the other lists' cursors. */
-const DEAD_LETTER_CURSOR = /^dead_([0-9a-z]{10})([0-9a-z]{1,54})$/;
+/** `dead_<time><job id without job_>`: id-shaped, like the other lists' cursors (the job id checked by isId). */
+const DEAD_LETTER_CURSOR = /^dead_([0-9a-z]{10})([0-9a-z]+)$/;
 
 /**
  * The cursor after a dead letter: its dead-letter time and job id (the list's order), so a page after
@@ -129,8 +130,10 @@ export function deadLetterCursor(job: { id: string; finishedAt: Date | null }): 
   return `dead_${time}${job.id.replace(/^job_/, '')}`;
 }
 
+/** Whether `value` is a cursor {@link deadLetterCursor} makes: its time, then a job id as newId makes them. */
 export function isDeadLetterCursor(value: string): boolean {
-  return DEAD_LETTER_CURSOR.test(value);
+  const match = DEAD_LETTER_CURSOR.exec(value);
+  return match !== null && isId(`job_${match[2]}`, 'job');
 }
 
 function deadLetterConditions(filter: DeadLetterFilter, dialect: SqlDialect, params: SqlParams): string[] {
@@ -146,7 +149,8 @@ export function deadLetterQuery(columns: string, filter: DeadLetterFilter, diale
   const conditions = deadLetterConditions(filter, dialect, params);
   if (filter.cursor !== undefined) {
     const match = DEAD_LETTER_CURSOR.exec(filter.cursor);
-    if (!match) throw new Error(`not a dead-letter cursor: ${filter.cursor}`);
+    if (!match || !isDeadLetterCursor(filter.cursor))
+      throw new Error(`not a dead-letter cursor: ${filter.cursor}`);
     const time = dialect.time(new Date(Number.parseInt(match[1] ?? '', 36)));
     // Each placeholder once (SQLite's are positional).
     conditions.push(

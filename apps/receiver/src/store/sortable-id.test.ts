@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newId } from './sortable-id.js';
+import { isId, newId, parseId } from './sortable-id.js';
 
 describe('newId', () => {
   it('is prefix + 26 lower-case Crockford base32 chars', () => {
@@ -28,5 +28,28 @@ describe('newId', () => {
     ];
     const ids = times.map((time) => newId('dlv', time));
     expect([...ids].sort()).toEqual(ids);
+  });
+});
+
+describe('parseId / isId', () => {
+  it('reads back the time of every id newId makes, of its own prefix only', () => {
+    for (const time of [0, 1, Date.UTC(2025, 11, 1), 2 ** 48 - 1]) {
+      const id = newId('dlv', time);
+      expect(parseId(id, 'dlv')).toEqual({ time });
+      expect(isId(id, 'evt')).toBe(false);
+    }
+    expect(isId(newId('job'), 'job')).toBe(true);
+  });
+
+  it.each([
+    'dlv_zzzz',
+    'dlv_0000000000000000000000000',
+    'dlv_000000000000000000000000000',
+    'dlv_0000000000000000000000000u',
+    'dlv_80000000000000000000000000',
+    'dlv_0000000000000000000000000A',
+    'xdlv_00000000000000000000000000',
+  ])('refuses %s', (value) => {
+    expect(isId(value, 'dlv')).toBe(false);
   });
 });

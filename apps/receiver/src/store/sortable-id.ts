@@ -8,6 +8,28 @@ const MAX_TIME = 2 ** 48 - 1;
 
 export type IdPrefix = 'dlv' | 'evt' | 'job';
 
+/**
+ * An id {@link newId} could have made: `<prefix>_`, then 10 time and 16 random characters of
+ * {@link ALPHABET}, the time at most 2^48 - 1 ms (its first character at most `7`).
+ */
+const ID_SHAPE = new RegExp(
+  `^([a-z]+)_([0-7][${ALPHABET}]{${TIME_CHARS - 1}})[${ALPHABET}]{${RANDOM_CHARS}}$`,
+);
+
+/** The millisecond time of an id of that prefix as {@link newId} makes them, or null for anything else. */
+export function parseId(value: string, prefix: IdPrefix): { time: number } | null {
+  const match = ID_SHAPE.exec(value);
+  if (!match || match[1] !== prefix) return null;
+  let time = 0;
+  for (const char of match[2] ?? '') time = time * 32 + ALPHABET.indexOf(char);
+  return { time };
+}
+
+/** Whether `value` is an id of that prefix as {@link newId} makes them. */
+export function isId(value: string, prefix: IdPrefix): boolean {
+  return parseId(value, prefix) !== null;
+}
+
 let pool = Buffer.alloc(0);
 let poolOffset = 0;
 let lastTime = -1;

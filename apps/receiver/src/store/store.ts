@@ -8,7 +8,7 @@
  * transaction (outbox); every run of a job is an *attempt*.
  */
 
-import type { WebhookEvent } from '@srhooks/contracts';
+import type { AppEvent, WebhookEvent } from '@srhooks/contracts';
 import type { PaymentBindingTouch, PaymentClaimWrite } from './payment-claim.js';
 import type { PruneCounts } from './prune-plan.js';
 import type { EventSource, RecoveryPassRecord, RecoveryState } from './recovery-records.js';
@@ -239,7 +239,8 @@ export interface PageRequest {
 
 export interface DeliveryFilter extends TimeRange, PageRequest {
   shop?: string;
-  event?: WebhookEvent;
+  /** A webhook event or, in app mode, an app event (both are stored). */
+  event?: WebhookEvent | AppEvent;
   status?: DeliveryStatus;
   /** Deliveries having at least one event in this status. */
   eventStatus?: EventStatus;
@@ -250,7 +251,8 @@ export interface DeliveryFilter extends TimeRange, PageRequest {
 
 export interface EventFilter extends TimeRange, PageRequest {
   shop?: string;
-  event?: WebhookEvent;
+  /** A webhook event or, in app mode, an app event (both are stored). */
+  event?: WebhookEvent | AppEvent;
   status?: EventStatus;
   deliveryId?: string;
   /** Text search (`search-text.ts`): order number, customer name, e-mail address, phone number in any form. */

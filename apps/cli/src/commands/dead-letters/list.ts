@@ -1,4 +1,4 @@
-import { type AdminTargetOptions, openAdminApi } from '../../admin-api/admin-api-client.js';
+import { AdminAnswerError, type AdminTargetOptions, openAdminApi } from '../../admin-api/admin-api-client.js';
 import { formatOrder, formatTime } from '../../admin-api/admin-format.js';
 import { checkHandlerKnown } from '../../admin-api/admin-input.js';
 import type { DeadLetterJson } from '../../admin-api/admin-types.js';
@@ -32,16 +32,21 @@ const ERROR_WIDTH = 72;
 export const listDeadLettersCommand = defineCommand<ListDeadLettersOptions, ListDeadLettersResult>({
   async run(options, context) {
     const api = await openAdminApi(options, context.env);
-    const answer = await api.get<{ items: DeadLetterJson[]; nextCursor: string | null; total: number }>(
-      '/dead-letters',
-      {
+    const answer = await api
+      .get<{ items: DeadLetterJson[]; nextCursor: string | null; total: number }>('/dead-letters', {
         handler: options.handler,
         from: options.from,
         to: options.to,
         limit: options.limit,
         cursor: options.cursor,
-      },
-    );
+      })
+      .catch(async (error: unknown) => {
+        // The receiver refuses a handler neither configured nor with dead letters: said as `retry` says it.
+        if (error instanceof AdminAnswerError && error.code === 'unknown_handler' && options.handler) {
+          await checkHandlerKnown(api, options.handler);
+        }
+        throw error;
+      });
     if (answer.items.length === 0 && options.handler) await checkHandlerKnown(api, options.handler);
     const { revealed, value: items } = shown(options.reveal, answer.items, (answer) =>
       answer.map(maskDeadLetter),

@@ -151,6 +151,9 @@ describe('srhooks dead-letters and events (receiver admin API)', () => {
       ),
     );
     expect((await adminJson('events', 'list', '--status', 'dead')).items).toEqual([]);
+    // App-mode events are filters too (this receiver has none stored).
+    expect((await adminJson('events', 'list', '--event', 'payment_status')).items).toEqual([]);
+    expect((await adminJson('deliveries', 'list', '--event', 'app_uninstalled')).items).toEqual([]);
     const revealed = await adminJson('events', 'list', '--shop', 'acme', '--reveal');
     expect(revealed.revealed).toBe(true);
     expect(revealed.items[0].customerName).toBe(customer);
