@@ -75,3 +75,27 @@ describe('node dist/main.js with a broken --shops file', () => {
     }
   });
 });
+
+describe('node dist/main.js with a --shops or --apps file that does not exist', () => {
+  const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+
+  it.each([
+    ['--shops', 'seed file', ' (the default shop demo is always there)'],
+    ['--apps', 'apps file', ''],
+  ])('%s: exits 1 saying so in words, naming the flag and what to do', async (flag, what, more) => {
+    const missing = join(tmpdir(), 'srhooks-sandbox-main-missing', 'missing.json');
+    const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = execFile(
+        process.execPath,
+        [main, '--port', '0', flag, missing],
+        { timeout: 20_000 },
+        (_error, stdout, stderr) => resolve({ code: child.exitCode, stdout, stderr }),
+      );
+    });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(
+      `sandbox failed to start: ${what} ${missing} (${flag}) does not exist; check the path, or leave ${flag} out${more}.\n`,
+    );
+  });
+});

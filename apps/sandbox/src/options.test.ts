@@ -47,7 +47,7 @@ describe('seed and apps files that are not valid JSON', () => {
     }
   });
 
-  it('--apps: the same for an apps file, and an unreadable one still says it cannot be read', () => {
+  it('--apps: the same for an apps file', () => {
     const appsFile = join(dir, 'apps.json');
     writeFileSync(appsFile, '[{"appId": "1", "contact": "kiss.anna@example.hu"');
     const error = thrown(() => loadAppsFile(appsFile));
@@ -56,9 +56,29 @@ describe('seed and apps files that are not valid JSON', () => {
       `apps file ${appsFile} is not valid JSON: the JSON ends too early (a closing bracket, brace or quote missing?) at line 1, column 50; fix the JSON at line 1, column 50 (your editor shows the spot).`,
     );
     for (const words of PERSONAL) expect(error.message).not.toContain(words);
-    expect(thrown(() => loadAppsFile(join(dir, 'missing.json'))).message).toMatch(
-      /^cannot read apps file .*missing\.json: ENOENT/,
+  });
+
+  it('a missing or unreadable seed or apps file is named with its flag, in words, saying what to do', () => {
+    const missing = join(dir, 'missing.json');
+    expect(thrown(() => loadSeedFile(missing)).message).toBe(
+      `seed file ${missing} (--shops) does not exist; check the path, or leave --shops out (the default shop demo is always there).`,
     );
+    expect(thrown(() => resolveOptions({ seedFile: missing })).code).toBe('bad_sandbox_options');
+    expect(thrown(() => loadAppsFile(missing)).message).toBe(
+      `apps file ${missing} (--apps) does not exist; check the path, or leave --apps out.`,
+    );
+    expect(thrown(() => loadSeedFile(dir)).message).toBe(
+      `seed file ${dir} (--shops) is a directory, not a file; check the path, or leave --shops out (the default shop demo is always there).`,
+    );
+    const throughFile = join(dir, 'apps.json', 'x.json');
+    expect(thrown(() => loadAppsFile(throughFile)).message).toBe(
+      `apps file ${throughFile} (--apps) cannot be reached: a part of its path is a file, not a directory; check the path, or leave --apps out.`,
+    );
+    for (const path of [missing, dir, throughFile]) {
+      for (const load of [loadSeedFile, loadAppsFile]) {
+        expect(thrown(() => load(path)).message).not.toMatch(/ENOENT|EISDIR|ENOTDIR|open '/);
+      }
+    }
   });
 
   it('an empty seed file says so', () => {

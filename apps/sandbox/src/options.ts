@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isValidShopName, JsonSyntaxError, parseJsonText, SCOPES } from '@srhooks/contracts';
 import { DEFAULT_DELIVERY_TIMEOUT_MS, EXPECT_CONTINUE_TIMEOUT_MS } from './assumptions.js';
 import { SandboxConfigError } from './errors.js';
+import { fileProblem } from './file-problem.js';
 
 /** Every scope the sandbox knows (FACTS.md §1). */
 export const ALL_SCOPES: readonly string[] = Object.values(SCOPES);
@@ -143,7 +144,9 @@ export function loadSeedFile(path: string): ShopSeed[] {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    fail(`cannot read seed file ${path}: ${(error as Error).message}`);
+    fail(
+      `seed file ${path} (--shops) ${fileProblem(error)}; check the path, or leave --shops out (the default shop demo is always there).`,
+    );
   }
   const parsed = parseJsonFile(text, `seed file ${path}`);
   if (!Array.isArray(parsed))
@@ -157,7 +160,7 @@ export function loadAppsFile(path: string): Record<string, unknown>[] {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    fail(`cannot read apps file ${path}: ${(error as Error).message}`);
+    fail(`apps file ${path} (--apps) ${fileProblem(error)}; check the path, or leave --apps out.`);
   }
   const parsed = parseJsonFile(text, `apps file ${path}`);
   if (!Array.isArray(parsed) || !parsed.every((app) => typeof app === 'object' && app !== null)) {

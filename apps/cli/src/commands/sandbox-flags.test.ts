@@ -95,3 +95,47 @@ describe('sandbox simulator subcommands and the server flags', () => {
     expect(bad.stderr).toContain('--token-ttl');
   });
 });
+
+describe('sandbox --shops, --apps and --data files it cannot read', () => {
+  const missing = join(config.dir, '..', 'no-such-dir', 'missing.json');
+  const directory = join(config.dir, '..');
+
+  it.each([
+    [
+      '--shops',
+      missing,
+      'does not exist',
+      'check the path, or leave --shops out (the sandbox then has only its default shop demo)',
+    ],
+    ['--apps', missing, 'does not exist', 'check the path, or leave --apps out'],
+    ['--shops', directory, 'is a directory, not a file', 'check the path, or leave --shops out'],
+    ['--apps', directory, 'is a directory, not a file', 'check the path, or leave --apps out'],
+    [
+      '--data',
+      directory,
+      'is a directory, not a file',
+      'give --data a file path (one that does not exist yet is created), or leave --data out',
+    ],
+  ])(
+    'sandbox %s %s: a usage error naming the flag, in words, with what to do',
+    async (flag, file, problem, hint) => {
+      const run = await runCli(config.dir, ['sandbox', '--port', '0', flag, file]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(`error: ${flag} ${file} ${problem}\n`);
+      expect(run.stderr).toContain(hint);
+      expect(run.stderr).not.toMatch(/ENOENT|EISDIR|open '|^\s+at /m);
+      const json = await runCli(config.dir, ['sandbox', '--port', '0', flag, file, '--json']);
+      expect(JSON.parse(json.stdout).error).toMatchObject({ code: 'file_unreadable', exitCode: 2 });
+    },
+  );
+
+  it('a --data file that does not exist yet is fine: the sandbox starts and creates it', async () => {
+    const sandbox = startCli(config.dir, ['sandbox', '--port', '0', '--data', missing, '--json']);
+    try {
+      const info = JSON.parse(await sandbox.waitForLine(/"type":"sandbox_started"/));
+      expect(info.dataFile).toBe(missing);
+    } finally {
+      expect(await sandbox.interrupt()).toBe(0);
+    }
+  });
+});

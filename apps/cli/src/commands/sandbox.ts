@@ -36,20 +36,57 @@ export interface SandboxResult {
 
 export const DEFAULT_SANDBOX_PORT = 8787;
 
+/** Why a file cannot be read, in words (not Node's `ENOENT: no such file or directory, open '…'`). */
+function fileProblem(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (code === 'ENOENT') return 'does not exist';
+  if (code === 'EISDIR') return 'is a directory, not a file';
+  if (code === 'ENOTDIR') return 'cannot be reached: a part of its path is a file, not a directory';
+  if (code === 'EACCES' || code === 'EPERM') return 'cannot be read (permission denied)';
+  return `cannot be read (${code ?? 'unknown error'})`;
+}
+
+const LEAVE_OUT: Record<string, string> = {
+  '--shops': 'leave --shops out (the sandbox then has only its default shop demo)',
+  '--apps': 'leave --apps out',
+};
+
 /**
- * `--apps FILE` / `--shops FILE` are JSON the user wrote: a syntax error is reported here, by line
- * and column and quoting nothing, as a usage error (exit 2) before the sandbox starts (the sandbox
- * would report it the same way, through contracts' `parseJsonText`, but as a start failure). The
- * sandbox reads the file again and checks its shape; a file it cannot read is its to report.
+ * `--apps FILE` / `--shops FILE` are files the user wrote: one that cannot be read (missing, a
+ * directory, no permission) is a usage error naming the flag and saying why in words; a syntax error
+ * is reported by line and column, quoting nothing, as a usage error (exit 2) before the sandbox
+ * starts (the sandbox would report both too, but as a start failure). The sandbox reads the file
+ * again and checks its shape.
  */
-async function checkJsonFile(flag: string, path: string): Promise<void> {
+async function checkJsonFile(flag: '--shops' | '--apps', path: string): Promise<void> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
-  } catch {
-    return;
+  } catch (error) {
+    throw usageError(
+      `${flag} ${path} ${fileProblem(error)}`,
+      `check the path, or ${LEAVE_OUT[flag]}`,
+      'file_unreadable',
+    );
   }
   parseJsonInput(text, { source: `${flag} ${path}`, hint: 'see the sandbox README for its format' });
+}
+
+/**
+ * `--data FILE` may not exist yet (the sandbox creates it); one that exists but cannot be read (a
+ * directory, no permission) is a usage error naming the flag. Its content is the sandbox's to check.
+ */
+async function checkDataFile(path: string): Promise<void> {
+  try {
+    await readFile(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw usageError(
+      `--data ${path} ${fileProblem(error)}`,
+      'give --data a file path (one that does not exist yet is created), or leave --data out to keep the state in memory',
+      'file_unreadable',
+    );
+  }
 }
 
 /**
@@ -67,6 +104,7 @@ export const sandboxCommand = defineCommand<SandboxOptions, SandboxResult>({
       throw usageError(`--port must be 0-65535, got ${port}`);
     if (options.shops) await checkJsonFile('--shops', options.shops);
     if (options.apps) await checkJsonFile('--apps', options.apps);
+    if (options.data) await checkDataFile(options.data);
     const spinner = context.output.spinner('starting the sandbox shop');
     let running: Awaited<ReturnType<typeof startSandbox>>;
     try {

@@ -179,12 +179,13 @@ export function registerWebhookCommands(program: Command): void {
         'SRHOOKS_SECRETS=… srhooks webhooks sync -f srhooks.config.json --prune',
       )}
 Config file:
-  { "receiver": { "publicUrl": "https://hooks.example.com" },
+  { "publicUrl": "https://hooks.example.com",
     "shops": [ { "name": "my-shop", "webhooks": [
       { "event": "order_confirm", "fields": ["order_innerId", "order_total"] },
       { "event": "abandoned_cart", "delay": { "value": 2, "unit": "hour" }, "enabled": false },
       { "event": "newsletter_subscribe", "url": "https://elsewhere.example.com/hook", "type": "xml" } ] } ] }
   A webhook without "url" gets the signed receiver URL, signed with the first of SRHOOKS_SECRETS.
+  The receiver reads the same file (its srhooks.config.json); keys only it uses are ignored here.
 `,
     )
     .action(

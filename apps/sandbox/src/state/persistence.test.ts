@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -81,6 +81,19 @@ describe('persistence with a data file', () => {
     const saved = JSON.parse(readFileSync(dataFile, 'utf8'));
     expect(saved.shops.demo.pendingPayloads).toEqual({});
     expect(saved.shops.demo.deliveries).toMatchObject([{ state: 'delivered', status: 200 }]);
+  });
+
+  it('refuses a --data path that is a directory, in words, saying what to do', async () => {
+    await expect(buildSandbox({ dataFile: dir })).rejects.toThrow(
+      `data file ${dir} (--data) is a directory, not a file; give --data a file path (one that does not exist yet is created), or leave --data out to keep the state in memory.`,
+    );
+  });
+
+  it('starts with a --data file that does not exist yet (in a directory that does not either)', async () => {
+    const dataFile = join(dir, 'new', 'sandbox.json');
+    const { app } = await buildSandbox({ dataFile });
+    await app.close();
+    expect(existsSync(dataFile)).toBe(true);
   });
 
   it('refuses a data file that is not one, saying what to do', async () => {

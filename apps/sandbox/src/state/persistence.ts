@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { JsonSyntaxError, parseJsonText } from '@srhooks/contracts';
 import { SandboxConfigError } from '../errors.js';
+import { fileProblem } from '../file-problem.js';
 
 /**
  * A JSON document persisted to one file. Writes are coalesced: `markDirty()` any number of times
@@ -25,7 +26,7 @@ export class JsonFileStore<T> {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw new SandboxConfigError(
         'data_file_unreadable',
-        `cannot read data file ${path}: ${(error as Error).message}`,
+        `data file ${path} (--data) ${fileProblem(error)}; give --data a file path (one that does not exist yet is created), or leave --data out to keep the state in memory.`,
       );
     }
     let parsed: unknown;
