@@ -1,14 +1,18 @@
-import type { ShopRenterClient } from '@srhooks/client';
+import type { ShopRenterClient, ShopRenterClientOptions } from '@srhooks/client';
 import { resolveShopTarget, type ShopTarget } from './config/resolve-shop.js';
 
 /** Builds the shared ShopRenter client for a resolved shop (the client package is loaded lazily). */
-export async function openShopClient(target: ShopTarget): Promise<ShopRenterClient> {
+export async function openShopClient(
+  target: ShopTarget,
+  options: Pick<ShopRenterClientOptions, 'retry'> = {},
+): Promise<ShopRenterClient> {
   const { createShopRenterClient } = await import('@srhooks/client');
   return createShopRenterClient({
     shop: target.shop,
     auth: target.auth,
     ...(target.apiUrl ? { apiUrl: target.apiUrl } : {}),
     ...(target.tokenUrl ? { tokenUrl: target.tokenUrl } : {}),
+    ...options,
   });
 }
 

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { CliError, EXIT_CODES, remoteError, usageError } from '../cli-error.js';
 import { resolveConfigDir } from '../config/config-dir.js';
 import { readListenSecrets } from '../config/listen-secrets.js';
@@ -46,8 +47,11 @@ export class AdminAnswerError extends CliError {
  * Talks to a receiver's JSON admin API (`/admin/api`, see the receiver README) with the admin
  * token as a Bearer token. Receiver: `--receiver`, else `SRHOOKS_RECEIVER_URL`, else the running
  * `srhooks listen` recorded in listen.json, else http://127.0.0.1:4750 (receiver-target.ts).
- * Token: `--admin-token`, else `SRHOOKS_ADMIN_TOKEN`, else the one `srhooks listen` keeps in the
- * config dir.
+ * Token: `--admin-token`; else, for the running `srhooks listen` found by itself (no `--receiver`,
+ * no `SRHOOKS_RECEIVER_URL`), the one it keeps in listen.json — `SRHOOKS_ADMIN_TOKEN` is another
+ * receiver's and would only be refused (and count towards the receiver's lock-out); else
+ * `SRHOOKS_ADMIN_TOKEN`, else listen.json's. A refused token is never retried: the command stops at
+ * the first 401 and says where the token came from.
  */
 export async function openAdminApi(
   options: AdminTargetOptions,
@@ -62,10 +66,7 @@ export async function openAdminApi(
       `e.g. ${label === '--receiver' ? '--receiver ' : 'SRHOOKS_RECEIVER_URL='}https://hooks.example.com`,
     );
   }
-  const token =
-    options.adminToken ??
-    (env.SRHOOKS_ADMIN_TOKEN?.trim() || undefined) ??
-    (await readListenSecrets(resolveConfigDir(env)))?.adminToken;
+  const { token, source } = await resolveAdminToken(options, env, target.listen !== undefined);
   if (!token) {
     throw usageError(
       'no admin token',
@@ -116,11 +117,7 @@ export async function openAdminApi(
     const message = answer.error?.message ?? `${response.status} ${response.statusText}`;
     const code = answer.error?.code ?? `http_${response.status}`;
     if (response.status === 401) {
-      throw remoteError(
-        'the receiver refused the admin token',
-        "pass the receiver's SRHOOKS_ADMIN_TOKEN with --admin-token or SRHOOKS_ADMIN_TOKEN",
-        'unauthorized',
-      );
+      throw refusedToken(receiverUrl, source, target.listen?.pid);
     }
     // The receiver answers an unknown route (all of /admin/api when it has no admin token) with a
     // bare 404 not_found; the API's own not-found answers name the resource or have their own code.
@@ -154,4 +151,68 @@ export async function openAdminApi(
     get: (path, query) => call('GET', path, undefined, query),
     post: (path, body, query) => call('POST', path, body, query),
   };
+}
+
+/** Where the admin token a command sent came from (named when the receiver refuses it). */
+export type AdminTokenSource = { kind: 'flag' } | { kind: 'env' } | { kind: 'listen'; file: string };
+
+/**
+ * The admin token and where it came from: `--admin-token` always wins; the running listen found by
+ * itself gets its own token from listen.json (`SRHOOKS_ADMIN_TOKEN` names another receiver's);
+ * any other receiver gets `SRHOOKS_ADMIN_TOKEN`, else listen.json's.
+ */
+export async function resolveAdminToken(
+  options: AdminTargetOptions,
+  env: Record<string, string | undefined>,
+  toListen: boolean,
+): Promise<{ token: string | undefined; source: AdminTokenSource }> {
+  if (options.adminToken !== undefined) return { token: options.adminToken, source: { kind: 'flag' } };
+  const configDir = resolveConfigDir(env);
+  const fromListen = async () => ({
+    token: (await readListenSecrets(configDir))?.adminToken,
+    source: { kind: 'listen', file: join(configDir, 'listen.json') } as const,
+  });
+  const fromEnv = env.SRHOOKS_ADMIN_TOKEN?.trim() || undefined;
+  if (toListen) {
+    const listen = await fromListen();
+    if (listen.token) return listen;
+  }
+  if (fromEnv) return { token: fromEnv, source: { kind: 'env' } };
+  return fromListen();
+}
+
+/** A 401: which token was refused (by where it came from, never its value) and what to do. */
+function refusedToken(
+  receiverUrl: string,
+  source: AdminTokenSource,
+  listenPid: number | undefined,
+): CliError {
+  const receiver =
+    listenPid === undefined
+      ? `the receiver at ${receiverUrl}`
+      : `srhooks listen (${receiverUrl}, process ${listenPid})`;
+  switch (source.kind) {
+    case 'flag':
+      return remoteError(
+        `${receiver} refused the admin token given with --admin-token`,
+        listenPid === undefined
+          ? 'pass the token the receiver was started with (its SRHOOKS_ADMIN_TOKEN)'
+          : "leave --admin-token out: srhooks listen's own token (kept in listen.json) is used",
+        'unauthorized',
+      );
+    case 'env':
+      return remoteError(
+        `${receiver} refused the admin token in SRHOOKS_ADMIN_TOKEN`,
+        'set SRHOOKS_ADMIN_TOKEN (or pass --admin-token) to the token this receiver was started with (its own SRHOOKS_ADMIN_TOKEN), or unset it (the receiver locks the admin API after repeated wrong tokens)',
+        'unauthorized',
+      );
+    case 'listen':
+      return remoteError(
+        `${receiver} refused srhooks listen's admin token (from ${source.file})`,
+        listenPid === undefined
+          ? 'this receiver is not the local srhooks listen: pass its own token with --admin-token or SRHOOKS_ADMIN_TOKEN'
+          : 'listen.json was changed after this listen started: restart srhooks listen',
+        'unauthorized',
+      );
+  }
 }

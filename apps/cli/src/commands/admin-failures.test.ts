@@ -63,7 +63,7 @@ describe.each(COMMANDS.map((command) => [command.join(' '), command] as const))(
       ]);
       expect(run.code).toBe(3);
       expect(run.stderr).toBe(
-        "error: the receiver refused the admin token\npass the receiver's SRHOOKS_ADMIN_TOKEN with --admin-token or SRHOOKS_ADMIN_TOKEN\n",
+        `error: the receiver at ${guardedUrl} refused the admin token given with --admin-token\npass the token the receiver was started with (its SRHOOKS_ADMIN_TOKEN)\n`,
       );
       expect(run.stdout + run.stderr).not.toContain(WRONG_TOKEN);
     });

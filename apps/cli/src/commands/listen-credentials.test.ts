@@ -121,6 +121,14 @@ describe('srhooks listen: shop API credentials', () => {
         expect(JSON.parse(events.stdout).items).toEqual([
           expect.objectContaining({ shop: 'legacy', event: 'order_confirm', source: 'recovery' }),
         ]);
+        // recover works on demand, but listen runs no pass by itself: its admin API does not claim one
+        const shops = await runCli(config.dir, ['shops', '--receiver', started.url, '--json']);
+        expect(shops.stderr).toBe('');
+        expect(JSON.parse(shops.stdout).shops).toEqual([
+          expect.objectContaining({ name: 'legacy', hasCredentials: true, recovery: false }),
+        ]);
+        const table = await runCli(config.dir, ['shops', '--receiver', started.url]);
+        expect(table.stdout).toMatch(/^legacy .* off$/m);
       } finally {
         expect(await listen.interrupt()).toBe(0);
       }

@@ -30,6 +30,81 @@ describe('srhooks login / shops / logout', () => {
     expect(existsSync(credentialsFile)).toBe(false);
   });
 
+  it('an API URL nothing answers on: exit 3 at once (one request), naming the URL, nothing stored', async () => {
+    const other = tempConfigDir();
+    try {
+      const args = loginArgs(sandbox, 'acme');
+      args[args.indexOf('--api-url') + 1] = 'http://127.0.0.1:1/{shop}/api';
+      const started = Date.now();
+      const run = await runCli(other.dir, args);
+      expect(run.code).toBe(3);
+      expect(run.stderr).toMatch(
+        /^error: cannot reach the shop API at http:\/\/127\.0\.0\.1:1\/acme\/api \(.+\)\nnothing was stored: check --api-url \(leave it out for ShopRenter's own\)\n$/,
+      );
+      expect(run.stdout).not.toContain('logged in');
+      // not the five attempts (3.4 s) of the other commands
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(existsSync(join(other.dir, 'credentials.json'))).toBe(false);
+    } finally {
+      other.cleanup();
+    }
+  });
+
+  it("an API URL that answers 404 is not the shop's API: exit 3, nothing stored", async () => {
+    const other = tempConfigDir();
+    try {
+      const args = loginArgs(sandbox, 'acme');
+      args[args.indexOf('--api-url') + 1] = `${sandbox.url}/nowhere/{shop}`;
+      const run = await runCli(other.dir, args, { env: { SRHOOKS_API_URL: undefined } });
+      expect(run.code).toBe(3);
+      expect(run.stderr.split('\n')[0]).toMatch(
+        new RegExp(`^error: ${sandbox.url}/nowhere/acme is not the shop's API \\(.+ answered 404\\)$`),
+      );
+      expect(run.stderr).toContain("nothing was stored: check --api-url (leave it out for ShopRenter's own)");
+      expect(existsSync(join(other.dir, 'credentials.json'))).toBe(false);
+    } finally {
+      other.cleanup();
+    }
+  });
+
+  it('a token URL that answers 404 says the token URL is wrong, not the credentials', async () => {
+    const other = tempConfigDir();
+    try {
+      const args = loginArgs(sandbox, 'acme');
+      args[args.indexOf('--token-url') + 1] = `${sandbox.url}/{shop}/app/no-token-here`;
+      const run = await runCli(other.dir, args);
+      expect(run.code).toBe(3);
+      expect(run.stderr).toBe(
+        `error: the token URL ${sandbox.url}/acme/app/no-token-here answered 404: it is not a ShopRenter OAuth token endpoint\n` +
+          "nothing was stored: check --token-url (leave it out for ShopRenter's own); the client id and secret were not checked\n",
+      );
+      expect(run.stderr).not.toContain('copy the client id and secret');
+      expect(existsSync(join(other.dir, 'credentials.json'))).toBe(false);
+    } finally {
+      other.cleanup();
+    }
+  });
+
+  it('a token URL nothing answers on says so too', async () => {
+    const other = tempConfigDir();
+    try {
+      const args = loginArgs(sandbox, 'acme');
+      args[args.indexOf('--token-url') + 1] = 'http://127.0.0.1:1/{shop}/app/token';
+      const run = await runCli(other.dir, args);
+      expect(run.code).toBe(3);
+      // port 1: fetch refuses it ("bad port"); elsewhere ECONNREFUSED
+      expect(run.stderr).toMatch(
+        /^error: the token URL http:\/\/127\.0\.0\.1:1\/acme\/app\/token cannot be reached \(bad port\): it is not a ShopRenter OAuth token endpoint\n/,
+      );
+      expect(run.stderr).toContain(
+        "nothing was stored: check --token-url (leave it out for ShopRenter's own); the client id and secret were not checked\n",
+      );
+      expect(existsSync(join(other.dir, 'credentials.json'))).toBe(false);
+    } finally {
+      other.cleanup();
+    }
+  });
+
   it('a good secret is verified, stored with mode 0600, and the scopes are printed', async () => {
     const run = await runCli(config.dir, loginArgs(sandbox, 'acme'));
     expect(run.code).toBe(0);

@@ -104,6 +104,103 @@ function checkUrl(flag: string, value: string | undefined): string | undefined {
   return value;
 }
 
+/** Where the URLs came from, to name in a refusal (undefined: ShopRenter's default). */
+interface UrlLabels {
+  apiLabel: string | undefined;
+  tokenLabel: string | undefined;
+  /** The API base URL, `{shop}` filled in. */
+  apiBase: string;
+}
+
+const NOTHING_STORED = 'nothing was stored';
+
+/** The system error code (ECONNREFUSED, ENOTFOUND, …) in an error's causes, else the innermost message. */
+function causeCode(cause: unknown): string | undefined {
+  let current = cause;
+  let message: string | undefined;
+  for (let depth = 0; depth < 4 && current instanceof Object; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    if (current instanceof Error && current.message) message = current.message;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return message;
+}
+
+/**
+ * A failed login check as a command-line error, or `undefined` for an answer that proves the API URL
+ * (a 403 for a missing scope, a 429 or 5xx: the API is there). The token URL and the API URL are
+ * named when they are what is wrong; the client id and secret only when the shop refused them.
+ */
+function loginError(
+  error: unknown,
+  step: 'token' | 'api',
+  oauth: boolean,
+  labels: UrlLabels,
+): unknown | undefined {
+  if (!(error instanceof Error)) return error;
+  const code = String((error as { code?: unknown }).code ?? '');
+  const status = Number((error as { status?: unknown }).status ?? 0);
+  const url = String((error as { url?: unknown }).url ?? '');
+  const credentials = oauth
+    ? 'copy the client id and secret again from the shop admin (Settings > API Settings)'
+    : 'check the API username and password (shop admin: Settings > API Settings)';
+  const fail = (message: string, hint: string, errorCode: string) =>
+    new CliError(message, {
+      code: errorCode,
+      exitCode: EXIT_CODES.remote,
+      hint: `${NOTHING_STORED}: ${hint}`,
+      cause: error,
+    });
+  if (step === 'token' && error.name === 'TokenError') {
+    if (code === 'invalid_client' || (code === 'invalid_request' && status === 400))
+      return fail(error.message, credentials, 'login_failed');
+    if (status === 0 || status === 404 || status === 405 || code === 'invalid_token_response') {
+      const what =
+        status === 0
+          ? `cannot be reached (${causeCode(error.cause) ?? 'no answer'})`
+          : code === 'invalid_token_response'
+            ? `answered ${status} without a token`
+            : `answered ${status}`;
+      return fail(
+        `the token URL ${url} ${what}: it is not a ShopRenter OAuth token endpoint`,
+        `check ${labels.tokenLabel ?? 'the token URL'}${labels.tokenLabel ? ` (leave it out for ShopRenter's own)` : ''}; the client id and secret were not checked`,
+        'token_url_wrong',
+      );
+    }
+    return error;
+  }
+  if (step === 'api') {
+    const apiHint = `check ${labels.apiLabel ?? 'the API URL'}${labels.apiLabel ? ` (leave it out for ShopRenter's own)` : ''}`;
+    if (error.name === 'NetworkError')
+      return fail(
+        `cannot reach the shop API at ${labels.apiBase} (${error.message})`,
+        apiHint,
+        'api_url_wrong',
+      );
+    if (error.name === 'NotFoundError' || code === 'unexpected_response')
+      return fail(
+        `${labels.apiBase} is not the shop's API (${status ? `${url} answered ${status}` : error.message})`,
+        apiHint,
+        'api_url_wrong',
+      );
+    if (error.name === 'AuthError' && code === 'unauthorized') {
+      return oauth
+        ? fail(
+            `the shop API at ${labels.apiBase} refused the new access token (401)`,
+            `${apiHint}: it must be the API of the shop the token URL is for`,
+            'api_url_wrong',
+          )
+        : fail(error.message, credentials, 'login_failed');
+    }
+    if (error.name === 'AuthError' && !oauth) return fail(error.message, credentials, 'login_failed');
+    // OAuth: the token proved the credentials; a 403 (a scope the token lacks: listed as missing),
+    // 429 or 5xx came from the shop's API, so the API URL is right
+    if (oauth && ['forbidden', 'rate_limited', 'server_error'].includes(code)) return undefined;
+  }
+  return error;
+}
+
 export const loginCommand = defineCommand<LoginOptions, LoginResult>({
   async run(options, context) {
     const shopName = nonEmpty(options.shop) ?? nonEmpty(context.env.SRHOOKS_SHOP);
@@ -126,36 +223,37 @@ export const loginCommand = defineCommand<LoginOptions, LoginResult>({
     if (verify) {
       const spinner = context.output.spinner(`verifying the credentials for ${shop}`);
       try {
-        const client = await openShopClient({
-          shop,
-          auth,
-          ...(apiUrl ? { apiUrl } : {}),
-          ...(tokenUrl ? { tokenUrl } : {}),
-          source: 'store',
-        });
-        if (oauth) {
-          scopes = (await client.getToken()).scopes;
-        } else {
-          // Basic auth has no token: one small read proves the user and password
+        const client = await openShopClient(
+          {
+            shop,
+            auth,
+            ...(apiUrl ? { apiUrl } : {}),
+            ...(tokenUrl ? { tokenUrl } : {}),
+            source: 'store',
+          },
+          // one request each: a wrong URL is reported at once, not after the commands' retries
+          { retry: { maxAttempts: 1 } },
+        );
+        let step: 'token' | 'api' = 'token';
+        try {
+          if (oauth) scopes = (await client.getToken()).scopes;
+          step = 'api';
+          // one small authenticated read proves the API URL (and, for Basic auth, the user and password)
           await client.webhooks.list({ limit: 1 });
-        }
-        spinner.stop();
-      } catch (error) {
-        spinner.stop();
-        const refused =
-          error instanceof Error &&
-          (error.name === 'AuthError' ||
-            (error.name === 'TokenError' &&
-              ['invalid_client', 'invalid_request'].includes(String((error as { code?: unknown }).code))));
-        if (refused) {
-          throw new CliError(error.message, {
-            code: 'login_failed',
-            exitCode: EXIT_CODES.remote,
-            hint: 'nothing was stored: copy the client id and secret again from the shop admin (Settings > API Settings)',
-            cause: error,
+        } catch (error) {
+          const failure = loginError(error, step, oauth, {
+            apiLabel: nonEmpty(options.apiUrl) ? '--api-url' : apiUrl ? 'SRHOOKS_API_URL' : undefined,
+            tokenLabel: nonEmpty(options.tokenUrl)
+              ? '--token-url'
+              : tokenUrl
+                ? 'SRHOOKS_TOKEN_URL'
+                : undefined,
+            apiBase: client.apiUrl,
           });
+          if (failure !== undefined) throw failure;
         }
-        throw error;
+      } finally {
+        spinner.stop();
       }
     }
 

@@ -99,7 +99,10 @@ export const adminApiRoutes: FastifyPluginAsync<AdminApiRoutesOptions> = async (
 
   app.get('/shops', async (request) => {
     parseRequestPart(NoQuerySchema, 'query', request.query);
-    return { ok: true, items: await shopsJson(app.config, app.shopDirectory, app.store) };
+    return {
+      ok: true,
+      items: await shopsJson(app.config, app.shopDirectory, app.store, app.recovery.scheduled),
+    };
   });
 
   app.get('/deliveries', async (request) => {

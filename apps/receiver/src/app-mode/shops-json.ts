@@ -23,21 +23,27 @@ export interface ShopJson {
   nextAttemptAt: string | null;
   lastDeliveryAt: string | null;
   hasCredentials: boolean;
-  /** Order recovery runs for the shop (credentials, `recovery` on; an app shop: installed, not pending). */
+  /**
+   * Order recovery runs for the shop: the receiver runs scheduled passes (an embedded receiver that
+   * never started them, such as `srhooks listen`, does not: false), and the shop takes part
+   * (credentials, `recovery` on; an app shop: installed, not pending).
+   */
   recovery: boolean;
 }
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
-function recovered(directory: ShopDirectory, name: string): boolean {
+function recovered(directory: ShopDirectory, name: string, scheduled: boolean): boolean {
   const shop = directory.shop(name);
-  return Boolean(shop?.recovery && shopApiAuth(shop));
+  return scheduled && Boolean(shop?.recovery && shopApiAuth(shop));
 }
 
 export async function shopsJson(
   config: ReceiverConfig,
   directory: ShopDirectory,
   store: Store,
+  /** Whether the receiver runs recovery passes by itself (`RecoveryService.scheduled`). */
+  scheduledRecovery: boolean,
 ): Promise<ShopJson[]> {
   await directory.refresh();
   const shops: ShopJson[] = config.shops.map((shop) => ({
@@ -53,7 +59,7 @@ export async function shopsJson(
     nextAttemptAt: null,
     lastDeliveryAt: null,
     hasCredentials: shopApiAuth(shop) !== undefined,
-    recovery: recovered(directory, shop.name),
+    recovery: recovered(directory, shop.name, scheduledRecovery),
   }));
   const configured = new Set(config.shops.map((shop) => shop.name));
   for (const record of directory.appShops()) {
@@ -71,7 +77,7 @@ export async function shopsJson(
       nextAttemptAt: iso(record.nextAttemptAt),
       lastDeliveryAt: null,
       hasCredentials: record.status !== 'uninstalled',
-      recovery: recovered(directory, record.shop),
+      recovery: recovered(directory, record.shop, scheduledRecovery),
     });
   }
   for (const shop of shops) {

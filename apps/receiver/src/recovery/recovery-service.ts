@@ -125,6 +125,15 @@ export class RecoveryService {
       .map((shop) => shop.name);
   }
 
+  /**
+   * Whether this receiver runs passes by itself (start() was called — the standalone receiver does at
+   * start-up — and stop() not yet). An embedded receiver that never starts it (`srhooks listen`) runs
+   * only on-demand passes.
+   */
+  get scheduled(): boolean {
+    return this.#started && !this.#stopped;
+  }
+
   /** Starts each shop's loop: a pass now, then one per interval; follows the shop list from then on. */
   start(): void {
     if (this.#started || this.#stopped) return;

@@ -18,6 +18,7 @@ let receiver: Receiver;
 let target: CaptureServer;
 let base = '';
 const held: string[] = [];
+let deliveryUrl = '';
 
 const { admin } = adminCli(config.dir, () => base, ADMIN_TOKEN);
 
@@ -47,6 +48,7 @@ beforeAll(async () => {
   });
   ({ receiver, url: base } = started);
   const url = started.deliveryUrl({ shop: 'acme', event: 'order_confirm' });
+  deliveryUrl = url;
   for (const seed of ['held-1', 'held-2']) {
     const sent = await runCli(config.dir, ['trigger', 'order_confirm', '--to', url, '--seed', seed]);
     if (sent.code !== 0) throw new Error(sent.stderr);
@@ -68,6 +70,32 @@ afterAll(async () => {
 });
 
 describe('srhooks events release', () => {
+  it('events show of a duplicate says why it is unverified (a duplicate), not that verify is off', async () => {
+    const again = await runCli(config.dir, [
+      'trigger',
+      'order_confirm',
+      '--to',
+      deliveryUrl,
+      '--seed',
+      'held-1',
+    ]);
+    expect(again.code).toBe(0);
+    const page = await receiver.store.listEvents({ shop: 'acme' });
+    const duplicate = page.items.find((event) => !held.includes(event.id));
+    expect(duplicate?.status).toBe('duplicate');
+    const first = duplicate?.duplicateOf ?? '';
+    expect(held).toContain(first);
+    const show = await admin('events', 'show', duplicate?.id ?? '');
+    expect(show.code).toBe(0);
+    expect(show.stdout).toMatch(
+      new RegExp(
+        `^verification\\s+unverified: a duplicate of ${first} \\(the same event delivered again\\), so neither handled nor verified again; see srhooks events show ${first}$`,
+        'm',
+      ),
+    );
+    expect(show.stdout).not.toContain("the receiver's default");
+  });
+
   it('the events are held: events list --status held lists them, events show says why', async () => {
     const list = await admin('events', 'list', '--status', 'held', '--json');
     expect(

@@ -21,11 +21,17 @@ export interface ShowEventResult {
   event: EventView;
 }
 
-/** What the verification state means and, when it is off, how to turn it on. */
+/**
+ * What the verification state means and, when it is off, how to turn it on. A duplicate is never
+ * handled, so never verified: its state says so, whatever the receiver's `verify`.
+ */
 export function describeVerification(
-  event: Pick<EventDetailJson, 'verification' | 'verificationDetail'>,
+  event: Pick<EventDetailJson, 'verification' | 'verificationDetail' | 'duplicateOf'>,
   style: Style,
 ): string {
+  if (event.verification === 'unverified' && event.duplicateOf) {
+    return `${style.dim('unverified')}: a duplicate of ${event.duplicateOf} (the same event delivered again), so neither handled nor verified again; see srhooks events show ${event.duplicateOf}`;
+  }
   switch (event.verification) {
     case 'verified':
       return `${style.green('verified')}: fetched back from the shop's API before the handlers ran, and it matched`;
