@@ -45,7 +45,7 @@
  * e.g. `sqlite,floor`: run only those), BENCH_CPU_PROF (a directory: the servers run with
  * `--cpu-prof` and write their profiles there), BENCH_LOG_LEVEL (the receivers' log level, default info),
  * BENCH_HOSTILE_ROUNDS (default 6), BENCH_SETTLE_MS (the wait before the settled RSS is read, default
- * 10000). Diagnostics: BENCH_NODE_FLAGS (space-separated node/V8 flags added to
+ * 10000). Diagnostics: BENCH_MEMORY_TRIM=off (the receivers without the memory trimmer), BENCH_NODE_FLAGS (space-separated node/V8 flags added to
  * every server, e.g. `--trace-gc --trace-gc-nvp`), BENCH_ALLOC_PROF (see startAllocationSampling in ingest-servers.mjs).
  */
 import { fork } from 'node:child_process';
