@@ -27,11 +27,12 @@
  */
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { deliveryTemplate } from './ingest-load.mjs';
 import { startScriptNodeFlags } from './start-script-flags.mjs';
 
 const SECRET = 'bench-secret-0123456789abcdef';
@@ -201,21 +202,6 @@ async function startTarget() {
     },
     close: () => new Promise((resolve) => server.close(resolve)),
   };
-}
-
-function deliveryTemplate() {
-  const raw = readFileSync(
-    new URL(
-      '../../../packages/contracts/fixtures/shoprenter/deliveries/order_confirm.multipart.http',
-      import.meta.url,
-    ),
-  );
-  const headEnd = raw.indexOf('\r\n\r\n');
-  const head = raw.subarray(0, headEnd).toString('latin1');
-  const contentType = /\r\ncontent-type:\s*([^\r\n]+)/i.exec(head)[1];
-  const body = raw.subarray(headEnd + 4).toString('utf8');
-  const [before, after] = body.split('"innerId":"190"');
-  return { contentType, before: `${before}"innerId":"`, after: `"${after}` };
 }
 
 let sequenceBase = 1_000_000;

@@ -17,7 +17,7 @@ const HOSTILE_REQUESTS = 1000;
 const SETTLE_MS = Number(process.env.BENCH_SETTLE_MS ?? 10_000);
 
 /** The captured delivery's Content-Type and body, split around the innerId so each request gets its own. */
-function deliveryTemplate() {
+export function deliveryTemplate() {
   const raw = readFileSync(
     new URL(
       '../../../packages/contracts/fixtures/shoprenter/deliveries/order_confirm.multipart.http',

@@ -4,39 +4,33 @@
  * the ratios' spread, and the hostile round's settled RSS. Nothing here checks speed (that is what the
  * benchmark reports); benchmarks do not run in CI, so without this a change could break them unnoticed.
  */
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { lastJsonLine, runBenchScript } from './test-support/bench-script.js';
 
-const receiverDir = fileURLToPath(new URL('..', import.meta.url));
+interface ServerResult {
+  error?: string;
+  ok: number;
+  errors: number;
+  requestsPerSecond: number;
+  cpuMicrosPerRequest: number;
+  betweenRoundsCpuMs: number;
+  settledRssAfterHostileMb?: number;
+  rounds: Array<{ requestsPerSecond: number; cpuMicrosPerRequest: number }>;
+}
 
-function runBench(
-  env: Record<string, string>,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(receiverDir, 'bench', 'ingest-bench.mjs')], {
-      cwd: receiverDir,
-      env: { ...process.env, ...env },
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      err += chunk.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (exit) => resolve({ code: exit, stdout: out, stderr: err }));
-  });
+/** The parts of the benchmark's JSON line this test reads. */
+interface IngestBenchJson {
+  rounds: number;
+  results: Record<string, ServerResult>;
+  roundSpread: { sqliteVsFloor: [number, number] };
+  ratios: { sqliteVsFloor: number };
 }
 
 describe('bench/ingest-bench.mjs', () => {
   it('runs the SQLite receiver and its floor in turns and prints pooled results with each round', {
     timeout: 120_000,
   }, async () => {
-    const { code, stdout, stderr } = await runBench({
+    const { code, stdout, stderr } = await runBenchScript('ingest-bench.mjs', {
       BENCH_ONLY: 'sqlite,floor',
       BENCH_DURATION: '2',
       BENCH_ROUNDS: '2',
@@ -46,22 +40,22 @@ describe('bench/ingest-bench.mjs', () => {
       BENCH_SETTLE_MS: '200',
     });
     expect(code, stderr).toBe(0);
-    const result = JSON.parse(stdout.trim().split('\n').at(-1) as string);
+    const result = lastJsonLine<IngestBenchJson>(stdout);
     expect(result.rounds).toBe(2);
     for (const name of ['sqlite', 'floor']) {
-      const run = result.results[name];
+      const run = result.results[name] as ServerResult;
       expect(run.error, `${name}: ${run.error}`).toBeUndefined();
       expect(run.ok).toBeGreaterThan(0);
       expect(run.errors).toBe(0);
       expect(run.rounds).toHaveLength(2);
       // The pooled figure is the rounds' answers over their seconds: between the slowest and fastest round.
-      const rates = run.rounds.map((r: { requestsPerSecond: number }) => r.requestsPerSecond);
+      const rates = run.rounds.map((r) => r.requestsPerSecond);
       expect(run.requestsPerSecond).toBeGreaterThanOrEqual(Math.min(...rates) - 1);
       expect(run.requestsPerSecond).toBeLessThanOrEqual(Math.max(...rates) + 1);
       expect(run.cpuMicrosPerRequest).toBeGreaterThan(0);
       expect(typeof run.betweenRoundsCpuMs).toBe('number');
     }
-    expect(result.results.sqlite.settledRssAfterHostileMb).toBeGreaterThan(0);
+    expect(result.results.sqlite?.settledRssAfterHostileMb).toBeGreaterThan(0);
     const [lowest, highest] = result.roundSpread.sqliteVsFloor;
     expect(lowest).toBeLessThanOrEqual(highest);
     expect(result.ratios.sqliteVsFloor).toBeGreaterThan(0);
