@@ -141,7 +141,7 @@ export interface ListPageInput {
   page: Page<DeliverySummary>;
   shops: string[];
   /** Shops recovery runs for and their state (the recovery panel). */
-  recovery?: { shops: string[]; states: RecoveryState[] };
+  recovery?: { shops: string[]; states: RecoveryState[]; scheduled: boolean };
 }
 
 export function deliveryListContent(input: ListPageInput): SafeHtml {
@@ -169,7 +169,7 @@ export function deliveryListContent(input: ListPageInput): SafeHtml {
 <div class="actions">
   <a class="button secondary" href="${linkWith(base, query, { reveal: reveal ? undefined : '1' })}">${reveal ? 'Hide personal data' : 'Show personal data'}</a>
 </div>
-${input.recovery ? recoveryPanel(input.recovery.shops, input.recovery.states) : ''}
+${input.recovery ? recoveryPanel(input.recovery.shops, input.recovery.states, input.recovery.scheduled) : ''}
 <p id="new-deliveries" class="notice banner" hidden><span data-count>0</span> new deliveries arrived. <a href="${linkWith(base, {}, { reveal: query.reveal })}">Show the newest</a></p>
 <div class="panel">
 <table class="deliveries stack">

@@ -353,7 +353,11 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
         query,
         page: result,
         shops: app.shopDirectory.shops().map((shop) => shop.name),
-        recovery: { shops: app.recovery.shops(), states: await app.store.listRecoveryStates() },
+        recovery: {
+          shops: app.recovery.shops(),
+          states: await app.store.listRecoveryStates(),
+          scheduled: app.recovery.scheduled,
+        },
       })}`,
       {
         stream: `${base}/events/stream`,

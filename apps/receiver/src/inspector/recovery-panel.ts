@@ -19,15 +19,27 @@ function found(recovered: Record<string, number>): string {
   return parts.length === 0 ? 'nothing missed' : parts.join(', ');
 }
 
-/** One row per shop that recovery runs for (shops with no pass yet say so). */
-export function recoveryPanel(shops: readonly string[], states: readonly RecoveryState[]): SafeHtml | string {
+/**
+ * One row per shop that recovery runs for (shops with no pass yet say so). `scheduled`: whether this
+ * receiver runs passes by itself; one that does not (`srhooks listen`) recovers only on demand, and the
+ * panel says so instead of suggesting that a pass is coming.
+ */
+export function recoveryPanel(
+  shops: readonly string[],
+  states: readonly RecoveryState[],
+  scheduled: boolean,
+): SafeHtml | string {
   if (shops.length === 0 && states.length === 0) return '';
   const byShop = new Map(states.map((state) => [state.shop, state]));
   const names = [...new Set([...shops, ...states.map((s) => s.shop)])];
   const rows = names.map((shop) => {
     const state = byShop.get(shop);
     const pass = state?.lastPass;
-    if (!pass) return html`<tr><td>${shop}</td><td colspan="4" class="muted">no pass yet</td></tr>`;
+    if (!pass) {
+      return scheduled
+        ? html`<tr><td>${shop}</td><td colspan="4" class="muted">no pass yet</td></tr>`
+        : html`<tr><td>${shop}</td><td colspan="4" class="muted">no pass yet: on demand only, <code>srhooks recover --shop ${shop}</code></td></tr>`;
+    }
     return html`<tr data-recovery-shop="${shop}">
   <td>${shop}</td>
   <td><time datetime="${pass.finishedAt.toISOString()}">${formatTime(pass.finishedAt)}</time> <span class="badge ${pass.outcome === 'ok' ? 'succeeded' : 'failed'}">${pass.outcome}</span></td>
@@ -37,7 +49,7 @@ export function recoveryPanel(shops: readonly string[], states: readonly Recover
 </tr>`;
   });
   return html`<details class="panel recovery-panel" open>
-<summary>Recovery (orders read back from the shops' APIs)</summary>
+<summary>Recovery (orders read back from the shops' APIs)${scheduled ? '' : ' — on demand only: this receiver runs no scheduled passes'}</summary>
 <table class="stack">
   <thead><tr><th>Shop</th><th>Last pass</th><th>Read</th><th>Found</th><th>Watermark</th></tr></thead>
   <tbody>${rows}</tbody>

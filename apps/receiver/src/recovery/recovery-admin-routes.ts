@@ -2,7 +2,7 @@
  * Recovery in the admin API (registered by admin-api-routes.ts, behind its guard):
  * - `POST /admin/api/recover` `{shop, since?, dryRun?}`: one pass now; answers what it recovered (or,
  *   dry, would recover).
- * - `GET /admin/api/recovery`: each shop's watermark and last pass.
+ * - `GET /admin/api/recovery`: each shop's watermark and last pass, and whether passes are scheduled.
  */
 import { ShopRenterError } from '@srhooks/client';
 import type { FastifyInstance } from 'fastify';
@@ -72,6 +72,13 @@ export function registerRecoveryRoutes(app: FastifyInstance): void {
   app.get('/recovery', async (request) => {
     parseRequestPart(NoQuerySchema, 'query', request.query);
     const states = await app.store.listRecoveryStates();
-    return { ok: true, shops: app.recovery.shops(), items: states.map(stateJson) };
+    // scheduled: whether this receiver runs passes by itself; false for one that recovers only on demand
+    // (`srhooks listen`), so `shops` are those a `POST /recover` may ask for, not ones a pass is coming for.
+    return {
+      ok: true,
+      shops: app.recovery.shops(),
+      scheduled: app.recovery.scheduled,
+      items: states.map(stateJson),
+    };
   });
 }

@@ -152,7 +152,11 @@ describe('receiver down while the shop has orders: recovered exactly once', () =
       url: '/admin/api/recovery',
       headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
     });
-    expect(states.json()).toMatchObject({ shops: [SHOP], items: [{ shop: SHOP, consecutiveFailures: 0 }] });
+    expect(states.json()).toMatchObject({
+      shops: [SHOP],
+      scheduled: true,
+      items: [{ shop: SHOP, consecutiveFailures: 0 }],
+    });
   });
 });
 
@@ -196,6 +200,29 @@ describe('recovery in the inspector', () => {
     const delivered = await inspectorPage(scenario, '/ui?source=webhook');
     expect(delivered.match(/<tr data-delivery-id=/g)).toHaveLength(1);
     expect(delivered).not.toMatch(/<td data-label="Event">[^<]*<span class="badge recovery"/);
+  });
+});
+
+describe('a receiver that recovers only on demand (srhooks listen)', () => {
+  let scenario: RecoveryScenario;
+  beforeAll(async () => {
+    scenario = await startRecoveryScenario({ rateLimit: false });
+  });
+  afterAll(async () => {
+    await scenario.close();
+  });
+
+  it('says so in the admin API and the inspector instead of suggesting a pass is coming', async () => {
+    const app = await scenario.startReceiver({}, { schedule: false });
+    const states = await app.inject({
+      method: 'GET',
+      url: '/admin/api/recovery',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    expect(states.json()).toMatchObject({ shops: [SHOP], scheduled: false, items: [] });
+    const page = await inspectorPage(scenario, '/ui');
+    expect(page).toContain('on demand only: this receiver runs no scheduled passes');
+    expect(page).toContain(`srhooks recover --shop ${SHOP}`);
   });
 });
 
