@@ -14,6 +14,7 @@ export type { AppInstall, AppRegistration } from './apps/app-registry.js';
 export { buildSandbox } from './build-sandbox.js';
 export { SandboxApiError, SandboxConfigError, SandboxNotFoundError } from './errors.js';
 export type { Faults } from './faults/faults.js';
+export { fileProblem } from './file-problem.js';
 export {
   ALL_SCOPES,
   type ApiClientSeed,

@@ -36,16 +36,6 @@ export interface SandboxResult {
 
 export const DEFAULT_SANDBOX_PORT = 8787;
 
-/** Why a file cannot be read, in words (not Node's `ENOENT: no such file or directory, open '…'`). */
-function fileProblem(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException | null)?.code;
-  if (code === 'ENOENT') return 'does not exist';
-  if (code === 'EISDIR') return 'is a directory, not a file';
-  if (code === 'ENOTDIR') return 'cannot be reached: a part of its path is a file, not a directory';
-  if (code === 'EACCES' || code === 'EPERM') return 'cannot be read (permission denied)';
-  return `cannot be read (${code ?? 'unknown error'})`;
-}
-
 const LEAVE_OUT: Record<string, string> = {
   '--shops': 'leave --shops out (the sandbox then has only its default shop demo)',
   '--apps': 'leave --apps out',
@@ -63,6 +53,7 @@ async function checkJsonFile(flag: '--shops' | '--apps', path: string): Promise<
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
+    const { fileProblem } = await import('@srhooks/sandbox');
     throw usageError(
       `${flag} ${path} ${fileProblem(error)}`,
       `check the path, or ${LEAVE_OUT[flag]}`,
@@ -81,6 +72,7 @@ async function checkDataFile(path: string): Promise<void> {
     await readFile(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    const { fileProblem } = await import('@srhooks/sandbox');
     throw usageError(
       `--data ${path} ${fileProblem(error)}`,
       'give --data a file path (one that does not exist yet is created), or leave --data out to keep the state in memory',
