@@ -72,6 +72,14 @@ const NPX_ENV = {
   npm_node_execpath: '/usr/bin/node',
   npm_config_user_agent: 'npm/11.19.1 node/v20.20.2 linux x64 workspaces/false',
 };
+/** `npm run tour` of a project script `"tour": "srhooks demo"`, as npm 11.19.1 sets it (seen with `env`). */
+const NPM_RUN_TOUR_ENV = {
+  npm_command: 'run',
+  npm_lifecycle_event: 'tour',
+  npm_lifecycle_script: 'srhooks demo',
+  npm_config_user_agent: 'npm/11.19.1 node/v20.20.2 linux x64 workspaces/false',
+};
+const NPM_START_ENV = { ...NPM_RUN_TOUR_ENV, npm_command: 'start', npm_lifecycle_event: 'start' };
 // npx of a package installed in the project: the project's node_modules/.bin/srhooks
 const project = join(root, 'my-shop-app');
 file(join(project, 'package.json'), JSON.stringify({ name: 'my-shop-app' }));
@@ -154,6 +162,20 @@ describe('cliPrefix: the commands the CLI suggests are written as the user start
     ['npx of the package installed in the project', NPX_ENV, projectBin, 'npx @srhooks/cli'],
     ['the project’s node_modules/.bin/srhooks run by path (no npx)', {}, projectBin, 'srhooks'],
     ['the project’s package file run by npm start', { npm_lifecycle_event: 'start' }, projectCli, 'srhooks'],
+    [
+      'a project’s own npm script that runs srhooks ("tour": "srhooks demo", npm run tour)',
+      NPM_RUN_TOUR_ENV,
+      projectBin,
+      'npx @srhooks/cli',
+    ],
+    ['npm start of a project whose start script runs the package file', NPM_START_ENV, projectCli, 'npx @srhooks/cli'],
+    ['a project’s npm script that runs a global install', NPM_RUN_TOUR_ENV, join(global, 'bin', 'srhooks'), 'srhooks'],
+    [
+      'pnpm run tour in a project ("tour": "srhooks demo")',
+      { npm_config_user_agent: PNPM_AGENT, npm_lifecycle_event: 'tour', npm_command: 'exec' },
+      pnpmProjectCli,
+      'pnpm exec srhooks',
+    ],
     ['npx of a global install (npm runs the global bin)', NPX_ENV, join(global, 'bin', 'srhooks'), 'srhooks'],
     [
       'npx ./apps/cli demo in the checkout (linked into the npx cache, so not npx @srhooks/cli)',

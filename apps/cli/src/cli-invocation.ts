@@ -94,6 +94,9 @@ function checkoutRoot(script: string): string | undefined {
  *    `npm_command=exec` and `npm_lifecycle_event=npx` (lib/npm.js, libnpmexec/lib/run-script.js,
  *    @npmcli/run-script/lib/make-spawn-args.js) and the script is under `node_modules`:
  *    `npx @srhooks/cli` (npx finds the installed package without downloading it);
+ *    Likewise from any other npm script of such a project (`"tour": "srhooks demo"`, `npm run tour`:
+ *    npm sets `npm_lifecycle_event=tour` and `npm_config_user_agent=npm/…`, and `srhooks` is on the
+ *    PATH only inside npm scripts): `npx @srhooks/cli`;
  * 5. through a bin named `srhooks` (`npm install -g`, `npm link`, `node_modules/.bin/srhooks`):
  *    `srhooks`;
  * 6. the repository checkout's `apps/cli/dist/cli.js` run by path (`npm run demo`,
@@ -113,6 +116,8 @@ export function cliPrefix(env: Record<string, string | undefined>, script: strin
   if (IN_NODE_MODULES.test(script)) {
     if (env.npm_config_user_agent?.startsWith('pnpm/')) return 'pnpm exec srhooks';
     if (env.npm_command === 'exec' && env.npm_lifecycle_event === 'npx') return `npx ${PACKAGE_NAME}`;
+    if (env.npm_lifecycle_event !== undefined && env.npm_config_user_agent?.startsWith('npm/'))
+      return `npx ${PACKAGE_NAME}`;
   }
   if (basename(script, extname(script)) === 'srhooks') return 'srhooks';
   return checkoutRoot(script) === undefined ? 'srhooks' : 'npm run srhooks --';
