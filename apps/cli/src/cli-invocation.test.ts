@@ -168,8 +168,18 @@ describe('cliPrefix: the commands the CLI suggests are written as the user start
       projectBin,
       'npx @srhooks/cli',
     ],
-    ['npm start of a project whose start script runs the package file', NPM_START_ENV, projectCli, 'npx @srhooks/cli'],
-    ['a project’s npm script that runs a global install', NPM_RUN_TOUR_ENV, join(global, 'bin', 'srhooks'), 'srhooks'],
+    [
+      'npm start of a project whose start script runs the package file',
+      NPM_START_ENV,
+      projectCli,
+      'npx @srhooks/cli',
+    ],
+    [
+      'a project’s npm script that runs a global install',
+      NPM_RUN_TOUR_ENV,
+      join(global, 'bin', 'srhooks'),
+      'srhooks',
+    ],
     [
       'pnpm run tour in a project ("tour": "srhooks demo")',
       { npm_config_user_agent: PNPM_AGENT, npm_lifecycle_event: 'tour', npm_command: 'exec' },
