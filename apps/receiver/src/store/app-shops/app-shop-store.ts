@@ -57,7 +57,9 @@ export interface AppShopStore {
   /**
    * A (re-)install: the shop starts over as `pending` (reason `installing`) with no subscriptions. The
    * caller runs the token/subscription step at once; `nextAttemptAt` is when the background retry takes
-   * over if this process dies before recording the outcome.
+   * over if this process dies before recording the outcome. The install time is `now` for a new shop or
+   * one that uninstalled; an install call for a shop still installed (or pending) keeps its install time,
+   * which bounds order recovery (a later one would hide the orders missed since the first install).
    */
   recordInstall(
     shop: string,

@@ -105,7 +105,8 @@ export class PgAppShopStore implements AppShopStore {
     const { rows } = await this.#query<Row>(
       `INSERT INTO app_shops (shop, status, installed_at, app_version, uninstalled_at, pending_reason, attempts, next_attempt_at, subscriptions, updated_at)
        VALUES ($1, 'pending', $2, $3, NULL, 'installing', 0, $4, '[]', $2)
-       ON CONFLICT (shop) DO UPDATE SET status = 'pending', installed_at = excluded.installed_at,
+       ON CONFLICT (shop) DO UPDATE SET status = 'pending',
+         installed_at = CASE WHEN app_shops.status = 'uninstalled' THEN excluded.installed_at ELSE app_shops.installed_at END,
          app_version = excluded.app_version, uninstalled_at = NULL, pending_reason = 'installing', attempts = 0,
          next_attempt_at = excluded.next_attempt_at, subscriptions = '[]', updated_at = excluded.updated_at
        RETURNING *`,

@@ -94,7 +94,8 @@ export class SqliteAppShopStore implements AppShopStore {
         .prepare(
           `INSERT INTO app_shops (shop, status, installed_at, app_version, uninstalled_at, pending_reason, attempts, next_attempt_at, subscriptions, updated_at)
            VALUES (?, 'pending', ?, ?, NULL, 'installing', 0, ?, '[]', ?)
-           ON CONFLICT (shop) DO UPDATE SET status = 'pending', installed_at = excluded.installed_at,
+           ON CONFLICT (shop) DO UPDATE SET status = 'pending',
+             installed_at = CASE WHEN app_shops.status = 'uninstalled' THEN excluded.installed_at ELSE app_shops.installed_at END,
              app_version = excluded.app_version, uninstalled_at = NULL, pending_reason = 'installing', attempts = 0,
              next_attempt_at = excluded.next_attempt_at, subscriptions = '[]', updated_at = excluded.updated_at`,
         )

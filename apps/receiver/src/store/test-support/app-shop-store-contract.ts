@@ -126,6 +126,22 @@ export function defineAppShopStoreContract(engine: string, harness: AppShopStore
         ['demo', 'pending'],
       ]);
     });
+
+    it('keeps the install time when the install call comes again for a shop that never uninstalled', async () => {
+      // Order recovery reads no further back than the install time: moving it forward would hide the
+      // orders missed between the first install and the repeated call.
+      const { appShops } = await open();
+      await appShops.recordInstall('demo', { nextAttemptAt: at(60), now: T0 });
+      await appShops.markInstalled('demo', { subscriptions: [{ event: 'order_confirm', id: 'a' }] });
+      const again = await appShops.recordInstall('demo', { nextAttemptAt: at(3660), now: at(3600) });
+      expect(again.installedAt.getTime()).toBe(T0.getTime());
+      await appShops.recordInstall('pending', { nextAttemptAt: at(60), now: T0 });
+      const pendingAgain = await appShops.recordInstall('pending', { nextAttemptAt: at(160), now: at(100) });
+      expect(pendingAgain.installedAt.getTime()).toBe(T0.getTime());
+      await appShops.markUninstalled('demo', { reason: 'x', now: at(4000) });
+      const reinstalled = await appShops.recordInstall('demo', { nextAttemptAt: at(5060), now: at(5000) });
+      expect(reinstalled.installedAt.getTime()).toBe(at(5000).getTime());
+    });
     /** Files a payment notification under `shop` with its claim, as the payment route does. */
     const filePayment = (
       store: Store,
