@@ -75,13 +75,14 @@ export interface AppShopStore {
   /**
    * Uninstall: the shop becomes `uninstalled`, its subscriptions are forgotten, and its jobs that have
    * not run yet (pending) are cancelled — dead-lettered with `reason`, so they stay visible and can be
-   * replayed. Running jobs finish. Returns how many jobs were cancelled; null when the shop was never
-   * installed.
+   * replayed. Running jobs finish. Returns how many jobs were cancelled and the uninstall time; null when
+   * the shop was never installed. A shop already uninstalled is left as it is (no job is cancelled, its
+   * uninstall time is kept and returned): the same uninstall told twice.
    */
   markUninstalled(
     shop: string,
     options: { reason: string; now?: Date },
-  ): Promise<{ cancelledJobs: number } | null>;
+  ): Promise<{ cancelledJobs: number; uninstalledAt: Date; already: boolean } | null>;
   /**
    * Payment API notifications name no shop and `?shop=` is not signed, so the receiver binds each charge /
    * card change app-wide to the shop it first came under (ASSUMED: ShopRenter's ids are unique across the

@@ -134,16 +134,22 @@ export class SqliteAppShopStore implements AppShopStore {
   markUninstalled(
     shop: string,
     options: { reason: string; now?: Date },
-  ): Promise<{ cancelledJobs: number } | null> {
+  ): Promise<{ cancelledJobs: number; uninstalledAt: Date; already: boolean } | null> {
     const now = ms(options.now);
     return this.#tx(() => {
-      const changed = this.#db
+      const current = this.#db
+        .prepare('SELECT status, uninstalled_at FROM app_shops WHERE shop = ?')
+        .get(shop) as Pick<Row, 'status' | 'uninstalled_at'> | undefined;
+      if (!current) return null;
+      if (current.status === 'uninstalled' && current.uninstalled_at !== null) {
+        return { cancelledJobs: 0, uninstalledAt: new Date(current.uninstalled_at), already: true };
+      }
+      this.#db
         .prepare(
           `UPDATE app_shops SET status = 'uninstalled', uninstalled_at = ?, pending_reason = NULL, next_attempt_at = NULL,
              subscriptions = '[]', updated_at = ? WHERE shop = ?`,
         )
-        .run(now, now, shop).changes;
-      if (changed === 0) return null;
+        .run(now, now, shop);
       const cancelled = this.#db
         .prepare(
           `UPDATE jobs SET status = 'dead', last_error = ?, finished_at = ?, updated_at = ?, lease_owner = NULL, lease_expires_at = NULL
@@ -153,7 +159,7 @@ export class SqliteAppShopStore implements AppShopStore {
         .all(options.reason, now, now, shop) as { event_id: string }[];
       const refresh = this.#db.prepare(refreshEventStatusSql('?'));
       for (const eventId of new Set(cancelled.map((row) => row.event_id))) refresh.all(eventId);
-      return { cancelledJobs: cancelled.length };
+      return { cancelledJobs: cancelled.length, uninstalledAt: new Date(now), already: false };
     });
   }
 

@@ -93,6 +93,8 @@ export function defineAppShopStoreContract(engine: string, harness: AppShopStore
 
       expect(await appShops.markUninstalled('demo', { reason: CANCELLED_BY_UNINSTALL, now: at(5) })).toEqual({
         cancelledJobs: 1,
+        uninstalledAt: at(5),
+        already: false,
       });
       expect(
         await appShops.markInstalled('demo', { subscriptions: [{ event: 'order_confirm', id: 'x' }] }),
@@ -107,6 +109,20 @@ export function defineAppShopStoreContract(engine: string, harness: AppShopStore
       expect(event?.jobs[0]).toMatchObject({ status: 'dead', lastError: CANCELLED_BY_UNINSTALL });
       expect((await store.countJobs()).pending).toBe(1);
       expect(await appShops.markUninstalled('never-installed', { reason: 'x' })).toBeNull();
+
+      // Told again: nothing changes, and the first uninstall's time comes back.
+      await store.ingest(
+        jsonDelivery({ shop: 'demo' }),
+        [{ dedupeKey: 'order:2', subjectId: '2', payload: { innerId: '2' } }],
+        ['erp'],
+      );
+      expect(await appShops.markUninstalled('demo', { reason: 'again', now: at(50) })).toEqual({
+        cancelledJobs: 0,
+        uninstalledAt: at(5),
+        already: true,
+      });
+      expect((await appShops.get('demo'))?.uninstalledAt?.getTime()).toBe(at(5).getTime());
+      expect((await store.countJobs()).pending).toBe(2);
     });
 
     it('starts over on a re-install and lists every shop', async () => {
