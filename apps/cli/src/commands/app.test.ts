@@ -130,4 +130,25 @@ describe('srhooks app / srhooks shops --receiver', () => {
     expect(uninstall.code).toBe(3);
     expect(uninstall.stdout).toContain('✖ the app did not take the uninstall');
   });
+
+  it('an app that answers with an error is quoted, not asked whether it is running', async () => {
+    // Registered at ShopRenter (the sandbox) with another ClientSecret than the receiver has.
+    sandbox.apps.register({
+      appId: '9',
+      clientId: 'cli-app-other',
+      clientSecret: 'not-the-receivers-client-secret',
+      redirectUri: `${base}/app/install`,
+      entryPoint: `${base}/app/entry`,
+      uninstallUri: `${base}/app/uninstall`,
+    });
+    const install = await runCli(config.dir, ['app', 'install', '--shop', 'alpha', '--app-id', '9'], {
+      env: { SRHOOKS_SANDBOX_URL: sandbox.url },
+    });
+    expect(install.code).toBe(3);
+    expect(install.stdout).toContain(
+      '✖ the app did not take the install: its install call (RedirectUri) answered 401: bad_signature: hmac does not match',
+    );
+    expect(install.stdout).toContain('ClientSecret');
+    expect(install.stdout).not.toContain('is the app');
+  });
 });
