@@ -10,6 +10,7 @@ import type {
   PaymentClaimQuery,
   PaymentClaimState,
 } from './app-shop-store.js';
+import { KEPT_ON_UNINSTALL_SQL } from './app-shop-store.js';
 
 interface Row {
   shop: string;
@@ -161,7 +162,7 @@ export class PgAppShopStore implements AppShopStore {
       );
       const cancelled = await client.query<{ event_id: string }>(
         `UPDATE jobs SET status = 'dead', last_error = $1, finished_at = $2, updated_at = $2, lease_owner = NULL, lease_expires_at = NULL
-         WHERE status = 'pending' AND event_id IN (SELECT id FROM events WHERE shop = $3)
+         WHERE status = 'pending' AND event_id IN (SELECT id FROM events WHERE shop = $3 AND event NOT IN (${KEPT_ON_UNINSTALL_SQL}))
          RETURNING event_id`,
         [options.reason, now, shop],
       );

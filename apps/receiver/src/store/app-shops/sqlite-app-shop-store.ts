@@ -10,6 +10,7 @@ import type {
   PaymentClaimQuery,
   PaymentClaimState,
 } from './app-shop-store.js';
+import { KEPT_ON_UNINSTALL_SQL } from './app-shop-store.js';
 
 interface Row {
   shop: string;
@@ -153,7 +154,7 @@ export class SqliteAppShopStore implements AppShopStore {
       const cancelled = this.#db
         .prepare(
           `UPDATE jobs SET status = 'dead', last_error = ?, finished_at = ?, updated_at = ?, lease_owner = NULL, lease_expires_at = NULL
-           WHERE status = 'pending' AND event_id IN (SELECT id FROM events WHERE shop = ?)
+           WHERE status = 'pending' AND event_id IN (SELECT id FROM events WHERE shop = ? AND event NOT IN (${KEPT_ON_UNINSTALL_SQL}))
            RETURNING event_id`,
         )
         .all(options.reason, now, now, shop) as { event_id: string }[];

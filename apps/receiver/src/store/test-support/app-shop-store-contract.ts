@@ -125,6 +125,29 @@ export function defineAppShopStoreContract(engine: string, harness: AppShopStore
       expect((await store.countJobs()).pending).toBe(2);
     });
 
+    it("does not cancel the app's own events on uninstall: payment notifications (ShopRenter cancels the shop's charges then) and an earlier app_uninstalled", async () => {
+      const { store, appShops } = await open();
+      await appShops.recordInstall('demo', { nextAttemptAt: at(60), now: T0 });
+      await store.ingest(
+        jsonDelivery({ shop: 'demo' }),
+        [{ dedupeKey: 'order:1', subjectId: '1', payload: {} }],
+        ['erp'],
+      );
+      for (const event of ['payment_status', 'payment_card_change', 'app_uninstalled']) {
+        await store.ingest(
+          jsonDelivery({ shop: 'demo', event: event as unknown as WebhookEvent }),
+          [{ dedupeKey: `${event}:1`, subjectId: '1', payload: {} }],
+          ['billing'],
+        );
+      }
+      expect(await appShops.markUninstalled('demo', { reason: CANCELLED_BY_UNINSTALL, now: at(5) })).toEqual({
+        cancelledJobs: 1,
+        uninstalledAt: at(5),
+        already: false,
+      });
+      expect((await store.countJobs()).pending).toBe(3);
+    });
+
     it('starts over on a re-install and lists every shop', async () => {
       const { appShops } = await open();
       await appShops.recordInstall('demo', { nextAttemptAt: at(60), now: T0 });
