@@ -3,6 +3,7 @@
  * app-mode receiver: the CLI drives the sandbox's app flow, the receiver records the install and its
  * subscriptions, and the shops list shows it installed, then uninstalled.
  */
+import { signAppRequest } from '@srhooks/contracts';
 import { type RunningSandbox, startSandbox } from '@srhooks/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempConfigDir } from '../test-support/run-cli.js';
@@ -129,5 +130,48 @@ describe('srhooks app / srhooks shops --receiver', () => {
     });
     expect(uninstall.code).toBe(3);
     expect(uninstall.stdout).toContain('✖ the app did not take the uninstall');
+  });
+
+  it('an app that answers with an error is quoted, not asked whether it is running', async () => {
+    // Registered at ShopRenter (the sandbox) with another ClientSecret than the receiver has.
+    sandbox.apps.register({
+      appId: '9',
+      clientId: 'cli-app-other',
+      clientSecret: 'not-the-receivers-client-secret',
+      redirectUri: `${base}/app/install`,
+      entryPoint: `${base}/app/entry`,
+      uninstallUri: `${base}/app/uninstall`,
+    });
+    const install = await runCli(config.dir, ['app', 'install', '--shop', 'alpha', '--app-id', '9'], {
+      env: { SRHOOKS_SANDBOX_URL: sandbox.url },
+    });
+    expect(install.code).toBe(3);
+    expect(install.stdout).toContain(
+      '✖ the app did not take the install: its install call (RedirectUri) answered 401: bad_signature: hmac does not match',
+    );
+    expect(install.stdout).toContain('ClientSecret');
+    expect(install.stdout).not.toContain('is the app');
+  });
+
+  it('lists a pending install with its reason under the table, not inside it', async () => {
+    // An install on a shop the sandbox does not serve: the token step fails, the shop stays pending.
+    const query = {
+      shopname: 'zeta',
+      code: 'pendingcode1',
+      timestamp: String(Math.floor(Date.now() / 1000)),
+    };
+    const signed = new URLSearchParams({ ...query, hmac: signAppRequest(query, 'cli-app-client-secret') });
+    expect((await fetch(`${base}/app/install?${signed}`, { redirect: 'manual' })).status).toBe(302);
+    const listed = await cliJson('shops', '--receiver', base);
+    const reason = listed.shops.find((s: { name: string }) => s.name === 'zeta').pendingReason as string;
+    expect(reason.length).toBeGreaterThan(100);
+    const human = await runCli(config.dir, ['shops', '--receiver', base, '--no-color'], {
+      env: { SRHOOKS_ADMIN_TOKEN: ADMIN_TOKEN },
+    });
+    const lines = human.stdout.split('\n');
+    const table = lines.slice(0, lines.findIndex((line) => line.trim() === '') >>> 0);
+    expect(table.find((line) => line.startsWith('zeta'))).toMatch(/^zeta\s+app\s+pending\s/);
+    for (const line of table) expect(line.length).toBeLessThan(120);
+    expect(human.stdout).toContain(`zeta: ${reason}`);
   });
 });

@@ -16,6 +16,8 @@ interface CallReport {
   location?: string;
   contentSecurityPolicy?: string;
   error?: string;
+  /** The start of the app's answer (the sandbox's excerpt). */
+  bodyExcerpt?: string;
 }
 
 export interface AppFlowResult {
@@ -38,10 +40,26 @@ function callFailed(call: CallReport | undefined): boolean {
   return call !== undefined && (call.status === null || call.status >= 400);
 }
 
+/** `code: message` of a JSON error answer (`{error: {code, message}}`, as srhooks' receiver gives). */
+function errorOf(call: CallReport): string | undefined {
+  try {
+    const error = (JSON.parse(call.bodyExcerpt ?? '') as { error?: { code?: unknown; message?: unknown } })
+      .error;
+    if (typeof error?.message !== 'string') return undefined;
+    const text = typeof error.code === 'string' ? `${error.code}: ${error.message}` : error.message;
+    return text.slice(0, 300);
+  } catch {
+    return undefined;
+  }
+}
+
 /** What went wrong on the app's side (unreachable or an error status), or undefined when nothing did. */
 function appFailure(result: AppFlowResult): string | undefined {
-  const answer = (call: CallReport) =>
-    call.status === null ? `unreachable (${call.error ?? 'no answer'})` : `answered ${call.status}`;
+  const answer = (call: CallReport) => {
+    if (call.status === null) return `unreachable (${call.error ?? 'no answer'})`;
+    const said = errorOf(call);
+    return said ? `answered ${call.status}: ${said}` : `answered ${call.status}`;
+  };
   const which = result.action === 'install' ? 'install call (RedirectUri)' : 'uninstall call (UninstallUri)';
   if (callFailed(result.call)) return `its ${which} ${answer(result.call)}`;
   if (result.entryPoint && callFailed(result.entryPoint))
@@ -141,9 +159,11 @@ export const appFlowCommand = defineCommand<AppFlowOptions, AppFlowResult>({
             ? style.green(String(call.status))
             : style.red(String(call.status));
     const failure = appFailure(result);
+    // Only a call that got no answer at all raises the question whether the app runs.
+    const unreachable = [result.call, result.entryPoint].some((call) => call && call.status === null);
     const failed = failure
       ? [
-          `${style.red('✖')} the app did not take the ${result.action}: ${failure}; is the app's backend running at ${new URL(result.call.url).origin}?`,
+          `${style.red('✖')} the app did not take the ${result.action}: ${failure}${unreachable ? `; is the app's backend running at ${new URL(result.call.url).origin}?` : ''}`,
         ]
       : [];
     if (result.action === 'install') {

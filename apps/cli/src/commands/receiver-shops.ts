@@ -36,7 +36,19 @@ export const receiverShopsCommand = defineCommand<ReceiverShopsOptions, Receiver
   render(result, style) {
     if (result.shops.length === 0)
       return `no shops at ${result.receiver} (no config shops, no app installs yet)`;
-    return renderTable(result.shops, [
+    // A pending install's reason is a paragraph of advice: under the table, so the table stays readable.
+    const pending = result.shops.filter((shop) => shop.status === 'pending');
+    const reasons = pending.length
+      ? [
+          '',
+          'pending installs (retried in the background):',
+          ...pending.map(
+            (shop) =>
+              `  ${shop.name}: ${shop.pendingReason ?? 'installing'}${shop.nextAttemptAt ? style.dim(` (next attempt ${shop.nextAttemptAt})`) : ''}`,
+          ),
+        ]
+      : [];
+    const table = renderTable(result.shops, [
       { header: 'SHOP', value: (shop) => shop.name },
       { header: 'SOURCE', value: (shop) => shop.source },
       {
@@ -45,7 +57,7 @@ export const receiverShopsCommand = defineCommand<ReceiverShopsOptions, Receiver
           shop.status === 'installed' || shop.status === 'configured'
             ? style.green(shop.status)
             : shop.status === 'pending'
-              ? style.yellow(`pending: ${shop.pendingReason ?? ''}`)
+              ? style.yellow('pending')
               : style.dim(shop.status),
       },
       {
@@ -59,5 +71,6 @@ export const receiverShopsCommand = defineCommand<ReceiverShopsOptions, Receiver
           shop.recovery === undefined ? style.dim('-') : shop.recovery ? 'on' : style.dim('off'),
       },
     ]);
+    return [table, ...reasons].join('\n');
   },
 });

@@ -106,6 +106,35 @@ const plugin: FastifyPluginAsync = async (app) => {
   const stopRetry = startInstallRetry(ctx);
   app.addHook('onClose', stopRetry);
 
+  // A URL secret rotation in progress (several secrets; the newest signs): every installed shop's
+  // subscriptions move to URLs signed with the newest — the install step again, in the background, one
+  // shop at a time —, as the start-up reconcile does for config shops. Otherwise dropping the old secret
+  // would make every installed shop's deliveries answer 404.
+  if (app.config.secrets.length > 1) {
+    let stopped = false;
+    let resubscribing: Promise<void> = Promise.resolve();
+    app.addHook('onReady', async () => {
+      resubscribing = (async () => {
+        const installed = (await appShops.list()).filter((shop) => shop.status === 'installed');
+        for (const shop of installed) {
+          if (stopped) return;
+          await runInstallStep(ctx, shop.shop);
+        }
+        if (installed.length > 0)
+          app.log.info(
+            { shops: installed.length },
+            'installed shops re-subscribed with the newest URL secret (several are configured)',
+          );
+      })().catch((error: unknown) =>
+        app.log.warn({ err: error }, 'cannot re-subscribe installed shops with the newest URL secret'),
+      );
+    });
+    app.addHook('onClose', async () => {
+      stopped = true;
+      await resubscribing;
+    });
+  }
+
   function refuse(reply: FastifyReply, status: number, code: string, message: string, asHtml: boolean) {
     if (asHtml) {
       return reply
@@ -166,10 +195,9 @@ const plugin: FastifyPluginAsync = async (app) => {
     const result = await verified(request, reply, 'uninstall');
     if (!result) return reply;
     const { shop } = result;
-    const uninstalledAt = new Date();
     const outcome = await withStoreTimeout(
       'record uninstall',
-      appShops.markUninstalled(shop, { reason: CANCELLED_BY_UNINSTALL, now: uninstalledAt }),
+      appShops.markUninstalled(shop, { reason: CANCELLED_BY_UNINSTALL, now: new Date() }),
       app.config.storeTimeoutMs,
     );
     const record = await appShops.get(shop);
@@ -178,11 +206,14 @@ const plugin: FastifyPluginAsync = async (app) => {
       request.log.info({ shop }, 'uninstall for a shop this app has no record of; nothing to do');
       return reply.code(200).send({ ok: true, shop, known: false });
     }
+    // An uninstall told again (the shop is already uninstalled) keeps the first one's time, so its event
+    // has the same dedupe key: a duplicate when the first was stored, stored now when it was not.
+    const { uninstalledAt } = outcome;
     const event = 'app_uninstalled';
     const delivery: NewDelivery = {
       shop,
       event: event as unknown as WebhookEvent,
-      receivedAt: uninstalledAt,
+      receivedAt: new Date(),
       remoteAddress: request.ip,
       headers: headersForStorage(request.headers),
       contentType: 'application/x-www-form-urlencoded',
@@ -204,11 +235,15 @@ const plugin: FastifyPluginAsync = async (app) => {
     );
     request.log.info(
       { shop, cancelledJobs: outcome.cancelledJobs, deliveryId: stored.deliveryId },
-      'app uninstalled',
+      outcome.already ? 'uninstall for a shop already uninstalled; nothing changed' : 'app uninstalled',
     );
-    return reply
-      .code(200)
-      .send({ ok: true, shop, cancelledJobs: outcome.cancelledJobs, deliveryId: stored.deliveryId });
+    return reply.code(200).send({
+      ok: true,
+      shop,
+      cancelledJobs: outcome.cancelledJobs,
+      deliveryId: stored.deliveryId,
+      ...(outcome.already ? { alreadyUninstalled: true } : {}),
+    });
   });
 
   // 3. Entry point, and its shop-scoped detail pages.
@@ -251,6 +286,11 @@ const plugin: FastifyPluginAsync = async (app) => {
         'This link has expired: open the app again from the shop admin.',
         true,
       );
+    // The session outlives an uninstall (it is valid for an hour): the shop must still have the app.
+    const record = directory.appShop(shop);
+    if (!record || record.status === 'uninstalled') {
+      return refuse(reply, 403, 'not_installed', `The app is not installed on ${shop}.`, true);
+    }
     const event = await app.store.getEvent(request.params.id);
     // Another shop's event is answered exactly like a missing one.
     if (!event || event.shop !== shop)

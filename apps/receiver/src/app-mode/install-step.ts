@@ -58,11 +58,33 @@ export async function subscribeShop(ctx: InstallStepContext, shop: string): Prom
     .map((step) => ({ event: step.webhook?.event ?? step.key.split(' ')[0] ?? '', id: step.id as string }));
 }
 
-/** Runs the step for one recorded (pending) install and records the outcome. Never throws. */
-export async function runInstallStep(
-  ctx: InstallStepContext,
-  shop: string,
-): Promise<'installed' | 'pending' | 'gone'> {
+type InstallOutcome = 'installed' | 'pending' | 'gone';
+
+/** The step in flight per shop, per app shop store (one receiver): the next one for a shop waits for it. */
+const inFlight = new WeakMap<AppShopStore, Map<string, Promise<InstallOutcome>>>();
+
+/**
+ * Runs the step for one recorded (pending) install and records the outcome. Never throws. Steps for one
+ * shop run one after the other (two install calls at once — a double click —, or an install call and the
+ * background retry): each plans against what the previous one left, so no subscription is created twice.
+ */
+export function runInstallStep(ctx: InstallStepContext, shop: string): Promise<InstallOutcome> {
+  let steps = inFlight.get(ctx.appShops);
+  if (!steps) {
+    steps = new Map();
+    inFlight.set(ctx.appShops, steps);
+  }
+  const shopSteps = steps;
+  const previous = shopSteps.get(shop);
+  const step = previous ? previous.catch(() => undefined).then(() => runStep(ctx, shop)) : runStep(ctx, shop);
+  shopSteps.set(shop, step);
+  void step.finally(() => {
+    if (shopSteps.get(shop) === step) shopSteps.delete(shop);
+  });
+  return step;
+}
+
+async function runStep(ctx: InstallStepContext, shop: string): Promise<InstallOutcome> {
   const now = () => new Date((ctx.now ?? Date.now)());
   try {
     const subscriptions = await subscribeShop(ctx, shop);

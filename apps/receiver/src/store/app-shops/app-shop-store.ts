@@ -8,6 +8,8 @@
  * migration 6 / 7. Contract: test-support/app-shop-store-contract.ts.
  */
 
+import { APP_EVENTS } from '@srhooks/contracts';
+
 /** `pending`: the install is recorded but its token/subscription step has not succeeded yet (retried). */
 export type AppShopStatus = 'pending' | 'installed' | 'uninstalled';
 
@@ -57,7 +59,9 @@ export interface AppShopStore {
   /**
    * A (re-)install: the shop starts over as `pending` (reason `installing`) with no subscriptions. The
    * caller runs the token/subscription step at once; `nextAttemptAt` is when the background retry takes
-   * over if this process dies before recording the outcome.
+   * over if this process dies before recording the outcome. The install time is `now` for a new shop or
+   * one that uninstalled; an install call for a shop still installed (or pending) keeps its install time,
+   * which bounds order recovery (a later one would hide the orders missed since the first install).
    */
   recordInstall(
     shop: string,
@@ -73,13 +77,14 @@ export interface AppShopStore {
   /**
    * Uninstall: the shop becomes `uninstalled`, its subscriptions are forgotten, and its jobs that have
    * not run yet (pending) are cancelled — dead-lettered with `reason`, so they stay visible and can be
-   * replayed. Running jobs finish. Returns how many jobs were cancelled; null when the shop was never
-   * installed.
+   * replayed; not those of the app's own events (KEPT_ON_UNINSTALL_SQL). Running jobs finish. Returns how many jobs were cancelled and the uninstall time; null when
+   * the shop was never installed. A shop already uninstalled is left as it is (no job is cancelled, its
+   * uninstall time is kept and returned): the same uninstall told twice.
    */
   markUninstalled(
     shop: string,
     options: { reason: string; now?: Date },
-  ): Promise<{ cancelledJobs: number } | null>;
+  ): Promise<{ cancelledJobs: number; uninstalledAt: Date; already: boolean } | null>;
   /**
    * Payment API notifications name no shop and `?shop=` is not signed, so the receiver binds each charge /
    * card change app-wide to the shop it first came under (ASSUMED: ShopRenter's ids are unique across the
@@ -96,5 +101,13 @@ export interface AppShopStore {
   duePending(options?: { now?: Date; limit?: number }): Promise<AppShopRecord[]>;
   close(): Promise<void>;
 }
+
+/**
+ * Events whose jobs an uninstall does not cancel: the app's own (contracts' APP_EVENTS) — payment
+ * notifications (ShopRenter cancels the shop's recurring charges on uninstall, and those filed after it
+ * are handled, so one that came a moment before must be too) and an earlier uninstall's event. As a SQL
+ * list of literals (constants, no input).
+ */
+export const KEPT_ON_UNINSTALL_SQL = APP_EVENTS.map((event) => `'${event}'`).join(', ');
 
 export const CANCELLED_BY_UNINSTALL = 'cancelled: the app was uninstalled from this shop';

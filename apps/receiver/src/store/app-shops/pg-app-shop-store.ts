@@ -10,6 +10,7 @@ import type {
   PaymentClaimQuery,
   PaymentClaimState,
 } from './app-shop-store.js';
+import { KEPT_ON_UNINSTALL_SQL } from './app-shop-store.js';
 
 interface Row {
   shop: string;
@@ -105,7 +106,8 @@ export class PgAppShopStore implements AppShopStore {
     const { rows } = await this.#query<Row>(
       `INSERT INTO app_shops (shop, status, installed_at, app_version, uninstalled_at, pending_reason, attempts, next_attempt_at, subscriptions, updated_at)
        VALUES ($1, 'pending', $2, $3, NULL, 'installing', 0, $4, '[]', $2)
-       ON CONFLICT (shop) DO UPDATE SET status = 'pending', installed_at = excluded.installed_at,
+       ON CONFLICT (shop) DO UPDATE SET status = 'pending',
+         installed_at = CASE WHEN app_shops.status = 'uninstalled' THEN excluded.installed_at ELSE app_shops.installed_at END,
          app_version = excluded.app_version, uninstalled_at = NULL, pending_reason = 'installing', attempts = 0,
          next_attempt_at = excluded.next_attempt_at, subscriptions = '[]', updated_at = excluded.updated_at
        RETURNING *`,
@@ -141,25 +143,33 @@ export class PgAppShopStore implements AppShopStore {
   async markUninstalled(
     shop: string,
     options: { reason: string; now?: Date },
-  ): Promise<{ cancelledJobs: number } | null> {
+  ): Promise<{ cancelledJobs: number; uninstalledAt: Date; already: boolean } | null> {
     const now = options.now ?? new Date();
     return this.#tx(async (client) => {
-      const changed = await client.query(
+      const current = await client.query<{ status: string; uninstalled_at: Date | null }>(
+        'SELECT status, uninstalled_at FROM app_shops WHERE shop = $1 FOR UPDATE',
+        [shop],
+      );
+      const row = current.rows[0];
+      if (!row) return null;
+      if (row.status === 'uninstalled' && row.uninstalled_at !== null) {
+        return { cancelledJobs: 0, uninstalledAt: row.uninstalled_at, already: true };
+      }
+      await client.query(
         `UPDATE app_shops SET status = 'uninstalled', uninstalled_at = $1, pending_reason = NULL, next_attempt_at = NULL,
            subscriptions = '[]', updated_at = $1 WHERE shop = $2`,
         [now, shop],
       );
-      if (changed.rowCount === 0) return null;
       const cancelled = await client.query<{ event_id: string }>(
         `UPDATE jobs SET status = 'dead', last_error = $1, finished_at = $2, updated_at = $2, lease_owner = NULL, lease_expires_at = NULL
-         WHERE status = 'pending' AND event_id IN (SELECT id FROM events WHERE shop = $3)
+         WHERE status = 'pending' AND event_id IN (SELECT id FROM events WHERE shop = $3 AND event NOT IN (${KEPT_ON_UNINSTALL_SQL}))
          RETURNING event_id`,
         [options.reason, now, shop],
       );
       for (const eventId of new Set(cancelled.rows.map((row) => row.event_id))) {
         await client.query(refreshEventStatusSql('$1'), [eventId]);
       }
-      return { cancelledJobs: cancelled.rowCount ?? 0 };
+      return { cancelledJobs: cancelled.rowCount ?? 0, uninstalledAt: now, already: false };
     });
   }
 

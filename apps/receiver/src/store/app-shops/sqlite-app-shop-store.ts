@@ -10,6 +10,7 @@ import type {
   PaymentClaimQuery,
   PaymentClaimState,
 } from './app-shop-store.js';
+import { KEPT_ON_UNINSTALL_SQL } from './app-shop-store.js';
 
 interface Row {
   shop: string;
@@ -94,7 +95,8 @@ export class SqliteAppShopStore implements AppShopStore {
         .prepare(
           `INSERT INTO app_shops (shop, status, installed_at, app_version, uninstalled_at, pending_reason, attempts, next_attempt_at, subscriptions, updated_at)
            VALUES (?, 'pending', ?, ?, NULL, 'installing', 0, ?, '[]', ?)
-           ON CONFLICT (shop) DO UPDATE SET status = 'pending', installed_at = excluded.installed_at,
+           ON CONFLICT (shop) DO UPDATE SET status = 'pending',
+             installed_at = CASE WHEN app_shops.status = 'uninstalled' THEN excluded.installed_at ELSE app_shops.installed_at END,
              app_version = excluded.app_version, uninstalled_at = NULL, pending_reason = 'installing', attempts = 0,
              next_attempt_at = excluded.next_attempt_at, subscriptions = '[]', updated_at = excluded.updated_at`,
         )
@@ -133,26 +135,32 @@ export class SqliteAppShopStore implements AppShopStore {
   markUninstalled(
     shop: string,
     options: { reason: string; now?: Date },
-  ): Promise<{ cancelledJobs: number } | null> {
+  ): Promise<{ cancelledJobs: number; uninstalledAt: Date; already: boolean } | null> {
     const now = ms(options.now);
     return this.#tx(() => {
-      const changed = this.#db
+      const current = this.#db
+        .prepare('SELECT status, uninstalled_at FROM app_shops WHERE shop = ?')
+        .get(shop) as Pick<Row, 'status' | 'uninstalled_at'> | undefined;
+      if (!current) return null;
+      if (current.status === 'uninstalled' && current.uninstalled_at !== null) {
+        return { cancelledJobs: 0, uninstalledAt: new Date(current.uninstalled_at), already: true };
+      }
+      this.#db
         .prepare(
           `UPDATE app_shops SET status = 'uninstalled', uninstalled_at = ?, pending_reason = NULL, next_attempt_at = NULL,
              subscriptions = '[]', updated_at = ? WHERE shop = ?`,
         )
-        .run(now, now, shop).changes;
-      if (changed === 0) return null;
+        .run(now, now, shop);
       const cancelled = this.#db
         .prepare(
           `UPDATE jobs SET status = 'dead', last_error = ?, finished_at = ?, updated_at = ?, lease_owner = NULL, lease_expires_at = NULL
-           WHERE status = 'pending' AND event_id IN (SELECT id FROM events WHERE shop = ?)
+           WHERE status = 'pending' AND event_id IN (SELECT id FROM events WHERE shop = ? AND event NOT IN (${KEPT_ON_UNINSTALL_SQL}))
            RETURNING event_id`,
         )
         .all(options.reason, now, now, shop) as { event_id: string }[];
       const refresh = this.#db.prepare(refreshEventStatusSql('?'));
       for (const eventId of new Set(cancelled.map((row) => row.event_id))) refresh.all(eventId);
-      return { cancelledJobs: cancelled.length };
+      return { cancelledJobs: cancelled.length, uninstalledAt: new Date(now), already: false };
     });
   }
 

@@ -93,6 +93,8 @@ export function defineAppShopStoreContract(engine: string, harness: AppShopStore
 
       expect(await appShops.markUninstalled('demo', { reason: CANCELLED_BY_UNINSTALL, now: at(5) })).toEqual({
         cancelledJobs: 1,
+        uninstalledAt: at(5),
+        already: false,
       });
       expect(
         await appShops.markInstalled('demo', { subscriptions: [{ event: 'order_confirm', id: 'x' }] }),
@@ -107,6 +109,43 @@ export function defineAppShopStoreContract(engine: string, harness: AppShopStore
       expect(event?.jobs[0]).toMatchObject({ status: 'dead', lastError: CANCELLED_BY_UNINSTALL });
       expect((await store.countJobs()).pending).toBe(1);
       expect(await appShops.markUninstalled('never-installed', { reason: 'x' })).toBeNull();
+
+      // Told again: nothing changes, and the first uninstall's time comes back.
+      await store.ingest(
+        jsonDelivery({ shop: 'demo' }),
+        [{ dedupeKey: 'order:2', subjectId: '2', payload: { innerId: '2' } }],
+        ['erp'],
+      );
+      expect(await appShops.markUninstalled('demo', { reason: 'again', now: at(50) })).toEqual({
+        cancelledJobs: 0,
+        uninstalledAt: at(5),
+        already: true,
+      });
+      expect((await appShops.get('demo'))?.uninstalledAt?.getTime()).toBe(at(5).getTime());
+      expect((await store.countJobs()).pending).toBe(2);
+    });
+
+    it("does not cancel the app's own events on uninstall: payment notifications (ShopRenter cancels the shop's charges then) and an earlier app_uninstalled", async () => {
+      const { store, appShops } = await open();
+      await appShops.recordInstall('demo', { nextAttemptAt: at(60), now: T0 });
+      await store.ingest(
+        jsonDelivery({ shop: 'demo' }),
+        [{ dedupeKey: 'order:1', subjectId: '1', payload: {} }],
+        ['erp'],
+      );
+      for (const event of ['payment_status', 'payment_card_change', 'app_uninstalled']) {
+        await store.ingest(
+          jsonDelivery({ shop: 'demo', event: event as unknown as WebhookEvent }),
+          [{ dedupeKey: `${event}:1`, subjectId: '1', payload: {} }],
+          ['billing'],
+        );
+      }
+      expect(await appShops.markUninstalled('demo', { reason: CANCELLED_BY_UNINSTALL, now: at(5) })).toEqual({
+        cancelledJobs: 1,
+        uninstalledAt: at(5),
+        already: false,
+      });
+      expect((await store.countJobs()).pending).toBe(3);
     });
 
     it('starts over on a re-install and lists every shop', async () => {
@@ -125,6 +164,22 @@ export function defineAppShopStoreContract(engine: string, harness: AppShopStore
         ['alpha', 'pending'],
         ['demo', 'pending'],
       ]);
+    });
+
+    it('keeps the install time when the install call comes again for a shop that never uninstalled', async () => {
+      // Order recovery reads no further back than the install time: moving it forward would hide the
+      // orders missed between the first install and the repeated call.
+      const { appShops } = await open();
+      await appShops.recordInstall('demo', { nextAttemptAt: at(60), now: T0 });
+      await appShops.markInstalled('demo', { subscriptions: [{ event: 'order_confirm', id: 'a' }] });
+      const again = await appShops.recordInstall('demo', { nextAttemptAt: at(3660), now: at(3600) });
+      expect(again.installedAt.getTime()).toBe(T0.getTime());
+      await appShops.recordInstall('pending', { nextAttemptAt: at(60), now: T0 });
+      const pendingAgain = await appShops.recordInstall('pending', { nextAttemptAt: at(160), now: at(100) });
+      expect(pendingAgain.installedAt.getTime()).toBe(T0.getTime());
+      await appShops.markUninstalled('demo', { reason: 'x', now: at(4000) });
+      const reinstalled = await appShops.recordInstall('demo', { nextAttemptAt: at(5060), now: at(5000) });
+      expect(reinstalled.installedAt.getTime()).toBe(at(5000).getTime());
     });
     /** Files a payment notification under `shop` with its claim, as the payment route does. */
     const filePayment = (

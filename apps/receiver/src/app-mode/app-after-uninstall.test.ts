@@ -1,0 +1,88 @@
+/**
+ * What is left of a shop's app after it uninstalled: the entry point's event links (a session valid for
+ * an hour) stop opening its events, and an uninstall call that comes again for a shop already
+ * uninstalled changes nothing (no second app_uninstalled event, the first one's job is not cancelled).
+ */
+import { signAppRequest } from '@srhooks/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ADMIN_TOKEN,
+  APP_CLIENT_SECRET,
+  type AppModeFixture,
+  eventually,
+  startAppModeFixture,
+} from './test-support/app-mode-fixture.js';
+
+let codes = 0;
+function signed(path: string, shop: string): string {
+  const query = { shopname: shop, code: `after${++codes}`, timestamp: String(Math.floor(Date.now() / 1000)) };
+  return `${path}?${new URLSearchParams({ ...query, hmac: signAppRequest(query, APP_CLIENT_SECRET) })}`;
+}
+
+describe('app mode: after an uninstall', () => {
+  let f: AppModeFixture;
+  beforeAll(async () => {
+    f = await startAppModeFixture({ shops: ['alpha', 'beta'] });
+  }, 30_000);
+  afterAll(async () => {
+    await f?.close();
+  });
+
+  const admin = async (path: string) => {
+    const response = await fetch(`${f.baseUrl}/admin/api${path}`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    expect(response.status).toBe(200);
+    return response.json();
+  };
+
+  it("stops opening the shop's events from entry-point links issued before the uninstall", async () => {
+    await f.sandbox.apps.install('55', 'alpha');
+    await f.sandbox.simulator.placeOrder('alpha', { seed: 1 });
+    await f.sandbox.simulator.waitForIdle();
+    const page = await (await fetch(`${f.baseUrl}${signed('/app/entry', 'alpha')}`)).text();
+    const link = /href="(\/app\/entry\/events\/[^"]+)"/.exec(page)?.[1]?.replaceAll('&amp;', '&');
+    expect(link).toBeDefined();
+    expect((await fetch(`${f.baseUrl}${link}`)).status).toBe(200);
+
+    await f.sandbox.apps.uninstall('55', 'alpha');
+    const after = await fetch(`${f.baseUrl}${link}`);
+    expect(after.status).toBe(403);
+    const body = await after.text();
+    expect(body).toContain('not installed on alpha');
+    expect(body).not.toContain('order_confirm');
+  });
+
+  it('changes nothing when the uninstall call comes again for a shop already uninstalled', async () => {
+    await f.sandbox.apps.install('55', 'beta');
+    // The handler is paused, so the first uninstall's app_uninstalled job is still pending.
+    await f.receiver.store.disableHandler('audit', { reason: 'test: keep the job pending' });
+    try {
+      await f.sandbox.apps.uninstall('55', 'beta');
+      const before = (await admin('/shops')).items.find((s: { name: string }) => s.name === 'beta');
+      const first = await eventually(async () =>
+        ((await admin('/events?shop=beta')).items as Array<{ id: string; event: string }>).find(
+          (e) => e.event === 'app_uninstalled',
+        ),
+      );
+
+      const again = await fetch(`${f.baseUrl}${signed('/app/uninstall', 'beta')}`);
+      expect(again.status).toBe(200);
+
+      // Recorded as a duplicate of the first (same uninstall time): no second event for the handlers.
+      const events = (await admin('/events?shop=beta')).items as Array<{
+        id: string;
+        event: string;
+        duplicateOf: string | null;
+      }>;
+      const uninstalls = events.filter((e) => e.event === 'app_uninstalled');
+      expect(uninstalls.filter((e) => e.duplicateOf === null).map((e) => e.id)).toEqual([first.id]);
+      const job = (await admin(`/events/${first.id}`)).event.jobs[0];
+      expect(job.status).toBe('pending');
+      const shop = (await admin('/shops')).items.find((s: { name: string }) => s.name === 'beta');
+      expect(shop.uninstalledAt).toBe(before.uninstalledAt);
+    } finally {
+      await f.receiver.store.enableHandler('audit');
+    }
+  });
+});
