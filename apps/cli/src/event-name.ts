@@ -47,8 +47,8 @@ function distance(a: string, b: string): number {
   return previous[b.length] ?? 0;
 }
 
-/** The event a typo most likely meant (at most 3 edits away), like commander's "Did you mean". */
-function nearestEvent(value: string, events: readonly string[]): string | null {
+/** The name (an event, a config key) a typo most likely meant (at most 3 edits away), like commander's "Did you mean". */
+export function nearestName(value: string, events: readonly string[]): string | null {
   let best: string | null = null;
   let bestDistance = 4;
   for (const event of events) {
@@ -63,7 +63,7 @@ function nearestEvent(value: string, events: readonly string[]): string | null {
 
 /** The one "unknown event" error of the CLI. */
 export function unknownEventError(value: string, events: readonly string[] = EVENTS): CliError {
-  const nearest = nearestEvent(value, events);
+  const nearest = nearestName(value, events);
   return usageError(
     `unknown event "${value}"${nearest ? ` (did you mean ${nearest}?)` : ''}`,
     `use one of: ${events.join(', ')}`,

@@ -14,6 +14,7 @@ import {
 } from '@srhooks/contracts';
 import { z } from 'zod';
 import { usageError } from '../cli-error.js';
+import { nearestName } from '../event-name.js';
 import { parseJsonInput } from '../json-input.js';
 import { secretsFromEnv } from './receiver-secrets.js';
 
@@ -33,7 +34,25 @@ import { secretsFromEnv } from './receiver-secrets.js';
  * receiver refuses that key, so prefer the top-level ones. Other keys (handlers, …) are ignored.
  */
 
-const ShopEntrySchema = z.looseObject({
+/**
+ * Keys of a shop entry that only the receiver reads (its `ShopConfigSchema`, a strict object): allowed
+ * here, not read. Any other key is refused, as the receiver refuses it — so a misspelt `webhooks`
+ * never reads as "no webhooks", which `--prune` would turn into deleting every subscription.
+ */
+const RECEIVER_ONLY_SHOP_KEYS = [
+  'handlers',
+  'clientId',
+  'clientSecret',
+  'username',
+  'password',
+  'apiUrl',
+  'tokenUrl',
+  'reconcile',
+  'verify',
+  'recovery',
+] as const;
+
+const ShopEntrySchema = z.strictObject({
   name: z.string().refine((name) => isValidShopName(name), {
     error: 'must be a ShopRenter shop name: lowercase letters, digits and hyphens',
   }),
@@ -42,7 +61,9 @@ const ShopEntrySchema = z.looseObject({
   events: z
     .array(z.enum(WEBHOOK_EVENTS, { error: `must be one of ${WEBHOOK_EVENTS.join(', ')}` }))
     .optional(),
+  ...Object.fromEntries(RECEIVER_ONLY_SHOP_KEYS.map((key) => [key, z.unknown().optional()])),
 });
+const SHOP_ENTRY_KEYS = ['name', 'webhooks', 'events', ...RECEIVER_ONLY_SHOP_KEYS];
 
 const ReceiverSchema = z.looseObject({
   publicUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
@@ -131,6 +152,16 @@ export async function readSyncConfig(path: string): Promise<SyncConfig> {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue ? issuePath(issue.path) : '';
+    const unknownShopKey =
+      issue?.code === 'unrecognized_keys' && issue.path.length === 2 ? issue.keys[0] : undefined;
+    if (unknownShopKey !== undefined) {
+      const nearest = nearestName(unknownShopKey, SHOP_ENTRY_KEYS);
+      throw usageError(
+        `${path}: ${where} has an unknown key "${unknownShopKey}"`,
+        `${nearest ? `did you mean "${nearest}"? ` : ''}a shop entry takes ${SHOP_ENTRY_KEYS.join(', ')}; nothing was changed`,
+        'config_invalid',
+      );
+    }
     throw usageError(
       `${path}: ${where ? `${where} ` : ''}${issue ? plainIssue(issue, raw) : 'invalid'}`,
       'fix the file (format: see the CLI README, "webhooks sync")',

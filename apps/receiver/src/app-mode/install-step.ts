@@ -39,10 +39,8 @@ export async function subscribeShop(ctx: InstallStepContext, shop: string): Prom
   });
   await client.getToken();
   const current = await client.webhooks.all();
-  const plan = planSync(
-    desiredSubscriptions(ctx.config, shopConfig),
-    current.filter(ownedBy(ctx.config, shopConfig)),
-  );
+  const desired = desiredSubscriptions(ctx.config, shopConfig);
+  const plan = planSync(desired, current.filter(ownedBy(ctx.config, shopConfig, desired)));
   const report = await applySync(plan, { client, prune: true, refresh: false });
   if (!report.ok) {
     const failed = report.steps.find((step) => !step.ok);

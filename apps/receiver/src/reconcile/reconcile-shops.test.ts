@@ -200,6 +200,42 @@ describe('reconcileShops', () => {
     });
   });
 
+  it('a configured webhook with its own url (another service) is created once, not again at every start', async () => {
+    const withCrm = defineReceiverConfig({
+      ...config,
+      shops: [
+        {
+          ...(config.shops[0] as ReceiverConfig['shops'][number]),
+          events: [],
+          webhooks: [{ event: 'newsletter_subscribe', url: 'https://crm.example.com/hook', label: 'crm' }],
+        },
+      ],
+    });
+    const client = shopClient();
+    const other = await client.webhooks.create({
+      event: 'order_confirm',
+      url: 'https://crm.example.com/hook',
+    });
+    const { logger } = captureLogger();
+    const first = await reconcileShops(withCrm, { logger });
+    expect(first[0]?.summary).toMatchObject({ created: 1, deleted: 0 });
+    const second = await reconcileShops(withCrm, { logger });
+    expect(second[0]?.summary).toEqual({
+      created: 0,
+      updated: 0,
+      deleted: 0,
+      unchanged: 1,
+      kept: 0,
+      failed: 0,
+    });
+    const after = await client.webhooks.all();
+    expect(after.map((webhook) => `${webhook.event} ${webhook.webHookParameters[0]?.url}`).sort()).toEqual([
+      'newsletter_subscribe https://crm.example.com/hook',
+      'order_confirm https://crm.example.com/hook',
+    ]);
+    expect(after.some((webhook) => webhook.id === other.id)).toBe(true);
+  });
+
   it('reports a shop it cannot reach without throwing', async () => {
     const { logger, lines } = captureLogger();
     const results = await reconcileShops(configFor(PUBLIC_URL, { clientSecret: 'wrong-secret' }), { logger });

@@ -5,7 +5,8 @@
  *
  * Only this receiver's own subscriptions are touched: a subscription whose URL is under
  * `{publicUrl}/hooks/{shop}/` but is not desired (an event removed from the config, a URL
- * signed with a rotated-out secret) is deleted; subscriptions of other apps are left alone.
+ * signed with a rotated-out secret) is deleted; a configured webhook with its own `url` is matched
+ * (and its duplicates deleted) like those; subscriptions of other apps are left alone.
  * A failure is reported per shop and never stops the receiver.
  */
 import {
@@ -15,7 +16,9 @@ import {
   planSync,
   type SyncReport,
   specFromEntry,
+  syncKey,
   type WebhookSpec,
+  webhookKey,
 } from '@srhooks/client';
 import { signDeliveryUrl, type Webhook } from '@srhooks/contracts';
 import type { FastifyBaseLogger } from 'fastify';
@@ -57,10 +60,21 @@ export function desiredSubscriptions(config: ReceiverConfig, shop: ShopConfig): 
   return [...withSettings, ...plain];
 }
 
-/** Is this subscription one of ours (pointing at this receiver's hooks for this shop)? */
-export function ownedBy(config: ReceiverConfig, shop: ShopConfig): (webhook: Webhook) => boolean {
+/**
+ * Is this subscription one of ours: pointing at this receiver's hooks for this shop, or (with
+ * `desired`) one of the configured webhooks with a url of their own (another service) — left out,
+ * those were created again at every start.
+ */
+export function ownedBy(
+  config: ReceiverConfig,
+  shop: ShopConfig,
+  desired: readonly WebhookSpec[] = [],
+): (webhook: Webhook) => boolean {
   const prefix = `${config.publicUrl}/hooks/${shop.name}/`;
-  return (webhook) => webhook.webHookParameters.some((parameter) => parameter.url.startsWith(prefix));
+  const configured = new Set(desired.map((spec) => syncKey(spec.event, spec.url)));
+  return (webhook) =>
+    configured.has(webhookKey(webhook)) ||
+    webhook.webHookParameters.some((parameter) => parameter.url.startsWith(prefix));
 }
 
 async function reconcileShop(
@@ -85,7 +99,8 @@ async function reconcileShop(
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
   const current = await client.webhooks.all();
-  const plan = planSync(desiredSubscriptions(config, shop), current.filter(ownedBy(config, shop)));
+  const desired = desiredSubscriptions(config, shop);
+  const plan = planSync(desired, current.filter(ownedBy(config, shop, desired)));
   const report = await applySync(plan, { client, prune: true, refresh: false });
   return { shop: shop.name, ok: report.ok, summary: report.summary };
 }

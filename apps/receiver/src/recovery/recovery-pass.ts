@@ -158,10 +158,15 @@ export async function runRecoveryPass(
         call,
       );
       const derived = page.items.flatMap((order) =>
-        recoverOrderEvents(request.shop, order, histories.get(order.id), wanted).map((found) => ({
-          event: found.event,
-          item: { dedupeKey: found.dedupeKey, subjectId: found.subjectId, payload: found.item },
-        })),
+        recoverOrderEvents(request.shop, order, histories.get(order.id), wanted)
+          // An order changed within the window may have begun long before it: its confirmation and
+          // earlier status changes are not events of this window (after retention pruned them they
+          // would be handled a second time).
+          .filter((found) => withinWindow(found.item.orderHistory?.dateAdded, request.since))
+          .map((found) => ({
+            event: found.event,
+            item: { dedupeKey: found.dedupeKey, subjectId: found.subjectId, payload: found.item },
+          })),
       );
       signal?.throwIfAborted();
       await keep(derived);
@@ -173,12 +178,9 @@ export async function runRecoveryPass(
       const subscribers = await client.newsletterSubscribers.all({ status: 1, subscribedAt: day }, call);
       report.subscribersRead += subscribers.length;
       const derived = subscribers
-        .filter((subscriber) => {
-          const item = subscriberItemFromApi(subscriber);
-          const at =
-            typeof item?.subscribe_date === 'string' ? parseShopDateTime(item.subscribe_date) : undefined;
-          return at === undefined || at.getTime() >= request.since.getTime() - 1000;
-        })
+        .filter((subscriber) =>
+          withinWindow(subscriberItemFromApi(subscriber)?.subscribe_date, request.since),
+        )
         .flatMap((subscriber) =>
           recoverSubscriberEvents(request.shop, subscriber, wanted).map((found) => ({
             event: found.event as WebhookEvent,
@@ -190,6 +192,16 @@ export async function runRecoveryPass(
     }
   }
   return report;
+}
+
+/**
+ * Whether an event with this shop-local time (`orderHistory.dateAdded`, `subscribe_date`) happened
+ * within a window starting at `since` (the shop's times have whole seconds). Without a time it may
+ * have: kept.
+ */
+function withinWindow(shopTime: unknown, since: Date): boolean {
+  const at = typeof shopTime === 'string' ? parseShopDateTime(shopTime) : undefined;
+  return at === undefined || at.getTime() >= since.getTime() - 1000;
 }
 
 /** Shop-local days (`YYYY-MM-DD`) from `since` to `until`, both included. */

@@ -151,6 +151,21 @@ describe('srhooks webhooks sync', () => {
     expect(again.stdout).toContain('✔ in sync: nothing to do');
   });
 
+  it('a misspelt key in a shop entry is refused, so --prune never reads it as "no webhooks"', async () => {
+    writeFileSync(
+      file,
+      JSON.stringify({
+        publicUrl: PUBLIC_URL,
+        shops: [{ name: 'acme', webhook: [{ event: 'order_confirm' }, { event: 'abandoned_cart' }] }],
+      }),
+    );
+    const run = await sync('--prune');
+    expect(run.code).toBe(2);
+    expect(run.stderr.split('\n')[0]).toBe(`error: ${file}: shops[0] has an unknown key "webhook"`);
+    expect(run.stderr).toContain('did you mean "webhooks"?');
+    expect(await list()).toHaveLength(2);
+  });
+
   it("reads the receiver config shape too (top-level publicUrl, a shop's events list)", async () => {
     writeFileSync(
       file,

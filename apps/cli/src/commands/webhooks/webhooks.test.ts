@@ -239,6 +239,21 @@ describe('srhooks webhooks', () => {
     expect((await json('webhooks', 'list')).webhooks).toEqual([]);
   });
 
+  it('a secret refused while SRHOOKS_CLIENT_SECRET is set names the variable, not srhooks login', async () => {
+    const run = await runCli(config.dir, ['webhooks', 'list'], {
+      env: { SRHOOKS_CLIENT_SECRET: 'not-the-secret' },
+    });
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/^error: ShopRenter refused the client credentials for shop "acme"/);
+    expect(run.stderr.split('\n')[1]).toBe(
+      'the client id and secret came from SRHOOKS_CLIENT_SECRET, which replaces the stored one: correct it or unset it (srhooks login does not change what the variable sends)',
+    );
+    const both = await runCli(config.dir, ['webhooks', 'list'], {
+      env: { SRHOOKS_CLIENT_ID: TEST_CLIENT.clientId, SRHOOKS_CLIENT_SECRET: 'not-the-secret' },
+    });
+    expect(both.stderr).toContain('came from SRHOOKS_CLIENT_ID and SRHOOKS_CLIENT_SECRET, which replace');
+  });
+
   it('never printed the client secret', () => {
     for (const text of seenOutput) expect(text).not.toContain(TEST_CLIENT.clientSecret);
   });
