@@ -76,6 +76,35 @@ describe('broker handler config', () => {
   it.each([
     [{ type: 'nats' }, 'handlers.bus.servers: must be a NATS server URL'],
     [{ type: 'nats', servers: 'nats://x', subject: 'a.{order}' }, 'handlers.bus.subject: may only use'],
+    // A subject NATS cannot publish to would fail every attempt for the whole retry schedule.
+    [
+      { type: 'nats', servers: 'nats://x', subject: 'orders new.{shop}.{event}' },
+      'handlers.bus.subject: must be a NATS subject to publish to: "orders new.{shop}.{event}" has a space',
+    ],
+    [
+      { type: 'nats', servers: 'nats://x', subject: 'orders.*.{event}' },
+      'handlers.bus.subject: must be a NATS subject to publish to: "orders.*.{event}" has the wildcard "*"',
+    ],
+    [
+      { type: 'nats', servers: 'nats://x', subject: 'orders.{shop}.>' },
+      'handlers.bus.subject: must be a NATS subject to publish to: "orders.{shop}.>" has the wildcard ">"',
+    ],
+    [
+      { type: 'nats', servers: 'nats://x', subject: 'orders..{shop}' },
+      'handlers.bus.subject: must be a NATS subject to publish to: "orders..{shop}" has an empty token',
+    ],
+    [
+      { type: 'nats', servers: 'nats://x', subject: '{shop}.{event}.' },
+      'handlers.bus.subject: must be a NATS subject to publish to: "{shop}.{event}." has an empty token',
+    ],
+    [
+      { type: 'nats', servers: 'nats://x', ensureStream: { name: 'S', subjects: ['orders.>.x'] } },
+      'handlers.bus.ensureStream.subjects[0]: must be a NATS subject filter: "orders.>.x" has ">" before its last token',
+    ],
+    [
+      { type: 'nats', servers: 'nats://x', ensureStream: { name: 'S', subjects: ['orders.a*'] } },
+      'handlers.bus.ensureStream.subjects[0]: must be a NATS subject filter: "orders.a*" has "*" inside a token',
+    ],
     [
       { type: 'nats', servers: 'nats://x', ensureStream: { name: 'bad name' } },
       'handlers.bus.ensureStream.name: must be a JetStream stream name',
