@@ -30,3 +30,11 @@ export function queuedJobs(jobs: readonly JobJson[]): string {
   const handlers = jobs.map((job) => job.handler).join(', ');
   return `${jobs.length} job${jobs.length === 1 ? '' : 's'} queued (${handlers})`;
 }
+
+/** One line per disabled handler whose queued job therefore waits (`events replay`). */
+export function disabledHandlerLines(handlers: readonly string[], style: Style): string[] {
+  return handlers.map(
+    (handler) =>
+      `${style.yellow('!')} ${handler} is disabled: its job waits until you fix its target and run srhooks handlers enable ${handler} (srhooks handlers list says why)`,
+  );
+}
