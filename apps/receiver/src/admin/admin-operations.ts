@@ -422,6 +422,31 @@ export class AdminOperations {
   }
 
   /**
+   * The dead letters a replay without a handler filter leaves, per handler removed from the config (in
+   * the filter's window): nothing would run them again. Said beside the replay's count, so "nothing
+   * replayed" is not read as "no dead letters" while the list still shows them.
+   */
+  async unconfiguredDeadLetters(
+    filter: Pick<DeadLetterFilter, 'from' | 'to'>,
+  ): Promise<Array<{ handler: string; deadLetters: number }>> {
+    const backlog = await this.#call('count dead letters', this.#store.handlerBacklog());
+    const left: Array<{ handler: string; deadLetters: number }> = [];
+    for (const { handler, dead } of backlog) {
+      if (dead === 0 || this.#handlers.definition(handler) !== undefined) continue;
+      const deadLetters = await this.#call(
+        'count dead letters',
+        this.#store.countDeadLetters({
+          handler,
+          ...(filter.from === undefined ? {} : { from: filter.from }),
+          ...(filter.to === undefined ? {} : { to: filter.to }),
+        }),
+      );
+      if (deadLetters > 0) left.push({ handler, deadLetters });
+    }
+    return left;
+  }
+
+  /**
    * Deletes (or with dryRun counts) the deliveries older than `olderThanDays` days, as retention does.
    * Not bounded by the store timeout: a first prune of a large store takes a while, chunk by chunk.
    */

@@ -57,6 +57,8 @@ describe('replay with a handler removed from the config', () => {
     expect(replay.status).toBe(200);
     expect(handlersOf(replay.body)).toEqual(['log']);
     expect(replay.body.replayed).toBe(1);
+    // said beside the count, so "1 replayed" is not read as "no dead letters left"
+    expect(replay.body.notReplayed).toEqual([{ handler: 'gone', deadLetters: 1 }]);
     const gone = await call('/dead-letters?handler=gone');
     expect(gone.body.total).toBe(1);
     expect((await receiver.app.store.countJobs()).pending).toBe(1);

@@ -18,6 +18,8 @@ export interface RetryDeadLettersResult {
   revealed: boolean;
   replayed: number;
   jobs: JobJson[];
+  /** Dead letters left as they are, per handler no longer configured on the receiver (nothing would run them). */
+  notReplayed: Array<{ handler: string; deadLetters: number }>;
 }
 
 /** Runs every dead letter in the window again now (`POST /admin/api/dead-letters/replay`). */
@@ -32,13 +34,31 @@ export const retryDeadLettersCommand = defineCommand<RetryDeadLettersOptions, Re
       ...(options.from ? { from: options.from } : {}),
       ...(options.to ? { to: options.to } : {}),
     };
-    const answer = await api.post<{ replayed: number; jobs: JobJson[] }>('/dead-letters/replay', body);
+    const answer = await api.post<{
+      replayed: number;
+      jobs: JobJson[];
+      notReplayed?: Array<{ handler: string; deadLetters: number }>;
+    }>('/dead-letters/replay', body);
     const { revealed, value: jobs } = shown(options.reveal, answer.jobs, maskJobs);
-    return { receiver: api.receiverUrl, revealed, replayed: answer.replayed, jobs };
+    return {
+      receiver: api.receiverUrl,
+      revealed,
+      replayed: answer.replayed,
+      jobs,
+      // an older receiver does not say (it replayed them all)
+      notReplayed: answer.notReplayed ?? [],
+    };
   },
 
   render(result, style) {
-    if (result.replayed === 0) return `${style.green('✔')} no dead letters to retry`;
-    return `${style.green('✔')} ${result.replayed} dead letter${result.replayed === 1 ? '' : 's'} queued to run again`;
+    const left = result.notReplayed.map(
+      ({ handler, deadLetters }) =>
+        `${style.yellow('!')} ${deadLetters} dead letter${deadLetters === 1 ? '' : 's'} left as ${deadLetters === 1 ? 'it is: its' : 'they are: their'} handler "${handler}" is no longer configured on ${result.receiver}, so nothing would run ${deadLetters === 1 ? 'it' : 'them'}; configure it again to replay ${deadLetters === 1 ? 'it' : 'them'}`,
+    );
+    const done =
+      result.replayed === 0
+        ? `${style.green('✔')} no dead letters ${left.length > 0 ? 'of configured handlers ' : ''}to retry`
+        : `${style.green('✔')} ${result.replayed} dead letter${result.replayed === 1 ? '' : 's'} queued to run again`;
+    return [done, ...left].join('\n');
   },
 });
