@@ -104,7 +104,12 @@ export const amqpHandlerFields = {
       'must be an amqp:// or amqps:// URL, or an environment reference holding one',
     ),
   /** Exchange to publish to (must exist; "" = the default exchange, routing key = queue name). */
-  exchange: z.string(),
+  exchange: z.string({
+    error: (issue) =>
+      issue.input === undefined
+        ? 'is missing: the name of the RabbitMQ exchange to publish to ("" for the default exchange)'
+        : 'must be the name of a RabbitMQ exchange ("" for the default exchange)',
+  }),
   /** Routing key template; default `{shop}.{event}`. */
   routingKey: templateString('routing key').optional(),
   ...brokerCommon,
@@ -122,6 +127,9 @@ export const redisStreamHandlerFields = {
   /** Stream key template; default `shoprenter:{shop}:{event}`. */
   stream: templateString('stream key').optional(),
   /** Approximate cap on the stream's length (`XADD … MAXLEN ~ n`); default none. */
-  maxLen: z.int().positive().optional(),
+  maxLen: z
+    .int({ error: 'must be a whole number of at least 1' })
+    .min(1, 'must be a whole number of at least 1')
+    .optional(),
   ...brokerCommon,
 };

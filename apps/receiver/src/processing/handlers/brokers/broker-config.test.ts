@@ -133,7 +133,17 @@ describe('broker handler config', () => {
       { type: 'amqp', url: 'http://rabbit', exchange: 'x' },
       'handlers.bus.url: must be an amqp:// or amqps:// URL',
     ],
-    [{ type: 'amqp', url: 'amqp://rabbit' }, 'handlers.bus.exchange'],
+    [
+      { type: 'amqp', url: 'amqp://rabbit' },
+      'handlers.bus.exchange: is missing: the name of the RabbitMQ exchange to publish to ("" for the default exchange)',
+    ],
+    // Required keys left out are named with what to give, not zod's "Invalid input: expected string".
+    [
+      { type: 'forward', url: 'https://erp.example.com/hooks' },
+      'handlers.bus.secret: is missing: the Standard Webhooks secret (whsec_<base64>) the target verifies signatures with',
+    ],
+    [{ type: 'module' }, 'handlers.bus.path: is missing: the path of an ESM module'],
+    [{ type: 'log', concurrency: 0 }, 'handlers.bus.concurrency: must be a whole number of at least 1'],
     [{ type: 'redis-stream', url: 'redis://r', maxLen: 0 }, 'handlers.bus.maxLen'],
     [
       { type: 'nats', servers: 'nats://x', probeIntervalMs: 50 },
@@ -154,6 +164,7 @@ describe('broker handler config', () => {
     ],
   ])('refuses %j, naming the key', (handler, expected) => {
     expect(issuesOf(handler).join('\n')).toContain(expected);
+    expect(issuesOf(handler).join('\n')).not.toMatch(/Invalid input|expected \w+, received|Too small/);
   });
 
   it('stops start-up when a ${VAR} is not set, naming the key and the variable', () => {
