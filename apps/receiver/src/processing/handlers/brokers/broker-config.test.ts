@@ -17,7 +17,7 @@ import { ShopClients } from '../../shop-clients.js';
 import { silentLogger } from '../../test-support/processing-fixtures.js';
 import { brokerMessageId, renderTemplate } from './broker-message.js';
 import { brokerSecretValues, redactUrl, resolveEnvReferences, scrubSecrets } from './env-reference.js';
-import { subjectFilter } from './nats.js';
+import { filterCaptures, subjectFilter } from './nats.js';
 
 function configWith(handler: Record<string, unknown>) {
   return defineReceiverConfig({
@@ -281,6 +281,23 @@ describe('templates and message ids', () => {
     );
     expect(subjectFilter('shoprenter.{shop}.{event}')).toBe('shoprenter.*.*');
     expect(subjectFilter('orders.{shop}-eu.new')).toBe('orders.*.new');
+  });
+
+  it("tells whether an existing stream's subject filter captures the template's subjects", () => {
+    for (const filter of ['shoprenter.*.*', 'shoprenter.>', '>', '*.*.*', 'shoprenter.*.>']) {
+      expect([filter, filterCaptures(filter, 'shoprenter.*.*')]).toEqual([filter, true]);
+    }
+    for (const filter of [
+      'shoprenter.*',
+      'shoprenter.demo.*',
+      'other.>',
+      'shoprenter.*.*.*',
+      'shoprenter.*.*.>',
+    ]) {
+      expect([filter, filterCaptures(filter, 'shoprenter.*.*')]).toEqual([filter, false]);
+    }
+    expect(filterCaptures('orders.*.new', 'orders.*.new')).toBe(true);
+    expect(filterCaptures('orders.*.old', 'orders.*.new')).toBe(false);
   });
 
   it('uses the event id, and a replay mark after an explicit replay', () => {
