@@ -1,5 +1,6 @@
 import { type AdminTargetOptions, openAdminApi } from '../../admin-api/admin-api-client.js';
-import { findHandler } from '../../admin-api/admin-input.js';
+import { disabledHandlerLines } from '../../admin-api/admin-format.js';
+import { disabledHandlersOf, findHandler } from '../../admin-api/admin-input.js';
 import type { JobJson } from '../../admin-api/admin-types.js';
 import { maskJobs, shown } from '../../admin-api/personal-data.js';
 import { defineCommand } from '../../command.js';
@@ -18,6 +19,8 @@ export interface RetryDeadLettersResult {
   revealed: boolean;
   replayed: number;
   jobs: JobJson[];
+  /** Handlers of the replayed jobs that are disabled (target gone): those jobs wait until enabled. */
+  disabledHandlers: string[];
   /** Dead letters left as they are, per handler no longer configured on the receiver (nothing would run them). */
   notReplayed: Array<{ handler: string; deadLetters: number }>;
 }
@@ -45,6 +48,7 @@ export const retryDeadLettersCommand = defineCommand<RetryDeadLettersOptions, Re
       revealed,
       replayed: answer.replayed,
       jobs,
+      disabledHandlers: await disabledHandlersOf(api, answer.jobs),
       // an older receiver does not say (it replayed them all)
       notReplayed: answer.notReplayed ?? [],
     };
@@ -59,6 +63,6 @@ export const retryDeadLettersCommand = defineCommand<RetryDeadLettersOptions, Re
       result.replayed === 0
         ? `${style.green('✔')} no dead letters ${left.length > 0 ? 'of configured handlers ' : ''}to retry`
         : `${style.green('✔')} ${result.replayed} dead letter${result.replayed === 1 ? '' : 's'} queued to run again`;
-    return [done, ...left].join('\n');
+    return [done, ...disabledHandlerLines(result.disabledHandlers, style, 'jobs'), ...left].join('\n');
   },
 });

@@ -343,6 +343,34 @@ describe('srhooks dead-letters and events (receiver admin API)', () => {
     );
   });
 
+  it("dead-letters retry says when a replayed job's handler is disabled: it waits until enabled", async () => {
+    targetStatus = 400;
+    const sent = await runCli(config.dir, [
+      'trigger',
+      'order_confirm',
+      '--to',
+      orderUrl,
+      '--seed',
+      'admin-off',
+    ]);
+    if (sent.code !== 0) throw new Error(sent.stderr);
+    await expect
+      .poll(async () => receiver.store.countDeadLetters({ handler: 'erp' }), { timeout: 10_000 })
+      .toBe(1);
+    await receiver.store.disableHandler('erp', { reason: 'HTTP 410 Gone from the test' });
+    try {
+      const human = await admin('dead-letters', 'retry', '--handler', 'erp');
+      expect(human.stdout).toBe(
+        '✔ 1 dead letter queued to run again\n' +
+          '! erp is disabled: its jobs wait until you fix its target and run srhooks handlers enable erp (srhooks handlers list says why)\n',
+      );
+    } finally {
+      await receiver.store.enableHandler('erp');
+    }
+    targetStatus = 200;
+    expect((await adminJson('dead-letters', 'retry')).disabledHandlers).toEqual([]);
+  });
+
   it('printed no personal data without --reveal', () => {
     expect(masked.length).toBeGreaterThan(10);
     for (const run of masked) {
