@@ -30,3 +30,19 @@ export function queuedJobs(jobs: readonly JobJson[]): string {
   const handlers = jobs.map((job) => job.handler).join(', ');
   return `${jobs.length} job${jobs.length === 1 ? '' : 's'} queued (${handlers})`;
 }
+
+/**
+ * One line per disabled handler whose queued jobs therefore wait (`events replay`: its job waits;
+ * `dead-letters retry`: its jobs wait).
+ */
+export function disabledHandlerLines(
+  handlers: readonly string[],
+  style: Style,
+  jobs: 'job' | 'jobs' = 'job',
+): string[] {
+  const wait = jobs === 'job' ? 'its job waits' : 'its jobs wait';
+  return handlers.map(
+    (handler) =>
+      `${style.yellow('!')} ${handler} is disabled: ${wait} until you fix its target and run srhooks handlers enable ${handler} (srhooks handlers list says why)`,
+  );
+}

@@ -58,3 +58,17 @@ export async function findHandler(api: AdminApi, handler: string): Promise<Handl
 export async function checkHandlerKnown(api: AdminApi, handler: string): Promise<void> {
   await findHandler(api, handler);
 }
+
+/**
+ * The handlers of `jobs` that are disabled on the receiver (a forward target answered 410 Gone): their
+ * jobs were queued but wait, unclaimed, until the handler is enabled again.
+ */
+export async function disabledHandlersOf(
+  api: AdminApi,
+  jobs: readonly { handler: string }[],
+): Promise<string[]> {
+  if (jobs.length === 0) return [];
+  const { items } = await api.get<{ items: HandlerOverviewJson[] }>('/handlers');
+  const disabled = new Set(items.filter((item) => item.disabled).map((item) => item.name));
+  return [...new Set(jobs.map((job) => job.handler))].filter((handler) => disabled.has(handler));
+}

@@ -163,7 +163,9 @@ export const adminApiRoutes: FastifyPluginAsync<AdminApiRoutesOptions> = async (
     const filter = parseBodyOrQuery(DeadLetterReplaySchema, request);
     const jobs = await operations.replayDeadLetters(filter);
     request.log.info({ jobs: jobs.length, handler: filter.handler ?? null }, 'dead letters replayed');
-    return { ok: true, replayed: jobs.length, jobs };
+    // Without a handler filter, those of handlers removed from the config stay (nothing would run them).
+    const notReplayed = filter.handler === undefined ? await operations.unconfiguredDeadLetters(filter) : [];
+    return { ok: true, replayed: jobs.length, jobs, notReplayed };
   });
 
   app.post('/prune', async (request) => {

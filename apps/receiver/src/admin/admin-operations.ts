@@ -178,9 +178,19 @@ export class AdminOperations {
       const result = await this.#call('replay event', this.#store.replayEvent(id, { handler }));
       return result.jobs;
     }
-    const result = await this.#call('replay event', this.#store.replayEvent(id));
-    const jobs = [...result.jobs];
     const existing = new Set(event.jobs.map((job) => job.handler));
+    const removed = [...existing].filter((name) => this.#handlers.definition(name) === undefined);
+    const jobs: JobRecord[] = [];
+    if (removed.length === 0) {
+      jobs.push(...(await this.#call('replay event', this.#store.replayEvent(id))).jobs);
+    } else {
+      // A handler removed from the config has nothing to run its job again: replayed, it would wait as
+      // pending for ever. Its job stays as it is (a dead letter stays listed); the others are replayed.
+      for (const name of existing) {
+        if (removed.includes(name)) continue;
+        jobs.push(...(await this.#call('replay event', this.#store.replayEvent(id, { handler: name }))).jobs);
+      }
+    }
     for (const name of configured) {
       if (existing.has(name)) continue;
       const added = await this.#call('replay event', this.#store.replayEvent(id, { handler: name }));
@@ -385,23 +395,55 @@ export class AdminOperations {
     const upTo = now.getTime() + 1;
     const to = new Date(matching.to === undefined ? upTo : Math.min(matching.to.getTime(), upTo));
     const limit = Math.min(Math.max(Math.floor(batchSize), 1), MAX_DEAD_LETTERS);
+    // Without a handler filter, each configured handler's dead letters: those of a handler removed from
+    // the config stay dead letters (replayed, nothing would run them; they would wait as pending for ever).
+    const handlers =
+      matching.handler === undefined ? this.#handlers.entries().map(([name]) => name) : [matching.handler];
     const replayed: JobRecord[] = [];
-    let cursor: string | undefined;
-    for (;;) {
-      const result = await this.#call(
-        'replay dead letters',
-        this.#store.replayDeadLetters({
-          ...matching,
-          to,
-          limit,
-          ...(cursor === undefined ? {} : { cursor }),
-        }),
-      );
-      replayed.push(...result.jobs);
-      if (result.jobs.length < limit || result.cursor === null) break;
-      cursor = result.cursor;
+    for (const handler of handlers) {
+      let cursor: string | undefined;
+      for (;;) {
+        const result = await this.#call(
+          'replay dead letters',
+          this.#store.replayDeadLetters({
+            ...matching,
+            handler,
+            to,
+            limit,
+            ...(cursor === undefined ? {} : { cursor }),
+          }),
+        );
+        replayed.push(...result.jobs);
+        if (result.jobs.length < limit || result.cursor === null) break;
+        cursor = result.cursor;
+      }
     }
     return replayed;
+  }
+
+  /**
+   * The dead letters a replay without a handler filter leaves, per handler removed from the config (in
+   * the filter's window): nothing would run them again. Said beside the replay's count, so "nothing
+   * replayed" is not read as "no dead letters" while the list still shows them.
+   */
+  async unconfiguredDeadLetters(
+    filter: Pick<DeadLetterFilter, 'from' | 'to'>,
+  ): Promise<Array<{ handler: string; deadLetters: number }>> {
+    const backlog = await this.#call('count dead letters', this.#store.handlerBacklog());
+    const left: Array<{ handler: string; deadLetters: number }> = [];
+    for (const { handler, dead } of backlog) {
+      if (dead === 0 || this.#handlers.definition(handler) !== undefined) continue;
+      const deadLetters = await this.#call(
+        'count dead letters',
+        this.#store.countDeadLetters({
+          handler,
+          ...(filter.from === undefined ? {} : { from: filter.from }),
+          ...(filter.to === undefined ? {} : { to: filter.to }),
+        }),
+      );
+      if (deadLetters > 0) left.push({ handler, deadLetters });
+    }
+    return left;
   }
 
   /**

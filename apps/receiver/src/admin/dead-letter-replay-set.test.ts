@@ -71,7 +71,7 @@ describe.each<[string, () => Promise<Store>]>([
       const resets: string[] = [];
       const operations = new AdminOperations({
         store: withFastDyingWorker(store, resets),
-        handlers: new HandlerRegistry({ shops: [], handlers: {} }),
+        handlers: new HandlerRegistry({ shops: [], handlers: { erp: { type: 'log' } } }),
         config: { bodyLimit: 1_000_000, storeTimeoutMs: 10_000, shops: [] },
       });
 

@@ -7,6 +7,7 @@
  * Templates (`subject`, `routingKey`, `stream`) take `{shop}` and `{event}` (e.g. `order_confirm`).
  */
 import { z } from 'zod';
+import { natsPublishSubjectProblem, natsSubjectFilterProblem } from './nats-subject.js';
 
 /** Placeholders a subject / routing key / stream key template may use. */
 export const TEMPLATE_PLACEHOLDERS = ['shop', 'event'] as const;
@@ -53,7 +54,12 @@ export const natsHandlerFields = {
     error: 'must be a NATS server URL such as nats://127.0.0.1:4222, or a list of them',
   }),
   /** Subject template; default `shoprenter.{shop}.{event}`. */
-  subject: templateString('subject').optional(),
+  subject: templateString('subject')
+    .superRefine((template, ctx) => {
+      const problem = natsPublishSubjectProblem(template);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional(),
   /** Credentials (`${VAR}` recommended): user + password, or a token. */
   user: z.string().min(1).optional(),
   password: z.string().min(1).optional(),
@@ -68,7 +74,18 @@ export const natsHandlerFields = {
         .string()
         .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a JetStream stream name (letters, digits, _ and -)'),
       /** Subjects the stream captures; default the subject template with each placeholder as `*`. */
-      subjects: z.array(z.string().min(1)).min(1).optional(),
+      subjects: z
+        .array(
+          z
+            .string()
+            .min(1)
+            .superRefine((filter, ctx) => {
+              const problem = natsSubjectFilterProblem(filter);
+              if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+            }),
+        )
+        .min(1)
+        .optional(),
       /** JetStream duplicate window (Nats-Msg-Id dedupe); default the server's (2 minutes). */
       duplicateWindow: duration.optional(),
       storage: z.enum(['file', 'memory']).optional(),
@@ -87,7 +104,12 @@ export const amqpHandlerFields = {
       'must be an amqp:// or amqps:// URL, or an environment reference holding one',
     ),
   /** Exchange to publish to (must exist; "" = the default exchange, routing key = queue name). */
-  exchange: z.string(),
+  exchange: z.string({
+    error: (issue) =>
+      issue.input === undefined
+        ? 'is missing: the name of the RabbitMQ exchange to publish to ("" for the default exchange)'
+        : 'must be the name of a RabbitMQ exchange ("" for the default exchange)',
+  }),
   /** Routing key template; default `{shop}.{event}`. */
   routingKey: templateString('routing key').optional(),
   ...brokerCommon,
@@ -105,6 +127,9 @@ export const redisStreamHandlerFields = {
   /** Stream key template; default `shoprenter:{shop}:{event}`. */
   stream: templateString('stream key').optional(),
   /** Approximate cap on the stream's length (`XADD … MAXLEN ~ n`); default none. */
-  maxLen: z.int().positive().optional(),
+  maxLen: z
+    .int({ error: 'must be a whole number of at least 1' })
+    .min(1, 'must be a whole number of at least 1')
+    .optional(),
   ...brokerCommon,
 };

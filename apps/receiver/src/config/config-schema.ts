@@ -34,7 +34,10 @@ const handlerCommon = {
    */
   events: z.array(HandledEventSchema).optional(),
   /** At most this many jobs of this handler run at the same time (part 2's workers). */
-  concurrency: z.int().positive().optional(),
+  concurrency: z
+    .int({ error: 'must be a whole number of at least 1' })
+    .min(1, 'must be a whole number of at least 1')
+    .optional(),
 };
 
 /**
@@ -47,7 +50,12 @@ export const ForwardHandlerConfigSchema = z.looseObject({
   url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
   /** Standard Webhooks signing secret (`whsec_` + base64). */
   secret: z
-    .string()
+    .string({
+      error: (issue) =>
+        issue.input === undefined
+          ? 'is missing: the Standard Webhooks secret (whsec_<base64>) the target verifies signatures with'
+          : 'must be a Standard Webhooks secret: whsec_<base64>',
+    })
     .regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, 'must be a Standard Webhooks secret: whsec_<base64>'),
   /** Allow private/loopback targets (off by default: SSRF protection). */
   allowPrivateTargets: z.boolean().optional(),
@@ -58,7 +66,14 @@ export const ForwardHandlerConfigSchema = z.looseObject({
 export const ModuleHandlerConfigSchema = z.looseObject({
   type: z.literal('module'),
   /** Path of an ESM file exporting `defineHandlers({...})`; relative paths resolve from the config file. */
-  path: z.string().min(1, 'must be the path of an ESM module'),
+  path: z
+    .string({
+      error: (issue) =>
+        issue.input === undefined
+          ? 'is missing: the path of an ESM module whose default export is defineHandlers({…})'
+          : 'must be the path of an ESM module',
+    })
+    .min(1, 'must be the path of an ESM module'),
   ...handlerCommon,
 });
 

@@ -39,6 +39,8 @@ export interface DeadLettersPageInput {
   /** Dead letters the filter matches (all pages). */
   total: number;
   handlers: string[];
+  /** Dead letters (in the filter) of handlers no longer configured: "Replay all" leaves them. */
+  unconfigured: Array<{ handler: string; deadLetters: number }>;
 }
 
 function linkWith(
@@ -86,6 +88,13 @@ export function deadLettersContent(input: DeadLettersPageInput): SafeHtml {
     query.to ? html`<input type="hidden" name="to" value="${query.to.toISOString()}">` : '',
   ];
   const what = `${plural(total, 'dead letter')}${filtered ? ' matching this filter' : ''}`;
+  const left = input.unconfigured.reduce((sum, entry) => sum + entry.deadLetters, 0);
+  const replayable = Math.max(total - left, 0);
+  const replayWhat = `${plural(replayable, 'dead letter')}${filtered ? ' matching this filter' : ''}`;
+  const staying = input.unconfigured.map(
+    ({ handler, deadLetters }) =>
+      html`<p class="muted">${plural(deadLetters, 'dead letter')} of handler ${handler} ${deadLetters === 1 ? 'stays' : 'stay'}: that handler is no longer configured, so nothing would run ${deadLetters === 1 ? 'it' : 'them'}; configure it again to replay ${deadLetters === 1 ? 'it' : 'them'}.</p>`,
+  );
   return html`<h1>Dead letters</h1>
 <form class="filters panel" method="get" action="${base}/dead-letters">
   <label>Handler <select name="handler"><option value="">any</option>${input.handlers.map(
@@ -104,12 +113,17 @@ ${
   total === 0 && input.items.length === 0
     ? html`<p class="muted">No dead letters${filtered ? ' in this window' : ''}.</p>`
     : html`<p class="muted">${input.items.length.toLocaleString('en-US')} of ${what}${query.cursor ? ' (an older page)' : ''}, newest first.</p>
-  <form method="post" action="${base}/dead-letters/replay" data-confirm="Replay all ${what}, on every page, not only the ones shown here?" class="actions">
+  ${
+    replayable === 0
+      ? ''
+      : html`<form method="post" action="${base}/dead-letters/replay" data-confirm="Replay all ${replayWhat}, on every page, not only the ones shown here?" class="actions">
     ${input.session ? html`<input type="hidden" name="_csrf" value="${input.session.csrfToken}">` : ''}
     ${scope}
-    <button type="submit">Replay all ${what}</button>
+    <button type="submit">Replay all ${replayWhat}</button>
     <span class="muted">Every page, not only the rows shown here${filtered ? '' : ': every dead letter there is'}; also any dead-lettered ${filtered ? 'in this window ' : ''}after this page was loaded, up to when you press it (each once: one that dies again meanwhile stays a dead letter).</span>
-  </form>
+  </form>`
+  }
+  ${staying}
   <table class="stack">
     <thead><tr><th>Dead since</th><th>Handler</th><th>Event</th><th>Customer</th><th class="num">Attempts</th><th>Last error</th></tr></thead>
     <tbody>${rows}</tbody>

@@ -465,12 +465,28 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
       ...(query.cursor ? { cursor: query.cursor } : {}),
     });
     const handlers = app.handlers.entries().map(([name]) => name);
+    // Dead letters of handlers removed from the config: "Replay all" leaves them (nothing would run them).
+    const unconfigured = (
+      await operations.unconfiguredDeadLetters({
+        ...(query.from ? { from: query.from } : {}),
+        ...(query.to ? { to: query.to } : {}),
+      })
+    ).filter((left) => !query.handler || left.handler === query.handler);
     return page(
       reply,
       request,
       'dead-letters',
       'Dead letters',
-      deadLettersContent({ base, session: sessionOf(request), query, items, nextCursor, total, handlers }),
+      deadLettersContent({
+        base,
+        session: sessionOf(request),
+        query,
+        items,
+        nextCursor,
+        total,
+        handlers,
+        unconfigured,
+      }),
     );
   });
 

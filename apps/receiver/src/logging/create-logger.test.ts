@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { describe, expect, it } from 'vitest';
+import { StoreUnavailableError } from '../store/store-errors.js';
 import { createLogger, infoLineWriter, serializeRequest } from './create-logger.js';
 
 function capture() {
@@ -72,5 +73,31 @@ describe('the fast info line', () => {
   it('is absent from a logger made elsewhere, so the controller falls back to pino', async () => {
     const { pino } = await import('pino');
     expect(infoLineWriter(pino({ level: 'silent' }))).toBeNull();
+  });
+});
+
+describe('errors in log lines', () => {
+  it('logs a store error the store threw on purpose by its code and message, without a stack trace (a database outage is expected, not a bug)', () => {
+    const { lines, logger } = capture();
+    const cause = new Error('Connection terminated unexpectedly');
+    logger.error(
+      { err: new StoreUnavailableError('PostgreSQL: Connection terminated unexpectedly', { cause }) },
+      'cannot record the outcome of a job; it will run again after its lease expires',
+    );
+    const line = JSON.parse(lines[0] ?? '{}') as { err: Record<string, unknown> };
+    expect(line.err).toEqual({
+      type: 'StoreUnavailableError',
+      code: 'store_unavailable',
+      message:
+        'The event store is unavailable (PostgreSQL: Connection terminated unexpectedly). Nothing was stored; retry once the database is reachable again.',
+    });
+    expect(lines[0]).not.toContain('    at ');
+  });
+
+  it('keeps the stack of an unexpected error (a bug to report)', () => {
+    const { lines, logger } = capture();
+    logger.error({ err: new TypeError('x is not a function') }, 'job worker loop failed');
+    const line = JSON.parse(lines[0] ?? '{}') as { err: { stack?: string } };
+    expect(line.err.stack).toContain('TypeError: x is not a function');
   });
 });

@@ -7,6 +7,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { type DestinationStream, type LevelWithSilent, type Logger, pino } from 'pino';
+import { StoreError } from '../store/store-errors.js';
 import { loggedRequestUrl } from './logged-request-url.js';
 import { createLineRedactor } from './redact-log-line.js';
 
@@ -45,6 +46,18 @@ export function infoLineWriter(logger: Logger): InfoLineWriter | null {
   return (logger as unknown as Record<symbol, InfoLineWriter | undefined>)[INFO_LINE_WRITER] ?? null;
 }
 
+/**
+ * An error in a log line. One the store throws on purpose (a typed StoreError: the database unreachable,
+ * a conflict) is expected in operation, and its message already says what happened and what to do: its
+ * type, code and message, no stack trace. Anything else may be a bug: pino's serializer, with the stack.
+ */
+function serializeError(error: unknown): unknown {
+  if (error instanceof StoreError) {
+    return { type: error.constructor.name, code: error.code, message: error.message };
+  }
+  return pino.stdSerializers.err(error as Error);
+}
+
 export function createLogger(options: CreateLoggerOptions): Logger {
   const target = options.destination ?? pino.destination({ dest: 1, sync: false });
   const redact = createLineRedactor(options.secrets);
@@ -57,7 +70,7 @@ export function createLogger(options: CreateLoggerOptions): Logger {
       base: { service: SERVICE },
       serializers: {
         req: serializeRequest,
-        err: pino.stdSerializers.err,
+        err: serializeError,
       },
     },
     destination,

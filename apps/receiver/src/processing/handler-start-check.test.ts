@@ -38,6 +38,10 @@ describe('handlers looked at when the worker starts', () => {
       expect(more).toEqual([]);
       expect(line).toMatchObject({ handler: 'erp', code: 'module_handler_invalid' });
       expect(line?.msg).toContain('handler erp cannot run');
+      // not "retried until this is fixed": after the retry schedule the jobs are dead letters
+      expect(line?.msg).toBe(
+        'handler erp cannot run: its jobs are kept and retried on its retry schedule, then dead-lettered; fix this, then replay the dead letters (srhooks dead-letters retry --handler erp)',
+      );
       expect(line?.reason).toContain(`Handler module ${missing} cannot be read`);
       const ready = await fetch(`${receiver.baseUrl}/readyz`);
       expect(ready.status).toBe(200);

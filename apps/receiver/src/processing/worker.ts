@@ -227,7 +227,7 @@ export class JobWorker {
    * Looks whether each handler can run (`HandlerRunner.check`: a module file that does not import), in
    * the background, and logs each that cannot: one error line naming the handler and what to fix, at
    * start rather than at its first job. Start-up goes on: deliveries are still stored and answered, and
-   * the handler's jobs retry until the cause is fixed.
+   * the handler's jobs retry on its schedule, then are dead letters to replay once the cause is fixed.
    */
   #checkHandlers(): void {
     for (const runner of this.#runners) {
@@ -238,7 +238,7 @@ export class JobWorker {
             code: (error as { code?: unknown }).code ?? 'handler_check_failed',
             reason: error instanceof Error ? error.message : String(error),
           },
-          `handler ${runner.name} cannot run: its jobs are kept and retried until this is fixed`,
+          `handler ${runner.name} cannot run: its jobs are kept and retried on its retry schedule, then dead-lettered; fix this, then replay the dead letters (srhooks dead-letters retry --handler ${runner.name})`,
         );
       });
     }

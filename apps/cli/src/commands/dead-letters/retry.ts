@@ -1,5 +1,6 @@
 import { type AdminTargetOptions, openAdminApi } from '../../admin-api/admin-api-client.js';
-import { findHandler } from '../../admin-api/admin-input.js';
+import { disabledHandlerLines } from '../../admin-api/admin-format.js';
+import { disabledHandlersOf, findHandler } from '../../admin-api/admin-input.js';
 import type { JobJson } from '../../admin-api/admin-types.js';
 import { maskJobs, shown } from '../../admin-api/personal-data.js';
 import { defineCommand } from '../../command.js';
@@ -18,6 +19,10 @@ export interface RetryDeadLettersResult {
   revealed: boolean;
   replayed: number;
   jobs: JobJson[];
+  /** Handlers of the replayed jobs that are disabled (target gone): those jobs wait until enabled. */
+  disabledHandlers: string[];
+  /** Dead letters left as they are, per handler no longer configured on the receiver (nothing would run them). */
+  notReplayed: Array<{ handler: string; deadLetters: number }>;
 }
 
 /** Runs every dead letter in the window again now (`POST /admin/api/dead-letters/replay`). */
@@ -32,13 +37,32 @@ export const retryDeadLettersCommand = defineCommand<RetryDeadLettersOptions, Re
       ...(options.from ? { from: options.from } : {}),
       ...(options.to ? { to: options.to } : {}),
     };
-    const answer = await api.post<{ replayed: number; jobs: JobJson[] }>('/dead-letters/replay', body);
+    const answer = await api.post<{
+      replayed: number;
+      jobs: JobJson[];
+      notReplayed?: Array<{ handler: string; deadLetters: number }>;
+    }>('/dead-letters/replay', body);
     const { revealed, value: jobs } = shown(options.reveal, answer.jobs, maskJobs);
-    return { receiver: api.receiverUrl, revealed, replayed: answer.replayed, jobs };
+    return {
+      receiver: api.receiverUrl,
+      revealed,
+      replayed: answer.replayed,
+      jobs,
+      disabledHandlers: await disabledHandlersOf(api, answer.jobs),
+      // an older receiver does not say (it replayed them all)
+      notReplayed: answer.notReplayed ?? [],
+    };
   },
 
   render(result, style) {
-    if (result.replayed === 0) return `${style.green('✔')} no dead letters to retry`;
-    return `${style.green('✔')} ${result.replayed} dead letter${result.replayed === 1 ? '' : 's'} queued to run again`;
+    const left = result.notReplayed.map(
+      ({ handler, deadLetters }) =>
+        `${style.yellow('!')} ${deadLetters} dead letter${deadLetters === 1 ? '' : 's'} left as ${deadLetters === 1 ? 'it is: its' : 'they are: their'} handler "${handler}" is no longer configured on ${result.receiver}, so nothing would run ${deadLetters === 1 ? 'it' : 'them'}; configure it again to replay ${deadLetters === 1 ? 'it' : 'them'}`,
+    );
+    const done =
+      result.replayed === 0
+        ? `${style.green('✔')} no dead letters ${left.length > 0 ? 'of configured handlers ' : ''}to retry`
+        : `${style.green('✔')} ${result.replayed} dead letter${result.replayed === 1 ? '' : 's'} queued to run again`;
+    return [done, ...disabledHandlerLines(result.disabledHandlers, style, 'jobs'), ...left].join('\n');
   },
 });

@@ -305,6 +305,72 @@ describe('srhooks dead-letters and events (receiver admin API)', () => {
     expect(tooMany.code).toBe(2);
   });
 
+  it('dead-letters retry says which dead letters it left: those of a handler no longer configured', async () => {
+    // A dead letter of a handler since removed from the receiver's config: nothing would run it again.
+    await receiver.store.ingest(
+      {
+        shop: 'acme',
+        event: 'order_confirm',
+        receivedAt: new Date(),
+        remoteAddress: '127.0.0.1',
+        headers: {},
+        contentType: 'application/json',
+        rawBody: Buffer.from('{}'),
+      },
+      [{ dedupeKey: 'order:removed-handler', subjectId: '9', payload: {} }],
+      ['gone'],
+    );
+    const [job] = await receiver.store.claimJobs({
+      workerId: 't',
+      handlers: ['gone'],
+      limit: 1,
+      leaseMs: 60_000,
+    });
+    if (!job) throw new Error('no job of the removed handler');
+    await receiver.store.failJob(job.id, { attempt: job.attempt, error: 'down', deadLetter: true });
+    targetStatus = 200;
+    const human = await admin('dead-letters', 'retry');
+    expect(human.code).toBe(0);
+    expect(human.stdout).toBe(
+      '✔ 2 dead letters queued to run again\n' +
+        `! 1 dead letter left as it is: its handler "gone" is no longer configured on ${base}, so nothing would run it; configure it again to replay it\n`,
+    );
+    const again = await adminJson('dead-letters', 'retry');
+    expect(again).toMatchObject({ replayed: 0, notReplayed: [{ handler: 'gone', deadLetters: 1 }] });
+    expect((await admin('dead-letters', 'retry')).stdout).toBe(
+      '✔ no dead letters of configured handlers to retry\n' +
+        `! 1 dead letter left as it is: its handler "gone" is no longer configured on ${base}, so nothing would run it; configure it again to replay it\n`,
+    );
+  });
+
+  it("dead-letters retry says when a replayed job's handler is disabled: it waits until enabled", async () => {
+    targetStatus = 400;
+    const sent = await runCli(config.dir, [
+      'trigger',
+      'order_confirm',
+      '--to',
+      orderUrl,
+      '--seed',
+      'admin-off',
+    ]);
+    if (sent.code !== 0) throw new Error(sent.stderr);
+    await expect
+      .poll(async () => receiver.store.countDeadLetters({ handler: 'erp' }), { timeout: 10_000 })
+      .toBe(1);
+    await receiver.store.disableHandler('erp', { reason: 'HTTP 410 Gone from the test' });
+    try {
+      const human = await admin('dead-letters', 'retry', '--handler', 'erp');
+      expect(human.stdout).toBe(
+        '✔ 1 dead letter queued to run again\n' +
+          '! erp is disabled: its jobs wait until you fix its target and run srhooks handlers enable erp (srhooks handlers list says why)\n',
+      );
+    } finally {
+      await receiver.store.enableHandler('erp');
+    }
+    targetStatus = 200;
+    expect((await adminJson('dead-letters', 'retry')).disabledHandlers).toEqual([]);
+  });
+
   it('printed no personal data without --reveal', () => {
     expect(masked.length).toBeGreaterThan(10);
     for (const run of masked) {

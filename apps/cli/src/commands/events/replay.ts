@@ -1,6 +1,6 @@
 import { type AdminTargetOptions, openAdminApi } from '../../admin-api/admin-api-client.js';
-import { queuedJobs } from '../../admin-api/admin-format.js';
-import { checkEventId } from '../../admin-api/admin-input.js';
+import { disabledHandlerLines, queuedJobs } from '../../admin-api/admin-format.js';
+import { checkEventId, disabledHandlersOf } from '../../admin-api/admin-input.js';
 import type { JobJson } from '../../admin-api/admin-types.js';
 import { maskJobs, shown } from '../../admin-api/personal-data.js';
 import { defineCommand } from '../../command.js';
@@ -19,6 +19,8 @@ export interface ReplayEventResult {
   revealed: boolean;
   eventId: string;
   jobs: JobJson[];
+  /** Handlers of the queued jobs that are disabled (target gone): those jobs wait until enabled. */
+  disabledHandlers: string[];
 }
 
 /** Runs an event's handler jobs again now (`POST /admin/api/events/:id/replay`). */
@@ -32,7 +34,8 @@ export const replayEventCommand = defineCommand<ReplayEventOptions, ReplayEventR
       { handler: options.handler },
     );
     const { revealed, value: jobs } = shown(options.reveal, answer.jobs, maskJobs);
-    return { receiver: api.receiverUrl, revealed, eventId: answer.eventId, jobs };
+    const disabledHandlers = await disabledHandlersOf(api, answer.jobs);
+    return { receiver: api.receiverUrl, revealed, eventId: answer.eventId, jobs, disabledHandlers };
   },
 
   render(result, style) {
@@ -44,6 +47,9 @@ export const replayEventCommand = defineCommand<ReplayEventOptions, ReplayEventR
         'srhooks.config.json ("handlers" and the shop\'s "handlers"; see the receiver README) and restart it',
       ].join('\n');
     }
-    return `${style.green('✔')} ${result.eventId}: ${queuedJobs(result.jobs)}`;
+    return [
+      `${style.green('✔')} ${result.eventId}: ${queuedJobs(result.jobs)}`,
+      ...disabledHandlerLines(result.disabledHandlers, style),
+    ].join('\n');
   },
 });

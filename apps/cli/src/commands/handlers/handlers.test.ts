@@ -89,6 +89,25 @@ describe('srhooks handlers', () => {
     expect(run.stderr).toContain("unknown option '--reveal'");
   });
 
+  it("events replay of a disabled handler's job says it waits until the handler is enabled", async () => {
+    const run = await admin('events', 'replay', eventId, '--handler', 'erp');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(
+      `✔ ${eventId}: 1 job queued (erp)\n` +
+        '! erp is disabled: its job waits until you fix its target and run srhooks handlers enable erp (srhooks handlers list says why)\n',
+    );
+    expect(await adminJson('events', 'replay', eventId, '--handler', 'erp')).toMatchObject({
+      eventId,
+      disabledHandlers: ['erp'],
+    });
+    const both = await adminJson('events', 'replay', eventId);
+    expect(both.disabledHandlers).toEqual(['erp']);
+    // crm is enabled: nothing said about it
+    expect((await admin('events', 'replay', eventId, '--handler', 'crm')).stdout).toBe(
+      `✔ ${eventId}: 1 job queued (crm)\n`,
+    );
+  });
+
   it('enable runs the waiting job once the target answers again', async () => {
     expect((await receiver.store.getEvent(eventId))?.status).not.toBe('succeeded');
     erpGone = false;

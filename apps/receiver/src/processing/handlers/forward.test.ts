@@ -122,6 +122,22 @@ describe('forward handler: answers', () => {
     });
   });
 
+  it("keeps the URL's password and query values out of the error texts (stored, shown by the admin API)", async () => {
+    const t = await target((_request, n) => (n === 1 ? { status: 503, body: 'busy' } : 'hang'));
+    const port = new URL(t.url).port;
+    const url = `http://erp-user:S3cretPassw0rd@127.0.0.1:${port}/hooks?apikey=K3yK3yK3y&shop=demo`;
+    const handler = forward(url, { timeoutMs: 150 });
+    const answered = (await handler(claimedJob())) as { error: string };
+    expect(answered.error).toBe('http://127.0.0.1:' + port + '/hooks?apikey=***&shop=*** answered 503: busy');
+    const timedOut = (await handler(claimedJob())) as { error: string };
+    expect(timedOut.error).toContain(`POST http://127.0.0.1:${port}/hooks?apikey=***&shop=*** failed`);
+    for (const text of [answered.error, timedOut.error]) {
+      expect(text).not.toContain('S3cretPassw0rd');
+      expect(text).not.toContain('K3yK3yK3y');
+      expect(text).not.toContain('erp-user');
+    }
+  });
+
   it('passes Retry-After on (seconds and HTTP date)', async () => {
     const t = await target((_request, n) =>
       n === 1

@@ -129,7 +129,9 @@ export function createForwardHandler(options: ForwardHandlerOptions): ForwardHan
       error: `${answer}; not retried (client error): fix the target or the handler, then replay`,
     };
   };
-  const coded = async (job: ClaimedJob): Promise<HandlerOutcome> => withAnswerCode(await handler(job));
+  const password = passwordOf(options.url);
+  const coded = async (job: ClaimedJob): Promise<HandlerOutcome> =>
+    withoutUrlCredentials(withAnswerCode(await handler(job)), password);
   return Object.assign(coded, { close: async () => connections.close() });
 }
 
@@ -180,4 +182,43 @@ function excerpt(body: string): string {
   const text = body.replace(/\s+/g, ' ').trim();
   if (text === '') return '';
   return `: ${text.length > 200 ? `${text.slice(0, 199)}…` : text}`;
+}
+
+/** The password in the URL's user-info, decoded (empty when none). */
+function passwordOf(url: string): string {
+  try {
+    return decodeURIComponent(new URL(url).password);
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * A URL as an error text shows it: without user-info (a password) and with every query value as `***`
+ * (targets take API keys there): the texts are stored with the attempt and shown by the admin API, the
+ * inspector and the CLI, to whoever reveals them.
+ */
+function shownUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (!parsed.username && !parsed.password && !parsed.search) return url;
+    parsed.username = '';
+    parsed.password = '';
+    const query = [...parsed.searchParams.keys()].map((key) => `${encodeURIComponent(key)}=***`).join('&');
+    parsed.search = '';
+    return `${parsed.toString()}${query ? `?${query}` : ''}`;
+  } catch {
+    return url;
+  }
+}
+
+function withoutUrlCredentials(outcome: HandlerOutcome, password: string): HandlerOutcome {
+  if (!('error' in outcome) || typeof outcome.error !== 'string') return outcome;
+  let error = outcome.error.replace(/https?:\/\/[^\s"'<>]+/gi, (url) => {
+    // a URL that ends a sentence: keep the punctuation out of it
+    const trailing = /[.,;:)]+$/.exec(url)?.[0] ?? '';
+    return shownUrl(url.slice(0, url.length - trailing.length)) + trailing;
+  });
+  if (password.length >= 3) error = error.split(password).join('***');
+  return { ...outcome, error };
 }

@@ -17,7 +17,7 @@ import { ShopClients } from '../../shop-clients.js';
 import { silentLogger } from '../../test-support/processing-fixtures.js';
 import { brokerMessageId, renderTemplate } from './broker-message.js';
 import { brokerSecretValues, redactUrl, resolveEnvReferences, scrubSecrets } from './env-reference.js';
-import { subjectFilter } from './nats.js';
+import { filterCaptures, subjectFilter } from './nats.js';
 
 function configWith(handler: Record<string, unknown>) {
   return defineReceiverConfig({
@@ -76,6 +76,35 @@ describe('broker handler config', () => {
   it.each([
     [{ type: 'nats' }, 'handlers.bus.servers: must be a NATS server URL'],
     [{ type: 'nats', servers: 'nats://x', subject: 'a.{order}' }, 'handlers.bus.subject: may only use'],
+    // A subject NATS cannot publish to would fail every attempt for the whole retry schedule.
+    [
+      { type: 'nats', servers: 'nats://x', subject: 'orders new.{shop}.{event}' },
+      'handlers.bus.subject: must be a NATS subject to publish to: "orders new.{shop}.{event}" has a space',
+    ],
+    [
+      { type: 'nats', servers: 'nats://x', subject: 'orders.*.{event}' },
+      'handlers.bus.subject: must be a NATS subject to publish to: "orders.*.{event}" has the wildcard "*"',
+    ],
+    [
+      { type: 'nats', servers: 'nats://x', subject: 'orders.{shop}.>' },
+      'handlers.bus.subject: must be a NATS subject to publish to: "orders.{shop}.>" has the wildcard ">"',
+    ],
+    [
+      { type: 'nats', servers: 'nats://x', subject: 'orders..{shop}' },
+      'handlers.bus.subject: must be a NATS subject to publish to: "orders..{shop}" has an empty token',
+    ],
+    [
+      { type: 'nats', servers: 'nats://x', subject: '{shop}.{event}.' },
+      'handlers.bus.subject: must be a NATS subject to publish to: "{shop}.{event}." has an empty token',
+    ],
+    [
+      { type: 'nats', servers: 'nats://x', ensureStream: { name: 'S', subjects: ['orders.>.x'] } },
+      'handlers.bus.ensureStream.subjects[0]: must be a NATS subject filter: "orders.>.x" has ">" before its last token',
+    ],
+    [
+      { type: 'nats', servers: 'nats://x', ensureStream: { name: 'S', subjects: ['orders.a*'] } },
+      'handlers.bus.ensureStream.subjects[0]: must be a NATS subject filter: "orders.a*" has "*" inside a token',
+    ],
     [
       { type: 'nats', servers: 'nats://x', ensureStream: { name: 'bad name' } },
       'handlers.bus.ensureStream.name: must be a JetStream stream name',
@@ -104,7 +133,17 @@ describe('broker handler config', () => {
       { type: 'amqp', url: 'http://rabbit', exchange: 'x' },
       'handlers.bus.url: must be an amqp:// or amqps:// URL',
     ],
-    [{ type: 'amqp', url: 'amqp://rabbit' }, 'handlers.bus.exchange'],
+    [
+      { type: 'amqp', url: 'amqp://rabbit' },
+      'handlers.bus.exchange: is missing: the name of the RabbitMQ exchange to publish to ("" for the default exchange)',
+    ],
+    // Required keys left out are named with what to give, not zod's "Invalid input: expected string".
+    [
+      { type: 'forward', url: 'https://erp.example.com/hooks' },
+      'handlers.bus.secret: is missing: the Standard Webhooks secret (whsec_<base64>) the target verifies signatures with',
+    ],
+    [{ type: 'module' }, 'handlers.bus.path: is missing: the path of an ESM module'],
+    [{ type: 'log', concurrency: 0 }, 'handlers.bus.concurrency: must be a whole number of at least 1'],
     [{ type: 'redis-stream', url: 'redis://r', maxLen: 0 }, 'handlers.bus.maxLen'],
     [
       { type: 'nats', servers: 'nats://x', probeIntervalMs: 50 },
@@ -125,6 +164,7 @@ describe('broker handler config', () => {
     ],
   ])('refuses %j, naming the key', (handler, expected) => {
     expect(issuesOf(handler).join('\n')).toContain(expected);
+    expect(issuesOf(handler).join('\n')).not.toMatch(/Invalid input|expected \w+, received|Too small/);
   });
 
   it('stops start-up when a ${VAR} is not set, naming the key and the variable', () => {
@@ -241,6 +281,23 @@ describe('templates and message ids', () => {
     );
     expect(subjectFilter('shoprenter.{shop}.{event}')).toBe('shoprenter.*.*');
     expect(subjectFilter('orders.{shop}-eu.new')).toBe('orders.*.new');
+  });
+
+  it("tells whether an existing stream's subject filter captures the template's subjects", () => {
+    for (const filter of ['shoprenter.*.*', 'shoprenter.>', '>', '*.*.*', 'shoprenter.*.>']) {
+      expect([filter, filterCaptures(filter, 'shoprenter.*.*')]).toEqual([filter, true]);
+    }
+    for (const filter of [
+      'shoprenter.*',
+      'shoprenter.demo.*',
+      'other.>',
+      'shoprenter.*.*.*',
+      'shoprenter.*.*.>',
+    ]) {
+      expect([filter, filterCaptures(filter, 'shoprenter.*.*')]).toEqual([filter, false]);
+    }
+    expect(filterCaptures('orders.*.new', 'orders.*.new')).toBe(true);
+    expect(filterCaptures('orders.*.old', 'orders.*.new')).toBe(false);
   });
 
   it('uses the event id, and a replay mark after an explicit replay', () => {

@@ -139,6 +139,31 @@ describe('nats handler', () => {
     expect(info.state.messages).toBe(1);
   });
 
+  it('ensureStream naming a stream that exists but does not capture the subject says so, not "set ensureStream"', async () => {
+    const bus = await stream(); // captures `<prefix>.>`
+    const subject = `other-${bus.subjectPrefix}.{shop}.{event}`;
+    const handler = createNatsHandler({
+      name: 'bus',
+      servers: [`nats://127.0.0.1:${NATS_PORT}`],
+      subject,
+      ensureStream: { name: bus.name },
+      timeoutMs: 2000,
+    });
+    scope.defer(() => handler.close());
+    const outcome = await handler.run(
+      claimedOrderJob(sampleOrder(3), { eventId: `evt_${bus.name}`, shop: SHOP }),
+    );
+    expect(outcome).toMatchObject({ status: 'retry', errorCode: 'broker_rejected' });
+    const reason = outcome.status === 'retry' ? outcome.error : '';
+    const wanted = subjectFilter(subject);
+    expect(reason).toBe(
+      `no JetStream stream captures "other-${bus.subjectPrefix}.${SHOP}.order_confirm" on NATS at nats://127.0.0.1:${NATS_PORT}: the stream "${bus.name}" that "ensureStream" names exists already and captures only "${bus.subjectPrefix}.>", not "${wanted}"; add "${wanted}" to that stream's subjects, or name another stream in "ensureStream"`,
+    );
+    // the existing stream was left as it is
+    const { jsm } = await bus.connection();
+    expect((await jsm.streams.info(bus.name)).config.subjects).toEqual([`${bus.subjectPrefix}.>`]);
+  });
+
   it('NATS unreachable (never reached, or lost after publishing) says so and what to check, not "no stream"', async () => {
     const bus = await stream();
     const proxy = await scope.proxy(NATS_PORT, 'up');

@@ -53,7 +53,8 @@ export interface NatsHandlerOptions {
   logger?: Logger;
 }
 
-type NatsSession = { nc: NatsConnection; js: JetStreamClient };
+/** `existingStream`: the subjects of the stream `ensureStream` named, when it existed already. */
+type NatsSession = { nc: NatsConnection; js: JetStreamClient; existingStream?: string[] };
 
 /** `shoprenter.{shop}.{event}` → `shoprenter.*.*`: what a stream must capture for the template. */
 export function subjectFilter(template: string): string {
@@ -61,6 +62,22 @@ export function subjectFilter(template: string): string {
     .split('.')
     .map((token) => (/\{(shop|event)\}/.test(token) ? '*' : token))
     .join('.');
+}
+
+/**
+ * Whether the stream subject filter `filter` captures every subject `pattern` stands for (`pattern` is a
+ * subject with `*` tokens, as {@link subjectFilter} makes it): `*` captures one token, `>` the rest.
+ */
+export function filterCaptures(filter: string, pattern: string): boolean {
+  const have = filter.split('.');
+  const want = pattern.split('.');
+  for (const [index, token] of have.entries()) {
+    if (token === '>') return want.length > index;
+    const wanted = want[index];
+    if (wanted === undefined) return false;
+    if (token !== '*' && token !== wanted) return false;
+  }
+  return have.length === want.length;
 }
 
 export function createNatsHandler(options: NatsHandlerOptions): BrokerHandler {
@@ -102,9 +119,10 @@ export function createNatsHandler(options: NatsHandlerOptions): BrokerHandler {
       state.down('broker_unreachable');
       connection = null;
     });
+    let existingStream: string[] | undefined;
     if (options.ensureStream) {
       try {
-        await ensureStream(nc, options.ensureStream, template, timeoutMs);
+        existingStream = await ensureStream(nc, options.ensureStream, template, timeoutMs);
       } catch (error) {
         await nc.close().catch(() => {});
         throw new EnsureStreamError(
@@ -113,7 +131,7 @@ export function createNatsHandler(options: NatsHandlerOptions): BrokerHandler {
       }
     }
     if (current()) state.up();
-    return { nc, js: jetstream(nc) };
+    return { nc, js: jetstream(nc), ...(existingStream === undefined ? {} : { existingStream }) };
   };
 
   const connection$ = (): Promise<NatsSession> => {
@@ -201,8 +219,9 @@ export function createNatsHandler(options: NatsHandlerOptions): BrokerHandler {
     const session = connection$();
     let nc: NatsConnection;
     let js: JetStreamClient;
+    let existingStream: string[] | undefined;
     try {
-      ({ nc, js } = await withTimeout(session, timeoutMs, `connecting to NATS at ${where}`));
+      ({ nc, js, existingStream } = await withTimeout(session, timeoutMs, `connecting to NATS at ${where}`));
     } catch (error) {
       if (error instanceof EnsureStreamError) return fail(error.message, 'broker_rejected');
       return fail(unreachable(where, describeError(error)), 'broker_unreachable');
@@ -228,6 +247,23 @@ export function createNatsHandler(options: NatsHandlerOptions): BrokerHandler {
       const context = { subject, where, connected: state.heldThroughout(mark), timeoutMs };
       const errorCode = publishFailureCode(error, context);
       if (errorCode === 'broker_timeout') drop(session, nc);
+      const wanted = subjectFilter(template);
+      if (
+        errorCode === 'broker_rejected' &&
+        options.ensureStream &&
+        existingStream !== undefined &&
+        !existingStream.some((filter) => filterCaptures(filter, wanted))
+      ) {
+        // "set ensureStream" would be wrong advice: it is set, and names a stream that exists elsewhere.
+        const has =
+          existingStream.length > 0
+            ? existingStream.map((filter) => `"${filter}"`).join(', ')
+            : 'no subjects';
+        return fail(
+          `no JetStream stream captures "${subject}" on NATS at ${where}: the stream "${options.ensureStream.name}" that "ensureStream" names exists already and captures only ${has}, not "${wanted}"; add "${wanted}" to that stream's subjects, or name another stream in "ensureStream"`,
+          errorCode,
+        );
+      }
       return fail(publishFailure(error, context), errorCode);
     }
   }
@@ -283,14 +319,16 @@ async function ensureStream(
   spec: NonNullable<NatsHandlerOptions['ensureStream']>,
   template: string,
   timeoutMs: number,
-): Promise<void> {
+): Promise<string[] | undefined> {
   const jsm = await jetstreamManager(nc, { timeout: timeoutMs });
+  let existing: string[] | undefined;
   try {
-    await jsm.streams.info(spec.name);
-    return;
+    existing = (await jsm.streams.info(spec.name)).config.subjects ?? [];
   } catch (error) {
     if (!/not found/i.test(describeError(error))) throw error;
   }
+  // An existing stream is left as it is: its subjects say why a publish it does not capture failed.
+  if (existing !== undefined) return existing;
   await jsm.streams.add({
     name: spec.name,
     subjects: spec.subjects ?? [subjectFilter(template)],
@@ -299,4 +337,5 @@ async function ensureStream(
       ? {}
       : { storage: spec.storage === 'memory' ? StorageType.Memory : StorageType.File }),
   });
+  return undefined;
 }
