@@ -311,6 +311,25 @@ const plugin: FastifyPluginAsync = async (app) => {
   await app.register(async (payments) => {
     payments.removeAllContentTypeParsers();
     limitRouteBodies(payments, PAYMENT_BODY_LIMIT);
+    // Any Content-Type is taken, as on the delivery route: the hmac covers the raw body, whatever it is
+    // labelled. Fastify would refuse (415) a header it cannot parse, or one present but empty, so the body
+    // is read under a fixed type and the sender's header is given back afterwards (an empty one counts as
+    // none).
+    const sentContentType = new WeakMap<object, string | undefined>();
+    payments.addHook('onRequest', (request, _reply, done) => {
+      const headers = request.raw.headers;
+      const given = headers['content-type'];
+      sentContentType.set(request.raw, given === undefined || given.trim() === '' ? undefined : given);
+      headers['content-type'] = 'application/octet-stream';
+      done();
+    });
+    payments.addHook('preValidation', (request, _reply, done) => {
+      const headers = request.raw.headers;
+      const given = sentContentType.get(request.raw);
+      if (given === undefined) delete headers['content-type'];
+      else headers['content-type'] = given;
+      done();
+    });
     payments.addContentTypeParser(
       '*',
       { parseAs: 'buffer', bodyLimit: PAYMENT_BODY_LIMIT },
