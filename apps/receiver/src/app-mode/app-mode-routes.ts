@@ -269,7 +269,6 @@ const plugin: FastifyPluginAsync = async (app) => {
       entryListPage({
         shop,
         status: record.status,
-        pendingReason: record.pendingReason,
         events: events.items.filter((event) => event.shop === shop),
         detailUrl: (id) => `${detailPath.replace(':id', encodeURIComponent(id))}?${query}`,
       }),
