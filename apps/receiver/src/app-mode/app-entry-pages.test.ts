@@ -1,10 +1,12 @@
 /**
  * The entry point's pages as the merchant sees them (against the sandbox, over HTTP): a pending install
  * shows a plain message, never the developer's reason (it names environment variables and scopes; that
- * stays in the admin API, the CLI and the logs).
+ * stays in the admin API, the CLI and the logs); an event link whose session is forged is told "not
+ * valid", one whose genuine session has run out "expired".
  */
 import { signAppRequest } from '@srhooks/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createShopSession, SESSION_SECONDS, sessionQuery } from './shop-session.js';
 import {
   ADMIN_TOKEN,
   APP_CLIENT_SECRET,
@@ -54,4 +56,32 @@ describe('app mode: the entry pages the merchant sees', () => {
       f.registerApp({});
     }
   }, 20_000);
+
+  it('tells a forged event-link session ("not valid") from a genuine expired one ("expired")', async () => {
+    const path = '/app/entry/events/evt_none';
+    const genuine = createShopSession('alpha', APP_CLIENT_SECRET);
+    const forged = { ...genuine, session: createShopSession('alpha', 'not-the-secret').session };
+    const outOfTime = createShopSession(
+      'alpha',
+      APP_CLIENT_SECRET,
+      Date.now() - (SESSION_SECONDS + 60) * 1000,
+    );
+    const lengthened = { ...outOfTime, expires: genuine.expires }; // an expired one, its time moved on
+
+    const open = async (query: string) => {
+      const response = await fetch(`${f.baseUrl}${path}?${query}`);
+      return { status: response.status, page: await response.text() };
+    };
+    expect((await open(sessionQuery(genuine))).status).toBe(404); // valid session, no such event
+
+    for (const query of [sessionQuery(forged), sessionQuery(lengthened), '', 'shop=alpha']) {
+      const { status, page } = await open(query);
+      expect(status).toBe(401);
+      expect(page).toContain('This link is not valid');
+      expect(page).not.toContain('expired');
+    }
+    const expired = await open(sessionQuery(outOfTime));
+    expect(expired.status).toBe(401);
+    expect(expired.page).toContain('This link has expired');
+  });
 });

@@ -46,7 +46,7 @@ import {
   paymentShopParameter,
   recordShopQuery,
 } from './payment-filing.js';
-import { createShopSession, sessionQuery, verifyShopSession } from './shop-session.js';
+import { checkShopSession, createShopSession, sessionQuery } from './shop-session.js';
 
 type Query = Record<string, string | string[] | undefined>;
 
@@ -276,15 +276,18 @@ const plugin: FastifyPluginAsync = async (app) => {
   });
 
   app.get<{ Params: { id: string }; Querystring: Query }>(detailPath, async (request, reply) => {
-    const shop = verifyShopSession(request.query, appConfig.clientSecret);
-    if (!shop)
+    const session = checkShopSession(request.query, appConfig.clientSecret);
+    if (!session.ok)
       return refuse(
         reply,
         401,
         'no_session',
-        'This link has expired: open the app again from the shop admin.',
+        session.reason === 'expired'
+          ? 'This link has expired: open the app again from the shop admin.'
+          : 'This link is not valid: open the app from the shop admin.',
         true,
       );
+    const { shop } = session;
     // The session outlives an uninstall (it is valid for an hour): the shop must still have the app.
     const record = directory.appShop(shop);
     if (!record || record.status === 'uninstalled') {
