@@ -4,7 +4,13 @@ export type { HandlerOverview, ReprocessRequest } from './admin/admin-operations
 export { type BuildReceiverOptions, buildReceiver } from './app.js';
 export { type AppConfig, AppConfigSchema } from './app-mode/app-config.js';
 export { ShopDirectory } from './app-mode/shop-directory.js';
-export { createShopSession, type ShopSession, verifyShopSession } from './app-mode/shop-session.js';
+export {
+  checkShopSession,
+  createShopSession,
+  type ShopSession,
+  type ShopSessionCheck,
+  verifyShopSession,
+} from './app-mode/shop-session.js';
 export * from './config/index.js';
 export { HandlerRegistry } from './handlers/handler-registry.js';
 export { maskEmail, maskName } from './inspector/personal-data-mask.js';

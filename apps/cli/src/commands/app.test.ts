@@ -105,6 +105,62 @@ describe('srhooks app / srhooks shops --receiver', () => {
     expect(run.stderr).toMatch(/not installed/);
   });
 
+  it('tells the truth about an install the receiver keeps pending, and says so when it cannot find out', async () => {
+    // The app lacks store.webhook:write at ShopRenter: the receiver redirects (302) but keeps the shop pending.
+    const register = (scopes?: string[]) =>
+      sandbox.apps.register({
+        appId: '7',
+        clientId: 'cli-app',
+        clientSecret: 'cli-app-client-secret',
+        redirectUri: `${base}/app/install`,
+        entryPoint: `${base}/app/entry`,
+        uninstallUri: `${base}/app/uninstall`,
+        ...(scopes ? { scopes } : {}),
+      });
+    register(['store.webhook:read', 'order.order:read']);
+    try {
+      // No admin access: the 302 is not taken for success.
+      const blind = await runCli(config.dir, ['app', 'install', '--shop', 'alpha', '--no-color'], {
+        env: { SRHOOKS_SANDBOX_URL: sandbox.url },
+      });
+      expect(blind.stdout).toMatch(/install call +http:\/\/127\.0\.0\.1:\d+\/app\/install → 302/);
+      expect(blind.stdout).not.toMatch(/^app 7 installed/m);
+      expect(blind.stdout).toContain(
+        `the shop's install call was answered; whether the install completed is not known here`,
+      );
+      expect(blind.stdout).toContain(`run srhooks shops --receiver ${base} to see whether it completed`);
+      expect(blind.code).toBe(0);
+      await sandbox.apps.uninstall('7', 'alpha');
+
+      // With the receiver's admin API: pending, with the receiver's reason, and exit 3.
+      const told = await runCli(
+        config.dir,
+        ['app', 'install', '--shop', 'alpha', '--receiver', base, '--no-color'],
+        { env: { SRHOOKS_SANDBOX_URL: sandbox.url, SRHOOKS_ADMIN_TOKEN: ADMIN_TOKEN } },
+      );
+      expect(told.code).toBe(3);
+      expect(told.stdout).not.toMatch(/^app 7 installed/m);
+      expect(told.stdout).toMatch(/^app 7 pending on alpha/m);
+      expect(told.stdout).toMatch(/✖ the receiver keeps the install pending: .*store\.webhook:write/);
+      expect(told.stdout).toContain(`check with srhooks shops --receiver ${base}`);
+      const json = await runCli(
+        config.dir,
+        ['app', 'uninstall', '--shop', 'alpha', '--app-id', '7', '--json'],
+        { env: { SRHOOKS_SANDBOX_URL: sandbox.url } },
+      );
+      expect(json.code).toBe(0);
+    } finally {
+      register();
+    }
+    // Granted again: confirmed installed by the receiver, exit 0.
+    const ok = await runCli(config.dir, ['app', 'install', '--shop', 'alpha', '--receiver', base, '--json'], {
+      env: { SRHOOKS_SANDBOX_URL: sandbox.url, SRHOOKS_ADMIN_TOKEN: ADMIN_TOKEN },
+    });
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout).installStatus).toMatchObject({ known: true, status: 'installed' });
+    await sandbox.apps.uninstall('7', 'alpha');
+  }, 30_000);
+
   it('an app that cannot be reached (or answers an error) fails the command (exit 3), with its report', async () => {
     const closed = `http://127.0.0.1:${await freePort()}`;
     sandbox.apps.register({

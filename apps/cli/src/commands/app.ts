@@ -1,14 +1,32 @@
 import { isValidShopName } from '@srhooks/contracts';
+import { type AdminTargetOptions, openAdminApi } from '../admin-api/admin-api-client.js';
+import { resolveReceiverTarget } from '../admin-api/receiver-target.js';
 import { CliError, EXIT_CODES, remoteError, usageError } from '../cli-error.js';
 import { defineCommand } from '../command.js';
+import type { ReceiverShop } from './receiver-shops.js';
 import { DEFAULT_SANDBOX_PORT } from './sandbox.js';
 
-export interface AppFlowOptions {
+export interface AppFlowOptions extends AdminTargetOptions {
   action: 'install' | 'uninstall';
   shop?: string;
   appId?: string;
   sandboxUrl?: string;
 }
+
+/**
+ * install: what the receiver recorded for the shop after its install call was answered (the receiver's
+ * `GET /admin/api/shops`), or why that could not be found out. A 302 only says the call was answered:
+ * an srhooks receiver redirects the owner also when the install stays pending.
+ */
+export type InstallStatus =
+  | {
+      known: true;
+      receiver: string;
+      status: ReceiverShop['status'];
+      pendingReason: string | null;
+      nextAttemptAt: string | null;
+    }
+  | { known: false; receiver: string | null; why: string };
 
 interface CallReport {
   url: string;
@@ -30,6 +48,8 @@ export interface AppFlowResult {
   redirectedToAppUrl?: boolean;
   /** install: the EntryPoint as the admin's iframe loaded it. */
   entryPoint?: CallReport;
+  /** install, when the app took the call: the shop's install status as the receiver recorded it. */
+  installStatus?: InstallStatus;
   /** uninstall: the app's subscriptions the shop dropped. */
   removedSubscriptions?: string[];
 }
@@ -67,6 +87,52 @@ function appFailure(result: AppFlowResult): string | undefined {
   return undefined;
 }
 
+/**
+ * Asks the receiver how the shop's install ended. Only a receiver the user named (`--receiver`,
+ * `SRHOOKS_RECEIVER_URL`) or the one the admin commands find by themselves (the running srhooks listen,
+ * else http://127.0.0.1:4750) when it is the app's RedirectUri origin is asked: the admin token never
+ * goes to an origin merely read from the sandbox's app registration.
+ */
+async function askInstallStatus(
+  options: AdminTargetOptions,
+  env: Record<string, string | undefined>,
+  shop: string,
+  callUrl: string,
+): Promise<InstallStatus> {
+  const appOrigin = new URL(callUrl).origin;
+  const named = options.receiver ?? (env.SRHOOKS_RECEIVER_URL?.trim() || undefined);
+  try {
+    if (named === undefined) {
+      const target = await resolveReceiverTarget(undefined, env);
+      if (!URL.canParse(target.url) || new URL(target.url).origin !== appOrigin)
+        return {
+          known: false,
+          receiver: null,
+          why: `the app's RedirectUri (${appOrigin}) is not a receiver this command was pointed at`,
+        };
+    }
+    const api = await openAdminApi(options, env);
+    const { items } = await api.get<{ items: ReceiverShop[] }>('/shops');
+    const found = items.find((item) => item.name === shop && item.source === 'app');
+    if (!found)
+      return {
+        known: false,
+        receiver: api.receiverUrl,
+        why: `the receiver at ${api.receiverUrl} has no app install of ${shop} (is it the app's backend?)`,
+      };
+    return {
+      known: true,
+      receiver: api.receiverUrl,
+      status: found.status,
+      pendingReason: found.pendingReason,
+      nextAttemptAt: found.nextAttemptAt,
+    };
+  } catch (error) {
+    if (!(error instanceof CliError)) throw error;
+    return { known: false, receiver: named ?? null, why: error.message };
+  }
+}
+
 /** Strips the signed query (shopname, code, timestamp, hmac) from a URL before printing it. */
 function bare(url: string): string {
   return url.split('?')[0] ?? url;
@@ -87,6 +153,14 @@ export const appFlowCommand = defineCommand<AppFlowOptions, AppFlowResult>({
       throw usageError(
         `${options.sandboxUrl === undefined ? 'SRHOOKS_SANDBOX_URL' : '--sandbox-url'} must be an http(s) URL, got "${base}"`,
       );
+    if (options.action === 'install') {
+      // Checked before the flow: the receiver asked afterwards how the install ended.
+      const receiver = options.receiver ?? (context.env.SRHOOKS_RECEIVER_URL?.trim() || undefined);
+      if (receiver !== undefined && (!/^https?:\/\//.test(receiver) || !URL.canParse(receiver)))
+        throw usageError(
+          `${options.receiver === undefined ? 'SRHOOKS_RECEIVER_URL' : '--receiver'} must be an http(s) URL, got "${receiver}"`,
+        );
+    }
     let appId = options.appId ?? context.env.SRHOOKS_APP_ID;
     const root = base.replace(/\/+$/, '');
     const request = async (method: string, path: string): Promise<Json> => {
@@ -130,13 +204,18 @@ export const appFlowCommand = defineCommand<AppFlowOptions, AppFlowResult>({
     const path = `/_sandbox/apps/${encodeURIComponent(appId)}/installs/${shop}`;
     if (options.action === 'install') {
       const report = await request('POST', path);
-      return {
+      const result: AppFlowResult = {
         action: 'install',
         shop,
         appId,
         call: report.install as CallReport,
         redirectedToAppUrl: report.redirectedToAppUrl === true,
         ...(report.entryPoint ? { entryPoint: report.entryPoint as CallReport } : {}),
+      };
+      if (appFailure(result)) return result;
+      return {
+        ...result,
+        installStatus: await askInstallStatus(options, context.env, shop, result.call.url),
       };
     }
     const report = await request('DELETE', path);
@@ -167,12 +246,39 @@ export const appFlowCommand = defineCommand<AppFlowOptions, AppFlowResult>({
         ]
       : [];
     if (result.action === 'install') {
+      const known = result.installStatus;
+      const headline = failure
+        ? `app ${result.appId} not installed on ${result.shop}`
+        : known === undefined || !known.known
+          ? `app ${result.appId}: install call on ${result.shop} answered, not confirmed`
+          : known.status === 'installed'
+            ? `app ${result.appId} installed on ${result.shop} (confirmed by the receiver at ${known.receiver})`
+            : `app ${result.appId} ${known.status} on ${result.shop} (the receiver at ${known.receiver})`;
+      const outcome =
+        known === undefined || failure
+          ? []
+          : !known.known
+            ? [
+                `${style.yellow('!')} the shop's install call was answered; whether the install completed is not known here: ${known.why}`,
+                `  run srhooks shops --receiver ${known.receiver ?? new URL(result.call.url).origin} to see whether it completed (or pass --receiver and its admin token to this command)`,
+              ]
+            : known.status === 'pending'
+              ? [
+                  `${style.red('✖')} the receiver keeps the install pending: ${known.pendingReason ?? 'no reason recorded'}`,
+                  `  it retries in the background${known.nextAttemptAt ? ` (next attempt ${known.nextAttemptAt})` : ''}; fix the cause above, then check with srhooks shops --receiver ${known.receiver}`,
+                ]
+              : known.status === 'installed'
+                ? []
+                : [
+                    `${style.red('✖')} the receiver lists the shop ${known.status}; check with srhooks shops --receiver ${known.receiver}`,
+                  ];
       return [
-        `app ${result.appId} installed on ${result.shop}`,
+        headline,
         `  install call   ${bare(result.call.url)} → ${status(result.call)}`,
         `  redirect       ${result.redirectedToAppUrl ? style.green('to app_url on the shop admin') : style.red(`not to app_url (${result.call.location ?? 'no Location'})`)}`,
         `  entry point    ${result.entryPoint ? bare(result.entryPoint.url) : ''} → ${status(result.entryPoint)}`,
         ...failed,
+        ...outcome,
       ].join('\n');
     }
     return [
@@ -183,8 +289,14 @@ export const appFlowCommand = defineCommand<AppFlowOptions, AppFlowResult>({
     ].join('\n');
   },
 
-  /** The app unreachable or answering an error is the remote side saying no (exit 3). */
+  /**
+   * The app unreachable or answering an error, or the receiver keeping the install pending (or listing
+   * it other than installed), is the remote side saying no (exit 3). Not knowing is said, not failed.
+   */
   exitCode(result) {
-    return appFailure(result) ? EXIT_CODES.remote : EXIT_CODES.ok;
+    if (appFailure(result)) return EXIT_CODES.remote;
+    const known = result.installStatus;
+    if (known?.known && known.status !== 'installed') return EXIT_CODES.remote;
+    return EXIT_CODES.ok;
   },
 });

@@ -15,6 +15,7 @@ const CASES: { variable: string; args: string[]; env?: Record<string, string> }[
   { variable: 'SRHOOKS_RECEIVER_URL', args: ['events', 'list', '--admin-token', 'x'.repeat(20)] },
   { variable: 'SRHOOKS_SANDBOX_URL', args: ['sandbox', 'order'] },
   { variable: 'SRHOOKS_SANDBOX_URL', args: ['app', 'install', '--shop', 'demo'] },
+  { variable: 'SRHOOKS_RECEIVER_URL', args: ['app', 'install', '--shop', 'demo'] },
   { variable: 'SRHOOKS_TRIGGER_URL', args: ['trigger', 'order_confirm'] },
   {
     variable: 'SRHOOKS_PUBLIC_URL',

@@ -1,4 +1,5 @@
 import { type Command, Help, InvalidArgumentError, Option } from 'commander';
+import { adminOptions } from './admin-options.js';
 import { examples } from './help-text.js';
 import { runLazily } from './run-lazily.js';
 
@@ -47,7 +48,7 @@ function registerAppCommands(program: Command): void {
     .command('app')
     .description("drive a platform app's install/uninstall in the running sandbox (as a shop owner would)");
   for (const action of ['install', 'uninstall'] as const) {
-    app
+    const sub = app
       .command(action)
       .description(
         action === 'install'
@@ -56,7 +57,10 @@ function registerAppCommands(program: Command): void {
       )
       .option(...SHOP_OPTION)
       .option('--app-id <id>', 'the app (default: SRHOOKS_APP_ID, else the only registered one)')
-      .option(...SANDBOX_URL_OPTION)
+      .option(...SANDBOX_URL_OPTION);
+    // install: the receiver that is the app's backend is asked how the install ended (admin API).
+    if (action === 'install') adminOptions(sub);
+    sub
       .addHelpText(
         'after',
         examples(`srhooks app ${action} --shop demo`, `srhooks app ${action} --shop demo --json`),

@@ -46,7 +46,7 @@ import {
   paymentShopParameter,
   recordShopQuery,
 } from './payment-filing.js';
-import { createShopSession, sessionQuery, verifyShopSession } from './shop-session.js';
+import { checkShopSession, createShopSession, sessionQuery } from './shop-session.js';
 
 type Query = Record<string, string | string[] | undefined>;
 
@@ -269,7 +269,6 @@ const plugin: FastifyPluginAsync = async (app) => {
       entryListPage({
         shop,
         status: record.status,
-        pendingReason: record.pendingReason,
         events: events.items.filter((event) => event.shop === shop),
         detailUrl: (id) => `${detailPath.replace(':id', encodeURIComponent(id))}?${query}`,
       }),
@@ -277,15 +276,18 @@ const plugin: FastifyPluginAsync = async (app) => {
   });
 
   app.get<{ Params: { id: string }; Querystring: Query }>(detailPath, async (request, reply) => {
-    const shop = verifyShopSession(request.query, appConfig.clientSecret);
-    if (!shop)
+    const session = checkShopSession(request.query, appConfig.clientSecret);
+    if (!session.ok)
       return refuse(
         reply,
         401,
         'no_session',
-        'This link has expired: open the app again from the shop admin.',
+        session.reason === 'expired'
+          ? 'This link has expired: open the app again from the shop admin.'
+          : 'This link is not valid: open the app from the shop admin.',
         true,
       );
+    const { shop } = session;
     // The session outlives an uninstall (it is valid for an hour): the shop must still have the app.
     const record = directory.appShop(shop);
     if (!record || record.status === 'uninstalled') {
@@ -311,6 +313,25 @@ const plugin: FastifyPluginAsync = async (app) => {
   await app.register(async (payments) => {
     payments.removeAllContentTypeParsers();
     limitRouteBodies(payments, PAYMENT_BODY_LIMIT);
+    // Any Content-Type is taken, as on the delivery route: the hmac covers the raw body, whatever it is
+    // labelled. Fastify would refuse (415) a header it cannot parse, or one present but empty, so the body
+    // is read under a fixed type and the sender's header is given back afterwards (an empty one counts as
+    // none).
+    const sentContentType = new WeakMap<object, string | undefined>();
+    payments.addHook('onRequest', (request, _reply, done) => {
+      const headers = request.raw.headers;
+      const given = headers['content-type'];
+      sentContentType.set(request.raw, given === undefined || given.trim() === '' ? undefined : given);
+      headers['content-type'] = 'application/octet-stream';
+      done();
+    });
+    payments.addHook('preValidation', (request, _reply, done) => {
+      const headers = request.raw.headers;
+      const given = sentContentType.get(request.raw);
+      if (given === undefined) delete headers['content-type'];
+      else headers['content-type'] = given;
+      done();
+    });
     payments.addContentTypeParser(
       '*',
       { parseAs: 'buffer', bodyLimit: PAYMENT_BODY_LIMIT },

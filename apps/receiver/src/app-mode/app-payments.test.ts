@@ -4,12 +4,14 @@
  * (deduplicated, handled), a replay is a duplicate, forged and stale ones get 401 with nothing stored,
  * and an authentic body that is not a notification is quarantined.
  */
+import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ADMIN_TOKEN,
   type AppModeFixture,
   eventually,
   startAppModeFixture,
+  WEBHOOK_SECRET_KEY,
 } from './test-support/app-mode-fixture.js';
 
 describe('app mode: Payment API notifications (sandbox)', () => {
@@ -84,6 +86,28 @@ describe('app mode: Payment API notifications (sandbox)', () => {
     expect(answer.error.message).toContain('65536 bytes');
     expect(answer.error.message).not.toMatch(/2097152|SRHOOKS_BODY_LIMIT/);
     expect(await deliveryCount()).toBe(before);
+  });
+
+  it('takes a notification whatever its Content-Type: an empty header as none, a malformed one kept', async () => {
+    const body = JSON.stringify({ id: 70, status: 'paid', time: Math.floor(Date.now() / 1000) });
+    const hmac = createHmac('sha256', WEBHOOK_SECRET_KEY).update(body).digest('hex');
+    const answers: unknown[] = [];
+    for (const headers of [{ 'content-type': '' }, { 'content-type': '  ' }, { 'content-type': 'garbage' }]) {
+      const response = await fetch(`${paymentUrl}&hmac=${hmac}`, { method: 'POST', headers, body });
+      const answer = (await response.json()) as Record<string, unknown>;
+      expect(response.status, JSON.stringify(answer)).toBe(200);
+      answers.push(answer);
+    }
+    // Stored once as the notification it is; the second copy is its duplicate.
+    expect(answers).toMatchObject([
+      { ok: true, duplicates: 0 },
+      { ok: true, duplicates: 1 },
+      { ok: true, duplicates: 1 },
+    ]);
+    const [first, , third] = answers as Array<{ deliveryId: string }>;
+    const stored = async (id: string | undefined) => (await admin(`/deliveries/${id}`)).delivery;
+    expect((await stored(first?.deliveryId)).contentType).toBe('');
+    expect((await stored(third?.deliveryId)).contentType).toBe('garbage');
   });
 
   it('refuses a notification without hmac with 401', async () => {

@@ -25,7 +25,6 @@ function shell(title: string, content: SafeHtml): string {
 export function entryListPage(options: {
   shop: string;
   status: string;
-  pendingReason: string | null;
   events: EventSummary[];
   detailUrl: (eventId: string) => string;
 }): string {
@@ -45,7 +44,11 @@ export function entryListPage(options: {
     shop,
     html`<h1 data-shop="${shop}">Webhook events of ${shop}</h1>
 <p class="status">App status on this shop: <strong>${options.status}</strong>${
-      options.pendingReason ? html` — pending: ${options.pendingReason}` : ''
+      // The merchant's words: a pending install's reason is the developer's (it names settings of the
+      // app's backend), kept for the admin API, the CLI and the logs.
+      options.status === 'pending'
+        ? html` — The app is finishing its setup on this shop. If this message stays, contact the app's developer.`
+        : ''
     }</p>
 ${
   events.length === 0

@@ -31,18 +31,40 @@ export function createShopSession(shop: string, clientSecret: string, nowMs = Da
   return { shop, expires, session: mac(clientSecret, shop, expires) };
 }
 
+export type ShopSessionCheck =
+  | { ok: true; shop: string }
+  /** `invalid`: missing, malformed or not signed by this app (forged, or for another shop); `expired`: genuine but out of time. */
+  | { ok: false; reason: 'invalid' | 'expired' };
+
+/**
+ * Checks a session. The signature is checked first: only a session this app signed can be `expired`, so a
+ * forged one is never told it merely ran out (nor can its `expires` be moved on to make it pass).
+ */
+export function checkShopSession(
+  query: { shop?: unknown; expires?: unknown; session?: unknown },
+  clientSecret: string,
+  nowMs = Date.now(),
+): ShopSessionCheck {
+  const { shop, expires, session } = query;
+  if (typeof shop !== 'string' || typeof expires !== 'string' || typeof session !== 'string')
+    return { ok: false, reason: 'invalid' };
+  if (!/^\d{1,12}$/.test(expires)) return { ok: false, reason: 'invalid' };
+  const expected = Buffer.from(mac(clientSecret, shop, Number(expires)));
+  const given = Buffer.from(session);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected))
+    return { ok: false, reason: 'invalid' };
+  if (Number(expires) * 1000 <= nowMs) return { ok: false, reason: 'expired' };
+  return { ok: true, shop };
+}
+
 /** The shop the session is for, or null when it is missing, forged, for another shop's data, or expired. */
 export function verifyShopSession(
   query: { shop?: unknown; expires?: unknown; session?: unknown },
   clientSecret: string,
   nowMs = Date.now(),
 ): string | null {
-  const { shop, expires, session } = query;
-  if (typeof shop !== 'string' || typeof expires !== 'string' || typeof session !== 'string') return null;
-  if (!/^\d{1,12}$/.test(expires) || Number(expires) * 1000 <= nowMs) return null;
-  const expected = Buffer.from(mac(clientSecret, shop, Number(expires)));
-  const given = Buffer.from(session);
-  return given.length === expected.length && timingSafeEqual(given, expected) ? shop : null;
+  const checked = checkShopSession(query, clientSecret, nowMs);
+  return checked.ok ? checked.shop : null;
 }
 
 export function sessionQuery(session: ShopSession): string {

@@ -1,0 +1,87 @@
+/**
+ * The entry point's pages as the merchant sees them (against the sandbox, over HTTP): a pending install
+ * shows a plain message, never the developer's reason (it names environment variables and scopes; that
+ * stays in the admin API, the CLI and the logs); an event link whose session is forged is told "not
+ * valid", one whose genuine session has run out "expired".
+ */
+import { signAppRequest } from '@srhooks/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createShopSession, SESSION_SECONDS, sessionQuery } from './shop-session.js';
+import {
+  ADMIN_TOKEN,
+  APP_CLIENT_SECRET,
+  APP_ID,
+  type AppModeFixture,
+  eventually,
+  startAppModeFixture,
+} from './test-support/app-mode-fixture.js';
+
+let codes = 0;
+function signed(path: string, shop: string): string {
+  const query = { shopname: shop, code: `pages${++codes}`, timestamp: String(Math.floor(Date.now() / 1000)) };
+  return `${path}?${new URLSearchParams({ ...query, hmac: signAppRequest(query, APP_CLIENT_SECRET) })}`;
+}
+
+describe('app mode: the entry pages the merchant sees', () => {
+  let f: AppModeFixture;
+  beforeAll(async () => {
+    f = await startAppModeFixture({ shops: ['alpha', 'lacking'] });
+    expect((await f.sandbox.apps.install(APP_ID, 'alpha')).install.status).toBe(302);
+  }, 30_000);
+  afterAll(async () => {
+    await f?.close();
+  });
+
+  it("shows a pending shop's merchant a plain message, not the developer's reason", async () => {
+    f.registerApp({ scopes: ['store.webhook:read', 'order.order:read'] });
+    try {
+      await f.sandbox.apps.install(APP_ID, 'lacking');
+      const reason = await eventually(async () => {
+        const response = await fetch(`${f.baseUrl}/admin/api/shops`, {
+          headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+        });
+        const items = (await response.json()).items as Array<{ name: string; pendingReason: string | null }>;
+        return items.find((item) => item.name === 'lacking')?.pendingReason ?? undefined;
+      });
+      expect(reason).toContain('store.webhook:write'); // the developer's reason is kept for them
+      const response = await fetch(`${f.baseUrl}${signed('/app/entry', 'lacking')}`);
+      expect(response.status).toBe(200);
+      const page = await response.text();
+      expect(page).toContain('The app is finishing its setup on this shop');
+      expect(page).toContain("contact the app's developer");
+      expect(page).not.toContain('store.webhook:write');
+      expect(page).not.toContain('approveScopes');
+      expect(page).not.toMatch(/SRHOOKS_|scope|subscription/);
+    } finally {
+      f.registerApp({});
+    }
+  }, 20_000);
+
+  it('tells a forged event-link session ("not valid") from a genuine expired one ("expired")', async () => {
+    const path = '/app/entry/events/evt_none';
+    const genuine = createShopSession('alpha', APP_CLIENT_SECRET);
+    const forged = { ...genuine, session: createShopSession('alpha', 'not-the-secret').session };
+    const outOfTime = createShopSession(
+      'alpha',
+      APP_CLIENT_SECRET,
+      Date.now() - (SESSION_SECONDS + 60) * 1000,
+    );
+    const lengthened = { ...outOfTime, expires: genuine.expires }; // an expired one, its time moved on
+
+    const open = async (query: string) => {
+      const response = await fetch(`${f.baseUrl}${path}?${query}`);
+      return { status: response.status, page: await response.text() };
+    };
+    expect((await open(sessionQuery(genuine))).status).toBe(404); // valid session, no such event
+
+    for (const query of [sessionQuery(forged), sessionQuery(lengthened), '', 'shop=alpha']) {
+      const { status, page } = await open(query);
+      expect(status).toBe(401);
+      expect(page).toContain('This link is not valid');
+      expect(page).not.toContain('expired');
+    }
+    const expired = await open(sessionQuery(outOfTime));
+    expect(expired.status).toBe(401);
+    expect(expired.page).toContain('This link has expired');
+  });
+});
