@@ -9,7 +9,10 @@
  */
 import { DEMO_CLIENT } from '@srhooks/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ReceiverConfigSchema } from '../config/config-schema.js';
+import { ShopClients } from '../processing/shop-clients.js';
 import type { RecoveryReport } from './recovery-pass.js';
+import { wantedEvents } from './recovery-service.js';
 import {
   ADMIN_TOKEN,
   type RecoveryScenario,
@@ -114,5 +117,66 @@ describe('a delayed subscription: recovery stores the event only once the shop w
     const delivered = events.find((e) => e.source === 'webhook');
     expect(delivered).toMatchObject({ status: 'duplicate', duplicateOf: recovered?.id });
     expect(delivered?.dedupeKey).toBe(recovered?.dedupeKey);
+  });
+});
+
+describe('which delay recovery waits for each event', () => {
+  let scenario: RecoveryScenario;
+  beforeAll(async () => {
+    scenario = await startRecoveryScenario({ rateLimit: false });
+  });
+  afterAll(async () => {
+    await scenario.close();
+  });
+  const shop = (settings: Record<string, unknown>) => {
+    const config = ReceiverConfigSchema.parse({
+      secrets: ['0123456789abcdef0123'],
+      shops: [
+        {
+          name: SHOP,
+          clientId: DEMO_CLIENT.clientId,
+          clientSecret: DEMO_CLIENT.clientSecret,
+          apiUrl: scenario.sandbox.apiUrlTemplate.replace('{shop}', SHOP),
+          tokenUrl: scenario.sandbox.tokenUrlTemplate.replace('{shop}', SHOP),
+          ...settings,
+        },
+      ],
+    });
+    const [configured] = config.shops;
+    if (!configured) throw new Error('no shop');
+    return { configured, client: new ShopClients(config.shops).clientFor(SHOP) };
+  };
+
+  it("a configured shop: a webhooks entry's delay, none for an events entry, the shortest of several", async () => {
+    const { configured, client } = shop({
+      events: ['order_confirm'],
+      webhooks: [
+        { event: 'abandoned_cart', delay: { value: 1, unit: 'day' } },
+        { event: 'abandoned_cart', delay: { value: 2, unit: 'hour' } },
+        { event: 'newsletter_subscribe', delay: { value: 1, unit: 'day' } },
+        { event: 'order_status_change' },
+      ],
+    });
+    expect(await wantedEvents(configured, client)).toEqual(
+      new Map([
+        ['order_confirm', 0],
+        ['abandoned_cart', 2 * HOUR],
+        ['newsletter_subscribe', 24 * HOUR],
+        ['order_status_change', 0],
+      ]),
+    );
+  });
+
+  it("no events configured: the API's enabled subscriptions and their webHookDelay", async () => {
+    await scenario.subscribe(['abandoned_cart'], 'json', { delay: 3, delayUnit: 'hour' });
+    await scenario.subscribe(['order_confirm'], 'json', { delay: 1, delayUnit: 'day' });
+    await scenario.subscribe(['order_confirm'], 'xml');
+    const { configured, client } = shop({});
+    expect(await wantedEvents(configured, client)).toEqual(
+      new Map([
+        ['abandoned_cart', 3 * HOUR],
+        ['order_confirm', 0],
+      ]),
+    );
   });
 });
