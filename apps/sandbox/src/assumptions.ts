@@ -108,11 +108,10 @@ export const JWKS_PATH = '/.well-known/jwks.json';
 
 /**
  * [A10] `webHookDelay` is a list, but the documentation only ever shows one entry. The sandbox waits
- * for the sum of all entries (usually exactly one) before the single delivery.
+ * for the sum of all entries (usually exactly one) before the single delivery: contracts'
+ * `delayHours`, which recovery uses too.
  */
-export function delayHours(delays: readonly { delay: number; delayUnit: 'day' | 'hour' }[]): number {
-  return delays.reduce((sum, d) => sum + d.delay * (d.delayUnit === 'day' ? 24 : 1), 0);
-}
+export { delayHours } from '@srhooks/contracts';
 
 /**
  * [A24] The longest `webHookDelay` a webHook may have: its entries add up (A10) to at most 100

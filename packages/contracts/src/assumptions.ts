@@ -56,3 +56,16 @@ export const BUILT_DELIVERY_FIXTURES = [
   'deliveries/newsletter_subscribe.json',
   'deliveries/newsletter_subscribe.multipart.http',
 ] as const;
+
+/**
+ * [A10] `webHookDelay` is a list, but the documentation only ever shows one entry: several entries
+ * add up, and the delivery is still sent once. The delay of a subscription, in hours (the sandbox
+ * waits this long; recovery waits as long before it stores the event).
+ * [A41] The delay counts from the event's time: the time the event carries
+ * (`orderHistory.dateAdded`; for an order or abandoned cart without a status history, its
+ * `dateCreated`; a subscriber's `subscribe_date`). The documentation says only "absent or empty =
+ * send at once".
+ */
+export function delayHours(delays: readonly { delay: number; delayUnit: 'day' | 'hour' }[]): number {
+  return delays.reduce((sum, d) => sum + d.delay * (d.delayUnit === 'day' ? 24 : 1), 0);
+}

@@ -6,6 +6,7 @@
 export * from './app/index.js';
 export {
   BUILT_DELIVERY_FIXTURES,
+  delayHours,
   ERROR_BODY_INNER_CODE_KEY,
   MISSING_SCOPE_ANSWER,
   SHOP_DELIVERY_RETRIES,

@@ -91,6 +91,18 @@ export const recoverCommand = defineCommand<RecoverOptions, RecoverResult>({
       .join('');
     const more =
       fresh.length > LISTED ? `\n  … and ${fresh.length - LISTED} more (--json lists up to 1000)` : '';
-    return `${head}${known}${lines}${more}`;
+    // Events of a delayed subscription (webHookDelay) whose delivery the shop has not sent yet.
+    const waiting = result.events.filter((line) => line.outcome === 'not_due');
+    const notDue =
+      result.notDue > 0
+        ? `\n  ${result.notDue} event(s) not due yet: their subscription's delay has not passed, so the shop sends them later (a later pass recovers any that do not arrive)${waiting
+            .slice(0, LISTED)
+            .map(
+              (line) =>
+                `\n  not due yet ${line.event} ${line.subjectId} (${line.dedupeKey}), due ${line.dueAt}`,
+            )
+            .join('')}`
+        : '';
+    return `${head}${known}${lines}${more}${notDue}`;
   },
 });

@@ -10,6 +10,10 @@
  * 2. Newsletter subscribers (only when `newsletter_subscribe` is wanted): `GET /newsletterSubscribers`
  *    with `status=1` and `subscribedAt=<day>` for each shop-local day of the window. Unsubscribes and
  *    updates cannot be recovered (no history, no "updated since" filter).
+ * Delayed subscriptions (`webHookDelay`): the shop sends such an event its delay after the event's time
+ * (contracts' assumptions [A10], [A41]), so the window applies to that due time, not the event's: an
+ * event not due by the window's end is left for a later pass (listed as `not_due`, never stored), and
+ * the reads reach back by the delay so that a pass after it is due still finds it.
  * 3. Per page and event: the dedupe keys the store already has are left out (the delivery arrived, or an
  *    earlier pass stored them; for `newsletter_subscribe`, any subscribe event of the same subscriber); the rest is ingested as one record with `source: "recovery"` — same
  *    transaction, jobs and handlers as a delivery. A real delivery arriving meanwhile is recorded as the
@@ -24,7 +28,6 @@ import {
   recoverSubscriberEvents,
   shopApiDateTime,
   shopDateTime,
-  subscriberItemFromApi,
   type WebhookEvent,
 } from '@srhooks/contracts';
 import type { NewEvent, Store } from '../store/store.js';
@@ -35,8 +38,14 @@ export interface RecoveredEventLine {
   /** Order inner id or subscriber id. */
   subjectId: string;
   dedupeKey: string;
-  /** `new`: stored now (or, in a dry run, would be); `known`: the store already had it. */
-  outcome: 'new' | 'known';
+  /**
+   * `new`: stored now (or, in a dry run, would be); `known`: the store already had it; `not_due`: its
+   * subscription's delay has not passed, the shop has not sent it yet: a later pass stores it if the
+   * delivery does not come.
+   */
+  outcome: 'new' | 'known' | 'not_due';
+  /** `not_due` only: when the shop sends it (ISO 8601). */
+  dueAt?: string;
 }
 
 export interface RecoveryReport {
@@ -49,6 +58,8 @@ export interface RecoveryReport {
   /** New events per event name (stored, or in a dry run: would be stored). */
   recovered: Record<string, number>;
   alreadyStored: number;
+  /** Events whose delayed delivery is not due yet (not stored; a later pass looks again). */
+  notDue: number;
   /** The derived events, at most {@link MAX_REPORTED_EVENTS} (the counts above cover all). */
   events: RecoveredEventLine[];
 }
@@ -58,8 +69,11 @@ export const MAX_REPORTED_EVENTS = 1000;
 export interface RecoveryPassDeps {
   store: Store;
   client: ShopRenterClient;
-  /** Events the shop is subscribed to: only these are derived. */
-  wanted: ReadonlySet<WebhookEvent>;
+  /**
+   * Events the shop is subscribed to (only these are derived), each with its subscription's delay in
+   * ms (0: sent at once; several subscriptions of one event: the shortest).
+   */
+  wanted: ReadonlyMap<WebhookEvent, number>;
   /** Handlers that get a job for a new event (as for a delivery). */
   handlersFor: (event: WebhookEvent) => readonly string[];
   /** Called after each stored record with the new events' count. */
@@ -74,6 +88,8 @@ export interface RecoveryPassRequest {
   since: Date;
   until: Date;
   dryRun: boolean;
+  /** Nothing that happened before this is recovered, whatever its delay (an installed shop's install). */
+  notBefore?: Date | null;
 }
 
 interface Derived {
@@ -92,6 +108,7 @@ export async function runRecoveryPass(
   request: RecoveryPassRequest,
 ): Promise<RecoveryReport> {
   const { store, client, wanted, signal } = deps;
+  const events: ReadonlySet<WebhookEvent> = new Set(wanted.keys());
   const call = signal ? { signal } : {};
   const now = deps.now ?? (() => new Date());
   const report: RecoveryReport = {
@@ -103,8 +120,28 @@ export async function runRecoveryPass(
     subscribersRead: 0,
     recovered: {},
     alreadyStored: 0,
+    notDue: 0,
     events: [],
   };
+  const notDueKeys = new Set<string>();
+
+  /** Whether a derived event is stored now, left for a later pass (not due), or not this window's. */
+  function sort(event: WebhookEvent, at: unknown, item: NewEvent, due: Derived[]): void {
+    const timing = deliveryTiming(at, wanted.get(event) ?? 0, request);
+    if (timing === 'due') due.push({ event, item });
+    else if (timing !== 'outside' && !notDueKeys.has(`${event} ${item.dedupeKey}`)) {
+      notDueKeys.add(`${event} ${item.dedupeKey}`);
+      report.notDue += 1;
+      if (report.events.length < MAX_REPORTED_EVENTS)
+        report.events.push({
+          event,
+          subjectId: item.subjectId ?? '',
+          dedupeKey: item.dedupeKey,
+          outcome: 'not_due',
+          dueAt: timing.toISOString(),
+        });
+    }
+  }
 
   async function keep(derived: readonly Derived[]): Promise<void> {
     const byEvent = new Map<WebhookEvent, NewEvent[]>();
@@ -146,9 +183,11 @@ export async function runRecoveryPass(
     }
   }
 
-  if (ORDER_EVENTS_WANTED.some((event) => wanted.has(event))) {
+  const orderEvents = ORDER_EVENTS_WANTED.filter((event) => wanted.has(event));
+  if (orderEvents.length > 0) {
+    const from = readFrom(request, Math.max(...orderEvents.map((event) => wanted.get(event) ?? 0)));
     for await (const page of client.orders.iterateSearch(
-      { updatedAtMin: shopApiDateTime(request.since), limit: 200 },
+      { updatedAtMin: shopApiDateTime(from), limit: 200 },
       call,
     )) {
       if (page.items.length === 0) break;
@@ -157,36 +196,37 @@ export async function runRecoveryPass(
         page.items.map((o) => o.id),
         call,
       );
-      const derived = page.items.flatMap((order) =>
-        recoverOrderEvents(request.shop, order, histories.get(order.id), wanted)
-          // An order changed within the window may have begun long before it: its confirmation and
-          // earlier status changes are not events of this window (after retention pruned them they
-          // would be handled a second time).
-          .filter((found) => withinWindow(found.item.orderHistory?.dateAdded, request.since))
-          .map((found) => ({
-            event: found.event,
-            item: { dedupeKey: found.dedupeKey, subjectId: found.subjectId, payload: found.item },
-          })),
-      );
+      const derived: Derived[] = [];
+      // An order changed within the window may have begun long before it: its confirmation and
+      // earlier status changes are not events of this window (after retention pruned them they
+      // would be handled a second time).
+      for (const order of page.items)
+        for (const found of recoverOrderEvents(request.shop, order, histories.get(order.id), events))
+          sort(
+            found.event,
+            found.at,
+            { dedupeKey: found.dedupeKey, subjectId: found.subjectId, payload: found.item },
+            derived,
+          );
       signal?.throwIfAborted();
       await keep(derived);
     }
   }
 
   if (wanted.has('newsletter_subscribe')) {
-    for (const day of shopDays(request.since, request.until)) {
+    const from = readFrom(request, wanted.get('newsletter_subscribe') ?? 0);
+    for (const day of shopDays(from, request.until)) {
       const subscribers = await client.newsletterSubscribers.all({ status: 1, subscribedAt: day }, call);
       report.subscribersRead += subscribers.length;
-      const derived = subscribers
-        .filter((subscriber) =>
-          withinWindow(subscriberItemFromApi(subscriber)?.subscribe_date, request.since),
-        )
-        .flatMap((subscriber) =>
-          recoverSubscriberEvents(request.shop, subscriber, wanted).map((found) => ({
-            event: found.event as WebhookEvent,
-            item: { dedupeKey: found.dedupeKey, subjectId: found.subjectId, payload: found.item },
-          })),
-        );
+      const derived: Derived[] = [];
+      for (const subscriber of subscribers)
+        for (const found of recoverSubscriberEvents(request.shop, subscriber, events))
+          sort(
+            found.event,
+            found.item.subscribe_date,
+            { dedupeKey: found.dedupeKey, subjectId: found.subjectId, payload: found.item },
+            derived,
+          );
       signal?.throwIfAborted();
       await keep(derived);
     }
@@ -195,13 +235,34 @@ export async function runRecoveryPass(
 }
 
 /**
- * Whether an event with this shop-local time (`orderHistory.dateAdded`, `subscribe_date`) happened
- * within a window starting at `since` (the shop's times have whole seconds). Without a time it may
- * have: kept.
+ * Where an event with this shop-local time (`orderHistory.dateAdded`, `dateCreated`, `subscribe_date`)
+ * and its subscription's delay stands: its delivery was due within the window (`due`: stored), is due
+ * after its end (a delayed one: that time, left for a later pass), or was due before its start or happened before
+ * `notBefore` (`outside`: an earlier pass's). The shop's times have whole seconds. Without a time it
+ * may be due within the window: kept.
  */
-function withinWindow(shopTime: unknown, since: Date): boolean {
+function deliveryTiming(
+  shopTime: unknown,
+  delayMs: number,
+  request: RecoveryPassRequest,
+): 'due' | 'outside' | Date {
   const at = typeof shopTime === 'string' ? parseShopDateTime(shopTime) : undefined;
-  return at === undefined || at.getTime() >= since.getTime() - 1000;
+  if (at === undefined) return 'due';
+  if (request.notBefore && at.getTime() < request.notBefore.getTime() - 1000) return 'outside';
+  const due = at.getTime() + delayMs;
+  if (due < request.since.getTime() - 1000) return 'outside';
+  // Without a delay the shop sent it at once: one that happened after the pass began (or on a shop clock
+  // a little ahead) is stored as before, never held back.
+  return delayMs > 0 && due > request.until.getTime() ? new Date(due) : 'due';
+}
+
+/**
+ * Where the reads start: the window's start less the longest delay (an event that happened that long
+ * before it is due within the window), never before `notBefore`.
+ */
+function readFrom(request: RecoveryPassRequest, delayMs: number): Date {
+  const from = request.since.getTime() - delayMs;
+  return new Date(Math.max(from, request.notBefore?.getTime() ?? from));
 }
 
 /** Shop-local days (`YYYY-MM-DD`) from `since` to `until`, both included. */

@@ -24,7 +24,7 @@
  *   records nothing: no failure, no watermark move; the next start reads the same window again.
  */
 import type { ShopRenterClient } from '@srhooks/client';
-import { WEBHOOK_EVENTS, type WebhookEvent } from '@srhooks/contracts';
+import { delayHours, type WebhookEvent } from '@srhooks/contracts';
 import type { Logger } from 'pino';
 import type { ReceiverConfig, ShopConfig } from '../config/config-schema.js';
 import { shopApiAuth } from '../config/shop-api-auth.js';
@@ -342,7 +342,13 @@ export class RecoveryService {
           },
           now,
         },
-        { shop: shop.name, since: window.since, until: window.until, dryRun },
+        {
+          shop: shop.name,
+          since: window.since,
+          until: window.until,
+          dryRun,
+          notBefore: this.#shops.recoveryNotBefore?.(shop.name) ?? null,
+        },
       );
       if (!dryRun) {
         await store.recordRecoveryPass(shop.name, {
@@ -435,25 +441,31 @@ function passOf(
   };
 }
 
+const HOUR_MS = 3_600_000;
+
 /**
- * The events the shop is subscribed to: its configured `events` and `webhooks` entries; when it
- * configures none, its enabled subscriptions as the API lists them.
+ * The events the shop is subscribed to, each with its subscription's delay in ms (`webHookDelay`; 0 =
+ * sent at once): its configured `events` (no delay, as `webhooks sync` creates them) and `webhooks`
+ * entries (their `delay`); when it configures none, its enabled subscriptions as the API lists them.
+ * An event with several subscriptions gets the shortest delay: the first delivery of it is the one
+ * the receiver keeps.
  */
 export async function wantedEvents(
   shop: ShopConfig,
   client: ShopRenterClient,
   signal?: AbortSignal,
-): Promise<Set<WebhookEvent>> {
-  const configured = new Set<WebhookEvent>([
-    ...shop.events,
-    ...shop.webhooks.map((w) => w.event as WebhookEvent),
-  ]);
-  if (configured.size > 0) return configured;
+): Promise<Map<WebhookEvent, number>> {
+  const wanted = new Map<WebhookEvent, number>();
+  const add = (event: WebhookEvent, delays: Parameters<typeof delayHours>[0]) => {
+    const delayMs = delayHours(delays) * HOUR_MS;
+    wanted.set(event, Math.min(wanted.get(event) ?? delayMs, delayMs));
+  };
+  for (const event of shop.events) add(event, []);
+  for (const entry of shop.webhooks)
+    add(entry.event, entry.delay ? [{ delay: entry.delay.value, delayUnit: entry.delay.unit }] : []);
+  if (wanted.size > 0) return wanted;
   const subscriptions = await client.webhooks.all(signal ? { signal } : {});
-  return new Set(
-    subscriptions
-      .filter((s) => s.enabled)
-      .map((s) => s.event)
-      .filter((e): e is WebhookEvent => (WEBHOOK_EVENTS as readonly string[]).includes(e)),
-  );
+  for (const subscription of subscriptions)
+    if (subscription.enabled) add(subscription.event, subscription.webHookDelay);
+  return wanted;
 }

@@ -26,6 +26,13 @@ export interface RecoveredOrderEvent {
   item: OrderItem;
   dedupeKey: string;
   subjectId: string;
+  /**
+   * Shop-local time of the event (`YYYY-MM-DD HH:MM:SS` or the API's `…T…`): its history entry's
+   * `dateAdded`; for the first event of an order without a history (an abandoned cart has none,
+   * assumption A39), the order's `dateCreated`. Absent when neither is known. A delayed subscription's
+   * delivery is due this long after it (assumptions.ts [A41]).
+   */
+  at?: string;
 }
 
 /** Status id of the status an abandoned cart is in (FACTS.md §6: `orderStatusId` 0). */
@@ -71,12 +78,22 @@ export function recoverOrderEvents(
         : undefined);
   if (!first) return [];
   const events: RecoveredOrderEvent[] = [];
-  const add = (event: OrderEvent, status: RecoveredStatus) => {
+  const add = (event: OrderEvent, status: RecoveredStatus, at: unknown) => {
     if (!wanted.has(event)) return;
     const item = orderItemFromApi(shop, order, status);
-    events.push({ event, item, dedupeKey: dedupeKey(shop, event, item), subjectId: order.innerId });
+    events.push({
+      event,
+      item,
+      dedupeKey: dedupeKey(shop, event, item),
+      subjectId: order.innerId,
+      ...(typeof at === 'string' && at !== '' ? { at } : {}),
+    });
   };
-  add(first.status === ABANDONED_CART_STATUS_ID ? 'abandoned_cart' : 'order_confirm', first);
-  for (const change of statuses.slice(1)) add('order_status_change', change);
+  add(
+    first.status === ABANDONED_CART_STATUS_ID ? 'abandoned_cart' : 'order_confirm',
+    first,
+    first.dateAdded ?? order.dateCreated,
+  );
+  for (const change of statuses.slice(1)) add('order_status_change', change, change.dateAdded);
   return events;
 }

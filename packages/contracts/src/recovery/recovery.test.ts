@@ -140,6 +140,25 @@ describe('an order without a status is an abandoned cart (documented: "If there 
     ).toEqual(['order_confirm']);
   });
 
+  test("each event's time (a delayed delivery counts from it): its dateAdded; without a history the order's dateCreated", () => {
+    const [abandoned] = recoverOrderEvents('demo', cart, [], ALL);
+    expect(abandoned?.at).toBe(cart.dateCreated);
+    expect(abandoned?.at).toMatch(/^\d{4}-\d\d-\d\d/);
+    const history = [
+      historyEntry('1', '1', '2025-01-01 11:00:00'),
+      historyEntry('2', '2', '2025-01-02 09:30:00'),
+    ];
+    expect(
+      recoverOrderEvents('demo', { ...cart, orderStatus: statusLink('2') }, history, ALL).map((e) => [
+        e.event,
+        e.at,
+      ]),
+    ).toEqual([
+      ['order_confirm', '2025-01-01 11:00:00'],
+      ['order_status_change', '2025-01-02 09:30:00'],
+    ]);
+  });
+
   test('an item that does not say (no orderStatus key, no history) gives nothing', () => {
     const { orderStatus: _dropped, ...withoutKey } = documentedOrder;
     expect(recoverOrderEvents('demo', OrderSchema.parse(withoutKey), [], ALL)).toEqual([]);

@@ -38,8 +38,15 @@ export interface RecoveryScenario {
   /** Handler runs seen so far (one per `log` line), by event id. */
   runs: Map<string, number>;
   receiver: FastifyInstance | null;
-  /** Subscribes the shop's order events to the receiver's signed URLs (on `port`, up or not). */
-  subscribe(events?: readonly WebhookEvent[], format?: DeliveryFormat): Promise<void>;
+  /**
+   * Subscribes the shop's order events to the receiver's signed URLs (on `port`, up or not), with
+   * `delay` as the subscriptions' `webHookDelay` (default none).
+   */
+  subscribe(
+    events?: readonly WebhookEvent[],
+    format?: DeliveryFormat,
+    delay?: { delay: number; delayUnit: 'day' | 'hour' },
+  ): Promise<void>;
   /** `recovery`: the plugin's options (default: the schedule on, the default client). */
   startReceiver(
     overrides?: Partial<ReceiverConfigInput>,
@@ -50,11 +57,13 @@ export interface RecoveryScenario {
 }
 
 export async function startRecoveryScenario(
-  options: { rateLimit?: number | false } = {},
+  /** `timeScale`: the sandbox's (86400 = a day of `webHookDelay` in a second). */
+  options: { rateLimit?: number | false; timeScale?: number } = {},
 ): Promise<RecoveryScenario> {
   const sandbox = await startSandbox({
     logger: false,
     rateLimit: options.rateLimit === false ? false : { perSecond: options.rateLimit ?? 3 },
+    ...(options.timeScale ? { timeScale: options.timeScale } : {}),
   });
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'srhooks-recovery-e2e-'));
@@ -64,7 +73,7 @@ export async function startRecoveryScenario(
     port,
     runs,
     receiver: null,
-    async subscribe(events = ORDER_EVENTS, format = 'json') {
+    async subscribe(events = ORDER_EVENTS, format = 'json', delay) {
       for (const event of events) {
         const url = `http://127.0.0.1:${port}${signDeliveryPath({ shop: SHOP, event }, SECRET)}`;
         const res = await fetch(`${sandbox.url}/${SHOP}/api/webHooks`, {
@@ -79,6 +88,7 @@ export async function startRecoveryScenario(
             status: '1',
             label: `srhooks ${event}`,
             webHookParameters: [{ type: format, url }],
+            ...(delay ? { webHookDelay: [{ delay: String(delay.delay), delayUnit: delay.delayUnit }] } : {}),
           }),
         });
         if (res.status >= 300)
