@@ -106,6 +106,7 @@ describe('srhooks handlers', () => {
     expect(await adminJson('events', 'replay', eventId, '--handler', 'erp')).toMatchObject({
       eventId,
       disabledHandlers: ['erp'],
+      pausedHandlers: [],
     });
     const both = await adminJson('events', 'replay', eventId);
     expect(both.disabledHandlers).toEqual(['erp']);
@@ -190,8 +191,14 @@ describe('srhooks handlers', () => {
     });
 
     // A new event gets a crm job; it is not attempted while crm is disabled.
-    const replay = await adminJson('events', 'replay', eventId, '--handler', 'crm');
-    expect(replay.disabledHandlers).toEqual(['crm']);
+    const replay = await admin('events', 'replay', eventId, '--handler', 'crm');
+    expect(replay.stdout).toBe(
+      `✔ ${eventId}: 1 job queued (crm)\n! crm is disabled by an operator: its job waits until srhooks handlers enable crm\n`,
+    );
+    expect(await adminJson('events', 'replay', eventId, '--handler', 'crm')).toMatchObject({
+      disabledHandlers: ['crm'],
+      pausedHandlers: ['crm'],
+    });
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(crmRequests()).toBe(before);
     expect(await adminJson('handlers', 'enable', 'crm')).toMatchObject({ wasDisabled: true });
