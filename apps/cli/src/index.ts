@@ -54,6 +54,11 @@ export {
 export { type ShowEventOptions, type ShowEventResult, showEventCommand } from './commands/events/show.js';
 export { type FieldRow, type FieldsOptions, type FieldsResult, fieldsCommand } from './commands/fields.js';
 export {
+  type DisableHandlerOptions,
+  type DisableHandlerResult,
+  disableHandlerCommand,
+} from './commands/handlers/disable.js';
+export {
   type EnableHandlerOptions,
   type EnableHandlerResult,
   enableHandlerCommand,

@@ -33,16 +33,18 @@ export function queuedJobs(jobs: readonly JobJson[]): string {
 
 /**
  * One line per disabled handler whose queued jobs therefore wait (`events replay`: its job waits;
- * `dead-letters retry`: its jobs wait).
+ * `dead-letters retry`: its jobs wait). `paused`: those an operator disabled (no target to fix).
  */
 export function disabledHandlerLines(
   handlers: readonly string[],
   style: Style,
   jobs: 'job' | 'jobs' = 'job',
+  paused: readonly string[] = [],
 ): string[] {
   const wait = jobs === 'job' ? 'its job waits' : 'its jobs wait';
-  return handlers.map(
-    (handler) =>
-      `${style.yellow('!')} ${handler} is disabled: ${wait} until you fix its target and run srhooks handlers enable ${handler} (srhooks handlers list says why)`,
+  return handlers.map((handler) =>
+    paused.includes(handler)
+      ? `${style.yellow('!')} ${handler} is disabled by an operator: ${wait} until srhooks handlers enable ${handler}`
+      : `${style.yellow('!')} ${handler} is disabled: ${wait} until you fix its target and run srhooks handlers enable ${handler} (srhooks handlers list says why)`,
   );
 }

@@ -60,15 +60,22 @@ export async function checkHandlerKnown(api: AdminApi, handler: string): Promise
 }
 
 /**
- * The handlers of `jobs` that are disabled on the receiver (a forward target answered 410 Gone): their
- * jobs were queued but wait, unclaimed, until the handler is enabled again.
+ * The handlers of `jobs` that are disabled on the receiver (a forward target answered 410 Gone, or an
+ * operator disabled it): their jobs were queued but wait, unclaimed, until the handler is enabled again.
+ * `pausedHandlers`: those of them an operator disabled (there is no target to fix).
  */
 export async function disabledHandlersOf(
   api: AdminApi,
   jobs: readonly { handler: string }[],
-): Promise<string[]> {
-  if (jobs.length === 0) return [];
+): Promise<{ disabledHandlers: string[]; pausedHandlers: string[] }> {
+  if (jobs.length === 0) return { disabledHandlers: [], pausedHandlers: [] };
   const { items } = await api.get<{ items: HandlerOverviewJson[] }>('/handlers');
-  const disabled = new Set(items.filter((item) => item.disabled).map((item) => item.name));
-  return [...new Set(jobs.map((job) => job.handler))].filter((handler) => disabled.has(handler));
+  const disabled = new Map(items.filter((item) => item.disabled).map((item) => [item.name, item]));
+  const disabledHandlers = [...new Set(jobs.map((job) => job.handler))].filter((handler) =>
+    disabled.has(handler),
+  );
+  return {
+    disabledHandlers,
+    pausedHandlers: disabledHandlers.filter((handler) => disabled.get(handler)?.disabledBy === 'operator'),
+  };
 }

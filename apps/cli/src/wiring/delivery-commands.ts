@@ -111,13 +111,13 @@ export function registerDeliveries(program: Command): void {
     });
 }
 
-/** `srhooks handlers list|enable` through a receiver's admin API. */
+/** `srhooks handlers list|enable|disable` through a receiver's admin API. */
 export function registerHandlers(program: Command): void {
   const handlers = program
     .command('handlers')
     .alias('handler')
     .description(
-      "a receiver's configured handlers, enabled or disabled: list, enable (through its admin API)",
+      "a receiver's configured handlers, enabled or disabled: list, enable, disable (through its admin API)",
     );
 
   adminOptions(
@@ -148,6 +148,23 @@ export function registerHandlers(program: Command): void {
       await runLazily(
         command,
         async () => (await import('../commands/handlers/enable.js')).enableHandlerCommand,
+        { ...options, name },
+      );
+    });
+
+  adminOptions(
+    handlers
+      .command('disable')
+      .description(
+        "pause a handler (e.g. its target's maintenance window): its jobs wait, not attempted; enable runs them",
+      )
+      .argument('<name>', 'handler name, as srhooks handlers list prints it'),
+  )
+    .addHelpText('after', examples('srhooks handlers disable erp', 'srhooks handlers disable erp --json'))
+    .action(async (name: string, options: Record<string, unknown>, command: Command) => {
+      await runLazily(
+        command,
+        async () => (await import('../commands/handlers/disable.js')).disableHandlerCommand,
         { ...options, name },
       );
     });

@@ -91,7 +91,11 @@ describe('admin API', () => {
 
     async function storeSnapshot(): Promise<unknown> {
       const deliveries = await receiver.app.store.listDeliveries({ limit: 500 });
-      return { deliveries, event: await receiver.app.store.getEvent(ids.kovacsEvent ?? '') };
+      return {
+        deliveries,
+        event: await receiver.app.store.getEvent(ids.kovacsEvent ?? ''),
+        handlers: await receiver.app.store.listHandlerStates(),
+      };
     }
 
     it('lists every admin API route (the table below is not empty by accident)', () => {
@@ -111,13 +115,14 @@ describe('admin API', () => {
           'POST /admin/api/dead-letters/replay',
           'GET /admin/api/handlers',
           'POST /admin/api/handlers/log/enable',
+          'POST /admin/api/handlers/log/disable',
           'POST /admin/api/prune',
           'POST /admin/api/recover',
           'GET /admin/api/recovery',
           'GET /admin/api/shops',
         ]),
       );
-      expect(urls).toHaveLength(15);
+      expect(urls).toHaveLength(16);
     });
 
     const credentials: Array<[string, Record<string, string>]> = [
@@ -378,6 +383,7 @@ describe('admin API', () => {
       for (const path of [
         '/deliveries/dlv_00000000000000000000000000/reprocess?x=1',
         '/handlers/erp/enable?x=1',
+        '/handlers/erp/disable?x=1',
       ]) {
         const refused = await api(path, { method: 'POST' });
         expect(refused.status).toBe(400);
@@ -702,6 +708,53 @@ describe('admin API', () => {
       const unknown = await api('/handlers/erp/enable', { method: 'POST' });
       expect(unknown.status).toBe(404);
     });
+
+    it("disables a handler as an operator's, says when it already was, and enable undoes it", async () => {
+      const disable = await api('/handlers/log/disable', { method: 'POST' });
+      expect(disable.status).toBe(200);
+      expect(disable.body).toMatchObject({
+        ok: true,
+        handler: 'log',
+        alreadyDisabled: false,
+        disabledBy: 'operator',
+        reason: expect.stringContaining('disabled by an operator'),
+      });
+      const listed = await api('/handlers');
+      expect(listed.body.items).toEqual([
+        expect.objectContaining({
+          name: 'log',
+          disabled: true,
+          disabledBy: 'operator',
+          reason: expect.stringContaining('disabled by an operator'),
+        }),
+      ]);
+      const again = await api('/handlers/log/disable', { method: 'POST' });
+      expect(again.status).toBe(200);
+      expect(again.body).toMatchObject({ alreadyDisabled: true, disabledBy: 'operator' });
+      expect(again.body.changedAt).toBe(disable.body.changedAt);
+
+      expect((await api('/handlers/log/enable', { method: 'POST' })).status).toBe(200);
+      expect((await api('/handlers')).body.items).toEqual([
+        expect.objectContaining({ name: 'log', disabled: false, disabledBy: null, reason: null }),
+      ]);
+
+      // Disabled by its target (410): an operator's disable leaves that state and its reason alone.
+      await receiver.app.store.disableHandler('log', { reason: 'HTTP 410 Gone from erp.example' });
+      const overTarget = await api('/handlers/log/disable', { method: 'POST' });
+      expect(overTarget.body).toMatchObject({
+        alreadyDisabled: true,
+        disabledBy: 'target',
+        reason: 'HTTP 410 Gone from erp.example',
+      });
+      expect((await api('/handlers/log/enable', { method: 'POST' })).status).toBe(200);
+
+      const unknown = await api('/handlers/erp/disable', { method: 'POST' });
+      expect(unknown.status).toBe(404);
+      expect(unknown.body.error).toMatchObject({ code: 'unknown_handler' });
+      expect((await receiver.app.store.listHandlerStates()).find((state) => state.handler === 'erp')).toBe(
+        undefined,
+      );
+    });
   });
 });
 
@@ -832,6 +885,8 @@ describe('admin API: action options, handler filters, cursors, app events', () =
     ['/events/:event/release', 'please', 'text/plain', 'body: must be a JSON object'],
     ['/handlers/log/enable', '{"handler":"print"}', 'application/json', 'unknown field handler'],
     ['/handlers/log/enable', 'x', 'text/plain', 'body: must be a JSON object'],
+    ['/handlers/log/disable', '{"reason":"maintenance"}', 'application/json', 'unknown field reason'],
+    ['/handlers/log/disable', 'x', 'text/plain', 'body: must be a JSON object'],
     ['/deliveries/:delivery/reprocess', '{"force":true}', 'application/json', 'unknown field force'],
   ])('refuses a body %s does not use: %s', async (route, body, type, message) => {
     const path = route.replace(':event', eventId).replace(':delivery', deliveryId);
@@ -841,7 +896,7 @@ describe('admin API: action options, handler filters, cursors, app events', () =
     expect((answer.body.error as { message: string }).message).toContain(message);
   });
 
-  it('still accepts release and enable with no body, an empty one or {}', async () => {
+  it('still accepts release, disable and enable with no body, an empty one or {}', async () => {
     for (const [body, type] of [
       [undefined, undefined],
       ['{}', 'application/json'],
@@ -849,6 +904,8 @@ describe('admin API: action options, handler filters, cursors, app events', () =
       ['', 'text/plain'],
     ] as const) {
       const init = { method: 'POST', ...(body === undefined ? {} : { body, type }) };
+      const disable = await call('/handlers/log/disable', init);
+      expect({ body, type, status: disable.status }).toEqual({ body, type, status: 200 });
       const enable = await call('/handlers/log/enable', init);
       expect({ body, type, status: enable.status }).toEqual({ body, type, status: 200 });
       const release = await call(`/events/${eventId}/release`, init);

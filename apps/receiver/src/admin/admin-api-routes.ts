@@ -192,4 +192,23 @@ export const adminApiRoutes: FastifyPluginAsync<AdminApiRoutesOptions> = async (
     request.log.info({ handler: name }, 'handler enabled');
     return { ok: true, handler: name };
   });
+
+  // The counterpart of enable (a maintenance window): no options either.
+  app.post('/handlers/:name/disable', async (request) => {
+    parseBodyOrQuery(NoOptionsSchemas, request);
+    const { name } = parseRequestPart(HandlerParamsSchema, 'params', request.params);
+    const { changed, state } = await operations.disableHandler(name);
+    request.log.info(
+      { handler: name, changed },
+      changed ? 'handler disabled by an operator' : 'handler already disabled; left as it was',
+    );
+    return {
+      ok: true,
+      handler: name,
+      alreadyDisabled: !changed,
+      disabledBy: state.disabledBy,
+      reason: state.reason,
+      changedAt: state.changedAt,
+    };
+  });
 };

@@ -33,6 +33,7 @@ import type {
   EventDetail,
   EventFilter,
   EventSummary,
+  HandlerDisabledBy,
   HandlerState,
   IngestResult,
   JobRecord,
@@ -63,10 +64,16 @@ export interface ReprocessRequest {
   acceptShopMismatch?: boolean;
 }
 
+/** The reason an operator's disable records (shown by `srhooks handlers`, the API and the inspector). */
+export const OPERATOR_DISABLE_REASON =
+  'disabled by an operator (srhooks handlers disable): its jobs wait, not attempted; enable the handler to run them';
+
 export interface HandlerOverview {
   name: string;
   type: string;
   disabled: boolean;
+  /** Who disabled it: `target` (its forward target answered 410) or `operator` (handlers disable); null while enabled. */
+  disabledBy: HandlerDisabledBy | null;
   reason: string | null;
   changedAt: Date | null;
 }
@@ -474,6 +481,7 @@ export class AdminOperations {
         name,
         type: definition.type,
         disabled: state?.disabled ?? false,
+        disabledBy: state?.disabledBy ?? null,
         reason: state?.reason ?? null,
         changedAt: state?.changedAt ?? null,
       };
@@ -481,6 +489,28 @@ export class AdminOperations {
   }
 
   async enableHandler(name: string): Promise<void> {
+    this.#configuredHandler(name);
+    await this.#call('enable handler', this.#store.enableHandler(name));
+  }
+
+  /**
+   * An operator pauses a handler (a target's maintenance window): the same state a 410 sets, recorded as
+   * the operator's. Its jobs wait (not attempted, their retries unused), new events still get jobs for
+   * it, and enableHandler runs them again. Already disabled (by a 410 or an operator): left as it was,
+   * `changed` false, with the state that stays.
+   */
+  async disableHandler(name: string): Promise<{ changed: boolean; state: HandlerOverview }> {
+    this.#configuredHandler(name);
+    const changed = await this.#call(
+      'disable handler',
+      this.#store.disableHandler(name, { reason: OPERATOR_DISABLE_REASON, by: 'operator' }),
+    );
+    const state = (await this.listHandlers()).find((handler) => handler.name === name);
+    if (state === undefined) throw new Error(`handler ${name} vanished from the configuration`);
+    return { changed, state };
+  }
+
+  #configuredHandler(name: string): void {
     if (this.#handlers.definition(name) === undefined) {
       throw new AdminApiError(
         404,
@@ -488,7 +518,6 @@ export class AdminOperations {
         `No handler "${name}" is configured; see GET /admin/api/handlers.`,
       );
     }
-    await this.#call('enable handler', this.#store.enableHandler(name));
   }
 
   #call<T>(operation: string, call: Promise<T>): Promise<T> {

@@ -132,6 +132,8 @@ export class JobWorker {
   #sleeping: AbortController | null = null;
   #unsubscribe: (() => void) | null = null;
   #storeFailing = false;
+  /** When this worker last looked for handlers disabled in the store (epoch ms, its clock). */
+  #statesCheckedAt = Number.NEGATIVE_INFINITY;
 
   constructor(options: JobWorkerOptions) {
     this.#store = options.store;
@@ -316,6 +318,7 @@ export class JobWorker {
     const now = this.#clock.now();
     this.#retryTimes = this.#retryTimes.filter((time) => time > now.getTime());
     try {
+      await this.#handBackDisabled(now.getTime());
       for (const runner of this.#runners) {
         if (this.#stopping) break;
         const room = this.#held.claimRoom(runner);
@@ -395,6 +398,36 @@ export class JobWorker {
         this.#fill(runner);
         this.notify();
       });
+  }
+
+  /**
+   * The store never hands out jobs of a disabled handler, but jobs this worker claimed before the
+   * handler was disabled (prefetched, waiting for a slot) would start as slots free up. The disable may
+   * come from anywhere: an operator (`handlers disable`, through any receiver on this store) or a 410
+   * another receiver got. So, while jobs wait here, this worker reads the handlers' states at most once
+   * per poll interval and hands back the waiting jobs of a disabled handler. Bound: within two poll
+   * intervals (plus one store call) of a disable, no receiver starts another job of that handler;
+   * attempts already running finish.
+   */
+  async #handBackDisabled(now: number): Promise<void> {
+    if (now - this.#statesCheckedAt < this.#pollIntervalMs) return;
+    const waiting = this.#runners.filter((runner) => this.#held.readyOf(runner).length > 0);
+    if (waiting.length === 0) return;
+    this.#statesCheckedAt = now;
+    const disabled = new Map(
+      (await this.#store.listHandlerStates())
+        .filter((state) => state.disabled)
+        .map((state) => [state.handler, state]),
+    );
+    for (const runner of waiting) {
+      const state = disabled.get(runner.name);
+      if (state === undefined) continue;
+      this.#logger.info(
+        { handler: runner.name, disabledBy: state.disabledBy, jobs: this.#held.readyOf(runner).length },
+        'handler disabled meanwhile: handing back its claimed jobs that have not started',
+      );
+      await this.#handBack(runner, `handler disabled before the job started: ${state.reason ?? ''}`);
+    }
   }
 
   /**

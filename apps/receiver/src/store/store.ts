@@ -386,9 +386,14 @@ export interface DeadLetterReplayResult extends ReplayResult {
   cursor: string | null;
 }
 
+/** Who disabled a handler: its forward target (answered HTTP 410) or an operator (`handlers disable`). */
+export type HandlerDisabledBy = 'target' | 'operator';
+
 export interface HandlerState {
   handler: string;
   disabled: boolean;
+  /** Null while enabled. */
+  disabledBy: HandlerDisabledBy | null;
   reason: string | null;
   changedAt: Date;
 }
@@ -567,8 +572,16 @@ export interface Store {
   ): Promise<IngestResult>;
   /** Records the `verify` result; a mismatched event is held (its jobs are not claimed) unless hold: false. */
   setEventVerification(eventId: string, update: VerificationUpdate): Promise<void>;
-  /** "410 disables the target": jobs of a disabled handler stay pending and are not claimed until enabled. */
-  disableHandler(handler: string, options: { reason: string; now?: Date }): Promise<void>;
+  /**
+   * "410 disables the target" (`by: 'target'`, the default) or an operator pauses the handler
+   * (`by: 'operator'`): either way its jobs stay pending and are not claimed until enabled; new events
+   * still get jobs for it. True when the state changed; false when an operator's disable met a handler
+   * already disabled (left as it was: its reason and who disabled it are kept).
+   */
+  disableHandler(
+    handler: string,
+    options: { reason: string; by?: HandlerDisabledBy; now?: Date },
+  ): Promise<boolean>;
   enableHandler(handler: string, options?: { now?: Date }): Promise<void>;
   listHandlerStates(): Promise<HandlerState[]>;
   /** Jobs per status (for metrics and health). */

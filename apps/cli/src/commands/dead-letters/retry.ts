@@ -21,6 +21,8 @@ export interface RetryDeadLettersResult {
   jobs: JobJson[];
   /** Handlers of the replayed jobs that are disabled (target gone): those jobs wait until enabled. */
   disabledHandlers: string[];
+  /** Those of disabledHandlers an operator disabled (`handlers disable`), not their target. */
+  pausedHandlers: string[];
   /** Dead letters left as they are, per handler no longer configured on the receiver (nothing would run them). */
   notReplayed: Array<{ handler: string; deadLetters: number }>;
 }
@@ -48,7 +50,7 @@ export const retryDeadLettersCommand = defineCommand<RetryDeadLettersOptions, Re
       revealed,
       replayed: answer.replayed,
       jobs,
-      disabledHandlers: await disabledHandlersOf(api, answer.jobs),
+      ...(await disabledHandlersOf(api, answer.jobs)),
       // an older receiver does not say (it replayed them all)
       notReplayed: answer.notReplayed ?? [],
     };
@@ -63,6 +65,10 @@ export const retryDeadLettersCommand = defineCommand<RetryDeadLettersOptions, Re
       result.replayed === 0
         ? `${style.green('✔')} no dead letters ${left.length > 0 ? 'of configured handlers ' : ''}to retry`
         : `${style.green('✔')} ${result.replayed} dead letter${result.replayed === 1 ? '' : 's'} queued to run again`;
-    return [done, ...disabledHandlerLines(result.disabledHandlers, style, 'jobs'), ...left].join('\n');
+    return [
+      done,
+      ...disabledHandlerLines(result.disabledHandlers, style, 'jobs', result.pausedHandlers),
+      ...left,
+    ].join('\n');
   },
 });

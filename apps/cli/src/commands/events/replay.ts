@@ -21,6 +21,8 @@ export interface ReplayEventResult {
   jobs: JobJson[];
   /** Handlers of the queued jobs that are disabled (target gone): those jobs wait until enabled. */
   disabledHandlers: string[];
+  /** Those of disabledHandlers an operator disabled (`handlers disable`), not their target. */
+  pausedHandlers: string[];
 }
 
 /** Runs an event's handler jobs again now (`POST /admin/api/events/:id/replay`). */
@@ -34,8 +36,8 @@ export const replayEventCommand = defineCommand<ReplayEventOptions, ReplayEventR
       { handler: options.handler },
     );
     const { revealed, value: jobs } = shown(options.reveal, answer.jobs, maskJobs);
-    const disabledHandlers = await disabledHandlersOf(api, answer.jobs);
-    return { receiver: api.receiverUrl, revealed, eventId: answer.eventId, jobs, disabledHandlers };
+    const disabled = await disabledHandlersOf(api, answer.jobs);
+    return { receiver: api.receiverUrl, revealed, eventId: answer.eventId, jobs, ...disabled };
   },
 
   render(result, style) {
@@ -49,7 +51,7 @@ export const replayEventCommand = defineCommand<ReplayEventOptions, ReplayEventR
     }
     return [
       `${style.green('✔')} ${result.eventId}: ${queuedJobs(result.jobs)}`,
-      ...disabledHandlerLines(result.disabledHandlers, style),
+      ...disabledHandlerLines(result.disabledHandlers, style, 'job', result.pausedHandlers),
     ].join('\n');
   },
 });

@@ -1,5 +1,5 @@
 /**
- * `srhooks handlers list|enable` against a real receiver with two forward handlers: the target of
+ * `srhooks handlers list|enable|disable` against a real receiver with two forward handlers: the target of
  * `erp` answers 410 Gone with a body quoting the customer, which disables `erp`; `handlers list` shows
  * the reason the receiver stored (status and host, never that body); `handlers enable` lets its
  * waiting job run once the target answers again.
@@ -67,15 +67,22 @@ describe('srhooks handlers', () => {
     expect(result).toEqual({
       receiver: base,
       items: [
-        { name: 'erp', type: 'forward', disabled: true, reason, changedAt: expect.any(String) },
-        { name: 'crm', type: 'forward', disabled: false, reason: null, changedAt: null },
+        {
+          name: 'erp',
+          type: 'forward',
+          disabled: true,
+          disabledBy: 'target',
+          reason,
+          changedAt: expect.any(String),
+        },
+        { name: 'crm', type: 'forward', disabled: false, disabledBy: null, reason: null, changedAt: null },
       ],
     });
     const table = await admin('handlers', 'list');
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/^NAME\s+TYPE\s+STATE\s+REASON\n/);
     expect(table.stdout).toMatch(
-      /^erp\s+forward\s+disabled since \d{4}-\d\d-\d\d \S+Z\s+HTTP 410 Gone from /m,
+      /^erp\s+forward\s+disabled by its target \(410\) since \d{4}-\d\d-\d\d \S+Z\s+HTTP 410 Gone from /m,
     );
     expect(table.stdout).toContain(reason);
     expect(table.stdout).toMatch(/^crm\s+forward\s+enabled$/m);
@@ -99,6 +106,7 @@ describe('srhooks handlers', () => {
     expect(await adminJson('events', 'replay', eventId, '--handler', 'erp')).toMatchObject({
       eventId,
       disabledHandlers: ['erp'],
+      pausedHandlers: [],
     });
     const both = await adminJson('events', 'replay', eventId);
     expect(both.disabledHandlers).toEqual(['erp']);
@@ -143,6 +151,67 @@ describe('srhooks handlers', () => {
       );
     }
     const json = await admin('handlers', 'enable', 'nope', '--json');
+    expect(JSON.parse(json.stdout).error).toMatchObject({ code: 'unknown_handler', exitCode: 2 });
+  });
+
+  it('disable pauses crm as an operator: list says so, its new job waits unattempted, enable runs it', async () => {
+    const crmRequests = () => target.requests.filter((request) => request.url === '/crm').length;
+    const before = crmRequests();
+    const run = await admin('handlers', 'disable', 'crm');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(
+      '✔ crm disabled: its jobs wait (new events still queue jobs for it); srhooks handlers enable crm runs them\n',
+    );
+    const listed = await adminJson('handlers', 'list');
+    expect(listed.items[1]).toEqual({
+      name: 'crm',
+      type: 'forward',
+      disabled: true,
+      disabledBy: 'operator',
+      reason: expect.stringContaining('disabled by an operator'),
+      changedAt: expect.any(String),
+    });
+    const table = await admin('handlers', 'list');
+    expect(table.stdout).toMatch(
+      /^crm\s+forward\s+disabled by an operator since \S+ \S+Z\s+disabled by an operator/m,
+    );
+    expect(table.stdout).toContain('srhooks handlers enable crm runs them');
+
+    // Already disabled: a no-op that says so, with --json too.
+    expect((await admin('handlers', 'disable', 'crm')).stdout).toMatch(
+      /^✔ crm was already disabled by an operator since \S+ \S+Z: nothing changed\n$/,
+    );
+    expect(await adminJson('handlers', 'disable', 'crm')).toEqual({
+      receiver: base,
+      handler: 'crm',
+      alreadyDisabled: true,
+      disabledBy: 'operator',
+      reason: expect.stringContaining('disabled by an operator'),
+      changedAt: listed.items[1]?.changedAt,
+    });
+
+    // A new event gets a crm job; it is not attempted while crm is disabled.
+    const replay = await admin('events', 'replay', eventId, '--handler', 'crm');
+    expect(replay.stdout).toBe(
+      `✔ ${eventId}: 1 job queued (crm)\n! crm is disabled by an operator: its job waits until srhooks handlers enable crm\n`,
+    );
+    expect(await adminJson('events', 'replay', eventId, '--handler', 'crm')).toMatchObject({
+      disabledHandlers: ['crm'],
+      pausedHandlers: ['crm'],
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(crmRequests()).toBe(before);
+    expect(await adminJson('handlers', 'enable', 'crm')).toMatchObject({ wasDisabled: true });
+    await expect.poll(crmRequests, { timeout: 10_000 }).toBeGreaterThan(before);
+  });
+
+  it('disable of a handler the receiver does not have: exit 2, naming those it has', async () => {
+    const run = await admin('handlers', 'disable', 'nope');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      `error: unknown handler "nope": not configured on ${base}\nits handlers: erp, crm\n`,
+    );
+    const json = await admin('handlers', 'disable', 'nope', '--json');
     expect(JSON.parse(json.stdout).error).toMatchObject({ code: 'unknown_handler', exitCode: 2 });
   });
 

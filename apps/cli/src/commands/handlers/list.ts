@@ -12,7 +12,8 @@ export interface ListHandlersResult {
 }
 
 /**
- * The receiver's configured handlers, enabled or disabled (`GET /admin/api/handlers`). Printed as the
+ * The receiver's configured handlers, enabled or disabled, and by whom (an operator's
+ * `handlers disable`, or its target's 410) (`GET /admin/api/handlers`). Printed as the
  * API answers: a disabled handler's reason holds no personal data (the status and the target's host;
  * the receiver never stores the target's answer there), so there is nothing to mask.
  */
@@ -32,17 +33,25 @@ export const listHandlersCommand = defineCommand<ListHandlersOptions, ListHandle
         header: 'STATE',
         value: (handler) =>
           handler.disabled
-            ? `${style.red('disabled')}${handler.changedAt ? ` since ${formatTime(handler.changedAt)}` : ''}`
+            ? `${style.red('disabled')}${handler.disabledBy === 'operator' ? ' by an operator' : ' by its target (410)'}${handler.changedAt ? ` since ${formatTime(handler.changedAt)}` : ''}`
             : style.green('enabled'),
       },
       { header: 'REASON', value: (handler) => (handler.disabled ? (handler.reason ?? '') : '') },
     ]);
-    const disabled = result.items.filter((handler) => handler.disabled);
     const lines = [table];
-    if (disabled.length > 0) {
+    const gone = result.items.find((handler) => handler.disabled && handler.disabledBy !== 'operator');
+    const paused = result.items.find((handler) => handler.disabled && handler.disabledBy === 'operator');
+    if (gone !== undefined) {
       lines.push(
         style.dim(
-          `a disabled handler's jobs wait; fix its target, then srhooks handlers enable ${disabled[0]?.name} runs them`,
+          `a disabled handler's jobs wait; fix its target, then srhooks handlers enable ${gone.name} runs them`,
+        ),
+      );
+    }
+    if (paused !== undefined) {
+      lines.push(
+        style.dim(
+          `a handler an operator disabled keeps its jobs waiting; srhooks handlers enable ${paused.name} runs them`,
         ),
       );
     }

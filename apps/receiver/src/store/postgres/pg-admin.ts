@@ -13,6 +13,7 @@ import { newId } from '../sortable-id.js';
 import type {
   DeadLetterFilter,
   DeadLetterReplayResult,
+  HandlerDisabledBy,
   JobRecord,
   PruneCounts,
   PruneOptions,
@@ -194,21 +195,29 @@ export async function setEventVerification(
   });
 }
 
+/**
+ * Disables (`disabledBy` and a reason) or enables (both null) a handler. True when the state changed;
+ * false when an operator's disable met a handler already disabled (left as it was, its reason kept). A
+ * target's 410 always records itself (a newer reason, or the target's over an operator's).
+ */
 export async function setHandlerState(
   conn: PgConnection,
   handler: string,
-  disabled: boolean,
+  disabledBy: HandlerDisabledBy | null,
   reason: string | null,
   now: Date,
-): Promise<void> {
-  await conn.run(async () => {
+): Promise<boolean> {
+  return conn.run(async () => {
     const started = performance.now();
-    await conn.db.query(
-      `INSERT INTO handler_states (handler, disabled, reason, changed_at) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (handler) DO UPDATE SET disabled = excluded.disabled, reason = excluded.reason, changed_at = excluded.changed_at`,
-      [handler, disabled, reason, now],
+    const result = await conn.db.query(
+      `INSERT INTO handler_states (handler, disabled, reason, changed_at, disabled_by) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (handler) DO UPDATE SET disabled = excluded.disabled, reason = excluded.reason,
+         changed_at = excluded.changed_at, disabled_by = excluded.disabled_by
+       WHERE NOT handler_states.disabled OR excluded.disabled_by IS DISTINCT FROM 'operator'`,
+      [handler, disabledBy !== null, reason, now, disabledBy],
     );
     conn.committed(1, performance.now() - started);
+    return (result.rowCount ?? 0) > 0;
   });
 }
 

@@ -450,6 +450,14 @@ CREATE INDEX events_duplicate_of ON events (duplicate_of) WHERE duplicate_of IS 
     sql: '',
     data: (client) => rewritePgSearchTexts(client, mayHoldSeveralPhones),
   },
+  {
+    version: 14,
+    name: 'who disabled a handler: its target (HTTP 410) or an operator (handlers disable)',
+    sql: `
+ALTER TABLE handler_states ADD COLUMN disabled_by TEXT;
+UPDATE handler_states SET disabled_by = 'target' WHERE disabled;
+`,
+  },
 ];
 
 /** Identifier check for the optional schema (it is interpolated into DDL). */

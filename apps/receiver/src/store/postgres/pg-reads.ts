@@ -155,10 +155,13 @@ export async function countDeadLetters(conn: PgConnection, filter: DeadLetterFil
 export async function listHandlerStates(conn: PgConnection): Promise<HandlerState[]> {
   return conn.run(async () =>
     (
-      await conn.db.query('SELECT handler, disabled, reason, changed_at FROM handler_states ORDER BY handler')
+      await conn.db.query(
+        'SELECT handler, disabled, disabled_by, reason, changed_at FROM handler_states ORDER BY handler',
+      )
     ).rows.map((row: Row) => ({
       handler: String(row.handler),
       disabled: row.disabled === true,
+      disabledBy: row.disabled === true ? (row.disabled_by === 'operator' ? 'operator' : 'target') : null,
       reason: row.reason === null ? null : String(row.reason),
       changedAt: codec.date(row.changed_at),
     })),

@@ -163,6 +163,7 @@ describe('PgStore', () => {
           { version: 11 },
           { version: 12 },
           { version: 13 },
+          { version: 14 },
         ]);
       } finally {
         await client.end();
@@ -313,6 +314,30 @@ describe('PgStore', () => {
     expect(states.get('wms')).toMatchObject({ disabled: false, reason: null });
   });
 
+  it('migration 14 records who disabled a handler: those disabled before were disabled by their target', async () => {
+    const schema = nextSchema();
+    const first = new PgStore({ url, schema, poolSize: 1 });
+    await first.migrate();
+    await first.disableHandler('erp', { reason: 'HTTP 410 Gone from erp.example; the target is gone' });
+    await first.enableHandler('wms');
+    await first.close();
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query(`ALTER TABLE "${schema}".handler_states DROP COLUMN disabled_by`);
+      await client.query(`DELETE FROM "${schema}".schema_migrations WHERE version = 14`);
+    } finally {
+      await client.end();
+    }
+
+    const second = new PgStore({ url, schema, poolSize: 1 });
+    await second.migrate();
+    const states = new Map((await second.listHandlerStates()).map((state) => [state.handler, state]));
+    await second.close();
+    expect(states.get('erp')).toMatchObject({ disabled: true, disabledBy: 'target' });
+    expect(states.get('wms')).toMatchObject({ disabled: false, disabledBy: null });
+  });
+
   it('refuses a schema a newer receiver migrated (a version it does not know)', async () => {
     const schema = nextSchema();
     const first = new PgStore({ url, schema, poolSize: 1 });
@@ -331,7 +356,7 @@ describe('PgStore', () => {
     try {
       await expect(store.migrate()).rejects.toThrow(StoreVersionError);
       await expect(store.migrate()).rejects.toThrow(
-        /schema is at version 99; this receiver knows versions up to 13/,
+        /schema is at version 99; this receiver knows versions up to 14/,
       );
     } finally {
       await store.close();

@@ -16,6 +16,7 @@ import type {
   EventSummary,
   FailJobOptions,
   HandlerBacklog,
+  HandlerDisabledBy,
   HandlerState,
   IngestOptions,
   IngestResult,
@@ -362,11 +363,20 @@ export class PgStore implements Store {
     return admin.setEventVerification(this.#conn, eventId, update);
   }
 
-  async disableHandler(handler: string, options: { reason: string; now?: Date }): Promise<void> {
-    await admin.setHandlerState(this.#conn, handler, true, options.reason, at(options.now));
+  disableHandler(
+    handler: string,
+    options: { reason: string; by?: HandlerDisabledBy; now?: Date },
+  ): Promise<boolean> {
+    return admin.setHandlerState(
+      this.#conn,
+      handler,
+      options.by ?? 'target',
+      options.reason,
+      at(options.now),
+    );
   }
 
   async enableHandler(handler: string, options: { now?: Date } = {}): Promise<void> {
-    await admin.setHandlerState(this.#conn, handler, false, null, at(options.now));
+    await admin.setHandlerState(this.#conn, handler, null, null, at(options.now));
   }
 }

@@ -17,7 +17,7 @@ import {
   type SqlStep,
 } from '../prune-plan.js';
 import type { Row } from '../row-mapping.js';
-import type { VerificationUpdate } from '../store.js';
+import type { HandlerDisabledBy, VerificationUpdate } from '../store.js';
 import { StoreNotFoundError } from '../store-errors.js';
 import { dialect, ms, type SqliteConnection } from './sqlite-connection.js';
 import { notifyEvent } from './sqlite-jobs.js';
@@ -88,18 +88,27 @@ export function setEventVerification(
   });
 }
 
-/** Disables (`disabled`, with a reason) or enables (reason null) a handler. */
+/**
+ * Disables (`disabledBy` and a reason) or enables (both null) a handler. True when the state changed;
+ * false when an operator's disable met a handler already disabled (left as it was, its reason kept). A
+ * target's 410 always records itself (a newer reason, or the target's over an operator's).
+ */
 export function setHandlerState(
   db: SqliteConnection,
   handler: string,
-  disabled: boolean,
+  disabledBy: HandlerDisabledBy | null,
   reason: string | null,
   now: number,
-): Promise<void> {
-  return db.write(() => {
-    db.stmt(
-      `INSERT INTO handler_states (handler, disabled, reason, changed_at) VALUES (?, ?, ?, ?)
-         ON CONFLICT (handler) DO UPDATE SET disabled = excluded.disabled, reason = excluded.reason, changed_at = excluded.changed_at`,
-    ).run(handler, disabled ? 1 : 0, reason, now);
-  });
+): Promise<boolean> {
+  return db.write(
+    () =>
+      db
+        .stmt(
+          `INSERT INTO handler_states (handler, disabled, reason, changed_at, disabled_by) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (handler) DO UPDATE SET disabled = excluded.disabled, reason = excluded.reason,
+           changed_at = excluded.changed_at, disabled_by = excluded.disabled_by
+         WHERE handler_states.disabled = 0 OR excluded.disabled_by IS NOT 'operator'`,
+        )
+        .run(handler, disabledBy === null ? 0 : 1, reason, now, disabledBy).changes > 0,
+  );
 }

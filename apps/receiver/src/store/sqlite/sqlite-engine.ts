@@ -20,6 +20,7 @@ import type {
   EventSummary,
   FailJobOptions,
   HandlerBacklog,
+  HandlerDisabledBy,
   HandlerState,
   IngestResult,
   JobCounts,
@@ -260,12 +261,21 @@ export class SqliteEngine {
     return admin.setEventVerification(this.#conn, eventId, update);
   }
 
-  async disableHandler(handler: string, options: { reason: string; now?: Date }): Promise<void> {
-    return admin.setHandlerState(this.#conn, handler, true, options.reason, ms(options.now));
+  async disableHandler(
+    handler: string,
+    options: { reason: string; by?: HandlerDisabledBy; now?: Date },
+  ): Promise<boolean> {
+    return admin.setHandlerState(
+      this.#conn,
+      handler,
+      options.by ?? 'target',
+      options.reason,
+      ms(options.now),
+    );
   }
 
   async enableHandler(handler: string, options: { now?: Date } = {}): Promise<void> {
-    return admin.setHandlerState(this.#conn, handler, false, null, ms(options.now));
+    await admin.setHandlerState(this.#conn, handler, null, null, ms(options.now));
   }
 
   async listHandlerStates(): Promise<HandlerState[]> {

@@ -230,6 +230,14 @@ CREATE INDEX events_duplicate_of ON events (duplicate_of) WHERE duplicate_of IS 
     sql: '',
     data: (db) => rewriteSqliteSearchTexts(db, mayHoldSeveralPhones),
   },
+  {
+    version: 12,
+    name: 'who disabled a handler: its target (HTTP 410) or an operator (handlers disable)',
+    sql: `
+ALTER TABLE handler_states ADD COLUMN disabled_by TEXT;
+UPDATE handler_states SET disabled_by = 'target' WHERE disabled = 1;
+`,
+  },
 ];
 
 /**

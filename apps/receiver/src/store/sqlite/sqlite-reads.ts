@@ -145,11 +145,15 @@ export function listHandlerStates(db: SqliteConnection): HandlerState[] {
   return db.read(() =>
     (
       db
-        .stmt('SELECT handler, disabled, reason, changed_at FROM handler_states ORDER BY handler')
+        .stmt(
+          'SELECT handler, disabled, disabled_by, reason, changed_at FROM handler_states ORDER BY handler',
+        )
         .all() as Row[]
     ).map((row) => ({
       handler: String(row.handler),
       disabled: Number(row.disabled) === 1,
+      disabledBy:
+        Number(row.disabled) === 1 ? (row.disabled_by === 'operator' ? 'operator' : 'target') : null,
       reason: row.reason === null ? null : String(row.reason),
       changedAt: new Date(Number(row.changed_at)),
     })),

@@ -79,6 +79,7 @@ describe('SqliteStore', () => {
         { version: 9 },
         { version: 10 },
         { version: 11 },
+        { version: 12 },
       ]);
     } finally {
       db.close();
@@ -210,6 +211,26 @@ describe('SqliteStore', () => {
     expect(states.get('wms')).toMatchObject({ disabled: false, reason: null });
   });
 
+  it('migration 12 records who disabled a handler: those disabled before were disabled by their target', async () => {
+    const file = nextFile();
+    const first = new SqliteStore({ file });
+    await first.migrate();
+    await first.disableHandler('erp', { reason: 'HTTP 410 Gone from erp.example; the target is gone' });
+    await first.enableHandler('wms');
+    await first.close();
+    const db = new Database(file);
+    db.exec('ALTER TABLE handler_states DROP COLUMN disabled_by');
+    db.prepare('DELETE FROM schema_migrations WHERE version = 12').run();
+    db.close();
+
+    const second = new SqliteStore({ file });
+    await second.migrate();
+    const states = new Map((await second.listHandlerStates()).map((state) => [state.handler, state]));
+    await second.close();
+    expect(states.get('erp')).toMatchObject({ disabled: true, disabledBy: 'target' });
+    expect(states.get('wms')).toMatchObject({ disabled: false, disabledBy: null });
+  });
+
   it('refuses a store a newer receiver migrated (a schema version it does not know)', async () => {
     const file = join(dir, 'newer.db');
     const first = new SqliteStore({ file });
@@ -229,7 +250,7 @@ describe('SqliteStore', () => {
       }
     };
     await expect(open()).rejects.toThrow(StoreVersionError);
-    await expect(open()).rejects.toThrow(/schema is at version 99; this receiver knows versions up to 11/);
+    await expect(open()).rejects.toThrow(/schema is at version 99; this receiver knows versions up to 12/);
   });
 
   it('says a damaged file is damaged (restore a backup, not retry), and stays unready once it has seen it', async () => {

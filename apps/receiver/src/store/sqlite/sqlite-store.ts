@@ -32,6 +32,7 @@ import type {
   EventSummary,
   FailJobOptions,
   HandlerBacklog,
+  HandlerDisabledBy,
   HandlerState,
   IngestOptions,
   IngestResult,
@@ -224,7 +225,10 @@ export class SqliteStore implements Store {
     return this.#writer.call('setEventVerification', [eventId, update]);
   }
 
-  disableHandler(handler: string, options: { reason: string; now?: Date }): Promise<void> {
+  disableHandler(
+    handler: string,
+    options: { reason: string; by?: HandlerDisabledBy; now?: Date },
+  ): Promise<boolean> {
     return this.#writer.call('disableHandler', [handler, options]);
   }
 

@@ -893,6 +893,7 @@ export function defineStoreContract(engine: string, harness: StoreHarness): void
           {
             handler: 'erp',
             disabled: true,
+            disabledBy: 'target',
             reason: 'HTTP 410 Gone from https://erp.example/hook',
             changedAt: seconds(2),
           },
@@ -902,9 +903,48 @@ export function defineStoreContract(engine: string, harness: StoreHarness): void
         expect((await store.listHandlerStates())[0]).toMatchObject({
           handler: 'erp',
           disabled: false,
+          disabledBy: null,
           reason: null,
         });
         expect((await claimAll(store, 'w', seconds(4))).map((j) => j.handler)).toEqual(['erp']);
+      });
+
+      it("an operator's disable pauses a handler like a 410 and does not overwrite one already disabled", async () => {
+        const store = await open();
+        await store.ingest(delivery(), [orderEvent('1')], ['erp']);
+        const paused = 'disabled by an operator';
+        expect(await store.disableHandler('erp', { reason: paused, by: 'operator', now: seconds(1) })).toBe(
+          true,
+        );
+        // Already disabled: a no-op that says so (the first reason and time stay).
+        expect(await store.disableHandler('erp', { reason: 'again', by: 'operator', now: seconds(2) })).toBe(
+          false,
+        );
+        expect(await store.listHandlerStates()).toEqual([
+          { handler: 'erp', disabled: true, disabledBy: 'operator', reason: paused, changedAt: seconds(1) },
+        ]);
+        // Its jobs wait; a new event still gets one.
+        await store.ingest(delivery(), [orderEvent('2')], ['erp']);
+        expect(await claimAll(store, 'w', seconds(3))).toEqual([]);
+        // A 410 meanwhile (an attempt started before the pause) records itself: the URL needs fixing.
+        expect(
+          await store.disableHandler('erp', { reason: 'HTTP 410 Gone from erp.example', now: seconds(4) }),
+        ).toBe(true);
+        expect((await store.listHandlerStates())[0]).toMatchObject({ disabledBy: 'target' });
+        // An operator does not overwrite the target's reason either.
+        expect(await store.disableHandler('erp', { reason: paused, by: 'operator', now: seconds(5) })).toBe(
+          false,
+        );
+        expect((await store.listHandlerStates())[0]).toMatchObject({
+          disabledBy: 'target',
+          reason: 'HTTP 410 Gone from erp.example',
+        });
+        await store.enableHandler('erp', { now: seconds(6) });
+        expect(await store.disableHandler('erp', { reason: paused, by: 'operator', now: seconds(7) })).toBe(
+          true,
+        );
+        await store.enableHandler('erp', { now: seconds(8) });
+        expect((await claimAll(store, 'w', seconds(8))).map((j) => j.handler)).toEqual(['erp', 'erp']);
       });
 
       it('holds a mismatched event until replayed and records verification', async () => {
