@@ -20,6 +20,8 @@ describe('OAuth tokens against the sandbox', () => {
     const counter = countingFetch();
     const client = t.client({ fetch: counter.fetch, rateLimit: false });
     const first = await client.getToken();
+    // The token's lifetime as seen here, no longer than the one the client measured when it received it.
+    const lifetimeMs = first.expiresAt.getTime() - Date.now();
     expect(first.scopes).toEqual(DEMO_CLIENT.scopes);
     expect(first.expiresAt.getTime()).toBeGreaterThan(Date.now());
     expect(first.expiresAt.getTime()).toBeLessThanOrEqual(Date.now() + 3_000);
@@ -28,8 +30,10 @@ describe('OAuth tokens against the sandbox', () => {
     expect((await client.getToken()).accessToken).toBe(first.accessToken);
     expect(counter.tokenRequests()).toBe(1);
 
-    // Renewal starts at most half the lifetime before expiry: half a second before `exp` is inside that window.
-    await sleep(first.expiresAt.getTime() - Date.now() - 500);
+    // Renewal starts half the lifetime the client measured before `exp` (under a minute), so from
+    // `exp - lifetimeMs / 2` on at the latest: wake inside that window, before `exp` (at most 0.5 s before it).
+    // A fixed 0.5 s failed when a slow answer left the client a lifetime under a second.
+    await sleep(first.expiresAt.getTime() - Math.min(500, lifetimeMs / 2 - 20) - Date.now());
     const second = await client.getToken();
     expect(second.accessToken).not.toBe(first.accessToken);
     expect(second.expiresAt.getTime()).toBeGreaterThan(first.expiresAt.getTime());
