@@ -3,21 +3,17 @@
  * an hour) stop opening its events, and an uninstall call that comes again for a shop already
  * uninstalled changes nothing (no second app_uninstalled event, the first one's job is not cancelled).
  */
-import { signAppRequest } from '@srhooks/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ADMIN_TOKEN,
-  APP_CLIENT_SECRET,
   type AppModeFixture,
   eventually,
+  signedAppPath,
   startAppModeFixture,
 } from './test-support/app-mode-fixture.js';
 
 let codes = 0;
-function signed(path: string, shop: string): string {
-  const query = { shopname: shop, code: `after${++codes}`, timestamp: String(Math.floor(Date.now() / 1000)) };
-  return `${path}?${new URLSearchParams({ ...query, hmac: signAppRequest(query, APP_CLIENT_SECRET) })}`;
-}
+const signed = (path: string, shop: string) => signedAppPath(path, shop, `after${++codes}`);
 
 describe('app mode: after an uninstall', () => {
   let f: AppModeFixture;

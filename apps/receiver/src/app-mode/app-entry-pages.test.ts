@@ -4,7 +4,6 @@
  * stays in the admin API, the CLI and the logs); an event link whose session is forged is told "not
  * valid", one whose genuine session has run out "expired".
  */
-import { signAppRequest } from '@srhooks/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createShopSession, SESSION_SECONDS, sessionQuery } from './shop-session.js';
 import {
@@ -13,14 +12,12 @@ import {
   APP_ID,
   type AppModeFixture,
   eventually,
+  signedAppPath,
   startAppModeFixture,
 } from './test-support/app-mode-fixture.js';
 
 let codes = 0;
-function signed(path: string, shop: string): string {
-  const query = { shopname: shop, code: `pages${++codes}`, timestamp: String(Math.floor(Date.now() / 1000)) };
-  return `${path}?${new URLSearchParams({ ...query, hmac: signAppRequest(query, APP_CLIENT_SECRET) })}`;
-}
+const signed = (path: string, shop: string) => signedAppPath(path, shop, `pages${++codes}`);
 
 describe('app mode: the entry pages the merchant sees', () => {
   let f: AppModeFixture;

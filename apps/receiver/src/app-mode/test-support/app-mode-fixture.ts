@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { signAppRequest } from '@srhooks/contracts';
 import { type RunningSandbox, type SandboxOptions, startSandbox } from '@srhooks/sandbox';
 import type { FastifyInstance } from 'fastify';
 import { buildReceiver } from '../../app.js';
@@ -19,6 +20,15 @@ import { TEST_SECRET } from '../../test-support/test-receiver.js';
 export const APP_ID = '55';
 export const APP_CLIENT_ID = 'srhooks-test-app';
 export const APP_CLIENT_SECRET = 'srhooks-test-app-client-secret';
+
+/**
+ * `path?shopname=…&code=…&timestamp=now&hmac=…`: an install/uninstall/entry call for `shop` signed with the
+ * app's ClientSecret, as ShopRenter signs it.
+ */
+export function signedAppPath(path: string, shop: string, code: string): string {
+  const query = { shopname: shop, code, timestamp: String(Math.floor(Date.now() / 1000)) };
+  return `${path}?${new URLSearchParams({ ...query, hmac: signAppRequest(query, APP_CLIENT_SECRET) })}`;
+}
 export const WEBHOOK_SECRET_KEY = 'srhooks-test-app-webhook-key';
 export const ADMIN_TOKEN = 'app-mode-admin-token-0123456789';
 
