@@ -50,6 +50,13 @@ export function errorBody(
  */
 
 /**
+ * [A42] An abandoned cart that is completed later (gets its first status) is announced as a new
+ * order: `order_confirm`, not `order_status_change` (the documentation is silent). Every later status
+ * is an `order_status_change`. Recovery derives the same from the cart's history, whose first entry is
+ * that status (contracts' `recoverOrderEvents`). `simulator/shop-simulator.ts` (`changeStatus`).
+ */
+
+/**
  * [A37] A batch's inner `uri` may be the absolute resource URL (as every documented example) or a
  * path `/api/…` below the shop's API base; a URI that names no resource of this shop's API answers
  * the inner 404 "Resource matching URI … not found". `resources/batch.ts`.

@@ -229,6 +229,31 @@ describe('deliveries: wire format, field filtering, events', () => {
     expect(byUrl('/abandoned')).toHaveLength(1);
   });
 
+  it('a completed abandoned cart: its first status is delivered as order_confirm, later ones as order_status_change (A42)', async () => {
+    await register('/confirm', { event: 'order_confirm' });
+    await register('/status', { event: 'order_status_change' });
+    await register('/abandoned', { event: 'abandoned_cart' });
+    const cart = await sb.simulator.abandonCart('demo', { seed: 11 });
+    const innerId = cart.order.innerId ?? '';
+    const completed = await sb.simulator.changeStatus('demo', innerId, '2');
+    expect(completed.deliveries.map((d) => d.event)).toEqual(['order_confirm']);
+    const shipped = await sb.simulator.changeStatus('demo', innerId, '3');
+    expect(shipped.deliveries.map((d) => d.event)).toEqual(['order_status_change']);
+    await sb.simulator.waitForIdle();
+
+    const byUrl = (path: string) => receiver.requests.filter((r) => r.url === path);
+    expect([byUrl('/abandoned'), byUrl('/confirm'), byUrl('/status')].map((r) => r.length)).toEqual([
+      1, 1, 1,
+    ]);
+    const confirm = decodeDelivery({
+      event: 'order_confirm',
+      contentType: String(byUrl('/confirm')[0]?.headers['content-type']),
+      body: byUrl('/confirm')[0]?.body ?? '',
+    });
+    if (!('orders' in confirm)) throw new Error('expected orders');
+    expect(confirm.orders[0]).toMatchObject({ innerId, orderHistory: { status: '2' } });
+  });
+
   it('emits the three newsletter events with the subscriber', async () => {
     await register('/sub', { event: 'newsletter_subscribe' });
     await register('/unsub', { event: 'newsletter_unsubscribe' });

@@ -17,7 +17,7 @@ import type { SandboxState, ShopRuntime } from '../state/sandbox-state.js';
 import type { StoredOrder, WireItem } from '../state/shop-data.js';
 import type { DeliveryAttempt } from './delivery-attempt.js';
 import { addSelectableFields, defaultFieldSet } from './order-extras.js';
-import { recordStatus } from './order-history.js';
+import { historyOf, recordStatus } from './order-history.js';
 import { shopDateTime } from './shop-time.js';
 import { toWireOrder, toWireSubscriber } from './wire-format.js';
 
@@ -60,6 +60,10 @@ export interface SubscriberEventResult {
 /** Makes shop events happen; every event is delivered to the shop's matching subscriptions. */
 export interface OrderSimulator {
   placeOrder(shop: string, input?: OrderInput): Promise<OrderEventResult>;
+  /**
+   * Gives the order a new status: `order_status_change`; for an abandoned cart (no status yet) its first
+   * status completes it: `order_confirm` (assumed, A42).
+   */
   changeStatus(
     shop: string,
     orderInnerId: string,
@@ -158,6 +162,9 @@ export class ShopSimulator implements OrderSimulator {
       );
     }
     const now = new Date();
+    // An abandoned cart has no status (A39): its first one completes it, which the shop announces as
+    // a new order, `order_confirm` (assumptions.ts [A42]); every later status is a status change.
+    const completesCart = historyOf(stored).length === 0 && status !== ABANDONED_CART_STATUS.status;
     stored.item.orderHistory = {
       status,
       statusText: statusText ?? DEFAULT_ORDER_STATUS_TEXTS[status] ?? `Státusz ${status}`,
@@ -166,7 +173,8 @@ export class ShopSimulator implements OrderSimulator {
     };
     recordStatus(runtime.data, stored);
     stored.updatedAt = now.toISOString();
-    const deliveries = this.emit(runtime, 'order_status_change', [stored.item]);
+    const event = completesCart ? 'order_confirm' : 'order_status_change';
+    const deliveries = this.emit(runtime, event, [stored.item]);
     return { order: decodedOrder(defaultFieldSet(stored.item)), deliveries };
   }
 

@@ -4,7 +4,9 @@
  * a late real delivery is recorded as the recovered event's duplicate and vice versa.
  *
  * - The order's first status decides how it began: status 0 (an abandoned cart) → `abandoned_cart`,
- *   any other → `order_confirm`. The item's `orderHistory` is that first entry.
+ *   any other → `order_confirm`. The item's `orderHistory` is that first entry. An abandoned cart
+ *   completed later has no history before that (A39): its first entry is the status that completed
+ *   it, so it is `order_confirm`, which is what the shop sends then (assumed, A42).
  * - Every later entry of the history is one `order_status_change`, its `orderHistory` that entry
  *   (`dedupeKey` uses its status and `dateAdded`, exactly as for a delivery).
  * - Without a history (not read, or empty), only the first event, with the order's current status
