@@ -61,20 +61,32 @@ export function desiredSubscriptions(config: ReceiverConfig, shop: ShopConfig): 
 }
 
 /**
- * Is this subscription one of ours: pointing at this receiver's hooks for this shop, or (with
- * `desired`) one of the configured webhooks with a url of their own (another service) — left out,
- * those were created again at every start.
+ * Does a delivery URL point at this receiver's hooks for this shop: under `{publicUrl}/hooks/{shop}/`.
+ * The one definition of "this receiver's own subscription": reconcile and the install step compare and
+ * prune by it (`ownedBy`), recovery counts only the events such a subscription delivers. Null without
+ * `publicUrl`: the receiver then does not know the address the shop reaches it at.
+ */
+export function deliversHere(config: ReceiverConfig, shop: ShopConfig): ((url: string) => boolean) | null {
+  if (!config.publicUrl) return null;
+  const prefix = `${config.publicUrl}/hooks/${shop.name}/`;
+  return (url) => url.startsWith(prefix);
+}
+
+/**
+ * Is this subscription one of ours: pointing at this receiver's hooks for this shop (`deliversHere`),
+ * or (with `desired`) one of the configured webhooks with a url of their own (another service) — left
+ * out, those were created again at every start.
  */
 export function ownedBy(
   config: ReceiverConfig,
   shop: ShopConfig,
   desired: readonly WebhookSpec[] = [],
 ): (webhook: Webhook) => boolean {
-  const prefix = `${config.publicUrl}/hooks/${shop.name}/`;
+  const here = deliversHere(config, shop);
   const configured = new Set(desired.map((spec) => syncKey(spec.event, spec.url)));
   return (webhook) =>
     configured.has(webhookKey(webhook)) ||
-    webhook.webHookParameters.some((parameter) => parameter.url.startsWith(prefix));
+    (here !== null && webhook.webHookParameters.some((parameter) => here(parameter.url)));
 }
 
 async function reconcileShop(

@@ -128,9 +128,12 @@ describe('which delay recovery waits for each event', () => {
   afterAll(async () => {
     await scenario.close();
   });
-  const shop = (settings: Record<string, unknown>) => {
+  /** This receiver as the shop reaches it: the scenario subscribes its signed URLs on this port. */
+  const receiverUrl = () => `http://127.0.0.1:${scenario.port}`;
+  const shop = (settings: Record<string, unknown>, publicUrl: string | null = receiverUrl()) => {
     const config = ReceiverConfigSchema.parse({
       secrets: ['0123456789abcdef0123'],
+      ...(publicUrl ? { publicUrl } : {}),
       shops: [
         {
           name: SHOP,
@@ -144,11 +147,11 @@ describe('which delay recovery waits for each event', () => {
     });
     const [configured] = config.shops;
     if (!configured) throw new Error('no shop');
-    return { configured, client: new ShopClients(config.shops).clientFor(SHOP) };
+    return { config, configured, client: new ShopClients(config.shops).clientFor(SHOP) };
   };
 
   it("a configured shop: a webhooks entry's delay, none for an events entry, the shortest of several", async () => {
-    const { configured, client } = shop({
+    const { config, configured, client } = shop({
       events: ['order_confirm'],
       webhooks: [
         { event: 'abandoned_cart', delay: { value: 1, unit: 'day' } },
@@ -157,7 +160,7 @@ describe('which delay recovery waits for each event', () => {
         { event: 'order_status_change' },
       ],
     });
-    expect(await wantedEvents(configured, client)).toEqual(
+    expect(await wantedEvents(config, configured, client)).toEqual(
       new Map([
         ['order_confirm', 0],
         ['abandoned_cart', 2 * HOUR],
@@ -171,11 +174,79 @@ describe('which delay recovery waits for each event', () => {
     await scenario.subscribe(['abandoned_cart'], 'json', { delay: 3, delayUnit: 'hour' });
     await scenario.subscribe(['order_confirm'], 'json', { delay: 1, delayUnit: 'day' });
     await scenario.subscribe(['order_confirm'], 'xml');
-    const { configured, client } = shop({});
-    expect(await wantedEvents(configured, client)).toEqual(
+    const { config, configured, client } = shop({});
+    expect(await wantedEvents(config, configured, client)).toEqual(
       new Map([
         ['abandoned_cart', 3 * HOUR],
         ['order_confirm', 0],
+      ]),
+    );
+  });
+
+  it('a configured shop: a webhooks entry with enabled: false is not wanted (nothing is delivered for it)', async () => {
+    const { config, configured, client } = shop({
+      webhooks: [
+        { event: 'order_confirm' },
+        { event: 'order_status_change', enabled: false },
+        { event: 'abandoned_cart', enabled: false },
+        { event: 'abandoned_cart', delay: { value: 2, unit: 'hour' } },
+      ],
+    });
+    // The disabled abandoned_cart entry has no delay: counted, it would shorten the cart's to none.
+    expect(await wantedEvents(config, configured, client)).toEqual(
+      new Map([
+        ['order_confirm', 0],
+        ['abandoned_cart', 2 * HOUR],
+      ]),
+    );
+  });
+
+  it("a configured shop: a webhooks entry with another system's url is not wanted, one at this receiver's is", async () => {
+    const { config, configured, client } = shop({
+      events: ['order_confirm'],
+      webhooks: [
+        { event: 'order_status_change', url: 'https://erp.example.com/shoprenter/orders' },
+        { event: 'order_confirm', url: 'https://erp.example.com/shoprenter/orders' },
+        { event: 'abandoned_cart', delay: { value: 1, unit: 'day' } },
+        { event: 'abandoned_cart', url: 'https://crm.example.com/carts' },
+        {
+          event: 'newsletter_subscribe',
+          url: `${receiverUrl()}/hooks/${SHOP}/newsletter_subscribe/token`,
+          delay: { value: 2, unit: 'hour' },
+        },
+      ],
+    });
+    expect(await wantedEvents(config, configured, client)).toEqual(
+      new Map([
+        ['order_confirm', 0],
+        ['abandoned_cart', 24 * HOUR],
+        ['newsletter_subscribe', 2 * HOUR],
+      ]),
+    );
+  });
+
+  it("no events configured: the API's subscriptions at another system's URL are not wanted", async () => {
+    const { config, configured, client } = shop({});
+    // Another system's subscriptions on the same shop (an ERP, a CRM): enabled, some without a delay.
+    await client.webhooks.create({ event: 'order_status_change', url: 'https://erp.example.com/orders' });
+    await client.webhooks.create({ event: 'abandoned_cart', url: 'https://crm.example.com/carts' });
+    await client.webhooks.create({ event: 'newsletter_subscribe', url: 'https://crm.example.com/subs' });
+    // This receiver's (the previous test's subscriptions are still on the shop): abandoned_cart after
+    // 3 hours, order_confirm at once.
+    expect(await wantedEvents(config, configured, client)).toEqual(
+      new Map([
+        ['abandoned_cart', 3 * HOUR],
+        ['order_confirm', 0],
+      ]),
+    );
+    // A receiver without publicUrl cannot tell its subscriptions from others': every enabled one counts.
+    const unknownUrl = shop({}, null);
+    expect(await wantedEvents(unknownUrl.config, unknownUrl.configured, unknownUrl.client)).toEqual(
+      new Map([
+        ['abandoned_cart', 0],
+        ['order_confirm', 0],
+        ['order_status_change', 0],
+        ['newsletter_subscribe', 0],
       ]),
     );
   });

@@ -31,6 +31,7 @@ import { shopApiAuth } from '../config/shop-api-auth.js';
 import type { HandlerRegistry } from '../handlers/handler-registry.js';
 import type { ReceiverMetrics } from '../metrics/receiver-metrics.js';
 import type { ShopClients } from '../processing/shop-clients.js';
+import { deliversHere } from '../reconcile/reconcile-shops.js';
 import type { RecoveryPass, Store } from '../store/store.js';
 import {
   busy,
@@ -334,7 +335,7 @@ export class RecoveryService {
         {
           store,
           client,
-          wanted: await wantedEvents(shop, client, signal),
+          wanted: await wantedEvents(config, shop, client, signal),
           signal,
           handlersFor: (event) => handlers.namesFor(shop.name, event),
           onRecovered: (event, count) => {
@@ -444,13 +445,23 @@ function passOf(
 const HOUR_MS = 3_600_000;
 
 /**
- * The events the shop is subscribed to, each with its subscription's delay in ms (`webHookDelay`; 0 =
- * sent at once): its configured `events` (no delay, as `webhooks sync` creates them) and `webhooks`
- * entries (their `delay`); when it configures none, its enabled subscriptions as the API lists them.
- * An event with several subscriptions gets the shortest delay: the first delivery of it is the one
- * the receiver keeps.
+ * The events the shop delivers to this receiver, each with its subscription's delay in ms
+ * (`webHookDelay`; 0 = sent at once). Only a subscription at this receiver's own URL counts (reconcile's
+ * `deliversHere`): a disabled one or one at another system's URL brings this receiver nothing to miss.
+ *
+ * - From the config when the shop lists `events` or `webhooks` there: each `events` entry (no delay, as
+ *   `webhooks sync` creates them at this receiver's signed URL) and each `webhooks` entry that is not
+ *   `enabled: false` and has no `url` of its own (this receiver's signed URL) or one under this
+ *   receiver's `publicUrl` (its `delay`).
+ * - Otherwise the shop's enabled subscriptions as the API lists them (their `webHookDelay`) whose URL is
+ *   this receiver's. Without `publicUrl` the receiver cannot tell its subscriptions from other
+ *   systems': then every enabled one counts (set `publicUrl` to count only this receiver's).
+ *
+ * An event with several subscriptions gets the shortest delay: the first delivery of it is the one the
+ * receiver keeps.
  */
 export async function wantedEvents(
+  config: ReceiverConfig,
   shop: ShopConfig,
   client: ShopRenterClient,
   signal?: AbortSignal,
@@ -460,12 +471,21 @@ export async function wantedEvents(
     const delayMs = delayHours(delays) * HOUR_MS;
     wanted.set(event, Math.min(wanted.get(event) ?? delayMs, delayMs));
   };
-  for (const event of shop.events) add(event, []);
-  for (const entry of shop.webhooks)
-    add(entry.event, entry.delay ? [{ delay: entry.delay.value, delayUnit: entry.delay.unit }] : []);
-  if (wanted.size > 0) return wanted;
+  const here = deliversHere(config, shop);
+  if (shop.events.length > 0 || shop.webhooks.length > 0) {
+    for (const event of shop.events) add(event, []);
+    for (const entry of shop.webhooks) {
+      if (entry.enabled === false) continue;
+      if (entry.url !== undefined && !here?.(entry.url)) continue;
+      add(entry.event, entry.delay ? [{ delay: entry.delay.value, delayUnit: entry.delay.unit }] : []);
+    }
+    return wanted;
+  }
   const subscriptions = await client.webhooks.all(signal ? { signal } : {});
-  for (const subscription of subscriptions)
-    if (subscription.enabled) add(subscription.event, subscription.webHookDelay);
+  for (const subscription of subscriptions) {
+    if (!subscription.enabled) continue;
+    if (here && !subscription.webHookParameters.some((parameter) => here(parameter.url))) continue;
+    add(subscription.event, subscription.webHookDelay);
+  }
   return wanted;
 }

@@ -105,6 +105,8 @@ export async function startRecoveryScenario(
         db: join(dir, 'srhooks.db'),
         port,
         host: '127.0.0.1',
+        // As the shop reaches it: `subscribe` registers the signed URLs under it.
+        publicUrl: `http://127.0.0.1:${port}`,
         logLevel: 'warn',
         recoveryIntervalMinutes: 0,
         shops: [
