@@ -7,7 +7,6 @@
  * before that pass's window (its reads reach back by the delay); the shop's real delivery is then
  * recorded as its duplicate: the same dedupe key.
  */
-import { DEMO_CLIENT } from '@srhooks/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReceiverConfigSchema } from '../config/config-schema.js';
 import { ShopClients } from '../processing/shop-clients.js';
@@ -41,19 +40,8 @@ describe('a delayed subscription: recovery stores the event only once the shop w
     await scenario.subscribe(['abandoned_cart'], 'json', { delay: 2, delayUnit: 'hour' });
     const sandbox = scenario.sandbox;
     const app = await scenario.startReceiver(
-      {
-        // No events configured: recovery reads the shop's subscriptions, delays included.
-        shops: [
-          {
-            name: SHOP,
-            clientId: DEMO_CLIENT.clientId,
-            clientSecret: DEMO_CLIENT.clientSecret,
-            apiUrl: sandbox.apiUrlTemplate.replace('{shop}', SHOP),
-            tokenUrl: sandbox.tokenUrlTemplate.replace('{shop}', SHOP),
-            handlers: ['log'],
-          },
-        ],
-      },
+      // No events configured: recovery reads the shop's subscriptions, delays included.
+      { shops: [scenario.shop({ events: [] })] },
       { schedule: false, now: () => new Date(Date.now() + offsetMs) },
     );
     const { order: cart } = await sandbox.simulator.abandonCart(SHOP);
@@ -134,16 +122,7 @@ describe('which delay recovery waits for each event', () => {
     const config = ReceiverConfigSchema.parse({
       secrets: ['0123456789abcdef0123'],
       ...(publicUrl ? { publicUrl } : {}),
-      shops: [
-        {
-          name: SHOP,
-          clientId: DEMO_CLIENT.clientId,
-          clientSecret: DEMO_CLIENT.clientSecret,
-          apiUrl: scenario.sandbox.apiUrlTemplate.replace('{shop}', SHOP),
-          tokenUrl: scenario.sandbox.tokenUrlTemplate.replace('{shop}', SHOP),
-          ...settings,
-        },
-      ],
+      shops: [scenario.shop({ events: [], handlers: [], ...settings })],
     });
     const [configured] = config.shops;
     if (!configured) throw new Error('no shop');

@@ -27,19 +27,7 @@ describe('recovery failures', () => {
     const sim = scenario.sandbox.simulator;
     await sim.placeOrder(SHOP);
     scenario.sandbox.setFaults(SHOP, { errorRate: 1, errorStatus: 503 });
-    const app = await scenario.startReceiver({
-      shops: [
-        {
-          name: SHOP,
-          clientId: DEMO_CLIENT.clientId,
-          clientSecret: DEMO_CLIENT.clientSecret,
-          apiUrl: scenario.sandbox.apiUrlTemplate.replace('{shop}', SHOP),
-          tokenUrl: scenario.sandbox.tokenUrlTemplate.replace('{shop}', SHOP),
-          events: ['order_confirm'],
-          handlers: ['log'],
-        },
-      ],
-    });
+    const app = await scenario.startReceiver({ shops: [scenario.shop({ events: ['order_confirm'] })] });
     const failed = await waitUntil(
       'a failed pass',
       async () => {
@@ -76,14 +64,11 @@ describe('recovery failures', () => {
   it('refused credentials: the admin API answers 502 with the reason; nothing is stored', async () => {
     const app = await scenario.startReceiver({
       shops: [
-        {
-          name: SHOP,
-          clientId: DEMO_CLIENT.clientId,
+        scenario.shop({
           clientSecret: 'wrong-secret-for-recovery-test',
-          apiUrl: scenario.sandbox.apiUrlTemplate.replace('{shop}', SHOP),
-          tokenUrl: scenario.sandbox.tokenUrlTemplate.replace('{shop}', SHOP),
           events: ['order_confirm'],
-        },
+          handlers: [],
+        }),
       ],
     });
     const res = await app.inject({

@@ -12,6 +12,10 @@ import { DEMO_CLIENT, type RunningSandbox, startSandbox } from '@srhooks/sandbox
 import type { FastifyInstance } from 'fastify';
 import { buildReceiver } from '../../app.js';
 import type { ReceiverConfigInput } from '../../config/config-schema.js';
+
+/** One entry of the config's `shops`, before defaults. */
+type ShopConfigInput = NonNullable<ReceiverConfigInput['shops']>[number];
+
 import { defineReceiverConfig } from '../../config/load-config.js';
 import type { RecoveryPluginOptions } from '../recovery-plugin.js';
 
@@ -47,6 +51,12 @@ export interface RecoveryScenario {
     format?: DeliveryFormat,
     delay?: { delay: number; delayUnit: 'day' | 'hour' },
   ): Promise<void>;
+  /**
+   * The shop's entry in the receiver's config: API credentials for the sandbox, the order events, the
+   * `log` handler — with `settings` over it (e.g. `{ events: [] }` to recover from the API's
+   * subscriptions). `startReceiver` uses it unless `overrides.shops` is given.
+   */
+  shop(settings?: Partial<ShopConfigInput>): ShopConfigInput;
   /** `recovery`: the plugin's options (default: the schedule on, the default client). */
   startReceiver(
     overrides?: Partial<ReceiverConfigInput>,
@@ -73,6 +83,18 @@ export async function startRecoveryScenario(
     port,
     runs,
     receiver: null,
+    shop(settings = {}) {
+      return {
+        name: SHOP,
+        clientId: DEMO_CLIENT.clientId,
+        clientSecret: DEMO_CLIENT.clientSecret,
+        apiUrl: sandbox.apiUrlTemplate.replace('{shop}', SHOP),
+        tokenUrl: sandbox.tokenUrlTemplate.replace('{shop}', SHOP),
+        events: [...ORDER_EVENTS],
+        handlers: ['log'],
+        ...settings,
+      };
+    },
     async subscribe(events = ORDER_EVENTS, format = 'json', delay) {
       for (const event of events) {
         const url = `http://127.0.0.1:${port}${signDeliveryPath({ shop: SHOP, event }, SECRET)}`;
@@ -109,17 +131,7 @@ export async function startRecoveryScenario(
         publicUrl: `http://127.0.0.1:${port}`,
         logLevel: 'warn',
         recoveryIntervalMinutes: 0,
-        shops: [
-          {
-            name: SHOP,
-            clientId: DEMO_CLIENT.clientId,
-            clientSecret: DEMO_CLIENT.clientSecret,
-            apiUrl: sandbox.apiUrlTemplate.replace('{shop}', SHOP),
-            tokenUrl: sandbox.tokenUrlTemplate.replace('{shop}', SHOP),
-            events: [...ORDER_EVENTS],
-            handlers: ['log'],
-          },
-        ],
+        shops: [scenario.shop()],
         handlers: { log: { type: 'log' } },
         ...overrides,
       });
