@@ -244,6 +244,8 @@ export class PgAppShopStore implements AppShopStore {
       // lock_timeout ends the wait on the server; this ends it when the server cannot be heard.
       query_timeout: waitMs + 10_000,
       application_name: 'srhooks-receiver-app-install-lock',
+      // Idle while the work calls the shop's API: keepalives let a silently dropped link end (and abort it).
+      keepAlive: true,
     });
     let hold: ReturnType<typeof holdSignal> | undefined;
     let lostBeforeHold: string | undefined;
