@@ -3,13 +3,13 @@
  * their API steps run one after the other, so the shop gets its subscriptions once and ends installed.
  */
 import { createShopRenterClient } from '@srhooks/client';
-import { signAppRequest } from '@srhooks/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ADMIN_TOKEN,
   APP_CLIENT_ID,
   APP_CLIENT_SECRET,
   type AppModeFixture,
+  signedAppPath,
   startAppModeFixture,
 } from './test-support/app-mode-fixture.js';
 
@@ -23,11 +23,8 @@ describe('app mode: concurrent install calls for one shop', () => {
   });
 
   it('registers each subscription once and leaves the shop installed', async () => {
-    const install = (code: string) => {
-      const query = { shopname: 'alpha', code, timestamp: String(Math.floor(Date.now() / 1000)) };
-      const signed = new URLSearchParams({ ...query, hmac: signAppRequest(query, APP_CLIENT_SECRET) });
-      return fetch(`${f.baseUrl}/app/install?${signed}`, { redirect: 'manual' });
-    };
+    const install = (code: string) =>
+      fetch(`${f.baseUrl}${signedAppPath('/app/install', 'alpha', code)}`, { redirect: 'manual' });
     await f.sandbox.apps.install('55', 'alpha'); // ShopRenter's side: the app is installed there
     // Its subscriptions were deleted on the shop meanwhile: each install step has some to create.
     const client = createShopRenterClient({

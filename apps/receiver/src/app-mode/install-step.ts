@@ -27,14 +27,33 @@ export interface InstallStepContext {
 
 const MAX_BACKOFF_MS = 3_600_000;
 
-export async function subscribeShop(ctx: InstallStepContext, shop: string): Promise<AppShopSubscription[]> {
+/**
+ * Reads the shop's subscriptions and creates/updates/deletes this receiver's to match the app's. Call it
+ * holding the shop's install lock (runInstallStep); once `signal` aborts (the lock was lost), every further
+ * API call fails with its reason.
+ */
+export async function subscribeShop(
+  ctx: InstallStepContext,
+  shop: string,
+  signal?: AbortSignal,
+): Promise<AppShopSubscription[]> {
   const shopConfig = ctx.directory.appShopConfig(shop);
+  const baseFetch: Fetch = ctx.fetch ?? ((request) => fetch(request));
   const client = createShopRenterClient({
     shop,
     auth: { clientId: shopConfig.clientId ?? '', clientSecret: shopConfig.clientSecret ?? '' },
     ...(shopConfig.apiUrl ? { apiUrl: shopConfig.apiUrl } : {}),
     ...(shopConfig.tokenUrl ? { tokenUrl: shopConfig.tokenUrl } : {}),
-    ...(ctx.fetch ? { fetch: ctx.fetch } : {}),
+    ...(signal
+      ? {
+          fetch: (request: Request) => {
+            signal.throwIfAborted();
+            return baseFetch(new Request(request, { signal: AbortSignal.any([request.signal, signal]) }));
+          },
+        }
+      : ctx.fetch
+        ? { fetch: ctx.fetch }
+        : {}),
     retry: { maxAttempts: 2 },
   });
   await client.getToken();
@@ -58,66 +77,64 @@ export async function subscribeShop(ctx: InstallStepContext, shop: string): Prom
 
 type InstallOutcome = 'installed' | 'pending' | 'gone';
 
-/** The step in flight per shop, per app shop store (one receiver): the next one for a shop waits for it. */
-const inFlight = new WeakMap<AppShopStore, Map<string, Promise<InstallOutcome>>>();
-
 /**
  * Runs the step for one recorded (pending) install and records the outcome. Never throws. Steps for one
- * shop run one after the other (two install calls at once — a double click —, or an install call and the
- * background retry): each plans against what the previous one left, so no subscription is created twice.
+ * shop run one after the other — two install calls at once (a double click), an install call and the
+ * background retry, the re-subscription after a secret rotation, also on different receivers sharing a
+ * PostgreSQL store (`AppShopStore.withInstallLock`) —: each holder reads the shop's subscriptions after it
+ * got the lock and plans against what the previous one left, so no subscription is created twice.
  */
-export function runInstallStep(ctx: InstallStepContext, shop: string): Promise<InstallOutcome> {
-  let steps = inFlight.get(ctx.appShops);
-  if (!steps) {
-    steps = new Map();
-    inFlight.set(ctx.appShops, steps);
+export async function runInstallStep(ctx: InstallStepContext, shop: string): Promise<InstallOutcome> {
+  try {
+    return await ctx.appShops.withInstallLock(shop, async (signal) => {
+      let subscriptions: AppShopSubscription[];
+      try {
+        subscriptions = await subscribeShop(ctx, shop, signal);
+      } catch (error) {
+        // Recorded under the lock: the next holder's outcome is written after this one.
+        return await recordFailure(ctx, shop, error);
+      }
+      const applied = await ctx.appShops.markInstalled(shop, { subscriptions, now: nowOf(ctx) });
+      ctx.logger.info(
+        { shop, subscriptions: subscriptions.length },
+        'app installed: token obtained, subscriptions registered',
+      );
+      await refreshRecord(ctx, shop);
+      return applied ? 'installed' : 'gone';
+    });
+  } catch (error) {
+    // The lock was not obtained (busy elsewhere, store unavailable) or the outcome could not be written.
+    return recordFailure(ctx, shop, error);
   }
-  const shopSteps = steps;
-  const previous = shopSteps.get(shop);
-  const step = previous ? previous.catch(() => undefined).then(() => runStep(ctx, shop)) : runStep(ctx, shop);
-  shopSteps.set(shop, step);
-  void step.finally(() => {
-    if (shopSteps.get(shop) === step) shopSteps.delete(shop);
-  });
-  return step;
 }
 
-async function runStep(ctx: InstallStepContext, shop: string): Promise<InstallOutcome> {
-  const now = () => new Date((ctx.now ?? Date.now)());
+const nowOf = (ctx: InstallStepContext) => new Date((ctx.now ?? Date.now)());
+
+/** The step failed: the shop stays pending with the reason and a next attempt (backoff). Never throws. */
+async function recordFailure(ctx: InstallStepContext, shop: string, error: unknown): Promise<'pending'> {
+  const reason = ctx.config.app
+    ? appApiFailureReason(error, shop, ctx.config.app)
+    : error instanceof Error
+      ? error.message
+      : String(error);
+  const record = await ctx.appShops.get(shop).catch(() => null);
+  const failures = (record?.attempts ?? 0) + 1;
+  const delayMs = Math.min(ctx.config.app?.retryIntervalSeconds ?? 60, 3600) * 1000 * 2 ** (failures - 1);
+  const nextAttemptAt = new Date(nowOf(ctx).getTime() + Math.min(delayMs, MAX_BACKOFF_MS));
   try {
-    const subscriptions = await subscribeShop(ctx, shop);
-    const applied = await ctx.appShops.markInstalled(shop, { subscriptions, now: now() });
-    ctx.logger.info(
-      { shop, subscriptions: subscriptions.length },
-      'app installed: token obtained, subscriptions registered',
-    );
+    await ctx.appShops.markPending(shop, { reason, nextAttemptAt, now: nowOf(ctx) });
     await refreshRecord(ctx, shop);
-    return applied ? 'installed' : 'gone';
-  } catch (error) {
-    const reason = ctx.config.app
-      ? appApiFailureReason(error, shop, ctx.config.app)
-      : error instanceof Error
-        ? error.message
-        : String(error);
-    const record = await ctx.appShops.get(shop).catch(() => null);
-    const failures = (record?.attempts ?? 0) + 1;
-    const delayMs = Math.min(ctx.config.app?.retryIntervalSeconds ?? 60, 3600) * 1000 * 2 ** (failures - 1);
-    const nextAttemptAt = new Date(now().getTime() + Math.min(delayMs, MAX_BACKOFF_MS));
-    try {
-      await ctx.appShops.markPending(shop, { reason, nextAttemptAt, now: now() });
-      await refreshRecord(ctx, shop);
-    } catch (storeError) {
-      ctx.logger.error(
-        { shop, err: storeError },
-        'cannot record the pending install; the retry will pick it up',
-      );
-    }
-    ctx.logger.warn(
-      { shop, reason, nextAttemptAt },
-      'app install pending: the token or subscription step failed; will retry',
+  } catch (storeError) {
+    ctx.logger.error(
+      { shop, err: storeError },
+      'cannot record the pending install; the retry will pick it up',
     );
-    return 'pending';
   }
+  ctx.logger.warn(
+    { shop, reason, nextAttemptAt },
+    'app install pending: the token or subscription step failed; will retry',
+  );
+  return 'pending';
 }
 
 async function refreshRecord(ctx: InstallStepContext, shop: string): Promise<void> {

@@ -9,6 +9,7 @@
  */
 
 import { APP_EVENTS } from '@srhooks/contracts';
+import type { InstallLockOptions } from './shop-install-lock.js';
 
 /** `pending`: the install is recorded but its token/subscription step has not succeeded yet (retried). */
 export type AppShopStatus = 'pending' | 'installed' | 'uninstalled';
@@ -94,6 +95,20 @@ export interface AppShopStore {
    * state again in its transaction).
    */
   paymentClaimState(query: PaymentClaimQuery): Promise<PaymentClaimState>;
+  /**
+   * Runs `work` holding the shop's install lock (shop-install-lock.ts), so the app's API step for one shop
+   * runs on one holder at a time: within this process always; across receivers sharing the store with
+   * PostgreSQL (a session advisory lock on a connection of its own, released when `work` settles — or when
+   * that connection ends, the process included). Waits at most `waitMs` for another receiver's holder
+   * (then InstallLockBusyError, nothing run); `work`'s signal aborts when the lock is lost (its connection
+   * ended) or held past `holdMs` (InstallLockLostError): `work` stops calling the shop's API then. SQLite
+   * (one process per file) has the in-process part only.
+   */
+  withInstallLock<T>(
+    shop: string,
+    work: (signal: AbortSignal) => Promise<T>,
+    options?: InstallLockOptions,
+  ): Promise<T>;
   get(shop: string): Promise<AppShopRecord | null>;
   /** Every shop the app was ever installed on, by name. */
   list(): Promise<AppShopRecord[]>;

@@ -11,6 +11,15 @@ import type {
   PaymentClaimState,
 } from './app-shop-store.js';
 import { KEPT_ON_UNINSTALL_SQL } from './app-shop-store.js';
+import {
+  holdSignal,
+  INSTALL_LOCK_HOLD_MS,
+  INSTALL_LOCK_WAIT_MS,
+  InstallLockBusyError,
+  type InstallLockOptions,
+  installLockName,
+  KeyedQueue,
+} from './shop-install-lock.js';
 
 interface Row {
   shop: string;
@@ -43,9 +52,16 @@ function record(row: Row): AppShopRecord {
 /** On the store's PostgreSQL database and schema, with a small pool of its own (installs are rare). */
 export class PgAppShopStore implements AppShopStore {
   readonly #pool: pg.Pool;
+  readonly #url: string;
+  readonly #schema: string | null;
   #closed = false;
+  readonly #installQueue = new KeyedQueue();
+  /** The connections holding (or waiting for) an install lock: ended by close(), which releases them. */
+  readonly #lockClients = new Set<pg.Client>();
 
   constructor(options: { url: string; schema: string | null }) {
+    this.#url = options.url;
+    this.#schema = options.schema;
     this.#pool = new pg.Pool({
       connectionString: options.url,
       max: 2,
@@ -200,9 +216,72 @@ export class PgAppShopStore implements AppShopStore {
     return rows.map(record);
   }
 
+  /**
+   * The in-process queue per shop, then a session advisory lock (hashtext of installLockName: schema and
+   * shop) on a connection opened for it — not the pool's, whose two connections the work's own writes need —
+   * held until `work` settles, then unlocked and the connection ended (ending it releases the lock on
+   * every path; a crashed process's lock ends with its connection). `lock_timeout` bounds the wait.
+   */
+  withInstallLock<T>(
+    shop: string,
+    work: (signal: AbortSignal) => Promise<T>,
+    options: InstallLockOptions = {},
+  ): Promise<T> {
+    return this.#installQueue.run(shop, () => this.#advisoryLocked(shop, work, options));
+  }
+
+  async #advisoryLocked<T>(
+    shop: string,
+    work: (signal: AbortSignal) => Promise<T>,
+    options: InstallLockOptions,
+  ): Promise<T> {
+    if (this.#closed) throw new StoreUnavailableError('the app shop store is closed');
+    const waitMs = Math.max(1, Math.floor(options.waitMs ?? INSTALL_LOCK_WAIT_MS));
+    const name = installLockName(this.#schema, shop);
+    const client = new pg.Client({
+      connectionString: this.#url,
+      connectionTimeoutMillis: 5000,
+      // lock_timeout ends the wait on the server; this ends it when the server cannot be heard.
+      query_timeout: waitMs + 10_000,
+      application_name: 'srhooks-receiver-app-install-lock',
+      // Idle while the work calls the shop's API: keepalives let a silently dropped link end (and abort it).
+      keepAlive: true,
+    });
+    let hold: ReturnType<typeof holdSignal> | undefined;
+    let lostBeforeHold: string | undefined;
+    const lose = (why: string) => {
+      if (hold) hold.lose(why);
+      else lostBeforeHold ??= why;
+    };
+    client.on('error', (error: Error) => lose(`its PostgreSQL connection failed: ${error.message}`));
+    client.on('end', () => lose('its PostgreSQL connection ended'));
+    this.#lockClients.add(client);
+    let locked = false;
+    try {
+      try {
+        await client.connect();
+        await client.query(`SET lock_timeout = ${waitMs}`);
+        await client.query('SELECT pg_advisory_lock(hashtext($1))', [name]);
+        locked = true;
+      } catch (error) {
+        if ((error as { code?: unknown }).code === '55P03') throw new InstallLockBusyError(shop, waitMs);
+        throw mapPgError(error);
+      }
+      hold = holdSignal(shop, options.holdMs ?? INSTALL_LOCK_HOLD_MS);
+      if (lostBeforeHold !== undefined) hold.lose(lostBeforeHold);
+      return await work(hold.signal);
+    } finally {
+      hold?.done();
+      this.#lockClients.delete(client);
+      if (locked) await client.query('SELECT pg_advisory_unlock(hashtext($1))', [name]).catch(() => {});
+      await client.end().catch(() => {});
+    }
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await Promise.all([...this.#lockClients].map((client) => client.end().catch(() => {})));
     await this.#pool.end();
   }
 }

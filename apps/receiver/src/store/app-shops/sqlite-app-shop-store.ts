@@ -11,6 +11,12 @@ import type {
   PaymentClaimState,
 } from './app-shop-store.js';
 import { KEPT_ON_UNINSTALL_SQL } from './app-shop-store.js';
+import {
+  holdSignal,
+  INSTALL_LOCK_HOLD_MS,
+  type InstallLockOptions,
+  KeyedQueue,
+} from './shop-install-lock.js';
 
 interface Row {
   shop: string;
@@ -50,6 +56,7 @@ function record(row: Row): AppShopRecord {
 export class SqliteAppShopStore implements AppShopStore {
   readonly #db: Database.Database;
   #closed = false;
+  readonly #installQueue = new KeyedQueue();
 
   constructor(file: string) {
     this.#db = new Database(file);
@@ -204,6 +211,27 @@ export class SqliteAppShopStore implements AppShopStore {
           .all(ms(options.now), options.limit ?? 50) as Row[]
       ).map(record),
     );
+  }
+
+  /**
+   * The in-process queue per shop only: a SQLite file is one receiver process's (README › Several
+   * instances), so no other process runs the shop's step. `waitMs` does not apply (the holder ahead is
+   * this process's own step, bounded by its API calls' timeouts and `holdMs`).
+   */
+  async withInstallLock<T>(
+    shop: string,
+    work: (signal: AbortSignal) => Promise<T>,
+    options: InstallLockOptions = {},
+  ): Promise<T> {
+    return this.#installQueue.run(shop, async () => {
+      if (this.#closed) throw new StoreUnavailableError('the app shop store is closed');
+      const hold = holdSignal(shop, options.holdMs ?? INSTALL_LOCK_HOLD_MS);
+      try {
+        return await work(hold.signal);
+      } finally {
+        hold.done();
+      }
+    });
   }
 
   async close(): Promise<void> {

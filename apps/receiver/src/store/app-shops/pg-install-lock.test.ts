@@ -1,0 +1,117 @@
+/**
+ * The PostgreSQL install lock (`PgAppShopStore.withInstallLock`) against the real server, two stores as two
+ * receivers on one database (the lock's name carries a schema unique to this run, so parallel runs never
+ * meet): one holder at a time; released when the work fails; a wait bounded by `waitMs`; a holder whose
+ * lock connection is terminated sees its work's signal abort, and the lock is free for the next at once.
+ */
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { TEST_DATABASE_URL, uniqueSchemaName } from '../../test-support/postgres-schema.js';
+import { PgAppShopStore } from './pg-app-shop-store.js';
+import { InstallLockBusyError, InstallLockLostError, installLockName } from './shop-install-lock.js';
+
+describe('PostgreSQL install lock across two stores', () => {
+  // Only names the lock; no tables are needed (and none are created).
+  const schema = uniqueSchemaName('install_lock');
+  const a = new PgAppShopStore({ url: TEST_DATABASE_URL, schema });
+  const b = new PgAppShopStore({ url: TEST_DATABASE_URL, schema });
+  afterAll(async () => {
+    await a.close();
+    await b.close();
+  });
+
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it('lets one holder in at a time per shop, and other shops meanwhile', async () => {
+    const trace: string[] = [];
+    const work = (name: string) => async () => {
+      trace.push(`${name} in`);
+      await sleep(150);
+      trace.push(`${name} out`);
+    };
+    await Promise.all([
+      a.withInstallLock('alpha', work('a')),
+      b.withInstallLock('alpha', work('b')),
+      b.withInstallLock('beta', async () => void trace.push('beta')),
+    ]);
+    const alpha = trace.filter((line) => line !== 'beta');
+    expect([
+      ['a in', 'a out', 'b in', 'b out'],
+      ['b in', 'b out', 'a in', 'a out'],
+    ]).toContainEqual(alpha);
+    // beta did not wait for alpha's holders.
+    expect(trace.indexOf('beta')).toBeLessThan(trace.lastIndexOf('a out'));
+  });
+
+  it('releases the lock when the work fails', async () => {
+    await expect(
+      a.withInstallLock('alpha', async () => {
+        throw new Error('the API step failed');
+      }),
+    ).rejects.toThrow('the API step failed');
+    const started = Date.now();
+    await b.withInstallLock('alpha', async () => undefined, { waitMs: 2000 });
+    expect(Date.now() - started).toBeLessThan(1500);
+  });
+
+  it('gives up waiting after waitMs with InstallLockBusyError, running nothing', async () => {
+    let release = () => {};
+    const held = a.withInstallLock('alpha', () => new Promise<void>((resolve) => (release = resolve)));
+    await sleep(200); // a holds it
+    let ran = false;
+    const started = Date.now();
+    const waited = b.withInstallLock(
+      'alpha',
+      async () => {
+        ran = true;
+      },
+      { waitMs: 300 },
+    );
+    await expect(waited).rejects.toBeInstanceOf(InstallLockBusyError);
+    await expect(waited).rejects.toMatchObject({ code: 'install_lock_busy' });
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(ran).toBe(false);
+    release();
+    await held;
+  });
+
+  it('aborts the holder’s signal when its lock connection is lost, and frees the lock', async () => {
+    const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await admin.connect();
+    try {
+      let seen: unknown;
+      const held = a.withInstallLock('alpha', async (signal) => {
+        // The holding backend: the one granted this run's (unique) advisory lock.
+        const { rows } = await admin.query(
+          `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1
+             AND objid = (hashtext($1)::bigint & 4294967295)::oid`,
+          [installLockName(schema, 'alpha')],
+        );
+        expect(rows).toHaveLength(1);
+        await admin.query('SELECT pg_terminate_backend($1)', [rows[0].pid]);
+        await new Promise<void>((resolve) => {
+          if (signal.aborted) resolve();
+          signal.addEventListener('abort', () => resolve(), { once: true });
+        });
+        seen = signal.reason;
+      });
+      await held;
+      expect(seen).toBeInstanceOf(InstallLockLostError);
+      const started = Date.now();
+      await b.withInstallLock('alpha', async () => undefined, { waitMs: 2000 });
+      expect(Date.now() - started).toBeLessThan(1500);
+    } finally {
+      await admin.end();
+    }
+  });
+
+  it('aborts the holder’s signal once held past holdMs', async () => {
+    const reason = await a.withInstallLock(
+      'alpha',
+      (signal) =>
+        new Promise<unknown>((resolve) => signal.addEventListener('abort', () => resolve(signal.reason))),
+      { holdMs: 200 },
+    );
+    expect(reason).toBeInstanceOf(InstallLockLostError);
+  });
+});
