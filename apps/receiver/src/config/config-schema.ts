@@ -84,7 +84,19 @@ export const LogHandlerConfigSchema = z.looseObject({
 
 /** Broker handlers (fields in broker-handler-schemas.ts). */
 export const NatsHandlerConfigSchema = z.looseObject({ ...natsHandlerFields, ...handlerCommon });
-export const AmqpHandlerConfigSchema = z.looseObject({ ...amqpHandlerFields, ...handlerCommon });
+export const AmqpHandlerConfigSchema = z
+  .looseObject({ ...amqpHandlerFields, ...handlerCommon })
+  .superRefine((handler, ctx) => {
+    // The default exchange routes by queue name, and no queue is named "": every publish would be unroutable.
+    if (handler.exchange === '' && handler.routingKey === '') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['routingKey'],
+        message:
+          'is "" with the default exchange (exchange ""), which routes by queue name, so no queue would get the messages: give the queue name as routingKey, or name a fanout or headers exchange in "exchange"',
+      });
+    }
+  });
 export const RedisStreamHandlerConfigSchema = z.looseObject({
   ...redisStreamHandlerFields,
   ...handlerCommon,
