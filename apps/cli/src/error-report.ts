@@ -1,4 +1,5 @@
 import { CliError, EXIT_CODES } from './cli-error.js';
+import { systemCode } from './network-failure.js';
 
 /**
  * Turns anything thrown by an action into a CliError with an exit code and a fix. Errors of the
@@ -12,29 +13,6 @@ interface NamedError extends Error {
   url?: unknown;
   requiredScope?: unknown;
   hint?: unknown;
-}
-
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EPIPE',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_SOCKET',
-]);
-
-function systemCode(error: unknown): string | undefined {
-  let current: unknown = error;
-  for (let depth = 0; depth < 4 && current && typeof current === 'object'; depth += 1) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && NETWORK_CODES.has(code)) return code;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
 }
 
 function hostOf(url: unknown): string {

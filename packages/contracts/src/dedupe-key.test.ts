@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fieldInfo, fieldsForEvent, projectItem } from './catalogue/index.js';
-import { DEDUPE_KEY_FIELDS, dedupeFieldsMissing, dedupeKey } from './dedupe-key.js';
+import { DEDUPE_KEY_FIELDS, dedupeFieldsMissing, dedupeFieldsWarning, dedupeKey } from './dedupe-key.js';
 import { InvalidShopNameError } from './errors.js';
 import { WEBHOOK_EVENTS } from './events.js';
 
@@ -113,5 +113,31 @@ describe('DEDUPE_KEY_FIELDS and dedupeFieldsMissing', () => {
     expect(dedupeKey('demo', 'order_status_change', full('2025-12-03 09:00:00'))).not.toBe(
       dedupeKey('demo', 'order_status_change', full('2025-12-01 20:57:40')),
     );
+  });
+});
+
+describe('dedupeFieldsWarning', () => {
+  it('says what is missing, what goes wrong and what to do; nothing for the default set or a full selection', () => {
+    expect(
+      dedupeFieldsWarning('acme order_status_change', 'order_status_change', [
+        'order_innerId',
+        'orderHistory_status',
+      ]),
+    ).toBe(
+      "acme order_status_change: the selected fields leave out orderHistory_dateAdded: the receiver cannot tell two changes of an order to the same status apart, so it records the later one as a duplicate and its handlers never run; add orderHistory_dateAdded to the fields (or select no fields: the shop's default set has them)",
+    );
+    expect(dedupeFieldsWarning('x', 'order_status_change', ['order_innerId'])).toContain(
+      'leave out orderHistory_status, orderHistory_dateAdded: the receiver cannot tell one status change of an order from the next',
+    );
+    expect(dedupeFieldsWarning('x', 'order_confirm', ['order_email'])).toContain('leave out order_innerId');
+    expect(dedupeFieldsWarning('x', 'order_status_change', undefined)).toBeNull();
+    expect(dedupeFieldsWarning('x', 'order_status_change', [])).toBeNull();
+    expect(
+      dedupeFieldsWarning('x', 'order_status_change', [
+        'order_innerId',
+        'orderHistory_status',
+        'orderHistory_dateAdded',
+      ]),
+    ).toBeNull();
   });
 });

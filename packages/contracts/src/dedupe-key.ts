@@ -65,3 +65,26 @@ export function dedupeFieldsMissing(event: WebhookEvent, fields: readonly string
   if (fields === undefined || fields.length === 0) return [];
   return DEDUPE_KEY_FIELDS[event].filter((field) => !fields.includes(field));
 }
+
+/**
+ * The warning for a subscription whose `fields` leave out what {@link dedupeKey} reads (see
+ * {@link dedupeFieldsMissing}): `<where>: the selected fields leave out <fields>: <what goes wrong>;
+ * <what to do>`, or null when nothing is missing. The receiver would record some genuine events as
+ * duplicates of earlier ones, and their handlers would never run. One text for the CLI (`webhooks
+ * create/update/sync`) and the receiver (start-up reconcile); it names fields and events only.
+ */
+export function dedupeFieldsWarning(
+  where: string,
+  event: WebhookEvent,
+  fields: readonly string[] | undefined,
+): string | null {
+  const missing = dedupeFieldsMissing(event, fields);
+  if (missing.length === 0) return null;
+  const harm =
+    event === 'order_status_change'
+      ? missing.includes('order_innerId') || missing.includes('orderHistory_status')
+        ? 'the receiver cannot tell one status change of an order from the next, so it records the later ones as duplicates and their handlers never run'
+        : 'the receiver cannot tell two changes of an order to the same status apart, so it records the later one as a duplicate and its handlers never run'
+      : 'the receiver can only tell items apart by the selected values, so different items with equal values are recorded as duplicates and their handlers never run';
+  return `${where}: the selected fields leave out ${missing.join(', ')}: ${harm}; add ${missing.join(',')} to the fields (or select no fields: the shop's default set has them)`;
+}

@@ -15,7 +15,7 @@ export { canonicalJson, contentHash } from './canonical-json.js';
 export * from './catalogue/index.js';
 export * from './codec/index.js';
 export { DAYS_EXPECTED, DaysInputError, MAX_DAYS, parseDays } from './days.js';
-export { DEDUPE_KEY_FIELDS, dedupeFieldsMissing, dedupeKey } from './dedupe-key.js';
+export { DEDUPE_KEY_FIELDS, dedupeFieldsMissing, dedupeFieldsWarning, dedupeKey } from './dedupe-key.js';
 export * from './errors.js';
 export * from './events.js';
 export { FIELDS_SOURCE, SHOPRENTER_FIELDS } from './generated/fields.js';

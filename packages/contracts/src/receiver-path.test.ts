@@ -3,6 +3,7 @@ import {
   deliveryToken,
   isValidShopName,
   parseDeliveryPath,
+  publicBaseUrlProblem,
   signDeliveryPath,
   signDeliveryUrl,
   verifyDeliveryPath,
@@ -67,6 +68,26 @@ describe('signed delivery paths', () => {
     expect(url).toMatch(
       /^https:\/\/hooks\.example\.com\/srhooks\/hooks\/demo\/order_confirm\/[A-Za-z0-9_-]{43}$/,
     );
+  });
+
+  it('refuses a base with a query string or a fragment instead of dropping it', () => {
+    const target = { shop: 'demo', event: 'order_confirm' } as const;
+    expect(() => signDeliveryUrl('https://hooks.example.com/base?x=1', target, secret)).toThrow(
+      expect.objectContaining({
+        code: 'invalid_public_url',
+        message: expect.stringContaining(
+          'public URL "https://hooks.example.com/base?x=1" has a query string (?x=1): delivery URLs are <publicUrl>/hooks/<shop>/<event>/<token>, and ShopRenter documents nothing about query strings on webhook URLs; remove the query (use a path prefix instead, e.g. https://hooks.example.com/base)',
+        ),
+      }),
+    );
+    expect(() => signDeliveryUrl('https://hooks.example.com/?', target, secret)).toThrow(
+      /has a query string/,
+    );
+    expect(() => signDeliveryUrl('https://hooks.example.com/#top', target, secret)).toThrow(
+      /has a fragment \(#top\), which is never sent to the receiver; remove it/,
+    );
+    expect(publicBaseUrlProblem('https://hooks.example.com/base/')).toBeNull();
+    expect(publicBaseUrlProblem('ftp://hooks.example.com')).toMatch(/^must be an http\(s\) URL/);
   });
 
   it('refuses weak secrets and bad shop names when signing', () => {

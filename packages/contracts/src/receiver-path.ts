@@ -59,12 +59,38 @@ export function signDeliveryPath(target: DeliveryTarget, secret: string): string
   return `/hooks/${target.shop}/${target.event}/${deliveryToken(target, secret)}`;
 }
 
-/** Full delivery URL under a receiver's public base URL (which may itself have a path). */
+/**
+ * The one rule for a receiver's public base URL (the receiver's `publicUrl` / `SRHOOKS_PUBLIC_URL`, the
+ * CLI's sync file, `listen --public-url`, `url --base`, the client's `buildDeliveryUrl`): what is wrong
+ * with it, or null. An http(s) URL, optionally with a path prefix; no query string and no fragment.
+ * Delivery URLs are `{base}/hooks/{shop}/{event}/{token}`: a query would have to follow the token and
+ * ShopRenter documents nothing about query strings on webhook URLs (kept, dropped or re-encoded?), and
+ * a fragment is never sent to a server. The text completes "<setting> …" and says what to do.
+ */
+export function publicBaseUrlProblem(url: string): string | null {
+  const example =
+    'such as https://hooks.example.com (a path prefix is allowed: https://hooks.example.com/base)';
+  if (!/^https?:\/\//i.test(url) || !URL.canParse(url)) return `must be an http(s) URL ${example}`;
+  const parsed = new URL(url);
+  if (url.includes('?')) {
+    return `has a query string (${parsed.search || '?'}): delivery URLs are <publicUrl>/hooks/<shop>/<event>/<token>, and ShopRenter documents nothing about query strings on webhook URLs; remove the query (use a path prefix instead, e.g. ${parsed.origin}${parsed.pathname.replace(/\/+$/, '')})`;
+  }
+  if (url.includes('#')) {
+    return `has a fragment (${parsed.hash || '#'}), which is never sent to the receiver; remove it (e.g. ${parsed.origin}${parsed.pathname.replace(/\/+$/, '')})`;
+  }
+  return null;
+}
+
+/**
+ * Full delivery URL under a receiver's public base URL (which may itself have a path). A base that
+ * {@link publicBaseUrlProblem} refuses (a query string, a fragment) throws `invalid_public_url`
+ * instead of being dropped silently.
+ */
 export function signDeliveryUrl(baseUrl: string, target: DeliveryTarget, secret: string): string {
+  const problem = publicBaseUrlProblem(baseUrl);
+  if (problem !== null) throw new ContractsError('invalid_public_url', `public URL "${baseUrl}" ${problem}`);
   const base = new URL(baseUrl);
   base.pathname = `${base.pathname.replace(/\/+$/, '')}${signDeliveryPath(target, secret)}`;
-  base.search = '';
-  base.hash = '';
   return base.toString();
 }
 

@@ -49,6 +49,31 @@ async function startHumanListen(event: string) {
 }
 
 describe('srhooks listen', () => {
+  it('refuses a --public-url with a query string (the receiver publicUrl rule) instead of dropping it', async () => {
+    const dir = tempConfigDir();
+    try {
+      const run = await runCli(dir.dir, [
+        'listen',
+        '--port',
+        '0',
+        '--shop',
+        'demo',
+        '--public-url',
+        'https://abc123.tunnel.example/?x=1',
+        '--json',
+      ]);
+      expect(run.code).toBe(2);
+      expect(JSON.parse(run.stdout).error).toMatchObject({
+        code: 'invalid_public_url',
+        message: expect.stringContaining(
+          '--public-url "https://abc123.tunnel.example/?x=1" has a query string (?x=1): delivery URLs are <publicUrl>/hooks/<shop>/<event>/<token>',
+        ),
+      });
+    } finally {
+      dir.cleanup();
+    }
+  });
+
   it('prints its signed URLs for the stored shops and the chosen events, SQLite under the config dir', () => {
     expect(start.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(start.db).toBe(join(config.dir, 'listen.db'));

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import {
   isValidShopName,
   isWebhookEvent,
+  publicBaseUrlProblem,
   signDeliveryUrl,
   WEBHOOK_EVENTS,
   type WebhookEvent,
@@ -219,6 +220,15 @@ export const listenCommand = defineCommand<ListenOptions, ListenResult>({
     }
     if (options.publicUrl && (!/^https?:\/\//.test(options.publicUrl) || !URL.canParse(options.publicUrl))) {
       throw usageError(`--public-url must be an http(s) URL, got "${options.publicUrl}"`);
+    }
+    // the receiver's publicUrl rule (contracts): a query string or fragment is refused, never dropped
+    const publicUrlProblem = options.publicUrl ? publicBaseUrlProblem(options.publicUrl) : null;
+    if (publicUrlProblem !== null) {
+      throw usageError(
+        `--public-url "${options.publicUrl}" ${publicUrlProblem}`,
+        undefined,
+        'invalid_public_url',
+      );
     }
 
     checkEnvCredentialsShops(shops, context.env);

@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import type { RunningSandbox } from '@srhooks/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +14,15 @@ const cli = (...args: string[]) => runCli(config.dir, args);
 beforeAll(async () => {
   sandbox = await startTestSandbox();
 });
+
+/** A 127.0.0.1 port nothing listens on: one the system just handed out and that was closed again. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 afterAll(async () => {
   await sandbox.close();
   config.cleanup();
@@ -85,21 +95,80 @@ describe('srhooks login / shops / logout', () => {
     }
   });
 
-  it('a token URL nothing answers on says so too', async () => {
+  it('a token URL fetch will not request (port 1: "bad port") names the token URL', async () => {
     const other = tempConfigDir();
     try {
       const args = loginArgs(sandbox, 'acme');
       args[args.indexOf('--token-url') + 1] = 'http://127.0.0.1:1/{shop}/app/token';
       const run = await runCli(other.dir, args);
       expect(run.code).toBe(3);
-      // port 1: fetch refuses it ("bad port"); elsewhere ECONNREFUSED
-      expect(run.stderr).toMatch(
-        /^error: the token URL http:\/\/127\.0\.0\.1:1\/acme\/app\/token cannot be reached \(bad port\): it is not a ShopRenter OAuth token endpoint\n/,
-      );
-      expect(run.stderr).toContain(
-        "nothing was stored: check --token-url (leave it out for ShopRenter's own); the client id and secret were not checked\n",
+      expect(run.stderr).toBe(
+        'error: the token URL http://127.0.0.1:1/acme/app/token cannot be requested (bad port)\n' +
+          "nothing was stored: check --token-url (leave it out for ShopRenter's own); the client id and secret were not checked\n",
       );
       expect(existsSync(join(other.dir, 'credentials.json'))).toBe(false);
+    } finally {
+      other.cleanup();
+    }
+  });
+
+  // Network failures say so (host, reason, what to check), not "not a ShopRenter OAuth token endpoint".
+  it('a token URL on a closed port: could not reach the host, connection refused', async () => {
+    const other = tempConfigDir();
+    try {
+      const port = await closedPort();
+      const args = loginArgs(sandbox, 'acme');
+      args[args.indexOf('--token-url') + 1] = `http://127.0.0.1:${port}/{shop}/app/token`;
+      const run = await runCli(other.dir, [...args, '--json']);
+      expect(run.code).toBe(3);
+      expect(JSON.parse(run.stdout).error).toMatchObject({
+        code: 'network_error',
+        message: `could not reach 127.0.0.1:${port} to get a token (connection refused: nothing listens at that address and port (ECONNREFUSED)); the token URL is http://127.0.0.1:${port}/acme/app/token`,
+        hint: "nothing was stored: check the network connection, any proxy (HTTPS_PROXY / HTTP_PROXY) and --token-url (leave it out for ShopRenter's own); the client id and secret were not checked",
+      });
+      expect(run.stdout + run.stderr).not.toContain('not a ShopRenter OAuth token endpoint');
+      expect(existsSync(join(other.dir, 'credentials.json'))).toBe(false);
+    } finally {
+      other.cleanup();
+    }
+  });
+
+  it('a token URL whose host closes the connection: could not reach it, connection closed', async () => {
+    const other = tempConfigDir();
+    const server = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const args = loginArgs(sandbox, 'acme');
+      args[args.indexOf('--token-url') + 1] = `http://127.0.0.1:${port}/{shop}/app/token`;
+      const run = await runCli(other.dir, args);
+      expect(run.code).toBe(3);
+      expect(run.stderr.split('\n')[0]).toMatch(
+        new RegExp(
+          `^error: could not reach 127\\.0\\.0\\.1:${port} to get a token \\(the connection (was reset \\(ECONNRESET\\)|was closed before an answer \\(UND_ERR_SOCKET\\))\\)`,
+        ),
+      );
+      expect(run.stderr).not.toContain('not a ShopRenter OAuth token endpoint');
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+      other.cleanup();
+    }
+  });
+
+  // `.invalid` never resolves (RFC 6761); the system resolver answers it at once (about 50 ms here).
+  it('a token URL whose host does not resolve names the host and, as it holds the shop name, says to check it', async () => {
+    const other = tempConfigDir();
+    try {
+      const args = loginArgs(sandbox, 'acme');
+      args[args.indexOf('--token-url') + 1] = 'https://{shop}.srhooks-test.invalid/app/token';
+      const run = await runCli(other.dir, args);
+      expect(run.code).toBe(3);
+      expect(run.stderr.split('\n')[0]).toMatch(
+        /^error: could not reach acme\.srhooks-test\.invalid to get a token \(the host name (does not resolve \(ENOTFOUND\)|could not be looked up \(DNS did not answer\) \(EAI_AGAIN\))\); the token URL is https:\/\/acme\.srhooks-test\.invalid\/app\/token$/,
+      );
+      expect(run.stderr).toContain(
+        'nothing was stored: check the network connection, any proxy (HTTPS_PROXY / HTTP_PROXY), the shop name "acme" and --token-url',
+      );
     } finally {
       other.cleanup();
     }

@@ -3,6 +3,7 @@ import { defineCommand } from '../command.js';
 import { resolveConfigDir } from '../config/config-dir.js';
 import { CredentialStore, type StoredAuth, type StoredShop } from '../config/credential-store.js';
 import { assertShopName } from '../config/resolve-shop.js';
+import { networkFailure } from '../network-failure.js';
 import { openShopClient } from '../shop-client.js';
 
 export interface LoginOptions {
@@ -110,6 +111,7 @@ interface UrlLabels {
   tokenLabel: string | undefined;
   /** The API base URL, `{shop}` filled in. */
   apiBase: string;
+  shop: string;
 }
 
 const NOTHING_STORED = 'nothing was stored';
@@ -125,6 +127,21 @@ function causeCode(cause: unknown): string | undefined {
     current = (current as { cause?: unknown }).cause;
   }
   return message;
+}
+
+function hostOf(url: string): string {
+  return URL.canParse(url) ? new URL(url).host : url;
+}
+
+/**
+ * What to check when a host could not be reached: the network and a proxy always; the shop name when
+ * it is part of the host name (a misspelt shop does not resolve); the URL setting when one was given.
+ */
+function reachHint(host: string, shop: string, label: string | undefined): string {
+  const checks = ['the network connection', 'any proxy (HTTPS_PROXY / HTTP_PROXY)'];
+  if (host.toLowerCase().includes(shop)) checks.push(`the shop name "${shop}"`);
+  if (label) checks.push(`${label} (leave it out for ShopRenter's own)`);
+  return `check ${checks.slice(0, -1).join(', ')} and ${checks.at(-1)}`;
 }
 
 /**
@@ -155,16 +172,32 @@ function loginError(
   if (step === 'token' && error.name === 'TokenError') {
     if (code === 'invalid_client' || (code === 'invalid_request' && status === 400))
       return fail(error.message, credentials, 'login_failed');
-    if (status === 0 || status === 404 || status === 405 || code === 'invalid_token_response') {
+    // no answer at all: a network problem, which says nothing about what the token URL is
+    const network = status === 0 ? networkFailure(error.cause) : undefined;
+    if (network) {
+      const host = hostOf(url);
+      return fail(
+        `could not reach ${host} to get a token (${network.reason}); the token URL is ${url}`,
+        `${reachHint(host, labels.shop, labels.tokenLabel)}; the client id and secret were not checked`,
+        'network_error',
+      );
+    }
+    const checkTokenUrl = `check ${labels.tokenLabel ?? 'the token URL'}${labels.tokenLabel ? ` (leave it out for ShopRenter's own)` : ''}; the client id and secret were not checked`;
+    // not sent at all, for a reason of the URL itself (fetch refuses a port such as 1: "bad port")
+    if (status === 0) {
+      return fail(
+        `the token URL ${url} cannot be requested (${causeCode(error.cause) ?? 'no answer'})`,
+        checkTokenUrl,
+        'token_url_wrong',
+      );
+    }
+    // a server answered, but not as a token endpoint
+    if (status === 404 || status === 405 || code === 'invalid_token_response') {
       const what =
-        status === 0
-          ? `cannot be reached (${causeCode(error.cause) ?? 'no answer'})`
-          : code === 'invalid_token_response'
-            ? `answered ${status} without a token`
-            : `answered ${status}`;
+        code === 'invalid_token_response' ? `answered ${status} without a token` : `answered ${status}`;
       return fail(
         `the token URL ${url} ${what}: it is not a ShopRenter OAuth token endpoint`,
-        `check ${labels.tokenLabel ?? 'the token URL'}${labels.tokenLabel ? ` (leave it out for ShopRenter's own)` : ''}; the client id and secret were not checked`,
+        checkTokenUrl,
         'token_url_wrong',
       );
     }
@@ -249,6 +282,7 @@ export const loginCommand = defineCommand<LoginOptions, LoginResult>({
                 ? 'SRHOOKS_TOKEN_URL'
                 : undefined,
             apiBase: client.apiUrl,
+            shop,
           });
           if (failure !== undefined) throw failure;
         }

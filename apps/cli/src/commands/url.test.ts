@@ -70,6 +70,24 @@ describe('srhooks url', () => {
       ['--shop', 's', '--event', 'order_confirm', '--base', 'ftp://x', '--secret', SECRET],
       '--base must be an http(s) URL',
     ],
+    // the receiver's publicUrl rule: a query string or fragment is refused, never dropped from the URL
+    [
+      [
+        '--shop',
+        's',
+        '--event',
+        'order_confirm',
+        '--base',
+        'https://h.example.com/base?x=1',
+        '--secret',
+        SECRET,
+      ],
+      '--base "https://h.example.com/base?x=1" has a query string (?x=1): delivery URLs are <publicUrl>/hooks/<shop>/<event>/<token>, and ShopRenter documents nothing about query strings on webhook URLs; remove the query (use a path prefix instead, e.g. https://h.example.com/base)',
+    ],
+    [
+      ['--shop', 's', '--event', 'order_confirm', '--base', 'https://h.example.com/#x', '--secret', SECRET],
+      '--base "https://h.example.com/#x" has a fragment (#x)',
+    ],
     [['--shop', 's', '--event', 'order_confirm', '--base', 'https://h.example.com'], 'no receiver secret'],
     [
       ['--shop', 's', '--event', 'order_confirm', '--base', 'https://h.example.com', '--secret', 'short'],

@@ -1,6 +1,7 @@
 import {
   isValidShopName,
   isWebhookEvent,
+  publicBaseUrlProblem,
   signDeliveryUrl,
   WEBHOOK_EVENTS,
   type WebhookEvent,
@@ -48,6 +49,15 @@ export const urlCommand = defineCommand<UrlOptions, UrlResult>({
       throw usageError(
         `${options.base === undefined ? 'SRHOOKS_PUBLIC_URL' : '--base'} must be an http(s) URL, got "${base}"`,
         'e.g. --base https://hooks.example.com',
+      );
+    }
+    // the receiver's publicUrl rule (contracts): a query string or fragment is refused, never dropped
+    const baseProblem = publicBaseUrlProblem(base);
+    if (baseProblem !== null) {
+      throw usageError(
+        `${options.base === undefined ? 'SRHOOKS_PUBLIC_URL' : '--base'} "${base}" ${baseProblem}`,
+        undefined,
+        'invalid_public_url',
       );
     }
     // as listen signs: --secret, else SRHOOKS_SECRETS, else listen's own secret from listen.json

@@ -9,6 +9,7 @@ import {
   isUsableSecret,
   isValidShopName,
   MIN_SECRET_LENGTH,
+  publicBaseUrlProblem,
   signDeliveryUrl,
   WEBHOOK_EVENTS,
 } from '@srhooks/contracts';
@@ -181,6 +182,14 @@ export function desiredState(
   file: string,
 ): ShopDesiredState[] {
   const publicUrl = env.SRHOOKS_PUBLIC_URL?.trim() || config.receiver?.publicUrl || config.publicUrl;
+  // the receiver's publicUrl rule (contracts): a query string or fragment is refused, never dropped
+  const publicUrlProblem = publicUrl ? publicBaseUrlProblem(publicUrl) : null;
+  if (publicUrlProblem !== null) {
+    const source = env.SRHOOKS_PUBLIC_URL?.trim()
+      ? 'SRHOOKS_PUBLIC_URL'
+      : `${file}: ${config.receiver?.publicUrl ? 'receiver.publicUrl' : 'publicUrl'}`;
+    throw usageError(`${source} "${publicUrl}" ${publicUrlProblem}`, undefined, 'invalid_public_url');
+  }
   const secrets = secretsFromEnv(env);
   const known =
     [secrets, config.receiver?.secrets ?? [], config.secrets ?? []].find((list) => list.length > 0) ?? [];

@@ -24,6 +24,7 @@ import {
 interface SeenError {
   shop: string;
   name: string;
+  code: string;
   message: string;
 }
 
@@ -37,7 +38,7 @@ const HANDLER_MODULE = `export default {
     try {
       await ctx.client.orders.search({});
     } catch (error) {
-      (globalThis.__srhooksClientErrors ??= []).push({ shop: ctx.shop, name: error.name, message: error.message });
+      (globalThis.__srhooksClientErrors ??= []).push({ shop: ctx.shop, name: error.name, code: error.code, message: error.message });
       throw error;
     }
   },
@@ -102,7 +103,10 @@ describe('app mode: advice in ctx.client errors of handlers', () => {
         /^ShopRenter refused the app's client credentials for shop "rotated" \(401/,
       );
       expect(handlerSaw?.message).toContain('SRHOOKS_APP_CLIENT_SECRET');
-      expect(stored).toContain(`TokenError: ${handlerSaw?.message}`);
+      // the stored error is the message (which names the code already), not the class name
+      expect(handlerSaw?.message).toContain(String(handlerSaw?.code));
+      expect(stored).toContain(`threw: ${handlerSaw?.message}`);
+      expect(stored).not.toContain('TokenError');
       for (const text of [stored, handlerSaw?.message ?? '']) {
         expect(text).not.toContain('API Settings');
         expect(text).not.toContain('rotated-at-shoprenter-only');
@@ -125,7 +129,8 @@ describe('app mode: advice in ctx.client errors of handlers', () => {
       expect(handlerSaw?.message).toContain(
         `have the shop owner approve it at ${f.sandbox.url}/narrowed/admin/app/${APP_CLIENT_ID}/approveScopes`,
       );
-      expect(stored).toContain(`AuthError: ${handlerSaw?.message}`);
+      expect(stored).toContain(`forbidden: ${handlerSaw?.message}`);
+      expect(stored).not.toContain('AuthError');
       for (const text of [stored, handlerSaw?.message ?? '']) expect(text).not.toContain('API Settings');
     } finally {
       f.registerApp({});

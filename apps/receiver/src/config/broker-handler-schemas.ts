@@ -12,17 +12,26 @@ import { natsPublishSubjectProblem, natsSubjectFilterProblem } from './nats-subj
 /** Placeholders a subject / routing key / stream key template may use. */
 export const TEMPLATE_PLACEHOLDERS = ['shop', 'event'] as const;
 
+const knownPlaceholders = (template: string) =>
+  [...template.matchAll(/\{([^}]*)\}/g)].every((match) =>
+    (TEMPLATE_PLACEHOLDERS as readonly string[]).includes(match[1] ?? ''),
+  );
+const PLACEHOLDERS_MESSAGE = `may only use the placeholders ${TEMPLATE_PLACEHOLDERS.map((p) => `{${p}}`).join(' and ')}`;
+
 const templateString = (what: string) =>
   z
     .string()
     .min(1, `must be a non-empty ${what} template`)
-    .refine(
-      (template) =>
-        [...template.matchAll(/\{([^}]*)\}/g)].every((match) =>
-          (TEMPLATE_PLACEHOLDERS as readonly string[]).includes(match[1] ?? ''),
-        ),
-      { error: `may only use the placeholders ${TEMPLATE_PLACEHOLDERS.map((p) => `{${p}}`).join(' and ')}` },
-    );
+    .refine(knownPlaceholders, { error: PLACEHOLDERS_MESSAGE });
+
+/**
+ * An AMQP routing key may be empty: the usual key for a fanout exchange (which ignores it) and for a
+ * headers exchange. (The default exchange routes by queue name, so "" there reaches no queue: refused
+ * in AmqpHandlerConfigSchema.)
+ */
+const routingKeyTemplate = z
+  .string({ error: 'must be a routing key template (a string; "" for none)' })
+  .refine(knownPlaceholders, { error: PLACEHOLDERS_MESSAGE });
 
 const DURATION_PATTERN = /^\s*\d+(?:\.\d+)?\s*(ms|s|m|h|d)\s*$/;
 const DURATION_MESSAGE = 'must be milliseconds or a duration such as "2m"';
@@ -110,8 +119,8 @@ export const amqpHandlerFields = {
         ? 'is missing: the name of the RabbitMQ exchange to publish to ("" for the default exchange)'
         : 'must be the name of a RabbitMQ exchange ("" for the default exchange)',
   }),
-  /** Routing key template; default `{shop}.{event}`. */
-  routingKey: templateString('routing key').optional(),
+  /** Routing key template; default `{shop}.{event}`; "" publishes with an empty key (fanout/headers exchanges). */
+  routingKey: routingKeyTemplate.optional(),
   ...brokerCommon,
 };
 

@@ -4,7 +4,13 @@
  * documented in the app README.
  */
 import { WebhookSpecEntrySchema } from '@srhooks/client';
-import { APP_EVENTS, isValidShopName, MIN_SECRET_LENGTH, WEBHOOK_EVENTS } from '@srhooks/contracts';
+import {
+  APP_EVENTS,
+  isValidShopName,
+  MIN_SECRET_LENGTH,
+  publicBaseUrlProblem,
+  WEBHOOK_EVENTS,
+} from '@srhooks/contracts';
 import { z } from 'zod';
 import { AppConfigSchema } from '../app-mode/app-config.js';
 import { parseCidr } from '../ingest/ip-allow-list.js';
@@ -84,7 +90,19 @@ export const LogHandlerConfigSchema = z.looseObject({
 
 /** Broker handlers (fields in broker-handler-schemas.ts). */
 export const NatsHandlerConfigSchema = z.looseObject({ ...natsHandlerFields, ...handlerCommon });
-export const AmqpHandlerConfigSchema = z.looseObject({ ...amqpHandlerFields, ...handlerCommon });
+export const AmqpHandlerConfigSchema = z
+  .looseObject({ ...amqpHandlerFields, ...handlerCommon })
+  .superRefine((handler, ctx) => {
+    // The default exchange routes by queue name, and no queue is named "": every publish would be unroutable.
+    if (handler.exchange === '' && handler.routingKey === '') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['routingKey'],
+        message:
+          'is "" with the default exchange (exchange ""), which routes by queue name, so no queue would get the messages: give the queue name as routingKey, or name a fanout or headers exchange in "exchange"',
+      });
+    }
+  });
 export const RedisStreamHandlerConfigSchema = z.looseObject({
   ...redisStreamHandlerFields,
   ...handlerCommon,
@@ -200,9 +218,17 @@ export const ReceiverConfigSchema = z
       .string()
       .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lowercase SQL identifier')
       .optional(),
-    /** Public base URL of this receiver as the shop reaches it, e.g. https://hooks.example.com. */
+    /**
+     * Public base URL of this receiver as the shop reaches it, e.g. https://hooks.example.com; a path
+     * prefix is allowed, a query string or fragment is refused (contracts' publicBaseUrlProblem, the
+     * rule the CLI applies too).
+     */
     publicUrl: z
-      .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://hooks.example.com' })
+      .string({ error: 'must be an http(s) URL such as https://hooks.example.com' })
+      .superRefine((url, ctx) => {
+        const problem = publicBaseUrlProblem(url);
+        if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+      })
       .transform((url) => url.replace(/\/+$/, ''))
       .optional(),
     bodyLimit: z

@@ -359,6 +359,33 @@ describe('loadConfig', () => {
       key: 'publicUrl',
       message: /public URL/,
     },
+    // A query string would be dropped from (or land after the token of) the URL registered with the
+    // shop: refused at start-up, naming publicUrl and what to do.
+    {
+      name: 'a public URL with a query string',
+      file: { secrets: [SECRET_A], publicUrl: 'https://hooks.example.com/base?x=1' },
+      key: 'publicUrl',
+      message:
+        /^has a query string \(\?x=1\): delivery URLs are <publicUrl>\/hooks\/<shop>\/<event>\/<token>, and ShopRenter documents nothing about query strings on webhook URLs; remove the query \(use a path prefix instead, e\.g\. https:\/\/hooks\.example\.com\/base\)$/,
+    },
+    {
+      name: 'a public URL with a query string from SRHOOKS_PUBLIC_URL',
+      env: { SRHOOKS_SECRETS: SECRET_A, SRHOOKS_PUBLIC_URL: 'https://hooks.example.com/?token=1' },
+      key: 'SRHOOKS_PUBLIC_URL',
+      message: /^has a query string \(\?token=1\)/,
+    },
+    {
+      name: 'a public URL with a fragment',
+      file: { secrets: [SECRET_A], publicUrl: 'https://hooks.example.com/#x' },
+      key: 'publicUrl',
+      message: /^has a fragment \(#x\), which is never sent to the receiver; remove it/,
+    },
+    {
+      name: 'a public URL that is not http(s)',
+      file: { secrets: [SECRET_A], publicUrl: 'ftp://hooks.example.com' },
+      key: 'publicUrl',
+      message: /^must be an http\(s\) URL such as https:\/\/hooks\.example\.com/,
+    },
     {
       name: 'a misspelt key',
       file: { secrets: [SECRET_A], bodylimit: 10 },

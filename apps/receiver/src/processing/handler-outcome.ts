@@ -48,14 +48,34 @@ export function thrownErrorCode(error: unknown): string {
   return error instanceof ProcessingError && ERROR_CODE_SHAPE.test(error.code) ? error.code : 'handler_threw';
 }
 
-/** Error text stored with an attempt: one line, bounded. */
+/**
+ * Error text stored with an attempt: one line, bounded. The human message, led by the error's code when
+ * it has one the message does not already name (`invalid_client: ShopRenter refused …`, as typed errors
+ * are shown elsewhere); never the JavaScript class name (`TypeError: …`), which tells an operator nothing.
+ */
 export function describeError(error: unknown, maxLength = 500): string {
   const text =
     error instanceof Error
-      ? `${error.name !== 'Error' ? `${error.name}: ` : ''}${error.message}`
+      ? errorText(error)
       : typeof error === 'string'
         ? error
         : (JSON.stringify(error) ?? String(error));
   const oneLine = text.replace(/\s+/g, ' ').trim();
   return oneLine.length > maxLength ? `${oneLine.slice(0, maxLength - 1)}…` : oneLine;
+}
+
+function errorText(error: Error): string {
+  const code = (error as { code?: unknown }).code;
+  const named = typeof code === 'string' && code !== '' ? code : undefined;
+  let message = error.message.trim();
+  // Node's AggregateError (a connect to every address of a host failed) has no message of its own
+  if (message === '' && error instanceof AggregateError) {
+    message = [
+      ...new Set(error.errors.map((inner) => (inner instanceof Error ? inner.message : String(inner)))),
+    ]
+      .filter((inner) => inner !== '')
+      .join('; ');
+  }
+  if (message === '') return named ?? 'failed without a message';
+  return named === undefined || message.includes(named) ? message : `${named}: ${message}`;
 }

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Store } from '../store/store.js';
 import { systemClock } from './clock.js';
+import { ModuleHandlerError } from './processing-errors.js';
 import { retryScheduleFrom } from './retry-schedule.js';
 import { FastForwardClock } from './test-support/fast-forward-clock.js';
 import {
@@ -110,11 +111,15 @@ describe('JobWorker', () => {
     expect(runner.runs.map((run) => run.id)).toEqual([job.id, job.id, job.id, job.id]);
   });
 
-  it('treats a thrown error as a retry', async () => {
+  it('treats a thrown error as a retry; the stored error is its message (and code), never its class name', async () => {
     const store = await open();
     const ingested = await ingestSamples(store, { handlers: ['thrower'], receivedAt: T0 });
     const runner = recordingRunner('thrower', (_job, n) => {
       if (n === 1) throw new TypeError('cannot read the order');
+      if (n === 2) throw new ModuleHandlerError('the module has no handler for order_confirm');
+      // a Node system error whose message names its code already: not repeated
+      if (n === 3)
+        throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
       return { status: 'succeeded' };
     });
     worker({ store, runners: [runner], clock: new FastForwardClock(T0), random: () => 0.5 }).start();
@@ -122,7 +127,9 @@ describe('JobWorker', () => {
     await waitFor(async () => (await store.countJobs()).succeeded === 1, 'the retry to succeed');
     const job = await jobOf(store, ingested.events[0]!.id);
     expect(job.attemptLog.map((attempt) => [attempt.outcome, attempt.error])).toEqual([
-      ['failed', 'TypeError: cannot read the order'],
+      ['failed', 'cannot read the order'],
+      ['failed', 'module_handler_invalid: the module has no handler for order_confirm'],
+      ['failed', 'connect ECONNREFUSED 127.0.0.1:9'],
       ['succeeded', null],
     ]);
   });

@@ -236,6 +236,46 @@ describe('reconcileShops', () => {
     expect(after.some((webhook) => webhook.id === other.id)).toBe(true);
   });
 
+  it('warns once per configured webhook whose fields leave out what the dedupe key reads, naming entry, event and fields', async () => {
+    const withFields = defineReceiverConfig({
+      ...config,
+      shops: [
+        {
+          ...(config.shops[0] as ReceiverConfig['shops'][number]),
+          events: [],
+          webhooks: [
+            { event: 'order_confirm', fields: ['order_innerId', 'order_total'] },
+            { event: 'order_status_change', fields: ['order_innerId', 'orderHistory_status'] },
+            { event: 'newsletter_subscribe', fields: ['subscriber_email'] },
+            { event: 'abandoned_cart' },
+          ],
+        },
+        { name: 'other-shop', events: ['order_confirm'] },
+      ],
+    });
+    const { logger, lines } = captureLogger();
+    const results = await reconcileShops(withFields, { logger });
+    expect(results[0]).toMatchObject({ ok: true });
+    const warnings = lines.filter((line) => line.level === 40);
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toMatchObject({
+      shop: 'demo',
+      webhook: 'shops[0].webhooks[1]',
+      event: 'order_status_change',
+      missingFields: ['orderHistory_dateAdded'],
+      code: 'dedupe_fields_missing',
+      msg: 'shop "demo" shops[0].webhooks[1] (order_status_change): the selected fields leave out orderHistory_dateAdded: the receiver cannot tell two changes of an order to the same status apart, so it records the later one as a duplicate and its handlers never run; add orderHistory_dateAdded to the fields (or select no fields: the shop\'s default set has them)',
+    });
+    expect(warnings[1]).toMatchObject({
+      webhook: 'shops[0].webhooks[2]',
+      event: 'newsletter_subscribe',
+      missingFields: ['subscriber_id'],
+      msg: expect.stringContaining('add subscriber_id to the fields'),
+    });
+    // no URL (a signed one carries its signature)
+    expect(JSON.stringify(warnings)).not.toMatch(/https?:/);
+  });
+
   it('reports a shop it cannot reach without throwing', async () => {
     const { logger, lines } = captureLogger();
     const results = await reconcileShops(configFor(PUBLIC_URL, { clientSecret: 'wrong-secret' }), { logger });

@@ -7,7 +7,9 @@
  * `{publicUrl}/hooks/{shop}/` but is not desired (an event removed from the config, a URL
  * signed with a rotated-out secret) is deleted; a configured webhook with its own `url` is matched
  * (and its duplicates deleted) like those; subscriptions of other apps are left alone.
- * A failure is reported per shop and never stops the receiver.
+ * A failure is reported per shop and never stops the receiver. A configured webhook whose `fields`
+ * leave out what the dedupe key reads gets one warning line first (the CLI's `webhooks sync` warns the
+ * same, from contracts' dedupeFieldsWarning).
  */
 import {
   applySync,
@@ -20,7 +22,7 @@ import {
   type WebhookSpec,
   webhookKey,
 } from '@srhooks/client';
-import { signDeliveryUrl, type Webhook } from '@srhooks/contracts';
+import { dedupeFieldsMissing, dedupeFieldsWarning, signDeliveryUrl, type Webhook } from '@srhooks/contracts';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ReceiverConfig, ShopConfig } from '../config/config-schema.js';
 import { shopApiAuth } from '../config/shop-api-auth.js';
@@ -117,6 +119,30 @@ async function reconcileShop(
   return { shop: shop.name, ok: report.ok, summary: report.summary };
 }
 
+/**
+ * One warning line per configured webhook of the shop whose `fields` leave out what the dedupe key
+ * reads (genuine events would be recorded as duplicates, their handlers never run). Names the shop,
+ * the config entry, the event and the fields: no URL (a signed one carries its signature), no data.
+ */
+function warnDedupeFields(config: ReceiverConfig, shop: ShopConfig, logger: FastifyBaseLogger): void {
+  const shopIndex = config.shops.indexOf(shop);
+  shop.webhooks.forEach((entry, index) => {
+    const webhook = `shops[${shopIndex}].webhooks[${index}]`;
+    const warning = dedupeFieldsWarning(`${webhook} (${entry.event})`, entry.event, entry.fields);
+    if (warning === null) return;
+    logger.warn(
+      {
+        shop: shop.name,
+        webhook,
+        event: entry.event,
+        missingFields: dedupeFieldsMissing(entry.event, entry.fields),
+        code: 'dedupe_fields_missing',
+      },
+      `shop "${shop.name}" ${warning}`,
+    );
+  });
+}
+
 /** Reconciles every shop with `reconcile: true`, one after another; logs and returns each result. */
 export async function reconcileShops(
   config: ReceiverConfig,
@@ -124,6 +150,7 @@ export async function reconcileShops(
 ): Promise<ShopReconcileResult[]> {
   const results: ShopReconcileResult[] = [];
   for (const shop of config.shops.filter((candidate) => candidate.reconcile)) {
+    warnDedupeFields(config, shop, options.logger);
     let result: ShopReconcileResult;
     try {
       result = await reconcileShop(config, shop, options);

@@ -25,6 +25,9 @@ describe('buildDeliveryUrl', () => {
     [{ shop: 'Demo Shop' }, /not a valid ShopRenter shop name/],
     [{ event: 'order_paid' }, /allowed: order_confirm/],
     [{ secret: 'short' }, /too short/],
+    // a query string or fragment is refused (the receiver's publicUrl rule), never dropped from the URL
+    [{ baseUrl: 'https://hooks.example.com/app?x=1' }, /has a query string \(\?x=1\)/],
+    [{ baseUrl: 'https://hooks.example.com/#x' }, /has a fragment \(#x\)/],
   ])('refuses %j', (override, message) => {
     const input = {
       baseUrl: 'https://hooks.example.com',
@@ -35,5 +38,16 @@ describe('buildDeliveryUrl', () => {
     };
     expect(() => buildDeliveryUrl(input as never)).toThrow(InputError);
     expect(() => buildDeliveryUrl(input as never)).toThrow(message);
+  });
+
+  it('names baseUrl when the base URL has a query string', () => {
+    expect(() =>
+      buildDeliveryUrl({
+        baseUrl: 'https://hooks.example.com/?x=1',
+        shop: 'demo',
+        event: 'order_confirm',
+        secret,
+      }),
+    ).toThrow(expect.objectContaining({ field: 'baseUrl', code: 'invalid_url' }));
   });
 });

@@ -49,6 +49,8 @@ export function buildDeliveryUrl(input: DeliveryUrlInput): string {
   try {
     return signDeliveryUrl(input.baseUrl, { shop: input.shop, event: input.event }, input.secret);
   } catch (error) {
+    if (error instanceof ContractsError && error.code === 'invalid_public_url')
+      throw new InputError(error.message, { field: 'baseUrl', value: input.baseUrl, code: 'invalid_url' });
     if (error instanceof ContractsError)
       throw new InputError(error.message, {
         field: 'secret',

@@ -1,10 +1,9 @@
 import type { ShopRenterClient, WebhookSpec } from '@srhooks/client';
-import type { Webhook } from '@srhooks/contracts';
+import { dedupeFieldsWarning, type Webhook } from '@srhooks/contracts';
 import { usageError } from '../../cli-error.js';
 import { defineCommand } from '../../command.js';
 import { maskDeliveryUrl } from '../../delivery/mask-delivery-url.js';
 import { connectShop } from '../../shop-client.js';
-import { dedupeFieldsWarning } from './dedupe-fields-warning.js';
 import type { WebhookResult } from './get.js';
 import { specFromCreateFlags, type WebhookFlags } from './webhook-flags.js';
 import { renderWebhookDetail } from './webhook-view.js';

@@ -9,7 +9,6 @@ import type { RunningSandbox } from '@srhooks/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempConfigDir } from '../../test-support/run-cli.js';
 import { loginArgs, startTestSandbox } from '../../test-support/test-sandbox.js';
-import { dedupeFieldsWarning } from './dedupe-fields-warning.js';
 
 let sandbox: RunningSandbox;
 const config = tempConfigDir();
@@ -25,32 +24,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await sandbox.close();
   config.cleanup();
-});
-
-describe('dedupeFieldsWarning', () => {
-  it('says what is missing, what goes wrong and what to do; nothing for the default set or a full selection', () => {
-    expect(
-      dedupeFieldsWarning('acme order_status_change', 'order_status_change', [
-        'order_innerId',
-        'orderHistory_status',
-      ]),
-    ).toBe(
-      "acme order_status_change: the selected fields leave out orderHistory_dateAdded: the receiver cannot tell two changes of an order to the same status apart, so it records the later one as a duplicate and its handlers never run; add orderHistory_dateAdded to the fields (or select no fields: the shop's default set has them)",
-    );
-    expect(dedupeFieldsWarning('x', 'order_status_change', ['order_innerId'])).toContain(
-      'leave out orderHistory_status, orderHistory_dateAdded: the receiver cannot tell one status change of an order from the next',
-    );
-    expect(dedupeFieldsWarning('x', 'order_confirm', ['order_email'])).toContain('leave out order_innerId');
-    expect(dedupeFieldsWarning('x', 'order_status_change', undefined)).toBeNull();
-    expect(dedupeFieldsWarning('x', 'order_status_change', [])).toBeNull();
-    expect(
-      dedupeFieldsWarning('x', 'order_status_change', [
-        'order_innerId',
-        'orderHistory_status',
-        'orderHistory_dateAdded',
-      ]),
-    ).toBeNull();
-  });
 });
 
 describe('srhooks webhooks create/update/sync: fields the dedupe key needs', () => {

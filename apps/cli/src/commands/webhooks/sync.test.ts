@@ -208,6 +208,15 @@ describe('srhooks webhooks sync', () => {
       '{"shops": [{"name": "acme", "webhooks": [{"event": "order_confirm", "url": "https://x.example.com", "delay": {"value": 0, "unit": "day"}}]}]}',
       'delay.value',
     ],
+    // the receiver's publicUrl rule: a query string is refused, never dropped from the registered URLs
+    [
+      '{"publicUrl": "https://hooks.example.com/base?x=1", "shops": [{"name": "acme", "events": ["order_confirm"]}]}',
+      ': publicUrl "https://hooks.example.com/base?x=1" has a query string (?x=1): delivery URLs are <publicUrl>/hooks/<shop>/<event>/<token>',
+    ],
+    [
+      '{"receiver": {"publicUrl": "https://hooks.example.com/#x"}, "shops": [{"name": "acme", "events": ["order_confirm"]}]}',
+      ': receiver.publicUrl "https://hooks.example.com/#x" has a fragment (#x)',
+    ],
   ])('a bad config file is a usage error: %s', async (content, message) => {
     writeFileSync(file, content);
     const run = await sync();

@@ -1,4 +1,5 @@
 import type { SyncReport, SyncStepResult } from '@srhooks/client';
+import { dedupeFieldsWarning } from '@srhooks/contracts';
 import { EXIT_CODES, type ExitCode, usageError } from '../../cli-error.js';
 import { defineCommand } from '../../command.js';
 import { type SignedWith, signedWith } from '../../config/receiver-secrets.js';
@@ -8,7 +9,6 @@ import { maskDeliveryUrl, maskDeliveryUrls } from '../../delivery/mask-delivery-
 import { toCliError } from '../../error-report.js';
 import type { Style } from '../../output/index.js';
 import { openShopClient } from '../../shop-client.js';
-import { dedupeFieldsWarning } from './dedupe-fields-warning.js';
 
 export interface SyncOptions {
   file: string;

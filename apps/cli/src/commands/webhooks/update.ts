@@ -1,7 +1,7 @@
+import { dedupeFieldsWarning } from '@srhooks/contracts';
 import { usageError } from '../../cli-error.js';
 import { defineCommand } from '../../command.js';
 import { connectShop } from '../../shop-client.js';
-import { dedupeFieldsWarning } from './dedupe-fields-warning.js';
 import type { WebhookResult } from './get.js';
 import { hasUpdateFlags, specFromUpdateFlags, type WebhookFlags } from './webhook-flags.js';
 import { renderWebhookDetail } from './webhook-view.js';

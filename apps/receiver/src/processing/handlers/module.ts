@@ -86,9 +86,11 @@ export function createModuleHandler(options: ModuleHandlerOptions): ModuleHandle
     try {
       await handler(event, ctx);
     } catch (error) {
-      const message = `${options.name} (${options.path}) threw: ${describeError(error)}`;
-      // The message is the handler's own text (it may name the customer): stored, never logged.
-      return isNonRetryableError(error)
+      // The message is the handler's own text (it may name the customer): stored, never logged. The
+      // `non_retryable` code only marks the error (the outcome says it): not repeated in the text.
+      const nonRetryable = isNonRetryableError(error);
+      const message = `${options.name} (${options.path}) threw: ${describeError(nonRetryable ? (error as Error).message : error)}`;
+      return nonRetryable
         ? { status: 'dead', error: message, errorCode: 'handler_non_retryable' }
         : { status: 'retry', error: message, errorCode: 'handler_threw' };
     }

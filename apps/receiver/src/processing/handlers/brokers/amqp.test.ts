@@ -25,8 +25,8 @@ import { expectIdleOutagesNoticed } from './test-support/idle-outage.js';
 
 const scope = brokerTestScope();
 
-async function queue(): Promise<AmqpTestQueue> {
-  const created = new AmqpTestQueue();
+async function queue(exchangeType: 'topic' | 'fanout' = 'topic'): Promise<AmqpTestQueue> {
+  const created = new AmqpTestQueue(exchangeType);
   scope.defer(() => created.remove());
   await created.create();
   return created;
@@ -78,6 +78,26 @@ describe('amqp handler', () => {
       .toContain('srhooks_handler_attempts_total{handler="rabbit",type="amqp",outcome="succeeded"} 3');
     const metrics = await (await fetch(`${app.baseUrl}/metrics`)).text();
     expect(metrics).toContain('srhooks_handler_connected{handler="rabbit",type="amqp"} 1');
+  });
+
+  it('routingKey "" publishes with an empty routing key (a fanout exchange bound to a queue)', async () => {
+    const bus = await queue('fanout');
+    const app = await scope.receiver(
+      {
+        rabbit: {
+          type: 'amqp',
+          url: `amqp://guest:guest@127.0.0.1:${AMQP_PORT}`,
+          exchange: bus.exchange,
+          routingKey: '',
+        },
+      },
+      {},
+    );
+    const eventIds = await postOrders(app, ['8101']);
+    await waitForSucceeded(app, eventIds);
+    const messages = await bus.read(1);
+    expect(messages.map((message) => message.properties.messageId)).toEqual(eventIds);
+    expect(messages[0]?.routingKey).toBe('');
   });
 
   it('a message returned as unroutable is a failed attempt with that reason', async () => {

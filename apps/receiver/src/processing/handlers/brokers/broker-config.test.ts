@@ -65,6 +65,8 @@ describe('broker handler config', () => {
     },
     { type: 'amqp', url: 'amqp://srhooks:${RABBIT_PASSWORD}@rabbit:5672/shop', exchange: 'orders' },
     { type: 'amqp', url: '${AMQP_URL}', exchange: '', routingKey: 'srhooks-{shop}' },
+    // an empty routing key is valid AMQP: what a fanout exchange (and usually a headers exchange) is given
+    { type: 'amqp', url: 'amqp://rabbit', exchange: 'orders.fanout', routingKey: '' },
     { type: 'redis-stream', url: 'redis://:${REDIS_PASSWORD}@redis:6379/0', maxLen: 100000 },
     { type: 'redis-stream', url: 'rediss://redis:6380', stream: 'orders:{shop}' },
     { type: 'amqp', url: 'amqp://rabbit', exchange: 'x', probeIntervalMs: 100 },
@@ -156,6 +158,14 @@ describe('broker handler config', () => {
     [
       { type: 'redis-stream', url: 'redis://r', probeIntervalMs: '15s' },
       'handlers.bus.probeIntervalMs: must be a whole number of milliseconds',
+    ],
+    [
+      { type: 'amqp', url: 'amqp://rabbit', exchange: '', routingKey: '' },
+      'handlers.bus.routingKey: is "" with the default exchange (exchange ""), which routes by queue name',
+    ],
+    [
+      { type: 'amqp', url: 'amqp://r', exchange: 'x', routingKey: '{queue}' },
+      'handlers.bus.routingKey: may only use',
     ],
     [{ type: 'redis-stream', url: 'tcp://r' }, 'handlers.bus.url: must be a redis:// or rediss:// URL'],
     [

@@ -209,12 +209,18 @@ export class AmqpTestQueue {
   #connection: ChannelModel | null = null;
   #channel: Channel | null = null;
 
+  /** A topic exchange bound with `#` (default), or a fanout exchange (bound with the key ""). */
+  constructor(readonly exchangeType: 'topic' | 'fanout' = 'topic') {}
+
   async create(): Promise<void> {
     this.#connection = await connectAmqp(`amqp://guest:guest@127.0.0.1:${AMQP_PORT}`);
     this.#channel = await this.#connection.createChannel();
-    await this.#channel.assertExchange(this.exchange, 'topic', { durable: false, autoDelete: false });
+    await this.#channel.assertExchange(this.exchange, this.exchangeType, {
+      durable: false,
+      autoDelete: false,
+    });
     await this.#channel.assertQueue(this.queue, { durable: true, autoDelete: false });
-    await this.#channel.bindQueue(this.queue, this.exchange, '#');
+    await this.#channel.bindQueue(this.queue, this.exchange, this.exchangeType === 'topic' ? '#' : '');
   }
 
   /** Consumes up to `expected` messages (acknowledging them), waiting at most `timeoutMs`. */

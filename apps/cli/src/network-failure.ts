@@ -1,0 +1,70 @@
+/**
+ * A request that got no answer because of the network (connection refused or reset, a name that does
+ * not resolve, a timeout), told apart from a server that answered something unexpected. Read from the
+ * error's `cause` chain (fetch wraps the system error: TypeError "fetch failed" → Error code
+ * ECONNREFUSED; a timeout is a TimeoutError/AbortError from the request's AbortSignal).
+ */
+
+/** System and undici error codes that mean the request never got an answer. */
+export const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_SOCKET',
+]);
+
+const REASONS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused: nothing listens at that address and port',
+  ECONNRESET: 'the connection was reset',
+  ENOTFOUND: 'the host name does not resolve',
+  EAI_AGAIN: 'the host name could not be looked up (DNS did not answer)',
+  ETIMEDOUT: 'the connection timed out',
+  EHOSTUNREACH: 'the host is unreachable',
+  ENETUNREACH: 'the network is unreachable',
+  EPIPE: 'the connection was closed while sending',
+  UND_ERR_CONNECT_TIMEOUT: 'the connection timed out',
+  UND_ERR_SOCKET: 'the connection was closed before an answer',
+};
+
+export interface NetworkFailure {
+  /** `ECONNREFUSED`, `ENOTFOUND`, …, or `timeout` for a request aborted by its time limit. */
+  code: string;
+  /** In words, e.g. "connection refused: nothing listens at that address and port (ECONNREFUSED)". */
+  reason: string;
+}
+
+/** The network system error code (ECONNREFUSED, …) in `error` or its causes, if any. */
+export function systemCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && NETWORK_CODES.has(code)) return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** A request aborted by its time limit (a TimeoutError or AbortError in `error` or its causes). */
+function timedOut(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth += 1) {
+    const name = (current as { name?: unknown }).name;
+    if (name === 'TimeoutError' || name === 'AbortError') return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/** The network failure behind `error` (searched through its causes), or undefined for anything else. */
+export function networkFailure(error: unknown): NetworkFailure | undefined {
+  const code = systemCode(error);
+  if (code !== undefined) return { code, reason: `${REASONS[code] ?? 'no answer'} (${code})` };
+  if (timedOut(error)) return { code: 'timeout', reason: 'no answer in time (the request timed out)' };
+  return undefined;
+}
