@@ -4,6 +4,7 @@ import {
   isValidShopName,
   parseDeliveryPath,
   publicBaseUrlProblem,
+  shopDeliveryUrlPrefix,
   signDeliveryPath,
   signDeliveryUrl,
   verifyDeliveryPath,
@@ -68,6 +69,30 @@ describe('signed delivery paths', () => {
     expect(url).toMatch(
       /^https:\/\/hooks\.example\.com\/srhooks\/hooks\/demo\/order_confirm\/[A-Za-z0-9_-]{43}$/,
     );
+  });
+
+  it("a shop's delivery URL prefix is how signDeliveryUrl writes the base, whatever its spelling", () => {
+    for (const base of [
+      'https://hooks.example.com',
+      'https://hooks.example.com/',
+      'https://HOOKS.Example.com:443/srhooks//',
+      'http://127.0.0.1:3000/a%20b/',
+    ]) {
+      const prefix = shopDeliveryUrlPrefix(base, 'demo');
+      expect(prefix).toMatch(/\/hooks\/demo\/$/);
+      for (const event of ['order_confirm', 'abandoned_cart'] as const)
+        expect(signDeliveryUrl(base, { shop: 'demo', event }, secret).startsWith(prefix)).toBe(true);
+      expect(
+        signDeliveryUrl(base, { shop: 'demo2', event: 'order_confirm' }, secret).startsWith(prefix),
+      ).toBe(false);
+    }
+    expect(shopDeliveryUrlPrefix('https://HOOKS.Example.com:443/srhooks//', 'demo')).toBe(
+      'https://hooks.example.com/srhooks/hooks/demo/',
+    );
+    expect(() => shopDeliveryUrlPrefix('https://hooks.example.com/?x=1', 'demo')).toThrow(
+      /has a query string/,
+    );
+    expect(() => shopDeliveryUrlPrefix('https://hooks.example.com', '-demo')).toThrow(/invalid shop name/);
   });
 
   it('refuses a base with a query string or a fragment instead of dropping it', () => {

@@ -87,10 +87,22 @@ export function publicBaseUrlProblem(url: string): string | null {
  * instead of being dropped silently.
  */
 export function signDeliveryUrl(baseUrl: string, target: DeliveryTarget, secret: string): string {
+  const token = deliveryToken(target, secret);
+  return `${shopDeliveryUrlPrefix(baseUrl, target.shop)}${target.event}/${token}`;
+}
+
+/**
+ * `{base}/hooks/{shop}/`, normalised as {@link signDeliveryUrl} writes it: every delivery URL signed for
+ * this shop under this base starts with it. The one test of "this subscription delivers to this
+ * receiver" (the receiver's reconcile and recovery, the CLI's `webhooks sync --prune`). Throws as
+ * `signDeliveryUrl` does for a base {@link publicBaseUrlProblem} refuses or a malformed shop name.
+ */
+export function shopDeliveryUrlPrefix(baseUrl: string, shop: string): string {
+  if (!isValidShopName(shop)) throw new InvalidShopNameError(shop);
   const problem = publicBaseUrlProblem(baseUrl);
   if (problem !== null) throw new ContractsError('invalid_public_url', `public URL "${baseUrl}" ${problem}`);
   const base = new URL(baseUrl);
-  base.pathname = `${base.pathname.replace(/\/+$/, '')}${signDeliveryPath(target, secret)}`;
+  base.pathname = `${base.pathname.replace(/\/+$/, '')}/hooks/${shop}/`;
   return base.toString();
 }
 

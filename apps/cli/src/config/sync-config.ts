@@ -10,6 +10,7 @@ import {
   isValidShopName,
   MIN_SECRET_LENGTH,
   publicBaseUrlProblem,
+  shopDeliveryUrlPrefix,
   signDeliveryUrl,
   WEBHOOK_EVENTS,
 } from '@srhooks/contracts';
@@ -238,7 +239,7 @@ export function desiredState(
       }
       return specFromEntry(entry, url);
     });
-    const receiverPrefix = publicUrl ? `${publicUrl.replace(/\/+$/, '')}/hooks/${shop.name}/` : undefined;
+    const receiverPrefix = publicUrl ? shopDeliveryUrlPrefix(publicUrl, shop.name) : undefined;
     return { shop: shop.name, webhooks, sources, receiverPrefix, secrets: [...known] };
   });
 }

@@ -200,6 +200,32 @@ describe('reconcileShops', () => {
     });
   });
 
+  it('knows its own subscriptions however publicUrl is spelt (host case, default port): the stale one is removed', async () => {
+    const spelt = defineReceiverConfig({ ...config, publicUrl: 'https://HOOKS.Example.com:443/srhooks/' });
+    const client = shopClient();
+    // registered by an earlier run, before the secret was rotated: the URL as signDeliveryUrl wrote it
+    await client.webhooks.create({
+      event: 'order_confirm',
+      url: signDeliveryUrl(PUBLIC_URL, { shop: 'demo', event: 'order_confirm' }, OLD_SECRET),
+    });
+    const { logger } = captureLogger();
+    const first = await reconcileShops(spelt, { logger });
+    expect(first[0]?.summary).toEqual({
+      created: 2,
+      updated: 0,
+      deleted: 1,
+      unchanged: 0,
+      kept: 0,
+      failed: 0,
+    });
+    const after = await client.webhooks.all();
+    expect(after.map((webhook) => webhook.webHookParameters[0]?.url).sort()).toEqual(
+      (['newsletter_subscribe', 'order_confirm'] as const)
+        .map((event) => signDeliveryUrl(PUBLIC_URL, { shop: 'demo', event }, TEST_SECRET))
+        .sort(),
+    );
+  });
+
   it('a configured webhook with its own url (another service) is created once, not again at every start', async () => {
     const withCrm = defineReceiverConfig({
       ...config,

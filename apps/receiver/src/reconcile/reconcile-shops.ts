@@ -22,7 +22,13 @@ import {
   type WebhookSpec,
   webhookKey,
 } from '@srhooks/client';
-import { dedupeFieldsMissing, dedupeFieldsWarning, signDeliveryUrl, type Webhook } from '@srhooks/contracts';
+import {
+  dedupeFieldsMissing,
+  dedupeFieldsWarning,
+  shopDeliveryUrlPrefix,
+  signDeliveryUrl,
+  type Webhook,
+} from '@srhooks/contracts';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ReceiverConfig, ShopConfig } from '../config/config-schema.js';
 import { shopApiAuth } from '../config/shop-api-auth.js';
@@ -70,7 +76,7 @@ export function desiredSubscriptions(config: ReceiverConfig, shop: ShopConfig): 
  */
 export function deliversHere(config: ReceiverConfig, shop: ShopConfig): ((url: string) => boolean) | null {
   if (!config.publicUrl) return null;
-  const prefix = `${config.publicUrl}/hooks/${shop.name}/`;
+  const prefix = shopDeliveryUrlPrefix(config.publicUrl, shop.name);
   return (url) => url.startsWith(prefix);
 }
 
