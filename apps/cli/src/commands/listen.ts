@@ -260,6 +260,8 @@ export const listenCommand = defineCommand<ListenOptions, ListenResult>({
           host: options.host ?? '127.0.0.1',
           secrets: [urlSecret],
           adminToken: stored.adminToken,
+          // the address shops reach it at: recovery then counts only the subscriptions under it
+          ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
           db,
           // the shop's API credentials (env over srhooks login's): recover and handlers' ctx.client use them
           shops: shops.map((name) => ({

@@ -12,13 +12,15 @@ const CLIENT = {
   clientSecret: 'recover-delay-SECRET-9c2d4b7a',
 } as const;
 const SHOP = 'delay-shop';
+/** The second test's own shop: the first one's subscriptions and cart stay in SHOP. */
+const TUNNEL_SHOP = 'delay-tunnel-shop';
 let sandbox: RunningSandbox;
 
 beforeAll(async () => {
   sandbox = await startSandbox({
     logger: false,
     rateLimit: false,
-    shops: [{ name: SHOP, clients: [{ ...CLIENT, scopes: [...ALL_SCOPES] }] }],
+    shops: [SHOP, TUNNEL_SHOP].map((name) => ({ name, clients: [{ ...CLIENT, scopes: [...ALL_SCOPES] }] })),
   });
 });
 afterAll(async () => {
@@ -67,6 +69,67 @@ describe('srhooks recover: a delayed subscription', () => {
       expect(JSON.parse(real.stdout)).toMatchObject({ recovered: {}, notDue: 1 });
       const events = await runCli(config.dir, ['events', 'list', '--receiver', started.url, '--json']);
       expect(JSON.parse(events.stdout).items).toEqual([]);
+    } finally {
+      expect(await listen.interrupt()).toBe(0);
+      config.cleanup();
+    }
+  });
+  it('with --public-url, a subscription pointing at another system does not count: its missing delay does not make the cart due', {
+    timeout: 60_000,
+  }, async () => {
+    const config = tempConfigDir();
+    const env = {
+      SRHOOKS_CLIENT_ID: CLIENT.clientId,
+      SRHOOKS_CLIENT_SECRET: CLIENT.clientSecret,
+      SRHOOKS_API_URL: sandbox.apiUrlTemplate,
+      SRHOOKS_TOKEN_URL: sandbox.tokenUrlTemplate,
+    };
+    const listen = startCli(
+      config.dir,
+      [
+        'listen',
+        '--port',
+        '0',
+        '--shop',
+        TUNNEL_SHOP,
+        '--public-url',
+        'https://tunnel.example.com',
+        '--json',
+      ],
+      { env },
+    );
+    try {
+      const started = JSON.parse(await listen.waitForLine(/"type":"listening"/)) as {
+        url: string;
+        urls: { event: string; url: string }[];
+      };
+      const url = started.urls.find((entry) => entry.event === 'abandoned_cart')?.url ?? '';
+      expect(url).toMatch(/^https:\/\/tunnel\.example\.com\/hooks\//);
+      const webhooks = (...args: string[]) =>
+        runCli(
+          config.dir,
+          ['webhooks', 'create', '--shop', TUNNEL_SHOP, '--event', 'abandoned_cart', ...args],
+          {
+            env,
+          },
+        );
+      expect((await webhooks('--url', url, '--delay', '2')).stderr).toBe('');
+      // another system's subscription to the same event, sent at once (a closed port: it fails fast)
+      expect((await webhooks('--url', 'http://127.0.0.1:9/crm-hook')).stderr).toBe('');
+      await sandbox.simulator.abandonCart(TUNNEL_SHOP);
+
+      const real = await runCli(config.dir, [
+        'recover',
+        '--shop',
+        TUNNEL_SHOP,
+        '--since',
+        '2m',
+        '--receiver',
+        started.url,
+        '--json',
+      ]);
+      expect(real.stderr).toBe('');
+      expect(JSON.parse(real.stdout)).toMatchObject({ recovered: {}, notDue: 1 });
     } finally {
       expect(await listen.interrupt()).toBe(0);
       config.cleanup();
