@@ -28,17 +28,22 @@ afterAll(async () => {
   await sandbox.close();
 });
 
+/** The CLI's environment for the sandbox's shops: their client, the sandbox's API and token URLs. */
+function shopEnv(): Record<string, string> {
+  return {
+    SRHOOKS_CLIENT_ID: CLIENT.clientId,
+    SRHOOKS_CLIENT_SECRET: CLIENT.clientSecret,
+    SRHOOKS_API_URL: sandbox.apiUrlTemplate,
+    SRHOOKS_TOKEN_URL: sandbox.tokenUrlTemplate,
+  };
+}
+
 describe('srhooks recover: a delayed subscription', () => {
   it('a cart whose delivery is scheduled two hours on is not recovered; the output says it is not due yet', {
     timeout: 60_000,
   }, async () => {
     const config = tempConfigDir();
-    const env = {
-      SRHOOKS_CLIENT_ID: CLIENT.clientId,
-      SRHOOKS_CLIENT_SECRET: CLIENT.clientSecret,
-      SRHOOKS_API_URL: sandbox.apiUrlTemplate,
-      SRHOOKS_TOKEN_URL: sandbox.tokenUrlTemplate,
-    };
+    const env = shopEnv();
     const listen = startCli(config.dir, ['listen', '--port', '0', '--shop', SHOP, '--json'], { env });
     try {
       const started = JSON.parse(await listen.waitForLine(/"type":"listening"/)) as {
@@ -78,12 +83,7 @@ describe('srhooks recover: a delayed subscription', () => {
     timeout: 60_000,
   }, async () => {
     const config = tempConfigDir();
-    const env = {
-      SRHOOKS_CLIENT_ID: CLIENT.clientId,
-      SRHOOKS_CLIENT_SECRET: CLIENT.clientSecret,
-      SRHOOKS_API_URL: sandbox.apiUrlTemplate,
-      SRHOOKS_TOKEN_URL: sandbox.tokenUrlTemplate,
-    };
+    const env = shopEnv();
     const listen = startCli(
       config.dir,
       [
