@@ -26,6 +26,7 @@ import {
   APP_ID,
   eventually,
   freePort,
+  registerTestApp,
   signedAppPath,
 } from './test-support/app-mode-fixture.js';
 
@@ -63,14 +64,7 @@ describe('app install step on two receivers sharing one PostgreSQL store', () =>
     ports = { a: await freePort(), b: await freePort() };
     // Both receivers sit behind one public URL (a load balancer): the subscriptions name it.
     const publicUrl = `http://127.0.0.1:${ports.a}`;
-    sandbox.apps.register({
-      appId: APP_ID,
-      clientId: APP_CLIENT_ID,
-      clientSecret: APP_CLIENT_SECRET,
-      redirectUri: `${publicUrl}/app/install`,
-      entryPoint: `${publicUrl}/app/entry`,
-      uninstallUri: `${publicUrl}/app/uninstall`,
-    });
+    registerTestApp(sandbox, publicUrl);
     config = defineReceiverConfig({
       secrets: [TEST_SECRET],
       databaseUrl: TEST_DATABASE_URL,

@@ -24,6 +24,7 @@ import {
   APP_ID,
   eventually,
   freePort,
+  registerTestApp,
 } from './test-support/app-mode-fixture.js';
 
 /** The shop directory's default re-read interval (shop-directory-plugin.ts) and the documented bound. */
@@ -39,14 +40,7 @@ describe('uninstall seen by every receiver instance on one PostgreSQL store', ()
     sandbox = await startSandbox({ rateLimit: false, shops: [{ name: 'alpha', clients: [] }] });
     const ports = { a: await freePort(), b: await freePort(), c: await freePort() };
     const publicUrl = `http://127.0.0.1:${ports.a}`;
-    sandbox.apps.register({
-      appId: APP_ID,
-      clientId: APP_CLIENT_ID,
-      clientSecret: APP_CLIENT_SECRET,
-      redirectUri: `${publicUrl}/app/install`,
-      entryPoint: `${publicUrl}/app/entry`,
-      uninstallUri: `${publicUrl}/app/uninstall`,
-    });
+    registerTestApp(sandbox, publicUrl);
     config = defineReceiverConfig({
       secrets: [TEST_SECRET],
       databaseUrl: TEST_DATABASE_URL,

@@ -54,6 +54,28 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/**
+ * Registers the test app (APP_ID) in the sandbox with its install, entry, uninstall and payment URLs
+ * under `baseUrl` (the receiver's public URL).
+ */
+export function registerTestApp(
+  sandbox: RunningSandbox,
+  baseUrl: string,
+  changes: { scopes?: string[]; clientSecret?: string } = {},
+): void {
+  sandbox.apps.register({
+    appId: APP_ID,
+    clientId: APP_CLIENT_ID,
+    clientSecret: APP_CLIENT_SECRET,
+    webhookSecretKey: WEBHOOK_SECRET_KEY,
+    redirectUri: `${baseUrl}/app/install`,
+    entryPoint: `${baseUrl}/app/entry`,
+    uninstallUri: `${baseUrl}/app/uninstall`,
+    notificationUrl: `${baseUrl}/app/payments`,
+    ...changes,
+  });
+}
+
 export async function startAppModeFixture(
   options: {
     shops?: string[];
@@ -80,17 +102,7 @@ export async function startAppModeFixture(
     .replaceAll('{origin}', sandbox.url)
     .replaceAll('{port}', new URL(sandbox.url).port);
   const registerApp = (changes: { scopes?: string[]; clientSecret?: string } = {}) =>
-    sandbox.apps.register({
-      appId: APP_ID,
-      clientId: APP_CLIENT_ID,
-      clientSecret: APP_CLIENT_SECRET,
-      webhookSecretKey: WEBHOOK_SECRET_KEY,
-      redirectUri: `${baseUrl}/app/install`,
-      entryPoint: `${baseUrl}/app/entry`,
-      uninstallUri: `${baseUrl}/app/uninstall`,
-      notificationUrl: `${baseUrl}/app/payments`,
-      ...changes,
-    });
+    registerTestApp(sandbox, baseUrl, changes);
   registerApp();
   const config = defineReceiverConfig({
     secrets: [TEST_SECRET],
