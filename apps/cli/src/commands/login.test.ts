@@ -61,6 +61,53 @@ describe('srhooks login / shops / logout', () => {
     }
   });
 
+  // A network failure of the API step is a network problem (as for the token step), not a wrong URL.
+  it('an API URL on a closed port: could not reach the host, connection refused, not api_url_wrong', async () => {
+    const other = tempConfigDir();
+    try {
+      const port = await closedPort();
+      const args = loginArgs(sandbox, 'acme');
+      args[args.indexOf('--api-url') + 1] = `http://127.0.0.1:${port}/{shop}/api`;
+      const run = await runCli(other.dir, [...args, '--json']);
+      expect(run.code).toBe(3);
+      expect(JSON.parse(run.stdout).error).toMatchObject({
+        code: 'network_error',
+        message: `could not reach 127.0.0.1:${port} to read the shop API (connection refused: nothing listens at that address and port (ECONNREFUSED)); the API URL is http://127.0.0.1:${port}/acme/api`,
+        hint: "nothing was stored: check the network connection, any proxy (HTTPS_PROXY / HTTP_PROXY) and --api-url (leave it out for ShopRenter's own); the client id and secret were accepted (a token was issued)",
+      });
+      expect(run.stdout + run.stderr).not.toContain('api_url_wrong');
+      expect(run.stdout + run.stderr).not.toContain("is not the shop's API");
+      expect(existsSync(join(other.dir, 'credentials.json'))).toBe(false);
+    } finally {
+      other.cleanup();
+    }
+  });
+
+  it('an API URL that never answers: one request, given up after --timeout, named as a timeout', async () => {
+    const other = tempConfigDir();
+    const arrived: string[] = [];
+    const server = createHttpServer((request) => {
+      arrived.push(`${request.method} ${request.url}`);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const args = loginArgs(sandbox, 'acme');
+      args[args.indexOf('--api-url') + 1] = `http://127.0.0.1:${port}/{shop}/api`;
+      const run = await runCli(other.dir, [...args, '--timeout', '0.5']);
+      expect(run.code).toBe(3);
+      expect(run.stderr.split('\n')[0]).toBe(
+        `error: 127.0.0.1:${port} did not answer the shop API request within 0.5 s (timed out, one attempt); the API URL is http://127.0.0.1:${port}/acme/api`,
+      );
+      expect(arrived).toHaveLength(1);
+      expect(arrived[0]).toMatch(/^GET \/acme\/api\/webHooks/);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      other.cleanup();
+    }
+  });
+
   it("an API URL that answers 404 is not the shop's API: exit 3, nothing stored", async () => {
     const other = tempConfigDir();
     try {

@@ -239,6 +239,28 @@ function loginError(
   }
   if (step === 'api') {
     const apiHint = `check ${labels.apiLabel ?? 'the API URL'}${labels.apiLabel ? ` (leave it out for ShopRenter's own)` : ''}`;
+    // no answer at all (refused, reset, a name that does not resolve, the time limit): a network
+    // problem, which says nothing about whether the API URL is right
+    const network = error.name === 'NetworkError' ? networkFailure(error.cause) : undefined;
+    if (network) {
+      const host = hostOf(labels.apiBase);
+      const checked = oauth
+        ? 'the client id and secret were accepted (a token was issued)'
+        : 'the username and password were not checked';
+      if (network.code === 'timeout') {
+        return fail(
+          `${host} did not answer the shop API request within ${labels.timeoutSeconds} s (timed out, one attempt); the API URL is ${labels.apiBase}`,
+          `${reachHint(host, labels.shop, labels.apiLabel)}, or allow longer with --timeout SECONDS; ${checked}`,
+          'network_error',
+        );
+      }
+      return fail(
+        `could not reach ${host} to read the shop API (${network.reason}); the API URL is ${labels.apiBase}`,
+        `${reachHint(host, labels.shop, labels.apiLabel)}; ${checked}`,
+        'network_error',
+      );
+    }
+    // not sent for a reason of the URL itself (fetch refuses a port such as 1: "bad port")
     if (error.name === 'NetworkError')
       return fail(
         `cannot reach the shop API at ${labels.apiBase} (${error.message})`,
