@@ -29,6 +29,7 @@ import { errorBody } from '../http/error-body.js';
 import { limitRouteBodies } from '../http/error-handler.js';
 import { headersForStorage } from '../ingest/delivery-headers.js';
 import { withStoreTimeout } from '../ingest/store-call.js';
+import { warnDedupeFields } from '../reconcile/reconcile-shops.js';
 import type { ReceiverRoutePlugin } from '../routes/index.js';
 import { CANCELLED_BY_UNINSTALL } from '../store/app-shops/app-shop-store.js';
 import type { NewDelivery, WebhookEvent } from '../store/store.js';
@@ -102,6 +103,13 @@ const plugin: FastifyPluginAsync = async (app) => {
   const appShops = app.appShops;
   if (!appConfig || !appShops) return;
   const directory = app.shopDirectory;
+  // The subscriptions every installed shop gets: checked once here, with the rule and message the
+  // reconcile of config shops uses (no URL, no data).
+  warnDedupeFields(
+    appConfig.webhooks,
+    { path: 'app.webhooks', owner: 'app mode (every installed shop)' },
+    app.log,
+  );
   const ctx: InstallStepContext = { config: app.config, appShops, directory, logger: app.log };
   const stopRetry = startInstallRetry(ctx);
   app.addHook('onClose', stopRetry);
