@@ -4,7 +4,7 @@ import { resolveShopTarget, type ShopTarget } from './config/resolve-shop.js';
 /** Builds the shared ShopRenter client for a resolved shop (the client package is loaded lazily). */
 export async function openShopClient(
   target: ShopTarget,
-  options: Pick<ShopRenterClientOptions, 'retry'> = {},
+  options: Pick<ShopRenterClientOptions, 'retry' | 'timeoutMs' | 'tokenRequest'> = {},
 ): Promise<ShopRenterClient> {
   const { createShopRenterClient } = await import('@srhooks/client');
   return createShopRenterClient({

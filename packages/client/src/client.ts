@@ -63,6 +63,19 @@ export interface ShopRenterClientOptions {
   timeoutMs?: number;
   /** Renew the OAuth token this many seconds before it expires (default 60). */
   tokenRefreshMarginSeconds?: number;
+  /**
+   * The OAuth token request's own policy (it does not go through `retry`/`timeoutMs`): attempts when
+   * the endpoint answers 429/5xx or cannot be reached (default 3; 1 = one request, not retried) and the
+   * time limit of each attempt in ms (default 15 000).
+   */
+  tokenRequest?: TokenRequestOptions;
+}
+
+export interface TokenRequestOptions {
+  /** Attempts in all, first one included (default 3). 1 disables retrying. */
+  maxAttempts?: number;
+  /** Time limit of each attempt in ms (default 15 000). */
+  timeoutMs?: number;
 }
 
 export interface SyncOptions extends Omit<ApplySyncOptions, 'client' | 'refresh'> {
@@ -128,6 +141,7 @@ export function createShopRenterClient(options: ShopRenterClientOptions): ShopRe
       ...(options.tokenRefreshMarginSeconds === undefined
         ? {}
         : { refreshMarginSeconds: options.tokenRefreshMarginSeconds }),
+      ...tokenRequestPolicy(options.tokenRequest),
     });
     tokens = manager;
     provider = {
@@ -200,6 +214,33 @@ export function createShopRenterClient(options: ShopRenterClientOptions): ShopRe
     },
   };
   return client;
+}
+
+/** `tokenRequest` checked: whole attempts of at least 1, a time limit of at least 1 ms. */
+function tokenRequestPolicy(policy: TokenRequestOptions | undefined): {
+  maxAttempts?: number;
+  timeoutMs?: number;
+} {
+  if (policy === undefined) return {};
+  const { maxAttempts, timeoutMs } = policy;
+  if (maxAttempts !== undefined && !(Number.isInteger(maxAttempts) && maxAttempts >= 1)) {
+    throw new InputError(
+      `tokenRequest.maxAttempts must be a whole number of at least 1 (1 = not retried), got ${String(maxAttempts)}`,
+      { field: 'tokenRequest.maxAttempts' },
+    );
+  }
+  if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs >= 1)) {
+    throw new InputError(
+      `tokenRequest.timeoutMs must be a number of milliseconds ≥ 1, got ${String(timeoutMs)}`,
+      {
+        field: 'tokenRequest.timeoutMs',
+      },
+    );
+  }
+  return {
+    ...(maxAttempts === undefined ? {} : { maxAttempts }),
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+  };
 }
 
 export type { BackoffOptions };

@@ -7,6 +7,7 @@ export {
   type ShopRenterClient,
   type ShopRenterClientOptions,
   type SyncOptions,
+  type TokenRequestOptions,
 } from './client.js';
 export { DeliveryError, type DeliveryErrorCode } from './delivery/delivery-error.js';
 export { buildDeliveryUrl, type DeliveryUrlInput } from './delivery/delivery-url.js';

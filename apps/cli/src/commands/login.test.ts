@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import type { RunningSandbox } from '@srhooks/sandbox';
@@ -56,6 +57,53 @@ describe('srhooks login / shops / logout', () => {
       expect(Date.now() - started).toBeLessThan(3000);
       expect(existsSync(join(other.dir, 'credentials.json'))).toBe(false);
     } finally {
+      other.cleanup();
+    }
+  });
+
+  // A network failure of the API step is a network problem (as for the token step), not a wrong URL.
+  it('an API URL on a closed port: could not reach the host, connection refused, not api_url_wrong', async () => {
+    const other = tempConfigDir();
+    try {
+      const port = await closedPort();
+      const args = loginArgs(sandbox, 'acme');
+      args[args.indexOf('--api-url') + 1] = `http://127.0.0.1:${port}/{shop}/api`;
+      const run = await runCli(other.dir, [...args, '--json']);
+      expect(run.code).toBe(3);
+      expect(JSON.parse(run.stdout).error).toMatchObject({
+        code: 'network_error',
+        message: `could not reach 127.0.0.1:${port} to read the shop API (connection refused: nothing listens at that address and port (ECONNREFUSED)); the API URL is http://127.0.0.1:${port}/acme/api`,
+        hint: "nothing was stored: check the network connection, any proxy (HTTPS_PROXY / HTTP_PROXY) and --api-url (leave it out for ShopRenter's own); the client id and secret were accepted (a token was issued)",
+      });
+      expect(run.stdout + run.stderr).not.toContain('api_url_wrong');
+      expect(run.stdout + run.stderr).not.toContain("is not the shop's API");
+      expect(existsSync(join(other.dir, 'credentials.json'))).toBe(false);
+    } finally {
+      other.cleanup();
+    }
+  });
+
+  it('an API URL that never answers: one request, given up after --timeout, named as a timeout', async () => {
+    const other = tempConfigDir();
+    const arrived: string[] = [];
+    const server = createHttpServer((request) => {
+      arrived.push(`${request.method} ${request.url}`);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const args = loginArgs(sandbox, 'acme');
+      args[args.indexOf('--api-url') + 1] = `http://127.0.0.1:${port}/{shop}/api`;
+      const run = await runCli(other.dir, [...args, '--timeout', '0.5']);
+      expect(run.code).toBe(3);
+      expect(run.stderr.split('\n')[0]).toBe(
+        `error: 127.0.0.1:${port} did not answer the shop API request within 0.5 s (timed out, one attempt); the API URL is http://127.0.0.1:${port}/acme/api`,
+      );
+      expect(arrived).toHaveLength(1);
+      expect(arrived[0]).toMatch(/^GET \/acme\/api\/webHooks/);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
       other.cleanup();
     }
   });
@@ -141,16 +189,66 @@ describe('srhooks login / shops / logout', () => {
       const { port } = server.address() as AddressInfo;
       const args = loginArgs(sandbox, 'acme');
       args[args.indexOf('--token-url') + 1] = `http://127.0.0.1:${port}/{shop}/app/token`;
-      const run = await runCli(other.dir, args);
+      const run = await runCli(other.dir, [...args, '--timeout', '2']);
+      // Node 20's fetch (undici) often never settles the first request of a process whose connection
+      // the server closes at once; the request's time limit then ends it. Before the limit's timer held
+      // the process open, the CLI exited 13 (an unsettled promise) without a word.
       expect(run.code).toBe(3);
       expect(run.stderr.split('\n')[0]).toMatch(
         new RegExp(
-          `^error: could not reach 127\\.0\\.0\\.1:${port} to get a token \\(the connection (was reset \\(ECONNRESET\\)|was closed before an answer \\(UND_ERR_SOCKET\\))\\)`,
+          `^error: (could not reach 127\\.0\\.0\\.1:${port} to get a token \\(the connection (was reset \\(ECONNRESET\\)|was closed before an answer \\(UND_ERR_SOCKET\\))\\)|127\\.0\\.0\\.1:${port} did not answer the token request within 2 s \\(timed out, one attempt\\))`,
         ),
       );
       expect(run.stderr).not.toContain('not a ShopRenter OAuth token endpoint');
     } finally {
       await new Promise((resolve) => server.close(resolve));
+      other.cleanup();
+    }
+  });
+
+  // The README's "one request, not retried": a token URL that accepts and never answers is given up
+  // after --timeout, with no second attempt (before, 3 attempts of 15 s each: about 45 s of silence).
+  it('a token URL that never answers: one request, given up after --timeout, the message names the timeout', async () => {
+    const other = tempConfigDir();
+    const arrived: string[] = [];
+    const server = createHttpServer((request) => {
+      arrived.push(`${request.method} ${request.url}`);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const args = loginArgs(sandbox, 'acme');
+      args[args.indexOf('--token-url') + 1] = `http://127.0.0.1:${port}/{shop}/app/token`;
+      const started = Date.now();
+      const run = await runCli(other.dir, [...args, '--timeout', '0.5']);
+      const elapsed = Date.now() - started;
+      expect(run.code).toBe(3);
+      expect(run.stderr).toBe(
+        `error: 127.0.0.1:${port} did not answer the token request within 0.5 s (timed out, one attempt); the token URL is http://127.0.0.1:${port}/acme/app/token\n` +
+          "nothing was stored: check the network connection, any proxy (HTTPS_PROXY / HTTP_PROXY) and --token-url (leave it out for ShopRenter's own), or allow longer with --timeout SECONDS; the client id and secret were not checked\n",
+      );
+      expect(arrived).toEqual(['POST /acme/app/token']);
+      expect(elapsed).toBeLessThan(5_000);
+      expect(existsSync(join(other.dir, 'credentials.json'))).toBe(false);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      other.cleanup();
+    }
+  });
+
+  it('--timeout that is not a positive number of seconds is refused (exit 2), nothing asked or stored', async () => {
+    const other = tempConfigDir();
+    try {
+      for (const value of ['0', 'soon', '-1', '301']) {
+        const run = await runCli(other.dir, [...loginArgs(sandbox, 'acme'), '--timeout', value]);
+        expect(run.code).toBe(2);
+        expect(run.stderr.split('\n')[0]).toBe(
+          `error: --timeout must be a number of seconds above 0 and at most 300, got "${value}"`,
+        );
+      }
+      expect(existsSync(join(other.dir, 'credentials.json'))).toBe(false);
+    } finally {
       other.cleanup();
     }
   });

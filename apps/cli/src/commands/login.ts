@@ -18,6 +18,8 @@ export interface LoginOptions {
   tokenUrl?: string;
   /** `--no-verify`: store without asking the shop for a token. */
   verify?: boolean;
+  /** `--timeout SECONDS`: the time limit of each check's one request (default 10). */
+  timeout?: string;
 }
 
 export interface LoginResult {
@@ -30,6 +32,28 @@ export interface LoginResult {
   missingScopes: string[];
   credentialsFile: string;
   defaultShop: string;
+}
+
+/** Each login check is one request, not retried, given up after this many seconds (`--timeout`). */
+export const DEFAULT_LOGIN_TIMEOUT_SECONDS = 10;
+const MAX_LOGIN_TIMEOUT_SECONDS = 300;
+
+function loginTimeoutSeconds(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_LOGIN_TIMEOUT_SECONDS;
+  const seconds = Number(value.trim());
+  if (
+    value.trim() === '' ||
+    !Number.isFinite(seconds) ||
+    seconds <= 0 ||
+    seconds > MAX_LOGIN_TIMEOUT_SECONDS
+  ) {
+    throw usageError(
+      `--timeout must be a number of seconds above 0 and at most ${MAX_LOGIN_TIMEOUT_SECONDS}, got "${value.slice(0, 40)}"`,
+      `e.g. --timeout 30 (default ${DEFAULT_LOGIN_TIMEOUT_SECONDS}); fractions such as 0.5 are accepted`,
+      'invalid_timeout',
+    );
+  }
+  return seconds;
 }
 
 /** What `webhooks` commands and `sync` need; `order.order:read` is optional (order look-ups). */
@@ -112,6 +136,8 @@ interface UrlLabels {
   /** The API base URL, `{shop}` filled in. */
   apiBase: string;
   shop: string;
+  /** Each check's time limit in seconds (`--timeout`). */
+  timeoutSeconds: number;
 }
 
 const NOTHING_STORED = 'nothing was stored';
@@ -176,6 +202,14 @@ function loginError(
     const network = status === 0 ? networkFailure(error.cause) : undefined;
     if (network) {
       const host = hostOf(url);
+      // one attempt with a time limit: say how long was waited and how to wait longer
+      if (network.code === 'timeout') {
+        return fail(
+          `${host} did not answer the token request within ${labels.timeoutSeconds} s (timed out, one attempt); the token URL is ${url}`,
+          `${reachHint(host, labels.shop, labels.tokenLabel)}, or allow longer with --timeout SECONDS; the client id and secret were not checked`,
+          'network_error',
+        );
+      }
       return fail(
         `could not reach ${host} to get a token (${network.reason}); the token URL is ${url}`,
         `${reachHint(host, labels.shop, labels.tokenLabel)}; the client id and secret were not checked`,
@@ -205,6 +239,28 @@ function loginError(
   }
   if (step === 'api') {
     const apiHint = `check ${labels.apiLabel ?? 'the API URL'}${labels.apiLabel ? ` (leave it out for ShopRenter's own)` : ''}`;
+    // no answer at all (refused, reset, a name that does not resolve, the time limit): a network
+    // problem, which says nothing about whether the API URL is right
+    const network = error.name === 'NetworkError' ? networkFailure(error.cause) : undefined;
+    if (network) {
+      const host = hostOf(labels.apiBase);
+      const checked = oauth
+        ? 'the client id and secret were accepted (a token was issued)'
+        : 'the username and password were not checked';
+      if (network.code === 'timeout') {
+        return fail(
+          `${host} did not answer the shop API request within ${labels.timeoutSeconds} s (timed out, one attempt); the API URL is ${labels.apiBase}`,
+          `${reachHint(host, labels.shop, labels.apiLabel)}, or allow longer with --timeout SECONDS; ${checked}`,
+          'network_error',
+        );
+      }
+      return fail(
+        `could not reach ${host} to read the shop API (${network.reason}); the API URL is ${labels.apiBase}`,
+        `${reachHint(host, labels.shop, labels.apiLabel)}; ${checked}`,
+        'network_error',
+      );
+    }
+    // not sent for a reason of the URL itself (fetch refuses a port such as 1: "bad port")
     if (error.name === 'NetworkError')
       return fail(
         `cannot reach the shop API at ${labels.apiBase} (${error.message})`,
@@ -250,6 +306,8 @@ export const loginCommand = defineCommand<LoginOptions, LoginResult>({
       nonEmpty(options.tokenUrl) ?? nonEmpty(context.env.SRHOOKS_TOKEN_URL),
     );
     const oauth = 'clientId' in auth;
+    const timeoutSeconds = loginTimeoutSeconds(options.timeout);
+    const timeoutMs = Math.ceil(timeoutSeconds * 1000);
 
     let scopes: string[] = [];
     const verify = options.verify !== false;
@@ -264,8 +322,9 @@ export const loginCommand = defineCommand<LoginOptions, LoginResult>({
             ...(tokenUrl ? { tokenUrl } : {}),
             source: 'store',
           },
-          // one request each: a wrong URL is reported at once, not after the commands' retries
-          { retry: { maxAttempts: 1 } },
+          // one request each, with a time limit: a wrong or hanging URL is reported at once, not after
+          // the retries (and the 15 s / 30 s limits) the other commands allow
+          { retry: { maxAttempts: 1 }, timeoutMs, tokenRequest: { maxAttempts: 1, timeoutMs } },
         );
         let step: 'token' | 'api' = 'token';
         try {
@@ -283,6 +342,7 @@ export const loginCommand = defineCommand<LoginOptions, LoginResult>({
                 : undefined,
             apiBase: client.apiUrl,
             shop,
+            timeoutSeconds,
           });
           if (failure !== undefined) throw failure;
         }

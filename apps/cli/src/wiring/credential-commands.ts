@@ -25,6 +25,10 @@ export function registerCredentialCommands(program: Command): void {
       'OAuth token URL, may contain {shop} (default: https://oauth.app.shoprenter.net/{shop}/app/token)',
     )
     .option('--no-verify', 'store without asking the shop for a token')
+    .option(
+      '--timeout <seconds>',
+      'time limit of each check (the token request, the API read): one request each, not retried (default 10)',
+    )
     .addHelpText(
       'after',
       examples(

@@ -1,9 +1,10 @@
 /**
  * An app with its own UI: `entryPoint: <url>` turns the embedded page off; the verified owner is
- * redirected there with a session bound to the shop (checked with verifyShopSession).
+ * redirected there with a session bound to the shop (checked with verifyShopSession offline, or with the
+ * receiver's `GET {entryPath}/session`, which also knows whether the shop uninstalled meanwhile).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyShopSession } from './shop-session.js';
+import { createShopSession, verifyShopSession } from './shop-session.js';
 import {
   APP_CLIENT_SECRET,
   type AppModeFixture,
@@ -14,7 +15,7 @@ describe('app mode: entry point redirecting to the app’s own UI', () => {
   let f: AppModeFixture;
   beforeAll(async () => {
     f = await startAppModeFixture({
-      shops: ['alpha'],
+      shops: ['alpha', 'beta'],
       app: { entryPoint: 'https://app.example.com/{shop}/dashboard' },
     });
   }, 30_000);
@@ -28,5 +29,47 @@ describe('app mode: entry point redirecting to the app’s own UI', () => {
     const target = new URL(report.entryPoint?.location ?? 'http://missing.invalid');
     expect(`${target.origin}${target.pathname}`).toBe('https://app.example.com/alpha/dashboard');
     expect(verifyShopSession(Object.fromEntries(target.searchParams), APP_CLIENT_SECRET)).toBe('alpha');
+  });
+
+  const sessionCheck = async (params: URLSearchParams | Record<string, string>) => {
+    const response = await fetch(`${f.baseUrl}/app/entry/session?${new URLSearchParams(params)}`);
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+
+  it('GET /app/entry/session: 200 while installed, 403 shop_uninstalled once the shop uninstalled within the hour', async () => {
+    const report = await f.sandbox.apps.install('55', 'beta');
+    expect(report.entryPoint?.status).toBe(302);
+    const params = new URL(report.entryPoint?.location ?? 'http://missing.invalid').searchParams;
+    const installed = await sessionCheck(params);
+    expect(installed.status).toBe(200);
+    expect(installed.body).toMatchObject({ ok: true, shop: 'beta', status: 'installed' });
+    expect(installed.body.expiresAt).toBe(new Date(Number(params.get('expires')) * 1000).toISOString());
+
+    await f.sandbox.apps.uninstall('55', 'beta');
+    // still a genuine session signed by the app, an hour long: offline it passes…
+    expect(verifyShopSession(Object.fromEntries(params), APP_CLIENT_SECRET)).toBe('beta');
+    // …the receiver says the shop has gone
+    const gone = await sessionCheck(params);
+    expect(gone.status).toBe(403);
+    expect(gone.body).toMatchObject({
+      ok: false,
+      error: { code: 'shop_uninstalled', shop: 'beta', uninstalledAt: expect.any(String) },
+    });
+    expect(String((gone.body.error as { message: string }).message)).toContain('no longer installed on beta');
+  });
+
+  it('GET /app/entry/session: 401 invalid_session for a forged or missing session, session_expired for an old one', async () => {
+    const forged = await sessionCheck({ shop: 'alpha', expires: '9999999999', session: 'x'.repeat(43) });
+    expect(forged.status).toBe(401);
+    expect(forged.body).toMatchObject({ error: { code: 'invalid_session' } });
+    expect((await sessionCheck({})).body).toMatchObject({ error: { code: 'invalid_session' } });
+    const old = createShopSession('alpha', APP_CLIENT_SECRET, Date.now() - 2 * 3600_000);
+    const expired = await sessionCheck({
+      shop: old.shop,
+      expires: String(old.expires),
+      session: old.session,
+    });
+    expect(expired.status).toBe(401);
+    expect(expired.body).toMatchObject({ error: { code: 'session_expired' } });
   });
 });

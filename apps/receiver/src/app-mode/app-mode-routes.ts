@@ -11,7 +11,9 @@
  *    API is not called: ShopRenter dropped the subscriptions and the token no longer works.
  * 3. Entry point (`GET entryPath`): verify; serve the shop's page inside the admin iframe (entry-page.ts)
  *    with `frame-ancestors` allowing only that shop's admin origin, and links carrying a session bound to
- *    the shop — or redirect to the app's own UI (`entryPoint: <url>`).
+ *    the shop — or redirect to the app's own UI (`entryPoint: <url>`). `GET entryPath/session` tells
+ *    that UI whether a session still holds: 200 with the shop's status, 403 `shop_uninstalled` once the
+ *    shop uninstalled (the signed session itself cannot be revoked), 401 for a bad or expired one.
  * 4. Payment API notifications (`POST paymentPath`, with `webhookSecretKey`): verify hmac over the raw
  *    body and the body's `time`; store as a `payment_status` / `payment_card_change` event (dedupe key:
  *    id or changeId + status + time) for the app's handlers under the shop the URL names — only a shop
@@ -29,6 +31,7 @@ import { errorBody } from '../http/error-body.js';
 import { limitRouteBodies } from '../http/error-handler.js';
 import { headersForStorage } from '../ingest/delivery-headers.js';
 import { withStoreTimeout } from '../ingest/store-call.js';
+import { warnDedupeFields } from '../reconcile/reconcile-shops.js';
 import type { ReceiverRoutePlugin } from '../routes/index.js';
 import { CANCELLED_BY_UNINSTALL } from '../store/app-shops/app-shop-store.js';
 import type { NewDelivery, WebhookEvent } from '../store/store.js';
@@ -102,6 +105,13 @@ const plugin: FastifyPluginAsync = async (app) => {
   const appShops = app.appShops;
   if (!appConfig || !appShops) return;
   const directory = app.shopDirectory;
+  // The subscriptions every installed shop gets: checked once here, with the rule and message the
+  // reconcile of config shops uses (no URL, no data).
+  warnDedupeFields(
+    appConfig.webhooks,
+    { path: 'app.webhooks', owner: 'app mode (every installed shop)' },
+    app.log,
+  );
   const ctx: InstallStepContext = { config: app.config, appShops, directory, logger: app.log };
   const stopRetry = startInstallRetry(ctx);
   app.addHook('onClose', stopRetry);
@@ -299,6 +309,52 @@ const plugin: FastifyPluginAsync = async (app) => {
       return refuse(reply, 404, 'not_found', 'No such event for this shop.', true);
     const back = `${appConfig.entryPath}?${sessionQuery(createShopSession(shop, appConfig.clientSecret))}`;
     return reply.headers(entryHeaders(appConfig, shop)).send(entryDetailPage(event, back));
+  });
+
+  // The session check for the app's own UI (`entryPoint: "<url>"`): the session's signature proves it
+  // (offline, `verifyShopSession`) but cannot be revoked, and it lives an hour, so a shop that uninstalled
+  // meanwhile is only seen here — from the store, so the uninstall may have reached another instance.
+  const sessionPath = `${appConfig.entryPath.replace(/\/+$/, '')}/session`;
+  app.get<{ Querystring: Query }>(sessionPath, async (request, reply) => {
+    reply.header('cache-control', 'no-store');
+    const session = checkShopSession(request.query, appConfig.clientSecret);
+    if (!session.ok) {
+      return session.reason === 'expired'
+        ? refuse(
+            reply,
+            401,
+            'session_expired',
+            'The session has expired: the merchant must open the app again from the shop admin.',
+            false,
+          )
+        : refuse(
+            reply,
+            401,
+            'invalid_session',
+            'The session is missing, malformed or not signed by this app: pass the shop, expires and session parameters of the entry redirect unchanged.',
+            false,
+          );
+    }
+    const { shop } = session;
+    const record = await withStoreTimeout('read app shop', appShops.get(shop), app.config.storeTimeoutMs);
+    if (!record || record.status === 'uninstalled') {
+      return reply
+        .code(403)
+        .send(
+          errorBody(
+            'shop_uninstalled',
+            `The app is no longer installed on ${shop}: the session is valid but must not be honoured.`,
+            { shop, ...(record?.uninstalledAt ? { uninstalledAt: record.uninstalledAt.toISOString() } : {}) },
+          ),
+        );
+    }
+    const expires = Number(request.query.expires);
+    return reply.send({
+      ok: true,
+      shop,
+      status: record.status,
+      expiresAt: new Date(expires * 1000).toISOString(),
+    });
   });
 
   // 4. Payment API notifications.

@@ -126,27 +126,36 @@ async function reconcileShop(
 }
 
 /**
- * One warning line per configured webhook of the shop whose `fields` leave out what the dedupe key
- * reads (genuine events would be recorded as duplicates, their handlers never run). Names the shop,
- * the config entry, the event and the fields: no URL (a signed one carries its signature), no data.
+ * One warning line per configured webhook whose `fields` leave out what the dedupe key reads (genuine
+ * events would be recorded as duplicates, their handlers never run), from contracts'
+ * dedupeFieldsWarning. Names the config entry (`shops[0].webhooks[1]`, `app.webhooks[0]`), the event
+ * and the fields, and the shop for a config shop: no URL (a signed one carries its signature), no data.
+ * Used for `reconcile: true` shops before their reconcile and, in app mode, once at start-up for the
+ * app's webhooks (what every installed shop is subscribed to).
  */
-function warnDedupeFields(config: ReceiverConfig, shop: ShopConfig, logger: FastifyBaseLogger): void {
-  const shopIndex = config.shops.indexOf(shop);
-  shop.webhooks.forEach((entry, index) => {
-    const webhook = `shops[${shopIndex}].webhooks[${index}]`;
+export function warnDedupeFields(
+  entries: readonly { event: Webhook['event']; fields?: readonly string[] | undefined }[],
+  at: { path: string; shop?: string; owner: string },
+  logger: Pick<FastifyBaseLogger, 'warn'>,
+): number {
+  let warned = 0;
+  entries.forEach((entry, index) => {
+    const webhook = `${at.path}[${index}]`;
     const warning = dedupeFieldsWarning(`${webhook} (${entry.event})`, entry.event, entry.fields);
     if (warning === null) return;
+    warned += 1;
     logger.warn(
       {
-        shop: shop.name,
+        ...(at.shop === undefined ? {} : { shop: at.shop }),
         webhook,
         event: entry.event,
         missingFields: dedupeFieldsMissing(entry.event, entry.fields),
         code: 'dedupe_fields_missing',
       },
-      `shop "${shop.name}" ${warning}`,
+      `${at.owner} ${warning}`,
     );
   });
+  return warned;
 }
 
 /** Reconciles every shop with `reconcile: true`, one after another; logs and returns each result. */
@@ -156,7 +165,15 @@ export async function reconcileShops(
 ): Promise<ShopReconcileResult[]> {
   const results: ShopReconcileResult[] = [];
   for (const shop of config.shops.filter((candidate) => candidate.reconcile)) {
-    warnDedupeFields(config, shop, options.logger);
+    warnDedupeFields(
+      shop.webhooks,
+      {
+        path: `shops[${config.shops.indexOf(shop)}].webhooks`,
+        shop: shop.name,
+        owner: `shop "${shop.name}"`,
+      },
+      options.logger,
+    );
     let result: ShopReconcileResult;
     try {
       result = await reconcileShop(config, shop, options);

@@ -1,6 +1,7 @@
 import { TokenErrorBodySchema, TokenResponseSchema } from '@srhooks/contracts';
 import { retryDelayMs } from '../backoff.js';
 import { TokenError } from '../errors.js';
+import { requestTimer } from '../http/request-timer.js';
 import type { Fetch } from '../middleware/types.js';
 import { readJwtClaims } from './jwt-claims.js';
 
@@ -98,6 +99,25 @@ export class TokenManager {
     | { kind: 'transient'; error: TokenError; retryAfter: string | null }
   > {
     const { tokenUrl, clientId, clientSecret, shop } = this.options;
+    const timer = requestTimer(this.options.timeoutMs ?? 15_000);
+    try {
+      return await this.requestWith(timer.signal, tokenUrl, clientId, clientSecret, shop);
+    } finally {
+      timer.clear();
+    }
+  }
+
+  private async requestWith(
+    signal: AbortSignal,
+    tokenUrl: string,
+    clientId: string,
+    clientSecret: string,
+    shop: string,
+  ): Promise<
+    | { kind: 'token'; token: CachedToken }
+    | { kind: 'fatal'; error: TokenError }
+    | { kind: 'transient'; error: TokenError; retryAfter: string | null }
+  > {
     const request = new Request(tokenUrl, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
@@ -106,7 +126,7 @@ export class TokenManager {
         client_id: clientId,
         client_secret: clientSecret,
       }),
-      signal: AbortSignal.timeout(this.options.timeoutMs ?? 15_000),
+      signal,
     });
     let response: Response;
     let text: string;
