@@ -240,6 +240,70 @@ describe('PostgreSQL stores starting together, and a failed concurrent build', (
   });
 });
 
+describe('a receiver stopping during a concurrent build', () => {
+  it('cancels the build on close (no wait for it); the next start drops the INVALID index and builds it', async () => {
+    const schema = newSchema();
+    const options = { url: TEST_DATABASE_URL, schema, poolSize: 2, searchIndexInlineMaxBytes: 0 };
+    const writer = await connect(TEST_DATABASE_URL, schema);
+    const first = new PgStore(options);
+    try {
+      await first.ingest(jsonDelivery(), [{ dedupeKey: 'a', subjectId: '1', payload: { innerId: '1' } }], []);
+      // An open write transaction on events: CREATE INDEX CONCURRENTLY waits for it to end.
+      await writer.query('BEGIN');
+      await writer.query(`UPDATE events SET held = held`);
+      await first.migrate();
+      const status = await first.searchIndex();
+      expect(status.state).toBe('building');
+      // The build has entered its index in the catalog (committed, INVALID) and waits for the writer.
+      const observer = await connect(TEST_DATABASE_URL, schema);
+      try {
+        const deadline = Date.now() + 10_000;
+        while (
+          (await observer.query(`SELECT to_regclass($1) AS i`, [SEARCH_INDEX_NAME])).rows[0]?.i === null
+        ) {
+          if (Date.now() > deadline) throw new Error('the concurrent build never entered its index');
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      } finally {
+        await observer.end();
+      }
+      const closing = Date.now();
+      await first.close();
+      expect(Date.now() - closing).toBeLessThan(5000);
+      if (status.state === 'building') {
+        const end = await status.done;
+        expect(end.state === 'unavailable' ? end.reason : end.state).toBe('failed');
+      }
+      await writer.query('ROLLBACK');
+      const valid = await writer.query<{ valid: boolean }>(
+        'SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = $1::regclass',
+        [SEARCH_INDEX_NAME],
+      );
+      expect(valid.rows).toEqual([{ valid: false }]);
+
+      const next = new PgStore(options);
+      try {
+        await next.migrate();
+        const again = await next.searchIndex();
+        expect(again.state === 'building' ? await again.done : again).toEqual({
+          state: 'built',
+          concurrently: true,
+        });
+      } finally {
+        await next.close();
+      }
+      const rebuilt = await writer.query<{ valid: boolean }>(
+        'SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = $1::regclass',
+        [SEARCH_INDEX_NAME],
+      );
+      expect(rebuilt.rows).toEqual([{ valid: true }]);
+    } finally {
+      await first.close();
+      await writer.end();
+    }
+  });
+});
+
 describe('a role that may not create pg_trgm, in a database without it', () => {
   const database = uniqueSchemaName('srhooks_trgm_db');
   const role = uniqueSchemaName('srhooks_trgm_role');
