@@ -5,11 +5,12 @@
  * requests and in-flight ones were answered.
  */
 import { existsSync } from 'node:fs';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ReceiverConfig } from '../config/config-schema.js';
 import { withStoreTimeout } from '../ingest/store-call.js';
 import { createStore } from '../store/create-store.js';
+import { type PgSearchIndexStatus, SEARCH_INDEX_NAME } from '../store/postgres/pg-search-index.js';
 import { PgStore } from '../store/postgres/pg-store.js';
 import type { Store } from '../store/store.js';
 
@@ -58,6 +59,7 @@ const plugin: FastifyPluginAsync<StorePluginOptions> = async (app, options) => {
     await store.close().catch(() => {});
     throw error;
   }
+  if (store instanceof PgStore) logSearchIndex(app, await store.searchIndex());
   app.decorate('store', store);
   app.metrics.observeStore(() => store.stats());
   if (store instanceof PgStore) app.metrics.observeChangeRelay(() => store.relayStats());
@@ -65,6 +67,35 @@ const plugin: FastifyPluginAsync<StorePluginOptions> = async (app, options) => {
     await store.close();
   });
 };
+
+/**
+ * One line about the text-search index at start-up: a warning when there is none (search reads every
+ * event; what to run), info when it was built or is being built (and how that build ended).
+ */
+function logSearchIndex(app: FastifyInstance, status: PgSearchIndexStatus): void {
+  const log = app.log;
+  switch (status.state) {
+    case 'unavailable':
+      log.warn({ searchIndex: { state: status.state, reason: status.reason } }, status.warning);
+      return;
+    case 'building':
+      log.info(
+        { searchIndex: { state: status.state } },
+        `building the text-search index ${SEARCH_INDEX_NAME} concurrently in the background (until it is done, search reads every event)`,
+      );
+      void status.done.then((end) => {
+        if (end.state === 'unavailable')
+          log.warn({ searchIndex: { state: end.state, reason: end.reason } }, end.warning);
+        else log.info({ searchIndex: { state: end.state } }, `text-search index ${SEARCH_INDEX_NAME} built`);
+      });
+      return;
+    case 'built':
+      log.info({ searchIndex: { state: status.state } }, `text-search index ${SEARCH_INDEX_NAME} built`);
+      return;
+    default:
+      return;
+  }
+}
 
 export const storePlugin = fp(plugin, {
   name: 'srhooks-store',

@@ -14,6 +14,7 @@ import { StoreUnavailableError } from '../store-errors.js';
 import { emptyStoreStats, recordCommit } from '../store-stats.js';
 import { isPgUnavailable, mapPgError } from './pg-errors.js';
 import { applyPgMigrations } from './pg-migrations.js';
+import { ensurePgSearchIndex, type PgSearchIndexStatus } from './pg-search-index.js';
 import type { PgStoreOptions } from './pg-store.js';
 import { pgValues } from './pg-text.js';
 
@@ -107,11 +108,17 @@ export class PgConnection {
   readonly #inFlight = new Set<Promise<unknown>>();
   #migrated: Promise<void> | null = null;
   #closed = false;
+  /** The start-up step's outcome (pg-search-index.ts), once migrations ran. */
+  #searchIndex: Promise<PgSearchIndexStatus> | null = null;
+  /** The backend running a background index build, cancelled by close (drain). */
+  #buildBackend: number | null = null;
+  readonly #searchIndexInlineMaxBytes: number | undefined;
 
   constructor(options: PgStoreOptions, schema: string | null, emit: (changes: StoreChange[]) => void) {
     this.schema = schema;
     this.emit = emit;
     this.jobClock = options.jobClock ?? 'server';
+    this.#searchIndexInlineMaxBytes = options.searchIndexInlineMaxBytes;
     const connectTimeoutMs = options.connectTimeoutMs ?? 2000;
     /** pg-pool uses one timeout for both queueing and connecting; this client keeps the connect one short. */
     class PooledStoreClient extends StoreClient {
@@ -156,12 +163,70 @@ export class PgConnection {
     if (this.#closed) throw new StoreUnavailableError('the PostgreSQL store is closed');
     await this.#applyMigrations();
     this.#migrated = Promise.resolve();
+    await this.searchIndex();
   }
 
-  /** Refuses new operations and waits for those in flight (the first step of PgStore.close). */
+  /**
+   * Refuses new operations and waits for those in flight (the first step of PgStore.close); a background
+   * index build is cancelled (its INVALID index is dropped and built again at the next start).
+   */
   async drain(): Promise<void> {
     this.#closed = true;
     await Promise.allSettled([...this.#inFlight]);
+    const backend = this.#buildBackend;
+    if (backend !== null) {
+      await this.pool.query('SELECT pg_cancel_backend($1)', [backend]).catch(() => {});
+      const status = await this.#searchIndex?.catch(() => null);
+      if (status?.state === 'building') await status.done.catch(() => {});
+    }
+  }
+
+  /**
+   * The text-search index step's outcome at this start (after the migrations; see pg-search-index.ts).
+   * Never rejects: a failure of the step is an `unavailable` status with its warning.
+   */
+  async searchIndex(): Promise<PgSearchIndexStatus> {
+    await this.#ensureMigrated();
+    this.#searchIndex ??= this.#startSearchIndex();
+    return this.#searchIndex;
+  }
+
+  /**
+   * Runs the index step on a connection of its own without a query timeout (a concurrent build may run
+   * for minutes). Resolves when the step ends, or as soon as a concurrent build starts (status
+   * `building`, whose `done` settles when the build does and the connection is closed).
+   */
+  #startSearchIndex(): Promise<PgSearchIndexStatus> {
+    const { query_timeout: _none, ...config } = this.clientConfig;
+    const client = new StoreClient(config);
+    return new Promise<PgSearchIndexStatus>((resolve) => {
+      const done = (async (): Promise<PgSearchIndexStatus> => {
+        try {
+          await client.connect();
+          const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
+          return await ensurePgSearchIndex(client, {
+            schema: this.schema,
+            ...(this.#searchIndexInlineMaxBytes === undefined
+              ? {}
+              : { inlineMaxBytes: this.#searchIndexInlineMaxBytes }),
+            onBackgroundBuild: () => {
+              this.#buildBackend = pid ?? null;
+              resolve({ state: 'building', done });
+            },
+          });
+        } catch (error) {
+          return {
+            state: 'unavailable',
+            reason: 'failed',
+            warning: `PostgreSQL text search reads every event: its index step failed (${error instanceof Error ? error.message : String(error)}); the next start tries again`,
+          };
+        } finally {
+          this.#buildBackend = null;
+          await client.end().catch(() => {});
+        }
+      })();
+      void done.then(resolve);
+    });
   }
 
   committed(items: number, durationMs: number): void {

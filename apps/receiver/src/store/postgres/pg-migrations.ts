@@ -458,10 +458,27 @@ ALTER TABLE handler_states ADD COLUMN disabled_by TEXT;
 UPDATE handler_states SET disabled_by = 'target' WHERE disabled;
 `,
   },
+  {
+    version: 15,
+    name: 'text search trigram index (pg_trgm) on events.search_text: kept by the start-up step in pg-search-index.ts',
+    // Nothing in this transaction: the index needs an extension the receiver's role may not be allowed
+    // to create (then a later start, after an operator ran CREATE EXTENSION pg_trgm, builds it), and on a
+    // large store it is built with CREATE INDEX CONCURRENTLY, which cannot run in a transaction. So the
+    // step runs after the migrations at every start (PgConnection.searchIndex); this version marks the
+    // store as one whose receivers keep that index.
+    sql: '',
+  },
 ];
 
 /** Identifier check for the optional schema (it is interpolated into DDL). */
 export const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+async function schemaExists(client: PoolClient, schema: string): Promise<boolean> {
+  const { rows } = await client.query<{ ok: boolean }>('SELECT to_regnamespace($1) IS NOT NULL AS ok', [
+    `"${schema}"`,
+  ]);
+  return rows[0]?.ok === true;
+}
 
 /**
  * Applies the migrations not yet recorded in `schema_migrations`, under a session advisory lock so two
@@ -475,7 +492,10 @@ export async function applyPgMigrations(
   const lockName = `srhooks.migrate:${schema ?? 'default'}`;
   await client.query('SELECT pg_advisory_lock(hashtext($1))', [lockName]);
   try {
-    if (schema !== null) await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    // Only when missing: CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema
+    // exists, which a role given only its own schema does not have.
+    if (schema !== null && !(await schemaExists(client, schema)))
+      await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
     await client.query(
       'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
     );

@@ -164,6 +164,7 @@ describe('PgStore', () => {
           { version: 12 },
           { version: 13 },
           { version: 14 },
+          { version: 15 },
         ]);
       } finally {
         await client.end();
@@ -356,7 +357,7 @@ describe('PgStore', () => {
     try {
       await expect(store.migrate()).rejects.toThrow(StoreVersionError);
       await expect(store.migrate()).rejects.toThrow(
-        /schema is at version 99; this receiver knows versions up to 14/,
+        /schema is at version 99; this receiver knows versions up to 15/,
       );
     } finally {
       await store.close();

@@ -50,6 +50,7 @@ import { type JobClock, PgJobs } from './pg-jobs.js';
 import { SCHEMA_NAME } from './pg-migrations.js';
 import * as reads from './pg-reads.js';
 import * as recovery from './pg-recovery.js';
+import type { PgSearchIndexStatus } from './pg-search-index.js';
 
 export interface PgStoreOptions {
   /** `postgres://user@host:port/db`. */
@@ -92,6 +93,11 @@ export interface PgStoreOptions {
    * that move time by passing `now`.
    */
   jobClock?: JobClock;
+  /**
+   * The text-search trigram index (pg-search-index.ts) is built before `migrate()` resolves while the
+   * events table is at most this large, and concurrently in the background when larger. Default 8 MB.
+   */
+  searchIndexInlineMaxBytes?: number;
 }
 
 /**
@@ -139,8 +145,17 @@ export class PgStore implements Store {
           });
   }
 
+  /** Applies the migrations, then the text-search index step (see {@link searchIndex}). */
   migrate(): Promise<void> {
     return this.#conn.migrate();
+  }
+
+  /**
+   * How the start-up step for the text search's trigram index went (pg-search-index.ts): run by
+   * `migrate()` (once per store), never rejected; `unavailable` carries the warning to log.
+   */
+  searchIndex(): Promise<PgSearchIndexStatus> {
+    return this.#conn.searchIndex();
   }
 
   async ping(): Promise<void> {
