@@ -24,6 +24,21 @@ async function closedPort(): Promise<number> {
   await new Promise((resolve) => server.close(resolve));
   return port;
 }
+/** A 127.0.0.1 server that accepts every request and never answers; `arrived` lists them. */
+async function silentServer(): Promise<{ port: number; arrived: string[]; close: () => Promise<void> }> {
+  const arrived: string[] = [];
+  const server = createHttpServer((request) => {
+    arrived.push(`${request.method} ${request.url}`);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const close = async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  };
+  return { port, arrived, close };
+}
+
 afterAll(async () => {
   await sandbox.close();
   config.cleanup();
@@ -85,13 +100,8 @@ describe('srhooks login / shops / logout', () => {
 
   it('an API URL that never answers: one request, given up after --timeout, named as a timeout', async () => {
     const other = tempConfigDir();
-    const arrived: string[] = [];
-    const server = createHttpServer((request) => {
-      arrived.push(`${request.method} ${request.url}`);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port, arrived, close } = await silentServer();
     try {
-      const { port } = server.address() as AddressInfo;
       const args = loginArgs(sandbox, 'acme');
       args[args.indexOf('--api-url') + 1] = `http://127.0.0.1:${port}/{shop}/api`;
       const run = await runCli(other.dir, [...args, '--timeout', '0.5']);
@@ -102,8 +112,7 @@ describe('srhooks login / shops / logout', () => {
       expect(arrived).toHaveLength(1);
       expect(arrived[0]).toMatch(/^GET \/acme\/api\/webHooks/);
     } finally {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
+      await close();
       other.cleanup();
     }
   });
@@ -210,13 +219,8 @@ describe('srhooks login / shops / logout', () => {
   // after --timeout, with no second attempt (before, 3 attempts of 15 s each: about 45 s of silence).
   it('a token URL that never answers: one request, given up after --timeout, the message names the timeout', async () => {
     const other = tempConfigDir();
-    const arrived: string[] = [];
-    const server = createHttpServer((request) => {
-      arrived.push(`${request.method} ${request.url}`);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port, arrived, close } = await silentServer();
     try {
-      const { port } = server.address() as AddressInfo;
       const args = loginArgs(sandbox, 'acme');
       args[args.indexOf('--token-url') + 1] = `http://127.0.0.1:${port}/{shop}/app/token`;
       const started = Date.now();
@@ -228,11 +232,11 @@ describe('srhooks login / shops / logout', () => {
           "nothing was stored: check the network connection, any proxy (HTTPS_PROXY / HTTP_PROXY) and --token-url (leave it out for ShopRenter's own), or allow longer with --timeout SECONDS; the client id and secret were not checked\n",
       );
       expect(arrived).toEqual(['POST /acme/app/token']);
-      expect(elapsed).toBeLessThan(5_000);
+      // the old policy, 3 attempts of 15 s, took at least 45 s (a loose bound: the machine may be loaded)
+      expect(elapsed).toBeLessThan(30_000);
       expect(existsSync(join(other.dir, 'credentials.json'))).toBe(false);
     } finally {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
+      await close();
       other.cleanup();
     }
   });
