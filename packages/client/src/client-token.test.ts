@@ -18,22 +18,24 @@ afterAll(async () => {
 describe('OAuth tokens against the sandbox', () => {
   it('caches the token, then renews it before it expires', async () => {
     const counter = countingFetch();
-    const client = t.client({ fetch: counter.fetch, rateLimit: false });
+    // The client's clock stands still until the test moves it: a slow moment on a loaded machine cannot
+    // age the 2 s token past its renewal point while the test checks the cache (it did, in CI).
+    let clock = Date.now();
+    const client = t.client({ fetch: counter.fetch, rateLimit: false, now: () => clock });
     const first = await client.getToken();
-    // The token's lifetime as seen here, no longer than the one the client measured when it received it.
-    const lifetimeMs = first.expiresAt.getTime() - Date.now();
     expect(first.scopes).toEqual(DEMO_CLIENT.scopes);
-    expect(first.expiresAt.getTime()).toBeGreaterThan(Date.now());
+    expect(first.expiresAt.getTime()).toBeGreaterThan(clock);
     expect(first.expiresAt.getTime()).toBeLessThanOrEqual(Date.now() + 3_000);
     await client.webhooks.list();
     await client.webhooks.list();
     expect((await client.getToken()).accessToken).toBe(first.accessToken);
     expect(counter.tokenRequests()).toBe(1);
 
-    // Renewal starts half the lifetime the client measured before `exp` (under a minute), so from
-    // `exp - lifetimeMs / 2` on at the latest: wake inside that window, before `exp` (at most 0.5 s before it).
-    // A fixed 0.5 s failed when a slow answer left the client a lifetime under a second.
-    await sleep(first.expiresAt.getTime() - Math.min(500, lifetimeMs / 2 - 20) - Date.now());
+    // JWT times are whole seconds: a second later, the sandbox's next token expires later than the first.
+    await sleep(1_100);
+    // Renewal starts half the lifetime the client measured (over 1 s: exp is the issuing second + 2 s)
+    // before `exp` at the latest, so 0.2 s before `exp` is inside the window and the token still valid.
+    clock = first.expiresAt.getTime() - 200;
     const second = await client.getToken();
     expect(second.accessToken).not.toBe(first.accessToken);
     expect(second.expiresAt.getTime()).toBeGreaterThan(first.expiresAt.getTime());
