@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CLI_PATH, cliEnv, tempConfigDir } from './test-support/run-cli.js';
+import { CLI_PATH, cliEnv, runCli, seenOutput, tempConfigDir } from './test-support/run-cli.js';
 
 const config = tempConfigDir();
 afterAll(() => config.cleanup());
@@ -60,5 +60,17 @@ describe('what a command loads at start-up', () => {
     expect(loaded.some((url) => /\/cli\/dist\/list-[^/]*\.js$/.test(url))).toBe(true);
     expect(loaded.filter((url) => /\/contracts\/dist\/index\.js$/.test(url))).toEqual([]);
     expect(loaded.filter((url) => /\/zod[@/]/.test(url))).toEqual([]);
+  });
+});
+
+// The test files share one worker and its module cache (isolate: false in vitest.config.ts); what
+// a file's never-printed-a-secret checks read must be that file's output only. cli.test.ts checks
+// the same, so whichever of the two runs second sees the other's output unless it is emptied.
+describe('seenOutput (every output seen by this test file)', () => {
+  it('holds no output of another test file', async () => {
+    expect(seenOutput).toEqual([]);
+    const run = await runCli(config.dir, ['--version']);
+    expect(run.code).toBe(0);
+    expect(seenOutput).toEqual([run.stdout, run.stderr]);
   });
 });
