@@ -8,8 +8,15 @@ export default defineConfig({
   define: { __SRHOOKS_PACKAGE_NAME__: JSON.stringify(pkg.name) },
   test: {
     include: ['src/**/*.test.ts'],
+    // One worker process runs the files one after another and keeps its module cache: each file no
+    // longer re-imports fastify, zod, the store drivers … in a fresh process (isolate: true spent
+    // more CPU importing than testing on 2 cores). Files must not leak state: env changes are
+    // restored, servers closed, globals namespaced per file.
+    isolate: false,
     // the tests spawn the bundled CLI (dist/cli.js); the global setup builds it when stale
     globalSetup: ['./src/test-support/build-cli.global-setup.ts'],
+    // empties what one file collects (seenOutput) before the next file: the files share a module cache
+    setupFiles: ['./src/test-support/per-file.setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },

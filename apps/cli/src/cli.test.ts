@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli, tempConfigDir } from './test-support/run-cli.js';
+import { runCli, seenOutput, tempConfigDir } from './test-support/run-cli.js';
 
 const config = tempConfigDir();
 afterAll(() => config.cleanup());
@@ -15,6 +15,11 @@ async function closedPort(): Promise<number> {
 }
 
 describe('srhooks basics', () => {
+  // the files share a module cache (isolate: false): seenOutput is emptied before each file
+  it('starts with no output of another test file in seenOutput', () => {
+    expect(seenOutput).toEqual([]);
+  });
+
   it('prints the version from package.json', async () => {
     const { version } = (await import('../package.json', { with: { type: 'json' } })).default;
     const run = await runCli(config.dir, ['--version']);

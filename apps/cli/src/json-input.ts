@@ -1,4 +1,5 @@
-import { JsonSyntaxError, parseJsonText } from '@srhooks/contracts';
+// the light subpath: the CLI's admin commands parse JSON without loading contracts' schemas (and zod)
+import { JsonSyntaxError, parseJsonText } from '@srhooks/contracts/json-syntax';
 import { CliError, EXIT_CODES } from './cli-error.js';
 
 /**

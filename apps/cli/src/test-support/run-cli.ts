@@ -40,7 +40,7 @@ export function cliEnv(configDir: string, extra: Record<string, string | undefin
   return env;
 }
 
-/** Every output seen by a test file, to assert that no secret ever appears in any of them. */
+/** Every output seen by a test file, to assert that no secret ever appears in any of them (emptied before each file by per-file.setup.ts). */
 export const seenOutput: string[] = [];
 
 /** Runs `node dist/cli.js …args` (asynchronously, so in-process servers keep answering). */

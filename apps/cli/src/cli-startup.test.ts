@@ -1,0 +1,76 @@
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CLI_PATH, cliEnv, runCli, seenOutput, tempConfigDir } from './test-support/run-cli.js';
+
+const config = tempConfigDir();
+afterAll(() => config.cleanup());
+
+/** A port nothing listens on (bound, read, closed). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** A module hook that prints every module URL node loads on stderr (`LOADED <url>`). */
+const LOAD_LOGGER = `data:text/javascript,${encodeURIComponent(
+  `import { register } from 'node:module';
+register('data:text/javascript,' + encodeURIComponent('export async function load(url, context, next) { process.stderr.write("LOADED " + url + "\\\\n"); return next(url, context); }'));`,
+)}`;
+
+/** Runs `node dist/cli.js …args` and returns the URLs of every module it loaded. */
+function loadedModules(args: string[], env: Record<string, string> = {}): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', LOAD_LOGGER, CLI_PATH, ...args], {
+      env: cliEnv(config.dir, env),
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    child.on('error', reject);
+    child.on('close', () => {
+      const loaded = stderr
+        .split('\n')
+        .filter((line) => line.startsWith('LOADED '))
+        .map((line) => line.slice('LOADED '.length));
+      resolve(loaded);
+    });
+  });
+}
+
+// Every CLI command is a fresh node process (and the test suites run hundreds of them): a command
+// loads what it uses, not every schema of the contracts package.
+describe('what a command loads at start-up', () => {
+  it('the hook sees the modules a command loads (a command that needs the contracts package loads it)', async () => {
+    const loaded = await loadedModules(['url', '--base', 'https://hooks.example.com', '--shop', 'demo']);
+    expect(loaded.some((url) => url.endsWith('/cli.js'))).toBe(true);
+    expect(loaded.some((url) => /\/contracts\/dist\/index\.js$/.test(url))).toBe(true);
+  });
+
+  it('an admin command (deliveries list) loads neither the whole contracts package nor zod', async () => {
+    const port = await closedPort();
+    const loaded = await loadedModules(['deliveries', 'list', '--receiver', `http://127.0.0.1:${port}`], {
+      SRHOOKS_ADMIN_TOKEN: 'admin-token-for-the-start-up-test',
+    });
+    expect(loaded.some((url) => /\/cli\/dist\/list-[^/]*\.js$/.test(url))).toBe(true);
+    expect(loaded.filter((url) => /\/contracts\/dist\/index\.js$/.test(url))).toEqual([]);
+    expect(loaded.filter((url) => /\/zod[@/]/.test(url))).toEqual([]);
+  });
+});
+
+// The test files share one worker and its module cache (isolate: false in vitest.config.ts); what
+// a file's never-printed-a-secret checks read must be that file's output only. cli.test.ts checks
+// the same, so whichever of the two runs second sees the other's output unless it is emptied.
+describe('seenOutput (every output seen by this test file)', () => {
+  it('holds no output of another test file', async () => {
+    expect(seenOutput).toEqual([]);
+    const run = await runCli(config.dir, ['--version']);
+    expect(run.code).toBe(0);
+    expect(seenOutput).toEqual([run.stdout, run.stderr]);
+  });
+});
