@@ -1,19 +1,10 @@
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from './test-support/free-port.js';
 import { CLI_PATH, cliEnv, runCli, seenOutput, tempConfigDir } from './test-support/run-cli.js';
 
 const config = tempConfigDir();
 afterAll(() => config.cleanup());
-
-/** A port nothing listens on (bound, read, closed). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** A module hook that prints every module URL node loads on stderr (`LOADED <url>`). */
 const LOAD_LOGGER = `data:text/javascript,${encodeURIComponent(
@@ -53,7 +44,7 @@ describe('what a command loads at start-up', () => {
   });
 
   it('an admin command (deliveries list) loads neither the whole contracts package nor zod', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const loaded = await loadedModules(['deliveries', 'list', '--receiver', `http://127.0.0.1:${port}`], {
       SRHOOKS_ADMIN_TOKEN: 'admin-token-for-the-start-up-test',
     });

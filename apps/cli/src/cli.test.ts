@@ -1,18 +1,9 @@
-import { createServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from './test-support/free-port.js';
 import { runCli, seenOutput, tempConfigDir } from './test-support/run-cli.js';
 
 const config = tempConfigDir();
 afterAll(() => config.cleanup());
-
-/** A port nothing listens on (bound, read, closed). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('srhooks basics', () => {
   // the files share a module cache (isolate: false): seenOutput is emptied before each file
@@ -132,7 +123,7 @@ describe('usage errors commander catches are JSON documents under --json', () =>
 
 describe('network errors exit 3', () => {
   it('an unreachable token endpoint', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const run = await runCli(config.dir, [
       'login',
       '--shop',
@@ -152,7 +143,7 @@ describe('network errors exit 3', () => {
   });
 
   it('prints the stack trace only with --debug', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const args = ['trigger', 'order_confirm', '--to', `http://127.0.0.1:${port}/hooks/x`];
     const plain = await runCli(config.dir, args);
     const debug = await runCli(config.dir, [...args, '--debug']);

@@ -4,6 +4,7 @@ import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import type { RunningSandbox } from '@srhooks/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../test-support/free-port.js';
 import { runCli, seenOutput, tempConfigDir } from '../test-support/run-cli.js';
 import { loginArgs, READ_ONLY_CLIENT, startTestSandbox, TEST_CLIENT } from '../test-support/test-sandbox.js';
 
@@ -16,14 +17,6 @@ beforeAll(async () => {
   sandbox = await startTestSandbox();
 });
 
-/** A 127.0.0.1 port nothing listens on: one the system just handed out and that was closed again. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 /** A 127.0.0.1 server that accepts every request and never answers; `arrived` lists them. */
 async function silentServer(): Promise<{ port: number; arrived: string[]; close: () => Promise<void> }> {
   const arrived: string[] = [];
@@ -80,7 +73,7 @@ describe('srhooks login / shops / logout', () => {
   it('an API URL on a closed port: could not reach the host, connection refused, not api_url_wrong', async () => {
     const other = tempConfigDir();
     try {
-      const port = await closedPort();
+      const port = await freePort();
       const args = loginArgs(sandbox, 'acme');
       args[args.indexOf('--api-url') + 1] = `http://127.0.0.1:${port}/{shop}/api`;
       const run = await runCli(other.dir, [...args, '--json']);
@@ -173,7 +166,7 @@ describe('srhooks login / shops / logout', () => {
   it('a token URL on a closed port: could not reach the host, connection refused', async () => {
     const other = tempConfigDir();
     try {
-      const port = await closedPort();
+      const port = await freePort();
       const args = loginArgs(sandbox, 'acme');
       args[args.indexOf('--token-url') + 1] = `http://127.0.0.1:${port}/{shop}/app/token`;
       const run = await runCli(other.dir, [...args, '--json']);

@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { type DeliveryTarget, signDeliveryUrl } from '@srhooks/contracts';
 import {
@@ -58,11 +57,4 @@ export async function startTestReceiver(
   };
 }
 
-/** A port free on 127.0.0.1, for a receiver whose URL must be known before it starts (an app's URLs). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export { freePort } from './free-port.js';
