@@ -3,6 +3,7 @@
  * redirected there with a session bound to the shop (checked with verifyShopSession offline, or with the
  * receiver's `GET {entryPath}/session`, which also knows whether the shop uninstalled meanwhile).
  */
+import { checkAppSession } from '@srhooks/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createShopSession, verifyShopSession } from './shop-session.js';
 import {
@@ -15,7 +16,7 @@ describe('app mode: entry point redirecting to the app’s own UI', () => {
   let f: AppModeFixture;
   beforeAll(async () => {
     f = await startAppModeFixture({
-      shops: ['alpha', 'beta'],
+      shops: ['alpha', 'beta', 'gamma'],
       app: { entryPoint: 'https://app.example.com/{shop}/dashboard' },
     });
   }, 30_000);
@@ -71,5 +72,39 @@ describe('app mode: entry point redirecting to the app’s own UI', () => {
     });
     expect(expired.status).toBe(401);
     expect(expired.body).toMatchObject({ error: { code: 'session_expired' } });
+  });
+
+  it('checkAppSession (@srhooks/client) reads the same answers from the real receiver', async () => {
+    const report = await f.sandbox.apps.install('55', 'gamma');
+    const opened = new URL(report.entryPoint?.location ?? 'http://missing.invalid');
+    const sessionUrl = `${f.baseUrl}/app/entry/session`;
+    // the UI passes its whole query on; the check sends only the session's own parameters
+    opened.searchParams.set('tab', 'orders');
+    const installed = await checkAppSession(sessionUrl, opened.search);
+    expect(installed).toMatchObject({ ok: true, shop: 'gamma', status: 'installed' });
+    expect(installed.ok && installed.expiresAt.getTime()).toBe(
+      Number(opened.searchParams.get('expires')) * 1000,
+    );
+
+    await f.sandbox.apps.uninstall('55', 'gamma');
+    const gone = await checkAppSession(sessionUrl, opened.searchParams);
+    expect(gone).toMatchObject({ ok: false, code: 'shop_uninstalled', shop: 'gamma' });
+    expect(!gone.ok && gone.uninstalledAt).toBeInstanceOf(Date);
+
+    const old = createShopSession('gamma', APP_CLIENT_SECRET, Date.now() - 2 * 3600_000);
+    expect(
+      await checkAppSession(sessionUrl, {
+        shop: 'gamma',
+        expires: String(old.expires),
+        session: old.session,
+      }),
+    ).toMatchObject({
+      ok: false,
+      code: 'session_expired',
+    });
+    expect(await checkAppSession(sessionUrl, { shop: 'gamma' })).toMatchObject({
+      ok: false,
+      code: 'invalid_session',
+    });
   });
 });

@@ -25,7 +25,7 @@
  */
 
 import { verifyPaymentNotification } from '@srhooks/client';
-import type { DecodedPaymentNotification } from '@srhooks/contracts';
+import type { AppSessionRefusal, AppSessionValid, DecodedPaymentNotification } from '@srhooks/contracts';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody } from '../http/error-body.js';
 import { limitRouteBodies } from '../http/error-handler.js';
@@ -154,6 +154,17 @@ const plugin: FastifyPluginAsync = async (app) => {
         .send(entryErrorPage('Not allowed', message));
     }
     return reply.code(status).send(errorBody(code, message));
+  }
+
+  /** The session check's refusals (`AppSessionRefusedSchema` in contracts). */
+  function refuseSession(
+    reply: FastifyReply,
+    status: 401 | 403,
+    code: AppSessionRefusal,
+    message: string,
+    details: { shop?: string; uninstalledAt?: string } = {},
+  ) {
+    return reply.code(status).send(errorBody(code, message, details));
   }
 
   async function verified(
@@ -320,41 +331,37 @@ const plugin: FastifyPluginAsync = async (app) => {
     const session = checkShopSession(request.query, appConfig.clientSecret);
     if (!session.ok) {
       return session.reason === 'expired'
-        ? refuse(
+        ? refuseSession(
             reply,
             401,
             'session_expired',
             'The session has expired: the merchant must open the app again from the shop admin.',
-            false,
           )
-        : refuse(
+        : refuseSession(
             reply,
             401,
             'invalid_session',
             'The session is missing, malformed or not signed by this app: pass the shop, expires and session parameters of the entry redirect unchanged.',
-            false,
           );
     }
     const { shop } = session;
     const record = await withStoreTimeout('read app shop', appShops.get(shop), app.config.storeTimeoutMs);
     if (!record || record.status === 'uninstalled') {
-      return reply
-        .code(403)
-        .send(
-          errorBody(
-            'shop_uninstalled',
-            `The app is no longer installed on ${shop}: the session is valid but must not be honoured.`,
-            { shop, ...(record?.uninstalledAt ? { uninstalledAt: record.uninstalledAt.toISOString() } : {}) },
-          ),
-        );
+      return refuseSession(
+        reply,
+        403,
+        'shop_uninstalled',
+        `The app is no longer installed on ${shop}: the session is valid but must not be honoured.`,
+        { shop, ...(record?.uninstalledAt ? { uninstalledAt: record.uninstalledAt.toISOString() } : {}) },
+      );
     }
-    const expires = Number(request.query.expires);
-    return reply.send({
+    const answer: AppSessionValid = {
       ok: true,
       shop,
       status: record.status,
-      expiresAt: new Date(expires * 1000).toISOString(),
-    });
+      expiresAt: new Date(Number(request.query.expires) * 1000).toISOString(),
+    };
+    return reply.send(answer);
   });
 
   // 4. Payment API notifications.

@@ -1,6 +1,12 @@
 export type { QueryInput } from './app-query.js';
 export { AppRequestError, type AppRequestErrorCode } from './app-request-error.js';
 export {
+  AppSessionCheckError,
+  type AppSessionCheckResult,
+  type CheckAppSessionOptions,
+  checkAppSession,
+} from './check-app-session.js';
+export {
   type AppRequestHandlerOptions,
   handleAppRequest,
   handleNodeAppRequest,

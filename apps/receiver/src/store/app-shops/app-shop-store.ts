@@ -8,11 +8,11 @@
  * migration 6 / 7. Contract: test-support/app-shop-store-contract.ts.
  */
 
-import { APP_EVENTS } from '@srhooks/contracts';
+import { APP_EVENTS, type AppShopStatus } from '@srhooks/contracts';
 import type { InstallLockOptions } from './shop-install-lock.js';
 
-/** `pending`: the install is recorded but its token/subscription step has not succeeded yet (retried). */
-export type AppShopStatus = 'pending' | 'installed' | 'uninstalled';
+/** `pending`: the install is recorded but its token/subscription step has not succeeded yet (retried). Defined in contracts (the session check answers with it). */
+export type { AppShopStatus };
 
 export interface AppShopSubscription {
   event: string;

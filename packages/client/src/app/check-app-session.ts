@@ -1,0 +1,112 @@
+import {
+  type AppSessionRefusal,
+  AppSessionRefusedSchema,
+  type AppSessionValid,
+  AppSessionValidSchema,
+} from '@srhooks/contracts';
+import { NetworkError, ShopRenterError } from '../errors.js';
+import { requestTimer } from '../http/request-timer.js';
+import { type QueryInput, queryValues } from './app-query.js';
+
+/**
+ * Asks an srhooks receiver in app mode whether the session an app's own UI was opened with still holds
+ * (`GET {entryPath}/session`). `verifyShopSession` checks the signature offline, but a session lives an
+ * hour and cannot be revoked: only the receiver knows that the shop uninstalled the app meanwhile.
+ *
+ * The three refusals are answers, not errors: `{ok: false, code}` with `invalid_session`,
+ * `session_expired` or `shop_uninstalled`. A receiver that cannot be reached throws `NetworkError`; one
+ * that answers anything else (another status, a body that is not the session check's) throws
+ * `AppSessionCheckError` with code `unexpected_response`: check the URL.
+ */
+export interface CheckAppSessionOptions {
+  /** Per-request time limit in ms (default 10,000). */
+  timeoutMs?: number;
+  /** For tests and custom agents. */
+  fetch?: typeof fetch;
+}
+
+export type AppSessionCheckResult =
+  | (Omit<AppSessionValid, 'expiresAt'> & { expiresAt: Date })
+  | { ok: false; code: AppSessionRefusal; message: string; shop?: string; uninstalledAt?: Date };
+
+/** The receiver's answer was not the session check's (wrong URL, a proxy's page, another server). */
+export class AppSessionCheckError extends ShopRenterError {
+  declare readonly code: 'unexpected_response';
+  readonly status: number;
+  readonly url: string;
+  constructor(message: string, details: { status: number; url: string }) {
+    super('unexpected_response', message);
+    this.status = details.status;
+    this.url = details.url;
+  }
+}
+
+const SESSION_PARAMETERS = ['shop', 'expires', 'session'] as const;
+
+/**
+ * @param sessionUrl the receiver's session check: `{publicUrl}{entryPath}/session`
+ *   (e.g. `https://hooks.example.com/app/entry/session`).
+ * @param query the parameters the app's UI was opened with (the whole query is fine: only `shop`,
+ *   `expires` and `session` are sent on).
+ */
+export async function checkAppSession(
+  sessionUrl: string | URL,
+  query: QueryInput,
+  options: CheckAppSessionOptions = {},
+): Promise<AppSessionCheckResult> {
+  const url = new URL(sessionUrl);
+  const values = queryValues(query);
+  for (const name of SESSION_PARAMETERS) {
+    const value = values.get(name)?.[0];
+    if (value !== undefined) url.searchParams.set(name, value);
+  }
+  const where = { method: 'GET', url: `${url.origin}${url.pathname}` };
+  const timer = requestTimer(options.timeoutMs ?? 10_000);
+  let response: Response;
+  let body: unknown;
+  try {
+    response = await (options.fetch ?? fetch)(url, {
+      headers: { accept: 'application/json' },
+      signal: timer.signal,
+    });
+    const text = await response.text();
+    body = parseJson(text);
+  } catch (error) {
+    const timedOut = error instanceof Error && error.name === 'TimeoutError';
+    throw new NetworkError(
+      timedOut ? 'timeout' : 'network_error',
+      `GET ${where.url} ${timedOut ? 'timed out' : 'failed'}: check that the receiver runs and that the URL is its {entryPath}/session`,
+      { ...where, cause: error },
+    );
+  } finally {
+    timer.clear();
+  }
+  if (response.status === 200) {
+    const valid = AppSessionValidSchema.safeParse(body);
+    if (valid.success) return { ...valid.data, expiresAt: new Date(valid.data.expiresAt) };
+  } else if (response.status === 401 || response.status === 403) {
+    const refused = AppSessionRefusedSchema.safeParse(body);
+    if (refused.success) {
+      const { code, message, shop, uninstalledAt } = refused.data.error;
+      return {
+        ok: false,
+        code,
+        message,
+        ...(shop !== undefined ? { shop } : {}),
+        ...(uninstalledAt !== undefined ? { uninstalledAt: new Date(uninstalledAt) } : {}),
+      };
+    }
+  }
+  throw new AppSessionCheckError(
+    `GET ${where.url} answered ${response.status} without a session check's answer: use the receiver's {publicUrl}{entryPath}/session URL (app mode must be on)`,
+    { status: response.status, url: where.url },
+  );
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
