@@ -23,7 +23,7 @@ import { configPlugin } from './plugins/config-plugin.js';
 import { handlersPlugin } from './plugins/handlers-plugin.js';
 import { type MemoryTrimPluginOptions, memoryTrimPlugin } from './plugins/memory-trim-plugin.js';
 import { metricsPlugin } from './plugins/metrics-plugin.js';
-import { storePlugin } from './plugins/store-plugin.js';
+import { closeStoreAfterFailedStart, storePlugin } from './plugins/store-plugin.js';
 import {
   brokerSecretValues,
   checkEnvReferences,
@@ -33,6 +33,7 @@ import { type ProcessingPluginOptions, processingPlugin } from './processing/pro
 import { type RecoveryPluginOptions, recoveryPlugin } from './recovery/recovery-plugin.js';
 import { type RetentionPluginOptions, retentionPlugin } from './retention/retention-plugin.js';
 import { coreRoutes, type ReceiverRoutePlugin } from './routes/index.js';
+import type { LeaseTiming } from './store/sqlite/process-lease.js';
 import type { Store } from './store/store.js';
 
 export interface BuildReceiverOptions {
@@ -56,6 +57,8 @@ export interface BuildReceiverOptions {
   readonly shopDirectory?: ShopDirectoryPluginOptions;
   /** Giving freed native memory back after a burst: default the built addon, every 2 s (tests inject). */
   readonly memoryTrim?: MemoryTrimPluginOptions;
+  /** SQLite: the file's lease (one receiver per file) turns stale after / is renewed every (default 30 s / 5 s). */
+  readonly storeLease?: LeaseTiming;
 }
 
 /** A slow sender gets this long for one request (headers and body), then the socket is closed. */
@@ -125,15 +128,23 @@ export async function buildReceiver(
   await app.register(configPlugin, { config });
   await app.register(metricsPlugin, { defaultMetrics: options.defaultMetrics ?? true });
   await app.register(handlersPlugin);
-  await app.register(storePlugin, options.store ? { store: options.store } : {});
-  await app.register(memoryTrimPlugin, options.memoryTrim ?? {});
-  await app.register(shopDirectoryPlugin, options.shopDirectory ?? {});
-  await app.register(processingPlugin, options.processing ?? {});
-  await app.register(retentionPlugin, options.retention ?? {});
-  await app.register(recoveryPlugin, options.recovery ?? {});
-  const appRoutes = config.app ? [appModeRoute] : [];
-  for (const route of [...coreRoutes, adminAreaRoute, ...appRoutes, ...(options.routes ?? [])]) {
-    await app.register(route.plugin, route.prefix ? { prefix: route.prefix } : {});
+  await app.register(storePlugin, {
+    ...(options.store ? { store: options.store } : {}),
+    ...(options.storeLease ? { lease: options.storeLease } : {}),
+  });
+  try {
+    await app.register(memoryTrimPlugin, options.memoryTrim ?? {});
+    await app.register(shopDirectoryPlugin, options.shopDirectory ?? {});
+    await app.register(processingPlugin, options.processing ?? {});
+    await app.register(retentionPlugin, options.retention ?? {});
+    await app.register(recoveryPlugin, options.recovery ?? {});
+    const appRoutes = config.app ? [appModeRoute] : [];
+    for (const route of [...coreRoutes, adminAreaRoute, ...appRoutes, ...(options.routes ?? [])]) {
+      await app.register(route.plugin, route.prefix ? { prefix: route.prefix } : {});
+    }
+  } catch (error) {
+    await closeStoreAfterFailedStart(app);
+    throw error;
   }
   return app;
 }

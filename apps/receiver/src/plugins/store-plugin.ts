@@ -12,17 +12,23 @@ import { withStoreTimeout } from '../ingest/store-call.js';
 import { createStore } from '../store/create-store.js';
 import { type PgSearchIndexStatus, SEARCH_INDEX_NAME } from '../store/postgres/pg-search-index.js';
 import { PgStore } from '../store/postgres/pg-store.js';
+import { hasLeaseTable, type LeaseTiming } from '../store/sqlite/process-lease.js';
 import type { Store } from '../store/store.js';
+import { type StoreLeaseState, sqliteFileOf, takeStoreLease } from './store-lease.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     store: Store;
+    /** SQLite: this receiver's lease of the file (one receiver per file); null with PostgreSQL. */
+    storeLease: StoreLeaseState | null;
   }
 }
 
 export interface StorePluginOptions {
   /** Use this store instead of creating one from the config; it is still migrated and closed with the app. */
   store?: Store;
+  /** SQLite: when the file's lease turns stale and how often it is renewed (tests; default 30 s / 5 s). */
+  lease?: LeaseTiming;
 }
 
 /** Migrations may take longer than a request's store call. */
@@ -44,7 +50,20 @@ const plugin: FastifyPluginAsync<StorePluginOptions> = async (app, options) => {
   const selection = storeSelection(app.config);
   const file = options.store === undefined && selection.kind === 'sqlite' ? selection.file : undefined;
   const newSqliteFile = file !== undefined && file !== ':memory:' && !existsSync(file);
-  const store = options.store ?? (await createStore(selection));
+  // One receiver per SQLite file: refused (StoreInUseError) while another live receiver holds it. A file
+  // that has the lease table is leased before it is opened, so a refused receiver does not migrate a
+  // file another one uses (a newer receiver started beside a running one); others once migrated.
+  let lease: StoreLeaseState | null =
+    file !== undefined && !newSqliteFile && hasLeaseTable(file)
+      ? takeStoreLease(app, file, options.lease)
+      : null;
+  let store: Store;
+  try {
+    store = options.store ?? (await createStore(selection));
+  } catch (error) {
+    lease?.release();
+    throw error;
+  }
   if (newSqliteFile) {
     // A wrong SRHOOKS_DB (or a lost file) looks like a fresh install: say so, since start-up recovery then
     // stores the last days' orders again as new events and runs their handlers a second time.
@@ -55,18 +74,37 @@ const plugin: FastifyPluginAsync<StorePluginOptions> = async (app, options) => {
   }
   try {
     await withStoreTimeout('schema migration', store.migrate(), MIGRATE_TIMEOUT_MS);
+    const leaseFile = sqliteFileOf(store);
+    if (lease === null && leaseFile !== undefined) lease = takeStoreLease(app, leaseFile, options.lease);
   } catch (error) {
     await store.close().catch(() => {});
+    lease?.release();
     throw error;
   }
   if (store instanceof PgStore) logSearchIndex(app, await store.searchIndex());
   app.decorate('store', store);
+  app.decorate('storeLease', lease);
   app.metrics.observeStore(() => store.stats());
   if (store instanceof PgStore) app.metrics.observeChangeRelay(() => store.relayStats());
   app.addHook('onClose', async () => {
-    await store.close();
+    try {
+      await store.close();
+    } finally {
+      // after the store's last commit: the next receiver must not start while this one still writes
+      lease?.release();
+    }
   });
 };
+
+/**
+ * buildReceiver failed after the store plugin ran (a later plugin refused the config): closes the store
+ * and releases its SQLite lease, as the app's onClose would have (it never runs for an app not started).
+ */
+export async function closeStoreAfterFailedStart(app: FastifyInstance): Promise<void> {
+  if (!app.hasDecorator('store')) return;
+  await app.store.close().catch(() => {});
+  app.storeLease?.release();
+}
 
 /**
  * One line about the text-search index at start-up: a warning when there is none (search reads every

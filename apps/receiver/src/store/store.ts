@@ -619,7 +619,7 @@ export interface Store {
   lastDeliveryAt(shop: string): Promise<Date | null>;
   /**
    * Runs `work` only when no other instance on this store runs a pass for the shop (PostgreSQL: a session
-   * advisory lock held for the pass; SQLite: one process per file, a lock in this process). `false` when
+   * advisory lock held for the pass; SQLite: one receiver process per file, enforced by its lease; a lock in this process). `false` when
    * another holds it.
    */
   withRecoveryLock<T>(
