@@ -8,8 +8,9 @@
  *   on this host in this pid namespace and that pid is no longer alive (`process.kill(pid, 0)`).
  *   Otherwise `StoreInUseError` (code `store_in_use`), naming the holder and when the file turns free.
  * - The heartbeat is renewed every `heartbeatMs` on an unref'd timer, on a connection of its own
- *   (synchronous=NORMAL: a heartbeat needs no fsync; a short busy timeout, so a write holding the file's
- *   lock delays this thread at most that long — a missed beat is retried at the next one).
+ *   (synchronous=NORMAL: a heartbeat needs no fsync; no automatic WAL checkpoint on this thread; a short
+ *   busy timeout, so a write holding the file's lock delays this thread at most that long — a missed
+ *   beat is retried at the next one).
  * - A renewal that finds another owner's row (this process was stalled past `staleMs` and another
  *   receiver took the file over) stops the heartbeat and calls `onLost`; the receiver then shuts down.
  * - `release()` deletes the row (only this owner's) and closes the connection.
@@ -166,6 +167,9 @@ export class SqliteProcessLease {
       db = new Database(options.file);
       db.pragma(`busy_timeout = ${START_BUSY_TIMEOUT_MS}`);
       db.pragma('synchronous = NORMAL');
+      // A heartbeat must never run a WAL checkpoint on this (the event loop's) thread: the store's
+      // writer thread checkpoints.
+      db.pragma('wal_autocheckpoint = 0');
       this.takeover = this.#take(db, staleMs);
       db.pragma(`busy_timeout = ${BEAT_BUSY_TIMEOUT_MS}`);
     } catch (error) {
