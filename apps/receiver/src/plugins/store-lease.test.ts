@@ -11,6 +11,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { buildReceiver } from '../app.js';
 import { defineReceiverConfig } from '../config/load-config.js';
 import { openSqlite, tempDir } from '../processing/test-support/processing-fixtures.js';
+import { waitFor } from '../processing/test-support/wait-for.js';
 import { StoreInUseError } from '../store/store-errors.js';
 import { startTestReceiver, type TestReceiver } from '../test-support/test-receiver.js';
 
@@ -109,6 +110,26 @@ describe('one receiver per SQLite file', () => {
       processing: { enabled: false },
     }).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(StoreInUseError);
+  });
+
+  it('warns once when its heartbeat could not be written for half the stale time (the file locked)', async () => {
+    const db = nextFile();
+    const receiver = await start(db, 900);
+    const warnings = () =>
+      receiver.logLines.map((line) => JSON.parse(line)).filter((line) => line.storeLease?.sinceRenewedMs);
+    const blocker = new Database(db);
+    blocker.exec('BEGIN IMMEDIATE');
+    try {
+      await waitFor(() => warnings().length > 0, 'the warning', 5_000);
+      await new Promise((resolve) => setTimeout(resolve, 300)); // more failed beats, no more warnings
+    } finally {
+      blocker.exec('COMMIT');
+      blocker.close();
+    }
+    expect(warnings()).toHaveLength(1);
+    expect(warnings()[0]).toMatchObject({ level: 40, storeLease: { file: db } });
+    expect(warnings()[0].msg).toContain(`cannot renew this receiver's lease of the SQLite file ${db}`);
+    expect((await receiver.app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
   });
 
   it('leaves the file free when the start fails after the store opened (a handler option refused)', async () => {

@@ -54,13 +54,15 @@ export function takeStoreLease(
   const lost = new Promise<StoreLeaseLoss>((resolve) => {
     markLost = resolve;
   });
-  let warnedBusy = false;
+  /** The previous failed beat's age: one warning per streak of failed beats (ages grow within one). */
+  let lastFailedSince = 0;
   const lease = SqliteProcessLease.acquire({
     file,
     ...timing,
     onBeatFailed: (error, sinceRenewedMs) => {
-      if (sinceRenewedMs < staleMs / 2 || warnedBusy) return;
-      warnedBusy = true;
+      const warned = sinceRenewedMs > lastFailedSince && lastFailedSince >= staleMs / 2;
+      lastFailedSince = sinceRenewedMs;
+      if (sinceRenewedMs < staleMs / 2 || warned) return;
       app.log.warn(
         { err: error, storeLease: { file, sinceRenewedMs } },
         `cannot renew this receiver's lease of the SQLite file ${file} (last renewed ${Math.round(sinceRenewedMs / 1000)} s ago; it turns stale after ${Math.round(staleMs / 1000)} s and another receiver could then take the file over): retrying`,

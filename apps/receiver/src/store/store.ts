@@ -20,6 +20,8 @@ export {
   StoreConfigError,
   StoreConflictError,
   StoreError,
+  StoreInUseError,
+  type StoreLeaseHolder,
   StoreNotFoundError,
   StoreUnavailableError,
 } from './store-errors.js';

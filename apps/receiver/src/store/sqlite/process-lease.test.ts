@@ -135,6 +135,30 @@ describe('the SQLite process lease', () => {
     expect(lease.takeover).toMatchObject({ reason: 'dead', holder: { pid: 99 } });
   });
 
+  it('reports heartbeats that cannot be written while the file is locked, and renews again once it is free', async () => {
+    const file = migratedFile();
+    const failures: number[] = [];
+    const lease = acquire({
+      file,
+      identity: HERE,
+      staleMs: 3_000,
+      heartbeatMs: 50,
+      onBeatFailed: (_error, sinceRenewedMs) => failures.push(sinceRenewedMs),
+    });
+    const blocker = new Database(file);
+    blocker.exec('BEGIN IMMEDIATE');
+    try {
+      await waitFor(() => failures.length >= 2, 'two failed heartbeats', 5_000);
+    } finally {
+      blocker.exec('COMMIT');
+      blocker.close();
+    }
+    expect(failures[1]).toBeGreaterThan(failures[0] ?? Number.POSITIVE_INFINITY);
+    const before = Date.now();
+    await waitFor(() => (readRow(file)?.heartbeat_at ?? 0) >= before, 'a heartbeat after the lock', 5_000);
+    expect(lease.lost).toBe(false);
+  });
+
   it('renews its heartbeat on the timer; finding another owner stops it and reports the loss once; release leaves that row alone', async () => {
     const file = migratedFile();
     const losses: unknown[] = [];
