@@ -33,7 +33,6 @@ import { type ProcessingPluginOptions, processingPlugin } from './processing/pro
 import { type RecoveryPluginOptions, recoveryPlugin } from './recovery/recovery-plugin.js';
 import { type RetentionPluginOptions, retentionPlugin } from './retention/retention-plugin.js';
 import { coreRoutes, type ReceiverRoutePlugin } from './routes/index.js';
-import type { LeaseTiming } from './store/sqlite/process-lease.js';
 import type { Store } from './store/store.js';
 
 export interface BuildReceiverOptions {
@@ -57,8 +56,6 @@ export interface BuildReceiverOptions {
   readonly shopDirectory?: ShopDirectoryPluginOptions;
   /** Giving freed native memory back after a burst: default the built addon, every 2 s (tests inject). */
   readonly memoryTrim?: MemoryTrimPluginOptions;
-  /** SQLite: the file's lease (one receiver per file) turns stale after / is renewed every (default 30 s / 5 s). */
-  readonly storeLease?: LeaseTiming;
 }
 
 /** A slow sender gets this long for one request (headers and body), then the socket is closed. */
@@ -128,10 +125,7 @@ export async function buildReceiver(
   await app.register(configPlugin, { config });
   await app.register(metricsPlugin, { defaultMetrics: options.defaultMetrics ?? true });
   await app.register(handlersPlugin);
-  await app.register(storePlugin, {
-    ...(options.store ? { store: options.store } : {}),
-    ...(options.storeLease ? { lease: options.storeLease } : {}),
-  });
+  await app.register(storePlugin, options.store ? { store: options.store } : {});
   try {
     await app.register(memoryTrimPlugin, options.memoryTrim ?? {});
     await app.register(shopDirectoryPlugin, options.shopDirectory ?? {});

@@ -9,7 +9,6 @@ import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signDeliveryPath } from '@srhooks/contracts';
-import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ListenError, type ReceiverProcess, runReceiver } from './run-receiver.js';
 import { StoreUnavailableError } from './store/store.js';
@@ -147,35 +146,6 @@ describe('runReceiver', () => {
     expect(proc.exitCode).toBeUndefined();
     await expect(running.app.store.ping()).rejects.toBeInstanceOf(StoreUnavailableError);
     await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
-  });
-
-  it('shuts down with exit code 1 when another receiver took its SQLite file over (this one stalled)', async () => {
-    const proc = new FakeProcess(env(), dir);
-    const running = await runReceiver(proc, {
-      processing: { enabled: false },
-      storeLease: { staleMs: 600, heartbeatMs: 50 },
-    });
-    if (!running) throw new Error('receiver did not start');
-    // What a receiver that started while this one was stalled past the stale time leaves in the file.
-    const file = new Database(join(dir, 'srhooks.db'));
-    const now = Date.now();
-    file
-      .prepare(
-        `UPDATE receiver_lease SET owner = 'newer', pid = 4711, hostname = 'other-host', started_at = ?, heartbeat_at = ?`,
-      )
-      .run(now, now);
-    file.close();
-    await running.stopped;
-    expect(proc.exitCode).toBe(1);
-    expect(running.app.server.listening).toBe(false);
-    await expect(running.app.store.ping()).rejects.toBeInstanceOf(StoreUnavailableError);
-    // The newer receiver's lease is left alone.
-    const after = new Database(join(dir, 'srhooks.db'), { readonly: true });
-    expect(after.prepare('SELECT owner, pid FROM receiver_lease').get()).toEqual({
-      owner: 'newer',
-      pid: 4711,
-    });
-    after.close();
   });
 
   it('exits at once with 130 on a second signal', async () => {

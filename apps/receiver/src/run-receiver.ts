@@ -157,14 +157,20 @@ export async function runReceiver(
   const stopped = new Promise<void>((resolve) => {
     markStopped = resolve;
   });
-  /** Waits for `closed` (at most the shutdown timeout, then exits 1) and marks the receiver stopped. */
-  const awaitClose = (closed: Promise<void>): void => {
+  const shutdown = (signal: NodeJS.Signals): void => {
+    if (closing) {
+      app.log.warn({ signal }, 'second signal: exiting without waiting');
+      proc.exit(130);
+      return;
+    }
+    closing = true;
+    app.log.info({ signal }, 'shutting down: finishing in-flight deliveries');
     const timer = setTimeout(() => {
       app.log.error({ timeoutMs: config.shutdownTimeoutMs }, 'graceful shutdown timed out; exiting');
       proc.exit(1);
     }, config.shutdownTimeoutMs);
     timer.unref();
-    closed.then(
+    app.close().then(
       () => {
         clearTimeout(timer);
         app.log.info('receiver stopped');
@@ -178,26 +184,8 @@ export async function runReceiver(
       },
     );
   };
-  const shutdown = (signal: NodeJS.Signals): void => {
-    if (closing) {
-      app.log.warn({ signal }, 'second signal: exiting without waiting');
-      proc.exit(130);
-      return;
-    }
-    closing = true;
-    app.log.info({ signal }, 'shutting down: finishing in-flight deliveries');
-    awaitClose(app.close());
-  };
   proc.on('SIGTERM', shutdown);
   proc.on('SIGINT', shutdown);
-  // SQLite: another receiver took the file over (this one stalled past the lease's stale time); the
-  // app is closing itself (store-lease.ts). Exit code 1: a supervisor sees the receiver stopped.
-  void app.storeLease?.lost.then(({ closed }) => {
-    proc.exitCode = 1;
-    if (closing) return;
-    closing = true;
-    awaitClose(closed);
-  });
 
   try {
     await app.listen({ port: config.port, host: config.host });

@@ -2,7 +2,8 @@
  * Decorates the instance with the event store (`app.store`): SQLite by default, PostgreSQL
  * when `databaseUrl` is set. Migrations run before the app is ready; the store is closed
  * (pending commits finished first) when the app closes, after the server stopped accepting
- * requests and in-flight ones were answered.
+ * requests and in-flight ones were answered. A SQLite file is locked for the receiver's lifetime
+ * (one receiver per file, store/sqlite/receiver-lock.ts), before the store opens it.
  */
 import { existsSync } from 'node:fs';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
@@ -12,23 +13,20 @@ import { withStoreTimeout } from '../ingest/store-call.js';
 import { createStore } from '../store/create-store.js';
 import { type PgSearchIndexStatus, SEARCH_INDEX_NAME } from '../store/postgres/pg-search-index.js';
 import { PgStore } from '../store/postgres/pg-store.js';
-import { hasLeaseTable, type LeaseTiming } from '../store/sqlite/process-lease.js';
+import { SqliteReceiverLock } from '../store/sqlite/receiver-lock.js';
 import type { Store } from '../store/store.js';
-import { type StoreLeaseState, sqliteFileOf, takeStoreLease } from './store-lease.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     store: Store;
-    /** SQLite: this receiver's lease of the file (one receiver per file); null with PostgreSQL. */
-    storeLease: StoreLeaseState | null;
+    /** SQLite: this receiver's lock of the file (one receiver per file); null with PostgreSQL. */
+    storeLock: SqliteReceiverLock | null;
   }
 }
 
 export interface StorePluginOptions {
   /** Use this store instead of creating one from the config; it is still migrated and closed with the app. */
   store?: Store;
-  /** SQLite: when the file's lease turns stale and how often it is renewed (tests; default 30 s / 5 s). */
-  lease?: LeaseTiming;
 }
 
 /** Migrations may take longer than a request's store call. */
@@ -50,18 +48,16 @@ const plugin: FastifyPluginAsync<StorePluginOptions> = async (app, options) => {
   const selection = storeSelection(app.config);
   const file = options.store === undefined && selection.kind === 'sqlite' ? selection.file : undefined;
   const newSqliteFile = file !== undefined && file !== ':memory:' && !existsSync(file);
-  // One receiver per SQLite file: refused (StoreInUseError) while another live receiver holds it. A file
-  // that has the lease table is leased before it is opened, so a refused receiver does not migrate a
-  // file another one uses (a newer receiver started beside a running one); others once migrated.
-  let lease: StoreLeaseState | null =
-    file !== undefined && !newSqliteFile && hasLeaseTable(file)
-      ? takeStoreLease(app, file, options.lease)
-      : null;
+  // One receiver per SQLite file: refused (StoreInUseError) while another receiver process holds its lock.
+  // Locked before the store opens it, so a refused receiver does not touch (or migrate) a file in use.
+  const lockedFile = options.store === undefined ? file : sqliteFileOf(options.store);
+  const lock =
+    lockedFile !== undefined && lockedFile !== ':memory:' ? SqliteReceiverLock.acquire(lockedFile) : null;
   let store: Store;
   try {
     store = options.store ?? (await createStore(selection));
   } catch (error) {
-    lease?.release();
+    lock?.release();
     throw error;
   }
   if (newSqliteFile) {
@@ -74,16 +70,14 @@ const plugin: FastifyPluginAsync<StorePluginOptions> = async (app, options) => {
   }
   try {
     await withStoreTimeout('schema migration', store.migrate(), MIGRATE_TIMEOUT_MS);
-    const leaseFile = sqliteFileOf(store);
-    if (lease === null && leaseFile !== undefined) lease = takeStoreLease(app, leaseFile, options.lease);
   } catch (error) {
     await store.close().catch(() => {});
-    lease?.release();
+    lock?.release();
     throw error;
   }
   if (store instanceof PgStore) logSearchIndex(app, await store.searchIndex());
   app.decorate('store', store);
-  app.decorate('storeLease', lease);
+  app.decorate('storeLock', lock);
   app.metrics.observeStore(() => store.stats());
   if (store instanceof PgStore) app.metrics.observeChangeRelay(() => store.relayStats());
   app.addHook('onClose', async () => {
@@ -91,19 +85,26 @@ const plugin: FastifyPluginAsync<StorePluginOptions> = async (app, options) => {
       await store.close();
     } finally {
       // after the store's last commit: the next receiver must not start while this one still writes
-      lease?.release();
+      lock?.release();
     }
   });
 };
 
 /**
  * buildReceiver failed after the store plugin ran (a later plugin refused the config): closes the store
- * and releases its SQLite lease, as the app's onClose would have (it never runs for an app not started).
+ * and releases its SQLite lock, as the app's onClose would have (it never runs for an app not started).
  */
 export async function closeStoreAfterFailedStart(app: FastifyInstance): Promise<void> {
   if (!app.hasDecorator('store')) return;
   await app.store.close().catch(() => {});
-  app.storeLease?.release();
+  app.storeLock?.release();
+}
+
+/** The SQLite file behind a store (a wrapped SqliteStore too), undefined for PostgreSQL. */
+function sqliteFileOf(store: Store): string | undefined {
+  if (store.kind !== 'sqlite') return undefined;
+  const file = (store as { file?: unknown }).file;
+  return typeof file === 'string' ? file : undefined;
 }
 
 /**

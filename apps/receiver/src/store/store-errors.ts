@@ -111,35 +111,33 @@ export function assertStoreNotNewer(applied: Iterable<number>, known: readonly {
   if (storeVersion > knownVersion) throw new StoreVersionError(storeVersion, knownVersion);
 }
 
-/** The receiver process holding a SQLite file's lease (`receiver_lease`, see process-lease.ts). */
-export interface StoreLeaseHolder {
-  readonly owner: string;
+/** The receiver process holding a SQLite file's lock, as its holder file says (sqlite/receiver-lock.ts). */
+export interface ReceiverLockHolder {
   readonly pid: number;
   readonly hostname: string;
   readonly startedAt: Date;
-  readonly heartbeatAt: Date;
 }
 
 /**
- * Another live receiver process uses this SQLite file (its lease's heartbeat is fresh). Refused at
- * start: two receivers on one file would each run recovery, reconcile, app installs and retention.
+ * Another receiver process holds this SQLite file's lock (`<file>-receiver.lock`): refused at start, since
+ * two receivers on one file would each run recovery, reconcile, app installs and retention. `holder` is
+ * null when the running receiver has not recorded itself (yet).
  */
 export class StoreInUseError extends StoreError {
   declare readonly code: 'store_in_use';
   readonly file: string;
-  readonly holder: StoreLeaseHolder;
-  /** When the lease turns stale if its holder is gone (no heartbeat since). */
-  readonly freeAt: Date;
+  readonly holder: ReceiverLockHolder | null;
 
-  constructor(file: string, holder: StoreLeaseHolder, staleMs: number, now: Date) {
-    const freeAt = new Date(holder.heartbeatAt.getTime() + staleMs);
-    const seconds = (ms: number) => Math.max(0, Math.ceil(ms / 1000));
+  constructor(file: string, holder: ReceiverLockHolder | null) {
+    const who =
+      holder === null
+        ? ''
+        : `: pid ${holder.pid} on host ${holder.hostname}, running since ${holder.startedAt.toISOString()}`;
     super(
       'store_in_use',
-      `The SQLite file ${file} is in use by another srhooks receiver: pid ${holder.pid} on host ${holder.hostname}, running since ${holder.startedAt.toISOString()}, last heartbeat ${seconds(now.getTime() - holder.heartbeatAt.getTime())} s ago. One receiver process may use a SQLite file at a time. Stop that receiver first, or set SRHOOKS_DB to another file, or use PostgreSQL (DATABASE_URL) to run several receivers on one store. If that receiver is no longer running (killed, its machine or container gone), the file is free ${seconds(staleMs)} s after its last heartbeat: start again in ${seconds(freeAt.getTime() - now.getTime())} s.`,
+      `The SQLite file ${file} is in use by another srhooks receiver${who}. One receiver process may use a SQLite file at a time; the file is free as soon as that process ends, however it ends. Stop that receiver first, or set SRHOOKS_DB to another file, or use PostgreSQL (DATABASE_URL) to run several receivers on one store.`,
     );
     this.file = file;
     this.holder = holder;
-    this.freeAt = freeAt;
   }
 }

@@ -3,7 +3,7 @@
  * call's subscriptions, the background retry, the re-subscription after a URL secret rotation — runs on one
  * holder at a time. Within a process a queue per shop (`KeyedQueue`); across receivers on one PostgreSQL
  * store a session advisory lock on a dedicated connection (pg-app-shop-store.ts). SQLite is one receiver
- * process's file (enforced by its lease, sqlite/process-lease.ts), so the queue is the whole lock there.
+ * process's file (enforced by its lock file, sqlite/receiver-lock.ts), so the queue is the whole lock there.
  */
 import { StoreError } from '../store-errors.js';
 

@@ -238,22 +238,6 @@ ALTER TABLE handler_states ADD COLUMN disabled_by TEXT;
 UPDATE handler_states SET disabled_by = 'target' WHERE disabled = 1;
 `,
   },
-  {
-    version: 13,
-    name: 'one receiver per file: the lease row of the receiver process using it (process-lease.ts)',
-    // One row at most (id 1): no row means free. pid_namespace tells two hosts' (containers') pids apart.
-    sql: `
-CREATE TABLE receiver_lease (
-  id INTEGER PRIMARY KEY CHECK (id = 1),
-  owner TEXT NOT NULL,
-  pid INTEGER NOT NULL,
-  hostname TEXT NOT NULL,
-  pid_namespace TEXT NOT NULL,
-  started_at INTEGER NOT NULL,
-  heartbeat_at INTEGER NOT NULL
-);
-`,
-  },
 ];
 
 /**

@@ -241,7 +241,7 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * One receiver process per SQLite file (enforced by its lease, process-lease.ts): a lock in this
+   * One receiver process per SQLite file (enforced by its lock file, receiver-lock.ts): a lock in this
    * process keeps two passes of one shop apart.
    */
   async withRecoveryLock<T>(
