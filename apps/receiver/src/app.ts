@@ -23,7 +23,7 @@ import { configPlugin } from './plugins/config-plugin.js';
 import { handlersPlugin } from './plugins/handlers-plugin.js';
 import { type MemoryTrimPluginOptions, memoryTrimPlugin } from './plugins/memory-trim-plugin.js';
 import { metricsPlugin } from './plugins/metrics-plugin.js';
-import { storePlugin } from './plugins/store-plugin.js';
+import { closeStoreAfterFailedStart, storePlugin } from './plugins/store-plugin.js';
 import {
   brokerSecretValues,
   checkEnvReferences,
@@ -126,14 +126,19 @@ export async function buildReceiver(
   await app.register(metricsPlugin, { defaultMetrics: options.defaultMetrics ?? true });
   await app.register(handlersPlugin);
   await app.register(storePlugin, options.store ? { store: options.store } : {});
-  await app.register(memoryTrimPlugin, options.memoryTrim ?? {});
-  await app.register(shopDirectoryPlugin, options.shopDirectory ?? {});
-  await app.register(processingPlugin, options.processing ?? {});
-  await app.register(retentionPlugin, options.retention ?? {});
-  await app.register(recoveryPlugin, options.recovery ?? {});
-  const appRoutes = config.app ? [appModeRoute] : [];
-  for (const route of [...coreRoutes, adminAreaRoute, ...appRoutes, ...(options.routes ?? [])]) {
-    await app.register(route.plugin, route.prefix ? { prefix: route.prefix } : {});
+  try {
+    await app.register(memoryTrimPlugin, options.memoryTrim ?? {});
+    await app.register(shopDirectoryPlugin, options.shopDirectory ?? {});
+    await app.register(processingPlugin, options.processing ?? {});
+    await app.register(retentionPlugin, options.retention ?? {});
+    await app.register(recoveryPlugin, options.recovery ?? {});
+    const appRoutes = config.app ? [appModeRoute] : [];
+    for (const route of [...coreRoutes, adminAreaRoute, ...appRoutes, ...(options.routes ?? [])]) {
+      await app.register(route.plugin, route.prefix ? { prefix: route.prefix } : {});
+    }
+  } catch (error) {
+    await closeStoreAfterFailedStart(app);
+    throw error;
   }
   return app;
 }

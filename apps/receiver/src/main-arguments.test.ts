@@ -3,31 +3,21 @@
  * receiver (no database file is created), anything else is refused with exit code 2. Runs the
  * built entry point as an operator would (rebuilt first when src/ is newer).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APP_ENV_VARIABLES } from './app-mode/app-env.js';
 import { ENV_VARIABLES } from './config/env-config.js';
+import { ensureBuiltMain, BUILT_MAIN as main, RECEIVER_ROOT } from './test-support/built-main.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const main = join(root, 'dist/main.js');
-const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
+const version = (JSON.parse(readFileSync(join(RECEIVER_ROOT, 'package.json'), 'utf8')) as { version: string })
+  .version;
 let cwd = '';
 
 beforeAll(() => {
-  const sources = ['src/main.ts', 'src/run-receiver.ts'].map((file) => statSync(join(root, file)).mtimeMs);
-  if (!existsSync(main) || statSync(main).mtimeMs < Math.max(...sources)) {
-    execFileSync(
-      process.execPath,
-      [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
-      {
-        cwd: root,
-      },
-    );
-  }
+  ensureBuiltMain();
   cwd = mkdtempSync(join(tmpdir(), 'srhooks-main-args-'));
 }, 120_000);
 afterAll(() => {

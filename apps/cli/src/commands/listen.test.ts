@@ -413,6 +413,20 @@ describe('srhooks listen', () => {
     }
   });
 
+  it("a --db another receiver uses (the running listen's) is a usage error naming it and that process", async () => {
+    const other = tempConfigDir();
+    try {
+      const run = await runCli(other.dir, ['listen', '--port', '0', '--db', start.db, '--json']);
+      expect(run.code).toBe(2);
+      expect(JSON.parse(run.stdout).error).toMatchObject({ code: 'listen_db_in_use', exitCode: 2 });
+      expect(run.stderr).toContain(`The SQLite file ${start.db} is in use by another srhooks receiver: pid `);
+      expect(run.stderr).toContain('pass --db with another file');
+      expect(run.stderr).not.toContain('report it');
+    } finally {
+      other.cleanup();
+    }
+  });
+
   it('a damaged listen.json is refused, never replaced (its URL secret signs the registered URLs)', async () => {
     const other = tempConfigDir();
     try {

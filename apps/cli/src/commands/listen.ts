@@ -168,10 +168,21 @@ function printStart(output: Output, start: ListenStart): void {
 
 /**
  * The store refusing listen's SQLite file at start (a directory it cannot create, a file that is
- * not a SQLite database) is the caller's file, not a receiver outage: a usage error naming it,
- * instead of the receiver's "retry once the database is reachable" / "report it".
+ * not a SQLite database, a file another receiver uses) is the caller's file, not a receiver outage: a
+ * usage error naming it, instead of the receiver's "retry once the database is reachable" / "report it".
  */
 function unusableDb(error: unknown, db: string, flag: boolean): unknown {
+  if (error instanceof Error && error.name === 'StoreInUseError') {
+    // another receiver (a receiver, or a listen with another config dir) runs on this file
+    return new CliError(error.message, {
+      code: 'listen_db_in_use',
+      exitCode: EXIT_CODES.usage,
+      hint: flag
+        ? 'stop the receiver using it, or pass --db with another file (or leave --db out: listen.db in the config dir)'
+        : 'stop the receiver using it, or pass --db with another file',
+      cause: error,
+    });
+  }
   if (!(error instanceof Error) || error.name !== 'StoreUnavailableError') return error;
   const damaged = (error as { damaged?: unknown }).damaged === true;
   const cause = (error as { cause?: unknown }).cause;

@@ -2,7 +2,8 @@
  * Decorates the instance with the event store (`app.store`): SQLite by default, PostgreSQL
  * when `databaseUrl` is set. Migrations run before the app is ready; the store is closed
  * (pending commits finished first) when the app closes, after the server stopped accepting
- * requests and in-flight ones were answered.
+ * requests and in-flight ones were answered. A SQLite file is locked for the receiver's lifetime
+ * (one receiver per file, store/sqlite/receiver-lock.ts), before the store opens it.
  */
 import { existsSync } from 'node:fs';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
@@ -12,11 +13,14 @@ import { withStoreTimeout } from '../ingest/store-call.js';
 import { createStore } from '../store/create-store.js';
 import { type PgSearchIndexStatus, SEARCH_INDEX_NAME } from '../store/postgres/pg-search-index.js';
 import { PgStore } from '../store/postgres/pg-store.js';
+import { SqliteReceiverLock } from '../store/sqlite/receiver-lock.js';
 import type { Store } from '../store/store.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     store: Store;
+    /** SQLite: this receiver's lock of the file (one receiver per file); null with PostgreSQL. */
+    storeLock: SqliteReceiverLock | null;
   }
 }
 
@@ -44,7 +48,18 @@ const plugin: FastifyPluginAsync<StorePluginOptions> = async (app, options) => {
   const selection = storeSelection(app.config);
   const file = options.store === undefined && selection.kind === 'sqlite' ? selection.file : undefined;
   const newSqliteFile = file !== undefined && file !== ':memory:' && !existsSync(file);
-  const store = options.store ?? (await createStore(selection));
+  // One receiver per SQLite file: refused (StoreInUseError) while another receiver process holds its lock.
+  // Locked before the store opens it, so a refused receiver does not touch (or migrate) a file in use.
+  const lockedFile = options.store === undefined ? file : sqliteFileOf(options.store);
+  const lock =
+    lockedFile !== undefined && lockedFile !== ':memory:' ? SqliteReceiverLock.acquire(lockedFile) : null;
+  let store: Store;
+  try {
+    store = options.store ?? (await createStore(selection));
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
   if (newSqliteFile) {
     // A wrong SRHOOKS_DB (or a lost file) looks like a fresh install: say so, since start-up recovery then
     // stores the last days' orders again as new events and runs their handlers a second time.
@@ -57,16 +72,40 @@ const plugin: FastifyPluginAsync<StorePluginOptions> = async (app, options) => {
     await withStoreTimeout('schema migration', store.migrate(), MIGRATE_TIMEOUT_MS);
   } catch (error) {
     await store.close().catch(() => {});
+    lock?.release();
     throw error;
   }
   if (store instanceof PgStore) logSearchIndex(app, await store.searchIndex());
   app.decorate('store', store);
+  app.decorate('storeLock', lock);
   app.metrics.observeStore(() => store.stats());
   if (store instanceof PgStore) app.metrics.observeChangeRelay(() => store.relayStats());
   app.addHook('onClose', async () => {
-    await store.close();
+    try {
+      await store.close();
+    } finally {
+      // after the store's last commit: the next receiver must not start while this one still writes
+      lock?.release();
+    }
   });
 };
+
+/**
+ * buildReceiver failed after the store plugin ran (a later plugin refused the config): closes the store
+ * and releases its SQLite lock, as the app's onClose would have (it never runs for an app not started).
+ */
+export async function closeStoreAfterFailedStart(app: FastifyInstance): Promise<void> {
+  if (!app.hasDecorator('store')) return;
+  await app.store.close().catch(() => {});
+  app.storeLock?.release();
+}
+
+/** The SQLite file behind a store (a wrapped SqliteStore too), undefined for PostgreSQL. */
+function sqliteFileOf(store: Store): string | undefined {
+  if (store.kind !== 'sqlite') return undefined;
+  const file = (store as { file?: unknown }).file;
+  return typeof file === 'string' ? file : undefined;
+}
 
 /**
  * One line about the text-search index at start-up: a warning when there is none (search reads every

@@ -89,7 +89,9 @@ it('counts attempts by final decision and reports dead letters and waiting jobs 
   expect(metric(text, 'srhooks_jobs_waiting', 'handler="later"')).toBe(3);
   expect(metric(text, 'srhooks_jobs_waiting', 'handler="idle"')).toBe(0);
 
-  // Another receiver on the same database (ingest only) reports the same backlog.
+  // The next receiver on the same database (ingest only; one receiver per SQLite file, so after this
+  // one stopped) reports the same backlog: the gauges are read from the store, not counted here.
+  await app.close();
   const other = await buildReceiver(config(db, target), {
     defaultMetrics: false,
     processing: { enabled: false },

@@ -110,3 +110,34 @@ export function assertStoreNotNewer(applied: Iterable<number>, known: readonly {
   const storeVersion = Math.max(0, ...applied);
   if (storeVersion > knownVersion) throw new StoreVersionError(storeVersion, knownVersion);
 }
+
+/** The receiver process holding a SQLite file's lock, as its holder file says (sqlite/receiver-lock.ts). */
+export interface ReceiverLockHolder {
+  readonly pid: number;
+  readonly hostname: string;
+  readonly startedAt: Date;
+}
+
+/**
+ * Another receiver process holds this SQLite file's lock (`<file>-receiver.lock`): refused at start, since
+ * two receivers on one file would each run recovery, reconcile, app installs and retention. `holder` is
+ * null when the running receiver has not recorded itself (yet).
+ */
+export class StoreInUseError extends StoreError {
+  declare readonly code: 'store_in_use';
+  readonly file: string;
+  readonly holder: ReceiverLockHolder | null;
+
+  constructor(file: string, holder: ReceiverLockHolder | null) {
+    const who =
+      holder === null
+        ? ''
+        : `: pid ${holder.pid} on host ${holder.hostname}, running since ${holder.startedAt.toISOString()}`;
+    super(
+      'store_in_use',
+      `The SQLite file ${file} is in use by another srhooks receiver${who}. One receiver process may use a SQLite file at a time; the file is free as soon as that process ends, however it ends. Stop that receiver first, or set SRHOOKS_DB to another file, or use PostgreSQL (DATABASE_URL) to run several receivers on one store.`,
+    );
+    this.file = file;
+    this.holder = holder;
+  }
+}

@@ -17,9 +17,11 @@ export type { EventSource, RecoveryPass, RecoveryPassRecord, RecoveryState } fro
 export {
   PaymentClaimConflictError,
   PruneInProgressError,
+  type ReceiverLockHolder,
   StoreConfigError,
   StoreConflictError,
   StoreError,
+  StoreInUseError,
   StoreNotFoundError,
   StoreUnavailableError,
 } from './store-errors.js';
@@ -619,7 +621,7 @@ export interface Store {
   lastDeliveryAt(shop: string): Promise<Date | null>;
   /**
    * Runs `work` only when no other instance on this store runs a pass for the shop (PostgreSQL: a session
-   * advisory lock held for the pass; SQLite: one process per file, a lock in this process). `false` when
+   * advisory lock held for the pass; SQLite: one receiver process per file, enforced by its lock file; a lock in this process). `false` when
    * another holds it.
    */
   withRecoveryLock<T>(

@@ -102,7 +102,7 @@ export interface AppShopStore {
    * that connection ends, the process included). Waits at most `waitMs` for another receiver's holder
    * (then InstallLockBusyError, nothing run); `work`'s signal aborts when the lock is lost (its connection
    * ended) or held past `holdMs` (InstallLockLostError): `work` stops calling the shop's API then. SQLite
-   * (one process per file) has the in-process part only.
+   * (one receiver process per file, enforced by its lock file) has the in-process part only.
    */
   withInstallLock<T>(
     shop: string,

@@ -2,8 +2,8 @@
  * The per-shop install lock (`AppShopStore.withInstallLock`): the app's API step for one shop — an install
  * call's subscriptions, the background retry, the re-subscription after a URL secret rotation — runs on one
  * holder at a time. Within a process a queue per shop (`KeyedQueue`); across receivers on one PostgreSQL
- * store a session advisory lock on a dedicated connection (pg-app-shop-store.ts). SQLite is one process's
- * file, so the queue is the whole lock there.
+ * store a session advisory lock on a dedicated connection (pg-app-shop-store.ts). SQLite is one receiver
+ * process's file (enforced by its lock file, sqlite/receiver-lock.ts), so the queue is the whole lock there.
  */
 import { StoreError } from '../store-errors.js';
 

@@ -214,9 +214,9 @@ export class SqliteAppShopStore implements AppShopStore {
   }
 
   /**
-   * The in-process queue per shop only: a SQLite file is one receiver process's (README › Several
-   * instances), so no other process runs the shop's step. `waitMs` does not apply (the holder ahead is
-   * this process's own step, bounded by its API calls' timeouts and `holdMs`).
+   * The in-process queue per shop only: a SQLite file is one receiver process's, enforced by its
+   * lock file (sqlite/receiver-lock.ts: a second receiver on the file is refused), so no other process
+   * runs the shop's step. `waitMs` does not apply (the holder ahead is this process's own step, bounded by its API calls' timeouts and `holdMs`).
    */
   async withInstallLock<T>(
     shop: string,

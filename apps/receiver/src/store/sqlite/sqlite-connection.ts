@@ -61,6 +61,20 @@ export function createDirectories(directory: string): void {
   mkdirSync(directory);
 }
 
+/** Creates the SQLite file's directory if missing, or throws StoreUnavailableError naming it. */
+export function ensureSqliteDirectory(file: string): void {
+  const directory = dirname(resolve(file));
+  try {
+    createDirectories(directory);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new StoreUnavailableError(
+      `cannot create the directory ${directory} for the SQLite file ${file}: ${reason}; set SRHOOKS_DB (or "db") to a file in a writable directory`,
+      { cause: error },
+    );
+  }
+}
+
 export class SqliteConnection {
   readonly database: Database.Database;
   readonly #committer: GroupCommitter;
@@ -71,18 +85,7 @@ export class SqliteConnection {
   #damage: StoreUnavailableError | null = null;
 
   constructor(file: string, options: SqliteConnectionOptions = {}) {
-    if (file !== ':memory:') {
-      const directory = dirname(resolve(file));
-      try {
-        createDirectories(directory);
-      } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        throw new StoreUnavailableError(
-          `cannot create the directory ${directory} for the SQLite file ${file}: ${reason}; set SRHOOKS_DB (or "db") to a file in a writable directory`,
-          { cause: error },
-        );
-      }
-    }
+    if (file !== ':memory:') ensureSqliteDirectory(file);
     let db: Database.Database | undefined;
     try {
       db = new Database(file);

@@ -240,7 +240,10 @@ export class SqliteStore implements Store {
     return this.#writer.call('recordRecoveryPass', [shop, record]);
   }
 
-  /** One process per SQLite file: a lock in this process keeps two passes of one shop apart. */
+  /**
+   * One receiver process per SQLite file (enforced by its lock file, receiver-lock.ts): a lock in this
+   * process keeps two passes of one shop apart.
+   */
   async withRecoveryLock<T>(
     shop: string,
     work: () => Promise<T>,
