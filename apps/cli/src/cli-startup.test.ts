@@ -34,13 +34,22 @@ function loadedModules(args: string[], env: Record<string, string> = {}): Promis
   });
 }
 
+/** Whether `loaded` holds the whole contracts package (its index: every zod schema) or zod itself. */
+function heavyModules(loaded: string[]): string[] {
+  return loaded.filter((url) => /\/contracts\/dist\/index\.js$/.test(url) || /\/zod[@/]/.test(url));
+}
+
 // Every CLI command is a fresh node process (and the test suites run hundreds of them): a command
-// loads what it uses, not every schema of the contracts package.
+// loads what it uses, not every schema of the contracts package (its light subpaths instead:
+// '@srhooks/contracts/events', '/receiver-path', '/catalogue' …). Only what talks to a shop (the
+// client) or runs a receiver or sandbox loads the whole package, and only once it does.
 describe('what a command loads at start-up', () => {
-  it('the hook sees the modules a command loads (a command that needs the contracts package loads it)', async () => {
+  it('the hook sees the modules a command loads (url loads the part of the contracts package it uses)', async () => {
     const loaded = await loadedModules(['url', '--base', 'https://hooks.example.com', '--shop', 'demo']);
     expect(loaded.some((url) => url.endsWith('/cli.js'))).toBe(true);
-    expect(loaded.some((url) => /\/contracts\/dist\/index\.js$/.test(url))).toBe(true);
+    expect(loaded.some((url) => /\/cli\/dist\/url-[^/]*\.js$/.test(url))).toBe(true);
+    expect(loaded.some((url) => /\/contracts\/dist\/receiver-path\.js$/.test(url))).toBe(true);
+    expect(heavyModules(loaded)).toEqual([]);
   });
 
   it('an admin command (deliveries list) loads neither the whole contracts package nor zod', async () => {
@@ -49,9 +58,37 @@ describe('what a command loads at start-up', () => {
       SRHOOKS_ADMIN_TOKEN: 'admin-token-for-the-start-up-test',
     });
     expect(loaded.some((url) => /\/cli\/dist\/list-[^/]*\.js$/.test(url))).toBe(true);
-    expect(loaded.filter((url) => /\/contracts\/dist\/index\.js$/.test(url))).toEqual([]);
-    expect(loaded.filter((url) => /\/zod[@/]/.test(url))).toEqual([]);
+    expect(heavyModules(loaded)).toEqual([]);
   });
+
+  // Each command runs until it reaches the network (a closed port) or a check of its own; by then its
+  // command module and everything that module imports are loaded.
+  it.each([
+    {
+      name: 'trigger',
+      chunk: 'trigger',
+      args: (port: number) => ['trigger', 'order_confirm', '--to', `http://127.0.0.1:${port}/hooks`],
+    },
+    {
+      name: 'listen',
+      chunk: 'listen',
+      args: () => ['listen', '--events', 'order_confirm,order_nope', '--port', '0'],
+    },
+    {
+      name: 'sandbox order',
+      chunk: 'sandbox-simulate',
+      args: (port: number) => ['sandbox', 'order', '--sandbox-url', `http://127.0.0.1:${port}`],
+    },
+    { name: 'webhooks list', chunk: 'list', args: () => ['webhooks', 'list', '--shop', 'nobody-logged-in'] },
+    { name: 'fields', chunk: 'fields', args: () => ['fields', 'order_confirm'] },
+  ])(
+    '$name loads its command module but neither the whole contracts package nor zod',
+    async ({ chunk, args }) => {
+      const loaded = await loadedModules(args(await freePort()));
+      expect(loaded.some((url) => new RegExp(`/cli/dist/${chunk}-[^/]*\\.js$`).test(url))).toBe(true);
+      expect(heavyModules(loaded)).toEqual([]);
+    },
+  );
 });
 
 // The test files share one worker and its module cache (isolate: false in vitest.config.ts); what

@@ -1,4 +1,4 @@
-import { isValidShopName } from '@srhooks/contracts';
+import { isValidShopName } from '@srhooks/contracts/receiver-path';
 import { type AdminTargetOptions, openAdminApi } from '../admin-api/admin-api-client.js';
 import { resolveReceiverTarget } from '../admin-api/receiver-target.js';
 import { CliError, EXIT_CODES, remoteError, usageError } from '../cli-error.js';

@@ -1,10 +1,5 @@
-import {
-  FIELD_CATALOGUE,
-  type FieldInfo,
-  isWebhookEvent,
-  WEBHOOK_EVENTS,
-  type WebhookEvent,
-} from '@srhooks/contracts';
+import { FIELD_CATALOGUE, type FieldInfo } from '@srhooks/contracts/catalogue';
+import { isWebhookEvent, WEBHOOK_EVENTS, type WebhookEvent } from '@srhooks/contracts/events';
 import { usageError } from '../cli-error.js';
 import { defineCommand } from '../command.js';
 import { unknownEventError } from '../event-name.js';

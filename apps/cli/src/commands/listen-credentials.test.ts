@@ -8,6 +8,19 @@ import { ALL_SCOPES, type RunningSandbox, startSandbox } from '@srhooks/sandbox'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningCli, runCli, seenOutput, startCli, tempConfigDir } from '../test-support/run-cli.js';
 
+/**
+ * Every access token the sandbox issues is a JWT: base64url JSON header (`eyJ…`, the sandbox's always
+ * SANDBOX_JWT_HEADER), a dot, the payload. Returns the first one in `text`, or null. A bare `eyJ…` run
+ * is no JWT: a delivery URL's 43-character token holds one now and then (listen prints two dozen).
+ */
+const SANDBOX_JWT_HEADER = 'eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9';
+function jwtIn(text: string): string | null {
+  return (
+    /eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]*)?/.exec(text)?.[0] ??
+    (text.includes(SANDBOX_JWT_HEADER) ? SANDBOX_JWT_HEADER : null)
+  );
+}
+
 /** The legacy shop's API user: distinctive, so the test can prove they are never printed. */
 const API_USER = { username: 'listen-legacy-user', password: 'listen-legacy-PASSWORD-5eb63bbbe0' } as const;
 /** The API client the environment variables name. */
@@ -260,8 +273,20 @@ describe('srhooks listen: shop API credentials', () => {
       expect(text).not.toContain(ENV_CLIENT.clientSecret);
       expect(text).not.toContain('revoked-SECRET-0123456789');
       expect(text).not.toContain(basic);
-      // every access token the sandbox issues is a JWT, whose header starts so
-      expect(text).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}/);
+      expect(jwtIn(text)).toBeNull();
     }
+  });
+
+  it('the access-token check finds a JWT, not a delivery URL token that happens to hold "eyJ"', () => {
+    const jwt = `${SANDBOX_JWT_HEADER}.eyJzdWIiOiJhY21lIn0.c2lnbmF0dXJl`;
+    expect(jwtIn(`Authorization: Bearer ${jwt}`)).toBe(jwt);
+    expect(jwtIn(`a header alone: ${SANDBOX_JWT_HEADER}`)).toBe(SANDBOX_JWT_HEADER);
+    expect(
+      jwtIn('http://127.0.0.1:38345/hooks/legacy/order_confirm/Jue8zC2beyJMid8bjOBCeRIjbbtTHHkM6lAxv5MmqVQ'),
+    ).toBeNull();
+    // what the check said before: any `eyJ` and ten more characters
+    expect('/hooks/legacy/order_confirm/Jue8zC2beyJMid8bjOBCeRIjbbtTHHkM6lAxv5MmqVQ').toMatch(
+      /eyJ[A-Za-z0-9_-]{10,}/,
+    );
   });
 });

@@ -1,12 +1,6 @@
 import { join } from 'node:path';
-import {
-  isValidShopName,
-  isWebhookEvent,
-  publicBaseUrlProblem,
-  signDeliveryUrl,
-  WEBHOOK_EVENTS,
-  type WebhookEvent,
-} from '@srhooks/contracts';
+import { isWebhookEvent, WEBHOOK_EVENTS, type WebhookEvent } from '@srhooks/contracts/events';
+import { isValidShopName, publicBaseUrlProblem, signDeliveryUrl } from '@srhooks/contracts/receiver-path';
 import { maskedNote } from '../admin-api/personal-data.js';
 import { CliError, EXIT_CODES, usageError } from '../cli-error.js';
 import { defineCommand } from '../command.js';

@@ -1,4 +1,5 @@
-import { fullName, isValidShopName } from '@srhooks/contracts';
+import { fullName } from '@srhooks/contracts/person-name';
+import { isValidShopName } from '@srhooks/contracts/receiver-path';
 import { CliError, EXIT_CODES, remoteError, usageError } from '../cli-error.js';
 import { defineCommand } from '../command.js';
 import { renderTable } from '../output/index.js';

@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
-import { type DeliveryFormat, encodeDelivery, isWebhookEvent, type WebhookEvent } from '@srhooks/contracts';
+import { encodeDelivery } from '@srhooks/contracts/encode-delivery';
+import { type DeliveryFormat, isWebhookEvent, type WebhookEvent } from '@srhooks/contracts/events';
 import { EXIT_CODES, usageError } from '../cli-error.js';
 import { defineCommand } from '../command.js';
 import { buildPayload } from '../delivery/build-payload.js';

@@ -1,11 +1,5 @@
-import {
-  isValidShopName,
-  isWebhookEvent,
-  publicBaseUrlProblem,
-  signDeliveryUrl,
-  WEBHOOK_EVENTS,
-  type WebhookEvent,
-} from '@srhooks/contracts';
+import { isWebhookEvent, WEBHOOK_EVENTS, type WebhookEvent } from '@srhooks/contracts/events';
+import { isValidShopName, publicBaseUrlProblem, signDeliveryUrl } from '@srhooks/contracts/receiver-path';
 import { usageError } from '../cli-error.js';
 import { defineCommand } from '../command.js';
 import { resolveConfigDir } from '../config/config-dir.js';

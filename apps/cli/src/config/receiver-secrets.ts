@@ -1,4 +1,9 @@
-import { isUsableSecret, MIN_SECRET_LENGTH, parseDeliveryPath, verifyDeliveryPath } from '@srhooks/contracts';
+import {
+  isUsableSecret,
+  MIN_SECRET_LENGTH,
+  parseDeliveryPath,
+  verifyDeliveryPath,
+} from '@srhooks/contracts/receiver-path';
 import { usageError } from '../cli-error.js';
 
 /** `SRHOOKS_SECRETS`: comma-separated, newest first, as the receiver reads it. */

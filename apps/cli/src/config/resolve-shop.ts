@@ -1,4 +1,4 @@
-import { isValidShopName } from '@srhooks/contracts';
+import { isValidShopName } from '@srhooks/contracts/receiver-path';
 import { CliError, EXIT_CODES, usageError } from '../cli-error.js';
 import { resolveConfigDir } from './config-dir.js';
 import { CredentialStore, type StoredAuth, type StoredShop } from './credential-store.js';

@@ -1,11 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import {
-  type DeliveryPayload,
-  isOrderEvent,
-  projectItem,
-  samplePayload,
-  type WebhookEvent,
-} from '@srhooks/contracts';
+import type { DeliveryPayload } from '@srhooks/contracts';
+import { projectItem } from '@srhooks/contracts/catalogue';
+import { isOrderEvent, type WebhookEvent } from '@srhooks/contracts/events';
+import { samplePayload } from '@srhooks/contracts/samples';
 import { usageError } from '../cli-error.js';
 import { parseJsonInput } from '../json-input.js';
 

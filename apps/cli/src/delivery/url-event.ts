@@ -1,4 +1,4 @@
-import { isWebhookEvent, type WebhookEvent } from '@srhooks/contracts';
+import { isWebhookEvent, type WebhookEvent } from '@srhooks/contracts/events';
 
 /**
  * The event a signed receiver URL (`…/hooks/{shop}/{event}/{token}`) is for, or undefined when the

@@ -1,5 +1,6 @@
 import type { ShopRenterClient, WebhookSpec } from '@srhooks/client';
-import { dedupeFieldsWarning, type Webhook } from '@srhooks/contracts';
+import type { Webhook } from '@srhooks/contracts';
+import { dedupeFieldsWarning } from '@srhooks/contracts/dedupe-key';
 import { usageError } from '../../cli-error.js';
 import { defineCommand } from '../../command.js';
 import { maskDeliveryUrl } from '../../delivery/mask-delivery-url.js';

@@ -1,4 +1,5 @@
-import { isWebhookEvent, type Webhook } from '@srhooks/contracts';
+import type { Webhook } from '@srhooks/contracts';
+import { isWebhookEvent } from '@srhooks/contracts/events';
 import { defineCommand } from '../../command.js';
 import { type SignedWith, secretsFromEnv, signedWith } from '../../config/receiver-secrets.js';
 import { unknownEventError } from '../../event-name.js';

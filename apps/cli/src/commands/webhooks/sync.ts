@@ -1,5 +1,5 @@
 import type { SyncReport, SyncStepResult } from '@srhooks/client';
-import { dedupeFieldsWarning } from '@srhooks/contracts';
+import { dedupeFieldsWarning } from '@srhooks/contracts/dedupe-key';
 import { EXIT_CODES, type ExitCode, usageError } from '../../cli-error.js';
 import { defineCommand } from '../../command.js';
 import { type SignedWith, signedWith } from '../../config/receiver-secrets.js';

@@ -1,4 +1,4 @@
-import { dedupeFieldsWarning } from '@srhooks/contracts';
+import { dedupeFieldsWarning } from '@srhooks/contracts/dedupe-key';
 import { usageError } from '../../cli-error.js';
 import { defineCommand } from '../../command.js';
 import { connectShop } from '../../shop-client.js';

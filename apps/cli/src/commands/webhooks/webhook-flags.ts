@@ -1,15 +1,15 @@
 import { checkDeliveryUrl, type WebhookSpec } from '@srhooks/client';
+import type { Webhook } from '@srhooks/contracts';
+import { validateFields } from '@srhooks/contracts/catalogue';
 import {
   DELAY_UNITS,
   DELIVERY_FORMATS,
   type DelayUnit,
   type DeliveryFormat,
   isWebhookEvent,
-  validateFields,
   WEBHOOK_EVENTS,
-  type Webhook,
   type WebhookEvent,
-} from '@srhooks/contracts';
+} from '@srhooks/contracts/events';
 import { usageError } from '../../cli-error.js';
 import { unknownEventError } from '../../event-name.js';
 
