@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import {
   type DeliveryPayload,
   isOrderEvent,
@@ -7,6 +6,7 @@ import {
   type WebhookEvent,
 } from '@srhooks/contracts';
 import { usageError } from '../cli-error.js';
+import { readInputFile } from '../input-file.js';
 import { parseJsonInput } from '../json-input.js';
 
 export interface PayloadSource {
@@ -31,14 +31,11 @@ function isItem(value: unknown): value is Item {
 }
 
 async function readJsonFile(path: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw usageError(
-      `cannot read --data ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-    );
-  }
+  const text = await readInputFile(
+    `--data ${path}`,
+    path,
+    'check the path, or leave --data out to send the built-in sample',
+  );
   return parseJsonInput(text, {
     source: `--data ${path}`,
     hint: 'or leave --data out to send the built-in sample',
