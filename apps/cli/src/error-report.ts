@@ -1,4 +1,5 @@
 import { CliError, EXIT_CODES } from './cli-error.js';
+import { issuesLine, issuesOf } from './issue-text.js';
 import { systemCode } from './network-failure.js';
 
 /**
@@ -63,12 +64,20 @@ export function toCliError(error: unknown, env: Record<string, string | undefine
         },
       );
     }
+    case 'ZodError': {
+      // zod's message is its issue array as JSON: say the issues in one line instead
+      const issues = issuesOf(error);
+      return new CliError(issues ? `invalid settings: ${issuesLine(issues)}` : message, {
+        code: code ?? 'invalid_input',
+        exitCode: EXIT_CODES.usage,
+        cause: error,
+      });
+    }
     case 'InputError':
     case 'ContractsError':
     case 'InvalidShopNameError':
     case 'InvalidEventError':
     case 'DeliveryEncodeError':
-    case 'ZodError':
       return new CliError(message, {
         code: code ?? 'invalid_input',
         exitCode: EXIT_CODES.usage,

@@ -3,6 +3,14 @@ import { CliError, EXIT_CODES, remoteError, usageError } from '../cli-error.js';
 import { resolveConfigDir } from '../config/config-dir.js';
 import { readListenSecrets } from '../config/listen-secrets.js';
 import { ID_KINDS } from './admin-input.js';
+import {
+  foreignAnswerError,
+  formatWait,
+  isReceiverErrorBody,
+  isReceiverSuccessBody,
+  receiverUrlSource,
+  retryAfterSeconds,
+} from './foreign-answer.js';
 import { resolveReceiverTarget } from './receiver-target.js';
 
 export interface AdminTargetOptions {
@@ -88,6 +96,8 @@ export async function openAdminApi(
     try {
       response = await fetch(url, {
         method,
+        // a redirect is reported (with the URL to use instead), never followed with the token
+        redirect: 'manual',
         headers: {
           authorization: `Bearer ${token}`,
           accept: 'application/json',
@@ -112,12 +122,24 @@ export async function openAdminApi(
     } catch {
       parsed = undefined;
     }
-    if (response.ok && parsed !== undefined) return parsed as T;
-    const answer = (parsed ?? {}) as ErrorAnswer;
+    if (response.ok && isReceiverSuccessBody(parsed)) return parsed as T;
+    if (!isReceiverErrorBody(parsed)) {
+      throw foreignAnswerError({
+        receiverUrl,
+        urlSource: receiverUrlSource(options.receiver, env),
+        request: `${method} ${url.pathname}`,
+        requestUrl: url.href,
+        response,
+      });
+    }
+    const answer = parsed as ErrorAnswer;
     const message = answer.error?.message ?? `${response.status} ${response.statusText}`;
     const code = answer.error?.code ?? `http_${response.status}`;
     if (response.status === 401) {
       throw refusedToken(receiverUrl, source, target.listen?.pid);
+    }
+    if (response.status === 429 && code === 'too_many_failures') {
+      throw throttledToken(receiverUrl, source, retryAfterSeconds(response.headers.get('retry-after')));
     }
     // The receiver answers an unknown route (all of /admin/api when it has no admin token) with a
     // bare 404 not_found; the API's own not-found answers name the resource or have their own code.
@@ -179,6 +201,35 @@ export async function resolveAdminToken(
   }
   if (fromEnv) return { token: fromEnv, source: { kind: 'env' } };
   return fromListen();
+}
+
+/** Where a token came from, in the words of the flag, variable or file that gave it. */
+function tokenSourceText(source: AdminTokenSource): string {
+  switch (source.kind) {
+    case 'flag':
+      return '--admin-token';
+    case 'env':
+      return 'SRHOOKS_ADMIN_TOKEN';
+    case 'listen':
+      return `srhooks listen's token (${source.file})`;
+  }
+}
+
+/**
+ * A 429 `too_many_failures`: the receiver refuses every admin token from this address, the right one
+ * too, until its window has passed (Retry-After). Names where this command's token came from.
+ */
+function throttledToken(
+  receiverUrl: string,
+  source: AdminTokenSource,
+  waitSeconds: number | undefined,
+): CliError {
+  const wait = waitSeconds === undefined ? 'for a while' : `for ${formatWait(waitSeconds)} more`;
+  return remoteError(
+    `the receiver at ${receiverUrl} refuses every admin token from this address ${wait} (too many wrong tokens); this command's came from ${tokenSourceText(source)}`,
+    `even the correct token is refused until then: wait${waitSeconds === undefined ? '' : ` ${formatWait(waitSeconds)}`}, then try again with the token the receiver was started with (its SRHOOKS_ADMIN_TOKEN) in ${source.kind === 'listen' ? '--admin-token or SRHOOKS_ADMIN_TOKEN' : tokenSourceText(source)}`,
+    'too_many_failures',
+  );
 }
 
 /** A 401: which token was refused (by where it came from, never its value) and what to do. */

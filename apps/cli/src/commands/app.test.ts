@@ -6,6 +6,7 @@
 import { signAppRequest } from '@srhooks/contracts';
 import { type RunningSandbox, startSandbox } from '@srhooks/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCaptureServer } from '../test-support/capture-server.js';
 import { runCli, tempConfigDir } from '../test-support/run-cli.js';
 import { freePort, type Receiver, startTestReceiver } from '../test-support/test-receiver.js';
 
@@ -229,5 +230,42 @@ describe('srhooks app / srhooks shops --receiver', () => {
     expect(table.find((line) => line.startsWith('zeta'))).toMatch(/^zeta\s+app\s+pending\s/);
     for (const line of table) expect(line.length).toBeLessThan(120);
     expect(human.stdout).toContain(`zeta: ${reason}`);
+  });
+});
+
+describe('app install|uninstall --sandbox-url at something that is not a sandbox', () => {
+  it('an HTML page, an empty 422 and a receiver are each "not a srhooks sandbox", exit 3', async () => {
+    const html = await startCaptureServer(() => ({ status: 200, body: '<html>hi</html>' }));
+    const empty = await startCaptureServer(() => ({ status: 422, body: '' }));
+    try {
+      for (const url of [html.url, empty.url, base]) {
+        for (const action of ['install', 'uninstall']) {
+          const run = await runCli(config.dir, ['app', action, '--shop', 'alpha', '--sandbox-url', url]);
+          expect(run.code).toBe(3);
+          expect(run.stderr).toMatch(
+            new RegExp(
+              `^error: ${url} is not a srhooks sandbox \\(it answered GET /_sandbox/apps with HTTP (200|404|422), not as the sandbox does\\)\npoint --sandbox-url \\(or SRHOOKS_SANDBOX_URL\\) at a running srhooks sandbox`,
+            ),
+          );
+          expect(run.stderr).not.toContain('<html>');
+        }
+      }
+      // with --app-id the install call itself is the first request
+      const direct = await runCli(config.dir, [
+        'app',
+        'install',
+        '--app-id',
+        '7',
+        '--sandbox-url',
+        html.url,
+        '--json',
+      ]);
+      expect(direct.code).toBe(3);
+      expect(JSON.parse(direct.stdout).error).toMatchObject({ code: 'not_a_sandbox', exitCode: 3 });
+      expect(JSON.parse(direct.stdout).error.message).toContain('POST /_sandbox/apps/7/installs/demo');
+    } finally {
+      await html.close();
+      await empty.close();
+    }
   });
 });

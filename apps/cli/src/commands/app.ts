@@ -5,6 +5,7 @@ import { CliError, EXIT_CODES, remoteError, usageError } from '../cli-error.js';
 import { defineCommand } from '../command.js';
 import type { ReceiverShop } from './receiver-shops.js';
 import { DEFAULT_SANDBOX_PORT } from './sandbox.js';
+import { notASandbox, readSandboxAnswer } from './sandbox-answer.js';
 
 export interface AppFlowOptions extends AdminTargetOptions {
   action: 'install' | 'uninstall';
@@ -163,7 +164,7 @@ export const appFlowCommand = defineCommand<AppFlowOptions, AppFlowResult>({
     }
     let appId = options.appId ?? context.env.SRHOOKS_APP_ID;
     const root = base.replace(/\/+$/, '');
-    const request = async (method: string, path: string): Promise<Json> => {
+    const request = async (method: string, path: string, expected: string): Promise<Json> => {
       let response: Response;
       try {
         response = await fetch(`${root}${path}`, { method, headers: { accept: 'application/json' } });
@@ -175,22 +176,19 @@ export const appFlowCommand = defineCommand<AppFlowOptions, AppFlowResult>({
           error,
         );
       }
-      const text = await response.text();
-      const parsed = (text ? JSON.parse(text) : {}) as Json;
-      if (!response.ok) {
-        throw new CliError(
-          `the sandbox answered ${response.status}: ${String(parsed.message ?? text.slice(0, 200))}`,
-          {
-            code: 'sandbox_error',
-            exitCode:
-              response.status === 404 || response.status === 409 ? EXIT_CODES.usage : EXIT_CODES.remote,
-          },
-        );
+      const answer = await readSandboxAnswer(response, base, `${method} ${path}`);
+      if (!answer.ok) {
+        throw new CliError(`the sandbox answered ${answer.status}: ${answer.message}`, {
+          code: 'sandbox_error',
+          exitCode: answer.status === 404 || answer.status === 409 ? EXIT_CODES.usage : EXIT_CODES.remote,
+        });
       }
-      return parsed;
+      // a JSON object, but not the sandbox's report of this route
+      if (!(expected in answer.body)) throw notASandbox(base, `${method} ${path}`, answer.status);
+      return answer.body;
     };
     if (!appId) {
-      const apps = ((await request('GET', '/_sandbox/apps')).apps ?? []) as Array<{ appId: string }>;
+      const apps = ((await request('GET', '/_sandbox/apps', 'apps')).apps ?? []) as Array<{ appId: string }>;
       if (apps.length !== 1) {
         throw usageError(
           apps.length === 0 ? 'the sandbox has no registered app' : 'the sandbox has several apps',
@@ -203,7 +201,7 @@ export const appFlowCommand = defineCommand<AppFlowOptions, AppFlowResult>({
     }
     const path = `/_sandbox/apps/${encodeURIComponent(appId)}/installs/${shop}`;
     if (options.action === 'install') {
-      const report = await request('POST', path);
+      const report = await request('POST', path, 'install');
       const result: AppFlowResult = {
         action: 'install',
         shop,
@@ -218,7 +216,7 @@ export const appFlowCommand = defineCommand<AppFlowOptions, AppFlowResult>({
         installStatus: await askInstallStatus(options, context.env, shop, result.call.url),
       };
     }
-    const report = await request('DELETE', path);
+    const report = await request('DELETE', path, 'uninstall');
     return {
       action: 'uninstall',
       shop,

@@ -378,6 +378,22 @@ describe('srhooks listen', () => {
     }
   });
 
+  it('a shop named twice in --shop is one line naming it (no zod issue list), exit 2', async () => {
+    const other = tempConfigDir();
+    try {
+      const run = await runCli(other.dir, ['listen', '--port', '0', '--shop', 'demo,demo']);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toBe('error: --shop lists "demo" twice\nname each shop once\n');
+      const json = await runCli(other.dir, ['listen', '--port', '0', '--shop', 'demo,acme,demo', '--json']);
+      expect(JSON.parse(json.stdout).error).toMatchObject({
+        code: 'duplicate_shop',
+        message: '--shop lists "demo" twice',
+      });
+    } finally {
+      other.cleanup();
+    }
+  });
+
   it('a port in use is a usage error', async () => {
     const other = tempConfigDir();
     try {

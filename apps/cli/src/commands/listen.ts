@@ -216,8 +216,10 @@ export const listenCommand = defineCommand<ListenOptions, ListenResult>({
       options.shop && options.shop.length > 0
         ? options.shop
         : defaultShops(context.env, Object.keys(logins.shops));
-    for (const shop of shops) {
+    for (const [index, shop] of shops.entries()) {
       if (!isValidShopName(shop)) throw usageError(`invalid shop name "${shop}"`);
+      if (shops.indexOf(shop) !== index)
+        throw usageError(`--shop lists "${shop}" twice`, 'name each shop once', 'duplicate_shop');
     }
     const port = options.port ?? DEFAULT_LISTEN_PORT;
     if (options.forwardTo && (!/^https?:\/\//.test(options.forwardTo) || !URL.canParse(options.forwardTo))) {

@@ -396,6 +396,50 @@ describe('srhooks login / shops / logout', () => {
     }
   });
 
+  it('a credentials.json shop entry that does not parse is refused everywhere, never dropped by login', async () => {
+    const other = tempConfigDir();
+    try {
+      mkdirSync(other.dir, { recursive: true });
+      const file = join(other.dir, 'credentials.json');
+      const text = `${JSON.stringify({
+        version: 1,
+        defaultShop: 'demo',
+        shops: {
+          demo: { auth: { clientId: 'c', clientSecret: 's3cr3t-value' }, savedAt: '2026-01-01T00:00:00Z' },
+          broken: { auth: { clientId: 5 }, apiUrl: 'x' },
+        },
+      })}\n`;
+      writeFileSync(file, text);
+      const message = `error: ${file}: shop entry "broken" is invalid: auth.clientId must be a string\n`;
+      const hint =
+        'fix shops.broken.auth.clientId in the file, or remove the "broken" entry (then srhooks login --shop broken … stores it again); nothing was changed\n';
+
+      const shops = await runCli(other.dir, ['shops']);
+      expect(shops.code).toBe(2);
+      expect(shops.stderr).toBe(message + hint);
+      const list = await runCli(other.dir, ['webhooks', 'list', '--shop', 'broken']);
+      expect(list.code).toBe(2);
+      expect(list.stderr).toBe(message + hint);
+      const login = await runCli(other.dir, [
+        'login',
+        '--shop',
+        'other',
+        '--client-id',
+        'a',
+        '--client-secret',
+        'b',
+        '--no-verify',
+        '--json',
+      ]);
+      expect(login.code).toBe(2);
+      expect(JSON.parse(login.stdout).error).toMatchObject({ code: 'credentials_corrupt', exitCode: 2 });
+      expect(readFileSync(file, 'utf8')).toBe(text);
+      expect(shops.stdout + shops.stderr + list.stderr + login.stdout).not.toContain('s3cr3t');
+    } finally {
+      other.cleanup();
+    }
+  });
+
   it('logout forgets one shop, then commands ask for a login', async () => {
     const run = await runCli(config.dir, ['logout', '--shop', 'readonly', '--json']);
     expect(run.code).toBe(0);

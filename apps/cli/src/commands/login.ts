@@ -309,6 +309,11 @@ export const loginCommand = defineCommand<LoginOptions, LoginResult>({
     const timeoutSeconds = loginTimeoutSeconds(options.timeout);
     const timeoutMs = Math.ceil(timeoutSeconds * 1000);
 
+    const store = new CredentialStore(resolveConfigDir(context.env));
+    // a credentials file it could not rewrite faithfully (invalid JSON, an invalid entry) is refused
+    // before any request: saving would drop what it could not read
+    await store.read();
+
     let scopes: string[] = [];
     const verify = options.verify !== false;
     if (verify) {
@@ -358,7 +363,6 @@ export const loginCommand = defineCommand<LoginOptions, LoginResult>({
       ...(oauth && verify ? { scopes } : {}),
       savedAt: new Date().toISOString(),
     };
-    const store = new CredentialStore(resolveConfigDir(context.env));
     const file = await store.saveShop(shop, entry, { makeDefault: true });
     return {
       shop,

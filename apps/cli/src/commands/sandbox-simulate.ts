@@ -4,6 +4,7 @@ import { CliError, EXIT_CODES, remoteError, usageError } from '../cli-error.js';
 import { defineCommand } from '../command.js';
 import { renderTable } from '../output/index.js';
 import { DEFAULT_SANDBOX_PORT } from './sandbox.js';
+import { notASandbox, readSandboxAnswer } from './sandbox-answer.js';
 
 /** What the sandbox can be asked to make happen (its `/{shop}/_sandbox/…` admin routes). */
 export type SandboxAction = 'order' | 'status' | 'cart' | 'subscribe' | 'unsubscribe';
@@ -167,18 +168,6 @@ function pick(source: unknown, keys: string[]): Record<string, string | number |
   return out;
 }
 
-/** The sandbox's code on each of its errors (apps/sandbox README); another server's answers lack it. */
-const SANDBOX_ERROR_HEADER = 'x-sandbox-error';
-
-/** The URL answered, but not as a srhooks sandbox does (a receiver, another server): exit 3. */
-function notASandbox(base: string, request: string, status: number): CliError {
-  return remoteError(
-    `${base} is not a srhooks sandbox (it answered ${request} with HTTP ${status}, not as the sandbox does)`,
-    `point --sandbox-url (or SRHOOKS_SANDBOX_URL) at a running srhooks sandbox (default http://127.0.0.1:${DEFAULT_SANDBOX_PORT})`,
-    'not_a_sandbox',
-  );
-}
-
 /** What to do about a sandbox error, where the sandbox's message does not already say it. */
 function sandboxErrorHint(code: string, shop: string): string | undefined {
   if (code === 'unknown_shop')
@@ -216,21 +205,13 @@ export const sandboxSimulateCommand = defineCommand<SandboxSimulateOptions, Sand
         error,
       );
     }
-    const text = await response.text();
-    let parsed: Json = {};
-    try {
-      parsed = text ? (JSON.parse(text) as Json) : {};
-    } catch {
-      // not JSON: reported below with the status
-    }
-    const sandboxCode = response.headers.get(SANDBOX_ERROR_HEADER);
-    if (!response.ok && sandboxCode === null) throw notASandbox(base, `POST ${path}`, response.status);
-    if (!response.ok) {
-      const message = typeof parsed.message === 'string' ? parsed.message : text.slice(0, 200);
-      const hint = sandboxErrorHint(sandboxCode ?? '', shop);
-      throw new CliError(`the sandbox answered ${response.status}: ${message}`, {
+    const answer = await readSandboxAnswer(response, base, `POST ${path}`);
+    const parsed = answer.body;
+    if (!answer.ok) {
+      const hint = sandboxErrorHint(answer.errorCode ?? '', shop);
+      throw new CliError(`the sandbox answered ${answer.status}: ${answer.message}`, {
         code: 'sandbox_error',
-        exitCode: response.status === 404 ? EXIT_CODES.usage : EXIT_CODES.remote,
+        exitCode: answer.status === 404 ? EXIT_CODES.usage : EXIT_CODES.remote,
         ...(hint ? { hint } : {}),
       });
     }

@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { usageError } from '../cli-error.js';
 import { defineCommand } from '../command.js';
+import { readInputFile } from '../input-file.js';
 import { parseJsonInput } from '../json-input.js';
 
 export interface SandboxOptions {
@@ -49,17 +49,7 @@ const LEAVE_OUT: Record<string, string> = {
  * again and checks its shape.
  */
 async function checkJsonFile(flag: '--shops' | '--apps', path: string): Promise<void> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    const { fileProblem } = await import('@srhooks/sandbox');
-    throw usageError(
-      `${flag} ${path} ${fileProblem(error)}`,
-      `check the path, or ${LEAVE_OUT[flag]}`,
-      'file_unreadable',
-    );
-  }
+  const text = await readInputFile(`${flag} ${path}`, path, `check the path, or ${LEAVE_OUT[flag]}`);
   parseJsonInput(text, { source: `${flag} ${path}`, hint: 'see the sandbox README for its format' });
 }
 
@@ -68,17 +58,12 @@ async function checkJsonFile(flag: '--shops' | '--apps', path: string): Promise<
  * directory, no permission) is a usage error naming the flag. Its content is the sandbox's to check.
  */
 async function checkDataFile(path: string): Promise<void> {
-  try {
-    await readFile(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-    const { fileProblem } = await import('@srhooks/sandbox');
-    throw usageError(
-      `--data ${path} ${fileProblem(error)}`,
-      'give --data a file path (one that does not exist yet is created), or leave --data out to keep the state in memory',
-      'file_unreadable',
-    );
-  }
+  await readInputFile(
+    `--data ${path}`,
+    path,
+    'give --data a file path (one that does not exist yet is created), or leave --data out to keep the state in memory',
+    { missingOk: true },
+  );
 }
 
 /**

@@ -1,6 +1,7 @@
 import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CliError } from '../cli-error.js';
+import { fileProblem } from '@srhooks/contracts/file-problem';
+import { CliError, EXIT_CODES } from '../cli-error.js';
 import { parseJsonInput } from '../json-input.js';
 
 /** One shop's stored credentials: OAuth client credentials or legacy Basic auth. */
@@ -37,22 +38,54 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-function parseStoredShop(value: unknown): StoredShop | undefined {
-  if (!isRecord(value) || !isRecord(value.auth)) return undefined;
-  const auth = value.auth;
-  let parsed: StoredAuth;
-  if (typeof auth.clientId === 'string' && typeof auth.clientSecret === 'string') {
-    parsed = { clientId: auth.clientId, clientSecret: auth.clientSecret };
-  } else if (typeof auth.username === 'string' && typeof auth.password === 'string') {
-    parsed = { username: auth.username, password: auth.password };
-  } else {
-    return undefined;
+/** What is wrong with a shop entry: the field (under the entry) and the problem, in words. */
+interface EntryProblem {
+  field: string;
+  problem: string;
+}
+
+function isStringList(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === 'string');
+}
+
+/** The field of an auth block that is missing or not a string, if any. */
+function authProblem(auth: Record<string, unknown>, names: [string, string]): EntryProblem | undefined {
+  for (const name of names) {
+    if (typeof auth[name] !== 'string')
+      return {
+        field: `auth.${name}`,
+        problem: auth[name] === undefined ? 'is missing' : 'must be a string',
+      };
   }
+  return undefined;
+}
+
+/** A stored shop entry, or what is wrong with it (never guessed around: see {@link CredentialStore.read}). */
+function parseStoredShop(value: unknown): StoredShop | EntryProblem {
+  if (!isRecord(value)) return { field: '', problem: 'must be a JSON object' };
+  if (!isRecord(value.auth))
+    return {
+      field: 'auth',
+      problem: `${value.auth === undefined ? 'is missing' : 'must be a JSON object'} ({"clientId", "clientSecret"} or {"username", "password"})`,
+    };
+  const auth = value.auth;
+  const legacy =
+    !('clientId' in auth) && !('clientSecret' in auth) && ('username' in auth || 'password' in auth);
+  const problem = authProblem(auth, legacy ? ['username', 'password'] : ['clientId', 'clientSecret']);
+  if (problem) return problem;
+  for (const key of ['apiUrl', 'tokenUrl', 'savedAt'] as const) {
+    if (value[key] !== undefined && typeof value[key] !== 'string')
+      return { field: key, problem: 'must be a string' };
+  }
+  if (value.scopes !== undefined && !isStringList(value.scopes))
+    return { field: 'scopes', problem: 'must be a list of strings' };
   return {
-    auth: parsed,
+    auth: legacy
+      ? { username: auth.username as string, password: auth.password as string }
+      : { clientId: auth.clientId as string, clientSecret: auth.clientSecret as string },
     ...(typeof value.apiUrl === 'string' ? { apiUrl: value.apiUrl } : {}),
     ...(typeof value.tokenUrl === 'string' ? { tokenUrl: value.tokenUrl } : {}),
-    ...(Array.isArray(value.scopes) ? { scopes: value.scopes.filter((s) => typeof s === 'string') } : {}),
+    ...(isStringList(value.scopes) ? { scopes: value.scopes } : {}),
     savedAt: typeof value.savedAt === 'string' ? value.savedAt : '',
   };
 }
@@ -74,7 +107,7 @@ export class CredentialStore {
       text = await readFile(this.path, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return emptyFile();
-      throw new CliError(`cannot read ${this.path}: ${(error as Error).message}`, {
+      throw new CliError(`${this.path} ${fileProblem(error)}`, {
         code: 'credentials_unreadable',
         hint: 'check the file permissions, or point SRHOOKS_CONFIG_DIR at another directory',
       });
@@ -84,15 +117,37 @@ export class CredentialStore {
       code: 'credentials_corrupt',
       hint: 'or delete the file and run srhooks login again',
     });
+    if (!isRecord(raw) || (raw.shops !== undefined && !isRecord(raw.shops)))
+      throw this.invalid(
+        isRecord(raw) ? '"shops" must be a JSON object of shop entries' : 'must be a JSON object',
+      );
     const file = emptyFile();
-    if (!isRecord(raw) || !isRecord(raw.shops)) return file;
-    for (const [name, value] of Object.entries(raw.shops)) {
+    for (const [name, value] of Object.entries(raw.shops ?? {})) {
       const shop = parseStoredShop(value);
-      if (shop) file.shops[name] = shop;
+      if ('problem' in shop) {
+        throw this.invalid(
+          `shop entry "${name}" is invalid: ${shop.field ? `${shop.field} ` : ''}${shop.problem}`,
+          `fix shops.${name}${shop.field ? `.${shop.field}` : ''} in the file, or remove the "${name}" entry (then srhooks login --shop ${name} … stores it again); nothing was changed`,
+        );
+      }
+      file.shops[name] = shop;
     }
     if (typeof raw.defaultShop === 'string' && raw.defaultShop in file.shops)
       file.defaultShop = raw.defaultShop;
     return file;
+  }
+
+  /**
+   * A file that parses as JSON but is not a credentials file, or one of whose shop entries is not
+   * valid: refused (exit 2) like invalid JSON, never skipped — a skipped entry would look like no
+   * login, and the next `login` would rewrite the file without it.
+   */
+  private invalid(problem: string, hint?: string): CliError {
+    return new CliError(`${this.path}: ${problem}`, {
+      code: 'credentials_corrupt',
+      exitCode: EXIT_CODES.usage,
+      hint: hint ?? 'fix the file, or delete it and run srhooks login again; nothing was changed',
+    });
   }
 
   async write(file: CredentialsFile): Promise<void> {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileProblem } from '@srhooks/contracts/file-problem';
 import { usageError } from '../cli-error.js';
 import { parseJsonInput } from '../json-input.js';
 
@@ -47,7 +48,7 @@ async function readListenFile(configDir: string): Promise<Partial<ListenFile> | 
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw usageError(
-      `cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      `${path} ${fileProblem(error)}`,
       'check its permissions (it keeps srhooks listen’s secrets)',
       'listen_file_unreadable',
     );

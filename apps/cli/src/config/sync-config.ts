@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import {
   specFromEntry,
   type WebhookSpec,
@@ -17,6 +16,8 @@ import {
 import { z } from 'zod';
 import { usageError } from '../cli-error.js';
 import { nearestName } from '../event-name.js';
+import { readInputFile } from '../input-file.js';
+import { issuePath } from '../issue-text.js';
 import { parseJsonInput } from '../json-input.js';
 import { secretsFromEnv } from './receiver-secrets.js';
 
@@ -91,14 +92,6 @@ export interface ShopDesiredState {
   secrets: string[];
 }
 
-function issuePath(path: readonly PropertyKey[]): string {
-  return path
-    .map((part, index) =>
-      typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${String(part)}`,
-    )
-    .join('');
-}
-
 const EXPECTED: Record<string, string> = {
   array: 'a list',
   object: 'a JSON object',
@@ -134,17 +127,11 @@ function plainIssue(issue: z.core.$ZodIssue, raw: unknown): string {
 }
 
 export async function readSyncConfig(path: string): Promise<SyncConfig> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw usageError(
-      `cannot read ${path}${code ? ` (${code})` : ''}`,
-      code === 'ENOENT' ? 'pass the config file with -f FILE (see the CLI README for its format)' : undefined,
-      'config_unreadable',
-    );
-  }
+  const text = await readInputFile(
+    `-f ${path}`,
+    path,
+    'check the path, or pass the config file with -f FILE (see the CLI README for its format)',
+  );
   const raw = parseJsonInput(text, {
     source: `-f ${path}`,
     code: 'config_invalid',

@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import type { DeliveryPayload } from '@srhooks/contracts';
 import { projectItem } from '@srhooks/contracts/catalogue';
 import { isOrderEvent, type WebhookEvent } from '@srhooks/contracts/events';
 import { samplePayload } from '@srhooks/contracts/samples';
 import { usageError } from '../cli-error.js';
+import { readInputFile } from '../input-file.js';
 import { parseJsonInput } from '../json-input.js';
 
 export interface PayloadSource {
@@ -28,14 +28,11 @@ function isItem(value: unknown): value is Item {
 }
 
 async function readJsonFile(path: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw usageError(
-      `cannot read --data ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-    );
-  }
+  const text = await readInputFile(
+    `--data ${path}`,
+    path,
+    'check the path, or leave --data out to send the built-in sample',
+  );
   return parseJsonInput(text, {
     source: `--data ${path}`,
     hint: 'or leave --data out to send the built-in sample',

@@ -248,7 +248,8 @@ describe('srhooks webhooks sync', () => {
   it('a missing file or secret is a usage error', async () => {
     const missing = await runCli(config.dir, ['webhooks', 'sync', '-f', join(config.dir, 'nope.json')]);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain('ENOENT');
+    expect(missing.stderr).toContain(`error: -f ${join(config.dir, 'nope.json')} does not exist\n`);
+    expect(missing.stderr).not.toContain('ENOENT');
     writeConfig([{ event: 'order_confirm' }]);
     const noSecret = await runCli(config.dir, ['webhooks', 'sync', '-f', file]);
     expect(noSecret.code).toBe(2);

@@ -1,0 +1,62 @@
+import { type CliError, remoteError } from '../cli-error.js';
+import { DEFAULT_SANDBOX_PORT } from './sandbox.js';
+
+/**
+ * Tells a srhooks sandbox's answers from another server's, for every command that takes
+ * `--sandbox-url` (`sandbox order|status|…`, `app install|uninstall`): the sandbox names each of its
+ * errors in `X-Sandbox-Error` (apps/sandbox README) and answers its own routes with a JSON object.
+ */
+
+type Json = Record<string, unknown>;
+
+/** The sandbox's code on each of its errors; another server's answers lack it. */
+const SANDBOX_ERROR_HEADER = 'x-sandbox-error';
+
+/** The URL answered, but not as a srhooks sandbox does (a receiver, another server): exit 3. */
+export function notASandbox(base: string, request: string, status: number): CliError {
+  return remoteError(
+    `${base} is not a srhooks sandbox (it answered ${request} with HTTP ${status}, not as the sandbox does)`,
+    `point --sandbox-url (or SRHOOKS_SANDBOX_URL) at a running srhooks sandbox (default http://127.0.0.1:${DEFAULT_SANDBOX_PORT})`,
+    'not_a_sandbox',
+  );
+}
+
+export interface SandboxAnswer {
+  ok: boolean;
+  status: number;
+  /** The JSON object answered (`{}` for an empty or non-object body of a sandbox error). */
+  body: Json;
+  /** The sandbox's code of an error (`unknown_shop`, `not_found`, …), null for a success. */
+  errorCode: string | null;
+  /** A sandbox error's message (its body's `message`, else the start of its text). */
+  message: string;
+}
+
+/**
+ * Reads an answer to `request` (`POST /demo/_sandbox/orders`) from `base`. An error without the
+ * sandbox's header, or a success that is not a JSON object, is {@link notASandbox}.
+ */
+export async function readSandboxAnswer(
+  response: Response,
+  base: string,
+  request: string,
+): Promise<SandboxAnswer> {
+  const text = await response.text();
+  let parsed: unknown;
+  try {
+    parsed = text ? JSON.parse(text) : {};
+  } catch {
+    parsed = undefined;
+  }
+  const isObject = parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed);
+  const errorCode = response.ok ? null : response.headers.get(SANDBOX_ERROR_HEADER);
+  if (response.ok ? !isObject : errorCode === null) throw notASandbox(base, request, response.status);
+  const body = isObject ? (parsed as Json) : {};
+  return {
+    ok: response.ok,
+    status: response.status,
+    body,
+    errorCode,
+    message: typeof body.message === 'string' ? body.message : text.slice(0, 200),
+  };
+}
