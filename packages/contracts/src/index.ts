@@ -18,6 +18,7 @@ export { DAYS_EXPECTED, DaysInputError, MAX_DAYS, parseDays } from './days.js';
 export { DEDUPE_KEY_FIELDS, dedupeFieldsMissing, dedupeFieldsWarning, dedupeKey } from './dedupe-key.js';
 export * from './errors.js';
 export * from './events.js';
+export { fileProblem } from './file-problem.js';
 export { FIELDS_SOURCE, SHOPRENTER_FIELDS } from './generated/fields.js';
 export type { components, operations, paths, webhooks } from './generated/shoprenter.js';
 export {

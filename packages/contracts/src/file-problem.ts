@@ -1,7 +1,7 @@
 /**
- * Why a file the sandbox was told to read (`--shops`, `--apps`, `--data`) cannot be read, in words
- * ("does not exist", "is a directory, not a file"), instead of Node's errno text
- * (`ENOENT: no such file or directory, open '…'`).
+ * Why a file srhooks was told to read (the sandbox's `--shops`, `--apps`, `--data`; the receiver's
+ * SRHOOKS_CONFIG) cannot be read, in words ("does not exist", "is a directory, not a file"), instead
+ * of Node's errno text (`ENOENT: no such file or directory, open '…'`, `EISDIR`).
  */
 export function fileProblem(error: unknown): string {
   const code = (error as NodeJS.ErrnoException | null)?.code;
