@@ -2,6 +2,8 @@
  * @srhooks/sandbox — an emulated ShopRenter shop: OAuth token endpoint, webHooks/orders/batch API
  * with the documented quirks, rate limit, order simulator and real-format deliveries.
  */
+
+export { fileProblem } from '@srhooks/contracts';
 export type {
   AppCallReport,
   InstallReport,
@@ -14,7 +16,6 @@ export type { AppInstall, AppRegistration } from './apps/app-registry.js';
 export { buildSandbox } from './build-sandbox.js';
 export { SandboxApiError, SandboxConfigError, SandboxNotFoundError } from './errors.js';
 export type { Faults } from './faults/faults.js';
-export { fileProblem } from './file-problem.js';
 export {
   ALL_SCOPES,
   type ApiClientSeed,

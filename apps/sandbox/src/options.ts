@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { isValidShopName, JsonSyntaxError, parseJsonText, SCOPES } from '@srhooks/contracts';
+import { fileProblem, isValidShopName, JsonSyntaxError, parseJsonText, SCOPES } from '@srhooks/contracts';
 import { DEFAULT_DELIVERY_TIMEOUT_MS, EXPECT_CONTINUE_TIMEOUT_MS } from './assumptions.js';
 import { SandboxConfigError } from './errors.js';
-import { fileProblem } from './file-problem.js';
 
 /** Every scope the sandbox knows (FACTS.md §1). */
 export const ALL_SCOPES: readonly string[] = Object.values(SCOPES);

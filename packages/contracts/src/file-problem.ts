@@ -1,8 +1,8 @@
 /**
  * Why a file someone was told to read (the sandbox's `--shops`, `--apps`, `--data`; the CLI's `--data`,
- * `-f`, …) cannot be read, in words ("does not exist", "is a directory, not a file"), instead of
- * Node's errno text (`ENOENT: no such file or directory, open '…'`). Also the light subpath
- * `@srhooks/contracts/file-problem` (no zod).
+ * `-f`, …; the receiver's SRHOOKS_CONFIG) cannot be read, in words ("does not exist", "is a directory,
+ * not a file"), instead of Node's errno text (`ENOENT: no such file or directory, open '…'`, `EISDIR`).
+ * Also the light subpath `@srhooks/contracts/file-problem` (no zod).
  */
 export function fileProblem(error: unknown): string {
   const code = (error as NodeJS.ErrnoException | null)?.code;

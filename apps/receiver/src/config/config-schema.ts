@@ -15,8 +15,8 @@ import { z } from 'zod';
 import { AppConfigSchema } from '../app-mode/app-config.js';
 import { parseCidr } from '../ingest/ip-allow-list.js';
 import { amqpHandlerFields, natsHandlerFields, redisStreamHandlerFields } from './broker-handler-schemas.js';
+import { type CrossFieldIssue, crossFieldIssues, crossFieldIssuesOfInput } from './config-cross-checks.js';
 import { natsServerProblem } from './nats-server.js';
-import { SET_SHOP_CREDENTIALS, shopApiAuth, shopAuthIssues } from './shop-api-auth.js';
 
 export const DEFAULT_BODY_LIMIT = 2 * 1024 * 1024;
 export const DEFAULT_BODY_HARD_LIMIT = 64 * 1024 * 1024;
@@ -283,7 +283,12 @@ export const ReceiverConfigSchema = z
     app: AppConfigSchema.optional(),
     handlers: z
       .record(
-        z.string().regex(HANDLER_NAME, 'handler names use letters, digits, "_", "." and "-"'),
+        z
+          .string()
+          .regex(
+            HANDLER_NAME,
+            'a handler name is 1 to 63 letters, digits, "_", "." and "-", starting with a letter or digit',
+          ),
         HandlerConfigSchema,
       )
       .superRefine((handlers, ctx) => {
@@ -304,73 +309,24 @@ export const ReceiverConfigSchema = z
       .default({}),
   })
   .superRefine((config, ctx) => {
-    if (config.bodyHardLimit < config.bodyLimit) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['bodyHardLimit'],
-        message: `must be at least the body limit (${config.bodyLimit} bytes)`,
-      });
-    }
-    if (config.app) {
-      const known = Object.keys(config.handlers);
-      config.app.handlers.forEach((name, index) => {
-        if (!(name in config.handlers)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['app', 'handlers', index],
-            message: `unknown handler "${name}"; define it under "handlers" (defined: ${known.length ? known.join(', ') : 'none'})`,
-          });
-        }
-      });
-      if (!config.publicUrl) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['publicUrl'],
-          message: "app mode needs the receiver's public URL: installed shops get subscriptions to it",
-        });
-      }
-    }
-    const seen = new Set<string>();
-    config.shops.forEach((shop, index) => {
-      if (seen.has(shop.name)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['shops', index, 'name'],
-          message: `shop "${shop.name}" is listed twice`,
-        });
-      }
-      seen.add(shop.name);
-      for (const issue of shopAuthIssues(shop)) {
-        ctx.addIssue({ code: 'custom', path: ['shops', index, issue.field], message: issue.message });
-      }
-      shop.handlers.forEach((name, handlerIndex) => {
-        if (!(name in config.handlers)) {
-          const known = Object.keys(config.handlers);
-          ctx.addIssue({
-            code: 'custom',
-            path: ['shops', index, 'handlers', handlerIndex],
-            message: `unknown handler "${name}"; define it under "handlers" (defined: ${known.length ? known.join(', ') : 'none'})`,
-          });
-        }
-      });
-      if (shop.reconcile) {
-        if (!shopApiAuth(shop)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['shops', index, shop.clientId ? 'clientSecret' : 'clientId'],
-            message: `reconcile needs the shop API credentials: ${SET_SHOP_CREDENTIALS}`,
-          });
-        }
-        if (!config.publicUrl) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['publicUrl'],
-            message: `shop "${shop.name}" has reconcile: true, which needs the receiver's public URL`,
-          });
-        }
-      }
+    const issues = crossFieldIssues({
+      ...config,
+      publicUrl: config.publicUrl ?? null,
+      app: config.app ?? null,
+      handlerNames: Object.keys(config.handlers),
+      shops: config.shops.map((shop) => ({ name: shop.name, shop })),
     });
+    for (const issue of issues) ctx.addIssue({ code: 'custom', ...issue });
   });
+
+/**
+ * The cross-field rules over raw input whose parse failed (zod skipped them): every problem is
+ * reported in one run, not the cross-field ones only after the others were fixed.
+ */
+export function configCrossFieldIssues(raw: Record<string, unknown>): CrossFieldIssue[] {
+  const { bodyLimit, bodyHardLimit, publicUrl } = ReceiverConfigSchema.shape;
+  return crossFieldIssuesOfInput(raw, { bodyLimit, bodyHardLimit, publicUrl }, ShopConfigSchema);
+}
 
 /** What `srhooks.config.json` and the environment provide, before defaults. */
 export type ReceiverConfigInput = z.input<typeof ReceiverConfigSchema>;

@@ -5,11 +5,12 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { JsonSyntaxError, parseJsonText } from '@srhooks/contracts';
+import { fileProblem, JsonSyntaxError, parseJsonText } from '@srhooks/contracts';
 import type { z } from 'zod';
 import { APP_ENV_VARIABLES, mergeAppEnv } from '../app-mode/app-env.js';
 import { ConfigError, type ConfigIssue } from './config-error.js';
-import { type ReceiverConfig, ReceiverConfigSchema } from './config-schema.js';
+import { configIssueText } from './config-issue-text.js';
+import { configCrossFieldIssues, type ReceiverConfig, ReceiverConfigSchema } from './config-schema.js';
 import { blankVariableIssue, readEnvConfig } from './env-config.js';
 
 export const DEFAULT_CONFIG_FILE = 'srhooks.config.json';
@@ -56,7 +57,7 @@ function readConfigFile(env: Record<string, string | undefined>, cwd: string): C
         message:
           error instanceof JsonSyntaxError
             ? `${error.message}; ${error.fix}`
-            : `${path} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+            : `${path} ${fileProblem(error)}`,
       },
     ]);
   }
@@ -87,16 +88,48 @@ function missingAppKey(path: readonly PropertyKey[], app: unknown): string | und
   return `is required: set ${variable}, or ${key} in the config file's "app" block`;
 }
 
+/** A problem found by the parse (zod's issue) or by the cross-field pass over the raw input. */
+interface ParseIssue {
+  readonly code: string;
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
+  /** `unrecognized_keys`: the unknown keys. */
+  readonly keys?: readonly string[];
+}
+
+type ParsedConfig = { success: true; data: ReceiverConfig } | { success: false; issues: ParseIssue[] };
+
+/**
+ * The schema's parse, in plain words (config-issue-text.ts). When it fails, zod has skipped the
+ * cross-field rules: they run over the raw input too, so one run reports every problem.
+ */
+function parseReceiverConfig(input: unknown): ParsedConfig {
+  const result = ReceiverConfigSchema.safeParse(input, { error: configIssueText });
+  if (result.success) return result;
+  const issues: ParseIssue[] = [...result.error.issues];
+  if (typeof input === 'object' && input !== null && !Array.isArray(input)) {
+    const id = (issue: ParseIssue) => `${formatConfigPath(issue.path)}\u0000${issue.message}`;
+    const seen = new Set(issues.map(id));
+    for (const extra of configCrossFieldIssues(input as Record<string, unknown>)) {
+      const issue = { code: 'custom', ...extra };
+      if (!seen.has(id(issue))) issues.push(issue);
+    }
+  }
+  return { success: false, issues };
+}
+
 function issuesFrom(
-  error: z.ZodError,
+  parsed: readonly ParseIssue[],
   sources: Partial<Record<string, string>>,
   fileLabel: string,
   app?: unknown,
 ): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
-  for (const issue of error.issues) {
+  for (const issue of parsed) {
     const paths =
-      issue.code === 'unrecognized_keys' ? issue.keys.map((key) => [...issue.path, key]) : [issue.path];
+      issue.code === 'unrecognized_keys'
+        ? (issue.keys ?? []).map((key) => [...issue.path, key])
+        : [issue.path];
     for (const path of paths) {
       const top = path[0];
       const variable = typeof top === 'string' ? sources[top] : undefined;
@@ -133,11 +166,11 @@ export function loadConfig(options: LoadConfigOptions = {}): ReceiverConfig {
   const merged: Record<string, unknown> = { ...(file?.values ?? {}), ...fromEnv.values };
   const app = mergeAppEnv(merged.app, env);
   if (app !== undefined) merged.app = app;
-  const result = ReceiverConfigSchema.safeParse(merged);
+  const result = parseReceiverConfig(merged);
   const fileLabel = file ? ` (in ${file.path})` : '';
   const issues = [
     ...fromEnv.issues,
-    ...(result.success ? [] : issuesFrom(result.error, fromEnv.sources, fileLabel, merged.app)),
+    ...(result.success ? [] : issuesFrom(result.issues, fromEnv.sources, fileLabel, merged.app)),
   ];
   if (issues.length > 0 || !result.success) throw new ConfigError(issues);
   return resolveHandlerPaths(result.data, file ? dirname(file.path) : cwd);
@@ -145,7 +178,7 @@ export function loadConfig(options: LoadConfigOptions = {}): ReceiverConfig {
 
 /** Validates a config object written in code (tests, embedding); same rules and messages as {@link loadConfig}. */
 export function defineReceiverConfig(input: z.input<typeof ReceiverConfigSchema>): ReceiverConfig {
-  const result = ReceiverConfigSchema.safeParse(input);
-  if (!result.success) throw new ConfigError(issuesFrom(result.error, {}, ''));
+  const result = parseReceiverConfig(input);
+  if (!result.success) throw new ConfigError(issuesFrom(result.issues, {}, ''));
   return result.data;
 }

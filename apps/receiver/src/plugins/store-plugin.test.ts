@@ -1,10 +1,15 @@
-/** The store plugin says when it created a new, empty SQLite file (a wrong SRHOOKS_DB looks like a fresh install). */
+/**
+ * The store plugin says when it created a new, empty store (a wrong SRHOOKS_DB, SRHOOKS_DB_SCHEMA or
+ * database looks like a fresh install): a new SQLite file, or a PostgreSQL schema whose tables the
+ * migrations just created.
+ */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../config/config-error.js';
 import { defineReceiverConfig } from '../config/load-config.js';
+import { TEST_DATABASE_URL, testSchemas } from '../test-support/postgres-schema.js';
 import { startTestReceiver } from '../test-support/test-receiver.js';
 import { storeSelection } from './store-plugin.js';
 
@@ -13,6 +18,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const createdLines = (lines: string[]) =>
   lines.filter((line) => line.includes('a new, empty SQLite store was created'));
+const pgCreatedLines = (lines: string[]) =>
+  lines.filter((line) => line.includes('a new, empty PostgreSQL store was created'));
+const newSchema = testSchemas('storeplug');
 
 describe('storePlugin', () => {
   it("never takes PgStore's test-only jobClock from the configuration: the store a config selects is on the server's clock", () => {
@@ -52,5 +60,30 @@ describe('storePlugin', () => {
     const second = await startTestReceiver({ db });
     await second.close();
     expect(createdLines(second.logLines)).toEqual([]);
+  });
+
+  it('warns once at start when the PostgreSQL migrations created the tables, naming schema and database, never the password', async () => {
+    const schema = newSchema();
+    // Trust authentication ignores the password: it only shows the warning never prints the URL.
+    const url = new URL(TEST_DATABASE_URL);
+    url.password = 'not-for-logs-7f3a';
+    const databaseUrl = url.toString();
+    const first = await startTestReceiver({ databaseUrl, databaseSchema: schema });
+    await first.close();
+    const created = pgCreatedLines(first.logLines);
+    expect(created).toHaveLength(1);
+    const line = JSON.parse(created[0] as string);
+    const database = url.pathname.slice(1);
+    expect(line).toMatchObject({ level: 40, store: { kind: 'postgres', schema, database, created: true } });
+    expect(line.msg).toContain(`created in schema "${schema}" of database "${database}"`);
+    expect(line.msg).toContain('set SRHOOKS_DB_SCHEMA');
+    expect(line.msg).toContain(
+      "store the last 3 days' orders again as new events and run their handlers again",
+    );
+    expect(first.logLines.join('\n')).not.toContain('not-for-logs-7f3a');
+
+    const second = await startTestReceiver({ databaseUrl, databaseSchema: schema });
+    await second.close();
+    expect(pgCreatedLines(second.logLines)).toEqual([]);
   });
 });

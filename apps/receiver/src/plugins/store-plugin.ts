@@ -11,6 +11,7 @@ import fp from 'fastify-plugin';
 import type { ReceiverConfig } from '../config/config-schema.js';
 import { withStoreTimeout } from '../ingest/store-call.js';
 import { createStore } from '../store/create-store.js';
+import type { PgStoreCreated } from '../store/postgres/pg-connection.js';
 import { type PgSearchIndexStatus, SEARCH_INDEX_NAME } from '../store/postgres/pg-search-index.js';
 import { PgStore } from '../store/postgres/pg-store.js';
 import { SqliteReceiverLock } from '../store/sqlite/receiver-lock.js';
@@ -65,7 +66,7 @@ const plugin: FastifyPluginAsync<StorePluginOptions> = async (app, options) => {
     // stores the last days' orders again as new events and runs their handlers a second time.
     app.log.warn(
       { store: { kind: 'sqlite', file, created: true } },
-      `a new, empty SQLite store was created at ${file}: if this receiver had a store before, stop it and set SRHOOKS_DB to that file (recovery would otherwise store the last ${app.config.recoveryLookBackDays} days' orders again as new events and run their handlers again)`,
+      `a new, empty SQLite store was created at ${file}: if this receiver had a store before, stop it and set SRHOOKS_DB to that file (${recoveryAgain(app)})`,
     );
   }
   try {
@@ -75,7 +76,10 @@ const plugin: FastifyPluginAsync<StorePluginOptions> = async (app, options) => {
     lock?.release();
     throw error;
   }
-  if (store instanceof PgStore) logSearchIndex(app, await store.searchIndex());
+  if (store instanceof PgStore) {
+    if (store.created !== null) warnNewPgStore(app, store.created);
+    logSearchIndex(app, await store.searchIndex());
+  }
   app.decorate('store', store);
   app.decorate('storeLock', lock);
   app.metrics.observeStore(() => store.stats());
@@ -89,6 +93,24 @@ const plugin: FastifyPluginAsync<StorePluginOptions> = async (app, options) => {
     }
   });
 };
+
+/** What start-up recovery does on a new, empty store (the same words for both engines). */
+function recoveryAgain(app: FastifyInstance): string {
+  return `recovery would otherwise store the last ${app.config.recoveryLookBackDays} days' orders again as new events and run their handlers again`;
+}
+
+/**
+ * The PostgreSQL form of the new-store warning: a wrong SRHOOKS_DB_SCHEMA (a typo) or database in
+ * DATABASE_URL creates an empty store just like a wrong SRHOOKS_DB. Names the schema and the database,
+ * never the URL (it may hold a password). Recovery is not changed (as on SQLite): a real first start
+ * also begins with an empty store.
+ */
+function warnNewPgStore(app: FastifyInstance, created: PgStoreCreated): void {
+  app.log.warn(
+    { store: { kind: 'postgres', schema: created.schema, database: created.database, created: true } },
+    `a new, empty PostgreSQL store was created in schema "${created.schema}" of database "${created.database}": if this receiver had a store before, stop it and set SRHOOKS_DB_SCHEMA (and the database in DATABASE_URL) to where it is (${recoveryAgain(app)})`,
+  );
+}
 
 /**
  * buildReceiver failed after the store plugin ran (a later plugin refused the config): closes the store

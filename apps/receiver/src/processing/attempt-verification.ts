@@ -66,6 +66,7 @@ export class AttemptVerification {
       await this.#options.store.releaseJob(job.id, {
         attempt: job.attempt,
         reason: `held: verification mismatched (${result.detail})`,
+        outcome: 'held',
         now: this.#options.clock.now(),
       });
     } catch (error) {

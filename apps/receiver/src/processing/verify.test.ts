@@ -210,12 +210,16 @@ describe('the worker with verify: true', () => {
     await waitFor(async () => (await store.getEvent(genuineId))?.status === 'succeeded', 'the genuine order');
     await waitFor(async () => {
       const event = await store.getEvent(forgedId);
-      return event?.status === 'held' && event.jobs[0]?.attemptLog[0]?.outcome === 'released';
+      return event?.status === 'held' && event.jobs[0]?.attemptLog[0]?.outcome === 'held';
     }, 'the forged order to be held and its job handed back');
     const held = await store.getEvent(forgedId);
     expect(held).toMatchObject({ verification: 'mismatched', held: true });
     expect(held?.verificationDetail).toContain('gross total delivered');
-    expect(held?.jobs[0]?.attemptLog.map((attempt) => attempt.outcome)).toEqual(['released']);
+    // Held, not `released`: nobody released it yet (QA s17 #8).
+    expect(held?.jobs[0]?.attemptLog.map((attempt) => attempt.outcome)).toEqual(['held']);
+    expect(held?.jobs[0]?.attemptLog[0]?.error).toMatch(
+      /^held: verification mismatched \(gross total delivered/,
+    );
     expect((await store.getEvent(genuineId))?.verification).toBe('verified');
     expect(erp.runs.map((job) => job.eventId)).toEqual([genuineId]);
 
@@ -223,6 +227,10 @@ describe('the worker with verify: true', () => {
     await store.replayEvent(forgedId, { now: clock.now() });
     await waitFor(async () => (await store.getEvent(forgedId))?.status === 'succeeded', 'the replayed order');
     expect(erp.runs.map((job) => job.eventId)).toEqual([genuineId, forgedId]);
+    expect((await store.getEvent(forgedId))?.jobs[0]?.attemptLog.map((attempt) => attempt.outcome)).toEqual([
+      'held',
+      'succeeded',
+    ]);
     expect((await store.getEvent(forgedId))?.verification).toBe('mismatched');
   });
 

@@ -124,9 +124,22 @@ export type JobStatus = 'pending' | 'running' | 'succeeded' | 'dead';
 /**
  * `running` until the worker reports; `expired`: lease ran out and the job was claimed again (a report the
  * worker made after that is kept in the attempt's error and status code, but the attempt stays `expired`:
- * it no longer decides the job); `released`: handed back unrun.
+ * it no longer decides the job); `released`: handed back unrun (its handler was disabled, the worker was
+ * shutting down, or its lease could not be confirmed), to run again soon; `held`: handed back unrun because
+ * its event's verification mismatched, so it waits until someone releases (replays) the event.
  */
-export type AttemptOutcome = 'running' | 'succeeded' | 'failed' | 'dead' | 'expired' | 'released';
+export type AttemptOutcome = 'running' | 'succeeded' | 'failed' | 'dead' | 'expired' | 'released' | 'held';
+
+/** The outcome `releaseJob` records for the attempt it hands back. */
+export type HandBackOutcome = Extract<AttemptOutcome, 'released' | 'held'>;
+
+/** `releaseJob`'s options: the attempt, why it is handed back, and (default `released`) its outcome. */
+export interface ReleaseJobOptions {
+  attempt: number;
+  reason: string;
+  outcome?: HandBackOutcome;
+  now?: Date;
+}
 
 /** Result of the optional `verify` step (fetch the order back from the shop). */
 export type VerificationStatus = 'unverified' | 'verified' | 'mismatched';
@@ -535,8 +548,11 @@ export interface Store {
    * (its attempt stays `expired` when the job was taken over, with what it reported in its error).
    */
   failJob(jobId: string, options: FailJobOptions): Promise<JobTransition>;
-  /** Hands a claimed job back unrun (e.g. its event was just held); does not count as a failure. */
-  releaseJob(jobId: string, options: { attempt: number; reason: string; now?: Date }): Promise<JobTransition>;
+  /**
+   * Hands a claimed job back unrun (its handler was disabled, its event was just held: outcome `held`);
+   * does not count as a failure.
+   */
+  releaseJob(jobId: string, options: ReleaseJobOptions): Promise<JobTransition>;
   /** Extends the lease of a long-running attempt (heartbeat). */
   extendLease(
     jobId: string,

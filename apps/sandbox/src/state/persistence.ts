@@ -1,8 +1,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { JsonSyntaxError, parseJsonText } from '@srhooks/contracts';
+import { fileProblem, JsonSyntaxError, parseJsonText } from '@srhooks/contracts';
 import { SandboxConfigError } from '../errors.js';
-import { fileProblem } from '../file-problem.js';
 
 /**
  * A JSON document persisted to one file. Writes are coalesced: `markDirty()` any number of times

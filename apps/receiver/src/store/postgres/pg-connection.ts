@@ -13,8 +13,9 @@ import type { StoreChange, StoreStats } from '../store.js';
 import { StoreUnavailableError } from '../store-errors.js';
 import { emptyStoreStats, recordCommit } from '../store-stats.js';
 import { isPgUnavailable, mapPgError } from './pg-errors.js';
-import { applyPgMigrations } from './pg-migrations.js';
+import { applyPgMigrations, PG_MIGRATIONS } from './pg-migrations.js';
 import { ensurePgSearchIndex, type PgSearchIndexStatus } from './pg-search-index.js';
+import { pgSetupError } from './pg-setup-errors.js';
 import type { PgStoreOptions } from './pg-store.js';
 import { pgValues } from './pg-text.js';
 
@@ -96,6 +97,15 @@ export function releaseClient(client: pg.PoolClient, broken: boolean): void {
  * with the helpers every operation runs through. `emit` announces committed changes (PgStore's feed
  * and relay).
  */
+/** Where a new, empty store was created: the schema and the database (names only, never the URL). */
+export interface PgStoreCreated {
+  schema: string;
+  database: string;
+}
+
+/** The first migration creates the tables: applying it means the store was empty. */
+const FIRST_VERSION = Math.min(...PG_MIGRATIONS.map((migration) => migration.version));
+
 export class PgConnection {
   readonly schema: string | null;
   readonly pool: pg.Pool;
@@ -113,6 +123,7 @@ export class PgConnection {
   /** The backend running a background index build, cancelled by close (drain). */
   #buildBackend: number | null = null;
   readonly #searchIndexInlineMaxBytes: number | undefined;
+  #created: PgStoreCreated | null = null;
 
   constructor(options: PgStoreOptions, schema: string | null, emit: (changes: StoreChange[]) => void) {
     this.schema = schema;
@@ -157,6 +168,11 @@ export class PgConnection {
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** Where this store's migrations created the tables (a new, empty store); null when they existed already. */
+  get created(): PgStoreCreated | null {
+    return this.#created;
   }
 
   async migrate(): Promise<void> {
@@ -288,14 +304,26 @@ export class PgConnection {
     }
   }
 
+  /** The first contact with the server: a refusal a setting causes says what to fix (pg-setup-errors.ts). */
   async #applyMigrations(): Promise<void> {
-    const client = await this.connect();
+    let client: pg.PoolClient;
+    try {
+      client = await this.connect();
+    } catch (error) {
+      throw pgSetupError(error, this.clientConfig.connectionString ?? '', this.schema) ?? error;
+    }
     let broken = false;
     try {
-      await applyPgMigrations(client, this.schema);
+      const applied = await applyPgMigrations(client, this.schema);
+      if (applied.includes(FIRST_VERSION)) {
+        const { rows } = await client.query<PgStoreCreated>(
+          'SELECT current_schema() AS schema, current_database() AS database',
+        );
+        this.#created = rows[0] ?? { schema: this.schema ?? 'public', database: '' };
+      }
     } catch (error) {
       broken = isPgUnavailable(error);
-      throw mapPgError(error);
+      throw pgSetupError(error, this.clientConfig.connectionString ?? '', this.schema) ?? mapPgError(error);
     } finally {
       releaseClient(client, broken);
     }

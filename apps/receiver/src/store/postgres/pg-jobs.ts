@@ -27,6 +27,7 @@ import type {
   JobTransition,
   LeaseRef,
   LeaseRenewal,
+  ReleaseJobOptions,
   StoreChange,
 } from '../store.js';
 import { StoreNotFoundError } from '../store-errors.js';
@@ -274,16 +275,13 @@ export class PgJobs {
     });
   }
 
-  async releaseJob(
-    jobId: string,
-    options: { attempt: number; reason: string; now?: Date },
-  ): Promise<JobTransition> {
+  async releaseJob(jobId: string, options: ReleaseJobOptions): Promise<JobTransition> {
     const now = at(options.now);
     return this.#conn.transaction(async ({ client, changes }) => {
       await client.query(
-        `UPDATE job_attempts SET outcome = 'released', finished_at = $3, error = $4
+        `UPDATE job_attempts SET outcome = $5, finished_at = $3, error = $4
          WHERE job_id = $1 AND attempt = $2 AND outcome = 'running'`,
-        [jobId, options.attempt, now, options.reason],
+        [jobId, options.attempt, now, options.reason, options.outcome ?? 'released'],
       );
       const updated = await client.query(
         `UPDATE jobs SET status = 'pending', run_at = ${jobClockNow('$4')}, lease_owner = NULL, lease_expires_at = NULL,

@@ -32,6 +32,7 @@ import type {
   QuarantineOptions,
   RecoveryPassRecord,
   RecoveryState,
+  ReleaseJobOptions,
   ReplayResult,
   ReprocessOptions,
   Store,
@@ -43,7 +44,7 @@ import type {
 import { StoreConfigError } from '../store-errors.js';
 import * as admin from './pg-admin.js';
 import { PgChangeRelay, type RelayStats } from './pg-change-relay.js';
-import { at, PgConnection } from './pg-connection.js';
+import { at, PgConnection, type PgStoreCreated } from './pg-connection.js';
 import { isPgUnavailable, mapPgError } from './pg-errors.js';
 import { PgIngest } from './pg-ingest.js';
 import { type JobClock, PgJobs } from './pg-jobs.js';
@@ -51,6 +52,8 @@ import { SCHEMA_NAME } from './pg-migrations.js';
 import * as reads from './pg-reads.js';
 import * as recovery from './pg-recovery.js';
 import type { PgSearchIndexStatus } from './pg-search-index.js';
+
+export type { PgStoreCreated } from './pg-connection.js';
 
 export interface PgStoreOptions {
   /** `postgres://user@host:port/db`. */
@@ -156,6 +159,14 @@ export class PgStore implements Store {
    */
   searchIndex(): Promise<PgSearchIndexStatus> {
     return this.#conn.searchIndex();
+  }
+
+  /**
+   * Set once `migrate()` (or the first operation) created the tables: a new, empty store, and where
+   * (schema, database). A receiver starting on it warns, as for a new SQLite file. Null otherwise.
+   */
+  get created(): PgStoreCreated | null {
+    return this.#conn.created;
   }
 
   async ping(): Promise<void> {
@@ -334,10 +345,7 @@ export class PgStore implements Store {
     return this.#jobs.failJob(jobId, options);
   }
 
-  releaseJob(
-    jobId: string,
-    options: { attempt: number; reason: string; now?: Date },
-  ): Promise<JobTransition> {
+  releaseJob(jobId: string, options: ReleaseJobOptions): Promise<JobTransition> {
     return this.#jobs.releaseJob(jobId, options);
   }
 

@@ -29,6 +29,7 @@ import type {
   LeaseRenewal,
   NewDelivery,
   Page,
+  ReleaseJobOptions,
   ReplayResult,
   ReprocessOptions,
   StoreChangeListener,
@@ -176,10 +177,7 @@ export class SqliteEngine {
     return jobs.failJob(this.#conn, jobId, options);
   }
 
-  async releaseJob(
-    jobId: string,
-    options: { attempt: number; reason: string; now?: Date },
-  ): Promise<JobTransition> {
+  async releaseJob(jobId: string, options: ReleaseJobOptions): Promise<JobTransition> {
     return jobs.releaseJob(this.#conn, jobId, options);
   }
 

@@ -24,6 +24,7 @@ import type {
   JobTransition,
   LeaseRef,
   LeaseRenewal,
+  ReleaseJobOptions,
   ReplayResult,
 } from '../store.js';
 import { StoreConflictError, StoreNotFoundError } from '../store-errors.js';
@@ -200,14 +201,14 @@ function logReport(
 export function releaseJob(
   db: SqliteConnection,
   jobId: string,
-  options: { attempt: number; reason: string; now?: Date },
+  options: ReleaseJobOptions,
 ): Promise<JobTransition> {
   const now = ms(options.now);
   return db.write((context) => {
     const job = jobState(db, jobId);
     db.stmt(
-      "UPDATE job_attempts SET outcome = 'released', finished_at = ?, error = ? WHERE job_id = ? AND attempt = ? AND outcome = 'running'",
-    ).run(now, options.reason, jobId, options.attempt);
+      "UPDATE job_attempts SET outcome = ?, finished_at = ?, error = ? WHERE job_id = ? AND attempt = ? AND outcome = 'running'",
+    ).run(options.outcome ?? 'released', now, options.reason, jobId, options.attempt);
     if (job.status !== 'running' || job.attempts !== options.attempt)
       return { applied: false, status: job.status };
     db.stmt(

@@ -46,6 +46,7 @@ import type {
   PruneCounts,
   PruneOptions,
   QuarantineOptions,
+  ReleaseJobOptions,
   ReplayResult,
   ReprocessOptions,
   Store,
@@ -180,10 +181,7 @@ export class SqliteStore implements Store {
     return this.#writer.call('failJob', [jobId, options]);
   }
 
-  releaseJob(
-    jobId: string,
-    options: { attempt: number; reason: string; now?: Date },
-  ): Promise<JobTransition> {
+  releaseJob(jobId: string, options: ReleaseJobOptions): Promise<JobTransition> {
     return this.#writer.call('releaseJob', [jobId, options]);
   }
 

@@ -846,6 +846,18 @@ export function defineStoreContract(engine: string, harness: StoreHarness): void
         ]);
       });
 
+      it('records a job handed back because its event is held as `held`, not `released`', async () => {
+        const store = await open();
+        await store.ingest(delivery(), [orderEvent('1')], ['erp']);
+        const [job] = await claimAll(store, 'w', seconds(1));
+        const reason = 'held: verification mismatched (the shop has no order b3Jk)';
+        expect(
+          await store.releaseJob(job?.id ?? '', { attempt: 1, reason, outcome: 'held', now: seconds(2) }),
+        ).toEqual({ applied: true, status: 'pending' });
+        const log = (await store.getEvent(job?.eventId ?? ''))?.jobs[0]?.attemptLog;
+        expect(log?.map((a) => [a.outcome, a.error])).toEqual([['held', reason]]);
+      });
+
       it('failJob with countsAsFailure: false logs the attempt but leaves the failure count alone', async () => {
         const store = await open();
         const { events } = await store.ingest(delivery(), [orderEvent('191')], ['erp']);

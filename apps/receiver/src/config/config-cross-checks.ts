@@ -1,0 +1,142 @@
+/**
+ * The receiver config's rules that span several keys (a shop listed twice, an unknown handler name,
+ * reconcile or app mode without a public URL, …). The schema applies them to a config whose keys are
+ * each valid; zod skips an object's refinement once a key failed, so `crossFieldIssuesOfInput` applies
+ * them to raw input too, over the keys that are valid on their own: one run reports every problem.
+ */
+import type { z } from 'zod';
+import { AppConfigSchema } from '../app-mode/app-config.js';
+import { SET_SHOP_CREDENTIALS, shopApiAuth, shopAuthIssues } from './shop-api-auth.js';
+
+/** A cross-field problem: where (the config path) and what. */
+export interface CrossFieldIssue {
+  path: (string | number)[];
+  message: string;
+}
+
+/** A shop as far as the rules read it (the parsed shop). */
+interface CheckedShop {
+  name: string;
+  handlers: string[];
+  reconcile: boolean;
+  clientId?: string | undefined;
+  clientSecret?: string | undefined;
+  username?: string | undefined;
+  password?: string | undefined;
+}
+
+/**
+ * What the rules read. `undefined` = that key is invalid (already reported): rules that need it are
+ * skipped. A shop is `null` when it did not parse on its own (only its name, if text, is checked).
+ */
+export interface CrossFieldInput {
+  bodyLimit: number | undefined;
+  bodyHardLimit: number | undefined;
+  /** The publicUrl, null when not set; undefined when invalid. */
+  publicUrl: string | null | undefined;
+  app: { handlers: string[] } | null | undefined;
+  handlerNames: string[] | undefined;
+  shops: { name: unknown; shop: CheckedShop | null }[] | undefined;
+}
+
+const unknownHandler = (name: string, known: string[]) =>
+  `unknown handler "${name}"; define it under "handlers" (defined: ${known.length ? known.join(', ') : 'none'})`;
+
+export function crossFieldIssues(input: CrossFieldInput): CrossFieldIssue[] {
+  const issues: CrossFieldIssue[] = [];
+  const { bodyLimit, bodyHardLimit, publicUrl, app, handlerNames: known } = input;
+  if (bodyLimit !== undefined && bodyHardLimit !== undefined && bodyHardLimit < bodyLimit) {
+    issues.push({ path: ['bodyHardLimit'], message: `must be at least the body limit (${bodyLimit} bytes)` });
+  }
+  if (app) {
+    if (known !== undefined) {
+      app.handlers.forEach((name, index) => {
+        if (!known.includes(name))
+          issues.push({ path: ['app', 'handlers', index], message: unknownHandler(name, known) });
+      });
+    }
+    if (publicUrl === null) {
+      issues.push({
+        path: ['publicUrl'],
+        message: "app mode needs the receiver's public URL: installed shops get subscriptions to it",
+      });
+    }
+  }
+  const seen = new Set<unknown>();
+  (input.shops ?? []).forEach(({ name, shop }, index) => {
+    if (typeof name === 'string') {
+      if (seen.has(name))
+        issues.push({ path: ['shops', index, 'name'], message: `shop "${name}" is listed twice` });
+      seen.add(name);
+    }
+    if (shop === null) return;
+    for (const issue of shopAuthIssues(shop))
+      issues.push({ path: ['shops', index, issue.field], message: issue.message });
+    if (known !== undefined) {
+      shop.handlers.forEach((handler, handlerIndex) => {
+        if (!known.includes(handler))
+          issues.push({
+            path: ['shops', index, 'handlers', handlerIndex],
+            message: unknownHandler(handler, known),
+          });
+      });
+    }
+    if (shop.reconcile) {
+      if (!shopApiAuth(shop)) {
+        issues.push({
+          path: ['shops', index, shop.clientId ? 'clientSecret' : 'clientId'],
+          message: `reconcile needs the shop API credentials: ${SET_SHOP_CREDENTIALS}`,
+        });
+      }
+      if (publicUrl === null) {
+        issues.push({
+          path: ['publicUrl'],
+          message: `shop "${shop.name}" has reconcile: true, which needs the receiver's public URL`,
+        });
+      }
+    }
+  });
+  return issues;
+}
+
+/** The value `schema` makes of `value`, or undefined when it is invalid. */
+function valid<T>(schema: z.ZodType<T>, value: unknown): T | undefined {
+  const result = schema.safeParse(value);
+  return result.success ? result.data : undefined;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * The cross-field rules over raw input whose parse failed: each key the rules read is parsed on its
+ * own with its field schema from `shape` (defaults applied); an invalid one skips the rules that need it.
+ * Handler names are the raw `handlers` keys (a handler with a bad definition is still defined).
+ */
+export function crossFieldIssuesOfInput(
+  raw: Record<string, unknown>,
+  shape: {
+    bodyLimit: z.ZodType<number>;
+    bodyHardLimit: z.ZodType<number>;
+    publicUrl: z.ZodType<string | undefined>;
+  },
+  shopSchema: z.ZodType<CheckedShop>,
+): CrossFieldIssue[] {
+  const publicUrl = valid(shape.publicUrl, raw.publicUrl);
+  const app = raw.app === undefined ? null : valid(AppConfigSchema, raw.app);
+  const rawHandlers = raw.handlers === undefined ? {} : raw.handlers;
+  const rawShops = raw.shops === undefined ? [] : raw.shops;
+  return crossFieldIssues({
+    bodyLimit: valid(shape.bodyLimit, raw.bodyLimit),
+    bodyHardLimit: valid(shape.bodyHardLimit, raw.bodyHardLimit),
+    publicUrl: raw.publicUrl === undefined ? null : publicUrl,
+    app: app ?? (raw.app === undefined ? null : undefined),
+    handlerNames: isObject(rawHandlers) ? Object.keys(rawHandlers) : undefined,
+    shops: Array.isArray(rawShops)
+      ? rawShops.map((shop) => ({
+          name: isObject(shop) ? shop.name : undefined,
+          shop: valid(shopSchema, shop) ?? null,
+        }))
+      : undefined,
+  });
+}

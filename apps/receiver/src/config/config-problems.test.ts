@@ -1,0 +1,109 @@
+/**
+ * The receiver's config problems as start-up prints them: every problem at once (a type error in one
+ * key does not hide the cross-field rules), in plain words instead of zod's, and a SRHOOKS_CONFIG
+ * that is a directory said so (QA s17 #7, #10).
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConfigError } from './config-error.js';
+import { defineReceiverConfig, loadConfig } from './load-config.js';
+
+const SECRET = 'a-very-secret-value-0001';
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'srhooks-config-problems-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function problems(run: () => unknown): string[] {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof ConfigError) return error.issues.map((issue) => `${issue.key}: ${issue.message}`);
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+const fromFile = (values: unknown) => {
+  writeFileSync(join(dir, 'srhooks.config.json'), JSON.stringify(values));
+  return problems(() => loadConfig({ env: { SRHOOKS_SECRETS: SECRET }, cwd: dir }));
+};
+
+describe('receiver config problems', () => {
+  it('reports a type error and the cross-field rules together', () => {
+    const file = join(dir, 'srhooks.config.json');
+    expect(fromFile({ port: 'x', shops: [{ name: 'a' }, { name: 'a' }] })).toEqual([
+      `port (in ${file}): must be a number (got text)`,
+      `shops[1].name (in ${file}): shop "a" is listed twice`,
+    ]);
+  });
+
+  it('checks the shops that are valid on their own, and the names of those that are not', () => {
+    const lines = problems(() =>
+      defineReceiverConfig({
+        secrets: [SECRET],
+        handlers: { erp: { type: 'log' } },
+        shops: [
+          { name: 'a', handlers: ['erp', 'nope'], reconcile: true },
+          { name: 'a', verify: 'yes' },
+        ],
+      } as never),
+    );
+    expect(lines).toEqual([
+      'shops[1].verify: must be true or false (got text)',
+      'shops[0].handlers[1]: unknown handler "nope"; define it under "handlers" (defined: erp)',
+      expect.stringMatching(/^shops\[0\]\.clientId: reconcile needs the shop API credentials/),
+      `publicUrl: shop "a" has reconcile: true, which needs the receiver's public URL`,
+      'shops[1].name: shop "a" is listed twice',
+    ]);
+  });
+
+  it('does not call a handler with a bad definition unknown, and skips rules whose keys are invalid', () => {
+    const lines = problems(() =>
+      defineReceiverConfig({
+        secrets: [SECRET],
+        bodyLimit: 'big',
+        bodyHardLimit: 2048,
+        handlers: { erp: { type: 'nope' } },
+        shops: [{ name: 'a', handlers: ['erp'] }],
+      } as never),
+    );
+    expect(lines).toEqual([
+      'bodyLimit: must be a number (got text)',
+      'handlers.erp.type: must have "type": "forward", "module", "log", "nats", "amqp" or "redis-stream"',
+    ]);
+  });
+
+  it('words what zod says in plain language, never quoting the value', () => {
+    const lines = fromFile({
+      port: 1.5,
+      host: '',
+      bodyLimit: 99,
+      allowIps: 'x',
+      reconcileX: true,
+      handlers: { 'bad name!': { type: 'log' } },
+      shops: [{ name: 'a', verify: 'not-a-secret-but-a-value' }],
+    }).map((line) => line.replace(/ \(in [^)]*\)/, ''));
+    expect(lines).toEqual([
+      'port: must be a whole number (got a number with a fraction)',
+      'host: must not be empty',
+      'bodyLimit: must be at least 1024 bytes',
+      'allowIps: must be a list ([…]) (got text)',
+      'shops[0].verify: must be true or false (got text)',
+      'handlers.bad name!: is not an allowed name: a handler name is 1 to 63 letters, digits, "_", "." and "-", starting with a letter or digit',
+      'reconcileX: unknown key (check its spelling in the README)',
+    ]);
+    expect(lines.join('\n')).not.toContain('not-a-secret-but-a-value');
+    expect(lines.join('\n')).not.toMatch(/Invalid input|Invalid key|expected number/);
+  });
+
+  it('says SRHOOKS_CONFIG names a directory, not a file', () => {
+    mkdirSync(join(dir, 'd.json'));
+    expect(
+      problems(() => loadConfig({ env: { SRHOOKS_CONFIG: 'd.json', SRHOOKS_SECRETS: SECRET }, cwd: dir })),
+    ).toEqual([`SRHOOKS_CONFIG: ${join(dir, 'd.json')} is a directory, not a file`]);
+  });
+});
