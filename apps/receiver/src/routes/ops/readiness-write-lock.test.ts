@@ -6,7 +6,10 @@
 import { statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { deliveryBody } from '../../test-support/delivery-fixtures.js';
 import { startTestReceiver, type TestReceiver } from '../../test-support/test-receiver.js';
+
+const { contentType, body } = deliveryBody('order_confirm');
 
 async function readiness(receiver: TestReceiver) {
   const started = performance.now();
@@ -36,7 +39,7 @@ describe('/readyz with the SQLite file locked by another connection', () => {
   });
 
   it('is red while the write lock is held and green again by itself once released', {
-    timeout: 20_000,
+    timeout: 30_000,
   }, async () => {
     receiver = await startTestReceiver();
     // The first probe may wait for the writer thread to start.
@@ -54,6 +57,19 @@ describe('/readyz with the SQLite file locked by another connection', () => {
       },
       store: 'sqlite',
     });
+
+    // A delivery now waits in the writer thread for the lock (busy timeout, one retry): readiness
+    // still answers within its own limit, red, instead of queueing behind it.
+    const delivery = fetch(receiver.baseUrl + receiver.path('demo', 'order_confirm'), {
+      method: 'POST',
+      body: new Uint8Array(body),
+      headers: { 'content-type': contentType },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // past the probe cache
+    const whileWaiting = await readiness(receiver);
+    expect(whileWaiting.status).toBe(503);
+    expect(whileWaiting.ms).toBeLessThan(2500);
+    expect((await delivery).status).toBe(503);
 
     locker.exec('ROLLBACK');
     const green = await until(receiver, 200, 5000);
