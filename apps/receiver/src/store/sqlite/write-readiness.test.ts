@@ -49,15 +49,17 @@ describe('WriteReadiness', () => {
     const readiness = new WriteReadiness(
       () => {
         calls++;
-        return new Promise<void>(() => {});
+        // The first probe (it starts the writer thread) answers; then the writer is stuck.
+        return calls === 1 ? Promise.resolve() : new Promise<void>(() => {});
       },
       { limitMs: 50, cacheMs: 0 },
     );
+    await readiness.check();
     const started = performance.now();
     await expect(readiness.check()).rejects.toThrow(/did not take the write lock within/);
     expect(performance.now() - started).toBeLessThan(50 + WRITE_PROBE_MARGIN_MS + 300);
     await expect(readiness.check()).rejects.toBeInstanceOf(StoreUnavailableError);
-    expect(calls).toBe(1);
+    expect(calls).toBe(2);
   });
 });
 

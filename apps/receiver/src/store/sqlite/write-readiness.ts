@@ -6,7 +6,8 @@
  * Probes are cheap and do not compete with ingest: an outcome is reused for {@link WRITE_PROBE_CACHE_MS},
  * at most one probe is in the writer thread at a time (later checks wait for it), and a check answers
  * within `limitMs` + {@link WRITE_PROBE_MARGIN_MS} even when the writer thread is itself waiting for the
- * lock on behalf of a delivery (that counts as "cannot write now").
+ * lock on behalf of a delivery (that counts as "cannot write now"); only the very first probe, which
+ * starts the thread, is left to the caller's own time limit.
  */
 import { StoreUnavailableError } from '../store-errors.js';
 
@@ -36,6 +37,8 @@ export class WriteReadiness {
   readonly #failures: () => number;
   #last: { at: number; error: unknown; failures: number } | null = null;
   #inFlight: Promise<void> | null = null;
+  /** A probe has come back (so the writer thread runs, or ran). */
+  #answered = false;
 
   constructor(probe: (limitMs: number) => Promise<void>, options: WriteReadinessOptions = {}) {
     this.#probe = probe;
@@ -55,10 +58,13 @@ export class WriteReadiness {
       () => this.#settle(null),
       (error: unknown) => this.#settle(error),
     );
-    return this.#bounded(this.#inFlight);
+    // The first probe also starts the writer thread (slow on a busy machine): only the caller's own
+    // time limit (the store timeout on /readyz) bounds it.
+    return this.#answered ? this.#bounded(this.#inFlight) : this.#inFlight;
   }
 
   #settle(error: unknown): void {
+    this.#answered = true;
     this.#inFlight = null;
     this.#last = { at: this.#now(), error, failures: this.#failures() };
     if (error !== null) throw error;
