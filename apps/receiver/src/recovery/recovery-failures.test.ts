@@ -61,6 +61,39 @@ describe('recovery failures', () => {
     await scenario.stopReceiver();
   });
 
+  it('interval 0: a failed start-up pass is retried with backoff until one succeeds', async () => {
+    const sim = scenario.sandbox.simulator;
+    await sim.placeOrder(SHOP);
+    scenario.sandbox.setFaults(SHOP, { tokenEndpointDown: true });
+    const app = await scenario.startReceiver(
+      { recoveryIntervalMinutes: 0, shops: [scenario.shop({ events: ['order_confirm'], handlers: [] })] },
+      { schedule: true, firstRetryMs: 200 },
+    );
+    try {
+      // Retried by itself: a second failure in a row (200 ms after the first).
+      const first = await waitUntil('a failed pass', async () => {
+        const state = await app.store.getRecoveryState(SHOP);
+        return state?.lastPass?.outcome === 'failed' ? state : null;
+      });
+      const failing = await waitUntil('two failed passes in a row', async () => {
+        const state = await app.store.getRecoveryState(SHOP);
+        return (state?.consecutiveFailures ?? 0) >= 2 ? state : null;
+      });
+      expect(failing.watermark).toEqual(first.watermark);
+      // The token endpoint is back: a later retry (at most 200 ms × 2^n away) recovers the order.
+      scenario.sandbox.setFaults(SHOP, {});
+      const recovered = await waitUntil('a retried pass that succeeds', async () => {
+        const state = await app.store.getRecoveryState(SHOP);
+        return state?.lastPass?.outcome === 'ok' ? state : null;
+      });
+      expect(recovered.consecutiveFailures).toBe(0);
+      expect(recovered.watermark).toBeInstanceOf(Date);
+      expect(recovered.lastPass?.recovered).toEqual({ order_confirm: 1 });
+    } finally {
+      await scenario.stopReceiver();
+    }
+  });
+
   it('refused credentials: the admin API answers 502 with the reason; nothing is stored', async () => {
     const app = await scenario.startReceiver({
       shops: [

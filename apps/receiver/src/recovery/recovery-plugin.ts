@@ -26,6 +26,8 @@ export interface RecoveryPluginOptions {
   now?: () => Date;
   /** Between scheduled passes, in ms (tests; default `recoveryIntervalMinutes`). */
   intervalMs?: number;
+  /** With interval 0, the first retry of a failed pass, in ms (tests; default 1 min). */
+  firstRetryMs?: number;
 }
 
 const plugin: FastifyPluginAsync<RecoveryPluginOptions> = async (app, options) => {
@@ -43,6 +45,7 @@ const plugin: FastifyPluginAsync<RecoveryPluginOptions> = async (app, options) =
     ...(app.config.app ? { failureReason: appShopFailureAdvice(app) } : {}),
     ...(options.now ? { now: options.now } : {}),
     ...(options.intervalMs !== undefined ? { intervalMs: options.intervalMs } : {}),
+    ...(options.firstRetryMs !== undefined ? { firstRetryMs: options.firstRetryMs } : {}),
   });
   app.decorate('recovery', service);
   if (options.schedule) app.addHook('onReady', async () => service.start());

@@ -45,7 +45,7 @@ import {
   unknownShop,
 } from './recovery-errors.js';
 import { type RecoveryReport, runRecoveryPass } from './recovery-pass.js';
-import { nextPassDelayMs, recoveryWindow } from './recovery-window.js';
+import { formatDelay, nextPassDelayMs, recoveryWindow } from './recovery-window.js';
 
 /** A scheduled turn that found a pass completed moments ago (#recentPass). */
 const SKIPPED = Symbol('skipped');
@@ -90,6 +90,8 @@ export interface RecoveryServiceOptions {
    */
   failureReason?: (shop: string, error: unknown) => string | null;
   now?: () => Date;
+  /** With interval 0, the first retry of a failed scheduled pass (tests; default 1 min, see nextPassDelayMs). */
+  firstRetryMs?: number;
 }
 
 export interface RecoverRequest {
@@ -298,11 +300,24 @@ export class RecoveryService {
     } catch (error) {
       if (!(error instanceof RecoveryError && error.code === 'busy')) {
         failures = (await store.getRecoveryState(shop).catch(() => null))?.consecutiveFailures ?? 1;
-        logger.debug({ shop, failures }, 'recovery pass failed; next one backs off');
       }
     }
-    const delay = nextPassDelayMs(intervalMs, failures);
+    const delay = nextPassDelayMs(intervalMs, failures, this.#options.firstRetryMs);
     if (delay === null || this.#stopped || !this.#looping.has(shop)) return;
+    if (failures > 0) {
+      const now = (this.#options.now ?? (() => new Date()))();
+      logger.warn(
+        {
+          recovery: {
+            shop,
+            failures,
+            retryInMs: delay,
+            retryAt: new Date(now.getTime() + delay).toISOString(),
+          },
+        },
+        `recovery pass for this shop failed ${failures} time(s) in a row; next try in ${formatDelay(delay)}`,
+      );
+    }
     if (!this.#stillEligible(shop)) {
       this.#leave(shop);
       return;
@@ -391,7 +406,7 @@ export class RecoveryService {
       }
       const reason = this.failureReason(shop.name, error);
       metrics.recoveryFailures.inc({ shop: shop.name });
-      logger.warn({ recovery: { shop: shop.name, dryRun, reason } }, 'recovery pass failed; retried later');
+      logger.warn({ recovery: { shop: shop.name, dryRun, reason } }, 'recovery pass failed');
       if (!dryRun) {
         const failed: RecoveryPass = {
           startedAt: started,

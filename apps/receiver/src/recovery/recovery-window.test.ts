@@ -5,7 +5,7 @@ import { forwardedEvent } from '../processing/forwarded-event.js';
 import { handlerEvent } from '../processing/handler-event.js';
 import { claimedOrderJob } from '../processing/test-support/processing-fixtures.js';
 import { sinceDuration } from './recover-request.js';
-import { nextPassDelayMs, recoveryWindow } from './recovery-window.js';
+import { formatDelay, nextPassDelayMs, recoveryWindow } from './recovery-window.js';
 
 const NOW = new Date('2026-12-02T12:00:00Z');
 const DAY = 86_400_000;
@@ -77,6 +77,23 @@ describe('the window a pass reads', () => {
     ]);
     expect(nextPassDelayMs(ten, 40)).toBe(DAY);
     expect(nextPassDelayMs(0, 0)).toBeNull();
+  });
+
+  it('with interval 0 retries a failed pass after 1 min, doubling to at most 30 min', () => {
+    const minute = 60_000;
+    expect([1, 2, 3, 4, 5, 6, 40].map((failures) => nextPassDelayMs(0, failures))).toEqual([
+      minute,
+      2 * minute,
+      4 * minute,
+      8 * minute,
+      16 * minute,
+      30 * minute,
+      30 * minute,
+    ]);
+    expect(nextPassDelayMs(0, 2, 100)).toBe(200);
+    expect(formatDelay(45_000)).toBe('45 s');
+    expect(formatDelay(120_000)).toBe('2 min');
+    expect(formatDelay(5_400_000)).toBe('1.5 h');
   });
 
   it('reads durations for --since', () => {

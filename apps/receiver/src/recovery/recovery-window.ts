@@ -40,12 +40,33 @@ export function recoveryWindow(input: RecoveryWindowInput): { since: Date; until
 
 const MAX_BACKOFF_MS = 24 * 3_600_000;
 
+/** With interval 0, the first retry of a failed pass: 1 minute, doubling up to {@link MAX_RETRY_MS}. */
+export const FIRST_RETRY_MS = 60_000;
+/** With interval 0, the longest wait between retries of a failing pass: 30 minutes. */
+export const MAX_RETRY_MS = 30 * 60_000;
+
 /**
  * When the next scheduled pass runs: one interval after a good pass; after `failures` failed passes in
- * a row, interval × 2^(failures − 1), at most 24 h. `null` when the interval is 0 (no schedule).
+ * a row, interval × 2^(failures − 1), at most 24 h. With interval 0 (no schedule) `null` after a good
+ * pass, but a failed one is still retried until one succeeds: after `firstRetryMs` (1 min) × 2^(failures
+ * − 1), at most 30 min — else orders missed while the receiver was down would wait for a manual run.
  */
-export function nextPassDelayMs(intervalMs: number, failures: number): number | null {
-  if (intervalMs <= 0) return null;
+export function nextPassDelayMs(
+  intervalMs: number,
+  failures: number,
+  firstRetryMs: number = FIRST_RETRY_MS,
+): number | null {
+  if (intervalMs <= 0) {
+    if (failures <= 0) return null;
+    return Math.min(firstRetryMs * 2 ** Math.min(failures - 1, 16), Math.max(firstRetryMs, MAX_RETRY_MS));
+  }
   if (failures <= 0) return intervalMs;
   return Math.min(intervalMs * 2 ** Math.min(failures - 1, 16), MAX_BACKOFF_MS);
+}
+
+/** `45 s`, `2 min`, `1.5 h`: a wait as the log says it. */
+export function formatDelay(ms: number): string {
+  if (ms < 60_000) return `${Math.round(ms / 1000)} s`;
+  if (ms < 3_600_000) return `${Math.round((ms / 60_000) * 10) / 10} min`;
+  return `${Math.round((ms / 3_600_000) * 10) / 10} h`;
 }

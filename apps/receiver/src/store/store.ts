@@ -513,7 +513,10 @@ export interface Store {
     options?: QuarantineOptions,
   ): Promise<{ deliveryId: string }>;
 
-  /** Throws StoreUnavailableError when the store is unreachable. */
+  /**
+   * Readiness: throws StoreUnavailableError when the store is unreachable or cannot store a delivery
+   * now (SQLite: its write lock cannot be taken; PostgreSQL: the session is read-only).
+   */
   ping(): Promise<void>;
 
   /** Finishes pending commits, then releases the database. Later calls reject with StoreUnavailableError. */

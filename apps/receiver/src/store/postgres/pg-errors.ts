@@ -12,8 +12,12 @@ const NETWORK_CODES = new Set([
   'EPIPE',
 ]);
 
-/** SQLSTATEs meaning "the server cannot serve us now": connection exceptions, shutdown, too many connections, disk full. */
-const UNAVAILABLE_SQLSTATE = /^(08...|57P0[123]|53300|53100|53200)$/;
+/**
+ * SQLSTATEs meaning "the server cannot serve us now": connection exceptions, shutdown, too many
+ * connections, disk full, and 25006 (a write in a read-only transaction: a hot standby after a failover,
+ * or default_transaction_read_only).
+ */
+const UNAVAILABLE_SQLSTATE = /^(08...|57P0[123]|53300|53100|53200|25006)$/;
 
 /** node-pg and pg-pool report lost or impossible connections with plain messages. */
 const UNAVAILABLE_MESSAGE =

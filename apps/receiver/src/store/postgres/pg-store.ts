@@ -41,7 +41,7 @@ import type {
   StoreStats,
   VerificationUpdate,
 } from '../store.js';
-import { StoreConfigError } from '../store-errors.js';
+import { StoreConfigError, StoreUnavailableError } from '../store-errors.js';
 import * as admin from './pg-admin.js';
 import { PgChangeRelay, type RelayStats } from './pg-change-relay.js';
 import { at, PgConnection, type PgStoreCreated } from './pg-connection.js';
@@ -169,10 +169,25 @@ export class PgStore implements Store {
     return this.#conn.created;
   }
 
+  /**
+   * Readiness: a connection of the pool that every write uses answers, and its sessions may write. No
+   * write probe: unlike SQLite there is no lock another process holds for long (row locks are per row),
+   * and a connection that answers is one the next ingest gets. What a `SELECT 1` cannot see is a server
+   * that refuses writes: a hot standby after a failover or `default_transaction_read_only`, both shown by
+   * `transaction_read_only`. A full disk is not seen (only a committed write would); ingests answer 503.
+   */
   async ping(): Promise<void> {
-    await this.#conn.run(async () => {
-      await this.#conn.db.query('SELECT 1');
+    const readOnly = await this.#conn.run(async () => {
+      const { rows } = await this.#conn.db.query(
+        "SELECT current_setting('transaction_read_only') AS read_only",
+      );
+      return rows[0]?.read_only === 'on';
     });
+    if (readOnly) {
+      throw new StoreUnavailableError(
+        'PostgreSQL accepts only reads on this connection (transaction_read_only is on: a hot standby, or default_transaction_read_only set); point DATABASE_URL at the primary',
+      );
+    }
   }
 
   async close(): Promise<void> {

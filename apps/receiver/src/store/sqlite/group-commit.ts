@@ -63,6 +63,8 @@ export class GroupCommitter {
     Database.Statement
   >;
   #queue: Pending[] = [];
+  /** The last batch failure a write probe cannot see (see {@link GroupCommitter.recentFailure}). */
+  #failure: { error: unknown; at: number } | null = null;
   #timer: NodeJS.Timeout | NodeJS.Immediate | null = null;
   #closed = false;
   readonly #stats: StoreStats = emptyStoreStats();
@@ -92,6 +94,16 @@ export class GroupCommitter {
 
   stats(): StoreStats {
     return { ...this.#stats };
+  }
+
+  /**
+   * The last failure of a whole batch within `withinMs` that is not about the write lock (disk full, I/O
+   * error, read-only file: a `BEGIN IMMEDIATE; ROLLBACK` probe succeeds through those), when no batch has
+   * committed since; null otherwise.
+   */
+  recentFailure(withinMs: number, now = performance.now()): { error: unknown; agoMs: number } | null {
+    if (this.#failure === null || now - this.#failure.at > withinMs) return null;
+    return { error: this.#failure.error, agoMs: now - this.#failure.at };
   }
 
   /** Commits everything queued now, then refuses new writes. */
@@ -169,6 +181,7 @@ export class GroupCommitter {
       return;
     }
     recordCommit(this.#stats, batch.length, performance.now() - commitStarted);
+    this.#failure = null;
     batch.forEach((item, index) => {
       const outcome = outcomes[index];
       if (outcome === undefined) return;
@@ -214,6 +227,9 @@ export class GroupCommitter {
 
   #rejectAll(batch: Pending[], error: unknown): void {
     const mapped = mapSqliteError(error);
+    const code = (error as { code?: unknown } | null)?.code;
+    if (mapped instanceof StoreUnavailableError && !/^SQLITE_(BUSY|LOCKED)/.test(String(code)))
+      this.#failure = { error, at: performance.now() };
     for (const item of batch) item.reject(mapped);
   }
 }

@@ -18,6 +18,13 @@ import { type GroupCommitOptions, GroupCommitter, type WriteContext } from './gr
 import { mapSqliteError } from './sqlite-errors.js';
 import { applySqliteMigrations } from './sqlite-migrations.js';
 
+/**
+ * How long a batch that failed for a reason a write probe cannot see (disk full, I/O error, read-only
+ * file) keeps the store unready when nothing committed since. Bounded, so a receiver taken out of a load
+ * balancer (and so getting no deliveries to prove the store writes again) turns ready by itself.
+ */
+export const WRITE_FAILURE_MEMORY_MS = 30_000;
+
 /** Page cache per connection (KiB): the writer's hot pages are the right edges of its indexes. */
 const SQLITE_CACHE_KIB = 4096;
 
@@ -32,6 +39,13 @@ export const dialect: SqlDialect = {
   time: (value) => value.getTime(),
   eventSearchIndex: 'events_search',
 };
+
+/** `SQLite SQLITE_FULL: database or disk is full`: the code and SQLite's own words. */
+function sqliteDetail(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  return typeof code === 'string' ? `SQLite ${code}: ${message}` : message;
+}
 
 export function ms(date: Date | undefined): number {
   return (date ?? new Date()).getTime();
@@ -162,6 +176,41 @@ export class SqliteConnection {
   ping(): void {
     if (this.#damage !== null) throw this.#damage;
     this.read(() => this.stmt('SELECT 1').get());
+  }
+
+  /**
+   * The write-readiness check (run on the writer's connection, between batches): the write lock can be
+   * taken within `limitMs` (`BEGIN IMMEDIATE; ROLLBACK`, which writes nothing and costs no fsync), and no
+   * batch failed for a reason such a probe cannot see (disk full, I/O error, read-only file) within the
+   * last {@link WRITE_FAILURE_MEMORY_MS} with nothing committed since. A lock held by another connection
+   * fails it with SQLITE_BUSY after `limitMs`; the connection's own busy timeout is restored afterwards.
+   */
+  probeWrite(limitMs: number): void {
+    if (this.#damage !== null) throw this.#damage;
+    if (this.#closed) throw new StoreUnavailableError('the SQLite store is closed');
+    const failure = this.#committer.recentFailure(WRITE_FAILURE_MEMORY_MS);
+    if (failure !== null) {
+      throw new StoreUnavailableError(
+        `the last write failed ${Math.round(failure.agoMs / 1000)} s ago and nothing was stored since: ${sqliteDetail(failure.error)}`,
+        { cause: failure.error },
+      );
+    }
+    const db = this.database;
+    const busyTimeoutMs = db.pragma('busy_timeout', { simple: true }) as number;
+    db.pragma(`busy_timeout = ${Math.max(0, Math.min(busyTimeoutMs, Math.floor(limitMs)))}`);
+    try {
+      this.stmt('BEGIN IMMEDIATE').run();
+      this.stmt('ROLLBACK').run();
+    } catch (error) {
+      if (db.inTransaction) db.exec('ROLLBACK');
+      const mapped = mapSqliteError(error);
+      if (!(mapped instanceof StoreUnavailableError) || mapped.damaged) throw this.#noteDamage(mapped);
+      throw new StoreUnavailableError(`the SQLite file cannot be written now: ${sqliteDetail(error)}`, {
+        cause: error,
+      });
+    } finally {
+      db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    }
   }
 
   #noteDamage(error: unknown): unknown {

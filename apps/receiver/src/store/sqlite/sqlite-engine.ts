@@ -86,6 +86,11 @@ export class SqliteEngine {
     this.#conn.ping();
   }
 
+  /** The write-readiness check, on this engine's connection (the writer thread's): see SqliteConnection. */
+  async probeWrite(limitMs: number): Promise<void> {
+    this.#conn.probeWrite(limitMs);
+  }
+
   async close(): Promise<void> {
     this.#conn.close();
   }

@@ -56,6 +56,7 @@ import type {
 } from '../store.js';
 import { StoreConfigError, StoreNotFoundError } from '../store-errors.js';
 import { DEFAULT_SQLITE_FILE, SqliteEngine, type SqliteEngineOptions } from './sqlite-engine.js';
+import { WriteReadiness } from './write-readiness.js';
 import { SqliteWriterThread } from './writer-thread-client.js';
 
 export { DEFAULT_SQLITE_FILE };
@@ -80,6 +81,9 @@ export class SqliteStore implements Store {
   readonly #writer: SqliteWriterThread;
   readonly #feed = new ChangeFeed();
   readonly #recoveryLocks = new Set<string>();
+  readonly #writeReadiness = new WriteReadiness((limitMs) => this.#writer.call('probeWrite', [limitMs]), {
+    failures: () => this.#writer.unavailableOutcomes,
+  });
 
   constructor(options: SqliteStoreOptions = {}) {
     const file = options.file ?? DEFAULT_SQLITE_FILE;
@@ -100,10 +104,14 @@ export class SqliteStore implements Store {
     return this.#reader.migrate();
   }
 
-  /** The file answers a read here, and the writer thread answers too (it runs a read on its connection). */
+  /**
+   * Readiness: the file answers a read here, and the writer thread can take the write lock (a probe that
+   * writes nothing, see `write-readiness.ts`) and has not just failed a write for a reason the probe
+   * cannot see (disk full, I/O error).
+   */
   async ping(): Promise<void> {
     await this.#reader.ping();
-    await this.#writer.call('ping', []);
+    await this.#writeReadiness.check();
   }
 
   /** Commits everything already called, ends the writer thread, then closes the read connection. */

@@ -16,7 +16,7 @@ import {
 } from '../store-errors.js';
 import type { SqliteEngine, SqliteEngineOptions } from './sqlite-engine.js';
 
-/** Store methods the writer thread runs: every write (through its group commit), and a ping that proves the thread answers. */
+/** Store methods the writer thread runs: every write (through its group commit), a ping that proves the thread answers, and the write-readiness probe. */
 export const WRITER_METHODS = [
   'ingestPrepared',
   'quarantine',
@@ -37,6 +37,7 @@ export const WRITER_METHODS = [
   'enableHandler',
   'recordRecoveryPass',
   'ping',
+  'probeWrite',
 ] as const satisfies ReadonlyArray<keyof SqliteEngine>;
 
 export type WriterMethod = (typeof WRITER_METHODS)[number];

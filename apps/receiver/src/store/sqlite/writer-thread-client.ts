@@ -42,6 +42,7 @@ export class SqliteWriterThread {
   #worker: Worker | null = null;
   #nextId = 1;
   readonly #pending = new Map<number, Settle>();
+  #unavailableOutcomes = 0;
   #queue: WriteCall[] = [];
   /** ArrayBuffers the queued calls hand over (moved to the thread, not copied). */
   #transfer: ArrayBuffer[] = [];
@@ -93,6 +94,11 @@ export class SqliteWriterThread {
 
   stats(): StoreStats {
     return addStoreStats(this.#pastStats, this.#stats);
+  }
+
+  /** How many calls the thread answered with StoreUnavailableError so far (readiness drops its cache on a change). */
+  get unavailableOutcomes(): number {
+    return this.#unavailableOutcomes;
   }
 
   /**
@@ -179,6 +185,7 @@ export class SqliteWriterThread {
     this.#stats = message.stats;
     if (message.changes.length > 0) this.#onChanges(message.changes);
     for (const outcome of message.outcomes) {
+      if (!outcome.ok && outcome.error.code === 'store_unavailable') this.#unavailableOutcomes++;
       this.#settle(outcome.id, (settle) =>
         outcome.ok ? settle.resolve(outcome.value) : settle.reject(deserializeError(outcome.error)),
       );

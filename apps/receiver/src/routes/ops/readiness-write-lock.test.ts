@@ -1,0 +1,94 @@
+/**
+ * /readyz follows whether the SQLite store can write, not only read: another connection holding the
+ * file's write lock (`BEGIN IMMEDIATE`, standing in for a store that cannot write) turns it red within its
+ * time limit, with a body saying why, and it turns green by itself once the lock is released.
+ */
+import { statSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { deliveryBody } from '../../test-support/delivery-fixtures.js';
+import { startTestReceiver, type TestReceiver } from '../../test-support/test-receiver.js';
+
+const { contentType, body } = deliveryBody('order_confirm');
+
+async function readiness(receiver: TestReceiver) {
+  const started = performance.now();
+  const response = await fetch(`${receiver.baseUrl}/readyz`);
+  const json = (await response.json()) as Record<string, unknown>;
+  return { status: response.status, json, ms: performance.now() - started };
+}
+
+/** Polls /readyz until it answers `status` (each answer checked to be quick), within `withinMs`. */
+async function until(receiver: TestReceiver, status: number, withinMs: number) {
+  const deadline = performance.now() + withinMs;
+  for (;;) {
+    const answer = await readiness(receiver);
+    expect(answer.ms).toBeLessThan(2500);
+    if (answer.status === status || performance.now() > deadline) return answer;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('/readyz with the SQLite file locked by another connection', () => {
+  let receiver: TestReceiver | undefined;
+  let locker: Database.Database | undefined;
+  afterEach(async () => {
+    if (locker?.inTransaction) locker.exec('ROLLBACK');
+    locker?.close();
+    await receiver?.close();
+  });
+
+  it('is red while the write lock is held and green again by itself once released', {
+    timeout: 30_000,
+  }, async () => {
+    receiver = await startTestReceiver();
+    // The first probe may wait for the writer thread to start.
+    expect((await until(receiver, 200, 5000)).status).toBe(200);
+
+    locker = new Database(receiver.config.db as string);
+    locker.exec('BEGIN IMMEDIATE');
+    const red = await until(receiver, 503, 5000);
+    expect(red.status).toBe(503);
+    expect(red.json).toEqual({
+      ok: false,
+      error: {
+        code: 'store_unavailable',
+        message: expect.stringMatching(/cannot be written now.*SQLITE_BUSY|did not take the write lock/),
+      },
+      store: 'sqlite',
+    });
+
+    // A delivery now waits in the writer thread for the lock (busy timeout, one retry): readiness
+    // still answers within its own limit, red, instead of queueing behind it.
+    const delivery = fetch(receiver.baseUrl + receiver.path('demo', 'order_confirm'), {
+      method: 'POST',
+      body: new Uint8Array(body),
+      headers: { 'content-type': contentType },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // past the probe cache
+    const whileWaiting = await readiness(receiver);
+    expect(whileWaiting.status).toBe(503);
+    expect(whileWaiting.ms).toBeLessThan(2500);
+    expect((await delivery).status).toBe(503);
+
+    locker.exec('ROLLBACK');
+    const green = await until(receiver, 200, 5000);
+    expect(green).toMatchObject({ status: 200, json: { ok: true, store: 'sqlite' } });
+  });
+
+  it('probes write nothing when healthy (no WAL growth, so no fsync per probe)', {
+    timeout: 20_000,
+  }, async () => {
+    receiver = await startTestReceiver();
+    const wal = `${receiver.config.db as string}-wal`;
+    expect((await until(receiver, 200, 5000)).status).toBe(200);
+    const before = statSync(wal).size;
+    const commits = receiver.app.store.stats().commits;
+    for (let i = 0; i < 3; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 1100)); // past the probe cache
+      expect((await readiness(receiver)).status).toBe(200);
+    }
+    expect(statSync(wal).size).toBe(before);
+    expect(receiver.app.store.stats().commits).toBe(commits);
+  });
+});
