@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { answerJson } from '../answer-json.js';
 import { CliError, EXIT_CODES, remoteError, usageError } from '../cli-error.js';
 import { resolveConfigDir } from '../config/config-dir.js';
 import { readListenSecrets } from '../config/listen-secrets.js';
@@ -115,13 +116,7 @@ export async function openAdminApi(
         error,
       );
     }
-    const text = await response.text();
-    let parsed: unknown;
-    try {
-      parsed = text ? JSON.parse(text) : {};
-    } catch {
-      parsed = undefined;
-    }
+    const { json: parsed } = await answerJson(response);
     if (response.ok && isReceiverSuccessBody(parsed)) return parsed as T;
     if (!isReceiverErrorBody(parsed)) {
       throw foreignAnswerError({

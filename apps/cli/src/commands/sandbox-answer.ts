@@ -1,3 +1,4 @@
+import { answerJson } from '../answer-json.js';
 import { type CliError, remoteError } from '../cli-error.js';
 import { DEFAULT_SANDBOX_PORT } from './sandbox.js';
 
@@ -41,13 +42,7 @@ export async function readSandboxAnswer(
   base: string,
   request: string,
 ): Promise<SandboxAnswer> {
-  const text = await response.text();
-  let parsed: unknown;
-  try {
-    parsed = text ? JSON.parse(text) : {};
-  } catch {
-    parsed = undefined;
-  }
+  const { text, json: parsed } = await answerJson(response);
   const isObject = parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed);
   const errorCode = response.ok ? null : response.headers.get(SANDBOX_ERROR_HEADER);
   if (response.ok ? !isObject : errorCode === null) throw notASandbox(base, request, response.status);
