@@ -2,7 +2,8 @@
  * Handler calls are bounded (QA s17 #1, #4): a `module` handler that never settles fails its attempt
  * after `timeoutMs` (retried, then dead-lettered) and frees its slot; a late settle changes nothing;
  * shutdown does not wait for a hung call past its limit; a forward timeout's final error does not
- * promise a retry. Real module files, a real SQLite store, the worker with its real clock.
+ * promise a retry. A job claimed ahead (waiting for a slot) is recorded as `claimed`, not as started
+ * (QA s17 #1). Real module files, a real SQLite store, the worker with its real clock.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -161,6 +162,44 @@ describe('a module handler that never settles', () => {
     expect(job.status).toBe('pending');
     expect(job.attemptLog.map((attempt) => attempt.outcome)).toEqual(['failed']);
     expect(job.lastError).toContain('did not settle within 300 ms');
+  });
+});
+
+describe('a job claimed ahead of a free slot', () => {
+  it('is recorded as claimed, without a start, until its handler is called', async () => {
+    const path = moduleFile(HANG);
+    const { store, worker, eventIds } = await start(
+      {
+        slow: {
+          type: 'module',
+          path,
+          concurrency: 1,
+          timeoutMs: 1500,
+          retry: { delays: [] },
+        } as HandlerConfig,
+      },
+      2,
+    );
+    await waitFor(() => report.calls.length === 1, 'the first call to start');
+    await waitFor(() => worker.inFlight === 2, 'the second job to be claimed ahead');
+    const [calledJob, waitingJob] = await Promise.all(
+      eventIds.map(async (eventId) => jobOf(store, eventId)),
+    ).then((jobs) => (jobs[0]?.id === report.calls[0] ? jobs : [...jobs].reverse()));
+    await waitFor(
+      async () => (await jobOf(store, calledJob?.eventId ?? '')).attemptLog[0]?.outcome === 'running',
+      'the called attempt to be recorded as running',
+    );
+    const waiting = await jobOf(store, waitingJob?.eventId ?? '');
+    expect(waiting.status).toBe('running'); // leased by this worker
+    expect(waiting.attemptLog.map((attempt) => attempt.outcome)).toEqual(['claimed']);
+    // once the first call's limit frees the slot, the second one is called and recorded as started
+    await waitFor(() => report.calls.length === 2, 'the second call to start', 20_000);
+    await waitFor(
+      async () => (await jobOf(store, waitingJob?.eventId ?? '')).attemptLog[0]?.outcome !== 'claimed',
+      'the second attempt to be recorded as started',
+    );
+    const started = (await jobOf(store, waitingJob?.eventId ?? '')).attemptLog[0];
+    expect(started?.startedAt.getTime()).toBeGreaterThan(waiting.attemptLog[0]?.startedAt.getTime() ?? 0);
   });
 });
 
