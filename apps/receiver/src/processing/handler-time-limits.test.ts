@@ -165,6 +165,20 @@ describe('a module handler that never settles', () => {
   });
 });
 
+describe('a shutdown that stops waiting', () => {
+  it('aborts ctx.signal of a call still running (the job runs again after its lease)', async () => {
+    const path = moduleFile(HANG);
+    const { worker } = await start(
+      { hang: { type: 'module', path, concurrency: 1, timeoutMs: 20_000 } as HandlerConfig },
+      1,
+    );
+    await waitFor(() => report.calls.length === 1, 'the call to start');
+    await worker.stop({ timeoutMs: 200 });
+    await waitFor(() => report.aborted.length === 1, 'the call to be aborted');
+    expect(report.aborted).toEqual(['handler_shutdown']);
+  });
+});
+
 describe('a job claimed ahead of a free slot', () => {
   it('is recorded as claimed, without a start, until its handler is called', async () => {
     const path = moduleFile(HANG);
