@@ -100,6 +100,28 @@ describe('receiver config problems', () => {
     expect(lines.join('\n')).not.toMatch(/Invalid input|Invalid key|expected number/);
   });
 
+  it("checks a module handler's timeoutMs as forward's", () => {
+    const lines = problems(() =>
+      defineReceiverConfig({
+        secrets: [SECRET],
+        handlers: {
+          hang: { type: 'module', path: '/tmp/hang.mjs', timeoutMs: 0 },
+          slow: { type: 'module', path: '/tmp/slow.mjs', timeoutMs: '30s' },
+        },
+      } as never),
+    );
+    expect(lines).toEqual([
+      expect.stringMatching(/^handlers\.hang\.timeoutMs: /),
+      expect.stringMatching(/^handlers\.slow\.timeoutMs: /),
+    ]);
+    expect(
+      defineReceiverConfig({
+        secrets: [SECRET],
+        handlers: { ok: { type: 'module', path: '/tmp/ok.mjs', timeoutMs: 200 } },
+      }).handlers.ok,
+    ).toMatchObject({ timeoutMs: 200 });
+  });
+
   it('says SRHOOKS_CONFIG names a directory, not a file', () => {
     mkdirSync(join(dir, 'd.json'));
     expect(

@@ -80,6 +80,8 @@ export const ModuleHandlerConfigSchema = z.looseObject({
           : 'must be the path of an ESM module',
     })
     .min(1, 'must be the path of an ESM module'),
+  /** Time limit of one handler call (ctx.signal aborts, the attempt fails); default 30 s. */
+  timeoutMs: z.int().positive().optional(),
   ...handlerCommon,
 });
 

@@ -65,7 +65,7 @@ function attemptList(job: JobDetail, reveal: boolean): SafeHtml {
   if (job.attemptLog.length === 0) return html`<p class="muted">No attempt yet.</p>`;
   return html`<ol class="attempts">${job.attemptLog.map(
     (attempt) => html`<li data-attempt="${attempt.attempt}">
-      <strong>#${attempt.attempt}</strong> ${statusBadge(attempt.outcome)} ${time(attempt.startedAt)}${attempt.statusCode !== null ? html` · HTTP ${attempt.statusCode}` : ''}
+      <strong>#${attempt.attempt}</strong> ${statusBadge(attempt.outcome)} ${attempt.outcome === 'claimed' ? html`<span class="muted">not started yet (claimed ${time(attempt.startedAt)}, waiting for a slot)</span>` : time(attempt.startedAt)}${attempt.statusCode !== null ? html` · HTTP ${attempt.statusCode}` : ''}
       ${attempt.error ? handlerErrorText(attempt.error, reveal) : ''}
     </li>`,
   )}</ol>`;
@@ -81,7 +81,7 @@ function jobRow(event: EventDetail, job: JobDetail, context: DetailContext): Saf
         : html``;
   return html`<tr data-job-id="${job.id}">
   <td data-label="Handler"><strong>${job.handler}</strong><br><span class="muted mono">${job.id}</span></td>
-  <td data-label="Status">${statusBadge(job.status)}<br><span class="muted">${next}</span></td>
+  <td data-label="Status">${statusBadge(job.status === 'running' && job.attemptLog.at(-1)?.outcome === 'claimed' ? 'claimed' : job.status)}<br><span class="muted">${next}</span></td>
   <td data-label="Attempts">${attemptList(job, context.reveal)}${job.lastError && job.status !== 'succeeded' ? handlerErrorText(job.lastError, context.reveal, 'Last error: ') : ''}</td>
   <td data-label="">${event.duplicateOf === null ? postButton(context, action, `Replay ${job.handler}`, { handler: job.handler }) : ''}</td>
 </tr>`;

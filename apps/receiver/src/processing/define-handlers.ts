@@ -67,6 +67,13 @@ export interface HandlerContext {
   /** pino child logger (bound to job, event and shop); never log e-mail addresses or phone numbers. */
   logger: Logger;
   /**
+   * Aborted when the call's time limit (the handler's `timeoutMs`, default 30 s) passes, or when the
+   * receiver shuts down without waiting for the call any longer. Pass it on (`fetch(url, { signal })`,
+   * `signal.throwIfAborted()`) so the work stops: once it is aborted the attempt has already failed
+   * (`handler_timeout`, retried per the schedule) and whatever the call does later is ignored.
+   */
+  signal: AbortSignal;
+  /**
    * The typed ShopRenter client for this shop, created on first use. Throws ShopCredentialsMissingError
    * when the shop has no API credentials (`clientId`/`clientSecret` or `username`/`password`) in srhooks.config.json.
    */

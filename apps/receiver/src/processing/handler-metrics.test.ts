@@ -69,7 +69,13 @@ it('counts attempts by final decision and reports dead letters and waiting jobs 
       return (
         backlog.find((row) => row.handler === 'dead')?.dead === 3 &&
         backlog.find((row) => row.handler === 'later')?.waiting === 3 &&
-        (await app.store.countJobs()).running === 0
+        (await app.store.countJobs()).running === 0 &&
+        // the counters follow the store's answer to each outcome write, a moment after its commit
+        metric(
+          (await app.inject({ method: 'GET', url: '/metrics' })).body,
+          'srhooks_handler_attempts_total',
+          'handler="later",type="forward",outcome="retry"',
+        ) === 3
       );
     },
     '3 dead letters and 3 scheduled retries',

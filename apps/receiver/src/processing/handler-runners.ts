@@ -74,8 +74,9 @@ function createHandlerRunner(
         path: config.path,
         logger: options.logger,
         clients: options.clients,
+        ...(config.timeoutMs === undefined ? {} : { timeoutMs: config.timeoutMs }),
       });
-      return { ...base, run, check: async () => void (await run.load()) };
+      return { ...base, run, check: async () => void (await run.load()), close: () => run.close() };
     }
     case 'log': {
       const run = createLogHandler(options.logWrite ? { write: options.logWrite } : {});

@@ -32,6 +32,35 @@ export class ModuleHandlerError extends ProcessingError {
   }
 }
 
+/**
+ * A `module` handler's call did not settle within its `timeoutMs`: the attempt fails (retried per the
+ * handler's schedule, then dead-lettered). The call itself cannot be stopped; `ctx.signal` was aborted
+ * with this error and whatever the call does afterwards is ignored.
+ */
+export class ModuleHandlerTimeoutError extends ProcessingError {
+  constructor(
+    readonly handler: string,
+    readonly timeoutMs: number,
+  ) {
+    super(
+      'handler_timeout',
+      `the module handler "${handler}" did not settle within ${timeoutMs} ms; the attempt counts as failed ` +
+        '(ctx.signal was aborted; whatever the call does later is ignored): make the handler finish or ' +
+        'honour ctx.signal, or raise "timeoutMs" on the handler if it is just slow',
+    );
+  }
+}
+
+/** The worker stopped without waiting any longer for a running `module` handler call (shutdown). */
+export class HandlerShutdownError extends ProcessingError {
+  constructor(handler: string) {
+    super(
+      'handler_shutdown',
+      `the receiver is shutting down and stopped waiting for the module handler "${handler}"; the job runs again after its lease expires`,
+    );
+  }
+}
+
 /** A handler asked for `ctx.client` but the shop has no API credentials configured. */
 export class ShopCredentialsMissingError extends ProcessingError {
   constructor(shop: string) {

@@ -52,6 +52,7 @@ import type { Logger } from 'pino';
 import type { ClaimedJob, JobTransition, Store } from '../store/store.js';
 import type { RecordedDecision } from './attempt-decision.js';
 import { AttemptSettlement } from './attempt-settlement.js';
+import { AttemptStarts } from './attempt-starts.js';
 import { AttemptVerification, type EventVerifier } from './attempt-verification.js';
 import { type Clock, systemClock } from './clock.js';
 import { describeError, type HandlerOutcome, thrownErrorCode } from './handler-outcome.js';
@@ -122,6 +123,7 @@ export class JobWorker {
   readonly #leases: LeaseRenewer;
   readonly #verification: AttemptVerification;
   readonly #settlement: AttemptSettlement;
+  readonly #starts: AttemptStarts;
 
   /** Retry times this worker scheduled and will wake up for (epoch ms). */
   #retryTimes: number[] = [];
@@ -177,6 +179,7 @@ export class JobWorker {
           jobStatus: null,
         }),
     });
+    this.#starts = new AttemptStarts({ store: this.#store, clock: this.#clock, logger: this.#logger });
     this.#settlement = new AttemptSettlement({
       store: this.#store,
       clock: this.#clock,
@@ -286,6 +289,7 @@ export class JobWorker {
     this.#loop = null;
     // Leases of abandoned jobs are no longer renewed; a renewal call in flight is not waited for then.
     await this.#leases.stop({ abandon: this.#abandoned });
+    await this.#starts.drain();
     // Broker handlers close their connections (a later start() opens them again on the first job).
     await Promise.all(
       this.#runners.map((runner) =>
@@ -476,6 +480,7 @@ export class JobWorker {
     } else if (this.#superseded(job, log)) {
       return;
     } else {
+      this.#starts.started(job);
       try {
         outcome = await runner.run(job);
       } catch (error) {

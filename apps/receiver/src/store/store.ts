@@ -122,13 +122,23 @@ export type EventStatus = 'stored' | 'pending' | 'retrying' | 'succeeded' | 'dea
 export type JobStatus = 'pending' | 'running' | 'succeeded' | 'dead';
 
 /**
- * `running` until the worker reports; `expired`: lease ran out and the job was claimed again (a report the
+ * `claimed`: claimed by a worker (its lease is held) but its handler not called yet (claimed ahead, waiting
+ * for a slot, or being verified; `startedAt` is then when it was claimed); `running`: its handler was
+ * called at `startedAt`, until the worker reports; `expired`: lease ran out and the job was claimed again (a report the
  * worker made after that is kept in the attempt's error and status code, but the attempt stays `expired`:
  * it no longer decides the job); `released`: handed back unrun (its handler was disabled, the worker was
  * shutting down, or its lease could not be confirmed), to run again soon; `held`: handed back unrun because
  * its event's verification mismatched, so it waits until someone releases (replays) the event.
  */
-export type AttemptOutcome = 'running' | 'succeeded' | 'failed' | 'dead' | 'expired' | 'released' | 'held';
+export type AttemptOutcome =
+  | 'claimed'
+  | 'running'
+  | 'succeeded'
+  | 'failed'
+  | 'dead'
+  | 'expired'
+  | 'released'
+  | 'held';
 
 /** The outcome `releaseJob` records for the attempt it hands back. */
 export type HandBackOutcome = Extract<AttemptOutcome, 'released' | 'held'>;
@@ -567,6 +577,12 @@ export interface Store {
    * clock: PostgreSQL's server clock when it received the call, SQLite the `now` passed.
    */
   extendLeases(leases: readonly LeaseRef[], options: { leaseMs: number; now?: Date }): Promise<LeaseRenewal>;
+  /**
+   * The worker called the handler of these claimed attempts: `claimed` → `running`, `started_at` = now
+   * (a claim writes the attempt as `claimed`, started_at = claim time: a job claimed ahead waits for a
+   * slot). Attempts no longer `claimed` (already reported, expired) are left alone.
+   */
+  markStarted(leases: readonly LeaseRef[], options?: { now?: Date }): Promise<void>;
   /** Dead-lettered jobs whose dead-letter time lies in the range, newest first. */
   listDeadLetters(filter?: DeadLetterFilter): Promise<DeadLetter[]>;
   /** How many dead letters match the filter (handler and window; cursor and limit ignored). */

@@ -85,9 +85,23 @@ export const showEventCommand = defineCommand<ShowEventOptions, ShowEventResult>
         '',
         renderTable(attempts, [
           { header: 'HANDLER', value: ({ job }) => job.handler },
-          { header: 'JOB', value: ({ job }) => paintStatus(job.status, style) },
+          // a job claimed ahead (waiting for a slot) is leased (`running`) but has not started
+          {
+            header: 'JOB',
+            value: ({ job }) =>
+              paintStatus(
+                job.status === 'running' && job.attemptLog.at(-1)?.outcome === 'claimed'
+                  ? 'claimed'
+                  : job.status,
+                style,
+              ),
+          },
           { header: '#', value: ({ attempt }) => (attempt ? String(attempt.attempt) : ''), align: 'right' },
-          { header: 'STARTED', value: ({ attempt }) => (attempt ? formatTime(attempt.startedAt) : '') },
+          {
+            header: 'STARTED',
+            value: ({ attempt }) =>
+              attempt && attempt.outcome !== 'claimed' ? formatTime(attempt.startedAt) : '',
+          },
           { header: 'OUTCOME', value: ({ attempt }) => attempt?.outcome ?? 'not run yet' },
           { header: 'HTTP', value: ({ attempt }) => (attempt?.statusCode ? String(attempt.statusCode) : '') },
           { header: 'ERROR', value: ({ attempt }) => attempt?.error ?? '' },

@@ -159,7 +159,7 @@ describe('forward handler: answers', () => {
     expect(outcome).toEqual({
       status: 'retry',
       errorCode: 'target_timeout',
-      error: `POST ${t.url} failed: target_timeout: ${t.url} did not answer within 150 ms; will retry (raise "timeoutMs" if it is just slow)`,
+      error: `POST ${t.url} failed: target_timeout: ${t.url} did not answer within 150 ms (raise "timeoutMs" if it is just slow)`,
     });
   });
 

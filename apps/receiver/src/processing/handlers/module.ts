@@ -6,6 +6,12 @@
  *
  * A file that fails to load is imported again on the next attempt (with a cache-busting query), so
  * fixing the file and waiting for the retry (or replaying) is enough.
+ *
+ * Each call has a time limit (`timeoutMs`, default 30 s): when it passes, `ctx.signal` is aborted and the
+ * attempt fails at once (`handler_timeout`, retried per the schedule, then dead-lettered), freeing the
+ * worker's slot. A promise cannot be cancelled, so the call may go on: whatever it does later (resolve
+ * or reject) is ignored and never records a second outcome. `close()` (the worker stopping without
+ * waiting any longer) aborts the signal of every call still running.
  */
 import { stat } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
@@ -20,8 +26,13 @@ import {
   isNonRetryableError,
 } from '../define-handlers.js';
 import { handlerEvent } from '../handler-event.js';
-import { describeError, type HandlerOutcome } from '../handler-outcome.js';
-import { ModuleHandlerError, ProcessingConfigError } from '../processing-errors.js';
+import { describeError, type HandlerOutcome, thrownErrorCode } from '../handler-outcome.js';
+import {
+  HandlerShutdownError,
+  ModuleHandlerError,
+  ModuleHandlerTimeoutError,
+  ProcessingConfigError,
+} from '../processing-errors.js';
 import type { ShopClients } from '../shop-clients.js';
 
 export interface ModuleHandlerOptions {
@@ -30,13 +41,25 @@ export interface ModuleHandlerOptions {
   path: string;
   logger: Logger;
   clients: ShopClients;
+  /** Time limit of one handler call; default 30 s. */
+  timeoutMs?: number;
 }
+
+export const DEFAULT_MODULE_TIMEOUT_MS = 30_000;
 
 export interface ModuleHandler {
   (job: ClaimedJob): Promise<HandlerOutcome>;
   /** Imports the file now (e.g. at start-up, to fail early); throws ModuleHandlerError. */
   load(): Promise<EventHandlers>;
+  /** Aborts `ctx.signal` of every call still running (the worker stopped waiting for them). */
+  close(): Promise<void>;
 }
+
+/** How a call ended: its own result, or the time limit / shutdown, whichever came first. */
+type CallEnd =
+  | { settled: 'returned' }
+  | { settled: 'threw'; error: unknown }
+  | { settled: 'cut'; error: Error };
 
 export function createModuleHandler(options: ModuleHandlerOptions): ModuleHandler {
   if (!isAbsolute(options.path)) {
@@ -46,6 +69,9 @@ export function createModuleHandler(options: ModuleHandlerOptions): ModuleHandle
   }
   let loaded: Promise<EventHandlers> | null = null;
   let failures = 0;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_MODULE_TIMEOUT_MS;
+  /** Calls running now, by their abort controller; each one's `cut` ends its race at once. */
+  const running = new Map<AbortController, (error: Error) => void>();
 
   const load = (): Promise<EventHandlers> => {
     if (!loaded) {
@@ -74,30 +100,86 @@ export function createModuleHandler(options: ModuleHandlerOptions): ModuleHandle
       return { status: 'succeeded' };
     }
     const clients = options.clients;
+    const controller = new AbortController();
     const ctx: HandlerContext = {
       jobId: job.id,
       attempt: job.attempt,
       shop: job.shop,
       logger,
+      signal: controller.signal,
       get client() {
         return clients.clientFor(job.shop);
       },
     };
-    try {
-      await handler(event, ctx);
-    } catch (error) {
-      // The message is the handler's own text (it may name the customer): stored, never logged. The
-      // `non_retryable` code only marks the error (the outcome says it): not repeated in the text.
-      const nonRetryable = isNonRetryableError(error);
-      const message = `${options.name} (${options.path}) threw: ${describeError(nonRetryable ? (error as Error).message : error)}`;
-      return nonRetryable
-        ? { status: 'dead', error: message, errorCode: 'handler_non_retryable' }
-        : { status: 'retry', error: message, errorCode: 'handler_threw' };
+    const end = await callWithLimit(
+      () => handler(event, ctx),
+      controller,
+      timeoutMs,
+      () => new ModuleHandlerTimeoutError(options.name, timeoutMs),
+      running,
+      () => logger.info('module handler settled after its time limit or shutdown; ignored'),
+    );
+    if (end.settled === 'returned') return { status: 'succeeded' };
+    if (end.settled === 'cut') {
+      return { status: 'retry', error: end.error.message, errorCode: thrownErrorCode(end.error) };
     }
-    return { status: 'succeeded' };
+    // The message is the handler's own text (it may name the customer): stored, never logged. The
+    // `non_retryable` code only marks the error (the outcome says it): not repeated in the text.
+    const { error } = end;
+    const nonRetryable = isNonRetryableError(error);
+    const message = `${options.name} (${options.path}) threw: ${describeError(nonRetryable ? (error as Error).message : error)}`;
+    return nonRetryable
+      ? { status: 'dead', error: message, errorCode: 'handler_non_retryable' }
+      : { status: 'retry', error: message, errorCode: 'handler_threw' };
   };
 
-  return Object.assign(run, { load });
+  const close = async (): Promise<void> => {
+    for (const cut of [...running.values()]) cut(new HandlerShutdownError(options.name));
+  };
+
+  return Object.assign(run, { load, close });
+}
+
+/**
+ * Runs `call` until it settles, `timeoutMs` passes, or `running`'s entry for it is called (shutdown),
+ * whichever comes first; the latter two abort `controller` with their error. A call that settles after
+ * that is only reported through `late` (its result, even a rejection, is ignored).
+ */
+async function callWithLimit(
+  call: () => unknown,
+  controller: AbortController,
+  timeoutMs: number,
+  timeoutError: () => Error,
+  running: Map<AbortController, (error: Error) => void>,
+  late: () => void,
+): Promise<CallEnd> {
+  let cutShort: (error: Error) => void = () => {};
+  const cut = new Promise<CallEnd>((resolve) => {
+    cutShort = (error) => {
+      if (!controller.signal.aborted) controller.abort(error);
+      resolve({ settled: 'cut', error });
+    };
+  });
+  const timer = setTimeout(() => cutShort(timeoutError()), timeoutMs);
+  running.set(controller, cutShort);
+  let over = false;
+  const own = (async (): Promise<CallEnd> => {
+    try {
+      await call();
+      return { settled: 'returned' };
+    } catch (error) {
+      return { settled: 'threw', error };
+    } finally {
+      if (over) late();
+    }
+  })();
+  try {
+    return await Promise.race([own, cut]);
+  } finally {
+    over = true;
+    clearTimeout(timer);
+    running.delete(controller);
+  }
 }
 
 async function importHandlers(path: string, reloads: number): Promise<EventHandlers> {

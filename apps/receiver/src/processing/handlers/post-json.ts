@@ -48,7 +48,7 @@ export class TargetTimeoutError extends ProcessingError {
   constructor(url: string, timeoutMs: number) {
     super(
       'target_timeout',
-      `${url} did not answer within ${timeoutMs} ms; will retry (raise "timeoutMs" if it is just slow)`,
+      `${url} did not answer within ${timeoutMs} ms (raise "timeoutMs" if it is just slow)`,
     );
   }
 }

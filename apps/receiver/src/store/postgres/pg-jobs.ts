@@ -71,10 +71,10 @@ const CLAIM_SQL = `WITH picked AS (
     RETURNING jobs.*
   ), expired AS (
     UPDATE job_attempts a SET outcome = 'expired', finished_at = $1
-    FROM leased l WHERE a.job_id = l.id AND a.outcome = 'running'
+    FROM leased l WHERE a.job_id = l.id AND a.outcome IN ('claimed', 'running')
   ), logged AS (
     INSERT INTO job_attempts (job_id, attempt, worker_id, started_at, outcome)
-    SELECT l.id, l.attempts, $4, $1, 'running' FROM leased l
+    SELECT l.id, l.attempts, $4, $1, 'claimed' FROM leased l
   )
   SELECT ${CLAIMED_JOB_COLUMNS} FROM leased j JOIN events e ON e.id = j.event_id ORDER BY j.run_at, j.id`;
 
@@ -111,7 +111,7 @@ async function logReport(
   if (applied) {
     await client.query(
       `UPDATE job_attempts SET outcome = $3, finished_at = $4, status_code = $5, error = $6
-       WHERE job_id = $1 AND attempt = $2 AND outcome IN ('running', 'expired')`,
+       WHERE job_id = $1 AND attempt = $2 AND outcome IN ('claimed', 'running', 'expired')`,
       [jobId, attempt, report.outcome, report.now, report.statusCode, report.error],
     );
     return;
@@ -124,7 +124,7 @@ async function logReport(
        outcome = CASE WHEN outcome = 'expired' THEN 'expired' ELSE $3 END,
        error = CASE WHEN outcome = 'expired' THEN $7 ELSE $6 END,
        finished_at = $4, status_code = $5
-     WHERE job_id = $1 AND attempt = $2 AND outcome IN ('running', 'expired')`,
+     WHERE job_id = $1 AND attempt = $2 AND outcome IN ('claimed', 'running', 'expired')`,
     [
       jobId,
       attempt,
@@ -280,7 +280,7 @@ export class PgJobs {
     return this.#conn.transaction(async ({ client, changes }) => {
       await client.query(
         `UPDATE job_attempts SET outcome = $5, finished_at = $3, error = $4
-         WHERE job_id = $1 AND attempt = $2 AND outcome = 'running'`,
+         WHERE job_id = $1 AND attempt = $2 AND outcome IN ('claimed', 'running')`,
         [jobId, options.attempt, now, options.reason, options.outcome ?? 'released'],
       );
       const updated = await client.query(
@@ -312,6 +312,21 @@ export class PgJobs {
         return { applied: true, status: 'running' as const };
       }
       return { applied: false, status: await jobStatus(this.#conn.db, jobId) };
+    });
+  }
+
+  /** Marks claimed attempts as started (`claimed` → `running`, `started_at` = now), in one statement. */
+  async markStarted(leases: readonly LeaseRef[], options: { now?: Date }): Promise<void> {
+    if (leases.length === 0) return;
+    const now = at(options.now);
+    await this.#conn.run(async () => {
+      await this.#conn.db.query({
+        name: 'srhooks_mark_started',
+        text: `UPDATE job_attempts a SET outcome = 'running', started_at = $3
+          FROM unnest($1::text[], $2::int[]) AS w (id, attempt)
+          WHERE a.job_id = w.id AND a.attempt = w.attempt AND a.outcome = 'claimed'`,
+        values: [leases.map((lease) => lease.jobId), leases.map((lease) => lease.attempt), now],
+      });
     });
   }
 

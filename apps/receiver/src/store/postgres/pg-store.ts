@@ -373,6 +373,9 @@ export class PgStore implements Store {
   extendLeases(leases: readonly LeaseRef[], options: { leaseMs: number; now?: Date }): Promise<LeaseRenewal> {
     return this.#jobs.extendLeases(leases, options);
   }
+  markStarted(leases: readonly LeaseRef[], options: { now?: Date } = {}): Promise<void> {
+    return this.#jobs.markStarted(leases, options);
+  }
 
   // --- admin ---------------------------------------------------------------------------------------
 

@@ -200,6 +200,10 @@ export class SqliteEngine {
     return jobs.extendLeases(this.#conn, leases, options);
   }
 
+  async markStarted(leases: readonly LeaseRef[], options: { now?: Date }): Promise<void> {
+    return jobs.markStarted(this.#conn, leases, options);
+  }
+
   async listDeadLetters(filter: DeadLetterFilter = {}): Promise<DeadLetter[]> {
     return reads.listDeadLetters(this.#conn, filter);
   }

@@ -80,10 +80,10 @@ export function claimJobs(db: SqliteConnection, options: ClaimOptions): Promise<
       "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_owner = ?, lease_expires_at = ?, updated_at = ? WHERE id = ? RETURNING attempts",
     );
     const expireOpen = db.stmt(
-      "UPDATE job_attempts SET outcome = 'expired', finished_at = ? WHERE job_id = ? AND outcome = 'running'",
+      "UPDATE job_attempts SET outcome = 'expired', finished_at = ? WHERE job_id = ? AND outcome IN ('claimed', 'running')",
     );
     const logAttempt = db.stmt(
-      "INSERT INTO job_attempts (job_id, attempt, worker_id, started_at, outcome) VALUES (?, ?, ?, ?, 'running')",
+      "INSERT INTO job_attempts (job_id, attempt, worker_id, started_at, outcome) VALUES (?, ?, ?, ?, 'claimed')",
     );
     const load = db.stmt(
       `SELECT ${CLAIMED_JOB_COLUMNS} FROM jobs j JOIN events e ON e.id = j.event_id WHERE j.id = ?`,
@@ -185,7 +185,7 @@ function logReport(
        outcome = CASE WHEN @applied = 0 AND outcome = 'expired' THEN 'expired' ELSE @outcome END,
        error = CASE WHEN @applied = 0 AND outcome = 'expired' THEN @note ELSE @error END,
        finished_at = @now, status_code = @statusCode
-     WHERE job_id = @jobId AND attempt = @attempt AND outcome IN ('running', 'expired')`,
+     WHERE job_id = @jobId AND attempt = @attempt AND outcome IN ('claimed', 'running', 'expired')`,
   ).run({
     applied: applied ? 1 : 0,
     outcome: report.outcome,
@@ -207,7 +207,7 @@ export function releaseJob(
   return db.write((context) => {
     const job = jobState(db, jobId);
     db.stmt(
-      "UPDATE job_attempts SET outcome = ?, finished_at = ?, error = ? WHERE job_id = ? AND attempt = ? AND outcome = 'running'",
+      "UPDATE job_attempts SET outcome = ?, finished_at = ?, error = ? WHERE job_id = ? AND attempt = ? AND outcome IN ('claimed', 'running')",
     ).run(options.outcome ?? 'released', now, options.reason, jobId, options.attempt);
     if (job.status !== 'running' || job.attempts !== options.attempt)
       return { applied: false, status: job.status };
@@ -235,6 +235,21 @@ export function extendLease(
       jobId,
     );
     return { applied: true, status: 'running' };
+  });
+}
+
+/** Marks claimed attempts as started (`claimed` → `running`, `started_at` = now); one write for all. */
+export function markStarted(
+  db: SqliteConnection,
+  leases: readonly LeaseRef[],
+  options: { now?: Date },
+): Promise<void> {
+  const now = ms(options.now);
+  return db.write(() => {
+    const start = db.stmt(
+      "UPDATE job_attempts SET outcome = 'running', started_at = ? WHERE job_id = ? AND attempt = ? AND outcome = 'claimed'",
+    );
+    for (const lease of leases) start.run(now, lease.jobId, lease.attempt);
   });
 }
 

@@ -204,6 +204,10 @@ export class SqliteStore implements Store {
     return this.#writer.call('extendLeases', [leases, options]);
   }
 
+  markStarted(leases: readonly LeaseRef[], options: { now?: Date } = {}): Promise<void> {
+    return this.#writer.call('markStarted', [leases, options]);
+  }
+
   replayEvent(eventId: string, options?: { handler?: string; now?: Date }): Promise<ReplayResult> {
     return this.#writer.call('replayEvent', [eventId, options]);
   }

@@ -27,6 +27,7 @@ export const WRITER_METHODS = [
   'releaseJob',
   'extendLease',
   'extendLeases',
+  'markStarted',
   'replayEvent',
   'replayDeadLetters',
   'pruneChunk',

@@ -806,7 +806,7 @@ export function defineStoreContract(engine: string, harness: StoreHarness): void
           ]);
         expect(await attemptLog()).toEqual([
           [1, 'expired', seconds(64).toISOString()],
-          [2, 'running', null],
+          [2, 'claimed', null],
         ]);
         // The first owner's late failure is logged but does not touch the job the new owner runs.
         expect(
@@ -819,7 +819,7 @@ export function defineStoreContract(engine: string, harness: StoreHarness): void
         ).toEqual({ applied: false, status: 'running' });
         expect(await attemptLog()).toEqual([
           [1, 'expired', seconds(66).toISOString()],
-          [2, 'running', null],
+          [2, 'claimed', null],
         ]);
         expect((await store.getEvent(job?.eventId ?? ''))?.jobs[0]?.attemptLog[0]?.error).toBe(
           'lease lost: attempt 2 took the job over; this attempt then reported a failure: timeout (not applied)',
@@ -842,8 +842,24 @@ export function defineStoreContract(engine: string, harness: StoreHarness): void
         const log = (await store.getEvent(job?.eventId ?? ''))?.jobs[0]?.attemptLog;
         expect(log?.map((a) => [a.outcome, a.error])).toEqual([
           ['released', 'shutting down'],
-          ['running', null],
+          ['claimed', null],
         ]);
+      });
+
+      it('records a claimed attempt as `claimed` until markStarted, then `running` from its start', async () => {
+        const store = await open();
+        await store.ingest(delivery(), [orderEvent('1'), orderEvent('2')], ['erp']);
+        const [first, second] = await claimAll(store, 'w', seconds(1));
+        const attemptOf = async (eventId: string) =>
+          (await store.getEvent(eventId))?.jobs[0]?.attemptLog.map((a) => [a.outcome, a.startedAt.getTime()]);
+        expect(await attemptOf(first?.eventId ?? '')).toEqual([['claimed', seconds(1).getTime()]]);
+        await store.markStarted([{ jobId: first?.id ?? '', attempt: 1 }], { now: seconds(3) });
+        expect(await attemptOf(first?.eventId ?? '')).toEqual([['running', seconds(3).getTime()]]);
+        // already reported: a late start changes nothing
+        await store.completeJob(second?.id ?? '', { attempt: 1, now: seconds(4) });
+        await store.markStarted([{ jobId: second?.id ?? '', attempt: 1 }], { now: seconds(5) });
+        expect(await attemptOf(second?.eventId ?? '')).toEqual([['succeeded', seconds(1).getTime()]]);
+        await store.markStarted([], { now: seconds(6) });
       });
 
       it('records a job handed back because its event is held as `held`, not `released`', async () => {
@@ -877,7 +893,7 @@ export function defineStoreContract(engine: string, harness: StoreHarness): void
         const detail = await store.getEvent(events[0]?.id ?? '');
         expect(detail?.jobs[0]?.attemptLog.map((a) => [a.attempt, a.outcome, a.statusCode])).toEqual([
           [1, 'failed', 410],
-          [2, 'running', null],
+          [2, 'claimed', null],
         ]);
       });
 
