@@ -21,6 +21,8 @@ export class StoreUnavailableError extends StoreError {
    * a backup does. The store that saw it stays unready until it is restarted on a sound file.
    */
   readonly damaged: boolean;
+  /** What failed, without the advice (`SQLITE_BUSY: database is locked`, …): for other wordings (readiness). */
+  readonly detail: string;
 
   constructor(detail: string, options?: { cause?: unknown; damaged?: boolean }) {
     super(
@@ -31,6 +33,7 @@ export class StoreUnavailableError extends StoreError {
       options?.cause === undefined ? undefined : { cause: options.cause },
     );
     this.damaged = options?.damaged === true;
+    this.detail = detail;
   }
 }
 

@@ -7,7 +7,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { errorBody } from '../../http/error-body.js';
 import { withStoreTimeout } from '../../ingest/store-call.js';
-import { StoreError } from '../../store/store.js';
+import { StoreError, StoreUnavailableError } from '../../store/store.js';
 
 export const healthRoutes: FastifyPluginAsync = async (app) => {
   const { store, config, metrics } = app;
@@ -21,9 +21,18 @@ export const healthRoutes: FastifyPluginAsync = async (app) => {
     } catch (error) {
       metrics.storeErrors.inc({ operation: 'ping' });
       request.log.warn({ err: error }, 'readiness probe: store unavailable');
-      const message =
-        error instanceof StoreError ? error.message : 'The event store did not answer the ping.';
+      const message = readinessMessage(error);
       return reply.code(503).send(errorBody('store_unavailable', message, {}, { store: store.kind }));
     }
   });
 };
+
+/** Why the receiver is not ready, for a probe: the store errors' own text speaks to a delivery's sender. */
+function readinessMessage(error: unknown): string {
+  if (error instanceof StoreUnavailableError) {
+    return error.damaged
+      ? `The event store's database file is damaged (${error.detail}): stop the receiver and restore the file from a backup (receiver README, Backups).`
+      : `The event store cannot store a delivery now (${error.detail}): deliveries are answered 503 until it can; this receiver turns ready again by itself.`;
+  }
+  return error instanceof StoreError ? error.message : 'The event store did not answer the ping.';
+}

@@ -53,7 +53,9 @@ describe('/readyz with the SQLite file locked by another connection', () => {
       ok: false,
       error: {
         code: 'store_unavailable',
-        message: expect.stringMatching(/cannot be written now.*SQLITE_BUSY|did not take the write lock/),
+        message: expect.stringMatching(
+          /^The event store cannot store a delivery now \((.*cannot be written now.*SQLITE_BUSY.*|.*did not take the write lock.*)\): deliveries are answered 503 until it can/,
+        ),
       },
       store: 'sqlite',
     });

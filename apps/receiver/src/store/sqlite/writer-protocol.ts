@@ -58,6 +58,9 @@ export type SerializedError = {
   readonly kind: string;
   readonly message: string;
   readonly code?: string;
+  /** StoreUnavailableError's own fields (`damaged`, `detail`), which the message alone does not carry. */
+  readonly damaged?: boolean;
+  readonly detail?: string;
 };
 
 export type WriteOutcome =
@@ -101,6 +104,14 @@ const STORE_ERRORS: Record<string, new (...args: never[]) => StoreError> = {
 };
 
 export function serializeError(error: unknown): SerializedError {
+  if (error instanceof StoreUnavailableError)
+    return {
+      kind: error.name,
+      message: error.message,
+      code: error.code,
+      damaged: error.damaged,
+      detail: error.detail,
+    };
   if (error instanceof StoreError) return { kind: error.name, message: error.message, code: error.code };
   const code = (error as { code?: unknown } | null)?.code;
   return {
@@ -115,7 +126,10 @@ export function deserializeError(error: SerializedError): Error {
   const storeClass = STORE_ERRORS[error.kind];
   if (storeClass !== undefined) {
     // The base constructor takes (code, message) as given; new.target keeps the subclass and its name.
-    return Reflect.construct(StoreError, [error.code ?? 'store_error', error.message], storeClass);
+    const rebuilt = Reflect.construct(StoreError, [error.code ?? 'store_error', error.message], storeClass);
+    if (rebuilt instanceof StoreUnavailableError)
+      Object.assign(rebuilt, { damaged: error.damaged === true, detail: error.detail ?? error.message });
+    return rebuilt;
   }
   const rebuilt = error.kind === 'TypeError' ? new TypeError(error.message) : new Error(error.message);
   if (error.code !== undefined) Object.assign(rebuilt, { code: error.code });

@@ -134,4 +134,18 @@ describe('errors across the thread boundary', () => {
     expect(copy.message).toBe(error.message);
     expect((copy as { code?: string }).code).toBe((error as { code?: string }).code);
   });
+
+  it("keeps StoreUnavailableError's damaged and detail (readiness words its answer from them)", () => {
+    for (const error of [
+      new StoreUnavailableError('SQLITE_BUSY: database is locked'),
+      new StoreUnavailableError('SQLITE_CORRUPT: database disk image is malformed', { damaged: true }),
+    ]) {
+      const copy = deserializeError(structuredClone(serializeError(error))) as StoreUnavailableError;
+      expect(copy).toBeInstanceOf(StoreUnavailableError);
+      expect({ damaged: copy.damaged, detail: copy.detail }).toEqual({
+        damaged: error.damaged,
+        detail: error.detail,
+      });
+    }
+  });
 });
