@@ -112,6 +112,29 @@ describe('a module handler that never settles', () => {
     await waitFor(() => worker.inFlight === 0, 'the worker to hold no job');
   });
 
+  it("bounds the module's loading too: a top-level await that never settles fails each attempt, then dead-letters", async () => {
+    const path = moduleFile(`await new Promise(() => {});
+export default { order_confirm: async (event, ctx) => { report.calls.push(ctx.jobId); } };`);
+    const { store, worker, eventIds } = await start(
+      {
+        stuck: {
+          type: 'module',
+          path,
+          concurrency: 1,
+          timeoutMs: 200,
+          retry: { delays: ['100ms'], jitter: 0 },
+        } as HandlerConfig,
+      },
+      1,
+    );
+    await waitFor(async () => (await store.countJobs()).dead === 1, 'the job to be dead-lettered', 20_000);
+    const job = await jobOf(store, eventIds[0] ?? '');
+    expect(job.attemptLog.map((attempt) => attempt.outcome)).toEqual(['failed', 'dead']);
+    expect(job.lastError).toContain('did not finish loading within 200 ms');
+    expect(report.calls).toHaveLength(0);
+    await waitFor(() => worker.inFlight === 0, 'the worker to hold no job');
+  });
+
   it('ignores a settle after the limit: no second outcome, the failed attempt stands', async () => {
     const path = moduleFile(`export default { order_confirm: async (event, ctx) => {
   report.calls.push(ctx.jobId);

@@ -75,11 +75,13 @@ export function createModuleHandler(options: ModuleHandlerOptions): ModuleHandle
 
   const load = (): Promise<EventHandlers> => {
     if (!loaded) {
-      loaded = importHandlers(options.path, failures).catch((error: unknown) => {
-        loaded = null;
-        failures += 1;
-        throw error;
-      });
+      loaded = withLoadLimit(importHandlers(options.path, failures), options.path, timeoutMs).catch(
+        (error: unknown) => {
+          loaded = null;
+          failures += 1;
+          throw error;
+        },
+      );
     }
     return loaded;
   };
@@ -180,6 +182,32 @@ async function callWithLimit(
     clearTimeout(timer);
     running.delete(controller);
   }
+}
+
+/**
+ * The module's import within `timeoutMs`: a top-level `await` that never settles would otherwise hold
+ * every job of the handler (each waits for the import) and the start-up check for ever. The import
+ * itself cannot be stopped; the next attempt imports the file afresh (`?reload=`).
+ */
+function withLoadLimit(
+  loading: Promise<EventHandlers>,
+  path: string,
+  timeoutMs: number,
+): Promise<EventHandlers> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new ModuleHandlerError(
+            `Handler module ${path} did not finish loading within ${timeoutMs} ms (a top-level await that never settles?); make its top-level code finish, or raise the handler's "timeoutMs"`,
+          ),
+        ),
+      timeoutMs,
+    );
+    timer.unref();
+  });
+  return Promise.race([loading, limit]).finally(() => clearTimeout(timer));
 }
 
 async function importHandlers(path: string, reloads: number): Promise<EventHandlers> {
