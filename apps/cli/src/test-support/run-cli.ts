@@ -76,6 +76,14 @@ export function runCli(configDir: string, args: string[], options: RunOptions = 
   });
 }
 
+/** `srhooks trigger order_confirm --to URL --seed SEED --json` for each seed; throws with its stderr when one fails. */
+export async function triggerOrders(configDir: string, url: string, seeds: readonly string[]): Promise<void> {
+  for (const seed of seeds) {
+    const sent = await runCli(configDir, ['trigger', 'order_confirm', '--to', url, '--seed', seed, '--json']);
+    if (sent.code !== 0) throw new Error(`srhooks trigger exited ${sent.code}: ${sent.stderr}`);
+  }
+}
+
 export interface AdminCli {
   /** `srhooks …args --receiver <receiver>`, the admin token in SRHOOKS_ADMIN_TOKEN. */
   admin(...args: string[]): Promise<CliRun>;

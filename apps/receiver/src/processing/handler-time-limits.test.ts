@@ -74,6 +74,16 @@ async function jobOf(store: Store, eventId: string) {
   return job;
 }
 
+/** A module handler with one slot, a 200 ms limit and two attempts (100 ms apart). */
+const twoAttemptModule = (path: string): HandlerConfig =>
+  ({
+    type: 'module',
+    path,
+    concurrency: 1,
+    timeoutMs: 200,
+    retry: { delays: ['100ms'], jitter: 0 },
+  }) as HandlerConfig;
+
 const HANG = `export default { order_confirm: async (event, ctx) => {
   report.calls.push(ctx.jobId);
   ctx.signal?.addEventListener('abort', () => report.aborted.push(ctx.signal.reason.code));
@@ -85,13 +95,7 @@ describe('a module handler that never settles', () => {
     const path = moduleFile(HANG);
     const { store, worker, eventIds } = await start(
       {
-        hang: {
-          type: 'module',
-          path,
-          concurrency: 1,
-          timeoutMs: 200,
-          retry: { delays: ['100ms'], jitter: 0 },
-        } as HandlerConfig,
+        hang: twoAttemptModule(path),
       },
       2,
     );
@@ -117,13 +121,7 @@ describe('a module handler that never settles', () => {
 export default { order_confirm: async (event, ctx) => { report.calls.push(ctx.jobId); } };`);
     const { store, worker, eventIds } = await start(
       {
-        stuck: {
-          type: 'module',
-          path,
-          concurrency: 1,
-          timeoutMs: 200,
-          retry: { delays: ['100ms'], jitter: 0 },
-        } as HandlerConfig,
+        stuck: twoAttemptModule(path),
       },
       1,
     );

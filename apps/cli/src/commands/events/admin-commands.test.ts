@@ -5,7 +5,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type CaptureServer, startCaptureServer } from '../../test-support/capture-server.js';
-import { adminCli, type CliRun, runCli, seenOutput, tempConfigDir } from '../../test-support/run-cli.js';
+import {
+  adminCli,
+  type CliRun,
+  runCli,
+  seenOutput,
+  tempConfigDir,
+  triggerOrders,
+} from '../../test-support/run-cli.js';
 import { forwardTo, type Receiver, startTestReceiver } from '../../test-support/test-receiver.js';
 
 const config = tempConfigDir();
@@ -274,18 +281,7 @@ describe('srhooks dead-letters and events (receiver admin API)', () => {
 
   it('dead-letters list pages: --limit, --cursor, and the "more:" line with the total', async () => {
     targetStatus = 400;
-    for (const seed of ['admin-page-1', 'admin-page-2']) {
-      const sent = await runCli(config.dir, [
-        'trigger',
-        'order_confirm',
-        '--to',
-        orderUrl,
-        '--seed',
-        seed,
-        '--json',
-      ]);
-      if (sent.code !== 0) throw new Error(sent.stderr);
-    }
+    await triggerOrders(config.dir, orderUrl, ['admin-page-1', 'admin-page-2']);
     await expect.poll(async () => receiver.store.countDeadLetters(), { timeout: 10_000 }).toBe(2);
     const first = await adminJson('dead-letters', 'list', '--limit', '1');
     expect(first.items).toHaveLength(1);

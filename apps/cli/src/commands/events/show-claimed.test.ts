@@ -7,7 +7,7 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import { adminCli, runCli, tempConfigDir } from '../../test-support/run-cli.js';
+import { adminCli, tempConfigDir, triggerOrders } from '../../test-support/run-cli.js';
 import { forwardTo, type Receiver, startTestReceiver } from '../../test-support/test-receiver.js';
 
 const config = tempConfigDir();
@@ -34,18 +34,7 @@ beforeAll(async () => {
   });
   ({ receiver, url: base } = started);
   const url = started.deliveryUrl({ shop: 'acme', event: 'order_confirm' });
-  for (const seed of ['first', 'second']) {
-    const sent = await runCli(config.dir, [
-      'trigger',
-      'order_confirm',
-      '--to',
-      url,
-      '--seed',
-      seed,
-      '--json',
-    ]);
-    if (sent.code !== 0) throw new Error(sent.stderr);
-  }
+  await triggerOrders(config.dir, url, ['first', 'second']);
 }, 30_000);
 afterAll(async () => {
   for (const response of held.splice(0)) response.end('ok');
