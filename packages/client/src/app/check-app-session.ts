@@ -5,6 +5,7 @@ import {
   AppSessionValidSchema,
 } from '@srhooks/contracts';
 import { NetworkError, ShopRenterError } from '../errors.js';
+import { parseJson } from '../http/parse-json.js';
 import { requestTimer } from '../http/request-timer.js';
 import { type QueryInput, queryValues } from './app-query.js';
 
@@ -101,12 +102,4 @@ export async function checkAppSession(
     `GET ${where.url} answered ${response.status} without a session check's answer: use the receiver's {publicUrl}{entryPath}/session URL (app mode must be on)`,
     { status: response.status, url: where.url },
   );
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

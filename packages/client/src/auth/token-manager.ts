@@ -1,6 +1,7 @@
 import { TokenErrorBodySchema, TokenResponseSchema } from '@srhooks/contracts';
 import { retryDelayMs } from '../backoff.js';
 import { TokenError } from '../errors.js';
+import { parseJson } from '../http/parse-json.js';
 import { requestTimer } from '../http/request-timer.js';
 import type { Fetch } from '../middleware/types.js';
 import { readJwtClaims } from './jwt-claims.js';
@@ -218,14 +219,6 @@ export class TokenManager {
 
 function publicToken(token: CachedToken): AccessToken {
   return { accessToken: token.accessToken, expiresAt: token.expiresAt, scopes: [...token.scopes] };
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 function describe(cause: unknown): string {
