@@ -1,0 +1,98 @@
+/** The Store contract, quarantine: undecodable deliveries kept raw, and their re-processing. */
+import { describe, expect, it } from 'vitest';
+import { StoreConflictError, StoreNotFoundError } from '../../store.js';
+import { type ContractStores, claimAll, delivery, orderEvent, seconds, T0 } from './fixtures.js';
+
+export function quarantineContract({ open }: ContractStores): void {
+  describe('quarantine', () => {
+    it('stores an undecodable delivery with its reason and re-processes it after a fix', async () => {
+      const store = await open();
+      const body = Buffer.from('{"orders":{"order":[{"innerId":"77",');
+      const { deliveryId } = await store.quarantine(
+        delivery({ rawBody: body, contentType: 'application/json' }),
+        { code: 'invalid_json', message: 'Unexpected end of JSON input at position 36' },
+      );
+      const stored = await store.getDelivery(deliveryId);
+      expect(stored).toMatchObject({
+        status: 'quarantined',
+        decodeError: { code: 'invalid_json', message: 'Unexpected end of JSON input at position 36' },
+        events: [],
+        reprocessedAt: null,
+      });
+      expect(stored?.rawBody.equals(body)).toBe(true);
+      expect((await store.listDeliveries({ status: 'quarantined' })).items.map((d) => d.id)).toEqual([
+        deliveryId,
+      ]);
+
+      const result = await store.reprocessQuarantined(deliveryId, [orderEvent('77')], ['erp'], {
+        now: seconds(60),
+      });
+      expect(result).toMatchObject({ deliveryId, duplicates: 0 });
+      const after = await store.getDelivery(deliveryId);
+      expect(after?.status).toBe('reprocessed');
+      expect(after?.reprocessedAt?.toISOString()).toBe(seconds(60).toISOString());
+      expect(after?.decodeError?.code).toBe('invalid_json');
+      expect(after?.events.map((event) => event.orderNumber)).toEqual(['77']);
+      expect(after?.events[0]?.receivedAt.toISOString()).toBe(T0.toISOString());
+      expect(await claimAll(store, 'w', seconds(59))).toEqual([]);
+      expect((await claimAll(store, 'w', seconds(60))).map((job) => job.eventId)).toEqual([
+        result.events[0]?.id,
+      ]);
+
+      await expect(store.reprocessQuarantined(deliveryId, [orderEvent('77')], [])).rejects.toBeInstanceOf(
+        StoreConflictError,
+      );
+      await expect(store.reprocessQuarantined('dlv_missing', [], [])).rejects.toBeInstanceOf(
+        StoreNotFoundError,
+      );
+    });
+
+    it("re-processes a quarantined delivery under another shop and event (fileAs), with that shop's dedupe", async () => {
+      const store = await open();
+      const payload = { id: 5, status: 'paid', time: 1_700_000_000 };
+      const dedupeKey = 'payment:5:paid:1700000000';
+      const filed = await store.ingest(
+        delivery({ shop: 'alpha', event: 'payment_status' as never }),
+        [{ dedupeKey, subjectId: '5', payload }],
+        ['erp'],
+      );
+      expect(filed.duplicates).toBe(0);
+      const first = await store.quarantine(
+        delivery({ shop: 'payment-api', event: 'payment_status' as never }),
+        {
+          code: 'unknown_shop',
+          message: 'not installed on beta',
+        },
+      );
+      const moved = await store.reprocessQuarantined(
+        first.deliveryId,
+        [{ dedupeKey: 'card-change:7:accepted:1700000000', subjectId: '7', payload: { changeId: 7 } }],
+        ['erp'],
+        { fileAs: { shop: 'beta', event: 'payment_card_change' }, now: seconds(5) },
+      );
+      expect(moved.duplicates).toBe(0);
+      const after = await store.getDelivery(first.deliveryId);
+      expect(after).toMatchObject({ shop: 'beta', event: 'payment_card_change', status: 'reprocessed' });
+      expect(after?.events.map((event) => [event.shop, event.event])).toEqual([
+        ['beta', 'payment_card_change'],
+      ]);
+      expect((await store.listDeliveries({ shop: 'payment-api' })).items).toEqual([]);
+
+      // Filed under alpha, where the same notification is already: a duplicate, no job.
+      const second = await store.quarantine(delivery({ shop: 'beta', event: 'payment_status' as never }), {
+        code: 'shop_mismatch',
+        message: 'first seen under alpha',
+      });
+      const again = await store.reprocessQuarantined(
+        second.deliveryId,
+        [{ dedupeKey, subjectId: '5', payload }],
+        ['erp'],
+        { fileAs: { shop: 'alpha', event: 'payment_status' } },
+      );
+      expect(again.duplicates).toBe(1);
+      expect(again.events[0]?.duplicateOf).toBe(filed.events[0]?.id);
+      const event = await store.getEvent(again.events[0]?.id as string);
+      expect(event).toMatchObject({ shop: 'alpha', jobs: [] });
+    });
+  });
+}

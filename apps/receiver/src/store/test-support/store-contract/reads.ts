@@ -1,0 +1,82 @@
+/** The Store contract, reads: deliveries and events listed, searched and fetched. */
+import { describe, expect, it } from 'vitest';
+import type { Store } from '../../store.js';
+import { type ContractStores, delivery, orderEvent, rawOrderBody, seconds } from './fixtures.js';
+
+export function readsContract({ open }: ContractStores): void {
+  describe('reads', () => {
+    it('filters by shop, event, status, time range and order number / customer text, newest first, paged', async () => {
+      const store = await open();
+      const a = await store.ingest(delivery({ receivedAt: seconds(0) }), [orderEvent('1001')], ['erp']);
+      const b = await store.ingest(
+        delivery({ receivedAt: seconds(10), shop: 'butor' }),
+        [orderEvent('1002', { firstname: 'Győző', lastname: 'Árvíztűrő' })],
+        [],
+      );
+      const c = await store.ingest(
+        delivery({ receivedAt: seconds(20), event: 'order_status_change' }),
+        [
+          orderEvent('2003', {
+            firstname: 'Anna',
+            lastname: 'Kovács',
+            paymentFirstname: 'Béla',
+            paymentLastname: 'Nagy',
+          }),
+        ],
+        ['erp'],
+      );
+      const q = await store.quarantine(delivery({ receivedAt: seconds(30) }), {
+        code: 'bad',
+        message: 'bad body',
+      });
+
+      const ids = async (filter: Parameters<Store['listDeliveries']>[0]) =>
+        (await store.listDeliveries(filter)).items.map((item) => item.id);
+      expect(await ids({})).toEqual([q.deliveryId, c.deliveryId, b.deliveryId, a.deliveryId]);
+      expect(await ids({ shop: 'butor' })).toEqual([b.deliveryId]);
+      expect(await ids({ event: 'order_status_change' })).toEqual([c.deliveryId]);
+      expect(await ids({ status: 'stored' })).toEqual([c.deliveryId, b.deliveryId, a.deliveryId]);
+      expect(await ids({ eventStatus: 'stored' })).toEqual([b.deliveryId]);
+      expect(await ids({ from: seconds(10), to: seconds(30) })).toEqual([c.deliveryId, b.deliveryId]);
+      expect(await ids({ q: 'gyozo' })).toEqual([b.deliveryId]);
+      expect(await ids({ q: 'ÁRVÍZ' })).toEqual([b.deliveryId]);
+      expect(await ids({ q: 'bela nagy' })).toEqual([c.deliveryId]);
+      // Hungarian name order (family name first), accents as typed: the same customer
+      expect(await ids({ q: 'Nagy Béla' })).toEqual([c.deliveryId]);
+      expect(await ids({ q: 'Árvíztűrő  Győző' })).toEqual([b.deliveryId]);
+      expect(await ids({ q: 'Nagy Győző' })).toEqual([]);
+      expect(await ids({ q: '100' })).toEqual([b.deliveryId, a.deliveryId]);
+      expect(await ids({ q: '%' })).toEqual([]);
+      expect(await ids({ q: 'nobody' })).toEqual([]);
+
+      const list = await store.listDeliveries({ shop: 'butor' });
+      expect(list.items[0]).toMatchObject({
+        shop: 'butor',
+        bodyBytes: rawOrderBody.length,
+        events: [{ orderNumber: '1002', customerName: 'Árvíztűrő Győző', status: 'stored' }],
+      });
+
+      const first = await store.listDeliveries({ limit: 3 });
+      expect(first.items).toHaveLength(3);
+      expect(first.nextCursor).toBe(b.deliveryId);
+      const second = await store.listDeliveries({ limit: 3, cursor: first.nextCursor ?? '' });
+      expect(second.items.map((item) => item.id)).toEqual([a.deliveryId]);
+      expect(second.nextCursor).toBeNull();
+
+      const events = async (filter: Parameters<Store['listEvents']>[0]) =>
+        (await store.listEvents(filter)).items.map((item) => item.orderNumber);
+      expect(await events({})).toEqual(['2003', '1002', '1001']);
+      expect(await events({ status: 'pending' })).toEqual(['2003', '1001']);
+      expect(await events({ q: 'kovacs' })).toEqual(['2003']);
+      expect(await events({ q: 'Kovács Anna' })).toEqual(['2003']);
+      expect(await events({ shop: 'demo', event: 'order_confirm' })).toEqual(['1001']);
+      expect(await events({ deliveryId: b.deliveryId })).toEqual(['1002']);
+      expect(await events({ from: seconds(5) })).toEqual(['2003', '1002']);
+      const paged = await store.listEvents({ limit: 2 });
+      expect(paged.nextCursor).toBe(b.events[0]?.id);
+
+      expect(await store.getDelivery('dlv_unknown')).toBeNull();
+      expect(await store.getEvent('evt_unknown')).toBeNull();
+    });
+  });
+}
