@@ -1,0 +1,77 @@
+/** The Store's ingest writes: what the ingest path hands it (deliveries, events) and what it answers. */
+
+import type { WebhookEvent } from '@srhooks/contracts';
+import type { PaymentBindingTouch, PaymentClaimWrite } from '../payment-claim.js';
+import type { EventSource } from '../recovery-records.js';
+
+export interface NewDelivery {
+  /** From the signed URL. */
+  shop: string;
+  event: WebhookEvent;
+  receivedAt: Date;
+  remoteAddress: string;
+  /** Already stripped of secrets. */
+  headers: Record<string, string>;
+  contentType: string;
+  rawBody: Buffer;
+  /** `recovery` for the record of a recovery pass (its events were read back from the API); default `webhook`. */
+  source?: EventSource;
+}
+
+export interface NewEvent {
+  /** contracts' `dedupeKey(shop, event, item)`. */
+  dedupeKey: string;
+  /** Order innerId / subscriber id. */
+  subjectId: string | null;
+  /** Normalised item (JSON-serialisable). */
+  payload: unknown;
+}
+
+export interface IngestedEvent {
+  id: string;
+  dedupeKey: string;
+  /** Id of the earlier event with the same dedupe key, or null for a new event. */
+  duplicateOf: string | null;
+}
+
+export interface IngestResult {
+  deliveryId: string;
+  events: IngestedEvent[];
+  duplicates: number;
+}
+
+export type { PaymentBindingTouch, PaymentClaimWrite };
+
+/** Options of `Store.ingest`. */
+export interface IngestOptions {
+  /**
+   * A Payment API notification's claim on its charge (payment-claim.ts), written in the same transaction:
+   * PaymentClaimConflictError (nothing stored) when the charge is bound to another shop by then.
+   */
+  paymentClaim?: PaymentClaimWrite;
+}
+
+/** Options of `Store.quarantine`. */
+export interface QuarantineOptions {
+  /**
+   * A Payment API notification quarantined for its charge's binding (`shop_mismatch`, `unknown_shop` of a
+   * bound charge): the binding is touched in the same transaction (payment-claim.ts `touchPaymentBinding`),
+   * so retention cannot prune it under the quarantined notification; PaymentClaimConflictError (nothing
+   * stored) when it is gone or bound to another shop by then.
+   */
+  paymentBinding?: PaymentBindingTouch;
+}
+
+/** Options of `Store.reprocessQuarantined`. */
+export interface ReprocessOptions {
+  now?: Date;
+  /** File the delivery and its events under this shop and event (default: those it was quarantined under). */
+  fileAs?: { shop: string; event: string };
+  /** As for `ingest`: the claim is written in the same transaction. */
+  paymentClaim?: PaymentClaimWrite;
+}
+
+export interface DecodeFailure {
+  code: string;
+  message: string;
+}
