@@ -55,6 +55,11 @@ function issueMessage(where: 'query' | 'params' | 'body', issue: z.core.$ZodIssu
 }
 
 /** A query, path parameter or body that does not pass its schema; names the first offending field. */
+/** 409 `not_quarantined` (README): the delivery was re-processed already, or never quarantined. */
+export function notQuarantined(message: string): AdminApiError {
+  return new AdminApiError(409, 'not_quarantined', message);
+}
+
 export class AdminValidationError extends AdminApiError {
   constructor(where: 'query' | 'params' | 'body', error: z.ZodError, input?: unknown) {
     const issue = error.issues[0];

@@ -3,23 +3,9 @@
  * store timeout (a hung store is a quick 503, never a hanging page), replays, releasing a held event,
  * re-processing a quarantined delivery, re-enabling a disabled handler.
  */
-import {
-  DeliveryDecodeError,
-  decodeDelivery,
-  isWebhookEvent,
-  PAYMENT_EVENTS,
-  type PaymentEvent,
-} from '@srhooks/contracts';
-import {
-  fileAndStore,
-  filePaymentNotification,
-  type PaymentFiling,
-  readPaymentBody,
-  storedShopParameter,
-} from '../app-mode/payment-filing.js';
+import { isWebhookEvent } from '@srhooks/contracts';
 import type { ReceiverConfig } from '../config/config-schema.js';
 import type { HandlerRegistry } from '../handlers/handler-registry.js';
-import { eventsFromDelivery } from '../ingest/events-from-delivery.js';
 import { withStoreTimeout } from '../ingest/store-call.js';
 import type { AppShopStore } from '../store/app-shops/app-shop-store.js';
 import { deadLetterCursor, MAX_DEAD_LETTERS, pageSize } from '../store/list-query.js';
@@ -37,18 +23,18 @@ import type {
   HandlerState,
   IngestResult,
   JobRecord,
-  NewEvent,
   Page,
-  PaymentClaimWrite,
   PruneCounts,
   Store,
 } from '../store/store.js';
-import { StoreConflictError } from '../store/store.js';
-import { AdminApiError } from './admin-errors.js';
+import { AdminApiError, notQuarantined } from './admin-errors.js';
 import type { PruneRequest } from './admin-request-schemas.js';
+import { DeliveryReprocess, type ReprocessRequest } from './delivery-reprocess.js';
 
 /** Dead letters replayed per store call by `replayDeadLetters` (at most MAX_DEAD_LETTERS). */
 export const DEAD_LETTER_REPLAY_BATCH = 1000;
+
+export type { ReprocessRequest } from './delivery-reprocess.js';
 
 export interface AdminOperationsOptions {
   store: Store;
@@ -56,12 +42,6 @@ export interface AdminOperationsOptions {
   config: Pick<ReceiverConfig, 'bodyLimit' | 'storeTimeoutMs' | 'shops' | 'app'>;
   /** App mode's store: quarantined Payment API notifications are re-processed with its filing rules. */
   appShops?: AppShopStore | null;
-}
-
-/** Options of a re-process (README, Admin API). */
-export interface ReprocessRequest {
-  /** Payment notification quarantined `shop_mismatch`: file it under the shop its charge is bound to. */
-  acceptShopMismatch?: boolean;
 }
 
 /** The reason an operator's disable records (shown by `srhooks handlers`, the API and the inspector). */
@@ -82,13 +62,13 @@ export class AdminOperations {
   readonly #store: Store;
   readonly #handlers: HandlerRegistry;
   readonly #config: AdminOperationsOptions['config'];
-  readonly #appShops: AppShopStore | null;
+  readonly #reprocess: DeliveryReprocess;
 
   constructor(options: AdminOperationsOptions) {
     this.#store = options.store;
     this.#handlers = options.handlers;
     this.#config = options.config;
-    this.#appShops = options.appShops ?? null;
+    this.#reprocess = new DeliveryReprocess({ ...options, appShops: options.appShops ?? null });
   }
 
   listDeliveries(filter: DeliveryFilter): Promise<Page<DeliverySummary>> {
@@ -222,7 +202,7 @@ export class AdminOperations {
 
   /**
    * Decodes a quarantined delivery again (after a decoder fix) and stores its events and jobs. A Payment
-   * API notification runs the payment filing rules again (reprocessPayment).
+   * API notification runs the payment filing rules again (delivery-reprocess.ts).
    */
   async reprocessDelivery(id: string, request: ReprocessRequest = {}): Promise<IngestResult> {
     const delivery = await this.getDelivery(id);
@@ -231,146 +211,7 @@ export class AdminOperations {
         `Delivery ${id} is ${delivery.status}, not quarantined: only quarantined deliveries can be re-processed.`,
       );
     }
-    if (isPaymentEvent(delivery.event)) return this.#reprocessPayment(delivery, request);
-    if (request.acceptShopMismatch !== undefined) {
-      throw new AdminApiError(
-        400,
-        'invalid_request',
-        `acceptShopMismatch: only for Payment API notifications; delivery ${id} is a ${delivery.event} delivery.`,
-        { in: 'body', field: 'acceptShopMismatch' },
-      );
-    }
-    if (!isWebhookEvent(delivery.event)) {
-      throw new AdminApiError(
-        409,
-        'unknown_event',
-        `Delivery ${id} has an unknown event "${delivery.event}".`,
-      );
-    }
-    let events: ReturnType<typeof eventsFromDelivery>;
-    try {
-      const decoded = decodeDelivery({
-        event: delivery.event,
-        contentType: delivery.contentType,
-        body: delivery.rawBody,
-        limits: { maxBytes: Math.max(this.#config.bodyLimit, delivery.rawBody.length) },
-      });
-      events = eventsFromDelivery(delivery.shop, decoded);
-    } catch (error) {
-      if (!(error instanceof DeliveryDecodeError)) throw error;
-      throw new AdminApiError(
-        422,
-        'still_undecodable',
-        `Delivery ${id} still does not decode (${error.code}: ${error.message}); it stays quarantined. Fix the decoder, then try again.`,
-        {
-          decodeError: {
-            code: error.code,
-            part: error.part,
-            ...(error.path === undefined ? {} : { path: error.path }),
-          },
-        },
-      );
-    }
-    const handlers = [...this.#handlers.namesFor(delivery.shop, delivery.event)];
-    return this.#reprocessStored(id, events, handlers);
-  }
-
-  /**
-   * A quarantined Payment API notification (`invalid_notification`, `unknown_shop`, `shop_mismatch`):
-   * the body is read with today's decoder and filed by the same rules as on arrival
-   * (app-mode/payment-filing.ts) against today's installs and charge bindings. Not checked again: the
-   * hmac (checked on arrival; not stored) and the time tolerance (a re-process is later by nature).
-   * Filed under the shop the rules name — the delivery moves there — where that shop's dedupe applies: a
-   * notification already filed there is stored as a duplicate, its handlers do not run again.
-   */
-  async #reprocessPayment(delivery: DeliveryDetail, request: ReprocessRequest): Promise<IngestResult> {
-    const id = delivery.id;
-    const app = this.#config.app;
-    if (!app || !this.#appShops) {
-      throw new AdminApiError(
-        409,
-        'app_mode_off',
-        `Delivery ${id} is a Payment API notification; re-processing it needs app mode (the app block or SRHOOKS_APP_CLIENT_ID), which this receiver does not run.`,
-      );
-    }
-    const parameter = storedShopParameter(delivery);
-    if (parameter === null) {
-      throw new AdminApiError(
-        409,
-        'unknown_claim',
-        `Delivery ${id} does not record which shop its notification URL named, so the filing rules cannot be run again; file it by hand from the stored body.`,
-      );
-    }
-    const body = readPaymentBody(delivery.rawBody);
-    const context = {
-      configShops: new Set(this.#config.shops.map((shop) => shop.name)),
-      appShops: this.#appShops,
-      storeTimeoutMs: this.#config.storeTimeoutMs,
-      timestampToleranceSeconds: app.timestampToleranceSeconds,
-    };
-    return fileAndStore(
-      () =>
-        filePaymentNotification(context, body, parameter, {
-          acceptShopMismatch: request.acceptShopMismatch === true,
-        }),
-      (filing) => this.#reprocessFiled(id, filing),
-    );
-  }
-
-  /** Re-processes a payment notification as the filing rules decided, its claim in the same transaction. */
-  async #reprocessFiled(id: string, filing: PaymentFiling): Promise<IngestResult> {
-    if (filing.kind === 'quarantine') {
-      const { code, message } = filing.failure;
-      if (code === 'invalid_notification') {
-        throw new AdminApiError(
-          422,
-          'still_undecodable',
-          `Delivery ${id} still does not decode (${message}); it stays quarantined. Fix the decoder, then try again.`,
-          { decodeError: { code, message } },
-        );
-      }
-      const override =
-        code === 'shop_mismatch'
-          ? ' To file it under the shop its charge was first seen under, re-process with acceptShopMismatch: true.'
-          : ' Re-process it once the app is installed on that shop.';
-      throw new AdminApiError(409, code, `Delivery ${id} stays quarantined: ${message}${override}`, {
-        reason: message,
-      });
-    }
-    // `duplicate`: the same notification is filed under its charge's shop already; filing it there records
-    // it as the duplicate it is (no jobs).
-    const shop = filing.kind === 'file' ? filing.shop : filing.filedUnder;
-    const { decoded, subjectId, claim } = filing;
-    return this.#reprocessStored(
-      id,
-      [{ dedupeKey: decoded.dedupeKey, subjectId, payload: decoded.notification }],
-      [...this.#handlers.namesFor(shop, decoded.event)],
-      { shop, event: decoded.event },
-      claim,
-    );
-  }
-
-  async #reprocessStored(
-    id: string,
-    events: NewEvent[],
-    handlers: string[],
-    fileAs?: { shop: string; event: string },
-    paymentClaim?: PaymentClaimWrite,
-  ): Promise<IngestResult> {
-    try {
-      return await this.#call(
-        'reprocess delivery',
-        this.#store.reprocessQuarantined(id, events, handlers, {
-          ...(fileAs ? { fileAs } : {}),
-          ...(paymentClaim ? { paymentClaim } : {}),
-        }),
-      );
-    } catch (error) {
-      // Another call re-processed it since the check above (concurrent calls): the same answer as if
-      // this one had come after it. The store's only conflict here is "not quarantined".
-      if (error instanceof StoreConflictError) throw notQuarantined(error.message);
-      throw error;
-    }
+    return this.#reprocess.run(delivery, request);
   }
 
   /**
@@ -523,15 +364,6 @@ export class AdminOperations {
   #call<T>(operation: string, call: Promise<T>): Promise<T> {
     return withStoreTimeout(operation, call, this.#config.storeTimeoutMs);
   }
-}
-
-function isPaymentEvent(event: string): event is PaymentEvent {
-  return (PAYMENT_EVENTS as readonly string[]).includes(event);
-}
-
-/** 409 `not_quarantined` (README): the delivery was re-processed already, or never quarantined. */
-function notQuarantined(message: string): AdminApiError {
-  return new AdminApiError(409, 'not_quarantined', message);
 }
 
 function notFound(what: 'delivery' | 'event', id: string): AdminApiError {
