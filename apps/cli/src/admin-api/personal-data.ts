@@ -18,7 +18,7 @@ import type {
  * The one place the CLI masks personal data. The admin API answers whole (it is the unmasked view);
  * every command that prints its answers masks them here, human output and `--json` alike, until
  * `--reveal`: customer names as initials, a decode error's quoted sender values as `[hidden]`,
- * handler error texts (a forward target's answer body) hidden whole,
+ * handler error texts (a forward target's answer body) and events' verification details hidden whole,
  * and a delivery's raw body and events' payloads left out. A command calls {@link shown} once on
  * what it prints, so nothing is masked twice or in two ways.
  */
@@ -58,8 +58,18 @@ function maskCustomer<T extends { customerName: string | null }>(event: T): T {
   return event.customerName ? { ...event, customerName: maskName(event.customerName) } : event;
 }
 
-function maskErrorText(text: string | null, howToReveal = REVEAL): string | null {
-  return text === null ? null : maskHandlerError(text, howToReveal);
+function maskErrorText(text: string | null, howToReveal = REVEAL, what?: string): string | null {
+  return text === null ? null : maskHandlerError(text, howToReveal, what);
+}
+
+/**
+ * An event's verification detail repeats what the delivery sent (`innerId delivered <as sent>, …`), as
+ * the held attempt's error quoting it does: hidden whole like that error (`detail hidden (…)`).
+ */
+function maskVerificationDetail<T extends { verificationDetail: string | null }>(event: T): T {
+  return event.verificationDetail === null
+    ? event
+    : { ...event, verificationDetail: maskErrorText(event.verificationDetail, REVEAL, 'detail') };
 }
 
 /** A job's last error is its last attempt's: the target's answer body, or a module handler's message. */
@@ -86,17 +96,19 @@ export function maskEventSummary(event: EventSummaryJson): EventSummaryJson {
   return maskCustomer(event);
 }
 
-/** `events show`: the customer name as initials, every attempt's error hidden, no payload. */
+/** `events show`: the customer name as initials, every attempt's error and the verification detail hidden, no payload. */
 export function maskEventDetail({ payload: _payload, ...event }: EventDetailJson): EventView {
-  return maskCustomer({
-    ...event,
-    jobs: event.jobs.map((job) => ({
-      ...maskJobError(job),
-      attemptLog: job.attemptLog.map((attempt) =>
-        attempt.error === null ? attempt : { ...attempt, error: maskErrorText(attempt.error) },
-      ),
-    })),
-  });
+  return maskVerificationDetail(
+    maskCustomer({
+      ...event,
+      jobs: event.jobs.map((job) => ({
+        ...maskJobError(job),
+        attemptLog: job.attemptLog.map((attempt) =>
+          attempt.error === null ? attempt : { ...attempt, error: maskErrorText(attempt.error) },
+        ),
+      })),
+    }),
+  );
 }
 
 /** `dead-letters list`: the job's last error hidden, its event's customer name as initials. */
@@ -117,7 +129,9 @@ export function maskDeliveryDetail(delivery: DeliveryDetailJson): DeliveryView {
   return maskDecodeError({
     ...delivery,
     rawBody: { bytes: delivery.rawBody.bytes },
-    events: delivery.events.map(({ payload: _payload, ...event }) => maskCustomer(event)),
+    events: delivery.events.map(({ payload: _payload, ...event }) =>
+      maskVerificationDetail(maskCustomer(event)),
+    ),
   });
 }
 

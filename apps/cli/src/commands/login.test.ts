@@ -440,6 +440,51 @@ describe('srhooks login / shops / logout', () => {
     }
   });
 
+  it('logout --all removes a file with an unreadable shop entry, naming it; logout --shop of another shop still refuses', async () => {
+    const other = tempConfigDir();
+    try {
+      mkdirSync(other.dir, { recursive: true });
+      const file = join(other.dir, 'credentials.json');
+      const text = `${JSON.stringify({
+        version: 1,
+        defaultShop: 'demo',
+        shops: {
+          demo: { auth: { clientId: 'c', clientSecret: 's3cr3t-value' }, savedAt: '2026-01-01T00:00:00Z' },
+          broken: { auth: { clientId: 5 }, apiUrl: 'x' },
+        },
+      })}\n`;
+      writeFileSync(file, text, { mode: 0o600 });
+
+      // Forgetting one shop would rewrite the file without the entry it cannot read: refused.
+      const one = await runCli(other.dir, ['logout', '--shop', 'demo', '--json']);
+      expect(one.code).toBe(2);
+      expect(JSON.parse(one.stdout).error).toMatchObject({ code: 'credentials_corrupt', exitCode: 2 });
+      expect(one.stderr).toContain('shop entry "broken" is invalid: auth.clientId must be a string');
+      expect(readFileSync(file, 'utf8')).toBe(text);
+
+      // Forgetting every shop: the unreadable entry goes too, and the output says so.
+      const all = await runCli(other.dir, ['logout', '--all']);
+      expect(all.code).toBe(0);
+      expect(all.stdout).toBe(
+        '✔ removed the credentials for demo, and the unreadable shop entry "broken" (auth.clientId must be a string)\n',
+      );
+      expect(existsSync(file)).toBe(false);
+      expect(all.stdout + all.stderr).not.toContain('s3cr3t');
+
+      writeFileSync(file, text, { mode: 0o600 });
+      const json = await runCli(other.dir, ['logout', '--all', '--json']);
+      expect(json.code).toBe(0);
+      expect(JSON.parse(json.stdout)).toEqual({
+        removed: ['demo', 'broken'],
+        remaining: [],
+        unreadable: [{ shop: 'broken', problem: 'auth.clientId must be a string' }],
+      });
+      expect(existsSync(file)).toBe(false);
+    } finally {
+      other.cleanup();
+    }
+  });
+
   it('logout forgets one shop, then commands ask for a login', async () => {
     const run = await runCli(config.dir, ['logout', '--shop', 'readonly', '--json']);
     expect(run.code).toBe(0);

@@ -11,13 +11,13 @@ export interface LogoutOptions {
 export interface LogoutResult {
   removed: string[];
   remaining: string[];
+  /** `--all` only, when some: the removed shop entries that could not be read, and what was wrong. */
+  unreadable?: Array<{ shop: string; problem: string }>;
 }
 
 export const logoutCommand = defineCommand<LogoutOptions, LogoutResult>({
   async run(options, context) {
     const store = new CredentialStore(resolveConfigDir(context.env));
-    const file = await store.read();
-    const stored = Object.keys(file.shops);
     if (options.all && options.shop) {
       throw usageError(
         '--shop and --all contradict each other',
@@ -26,9 +26,20 @@ export const logoutCommand = defineCommand<LogoutOptions, LogoutResult>({
       );
     }
     if (options.all) {
-      const removed = await store.clear();
-      return { removed, remaining: [] };
+      // Everything goes, entries that do not parse too (named in the output): nothing is lost unasked.
+      const { removed, unreadable } = await store.clear();
+      return unreadable.length === 0
+        ? { removed, remaining: [] }
+        : {
+            removed,
+            remaining: [],
+            unreadable: unreadable.map(({ shop, problem }) => ({ shop, problem })),
+          };
     }
+    // One shop: refused (credentials_corrupt) while any entry does not parse, since the file would be
+    // rewritten without it.
+    const file = await store.read();
+    const stored = Object.keys(file.shops);
     const shop = options.shop ?? context.env.SRHOOKS_SHOP ?? (stored.length === 1 ? stored[0] : undefined);
     if (!shop) {
       throw usageError(
@@ -51,6 +62,10 @@ export const logoutCommand = defineCommand<LogoutOptions, LogoutResult>({
 
   render(result, style) {
     if (result.removed.length === 0) return 'no stored shops';
-    return `${style.green('✔')} removed the credentials for ${result.removed.join(', ')}`;
+    const unreadable = result.unreadable ?? [];
+    const readable = result.removed.filter((shop) => !unreadable.some((entry) => entry.shop === shop));
+    const entries = unreadable.map(({ shop, problem }) => `the unreadable shop entry "${shop}" (${problem})`);
+    const removed = readable.length > 0 ? [readable.join(', '), ...entries] : entries;
+    return `${style.green('✔')} removed the credentials for ${removed.join(', and ')}`;
   },
 });

@@ -38,6 +38,15 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
+/** A shop entry of the file that does not parse: its name, the field and what is wrong, in words (no values). */
+export interface UnreadableShopEntry {
+  shop: string;
+  /** The field under the entry (`auth.clientId`), '' for the entry itself. */
+  field: string;
+  /** `auth.clientId must be a string`. */
+  problem: string;
+}
+
 /** What is wrong with a shop entry: the field (under the entry) and the problem, in words. */
 interface EntryProblem {
   field: string;
@@ -102,11 +111,28 @@ export class CredentialStore {
   }
 
   async read(): Promise<CredentialsFile> {
+    const { file, unreadable } = await this.#readEntries();
+    const [first] = unreadable;
+    if (first) {
+      const { shop: name, field } = first;
+      throw this.invalid(
+        `shop entry "${name}" is invalid: ${first.problem}`,
+        `fix shops.${name}${field ? `.${field}` : ''} in the file, or remove the "${name}" entry (then srhooks login --shop ${name} … stores it again); nothing was changed`,
+      );
+    }
+    return file;
+  }
+
+  /**
+   * The file as `read` takes it, except that shop entries that do not parse are listed apart instead of
+   * refused. Only for removing everything (`clear`): nothing else may act on a file missing an entry.
+   */
+  async #readEntries(): Promise<{ file: CredentialsFile; unreadable: UnreadableShopEntry[] }> {
     let text: string;
     try {
       text = await readFile(this.path, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return emptyFile();
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { file: emptyFile(), unreadable: [] };
       throw new CliError(`${this.path} ${fileProblem(error)}`, {
         code: 'credentials_unreadable',
         hint: 'check the file permissions, or point SRHOOKS_CONFIG_DIR at another directory',
@@ -122,19 +148,22 @@ export class CredentialStore {
         isRecord(raw) ? '"shops" must be a JSON object of shop entries' : 'must be a JSON object',
       );
     const file = emptyFile();
+    const unreadable: UnreadableShopEntry[] = [];
     for (const [name, value] of Object.entries(raw.shops ?? {})) {
       const shop = parseStoredShop(value);
       if ('problem' in shop) {
-        throw this.invalid(
-          `shop entry "${name}" is invalid: ${shop.field ? `${shop.field} ` : ''}${shop.problem}`,
-          `fix shops.${name}${shop.field ? `.${shop.field}` : ''} in the file, or remove the "${name}" entry (then srhooks login --shop ${name} … stores it again); nothing was changed`,
-        );
+        unreadable.push({
+          shop: name,
+          field: shop.field,
+          problem: `${shop.field ? `${shop.field} ` : ''}${shop.problem}`,
+        });
+        continue;
       }
       file.shops[name] = shop;
     }
     if (typeof raw.defaultShop === 'string' && raw.defaultShop in file.shops)
       file.defaultShop = raw.defaultShop;
-    return file;
+    return { file, unreadable };
   }
 
   /**
@@ -192,10 +221,22 @@ export class CredentialStore {
     return true;
   }
 
-  /** Removes every stored shop (the file itself). */
-  async clear(): Promise<string[]> {
-    const file = await this.read();
-    await rm(this.path, { force: true });
-    return Object.keys(file.shops);
+  /**
+   * Removes every stored shop (the file itself), shop entries that do not parse included: removing
+   * everything loses nothing the user did not ask to remove. Returns the shops removed (readable ones
+   * first) and the entries among them that could not be read. A file that is not JSON, or not a
+   * credentials file at all, is still refused (it may not be ours).
+   */
+  async clear(): Promise<{ removed: string[]; unreadable: UnreadableShopEntry[] }> {
+    const { file, unreadable } = await this.#readEntries();
+    try {
+      await rm(this.path, { force: true });
+    } catch (error) {
+      throw new CliError(`cannot delete ${this.path}: ${(error as Error).message}`, {
+        code: 'credentials_unwritable',
+        hint: 'check the directory permissions, or delete the file yourself',
+      });
+    }
+    return { removed: [...Object.keys(file.shops), ...unreadable.map((entry) => entry.shop)], unreadable };
   }
 }

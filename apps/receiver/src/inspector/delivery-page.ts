@@ -61,6 +61,14 @@ export function handlerErrorText(text: string, reveal: boolean, label = ''): Saf
     : html`<div class="error-text masked">${label}<span class="muted">${maskHandlerError(text)}</span></div>`;
 }
 
+/**
+ * An event's verification detail: whole when revealed, else hidden whole like the held attempt's error
+ * that quotes it (it repeats what the delivery sent, e.g. its innerId).
+ */
+function verificationDetailText(detail: string, reveal: boolean): string {
+  return reveal ? detail : maskHandlerError(detail, undefined, 'detail');
+}
+
 function attemptList(job: JobDetail, reveal: boolean): SafeHtml {
   if (job.attemptLog.length === 0) return html`<p class="muted">No attempt yet.</p>`;
   return html`<ol class="attempts">${job.attemptLog.map(
@@ -124,7 +132,7 @@ export function eventSection(event: EventDetail, context: DetailContext): SafeHt
   return html`<section class="panel event" id="event-${event.id}" data-event-id="${event.id}">
   <div class="event-head">
     <h2>${eventTitle(event)}</h2>
-    <div>${statusBadge(event.status)} ${event.verification !== 'unverified' ? statusBadge(event.verification, event.verificationDetail ?? undefined) : ''}</div>
+    <div>${statusBadge(event.status)} ${event.verification !== 'unverified' ? statusBadge(event.verification, event.verificationDetail === null ? undefined : verificationDetailText(event.verificationDetail, context.reveal)) : ''}</div>
   </div>
   <p class="muted mono">${event.id}</p>
   ${
@@ -134,7 +142,7 @@ export function eventSection(event: EventDetail, context: DetailContext): SafeHt
   }
   ${
     event.held
-      ? html`<div class="notice error">Held: the order fetched back from the shop does not match this delivery${event.verificationDetail ? html` (${event.verificationDetail})` : ''}. Its handlers wait until you release it.
+      ? html`<div class="notice error">Held: the order fetched back from the shop does not match this delivery${event.verificationDetail ? html` — ${verificationDetailText(event.verificationDetail, context.reveal)}` : ''}. Its handlers wait until you release it.
       <div class="actions">${postButton(context, `${eventPath}/release`, 'Release', {}, 'Run the handlers for this event although verification failed?')}</div></div>`
       : ''
   }

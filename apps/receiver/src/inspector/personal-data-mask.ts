@@ -42,10 +42,12 @@ export function maskFreeText(text: string): string {
  * A handler's error text (a forward target's answer body, a module handler's thrown message) is free
  * text from outside: ERP targets echo the customer they refused (`customer already exists: <e-mail>
  * <name>`), so it is hidden whole like a comment. The attempt's HTTP status is shown beside it.
- * `reveal` says how the viewer shows it (the inspector's toggle; the CLI's `--reveal`).
+ * `reveal` says how the viewer shows it (the inspector's toggle; the CLI's `--reveal`). A held event's
+ * verification detail (`innerId delivered <as sent>, …`, which the held attempt's error quotes) is hidden
+ * the same way, named by `what` (`detail hidden (…)`).
  */
-export function maskHandlerError(text: string, reveal = 'Show personal data'): string {
-  return `error hidden (${Array.from(text).length} characters; ${reveal} to read it)`;
+export function maskHandlerError(text: string, reveal = 'Show personal data', what = 'error'): string {
+  return `${what} hidden (${Array.from(text).length} characters; ${reveal} to read it)`;
 }
 
 /** Quoted literals of the codec's own messages (`The "data" field is empty.`): not the sender's data. */

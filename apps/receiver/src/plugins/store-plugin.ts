@@ -42,7 +42,7 @@ export function storeSelection(config: ReceiverConfig): Parameters<typeof create
       ...(config.databaseSchema ? { schema: config.databaseSchema } : {}),
     };
   }
-  return { kind: 'sqlite', file: config.db };
+  return { kind: 'sqlite', file: config.db, deliveryWaitMs: config.storeTimeoutMs };
 }
 
 const plugin: FastifyPluginAsync<StorePluginOptions> = async (app, options) => {

@@ -59,7 +59,8 @@ export class AttemptVerification {
     if (result.status === 'verified') return 'ok';
     // The event's verification was recorded (shared by its jobs); this job's release is the current attempt's.
     if (this.#options.superseded(job, log)) return 'superseded';
-    log.warn({ detail: result.detail }, 'event does not match the shop: held until replayed');
+    // Not the detail: it repeats what the delivery sent (free text, like a handler's error, never logged).
+    log.warn('event does not match the shop: held until replayed');
     const held = this.#options.held.of(job);
     if (held !== undefined) held.phase = 'releasing';
     try {

@@ -103,9 +103,21 @@ describe('srhooks events release', () => {
         .items.map((event: { id: string }) => event.id)
         .sort(),
     ).toEqual([...held].sort());
+    // The detail repeats what the delivery sent: hidden like the held attempt's error until --reveal.
     const shown = await admin('events', 'show', held[0] ?? '');
     expect(shown.stdout).toMatch(
-      /^verification\s+mismatched: .*the shop has no order .*its jobs are held until released$/m,
+      /^verification\s+mismatched: the shop's API disagrees with the delivery — detail hidden \(\d+ characters; pass --reveal to read it\); its jobs are held until released$/m,
+    );
+    expect(shown.stdout).not.toContain('the shop has no order');
+    const json = JSON.parse((await admin('events', 'show', held[0] ?? '', '--json')).stdout);
+    expect(json.event.verificationDetail).toMatch(
+      /^detail hidden \(\d+ characters; pass --reveal to read it\)$/,
+    );
+    const delivery = JSON.parse((await admin('deliveries', 'show', json.event.deliveryId, '--json')).stdout);
+    expect(delivery.delivery.events[0].verificationDetail).toMatch(/^detail hidden \(/);
+    const revealed = await admin('events', 'show', held[0] ?? '', '--reveal');
+    expect(revealed.stdout).toMatch(
+      /^verification\s+mismatched: the shop's API disagrees with the delivery — the shop has no order .*its jobs are held until released$/m,
     );
     expect(target.requests).toHaveLength(0);
   });

@@ -1,8 +1,9 @@
 /**
  * `GET /healthz`: the process is up (no dependencies checked).
  * `GET /readyz`: the store could store a delivery now (`Store.ping`: SQLite also takes its write lock,
- * PostgreSQL checks its session may write), within the store timeout; 503 while it cannot, green again
- * by itself as soon as it can (SQLite reuses a probe's outcome for 1 s).
+ * red only once another connection has held it for as long as a delivery waits; PostgreSQL checks its
+ * session may write), within the store timeout; 503 while it cannot, green again by itself as soon as it
+ * can (SQLite reuses a probe's outcome for 1 s).
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { errorBody } from '../../http/error-body.js';

@@ -1,7 +1,9 @@
 /**
  * /readyz follows whether the SQLite store can write, not only read: another connection holding the
- * file's write lock (`BEGIN IMMEDIATE`, standing in for a store that cannot write) turns it red within its
- * time limit, with a body saying why, and it turns green by itself once the lock is released.
+ * file's write lock (`BEGIN IMMEDIATE`, standing in for a store that cannot write) turns it red only once
+ * it has held the lock for as long as a delivery waits for the store (`storeTimeoutMs`): a shorter hold
+ * keeps it green (deliveries would still be stored). Red comes with a body saying why, and it turns green
+ * by itself once the lock is released.
  */
 import { statSync } from 'node:fs';
 import Database from 'better-sqlite3';
@@ -38,17 +40,42 @@ describe('/readyz with the SQLite file locked by another connection', () => {
     await receiver?.close();
   });
 
-  it('is red while the write lock is held and green again by itself once released', {
+  it('stays green while another connection holds the write lock for less than a delivery waits (~2 s of 5 s)', {
     timeout: 30_000,
   }, async () => {
     receiver = await startTestReceiver();
+    expect(receiver.config.storeTimeoutMs).toBe(5000); // how long a delivery waits for the store
+    expect((await until(receiver, 200, 5000)).status).toBe(200);
+
+    locker = new Database(receiver.config.db as string);
+    locker.exec('BEGIN IMMEDIATE');
+    const heldUntil = performance.now() + 2000;
+    const statuses: number[] = [];
+    while (performance.now() < heldUntil) {
+      statuses.push((await readiness(receiver)).status);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    locker.exec('ROLLBACK');
+    statuses.push((await readiness(receiver)).status);
+    expect(statuses.length).toBeGreaterThan(5);
+    expect(new Set(statuses)).toEqual(new Set([200]));
+  });
+
+  it('is red once the write lock has been held for as long as a delivery waits, and green again by itself once released', {
+    timeout: 30_000,
+  }, async () => {
+    // A delivery waits 2.5 s for the store here (default 5 s), to keep the test short.
+    receiver = await startTestReceiver({ storeTimeoutMs: 2500 });
     // The first probe may wait for the writer thread to start.
     expect((await until(receiver, 200, 5000)).status).toBe(200);
 
     locker = new Database(receiver.config.db as string);
     locker.exec('BEGIN IMMEDIATE');
-    const red = await until(receiver, 503, 5000);
+    const lockedAt = performance.now();
+    const red = await until(receiver, 503, 10_000);
     expect(red.status).toBe(503);
+    // never red before the lock was held for the delivery wait
+    expect(performance.now() - lockedAt).toBeGreaterThanOrEqual(2500);
     expect(red.json).toEqual({
       ok: false,
       error: {

@@ -9,6 +9,7 @@ import { existsSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../processing/test-support/processing-fixtures.js';
 import { ensureBuiltMain, RECEIVER_ROOT } from '../../test-support/built-main.js';
@@ -137,5 +138,33 @@ describe('the SQLite receiver lock', () => {
     })();
     expect(error).toBeInstanceOf(StoreUnavailableError);
     expect((error as Error).message).toContain(join(notADirectory, 'store.db'));
+  });
+
+  it('refuses an existing file that is not SQLite as not a database, without creating the lock file beside it', () => {
+    const file = nextFile();
+    writeFileSync(file, 'these are notes, not a SQLite database\n');
+    const error = (() => {
+      try {
+        acquire(file);
+      } catch (caught) {
+        return caught;
+      }
+    })();
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect((error as StoreUnavailableError).damaged).toBe(true);
+    expect((error as Error).message).toContain('SQLITE_NOTADB');
+    expect((error as Error).message).toContain(file);
+    expect(existsSync(`${file}${LOCK_FILE_SUFFIX}`)).toBe(false);
+    expect(existsSync(`${file}${HOLDER_FILE_SUFFIX}`)).toBe(false);
+
+    // An empty file (SQLite makes it a database) and a real SQLite file are locked as before.
+    const empty = nextFile();
+    writeFileSync(empty, '');
+    acquire(empty);
+    expect(existsSync(`${empty}${LOCK_FILE_SUFFIX}`)).toBe(true);
+    const real = nextFile();
+    new Database(real).exec('CREATE TABLE t (x)');
+    acquire(real);
+    expect(existsSync(`${real}${LOCK_FILE_SUFFIX}`)).toBe(true);
   });
 });

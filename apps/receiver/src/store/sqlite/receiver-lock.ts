@@ -14,11 +14,22 @@
  * older than the lock file's last write belongs to an earlier holder and is not shown. `release()`
  * deletes it, then closes the connection.
  *
+ * An existing file that is not SQLite (a wrong SRHOOKS_DB) is refused before the lock file is created.
+ *
  * Never delete the lock file while a receiver runs (the next one would lock a new file), and never open
  * it with fs calls in the holder's process (closing any descriptor of a file drops the process's POSIX
  * locks on it). Only receivers take the lock (store plugin): stores opened directly (tools, tests) do not.
  */
-import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { hostname } from 'node:os';
 import Database from 'better-sqlite3';
 import { type ReceiverLockHolder, StoreInUseError, StoreUnavailableError } from '../store-errors.js';
@@ -26,6 +37,36 @@ import { ensureSqliteDirectory } from './sqlite-connection.js';
 
 export const LOCK_FILE_SUFFIX = '-receiver.lock';
 export const HOLDER_FILE_SUFFIX = '-receiver.json';
+
+/** The first 16 bytes of every SQLite database file. */
+const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
+
+/**
+ * Throws the store's "not a database" error (as opening it would: SQLITE_NOTADB, damaged) when `file`
+ * exists, is not empty and does not start with SQLite's header, so no lock file is left beside a file
+ * that is not the receiver's (a wrong SRHOOKS_DB). A missing, empty or unreadable file passes: SQLite
+ * creates the first, and opening the store reports the last.
+ */
+function refuseNonSqliteFile(file: string): void {
+  const head = Buffer.alloc(SQLITE_HEADER.length);
+  let read: number;
+  try {
+    if (!statSync(file).isFile()) return;
+    const fd = openSync(file, 'r');
+    try {
+      read = readSync(fd, head, 0, head.length, 0);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return;
+  }
+  if (read === 0 || head.equals(SQLITE_HEADER)) return;
+  throw new StoreUnavailableError(
+    `SQLite SQLITE_NOTADB: file is not a database: ${file} does not start with SQLite's header; check that SRHOOKS_DB (or "db") names the receiver's database file`,
+    { damaged: true },
+  );
+}
 
 /** Who holds `file`'s lock, as its holder file says; null when missing, unreadable or an earlier holder's. */
 export function readLockHolder(file: string): ReceiverLockHolder | null {
@@ -64,6 +105,7 @@ export class SqliteReceiverLock {
     this.lockFile = `${file}${LOCK_FILE_SUFFIX}`;
     this.holderFile = `${file}${HOLDER_FILE_SUFFIX}`;
     ensureSqliteDirectory(file);
+    refuseNonSqliteFile(file);
     const me: ReceiverLockHolder = { pid: process.pid, hostname: hostname(), startedAt: new Date() };
     let db: Database.Database | undefined;
     try {

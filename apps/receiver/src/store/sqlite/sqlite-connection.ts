@@ -25,6 +25,9 @@ import { applySqliteMigrations } from './sqlite-migrations.js';
  */
 export const WRITE_FAILURE_MEMORY_MS = 30_000;
 
+/** How long a write waits for another connection holding the file's write lock, by default. */
+export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
 /** Page cache per connection (KiB): the writer's hot pages are the right edges of its indexes. */
 const SQLITE_CACHE_KIB = 4096;
 
@@ -107,7 +110,9 @@ export class SqliteConnection {
       db.pragma('synchronous = FULL');
       // Savepoint sub-journals stay in memory: a file-backed one doubles the system time of a batch.
       db.pragma('temp_store = MEMORY');
-      db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
+      db.pragma(
+        `busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS))}`,
+      );
       db.pragma('foreign_keys = ON');
       // better-sqlite3 builds SQLite with a 16 MB page cache per connection, which an append-mostly
       // ingest fills within seconds (RSS) without reading it back; the OS page cache serves re-reads.
@@ -182,10 +187,12 @@ export class SqliteConnection {
    * The write-readiness check (run on the writer's connection, between batches): the write lock can be
    * taken within `limitMs` (`BEGIN IMMEDIATE; ROLLBACK`, which writes nothing and costs no fsync), and no
    * batch failed for a reason such a probe cannot see (disk full, I/O error, read-only file) within the
-   * last {@link WRITE_FAILURE_MEMORY_MS} with nothing committed since. A lock held by another connection
-   * fails it with SQLITE_BUSY after `limitMs`; the connection's own busy timeout is restored afterwards.
+   * last {@link WRITE_FAILURE_MEMORY_MS} with nothing committed since. Returns undefined when it took the
+   * lock, or SQLite's words (`SQLite SQLITE_BUSY: database is locked`) when another connection held it
+   * beyond `limitMs` (not a failure by itself: see `write-readiness.ts`); throws for any other reason. The
+   * connection's own busy timeout is restored afterwards.
    */
-  probeWrite(limitMs: number): void {
+  probeWrite(limitMs: number): string | undefined {
     if (this.#damage !== null) throw this.#damage;
     if (this.#closed) throw new StoreUnavailableError('the SQLite store is closed');
     const failure = this.#committer.recentFailure(WRITE_FAILURE_MEMORY_MS);
@@ -201,8 +208,11 @@ export class SqliteConnection {
     try {
       this.stmt('BEGIN IMMEDIATE').run();
       this.stmt('ROLLBACK').run();
+      return undefined;
     } catch (error) {
       if (db.inTransaction) db.exec('ROLLBACK');
+      const code = (error as { code?: unknown } | null)?.code;
+      if (typeof code === 'string' && /^SQLITE_(BUSY|LOCKED)/.test(code)) return sqliteDetail(error);
       const mapped = mapSqliteError(error);
       if (!(mapped instanceof StoreUnavailableError) || mapped.damaged) throw this.#noteDamage(mapped);
       throw new StoreUnavailableError(`the SQLite file cannot be written now: ${sqliteDetail(error)}`, {

@@ -87,8 +87,8 @@ export class SqliteEngine {
   }
 
   /** The write-readiness check, on this engine's connection (the writer thread's): see SqliteConnection. */
-  async probeWrite(limitMs: number): Promise<void> {
-    this.#conn.probeWrite(limitMs);
+  async probeWrite(limitMs: number): Promise<string | undefined> {
+    return this.#conn.probeWrite(limitMs);
   }
 
   async close(): Promise<void> {

@@ -55,12 +55,20 @@ import type {
   VerificationUpdate,
 } from '../store.js';
 import { StoreConfigError, StoreNotFoundError } from '../store-errors.js';
+import { DEFAULT_BUSY_TIMEOUT_MS } from './sqlite-connection.js';
 import { DEFAULT_SQLITE_FILE, SqliteEngine, type SqliteEngineOptions } from './sqlite-engine.js';
-import { WriteReadiness } from './write-readiness.js';
+import { WRITE_LOCK_WAIT_MS, WriteReadiness } from './write-readiness.js';
 import { SqliteWriterThread } from './writer-thread-client.js';
 
 export { DEFAULT_SQLITE_FILE };
-export type SqliteStoreOptions = SqliteEngineOptions;
+export interface SqliteStoreOptions extends SqliteEngineOptions {
+  /**
+   * How long a delivery waits for the store before it is answered 503 (the receiver passes its
+   * storeTimeoutMs; default 5000 ms). Readiness stays green while another connection holds the file's
+   * write lock for less than this and the busy timeout (a delivery would still be stored meanwhile).
+   */
+  deliveryWaitMs?: number;
+}
 
 /**
  * The delivery with its raw body copied into an ArrayBuffer of its own, to be moved to the writer thread.
@@ -81,11 +89,16 @@ export class SqliteStore implements Store {
   readonly #writer: SqliteWriterThread;
   readonly #feed = new ChangeFeed();
   readonly #recoveryLocks = new Set<string>();
-  readonly #writeReadiness = new WriteReadiness((limitMs) => this.#writer.call('probeWrite', [limitMs]), {
-    failures: () => this.#writer.unavailableOutcomes,
-  });
+  readonly #writeReadiness: WriteReadiness;
 
-  constructor(options: SqliteStoreOptions = {}) {
+  constructor({ deliveryWaitMs, ...options }: SqliteStoreOptions = {}) {
+    this.#writeReadiness = new WriteReadiness((limitMs) => this.#writer.call('probeWrite', [limitMs]), {
+      failures: () => this.#writer.unavailableOutcomes,
+      lockWaitMs: Math.min(
+        deliveryWaitMs ?? WRITE_LOCK_WAIT_MS,
+        options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS,
+      ),
+    });
     const file = options.file ?? DEFAULT_SQLITE_FILE;
     if (file === ':memory:' || file === '') {
       throw new StoreConfigError(
@@ -106,8 +119,8 @@ export class SqliteStore implements Store {
 
   /**
    * Readiness: the file answers a read here, and the writer thread can take the write lock (a probe that
-   * writes nothing, see `write-readiness.ts`) and has not just failed a write for a reason the probe
-   * cannot see (disk full, I/O error).
+   * writes nothing, see `write-readiness.ts`; another connection may hold it for less than a delivery
+   * waits) and has not just failed a write for a reason the probe cannot see (disk full, I/O error).
    */
   async ping(): Promise<void> {
     await this.#reader.ping();
