@@ -20,12 +20,15 @@ async function readiness(receiver: TestReceiver) {
   return { status: response.status, json, ms: performance.now() - started };
 }
 
-/** Polls /readyz until it answers `status` (each answer checked to be quick), within `withinMs`. */
+/**
+ * Polls /readyz until it answers `status`, within `withinMs`. Each answer is checked not to hang (the
+ * probe's own limit is 1 s; 10 s leaves room for a loaded CI machine without hiding a hang).
+ */
 async function until(receiver: TestReceiver, status: number, withinMs: number) {
   const deadline = performance.now() + withinMs;
   for (;;) {
     const answer = await readiness(receiver);
-    expect(answer.ms).toBeLessThan(2500);
+    expect(answer.ms).toBeLessThan(10_000);
     if (answer.status === status || performance.now() > deadline) return answer;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -40,7 +43,7 @@ describe('/readyz with the SQLite file locked by another connection', () => {
     await receiver?.close();
   });
 
-  it('stays green while another connection holds the write lock for less than a delivery waits (~2 s of 5 s)', {
+  it('stays green while another connection holds the write lock for less than a delivery waits (3.5 s of 5 s)', {
     timeout: 30_000,
   }, async () => {
     receiver = await startTestReceiver();
@@ -48,34 +51,46 @@ describe('/readyz with the SQLite file locked by another connection', () => {
     expect((await until(receiver, 200, 5000)).status).toBe(200);
 
     locker = new Database(receiver.config.db as string);
-    locker.exec('BEGIN IMMEDIATE');
-    const heldUntil = performance.now() + 2000;
+    const held = locker;
+    held.exec('BEGIN IMMEDIATE');
+    // Released by the clock, not after a probe: a slow answer on a loaded machine must not stretch the hold.
+    let releasedAt = 0;
+    const release = setTimeout(() => {
+      held.exec('ROLLBACK');
+      releasedAt = performance.now();
+    }, 3500);
     const statuses: number[] = [];
-    while (performance.now() < heldUntil) {
-      statuses.push((await readiness(receiver)).status);
-      await new Promise((resolve) => setTimeout(resolve, 100));
+    try {
+      while (releasedAt === 0) {
+        statuses.push((await readiness(receiver)).status);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    } finally {
+      clearTimeout(release);
+      if (held.inTransaction) held.exec('ROLLBACK');
     }
-    locker.exec('ROLLBACK');
     statuses.push((await readiness(receiver)).status);
-    expect(statuses.length).toBeGreaterThan(5);
+    expect(statuses.length).toBeGreaterThan(1);
     expect(new Set(statuses)).toEqual(new Set([200]));
   });
 
   it('is red once the write lock has been held for as long as a delivery waits, and green again by itself once released', {
-    timeout: 30_000,
+    timeout: 45_000,
   }, async () => {
-    // A delivery waits 2.5 s for the store here (default 5 s), to keep the test short.
-    receiver = await startTestReceiver({ storeTimeoutMs: 2500 });
+    // A delivery waits 5 s for the store (the default): long enough that a readiness answer given while a
+    // delivery waits is told apart from one queued behind it, on a loaded machine too.
+    receiver = await startTestReceiver();
+    expect(receiver.config.storeTimeoutMs).toBe(5000);
     // The first probe may wait for the writer thread to start.
     expect((await until(receiver, 200, 5000)).status).toBe(200);
 
     locker = new Database(receiver.config.db as string);
     locker.exec('BEGIN IMMEDIATE');
     const lockedAt = performance.now();
-    const red = await until(receiver, 503, 10_000);
+    const red = await until(receiver, 503, 15_000);
     expect(red.status).toBe(503);
     // never red before the lock was held for the delivery wait
-    expect(performance.now() - lockedAt).toBeGreaterThanOrEqual(2500);
+    expect(performance.now() - lockedAt).toBeGreaterThanOrEqual(5000);
     expect(red.json).toEqual({
       ok: false,
       error: {
@@ -89,15 +104,19 @@ describe('/readyz with the SQLite file locked by another connection', () => {
 
     // A delivery now waits in the writer thread for the lock (busy timeout, one retry): readiness
     // still answers within its own limit, red, instead of queueing behind it.
+    let deliveryAnswered = false;
     const delivery = fetch(receiver.baseUrl + receiver.path('demo', 'order_confirm'), {
       method: 'POST',
       body: new Uint8Array(body),
       headers: { 'content-type': contentType },
+    }).finally(() => {
+      deliveryAnswered = true;
     });
     await new Promise((resolve) => setTimeout(resolve, 1100)); // past the probe cache
     const whileWaiting = await readiness(receiver);
     expect(whileWaiting.status).toBe(503);
-    expect(whileWaiting.ms).toBeLessThan(2500);
+    // answered while the delivery still waits, not queued behind it (order, not a time: CI machines are noisy)
+    expect(deliveryAnswered).toBe(false);
     expect((await delivery).status).toBe(503);
 
     locker.exec('ROLLBACK');
