@@ -113,6 +113,13 @@ const plugin: FastifyPluginAsync = async (app) => {
     { path: 'app.webhooks', owner: 'app mode (every installed shop)' },
     app.log,
   );
+  // Without subscriptions (app mode from its variables alone) every install succeeds with no webhook and no
+  // order ever arrives. An app may mean that (Payment API and entry point only): said once, not refused.
+  if (appConfig.events.length === 0 && appConfig.webhooks.length === 0)
+    app.log.warn(
+      { code: 'app_no_subscriptions' },
+      'app mode has no subscriptions: installed shops get no webhooks, so no order or newsletter event arrives from them; list the events in app.events (or app.webhooks) of the config file if the app should receive them',
+    );
   const ctx: InstallStepContext = { config: app.config, appShops, directory, logger: app.log };
   const stopRetry = startInstallRetry(ctx);
   app.addHook('onClose', stopRetry);
