@@ -156,6 +156,15 @@ export function createShopRenterClient(options: ShopRenterClientOptions): ShopRe
         const granted = readJwtClaims(authorization.replace(/^Bearer /, '')).scopes;
         return scope !== undefined && granted.length > 0 && !granted.includes(scope) ? scope : undefined;
       },
+      scopeMayBeGranted: (authorization) => {
+        const renewed = manager.renewForScope(authorization.replace(/^Bearer /, ''));
+        if (renewed)
+          logger.info(
+            { shop },
+            'token lacks a scope the API asked for; fetching a new one in case it was granted since',
+          );
+        return renewed;
+      },
     };
   } else {
     const header = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;

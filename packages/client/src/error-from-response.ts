@@ -56,7 +56,7 @@ export function errorFromResponse(failed: FailedResponse): ShopRenterApiError {
     if (failed.missingScope) {
       return new AuthError(
         'forbidden',
-        `client lacks scope ${failed.missingScope}: grant it in Settings > API Settings, then get a new token (${what} answered 401${inner}${said})`,
+        `client lacks scope ${failed.missingScope}: grant it in Settings > API Settings; the client then gets a token that carries it by itself, on a refusal 30 s or more after its current token (${what} answered 401${inner}${said})`,
         details,
         failed.missingScope,
       );

@@ -69,3 +69,13 @@ export const BUILT_DELIVERY_FIXTURES = [
 export function delayHours(delays: readonly { delay: number; delayUnit: 'day' | 'hour' }[]): number {
   return delays.reduce((sum, d) => sum + d.delay * (d.delayUnit === 'day' ? 24 : 1), 0);
 }
+
+/**
+ * [A43] A Payment API notification's optional texts — a charge's `reason`, a card change's
+ * `paymentStatus` and `message` — may be `null`. The documentation shows them as strings or leaves
+ * them out (`{"id":69,"status":"pending","time":…}`); a PHP sender's `json_encode` writes a text it
+ * does not have as `null`. An authentic notification is read with that `null` (kept as received)
+ * rather than quarantined, since its id, status and time are all the app needs. `false` makes
+ * `null` there a body that is not a notification again.
+ */
+export const PAYMENT_NOTIFICATION_TEXTS_MAY_BE_NULL = true;

@@ -51,7 +51,8 @@ export const AppConfigSchema = z.strictObject({
   /**
    * Entry point: `inspector` (default) serves the shop-scoped inspector in the admin iframe; a URL
    * (template with {shop}) redirects the verified owner to the app's own UI instead, with `shop`,
-   * `session` and `expires` query parameters (check them with `verifyShopSession`, offline; whether the
+   * `session` and `expires` query parameters (and the request's own unsigned parameters, e.g. a deep
+   * link's, beside the URL's own) (check them with `verifyShopSession`, offline; whether the
    * shop still has the app: `GET {entryPath}/session` with the same parameters, 403 `shop_uninstalled`).
    */
   entryPoint: z.union([z.literal('inspector'), z.url({ protocol: /^https?$/ })]).default('inspector'),

@@ -17,7 +17,7 @@ describe('app mode: entry point redirecting to the app’s own UI', () => {
   beforeAll(async () => {
     f = await startAppModeFixture({
       shops: ['alpha', 'beta', 'gamma'],
-      app: { entryPoint: 'https://app.example.com/{shop}/dashboard' },
+      app: { entryPoint: 'https://app.example.com/{shop}/dashboard?v=1' },
     });
   }, 30_000);
   afterAll(async () => {
@@ -29,6 +29,28 @@ describe('app mode: entry point redirecting to the app’s own UI', () => {
     expect(report.entryPoint?.status).toBe(302);
     const target = new URL(report.entryPoint?.location ?? 'http://missing.invalid');
     expect(`${target.origin}${target.pathname}`).toBe('https://app.example.com/alpha/dashboard');
+    expect(verifyShopSession(Object.fromEntries(target.searchParams), APP_CLIENT_SECRET)).toBe('alpha');
+  });
+
+  it("passes the app's own query parameters on (a deep link into the admin's app page), the session's over them", async () => {
+    await f.sandbox.apps.install('55', 'alpha');
+    // The shop admin's page for the app (ShopRenter: https://{shop}.myshoprenter.hu/admin/app/{appId}?…)
+    // loads the EntryPoint with fresh signed parameters plus the page's own ones (documented).
+    const admin = await fetch(`${f.sandbox.url}/alpha/admin/app/55?page=orders&ref=mail&session=forged&v=2`);
+    const src = /<iframe[^>]* src="([^"]+)"/.exec(await admin.text())?.[1]?.replace(/&(?:amp|#38);/g, '&');
+    expect(src).toContain('page=orders');
+    const entry = await fetch(src ?? 'http://missing.invalid', { redirect: 'manual' });
+    expect(entry.status).toBe(302);
+    const target = new URL(entry.headers.get('location') ?? 'http://missing.invalid');
+    expect(`${target.origin}${target.pathname}`).toBe('https://app.example.com/alpha/dashboard');
+    expect(target.searchParams.get('page')).toBe('orders');
+    expect(target.searchParams.get('ref')).toBe('mail');
+    // the configured URL's own parameter is never replaced by a request's
+    expect(target.searchParams.getAll('v')).toEqual(['1']);
+    // never the signed request's own parameters, and the session is the receiver's, once
+    for (const key of ['shopname', 'code', 'timestamp', 'hmac'])
+      expect(target.searchParams.has(key)).toBe(false);
+    expect(target.searchParams.getAll('session')).toHaveLength(1);
     expect(verifyShopSession(Object.fromEntries(target.searchParams), APP_CLIENT_SECRET)).toBe('alpha');
   });
 

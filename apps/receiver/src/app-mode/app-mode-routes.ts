@@ -11,7 +11,8 @@
  *    API is not called: ShopRenter dropped the subscriptions and the token no longer works.
  * 3. Entry point (`GET entryPath`): verify; serve the shop's page inside the admin iframe (entry-page.ts)
  *    with `frame-ancestors` allowing only that shop's admin origin, and links carrying a session bound to
- *    the shop — or redirect to the app's own UI (`entryPoint: <url>`). `GET entryPath/session` tells
+ *    the shop — or redirect to the app's own UI (`entryPoint: <url>`, with the request's own unsigned
+ *    parameters and the session). `GET entryPath/session` tells
  *    that UI whether a session still holds: 200 with the shop's status, 403 `shop_uninstalled` once the
  *    shop uninstalled (the signed session itself cannot be revoked), 401 for a bad or expired one.
  * 4. Payment API notifications (`POST paymentPath`, with `webhookSecretKey`): verify hmac over the raw
@@ -112,6 +113,13 @@ const plugin: FastifyPluginAsync = async (app) => {
     { path: 'app.webhooks', owner: 'app mode (every installed shop)' },
     app.log,
   );
+  // Without subscriptions (app mode from its variables alone) every install succeeds with no webhook and no
+  // order ever arrives. An app may mean that (Payment API and entry point only): said once, not refused.
+  if (appConfig.events.length === 0 && appConfig.webhooks.length === 0)
+    app.log.warn(
+      { code: 'app_no_subscriptions' },
+      'app mode has no subscriptions: installed shops get no webhooks, so no order or newsletter event arrives from them; list the events in app.events (or app.webhooks) of the config file if the app should receive them',
+    );
   const ctx: InstallStepContext = { config: app.config, appShops, directory, logger: app.log };
   const stopRetry = startInstallRetry(ctx);
   app.addHook('onClose', stopRetry);
@@ -280,6 +288,12 @@ const plugin: FastifyPluginAsync = async (app) => {
     const session = createShopSession(shop, appConfig.clientSecret);
     if (appConfig.entryPoint !== 'inspector') {
       const target = new URL(forShop(appConfig.entryPoint, shop));
+      // The app's own parameters (added to app_url, or a link to the admin's app page) reach the EntryPoint
+      // beside the signed ones (documented): they go on, unsigned as they came, after the configured URL's
+      // own (which they never replace); the session's are set over them.
+      const configured = new Set(target.searchParams.keys());
+      for (const [key, value] of Object.entries(result.unsigned))
+        if (!configured.has(key)) target.searchParams.set(key, value);
       for (const [key, value] of new URLSearchParams(sessionQuery(session)))
         target.searchParams.set(key, value);
       return reply.redirect(target.toString(), 302);

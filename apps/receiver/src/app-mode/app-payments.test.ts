@@ -58,6 +58,23 @@ describe('app mode: Payment API notifications (sandbox)', () => {
     expect(JSON.parse(replay.response.bodyExcerpt ?? '{}')).toMatchObject({ ok: true, duplicates: 1 });
   });
 
+  it('reads a charge whose reason is null (PHP json_encode of no reason; A43) instead of quarantining it', async () => {
+    const sent = await f.sandbox.apps.notify('55', {
+      url: paymentUrl,
+      notification: { id: 91, status: 'frozen', reason: null },
+    });
+    const answer = JSON.parse(sent.response.bodyExcerpt ?? '{}');
+    expect(sent.response.status).toBe(200);
+    expect(answer).toMatchObject({ ok: true, duplicates: 0 });
+    expect(answer.quarantined).toBeUndefined();
+    const event = await eventually(async () => {
+      const items = (await admin('/events?shop=alpha')).items as Array<Record<string, unknown>>;
+      const found = items.find((e) => e.dedupeKey === `payment:91:frozen:${JSON.parse(sent.rawBody).time}`);
+      return found?.status === 'succeeded' ? found : undefined;
+    });
+    expect((await admin(`/events/${event.id}`)).event.payload).toMatchObject({ id: 91, reason: null });
+  });
+
   it('stores a card change as payment_card_change', async () => {
     const sent = await f.sandbox.apps.notify('55', {
       url: paymentUrl,

@@ -14,6 +14,7 @@ import {
   APP_ID,
   type AppModeFixture,
   eventually,
+  freePort,
   startAppModeFixture,
 } from './test-support/app-mode-fixture.js';
 
@@ -21,7 +22,7 @@ describe('app mode: advice when a recovery pass fails', () => {
   let f: AppModeFixture;
 
   beforeAll(async () => {
-    f = await startAppModeFixture({ shops: ['rotated', 'narrowed'] });
+    f = await startAppModeFixture({ shops: ['rotated', 'narrowed', 'missed'] });
   }, 30_000);
   afterAll(async () => {
     await f?.close();
@@ -85,6 +86,27 @@ describe('app mode: advice when a recovery pass fails', () => {
     } finally {
       f.registerApp({});
     }
+  }, 30_000);
+
+  it('credentials refused for an installed shop whose uninstall call never arrived: names that cause too', async () => {
+    await installed('missed');
+    // The owner uninstalls the app while its UninstallUri cannot be reached: ShopRenter revokes the app's
+    // access to the shop (A29, A30), the receiver still has the shop as installed.
+    f.registerApp({ uninstallUri: `http://127.0.0.1:${await freePort()}/app/uninstall` });
+    try {
+      const report = await f.sandbox.apps.uninstall(APP_ID, 'missed');
+      expect(report.uninstall.status).toBeNull();
+    } finally {
+      f.registerApp({});
+    }
+    const answer = await recover('missed');
+    expect(answer.status).toBe(502);
+    expect(answer.error.message).toMatch(/ShopRenter refused the app's client credentials for shop "missed"/);
+    expect(answer.error.message).toContain(
+      'if they work on the app\'s other shops, "missed" most likely uninstalled the app while its uninstall call could not reach this receiver',
+    );
+    expect(answer.error.message).toContain('SRHOOKS_APP_CLIENT_SECRET');
+    expect(await lastPassError('missed')).toContain('most likely uninstalled the app');
   }, 30_000);
 
   it('a scope the app lacks: add it to the app, the owner approves it at approveScopes', async () => {

@@ -8,11 +8,22 @@ import type { FastifyInstance } from 'fastify';
 import type { ShopFailureAdvice } from '../processing/shop-clients.js';
 import { appApiFailureReason } from './install-failure.js';
 
-export function appShopFailureAdvice(app: FastifyInstance): ShopFailureAdvice {
+export function appShopFailureAdvice(
+  app: FastifyInstance,
+  /**
+   * Recovery's reasons (shown by `srhooks shops --receiver` and `recover`, logged every pass) also name a
+   * missed uninstall as a cause of refused credentials for an installed shop; a handler's stored error
+   * (bounded to 500 characters) keeps the credentials advice alone.
+   */
+  options: { missedUninstall?: boolean } = {},
+): ShopFailureAdvice {
   const configShops = new Set(app.config.shops.map((shop) => shop.name));
   return (shop, error) => {
     const appConfig = app.config.app;
-    if (!appConfig || configShops.has(shop) || !app.shopDirectory.appShop(shop)) return null;
-    return appApiFailureReason(error, shop, appConfig);
+    const record = app.shopDirectory.appShop(shop);
+    if (!appConfig || configShops.has(shop) || !record) return null;
+    return appApiFailureReason(error, shop, appConfig, {
+      installed: options.missedUninstall === true && record.status === 'installed',
+    });
   };
 }

@@ -30,6 +30,15 @@ export class AppSubscriptionStepError extends Error {
   }
 }
 
+/**
+ * An installed shop whose token request is refused: ShopRenter gives an app's client a token only where
+ * the app is installed (assumed, A30), so when the same credentials work on the app's other shops, this
+ * shop has most likely uninstalled the app and its uninstall call (UninstallUri) never arrived — the
+ * receiver was down or unreachable, and ShopRenter does not repeat it (assumed: nothing documents a retry).
+ */
+const missedUninstall = (shop: string) =>
+  `if they work on the app's other shops, "${shop}" most likely uninstalled the app while its uninstall call could not reach this receiver (it stays installed here until a re-install)`;
+
 const APP_CREDENTIALS =
   "check the app's ClientId and ClientSecret (app.clientId / app.clientSecret, or SRHOOKS_APP_CLIENT_ID / SRHOOKS_APP_CLIENT_SECRET) against those ShopRenter issued for the app (a shop's own API client does not work here)";
 
@@ -42,6 +51,11 @@ export function appApiFailureReason(
   error: unknown,
   shop: string,
   app: Pick<AppConfig, 'clientId' | 'adminUrl'>,
+  /**
+   * The shop is recorded as installed (not an install step running): then refused credentials may also
+   * mean the owner uninstalled the app while its uninstall call could not reach this receiver.
+   */
+  options: { installed?: boolean } = {},
 ): string {
   const approveAt = `${forShop(app.adminUrl, shop).replace(/\/+$/, '')}/app/${app.clientId}/approveScopes`;
   const addScope = (scope: string) =>
@@ -56,7 +70,7 @@ export function appApiFailureReason(
   if (cause instanceof TokenError) {
     const said = `${cause.status} ${cause.oauthError ?? cause.code}${cause.description ? `: ${cause.description}` : ''}`;
     if (cause.code === 'invalid_client')
-      return `${lead}ShopRenter refused the app's client credentials for shop "${shop}" (${said}): ${APP_CREDENTIALS}`;
+      return `${lead}ShopRenter refused the app's client credentials for shop "${shop}" (${said}): ${APP_CREDENTIALS}${options.installed ? `; ${missedUninstall(shop)}` : ''}`;
     if (cause.code === 'invalid_request')
       return `${lead}the token request for shop "${shop}" was rejected (${said}${cause.hint ? `; ${cause.hint}` : ''}): check the app's ClientId (app.clientId / SRHOOKS_APP_CLIENT_ID) and app.tokenUrl`;
     return `${lead}${cause.message}`;

@@ -42,7 +42,7 @@ const plugin: FastifyPluginAsync<RecoveryPluginOptions> = async (app, options) =
     shops: app.shopDirectory,
     clients: new ShopClients(app.config.shops, options.createClient, (shop) => app.shopDirectory.shop(shop)),
     // App mode: an installed shop's failures get the platform app's advice (a pending install's words).
-    ...(app.config.app ? { failureReason: appShopFailureAdvice(app) } : {}),
+    ...(app.config.app ? { failureReason: appShopFailureAdvice(app, { missedUninstall: true }) } : {}),
     ...(options.now ? { now: options.now } : {}),
     ...(options.intervalMs !== undefined ? { intervalMs: options.intervalMs } : {}),
     ...(options.firstRetryMs !== undefined ? { firstRetryMs: options.firstRetryMs } : {}),

@@ -31,7 +31,17 @@ export interface TokenManagerOptions {
 
 interface CachedToken extends AccessToken {
   refreshAt: number;
+  /** When this client got it (its clock), for {@link TokenManager.renewForScope}. */
+  obtainedAt: number;
 }
+
+/**
+ * How old a token must be before a 401 for a scope it lacks makes the client fetch another: a scope
+ * granted after the token was issued (a platform app's new scope once the owner approved it at
+ * `approveScopes`, FACTS.md §7; a scope added to a custom API client) is in the next token only. At most
+ * one extra token request per 30 s per client while a scope really is missing.
+ */
+export const SCOPE_RECHECK_AFTER_MS = 30_000;
 
 /**
  * OAuth client-credentials tokens for one (shop, client): cached, renewed shortly before they
@@ -61,6 +71,19 @@ export class TokenManager {
    */
   invalidate(accessToken: string): void {
     if (this.cached?.accessToken === accessToken) this.cached = undefined;
+  }
+
+  /**
+   * The API refused `accessToken` for a scope its claims lack. When it is still the cached token and this
+   * client got it at least {@link SCOPE_RECHECK_AFTER_MS} ago, forgets it (the next `getToken()` fetches a
+   * new one, which carries a scope granted since) and returns true; otherwise false (the refusal is final).
+   */
+  renewForScope(accessToken: string): boolean {
+    const cached = this.cached;
+    if (cached?.accessToken !== accessToken || this.now() - cached.obtainedAt < SCOPE_RECHECK_AFTER_MS)
+      return false;
+    this.cached = undefined;
+    return true;
   }
 
   private refresh(): Promise<CachedToken> {
@@ -213,6 +236,7 @@ export class TokenManager {
       expiresAt: new Date(expiresAtMs),
       scopes: claims.scopes,
       refreshAt: expiresAtMs - margin,
+      obtainedAt: now,
     };
   }
 }

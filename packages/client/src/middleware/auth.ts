@@ -12,10 +12,16 @@ export interface AuthProvider {
   rejected(authorization: string): boolean;
   /**
    * The scope `request` needs when the credential in `authorization` is known to lack it (from
-   * the token's claims), else undefined. A 401 for a missing scope is final: a new token would
-   * carry the same scopes (ShopRenter answers a missing scope 401/40101, an assumption, FACTS.md §2).
+   * the token's claims), else undefined (ShopRenter answers a missing scope 401/40101, an assumption,
+   * FACTS.md §2). Such a 401 is final unless `scopeMayBeGranted` says a new token is worth a try.
    */
   missingScope?(authorization: string, request: Request): string | undefined;
+  /**
+   * Called after a 401 for a scope `authorization` lacks. True when a fresh credential may carry it (the
+   * scope may have been granted since the token was issued) and the provider dropped the old one: the
+   * request is sent once more when the next credential has the scope.
+   */
+  scopeMayBeGranted?(authorization: string): boolean;
 }
 
 const missingScopeByResponse = new WeakMap<Response, string>();
@@ -27,7 +33,8 @@ export function missingScopeOf(response: Response): string | undefined {
 
 /**
  * Sets `Authorization` on every request; after a 401, lets the provider renew once and sends the
- * request again (a token can be revoked or expire early on the server).
+ * request again (a token can be revoked or expire early on the server; a scope the token lacks may have
+ * been granted since it was issued).
  */
 export function authMiddleware(provider: AuthProvider): FetchMiddleware {
   return (next) => async (request) => {
@@ -38,6 +45,13 @@ export function authMiddleware(provider: AuthProvider): FetchMiddleware {
     if (response.status !== 401) return response;
     const scope = provider.missingScope?.(authorization, spare);
     if (scope !== undefined) {
+      if (provider.scopeMayBeGranted?.(authorization)) {
+        const fresh = await abortable(provider.authorization(), request.signal);
+        if (provider.missingScope?.(fresh, spare) === undefined) {
+          await response.body?.cancel();
+          return next(withAuthorization(spare, fresh));
+        }
+      }
       missingScopeByResponse.set(response, scope);
       return response;
     }

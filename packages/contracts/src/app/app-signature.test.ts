@@ -56,6 +56,33 @@ describe('decodePaymentNotification', () => {
     expect(!decoded.ok && decoded.reason).toMatch(/notification/);
   });
 
+  // [A43] PHP's json_encode writes an absent text as null: an authentic notification is read, not quarantined.
+  it.each([
+    [{ id: 91, status: 'frozen', time: 1606740386, reason: null }, 'payment:91:frozen:1606740386'],
+    [
+      {
+        changeId: 43,
+        subscriptionId: 12,
+        status: 'pending',
+        paymentStatus: null,
+        message: null,
+        time: 1651662894,
+      },
+      'card-change:43:pending:1651662894',
+    ],
+  ])('reads %j with its optional texts null', (body, key) => {
+    const decoded = decodePaymentNotification(body);
+    expect(decoded.ok ? decoded.value.dedupeKey : decoded.reason).toBe(key);
+    expect(decoded.ok && decoded.value.notification).toEqual(body);
+  });
+
+  it.each([
+    [{ id: 1, status: null, time: 1606740386 }],
+    [{ id: 1, status: 'paid', time: 1606740386, reason: 5 }],
+  ])('still refuses %j: only the optional texts may be null', (body) => {
+    expect(decodePaymentNotification(body).ok).toBe(false);
+  });
+
   it('names `time` when it is a string: the documented time is Unix seconds as a JSON number', () => {
     const decoded = decodePaymentNotification({ id: 69, status: 'pending', time: '1606740386' });
     expect(decoded.ok).toBe(false);

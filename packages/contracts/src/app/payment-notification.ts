@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PAYMENT_NOTIFICATION_TEXTS_MAY_BE_NULL } from '../assumptions.js';
 
 /**
  * Payment API notification bodies (FACTS.md §8; `paymentapi/docs/l_notifications.md`; OpenAPI
@@ -6,26 +7,31 @@ import { z } from 'zod';
  * schemas by schemas.test-d.ts). Ids are documented as numbers; numeric strings are accepted too
  * (assumed: PHP senders mix them; `"2"` and `2` give the same dedupe key). `time` is documented as Unix
  * seconds, a JSON number, and only that is accepted: a string time is not the documented body (an
- * authentic one is quarantined as `invalid_notification`, FACTS.md §8). Unknown properties are kept.
+ * authentic one is quarantined as `invalid_notification`, FACTS.md §8). The optional texts (`reason`,
+ * `paymentStatus`, `message`) may be `null` (assumed, [A43] in assumptions.ts). Unknown properties are kept.
  */
 const IdSchema = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/).transform(Number)]);
+/** [A43] An optional text of a notification: absent, a string, or `null` (kept as received). */
+const OptionalTextSchema = PAYMENT_NOTIFICATION_TEXTS_MAY_BE_NULL
+  ? z.string().nullish()
+  : z.string().optional();
 const UnixSecondsSchema = z.number({ error: 'must be Unix seconds as a JSON number' }).int().positive();
 
-/** One-time or recurring charge: `{id, status, time, reason?}`. */
+/** One-time or recurring charge: `{id, status, time, reason?}` (`reason` may be null, [A43]). */
 export const PaymentStatusNotificationSchema = z.looseObject({
   id: IdSchema,
   status: z.string().min(1),
   time: UnixSecondsSchema,
-  reason: z.string().optional(),
+  reason: OptionalTextSchema,
 });
 
-/** Card (funding source) change: `{changeId, subscriptionId, status, paymentStatus, message?, time}`. */
+/** Card (funding source) change: `{changeId, subscriptionId, status, paymentStatus?, message?, time}` (texts may be null, [A43]). */
 export const PaymentCardChangeNotificationSchema = z.looseObject({
   changeId: IdSchema,
   subscriptionId: IdSchema,
   status: z.string().min(1),
-  paymentStatus: z.string().optional(),
-  message: z.string().optional(),
+  paymentStatus: OptionalTextSchema,
+  message: OptionalTextSchema,
   time: UnixSecondsSchema,
 });
 

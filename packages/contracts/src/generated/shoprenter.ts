@@ -381,7 +381,8 @@ export interface components {
              */
             status: string;
             time: number;
-            reason?: string;
+            /** @description May be null (assumed, A43). */
+            reason?: string | null;
         };
         /** @description Payment API notification for a card (funding source) change (FACTS.md §8). */
         PaymentCardChangeNotification: {
@@ -389,9 +390,10 @@ export interface components {
             subscriptionId: number;
             /** @description Where the change request is. */
             status: string;
-            /** @description The payment method's current status. */
-            paymentStatus?: string;
-            message?: string;
+            /** @description The payment method's current status. May be null (assumed, A43). */
+            paymentStatus?: string | null;
+            /** @description May be null (assumed, A43). */
+            message?: string | null;
             time: number;
         };
         /**

@@ -42,7 +42,7 @@ export interface AppModeFixture {
    * Registers the test app with ShopRenter (the sandbox) again, as the fixture did, with `changes`: e.g. fewer
    * scopes, or a ClientSecret rotated on ShopRenter's side only.
    */
-  registerApp(changes?: { scopes?: string[]; clientSecret?: string }): void;
+  registerApp(changes?: AppRegistrationChanges): void;
   close(): Promise<void>;
 }
 
@@ -54,6 +54,13 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** What a test may change in the test app's registration at ShopRenter (the sandbox). */
+export interface AppRegistrationChanges {
+  scopes?: string[];
+  clientSecret?: string;
+  uninstallUri?: string;
+}
+
 /**
  * Registers the test app (APP_ID) in the sandbox with its install, entry, uninstall and payment URLs
  * under `baseUrl` (the receiver's public URL).
@@ -61,7 +68,7 @@ export async function freePort(): Promise<number> {
 export function registerTestApp(
   sandbox: RunningSandbox,
   baseUrl: string,
-  changes: { scopes?: string[]; clientSecret?: string } = {},
+  changes: AppRegistrationChanges = {},
 ): void {
   sandbox.apps.register({
     appId: APP_ID,
@@ -101,8 +108,7 @@ export async function startAppModeFixture(
   const appAdmin = (options.sandbox?.appAdminUrl ?? '{origin}/{shop}/admin')
     .replaceAll('{origin}', sandbox.url)
     .replaceAll('{port}', new URL(sandbox.url).port);
-  const registerApp = (changes: { scopes?: string[]; clientSecret?: string } = {}) =>
-    registerTestApp(sandbox, baseUrl, changes);
+  const registerApp = (changes: AppRegistrationChanges = {}) => registerTestApp(sandbox, baseUrl, changes);
   registerApp();
   const config = defineReceiverConfig({
     secrets: [TEST_SECRET],
