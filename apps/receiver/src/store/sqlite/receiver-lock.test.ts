@@ -13,7 +13,7 @@ import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../processing/test-support/processing-fixtures.js';
 import { ensureBuiltMain, RECEIVER_ROOT } from '../../test-support/built-main.js';
-import { StoreInUseError, StoreUnavailableError } from '../store-errors.js';
+import { StoreConfigError, StoreInUseError, StoreUnavailableError } from '../store-errors.js';
 import { HOLDER_FILE_SUFFIX, LOCK_FILE_SUFFIX, SqliteReceiverLock } from './receiver-lock.js';
 
 const tmp = tempDir('receiver-lock');
@@ -140,7 +140,7 @@ describe('the SQLite receiver lock', () => {
     expect((error as Error).message).toContain(join(notADirectory, 'store.db'));
   });
 
-  it('refuses an existing file that is not SQLite as not a database, without creating the lock file beside it', () => {
+  it('refuses an existing file that is not SQLite as a configuration error naming the setting, without creating the lock file beside it', () => {
     const file = nextFile();
     writeFileSync(file, 'these are notes, not a SQLite database\n');
     const error = (() => {
@@ -150,10 +150,12 @@ describe('the SQLite receiver lock', () => {
         return caught;
       }
     })();
-    expect(error).toBeInstanceOf(StoreUnavailableError);
-    expect((error as StoreUnavailableError).damaged).toBe(true);
-    expect((error as Error).message).toContain('SQLITE_NOTADB');
-    expect((error as Error).message).toContain(file);
+    expect(error).toBeInstanceOf(StoreConfigError);
+    expect((error as Error).message).toBe(
+      `${file} is not a SQLite database file (it does not start with SQLite's header), so the receiver did not open it. ` +
+        'Check that SRHOOKS_DB (or "db") names the receiver\'s database file; if it does, the file is damaged: ' +
+        'restore it from a backup (receiver README, Backups).',
+    );
     expect(existsSync(`${file}${LOCK_FILE_SUFFIX}`)).toBe(false);
     expect(existsSync(`${file}${HOLDER_FILE_SUFFIX}`)).toBe(false);
 

@@ -32,7 +32,12 @@ import {
 } from 'node:fs';
 import { hostname } from 'node:os';
 import Database from 'better-sqlite3';
-import { type ReceiverLockHolder, StoreInUseError, StoreUnavailableError } from '../store-errors.js';
+import {
+  type ReceiverLockHolder,
+  StoreConfigError,
+  StoreInUseError,
+  StoreUnavailableError,
+} from '../store-errors.js';
 import { ensureSqliteDirectory } from './sqlite-connection.js';
 
 export const LOCK_FILE_SUFFIX = '-receiver.lock';
@@ -42,7 +47,7 @@ export const HOLDER_FILE_SUFFIX = '-receiver.json';
 const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
 
 /**
- * Throws the store's "not a database" error (as opening it would: SQLITE_NOTADB, damaged) when `file`
+ * Throws StoreConfigError (a start-up refusal naming the file and the setting) when `file`
  * exists, is not empty and does not start with SQLite's header, so no lock file is left beside a file
  * that is not the receiver's (a wrong SRHOOKS_DB). A missing, empty or unreadable file passes: SQLite
  * creates the first, and opening the store reports the last.
@@ -62,9 +67,10 @@ function refuseNonSqliteFile(file: string): void {
     return;
   }
   if (read === 0 || head.equals(SQLITE_HEADER)) return;
-  throw new StoreUnavailableError(
-    `SQLite SQLITE_NOTADB: file is not a database: ${file} does not start with SQLite's header; check that SRHOOKS_DB (or "db") names the receiver's database file`,
-    { damaged: true },
+  throw new StoreConfigError(
+    `${file} is not a SQLite database file (it does not start with SQLite's header), so the receiver did not open it. ` +
+      `Check that SRHOOKS_DB (or "db") names the receiver's database file; if it does, the file is damaged: ` +
+      'restore it from a backup (receiver README, Backups).',
   );
 }
 
