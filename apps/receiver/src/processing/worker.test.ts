@@ -270,26 +270,37 @@ describe('JobWorker', () => {
     );
     const w = worker({ store, runners: [runner], clock: systemClock, leaseMs: 3_000, pollIntervalMs: 50 });
     w.start();
-    await waitFor(() => runner.runs.length === 1 && w.inFlight === 2, 'one job running, one prefetched');
-    const waiting = ingested.events.find((event) => event.id !== runner.runs[0]?.eventId)!;
-    // Another worker takes the prefetched job over (as it would once the lease had run out); the running
-    // one stays leased.
-    const running = runner.runs[0]!;
-    await store.extendLease(running.id, { attempt: running.attempt, leaseMs: 60_000 });
-    const taken = await other.claimJobs({
-      workerId: 'intruder',
-      limit: 10,
-      leaseMs: 60_000,
-      now: new Date(Date.now() + 3_001),
-    });
-    expect(taken.map((job) => job.eventId)).toEqual([waiting.id]);
-    // The next renewal reports the lease lost: the job leaves the queue.
-    await waitFor(() => w.inFlight === 1, 'the lost job to be dropped', 5_000);
-    release();
-    await waitFor(async () => (await jobOf(store, runner.runs[0]!.eventId)).status === 'succeeded', 'job 1');
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(runner.runs.map((job) => job.eventId)).toEqual([runner.runs[0]!.eventId]);
-    expect(w.inFlight).toBe(0);
+    // The gate opens in any case, so the worker's stop (afterEach) never waits on a handler held forever.
+    try {
+      await waitFor(() => runner.runs.length === 1 && w.inFlight === 2, 'one job running, one prefetched');
+      const waiting = ingested.events.find((event) => event.id !== runner.runs[0]?.eventId)!;
+      // Another worker takes the prefetched job over (as it would once the lease had run out); the running
+      // one stays leased.
+      const running = runner.runs[0]!;
+      await store.extendLease(running.id, { attempt: running.attempt, leaseMs: 60_000 });
+      // "Now" for the intruder is 30 s on: past any lease the worker can have renewed the prefetched job
+      // to (3 s from a renewal before the claim runs; a loaded machine may delay the claim), well before
+      // the running job's 60 s.
+      const taken = await other.claimJobs({
+        workerId: 'intruder',
+        limit: 10,
+        leaseMs: 60_000,
+        now: new Date(Date.now() + 30_000),
+      });
+      expect(taken.map((job) => job.eventId)).toEqual([waiting.id]);
+      // The next renewal reports the lease lost: the job leaves the queue.
+      await waitFor(() => w.inFlight === 1, 'the lost job to be dropped', 5_000);
+      release();
+      await waitFor(
+        async () => (await jobOf(store, runner.runs[0]!.eventId)).status === 'succeeded',
+        'job 1',
+      );
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(runner.runs.map((job) => job.eventId)).toEqual([runner.runs[0]!.eventId]);
+      expect(w.inFlight).toBe(0);
+    } finally {
+      release();
+    }
   });
 });
 
