@@ -7,16 +7,9 @@
 import { isWebhookEvent } from '@srhooks/contracts';
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { type AdminAuth, type AdminSession, SESSION_COOKIE } from '../admin/admin-auth.js';
+import type { AdminAuth } from '../admin/admin-auth.js';
 import { AdminApiError, adminErrorAnswer, parseRequestPart } from '../admin/admin-errors.js';
-import {
-  addAdminGuard,
-  CSRF_MESSAGES,
-  identify,
-  recordWrongCredential,
-  throttledFor,
-  throttledMessage,
-} from '../admin/admin-guard.js';
+import { addAdminGuard, CSRF_MESSAGES, throttledMessage } from '../admin/admin-guard.js';
 import { AdminOperations } from '../admin/admin-operations.js';
 import {
   HandlerNameSchema,
@@ -24,9 +17,7 @@ import {
   NoQuerySchema,
   requestObject,
 } from '../admin/admin-request-schemas.js';
-import { serializeCookie } from '../admin/cookies.js';
 import type { CredentialThrottle } from '../admin/credential-throttle.js';
-import { checkSameOrigin } from '../admin/same-origin.js';
 import type { SessionRevocations } from '../admin/session-revocations.js';
 import { pendingInstallsNotice } from '../app-mode/pending-installs-notice.js';
 import { knownClientError, limitRouteBodies, routeBodyTooLargeMessage } from '../http/error-handler.js';
@@ -47,10 +38,10 @@ import {
   type NoticeKey,
 } from './delivery-page.js';
 import { html } from './html.js';
+import { addLoginRoutes, sessionOf } from './inspector-login-routes.js';
 import { INSPECTOR_JS } from './inspector-script.js';
 import { INSPECTOR_CSS, INSPECTOR_ICON_SVG } from './inspector-style.js';
 import { LiveStream } from './live-stream.js';
-import { loginContent, safeNext } from './login-page.js';
 import { type InspectorView, renderPage } from './page-layout.js';
 import { maskDecodeMessage } from './personal-data-mask.js';
 import { SECURITY_HEADERS } from './security-headers.js';
@@ -90,11 +81,6 @@ const DeadLetterReplayFormSchema = z.strictObject({
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
 });
-const LoginFormSchema = z.object({ token: z.string().optional(), next: z.string().optional() }).loose();
-
-function sessionOf(request: FastifyRequest): AdminSession | null {
-  return request.admin?.via === 'session' ? request.admin.session : null;
-}
 
 export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async (app, options) => {
   const { auth, throttle, revocations } = options;
@@ -235,7 +221,7 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
     );
   });
 
-  // --- assets and login (public) ------------------------------------------------------------------
+  // --- assets (public), login and logout ------------------------------------------------------------------
 
   app.get('/assets/inspector.css', { config: { adminPublic: true } }, async (_request, reply) =>
     reply.type('text/css; charset=utf-8').header('cache-control', 'no-cache').send(INSPECTOR_CSS),
@@ -248,74 +234,7 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
     reply.type('image/svg+xml').header('cache-control', 'max-age=86400').send(INSPECTOR_ICON_SVG),
   );
 
-  app.get('/login', { config: { adminPublic: true } }, async (request, reply) => {
-    const next = safeNext(base, (request.query as { next?: unknown }).next);
-    const identity = identify(auth, request);
-    if (identity !== null && identity !== 'invalid') return reply.redirect(next, 303);
-    return page(reply, request, 'login', 'Log in', loginContent({ base, next, error: null }));
-  });
-
-  app.post('/login', { config: { adminPublic: true } }, async (request, reply) => {
-    const form = LoginFormSchema.safeParse(request.body ?? {});
-    const next = safeNext(base, form.success ? form.data.next : undefined);
-    // Login CSRF: a foreign page must not log a browser into this receiver.
-    if (checkSameOrigin(request, app.config.publicUrl) !== 'same-origin') {
-      request.log.warn(
-        { remoteAddress: request.ip, origin: request.headers.origin },
-        'cross-origin login refused',
-      );
-      return errorPage(request, reply, 403, CSRF_MESSAGES.cross_origin);
-    }
-    const waitSeconds = throttledFor(app, throttle, request);
-    if (waitSeconds > 0) return throttledAnswer(request, reply, waitSeconds);
-    const token = form.success ? (form.data.token ?? '') : '';
-    if (!auth.isAdminToken(token)) {
-      recordWrongCredential(app, throttle, request, true);
-      request.log.warn({ remoteAddress: request.ip }, 'inspector login with a wrong admin token');
-      reply.code(401);
-      return page(
-        reply,
-        request,
-        'login',
-        'Log in',
-        loginContent({ base, next, error: 'Wrong admin token.' }),
-      );
-    }
-    throttle.succeed(request.ip);
-    const { cookieValue, maxAgeSeconds } = auth.createSession();
-    request.log.info({ remoteAddress: request.ip }, 'inspector login');
-    return reply
-      .header(
-        'set-cookie',
-        serializeCookie(SESSION_COOKIE, cookieValue, {
-          maxAge: maxAgeSeconds,
-          secure: request.protocol === 'https',
-        }),
-      )
-      .redirect(next, 303);
-  });
-
-  app.post('/logout', async (request, reply) => {
-    const session = sessionOf(request);
-    if (session) {
-      auth.revoke(session);
-      // Its open live streams end now (the browser's reconnect then gets 401).
-      live.endSession(session.id);
-      // Every instance on this store refuses the session from now on (a copied cookie included).
-      await revocations.revoke(session).catch((error: unknown) => {
-        request.log.warn(
-          { err: error },
-          'logout not recorded in the store (unavailable): other instances accept this session until it expires',
-        );
-      });
-    }
-    return reply
-      .header(
-        'set-cookie',
-        serializeCookie(SESSION_COOKIE, '', { maxAge: 0, secure: request.protocol === 'https' }),
-      )
-      .redirect(`${base}/login`, 303);
-  });
+  addLoginRoutes(app, { auth, throttle, revocations, live, page, errorPage, throttledAnswer });
 
   // --- live stream ----------------------------------------------------------------------------------
 
