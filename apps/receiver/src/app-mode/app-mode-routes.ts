@@ -51,6 +51,7 @@ import {
   recordShopQuery,
 } from './payment-filing.js';
 import { checkShopSession, createShopSession, sessionQuery } from './shop-session.js';
+import { resubscribeAtStartUp } from './start-up-resubscribe.js';
 
 type Query = Record<string, string | string[] | undefined>;
 
@@ -124,34 +125,19 @@ const plugin: FastifyPluginAsync = async (app) => {
   const stopRetry = startInstallRetry(ctx);
   app.addHook('onClose', stopRetry);
 
-  // A URL secret rotation in progress (several secrets; the newest signs): every installed shop's
-  // subscriptions move to URLs signed with the newest — the install step again, in the background, one
-  // shop at a time —, as the start-up reconcile does for config shops. Otherwise dropping the old secret
-  // would make every installed shop's deliveries answer 404.
-  if (app.config.secrets.length > 1) {
-    let stopped = false;
-    let resubscribing: Promise<void> = Promise.resolve();
-    app.addHook('onReady', async () => {
-      resubscribing = (async () => {
-        const installed = (await appShops.list()).filter((shop) => shop.status === 'installed');
-        for (const shop of installed) {
-          if (stopped) return;
-          await runInstallStep(ctx, shop.shop);
-        }
-        if (installed.length > 0)
-          app.log.info(
-            { shops: installed.length },
-            'installed shops re-subscribed with the newest URL secret (several are configured)',
-          );
-      })().catch((error: unknown) =>
-        app.log.warn({ err: error }, 'cannot re-subscribe installed shops with the newest URL secret'),
-      );
-    });
-    app.addHook('onClose', async () => {
-      stopped = true;
-      await resubscribing;
-    });
-  }
+  // Installed shops whose subscriptions are not signed with the newest URL secret (a rotation `new,old`, or
+  // a secret replaced outright) move to URLs signed with it — the install step again, in the background, one
+  // shop at a time —, as the start-up reconcile does for config shops (start-up-resubscribe.ts). Otherwise
+  // their deliveries would answer 404 once the old secret is gone.
+  let stopped = false;
+  let resubscribing: Promise<void> = Promise.resolve();
+  app.addHook('onReady', async () => {
+    resubscribing = resubscribeAtStartUp(ctx, app.log, () => stopped);
+  });
+  app.addHook('onClose', async () => {
+    stopped = true;
+    await resubscribing;
+  });
 
   function refuse(reply: FastifyReply, status: number, code: string, message: string, asHtml: boolean) {
     if (asHtml) {

@@ -1,10 +1,13 @@
 /** Unit tests of app mode's pure parts: the redirect guard, the shop-bound session, the shop directory. */
+
 import { describe, expect, it } from 'vitest';
 import { defineReceiverConfig } from '../config/load-config.js';
 import type { AppShopRecord } from '../store/app-shops/app-shop-store.js';
 import { allowedAppUrl, appAdminPage } from './app-mode-routes.js';
+import { secretFingerprint } from './secret-fingerprint.js';
 import { ShopDirectory } from './shop-directory.js';
 import { createShopSession, sessionQuery, verifyShopSession } from './shop-session.js';
+import { planResubscribe } from './start-up-resubscribe.js';
 
 const config = defineReceiverConfig({
   secrets: ['units-secret-0123456789abcdef'],
@@ -71,6 +74,7 @@ describe('ShopDirectory', () => {
     attempts: 0,
     nextAttemptAt: null,
     subscriptions: [],
+    secretFingerprint: null,
     updatedAt: new Date(0),
   });
 
@@ -104,5 +108,56 @@ describe('ShopDirectory', () => {
     directory.remember(record('configured', 'uninstalled'));
     expect(directory.isUninstalled('configured')).toBe(false);
     expect(directory.shop('configured')?.clientId).toBe('own-id');
+  });
+});
+
+describe('planResubscribe (start-up re-registration after a URL secret change)', () => {
+  const A = 'srhooks-unit-secret-a-0123456789abcdef';
+  const B = 'srhooks-unit-secret-b-0123456789abcdef';
+  const shop = (name: string, status: AppShopRecord['status'], secret: string | null): AppShopRecord => ({
+    shop: name,
+    status,
+    installedAt: new Date(0),
+    appVersion: null,
+    uninstalledAt: status === 'uninstalled' ? new Date(1) : null,
+    pendingReason: status === 'pending' ? 'down' : null,
+    attempts: 0,
+    nextAttemptAt: null,
+    subscriptions: [],
+    secretFingerprint: secret === null ? null : secretFingerprint(secret),
+    updatedAt: new Date(0),
+  });
+  const shops = [
+    shop('on-a', 'installed', A),
+    shop('on-b', 'installed', B),
+    shop('before-fingerprints', 'installed', null),
+    shop('pending-on-a', 'pending', A),
+    shop('gone', 'uninstalled', null),
+  ];
+
+  it('keeps the fingerprint, never the secret', () => {
+    expect(secretFingerprint(A)).toMatch(/^[0-9a-f]{16}$/);
+    expect(secretFingerprint(A)).not.toBe(secretFingerprint(B));
+    expect(A).not.toContain(secretFingerprint(A));
+  });
+
+  it('unchanged secret: nothing to re-register, nothing replaced, a shop without fingerprint left alone', () => {
+    expect(planResubscribe(shops.slice(0, 1).concat(shops.slice(2)), [A])).toEqual({
+      reRegister: [],
+      replaced: 0,
+      unknown: 1,
+    });
+  });
+
+  it('replaced (B alone): the shops on A are re-registered and counted as replaced; no fingerprint: left alone', () => {
+    expect(planResubscribe(shops, [B])).toEqual({ reRegister: ['on-a'], replaced: 2, unknown: 1 });
+  });
+
+  it('rotated (B,A): the shops on A and those without fingerprint are re-registered; nothing replaced', () => {
+    expect(planResubscribe(shops, [B, A])).toEqual({
+      reRegister: ['on-a', 'before-fingerprints'],
+      replaced: 0,
+      unknown: 1,
+    });
   });
 });

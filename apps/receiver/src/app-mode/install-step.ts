@@ -4,7 +4,8 @@
  * plan/apply as `srhooks webhooks sync` and start-up reconcile (idempotent: a retry or a re-install
  * creates nothing twice, and only this receiver's own subscriptions are touched).
  *
- * The outcome is recorded: `installed` with the subscription ids, or `pending` with the reason (advice
+ * The outcome is recorded: `installed` with the subscription ids and the fingerprint of the secret that
+ * signed their URLs (secret-fingerprint.ts), or `pending` with the reason (advice
  * for a platform app, see install-failure.ts) and
  * the next attempt (retry-interval × 2^failures, at most an hour), which the background retry picks up.
  */
@@ -14,6 +15,7 @@ import type { ReceiverConfig } from '../config/config-schema.js';
 import { desiredSubscriptions, ownedBy } from '../reconcile/reconcile-shops.js';
 import type { AppShopStore, AppShopSubscription } from '../store/app-shops/app-shop-store.js';
 import { AppSubscriptionStepError, appApiFailureReason } from './install-failure.js';
+import { secretFingerprint } from './secret-fingerprint.js';
 import type { ShopDirectory } from './shop-directory.js';
 
 export interface InstallStepContext {
@@ -75,7 +77,12 @@ export async function subscribeShop(
     .map((step) => ({ event: step.webhook?.event ?? step.key.split(' ')[0] ?? '', id: step.id as string }));
 }
 
-type InstallOutcome = 'installed' | 'pending' | 'gone';
+/** `current`: skipped (`onlyIfNotCurrent`): the shop's subscriptions were already signed with the newest secret. */
+type InstallOutcome = 'installed' | 'pending' | 'gone' | 'current';
+
+/** The fingerprint of the secret new URLs are signed with (the first; the config requires one). */
+export const currentSecretFingerprint = (config: ReceiverConfig): string =>
+  secretFingerprint(config.secrets[0] ?? '');
 
 /**
  * Runs the step for one recorded (pending) install and records the outcome. Never throws. Steps for one
@@ -84,9 +91,24 @@ type InstallOutcome = 'installed' | 'pending' | 'gone';
  * PostgreSQL store (`AppShopStore.withInstallLock`) —: each holder reads the shop's subscriptions after it
  * got the lock and plans against what the previous one left, so no subscription is created twice.
  */
-export async function runInstallStep(ctx: InstallStepContext, shop: string): Promise<InstallOutcome> {
+export async function runInstallStep(
+  ctx: InstallStepContext,
+  shop: string,
+  options: {
+    /**
+     * Re-registration after a secret change: skipped when, read under the lock, the shop is installed with
+     * subscriptions signed by the newest secret already (another receiver on the same store did it).
+     */
+    onlyIfNotCurrent?: boolean;
+  } = {},
+): Promise<InstallOutcome> {
+  const fingerprint = currentSecretFingerprint(ctx.config);
   try {
     return await ctx.appShops.withInstallLock(shop, async (signal) => {
+      if (options.onlyIfNotCurrent) {
+        const record = await ctx.appShops.get(shop);
+        if (record?.status === 'installed' && record.secretFingerprint === fingerprint) return 'current';
+      }
       let subscriptions: AppShopSubscription[];
       try {
         subscriptions = await subscribeShop(ctx, shop, signal);
@@ -94,7 +116,11 @@ export async function runInstallStep(ctx: InstallStepContext, shop: string): Pro
         // Recorded under the lock: the next holder's outcome is written after this one.
         return await recordFailure(ctx, shop, error);
       }
-      const applied = await ctx.appShops.markInstalled(shop, { subscriptions, now: nowOf(ctx) });
+      const applied = await ctx.appShops.markInstalled(shop, {
+        subscriptions,
+        secretFingerprint: fingerprint,
+        now: nowOf(ctx),
+      });
       ctx.logger.info(
         { shop, subscriptions: subscriptions.length },
         'app installed: token obtained, subscriptions registered',

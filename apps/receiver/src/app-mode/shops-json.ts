@@ -1,8 +1,9 @@
 /**
  * `GET /admin/api/shops`: every shop this receiver serves — config shops (`source: "config"`) and the
  * shops that installed the app (`source: "app"`: installed, pending with the reason, uninstalled) —
- * with their subscriptions, their last delivery and whether order recovery runs for them.
+ * with their subscriptions, their last webhook delivery and whether order recovery runs for them.
  */
+import { APP_EVENTS } from '@srhooks/contracts';
 import type { ReceiverConfig } from '../config/config-schema.js';
 import { shopApiAuth } from '../config/shop-api-auth.js';
 import type { AppShopStatus, AppShopSubscription } from '../store/app-shops/app-shop-store.js';
@@ -21,6 +22,7 @@ export interface ShopJson {
   pendingReason: string | null;
   attempts: number;
   nextAttemptAt: string | null;
+  /** The last webhook delivery from the shop (not app requests, payment notifications or recovery records). */
   lastDeliveryAt: string | null;
   hasCredentials: boolean;
   /**
@@ -80,9 +82,30 @@ export async function shopsJson(
       recovery: recovered(directory, record.shop, scheduledRecovery),
     });
   }
-  for (const shop of shops) {
-    const last = await store.listDeliveries({ shop: shop.name, limit: 1 });
-    shop.lastDeliveryAt = iso(last.items[0]?.receivedAt ?? null);
-  }
+  for (const shop of shops) shop.lastDeliveryAt = iso(await lastWebhookDelivery(store, shop.name));
   return shops;
+}
+
+const APP_EVENT_NAMES: ReadonlySet<string> = new Set(APP_EVENTS);
+
+/**
+ * When the shop's last webhook delivery arrived: not the app's own requests stored as events (the
+ * uninstall call) nor Payment API notifications filed under the shop (APP_EVENTS), nor recovery records —
+ * none of them says whether the shop's subscriptions reach the receiver. Newest first, page by page until
+ * one is found (those others are few next to a shop's deliveries: usually the first page).
+ */
+async function lastWebhookDelivery(store: Store, shop: string): Promise<Date | null> {
+  let cursor: string | undefined;
+  for (;;) {
+    const page = await store.listDeliveries({
+      shop,
+      source: 'webhook',
+      limit: 20,
+      ...(cursor ? { cursor } : {}),
+    });
+    const found = page.items.find((delivery) => !APP_EVENT_NAMES.has(delivery.event));
+    if (found) return found.receivedAt;
+    if (!page.nextCursor) return null;
+    cursor = page.nextCursor;
+  }
 }

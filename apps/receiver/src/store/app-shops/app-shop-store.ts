@@ -5,7 +5,7 @@
  * (its own connection to the store's file) or PostgreSQL (its own small pool on the store's
  * schema). Tables from migration 4 (SQLite) / 5 (PostgreSQL); the payment subjects and filed payment
  * notifications from migration 5 (SQLite) / 6 (PostgreSQL), when a subject's last notification was stored from
- * migration 6 / 7. Contract: test-support/app-shop-store-contract.ts.
+ * migration 6 / 7, the secret fingerprint from migration 13 / 16. Contract: test-support/app-shop-store-contract.ts.
  */
 
 import { APP_EVENTS, type AppShopStatus } from '@srhooks/contracts';
@@ -32,6 +32,13 @@ export interface AppShopRecord {
   attempts: number;
   nextAttemptAt: Date | null;
   subscriptions: AppShopSubscription[];
+  /**
+   * Which URL secret signed the subscriptions last registered for the shop: its fingerprint
+   * (app-mode/secret-fingerprint.ts), never the secret. Written with `markInstalled`; kept while the shop
+   * is pending (its subscriptions on the shop are still those); null once uninstalled, and for a shop
+   * installed before migration 13 (SQLite) / 16 (PostgreSQL) until its step runs again.
+   */
+  secretFingerprint: string | null;
   updatedAt: Date;
 }
 
@@ -68,10 +75,13 @@ export interface AppShopStore {
     shop: string,
     options: { appVersion?: string | null; nextAttemptAt: Date; now?: Date },
   ): Promise<AppShopRecord>;
-  /** The token/subscription step succeeded. Ignored (false) when the shop was uninstalled meanwhile. */
+  /**
+   * The token/subscription step succeeded: `subscriptions` are registered, their URLs signed with the
+   * secret whose fingerprint is `secretFingerprint`. Ignored (false) when the shop was uninstalled meanwhile.
+   */
   markInstalled(
     shop: string,
-    options: { subscriptions: AppShopSubscription[]; now?: Date },
+    options: { subscriptions: AppShopSubscription[]; secretFingerprint: string; now?: Date },
   ): Promise<boolean>;
   /** The step failed: stays `pending` with the reason, retried from `nextAttemptAt`. Ignored when uninstalled. */
   markPending(shop: string, options: { reason: string; nextAttemptAt: Date; now?: Date }): Promise<boolean>;

@@ -31,6 +31,7 @@ interface Row {
   attempts: number;
   next_attempt_at: Date | null;
   subscriptions: AppShopSubscription[];
+  secret_fingerprint: string | null;
   updated_at: Date;
 }
 
@@ -45,6 +46,7 @@ function record(row: Row): AppShopRecord {
     attempts: row.attempts,
     nextAttemptAt: row.next_attempt_at,
     subscriptions: row.subscriptions,
+    secretFingerprint: row.secret_fingerprint,
     updatedAt: row.updated_at,
   };
 }
@@ -134,12 +136,13 @@ export class PgAppShopStore implements AppShopStore {
 
   async markInstalled(
     shop: string,
-    options: { subscriptions: AppShopSubscription[]; now?: Date },
+    options: { subscriptions: AppShopSubscription[]; secretFingerprint: string; now?: Date },
   ): Promise<boolean> {
     const result = await this.#query(
-      `UPDATE app_shops SET status = 'installed', pending_reason = NULL, next_attempt_at = NULL, subscriptions = $1::jsonb, updated_at = $2
-       WHERE shop = $3 AND status <> 'uninstalled'`,
-      [JSON.stringify(options.subscriptions), options.now ?? new Date(), shop],
+      `UPDATE app_shops SET status = 'installed', pending_reason = NULL, next_attempt_at = NULL, subscriptions = $1::jsonb,
+         secret_fingerprint = $2, updated_at = $3
+       WHERE shop = $4 AND status <> 'uninstalled'`,
+      [JSON.stringify(options.subscriptions), options.secretFingerprint, options.now ?? new Date(), shop],
     );
     return result.rowCount === 1;
   }
@@ -173,7 +176,7 @@ export class PgAppShopStore implements AppShopStore {
       }
       await client.query(
         `UPDATE app_shops SET status = 'uninstalled', uninstalled_at = $1, pending_reason = NULL, next_attempt_at = NULL,
-           subscriptions = '[]', updated_at = $1 WHERE shop = $2`,
+           subscriptions = '[]', secret_fingerprint = NULL, updated_at = $1 WHERE shop = $2`,
         [now, shop],
       );
       const cancelled = await client.query<{ event_id: string }>(

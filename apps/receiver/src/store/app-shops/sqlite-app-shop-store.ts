@@ -28,6 +28,7 @@ interface Row {
   attempts: number;
   next_attempt_at: number | null;
   subscriptions: string;
+  secret_fingerprint: string | null;
   updated_at: number;
 }
 
@@ -44,6 +45,7 @@ function record(row: Row): AppShopRecord {
     attempts: row.attempts,
     nextAttemptAt: row.next_attempt_at === null ? null : new Date(row.next_attempt_at),
     subscriptions: JSON.parse(row.subscriptions) as AppShopSubscription[],
+    secretFingerprint: row.secret_fingerprint,
     updatedAt: new Date(row.updated_at),
   };
 }
@@ -114,16 +116,18 @@ export class SqliteAppShopStore implements AppShopStore {
 
   markInstalled(
     shop: string,
-    options: { subscriptions: AppShopSubscription[]; now?: Date },
+    options: { subscriptions: AppShopSubscription[]; secretFingerprint: string; now?: Date },
   ): Promise<boolean> {
     return this.#tx(
       () =>
         this.#db
           .prepare(
-            `UPDATE app_shops SET status = 'installed', pending_reason = NULL, next_attempt_at = NULL, subscriptions = ?, updated_at = ?
+            `UPDATE app_shops SET status = 'installed', pending_reason = NULL, next_attempt_at = NULL, subscriptions = ?,
+               secret_fingerprint = ?, updated_at = ?
              WHERE shop = ? AND status <> 'uninstalled'`,
           )
-          .run(JSON.stringify(options.subscriptions), ms(options.now), shop).changes === 1,
+          .run(JSON.stringify(options.subscriptions), options.secretFingerprint, ms(options.now), shop)
+          .changes === 1,
     );
   }
 
@@ -155,7 +159,7 @@ export class SqliteAppShopStore implements AppShopStore {
       this.#db
         .prepare(
           `UPDATE app_shops SET status = 'uninstalled', uninstalled_at = ?, pending_reason = NULL, next_attempt_at = NULL,
-             subscriptions = '[]', updated_at = ? WHERE shop = ?`,
+             subscriptions = '[]', secret_fingerprint = NULL, updated_at = ? WHERE shop = ?`,
         )
         .run(now, now, shop);
       const cancelled = this.#db

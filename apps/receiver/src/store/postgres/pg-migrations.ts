@@ -468,6 +468,12 @@ UPDATE handler_states SET disabled_by = 'target' WHERE disabled;
     // store as one whose receivers keep that index.
     sql: '',
   },
+  {
+    version: 16,
+    name: "app mode: which URL secret signed an installed shop's subscriptions (a fingerprint, never the secret)",
+    // NULL for the shops already installed: unknown (app-mode/start-up-resubscribe.ts).
+    sql: 'ALTER TABLE app_shops ADD COLUMN secret_fingerprint text;',
+  },
 ];
 
 /** Identifier check for the optional schema (it is interpolated into DDL). */

@@ -165,6 +165,7 @@ describe('PgStore', () => {
           { version: 13 },
           { version: 14 },
           { version: 15 },
+          { version: 16 },
         ]);
       } finally {
         await client.end();
@@ -357,7 +358,7 @@ describe('PgStore', () => {
     try {
       await expect(store.migrate()).rejects.toThrow(StoreVersionError);
       await expect(store.migrate()).rejects.toThrow(
-        /schema is at version 99; this receiver knows versions up to 15/,
+        /schema is at version 99; this receiver knows versions up to 16/,
       );
     } finally {
       await store.close();

@@ -238,6 +238,12 @@ ALTER TABLE handler_states ADD COLUMN disabled_by TEXT;
 UPDATE handler_states SET disabled_by = 'target' WHERE disabled = 1;
 `,
   },
+  {
+    version: 13,
+    name: "app mode: which URL secret signed an installed shop's subscriptions (a fingerprint, never the secret)",
+    // NULL for the shops already installed: unknown (app-mode/start-up-resubscribe.ts).
+    sql: 'ALTER TABLE app_shops ADD COLUMN secret_fingerprint TEXT;',
+  },
 ];
 
 /**

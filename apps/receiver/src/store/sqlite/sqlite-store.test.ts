@@ -80,6 +80,7 @@ describe('SqliteStore', () => {
         { version: 10 },
         { version: 11 },
         { version: 12 },
+        { version: 13 },
       ]);
     } finally {
       db.close();
@@ -250,7 +251,7 @@ describe('SqliteStore', () => {
       }
     };
     await expect(open()).rejects.toThrow(StoreVersionError);
-    await expect(open()).rejects.toThrow(/schema is at version 99; this receiver knows versions up to 12/);
+    await expect(open()).rejects.toThrow(/schema is at version 99; this receiver knows versions up to 13/);
   });
 
   it('says a damaged file is damaged (restore a backup, not retry), and stays unready once it has seen it', async () => {

@@ -55,7 +55,9 @@ export function defineAppShopStoreContract(engine: string, harness: AppShopStore
       expect(await appShops.duePending({ now: at(59) })).toEqual([]);
       expect((await appShops.duePending({ now: at(60) })).map((s) => s.shop)).toEqual(['demo']);
       const subscriptions = [{ event: 'order_confirm', id: 'd2ViSG9vay1ub3RpZmljYXRpb25faWQ9MQ==' }];
-      expect(await appShops.markInstalled('demo', { subscriptions, now: at(1) })).toBe(true);
+      expect(
+        await appShops.markInstalled('demo', { subscriptions, secretFingerprint: 'aaaa', now: at(1) }),
+      ).toBe(true);
       const installed = await appShops.get('demo');
       expect(installed).toMatchObject({
         status: 'installed',
@@ -97,7 +99,10 @@ export function defineAppShopStoreContract(engine: string, harness: AppShopStore
         already: false,
       });
       expect(
-        await appShops.markInstalled('demo', { subscriptions: [{ event: 'order_confirm', id: 'x' }] }),
+        await appShops.markInstalled('demo', {
+          subscriptions: [{ event: 'order_confirm', id: 'x' }],
+          secretFingerprint: 'aaaa',
+        }),
       ).toBe(false);
       expect(await appShops.markPending('demo', { reason: 'x', nextAttemptAt: at(1) })).toBe(false);
       const shop = await appShops.get('demo');
@@ -151,7 +156,10 @@ export function defineAppShopStoreContract(engine: string, harness: AppShopStore
     it('starts over on a re-install and lists every shop', async () => {
       const { appShops } = await open();
       await appShops.recordInstall('demo', { nextAttemptAt: at(60), now: T0 });
-      await appShops.markInstalled('demo', { subscriptions: [{ event: 'order_confirm', id: 'a' }] });
+      await appShops.markInstalled('demo', {
+        subscriptions: [{ event: 'order_confirm', id: 'a' }],
+        secretFingerprint: 'aaaa',
+      });
       await appShops.markUninstalled('demo', { reason: 'x', now: at(5) });
       const again = await appShops.recordInstall('demo', {
         appVersion: '2',
@@ -166,12 +174,46 @@ export function defineAppShopStoreContract(engine: string, harness: AppShopStore
       ]);
     });
 
+    it("records which secret signed a shop's subscriptions: kept while pending or installed again, forgotten on uninstall", async () => {
+      const { appShops } = await open();
+      expect(
+        (await appShops.recordInstall('demo', { nextAttemptAt: at(60), now: T0 })).secretFingerprint,
+      ).toBeNull();
+      const subscriptions = [{ event: 'order_confirm', id: 'a' }];
+      await appShops.markInstalled('demo', {
+        subscriptions,
+        secretFingerprint: '0123456789abcdef',
+        now: at(1),
+      });
+      expect((await appShops.get('demo'))?.secretFingerprint).toBe('0123456789abcdef');
+      // The subscriptions on the shop are still those until the step runs again.
+      const again = await appShops.recordInstall('demo', { nextAttemptAt: at(70), now: at(10) });
+      expect(again.secretFingerprint).toBe('0123456789abcdef');
+      await appShops.markPending('demo', { reason: 'down', nextAttemptAt: at(90), now: at(11) });
+      expect((await appShops.get('demo'))?.secretFingerprint).toBe('0123456789abcdef');
+      await appShops.markInstalled('demo', {
+        subscriptions,
+        secretFingerprint: 'fedcba9876543210',
+        now: at(12),
+      });
+      expect((await appShops.list()).map((shop) => shop.secretFingerprint)).toEqual(['fedcba9876543210']);
+      // ShopRenter drops an uninstalled shop's subscriptions: nothing is signed for it any more.
+      await appShops.markUninstalled('demo', { reason: 'x', now: at(20) });
+      expect((await appShops.get('demo'))?.secretFingerprint).toBeNull();
+      expect(
+        (await appShops.recordInstall('demo', { nextAttemptAt: at(90), now: at(30) })).secretFingerprint,
+      ).toBeNull();
+    });
+
     it('keeps the install time when the install call comes again for a shop that never uninstalled', async () => {
       // Order recovery reads no further back than the install time: moving it forward would hide the
       // orders missed between the first install and the repeated call.
       const { appShops } = await open();
       await appShops.recordInstall('demo', { nextAttemptAt: at(60), now: T0 });
-      await appShops.markInstalled('demo', { subscriptions: [{ event: 'order_confirm', id: 'a' }] });
+      await appShops.markInstalled('demo', {
+        subscriptions: [{ event: 'order_confirm', id: 'a' }],
+        secretFingerprint: 'aaaa',
+      });
       const again = await appShops.recordInstall('demo', { nextAttemptAt: at(3660), now: at(3600) });
       expect(again.installedAt.getTime()).toBe(T0.getTime());
       await appShops.recordInstall('pending', { nextAttemptAt: at(60), now: T0 });

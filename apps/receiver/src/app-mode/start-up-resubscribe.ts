@@ -1,0 +1,91 @@
+/**
+ * At start-up in app mode: every installed shop whose subscriptions are not signed with the newest URL
+ * secret is re-registered with it — the install step again, in the background, one shop at a time (a shop
+ * whose step fails becomes pending with the reason and is retried; on PostgreSQL each shop's step runs on
+ * one receiver at a time, and one that finds the shop already on the newest secret skips it). Which secret
+ * signed a shop's URLs is known from the fingerprint recorded with it (secret-fingerprint.ts):
+ *
+ * - signed with the newest: nothing to do (no API call);
+ * - with an older one still configured (a rotation, `new,old`): re-registered;
+ * - with none of the configured ones (the secret was REPLACED, not rotated): re-registered, and one warning
+ *   (`secret_replaced`) says what happened and how to change the secret without losing deliveries;
+ * - nothing recorded (installed before fingerprints were kept): re-registered only while several secrets
+ *   are configured, as before; with one, nothing is done or said (the receiver cannot tell).
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import type { AppShopRecord } from '../store/app-shops/app-shop-store.js';
+import { type InstallStepContext, runInstallStep } from './install-step.js';
+import { secretStanding } from './secret-fingerprint.js';
+
+export interface ResubscribePlan {
+  /** Installed shops to re-register, by name. */
+  reRegister: string[];
+  /** Shops (installed or pending) whose URLs were signed with a secret no longer configured. */
+  replaced: number;
+  /** Installed shops with no fingerprint recorded. */
+  unknown: number;
+}
+
+export function planResubscribe(
+  records: readonly AppShopRecord[],
+  secrets: readonly string[],
+): ResubscribePlan {
+  const plan: ResubscribePlan = { reRegister: [], replaced: 0, unknown: 0 };
+  for (const record of records) {
+    if (record.status === 'uninstalled') continue;
+    const standing = secretStanding(record.secretFingerprint, secrets);
+    if (standing === 'replaced') plan.replaced += 1;
+    if (record.status !== 'installed') continue; // pending: the install retry runs its step
+    if (standing === 'unknown') plan.unknown += 1;
+    if (standing === 'old' || standing === 'replaced' || (standing === 'unknown' && secrets.length > 1))
+      plan.reRegister.push(record.shop);
+  }
+  return plan;
+}
+
+export const SECRET_REPLACED_MESSAGE = (shops: number) =>
+  `the URL secret that signed the webhook URLs of ${shops} app shop(s) is no longer configured: SRHOOKS_SECRETS was replaced instead of rotated. ` +
+  'Their deliveries to those URLs are refused (404, as forged) until their subscriptions are re-registered with the newest secret, which starts now in the background, ' +
+  'and ShopRenter does not send a refused delivery again (assumed): orders of that time are read back by order recovery (or `srhooks recover --shop S --since …`); ' +
+  'check `srhooks shops --receiver` for shops left pending. To change the secret without losing deliveries: put the new one first (SRHOOKS_SECRETS=new,old) and restart, ' +
+  'wait until every shop is re-registered, then drop the old one (SRHOOKS_SECRETS=new) and restart';
+
+/**
+ * Reads the app shops, logs the plan (and the `secret_replaced` warning) and re-registers the shops one at a
+ * time until done or `stopped()`. Never throws.
+ */
+export async function resubscribeAtStartUp(
+  ctx: InstallStepContext,
+  log: FastifyBaseLogger,
+  stopped: () => boolean,
+): Promise<void> {
+  try {
+    const plan = planResubscribe(await ctx.appShops.list(), ctx.config.secrets);
+    if (plan.replaced > 0)
+      log.warn({ code: 'secret_replaced', shops: plan.replaced }, SECRET_REPLACED_MESSAGE(plan.replaced));
+    log.info(
+      {
+        code: 'app_secret_check',
+        reRegister: plan.reRegister.length,
+        unknown: plan.unknown,
+        secrets: ctx.config.secrets.length,
+      },
+      plan.reRegister.length > 0
+        ? 'installed shops whose subscriptions are not signed with the newest URL secret: re-registering them in the background'
+        : "installed shops' subscriptions: none to re-register with the newest URL secret",
+    );
+    let done = 0;
+    for (const shop of plan.reRegister) {
+      if (stopped()) return;
+      const outcome = await runInstallStep(ctx, shop, { onlyIfNotCurrent: true });
+      if (outcome === 'installed' || outcome === 'current') done += 1;
+    }
+    if (plan.reRegister.length > 0)
+      log.info(
+        { shops: plan.reRegister.length, reRegistered: done },
+        'installed shops re-subscribed with the newest URL secret (the others are pending and retried)',
+      );
+  } catch (error) {
+    log.warn({ err: error }, 'cannot re-subscribe installed shops with the newest URL secret');
+  }
+}
