@@ -145,10 +145,19 @@ describe('forward target down for a while (compressed clock), dead letters repla
     });
 
     // erp's target comes back after a while; chat's stays broken until everything is dead-lettered.
-    await sleep(ERP_DOWN_MS);
-    await erpTarget.accept();
     const handlerJobs = (handler: string) =>
       readSqliteJobs(dbFile, SHOP).jobs.filter((job) => job.handler === handler);
+    await sleep(ERP_DOWN_MS);
+    // ...and not before every erp job met it down once (a loaded machine may start some jobs later).
+    await waitUntil(
+      () => {
+        const jobs = handlerJobs('erp');
+        return jobs.length === EVENTS && jobs.every((job) => job.attempts >= 1);
+      },
+      30_000,
+      100,
+    );
+    await erpTarget.accept();
     erpSettled = await waitUntil(
       () => handlerJobs('erp').every((job) => job.status === 'succeeded'),
       30_000,
