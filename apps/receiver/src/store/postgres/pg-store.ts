@@ -41,7 +41,12 @@ import type {
   StoreStats,
   VerificationUpdate,
 } from '../store.js';
-import { StoreConfigError, StoreUnavailableError } from '../store-errors.js';
+import {
+  RECONCILE_LOCK_WAIT_MS,
+  ReconcileLockBusyError,
+  StoreConfigError,
+  StoreUnavailableError,
+} from '../store-errors.js';
 import * as admin from './pg-admin.js';
 import { PgChangeRelay, type RelayStats } from './pg-change-relay.js';
 import { at, PgConnection, type PgStoreCreated } from './pg-connection.js';
@@ -303,6 +308,48 @@ export class PgStore implements Store {
     } catch (error) {
       broken ||= isPgUnavailable(error);
       throw mapPgError(error);
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /**
+   * A session advisory lock per (schema, shop) on a connection of its own for the whole reconcile, waited
+   * for (tried every 250 ms, so the wait is bounded without changing the pooled connection's settings):
+   * two instances never reconcile one shop at once, and a crashed instance's lock ends with its connection.
+   */
+  async withReconcileLock<T>(
+    shop: string,
+    work: () => Promise<T>,
+    options: { waitMs?: number } = {},
+  ): Promise<T> {
+    const waitMs = Math.max(1, Math.floor(options.waitMs ?? RECONCILE_LOCK_WAIT_MS));
+    const name = recovery.reconcileLockName(this.schema, shop);
+    const client = await this.#conn.run(() => this.#conn.connect());
+    let broken = false;
+    try {
+      try {
+        const deadline = Date.now() + waitMs;
+        for (;;) {
+          const locked = await client.query('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [name]);
+          if (locked.rows[0]?.ok === true) break;
+          if (Date.now() >= deadline) throw new ReconcileLockBusyError(shop, waitMs);
+          await new Promise((resolve) =>
+            setTimeout(resolve, Math.min(250, Math.max(1, deadline - Date.now()))),
+          );
+        }
+      } catch (error) {
+        broken = isPgUnavailable(error);
+        throw mapPgError(error);
+      }
+      // The work's own errors (the shop's API) are passed on as they are.
+      try {
+        return await work();
+      } finally {
+        await client.query('SELECT pg_advisory_unlock(hashtext($1))', [name]).catch(() => {
+          broken = true;
+        });
+      }
     } finally {
       client.release(broken);
     }
