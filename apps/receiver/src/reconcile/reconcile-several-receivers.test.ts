@@ -15,7 +15,7 @@ import { DEMO_CLIENT, type RunningSandbox, startSandbox } from '@srhooks/sandbox
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ReceiverProcess, type RunningReceiver, runReceiver } from '../run-receiver.js';
 import { PgStore } from '../store/postgres/pg-store.js';
-import { ReconcileLockBusyError } from '../store/store.js';
+import { ReconcileLockBusyError, StoreUnavailableError } from '../store/store.js';
 import { TEST_DATABASE_URL, testSchemas } from '../test-support/postgres-schema.js';
 
 const SECRET = 'reconcile-several-secret-0123456789';
@@ -211,4 +211,41 @@ describe('start-up reconcile, several receivers on one PostgreSQL store', () => 
       await second.close();
     }
   });
+
+  it('a receiver stopping while it waits for the lock stops waiting at once (its shutdown is not held up)', async () => {
+    const schema = nextSchema();
+    const holder = new PgStore({ url: TEST_DATABASE_URL, schema });
+    await holder.migrate();
+    const waiter = new PgStore({ url: TEST_DATABASE_URL, schema });
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    try {
+      const holding = holder.withReconcileLock('demo', () => held);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      let ran = false;
+      const waiting = waiter
+        .withReconcileLock(
+          'demo',
+          async () => {
+            ran = true;
+          },
+          { waitMs: 30_000 },
+        )
+        .catch((error: unknown) => error);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const startedClosing = Date.now();
+      await waiter.close();
+      expect(Date.now() - startedClosing).toBeLessThan(2_000);
+      expect(await waiting).toBeInstanceOf(StoreUnavailableError);
+      expect(ran).toBe(false);
+      release();
+      await holding;
+    } finally {
+      release();
+      await holder.close();
+      await waiter.close();
+    }
+  }, 40_000);
 });

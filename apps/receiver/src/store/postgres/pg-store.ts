@@ -333,6 +333,8 @@ export class PgStore implements Store {
         for (;;) {
           const locked = await client.query('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [name]);
           if (locked.rows[0]?.ok === true) break;
+          // A store closing (the receiver shutting down) stops the wait: its pool would wait for this client.
+          if (this.#conn.closed) throw new StoreUnavailableError('the PostgreSQL store is closed');
           if (Date.now() >= deadline) throw new ReconcileLockBusyError(shop, waitMs);
           await new Promise((resolve) =>
             setTimeout(resolve, Math.min(250, Math.max(1, deadline - Date.now()))),
