@@ -248,4 +248,42 @@ describe('start-up reconcile, several receivers on one PostgreSQL store', () => 
       await waiter.close();
     }
   }, 40_000);
+
+  it("closing the store does not wait for a reconcile still calling the shop's API; its lock ends with it", async () => {
+    const schema = nextSchema();
+    const closing = new PgStore({ url: TEST_DATABASE_URL, schema });
+    await closing.migrate();
+    const next = new PgStore({ url: TEST_DATABASE_URL, schema });
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    try {
+      let entered = false;
+      const reconciling = closing.withReconcileLock('demo', async () => {
+        entered = true;
+        await held;
+      });
+      await waitUntil(() => entered);
+      const startedClosing = Date.now();
+      await closing.close();
+      expect(Date.now() - startedClosing).toBeLessThan(2_000);
+      // The closed store's lock is gone: the next receiver reconciles without waiting for it.
+      expect(await next.withReconcileLock('demo', async () => 'ran', { waitMs: 2_000 })).toBe('ran');
+      release();
+      await reconciling;
+    } finally {
+      release();
+      await closing.close();
+      await next.close();
+    }
+  }, 40_000);
 });
+
+async function waitUntil(check: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

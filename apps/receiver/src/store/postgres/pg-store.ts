@@ -49,7 +49,7 @@ import {
 } from '../store-errors.js';
 import * as admin from './pg-admin.js';
 import { PgChangeRelay, type RelayStats } from './pg-change-relay.js';
-import { at, PgConnection, type PgStoreCreated } from './pg-connection.js';
+import { at, PgConnection, type PgStoreCreated, StoreClient } from './pg-connection.js';
 import { isPgUnavailable, mapPgError } from './pg-errors.js';
 import { PgIngest } from './pg-ingest.js';
 import { type JobClock, PgJobs } from './pg-jobs.js';
@@ -125,6 +125,8 @@ export class PgStore implements Store {
   readonly url: string;
   readonly #conn: PgConnection;
   readonly #feed = new ChangeFeed();
+  /** Connections holding (or waiting for) a reconcile lock: ended by close. */
+  readonly #reconcileLockClients = new Set<StoreClient>();
   readonly #ingest: PgIngest;
   readonly #jobs: PgJobs;
   readonly #relay: PgChangeRelay | null;
@@ -198,6 +200,8 @@ export class PgStore implements Store {
   async close(): Promise<void> {
     if (this.#conn.closed) return;
     await this.#conn.drain();
+    // A reconcile still calling the shop's API is not waited for; ending its connection ends its lock.
+    await Promise.all([...this.#reconcileLockClients].map((client) => client.end().catch(() => {})));
     await this.#relay?.close();
     await this.#conn.pool.end();
   }
@@ -314,9 +318,11 @@ export class PgStore implements Store {
   }
 
   /**
-   * A session advisory lock per (schema, shop) on a connection of its own for the whole reconcile, waited
-   * for (tried every 250 ms, so the wait is bounded without changing the pooled connection's settings):
-   * two instances never reconcile one shop at once, and a crashed instance's lock ends with its connection.
+   * A session advisory lock per (schema, shop) on a connection of its own for the whole reconcile — not
+   * the pool's, so closing the store never waits for a reconcile still calling the shop's API — waited
+   * for (tried every 250 ms: the wait is bounded without session settings, and ends when the store
+   * closes): two instances never reconcile one shop at once, and a crashed instance's lock ends with its
+   * connection.
    */
   async withReconcileLock<T>(
     shop: string,
@@ -325,35 +331,32 @@ export class PgStore implements Store {
   ): Promise<T> {
     const waitMs = Math.max(1, Math.floor(options.waitMs ?? RECONCILE_LOCK_WAIT_MS));
     const name = recovery.reconcileLockName(this.schema, shop);
-    const client = await this.#conn.run(() => this.#conn.connect());
-    let broken = false;
+    const closed = () => new StoreUnavailableError('the PostgreSQL store is closed');
+    if (this.#conn.closed) throw closed();
+    const client = new StoreClient(this.#conn.clientConfig);
+    this.#reconcileLockClients.add(client);
     try {
       try {
+        await client.connect();
         const deadline = Date.now() + waitMs;
         for (;;) {
           const locked = await client.query('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [name]);
           if (locked.rows[0]?.ok === true) break;
-          // A store closing (the receiver shutting down) stops the wait: its pool would wait for this client.
-          if (this.#conn.closed) throw new StoreUnavailableError('the PostgreSQL store is closed');
+          // The store closing (the receiver shutting down) ends the wait.
+          if (this.#conn.closed) throw closed();
           if (Date.now() >= deadline) throw new ReconcileLockBusyError(shop, waitMs);
           await new Promise((resolve) =>
             setTimeout(resolve, Math.min(250, Math.max(1, deadline - Date.now()))),
           );
         }
       } catch (error) {
-        broken = isPgUnavailable(error);
         throw mapPgError(error);
       }
-      // The work's own errors (the shop's API) are passed on as they are.
-      try {
-        return await work();
-      } finally {
-        await client.query('SELECT pg_advisory_unlock(hashtext($1))', [name]).catch(() => {
-          broken = true;
-        });
-      }
+      // The work's own errors (the shop's API) are passed on as they are; ending the connection unlocks.
+      return await work();
     } finally {
-      client.release(broken);
+      this.#reconcileLockClients.delete(client);
+      await client.end().catch(() => {});
     }
   }
 
