@@ -14,6 +14,7 @@ import { signDeliveryUrl } from '@srhooks/contracts';
 import { DEMO_CLIENT, type RunningSandbox, startSandbox } from '@srhooks/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ReceiverProcess, type RunningReceiver, runReceiver } from '../run-receiver.js';
+import { createStore } from '../store/create-store.js';
 import { PgStore } from '../store/postgres/pg-store.js';
 import { ReconcileLockBusyError, StoreUnavailableError } from '../store/store.js';
 import { TEST_DATABASE_URL, testSchemas } from '../test-support/postgres-schema.js';
@@ -278,6 +279,32 @@ describe('start-up reconcile, several receivers on one PostgreSQL store', () => 
       await next.close();
     }
   }, 40_000);
+});
+
+describe('start-up reconcile lock, SQLite (one receiver process per file)', () => {
+  it('runs two reconciles of one shop one after the other in the process, another shop alongside', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'srhooks-reconcile-sqlite-'));
+    const store = createStore({ kind: 'sqlite', file: join(tmp, 'srhooks.db') });
+    await store.migrate();
+    try {
+      const order: string[] = [];
+      const step = (name: string, ms: number) => async () => {
+        order.push(`${name} start`);
+        await new Promise((resolve) => setTimeout(resolve, ms));
+        order.push(`${name} end`);
+      };
+      await Promise.all([
+        store.withReconcileLock('demo', step('first', 150)),
+        store.withReconcileLock('demo', step('second', 10)),
+        store.withReconcileLock('other', step('other', 10)),
+      ]);
+      expect(order.indexOf('second start')).toBeGreaterThan(order.indexOf('first end'));
+      expect(order.indexOf('other end')).toBeLessThan(order.indexOf('first end'));
+    } finally {
+      await store.close();
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
 });
 
 async function waitUntil(check: () => boolean): Promise<void> {
