@@ -194,7 +194,7 @@ export async function runReceiver(
     throw listenError(error, config.host, config.port) ?? error;
   }
   if (config.shops.some((shop) => shop.reconcile)) {
-    await reconcileShops(config, { logger: app.log });
+    await reconcileShops(config, { logger: app.log, store: app.store });
   }
   // Recovery: a pass per shop now (covering the time the receiver was away), then on its interval.
   app.recovery.start();

@@ -1,8 +1,8 @@
 /**
  * Runs the job worker inside the receiver (`app.worker`): built from `app.config` and `app.store` when
- * the plugin registers (a bad handler config stops start-up), started when the app is ready, stopped in
- * `preClose` (running jobs finish and record their outcome, for at most `shutdownTimeoutMs`) before the
- * store closes.
+ * the plugin registers (a bad handler config stops start-up), started when the app is ready, told to stop
+ * in `preClose` and waited for in `onClose` (running jobs finish and record their outcome, for at most
+ * `shutdownTimeoutMs`) before the store closes — so the listener closes at once, not after the drain.
  */
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
@@ -59,8 +59,19 @@ const plugin: FastifyPluginAsync<ProcessingPluginOptions> = async (app, options)
   app.addHook('onReady', async () => {
     worker.start();
   });
-  app.addHook('preClose', async () => {
-    await worker.stop({ timeoutMs: app.config.shutdownTimeoutMs });
+  // The worker starts stopping in preClose (no new claims; running jobs finish and record their outcome)
+  // but is waited for in onClose: fastify closes the listener only after every preClose hook, so waiting
+  // there kept accepting connections for the whole drain, each answered 503 `shutting_down` — behind a
+  // load balancer, deliveries refused that another receiver would have stored (ShopRenter does not resend).
+  // onClose hooks run after the server closed and before the store plugin's (registered earlier).
+  let stopping: Promise<void> | null = null;
+  app.addHook('preClose', (done) => {
+    stopping = worker.stop({ timeoutMs: app.config.shutdownTimeoutMs });
+    stopping.catch(() => {});
+    done();
+  });
+  app.addHook('onClose', async () => {
+    await (stopping ?? worker.stop({ timeoutMs: app.config.shutdownTimeoutMs }));
   });
 };
 

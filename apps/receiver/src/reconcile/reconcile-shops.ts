@@ -7,7 +7,9 @@
  * `{publicUrl}/hooks/{shop}/` but is not desired (an event removed from the config, a URL
  * signed with a rotated-out secret) is deleted; a configured webhook with its own `url` is matched
  * (and its duplicates deleted) like those; subscriptions of other apps are left alone.
- * A failure is reported per shop and never stops the receiver. A configured webhook whose `fields`
+ * A failure is reported per shop and never stops the receiver. Receivers sharing a PostgreSQL store
+ * reconcile a shop one at a time (the store's reconcile lock): the first creates what is missing, the
+ * others then find it. A configured webhook whose `fields`
  * leave out what the dedupe key reads gets one warning line first (the CLI's `webhooks sync` warns the
  * same, from contracts' dedupeFieldsWarning).
  */
@@ -32,9 +34,16 @@ import {
 import type { FastifyBaseLogger } from 'fastify';
 import type { ReceiverConfig, ShopConfig } from '../config/config-schema.js';
 import { shopApiAuth } from '../config/shop-api-auth.js';
+import type { Store } from '../store/store.js';
 
 export interface ReconcileOptions {
   readonly logger: FastifyBaseLogger;
+  /**
+   * The receiver's store: each shop is reconciled under its reconcile lock (`Store.withReconcileLock`), so
+   * receivers sharing a PostgreSQL store and started together subscribe each event once, and delete
+   * extra copies once. Without it (tools, tests of one receiver) nothing is locked.
+   */
+  readonly store?: Pick<Store, 'withReconcileLock'>;
   /** Fetch used by the ShopRenter client (tests). */
   readonly fetch?: Fetch;
 }
@@ -176,7 +185,10 @@ export async function reconcileShops(
     );
     let result: ShopReconcileResult;
     try {
-      result = await reconcileShop(config, shop, options);
+      const store = options.store;
+      result = store
+        ? await store.withReconcileLock(shop.name, () => reconcileShop(config, shop, options))
+        : await reconcileShop(config, shop, options);
     } catch (error) {
       result = { shop: shop.name, ok: false, error: error instanceof Error ? error.message : String(error) };
     }

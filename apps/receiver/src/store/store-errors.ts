@@ -83,6 +83,25 @@ export class PruneInProgressError extends StoreError {
   }
 }
 
+/** How long a start-up reconcile waits for another instance reconciling the same shop (Store.withReconcileLock). */
+export const RECONCILE_LOCK_WAIT_MS = 60_000;
+
+/**
+ * The start-up reconcile of a shop's subscriptions waited longer than allowed for another receiver on the
+ * same store reconciling that shop (PostgreSQL: the shop's reconcile lock is held). Nothing was changed
+ * here; the other receiver's reconcile does the work.
+ */
+export class ReconcileLockBusyError extends StoreError {
+  declare readonly code: 'reconcile_lock_busy';
+
+  constructor(shop: string, waitMs: number) {
+    super(
+      'reconcile_lock_busy',
+      `another receiver on this store has been reconciling the subscriptions of shop "${shop}" for over ${Math.round(waitMs / 1000)} s; nothing was changed here (that receiver logs its result). If it stays busy, look for a receiver stuck calling the shop's API, then restart this one`,
+    );
+  }
+}
+
 /** The store configuration is invalid (bad schema name, bad option value). */
 export class StoreConfigError extends StoreError {
   declare readonly code: 'store_config_invalid';

@@ -56,7 +56,9 @@ export type { EventSource, RecoveryPass, RecoveryPassRecord, RecoveryState } fro
 export {
   PaymentClaimConflictError,
   PruneInProgressError,
+  RECONCILE_LOCK_WAIT_MS,
   type ReceiverLockHolder,
+  ReconcileLockBusyError,
   StoreConfigError,
   StoreConflictError,
   StoreError,
@@ -243,6 +245,17 @@ export interface Store {
     shop: string,
     work: () => Promise<T>,
   ): Promise<{ acquired: true; value: T } | { acquired: false }>;
+
+  /**
+   * Runs `work` (the start-up reconcile of the shop's subscriptions) when no other instance on this store
+   * reconciles that shop, waiting for one that does: several receivers started together then subscribe
+   * each event once, and the later ones find the subscriptions made (PostgreSQL: a session advisory lock
+   * per schema and shop on a connection of its own, released when `work` settles or that connection ends,
+   * the process included; waited for at most `waitMs`, default RECONCILE_LOCK_WAIT_MS, then
+   * ReconcileLockBusyError and nothing run. SQLite: one receiver process per file, enforced by its lock
+   * file; a queue in this process).
+   */
+  withReconcileLock<T>(shop: string, work: () => Promise<T>, options?: { waitMs?: number }): Promise<T>;
 
   // --- change feed, stats -------------------------------------------------------------------------
   /**

@@ -62,6 +62,11 @@ export async function lastDeliveryAt(db: Queryable, shop: string): Promise<Date 
   return at === null || at === undefined ? null : new Date(at as Date);
 }
 
+/** Name of the session advisory lock one instance holds while it reconciles the shop's subscriptions at start-up. */
+export function reconcileLockName(schema: string | null, shop: string): string {
+  return `srhooks.reconcile:${schema ?? 'default'}:${shop}`;
+}
+
 /** Name of the session advisory lock one instance holds while it runs a pass for the shop. */
 export function recoveryLockName(schema: string | null, shop: string): string {
   return `srhooks.recovery:${schema ?? 'default'}:${shop}`;

@@ -41,10 +41,15 @@ import type {
   StoreStats,
   VerificationUpdate,
 } from '../store.js';
-import { StoreConfigError, StoreUnavailableError } from '../store-errors.js';
+import {
+  RECONCILE_LOCK_WAIT_MS,
+  ReconcileLockBusyError,
+  StoreConfigError,
+  StoreUnavailableError,
+} from '../store-errors.js';
 import * as admin from './pg-admin.js';
 import { PgChangeRelay, type RelayStats } from './pg-change-relay.js';
-import { at, PgConnection, type PgStoreCreated } from './pg-connection.js';
+import { at, PgConnection, type PgStoreCreated, StoreClient } from './pg-connection.js';
 import { isPgUnavailable, mapPgError } from './pg-errors.js';
 import { PgIngest } from './pg-ingest.js';
 import { type JobClock, PgJobs } from './pg-jobs.js';
@@ -120,6 +125,8 @@ export class PgStore implements Store {
   readonly url: string;
   readonly #conn: PgConnection;
   readonly #feed = new ChangeFeed();
+  /** Connections holding (or waiting for) a reconcile lock: ended by close. */
+  readonly #reconcileLockClients = new Set<StoreClient>();
   readonly #ingest: PgIngest;
   readonly #jobs: PgJobs;
   readonly #relay: PgChangeRelay | null;
@@ -193,6 +200,8 @@ export class PgStore implements Store {
   async close(): Promise<void> {
     if (this.#conn.closed) return;
     await this.#conn.drain();
+    // A reconcile still calling the shop's API is not waited for; ending its connection ends its lock.
+    await Promise.all([...this.#reconcileLockClients].map((client) => client.end().catch(() => {})));
     await this.#relay?.close();
     await this.#conn.pool.end();
   }
@@ -305,6 +314,49 @@ export class PgStore implements Store {
       throw mapPgError(error);
     } finally {
       client.release(broken);
+    }
+  }
+
+  /**
+   * A session advisory lock per (schema, shop) on a connection of its own for the whole reconcile — not
+   * the pool's, so closing the store never waits for a reconcile still calling the shop's API — waited
+   * for (tried every 250 ms: the wait is bounded without session settings, and ends when the store
+   * closes): two instances never reconcile one shop at once, and a crashed instance's lock ends with its
+   * connection.
+   */
+  async withReconcileLock<T>(
+    shop: string,
+    work: () => Promise<T>,
+    options: { waitMs?: number } = {},
+  ): Promise<T> {
+    const waitMs = Math.max(1, Math.floor(options.waitMs ?? RECONCILE_LOCK_WAIT_MS));
+    const name = recovery.reconcileLockName(this.schema, shop);
+    const closed = () => new StoreUnavailableError('the PostgreSQL store is closed');
+    if (this.#conn.closed) throw closed();
+    const client = new StoreClient(this.#conn.clientConfig);
+    this.#reconcileLockClients.add(client);
+    try {
+      try {
+        await client.connect();
+        const deadline = Date.now() + waitMs;
+        for (;;) {
+          const locked = await client.query('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [name]);
+          if (locked.rows[0]?.ok === true) break;
+          // The store closing (the receiver shutting down) ends the wait.
+          if (this.#conn.closed) throw closed();
+          if (Date.now() >= deadline) throw new ReconcileLockBusyError(shop, waitMs);
+          await new Promise((resolve) =>
+            setTimeout(resolve, Math.min(250, Math.max(1, deadline - Date.now()))),
+          );
+        }
+      } catch (error) {
+        throw mapPgError(error);
+      }
+      // The work's own errors (the shop's API) are passed on as they are; ending the connection unlocks.
+      return await work();
+    } finally {
+      this.#reconcileLockClients.delete(client);
+      await client.end().catch(() => {});
     }
   }
 

@@ -12,6 +12,7 @@
  */
 
 import type { WebhookEvent } from '@srhooks/contracts';
+import { KeyedQueue } from '../app-shops/shop-install-lock.js';
 import { ChangeFeed } from '../change-feed.js';
 import { prepareEvents, uniqueHandlers } from '../prepared-event.js';
 import { pruneInChunks } from '../prune-plan.js';
@@ -89,6 +90,7 @@ export class SqliteStore implements Store {
   readonly #writer: SqliteWriterThread;
   readonly #feed = new ChangeFeed();
   readonly #recoveryLocks = new Set<string>();
+  readonly #reconcileQueue = new KeyedQueue();
   readonly #writeReadiness: WriteReadiness;
 
   constructor({ deliveryWaitMs, ...options }: SqliteStoreOptions = {}) {
@@ -278,6 +280,11 @@ export class SqliteStore implements Store {
     } finally {
       this.#recoveryLocks.delete(shop);
     }
+  }
+
+  /** One receiver process per SQLite file (its lock file): a queue per shop in this process is the whole lock. */
+  withReconcileLock<T>(shop: string, work: () => Promise<T>): Promise<T> {
+    return this.#reconcileQueue.run(shop, work);
   }
 
   // --- reads: on this thread -------------------------------------------------------------------------
