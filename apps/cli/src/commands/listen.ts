@@ -162,7 +162,7 @@ function printStart(output: Output, start: ListenStart): void {
 
 /**
  * The store refusing listen's SQLite file at start (a directory it cannot create, a file that is
- * not a SQLite database, a file another receiver uses) is the caller's file, not a receiver outage: a
+ * not a SQLite database — refused before it is opened, StoreConfigError —, a file another receiver uses) is the caller's file, not a receiver outage: a
  * usage error naming it, instead of the receiver's "retry once the database is reachable" / "report it".
  */
 function unusableDb(error: unknown, db: string, flag: boolean): unknown {
@@ -177,14 +177,20 @@ function unusableDb(error: unknown, db: string, flag: boolean): unknown {
       cause: error,
     });
   }
-  if (!(error instanceof Error) || error.name !== 'StoreUnavailableError') return error;
+  if (!(error instanceof Error)) return error;
+  // StoreConfigError: the receiver refused an existing file that is not SQLite before opening it.
+  const notSqlite =
+    error.name === 'StoreConfigError' && / is not a SQLite database file /.test(error.message);
+  if (!notSqlite && error.name !== 'StoreUnavailableError') return error;
   const damaged = (error as { damaged?: unknown }).damaged === true;
   const cause = (error as { cause?: unknown }).cause;
-  const reason = damaged
-    ? 'it is not a SQLite database, or a damaged one'
-    : cause instanceof Error
-      ? cause.message
-      : error.message;
+  const reason = notSqlite
+    ? "it is not a SQLite database (it does not start with SQLite's header)"
+    : damaged
+      ? 'it is not a SQLite database, or a damaged one'
+      : cause instanceof Error
+        ? cause.message
+        : error.message;
   const named = flag ? `--db ${db}` : db;
   return new CliError(`cannot use ${named} as listen's SQLite database: ${reason}`, {
     code: 'listen_db_unusable',
