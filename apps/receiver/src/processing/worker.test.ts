@@ -35,6 +35,47 @@ function worker(options: Omit<JobWorkerOptions, 'logger'>): JobWorker {
   return created;
 }
 
+/**
+ * `store` for a worker whose lease renewals (its heartbeat) the test can hold back: `pause()` resolves
+ * once no renewal is in flight, and until `resume()` every renewal waits. So a test can set leases
+ * without the worker's next renewal overwriting them in between (it renews every ~lease/3).
+ */
+function renewalGate(store: Store): { store: Store; pause(): Promise<void>; resume(): void } {
+  let held: Promise<void> | null = null;
+  let open: () => void = () => {};
+  let inFlight = 0;
+  const gated = new Proxy(store, {
+    get(target, property) {
+      if (property === 'extendLeases') {
+        return async (...args: Parameters<Store['extendLeases']>) => {
+          while (held) await held;
+          inFlight += 1;
+          try {
+            return await target.extendLeases(...args);
+          } finally {
+            inFlight -= 1;
+          }
+        };
+      }
+      const value = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return {
+    store: gated,
+    async pause() {
+      held = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      await waitFor(() => inFlight === 0, 'the renewal in flight to end');
+    },
+    resume() {
+      held = null;
+      open();
+    },
+  };
+}
+
 afterEach(async () => {
   await Promise.all(workers.splice(0).map((w) => w.stop()));
   await Promise.all(stores.splice(0).map((s) => s.close()));
@@ -268,25 +309,33 @@ describe('JobWorker', () => {
       },
       { concurrency: 1 },
     );
-    const w = worker({ store, runners: [runner], clock: systemClock, leaseMs: 3_000, pollIntervalMs: 50 });
+    const renewals = renewalGate(store);
+    const w = worker({
+      store: renewals.store,
+      runners: [runner],
+      clock: systemClock,
+      leaseMs: 3_000,
+      pollIntervalMs: 50,
+    });
     w.start();
-    // The gate opens in any case, so the worker's stop (afterEach) never waits on a handler held forever.
+    // The gates open in any case, so the worker's stop (afterEach) never waits on a handler held forever.
     try {
       await waitFor(() => runner.runs.length === 1 && w.inFlight === 2, 'one job running, one prefetched');
       const waiting = ingested.events.find((event) => event.id !== runner.runs[0]?.eventId)!;
       // Another worker takes the prefetched job over (as it would once the lease had run out); the running
-      // one stays leased.
+      // one stays leased. The worker's renewals wait meanwhile, so none moves either lease in between.
+      await renewals.pause();
       const running = runner.runs[0]!;
       await store.extendLease(running.id, { attempt: running.attempt, leaseMs: 60_000 });
-      // "Now" for the intruder is 30 s on: past any lease the worker can have renewed the prefetched job
-      // to (3 s from a renewal before the claim runs; a loaded machine may delay the claim), well before
-      // the running job's 60 s.
+      // "Now" for the intruder is 30 s on: past the prefetched job's lease (3 s from the last renewal),
+      // before the running job's 60 s.
       const taken = await other.claimJobs({
         workerId: 'intruder',
         limit: 10,
         leaseMs: 60_000,
         now: new Date(Date.now() + 30_000),
       });
+      renewals.resume();
       expect(taken.map((job) => job.eventId)).toEqual([waiting.id]);
       // The next renewal reports the lease lost: the job leaves the queue.
       await waitFor(() => w.inFlight === 1, 'the lost job to be dropped', 5_000);
@@ -299,6 +348,7 @@ describe('JobWorker', () => {
       expect(runner.runs.map((job) => job.eventId)).toEqual([runner.runs[0]!.eventId]);
       expect(w.inFlight).toBe(0);
     } finally {
+      renewals.resume();
       release();
     }
   });
