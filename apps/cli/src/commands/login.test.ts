@@ -37,6 +37,22 @@ afterAll(async () => {
   config.cleanup();
 });
 
+/** A credentials.json (mode 0600) with a good shop `demo` and an entry `broken` that does not parse. */
+function writeCredentialsWithBrokenEntry(dir: string): { file: string; text: string } {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'credentials.json');
+  const text = `${JSON.stringify({
+    version: 1,
+    defaultShop: 'demo',
+    shops: {
+      demo: { auth: { clientId: 'c', clientSecret: 's3cr3t-value' }, savedAt: '2026-01-01T00:00:00Z' },
+      broken: { auth: { clientId: 5 }, apiUrl: 'x' },
+    },
+  })}\n`;
+  writeFileSync(file, text, { mode: 0o600 });
+  return { file, text };
+}
+
 describe('srhooks login / shops / logout', () => {
   it('a wrong secret exits 3 and stores nothing', async () => {
     const run = await runCli(
@@ -419,17 +435,7 @@ describe('srhooks login / shops / logout', () => {
   it('a credentials.json shop entry that does not parse is refused everywhere, never dropped by login', async () => {
     const other = tempConfigDir();
     try {
-      mkdirSync(other.dir, { recursive: true });
-      const file = join(other.dir, 'credentials.json');
-      const text = `${JSON.stringify({
-        version: 1,
-        defaultShop: 'demo',
-        shops: {
-          demo: { auth: { clientId: 'c', clientSecret: 's3cr3t-value' }, savedAt: '2026-01-01T00:00:00Z' },
-          broken: { auth: { clientId: 5 }, apiUrl: 'x' },
-        },
-      })}\n`;
-      writeFileSync(file, text);
+      const { file, text } = writeCredentialsWithBrokenEntry(other.dir);
       const message = `error: ${file}: shop entry "broken" is invalid: auth.clientId must be a string\n`;
       const hint =
         'fix shops.broken.auth.clientId in the file, or remove the "broken" entry (then srhooks login --shop broken … stores it again); nothing was changed\n';
@@ -463,17 +469,7 @@ describe('srhooks login / shops / logout', () => {
   it('logout --all removes a file with an unreadable shop entry, naming it; logout --shop of another shop still refuses', async () => {
     const other = tempConfigDir();
     try {
-      mkdirSync(other.dir, { recursive: true });
-      const file = join(other.dir, 'credentials.json');
-      const text = `${JSON.stringify({
-        version: 1,
-        defaultShop: 'demo',
-        shops: {
-          demo: { auth: { clientId: 'c', clientSecret: 's3cr3t-value' }, savedAt: '2026-01-01T00:00:00Z' },
-          broken: { auth: { clientId: 5 }, apiUrl: 'x' },
-        },
-      })}\n`;
-      writeFileSync(file, text, { mode: 0o600 });
+      const { file, text } = writeCredentialsWithBrokenEntry(other.dir);
 
       // Forgetting one shop would rewrite the file without the entry it cannot read: refused.
       const one = await runCli(other.dir, ['logout', '--shop', 'demo', '--json']);
