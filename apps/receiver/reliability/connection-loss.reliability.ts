@@ -1,17 +1,5 @@
-/**
- * PostgreSQL connections lost under load (issue #14 §1-2): the built receiver (child process, its own
- * schema, a `forward` handler posting to a local target) takes ~150 deliveries/s while its backends
- * are terminated again and again with `pg_terminate_backend` (only this run's: the connection string
- * gives them an application_name of their own), then its connections are cut again and again through
- * a TCP proxy the test owns. PostgreSQL itself stays up. Then:
- * - the same process is still running (a pg client 'error' without a listener used to end it);
- * - `/readyz` is green again by itself; a delivery sent afterwards is stored;
- * - every acknowledged order is stored, none twice; every job finishes (none stays `running` past its
- *   lease) and every stored order reaches the target.
- */
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_DATABASE_URL } from '../src/test-support/postgres-schema.js';
+import { TEST_DATABASE_URL, withTestDatabase } from '../src/test-support/postgres-schema.js';
 import { TcpProxy } from '../src/test-support/tcp-proxy.js';
 import { printFigures } from './support/figures.js';
 import { ForwardTarget } from './support/forward-target.js';
@@ -35,16 +23,6 @@ const ROUND_MS = 700;
 const FAULTS_START_MS = 1000;
 const SPREAD_MS = FAULTS_START_MS + 2 * ROUNDS * ROUND_MS + 2000;
 const LEASE_MS = 3000;
-
-async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
 
 /** Why deliveries got 503, from the receiver's log: error message → count. */
 function notStoredReasons(receiver: ReceiverProcess): Record<string, number> {
@@ -120,7 +98,7 @@ describe('PostgreSQL connections terminated and cut under load with a forward ha
       await sleep(FAULTS_START_MS);
       faultsStarted = Date.now();
       for (let round = 0; round < ROUNDS; round++) {
-        terminated += await withAdmin(async (client) => {
+        terminated += await withTestDatabase(async (client) => {
           const result = await client.query(
             'SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE application_name = $1',
             [applicationName],
@@ -170,7 +148,7 @@ describe('PostgreSQL connections terminated and cut under load with a forward ha
       jobsSettled = await jobsDone();
       if (!jobsSettled) await sleep(250);
     }
-    overdueRunning = await withAdmin(async (client) => {
+    overdueRunning = await withTestDatabase(async (client) => {
       const result = await client.query(
         `SELECT count(*)::int AS n FROM "${schema}".jobs WHERE status = 'running' AND lease_expires_at < now() - interval '1 second'`,
       );
@@ -185,7 +163,9 @@ describe('PostgreSQL connections terminated and cut under load with a forward ha
     await receiver?.stop();
     await target?.close();
     await proxy.stop();
-    await withAdmin((client) => client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)).catch(() => {});
+    await withTestDatabase((client) => client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)).catch(
+      () => {},
+    );
     dir?.remove(failed);
   });
 

@@ -11,14 +11,19 @@ export function uniqueSchemaName(prefix = 'rcv'): string {
   return `${prefix}_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
 }
 
-export async function dropSchema(schema: string): Promise<void> {
+/** Runs `work` on a connection of its own to the test database (as its superuser), closed afterwards. */
+export async function withTestDatabase<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
   await client.connect();
   try {
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    return await work(client);
   } finally {
     await client.end();
   }
+}
+
+export async function dropSchema(schema: string): Promise<void> {
+  await withTestDatabase((client) => client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`));
 }
 
 /** For one test file: a function that names a new unique schema; all of them are dropped after the file's tests. */

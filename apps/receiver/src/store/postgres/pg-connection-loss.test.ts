@@ -8,10 +8,14 @@
  * Afterwards: readiness is back by itself, every acknowledged order is stored, every job finished.
  */
 import { encodeDelivery, sampleOrder } from '@srhooks/contracts';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningTarget, startTarget } from '../../processing/test-support/webhook-target.js';
-import { dropSchema, TEST_DATABASE_URL, uniqueSchemaName } from '../../test-support/postgres-schema.js';
+import {
+  dropSchema,
+  TEST_DATABASE_URL,
+  uniqueSchemaName,
+  withTestDatabase,
+} from '../../test-support/postgres-schema.js';
 import { TcpProxy } from '../../test-support/tcp-proxy.js';
 import { startTestReceiver, type TestReceiver } from '../../test-support/test-receiver.js';
 
@@ -58,19 +62,9 @@ async function sendOrders(
   return { acked, statuses };
 }
 
-async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
 /** Terminates the backends whose application_name is `name` (this run's only); how many. */
 async function terminateBackends(name: string): Promise<number> {
-  return withAdmin(async (client) => {
+  return withTestDatabase(async (client) => {
     const result = await client.query(
       'SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()',
       [name],
@@ -96,7 +90,7 @@ async function ready(receiver: TestReceiver): Promise<boolean> {
 
 /** innerIds stored as events of this shop (duplicates excluded), and jobs by status. */
 async function storedFigures(schema: string): Promise<{ orders: Set<string>; jobs: Record<string, number> }> {
-  return withAdmin(async (client) => {
+  return withTestDatabase(async (client) => {
     const events = await client.query(
       `SELECT subject_id FROM "${schema}".events WHERE shop = $1 AND duplicate_of IS NULL`,
       [SHOP],

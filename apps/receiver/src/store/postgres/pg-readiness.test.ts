@@ -1,14 +1,3 @@
-/**
- * PostgreSQL readiness: the pool answers, and its sessions may write. A session in read-only transaction
- * mode (what a hot standby after a failover gives too) answers `SELECT 1` but refuses every ingest.
- *
- * The receiver case reaches the `transaction_read_only` check itself (a store already migrated) without
- * reconfiguring the shared server: the receiver connects as a role of this test's own, which is then
- * made read-only by default (`ALTER ROLE … SET default_transaction_read_only`) and whose backends alone
- * are terminated, so the pool reconnects read-only, as after a failover to a standby; then the setting
- * is reset, its backends terminated again, and the receiver recovers by itself.
- */
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deliveryBody } from '../../test-support/delivery-fixtures.js';
 import {
@@ -16,6 +5,7 @@ import {
   TEST_DATABASE_URL,
   testSchemas,
   uniqueSchemaName,
+  withTestDatabase,
 } from '../../test-support/postgres-schema.js';
 import { startTestReceiver, type TestReceiver } from '../../test-support/test-receiver.js';
 import { StoreUnavailableError } from '../store-errors.js';
@@ -55,19 +45,9 @@ describe('PgStore.ping', () => {
   });
 });
 
-async function asAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
 /** Terminates the backends of `role` only (this test's own role). */
 async function terminateBackendsOf(role: string): Promise<void> {
-  await asAdmin((client) =>
+  await withTestDatabase((client) =>
     client.query(
       'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1 AND pid <> pg_backend_pid()',
       [role],
@@ -115,7 +95,7 @@ describe('/readyz on a receiver whose PostgreSQL sessions turn read-only (a stan
     await receiver?.close();
     await dropSchema(schema);
     await terminateBackendsOf(role);
-    await asAdmin(async (client) => {
+    await withTestDatabase(async (client) => {
       await client.query(`DROP OWNED BY "${role}"`).catch(() => {});
       await client.query(`DROP ROLE IF EXISTS "${role}"`);
     });
@@ -124,7 +104,7 @@ describe('/readyz on a receiver whose PostgreSQL sessions turn read-only (a stan
   it('is red with the read-only wording and deliveries are answered 503 while the sessions are read-only; green again after', {
     timeout: 60_000,
   }, async () => {
-    await asAdmin(async (client) => {
+    await withTestDatabase(async (client) => {
       await client.query(`CREATE ROLE "${role}" LOGIN`);
       await client.query(`CREATE SCHEMA "${schema}" AUTHORIZATION "${role}"`);
     });
@@ -139,7 +119,9 @@ describe('/readyz on a receiver whose PostgreSQL sessions turn read-only (a stan
     expect((await readinessUntil(receiver, (answer) => answer.status === 200, 10_000)).status).toBe(200);
     expect((await deliver(receiver)).status).toBe(200);
 
-    await asAdmin((client) => client.query(`ALTER ROLE "${role}" SET default_transaction_read_only = on`));
+    await withTestDatabase((client) =>
+      client.query(`ALTER ROLE "${role}" SET default_transaction_read_only = on`),
+    );
     await terminateBackendsOf(role);
     const red = await readinessUntil(
       receiver,
@@ -158,7 +140,9 @@ describe('/readyz on a receiver whose PostgreSQL sessions turn read-only (a stan
     expect(refused.status).toBe(503);
     expect(refused.json).toMatchObject({ ok: false, error: { code: 'store_unavailable' } });
 
-    await asAdmin((client) => client.query(`ALTER ROLE "${role}" RESET default_transaction_read_only`));
+    await withTestDatabase((client) =>
+      client.query(`ALTER ROLE "${role}" RESET default_transaction_read_only`),
+    );
     await terminateBackendsOf(role);
     const green = await readinessUntil(receiver, (answer) => answer.status === 200, 15_000);
     expect(green).toEqual({ status: 200, json: { ok: true, store: 'postgres' } });
