@@ -3,37 +3,18 @@
  * a started receiver stores deliveries, SIGTERM closes it gracefully (store closed, no forced
  * exit), and a second signal exits at once.
  */
-import { EventEmitter } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signDeliveryPath } from '@srhooks/contracts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ListenError, type ReceiverProcess, runReceiver } from './run-receiver.js';
+import { ListenError, runReceiver } from './run-receiver.js';
 import { StoreUnavailableError } from './store/store.js';
 import { deliveryBody } from './test-support/delivery-fixtures.js';
+import { FakeProcess } from './test-support/fake-process.js';
 
 const SECRET = 'run-receiver-secret-0123456789';
-
-class FakeProcess extends EventEmitter implements ReceiverProcess {
-  readonly stderrText: string[] = [];
-  readonly exits: number[] = [];
-  exitCode: number | string | undefined = undefined;
-  readonly stderr = { write: (text: string) => this.stderrText.push(text) };
-  constructor(
-    readonly env: Record<string, string | undefined>,
-    private readonly dir: string,
-  ) {
-    super();
-  }
-  cwd(): string {
-    return this.dir;
-  }
-  exit(code: number): void {
-    this.exits.push(code);
-  }
-}
 
 let dir: string;
 beforeEach(() => {

@@ -5,8 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ADMIN_TOKEN,
   type AppModeFixture,
+  adminGet,
   eventually,
   signedAppPath,
   startAppModeFixture,
@@ -24,13 +24,7 @@ describe('app mode: after an uninstall', () => {
     await f?.close();
   });
 
-  const admin = async (path: string) => {
-    const response = await fetch(`${f.baseUrl}/admin/api${path}`, {
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
-    });
-    expect(response.status).toBe(200);
-    return response.json();
-  };
+  const admin = (path: string) => adminGet(f.baseUrl, path);
 
   it("stops opening the shop's events from entry-point links issued before the uninstall", async () => {
     await f.sandbox.apps.install('55', 'alpha');

@@ -12,6 +12,7 @@ import {
   ADMIN_TOKEN,
   APP_CLIENT_SECRET,
   type AppModeFixture,
+  adminGet,
   eventually,
   startAppModeFixture,
 } from './test-support/app-mode-fixture.js';
@@ -28,13 +29,7 @@ describe('app mode: install, deliveries, uninstall, re-install (sandbox)', () =>
     await f?.close();
   });
 
-  const admin = async (path: string) => {
-    const response = await fetch(`${f.baseUrl}/admin/api${path}`, {
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
-    });
-    expect(response.status).toBe(200);
-    return response.json();
-  };
+  const admin = (path: string) => adminGet(f.baseUrl, path);
   const shopsByName = async (): Promise<Record<string, Record<string, unknown>>> =>
     Object.fromEntries(((await admin('/shops')).items as Array<{ name: string }>).map((s) => [s.name, s]));
   const subscriptionsOn = (shop: string) => f.sandbox.sandbox.findShop(shop)?.data.webhooks ?? [];

@@ -5,7 +5,7 @@
  * not deliveries of its webhooks, so they do not count.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, type AppModeFixture, startAppModeFixture } from './test-support/app-mode-fixture.js';
+import { type AppModeFixture, adminGet, startAppModeFixture } from './test-support/app-mode-fixture.js';
 
 describe('app mode: a shop’s last delivery counts webhook deliveries only', () => {
   let f: AppModeFixture;
@@ -17,13 +17,7 @@ describe('app mode: a shop’s last delivery counts webhook deliveries only', ()
     await f?.close();
   });
 
-  const admin = async (path: string) => {
-    const response = await fetch(`${f.baseUrl}/admin/api${path}`, {
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
-    });
-    expect(response.status).toBe(200);
-    return response.json();
-  };
+  const admin = (path: string) => adminGet(f.baseUrl, path);
   const lastDelivery = async (shop: string) =>
     ((await admin('/shops')).items as Array<{ name: string; lastDeliveryAt: string | null }>).find(
       (item) => item.name === shop,

@@ -5,7 +5,6 @@
  * and none of them reports a failure for the copies another one was deleting. The sandbox answers
  * slowly (as a real shop across the internet does), so their reads of the shop's subscriptions overlap.
  */
-import { EventEmitter } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,31 +12,16 @@ import { createShopRenterClient } from '@srhooks/client';
 import { signDeliveryUrl } from '@srhooks/contracts';
 import { DEMO_CLIENT, type RunningSandbox, startSandbox } from '@srhooks/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ReceiverProcess, type RunningReceiver, runReceiver } from '../run-receiver.js';
+import { type RunningReceiver, runReceiver } from '../run-receiver.js';
 import { createStore } from '../store/create-store.js';
 import { PgStore } from '../store/postgres/pg-store.js';
 import { ReconcileLockBusyError, StoreUnavailableError } from '../store/store.js';
+import { FakeProcess } from '../test-support/fake-process.js';
 import { TEST_DATABASE_URL, testSchemas } from '../test-support/postgres-schema.js';
 
 const SECRET = 'reconcile-several-secret-0123456789';
 const PUBLIC_URL = 'https://hooks.example.com/srhooks';
 const nextSchema = testSchemas('rcv_reconcile');
-
-class FakeProcess extends EventEmitter implements ReceiverProcess {
-  readonly stderrText: string[] = [];
-  exitCode: number | string | undefined = undefined;
-  readonly stderr = { write: (text: string) => this.stderrText.push(text) };
-  constructor(
-    readonly env: Record<string, string | undefined>,
-    private readonly dir: string,
-  ) {
-    super();
-  }
-  cwd(): string {
-    return this.dir;
-  }
-  exit(): void {}
-}
 
 describe('start-up reconcile, several receivers on one PostgreSQL store', () => {
   let sandbox: RunningSandbox;

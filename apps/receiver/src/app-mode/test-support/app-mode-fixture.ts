@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { signAppRequest } from '@srhooks/contracts';
 import { type RunningSandbox, type SandboxOptions, startSandbox } from '@srhooks/sandbox';
 import type { FastifyInstance } from 'fastify';
+import { expect } from 'vitest';
 import { buildReceiver } from '../../app.js';
 import type { ReceiverConfig, ReceiverConfigInput } from '../../config/config-schema.js';
 import { defineReceiverConfig } from '../../config/load-config.js';
@@ -31,6 +32,15 @@ export function signedAppPath(path: string, shop: string, code: string): string 
 }
 export const WEBHOOK_SECRET_KEY = 'srhooks-test-app-webhook-key';
 export const ADMIN_TOKEN = 'app-mode-admin-token-0123456789';
+
+/** GET `{baseUrl}/admin/api{path}` with the fixture's admin token; expects 200 and answers the JSON. */
+export async function adminGet(baseUrl: string, path: string) {
+  const response = await fetch(`${baseUrl}/admin/api${path}`, {
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+  });
+  expect(response.status).toBe(200);
+  return response.json();
+}
 
 export interface AppModeFixture {
   sandbox: RunningSandbox;
