@@ -4,7 +4,7 @@
  * then closes the store.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deliveryToken } from '@srhooks/contracts';
@@ -116,12 +116,12 @@ describe('buildReceiver lifecycle', () => {
     }
   });
 
-  it('while closing, answers a new request 503 with the uniform error body', async () => {
+  it('while closing, answers a request that is not a delivery 503 with the uniform error body', async () => {
     let releaseClose: () => void = () => {};
     const held = new Promise<void>((resolve) => {
       releaseClose = resolve;
     });
-    // a plugin whose preClose waits, as a worker finishing its jobs does: the server still accepts meanwhile
+    // a plugin whose preClose waits, as retention finishing its run does
     const app = await buildReceiver(silentConfig(), {
       routes: [
         {
@@ -135,12 +135,24 @@ describe('buildReceiver lifecycle', () => {
     await app.listen({ port: 0, host: '127.0.0.1' });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : 0;
+    // a connection the receiver has open, the request's first bytes on it, when closing begins
+    const accepted = new Promise<Socket>((resolve) => app.server.once('connection', resolve));
+    const socket = connect({ port, host: '127.0.0.1' });
+    const response = readFrom(socket);
+    const serverSide = await accepted;
+    const head = 'GET /healthz HTTP/1.1\r\nHost: x\r\n';
+    socket.write(head);
+    for (let i = 0; i < 200 && serverSide.bytesRead < head.length; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     const closing = app.close();
     await new Promise((resolve) => setTimeout(resolve, 50));
-    const response = await fetch(`http://127.0.0.1:${port}/healthz`);
-    expect(response.status).toBe(503);
-    expect(response.headers.get('connection')).toBe('close');
-    expect(await response.json()).toEqual({
+    socket.write('\r\n');
+    await response.closed;
+    const [responseHead = '', body = ''] = response.text().split('\r\n\r\n');
+    expect(responseHead).toMatch(/^HTTP\/1\.1 503 /);
+    expect(responseHead.toLowerCase()).toContain('connection: close');
+    expect(JSON.parse(body)).toEqual({
       ok: false,
       error: { code: 'shutting_down', message: expect.stringMatching(/shutting down/) },
     });

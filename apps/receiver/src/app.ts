@@ -101,7 +101,7 @@ export async function buildReceiver(
     trustProxy: config.trustProxy,
     bodyLimit: config.bodyLimit,
     requestTimeout: REQUEST_TIMEOUT_MS,
-    // Requests arriving while the server closes get 503 from refuseWhileClosing (the uniform body).
+    // While the server closes, refuseWhileClosing takes deliveries and answers the rest 503 (the uniform body).
     return503OnClosing: false,
     clientErrorHandler: handleClientError,
     frameworkErrors: frameworkErrorHandler(() => app),

@@ -63,7 +63,9 @@ const plugin: FastifyPluginAsync<ProcessingPluginOptions> = async (app, options)
   // but is waited for in onClose: fastify closes the listener only after every preClose hook, so waiting
   // there kept accepting connections for the whole drain, each answered 503 `shutting_down` — behind a
   // load balancer, deliveries refused that another receiver would have stored (ShopRenter does not resend).
-  // onClose hooks run after the server closed and before the store plugin's (registered earlier).
+  // onClose hooks run after the server closed and before the store plugin's (registered earlier). (The
+  // listener now closes in the first preClose hook, refuse-while-closing.ts; waiting here still keeps the
+  // other preClose hooks from waiting on the drain.)
   let stopping: Promise<void> | null = null;
   app.addHook('preClose', (done) => {
     stopping = worker.stop({ timeoutMs: app.config.shutdownTimeoutMs });

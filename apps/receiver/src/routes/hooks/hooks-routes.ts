@@ -268,6 +268,9 @@ export const hooksRoutes: FastifyPluginAsync = async (app) => {
     '/hooks/:shop/:event/:token',
     {
       bodyLimit: config.bodyHardLimit,
+      // A delivery on a connection still open while the receiver closes is stored (the store closes
+      // after the last connection), not refused: ShopRenter never sends it again (refuse-while-closing.ts).
+      config: { takenWhileClosing: true },
       onRequest: (request, reply, done) => {
         if (refuse(request, reply)) return;
         const headers = request.raw.headers;

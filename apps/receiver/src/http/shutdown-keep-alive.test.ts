@@ -1,0 +1,267 @@
+/**
+ * A delivery on a kept-alive connection while the receiver shuts down (SIGTERM → app.close()). The port
+ * closes at once (a balancer's next connect fails and it sends elsewhere), but a request whose first
+ * bytes were already on a connection the receiver had open is stored and answered 200 with
+ * `Connection: close` — ShopRenter sends each delivery once, so a 503 `shutting_down` here lost it.
+ * Other requests (readiness, admin, …) arriving then are still refused 503 `shutting_down`.
+ * On SQLite and on PostgreSQL.
+ */
+import { connect, type Socket } from 'node:net';
+import type { WebhookEvent } from '@srhooks/contracts';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { ReceiverConfigInput } from '../config/config-schema.js';
+import { createStore } from '../store/create-store.js';
+import type { Store } from '../store/store.js';
+import { type DeliveryFixture, deliveryBody } from '../test-support/delivery-fixtures.js';
+import { TEST_DATABASE_URL, testSchemas } from '../test-support/postgres-schema.js';
+import { startTestReceiver, type TestReceiver } from '../test-support/test-receiver.js';
+
+const nextSchema = testSchemas('rcv_keepalive');
+
+interface Answer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** One kept-alive connection: raw bytes out, complete responses (Content-Length bodies) back in order. */
+class KeptAliveConnection {
+  readonly #socket: Socket;
+  #buffer = Buffer.alloc(0);
+  #waiters: (() => void)[] = [];
+  readonly closed: Promise<void>;
+
+  private constructor(socket: Socket) {
+    this.#socket = socket;
+    socket.on('data', (chunk: Buffer) => {
+      this.#buffer = Buffer.concat([this.#buffer, chunk]);
+      for (const wake of this.#waiters.splice(0)) wake();
+    });
+    this.closed = new Promise((resolve) =>
+      socket.on('close', () => {
+        resolve();
+        for (const wake of this.#waiters.splice(0)) wake();
+      }),
+    );
+    socket.on('error', () => {});
+  }
+
+  /**
+   * Opens a connection to the receiver; `arrived(n)` resolves once the receiver has read n bytes from it
+   * (its side of the socket), so a test knows its bytes are on the receiver's connection, not in flight.
+   */
+  static async open(
+    receiver: TestReceiver,
+  ): Promise<KeptAliveConnection & { arrived(bytes: number): Promise<void> }> {
+    const accepted = new Promise<Socket>((resolve) => receiver.app.server.once('connection', resolve));
+    const connection = await KeptAliveConnection.#connect(receiver.port);
+    const serverSide = await accepted;
+    return Object.assign(connection, {
+      async arrived(bytes: number): Promise<void> {
+        for (let i = 0; i < 400 && serverSide.bytesRead < bytes; i++)
+          await new Promise((resolve) => setTimeout(resolve, 25));
+        expect(serverSide.bytesRead).toBeGreaterThanOrEqual(bytes);
+      },
+    });
+  }
+
+  static #connect(port: number): Promise<KeptAliveConnection> {
+    return new Promise((resolve, reject) => {
+      const socket = connect({ port, host: '127.0.0.1' });
+      socket.once('connect', () => resolve(new KeptAliveConnection(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  write(bytes: Buffer | string): Promise<void> {
+    return new Promise((resolve, reject) =>
+      this.#socket.write(bytes, (error) => (error ? reject(error) : resolve())),
+    );
+  }
+
+  /** The next complete response; rejects when the connection closes without one. */
+  async next(): Promise<Answer> {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const answer = this.#take();
+      if (answer) return answer;
+      if (this.#socket.destroyed || Date.now() > deadline)
+        throw new Error(
+          `no response; received ${JSON.stringify(this.#buffer.toString('latin1').slice(0, 200))}`,
+        );
+      await new Promise<void>((resolve) => {
+        this.#waiters.push(resolve);
+        setTimeout(resolve, 200);
+      });
+    }
+  }
+
+  #take(): Answer | null {
+    const headEnd = this.#buffer.indexOf('\r\n\r\n');
+    if (headEnd === -1) return null;
+    const [statusLine = '', ...lines] = this.#buffer.subarray(0, headEnd).toString('latin1').split('\r\n');
+    const headers: Record<string, string> = {};
+    for (const line of lines) {
+      const colon = line.indexOf(':');
+      headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+    }
+    const length = Number(headers['content-length'] ?? 0);
+    const end = headEnd + 4 + length;
+    if (this.#buffer.length < end) return null;
+    const body = this.#buffer.subarray(headEnd + 4, end).toString('utf8');
+    this.#buffer = this.#buffer.subarray(end);
+    return { status: Number(statusLine.split(' ')[1]), headers, body };
+  }
+
+  destroy(): void {
+    this.#socket.destroy();
+  }
+}
+
+/** A captured delivery as a kept-alive request (no `Connection: close`, no `Expect`). */
+function keptAliveDelivery(receiver: TestReceiver, fixture: DeliveryFixture, event: WebhookEvent): Buffer {
+  const { contentType, body } = deliveryBody(fixture);
+  const head =
+    `POST ${receiver.path('demo', event)} HTTP/1.1\r\n` +
+    'Host: receiver.example\r\nUser-Agent: ShopRenter\r\nConnection: keep-alive\r\n' +
+    `Content-Type: ${contentType}\r\nContent-Length: ${body.length}\r\n\r\n`;
+  return Buffer.concat([Buffer.from(head, 'latin1'), body]);
+}
+
+/** Whether a new connection to the port is accepted now. */
+function connectOutcome(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const probe = connect({ port, host: '127.0.0.1' });
+    probe.on('connect', () => {
+      probe.destroy();
+      resolve('connected');
+    });
+    probe.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
+  });
+}
+
+/** The port's answer to a new connection once it changed (within 2 s): ECONNREFUSED when closed. */
+async function refusedSoon(port: number): Promise<string> {
+  let outcome = await connectOutcome(port);
+  for (let i = 0; i < 40 && outcome !== 'ECONNREFUSED'; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    outcome = await connectOutcome(port);
+  }
+  return outcome;
+}
+
+const engines: { name: string; config: () => Partial<ReceiverConfigInput> }[] = [
+  { name: 'SQLite', config: () => ({}) },
+  { name: 'PostgreSQL', config: () => ({ databaseUrl: TEST_DATABASE_URL, databaseSchema: nextSchema() }) },
+];
+
+describe.each(engines)('a delivery on a kept-alive connection during shutdown ($name)', ({ config }) => {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  afterAll(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  });
+
+  /** The store the stopped receiver wrote (a new connection to it). */
+  function reopen(receiver: TestReceiver): Store {
+    const { config: used } = receiver;
+    const store = used.databaseUrl
+      ? createStore({ kind: 'postgres', url: used.databaseUrl, schema: used.databaseSchema })
+      : createStore({ kind: 'sqlite', file: used.db });
+    cleanups.push(() => store.close());
+    return store;
+  }
+
+  it('is stored and answered 200 with Connection: close; the port refuses new connections at once', async () => {
+    const receiver = await startTestReceiver({ ...config(), logLevel: 'silent' });
+    cleanups.push(() => receiver.close());
+    const connection = await KeptAliveConnection.open(receiver);
+    cleanups.push(() => connection.destroy());
+
+    const firstRequest = keptAliveDelivery(receiver, 'order_confirm', 'order_confirm');
+    await connection.write(firstRequest);
+    const first = await connection.next();
+    expect(first.status).toBe(200);
+    expect(first.headers.connection).not.toBe('close');
+
+    // The next delivery's first bytes are on the kept-alive connection when SIGTERM arrives.
+    const second = keptAliveDelivery(receiver, 'newsletter_subscribe', 'newsletter_subscribe');
+    await connection.write(second.subarray(0, 40));
+    await connection.arrived(firstRequest.length + 40);
+    const closing = receiver.app.close();
+    expect(await refusedSoon(receiver.port)).toBe('ECONNREFUSED');
+
+    await connection.write(second.subarray(40));
+    const answer = await connection.next();
+    expect({ status: answer.status, body: JSON.parse(answer.body) }).toMatchObject({
+      status: 200,
+      body: { events: 1 },
+    });
+    expect(answer.headers.connection).toBe('close');
+    await connection.closed;
+    await closing;
+
+    const { deliveryId } = JSON.parse(answer.body) as { deliveryId: string };
+    const stored = await reopen(receiver).getDelivery(deliveryId);
+    expect(stored?.status).toBe('stored');
+    expect(stored?.event).toBe('newsletter_subscribe');
+  }, 60_000);
+
+  it('closes the port at once even while a shutdown step still waits, and still stores such a delivery', async () => {
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // A plugin whose preClose waits (as retention finishing its run does).
+    const receiver = await startTestReceiver(
+      { ...config(), logLevel: 'silent' },
+      {
+        routes: [
+          {
+            name: 'slow-close',
+            plugin: async (app) => {
+              app.addHook('preClose', () => held);
+            },
+          },
+        ],
+      },
+    );
+    cleanups.push(async () => {
+      release();
+      await receiver.close();
+    });
+    const connection = await KeptAliveConnection.open(receiver);
+    cleanups.push(() => connection.destroy());
+    const firstRequest = keptAliveDelivery(receiver, 'order_confirm', 'order_confirm');
+    await connection.write(firstRequest);
+    expect((await connection.next()).status).toBe(200);
+    const readiness = await KeptAliveConnection.open(receiver);
+    cleanups.push(() => readiness.destroy());
+
+    const second = keptAliveDelivery(receiver, 'newsletter_subscribe', 'newsletter_subscribe');
+    await connection.write(second.subarray(0, 40));
+    const probeHead = 'GET /readyz HTTP/1.1\r\nHost: x\r\n';
+    await readiness.write(probeHead);
+    await connection.arrived(firstRequest.length + 40);
+    await readiness.arrived(probeHead.length);
+    const closing = receiver.app.close();
+    expect(await refusedSoon(receiver.port)).toBe('ECONNREFUSED');
+
+    await connection.write(second.subarray(40));
+    const answer = await connection.next();
+    expect(answer.status).toBe(200);
+    expect(answer.headers.connection).toBe('close');
+    // A readiness probe is not a delivery: "going away" (503), so a balancer stops sending here.
+    await readiness.write('\r\n');
+    const notReady = await readiness.next();
+    expect({ status: notReady.status, body: JSON.parse(notReady.body) }).toMatchObject({
+      status: 503,
+      body: { ok: false, error: { code: 'shutting_down' } },
+    });
+    expect(notReady.headers.connection).toBe('close');
+
+    release();
+    await closing;
+    const { deliveryId } = JSON.parse(answer.body) as { deliveryId: string };
+    expect((await reopen(receiver).getDelivery(deliveryId))?.status).toBe('stored');
+  }, 60_000);
+});
