@@ -124,6 +124,47 @@ describe('/readyz with the SQLite file locked by another connection', () => {
     expect(green).toMatchObject({ status: 200, json: { ok: true, store: 'sqlite' } });
   });
 
+  it('with a store timeout above the busy timeout (9 s), stays green while a delivery still waits for the lock; red once it failed', {
+    timeout: 60_000,
+  }, async () => {
+    // A delivery waits for a lock another connection holds for the busy timeout (5 s), once more after a
+    // retry (another 5 s), at most storeTimeoutMs: with 9 s it is stored if the lock goes within 9 s.
+    receiver = await startTestReceiver({ storeTimeoutMs: 9000 });
+    expect((await until(receiver, 200, 5000)).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // past the probe cache: the next probe is new
+
+    locker = new Database(receiver.config.db as string);
+    locker.exec('BEGIN IMMEDIATE');
+    let deliveryAnswered = false;
+    const delivery = fetch(receiver.baseUrl + receiver.path('demo', 'order_confirm'), {
+      method: 'POST',
+      body: new Uint8Array(body),
+      headers: { 'content-type': contentType },
+    }).finally(() => {
+      deliveryAnswered = true;
+    });
+    // Probes start after the delivery reached the store: each answer is told apart by whether the
+    // delivery had been answered yet (order, not measured times).
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const whileWaiting: number[] = [];
+    while (!deliveryAnswered) {
+      const answer = await readiness(receiver);
+      if (!deliveryAnswered) whileWaiting.push(answer.status);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect((await delivery).status).toBe(503); // the lock outlasted its wait
+    // never red while that delivery could still have been stored
+    expect(whileWaiting.length).toBeGreaterThan(0);
+    expect(new Set(whileWaiting)).toEqual(new Set([200]));
+    // once a delivery would fail, red, while the lock is still held
+    const red = await until(receiver, 503, 15_000);
+    expect(red.status).toBe(503);
+    expect(locker.inTransaction).toBe(true);
+
+    locker.exec('ROLLBACK');
+    expect((await until(receiver, 200, 15_000)).status).toBe(200);
+  });
+
   it('probes write nothing when healthy (no WAL growth, so no fsync per probe)', {
     timeout: 20_000,
   }, async () => {

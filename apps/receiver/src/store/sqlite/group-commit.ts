@@ -42,6 +42,14 @@ const TRANSIENT_CODES = /^SQLITE_(BUSY|LOCKED|IOERR)/;
 /** A batch that failed transiently is tried once more after this pause (other writers get to finish). */
 export const BATCH_RETRY_DELAY_MS = 50;
 
+/**
+ * How long a write waits for the write lock another connection holds before it fails: its batch waits
+ * the busy timeout, is tried once more after the retry pause, and waits the busy timeout again.
+ */
+export function lockWaitOfWrite(busyTimeoutMs: number): number {
+  return 2 * Math.max(0, busyTimeoutMs) + BATCH_RETRY_DELAY_MS;
+}
+
 function isTransient(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && TRANSIENT_CODES.test(code);

@@ -56,6 +56,7 @@ import type {
   VerificationUpdate,
 } from '../store.js';
 import { StoreConfigError, StoreNotFoundError } from '../store-errors.js';
+import { lockWaitOfWrite } from './group-commit.js';
 import { DEFAULT_BUSY_TIMEOUT_MS } from './sqlite-connection.js';
 import { DEFAULT_SQLITE_FILE, SqliteEngine, type SqliteEngineOptions } from './sqlite-engine.js';
 import { WRITE_LOCK_WAIT_MS, WriteReadiness } from './write-readiness.js';
@@ -66,7 +67,8 @@ export interface SqliteStoreOptions extends SqliteEngineOptions {
   /**
    * How long a delivery waits for the store before it is answered 503 (the receiver passes its
    * storeTimeoutMs; default 5000 ms). Readiness stays green while another connection holds the file's
-   * write lock for less than this and the busy timeout (a delivery would still be stored meanwhile).
+   * write lock for less than this and than a write waits for the lock (busy timeout, retry, busy timeout):
+   * a delivery would still be stored meanwhile.
    */
   deliveryWaitMs?: number;
 }
@@ -96,9 +98,11 @@ export class SqliteStore implements Store {
   constructor({ deliveryWaitMs, ...options }: SqliteStoreOptions = {}) {
     this.#writeReadiness = new WriteReadiness((limitMs) => this.#writer.call('probeWrite', [limitMs]), {
       failures: () => this.#writer.unavailableOutcomes,
+      // Red once a delivery that found the lock taken would have failed: it waits storeTimeoutMs at most,
+      // and within that the busy timeout, a retry, the busy timeout again (group-commit.ts).
       lockWaitMs: Math.min(
         deliveryWaitMs ?? WRITE_LOCK_WAIT_MS,
-        options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS,
+        lockWaitOfWrite(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS),
       ),
     });
     const file = options.file ?? DEFAULT_SQLITE_FILE;
