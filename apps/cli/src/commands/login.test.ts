@@ -501,6 +501,63 @@ describe('srhooks login / shops / logout', () => {
     }
   });
 
+  it('logout --all removes a credentials.json that is not JSON, saying it could not be read; login still refuses it', async () => {
+    const other = tempConfigDir();
+    try {
+      mkdirSync(other.dir, { recursive: true });
+      const file = join(other.dir, 'credentials.json');
+      const text = '{"shops": {"acme": {"auth": {"clientId": "c", "clientSecret": s3cr3t-value}}}}\n';
+      const neighbour = join(other.dir, 'listen.json');
+      writeFileSync(neighbour, '{"not": "touched"}\n');
+
+      // login must not overwrite it silently: refused, the file as it was
+      writeFileSync(file, text, { mode: 0o600 });
+      const login = await runCli(other.dir, [
+        'login',
+        '--shop',
+        'other',
+        '--client-id',
+        'a',
+        '--client-secret',
+        'b',
+        '--no-verify',
+        '--json',
+      ]);
+      expect(login.code).toBe(2);
+      expect(JSON.parse(login.stdout).error).toMatchObject({ code: 'credentials_corrupt', exitCode: 2 });
+      expect(readFileSync(file, 'utf8')).toBe(text);
+
+      const all = await runCli(other.dir, ['logout', '--all']);
+      expect({ code: all.code, stdout: all.stdout, stderr: all.stderr }).toEqual({
+        code: 0,
+        stdout: `✔ removed ${file}, which could not be read (not valid JSON: unexpected character at line 1, column 63): every shop it held is forgotten\n`,
+        stderr: '',
+      });
+      expect(existsSync(file)).toBe(false);
+      expect(readFileSync(neighbour, 'utf8')).toBe('{"not": "touched"}\n');
+
+      writeFileSync(file, text, { mode: 0o600 });
+      const json = await runCli(other.dir, ['logout', '--all', '--json']);
+      expect(json.code).toBe(0);
+      expect(JSON.parse(json.stdout)).toEqual({
+        removed: [],
+        remaining: [],
+        unreadableFile: {
+          path: file,
+          problem: 'not valid JSON: unexpected character at line 1, column 63',
+        },
+      });
+      expect(existsSync(file)).toBe(false);
+      expect(login.stdout + login.stderr + all.stdout + json.stdout).not.toContain('s3cr3t');
+
+      // Nothing stored any more: logout --all says so.
+      const again = await runCli(other.dir, ['logout', '--all']);
+      expect({ code: again.code, stdout: again.stdout }).toEqual({ code: 0, stdout: 'no stored shops\n' });
+    } finally {
+      other.cleanup();
+    }
+  });
+
   it('logout forgets one shop, then commands ask for a login', async () => {
     const run = await runCli(config.dir, ['logout', '--shop', 'readonly', '--json']);
     expect(run.code).toBe(0);

@@ -13,6 +13,8 @@ export interface LogoutResult {
   remaining: string[];
   /** `--all` only, when some: the removed shop entries that could not be read, and what was wrong. */
   unreadable?: Array<{ shop: string; problem: string }>;
+  /** `--all` only: the credentials file removed although it was not JSON (so its shops are not known). */
+  unreadableFile?: { path: string; problem: string };
 }
 
 export const logoutCommand = defineCommand<LogoutOptions, LogoutResult>({
@@ -26,15 +28,17 @@ export const logoutCommand = defineCommand<LogoutOptions, LogoutResult>({
       );
     }
     if (options.all) {
-      // Everything goes, entries that do not parse too (named in the output): nothing is lost unasked.
-      const { removed, unreadable } = await store.clear();
-      return unreadable.length === 0
-        ? { removed, remaining: [] }
-        : {
-            removed,
-            remaining: [],
-            unreadable: unreadable.map(({ shop, problem }) => ({ shop, problem })),
-          };
+      // Everything goes, entries that do not parse too (named in the output), and a file that is not JSON
+      // at all (said so): nothing is lost unasked.
+      const { removed, unreadable, notJson } = await store.clear();
+      return {
+        removed,
+        remaining: [],
+        ...(unreadable.length === 0
+          ? {}
+          : { unreadable: unreadable.map(({ shop, problem }) => ({ shop, problem })) }),
+        ...(notJson === undefined ? {} : { unreadableFile: { path: store.path, problem: notJson } }),
+      };
     }
     // One shop: refused (credentials_corrupt) while any entry does not parse, since the file would be
     // rewritten without it.
@@ -61,6 +65,10 @@ export const logoutCommand = defineCommand<LogoutOptions, LogoutResult>({
   },
 
   render(result, style) {
+    if (result.unreadableFile) {
+      const { path, problem } = result.unreadableFile;
+      return `${style.green('✔')} removed ${path}, which could not be read (${problem}): every shop it held is forgotten`;
+    }
     if (result.removed.length === 0) return 'no stored shops';
     const unreadable = result.unreadable ?? [];
     const readable = result.removed.filter((shop) => !unreadable.some((entry) => entry.shop === shop));

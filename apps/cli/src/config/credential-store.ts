@@ -1,6 +1,7 @@
 import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileProblem } from '@srhooks/contracts/file-problem';
+import { JsonSyntaxError, parseJsonText } from '@srhooks/contracts/json-syntax';
 import { CliError, EXIT_CODES } from '../cli-error.js';
 import { parseJsonInput } from '../json-input.js';
 
@@ -128,21 +129,31 @@ export class CredentialStore {
    * refused. Only for removing everything (`clear`): nothing else may act on a file missing an entry.
    */
   async #readEntries(): Promise<{ file: CredentialsFile; unreadable: UnreadableShopEntry[] }> {
-    let text: string;
+    const text = await this.#readText();
+    if (text === null) return { file: emptyFile(), unreadable: [] };
+    return this.#entries(
+      parseJsonInput(text, {
+        source: this.path,
+        code: 'credentials_corrupt',
+        hint: 'or delete the file and run srhooks login again',
+      }),
+    );
+  }
+
+  /** The file's text; null when there is no file. */
+  async #readText(): Promise<string | null> {
     try {
-      text = await readFile(this.path, 'utf8');
+      return await readFile(this.path, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { file: emptyFile(), unreadable: [] };
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw new CliError(`${this.path} ${fileProblem(error)}`, {
         code: 'credentials_unreadable',
         hint: 'check the file permissions, or point SRHOOKS_CONFIG_DIR at another directory',
       });
     }
-    const raw = parseJsonInput(text, {
-      source: this.path,
-      code: 'credentials_corrupt',
-      hint: 'or delete the file and run srhooks login again',
-    });
+  }
+
+  #entries(raw: unknown): { file: CredentialsFile; unreadable: UnreadableShopEntry[] } {
     if (!isRecord(raw) || (raw.shops !== undefined && !isRecord(raw.shops)))
       throw this.invalid(
         isRecord(raw) ? '"shops" must be a JSON object of shop entries' : 'must be a JSON object',
@@ -224,11 +235,24 @@ export class CredentialStore {
   /**
    * Removes every stored shop (the file itself), shop entries that do not parse included: removing
    * everything loses nothing the user did not ask to remove. Returns the shops removed (readable ones
-   * first) and the entries among them that could not be read. A file that is not JSON, or not a
-   * credentials file at all, is still refused (it may not be ours).
+   * first) and the entries among them that could not be read. A file that is not JSON at all (a broken
+   * write, a damaged disk) is removed too, and reported as `notJson` (what is wrong, where; none of its
+   * text): the shops it held are not known. A file that is valid JSON but not a credentials file is
+   * still refused: it may be another program's `credentials.json` in a shared directory.
    */
-  async clear(): Promise<{ removed: string[]; unreadable: UnreadableShopEntry[] }> {
-    const { file, unreadable } = await this.#readEntries();
+  async clear(): Promise<{ removed: string[]; unreadable: UnreadableShopEntry[]; notJson?: string }> {
+    const text = await this.#readText();
+    if (text === null) return { removed: [], unreadable: [] };
+    let raw: unknown;
+    let notJson: string | undefined;
+    try {
+      raw = parseJsonText(text, this.path);
+    } catch (error) {
+      if (!(error instanceof JsonSyntaxError)) throw error;
+      notJson = `not valid JSON: ${error.location.problem} at ${error.at}`;
+    }
+    const { file, unreadable } =
+      notJson === undefined ? this.#entries(raw) : { file: emptyFile(), unreadable: [] };
     try {
       await rm(this.path, { force: true });
     } catch (error) {
@@ -237,6 +261,7 @@ export class CredentialStore {
         hint: 'check the directory permissions, or delete the file yourself',
       });
     }
-    return { removed: [...Object.keys(file.shops), ...unreadable.map((entry) => entry.shop)], unreadable };
+    const removed = [...Object.keys(file.shops), ...unreadable.map((entry) => entry.shop)];
+    return notJson === undefined ? { removed, unreadable } : { removed, unreadable, notJson };
   }
 }
