@@ -206,6 +206,30 @@ describe.each(engines)('a delivery on a kept-alive connection during shutdown ($
     expect(stored?.event).toBe('newsletter_subscribe');
   }, 60_000);
 
+  it('answers a delivery in flight when the close begins with Connection: close, so the close does not wait out keep-alive', async () => {
+    const receiver = await startTestReceiver({ ...config(), logLevel: 'silent' });
+    cleanups.push(() => receiver.close());
+    const connection = await KeptAliveConnection.open(receiver);
+    cleanups.push(() => connection.destroy());
+    const request = keptAliveDelivery(receiver, 'order_confirm', 'order_confirm');
+    // Its head and most of its body have arrived: the request is past onRequest when the close begins.
+    await connection.write(request.subarray(0, request.length - 100));
+    await connection.arrived(request.length - 100);
+    const closing = receiver.app.close();
+    expect(await refusedSoon(receiver.port)).toBe('ECONNREFUSED');
+
+    await connection.write(request.subarray(request.length - 100));
+    const answer = await connection.next();
+    expect(answer.status).toBe(200);
+    // Not kept alive: the receiver closes the connection itself instead of holding its close for the
+    // keep-alive timeout (72 s) or taking another request on it.
+    expect(answer.headers.connection).toBe('close');
+    await connection.closed;
+    await closing;
+    const { deliveryId } = JSON.parse(answer.body) as { deliveryId: string };
+    expect((await reopen(receiver).getDelivery(deliveryId))?.status).toBe('stored');
+  }, 60_000);
+
   it('closes the port at once even while a shutdown step still waits, and still stores such a delivery', async () => {
     let release: () => void = () => {};
     const held = new Promise<void>((resolve) => {
