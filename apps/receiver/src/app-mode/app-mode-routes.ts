@@ -402,6 +402,9 @@ const plugin: FastifyPluginAsync = async (app) => {
     );
     payments.post<{ Body: Buffer | undefined; Querystring: Query }>(
       appConfig.paymentPath,
+      // A notification on a connection still open while the receiver closes is stored, like a delivery
+      // (http/refuse-while-closing.ts): resending is not documented (assumed never).
+      { config: { takenWhileClosing: true } },
       async (request, reply) => {
         const raw = request.body ?? Buffer.alloc(0);
         const result = verifyPaymentNotification(raw, request.query, secretKey, {
