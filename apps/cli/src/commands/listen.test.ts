@@ -399,7 +399,10 @@ describe('srhooks listen', () => {
     try {
       const run = await runCli(other.dir, ['listen', '--port', new URL(start.url).port]);
       expect(run.code).toBe(2);
-      expect(run.stderr).toContain('is already in use');
+      // names the flag that picks another port, as the sandbox's and the demo's messages do
+      expect(run.stderr).toBe(
+        `error: port ${new URL(start.url).port} is already in use\npick another with --port (0 = any free port)\n`,
+      );
     } finally {
       other.cleanup();
     }
