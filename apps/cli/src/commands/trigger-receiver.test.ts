@@ -90,7 +90,7 @@ describe('srhooks trigger into the real receiver', () => {
     expect(run.stdout).toContain('HTTP 404');
     // a bare 404 leaves a newcomer guessing: say why a receiver answers it and where a good URL comes from
     expect(run.stderr).toBe(
-      'hint: a srhooks receiver answers 404 to a delivery URL it did not sign (a token made with another secret, or for another shop or event): use a URL srhooks listen printed, or make one with srhooks url and the receiver\'s SRHOOKS_SECRETS\n',
+      "hint: a srhooks receiver answers 404 to a delivery URL it did not sign (a token made with another secret, or for another shop or event): use a URL srhooks listen printed, or make one with srhooks url and the receiver's SRHOOKS_SECRETS\n",
     );
   });
 });
