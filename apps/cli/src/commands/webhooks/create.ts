@@ -4,9 +4,10 @@ import { dedupeFieldsWarning } from '@srhooks/contracts/dedupe-key';
 import { usageError } from '../../cli-error.js';
 import { defineCommand } from '../../command.js';
 import { maskDeliveryUrl } from '../../delivery/mask-delivery-url.js';
+import { checkSignedUrlTarget } from '../../delivery/url-event.js';
 import { connectShop } from '../../shop-client.js';
 import type { WebhookResult } from './get.js';
-import { checkSignedUrlTarget, specFromCreateFlags, type WebhookFlags } from './webhook-flags.js';
+import { specFromCreateFlags, type WebhookFlags } from './webhook-flags.js';
 import { renderWebhookDetail } from './webhook-view.js';
 
 export interface CreateWebhookOptions extends WebhookFlags {

@@ -1,14 +1,10 @@
 import { dedupeFieldsWarning } from '@srhooks/contracts/dedupe-key';
 import { usageError } from '../../cli-error.js';
 import { defineCommand } from '../../command.js';
+import { checkSignedUrlTarget } from '../../delivery/url-event.js';
 import { connectShop } from '../../shop-client.js';
 import type { WebhookResult } from './get.js';
-import {
-  checkSignedUrlTarget,
-  hasUpdateFlags,
-  specFromUpdateFlags,
-  type WebhookFlags,
-} from './webhook-flags.js';
+import { hasUpdateFlags, specFromUpdateFlags, type WebhookFlags } from './webhook-flags.js';
 import { renderWebhookDetail } from './webhook-view.js';
 
 export interface UpdateWebhookOptions extends WebhookFlags {
