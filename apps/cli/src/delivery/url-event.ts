@@ -19,8 +19,9 @@ export function eventOfDeliveryUrl(url: string): WebhookEvent | undefined {
 
 /**
  * Refuses a signed receiver URL (`…/hooks/{shop}/{event}/{token}`) made for another shop or event
- * than the subscription's: the receiver answers 404 to every delivery on it (the token signs the
- * shop and the event), and ShopRenter does not resend, so each delivery would be lost. `subject`
+ * than the subscription's: the token is valid for the shop and event in the URL, so the receiver
+ * takes each delivery to it as that shop's that event (an order_confirm on the abandoned_cart URL
+ * runs the abandoned_cart handlers), or quarantines it when it does not decode as one. `subject`
  * names where the URL came from (`--url`, or the subscription's own URL on an update).
  */
 export function checkSignedUrlTarget(
@@ -40,7 +41,7 @@ export function checkSignedUrlTarget(
   if (!signed || !isWebhookEvent(signed.event)) return;
   if (signed.shop === shop && signed.event === event) return;
   throw usageError(
-    `${subject} is the signed receiver URL for ${signed.shop} ${signed.event}, not for ${shop} ${event}: the receiver would answer every ${event} delivery with 404, and the shop does not resend it`,
+    `${subject} is the signed receiver URL for ${signed.shop} ${signed.event}, not for ${shop} ${event}: the receiver would take each ${event} delivery to it as ${signed.shop} ${signed.event} (the token signs the shop and event in the URL) and handle it, or quarantine it, as one`,
     hint,
     'url_for_other_target',
   );

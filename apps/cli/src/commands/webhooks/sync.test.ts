@@ -274,7 +274,7 @@ describe('srhooks webhooks sync', () => {
     const run = await sync('--dry-run');
     expect(run.code).toBe(2);
     expect(run.stderr.split('\n')[0]).toBe(
-      `error: ${file}: shops[0].webhooks[0] (order_confirm) url is the signed receiver URL for acme abandoned_cart, not for acme order_confirm: the receiver would answer every order_confirm delivery with 404, and the shop does not resend it`,
+      `error: ${file}: shops[0].webhooks[0] (order_confirm) url is the signed receiver URL for acme abandoned_cart, not for acme order_confirm: the receiver would take each order_confirm delivery to it as acme abandoned_cart (the token signs the shop and event in the URL) and handle it, or quarantine it, as one`,
     );
     expect(run.stderr).toContain('leave "url" out to have sync sign the order_confirm URL');
   });

@@ -185,13 +185,13 @@ describe('srhooks webhooks', () => {
       expect(run.stderr).toContain(message);
     }
     expect((await json('webhooks', 'list')).webhooks).toHaveLength(2);
-    // a signed receiver URL made for another event or shop: the receiver answers every delivery
-    // to it with 404, and ShopRenter does not resend, so each one would be lost
+    // a signed receiver URL made for another event or shop: the receiver takes every delivery to
+    // it as that shop's that event (an order_confirm would run the abandoned_cart handlers)
     const otherEvent = `https://hooks.example.com/hooks/acme/abandoned_cart/${TOKEN}`;
     const wrongEvent = await cli('webhooks', 'create', '--event', 'order_confirm', '--url', otherEvent);
     expect(wrongEvent.code).toBe(2);
     expect(wrongEvent.stderr).toBe(
-      'error: --url is the signed receiver URL for acme abandoned_cart, not for acme order_confirm: the receiver would answer every order_confirm delivery with 404, and the shop does not resend it\n' +
+      'error: --url is the signed receiver URL for acme abandoned_cart, not for acme order_confirm: the receiver would take each order_confirm delivery to it as acme abandoned_cart (the token signs the shop and event in the URL) and handle it, or quarantine it, as one\n' +
         'use the order_confirm URL (srhooks url --shop acme --event order_confirm --base …, or the one srhooks listen printed)\n',
     );
     const otherShop = `https://hooks.example.com/hooks/beta/order_confirm/${TOKEN}`;
