@@ -57,6 +57,11 @@ describe('usage errors exit 2 and suggest the nearest name', () => {
     [['fields', '--serch', 'x'], /unknown option '--serch'[\s\S]*Did you mean --search\?/],
     [['url', '--event', 'order_confrm'], /unknown event "order_confrm" \(did you mean order_confirm\?\)/],
     [['trigger'], /missing required argument 'event'/],
+    // a subcommand typed without its command names the command it belongs to
+    [['replay', 'evt_1'], /unknown command 'replay'\n\(Did you mean events replay\?\)/],
+    [['reprocess'], /unknown command 'reprocess'\n\(Did you mean deliveries reprocess\?\)/],
+    [['sync', '-f', 'x.json'], /unknown command 'sync'\n\(Did you mean webhooks sync\?\)/],
+    [['list'], /unknown command 'list'\n\(Did you mean one of webhooks list, .*events list\b.*\?\)/],
   ])('srhooks %j', async (args, message) => {
     const run = await runCli(config.dir, args);
     expect(run.code).toBe(2);

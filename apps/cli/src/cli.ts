@@ -32,7 +32,27 @@ export function buildProgram(): Command {
   registerReceiverCommands(program);
   registerSandboxCommands(program);
   registerDemoCommand(program);
+  program.on('command:*', (operands: string[]) => unknownCommand(program, operands[0] ?? ''));
   return program;
+}
+
+/**
+ * An unknown top-level command. When it is a subcommand typed without its command (`srhooks replay`,
+ * as in "events replay"), the suggestion names the command(s) it belongs to; anything else gets
+ * commander's own "Did you mean" (nearest top-level name).
+ */
+function unknownCommand(program: Command, name: string): void {
+  const homes = program.commands
+    .filter((command) => command.commands.some((sub) => sub.name() === name || sub.aliases().includes(name)))
+    .map((command) => `${command.name()} ${name}`);
+  if (homes.length === 0) {
+    (program as unknown as { unknownCommand(): void }).unknownCommand();
+    return;
+  }
+  const suggestion = homes.length === 1 ? homes[0] : `one of ${homes.join(', ')}`;
+  program.error(`error: unknown command '${name}'\n(Did you mean ${suggestion}?)`, {
+    code: 'commander.unknownCommand',
+  });
 }
 
 async function main(argv: string[]): Promise<void> {

@@ -6,7 +6,7 @@
  * fails here.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CLI_PATH } from './test-support/run-cli.js';
 
@@ -51,6 +51,12 @@ function sectionFor(name: string): string {
   const end = lines.findIndex((line, index) => index > start && /^## /.test(line));
   return lines.slice(start, end < 0 ? undefined : end).join('\n');
 }
+
+/**
+ * Code spans that start with "srhooks" but quote no command: the HMAC label `srhooks secret
+ * fingerprint` and log messages naming "another srhooks receiver".
+ */
+const PROSE_AFTER_SRHOOKS = new Set(['secret', 'receiver']);
 
 interface Found {
   path: string[];
@@ -109,5 +115,66 @@ describe('the README and --help', () => {
         );
       });
     expect(missing).toEqual([]);
+  });
+
+  it('every srhooks command the READMEs show exists (root, apps, packages, examples)', () => {
+    const repo = new URL('../../../', import.meta.url);
+    const files = ['README.md'];
+    for (const folder of ['apps', 'packages']) {
+      for (const name of readdirSync(new URL(folder, repo))) {
+        files.push(`${folder}/${name}/README.md`);
+        if (folder !== 'apps') continue;
+        try {
+          for (const example of readdirSync(new URL(`${folder}/${name}/examples`, repo))) {
+            files.push(`${folder}/${name}/examples/${example}/README.md`);
+          }
+        } catch {
+          // no examples folder
+        }
+      }
+    }
+    /** Command paths and aliases: `events`, `event`, `events replay`, `events ls`, … */
+    const known = new Set<string>();
+    const withSubcommands = new Set<string>();
+    for (const command of commands) {
+      if (command.path.length === 0) continue;
+      known.add(command.path.join(' '));
+      if (command.path.length > 1) withSubcommands.add(command.path[0] ?? '');
+    }
+    for (const command of commands) {
+      for (const entry of command.aliases) {
+        const [path = '', alias = ''] = entry.split('|');
+        const parent = path.split(' ').slice(0, -1);
+        known.add([...parent, alias].join(' '));
+        if (withSubcommands.has(path)) withSubcommands.add(alias);
+        for (const sub of commands.filter((c) => c.path.length === 2 && c.path[0] === path)) {
+          known.add(`${alias} ${sub.path[1]}`);
+        }
+      }
+    }
+    const unknown: string[] = [];
+    for (const file of files) {
+      let text: string;
+      try {
+        text = readFileSync(new URL(file, repo), 'utf8');
+      } catch {
+        continue;
+      }
+      // `srhooks …` in a code span, or a code-block line that runs srhooks (also as npm run srhooks --)
+      const shown = [
+        ...[...text.matchAll(/`srhooks ([^`]+)`/g)].map((match) => match[1] ?? ''),
+        ...[...text.matchAll(/^\s*(?:npm run (?:-s )?srhooks --|srhooks) ([^\n#]+)/gm)].map(
+          (match) => match[1] ?? '',
+        ),
+      ];
+      for (const args of shown) {
+        const [first = '', second = ''] = args.trim().split(/\s+/);
+        if (!/^[a-z][a-z-]*$/.test(first) || PROSE_AFTER_SRHOOKS.has(first)) continue;
+        const name =
+          withSubcommands.has(first) && /^[a-z][a-z-]*$/.test(second) ? `${first} ${second}` : first;
+        if (!known.has(name)) unknown.push(`${file}: srhooks ${name}`);
+      }
+    }
+    expect(unknown).toEqual([]);
   });
 });

@@ -73,6 +73,35 @@ describe('errorFromResponse', () => {
     expect(error.message).toContain('answered 404 (not found): "Resource matching URI');
   });
 
+  it('a 404 on a resource list (not one id) points at the API URL, not at an id', () => {
+    const body = { message: 'No route GET /api/webHooks' };
+    for (const url of [
+      'http://127.0.0.1:8787/api/webHooks?page=0&limit=200&full=1',
+      'https://demo.api2.myshoprenter.hu/api/orders',
+      'https://demo.api2.myshoprenter.hu/api/batch',
+    ]) {
+      const error = errorFromResponse({
+        method: url.endsWith('batch') ? 'POST' : 'GET',
+        url,
+        status: 404,
+        body,
+      });
+      expect(error).toBeInstanceOf(NotFoundError);
+      expect(error.message).not.toContain('check the id');
+      expect(error.message).toContain(
+        "the API URL is probably wrong: a shop's API base is https://{shop}.api2.myshoprenter.hu/api",
+      );
+    }
+    const one = errorFromResponse({
+      ...base,
+      url: `${base.url}/d2ViSG9vay0x`,
+      method: 'GET',
+      status: 404,
+      body,
+    });
+    expect(one.message).toContain('check the id');
+  });
+
   it('a 401 names the scope the request needs as a possible cause, and a known missing scope as the cause', () => {
     const body = { error: 40101, message: 'You have no permission for this operation!' };
     const unknown = errorFromResponse({ ...base, status: 401, body }) as AuthError;

@@ -1,4 +1,5 @@
 import { INNER_ERROR_CODES, isInnerErrorCode } from '@srhooks/contracts';
+import { DEFAULT_API_URL } from './endpoint-urls.js';
 import {
   type ApiErrorDetails,
   AuthError,
@@ -79,9 +80,14 @@ export function errorFromResponse(failed: FailedResponse): ShopRenterApiError {
     return new AuthError('forbidden', `${lead} (${what} answered 403${inner}${said})`, details, scope);
   }
   if (status === 404) {
+    // A list (or batch) the API does not have at all means the base URL is wrong (a missing {shop},
+    // a wrong host or path), not an id: say so instead of sending the user to look for an id.
+    const fix = isResourceList(url)
+      ? `the API URL is probably wrong: a shop's API base is ${DEFAULT_API_URL} (its {shop} filled in), or the address the shop's API settings give.`
+      : 'check the id (list the resources to see which exist).';
     return new NotFoundError(
       'not_found',
-      `${what} answered 404${innerCode === undefined ? ' (not found)' : inner}${said}: check the id (list the resources to see which exist).`,
+      `${what} answered 404${innerCode === undefined ? ' (not found)' : inner}${said}: ${fix}`,
       details,
     );
   }
@@ -117,6 +123,17 @@ export function errorFromResponse(failed: FailedResponse): ShopRenterApiError {
     );
   }
   return new ShopRenterApiError('api_error', `${what} answered ${status}${inner}${said}.`, details);
+}
+
+/** Whether `url` names one of the API's resource lists (or batch) itself, not one item of it. */
+function isResourceList(url: string): boolean {
+  let path: string;
+  try {
+    path = new URL(url).pathname;
+  } catch {
+    path = url.split('?')[0] ?? url;
+  }
+  return /\/(?:webHooks|orders|orderHistories|newsletterSubscribers|batch)\/?$/.test(path);
 }
 
 /** The documented text of an inner code (its first one), for bodies that carry a code but no message. */

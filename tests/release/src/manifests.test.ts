@@ -4,9 +4,31 @@
  * metadata a registry page shows, Node 20+, typed ESM exports, and a README and LICENSE beside it.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createRequire, isBuiltin } from 'node:module';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PUBLISHED_PACKAGES, REPO_ROOT, readManifest } from './workspace.js';
+
+/** Whether package `name`, as `dir` resolves it, ships its own declarations. */
+function hasOwnTypes(dir: string, name: string): boolean {
+  const require = createRequire(join(dir, 'package.json'));
+  let root: string;
+  try {
+    root = dirname(require.resolve(`${name}/package.json`));
+  } catch {
+    // a package whose exports hide package.json: find its folder from its main entry
+    root = dirname(require.resolve(name));
+    while (!existsSync(join(root, 'package.json'))) root = dirname(root);
+  }
+  const manifest = readManifest(root);
+  if (typeof manifest.types === 'string' || typeof manifest.typings === 'string') return true;
+  if (JSON.stringify(manifest.exports ?? {}).includes('"types"')) return true;
+  if (existsSync(join(root, 'index.d.ts'))) return true;
+  // declarations beside the entry file (dist/index.cjs + dist/index.d.cts), as TypeScript finds them
+  const entry = require.resolve(name);
+  const stem = entry.replace(/\.[cm]?js$/, '');
+  return ['.d.ts', '.d.mts', '.d.cts'].some((extension) => existsSync(`${stem}${extension}`));
+}
 
 describe('published package manifests', () => {
   it('share one version', () => {
@@ -57,6 +79,40 @@ describe('published package manifests', () => {
       expect(manifest.peerDependencies).toMatchObject({ '@types/node': '>=20' });
       expect(manifest.peerDependenciesMeta).toMatchObject({ '@types/node': { optional: true } });
       expect(readFileSync(join(pkg.dir, 'README.md'), 'utf8')).toContain('@types/node');
+    });
+
+    it('declares where the types its published .d.ts import come from: a dependency with its own types, or @types/X as a dependency or optional peer', () => {
+      // A .d.ts importing `pg` (whose types live in @types/pg) fails a consumer's type-check under
+      // skipLibCheck: false with TS7016 unless the manifest tells them to install @types/pg, and
+      // silently turns those types into `any` under skipLibCheck: true.
+      const imported = new Set<string>();
+      for (const file of readdirSync(join(pkg.dir, 'dist'), { recursive: true }) as string[]) {
+        if (!file.endsWith('.d.ts')) continue;
+        const text = readFileSync(join(pkg.dir, 'dist', file), 'utf8');
+        for (const [, specifier = ''] of text.matchAll(
+          /(?:\bfrom\s+|\bimport\(\s*)['"]([^'".][^'"]*)['"]/g,
+        )) {
+          if (specifier.startsWith('node:') || isBuiltin(specifier)) continue;
+          const parts = specifier.split('/');
+          const name = specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] ?? '');
+          if (name !== manifest.name) imported.add(name);
+        }
+      }
+      const dependencies = { ...manifest.dependencies };
+      const peers = (manifest.peerDependencies ?? {}) as Record<string, string>;
+      const peerMeta = (manifest.peerDependenciesMeta ?? {}) as Record<string, { optional?: boolean }>;
+      const missing: string[] = [];
+      for (const name of imported) {
+        if (!(name in dependencies) && !(name in peers)) {
+          missing.push(`${name}: imported by the .d.ts but neither a dependency nor a peer`);
+          continue;
+        }
+        if (hasOwnTypes(pkg.dir, name)) continue;
+        const typesName = `@types/${name.replace(/^@/, '').replace('/', '__')}`;
+        const declared = typesName in dependencies || (typesName in peers && peerMeta[typesName]?.optional);
+        if (!declared) missing.push(`${name}: its types are ${typesName}, not declared`);
+      }
+      expect(missing).toEqual([]);
     });
 
     it('uses workspace:* for its @srhooks dependencies (pnpm pack writes the real version)', () => {

@@ -246,6 +246,26 @@ describe('the packed packages installed with npm outside the repository', () => 
     });
   });
 
+  it('a module handler file importing @srhooks/receiver type-checks with skipLibCheck: false and the optional type peers (receiver README)', async () => {
+    const dir = join(install.dir, 'handlers-app');
+    mkdirSync(dir, { recursive: true });
+    for (const file of ['handlers.ts', 'tsconfig.handlers.json']) {
+      copyFileSync(join(CONSUMER_DIR, file), join(dir, file));
+    }
+    const receiver = readManifest(join(install.dir, 'node_modules/@srhooks/receiver'));
+    expect(receiver.peerDependencies).toMatchObject({
+      '@types/pg': expect.any(String),
+      '@types/better-sqlite3': expect.any(String),
+    });
+    const result = await runProcess(
+      join(install.dir, 'node_modules/.bin/tsc'),
+      ['-p', 'tsconfig.handlers.json'],
+      { cwd: dir, timeoutMs: 120_000 },
+    );
+    expect(`${result.stdout}${result.stderr}`).toBe('');
+    expect(result.code).toBe(0);
+  }, 180_000);
+
   describe.each(PUBLISHED_PACKAGES.map((pkg) => [pkg.name, pkg] as const))('%s tarball', (_name, pkg) => {
     it('publint reports nothing, not even a suggestion', async () => {
       const result = await runProcess(join(BIN, 'publint'), ['run', install.tarballs.get(pkg.name) ?? ''], {

@@ -59,6 +59,12 @@ function workspaceVersion(name: string): string {
   return readManifest(dirname(fromHere.resolve(`${name}/package.json`))).version;
 }
 
+/** Exact versions the receiver builds with (its dev dependencies), for its optional type peers. */
+function receiverVersion(name: string): string {
+  const fromReceiver = createRequire(join(REPO_ROOT, 'apps/receiver/package.json'));
+  return readManifest(dirname(fromReceiver.resolve(`${name}/package.json`))).version;
+}
+
 export async function installPackedPackages(): Promise<PackedInstall> {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), 'srhooks-packed-')));
   const tarballs = await packPublishedPackages(join(dir, 'tarballs'));
@@ -69,7 +75,8 @@ export async function installPackedPackages(): Promise<PackedInstall> {
     `${JSON.stringify({ name: 'srhooks-packed-check', private: true, type: 'module' }, null, 2)}\n`,
   );
   // One install for every check: the five tarballs (the CLI's @srhooks dependencies are not on the
-  // registry yet, so they come from their tarballs too) plus TypeScript for the consumer check.
+  // registry yet, so they come from their tarballs too) plus TypeScript and the type packages for
+  // the consumer checks.
   await runOrThrow(
     'npm',
     [
@@ -81,6 +88,9 @@ export async function installPackedPackages(): Promise<PackedInstall> {
       ...PUBLISHED_PACKAGES.map((pkg) => `./tarballs/${pkg.tarball}`),
       `typescript@${workspaceVersion('typescript')}`,
       `@types/node@${workspaceVersion('@types/node')}`,
+      // the optional peers the receiver README names for skipLibCheck: false (consumer/handlers.ts)
+      `@types/pg@${receiverVersion('@types/pg')}`,
+      `@types/better-sqlite3@${receiverVersion('@types/better-sqlite3')}`,
     ],
     {
       cwd: dir,

@@ -98,6 +98,22 @@ describe('srhooks app / srhooks shops --receiver', () => {
     expect(listed.shops[0]).toMatchObject({ name: 'alpha', status: 'uninstalled', subscriptions: [] });
   });
 
+  it('a sandbox without an app says how to start one with an app (--apps), exit 2', async () => {
+    const bare = await startSandbox({ rateLimit: false });
+    try {
+      const run = await runCli(config.dir, ['app', 'install', '--shop', 'demo'], {
+        env: { SRHOOKS_SANDBOX_URL: bare.url },
+      });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toBe(
+        'error: the sandbox has no registered app\n' +
+          'start it with one: srhooks sandbox --apps apps.json (a JSON list of apps, see the root README\'s "Build a ShopRenter app"), or register one with POST /_sandbox/apps\n',
+      );
+    } finally {
+      await bare.close();
+    }
+  });
+
   it('says what is wrong when the app is not installed', async () => {
     const run = await runCli(config.dir, ['app', 'uninstall', '--shop', 'alpha'], {
       env: { SRHOOKS_SANDBOX_URL: sandbox.url },

@@ -193,7 +193,7 @@ export const appFlowCommand = defineCommand<AppFlowOptions, AppFlowResult>({
         throw usageError(
           apps.length === 0 ? 'the sandbox has no registered app' : 'the sandbox has several apps',
           apps.length === 0
-            ? 'register one: POST /_sandbox/apps (see the sandbox README)'
+            ? 'start it with one: srhooks sandbox --apps apps.json (a JSON list of apps, see the root README\'s "Build a ShopRenter app"), or register one with POST /_sandbox/apps'
             : `pass --app-id (${apps.map((a) => a.appId).join(', ')})`,
         );
       }

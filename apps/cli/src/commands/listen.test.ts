@@ -345,6 +345,62 @@ describe('srhooks listen', () => {
     expect(own.stdout.trim()).not.toBe(printed);
   });
 
+  it('with SRHOOKS_SECRETS set it signs with the first and still accepts the others and the secret it kept (URLs registered before keep working)', async () => {
+    const dir = tempConfigDir();
+    const startListen = async (env?: Record<string, string>) => {
+      const running = startCli(dir.dir, ['listen', '--port', '0', '--shop', 'demo', '--json'], { env });
+      const started = JSON.parse(await running.waitForLine(/"type":"listening"/)) as typeof start;
+      return { running, started };
+    };
+    try {
+      // a first listen, no SRHOOKS_SECRETS: its URL is signed with the secret it keeps in listen.json
+      const first = await startListen();
+      const kept = first.started.urls.find((entry) => entry.event === 'order_confirm')?.url ?? '';
+      expect(await first.running.interrupt()).toBe(0);
+      // the tour's step 3 exports SRHOOKS_SECRETS; listen started again in that shell
+      const NEW = 'listen-new-secret-0123456789abcdef';
+      const OLDER = 'listen-older-secret-0123456789abcd';
+      const second = await startListen({ SRHOOKS_SECRETS: `${NEW},${OLDER}` });
+      try {
+        const base = second.started.url;
+        const signed = (secret: string) =>
+          signDeliveryUrl(base, { shop: 'demo', event: 'order_confirm' }, secret);
+        expect(second.started.urls.find((entry) => entry.event === 'order_confirm')?.url).toBe(signed(NEW));
+        const keptHere = kept.replace(first.started.url, base);
+        for (const url of [signed(NEW), signed(OLDER), keptHere]) {
+          const sent = await runCli(dir.dir, ['trigger', 'order_confirm', '--to', url]);
+          expect(sent.stdout, url).toMatch(/^HTTP 200/m);
+        }
+        const forged = await runCli(dir.dir, [
+          'trigger',
+          'order_confirm',
+          '--to',
+          signed('never-a-secret-0123456789abcdef'),
+        ]);
+        expect(forged.code).toBe(3);
+      } finally {
+        await second.running.interrupt();
+      }
+    } finally {
+      dir.cleanup();
+    }
+  });
+
+  it('a short later entry of SRHOOKS_SECRETS is one line naming it, exit 2', async () => {
+    const dir = tempConfigDir();
+    try {
+      const run = await runCli(dir.dir, ['listen', '--port', '0', '--shop', 'demo'], {
+        env: { SRHOOKS_SECRETS: 'listen-good-secret-0123456789abcdef,short' },
+      });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toBe(
+        "error: SRHOOKS_SECRETS entry 2 is too short (5 characters; at least 16)\nevery secret in SRHOOKS_SECRETS must be the receiver's, e.g. `openssl rand -hex 32`\n",
+      );
+    } finally {
+      dir.cleanup();
+    }
+  });
+
   it("serves the shops' credentials stored by srhooks login, so srhooks recover works against it", async () => {
     const { order } = await sandbox.simulator.placeOrder('acme', { seed: 12 });
     const run = await runCli(config.dir, ['recover', '--shop', 'acme', '--dry-run', '--json']);
@@ -399,7 +455,10 @@ describe('srhooks listen', () => {
     try {
       const run = await runCli(other.dir, ['listen', '--port', new URL(start.url).port]);
       expect(run.code).toBe(2);
-      expect(run.stderr).toContain('is already in use');
+      // names the flag that picks another port, as the sandbox's and the demo's messages do
+      expect(run.stderr).toBe(
+        `error: port ${new URL(start.url).port} is already in use\npick another with --port (0 = any free port)\n`,
+      );
     } finally {
       other.cleanup();
     }

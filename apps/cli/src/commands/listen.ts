@@ -1,6 +1,12 @@
 import { join } from 'node:path';
 import { isWebhookEvent, WEBHOOK_EVENTS, type WebhookEvent } from '@srhooks/contracts/events';
-import { isValidShopName, publicBaseUrlProblem, signDeliveryUrl } from '@srhooks/contracts/receiver-path';
+import {
+  isUsableSecret,
+  isValidShopName,
+  MIN_SECRET_LENGTH,
+  publicBaseUrlProblem,
+  signDeliveryUrl,
+} from '@srhooks/contracts/receiver-path';
 import { maskedNote } from '../admin-api/personal-data.js';
 import { CliError, EXIT_CODES, usageError } from '../cli-error.js';
 import { defineCommand } from '../command.js';
@@ -14,7 +20,7 @@ import {
   recordListenRunning,
 } from '../config/listen-secrets.js';
 import { type ListenShopAccess, listenShopAccess } from '../config/listen-shop-credentials.js';
-import { firstSecret } from '../config/receiver-secrets.js';
+import { firstSecret, secretsFromEnv } from '../config/receiver-secrets.js';
 import { envClientCredentialsSet } from '../config/resolve-shop.js';
 import { unknownEventError } from '../event-name.js';
 import { watchDeliveries } from '../live/delivery-feed.js';
@@ -271,7 +277,13 @@ export const listenCommand = defineCommand<ListenOptions, ListenResult>({
         {
           port,
           host: options.host ?? '127.0.0.1',
-          secrets: [urlSecret],
+          // the first signs; the rest of SRHOOKS_SECRETS and the secret kept in listen.json are still
+          // accepted, so URLs registered with an earlier listen (or an older secret) keep working
+          secrets: acceptedSecrets(
+            urlSecret,
+            options.secret ? [] : secretsFromEnv(context.env),
+            stored.urlSecret,
+          ),
           adminToken: stored.adminToken,
           // the address shops reach it at: recovery then counts only the subscriptions under it
           ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
@@ -346,3 +358,20 @@ export const listenCommand = defineCommand<ListenOptions, ListenResult>({
     return { stopped: signal, deliveries: feed.deliveries };
   },
 });
+
+/**
+ * The secrets listen accepts: the one that signs, then the rest of SRHOOKS_SECRETS (each checked as
+ * the first is), then the one kept in listen.json.
+ */
+function acceptedSecrets(signing: string, fromEnv: readonly string[], kept: string): string[] {
+  for (const [index, secret] of fromEnv.entries()) {
+    if (!isUsableSecret(secret)) {
+      throw usageError(
+        `SRHOOKS_SECRETS entry ${index + 1} is too short (${secret.length} characters; at least ${MIN_SECRET_LENGTH})`,
+        "every secret in SRHOOKS_SECRETS must be the receiver's, e.g. `openssl rand -hex 32`",
+        'weak_secret',
+      );
+    }
+  }
+  return [...new Set([signing, ...fromEnv, kept])];
+}

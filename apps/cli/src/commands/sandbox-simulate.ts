@@ -2,6 +2,7 @@ import { fullName } from '@srhooks/contracts/person-name';
 import { isValidShopName } from '@srhooks/contracts/receiver-path';
 import { CliError, EXIT_CODES, remoteError, usageError } from '../cli-error.js';
 import { defineCommand } from '../command.js';
+import { eventOfDeliveryUrl } from '../delivery/url-event.js';
 import { renderTable } from '../output/index.js';
 import { DEFAULT_SANDBOX_PORT } from './sandbox.js';
 import { notASandbox, readSandboxAnswer } from './sandbox-answer.js';
@@ -150,6 +151,18 @@ async function waitForOutcomes(
   );
 }
 
+/**
+ * What to check, by how the deliveries failed: a receiver URL answered 404 means the receiver did not
+ * sign it (it is running); no answer at all means nothing listens there; anything else is in REASON.
+ */
+function failureHint(failed: readonly DeliverySummary[]): string {
+  if (failed.every((d) => d.status === 404 && eventOfDeliveryUrl(d.url) !== undefined)) {
+    return "the receiver answered 404: it did not sign that URL, which was made with another secret or for another shop or event; register the URL srhooks listen prints, or one from srhooks url with the receiver's secret";
+  }
+  if (failed.every((d) => d.status === undefined)) return 'is the receiver running? srhooks listen';
+  return 'see REASON';
+}
+
 /** A delivery that failed, or was due and got no outcome within the wait. */
 function unsuccessful(result: SandboxSimulateResult): DeliverySummary[] {
   if (!result.waited) return [];
@@ -261,7 +274,7 @@ export const sandboxSimulateCommand = defineCommand<SandboxSimulateOptions, Sand
     if (failed.length > 0) {
       lines.push(
         style.red(
-          `${failed.length} of ${result.deliveries.length} deliver${result.deliveries.length === 1 ? 'y' : 'ies'} failed: ShopRenter does not resend, so a real shop's event would be lost here (is the receiver running? srhooks listen)`,
+          `${failed.length} of ${result.deliveries.length} deliver${result.deliveries.length === 1 ? 'y' : 'ies'} failed: ShopRenter does not resend, so a real shop's event would be lost here (${failureHint(failed)})`,
         ),
       );
     } else if (!result.waited) {

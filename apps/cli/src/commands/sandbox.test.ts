@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CaptureServer, startCaptureServer } from '../test-support/capture-server.js';
 import { type RunningCli, runCli, startCli, tempConfigDir } from '../test-support/run-cli.js';
@@ -128,7 +130,9 @@ describe('srhooks sandbox', () => {
     expect(run.stdout).toMatch(
       /abandoned_cart\s+failed\s+http:\/\/127\.0\.0\.1:\d+\/down\s+\S.*ECONNREFUSED|abandoned_cart\s+failed\s+.*refused/i,
     );
-    expect(run.stdout).toContain('1 of 1 delivery failed: ShopRenter does not resend');
+    expect(run.stdout).toContain(
+      "1 of 1 delivery failed: ShopRenter does not resend, so a real shop's event would be lost here (is the receiver running? srhooks listen)",
+    );
     const json = await runCli(config.dir, ['sandbox', 'cart', '--sandbox-url', info.url, '--json']);
     expect(json.code).toBe(3);
     expect(JSON.parse(json.stdout).deliveries[0]).toMatchObject({
@@ -138,6 +142,45 @@ describe('srhooks sandbox', () => {
     const deleted = await runCli(config.dir, ['webhooks', 'list', '--event', 'abandoned_cart', '--json']);
     for (const webhook of JSON.parse(deleted.stdout).webhooks as { id: string }[]) {
       expect((await runCli(config.dir, ['webhooks', 'delete', webhook.id])).code).toBe(0);
+    }
+  });
+
+  it('a delivery a receiver answers 404 (a URL it did not sign) says so, not "is the receiver running?"', async () => {
+    const receiver = createServer((request, response) => {
+      request.resume();
+      response.writeHead(404, { 'content-type': 'application/json' }).end('{"ok":false}');
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const { port } = receiver.address() as AddressInfo;
+    try {
+      const url = `http://127.0.0.1:${port}/hooks/demo/newsletter_subscribe/AbCdEfGhIjKlMnOpQrStUv`;
+      const create = await runCli(config.dir, [
+        'webhooks',
+        'create',
+        '--event',
+        'newsletter_subscribe',
+        '--url',
+        url,
+      ]);
+      expect(create.code).toBe(0);
+      const run = await runCli(config.dir, ['sandbox', 'subscribe', '--sandbox-url', info.url]);
+      expect(run.code).toBe(3);
+      expect(run.stdout).toContain(
+        "1 of 1 delivery failed: ShopRenter does not resend, so a real shop's event would be lost here (the receiver answered 404: it did not sign that URL, which was made with another secret or for another shop or event; register the URL srhooks listen prints, or one from srhooks url with the receiver's secret)",
+      );
+      expect(run.stdout).not.toContain('is the receiver running');
+    } finally {
+      const listed = await runCli(config.dir, [
+        'webhooks',
+        'list',
+        '--event',
+        'newsletter_subscribe',
+        '--json',
+      ]);
+      for (const webhook of JSON.parse(listed.stdout).webhooks as { id: string }[]) {
+        await runCli(config.dir, ['webhooks', 'delete', webhook.id]);
+      }
+      await new Promise<void>((resolve) => receiver.close(() => resolve()));
     }
   });
 

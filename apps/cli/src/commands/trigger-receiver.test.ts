@@ -88,5 +88,9 @@ describe('srhooks trigger into the real receiver', () => {
     const run = await runCli(config.dir, ['trigger', 'order_confirm', '--to', url]);
     expect(run.code).toBe(3);
     expect(run.stdout).toContain('HTTP 404');
+    // a bare 404 leaves a newcomer guessing: say why a receiver answers it and where a good URL comes from
+    expect(run.stderr).toBe(
+      "hint: a srhooks receiver answers 404 to a delivery URL it did not sign (a token made with another secret, or for another shop or event): use a URL srhooks listen printed, or make one with srhooks url and the receiver's SRHOOKS_SECRETS\n",
+    );
   });
 });

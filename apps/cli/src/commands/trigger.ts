@@ -80,6 +80,11 @@ export const triggerCommand = defineCommand<TriggerOptions, TriggerResult>({
       body: encoded.body,
       ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
     });
+    if (response.status === 404 && urlEvent !== undefined) {
+      context.output.info(
+        "hint: a srhooks receiver answers 404 to a delivery URL it did not sign (a token made with another secret, or for another shop or event): use a URL srhooks listen printed, or make one with srhooks url and the receiver's SRHOOKS_SECRETS",
+      );
+    }
     return {
       event,
       format,

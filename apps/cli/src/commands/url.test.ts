@@ -1,5 +1,7 @@
+import { join } from 'node:path';
 import { parseDeliveryPath, signDeliveryUrl, verifyDeliveryPath } from '@srhooks/contracts';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadListenSecrets } from '../config/listen-secrets.js';
 import { runCli, tempConfigDir } from '../test-support/run-cli.js';
 
 const config = tempConfigDir();
@@ -31,6 +33,30 @@ describe('srhooks url', () => {
       ok: true,
       secretIndex: 0,
     });
+  });
+
+  it("without SRHOOKS_SECRETS it signs with listen's kept secret, and warns when the base is not a local address", async () => {
+    const dir = tempConfigDir();
+    try {
+      const kept = await loadListenSecrets(dir.dir);
+      const args = ['url', '--shop', 'my-shop', '--event', 'order_confirm', '--base'];
+      const remote = await runCli(dir.dir, [...args, 'https://hooks.example.com']);
+      expect(remote.code).toBe(0);
+      expect(remote.stdout).toBe(
+        `${signDeliveryUrl('https://hooks.example.com', { shop: 'my-shop', event: 'order_confirm' }, kept.urlSecret)}\n`,
+      );
+      // a production receiver would answer this URL 404: say so, on stderr ($(srhooks url …) still works)
+      expect(remote.stderr).toBe(
+        `warning: signed with the secret srhooks listen keeps (${join(dir.dir, 'listen.json')}), as SRHOOKS_SECRETS is not set: only srhooks listen accepts this URL; for the receiver at https://hooks.example.com set SRHOOKS_SECRETS to its secrets (or pass --secret)\n`,
+      );
+      for (const local of ['http://127.0.0.1:4750', 'http://localhost:4750/']) {
+        const run = await runCli(dir.dir, [...args, local]);
+        expect(run.code).toBe(0);
+        expect(run.stderr).toBe('');
+      }
+    } finally {
+      dir.cleanup();
+    }
   });
 
   it('takes the first entry of SRHOOKS_SECRETS and SRHOOKS_SHOP', async () => {

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { isWebhookEvent, WEBHOOK_EVENTS, type WebhookEvent } from '@srhooks/contracts/events';
 import { isValidShopName, publicBaseUrlProblem, signDeliveryUrl } from '@srhooks/contracts/receiver-path';
 import { usageError } from '../cli-error.js';
@@ -60,6 +61,12 @@ export const urlCommand = defineCommand<UrlOptions, UrlResult>({
         ? (await readListenSecrets(resolveConfigDir(context.env)))?.urlSecret
         : undefined;
     const secret = firstSecret(options.secret, context.env, listenSecret);
+    if (listenSecret !== undefined && secret === listenSecret && !isLocalBase(base)) {
+      // a receiver elsewhere has its own SRHOOKS_SECRETS: it would answer this URL 404
+      context.output.warn(
+        `signed with the secret srhooks listen keeps (${join(resolveConfigDir(context.env), 'listen.json')}), as SRHOOKS_SECRETS is not set: only srhooks listen accepts this URL; for the receiver at ${base} set SRHOOKS_SECRETS to its secrets (or pass --secret)`,
+      );
+    }
     return { shop, event: options.event, url: signDeliveryUrl(base, { shop, event: options.event }, secret) };
   },
 
@@ -67,3 +74,9 @@ export const urlCommand = defineCommand<UrlOptions, UrlResult>({
     return result.url;
   },
 });
+
+/** A base on this machine (where a listen runs), not a receiver elsewhere. */
+function isLocalBase(base: string): boolean {
+  const host = new URL(base).hostname;
+  return host === 'localhost' || host === '[::1]' || host === '::1' || /^127\./.test(host);
+}

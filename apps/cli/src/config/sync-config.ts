@@ -15,6 +15,7 @@ import {
 } from '@srhooks/contracts';
 import { z } from 'zod';
 import { usageError } from '../cli-error.js';
+import { checkSignedUrlTarget } from '../delivery/url-event.js';
 import { nearestName } from '../event-name.js';
 import { readInputFile } from '../input-file.js';
 import { issuePath } from '../issue-text.js';
@@ -200,7 +201,15 @@ export function desiredState(
     const webhooks = entries.map((entry, index): WebhookSpec => {
       const where = `${file}: ${sources[index]}`;
       let url = entry.url;
-      if (!url) {
+      if (url) {
+        checkSignedUrlTarget(
+          url,
+          shop.name,
+          entry.event,
+          `${where} url`,
+          `leave "url" out to have sync sign the ${entry.event} URL, or give the ${entry.event} URL (srhooks url --shop ${shop.name} --event ${entry.event} --base …)`,
+        );
+      } else {
         if (!publicUrl) {
           throw usageError(
             `${where} has no url and no publicUrl is set`,

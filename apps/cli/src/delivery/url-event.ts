@@ -1,4 +1,6 @@
 import { isWebhookEvent, type WebhookEvent } from '@srhooks/contracts/events';
+import { parseDeliveryPath } from '@srhooks/contracts/receiver-path';
+import { usageError } from '../cli-error.js';
 
 /**
  * The event a signed receiver URL (`…/hooks/{shop}/{event}/{token}`) is for, or undefined when the
@@ -13,4 +15,34 @@ export function eventOfDeliveryUrl(url: string): WebhookEvent | undefined {
   }
   const segment = /\/hooks\/[^/]+\/([^/]+)\/[^/]+\/?$/.exec(path)?.[1];
   return segment !== undefined && isWebhookEvent(segment) ? segment : undefined;
+}
+
+/**
+ * Refuses a signed receiver URL (`…/hooks/{shop}/{event}/{token}`) made for another shop or event
+ * than the subscription's: the token is valid for the shop and event in the URL, so the receiver
+ * takes each delivery to it as that shop's that event (an order_confirm on the abandoned_cart URL
+ * runs the abandoned_cart handlers), or quarantines it when it does not decode as one. `subject`
+ * names where the URL came from (`--url`, or the subscription's own URL on an update).
+ */
+export function checkSignedUrlTarget(
+  url: string,
+  shop: string,
+  event: WebhookEvent,
+  subject: string,
+  hint = `use the ${event} URL (srhooks url --shop ${shop} --event ${event} --base …, or the one srhooks listen printed)`,
+): void {
+  let path: string;
+  try {
+    path = new URL(url).pathname;
+  } catch {
+    return;
+  }
+  const signed = parseDeliveryPath(path);
+  if (!signed || !isWebhookEvent(signed.event)) return;
+  if (signed.shop === shop && signed.event === event) return;
+  throw usageError(
+    `${subject} is the signed receiver URL for ${signed.shop} ${signed.event}, not for ${shop} ${event}: the receiver would take each ${event} delivery to it as ${signed.shop} ${signed.event} (the token signs the shop and event in the URL) and handle it, or quarantine it, as one`,
+    hint,
+    'url_for_other_target',
+  );
 }

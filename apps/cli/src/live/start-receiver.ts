@@ -34,7 +34,7 @@ export async function startEmbeddedReceiver(
     if (code === 'EADDRINUSE') {
       throw usageError(
         `port ${config.port} is already in use`,
-        'pick another (0 = any free port)',
+        'pick another with --port (0 = any free port)',
         'port_in_use',
       );
     }

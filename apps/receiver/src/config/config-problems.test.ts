@@ -122,6 +122,17 @@ describe('receiver config problems', () => {
     ).toMatchObject({ timeoutMs: 200 });
   });
 
+  it('the root README\'s forward handler as written (secret "whsec_…") says how to make a secret', () => {
+    const file = join(dir, 'srhooks.config.json');
+    expect(
+      fromFile({
+        handlers: { erp: { type: 'forward', url: 'https://erp.example.com/shoprenter', secret: 'whsec_…' } },
+      }),
+    ).toEqual([
+      `handlers.erp.secret (in ${file}): must be a Standard Webhooks secret: whsec_<base64>, e.g. "whsec_" followed by the output of \`openssl rand -base64 32\`; give the receiving system the same secret to verify the signatures`,
+    ]);
+  });
+
   it('says SRHOOKS_CONFIG names a directory, not a file', () => {
     mkdirSync(join(dir, 'd.json'));
     expect(

@@ -50,6 +50,9 @@ const handlerCommon = {
  * Handler definitions. Typed for the keys part 1 knows; loose objects so part 2 can add
  * options (retry schedule, timeouts, …) without breaking existing config files.
  */
+const FORWARD_SECRET_FORMAT =
+  'must be a Standard Webhooks secret: whsec_<base64>, e.g. "whsec_" followed by the output of `openssl rand -base64 32`; give the receiving system the same secret to verify the signatures';
+
 export const ForwardHandlerConfigSchema = z.looseObject({
   type: z.literal('forward'),
   /** Target URL; the normalised event is POSTed there, signed per Standard Webhooks. */
@@ -60,9 +63,9 @@ export const ForwardHandlerConfigSchema = z.looseObject({
       error: (issue) =>
         issue.input === undefined
           ? 'is missing: the Standard Webhooks secret (whsec_<base64>) the target verifies signatures with'
-          : 'must be a Standard Webhooks secret: whsec_<base64>',
+          : FORWARD_SECRET_FORMAT,
     })
-    .regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, 'must be a Standard Webhooks secret: whsec_<base64>'),
+    .regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, FORWARD_SECRET_FORMAT),
   /** Allow private/loopback targets (off by default: SSRF protection). */
   allowPrivateTargets: z.boolean().optional(),
   timeoutMs: z.int().positive().optional(),

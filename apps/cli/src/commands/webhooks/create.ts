@@ -4,6 +4,7 @@ import { dedupeFieldsWarning } from '@srhooks/contracts/dedupe-key';
 import { usageError } from '../../cli-error.js';
 import { defineCommand } from '../../command.js';
 import { maskDeliveryUrl } from '../../delivery/mask-delivery-url.js';
+import { checkSignedUrlTarget } from '../../delivery/url-event.js';
 import { connectShop } from '../../shop-client.js';
 import type { WebhookResult } from './get.js';
 import { specFromCreateFlags, type WebhookFlags } from './webhook-flags.js';
@@ -31,6 +32,7 @@ export const createWebhookCommand = defineCommand<CreateWebhookOptions, WebhookR
   async run(options, context) {
     const spec = specFromCreateFlags(options);
     const { target, client } = await connectShop(options.shop, context.env);
+    checkSignedUrlTarget(spec.url, target.shop, spec.event, '--url');
     const warning = dedupeFieldsWarning(`${target.shop} ${spec.event}`, spec.event, spec.fields);
     if (warning) context.output.warn(warning);
     if (options.allowDuplicate !== true) {

@@ -269,6 +269,16 @@ describe('srhooks webhooks sync', () => {
     expect(run.stderr).not.toContain('desired[');
   });
 
+  it('refuses a webhook whose url is the signed receiver URL of another event (the receiver would 404 every delivery)', async () => {
+    writeConfig([{ event: 'order_confirm', url: signed('abandoned_cart') }]);
+    const run = await sync('--dry-run');
+    expect(run.code).toBe(2);
+    expect(run.stderr.split('\n')[0]).toBe(
+      `error: ${file}: shops[0].webhooks[0] (order_confirm) url is the signed receiver URL for acme abandoned_cart, not for acme order_confirm: the receiver would take each order_confirm delivery to it as acme abandoned_cart (the token signs the shop and event in the URL) and handle it, or quarantine it, as one`,
+    );
+    expect(run.stderr).toContain('leave "url" out to have sync sign the order_confirm URL');
+  });
+
   it('never printed the client secret or a whole receiver secret', () => {
     for (const text of seenOutput) {
       expect(text).not.toContain(TEST_CLIENT.clientSecret);

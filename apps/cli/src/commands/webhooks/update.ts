@@ -1,6 +1,7 @@
 import { dedupeFieldsWarning } from '@srhooks/contracts/dedupe-key';
 import { usageError } from '../../cli-error.js';
 import { defineCommand } from '../../command.js';
+import { checkSignedUrlTarget } from '../../delivery/url-event.js';
 import { connectShop } from '../../shop-client.js';
 import type { WebhookResult } from './get.js';
 import { hasUpdateFlags, specFromUpdateFlags, type WebhookFlags } from './webhook-flags.js';
@@ -22,6 +23,15 @@ export const updateWebhookCommand = defineCommand<UpdateWebhookOptions, WebhookR
     const { target, client } = await connectShop(options.shop, context.env);
     const current = await client.webhooks.get(options.id);
     const spec = specFromUpdateFlags(current, options);
+    // only when the URL or the event changes: a --label or --disabled is never refused for a URL set before
+    if (options.url !== undefined || options.event !== undefined) {
+      checkSignedUrlTarget(
+        spec.url,
+        target.shop,
+        spec.event,
+        options.url ? '--url' : "the subscription's URL",
+      );
+    }
     const warning = dedupeFieldsWarning(`webhook ${current.id} (${spec.event})`, spec.event, spec.fields);
     if (warning) context.output.warn(warning);
     return { shop: target.shop, webhook: await client.webhooks.update(current.id, spec) };

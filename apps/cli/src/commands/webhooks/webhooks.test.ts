@@ -185,6 +185,28 @@ describe('srhooks webhooks', () => {
       expect(run.stderr).toContain(message);
     }
     expect((await json('webhooks', 'list')).webhooks).toHaveLength(2);
+    // a signed receiver URL made for another event or shop: the receiver takes every delivery to
+    // it as that shop's that event (an order_confirm would run the abandoned_cart handlers)
+    const otherEvent = `https://hooks.example.com/hooks/acme/abandoned_cart/${TOKEN}`;
+    const wrongEvent = await cli('webhooks', 'create', '--event', 'order_confirm', '--url', otherEvent);
+    expect(wrongEvent.code).toBe(2);
+    expect(wrongEvent.stderr).toBe(
+      'error: --url is the signed receiver URL for acme abandoned_cart, not for acme order_confirm: the receiver would take each order_confirm delivery to it as acme abandoned_cart (the token signs the shop and event in the URL) and handle it, or quarantine it, as one\n' +
+        'use the order_confirm URL (srhooks url --shop acme --event order_confirm --base …, or the one srhooks listen printed)\n',
+    );
+    const otherShop = `https://hooks.example.com/hooks/beta/order_confirm/${TOKEN}`;
+    const wrongShop = await cli('webhooks', 'create', '--event', 'order_confirm', '--url', otherShop);
+    expect(wrongShop.code).toBe(2);
+    expect(wrongShop.stderr).toContain(
+      'is the signed receiver URL for beta order_confirm, not for acme order_confirm',
+    );
+    const changed = await cli('webhooks', 'update', id, '--event', 'order_status_change');
+    expect(changed.code).toBe(2);
+    expect(changed.stderr).toContain(
+      "error: the subscription's URL is the signed receiver URL for acme order_confirm, not for acme order_status_change",
+    );
+    expect((await json('webhooks', 'list')).webhooks).toHaveLength(2);
+    expect((await json('webhooks', 'get', id)).webhook.event).toBe('order_confirm');
     const plain = await cli(
       'webhooks',
       'create',
