@@ -4,7 +4,7 @@
  * the `srhooks` bin, a TypeScript app importing @srhooks/client and @srhooks/contracts — and
  * checked with publint and Are The Types Wrong. One pack and one install serve every check.
  */
-import { copyFileSync, lstatSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installPackedPackages, type PackedInstall } from './packed-install.js';
@@ -196,6 +196,30 @@ describe('the packed packages installed with npm outside the repository', () => 
     expect(await ready.json()).toMatchObject({ ok: true, store: 'sqlite' });
     expect(await receiver.stop('SIGTERM')).toBe(0);
   });
+
+  it("the receiver's memory-trim addon is built again on install when the packed one does not load in this node", async () => {
+    const packageDir = join(install.dir, 'node_modules/@srhooks/receiver');
+    const addon = join(packageDir, 'dist/native/memory_trim.node');
+    const loads = () =>
+      runProcess(process.execPath, ['-e', `require(${JSON.stringify(addon)})`], {
+        cwd: install.dir,
+        env: cleanEnv(),
+      });
+    // The install kept the packed addon: it loads here (same Node, platform and C library).
+    expect((await loads()).code).toBe(0);
+    expect(existsSync(join(packageDir, 'scripts/build-native.mjs'))).toBe(true);
+    // As one built for another Node version or platform would: present, but not loadable here.
+    writeFileSync(addon, 'built for another node');
+    expect((await loads()).code).not.toBe(0);
+    const rebuilt = await runProcess('npm', ['rebuild', '@srhooks/receiver', '--loglevel=error'], {
+      cwd: install.dir,
+      env: cleanEnv(),
+      timeoutMs: 180_000,
+    });
+    expect(rebuilt.code, rebuilt.stderr).toBe(0);
+    expect(rebuilt.stderr).not.toContain('was not built');
+    expect((await loads()).code).toBe(0);
+  }, 240_000);
 
   describe('a TypeScript app importing @srhooks/client and @srhooks/contracts', () => {
     let appDir: string;

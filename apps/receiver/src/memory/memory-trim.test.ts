@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -48,6 +48,28 @@ describe('the memory-trim addon', () => {
       expect(typeof load.binding?.trim()).toBe('boolean');
     } else {
       expect(load.binding === null || load.binding.available === false).toBe(true);
+    }
+  });
+
+  it("says why it does not load and how to build it for this node (an installed package carries the packer's build)", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'srhooks-trim-load-'));
+    try {
+      // Not an addon for this node (as one built for another Node version or platform is not).
+      const foreign = join(dir, 'memory_trim.node');
+      writeFileSync(foreign, 'built elsewhere');
+      const unloadable = loadMemoryTrim(foreign);
+      expect(unloadable.binding).toBeNull();
+      expect(unloadable.reason).toMatch(
+        /^the memory-trim addon does not load here \(.+\); to build it for this Node: node /,
+      );
+      const missing = loadMemoryTrim(join(dir, 'absent.node'));
+      expect(missing.reason).toContain('is missing); to build it for this Node: node ');
+      // The command it names is the build script shipped with the package.
+      const script = /node (\S+build-native\.mjs)/.exec(unloadable.reason ?? '')?.[1];
+      expect(script && existsSync(script)).toBe(true);
+      expect(script).toBe(join(MEMORY_TRIM_ADDON, '..', '..', '..', 'scripts', 'build-native.mjs'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

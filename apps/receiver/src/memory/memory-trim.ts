@@ -47,6 +47,12 @@ function receiverPackageDirectory(): string {
 /** Where the build puts the addon. */
 export const MEMORY_TRIM_ADDON = join(receiverPackageDirectory(), 'dist', 'native', 'memory_trim.node');
 
+/**
+ * How to build the addon for the node that runs the receiver: the build script ships with the package
+ * (an installed package carries an addon built where it was packed, for that Node version and platform).
+ */
+export const MEMORY_TRIM_BUILD_HINT = `to build it for this Node: node ${join(receiverPackageDirectory(), 'scripts', 'build-native.mjs')} (needs a C++ compiler, make and python3)`;
+
 export type MemoryTrimLoad =
   | { readonly binding: MemoryTrimBinding; readonly reason: null }
   | { readonly binding: null; readonly reason: string };
@@ -54,13 +60,19 @@ export type MemoryTrimLoad =
 /** Loads the addon; says why not when it cannot (not built here, or built for another platform). */
 export function loadMemoryTrim(file: string = MEMORY_TRIM_ADDON): MemoryTrimLoad {
   if (!existsSync(file)) {
-    return { binding: null, reason: `the memory-trim addon was not built (${file} is missing)` };
+    return {
+      binding: null,
+      reason: `the memory-trim addon was not built (${file} is missing); ${MEMORY_TRIM_BUILD_HINT}`,
+    };
   }
   try {
     const binding = createRequire(import.meta.url)(file) as MemoryTrimBinding;
     return { binding, reason: null };
   } catch (error) {
-    return { binding: null, reason: `the memory-trim addon does not load here: ${(error as Error).message}` };
+    return {
+      binding: null,
+      reason: `the memory-trim addon does not load here (${(error as Error).message.replace(/\s*\n\s*/g, ' ')}); ${MEMORY_TRIM_BUILD_HINT}`,
+    };
   }
 }
 
