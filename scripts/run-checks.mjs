@@ -9,8 +9,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { failedTurboTasks, rerunStalledTasks } from './stalled-suites.mjs';
+import { failedTurboTasks, newestTurboSummary, rerunStalledTasks } from './stalled-suites.mjs';
 import { firstRunWatchdogFileFor, summariseReports, watchdogFileFor } from './test-summary.mjs';
+import { turboTimeline } from './turbo-timeline.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const packageDirs = ['packages', 'apps', 'tests'].flatMap((group) =>
@@ -46,7 +47,10 @@ function run(label, command, args, cwd = root) {
  */
 function runTurbo(label, args) {
   const since = Date.now();
-  if (run(label, turbo, [...args, '--summarize'])) return true;
+  const ok = run(label, turbo, [...args, '--summarize']);
+  const summary = newestTurboSummary(root, since);
+  if (summary !== null) process.stderr.write(`\n${turboTimeline(summary).join('\n')}\n`);
+  if (ok) return true;
   const failed = failedTurboTasks(root, since);
   return failed !== null && rerunStalledTasks(root, failed, run);
 }

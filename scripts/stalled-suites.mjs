@@ -9,10 +9,10 @@ import { firstRunWatchdogFileFor, watchdogFileFor } from './test-summary.mjs';
 const reportOfScript = { test: '.vitest-result.json', 'test:reliability': '.vitest-reliability.json' };
 
 /**
- * The tasks that did not succeed in the turbo run (`--summarize`) that wrote its summary under
- * `<root>/.turbo/runs` at or after `since` (ms); null when there is no such summary.
+ * The run summary the turbo run (`--summarize`) wrote under `<root>/.turbo/runs` at or after `since`
+ * (ms), the newest if several; null when there is none.
  */
-export function failedTurboTasks(root, since) {
+export function newestTurboSummary(root, since) {
   const runs = join(root, '.turbo', 'runs');
   const newest = existsSync(runs)
     ? readdirSync(runs)
@@ -22,8 +22,16 @@ export function failedTurboTasks(root, since) {
         .filter((file) => statSync(file).mtimeMs >= since - 1000)
         .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0]
     : undefined;
-  if (newest === undefined) return null;
-  const summary = JSON.parse(readFileSync(newest, 'utf8'));
+  return newest === undefined ? null : JSON.parse(readFileSync(newest, 'utf8'));
+}
+
+/**
+ * The tasks that did not succeed in the turbo run (`--summarize`) that wrote its summary under
+ * `<root>/.turbo/runs` at or after `since` (ms); null when there is no such summary.
+ */
+export function failedTurboTasks(root, since) {
+  const summary = newestTurboSummary(root, since);
+  if (summary === null) return null;
   // A task skipped because a task it depends on failed has no exit code: it did not succeed either.
   return summary.tasks.filter((task) => task.execution?.exitCode !== 0);
 }

@@ -13,6 +13,12 @@
 //   grace, when that is shorter), the
 //   watchdog says so, records it the same way, stops it and exits with the run's own result (its
 //   report is complete). The summary lists it.
+// - **What the processes were doing.** Before it stops a stalled run, the watchdog looks at each
+//   process below vitest twice, a second apart (Linux /proc): its CPU seconds in that second and what
+//   each thread waits on in the kernel (`wchan`). A worker whose main thread sits in `do_epoll_wait`
+//   has a free event loop (its own timeouts could fire: its reports went missing); one in `futex…`
+//   waits on a lock or `Atomics.wait`; one running on the CPU is in a synchronous loop; one in
+//   `hrtimer_nanosleep` sleeps (e.g. SQLite's busy wait). The lines go to stderr and into the record.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { watchdogFileFor } from './test-summary.mjs';
@@ -60,6 +66,72 @@ function descendantsOf(root) {
   };
   walk(root);
   return found;
+}
+
+/** A process's or thread's state letter, CPU ticks (user + system) and kernel wait; null when gone. */
+function procState(path) {
+  try {
+    const stat = readFileSync(`${path}/stat`, 'utf8');
+    // "pid (comm) state ppid …": utime and stime are the 12th and 13th fields after the state.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    let wchan = '';
+    try {
+      wchan = readFileSync(`${path}/wchan`, 'utf8').trim();
+    } catch {
+      // Not readable here.
+    }
+    return {
+      state: fields[0],
+      ticks: Number(fields[11]) + Number(fields[12]),
+      wchan: wchan === '' || wchan === '0' ? '-' : wchan,
+    };
+  } catch {
+    return null;
+  }
+}
+
+/** What each process below `root` and each of its threads is doing now (Linux /proc; elsewhere none). */
+export function snapshotProcesses(root) {
+  return descendantsOf(root).flatMap((pid) => {
+    const main = procState(`/proc/${pid}`);
+    if (main === null) return [];
+    let command = '';
+    try {
+      command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+    } catch {
+      // Gone meanwhile.
+    }
+    let threads = [];
+    try {
+      threads = readdirSync(`/proc/${pid}/task`)
+        .filter((tid) => tid !== String(pid))
+        .map((tid) => procState(`/proc/${pid}/task/${tid}`))
+        .filter((thread) => thread !== null);
+    } catch {
+      // Gone meanwhile.
+    }
+    return [{ pid, command, main, threads }];
+  });
+}
+
+/** One line per process: its main thread's state and wait, its CPU share between the two snapshots, its other threads. */
+export function describeProcesses(before, after, elapsedMs, ticksPerSecond = 100) {
+  const earlier = new Map(before.map((entry) => [entry.pid, entry]));
+  return after.map(({ pid, command, main, threads }) => {
+    const first = earlier.get(pid);
+    const cpu =
+      first === undefined
+        ? 'CPU share unknown'
+        : `${((main.ticks - first.main.ticks) / ticksPerSecond / (elapsedMs / 1000)).toFixed(2)} CPU s/s`;
+    const others = new Map();
+    for (const thread of threads) {
+      const key = `${thread.state} ${thread.wchan}`;
+      others.set(key, (others.get(key) ?? 0) + 1);
+    }
+    const otherText = [...others].map(([key, count]) => `${count}× ${key}`).join(', ');
+    const shortCommand = command.length > 120 ? `${command.slice(0, 117)}...` : command;
+    return `pid ${pid} main thread ${main.state} ${main.wchan}, ${cpu}; other threads: ${otherText || 'none'} (${shortCommand})`;
+  });
 }
 
 function stopEverythingBelow(pid) {
@@ -205,10 +277,18 @@ export default class WatchdogReporter {
     const message =
       `srhooks test watchdog: ${why}; something never gave the event loop back or never ended. ` +
       'Stopping vitest and its workers.';
-    this.record({ kind: 'stall', message, running });
-    process.stderr.write(`\n${message}\nStill running:\n${running.map((line) => `  ${line}`).join('\n')}\n`);
-    stopEverythingBelow(process.pid);
-    process.exit(1);
+    const before = snapshotProcesses(process.pid);
+    const lookedAt = Date.now();
+    setTimeout(() => {
+      const processes = describeProcesses(before, snapshotProcesses(process.pid), Date.now() - lookedAt);
+      this.record({ kind: 'stall', message, running, processes });
+      process.stderr.write(
+        `\n${message}\nStill running:\n${running.map((line) => `  ${line}`).join('\n')}\n` +
+          `The processes below vitest (a second apart):\n${processes.map((line) => `  ${line}`).join('\n')}\n`,
+      );
+      stopEverythingBelow(process.pid);
+      process.exit(1);
+    }, 1000);
   }
 
   record(entry) {

@@ -122,6 +122,14 @@ describe('the test watchdog', () => {
       /Still running:\n {2}spins\.test\.mjs \(open: none of its tests has ended yet\)/,
     );
     expect(run.stderr).not.toContain('fine.test.mjs (open');
+    // Before stopping them it says what the processes were doing: the spinning worker's main thread on
+    // the CPU (R), not waiting in the kernel; the record beside the report holds the same lines.
+    expect(run.stderr).toContain('The processes below vitest (a second apart):');
+    expect(run.stderr).toMatch(/\n {2}pid \d+ main thread R [^\n]*CPU s\/s; other threads: [^\n]*vitest/);
+    const record = JSON.parse(readFileSync(join(dir, '.vitest-result.watchdog.json'), 'utf8'));
+    expect(record.processes).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^pid \d+ main thread R /)]),
+    );
     expect(processesIn(dir)).toEqual([]);
 
     const summary = summariseReports([dir], ['.vitest-result.json']);
@@ -131,6 +139,24 @@ describe('the test watchdog', () => {
       /^@scratch\/spins: result stopped: srhooks test watchdog: no test or hook/,
     );
     expect(summary.rows[0]).toContain('still running: spins.test.mjs (open');
+  });
+
+  it('says a worker blocked in Atomics.wait sleeps in the kernel (futex), not on the CPU nor in its event loop', async () => {
+    const dir = scratchPackage('blocked', {
+      'vitest.config.mjs': SMALL_TIMEOUTS,
+      'blocked.test.mjs': [
+        "import { beforeAll, it, expect } from 'vitest';",
+        // A beforeAll that blocks its worker's thread (as a synchronous wait on another thread would):
+        // its 1 s hook timeout never fires.
+        'beforeAll(() => { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60_000); });',
+        "it('never runs', () => expect(1).toBe(1));",
+      ].join('\n'),
+    });
+    const run = await runVitest(dir);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('srhooks test watchdog:');
+    expect(run.stderr).toMatch(/\n {2}pid \d+ main thread S futex[^\n]*vitest/);
+    expect(processesIn(dir)).toEqual([]);
   });
 
   it('names a test that has run past its own timeout (it reported its start before it stopped giving the loop back)', async () => {

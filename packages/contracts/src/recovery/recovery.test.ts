@@ -1,4 +1,4 @@
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { dedupeKey } from '../dedupe-key.js';
 import { WEBHOOK_EVENTS } from '../events.js';
 import { OrderItemSchema, SubscriberSchema } from '../schemas/delivery.js';
@@ -252,6 +252,30 @@ describe('shop-local time (Europe/Budapest, assumed)', () => {
     expect(shopApiDateTime(instant)).toBe('2026-10-25T02:30:07');
     expect(parseShopDateTime(shopApiDateTime(instant))?.getTime()).toBe(instant.getTime());
     expect(parseShopDateTime('yesterday')).toBeUndefined();
+  });
+
+  // Every `srhooks` command is a fresh process importing this package: building the formatter loads
+  // the time zone data (about 20 ms), so it is built on the first format, never at import.
+  test('importing the module builds no date formatter; the first format builds one, later ones reuse it', async () => {
+    const original = Intl.DateTimeFormat;
+    let made = 0;
+    Intl.DateTimeFormat = new Proxy(original, {
+      construct(target, args: ConstructorParameters<typeof Intl.DateTimeFormat>) {
+        made += 1;
+        return new target(...args);
+      },
+    });
+    try {
+      vi.resetModules();
+      const fresh = await import('./shop-time.js');
+      expect(made).toBe(0);
+      expect(fresh.shopDateTime(new Date('2026-10-25T00:30:07.000Z'))).toBe('2026-10-25 02:30:07');
+      expect(fresh.shopApiDateTime(new Date('2025-07-01T10:00:00.000Z'))).toBe('2025-07-01T12:00:00');
+      expect(made).toBe(1);
+    } finally {
+      Intl.DateTimeFormat = original;
+      vi.resetModules();
+    }
   });
 });
 
