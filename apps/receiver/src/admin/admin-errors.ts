@@ -55,7 +55,7 @@ function issueMessage(where: 'query' | 'params' | 'body', issue: z.core.$ZodIssu
 }
 
 /** A query, path parameter or body that does not pass its schema; names the first offending field. */
-/** 409 `not_quarantined` (README): the delivery was re-processed already, or never quarantined. */
+/** 409 `not_quarantined` (docs/admin-api-and-inspector.md): the delivery was re-processed already, or never quarantined. */
 export function notQuarantined(message: string): AdminApiError {
   return new AdminApiError(409, 'not_quarantined', message);
 }
