@@ -41,13 +41,14 @@ function run(...args: string[]) {
 
 describe('node dist/main.js arguments', () => {
   it.each(['--help', '-h'])(
-    '%s prints the usage, pointing to the variables and the README, and exits 0',
+    '%s prints the usage, pointing to the variables and docs/configuration.md, and exits 0',
     (flag) => {
       const result = run(flag);
       expect(result.status).toBe(0);
       expect(result.stdout).toContain('Usage: node dist/main.js');
       expect(result.stdout).toContain('environment variables');
-      expect(result.stdout).toContain('README');
+      expect(result.stdout).toContain("the receiver's docs/configuration.md");
+      expect(result.stdout).toContain('/apps/receiver/docs/configuration.md');
       for (const name of [
         ...Object.keys(ENV_VARIABLES),
         ...Object.keys(APP_ENV_VARIABLES),

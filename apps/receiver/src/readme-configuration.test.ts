@@ -1,27 +1,30 @@
 /**
- * The README's Configuration table lists every environment variable the receiver reads
- * (ENV_VARIABLES, app mode's APP_ENV_VARIABLES, SRHOOKS_CONFIG) and no other; the Operations
- * guide's "Environment" list names each of them or says where the rest are.
+ * The Configuration table (docs/configuration.md) lists every environment variable the receiver
+ * reads (ENV_VARIABLES, app mode's APP_ENV_VARIABLES, SRHOOKS_CONFIG) and no other; its
+ * "Environment" list (the variables that matter on a server) names each of them or says where the
+ * rest are.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { APP_ENV_VARIABLES } from './app-mode/app-env.js';
 import { ENV_VARIABLES } from './config/env-config.js';
 
-const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+const configuration = readFileSync(new URL('../docs/configuration.md', import.meta.url), 'utf8');
 const read = [...Object.keys(ENV_VARIABLES), ...Object.keys(APP_ENV_VARIABLES), 'SRHOOKS_CONFIG'].sort();
 
+/** From the line `heading` to the next heading of any level (or the end). */
 function section(heading: string): string {
-  const start = readme.indexOf(`\n${heading}\n`);
+  const text = `\n${configuration}`;
+  const start = text.indexOf(`\n${heading}\n`);
   if (start < 0) return '';
-  const level = heading.split(' ')[0] ?? '##';
-  const next = readme.slice(start + heading.length + 2).search(new RegExp(`\\n#{2,${level.length}} `));
-  return readme.slice(start, next < 0 ? undefined : start + heading.length + 2 + next);
+  const body = start + heading.length + 2;
+  const next = text.slice(body).search(/\n#{1,6} /);
+  return text.slice(start, next < 0 ? undefined : body + next);
 }
 
-describe("the receiver README's configuration", () => {
+describe("the receiver's docs/configuration.md", () => {
   it('the Configuration table has one row per variable the receiver reads', () => {
-    const rows = section('## Configuration')
+    const rows = section('# Configuration')
       .split('\n')
       .map((line) => /^\| `([A-Z_]+)`/.exec(line)?.[1])
       .filter((name): name is string => name !== undefined)
@@ -29,8 +32,8 @@ describe("the receiver README's configuration", () => {
     expect(rows).toEqual(read);
   });
 
-  it("the Operations guide's Environment list names the app-mode variables", () => {
-    const environment = section('### Environment');
+  it('the Environment list names the app-mode variables', () => {
+    const environment = section('## Environment');
     expect(environment).not.toBe('');
     for (const name of Object.keys(APP_ENV_VARIABLES)) expect(environment).toContain(`\`${name}\``);
   });

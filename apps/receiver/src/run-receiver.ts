@@ -31,7 +31,7 @@ export interface RunningReceiver {
   readonly stopped: Promise<void>;
 }
 
-const README = 'https://github.com/srhooks/srhooks/tree/main/apps/receiver#configuration';
+const CONFIGURATION_DOCS = 'https://github.com/srhooks/srhooks/blob/main/apps/receiver/docs/configuration.md';
 
 function receiverVersion(): string {
   const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -64,8 +64,8 @@ newest first, each at least 16 characters), e.g.
 Environment variables:
 ${lines.join('\n')}
 
-What each one means: the Configuration section of the receiver README (README.md beside dist/, or
-${README}).
+What each one means: the receiver's docs/configuration.md (in the package, beside dist/; or
+${CONFIGURATION_DOCS}).
 
 Options:
   -h, --help     print this and exit

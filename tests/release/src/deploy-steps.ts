@@ -24,7 +24,7 @@ export const DEPLOYABLE_APPS: readonly DeployableApp[] = [
   {
     name: '@srhooks/receiver',
     path: 'apps/receiver',
-    // the `start` script of apps/receiver/package.json (see the receiver README for the flags)
+    // the `start` script of apps/receiver/package.json (see the receiver's docs/operations.md, Memory, for the flags)
     command: ['node', '--max-semi-space-size=4', '--heap-growing-percent=50', 'dist/main.js'],
   },
   {

@@ -88,19 +88,20 @@ describe.each(DEPLOYABLE_APPS.map((app) => [app.name, app] as const))('%s Docker
   });
 });
 
-/** The receiver README's `docker run` recipes (a command may continue over `\`-ended lines). */
+/** The `docker run` recipes of the receiver's docs/operations.md (a command may continue over `\`-ended lines). */
 function readmeDockerRuns(): string[] {
-  const readme = readFileSync(join(REPO_ROOT, 'apps/receiver/README.md'), 'utf8');
-  const section = readme.slice(
-    readme.indexOf('### Container image'),
-    readme.indexOf('### Behind a reverse proxy'),
-  );
+  const readme = readFileSync(join(REPO_ROOT, 'apps/receiver/docs/operations.md'), 'utf8');
+  const start = readme.indexOf('\n## Container image\n');
+  const end = readme.indexOf('\n## ', start + 1);
+  if (start < 0 || end < 0)
+    throw new Error('apps/receiver/docs/operations.md has no "## Container image" section');
+  const section = readme.slice(start, end);
   return [...section.matchAll(/```sh\n([\s\S]*?)```/g)]
     .flatMap((block) => (block[1] ?? '').replace(/\\\n\s*/g, ' ').split('\n'))
     .filter((line) => /^docker run\b/.test(line.trim()));
 }
 
-describe("the receiver README's container recipe", () => {
+describe("the receiver docs' container recipe", () => {
   it('trusts as proxy an address the container actually sees the proxy come from', () => {
     const runs = readmeDockerRuns();
     expect(runs.length).toBeGreaterThan(0);

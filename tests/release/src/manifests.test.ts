@@ -115,6 +115,35 @@ describe('published package manifests', () => {
       expect(missing).toEqual([]);
     });
 
+    it('ships the docs/ files its messages point users to (the receiver ships those the others name)', () => {
+      const sources = (readdirSync(join(pkg.dir, 'src'), { recursive: true }) as string[]).filter(
+        (file) => file.endsWith('.ts') && !/\.test(-d)?\.ts$/.test(file) && !file.includes('test-support'),
+      );
+      const receiver = PUBLISHED_PACKAGES.find((other) => other.name === '@srhooks/receiver');
+      if (!receiver) throw new Error('@srhooks/receiver is not a published package');
+      // "receiver docs/operations.md", "the receiver's docs/…": the receiver's; a bare "docs/…": this package's
+      const named = sources.flatMap((file) =>
+        [
+          ...readFileSync(join(pkg.dir, 'src', file), 'utf8').matchAll(
+            /(\breceiver(?:'s|\\'s)? )?\bdocs\/[a-z-]+\.md\b/g,
+          ),
+        ].map((match) => ({
+          owner: match[1] === undefined ? pkg : receiver,
+          path: match[0].slice(match[1]?.length ?? 0),
+        })),
+      );
+      if (pkg.name === '@srhooks/receiver') expect(named.length).toBeGreaterThan(0);
+      for (const { owner, path } of named) {
+        expect(existsSync(join(owner.dir, path)), `${pkg.name} names ${owner.name}'s ${path}: missing`).toBe(
+          true,
+        );
+        expect(
+          readManifest(owner.dir).files,
+          `${pkg.name} names ${owner.name}'s ${path}, but its "files" leave docs out`,
+        ).toContain('docs');
+      }
+    });
+
     it('uses workspace:* for its @srhooks dependencies (pnpm pack writes the real version)', () => {
       for (const [name, range] of Object.entries(manifest.dependencies ?? {})) {
         if (name.startsWith('@srhooks/')) expect(range, name).toBe('workspace:*');

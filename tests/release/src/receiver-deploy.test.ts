@@ -3,7 +3,7 @@
  * works on its own: copied to a temporary folder outside the repository and the original deleted,
  * `node dist/main.js` starts on SQLite, stores a delivery sent exactly as a shop sends it, answers
  * /readyz and the admin API, and stops cleanly on SIGTERM. Its production tree holds no dev tool;
- * its size is printed (and recorded in the receiver README's operations guide).
+ * its size is printed (and recorded in the receiver's operations guide, docs/operations.md).
  */
 import { cpSync, lstatSync, mkdtempSync, readdirSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,7 +34,7 @@ const DEV_TOOLS = [
   '@changesets/cli',
 ];
 
-/** The receiver README's SQLite online backup (Operations guide, Backups), word for word. */
+/** The SQLite online backup of the receiver's docs/operations.md (Backups), word for word. */
 const ONLINE_BACKUP =
   "require('better-sqlite3')(process.argv[1]).backup(process.argv[2]).then(() => console.log('ok'))";
 const COUNT_DELIVERIES =
@@ -103,7 +103,7 @@ describe('the receiver deploy folder', () => {
     expect(installed.filter((name) => name.startsWith('@types/'))).toEqual([]);
     const size = folderSize(folder);
     expect(size.outside).toEqual([]);
-    // Reported, not judged: the README's operations guide quotes it.
+    // Reported, not judged: the operations guide (docs/operations.md) quotes it.
     process.stdout.write(
       `receiver deploy folder: ${(size.bytes / 1024 / 1024).toFixed(1)} MB in ${size.files} files, ${installed.length} packages\n`,
     );
@@ -147,7 +147,7 @@ describe('the receiver deploy folder', () => {
     const body = (await events.json()) as { ok: boolean; items: { shop: string; event: string }[] };
     expect(body.items).toEqual([expect.objectContaining({ shop: 'demo', event: 'order_confirm' })]);
 
-    // The README's online backup, taken while the receiver runs, holds the delivery.
+    // The operations guide's online backup, taken while the receiver runs, holds the delivery.
     const backup = join(scratch, 'backup.db');
     const taken = await runProcess(
       process.execPath,

@@ -1,6 +1,6 @@
 /**
- * The receiver README's "Behind a reverse proxy with TLS" works as written: its nginx and Caddy
- * configurations are read from the README (so the test breaks when the README drifts), pointed at a
+ * The receiver docs' "Behind a reverse proxy with TLS" (docs/operations.md) works as written: its nginx and Caddy
+ * configurations are read from the docs (so the test breaks when the docs drift), pointed at a
  * self-signed certificate and free ports of this run, and run with Debian's nginx and caddy in front
  * of the built receiver. Through each proxy, over TLS:
  * - a delivery sent as the shop sends it (`Expect: 100-continue`, `Connection: close`) is stored;
@@ -36,21 +36,24 @@ const ADMIN_TOKEN = 'reverse-proxy-check-admin-token-0123';
 const HOST = 'hooks.example.com';
 const SHOP = 'proxied';
 
-/** The fenced code block of `language` in the README section headed `heading`. */
+/** The receiver's operations guide, where the proxy configurations are. */
+const OPERATIONS = 'apps/receiver/docs/operations.md';
+
+/** The fenced code block of `language` in the operations guide's section headed `heading`. */
 export function readmeBlock(readme: string, heading: string, language: string): string {
-  const start = readme.indexOf(`### ${heading}`);
-  if (start < 0) throw new Error(`the receiver README has no section "### ${heading}"`);
-  const end = readme.indexOf('\n### ', start + 1);
+  const start = readme.indexOf(`\n## ${heading}\n`);
+  if (start < 0) throw new Error(`${OPERATIONS} has no section "## ${heading}"`);
+  const end = readme.indexOf('\n## ', start + 1);
   const section = readme.slice(start, end < 0 ? undefined : end);
   const block = new RegExp(`\`\`\`${language}\\n([\\s\\S]*?)\\n\`\`\``).exec(section)?.[1];
-  if (block === undefined) throw new Error(`no \`\`\`${language} block under "### ${heading}"`);
+  if (block === undefined) throw new Error(`no \`\`\`${language} block under "## ${heading}"`);
   return block;
 }
 
-/** `text` with `from` replaced by `to`; throws when the README no longer holds `from`. */
+/** `text` with `from` replaced by `to`; throws when the docs no longer hold `from`. */
 function replaceOnce(text: string, from: string | RegExp, to: string): string {
   const found = typeof from === 'string' ? text.includes(from) : from.test(text);
-  if (!found) throw new Error(`the README's configuration no longer contains ${String(from)}:\n${text}`);
+  if (!found) throw new Error(`the docs' configuration no longer contains ${String(from)}:\n${text}`);
   return text.replace(from, to);
 }
 
@@ -135,9 +138,9 @@ if (inCi && missing.length > 0) {
 }
 
 describe.skipIf(missing.length > 0)(
-  'the README reverse-proxy configurations in front of the receiver',
+  'the reverse-proxy configurations of docs/operations.md in front of the receiver',
   () => {
-    const readme = readFileSync(join(REPO_ROOT, 'apps/receiver/README.md'), 'utf8');
+    const readme = readFileSync(join(REPO_ROOT, OPERATIONS), 'utf8');
     let scratch = '';
     let cert = '';
     let key = '';
@@ -190,7 +193,7 @@ describe.skipIf(missing.length > 0)(
       });
       await receiver.waitForLine(/Server listening at/);
 
-      // nginx: the README's server block, inside a minimal http block with everything in the scratch folder.
+      // nginx: the docs' server block, inside a minimal http block with everything in the scratch folder.
       let server = readmeBlock(readme, 'Behind a reverse proxy with TLS', 'nginx');
       server = replaceOnce(server, /listen 443 ssl;/, `listen 127.0.0.1:${ports.nginx} ssl;`);
       server = replaceOnce(server, /\/etc\/letsencrypt\/live\/hooks\.example\.com\/fullchain\.pem/, cert);
@@ -219,7 +222,7 @@ describe.skipIf(missing.length > 0)(
         }),
       );
 
-      // Caddy: the README's site block with our certificate, on loopback, no admin endpoint, no ACME.
+      // Caddy: the docs' site block with our certificate, on loopback, no admin endpoint, no ACME.
       let site = readmeBlock(readme, 'Behind a reverse proxy with TLS', 'caddyfile');
       site = replaceOnce(
         site,
@@ -330,8 +333,8 @@ describe.skipIf(missing.length > 0)(
   },
 );
 
-describe("the README proxies' body limits", () => {
-  const readme = readFileSync(join(REPO_ROOT, 'apps/receiver/README.md'), 'utf8');
+describe("the docs' proxies' body limits", () => {
+  const readme = readFileSync(join(REPO_ROOT, OPERATIONS), 'utf8');
   // The receiver's default SRHOOKS_BODY_HARD_LIMIT (apps/receiver/src/config/config-schema.ts).
   const hardLimit = Number(
     /DEFAULT_BODY_HARD_LIMIT = ([\d* ]+);/

@@ -1,6 +1,6 @@
 /**
- * The receiver README's systemd unit (Operations guide, systemd) is valid and starts the receiver:
- * read from the README, checked by `systemd-analyze verify` (no warning either), then its
+ * The receiver's systemd unit (docs/operations.md, systemd) is valid and starts the receiver:
+ * read from the docs, checked by `systemd-analyze verify` (no warning either), then its
  * `Environment=` and `ExecStart=` run as systemd would run them (no systemd needed for that part),
  * from the built receiver in place of `WorkingDirectory=` and with a database of this run, until
  * `/readyz` answers; `KillSignal=` stops it within `TimeoutStopSec=`. Needs `systemd-analyze` (Debian's
@@ -14,18 +14,21 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { type RunningProcess, startProcess } from './run-process.js';
 import { REPO_ROOT } from './workspace.js';
 
+/** Where the receiver's operations guide, with the unit, is. */
+const OPERATIONS = 'apps/receiver/docs/operations.md';
+
 const hasAnalyze = spawnSync('sh', ['-c', 'command -v systemd-analyze']).status === 0;
 if (process.env.CI && !hasAnalyze) {
   throw new Error("systemd-analyze not on PATH: the unit check needs Debian's systemd package");
 }
 
-/** The README's unit: `[Section]` → key → values (a key may repeat, as `Environment=` can). */
+/** The docs' unit: `[Section]` → key → values (a key may repeat, as `Environment=` can). */
 function readUnit(): { text: string; get: (key: string) => string[] } {
-  const readme = readFileSync(join(REPO_ROOT, 'apps/receiver/README.md'), 'utf8');
-  const start = readme.indexOf('### systemd');
-  if (start < 0) throw new Error('the receiver README has no "### systemd" section');
+  const readme = readFileSync(join(REPO_ROOT, OPERATIONS), 'utf8');
+  const start = readme.indexOf('\n## systemd\n');
+  if (start < 0) throw new Error(`${OPERATIONS} has no "## systemd" section`);
   const text = /```ini\n([\s\S]*?)\n```/.exec(readme.slice(start))?.[1];
-  if (text === undefined) throw new Error('no ```ini block under "### systemd"');
+  if (text === undefined) throw new Error('no ```ini block under "## systemd"');
   const get = (key: string) =>
     text
       .split('\n')
@@ -52,7 +55,7 @@ afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-describe.skipIf(!hasAnalyze)("the README's systemd unit", () => {
+describe.skipIf(!hasAnalyze)("the docs' systemd unit", () => {
   const unit = readUnit();
 
   it('passes systemd-analyze verify without a warning', () => {
@@ -77,7 +80,7 @@ describe.skipIf(!hasAnalyze)("the README's systemd unit", () => {
         ...env,
         PORT: '0', // the unit's 3000 may be taken on this machine
         SRHOOKS_DB: join(scratch, 'srhooks.db'),
-        // EnvironmentFile= (the README's receiver.env): the required secret
+        // EnvironmentFile= (the docs' receiver.env): the required secret
         SRHOOKS_SECRETS: 'systemd-unit-check-secret-0123456789',
       },
     });
@@ -115,10 +118,10 @@ describe.skipIf(!hasAnalyze)("the README's systemd unit", () => {
   });
 });
 
-describe("the README's /etc/srhooks/receiver.env", () => {
+describe("the docs' /etc/srhooks/receiver.env", () => {
   it('has no comment on a value line (systemd keeps it in the value)', () => {
-    const readme = readFileSync(join(REPO_ROOT, 'apps/receiver/README.md'), 'utf8');
-    const section = readme.slice(readme.indexOf('### systemd'));
+    const readme = readFileSync(join(REPO_ROOT, OPERATIONS), 'utf8');
+    const section = readme.slice(readme.indexOf('\n## systemd\n'));
     const at = section.indexOf('`/etc/srhooks/receiver.env`');
     const block = /```sh\n([\s\S]*?)\n```/.exec(section.slice(at))?.[1];
     expect(block).toBeDefined();

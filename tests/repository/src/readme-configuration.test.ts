@@ -1,6 +1,6 @@
 /**
  * The root README's Configuration table says which program reads each variable. Each claim is
- * checked against the app that makes it true: the receiver README's Configuration table (itself
+ * checked against the app that makes it true: the receiver's Configuration table (docs/configuration.md, itself
  * checked against the receiver's code), the CLI README's "Environment variables" table (which
  * commands read what), and the sandbox's own command line (main-options.ts). So "`X` | CLI" for a
  * variable only some commands read, or "sandbox" for a variable only one of the two sandbox
@@ -25,11 +25,12 @@ function cells(line: string): string[] {
   return out;
 }
 
-/** The body rows of the first table under `heading` (from the heading to the next `## `). */
+/** The body rows of the first table under `heading` (from the heading, perhaps the file's first line, to the next `## `). */
 function tableRows(markdown: string, heading: string): string[][] {
-  const start = markdown.indexOf(`\n${heading}\n`);
+  const text = `\n${markdown}`;
+  const start = text.indexOf(`\n${heading}\n`);
   if (start < 0) throw new Error(`no "${heading}" section`);
-  const rest = markdown.slice(start + heading.length + 2);
+  const rest = text.slice(start + heading.length + 2);
   const section = rest.slice(0, rest.search(/\n## /) < 0 ? undefined : rest.search(/\n## /));
   return section
     .split('\n')
@@ -51,7 +52,7 @@ const root = tableRows(readRepoFile('README.md'), '## Configuration').map(
   }),
 );
 const receiverReads = new Set(
-  tableRows(readRepoFile('apps/receiver/README.md'), '## Configuration').flatMap(([name = '']) =>
+  tableRows(readRepoFile('apps/receiver/docs/configuration.md'), '# Configuration').flatMap(([name = '']) =>
     variablesIn(name),
   ),
 );

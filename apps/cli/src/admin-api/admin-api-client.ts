@@ -53,7 +53,7 @@ export class AdminAnswerError extends CliError {
 }
 
 /**
- * Talks to a receiver's JSON admin API (`/admin/api`, see the receiver README) with the admin
+ * Talks to a receiver's JSON admin API (`/admin/api`, see the receiver's docs/admin-api-and-inspector.md) with the admin
  * token as a Bearer token. Receiver: `--receiver`, else `SRHOOKS_RECEIVER_URL`, else the running
  * `srhooks listen` recorded in listen.json, else http://127.0.0.1:4750 (receiver-target.ts).
  * Token: `--admin-token`; else, for the running `srhooks listen` found by itself (no `--receiver`,

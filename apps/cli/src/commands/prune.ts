@@ -15,7 +15,7 @@ export interface PruneResult {
   events: number;
   jobs: number;
   kept: number;
-  /** App mode's charge bindings deleted with them (the receiver's README, Retention); absent in a dry run. */
+  /** App mode's charge bindings deleted with them (the receiver's docs/operations.md, Retention); absent in a dry run. */
   paymentBindings?: number;
 }
 

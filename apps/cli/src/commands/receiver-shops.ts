@@ -4,7 +4,7 @@ import { renderTable } from '../output/index.js';
 
 export type ReceiverShopsOptions = AdminTargetOptions;
 
-/** One row of the receiver's `GET /admin/api/shops` (see the receiver README). */
+/** One row of the receiver's `GET /admin/api/shops` (see the receiver's docs/admin-api-and-inspector.md, JSON admin API). */
 export interface ReceiverShop {
   name: string;
   source: 'config' | 'app';

@@ -1,6 +1,6 @@
 /**
  * Each scenario reports its figures as one line, `[reliability] <scenario> key=value …`, so a CI log
- * (and the README) can quote it. Figures are counts, not speed claims; `seconds` is informative.
+ * (and the docs) can quote it. Figures are counts, not speed claims; `seconds` is informative.
  */
 export type Figures = Record<string, number | string | boolean>;
 

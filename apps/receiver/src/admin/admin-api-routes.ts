@@ -1,7 +1,7 @@
 /**
  * The JSON admin API (the CLI's and scripts' view of the store), registered under `/admin/api`.
  * Every route needs the admin token (`Authorization: Bearer …`) or an inspector session cookie plus
- * CSRF token for state-changing calls; see admin-guard.ts. Documented route by route in the README.
+ * CSRF token for state-changing calls; see admin-guard.ts. Documented route by route in docs/admin-api-and-inspector.md.
  */
 import type { FastifyError, FastifyPluginAsync } from 'fastify';
 import { shopsJson } from '../app-mode/shops-json.js';

@@ -31,7 +31,7 @@ const EXPECTED_WORDS: Record<string, string> = {
   number: 'a number',
   int: 'a whole number',
   boolean: 'true or false',
-  object: 'a JSON object of the options (see the admin API section of the receiver README)',
+  object: 'a JSON object of the options (see receiver docs/admin-api-and-inspector.md, JSON admin API)',
   array: 'a list',
 };
 
@@ -55,7 +55,7 @@ function issueMessage(where: 'query' | 'params' | 'body', issue: z.core.$ZodIssu
 }
 
 /** A query, path parameter or body that does not pass its schema; names the first offending field. */
-/** 409 `not_quarantined` (README): the delivery was re-processed already, or never quarantined. */
+/** 409 `not_quarantined` (docs/admin-api-and-inspector.md): the delivery was re-processed already, or never quarantined. */
 export function notQuarantined(message: string): AdminApiError {
   return new AdminApiError(409, 'not_quarantined', message);
 }
@@ -66,7 +66,7 @@ export class AdminValidationError extends AdminApiError {
     const field = issue && issue.path.length > 0 ? issue.path.join('.') : null;
     const message =
       issue?.code === 'unrecognized_keys'
-        ? `${where}: unknown ${issue.keys.length === 1 ? 'field' : 'fields'} ${issue.keys.join(', ')}; see the admin API section of the receiver README`
+        ? `${where}: unknown ${issue.keys.length === 1 ? 'field' : 'fields'} ${issue.keys.join(', ')}; see receiver docs/admin-api-and-inspector.md, JSON admin API`
         : `${where}${field ? `.${field}` : ''}: ${issue ? issueMessage(where, issue, input) : 'is invalid'}`;
     super(400, 'invalid_request', message, {
       in: where,

@@ -26,7 +26,7 @@ import { StoreConflictError } from '../store/store.js';
 import { AdminApiError, notQuarantined } from './admin-errors.js';
 import type { AdminOperationsOptions } from './admin-operations.js';
 
-/** Options of a re-process (README, Admin API). */
+/** Options of a re-process (docs/admin-api-and-inspector.md, JSON admin API). */
 export interface ReprocessRequest {
   /** Payment notification quarantined `shop_mismatch`: file it under the shop its charge is bound to. */
   acceptShopMismatch?: boolean;

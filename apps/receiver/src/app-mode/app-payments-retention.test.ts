@@ -3,7 +3,7 @@
  * real SQLite file and the real PostgreSQL: a binding goes when its last notification is older than
  * `retentionDays` and no delivery left refers to it (an event of the charge, or a quarantined notification
  * naming it); otherwise it stays. A charge whose binding went is bound again by its next notification,
- * under whichever shop that comes first (README: Retention, and App mode's payments).
+ * under whichever shop that comes first (docs/operations.md, Retention; docs/app-mode.md, payments).
  */
 import { signPaymentNotification } from '@srhooks/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * A URL secret REPLACED instead of rotated (README › Rotating secrets): restarted with only a new secret,
+ * A URL secret REPLACED instead of rotated (docs/operations.md › Rotating secrets): restarted with only a new secret,
  * the receiver knows (from the fingerprint recorded with each installed shop) that the shop's subscriptions
  * carry URLs signed with a secret it no longer has, re-registers them with the new one and says so once.
  * With the documented rotation (`new,old`) it re-registers without that warning; with the secret unchanged

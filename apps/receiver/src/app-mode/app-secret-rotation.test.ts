@@ -1,5 +1,5 @@
 /**
- * Rotating the URL secrets in app mode (README › Rotating secrets): restarted with a new secret first
+ * Rotating the URL secrets in app mode (docs/operations.md › Rotating secrets): restarted with a new secret first
  * (`SRHOOKS_SECRETS=new,old`), the receiver moves every installed shop's subscriptions to URLs signed
  * with the new one, as the start-up reconcile does for config shops — otherwise dropping the old secret
  * would make every installed shop's deliveries answer 404.

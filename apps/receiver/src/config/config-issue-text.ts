@@ -75,7 +75,7 @@ export function configIssueText(issue: z.core.$ZodRawIssue): string | undefined 
       return `is not an allowed name${why ? `: ${why}` : ''}`;
     }
     case 'invalid_union':
-      return 'is none of the accepted forms (see the README)';
+      return 'is none of the accepted forms (see receiver docs/configuration.md)';
     default:
       return undefined;
   }

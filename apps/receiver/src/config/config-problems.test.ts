@@ -94,7 +94,7 @@ describe('receiver config problems', () => {
       'allowIps: must be a list ([…]) (got text)',
       'shops[0].verify: must be true or false (got text)',
       'handlers.bad name!: is not an allowed name: a handler name is 1 to 63 letters, digits, "_", "." and "-", starting with a letter or digit',
-      'reconcileX: unknown key (check its spelling in the README)',
+      'reconcileX: unknown key (check its spelling in receiver docs/configuration.md)',
     ]);
     expect(lines.join('\n')).not.toContain('not-a-secret-but-a-value');
     expect(lines.join('\n')).not.toMatch(/Invalid input|Invalid key|expected number/);

@@ -1,7 +1,7 @@
 /**
  * The receiver's configuration: one zod schema for the merged result of `srhooks.config.json`
  * and the environment (env wins, see load-config.ts). Keys are camelCase; every key is
- * documented in the app README.
+ * documented in the receiver's docs/configuration.md.
  */
 import { WebhookSpecEntrySchema } from '@srhooks/client';
 import {

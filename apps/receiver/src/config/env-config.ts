@@ -53,7 +53,7 @@ const days: Converter = (raw) => {
 /**
  * Variables whose empty value is documented as meaningful (and so passed on, not refused). None: an
  * empty PORT= would listen on 3000, an empty SRHOOKS_RETENTION_DAYS= keep everything forever, an empty
- * SRHOOKS_APP_CLIENT_SECRET= take the file's secret. Add one here only with its meaning in the README.
+ * SRHOOKS_APP_CLIENT_SECRET= take the file's secret. Add one here only with its meaning in docs/configuration.md.
  */
 const BLANK_MEANINGFUL: ReadonlySet<string> = new Set<string>();
 
@@ -89,7 +89,7 @@ const trustProxy: Converter = (raw) => {
   return list(raw);
 };
 
-/** Env var → [config key, converter]. The README's table of variables mirrors this. */
+/** Env var → [config key, converter]. The table of variables in docs/configuration.md mirrors this. */
 export const ENV_VARIABLES = {
   PORT: ['port', port],
   HOST: ['host', text],

@@ -135,7 +135,7 @@ function issuesFrom(
       const variable = typeof top === 'string' ? sources[top] : undefined;
       const message =
         issue.code === 'unrecognized_keys'
-          ? 'unknown key (check its spelling in the README)'
+          ? 'unknown key (check its spelling in receiver docs/configuration.md)'
           : (missingAppKey(path, app) ?? issue.message);
       const key = variable
         ? variable + formatConfigPath(path.slice(1))

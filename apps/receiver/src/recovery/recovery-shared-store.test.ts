@@ -1,5 +1,5 @@
 /**
- * Several receivers on one PostgreSQL store (README, Recovery › When): one pass per shop and interval in
+ * Several receivers on one PostgreSQL store (docs/subscriptions-and-recovery.md, Recovery › When): one pass per shop and interval in
  * all, not one per receiver. Two real receivers on one real PostgreSQL schema, the sandbox as the shop,
  * the recovery schedule on with a short interval: a receiver whose turn comes right after the other
  * completed a pass skips it (the pass time is read from the shared store under the per-shop lock), so the

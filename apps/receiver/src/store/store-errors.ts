@@ -28,7 +28,7 @@ export class StoreUnavailableError extends StoreError {
     super(
       'store_unavailable',
       options?.damaged
-        ? `The event store's database file is damaged (${detail}). Nothing was stored. Stop the receiver and restore the file from a backup (receiver README, Backups); recovery then fetches the orders of the missing period from the shops' API.`
+        ? `The event store's database file is damaged (${detail}). Nothing was stored. Stop the receiver and restore the file from a backup (receiver docs/operations.md, Backups); recovery then fetches the orders of the missing period from the shops' API.`
         : `The event store is unavailable (${detail}). Nothing was stored; retry once the database is reachable again.`,
       options?.cause === undefined ? undefined : { cause: options.cause },
     );

@@ -46,7 +46,7 @@ export const replayEventCommand = defineCommand<ReplayEventOptions, ReplayEventR
         `${style.yellow('!')} ${result.eventId}: no handler jobs to run: no handler is configured for its shop and event`,
         'a replay runs the handlers again, so give the receiver one: under srhooks listen, restart it with its console',
         'handler (the default; do not pass --no-console) or --forward-to <url>; on a deployed receiver, add a handler to',
-        'srhooks.config.json ("handlers" and the shop\'s "handlers"; see the receiver README) and restart it',
+        'srhooks.config.json ("handlers" and the shop\'s "handlers"; see the receiver\'s docs/configuration.md) and restart it',
       ].join('\n');
     }
     return [

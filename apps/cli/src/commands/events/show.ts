@@ -38,7 +38,7 @@ export function describeVerification(
     case 'mismatched':
       return `${style.red('mismatched')}: the shop's API disagrees with the delivery${event.verificationDetail ? ` — ${event.verificationDetail}` : ''}; its jobs are held until released`;
     default:
-      return `${style.dim('unverified')}: not checked against the shop's API (the receiver's default); to check each order before handlers run, set "verify": true with the shop's clientId and clientSecret in srhooks.config.json (see the receiver README)`;
+      return `${style.dim('unverified')}: not checked against the shop's API (the receiver's default); to check each order before handlers run, set "verify": true with the shop's clientId and clientSecret in srhooks.config.json (see the receiver's docs/configuration.md)`;
   }
 }
 

@@ -6,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, seenOutput, tempConfigDir } from '../../test-support/run-cli.js';
 import { loginArgs, startTestSandbox } from '../../test-support/test-sandbox.js';
 
-// The receiver README's "Rotating secrets" procedure, step by step, against the sandbox: sync
-// with the new secret first, then find and remove the subscriptions that still use the old one.
+// The "Rotating secrets" procedure of the receiver's docs/operations.md, step by step, against the
+// sandbox: sync with the new secret first, then find and remove the subscriptions that still use the
+// old one.
 
 let sandbox: RunningSandbox;
 const config = tempConfigDir();

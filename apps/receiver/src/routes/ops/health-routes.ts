@@ -32,7 +32,7 @@ export const healthRoutes: FastifyPluginAsync = async (app) => {
 function readinessMessage(error: unknown): string {
   if (error instanceof StoreUnavailableError) {
     return error.damaged
-      ? `The event store's database file is damaged (${error.detail}): stop the receiver and restore the file from a backup (receiver README, Backups).`
+      ? `The event store's database file is damaged (${error.detail}): stop the receiver and restore the file from a backup (receiver docs/operations.md, Backups).`
       : `The event store cannot store a delivery now (${error.detail}): deliveries are answered 503 until it can; this receiver turns ready again by itself.`;
   }
   return error instanceof StoreError ? error.message : 'The event store did not answer the ping.';

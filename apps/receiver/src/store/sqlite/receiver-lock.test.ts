@@ -154,7 +154,7 @@ describe('the SQLite receiver lock', () => {
     expect((error as Error).message).toBe(
       `${file} is not a SQLite database file (it does not start with SQLite's header), so the receiver did not open it. ` +
         'Check that SRHOOKS_DB (or "db") names the receiver\'s database file; if it does, the file is damaged: ' +
-        'restore it from a backup (receiver README, Backups).',
+        'restore it from a backup (receiver docs/operations.md, Backups).',
     );
     expect(existsSync(`${file}${LOCK_FILE_SUFFIX}`)).toBe(false);
     expect(existsSync(`${file}${HOLDER_FILE_SUFFIX}`)).toBe(false);

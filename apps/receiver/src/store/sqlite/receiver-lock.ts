@@ -70,7 +70,7 @@ function refuseNonSqliteFile(file: string): void {
   throw new StoreConfigError(
     `${file} is not a SQLite database file (it does not start with SQLite's header), so the receiver did not open it. ` +
       `Check that SRHOOKS_DB (or "db") names the receiver's database file; if it does, the file is damaged: ` +
-      'restore it from a backup (receiver README, Backups).',
+      'restore it from a backup (receiver docs/operations.md, Backups).',
   );
 }
 

@@ -291,7 +291,9 @@ describe('SqliteStore', () => {
         );
       expect(failed).toBeInstanceOf(StoreUnavailableError);
       expect((failed as Error).message).toMatch(/database file is damaged \(SQLite SQLITE_(CORRUPT|NOTADB)/);
-      expect((failed as Error).message).toContain('restore the file from a backup');
+      expect((failed as Error).message).toContain(
+        'restore the file from a backup (receiver docs/operations.md, Backups)',
+      );
       expect((failed as Error).message).not.toContain('retry once');
       await expect(store.ping()).rejects.toThrow(/database file is damaged/);
     } finally {
