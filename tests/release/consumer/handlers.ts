@@ -1,7 +1,7 @@
 /**
- * A `module` handler file as the receiver README describes one, written against the published
+ * A `module` handler file as the receiver docs describe one, written against the published
  * @srhooks/receiver only. packed-install.test.ts type-checks it under `moduleResolution: node16`
- * with `skipLibCheck: false`, with the optional peers the receiver README names for that
+ * with `skipLibCheck: false`, with the optional peers the receiver docs (operations.md) name for that
  * (@types/node, @types/pg, @types/better-sqlite3) installed.
  */
 import { defineHandlers, NonRetryableError } from '@srhooks/receiver';

@@ -270,7 +270,7 @@ describe('the packed packages installed with npm outside the repository', () => 
     });
   });
 
-  it('a module handler file importing @srhooks/receiver type-checks with skipLibCheck: false and the optional type peers (receiver README)', async () => {
+  it('a module handler file importing @srhooks/receiver type-checks with skipLibCheck: false and the optional type peers (receiver docs/operations.md)', async () => {
     const dir = join(install.dir, 'handlers-app');
     mkdirSync(dir, { recursive: true });
     for (const file of ['handlers.ts', 'tsconfig.handlers.json']) {

@@ -88,7 +88,7 @@ export async function installPackedPackages(): Promise<PackedInstall> {
       ...PUBLISHED_PACKAGES.map((pkg) => `./tarballs/${pkg.tarball}`),
       `typescript@${workspaceVersion('typescript')}`,
       `@types/node@${workspaceVersion('@types/node')}`,
-      // the optional peers the receiver README names for skipLibCheck: false (consumer/handlers.ts)
+      // the optional peers the receiver docs (operations.md) name for skipLibCheck: false (consumer/handlers.ts)
       `@types/pg@${receiverVersion('@types/pg')}`,
       `@types/better-sqlite3@${receiverVersion('@types/better-sqlite3')}`,
     ],
