@@ -4,7 +4,7 @@
  * never accepted only to wait on the migration or to be answered 503. Once migrated, it stores deliveries.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { type AddressInfo, connect, createServer } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signDeliveryPath } from '@srhooks/contracts';
@@ -13,6 +13,7 @@ import { runReceiver } from './run-receiver.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
 import { deliveryBody } from './test-support/delivery-fixtures.js';
 import { FakeProcess } from './test-support/fake-process.js';
+import { connectOutcome } from './test-support/kept-alive-connection.js';
 
 const SECRET = 'start-up-migration-secret-0123456789';
 
@@ -47,17 +48,6 @@ async function freePort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise((resolve) => server.close(resolve));
   return port;
-}
-
-function connectOutcome(port: number): Promise<string> {
-  return new Promise((resolve) => {
-    const probe = connect({ port, host: '127.0.0.1' });
-    probe.on('connect', () => {
-      probe.destroy();
-      resolve('connected');
-    });
-    probe.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
-  });
 }
 
 it('does not listen until the SQLite migrations are done: a delivery meanwhile is refused at connect, then stored', async () => {
