@@ -53,6 +53,25 @@ function writeCredentialsWithBrokenEntry(dir: string): { file: string; text: str
   return { file, text };
 }
 
+/** `login` of another shop beside an unreadable credentials file: refused (credentials_corrupt), the file as it was. */
+async function loginRefusedAsCorrupt(dir: string, file: string, text: string) {
+  const login = await runCli(dir, [
+    'login',
+    '--shop',
+    'other',
+    '--client-id',
+    'a',
+    '--client-secret',
+    'b',
+    '--no-verify',
+    '--json',
+  ]);
+  expect(login.code).toBe(2);
+  expect(JSON.parse(login.stdout).error).toMatchObject({ code: 'credentials_corrupt', exitCode: 2 });
+  expect(readFileSync(file, 'utf8')).toBe(text);
+  return login;
+}
+
 describe('srhooks login / shops / logout', () => {
   it('a wrong secret exits 3 and stores nothing', async () => {
     const run = await runCli(
@@ -446,20 +465,7 @@ describe('srhooks login / shops / logout', () => {
       const list = await runCli(other.dir, ['webhooks', 'list', '--shop', 'broken']);
       expect(list.code).toBe(2);
       expect(list.stderr).toBe(message + hint);
-      const login = await runCli(other.dir, [
-        'login',
-        '--shop',
-        'other',
-        '--client-id',
-        'a',
-        '--client-secret',
-        'b',
-        '--no-verify',
-        '--json',
-      ]);
-      expect(login.code).toBe(2);
-      expect(JSON.parse(login.stdout).error).toMatchObject({ code: 'credentials_corrupt', exitCode: 2 });
-      expect(readFileSync(file, 'utf8')).toBe(text);
+      const login = await loginRefusedAsCorrupt(other.dir, file, text);
       expect(shops.stdout + shops.stderr + list.stderr + login.stdout).not.toContain('s3cr3t');
     } finally {
       other.cleanup();
@@ -512,20 +518,7 @@ describe('srhooks login / shops / logout', () => {
 
       // login must not overwrite it silently: refused, the file as it was
       writeFileSync(file, text, { mode: 0o600 });
-      const login = await runCli(other.dir, [
-        'login',
-        '--shop',
-        'other',
-        '--client-id',
-        'a',
-        '--client-secret',
-        'b',
-        '--no-verify',
-        '--json',
-      ]);
-      expect(login.code).toBe(2);
-      expect(JSON.parse(login.stdout).error).toMatchObject({ code: 'credentials_corrupt', exitCode: 2 });
-      expect(readFileSync(file, 'utf8')).toBe(text);
+      const login = await loginRefusedAsCorrupt(other.dir, file, text);
 
       const all = await runCli(other.dir, ['logout', '--all']);
       expect({ code: all.code, stdout: all.stdout, stderr: all.stderr }).toEqual({
