@@ -30,12 +30,12 @@ describe('a file option given a directory or a missing file', () => {
     [
       ['webhooks', 'sync', '-f', directory],
       `-f ${directory} is a directory, not a file`,
-      'check the path, or pass the config file with -f FILE (see the CLI README for its format)',
+      'check the path, or pass the config file with -f FILE (format: "webhooks sync" in the CLI command reference, docs/commands.md)',
     ],
     [
       ['webhooks', 'sync', '-f', missing],
       `-f ${missing} does not exist`,
-      'check the path, or pass the config file with -f FILE (see the CLI README for its format)',
+      'check the path, or pass the config file with -f FILE (format: "webhooks sync" in the CLI command reference, docs/commands.md)',
     ],
   ])('srhooks %j: exit 2, in words', async (args, message, hint) => {
     const run = await runCli(config.dir, args);

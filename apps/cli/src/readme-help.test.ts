@@ -1,6 +1,7 @@
 /**
- * The README documents every command the CLI has, as `--help` shows them: each subcommand
- * (`deliveries reprocess`) is named in the README section about its command, as are its options,
+ * The command reference (docs/commands.md, linked from the README) documents every command the CLI
+ * has, as `--help` shows them: each subcommand (`deliveries reprocess`) is named in the section about
+ * its command, as are its options,
  * and every alias (`webhooks ls`, …) is named.
  * Walks the built CLI's help (`srhooks … --help`), so a new flag or alias without documentation
  * fails here.
@@ -10,7 +11,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CLI_PATH } from './test-support/run-cli.js';
 
-const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+/** The command reference (moved out of the README, which links to it). */
+const readme = readFileSync(new URL('../docs/commands.md', import.meta.url), 'utf8');
 /** Commands documented together under a heading that names them in words. */
 const ADMIN_SECTION = '## Events, deliveries, dead letters, handlers, prune and recover';
 const SECTION_OF: Record<string, string> = {
@@ -117,12 +119,19 @@ describe('the README and --help', () => {
     expect(missing).toEqual([]);
   });
 
-  it('every srhooks command the READMEs show exists (root, apps, packages, examples)', () => {
+  it('every srhooks command the READMEs and docs show exists (root, apps, packages, their docs/, examples)', () => {
     const repo = new URL('../../../', import.meta.url);
     const files = ['README.md'];
     for (const folder of ['apps', 'packages']) {
       for (const name of readdirSync(new URL(folder, repo))) {
         files.push(`${folder}/${name}/README.md`);
+        try {
+          for (const doc of readdirSync(new URL(`${folder}/${name}/docs`, repo))) {
+            if (doc.endsWith('.md')) files.push(`${folder}/${name}/docs/${doc}`);
+          }
+        } catch {
+          // no docs folder
+        }
         if (folder !== 'apps') continue;
         try {
           for (const example of readdirSync(new URL(`${folder}/${name}/examples`, repo))) {

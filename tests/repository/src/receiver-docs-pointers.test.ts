@@ -1,6 +1,6 @@
 /**
  * What the receiver and the CLI tell users to read exists: every `docs/<file>.md` they name (in a
- * message or a comment) is a file of apps/receiver/docs, and the section named after it
+ * message or a comment) is a file of apps/receiver/docs (or, from the CLI, of apps/cli/docs), and the section named after it
  * (`docs/operations.md, Backups`) is one of its headings. The receiver's README is a short overview
  * now, so nothing may send a user to "the receiver README" for a section it no longer holds.
  */
@@ -12,6 +12,8 @@ import { REPO_ROOT } from './repo-root.js';
 
 const SOURCES = ['apps/receiver/src', 'apps/cli/src'];
 const DOCS = join(REPO_ROOT, 'apps/receiver/docs');
+/** The CLI's own docs (its command reference): a CLI message may name them too. */
+const CLI_DOCS = join(REPO_ROOT, 'apps/cli/docs');
 
 /** The product's .ts files (tests and test support left out: they may quote anything). */
 function productFiles(folder: string): string[] {
@@ -50,11 +52,20 @@ describe('pointers to the receiver docs in the receiver and CLI sources', () => 
       docsPointers(text).map((pointer) => ({ path, ...pointer })),
     );
     expect(pointers.length).toBeGreaterThan(0);
-    const docs = new Set(readdirSync(DOCS));
+    const receiverDocs = new Set(readdirSync(DOCS));
+    const cliDocs = new Set(readdirSync(CLI_DOCS));
     for (const { path, file, section } of pointers) {
-      expect(docs, `${path} names docs/${file}`).toContain(file);
-      if (section === undefined || !docs.has(file)) continue;
-      const headings = headingSlugs(readFileSync(join(DOCS, file), 'utf8')).map((heading) => heading.text);
+      const folder = receiverDocs.has(file)
+        ? DOCS
+        : path.startsWith('apps/cli/') && cliDocs.has(file)
+          ? CLI_DOCS
+          : null;
+      expect(
+        folder,
+        `${path} names docs/${file}, which is neither the receiver's nor (from the CLI) the CLI's`,
+      ).not.toBeNull();
+      if (section === undefined || folder === null) continue;
+      const headings = headingSlugs(readFileSync(join(folder, file), 'utf8')).map((heading) => heading.text);
       expect(
         headings.some((heading) => heading === section || heading.startsWith(`${section}:`)),
         `${path} names docs/${file}, ${section}: not a heading of it (${headings.join(' | ')})`,

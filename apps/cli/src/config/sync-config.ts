@@ -131,12 +131,12 @@ export async function readSyncConfig(path: string): Promise<SyncConfig> {
   const text = await readInputFile(
     `-f ${path}`,
     path,
-    'check the path, or pass the config file with -f FILE (see the CLI README for its format)',
+    'check the path, or pass the config file with -f FILE (format: "webhooks sync" in the CLI command reference, docs/commands.md)',
   );
   const raw = parseJsonInput(text, {
     source: `-f ${path}`,
     code: 'config_invalid',
-    hint: 'then run webhooks sync again (format: see the CLI README, "webhooks sync")',
+    hint: 'then run webhooks sync again (format: "webhooks sync" in the CLI command reference, docs/commands.md)',
   });
   const parsed = SyncConfigSchema.safeParse(raw);
   if (!parsed.success) {
@@ -154,7 +154,7 @@ export async function readSyncConfig(path: string): Promise<SyncConfig> {
     }
     throw usageError(
       `${path}: ${where ? `${where} ` : ''}${issue ? plainIssue(issue, raw) : 'invalid'}`,
-      'fix the file (format: see the CLI README, "webhooks sync")',
+      'fix the file (format: "webhooks sync" in the CLI command reference, docs/commands.md)',
       'config_invalid',
     );
   }
