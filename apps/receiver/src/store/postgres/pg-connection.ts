@@ -13,7 +13,7 @@ import type { StoreChange, StoreStats } from '../store.js';
 import { StoreUnavailableError } from '../store-errors.js';
 import { emptyStoreStats, recordCommit } from '../store-stats.js';
 import { isPgUnavailable, mapPgError } from './pg-errors.js';
-import { applyPgMigrations, PG_MIGRATIONS } from './pg-migrations.js';
+import { applyPgMigrations, type MigrationProgress, PG_MIGRATIONS } from './pg-migrations.js';
 import { ensurePgSearchIndex, type PgSearchIndexStatus } from './pg-search-index.js';
 import { pgSetupError } from './pg-setup-errors.js';
 import type { PgStoreOptions } from './pg-store.js';
@@ -123,6 +123,7 @@ export class PgConnection {
   /** The backend running a background index build, cancelled by close (drain). */
   #buildBackend: number | null = null;
   readonly #searchIndexInlineMaxBytes: number | undefined;
+  readonly #migrationIndexInlineMaxBytes: number | undefined;
   #created: PgStoreCreated | null = null;
 
   constructor(options: PgStoreOptions, schema: string | null, emit: (changes: StoreChange[]) => void) {
@@ -130,6 +131,7 @@ export class PgConnection {
     this.emit = emit;
     this.jobClock = options.jobClock ?? 'server';
     this.#searchIndexInlineMaxBytes = options.searchIndexInlineMaxBytes;
+    this.#migrationIndexInlineMaxBytes = options.migrationIndexInlineMaxBytes;
     const connectTimeoutMs = options.connectTimeoutMs ?? 2000;
     /** pg-pool uses one timeout for both queueing and connecting; this client keeps the connect one short. */
     class PooledStoreClient extends StoreClient {
@@ -175,9 +177,9 @@ export class PgConnection {
     return this.#created;
   }
 
-  async migrate(): Promise<void> {
+  async migrate(onProgress?: (progress: MigrationProgress) => void): Promise<void> {
     if (this.#closed) throw new StoreUnavailableError('the PostgreSQL store is closed');
-    await this.#applyMigrations();
+    await this.#applyMigrations(onProgress);
     this.#migrated = Promise.resolve();
     await this.searchIndex();
   }
@@ -304,17 +306,30 @@ export class PgConnection {
     }
   }
 
-  /** The first contact with the server: a refusal a setting causes says what to fix (pg-setup-errors.ts). */
-  async #applyMigrations(): Promise<void> {
-    let client: pg.PoolClient;
+  /**
+   * The first contact with the server: a refusal a setting causes says what to fix (pg-setup-errors.ts).
+   * The migrations run on a connection of their own without the query timeout (like the index step): a
+   * version may wait for the migration lock while another instance migrates, or for locks, and build
+   * indexes or rewrite rows for minutes on a large store; cutting it off at the query timeout failed the
+   * start of every receiver whose store needed longer (and the waiting second instance's). The
+   * connection's TCP keepalive notices a server gone away.
+   */
+  async #applyMigrations(onProgress?: (progress: MigrationProgress) => void): Promise<void> {
+    const { query_timeout: _none, ...config } = this.clientConfig;
+    const client = new StoreClient({ ...config, keepAliveInitialDelayMillis: 10_000 });
     try {
-      client = await this.connect();
+      await client.connect();
     } catch (error) {
-      throw pgSetupError(error, this.clientConfig.connectionString ?? '', this.schema) ?? error;
+      await client.end().catch(() => {});
+      throw pgSetupError(error, this.clientConfig.connectionString ?? '', this.schema) ?? mapPgError(error);
     }
-    let broken = false;
     try {
-      const applied = await applyPgMigrations(client, this.schema);
+      const applied = await applyPgMigrations(client, this.schema, PG_MIGRATIONS, {
+        ...(this.#migrationIndexInlineMaxBytes === undefined
+          ? {}
+          : { indexInlineMaxBytes: this.#migrationIndexInlineMaxBytes }),
+        ...(onProgress === undefined ? {} : { onProgress }),
+      });
       if (applied.includes(FIRST_VERSION)) {
         const { rows } = await client.query<PgStoreCreated>(
           'SELECT current_schema() AS schema, current_database() AS database',
@@ -322,10 +337,10 @@ export class PgConnection {
         this.#created = rows[0] ?? { schema: this.schema ?? 'public', database: '' };
       }
     } catch (error) {
-      broken = isPgUnavailable(error);
       throw pgSetupError(error, this.clientConfig.connectionString ?? '', this.schema) ?? mapPgError(error);
     } finally {
-      releaseClient(client, broken);
+      // Ends the session: its migration lock too, even when the unlock could not be sent.
+      await client.end().catch(() => {});
     }
   }
 
