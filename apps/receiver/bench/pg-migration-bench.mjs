@@ -12,7 +12,9 @@
  *   node bench/pg-migration-bench.mjs <version> [events] [--second] [--query-timeout-ms N]
  *
  * `--second`: a second new receiver starts beside the first (the migration lock: it waits, then finds
- * the versions applied). Needs `pnpm --filter @srhooks/receiver build` first (imports dist/). Uses its
+ * the versions applied). `--query-timeout-ms 10000`: the migration connection with the store's query
+ * timeout, as receivers before this bench ran them. Also printed: the longest wait of an update of an
+ * early event (an old receiver's job outcome or retention touching a row a rewrite already did). Needs `pnpm --filter @srhooks/receiver build` first (imports dist/). Uses its
  * own schema of DATABASE_URL (default the local test database), dropped at the end.
  */
 import { dedupeKey, sampleOrder } from '@srhooks/contracts';
@@ -28,7 +30,8 @@ const option = (name, fallback) => {
 const positional = args.filter((arg, i) => !arg.startsWith('--') && !args[i - 1]?.startsWith('--query'));
 const VERSION = Number(positional[0]);
 const EVENTS = Number(positional[1] ?? 200_000);
-const QUERY_TIMEOUT_MS = option('--query-timeout-ms', 10_000);
+// 0: none, as the receiver's migration connection (before: the pool's 10 s query timeout).
+const QUERY_TIMEOUT_MS = option('--query-timeout-ms', 0);
 const STORE_TIMEOUT_MS = 5000;
 const INGESTERS = 4;
 if (!Number.isInteger(VERSION) || VERSION < 2) {
@@ -160,6 +163,20 @@ try {
     }
   };
   const ingesting = Array.from({ length: INGESTERS }, ingester);
+  // An old receiver's write to an early (already rewritten) event: a job outcome, retention.
+  const prober = new pg.Client({ connectionString: DATABASE_URL, options: `-c search_path=${schema}` });
+  await prober.connect();
+  const probe = { calls: 0, maxMs: 0 };
+  const probing = (async () => {
+    while (!stop) {
+      const id = `e${String(1 + Math.floor(Math.random() * 1000)).padStart(10, '0')}`;
+      const started = performance.now();
+      await prober.query('UPDATE events SET verification = verification WHERE id = $1', [id]);
+      probe.calls += 1;
+      probe.maxMs = Math.max(probe.maxMs, performance.now() - started);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  })();
   await new Promise((resolve) => setTimeout(resolve, 2000));
   log(`old receiver ingesting (${stats.calls} calls in 2 s, longest ${stats.maxMs.toFixed(0)} ms)`);
 
@@ -168,7 +185,7 @@ try {
     const pool = new pg.Pool({
       connectionString: DATABASE_URL,
       options: `-c search_path=${schema}`,
-      query_timeout: QUERY_TIMEOUT_MS,
+      ...(QUERY_TIMEOUT_MS > 0 ? { query_timeout: QUERY_TIMEOUT_MS } : {}),
       max: 1,
     });
     pool.on('error', () => {});
@@ -201,6 +218,8 @@ try {
   await new Promise((resolve) => setTimeout(resolve, 1000));
   stop = true;
   await Promise.all(ingesting);
+  await probing;
+  await prober.end();
   await old.close();
   const versions = (await admin.query('SELECT max(version) AS v FROM schema_migrations')).rows[0].v;
   const invalid = (
@@ -215,6 +234,7 @@ try {
     `old receiver: ${stats.calls} ingest calls (${stats.during.calls} during the migration), longest ${stats.maxMs.toFixed(0)} ms ` +
       `(during the migration ${stats.during.maxMs.toFixed(0)} ms), over ${STORE_TIMEOUT_MS} ms (503): ${stats.over}, failed: ${stats.failed}`,
   );
+  log(`updates of early events: ${probe.calls}, longest ${probe.maxMs.toFixed(0)} ms`);
   for (const [message, count] of stats.failures) log(`  failure ×${count}: ${message}`);
 } finally {
   await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => {});

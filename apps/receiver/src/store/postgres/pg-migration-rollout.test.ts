@@ -75,9 +75,16 @@ async function oldReceiverStore(schema: string, version: number, admin: pg.Clien
   return store;
 }
 
-/** Polls until `check` is true. */
+/**
+ * Polls until `check` is true; gives up after a minute (a guard so that a failing test ends and closes its
+ * connections, whose open transactions would hold the other tests' concurrent builds; not a timing check).
+ */
 async function until(check: () => Promise<boolean>): Promise<void> {
-  while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 25));
+  const giveUp = Date.now() + 60_000;
+  while (!(await check())) {
+    if (Date.now() > giveUp) throw new Error('the awaited state was never reached');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
 }
 
 /** Backends of `schema`'s tables waiting for a lock (not granted), by the start of their query. */
@@ -108,7 +115,7 @@ async function indexDefinitions(admin: pg.Client, schema: string): Promise<Map<s
   );
 }
 
-describe('PostgreSQL migrations while other receivers use the store', () => {
+describe('PostgreSQL migrations while other receivers use the store', { timeout: 120_000 }, () => {
   it('a step waiting longer than the query timeout, and a second instance waiting that long for the migration lock, still complete', async () => {
     const schema = await storeBefore(11);
     const admin = await connect(schema);
@@ -118,15 +125,21 @@ describe('PostgreSQL migrations while other receivers use the store', () => {
       // Something holds the table the next version builds indexes on (a long statement, a backup).
       await holder.query('BEGIN');
       await holder.query('LOCK TABLE deliveries IN SHARE ROW EXCLUSIVE MODE');
+      let waiting = false;
       const migrations = stores.map((store) =>
-        store.migrate().then(
-          () => 'done',
-          (error: Error) => error.message,
-        ),
+        store
+          .migrate((progress) => {
+            if (progress.step === 'waiting-for-lock') waiting = true;
+          })
+          .then(
+            () => 'done',
+            (error: Error) => error.message,
+          ),
       );
       // One waits for the table, the other for the migration lock; both longer than the query timeout.
-      await until(async () => (await waitingQueries(admin)).some((query) => /CREATE INDEX/i.test(query)));
-      await until(async () => (await waitingQueries(admin)).some((query) => /advisory_lock/i.test(query)));
+      await until(
+        async () => waiting && (await waitingQueries(admin)).some((query) => /CREATE INDEX/i.test(query)),
+      );
       await new Promise((resolve) => setTimeout(resolve, 1500));
       await holder.query('COMMIT');
       expect(await Promise.all(migrations)).toEqual(['done', 'done']);
@@ -187,6 +200,50 @@ describe('PostgreSQL migrations while other receivers use the store', () => {
       await oldTransaction.end();
       await store.close();
       await old.close();
+      await admin.end();
+    }
+  });
+
+  it('two instances starting together on a large store: the one waiting for the migration lock does not deadlock with the concurrent build', async () => {
+    const schema = await storeBefore(11);
+    const admin = await connect(schema);
+    const oldTransaction = await connect(schema);
+    const stores = [0, 1].map(
+      () => new PgStore({ url, schema, poolSize: 2, migrationIndexInlineMaxBytes: 0 }),
+    );
+    try {
+      // The build waits for an old receiver's open transaction, long enough for the other instance to
+      // wait for the migration lock (a CREATE INDEX CONCURRENTLY also waits for any transaction with an
+      // older snapshot: one waiting in pg_advisory_lock was a deadlock, detected after deadlock_timeout).
+      await oldTransaction.query('BEGIN');
+      await oldTransaction.query(
+        `INSERT INTO deliveries (id, received_at, shop, event, remote_address, headers, content_type, raw_body, status)
+         VALUES ('open-1', now(), 'oldshop', 'order_confirm', '203.0.113.7', '{}', 'text/plain', '\\x00', 'stored')`,
+      );
+      let waiting = false;
+      const migrations = stores.map((store) =>
+        store
+          .migrate((progress) => {
+            if (progress.step === 'waiting-for-lock') waiting = true;
+          })
+          .then(
+            () => 'done',
+            (error: Error) => error.message,
+          ),
+      );
+      await until(
+        async () => waiting && (await waitingQueries(admin)).some((query) => /CREATE INDEX/i.test(query)),
+      );
+      const { rows } = await admin.query<{ ms: number }>(
+        `SELECT extract(epoch FROM current_setting('deadlock_timeout')::interval) * 1000 AS ms`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, Number(rows[0]?.ms ?? 1000) + 1000));
+      await oldTransaction.query('COMMIT');
+      expect(await Promise.all(migrations)).toEqual(['done', 'done']);
+      expect(await versions(admin)).toEqual(PG_MIGRATIONS.map((migration) => migration.version));
+    } finally {
+      await oldTransaction.end();
+      await Promise.all(stores.map((store) => store.close()));
       await admin.end();
     }
   });

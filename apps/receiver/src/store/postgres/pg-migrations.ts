@@ -533,8 +533,8 @@ const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 /**
  * Applies the migrations not yet recorded in `schema_migrations`, under a session advisory lock so two
- * instances starting together apply each version once (the second waits, then finds them applied; the
- * lock ends with the session, so a start cut off frees it). A version runs in its own transaction and is
+ * instances starting together apply each version once (the second tries again until it gets it, then
+ * finds them applied; the lock ends with the session, so a start cut off frees it). A version runs in its own transaction and is
  * recorded in it — except the steps that must not hold the other receivers off while they run:
  *
  * - `indexes` on a table larger than `indexInlineMaxBytes`: CREATE INDEX CONCURRENTLY, one at a time and
@@ -555,13 +555,7 @@ export async function applyPgMigrations(
 ): Promise<number[]> {
   const lockName = `srhooks.migrate:${schema ?? 'default'}`;
   const onProgress = options.onProgress ?? (() => {});
-  const locked = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [
-    lockName,
-  ]);
-  if (locked.rows[0]?.ok !== true) {
-    onProgress({ step: 'waiting-for-lock' });
-    await client.query('SELECT pg_advisory_lock(hashtext($1))', [lockName]);
-  }
+  await takeLock(client, lockName, onProgress);
   try {
     // Only when missing: CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema
     // exists, which a role given only its own schema does not have.
@@ -593,6 +587,30 @@ export async function applyPgMigrations(
     return applied;
   } finally {
     await client.query('SELECT pg_advisory_unlock(hashtext($1))', [lockName]);
+  }
+}
+
+/** How often an instance waiting for another's migrations tries the migration lock again. */
+const LOCK_RETRY_MS = 250;
+
+/**
+ * Takes the migration lock, trying again every LOCK_RETRY_MS while another instance holds it. Never a
+ * blocking pg_advisory_lock: a CREATE INDEX CONCURRENTLY waits for every transaction with an older
+ * snapshot, a statement waiting for the lock among them, while that statement waited for the build's
+ * session to release the lock — a deadlock PostgreSQL ended by failing one of them (measured).
+ */
+async function takeLock(
+  client: ClientBase,
+  lockName: string,
+  onProgress: (progress: MigrationProgress) => void,
+): Promise<void> {
+  for (let reported = false; ; reported = true) {
+    const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [
+      lockName,
+    ]);
+    if (rows[0]?.ok === true) return;
+    if (!reported) onProgress({ step: 'waiting-for-lock' });
+    await new Promise((resolve) => setTimeout(resolve, LOCK_RETRY_MS));
   }
 }
 
