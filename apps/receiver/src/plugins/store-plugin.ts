@@ -132,9 +132,10 @@ function migrationLogger(app: FastifyInstance): (progress: MigrationProgress) =>
         );
         return;
       case 'version':
+        // the version only (its name is in pg-migrations.ts and schema_migrations)
         app.log.info(
-          { migration: progress },
-          `applying schema migration ${progress.version}: ${progress.name}`,
+          { migration: { step: progress.step, version: progress.version } },
+          `applying schema migration ${progress.version}`,
         );
         return;
       case 'index':
@@ -149,6 +150,12 @@ function migrationLogger(app: FastifyInstance): (progress: MigrationProgress) =>
         app.log.info(
           { migration: progress },
           `schema migration ${progress.version}: ${progress.rows} rows read`,
+        );
+        return;
+      case 'running':
+        app.log.info(
+          { migration: progress },
+          `schema migration still running${progress.wait === null ? '' : ` (waiting: ${progress.wait})`}`,
         );
         return;
       case 'version-done':

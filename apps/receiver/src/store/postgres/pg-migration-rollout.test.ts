@@ -14,9 +14,11 @@
  *
  * bench/pg-migration-bench.mjs measures the same on 200,000 events.
  */
+import net from 'node:net';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { TEST_DATABASE_URL, testSchemas } from '../../test-support/postgres-schema.js';
+import { StoreUnavailableError } from '../store-errors.js';
 import { CONTACT_CUSTOMER, CONTACT_EVENTS } from '../test-support/search-text-migration.js';
 import { jsonDelivery } from '../test-support/store-contract.js';
 import { applyPgMigrations, PG_MIGRATIONS } from './pg-migrations.js';
@@ -113,6 +115,48 @@ async function indexDefinitions(admin: pg.Client, schema: string): Promise<Map<s
   return new Map(
     rows.map((row) => [row.name, `${row.valid ? '' : 'INVALID '}${row.def.replaceAll(schema, 'S')}`]),
   );
+}
+
+/**
+ * A TCP forwarder to the real server that can go silent: the connections stay open but nothing passes
+ * either way any more (a network partition, a server that hangs), as a cut connection would not.
+ */
+class SilentProxy {
+  readonly #server = net.createServer((socket) => this.#forward(socket));
+  readonly #sockets = new Set<net.Socket>();
+  #silent = false;
+
+  async start(): Promise<number> {
+    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', () => resolve()));
+    return (this.#server.address() as net.AddressInfo).port;
+  }
+
+  silence(): void {
+    this.#silent = true;
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.#sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+
+  #forward(client: net.Socket): void {
+    const upstream = net.connect(5432, '127.0.0.1');
+    for (const [from, to] of [
+      [client, upstream],
+      [upstream, client],
+    ] as const) {
+      this.#sockets.add(from);
+      from.on('close', () => this.#sockets.delete(from));
+      from.on('error', () => {
+        client.destroy();
+        upstream.destroy();
+      });
+      from.on('data', (chunk) => {
+        if (!this.#silent) to.write(chunk);
+      });
+    }
+  }
 }
 
 describe('PostgreSQL migrations while other receivers use the store', { timeout: 120_000 }, () => {
@@ -339,6 +383,44 @@ describe('PostgreSQL migrations while other receivers use the store', { timeout:
       await holder.end();
       await cut.close();
       await next.close();
+      await admin.end();
+    }
+  });
+  it('a migration whose server stops answering fails the start (StoreUnavailableError) instead of waiting without end', async () => {
+    const schema = await storeBefore(11);
+    const admin = await connect(schema);
+    const proxy = new SilentProxy();
+    const port = await proxy.start();
+    const proxied = new URL(url);
+    proxied.host = `127.0.0.1:${port}`;
+    const store = new PgStore({
+      url: proxied.toString(),
+      schema,
+      poolSize: 2,
+      connectTimeoutMs: 500,
+      queryTimeoutMs: 500,
+      migrationCheckMs: 200,
+    });
+    try {
+      await admin.query('BEGIN');
+      await admin.query('LOCK TABLE deliveries IN SHARE ROW EXCLUSIVE MODE');
+      const migrated = store.migrate().then(
+        () => 'done',
+        (error: unknown) => error,
+      );
+      const checker = await connect(schema);
+      try {
+        await until(async () => (await waitingQueries(checker)).some((query) => /CREATE INDEX/i.test(query)));
+      } finally {
+        await checker.end();
+      }
+      proxy.silence();
+      const outcome = await migrated;
+      expect(outcome).toBeInstanceOf(StoreUnavailableError);
+    } finally {
+      await admin.query('ROLLBACK').catch(() => {});
+      await proxy.close();
+      await store.close();
       await admin.end();
     }
   });

@@ -38,7 +38,9 @@ export type MigrationProgress =
   | { step: 'version-done'; version: number; ms: number }
   | { step: 'index'; version: number; index: string; concurrently: boolean }
   | { step: 'rows'; version: number; rows: number }
-  | { step: 'waiting-for-lock' };
+  | { step: 'waiting-for-lock' }
+  /** A periodic check that the migration's connection is alive: its state and what it waits for, if anything. */
+  | { step: 'running'; state: string | null; wait: string | null };
 
 export interface MigrationOptions {
   /** Tables up to this size get a migration's indexes in its transaction, larger ones concurrently. Default 8 MB. */

@@ -111,6 +111,11 @@ export interface PgStoreOptions {
    * at most this large, and with CREATE INDEX CONCURRENTLY when larger. Default 8 MB.
    */
   migrationIndexInlineMaxBytes?: number;
+  /**
+   * While migrating, how often the server is asked about the migration's connection (pg-connection.ts):
+   * its state is reported as progress, and two checks unanswered fail the migration. Default 15000 ms.
+   */
+  migrationCheckMs?: number;
 }
 
 /**
