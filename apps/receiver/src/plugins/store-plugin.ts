@@ -1,6 +1,7 @@
 /**
  * Decorates the instance with the event store (`app.store`): SQLite by default, PostgreSQL
- * when `databaseUrl` is set. Migrations run before the app is ready; the store is closed
+ * when `databaseUrl` is set. Migrations run before the app is ready (PostgreSQL: before this plugin
+ * loads, openMigratedPgStore, called by buildReceiver); the store is closed
  * (pending commits finished first) when the app closes, after the server stopped accepting
  * requests and in-flight ones were answered. A SQLite file is locked for the receiver's lifetime
  * (one receiver per file, store/sqlite/receiver-lock.ts), before the store opens it.
