@@ -5,7 +5,7 @@
  * data migrations rewrite every row). An "old" receiver's store (a PgStore that believes the store is
  * migrated) then ingests deliveries continuously — new orders and, every 4th, a duplicate of a stored
  * event — while a "new" receiver applies the migrations up to VERSION the way the receiver does
- * (applyPgMigrations on a pool connection with the store's query timeout). Printed: how long the
+ * (applyPgMigrations on a connection of its own, without a query timeout unless given). Printed: how long the
  * migration took (or how it failed), the ingest calls' longest wait, how many took longer than the
  * default storeTimeoutMs (5 s: answered 503) and how many failed.
  *
@@ -180,7 +180,7 @@ try {
   await new Promise((resolve) => setTimeout(resolve, 2000));
   log(`old receiver ingesting (${stats.calls} calls in 2 s, longest ${stats.maxMs.toFixed(0)} ms)`);
 
-  // The new receiver(s): as PgConnection does, a pool connection with the store's query timeout.
+  // The new receiver(s): applyPgMigrations on a connection of its own (query timeout only if given).
   const migrateAs = async (label) => {
     const pool = new pg.Pool({
       connectionString: DATABASE_URL,
