@@ -23,7 +23,7 @@ import { configPlugin } from './plugins/config-plugin.js';
 import { handlersPlugin } from './plugins/handlers-plugin.js';
 import { type MemoryTrimPluginOptions, memoryTrimPlugin } from './plugins/memory-trim-plugin.js';
 import { metricsPlugin } from './plugins/metrics-plugin.js';
-import { closeStoreAfterFailedStart, storePlugin } from './plugins/store-plugin.js';
+import { closeStoreAfterFailedStart, openMigratedPgStore, storePlugin } from './plugins/store-plugin.js';
 import {
   brokerSecretValues,
   checkEnvReferences,
@@ -125,7 +125,9 @@ export async function buildReceiver(
   await app.register(configPlugin, { config });
   await app.register(metricsPlugin, { defaultMetrics: options.defaultMetrics ?? true });
   await app.register(handlersPlugin);
-  await app.register(storePlugin, options.store ? { store: options.store } : {});
+  // PostgreSQL: migrated here, between plugins, so a long migration is not cut off by the plugin load timeout.
+  const store = await openMigratedPgStore(app, options.store);
+  await app.register(storePlugin, store ? { store } : {});
   try {
     await app.register(memoryTrimPlugin, options.memoryTrim ?? {});
     await app.register(shopDirectoryPlugin, options.shopDirectory ?? {});

@@ -6,9 +6,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../config/config-error.js';
 import { defineReceiverConfig } from '../config/load-config.js';
+import { applyPgMigrations, PG_MIGRATIONS } from '../store/postgres/pg-migrations.js';
 import { TEST_DATABASE_URL, testSchemas } from '../test-support/postgres-schema.js';
 import { startTestReceiver } from '../test-support/test-receiver.js';
 import { storeSelection } from './store-plugin.js';
@@ -86,4 +88,33 @@ describe('storePlugin', () => {
     await second.close();
     expect(pgCreatedLines(second.logLines)).toEqual([]);
   });
+
+  it('a PostgreSQL migration running longer than a plugin may take to load (10 s) does not fail the start; each version is logged', async () => {
+    const schema = newSchema();
+    const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await admin.connect();
+    try {
+      await admin.query(`SET search_path TO "${schema}"`);
+      await applyPgMigrations(
+        admin,
+        schema,
+        PG_MIGRATIONS.filter((migration) => migration.version < 11),
+      );
+      // Version 11's index build waits for this lock (a large store's build takes as long): 11 s.
+      await admin.query('BEGIN');
+      await admin.query('LOCK TABLE deliveries IN SHARE ROW EXCLUSIVE MODE');
+      const starting = startTestReceiver({ databaseUrl: TEST_DATABASE_URL, databaseSchema: schema });
+      await new Promise((resolve) => setTimeout(resolve, 11_000));
+      await admin.query('COMMIT');
+      const receiver = await starting;
+      await receiver.close();
+      const versions = receiver.logLines
+        .map((line) => JSON.parse(line) as { migration?: { version?: number; step?: string } })
+        .filter((line) => line.migration?.step === 'version-done')
+        .map((line) => line.migration?.version);
+      expect(versions).toEqual(PG_MIGRATIONS.filter((m) => m.version >= 11).map((m) => m.version));
+    } finally {
+      await admin.end();
+    }
+  }, 60_000);
 });

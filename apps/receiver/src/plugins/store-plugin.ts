@@ -1,6 +1,7 @@
 /**
  * Decorates the instance with the event store (`app.store`): SQLite by default, PostgreSQL
- * when `databaseUrl` is set. Migrations run before the app is ready; the store is closed
+ * when `databaseUrl` is set. Migrations run before the app is ready (PostgreSQL: before this plugin
+ * loads, openMigratedPgStore, called by buildReceiver); the store is closed
  * (pending commits finished first) when the app closes, after the server stopped accepting
  * requests and in-flight ones were answered. A SQLite file is locked for the receiver's lifetime
  * (one receiver per file, store/sqlite/receiver-lock.ts), before the store opens it.
@@ -12,6 +13,7 @@ import type { ReceiverConfig } from '../config/config-schema.js';
 import { withStoreTimeout } from '../ingest/store-call.js';
 import { createStore } from '../store/create-store.js';
 import type { PgStoreCreated } from '../store/postgres/pg-connection.js';
+import type { MigrationProgress } from '../store/postgres/pg-migrations.js';
 import { type PgSearchIndexStatus, SEARCH_INDEX_NAME } from '../store/postgres/pg-search-index.js';
 import { PgStore } from '../store/postgres/pg-store.js';
 import { SqliteReceiverLock } from '../store/sqlite/receiver-lock.js';
@@ -30,8 +32,10 @@ export interface StorePluginOptions {
   store?: Store;
 }
 
-/** Migrations may take longer than a request's store call. */
+/** SQLite migrations may take longer than a request's store call (PostgreSQL ones have no limit: below). */
 const MIGRATE_TIMEOUT_MS = 60_000;
+/** A PostgreSQL migration rewriting rows logs how far it got at most this often. */
+const ROWS_LOG_EVERY_MS = 10_000;
 
 /** The store the configuration selects. */
 export function storeSelection(config: ReceiverConfig): Parameters<typeof createStore>[0] {
@@ -70,7 +74,8 @@ const plugin: FastifyPluginAsync<StorePluginOptions> = async (app, options) => {
     );
   }
   try {
-    await withStoreTimeout('schema migration', store.migrate(), MIGRATE_TIMEOUT_MS);
+    if (store instanceof PgStore) await store.migrate(migrationLogger(app));
+    else await withStoreTimeout('schema migration', store.migrate(), MIGRATE_TIMEOUT_MS);
   } catch (error) {
     await store.close().catch(() => {});
     lock?.release();
@@ -93,6 +98,76 @@ const plugin: FastifyPluginAsync<StorePluginOptions> = async (app, options) => {
     }
   });
 };
+
+/**
+ * PostgreSQL: the store is opened and migrated before the store plugin loads (buildReceiver calls this
+ * between plugins), since Fastify fails a plugin that takes longer than 10 s to load (measured: a
+ * migration of 200,000 events takes 12-18 s) and a limit on the whole migration fails a large store's
+ * upgrade at every start. No limit instead: every step reports progress (logged), the steps that must not
+ * hold the other receivers off commit as they go, and a server gone away fails the migration's connection.
+ * Returns the store to hand to the plugin (which finds it migrated); SQLite: nothing is opened here.
+ */
+export async function openMigratedPgStore(app: FastifyInstance, given?: Store): Promise<Store | undefined> {
+  const selection = storeSelection(app.config);
+  if (given === undefined && selection.kind !== 'postgres') return undefined;
+  const store = given ?? (await createStore(selection));
+  if (!(store instanceof PgStore)) return store;
+  try {
+    await store.migrate(migrationLogger(app));
+  } catch (error) {
+    if (given === undefined) await store.close().catch(() => {});
+    throw error;
+  }
+  return store;
+}
+
+/** One line per version and index, and how many rows a rewrite read every ROWS_LOG_EVERY_MS. */
+function migrationLogger(app: FastifyInstance): (progress: MigrationProgress) => void {
+  let rowsLoggedAt = 0;
+  return (progress) => {
+    switch (progress.step) {
+      case 'waiting-for-lock':
+        app.log.info(
+          { migration: progress },
+          'another receiver is migrating this PostgreSQL store: waiting for it to finish',
+        );
+        return;
+      case 'version':
+        // the version only (its name is in pg-migrations.ts and schema_migrations)
+        app.log.info(
+          { migration: { step: progress.step, version: progress.version } },
+          `applying schema migration ${progress.version}`,
+        );
+        return;
+      case 'index':
+        app.log.info(
+          { migration: progress },
+          `schema migration ${progress.version}: building index ${progress.index}${progress.concurrently ? ' concurrently (other receivers keep writing)' : ''}`,
+        );
+        return;
+      case 'rows':
+        if (Date.now() - rowsLoggedAt < ROWS_LOG_EVERY_MS) return;
+        rowsLoggedAt = Date.now();
+        app.log.info(
+          { migration: progress },
+          `schema migration ${progress.version}: ${progress.rows} rows read`,
+        );
+        return;
+      case 'running':
+        app.log.info(
+          { migration: progress },
+          `schema migration still running${progress.wait === null ? '' : ` (waiting: ${progress.wait})`}`,
+        );
+        return;
+      case 'version-done':
+        app.log.info(
+          { migration: { ...progress, ms: Math.round(progress.ms) } },
+          `schema migration ${progress.version} applied in ${Math.round(progress.ms)} ms`,
+        );
+        return;
+    }
+  };
+}
 
 /** What start-up recovery does on a new, empty store (the same words for both engines). */
 function recoveryAgain(app: FastifyInstance): string {

@@ -13,7 +13,7 @@ import type { StoreChange, StoreStats } from '../store.js';
 import { StoreUnavailableError } from '../store-errors.js';
 import { emptyStoreStats, recordCommit } from '../store-stats.js';
 import { isPgUnavailable, mapPgError } from './pg-errors.js';
-import { applyPgMigrations, PG_MIGRATIONS } from './pg-migrations.js';
+import { applyPgMigrations, type MigrationProgress, PG_MIGRATIONS } from './pg-migrations.js';
 import { ensurePgSearchIndex, type PgSearchIndexStatus } from './pg-search-index.js';
 import { pgSetupError } from './pg-setup-errors.js';
 import type { PgStoreOptions } from './pg-store.js';
@@ -87,6 +87,14 @@ export class StoreClient extends pg.Client {
   }
 }
 
+/**
+ * Closes a connection's socket at once (node-pg's end() waits for the server's goodbye, which a server
+ * that went silent never sends): the query in flight fails with "Connection terminated".
+ */
+function cutConnection(client: pg.Client): void {
+  (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+}
+
 /** Returns a checked-out client to the pool; broken (dropped) when it failed or lost its connection. */
 export function releaseClient(client: pg.PoolClient, broken: boolean): void {
   client.release(broken || (client as unknown as StoreClient).lostWith !== null);
@@ -123,6 +131,8 @@ export class PgConnection {
   /** The backend running a background index build, cancelled by close (drain). */
   #buildBackend: number | null = null;
   readonly #searchIndexInlineMaxBytes: number | undefined;
+  readonly #migrationIndexInlineMaxBytes: number | undefined;
+  readonly #migrationCheckMs: number;
   #created: PgStoreCreated | null = null;
 
   constructor(options: PgStoreOptions, schema: string | null, emit: (changes: StoreChange[]) => void) {
@@ -130,6 +140,8 @@ export class PgConnection {
     this.emit = emit;
     this.jobClock = options.jobClock ?? 'server';
     this.#searchIndexInlineMaxBytes = options.searchIndexInlineMaxBytes;
+    this.#migrationIndexInlineMaxBytes = options.migrationIndexInlineMaxBytes;
+    this.#migrationCheckMs = options.migrationCheckMs ?? 15_000;
     const connectTimeoutMs = options.connectTimeoutMs ?? 2000;
     /** pg-pool uses one timeout for both queueing and connecting; this client keeps the connect one short. */
     class PooledStoreClient extends StoreClient {
@@ -175,9 +187,9 @@ export class PgConnection {
     return this.#created;
   }
 
-  async migrate(): Promise<void> {
+  async migrate(onProgress?: (progress: MigrationProgress) => void): Promise<void> {
     if (this.#closed) throw new StoreUnavailableError('the PostgreSQL store is closed');
-    await this.#applyMigrations();
+    await this.#applyMigrations(onProgress);
     this.#migrated = Promise.resolve();
     await this.searchIndex();
   }
@@ -304,17 +316,37 @@ export class PgConnection {
     }
   }
 
-  /** The first contact with the server: a refusal a setting causes says what to fix (pg-setup-errors.ts). */
-  async #applyMigrations(): Promise<void> {
-    let client: pg.PoolClient;
+  /**
+   * The first contact with the server: a refusal a setting causes says what to fix (pg-setup-errors.ts).
+   * The migrations run on a connection of their own without the query timeout (like the index step): a
+   * version may wait for the migration lock while another instance migrates, or for locks, and build
+   * indexes or rewrite rows for minutes on a large store; cutting it off at the query timeout failed the
+   * start of every receiver whose store needed longer (and the waiting second instance's). Instead a
+   * watchdog asks the server about the migration's backend every `migrationCheckMs` on a pooled
+   * connection (with the query timeout): its state is reported as progress (`running`), and when the
+   * server does not answer twice in a row, or the backend is gone, the migration's connection is cut, so
+   * the start fails (StoreUnavailableError) instead of waiting without end for a server that went silent.
+   */
+  async #applyMigrations(onProgress?: (progress: MigrationProgress) => void): Promise<void> {
+    const { query_timeout: _none, ...config } = this.clientConfig;
+    const client = new StoreClient({ ...config, keepAliveInitialDelayMillis: 10_000 });
+    let watchdog: { stop(): void } | null = null;
     try {
-      client = await this.connect();
+      await client.connect();
+      const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
+      if (pid !== undefined) watchdog = this.#watchMigration(client, pid, onProgress);
     } catch (error) {
-      throw pgSetupError(error, this.clientConfig.connectionString ?? '', this.schema) ?? error;
+      cutConnection(client);
+      await client.end().catch(() => {});
+      throw pgSetupError(error, this.clientConfig.connectionString ?? '', this.schema) ?? mapPgError(error);
     }
-    let broken = false;
     try {
-      const applied = await applyPgMigrations(client, this.schema);
+      const applied = await applyPgMigrations(client, this.schema, PG_MIGRATIONS, {
+        ...(this.#migrationIndexInlineMaxBytes === undefined
+          ? {}
+          : { indexInlineMaxBytes: this.#migrationIndexInlineMaxBytes }),
+        ...(onProgress === undefined ? {} : { onProgress }),
+      });
       if (applied.includes(FIRST_VERSION)) {
         const { rows } = await client.query<PgStoreCreated>(
           'SELECT current_schema() AS schema, current_database() AS database',
@@ -322,11 +354,52 @@ export class PgConnection {
         this.#created = rows[0] ?? { schema: this.schema ?? 'public', database: '' };
       }
     } catch (error) {
-      broken = isPgUnavailable(error);
       throw pgSetupError(error, this.clientConfig.connectionString ?? '', this.schema) ?? mapPgError(error);
     } finally {
-      releaseClient(client, broken);
+      watchdog?.stop();
+      // Ends the session: its migration lock too, even when the unlock could not be sent.
+      await client.end().catch(() => {});
     }
+  }
+
+  /** See #applyMigrations: checks on the migration's backend until stopped; cuts its connection when lost. */
+  #watchMigration(
+    client: StoreClient,
+    pid: number,
+    onProgress: ((progress: MigrationProgress) => void) | undefined,
+  ): { stop(): void } {
+    let stopped = false;
+    let unanswered = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const check = async () => {
+      try {
+        const { rows } = await this.pool.query<{ state: string | null; wait: string | null }>(
+          'SELECT state, wait_event_type AS wait FROM pg_stat_activity WHERE pid = $1',
+          [pid],
+        );
+        unanswered = 0;
+        const row = rows[0];
+        if (row === undefined) {
+          cutConnection(client);
+          return;
+        }
+        if (!stopped) onProgress?.({ step: 'running', state: row.state, wait: row.wait });
+      } catch {
+        unanswered += 1;
+        if (unanswered >= 2) {
+          cutConnection(client);
+          return;
+        }
+      }
+      if (!stopped) timer = setTimeout(() => void check(), this.#migrationCheckMs);
+    };
+    timer = setTimeout(() => void check(), this.#migrationCheckMs);
+    return {
+      stop: () => {
+        stopped = true;
+        clearTimeout(timer);
+      },
+    };
   }
 
   #ensureMigrated(): Promise<void> {

@@ -1,12 +1,13 @@
 /**
  * Migration 8's data step: stored `customer_name`s were composed given name first (`Éva Kovács`) before
  * names were shown family name first (`Kovács Éva`, contracts' `fullName`). Each stored name is composed
- * again from the event's payload by the code that composes new ones, in pages of rows by id, inside the
- * migration's transaction. The payload is read as its JSON text (`json` keeps what was written, and
+ * again from the event's payload by the code that composes new ones, in pages of rows by id, each page's
+ * update committed on its own (not in one transaction: rows stay locked for a page only, and a start cut
+ * off keeps the pages done; running it again is harmless, a name already rewritten is left alone). The payload is read as its JSON text (`json` keeps what was written, and
  * PostgreSQL's own JSON operators refuse an escaped U+0000 a name may hold); a payload that does not
  * parse keeps its name.
  */
-import type { PoolClient } from 'pg';
+import type { ClientBase } from 'pg';
 import { customerNameOf } from '../event-summary.js';
 import { pgText } from './pg-text.js';
 
@@ -27,8 +28,12 @@ function storedNameOf(payloadJson: string): string | null {
   }
 }
 
-export async function rewritePgCustomerNames(client: PoolClient): Promise<void> {
+export async function rewritePgCustomerNames(
+  client: ClientBase,
+  progress: (rows: number) => void = () => {},
+): Promise<void> {
   let after = '';
+  let read = 0;
   for (;;) {
     const { rows } = await client.query<NamedRow>(
       `SELECT id, payload::text AS payload, customer_name FROM events
@@ -51,6 +56,8 @@ export async function rewritePgCustomerNames(client: PoolClient): Promise<void> 
         [ids, names],
       );
     }
+    read += rows.length;
+    progress(read);
     const last = rows.at(-1);
     if (rows.length < PAGE_ROWS || last === undefined) return;
     after = last.id;

@@ -2,11 +2,13 @@
  * Migrations 12 and 13's data step (13 with a filter: only payloads that `mayHoldSeveralPhones`): stored events' `search_text` held the order number and names only, before
  * the text search also found the customer's e-mail address and phone number. Each event's search text
  * is composed again from its payload by the code that composes new ones (`summariseEvent`), in pages
- * of rows by id, inside the migration's transaction. The payload is read as its JSON text (as the name
+ * of rows by id, each page's update committed on its own (not in one transaction: rows stay locked for a
+ * page only, and a start cut off keeps the pages done; running it again is harmless, a text already
+ * rewritten is left alone). The payload is read as its JSON text (as the name
  * order migration reads it: PostgreSQL's JSON operators refuse an escaped U+0000); a payload that does
  * not parse keeps its text.
  */
-import type { PoolClient } from 'pg';
+import type { ClientBase } from 'pg';
 import {
   type PayloadFilter,
   recomposedSearchText,
@@ -15,8 +17,13 @@ import {
 } from '../stored-search-text.js';
 import { pgText } from './pg-text.js';
 
-export async function rewritePgSearchTexts(client: PoolClient, only?: PayloadFilter): Promise<void> {
+export async function rewritePgSearchTexts(
+  client: ClientBase,
+  progress: (rows: number) => void = () => {},
+  only?: PayloadFilter,
+): Promise<void> {
   let after = '';
+  let read = 0;
   for (;;) {
     const { rows } = await client.query<StoredSearchRow>(
       `SELECT id, event, subject_id, payload::text AS payload, search_text FROM events
@@ -41,6 +48,8 @@ export async function rewritePgSearchTexts(client: PoolClient, only?: PayloadFil
         [ids, texts],
       );
     }
+    read += rows.length;
+    progress(read);
     const last = rows.at(-1);
     if (rows.length < SEARCH_REWRITE_PAGE_ROWS || last === undefined) return;
     after = last.id;

@@ -53,7 +53,7 @@ import { at, PgConnection, type PgStoreCreated, StoreClient } from './pg-connect
 import { isPgUnavailable, mapPgError } from './pg-errors.js';
 import { PgIngest } from './pg-ingest.js';
 import { type JobClock, PgJobs } from './pg-jobs.js';
-import { SCHEMA_NAME } from './pg-migrations.js';
+import { type MigrationProgress, SCHEMA_NAME } from './pg-migrations.js';
 import * as reads from './pg-reads.js';
 import * as recovery from './pg-recovery.js';
 import type { PgSearchIndexStatus } from './pg-search-index.js';
@@ -106,6 +106,16 @@ export interface PgStoreOptions {
    * events table is at most this large, and concurrently in the background when larger. Default 8 MB.
    */
   searchIndexInlineMaxBytes?: number;
+  /**
+   * A migration's indexes (pg-migrations.ts, version 11) are built in its transaction while their table is
+   * at most this large, and with CREATE INDEX CONCURRENTLY when larger. Default 8 MB.
+   */
+  migrationIndexInlineMaxBytes?: number;
+  /**
+   * While migrating, how often the server is asked about the migration's connection (pg-connection.ts):
+   * its state is reported as progress, and two checks unanswered fail the migration. Default 15000 ms.
+   */
+  migrationCheckMs?: number;
 }
 
 /**
@@ -155,9 +165,12 @@ export class PgStore implements Store {
           });
   }
 
-  /** Applies the migrations, then the text-search index step (see {@link searchIndex}). */
-  migrate(): Promise<void> {
-    return this.#conn.migrate();
+  /**
+   * Applies the migrations, then the text-search index step (see {@link searchIndex}). `onProgress` hears
+   * each version, index and page of rows as it goes (the receiver logs it).
+   */
+  migrate(onProgress?: (progress: MigrationProgress) => void): Promise<void> {
+    return this.#conn.migrate(onProgress);
   }
 
   /**
