@@ -133,7 +133,7 @@ function migrationLogger(app: FastifyInstance): (progress: MigrationProgress) =>
         );
         return;
       case 'version':
-        // the version only (its name is in pg-migrations.ts and schema_migrations)
+        // the version only (its name is in pg-migration-list.ts and schema_migrations)
         app.log.info(
           { migration: { step: progress.step, version: progress.version } },
           `applying schema migration ${progress.version}`,

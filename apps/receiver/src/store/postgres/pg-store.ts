@@ -107,7 +107,7 @@ export interface PgStoreOptions {
    */
   searchIndexInlineMaxBytes?: number;
   /**
-   * A migration's indexes (pg-migrations.ts, version 11) are built in its transaction while their table is
+   * A migration's indexes (pg-migration-list.ts, version 11) are built in its transaction while their table is
    * at most this large, and with CREATE INDEX CONCURRENTLY when larger. Default 8 MB.
    */
   migrationIndexInlineMaxBytes?: number;
