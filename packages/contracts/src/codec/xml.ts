@@ -1,7 +1,8 @@
 /**
  * The XML form of a delivery. ShopRenter does not document it (shared FACTS.md §4); our
  * assumption is the same tree as the JSON: `<orders><order>…</order></orders>`, one element per
- * field, a list as repeated elements. Both the assumption and the list positions live here.
+ * field, a list as repeated elements. The assumption lives here, the list positions in
+ * `xml-lists.ts` (re-exported here; apart so `assumptions.ts` names them without loading the parser).
  *
  * Reader (safe by construction):
  * - a markup pre-scan refuses any `<!DOCTYPE`, `<!ENTITY`, `<!ELEMENT`, `<!ATTLIST`,
@@ -24,24 +25,9 @@
  * `""` (the delivery schemas turn an empty amount into `null`, so amounts survive).
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { XML_LIST_CONTAINERS, XML_LIST_ELEMENTS } from './xml-lists.js';
 
-/** `parent/child` pairs where `child` is always a list element. */
-export const XML_LIST_ELEMENTS: ReadonlySet<string> = new Set([
-  'orders/order',
-  'orderProducts/orderProduct',
-  'orderProductOptions/orderProductOption',
-  'volume/volumeUnit',
-  'weight/weightUnit',
-  'newsletter/subscriber',
-]);
-
-/** Containers whose only content is one list: empty container → `{child: []}`. */
-export const XML_LIST_CONTAINERS: Readonly<Record<string, string>> = {
-  orders: 'order',
-  orderProducts: 'orderProduct',
-  orderProductOptions: 'orderProductOption',
-  newsletter: 'subscriber',
-};
+export { XML_LIST_CONTAINERS, XML_LIST_ELEMENTS };
 
 export type XmlReadErrorCode = 'invalid_xml' | 'xml_doctype_forbidden' | 'too_deep';
 
