@@ -91,6 +91,20 @@ describe('what a command loads at start-up', () => {
   );
 });
 
+// Encoding a delivery (JSON or XML) needs the XML writer, never the XML parser.
+it('trigger loads the delivery encoder but not the XML parser', async () => {
+  const loaded = await loadedModules([
+    'trigger',
+    'order_confirm',
+    '--to',
+    `http://127.0.0.1:${await freePort()}/hooks`,
+  ]);
+  expect(loaded.some((url) => /\/contracts\/dist\/codec\/encode-delivery\.js$/.test(url))).toBe(true);
+  expect(
+    loaded.filter((url) => /\/contracts\/dist\/codec\/xml\.js$/.test(url) || /\/fast-xml-parser\//.test(url)),
+  ).toEqual([]);
+});
+
 // A command that talks to a shop needs zod (the client reads the answers with the contracts' schemas),
 // but only the API client and the schemas it uses: not the client's receiver-side helpers (delivery
 // verification, app requests), which load every schema, the delivery codec and its XML parser. The
