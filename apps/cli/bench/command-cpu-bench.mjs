@@ -2,8 +2,8 @@
 /**
  * Per-command start-up CPU: the CPU time (user + system, all threads) a `srhooks` process spends on
  * a command that fails fast at the network (a closed local port), so what is measured is loading
- * and starting, not waiting. `listen` is measured from start until it prints that it listens, then
- * stopped with SIGINT. Each process is preloaded with a tiny CommonJS file that writes
+ * and starting, not waiting. `sandbox` and `listen` are measured from start until they print that
+ * they run, then stopped with SIGINT. Each process is preloaded with a tiny CommonJS file that writes
  * `process.cpuUsage()` at exit; `node -e 0` with the same preload is the floor. Runs are
  * interleaved (floor, then each command once per build) so background load hits all alike;
  * medians are printed. `BENCH_BASELINE_CLI=/path/to/other/dist/cli.js` adds a second build to
@@ -63,6 +63,7 @@ const cases = {
   },
   trigger: { args: ['trigger', 'order_confirm', '--to', `${closed}/hooks`] },
   'sandbox order': { args: ['sandbox', 'order', '--sandbox-url', closed] },
+  sandbox: { args: ['sandbox', '--port', '0'], until: /running at/ },
   listen: { args: ['listen', '--port', '0'], until: /listening on/ },
 };
 const only = process.env.BENCH_ONLY?.split(',');
