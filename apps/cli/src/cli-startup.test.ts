@@ -91,6 +91,68 @@ describe('what a command loads at start-up', () => {
   );
 });
 
+// Encoding a delivery (JSON or XML) needs the XML writer, never the XML parser.
+it('trigger loads the delivery encoder but not the XML parser', async () => {
+  const loaded = await loadedModules([
+    'trigger',
+    'order_confirm',
+    '--to',
+    `http://127.0.0.1:${await freePort()}/hooks`,
+  ]);
+  expect(loaded.some((url) => /\/contracts\/dist\/codec\/encode-delivery\.js$/.test(url))).toBe(true);
+  expect(
+    loaded.filter((url) => /\/contracts\/dist\/codec\/xml\.js$/.test(url) || /\/fast-xml-parser\//.test(url)),
+  ).toEqual([]);
+});
+
+// A command that talks to a shop needs zod (the client reads the answers with the contracts' schemas),
+// but only the API client and the schemas it uses: not the client's receiver-side helpers (delivery
+// verification, app requests), which load every schema, the delivery codec and its XML parser. The
+// XML parser is loaded only when an API answer is XML.
+describe('what a command that talks to a shop loads', () => {
+  it.each([
+    { name: 'webhooks list', chunk: 'list', args: () => ['webhooks', 'list', '--shop', 'demo'] },
+    {
+      name: 'login',
+      chunk: 'login',
+      args: (closed: string) => [
+        'login',
+        '--shop',
+        'demo',
+        '--client-id',
+        'start-up-test-client',
+        '--client-secret',
+        'start-up-test-secret-0123456789',
+        '--token-url',
+        `${closed}/token`,
+        '--api-url',
+        `${closed}/api`,
+      ],
+    },
+  ])(
+    '$name loads the API client (@srhooks/client/api), not the whole client or contracts package, nor the XML parser',
+    async ({ chunk, args }) => {
+      const closed = `http://127.0.0.1:${await freePort()}`;
+      const loaded = await loadedModules(args(closed), {
+        SRHOOKS_CLIENT_ID: 'start-up-test-client',
+        SRHOOKS_CLIENT_SECRET: 'start-up-test-secret-0123456789',
+        SRHOOKS_API_URL: `${closed}/api`,
+        SRHOOKS_TOKEN_URL: `${closed}/token`,
+      });
+      expect(loaded.some((url) => new RegExp(`/cli/dist/${chunk}-[^/]*\\.js$`).test(url))).toBe(true);
+      expect(
+        loaded.filter(
+          (url) =>
+            /\/(contracts|client)\/dist\/index\.js$/.test(url) ||
+            /\/contracts\/dist\/codec\/xml\.js$/.test(url) ||
+            /\/fast-xml-parser\//.test(url),
+        ),
+      ).toEqual([]);
+      expect(loaded.some((url) => /\/client\/dist\/api\.js$/.test(url))).toBe(true);
+    },
+  );
+});
+
 // The test files share one worker and its module cache (isolate: false in vitest.config.ts); what
 // a file's never-printed-a-secret checks read must be that file's output only. cli.test.ts checks
 // the same, so whichever of the two runs second sees the other's output unless it is emptied.

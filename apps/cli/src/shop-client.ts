@@ -1,4 +1,4 @@
-import type { ShopRenterClient, ShopRenterClientOptions } from '@srhooks/client';
+import type { ShopRenterClient, ShopRenterClientOptions } from '@srhooks/client/api';
 import { resolveShopTarget, type ShopTarget } from './config/resolve-shop.js';
 
 /** Builds the shared ShopRenter client for a resolved shop (the client package is loaded lazily). */
@@ -6,7 +6,7 @@ export async function openShopClient(
   target: ShopTarget,
   options: Pick<ShopRenterClientOptions, 'retry' | 'timeoutMs' | 'tokenRequest'> = {},
 ): Promise<ShopRenterClient> {
-  const { createShopRenterClient } = await import('@srhooks/client');
+  const { createShopRenterClient } = await import('@srhooks/client/api');
   return createShopRenterClient({
     shop: target.shop,
     auth: target.auth,

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,4 +79,17 @@ describe.each([
 it('a DELETE answered 200 with an empty body still succeeds', async () => {
   answer = { contentType: 'application/json', body: '' };
   await expect(client().webhooks.delete('abc')).resolves.toBeUndefined();
+});
+
+// The XML reader is loaded only when an answer is XML (the middleware imports it then): such an
+// answer is still read into the same model as its JSON form.
+it('a 200 with an XML body is read as the same webhook as its JSON form', async () => {
+  const fixtures = new URL('../../../packages/contracts/fixtures/shoprenter/api/webhook/', import.meta.url);
+  const fixture = (name: string) => readFileSync(new URL(name, fixtures), 'utf8');
+  answer = { contentType: 'application/xml; charset=utf-8', body: fixture('response_xml_get_id.xml') };
+  const fromXml = await client().webhooks.get('abc');
+  answer = { contentType: 'application/json', body: fixture('response_json_get_id.json') };
+  const fromJson = await client().webhooks.get('abc');
+  expect(fromXml).toEqual(fromJson);
+  expect(fromXml.event).toBeTruthy();
 });

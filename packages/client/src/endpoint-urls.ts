@@ -1,4 +1,4 @@
-import { isValidShopName } from '@srhooks/contracts';
+import { isValidShopName } from '@srhooks/contracts/receiver-path';
 import { InputError } from './errors.js';
 
 /** FACTS.md §1: the current API ("API2"), the OAuth token endpoint and the legacy Basic-auth API. */

@@ -1,4 +1,4 @@
-import { INNER_ERROR_CODES, isInnerErrorCode } from '@srhooks/contracts';
+import { INNER_ERROR_CODES, isInnerErrorCode } from '@srhooks/contracts/schemas/api-error';
 import { DEFAULT_API_URL } from './endpoint-urls.js';
 import {
   type ApiErrorDetails,

@@ -1,4 +1,4 @@
-import { SCOPES } from '@srhooks/contracts';
+import { SCOPES } from '@srhooks/contracts/schemas/token';
 
 /**
  * Which OAuth scope a request needs (FACTS.md §1; contracts' `fixtures/shoprenter/api/scopes.json`):

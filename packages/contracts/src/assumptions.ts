@@ -33,7 +33,7 @@ export const SHOP_DELIVERY_RETRIES = 0;
  * [A17] The XML delivery (a subscription with `type: "xml"`) has the same tree as the JSON one
  * (`<orders><order>…`, one element per field, lists as repeated elements); see `codec/xml.ts`.
  */
-export { XML_LIST_ELEMENTS } from './codec/xml.js';
+export { XML_LIST_ELEMENTS } from './codec/xml-lists.js';
 
 /**
  * [A18] Outer ids: which characters ShopRenter accepts is not documented; srhooks allows 1–200

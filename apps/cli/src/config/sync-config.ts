@@ -3,7 +3,7 @@ import {
   type WebhookSpec,
   type WebhookSpecEntry,
   WebhookSpecEntrySchema,
-} from '@srhooks/client';
+} from '@srhooks/client/api';
 import {
   isUsableSecret,
   isValidShopName,

@@ -38,14 +38,16 @@ function invalidClient(reply: FastifyReply, hint?: string): FastifyReply {
  * 200 `{token_type, expires_in, access_token}`, 401 `invalid_client`, 400 `invalid_request` with `hint`.
  */
 export function registerTokenRoute(app: FastifyInstance, state: SandboxState): void {
-  // The public key of the RS256 tokens (assumptions.ts [A9]: ShopRenter documents no key set).
-  const jwks = publicJwks(state.tokenKey);
-  app.get(JWKS_PATH, async (_request, reply) =>
-    reply
+  // The public key of the RS256 tokens (assumptions.ts [A9]: ShopRenter documents no key set),
+  // computed on the first request (the key itself is made when first needed).
+  let jwks: ReturnType<typeof publicJwks> | null = null;
+  app.get(JWKS_PATH, async (_request, reply) => {
+    jwks ??= publicJwks(state.tokenKey);
+    return reply
       .type('application/json')
       .header('cache-control', 'public, max-age=300')
-      .send(JSON.stringify(await jwks)),
-  );
+      .send(JSON.stringify(await jwks));
+  });
 
   app.post<{ Params: { shop: string } }>('/:shop/app/token', async (request, reply) => {
     const shop = state.findShop(request.params.shop);

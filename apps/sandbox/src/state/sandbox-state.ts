@@ -52,7 +52,8 @@ export type LogFn = (details: Record<string, unknown>, message: string) => void;
  */
 export class SandboxState {
   /** The RS256 key pair tokens are signed with (made at start; kept in the data file, if any). */
-  readonly tokenKey: TokenSigningKey;
+  /** The RS256 token key: the persisted one, or one generated on first use (see {@link tokenKey}). */
+  #tokenKey: TokenSigningKey | null;
   readonly rateLimiter: SlidingWindowRateLimiter | undefined;
   readonly dispatcher: DeliveryDispatcher;
   readonly simulator: ShopSimulator;
@@ -63,14 +64,21 @@ export class SandboxState {
   private readonly unconfigured: Record<string, Partial<ShopData>> = {};
   private readonly store: JsonFileStore<PersistedSandbox> | undefined;
 
+  /**
+   * The key tokens are signed with. A new 2048-bit RSA key costs about 0.2 s of CPU, so it is made
+   * when first needed (a token, the key set, a token check, saving the data file), not at start.
+   */
+  get tokenKey(): TokenSigningKey {
+    this.#tokenKey ??= generateSigningKey();
+    return this.#tokenKey;
+  }
+
   constructor(
     readonly options: ResolvedSandboxOptions,
     log: LogFn = () => {},
   ) {
     const persisted = options.dataFile ? JsonFileStore.read(options.dataFile, isPersistedSandbox) : undefined;
-    this.tokenKey = persisted?.signingKeyPem
-      ? signingKeyFromPem(persisted.signingKeyPem)
-      : generateSigningKey();
+    this.#tokenKey = persisted?.signingKeyPem ? signingKeyFromPem(persisted.signingKeyPem) : null;
     for (const seed of options.shops) {
       const saved = persisted?.shops[seed.name];
       this.shops.set(seed.name, {

@@ -1,4 +1,4 @@
-import { TokenErrorBodySchema, TokenResponseSchema } from '@srhooks/contracts';
+import { TokenErrorBodySchema, TokenResponseSchema } from '@srhooks/contracts/schemas/token';
 import { retryDelayMs } from '../backoff.js';
 import { TokenError } from '../errors.js';
 import { parseJson } from '../http/parse-json.js';

@@ -1,4 +1,4 @@
-import { readXmlDocument } from '@srhooks/contracts';
+import { readXmlDocument } from '@srhooks/contracts/xml';
 
 const LINK_KEYS = new Set(['first', 'previous', 'next', 'last']);
 const MAX_DEPTH = 64;
@@ -34,7 +34,4 @@ function reshape(value: unknown, key: string | undefined): unknown {
   return value;
 }
 
-export function isXmlContentType(contentType: string | null): boolean {
-  if (!contentType) return false;
-  return /^(application|text)\/([\w.+-]+\+)?xml\b/i.test(contentType.trim());
-}
+export { isXmlContentType } from './xml-content-type.js';

@@ -1,15 +1,17 @@
-import { isXmlContentType, xmlResponseToJson } from '../http/xml-response.js';
+import { isXmlContentType } from '../http/xml-content-type.js';
 import type { FetchMiddleware } from './types.js';
 
 /**
  * ShopRenter answers XML unless asked for JSON (FACTS.md §2). We always ask for JSON, but if a
  * server answers XML anyway, its body is converted here so the rest of the client sees JSON.
  * An XML body that cannot be read is passed through as text (error reporting still sees it).
+ * The XML reader (contracts' codec and its XML parser) is loaded only when an XML answer comes.
  */
 export function xmlToJsonMiddleware(): FetchMiddleware {
   return (next) => async (request) => {
     const response = await next(request);
     if (!isXmlContentType(response.headers.get('content-type'))) return response;
+    const { xmlResponseToJson } = await import('../http/xml-response.js');
     const text = await response.text();
     let json: string;
     try {

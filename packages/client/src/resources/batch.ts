@@ -1,4 +1,8 @@
-import { BATCH_METHODS, BATCH_RECOMMENDED_REQUESTS, BatchResponseSchema } from '@srhooks/contracts';
+import {
+  BATCH_METHODS,
+  BATCH_RECOMMENDED_REQUESTS,
+  BatchResponseSchema,
+} from '@srhooks/contracts/schemas/batch';
 import { errorFromResponse } from '../error-from-response.js';
 import { InputError, ShopRenterApiError } from '../errors.js';
 import { parseBody, unwrap } from '../http/api-call.js';

@@ -1,10 +1,10 @@
 import {
-  isFullItem,
   type NewsletterSubscriber,
   NewsletterSubscriberCollectionSchema,
   type NewsletterSubscriberSearchParams,
   NewsletterSubscriberSearchParamsSchema,
-} from '@srhooks/contracts';
+} from '@srhooks/contracts/schemas/newsletter-subscriber';
+import { isFullItem } from '@srhooks/contracts/schemas/order-search';
 import { InputError, ValidationError } from '../errors.js';
 import { parseBody, unwrap } from '../http/api-call.js';
 import type { CallOptions, ResourceContext } from './context.js';

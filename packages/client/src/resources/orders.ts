@@ -1,13 +1,12 @@
+import { type Order, OrderSchema } from '@srhooks/contracts/schemas/order';
 import {
   isFullItem,
-  type Order,
   OrderCollectionSchema,
   OrderHistoryCollectionSchema,
   type OrderHistoryEntry,
-  OrderSchema,
   type OrderSearchParams,
   OrderSearchParamsSchema,
-} from '@srhooks/contracts';
+} from '@srhooks/contracts/schemas/order-search';
 import { InputError, ShopRenterApiError, ValidationError } from '../errors.js';
 import { parseBody, unwrap } from '../http/api-call.js';
 import type { BatchFunction } from './batch.js';

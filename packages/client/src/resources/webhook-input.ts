@@ -1,16 +1,15 @@
+import { validateFields } from '@srhooks/contracts/catalogue';
+import { FieldNotAvailableError } from '@srhooks/contracts/errors';
 import {
   DELAY_UNITS,
   DELIVERY_FORMATS,
   type DelayUnit,
   type DeliveryFormat,
-  FieldNotAvailableError,
   isWebhookEvent,
-  validateFields,
   WEBHOOK_EVENTS,
   type WebhookEvent,
-  type WebhookInput,
-  WebhookInputSchema,
-} from '@srhooks/contracts';
+} from '@srhooks/contracts/events';
+import { type WebhookInput, WebhookInputSchema } from '@srhooks/contracts/schemas/webhook';
 import { assertSecureUrl } from '../endpoint-urls.js';
 import { InputError } from '../errors.js';
 

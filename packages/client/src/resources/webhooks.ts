@@ -6,7 +6,7 @@ import {
   type WebhookInput,
   WebhookRawSchema,
   WebhookResponseSchema,
-} from '@srhooks/contracts';
+} from '@srhooks/contracts/schemas/webhook';
 import { InputError, ValidationError } from '../errors.js';
 import { parseBody, unwrap } from '../http/api-call.js';
 import type { CallOptions, ResourceContext } from './context.js';

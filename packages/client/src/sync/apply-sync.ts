@@ -1,4 +1,4 @@
-import { type Webhook, WebhookResponseSchema } from '@srhooks/contracts';
+import { type Webhook, WebhookResponseSchema } from '@srhooks/contracts/schemas/webhook';
 import { ShopRenterError } from '../errors.js';
 import type { BatchFunction, BatchRequestInput } from '../resources/batch.js';
 import { specToWebhookInput } from '../resources/webhook-input.js';

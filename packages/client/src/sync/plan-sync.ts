@@ -1,4 +1,4 @@
-import type { Webhook } from '@srhooks/contracts';
+import type { Webhook } from '@srhooks/contracts/schemas/webhook';
 import { InputError } from '../errors.js';
 import {
   type ResolvedWebhookSpec,

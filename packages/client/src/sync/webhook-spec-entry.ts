@@ -1,4 +1,4 @@
-import { DELAY_UNITS, DELIVERY_FORMATS, WEBHOOK_EVENTS } from '@srhooks/contracts';
+import { DELAY_UNITS, DELIVERY_FORMATS, WEBHOOK_EVENTS } from '@srhooks/contracts/events';
 import { z } from 'zod';
 import type { WebhookSpec } from '../resources/webhook-input.js';
 

@@ -21,7 +21,7 @@ import {
   writeMultipartFormData,
 } from './multipart.js';
 import { encodePhpJson, PhpJsonEncodeError } from './php-json.js';
-import { writeXmlDocument, XmlWriteError } from './xml.js';
+import { writeXmlDocument, XmlWriteError } from './xml-writer.js';
 
 export interface EncodeDeliveryOptions {
   readonly format: DeliveryFormat;

@@ -1,4 +1,4 @@
-import type { ShopRenterClient, WebhookSpec } from '@srhooks/client';
+import type { ShopRenterClient, WebhookSpec } from '@srhooks/client/api';
 import type { Webhook } from '@srhooks/contracts';
 import { dedupeFieldsWarning } from '@srhooks/contracts/dedupe-key';
 import { usageError } from '../../cli-error.js';

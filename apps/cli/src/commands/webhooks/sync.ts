@@ -1,4 +1,4 @@
-import type { SyncReport, SyncStepResult } from '@srhooks/client';
+import type { SyncReport, SyncStepResult } from '@srhooks/client/api';
 import { dedupeFieldsWarning } from '@srhooks/contracts/dedupe-key';
 import { EXIT_CODES, type ExitCode, usageError } from '../../cli-error.js';
 import { defineCommand } from '../../command.js';

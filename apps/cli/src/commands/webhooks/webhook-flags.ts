@@ -1,4 +1,4 @@
-import { checkDeliveryUrl, type WebhookSpec } from '@srhooks/client';
+import { checkDeliveryUrl, type WebhookSpec } from '@srhooks/client/api';
 import type { Webhook } from '@srhooks/contracts';
 import { validateFields } from '@srhooks/contracts/catalogue';
 import {

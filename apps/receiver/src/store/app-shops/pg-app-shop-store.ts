@@ -1,5 +1,6 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { refreshEventStatusSql } from '../event-status-sql.js';
+import { pgDriver } from '../postgres/pg-driver.js';
 import { mapPgError } from '../postgres/pg-errors.js';
 import { StoreUnavailableError } from '../store-errors.js';
 import type {
@@ -64,7 +65,7 @@ export class PgAppShopStore implements AppShopStore {
   constructor(options: { url: string; schema: string | null }) {
     this.#url = options.url;
     this.#schema = options.schema;
-    this.#pool = new pg.Pool({
+    this.#pool = new (pgDriver().Pool)({
       connectionString: options.url,
       max: 2,
       connectionTimeoutMillis: 5000,
@@ -241,7 +242,7 @@ export class PgAppShopStore implements AppShopStore {
     if (this.#closed) throw new StoreUnavailableError('the app shop store is closed');
     const waitMs = Math.max(1, Math.floor(options.waitMs ?? INSTALL_LOCK_WAIT_MS));
     const name = installLockName(this.#schema, shop);
-    const client = new pg.Client({
+    const client = new (pgDriver().Client)({
       connectionString: this.#url,
       connectionTimeoutMillis: 5000,
       // lock_timeout ends the wait on the server; this ends it when the server cannot be heard.

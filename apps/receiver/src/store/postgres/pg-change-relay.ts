@@ -14,8 +14,9 @@
  * poll); it reconnects by itself with backoff.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import type { StoreChange } from '../store.js';
+import { pgDriver } from './pg-driver.js';
 
 /** Payloads stay under PostgreSQL's limit (8000 bytes) with room for the envelope. */
 const MAX_PAYLOAD_BYTES = 7800;
@@ -180,7 +181,7 @@ export class PgChangeRelay {
 
   async #connect(): Promise<void> {
     if (this.#closed) return;
-    const client = new pg.Client({
+    const client = new (pgDriver().Client)({
       connectionString: this.#options.url,
       connectionTimeoutMillis: this.#options.connectTimeoutMs,
       keepAlive: true,

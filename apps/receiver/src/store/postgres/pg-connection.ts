@@ -6,12 +6,13 @@
  * COMMIT). `PgConnection` is the small internal context the ingest, job, read and admin modules share
  * with `PgStore`; it is not part of the store's public API.
  */
-import pg from 'pg';
+import type pg from 'pg';
 import type { Row, RowCodec } from '../row-mapping.js';
 import { dollarParams, type SqlDialect } from '../sql-params.js';
 import type { StoreChange, StoreStats } from '../store.js';
 import { StoreUnavailableError } from '../store-errors.js';
 import { emptyStoreStats, recordCommit } from '../store-stats.js';
+import { pgDriver } from './pg-driver.js';
 import { isPgUnavailable, mapPgError } from './pg-errors.js';
 import { applyPgMigrations, type MigrationProgress, PG_MIGRATIONS } from './pg-migrations.js';
 import { ensurePgSearchIndex, type PgSearchIndexStatus } from './pg-search-index.js';
@@ -76,15 +77,33 @@ export function cleanTextRunner(target: pg.Pool | pg.PoolClient | pg.Client): Sq
  * ended the process. This listener stays for the client's whole life; the error is kept, so the
  * client is released as broken (the pool drops it and opens a fresh one for the next caller).
  */
-export class StoreClient extends pg.Client {
-  lostWith: unknown = null;
+export interface StoreClient extends pg.Client {
+  /** The error the connection was lost with; null while it holds. */
+  lostWith: unknown;
+}
 
-  constructor(config?: pg.ClientConfig) {
-    super(config);
-    this.on('error', (error) => {
-      this.lostWith ??= error;
-    });
-  }
+type StoreClientClass = new (config?: pg.ClientConfig) => StoreClient;
+
+let madeStoreClientClass: StoreClientClass | null = null;
+
+/** The {@link StoreClient} class (it extends the driver's Client, so it is made on first use). */
+export function storeClientClass(): StoreClientClass {
+  madeStoreClientClass ??= class StoreClient extends pgDriver().Client {
+    lostWith: unknown = null;
+
+    constructor(config?: pg.ClientConfig) {
+      super(config);
+      this.on('error', (error) => {
+        this.lostWith ??= error;
+      });
+    }
+  };
+  return madeStoreClientClass;
+}
+
+/** A new, unconnected {@link StoreClient}. */
+export function newStoreClient(config?: pg.ClientConfig): StoreClient {
+  return new (storeClientClass())(config);
 }
 
 /**
@@ -144,7 +163,7 @@ export class PgConnection {
     this.#migrationCheckMs = options.migrationCheckMs ?? 15_000;
     const connectTimeoutMs = options.connectTimeoutMs ?? 2000;
     /** pg-pool uses one timeout for both queueing and connecting; this client keeps the connect one short. */
-    class PooledStoreClient extends StoreClient {
+    class PooledStoreClient extends storeClientClass() {
       constructor(config?: pg.ClientConfig) {
         super({ ...config, connectionTimeoutMillis: connectTimeoutMs });
       }
@@ -162,7 +181,7 @@ export class PgConnection {
       application_name: 'srhooks-receiver',
       ...(sessionOptions.length === 0 ? {} : { options: sessionOptions.join(' ') }),
     };
-    this.pool = new pg.Pool({
+    this.pool = new (pgDriver().Pool)({
       ...this.clientConfig,
       max: options.poolSize ?? 10,
       Client: PooledStoreClient,
@@ -226,7 +245,7 @@ export class PgConnection {
    */
   #startSearchIndex(): Promise<PgSearchIndexStatus> {
     const { query_timeout: _none, ...config } = this.clientConfig;
-    const client = new StoreClient(config);
+    const client = newStoreClient(config);
     return new Promise<PgSearchIndexStatus>((resolve) => {
       const done = (async (): Promise<PgSearchIndexStatus> => {
         try {

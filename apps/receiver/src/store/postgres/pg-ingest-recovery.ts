@@ -8,7 +8,7 @@
  */
 import type pg from 'pg';
 import type { Row } from '../row-mapping.js';
-import { type PgConnection, StoreClient } from './pg-connection.js';
+import { newStoreClient, type PgConnection } from './pg-connection.js';
 import {
   type DeliveryOutcome,
   type DeliveryWrite,
@@ -79,7 +79,7 @@ export async function recoverLostWrites<W extends LostWrite>(
 ): Promise<DeliveryOutcome[]> {
   // A connection of its own, not the pool's: when every backend was terminated at once, the pool may
   // still hold idle connections whose loss it has not noticed yet.
-  const client = new StoreClient(conn.clientConfig);
+  const client = newStoreClient(conn.clientConfig);
   try {
     let committed: Map<string, Array<string | null>>;
     try {

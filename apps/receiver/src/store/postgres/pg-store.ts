@@ -49,7 +49,7 @@ import {
 } from '../store-errors.js';
 import * as admin from './pg-admin.js';
 import { PgChangeRelay, type RelayStats } from './pg-change-relay.js';
-import { at, PgConnection, type PgStoreCreated, StoreClient } from './pg-connection.js';
+import { at, newStoreClient, PgConnection, type PgStoreCreated, type StoreClient } from './pg-connection.js';
 import { isPgUnavailable, mapPgError } from './pg-errors.js';
 import { PgIngest } from './pg-ingest.js';
 import { type JobClock, PgJobs } from './pg-jobs.js';
@@ -346,7 +346,7 @@ export class PgStore implements Store {
     const name = recovery.reconcileLockName(this.schema, shop);
     const closed = () => new StoreUnavailableError('the PostgreSQL store is closed');
     if (this.#conn.closed) throw closed();
-    const client = new StoreClient(this.#conn.clientConfig);
+    const client = newStoreClient(this.#conn.clientConfig);
     this.#reconcileLockClients.add(client);
     try {
       try {

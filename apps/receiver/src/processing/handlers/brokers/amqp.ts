@@ -16,8 +16,9 @@
  * was closed): one that times out drops the connection the same way. RabbitMQ's own heartbeat (the
  * server's proposal, 60 s by default, or `?heartbeat=` in the URL) stays on beside it.
  */
-import { type ChannelModel, type ConfirmChannel, connect, type RecoveringChannelModel } from 'amqplib';
+import type { ChannelModel, ConfirmChannel, RecoveringChannelModel } from 'amqplib';
 import type { Logger } from 'pino';
+import { lazyDependency } from '../../../lazy-dependency.js';
 import type { ClaimedJob } from '../../../store/store.js';
 import { describeError, type HandlerOutcome } from '../../handler-outcome.js';
 import { BrokerConnectionState, type BrokerErrorCode, brokerHostPort } from './broker-connection.js';
@@ -26,6 +27,9 @@ import { DEFAULT_PROBE_INTERVAL_MS, LivenessProbe } from './broker-liveness.js';
 import { brokerMessage, renderTemplate } from './broker-message.js';
 import { redactUrl, scrubSecrets } from './env-reference.js';
 import { BrokerTimeoutError, withTimeout } from './with-timeout.js';
+
+/** The AMQP client, loaded when a handler first connects (a receiver without an amqp handler never loads it). */
+const amqplib = lazyDependency<typeof import('amqplib')>('amqplib');
 
 export const DEFAULT_AMQP_ROUTING_KEY = '{shop}.{event}';
 
@@ -83,7 +87,7 @@ export function createAmqpHandler(options: AmqpHandlerOptions): BrokerHandler {
   };
 
   const open = async (): Promise<RecoveringChannelModel> => {
-    const created = await connect(options.url, {
+    const created = await amqplib().connect(options.url, {
       timeout: timeoutMs,
       clientProperties: { connection_name: `srhooks-receiver/${options.name}` },
       recovery: {

@@ -15,9 +15,10 @@
  * that reason. A failed attempt says which of the causes it was (see {@link publishFailure}): NATS
  * unreachable, no stream for the subject, or no acknowledgement in time.
  */
-import { type JetStreamClient, jetstream, jetstreamManager, StorageType } from '@nats-io/jetstream';
-import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
+import type { JetStreamClient } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
+import { lazyDependency } from '../../../lazy-dependency.js';
 import type { ClaimedJob } from '../../../store/store.js';
 import { describeError, type HandlerOutcome } from '../../handler-outcome.js';
 import { BrokerConnectionState, type BrokerErrorCode, brokerHostPort } from './broker-connection.js';
@@ -26,6 +27,10 @@ import { DEFAULT_PROBE_INTERVAL_MS, LivenessProbe } from './broker-liveness.js';
 import { brokerMessage, renderTemplate } from './broker-message.js';
 import { redactUrl, scrubSecrets } from './env-reference.js';
 import { BrokerTimeoutError, withTimeout } from './with-timeout.js';
+
+/** The NATS client, loaded when a handler first connects (a receiver without a nats handler never loads it). */
+const natsTransport = lazyDependency<typeof import('@nats-io/transport-node')>('@nats-io/transport-node');
+const natsJetStream = lazyDependency<typeof import('@nats-io/jetstream')>('@nats-io/jetstream');
 
 export const DEFAULT_NATS_SUBJECT = 'shoprenter.{shop}.{event}';
 
@@ -94,7 +99,7 @@ export function createNatsHandler(options: NatsHandlerOptions): BrokerHandler {
   });
 
   const open = async (): Promise<NatsSession> => {
-    const nc = await connect({
+    const nc = await natsTransport().connect({
       servers: options.servers,
       name: `srhooks-receiver/${options.name}`,
       ...(options.user === undefined ? {} : { user: options.user }),
@@ -131,7 +136,11 @@ export function createNatsHandler(options: NatsHandlerOptions): BrokerHandler {
       }
     }
     if (current()) state.up();
-    return { nc, js: jetstream(nc), ...(existingStream === undefined ? {} : { existingStream }) };
+    return {
+      nc,
+      js: natsJetStream().jetstream(nc),
+      ...(existingStream === undefined ? {} : { existingStream }),
+    };
   };
 
   const connection$ = (): Promise<NatsSession> => {
@@ -226,7 +235,7 @@ export function createNatsHandler(options: NatsHandlerOptions): BrokerHandler {
       if (error instanceof EnsureStreamError) return fail(error.message, 'broker_rejected');
       return fail(unreachable(where, describeError(error)), 'broker_unreachable');
     }
-    const h = headers();
+    const h = natsTransport().headers();
     h.set('content-type', 'application/json');
     h.set('srhooks-type', message.type);
     h.set('srhooks-shop', message.shop);
@@ -320,7 +329,7 @@ async function ensureStream(
   template: string,
   timeoutMs: number,
 ): Promise<string[] | undefined> {
-  const jsm = await jetstreamManager(nc, { timeout: timeoutMs });
+  const jsm = await natsJetStream().jetstreamManager(nc, { timeout: timeoutMs });
   let existing: string[] | undefined;
   try {
     existing = (await jsm.streams.info(spec.name)).config.subjects ?? [];
@@ -335,7 +344,10 @@ async function ensureStream(
     ...(spec.duplicateWindowMs === undefined ? {} : { duplicate_window: spec.duplicateWindowMs * 1_000_000 }),
     ...(spec.storage === undefined
       ? {}
-      : { storage: spec.storage === 'memory' ? StorageType.Memory : StorageType.File }),
+      : {
+          storage:
+            spec.storage === 'memory' ? natsJetStream().StorageType.Memory : natsJetStream().StorageType.File,
+        }),
   });
   return undefined;
 }

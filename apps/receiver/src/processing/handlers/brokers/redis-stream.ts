@@ -15,8 +15,9 @@
  * `probeIntervalMs`: a PING that times out drops the client the same way, and the next probe opens a
  * new one (a dropped client has nobody else to reconnect it until a job comes).
  */
-import { Redis, ReplyError } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { lazyDependency } from '../../../lazy-dependency.js';
 import type { ClaimedJob } from '../../../store/store.js';
 import { describeError, type HandlerOutcome } from '../../handler-outcome.js';
 import { BrokerConnectionState, type BrokerErrorCode, brokerHostPort } from './broker-connection.js';
@@ -25,6 +26,9 @@ import { DEFAULT_PROBE_INTERVAL_MS, LivenessProbe } from './broker-liveness.js';
 import { brokerMessage, renderTemplate } from './broker-message.js';
 import { redactUrl, scrubSecrets } from './env-reference.js';
 import { BrokerTimeoutError, withTimeout } from './with-timeout.js';
+
+/** The Redis client, loaded when a handler first connects (a receiver without a redis-stream handler never loads it). */
+const ioredis = lazyDependency<typeof import('ioredis')>('ioredis');
 
 export const DEFAULT_REDIS_STREAM_KEY = 'shoprenter:{shop}:{event}';
 
@@ -58,7 +62,7 @@ export function createRedisStreamHandler(options: RedisStreamHandlerOptions): Br
 
   const client$ = (): Redis => {
     if (client) return client;
-    const created = new Redis(options.url, {
+    const created = new (ioredis().Redis)(options.url, {
       lazyConnect: true,
       enableOfflineQueue: false,
       connectTimeout: timeoutMs,
@@ -202,6 +206,6 @@ function timedOut(error: unknown): boolean {
 function redisErrorCode(error: unknown, phase: 'connect' | 'command', ready: boolean): BrokerErrorCode {
   if (phase === 'connect') return 'broker_unreachable';
   if (timedOut(error)) return 'broker_timeout';
-  if (error instanceof ReplyError) return 'broker_rejected';
+  if (error instanceof ioredis().ReplyError) return 'broker_rejected';
   return ready ? 'broker_error' : 'broker_unreachable';
 }
