@@ -348,7 +348,7 @@ export class PgConnection {
    */
   async #applyMigrations(onProgress?: (progress: MigrationProgress) => void): Promise<void> {
     const { query_timeout: _none, ...config } = this.clientConfig;
-    const client = new StoreClient({ ...config, keepAliveInitialDelayMillis: 10_000 });
+    const client = newStoreClient({ ...config, keepAliveInitialDelayMillis: 10_000 });
     let watchdog: { stop(): void } | null = null;
     try {
       await client.connect();
