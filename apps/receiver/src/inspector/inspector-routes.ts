@@ -417,6 +417,12 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
       ...(form.to ? { to: new Date(form.to) } : {}),
     });
     request.log.info({ jobs: jobs.length }, 'dead letters replayed from the inspector');
-    return reply.redirect(`${base}/dead-letters`, 303);
+    // Back to the filter replayed, saying how many were queued.
+    const back = new URLSearchParams();
+    if (form.handler) back.set('handler', form.handler);
+    if (form.from) back.set('from', form.from);
+    if (form.to) back.set('to', form.to);
+    back.set('replayed', String(jobs.length));
+    return reply.redirect(`${base}/dead-letters?${back.toString()}`, 303);
   });
 };
