@@ -32,6 +32,7 @@ import {
 } from './delivery-list-page.js';
 import {
   type DetailContext,
+  type DisabledHandler,
   deliveryContent,
   eventSection,
   NOTICES,
@@ -297,8 +298,19 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
     request: FastifyRequest,
     reveal: boolean,
     handlers: readonly string[] = [],
+    disabledHandlers: ReadonlyMap<string, DisabledHandler> = new Map(),
   ): DetailContext {
-    return { base, reveal, session: sessionOf(request), configuredHandlers: handlers };
+    return { base, reveal, session: sessionOf(request), configuredHandlers: handlers, disabledHandlers };
+  }
+
+  /** The handlers disabled now: the page says their waiting jobs wait for `enable`, not when they run next. */
+  async function disabledHandlers(): Promise<Map<string, DisabledHandler>> {
+    const handlers = await operations.listHandlers();
+    return new Map(
+      handlers
+        .filter((handler) => handler.disabled)
+        .map((handler) => [handler.name, { disabledBy: handler.disabledBy, changedAt: handler.changedAt }]),
+    );
   }
 
   function configuredHandlers(event: EventDetail): readonly string[] {
@@ -314,7 +326,7 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
     );
     const delivery = await operations.getDelivery(id);
     const events = await Promise.all(delivery.events.map((event) => operations.getEvent(event.id)));
-    const context = detailContext(request, query.reveal === '1');
+    const context = detailContext(request, query.reveal === '1', [], await disabledHandlers());
     return page(
       reply,
       request,
@@ -329,7 +341,7 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
     const { id } = parseRequestPart(IdParamsSchema, 'params', request.params);
     const reveal = parseRequestPart(RevealSchema, 'query', request.query).reveal === '1';
     const event = await operations.getEvent(id);
-    const context = detailContext(request, reveal, configuredHandlers(event));
+    const context = detailContext(request, reveal, configuredHandlers(event), await disabledHandlers());
     return reply.type(HTML_TYPE).send(eventSection(event, context).value);
   });
 
