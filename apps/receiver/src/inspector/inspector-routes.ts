@@ -61,6 +61,13 @@ const ERROR_HEADINGS: Record<number, string> = {
   413: 'Too large',
   429: 'Too many attempts',
 };
+/** The heading of a refused action's page (a POST form's route, by its end), unless its status has one. */
+const ACTION_HEADINGS: Record<string, string> = {
+  '/deliveries/:id/reprocess': 'Not re-processed',
+  '/events/:id/replay': 'Not replayed',
+  '/events/:id/release': 'Not released',
+  '/dead-letters/replay': 'Not replayed',
+};
 const HTML_TYPE = 'text/html; charset=utf-8';
 
 const RevealFlagSchema = z.literal('1', { error: 'must be 1 (show personal data) or absent' }).optional();
@@ -125,12 +132,21 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
     message: string,
   ): FastifyReply {
     reply.code(status);
+    const route = request.routeOptions.url ?? '';
+    const action =
+      request.method === 'POST'
+        ? Object.entries(ACTION_HEADINGS).find(([path]) => route.endsWith(path))?.[1]
+        : undefined;
+    const id = (request.params as { id?: unknown } | undefined)?.id;
+    // A page about one delivery (or an action on it) leads back to that delivery, not only to the list.
+    const delivery =
+      typeof id === 'string' && /^dlv_[0-9a-z]+$/.test(id) && route.includes('/deliveries/:id') ? id : null;
     return page(
       reply,
       request,
       'error',
       'Error',
-      html`<h1>${ERROR_HEADINGS[status] ?? 'Something went wrong'}</h1><p class="notice error">${message}</p><p><a href="${base}">Back to the deliveries</a></p>`,
+      html`<h1>${ERROR_HEADINGS[status] ?? action ?? 'Something went wrong'}</h1><p class="notice error">${message}</p><p>${delivery ? html`<a href="${base}/deliveries/${delivery}">Back to delivery ${delivery}</a> · ` : ''}<a href="${base}">Back to the deliveries</a></p>`,
     );
   }
 
