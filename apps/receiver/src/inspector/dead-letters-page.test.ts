@@ -192,6 +192,12 @@ describe('dead-letters page after "Replay all"', () => {
     expect(text).toContain('<option value="audit" selected>');
     expect(await receiver.app.store.countDeadLetters({ handler: 'audit' })).toBe(0);
     expect(await receiver.app.store.countDeadLetters({ handler: 'log' })).toBe(3);
+    const one = await fetch(`${receiver.baseUrl}/ui/dead-letters?handler=log&replayed=1`, {
+      headers: { cookie: browser.cookie },
+    }).then((answer) => answer.text());
+    expect(one).toContain(
+      'Replay queued: 1 dead letter of this filter runs again now; its new attempt appears on its delivery&#39;s page',
+    );
   });
 
   it('refuses a replayed count that is not a whole number (the query carries no text of its own)', async () => {

@@ -105,7 +105,7 @@ export function deadLettersContent(input: DeadLettersPageInput): SafeHtml {
   const replayedNotice =
     query.replayed === undefined
       ? ''
-      : html`<p class="notice ok" role="status">Replay queued: ${plural(query.replayed, 'dead letter')}${filtered ? ' of this filter' : ''} run again now; ${query.replayed === 1 ? 'its' : 'their'} new attempts appear on ${query.replayed === 1 ? 'its delivery' : 'their deliveries'}' pages (a job of a disabled handler waits until the handler is enabled).</p>`;
+      : html`<p class="notice ok" role="status">Replay queued: ${plural(query.replayed, 'dead letter')}${filtered ? ' of this filter' : ''} ${query.replayed === 1 ? "runs again now; its new attempt appears on its delivery's page" : "run again now; their new attempts appear on their deliveries' pages"} (a job of a disabled handler waits until the handler is enabled).</p>`;
   return html`<h1>Dead letters</h1>
 ${replayedNotice}
 <form class="filters panel" method="get" action="${base}/dead-letters">
