@@ -32,6 +32,8 @@ export interface DisabledHandler {
 /** Fixed messages for `?notice=` after a POST (the query never carries text of its own). */
 export const NOTICES = {
   replayed: 'Replay queued: the job runs again now; its attempt appears below.',
+  'replayed-waiting':
+    'Replay queued, but its handler is disabled: the job waits until the handler is enabled (see below).',
   released: 'Event released: its jobs run now.',
   reprocessed: 'Delivery re-processed: its events were stored and their jobs queued.',
 } as const;

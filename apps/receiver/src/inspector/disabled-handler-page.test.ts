@@ -10,6 +10,7 @@ import {
   order,
   orderDelivery,
   postDelivery,
+  postFormAsBrowser,
   startAdminReceiver,
 } from '../admin/test-support/admin-test-receiver.js';
 import type { TestReceiver } from '../test-support/test-receiver.js';
@@ -17,10 +18,12 @@ import type { TestReceiver } from '../test-support/test-receiver.js';
 describe('delivery page: a job of a disabled handler', () => {
   let receiver: TestReceiver;
   let cookie = '';
+  let browser: Awaited<ReturnType<typeof loginAsBrowser>>;
 
   beforeAll(async () => {
     receiver = await startAdminReceiver({}, { worker: true, logWrite: () => {} });
-    ({ cookie } = await loginAsBrowser(receiver));
+    browser = await loginAsBrowser(receiver);
+    ({ cookie } = browser);
   });
 
   afterAll(async () => {
@@ -75,5 +78,41 @@ describe('delivery page: a job of a disabled handler', () => {
       })
       .toBe(true);
     expect(await deliveryPage(posted.body.deliveryId)).not.toContain('is disabled');
+  });
+
+  it('a replay of a disabled handler\'s job says the job waits (it said "the job runs again now")', async () => {
+    const posted = await postDelivery(
+      receiver,
+      orderDelivery([order(2, { innerId: '4102', firstname: 'Éva', lastname: 'Kovács' })]),
+    );
+    await expect
+      .poll(async () => (await deliveryPage(posted.body.deliveryId)).includes('finished'), {
+        timeout: 10_000,
+      })
+      .toBe(true);
+    const page = await deliveryPage(posted.body.deliveryId);
+    const eventId = /data-event-id="(evt_[0-9a-z]+)"/.exec(page)?.[1] ?? '';
+    const disabled = await fetch(`${receiver.baseUrl}/admin/api/handlers/log/disable`, {
+      method: 'POST',
+      headers: bearer(),
+    });
+    expect(disabled.status).toBe(200);
+    const replay = await postFormAsBrowser(
+      receiver,
+      browser,
+      `/ui/events/${eventId}/replay`,
+      new URLSearchParams({ _csrf: browser.csrfToken, handler: 'log' }),
+    );
+    expect(replay.status).toBe(303);
+    const location = replay.headers.get('location') ?? '';
+    expect(location).toContain('notice=replayed-waiting');
+    const after = await fetch(`${receiver.baseUrl}${location}`, { headers: { cookie } }).then((answer) =>
+      answer.text(),
+    );
+    expect(after).toContain(
+      'Replay queued, but its handler is disabled: the job waits until the handler is enabled (see below).',
+    );
+    expect(after).not.toContain('the job runs again now');
+    await fetch(`${receiver.baseUrl}/admin/api/handlers/log/enable`, { method: 'POST', headers: bearer() });
   });
 });

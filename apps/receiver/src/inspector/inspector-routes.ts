@@ -377,7 +377,13 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
       { eventId: id, handler: handler ?? null, jobs: jobs.length },
       'event replayed from the inspector',
     );
-    return reply.redirect(backToDelivery(event.deliveryId, 'replayed', form.reveal === '1', id), 303);
+    // A job of a disabled handler is queued but waits: the notice must not say it runs now.
+    const disabled = await disabledHandlers();
+    const waiting = jobs.some((job) => disabled.has(job.handler));
+    return reply.redirect(
+      backToDelivery(event.deliveryId, waiting ? 'replayed-waiting' : 'replayed', form.reveal === '1', id),
+      303,
+    );
   });
 
   app.post('/events/:id/release', async (request, reply) => {
