@@ -288,7 +288,13 @@ describe('srhooks dead-letters and events (receiver admin API)', () => {
     expect(first.total).toBe(2);
     expect(first.nextCursor).toMatch(/^dead_/);
     const human = await admin('dead-letters', 'list', '--limit', '1');
-    expect(human.stdout).toContain(`more: srhooks dead-letters list --cursor ${first.nextCursor}\n`);
+    expect(human.stdout).toContain(
+      `more: srhooks dead-letters list --limit 1 --cursor ${first.nextCursor}\n`,
+    );
+    const byHandler = await admin('dead-letters', 'list', '--handler', 'erp', '--limit', '1');
+    expect(byHandler.stdout).toContain(
+      `more: srhooks dead-letters list --handler erp --limit 1 --cursor ${first.nextCursor}\n`,
+    );
     expect(human.stdout).toContain('1 of 2 dead letters;');
     const second = await adminJson('dead-letters', 'list', '--limit', '1', '--cursor', first.nextCursor);
     expect(second.items).toHaveLength(1);
