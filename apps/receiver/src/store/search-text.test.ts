@@ -52,6 +52,13 @@ describe('searchTerms', () => {
     expect(searchTerms('#')).toEqual([]);
   });
 
+  it('takes a lone digit for that digit outside phone numbers (each phone digit is stored as "#d#")', () => {
+    expect(searchTerms('7')).toEqual([[{ outsidePhones: '7' }]]);
+    expect(searchTerms('7 kovacs')).toEqual([[{ outsidePhones: '7' }], ['%kovacs%']]);
+    // two digits never match inside a phone number ("#1#2#"): an ordinary word as before
+    expect(searchTerms('12')).toEqual([['%12%']]);
+  });
+
   it('matches at most 8 terms', () => {
     expect(searchTerms('a b c d e f g h i j')).toHaveLength(8);
   });
