@@ -93,7 +93,7 @@ function jobRow(event: EventDetail, job: JobDetail, context: DetailContext): Saf
   const action = `${context.base}/events/${encodeURIComponent(event.id)}/replay`;
   const disabled = job.status === 'pending' ? context.disabledHandlers?.get(job.handler) : undefined;
   const next = disabled
-    ? html`waits: handler ${job.handler} is disabled ${disabled.disabledBy === 'target' ? 'by its target (HTTP 410 Gone)' : 'by an operator'}${disabled.changedAt ? html` since ${time(disabled.changedAt)}` : ''}; enabling it runs this job (srhooks handlers enable ${job.handler})`
+    ? html`waits: handler ${job.handler} is disabled ${disabled.disabledBy === 'target' ? 'by its target (HTTP 410 Gone)' : 'by an operator'}${disabled.changedAt ? html` since ${time(disabled.changedAt)}` : ''}; ${disabled.disabledBy === 'target' ? 'fix its target, then ' : ''}enabling it runs this job (srhooks handlers enable ${job.handler})`
     : job.status === 'pending' || job.status === 'running'
       ? html`next run ${time(job.runAt)}`
       : job.finishedAt

@@ -115,4 +115,20 @@ describe('delivery page: a job of a disabled handler', () => {
     expect(after).not.toContain('the job runs again now');
     await fetch(`${receiver.baseUrl}/admin/api/handlers/log/enable`, { method: 'POST', headers: bearer() });
   });
+
+  it('a handler its target disabled (410): the job waits until the target is fixed and the handler enabled', async () => {
+    await receiver.app.store.disableHandler('log', {
+      reason: 'HTTP 410 Gone from erp.example.com',
+      by: 'target',
+    });
+    const posted = await postDelivery(
+      receiver,
+      orderDelivery([order(3, { innerId: '4103', firstname: 'Éva', lastname: 'Kovács' })]),
+    );
+    const page = await deliveryPage(posted.body.deliveryId);
+    expect(page).toMatch(
+      /waits: handler log is disabled by its target \(HTTP 410 Gone\) since <time[^>]*>[^<]*<\/time>; fix its target, then enabling it runs this job \(srhooks handlers enable log\)/,
+    );
+    await receiver.app.store.enableHandler('log');
+  });
 });
