@@ -123,6 +123,18 @@ export function withNextPageFlags<Page extends { nextCursor: string | null }>(
   return page;
 }
 
+/** The flags a page was listed with, those given only. */
+function pageFlags(page: object): PageFlag[] {
+  return ((page as { [NEXT_PAGE_FLAGS]?: readonly PageFlag[] })[NEXT_PAGE_FLAGS] ?? []).filter(
+    ([, value]) => value !== undefined && value !== '',
+  );
+}
+
+/** Whether a page was listed with `--cursor`: a later page than the first. */
+export function isLaterPage(page: object): boolean {
+  return pageFlags(page).some(([flag]) => flag === '--cursor');
+}
+
 /** A value as a POSIX shell reads it back: bare when safe, else in single quotes. */
 function shellWord(value: string): string {
   return /^[A-Za-z0-9_.,:@%+=/-]+$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`;
@@ -136,9 +148,7 @@ function shellWord(value: string): string {
  */
 export function moreLine(group: string, page: { nextCursor: string | null }): string[] {
   if (!page.nextCursor) return [];
-  const flags = ((page as { [NEXT_PAGE_FLAGS]?: readonly PageFlag[] })[NEXT_PAGE_FLAGS] ?? []).filter(
-    ([, value]) => value !== undefined && value !== '',
-  );
+  const flags = pageFlags(page).filter(([flag]) => flag !== '--cursor');
   if (flags.some(([flag]) => flag === '--search')) {
     return [
       `more: the same command with --cursor ${page.nextCursor} added (its --search is not repeated here: it may hold personal data)`,
