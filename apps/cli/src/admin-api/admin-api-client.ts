@@ -142,6 +142,17 @@ export async function openAdminApi(
       response.status === 404 &&
       (code === 'http_404' || (code === 'not_found' && !answer.error?.resource))
     ) {
+      const base = baseUrlBefore(receiverUrl);
+      if (base !== null) {
+        const urlSource = receiverUrlSource(options.receiver, env);
+        throw remoteError(
+          `${receiverUrl} is not a receiver's base URL (the admin API is not under it)`,
+          urlSource === 'SRHOOKS_RECEIVER_URL'
+            ? `SRHOOKS_RECEIVER_URL takes the base URL the receiver serves /ui and /admin/api under: set it to ${base}`
+            : `--receiver takes the base URL the receiver serves /ui and /admin/api under: --receiver ${base}`,
+          'no_admin_api',
+        );
+      }
       throw remoteError(
         `${receiverUrl} has no admin API`,
         'start the receiver with SRHOOKS_ADMIN_TOKEN set (at least 16 characters), or check --receiver',
@@ -168,6 +179,23 @@ export async function openAdminApi(
     get: (path, query) => call('GET', path, undefined, query),
     post: (path, body, query) => call('POST', path, body, query),
   };
+}
+
+/**
+ * The receiver's base URL when `url` is one of its pages or API routes as copied from a browser or the
+ * docs (`…/ui`, `…/ui/dead-letters`, `…/admin/api`, `…/admin`): the part before it. Null for any
+ * other URL (a receiver may run under a path prefix of its own, `https://example.com/hooks-rcv`).
+ */
+export function baseUrlBefore(url: string): string | null {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return null;
+  }
+  const match = /^(.*?)\/(?:ui|admin)(?:\/.*)?$/.exec(parsed.pathname);
+  if (!match) return null;
+  return `${parsed.origin}${match[1] ?? ''}`;
 }
 
 /** Where the admin token a command sent came from (named when the receiver refuses it). */

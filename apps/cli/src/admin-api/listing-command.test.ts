@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { createStyle } from '../output/index.js';
-import { type ListingPage, type ListingView, listingQuery, renderListingPage } from './listing-command.js';
+import {
+  type ListingPage,
+  type ListingView,
+  listingQuery,
+  moreLine,
+  renderListingPage,
+  withNextPageFlags,
+} from './listing-command.js';
 
 const record = (id: string, size: number) => ({
   id,
@@ -84,5 +91,32 @@ describe('listingQuery', () => {
   it('leaves out --reveal and the receiver options: they are not filters', () => {
     const query = listingQuery({ reveal: true, receiver: 'http://x', adminToken: 'secret-token' }, {});
     expect(Object.values(query).every((value) => value === undefined)).toBe(true);
+  });
+});
+
+describe('moreLine', () => {
+  it('repeats the filters of the page (quoted for a shell when needed), never a search, which may hold personal data', () => {
+    const flagged = withNextPageFlags(page(rows, 'cur_2'), [
+      ['--shop', 'acme'],
+      ['--status', undefined],
+      ['--from', '2026-03-04T05:06'],
+      ['--limit', 2],
+    ]);
+    expect(moreLine('things', flagged)).toEqual([
+      'more: srhooks things list --shop acme --from 2026-03-04T05:06 --limit 2 --cursor cur_2',
+    ]);
+    expect(JSON.parse(JSON.stringify(flagged))).toEqual(page(rows, 'cur_2'));
+    const quoted = withNextPageFlags(page(rows, 'cur_2'), [['--to', "it's 5"]]);
+    expect(moreLine('things', quoted)).toEqual([
+      `more: srhooks things list --to 'it'\\''s 5' --cursor cur_2`,
+    ]);
+    const searched = withNextPageFlags(page(rows, 'cur_2'), [
+      ['--shop', 'acme'],
+      ['--search', 'kovacs.eva@example.com'],
+    ]);
+    expect(moreLine('things', searched)).toEqual([
+      'more: the same command with --cursor cur_2 added (its --search is not repeated here: it may hold personal data)',
+    ]);
+    expect(moreLine('things', page(rows, null))).toEqual([]);
   });
 });

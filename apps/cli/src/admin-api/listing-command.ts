@@ -60,6 +60,8 @@ export interface Listing<Options extends ListingOptions, Item extends ListedReco
   query(options: Options): Record<string, string | number | undefined>;
   /** An item as printed without `--reveal`. */
   mask(item: Item): Item;
+  /** The flags given, for the next page's command: {@link listingFlags} with the listing's own. */
+  flags(options: Options): PageFlag[];
 }
 
 /** The admin API query of `options`, with a listing's own filters (`extra`) after `status`. */
@@ -94,15 +96,80 @@ export function defineListingCommand<Options extends ListingOptions, Item extend
       const { revealed, value: items } = shown(options.reveal, page.items, (answer) =>
         answer.map((item) => listing.mask(item)),
       );
-      return { receiver: api.receiverUrl, revealed, items, nextCursor: page.nextCursor };
+      return withNextPageFlags(
+        { receiver: api.receiverUrl, revealed, items, nextCursor: page.nextCursor },
+        listing.flags(options),
+      );
     },
     render: (page, style) => renderListingPage(page, listing, style),
   });
 }
 
-/** How to list the next page (`more: srhooks <group> list --cursor …`), none on the last page. */
-export function moreLine(group: string, nextCursor: string | null): string[] {
-  return nextCursor ? [`more: srhooks ${group} list --cursor ${nextCursor}`] : [];
+/** A flag of the command that listed a page, with its value (undefined: not given). */
+export type PageFlag = readonly [flag: string, value: string | number | undefined];
+
+/** Where a page keeps the flags it was listed with: a symbol, never in the `--json` document. */
+const NEXT_PAGE_FLAGS = Symbol('next page flags');
+
+/**
+ * `page` carrying the flags it was listed with (filters and `--limit`, not `--cursor`), for its
+ * `more:` line; not enumerable, so `--json` prints the page as before.
+ */
+export function withNextPageFlags<Page extends { nextCursor: string | null }>(
+  page: Page,
+  flags: readonly PageFlag[],
+): Page {
+  Object.defineProperty(page, NEXT_PAGE_FLAGS, { value: flags, enumerable: false });
+  return page;
+}
+
+/** The flags a page was listed with, those given only. */
+function pageFlags(page: object): PageFlag[] {
+  return ((page as { [NEXT_PAGE_FLAGS]?: readonly PageFlag[] })[NEXT_PAGE_FLAGS] ?? []).filter(
+    ([, value]) => value !== undefined && value !== '',
+  );
+}
+
+/** Whether a page was listed with `--cursor`: a later page than the first. */
+export function isLaterPage(page: object): boolean {
+  return pageFlags(page).some(([flag]) => flag === '--cursor');
+}
+
+/** A value as a POSIX shell reads it back: bare when safe, else in single quotes. */
+function shellWord(value: string): string {
+  return /^[A-Za-z0-9_.,:@%+=/-]+$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`;
+}
+
+/**
+ * How to list the next page, none on the last page: `more: srhooks <group> list <the same filters and
+ * --limit> --cursor …` (a cursor alone lists the next page of the unfiltered list). A `--search` is not
+ * repeated (it may hold a customer's name, e-mail or phone): the line then says to add the cursor to
+ * the same command.
+ */
+export function moreLine(group: string, page: { nextCursor: string | null }): string[] {
+  if (!page.nextCursor) return [];
+  const flags = pageFlags(page).filter(([flag]) => flag !== '--cursor');
+  if (flags.some(([flag]) => flag === '--search')) {
+    return [
+      `more: the same command with --cursor ${page.nextCursor} added (its --search is not repeated here: it may hold personal data)`,
+    ];
+  }
+  const given = flags.map(([flag, value]) => ` ${flag} ${shellWord(String(value))}`).join('');
+  return [`more: srhooks ${group} list${given} --cursor ${page.nextCursor}`];
+}
+
+/** The flags of a listing command, in its usage's order, then its own (`extra`) before `--search`. */
+export function listingFlags(options: ListingOptions, extra: readonly PageFlag[] = []): PageFlag[] {
+  return [
+    ['--shop', options.shop],
+    ['--event', options.event],
+    ['--status', options.status],
+    ...extra,
+    ['--search', options.search],
+    ['--from', options.from],
+    ['--to', options.to],
+    ['--limit', options.limit],
+  ];
 }
 
 /**
@@ -122,6 +189,6 @@ export function renderListingPage<Item extends ListedRecord>(
     { header: 'EVENT', value: (item) => item.event },
     ...view.columns(style),
   ];
-  const below = [...moreLine(view.group, page.nextCursor), ...(view.notes?.(page) ?? [])];
+  const below = [...moreLine(view.group, page), ...(view.notes?.(page) ?? [])];
   return [renderTable(page.items, columns), ...below.map((line) => style.dim(line))].join('\n');
 }

@@ -116,6 +116,31 @@ describe('the commands that were there before', () => {
   );
 });
 
+describe('a receiver URL copied with its /ui or /admin/api path', () => {
+  it.each(['/ui', '/ui/dead-letters', '/admin/api', '/admin/api/', '/admin'])(
+    '%s: names the base URL to use instead (it said the receiver had no admin API, and to start it with a token)',
+    async (path) => {
+      const run = await runCli(config.dir, ['events', 'list', '--receiver', `${guardedUrl}${path}`], {
+        env: { SRHOOKS_ADMIN_TOKEN: ADMIN_TOKEN },
+      });
+      expect(run.code).toBe(3);
+      expect(run.stderr).toBe(
+        // the URL as the CLI uses it: without a trailing slash
+        `error: ${guardedUrl}${path.replace(/\/$/, '')} is not a receiver's base URL (the admin API is not under it)\n` +
+          `--receiver takes the base URL the receiver serves /ui and /admin/api under: --receiver ${guardedUrl}\n`,
+      );
+      const json = await runCli(config.dir, ['events', 'list', '--json'], {
+        env: { SRHOOKS_ADMIN_TOKEN: ADMIN_TOKEN, SRHOOKS_RECEIVER_URL: `${guardedUrl}${path}` },
+      });
+      expect(json.code).toBe(3);
+      expect(JSON.parse(json.stdout).error).toMatchObject({
+        code: 'no_admin_api',
+        hint: `SRHOOKS_RECEIVER_URL takes the base URL the receiver serves /ui and /admin/api under: set it to ${guardedUrl}`,
+      });
+    },
+  );
+});
+
 describe('the admin token', () => {
   it('was never printed', () => {
     for (const text of seenOutput) expect(text).not.toContain(ADMIN_TOKEN);

@@ -138,6 +138,31 @@ describe.each<[string, () => Partial<ReceiverConfigInput>]>([
     expect(await found('events', '9876543')).toEqual([]);
   });
 
+  it('finds an order by its number written as the inspector and the CLI show it (#3001), never by the inside of a phone number', async () => {
+    for (const list of ['events', 'deliveries'] as const) {
+      expect(await found(list, '#3001')).toEqual(['kovacs']);
+      expect(await found(list, '#3001 kovács')).toEqual(['kovacs']);
+      expect(await found(list, '#990301234567')).toEqual(['nagy']);
+      // every phone number here holds a 3 ('#3#' in the search text): no order number is 3
+      expect(await found(list, '#3')).toEqual([]);
+      // the exact order number: 3001's '#300' is no order number
+      expect(await found(list, '#300')).toEqual([]);
+    }
+  });
+
+  it('finds a lone digit in order numbers and e-mail addresses, never inside a phone number', async () => {
+    for (const list of ['events', 'deliveries'] as const) {
+      // 4 is in 990301234567 (nagy's order number) and in every phone number here
+      expect(await found(list, '4')).toEqual(['nagy']);
+      // 7 is in nagy's order number and in the phone numbers of kovacs and nagy
+      expect(await found(list, '7')).toEqual(['nagy']);
+      // 3 is in every order number
+      expect((await found(list, '3')).sort()).toEqual(['kovacs', 'nagy', 'szabo']);
+      // 8 only in phone numbers (+36 1 234 5678, 06 70 987 6543)
+      expect(await found(list, '8')).toEqual([]);
+    }
+  });
+
   it('lists the results masked as before: the search reveals nothing', async () => {
     const { cookie } = await loginAsBrowser(receiver);
     for (const q of ['kovacs.eva@gmail.com', '30/123-4567']) {

@@ -140,3 +140,70 @@ describe('dead-letters page', () => {
     expect(await page('/ui/dead-letters')).toContain('No dead letters');
   });
 });
+
+describe('dead-letters page after "Replay all"', () => {
+  let receiver: TestReceiver;
+  let browser: BrowserSession;
+
+  beforeAll(async () => {
+    receiver = await startAdminReceiver({
+      shops: [{ name: 'demo', handlers: ['log', 'audit'] }],
+      handlers: { log: { type: 'log' }, audit: { type: 'log' } },
+    });
+    browser = await loginAsBrowser(receiver);
+    const orders = [1, 2, 3].map((n) =>
+      order(n, { innerId: String(700 + n), firstname: 'Éva', lastname: 'Kovács' }),
+    );
+    expect((await postDelivery(receiver, orderDelivery(orders))).body.events).toBe(3);
+    const claimed = await receiver.app.store.claimJobs({ workerId: 'w', limit: 10, leaseMs: 60_000 });
+    expect(claimed).toHaveLength(6);
+    for (const job of claimed) {
+      await receiver.app.store.failJob(job.id, {
+        attempt: job.attempt,
+        error: 'refused',
+        deadLetter: true,
+        now: new Date(),
+      });
+    }
+  });
+
+  afterAll(async () => {
+    await receiver?.close();
+  });
+
+  it('says how many it queued and keeps the filter it replayed (it showed the unfiltered list, nothing replayed in sight)', async () => {
+    const before = await fetch(`${receiver.baseUrl}/ui/dead-letters?handler=audit`, {
+      headers: { cookie: browser.cookie },
+    }).then((response) => response.text());
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(before)?.[1] ?? '';
+    const response = await postFormAsBrowser(
+      receiver,
+      browser,
+      '/ui/dead-letters/replay',
+      new URLSearchParams({ _csrf: csrf, handler: 'audit' }),
+    );
+    expect(response.status).toBe(303);
+    const location = response.headers.get('location') ?? '';
+    expect(location).toBe('/ui/dead-letters?handler=audit&replayed=3');
+    const after = await fetch(`${receiver.baseUrl}${location}`, { headers: { cookie: browser.cookie } });
+    expect(after.status).toBe(200);
+    const text = await after.text();
+    expect(text).toContain('Replay queued: 3 dead letters of this filter run again now');
+    expect(text).toContain('<option value="audit" selected>');
+    expect(await receiver.app.store.countDeadLetters({ handler: 'audit' })).toBe(0);
+    expect(await receiver.app.store.countDeadLetters({ handler: 'log' })).toBe(3);
+    const one = await fetch(`${receiver.baseUrl}/ui/dead-letters?handler=log&replayed=1`, {
+      headers: { cookie: browser.cookie },
+    }).then((answer) => answer.text());
+    expect(one).toContain(
+      'Replay queued: 1 dead letter of this filter runs again now; its new attempt appears on its delivery&#39;s page',
+    );
+  });
+
+  it('refuses a replayed count that is not a whole number (the query carries no text of its own)', async () => {
+    const response = await fetch(`${receiver.baseUrl}/ui/dead-letters?replayed=%3Cb%3E`, {
+      headers: { cookie: browser.cookie },
+    });
+    expect(response.status).toBe(400);
+  });
+});

@@ -24,6 +24,12 @@ export const DeadLetterPageQuerySchema = requestObject({
   to: TimeSchema.optional(),
   cursor: DeadLetterCursorSchema.optional(),
   reveal: z.literal('1', { error: 'must be 1 (show personal data) or absent' }).optional(),
+  /** Set by the redirect after "Replay all": how many dead letters it queued (a count, never text). */
+  replayed: z
+    .string()
+    .regex(/^\d{1,9}$/, { error: 'must be a whole number (set by the page after "Replay all")' })
+    .transform(Number)
+    .optional(),
 });
 export type DeadLetterPageQuery = z.output<typeof DeadLetterPageQuerySchema>;
 
@@ -48,6 +54,7 @@ function linkWith(
   query: DeadLetterPageQuery,
   changes: Partial<Record<keyof DeadLetterPageQuery, string | undefined>>,
 ): string {
+  // `replayed` is the notice of one redirect: links from the page never carry it on.
   const values: Record<string, string | undefined> = {
     handler: query.handler,
     from: query.from?.toISOString(),
@@ -95,7 +102,12 @@ export function deadLettersContent(input: DeadLettersPageInput): SafeHtml {
     ({ handler, deadLetters }) =>
       html`<p class="muted">${plural(deadLetters, 'dead letter')} of handler ${handler} ${deadLetters === 1 ? 'stays' : 'stay'}: that handler is no longer configured, so nothing would run ${deadLetters === 1 ? 'it' : 'them'}; configure it again to replay ${deadLetters === 1 ? 'it' : 'them'}.</p>`,
   );
+  const replayedNotice =
+    query.replayed === undefined
+      ? ''
+      : html`<p class="notice ok" role="status">Replay queued: ${plural(query.replayed, 'dead letter')}${filtered ? ' of this filter' : ''} ${query.replayed === 1 ? "runs again now; its new attempt appears on its delivery's page" : "run again now; their new attempts appear on their deliveries' pages"} (a job of a disabled handler waits until the handler is enabled).</p>`;
   return html`<h1>Dead letters</h1>
+${replayedNotice}
 <form class="filters panel" method="get" action="${base}/dead-letters">
   <label>Handler <select name="handler"><option value="">any</option>${input.handlers.map(
     (name) => html`<option value="${name}"${name === query.handler ? html` selected` : ''}>${name}</option>`,

@@ -5,7 +5,7 @@
  * fragments, which the script swaps in when a job changes.
  */
 import type { AdminSession } from '../admin/admin-auth.js';
-import type { DeliveryDetail, EventDetail, JobDetail } from '../store/store.js';
+import type { DeliveryDetail, EventDetail, HandlerDisabledBy, JobDetail } from '../store/store.js';
 import { statusBadge } from './delivery-list-page.js';
 import { formatBytes, formatTime } from './display-format.js';
 import { html, type SafeHtml } from './html.js';
@@ -19,11 +19,21 @@ export interface DetailContext {
   session: AdminSession | null;
   /** Handlers configured for this event's shop and event now (offered even when the event has no job for them). */
   configuredHandlers: readonly string[];
+  /** Handlers disabled now (by a 410 from their target or an operator): their jobs wait until enabled. */
+  disabledHandlers?: ReadonlyMap<string, DisabledHandler>;
+}
+
+/** Who disabled a handler and when, as `GET /admin/api/handlers` says it. */
+export interface DisabledHandler {
+  disabledBy: HandlerDisabledBy | null;
+  changedAt: Date | null;
 }
 
 /** Fixed messages for `?notice=` after a POST (the query never carries text of its own). */
 export const NOTICES = {
   replayed: 'Replay queued: the job runs again now; its attempt appears below.',
+  'replayed-waiting':
+    'Replay queued, but its handler is disabled: the job waits until the handler is enabled (see below).',
   released: 'Event released: its jobs run now.',
   reprocessed: 'Delivery re-processed: its events were stored and their jobs queued.',
 } as const;
@@ -81,8 +91,10 @@ function attemptList(job: JobDetail, reveal: boolean): SafeHtml {
 
 function jobRow(event: EventDetail, job: JobDetail, context: DetailContext): SafeHtml {
   const action = `${context.base}/events/${encodeURIComponent(event.id)}/replay`;
-  const next =
-    job.status === 'pending' || job.status === 'running'
+  const disabled = job.status === 'pending' ? context.disabledHandlers?.get(job.handler) : undefined;
+  const next = disabled
+    ? html`waits: handler ${job.handler} is disabled ${disabled.disabledBy === 'target' ? 'by its target (HTTP 410 Gone)' : 'by an operator'}${disabled.changedAt ? html` since ${time(disabled.changedAt)}` : ''}; ${disabled.disabledBy === 'target' ? 'fix its target, then ' : ''}enabling it runs this job (srhooks handlers enable ${job.handler})`
+    : job.status === 'pending' || job.status === 'running'
       ? html`next run ${time(job.runAt)}`
       : job.finishedAt
         ? html`finished ${time(job.finishedAt)}`

@@ -545,7 +545,11 @@ describe('inspector', () => {
         _csrf: browser.csrfToken,
       });
       expect(reprocess.status).toBe(422);
-      expect(await reprocess.text()).toContain('still does not decode');
+      const refused = await reprocess.text();
+      expect(refused).toContain('still does not decode');
+      // back to the delivery it was about (the page only led to the list of all deliveries)
+      expect(refused).toContain('<h1>Not re-processed</h1>');
+      expect(refused).toContain(`<a href="/ui/deliveries/${deliveryId}">Back to delivery ${deliveryId}</a>`);
     });
   });
 

@@ -32,6 +32,7 @@ import {
 } from './delivery-list-page.js';
 import {
   type DetailContext,
+  type DisabledHandler,
   deliveryContent,
   eventSection,
   NOTICES,
@@ -59,6 +60,13 @@ const ERROR_HEADINGS: Record<number, string> = {
   404: 'Not found',
   413: 'Too large',
   429: 'Too many attempts',
+};
+/** The heading of a refused action's page (a POST form's route, by its end), unless its status has one. */
+const ACTION_HEADINGS: Record<string, string> = {
+  '/deliveries/:id/reprocess': 'Not re-processed',
+  '/events/:id/replay': 'Not replayed',
+  '/events/:id/release': 'Not released',
+  '/dead-letters/replay': 'Not replayed',
 };
 const HTML_TYPE = 'text/html; charset=utf-8';
 
@@ -124,12 +132,21 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
     message: string,
   ): FastifyReply {
     reply.code(status);
+    const route = request.routeOptions.url ?? '';
+    const action =
+      request.method === 'POST'
+        ? Object.entries(ACTION_HEADINGS).find(([path]) => route.endsWith(path))?.[1]
+        : undefined;
+    const id = (request.params as { id?: unknown } | undefined)?.id;
+    // A page about one delivery (or an action on it) leads back to that delivery, not only to the list.
+    const delivery =
+      typeof id === 'string' && /^dlv_[0-9a-z]+$/.test(id) && route.includes('/deliveries/:id') ? id : null;
     return page(
       reply,
       request,
       'error',
       'Error',
-      html`<h1>${ERROR_HEADINGS[status] ?? 'Something went wrong'}</h1><p class="notice error">${message}</p><p><a href="${base}">Back to the deliveries</a></p>`,
+      html`<h1>${ERROR_HEADINGS[status] ?? action ?? 'Something went wrong'}</h1><p class="notice error">${message}</p><p>${delivery ? html`<a href="${base}/deliveries/${delivery}">Back to delivery ${delivery}</a> · ` : ''}<a href="${base}">Back to the deliveries</a></p>`,
     );
   }
 
@@ -297,8 +314,19 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
     request: FastifyRequest,
     reveal: boolean,
     handlers: readonly string[] = [],
+    disabledHandlers: ReadonlyMap<string, DisabledHandler> = new Map(),
   ): DetailContext {
-    return { base, reveal, session: sessionOf(request), configuredHandlers: handlers };
+    return { base, reveal, session: sessionOf(request), configuredHandlers: handlers, disabledHandlers };
+  }
+
+  /** The handlers disabled now: the page says their waiting jobs wait for `enable`, not when they run next. */
+  async function disabledHandlers(): Promise<Map<string, DisabledHandler>> {
+    const handlers = await operations.listHandlers();
+    return new Map(
+      handlers
+        .filter((handler) => handler.disabled)
+        .map((handler) => [handler.name, { disabledBy: handler.disabledBy, changedAt: handler.changedAt }]),
+    );
   }
 
   function configuredHandlers(event: EventDetail): readonly string[] {
@@ -314,7 +342,7 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
     );
     const delivery = await operations.getDelivery(id);
     const events = await Promise.all(delivery.events.map((event) => operations.getEvent(event.id)));
-    const context = detailContext(request, query.reveal === '1');
+    const context = detailContext(request, query.reveal === '1', [], await disabledHandlers());
     return page(
       reply,
       request,
@@ -329,7 +357,7 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
     const { id } = parseRequestPart(IdParamsSchema, 'params', request.params);
     const reveal = parseRequestPart(RevealSchema, 'query', request.query).reveal === '1';
     const event = await operations.getEvent(id);
-    const context = detailContext(request, reveal, configuredHandlers(event));
+    const context = detailContext(request, reveal, configuredHandlers(event), await disabledHandlers());
     return reply.type(HTML_TYPE).send(eventSection(event, context).value);
   });
 
@@ -349,7 +377,13 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
       { eventId: id, handler: handler ?? null, jobs: jobs.length },
       'event replayed from the inspector',
     );
-    return reply.redirect(backToDelivery(event.deliveryId, 'replayed', form.reveal === '1', id), 303);
+    // A job of a disabled handler is queued but waits: the notice must not say it runs now.
+    const disabled = await disabledHandlers();
+    const waiting = jobs.some((job) => disabled.has(job.handler));
+    return reply.redirect(
+      backToDelivery(event.deliveryId, waiting ? 'replayed-waiting' : 'replayed', form.reveal === '1', id),
+      303,
+    );
   });
 
   app.post('/events/:id/release', async (request, reply) => {
@@ -417,6 +451,12 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
       ...(form.to ? { to: new Date(form.to) } : {}),
     });
     request.log.info({ jobs: jobs.length }, 'dead letters replayed from the inspector');
-    return reply.redirect(`${base}/dead-letters`, 303);
+    // Back to the filter replayed, saying how many were queued.
+    const back = new URLSearchParams();
+    if (form.handler) back.set('handler', form.handler);
+    if (form.from) back.set('from', form.from);
+    if (form.to) back.set('to', form.to);
+    back.set('replayed', String(jobs.length));
+    return reply.redirect(`${base}/dead-letters?${back.toString()}`, 303);
   });
 };

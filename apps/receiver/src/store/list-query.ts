@@ -38,7 +38,12 @@ function searchTextMatches(terms: readonly SearchTerm[], params: SqlParams): str
   // callers check for terms first: none would leave an empty condition (`… AND ` → SQL syntax error)
   return terms
     .map((patterns) => {
-      const likes = patterns.map((pattern) => `e.search_text LIKE ${params.add(pattern)} ESCAPE '\\'`);
+      const likes = patterns.map((pattern) =>
+        typeof pattern === 'string'
+          ? `e.search_text LIKE ${params.add(pattern)} ESCAPE '\\'`
+          : // every digit of a stored phone number follows a '#' ('#3#0#1#…#'): dropped, the digit is found elsewhere only
+            `REPLACE(e.search_text, ${params.add(`#${pattern.outsidePhones}`)}, '#') LIKE ${params.add(`%${pattern.outsidePhones}%`)}`,
+      );
       return likes.length === 1 ? (likes[0] as string) : `(${likes.join(' OR ')})`;
     })
     .join(' AND ');

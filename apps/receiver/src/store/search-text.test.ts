@@ -44,6 +44,21 @@ describe('searchTerms', () => {
     expect(searchTerms('301234567')).toEqual([['%301234567%']]);
   });
 
+  it('takes #N, the form the inspector and the CLI show an order number in, for that order number exactly', () => {
+    // '%#3001%' matched no order number (stored without '#') and '%#7%' the inside of phone numbers ('#7#')
+    expect(searchTerms('#3001')).toEqual([['3001 | %', '3001']]);
+    expect(searchTerms('#7 Kovács')).toEqual([['7 | %', '7'], ['%kovacs%']]);
+    expect(searchTerms('##12_3')).toEqual([['12\\_3 | %', '12\\_3']]);
+    expect(searchTerms('#')).toEqual([]);
+  });
+
+  it('takes a lone digit for that digit outside phone numbers (each phone digit is stored as "#d#")', () => {
+    expect(searchTerms('7')).toEqual([[{ outsidePhones: '7' }]]);
+    expect(searchTerms('7 kovacs')).toEqual([[{ outsidePhones: '7' }], ['%kovacs%']]);
+    // two digits never match inside a phone number ("#1#2#"): an ordinary word as before
+    expect(searchTerms('12')).toEqual([['%12%']]);
+  });
+
   it('matches at most 8 terms', () => {
     expect(searchTerms('a b c d e f g h i j')).toHaveLength(8);
   });

@@ -52,8 +52,12 @@ const BARE_PHONE = /^\s*\+?[\d ()./-]*\d[\d ()./-]*$/;
 /** At most this many terms (words and phone numbers) of a query are matched. */
 const MAX_QUERY_TERMS = 8;
 
-/** One term of a query: it matches when any of its LIKE patterns does. */
-export type SearchTerm = readonly string[];
+/**
+ * One term of a query: it matches when any of its conditions does: a LIKE pattern, or `outsidePhones`,
+ * a lone digit found anywhere but inside a stored phone number (`#3#0#1#…#`, where a LIKE `%3%`
+ * would find it: list-query.ts strips the digits that follow a `#` before matching).
+ */
+export type SearchTerm = readonly (string | { outsidePhones: string })[];
 
 interface PhoneRun {
   start: number;
@@ -78,11 +82,30 @@ function phoneRuns(folded: string): PhoneRun[] {
 }
 
 /**
+ * `#3001`: an order number as the inspector and the CLI show it (`Order #3001`, `#3001`). No stored
+ * order number holds the `#`, and the search text's phone numbers are digits between `#`s, so as an
+ * ordinary word it matched no order and `#3` the inside of every phone number holding a 3.
+ */
+const ORDER_NUMBER_AS_SHOWN = /^#+([^#]+)$/;
+
+/**
+ * The LIKE patterns of one order number, exactly: the search text begins with the event's order
+ * number (`summariseEvent`), alone or followed by ` | ` and the other parts.
+ */
+function orderNumberPatterns(orderNumber: string): string[] {
+  const escaped = orderNumber.replace(/[\\%_]/g, (c) => `\\${c}`);
+  return [`${escaped} | %`, escaped];
+}
+
+/**
  * The terms of a query, all of which must match (each is one condition of LIKE patterns):
  * - a phone number in any form the receiver knows (`+36 30 123 4567`, `06-30-123-4567`,
  *   `36301234567`, `30/123-4567`, `(1) 234-5678`) is one term matching a stored phone number with the
  *   same digits (`phoneSearchText`), never an order number that merely contains them; written as bare
  *   digits (`36301234567`) it also matches those digits as typed, as any other word would;
+ * - `#3001` (a word of `#` and an order number, as the inspector and the CLI show one) matches that
+ *   order number exactly; a word of `#`s only is no term;
+ * - a lone digit (`7`) matches anywhere but inside a stored phone number;
  * - every other word is a term matching anywhere (folded): "Kovács Éva" and "Éva Kovács" both find
  *   the customer shown as "Kovács Éva" (either name order), "gyozo" finds "Győző", "kovacs.eva" the
  *   e-mail address `Kovacs.Eva@gmail.com`.
@@ -90,7 +113,7 @@ function phoneRuns(folded: string): PhoneRun[] {
 export function searchTerms(query: string): SearchTerm[] {
   // A NUL as PostgreSQL stores it (pg-text.ts): SQLite's LIKE would end the pattern there ('%' matches all).
   const folded = foldForSearch(query.replaceAll('\u0000', '\uFFFD'));
-  const terms: string[][] = [];
+  const terms: Array<SearchTerm[number][]> = [];
   let words = '';
   let at = 0;
   for (const run of phoneRuns(folded)) {
@@ -101,7 +124,12 @@ export function searchTerms(query: string): SearchTerm[] {
     terms.push(/^\d+$/.test(run.text) ? [`%${phone}%`, containsPattern(run.text)] : [`%${phone}%`]);
   }
   words += ` ${folded.slice(at)}`;
-  for (const word of words.split(' ')) if (word !== '') terms.push([containsPattern(word)]);
-  const unique = new Map(terms.map((term) => [term.join('\n'), term]));
+  for (const word of words.split(' ')) {
+    const orderNumber = ORDER_NUMBER_AS_SHOWN.exec(word)?.[1];
+    if (orderNumber !== undefined) terms.push(orderNumberPatterns(orderNumber));
+    else if (/^\d$/.test(word)) terms.push([{ outsidePhones: word }]);
+    else if (/[^#]/.test(word)) terms.push([containsPattern(word)]);
+  }
+  const unique = new Map(terms.map((term) => [JSON.stringify(term), term]));
   return [...unique.values()].slice(0, MAX_QUERY_TERMS);
 }

@@ -2,7 +2,12 @@ import { AdminAnswerError, type AdminTargetOptions, openAdminApi } from '../../a
 import { formatOrder, formatTime } from '../../admin-api/admin-format.js';
 import { checkHandlerKnown } from '../../admin-api/admin-input.js';
 import type { DeadLetterJson } from '../../admin-api/admin-types.js';
-import { type ListingPage, moreLine } from '../../admin-api/listing-command.js';
+import {
+  isLaterPage,
+  type ListingPage,
+  moreLine,
+  withNextPageFlags,
+} from '../../admin-api/listing-command.js';
 import { maskDeadLetter, maskedNote, shown } from '../../admin-api/personal-data.js';
 import { defineCommand } from '../../command.js';
 import { renderTable } from '../../output/index.js';
@@ -51,13 +56,22 @@ export const listDeadLettersCommand = defineCommand<ListDeadLettersOptions, List
     const { revealed, value: items } = shown(options.reveal, answer.items, (answer) =>
       answer.map(maskDeadLetter),
     );
-    return {
-      receiver: api.receiverUrl,
-      revealed,
-      items,
-      nextCursor: answer.nextCursor,
-      total: answer.total,
-    };
+    return withNextPageFlags(
+      {
+        receiver: api.receiverUrl,
+        revealed,
+        items,
+        nextCursor: answer.nextCursor,
+        total: answer.total,
+      },
+      [
+        ['--handler', options.handler],
+        ['--from', options.from],
+        ['--to', options.to],
+        ['--limit', options.limit],
+        ['--cursor', options.cursor],
+      ],
+    );
   },
 
   render(result, style) {
@@ -84,9 +98,9 @@ export const listDeadLettersCommand = defineCommand<ListDeadLettersOptions, List
     const count = listed === result.total ? total : `${listed} of ${total}`;
     const lines = [
       table,
-      ...moreLine('dead-letters', result.nextCursor).map((line) => style.dim(line)),
+      ...moreLine('dead-letters', result).map((line) => style.dim(line)),
       style.dim(
-        `${count} dead letter${result.total === 1 ? '' : 's'}; srhooks dead-letters retry runs them again (every page, not only this one)`,
+        `${count} dead letter${result.total === 1 ? '' : 's'}${isLaterPage(result) ? ' (a later page)' : ''}; srhooks dead-letters retry runs them again (every page, not only this one)`,
       ),
     ];
     if (!result.revealed && result.items.some(({ job }) => job.lastError !== null))

@@ -112,7 +112,35 @@ describe('srhooks deliveries (receiver admin API)', () => {
     expect(first.items.map((item: { id: string }) => item.id)).toEqual([brokenId]);
     expect(first.nextCursor).toMatch(/^dlv_/);
     const human = await admin('deliveries', 'list', '--limit', '1');
-    expect(human.stdout).toContain(`more: srhooks deliveries list --cursor ${first.nextCursor}`);
+    // the next page's command keeps the filters and the page size (it kept only --cursor: the next
+    // page of the whole list, not of this one)
+    expect(human.stdout).toContain(`more: srhooks deliveries list --limit 1 --cursor ${first.nextCursor}\n`);
+    const filtered = await admin(
+      'deliveries',
+      'list',
+      '--status',
+      'quarantined',
+      '--event',
+      'order_confirm',
+      '--limit',
+      '1',
+    );
+    expect(filtered.stdout).toContain(
+      `more: srhooks deliveries list --event order_confirm --status quarantined --limit 1 --cursor ${first.nextCursor}\n`,
+    );
+    const searched = await admin(
+      'deliveries',
+      'list',
+      '--source',
+      'webhook',
+      '--from',
+      '2020-01-01',
+      '--limit',
+      '1',
+    );
+    expect(searched.stdout).toContain(
+      `more: srhooks deliveries list --source webhook --from 2020-01-01 --limit 1 --cursor ${first.nextCursor}\n`,
+    );
     const second = await adminJson('deliveries', 'list', '--limit', '1', '--cursor', first.nextCursor);
     expect(second).toMatchObject({ items: [{ id: tooLargeId }], nextCursor: null });
 

@@ -4,6 +4,7 @@ import {
   defineListingCommand,
   type ListingOptions,
   type ListingPage,
+  listingFlags,
   listingQuery,
 } from '../../admin-api/listing-command.js';
 import { maskDeliverySummary, maskedNote } from '../../admin-api/personal-data.js';
@@ -25,6 +26,11 @@ export const listDeliveriesCommand: Command<ListDeliveriesOptions, ListDeliverie
     group: 'deliveries',
     query: (options): DeliveryQuery =>
       listingQuery(options, { eventStatus: options.eventStatus, source: options.source }),
+    flags: (options) =>
+      listingFlags(options, [
+        ['--event-status', options.eventStatus],
+        ['--source', options.source],
+      ]),
     mask: maskDeliverySummary,
     columns: (style) => [
       {

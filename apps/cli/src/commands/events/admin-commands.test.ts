@@ -288,8 +288,17 @@ describe('srhooks dead-letters and events (receiver admin API)', () => {
     expect(first.total).toBe(2);
     expect(first.nextCursor).toMatch(/^dead_/);
     const human = await admin('dead-letters', 'list', '--limit', '1');
-    expect(human.stdout).toContain(`more: srhooks dead-letters list --cursor ${first.nextCursor}\n`);
+    expect(human.stdout).toContain(
+      `more: srhooks dead-letters list --limit 1 --cursor ${first.nextCursor}\n`,
+    );
+    const byHandler = await admin('dead-letters', 'list', '--handler', 'erp', '--limit', '1');
+    expect(byHandler.stdout).toContain(
+      `more: srhooks dead-letters list --handler erp --limit 1 --cursor ${first.nextCursor}\n`,
+    );
     expect(human.stdout).toContain('1 of 2 dead letters;');
+    // a later page says so, as the inspector does ("1 of 2" read as the first of them)
+    const later = await admin('dead-letters', 'list', '--limit', '1', '--cursor', first.nextCursor);
+    expect(later.stdout).toContain('1 of 2 dead letters (a later page);');
     const second = await adminJson('dead-letters', 'list', '--limit', '1', '--cursor', first.nextCursor);
     expect(second.items).toHaveLength(1);
     expect(second.items[0].job.id).not.toBe(first.items[0].job.id);

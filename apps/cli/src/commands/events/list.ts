@@ -4,6 +4,7 @@ import {
   defineListingCommand,
   type ListingOptions,
   type ListingPage,
+  listingFlags,
   listingQuery,
 } from '../../admin-api/listing-command.js';
 import { maskEventSummary } from '../../admin-api/personal-data.js';
@@ -22,6 +23,7 @@ export const listEventsCommand: Command<ListEventsOptions, ListEventsResult> = d
   path: '/events',
   group: 'events',
   query: (options) => listingQuery(options, { deliveryId: options.delivery }),
+  flags: (options) => listingFlags(options, [['--delivery', options.delivery]]),
   mask: maskEventSummary,
   columns: (style) => [
     { header: 'ORDER', value: formatOrder },

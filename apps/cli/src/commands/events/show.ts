@@ -1,6 +1,12 @@
 import { type AdminTargetOptions, openAdminApi } from '../../admin-api/admin-api-client.js';
-import { formatOrder, formatTime, formatTotal, paintStatus } from '../../admin-api/admin-format.js';
-import { checkEventId } from '../../admin-api/admin-input.js';
+import {
+  disabledHandlerLines,
+  formatOrder,
+  formatTime,
+  formatTotal,
+  paintStatus,
+} from '../../admin-api/admin-format.js';
+import { checkEventId, disabledHandlersOf } from '../../admin-api/admin-input.js';
 import type { EventDetailJson } from '../../admin-api/admin-types.js';
 import { type EventView, maskEventDetail, maskedNote, shown } from '../../admin-api/personal-data.js';
 import { defineCommand } from '../../command.js';
@@ -19,6 +25,10 @@ export interface ShowEventResult {
   /** False: the customer name and error texts are masked and the payload is left out (`--reveal` shows them). */
   revealed: boolean;
   event: EventView;
+  /** Handlers of the event's waiting (pending) jobs that are disabled: those jobs wait until enabled. */
+  disabledHandlers: string[];
+  /** Those of disabledHandlers an operator disabled (`handlers disable`), not their target. */
+  pausedHandlers: string[];
 }
 
 /**
@@ -55,7 +65,9 @@ export const showEventCommand = defineCommand<ShowEventOptions, ShowEventResult>
       answer.event,
       maskEventDetail,
     );
-    return { receiver: api.receiverUrl, revealed, event };
+    const waiting = answer.event.jobs.filter((job) => job.status === 'pending');
+    const disabled = await disabledHandlersOf(api, waiting);
+    return { receiver: api.receiverUrl, revealed, event, ...disabled };
   },
 
   render(result, style) {
@@ -106,6 +118,7 @@ export const showEventCommand = defineCommand<ShowEventOptions, ShowEventResult>
           { header: 'HTTP', value: ({ attempt }) => (attempt?.statusCode ? String(attempt.statusCode) : '') },
           { header: 'ERROR', value: ({ attempt }) => attempt?.error ?? '' },
         ]),
+        ...disabledHandlerLines(result.disabledHandlers, style, 'job', result.pausedHandlers),
       );
     } else {
       lines.push('', style.dim('no handler jobs'));

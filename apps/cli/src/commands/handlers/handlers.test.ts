@@ -199,6 +199,15 @@ describe('srhooks handlers', () => {
       disabledHandlers: ['crm'],
       pausedHandlers: ['crm'],
     });
+    // events show says why the job waits (it showed it pending, "not run yet", and nothing else)
+    const shown = await admin('events', 'show', eventId);
+    expect(shown.stdout).toContain(
+      '\n! crm is disabled by an operator: its job waits until srhooks handlers enable crm\n',
+    );
+    expect(await adminJson('events', 'show', eventId)).toMatchObject({
+      disabledHandlers: ['crm'],
+      pausedHandlers: ['crm'],
+    });
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(crmRequests()).toBe(before);
     expect(await adminJson('handlers', 'enable', 'crm')).toMatchObject({ wasDisabled: true });
