@@ -19,6 +19,7 @@ import type {
   EventDetail,
   EventFilter,
   EventSummary,
+  HandlerBacklog,
   HandlerDisabledBy,
   HandlerState,
   IngestResult,
@@ -327,6 +328,11 @@ export class AdminOperations {
         changedAt: state?.changedAt ?? null,
       };
     });
+  }
+
+  /** Per handler with any: its waiting (pending) jobs and dead letters (the metrics gauges' query). */
+  handlerBacklog(): Promise<HandlerBacklog[]> {
+    return this.#call('count handler jobs', this.#store.handlerBacklog());
   }
 
   async enableHandler(name: string): Promise<void> {

@@ -13,14 +13,38 @@ import {
   STORED_EVENTS,
   TimeSchema,
 } from '../admin/admin-request-schemas.js';
-import { EVENT_SOURCES, EVENT_STATUSES } from '../admin/admin-values.js';
-import type { DeliveryFilter, DeliverySummary, EventSummary, Page, RecoveryState } from '../store/store.js';
+import { DELIVERY_STATUSES, EVENT_SOURCES, EVENT_STATUSES } from '../admin/admin-values.js';
+import type {
+  DeliveryFilter,
+  DeliveryStatus,
+  DeliverySummary,
+  EventStatus,
+  EventSummary,
+  Page,
+  RecoveryState,
+} from '../store/store.js';
 import { formatAmount, formatTime, timeInputStep, timeInputValue } from './display-format.js';
 import { html, type SafeHtml } from './html.js';
 import { maskName } from './personal-data-mask.js';
 import { recoveryPanel, sourceBadge } from './recovery-panel.js';
 
-const STATUS_CHOICES = ['quarantined', ...EVENT_STATUSES] as const;
+type DeliveryOnlyStatus = Exclude<DeliveryStatus, EventStatus>;
+const EVENT_STATUS_SET: ReadonlySet<string> = new Set(EVENT_STATUSES);
+/**
+ * The delivery statuses no event has (quarantined, reprocessed), from the admin API's list: filtering by
+ * one filters the deliveries' own status; any other choice (stored too) filters by their events' status.
+ */
+const DELIVERY_ONLY_STATUSES = DELIVERY_STATUSES.filter(
+  (status): status is DeliveryOnlyStatus => !EVENT_STATUS_SET.has(status),
+);
+const STATUS_CHOICES: readonly (DeliveryOnlyStatus | EventStatus)[] = [
+  ...DELIVERY_ONLY_STATUSES,
+  ...EVENT_STATUSES,
+];
+
+function isDeliveryOnly(status: DeliveryOnlyStatus | EventStatus): status is DeliveryOnlyStatus {
+  return !EVENT_STATUS_SET.has(status);
+}
 
 export const InspectorListQuerySchema = requestObject({
   shop: ShopSchema.optional(),
@@ -41,7 +65,7 @@ export function deliveryFilterOf(query: InspectorListQuery): DeliveryFilter {
   const filter: DeliveryFilter = { limit: PAGE_SIZE };
   if (query.shop) filter.shop = query.shop;
   if (query.event) filter.event = query.event;
-  if (query.status === 'quarantined') filter.status = 'quarantined';
+  if (query.status && isDeliveryOnly(query.status)) filter.status = query.status;
   else if (query.status) filter.eventStatus = query.status;
   if (query.q) filter.q = query.q;
   if (query.from) filter.from = query.from;

@@ -13,6 +13,7 @@ import { addAdminGuard, CSRF_MESSAGES, throttledMessage } from '../admin/admin-g
 import { AdminOperations } from '../admin/admin-operations.js';
 import {
   HandlerNameSchema,
+  HandlerParamsSchema,
   IdParamsSchema,
   NoQuerySchema,
   requestObject,
@@ -38,6 +39,7 @@ import {
   NOTICES,
   type NoticeKey,
 } from './delivery-page.js';
+import { type HandlerActionResult, HandlersPageQuerySchema, handlersContent } from './handlers-page.js';
 import { html } from './html.js';
 import { addLoginRoutes, sessionOf } from './inspector-login-routes.js';
 import { INSPECTOR_JS } from './inspector-script.js';
@@ -67,6 +69,8 @@ const ACTION_HEADINGS: Record<string, string> = {
   '/events/:id/replay': 'Not replayed',
   '/events/:id/release': 'Not released',
   '/dead-letters/replay': 'Not replayed',
+  '/handlers/:name/disable': 'Not disabled',
+  '/handlers/:name/enable': 'Not enabled',
 };
 const HTML_TYPE = 'text/html; charset=utf-8';
 
@@ -83,6 +87,7 @@ const ReplayFormSchema = z.strictObject({
   reveal: z.literal('1').optional(),
 });
 const PlainFormSchema = z.strictObject({ _csrf: z.string().optional(), reveal: z.literal('1').optional() });
+const HandlerActionFormSchema = z.strictObject({ _csrf: z.string().optional() });
 const DeadLetterReplayFormSchema = z.strictObject({
   _csrf: z.string().optional(),
   handler: HandlerNameSchema.optional(),
@@ -458,5 +463,59 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
     if (form.to) back.set('to', form.to);
     back.set('replayed', String(jobs.length));
     return reply.redirect(`${base}/dead-letters?${back.toString()}`, 303);
+  });
+
+  // --- handlers -------------------------------------------------------------------------------------
+
+  app.get('/handlers', async (request, reply) => {
+    const query = parseRequestPart(HandlersPageQuerySchema, 'query', request.query);
+    const [handlers, backlog] = await Promise.all([operations.listHandlers(), operations.handlerBacklog()]);
+    const appHandlers = new Set(app.config.app?.handlers ?? []);
+    return page(
+      reply,
+      request,
+      'handlers',
+      'Handlers',
+      handlersContent({
+        base,
+        session: sessionOf(request),
+        query,
+        handlers,
+        backlog,
+        shopsOf: (handler) =>
+          app.config.shops.filter((shop) => shop.handlers.includes(handler)).map((shop) => shop.name),
+        appHandler: (handler) => appHandlers.has(handler),
+      }),
+    );
+  });
+
+  function backToHandlers(handler: string, done: HandlerActionResult): string {
+    return `${base}/handlers?${new URLSearchParams({ done, handler })}`;
+  }
+
+  // The admin API's operations (POST /admin/api/handlers/:name/disable and /enable), from a form.
+  app.post('/handlers/:name/disable', async (request, reply) => {
+    const { name } = parseRequestPart(HandlerParamsSchema, 'params', request.params);
+    parseRequestPart(HandlerActionFormSchema, 'body', request.body);
+    const { changed } = await operations.disableHandler(name);
+    request.log.info(
+      { handler: name, changed },
+      changed
+        ? 'handler disabled by an operator from the inspector'
+        : 'handler already disabled; left as it was',
+    );
+    return reply.redirect(backToHandlers(name, changed ? 'disabled' : 'already-disabled'), 303);
+  });
+
+  app.post('/handlers/:name/enable', async (request, reply) => {
+    const { name } = parseRequestPart(HandlerParamsSchema, 'params', request.params);
+    parseRequestPart(HandlerActionFormSchema, 'body', request.body);
+    const before = (await operations.listHandlers()).find((handler) => handler.name === name);
+    await operations.enableHandler(name);
+    request.log.info({ handler: name }, 'handler enabled from the inspector');
+    return reply.redirect(
+      backToHandlers(name, before?.disabled === false ? 'already-enabled' : 'enabled'),
+      303,
+    );
   });
 };

@@ -1,0 +1,105 @@
+/**
+ * `/ui/handlers`: one row per configured handler with its type, state (as `GET /admin/api/handlers`
+ * gives it: who disabled it, since when, the recorded reason), its waiting jobs and dead letters (the
+ * store's per-handler backlog, the metrics gauges' query), links to its dead letters and its shops'
+ * deliveries, and a Disable or Enable form (CSRF token of the session). Nothing personal: a 410's
+ * recorded reason names the target's host, never its answer body (forward.ts).
+ */
+import { z } from 'zod';
+import type { AdminSession } from '../admin/admin-auth.js';
+import type { HandlerOverview } from '../admin/admin-operations.js';
+import { HandlerNameSchema, requestObject } from '../admin/admin-request-schemas.js';
+import type { HandlerBacklog } from '../store/store.js';
+import { formatTime } from './display-format.js';
+import { html, type SafeHtml } from './html.js';
+
+export const HANDLER_ACTION_RESULTS = ['disabled', 'already-disabled', 'enabled', 'already-enabled'] as const;
+export type HandlerActionResult = (typeof HANDLER_ACTION_RESULTS)[number];
+
+/** The page's query: the result of the action that led here (a bad value is ignored, not refused). */
+export const HandlersPageQuerySchema = requestObject({
+  done: z.enum(HANDLER_ACTION_RESULTS).optional().catch(undefined),
+  handler: HandlerNameSchema.optional().catch(undefined),
+});
+export type HandlersPageQuery = z.output<typeof HandlersPageQuerySchema>;
+
+export interface HandlersPageInput {
+  base: string;
+  session: AdminSession | null;
+  query: HandlersPageQuery;
+  handlers: HandlerOverview[];
+  backlog: HandlerBacklog[];
+  /** The configured shops whose events each handler gets (`shops[].handlers`). */
+  shopsOf: (handler: string) => string[];
+  /** App mode: the handler runs for every installed shop. */
+  appHandler: (handler: string) => boolean;
+}
+
+function who(handler: HandlerOverview): string {
+  return handler.disabledBy === 'target' ? 'by its target (HTTP 410 Gone)' : 'by an operator';
+}
+
+function notice(query: HandlersPageQuery, handlers: HandlerOverview[]): SafeHtml | string {
+  // Only about a configured handler: the query's name is not echoed otherwise.
+  const handler = handlers.find((entry) => entry.name === query.handler);
+  if (!query.done || !handler) return '';
+  const name = handler.name;
+  const text: Record<HandlerActionResult, string> = {
+    disabled: `${name} disabled: its jobs wait until it is enabled (new events still get jobs for it).`,
+    'already-disabled': `${name} was already disabled (${who(handler)}); left as it was.`,
+    enabled: `${name} enabled: its waiting jobs run now.`,
+    'already-enabled': `${name} was not disabled; nothing changed.`,
+  };
+  return html`<p class="notice ok" role="status">${text[query.done]}</p>`;
+}
+
+function state(handler: HandlerOverview): SafeHtml {
+  if (!handler.disabled) return html`<span class="badge enabled">enabled</span>`;
+  const since = handler.changedAt
+    ? html` since <time datetime="${handler.changedAt.toISOString()}">${formatTime(handler.changedAt)}</time>`
+    : '';
+  return html`<span class="badge disabled">disabled</span> ${who(handler)}${since}
+    ${handler.reason ? html`<div class="muted">${handler.reason}</div>` : ''}
+    <div>Its jobs wait (not attempted, their retries unused); ${handler.disabledBy === 'target' ? 'fix its target, then enable it' : 'enable it'} to run them.</div>`;
+}
+
+function action(base: string, session: AdminSession | null, handler: HandlerOverview): SafeHtml {
+  const csrf = session ? html`<input type="hidden" name="_csrf" value="${session.csrfToken}">` : '';
+  const name = handler.name;
+  return handler.disabled
+    ? html`<form class="inline" method="post" action="${base}/handlers/${name}/enable">${csrf}<button type="submit">Enable ${name}</button></form>`
+    : html`<form class="inline" method="post" action="${base}/handlers/${name}/disable" data-confirm="Disable handler ${name}? Its jobs wait, not attempted, until it is enabled.">${csrf}<button type="submit" class="secondary">Disable ${name}</button></form>`;
+}
+
+export function handlersContent(input: HandlersPageInput): SafeHtml {
+  const { base } = input;
+  const counts = new Map(input.backlog.map((entry) => [entry.handler, entry]));
+  const rows = input.handlers.map((handler) => {
+    const backlog = counts.get(handler.name);
+    const shops = input.shopsOf(handler.name);
+    return html`<tr data-handler="${handler.name}">
+  <td data-label="Handler">${handler.name}</td>
+  <td data-label="Type">${handler.type}</td>
+  <td data-label="State">${state(handler)}</td>
+  <td data-label="Waiting" class="num">${(backlog?.waiting ?? 0).toLocaleString('en-US')}</td>
+  <td data-label="Dead letters" class="num">${(backlog?.dead ?? 0).toLocaleString('en-US')}</td>
+  <td data-label="Links"><div><a href="${base}/dead-letters?handler=${handler.name}">Dead letters</a></div>${shops.map(
+    (shop) => html`<div><a href="${base}?shop=${shop}">Deliveries of ${shop}</a></div>`,
+  )}${input.appHandler(handler.name) ? html`<div><a href="${base}">Deliveries</a> <span class="muted">(every installed shop)</span></div>` : ''}</td>
+  <td data-label="Action">${action(base, input.session, handler)}</td>
+</tr>`;
+  });
+  return html`<h1>Handlers</h1>
+${notice(input.query, input.handlers)}
+<p class="muted">A disabled handler's jobs wait: they are not attempted and use up no retries; new events still get jobs for it; enabling it runs them. A handler is disabled by an operator (here, <code>srhooks handlers disable</code> or the admin API) or by its forward target answering HTTP 410 Gone. Waiting counts its jobs not yet run (pending, including those waiting for a retry); dead letters are its jobs that used up their attempts.</p>
+<div class="panel">
+${
+  input.handlers.length === 0
+    ? html`<p class="muted">No handlers are configured.</p>`
+    : html`<table class="stack">
+  <thead><tr><th>Handler</th><th>Type</th><th>State</th><th class="num">Waiting</th><th class="num">Dead letters</th><th>Links</th><th>Action</th></tr></thead>
+  <tbody>${rows}</tbody>
+</table>`
+}
+</div>`;
+}
