@@ -125,4 +125,49 @@ describe('inspector in Chromium', () => {
     expect(problems).toEqual([]);
     await context.close();
   }, 90_000);
+
+  it('opens Handlers from the navigation, disables a handler (confirming) and enables it again', async () => {
+    const context = await browser.newContext({ viewport: DESKTOP });
+    const page = await context.newPage();
+    watch(page);
+    const questions: string[] = [];
+    page.on('dialog', (dialog) => {
+      questions.push(dialog.message());
+      void dialog.accept();
+    });
+    await page.goto(`${receiver.baseUrl}/ui/login`);
+    await page.fill('input[name="token"]', ADMIN_TOKEN);
+    await Promise.all([page.waitForURL(`${receiver.baseUrl}/ui`), page.click('button[type="submit"]')]);
+
+    await Promise.all([
+      page.waitForURL(`${receiver.baseUrl}/ui/handlers`),
+      page.getByRole('link', { name: 'Handlers' }).click(),
+    ]);
+    const row = page.locator('tr[data-handler="log"]');
+    expect(await row.locator('td[data-label="State"]').textContent()).toContain('enabled');
+
+    await Promise.all([
+      page.waitForURL(/done=disabled/),
+      page.getByRole('button', { name: 'Disable log' }).click(),
+    ]);
+    expect(questions).toEqual(['Disable handler log? Its jobs wait, not attempted, until it is enabled.']);
+    expect(await page.textContent('.notice.ok')).toContain('log disabled: its jobs wait until it is enabled');
+    expect(await row.locator('td[data-label="State"]').textContent()).toContain('disabled by an operator');
+    const states = await receiver.app.store.listHandlerStates();
+    expect(states.find((state) => state.handler === 'log')?.disabled).toBe(true);
+    await page.screenshot({ path: `${OUTPUT_DIR}inspector-handlers-desktop.png`, fullPage: true });
+    await page.setViewportSize(PHONE);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+    await page.screenshot({ path: `${OUTPUT_DIR}inspector-handlers-phone.png`, fullPage: true });
+
+    await Promise.all([
+      page.waitForURL(/done=enabled/),
+      page.getByRole('button', { name: 'Enable log' }).click(),
+    ]);
+    expect(await page.textContent('.notice.ok')).toContain('log enabled: its waiting jobs run now.');
+    const after = await receiver.app.store.listHandlerStates();
+    expect(after.find((state) => state.handler === 'log')?.disabled ?? false).toBe(false);
+    expect(problems).toEqual([]);
+    await context.close();
+  }, 60_000);
 });
