@@ -105,7 +105,7 @@ describe('handlers page', () => {
     );
     expect(again.headers.get('location')).toBe('/ui/handlers?done=already-disabled&handler=log');
     expect(await handlersPage('?done=already-disabled&handler=log')).toContain(
-      'log was already disabled (by an operator); left as it was.',
+      'log was already disabled by an operator; left as it was.',
     );
 
     // A new event: audit's job runs, log's waits (counted as waiting on the page).
@@ -194,5 +194,28 @@ describe('handlers page', () => {
     expect(text).toContain('<h1>Not found</h1>');
     expect(text).toContain('No handler &quot;nosuch&quot; is configured');
     expect(await handlersPage('?done=disabled&handler=nosuch')).not.toContain('nosuch');
+  });
+
+  it('says an enable of a handler that was not disabled changed nothing; refuses a form with another field', async () => {
+    const enabled = await postFormAsBrowser(
+      receiver,
+      browser,
+      '/ui/handlers/audit/enable',
+      new URLSearchParams({ _csrf: browser.csrfToken }),
+    );
+    expect(enabled.headers.get('location')).toBe('/ui/handlers?done=already-enabled&handler=audit');
+    expect(await handlersPage('?done=already-enabled&handler=audit')).toContain(
+      '<p class="notice ok" role="status">audit was not disabled; nothing changed.</p>',
+    );
+    const refused = await postFormAsBrowser(
+      receiver,
+      browser,
+      '/ui/handlers/audit/disable',
+      new URLSearchParams({ _csrf: browser.csrfToken, reason: 'mine' }),
+    );
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain('<h1>Not disabled</h1>');
+    const state = (await receiver.app.store.listHandlerStates()).find((entry) => entry.handler === 'audit');
+    expect(state?.disabled ?? false).toBe(false);
   });
 });

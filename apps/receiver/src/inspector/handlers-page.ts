@@ -46,7 +46,7 @@ function notice(query: HandlersPageQuery, handlers: HandlerOverview[]): SafeHtml
   const name = handler.name;
   const text: Record<HandlerActionResult, string> = {
     disabled: `${name} disabled: its jobs wait until it is enabled (new events still get jobs for it).`,
-    'already-disabled': `${name} was already disabled (${who(handler)}); left as it was.`,
+    'already-disabled': `${name} was already disabled ${who(handler)}; left as it was.`,
     enabled: `${name} enabled: its waiting jobs run now.`,
     'already-enabled': `${name} was not disabled; nothing changed.`,
   };
