@@ -60,9 +60,15 @@ export const recoverCommand = defineCommand<RecoverOptions, RecoverResult>({
     } catch (error) {
       const advice = error instanceof AdminAnswerError ? listenAdvice(error.code, options.shop) : undefined;
       if (!advice || !(await isRunningListen(api.receiverUrl, context.env))) throw error;
-      throw new CliError((error as AdminAnswerError).message, {
-        code: (error as AdminAnswerError).code,
-        exitCode: (error as AdminAnswerError).exitCode,
+      const refused = error as AdminAnswerError;
+      // The receiver's own advice for an unknown shop names srhooks.config.json, which listen does not read.
+      const message =
+        refused.code === 'unknown_shop'
+          ? `Shop "${options.shop}" is not served by this srhooks listen (${api.receiverUrl}): it serves the shops it found when it started.`
+          : refused.message;
+      throw new CliError(message, {
+        code: refused.code,
+        exitCode: refused.exitCode,
         hint: advice,
       });
     }
