@@ -93,11 +93,11 @@ try {
   const size = (await admin.query(`SELECT pg_size_pretty(pg_total_relation_size('events')) AS s`)).rows[0].s;
   log(`filled (events table ${size})`);
 
-  // The old receiver: believes the store migrated (placeholder rows for the versions to come, removed
-  // once it has checked), as one that ran before the upgrade began.
+  // The old receiver: believes the store migrated (rows marking the versions to come as applied,
+  // removed once it has checked), as one that ran before the upgrade began.
   const later = PG_MIGRATIONS.filter((m) => m.version >= VERSION).map((m) => m.version);
   await admin.query(
-    `INSERT INTO schema_migrations (version, name) SELECT v, 'bench placeholder' FROM unnest($1::integer[]) v`,
+    `INSERT INTO schema_migrations (version, name) SELECT v, 'marked applied for the old receiver (bench; removed after its check)' FROM unnest($1::integer[]) v`,
     [later],
   );
   const old = new PgStore({ url: DATABASE_URL, schema, poolSize: 4 });

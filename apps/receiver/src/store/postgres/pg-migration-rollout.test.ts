@@ -58,13 +58,13 @@ async function storeBefore(version: number): Promise<string> {
 }
 
 /**
- * An old receiver's store: it has checked the schema before the upgrade began (placeholder rows for the
- * versions from `version` on, removed after), so its ingest does not migrate.
+ * An old receiver's store: it has checked the schema before the upgrade began (rows marking the
+ * versions from `version` on as applied, removed after), so its ingest does not migrate.
  */
 async function oldReceiverStore(schema: string, version: number, admin: pg.Client): Promise<PgStore> {
   const later = PG_MIGRATIONS.filter((migration) => migration.version >= version).map((m) => m.version);
   await admin.query(
-    `INSERT INTO schema_migrations (version, name) SELECT v, 'placeholder' FROM unnest($1::integer[]) v`,
+    `INSERT INTO schema_migrations (version, name) SELECT v, 'marked applied for an old receiver (removed after its check)' FROM unnest($1::integer[]) v`,
     [later],
   );
   const store = new PgStore({ url, schema, poolSize: 2 });
@@ -75,6 +75,25 @@ async function oldReceiverStore(schema: string, version: number, admin: pg.Clien
   );
   await admin.query('DELETE FROM schema_migrations WHERE version = ANY($1)', [later]);
   return store;
+}
+
+/**
+ * Starts every store's migration at once: each settles to 'done' or its error message; `waiting()` says
+ * whether one of them has reported waiting for another's migration lock.
+ */
+function migrateTogether(stores: PgStore[]): { migrations: Promise<string>[]; waiting: () => boolean } {
+  let waiting = false;
+  const migrations = stores.map((store) =>
+    store
+      .migrate((progress) => {
+        if (progress.step === 'waiting-for-lock') waiting = true;
+      })
+      .then(
+        () => 'done',
+        (error: Error) => error.message,
+      ),
+  );
+  return { migrations, waiting: () => waiting };
 }
 
 /**
@@ -169,20 +188,10 @@ describe('PostgreSQL migrations while other receivers use the store', { timeout:
       // Something holds the table the next version builds indexes on (a long statement, a backup).
       await holder.query('BEGIN');
       await holder.query('LOCK TABLE deliveries IN SHARE ROW EXCLUSIVE MODE');
-      let waiting = false;
-      const migrations = stores.map((store) =>
-        store
-          .migrate((progress) => {
-            if (progress.step === 'waiting-for-lock') waiting = true;
-          })
-          .then(
-            () => 'done',
-            (error: Error) => error.message,
-          ),
-      );
+      const { migrations, waiting } = migrateTogether(stores);
       // One waits for the table, the other for the migration lock; both longer than the query timeout.
       await until(
-        async () => waiting && (await waitingQueries(admin)).some((query) => /CREATE INDEX/i.test(query)),
+        async () => waiting() && (await waitingQueries(admin)).some((query) => /CREATE INDEX/i.test(query)),
       );
       await new Promise((resolve) => setTimeout(resolve, 1500));
       await holder.query('COMMIT');
@@ -264,19 +273,9 @@ describe('PostgreSQL migrations while other receivers use the store', { timeout:
         `INSERT INTO deliveries (id, received_at, shop, event, remote_address, headers, content_type, raw_body, status)
          VALUES ('open-1', now(), 'oldshop', 'order_confirm', '203.0.113.7', '{}', 'text/plain', '\\x00', 'stored')`,
       );
-      let waiting = false;
-      const migrations = stores.map((store) =>
-        store
-          .migrate((progress) => {
-            if (progress.step === 'waiting-for-lock') waiting = true;
-          })
-          .then(
-            () => 'done',
-            (error: Error) => error.message,
-          ),
-      );
+      const { migrations, waiting } = migrateTogether(stores);
       await until(
-        async () => waiting && (await waitingQueries(admin)).some((query) => /CREATE INDEX/i.test(query)),
+        async () => waiting() && (await waitingQueries(admin)).some((query) => /CREATE INDEX/i.test(query)),
       );
       const { rows } = await admin.query<{ ms: number }>(
         `SELECT extract(epoch FROM current_setting('deadlock_timeout')::interval) * 1000 AS ms`,
