@@ -1,14 +1,7 @@
+// The API client alone (`@srhooks/client/api`): its client, errors, webhook specs and sync types.
+export * from './api.js';
 export * from './app/index.js';
-export type { BasicAuth, ClientCredentialsAuth, ShopRenterAuth } from './auth/auth-options.js';
-export type { AccessToken } from './auth/token-manager.js';
 export { type BackoffOptions, backoffDelayMs, parseRetryAfterMs } from './backoff.js';
-export {
-  createShopRenterClient,
-  type ShopRenterClient,
-  type ShopRenterClientOptions,
-  type SyncOptions,
-  type TokenRequestOptions,
-} from './client.js';
 export { DeliveryError, type DeliveryErrorCode } from './delivery/delivery-error.js';
 export { buildDeliveryUrl, type DeliveryUrlInput } from './delivery/delivery-url.js';
 export { handleDelivery } from './delivery/handle-delivery.js';
@@ -26,22 +19,6 @@ export {
   isLoopbackHost,
 } from './endpoint-urls.js';
 export { errorFromResponse, type FailedResponse } from './error-from-response.js';
-export {
-  type ApiErrorCode,
-  AuthError,
-  INPUT_ERROR_CODES,
-  InputError,
-  type InputErrorCode,
-  NetworkError,
-  NotFoundError,
-  RateLimitError,
-  ServerError,
-  ShopRenterApiError,
-  ShopRenterError,
-  TokenError,
-  type TokenErrorCode,
-  ValidationError,
-} from './errors.js';
 export type { RetryOptions } from './middleware/retry.js';
 export type { ClientLogger, Fetch } from './middleware/types.js';
 export { type RequestSlot, RequestWindow, type RequestWindowOptions } from './rate-limit/request-window.js';
@@ -94,4 +71,3 @@ export {
   syncKey,
   webhookKey,
 } from './sync/plan-sync.js';
-export { specFromEntry, type WebhookSpecEntry, WebhookSpecEntrySchema } from './sync/webhook-spec-entry.js';
