@@ -6,7 +6,8 @@
  *
  * Modules: held-jobs.ts (the leased jobs, slots and prefetch), lease-renewer.ts (the heartbeat and the
  * start-time lease check), attempt-verification.ts (the shop's `verify`, once per event),
- * attempt-decision.ts (what an outcome does to its job), attempt-settlement.ts (writing it).
+ * attempt-decision.ts (what an outcome does to its job), attempt-settlement.ts (writing it),
+ * claimed-job-hand-back.ts (releasing claimed jobs of a handler disabled meanwhile).
  *
  * Guarantees (with the store's):
  * - At-least-once: a job is only finished by `completeJob`/`failJob`; if the process dies first, its lease
@@ -54,6 +55,7 @@ import type { RecordedDecision } from './attempt-decision.js';
 import { AttemptSettlement } from './attempt-settlement.js';
 import { AttemptStarts } from './attempt-starts.js';
 import { AttemptVerification, type EventVerifier } from './attempt-verification.js';
+import { ClaimedJobHandBack } from './claimed-job-hand-back.js';
 import { type Clock, systemClock } from './clock.js';
 import { describeError, type HandlerOutcome, thrownErrorCode } from './handler-outcome.js';
 import type { HandlerRunner } from './handler-runner.js';
@@ -124,6 +126,7 @@ export class JobWorker {
   readonly #verification: AttemptVerification;
   readonly #settlement: AttemptSettlement;
   readonly #starts: AttemptStarts;
+  readonly #handBack: ClaimedJobHandBack;
 
   /** Retry times this worker scheduled and will wake up for (epoch ms). */
   #retryTimes: number[] = [];
@@ -134,8 +137,6 @@ export class JobWorker {
   #sleeping: AbortController | null = null;
   #unsubscribe: (() => void) | null = null;
   #storeFailing = false;
-  /** When this worker last looked for handlers disabled in the store (epoch ms, its clock). */
-  #statesCheckedAt = Number.NEGATIVE_INFINITY;
 
   constructor(options: JobWorkerOptions) {
     this.#store = options.store;
@@ -179,13 +180,21 @@ export class JobWorker {
           jobStatus: null,
         }),
     });
+    this.#handBack = new ClaimedJobHandBack({
+      store: this.#store,
+      clock: this.#clock,
+      held: this.#held,
+      logger: this.#logger,
+      pollIntervalMs: this.#pollIntervalMs,
+      handedBack: () => this.notify(),
+    });
     this.#starts = new AttemptStarts({ store: this.#store, clock: this.#clock, logger: this.#logger });
     this.#settlement = new AttemptSettlement({
       store: this.#store,
       clock: this.#clock,
       random: options.random ?? Math.random,
       abandoned,
-      handBack: (runner, reason) => this.#handBack(runner, reason),
+      handBack: (runner, reason) => this.#handBack.handBack(runner, reason),
       retryScheduled: (time) => this.#retryTimes.push(time),
       recorded: options.onDecision,
     });
@@ -322,7 +331,7 @@ export class JobWorker {
     const now = this.#clock.now();
     this.#retryTimes = this.#retryTimes.filter((time) => time > now.getTime());
     try {
-      await this.#handBackDisabled(now.getTime());
+      await this.#handBack.ofDisabledHandlers(this.#runners, now.getTime());
       for (const runner of this.#runners) {
         if (this.#stopping) break;
         const room = this.#held.claimRoom(runner);
@@ -402,63 +411,6 @@ export class JobWorker {
         this.#fill(runner);
         this.notify();
       });
-  }
-
-  /**
-   * The store never hands out jobs of a disabled handler, but jobs this worker claimed before the
-   * handler was disabled (prefetched, waiting for a slot) would start as slots free up. The disable may
-   * come from anywhere: an operator (`handlers disable`, through any receiver on this store) or a 410
-   * another receiver got. So, while jobs wait here, this worker reads the handlers' states at most once
-   * per poll interval and hands back the waiting jobs of a disabled handler. Bound: within two poll
-   * intervals (plus one store call) of a disable, no receiver starts another job of that handler;
-   * attempts already running finish.
-   */
-  async #handBackDisabled(now: number): Promise<void> {
-    if (now - this.#statesCheckedAt < this.#pollIntervalMs) return;
-    const waiting = this.#runners.filter((runner) => this.#held.readyOf(runner).length > 0);
-    if (waiting.length === 0) return;
-    this.#statesCheckedAt = now;
-    const disabled = new Map(
-      (await this.#store.listHandlerStates())
-        .filter((state) => state.disabled)
-        .map((state) => [state.handler, state]),
-    );
-    for (const runner of waiting) {
-      const state = disabled.get(runner.name);
-      if (state === undefined) continue;
-      this.#logger.info(
-        { handler: runner.name, disabledBy: state.disabledBy, jobs: this.#held.readyOf(runner).length },
-        'handler disabled meanwhile: handing back its claimed jobs that have not started',
-      );
-      await this.#handBack(runner, `handler disabled before the job started: ${state.reason ?? ''}`);
-    }
-  }
-
-  /**
-   * A claimed job that will not start here (its handler was disabled): handed back, so it runs as soon
-   * as the handler is enabled again instead of after its lease expired.
-   */
-  async #handBack(runner: HandlerRunner, reason: string): Promise<void> {
-    const ready = this.#held.readyOf(runner).splice(0);
-    for (const job of ready) {
-      const held = this.#held.of(job);
-      if (held !== undefined) held.phase = 'releasing';
-    }
-    await Promise.all(
-      ready.map(async (job) => {
-        try {
-          await this.#store.releaseJob(job.id, { attempt: job.attempt, reason, now: this.#clock.now() });
-        } catch (error) {
-          this.#logger.warn(
-            { err: error, jobId: job.id },
-            'cannot hand a claimed job back; its lease will expire',
-          );
-        } finally {
-          this.#held.deleteAttempt(job);
-        }
-      }),
-    );
-    this.notify();
   }
 
   async #process(runner: HandlerRunner, job: ClaimedJob, freeSlot: () => void): Promise<void> {
