@@ -15,21 +15,14 @@
  *    parameters and the session). `GET entryPath/session` tells
  *    that UI whether a session still holds: 200 with the shop's status, 403 `shop_uninstalled` once the
  *    shop uninstalled (the signed session itself cannot be revoked), 401 for a bad or expired one.
- * 4. Payment API notifications (`POST paymentPath`, with `webhookSecretKey`): verify hmac over the raw
- *    body and the body's `time`; store as a `payment_status` / `payment_card_change` event (dedupe key:
- *    id or changeId + status + time) for the app's handlers under the shop the URL names — only a shop
- *    the receiver serves, and only the shop the charge was first seen under (payment-filing.ts); an
- *    authentic body that is not a notification, or that cannot be filed, is quarantined with the reason;
- *    anything not authentic gets 401 and nothing is stored.
+ * 4. Payment API notifications (`POST paymentPath`, with `webhookSecretKey`):
+ *    payment-notification-route.ts.
  *
  * Failures answer 401 (not authentic, stale, replayed) with a short reason; nothing is stored for them.
  */
-
-import { verifyPaymentNotification } from '@srhooks/client';
-import type { AppSessionRefusal, AppSessionValid, DecodedPaymentNotification } from '@srhooks/contracts';
+import type { AppSessionRefusal, AppSessionValid } from '@srhooks/contracts';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody } from '../http/error-body.js';
-import { limitRouteBodies } from '../http/error-handler.js';
 import { headersForStorage } from '../ingest/delivery-headers.js';
 import { withStoreTimeout } from '../ingest/store-call.js';
 import { warnDedupeFields } from '../reconcile/reconcile-shops.js';
@@ -40,16 +33,7 @@ import { type AppConfig, forShop } from './app-config.js';
 import { checkAppRequest } from './app-request.js';
 import { entryDetailPage, entryErrorPage, entryListPage } from './entry-page.js';
 import { type InstallStepContext, runInstallStep, startInstallRetry } from './install-step.js';
-import {
-  fileAndStore,
-  filePaymentNotification,
-  NOTIFICATION_SHOP_HEADER,
-  type PaymentBody,
-  type PaymentFiling,
-  type PaymentFilingContext,
-  paymentShopParameter,
-  recordShopQuery,
-} from './payment-filing.js';
+import { registerPaymentNotificationRoute } from './payment-notification-route.js';
 import { checkShopSession, createShopSession, sessionQuery } from './shop-session.js';
 import { resubscribeAtStartUp } from './start-up-resubscribe.js';
 
@@ -99,8 +83,6 @@ function entryHeaders(app: AppConfig, shop: string): Record<string, string> {
     'cache-control': 'no-store',
   };
 }
-/** A Payment API notification is a small JSON object; larger bodies are refused (413) unread. */
-const PAYMENT_BODY_LIMIT = 64 * 1024;
 
 const plugin: FastifyPluginAsync = async (app) => {
   const appConfig = app.config.app;
@@ -364,148 +346,8 @@ const plugin: FastifyPluginAsync = async (app) => {
     return reply.send(answer);
   });
 
-  // 4. Payment API notifications.
-  const secretKey = appConfig.webhookSecretKey;
-  if (!secretKey) return;
-  const filing: PaymentFilingContext = {
-    configShops: new Set(app.config.shops.map((shop) => shop.name)),
-    appShops,
-    storeTimeoutMs: app.config.storeTimeoutMs,
-    timestampToleranceSeconds: appConfig.timestampToleranceSeconds,
-  };
-  await app.register(async (payments) => {
-    payments.removeAllContentTypeParsers();
-    limitRouteBodies(payments, PAYMENT_BODY_LIMIT);
-    // Any Content-Type is taken, as on the delivery route: the hmac covers the raw body, whatever it is
-    // labelled. Fastify would refuse (415) a header it cannot parse, or one present but empty, so the body
-    // is read under a fixed type and the sender's header is given back afterwards (an empty one counts as
-    // none).
-    const sentContentType = new WeakMap<object, string | undefined>();
-    payments.addHook('onRequest', (request, _reply, done) => {
-      const headers = request.raw.headers;
-      const given = headers['content-type'];
-      sentContentType.set(request.raw, given === undefined || given.trim() === '' ? undefined : given);
-      headers['content-type'] = 'application/octet-stream';
-      done();
-    });
-    payments.addHook('preValidation', (request, _reply, done) => {
-      const headers = request.raw.headers;
-      const given = sentContentType.get(request.raw);
-      if (given === undefined) delete headers['content-type'];
-      else headers['content-type'] = given;
-      done();
-    });
-    payments.addContentTypeParser(
-      '*',
-      { parseAs: 'buffer', bodyLimit: PAYMENT_BODY_LIMIT },
-      (_request, body, done) => done(null, body),
-    );
-    payments.post<{ Body: Buffer | undefined; Querystring: Query }>(
-      appConfig.paymentPath,
-      // A notification on a connection still open while the receiver closes is stored, like a delivery
-      // (http/refuse-while-closing.ts): resending is not documented (assumed never).
-      { config: { takenWhileClosing: true } },
-      async (request, reply) => {
-        const raw = request.body ?? Buffer.alloc(0);
-        const result = verifyPaymentNotification(raw, request.query, secretKey, {
-          toleranceSeconds: appConfig.timestampToleranceSeconds,
-        });
-        if (!result.ok && !result.error.authentic) {
-          app.metrics.forgedAttempts.inc({ reason: 'bad_token' });
-          request.log.warn(
-            { payment: { refused: result.error.code, remoteAddress: request.ip } },
-            'payment notification refused',
-          );
-          return reply.code(result.error.status).send(errorBody(result.error.code, result.error.message));
-        }
-        const event = result.ok ? result.event : 'payment_status';
-        const delivery = (shop: string): NewDelivery => ({
-          shop,
-          event: event as unknown as WebhookEvent,
-          receivedAt: new Date(),
-          remoteAddress: request.ip,
-          // The URL's shop claim goes with the body, so a re-process can run the filing rules again.
-          headers: {
-            ...headersForStorage(request.headers),
-            [NOTIFICATION_SHOP_HEADER]: recordShopQuery(request.query),
-          },
-          contentType: request.headers['content-type'] ?? '',
-          rawBody: raw,
-        });
-        const body: PaymentBody = result.ok
-          ? {
-              ok: true,
-              value: {
-                event: result.event,
-                notification: result.notification,
-                dedupeKey: result.dedupeKey,
-              } as DecodedPaymentNotification,
-            }
-          : { ok: false, message: result.error.message };
-        const answer = await fileAndStore(
-          () => filePaymentNotification(filing, body, paymentShopParameter(request.query)),
-          (decision) => storePayment(decision),
-        );
-        return reply.code(200).send(answer);
-
-        /** Stores (or answers) the filing decision; the claim goes into the transaction that files it. */
-        async function storePayment(decision: PaymentFiling): Promise<Record<string, unknown>> {
-          if (decision.kind === 'quarantine') {
-            // Authentic, and kept; nothing the sender could change by sending it again: acknowledged 200
-            // (a 4xx would tell ShopRenter — or whoever replays it — something about the receiver's view).
-            const { shop, failure, claimed } = decision;
-            const { deliveryId } = await withStoreTimeout(
-              'quarantine payment notification',
-              app.store.quarantine(
-                delivery(shop),
-                failure,
-                decision.binding ? { paymentBinding: decision.binding } : {},
-              ),
-              app.config.storeTimeoutMs,
-            );
-            app.metrics.quarantined.inc({ shop, event, code: failure.code });
-            request.log.warn(
-              { shop, claimedShop: claimed, deliveryId, code: failure.code },
-              `authentic payment notification quarantined: ${failure.code}`,
-            );
-            return { ok: true, quarantined: true, deliveryId };
-          }
-          if (decision.kind === 'duplicate') {
-            // A copy sent again under another shop. Answered as the duplicate it is; nothing recorded, no
-            // handler runs.
-            app.metrics.duplicates.inc({ shop: decision.filedUnder, event: decision.decoded.event });
-            request.log.warn(
-              {
-                shop: decision.shop,
-                filedUnder: decision.filedUnder,
-                event: decision.decoded.event,
-                remoteAddress: request.ip,
-              },
-              'payment notification already filed under another shop: answered as a duplicate',
-            );
-            return { ok: true, duplicates: 1 };
-          }
-          // The charge's own shop (when that shop has since uninstalled: a charge it had, e.g. cancelled).
-          const { shop, decoded, subjectId, claim } = decision;
-          const stored = await withStoreTimeout(
-            'ingest payment notification',
-            app.store.ingest(
-              delivery(shop),
-              [{ dedupeKey: decoded.dedupeKey, subjectId, payload: decoded.notification }],
-              [...app.handlers.namesFor(shop, decoded.event)],
-              { paymentClaim: claim },
-            ),
-            app.config.storeTimeoutMs,
-          );
-          request.log.info(
-            { shop, event: decoded.event, deliveryId: stored.deliveryId, duplicates: stored.duplicates },
-            'payment notification stored',
-          );
-          return { ok: true, deliveryId: stored.deliveryId, duplicates: stored.duplicates };
-        }
-      },
-    );
-  });
+  // 4. Payment API notifications (payment-notification-route.ts).
+  await registerPaymentNotificationRoute(app, appConfig, appShops);
 };
 
 export const appModeRoute: ReceiverRoutePlugin = { name: 'app-mode', plugin };
