@@ -1,0 +1,209 @@
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import {
+  loginAsBrowser,
+  logoutAsBrowser,
+  order,
+  orderDelivery,
+  postDelivery,
+  SHOP,
+  startAdminReceiver,
+} from '../admin/test-support/admin-test-receiver.js';
+import { type InspectorFixture, inspectorFixture } from './test-support/inspector-fixture.js';
+
+/** What the inspector does: replay buttons and the live stream. */
+describe('inspector: replay buttons and live stream', () => {
+  const fixture: InspectorFixture = inspectorFixture();
+  const { ids, get, postForm, eventOf } = fixture;
+
+  describe('replay buttons', () => {
+    it('refuses a replay POST without the CSRF token, with a wrong one, or from another origin', async () => {
+      const eventId = await eventOf(ids.kovacs ?? '');
+      const cases: Array<[Record<string, string>, Record<string, string>, string]> = [
+        [{}, {}, 'CSRF token is missing'],
+        [{ _csrf: 'forged' }, {}, 'does not belong to this session'],
+        [{ _csrf: fixture.browser.csrfToken }, { origin: 'https://evil.example' }, 'own pages'],
+        [{ _csrf: fixture.browser.csrfToken }, { origin: 'null' }, 'own pages'],
+      ];
+      for (const [fields, headers, message] of cases) {
+        const response = await postForm(`/ui/events/${eventId}/replay`, fields, headers);
+        expect(response.status).toBe(403);
+        expect(await response.text()).toContain(message);
+      }
+      const jobs = (await fixture.receiver.app.store.getEvent(eventId))?.jobs ?? [];
+      expect(jobs.map((job) => job.attempts)).toEqual([0]);
+    });
+
+    it('refuses a form with a field given twice instead of taking its last value', async () => {
+      const eventId = await eventOf(ids.kovacs ?? '');
+      const before = (await fixture.receiver.app.store.getEvent(eventId))?.jobs.map((job) => job.status);
+      const response = await postForm(
+        `/ui/events/${eventId}/replay`,
+        `_csrf=${encodeURIComponent(fixture.browser.csrfToken)}&handler=other&handler=log`,
+      );
+      expect(response.status).toBe(400);
+      expect(await response.text()).toContain('body.handler: must be given once');
+      expect((await fixture.receiver.app.store.getEvent(eventId))?.jobs.map((job) => job.status)).toEqual(
+        before,
+      );
+    });
+
+    it('replays with the token: redirects back to the delivery, and the new attempt shows there', async () => {
+      const eventId = await eventOf(ids.nagy ?? '');
+      const [first] = await fixture.receiver.app.store.claimJobs({
+        workerId: 'w',
+        limit: 50,
+        leaseMs: 60_000,
+        handlers: ['log'],
+      });
+      // Settle every claimed job; the one of this event succeeds.
+      const claimed = [
+        first,
+        ...(await fixture.receiver.app.store.claimJobs({ workerId: 'w', limit: 50, leaseMs: 60_000 })),
+      ];
+      for (const job of claimed)
+        if (job) await fixture.receiver.app.store.completeJob(job.id, { attempt: job.attempt });
+
+      const response = await postForm(`/ui/events/${eventId}/replay`, {
+        _csrf: fixture.browser.csrfToken,
+        handler: 'log',
+      });
+      expect(response.status).toBe(303);
+      expect(response.headers.get('location')).toBe(
+        `/ui/deliveries/${ids.nagy}?notice=replayed#event-${eventId}`,
+      );
+      const [again] = await fixture.receiver.app.store.claimJobs({
+        workerId: 'w',
+        limit: 50,
+        leaseMs: 60_000,
+      });
+      expect(again?.eventId).toBe(eventId);
+      await fixture.receiver.app.store.failJob(again?.id ?? '', {
+        attempt: again?.attempt ?? 0,
+        error: 'ERP said <no>',
+        deadLetter: true,
+      });
+
+      const page = await get(`/ui/deliveries/${ids.nagy}?notice=replayed`);
+      expect(page.text).toContain('Replay queued');
+      expect(page.text).toContain('<li data-attempt="1">');
+      expect(page.text).toContain('<li data-attempt="2">');
+      // The handler's error text is hidden until revealed (handler-error-privacy.test.ts), then escaped.
+      expect(page.text).not.toContain('ERP said');
+      expect((await get(`/ui/deliveries/${ids.nagy}?reveal=1`)).text).toContain('ERP said &lt;no&gt;');
+      expect(page.text).toContain('<span class="badge dead">dead</span>');
+
+      const dead = await get('/ui/dead-letters?reveal=1');
+      expect(dead.text).toContain('ERP said &lt;no&gt;');
+      const replayAll = await postForm('/ui/dead-letters/replay', { _csrf: fixture.browser.csrfToken });
+      expect(replayAll.status).toBe(303);
+      expect((await fixture.receiver.app.store.getEvent(eventId))?.jobs[0]?.status).toBe('pending');
+    });
+  });
+
+  describe('live stream', () => {
+    function openStream(
+      baseUrl: string,
+      cookie: string,
+    ): Promise<{
+      response: IncomingMessage;
+      next: (pattern: RegExp) => Promise<string>;
+      ended: Promise<void>;
+    }> {
+      return new Promise((resolve, reject) => {
+        const request = httpRequest(
+          `${baseUrl}/ui/events/stream`,
+          { headers: { cookie, accept: 'text/event-stream' } },
+          (response) => {
+            let buffer = '';
+            const waiters: Array<{ pattern: RegExp; resolve: (text: string) => void }> = [];
+            const ended = new Promise<void>((done) => response.on('end', done));
+            response.setEncoding('utf8');
+            response.on('data', (chunk: string) => {
+              buffer += chunk;
+              for (const waiter of [...waiters]) {
+                const match = waiter.pattern.exec(buffer);
+                if (match) {
+                  waiters.splice(waiters.indexOf(waiter), 1);
+                  waiter.resolve(match[0]);
+                }
+              }
+            });
+            resolve({
+              response,
+              ended,
+              next: (pattern) =>
+                new Promise((found) => {
+                  const match = pattern.exec(buffer);
+                  if (match) found(match[0]);
+                  else waiters.push({ pattern, resolve: found });
+                }),
+            });
+          },
+        );
+        request.on('error', reject);
+        request.end();
+      });
+    }
+
+    it('ends the streams of a session when it logs out (and keeps the others open)', async () => {
+      const own = await startAdminReceiver();
+      try {
+        const leaving = await loginAsBrowser(own);
+        const staying = await loginAsBrowser(own);
+        const stream = await openStream(own.baseUrl, leaving.cookie);
+        const other = await openStream(own.baseUrl, staying.cookie);
+        await stream.next(/retry: \d+/);
+        await other.next(/retry: \d+/);
+
+        expect((await logoutAsBrowser(own, leaving)).status).toBe(303);
+        const ended = await Promise.race([
+          stream.ended.then(() => 'ended'),
+          new Promise((resolve) => setTimeout(() => resolve('still open 5 s after the logout'), 5000)),
+        ]);
+        expect(ended).toBe('ended');
+
+        // The other session's stream still gets changes.
+        const posted = await postDelivery(own, orderDelivery([order(22, { innerId: '2222' })]));
+        await other.next(new RegExp(`"deliveryId":"${posted.body.deliveryId}"`));
+        expect(other.response.complete).toBe(false);
+        other.response.destroy();
+      } finally {
+        await own.close().catch(() => {});
+      }
+    });
+
+    it('pushes a new delivery to an open page, and ends the stream when the fixture.receiver shuts down', async () => {
+      const own = await startAdminReceiver();
+      try {
+        const session = await loginAsBrowser(own);
+        const stream = await openStream(own.baseUrl, session.cookie);
+        expect(stream.response.statusCode).toBe(200);
+        expect(stream.response.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+        expect(stream.response.headers['content-security-policy']).toContain("default-src 'none'");
+        await stream.next(/retry: \d+/);
+
+        const posted = await postDelivery(own, orderDelivery([order(21, { innerId: '2121' })]));
+        const message = await stream.next(
+          new RegExp(
+            `event: change\\ndata: (\\{[^\\n]*"deliveryId":"${posted.body.deliveryId}"[^\\n]*\\})\\n\\n`,
+          ),
+        );
+        const data = JSON.parse(message.split('data: ')[1] ?? '') as Record<string, unknown>;
+        expect(data).toEqual({
+          kind: 'delivery',
+          deliveryId: posted.body.deliveryId,
+          shop: SHOP,
+          event: 'order_confirm',
+          status: 'stored',
+        });
+        expect(message).not.toContain('Kovács');
+
+        await own.close();
+        await stream.ended;
+      } finally {
+        await own.close().catch(() => {});
+      }
+    });
+  });
+});
