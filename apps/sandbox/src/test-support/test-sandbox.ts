@@ -82,3 +82,24 @@ export function webhookBody(url: string, overrides: Record<string, unknown> = {}
     ...overrides,
   };
 }
+
+/**
+ * A sandbox with shop `demo` and one API client that holds only the webhook scopes; every `sandbox.api`
+ * call uses that client's token unless it names another.
+ */
+export async function startWebhookScopedSandbox(): Promise<{
+  sandbox: TestSandbox;
+  apiBase: string;
+  token: string;
+}> {
+  const client = {
+    clientId: 'c',
+    clientSecret: 's',
+    scopes: ['store.webhook:read', 'store.webhook:write'],
+  };
+  const sandbox = await startTestSandbox({ shops: [{ name: 'demo', clients: [client] }] });
+  const token = await sandbox.token('demo', client);
+  const api = sandbox.api;
+  sandbox.api = (method, path, options = {}) => api(method, path, { token, ...options });
+  return { sandbox, apiBase: `${sandbox.url}/demo/api`, token };
+}

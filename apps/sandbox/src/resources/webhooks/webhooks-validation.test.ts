@@ -1,23 +1,14 @@
 import { isDocumentedErrorText, normaliseWebhook, WebhookRawSchema } from '@srhooks/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestSandbox, type TestSandbox, webhookBody } from '../../test-support/test-sandbox.js';
+import { startWebhookScopedSandbox, type TestSandbox, webhookBody } from '../../test-support/test-sandbox.js';
 
 describe('webHooks resource: validation errors with the documented inner codes and texts', () => {
   let sb: TestSandbox;
   let apiBase: string;
   let token: string;
   beforeAll(async () => {
-    const client = {
-      clientId: 'c',
-      clientSecret: 's',
-      scopes: ['store.webhook:read', 'store.webhook:write'],
-    };
-    sb = await startTestSandbox({ shops: [{ name: 'demo', clients: [client] }] });
-    apiBase = `${sb.url}/demo/api`;
-    // Every call in this block uses this client's token (webhook scopes only).
-    token = await sb.token('demo', client);
-    const api = sb.api;
-    sb.api = (method, path, options = {}) => api(method, path, { token, ...options });
+    // Every call in this block uses a token with the webhook scopes only.
+    ({ sandbox: sb, apiBase, token } = await startWebhookScopedSandbox());
   });
   afterAll(() => sb.close());
 
