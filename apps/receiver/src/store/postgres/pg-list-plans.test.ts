@@ -65,6 +65,14 @@ describe('PostgreSQL list query plans (large-store indexes, migration 11)', () =
     expect(detail).not.toMatch(/using (deliveries|events)_pkey|Seq Scan/);
   });
 
+  it("the handler filter finds each event's job in the jobs (event_id, handler) index, never scanning jobs", async () => {
+    for (const query of [queries.deliveriesOfHandler, queries.eventsOfHandler]) {
+      const detail = await plan(query);
+      expect(detail).toMatch(/Index Only Scan (Backward )?using jobs_event_id_handler_key on jobs j/);
+      expect(detail).not.toMatch(/Seq Scan on (jobs|events|deliveries)/);
+    }
+  });
+
   it('the handler backlog (every metrics scrape) can read the waiting, running and dead jobs through their partial indexes', async () => {
     // A table this small is cheaper to scan, so scans are priced out: the question is whether the query
     // can use the partial indexes at all (`status IN ('pending', 'dead')` could not; with 400,000 jobs it
