@@ -92,7 +92,7 @@ export function handlersContent(input: HandlersPageInput): SafeHtml {
   });
   return html`<h1>Handlers</h1>
 ${notice(input.query, input.handlers)}
-<p class="muted">A disabled handler's jobs wait: they are not attempted and use up no retries; new events still get jobs for it; enabling it runs them. A handler is disabled by an operator (here, <code>srhooks handlers disable</code> or the admin API) or by its forward target answering HTTP 410 Gone. Waiting counts its jobs not yet run (pending, including those waiting for a retry); running, its jobs a worker is running now (of any receiver on this store); dead letters are its jobs that used up their attempts.</p>
+<p class="muted">A disabled handler's jobs wait: they are not attempted and use up no retries; new events still get jobs for it; enabling it runs them. A handler is disabled by an operator (here, <code>srhooks handlers disable</code> or the admin API) or by its forward target answering HTTP 410 Gone. Waiting counts its jobs not yet run (pending, including those waiting for a retry); running, its jobs leased by a worker of any receiver on this store (one whose worker died, until its lease expires and another takes it over); dead letters are its jobs that used up their attempts.</p>
 <div class="panel">
 ${
   input.handlers.length === 0
