@@ -24,6 +24,7 @@ import { handlersPlugin } from './plugins/handlers-plugin.js';
 import { type MemoryTrimPluginOptions, memoryTrimPlugin } from './plugins/memory-trim-plugin.js';
 import { metricsPlugin } from './plugins/metrics-plugin.js';
 import { closeStoreAfterFailedStart, openMigratedPgStore, storePlugin } from './plugins/store-plugin.js';
+import { checkBrokerClientPackages } from './processing/handlers/brokers/broker-client-packages.js';
 import {
   brokerSecretValues,
   checkEnvReferences,
@@ -87,6 +88,8 @@ export async function buildReceiver(
   // the whole config holds before anything is opened: an unset ${VAR} must not leave a new, empty store
   if (options.processing?.enabled !== false) {
     checkEnvReferences(config.handlers, options.processing?.env ?? process.env);
+    // resolved, not loaded: a missing broker client stops the start here, not at the first job
+    checkBrokerClientPackages(config.handlers, options.processing?.resolvePackage);
   }
   const logger =
     options.logger ??

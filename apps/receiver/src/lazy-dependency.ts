@@ -17,3 +17,11 @@ export function lazyDependency<Module>(id: string): () => Module {
     return loaded;
   };
 }
+
+/**
+ * Where `id` would be loaded from by {@link lazyDependency} (the same resolution), without evaluating
+ * it; throws (`MODULE_NOT_FOUND`) when it cannot be found.
+ */
+export function resolveDependency(id: string): string {
+  return require.resolve(id);
+}

@@ -136,6 +136,8 @@ export const DeliveryListQuerySchema = requestObject({
   status: z.enum(DELIVERY_STATUSES, { error: `must be one of ${DELIVERY_STATUSES.join(', ')}` }).optional(),
   eventStatus: z.enum(EVENT_STATUSES, { error: `must be one of ${EVENT_STATUSES.join(', ')}` }).optional(),
   source: SourceSchema.optional(),
+  /** Deliveries with an event that has a job for this handler. */
+  handler: HandlerNameSchema.optional(),
   q: SearchSchema.optional(),
   ...timeRange,
   ...deliveryPaging,
@@ -148,6 +150,8 @@ export const EventListQuerySchema = requestObject({
   status: z.enum(EVENT_STATUSES, { error: `must be one of ${EVENT_STATUSES.join(', ')}` }).optional(),
   deliveryId: IdSchema.optional(),
   source: SourceSchema.optional(),
+  /** Events that have a job for this handler. */
+  handler: HandlerNameSchema.optional(),
   q: SearchSchema.optional(),
   ...timeRange,
   ...eventPaging,

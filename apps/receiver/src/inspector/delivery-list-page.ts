@@ -7,6 +7,7 @@ import { z } from 'zod';
 import {
   cursorOf,
   EventNameSchema,
+  HandlerNameSchema,
   requestObject,
   SearchSchema,
   ShopSchema,
@@ -56,6 +57,8 @@ export const InspectorListQuerySchema = requestObject({
   cursor: cursorOf('dlv').optional(),
   reveal: z.literal('1', { error: 'must be 1 (show personal data) or absent' }).optional(),
   source: z.enum(EVENT_SOURCES, { error: `must be one of ${EVENT_SOURCES.join(', ')}` }).optional(),
+  /** Deliveries with an event that has a job for this handler (the handlers page links here). */
+  handler: HandlerNameSchema.optional(),
 });
 export type InspectorListQuery = z.output<typeof InspectorListQuerySchema>;
 
@@ -72,6 +75,7 @@ export function deliveryFilterOf(query: InspectorListQuery): DeliveryFilter {
   if (query.to) filter.to = query.to;
   if (query.cursor) filter.cursor = query.cursor;
   if (query.source) filter.source = query.source;
+  if (query.handler) filter.handler = query.handler;
   return filter;
 }
 
@@ -139,6 +143,7 @@ function linkWith(
     cursor: query.cursor,
     reveal: query.reveal,
     source: query.source,
+    handler: query.handler,
     ...changes,
   };
   for (const [key, value] of Object.entries(values)) if (value) params.set(key, value);
@@ -155,7 +160,8 @@ export function hasFilters(query: InspectorListQuery): boolean {
       query.from ||
       query.to ||
       query.cursor ||
-      query.source,
+      query.source ||
+      query.handler,
   );
 }
 
@@ -184,6 +190,7 @@ export function deliveryListContent(input: ListPageInput): SafeHtml {
   <label>Event <select name="event">${option('', 'any', query.event)}${STORED_EVENTS.map((event) => option(event, event, query.event))}</select></label>
   <label>Status <select name="status">${option('', 'any', query.status)}${STATUS_CHOICES.map((status) => option(status, status, query.status))}</select></label>
   <label>Source <select name="source">${option('', 'any', query.source)}${EVENT_SOURCES.map((source) => option(source, source, query.source))}</select></label>
+  <label>Handler <input name="handler" value="${query.handler ?? ''}" autocomplete="off"></label>
   <label>Order number, customer, e-mail or phone <input name="q" type="search" value="${query.q ?? ''}"></label>
   <label>From (UTC) <input name="from" type="datetime-local" step="${timeInputStep(query.from)}" value="${timeInputValue(query.from)}"></label>
   <label>To (UTC) <input name="to" type="datetime-local" step="${timeInputStep(query.to)}" value="${timeInputValue(query.to)}"></label>

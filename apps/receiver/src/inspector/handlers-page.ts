@@ -1,8 +1,8 @@
 /**
  * `/ui/handlers`: one row per configured handler with its type, state (as `GET /admin/api/handlers`
- * gives it: who disabled it, since when, the recorded reason), its waiting jobs and dead letters (the
- * store's per-handler backlog, the metrics gauges' query), links to its dead letters and its shops'
- * deliveries, and a Disable or Enable form (CSRF token of the session). Nothing personal: a 410's
+ * gives it: who disabled it, since when, the recorded reason), its waiting, running and dead jobs (the
+ * store's per-handler backlog, the metrics gauges' query), links to the deliveries with its jobs, its
+ * dead letters and its shops' deliveries, and a Disable or Enable form (CSRF token of the session). Nothing personal: a 410's
  * recorded reason names the target's host, never its answer body (forward.ts).
  */
 import { z } from 'zod';
@@ -82,8 +82,9 @@ export function handlersContent(input: HandlersPageInput): SafeHtml {
   <td data-label="Type">${handler.type}</td>
   <td data-label="State">${state(handler)}</td>
   <td data-label="Waiting" class="num">${(backlog?.waiting ?? 0).toLocaleString('en-US')}</td>
+  <td data-label="Running" class="num">${(backlog?.running ?? 0).toLocaleString('en-US')}</td>
   <td data-label="Dead letters" class="num">${(backlog?.dead ?? 0).toLocaleString('en-US')}</td>
-  <td data-label="Links"><div><a href="${base}/dead-letters?handler=${handler.name}">Dead letters</a></div>${shops.map(
+  <td data-label="Links"><div><a href="${base}?handler=${handler.name}">Deliveries with ${handler.name} jobs</a></div><div><a href="${base}/dead-letters?handler=${handler.name}">Dead letters</a></div>${shops.map(
     (shop) => html`<div><a href="${base}?shop=${shop}">Deliveries of ${shop}</a></div>`,
   )}${input.appHandler(handler.name) ? html`<div><a href="${base}">Deliveries</a> <span class="muted">(every installed shop)</span></div>` : ''}</td>
   <td data-label="Action">${action(base, input.session, handler)}</td>
@@ -91,13 +92,13 @@ export function handlersContent(input: HandlersPageInput): SafeHtml {
   });
   return html`<h1>Handlers</h1>
 ${notice(input.query, input.handlers)}
-<p class="muted">A disabled handler's jobs wait: they are not attempted and use up no retries; new events still get jobs for it; enabling it runs them. A handler is disabled by an operator (here, <code>srhooks handlers disable</code> or the admin API) or by its forward target answering HTTP 410 Gone. Waiting counts its jobs not yet run (pending, including those waiting for a retry); dead letters are its jobs that used up their attempts.</p>
+<p class="muted">A disabled handler's jobs wait: they are not attempted and use up no retries; new events still get jobs for it; enabling it runs them. A handler is disabled by an operator (here, <code>srhooks handlers disable</code> or the admin API) or by its forward target answering HTTP 410 Gone. Waiting counts its jobs not yet run (pending, including those waiting for a retry); running, its jobs leased by a worker of any receiver on this store (one whose worker died, until its lease expires and another takes it over); dead letters are its jobs that used up their attempts.</p>
 <div class="panel">
 ${
   input.handlers.length === 0
     ? html`<p class="muted">No handlers are configured.</p>`
     : html`<table class="stack">
-  <thead><tr><th>Handler</th><th>Type</th><th>State</th><th class="num">Waiting</th><th class="num">Dead letters</th><th>Links</th><th>Action</th></tr></thead>
+  <thead><tr><th>Handler</th><th>Type</th><th>State</th><th class="num">Waiting</th><th class="num">Running</th><th class="num">Dead letters</th><th>Links</th><th>Action</th></tr></thead>
   <tbody>${rows}</tbody>
 </table>`
 }

@@ -167,6 +167,15 @@ describe('inspector in Chromium', () => {
     expect(await page.textContent('.notice.ok')).toContain('log enabled: its waiting jobs run now.');
     const after = await receiver.app.store.listHandlerStates();
     expect(after.find((state) => state.handler === 'log')?.disabled ?? false).toBe(false);
+    expect(await row.locator('td[data-label="Running"]').textContent()).toBe('0');
+
+    // The handler's deliveries: the list filtered by it, the filter shown in the form.
+    await Promise.all([
+      page.waitForURL(`${receiver.baseUrl}/ui?handler=log`),
+      page.getByRole('link', { name: 'Deliveries with log jobs' }).click(),
+    ]);
+    await expect.poll(() => page.textContent('h1')).toBe('Deliveries');
+    expect(await page.inputValue('input[name="handler"]')).toBe('log');
     expect(problems).toEqual([]);
     await context.close();
   }, 60_000);

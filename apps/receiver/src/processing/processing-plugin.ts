@@ -9,6 +9,7 @@ import fp from 'fastify-plugin';
 import type { Logger } from 'pino';
 import { appShopFailureAdvice } from '../app-mode/app-shop-advice.js';
 import { type CreateJobWorkerOptions, createJobWorker } from './create-job-worker.js';
+import type { ResolvePackage } from './handlers/brokers/broker-client-packages.js';
 import type { JobWorker } from './worker.js';
 
 declare module 'fastify' {
@@ -22,10 +23,12 @@ export interface ProcessingPluginOptions
   extends Omit<CreateJobWorkerOptions, 'config' | 'store' | 'logger' | 'metrics'> {
   /** Default true. False: this instance only ingests (another instance runs the handlers). */
   enabled?: boolean;
+  /** How `buildReceiver` resolves the broker handlers' client packages at start-up (tests); default Node's. */
+  resolvePackage?: ResolvePackage;
 }
 
 const plugin: FastifyPluginAsync<ProcessingPluginOptions> = async (app, options) => {
-  const { enabled = true, ...workerOptions } = options;
+  const { enabled = true, resolvePackage: _checkedByBuildReceiver, ...workerOptions } = options;
   // Read from the store, so also on an ingest-only instance (the figures are those of every instance).
   app.metrics.observeHandlerBacklog(() => app.store.handlerBacklog(), Object.keys(app.config.handlers));
   if (!enabled) {

@@ -86,6 +86,12 @@ export function deliveryListQuery(columns: string, filter: DeliveryFilter, diale
       `EXISTS (SELECT 1 FROM events e WHERE e.delivery_id = d.id AND e.status = ${params.add(filter.eventStatus)})`,
     );
   }
+  if (filter.handler !== undefined) {
+    // jobs (event_id, handler) is unique: one index probe per event of the delivery
+    conditions.push(
+      `EXISTS (SELECT 1 FROM events e JOIN jobs j ON j.event_id = e.id WHERE e.delivery_id = d.id AND j.handler = ${params.add(filter.handler)})`,
+    );
+  }
   const terms = queryTerms(filter.q);
   if (terms.length > 0) {
     conditions.push(
@@ -107,6 +113,12 @@ export function eventListQuery(columns: string, filter: EventFilter, dialect: Sq
   if (filter.source !== undefined) conditions.push(`e.source = ${sourceLiteral(filter.source)}`);
   timeRange(conditions, params, dialect, 'e.received_at', filter);
   if (filter.cursor !== undefined) conditions.push(`e.id < ${params.add(filter.cursor)}`);
+  if (filter.handler !== undefined) {
+    // jobs (event_id, handler) is unique: one index probe per event
+    conditions.push(
+      `EXISTS (SELECT 1 FROM jobs j WHERE j.event_id = e.id AND j.handler = ${params.add(filter.handler)})`,
+    );
+  }
   const terms = queryTerms(filter.q);
   const search = terms.length > 0;
   if (search) conditions.push(searchTextMatches(terms, params));

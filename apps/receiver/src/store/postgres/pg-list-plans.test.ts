@@ -65,7 +65,15 @@ describe('PostgreSQL list query plans (large-store indexes, migration 11)', () =
     expect(detail).not.toMatch(/using (deliveries|events)_pkey|Seq Scan/);
   });
 
-  it('the handler backlog (every metrics scrape) can read the waiting and dead jobs through their partial indexes', async () => {
+  it("the handler filter finds each event's job in the jobs (event_id, handler) index, never scanning jobs", async () => {
+    for (const query of [queries.deliveriesOfHandler, queries.eventsOfHandler]) {
+      const detail = await plan(query);
+      expect(detail).toMatch(/Index Only Scan (Backward )?using jobs_event_id_handler_key on jobs j/);
+      expect(detail).not.toMatch(/Seq Scan on (jobs|events|deliveries)/);
+    }
+  });
+
+  it('the handler backlog (every metrics scrape) can read the waiting, running and dead jobs through their partial indexes', async () => {
     // A table this small is cheaper to scan, so scans are priced out: the question is whether the query
     // can use the partial indexes at all (`status IN ('pending', 'dead')` could not; with 400,000 jobs it
     // was a parallel scan of the table, this query reads the two indexes).
@@ -74,6 +82,7 @@ describe('PostgreSQL list query plans (large-store indexes, migration 11)', () =
       client.query('RESET enable_seqscan'),
     );
     expect(detail).toMatch(/(using|Index Scan on) jobs_pending/);
+    expect(detail).toMatch(/(using|Index Scan on) jobs_running/);
     expect(detail).toMatch(/(using|Index Scan on) jobs_dead/);
     expect(detail).not.toMatch(/Seq Scan on jobs/);
   });
@@ -105,7 +114,7 @@ describe('PostgreSQL list query plans (large-store indexes, migration 11)', () =
       ).rows;
       const count = (status: string) => Number(counts.find((row) => row.status === status)?.n ?? 0);
       expect(await store.handlerBacklog()).toEqual([
-        { handler: 'erp', waiting: count('pending'), dead: count('dead') },
+        { handler: 'erp', waiting: count('pending'), running: count('running'), dead: count('dead') },
       ]);
       expect(count('pending')).toBeGreaterThan(0);
       expect(count('dead')).toBeGreaterThan(0);

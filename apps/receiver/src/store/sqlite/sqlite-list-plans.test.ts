@@ -92,9 +92,20 @@ describe('SQLite list query plans (large-store indexes, migration 9)', () => {
     },
   );
 
-  it('the handler backlog (every metrics scrape) reads the pending and dead jobs through their partial indexes', () => {
+  it("the handler filter checks each event's job in the jobs (event_id, handler) index, never reading job rows", () => {
+    for (const query of [queries.deliveriesOfHandler, queries.eventsOfHandler]) {
+      const detail = plan(query);
+      expect(detail).toMatch(
+        /SEARCH j (EXISTS )?USING COVERING INDEX sqlite_autoindex_jobs_\d \(event_id=\? AND handler=\?\)/,
+      );
+      expect(detail).not.toMatch(/SCAN j\b/);
+    }
+  });
+
+  it('the handler backlog (every metrics scrape) reads the pending, running and dead jobs through their partial indexes', () => {
     const detail = plan({ sql: BACKLOG_SQL, values: [] });
     expect(detail).toMatch(/USING INDEX jobs_pending/);
+    expect(detail).toMatch(/USING INDEX jobs_running/);
     expect(detail).toMatch(/USING INDEX jobs_dead/);
     expect(detail).not.toMatch(/SCAN jobs$/m);
   });
@@ -127,7 +138,7 @@ describe('SQLite list query plans (large-store indexes, migration 9)', () => {
       ).toEqual(['0', '500']);
       expect((await store.listDeliveries({ q: 'eva kovacs' })).items).toHaveLength(2);
       expect((await store.listDeliveries({ eventStatus: 'held' })).items).toHaveLength(1);
-      expect(await store.handlerBacklog()).toEqual([{ handler: 'erp', waiting: 606, dead: 0 }]);
+      expect(await store.handlerBacklog()).toEqual([{ handler: 'erp', waiting: 606, running: 0, dead: 0 }]);
     } finally {
       await store.close();
     }

@@ -161,20 +161,24 @@ export function listHandlerStates(db: SqliteConnection): HandlerState[] {
 }
 
 /**
- * One branch per partial index (jobs_pending, jobs_dead): SQLite uses neither for `status IN ('pending',
- * 'dead')` and scanned every job on each metrics scrape (0.5 s with 400,000 jobs).
+ * One branch per partial index (jobs_pending, jobs_running, jobs_dead): SQLite uses none of them for
+ * `status IN ('pending', 'dead')` and scanned every job on each metrics scrape (0.5 s with 400,000 jobs).
  */
-export const BACKLOG_SQL = `SELECT handler, sum(waiting) AS waiting, sum(dead) AS dead FROM (
-    SELECT handler, 1 AS waiting, 0 AS dead FROM jobs WHERE status = 'pending'
-    UNION ALL SELECT handler, 0 AS waiting, 1 AS dead FROM jobs WHERE status = 'dead'
+export const BACKLOG_SQL = `SELECT handler, sum(waiting) AS waiting, sum(running) AS running, sum(dead) AS dead FROM (
+    SELECT handler, 1 AS waiting, 0 AS running, 0 AS dead FROM jobs WHERE status = 'pending'
+    UNION ALL SELECT handler, 0 AS waiting, 1 AS running, 0 AS dead FROM jobs WHERE status = 'running'
+    UNION ALL SELECT handler, 0 AS waiting, 0 AS running, 1 AS dead FROM jobs WHERE status = 'dead'
   ) GROUP BY handler ORDER BY handler`;
 
-/** Waiting jobs and dead letters per handler (reads only pending and dead rows, through their indexes). */
+/** Waiting, running and dead jobs per handler (reads only those rows, through their partial indexes). */
 export function handlerBacklog(db: SqliteConnection): HandlerBacklog[] {
   return db.read(() =>
-    (db.stmt(BACKLOG_SQL).all() as Array<{ handler: string; waiting: number; dead: number }>).map((row) => ({
+    (
+      db.stmt(BACKLOG_SQL).all() as Array<{ handler: string; waiting: number; running: number; dead: number }>
+    ).map((row) => ({
       handler: row.handler,
       waiting: Number(row.waiting),
+      running: Number(row.running),
       dead: Number(row.dead),
     })),
   );

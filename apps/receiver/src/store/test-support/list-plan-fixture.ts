@@ -61,6 +61,8 @@ export function listPlanQueries(dialect: SqlDialect) {
     deliverySearch: deliveries({ q: 'éva kovács' }),
     deliverySearchPhone: deliveries({ q: '30/123-4567' }),
     deliveriesWithHeldEvent: deliveries({ eventStatus: 'held' }),
+    deliveriesOfHandler: deliveries({ handler: 'erp' }),
+    eventsOfHandler: events({ handler: 'erp' }),
   };
 }
 

@@ -144,6 +144,9 @@ export type JobCounts = Record<JobStatus, number>;
 /** One handler's open work: jobs waiting (pending: runnable now or at their retry time) and dead letters. */
 export interface HandlerBacklog {
   handler: string;
+  /** Pending jobs (including those waiting for a retry). */
   waiting: number;
+  /** Jobs a worker holds a lease on now (any receiver on this store). */
+  running: number;
   dead: number;
 }

@@ -169,6 +169,8 @@ export interface DeliveryFilter extends TimeRange, PageRequest {
   /** Text search (`search-text.ts`): order number, customer name, e-mail address, phone number in any form. */
   q?: string;
   source?: EventSource;
+  /** Deliveries with at least one event that has a job for this handler. */
+  handler?: string;
 }
 
 export interface EventFilter extends TimeRange, PageRequest {
@@ -180,6 +182,8 @@ export interface EventFilter extends TimeRange, PageRequest {
   /** Text search (`search-text.ts`): order number, customer name, e-mail address, phone number in any form. */
   q?: string;
   source?: EventSource;
+  /** Events that have a job for this handler. */
+  handler?: string;
 }
 
 /** Newest first. `nextCursor` is null on the last page. */

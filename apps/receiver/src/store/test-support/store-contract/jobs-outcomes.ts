@@ -173,8 +173,36 @@ export function jobOutcomesContract({ open }: ContractStores): void {
       });
       await store.completeJob(claimed[1]?.id ?? '', { attempt: 1, now: seconds(2) });
       expect(await store.handlerBacklog()).toEqual([
-        { handler: 'chat', waiting: 2, dead: 0 },
-        { handler: 'erp', waiting: 0, dead: 1 },
+        { handler: 'chat', waiting: 2, running: 0, dead: 0 },
+        { handler: 'erp', waiting: 0, running: 0, dead: 1 },
+      ]);
+    });
+
+    it('reports the jobs running now per handler beside the waiting ones and the dead letters', async () => {
+      const store = await open();
+      await store.ingest(delivery(), [orderEvent('1'), orderEvent('2'), orderEvent('3')], ['erp', 'chat']);
+      const claimed = await store.claimJobs({
+        workerId: 'w',
+        handlers: ['erp'],
+        limit: 2,
+        now: seconds(1),
+        leaseMs: 60_000,
+      });
+      expect(claimed).toHaveLength(2);
+      expect(await store.handlerBacklog()).toEqual([
+        { handler: 'chat', waiting: 3, running: 0, dead: 0 },
+        { handler: 'erp', waiting: 1, running: 2, dead: 0 },
+      ]);
+      await store.completeJob(claimed[0]?.id ?? '', { attempt: 1, now: seconds(2) });
+      await store.failJob(claimed[1]?.id ?? '', {
+        attempt: 1,
+        error: 'HTTP 400',
+        deadLetter: true,
+        now: seconds(2),
+      });
+      expect(await store.handlerBacklog()).toEqual([
+        { handler: 'chat', waiting: 3, running: 0, dead: 0 },
+        { handler: 'erp', waiting: 1, running: 0, dead: 1 },
       ]);
     });
 

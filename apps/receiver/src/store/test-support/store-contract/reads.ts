@@ -78,5 +78,35 @@ export function readsContract({ open }: ContractStores): void {
       expect(await store.getDelivery('dlv_unknown')).toBeNull();
       expect(await store.getEvent('evt_unknown')).toBeNull();
     });
+
+    it('filters deliveries and events by a handler that has a job for them', async () => {
+      const store = await open();
+      const a = await store.ingest(delivery({ receivedAt: seconds(0) }), [orderEvent('3001')], ['erp']);
+      const b = await store.ingest(
+        delivery({ receivedAt: seconds(10) }),
+        [orderEvent('3002')],
+        ['erp', 'chat'],
+      );
+      const c = await store.ingest(delivery({ receivedAt: seconds(20) }), [orderEvent('3003')], ['chat']);
+      await store.ingest(delivery({ receivedAt: seconds(30) }), [orderEvent('3004')], []);
+      const deliveries = async (filter: Parameters<Store['listDeliveries']>[0]) =>
+        (await store.listDeliveries(filter)).items.map((item) => item.id);
+      expect(await deliveries({ handler: 'erp' })).toEqual([b.deliveryId, a.deliveryId]);
+      expect(await deliveries({ handler: 'chat' })).toEqual([c.deliveryId, b.deliveryId]);
+      expect(await deliveries({ handler: 'chat', from: seconds(15) })).toEqual([c.deliveryId]);
+      expect(await deliveries({ handler: 'nobody' })).toEqual([]);
+      const events = async (filter: Parameters<Store['listEvents']>[0]) =>
+        (await store.listEvents(filter)).items.map((item) => item.orderNumber);
+      expect(await events({ handler: 'erp' })).toEqual(['3002', '3001']);
+      expect(await events({ handler: 'chat', status: 'pending' })).toEqual(['3003', '3002']);
+      const first = await store.listEvents({ handler: 'erp', limit: 1 });
+      expect(first.items.map((item) => item.orderNumber)).toEqual(['3002']);
+      expect(
+        (await store.listEvents({ handler: 'erp', limit: 1, cursor: first.nextCursor ?? '' })).items.map(
+          (item) => item.orderNumber,
+        ),
+      ).toEqual(['3001']);
+      expect(await events({ handler: 'nobody' })).toEqual([]);
+    });
   });
 }
