@@ -6,13 +6,11 @@
  */
 import { isWebhookEvent } from '@srhooks/contracts';
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
 import type { AdminAuth } from '../admin/admin-auth.js';
-import { AdminApiError, adminErrorAnswer, parseRequestPart } from '../admin/admin-errors.js';
+import { adminErrorAnswer, parseRequestPart } from '../admin/admin-errors.js';
 import { addAdminGuard, CSRF_MESSAGES, throttledMessage } from '../admin/admin-guard.js';
 import { AdminOperations } from '../admin/admin-operations.js';
 import {
-  HandlerNameSchema,
   HandlerParamsSchema,
   IdParamsSchema,
   NoQuerySchema,
@@ -21,7 +19,7 @@ import {
 import type { CredentialThrottle } from '../admin/credential-throttle.js';
 import type { SessionRevocations } from '../admin/session-revocations.js';
 import { pendingInstallsNotice } from '../app-mode/pending-installs-notice.js';
-import { knownClientError, limitRouteBodies, routeBodyTooLargeMessage } from '../http/error-handler.js';
+import { knownClientError, routeBodyTooLargeMessage } from '../http/error-handler.js';
 import type { EventDetail } from '../store/store.js';
 import { DEAD_LETTER_PAGE_SIZE, DeadLetterPageQuerySchema, deadLettersContent } from './dead-letters-page.js';
 import {
@@ -36,11 +34,20 @@ import {
   type DisabledHandler,
   deliveryContent,
   eventSection,
-  NOTICES,
   type NoticeKey,
 } from './delivery-page.js';
 import { type HandlerActionResult, HandlersPageQuerySchema, handlersContent } from './handlers-page.js';
 import { html } from './html.js';
+import {
+  addFormBodies,
+  DeadLetterReplayFormSchema,
+  HandlerActionFormSchema,
+  NoticeSchema,
+  PlainFormSchema,
+  ReplayFormSchema,
+  RevealFlagSchema,
+  RevealSchema,
+} from './inspector-forms.js';
 import { addLoginRoutes, sessionOf } from './inspector-login-routes.js';
 import { INSPECTOR_JS } from './inspector-script.js';
 import { INSPECTOR_CSS, INSPECTOR_ICON_SVG } from './inspector-style.js';
@@ -57,7 +64,6 @@ export interface InspectorRoutesOptions {
   heartbeatMs?: number;
 }
 
-const FORM_BODY_LIMIT = 16 * 1024;
 const ERROR_HEADINGS: Record<number, string> = {
   404: 'Not found',
   413: 'Too large',
@@ -73,27 +79,6 @@ const ACTION_HEADINGS: Record<string, string> = {
   '/handlers/:name/enable': 'Not enabled',
 };
 const HTML_TYPE = 'text/html; charset=utf-8';
-
-const RevealFlagSchema = z.literal('1', { error: 'must be 1 (show personal data) or absent' }).optional();
-const RevealSchema = requestObject({ reveal: RevealFlagSchema });
-const NoticeSchema = z
-  .enum(Object.keys(NOTICES) as [NoticeKey, ...NoticeKey[]])
-  .optional()
-  .catch(undefined);
-
-const ReplayFormSchema = z.strictObject({
-  _csrf: z.string().optional(),
-  handler: z.union([HandlerNameSchema, z.literal('')]).optional(),
-  reveal: z.literal('1').optional(),
-});
-const PlainFormSchema = z.strictObject({ _csrf: z.string().optional(), reveal: z.literal('1').optional() });
-const HandlerActionFormSchema = z.strictObject({ _csrf: z.string().optional() });
-const DeadLetterReplayFormSchema = z.strictObject({
-  _csrf: z.string().optional(),
-  handler: HandlerNameSchema.optional(),
-  from: z.iso.datetime({ offset: true }).optional(),
-  to: z.iso.datetime({ offset: true }).optional(),
-});
 
 export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async (app, options) => {
   const { auth, throttle, revocations } = options;
@@ -189,30 +174,7 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
   });
 
   // 16 KiB whatever the Content-Type (also on the public login form), named by the 413 page.
-  limitRouteBodies(app, FORM_BODY_LIMIT);
-  app.addContentTypeParser(
-    'application/x-www-form-urlencoded',
-    { parseAs: 'string', bodyLimit: FORM_BODY_LIMIT },
-    (_request, body, done) => {
-      // A field given twice is refused, not read as its last value (a replay form's `handler=a&handler=b`).
-      const form: Record<string, string> = {};
-      for (const [key, value] of new URLSearchParams(String(body))) {
-        if (Object.hasOwn(form, key)) {
-          done(
-            new AdminApiError(
-              400,
-              'invalid_request',
-              `body.${key}: must be given once; send the form with one value for ${key}`,
-              { in: 'body', field: key },
-            ),
-          );
-          return;
-        }
-        form[key] = value;
-      }
-      done(null, form);
-    },
-  );
+  addFormBodies(app);
 
   app.addHook('onSend', async (_request, reply) => {
     reply.headers(SECURITY_HEADERS);
