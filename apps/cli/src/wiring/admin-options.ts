@@ -39,7 +39,7 @@ export function adminOptions(command: Command): Command {
   return command
     .option(
       '--receiver <url>',
-      'the receiver (default: SRHOOKS_RECEIVER_URL, else the running srhooks listen, on any port, else http://127.0.0.1:4750)',
+      "the receiver (default: SRHOOKS_RECEIVER_URL, else this config directory's running srhooks listen, on any port, else http://127.0.0.1:4750 with --admin-token or SRHOOKS_ADMIN_TOKEN)",
     )
     .option(
       '--admin-token <token>',
