@@ -35,6 +35,7 @@ import { deliversHere } from '../reconcile/reconcile-shops.js';
 import type { RecoveryPass, Store } from '../store/store.js';
 import {
   busy,
+  failureCode,
   interrupted,
   noCredentials,
   RecoveryError,
@@ -406,7 +407,10 @@ export class RecoveryService {
       }
       const reason = this.failureReason(shop.name, error);
       metrics.recoveryFailures.inc({ shop: shop.name });
-      logger.warn({ recovery: { shop: shop.name, dryRun, reason } }, 'recovery pass failed');
+      logger.warn(
+        { recovery: { shop: shop.name, dryRun, reason, errorCode: failureCode(error) } },
+        'recovery pass failed',
+      );
       if (!dryRun) {
         const failed: RecoveryPass = {
           startedAt: started,
