@@ -24,7 +24,7 @@ function configWith(text: string): { dir: string; path: string } {
 }
 
 const NOT_OURS_HINT =
-  'srhooks did not delete it: it may belong to another program. Move it away (or point SRHOOKS_CONFIG_DIR at a directory of srhooks’ own); srhooks login then stores new credentials there';
+  'it was not deleted: it may belong to another program. Move it away (or point SRHOOKS_CONFIG_DIR at a directory of srhooks’ own); srhooks login then stores new credentials there';
 
 describe('logout --all and a credentials.json that is not srhooks’ own', () => {
   it.each([
@@ -41,7 +41,7 @@ describe('logout --all and a credentials.json that is not srhooks’ own', () =>
     expect(run.code).toBe(2);
     expect(JSON.parse(run.stdout).error).toEqual({
       code: 'not_a_credentials_file',
-      message: `${path} is valid JSON but not an srhooks credentials file (it is ${what}; srhooks writes {"version": 1, "shops": {…}}): nothing was changed`,
+      message: `${path} is valid JSON but not an srhooks credentials file (it is ${what}; a credentials file is {"version": 1, "shops": {…}}): nothing was changed`,
       hint: NOT_OURS_HINT,
       exitCode: 2,
     });
@@ -64,7 +64,7 @@ describe('logout --all and a credentials.json that is not srhooks’ own', () =>
     expect(JSON.parse(run.stdout).error).toEqual({
       code: 'credentials_unreadable',
       message: `the credentials file ${path} (srhooks’ stored API credentials) cannot be read (permission denied): nothing was changed`,
-      hint: 'srhooks writes it for its owner only (mode 0600): run srhooks as the user who ran srhooks login, or, as the file’s owner, make it readable (chmod 600 the file); to start afresh instead, point SRHOOKS_CONFIG_DIR at another directory',
+      hint: 'the file is kept for its owner only (mode 0600): run srhooks as the user who ran srhooks login, or, as the file’s owner, make it readable (chmod 600 the file); to start afresh instead, point SRHOOKS_CONFIG_DIR at another directory',
       exitCode: 2,
     });
     expect(existsSync(path)).toBe(true);

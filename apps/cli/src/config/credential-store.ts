@@ -172,7 +172,7 @@ export class CredentialStore {
           exitCode: EXIT_CODES.usage,
           hint:
             code === 'EACCES' || code === 'EPERM'
-              ? 'srhooks writes it for its owner only (mode 0600): run srhooks as the user who ran srhooks login, or, as the file’s owner, make it readable (chmod 600 the file); to start afresh instead, point SRHOOKS_CONFIG_DIR at another directory'
+              ? 'the file is kept for its owner only (mode 0600): run srhooks as the user who ran srhooks login, or, as the file’s owner, make it readable (chmod 600 the file); to start afresh instead, point SRHOOKS_CONFIG_DIR at another directory'
               : 'move it away (srhooks login then stores new credentials there), or point SRHOOKS_CONFIG_DIR at another directory',
         },
       );
@@ -223,11 +223,11 @@ export class CredentialStore {
    */
   private notOurs(what: string): CliError {
     return new CliError(
-      `${this.path} is valid JSON but not an srhooks credentials file (it is ${what}; srhooks writes {"version": 1, "shops": {…}}): nothing was changed`,
+      `${this.path} is valid JSON but not an srhooks credentials file (it is ${what}; a credentials file is {"version": 1, "shops": {…}}): nothing was changed`,
       {
         code: 'not_a_credentials_file',
         exitCode: EXIT_CODES.usage,
-        hint: 'srhooks did not delete it: it may belong to another program. Move it away (or point SRHOOKS_CONFIG_DIR at a directory of srhooks’ own); srhooks login then stores new credentials there',
+        hint: 'it was not deleted: it may belong to another program. Move it away (or point SRHOOKS_CONFIG_DIR at a directory of srhooks’ own); srhooks login then stores new credentials there',
       },
     );
   }

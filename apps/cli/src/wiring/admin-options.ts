@@ -43,7 +43,7 @@ export function adminOptions(command: Command): Command {
     )
     .option(
       '--admin-token <token>',
-      "its admin token (default: the running srhooks listen's own when it is the receiver found by itself, else SRHOOKS_ADMIN_TOKEN, else listen's)",
+      "its admin token (default: the running srhooks listen's own when it is the receiver found by itself, else SRHOOKS_ADMIN_TOKEN, else listen's for a receiver named by --receiver or SRHOOKS_RECEIVER_URL)",
     );
 }
 

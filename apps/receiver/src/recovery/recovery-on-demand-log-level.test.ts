@@ -1,7 +1,8 @@
 /**
  * An on-demand recovery (`POST /admin/api/recover`, what `srhooks recover` calls) whose shop API
  * fails is an expected outcome of the caller's request, answered to it (502 `shop_api_failed`): the
- * receiver logs it at warn with the typed codes, never at error (kept for genuine bugs). The sandbox
+ * receiver logs it at warn with the typed codes, never at error — kept for what nobody expects (a
+ * store gone under the receiver, a bug), which the last case guards. The sandbox
  * over real HTTP; the receiver's own pino lines.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,6 +79,27 @@ describe('the log level of a failed on-demand recovery', () => {
       });
     } finally {
       await scenario.stopReceiver();
+    }
+  });
+
+  it('a failure that is nobody’s expected outcome (the store gone under it) stays at error', async () => {
+    const app = await scenario.startReceiver(
+      { shops: [scenario.shop({ events: ['order_confirm'], handlers: [] })] },
+      { schedule: false },
+    );
+    try {
+      await app.store.close();
+      const from = scenario.logLines.length;
+      const answer = await recoverOverHttp();
+      // the receiver's error handler answers a store it cannot use 503
+      expect(answer.status).toBe(503);
+      const request = linesOf(from).find(
+        (line) => (line.req as { url?: string } | undefined)?.url === '/admin/api/recover',
+      );
+      expect(request).toMatchObject({ level: 50, msg: 'request failed', res: { statusCode: 503 } });
+      expect(request).not.toHaveProperty('errorCode');
+    } finally {
+      await scenario.stopReceiver().catch(() => {});
     }
   });
 });
