@@ -111,6 +111,7 @@ export async function buildReceiver(
   });
 
   app.decorateRequest('logContext', null);
+  app.decorateRequest('expectedFailure', null);
   refuseWhileClosing(app);
   deferExpectContinue(app);
   app.setErrorHandler(handleError);

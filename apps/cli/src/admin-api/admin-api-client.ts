@@ -12,7 +12,13 @@ import {
   receiverUrlSource,
   retryAfterSeconds,
 } from './foreign-answer.js';
-import { resolveReceiverTarget } from './receiver-target.js';
+import {
+  noReceiverError,
+  type ReceiverTarget,
+  receiverTargetAdvice,
+  receiverTargetReason,
+  resolveReceiverTarget,
+} from './receiver-target.js';
 
 export interface AdminTargetOptions {
   /** `--receiver` */
@@ -55,12 +61,15 @@ export class AdminAnswerError extends CliError {
 /**
  * Talks to a receiver's JSON admin API (`/admin/api`, see the receiver's docs/admin-api-and-inspector.md) with the admin
  * token as a Bearer token. Receiver: `--receiver`, else `SRHOOKS_RECEIVER_URL`, else the running
- * `srhooks listen` recorded in listen.json, else http://127.0.0.1:4750 (receiver-target.ts).
+ * `srhooks listen` of this config directory recorded in listen.json, else http://127.0.0.1:4750
+ * (receiver-target.ts); a failure names which one was tried and why.
  * Token: `--admin-token`; else, for the running `srhooks listen` found by itself (no `--receiver`,
  * no `SRHOOKS_RECEIVER_URL`), the one it keeps in listen.json — `SRHOOKS_ADMIN_TOKEN` is another
  * receiver's and would only be refused (and count towards the receiver's lock-out); else
- * `SRHOOKS_ADMIN_TOKEN`, else listen.json's. A refused token is never retried: the command stops at
- * the first 401 and says where the token came from.
+ * `SRHOOKS_ADMIN_TOKEN`, else (for a receiver named by flag or variable) listen.json's. The default
+ * receiver never gets listen.json's token (that listen does not run): without a token of the flag or
+ * the variable nothing is sent. A refused token is never retried: the command stops at the first 401
+ * and says where the token came from.
  */
 export async function openAdminApi(
   options: AdminTargetOptions,
@@ -75,7 +84,8 @@ export async function openAdminApi(
       `e.g. ${label === '--receiver' ? '--receiver ' : 'SRHOOKS_RECEIVER_URL='}https://hooks.example.com`,
     );
   }
-  const { token, source } = await resolveAdminToken(options, env, target.listen !== undefined);
+  const { token, source } = await resolveAdminToken(options, env, target);
+  if (!token && target.source === 'default') throw noReceiverError(target, env);
   if (!token) {
     throw usageError(
       'no admin token',
@@ -108,10 +118,8 @@ export async function openAdminApi(
       });
     } catch (error) {
       throw remoteError(
-        `cannot reach the receiver at ${receiverUrl}${target.listen ? ` (srhooks listen, process ${target.listen.pid})` : ''}`,
-        target.listen
-          ? 'is srhooks listen still starting or stopping? pass --receiver URL or set SRHOOKS_RECEIVER_URL for another receiver'
-          : 'is it running? start srhooks listen, or pass --receiver URL or set SRHOOKS_RECEIVER_URL',
+        `cannot reach the receiver at ${receiverUrl} (${receiverTargetReason(target, env)})`,
+        receiverTargetAdvice(target),
         'network_error',
         error,
       );
@@ -131,7 +139,7 @@ export async function openAdminApi(
     const message = answer.error?.message ?? `${response.status} ${response.statusText}`;
     const code = answer.error?.code ?? `http_${response.status}`;
     if (response.status === 401) {
-      throw refusedToken(receiverUrl, source, target.listen?.pid);
+      throw refusedToken(target, source, env);
     }
     if (response.status === 429 && code === 'too_many_failures') {
       throw throttledToken(receiverUrl, source, retryAfterSeconds(response.headers.get('retry-after')));
@@ -209,7 +217,7 @@ export type AdminTokenSource = { kind: 'flag' } | { kind: 'env' } | { kind: 'lis
 export async function resolveAdminToken(
   options: AdminTargetOptions,
   env: Record<string, string | undefined>,
-  toListen: boolean,
+  target: ReceiverTarget,
 ): Promise<{ token: string | undefined; source: AdminTokenSource }> {
   if (options.adminToken !== undefined) return { token: options.adminToken, source: { kind: 'flag' } };
   const configDir = resolveConfigDir(env);
@@ -218,11 +226,13 @@ export async function resolveAdminToken(
     source: { kind: 'listen', file: join(configDir, 'listen.json') } as const,
   });
   const fromEnv = env.SRHOOKS_ADMIN_TOKEN?.trim() || undefined;
-  if (toListen) {
+  if (target.source === 'listen') {
     const listen = await fromListen();
     if (listen.token) return listen;
   }
   if (fromEnv) return { token: fromEnv, source: { kind: 'env' } };
+  // the default receiver is not this config directory's listen (that one does not run)
+  if (target.source === 'default') return { token: undefined, source: { kind: 'env' } };
   return fromListen();
 }
 
@@ -257,27 +267,34 @@ function throttledToken(
 
 /** A 401: which token was refused (by where it came from, never its value) and what to do. */
 function refusedToken(
-  receiverUrl: string,
+  target: ReceiverTarget,
   source: AdminTokenSource,
-  listenPid: number | undefined,
+  env: Record<string, string | undefined>,
 ): CliError {
+  const listenPid = target.listen?.pid;
   const receiver =
-    listenPid === undefined
-      ? `the receiver at ${receiverUrl}`
-      : `srhooks listen (${receiverUrl}, process ${listenPid})`;
+    listenPid !== undefined
+      ? `srhooks listen (${target.url}, process ${listenPid})`
+      : target.source === 'default'
+        ? `the receiver at ${target.url} (${receiverTargetReason(target, env)})`
+        : `the receiver at ${target.url}`;
+  const otherListen =
+    target.source === 'default'
+      ? "; if it is another config directory's srhooks listen, run the command with that SRHOOKS_CONFIG_DIR"
+      : '';
   switch (source.kind) {
     case 'flag':
       return remoteError(
         `${receiver} refused the admin token given with --admin-token`,
         listenPid === undefined
-          ? 'pass the token the receiver was started with (its SRHOOKS_ADMIN_TOKEN)'
+          ? `pass the token the receiver was started with (its SRHOOKS_ADMIN_TOKEN)${otherListen}`
           : "leave --admin-token out: srhooks listen's own token (kept in listen.json) is used",
         'unauthorized',
       );
     case 'env':
       return remoteError(
         `${receiver} refused the admin token in SRHOOKS_ADMIN_TOKEN`,
-        'set SRHOOKS_ADMIN_TOKEN (or pass --admin-token) to the token this receiver was started with (its own SRHOOKS_ADMIN_TOKEN), or unset it (the receiver locks the admin API after repeated wrong tokens)',
+        `set SRHOOKS_ADMIN_TOKEN (or pass --admin-token) to the token this receiver was started with (its own SRHOOKS_ADMIN_TOKEN), or unset it (the receiver locks the admin API after repeated wrong tokens)${otherListen}`,
         'unauthorized',
       );
     case 'listen':

@@ -75,7 +75,7 @@ describe.each(COMMANDS.map((command) => [command.join(' '), command] as const))(
       expect(run.code).toBe(3);
       expect(JSON.parse(run.stdout).error).toMatchObject({
         code: 'network_error',
-        message: 'cannot reach the receiver at http://127.0.0.1:1',
+        message: 'cannot reach the receiver at http://127.0.0.1:1 (given with --receiver)',
         exitCode: 3,
       });
     });

@@ -283,11 +283,15 @@ describe('srhooks listen', () => {
       'http://127.0.0.1:1',
       '--json',
     ]);
-    expect(JSON.parse(flagged.stdout).error.message).toBe('cannot reach the receiver at http://127.0.0.1:1');
+    expect(JSON.parse(flagged.stdout).error.message).toBe(
+      'cannot reach the receiver at http://127.0.0.1:1 (given with --receiver)',
+    );
     const env = await runCli(config.dir, ['events', 'list', '--json'], {
       env: { SRHOOKS_RECEIVER_URL: 'http://127.0.0.1:1' },
     });
-    expect(JSON.parse(env.stdout).error.message).toBe('cannot reach the receiver at http://127.0.0.1:1');
+    expect(JSON.parse(env.stdout).error.message).toBe(
+      'cannot reach the receiver at http://127.0.0.1:1 (from SRHOOKS_RECEIVER_URL)',
+    );
   });
 
   it('forgets its URL when stopped; a listen killed without cleaning up is named as gone', async () => {

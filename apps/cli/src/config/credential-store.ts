@@ -39,6 +39,24 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
+/** Keys srhooks writes at the top of credentials.json. */
+const CREDENTIALS_KEYS = new Set(['version', 'defaultShop', 'shops']);
+
+/**
+ * What the parsed JSON is when it is not shaped like a credentials file at all (in words, none of its
+ * content), else null: not an object, or an object without `shops` holding keys srhooks never writes.
+ * (`{}` and `{"version": 1}` are an empty credentials file.)
+ */
+function notCredentialsShape(raw: unknown): string | null {
+  if (Array.isArray(raw)) return 'a JSON array';
+  if (raw === null) return 'JSON null';
+  if (typeof raw !== 'object') return `a JSON ${typeof raw}`;
+  const keys = Object.keys(raw);
+  if (!('shops' in raw) && keys.some((key) => !CREDENTIALS_KEYS.has(key)))
+    return 'a JSON object without "shops"';
+  return null;
+}
+
 /** A shop entry of the file that does not parse: its name, the field and what is wrong, in words (no values). */
 export interface UnreadableShopEntry {
   shop: string;
@@ -145,19 +163,28 @@ export class CredentialStore {
     try {
       return await readFile(this.path, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw new CliError(`${this.path} ${fileProblem(error)}`, {
-        code: 'credentials_unreadable',
-        hint: 'check the file permissions, or point SRHOOKS_CONFIG_DIR at another directory',
-      });
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return null;
+      throw new CliError(
+        `the credentials file ${this.path} (srhooks’ stored API credentials) ${fileProblem(error)}: nothing was changed`,
+        {
+          code: 'credentials_unreadable',
+          exitCode: EXIT_CODES.usage,
+          hint:
+            code === 'EACCES' || code === 'EPERM'
+              ? 'the file is kept for its owner only (mode 0600): run srhooks as the user who ran srhooks login, or, as the file’s owner, make it readable (chmod 600 the file); to start afresh instead, point SRHOOKS_CONFIG_DIR at another directory'
+              : 'move it away (srhooks login then stores new credentials there), or point SRHOOKS_CONFIG_DIR at another directory',
+        },
+      );
     }
   }
 
   #entries(raw: unknown): { file: CredentialsFile; unreadable: UnreadableShopEntry[] } {
-    if (!isRecord(raw) || (raw.shops !== undefined && !isRecord(raw.shops)))
-      throw this.invalid(
-        isRecord(raw) ? '"shops" must be a JSON object of shop entries' : 'must be a JSON object',
-      );
+    const foreign = notCredentialsShape(raw);
+    if (foreign !== null) throw this.notOurs(foreign);
+    if (isRecord(raw) && raw.shops !== undefined && !isRecord(raw.shops))
+      throw this.invalid('"shops" must be a JSON object of shop entries');
+    if (!isRecord(raw)) throw this.notOurs('not a JSON object');
     const file = emptyFile();
     const unreadable: UnreadableShopEntry[] = [];
     for (const [name, value] of Object.entries(raw.shops ?? {})) {
@@ -188,6 +215,21 @@ export class CredentialStore {
       exitCode: EXIT_CODES.usage,
       hint: hint ?? 'fix the file, or delete it and run srhooks login again; nothing was changed',
     });
+  }
+
+  /**
+   * Valid JSON that is not a credentials file (another program's `credentials.json` in a shared
+   * directory, say): refused by every command, never rewritten or deleted, not even by `logout --all`.
+   */
+  private notOurs(what: string): CliError {
+    return new CliError(
+      `${this.path} is valid JSON but not an srhooks credentials file (it is ${what}; a credentials file is {"version": 1, "shops": {…}}): nothing was changed`,
+      {
+        code: 'not_a_credentials_file',
+        exitCode: EXIT_CODES.usage,
+        hint: 'it was not deleted: it may belong to another program. Move it away (or point SRHOOKS_CONFIG_DIR at a directory of srhooks’ own); srhooks login then stores new credentials there',
+      },
+    );
   }
 
   async write(file: CredentialsFile): Promise<void> {
@@ -238,7 +280,8 @@ export class CredentialStore {
    * first) and the entries among them that could not be read. A file that is not JSON at all (a broken
    * write, a damaged disk) is removed too, and reported as `notJson` (what is wrong, where; none of its
    * text): the shops it held are not known. A file that is valid JSON but not a credentials file is
-   * still refused: it may be another program's `credentials.json` in a shared directory.
+   * still refused (`not_a_credentials_file`): it may be another program's `credentials.json` in a
+   * shared directory. So is a file it may not read (`credentials_unreadable`).
    */
   async clear(): Promise<{ removed: string[]; unreadable: UnreadableShopEntry[]; notJson?: string }> {
     const text = await this.#readText();

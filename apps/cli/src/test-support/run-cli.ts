@@ -20,6 +20,8 @@ export interface RunOptions {
   script?: string;
   input?: string;
   timeoutMs?: number;
+  /** Run as this user and group (a test run as root: file permissions bind only other users). */
+  user?: { uid: number; gid: number };
 }
 
 /**
@@ -49,6 +51,7 @@ export function runCli(configDir: string, args: string[], options: RunOptions = 
     const child = spawn(process.execPath, [options.script ?? CLI_PATH, ...args], {
       env: cliEnv(configDir, options.env),
       stdio: ['pipe', 'pipe', 'pipe'],
+      ...(options.user ?? {}),
     });
     let stdout = '';
     let stderr = '';

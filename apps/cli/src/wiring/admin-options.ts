@@ -39,11 +39,11 @@ export function adminOptions(command: Command): Command {
   return command
     .option(
       '--receiver <url>',
-      'the receiver (default: SRHOOKS_RECEIVER_URL, else the running srhooks listen, on any port, else http://127.0.0.1:4750)',
+      "the receiver (default: SRHOOKS_RECEIVER_URL, else this config directory's running srhooks listen, on any port, else http://127.0.0.1:4750 with --admin-token or SRHOOKS_ADMIN_TOKEN)",
     )
     .option(
       '--admin-token <token>',
-      "its admin token (default: the running srhooks listen's own when it is the receiver found by itself, else SRHOOKS_ADMIN_TOKEN, else listen's)",
+      "its admin token (default: the running srhooks listen's own when it is the receiver found by itself, else SRHOOKS_ADMIN_TOKEN, else listen's for a receiver named by --receiver or SRHOOKS_RECEIVER_URL)",
     );
 }
 

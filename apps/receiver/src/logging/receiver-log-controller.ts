@@ -1,7 +1,11 @@
 /**
  * One log line per request (instead of fastify's "incoming" + "completed" pair): method, masked
  * URL, remote address, status, time, plus whatever the route put in `request.logContext`
- * (delivery id, event counts, decode error code). Probe and metrics requests log at debug.
+ * (delivery id, event counts, decode error code). Probe and metrics requests log at debug. A 5xx
+ * logs at error — unless the route set `request.expectedFailure`: a failure it answered on purpose
+ * with a typed error code, the expected outcome of the caller's request (e.g. an on-demand recovery
+ * whose shop API is unreachable or refuses the credentials), which logs at warn with those fields.
+ * A thrown error (a bug) always logs at error.
  */
 import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import type { Logger } from 'pino';
@@ -11,6 +15,11 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Extra fields for this request's completion log line (set by routes). */
     logContext: Record<string, unknown> | null;
+    /**
+     * Set by a route that answered a 5xx on purpose, with a typed error code (`errorCode`, …): the
+     * request's outcome, reported to the caller, logged at warn with these fields instead of at error.
+     */
+    expectedFailure: ({ errorCode: string } & Record<string, unknown>) | null;
   }
 }
 
@@ -52,7 +61,9 @@ export class ReceiverLogController extends LogController {
       ...(request.logContext ?? {}),
       ...(error ? { err: error } : {}),
     };
-    if (error || reply.statusCode >= 500) {
+    if (!error && reply.statusCode >= 500 && request.expectedFailure !== null) {
+      reply.log.warn({ ...fields, ...request.expectedFailure }, 'request failed');
+    } else if (error || reply.statusCode >= 500) {
       reply.log.error(fields, 'request failed');
     } else if (QUIET_ROUTES.has(request.routeOptions.url ?? '')) {
       reply.log.debug(fields, 'request completed');

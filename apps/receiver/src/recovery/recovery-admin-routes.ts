@@ -53,9 +53,19 @@ export function registerRecoveryRoutes(app: FastifyInstance): void {
       });
       return { ok: true, report: reportJson(report) };
     } catch (error) {
-      if (error instanceof RecoveryError)
+      // Refusals and the shop's API failing are outcomes of this request, answered to the caller:
+      // a 5xx among them logs at warn with its codes (receiver-log-controller.ts); anything else
+      // thrown is a bug and logs at error.
+      if (error instanceof RecoveryError) {
+        request.expectedFailure = { errorCode: error.code, recovery: { shop: body.shop } };
         return reply.code(STATUS[error.code]).send(errorBody(error.code, error.message));
+      }
       if (error instanceof ShopRenterError) {
+        request.expectedFailure = {
+          errorCode: 'shop_api_failed',
+          shopApiError: error.code,
+          recovery: { shop: body.shop },
+        };
         return reply
           .code(502)
           .send(

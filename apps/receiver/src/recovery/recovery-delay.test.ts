@@ -7,18 +7,20 @@
  * before that pass's window (its reads reach back by the delay); the shop's real delivery is then
  * recorded as its duplicate: the same dedupe key.
  */
+import { signDeliveryPath } from '@srhooks/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReceiverConfigSchema } from '../config/config-schema.js';
 import { ShopClients } from '../processing/shop-clients.js';
 import type { RecoveryReport } from './recovery-pass.js';
-import { wantedEvents } from './recovery-service.js';
 import {
   ADMIN_TOKEN,
   type RecoveryScenario,
+  SECRET,
   SHOP,
   startRecoveryScenario,
   waitUntil,
 } from './test-support/recovery-scenario.js';
+import { wantedEvents } from './wanted-events.js';
 
 const HOUR = 3_600_000;
 /** Two hours of `webHookDelay` pass in 15 real seconds: the passes below take far less. */
@@ -120,7 +122,8 @@ describe('which delay recovery waits for each event', () => {
   const receiverUrl = () => `http://127.0.0.1:${scenario.port}`;
   const shop = (settings: Record<string, unknown>, publicUrl: string | null = receiverUrl()) => {
     const config = ReceiverConfigSchema.parse({
-      secrets: ['0123456789abcdef0123'],
+      // the scenario signs the subscriptions it makes with SECRET: this receiver accepts them
+      secrets: [SECRET],
       ...(publicUrl ? { publicUrl } : {}),
       shops: [scenario.shop({ events: [], handlers: [], ...settings })],
     });
@@ -190,7 +193,7 @@ describe('which delay recovery waits for each event', () => {
         { event: 'abandoned_cart', url: 'https://crm.example.com/carts' },
         {
           event: 'newsletter_subscribe',
-          url: `${receiverUrl()}/hooks/${SHOP}/newsletter_subscribe/token`,
+          url: `${receiverUrl()}${signDeliveryPath({ shop: SHOP, event: 'newsletter_subscribe' }, SECRET)}`,
           delay: { value: 2, unit: 'hour' },
         },
       ],
@@ -218,14 +221,13 @@ describe('which delay recovery waits for each event', () => {
         ['order_confirm', 0],
       ]),
     );
-    // A receiver without publicUrl cannot tell its subscriptions from others': every enabled one counts.
+    // A receiver without publicUrl (srhooks listen without --public-url) judges by path and token:
+    // still only its own, not every enabled subscription of the shop.
     const unknownUrl = shop({}, null);
     expect(await wantedEvents(unknownUrl.config, unknownUrl.configured, unknownUrl.client)).toEqual(
       new Map([
-        ['abandoned_cart', 0],
+        ['abandoned_cart', 3 * HOUR],
         ['order_confirm', 0],
-        ['order_status_change', 0],
-        ['newsletter_subscribe', 0],
       ]),
     );
   });

@@ -1,3 +1,5 @@
+import { ShopRenterError } from '@srhooks/client';
+
 /** Why a recovery request cannot run; each says what to do. */
 export class RecoveryError extends Error {
   constructor(
@@ -63,4 +65,13 @@ export function interrupted(shop: string): RecoveryError {
     'interrupted',
     `The recovery pass for shop "${shop}" was stopped because the receiver is shutting down; nothing of it was recorded and the watermark did not move, so the next pass reads the same window again.`,
   );
+}
+
+/**
+ * The typed code of why a pass failed, for its log line: the client's (`network_error`,
+ * `unauthorized`, `rate_limited`, …), a refusal's, else `unexpected` (the store, or a bug).
+ */
+export function failureCode(error: unknown): string {
+  if (error instanceof ShopRenterError || error instanceof RecoveryError) return error.code;
+  return 'unexpected';
 }

@@ -23,18 +23,16 @@
  * - On shutdown (stop) a pass in flight is aborted at once, through the client's AbortSignal, and
  *   records nothing: no failure, no watermark move; the next start reads the same window again.
  */
-import type { ShopRenterClient } from '@srhooks/client';
-import { delayHours, type WebhookEvent } from '@srhooks/contracts';
 import type { Logger } from 'pino';
 import type { ReceiverConfig, ShopConfig } from '../config/config-schema.js';
 import { shopApiAuth } from '../config/shop-api-auth.js';
 import type { HandlerRegistry } from '../handlers/handler-registry.js';
 import type { ReceiverMetrics } from '../metrics/receiver-metrics.js';
 import type { ShopClients } from '../processing/shop-clients.js';
-import { deliversHere } from '../reconcile/reconcile-shops.js';
 import type { RecoveryPass, Store } from '../store/store.js';
 import {
   busy,
+  failureCode,
   interrupted,
   noCredentials,
   RecoveryError,
@@ -46,6 +44,7 @@ import {
 } from './recovery-errors.js';
 import { type RecoveryReport, runRecoveryPass } from './recovery-pass.js';
 import { formatDelay, nextPassDelayMs, recoveryWindow } from './recovery-window.js';
+import { wantedEvents } from './wanted-events.js';
 
 /** A scheduled turn that found a pass completed moments ago (#recentPass). */
 const SKIPPED = Symbol('skipped');
@@ -406,7 +405,10 @@ export class RecoveryService {
       }
       const reason = this.failureReason(shop.name, error);
       metrics.recoveryFailures.inc({ shop: shop.name });
-      logger.warn({ recovery: { shop: shop.name, dryRun, reason } }, 'recovery pass failed');
+      logger.warn(
+        { recovery: { shop: shop.name, dryRun, reason, errorCode: failureCode(error) } },
+        'recovery pass failed',
+      );
       if (!dryRun) {
         const failed: RecoveryPass = {
           startedAt: started,
@@ -455,52 +457,4 @@ function passOf(
     alreadyStored: report.alreadyStored,
     error,
   };
-}
-
-const HOUR_MS = 3_600_000;
-
-/**
- * The events the shop delivers to this receiver, each with its subscription's delay in ms
- * (`webHookDelay`; 0 = sent at once). Only a subscription at this receiver's own URL counts (reconcile's
- * `deliversHere`): a disabled one or one at another system's URL brings this receiver nothing to miss.
- *
- * - From the config when the shop lists `events` or `webhooks` there: each `events` entry (no delay, as
- *   `webhooks sync` creates them at this receiver's signed URL) and each `webhooks` entry that is not
- *   `enabled: false` and has no `url` of its own (this receiver's signed URL) or one under this
- *   receiver's `publicUrl` (its `delay`).
- * - Otherwise the shop's enabled subscriptions as the API lists them (their `webHookDelay`) whose URL is
- *   this receiver's. Without `publicUrl` the receiver cannot tell its subscriptions from other
- *   systems': then every enabled one counts (set `publicUrl` to count only this receiver's).
- *
- * An event with several subscriptions gets the shortest delay: the first delivery of it is the one the
- * receiver keeps.
- */
-export async function wantedEvents(
-  config: ReceiverConfig,
-  shop: ShopConfig,
-  client: ShopRenterClient,
-  signal?: AbortSignal,
-): Promise<Map<WebhookEvent, number>> {
-  const wanted = new Map<WebhookEvent, number>();
-  const add = (event: WebhookEvent, delays: Parameters<typeof delayHours>[0]) => {
-    const delayMs = delayHours(delays) * HOUR_MS;
-    wanted.set(event, Math.min(wanted.get(event) ?? delayMs, delayMs));
-  };
-  const here = deliversHere(config, shop);
-  if (shop.events.length > 0 || shop.webhooks.length > 0) {
-    for (const event of shop.events) add(event, []);
-    for (const entry of shop.webhooks) {
-      if (entry.enabled === false) continue;
-      if (entry.url !== undefined && !here?.(entry.url)) continue;
-      add(entry.event, entry.delay ? [{ delay: entry.delay.value, delayUnit: entry.delay.unit }] : []);
-    }
-    return wanted;
-  }
-  const subscriptions = await client.webhooks.all(signal ? { signal } : {});
-  for (const subscription of subscriptions) {
-    if (!subscription.enabled) continue;
-    if (here && !subscription.webHookParameters.some((parameter) => here(parameter.url))) continue;
-    add(subscription.event, subscription.webHookDelay);
-  }
-  return wanted;
 }

@@ -42,6 +42,8 @@ export interface RecoveryScenario {
   /** Handler runs seen so far (one per `log` line), by event id. */
   runs: Map<string, number>;
   receiver: FastifyInstance | null;
+  /** The receiver's pino lines so far (JSON, at its `logLevel`: warn unless overridden). */
+  logLines: string[];
   /**
    * Subscribes the shop's order events to the receiver's signed URLs (on `port`, up or not), with
    * `delay` as the subscriptions' `webHookDelay` (default none).
@@ -78,11 +80,13 @@ export async function startRecoveryScenario(
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'srhooks-recovery-e2e-'));
   const runs = new Map<string, number>();
+  const logLines: string[] = [];
   const scenario: RecoveryScenario = {
     sandbox,
     port,
     runs,
     receiver: null,
+    logLines,
     shop(settings = {}) {
       return {
         name: SHOP,
@@ -145,7 +149,7 @@ export async function startRecoveryScenario(
           },
         },
         recovery,
-        logDestination: { write: () => {} },
+        logDestination: { write: (line: string) => void logLines.push(line) },
       });
       await app.listen({ port, host: '127.0.0.1' });
       scenario.receiver = app;
