@@ -38,6 +38,7 @@ export function registerDeliveries(program: Command): void {
           EVENT_SOURCES,
         ),
       )
+      .option('--handler <name>', 'only deliveries with a job of this handler')
       .option(
         '--search <text>',
         'order number, customer name, e-mail (or part) or phone number in any form (accent-insensitive)',

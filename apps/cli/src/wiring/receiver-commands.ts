@@ -171,6 +171,7 @@ function registerEvents(program: Command): void {
       .addOption(storedEventOption('only this event'))
       .addOption(new Option('--status <status>', 'only events in this status').choices(EVENT_STATUSES))
       .option('--delivery <id>', 'only the events of this delivery (dlv_…)')
+      .option('--handler <name>', 'only events with a job of this handler')
       .option(
         '--search <text>',
         'order number, customer name, e-mail (or part) or phone number in any form (accent-insensitive)',
@@ -187,6 +188,7 @@ function registerEvents(program: Command): void {
         'srhooks events list',
         'srhooks events list --status dead --shop my-shop --receiver https://hooks.example.com',
         'srhooks events list --search kovacs --from 2025-12-01 --json',
+        'srhooks events list --handler erp --status dead',
       ),
     )
     .action(async (options: Record<string, unknown>, command: Command) => {

@@ -14,6 +14,7 @@ import type { Command } from '../../command.js';
 export interface ListDeliveriesOptions extends ListingOptions {
   eventStatus?: string;
   source?: string;
+  handler?: string;
 }
 
 /** `revealed` false: customer names and decode errors are masked (`--reveal` shows them). */
@@ -25,11 +26,16 @@ export const listDeliveriesCommand: Command<ListDeliveriesOptions, ListDeliverie
     path: '/deliveries',
     group: 'deliveries',
     query: (options): DeliveryQuery =>
-      listingQuery(options, { eventStatus: options.eventStatus, source: options.source }),
+      listingQuery(options, {
+        eventStatus: options.eventStatus,
+        source: options.source,
+        handler: options.handler,
+      }),
     flags: (options) =>
       listingFlags(options, [
         ['--event-status', options.eventStatus],
         ['--source', options.source],
+        ['--handler', options.handler],
       ]),
     mask: maskDeliverySummary,
     columns: (style) => [

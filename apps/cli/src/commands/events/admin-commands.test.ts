@@ -166,6 +166,20 @@ describe('srhooks dead-letters and events (receiver admin API)', () => {
     expect(revealed.items[0].customerName).toBe(customer);
   });
 
+  it('events list and deliveries list --handler: only those with a job of that handler', async () => {
+    const erp = await adminJson('events', 'list', '--handler', 'erp');
+    expect(erp.items.map((item: { id: string }) => item.id)).toEqual([eventId]);
+    expect((await adminJson('events', 'list', '--handler', 'crm')).items).toEqual([]);
+    const deliveries = await adminJson('deliveries', 'list', '--handler', 'erp');
+    expect(deliveries.items.map((item: { events: Array<{ id: string }> }) => item.events[0]?.id)).toEqual([
+      eventId,
+    ]);
+    expect((await adminJson('deliveries', 'list', '--handler', 'crm')).items).toEqual([]);
+    const badName = await admin('events', 'list', '--handler', 'no spaces allowed');
+    expect(badName.code).toBe(2);
+    expect(badName.stderr).toContain('query.handler');
+  });
+
   it('events show lists every attempt', async () => {
     const result = await adminJson('events', 'show', eventId);
     expect(result.event.jobs).toHaveLength(1);

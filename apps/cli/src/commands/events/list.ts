@@ -13,6 +13,7 @@ import type { Command } from '../../command.js';
 /** `--reveal`: customer names unmasked (in `--json`; the table shows none). */
 export interface ListEventsOptions extends ListingOptions {
   delivery?: string;
+  handler?: string;
 }
 
 /** `revealed` false: customer names are masked (`--reveal` shows them). */
@@ -22,8 +23,12 @@ export type ListEventsResult = ListingPage<EventSummaryJson>;
 export const listEventsCommand: Command<ListEventsOptions, ListEventsResult> = defineListingCommand({
   path: '/events',
   group: 'events',
-  query: (options) => listingQuery(options, { deliveryId: options.delivery }),
-  flags: (options) => listingFlags(options, [['--delivery', options.delivery]]),
+  query: (options) => listingQuery(options, { deliveryId: options.delivery, handler: options.handler }),
+  flags: (options) =>
+    listingFlags(options, [
+      ['--delivery', options.delivery],
+      ['--handler', options.handler],
+    ]),
   mask: maskEventSummary,
   columns: (style) => [
     { header: 'ORDER', value: formatOrder },
