@@ -129,13 +129,13 @@ export class SpoolDrainer {
     );
   }
 
-  async #drainFile(name: string): Promise<'drained' | 'unreadable' | 'left' | 'unavailable'> {
+  async #drainFile(name: string): Promise<'drained' | 'gone' | 'unreadable' | 'left' | 'unavailable'> {
     const { spool, store, log } = this.#options;
     let delivery: SpooledDelivery;
     try {
       delivery = await spool.read(name);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'drained';
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
       if (!(error instanceof SpoolFileUnreadableError)) {
         log.error(
           { spool: { file: name }, err: errorFields(error) },
