@@ -6,7 +6,7 @@
  * does not fit in the spool is answered 503 as without one; a spooled delivery left at shutdown is
  * drained by the next start.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -152,6 +152,16 @@ describe('POST /hooks with the spool on, the SQLite store busy', () => {
     const second = await start();
     await expect.poll(() => spoolFiles().length, { timeout: 10_000 }).toBe(0);
     expect((await second.app.store.getDelivery(answer.json.deliveryId as string))?.status).toBe('stored');
+  });
+
+  it('refuses to start on a spool folder it cannot use, and releases the store for the next start', async () => {
+    writeFileSync(join(dir, 'not-a-folder'), 'x');
+    await expect(start({ spoolDir: join(dir, 'not-a-folder', 'spool') })).rejects.toMatchObject({
+      code: 'spool_dir_unusable',
+      message: expect.stringMatching(/SRHOOKS_SPOOL_DIR/),
+    });
+    const receiver = await start();
+    expect((await post(receiver)).status).toBe(200);
   });
 
   it('without the spool, a busy store is still answered 503', async () => {
