@@ -23,6 +23,7 @@ import { configPlugin } from './plugins/config-plugin.js';
 import { handlersPlugin } from './plugins/handlers-plugin.js';
 import { type MemoryTrimPluginOptions, memoryTrimPlugin } from './plugins/memory-trim-plugin.js';
 import { metricsPlugin } from './plugins/metrics-plugin.js';
+import { type SpoolPluginOptions, spoolPlugin } from './plugins/spool-plugin.js';
 import { closeStoreAfterFailedStart, openMigratedPgStore, storePlugin } from './plugins/store-plugin.js';
 import { checkBrokerClientPackages } from './processing/handlers/brokers/broker-client-packages.js';
 import {
@@ -57,6 +58,8 @@ export interface BuildReceiverOptions {
   readonly shopDirectory?: ShopDirectoryPluginOptions;
   /** Giving freed native memory back after a burst: default the built addon, every 2 s (tests inject). */
   readonly memoryTrim?: MemoryTrimPluginOptions;
+  /** The delivery spool's drainer (with `spoolDir` set): how soon it tries the store again (tests). */
+  readonly spool?: SpoolPluginOptions;
 }
 
 /** A slow sender gets this long for one request (headers and body), then the socket is closed. */
@@ -138,6 +141,7 @@ export async function buildReceiver(
     await app.register(processingPlugin, options.processing ?? {});
     await app.register(retentionPlugin, options.retention ?? {});
     await app.register(recoveryPlugin, options.recovery ?? {});
+    await app.register(spoolPlugin, options.spool ?? {});
     const appRoutes = config.app ? [appModeRoute] : [];
     for (const route of [...coreRoutes, adminAreaRoute, ...appRoutes, ...(options.routes ?? [])]) {
       await app.register(route.plugin, route.prefix ? { prefix: route.prefix } : {});

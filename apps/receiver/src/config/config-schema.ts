@@ -20,6 +20,8 @@ import { natsServerProblem } from './nats-server.js';
 
 export const DEFAULT_BODY_LIMIT = 2 * 1024 * 1024;
 export const DEFAULT_BODY_HARD_LIMIT = 64 * 1024 * 1024;
+/** What the delivery spool (`spoolDir`) may hold at most by default: 1 GiB. */
+export const DEFAULT_SPOOL_MAX_BYTES = 1024 * 1024 * 1024;
 export const DEFAULT_SQLITE_FILE = './data/srhooks.db';
 
 const WebhookEventSchema = z.enum(WEBHOOK_EVENTS, {
@@ -264,6 +266,23 @@ export const ReceiverConfigSchema = z
     logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
     /** A store call that takes longer than this is answered 503 (the delivery is not acknowledged). */
     storeTimeoutMs: z.int().positive().max(120_000).default(5000),
+    /**
+     * The delivery spool (spool/): when set, an authentic delivery the store cannot take (store_unavailable)
+     * is written durably to this folder and acknowledged, then moved into the store once it is reachable
+     * again. One folder per receiver, on persistent disk. Absent: off (such a delivery is answered 503).
+     */
+    spoolDir: z
+      .string({ error: 'must be the path of a folder, e.g. /var/lib/srhooks/spool' })
+      .trim()
+      .min(1, 'must be the path of a folder, e.g. /var/lib/srhooks/spool')
+      .refine((path) => !path.includes('\0'), 'must not contain a NUL character')
+      .optional(),
+    /** Most bytes the spool's files may take together; a delivery that does not fit is answered 503. */
+    spoolMaxBytes: z
+      .int({ error: 'must be a whole number of bytes, e.g. 1073741824 (or 1gb in the environment)' })
+      .min(1024 * 1024, 'must be at least 1 MiB')
+      .max(1024 ** 4, 'must be at most 1 TiB')
+      .default(DEFAULT_SPOOL_MAX_BYTES),
     /** Graceful shutdown gives in-flight requests this long before the process exits anyway. */
     shutdownTimeoutMs: z.int().positive().default(10_000),
     /**

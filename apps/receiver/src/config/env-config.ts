@@ -67,15 +67,24 @@ export function blankVariableIssue(variable: string, raw: string | undefined): C
   return { key: variable, message: 'is set but empty: remove it or give a value' };
 }
 
-const BYTE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1024, k: 1024, mb: 1024 ** 2, m: 1024 ** 2 };
+const BYTE_UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  kb: 1024,
+  k: 1024,
+  mb: 1024 ** 2,
+  m: 1024 ** 2,
+  gb: 1024 ** 3,
+  g: 1024 ** 3,
+};
 
-/** `2097152`, `512kb`, `2mb` (binary units). */
+/** `2097152`, `512kb`, `2mb`, `1gb` (binary units). */
 const bytes: Converter = (raw) => {
   const match = /^(\d+)\s*([a-z]*)$/i.exec(raw.trim());
   const unit = BYTE_UNITS[match?.[2]?.toLowerCase() ?? 'x'];
   if (!match || unit === undefined) {
     throw new EnvValueError(
-      `must be a size in bytes such as 2097152, 512kb or 2mb, got "${raw.slice(0, 40)}"`,
+      `must be a size in bytes such as 2097152, 512kb, 2mb or 1gb, got "${raw.slice(0, 40)}"`,
     );
   }
   return Number(match[1]) * unit;
@@ -106,6 +115,8 @@ export const ENV_VARIABLES = {
   SRHOOKS_TRUST_PROXY: ['trustProxy', trustProxy],
   LOG_LEVEL: ['logLevel', text],
   SRHOOKS_STORE_TIMEOUT_MS: ['storeTimeoutMs', wholeNumber],
+  SRHOOKS_SPOOL_DIR: ['spoolDir', text],
+  SRHOOKS_SPOOL_MAX_BYTES: ['spoolMaxBytes', bytes],
   SRHOOKS_SHUTDOWN_TIMEOUT_MS: ['shutdownTimeoutMs', wholeNumber],
   SRHOOKS_JOB_LEASE_MS: ['jobLeaseMs', wholeNumber],
   SRHOOKS_RETENTION_DAYS: ['retentionDays', days],

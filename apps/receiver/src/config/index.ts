@@ -2,6 +2,7 @@ export { ConfigError, type ConfigIssue } from './config-error.js';
 export {
   DEFAULT_BODY_HARD_LIMIT,
   DEFAULT_BODY_LIMIT,
+  DEFAULT_SPOOL_MAX_BYTES,
   DEFAULT_SQLITE_FILE,
   type HandlerConfig,
   HandlerConfigSchema,

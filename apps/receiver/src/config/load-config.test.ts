@@ -161,6 +161,22 @@ describe('loadConfig', () => {
     ).toBe(8 * 1024 * 1024);
   });
 
+  it('reads SRHOOKS_SPOOL_DIR (off when unset) and SRHOOKS_SPOOL_MAX_BYTES, 1 GiB by default', () => {
+    const off = loadConfig({ env: { SRHOOKS_SECRETS: SECRET_A }, cwd: dir });
+    expect(off.spoolDir).toBeUndefined();
+    expect(off.spoolMaxBytes).toBe(1024 * 1024 * 1024);
+    const on = loadConfig({
+      env: {
+        SRHOOKS_SECRETS: SECRET_A,
+        SRHOOKS_SPOOL_DIR: '/var/lib/srhooks/spool',
+        SRHOOKS_SPOOL_MAX_BYTES: '2gb',
+      },
+      cwd: dir,
+    });
+    expect(on.spoolDir).toBe('/var/lib/srhooks/spool');
+    expect(on.spoolMaxBytes).toBe(2 * 1024 * 1024 * 1024);
+  });
+
   it('accepts byte sizes with units in SRHOOKS_BODY_LIMIT', () => {
     for (const [raw, bytes] of [
       ['1048576', 1048576],
@@ -255,6 +271,24 @@ describe('loadConfig', () => {
       env: { SRHOOKS_SECRETS: SECRET_A, SRHOOKS_BODY_LIMIT: '2mb', SRHOOKS_BODY_HARD_LIMIT: '1mb' },
       key: 'SRHOOKS_BODY_HARD_LIMIT',
       message: /at least the body limit \(2097152 bytes\)/,
+    },
+    {
+      name: 'a spool max bytes without a number',
+      env: { SRHOOKS_SECRETS: SECRET_A, SRHOOKS_SPOOL_MAX_BYTES: 'lots' },
+      key: 'SRHOOKS_SPOOL_MAX_BYTES',
+      message: /size in bytes such as .*1gb/,
+    },
+    {
+      name: 'a tiny spool',
+      env: { SRHOOKS_SECRETS: SECRET_A, SRHOOKS_SPOOL_MAX_BYTES: '512kb' },
+      key: 'SRHOOKS_SPOOL_MAX_BYTES',
+      message: /at least 1 MiB/,
+    },
+    {
+      name: 'a blank spool folder',
+      env: { SRHOOKS_SECRETS: SECRET_A, SRHOOKS_SPOOL_DIR: '  ' },
+      key: 'SRHOOKS_SPOOL_DIR',
+      message: /set but empty/,
     },
     {
       name: 'a bad CIDR',
@@ -511,5 +545,10 @@ describe('defineReceiverConfig', () => {
     expect(defineReceiverConfig({ secrets: [SECRET_A], port: 0 }).port).toBe(0);
     const error = configError(() => defineReceiverConfig({ secrets: [SECRET_A], storeTimeoutMs: -1 }));
     expect(error.issues[0]?.key).toBe('storeTimeoutMs');
+    const spool = configError(() => defineReceiverConfig({ secrets: [SECRET_A], spoolDir: '' }));
+    expect(spool.issues[0]).toMatchObject({
+      key: 'spoolDir',
+      message: expect.stringMatching(/path of a folder/),
+    });
   });
 });

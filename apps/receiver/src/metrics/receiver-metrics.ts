@@ -8,7 +8,22 @@ import type { RelayStats } from '../store/postgres/pg-change-relay.js';
 import type { HandlerBacklog, StoreStats } from '../store/store.js';
 
 /** How one POST to /hooks ended. */
-export type DeliveryOutcome = 'stored' | 'quarantined' | 'store_unavailable' | 'too_large' | 'rejected';
+export type DeliveryOutcome =
+  | 'stored'
+  | 'quarantined'
+  | 'spooled'
+  | 'store_unavailable'
+  | 'too_large'
+  | 'rejected';
+
+/** How a spooled delivery left the spool (or why it could not enter it). */
+export type SpoolOutcome =
+  | 'stored'
+  | 'quarantined'
+  | 'already_stored'
+  | 'unreadable'
+  | 'full'
+  | 'write_failed';
 
 /** Why a POST to /hooks was treated as forged (all answered with the same 404). */
 export type ForgedReason = 'bad_token' | 'unknown_event' | 'bad_shop' | 'unknown_route';
@@ -164,6 +179,24 @@ export class ReceiverMetrics {
         if (current !== null) this.set(read(current));
       },
     });
+  }
+
+  readonly spoolDeliveries = new Counter({
+    name: 'srhooks_spool_deliveries_total',
+    help: 'The delivery spool (SRHOOKS_SPOOL_DIR): deliveries drained into the store (stored, quarantined, already_stored), moved aside as unreadable, or not spooled (full, write_failed)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  /** The delivery spool: deliveries waiting in it and their bytes (read at scrape time). */
+  observeSpool(figures: () => { deliveries: number; bytes: number }): void {
+    this.#gauge(
+      figures,
+      'srhooks_spool_waiting_deliveries',
+      'Deliveries waiting in the spool for the store',
+      (f) => f.deliveries,
+    );
+    this.#gauge(figures, 'srhooks_spool_waiting_bytes', "Bytes of the spool's files", (f) => f.bytes);
   }
 
   observeStore(stats: () => StoreStats): void {

@@ -22,6 +22,9 @@ import type {
   NewEvent,
   QuarantineOptions,
   ReprocessOptions,
+  SpooledContent,
+  SpooledDelivery,
+  SpooledStoreResult,
 } from './types/ingest-types.js';
 import type {
   ClaimedJob,
@@ -104,6 +107,20 @@ export interface Store {
     error: DecodeFailure,
     options?: QuarantineOptions,
   ): Promise<{ deliveryId: string }>;
+
+  /**
+   * Stores a delivery the receiver spooled while the store was unavailable (spool/), under the id it was
+   * acknowledged with, at most once: when a delivery with that id exists already (a drain interrupted
+   * between this commit and the spool file's removal, or the ingest call that failed had committed after
+   * all), nothing is written and `alreadyStored` is true. Otherwise exactly as `ingest` (content
+   * `events`: dedupe, one job per new event and handler, runnable from `receivedAt`) or `quarantine`
+   * (content `failure`). One transaction of its own; durable before resolving.
+   */
+  storeSpooled(
+    delivery: SpooledDelivery,
+    content: SpooledContent,
+    handlers: string[],
+  ): Promise<SpooledStoreResult>;
 
   /**
    * Readiness: throws StoreUnavailableError when the store is unreachable or cannot store a delivery

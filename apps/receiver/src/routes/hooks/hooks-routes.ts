@@ -8,9 +8,10 @@
  *    Content-Type is quarantined instead of bounced.
  * 3. Decoded → one event per order/subscriber → `store.ingest` (events + outbox jobs) → 200
  *    only after the commit. Undecodable → `store.quarantine` → 400 with the decode error.
- *    Store failure or timeout → 503; nothing is ever acknowledged that is not stored.
+ *    Store failure or timeout → 503; nothing is ever acknowledged that is not stored — or, with the
+ *    delivery spool on (SRHOOKS_SPOOL_DIR) and the store unavailable, durably spooled (spool/).
  */
-import { type DecodedDelivery, DeliveryDecodeError, type WebhookEvent } from '@srhooks/contracts';
+import type { DecodedDelivery, WebhookEvent } from '@srhooks/contracts';
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody, NOT_FOUND_BODY } from '../../http/error-body.js';
 import { bodyTooLargeMessage, handleError } from '../../http/error-handler.js';
@@ -19,9 +20,18 @@ import { DeliveryDecoder } from '../../ingest/delivery-decoder.js';
 import { headersForStorage } from '../../ingest/delivery-headers.js';
 import { eventsFromDelivery } from '../../ingest/events-from-delivery.js';
 import { IpAllowList } from '../../ingest/ip-allow-list.js';
+import { type Quarantined, tooLargeReason, undecodableReason } from '../../ingest/quarantine-reason.js';
 import { withStoreTimeout } from '../../ingest/store-call.js';
 import type { DeliveryOutcome } from '../../metrics/receiver-metrics.js';
-import type { DecodeFailure, IngestResult, NewDelivery, NewEvent } from '../../store/store.js';
+import { SpoolFullError } from '../../spool/spool-errors.js';
+import { newId } from '../../store/sortable-id.js';
+import {
+  type IngestResult,
+  type NewDelivery,
+  type NewEvent,
+  type SpooledDelivery,
+  StoreUnavailableError,
+} from '../../store/store.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -34,11 +44,6 @@ declare module 'fastify' {
 
 const RAW_BODY_TYPE = 'application/octet-stream';
 
-/** How a quarantined delivery is stored and answered: the failure, and the details of the 400. */
-interface Quarantined {
-  failure: DecodeFailure;
-  details: { part?: string; path?: string; value?: unknown };
-}
 const EMPTY_BODY = Buffer.alloc(0);
 const RETRY_AFTER_SECONDS = '5';
 
@@ -47,7 +52,7 @@ const STORE_UNAVAILABLE_MESSAGE =
   'Nothing was acknowledged; send it again later.';
 
 export const hooksRoutes: FastifyPluginAsync = async (app) => {
-  const { config, store, metrics, handlers } = app;
+  const { config, store, metrics, handlers, spool } = app;
   const allowList = config.allowIps ? new IpAllowList(config.allowIps) : null;
   const authenticator = new HookAuthenticator(config.secrets);
   // Large bodies are decoded on a thread of their own, so they do not stall every other request.
@@ -127,43 +132,20 @@ export const hooksRoutes: FastifyPluginAsync = async (app) => {
 
   /** What an authentic delivery over SRHOOKS_BODY_LIMIT (within the hard limit) is quarantined with. */
   function tooLarge(bytes: number): Quarantined {
-    return {
-      failure: {
-        code: 'too_large',
-        message:
-          `The body is ${bytes} bytes, over the receiver's body limit of ${config.bodyLimit} bytes: stored raw, not decoded. ` +
-          'Raise SRHOOKS_BODY_LIMIT (or "bodyLimit") and re-process it.',
-      },
-      details: { part: 'body' },
-    };
+    return tooLargeReason(bytes, config.bodyLimit);
   }
 
   /** A decoder's error → what the delivery is quarantined with (an unexpected one is logged). */
   function undecodable(request: FastifyRequest, error: unknown): Quarantined {
-    if (error instanceof DeliveryDecodeError) {
-      return {
-        failure: { code: error.code, message: error.message },
-        details: {
-          part: error.part,
-          ...(error.path === undefined ? {} : { path: error.path }),
-          ...(error.value === undefined ? {} : { value: error.value }),
-        },
-      };
-    }
-    request.log.error({ err: error }, 'decoder failed unexpectedly; delivery quarantined');
-    return {
-      failure: {
-        code: 'decode_failed',
-        message: `The delivery could not be decoded (${(error as Error).message}).`,
-      },
-      details: {},
-    };
+    return undecodableReason(error, (unexpected) => {
+      request.log.error({ err: unexpected }, 'decoder failed unexpectedly; delivery quarantined');
+    });
   }
 
   async function quarantine(
     request: FastifyRequest,
     reply: FastifyReply,
-    delivery: NewDelivery,
+    delivery: SpooledDelivery,
     { failure, details }: Quarantined,
   ): Promise<FastifyReply> {
     let deliveryId: string;
@@ -174,7 +156,13 @@ export const hooksRoutes: FastifyPluginAsync = async (app) => {
         config.storeTimeoutMs,
       ));
     } catch (storeError) {
-      return storeUnavailable(request, reply, delivery, 'quarantine', storeError);
+      return notStored(request, reply, delivery, 'quarantine', storeError, () =>
+        reply
+          .code(400)
+          .send(
+            errorBody(failure.code, failure.message, details, { deliveryId: delivery.id, spooled: true }),
+          ),
+      );
     }
     metrics.quarantined.inc({ shop: delivery.shop, event: delivery.event, code: failure.code });
     countDelivery(delivery.shop, delivery.event, 'quarantined', reply);
@@ -188,6 +176,47 @@ export const hooksRoutes: FastifyPluginAsync = async (app) => {
     return reply.code(400).send(errorBody(failure.code, failure.message, details, { deliveryId }));
   }
 
+  /**
+   * The store did not take the delivery. With the spool on (SRHOOKS_SPOOL_DIR) and the store unavailable,
+   * the delivery is written to the spool and, only once its file is durable, answered by `spooledAnswer`
+   * (as it would have been answered stored, with `spooled: true`); the drainer stores it later under the
+   * same id. Otherwise, or when the spool is full or its write fails: 503, as without a spool.
+   */
+  async function notStored(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    delivery: SpooledDelivery,
+    operation: 'ingest' | 'quarantine',
+    error: unknown,
+    spooledAnswer: () => FastifyReply,
+  ): Promise<FastifyReply> {
+    metrics.storeErrors.inc({ operation });
+    if (spool === null || !(error instanceof StoreUnavailableError)) {
+      return storeUnavailable(request, reply, delivery, operation, error);
+    }
+    const { id: deliveryId, shop, event } = delivery;
+    try {
+      await spool.write(delivery);
+    } catch (spoolError) {
+      metrics.spoolDeliveries.inc({
+        outcome: spoolError instanceof SpoolFullError ? 'full' : 'write_failed',
+      });
+      const { code, message } = spoolError as { code?: unknown; message?: unknown };
+      request.log.error(
+        { spool: { code, message: String(message) }, shop, event, operation },
+        'delivery not spooled',
+      );
+      return storeUnavailable(request, reply, delivery, operation, error);
+    }
+    countDelivery(shop, event, 'spooled', reply);
+    request.log.info(
+      { deliveryId, shop, event, operation, storeError: error.detail, spool: spool.figures() },
+      'store unavailable: delivery spooled, stored once the store is reachable again',
+    );
+    request.logContext = { deliveryId, shop, event, outcome: 'spooled' };
+    return spooledAnswer();
+  }
+
   function storeUnavailable(
     request: FastifyRequest,
     reply: FastifyReply,
@@ -195,7 +224,6 @@ export const hooksRoutes: FastifyPluginAsync = async (app) => {
     operation: string,
     error: unknown,
   ): FastifyReply {
-    metrics.storeErrors.inc({ operation });
     countDelivery(delivery.shop, delivery.event, 'store_unavailable', reply);
     request.log.error(
       { err: error, shop: delivery.shop, event: delivery.event, operation },
@@ -297,10 +325,13 @@ export const hooksRoutes: FastifyPluginAsync = async (app) => {
       const { shop, event } = target;
       const contentType = request.deliveryContentType ?? '';
       const body = request.body ?? EMPTY_BODY;
-      const delivery: NewDelivery = {
+      const receivedAt = new Date();
+      const delivery: SpooledDelivery = {
+        // allocated before the store call: a spooled copy carries the id a late commit would have
+        id: newId('dlv', receivedAt.getTime()),
         shop,
         event,
-        receivedAt: new Date(),
+        receivedAt,
         remoteAddress: request.ip,
         headers: headersForStorage(request.headers),
         contentType,
@@ -320,7 +351,9 @@ export const hooksRoutes: FastifyPluginAsync = async (app) => {
       try {
         ({ deliveryId, duplicates } = await started.storing);
       } catch (error) {
-        return storeUnavailable(request, reply, delivery, 'ingest', error);
+        return notStored(request, reply, delivery, 'ingest', error, () =>
+          reply.code(200).send({ ok: true, deliveryId: delivery.id, spooled: true, events: eventCount }),
+        );
       }
 
       metrics.events.inc({ shop, event }, eventCount);

@@ -40,7 +40,7 @@ const DEFAULT_INGEST_CONCURRENCY = 2;
 const RETRYABLE_SQLSTATES = new Set(['40P01', '40001']);
 
 /** Outcome rows of `srhooks_store_events` / the batch → the IngestResult events. */
-function toIngested(
+export function toIngested(
   eventIds: readonly string[],
   events: readonly PreparedEvent[],
   duplicates: ReadonlyArray<string | null>,
@@ -52,9 +52,8 @@ function toIngested(
   }));
 }
 
-/** The options of PgStore that shape the ingest group commit. */
 /** One delivery's events and their jobs through `srhooks_store_events` (its result row holds `duplicates`). */
-function storeEvents(
+export function storeEvents(
   client: SqlRunner,
   call: {
     deliveryId: string;
@@ -204,7 +203,7 @@ export class PgIngest {
     const prepared = prepareEvents(delivery.event, events);
     const jobHandlers = uniqueHandlers(handlers);
     const receivedAt = delivery.receivedAt;
-    const deliveryId = newId('dlv', receivedAt.getTime());
+    const deliveryId = delivery.id ?? newId('dlv', receivedAt.getTime());
     const eventIds = prepared.map(() => newId('evt', receivedAt.getTime()));
     const change: StoreChange = {
       kind: 'delivery',
@@ -327,7 +326,7 @@ export class PgIngest {
     error: DecodeFailure,
     binding: PaymentBindingTouch,
   ): Promise<{ deliveryId: string }> {
-    const deliveryId = newId('dlv', delivery.receivedAt.getTime());
+    const deliveryId = delivery.id ?? newId('dlv', delivery.receivedAt.getTime());
     const change: StoreChange = {
       kind: 'delivery',
       deliveryId,
@@ -371,7 +370,7 @@ export class PgIngest {
   ): DeliveryWrite {
     const receivedAt = delivery.receivedAt.getTime();
     return {
-      id: newId('dlv', receivedAt),
+      id: delivery.id ?? newId('dlv', receivedAt),
       receivedAt: delivery.receivedAt,
       shop: delivery.shop,
       event: delivery.event,

@@ -35,6 +35,9 @@ import type {
   ReleaseJobOptions,
   ReplayResult,
   ReprocessOptions,
+  SpooledContent,
+  SpooledDelivery,
+  SpooledStoreResult,
   Store,
   StoreChange,
   StoreChangeListener,
@@ -57,6 +60,7 @@ import { type MigrationProgress, SCHEMA_NAME } from './pg-migrations.js';
 import * as reads from './pg-reads.js';
 import * as recovery from './pg-recovery.js';
 import type { PgSearchIndexStatus } from './pg-search-index.js';
+import { storeSpooled } from './pg-spooled-ingest.js';
 
 export type { PgStoreCreated } from './pg-connection.js';
 
@@ -263,6 +267,14 @@ export class PgStore implements Store {
     options?: QuarantineOptions,
   ): Promise<{ deliveryId: string }> {
     return this.#ingest.quarantine(delivery, error, options);
+  }
+
+  storeSpooled(
+    delivery: SpooledDelivery,
+    content: SpooledContent,
+    handlers: string[],
+  ): Promise<SpooledStoreResult> {
+    return storeSpooled(this.#conn, delivery, content, handlers);
   }
 
   reprocessQuarantined(

@@ -32,6 +32,8 @@ import type {
   ReleaseJobOptions,
   ReplayResult,
   ReprocessOptions,
+  SpooledDelivery,
+  SpooledStoreResult,
   StoreChangeListener,
   StoreStats,
   VerificationUpdate,
@@ -124,6 +126,16 @@ export class SqliteEngine {
     paymentBinding?: PaymentBindingTouch,
   ): Promise<{ deliveryId: string }> {
     return ingest.quarantine(this.#conn, delivery, error, paymentBinding);
+  }
+
+  /** `Store.storeSpooled` with the events prepared by the caller (null: quarantined with `failure`). */
+  async storeSpooledPrepared(
+    delivery: SpooledDelivery,
+    prepared: PreparedEvent[] | null,
+    failure: DecodeFailure | null,
+    jobHandlers: string[],
+  ): Promise<SpooledStoreResult> {
+    return ingest.storeSpooledPrepared(this.#conn, delivery, prepared, failure, jobHandlers);
   }
 
   /** The event a delivery was received for (it never changes), or null when there is no such delivery. */

@@ -22,6 +22,8 @@ import type {
   IngestResult,
   NewDelivery,
   ReprocessOptions,
+  SpooledDelivery,
+  SpooledStoreResult,
 } from '../store.js';
 import { StoreConflictError, StoreNotFoundError } from '../store-errors.js';
 import { dialect, ms, type SqliteConnection } from './sqlite-connection.js';
@@ -88,7 +90,7 @@ export function ingestPrepared(
   jobHandlers: string[],
   paymentClaim?: PaymentClaimWrite,
 ): Promise<IngestResult> {
-  const deliveryId = newId('dlv', delivery.receivedAt.getTime());
+  const deliveryId = delivery.id ?? newId('dlv', delivery.receivedAt.getTime());
   const row = deliveryRow(delivery, deliveryId, 'stored', null);
   return db.write((context) => {
     if (paymentClaim) writeClaim(db, paymentClaim);
@@ -124,7 +126,7 @@ export function quarantine(
   error: DecodeFailure,
   paymentBinding?: PaymentBindingTouch,
 ): Promise<{ deliveryId: string }> {
-  const deliveryId = newId('dlv', delivery.receivedAt.getTime());
+  const deliveryId = delivery.id ?? newId('dlv', delivery.receivedAt.getTime());
   const row = deliveryRow(delivery, deliveryId, 'quarantined', error);
   return db.write((context) => {
     if (paymentBinding) runSqlPlan(db, touchPaymentBinding(dialect, paymentBinding));
@@ -133,6 +135,53 @@ export function quarantine(
       { kind: 'delivery', deliveryId, shop: delivery.shop, event: delivery.event, status: 'quarantined' },
     ]);
     return { deliveryId };
+  });
+}
+
+/**
+ * `Store.storeSpooled` with the events prepared by the caller (null: quarantined with `failure`). The
+ * delivery row is inserted with ON CONFLICT (id) DO NOTHING, in the same write as its events and jobs:
+ * when its id is taken already, nothing else is written.
+ */
+export function storeSpooledPrepared(
+  db: SqliteConnection,
+  delivery: SpooledDelivery,
+  prepared: PreparedEvent[] | null,
+  failure: DecodeFailure | null,
+  jobHandlers: string[],
+): Promise<SpooledStoreResult> {
+  const deliveryId = delivery.id;
+  const status = prepared === null ? 'quarantined' : 'stored';
+  const row = deliveryRow(delivery, deliveryId, status, prepared === null ? failure : null);
+  return db.write((context) => {
+    if (db.stmt(`${INSERT_DELIVERY} ON CONFLICT (id) DO NOTHING`).run(row).changes === 0) {
+      return { deliveryId, alreadyStored: true, events: [], duplicates: 0 };
+    }
+    const stored =
+      prepared === null
+        ? []
+        : storeEvents(
+            db,
+            {
+              deliveryId,
+              shop: delivery.shop,
+              event: delivery.event,
+              receivedAt: row.receivedAt,
+              source: row.source,
+            },
+            row.receivedAt,
+            prepared,
+            jobHandlers,
+          );
+    db.notify(context, [
+      { kind: 'delivery', deliveryId, shop: delivery.shop, event: delivery.event, status },
+    ]);
+    return {
+      deliveryId,
+      alreadyStored: false,
+      events: stored,
+      duplicates: stored.filter((e) => e.duplicateOf !== null).length,
+    };
   });
 }
 

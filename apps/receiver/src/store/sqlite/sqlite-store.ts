@@ -50,6 +50,9 @@ import type {
   ReleaseJobOptions,
   ReplayResult,
   ReprocessOptions,
+  SpooledContent,
+  SpooledDelivery,
+  SpooledStoreResult,
   Store,
   StoreChangeListener,
   StoreStats,
@@ -179,6 +182,21 @@ export class SqliteStore implements Store {
   ): Promise<{ deliveryId: string }> {
     const { handOver, transfer } = withOwnBody(delivery);
     return this.#writer.call('quarantine', [handOver, error, options.paymentBinding], transfer);
+  }
+
+  async storeSpooled(
+    delivery: SpooledDelivery,
+    content: SpooledContent,
+    handlers: string[],
+  ): Promise<SpooledStoreResult> {
+    const prepared = 'events' in content ? prepareEvents(delivery.event, content.events) : null;
+    const failure = 'failure' in content ? content.failure : null;
+    const { handOver, transfer } = withOwnBody(delivery);
+    return this.#writer.call(
+      'storeSpooledPrepared',
+      [{ ...handOver, id: delivery.id }, prepared, failure, uniqueHandlers(handlers)],
+      transfer,
+    );
   }
 
   async reprocessQuarantined(

@@ -19,6 +19,7 @@ import {
   type WriteCall,
   type WriteOutcome,
   type WriterMemoryRelease,
+  type WriterMethod,
   type WriterThreadData,
 } from './writer-protocol.js';
 
@@ -28,6 +29,13 @@ function withBufferBody(args: readonly unknown[]): unknown[] {
   const body = delivery.rawBody as Uint8Array;
   return [{ ...delivery, rawBody: Buffer.from(body.buffer, body.byteOffset, body.byteLength) }, ...rest];
 }
+
+/** The writer methods whose first argument is a delivery with its raw body. */
+const DELIVERY_METHODS: ReadonlySet<WriterMethod> = new Set([
+  'ingestPrepared',
+  'quarantine',
+  'storeSpooledPrepared',
+]);
 
 function serve(port: NonNullable<typeof parentPort>, data: WriterThreadData): void {
   let engine: SqliteEngine;
@@ -65,7 +73,7 @@ function serve(port: NonNullable<typeof parentPort>, data: WriterThreadData): vo
   const run = ({ id, method, args }: WriteCall): void => {
     let result: Promise<unknown>;
     try {
-      const callArgs = method === 'ingestPrepared' || method === 'quarantine' ? withBufferBody(args) : args;
+      const callArgs = DELIVERY_METHODS.has(method) ? withBufferBody(args) : args;
       result = Reflect.apply(engine[method], engine, callArgs) as Promise<unknown>;
     } catch (error) {
       result = Promise.reject(error);

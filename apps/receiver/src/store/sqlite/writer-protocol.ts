@@ -20,6 +20,7 @@ import type { SqliteEngine, SqliteEngineOptions } from './sqlite-engine.js';
 export const WRITER_METHODS = [
   'ingestPrepared',
   'quarantine',
+  'storeSpooledPrepared',
   'reprocessPrepared',
   'claimJobs',
   'completeJob',

@@ -15,6 +15,7 @@ import { lifecycleContract } from './store-contract/lifecycle.js';
 import { pruneContract } from './store-contract/prune.js';
 import { quarantineContract } from './store-contract/quarantine.js';
 import { readsContract } from './store-contract/reads.js';
+import { spooledContract } from './store-contract/spooled.js';
 
 export { expectGroupCommit, jsonDelivery, type StoreHarness, T0 } from './store-contract/fixtures.js';
 
@@ -40,6 +41,7 @@ export function defineStoreContract(engine: string, harness: StoreHarness): void
 
     ingestContract(stores);
     quarantineContract(stores);
+    spooledContract(stores);
     readsContract(stores);
     jobLeasesContract(stores);
     jobOutcomesContract(stores);

@@ -16,6 +16,28 @@ export interface NewDelivery {
   rawBody: Buffer;
   /** `recovery` for the record of a recovery pass (its events were read back from the API); default `webhook`. */
   source?: EventSource;
+  /**
+   * The id to store it under (a `dlv_` id, `newId('dlv', receivedAt)`); default a new one. The ingest path
+   * allocates it before the store call, so a delivery it spools after that call failed (spool/) carries
+   * the id the store would have given it, and a call that committed after all is found by that id.
+   */
+  id?: string;
+}
+
+/** A delivery the receiver spooled while the store was unavailable (spool/): it has its id already. */
+export type SpooledDelivery = NewDelivery & { id: string };
+
+/** What a spooled delivery decoded to when it is drained: its events, or why it is quarantined. */
+export type SpooledContent = { events: NewEvent[] } | { failure: DecodeFailure };
+
+/** The answer of `Store.storeSpooled`. */
+export interface SpooledStoreResult {
+  deliveryId: string;
+  /** True when a delivery with this id was stored already (nothing was written this time). */
+  alreadyStored: boolean;
+  /** The events stored this time (none when already stored or quarantined). */
+  events: IngestedEvent[];
+  duplicates: number;
 }
 
 export interface NewEvent {

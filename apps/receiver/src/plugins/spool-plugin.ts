@@ -1,0 +1,94 @@
+/**
+ * The delivery spool (`app.spool`, spool/): with SRHOOKS_SPOOL_DIR set, the folder is opened when the
+ * plugin registers (an unusable folder stops start-up: SpoolDirError), the drainer starts when the app is
+ * ready (draining what an earlier run left first) and is stopped in onClose — after the server closed,
+ * before the store plugin's onClose closes the store (registered earlier). What it has not drained by
+ * then stays in the folder for the next start. Without SRHOOKS_SPOOL_DIR, `app.spool` is null.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import fp from 'fastify-plugin';
+import { DeliveryDecoder } from '../ingest/delivery-decoder.js';
+import { Spool } from '../spool/spool.js';
+import { SpoolDrainer } from '../spool/spool-drainer.js';
+import { spooledContent } from '../spool/spooled-content.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The delivery spool; null when SRHOOKS_SPOOL_DIR is not set. */
+    spool: Spool | null;
+  }
+}
+
+export interface SpoolPluginOptions {
+  /** The drainer's first wait after the store was unavailable (default 1 s; tests shorten it). */
+  retryMs?: number;
+  maxRetryMs?: number;
+}
+
+const plugin: FastifyPluginAsync<SpoolPluginOptions> = async (app, options) => {
+  const { config, metrics, store, handlers } = app;
+  if (config.spoolDir === undefined) {
+    app.decorate('spool', null);
+    return;
+  }
+  const spool = await Spool.open(config.spoolDir, config.spoolMaxBytes);
+  const decoder = new DeliveryDecoder();
+  const drainer = new SpoolDrainer({
+    spool,
+    store,
+    contentOf: (delivery) =>
+      spooledContent(decoder, delivery, config.bodyLimit, (error) => {
+        app.log.error(
+          { err: error, deliveryId: delivery.id },
+          'decoder failed unexpectedly; spooled delivery quarantined',
+        );
+      }),
+    handlersFor: (shop, event) => [...handlers.namesFor(shop, event)],
+    log: app.log,
+    storeTimeoutMs: config.storeTimeoutMs,
+    ...(options.retryMs === undefined ? {} : { retryMs: options.retryMs }),
+    ...(options.maxRetryMs === undefined ? {} : { maxRetryMs: options.maxRetryMs }),
+    onDrained: (delivery, content, result) => {
+      const { shop, event } = delivery;
+      if (result.alreadyStored) {
+        metrics.spoolDeliveries.inc({ outcome: 'already_stored' });
+      } else if ('failure' in content) {
+        metrics.spoolDeliveries.inc({ outcome: 'quarantined' });
+        metrics.quarantined.inc({ shop, event, code: content.failure.code });
+      } else {
+        metrics.spoolDeliveries.inc({ outcome: 'stored' });
+        metrics.events.inc({ shop, event }, result.events.length);
+        if (result.duplicates > 0) metrics.duplicates.inc({ shop, event }, result.duplicates);
+      }
+    },
+    onUnreadable: () => metrics.spoolDeliveries.inc({ outcome: 'unreadable' }),
+  });
+  spool.onWritten(() => drainer.wake());
+  metrics.observeSpool(() => spool.figures());
+  app.decorate('spool', spool);
+
+  const left = spool.figures();
+  app.log.info(
+    { spool: { dir: spool.dir, maxBytes: config.spoolMaxBytes, ...left } },
+    left.deliveries > 0
+      ? 'delivery spool on: deliveries an earlier run spooled are drained into the store'
+      : 'delivery spool on',
+  );
+  app.addHook('onReady', async () => {
+    drainer.start();
+  });
+  app.addHook('onClose', async () => {
+    await drainer.stop();
+    await decoder.close();
+    const remaining = spool.figures();
+    if (remaining.deliveries > 0) {
+      app.log.info({ spool: remaining }, 'spooled deliveries stay in the spool; the next start drains them');
+    }
+  });
+};
+
+export const spoolPlugin = fp(plugin, {
+  name: 'srhooks-spool',
+  fastify: '5.x',
+  dependencies: ['srhooks-config', 'srhooks-metrics', 'srhooks-handlers', 'srhooks-store'],
+});

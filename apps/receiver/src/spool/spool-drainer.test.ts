@@ -1,0 +1,209 @@
+/**
+ * The drainer against both real engines (a SQLite file; PostgreSQL in a schema of its own, reached
+ * through a TCP proxy this test owns for the outage): spooled deliveries stored in arrival order under
+ * their ids and arrival times, with their jobs; an undecodable one quarantined; an unreadable file moved
+ * aside without stopping the drain; a crash between the commit and the file's removal stores nothing
+ * twice; while the store is unavailable the files stay, and drain once it is back.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encodeDelivery, sampleOrder } from '@srhooks/contracts';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DeliveryDecoder } from '../ingest/delivery-decoder.js';
+import { createStore } from '../store/create-store.js';
+import { newId } from '../store/sortable-id.js';
+import type { SpooledDelivery, Store } from '../store/store.js';
+import { TEST_DATABASE_URL, testSchemas } from '../test-support/postgres-schema.js';
+import { TcpProxy } from '../test-support/tcp-proxy.js';
+import { Spool } from './spool.js';
+import { type DrainLog, SpoolDrainer } from './spool-drainer.js';
+import { UNREADABLE_DIR } from './spool-reader.js';
+import { spooledContent } from './spooled-content.js';
+
+const BODY_LIMIT = 1024 * 1024;
+const T0 = Date.parse('2026-12-05T03:00:00.000Z');
+const schemas = testSchemas('spool');
+
+function orderDelivery(innerId: string, at: number): SpooledDelivery {
+  const order = { ...sampleOrder(Number(innerId)), storeName: 'demo', innerId };
+  const { contentType, body } = encodeDelivery(
+    'order_confirm',
+    { orders: { order: [order] } },
+    { format: 'json' },
+  );
+  return {
+    id: newId('dlv', at),
+    shop: 'demo',
+    event: 'order_confirm',
+    receivedAt: new Date(at),
+    remoteAddress: '203.0.113.7',
+    headers: { 'content-type': contentType },
+    contentType,
+    rawBody: body,
+  };
+}
+
+interface Engine {
+  readonly name: string;
+  /** A migrated store, and how to make it unavailable and available again. */
+  open(dir: string): Promise<{ store: Store; cut(): Promise<void>; restore(): Promise<void> }>;
+}
+
+const engines: Engine[] = [
+  {
+    name: 'sqlite',
+    async open(dir) {
+      const file = join(dir, 'srhooks.db');
+      const store = createStore({ kind: 'sqlite', file, deliveryWaitMs: 200 });
+      await store.migrate();
+      // another connection holding the write lock: SQLITE_BUSY once the delivery's wait is over
+      let locker: Database.Database | null = null;
+      return {
+        store,
+        async cut() {
+          locker = new Database(file);
+          locker.exec('BEGIN IMMEDIATE');
+        },
+        async restore() {
+          locker?.exec('ROLLBACK');
+          locker?.close();
+          locker = null;
+        },
+      };
+    },
+  },
+  {
+    name: 'postgres',
+    async open() {
+      const proxy = new TcpProxy(Number(new URL(TEST_DATABASE_URL).port || 5432));
+      const url = new URL(TEST_DATABASE_URL);
+      url.hostname = '127.0.0.1';
+      url.port = String(await proxy.start());
+      const store = createStore({
+        kind: 'postgres',
+        url: url.toString(),
+        schema: schemas(),
+        connectTimeoutMs: 500,
+        shareChanges: false,
+      });
+      await store.migrate();
+      cleanups.push(() => proxy.stop());
+      return {
+        store,
+        cut: () => proxy.stop(),
+        restore: async () => {
+          await proxy.start();
+        },
+      };
+    },
+  },
+];
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+function quietLog(): DrainLog & { lines: Array<{ level: string; fields: object; message: string }> } {
+  const lines: Array<{ level: string; fields: object; message: string }> = [];
+  const at = (level: string) => (fields: object, message: string) =>
+    void lines.push({ level, fields, message });
+  return { lines, info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+describe.each(engines)('spool drainer: $name', (engine) => {
+  async function setUp() {
+    const dir = mkdtempSync(join(tmpdir(), 'srhooks-drain-'));
+    const { store, cut, restore } = await engine.open(dir);
+    const decoder = new DeliveryDecoder();
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    cleanups.push(() => store.close());
+    cleanups.push(() => decoder.close());
+    const spool = await Spool.open(join(dir, 'spool'), 64 * 1024 * 1024);
+    const log = quietLog();
+    const drainedIds: string[] = [];
+    const drainer = new SpoolDrainer({
+      spool,
+      store,
+      contentOf: (delivery) => spooledContent(decoder, delivery, BODY_LIMIT, () => {}),
+      handlersFor: () => ['erp'],
+      log,
+      storeTimeoutMs: 3000,
+      onDrained: (delivery) => void drainedIds.push(delivery.id),
+    });
+    cleanups.push(() => drainer.stop());
+    return { dir, store, spool, drainer, log, drainedIds, cut, restore };
+  }
+
+  it('stores spooled deliveries oldest first under their ids and arrival times; quarantines, moves aside', async () => {
+    const { dir, store, spool, drainer, log, drainedIds } = await setUp();
+    const second = orderDelivery('2002', T0 + 2000);
+    const first = orderDelivery('2001', T0 + 1000);
+    const broken = { ...orderDelivery('2003', T0 + 3000), rawBody: Buffer.from('{"orders":') };
+    const unreadable = orderDelivery('2004', T0 + 1500);
+    for (const delivery of [second, first, broken, unreadable]) await spool.write(delivery);
+    const unreadableFile = join(spool.dir, `${unreadable.id}.delivery`);
+    writeFileSync(unreadableFile, readFileSync(unreadableFile).subarray(0, 50));
+
+    expect(await drainer.drainOnce()).toBe('empty');
+    expect(drainedIds).toEqual([first.id, second.id, broken.id]);
+    expect(await spool.list()).toEqual([]);
+    expect(spool.figures()).toEqual({ deliveries: 0, bytes: 0 });
+    expect(existsSync(join(dir, 'spool', UNREADABLE_DIR, `${unreadable.id}.delivery`))).toBe(true);
+    expect(log.lines.some((line) => line.level === 'error' && line.message.includes('unreadable'))).toBe(
+      true,
+    );
+
+    const stored = await store.getDelivery(first.id);
+    expect(stored?.status).toBe('stored');
+    expect(stored?.receivedAt.getTime()).toBe(first.receivedAt.getTime());
+    expect(stored?.rawBody.equals(first.rawBody)).toBe(true);
+    expect(stored?.events.map((event) => event.orderNumber)).toHaveLength(1);
+    const quarantined = await store.getDelivery(broken.id);
+    expect(quarantined?.status).toBe('quarantined');
+    expect(quarantined?.decodeError?.code).toBeTruthy();
+    expect(await store.getDelivery(unreadable.id)).toBeNull();
+    expect((await store.countJobs()).pending).toBe(2);
+    // no body, no order data in the log: ids and counts only
+    const logged = JSON.stringify(log.lines);
+    expect(logged).not.toContain(first.rawBody.toString('utf8').slice(0, 40));
+  });
+
+  it('stores a delivery once when a crash left its file after the commit', async () => {
+    const { spool, store, drainer, drainedIds } = await setUp();
+    const delivery = orderDelivery('3001', T0);
+    const { file } = await spool.write(delivery);
+    const bytes = readFileSync(join(spool.dir, file));
+    expect(await drainer.drainOnce()).toBe('empty');
+    // the crash: committed, but the file was never removed
+    writeFileSync(join(spool.dir, file), bytes);
+    const reopened = await Spool.open(spool.dir, 64 * 1024 * 1024);
+    expect(reopened.figures().deliveries).toBe(1);
+    expect(await drainer.drainOnce()).toBe('empty');
+    expect(drainedIds).toEqual([delivery.id, delivery.id]);
+    expect(await spool.list()).toEqual([]);
+    expect((await store.listDeliveries()).items.map((item) => item.id)).toEqual([delivery.id]);
+    expect((await store.listEvents()).items).toHaveLength(1);
+    expect(await store.countJobs()).toMatchObject({ pending: 1 });
+  });
+
+  it('leaves the files while the store is unavailable and drains them, in order, once it is back', async () => {
+    const { spool, store, drainer, drainedIds, cut, restore } = await setUp();
+    const deliveries = [orderDelivery('4001', T0), orderDelivery('4002', T0 + 10)];
+    for (const delivery of deliveries) await spool.write(delivery);
+    await cut();
+    try {
+      expect(await drainer.drainOnce()).toBe('unavailable');
+      expect(await spool.list()).toHaveLength(2);
+    } finally {
+      await restore();
+    }
+    drainer.start();
+    await expect.poll(() => spool.figures().deliveries, { timeout: 15_000 }).toBe(0);
+    await drainer.stop();
+    expect(drainedIds).toEqual(deliveries.map((delivery) => delivery.id));
+    expect((await store.listEvents()).items).toHaveLength(2);
+  });
+});

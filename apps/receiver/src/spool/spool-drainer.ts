@@ -1,0 +1,223 @@
+/**
+ * Moves spooled deliveries into the store, oldest first, once it takes them: at start (files a previous
+ * run left), after each delivery spooled, and every `retryMs` (doubling up to `maxRetryMs`) while the
+ * store is still unavailable. Each file is read, decoded as a delivery ingested directly would be
+ * (spooled-content.ts), stored with `Store.storeSpooled` under its id — at most once, so a crash between
+ * the commit and the file's removal stores nothing twice — and then removed.
+ *
+ * Nothing stops the drain for good: an unreadable file is moved to `unreadable/` (logged); a file the
+ * store refuses for another reason than being unavailable is logged and left for the next round, behind
+ * the others. Store unavailable: the round ends there (arrival order kept) and is tried again later.
+ * `stop()` lets the delivery under way finish; what remains stays in the folder for the next start.
+ */
+import type { WebhookEvent } from '@srhooks/contracts';
+import { withStoreTimeout } from '../ingest/store-call.js';
+import {
+  type SpooledContent,
+  type SpooledDelivery,
+  type SpooledStoreResult,
+  type Store,
+  StoreUnavailableError,
+} from '../store/store.js';
+import type { Spool } from './spool.js';
+import { SpoolFileUnreadableError } from './spool-errors.js';
+
+/** The log calls the drainer makes (a pino logger has them). */
+export interface DrainLog {
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+}
+
+export interface SpoolDrainerOptions {
+  spool: Spool;
+  store: Store;
+  /** What the delivery is stored as (spooled-content.ts). */
+  contentOf(delivery: SpooledDelivery): Promise<SpooledContent>;
+  /** The handlers that get a job for a new event of the shop's event. */
+  handlersFor(shop: string, event: WebhookEvent): string[];
+  log: DrainLog;
+  storeTimeoutMs: number;
+  /** After each delivery drained (metrics). */
+  onDrained?(delivery: SpooledDelivery, content: SpooledContent, result: SpooledStoreResult): void;
+  /** After a file was moved to unreadable/ (metrics). */
+  onUnreadable?(): void;
+  /** First wait after the store was unavailable (default 1 s), doubled up to `maxRetryMs` (default 10 s). */
+  retryMs?: number;
+  maxRetryMs?: number;
+  /** With nothing to drain, how often stale temporary files are looked for (default 60 s). */
+  idleMs?: number;
+}
+
+type RoundOutcome = 'empty' | 'unavailable' | 'left';
+
+/** The error's code and message for a log line (never the delivery's data, never a stack). */
+function errorFields(error: unknown): { code?: string; message: string } {
+  const code = (error as { code?: unknown } | null)?.code;
+  return {
+    ...(typeof code === 'string' ? { code } : {}),
+    message: error instanceof Error ? error.message : String(error),
+  };
+}
+
+export class SpoolDrainer {
+  readonly #options: SpoolDrainerOptions;
+  readonly #retryMs: number;
+  readonly #maxRetryMs: number;
+  readonly #idleMs: number;
+  #running: Promise<void> | null = null;
+  #stopped = false;
+  /** Ends the current wait: set while waiting. */
+  #wakeUp: (() => void) | null = null;
+  /** Whether the current wait ends when a delivery is spooled (not while backing off from the store). */
+  #wakeable = false;
+  #woken = false;
+
+  constructor(options: SpoolDrainerOptions) {
+    this.#options = options;
+    this.#retryMs = options.retryMs ?? 1000;
+    this.#maxRetryMs = options.maxRetryMs ?? 10_000;
+    this.#idleMs = options.idleMs ?? 60_000;
+  }
+
+  start(): void {
+    if (this.#running || this.#stopped) return;
+    this.#running = this.#run();
+  }
+
+  /** A delivery was spooled: drain soon (at once when idle; after the current wait when backing off). */
+  wake(): void {
+    this.#woken = true;
+    if (this.#wakeable) this.#wakeUp?.();
+  }
+
+  /** Stops after the delivery under way; resolves when the drainer has stopped. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#wakeUp?.();
+    await this.#running;
+  }
+
+  /** One pass over the folder now (tests; the loop calls it too). */
+  async drainOnce(): Promise<RoundOutcome> {
+    const { spool, log } = this.#options;
+    const staleTemp = await spool.removeStaleTemp();
+    if (staleTemp > 0)
+      log.warn({ spool: { staleTemp } }, 'removed temporary spool files a crash left behind');
+    const names = await spool.list();
+    if (names.length === 0) return 'empty';
+    let drained = 0;
+    let left = 0;
+    for (const name of names) {
+      if (this.#stopped) return 'left';
+      const outcome = await this.#drainFile(name);
+      if (outcome === 'unavailable') {
+        if (drained > 0) this.#logRound(drained);
+        return 'unavailable';
+      }
+      if (outcome === 'drained') drained += 1;
+      if (outcome === 'left') left += 1;
+    }
+    if (drained > 0) this.#logRound(drained);
+    return left > 0 ? 'left' : 'empty';
+  }
+
+  #logRound(drained: number): void {
+    this.#options.log.info(
+      { spool: { drained, ...this.#options.spool.figures() } },
+      'spool drained into the store',
+    );
+  }
+
+  async #drainFile(name: string): Promise<'drained' | 'gone' | 'unreadable' | 'left' | 'unavailable'> {
+    const { spool, store, log } = this.#options;
+    let delivery: SpooledDelivery;
+    try {
+      delivery = await spool.read(name);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
+      if (!(error instanceof SpoolFileUnreadableError)) {
+        log.error(
+          { spool: { file: name }, err: errorFields(error) },
+          'spool file could not be read; tried again later',
+        );
+        return 'left';
+      }
+      const target = await spool.moveAside(name);
+      this.#options.onUnreadable?.();
+      log.error(
+        { spool: { file: name, movedTo: target, reason: error.detail } },
+        'unreadable spool file moved aside: its delivery was not stored',
+      );
+      return 'unreadable';
+    }
+    const content = await this.#options.contentOf(delivery);
+    let result: SpooledStoreResult;
+    try {
+      result = await withStoreTimeout(
+        'spool drain',
+        store.storeSpooled(delivery, content, this.#options.handlersFor(delivery.shop, delivery.event)),
+        this.#options.storeTimeoutMs,
+      );
+    } catch (error) {
+      if (error instanceof StoreUnavailableError) return 'unavailable';
+      log.error(
+        { deliveryId: delivery.id, err: errorFields(error) },
+        'spooled delivery refused by the store; left in the spool and tried again later',
+      );
+      return 'left';
+    }
+    await spool.remove(name);
+    this.#options.onDrained?.(delivery, content, result);
+    log.info(
+      {
+        deliveryId: delivery.id,
+        shop: delivery.shop,
+        event: delivery.event,
+        outcome: 'failure' in content ? 'quarantined' : 'stored',
+        events: result.events.length,
+        duplicates: result.duplicates,
+        alreadyStored: result.alreadyStored,
+      },
+      'spooled delivery stored',
+    );
+    return 'drained';
+  }
+
+  async #run(): Promise<void> {
+    let backoff = this.#retryMs;
+    while (!this.#stopped) {
+      let outcome: RoundOutcome;
+      this.#woken = false;
+      try {
+        outcome = await this.drainOnce();
+      } catch (error) {
+        // the folder itself failed (listing, removing): logged, tried again like an unavailable store
+        this.#options.log.error({ err: errorFields(error) }, 'spool drain failed; tried again later');
+        outcome = 'unavailable';
+      }
+      if (this.#stopped) break;
+      if (outcome === 'empty') {
+        backoff = this.#retryMs;
+        if (!this.#woken) await this.#wait(this.#idleMs, true);
+      } else {
+        await this.#wait(backoff, false);
+        if (outcome === 'unavailable') backoff = Math.min(backoff * 2, this.#maxRetryMs);
+      }
+    }
+  }
+
+  #wait(ms: number, wakeable: boolean): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#wakeUp = null;
+        this.#wakeable = false;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#wakeUp = done;
+      this.#wakeable = wakeable;
+    });
+  }
+}

@@ -1,0 +1,70 @@
+/** Errors of the delivery spool (spool/); `code` is stable, the message says what was wrong and what to do. */
+export class SpoolError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** The spool folder cannot be used (created, listed or written) when the receiver starts. */
+export class SpoolDirError extends SpoolError {
+  declare readonly code: 'spool_dir_unusable';
+
+  constructor(dir: string, cause: unknown) {
+    super(
+      'spool_dir_unusable',
+      `The spool folder ${dir} (SRHOOKS_SPOOL_DIR) cannot be used: ${errorText(cause)}. Create it on persistent disk, writable by the receiver's user, or unset SRHOOKS_SPOOL_DIR to turn the spool off.`,
+      { cause },
+    );
+  }
+}
+
+/** The delivery does not fit: the spool holds SRHOOKS_SPOOL_MAX_BYTES already (counting writes under way). */
+export class SpoolFullError extends SpoolError {
+  declare readonly code: 'spool_full';
+
+  constructor(bytes: number, usedBytes: number, maxBytes: number) {
+    super(
+      'spool_full',
+      `The spool is full: a delivery of ${bytes} bytes does not fit (${usedBytes} of ${maxBytes} bytes in use). It was not spooled; the spool empties once the store is reachable again, or raise SRHOOKS_SPOOL_MAX_BYTES.`,
+    );
+  }
+}
+
+/** Writing a spool file failed (disk full, permissions, I/O error): the delivery was not spooled. */
+export class SpoolWriteError extends SpoolError {
+  declare readonly code: 'spool_write_failed';
+
+  constructor(cause: unknown) {
+    super(
+      'spool_write_failed',
+      `The delivery could not be written to the spool (${errorText(cause)}); it was not spooled. Check the spool folder's disk (free space, permissions).`,
+      { cause },
+    );
+  }
+}
+
+/** A spool file is not a complete spooled delivery (damaged, truncated, written by something else). */
+export class SpoolFileUnreadableError extends SpoolError {
+  declare readonly code: 'spool_file_unreadable';
+  /** What is wrong with it, without advice (for the log). */
+  readonly detail: string;
+
+  constructor(detail: string) {
+    super(
+      'spool_file_unreadable',
+      `The spool file is not a complete spooled delivery (${detail}); it is moved to the spool's unreadable/ folder. Inspect it there; its delivery may have to be recovered from the shop's API.`,
+    );
+    this.detail = detail;
+  }
+}
+
+/** The error's code and message (no stack, no data of the delivery). */
+function errorText(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  return typeof code === 'string' && !message.startsWith(code) ? `${code}: ${message}` : message;
+}

@@ -1,0 +1,165 @@
+/**
+ * The spool folder: the file format round trip, the atomic write (temp name, rename), the refusal over
+ * SRHOOKS_SPOOL_MAX_BYTES, damaged files detected, stale temporary files removed, unreadable files moved
+ * aside, and the figures a restarted receiver finds. Real files in a tmp folder.
+ */
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { newId } from '../store/sortable-id.js';
+import type { SpooledDelivery } from '../store/store.js';
+import { Spool } from './spool.js';
+import { SpoolDirError, SpoolFileUnreadableError, SpoolFullError } from './spool-errors.js';
+import { decodeSpoolFile, encodeSpoolFile } from './spool-format.js';
+import { STALE_TEMP_MS, UNREADABLE_DIR } from './spool-reader.js';
+
+const dirs: string[] = [];
+function tmp(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'srhooks-spool-'));
+  dirs.push(dir);
+  return dir;
+}
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function spooled(overrides: Partial<SpooledDelivery> = {}): SpooledDelivery {
+  const receivedAt = overrides.receivedAt ?? new Date('2026-12-05T04:00:00.123Z');
+  return {
+    id: newId('dlv', receivedAt.getTime()),
+    shop: 'demo',
+    event: 'order_confirm',
+    receivedAt,
+    remoteAddress: '203.0.113.7',
+    headers: { 'content-type': 'multipart/form-data; boundary=x', 'user-agent': 'ShopRenter' },
+    contentType: 'multipart/form-data; boundary=x',
+    // every byte value, and a newline: the body is raw bytes, not text
+    rawBody: Buffer.concat([Buffer.from('--x\r\n\n'), Buffer.from(Array.from({ length: 256 }, (_, i) => i))]),
+    ...overrides,
+  };
+}
+
+describe('spool file format', () => {
+  it('round-trips a delivery byte for byte', () => {
+    const delivery = spooled();
+    const decoded = decodeSpoolFile(Buffer.concat(encodeSpoolFile(delivery)));
+    expect(decoded).toEqual(delivery);
+    expect(decoded.rawBody.equals(delivery.rawBody)).toBe(true);
+    expect(decoded.receivedAt.toISOString()).toBe('2026-12-05T04:00:00.123Z');
+  });
+
+  it('refuses a truncated, altered or foreign file', () => {
+    const file = Buffer.concat(encodeSpoolFile(spooled()));
+    const unreadable = (bytes: Buffer) => {
+      try {
+        decodeSpoolFile(bytes);
+      } catch (error) {
+        expect(error).toBeInstanceOf(SpoolFileUnreadableError);
+        return (error as SpoolFileUnreadableError).detail;
+      }
+      throw new Error('decoded');
+    };
+    expect(unreadable(file.subarray(0, file.length - 1))).toContain('truncated');
+    const altered = Buffer.from(file);
+    altered[altered.length - 1] = (altered[altered.length - 1] ?? 0) ^ 1;
+    expect(unreadable(altered)).toContain('SHA-256');
+    expect(unreadable(file.subarray(0, 30))).toContain('header line is incomplete');
+    expect(unreadable(Buffer.from('{"deliveryId":"x"}\n'))).toContain('format line');
+    const badHeader = Buffer.from('srhooks-spool 1\n{"deliveryId":"dlv_nope","shop":"demo"}\n');
+    expect(unreadable(badHeader)).toContain('deliveryId');
+  });
+});
+
+describe('Spool', () => {
+  it('writes a delivery under its final name only once it is complete, and counts it', async () => {
+    const dir = tmp();
+    const spool = await Spool.open(join(dir, 'spool'), 1024 * 1024);
+    const delivery = spooled();
+    const written = await spool.write(delivery);
+    expect(written.file).toBe(`${delivery.id}.delivery`);
+    expect(readdirSync(join(dir, 'spool'))).toEqual([written.file]);
+    expect(decodeSpoolFile(readFileSync(join(dir, 'spool', written.file)))).toEqual(delivery);
+    expect(spool.figures()).toEqual({ deliveries: 1, bytes: written.bytes });
+    expect(await spool.read(written.file)).toEqual(delivery);
+    await spool.remove(written.file);
+    expect(spool.figures()).toEqual({ deliveries: 0, bytes: 0 });
+    expect(readdirSync(join(dir, 'spool'))).toEqual([]);
+  });
+
+  it('lists deliveries oldest first, and a reopened spool counts what an earlier run left', async () => {
+    const dir = tmp();
+    const spool = await Spool.open(dir, 1024 * 1024);
+    const later = spooled({ receivedAt: new Date('2026-12-05T04:00:02Z') });
+    const earlier = spooled({ receivedAt: new Date('2026-12-05T04:00:01Z') });
+    await spool.write(later);
+    await spool.write(earlier);
+    expect(await spool.list()).toEqual([`${earlier.id}.delivery`, `${later.id}.delivery`]);
+    const reopened = await Spool.open(dir, 1024 * 1024);
+    expect(reopened.figures()).toEqual(spool.figures());
+    expect(reopened.figures().deliveries).toBe(2);
+  });
+
+  it('refuses a delivery that does not fit in max bytes, and writes nothing of it', async () => {
+    const dir = tmp();
+    const spool = await Spool.open(dir, 1024 * 1024);
+    const first = await spool.write(spooled({ rawBody: Buffer.alloc(600 * 1024, 1) }));
+    // the second write is refused while reserved room of concurrent writes counts too
+    const big = spooled({ rawBody: Buffer.alloc(500 * 1024, 2) });
+    await expect(spool.write(big)).rejects.toBeInstanceOf(SpoolFullError);
+    await expect(spool.write(big)).rejects.toThrow(/spool is full/);
+    expect(readdirSync(dir)).toEqual([first.file]);
+    expect(spool.figures().deliveries).toBe(1);
+    const writes = await Promise.allSettled([
+      spool.write(spooled({ rawBody: Buffer.alloc(250 * 1024, 3) })),
+      spool.write(spooled({ rawBody: Buffer.alloc(250 * 1024, 4) })),
+    ]);
+    expect(writes.map((write) => write.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect(spool.figures().bytes).toBeLessThanOrEqual(1024 * 1024);
+  });
+
+  it('removes temporary files older than a minute (a crash mid-write), not younger ones', async () => {
+    const dir = tmp();
+    const spool = await Spool.open(dir, 1024 * 1024);
+    const delivery = spooled();
+    const [header, body] = encodeSpoolFile(delivery);
+    const stale = join(dir, `${newId('dlv', Date.now())}.delivery.tmp`);
+    const young = join(dir, `${newId('dlv', Date.now())}.delivery.tmp`);
+    writeFileSync(stale, Buffer.concat([header, body.subarray(0, 10)]));
+    writeFileSync(young, header);
+    const old = (Date.now() - STALE_TEMP_MS - 5000) / 1000;
+    utimesSync(stale, old, old);
+    expect(await spool.list()).toEqual([]);
+    expect(await spool.removeStaleTemp()).toBe(1);
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(young)).toBe(true);
+  });
+
+  it('moves an unreadable file aside into unreadable/', async () => {
+    const dir = tmp();
+    const spool = await Spool.open(dir, 1024 * 1024);
+    const { file } = await spool.write(spooled());
+    writeFileSync(join(dir, file), readFileSync(join(dir, file)).subarray(0, 40));
+    await expect(spool.read(file)).rejects.toBeInstanceOf(SpoolFileUnreadableError);
+    const target = await spool.moveAside(file);
+    expect(target).toBe(join(dir, UNREADABLE_DIR, file));
+    expect(await spool.list()).toEqual([]);
+    expect(spool.figures().deliveries).toBe(0);
+  });
+
+  it('refuses a folder it cannot create, naming SRHOOKS_SPOOL_DIR', async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'a-file'), 'x');
+    const opening = Spool.open(join(dir, 'a-file', 'spool'), 1024 * 1024);
+    await expect(opening).rejects.toBeInstanceOf(SpoolDirError);
+    await expect(opening).rejects.toThrow(/SRHOOKS_SPOOL_DIR/);
+  });
+});

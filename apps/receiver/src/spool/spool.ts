@@ -1,0 +1,83 @@
+/**
+ * The delivery spool of one receiver (SRHOOKS_SPOOL_DIR): deliveries the store could not take, written
+ * durably and acknowledged, waiting for the drainer (spool-drainer.ts) to move them into the store.
+ * `Spool.open` creates the folder (and checks it can be written), then counts what a previous run left.
+ */
+import { access, constants, mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { SpooledDelivery } from '../store/store.js';
+import { SpoolDirError } from './spool-errors.js';
+import { SpoolReader } from './spool-reader.js';
+import { type SpoolFigures, SpoolUsage } from './spool-usage.js';
+import { SpoolWriter } from './spool-writer.js';
+
+export type { SpoolFigures };
+
+export class Spool {
+  readonly dir: string;
+  readonly #usage: SpoolUsage;
+  readonly #writer: SpoolWriter;
+  readonly #reader: SpoolReader;
+  readonly #written = new Set<() => void>();
+
+  private constructor(dir: string, maxBytes: number) {
+    this.dir = dir;
+    this.#usage = new SpoolUsage(maxBytes);
+    this.#writer = new SpoolWriter(dir, this.#usage);
+    this.#reader = new SpoolReader(dir);
+  }
+
+  /** SpoolDirError when the folder cannot be created, listed or written. */
+  static async open(dir: string, maxBytes: number): Promise<Spool> {
+    const spool = new Spool(resolve(dir), maxBytes);
+    try {
+      await mkdir(spool.dir, { recursive: true, mode: 0o700 });
+      await access(spool.dir, constants.R_OK | constants.W_OK | constants.X_OK);
+      for (const { name, bytes } of await spool.#reader.sizes()) spool.#usage.added(name, bytes);
+    } catch (error) {
+      throw new SpoolDirError(spool.dir, error);
+    }
+    return spool;
+  }
+
+  figures(): SpoolFigures {
+    return this.#usage.figures();
+  }
+
+  /** Called after each delivery written (the drainer wakes up). Returns an unsubscribe function. */
+  onWritten(listener: () => void): () => void {
+    this.#written.add(listener);
+    return () => this.#written.delete(listener);
+  }
+
+  /** Writes the delivery durably (spool-writer.ts); SpoolFullError / SpoolWriteError when it was not. */
+  async write(delivery: SpooledDelivery): Promise<{ file: string; bytes: number }> {
+    const written = await this.#writer.write(delivery);
+    for (const listener of this.#written) listener();
+    return written;
+  }
+
+  /** The waiting files' names, oldest delivery first. */
+  list(): Promise<string[]> {
+    return this.#reader.list();
+  }
+
+  read(name: string): Promise<SpooledDelivery> {
+    return this.#reader.read(name);
+  }
+
+  async remove(name: string): Promise<void> {
+    await this.#reader.remove(name);
+    this.#usage.removed(name);
+  }
+
+  async moveAside(name: string): Promise<string> {
+    const target = await this.#reader.moveAside(name);
+    this.#usage.removed(name);
+    return target;
+  }
+
+  removeStaleTemp(now = Date.now()): Promise<number> {
+    return this.#reader.removeStaleTemp(now, (name) => this.#writer.isWriting(name));
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * The Store contract, spooled deliveries (`Store.storeSpooled`): a delivery the receiver spooled while the
+ * store was unavailable is stored under its own id exactly once, as ingest or quarantine would store it.
+ */
+import { describe, expect, it } from 'vitest';
+import { newId } from '../../sortable-id.js';
+import type { SpooledDelivery } from '../../store.js';
+import { type ContractStores, claimAll, delivery, orderEvent, seconds, T0 } from './fixtures.js';
+
+function spooled(overrides: Partial<SpooledDelivery> = {}): SpooledDelivery {
+  return { ...delivery(), id: newId('dlv', T0.getTime()), ...overrides };
+}
+
+export function spooledContract({ open }: ContractStores): void {
+  describe('spooled deliveries', () => {
+    it('stores a spooled delivery under its id with its events and jobs, once however often it is drained', async () => {
+      const store = await open();
+      const drained = spooled();
+      const first = await store.storeSpooled(drained, { events: [orderEvent('91'), orderEvent('92')] }, [
+        'erp',
+      ]);
+      expect(first).toMatchObject({ deliveryId: drained.id, alreadyStored: false, duplicates: 0 });
+      expect(first.events).toHaveLength(2);
+      // the drain crashed after the commit: the file is drained again
+      const again = await store.storeSpooled(drained, { events: [orderEvent('91'), orderEvent('92')] }, [
+        'erp',
+      ]);
+      expect(again).toEqual({ deliveryId: drained.id, alreadyStored: true, events: [], duplicates: 0 });
+
+      const stored = await store.getDelivery(drained.id);
+      expect(stored?.status).toBe('stored');
+      expect(stored?.receivedAt.toISOString()).toBe(T0.toISOString());
+      expect(stored?.rawBody.equals(drained.rawBody)).toBe(true);
+      expect(stored?.events.map((event) => event.orderNumber).sort()).toEqual(['91', '92']);
+      expect((await store.listDeliveries()).items.map((item) => item.id)).toEqual([drained.id]);
+      expect((await store.listEvents()).items).toHaveLength(2);
+      // jobs runnable from receivedAt, one per event and handler
+      expect(await store.countJobs()).toMatchObject({ pending: 2 });
+      expect(await claimAll(store, 'w', seconds(0))).toHaveLength(2);
+    });
+
+    it('finds a delivery the failed ingest committed after all by its id, and dedupes against other deliveries', async () => {
+      const store = await open();
+      const id = newId('dlv', T0.getTime());
+      // the ingest call timed out but committed: the spooled copy carries the same id
+      const ingested = await store.ingest({ ...delivery(), id }, [orderEvent('93')], ['erp']);
+      expect(ingested.deliveryId).toBe(id);
+      const drained = await store.storeSpooled(spooled({ id }), { events: [orderEvent('93')] }, ['erp']);
+      expect(drained.alreadyStored).toBe(true);
+      expect((await store.listEvents()).items).toHaveLength(1);
+
+      // another delivery of the same order: a duplicate, as with ingest (no second job)
+      const other = await store.storeSpooled(
+        spooled({ receivedAt: seconds(5) }),
+        { events: [orderEvent('93')] },
+        ['erp'],
+      );
+      expect(other).toMatchObject({ alreadyStored: false, duplicates: 1 });
+      expect(other.events[0]?.duplicateOf).toBe(ingested.events[0]?.id);
+      expect(await store.countJobs()).toMatchObject({ pending: 1 });
+    });
+
+    it('quarantines a spooled delivery that does not decode, once', async () => {
+      const store = await open();
+      const drained = spooled({ rawBody: Buffer.from('{"orders":'), contentType: 'application/json' });
+      const failure = { code: 'invalid_json', message: 'Unexpected end of JSON input' };
+      expect(await store.storeSpooled(drained, { failure }, ['erp'])).toEqual({
+        deliveryId: drained.id,
+        alreadyStored: false,
+        events: [],
+        duplicates: 0,
+      });
+      expect((await store.storeSpooled(drained, { failure }, ['erp'])).alreadyStored).toBe(true);
+      const stored = await store.getDelivery(drained.id);
+      expect(stored).toMatchObject({ status: 'quarantined', decodeError: failure, events: [] });
+      expect(stored?.rawBody.equals(drained.rawBody)).toBe(true);
+      expect(await store.countJobs()).toMatchObject({ pending: 0 });
+    });
+  });
+}
