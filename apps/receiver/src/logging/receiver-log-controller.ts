@@ -23,7 +23,7 @@ declare module 'fastify' {
   }
 }
 
-const QUIET_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
+const QUIET_ROUTES = new Set(['/healthz', '/readyz', '/readyz/deliveries', '/metrics']);
 
 export class ReceiverLogController extends LogController {
   override incomingRequest(): void {}

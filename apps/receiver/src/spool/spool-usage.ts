@@ -49,4 +49,9 @@ export class SpoolUsage {
   figures(): SpoolFigures {
     return { deliveries: this.#files.size, bytes: this.#bytes };
   }
+
+  /** Bytes a new write may still take (what is stored and reserved counted). */
+  room(): number {
+    return Math.max(0, this.#maxBytes - this.#bytes - this.#reserved);
+  }
 }

@@ -44,6 +44,20 @@ export class Spool {
     return this.#usage.figures();
   }
 
+  /**
+   * Whether a delivery of `bytes` would be spooled now: it fits (SRHOOKS_SPOOL_MAX_BYTES) and the folder
+   * can still be written (checked, not assumed: a folder removed or made read-only since start-up).
+   */
+  async accepts(bytes: number): Promise<{ ok: true } | { ok: false; reason: 'full' | 'unwritable' }> {
+    if (this.#usage.room() < bytes) return { ok: false, reason: 'full' };
+    try {
+      await access(this.dir, constants.W_OK | constants.X_OK);
+      return { ok: true };
+    } catch {
+      return { ok: false, reason: 'unwritable' };
+    }
+  }
+
   /** Called after each delivery written (the drainer wakes up). Returns an unsubscribe function. */
   onWritten(listener: () => void): () => void {
     this.#written.add(listener);

@@ -6,8 +6,12 @@
  * can (SQLite reuses a probe's outcome for 1 s). With the delivery spool on, both answers say how many
  * deliveries (and bytes) wait in it (`spool`); readiness stays the store's: a receiver whose store is
  * down is not ready, even though it spools.
+ * `GET /readyz/deliveries`: a delivery would be acknowledged now — stored, or (store unavailable, spool
+ * on) spooled: the spool has room for one body of `SRHOOKS_BODY_LIMIT` and its folder can be written.
+ * For a load balancer in front of a receiver with a spool, whose deliveries should keep coming while
+ * the store is down; 503 `store_unavailable` when neither can take one.
  */
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { errorBody } from '../../http/error-body.js';
 import { withStoreTimeout } from '../../ingest/store-call.js';
 import { StoreError, StoreUnavailableError } from '../../store/store.js';
@@ -19,18 +23,48 @@ export const healthRoutes: FastifyPluginAsync = async (app) => {
 
   app.get('/healthz', async () => ({ ok: true }));
 
-  app.get('/readyz', async (request, reply) => {
+  /** Null when the store could store a delivery now, else why not (logged, counted). */
+  async function storeRefusal(request: FastifyRequest): Promise<string | null> {
     try {
       await withStoreTimeout('ping', store.ping(), config.storeTimeoutMs);
-      return { ok: true, store: store.kind, ...spoolFigures() };
+      return null;
     } catch (error) {
       metrics.storeErrors.inc({ operation: 'ping' });
       request.log.warn({ err: error }, 'readiness probe: store unavailable');
-      const message = readinessMessage(error);
-      return reply
-        .code(503)
-        .send(errorBody('store_unavailable', message, {}, { store: store.kind, ...spoolFigures() }));
+      return readinessMessage(error);
     }
+  }
+
+  app.get('/readyz', async (request, reply) => {
+    const refusal = await storeRefusal(request);
+    if (refusal === null) return { ok: true, store: store.kind, ...spoolFigures() };
+    return reply
+      .code(503)
+      .send(errorBody('store_unavailable', refusal, {}, { store: store.kind, ...spoolFigures() }));
+  });
+
+  app.get('/readyz/deliveries', async (request, reply) => {
+    const refusal = await storeRefusal(request);
+    if (refusal === null) return { ok: true, store: store.kind, deliveries: 'stored', ...spoolFigures() };
+    const spooling = spool === null ? null : await spool.accepts(config.bodyLimit);
+    if (spooling?.ok) return { ok: true, store: store.kind, deliveries: 'spooled', ...spoolFigures() };
+    const why =
+      spooling === null
+        ? 'no delivery spool is set (SRHOOKS_SPOOL_DIR)'
+        : spooling.reason === 'full'
+          ? `the delivery spool has no room for a ${config.bodyLimit}-byte delivery (SRHOOKS_SPOOL_MAX_BYTES)`
+          : `the delivery spool's folder cannot be written (${spool?.dir})`;
+    return reply.code(503).send(
+      errorBody(
+        'store_unavailable',
+        `${refusal} Deliveries cannot be spooled either: ${why}.`,
+        {},
+        {
+          store: store.kind,
+          ...spoolFigures(),
+        },
+      ),
+    );
   });
 };
 
