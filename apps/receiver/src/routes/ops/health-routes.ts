@@ -31,7 +31,7 @@ export const healthRoutes: FastifyPluginAsync = async (app) => {
     } catch (error) {
       metrics.storeErrors.inc({ operation: 'ping' });
       request.log.warn({ err: error }, 'readiness probe: store unavailable');
-      return readinessMessage(error);
+      return readinessMessage(error, spool !== null);
     }
   }
 
@@ -69,11 +69,11 @@ export const healthRoutes: FastifyPluginAsync = async (app) => {
 };
 
 /** Why the receiver is not ready, for a probe: the store errors' own text speaks to a delivery's sender. */
-function readinessMessage(error: unknown): string {
+function readinessMessage(error: unknown, spooling: boolean): string {
   if (error instanceof StoreUnavailableError) {
     return error.damaged
       ? `The event store's database file is damaged (${error.detail}): stop the receiver and restore the file from a backup (receiver docs/operations.md, Backups).`
-      : `The event store cannot store a delivery now (${error.detail}): deliveries are answered 503 until it can; this receiver turns ready again by itself.`;
+      : `The event store cannot store a delivery now (${error.detail}): deliveries are ${spooling ? 'spooled while the spool has room (GET /readyz/deliveries says whether it has)' : 'answered 503 until it can'}; this receiver turns ready again by itself.`;
   }
   return error instanceof StoreError ? error.message : 'The event store did not answer the ping.';
 }

@@ -64,7 +64,9 @@ describe('GET /readyz/deliveries', () => {
   it('stays green while the store is busy and the spool would take a delivery; /readyz is red', async () => {
     const receiver = await start();
     lock();
-    expect((await probe(receiver, '/readyz')).status).toBe(503);
+    const storeReadiness = await probe(receiver, '/readyz');
+    expect(storeReadiness.status).toBe(503);
+    expect(storeReadiness.json.error.message).toContain('deliveries are spooled while the spool has room');
     expect(await probe(receiver, '/readyz/deliveries')).toEqual({
       status: 200,
       json: { ok: true, store: 'sqlite', deliveries: 'spooled', spool: { deliveries: 0, bytes: 0 } },
@@ -78,6 +80,7 @@ describe('GET /readyz/deliveries', () => {
     expect(without.status).toBe(503);
     expect(without.json.error.code).toBe('store_unavailable');
     expect(without.json.error.message).toContain('no delivery spool is set (SRHOOKS_SPOOL_DIR)');
+    expect((await probe(noSpool, '/readyz')).json.error.message).toContain('deliveries are answered 503');
   });
 
   it('is red when the spool has no room for a delivery of SRHOOKS_BODY_LIMIT', async () => {
