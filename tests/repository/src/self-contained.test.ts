@@ -2,6 +2,7 @@
  * The repository carries everything its build, demo and tests read, and no test touches the
  * machine's shared services (see tests/repository/README.md).
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -41,5 +42,12 @@ describe('self-contained', () => {
         ':(exclude)tests/repository/src/self-contained.test.ts',
       ]),
     ).toEqual([]);
+  });
+
+  it('no leftover of a merge or a patch is committed (*.orig, *.rej, *.BACKUP.*, *.LOCAL.*, *.REMOTE.*, *.BASE.*)', () => {
+    const files = execFileSync('git', ['ls-files'], { cwd: REPO_ROOT, encoding: 'utf8' }).split('\n');
+    expect(files.filter((file) => /\.(orig|rej)$|\.(BACKUP|LOCAL|REMOTE|BASE)\.[^/]*$/.test(file))).toEqual(
+      [],
+    );
   });
 });
