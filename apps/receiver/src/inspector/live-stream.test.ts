@@ -101,14 +101,20 @@ describe('LiveStream', () => {
   });
 
   it("ends a session's streams when the session expires", async () => {
-    // The session opened 'now' lasts 300 ms; the other one 12 hours.
-    const short: StreamSession = { id: 'short', expiresAt: new Date(Date.now() + 300) };
+    // The short session ends 1 s after its stream is opened (timed from then, so a slow start on a
+    // loaded machine does not end it before the other stream is open); the other one lasts 12 hours.
+    let short: StreamSession | null = null;
     const long: StreamSession = { id: 'long', expiresAt: new Date(Date.now() + 12 * 3600_000) };
     const { live, url } = await setup(1000, {
-      sessionFor: (path) => (path.includes('short') ? short : long),
+      sessionFor: (path) => {
+        if (!path.includes('short')) return long;
+        short ??= { id: 'short', expiresAt: new Date(Date.now() + 1000) };
+        return short;
+      },
     });
-    const expiring = await connect(`${url}short`);
     const staying = await connect(`${url}long`);
+    await until(() => live.clientCount === 1);
+    const expiring = await connect(`${url}short`);
     await until(() => live.clientCount === 2);
     await expiring.ended;
     expect(expiring.text().endsWith('event: session-ended\ndata: {"reason":"expired"}\n\n')).toBe(true);

@@ -167,8 +167,9 @@ export class SpoolDrainer {
       );
       return 'left';
     }
-    await spool.remove(name);
+    // Counted once the store holds it, before the file goes: whoever sees the file gone sees it counted.
     this.#options.onDrained?.(delivery, content, result);
+    await spool.remove(name);
     log.info(
       {
         deliveryId: delivery.id,
