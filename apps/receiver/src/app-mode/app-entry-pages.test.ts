@@ -3,7 +3,8 @@
  * shows a plain message, never the developer's reason (it names environment variables and scopes; that
  * stays in the admin API, the CLI and the logs); an event link whose session is forged is told "not
  * valid", one whose genuine session has run out "expired"; the event page's "← all events" link opens
- * the shop's list again (with the session, not ShopRenter's signed parameters).
+ * the shop's list again (with the session, not ShopRenter's signed parameters); both pages load their
+ * stylesheet (they use the inspector's classes) from the receiver, as their policy allows.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createShopSession, SESSION_SECONDS, sessionQuery } from './shop-session.js';
@@ -86,6 +87,31 @@ describe('app mode: the entry pages the merchant sees', () => {
     const expired = await fetch(`${f.baseUrl}/app/entry?${sessionQuery(old)}`);
     expect(expired.status).toBe(401);
     expect(await expired.text()).toContain('This link has expired');
+  });
+
+  it('the list and event pages load a stylesheet their Content-Security-Policy allows', async () => {
+    await f.sandbox.simulator.placeOrder('alpha', { seed: 8 });
+    await f.sandbox.simulator.waitForIdle();
+    const list = await eventually(async () => {
+      const response = await fetch(`${f.baseUrl}${signed('/app/entry', 'alpha')}`);
+      const page = await response.text();
+      return page.includes('order_confirm') ? { response, page } : undefined;
+    });
+    const detailHref = /href="(\/app\/entry\/events\/[^"]+)"/.exec(list.page)?.[1]?.replaceAll('&amp;', '&');
+    const detail = await fetch(`${f.baseUrl}${detailHref}`);
+    expect(detail.status).toBe(200);
+    for (const { response, page } of [list, { response: detail, page: await detail.text() }]) {
+      const href = /<link rel="stylesheet" href="([^"]+)">/.exec(page)?.[1];
+      expect(href).toMatch(/^\/app\/entry\//); // same origin: style-src 'self'
+      expect(response.headers.get('content-security-policy')).toContain("style-src 'self'");
+      const css = await fetch(`${f.baseUrl}${href}`); // no session needed: static, as the inspector's
+      expect(css.status).toBe(200);
+      expect(css.headers.get('content-type')).toContain('text/css');
+      const rules = await css.text();
+      for (const used of ['card-grid', 'meta', 'muted']) {
+        if (page.includes(`class="${used}"`)) expect(rules).toContain(`.${used}`);
+      }
+    }
   });
 
   it('tells a forged event-link session ("not valid") from a genuine expired one ("expired")', async () => {

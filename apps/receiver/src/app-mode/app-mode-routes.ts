@@ -25,6 +25,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody } from '../http/error-body.js';
 import { headersForStorage } from '../ingest/delivery-headers.js';
 import { withStoreTimeout } from '../ingest/store-call.js';
+import { INSPECTOR_CSS } from '../inspector/inspector-style.js';
 import { warnDedupeFields } from '../reconcile/reconcile-shops.js';
 import type { ReceiverRoutePlugin } from '../routes/index.js';
 import { CANCELLED_BY_UNINSTALL } from '../store/app-shops/app-shop-store.js';
@@ -245,6 +246,15 @@ const plugin: FastifyPluginAsync = async (app) => {
 
   // 3. Entry point, and its shop-scoped detail pages.
   const detailPath = `${appConfig.entryPath.replace(/\/+$/, '')}/events/:id`;
+  // The pages' stylesheet (the inspector's; public, as the inspector serves it): their policy allows 'self'.
+  const stylesheetPath = `${appConfig.entryPath.replace(/\/+$/, '')}/assets/entry.css`;
+  app.get(stylesheetPath, async (_request, reply) =>
+    reply
+      .type('text/css; charset=utf-8')
+      .header('cache-control', 'no-cache')
+      .header('x-content-type-options', 'nosniff')
+      .send(INSPECTOR_CSS),
+  );
   app.get(appConfig.entryPath, async (request, reply) => {
     const query = request.query as Query;
     // The event pages' "← all events" link: the shop-bound session instead of ShopRenter's signed parameters
@@ -287,6 +297,7 @@ const plugin: FastifyPluginAsync = async (app) => {
         status,
         events: events.items.filter((event) => event.shop === shop),
         detailUrl: (id) => `${detailPath.replace(':id', encodeURIComponent(id))}?${query}`,
+        stylesheet: stylesheetPath,
       }),
     );
   }
@@ -326,7 +337,7 @@ const plugin: FastifyPluginAsync = async (app) => {
     if (!event || event.shop !== shop)
       return refuse(reply, 404, 'not_found', 'No such event for this shop.', true);
     const back = `${appConfig.entryPath}?${sessionQuery(createShopSession(shop, appConfig.clientSecret))}`;
-    return reply.headers(entryHeaders(appConfig, shop)).send(entryDetailPage(event, back));
+    return reply.headers(entryHeaders(appConfig, shop)).send(entryDetailPage(event, back, stylesheetPath));
   });
 
   // The session check for the app's own UI (`entryPoint: "<url>"`): the session's signature proves it
