@@ -114,9 +114,18 @@ export const showEventCommand = defineCommand<ShowEventOptions, ShowEventResult>
             value: ({ attempt }) =>
               attempt && attempt.outcome !== 'claimed' ? formatTime(attempt.startedAt) : '',
           },
-          { header: 'OUTCOME', value: ({ attempt }) => attempt?.outcome ?? 'not run yet' },
+          // A job with no attempt either waits, or was dead-lettered before it ran (e.g. cancelled when the
+          // shop uninstalled the app): then the job's own error says why.
+          {
+            header: 'OUTCOME',
+            value: ({ job, attempt }) =>
+              attempt?.outcome ?? (job.status === 'dead' ? 'dead-lettered before it ran' : 'not run yet'),
+          },
           { header: 'HTTP', value: ({ attempt }) => (attempt?.statusCode ? String(attempt.statusCode) : '') },
-          { header: 'ERROR', value: ({ attempt }) => attempt?.error ?? '' },
+          {
+            header: 'ERROR',
+            value: ({ job, attempt }) => (attempt ? (attempt.error ?? '') : (job.lastError ?? '')),
+          },
         ]),
         ...disabledHandlerLines(result.disabledHandlers, style, 'job', result.pausedHandlers),
       );
