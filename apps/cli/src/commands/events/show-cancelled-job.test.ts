@@ -2,7 +2,9 @@
  * `srhooks events show` of an order whose handler job never ran: a platform app's shop uninstalled the
  * app while the job waited (its handler disabled), so the receiver dead-lettered it with the reason.
  * The table says it was dead-lettered before it ran — not "not run yet", which it never will be unless
- * replayed — and shows the job's error (hidden until --reveal, as every handler error).
+ * replayed — and shows the job's error (hidden until --reveal, as every handler error). Its
+ * verification line does not advise `"verify": true` with the shop's own credentials: an installed
+ * shop is not a config shop, `verify` does not apply to it.
  * Against the sandbox (install, order, uninstall) and a real app-mode receiver, over HTTP.
  */
 import { type RunningSandbox, startSandbox } from '@srhooks/sandbox';
@@ -64,7 +66,7 @@ afterAll(async () => {
 });
 
 describe('events show: a job cancelled by an uninstall', () => {
-  it('says it was dead-lettered before it ran, with its reason (hidden until --reveal)', async () => {
+  it("says it was dead-lettered before it ran, with its reason (hidden until --reveal), and gives an installed shop's verification advice", async () => {
     await sandboxCli('app', 'install', '--shop', 'alpha');
     expect((await admin('handlers', 'disable', 'erp')).code).toBe(0);
     await sandboxCli('sandbox', 'order', '--shop', 'alpha');
@@ -96,5 +98,11 @@ describe('events show: a job cancelled by an uninstall', () => {
       /^erp\s+dead\s+dead-lettered before it ran\s+cancelled: the app was uninstalled from this shop$/m,
     );
     expect(target.requests).toHaveLength(0); // it never ran
+
+    expect(shown.stdout).toMatch(
+      /^verification\s+unverified: not checked against the shop's API — the shop installed the platform app, and "verify" is a setting of srhooks\.config\.json's "shops" only/m,
+    );
+    expect(shown.stdout).not.toContain("with the shop's clientId and clientSecret");
+    expect((await adminJson('events', 'show', eventId)).appShop).toBe(true);
   }, 40_000);
 });
