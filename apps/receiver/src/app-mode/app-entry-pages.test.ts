@@ -2,7 +2,9 @@
  * The entry point's pages as the merchant sees them (against the sandbox, over HTTP): a pending install
  * shows a plain message, never the developer's reason (it names environment variables and scopes; that
  * stays in the admin API, the CLI and the logs); an event link whose session is forged is told "not
- * valid", one whose genuine session has run out "expired".
+ * valid", one whose genuine session has run out "expired"; the event page's "← all events" link opens
+ * the shop's list again (with the session, not ShopRenter's signed parameters); both pages load their
+ * stylesheet (they use the inspector's classes) from the receiver, as their policy allows.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createShopSession, SESSION_SECONDS, sessionQuery } from './shop-session.js';
@@ -53,6 +55,64 @@ describe('app mode: the entry pages the merchant sees', () => {
       f.registerApp({});
     }
   }, 20_000);
+
+  it('follows the event page\'s "← all events" link back to the shop\'s list', async () => {
+    await f.sandbox.simulator.placeOrder('alpha', { seed: 7 });
+    await f.sandbox.simulator.waitForIdle();
+    const link = (page: string, pattern: RegExp) => {
+      const href = pattern.exec(page)?.[1];
+      if (!href) throw new Error(`no link ${pattern} on the page: ${page}`);
+      return `${f.baseUrl}${href.replaceAll('&amp;', '&')}`;
+    };
+    // As the admin's iframe opens it: ShopRenter's signed parameters.
+    const list = await eventually(async () => {
+      const page = await (await fetch(`${f.baseUrl}${signed('/app/entry', 'alpha')}`)).text();
+      return page.includes('order_confirm') ? page : undefined;
+    });
+    const detail = await fetch(link(list, /href="(\/app\/entry\/events\/[^"]+)"/));
+    expect(detail.status).toBe(200);
+    const back = await fetch(link(await detail.text(), /href="(\/app\/entry\?[^"]+)">← all events/));
+    expect(back.status).toBe(200);
+    expect(back.headers.get('content-security-policy')).toContain('frame-ancestors');
+    const again = await back.text();
+    expect(again).toContain('Webhook events of alpha');
+    expect(again).toContain('order_confirm');
+
+    // The list through a session: forged or expired ones are refused as on the event pages.
+    const forged = { ...createShopSession('alpha', APP_CLIENT_SECRET), session: 'x'.repeat(43) };
+    const refused = await fetch(`${f.baseUrl}/app/entry?${sessionQuery(forged)}`);
+    expect(refused.status).toBe(401);
+    expect(await refused.text()).toContain('This link is not valid');
+    const old = createShopSession('alpha', APP_CLIENT_SECRET, Date.now() - (SESSION_SECONDS + 60) * 1000);
+    const expired = await fetch(`${f.baseUrl}/app/entry?${sessionQuery(old)}`);
+    expect(expired.status).toBe(401);
+    expect(await expired.text()).toContain('This link has expired');
+  });
+
+  it('the list and event pages load a stylesheet their Content-Security-Policy allows', async () => {
+    await f.sandbox.simulator.placeOrder('alpha', { seed: 8 });
+    await f.sandbox.simulator.waitForIdle();
+    const list = await eventually(async () => {
+      const response = await fetch(`${f.baseUrl}${signed('/app/entry', 'alpha')}`);
+      const page = await response.text();
+      return page.includes('order_confirm') ? { response, page } : undefined;
+    });
+    const detailHref = /href="(\/app\/entry\/events\/[^"]+)"/.exec(list.page)?.[1]?.replaceAll('&amp;', '&');
+    const detail = await fetch(`${f.baseUrl}${detailHref}`);
+    expect(detail.status).toBe(200);
+    for (const { response, page } of [list, { response: detail, page: await detail.text() }]) {
+      const href = /<link rel="stylesheet" href="([^"]+)">/.exec(page)?.[1];
+      expect(href).toMatch(/^\/app\/entry\//); // same origin: style-src 'self'
+      expect(response.headers.get('content-security-policy')).toContain("style-src 'self'");
+      const css = await fetch(`${f.baseUrl}${href}`); // no session needed: static, as the inspector's
+      expect(css.status).toBe(200);
+      expect(css.headers.get('content-type')).toContain('text/css');
+      const rules = await css.text();
+      for (const used of ['card-grid', 'meta', 'muted']) {
+        if (page.includes(`class="${used}"`)) expect(rules).toContain(`.${used}`);
+      }
+    }
+  });
 
   it('tells a forged event-link session ("not valid") from a genuine expired one ("expired")', async () => {
     const path = '/app/entry/events/evt_none';

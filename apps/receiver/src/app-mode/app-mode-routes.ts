@@ -25,6 +25,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody } from '../http/error-body.js';
 import { headersForStorage } from '../ingest/delivery-headers.js';
 import { withStoreTimeout } from '../ingest/store-call.js';
+import { INSPECTOR_CSS } from '../inspector/inspector-style.js';
 import { warnDedupeFields } from '../reconcile/reconcile-shops.js';
 import type { ReceiverRoutePlugin } from '../routes/index.js';
 import { CANCELLED_BY_UNINSTALL } from '../store/app-shops/app-shop-store.js';
@@ -245,7 +246,24 @@ const plugin: FastifyPluginAsync = async (app) => {
 
   // 3. Entry point, and its shop-scoped detail pages.
   const detailPath = `${appConfig.entryPath.replace(/\/+$/, '')}/events/:id`;
+  // The pages' stylesheet (the inspector's; public, as the inspector serves it): their policy allows 'self'.
+  const stylesheetPath = `${appConfig.entryPath.replace(/\/+$/, '')}/assets/entry.css`;
+  app.get(stylesheetPath, async (_request, reply) =>
+    reply
+      .type('text/css; charset=utf-8')
+      .header('cache-control', 'no-cache')
+      .header('x-content-type-options', 'nosniff')
+      .send(INSPECTOR_CSS),
+  );
   app.get(appConfig.entryPath, async (request, reply) => {
+    const query = request.query as Query;
+    // The event pages' "← all events" link: the shop-bound session instead of ShopRenter's signed parameters
+    // (their code is accepted once, so they cannot open the list a second time).
+    if (appConfig.entryPoint === 'inspector' && query.hmac === undefined && query.session !== undefined) {
+      const shop = sessionShop(query, reply);
+      if (!shop) return reply;
+      return sendEntryList(reply, shop, directory.appShop(shop)?.status ?? 'installed');
+    }
     const result = await verified(request, reply, 'entry');
     if (!result) return reply;
     const { shop } = result;
@@ -266,22 +284,32 @@ const plugin: FastifyPluginAsync = async (app) => {
         target.searchParams.set(key, value);
       return reply.redirect(target.toString(), 302);
     }
-    const events = await app.store.listEvents({ shop, limit: 50 });
-    const query = sessionQuery(session);
-    return reply.headers(entryHeaders(appConfig, shop)).send(
-      entryListPage({
-        shop,
-        status: record.status,
-        events: events.items.filter((event) => event.shop === shop),
-        detailUrl: (id) => `${detailPath.replace(':id', encodeURIComponent(id))}?${query}`,
-      }),
-    );
+    return sendEntryList(reply, shop, record.status);
   });
 
-  app.get<{ Params: { id: string }; Querystring: Query }>(detailPath, async (request, reply) => {
-    const session = checkShopSession(request.query, appConfig.clientSecret);
-    if (!session.ok)
-      return refuse(
+  /** The shop's latest events, each linking to its page with a fresh session. */
+  async function sendEntryList(reply: FastifyReply, shop: string, status: string) {
+    const events = await app.store.listEvents({ shop, limit: 50 });
+    const query = sessionQuery(createShopSession(shop, (appConfig as AppConfig).clientSecret));
+    return reply.headers(entryHeaders(appConfig as AppConfig, shop)).send(
+      entryListPage({
+        shop,
+        status,
+        events: events.items.filter((event) => event.shop === shop),
+        detailUrl: (id) => `${detailPath.replace(':id', encodeURIComponent(id))}?${query}`,
+        stylesheet: stylesheetPath,
+      }),
+    );
+  }
+
+  /**
+   * The shop of an entry-page link's session (an event page, "← all events"), or null when it is refused
+   * (answered): missing, forged or expired, or the shop has uninstalled the app since.
+   */
+  function sessionShop(query: Query, reply: FastifyReply): string | null {
+    const session = checkShopSession(query, (appConfig as AppConfig).clientSecret);
+    if (!session.ok) {
+      refuse(
         reply,
         401,
         'no_session',
@@ -290,18 +318,26 @@ const plugin: FastifyPluginAsync = async (app) => {
           : 'This link is not valid: open the app from the shop admin.',
         true,
       );
-    const { shop } = session;
-    // The session outlives an uninstall (it is valid for an hour): the shop must still have the app.
-    const record = directory.appShop(shop);
-    if (!record || record.status === 'uninstalled') {
-      return refuse(reply, 403, 'not_installed', `The app is not installed on ${shop}.`, true);
+      return null;
     }
+    // The session outlives an uninstall (it is valid for an hour): the shop must still have the app.
+    const record = directory.appShop(session.shop);
+    if (!record || record.status === 'uninstalled') {
+      refuse(reply, 403, 'not_installed', `The app is not installed on ${session.shop}.`, true);
+      return null;
+    }
+    return session.shop;
+  }
+
+  app.get<{ Params: { id: string }; Querystring: Query }>(detailPath, async (request, reply) => {
+    const shop = sessionShop(request.query, reply);
+    if (!shop) return reply;
     const event = await app.store.getEvent(request.params.id);
     // Another shop's event is answered exactly like a missing one.
     if (!event || event.shop !== shop)
       return refuse(reply, 404, 'not_found', 'No such event for this shop.', true);
     const back = `${appConfig.entryPath}?${sessionQuery(createShopSession(shop, appConfig.clientSecret))}`;
-    return reply.headers(entryHeaders(appConfig, shop)).send(entryDetailPage(event, back));
+    return reply.headers(entryHeaders(appConfig, shop)).send(entryDetailPage(event, back, stylesheetPath));
   });
 
   // The session check for the app's own UI (`entryPoint: "<url>"`): the session's signature proves it

@@ -10,11 +10,20 @@ import { payloadCard } from '../inspector/order-card.js';
 import { maskName } from '../inspector/personal-data-mask.js';
 import type { EventDetail, EventSummary } from '../store/store.js';
 
-function shell(title: string, content: SafeHtml): string {
+/**
+ * `stylesheet`: the URL of the inspector's stylesheet as the entry point serves it (its pages use the
+ * inspector's classes); error pages go without (their policy allows no style).
+ */
+function shell(title: string, content: SafeHtml, stylesheet?: string): string {
   return html`<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="same-origin"><title>${title} · srhooks</title></head>
+<meta name="referrer" content="same-origin"><title>${title} · srhooks</title>${
+    stylesheet
+      ? html`
+<link rel="stylesheet" href="${stylesheet}">`
+      : ''
+  }</head>
 <body>
 <main>${content}</main>
 </body>
@@ -27,6 +36,7 @@ export function entryListPage(options: {
   status: string;
   events: EventSummary[];
   detailUrl: (eventId: string) => string;
+  stylesheet: string;
 }): string {
   const { shop, events } = options;
   const rows = events.map(
@@ -56,16 +66,18 @@ ${
     : html`<table><thead><tr><th>Received</th><th>Event</th><th>Order / id</th><th>Customer</th><th>Total</th><th>Status</th><th></th></tr></thead>
 <tbody>${rows}</tbody></table>`
 }`,
+    options.stylesheet,
   );
 }
 
-export function entryDetailPage(event: EventDetail, backUrl: string): string {
+export function entryDetailPage(event: EventDetail, backUrl: string, stylesheet: string): string {
   return shell(
     `${event.shop} · ${event.event}`,
     html`<p><a href="${backUrl}">← all events</a></p>
 <h1 data-shop="${event.shop}">${event.event} · ${event.orderNumber ?? event.subjectId ?? event.id}</h1>
 <p>Received ${formatTime(event.receivedAt)} · status ${event.status}</p>
 ${payloadCard(event.event, event.payload, { reveal: false })}`,
+    stylesheet,
   );
 }
 

@@ -79,6 +79,7 @@ export const listDeadLettersCommand = defineCommand<ListDeadLettersOptions, List
     const table = renderTable(result.items, [
       { header: 'JOB', value: ({ job }) => job.id },
       { header: 'HANDLER', value: ({ job }) => job.handler },
+      { header: 'SHOP', value: ({ event }) => event.shop },
       { header: 'EVENT', value: ({ event }) => `${event.id} ${event.event}` },
       { header: 'ORDER', value: ({ event }) => formatOrder(event) },
       { header: 'ATTEMPTS', value: ({ job }) => String(job.attempts), align: 'right' },

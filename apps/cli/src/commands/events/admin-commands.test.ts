@@ -96,10 +96,12 @@ describe('srhooks dead-letters and events (receiver admin API)', () => {
     expect(result.items[0].job.lastError).toMatch(HIDDEN);
     expect(result.items[0].event.customerName).toMatch(/^\S\*\*\*( \S\*\*\*)*$/);
     const table = await admin('dead-letters', 'list');
-    expect(table.stdout).toMatch(/^JOB\s+HANDLER\s+EVENT\s+ORDER\s+ATTEMPTS\s+DEAD SINCE\s+LAST ERROR\n/);
+    expect(table.stdout).toMatch(
+      /^JOB\s+HANDLER\s+SHOP\s+EVENT\s+ORDER\s+ATTEMPTS\s+DEAD SINCE\s+LAST ERROR\n/,
+    );
     expect(table.stdout).toMatch(
       new RegExp(
-        `job_\\w+\\s+erp\\s+${eventId} order_confirm\\s+#\\d+\\s+1\\s+\\S+ \\S+\\s+HTTP 400 error hidden \\(\\d+ characters; pass --reveal to read it\\)$`,
+        `job_\\w+\\s+erp\\s+acme\\s+${eventId} order_confirm\\s+#\\d+\\s+1\\s+\\S+ \\S+\\s+HTTP 400 error hidden \\(\\d+ characters; pass --reveal to read it\\)$`,
         'm',
       ),
     );

@@ -1,4 +1,9 @@
-import { type AdminTargetOptions, openAdminApi } from '../../admin-api/admin-api-client.js';
+import {
+  AdminAnswerError,
+  type AdminApi,
+  type AdminTargetOptions,
+  openAdminApi,
+} from '../../admin-api/admin-api-client.js';
 import {
   disabledHandlerLines,
   formatOrder,
@@ -11,6 +16,7 @@ import type { EventDetailJson } from '../../admin-api/admin-types.js';
 import { type EventView, maskEventDetail, maskedNote, shown } from '../../admin-api/personal-data.js';
 import { defineCommand } from '../../command.js';
 import { renderFields, renderTable, type Style } from '../../output/index.js';
+import type { ReceiverShop } from '../receiver-shops.js';
 
 export interface ShowEventOptions extends AdminTargetOptions {
   id: string;
@@ -29,6 +35,8 @@ export interface ShowEventResult {
   disabledHandlers: string[];
   /** Those of disabledHandlers an operator disabled (`handlers disable`), not their target. */
   pausedHandlers: string[];
+  /** The event's shop installed the receiver's platform app (app mode): `verify` does not apply to it. */
+  appShop: boolean;
 }
 
 /**
@@ -38,6 +46,7 @@ export interface ShowEventResult {
 export function describeVerification(
   event: Pick<EventDetailJson, 'verification' | 'verificationDetail' | 'duplicateOf'>,
   style: Style,
+  appShop = false,
 ): string {
   if (event.verification === 'unverified' && event.duplicateOf) {
     return `${style.dim('unverified')}: a duplicate of ${event.duplicateOf} (the same event delivered again), so neither handled nor verified again; see srhooks events show ${event.duplicateOf}`;
@@ -48,8 +57,22 @@ export function describeVerification(
     case 'mismatched':
       return `${style.red('mismatched')}: the shop's API disagrees with the delivery${event.verificationDetail ? ` — ${event.verificationDetail}` : ''}; its jobs are held until released`;
     default:
+      if (appShop)
+        return `${style.dim('unverified')}: not checked against the shop's API — the shop installed the platform app, and "verify" is a setting of srhooks.config.json's "shops" only (a handler can read the order back with ctx.client)`;
       return `${style.dim('unverified')}: not checked against the shop's API (the receiver's default); to check each order before handlers run, set "verify": true with the shop's clientId and clientSecret in srhooks.config.json (see the receiver's docs/configuration.md)`;
   }
+}
+
+/** Whether the receiver serves `shop` as a platform app's installed shop (`GET /admin/api/shops`). */
+async function isAppShop(api: AdminApi, shop: string): Promise<boolean> {
+  const answer = await api
+    .get<{ items: Pick<ReceiverShop, 'name' | 'source'>[] }>('/shops')
+    .catch((error) => {
+      // A receiver older than the shops list: the advice for config shops, as before.
+      if (error instanceof AdminAnswerError && error.status === 404) return { items: [] };
+      throw error;
+    });
+  return answer.items.some((item) => item.name === shop && item.source === 'app');
 }
 
 /** One event with its handler jobs and every attempt (`GET /admin/api/events/:id`). */
@@ -67,7 +90,13 @@ export const showEventCommand = defineCommand<ShowEventOptions, ShowEventResult>
     );
     const waiting = answer.event.jobs.filter((job) => job.status === 'pending');
     const disabled = await disabledHandlersOf(api, waiting);
-    return { receiver: api.receiverUrl, revealed, event, ...disabled };
+    return {
+      receiver: api.receiverUrl,
+      revealed,
+      event,
+      ...disabled,
+      appShop: await isAppShop(api, event.shop),
+    };
   },
 
   render(result, style) {
@@ -81,7 +110,7 @@ export const showEventCommand = defineCommand<ShowEventOptions, ShowEventResult>
       ['order', formatOrder(event) || '-'],
       ['total', formatTotal(event) || '-'],
       ['status', paintStatus(event.status, style)],
-      ['verification', describeVerification(event, style)],
+      ['verification', describeVerification(event, style, result.appShop)],
     ];
     if (event.duplicateOf) rows.push(['duplicate of', event.duplicateOf]);
     const lines = [renderFields(rows, style)];
@@ -114,9 +143,18 @@ export const showEventCommand = defineCommand<ShowEventOptions, ShowEventResult>
             value: ({ attempt }) =>
               attempt && attempt.outcome !== 'claimed' ? formatTime(attempt.startedAt) : '',
           },
-          { header: 'OUTCOME', value: ({ attempt }) => attempt?.outcome ?? 'not run yet' },
+          // A job with no attempt either waits, or was dead-lettered before it ran (e.g. cancelled when the
+          // shop uninstalled the app): then the job's own error says why.
+          {
+            header: 'OUTCOME',
+            value: ({ job, attempt }) =>
+              attempt?.outcome ?? (job.status === 'dead' ? 'dead-lettered before it ran' : 'not run yet'),
+          },
           { header: 'HTTP', value: ({ attempt }) => (attempt?.statusCode ? String(attempt.statusCode) : '') },
-          { header: 'ERROR', value: ({ attempt }) => attempt?.error ?? '' },
+          {
+            header: 'ERROR',
+            value: ({ job, attempt }) => (attempt ? (attempt.error ?? '') : (job.lastError ?? '')),
+          },
         ]),
         ...disabledHandlerLines(result.disabledHandlers, style, 'job', result.pausedHandlers),
       );

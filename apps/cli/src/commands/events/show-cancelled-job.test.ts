@@ -1,0 +1,108 @@
+/**
+ * `srhooks events show` of an order whose handler job never ran: a platform app's shop uninstalled the
+ * app while the job waited (its handler disabled), so the receiver dead-lettered it with the reason.
+ * The table says it was dead-lettered before it ran — not "not run yet", which it never will be unless
+ * replayed — and shows the job's error (hidden until --reveal, as every handler error). Its
+ * verification line does not advise `"verify": true` with the shop's own credentials: an installed
+ * shop is not a config shop, `verify` does not apply to it.
+ * Against the sandbox (install, order, uninstall) and a real app-mode receiver, over HTTP.
+ */
+import { type RunningSandbox, startSandbox } from '@srhooks/sandbox';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type CaptureServer, startCaptureServer } from '../../test-support/capture-server.js';
+import { adminCli, runCli, tempConfigDir } from '../../test-support/run-cli.js';
+import { forwardTo, freePort, type Receiver, startTestReceiver } from '../../test-support/test-receiver.js';
+
+const config = tempConfigDir();
+const ADMIN_TOKEN = 'cancelled-job-admin-token-0123456789';
+let sandbox: RunningSandbox;
+let receiver: Receiver;
+let target: CaptureServer;
+let base = '';
+const { admin, adminJson } = adminCli(config.dir, () => base, ADMIN_TOKEN);
+
+const sandboxCli = async (...args: string[]) => {
+  const run = await runCli(config.dir, args, { env: { SRHOOKS_SANDBOX_URL: sandbox.url } });
+  if (run.code !== 0) throw new Error(`srhooks ${args.join(' ')} exited ${run.code}: ${run.stderr}`);
+};
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ rateLimit: false, shops: [{ name: 'alpha', clients: [] }] });
+  target = await startCaptureServer(() => ({ status: 200, body: 'ok' }));
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  sandbox.apps.register({
+    appId: '7',
+    clientId: 'cancel-app',
+    clientSecret: 'cancel-app-client-secret',
+    redirectUri: `${base}/app/install`,
+    entryPoint: `${base}/app/entry`,
+    uninstallUri: `${base}/app/uninstall`,
+  });
+  ({ receiver } = await startTestReceiver(config.dir, {
+    port,
+    secrets: ['cancel-app-url-secret-0123456789'],
+    adminToken: ADMIN_TOKEN,
+    publicUrl: base,
+    handlers: { erp: forwardTo(`${target.url}/erp`) },
+    app: {
+      appId: '7',
+      clientId: 'cancel-app',
+      clientSecret: 'cancel-app-client-secret',
+      events: ['order_confirm'],
+      handlers: ['erp'],
+      apiUrl: `${sandbox.url}/{shop}/api`,
+      tokenUrl: `${sandbox.url}/{shop}/app/token`,
+      adminUrl: `${sandbox.url}/{shop}/admin`,
+    },
+  }));
+}, 30_000);
+
+afterAll(async () => {
+  await receiver?.close();
+  await sandbox?.close();
+  await target?.close();
+  config.cleanup();
+});
+
+describe('events show: a job cancelled by an uninstall', () => {
+  it("says it was dead-lettered before it ran, with its reason (hidden until --reveal), and gives an installed shop's verification advice", async () => {
+    await sandboxCli('app', 'install', '--shop', 'alpha');
+    expect((await admin('handlers', 'disable', 'erp')).code).toBe(0);
+    await sandboxCli('sandbox', 'order', '--shop', 'alpha');
+    const eventId: string = await vi.waitFor(
+      async () => {
+        const [event] = (await adminJson('events', 'list', '--shop', 'alpha')).items;
+        if (!event) throw new Error('the order is not stored yet');
+        return event.id;
+      },
+      { timeout: 10_000, interval: 50 },
+    );
+    await sandboxCli('app', 'uninstall', '--shop', 'alpha');
+    await vi.waitFor(
+      async () => {
+        const { event } = await adminJson('events', 'show', eventId);
+        if (event.jobs[0]?.status !== 'dead') throw new Error('the job is not cancelled yet');
+      },
+      { timeout: 10_000, interval: 50 },
+    );
+
+    const shown = await admin('events', 'show', eventId);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(
+      /^erp\s+dead\s+dead-lettered before it ran\s+error hidden \(\d+ characters; pass --reveal to read it\)$/m,
+    );
+    expect(shown.stdout).not.toContain('not run yet');
+    const revealed = await admin('events', 'show', eventId, '--reveal');
+    expect(revealed.stdout).toMatch(
+      /^erp\s+dead\s+dead-lettered before it ran\s+cancelled: the app was uninstalled from this shop$/m,
+    );
+    expect(target.requests).toHaveLength(0); // it never ran
+
+    expect(shown.stdout).toMatch(
+      /^verification\s+unverified: not checked against the shop's API — the shop installed the platform app, and "verify" is a setting of srhooks\.config\.json's "shops" only/m,
+    );
+    expect(shown.stdout).not.toContain("with the shop's clientId and clientSecret");
+    expect((await adminJson('events', 'show', eventId)).appShop).toBe(true);
+  }, 40_000);
+});
