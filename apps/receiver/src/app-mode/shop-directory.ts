@@ -74,6 +74,12 @@ export class ShopDirectory {
     return !this.#configShops.has(name) && this.#installed.get(name)?.status === 'uninstalled';
   }
 
+  /** When the shop uninstalled the app (not also a config shop), else null (recovery's refusal says so). */
+  uninstalledAt(name: string): Date | null {
+    if (!this.isUninstalled(name)) return null;
+    return this.#installed.get(name)?.uninstalledAt ?? null;
+  }
+
   /** The shop's configuration: the config file's, else the installed app shop's (pending or installed). */
   shop(name: string): ShopConfig | undefined {
     const configured = this.#configShops.get(name);

@@ -16,6 +16,7 @@ import type { RecoveryReport } from './recovery-pass.js';
 
 const STATUS: Record<RecoveryError['code'], number> = {
   unknown_shop: 404,
+  shop_uninstalled: 404,
   no_credentials: 409,
   recovery_off: 409,
   busy: 409,

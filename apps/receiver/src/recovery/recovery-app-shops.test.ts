@@ -173,8 +173,14 @@ describe('order recovery for installed shops (sandbox, real HTTP)', () => {
     expect(f.receiver.recovery.shops()).not.toContain('beta');
     expect(await shopRow('beta')).toMatchObject({ status: 'uninstalled', recovery: false });
     const unknown = await admin('/recover', { method: 'POST', body: JSON.stringify({ shop: 'beta' }) });
+    // Refused as uninstalled, saying when (it said "not configured … add it under shops").
     expect(unknown.status).toBe(404);
-    expect(unknown.body).toMatchObject({ error: { code: 'unknown_shop' } });
+    expect(unknown.body).toMatchObject({
+      error: {
+        code: 'shop_uninstalled',
+        message: expect.stringMatching(/^Shop "beta" uninstalled the app at \d{4}-\d\d-\d\dT.*install/),
+      },
+    });
 
     // A pass of beta that had already started when it uninstalled may still finish: wait it out.
     await new Promise((resolve) => setTimeout(resolve, INTERVAL_MS * 2));

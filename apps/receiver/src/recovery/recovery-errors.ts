@@ -3,7 +3,14 @@ import { ShopRenterError } from '@srhooks/client';
 /** Why a recovery request cannot run; each says what to do. */
 export class RecoveryError extends Error {
   constructor(
-    readonly code: 'unknown_shop' | 'no_credentials' | 'recovery_off' | 'busy' | 'bad_since' | 'interrupted',
+    readonly code:
+      | 'unknown_shop'
+      | 'shop_uninstalled'
+      | 'no_credentials'
+      | 'recovery_off'
+      | 'busy'
+      | 'bad_since'
+      | 'interrupted',
     message: string,
   ) {
     super(message);
@@ -15,6 +22,13 @@ export function unknownShop(shop: string, known: readonly string[]): RecoveryErr
   return new RecoveryError(
     'unknown_shop',
     `Shop "${shop}" is not configured on this receiver (configured: ${known.length > 0 ? known.join(', ') : 'none'}); add it under "shops" in srhooks.config.json (in app mode: an installed shop is served once it installs the app).`,
+  );
+}
+
+export function shopUninstalled(shop: string, uninstalledAt: Date): RecoveryError {
+  return new RecoveryError(
+    'shop_uninstalled',
+    `Shop "${shop}" uninstalled the app at ${uninstalledAt.toISOString()}: the receiver holds no API access to it any more, so there is nothing to recover; once the shop installs the app again it is recovered from then on.`,
   );
 }
 

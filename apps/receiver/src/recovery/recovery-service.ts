@@ -37,6 +37,7 @@ import {
   noCredentials,
   RecoveryError,
   recoveryOff,
+  shopUninstalled,
   sinceBeforeInstall,
   sinceBeforeLookBack,
   sinceInFuture,
@@ -64,6 +65,8 @@ export interface RecoveryShops {
   recoveryNotBefore?(name: string): Date | null;
   /** Called after every change of the shop list; returns the unsubscribe function. */
   onChange?(listener: () => void): () => void;
+  /** When an app shop uninstalled the app (and is served no more), else null. */
+  uninstalledAt?(name: string): Date | null;
 }
 
 /** The config file's shops only (no app mode). */
@@ -171,6 +174,8 @@ export class RecoveryService {
     scheduled: boolean,
   ): Promise<RecoveryReport | typeof SKIPPED> {
     const shop = this.#shops.shop(shopName);
+    const uninstalledAt = shop ? null : (this.#shops.uninstalledAt?.(shopName) ?? null);
+    if (uninstalledAt) throw shopUninstalled(shopName, uninstalledAt);
     if (!shop)
       throw unknownShop(
         shopName,
