@@ -1,10 +1,11 @@
 /**
  * How the inspector, and the CLI's admin commands (through the `@srhooks/receiver/personal-data-mask`
- * export: this module imports nothing), hide personal data until an admin asks to see it (the "show
+ * export: this module imports only a constant module), hide personal data until an admin asks to see it (the "show
  * personal data" toggle, `--reveal`): names keep their initials (`Kovács Éva` → `K*** É***`), e-mail
  * addresses their first letter and domain, phone numbers their last two digits. Free text (an order's
  * comment) may hold any of them in any form, so it is hidden whole.
  */
+import { CANCELLED_BY_UNINSTALL } from '../store/app-shops/uninstall-cancellation.js';
 
 /** `Kovács Éva` → `K*** É***` (first character of each word, accents kept). */
 export function maskName(name: string): string {
@@ -38,15 +39,20 @@ export function maskFreeText(text: string): string {
   return `hidden (${Array.from(text).length} characters)`;
 }
 
+/** Job errors the receiver writes itself, with nothing from outside in them: shown as they are. */
+const RECEIVERS_OWN_ERRORS: ReadonlySet<string> = new Set([CANCELLED_BY_UNINSTALL]);
+
 /**
  * A handler's error text (a forward target's answer body, a module handler's thrown message) is free
  * text from outside: ERP targets echo the customer they refused (`customer already exists: <e-mail>
  * <name>`), so it is hidden whole like a comment. The attempt's HTTP status is shown beside it.
  * `reveal` says how the viewer shows it (the inspector's toggle; the CLI's `--reveal`). A held event's
  * verification detail (`innerId delivered <as sent>, …`, which the held attempt's error quotes) is hidden
- * the same way, named by `what` (`detail hidden (…)`).
+ * the same way, named by `what` (`detail hidden (…)`). The receiver's own texts (an uninstall's
+ * cancellation) are not hidden.
  */
 export function maskHandlerError(text: string, reveal = 'Show personal data', what = 'error'): string {
+  if (RECEIVERS_OWN_ERRORS.has(text)) return text;
   return `${what} hidden (${Array.from(text).length} characters; ${reveal} to read it)`;
 }
 

@@ -2,7 +2,8 @@
  * `srhooks events show` of an order whose handler job never ran: a platform app's shop uninstalled the
  * app while the job waited (its handler disabled), so the receiver dead-lettered it with the reason.
  * The table says it was dead-lettered before it ran — not "not run yet", which it never will be unless
- * replayed — and shows the job's error (hidden until --reveal, as every handler error). Its
+ * replayed — and shows the job's error: the receiver's own text, with no outside data, so not hidden
+ * (a handler's error is, until --reveal); `dead-letters list` shows it too. Its
  * verification line does not advise `"verify": true` with the shop's own credentials: an installed
  * shop is not a config shop, `verify` does not apply to it.
  * Against the sandbox (install, order, uninstall) and a real app-mode receiver, over HTTP.
@@ -66,7 +67,7 @@ afterAll(async () => {
 });
 
 describe('events show: a job cancelled by an uninstall', () => {
-  it("says it was dead-lettered before it ran, with its reason (hidden until --reveal), and gives an installed shop's verification advice", async () => {
+  it("says it was dead-lettered before it ran, with its reason (the receiver's own, shown), and gives an installed shop's verification advice", async () => {
     await sandboxCli('app', 'install', '--shop', 'alpha');
     expect((await admin('handlers', 'disable', 'erp')).code).toBe(0);
     await sandboxCli('sandbox', 'order', '--shop', 'alpha');
@@ -90,8 +91,11 @@ describe('events show: a job cancelled by an uninstall', () => {
     const shown = await admin('events', 'show', eventId);
     expect(shown.code).toBe(0);
     expect(shown.stdout).toMatch(
-      /^erp\s+dead\s+dead-lettered before it ran\s+error hidden \(\d+ characters; pass --reveal to read it\)$/m,
+      /^erp\s+dead\s+dead-lettered before it ran\s+cancelled: the app was uninstalled from this shop$/m,
     );
+    const deadLetters = await admin('dead-letters', 'list');
+    expect(deadLetters.stdout).toContain('cancelled: the app was uninstalled from this shop');
+    expect(deadLetters.stdout).not.toContain('error hidden');
     expect(shown.stdout).not.toContain('not run yet');
     const revealed = await admin('events', 'show', eventId, '--reveal');
     expect(revealed.stdout).toMatch(

@@ -135,4 +135,4 @@ export interface AppShopStore {
  */
 export const KEPT_ON_UNINSTALL_SQL = APP_EVENTS.map((event) => `'${event}'`).join(', ');
 
-export const CANCELLED_BY_UNINSTALL = 'cancelled: the app was uninstalled from this shop';
+export { CANCELLED_BY_UNINSTALL } from './uninstall-cancellation.js';
