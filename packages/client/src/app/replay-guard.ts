@@ -5,10 +5,16 @@
  *
  * `createMemoryReplayGuard` suits one process; a receiver with several instances passes its own
  * guard backed by shared storage (the srhooks receiver uses its store).
+ *
+ * The key is recorded when the request verifies, before the app has handled it. An app whose handling
+ * then fails, and which answers so that the sender may send the same request again, calls
+ * `forget(result.replayKey)` first: otherwise the resend would be refused as `replayed`.
  */
 export interface ReplayGuard {
   /** True when `key` was recorded before (a replay); records it otherwise. */
   seen(key: string, nowMs: number): boolean;
+  /** Drops `key` (its request was not handled after all), so the same request is taken again. */
+  forget?(key: string): void;
 }
 
 export function createMemoryReplayGuard(options: { ttlSeconds: number; maxEntries?: number }): ReplayGuard {
@@ -25,6 +31,9 @@ export function createMemoryReplayGuard(options: { ttlSeconds: number; maxEntrie
       }
       expiries.set(key, nowMs + ttlMs);
       return false;
+    },
+    forget(key) {
+      expiries.delete(key);
     },
   };
 }

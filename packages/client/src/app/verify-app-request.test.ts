@@ -23,6 +23,7 @@ describe('verifyAppRequest (FACTS.md §7)', () => {
       timestamp: nowSeconds,
       order: 'demo',
       unsigned: { app_url: 'https://demo.myshoprenter.hu/admin/app/55', pelda: 'parameter' },
+      replayKey: 'app:demo:0907a61c0c8d55e99db179b68161bc00',
     });
   });
 

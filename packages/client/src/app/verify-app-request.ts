@@ -45,6 +45,8 @@ export interface VerifiedAppRequest {
   order: AppMessageOrder;
   /** Every other parameter (first value each): `app_url`, the app's own. Not signed. */
   unsigned: Record<string, string>;
+  /** The key a `replayGuard` recorded for this request (`replayGuard.forget(replayKey)` if it was not handled). */
+  replayKey: string;
 }
 
 export type AppRequestResult = VerifiedAppRequest | { ok: false; error: AppRequestError };
@@ -104,7 +106,8 @@ export function verifyAppRequest(
       `timestamp is ${Math.round(skew)} s away from now (tolerance ${tolerance} s): open the app again from the shop admin`,
     );
   }
-  if (options.replayGuard?.seen(`app:${shopname}:${code}`, nowMs)) {
+  const replayKey = `app:${shopname}:${code}`;
+  if (options.replayGuard?.seen(replayKey, nowMs)) {
     return refuse('replayed', 'this code was already used: open the app again from the shop admin');
   }
 
@@ -112,7 +115,15 @@ export function verifyAppRequest(
   for (const [key, list] of values) {
     if (!(SIGNED as readonly string[]).includes(key) && list[0] !== undefined) unsigned[key] = list[0];
   }
-  return { ok: true, shop: shopname, code, timestamp: Number(timestamp), order: matched, unsigned };
+  return {
+    ok: true,
+    shop: shopname,
+    code,
+    timestamp: Number(timestamp),
+    order: matched,
+    unsigned,
+    replayKey,
+  };
 }
 
 function refuse(code: AppRequestError['code'], message: string): { ok: false; error: AppRequestError } {

@@ -86,6 +86,23 @@ describe('verifyPaymentNotification (FACTS.md §8)', () => {
     expect(!again.ok && again.error.code).toBe('replayed');
   });
 
+  it('takes the same notification again once the app forgot it (its handling failed, the sender resends)', () => {
+    const replayGuard = createMemoryReplayGuard({ ttlSeconds: 600 });
+    const first = verifyPaymentNotification(docBody, { hmac: docHmac }, docKey, { now: docNow, replayGuard });
+    if (!first.ok) throw first.error;
+    expect(first.replayKey).toBe(`payment:${docHmac.toLowerCase()}`);
+    // The app's handling failed: it answers 5xx and forgets the key, so a resend is not refused.
+    replayGuard.forget?.(first.replayKey);
+    const resent = verifyPaymentNotification(docBody, { hmac: docHmac }, docKey, {
+      now: docNow,
+      replayGuard,
+    });
+    expect(resent.ok).toBe(true);
+    // Handled this time: a third copy is a replay.
+    const third = verifyPaymentNotification(docBody, { hmac: docHmac }, docKey, { now: docNow, replayGuard });
+    expect(!third.ok && third.error.code).toBe('replayed');
+  });
+
   it.each([['not json'], ['{"id":1,"time":1606740386}'], ['[1,2]']])(
     'marks authentic but unreadable body %j for quarantine',
     (body) => {

@@ -34,6 +34,8 @@ export type VerifiedPaymentNotification = DecodedPaymentNotification & {
   ok: true;
   /** The other query parameters (first value each). Not signed. */
   unsigned: Record<string, string>;
+  /** The key a `replayGuard` recorded for this notification (`replayGuard.forget(replayKey)` if it was not handled). */
+  replayKey: string;
 };
 
 export type PaymentNotificationResult = VerifiedPaymentNotification | { ok: false; error: AppRequestError };
@@ -82,12 +84,13 @@ export function verifyPaymentNotification(
       `the notification's time is ${Math.round(skew)} s away from now (tolerance ${tolerance} s)`,
     );
   }
-  if (options.replayGuard?.seen(`payment:${expected.toString('hex')}`, nowMs)) {
+  const replayKey = `payment:${expected.toString('hex')}`;
+  if (options.replayGuard?.seen(replayKey, nowMs)) {
     return refuse('replayed', 'this notification was already received');
   }
   const unsigned: Record<string, string> = {};
   for (const [key, list] of values) if (key !== 'hmac' && list[0] !== undefined) unsigned[key] = list[0];
-  return { ok: true, ...decoded.value, unsigned };
+  return { ok: true, ...decoded.value, unsigned, replayKey };
 }
 
 function refuse(code: AppRequestError['code'], message: string): { ok: false; error: AppRequestError } {
