@@ -56,7 +56,8 @@ const engines: Engine[] = [
     name: 'sqlite',
     async open(dir) {
       const file = join(dir, 'srhooks.db');
-      const store = createStore({ kind: 'sqlite', file, deliveryWaitMs: 200 });
+      // 2 s: a write on a loaded machine (CI runs packages side by side) must not count as unavailable.
+      const store = createStore({ kind: 'sqlite', file, deliveryWaitMs: 2000 });
       await store.migrate();
       // another connection holding the write lock: SQLITE_BUSY once the delivery's wait is over
       let locker: Database.Database | null = null;
