@@ -131,7 +131,9 @@ describe.each(engines)('spool drainer: $name', (engine) => {
       contentOf: (delivery) => spooledContent(decoder, delivery, BODY_LIMIT, () => {}),
       handlersFor: () => ['erp'],
       log,
-      storeTimeoutMs: 3000,
+      // Generous: the first write starts SQLite's writer thread, slow on a loaded machine; the outage
+      // test's store answers unavailable by itself (the write lock's 2 s wait, a refused connection).
+      storeTimeoutMs: 15_000,
       onDrained: (delivery) => void drainedIds.push(delivery.id),
     });
     cleanups.push(() => drainer.stop());

@@ -95,19 +95,7 @@ export function ingestPrepared(
   return db.write((context) => {
     if (paymentClaim) writeClaim(db, paymentClaim);
     db.stmt(INSERT_DELIVERY).run(row);
-    const stored = storeEvents(
-      db,
-      {
-        deliveryId,
-        shop: delivery.shop,
-        event: delivery.event,
-        receivedAt: row.receivedAt,
-        source: row.source,
-      },
-      row.receivedAt,
-      prepared,
-      jobHandlers,
-    );
+    const stored = storeDeliveryEvents(db, delivery, row, prepared, jobHandlers);
     db.notify(context, [
       { kind: 'delivery', deliveryId, shop: delivery.shop, event: delivery.event, status: 'stored' },
     ]);
@@ -157,22 +145,7 @@ export function storeSpooledPrepared(
     if (db.stmt(`${INSERT_DELIVERY} ON CONFLICT (id) DO NOTHING`).run(row).changes === 0) {
       return { deliveryId, alreadyStored: true, events: [], duplicates: 0 };
     }
-    const stored =
-      prepared === null
-        ? []
-        : storeEvents(
-            db,
-            {
-              deliveryId,
-              shop: delivery.shop,
-              event: delivery.event,
-              receivedAt: row.receivedAt,
-              source: row.source,
-            },
-            row.receivedAt,
-            prepared,
-            jobHandlers,
-          );
+    const stored = prepared === null ? [] : storeDeliveryEvents(db, delivery, row, prepared, jobHandlers);
     db.notify(context, [
       { kind: 'delivery', deliveryId, shop: delivery.shop, event: delivery.event, status },
     ]);
@@ -233,6 +206,24 @@ export function reprocessPrepared(
 }
 
 /** Inserts events (duplicates linked to the earlier event) and one pending job per new event and handler. */
+/** The events of the delivery in `row` (just inserted), with their jobs runnable from its arrival. */
+function storeDeliveryEvents(
+  db: SqliteConnection,
+  delivery: NewDelivery,
+  row: ReturnType<typeof deliveryRow>,
+  prepared: PreparedEvent[],
+  jobHandlers: string[],
+): IngestedEvent[] {
+  const target = {
+    deliveryId: row.id,
+    shop: delivery.shop,
+    event: delivery.event,
+    receivedAt: row.receivedAt,
+    source: row.source,
+  };
+  return storeEvents(db, target, row.receivedAt, prepared, jobHandlers);
+}
+
 function storeEvents(
   db: SqliteConnection,
   target: { deliveryId: string; shop: string; event: string; receivedAt: number; source: string },
