@@ -198,6 +198,35 @@ describe('app mode: an operator marks a shop uninstalled when its uninstall call
     expect(wrong.status).toBe(401);
     expect(await shop('kept')).toMatchObject({ status: 'installed' });
   });
+
+  it('from an inspector session: refused without the CSRF token (403), taken with it', async () => {
+    const login = await fetch(`${f.baseUrl}/ui/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: f.baseUrl },
+      body: new URLSearchParams({ token: ADMIN_TOKEN, next: '/ui' }),
+    });
+    expect(login.status).toBe(303);
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const page = await (await fetch(`${f.baseUrl}/ui`, { headers: { cookie } })).text();
+    const csrfToken = /<meta name="csrf-token" content="([^"]+)">/.exec(page)?.[1] ?? '';
+    expect(csrfToken).not.toBe('');
+    const post = (headers: Record<string, string>) =>
+      fetch(`${f.baseUrl}/admin/api/shops/kept/uninstall`, {
+        method: 'POST',
+        headers: { cookie, origin: f.baseUrl, ...headers },
+      });
+
+    const refused = await post({});
+    expect(refused.status).toBe(403);
+    expect((await refused.json()).error.code).toBe('csrf_missing');
+    expect(await shop('kept')).toMatchObject({ status: 'installed' });
+
+    const taken = await post({ 'x-csrf-token': csrfToken });
+    expect(taken.status).toBe(200);
+    expect(await taken.json()).toMatchObject({ shop: 'kept', alreadyUninstalled: false });
+    expect(await shop('kept')).toMatchObject({ status: 'uninstalled' });
+  });
 });
 
 describe('marking a shop uninstalled without app mode', () => {
