@@ -2,6 +2,7 @@ import type {
   AdminDeliveryDetail,
   buildReceiver,
   HandlerOverview,
+  MarkUninstalledAnswer,
   RecoveryReport,
   ReprocessRequest,
 } from '@srhooks/receiver';
@@ -36,6 +37,8 @@ export type DeliveryDetailJson = Jsonified<AdminDeliveryDetail>;
 export type ReprocessResultJson = Jsonified<Awaited<ReturnType<ReceiverStore['reprocessQuarantined']>>>;
 export type ReprocessRequestJson = ReprocessRequest;
 export type HandlerOverviewJson = Jsonified<HandlerOverview>;
+/** `POST /shops/:shop/uninstall`: an app shop marked uninstalled by an operator. */
+export type MarkUninstalledJson = MarkUninstalledAnswer;
 
 /** A list route's query string: the store filter's fields, as text or numbers. */
 export type AdminQuery<Filter> = { [Key in keyof Required<Filter>]: string | number | undefined };

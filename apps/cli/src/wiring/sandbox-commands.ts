@@ -42,11 +42,16 @@ type SimulateFlags = {
   statusText?: string;
 };
 
-/** `srhooks app install|uninstall`: the sandbox's platform-app flow (FACTS.md §7). */
+/**
+ * `srhooks app install|uninstall`: the sandbox's platform-app flow (FACTS.md §7); `app mark-uninstalled`:
+ * a receiver's app shop whose uninstall call was lost, marked by hand (its admin API).
+ */
 function registerAppCommands(program: Command): void {
   const app = program
     .command('app')
-    .description("drive a platform app's install/uninstall in the running sandbox (as a shop owner would)");
+    .description(
+      "drive a platform app's install/uninstall in the running sandbox (as a shop owner would); mark-uninstalled: tell a receiver a shop uninstalled the app when its uninstall call was lost",
+    );
   for (const action of ['install', 'uninstall'] as const) {
     const sub = app
       .command(action)
@@ -72,6 +77,28 @@ function registerAppCommands(program: Command): void {
         } as never);
       });
   }
+  adminOptions(
+    app
+      .command('mark-uninstalled')
+      .description(
+        "mark an app shop uninstalled in a receiver (its admin API) when ShopRenter's uninstall call never reached it: the same effects as that call",
+      )
+      .argument('<shop>', 'the shop, as srhooks shops --receiver lists it'),
+  )
+    .addHelpText(
+      'after',
+      examples(
+        'srhooks app mark-uninstalled my-shop --receiver https://hooks.example.com',
+        'srhooks app mark-uninstalled my-shop --json',
+      ),
+    )
+    .action(async (shop: string, options: Record<string, unknown>, command: Command) => {
+      await runLazily(
+        command,
+        async () => (await import('../commands/app-mark-uninstalled.js')).markUninstalledCommand,
+        { ...options, shop },
+      );
+    });
 }
 
 /** The flags of the sandbox server (`srhooks sandbox`), as [flag, option key]. */

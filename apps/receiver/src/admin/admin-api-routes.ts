@@ -25,9 +25,11 @@ import {
   PruneRequestSchemas,
   ReplayRequestSchemas,
   ReprocessRequestSchemas,
+  ShopParamsSchema,
 } from './admin-request-schemas.js';
 import type { CredentialThrottle } from './credential-throttle.js';
 import type { SessionRevocations } from './session-revocations.js';
+import { markShopUninstalled } from './shop-uninstall-operation.js';
 
 export interface AdminApiRoutesOptions {
   auth: AdminAuth;
@@ -103,6 +105,30 @@ export const adminApiRoutes: FastifyPluginAsync<AdminApiRoutesOptions> = async (
       ok: true,
       items: await shopsJson(app.config, app.shopDirectory, app.store, app.recovery.scheduled),
     };
+  });
+
+  // An app shop whose uninstall call never arrived, marked uninstalled by an operator (no options).
+  app.post('/shops/:shop/uninstall', async (request) => {
+    parseBodyOrQuery(NoOptionsSchemas, request);
+    const { shop } = parseRequestPart(ShopParamsSchema, 'params', request.params);
+    const answer = await markShopUninstalled(
+      {
+        config: app.config,
+        appShops: app.appShops,
+        directory: app.shopDirectory,
+        store: app.store,
+        handlers: app.handlers,
+      },
+      shop,
+      { remoteAddress: request.ip, userAgent: request.headers['user-agent'] },
+    );
+    request.log.info(
+      { shop, cancelledJobs: answer.cancelledJobs, deliveryId: answer.deliveryId },
+      answer.alreadyUninstalled
+        ? 'shop already uninstalled; left as it was'
+        : 'shop marked uninstalled by an operator',
+    );
+    return { ok: true, ...answer };
   });
 
   app.get('/deliveries', async (request) => {

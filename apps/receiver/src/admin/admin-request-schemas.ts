@@ -203,6 +203,8 @@ export const NoQuerySchema = requestObject({});
 
 export const HandlerParamsSchema = z.strictObject({ name: HandlerNameSchema });
 
+export const ShopParamsSchema = z.strictObject({ shop: ShopSchema });
+
 /** A flag's text in a query string: `true`/`false`/`1`/`0`. */
 const FLAG_TEXTS = ['true', 'false', '1', '0'] as const;
 

@@ -138,7 +138,7 @@ describe('app mode: install, deliveries, uninstall, re-install (sandbox)', () =>
       return event?.status === 'succeeded' ? event : undefined;
     });
     const detail = (await admin(`/events/${uninstalled.id}`)).event;
-    expect(detail.payload).toMatchObject({ shop: 'beta' });
+    expect(detail.payload).toMatchObject({ shop: 'beta', uninstalledBy: 'shoprenter' });
     expect(detail.jobs.map((j: { handler: string }) => j.handler)).toEqual(['audit']);
 
     await handledOrder('alpha');

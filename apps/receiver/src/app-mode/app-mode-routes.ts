@@ -7,7 +7,8 @@
  *    redirect the owner to `app_url` — only when it lies under the shop's own admin
  *    (`{adminUrl}/app/…`); otherwise to the app's page there. Never an open redirect.
  * 2. Uninstall (`GET uninstallPath`): verify; mark the shop uninstalled (its URLs answer 404 from now
- *    on, its pending jobs are cancelled); the app's handlers get an `app_uninstalled` event. The shop's
+ *    on, its pending jobs are cancelled); the app's handlers get an `app_uninstalled` event
+ *    (shop-uninstall.ts, shared with the admin API's mark for a lost uninstall call). The shop's
  *    API is not called: ShopRenter dropped the subscriptions and the token no longer works.
  * 3. Entry point (`GET entryPath`): verify; serve the shop's page inside the admin iframe (entry-page.ts)
  *    with `frame-ancestors` allowing only that shop's admin origin, and links carrying a session bound to
@@ -28,14 +29,13 @@ import { withStoreTimeout } from '../ingest/store-call.js';
 import { INSPECTOR_CSS } from '../inspector/inspector-style.js';
 import { warnDedupeFields } from '../reconcile/reconcile-shops.js';
 import type { ReceiverRoutePlugin } from '../routes/index.js';
-import { CANCELLED_BY_UNINSTALL } from '../store/app-shops/app-shop-store.js';
-import type { NewDelivery, WebhookEvent } from '../store/store.js';
 import { type AppConfig, forShop } from './app-config.js';
 import { checkAppRequest } from './app-request.js';
 import { entryDetailPage, entryErrorPage, entryListPage } from './entry-page.js';
 import { type InstallStepContext, runInstallStep, startInstallRetry } from './install-step.js';
 import { registerPaymentNotificationRoute } from './payment-notification-route.js';
 import { checkShopSession, createShopSession, sessionQuery } from './shop-session.js';
+import { type ShopUninstallContext, uninstallShop } from './shop-uninstall.js';
 import { resubscribeAtStartUp } from './start-up-resubscribe.js';
 
 type Query = Record<string, string | string[] | undefined>;
@@ -188,58 +188,38 @@ const plugin: FastifyPluginAsync = async (app) => {
     return reply.redirect(target, 302);
   });
 
-  // 2. Uninstall.
+  // 2. Uninstall (shop-uninstall.ts: the same path as an operator's mark through the admin API).
+  const uninstallCtx: ShopUninstallContext = {
+    appShops,
+    directory,
+    store: app.store,
+    handlers: app.handlers,
+    storeTimeoutMs: app.config.storeTimeoutMs,
+  };
   app.get(appConfig.uninstallPath, async (request, reply) => {
     const result = await verified(request, reply, 'uninstall');
     if (!result) return reply;
     const { shop } = result;
-    const outcome = await withStoreTimeout(
-      'record uninstall',
-      appShops.markUninstalled(shop, { reason: CANCELLED_BY_UNINSTALL, now: new Date() }),
-      app.config.storeTimeoutMs,
-    );
-    const record = await appShops.get(shop);
-    if (record) directory.remember(record);
-    if (!outcome) {
-      request.log.info({ shop }, 'uninstall for a shop this app has no record of; nothing to do');
-      return reply.code(200).send({ ok: true, shop, known: false });
-    }
-    // An uninstall told again (the shop is already uninstalled) keeps the first one's time, so its event
-    // has the same dedupe key: a duplicate when the first was stored, stored now when it was not.
-    const { uninstalledAt } = outcome;
-    const event = 'app_uninstalled';
-    const delivery: NewDelivery = {
-      shop,
-      event: event as unknown as WebhookEvent,
-      receivedAt: new Date(),
+    const outcome = await uninstallShop(uninstallCtx, shop, {
+      by: 'shoprenter',
       remoteAddress: request.ip,
       headers: headersForStorage(request.headers),
       contentType: 'application/x-www-form-urlencoded',
       rawBody: Buffer.from(request.url.slice(request.url.indexOf('?') + 1)),
-    };
-    const payload = {
-      shop,
-      uninstalledAt: uninstalledAt.toISOString(),
-      cancelledJobs: outcome.cancelledJobs,
-    };
-    const stored = await withStoreTimeout(
-      'ingest app_uninstalled',
-      app.store.ingest(
-        delivery,
-        [{ dedupeKey: `uninstall:${payload.uninstalledAt}`, subjectId: shop, payload }],
-        [...app.handlers.namesFor(shop, event)],
-      ),
-      app.config.storeTimeoutMs,
-    );
+    });
+    if (!outcome) {
+      request.log.info({ shop }, 'uninstall for a shop this app has no record of; nothing to do');
+      return reply.code(200).send({ ok: true, shop, known: false });
+    }
     request.log.info(
-      { shop, cancelledJobs: outcome.cancelledJobs, deliveryId: stored.deliveryId },
+      { shop, cancelledJobs: outcome.cancelledJobs, deliveryId: outcome.deliveryId },
       outcome.already ? 'uninstall for a shop already uninstalled; nothing changed' : 'app uninstalled',
     );
     return reply.code(200).send({
       ok: true,
       shop,
       cancelledJobs: outcome.cancelledJobs,
-      deliveryId: stored.deliveryId,
+      deliveryId: outcome.deliveryId,
       ...(outcome.already ? { alreadyUninstalled: true } : {}),
     });
   });

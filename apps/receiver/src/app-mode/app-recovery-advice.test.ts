@@ -107,6 +107,10 @@ describe('app mode: advice when a recovery pass fails', () => {
     );
     expect(answer.error.message).toContain('SRHOOKS_APP_CLIENT_SECRET');
     expect(await lastPassError('missed')).toContain('most likely uninstalled the app');
+    // What to do about it: mark the shop uninstalled by hand once the owner confirms.
+    expect(answer.error.message).toContain(
+      'mark it uninstalled with srhooks app mark-uninstalled missed, or POST /admin/api/shops/missed/uninstall',
+    );
   }, 30_000);
 
   it('a scope the app lacks: add it to the app, the owner approves it at approveScopes', async () => {

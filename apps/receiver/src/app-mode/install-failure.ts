@@ -37,7 +37,7 @@ export class AppSubscriptionStepError extends Error {
  * receiver was down or unreachable, and ShopRenter does not repeat it (assumed: nothing documents a retry).
  */
 const missedUninstall = (shop: string) =>
-  `if they work on the app's other shops, "${shop}" most likely uninstalled the app while its uninstall call could not reach this receiver (it stays installed here until a re-install)`;
+  `if they work on the app's other shops, "${shop}" most likely uninstalled the app while its uninstall call could not reach this receiver (it stays installed here until a re-install: if the owner confirms the uninstall, mark it uninstalled with srhooks app mark-uninstalled ${shop}, or POST /admin/api/shops/${shop}/uninstall)`;
 
 const APP_CREDENTIALS =
   "check the app's ClientId and ClientSecret (app.clientId / app.clientSecret, or SRHOOKS_APP_CLIENT_ID / SRHOOKS_APP_CLIENT_SECRET) against those ShopRenter issued for the app (a shop's own API client does not work here)";

@@ -21,4 +21,13 @@ export interface AppUninstalledPayload {
   uninstalledAt: string;
   /** Jobs of this shop that had not run yet and were cancelled. */
   cancelledJobs: number;
+  /**
+   * Who told the receiver: `shoprenter` (its call to the app's UninstallUri) or `operator` (an admin
+   * marked the shop uninstalled because that call never arrived: `POST /admin/api/shops/{shop}/uninstall`,
+   * `srhooks app mark-uninstalled`). Absent in events stored before receivers said it.
+   */
+  uninstalledBy?: AppUninstalledBy;
 }
+
+/** Who told the receiver a shop uninstalled the app (see `AppUninstalledPayload.uninstalledBy`). */
+export type AppUninstalledBy = 'shoprenter' | 'operator';

@@ -1,0 +1,54 @@
+import { isValidShopName } from '@srhooks/contracts/receiver-path';
+import { type AdminTargetOptions, openAdminApi } from '../admin-api/admin-api-client.js';
+import { formatTime } from '../admin-api/admin-format.js';
+import type { MarkUninstalledJson } from '../admin-api/admin-types.js';
+import { usageError } from '../cli-error.js';
+import { defineCommand } from '../command.js';
+
+export interface MarkUninstalledOptions extends AdminTargetOptions {
+  shop: string;
+}
+
+export interface MarkUninstalledResult extends MarkUninstalledJson {
+  receiver: string;
+}
+
+/**
+ * `srhooks app mark-uninstalled SHOP`: tells a receiver in app mode that the shop uninstalled the app when
+ * ShopRenter's uninstall call never reached it (`POST /admin/api/shops/:shop/uninstall`): the same effects
+ * as that call. Not the sandbox's `app uninstall`, which makes the sandbox uninstall the app and send the call.
+ */
+export const markUninstalledCommand = defineCommand<MarkUninstalledOptions, MarkUninstalledResult>({
+  async run(options, context) {
+    if (!isValidShopName(options.shop))
+      throw usageError(
+        `invalid shop name "${options.shop}"`,
+        'a ShopRenter shop name: lowercase letters, digits and hyphens, as srhooks shops --receiver lists it',
+      );
+    const api = await openAdminApi(options, context.env);
+    const answer = await api.post<MarkUninstalledJson>(
+      `/shops/${encodeURIComponent(options.shop)}/uninstall`,
+    );
+    return {
+      receiver: api.receiverUrl,
+      shop: answer.shop,
+      uninstalledAt: answer.uninstalledAt,
+      cancelledJobs: answer.cancelledJobs,
+      deliveryId: answer.deliveryId,
+      alreadyUninstalled: answer.alreadyUninstalled,
+    };
+  },
+
+  render(result, style) {
+    const when = formatTime(result.uninstalledAt);
+    if (result.alreadyUninstalled)
+      return `${style.green('✔')} ${result.shop} was already uninstalled (since ${when}) at ${result.receiver}: nothing changed`;
+    const jobs = result.cancelledJobs === 1 ? '1 pending job' : `${result.cancelledJobs} pending jobs`;
+    return [
+      `${style.green('✔')} ${result.shop} marked uninstalled at ${result.receiver} (${when})`,
+      `  its delivery URLs answer 404 from now on; recovery stops for it`,
+      `  ${jobs} cancelled (dead letters: srhooks events list --shop ${result.shop} --status dead)`,
+      `  the app's handlers get app_uninstalled (delivery ${result.deliveryId})`,
+    ].join('\n');
+  },
+});

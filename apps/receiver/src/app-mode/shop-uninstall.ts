@@ -1,0 +1,94 @@
+/**
+ * Marking a shop uninstalled, one code path for both ways the receiver learns of it: ShopRenter's call to
+ * the app's UninstallUri (app-mode-routes.ts), and an operator's `POST /admin/api/shops/{shop}/uninstall`
+ * when that call never arrived (app-uninstall-admin-route.ts). The shop becomes `uninstalled` (its URLs
+ * answer 404, its pending jobs are cancelled as dead letters with CANCELLED_BY_UNINSTALL, recovery stops
+ * for it through the directory's listeners) and the app's handlers get one `app_uninstalled` event.
+ */
+import type { AppUninstalledBy, AppUninstalledPayload } from '@srhooks/contracts';
+import type { HandlerRegistry } from '../handlers/handler-registry.js';
+import { withStoreTimeout } from '../ingest/store-call.js';
+import { type AppShopStore, CANCELLED_BY_UNINSTALL } from '../store/app-shops/app-shop-store.js';
+import type { NewDelivery, Store, WebhookEvent } from '../store/store.js';
+import type { ShopDirectory } from './shop-directory.js';
+
+export interface ShopUninstallContext {
+  appShops: AppShopStore;
+  directory: ShopDirectory;
+  store: Store;
+  handlers: HandlerRegistry;
+  storeTimeoutMs: number;
+}
+
+/** The request that told the receiver, stored as the `app_uninstalled` event's delivery. */
+export interface UninstallNotice {
+  by: AppUninstalledBy;
+  remoteAddress: string;
+  /** Already stripped of credentials (headersForStorage). */
+  headers: Record<string, string>;
+  contentType: string;
+  rawBody: Buffer;
+}
+
+export interface ShopUninstallOutcome {
+  uninstalledAt: Date;
+  cancelledJobs: number;
+  /** The shop was uninstalled already: nothing changed, the first uninstall's time is kept. */
+  already: boolean;
+  /** The `app_uninstalled` event's delivery. */
+  deliveryId: string;
+}
+
+/**
+ * Marks `shop` uninstalled and stores its `app_uninstalled` event for the app's handlers; null when the app
+ * has no record of the shop (nothing is stored then). An uninstall told again (the shop is already
+ * uninstalled, by ShopRenter or an operator) keeps the first one's time, so its event has the same dedupe
+ * key: a duplicate when the first was stored, stored now when it was not.
+ */
+export async function uninstallShop(
+  ctx: ShopUninstallContext,
+  shop: string,
+  notice: UninstallNotice,
+  now = new Date(),
+): Promise<ShopUninstallOutcome | null> {
+  const outcome = await withStoreTimeout(
+    'record uninstall',
+    ctx.appShops.markUninstalled(shop, { reason: CANCELLED_BY_UNINSTALL, now }),
+    ctx.storeTimeoutMs,
+  );
+  const record = await withStoreTimeout('read app shop', ctx.appShops.get(shop), ctx.storeTimeoutMs);
+  if (record) ctx.directory.remember(record);
+  if (!outcome) return null;
+  const { uninstalledAt } = outcome;
+  const event = 'app_uninstalled';
+  const delivery: NewDelivery = {
+    shop,
+    event: event as unknown as WebhookEvent,
+    receivedAt: now,
+    remoteAddress: notice.remoteAddress,
+    headers: notice.headers,
+    contentType: notice.contentType,
+    rawBody: notice.rawBody,
+  };
+  const payload: AppUninstalledPayload = {
+    shop,
+    uninstalledAt: uninstalledAt.toISOString(),
+    cancelledJobs: outcome.cancelledJobs,
+    uninstalledBy: notice.by,
+  };
+  const stored = await withStoreTimeout(
+    'ingest app_uninstalled',
+    ctx.store.ingest(
+      delivery,
+      [{ dedupeKey: `uninstall:${payload.uninstalledAt}`, subjectId: shop, payload }],
+      [...ctx.handlers.namesFor(shop, event)],
+    ),
+    ctx.storeTimeoutMs,
+  );
+  return {
+    uninstalledAt,
+    cancelledJobs: outcome.cancelledJobs,
+    already: outcome.already,
+    deliveryId: stored.deliveryId,
+  };
+}
