@@ -1,42 +1,15 @@
 import { createHmac } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { signDeliveryUrl } from '@srhooks/contracts';
-import type { RunningSandbox } from '@srhooks/sandbox';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startCaptureServer } from '../test-support/capture-server.js';
-import { type RunningCli, runCli, seenOutput, startCli, tempConfigDir } from '../test-support/run-cli.js';
-import { loginArgs, startTestSandbox, TEST_CLIENT } from '../test-support/test-sandbox.js';
+import { type ListenStart, listenFixture } from '../test-support/listen-fixture.js';
+import { runCli, seenOutput, startCli, tempConfigDir } from '../test-support/run-cli.js';
+import { TEST_CLIENT } from '../test-support/test-sandbox.js';
 
-const config = tempConfigDir();
-let sandbox: RunningSandbox;
-let listen: RunningCli;
-let start: {
-  type: string;
-  url: string;
-  db: string;
-  urls: { shop: string; event: string; url: string }[];
-};
-
-beforeAll(async () => {
-  sandbox = await startTestSandbox();
-  const login = await runCli(config.dir, loginArgs(sandbox, 'acme'));
-  if (login.code !== 0) throw new Error(login.stderr);
-  listen = startCli(config.dir, [
-    'listen',
-    '--port',
-    '0',
-    '--events',
-    'order_confirm,newsletter_subscribe',
-    '--json',
-  ]);
-  start = JSON.parse(await listen.waitForLine(/"type":"listening"/));
-});
-afterAll(async () => {
-  await listen.interrupt();
-  await sandbox.close();
-  config.cleanup();
-});
+const fixture = listenFixture();
+const { config } = fixture;
 
 /** A human-output `listen` for one demo event in its own config dir: the process and its signed URL. */
 async function startHumanListen(event: string) {
@@ -75,25 +48,27 @@ describe('srhooks listen', () => {
   });
 
   it('prints its signed URLs for the stored shops and the chosen events, SQLite under the config dir', () => {
-    expect(start.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(start.db).toBe(join(config.dir, 'listen.db'));
-    expect(existsSync(start.db)).toBe(true);
-    expect(start.urls.map((entry) => `${entry.shop} ${entry.event}`)).toEqual([
+    expect(fixture.start.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(fixture.start.db).toBe(join(config.dir, 'listen.db'));
+    expect(existsSync(fixture.start.db)).toBe(true);
+    expect(fixture.start.urls.map((entry) => `${entry.shop} ${entry.event}`)).toEqual([
       'acme order_confirm',
       'acme newsletter_subscribe',
     ]);
-    for (const entry of start.urls) {
-      expect(entry.url).toMatch(new RegExp(`^${start.url}/hooks/acme/${entry.event}/[A-Za-z0-9_-]{43}$`));
+    for (const entry of fixture.start.urls) {
+      expect(entry.url).toMatch(
+        new RegExp(`^${fixture.start.url}/hooks/acme/${entry.event}/[A-Za-z0-9_-]{43}$`),
+      );
     }
     expect(statSync(join(config.dir, 'listen.json')).mode & 0o777).toBe(0o600);
   });
 
   it('prints a live line for a sandbox order delivered to its URL', async () => {
-    const url = start.urls.find((entry) => entry.event === 'order_confirm')?.url ?? '';
+    const url = fixture.start.urls.find((entry) => entry.event === 'order_confirm')?.url ?? '';
     const create = await runCli(config.dir, ['webhooks', 'create', '--event', 'order_confirm', '--url', url]);
     expect(create.code).toBe(0);
-    const { order } = await sandbox.simulator.placeOrder('acme', { seed: 5 });
-    const line = JSON.parse(await listen.waitForLine(new RegExp(`"orderNumber":"${order.innerId}"`)));
+    const { order } = await fixture.sandbox.simulator.placeOrder('acme', { seed: 5 });
+    const line = JSON.parse(await fixture.listen.waitForLine(new RegExp(`"orderNumber":"${order.innerId}"`)));
     expect(line).toMatchObject({
       type: 'delivery',
       time: expect.stringMatching(/^\d\d:\d\d:\d\d$/),
@@ -116,16 +91,18 @@ describe('srhooks listen', () => {
       'trigger',
       'order_status_change',
       '--to',
-      (start.urls[0]?.url ?? '').replace('/order_confirm/', '/order_status_change/'),
+      (fixture.start.urls[0]?.url ?? '').replace('/order_confirm/', '/order_status_change/'),
     ]);
     // signed for order_confirm, not order_status_change: the receiver refuses it
     expect(hidden.code).toBe(3);
-    const url = start.urls.find((entry) => entry.event === 'newsletter_subscribe')?.url ?? '';
+    const url = fixture.start.urls.find((entry) => entry.event === 'newsletter_subscribe')?.url ?? '';
     const run = await runCli(config.dir, ['trigger', 'newsletter_subscribe', '--to', url, '--seed', '9']);
     expect(run.code).toBe(0);
-    const line = JSON.parse(await listen.waitForLine(/"type":"delivery".*"event":"newsletter_subscribe"/));
+    const line = JSON.parse(
+      await fixture.listen.waitForLine(/"type":"delivery".*"event":"newsletter_subscribe"/),
+    );
     expect(line.events[0]).toMatchObject({ orderNumber: null, subjectId: expect.any(String), total: null });
-    expect(listen.stdout()).not.toContain('"event":"order_status_change"');
+    expect(fixture.listen.stdout()).not.toContain('"event":"order_status_change"');
   });
 
   it('human output: one line with time, shop, event, order number, total and outcome', async () => {
@@ -268,13 +245,17 @@ describe('srhooks listen', () => {
 
   it('records its URL in listen.json, so events and dead-letters find it on any port', async () => {
     const file = JSON.parse(readFileSync(join(config.dir, 'listen.json'), 'utf8'));
-    expect(file.running).toEqual({ url: start.url, pid: listen.child.pid, startedAt: expect.any(String) });
+    expect(file.running).toEqual({
+      url: fixture.start.url,
+      pid: fixture.listen.child.pid,
+      startedAt: expect.any(String),
+    });
     const listed = await runCli(config.dir, ['events', 'list', '--json']);
     expect(listed.code).toBe(0);
-    expect(JSON.parse(listed.stdout).receiver).toBe(start.url);
+    expect(JSON.parse(listed.stdout).receiver).toBe(fixture.start.url);
     const dead = await runCli(config.dir, ['dead-letters', 'list', '--json']);
     expect(dead.code).toBe(0);
-    expect(JSON.parse(dead.stdout).receiver).toBe(start.url);
+    expect(JSON.parse(dead.stdout).receiver).toBe(fixture.start.url);
     // the flag and the variable still win
     const flagged = await runCli(config.dir, [
       'events',
@@ -325,7 +306,9 @@ describe('srhooks listen', () => {
   });
 
   it("srhooks url signs with listen's secret, so the documented trigger example reaches it", async () => {
-    const printed = start.urls.find((entry) => entry.shop === 'acme' && entry.event === 'order_confirm')?.url;
+    const printed = fixture.start.urls.find(
+      (entry) => entry.shop === 'acme' && entry.event === 'order_confirm',
+    )?.url;
     const url = await runCli(config.dir, [
       'url',
       '--shop',
@@ -333,7 +316,7 @@ describe('srhooks listen', () => {
       '--event',
       'order_confirm',
       '--base',
-      start.url,
+      fixture.start.url,
     ]);
     expect(url.code).toBe(0);
     expect(url.stdout.trim()).toBe(printed);
@@ -343,7 +326,7 @@ describe('srhooks listen', () => {
     // a configured secret still wins over listen's
     const own = await runCli(
       config.dir,
-      ['url', '--shop', 'acme', '--event', 'order_confirm', '--base', start.url],
+      ['url', '--shop', 'acme', '--event', 'order_confirm', '--base', fixture.start.url],
       { env: { SRHOOKS_SECRETS: 'another-secret-0123456789abcdef' } },
     );
     expect(own.stdout.trim()).not.toBe(printed);
@@ -353,7 +336,7 @@ describe('srhooks listen', () => {
     const dir = tempConfigDir();
     const startListen = async (env?: Record<string, string>) => {
       const running = startCli(dir.dir, ['listen', '--port', '0', '--shop', 'demo', '--json'], { env });
-      const started = JSON.parse(await running.waitForLine(/"type":"listening"/)) as typeof start;
+      const started = JSON.parse(await running.waitForLine(/"type":"listening"/)) as ListenStart;
       return { running, started };
     };
     try {
@@ -406,7 +389,7 @@ describe('srhooks listen', () => {
   });
 
   it("serves the shops' credentials stored by srhooks login, so srhooks recover works against it", async () => {
-    const { order } = await sandbox.simulator.placeOrder('acme', { seed: 12 });
+    const { order } = await fixture.sandbox.simulator.placeOrder('acme', { seed: 12 });
     const run = await runCli(config.dir, ['recover', '--shop', 'acme', '--dry-run', '--json']);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
@@ -438,147 +421,6 @@ describe('srhooks listen', () => {
     } finally {
       await human.interrupt();
       dir.cleanup();
-    }
-  });
-
-  it('a shop named twice in --shop is one line naming it (no zod issue list), exit 2', async () => {
-    const other = tempConfigDir();
-    try {
-      const run = await runCli(other.dir, ['listen', '--port', '0', '--shop', 'demo,demo']);
-      expect(run.code).toBe(2);
-      expect(run.stderr).toBe('error: --shop lists "demo" twice\nname each shop once\n');
-      const json = await runCli(other.dir, ['listen', '--port', '0', '--shop', 'demo,acme,demo', '--json']);
-      expect(JSON.parse(json.stdout).error).toMatchObject({
-        code: 'duplicate_shop',
-        message: '--shop lists "demo" twice',
-      });
-    } finally {
-      other.cleanup();
-    }
-  });
-
-  it('a port in use is a usage error', async () => {
-    const other = tempConfigDir();
-    try {
-      const run = await runCli(other.dir, ['listen', '--port', new URL(start.url).port]);
-      expect(run.code).toBe(2);
-      // names the flag that picks another port, as the sandbox's and the demo's messages do
-      expect(run.stderr).toBe(
-        `error: port ${new URL(start.url).port} is already in use\npick another with --port (0 = any free port)\n`,
-      );
-    } finally {
-      other.cleanup();
-    }
-  });
-
-  it('a --db it cannot use is a usage error that names the file (no stack, no "report it")', async () => {
-    const other = tempConfigDir();
-    try {
-      mkdirSync(other.dir, { recursive: true });
-      const plainFile = join(other.dir, 'not-a-dir');
-      writeFileSync(plainFile, 'x');
-      const under = await runCli(other.dir, ['listen', '--port', '0', '--db', join(plainFile, 'x.db')]);
-      expect(under.code).toBe(2);
-      expect(under.stderr).toMatch(
-        new RegExp(`^error: cannot use --db ${join(plainFile, 'x.db')} as listen's SQLite database: `),
-      );
-      expect(under.stderr).not.toContain('report it');
-      const notSqlite = join(other.dir, 'notes.txt');
-      writeFileSync(notSqlite, 'these are my notes, not a database\n'.repeat(200));
-      const wrong = await runCli(other.dir, ['listen', '--port', '0', '--db', notSqlite, '--json']);
-      expect(wrong.code).toBe(2);
-      expect(JSON.parse(wrong.stdout).error).toMatchObject({ code: 'listen_db_unusable', exitCode: 2 });
-      expect(wrong.stderr).toContain('not a SQLite database');
-      expect(readFileSync(notSqlite, 'utf8')).toBe('these are my notes, not a database\n'.repeat(200));
-    } finally {
-      other.cleanup();
-    }
-  });
-
-  it("a --db another receiver uses (the running listen's) is a usage error naming it and that process", async () => {
-    const other = tempConfigDir();
-    try {
-      const run = await runCli(other.dir, ['listen', '--port', '0', '--db', start.db, '--json']);
-      expect(run.code).toBe(2);
-      expect(JSON.parse(run.stdout).error).toMatchObject({ code: 'listen_db_in_use', exitCode: 2 });
-      expect(run.stderr).toContain(`The SQLite file ${start.db} is in use by another srhooks receiver: pid `);
-      expect(run.stderr).toContain('pass --db with another file');
-      expect(run.stderr).not.toContain('report it');
-    } finally {
-      other.cleanup();
-    }
-  });
-
-  it('a damaged listen.json is refused, never replaced (its URL secret signs the registered URLs)', async () => {
-    const other = tempConfigDir();
-    try {
-      mkdirSync(other.dir, { recursive: true });
-      const file = join(other.dir, 'listen.json');
-      const broken = '{"urlSecret": "kept-url-secret-0123456789abcdef", "adminToken": \n';
-      writeFileSync(file, broken);
-      const run = await runCli(other.dir, ['listen', '--port', '0', '--json'], { timeoutMs: 8_000 });
-      expect(run.code).toBe(2);
-      expect(JSON.parse(run.stdout).error).toMatchObject({ code: 'listen_file_invalid' });
-      expect(run.stderr).toContain(
-        `error: ${file} is not valid JSON: the JSON ends too early (a closing bracket, brace or quote missing?) at line 2, column 1`,
-      );
-      expect(run.stderr).toContain('URLs');
-      expect(readFileSync(file, 'utf8')).toBe(broken);
-      const events = await runCli(other.dir, ['events', 'list']);
-      expect(events.code).toBe(2);
-      expect(events.stderr).toContain(`error: ${file} is not valid JSON`);
-
-      // a file that lost a key keeps the secrets it still has
-      writeFileSync(file, '{"urlSecret": "kept-url-secret-0123456789abcdef"}\n');
-      const partial = startCli(other.dir, ['listen', '--port', '0', '--shop', 'demo', '--json']);
-      try {
-        const started = JSON.parse(await partial.waitForLine(/"type":"listening"/));
-        const url = started.urls.find((entry: { event: string }) => entry.event === 'order_confirm').url;
-        expect(url).toBe(
-          signDeliveryUrl(
-            started.url,
-            { shop: 'demo', event: 'order_confirm' },
-            'kept-url-secret-0123456789abcdef',
-          ),
-        );
-        expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({
-          urlSecret: 'kept-url-secret-0123456789abcdef',
-          adminToken: expect.any(String),
-          forwardSecret: expect.stringMatching(/^whsec_/),
-        });
-      } finally {
-        await partial.interrupt();
-      }
-    } finally {
-      other.cleanup();
-    }
-  });
-
-  it('a second listen on the same config dir is refused; the admin commands still reach the first', async () => {
-    const second = await runCli(config.dir, ['listen', '--port', '0', '--json'], { timeoutMs: 8_000 });
-    expect(second.code).toBe(2);
-    expect(JSON.parse(second.stdout).error).toMatchObject({ code: 'listen_running', exitCode: 2 });
-    expect(second.stderr).toMatch(
-      new RegExp(
-        `^error: srhooks listen is already running with this config dir \\(${start.url}, process \\d+ since .+\\)\n`,
-      ),
-    );
-    expect(second.stderr).toContain('SRHOOKS_CONFIG_DIR');
-    expect(JSON.parse(readFileSync(join(config.dir, 'listen.json'), 'utf8')).running.url).toBe(start.url);
-    const events = await runCli(config.dir, ['events', 'list', '--json']);
-    expect(events.code).toBe(0);
-    expect(JSON.parse(events.stdout).receiver).toBe(start.url);
-  });
-
-  it('a --host that is no address of this machine is a usage error naming --host', async () => {
-    // Its own config dir: the shared one has a listen running, which a second listen is refused for.
-    const other = tempConfigDir();
-    try {
-      const run = await runCli(other.dir, ['listen', '--port', '0', '--host', 'no-such-host.invalid']);
-      expect(run.code).toBe(2);
-      expect(run.stderr).toContain('--host "no-such-host.invalid" is not an address of this machine');
-    } finally {
-      other.cleanup();
     }
   });
 

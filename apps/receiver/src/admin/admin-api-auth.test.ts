@@ -57,9 +57,10 @@ describe('admin API: authentication and sessions', () => {
           'POST /admin/api/recover',
           'GET /admin/api/recovery',
           'GET /admin/api/shops',
+          'POST /admin/api/shops/:shop/uninstall',
         ]),
       );
-      expect(urls).toHaveLength(16);
+      expect(urls).toHaveLength(17);
     });
 
     const credentials: Array<[string, Record<string, string>]> = [
