@@ -81,6 +81,8 @@ const plugin: FastifyPluginAsync<StorePluginOptions> = async (app, options) => {
     lock?.release();
     throw error;
   }
+  // SQLite's writer thread starts now, not on the first delivery (whose answer would wait for it).
+  (store as Store).warmUp?.();
   if (store instanceof PgStore) {
     if (store.created !== null) warnNewPgStore(app, store.created);
     logSearchIndex(app, await store.searchIndex());

@@ -128,6 +128,12 @@ export interface Store {
    */
   ping(): Promise<void>;
 
+  /**
+   * Optional: prepares now what the first write needs, so it does not fall on the first delivery's time
+   * (SQLite: starts its writer thread). The receiver calls it once the schema is migrated.
+   */
+  warmUp?(): void;
+
   /** Finishes pending commits, then releases the database. Later calls reject with StoreUnavailableError. */
   close(): Promise<void>;
 

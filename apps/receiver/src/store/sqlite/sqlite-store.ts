@@ -131,6 +131,16 @@ export class SqliteStore implements Store {
    * writes nothing, see `write-readiness.ts`; another connection may hold it for less than a delivery
    * waits) and has not just failed a write for a reason the probe cannot see (disk full, I/O error).
    */
+  /** Starts the writer thread (a new isolate, the SQLite module, the file opened) before the first write. */
+  warmUp(): void {
+    this.#writer.start();
+  }
+
+  /** Whether the writer thread runs now (tests). */
+  get writerRunning(): boolean {
+    return this.#writer.running;
+  }
+
   async ping(): Promise<void> {
     await this.#reader.ping();
     await this.#writeReadiness.check();

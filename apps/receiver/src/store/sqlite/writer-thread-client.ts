@@ -149,6 +149,21 @@ export class SqliteWriterThread {
     worker.postMessage({ type: 'calls', calls } satisfies ToWriter, transfer);
   }
 
+  /**
+   * Starts the thread now, before a write needs it, so loading it does not fall on the first write's
+   * time. Unreferenced while no call waits: an idle thread does not keep the process alive.
+   */
+  start(): void {
+    if (this.#closing) return;
+    const worker = this.#workerOrNull();
+    if (worker !== null && this.#pending.size === 0) worker.unref();
+  }
+
+  /** Whether the thread runs now. */
+  get running(): boolean {
+    return this.#worker !== null;
+  }
+
   #workerOrNull(): Worker | null {
     if (this.#worker !== null) return this.#worker;
     if (this.#failure !== null && Date.now() - this.#failure.at < this.#restartDelayMs) return null;
