@@ -5,10 +5,11 @@
  * receiver lists it uninstalled, a second run says it already was, and refusals exit 2 with the
  * receiver's message.
  */
-import { type RunningSandbox, startSandbox } from '@srhooks/sandbox';
+import type { RunningSandbox } from '@srhooks/sandbox';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type AppModeReceiver, startAppModeReceiver } from '../test-support/app-mode-receiver.js';
 import { adminCli, runCli, tempConfigDir } from '../test-support/run-cli.js';
-import { freePort, type Receiver, startTestReceiver } from '../test-support/test-receiver.js';
+import { freePort, type Receiver } from '../test-support/test-receiver.js';
 
 const config = tempConfigDir();
 const ADMIN_TOKEN = 'cli-mark-uninstalled-admin-token-0123';
@@ -17,56 +18,29 @@ const APP = {
   clientId: 'cli-app',
   clientSecret: 'cli-app-client-secret',
 };
+let app: AppModeReceiver;
 let sandbox: RunningSandbox;
 let receiver: Receiver;
 let base = '';
 
 const { admin, adminJson } = adminCli(config.dir, () => base, ADMIN_TOKEN);
 
-const registerApp = (uninstallUri: string) =>
-  sandbox.apps.register({
-    ...APP,
-    redirectUri: `${base}/app/install`,
-    entryPoint: `${base}/app/entry`,
-    uninstallUri,
-  });
-
 beforeAll(async () => {
-  sandbox = await startSandbox({
-    rateLimit: false,
-    shops: [
-      { name: 'alpha', clients: [] },
-      { name: 'beta', clients: [] },
-    ],
+  app = await startAppModeReceiver(config.dir, {
+    app: APP,
+    shops: ['alpha', 'beta'],
+    adminToken: ADMIN_TOKEN,
+    secret: 'cli-app-url-secret-0123456789',
+    handlers: { audit: { type: 'log' } },
+    appHandlers: ['audit'],
+    configShops: [{ name: 'configured', handlers: ['audit'] }],
+    buildOptions: { processing: { logWrite: () => {} } },
   });
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  registerApp(`${base}/app/uninstall`);
-  ({ receiver } = await startTestReceiver(
-    config.dir,
-    {
-      port,
-      secrets: ['cli-app-url-secret-0123456789'],
-      adminToken: ADMIN_TOKEN,
-      publicUrl: base,
-      handlers: { audit: { type: 'log' } },
-      shops: [{ name: 'configured', handlers: ['audit'] }],
-      app: {
-        ...APP,
-        events: ['order_confirm'],
-        handlers: ['audit'],
-        apiUrl: `${sandbox.url}/{shop}/api`,
-        tokenUrl: `${sandbox.url}/{shop}/app/token`,
-        adminUrl: `${sandbox.url}/{shop}/admin`,
-      },
-    },
-    { processing: { logWrite: () => {} } },
-  ));
+  ({ sandbox, receiver, base } = app);
 }, 30_000);
 
 afterAll(async () => {
-  await receiver?.close();
-  await sandbox?.close();
+  await app?.close();
   config.cleanup();
 });
 
@@ -85,11 +59,11 @@ describe('srhooks app mark-uninstalled', () => {
       { timeout: 10_000, interval: 50 },
     );
     // The owner uninstalls while the UninstallUri cannot be reached.
-    registerApp(`http://127.0.0.1:${await freePort()}/app/uninstall`);
+    app.register({ uninstallUri: `http://127.0.0.1:${await freePort()}/app/uninstall` });
     try {
       expect((await sandbox.apps.uninstall(APP.appId, 'alpha')).uninstall.status).toBeNull();
     } finally {
-      registerApp(`${base}/app/uninstall`);
+      app.register();
     }
     expect((await adminJson('shops')).shops).toEqual(
       expect.arrayContaining([expect.objectContaining({ name: 'alpha', status: 'installed' })]),

@@ -6,14 +6,15 @@
 import { signAppRequest } from '@srhooks/contracts';
 import { type RunningSandbox, startSandbox } from '@srhooks/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AppModeReceiver, startAppModeReceiver } from '../test-support/app-mode-receiver.js';
 import { startCaptureServer } from '../test-support/capture-server.js';
 import { runCli, tempConfigDir } from '../test-support/run-cli.js';
-import { freePort, type Receiver, startTestReceiver } from '../test-support/test-receiver.js';
+import { freePort } from '../test-support/test-receiver.js';
 
 const config = tempConfigDir();
 const ADMIN_TOKEN = 'cli-app-admin-token-0123456789';
+let app: AppModeReceiver;
 let sandbox: RunningSandbox;
-let receiver: Receiver;
 let base = '';
 
 const cliJson = async (...args: string[]) => {
@@ -25,37 +26,17 @@ const cliJson = async (...args: string[]) => {
 };
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ rateLimit: false, shops: [{ name: 'alpha', clients: [] }] });
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  sandbox.apps.register({
-    appId: '7',
-    clientId: 'cli-app',
-    clientSecret: 'cli-app-client-secret',
-    redirectUri: `${base}/app/install`,
-    entryPoint: `${base}/app/entry`,
-    uninstallUri: `${base}/app/uninstall`,
-  });
-  ({ receiver } = await startTestReceiver(config.dir, {
-    port,
-    secrets: ['cli-app-url-secret-0123456789'],
+  app = await startAppModeReceiver(config.dir, {
+    app: { appId: '7', clientId: 'cli-app', clientSecret: 'cli-app-client-secret' },
+    shops: ['alpha'],
     adminToken: ADMIN_TOKEN,
-    publicUrl: base,
-    app: {
-      appId: '7',
-      clientId: 'cli-app',
-      clientSecret: 'cli-app-client-secret',
-      events: ['order_confirm'],
-      apiUrl: `${sandbox.url}/{shop}/api`,
-      tokenUrl: `${sandbox.url}/{shop}/app/token`,
-      adminUrl: `${sandbox.url}/{shop}/admin`,
-    },
-  }));
+    secret: 'cli-app-url-secret-0123456789',
+  });
+  ({ sandbox, base } = app);
 }, 30_000);
 
 afterAll(async () => {
-  await receiver?.close();
-  await sandbox?.close();
+  await app?.close();
   config.cleanup();
 });
 
@@ -124,17 +105,7 @@ describe('srhooks app / srhooks shops --receiver', () => {
 
   it('tells the truth about an install the receiver keeps pending, and says so when it cannot find out', async () => {
     // The app lacks store.webhook:write at ShopRenter: the receiver redirects (302) but keeps the shop pending.
-    const register = (scopes?: string[]) =>
-      sandbox.apps.register({
-        appId: '7',
-        clientId: 'cli-app',
-        clientSecret: 'cli-app-client-secret',
-        redirectUri: `${base}/app/install`,
-        entryPoint: `${base}/app/entry`,
-        uninstallUri: `${base}/app/uninstall`,
-        ...(scopes ? { scopes } : {}),
-      });
-    register(['store.webhook:read', 'order.order:read']);
+    app.register({ scopes: ['store.webhook:read', 'order.order:read'] });
     try {
       // No admin access: the 302 is not taken for success.
       const blind = await runCli(config.dir, ['app', 'install', '--shop', 'alpha', '--no-color'], {
@@ -167,7 +138,7 @@ describe('srhooks app / srhooks shops --receiver', () => {
       );
       expect(json.code).toBe(0);
     } finally {
-      register();
+      app.register();
     }
     // Granted again: confirmed installed by the receiver, exit 0.
     const ok = await runCli(config.dir, ['app', 'install', '--shop', 'alpha', '--receiver', base, '--json'], {

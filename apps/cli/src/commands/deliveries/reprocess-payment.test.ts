@@ -5,11 +5,12 @@
  * receiver quarantines `shop_mismatch`. A re-process without the flag leaves it quarantined and says
  * how to file it; with the flag it is filed under alpha, the charge's shop, and the app's handler runs.
  */
-import { type RunningSandbox, startSandbox } from '@srhooks/sandbox';
+import type { RunningSandbox } from '@srhooks/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AppModeReceiver, startAppModeReceiver } from '../../test-support/app-mode-receiver.js';
 import { type CaptureServer, startCaptureServer } from '../../test-support/capture-server.js';
 import { adminCli, seenOutput, tempConfigDir } from '../../test-support/run-cli.js';
-import { forwardTo, freePort, type Receiver, startTestReceiver } from '../../test-support/test-receiver.js';
+import { forwardTo, type Receiver } from '../../test-support/test-receiver.js';
 
 const config = tempConfigDir();
 const ADMIN_TOKEN = 'payment-admin-token-0123456789abcdef';
@@ -19,6 +20,7 @@ const APP = {
   clientSecret: 'cli-payment-app-client-secret',
   webhookSecretKey: 'cli-payment-app-webhook-key',
 };
+let app: AppModeReceiver;
 let sandbox: RunningSandbox;
 let receiver: Receiver;
 let target: CaptureServer;
@@ -29,37 +31,15 @@ const { admin, adminJson } = adminCli(config.dir, () => base, ADMIN_TOKEN);
 
 beforeAll(async () => {
   target = await startCaptureServer();
-  sandbox = await startSandbox({
-    rateLimit: false,
-    shops: [
-      { name: 'alpha', clients: [] },
-      { name: 'beta', clients: [] },
-    ],
-  });
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  sandbox.apps.register({
-    ...APP,
-    redirectUri: `${base}/app/install`,
-    entryPoint: `${base}/app/entry`,
-    uninstallUri: `${base}/app/uninstall`,
-    notificationUrl: `${base}/app/payments`,
-  });
-  ({ receiver } = await startTestReceiver(config.dir, {
-    port,
-    secrets: ['payment-url-secret-0123456789abcdef'],
+  app = await startAppModeReceiver(config.dir, {
+    app: APP,
+    shops: ['alpha', 'beta'],
     adminToken: ADMIN_TOKEN,
-    publicUrl: base,
+    secret: 'payment-url-secret-0123456789abcdef',
     handlers: { audit: forwardTo(`${target.url}/audit`) },
-    app: {
-      ...APP,
-      events: ['order_confirm'],
-      handlers: ['audit'],
-      apiUrl: `${sandbox.url}/{shop}/api`,
-      tokenUrl: `${sandbox.url}/{shop}/app/token`,
-      adminUrl: `${sandbox.url}/{shop}/admin`,
-    },
-  }));
+    appHandlers: ['audit'],
+  });
+  ({ sandbox, receiver, base } = app);
   for (const shop of ['alpha', 'beta']) {
     expect((await sandbox.apps.install(APP.appId, shop)).install.status).toBe(302);
   }
@@ -78,8 +58,7 @@ beforeAll(async () => {
   mismatchId = mismatch?.id ?? '';
 }, 30_000);
 afterAll(async () => {
-  await receiver?.close();
-  await sandbox?.close();
+  await app?.close();
   await target?.close();
   config.cleanup();
 });

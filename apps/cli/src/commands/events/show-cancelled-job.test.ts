@@ -8,16 +8,17 @@
  * shop is not a config shop, `verify` does not apply to it.
  * Against the sandbox (install, order, uninstall) and a real app-mode receiver, over HTTP.
  */
-import { type RunningSandbox, startSandbox } from '@srhooks/sandbox';
+import type { RunningSandbox } from '@srhooks/sandbox';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type AppModeReceiver, startAppModeReceiver } from '../../test-support/app-mode-receiver.js';
 import { type CaptureServer, startCaptureServer } from '../../test-support/capture-server.js';
 import { adminCli, runCli, tempConfigDir } from '../../test-support/run-cli.js';
-import { forwardTo, freePort, type Receiver, startTestReceiver } from '../../test-support/test-receiver.js';
+import { forwardTo } from '../../test-support/test-receiver.js';
 
 const config = tempConfigDir();
 const ADMIN_TOKEN = 'cancelled-job-admin-token-0123456789';
+let app: AppModeReceiver;
 let sandbox: RunningSandbox;
-let receiver: Receiver;
 let target: CaptureServer;
 let base = '';
 const { admin, adminJson } = adminCli(config.dir, () => base, ADMIN_TOKEN);
@@ -28,40 +29,20 @@ const sandboxCli = async (...args: string[]) => {
 };
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ rateLimit: false, shops: [{ name: 'alpha', clients: [] }] });
   target = await startCaptureServer(() => ({ status: 200, body: 'ok' }));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  sandbox.apps.register({
-    appId: '7',
-    clientId: 'cancel-app',
-    clientSecret: 'cancel-app-client-secret',
-    redirectUri: `${base}/app/install`,
-    entryPoint: `${base}/app/entry`,
-    uninstallUri: `${base}/app/uninstall`,
-  });
-  ({ receiver } = await startTestReceiver(config.dir, {
-    port,
-    secrets: ['cancel-app-url-secret-0123456789'],
+  app = await startAppModeReceiver(config.dir, {
+    app: { appId: '7', clientId: 'cancel-app', clientSecret: 'cancel-app-client-secret' },
+    shops: ['alpha'],
     adminToken: ADMIN_TOKEN,
-    publicUrl: base,
+    secret: 'cancel-app-url-secret-0123456789',
     handlers: { erp: forwardTo(`${target.url}/erp`) },
-    app: {
-      appId: '7',
-      clientId: 'cancel-app',
-      clientSecret: 'cancel-app-client-secret',
-      events: ['order_confirm'],
-      handlers: ['erp'],
-      apiUrl: `${sandbox.url}/{shop}/api`,
-      tokenUrl: `${sandbox.url}/{shop}/app/token`,
-      adminUrl: `${sandbox.url}/{shop}/admin`,
-    },
-  }));
+    appHandlers: ['erp'],
+  });
+  ({ sandbox, base } = app);
 }, 30_000);
 
 afterAll(async () => {
-  await receiver?.close();
-  await sandbox?.close();
+  await app?.close();
   await target?.close();
   config.cleanup();
 });

@@ -52,6 +52,30 @@ export function toIngested(
   }));
 }
 
+/**
+ * The events of a delivery stored as it arrives (ingested, or drained from the spool): their time is
+ * the delivery's arrival. Returns, per event, the id of the event it duplicates (or null).
+ */
+export async function storeArrivedEvents(
+  client: SqlRunner,
+  delivery: { id: string; shop: string; event: WebhookEvent; receivedAt: Date },
+  eventIds: readonly string[],
+  prepared: readonly PreparedEvent[],
+  jobHandlers: readonly string[],
+): Promise<Array<string | null>> {
+  const result = await storeEvents(client, {
+    deliveryId: delivery.id,
+    shop: delivery.shop,
+    event: delivery.event,
+    deliveryReceivedAt: delivery.receivedAt,
+    now: delivery.receivedAt,
+    eventIds,
+    prepared,
+    jobHandlers,
+  });
+  return (result.rows[0]?.duplicates as Array<string | null>) ?? [];
+}
+
 /** One delivery's events and their jobs through `srhooks_store_events` (its result row holds `duplicates`). */
 export function storeEvents(
   client: SqlRunner,
@@ -229,20 +253,17 @@ export class PgIngest {
           source,
         ],
       );
-      const result = await storeEvents(client, {
-        deliveryId,
-        shop: delivery.shop,
-        event: delivery.event,
-        deliveryReceivedAt: receivedAt,
-        now: receivedAt,
+      const duplicates = await storeArrivedEvents(
+        client,
+        { id: deliveryId, shop: delivery.shop, event: delivery.event, receivedAt },
         eventIds,
         prepared,
         jobHandlers,
-      });
+      );
       if (source !== 'webhook') {
         await client.query('UPDATE events SET source = $2 WHERE delivery_id = $1', [deliveryId, source]);
       }
-      return (result.rows[0]?.duplicates as Array<string | null>) ?? [];
+      return duplicates;
     };
     const stored = toIngested(
       eventIds,

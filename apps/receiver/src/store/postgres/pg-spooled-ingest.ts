@@ -11,7 +11,7 @@ import { prepareEvents, uniqueHandlers } from '../prepared-event.js';
 import { newId } from '../sortable-id.js';
 import type { SpooledContent, SpooledDelivery, SpooledStoreResult } from '../store.js';
 import type { PgConnection } from './pg-connection.js';
-import { storeEvents, toIngested } from './pg-ingest.js';
+import { storeArrivedEvents, toIngested } from './pg-ingest.js';
 
 export async function storeSpooled(
   conn: PgConnection,
@@ -49,17 +49,13 @@ export async function storeSpooled(
     if (inserted.rowCount === 0) return { deliveryId, alreadyStored: true, events: [], duplicates: 0 };
     let duplicates: Array<string | null> = [];
     if (failure === null) {
-      const result = await storeEvents(client, {
-        deliveryId,
-        shop: delivery.shop,
-        event: delivery.event,
-        deliveryReceivedAt: receivedAt,
-        now: receivedAt,
+      duplicates = await storeArrivedEvents(
+        client,
+        { id: deliveryId, shop: delivery.shop, event: delivery.event, receivedAt },
         eventIds,
         prepared,
         jobHandlers,
-      });
-      duplicates = (result.rows[0]?.duplicates as Array<string | null>) ?? [];
+      );
     }
     changes.push({ kind: 'delivery', deliveryId, shop: delivery.shop, event: delivery.event, status });
     const stored = toIngested(eventIds, prepared, duplicates);
