@@ -58,19 +58,33 @@ export async function shopOverview(ctx: ShopOverviewContext): Promise<ShopOvervi
 
 /**
  * Who told the receiver of the uninstall at `uninstalledAt`: the `app_uninstalled` event stored first for
- * it (its dedupe key is `uninstall:{uninstalledAt}`; an uninstall told again is stored as its duplicate,
- * saying who told it again). Null when that event is gone (retention) or predates `uninstalledBy`.
+ * it (its dedupe key is `uninstall:{uninstalledAt}`, received at that time; an uninstall told again is
+ * stored later as its duplicate, saying who told it again). Newest first, page by page down to that time.
+ * Null when that event is gone (retention) or predates `uninstalledBy`.
  */
 async function uninstalledBy(
   store: Store,
   shop: string,
   uninstalledAt: string,
 ): Promise<AppUninstalledBy | null> {
-  const page = await store.listEvents({ shop, event: 'app_uninstalled', limit: 20 });
-  const first = page.items.find(
-    (event) => event.duplicateOf === null && event.dedupeKey === `uninstall:${uninstalledAt}`,
-  );
-  if (!first) return null;
-  const payload = (await store.getEvent(first.id))?.payload as Partial<AppUninstalledPayload> | undefined;
-  return payload?.uninstalledBy ?? null;
+  const since = new Date(uninstalledAt);
+  let cursor: string | undefined;
+  for (;;) {
+    const page = await store.listEvents({
+      shop,
+      event: 'app_uninstalled',
+      from: since,
+      limit: 50,
+      ...(cursor ? { cursor } : {}),
+    });
+    const first = page.items.find(
+      (event) => event.duplicateOf === null && event.dedupeKey === `uninstall:${uninstalledAt}`,
+    );
+    if (first) {
+      const payload = (await store.getEvent(first.id))?.payload as Partial<AppUninstalledPayload> | undefined;
+      return payload?.uninstalledBy ?? null;
+    }
+    if (!page.nextCursor) return null;
+    cursor = page.nextCursor;
+  }
 }
