@@ -171,7 +171,9 @@ describe('Shops page in app mode', () => {
     expect(confirm.status).toBe(200);
     expect(confirm.text).toContain('<h1>Mark alpha uninstalled?</h1>');
     expect(confirm.text).toContain('webhook URLs answer 404');
-    expect(confirm.text).toContain('1 pending job become dead letters');
+    expect(confirm.text).toContain(
+      'its jobs that have not run yet become dead letters, listed with the reason and replayable (1 job of it waits now;',
+    );
     expect(confirm.text).toContain('order recovery stops for it');
     expect(confirm.text).toContain(`<input type="hidden" name="_csrf" value="${csrfToken}">`);
     expect(confirm.text).toContain('<form method="post" action="/ui/shops/alpha/uninstall">');
