@@ -10,7 +10,7 @@ import { type ShopUninstallOutcome, uninstallShop } from '../app-mode/shop-unins
 import type { ReceiverConfig } from '../config/config-schema.js';
 import type { HandlerRegistry } from '../handlers/handler-registry.js';
 import { withStoreTimeout } from '../ingest/store-call.js';
-import type { AppShopStore } from '../store/app-shops/app-shop-store.js';
+import type { AppShopRecord, AppShopStore } from '../store/app-shops/app-shop-store.js';
 import type { Store } from '../store/store.js';
 import { AdminApiError } from './admin-errors.js';
 
@@ -36,12 +36,15 @@ export type MarkUninstalledAnswer = {
   alreadyUninstalled: boolean;
 };
 
-/** Marks `shop` uninstalled as its uninstall call would have; refuses what is not an app shop of this receiver. */
-export async function markShopUninstalled(
-  ctx: ShopUninstallOperationContext,
+/**
+ * The app shop `shop` an operator may mark uninstalled (installed, pending, or already uninstalled: then
+ * nothing changes); refuses (AdminApiError) when app mode is off, `shop` is a config-file shop, or the app
+ * was never installed on it. The admin route and the inspector's confirmation page both ask this.
+ */
+export async function appShopToMark(
+  ctx: Pick<ShopUninstallOperationContext, 'config' | 'appShops'>,
   shop: string,
-  request: OperatorRequest,
-): Promise<MarkUninstalledAnswer> {
+): Promise<{ appShops: AppShopStore; record: AppShopRecord }> {
   const { app } = ctx.config;
   if (!app || !ctx.appShops) {
     throw new AdminApiError(
@@ -67,10 +70,20 @@ export async function markShopUninstalled(
       { shop },
     );
   }
+  return { appShops: ctx.appShops, record };
+}
+
+/** Marks `shop` uninstalled as its uninstall call would have; refuses what is not an app shop of this receiver. */
+export async function markShopUninstalled(
+  ctx: ShopUninstallOperationContext,
+  shop: string,
+  request: OperatorRequest,
+): Promise<MarkUninstalledAnswer> {
+  const { appShops } = await appShopToMark(ctx, shop);
   const body = JSON.stringify({ shop, uninstalledBy: 'operator' });
   const outcome: ShopUninstallOutcome | null = await uninstallShop(
     {
-      appShops: ctx.appShops,
+      appShops,
       directory: ctx.directory,
       store: ctx.store,
       handlers: ctx.handlers,

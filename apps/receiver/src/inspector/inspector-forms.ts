@@ -31,6 +31,11 @@ export const PlainFormSchema = z.strictObject({
   reveal: z.literal('1').optional(),
 });
 export const HandlerActionFormSchema = z.strictObject({ _csrf: z.string().optional() });
+/** "Mark uninstalled"'s confirmation form: the shop's name typed again (compared by the route). */
+export const ShopUninstallFormSchema = z.strictObject({
+  _csrf: z.string().optional(),
+  confirm: z.string().max(200, { error: 'must be the shop name' }).optional(),
+});
 export const DeadLetterReplayFormSchema = z.strictObject({
   _csrf: z.string().optional(),
   handler: HandlerNameSchema.optional(),

@@ -55,6 +55,7 @@ import { LiveStream } from './live-stream.js';
 import { type InspectorView, renderPage } from './page-layout.js';
 import { maskDecodeMessage } from './personal-data-mask.js';
 import { SECURITY_HEADERS } from './security-headers.js';
+import { addShopsRoutes } from './shops-routes.js';
 
 export interface InspectorRoutesOptions {
   auth: AdminAuth;
@@ -77,6 +78,7 @@ const ACTION_HEADINGS: Record<string, string> = {
   '/dead-letters/replay': 'Not replayed',
   '/handlers/:name/disable': 'Not disabled',
   '/handlers/:name/enable': 'Not enabled',
+  '/shops/:shop/uninstall': 'Not marked uninstalled',
 };
 const HTML_TYPE = 'text/html; charset=utf-8';
 
@@ -450,6 +452,10 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
       }),
     );
   });
+
+  // --- shops: the shops page, and marking an app shop uninstalled (shops-routes.ts) ------------------------
+
+  addShopsRoutes(app, { page });
 
   function backToHandlers(handler: string, done: HandlerActionResult): string {
     return `${base}/handlers?${new URLSearchParams({ done, handler })}`;

@@ -67,10 +67,10 @@ td.num, th.num { text-align: right; white-space: nowrap; }
 tr.is-new { background: var(--new); transition: background 2s; }
 table.deliveries td a { font-weight: 600; }
 .badge { display: inline-block; padding: .05rem .45rem; border-radius: 999px; font-size: .78rem; font-weight: 600; border: 1px solid currentColor; white-space: nowrap; }
-.badge.succeeded, .badge.verified, .badge.stored, .badge.enabled { color: var(--ok); }
+.badge.succeeded, .badge.verified, .badge.stored, .badge.enabled, .badge.installed, .badge.configured { color: var(--ok); }
 .badge.pending, .badge.claimed, .badge.running, .badge.reprocessed, .badge.unverified { color: var(--info); }
 .badge.retrying, .badge.held, .badge.mismatched, .badge.duplicate, .badge.released, .badge.expired { color: var(--warn); }
-.badge.dead, .badge.failed, .badge.quarantined, .badge.disabled { color: var(--bad); }
+.badge.dead, .badge.failed, .badge.quarantined, .badge.disabled, .badge.uninstalled { color: var(--bad); }
 .badge.recovery { color: var(--info); border-style: dashed; margin-left: .35rem; }
 .recovery-panel summary { cursor: pointer; font-weight: 600; }
 dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; margin: 0; }

@@ -2,7 +2,7 @@
 import type { AdminSession } from '../admin/admin-auth.js';
 import { html, type SafeHtml } from './html.js';
 
-export type InspectorView = 'login' | 'list' | 'delivery' | 'dead-letters' | 'handlers' | 'error';
+export type InspectorView = 'login' | 'list' | 'delivery' | 'dead-letters' | 'handlers' | 'shops' | 'error';
 
 export interface PageOptions {
   /** The inspector's URL prefix (`/ui`). */
@@ -26,6 +26,7 @@ export function renderPage(options: PageOptions): string {
           <a href="${base}"${options.view === 'list' || options.view === 'delivery' ? html` aria-current="page"` : ''}>Deliveries</a>
           <a href="${base}/dead-letters"${options.view === 'dead-letters' ? html` aria-current="page"` : ''}>Dead letters</a>
           <a href="${base}/handlers"${options.view === 'handlers' ? html` aria-current="page"` : ''}>Handlers</a>
+          <a href="${base}/shops"${options.view === 'shops' ? html` aria-current="page"` : ''}>Shops</a>
         </nav>
         ${options.data?.stream ? html`<span class="live" role="status">connecting…</span>` : ''}
         ${

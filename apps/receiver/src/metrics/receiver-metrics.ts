@@ -240,7 +240,7 @@ export class ReceiverMetrics {
   }
 
   /**
-   * `srhooks_dead_letters{handler}` and `srhooks_jobs_waiting{handler}`, read from the store when
+   * `srhooks_dead_letters{handler}`, `srhooks_jobs_waiting{handler}` and `srhooks_jobs_running{handler}`, read from the store when
    * /metrics is scraped, so every instance on one database reports the same figures. A reading is kept
    * for `maxAgeMs` (scrapes of several instances, or several scrapers, cost one query per period); a
    * read that fails or takes over `timeoutMs` keeps the previous figures. Configured handlers are
@@ -300,6 +300,11 @@ export class ReceiverMetrics {
       'srhooks_jobs_waiting',
       'Jobs waiting per handler, in the store (all instances): runnable now or at their retry time',
       (row) => row.waiting,
+    );
+    gauge(
+      'srhooks_jobs_running',
+      'Jobs running per handler, in the store (all instances): leased by a worker now, also one whose worker died until its lease expires',
+      (row) => row.running,
     );
   }
 

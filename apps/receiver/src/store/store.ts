@@ -42,6 +42,7 @@ import type {
   LeaseRef,
   LeaseRenewal,
   ReplayResult,
+  ShopBacklog,
   VerificationUpdate,
 } from './types/job-types.js';
 import type {
@@ -230,6 +231,8 @@ export interface Store {
   countJobs(): Promise<JobCounts>;
   /** Per handler with any: waiting (pending) jobs and dead letters, in handler order (metrics gauges). */
   handlerBacklog(): Promise<HandlerBacklog[]>;
+  /** Per shop with any: waiting (pending) jobs and dead letters, in shop order (the inspector's shops page). */
+  shopBacklog(): Promise<ShopBacklog[]>;
   /**
    * Logout: the admin session id is refused by every instance on this store until `expiresAt` (when its
    * cookie would have expired anyway). Idempotent; expired revocations are cleaned up on the way.

@@ -15,7 +15,7 @@ import {
   RARE_SHOP,
 } from '../test-support/list-plan-fixture.js';
 import { dialect } from './pg-connection.js';
-import { PG_BACKLOG_SQL } from './pg-reads.js';
+import { PG_BACKLOG_SQL, PG_SHOP_BACKLOG_SQL } from './pg-reads.js';
 import { PgStore } from './pg-store.js';
 
 const schema = testSchemas('srhooks_plan')();
@@ -85,6 +85,18 @@ describe('PostgreSQL list query plans (large-store indexes, migration 11)', () =
     expect(detail).toMatch(/(using|Index Scan on) jobs_running/);
     expect(detail).toMatch(/(using|Index Scan on) jobs_dead/);
     expect(detail).not.toMatch(/Seq Scan on jobs/);
+  });
+
+  it("the shops page's per-shop backlog can read the waiting and dead jobs through their partial indexes, each event by its key", async () => {
+    // Scans priced out as above.
+    await client.query('SET enable_seqscan = off');
+    const detail = await plan({ sql: PG_SHOP_BACKLOG_SQL, values: [] }).finally(() =>
+      client.query('RESET enable_seqscan'),
+    );
+    expect(detail).toMatch(/(using|Index Scan on) jobs_pending/);
+    expect(detail).toMatch(/(using|Index Scan on) jobs_dead/);
+    expect(detail).toMatch(/using events_pkey on events e/);
+    expect(detail).not.toMatch(/Seq Scan on (jobs|events)/);
   });
 
   it("retention can find the duplicates of a chunk's events through their index, not by scanning every event", async () => {

@@ -33,6 +33,7 @@ import type {
   JobCounts,
   JobStatus,
   Page,
+  ShopBacklog,
 } from '../store.js';
 import { codec, dialect, type PgConnection } from './pg-connection.js';
 
@@ -193,6 +194,26 @@ export async function handlerBacklog(conn: PgConnection): Promise<HandlerBacklog
       running: Number(row.running),
       dead: Number(row.dead),
     }));
+  });
+}
+
+/**
+ * Waiting and dead jobs per shop (their event's): the jobs read through the partial indexes jobs_pending
+ * and jobs_dead, each joined to its event by primary key.
+ */
+export const PG_SHOP_BACKLOG_SQL = `SELECT e.shop AS shop, sum(b.waiting) AS waiting, sum(b.dead) AS dead FROM (
+    SELECT event_id, 1 AS waiting, 0 AS dead FROM jobs WHERE status = 'pending'
+    UNION ALL SELECT event_id, 0 AS waiting, 1 AS dead FROM jobs WHERE status = 'dead'
+  ) AS b JOIN events AS e ON e.id = b.event_id GROUP BY e.shop ORDER BY e.shop COLLATE "C"`;
+
+export async function shopBacklog(conn: PgConnection): Promise<ShopBacklog[]> {
+  return conn.run(async () => {
+    const rows = (await conn.db.query(PG_SHOP_BACKLOG_SQL)).rows as Array<{
+      shop: string;
+      waiting: string;
+      dead: string;
+    }>;
+    return rows.map((row) => ({ shop: row.shop, waiting: Number(row.waiting), dead: Number(row.dead) }));
   });
 }
 

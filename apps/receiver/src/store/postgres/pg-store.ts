@@ -35,6 +35,7 @@ import type {
   ReleaseJobOptions,
   ReplayResult,
   ReprocessOptions,
+  ShopBacklog,
   SpooledContent,
   SpooledDelivery,
   SpooledStoreResult,
@@ -421,6 +422,10 @@ export class PgStore implements Store {
 
   handlerBacklog(): Promise<HandlerBacklog[]> {
     return reads.handlerBacklog(this.#conn);
+  }
+
+  shopBacklog(): Promise<ShopBacklog[]> {
+    return reads.shopBacklog(this.#conn);
   }
 
   // --- jobs ----------------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ import type {
   ReleaseJobOptions,
   ReplayResult,
   ReprocessOptions,
+  ShopBacklog,
   SpooledDelivery,
   SpooledStoreResult,
   StoreChangeListener,
@@ -307,5 +308,9 @@ export class SqliteEngine {
 
   async handlerBacklog(): Promise<HandlerBacklog[]> {
     return reads.handlerBacklog(this.#conn);
+  }
+
+  async shopBacklog(): Promise<ShopBacklog[]> {
+    return reads.shopBacklog(this.#conn);
   }
 }

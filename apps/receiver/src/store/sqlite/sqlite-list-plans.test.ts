@@ -16,7 +16,7 @@ import {
   RARE_SHOP,
 } from '../test-support/list-plan-fixture.js';
 import { dialect } from './sqlite-connection.js';
-import { BACKLOG_SQL } from './sqlite-reads.js';
+import { BACKLOG_SQL, SHOP_BACKLOG_SQL } from './sqlite-reads.js';
 import { SqliteStore } from './sqlite-store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'srhooks-sqlite-plans-'));
@@ -108,6 +108,14 @@ describe('SQLite list query plans (large-store indexes, migration 9)', () => {
     expect(detail).toMatch(/USING INDEX jobs_running/);
     expect(detail).toMatch(/USING INDEX jobs_dead/);
     expect(detail).not.toMatch(/SCAN jobs$/m);
+  });
+
+  it("the shops page's per-shop backlog reads the pending and dead jobs through their partial indexes, each event by its key", () => {
+    const detail = plan({ sql: SHOP_BACKLOG_SQL, values: [] });
+    expect(detail).toMatch(/USING INDEX jobs_pending/);
+    expect(detail).toMatch(/USING INDEX jobs_dead/);
+    expect(detail).not.toMatch(/SCAN jobs$/m);
+    expect(detail).toMatch(/SEARCH e USING INDEX sqlite_autoindex_events_1 \(id=\?\)/);
   });
 
   it("retention finds the duplicates of a chunk's events through their index, not by scanning every event", () => {

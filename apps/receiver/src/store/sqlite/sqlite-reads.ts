@@ -31,6 +31,7 @@ import type {
   HandlerState,
   JobCounts,
   Page,
+  ShopBacklog,
 } from '../store.js';
 import { codec, dialect, type SqliteConnection } from './sqlite-connection.js';
 
@@ -181,6 +182,23 @@ export function handlerBacklog(db: SqliteConnection): HandlerBacklog[] {
       running: Number(row.running),
       dead: Number(row.dead),
     })),
+  );
+}
+
+/**
+ * Waiting and dead jobs per shop (their event's): the jobs read through the partial indexes jobs_pending
+ * and jobs_dead, each joined to its event by primary key.
+ */
+export const SHOP_BACKLOG_SQL = `SELECT e.shop AS shop, sum(b.waiting) AS waiting, sum(b.dead) AS dead FROM (
+    SELECT event_id, 1 AS waiting, 0 AS dead FROM jobs WHERE status = 'pending'
+    UNION ALL SELECT event_id, 0 AS waiting, 1 AS dead FROM jobs WHERE status = 'dead'
+  ) AS b JOIN events AS e ON e.id = b.event_id GROUP BY e.shop ORDER BY e.shop`;
+
+export function shopBacklog(db: SqliteConnection): ShopBacklog[] {
+  return db.read(() =>
+    (db.stmt(SHOP_BACKLOG_SQL).all() as Array<{ shop: string; waiting: number; dead: number }>).map(
+      (row) => ({ shop: row.shop, waiting: Number(row.waiting), dead: Number(row.dead) }),
+    ),
   );
 }
 

@@ -50,6 +50,7 @@ import type {
   ReleaseJobOptions,
   ReplayResult,
   ReprocessOptions,
+  ShopBacklog,
   SpooledContent,
   SpooledDelivery,
   SpooledStoreResult,
@@ -375,5 +376,9 @@ export class SqliteStore implements Store {
 
   handlerBacklog(): Promise<HandlerBacklog[]> {
     return this.#reader.handlerBacklog();
+  }
+
+  shopBacklog(): Promise<ShopBacklog[]> {
+    return this.#reader.shopBacklog();
   }
 }

@@ -150,3 +150,13 @@ export interface HandlerBacklog {
   running: number;
   dead: number;
 }
+
+/**
+ * One shop's open work: its jobs waiting (pending: runnable now or at their retry time, also those of
+ * disabled handlers and held events) and its dead letters, whatever the handler (the inspector's shops page).
+ */
+export interface ShopBacklog {
+  shop: string;
+  waiting: number;
+  dead: number;
+}

@@ -206,6 +206,42 @@ export function jobOutcomesContract({ open }: ContractStores): void {
       ]);
     });
 
+    it("reports each shop's waiting jobs and dead letters, whatever the handler", async () => {
+      const store = await open();
+      expect(await store.shopBacklog()).toEqual([]);
+      await store.ingest(delivery(), [orderEvent('1'), orderEvent('2')], ['erp', 'chat']);
+      await store.ingest(delivery({ shop: 'beta-shop' }), [orderEvent('3')], ['erp']);
+      // A shop whose jobs all succeeded is not listed.
+      await store.ingest(delivery({ shop: 'done-shop' }), [orderEvent('4')], ['erp']);
+      const claimed = await store.claimJobs({
+        workerId: 'w',
+        handlers: ['erp'],
+        limit: 10,
+        now: seconds(1),
+        leaseMs: 60_000,
+      });
+      expect(claimed).toHaveLength(4);
+      const byShop = async (shop: string) => {
+        const ids: string[] = [];
+        for (const job of claimed) {
+          if ((await store.getEvent(job.eventId))?.shop === shop) ids.push(job.id);
+        }
+        return ids;
+      };
+      // demo: one erp job dead, one still running (not waiting); beta-shop: dead; done-shop: succeeded.
+      const [demoDead] = await byShop('demo');
+      const [betaDead] = await byShop('beta-shop');
+      const [done] = await byShop('done-shop');
+      for (const id of [demoDead, betaDead]) {
+        await store.failJob(id ?? '', { attempt: 1, error: 'HTTP 400', deadLetter: true, now: seconds(2) });
+      }
+      await store.completeJob(done ?? '', { attempt: 1, now: seconds(2) });
+      expect(await store.shopBacklog()).toEqual([
+        { shop: 'beta-shop', waiting: 0, dead: 1 },
+        { shop: 'demo', waiting: 2, dead: 1 },
+      ]);
+    });
+
     it('records a job handed back because its event is held as `held`, not `released`', async () => {
       const store = await open();
       await store.ingest(delivery(), [orderEvent('1')], ['erp']);

@@ -1,0 +1,143 @@
+/**
+ * `POST /admin/api/shops/{shop}/uninstall` on the real PostgreSQL (a schema of its own per run, dropped
+ * afterwards), over real HTTP against the sandbox's app flow: the uninstall call that never arrived made
+ * good by an operator has its effects in the PostgreSQL store (the shop uninstalled in its app_shops row,
+ * its pending job a dead letter with the cancellation text, its URLs 404, recovery no longer serving it),
+ * a second call says already uninstalled, and a config-file shop and an unknown one are refused.
+ */
+import { signDeliveryPath } from '@srhooks/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CANCELLED_BY_UNINSTALL } from '../store/app-shops/app-shop-store.js';
+import { TEST_DATABASE_URL, testSchemas, withTestDatabase } from '../test-support/postgres-schema.js';
+import { TEST_SECRET } from '../test-support/test-receiver.js';
+import {
+  ADMIN_TOKEN,
+  APP_ID,
+  type AppModeFixture,
+  adminGet,
+  eventually,
+  freePort,
+  startAppModeFixture,
+} from './test-support/app-mode-fixture.js';
+
+const newSchema = testSchemas('rcv_mark_uninstalled');
+
+const markUninstalled = (baseUrl: string, shop: string) =>
+  fetch(`${baseUrl}/admin/api/shops/${shop}/uninstall`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+  });
+
+describe('marking an app shop uninstalled on PostgreSQL', () => {
+  const schema = newSchema();
+  let f: AppModeFixture;
+  beforeAll(async () => {
+    f = await startAppModeFixture({
+      shops: ['lost', 'kept'],
+      config: {
+        databaseUrl: TEST_DATABASE_URL,
+        databaseSchema: schema,
+        shops: [{ name: 'configured', handlers: ['audit'] }],
+      },
+    });
+  }, 30_000);
+  afterAll(async () => {
+    await f?.close();
+  });
+
+  const admin = (path: string) => adminGet(f.baseUrl, path);
+  const shop = async (name: string) =>
+    ((await admin('/shops')).items as Array<Record<string, unknown>>).find((s) => s.name === name);
+
+  it('has the effects of the real uninstall call in the PostgreSQL store', async () => {
+    expect(f.receiver.store.kind).toBe('postgres');
+    await f.sandbox.apps.install(APP_ID, 'lost');
+    await f.sandbox.apps.install(APP_ID, 'kept');
+
+    // A job that has not run yet: the handler is paused so it stays pending.
+    await f.receiver.store.disableHandler('audit', { reason: 'test: keep the job pending' });
+    const { order } = await f.sandbox.simulator.placeOrder('lost', { seed: 11 });
+    await f.sandbox.simulator.waitForIdle();
+    const waiting = await eventually(async () => {
+      const items = (await admin('/events?shop=lost&event=order_confirm')).items as Array<
+        Record<string, string>
+      >;
+      return items.find((e) => e.subjectId === String(order.innerId) && e.status === 'pending');
+    });
+
+    // The owner uninstalls while the UninstallUri cannot be reached: the receiver still has it installed.
+    f.registerApp({ uninstallUri: `http://127.0.0.1:${await freePort()}/app/uninstall` });
+    try {
+      expect((await f.sandbox.apps.uninstall(APP_ID, 'lost')).uninstall.status).toBeNull();
+    } finally {
+      f.registerApp({});
+    }
+    expect(await shop('lost')).toMatchObject({ status: 'installed' });
+
+    const response = await markUninstalled(f.baseUrl, 'lost');
+    const answer = await response.json();
+    expect(response.status, JSON.stringify(answer)).toBe(200);
+    expect(answer).toMatchObject({ ok: true, shop: 'lost', cancelledJobs: 1, alreadyUninstalled: false });
+
+    // Written to this run's schema.
+    const rows = await withTestDatabase(
+      async (client) =>
+        (
+          await client.query(`SELECT status, uninstalled_at FROM "${schema}".app_shops WHERE shop = $1`, [
+            'lost',
+          ])
+        ).rows,
+    );
+    expect(rows).toEqual([{ status: 'uninstalled', uninstalled_at: new Date(answer.uninstalledAt) }]);
+
+    const cancelled = (await admin(`/events/${waiting.id}`)).event;
+    expect(cancelled.status).toBe('dead');
+    expect(cancelled.jobs[0]).toMatchObject({ status: 'dead', lastError: CANCELLED_BY_UNINSTALL });
+
+    const late = await fetch(
+      `${f.baseUrl}${signDeliveryPath({ shop: 'lost', event: 'order_confirm' }, TEST_SECRET)}`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"orders":{"order":[{"innerId":"1"}]}}',
+      },
+    );
+    expect(late.status).toBe(404);
+    expect((await admin('/recovery')).shops).not.toContain('lost');
+    expect((await admin('/recovery')).shops).toContain('kept');
+
+    await f.receiver.store.enableHandler('audit');
+    const uninstalled = await eventually(async () => {
+      const items = (await admin('/events?shop=lost&event=app_uninstalled')).items as Array<
+        Record<string, string>
+      >;
+      return items[0]?.status === 'succeeded' ? items[0] : undefined;
+    });
+    expect((await admin(`/events/${uninstalled.id}`)).event.payload).toEqual({
+      shop: 'lost',
+      uninstalledAt: answer.uninstalledAt,
+      cancelledJobs: 1,
+      uninstalledBy: 'operator',
+    });
+  });
+
+  it('a second call says already uninstalled; a config-file shop and an unknown one are refused', async () => {
+    const before = await shop('lost');
+    const again = await markUninstalled(f.baseUrl, 'lost');
+    expect(again.status).toBe(200);
+    expect(await again.json()).toMatchObject({
+      shop: 'lost',
+      uninstalledAt: before?.uninstalledAt,
+      cancelledJobs: 0,
+      alreadyUninstalled: true,
+    });
+
+    const configured = await markUninstalled(f.baseUrl, 'configured');
+    expect(configured.status).toBe(409);
+    expect((await configured.json()).error.code).toBe('config_shop');
+    const unknown = await markUninstalled(f.baseUrl, 'nowhere');
+    expect(unknown.status).toBe(404);
+    expect((await unknown.json()).error.code).toBe('unknown_shop');
+    expect(await shop('kept')).toMatchObject({ status: 'installed' });
+  });
+});

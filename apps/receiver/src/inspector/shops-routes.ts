@@ -1,0 +1,163 @@
+/**
+ * The inspector's shops page (`GET /ui/shops`) and "Mark uninstalled" for an app shop whose uninstall call
+ * never reached the receiver: a confirmation page (`GET /ui/shops/:shop/uninstall`) whose form, with the
+ * session's CSRF token (checked by the admin guard) and the shop's name typed again, POSTs to
+ * `/ui/shops/:shop/uninstall`, which runs the admin API's operation (shop-uninstall-operation.ts).
+ * Refusals (app mode off, a config-file shop, a shop the app never had, one already uninstalled) are shown
+ * on the shops page with their status. Registered by inspector-routes.ts, whose page helper it shares.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AdminApiError, parseRequestPart } from '../admin/admin-errors.js';
+import { NoQuerySchema, ShopParamsSchema } from '../admin/admin-request-schemas.js';
+import { appShopToMark, markShopUninstalled } from '../admin/shop-uninstall-operation.js';
+import type { html } from './html.js';
+import { ShopUninstallFormSchema } from './inspector-forms.js';
+import { sessionOf } from './inspector-login-routes.js';
+import type { InspectorView } from './page-layout.js';
+import { type ShopOverview, shopOverview } from './shop-overview.js';
+import {
+  actionNotice,
+  confirmUninstallContent,
+  type ShopsNotice,
+  ShopsPageQuerySchema,
+  shopsContent,
+  uninstalledByText,
+} from './shops-page.js';
+
+export interface ShopsRoutesContext {
+  page(
+    reply: FastifyReply,
+    request: FastifyRequest,
+    view: InspectorView,
+    title: string,
+    content: ReturnType<typeof html>,
+  ): FastifyReply;
+}
+
+export function addShopsRoutes(app: FastifyInstance, context: ShopsRoutesContext): void {
+  const { page } = context;
+  const base = app.prefix;
+  const appMode = Boolean(app.config.app && app.appShops);
+
+  const overview = () =>
+    shopOverview({
+      config: app.config,
+      directory: app.shopDirectory,
+      store: app.store,
+      scheduledRecovery: app.recovery.scheduled,
+    });
+
+  async function shopsPage(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    notice: (shops: ShopOverview[]) => ShopsNotice | null,
+  ): Promise<FastifyReply> {
+    const shops = await overview();
+    return page(
+      reply,
+      request,
+      'shops',
+      'Shops',
+      shopsContent({ base, shops, appMode, notice: notice(shops) }),
+    );
+  }
+
+  /**
+   * The shop an operator may mark uninstalled now, with what the page shows of it; a refusal's page
+   * (sent, with the refusal's status) when it may not.
+   */
+  async function markable(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    shop: string,
+  ): Promise<{ shop: ShopOverview } | { refused: FastifyReply }> {
+    let refusal: { status: number; text: string } | null = null;
+    try {
+      await appShopToMark({ config: app.config, appShops: app.appShops }, shop);
+    } catch (error) {
+      if (!(error instanceof AdminApiError)) throw error;
+      refusal = { status: error.statusCode, text: error.message };
+    }
+    const shops = await overview();
+    const found = shops.find((entry) => entry.name === shop);
+    if (!refusal && found?.status === 'uninstalled') {
+      refusal = {
+        status: 409,
+        text: `${shop} is already uninstalled (${uninstalledByText(found)}); nothing to mark.`,
+      };
+    }
+    if (refusal || !found) {
+      reply.code(refusal?.status ?? 404);
+      const text = refusal?.text ?? `The app has no record of ${shop} any more.`;
+      const notice: ShopsNotice = { kind: 'error', text: `Not marked uninstalled: ${text}` };
+      return {
+        refused: page(reply, request, 'shops', 'Shops', shopsContent({ base, shops, appMode, notice })),
+      };
+    }
+    return { shop: found };
+  }
+
+  app.get('/shops', async (request, reply) => {
+    const query = parseRequestPart(ShopsPageQuerySchema, 'query', request.query);
+    return shopsPage(request, reply, (shops) => actionNotice(query, shops));
+  });
+
+  app.get('/shops/:shop/uninstall', async (request, reply) => {
+    const { shop } = parseRequestPart(ShopParamsSchema, 'params', request.params);
+    parseRequestPart(NoQuerySchema, 'query', request.query);
+    const checked = await markable(request, reply, shop);
+    if ('refused' in checked) return checked.refused;
+    return page(
+      reply,
+      request,
+      'shops',
+      `Mark ${shop} uninstalled`,
+      confirmUninstallContent({ base, session: sessionOf(request), shop: checked.shop, error: null }),
+    );
+  });
+
+  app.post('/shops/:shop/uninstall', async (request, reply) => {
+    const { shop } = parseRequestPart(ShopParamsSchema, 'params', request.params);
+    const form = parseRequestPart(ShopUninstallFormSchema, 'body', request.body);
+    const checked = await markable(request, reply, shop);
+    if ('refused' in checked) return checked.refused;
+    if ((form.confirm ?? '').trim() !== shop) {
+      reply.code(400);
+      return page(
+        reply,
+        request,
+        'shops',
+        `Mark ${shop} uninstalled`,
+        confirmUninstallContent({
+          base,
+          session: sessionOf(request),
+          shop: checked.shop,
+          error: `Not marked uninstalled: the name typed is not ${shop}. Type ${shop} exactly to confirm; nothing was changed.`,
+        }),
+      );
+    }
+    const answer = await markShopUninstalled(
+      {
+        config: app.config,
+        appShops: app.appShops,
+        directory: app.shopDirectory,
+        store: app.store,
+        handlers: app.handlers,
+      },
+      shop,
+      { remoteAddress: request.ip, userAgent: request.headers['user-agent'] },
+    );
+    request.log.info(
+      { shop, cancelledJobs: answer.cancelledJobs, deliveryId: answer.deliveryId },
+      answer.alreadyUninstalled
+        ? 'shop already uninstalled; left as it was'
+        : 'shop marked uninstalled by an operator from the inspector',
+    );
+    const back = new URLSearchParams({
+      done: answer.alreadyUninstalled ? 'already-uninstalled' : 'uninstalled',
+      shop,
+      cancelled: String(answer.cancelledJobs),
+    });
+    return reply.redirect(`${base}/shops?${back}`, 303);
+  });
+}
