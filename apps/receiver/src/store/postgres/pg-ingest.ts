@@ -6,11 +6,7 @@
  */
 import type { WebhookEvent } from '@srhooks/contracts';
 import type pg from 'pg';
-import {
-  type PaymentClaimWrite,
-  touchPaymentBinding,
-  writePaymentClaim,
-} from '../payment-claim.js';
+import { type PaymentClaimWrite, touchPaymentBinding, writePaymentClaim } from '../payment-claim.js';
 import { type PreparedEvent, prepareEvents, uniqueHandlers } from '../prepared-event.js';
 import { runPlan } from '../prune-plan.js';
 import { decodeDetailColumn, type Row } from '../row-mapping.js';
