@@ -49,6 +49,24 @@ describe('inspector: where a quarantined delivery failed to decode', () => {
     expect(revealed.text).toContain(`<dt>Value</dt><dd class="mono">${VALUE}</dd>`);
   });
 
+  it('shows nothing of part, field or value for a quarantine reason that has none', async () => {
+    const { deliveryId } = await fixture.receiver.app.store.quarantine(
+      {
+        shop: SHOP,
+        event: 'order_confirm',
+        receivedAt: new Date(),
+        remoteAddress: '127.0.0.1',
+        headers: {},
+        contentType: 'application/json',
+        rawBody: Buffer.from('{}'),
+      },
+      { code: 'unknown_shop', message: 'authentic payment notification not filed' },
+    );
+    const page = await fixture.get(`/ui/deliveries/${deliveryId}?reveal=1`);
+    expect(page.text).toContain('Could not be decoded: unknown_shop');
+    expect(page.text).not.toContain('decode-detail');
+  });
+
   it('says "not recorded" for a delivery quarantined before; a re-process that still fails records it', async () => {
     const deliveryId = await quarantineBadField();
     const db = new Database(fixture.receiver.config.db);

@@ -184,13 +184,15 @@ export function eventSection(event: EventDetail, context: DetailContext): SafeHt
 
 /**
  * Where the delivery failed to decode: the part and the field's path plainly, the value found (from the
- * body: personal data) only when revealed. A delivery quarantined before they were recorded says so.
+ * body: personal data) only when revealed. A delivery quarantined before they were recorded says so;
+ * a quarantine reason with none (a payment notification's `unknown_shop`) shows nothing here.
  */
 function decodeFailureDetail(failure: StoredDecodeFailure, reveal: boolean): SafeHtml {
   const { detail } = failure;
   if (detail === null) {
     return html`<dl class="meta decode-detail"><dt>Part, field, value</dt><dd class="muted">${DECODE_DETAIL_NOT_RECORDED}</dd></dl>`;
   }
+  if (Object.keys(detail).length === 0) return html``;
   return html`<dl class="meta decode-detail">
     <dt>Part</dt><dd class="mono">${detail.part ?? '—'}</dd>
     ${detail.path === undefined ? '' : html`<dt>Field</dt><dd class="mono">${detail.path}</dd>`}

@@ -32,6 +32,7 @@ export interface ShowDeliveryResult {
  */
 function decodeDetailRows(detail: NonNullable<DeliveryView['decodeError']>['detail'], revealed: boolean) {
   if (detail === null) return [['part, field, value', DECODE_DETAIL_NOT_RECORDED]] as [string, string][];
+  if (Object.keys(detail).length === 0) return []; // a quarantine reason with none (`unknown_shop`)
   const rows: [string, string][] = [['part', detail.part ?? '-']];
   if (detail.path !== undefined) rows.push(['field', detail.path]);
   if ('value' in detail) {
