@@ -32,6 +32,13 @@ export function decodeDetailColumn(failure: DecodeFailure | null): string | null
   return failure === null ? null : JSON.stringify(failure.detail ?? {});
 }
 
+/** The column after a re-process stored the delivery: part and path kept, the value dropped. */
+export function detailWithoutValue(detail: DecodeFailureDetail | null): string | null {
+  if (detail === null) return null;
+  const { value: _value, ...kept } = detail;
+  return JSON.stringify(kept);
+}
+
 export interface RowCodec {
   date(value: unknown): Date;
   json(value: unknown): unknown;

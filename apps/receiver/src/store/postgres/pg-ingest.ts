@@ -9,10 +9,11 @@ import type pg from 'pg';
 import { type PaymentClaimWrite, touchPaymentBinding, writePaymentClaim } from '../payment-claim.js';
 import { type PreparedEvent, prepareEvents, uniqueHandlers } from '../prepared-event.js';
 import { runPlan } from '../prune-plan.js';
-import { decodeDetailColumn, type Row } from '../row-mapping.js';
+import { decodeDetailColumn, detailWithoutValue, type Row } from '../row-mapping.js';
 import { newId } from '../sortable-id.js';
 import type {
   DecodeFailure,
+  DecodeFailureDetail,
   IngestedEvent,
   IngestOptions,
   IngestResult,
@@ -402,11 +403,17 @@ export class PgIngest {
     const now = at(options.now);
     return this.#conn.transaction(async ({ client, changes }) => {
       const found = await client.query(
-        'SELECT shop, event, status, received_at FROM deliveries WHERE id = $1 FOR UPDATE',
+        'SELECT shop, event, status, received_at, decode_error_detail FROM deliveries WHERE id = $1 FOR UPDATE',
         [deliveryId],
       );
       const delivery = found.rows[0] as
-        | { shop: string; event: WebhookEvent; status: string; received_at: Date }
+        | {
+            shop: string;
+            event: WebhookEvent;
+            status: string;
+            received_at: Date;
+            decode_error_detail: DecodeFailureDetail | null;
+          }
         | undefined;
       if (delivery === undefined) throw new StoreNotFoundError('delivery', deliveryId);
       if (delivery.status !== 'quarantined') {
@@ -430,11 +437,12 @@ export class PgIngest {
         prepared,
         jobHandlers,
       });
-      // The failure stays as the record of why it was quarantined, without the value (a copy from the body).
+      // The failure stays as the record of why it was quarantined, without the value (a copy from the
+      // body). Dropped here, not by SQL: jsonb (its `-`) refuses the \u0000 a json value may hold.
       await client.query(
         `UPDATE deliveries SET status = 'reprocessed', reprocessed_at = $2, shop = $3, event = $4,
-           decode_error_detail = (decode_error_detail::jsonb - 'value')::json WHERE id = $1`,
-        [deliveryId, now, shop, event],
+           decode_error_detail = $5 WHERE id = $1`,
+        [deliveryId, now, shop, event, detailWithoutValue(delivery.decode_error_detail)],
       );
       changes.push({ kind: 'delivery', deliveryId, shop, event, status: 'reprocessed' });
       const stored = toIngested(

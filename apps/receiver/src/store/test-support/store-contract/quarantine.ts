@@ -105,6 +105,24 @@ export function quarantineContract({ open }: ContractStores): void {
       await expect(store.recordDecodeFailure('dlv_missing', now)).rejects.toBeInstanceOf(StoreNotFoundError);
     });
 
+    it('keeps a value with control characters and lone surrogates as found, and re-processes such a delivery', async () => {
+      const store = await open();
+      const value = 'Kov\u0000ács \ud800 Éva';
+      const { deliveryId } = await store.quarantine(delivery(), {
+        code: 'invalid_field',
+        message: 'Field orders.order[0].email is invalid.',
+        detail: { part: 'field', path: 'orders.order[0].email', value },
+      });
+      const stored = (await store.getDelivery(deliveryId))?.decodeError?.detail?.value as string;
+      // PostgreSQL text cannot hold U+0000: the store's text columns turn it into U+FFFD; JSON keeps it.
+      expect([value, value.replace('\u0000', '\uFFFD')]).toContain(stored);
+      await store.reprocessQuarantined(deliveryId, [orderEvent('79')], []);
+      expect((await store.getDelivery(deliveryId))?.decodeError?.detail).toEqual({
+        part: 'field',
+        path: 'orders.order[0].email',
+      });
+    });
+
     it("re-processes a quarantined delivery under another shop and event (fileAs), with that shop's dedupe", async () => {
       const store = await open();
       const payload = { id: 5, status: 'paid', time: 1_700_000_000 };
