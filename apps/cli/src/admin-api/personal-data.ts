@@ -1,6 +1,7 @@
 // The receiver's own masks (the inspector's), from its light export: nothing else of the receiver loads.
 import {
   maskDecodeMessage,
+  maskDecodeValue,
   maskEmail,
   maskHandlerError,
   maskName,
@@ -17,11 +18,15 @@ import type {
 /**
  * The one place the CLI masks personal data. The admin API answers whole (it is the unmasked view);
  * every command that prints its answers masks them here, human output and `--json` alike, until
- * `--reveal`: customer names as initials, a decode error's quoted sender values as `[hidden]`,
+ * `--reveal`: customer names as initials, a decode error's quoted sender values as `[hidden]` and the
+ * value it failed on hidden whole,
  * handler error texts (a forward target's answer body) and events' verification details hidden whole,
  * and a delivery's raw body and events' payloads left out. A command calls {@link shown} once on
  * what it prints, so nothing is masked twice or in two ways.
  */
+
+/** How a view shows a decode failure's value revealed, and what it says of one quarantined before it was recorded. */
+export { DECODE_DETAIL_NOT_RECORDED, decodeValueText } from '@srhooks/receiver/personal-data-mask';
 
 /** How a masked value says it can be shown. */
 const REVEAL = 'pass --reveal';
@@ -45,13 +50,25 @@ export function maskedNote(what: string): string {
 
 // --- the parts -------------------------------------------------------------------------------
 
-function maskDecodeError<T extends { decodeError: { code: string; message: string } | null }>(value: T): T {
-  return value.decodeError
-    ? {
-        ...value,
-        decodeError: { ...value.decodeError, message: maskDecodeMessage(value.decodeError.message) },
-      }
-    : value;
+/** A decode failure's detail: part and path as they are, the value found (from the body) hidden whole. */
+type DecodeDetailJson = { part?: string; path?: string; value?: unknown } | null;
+
+function maskDecodeError<
+  T extends { decodeError: { code: string; message: string; detail: DecodeDetailJson } | null },
+>(value: T): T {
+  if (!value.decodeError) return value;
+  const { detail } = value.decodeError;
+  return {
+    ...value,
+    decodeError: {
+      ...value.decodeError,
+      message: maskDecodeMessage(value.decodeError.message),
+      detail:
+        detail === null || !('value' in detail)
+          ? detail
+          : { ...detail, value: maskDecodeValue(detail.value, REVEAL) },
+    },
+  };
 }
 
 function maskCustomer<T extends { customerName: string | null }>(event: T): T {

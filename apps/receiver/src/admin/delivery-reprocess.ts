@@ -19,9 +19,17 @@ import {
 } from '../app-mode/payment-filing.js';
 import type { HandlerRegistry } from '../handlers/handler-registry.js';
 import { eventsFromDelivery } from '../ingest/events-from-delivery.js';
+import { decodeFailureOf } from '../ingest/quarantine-reason.js';
 import { withStoreTimeout } from '../ingest/store-call.js';
 import type { AppShopStore } from '../store/app-shops/app-shop-store.js';
-import type { DeliveryDetail, IngestResult, NewEvent, PaymentClaimWrite, Store } from '../store/store.js';
+import type {
+  DecodeFailure,
+  DeliveryDetail,
+  IngestResult,
+  NewEvent,
+  PaymentClaimWrite,
+  Store,
+} from '../store/store.js';
 import { StoreConflictError } from '../store/store.js';
 import { AdminApiError, notQuarantined } from './admin-errors.js';
 import type { AdminOperationsOptions } from './admin-operations.js';
@@ -78,6 +86,7 @@ export class DeliveryReprocess {
       events = eventsFromDelivery(delivery.shop, decoded);
     } catch (error) {
       if (!(error instanceof DeliveryDecodeError)) throw error;
+      await this.#recordFailure(id, decodeFailureOf(error));
       throw new AdminApiError(
         422,
         'still_undecodable',
@@ -168,6 +177,23 @@ export class DeliveryReprocess {
       { shop, event: decoded.event },
       claim,
     );
+  }
+
+  /**
+   * Today's decoder's failure replaces the stored one (the page, the admin API and `deliveries show` say
+   * why it does not decode now, e.g. a field once the body limit was raised). A concurrent re-process
+   * that stored it meanwhile leaves nothing to record.
+   */
+  async #recordFailure(id: string, failure: DecodeFailure): Promise<void> {
+    try {
+      await withStoreTimeout(
+        'record decode failure',
+        this.#store.recordDecodeFailure(id, failure),
+        this.#config.storeTimeoutMs,
+      );
+    } catch (error) {
+      if (!(error instanceof StoreConflictError)) throw error;
+    }
   }
 
   async #reprocessStored(

@@ -4,24 +4,64 @@
  * from the spool (spool/spooled-content.ts).
  */
 import { DeliveryDecodeError } from '@srhooks/contracts';
+import { maskDecodeMessage } from '../inspector/personal-data-mask.js';
 import type { DecodeFailure } from '../store/store.js';
 
-/** How a quarantined delivery is stored and answered: the failure, and the details of the 400. */
+/**
+ * How a quarantined delivery is stored and answered: the failure (stored whole, with the value found),
+ * and the 400's error details, which never carry the value.
+ */
 export interface Quarantined {
   failure: DecodeFailure;
-  details: { part?: string; path?: string; value?: unknown };
+  answer: QuarantineAnswer;
+}
+
+/**
+ * What the 400 tells the sender: the code, the message with what the sender sent `[hidden]` (as a masked
+ * view shows it: personal-data-mask.ts `maskDecodeMessage`), and which part and field failed. Never the
+ * value: the answer may be logged by the sender or a proxy, and the operator reads it in the inspector.
+ */
+export interface QuarantineAnswer {
+  code: string;
+  message: string;
+  part?: string;
+  path?: string;
+}
+
+function quarantined(failure: DecodeFailure): Quarantined {
+  const { part, path } = failure.detail ?? {};
+  return {
+    failure,
+    answer: {
+      code: failure.code,
+      message: maskDecodeMessage(failure.message),
+      ...(part === undefined ? {} : { part }),
+      ...(path === undefined ? {} : { path }),
+    },
+  };
 }
 
 /** An authentic delivery over SRHOOKS_BODY_LIMIT (within the hard limit): stored raw, not decoded. */
 export function tooLargeReason(bytes: number, bodyLimit: number): Quarantined {
+  return quarantined({
+    code: 'too_large',
+    message:
+      `The body is ${bytes} bytes, over the receiver's body limit of ${bodyLimit} bytes: stored raw, not decoded. ` +
+      'Raise SRHOOKS_BODY_LIMIT (or "bodyLimit") and re-process it.',
+    detail: { part: 'body' },
+  });
+}
+
+/** A DeliveryDecodeError → the failure stored with the delivery (its part, path and value as it has them). */
+export function decodeFailureOf(error: DeliveryDecodeError): DecodeFailure {
   return {
-    failure: {
-      code: 'too_large',
-      message:
-        `The body is ${bytes} bytes, over the receiver's body limit of ${bodyLimit} bytes: stored raw, not decoded. ` +
-        'Raise SRHOOKS_BODY_LIMIT (or "bodyLimit") and re-process it.',
+    code: error.code,
+    message: error.message,
+    detail: {
+      part: error.part,
+      ...(error.path === undefined ? {} : { path: error.path }),
+      ...(error.value === undefined ? {} : { value: error.value }),
     },
-    details: { part: 'body' },
   };
 }
 
@@ -30,22 +70,11 @@ export function tooLargeReason(bytes: number, bodyLimit: number): Quarantined {
  * not a DeliveryDecodeError (a decoder bug: the caller logs it).
  */
 export function undecodableReason(error: unknown, unexpected: (error: unknown) => void): Quarantined {
-  if (error instanceof DeliveryDecodeError) {
-    return {
-      failure: { code: error.code, message: error.message },
-      details: {
-        part: error.part,
-        ...(error.path === undefined ? {} : { path: error.path }),
-        ...(error.value === undefined ? {} : { value: error.value }),
-      },
-    };
-  }
+  if (error instanceof DeliveryDecodeError) return quarantined(decodeFailureOf(error));
   unexpected(error);
-  return {
-    failure: {
-      code: 'decode_failed',
-      message: `The delivery could not be decoded (${(error as Error).message}).`,
-    },
-    details: {},
-  };
+  return quarantined({
+    code: 'decode_failed',
+    message: `The delivery could not be decoded (${(error as Error).message}).`,
+    detail: {},
+  });
 }

@@ -5,12 +5,24 @@
  * fragments, which the script swaps in when a job changes.
  */
 import type { AdminSession } from '../admin/admin-auth.js';
-import type { DeliveryDetail, EventDetail, HandlerDisabledBy, JobDetail } from '../store/store.js';
+import type {
+  DeliveryDetail,
+  EventDetail,
+  HandlerDisabledBy,
+  JobDetail,
+  StoredDecodeFailure,
+} from '../store/store.js';
 import { statusBadge } from './delivery-list-page.js';
 import { formatBytes, formatTime } from './display-format.js';
 import { html, type SafeHtml } from './html.js';
 import { payloadCard } from './order-card.js';
-import { maskDecodeMessage, maskHandlerError } from './personal-data-mask.js';
+import {
+  DECODE_DETAIL_NOT_RECORDED,
+  decodeValueText,
+  maskDecodeMessage,
+  maskDecodeValue,
+  maskHandlerError,
+} from './personal-data-mask.js';
 import { sourceBadge } from './recovery-panel.js';
 
 export interface DetailContext {
@@ -170,6 +182,30 @@ export function eventSection(event: EventDetail, context: DetailContext): SafeHt
 </section>`;
 }
 
+/**
+ * Where the delivery failed to decode: the part and the field's path plainly, the value found (from the
+ * body: personal data) only when revealed. A delivery quarantined before they were recorded says so;
+ * a quarantine reason with none (a payment notification's `unknown_shop`) shows nothing here.
+ */
+function decodeFailureDetail(failure: StoredDecodeFailure, reveal: boolean): SafeHtml {
+  const { detail } = failure;
+  if (detail === null) {
+    return html`<dl class="meta decode-detail"><dt>Part, field, value</dt><dd class="muted">${DECODE_DETAIL_NOT_RECORDED}</dd></dl>`;
+  }
+  if (Object.keys(detail).length === 0) return html``;
+  return html`<dl class="meta decode-detail">
+    <dt>Part</dt><dd class="mono">${detail.part ?? '—'}</dd>
+    ${detail.path === undefined ? '' : html`<dt>Field</dt><dd class="mono">${detail.path}</dd>`}
+    ${
+      !('value' in detail)
+        ? ''
+        : reveal
+          ? html`<dt>Value</dt><dd class="mono">${decodeValueText(detail.value)}</dd>`
+          : html`<dt>Value</dt><dd class="muted">${maskDecodeValue(detail.value)}</dd>`
+    }
+  </dl>`;
+}
+
 export interface DeliveryPageInput {
   delivery: DeliveryDetail;
   events: EventDetail[];
@@ -200,7 +236,7 @@ ${input.notice ? html`<p class="notice ok" role="status">${NOTICES[input.notice]
   </dl>
   ${
     delivery.decodeError
-      ? html`<div class="notice error"><strong>Could not be decoded: ${delivery.decodeError.code}</strong><br>${context.reveal ? delivery.decodeError.message : maskDecodeMessage(delivery.decodeError.message)}</div>`
+      ? html`<div class="notice error"><strong>Could not be decoded: ${delivery.decodeError.code}</strong><br>${context.reveal ? delivery.decodeError.message : maskDecodeMessage(delivery.decodeError.message)}${decodeFailureDetail(delivery.decodeError, context.reveal)}</div>`
       : ''
   }
   <div class="actions">

@@ -43,6 +43,7 @@ h3 { font-size: .95rem; margin: .8rem 0 .4rem; color: var(--muted); text-transfo
 .notice { padding: .6rem .9rem; border-radius: 6px; margin-bottom: 1rem; border: 1px solid var(--line); background: var(--panel); }
 .notice.error { border-color: var(--bad); color: var(--bad); }
 .notice.ok { border-color: var(--ok); }
+.notice dl.decode-detail { margin-top: .5rem; }
 .banner[hidden] { display: none; }
 .muted { color: var(--muted); }
 .mono { overflow-wrap: anywhere; }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CANCELLED_BY_UNINSTALL } from '../store/app-shops/app-shop-store.js';
-import { maskHandlerError } from './personal-data-mask.js';
+import { decodeValueText, maskDecodeValue, maskHandlerError } from './personal-data-mask.js';
 
 describe('maskHandlerError', () => {
   it('hides a handler error whole, saying how long it is and how to show it', () => {
@@ -18,5 +18,19 @@ describe('maskHandlerError', () => {
     );
     // Only that exact text: a target's answer quoting it is still hidden.
     expect(maskHandlerError(`${CANCELLED_BY_UNINSTALL} by Kovács Éva`)).toMatch(/^error hidden/);
+  });
+});
+
+describe('maskDecodeValue', () => {
+  it('hides the value a delivery failed to decode on whole, whatever its type, saying how long it is', () => {
+    expect(maskDecodeValue('Kovács Éva')).toBe('value hidden (10 characters; Show personal data to read it)');
+    expect(maskDecodeValue(36705551234, 'pass --reveal')).toBe(
+      'value hidden (11 characters; pass --reveal to read it)',
+    );
+    expect(maskDecodeValue(['payload', 'x'])).toBe(
+      'value hidden (15 characters; Show personal data to read it)',
+    );
+    expect(decodeValueText(['payload', 'x'])).toBe('["payload","x"]');
+    expect(decodeValueText('Kovács Éva')).toBe('Kovács Éva');
   });
 });

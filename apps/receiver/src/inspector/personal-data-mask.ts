@@ -86,3 +86,19 @@ export function maskDecodeMessage(message: string): string {
     .replace(SINGLE_QUOTED, '[hidden]')
     .replace(GOT_NUMBER, '(got [hidden])');
 }
+
+/**
+ * The value a delivery failed to decode on (a quarantined delivery's `decodeError.detail.value`): what
+ * the sender sent, in any form, so hidden whole like free text; its length is that of its JSON text.
+ */
+export function maskDecodeValue(value: unknown, reveal = 'Show personal data'): string {
+  return `value hidden (${Array.from(decodeValueText(value)).length} characters; ${reveal} to read it)`;
+}
+
+/** A decode failure's value as a view shows it revealed: a string as it is, anything else as JSON. */
+export function decodeValueText(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** What a view says of a delivery quarantined before the receiver recorded part, path and value. */
+export const DECODE_DETAIL_NOT_RECORDED = 'not recorded (quarantined before this version)';

@@ -9,6 +9,8 @@ import type {
   AttemptOutcome,
   AttemptRecord,
   ClaimedJob,
+  DecodeFailure,
+  DecodeFailureDetail,
   DeliveryStatus,
   DeliverySummary,
   EventRecord,
@@ -21,6 +23,22 @@ import type {
 
 export type Row = Record<string, unknown>;
 
+/**
+ * `deliveries.decode_error_detail` as written, JSON text (both engines): a quarantined delivery's part,
+ * path and value (`{}` when its failure has none); null for a stored delivery. A quarantined delivery
+ * with null there was quarantined before the column existed (read as `detail: null`, "not recorded").
+ */
+export function decodeDetailColumn(failure: DecodeFailure | null): string | null {
+  return failure === null ? null : JSON.stringify(failure.detail ?? {});
+}
+
+/** The column after a re-process stored the delivery: part and path kept, the value dropped. */
+export function detailWithoutValue(detail: DecodeFailureDetail | null): string | null {
+  if (detail === null) return null;
+  const { value: _value, ...kept } = detail;
+  return JSON.stringify(kept);
+}
+
 export interface RowCodec {
   date(value: unknown): Date;
   json(value: unknown): unknown;
@@ -31,7 +49,7 @@ export const EVENT_SUMMARY_COLUMNS =
   'e.id, e.delivery_id, e.shop, e.event, e.received_at, e.dedupe_key, e.subject_id, e.duplicate_of, e.order_number, e.customer_name, e.gross_total, e.currency, e.status, e.verification, e.held, e.source';
 export const EVENT_RECORD_COLUMNS = `${EVENT_SUMMARY_COLUMNS}, e.payload, e.verification_detail`;
 export const DELIVERY_SUMMARY_COLUMNS =
-  'd.id, d.received_at, d.shop, d.event, d.remote_address, d.content_type, d.status, d.decode_error_code, d.decode_error_message, d.reprocessed_at, d.source';
+  'd.id, d.received_at, d.shop, d.event, d.remote_address, d.content_type, d.status, d.decode_error_code, d.decode_error_message, d.decode_error_detail, d.reprocessed_at, d.source';
 export const JOB_COLUMNS =
   'j.id, j.event_id, j.handler, j.status, j.attempts, j.failures, j.run_at, j.lease_owner, j.lease_expires_at, j.last_error, j.last_status_code, j.created_at, j.updated_at, j.finished_at';
 export const ATTEMPT_COLUMNS =
@@ -97,7 +115,17 @@ export function toDeliveryBase(row: Row, codec: RowCodec): Omit<DeliverySummary,
     remoteAddress: str(row.remote_address),
     contentType: str(row.content_type),
     status: str(row.status) as DeliveryStatus,
-    decodeError: code === null ? null : { code, message: str(row.decode_error_message) },
+    decodeError:
+      code === null
+        ? null
+        : {
+            code,
+            message: str(row.decode_error_message),
+            detail:
+              row.decode_error_detail === null || row.decode_error_detail === undefined
+                ? null
+                : (codec.json(row.decode_error_detail) as DecodeFailureDetail),
+          },
     reprocessedAt: optionalDate(codec, row.reprocessed_at),
     source: toSource(row.source),
   };

@@ -213,6 +213,11 @@ export interface Store {
     handlers: string[],
     options?: ReprocessOptions,
   ): Promise<IngestResult>;
+  /**
+   * A re-process that still does not decode: the quarantined delivery's failure (code, message, part,
+   * path, value) becomes today's decoder's. StoreNotFoundError / StoreConflictError (not quarantined).
+   */
+  recordDecodeFailure(deliveryId: string, failure: DecodeFailure): Promise<void>;
   /** Records the `verify` result; a mismatched event is held (its jobs are not claimed) unless hold: false. */
   setEventVerification(eventId: string, update: VerificationUpdate): Promise<void>;
   /**

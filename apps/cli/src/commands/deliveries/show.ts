@@ -2,7 +2,14 @@ import { type AdminTargetOptions, openAdminApi } from '../../admin-api/admin-api
 import { formatOrder, formatTime, formatTotal, paintStatus } from '../../admin-api/admin-format.js';
 import { checkDeliveryId } from '../../admin-api/admin-input.js';
 import type { DeliveryDetailJson } from '../../admin-api/admin-types.js';
-import { type DeliveryView, maskDeliveryDetail, maskedNote, shown } from '../../admin-api/personal-data.js';
+import {
+  DECODE_DETAIL_NOT_RECORDED,
+  type DeliveryView,
+  decodeValueText,
+  maskDeliveryDetail,
+  maskedNote,
+  shown,
+} from '../../admin-api/personal-data.js';
 import { defineCommand } from '../../command.js';
 import { renderFields, renderTable } from '../../output/index.js';
 
@@ -17,6 +24,21 @@ export interface ShowDeliveryResult {
   /** False: masked (`rawBody` only `{bytes}`, no event payloads; `--reveal` shows them). */
   revealed: boolean;
   delivery: DeliveryView;
+}
+
+/**
+ * Where it failed to decode: part and field as they are; the value as the API answered it when revealed
+ * (a string as it is, anything else as JSON), else the mask's `value hidden (…)` text.
+ */
+function decodeDetailRows(detail: NonNullable<DeliveryView['decodeError']>['detail'], revealed: boolean) {
+  if (detail === null) return [['part, field, value', DECODE_DETAIL_NOT_RECORDED]] as [string, string][];
+  if (Object.keys(detail).length === 0) return []; // a quarantine reason with none (`unknown_shop`)
+  const rows: [string, string][] = [['part', detail.part ?? '-']];
+  if (detail.path !== undefined) rows.push(['field', detail.path]);
+  if ('value' in detail) {
+    rows.push(['value', revealed ? decodeValueText(detail.value) : String(detail.value)]);
+  }
+  return rows;
 }
 
 /** One delivery as received, with why it is quarantined and its events (`GET /admin/api/deliveries/:id`). */
@@ -47,6 +69,7 @@ export const showDeliveryCommand = defineCommand<ShowDeliveryOptions, ShowDelive
     ];
     if (delivery.decodeError) {
       rows.push(['decode error', `${style.red(delivery.decodeError.code)}: ${delivery.decodeError.message}`]);
+      rows.push(...decodeDetailRows(delivery.decodeError.detail, result.revealed));
     }
     const lines = [renderFields(rows, style), ''];
     if (delivery.events.length > 0) {

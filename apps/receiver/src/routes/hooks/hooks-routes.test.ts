@@ -5,6 +5,7 @@
  */
 import { deliveryToken, encodeDelivery, sampleOrder, signDeliveryPath } from '@srhooks/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { maskDecodeMessage } from '../../inspector/personal-data-mask.js';
 import { deliveryBody, deliveryRequest } from '../../test-support/delivery-fixtures.js';
 import { sendRaw } from '../../test-support/raw-http.js';
 import {
@@ -290,9 +291,15 @@ describe('POST /hooks: authentic but undecodable bodies are quarantined', () => 
       expect(json.error?.message.length).toBeGreaterThan(10);
       expect(json.deliveryId).toEqual(expect.any(String));
 
+      expect(json.error).not.toHaveProperty('value');
+
       const stored = await receiver.app.store.getDelivery(json.deliveryId);
       expect(stored?.status).toBe('quarantined');
-      expect(stored?.decodeError).toEqual({ code: testCase.code, message: json.error?.message });
+      expect(stored?.decodeError?.code).toBe(testCase.code);
+      // The answer's message is the stored one with what the sender sent [hidden].
+      expect(json.error?.message).toBe(maskDecodeMessage(stored?.decodeError?.message ?? ''));
+      expect(stored?.decodeError?.detail?.part).toBe(json.error?.part);
+      expect(stored?.decodeError?.detail?.path).toBe(json.error?.path);
       expect(stored?.rawBody.equals(testCase.body)).toBe(true);
       expect(stored?.contentType).toBe(testCase.contentType ?? '');
       expect(stored?.events).toEqual([]);
@@ -313,5 +320,36 @@ describe('POST /hooks: authentic but undecodable bodies are quarantined', () => 
     expect(status).toBe(400);
     expect(json.error?.code).toBe('invalid_field');
     expect(json.error?.path).toBe('orders.order[0].orderProducts.orderProduct[0].quantity');
+  });
+
+  it("answers a bad field's part and path but never the value the sender sent; stores the value with the delivery", async () => {
+    // A value from the sender in a field where it does not belong (here: a name and address as a quantity).
+    const order = {
+      ...sampleOrder('personal-field'),
+      orderProducts: { orderProduct: [{ innerId: '1', quantity: 'Kovács Éva, 1051 Budapest' }] },
+    };
+    const encoded = encodeDelivery('order_confirm', { orders: { order: [order] } } as never, {
+      format: 'json',
+    });
+    const { status, json } = await post(receiver, receiver.path('demo', 'order_confirm'), encoded.body, {
+      'content-type': encoded.contentType,
+    });
+    expect(status).toBe(400);
+    expect(json.error).toMatchObject({
+      code: 'invalid_field',
+      part: 'field',
+      path: 'orders.order[0].orderProducts.orderProduct[0].quantity',
+    });
+    expect(json.error).not.toHaveProperty('value');
+    expect(json.error?.message).toContain('(got [hidden])');
+    expect(JSON.stringify(json)).not.toContain('Kovács');
+
+    const stored = await receiver.app.store.getDelivery(json.deliveryId);
+    expect(stored?.decodeError?.detail).toEqual({
+      part: 'field',
+      path: 'orders.order[0].orderProducts.orderProduct[0].quantity',
+      value: 'Kovács Éva, 1051 Budapest',
+    });
+    expect(stored?.decodeError?.message).toContain('Kovács Éva, 1051 Budapest');
   });
 });

@@ -7,7 +7,8 @@
  *    codec, not fastify, decides what is acceptable, so an authentic delivery with a strange
  *    Content-Type is quarantined instead of bounced.
  * 3. Decoded → one event per order/subscriber → `store.ingest` (events + outbox jobs) → 200
- *    only after the commit. Undecodable → `store.quarantine` → 400 with the decode error.
+ *    only after the commit. Undecodable → `store.quarantine` (part, path and value stored) → 400 with
+ *    the decode error's code, part and path, its message with the sender's value `[hidden]`.
  *    Store failure or timeout → 503; nothing is ever acknowledged that is not stored — or, with the
  *    delivery spool on (SRHOOKS_SPOOL_DIR) and the store unavailable, durably spooled (spool/).
  */
@@ -146,8 +147,9 @@ export const hooksRoutes: FastifyPluginAsync = async (app) => {
     request: FastifyRequest,
     reply: FastifyReply,
     delivery: SpooledDelivery,
-    { failure, details }: Quarantined,
+    { failure, answer }: Quarantined,
   ): Promise<FastifyReply> {
+    const { code, message, ...details } = answer;
     let deliveryId: string;
     try {
       ({ deliveryId } = await withStoreTimeout(
@@ -157,11 +159,7 @@ export const hooksRoutes: FastifyPluginAsync = async (app) => {
       ));
     } catch (storeError) {
       return notStored(request, reply, delivery, 'quarantine', storeError, () =>
-        reply
-          .code(400)
-          .send(
-            errorBody(failure.code, failure.message, details, { deliveryId: delivery.id, spooled: true }),
-          ),
+        reply.code(400).send(errorBody(code, message, details, { deliveryId: delivery.id, spooled: true })),
       );
     }
     metrics.quarantined.inc({ shop: delivery.shop, event: delivery.event, code: failure.code });
@@ -173,7 +171,7 @@ export const hooksRoutes: FastifyPluginAsync = async (app) => {
       outcome: 'quarantined',
       decodeError: { code: failure.code, part: details.part, path: details.path },
     };
-    return reply.code(400).send(errorBody(failure.code, failure.message, details, { deliveryId }));
+    return reply.code(400).send(errorBody(code, message, details, { deliveryId }));
   }
 
   /**

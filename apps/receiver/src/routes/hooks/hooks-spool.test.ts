@@ -9,6 +9,7 @@
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { encodeDelivery, sampleOrder } from '@srhooks/contracts';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ReceiverConfigInput } from '../../config/config-schema.js';
@@ -125,6 +126,41 @@ describe('POST /hooks with the spool on, the SQLite store busy', () => {
     await expect.poll(() => spoolFiles().length, { timeout: 10_000 }).toBe(0);
     const stored = await receiver.app.store.getDelivery(answer.json.deliveryId as string);
     expect(stored?.status).toBe('quarantined');
+  });
+
+  it("quarantines a spooled delivery with its bad field's part, path and value; the 400 names the field, never the value", async () => {
+    const receiver = await start();
+    lock();
+    const order = {
+      ...sampleOrder('spooled-field'),
+      orderProducts: { orderProduct: [{ innerId: '1', quantity: 'Kovács Éva, 1051 Budapest' }] },
+    };
+    const encoded = encodeDelivery('order_confirm', { orders: { order: [order] } } as never, {
+      format: 'json',
+    });
+    const answer = await post(receiver, Buffer.from(encoded.body), encoded.contentType);
+    expect(answer.status).toBe(400);
+    expect(answer.json).toMatchObject({
+      spooled: true,
+      error: {
+        code: 'invalid_field',
+        part: 'field',
+        path: 'orders.order[0].orderProducts.orderProduct[0].quantity',
+      },
+    });
+    expect(JSON.stringify(answer.json)).not.toContain('Kovács');
+    unlock();
+    await expect.poll(() => spoolFiles().length, { timeout: 10_000 }).toBe(0);
+    const stored = await receiver.app.store.getDelivery(answer.json.deliveryId as string);
+    expect(stored?.decodeError).toMatchObject({
+      code: 'invalid_field',
+      detail: {
+        part: 'field',
+        path: 'orders.order[0].orderProducts.orderProduct[0].quantity',
+        value: 'Kovács Éva, 1051 Budapest',
+      },
+    });
+    expect(receiver.logLines.join('\n')).not.toContain('Kovács');
   });
 
   it('answers 503 when the delivery does not fit in the spool (SRHOOKS_SPOOL_MAX_BYTES)', async () => {

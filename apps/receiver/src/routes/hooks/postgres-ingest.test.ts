@@ -1,5 +1,5 @@
 /** The ingest happy path on the real PostgreSQL: captured deliveries replayed over a raw socket. */
-import { deliveryToken } from '@srhooks/contracts';
+import { deliveryToken, encodeDelivery, sampleOrder } from '@srhooks/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliveryBody, deliveryRequest } from '../../test-support/delivery-fixtures.js';
 import { dropSchema, TEST_DATABASE_URL, uniqueSchemaName } from '../../test-support/postgres-schema.js';
@@ -84,5 +84,36 @@ describe('POST /hooks on PostgreSQL', () => {
     const stored = await receiver.app.store.getDelivery(answer.deliveryId);
     expect(stored?.status).toBe('quarantined');
     expect(stored?.decodeError?.code).toBe('invalid_json');
+    expect(stored?.decodeError?.detail).toEqual({ part: 'document' });
+  });
+
+  it('quarantines a bad field with its part, path and value; the 400 names the field, never the value', async () => {
+    const order = {
+      ...sampleOrder('pg-field'),
+      orderProducts: { orderProduct: [{ innerId: '1', quantity: 'Kovács Éva, 1051 Budapest' }] },
+    };
+    const encoded = encodeDelivery('order_confirm', { orders: { order: [order] } } as never, {
+      format: 'json',
+    });
+    const response = await fetch(receiver.baseUrl + receiver.path('demo', 'order_confirm'), {
+      method: 'POST',
+      body: new Uint8Array(encoded.body),
+      headers: { 'content-type': encoded.contentType },
+    });
+    expect(response.status).toBe(400);
+    const text = await response.text();
+    expect(text).not.toContain('Kovács');
+    const answer = JSON.parse(text) as { deliveryId: string; error: Record<string, unknown> };
+    expect(answer.error).toMatchObject({
+      code: 'invalid_field',
+      part: 'field',
+      path: 'orders.order[0].orderProducts.orderProduct[0].quantity',
+    });
+    const stored = await receiver.app.store.getDelivery(answer.deliveryId);
+    expect(stored?.decodeError?.detail).toEqual({
+      part: 'field',
+      path: 'orders.order[0].orderProducts.orderProduct[0].quantity',
+      value: 'Kovács Éva, 1051 Budapest',
+    });
   });
 });

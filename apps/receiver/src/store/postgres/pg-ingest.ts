@@ -1,23 +1,19 @@
 /**
- * The PostgreSQL ingest path: deliveries and quarantined deliveries go through a group commit (an
- * adaptive batcher; deliveries arriving while a call runs share the next call, one round trip and one
- * transaction), a lost call is settled by pg-ingest-recovery.ts, and the rare paths that take a plain
- * transaction instead live here too (a recovery pass's delivery, re-processing a quarantined delivery).
+ * The PostgreSQL ingest path: deliveries go through a group commit (an adaptive batcher; deliveries
+ * arriving while a call runs share the next call, one round trip and one transaction), a lost call is
+ * settled by pg-ingest-recovery.ts, and the rare paths that take a plain transaction instead live here
+ * too (a recovery pass's delivery, a quarantined delivery, re-processing a quarantined delivery).
  */
 import type { WebhookEvent } from '@srhooks/contracts';
 import type pg from 'pg';
-import {
-  type PaymentBindingTouch,
-  type PaymentClaimWrite,
-  touchPaymentBinding,
-  writePaymentClaim,
-} from '../payment-claim.js';
+import { type PaymentClaimWrite, touchPaymentBinding, writePaymentClaim } from '../payment-claim.js';
 import { type PreparedEvent, prepareEvents, uniqueHandlers } from '../prepared-event.js';
 import { runPlan } from '../prune-plan.js';
-import type { Row } from '../row-mapping.js';
+import { decodeDetailColumn, detailWithoutValue, type Row } from '../row-mapping.js';
 import { newId } from '../sortable-id.js';
 import type {
   DecodeFailure,
+  DecodeFailureDetail,
   IngestedEvent,
   IngestOptions,
   IngestResult,
@@ -313,40 +309,23 @@ export class PgIngest {
     }
   }
 
+  /**
+   * A quarantined delivery in a transaction of its own, not through the batched ingest functions: their
+   * parameters (fixed by schema versions 1-10, which receivers of earlier versions still call during a
+   * rolling update) have no place for the failure's part, path and value. Quarantines are rare (an
+   * authentic delivery that does not decode). With `paymentBinding` (a payment notification quarantined
+   * for its charge's binding, `shop_mismatch` / `unknown_shop` of a bound charge), the binding is touched
+   * in the same transaction (payment-claim.ts `touchPaymentBinding`): the binding's row is locked and its
+   * last notification moved, so a retention chunk deleting it either ran before (the touch finds no
+   * binding: PaymentClaimConflictError, the filing rules run again) or waits and then keeps it (its
+   * re-check of the last notification fails).
+   */
   async quarantine(
     delivery: NewDelivery,
     error: DecodeFailure,
     options: QuarantineOptions = {},
   ): Promise<{ deliveryId: string }> {
-    if (options.paymentBinding) return this.#quarantineWithBinding(delivery, error, options.paymentBinding);
-    const write = this.#deliveryWrite(delivery, 'quarantined', error, [], []);
-    return this.#conn.run(async () => {
-      await this.#ingestBatcher.submit(write);
-      this.#conn.emit([
-        {
-          kind: 'delivery',
-          deliveryId: write.id,
-          shop: delivery.shop,
-          event: delivery.event,
-          status: 'quarantined',
-        },
-      ]);
-      return { deliveryId: write.id };
-    });
-  }
-
-  /**
-   * A payment notification quarantined for its charge's binding, with the binding touched in the same
-   * transaction (payment-claim.ts `touchPaymentBinding`): the binding's row is locked and its last
-   * notification moved, so a retention chunk deleting it either ran before (the touch finds no binding:
-   * PaymentClaimConflictError, the filing rules run again) or waits and then keeps it (its re-check of
-   * the last notification fails). Rare, so a transaction of its own rather than the batched ingest.
-   */
-  async #quarantineWithBinding(
-    delivery: NewDelivery,
-    error: DecodeFailure,
-    binding: PaymentBindingTouch,
-  ): Promise<{ deliveryId: string }> {
+    const binding = options.paymentBinding;
     const deliveryId = delivery.id ?? newId('dlv', delivery.receivedAt.getTime());
     const change: StoreChange = {
       kind: 'delivery',
@@ -356,14 +335,16 @@ export class PgIngest {
       status: 'quarantined',
     };
     await this.#transactionAlone(deliveryId, [], change, async (client) => {
-      await runPlan(
-        touchPaymentBinding(dialect, binding),
-        async (step) => (await client.query(step.sql, step.values)).rows as Row[],
-      );
+      if (binding) {
+        await runPlan(
+          touchPaymentBinding(dialect, binding),
+          async (step) => (await client.query(step.sql, step.values)).rows as Row[],
+        );
+      }
       await client.query(
         `INSERT INTO deliveries (id, received_at, shop, event, remote_address, headers, content_type, raw_body, status,
-           decode_error_code, decode_error_message)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'quarantined', $9, $10)`,
+           decode_error_code, decode_error_message, decode_error_detail)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'quarantined', $9, $10, $11)`,
         [
           deliveryId,
           delivery.receivedAt,
@@ -375,6 +356,7 @@ export class PgIngest {
           delivery.rawBody,
           error.code,
           error.message,
+          decodeDetailColumn(error),
         ],
       );
       return [];
@@ -442,11 +424,17 @@ export class PgIngest {
     const now = at(options.now);
     return this.#conn.transaction(async ({ client, changes }) => {
       const found = await client.query(
-        'SELECT shop, event, status, received_at FROM deliveries WHERE id = $1 FOR UPDATE',
+        'SELECT shop, event, status, received_at, decode_error_detail FROM deliveries WHERE id = $1 FOR UPDATE',
         [deliveryId],
       );
       const delivery = found.rows[0] as
-        | { shop: string; event: WebhookEvent; status: string; received_at: Date }
+        | {
+            shop: string;
+            event: WebhookEvent;
+            status: string;
+            received_at: Date;
+            decode_error_detail: DecodeFailureDetail | null;
+          }
         | undefined;
       if (delivery === undefined) throw new StoreNotFoundError('delivery', deliveryId);
       if (delivery.status !== 'quarantined') {
@@ -470,9 +458,12 @@ export class PgIngest {
         prepared,
         jobHandlers,
       });
+      // The failure stays as the record of why it was quarantined, without the value (a copy from the
+      // body). Dropped here, not by SQL: jsonb (its `-`) refuses the \u0000 a json value may hold.
       await client.query(
-        "UPDATE deliveries SET status = 'reprocessed', reprocessed_at = $2, shop = $3, event = $4 WHERE id = $1",
-        [deliveryId, now, shop, event],
+        `UPDATE deliveries SET status = 'reprocessed', reprocessed_at = $2, shop = $3, event = $4,
+           decode_error_detail = $5 WHERE id = $1`,
+        [deliveryId, now, shop, event, detailWithoutValue(delivery.decode_error_detail)],
       );
       changes.push({ kind: 'delivery', deliveryId, shop, event, status: 'reprocessed' });
       const stored = toIngested(
@@ -481,6 +472,27 @@ export class PgIngest {
         (result.rows[0]?.duplicates as Array<string | null>) ?? [],
       );
       return { deliveryId, events: stored, duplicates: stored.filter((e) => e.duplicateOf !== null).length };
+    });
+  }
+
+  /** `Store.recordDecodeFailure`: a quarantined delivery's failure replaced by today's decoder's. */
+  async recordDecodeFailure(deliveryId: string, failure: DecodeFailure): Promise<void> {
+    await this.#conn.transaction(async ({ client }) => {
+      const found = await client.query('SELECT status FROM deliveries WHERE id = $1 FOR UPDATE', [
+        deliveryId,
+      ]);
+      const status = (found.rows[0] as { status: string } | undefined)?.status;
+      if (status === undefined) throw new StoreNotFoundError('delivery', deliveryId);
+      if (status !== 'quarantined') {
+        throw new StoreConflictError(
+          `Delivery ${deliveryId} is ${status}, not quarantined: its decode failure is not recorded again.`,
+        );
+      }
+      await client.query(
+        `UPDATE deliveries SET decode_error_code = $2, decode_error_message = $3, decode_error_detail = $4
+         WHERE id = $1`,
+        [deliveryId, failure.code, failure.message, decodeDetailColumn(failure)],
+      );
     });
   }
 }

@@ -476,4 +476,12 @@ UPDATE handler_states SET disabled_by = 'target' WHERE disabled;
     // NULL for the shops already installed: unknown (app-mode/start-up-resubscribe.ts).
     sql: 'ALTER TABLE app_shops ADD COLUMN secret_fingerprint text;',
   },
+  {
+    version: 17,
+    name: 'quarantined deliveries: which part and field failed to decode, and the value found (NULL: quarantined before this version)',
+    // Written by a plain INSERT (pg-ingest.ts quarantine), not by the batched ingest functions, whose
+    // signatures receivers of earlier versions keep calling during a rolling update; a delivery such a
+    // receiver quarantines meanwhile has NULL here ("not recorded").
+    sql: 'ALTER TABLE deliveries ADD COLUMN decode_error_detail json;',
+  },
 ];

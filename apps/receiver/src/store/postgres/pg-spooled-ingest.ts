@@ -8,6 +8,7 @@
  * storing it twice.
  */
 import { prepareEvents, uniqueHandlers } from '../prepared-event.js';
+import { decodeDetailColumn } from '../row-mapping.js';
 import { newId } from '../sortable-id.js';
 import type { SpooledContent, SpooledDelivery, SpooledStoreResult } from '../store.js';
 import type { PgConnection } from './pg-connection.js';
@@ -29,8 +30,8 @@ export async function storeSpooled(
   return conn.transaction(async ({ client, changes }) => {
     const inserted = await client.query(
       `INSERT INTO deliveries (id, received_at, shop, event, remote_address, headers, content_type, raw_body, status,
-         decode_error_code, decode_error_message)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+         decode_error_code, decode_error_message, decode_error_detail)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
        ON CONFLICT (id) DO NOTHING RETURNING id`,
       [
         deliveryId,
@@ -44,6 +45,7 @@ export async function storeSpooled(
         status,
         failure?.code ?? null,
         failure?.message ?? null,
+        decodeDetailColumn(failure),
       ],
     );
     if (inserted.rowCount === 0) return { deliveryId, alreadyStored: true, events: [], duplicates: 0 };

@@ -166,6 +166,7 @@ describe('PgStore', () => {
           { version: 14 },
           { version: 15 },
           { version: 16 },
+          { version: 17 },
         ]);
       } finally {
         await client.end();
@@ -340,6 +341,46 @@ describe('PgStore', () => {
     expect(states.get('wms')).toMatchObject({ disabled: false, disabledBy: null });
   });
 
+  it('migration 17 adds where a delivery failed to decode: those quarantined before read as not recorded', async () => {
+    const schema = nextSchema();
+    const first = new PgStore({ url, schema, poolSize: 1 });
+    await first.migrate();
+    const before = await first.quarantine(delivery, {
+      code: 'invalid_field',
+      message: 'Field orders.order[0].email is invalid: Invalid email (got "kovacs.eva@").',
+    });
+    await first.close();
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query(`ALTER TABLE "${schema}".deliveries DROP COLUMN decode_error_detail`);
+      await client.query(`DELETE FROM "${schema}".schema_migrations WHERE version = 17`);
+    } finally {
+      await client.end();
+    }
+
+    const second = new PgStore({ url, schema, poolSize: 1 });
+    await second.migrate();
+    const after = await second.quarantine(delivery, {
+      code: 'invalid_field',
+      message: 'Field orders.order[0].email is invalid: Invalid email (got "kovacs.eva@").',
+      detail: { part: 'field', path: 'orders.order[0].email', value: 'kovacs.eva@' },
+    });
+    const old = await second.getDelivery(before.deliveryId);
+    const recorded = await second.getDelivery(after.deliveryId);
+    await second.close();
+    expect(old?.decodeError).toEqual({
+      code: 'invalid_field',
+      message: 'Field orders.order[0].email is invalid: Invalid email (got "kovacs.eva@").',
+      detail: null,
+    });
+    expect(recorded?.decodeError?.detail).toEqual({
+      part: 'field',
+      path: 'orders.order[0].email',
+      value: 'kovacs.eva@',
+    });
+  });
+
   it('refuses a schema a newer receiver migrated (a version it does not know)', async () => {
     const schema = nextSchema();
     const first = new PgStore({ url, schema, poolSize: 1 });
@@ -358,7 +399,7 @@ describe('PgStore', () => {
     try {
       await expect(store.migrate()).rejects.toThrow(StoreVersionError);
       await expect(store.migrate()).rejects.toThrow(
-        /schema is at version 99; this receiver knows versions up to 16/,
+        /schema is at version 99; this receiver knows versions up to 17/,
       );
     } finally {
       await store.close();

@@ -287,6 +287,10 @@ export class PgStore implements Store {
     return this.#ingest.reprocessQuarantined(deliveryId, events, handlers, options);
   }
 
+  recordDecodeFailure(deliveryId: string, failure: DecodeFailure): Promise<void> {
+    return this.#ingest.recordDecodeFailure(deliveryId, failure);
+  }
+
   // --- recovery state ------------------------------------------------------------------------------
 
   getRecoveryState(shop: string): Promise<RecoveryState | null> {

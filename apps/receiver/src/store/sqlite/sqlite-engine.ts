@@ -154,6 +154,11 @@ export class SqliteEngine {
     return ingest.reprocessPrepared(this.#conn, deliveryId, prepared, jobHandlers, options);
   }
 
+  /** `Store.recordDecodeFailure`. */
+  async recordDecodeFailure(deliveryId: string, failure: DecodeFailure): Promise<void> {
+    return ingest.recordDecodeFailure(this.#conn, deliveryId, failure);
+  }
+
   // --- reads ---------------------------------------------------------------------------------------
 
   async listDeliveries(filter: DeliveryFilter = {}): Promise<Page<DeliverySummary>> {

@@ -13,7 +13,7 @@ import {
 } from '../payment-claim.js';
 import type { PreparedEvent } from '../prepared-event.js';
 import { runPlanSync, type SqlStep } from '../prune-plan.js';
-import type { Row } from '../row-mapping.js';
+import { decodeDetailColumn, type Row } from '../row-mapping.js';
 import { newId } from '../sortable-id.js';
 import type {
   DecodeFailure,
@@ -35,8 +35,9 @@ const INSERT_EVENT = `INSERT INTO events (id, delivery_id, shop, event, received
   ON CONFLICT (shop, event, dedupe_key) WHERE duplicate_of IS NULL DO NOTHING`;
 
 const INSERT_DELIVERY = `INSERT INTO deliveries (id, received_at, shop, event, remote_address, headers, content_type,
-    raw_body, status, decode_error_code, decode_error_message, source)
-  VALUES (@id, @receivedAt, @shop, @event, @remoteAddress, @headers, @contentType, @rawBody, @status, @errorCode, @errorMessage, @source)`;
+    raw_body, status, decode_error_code, decode_error_message, decode_error_detail, source)
+  VALUES (@id, @receivedAt, @shop, @event, @remoteAddress, @headers, @contentType, @rawBody, @status, @errorCode, @errorMessage,
+    @errorDetail, @source)`;
 
 /** The SQL that inserts one pending job (ingest, and replay of a handler the event has no job for). */
 export const INSERT_PENDING_JOB =
@@ -60,6 +61,7 @@ function deliveryRow(
     status,
     errorCode: error?.code ?? null,
     errorMessage: error?.message ?? null,
+    errorDetail: decodeDetailColumn(error),
     source: delivery.source ?? 'webhook',
   };
 }
@@ -197,11 +199,35 @@ export function reprocessPrepared(
       prepared,
       jobHandlers,
     );
+    // The failure stays as the record of why it was quarantined, without the value (a copy from the body).
     db.stmt(
-      "UPDATE deliveries SET status = 'reprocessed', reprocessed_at = ?, shop = ?, event = ? WHERE id = ?",
+      `UPDATE deliveries SET status = 'reprocessed', reprocessed_at = ?, shop = ?, event = ?,
+         decode_error_detail = json_remove(decode_error_detail, '$.value') WHERE id = ?`,
     ).run(now, shop, event, deliveryId);
     db.notify(context, [{ kind: 'delivery', deliveryId, shop, event, status: 'reprocessed' }]);
     return { deliveryId, events: stored, duplicates: stored.filter((e) => e.duplicateOf !== null).length };
+  });
+}
+
+/** `Store.recordDecodeFailure`: a quarantined delivery's failure replaced by today's decoder's. */
+export function recordDecodeFailure(
+  db: SqliteConnection,
+  deliveryId: string,
+  failure: DecodeFailure,
+): Promise<void> {
+  return db.write(() => {
+    const found = db.stmt('SELECT status FROM deliveries WHERE id = ?').get(deliveryId) as
+      | { status: string }
+      | undefined;
+    if (found === undefined) throw new StoreNotFoundError('delivery', deliveryId);
+    if (found.status !== 'quarantined') {
+      throw new StoreConflictError(
+        `Delivery ${deliveryId} is ${found.status}, not quarantined: its decode failure is not recorded again.`,
+      );
+    }
+    db.stmt(
+      'UPDATE deliveries SET decode_error_code = ?, decode_error_message = ?, decode_error_detail = ? WHERE id = ?',
+    ).run(failure.code, failure.message, decodeDetailColumn(failure), deliveryId);
   });
 }
 

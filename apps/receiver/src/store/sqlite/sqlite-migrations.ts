@@ -244,6 +244,11 @@ UPDATE handler_states SET disabled_by = 'target' WHERE disabled = 1;
     // NULL for the shops already installed: unknown (app-mode/start-up-resubscribe.ts).
     sql: 'ALTER TABLE app_shops ADD COLUMN secret_fingerprint TEXT;',
   },
+  {
+    version: 14,
+    name: 'quarantined deliveries: which part and field failed to decode, and the value found (JSON; NULL: quarantined before this version)',
+    sql: 'ALTER TABLE deliveries ADD COLUMN decode_error_detail TEXT;',
+  },
 ];
 
 /**

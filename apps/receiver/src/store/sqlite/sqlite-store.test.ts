@@ -81,6 +81,7 @@ describe('SqliteStore', () => {
         { version: 11 },
         { version: 12 },
         { version: 13 },
+        { version: 14 },
       ]);
     } finally {
       db.close();
@@ -232,6 +233,42 @@ describe('SqliteStore', () => {
     expect(states.get('wms')).toMatchObject({ disabled: false, disabledBy: null });
   });
 
+  it('migration 14 adds where a delivery failed to decode: those quarantined before read as not recorded', async () => {
+    const file = nextFile();
+    const first = new SqliteStore({ file });
+    await first.migrate();
+    const before = await first.quarantine(jsonDelivery(), {
+      code: 'invalid_field',
+      message: 'Field orders.order[0].email is invalid: Invalid email (got "kovacs.eva@").',
+    });
+    await first.close();
+    const db = new Database(file);
+    db.exec('ALTER TABLE deliveries DROP COLUMN decode_error_detail');
+    db.prepare('DELETE FROM schema_migrations WHERE version = 14').run();
+    db.close();
+
+    const second = new SqliteStore({ file });
+    await second.migrate();
+    const after = await second.quarantine(jsonDelivery(), {
+      code: 'invalid_field',
+      message: 'Field orders.order[0].email is invalid: Invalid email (got "kovacs.eva@").',
+      detail: { part: 'field', path: 'orders.order[0].email', value: 'kovacs.eva@' },
+    });
+    const old = await second.getDelivery(before.deliveryId);
+    const recorded = await second.getDelivery(after.deliveryId);
+    await second.close();
+    expect(old?.decodeError).toEqual({
+      code: 'invalid_field',
+      message: 'Field orders.order[0].email is invalid: Invalid email (got "kovacs.eva@").',
+      detail: null,
+    });
+    expect(recorded?.decodeError?.detail).toEqual({
+      part: 'field',
+      path: 'orders.order[0].email',
+      value: 'kovacs.eva@',
+    });
+  });
+
   it('refuses a store a newer receiver migrated (a schema version it does not know)', async () => {
     const file = join(dir, 'newer.db');
     const first = new SqliteStore({ file });
@@ -251,7 +288,7 @@ describe('SqliteStore', () => {
       }
     };
     await expect(open()).rejects.toThrow(StoreVersionError);
-    await expect(open()).rejects.toThrow(/schema is at version 99; this receiver knows versions up to 13/);
+    await expect(open()).rejects.toThrow(/schema is at version 99; this receiver knows versions up to 14/);
   });
 
   it('says a damaged file is damaged (restore a backup, not retry), and stays unready once it has seen it', async () => {

@@ -223,6 +223,10 @@ export class SqliteStore implements Store {
     return this.#writer.call('reprocessPrepared', [deliveryId, prepared, jobHandlers, options]);
   }
 
+  async recordDecodeFailure(deliveryId: string, failure: DecodeFailure): Promise<void> {
+    return this.#writer.call('recordDecodeFailure', [deliveryId, failure]);
+  }
+
   async claimJobs(options: ClaimOptions): Promise<ClaimedJob[]> {
     // Polling workers mostly find nothing: answered here by a read, without a trip to the writer thread.
     if (!this.#reader.hasClaimableJobs(options)) return [];

@@ -22,6 +22,7 @@ export const WRITER_METHODS = [
   'quarantine',
   'storeSpooledPrepared',
   'reprocessPrepared',
+  'recordDecodeFailure',
   'claimJobs',
   'completeJob',
   'failJob',

@@ -93,7 +93,33 @@ export interface ReprocessOptions {
   paymentClaim?: PaymentClaimWrite;
 }
 
+/**
+ * Where a delivery failed to decode (contracts' DeliveryDecodeError): the layer (`part`: body,
+ * content-type, form, document, envelope, field), the field's `path`, and the offending `value` (from
+ * the body: may be personal data, masked in views). Each only when the failure has it.
+ */
+export interface DecodeFailureDetail {
+  part?: string;
+  path?: string;
+  value?: unknown;
+}
+
+/** Why a delivery is quarantined, as written. */
 export interface DecodeFailure {
   code: string;
+  /** The decoder's message whole (it may quote the sender's value: views mask it). */
   message: string;
+  /** Absent: nothing is known of part, path or value (stored as recorded-but-empty). */
+  detail?: DecodeFailureDetail;
+}
+
+/** Why a delivery was quarantined, as read. */
+export interface StoredDecodeFailure {
+  code: string;
+  message: string;
+  /**
+   * Null for a delivery quarantined by a receiver that did not record part, path and value yet
+   * (SQLite schema version 14, PostgreSQL 17); `{}` when the failure had none.
+   */
+  detail: DecodeFailureDetail | null;
 }

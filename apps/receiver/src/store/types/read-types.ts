@@ -2,7 +2,7 @@
 
 import type { AppEvent, WebhookEvent } from '@srhooks/contracts';
 import type { EventSource } from '../recovery-records.js';
-import type { DecodeFailure } from './ingest-types.js';
+import type { StoredDecodeFailure } from './ingest-types.js';
 
 /** `stored`: decoded into events; `quarantined`: authentic but undecodable; `reprocessed`: was quarantined, decoded later. */
 export type DeliveryStatus = 'stored' | 'quarantined' | 'reprocessed';
@@ -89,7 +89,7 @@ export interface DeliverySummary {
   contentType: string;
   status: DeliveryStatus;
   bodyBytes: number;
-  decodeError: DecodeFailure | null;
+  decodeError: StoredDecodeFailure | null;
   reprocessedAt: Date | null;
   /** `recovery`: not a delivery from the shop but the record of a recovery pass. */
   source: EventSource;

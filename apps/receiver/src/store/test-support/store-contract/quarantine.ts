@@ -47,6 +47,82 @@ export function quarantineContract({ open }: ContractStores): void {
       );
     });
 
+    it('stores which part and field failed and the value found; reads them in the list and the detail', async () => {
+      const store = await open();
+      const failure = {
+        code: 'invalid_field',
+        message: 'Field orders.order[0].email is invalid: Invalid email (got "kovacs.eva@example").',
+        detail: {
+          part: 'field',
+          path: 'orders.order[0].email',
+          value: 'kovacs.eva@example',
+        },
+      };
+      const { deliveryId } = await store.quarantine(delivery(), failure);
+      expect((await store.getDelivery(deliveryId))?.decodeError).toEqual(failure);
+      const listed = (await store.listDeliveries({ status: 'quarantined' })).items;
+      expect(listed.map((d) => d.decodeError)).toEqual([failure]);
+
+      // Structured values come back as they were found; a failure with none reads as recorded but empty.
+      const listValue = await store.quarantine(delivery({ receivedAt: seconds(1) }), {
+        code: 'missing_data_field',
+        message: 'The form has no "data" field.',
+        detail: { part: 'form', value: ['payload', 'extra'] },
+      });
+      expect((await store.getDelivery(listValue.deliveryId))?.decodeError?.detail).toEqual({
+        part: 'form',
+        value: ['payload', 'extra'],
+      });
+      const none = await store.quarantine(delivery({ receivedAt: seconds(2) }), {
+        code: 'unknown_shop',
+        message: 'not installed on beta',
+      });
+      expect((await store.getDelivery(none.deliveryId))?.decodeError?.detail).toEqual({});
+    });
+
+    it('records the failure of a re-process that still does not decode; a re-process that stores it drops the value', async () => {
+      const store = await open();
+      const { deliveryId } = await store.quarantine(delivery(), {
+        code: 'too_large',
+        message: 'The body is 90 bytes, over the limit',
+        detail: { part: 'body' },
+      });
+      const now = {
+        code: 'invalid_field',
+        message: 'Field orders.order[0].email is invalid: Invalid email (got "kovacs.eva@example").',
+        detail: { part: 'field', path: 'orders.order[0].email', value: 'kovacs.eva@example' },
+      };
+      await store.recordDecodeFailure(deliveryId, now);
+      expect(await store.getDelivery(deliveryId)).toMatchObject({ status: 'quarantined', decodeError: now });
+
+      await store.reprocessQuarantined(deliveryId, [orderEvent('78')], []);
+      expect((await store.getDelivery(deliveryId))?.decodeError).toEqual({
+        code: now.code,
+        message: now.message,
+        detail: { part: 'field', path: 'orders.order[0].email' },
+      });
+      await expect(store.recordDecodeFailure(deliveryId, now)).rejects.toBeInstanceOf(StoreConflictError);
+      await expect(store.recordDecodeFailure('dlv_missing', now)).rejects.toBeInstanceOf(StoreNotFoundError);
+    });
+
+    it('keeps a value with control characters and lone surrogates as found, and re-processes such a delivery', async () => {
+      const store = await open();
+      const value = 'Kov\u0000ács \ud800 Éva';
+      const { deliveryId } = await store.quarantine(delivery(), {
+        code: 'invalid_field',
+        message: 'Field orders.order[0].email is invalid.',
+        detail: { part: 'field', path: 'orders.order[0].email', value },
+      });
+      const stored = (await store.getDelivery(deliveryId))?.decodeError?.detail?.value as string;
+      // PostgreSQL text cannot hold U+0000: the store's text columns turn it into U+FFFD; JSON keeps it.
+      expect([value, value.replace('\u0000', '\uFFFD')]).toContain(stored);
+      await store.reprocessQuarantined(deliveryId, [orderEvent('79')], []);
+      expect((await store.getDelivery(deliveryId))?.decodeError?.detail).toEqual({
+        part: 'field',
+        path: 'orders.order[0].email',
+      });
+    });
+
     it("re-processes a quarantined delivery under another shop and event (fileAs), with that shop's dedupe", async () => {
       const store = await open();
       const payload = { id: 5, status: 'paid', time: 1_700_000_000 };

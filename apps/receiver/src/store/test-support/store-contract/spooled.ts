@@ -63,7 +63,11 @@ export function spooledContract({ open }: ContractStores): void {
     it('quarantines a spooled delivery that does not decode, once', async () => {
       const store = await open();
       const drained = spooled({ rawBody: Buffer.from('{"orders":'), contentType: 'application/json' });
-      const failure = { code: 'invalid_json', message: 'Unexpected end of JSON input' };
+      const failure = {
+        code: 'invalid_json',
+        message: 'Unexpected end of JSON input',
+        detail: { part: 'document' },
+      };
       expect(await store.storeSpooled(drained, { failure }, ['erp'])).toEqual({
         deliveryId: drained.id,
         alreadyStored: false,
@@ -72,9 +76,23 @@ export function spooledContract({ open }: ContractStores): void {
       });
       expect((await store.storeSpooled(drained, { failure }, ['erp'])).alreadyStored).toBe(true);
       const stored = await store.getDelivery(drained.id);
-      expect(stored).toMatchObject({ status: 'quarantined', decodeError: failure, events: [] });
+      expect(stored).toMatchObject({ status: 'quarantined', events: [] });
+      expect(stored?.decodeError).toEqual(failure);
       expect(stored?.rawBody.equals(drained.rawBody)).toBe(true);
       expect(await store.countJobs()).toMatchObject({ pending: 0 });
+    });
+
+    it("stores a spooled delivery's failed field with its path and value", async () => {
+      const store = await open();
+      const drained = spooled({ rawBody: Buffer.from('{"orders":{}}'), contentType: 'application/json' });
+      const failure = {
+        code: 'invalid_field',
+        message: 'Field orders.order[0].phone is invalid: Expected string (got 36705551234).',
+        detail: { part: 'field', path: 'orders.order[0].phone', value: 36705551234 },
+      };
+      await store.storeSpooled(drained, { failure }, []);
+      expect((await store.getDelivery(drained.id))?.decodeError).toEqual(failure);
+      expect((await store.listDeliveries({ status: 'quarantined' })).items[0]?.decodeError).toEqual(failure);
     });
   });
 }
