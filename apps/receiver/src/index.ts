@@ -14,10 +14,10 @@ export {
 } from './app-mode/shop-session.js';
 export * from './config/index.js';
 export { HandlerRegistry } from './handlers/handler-registry.js';
-export { maskEmail, maskName } from './inspector/personal-data-mask.js';
 export { type CreateLoggerOptions, createLogger } from './logging/create-logger.js';
 export { createLineRedactor, maskHookToken } from './logging/redact-log-line.js';
 export { type DeliveryOutcome, type ForgedReason, ReceiverMetrics } from './metrics/receiver-metrics.js';
+export { maskEmail, maskName } from './personal-data/personal-data-mask.js';
 export { storeSelection } from './plugins/store-plugin.js';
 export * from './processing/index.js';
 export type { RecoveredEventLine, RecoveryReport } from './recovery/recovery-pass.js';

@@ -7,7 +7,7 @@
 import { formatAmount, formatTime } from '../inspector/display-format.js';
 import { html, type SafeHtml } from '../inspector/html.js';
 import { payloadCard } from '../inspector/order-card.js';
-import { maskName } from '../inspector/personal-data-mask.js';
+import { maskName } from '../personal-data/personal-data-mask.js';
 import type { EventDetail, EventSummary } from '../store/store.js';
 
 /**

@@ -4,7 +4,7 @@
  * from the spool (spool/spooled-content.ts).
  */
 import { DeliveryDecodeError } from '@srhooks/contracts';
-import { maskDecodeMessage } from '../inspector/personal-data-mask.js';
+import { maskDecodeMessage } from '../personal-data/personal-data-mask.js';
 import type { DecodeFailure } from '../store/store.js';
 
 /**
@@ -60,9 +60,23 @@ export function decodeFailureOf(error: DeliveryDecodeError): DecodeFailure {
     detail: {
       part: error.part,
       ...(error.path === undefined ? {} : { path: error.path }),
-      ...(error.value === undefined ? {} : { value: error.value }),
+      ...(error.value === undefined ? {} : { value: storedValue(error.value) }),
     },
   };
+}
+
+/** The most of a failure's value kept with the delivery, in characters of its JSON. */
+export const STORED_VALUE_MAX_CHARS = 2000;
+
+/**
+ * The value found where decoding failed, as stored: as found while its JSON is short (a string is cut to
+ * 200 characters by the decoder already); an object or list found at the failed path can be as large as
+ * the body, which the delivery keeps anyway, so only the start of its JSON is kept, saying so.
+ */
+export function storedValue(value: unknown): unknown {
+  const json = JSON.stringify(value);
+  if (json === undefined || json.length <= STORED_VALUE_MAX_CHARS) return value;
+  return `${json.slice(0, STORED_VALUE_MAX_CHARS)}… (cut: ${json.length} characters in all; the whole is in the raw body)`;
 }
 
 /**

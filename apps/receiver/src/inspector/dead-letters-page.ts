@@ -11,12 +11,12 @@ import {
   requestObject,
   TimeSchema,
 } from '../admin/admin-request-schemas.js';
+import { maskName } from '../personal-data/personal-data-mask.js';
 import type { DeadLetter } from '../store/store.js';
 import { statusBadge } from './delivery-list-page.js';
 import { handlerErrorText } from './delivery-page.js';
 import { formatTime, timeInputStep, timeInputValue } from './display-format.js';
 import { html, type SafeHtml } from './html.js';
-import { maskName } from './personal-data-mask.js';
 
 export const DeadLetterPageQuerySchema = requestObject({
   handler: HandlerNameSchema.optional(),

@@ -15,6 +15,7 @@ import {
   TimeSchema,
 } from '../admin/admin-request-schemas.js';
 import { DELIVERY_STATUSES, EVENT_SOURCES, EVENT_STATUSES } from '../admin/admin-values.js';
+import { maskName } from '../personal-data/personal-data-mask.js';
 import type {
   DeliveryFilter,
   DeliveryStatus,
@@ -26,7 +27,6 @@ import type {
 } from '../store/store.js';
 import { formatAmount, formatTime, timeInputStep, timeInputValue } from './display-format.js';
 import { html, type SafeHtml } from './html.js';
-import { maskName } from './personal-data-mask.js';
 import { recoveryPanel, sourceBadge } from './recovery-panel.js';
 
 type DeliveryOnlyStatus = Exclude<DeliveryStatus, EventStatus>;

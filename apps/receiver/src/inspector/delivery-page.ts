@@ -5,6 +5,13 @@
  * fragments, which the script swaps in when a job changes.
  */
 import type { AdminSession } from '../admin/admin-auth.js';
+import {
+  DECODE_DETAIL_NOT_RECORDED,
+  decodeValueText,
+  maskDecodeMessage,
+  maskDecodeValue,
+  maskHandlerError,
+} from '../personal-data/personal-data-mask.js';
 import type {
   DeliveryDetail,
   EventDetail,
@@ -16,13 +23,6 @@ import { statusBadge } from './delivery-list-page.js';
 import { formatBytes, formatTime } from './display-format.js';
 import { html, type SafeHtml } from './html.js';
 import { payloadCard } from './order-card.js';
-import {
-  DECODE_DETAIL_NOT_RECORDED,
-  decodeValueText,
-  maskDecodeMessage,
-  maskDecodeValue,
-  maskHandlerError,
-} from './personal-data-mask.js';
 import { sourceBadge } from './recovery-panel.js';
 
 export interface DetailContext {

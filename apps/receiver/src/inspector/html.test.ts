@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { maskEmail, maskName, maskPhone } from '../personal-data/personal-data-mask.js';
 import { escapeHtml, html } from './html.js';
-import { maskEmail, maskName, maskPhone } from './personal-data-mask.js';
 
 describe('html', () => {
   it('escapes every interpolated value', () => {

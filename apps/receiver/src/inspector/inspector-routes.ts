@@ -20,6 +20,7 @@ import type { CredentialThrottle } from '../admin/credential-throttle.js';
 import type { SessionRevocations } from '../admin/session-revocations.js';
 import { pendingInstallsNotice } from '../app-mode/pending-installs-notice.js';
 import { knownClientError, routeBodyTooLargeMessage } from '../http/error-handler.js';
+import { maskDecodeMessage } from '../personal-data/personal-data-mask.js';
 import type { EventDetail } from '../store/store.js';
 import { DEAD_LETTER_PAGE_SIZE, DeadLetterPageQuerySchema, deadLettersContent } from './dead-letters-page.js';
 import {
@@ -53,7 +54,6 @@ import { INSPECTOR_JS } from './inspector-script.js';
 import { INSPECTOR_CSS, INSPECTOR_ICON_SVG } from './inspector-style.js';
 import { LiveStream } from './live-stream.js';
 import { type InspectorView, renderPage } from './page-layout.js';
-import { maskDecodeMessage } from './personal-data-mask.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 import { addShopsRoutes } from './shops-routes.js';
 

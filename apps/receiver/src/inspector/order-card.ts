@@ -12,9 +12,9 @@ import {
   type Subscriber,
   SubscriberSchema,
 } from '@srhooks/contracts';
+import { maskEmail, maskFreeText, maskName, maskPhone } from '../personal-data/personal-data-mask.js';
 import { formatAmount } from './display-format.js';
 import { html, type SafeHtml } from './html.js';
-import { maskEmail, maskFreeText, maskName, maskPhone } from './personal-data-mask.js';
 
 type Text = string | null | undefined;
 

@@ -5,7 +5,7 @@
  */
 import { deliveryToken, encodeDelivery, sampleOrder, signDeliveryPath } from '@srhooks/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { maskDecodeMessage } from '../../inspector/personal-data-mask.js';
+import { maskDecodeMessage } from '../../personal-data/personal-data-mask.js';
 import { deliveryBody, deliveryRequest } from '../../test-support/delivery-fixtures.js';
 import { sendRaw } from '../../test-support/raw-http.js';
 import {
