@@ -45,22 +45,17 @@ import type {
   StoreStats,
   VerificationUpdate,
 } from '../store.js';
-import {
-  RECONCILE_LOCK_WAIT_MS,
-  ReconcileLockBusyError,
-  StoreConfigError,
-  StoreUnavailableError,
-} from '../store-errors.js';
+import { RECONCILE_LOCK_WAIT_MS, StoreConfigError, StoreUnavailableError } from '../store-errors.js';
 import * as admin from './pg-admin.js';
 import { PgChangeRelay, type RelayStats } from './pg-change-relay.js';
-import { at, newStoreClient, PgConnection, type PgStoreCreated, type StoreClient } from './pg-connection.js';
-import { isPgUnavailable, mapPgError } from './pg-errors.js';
+import { at, PgConnection, type PgStoreCreated, type StoreClient } from './pg-connection.js';
 import { PgIngest } from './pg-ingest.js';
 import { type JobClock, PgJobs } from './pg-jobs.js';
 import { type MigrationProgress, SCHEMA_NAME } from './pg-migrations.js';
 import * as reads from './pg-reads.js';
 import * as recovery from './pg-recovery.js';
 import type { PgSearchIndexStatus } from './pg-search-index.js';
+import * as locks from './pg-shop-locks.js';
 import { storeSpooled } from './pg-spooled-ingest.js';
 
 export type { PgStoreCreated } from './pg-connection.js';
@@ -317,77 +312,22 @@ export class PgStore implements Store {
     return this.#conn.run(() => recovery.knownDedupeKeys(this.#conn.db, shop, event, keys));
   }
 
-  /**
-   * A session advisory lock per (schema, shop), held on its own connection for the whole pass: two
-   * instances never recover one shop at once, and a crashed instance's lock ends with its connection.
-   */
-  async withRecoveryLock<T>(
+  /** Two instances never recover one shop at once (pg-shop-locks.ts). */
+  withRecoveryLock<T>(
     shop: string,
     work: () => Promise<T>,
   ): Promise<{ acquired: true; value: T } | { acquired: false }> {
-    const name = recovery.recoveryLockName(this.schema, shop);
-    const client = await this.#conn.run(() => this.#conn.connect());
-    let broken = false;
-    try {
-      const locked = await client.query('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [name]);
-      if (locked.rows[0]?.ok !== true) return { acquired: false };
-      try {
-        return { acquired: true, value: await work() };
-      } finally {
-        await client.query('SELECT pg_advisory_unlock(hashtext($1))', [name]).catch((error: unknown) => {
-          broken = true;
-          return error;
-        });
-      }
-    } catch (error) {
-      broken ||= isPgUnavailable(error);
-      throw mapPgError(error);
-    } finally {
-      client.release(broken);
-    }
+    return locks.withRecoveryLock(this.#conn, recovery.recoveryLockName(this.schema, shop), work);
   }
 
-  /**
-   * A session advisory lock per (schema, shop) on a connection of its own for the whole reconcile — not
-   * the pool's, so closing the store never waits for a reconcile still calling the shop's API — waited
-   * for (tried every 250 ms: the wait is bounded without session settings, and ends when the store
-   * closes): two instances never reconcile one shop at once, and a crashed instance's lock ends with its
-   * connection.
-   */
-  async withReconcileLock<T>(
-    shop: string,
-    work: () => Promise<T>,
-    options: { waitMs?: number } = {},
-  ): Promise<T> {
-    const waitMs = Math.max(1, Math.floor(options.waitMs ?? RECONCILE_LOCK_WAIT_MS));
-    const name = recovery.reconcileLockName(this.schema, shop);
-    const closed = () => new StoreUnavailableError('the PostgreSQL store is closed');
-    if (this.#conn.closed) throw closed();
-    const client = newStoreClient(this.#conn.clientConfig);
-    this.#reconcileLockClients.add(client);
-    try {
-      try {
-        await client.connect();
-        const deadline = Date.now() + waitMs;
-        for (;;) {
-          const locked = await client.query('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [name]);
-          if (locked.rows[0]?.ok === true) break;
-          // The store closing (the receiver shutting down) ends the wait.
-          if (this.#conn.closed) throw closed();
-          if (Date.now() >= deadline) throw new ReconcileLockBusyError(shop, waitMs);
-          await new Promise((resolve) =>
-            setTimeout(resolve, Math.min(250, Math.max(1, deadline - Date.now()))),
-          );
-        }
-      } catch (error) {
-        throw mapPgError(error);
-      }
-      // The work's own errors (the shop's API) are passed on as they are; ending the connection unlocks.
-      return await work();
-    } finally {
-      this.#reconcileLockClients.delete(client);
-      await client.end().catch(() => {});
-    }
+  /** Two instances never reconcile one shop at once; waited for (pg-shop-locks.ts). */
+  withReconcileLock<T>(shop: string, work: () => Promise<T>, options: { waitMs?: number } = {}): Promise<T> {
+    return locks.withReconcileLock(this.#conn, this.#reconcileLockClients, {
+      shop,
+      name: recovery.reconcileLockName(this.schema, shop),
+      waitMs: Math.max(1, Math.floor(options.waitMs ?? RECONCILE_LOCK_WAIT_MS)),
+      work,
+    });
   }
 
   // --- reads ---------------------------------------------------------------------------------------
