@@ -156,6 +156,12 @@ export async function refreshEventStatus(
   changes: StoreChange[],
   eventId: string,
 ): Promise<EventStatus> {
+  // The event row is locked in a statement of its own first. Under READ COMMITTED a statement reads
+  // with the snapshot it started with, also after waiting for a row lock: a refresh that waited for
+  // another outcome of this event (another receiver, another batch) in its own UPDATE would count that
+  // outcome's job as still running, and the event would stay `pending` with every job done. Locked
+  // first, the refresh starts after every earlier outcome of the event has committed.
+  await client.query('SELECT 1 FROM events WHERE id = $1 FOR UPDATE', [eventId]);
   const row = (await client.query(refreshEventStatusSql('$1'), [eventId])).rows[0] as
     | { status: EventStatus }
     | undefined;

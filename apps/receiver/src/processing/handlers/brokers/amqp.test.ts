@@ -145,6 +145,10 @@ describe('amqp handler', () => {
         `publish to exchange "${missing}" with routing key "demo.order_confirm" failed:`,
       );
       expect(outcome.status === 'retry' && outcome.error).toMatch(/NOT_FOUND - no exchange/);
+      // what to do, not only what went wrong
+      expect(outcome.status === 'retry' && outcome.error).toContain(
+        `: declare the exchange "${missing}" on RabbitMQ (srhooks does not create it) or fix "exchange" in the handler's configuration`,
+      );
       expect(outcome).toMatchObject({ errorCode: 'broker_rejected' });
     }
     expect(await bus.pending()).toBe(0);
@@ -164,6 +168,7 @@ describe('amqp handler', () => {
     const error = outcome.status === 'retry' ? outcome.error : '';
     expect(error).toContain('cannot reach RabbitMQ at amqp://127.0.0.1:5672');
     expect(error).toMatch(/ACCESS_REFUSED|403|auth/i);
+    expect(error).toMatch(/: check the user, password and vhost in the handler's "url"$/);
     expect(error).not.toContain('wrong-secret-pw');
     expect(outcome).toMatchObject({ errorCode: 'broker_rejected' });
   });
@@ -330,7 +335,7 @@ describe('amqp handler', () => {
     );
     const [down] = await postOrders(app, ['8301']);
     expect(await firstFailure(app, down ?? '')).toMatch(
-      /^cannot reach RabbitMQ at amqp:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED/,
+      /^cannot reach RabbitMQ at amqp:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED.*: check that the RabbitMQ server is running and that the URL is right/,
     );
     expect((await fetch(`${app.baseUrl}/readyz`)).status).toBe(200);
 

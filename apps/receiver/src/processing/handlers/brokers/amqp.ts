@@ -240,7 +240,7 @@ export function createAmqpHandler(options: AmqpHandlerOptions): BrokerHandler {
       const refused =
         lastConnectError !== null && /ACCESS_REFUSED|NOT_ALLOWED|\b403\b|\b530\b/.test(lastConnectError);
       return fail(
-        `cannot reach RabbitMQ at ${where}: ${describeError(error)}${cause}`,
+        `cannot reach RabbitMQ at ${where}: ${describeError(error)}${cause}: ${refused ? CHECK_LOGIN : CHECK_SERVER}`,
         refused ? 'broker_rejected' : 'broker_unreachable',
       );
     }
@@ -296,7 +296,7 @@ export function createAmqpHandler(options: AmqpHandlerOptions): BrokerHandler {
               ? 'broker_rejected'
               : 'broker_error';
       return fail(
-        `publish to ${exchangeLabel} with routing key "${routingKey}" failed: ${describeError(error)}${reason}${hung ? '; the connection is replaced' : ''}`,
+        `publish to ${exchangeLabel} with routing key "${routingKey}" failed: ${describeError(error)}${reason}${hung ? '; the connection is replaced' : ''}${channelAdvice(channelError, options.exchange)}`,
         errorCode,
       );
     }
@@ -320,4 +320,15 @@ function destroySocket(connection: ChannelModel | null, reason: Error): boolean 
   if (typeof socket?.destroy !== 'function') return false;
   socket.destroy(reason);
   return true;
+}
+
+/** What to do about an attempt that never reached RabbitMQ (down, unreachable, or a wrong URL). */
+const CHECK_SERVER = 'check that the RabbitMQ server is running and that the URL is right';
+/** What to do when RabbitMQ refused the login or the vhost. */
+const CHECK_LOGIN = `check the user, password and vhost in the handler's "url"`;
+
+/** What to do about a channel RabbitMQ closed: a missing exchange is the operator's to declare. */
+function channelAdvice(channelError: string | undefined, exchange: string): string {
+  if (channelError === undefined || !/NOT_FOUND - no exchange/.test(channelError)) return '';
+  return `: declare the exchange "${exchange}" on RabbitMQ (srhooks does not create it) or fix "exchange" in the handler's configuration`;
 }

@@ -256,7 +256,7 @@ describe('redis-stream handler', () => {
     });
     const [down] = await postOrders(app, ['9401']);
     expect(await firstFailure(app, down ?? '')).toMatch(
-      /^XADD to Redis stream ".*" at redis:\/\/127\.0\.0\.1:\d+ failed: /,
+      /^XADD to Redis stream ".*" at redis:\/\/127\.0\.0\.1:\d+ failed: .*ECONNREFUSED.*: check that the Redis server is running and that the URL is right$/,
     );
     expect((await fetch(`${app.baseUrl}/readyz`)).status).toBe(200);
 

@@ -184,10 +184,11 @@ export function createRedisStreamHandler(options: RedisStreamHandlerOptions): Br
       const errorCode = redisErrorCode(error, phase, ready);
       if (timedOut(error)) drop(redis, errorCode);
       const replaced = timedOut(error) ? '; the connection is replaced' : '';
+      const advice = errorCode === 'broker_unreachable' ? `: ${CHECK_SERVER}` : '';
       return {
         status: 'retry',
         error: scrubSecrets(
-          `XADD to Redis stream "${key}" at ${where} failed: ${describeError(error)}${cause}${replaced}`,
+          `XADD to Redis stream "${key}" at ${where} failed: ${describeError(error)}${cause}${replaced}${advice}`,
           secrets,
         ),
         errorCode,
@@ -195,6 +196,9 @@ export function createRedisStreamHandler(options: RedisStreamHandlerOptions): Br
     }
   }
 }
+
+/** What to do about an attempt that never reached Redis (down, unreachable, or a wrong URL). */
+const CHECK_SERVER = 'check that the Redis server is running and that the URL is right';
 
 /** ioredis's `commandTimeout` rejects with a plain Error of this text; ours is a BrokerTimeoutError. */
 function timedOut(error: unknown): boolean {
