@@ -1,3 +1,5 @@
+import type { LockHolder } from '../locks/process-file-lock.js';
+
 /** Errors of the delivery spool (spool/); `code` is stable, the message says what was wrong and what to do. */
 export class SpoolError extends Error {
   readonly code: string;
@@ -19,6 +21,29 @@ export class SpoolDirError extends SpoolError {
       `The spool folder ${dir} (SRHOOKS_SPOOL_DIR) cannot be used: ${errorText(cause)}. Create it on persistent disk, writable by the receiver's user, or unset SRHOOKS_SPOOL_DIR to turn the spool off.`,
       { cause },
     );
+  }
+}
+
+/**
+ * Another receiver holds the spool folder's lock (spool-lock.ts): refused at start. `holder` is null when
+ * the running receiver has not recorded itself (yet).
+ */
+export class SpoolInUseError extends SpoolError {
+  declare readonly code: 'spool_in_use';
+  readonly dir: string;
+  readonly holder: LockHolder | null;
+
+  constructor(dir: string, holder: LockHolder | null) {
+    const who =
+      holder === null
+        ? ''
+        : `: pid ${holder.pid} on host ${holder.hostname}, running since ${holder.startedAt.toISOString()}`;
+    super(
+      'spool_in_use',
+      `The spool folder ${dir} (SRHOOKS_SPOOL_DIR) is in use by another srhooks receiver${who}. Two receivers must not share a spool folder (both would drain it and count it): give each receiver its own SRHOOKS_SPOOL_DIR, or stop that receiver first. The folder is free as soon as that process ends, however it ends.`,
+    );
+    this.dir = dir;
+    this.holder = holder;
   }
 }
 
