@@ -188,8 +188,8 @@ export class ReceiverMetrics {
     registers: [this.registry],
   });
 
-  /** The delivery spool: deliveries waiting in it and their bytes (read at scrape time). */
-  observeSpool(figures: () => { deliveries: number; bytes: number }): void {
+  /** The delivery spool: deliveries waiting in it, their bytes, damaged files moved aside (at scrape time). */
+  observeSpool(figures: () => { deliveries: number; bytes: number; unreadableFiles: number }): void {
     this.#gauge(
       figures,
       'srhooks_spool_waiting_deliveries',
@@ -197,6 +197,12 @@ export class ReceiverMetrics {
       (f) => f.deliveries,
     );
     this.#gauge(figures, 'srhooks_spool_waiting_bytes', "Bytes of the spool's files", (f) => f.bytes);
+    this.#gauge(
+      figures,
+      'srhooks_spool_unreadable_files',
+      "Damaged spool files in the spool's unreadable/ folder, waiting for an operator (never deleted automatically)",
+      (f) => f.unreadableFiles,
+    );
   }
 
   observeStore(stats: () => StoreStats): void {

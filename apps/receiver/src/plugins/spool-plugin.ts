@@ -7,12 +7,14 @@
  * released. What it has not drained by then stays in the folder for the next start. Without SRHOOKS_SPOOL_DIR, `app.spool` is null.
  */
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { DeliveryDecoder } from '../ingest/delivery-decoder.js';
 import { Spool } from '../spool/spool.js';
 import { SpoolDrainer } from '../spool/spool-drainer.js';
 import { SPOOL_HOLDER_FILE, SpoolLock } from '../spool/spool-lock.js';
+import { UNREADABLE_DIR } from '../spool/spool-reader.js';
 import { spooledContent } from '../spool/spooled-content.js';
 
 declare module 'fastify' {
@@ -83,6 +85,19 @@ const plugin: FastifyPluginAsync<SpoolPluginOptions> = async (app, options) => {
       ? 'delivery spool on: deliveries an earlier run spooled are drained into the store'
       : 'delivery spool on',
   );
+  if (left.unreadableFiles > 0) {
+    // Never deleted automatically: they may be the only copy of an acknowledged delivery.
+    app.log.warn(
+      {
+        spool: {
+          dir: spool.dir,
+          unreadableFiles: left.unreadableFiles,
+          unreadableBytes: left.unreadableBytes,
+        },
+      },
+      `${left.unreadableFiles} damaged files in ${join(spool.dir, UNREADABLE_DIR)}: see docs/operations.md`,
+    );
+  }
   app.addHook('onReady', async () => {
     drainer.start();
   });

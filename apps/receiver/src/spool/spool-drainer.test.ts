@@ -153,7 +153,7 @@ describe.each(engines)('spool drainer: $name', (engine) => {
     expect(await drainer.drainOnce()).toBe('empty');
     expect(drainedIds).toEqual([first.id, second.id, broken.id]);
     expect(await spool.list()).toEqual([]);
-    expect(spool.figures()).toEqual({ deliveries: 0, bytes: 0 });
+    expect(spool.figures()).toMatchObject({ deliveries: 0, bytes: 0, unreadableFiles: 1 });
     expect(existsSync(join(dir, 'spool', UNREADABLE_DIR, `${unreadable.id}.delivery`))).toBe(true);
     expect(log.lines.some((line) => line.level === 'error' && line.message.includes('unreadable'))).toBe(
       true,

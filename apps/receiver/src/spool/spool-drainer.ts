@@ -5,7 +5,8 @@
  * (spooled-content.ts), stored with `Store.storeSpooled` under its id — at most once, so a crash between
  * the commit and the file's removal stores nothing twice — and then removed.
  *
- * Nothing stops the drain for good: an unreadable file is moved to `unreadable/` (logged); a file the
+ * Nothing stops the drain for good: an unreadable file is moved to `unreadable/` (logged; never deleted:
+ * it may be the only copy of an acknowledged delivery, and counts against the spool's limit); a file the
  * store refuses for another reason than being unavailable is logged and left for the next round, behind
  * the others. Store unavailable: the round ends there (arrival order kept) and is tried again later.
  * `stop()` lets the delivery under way finish; what remains stays in the folder for the next start.
@@ -101,6 +102,7 @@ export class SpoolDrainer {
   /** One pass over the folder now (tests; the loop calls it too). */
   async drainOnce(): Promise<RoundOutcome> {
     const { spool, log } = this.#options;
+    await spool.countUnreadable();
     const staleTemp = await spool.removeStaleTemp();
     if (staleTemp > 0)
       log.warn({ spool: { staleTemp } }, 'removed temporary spool files a crash left behind');

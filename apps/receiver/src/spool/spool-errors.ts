@@ -51,10 +51,14 @@ export class SpoolInUseError extends SpoolError {
 export class SpoolFullError extends SpoolError {
   declare readonly code: 'spool_full';
 
-  constructor(bytes: number, usedBytes: number, maxBytes: number) {
+  constructor(bytes: number, usedBytes: number, maxBytes: number, unreadableBytes = 0) {
+    const aside =
+      unreadableBytes > 0
+        ? `, ${unreadableBytes} of them damaged files in the spool's unreadable/ folder, which only an operator empties (docs/operations.md)`
+        : '';
     super(
       'spool_full',
-      `The spool is full: a delivery of ${bytes} bytes does not fit (${usedBytes} of ${maxBytes} bytes in use). It was not spooled; the spool empties once the store is reachable again, or raise SRHOOKS_SPOOL_MAX_BYTES.`,
+      `The spool is full: a delivery of ${bytes} bytes does not fit (${usedBytes} of ${maxBytes} bytes in use${aside}). It was not spooled; the spool empties once the store is reachable again, or raise SRHOOKS_SPOOL_MAX_BYTES.`,
     );
   }
 }

@@ -88,10 +88,15 @@ describe('Spool', () => {
     expect(written.file).toBe(`${delivery.id}.delivery`);
     expect(readdirSync(join(dir, 'spool'))).toEqual([written.file]);
     expect(decodeSpoolFile(readFileSync(join(dir, 'spool', written.file)))).toEqual(delivery);
-    expect(spool.figures()).toEqual({ deliveries: 1, bytes: written.bytes });
+    expect(spool.figures()).toEqual({
+      deliveries: 1,
+      bytes: written.bytes,
+      unreadableFiles: 0,
+      unreadableBytes: 0,
+    });
     expect(await spool.read(written.file)).toEqual(delivery);
     await spool.remove(written.file);
-    expect(spool.figures()).toEqual({ deliveries: 0, bytes: 0 });
+    expect(spool.figures()).toEqual({ deliveries: 0, bytes: 0, unreadableFiles: 0, unreadableBytes: 0 });
     expect(readdirSync(join(dir, 'spool'))).toEqual([]);
   });
 
@@ -153,6 +158,46 @@ describe('Spool', () => {
     expect(target).toBe(join(dir, UNREADABLE_DIR, file));
     expect(await spool.list()).toEqual([]);
     expect(spool.figures().deliveries).toBe(0);
+  });
+
+  it('counts the files in unreadable/ against max bytes and reports them, keeps them, and gives the room back once an operator removed them', async () => {
+    const dir = tmp();
+    const probe = await Spool.open(tmp(), 1024 * 1024);
+    const size = (await probe.write(spooled({ rawBody: Buffer.alloc(1000, 7) }))).bytes;
+    // room for two files, not three
+    const spool = await Spool.open(dir, Math.floor(size * 2.5));
+    const damaged = await spool.write(spooled({ rawBody: Buffer.alloc(1000, 1) }));
+    await spool.write(spooled({ rawBody: Buffer.alloc(1000, 2) }));
+    const bytes = readFileSync(join(dir, damaged.file));
+    bytes[bytes.length - 1] = (bytes[bytes.length - 1] ?? 0) ^ 1; // same size, body altered
+    writeFileSync(join(dir, damaged.file), bytes);
+    await expect(spool.read(damaged.file)).rejects.toBeInstanceOf(SpoolFileUnreadableError);
+    await spool.moveAside(damaged.file);
+    expect(spool.figures()).toEqual({
+      deliveries: 1,
+      bytes: size,
+      unreadableFiles: 1,
+      unreadableBytes: size,
+    });
+
+    // the damaged file still takes its room on disk: a third delivery does not fit
+    const third = spooled({ rawBody: Buffer.alloc(1000, 3) });
+    await expect(spool.write(third)).rejects.toBeInstanceOf(SpoolFullError);
+    await expect(spool.write(third)).rejects.toThrow(
+      `${size} of them damaged files in the spool's unreadable/ folder`,
+    );
+    expect(await spool.accepts(size)).toEqual({ ok: false, reason: 'full' });
+    // a restarted receiver counts them too, and nothing removed them
+    const reopened = await Spool.open(dir, Math.floor(size * 2.5));
+    expect(reopened.figures()).toEqual(spool.figures());
+    await reopened.removeStaleTemp(Date.now() + 10 * STALE_TEMP_MS);
+    expect(readdirSync(join(dir, UNREADABLE_DIR))).toEqual([damaged.file]);
+
+    // the operator dealt with it (moved it elsewhere): counted again, the room is back
+    rmSync(join(dir, UNREADABLE_DIR, damaged.file));
+    await spool.countUnreadable();
+    expect(spool.figures()).toMatchObject({ unreadableFiles: 0, unreadableBytes: 0 });
+    await spool.write(third);
   });
 
   it('refuses a folder it cannot create, naming SRHOOKS_SPOOL_DIR', async () => {
