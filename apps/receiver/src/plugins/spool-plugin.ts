@@ -23,6 +23,8 @@ declare module 'fastify' {
     spool: Spool | null;
     /** The spool folder's lock (one receiver per folder); null when SRHOOKS_SPOOL_DIR is not set. */
     spoolLock: SpoolLock | null;
+    /** The spool's drainer (app mode's payment route hands it how to store payment notifications). */
+    spoolDrainer: SpoolDrainer | null;
   }
 }
 
@@ -37,6 +39,7 @@ const plugin: FastifyPluginAsync<SpoolPluginOptions> = async (app, options) => {
   if (config.spoolDir === undefined) {
     app.decorate('spool', null);
     app.decorate('spoolLock', null);
+    app.decorate('spoolDrainer', null);
     return;
   }
   const spool = await Spool.open(config.spoolDir, config.spoolMaxBytes);
@@ -72,11 +75,13 @@ const plugin: FastifyPluginAsync<SpoolPluginOptions> = async (app, options) => {
         if (result.duplicates > 0) metrics.duplicates.inc({ shop, event }, result.duplicates);
       }
     },
+    onPaymentDrained: (result) => metrics.spoolDeliveries.inc({ outcome: result.outcome }),
     onUnreadable: () => metrics.spoolDeliveries.inc({ outcome: 'unreadable' }),
   });
   spool.onWritten(() => drainer.wake());
   metrics.observeSpool(() => spool.figures());
   app.decorate('spool', spool);
+  app.decorate('spoolDrainer', drainer);
 
   const left = spool.figures();
   app.log.info(

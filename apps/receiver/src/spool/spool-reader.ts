@@ -5,8 +5,7 @@
  */
 import { mkdir, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { SpooledDelivery } from '../store/store.js';
-import { decodeSpoolFile } from './spool-format.js';
+import { decodeSpoolFile, type SpoolEntry } from './spool-format.js';
 import { SPOOL_FILE_SUFFIX, syncDir, TEMP_FILE_SUFFIX } from './spool-writer.js';
 
 /** Where spool files that do not parse are moved. */
@@ -62,7 +61,7 @@ export class SpoolReader {
   }
 
   /** The delivery in the file; SpoolFileUnreadableError when it is not a complete one. */
-  async read(name: string): Promise<SpooledDelivery> {
+  async read(name: string): Promise<SpoolEntry> {
     return decodeSpoolFile(await readFile(join(this.#dir, name)));
   }
 

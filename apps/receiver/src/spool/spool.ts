@@ -8,6 +8,7 @@ import { access, constants, mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { SpooledDelivery } from '../store/store.js';
 import { SpoolDirError } from './spool-errors.js';
+import type { SpoolEntry, SpoolSource } from './spool-format.js';
 import { SpoolReader } from './spool-reader.js';
 import { type SpoolFigures, SpoolUsage } from './spool-usage.js';
 import { SpoolWriter } from './spool-writer.js';
@@ -67,8 +68,11 @@ export class Spool {
   }
 
   /** Writes the delivery durably (spool-writer.ts); SpoolFullError / SpoolWriteError when it was not. */
-  async write(delivery: SpooledDelivery): Promise<{ file: string; bytes: number }> {
-    const written = await this.#writer.write(delivery);
+  async write(
+    delivery: SpooledDelivery,
+    source: SpoolSource = 'webhook',
+  ): Promise<{ file: string; bytes: number }> {
+    const written = await this.#writer.write(delivery, source);
     for (const listener of this.#written) listener();
     return written;
   }
@@ -78,7 +82,7 @@ export class Spool {
     return this.#reader.list();
   }
 
-  read(name: string): Promise<SpooledDelivery> {
+  read(name: string): Promise<SpoolEntry> {
     return this.#reader.read(name);
   }
 

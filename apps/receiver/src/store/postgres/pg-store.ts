@@ -37,6 +37,7 @@ import type {
   ReprocessOptions,
   SpooledContent,
   SpooledDelivery,
+  SpooledStoreOptions,
   SpooledStoreResult,
   Store,
   StoreChange,
@@ -273,8 +274,9 @@ export class PgStore implements Store {
     delivery: SpooledDelivery,
     content: SpooledContent,
     handlers: string[],
+    options: SpooledStoreOptions = {},
   ): Promise<SpooledStoreResult> {
-    return storeSpooled(this.#conn, delivery, content, handlers);
+    return storeSpooled(this.#conn, delivery, content, handlers, options);
   }
 
   reprocessQuarantined(
