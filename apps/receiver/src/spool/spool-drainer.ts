@@ -95,6 +95,13 @@ function errorFields(error: unknown): { code?: string; message: string } {
   };
 }
 
+/** The error's code (a store error's, a driver's), or its class name when it has none. */
+function errorCode(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string') return code;
+  return error instanceof Error ? error.name : typeof error;
+}
+
 export class SpoolDrainer {
   readonly #options: SpoolDrainerOptions;
   readonly #retryMs: number;
@@ -200,8 +207,9 @@ export class SpoolDrainer {
         entry.source === 'webhook' ? await this.#storeDelivery(delivery) : await this.#storePayment(delivery);
     } catch (error) {
       if (error instanceof StoreUnavailableError) return 'unavailable';
+      // The code only: a store's message may quote the delivery's data (personal data stays out of logs).
       log.error(
-        { deliveryId: delivery.id, err: errorFields(error) },
+        { deliveryId: delivery.id, err: { code: errorCode(error) } },
         'spooled delivery refused by the store; left in the spool and tried again later',
       );
       return 'left';
