@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { TEST_DATABASE_URL, testSchemas } from '../test-support/postgres-schema.js';
+import { TcpProxy } from '../test-support/tcp-proxy.js';
 import {
   ADMIN_TOKEN,
   type AppModeFixture,
@@ -18,12 +20,16 @@ import {
   startAppModeFixture,
 } from './test-support/app-mode-fixture.js';
 
+const schemas = testSchemas('payspool');
 const fixtures: AppModeFixture[] = [];
+const proxies: TcpProxy[] = [];
 const dirs: string[] = [];
 let locker: Database.Database | null = null;
 afterEach(async () => {
   unlock();
+  for (const proxy of proxies) await proxy.start().catch(() => 0);
   for (const fixture of fixtures.splice(0)) await fixture.close();
+  for (const proxy of proxies.splice(0)) await proxy.stop();
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -125,5 +131,42 @@ describe('app mode: Payment API notifications while the store is unavailable', (
     unlock();
     const deliveries = (await admin(f, '/deliveries?shop=alpha&limit=500')).items as unknown[];
     expect(deliveries).toHaveLength(0);
+  }, 60_000);
+
+  it('PostgreSQL unreachable while the notification is filed (its reads fail): spooled, then filed and stored once', async () => {
+    const proxy = new TcpProxy(Number(new URL(TEST_DATABASE_URL).port || 5432));
+    proxies.push(proxy);
+    const url = new URL(TEST_DATABASE_URL);
+    url.hostname = '127.0.0.1';
+    url.port = String(await proxy.start());
+    const spoolDir = mkdtempSync(join(tmpdir(), 'srhooks-payments-spool-pg-'));
+    dirs.push(spoolDir);
+    const f = await startAppModeFixture({
+      shops: ['alpha'],
+      config: { databaseUrl: url.toString(), databaseSchema: schemas(), storeTimeoutMs: 1500, spoolDir },
+      spool: { retryMs: 100, maxRetryMs: 300 },
+    });
+    fixtures.push(f);
+    expect((await f.sandbox.apps.install('55', 'alpha')).install.status).toBe(302);
+
+    await proxy.stop();
+    const sent = await f.sandbox.apps.notify('55', {
+      url: `${f.baseUrl}/app/payments?shop=alpha`,
+      notification: { id: 4545, status: 'paid' },
+    });
+    expect(sent.response.status).toBe(200);
+    const answer = JSON.parse(sent.response.bodyExcerpt ?? '{}') as Record<string, unknown>;
+    expect(answer).toMatchObject({ ok: true, spooled: true });
+    const deliveryId = answer.deliveryId as string;
+    expect(spoolFiles(spoolDir)).toEqual([`${deliveryId}.delivery`]);
+
+    await proxy.start();
+    await expect.poll(() => spoolFiles(spoolDir).length, { timeout: 20_000 }).toBe(0);
+    const dedupeKey = `payment:4545:paid:${JSON.parse(sent.rawBody).time}`;
+    const events = (await admin(f, '/events?shop=alpha')).items as Array<Record<string, unknown>>;
+    expect(events.filter((e) => e.dedupeKey === dedupeKey)).toEqual([
+      expect.objectContaining({ event: 'payment_status', deliveryId }),
+    ]);
+    expect((await f.receiver.store.getDelivery(deliveryId))?.shop).toBe('alpha');
   }, 60_000);
 });
