@@ -284,3 +284,43 @@ describe('spool drainer: a file the store refuses for another reason than being 
     expect((await realStore.getDelivery(refused.id))?.status).toBe('stored');
   });
 });
+
+describe('spool drainer: a spooled payment notification without app mode', () => {
+  it('is left in the spool, logged with spool_payments_off, while the webhook deliveries drain', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'srhooks-drain-payments-off-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const { store } = await (engines[0] as Engine).open(dir);
+    const decoder = new DeliveryDecoder();
+    cleanups.push(() => store.close());
+    cleanups.push(() => decoder.close());
+    const spool = await Spool.open(join(dir, 'spool'), 64 * 1024 * 1024);
+    const log = quietLog();
+    const drainer = new SpoolDrainer({
+      spool,
+      store,
+      contentOf: (delivery) => spooledContent(decoder, delivery, BODY_LIMIT, () => {}),
+      handlersFor: () => [],
+      log,
+      storeTimeoutMs: 15_000,
+    });
+    const payment = {
+      ...orderDelivery('6001', T0),
+      shop: 'payment-api',
+      event: 'payment_status' as never,
+      contentType: 'application/json',
+      rawBody: Buffer.from('{"id":1,"status":"paid","time":1}'),
+    };
+    const order = orderDelivery('6002', T0 + 10);
+    await spool.write(payment, 'payment_notification');
+    await spool.write(order);
+
+    expect(await drainer.drainOnce()).toBe('left');
+    expect(await spool.list()).toEqual([`${payment.id}.delivery`]);
+    expect(await store.getDelivery(payment.id)).toBeNull();
+    expect((await store.getDelivery(order.id))?.status).toBe('stored');
+    expect(log.lines.find((line) => line.message.includes('refused'))?.fields).toEqual({
+      deliveryId: payment.id,
+      err: { code: 'spool_payments_off' },
+    });
+  });
+});

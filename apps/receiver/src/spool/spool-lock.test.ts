@@ -102,6 +102,30 @@ describe('one receiver per spool folder', () => {
     expect(holderRecord(spoolDir)).toEqual({ pid: process.pid, hostname: hostname() });
   });
 
+  it('frees the folder when the start fails after the spool was opened (a route refused)', async () => {
+    const spoolDir = join(dir, 'failed-start-spool');
+    const failed = await startTestReceiver(
+      { db: join(dir, `receiver-${++receiverCount}.db`), spoolDir },
+      {
+        routes: [
+          {
+            name: 'refusing',
+            plugin: async () => {
+              throw new Error('this route refuses to register');
+            },
+          },
+        ],
+      },
+    ).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect((failed as Error).message).toContain('this route refuses to register');
+    expect(holderRecord(spoolDir)).toBeNull();
+    await start(spoolDir);
+    expect(holderRecord(spoolDir)).toEqual({ pid: process.pid, hostname: hostname() });
+  });
+
   it('through the start path: one line on stderr, exit code 1, no stack trace', async () => {
     const spoolDir = join(dir, 'start-path-spool');
     await start(spoolDir);
