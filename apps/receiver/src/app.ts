@@ -23,7 +23,11 @@ import { configPlugin } from './plugins/config-plugin.js';
 import { handlersPlugin } from './plugins/handlers-plugin.js';
 import { type MemoryTrimPluginOptions, memoryTrimPlugin } from './plugins/memory-trim-plugin.js';
 import { metricsPlugin } from './plugins/metrics-plugin.js';
-import { type SpoolPluginOptions, spoolPlugin } from './plugins/spool-plugin.js';
+import {
+  releaseSpoolAfterFailedStart,
+  type SpoolPluginOptions,
+  spoolPlugin,
+} from './plugins/spool-plugin.js';
 import { closeStoreAfterFailedStart, openMigratedPgStore, storePlugin } from './plugins/store-plugin.js';
 import { checkBrokerClientPackages } from './processing/handlers/brokers/broker-client-packages.js';
 import {
@@ -147,6 +151,7 @@ export async function buildReceiver(
       await app.register(route.plugin, route.prefix ? { prefix: route.prefix } : {});
     }
   } catch (error) {
+    releaseSpoolAfterFailedStart(app);
     await closeStoreAfterFailedStart(app);
     throw error;
   }

@@ -5,6 +5,11 @@
  * the shop the URL names — only a shop the receiver serves, and only the shop the charge was first seen
  * under (payment-filing.ts); an authentic body that is not a notification, or that cannot be filed, is
  * quarantined with the reason; anything not authentic gets 401 and nothing is stored.
+ *
+ * The store unavailable while an authentic notification is filed or stored: with the delivery spool on
+ * (SRHOOKS_SPOOL_DIR), it is spooled under the id it was given on arrival and answered 200 `spooled`; the
+ * drainer files and stores it later (spooled-payment.ts). Without the spool, or when it cannot be spooled
+ * (full, write failed): 503 `store_unavailable`.
  */
 import { verifyPaymentNotification } from '@srhooks/client';
 import type { DecodedPaymentNotification } from '@srhooks/contracts';
@@ -14,18 +19,21 @@ import { limitRouteBodies } from '../http/error-handler.js';
 import { headersForStorage } from '../ingest/delivery-headers.js';
 import { withStoreTimeout } from '../ingest/store-call.js';
 import type { AppShopStore } from '../store/app-shops/app-shop-store.js';
-import type { NewDelivery, WebhookEvent } from '../store/store.js';
+import { newId } from '../store/sortable-id.js';
+import { type NewDelivery, StoreUnavailableError, type WebhookEvent } from '../store/store.js';
 import type { AppConfig } from './app-config.js';
 import {
   fileAndStore,
   filePaymentNotification,
   NOTIFICATION_SHOP_HEADER,
+  PAYMENT_API_SHOP,
   type PaymentBody,
   type PaymentFiling,
   type PaymentFilingContext,
   paymentShopParameter,
   recordShopQuery,
 } from './payment-filing.js';
+import { paymentDrain } from './spooled-payment.js';
 
 type Query = Record<string, string | string[] | undefined>;
 
@@ -46,6 +54,7 @@ export async function registerPaymentNotificationRoute(
     storeTimeoutMs: app.config.storeTimeoutMs,
     timestampToleranceSeconds: appConfig.timestampToleranceSeconds,
   };
+  app.spoolDrainer?.drainPaymentsWith(paymentDrain(app, filing));
   await app.register(async (payments) => {
     payments.removeAllContentTypeParsers();
     limitRouteBodies(payments, PAYMENT_BODY_LIMIT);
@@ -92,10 +101,15 @@ export async function registerPaymentNotificationRoute(
           return reply.code(result.error.status).send(errorBody(result.error.code, result.error.message));
         }
         const event = result.ok ? result.event : 'payment_status';
+        // One id per notification, given before the first write: if that write times out and commits
+        // after all, the spooled copy's drain finds it stored and stores nothing twice.
+        const receivedAt = new Date();
+        const deliveryId = newId('dlv', receivedAt.getTime());
         const delivery = (shop: string): NewDelivery => ({
+          id: deliveryId,
           shop,
           event: event as unknown as WebhookEvent,
-          receivedAt: new Date(),
+          receivedAt,
           remoteAddress: request.ip,
           // The URL's shop claim goes with the body, so a re-process can run the filing rules again.
           headers: {
@@ -115,11 +129,57 @@ export async function registerPaymentNotificationRoute(
               } as DecodedPaymentNotification,
             }
           : { ok: false, message: result.error.message };
-        const answer = await fileAndStore(
-          () => filePaymentNotification(filing, body, paymentShopParameter(request.query)),
-          (decision) => storePayment(decision),
-        );
+        const shopClaim = paymentShopParameter(request.query);
+        let answer: Record<string, unknown>;
+        try {
+          answer = await fileAndStore(
+            () => filePaymentNotification(filing, body, shopClaim),
+            (decision) => storePayment(decision),
+          );
+        } catch (error) {
+          if (!(error instanceof StoreUnavailableError)) throw error;
+          return notStored(error, delivery(shopClaim.kind === 'named' ? shopClaim.shop : PAYMENT_API_SHOP));
+        }
         return reply.code(200).send(answer);
+
+        /** The store was unavailable: spooled (authentic, hmac verified above) and 200, or 503. */
+        async function notStored(error: StoreUnavailableError, unfiled: NewDelivery) {
+          app.metrics.storeErrors.inc({ operation: 'payment_notification' });
+          const { spool } = app;
+          if (spool !== null) {
+            try {
+              await spool.write({ ...unfiled, id: deliveryId }, 'payment_notification');
+              request.log.info(
+                { deliveryId, shop: unfiled.shop, event, storeError: error.detail, spool: spool.figures() },
+                'store unavailable: payment notification spooled, filed and stored once the store is reachable again',
+              );
+              return reply.code(200).send({ ok: true, deliveryId, spooled: true });
+            } catch (spoolError) {
+              const code = (spoolError as { code?: unknown }).code;
+              app.metrics.spoolDeliveries.inc({ outcome: code === 'spool_full' ? 'full' : 'write_failed' });
+              request.log.error(
+                {
+                  spool: { code, message: String((spoolError as Error).message) },
+                  shop: unfiled.shop,
+                  event,
+                },
+                'payment notification not spooled',
+              );
+            }
+          }
+          request.log.error(
+            { err: error, shop: unfiled.shop, event },
+            'payment notification not stored: store unavailable',
+          );
+          return reply
+            .code(503)
+            .send(
+              errorBody(
+                'store_unavailable',
+                'The store is unavailable: the payment notification was not stored. Check the store (receiver /readyz); turn the delivery spool on (SRHOOKS_SPOOL_DIR) to acknowledge notifications through store outages.',
+              ),
+            );
+        }
 
         /** Stores (or answers) the filing decision; the claim goes into the transaction that files it. */
         async function storePayment(decision: PaymentFiling): Promise<Record<string, unknown>> {

@@ -183,13 +183,13 @@ export class ReceiverMetrics {
 
   readonly spoolDeliveries = new Counter({
     name: 'srhooks_spool_deliveries_total',
-    help: 'The delivery spool (SRHOOKS_SPOOL_DIR): deliveries drained into the store (stored, quarantined, already_stored), moved aside as unreadable, or not spooled (full, write_failed)',
+    help: 'The delivery spool (SRHOOKS_SPOOL_DIR): deliveries drained into the store (stored, quarantined, already_stored; duplicate: a payment notification filed under another shop already), moved aside as unreadable, or not spooled (full, write_failed)',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
 
-  /** The delivery spool: deliveries waiting in it and their bytes (read at scrape time). */
-  observeSpool(figures: () => { deliveries: number; bytes: number }): void {
+  /** The delivery spool: deliveries waiting in it, their bytes, damaged files moved aside (at scrape time). */
+  observeSpool(figures: () => { deliveries: number; bytes: number; unreadableFiles: number }): void {
     this.#gauge(
       figures,
       'srhooks_spool_waiting_deliveries',
@@ -197,6 +197,12 @@ export class ReceiverMetrics {
       (f) => f.deliveries,
     );
     this.#gauge(figures, 'srhooks_spool_waiting_bytes', "Bytes of the spool's files", (f) => f.bytes);
+    this.#gauge(
+      figures,
+      'srhooks_spool_unreadable_files',
+      "Damaged spool files in the spool's unreadable/ folder, waiting for an operator (never deleted automatically)",
+      (f) => f.unreadableFiles,
+    );
   }
 
   observeStore(stats: () => StoreStats): void {

@@ -1,21 +1,30 @@
 /**
- * The delivery spool (`app.spool`, spool/): with SRHOOKS_SPOOL_DIR set, the folder is opened when the
- * plugin registers (an unusable folder stops start-up: SpoolDirError), the drainer starts when the app is
+ * The delivery spool (`app.spool`, spool/): with SRHOOKS_SPOOL_DIR set, the folder is opened and locked
+ * when the plugin registers (an unusable folder stops start-up: SpoolDirError; one another receiver holds:
+ * SpoolInUseError; a lock a killed receiver left is taken over, logged at warn), the drainer starts when the app is
  * ready (draining what an earlier run left first) and is stopped in onClose — after the server closed,
- * before the store plugin's onClose closes the store (registered earlier). What it has not drained by
- * then stays in the folder for the next start. Without SRHOOKS_SPOOL_DIR, `app.spool` is null.
+ * before the store plugin's onClose closes the store (registered earlier) — and the folder's lock is
+ * released. What it has not drained by then stays in the folder for the next start. Without SRHOOKS_SPOOL_DIR, `app.spool` is null.
  */
-import type { FastifyPluginAsync } from 'fastify';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { DeliveryDecoder } from '../ingest/delivery-decoder.js';
 import { Spool } from '../spool/spool.js';
 import { SpoolDrainer } from '../spool/spool-drainer.js';
+import { SPOOL_HOLDER_FILE, SpoolLock } from '../spool/spool-lock.js';
+import { UNREADABLE_DIR } from '../spool/spool-reader.js';
 import { spooledContent } from '../spool/spooled-content.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** The delivery spool; null when SRHOOKS_SPOOL_DIR is not set. */
     spool: Spool | null;
+    /** The spool folder's lock (one receiver per folder); null when SRHOOKS_SPOOL_DIR is not set. */
+    spoolLock: SpoolLock | null;
+    /** The spool's drainer (app mode's payment route hands it how to store payment notifications). */
+    spoolDrainer: SpoolDrainer | null;
   }
 }
 
@@ -29,9 +38,14 @@ const plugin: FastifyPluginAsync<SpoolPluginOptions> = async (app, options) => {
   const { config, metrics, store, handlers } = app;
   if (config.spoolDir === undefined) {
     app.decorate('spool', null);
+    app.decorate('spoolLock', null);
+    app.decorate('spoolDrainer', null);
     return;
   }
   const spool = await Spool.open(config.spoolDir, config.spoolMaxBytes);
+  const lock = SpoolLock.acquire(spool.dir);
+  app.decorate('spoolLock', lock);
+  logTakeOver(app, lock);
   const decoder = new DeliveryDecoder();
   const drainer = new SpoolDrainer({
     spool,
@@ -61,11 +75,13 @@ const plugin: FastifyPluginAsync<SpoolPluginOptions> = async (app, options) => {
         if (result.duplicates > 0) metrics.duplicates.inc({ shop, event }, result.duplicates);
       }
     },
+    onPaymentDrained: (result) => metrics.spoolDeliveries.inc({ outcome: result.outcome }),
     onUnreadable: () => metrics.spoolDeliveries.inc({ outcome: 'unreadable' }),
   });
   spool.onWritten(() => drainer.wake());
   metrics.observeSpool(() => spool.figures());
   app.decorate('spool', spool);
+  app.decorate('spoolDrainer', drainer);
 
   const left = spool.figures();
   app.log.info(
@@ -74,18 +90,58 @@ const plugin: FastifyPluginAsync<SpoolPluginOptions> = async (app, options) => {
       ? 'delivery spool on: deliveries an earlier run spooled are drained into the store'
       : 'delivery spool on',
   );
+  if (left.unreadableFiles > 0) {
+    // Never deleted automatically: they may be the only copy of an acknowledged delivery.
+    app.log.warn(
+      {
+        spool: {
+          dir: spool.dir,
+          unreadableFiles: left.unreadableFiles,
+          unreadableBytes: left.unreadableBytes,
+        },
+      },
+      `${left.unreadableFiles} damaged files in ${join(spool.dir, UNREADABLE_DIR)}: see docs/operations.md`,
+    );
+  }
   app.addHook('onReady', async () => {
     drainer.start();
   });
   app.addHook('onClose', async () => {
-    await drainer.stop();
-    await decoder.close();
+    try {
+      await drainer.stop();
+      await decoder.close();
+    } finally {
+      lock.release();
+    }
     const remaining = spool.figures();
     if (remaining.deliveries > 0) {
       app.log.info({ spool: remaining }, 'spooled deliveries stay in the spool; the next start drains them');
     }
   });
 };
+
+/** A receiver that ended without releasing the folder (killed, crashed) left its record: say it was taken over. */
+function logTakeOver(app: FastifyInstance, lock: SpoolLock): void {
+  const previous = lock.previousHolder;
+  if (previous === null) return;
+  const holder = {
+    pid: previous.pid,
+    hostname: previous.hostname,
+    startedAt: previous.startedAt.toISOString(),
+  };
+  const elsewhere = previous.hostname !== hostname();
+  app.log.warn(
+    { spool: { dir: lock.dir, previousHolder: holder } },
+    elsewhere
+      ? `spool folder taken over from receiver pid ${previous.pid} on host ${previous.hostname}, which did not release it (its ${SPOOL_HOLDER_FILE} was left behind; its lock is free). If that receiver still runs, the folder's file system does not pass locks between hosts: stop it, and give each receiver its own SRHOOKS_SPOOL_DIR on local disk`
+      : `spool folder taken over from receiver pid ${previous.pid}, which ended without releasing it (killed or crashed)`,
+  );
+}
+
+/** buildReceiver failed after the spool plugin ran: frees the folder (the app's onClose never runs). */
+export function releaseSpoolAfterFailedStart(app: FastifyInstance): void {
+  if (app.hasDecorator('spoolLock')) app.spoolLock?.release();
+}
 
 export const spoolPlugin = fp(plugin, {
   name: 'srhooks-spool',

@@ -14,7 +14,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DeliveryDecoder } from '../ingest/delivery-decoder.js';
 import { createStore } from '../store/create-store.js';
 import { newId } from '../store/sortable-id.js';
-import type { SpooledDelivery, Store } from '../store/store.js';
+import { type SpooledDelivery, type Store, StoreConflictError } from '../store/store.js';
 import { TEST_DATABASE_URL, testSchemas } from '../test-support/postgres-schema.js';
 import { TcpProxy } from '../test-support/tcp-proxy.js';
 import { Spool } from './spool.js';
@@ -153,7 +153,7 @@ describe.each(engines)('spool drainer: $name', (engine) => {
     expect(await drainer.drainOnce()).toBe('empty');
     expect(drainedIds).toEqual([first.id, second.id, broken.id]);
     expect(await spool.list()).toEqual([]);
-    expect(spool.figures()).toEqual({ deliveries: 0, bytes: 0 });
+    expect(spool.figures()).toMatchObject({ deliveries: 0, bytes: 0, unreadableFiles: 1 });
     expect(existsSync(join(dir, 'spool', UNREADABLE_DIR, `${unreadable.id}.delivery`))).toBe(true);
     expect(log.lines.some((line) => line.level === 'error' && line.message.includes('unreadable'))).toBe(
       true,
@@ -208,5 +208,119 @@ describe.each(engines)('spool drainer: $name', (engine) => {
     await drainer.stop();
     expect(drainedIds).toEqual(deliveries.map((delivery) => delivery.id));
     expect((await store.listEvents()).items).toHaveLength(2);
+  });
+});
+
+/**
+ * The store behind `store`, refusing `storeSpooled` of one delivery with a store error that is not
+ * "unavailable" (a conflict whose message quotes the delivery's data), as long as `refusing` says so.
+ */
+function refusingStore(store: Store, deliveryId: string, refusing: () => boolean): Store {
+  return new Proxy(store, {
+    get(target, property) {
+      if (property === 'storeSpooled') {
+        return (...args: Parameters<Store['storeSpooled']>) =>
+          args[0].id === deliveryId && refusing()
+            ? Promise.reject(new StoreConflictError(`refused: contact Erika Mustermann <erika@example.com>`))
+            : target.storeSpooled(...args);
+      }
+      const value = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+describe('spool drainer: a file the store refuses for another reason than being unavailable', () => {
+  it('leaves it in the spool behind the others, tries it again each round, and logs its code only', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'srhooks-drain-refused-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const { store: realStore } = await (engines[0] as Engine).open(dir);
+    const decoder = new DeliveryDecoder();
+    cleanups.push(() => realStore.close());
+    cleanups.push(() => decoder.close());
+    const spool = await Spool.open(join(dir, 'spool'), 64 * 1024 * 1024);
+    const first = orderDelivery('5001', T0);
+    const refused = orderDelivery('5002', T0 + 10);
+    const third = orderDelivery('5003', T0 + 20);
+    for (const delivery of [first, refused, third]) await spool.write(delivery);
+    let refusing = true;
+    const log = quietLog();
+    const drainedIds: string[] = [];
+    const drainer = new SpoolDrainer({
+      spool,
+      store: refusingStore(realStore, refused.id, () => refusing),
+      contentOf: (delivery) => spooledContent(decoder, delivery, BODY_LIMIT, () => {}),
+      handlersFor: () => ['erp'],
+      log,
+      storeTimeoutMs: 15_000,
+      onDrained: (delivery) => void drainedIds.push(delivery.id),
+    });
+
+    expect(await drainer.drainOnce()).toBe('left');
+    expect(drainedIds).toEqual([first.id, third.id]);
+    expect(await spool.list()).toEqual([`${refused.id}.delivery`]);
+    expect(spool.figures().deliveries).toBe(1);
+    expect(await realStore.getDelivery(refused.id)).toBeNull();
+    // tried again on the next round, refused again, still there
+    expect(await drainer.drainOnce()).toBe('left');
+    expect(await spool.list()).toEqual([`${refused.id}.delivery`]);
+
+    const refusals = log.lines.filter((line) => line.message.includes('refused by the store'));
+    expect(refusals).toEqual(
+      Array.from({ length: 2 }, () => ({
+        level: 'error',
+        fields: { deliveryId: refused.id, err: { code: 'conflict' } },
+        message: 'spooled delivery refused by the store; left in the spool and tried again later',
+      })),
+    );
+    const logged = JSON.stringify(log.lines);
+    expect(logged).not.toContain('Erika');
+    expect(logged).not.toContain('erika@example.com');
+
+    // the store takes it once the reason is gone: drained on the next round
+    refusing = false;
+    expect(await drainer.drainOnce()).toBe('empty');
+    expect(drainedIds).toEqual([first.id, third.id, refused.id]);
+    expect((await realStore.getDelivery(refused.id))?.status).toBe('stored');
+  });
+});
+
+describe('spool drainer: a spooled payment notification without app mode', () => {
+  it('is left in the spool, logged with spool_payments_off, while the webhook deliveries drain', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'srhooks-drain-payments-off-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const { store } = await (engines[0] as Engine).open(dir);
+    const decoder = new DeliveryDecoder();
+    cleanups.push(() => store.close());
+    cleanups.push(() => decoder.close());
+    const spool = await Spool.open(join(dir, 'spool'), 64 * 1024 * 1024);
+    const log = quietLog();
+    const drainer = new SpoolDrainer({
+      spool,
+      store,
+      contentOf: (delivery) => spooledContent(decoder, delivery, BODY_LIMIT, () => {}),
+      handlersFor: () => [],
+      log,
+      storeTimeoutMs: 15_000,
+    });
+    const payment = {
+      ...orderDelivery('6001', T0),
+      shop: 'payment-api',
+      event: 'payment_status' as never,
+      contentType: 'application/json',
+      rawBody: Buffer.from('{"id":1,"status":"paid","time":1}'),
+    };
+    const order = orderDelivery('6002', T0 + 10);
+    await spool.write(payment, 'payment_notification');
+    await spool.write(order);
+
+    expect(await drainer.drainOnce()).toBe('left');
+    expect(await spool.list()).toEqual([`${payment.id}.delivery`]);
+    expect(await store.getDelivery(payment.id)).toBeNull();
+    expect((await store.getDelivery(order.id))?.status).toBe('stored');
+    expect(log.lines.find((line) => line.message.includes('refused'))?.fields).toEqual({
+      deliveryId: payment.id,
+      err: { code: 'spool_payments_off' },
+    });
   });
 });

@@ -5,10 +5,16 @@
  * (spooled-content.ts), stored with `Store.storeSpooled` under its id — at most once, so a crash between
  * the commit and the file's removal stores nothing twice — and then removed.
  *
- * Nothing stops the drain for good: an unreadable file is moved to `unreadable/` (logged); a file the
+ * Nothing stops the drain for good: an unreadable file is moved to `unreadable/` (logged; never deleted:
+ * it may be the only copy of an acknowledged delivery, and counts against the spool's limit); a file the
  * store refuses for another reason than being unavailable is logged and left for the next round, behind
  * the others. Store unavailable: the round ends there (arrival order kept) and is tried again later.
  * `stop()` lets the delivery under way finish; what remains stays in the folder for the next start.
+ *
+ * A spooled Payment API notification (spool-format.ts, format 2) is drained by app mode's payment route
+ * (`drainPaymentsWith`, app-mode/spooled-payment.ts): its filing rules run then, and it is stored as the
+ * route would have stored it, under its spooled id, at most once. Without app mode's payment route (the
+ * configuration changed), it is logged and left in the spool.
  */
 import type { WebhookEvent } from '@srhooks/contracts';
 import { withStoreTimeout } from '../ingest/store-call.js';
@@ -20,7 +26,8 @@ import {
   StoreUnavailableError,
 } from '../store/store.js';
 import type { Spool } from './spool.js';
-import { SpoolFileUnreadableError } from './spool-errors.js';
+import { SpoolError, SpoolFileUnreadableError } from './spool-errors.js';
+import type { SpoolEntry } from './spool-format.js';
 
 /** The log calls the drainer makes (a pino logger has them). */
 export interface DrainLog {
@@ -40,6 +47,8 @@ export interface SpoolDrainerOptions {
   storeTimeoutMs: number;
   /** After each delivery drained (metrics). */
   onDrained?(delivery: SpooledDelivery, content: SpooledContent, result: SpooledStoreResult): void;
+  /** After a payment notification was drained (metrics). */
+  onPaymentDrained?(result: DrainedPayment): void;
   /** After a file was moved to unreadable/ (metrics). */
   onUnreadable?(): void;
   /** First wait after the store was unavailable (default 1 s), doubled up to `maxRetryMs` (default 10 s). */
@@ -51,6 +60,32 @@ export interface SpoolDrainerOptions {
 
 type RoundOutcome = 'empty' | 'unavailable' | 'left';
 
+/** What draining a spooled payment notification did (app-mode/spooled-payment.ts). */
+export interface DrainedPayment {
+  /** `duplicate`: the same notification was filed under another shop already; nothing was stored. */
+  readonly outcome: 'stored' | 'quarantined' | 'duplicate' | 'already_stored';
+  /** The shop it was filed under. */
+  readonly shop: string;
+  readonly event: string;
+  readonly events: number;
+  readonly duplicates: number;
+}
+
+/** Stores a spooled payment notification (its filing rules, then `Store.storeSpooled`). */
+export type PaymentDrain = (delivery: SpooledDelivery) => Promise<DrainedPayment>;
+
+/** A spooled payment notification while nothing drains them (app mode's payment route is off). */
+export class SpoolPaymentsOffError extends SpoolError {
+  declare readonly code: 'spool_payments_off';
+
+  constructor() {
+    super(
+      'spool_payments_off',
+      "A spooled Payment API notification cannot be stored: app mode's payment route is not configured (app.webhookSecretKey). It stays in the spool; configure the route again to store it.",
+    );
+  }
+}
+
 /** The error's code and message for a log line (never the delivery's data, never a stack). */
 function errorFields(error: unknown): { code?: string; message: string } {
   const code = (error as { code?: unknown } | null)?.code;
@@ -58,6 +93,13 @@ function errorFields(error: unknown): { code?: string; message: string } {
     ...(typeof code === 'string' ? { code } : {}),
     message: error instanceof Error ? error.message : String(error),
   };
+}
+
+/** The error's code (a store error's, a driver's), or its class name when it has none. */
+function errorCode(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string') return code;
+  return error instanceof Error ? error.name : typeof error;
 }
 
 export class SpoolDrainer {
@@ -72,12 +114,18 @@ export class SpoolDrainer {
   /** Whether the current wait ends when a delivery is spooled (not while backing off from the store). */
   #wakeable = false;
   #woken = false;
+  #drainPayment: PaymentDrain | null = null;
 
   constructor(options: SpoolDrainerOptions) {
     this.#options = options;
     this.#retryMs = options.retryMs ?? 1000;
     this.#maxRetryMs = options.maxRetryMs ?? 10_000;
     this.#idleMs = options.idleMs ?? 60_000;
+  }
+
+  /** App mode's payment route: how spooled payment notifications are stored. */
+  drainPaymentsWith(drain: PaymentDrain): void {
+    this.#drainPayment = drain;
   }
 
   start(): void {
@@ -101,6 +149,7 @@ export class SpoolDrainer {
   /** One pass over the folder now (tests; the loop calls it too). */
   async drainOnce(): Promise<RoundOutcome> {
     const { spool, log } = this.#options;
+    await spool.countUnreadable();
     const staleTemp = await spool.removeStaleTemp();
     if (staleTemp > 0)
       log.warn({ spool: { staleTemp } }, 'removed temporary spool files a crash left behind');
@@ -130,10 +179,10 @@ export class SpoolDrainer {
   }
 
   async #drainFile(name: string): Promise<'drained' | 'gone' | 'unreadable' | 'left' | 'unavailable'> {
-    const { spool, store, log } = this.#options;
-    let delivery: SpooledDelivery;
+    const { spool, log } = this.#options;
+    let entry: SpoolEntry;
     try {
-      delivery = await spool.read(name);
+      entry = await spool.read(name);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
       if (!(error instanceof SpoolFileUnreadableError)) {
@@ -151,38 +200,54 @@ export class SpoolDrainer {
       );
       return 'unreadable';
     }
-    const content = await this.#options.contentOf(delivery);
-    let result: SpooledStoreResult;
+    const { delivery } = entry;
+    let stored: object;
     try {
-      result = await withStoreTimeout(
-        'spool drain',
-        store.storeSpooled(delivery, content, this.#options.handlersFor(delivery.shop, delivery.event)),
-        this.#options.storeTimeoutMs,
-      );
+      stored =
+        entry.source === 'webhook' ? await this.#storeDelivery(delivery) : await this.#storePayment(delivery);
     } catch (error) {
       if (error instanceof StoreUnavailableError) return 'unavailable';
+      // The code only: a store's message may quote the delivery's data (personal data stays out of logs).
       log.error(
-        { deliveryId: delivery.id, err: errorFields(error) },
+        { deliveryId: delivery.id, err: { code: errorCode(error) } },
         'spooled delivery refused by the store; left in the spool and tried again later',
       );
       return 'left';
     }
-    // Counted once the store holds it, before the file goes: whoever sees the file gone sees it counted.
-    this.#options.onDrained?.(delivery, content, result);
     await spool.remove(name);
-    log.info(
-      {
-        deliveryId: delivery.id,
-        shop: delivery.shop,
-        event: delivery.event,
-        outcome: 'failure' in content ? 'quarantined' : 'stored',
-        events: result.events.length,
-        duplicates: result.duplicates,
-        alreadyStored: result.alreadyStored,
-      },
-      'spooled delivery stored',
-    );
+    log.info({ deliveryId: delivery.id, ...stored }, 'spooled delivery stored');
     return 'drained';
+  }
+
+  /** A webhook delivery: decoded, stored; its log fields. Counted once the store holds it, before the file goes. */
+  async #storeDelivery(delivery: SpooledDelivery): Promise<object> {
+    const content = await this.#options.contentOf(delivery);
+    const result: SpooledStoreResult = await withStoreTimeout(
+      'spool drain',
+      this.#options.store.storeSpooled(
+        delivery,
+        content,
+        this.#options.handlersFor(delivery.shop, delivery.event),
+      ),
+      this.#options.storeTimeoutMs,
+    );
+    this.#options.onDrained?.(delivery, content, result);
+    return {
+      shop: delivery.shop,
+      event: delivery.event,
+      outcome: 'failure' in content ? 'quarantined' : 'stored',
+      events: result.events.length,
+      duplicates: result.duplicates,
+      alreadyStored: result.alreadyStored,
+    };
+  }
+
+  /** A payment notification: filed and stored by app mode's payment route; its log fields. */
+  async #storePayment(delivery: SpooledDelivery): Promise<object> {
+    if (this.#drainPayment === null) throw new SpoolPaymentsOffError();
+    const result = await this.#drainPayment(delivery);
+    this.#options.onPaymentDrained?.(result);
+    return { source: 'payment_notification', ...result, alreadyStored: result.outcome === 'already_stored' };
   }
 
   async #run(): Promise<void> {

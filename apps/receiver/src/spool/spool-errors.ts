@@ -1,3 +1,5 @@
+import type { LockHolder } from '../locks/process-file-lock.js';
+
 /** Errors of the delivery spool (spool/); `code` is stable, the message says what was wrong and what to do. */
 export class SpoolError extends Error {
   readonly code: string;
@@ -22,14 +24,41 @@ export class SpoolDirError extends SpoolError {
   }
 }
 
+/**
+ * Another receiver holds the spool folder's lock (spool-lock.ts): refused at start. `holder` is null when
+ * the running receiver has not recorded itself (yet).
+ */
+export class SpoolInUseError extends SpoolError {
+  declare readonly code: 'spool_in_use';
+  readonly dir: string;
+  readonly holder: LockHolder | null;
+
+  constructor(dir: string, holder: LockHolder | null) {
+    const who =
+      holder === null
+        ? ''
+        : `: pid ${holder.pid} on host ${holder.hostname}, running since ${holder.startedAt.toISOString()}`;
+    super(
+      'spool_in_use',
+      `The spool folder ${dir} (SRHOOKS_SPOOL_DIR) is in use by another srhooks receiver${who}. Two receivers must not share a spool folder (both would drain it and count it): give each receiver its own SRHOOKS_SPOOL_DIR, or stop that receiver first. The folder is free as soon as that process ends, however it ends.`,
+    );
+    this.dir = dir;
+    this.holder = holder;
+  }
+}
+
 /** The delivery does not fit: the spool holds SRHOOKS_SPOOL_MAX_BYTES already (counting writes under way). */
 export class SpoolFullError extends SpoolError {
   declare readonly code: 'spool_full';
 
-  constructor(bytes: number, usedBytes: number, maxBytes: number) {
+  constructor(bytes: number, usedBytes: number, maxBytes: number, unreadableBytes = 0) {
+    const aside =
+      unreadableBytes > 0
+        ? `, ${unreadableBytes} of them damaged files in the spool's unreadable/ folder, which only an operator empties (docs/operations.md)`
+        : '';
     super(
       'spool_full',
-      `The spool is full: a delivery of ${bytes} bytes does not fit (${usedBytes} of ${maxBytes} bytes in use). It was not spooled; the spool empties once the store is reachable again, or raise SRHOOKS_SPOOL_MAX_BYTES.`,
+      `The spool is full: a delivery of ${bytes} bytes does not fit (${usedBytes} of ${maxBytes} bytes in use${aside}). It was not spooled; the spool empties once the store is reachable again, or raise SRHOOKS_SPOOL_MAX_BYTES.`,
     );
   }
 }

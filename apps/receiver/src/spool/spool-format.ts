@@ -7,22 +7,41 @@
  *     srhooks-spool 1\n
  *     {"deliveryId":"dlv_…","shop":"demo","event":"order_confirm",…,"bodyBytes":1234,"bodySha256":"…"}\n
  *     <raw body>
+ *
+ * Format 1 is a webhook delivery (POST /hooks). Format 2 adds `"source"` to the header: a Payment API
+ * notification (`payment_notification`, its event `payment_status` / `payment_card_change`, its hmac
+ * verified before it was spooled; the shop is the one its URL claims, filed when drained). A file is
+ * written in the oldest format that holds it — webhook deliveries stay format 1, byte for byte as
+ * before — and both are read, so the files an earlier version left drain, and an earlier version moves
+ * only the payment notifications aside (unreadable/, kept) rather than every file.
  */
 import { createHash } from 'node:crypto';
-import { isWebhookEvent, type WebhookEvent } from '@srhooks/contracts';
+import { isWebhookEvent, PAYMENT_EVENTS, type WebhookEvent } from '@srhooks/contracts';
 import { z } from 'zod';
 import { isId } from '../store/sortable-id.js';
 import type { SpooledDelivery } from '../store/store.js';
 import { SpoolFileUnreadableError } from './spool-errors.js';
 
-const MAGIC = 'srhooks-spool 1\n';
+const MAGIC_V1 = 'srhooks-spool 1\n';
+const MAGIC_V2 = 'srhooks-spool 2\n';
+
+/** What was spooled: a webhook delivery (format 1) or a Payment API notification (format 2). */
+export type SpoolSource = 'webhook' | 'payment_notification';
+
+/** A spool file's content. */
+export interface SpoolEntry {
+  readonly source: SpoolSource;
+  readonly delivery: SpooledDelivery;
+}
+
+const isPaymentEvent = (event: string) => (PAYMENT_EVENTS as readonly string[]).includes(event);
 /** The header line is small (headers are bounded by the HTTP server's header limit): more means damage. */
 const MAX_HEADER_BYTES = 1024 * 1024;
 
 const SpoolHeaderSchema = z.object({
   deliveryId: z.string().refine((id) => isId(id, 'dlv'), 'not a delivery id'),
   shop: z.string().min(1),
-  event: z.string().refine(isWebhookEvent, 'not a webhook event'),
+  event: z.string(),
   receivedAt: z.iso.datetime(),
   remoteAddress: z.string(),
   contentType: z.string(),
@@ -31,13 +50,28 @@ const SpoolHeaderSchema = z.object({
   bodySha256: z.string().regex(/^[0-9a-f]{64}$/),
 });
 
+/** Format 1: a webhook delivery. */
+const SpoolHeaderV1Schema = SpoolHeaderSchema.extend({
+  event: z.string().refine(isWebhookEvent, 'not a webhook event'),
+});
+
+/** Format 2: the source named, the event one of that source's. */
+const SpoolHeaderV2Schema = SpoolHeaderSchema.extend({
+  source: z.literal('payment_notification'),
+  event: z.string().refine(isPaymentEvent, 'not a payment notification event'),
+});
+
 function sha256(body: Buffer): string {
   return createHash('sha256').update(body).digest('hex');
 }
 
 /** The file's bytes as two buffers (header lines, body), so the body is written without a copy. */
-export function encodeSpoolFile(delivery: SpooledDelivery): [Buffer, Buffer] {
-  const header: z.input<typeof SpoolHeaderSchema> = {
+export function encodeSpoolFile(
+  delivery: SpooledDelivery,
+  source: SpoolSource = 'webhook',
+): [Buffer, Buffer] {
+  const header: z.input<typeof SpoolHeaderSchema> & { source?: SpoolSource } = {
+    ...(source === 'webhook' ? {} : { source }),
     deliveryId: delivery.id,
     shop: delivery.shop,
     event: delivery.event,
@@ -48,25 +82,35 @@ export function encodeSpoolFile(delivery: SpooledDelivery): [Buffer, Buffer] {
     bodyBytes: delivery.rawBody.length,
     bodySha256: sha256(delivery.rawBody),
   };
-  return [Buffer.from(`${MAGIC}${JSON.stringify(header)}\n`, 'utf8'), delivery.rawBody];
+  const magic = source === 'webhook' ? MAGIC_V1 : MAGIC_V2;
+  return [Buffer.from(`${magic}${JSON.stringify(header)}\n`, 'utf8'), delivery.rawBody];
+}
+
+/** The format a file's first line names (both lines have one length); null when none. */
+function formatOf(file: Buffer): 1 | 2 | null {
+  const line = file.subarray(0, MAGIC_V1.length);
+  if (line.equals(Buffer.from(MAGIC_V1, 'utf8'))) return 1;
+  if (line.equals(Buffer.from(MAGIC_V2, 'utf8'))) return 2;
+  return null;
 }
 
 /** The delivery a spool file holds; SpoolFileUnreadableError when it is not a complete one. */
-export function decodeSpoolFile(file: Buffer): SpooledDelivery {
-  if (!file.subarray(0, MAGIC.length).equals(Buffer.from(MAGIC, 'utf8'))) {
+export function decodeSpoolFile(file: Buffer): SpoolEntry {
+  const format = formatOf(file);
+  if (format === null) {
     throw new SpoolFileUnreadableError('it does not start with the spool format line');
   }
-  const headerEnd = file.indexOf(0x0a, MAGIC.length);
-  if (headerEnd < 0 || headerEnd - MAGIC.length > MAX_HEADER_BYTES) {
+  const headerEnd = file.indexOf(0x0a, MAGIC_V1.length);
+  if (headerEnd < 0 || headerEnd - MAGIC_V1.length > MAX_HEADER_BYTES) {
     throw new SpoolFileUnreadableError('its header line is incomplete');
   }
   let json: unknown;
   try {
-    json = JSON.parse(file.subarray(MAGIC.length, headerEnd).toString('utf8'));
+    json = JSON.parse(file.subarray(MAGIC_V1.length, headerEnd).toString('utf8'));
   } catch {
     throw new SpoolFileUnreadableError('its header line is not JSON');
   }
-  const parsed = SpoolHeaderSchema.safeParse(json);
+  const parsed = (format === 1 ? SpoolHeaderV1Schema : SpoolHeaderV2Schema).safeParse(json);
   if (!parsed.success) {
     const fields = [...new Set(parsed.error.issues.map((issue) => issue.path.join('.') || 'header'))];
     throw new SpoolFileUnreadableError(`its header has invalid fields: ${fields.join(', ')}`);
@@ -81,7 +125,7 @@ export function decodeSpoolFile(file: Buffer): SpooledDelivery {
   if (sha256(rawBody) !== header.bodySha256) {
     throw new SpoolFileUnreadableError("its body does not match the header's SHA-256");
   }
-  return {
+  const delivery: SpooledDelivery = {
     id: header.deliveryId,
     shop: header.shop,
     event: header.event as WebhookEvent,
@@ -91,4 +135,5 @@ export function decodeSpoolFile(file: Buffer): SpooledDelivery {
     headers: header.headers,
     rawBody,
   };
+  return { source: 'source' in header ? header.source : 'webhook', delivery };
 }

@@ -5,8 +5,7 @@
  */
 import { mkdir, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { SpooledDelivery } from '../store/store.js';
-import { decodeSpoolFile } from './spool-format.js';
+import { decodeSpoolFile, type SpoolEntry } from './spool-format.js';
 import { SPOOL_FILE_SUFFIX, syncDir, TEMP_FILE_SUFFIX } from './spool-writer.js';
 
 /** Where spool files that do not parse are moved. */
@@ -40,8 +39,29 @@ export class SpoolReader {
     return sizes;
   }
 
+  /** The files in `unreadable/` (damaged ones moved aside, or anything an operator put there) and their bytes. */
+  async unreadable(): Promise<{ files: number; bytes: number }> {
+    const aside = join(this.#dir, UNREADABLE_DIR);
+    let names: string[];
+    try {
+      names = await readdir(aside);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { files: 0, bytes: 0 };
+      throw error;
+    }
+    let files = 0;
+    let bytes = 0;
+    for (const name of names) {
+      const stats = await stat(join(aside, name)).catch(() => null);
+      if (!stats?.isFile()) continue;
+      files += 1;
+      bytes += stats.size;
+    }
+    return { files, bytes };
+  }
+
   /** The delivery in the file; SpoolFileUnreadableError when it is not a complete one. */
-  async read(name: string): Promise<SpooledDelivery> {
+  async read(name: string): Promise<SpoolEntry> {
     return decodeSpoolFile(await readFile(join(this.#dir, name)));
   }
 

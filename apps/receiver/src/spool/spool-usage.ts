@@ -1,7 +1,10 @@
 /**
  * What the spool holds: its files and their sizes, plus the bytes of writes under way (reserved before
- * a write starts, so concurrent writes cannot together pass the limit). Kept in memory: this receiver is
- * the only writer of its spool folder; the folder is scanned once when the spool opens.
+ * a write starts, so concurrent writes cannot together pass the limit), plus the damaged files moved to
+ * `unreadable/` — never deleted automatically (they may be the only copy of an acknowledged delivery), so
+ * their bytes count against SRHOOKS_SPOOL_MAX_BYTES too. Kept in memory: this receiver is the only writer
+ * of its spool folder (spool-lock.ts); the folder is scanned when the spool opens, and `unreadable/` again
+ * on each drain round (an operator empties it by hand).
  */
 import { SpoolFullError } from './spool-errors.js';
 
@@ -10,6 +13,10 @@ export interface SpoolFigures {
   readonly deliveries: number;
   /** The bytes of their files. */
   readonly bytes: number;
+  /** Damaged files in `unreadable/`, waiting for an operator (docs/operations.md). */
+  readonly unreadableFiles: number;
+  /** Their bytes (counted against the limit). */
+  readonly unreadableBytes: number;
 }
 
 export class SpoolUsage {
@@ -17,6 +24,7 @@ export class SpoolUsage {
   readonly #maxBytes: number;
   #bytes = 0;
   #reserved = 0;
+  #unreadable = { files: 0, bytes: 0 };
 
   constructor(maxBytes: number) {
     this.#maxBytes = maxBytes;
@@ -24,8 +32,9 @@ export class SpoolUsage {
 
   /** Takes room for a write of `bytes`; SpoolFullError when it does not fit. Give it back with `release`. */
   reserve(bytes: number): void {
-    const used = this.#bytes + this.#reserved;
-    if (used + bytes > this.#maxBytes) throw new SpoolFullError(bytes, used, this.#maxBytes);
+    const used = this.#bytes + this.#reserved + this.#unreadable.bytes;
+    if (used + bytes > this.#maxBytes)
+      throw new SpoolFullError(bytes, used, this.#maxBytes, this.#unreadable.bytes);
     this.#reserved += bytes;
   }
 
@@ -46,12 +55,22 @@ export class SpoolUsage {
     this.#bytes -= bytes;
   }
 
-  figures(): SpoolFigures {
-    return { deliveries: this.#files.size, bytes: this.#bytes };
+  /** What `unreadable/` holds, as scanned. */
+  unreadableFound(files: number, bytes: number): void {
+    this.#unreadable = { files, bytes };
   }
 
-  /** Bytes a new write may still take (what is stored and reserved counted). */
+  figures(): SpoolFigures {
+    return {
+      deliveries: this.#files.size,
+      bytes: this.#bytes,
+      unreadableFiles: this.#unreadable.files,
+      unreadableBytes: this.#unreadable.bytes,
+    };
+  }
+
+  /** Bytes a new write may still take (what is stored, reserved and moved aside counted). */
   room(): number {
-    return Math.max(0, this.#maxBytes - this.#bytes - this.#reserved);
+    return Math.max(0, this.#maxBytes - this.#bytes - this.#reserved - this.#unreadable.bytes);
   }
 }

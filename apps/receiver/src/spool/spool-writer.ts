@@ -8,7 +8,7 @@ import { open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SpooledDelivery } from '../store/store.js';
 import { SpoolError, SpoolWriteError } from './spool-errors.js';
-import { encodeSpoolFile } from './spool-format.js';
+import { encodeSpoolFile, type SpoolSource } from './spool-format.js';
 import type { SpoolUsage } from './spool-usage.js';
 
 /** Spool files: `<delivery id>.delivery`. Delivery ids sort by arrival, so the names do too. */
@@ -49,8 +49,8 @@ export class SpoolWriter {
    * Resolves once the delivery's file is durable under its final name, with the file's size.
    * SpoolFullError when it does not fit, SpoolWriteError when the disk refused it (nothing is left of it).
    */
-  async write(delivery: SpooledDelivery): Promise<{ file: string; bytes: number }> {
-    const [header, body] = encodeSpoolFile(delivery);
+  async write(delivery: SpooledDelivery, source: SpoolSource): Promise<{ file: string; bytes: number }> {
+    const [header, body] = encodeSpoolFile(delivery, source);
     const bytes = header.length + body.length;
     this.#usage.reserve(bytes);
     const name = spoolFileName(delivery.id);

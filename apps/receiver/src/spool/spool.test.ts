@@ -3,6 +3,7 @@
  * SRHOOKS_SPOOL_MAX_BYTES, damaged files detected, stale temporary files removed, unreadable files moved
  * aside, and the figures a restarted receiver finds. Real files in a tmp folder.
  */
+import { createHash } from 'node:crypto';
 import {
   existsSync,
   mkdtempSync,
@@ -14,6 +15,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { WebhookEvent } from '@srhooks/contracts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { newId } from '../store/sortable-id.js';
 import type { SpooledDelivery } from '../store/store.js';
@@ -51,10 +53,49 @@ function spooled(overrides: Partial<SpooledDelivery> = {}): SpooledDelivery {
 describe('spool file format', () => {
   it('round-trips a delivery byte for byte', () => {
     const delivery = spooled();
-    const decoded = decodeSpoolFile(Buffer.concat(encodeSpoolFile(delivery)));
+    const { source, delivery: decoded } = decodeSpoolFile(Buffer.concat(encodeSpoolFile(delivery)));
+    expect(source).toBe('webhook');
     expect(decoded).toEqual(delivery);
     expect(decoded.rawBody.equals(delivery.rawBody)).toBe(true);
     expect(decoded.receivedAt.toISOString()).toBe('2026-12-05T04:00:00.123Z');
+  });
+
+  it('reads a file in format 1 as the previous version wrote it, and writes webhook deliveries the same way', () => {
+    const body = Buffer.from('{"orders":{"order":[]}}');
+    const header = {
+      deliveryId: newId('dlv', Date.parse('2026-12-05T04:00:00.123Z')),
+      shop: 'demo',
+      event: 'order_confirm',
+      receivedAt: '2026-12-05T04:00:00.123Z',
+      remoteAddress: '203.0.113.7',
+      contentType: 'application/json',
+      headers: { 'content-type': 'application/json' },
+      bodyBytes: body.length,
+      bodySha256: createHash('sha256').update(body).digest('hex'),
+    };
+    // the bytes of a file an earlier receiver left (format 1, written before format 2 existed)
+    const earlier = Buffer.concat([Buffer.from(`srhooks-spool 1\n${JSON.stringify(header)}\n`), body]);
+    const { source, delivery } = decodeSpoolFile(earlier);
+    expect(source).toBe('webhook');
+    expect(delivery).toMatchObject({ id: header.deliveryId, shop: 'demo', event: 'order_confirm' });
+    expect(Buffer.concat(encodeSpoolFile(delivery)).equals(earlier)).toBe(true);
+  });
+
+  it('writes a payment notification in format 2, naming its source, and reads it back', () => {
+    const notification = spooled({
+      shop: 'payment-api',
+      event: 'payment_status' as unknown as WebhookEvent,
+      rawBody: Buffer.from('{"id":69,"status":"pending","time":1764900000}'),
+    });
+    const file = Buffer.concat(encodeSpoolFile(notification, 'payment_notification'));
+    expect(file.subarray(0, 16).toString()).toBe('srhooks-spool 2\n');
+    expect(decodeSpoolFile(file)).toEqual({ source: 'payment_notification', delivery: notification });
+    // a format line that does not match its content is damage
+    const asV1 = Buffer.from(file);
+    asV1.write('1', 14);
+    expect(() => decodeSpoolFile(asV1)).toThrow(/event/);
+    const webhookAsV2 = Buffer.concat(encodeSpoolFile(spooled(), 'payment_notification'));
+    expect(() => decodeSpoolFile(webhookAsV2)).toThrow(/event/);
   });
 
   it('refuses a truncated, altered or foreign file', () => {
@@ -87,11 +128,19 @@ describe('Spool', () => {
     const written = await spool.write(delivery);
     expect(written.file).toBe(`${delivery.id}.delivery`);
     expect(readdirSync(join(dir, 'spool'))).toEqual([written.file]);
-    expect(decodeSpoolFile(readFileSync(join(dir, 'spool', written.file)))).toEqual(delivery);
-    expect(spool.figures()).toEqual({ deliveries: 1, bytes: written.bytes });
-    expect(await spool.read(written.file)).toEqual(delivery);
+    expect(decodeSpoolFile(readFileSync(join(dir, 'spool', written.file)))).toEqual({
+      source: 'webhook',
+      delivery,
+    });
+    expect(spool.figures()).toEqual({
+      deliveries: 1,
+      bytes: written.bytes,
+      unreadableFiles: 0,
+      unreadableBytes: 0,
+    });
+    expect(await spool.read(written.file)).toEqual({ source: 'webhook', delivery });
     await spool.remove(written.file);
-    expect(spool.figures()).toEqual({ deliveries: 0, bytes: 0 });
+    expect(spool.figures()).toEqual({ deliveries: 0, bytes: 0, unreadableFiles: 0, unreadableBytes: 0 });
     expect(readdirSync(join(dir, 'spool'))).toEqual([]);
   });
 
@@ -153,6 +202,46 @@ describe('Spool', () => {
     expect(target).toBe(join(dir, UNREADABLE_DIR, file));
     expect(await spool.list()).toEqual([]);
     expect(spool.figures().deliveries).toBe(0);
+  });
+
+  it('counts the files in unreadable/ against max bytes and reports them, keeps them, and gives the room back once an operator removed them', async () => {
+    const dir = tmp();
+    const probe = await Spool.open(tmp(), 1024 * 1024);
+    const size = (await probe.write(spooled({ rawBody: Buffer.alloc(1000, 7) }))).bytes;
+    // room for two files, not three
+    const spool = await Spool.open(dir, Math.floor(size * 2.5));
+    const damaged = await spool.write(spooled({ rawBody: Buffer.alloc(1000, 1) }));
+    await spool.write(spooled({ rawBody: Buffer.alloc(1000, 2) }));
+    const bytes = readFileSync(join(dir, damaged.file));
+    bytes[bytes.length - 1] = (bytes[bytes.length - 1] ?? 0) ^ 1; // same size, body altered
+    writeFileSync(join(dir, damaged.file), bytes);
+    await expect(spool.read(damaged.file)).rejects.toBeInstanceOf(SpoolFileUnreadableError);
+    await spool.moveAside(damaged.file);
+    expect(spool.figures()).toEqual({
+      deliveries: 1,
+      bytes: size,
+      unreadableFiles: 1,
+      unreadableBytes: size,
+    });
+
+    // the damaged file still takes its room on disk: a third delivery does not fit
+    const third = spooled({ rawBody: Buffer.alloc(1000, 3) });
+    await expect(spool.write(third)).rejects.toBeInstanceOf(SpoolFullError);
+    await expect(spool.write(third)).rejects.toThrow(
+      `${size} of them damaged files in the spool's unreadable/ folder`,
+    );
+    expect(await spool.accepts(size)).toEqual({ ok: false, reason: 'full' });
+    // a restarted receiver counts them too, and nothing removed them
+    const reopened = await Spool.open(dir, Math.floor(size * 2.5));
+    expect(reopened.figures()).toEqual(spool.figures());
+    await reopened.removeStaleTemp(Date.now() + 10 * STALE_TEMP_MS);
+    expect(readdirSync(join(dir, UNREADABLE_DIR))).toEqual([damaged.file]);
+
+    // the operator dealt with it (moved it elsewhere): counted again, the room is back
+    rmSync(join(dir, UNREADABLE_DIR, damaged.file));
+    await spool.countUnreadable();
+    expect(spool.figures()).toMatchObject({ unreadableFiles: 0, unreadableBytes: 0 });
+    await spool.write(third);
   });
 
   it('refuses a folder it cannot create, naming SRHOOKS_SPOOL_DIR', async () => {

@@ -1,12 +1,14 @@
 /**
  * The delivery spool of one receiver (SRHOOKS_SPOOL_DIR): deliveries the store could not take, written
  * durably and acknowledged, waiting for the drainer (spool-drainer.ts) to move them into the store.
- * `Spool.open` creates the folder (and checks it can be written), then counts what a previous run left.
+ * `Spool.open` creates the folder (and checks it can be written), then counts what a previous run left,
+ * the damaged files in `unreadable/` included (spool-usage.ts).
  */
 import { access, constants, mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { SpooledDelivery } from '../store/store.js';
 import { SpoolDirError } from './spool-errors.js';
+import type { SpoolEntry, SpoolSource } from './spool-format.js';
 import { SpoolReader } from './spool-reader.js';
 import { type SpoolFigures, SpoolUsage } from './spool-usage.js';
 import { SpoolWriter } from './spool-writer.js';
@@ -34,6 +36,7 @@ export class Spool {
       await mkdir(spool.dir, { recursive: true, mode: 0o700 });
       await access(spool.dir, constants.R_OK | constants.W_OK | constants.X_OK);
       for (const { name, bytes } of await spool.#reader.sizes()) spool.#usage.added(name, bytes);
+      await spool.countUnreadable();
     } catch (error) {
       throw new SpoolDirError(spool.dir, error);
     }
@@ -65,8 +68,11 @@ export class Spool {
   }
 
   /** Writes the delivery durably (spool-writer.ts); SpoolFullError / SpoolWriteError when it was not. */
-  async write(delivery: SpooledDelivery): Promise<{ file: string; bytes: number }> {
-    const written = await this.#writer.write(delivery);
+  async write(
+    delivery: SpooledDelivery,
+    source: SpoolSource = 'webhook',
+  ): Promise<{ file: string; bytes: number }> {
+    const written = await this.#writer.write(delivery, source);
     for (const listener of this.#written) listener();
     return written;
   }
@@ -76,7 +82,7 @@ export class Spool {
     return this.#reader.list();
   }
 
-  read(name: string): Promise<SpooledDelivery> {
+  read(name: string): Promise<SpoolEntry> {
     return this.#reader.read(name);
   }
 
@@ -85,10 +91,18 @@ export class Spool {
     this.#usage.removed(name);
   }
 
+  /** Moves a damaged file to `unreadable/`, where it stays (and counts) until an operator deals with it. */
   async moveAside(name: string): Promise<string> {
     const target = await this.#reader.moveAside(name);
     this.#usage.removed(name);
+    await this.countUnreadable();
     return target;
+  }
+
+  /** Counts `unreadable/` again (an operator may have emptied it): each drain round. */
+  async countUnreadable(): Promise<void> {
+    const { files, bytes } = await this.#reader.unreadable();
+    this.#usage.unreadableFound(files, bytes);
   }
 
   removeStaleTemp(now = Date.now()): Promise<number> {

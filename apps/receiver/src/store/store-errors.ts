@@ -1,3 +1,5 @@
+import type { LockHolder } from '../locks/process-file-lock.js';
+
 /** Base class of every error the store throws on purpose; `code` is stable, the message says what to do. */
 export class StoreError extends Error {
   readonly code: string;
@@ -134,11 +136,7 @@ export function assertStoreNotNewer(applied: Iterable<number>, known: readonly {
 }
 
 /** The receiver process holding a SQLite file's lock, as its holder file says (sqlite/receiver-lock.ts). */
-export interface ReceiverLockHolder {
-  readonly pid: number;
-  readonly hostname: string;
-  readonly startedAt: Date;
-}
+export type ReceiverLockHolder = LockHolder;
 
 /**
  * Another receiver process holds this SQLite file's lock (`<file>-receiver.lock`): refused at start, since

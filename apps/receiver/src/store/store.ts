@@ -24,6 +24,7 @@ import type {
   ReprocessOptions,
   SpooledContent,
   SpooledDelivery,
+  SpooledStoreOptions,
   SpooledStoreResult,
 } from './types/ingest-types.js';
 import type {
@@ -115,12 +116,14 @@ export interface Store {
    * between this commit and the spool file's removal, or the ingest call that failed had committed after
    * all), nothing is written and `alreadyStored` is true. Otherwise exactly as `ingest` (content
    * `events`: dedupe, one job per new event and handler, runnable from `receivedAt`) or `quarantine`
-   * (content `failure`). One transaction of its own; durable before resolving.
+   * (content `failure`), with the payment claim / binding of `options` in the same transaction (written
+   * only when the delivery is stored this time). One transaction of its own; durable before resolving.
    */
   storeSpooled(
     delivery: SpooledDelivery,
     content: SpooledContent,
     handlers: string[],
+    options?: SpooledStoreOptions,
   ): Promise<SpooledStoreResult>;
 
   /**

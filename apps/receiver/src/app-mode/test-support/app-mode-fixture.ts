@@ -15,6 +15,7 @@ import { expect } from 'vitest';
 import { buildReceiver } from '../../app.js';
 import type { ReceiverConfig, ReceiverConfigInput } from '../../config/config-schema.js';
 import { defineReceiverConfig } from '../../config/load-config.js';
+import type { SpoolPluginOptions } from '../../plugins/spool-plugin.js';
 import type { RecoveryPluginOptions } from '../../recovery/recovery-plugin.js';
 import { TEST_SECRET } from '../../test-support/test-receiver.js';
 
@@ -104,6 +105,8 @@ export async function startAppModeFixture(
     port?: number;
     /** The recovery plugin's options (default: no schedule). */
     recovery?: RecoveryPluginOptions;
+    /** The spool drainer's retry waits (with `config.spoolDir`). */
+    spool?: SpoolPluginOptions;
   } = {},
 ): Promise<AppModeFixture> {
   const shops = options.shops ?? ['alpha', 'beta', 'gamma'];
@@ -152,6 +155,7 @@ export async function startAppModeFixture(
       defaultMetrics: false,
       processing: { logWrite: () => {} },
       ...(options.recovery ? { recovery: options.recovery } : {}),
+      ...(options.spool ? { spool: options.spool } : {}),
       logDestination: { write: (line: string) => void logLines.push(line) },
     });
     await receiver.listen({ port, host: '127.0.0.1' });

@@ -57,7 +57,12 @@ describe('GET /readyz/deliveries', () => {
     const receiver = await start({ storeTimeoutMs: undefined });
     expect(await probe(receiver, '/readyz/deliveries')).toEqual({
       status: 200,
-      json: { ok: true, store: 'sqlite', deliveries: 'stored', spool: { deliveries: 0, bytes: 0 } },
+      json: {
+        ok: true,
+        store: 'sqlite',
+        deliveries: 'stored',
+        spool: { deliveries: 0, bytes: 0, unreadableFiles: 0, unreadableBytes: 0 },
+      },
     });
   });
 
@@ -69,7 +74,12 @@ describe('GET /readyz/deliveries', () => {
     expect(storeReadiness.json.error.message).toContain('deliveries are spooled while the spool has room');
     expect(await probe(receiver, '/readyz/deliveries')).toEqual({
       status: 200,
-      json: { ok: true, store: 'sqlite', deliveries: 'spooled', spool: { deliveries: 0, bytes: 0 } },
+      json: {
+        ok: true,
+        store: 'sqlite',
+        deliveries: 'spooled',
+        spool: { deliveries: 0, bytes: 0, unreadableFiles: 0, unreadableBytes: 0 },
+      },
     });
   });
 

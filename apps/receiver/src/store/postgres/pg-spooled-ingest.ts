@@ -3,15 +3,19 @@
  * (spool/), stored under the id it was acknowledged with, in a transaction of its own (a drain is one
  * delivery at a time, after an outage: no group commit needed). The delivery row is inserted with
  * ON CONFLICT (id) DO NOTHING: when the id is taken (a drain interrupted after this commit, or the
- * ingest call that failed committed after all), nothing else is written. A lost connection fails the
+ * ingest call that failed committed after all), nothing else is written. A spooled payment notification's
+ * binding touch / claim (`options`) is written in the same transaction, after the row: when it throws
+ * (PaymentClaimConflictError), the transaction rolls back and nothing is stored. A lost connection fails the
  * call (StoreUnavailableError); the drainer calls again later, and the id keeps the second call from
  * storing it twice.
  */
+import { touchPaymentBinding, writePaymentClaim } from '../payment-claim.js';
 import { prepareEvents, uniqueHandlers } from '../prepared-event.js';
-import { decodeDetailColumn } from '../row-mapping.js';
+import { runPlan, type SqlStep } from '../prune-plan.js';
+import { decodeDetailColumn, type Row } from '../row-mapping.js';
 import { newId } from '../sortable-id.js';
-import type { SpooledContent, SpooledDelivery, SpooledStoreResult } from '../store.js';
-import type { PgConnection } from './pg-connection.js';
+import type { SpooledContent, SpooledDelivery, SpooledStoreOptions, SpooledStoreResult } from '../store.js';
+import { dialect, type PgConnection, type SqlRunner } from './pg-connection.js';
 import { storeArrivedEvents, toIngested } from './pg-ingest.js';
 
 export async function storeSpooled(
@@ -19,6 +23,7 @@ export async function storeSpooled(
   delivery: SpooledDelivery,
   content: SpooledContent,
   handlers: string[],
+  options: SpooledStoreOptions = {},
 ): Promise<SpooledStoreResult> {
   const deliveryId = delivery.id;
   const failure = 'failure' in content ? content.failure : null;
@@ -49,6 +54,9 @@ export async function storeSpooled(
       ],
     );
     if (inserted.rowCount === 0) return { deliveryId, alreadyStored: true, events: [], duplicates: 0 };
+    if (options.paymentBinding)
+      await runSqlPlan(client, touchPaymentBinding(dialect, options.paymentBinding));
+    if (options.paymentClaim) await runSqlPlan(client, writePaymentClaim(dialect, options.paymentClaim));
     let duplicates: Array<string | null> = [];
     if (failure === null) {
       duplicates = await storeArrivedEvents(
@@ -68,4 +76,8 @@ export async function storeSpooled(
       duplicates: stored.filter((e) => e.duplicateOf !== null).length,
     };
   });
+}
+
+async function runSqlPlan(client: SqlRunner, plan: Generator<SqlStep, void, Row[]>): Promise<void> {
+  await runPlan(plan, async (step) => (await client.query(step.sql, step.values)).rows as Row[]);
 }

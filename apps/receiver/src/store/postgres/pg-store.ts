@@ -38,6 +38,7 @@ import type {
   ShopBacklog,
   SpooledContent,
   SpooledDelivery,
+  SpooledStoreOptions,
   SpooledStoreResult,
   Store,
   StoreChange,
@@ -269,8 +270,9 @@ export class PgStore implements Store {
     delivery: SpooledDelivery,
     content: SpooledContent,
     handlers: string[],
+    options: SpooledStoreOptions = {},
   ): Promise<SpooledStoreResult> {
-    return storeSpooled(this.#conn, delivery, content, handlers);
+    return storeSpooled(this.#conn, delivery, content, handlers, options);
   }
 
   reprocessQuarantined(

@@ -135,8 +135,13 @@ export class SqliteEngine {
     prepared: PreparedEvent[] | null,
     failure: DecodeFailure | null,
     jobHandlers: string[],
+    paymentClaim?: PaymentClaimWrite,
+    paymentBinding?: PaymentBindingTouch,
   ): Promise<SpooledStoreResult> {
-    return ingest.storeSpooledPrepared(this.#conn, delivery, prepared, failure, jobHandlers);
+    return ingest.storeSpooledPrepared(this.#conn, delivery, prepared, failure, jobHandlers, {
+      ...(paymentClaim ? { paymentClaim } : {}),
+      ...(paymentBinding ? { paymentBinding } : {}),
+    });
   }
 
   /** The event a delivery was received for (it never changes), or null when there is no such delivery. */

@@ -23,6 +23,7 @@ import type {
   NewDelivery,
   ReprocessOptions,
   SpooledDelivery,
+  SpooledStoreOptions,
   SpooledStoreResult,
 } from '../store.js';
 import { StoreConflictError, StoreNotFoundError } from '../store-errors.js';
@@ -129,9 +130,9 @@ export function quarantine(
 }
 
 /**
- * `Store.storeSpooled` with the events prepared by the caller (null: quarantined with `failure`). The
- * delivery row is inserted with ON CONFLICT (id) DO NOTHING, in the same write as its events and jobs:
- * when its id is taken already, nothing else is written.
+ * `Store.storeSpooled` with the events prepared by the caller (null: quarantined with `failure`). When
+ * the delivery's id is taken already, nothing is written; otherwise the payment claim / binding (a
+ * spooled payment notification), the delivery row, its events and jobs, in one write.
  */
 export function storeSpooledPrepared(
   db: SqliteConnection,
@@ -139,14 +140,19 @@ export function storeSpooledPrepared(
   prepared: PreparedEvent[] | null,
   failure: DecodeFailure | null,
   jobHandlers: string[],
+  options: SpooledStoreOptions = {},
 ): Promise<SpooledStoreResult> {
   const deliveryId = delivery.id;
   const status = prepared === null ? 'quarantined' : 'stored';
   const row = deliveryRow(delivery, deliveryId, status, prepared === null ? failure : null);
   return db.write((context) => {
-    if (db.stmt(`${INSERT_DELIVERY} ON CONFLICT (id) DO NOTHING`).run(row).changes === 0) {
+    // one writer: nothing can store this id between the check and the insert
+    if (db.stmt('SELECT 1 FROM deliveries WHERE id = ?').get(deliveryId) !== undefined) {
       return { deliveryId, alreadyStored: true, events: [], duplicates: 0 };
     }
+    if (options.paymentBinding) runSqlPlan(db, touchPaymentBinding(dialect, options.paymentBinding));
+    if (options.paymentClaim) writeClaim(db, options.paymentClaim);
+    db.stmt(INSERT_DELIVERY).run(row);
     const stored = prepared === null ? [] : storeDeliveryEvents(db, delivery, row, prepared, jobHandlers);
     db.notify(context, [
       { kind: 'delivery', deliveryId, shop: delivery.shop, event: delivery.event, status },

@@ -53,6 +53,7 @@ import type {
   ShopBacklog,
   SpooledContent,
   SpooledDelivery,
+  SpooledStoreOptions,
   SpooledStoreResult,
   Store,
   StoreChangeListener,
@@ -199,13 +200,21 @@ export class SqliteStore implements Store {
     delivery: SpooledDelivery,
     content: SpooledContent,
     handlers: string[],
+    options: SpooledStoreOptions = {},
   ): Promise<SpooledStoreResult> {
     const prepared = 'events' in content ? prepareEvents(delivery.event, content.events) : null;
     const failure = 'failure' in content ? content.failure : null;
     const { handOver, transfer } = withOwnBody(delivery);
     return this.#writer.call(
       'storeSpooledPrepared',
-      [{ ...handOver, id: delivery.id }, prepared, failure, uniqueHandlers(handlers)],
+      [
+        { ...handOver, id: delivery.id },
+        prepared,
+        failure,
+        uniqueHandlers(handlers),
+        options.paymentClaim,
+        options.paymentBinding,
+      ],
       transfer,
     );
   }

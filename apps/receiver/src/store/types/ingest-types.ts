@@ -84,6 +84,13 @@ export interface QuarantineOptions {
   paymentBinding?: PaymentBindingTouch;
 }
 
+/**
+ * Options of `Store.storeSpooled`: a spooled Payment API notification carries what its filing decided
+ * when it is drained — the claim of a notification filed (as `ingest`), or the binding of one
+ * quarantined for it (as `quarantine`) — written only when the delivery is stored this time.
+ */
+export type SpooledStoreOptions = IngestOptions & QuarantineOptions;
+
 /** Options of `Store.reprocessQuarantined`. */
 export interface ReprocessOptions {
   now?: Date;

@@ -3,8 +3,9 @@
  * store was unavailable is stored under its own id exactly once, as ingest or quarantine would store it.
  */
 import { describe, expect, it } from 'vitest';
+import type { PaymentClaimWrite } from '../../payment-claim.js';
 import { newId } from '../../sortable-id.js';
-import type { SpooledDelivery } from '../../store.js';
+import { PaymentClaimConflictError, type SpooledDelivery } from '../../store.js';
 import { type ContractStores, claimAll, delivery, orderEvent, seconds, T0 } from './fixtures.js';
 
 function spooled(overrides: Partial<SpooledDelivery> = {}): SpooledDelivery {
@@ -93,6 +94,47 @@ export function spooledContract({ open }: ContractStores): void {
       await store.storeSpooled(drained, { failure }, []);
       expect((await store.getDelivery(drained.id))?.decodeError).toEqual(failure);
       expect((await store.listDeliveries({ status: 'quarantined' })).items[0]?.decodeError).toEqual(failure);
+    });
+
+    it("writes a spooled payment notification's claim with it, nothing when the claim conflicts, and no claim when it was stored already", async () => {
+      const store = await open();
+      const payment = (shop: string) =>
+        spooled({
+          shop,
+          event: 'payment_status' as never,
+          contentType: 'application/json',
+          rawBody: Buffer.from('{"id":77,"status":"paid","time":1}'),
+        });
+      const claim = (shop: string): PaymentClaimWrite => ({
+        subject: 'payment:77',
+        shop,
+        bind: true,
+        dedupeKey: 'payment:77:paid:1',
+        expiresAt: seconds(3600),
+        now: T0,
+      });
+      const content = {
+        events: [
+          { dedupeKey: 'payment:77:paid:1', subjectId: '77', payload: { id: 77, status: 'paid', time: 1 } },
+        ],
+      };
+      const alpha = payment('alpha');
+      expect(await store.storeSpooled(alpha, content, [], { paymentClaim: claim('alpha') })).toMatchObject({
+        deliveryId: alpha.id,
+        alreadyStored: false,
+        duplicates: 0,
+      });
+      // drained again after a crash: found by its id before its claim is looked at
+      expect(
+        (await store.storeSpooled(alpha, content, [], { paymentClaim: claim('beta') })).alreadyStored,
+      ).toBe(true);
+      // the claim was written with it: the charge is alpha's, so beta's copy stores nothing
+      const beta = spooled({ ...payment('beta'), id: newId('dlv', seconds(1).getTime()) });
+      await expect(
+        store.storeSpooled(beta, content, [], { paymentClaim: claim('beta') }),
+      ).rejects.toBeInstanceOf(PaymentClaimConflictError);
+      expect(await store.getDelivery(beta.id)).toBeNull();
+      expect((await store.listEvents()).items).toHaveLength(1);
     });
   });
 }
