@@ -103,3 +103,51 @@ describe('PgStore: two jobs of one event finishing at once on two receivers', ()
     expect(event?.status).toBe('succeeded');
   }, 30_000);
 });
+
+describe('PostgreSQL migration 18: statuses such a race left', () => {
+  it('computes again the events left pending or retrying with every job finished, and only those', async () => {
+    const schema = newSchema();
+    const store = new PgStore({ url: TEST_DATABASE_URL, schema, poolSize: 2 });
+    try {
+      await store.migrate();
+      const ingestOne = async (key: string, handlers: string[]) =>
+        (
+          await store.ingest(
+            jsonDelivery(),
+            [{ dedupeKey: key, subjectId: key, payload: { innerId: key } }],
+            handlers,
+          )
+        ).events[0]?.id as string;
+      const handled = await ingestOne('order:1', ['bus']);
+      const deadOne = await ingestOne('order:2', ['bus']);
+      const waiting = await ingestOne('order:3', ['bus']);
+      const noJobs = await ingestOne('order:4', []);
+      for (const eventId of [handled, deadOne]) {
+        const [job] = await store.claimJobs({ workerId: 'w', handlers: ['bus'], limit: 1, leaseMs: 60_000 });
+        expect(job?.eventId).toBe(eventId);
+        if (eventId === handled) await store.completeJob(job?.id as string, { attempt: 1 });
+        else await store.failJob(job?.id as string, { attempt: 1, error: 'gone', deadLetter: true });
+      }
+      // What the race left (and a migration run on such a store finds): finished events shown as in progress.
+      const client = new pg.Client({
+        connectionString: TEST_DATABASE_URL,
+        options: `-c search_path=${schema}`,
+      });
+      try {
+        await client.connect();
+        await client.query(`UPDATE events SET status = 'pending' WHERE id = ANY($1)`, [[handled, noJobs]]);
+        await client.query(`UPDATE events SET status = 'retrying' WHERE id = $1`, [deadOne]);
+        await client.query('DELETE FROM schema_migrations WHERE version = 18');
+      } finally {
+        await client.end();
+      }
+      await store.migrate();
+      const statuses = await Promise.all(
+        [handled, deadOne, waiting, noJobs].map(async (id) => (await store.getEvent(id))?.status),
+      );
+      expect(statuses).toEqual(['succeeded', 'dead', 'pending', 'stored']);
+    } finally {
+      await store.close();
+    }
+  }, 30_000);
+});

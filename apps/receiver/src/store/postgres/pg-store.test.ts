@@ -167,6 +167,7 @@ describe('PgStore', () => {
           { version: 15 },
           { version: 16 },
           { version: 17 },
+          { version: 18 },
         ]);
       } finally {
         await client.end();
@@ -399,7 +400,7 @@ describe('PgStore', () => {
     try {
       await expect(store.migrate()).rejects.toThrow(StoreVersionError);
       await expect(store.migrate()).rejects.toThrow(
-        /schema is at version 99; this receiver knows versions up to 17/,
+        /schema is at version 99; this receiver knows versions up to 18/,
       );
     } finally {
       await store.close();
