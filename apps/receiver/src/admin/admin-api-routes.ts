@@ -29,7 +29,7 @@ import {
 } from './admin-request-schemas.js';
 import type { CredentialThrottle } from './credential-throttle.js';
 import type { SessionRevocations } from './session-revocations.js';
-import { markShopUninstalled } from './shop-uninstall-operation.js';
+import { markShopUninstalledFor } from './shop-uninstall-operation.js';
 
 export interface AdminApiRoutesOptions {
   auth: AdminAuth;
@@ -111,23 +111,7 @@ export const adminApiRoutes: FastifyPluginAsync<AdminApiRoutesOptions> = async (
   app.post('/shops/:shop/uninstall', async (request) => {
     parseBodyOrQuery(NoOptionsSchemas, request);
     const { shop } = parseRequestPart(ShopParamsSchema, 'params', request.params);
-    const answer = await markShopUninstalled(
-      {
-        config: app.config,
-        appShops: app.appShops,
-        directory: app.shopDirectory,
-        store: app.store,
-        handlers: app.handlers,
-      },
-      shop,
-      { remoteAddress: request.ip, userAgent: request.headers['user-agent'] },
-    );
-    request.log.info(
-      { shop, cancelledJobs: answer.cancelledJobs, deliveryId: answer.deliveryId },
-      answer.alreadyUninstalled
-        ? 'shop already uninstalled; left as it was'
-        : 'shop marked uninstalled by an operator',
-    );
+    const answer = await markShopUninstalledFor(app, request, shop, 'admin API');
     return { ok: true, ...answer };
   });
 

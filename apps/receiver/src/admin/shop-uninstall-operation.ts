@@ -5,6 +5,7 @@
  * `app_uninstalled` for the app's handlers (with `uninstalledBy: "operator"`), recovery stops.
  */
 
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ShopDirectory } from '../app-mode/shop-directory.js';
 import { type ShopUninstallOutcome, uninstallShop } from '../app-mode/shop-uninstall.js';
 import type { ReceiverConfig } from '../config/config-schema.js';
@@ -107,4 +108,34 @@ export async function markShopUninstalled(
     deliveryId: outcome.deliveryId,
     alreadyUninstalled: outcome.already,
   };
+}
+
+/**
+ * `markShopUninstalled` for a request to this receiver's admin API or inspector (`from`): the operator's
+ * address and user agent recorded, the outcome logged (shop, counts and ids only).
+ */
+export async function markShopUninstalledFor(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  shop: string,
+  from: 'admin API' | 'inspector',
+): Promise<MarkUninstalledAnswer> {
+  const answer = await markShopUninstalled(
+    {
+      config: app.config,
+      appShops: app.appShops,
+      directory: app.shopDirectory,
+      store: app.store,
+      handlers: app.handlers,
+    },
+    shop,
+    { remoteAddress: request.ip, userAgent: request.headers['user-agent'] },
+  );
+  request.log.info(
+    { shop, cancelledJobs: answer.cancelledJobs, deliveryId: answer.deliveryId },
+    answer.alreadyUninstalled
+      ? 'shop already uninstalled; left as it was'
+      : `shop marked uninstalled by an operator (${from})`,
+  );
+  return answer;
 }

@@ -9,7 +9,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AdminApiError, parseRequestPart } from '../admin/admin-errors.js';
 import { NoQuerySchema, ShopParamsSchema } from '../admin/admin-request-schemas.js';
-import { appShopToMark, markShopUninstalled } from '../admin/shop-uninstall-operation.js';
+import { appShopToMark, markShopUninstalledFor } from '../admin/shop-uninstall-operation.js';
 import type { html } from './html.js';
 import { ShopUninstallFormSchema } from './inspector-forms.js';
 import { sessionOf } from './inspector-login-routes.js';
@@ -136,23 +136,7 @@ export function addShopsRoutes(app: FastifyInstance, context: ShopsRoutesContext
         }),
       );
     }
-    const answer = await markShopUninstalled(
-      {
-        config: app.config,
-        appShops: app.appShops,
-        directory: app.shopDirectory,
-        store: app.store,
-        handlers: app.handlers,
-      },
-      shop,
-      { remoteAddress: request.ip, userAgent: request.headers['user-agent'] },
-    );
-    request.log.info(
-      { shop, cancelledJobs: answer.cancelledJobs, deliveryId: answer.deliveryId },
-      answer.alreadyUninstalled
-        ? 'shop already uninstalled; left as it was'
-        : 'shop marked uninstalled by an operator from the inspector',
-    );
+    const answer = await markShopUninstalledFor(app, request, shop, 'inspector');
     const back = new URLSearchParams({
       done: answer.alreadyUninstalled ? 'already-uninstalled' : 'uninstalled',
       shop,
