@@ -12,6 +12,7 @@
  */
 import { HUNGARIAN_PHONE } from '../../logging/phone-number.js';
 import { createLineRedactor } from '../../logging/redact-log-line.js';
+import { maskName } from '../../personal-data/personal-data-mask.js';
 
 const CONTACT_KEY = /(e-?mail|phone|fax|mobile)/i;
 /** Names, and what names a person too: a company name or tax number (a sole trader's are their own). */
@@ -20,20 +21,11 @@ const ADDRESS_KEY = /address\d*$/i;
 const FREE_TEXT_KEY = /(comment|note|message)$/i;
 const redactText = createLineRedactor();
 
-function maskInitials(name: string): string {
-  return name
-    .trim()
-    .split(/\s+/u)
-    .filter((word) => word !== '')
-    .map((word) => `${Array.from(word)[0] ?? ''}***`)
-    .join(' ');
-}
-
 function maskField(key: string, value: unknown): unknown {
   if (value === null || value === '' || typeof value === 'object') return maskPersonalData(value);
   if (CONTACT_KEY.test(key)) return /mail/i.test(key) ? '[email]' : '[phone]';
   if (typeof value !== 'string') return value;
-  if (NAME_KEY.test(key)) return maskInitials(value);
+  if (NAME_KEY.test(key)) return maskName(value);
   if (ADDRESS_KEY.test(key)) return '[address]';
   if (FREE_TEXT_KEY.test(key)) return `[text: ${Array.from(value).length} characters]`;
   return maskPersonalData(value);
