@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { tooLargeReason } from '../ingest/quarantine-reason.js';
 import { CANCELLED_BY_UNINSTALL } from '../store/app-shops/app-shop-store.js';
-import { decodeValueText, maskDecodeValue, maskHandlerError } from './personal-data-mask.js';
+import {
+  decodeValueText,
+  maskDecodeMessage,
+  maskDecodeValue,
+  maskHandlerError,
+} from './personal-data-mask.js';
 
 describe('maskHandlerError', () => {
   it('hides a handler error whole, saying how long it is and how to show it', () => {
@@ -32,5 +38,25 @@ describe('maskDecodeValue', () => {
     );
     expect(decodeValueText(['payload', 'x'])).toBe('["payload","x"]');
     expect(decodeValueText('Kovács Éva')).toBe('Kovács Éva');
+  });
+});
+
+describe('maskDecodeMessage', () => {
+  it("keeps the receiver's own too_large advice whole: the config key it names is not the sender's data", () => {
+    const { message } = tooLargeReason(2_200_092, 2_097_152).failure;
+    expect(maskDecodeMessage(message)).toBe(message);
+    expect(maskDecodeMessage(message)).toContain(
+      'Raise SRHOOKS_BODY_LIMIT (or "bodyLimit") and re-process it.',
+    );
+  });
+
+  it('still hides what the sender sent', () => {
+    expect(maskDecodeMessage('Field orders.order[0].email is invalid: got "kovacs.eva@example.com".')).toBe(
+      'Field orders.order[0].email is invalid: got [hidden].',
+    );
+    // The config key's name sent as a value is hidden like any other value.
+    expect(maskDecodeMessage('Field orders.order[0].comment is invalid: got "bodyLimit!".')).toBe(
+      'Field orders.order[0].comment is invalid: got [hidden].',
+    );
   });
 });
