@@ -1,3 +1,4 @@
+import { DeliveryDecodeError, decodeDelivery } from '@srhooks/contracts';
 import { describe, expect, it } from 'vitest';
 import { tooLargeReason } from '../ingest/quarantine-reason.js';
 import { CANCELLED_BY_UNINSTALL } from '../store/app-shops/app-shop-store.js';
@@ -48,6 +49,24 @@ describe('maskDecodeMessage', () => {
     expect(maskDecodeMessage(message)).toContain(
       'Raise SRHOOKS_BODY_LIMIT (or "bodyLimit") and re-process it.',
     );
+  });
+
+  it('keeps the envelope\'s own path in a wrong_envelope message (`but "orders.order" is a string`)', () => {
+    const messageOf = (event: 'order_confirm' | 'newsletter_subscribe', body: string): string => {
+      try {
+        decodeDelivery({ event, contentType: 'application/json', body });
+      } catch (error) {
+        if (error instanceof DeliveryDecodeError) return error.message;
+        throw error;
+      }
+      throw new Error('decoded');
+    };
+    const orders = messageOf('order_confirm', '{"orders":{"order":"Kovács Éva"}}');
+    expect(orders).toContain('but "orders.order" is a string');
+    expect(maskDecodeMessage(orders)).toBe(orders);
+    const subscribers = messageOf('newsletter_subscribe', '{"newsletter":{"subscriber":42}}');
+    expect(subscribers).toContain('but "newsletter.subscriber" is a number');
+    expect(maskDecodeMessage(subscribers)).toBe(subscribers);
   });
 
   it('still hides what the sender sent', () => {

@@ -57,8 +57,9 @@ export function maskHandlerError(text: string, reveal = 'Show personal data', wh
 }
 
 /**
- * Quoted literals of the codec's own messages (`The "data" field is empty.`) and of the receiver's own
- * quarantine reasons (too_large: `Raise SRHOOKS_BODY_LIMIT (or "bodyLimit") …`): not the sender's data.
+ * Quoted literals of the codec's own messages (`The "data" field is empty.`, wrong_envelope's `but
+ * "orders.order" is a string`) and of the receiver's own quarantine reasons (too_large: `Raise
+ * SRHOOKS_BODY_LIMIT (or "bodyLimit") …`): not the sender's data.
  */
 const OWN_LITERALS = new Set([
   '"data"',
@@ -66,6 +67,8 @@ const OWN_LITERALS = new Set([
   '"order"',
   '"newsletter"',
   '"subscriber"',
+  '"orders.order"',
+  '"newsletter.subscriber"',
   '"&"',
   '"bodyLimit"',
 ]);
