@@ -1,6 +1,13 @@
+import { DeliveryDecodeError, decodeDelivery } from '@srhooks/contracts';
 import { describe, expect, it } from 'vitest';
+import { tooLargeReason } from '../ingest/quarantine-reason.js';
 import { CANCELLED_BY_UNINSTALL } from '../store/app-shops/app-shop-store.js';
-import { decodeValueText, maskDecodeValue, maskHandlerError } from './personal-data-mask.js';
+import {
+  decodeValueText,
+  maskDecodeMessage,
+  maskDecodeValue,
+  maskHandlerError,
+} from './personal-data-mask.js';
 
 describe('maskHandlerError', () => {
   it('hides a handler error whole, saying how long it is and how to show it', () => {
@@ -32,5 +39,43 @@ describe('maskDecodeValue', () => {
     );
     expect(decodeValueText(['payload', 'x'])).toBe('["payload","x"]');
     expect(decodeValueText('Kovács Éva')).toBe('Kovács Éva');
+  });
+});
+
+describe('maskDecodeMessage', () => {
+  it("keeps the receiver's own too_large advice whole: the config key it names is not the sender's data", () => {
+    const { message } = tooLargeReason(2_200_092, 2_097_152).failure;
+    expect(maskDecodeMessage(message)).toBe(message);
+    expect(maskDecodeMessage(message)).toContain(
+      'Raise SRHOOKS_BODY_LIMIT (or "bodyLimit") and re-process it.',
+    );
+  });
+
+  it('keeps the envelope\'s own path in a wrong_envelope message (`but "orders.order" is a string`)', () => {
+    const messageOf = (event: 'order_confirm' | 'newsletter_subscribe', body: string): string => {
+      try {
+        decodeDelivery({ event, contentType: 'application/json', body });
+      } catch (error) {
+        if (error instanceof DeliveryDecodeError) return error.message;
+        throw error;
+      }
+      throw new Error('decoded');
+    };
+    const orders = messageOf('order_confirm', '{"orders":{"order":"Kovács Éva"}}');
+    expect(orders).toContain('but "orders.order" is a string');
+    expect(maskDecodeMessage(orders)).toBe(orders);
+    const subscribers = messageOf('newsletter_subscribe', '{"newsletter":{"subscriber":42}}');
+    expect(subscribers).toContain('but "newsletter.subscriber" is a number');
+    expect(maskDecodeMessage(subscribers)).toBe(subscribers);
+  });
+
+  it('still hides what the sender sent', () => {
+    expect(maskDecodeMessage('Field orders.order[0].email is invalid: got "kovacs.eva@example.com".')).toBe(
+      'Field orders.order[0].email is invalid: got [hidden].',
+    );
+    // The config key's name sent as a value is hidden like any other value.
+    expect(maskDecodeMessage('Field orders.order[0].comment is invalid: got "bodyLimit!".')).toBe(
+      'Field orders.order[0].comment is invalid: got [hidden].',
+    );
   });
 });

@@ -56,8 +56,22 @@ export function maskHandlerError(text: string, reveal = 'Show personal data', wh
   return `${what} hidden (${Array.from(text).length} characters; ${reveal} to read it)`;
 }
 
-/** Quoted literals of the codec's own messages (`The "data" field is empty.`): not the sender's data. */
-const CODEC_LITERALS = new Set(['"data"', '"orders"', '"order"', '"newsletter"', '"subscriber"', '"&"']);
+/**
+ * Quoted literals of the codec's own messages (`The "data" field is empty.`, wrong_envelope's `but
+ * "orders.order" is a string`) and of the receiver's own quarantine reasons (too_large: `Raise
+ * SRHOOKS_BODY_LIMIT (or "bodyLimit") …`): not the sender's data.
+ */
+const OWN_LITERALS = new Set([
+  '"data"',
+  '"orders"',
+  '"order"',
+  '"newsletter"',
+  '"subscriber"',
+  '"orders.order"',
+  '"newsletter.subscriber"',
+  '"&"',
+  '"bodyLimit"',
+]);
 const DOUBLE_QUOTED = /"(?:[^"\\]|\\.)*"/g;
 /** A quoted name in an XML parser message (`Closing tag 'x' is expected …`): no spaces inside. */
 const SINGLE_QUOTED = /'[^'\s]{1,200}'/g;
@@ -82,7 +96,7 @@ export function maskDecodeMessage(message: string): string {
   return message
     .replace(JSON_PARSER_SNIPPET, '$1[hidden]$2')
     .replace(UNKNOWN_ENTITY, '$1[hidden]$2')
-    .replace(DOUBLE_QUOTED, (quoted) => (CODEC_LITERALS.has(quoted) ? quoted : '[hidden]'))
+    .replace(DOUBLE_QUOTED, (quoted) => (OWN_LITERALS.has(quoted) ? quoted : '[hidden]'))
     .replace(SINGLE_QUOTED, '[hidden]')
     .replace(GOT_NUMBER, '(got [hidden])');
 }

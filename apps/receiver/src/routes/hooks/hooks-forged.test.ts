@@ -99,6 +99,8 @@ describe('POST /hooks: forged and refused requests', () => {
         error: { code: 'too_large', message: expect.stringMatching(/body limit of 4096 bytes.*re-process/) },
         deliveryId: expect.any(String),
       });
+      // The receiver's own advice, whole: no part of it is the sender's data to hide.
+      expect(json.error?.message).toContain('Raise SRHOOKS_BODY_LIMIT (or "bodyLimit") and re-process it.');
       const stored = await small.app.store.getDelivery(String(json.deliveryId));
       expect(stored?.status).toBe('quarantined');
       expect(stored?.decodeError?.code).toBe('too_large');
