@@ -176,7 +176,7 @@ export async function registerPaymentNotificationRoute(
             .send(
               errorBody(
                 'store_unavailable',
-                'The store is unavailable: the payment notification was not stored. Check the store (receiver /readyz); turn the delivery spool on (SRHOOKS_SPOOL_DIR) to acknowledge notifications through store outages.',
+                'The store is unavailable: the payment notification could not be confirmed stored (a write that was slow may still complete; a resend is recorded once). Check the store (receiver /readyz); turn the delivery spool on (SRHOOKS_SPOOL_DIR) to acknowledge notifications through store outages.',
               ),
             );
         }

@@ -32,6 +32,8 @@ interface CheckedShop {
 export interface CrossFieldInput {
   bodyLimit: number | undefined;
   bodyHardLimit: number | undefined;
+  /** The spool's size cap when the spool is on (spoolDir set), null when it is off; undefined when invalid. */
+  spoolMaxBytes?: number | null | undefined;
   /** The publicUrl, null when not set; undefined when invalid. */
   publicUrl: string | null | undefined;
   app: { handlers: string[] } | null | undefined;
@@ -47,6 +49,13 @@ export function crossFieldIssues(input: CrossFieldInput): CrossFieldIssue[] {
   const { bodyLimit, bodyHardLimit, publicUrl, app, handlerNames: known } = input;
   if (bodyLimit !== undefined && bodyHardLimit !== undefined && bodyHardLimit < bodyLimit) {
     issues.push({ path: ['bodyHardLimit'], message: `must be at least the body limit (${bodyLimit} bytes)` });
+  }
+  const { spoolMaxBytes } = input;
+  if (bodyLimit !== undefined && typeof spoolMaxBytes === 'number' && spoolMaxBytes < bodyLimit) {
+    issues.push({
+      path: ['spoolMaxBytes'],
+      message: `must be at least the body limit (${bodyLimit} bytes): a smaller spool cannot take a delivery of that size during a store outage, and /readyz/deliveries would report no room; raise it or lower the body limit`,
+    });
   }
   if (app) {
     if (known !== undefined) {
@@ -118,6 +127,7 @@ export function crossFieldIssuesOfInput(
   shape: {
     bodyLimit: z.ZodType<number>;
     bodyHardLimit: z.ZodType<number>;
+    spoolMaxBytes: z.ZodType<number>;
     publicUrl: z.ZodType<string | undefined>;
   },
   shopSchema: z.ZodType<CheckedShop>,
@@ -129,6 +139,7 @@ export function crossFieldIssuesOfInput(
   return crossFieldIssues({
     bodyLimit: valid(shape.bodyLimit, raw.bodyLimit),
     bodyHardLimit: valid(shape.bodyHardLimit, raw.bodyHardLimit),
+    spoolMaxBytes: raw.spoolDir === undefined ? null : valid(shape.spoolMaxBytes, raw.spoolMaxBytes),
     publicUrl: raw.publicUrl === undefined ? null : publicUrl,
     app: app ?? (raw.app === undefined ? null : undefined),
     handlerNames: isObject(rawHandlers) ? Object.keys(rawHandlers) : undefined,

@@ -335,6 +335,7 @@ export const ReceiverConfigSchema = z
   .superRefine((config, ctx) => {
     const issues = crossFieldIssues({
       ...config,
+      spoolMaxBytes: config.spoolDir === undefined ? null : config.spoolMaxBytes,
       publicUrl: config.publicUrl ?? null,
       app: config.app ?? null,
       handlerNames: Object.keys(config.handlers),
@@ -348,8 +349,12 @@ export const ReceiverConfigSchema = z
  * reported in one run, not the cross-field ones only after the others were fixed.
  */
 export function configCrossFieldIssues(raw: Record<string, unknown>): CrossFieldIssue[] {
-  const { bodyLimit, bodyHardLimit, publicUrl } = ReceiverConfigSchema.shape;
-  return crossFieldIssuesOfInput(raw, { bodyLimit, bodyHardLimit, publicUrl }, ShopConfigSchema);
+  const { bodyLimit, bodyHardLimit, spoolMaxBytes, publicUrl } = ReceiverConfigSchema.shape;
+  return crossFieldIssuesOfInput(
+    raw,
+    { bodyLimit, bodyHardLimit, spoolMaxBytes, publicUrl },
+    ShopConfigSchema,
+  );
 }
 
 /** What `srhooks.config.json` and the environment provide, before defaults. */

@@ -102,6 +102,17 @@ describe('loadConfig refuses', () => {
       message: /at least 1 MiB/,
     },
     {
+      name: 'a spool smaller than the body limit (the spool on)',
+      env: {
+        SRHOOKS_SECRETS: SECRET_A,
+        SRHOOKS_SPOOL_DIR: '/var/lib/srhooks/spool',
+        SRHOOKS_SPOOL_MAX_BYTES: '1mb',
+        SRHOOKS_BODY_LIMIT: '2mb',
+      },
+      key: 'SRHOOKS_SPOOL_MAX_BYTES',
+      message: /at least the body limit \(2097152 bytes\).*raise it or lower the body limit/,
+    },
+    {
       name: 'a blank spool folder',
       env: { SRHOOKS_SECRETS: SECRET_A, SRHOOKS_SPOOL_DIR: '  ' },
       key: 'SRHOOKS_SPOOL_DIR',

@@ -172,7 +172,7 @@ describe('Shops page in app mode', () => {
     expect(confirm.text).toContain('<h1>Mark alpha uninstalled?</h1>');
     expect(confirm.text).toContain('webhook URLs answer 404');
     expect(confirm.text).toContain(
-      'its jobs that have not run yet become dead letters, listed with the reason and replayable (1 job of it waits now;',
+      'its jobs still waiting for a worker become dead letters, listed with the reason and replayable (1 job waits now;',
     );
     expect(confirm.text).toContain('order recovery stops for it');
     expect(confirm.text).toContain(`<input type="hidden" name="_csrf" value="${csrfToken}">`);

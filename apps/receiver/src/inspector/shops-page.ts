@@ -145,7 +145,8 @@ ${input.error ? html`<p class="notice error" role="alert">${input.error}</p>` : 
 <p>Do this only when the app was uninstalled from <strong>${shop.name}</strong> and ShopRenter's call to the app's UninstallUri never reached this receiver (it was down, or refused the call). It has the effects of that call:</p>
 <ul>
   <li>the shop's webhook URLs answer 404 from now on;</li>
-  <li>its jobs that have not run yet become dead letters, listed with the reason and replayable (${shop.waiting === 0 ? 'it has none now' : html`${plural(shop.waiting, 'job')} of it ${shop.waiting === 1 ? 'waits' : 'wait'} now`}; those of Payment API notifications are kept and still run);</li>
+  <li>its jobs still waiting for a worker become dead letters, listed with the reason and replayable (${shop.waiting === 0 ? 'it has none now' : html`${plural(shop.waiting, 'job')} ${shop.waiting === 1 ? 'waits' : 'wait'} now`}; those of Payment API notifications are kept and still run);</li>
+  <li>a job a worker already holds — running, or claimed ahead of its start — still runs;</li>
   <li>order recovery stops for it;</li>
   <li>the app's handlers get an <code>app_uninstalled</code> event saying an operator marked it.</li>
 </ul>

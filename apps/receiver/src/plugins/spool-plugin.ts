@@ -100,7 +100,7 @@ const plugin: FastifyPluginAsync<SpoolPluginOptions> = async (app, options) => {
           unreadableBytes: left.unreadableBytes,
         },
       },
-      `${left.unreadableFiles} damaged files in ${join(spool.dir, UNREADABLE_DIR)}: see docs/operations.md`,
+      `${left.unreadableFiles} damaged ${left.unreadableFiles === 1 ? 'file' : 'files'} in ${join(spool.dir, UNREADABLE_DIR)}: see docs/operations.md`,
     );
   }
   app.addHook('onReady', async () => {

@@ -49,8 +49,9 @@ const EMPTY_BODY = Buffer.alloc(0);
 const RETRY_AFTER_SECONDS = '5';
 
 const STORE_UNAVAILABLE_MESSAGE =
-  'The delivery was not stored: the event store is unreachable or too slow right now. ' +
-  'Nothing was acknowledged; send it again later.';
+  'The delivery could not be confirmed stored: the event store is unreachable or too slow right now ' +
+  '(a write that was slow may still complete). Nothing was acknowledged; send it again later: ' +
+  'a copy stored meanwhile is recorded as a duplicate, never twice.';
 
 export const hooksRoutes: FastifyPluginAsync = async (app) => {
   const { config, store, metrics, handlers, spool } = app;

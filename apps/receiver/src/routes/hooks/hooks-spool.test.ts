@@ -164,9 +164,10 @@ describe('POST /hooks with the spool on, the SQLite store busy', () => {
   });
 
   it('answers 503 when the delivery does not fit in the spool (SRHOOKS_SPOOL_MAX_BYTES)', async () => {
-    const receiver = await start({ spoolMaxBytes: 1024 * 1024 });
+    // The smallest spool the config allows (its body limit): a delivery of that size and its record do not fit.
+    const receiver = await start({ spoolMaxBytes: 1024 * 1024, bodyLimit: 1024 * 1024 });
     lock();
-    const big = Buffer.alloc(1024 * 1024 + 1, 0x61);
+    const big = Buffer.alloc(1024 * 1024, 0x61);
     const answer = await post(receiver, big, 'application/json');
     expect(answer.status).toBe(503);
     expect(answer.json).toMatchObject({ ok: false, error: { code: 'store_unavailable' } });

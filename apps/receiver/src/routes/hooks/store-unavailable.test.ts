@@ -53,7 +53,7 @@ describe('store unavailable: SQLite store closed under the app', () => {
         ok: false,
         error: {
           code: 'store_unavailable',
-          message: expect.stringMatching(/not stored.*send it again later/),
+          message: expect.stringMatching(/could not be confirmed stored.*send it again later/),
         },
       });
 

@@ -4,7 +4,7 @@
  * /readyz/deliveries stays green as long as the spool would take a delivery of SRHOOKS_BODY_LIMIT, and
  * says why not when it would not (no spool, no room, folder gone).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -94,12 +94,15 @@ describe('GET /readyz/deliveries', () => {
   });
 
   it('is red when the spool has no room for a delivery of SRHOOKS_BODY_LIMIT', async () => {
-    const small = await start({ spoolMaxBytes: 1024 * 1024, bodyLimit: 2 * 1024 * 1024 });
+    // The smallest spool the config allows (the body limit), 1 KiB of it taken by a damaged file kept aside.
+    mkdirSync(join(dir, 'spool', 'unreadable'), { recursive: true });
+    writeFileSync(join(dir, 'spool', 'unreadable', 'damaged.delivery'), Buffer.alloc(1024, 0x61));
+    const small = await start({ spoolMaxBytes: 1024 * 1024, bodyLimit: 1024 * 1024 });
     lock();
     const full = await probe(small, '/readyz/deliveries');
     expect(full.status).toBe(503);
     expect(full.json.error.message).toContain(
-      'has no room for a 2097152-byte delivery (SRHOOKS_SPOOL_MAX_BYTES)',
+      'has no room for a 1048576-byte delivery (SRHOOKS_SPOOL_MAX_BYTES)',
     );
   });
 
