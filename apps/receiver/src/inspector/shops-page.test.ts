@@ -65,6 +65,7 @@ describe('Shops page without app mode', () => {
     expect(page.text).toContain('<h1>Shops</h1>');
     expect(page.text).toContain('<a href="/ui/shops" aria-current="page">Shops</a>');
     expect(page.text).toContain('app mode is off: no app shops');
+    expect(page.text).not.toContain('can be marked uninstalled here');
     const demo = rowOf(page.text, 'demo');
     expect(demo).toContain('<td data-label="Kind">config file</td>');
     expect(demo).toContain('<span class="badge configured">configured</span>');
@@ -142,6 +143,7 @@ describe('Shops page in app mode', () => {
     const page = await get('/ui/shops');
     expect(page.status).toBe(200);
     expect(page.text).toContain('and those that installed the app (app mode)');
+    expect(page.text).toContain('can be marked uninstalled here');
     const configured = rowOf(page.text, 'configured');
     expect(configured).toContain('config file');
     expect(configured).not.toContain('Mark uninstalled');

@@ -112,7 +112,7 @@ export function shopsContent(input: ShopsPageInput): SafeHtml {
     : '';
   return html`<h1>Shops</h1>
 ${notice}
-<p class="muted">Every shop this receiver serves: those of the config file${input.appMode ? ' and those that installed the app (app mode)' : ' (app mode is off: no app shops)'}. Last delivery is the shop's last webhook delivery (not recovery records nor the app's own calls). Waiting jobs are the shop's jobs not yet run (also those waiting for a retry or for a disabled handler), dead letters its jobs that used up their attempts; each number links to the shop's deliveries with an event in that state. An app shop whose uninstall call never reached the receiver can be marked uninstalled here.</p>
+<p class="muted">Every shop this receiver serves: those of the config file${input.appMode ? ' and those that installed the app (app mode)' : ' (app mode is off: no app shops)'}. Last delivery is the shop's last webhook delivery (not recovery records nor the app's own calls). Waiting jobs are the shop's jobs not yet run (also those waiting for a retry or for a disabled handler), dead letters its jobs that used up their attempts; each number links to the shop's deliveries with an event in that state.${input.appMode ? ' An app shop whose uninstall call never reached the receiver can be marked uninstalled here.' : ''}</p>
 <div class="panel">
 ${
   input.shops.length === 0
