@@ -31,6 +31,8 @@ export const healthRoutes: FastifyPluginAsync = async (app) => {
     } catch (error) {
       metrics.storeErrors.inc({ operation: 'ping' });
       request.log.warn({ err: error }, 'readiness probe: store unavailable');
+      // The probe's 503 is what it is for during an outage: its request line is a warning, not an error.
+      request.expectedFailure = { errorCode: 'store_unavailable' };
       return readinessMessage(error, spool !== null);
     }
   }
