@@ -21,7 +21,8 @@
  * The result is drained/s ÷ floor (direct ingest/s), both measured in this run: how much of the store's
  * own ingest rate the drain reaches. No absolute target. Prints one line per run, the last line is JSON.
  * Needs `pnpm --filter @srhooks/receiver build` first (imports dist/).
- * Env: BENCH_SPOOL_DELIVERIES (default 5000), BENCH_SPOOL_CONCURRENCY (default 50),
+ * Env: BENCH_SPOOL_DELIVERIES (default 5000), BENCH_SPOOL_CONCURRENCY (default 50), BENCH_SPOOL_BATCH
+ * (the drainer's batch size; default the receiver's),
  * BENCH_ONLY (comma-separated engines: sqlite, postgres), DATABASE_URL.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -33,6 +34,8 @@ import { deliveryTemplate } from './ingest-load.mjs';
 
 const DELIVERIES = Math.max(1, Math.round(Number(process.env.BENCH_SPOOL_DELIVERIES ?? 5000)));
 const CONCURRENCY = Math.max(1, Math.round(Number(process.env.BENCH_SPOOL_CONCURRENCY ?? 50)));
+/** The drainer's batch size (default: the receiver's, DRAIN_BATCH_SIZE). */
+const BATCH = process.env.BENCH_SPOOL_BATCH ? Number(process.env.BENCH_SPOOL_BATCH) : undefined;
 const ONLY = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
 const SHOP = 'demo';
 const EVENT = 'order_confirm';
@@ -195,6 +198,7 @@ async function spoolAndDrain(engine, deliveries) {
       handlersFor: () => HANDLERS,
       log: silentLog,
       storeTimeoutMs: 30_000,
+      ...(BATCH === undefined ? {} : { batchSize: BATCH }),
     });
     const started = performance.now();
     let rounds = 0;

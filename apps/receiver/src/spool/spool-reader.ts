@@ -73,6 +73,22 @@ export class SpoolReader {
     await syncDir(this.#dir);
   }
 
+  /**
+   * Removes drained files, then makes the removals durable with one fsync of the folder (not one each);
+   * a file already gone is fine. A crash before that fsync may bring some back: the drainer finds their
+   * deliveries stored already (by id) and stores nothing twice.
+   */
+  async removeAll(names: readonly string[]): Promise<void> {
+    await Promise.all(
+      names.map((name) =>
+        unlink(join(this.#dir, name)).catch((error: NodeJS.ErrnoException) => {
+          if (error.code !== 'ENOENT') throw error;
+        }),
+      ),
+    );
+    await syncDir(this.#dir);
+  }
+
   /** Moves an unreadable file to `unreadable/`; returns its new path. */
   async moveAside(name: string): Promise<string> {
     const aside = join(this.#dir, UNREADABLE_DIR);

@@ -91,6 +91,12 @@ export class Spool {
     this.#usage.removed(name);
   }
 
+  /** Removes drained files with one fsync of the folder (spool-reader.ts `removeAll`). */
+  async removeAll(names: readonly string[]): Promise<void> {
+    await this.#reader.removeAll(names);
+    for (const name of names) this.#usage.removed(name);
+  }
+
   /** Moves a damaged file to `unreadable/`, where it stays (and counts) until an operator deals with it. */
   async moveAside(name: string): Promise<string> {
     const target = await this.#reader.moveAside(name);
