@@ -28,7 +28,9 @@ import type {
 import { AdaptiveBatcher, type ItemOutcome } from './adaptive-batcher.js';
 import { dialect, type PgConnection, type SqlRunner } from './pg-connection.js';
 import { isPgUnavailable, mapPgError } from './pg-errors.js';
-import { storeArrivedEvents, toIngested } from './pg-ingest.js';
+import { deliveryWrite, storeArrivedEvents, toIngested } from './pg-ingest.js';
+import type { DeliveryWrite } from './pg-ingest-batch.js';
+import { callIngest } from './pg-ingest-recovery.js';
 
 /** One `storeSpooled` call. */
 interface SpooledCall {
@@ -64,8 +66,83 @@ export class PgSpooledIngest {
     return this.#batcher.submit({ delivery, content, handlers, options });
   }
 
+  /**
+   * The calls of one batch, in order. Decoded webhook deliveries without a payment claim or binding (the
+   * drain's usual delivery) go through the ingest path's batched ingest function (`callIngest`: one
+   * statement, set-based from 4 deliveries, each delivery in a subtransaction of its own), minus the ids
+   * stored already; the others, and any the ingest function refused, one by one in savepoints.
+   */
+  async #storeAll(calls: SpooledCall[]): Promise<Array<ItemOutcome<SpooledStoreResult>>> {
+    const viaIngest = calls.filter(
+      (call) => 'events' in call.content && !call.options.paymentClaim && !call.options.paymentBinding,
+    );
+    const ingested = await this.#storeThroughIngest(viaIngest);
+    const alone = calls.filter((call) => !ingested.has(call));
+    const outcomes = new Map<SpooledCall, ItemOutcome<SpooledStoreResult>>(ingested);
+    if (alone.length > 0) {
+      const stored = await this.#storeInSavepoints(alone);
+      alone.forEach((call, index) => {
+        outcomes.set(call, stored[index] as ItemOutcome<SpooledStoreResult>);
+      });
+    }
+    return calls.map((call) => outcomes.get(call) as ItemOutcome<SpooledStoreResult>);
+  }
+
+  /** The calls whose deliveries the batched ingest function stored (or found stored already), with their results. */
+  async #storeThroughIngest(
+    calls: SpooledCall[],
+  ): Promise<Map<SpooledCall, ItemOutcome<SpooledStoreResult>>> {
+    const done = new Map<SpooledCall, ItemOutcome<SpooledStoreResult>>();
+    if (calls.length === 0) return done;
+    await this.#conn.run(async () => {
+      const taken = await this.#conn.pool.query<{ id: string }>(
+        'SELECT id FROM deliveries WHERE id = ANY($1)',
+        [calls.map((call) => call.delivery.id)],
+      );
+      const storedAlready = new Set(taken.rows.map((row) => row.id));
+      const fresh: Array<{ call: SpooledCall; write: DeliveryWrite }> = [];
+      for (const call of calls) {
+        const deliveryId = call.delivery.id;
+        if (storedAlready.has(deliveryId)) {
+          done.set(call, { ok: true, value: { deliveryId, alreadyStored: true, events: [], duplicates: 0 } });
+        } else if ('events' in call.content) {
+          const prepared = prepareEvents(call.delivery.event, call.content.events);
+          const write = deliveryWrite(call.delivery, 'stored', null, prepared, uniqueHandlers(call.handlers));
+          fresh.push({ call, write });
+        }
+      }
+      if (fresh.length === 0) return;
+      const started = performance.now();
+      const results = await callIngest(
+        fresh.map(({ write }) => write),
+        this.#conn.pool,
+      );
+      this.#conn.committed(fresh.length, performance.now() - started);
+      const changes: StoreChange[] = [];
+      fresh.forEach(({ call, write }, index) => {
+        const result = results[index];
+        // refused inside the function (or the id taken meanwhile): tried again alone, in a savepoint
+        if (result?.ok !== true) return;
+        const events = toIngested(write.eventIds, write.events, result.duplicates);
+        const { shop, event } = call.delivery;
+        changes.push({ kind: 'delivery', deliveryId: write.id, shop, event, status: 'stored' });
+        done.set(call, {
+          ok: true,
+          value: {
+            deliveryId: write.id,
+            alreadyStored: false,
+            events,
+            duplicates: events.filter((e) => e.duplicateOf !== null).length,
+          },
+        });
+      });
+      this.#conn.emit(changes);
+    });
+    return done;
+  }
+
   /** The calls in one transaction, each in a savepoint: a refused one is rolled back alone. */
-  #storeAll(calls: SpooledCall[]): Promise<Array<ItemOutcome<SpooledStoreResult>>> {
+  #storeInSavepoints(calls: SpooledCall[]): Promise<Array<ItemOutcome<SpooledStoreResult>>> {
     return this.#conn.transaction(async ({ client, changes }) => {
       const outcomes: Array<ItemOutcome<SpooledStoreResult>> = [];
       for (const call of calls) {
