@@ -144,7 +144,7 @@ describe.each(engines)('spool drainer: $name', (engine) => {
       onDrained: (delivery) => void drainedIds.push(delivery.id),
     });
     cleanups.push(() => drainer.stop());
-    return { dir, store, spool, drainer, log, drainedIds, cut, restore };
+    return { dir, store, spool, decoder, drainer, log, drainedIds, cut, restore };
   }
 
   it('stores spooled deliveries oldest first under their ids and arrival times; quarantines, moves aside', async () => {
@@ -217,6 +217,28 @@ describe.each(engines)('spool drainer: $name', (engine) => {
     expect(original?.events[0]?.duplicateOf).toBeNull();
     expect(duplicate?.events[0]?.duplicateOf).toBe(original?.events[0]?.id);
     expect(await store.countJobs()).toMatchObject({ pending: 12 });
+  });
+
+  it('ends a batch once its files hold batchBytes: large files are not all held in memory at once', async () => {
+    const { spool, store, decoder } = await setUp();
+    const deliveries = ['6101', '6102', '6103'].map((innerId, i) => orderDelivery(innerId, T0 + i * 10));
+    for (const delivery of deliveries) await spool.write(delivery);
+    const drainedIds: string[] = [];
+    const drainer = new SpoolDrainer({
+      spool,
+      store,
+      contentOf: (delivery) => spooledContent(decoder, delivery, BODY_LIMIT, () => {}),
+      handlersFor: () => ['erp'],
+      log: quietLog(),
+      storeTimeoutMs: 15_000,
+      // each file alone holds more than this: one file per batch, one commit each
+      batchBytes: 1,
+      onDrained: (delivery) => void drainedIds.push(delivery.id),
+    });
+    const commitsBefore = store.stats().commits;
+    expect(await drainer.drainOnce()).toBe('empty');
+    expect(drainedIds).toEqual(deliveries.map((delivery) => delivery.id));
+    expect(store.stats().commits - commitsBefore).toBe(3);
   });
 
   it('stores spooled deliveries handed over together each in a savepoint: a refused one fails alone', async () => {

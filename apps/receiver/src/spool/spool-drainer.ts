@@ -5,9 +5,10 @@
  * (spooled-content.ts), stored with `Store.storeSpooled` under its id — at most once, so a crash between
  * the commit and the file's removal stores nothing twice — and then removed.
  *
- * Files go in batches of `batchSize` (default 64): the batch's deliveries are decoded, then all handed to
+ * Files go in batches of `batchSize` (default 64; fewer when they hold `batchBytes`, default 4 MiB, as a
+ * batch is held in memory whole): the batch's deliveries are decoded, then all handed to
  * the store at once, in arrival order, so they share its group commit (SQLite: one transaction, a
- * savepoint each; PostgreSQL: pg-spooled-ingest.ts, one transaction, a savepoint each) instead of one
+ * savepoint each; PostgreSQL: pg-spooled-ingest.ts, the ingest path's batched ingest function) instead of one
  * commit each; the stored files are then removed with one fsync of the folder. Each delivery still
  * succeeds or fails alone (its savepoint).
  *
@@ -65,10 +66,17 @@ export interface SpoolDrainerOptions {
   idleMs?: number;
   /** Files handed to the store together (default DRAIN_BATCH_SIZE). */
   batchSize?: number;
+  /** A batch ends once its files hold this many bytes (default DRAIN_BATCH_BYTES); at least one file. */
+  batchBytes?: number;
 }
 
 /** Spooled deliveries handed to the store together: one group commit instead of one commit each. */
 export const DRAIN_BATCH_SIZE = 64;
+/**
+ * The bytes of a batch's files at most (unless one file is larger): a batch is held in memory whole, and
+ * spooled bodies can be large (up to the body hard limit: quarantined `too_large`).
+ */
+export const DRAIN_BATCH_BYTES = 4 * 1024 * 1024;
 
 /** A spool file read: its name and delivery. */
 interface ReadFile {
@@ -151,6 +159,7 @@ export class SpoolDrainer {
   readonly #maxRetryMs: number;
   readonly #idleMs: number;
   readonly #batchSize: number;
+  readonly #batchBytes: number;
   #running: Promise<void> | null = null;
   #stopped = false;
   /** Ends the current wait: set while waiting. */
@@ -166,6 +175,7 @@ export class SpoolDrainer {
     this.#maxRetryMs = options.maxRetryMs ?? 10_000;
     this.#idleMs = options.idleMs ?? 60_000;
     this.#batchSize = Math.max(1, Math.floor(options.batchSize ?? DRAIN_BATCH_SIZE));
+    this.#batchBytes = Math.max(0, options.batchBytes ?? DRAIN_BATCH_BYTES);
   }
 
   /** App mode's payment route: how spooled payment notifications are stored. */
@@ -198,8 +208,8 @@ export class SpoolDrainer {
     const staleTemp = await spool.removeStaleTemp();
     if (staleTemp > 0)
       log.warn({ spool: { staleTemp } }, 'removed temporary spool files a crash left behind');
-    const names = await spool.list();
-    if (names.length === 0) return 'empty';
+    const listed = await spool.list();
+    if (listed.length === 0) return 'empty';
     let drained = 0;
     let left = 0;
     // The stored files of a batch are removed while the next batch is read and stored (one removal at a
@@ -211,9 +221,9 @@ export class SpoolDrainer {
       if (failure !== null) throw failure;
     };
     try {
-      for (let from = 0; from < names.length; from += this.#batchSize) {
+      for (const names of this.#batches(listed)) {
         if (this.#stopped) return 'left';
-        const batch = await this.#drainBatch(names.slice(from, from + this.#batchSize));
+        const batch = await this.#drainBatch(names);
         drained += batch.drained;
         left += batch.left;
         await removed();
@@ -233,6 +243,22 @@ export class SpoolDrainer {
     }
     if (drained > 0) this.#logRound(drained);
     return left > 0 ? 'left' : 'empty';
+  }
+
+  /** The files in batches, in order: `batchSize` files, or fewer holding `batchBytes` (at least one). */
+  *#batches(names: string[]): Generator<string[]> {
+    let batch: string[] = [];
+    let bytes = 0;
+    for (const name of names) {
+      batch.push(name);
+      bytes += this.#options.spool.bytesOf(name) ?? 0;
+      if (batch.length >= this.#batchSize || bytes >= this.#batchBytes) {
+        yield batch;
+        batch = [];
+        bytes = 0;
+      }
+    }
+    if (batch.length > 0) yield batch;
   }
 
   /** Removes the stored files (one fsync of the folder), then logs each delivery stored. */

@@ -77,6 +77,11 @@ export class Spool {
     return written;
   }
 
+  /** A waiting file's size in bytes, as counted; null when it is not counted. */
+  bytesOf(name: string): number | null {
+    return this.#usage.bytesOf(name);
+  }
+
   /** The waiting files' names, oldest delivery first. */
   list(): Promise<string[]> {
     return this.#reader.list();
