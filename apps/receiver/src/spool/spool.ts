@@ -96,10 +96,12 @@ export class Spool {
     this.#usage.removed(name);
   }
 
-  /** Removes drained files with one fsync of the folder (spool-reader.ts `removeAll`). */
+  /**
+   * Removes drained files with one fsync of the folder (spool-reader.ts `removeAll`); each stops counting
+   * as soon as it is gone from the folder, so the figures never count a file that is not there.
+   */
   async removeAll(names: readonly string[]): Promise<void> {
-    await this.#reader.removeAll(names);
-    for (const name of names) this.#usage.removed(name);
+    await this.#reader.removeAll(names, (name) => this.#usage.removed(name));
   }
 
   /** Moves a damaged file to `unreadable/`, where it stays (and counts) until an operator deals with it. */
