@@ -29,6 +29,12 @@ const suites = [
     script: 'bench:recovery',
     title: 'Receiver: recover 10,000 missed orders at 3 req/s vs the rate limit minimum',
   },
+  {
+    name: 'receiver-spool-drain',
+    dir: 'apps/receiver',
+    script: 'bench:spool-drain',
+    title: 'Receiver: drain 5,000 spooled deliveries vs the store ingesting them directly',
+  },
   { name: 'cli-startup', dir: 'apps/cli', title: 'CLI start vs node -e 0' },
 ];
 const only = process.argv.slice(2);

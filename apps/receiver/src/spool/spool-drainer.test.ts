@@ -3,7 +3,9 @@
  * through a TCP proxy this test owns for the outage): spooled deliveries stored in arrival order under
  * their ids and arrival times, with their jobs; an undecodable one quarantined; an unreadable file moved
  * aside without stopping the drain; a crash between the commit and the file's removal stores nothing
- * twice; while the store is unavailable the files stay, and drain once it is back.
+ * twice; a backlog drained in batches (one commit per batch, oldest first, a duplicate filed after its
+ * original), each delivery of a shared transaction in its own savepoint; while the store is unavailable
+ * the files stay, and drain once it is back.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +16,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DeliveryDecoder } from '../ingest/delivery-decoder.js';
 import { createStore } from '../store/create-store.js';
 import { newId } from '../store/sortable-id.js';
-import { type SpooledDelivery, type Store, StoreConflictError } from '../store/store.js';
+import {
+  PaymentClaimConflictError,
+  type SpooledDelivery,
+  type Store,
+  StoreConflictError,
+} from '../store/store.js';
 import { TEST_DATABASE_URL, testSchemas } from '../test-support/postgres-schema.js';
 import { TcpProxy } from '../test-support/tcp-proxy.js';
 import { Spool } from './spool.js';
@@ -137,7 +144,7 @@ describe.each(engines)('spool drainer: $name', (engine) => {
       onDrained: (delivery) => void drainedIds.push(delivery.id),
     });
     cleanups.push(() => drainer.stop());
-    return { dir, store, spool, drainer, log, drainedIds, cut, restore };
+    return { dir, store, spool, decoder, drainer, log, drainedIds, cut, restore };
   }
 
   it('stores spooled deliveries oldest first under their ids and arrival times; quarantines, moves aside', async () => {
@@ -190,6 +197,72 @@ describe.each(engines)('spool drainer: $name', (engine) => {
     expect((await store.listDeliveries()).items.map((item) => item.id)).toEqual([delivery.id]);
     expect((await store.listEvents()).items).toHaveLength(1);
     expect(await store.countJobs()).toMatchObject({ pending: 1 });
+  });
+
+  it('drains a backlog in batches: one commit per batch, not one per delivery, oldest first', async () => {
+    const { spool, store, drainer, drainedIds } = await setUp();
+    const deliveries = Array.from({ length: 12 }, (_, i) => orderDelivery(String(6001 + i), T0 + i * 10));
+    for (const delivery of [...deliveries].reverse()) await spool.write(delivery);
+    // the duplicate of the first order, spooled later: it must be filed as the duplicate, not the original
+    const repeat = orderDelivery('6001', T0 + 500);
+    await spool.write(repeat);
+    const commitsBefore = store.stats().commits;
+    expect(await drainer.drainOnce()).toBe('empty');
+    expect(drainedIds).toEqual([...deliveries, repeat].map((delivery) => delivery.id));
+    expect(await spool.list()).toEqual([]);
+    // one batch: one group commit (SQLite may split it in two when the thread commits while calls arrive)
+    expect(store.stats().commits - commitsBefore).toBeLessThanOrEqual(2);
+    const original = await store.getDelivery(deliveries[0]?.id as string);
+    const duplicate = await store.getDelivery(repeat.id);
+    expect(original?.events[0]?.duplicateOf).toBeNull();
+    expect(duplicate?.events[0]?.duplicateOf).toBe(original?.events[0]?.id);
+    expect(await store.countJobs()).toMatchObject({ pending: 12 });
+  });
+
+  it('ends a batch once its files hold batchBytes: large files are not all held in memory at once', async () => {
+    const { spool, store, decoder } = await setUp();
+    const deliveries = ['6101', '6102', '6103'].map((innerId, i) => orderDelivery(innerId, T0 + i * 10));
+    for (const delivery of deliveries) await spool.write(delivery);
+    const drainedIds: string[] = [];
+    const drainer = new SpoolDrainer({
+      spool,
+      store,
+      contentOf: (delivery) => spooledContent(decoder, delivery, BODY_LIMIT, () => {}),
+      handlersFor: () => ['erp'],
+      log: quietLog(),
+      storeTimeoutMs: 15_000,
+      // each file alone holds more than this: one file per batch, one commit each
+      batchBytes: 1,
+      onDrained: (delivery) => void drainedIds.push(delivery.id),
+    });
+    const commitsBefore = store.stats().commits;
+    expect(await drainer.drainOnce()).toBe('empty');
+    expect(drainedIds).toEqual(deliveries.map((delivery) => delivery.id));
+    expect(store.stats().commits - commitsBefore).toBe(3);
+  });
+
+  it('stores spooled deliveries handed over together each in a savepoint: a refused one fails alone', async () => {
+    const { store } = await setUp();
+    const [first, refused, third] = ['7001', '7002', '7003'].map((innerId, i) =>
+      orderDelivery(innerId, T0 + i * 10),
+    ) as [SpooledDelivery, SpooledDelivery, SpooledDelivery];
+    const content = (delivery: SpooledDelivery) => ({
+      failure: { code: 'bench', message: `quarantined ${delivery.id}` },
+    });
+    // the binding a quarantined payment notification relies on is gone: PaymentClaimConflictError
+    const binding = { subject: 'charge-that-does-not-exist', shop: 'demo', now: new Date(T0) };
+    const commitsBefore = store.stats().commits;
+    const results = await Promise.allSettled([
+      store.storeSpooled(first, content(first), ['erp']),
+      store.storeSpooled(refused, content(refused), ['erp'], { paymentBinding: binding }),
+      store.storeSpooled(third, content(third), ['erp']),
+    ]);
+    expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(PaymentClaimConflictError);
+    expect((await store.getDelivery(first.id))?.status).toBe('quarantined');
+    expect(await store.getDelivery(refused.id)).toBeNull();
+    expect((await store.getDelivery(third.id))?.status).toBe('quarantined');
+    expect(store.stats().commits - commitsBefore).toBeLessThanOrEqual(2);
   });
 
   it('leaves the files while the store is unavailable and drains them, in order, once it is back', async () => {

@@ -5,11 +5,19 @@
  * (spooled-content.ts), stored with `Store.storeSpooled` under its id — at most once, so a crash between
  * the commit and the file's removal stores nothing twice — and then removed.
  *
+ * Files go in batches of `batchSize` (default 64; fewer when they hold `batchBytes`, default 4 MiB, as a
+ * batch is held in memory whole): the batch's deliveries are decoded, then all handed to
+ * the store at once, in arrival order, so they share its group commit (SQLite: one transaction, a
+ * savepoint each; PostgreSQL: pg-spooled-ingest.ts, the ingest path's batched ingest function) instead of one
+ * commit each; the stored files are then removed with one fsync of the folder. Each delivery still
+ * succeeds or fails alone (its savepoint).
+ *
  * Nothing stops the drain for good: an unreadable file is moved to `unreadable/` (logged; never deleted:
  * it may be the only copy of an acknowledged delivery, and counts against the spool's limit); a file the
  * store refuses for another reason than being unavailable is logged and left for the next round, behind
- * the others. Store unavailable: the round ends there (arrival order kept) and is tried again later.
- * `stop()` lets the delivery under way finish; what remains stays in the folder for the next start.
+ * the others. Store unavailable: the round ends with that batch (what the store did take of it is
+ * removed; the rest, in arrival order, is tried again later). `stop()` lets the batch under way finish;
+ * what remains stays in the folder for the next start.
  *
  * A spooled Payment API notification (spool-format.ts, format 2) is drained by app mode's payment route
  * (`drainPaymentsWith`, app-mode/spooled-payment.ts): its filing rules run then, and it is stored as the
@@ -56,6 +64,39 @@ export interface SpoolDrainerOptions {
   maxRetryMs?: number;
   /** With nothing to drain, how often stale temporary files are looked for (default 60 s). */
   idleMs?: number;
+  /** Files handed to the store together (default DRAIN_BATCH_SIZE). */
+  batchSize?: number;
+  /** A batch ends once its files hold this many bytes (default DRAIN_BATCH_BYTES); at least one file. */
+  batchBytes?: number;
+}
+
+/** Spooled deliveries handed to the store together: one group commit instead of one commit each. */
+export const DRAIN_BATCH_SIZE = 64;
+/**
+ * The bytes of a batch's files at most (unless one file is larger): a batch is held in memory whole, and
+ * spooled bodies can be large (up to the body hard limit: quarantined `too_large`).
+ */
+export const DRAIN_BATCH_BYTES = 4 * 1024 * 1024;
+
+/** A spool file read: its name and delivery. */
+interface ReadFile {
+  readonly name: string;
+  readonly entry: SpoolEntry;
+}
+
+/** A file whose delivery the store holds now, with its log fields: removed next. */
+interface StoredFile {
+  readonly file: ReadFile;
+  readonly fields: object;
+}
+
+/** What one batch did. */
+interface BatchOutcome {
+  drained: number;
+  left: number;
+  unavailable: boolean;
+  /** Its files whose deliveries the store took, in arrival order. */
+  stored: StoredFile[];
 }
 
 type RoundOutcome = 'empty' | 'unavailable' | 'left';
@@ -95,6 +136,16 @@ function errorFields(error: unknown): { code?: string; message: string } {
   };
 }
 
+/** A call's value, or what it threw. */
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+function settle<T>(call: Promise<T>): Promise<Settled<T>> {
+  return call.then(
+    (value) => ({ ok: true, value }),
+    (error: unknown) => ({ ok: false, error }),
+  );
+}
+
 /** The error's code (a store error's, a driver's), or its class name when it has none. */
 function errorCode(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
@@ -107,6 +158,8 @@ export class SpoolDrainer {
   readonly #retryMs: number;
   readonly #maxRetryMs: number;
   readonly #idleMs: number;
+  readonly #batchSize: number;
+  readonly #batchBytes: number;
   #running: Promise<void> | null = null;
   #stopped = false;
   /** Ends the current wait: set while waiting. */
@@ -121,6 +174,8 @@ export class SpoolDrainer {
     this.#retryMs = options.retryMs ?? 1000;
     this.#maxRetryMs = options.maxRetryMs ?? 10_000;
     this.#idleMs = options.idleMs ?? 60_000;
+    this.#batchSize = Math.max(1, Math.floor(options.batchSize ?? DRAIN_BATCH_SIZE));
+    this.#batchBytes = Math.max(0, options.batchBytes ?? DRAIN_BATCH_BYTES);
   }
 
   /** App mode's payment route: how spooled payment notifications are stored. */
@@ -139,7 +194,7 @@ export class SpoolDrainer {
     if (this.#wakeable) this.#wakeUp?.();
   }
 
-  /** Stops after the delivery under way; resolves when the drainer has stopped. */
+  /** Stops after the batch under way; resolves when the drainer has stopped. */
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#wakeUp?.();
@@ -153,22 +208,66 @@ export class SpoolDrainer {
     const staleTemp = await spool.removeStaleTemp();
     if (staleTemp > 0)
       log.warn({ spool: { staleTemp } }, 'removed temporary spool files a crash left behind');
-    const names = await spool.list();
-    if (names.length === 0) return 'empty';
+    const listed = await spool.list();
+    if (listed.length === 0) return 'empty';
     let drained = 0;
     let left = 0;
-    for (const name of names) {
-      if (this.#stopped) return 'left';
-      const outcome = await this.#drainFile(name);
-      if (outcome === 'unavailable') {
-        if (drained > 0) this.#logRound(drained);
-        return 'unavailable';
+    // The stored files of a batch are removed while the next batch is read and stored (one removal at a
+    // time); the round waits for the last one. A removal that fails is thrown from here: the files stay,
+    // and the next round finds their deliveries stored already.
+    let removal: Promise<unknown> = Promise.resolve(null);
+    const removed = async () => {
+      const failure = await removal;
+      if (failure !== null) throw failure;
+    };
+    try {
+      for (const names of this.#batches(listed)) {
+        if (this.#stopped) return 'left';
+        const batch = await this.#drainBatch(names);
+        drained += batch.drained;
+        left += batch.left;
+        await removed();
+        removal = this.#removeStored(batch.stored).then(
+          () => null,
+          (error: unknown) => error,
+        );
+        if (batch.unavailable) {
+          await removed();
+          if (drained > 0) this.#logRound(drained);
+          return 'unavailable';
+        }
       }
-      if (outcome === 'drained') drained += 1;
-      if (outcome === 'left') left += 1;
+      await removed();
+    } finally {
+      await removal;
     }
     if (drained > 0) this.#logRound(drained);
     return left > 0 ? 'left' : 'empty';
+  }
+
+  /** The files in batches, in order: `batchSize` files, or fewer holding `batchBytes` (at least one). */
+  *#batches(names: string[]): Generator<string[]> {
+    let batch: string[] = [];
+    let bytes = 0;
+    for (const name of names) {
+      batch.push(name);
+      bytes += this.#options.spool.bytesOf(name) ?? 0;
+      if (batch.length >= this.#batchSize || bytes >= this.#batchBytes) {
+        yield batch;
+        batch = [];
+        bytes = 0;
+      }
+    }
+    if (batch.length > 0) yield batch;
+  }
+
+  /** Removes the stored files (one fsync of the folder), then logs each delivery stored. */
+  async #removeStored(stored: StoredFile[]): Promise<void> {
+    if (stored.length === 0) return;
+    await this.#options.spool.removeAll(stored.map(({ file }) => file.name));
+    for (const { file, fields } of stored) {
+      this.#options.log.info({ deliveryId: file.entry.delivery.id, ...fields }, 'spooled delivery stored');
+    }
   }
 
   #logRound(drained: number): void {
@@ -178,11 +277,42 @@ export class SpoolDrainer {
     );
   }
 
-  async #drainFile(name: string): Promise<'drained' | 'gone' | 'unreadable' | 'left' | 'unavailable'> {
+  /**
+   * One batch, in arrival order: the files read (a damaged one moved aside), then stored — runs of
+   * webhook deliveries together, a payment notification alone, in its place — and the stored files
+   * removed. Store unavailable: the batch ends there.
+   */
+  async #drainBatch(names: string[]): Promise<BatchOutcome> {
+    const outcome: BatchOutcome = { drained: 0, left: 0, unavailable: false, stored: [] };
+    const files: ReadFile[] = [];
+    // read side by side (the thread pool's reads overlap), kept in arrival order
+    for (const read of await Promise.all(names.map((name) => this.#readFile(name)))) {
+      if (read === 'left') outcome.left += 1;
+      else if (read !== 'gone' && read !== 'unreadable') files.push(read);
+    }
+    let from = 0;
+    while (from < files.length && !outcome.unavailable) {
+      const first = files[from] as ReadFile;
+      let to = from + 1;
+      if (first.entry.source === 'webhook') {
+        while (to < files.length && (files[to] as ReadFile).entry.source === 'webhook') to += 1;
+      }
+      const run = files.slice(from, to);
+      const stored =
+        first.entry.source === 'webhook'
+          ? await this.#storeDeliveries(run.map((file) => file.entry.delivery))
+          : [await settle(this.#storePayment(first.entry.delivery))];
+      this.#settleRun(run, stored, outcome);
+      from = to;
+    }
+    return outcome;
+  }
+
+  /** The file's delivery; `unreadable` when it was moved aside, `gone` / `left` when it is not there / not read now. */
+  async #readFile(name: string): Promise<ReadFile | 'gone' | 'unreadable' | 'left'> {
     const { spool, log } = this.#options;
-    let entry: SpoolEntry;
     try {
-      entry = await spool.read(name);
+      return { name, entry: await spool.read(name) };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
       if (!(error instanceof SpoolFileUnreadableError)) {
@@ -200,28 +330,48 @@ export class SpoolDrainer {
       );
       return 'unreadable';
     }
-    const { delivery } = entry;
-    let stored: object;
-    try {
-      stored =
-        entry.source === 'webhook' ? await this.#storeDelivery(delivery) : await this.#storePayment(delivery);
-    } catch (error) {
-      if (error instanceof StoreUnavailableError) return 'unavailable';
-      // The code only: a store's message may quote the delivery's data (personal data stays out of logs).
-      log.error(
-        { deliveryId: delivery.id, err: { code: errorCode(error) } },
-        'spooled delivery refused by the store; left in the spool and tried again later',
-      );
-      return 'left';
-    }
-    await spool.remove(name);
-    log.info({ deliveryId: delivery.id, ...stored }, 'spooled delivery stored');
-    return 'drained';
   }
 
-  /** A webhook delivery: decoded, stored; its log fields. Counted once the store holds it, before the file goes. */
-  async #storeDelivery(delivery: SpooledDelivery): Promise<object> {
-    const content = await this.#options.contentOf(delivery);
+  /**
+   * What the store did with each file of a run: a stored one is counted (its file is removed after the
+   * batch), a refused one is logged and left, an unavailable store ends the batch.
+   */
+  #settleRun(run: ReadFile[], stored: Settled<object>[], outcome: BatchOutcome): void {
+    run.forEach((file, index) => {
+      const result = stored[index] as Settled<object>;
+      if (result.ok) {
+        outcome.stored.push({ file, fields: result.value });
+        outcome.drained += 1;
+      } else if (result.error instanceof StoreUnavailableError) {
+        outcome.unavailable = true;
+      } else {
+        // The code only: a store's message may quote the delivery's data (personal data stays out of logs).
+        this.#options.log.error(
+          { deliveryId: file.entry.delivery.id, err: { code: errorCode(result.error) } },
+          'spooled delivery refused by the store; left in the spool and tried again later',
+        );
+        outcome.left += 1;
+      }
+    });
+  }
+
+  /**
+   * Webhook deliveries, all decoded first, then handed to the store in arrival order in the same turn
+   * (they share its group commit); each one's log fields, or why it was not stored.
+   */
+  async #storeDeliveries(deliveries: SpooledDelivery[]): Promise<Settled<object>[]> {
+    const contents = await Promise.all(
+      deliveries.map((delivery) => settle(this.#options.contentOf(delivery))),
+    );
+    const calls = deliveries.map((delivery, index) => {
+      const content = contents[index] as Settled<SpooledContent>;
+      return content.ok ? settle(this.#storeDelivery(delivery, content.value)) : Promise.resolve(content);
+    });
+    return Promise.all(calls);
+  }
+
+  /** A decoded webhook delivery stored; its log fields. Counted once the store holds it, before the file goes. */
+  async #storeDelivery(delivery: SpooledDelivery, content: SpooledContent): Promise<object> {
     const result: SpooledStoreResult = await withStoreTimeout(
       'spool drain',
       this.#options.store.storeSpooled(

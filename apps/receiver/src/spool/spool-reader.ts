@@ -73,6 +73,24 @@ export class SpoolReader {
     await syncDir(this.#dir);
   }
 
+  /**
+   * Removes drained files (`removed` is told of each as soon as it is gone from the folder), then makes
+   * the removals durable with one fsync of the folder (not one each); a file already gone is fine. A
+   * crash before that fsync may bring some back: the drainer finds their deliveries stored already (by
+   * id) and stores nothing twice.
+   */
+  async removeAll(names: readonly string[], removed: (name: string) => void): Promise<void> {
+    await Promise.all(
+      names.map(async (name) => {
+        await unlink(join(this.#dir, name)).catch((error: NodeJS.ErrnoException) => {
+          if (error.code !== 'ENOENT') throw error;
+        });
+        removed(name);
+      }),
+    );
+    await syncDir(this.#dir);
+  }
+
   /** Moves an unreadable file to `unreadable/`; returns its new path. */
   async moveAside(name: string): Promise<string> {
     const aside = join(this.#dir, UNREADABLE_DIR);

@@ -48,6 +48,11 @@ export class SpoolUsage {
     this.#bytes += bytes;
   }
 
+  /** A waiting file's size; null when it is not counted (not there, or gone). */
+  bytesOf(name: string): number | null {
+    return this.#files.get(name) ?? null;
+  }
+
   removed(name: string): void {
     const bytes = this.#files.get(name);
     if (bytes === undefined) return;

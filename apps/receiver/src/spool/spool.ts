@@ -77,6 +77,11 @@ export class Spool {
     return written;
   }
 
+  /** A waiting file's size in bytes, as counted; null when it is not counted. */
+  bytesOf(name: string): number | null {
+    return this.#usage.bytesOf(name);
+  }
+
   /** The waiting files' names, oldest delivery first. */
   list(): Promise<string[]> {
     return this.#reader.list();
@@ -89,6 +94,14 @@ export class Spool {
   async remove(name: string): Promise<void> {
     await this.#reader.remove(name);
     this.#usage.removed(name);
+  }
+
+  /**
+   * Removes drained files with one fsync of the folder (spool-reader.ts `removeAll`); each stops counting
+   * as soon as it is gone from the folder, so the figures never count a file that is not there.
+   */
+  async removeAll(names: readonly string[]): Promise<void> {
+    await this.#reader.removeAll(names, (name) => this.#usage.removed(name));
   }
 
   /** Moves a damaged file to `unreadable/`, where it stays (and counts) until an operator deals with it. */

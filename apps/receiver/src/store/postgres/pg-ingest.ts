@@ -153,6 +153,33 @@ export interface PgIngestOptions {
   maxBatch?: number;
 }
 
+/** A delivery as the batched ingest functions write it (pg-ingest-batch.ts), with its new event and job ids. */
+export function deliveryWrite(
+  delivery: NewDelivery,
+  status: 'stored' | 'quarantined',
+  error: DecodeFailure | null,
+  events: PreparedEvent[],
+  handlers: string[],
+): DeliveryWrite {
+  const receivedAt = delivery.receivedAt.getTime();
+  return {
+    id: delivery.id ?? newId('dlv', receivedAt),
+    receivedAt: delivery.receivedAt,
+    shop: delivery.shop,
+    event: delivery.event,
+    remoteAddress: delivery.remoteAddress,
+    headers: delivery.headers,
+    contentType: delivery.contentType,
+    rawBody: delivery.rawBody,
+    status,
+    error,
+    events,
+    eventIds: events.map(() => newId('evt', receivedAt)),
+    handlers,
+    jobIds: events.flatMap(() => handlers.map(() => newId('job', receivedAt))),
+  };
+}
+
 /** Ingest, quarantine and re-processing of deliveries for one PgStore. */
 export class PgIngest {
   readonly #conn: PgConnection;
@@ -182,7 +209,7 @@ export class PgIngest {
       return this.#ingestAlone(delivery, events, handlers, options.paymentClaim);
     }
     const prepared = prepareEvents(delivery.event, events);
-    const write = this.#deliveryWrite(delivery, 'stored', null, prepared, uniqueHandlers(handlers));
+    const write = deliveryWrite(delivery, 'stored', null, prepared, uniqueHandlers(handlers));
     return this.#conn.run(async () => {
       const duplicates = await this.#ingestBatcher.submit(write);
       const stored = toIngested(write.eventIds, prepared, duplicates);
@@ -362,32 +389,6 @@ export class PgIngest {
       return [];
     });
     return { deliveryId };
-  }
-
-  #deliveryWrite(
-    delivery: NewDelivery,
-    status: 'stored' | 'quarantined',
-    error: DecodeFailure | null,
-    events: PreparedEvent[],
-    handlers: string[],
-  ): DeliveryWrite {
-    const receivedAt = delivery.receivedAt.getTime();
-    return {
-      id: delivery.id ?? newId('dlv', receivedAt),
-      receivedAt: delivery.receivedAt,
-      shop: delivery.shop,
-      event: delivery.event,
-      remoteAddress: delivery.remoteAddress,
-      headers: delivery.headers,
-      contentType: delivery.contentType,
-      rawBody: delivery.rawBody,
-      status,
-      error,
-      events,
-      eventIds: events.map(() => newId('evt', receivedAt)),
-      handlers,
-      jobIds: events.flatMap(() => handlers.map(() => newId('job', receivedAt))),
-    };
   }
 
   /**

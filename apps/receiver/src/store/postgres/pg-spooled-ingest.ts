@@ -1,29 +1,173 @@
 /**
  * `Store.storeSpooled` on PostgreSQL: a delivery the receiver spooled while the store was unavailable
- * (spool/), stored under the id it was acknowledged with, in a transaction of its own (a drain is one
- * delivery at a time, after an outage: no group commit needed). The delivery row is inserted with
- * ON CONFLICT (id) DO NOTHING: when the id is taken (a drain interrupted after this commit, or the
- * ingest call that failed committed after all), nothing else is written. A spooled payment notification's
- * binding touch / claim (`options`) is written in the same transaction, after the row: when it throws
- * (PaymentClaimConflictError), the transaction rolls back and nothing is stored. A lost connection fails the
- * call (StoreUnavailableError); the drainer calls again later, and the id keeps the second call from
- * storing it twice.
+ * (spool/), stored under the id it was acknowledged with. Calls go through a group commit
+ * (`PgSpooledIngest`, the ingest path's AdaptiveBatcher with one call at a time, so they are written in
+ * the order they were made): the calls made while a transaction runs share the next one, each delivery
+ * in a savepoint of its own — the drainer hands a batch of spooled deliveries over at once, and they cost
+ * one commit instead of one each. The delivery row is inserted with ON CONFLICT (id) DO NOTHING: when the
+ * id is taken (a drain interrupted after this commit, or the ingest call that failed committed after
+ * all), nothing else is written. A spooled payment notification's binding touch / claim (`options`) is
+ * written in the same savepoint, after the row: when it throws (PaymentClaimConflictError), the savepoint
+ * rolls back and nothing of that delivery is stored; the others of the transaction are. A lost connection
+ * fails every call of the transaction (StoreUnavailableError, nothing committed); the drainer calls again
+ * later, and the id keeps the second call from storing it twice.
  */
+
 import { touchPaymentBinding, writePaymentClaim } from '../payment-claim.js';
 import { prepareEvents, uniqueHandlers } from '../prepared-event.js';
 import { runPlan, type SqlStep } from '../prune-plan.js';
 import { decodeDetailColumn, type Row } from '../row-mapping.js';
 import { newId } from '../sortable-id.js';
-import type { SpooledContent, SpooledDelivery, SpooledStoreOptions, SpooledStoreResult } from '../store.js';
+import type {
+  SpooledContent,
+  SpooledDelivery,
+  SpooledStoreOptions,
+  SpooledStoreResult,
+  StoreChange,
+} from '../store.js';
+import { AdaptiveBatcher, type ItemOutcome } from './adaptive-batcher.js';
 import { dialect, type PgConnection, type SqlRunner } from './pg-connection.js';
-import { storeArrivedEvents, toIngested } from './pg-ingest.js';
+import { isPgUnavailable, mapPgError } from './pg-errors.js';
+import { deliveryWrite, storeArrivedEvents, toIngested } from './pg-ingest.js';
+import type { DeliveryWrite } from './pg-ingest-batch.js';
+import { callIngest } from './pg-ingest-recovery.js';
 
-export async function storeSpooled(
-  conn: PgConnection,
-  delivery: SpooledDelivery,
-  content: SpooledContent,
-  handlers: string[],
-  options: SpooledStoreOptions = {},
+/** One `storeSpooled` call. */
+interface SpooledCall {
+  delivery: SpooledDelivery;
+  content: SpooledContent;
+  handlers: string[];
+  options: SpooledStoreOptions;
+}
+
+/** Most spooled deliveries in one transaction. */
+const MAX_SPOOLED_BATCH = 256;
+
+export class PgSpooledIngest {
+  readonly #conn: PgConnection;
+  readonly #batcher: AdaptiveBatcher<SpooledCall, SpooledStoreResult>;
+
+  constructor(conn: PgConnection) {
+    this.#conn = conn;
+    // one transaction at a time: the deliveries are written in the order the calls were made
+    this.#batcher = new AdaptiveBatcher((calls) => this.#storeAll(calls), {
+      maxInFlight: 1,
+      maxBatch: MAX_SPOOLED_BATCH,
+      maxRetries: 0,
+    });
+  }
+
+  storeSpooled(
+    delivery: SpooledDelivery,
+    content: SpooledContent,
+    handlers: string[],
+    options: SpooledStoreOptions = {},
+  ): Promise<SpooledStoreResult> {
+    return this.#batcher.submit({ delivery, content, handlers, options });
+  }
+
+  /**
+   * The calls of one batch, in order. Decoded webhook deliveries without a payment claim or binding (the
+   * drain's usual delivery) go through the ingest path's batched ingest function (`callIngest`: one
+   * statement, set-based from 4 deliveries, each delivery in a subtransaction of its own), minus the ids
+   * stored already; the others, and any the ingest function refused, one by one in savepoints.
+   */
+  async #storeAll(calls: SpooledCall[]): Promise<Array<ItemOutcome<SpooledStoreResult>>> {
+    const viaIngest = calls.filter(
+      (call) => 'events' in call.content && !call.options.paymentClaim && !call.options.paymentBinding,
+    );
+    const ingested = await this.#storeThroughIngest(viaIngest);
+    const alone = calls.filter((call) => !ingested.has(call));
+    const outcomes = new Map<SpooledCall, ItemOutcome<SpooledStoreResult>>(ingested);
+    if (alone.length > 0) {
+      const stored = await this.#storeInSavepoints(alone);
+      alone.forEach((call, index) => {
+        outcomes.set(call, stored[index] as ItemOutcome<SpooledStoreResult>);
+      });
+    }
+    return calls.map((call) => outcomes.get(call) as ItemOutcome<SpooledStoreResult>);
+  }
+
+  /** The calls whose deliveries the batched ingest function stored (or found stored already), with their results. */
+  async #storeThroughIngest(
+    calls: SpooledCall[],
+  ): Promise<Map<SpooledCall, ItemOutcome<SpooledStoreResult>>> {
+    const done = new Map<SpooledCall, ItemOutcome<SpooledStoreResult>>();
+    if (calls.length === 0) return done;
+    await this.#conn.run(async () => {
+      const taken = await this.#conn.pool.query<{ id: string }>(
+        'SELECT id FROM deliveries WHERE id = ANY($1)',
+        [calls.map((call) => call.delivery.id)],
+      );
+      const storedAlready = new Set(taken.rows.map((row) => row.id));
+      const fresh: Array<{ call: SpooledCall; write: DeliveryWrite }> = [];
+      for (const call of calls) {
+        const deliveryId = call.delivery.id;
+        if (storedAlready.has(deliveryId)) {
+          done.set(call, { ok: true, value: { deliveryId, alreadyStored: true, events: [], duplicates: 0 } });
+        } else if ('events' in call.content) {
+          const prepared = prepareEvents(call.delivery.event, call.content.events);
+          const write = deliveryWrite(call.delivery, 'stored', null, prepared, uniqueHandlers(call.handlers));
+          fresh.push({ call, write });
+        }
+      }
+      if (fresh.length === 0) return;
+      const started = performance.now();
+      const results = await callIngest(
+        fresh.map(({ write }) => write),
+        this.#conn.pool,
+      );
+      this.#conn.committed(fresh.length, performance.now() - started);
+      const changes: StoreChange[] = [];
+      fresh.forEach(({ call, write }, index) => {
+        const result = results[index];
+        // refused inside the function (or the id taken meanwhile): tried again alone, in a savepoint
+        if (result?.ok !== true) return;
+        const events = toIngested(write.eventIds, write.events, result.duplicates);
+        const { shop, event } = call.delivery;
+        changes.push({ kind: 'delivery', deliveryId: write.id, shop, event, status: 'stored' });
+        done.set(call, {
+          ok: true,
+          value: {
+            deliveryId: write.id,
+            alreadyStored: false,
+            events,
+            duplicates: events.filter((e) => e.duplicateOf !== null).length,
+          },
+        });
+      });
+      this.#conn.emit(changes);
+    });
+    return done;
+  }
+
+  /** The calls in one transaction, each in a savepoint: a refused one is rolled back alone. */
+  #storeInSavepoints(calls: SpooledCall[]): Promise<Array<ItemOutcome<SpooledStoreResult>>> {
+    return this.#conn.transaction(async ({ client, changes }) => {
+      const outcomes: Array<ItemOutcome<SpooledStoreResult>> = [];
+      for (const call of calls) {
+        const own: StoreChange[] = [];
+        await client.query('SAVEPOINT spooled');
+        try {
+          const value = await storeOne(client, own, call);
+          await client.query('RELEASE SAVEPOINT spooled');
+          changes.push(...own);
+          outcomes.push({ ok: true, value });
+        } catch (error) {
+          if (isPgUnavailable(error)) throw error;
+          await client.query('ROLLBACK TO SAVEPOINT spooled');
+          outcomes.push({ ok: false, error: mapPgError(error), retry: false });
+        }
+      }
+      return outcomes;
+    });
+  }
+}
+
+async function storeOne(
+  client: SqlRunner,
+  changes: StoreChange[],
+  { delivery, content, handlers, options }: SpooledCall,
 ): Promise<SpooledStoreResult> {
   const deliveryId = delivery.id;
   const failure = 'failure' in content ? content.failure : null;
@@ -32,7 +176,7 @@ export async function storeSpooled(
   const receivedAt = delivery.receivedAt;
   const eventIds = prepared.map(() => newId('evt', receivedAt.getTime()));
   const status = failure === null ? 'stored' : 'quarantined';
-  return conn.transaction(async ({ client, changes }) => {
+  {
     const inserted = await client.query(
       `INSERT INTO deliveries (id, received_at, shop, event, remote_address, headers, content_type, raw_body, status,
          decode_error_code, decode_error_message, decode_error_detail)
@@ -75,7 +219,7 @@ export async function storeSpooled(
       events: stored,
       duplicates: stored.filter((e) => e.duplicateOf !== null).length,
     };
-  });
+  }
 }
 
 async function runSqlPlan(client: SqlRunner, plan: Generator<SqlStep, void, Row[]>): Promise<void> {

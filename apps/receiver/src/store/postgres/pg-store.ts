@@ -57,7 +57,7 @@ import * as reads from './pg-reads.js';
 import * as recovery from './pg-recovery.js';
 import type { PgSearchIndexStatus } from './pg-search-index.js';
 import * as locks from './pg-shop-locks.js';
-import { storeSpooled } from './pg-spooled-ingest.js';
+import { PgSpooledIngest } from './pg-spooled-ingest.js';
 
 export type { PgStoreCreated } from './pg-connection.js';
 
@@ -135,6 +135,7 @@ export class PgStore implements Store {
   /** The connection string (the app-mode shop store opens its own small pool on the same database). */
   readonly url: string;
   readonly #conn: PgConnection;
+  readonly #spooled: PgSpooledIngest;
   readonly #feed = new ChangeFeed();
   /** Connections holding (or waiting for) a reconcile lock: ended by close. */
   readonly #reconcileLockClients = new Set<StoreClient>();
@@ -153,6 +154,7 @@ export class PgStore implements Store {
     const connectTimeoutMs = options.connectTimeoutMs ?? 2000;
     this.#conn = new PgConnection(options, this.schema, (changes) => this.#emit(changes));
     this.#ingest = new PgIngest(this.#conn, options);
+    this.#spooled = new PgSpooledIngest(this.#conn);
     this.#jobs = new PgJobs(this.#conn, options);
     this.#relay =
       options.shareChanges === false
@@ -272,7 +274,7 @@ export class PgStore implements Store {
     handlers: string[],
     options: SpooledStoreOptions = {},
   ): Promise<SpooledStoreResult> {
-    return storeSpooled(this.#conn, delivery, content, handlers, options);
+    return this.#spooled.storeSpooled(delivery, content, handlers, options);
   }
 
   reprocessQuarantined(
