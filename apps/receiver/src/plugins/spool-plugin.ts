@@ -8,6 +8,7 @@
  */
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { APP_EVENTS } from '@srhooks/contracts';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { DeliveryDecoder } from '../ingest/delivery-decoder.js';
@@ -57,7 +58,18 @@ const plugin: FastifyPluginAsync<SpoolPluginOptions> = async (app, options) => {
           'decoder failed unexpectedly; spooled delivery quarantined',
         );
       }),
-    handlersFor: (shop, event) => [...handlers.namesFor(shop, event)],
+    handlersFor: (shop, event) => {
+      // The shop uninstalled the app since the delivery was spooled: the uninstall cancelled its waiting
+      // jobs, so this one gets none either (the app's own events keep theirs, as on uninstall).
+      if (app.shopDirectory.isUninstalled(shop) && !(APP_EVENTS as readonly string[]).includes(event)) {
+        app.log.info(
+          { shop, event },
+          'spooled delivery of a shop that uninstalled the app since it arrived: stored without handler jobs (replay its event to run them)',
+        );
+        return [];
+      }
+      return [...handlers.namesFor(shop, event)];
+    },
     log: app.log,
     storeTimeoutMs: config.storeTimeoutMs,
     ...(options.retryMs === undefined ? {} : { retryMs: options.retryMs }),

@@ -1,0 +1,96 @@
+/**
+ * An order spooled while its shop had the app installed, drained after the shop uninstalled it (the
+ * receiver was down meanwhile; another receiver, or an operator, took the uninstall): the uninstall
+ * cancels the shop's waiting jobs, so the drained order gets none either — it is stored (it was
+ * acknowledged), and the app's handlers do not run for a shop that removed the app. Found by QA: the
+ * drained order got a job and the handler ran. SQLite; another connection holds the store's write
+ * lock so the order is spooled.
+ */
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { FastifyInstance } from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildReceiver } from '../app.js';
+import type { ReceiverConfig } from '../config/config-schema.js';
+import {
+  ADMIN_TOKEN,
+  type AppModeFixture,
+  eventually,
+  startAppModeFixture,
+} from './test-support/app-mode-fixture.js';
+
+const fixtures: AppModeFixture[] = [];
+const receivers: FastifyInstance[] = [];
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const receiver of receivers.splice(0)) await receiver.close();
+  for (const fixture of fixtures.splice(0)) await fixture.close();
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+async function restart(config: ReceiverConfig, logLines: string[]): Promise<FastifyInstance> {
+  const receiver = await buildReceiver(config, {
+    defaultMetrics: false,
+    processing: { logWrite: () => {} },
+    spool: { retryMs: 100, maxRetryMs: 200 },
+    logDestination: { write: (line: string) => void logLines.push(line) },
+  });
+  receivers.push(receiver);
+  await receiver.ready();
+  return receiver;
+}
+
+describe('app mode: a spooled order drained after its shop uninstalled the app', () => {
+  it('is stored without handler jobs, and says so in the log', async () => {
+    const spoolDir = mkdtempSync(join(tmpdir(), 'srhooks-spool-uninstall-'));
+    dirs.push(spoolDir);
+    const f = await startAppModeFixture({
+      shops: ['alpha'],
+      config: { storeTimeoutMs: 400, spoolDir },
+      spool: { retryMs: 100, maxRetryMs: 200 },
+    });
+    fixtures.push(f);
+    expect((await f.sandbox.apps.install('55', 'alpha')).install.status).toBe(302);
+
+    // The store busy: the order is spooled (acknowledged), then the receiver stops with it in the spool.
+    const locker = new Database(f.config.db);
+    locker.exec('BEGIN IMMEDIATE');
+    await f.sandbox.simulator.placeOrder('alpha', { seed: 7 });
+    await f.sandbox.simulator.waitForIdle();
+    expect(readdirSync(spoolDir).filter((name) => name.endsWith('.delivery'))).toHaveLength(1);
+    await f.receiver.close();
+    locker.exec('ROLLBACK');
+    locker.close();
+
+    // Meanwhile the shop is marked uninstalled by a receiver without the spool.
+    const { spoolDir: _spool, ...withoutSpool } = f.config;
+    const other = await restart(withoutSpool as ReceiverConfig, []);
+    const marked = await other.inject({
+      method: 'POST',
+      url: '/admin/api/shops/alpha/uninstall',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    expect(marked.statusCode).toBe(200);
+    await other.close();
+    receivers.splice(receivers.indexOf(other), 1);
+
+    // Back on the spool: the order drains, stored, with no job for the app's handler.
+    const logLines: string[] = [];
+    const back = await restart(f.config, logLines);
+    const orders = await eventually(async () => {
+      const page = await back.store.listEvents({ shop: 'alpha', event: 'order_confirm' });
+      return page.items.length > 0 ? page.items : undefined;
+    });
+    expect(orders).toHaveLength(1);
+    const event = await back.store.getEvent(orders[0]?.id as string);
+    expect(event?.jobs).toEqual([]);
+    expect(readdirSync(spoolDir).filter((name) => name.endsWith('.delivery'))).toEqual([]);
+    const line = logLines
+      .map((text) => JSON.parse(text) as { level: number; msg: string; shop?: string })
+      .find((entry) => entry.msg.startsWith('spooled delivery of a shop that uninstalled the app'));
+    expect(line).toMatchObject({ level: 30, shop: 'alpha' });
+    expect(logLines.join('\n')).not.toMatch(/@|Kovács|Budapest/);
+  }, 60_000);
+});
