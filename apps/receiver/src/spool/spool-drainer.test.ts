@@ -182,7 +182,7 @@ describe.each(engines)('spool drainer: $name', (engine) => {
   });
 
   it('stores a delivery once when a crash left its file after the commit', async () => {
-    const { spool, store, drainer, drainedIds } = await setUp();
+    const { spool, store, drainer, drainedIds, log } = await setUp();
     const delivery = orderDelivery('3001', T0);
     const { file } = await spool.write(delivery);
     const bytes = readFileSync(join(spool.dir, file));
@@ -197,6 +197,11 @@ describe.each(engines)('spool drainer: $name', (engine) => {
     expect((await store.listDeliveries()).items.map((item) => item.id)).toEqual([delivery.id]);
     expect((await store.listEvents()).items).toHaveLength(1);
     expect(await store.countJobs()).toMatchObject({ pending: 1 });
+    // the log says what the metric counts: stored the first time, already stored the second
+    const outcomes = log.lines
+      .filter((line) => line.message === 'spooled delivery stored')
+      .map((line) => (line.fields as { outcome: string }).outcome);
+    expect(outcomes).toEqual(['stored', 'already_stored']);
   });
 
   it('drains a backlog in batches: one commit per batch, not one per delivery, oldest first', async () => {

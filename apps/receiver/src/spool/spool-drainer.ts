@@ -385,7 +385,8 @@ export class SpoolDrainer {
     return {
       shop: delivery.shop,
       event: delivery.event,
-      outcome: 'failure' in content ? 'quarantined' : 'stored',
+      // The metric's outcomes (srhooks_spool_deliveries_total): already_stored, quarantined, stored.
+      outcome: result.alreadyStored ? 'already_stored' : 'failure' in content ? 'quarantined' : 'stored',
       events: result.events.length,
       duplicates: result.duplicates,
       alreadyStored: result.alreadyStored,
