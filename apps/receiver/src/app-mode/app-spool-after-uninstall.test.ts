@@ -65,20 +65,21 @@ describe('app mode: a spooled order drained after its shop uninstalled the app',
     locker.close();
 
     // Meanwhile the shop is marked uninstalled by a receiver without the spool.
-    const { spoolDir: _spool, ...withoutSpool } = f.config;
+    // (The short store timeout was for spooling the order; the receivers after it get a roomy one.)
+    const { spoolDir: _spool, ...withoutSpool } = { ...f.config, storeTimeoutMs: 10_000 };
     const other = await restart(withoutSpool as ReceiverConfig, []);
     const marked = await other.inject({
       method: 'POST',
       url: '/admin/api/shops/alpha/uninstall',
       headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
     });
-    expect(marked.statusCode).toBe(200);
+    expect(marked.statusCode, marked.body).toBe(200);
     await other.close();
     receivers.splice(receivers.indexOf(other), 1);
 
     // Back on the spool: the order drains, stored, with no job for the app's handler.
     const logLines: string[] = [];
-    const back = await restart(f.config, logLines);
+    const back = await restart({ ...f.config, storeTimeoutMs: 10_000 }, logLines);
     const orders = await eventually(async () => {
       const page = await back.store.listEvents({ shop: 'alpha', event: 'order_confirm' });
       return page.items.length > 0 ? page.items : undefined;
