@@ -11,22 +11,15 @@ import { CANCELLED_BY_UNINSTALL } from '../store/app-shops/app-shop-store.js';
 import { TEST_DATABASE_URL, testSchemas, withTestDatabase } from '../test-support/postgres-schema.js';
 import { TEST_SECRET } from '../test-support/test-receiver.js';
 import {
-  ADMIN_TOKEN,
   APP_ID,
   type AppModeFixture,
   adminGet,
   eventually,
-  freePort,
   startAppModeFixture,
 } from './test-support/app-mode-fixture.js';
+import { markUninstalled, pendingOrderThenLostUninstall } from './test-support/lost-uninstall.js';
 
 const newSchema = testSchemas('rcv_mark_uninstalled');
-
-const markUninstalled = (baseUrl: string, shop: string) =>
-  fetch(`${baseUrl}/admin/api/shops/${shop}/uninstall`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
-  });
 
 describe('marking an app shop uninstalled on PostgreSQL', () => {
   const schema = newSchema();
@@ -54,24 +47,9 @@ describe('marking an app shop uninstalled on PostgreSQL', () => {
     await f.sandbox.apps.install(APP_ID, 'lost');
     await f.sandbox.apps.install(APP_ID, 'kept');
 
-    // A job that has not run yet: the handler is paused so it stays pending.
-    await f.receiver.store.disableHandler('audit', { reason: 'test: keep the job pending' });
-    const { order } = await f.sandbox.simulator.placeOrder('lost', { seed: 11 });
-    await f.sandbox.simulator.waitForIdle();
-    const waiting = await eventually(async () => {
-      const items = (await admin('/events?shop=lost&event=order_confirm')).items as Array<
-        Record<string, string>
-      >;
-      return items.find((e) => e.subjectId === String(order.innerId) && e.status === 'pending');
-    });
-
-    // The owner uninstalls while the UninstallUri cannot be reached: the receiver still has it installed.
-    f.registerApp({ uninstallUri: `http://127.0.0.1:${await freePort()}/app/uninstall` });
-    try {
-      expect((await f.sandbox.apps.uninstall(APP_ID, 'lost')).uninstall.status).toBeNull();
-    } finally {
-      f.registerApp({});
-    }
+    // A job that has not run yet, then the owner uninstalls while the UninstallUri cannot be reached.
+    const { waiting, uninstallStatus } = await pendingOrderThenLostUninstall(f, 'lost', 11);
+    expect(uninstallStatus).toBeNull();
     expect(await shop('lost')).toMatchObject({ status: 'installed' });
 
     const response = await markUninstalled(f.baseUrl, 'lost');

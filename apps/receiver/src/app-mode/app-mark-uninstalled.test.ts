@@ -16,15 +16,9 @@ import {
   type AppModeFixture,
   adminGet,
   eventually,
-  freePort,
   startAppModeFixture,
 } from './test-support/app-mode-fixture.js';
-
-const markUninstalled = (baseUrl: string, shop: string, token: string | null = ADMIN_TOKEN) =>
-  fetch(`${baseUrl}/admin/api/shops/${shop}/uninstall`, {
-    method: 'POST',
-    headers: token ? { authorization: `Bearer ${token}` } : {},
-  });
+import { markUninstalled, pendingOrderThenLostUninstall } from './test-support/lost-uninstall.js';
 
 describe('app mode: an operator marks a shop uninstalled when its uninstall call was lost', () => {
   let f: AppModeFixture;
@@ -61,24 +55,9 @@ describe('app mode: an operator marks a shop uninstalled when its uninstall call
     await f.sandbox.apps.install(APP_ID, 'kept');
     expect(await shop('lost')).toMatchObject({ status: 'installed', recovery: false });
 
-    // A job that has not run yet: the handler is paused so it stays pending.
-    await f.receiver.store.disableHandler('audit', { reason: 'test: keep the job pending' });
-    const { order } = await f.sandbox.simulator.placeOrder('lost', { seed: 100 });
-    await f.sandbox.simulator.waitForIdle();
-    const waiting = await eventually(async () => {
-      const items = (await admin('/events?shop=lost&event=order_confirm')).items as Array<
-        Record<string, string>
-      >;
-      return items.find((e) => e.subjectId === String(order.innerId) && e.status === 'pending');
-    });
-
-    // The owner uninstalls while the UninstallUri cannot be reached: the receiver still has it installed.
-    f.registerApp({ uninstallUri: `http://127.0.0.1:${await freePort()}/app/uninstall` });
-    try {
-      expect((await f.sandbox.apps.uninstall(APP_ID, 'lost')).uninstall.status).toBeNull();
-    } finally {
-      f.registerApp({});
-    }
+    // A job that has not run yet, then the owner uninstalls while the UninstallUri cannot be reached.
+    const { waiting, uninstallStatus } = await pendingOrderThenLostUninstall(f, 'lost', 100);
+    expect(uninstallStatus).toBeNull();
     expect(await shop('lost')).toMatchObject({ status: 'installed' });
     expect((await admin('/recovery')).shops).toContain('lost');
 
