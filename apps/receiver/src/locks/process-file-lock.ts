@@ -22,6 +22,10 @@
  * holder that ended without releasing (`previousHolder`: the caller logs the take-over). `release()`
  * deletes the record, then closes the connection.
  *
+ * Keep a reference to the lock for as long as it is meant to be held: a lock object the garbage
+ * collector takes closes its connection, and the lock goes with it (the receiver keeps its locks as
+ * app decorations; a test child process must keep them too).
+ *
  * Never delete the lock file while its holder runs (the next process would lock a new file), and never
  * open it with fs calls in the holder's process (closing any descriptor of a file drops the process's
  * POSIX locks on it). On a network folder the lock is as good as the file system's locking (NFSv4 and

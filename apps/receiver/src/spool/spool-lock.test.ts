@@ -60,7 +60,7 @@ async function lockInChild(spoolDir: string): Promise<ChildProcess> {
   mkdirSync(spoolDir, { recursive: true });
   const module = pathToFileURL(join(RECEIVER_ROOT, 'dist/spool/spool-lock.js')).href;
   const script = `import(${JSON.stringify(module)}).then((m) => {
-    m.SpoolLock.acquire(${JSON.stringify(spoolDir)}); console.log('locked'); setInterval(() => {}, 60_000);
+    globalThis.heldLock = m.SpoolLock.acquire(${JSON.stringify(spoolDir)}); console.log('locked'); setInterval(() => {}, 60_000);
   });`;
   const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -52,7 +52,7 @@ function refusal(file: string): StoreInUseError {
 async function lockInChild(file: string): Promise<{ child: ChildProcess; outcome: string }> {
   const module = pathToFileURL(join(RECEIVER_ROOT, 'dist/store/sqlite/receiver-lock.js')).href;
   const script = `import(${JSON.stringify(module)}).then((m) => {
-    try { m.SqliteReceiverLock.acquire(${JSON.stringify(file)}); } catch (error) { console.log(error.code); process.exit(0); }
+    try { globalThis.heldLock = m.SqliteReceiverLock.acquire(${JSON.stringify(file)}); } catch (error) { console.log(error.code); process.exit(0); }
     console.log('locked'); setInterval(() => {}, 60_000);
   });`;
   const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
