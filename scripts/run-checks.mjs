@@ -89,7 +89,7 @@ const reliabilityOk = skipReliability
 const turboOk = testsOk && reliabilityOk;
 
 const totals = summariseReports(packageDirs, reportNames);
-const { passed, skipped, rows, skippedTests } = totals;
+const { passed, skipped, rows, skippedTests, failedTests } = totals;
 let { failed } = totals;
 if (!lintOk) {
   rows.push('lint: biome check failed');
@@ -100,6 +100,6 @@ if (!turboOk && failed === 0) {
   failed += 1;
 }
 const summary = `${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`;
-process.stdout.write(`\n${[...rows, ...skippedTests].join('\n')}\n${summary}\n`);
+process.stdout.write(`\n${[...rows, ...skippedTests, ...failedTests].join('\n')}\n${summary}\n`);
 writeFileSync(join(root, '.test-summary'), `${summary}\n`);
 process.exitCode = failed === 0 && lintOk && turboOk ? 0 : 1;

@@ -1,6 +1,8 @@
 // Reads every package's vitest JSON reports into the totals behind `N passed, N failed, N skipped`,
-// one row per package, and one line per test that did not run (a skip is never silent: it is listed
-// by package, file and name, with its message when vitest recorded one). A package with a test script
+// one row per package, one line per test that did not run (a skip is never silent: it is listed
+// by package, file and name, with its message when vitest recorded one), and one line per failed test
+// or file with the first line of its failure (CI shows only the tail of the output: a failure must be
+// named there). A package with a test script
 // but no report failed to run at all and counts as one failure. A suite the test watchdog stopped
 // (scripts/vitest-watchdog.mjs: `<report>.watchdog.json` beside the report) counts as one failure and
 // names what was still running; a run it stopped only because vitest did not exit is listed.
@@ -8,6 +10,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const NOT_RUN = new Set(['pending', 'skipped', 'todo']);
+const FAILURE_LINE_MAX = 300;
+
+/** The first non-empty line of a failure message, without colour codes, cut to a readable length. */
+export function firstFailureLine(messages) {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI colour codes
+  const text = (messages ?? []).filter(Boolean).join('\n').replace(/\u001b\[[0-9;]*m/g, '');
+  const line = text.split('\n').find((l) => l.trim() !== '')?.trim() ?? '(no message)';
+  return line.length > FAILURE_LINE_MAX ? `${line.slice(0, FAILURE_LINE_MAX)}…` : line;
+}
 
 /** The file the watchdog writes beside a report when it stopped that run. */
 export function watchdogFileFor(reportName) {
@@ -39,6 +50,7 @@ export function summariseReports(packageDirs, reportNames) {
   let skipped = 0;
   const rows = [];
   const skippedTests = [];
+  const failedTests = [];
   for (const dir of packageDirs) {
     const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
     const name = manifest.name;
@@ -85,9 +97,19 @@ export function summariseReports(packageDirs, reportNames) {
       ).length;
       s += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
       for (const suite of report.testResults ?? []) {
-        for (const test of suite.assertionResults ?? []) {
+        const where = suite.name?.startsWith(dir) ? suite.name.slice(dir.length + 1) : (suite.name ?? '?');
+        const tests = suite.assertionResults ?? [];
+        if (suite.status === 'failed' && !tests.some((t) => t.status === 'failed')) {
+          failedTests.push(`  failed: ${name} ${where}: ${firstFailureLine([suite.message])}`);
+        }
+        for (const test of tests) {
+          if (test.status === 'failed') {
+            failedTests.push(
+              `  failed: ${name} ${where} > ${test.fullName ?? test.title}: ${firstFailureLine(test.failureMessages)}`,
+            );
+            continue;
+          }
           if (!NOT_RUN.has(test.status)) continue;
-          const where = suite.name?.startsWith(dir) ? suite.name.slice(dir.length + 1) : (suite.name ?? '?');
           const note = test.failureMessages?.filter(Boolean).join('; ');
           skippedTests.push(
             `  ${test.status === 'todo' ? 'todo' : 'skipped'}: ${name} ${where} > ${test.fullName ?? test.title}${note ? ` (${note})` : ''}`,
@@ -100,5 +122,5 @@ export function summariseReports(packageDirs, reportNames) {
     skipped += s;
     rows.push(`${name}: ${p} passed, ${f} failed${s ? `, ${s} skipped` : ''}`);
   }
-  return { passed, failed, skipped, rows, skippedTests };
+  return { passed, failed, skipped, rows, skippedTests, failedTests };
 }

@@ -14,7 +14,14 @@ const { summariseReports } = (await import(join(REPO_ROOT, 'scripts/test-summary
   summariseReports: (
     dirs: string[],
     reports: string[],
-  ) => { passed: number; failed: number; skipped: number; rows: string[]; skippedTests: string[] };
+  ) => {
+    passed: number;
+    failed: number;
+    skipped: number;
+    rows: string[];
+    skippedTests: string[];
+    failedTests: string[];
+  };
 };
 
 const scratch = mkdtempSync(join(tmpdir(), 'srhooks-summary-'));
@@ -88,5 +95,11 @@ describe('the test summary', () => {
       '@scratch/broken: 0 passed, 1 failed',
     ]);
     expect(result.failed).toBe(2);
+    // CI shows only the output's tail: each failure is named there, with its first line.
+    expect(result.failedTests).toHaveLength(2);
+    expect(result.failedTests[0]).toMatch(
+      /^ {2}failed: @scratch\/nested sample\.test\.mjs > outer inner fails: AssertionError: expected 1 to be 2/,
+    );
+    expect(result.failedTests[1]).toMatch(/^ {2}failed: @scratch\/broken sample\.test\.mjs: .*missing-module\.mjs/);
   });
 });
