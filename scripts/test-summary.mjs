@@ -14,9 +14,15 @@ const FAILURE_LINE_MAX = 300;
 
 /** The first non-empty line of a failure message, without colour codes, cut to a readable length. */
 export function firstFailureLine(messages) {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI colour codes
-  const text = (messages ?? []).filter(Boolean).join('\n').replace(/\u001b\[[0-9;]*m/g, '');
-  const line = text.split('\n').find((l) => l.trim() !== '')?.trim() ?? '(no message)';
+  const text = (messages ?? [])
+    .filter(Boolean)
+    .join('\n')
+    .replace(/\u001b\[[0-9;]*m/g, '');
+  const line =
+    text
+      .split('\n')
+      .find((l) => l.trim() !== '')
+      ?.trim() ?? '(no message)';
   return line.length > FAILURE_LINE_MAX ? `${line.slice(0, FAILURE_LINE_MAX)}…` : line;
 }
 

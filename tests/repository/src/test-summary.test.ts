@@ -100,6 +100,8 @@ describe('the test summary', () => {
     expect(result.failedTests[0]).toMatch(
       /^ {2}failed: @scratch\/nested sample\.test\.mjs > outer inner fails: AssertionError: expected 1 to be 2/,
     );
-    expect(result.failedTests[1]).toMatch(/^ {2}failed: @scratch\/broken sample\.test\.mjs: .*missing-module\.mjs/);
+    expect(result.failedTests[1]).toMatch(
+      /^ {2}failed: @scratch\/broken sample\.test\.mjs: .*missing-module\.mjs/,
+    );
   });
 });
