@@ -30,6 +30,8 @@ function silentConfig(overrides: Record<string, unknown> = {}) {
     secrets: [SECRET],
     db: join(dir, 'data', 'srhooks.db'),
     logLevel: 'silent',
+    // Roomy: these tests are about the lifecycle, not the store timeout (a 503 seen under load).
+    storeTimeoutMs: 20_000,
     ...overrides,
   });
 }
@@ -97,7 +99,7 @@ describe('buildReceiver lifecycle', () => {
     await response.closed;
     await closing;
     const final = response.text().split('\r\n\r\n').slice(1).join('\r\n\r\n');
-    expect(final).toMatch(/^HTTP\/1\.1 200 OK/);
+    expect(final, response.text()).toMatch(/^HTTP\/1\.1 200 OK/);
     const answer = JSON.parse(final.slice(final.indexOf('\r\n\r\n') + 4)) as {
       deliveryId: string;
       events: number;

@@ -43,6 +43,9 @@ export async function startTestReceiver(
 ): Promise<TestReceiver> {
   const parsed = ReceiverConfigSchema.parse({
     port: 0,
+    // Roomy: on a loaded machine (CI runs suites side by side on 2 cores) a store write can wait past
+    // the 5 s default, and a delivery would be answered 503. No CLI test is about the store timeout.
+    storeTimeoutMs: 20_000,
     ...config,
     host: '127.0.0.1',
     db: join(configDir, '..', 'receiver.db'),

@@ -62,7 +62,9 @@ describe('recovery and shutdown', () => {
     await waitUntil('the pass to wait on the shop API', async () => orderSearchesSent > searchesBefore);
     const closing = Date.now();
     await scenario.stopReceiver();
-    expect(Date.now() - closing).toBeLessThan(CLIENT_TIMEOUT_MS / 4);
+    // Aborted, not timed out: a close that waited for the client's timeout would take CLIENT_TIMEOUT_MS
+    // (the stall lasts 60 s). Half of it leaves room for a loaded machine (2.5 s seen under load).
+    expect(Date.now() - closing).toBeLessThan(CLIENT_TIMEOUT_MS / 2);
 
     // Nothing was recorded for the interrupted pass: same watermark, no failure, the last pass is the first one.
     scenario.sandbox.setFaults(SHOP, {});

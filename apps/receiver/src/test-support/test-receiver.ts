@@ -38,6 +38,9 @@ export async function startTestReceiver(
     port: 0,
     host: '127.0.0.1',
     logLevel: 'info',
+    // Roomy: on a loaded machine (CI runs suites side by side on 2 cores) a write waited past the 5 s
+    // default and a test's delivery was answered 503. Tests of the store timeout set their own.
+    storeTimeoutMs: 20_000,
     ...overrides,
   });
   const logLines: string[] = [];

@@ -46,8 +46,8 @@ describe('/readyz with the SQLite file locked by another connection', () => {
   it('stays green while another connection holds the write lock for less than a delivery waits (3.5 s of 5 s)', {
     timeout: 30_000,
   }, async () => {
-    receiver = await startTestReceiver();
-    expect(receiver.config.storeTimeoutMs).toBe(5000); // how long a delivery waits for the store
+    // the default: how long a delivery waits for the store (test-receiver.ts sets a roomier one)
+    receiver = await startTestReceiver({ storeTimeoutMs: 5000 });
     expect((await until(receiver, 200, 5000)).status).toBe(200);
 
     locker = new Database(receiver.config.db as string);
@@ -79,8 +79,7 @@ describe('/readyz with the SQLite file locked by another connection', () => {
   }, async () => {
     // A delivery waits 5 s for the store (the default): long enough that a readiness answer given while a
     // delivery waits is told apart from one queued behind it, on a loaded machine too.
-    receiver = await startTestReceiver();
-    expect(receiver.config.storeTimeoutMs).toBe(5000);
+    receiver = await startTestReceiver({ storeTimeoutMs: 5000 }); // the default
     // The first probe may wait for the writer thread to start.
     expect((await until(receiver, 200, 5000)).status).toBe(200);
 
