@@ -11,6 +11,7 @@ import {
 } from '@srhooks/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CaptureServer, startCaptureServer } from '../test-support/capture-server.js';
+import { freePort } from '../test-support/free-port.js';
 import { runCli, tempConfigDir } from '../test-support/run-cli.js';
 
 const config = tempConfigDir();
@@ -270,6 +271,30 @@ describe('srhooks trigger', () => {
     expect(run.stdout).toMatch(
       /^✖ order_confirm \(json, 1 item, seed \d+\) → http:\/\/127\.0\.0\.1:\d+\/fail\nHTTP 500 Internal Server Error\nstore down\n$/,
     );
+  });
+
+  it('a target nothing listens at: the reason in words, as the other commands say it', async () => {
+    const port = await freePort();
+    const run = await runCli(config.dir, ['trigger', 'order_confirm', '--to', `http://127.0.0.1:${port}/x`]);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toBe(
+      `error: cannot deliver to http://127.0.0.1:${port}/x (connection refused: nothing listens at that address and port (ECONNREFUSED))\nis the receiver running? check --to\n`,
+    );
+    const json = await runCli(config.dir, [
+      'trigger',
+      'order_confirm',
+      '--to',
+      'http://nowhere.invalid/x',
+      '--json',
+    ]);
+    expect(json.code).toBe(3);
+    expect(JSON.parse(json.stdout).error).toMatchObject({
+      code: 'network_error',
+      message: expect.stringMatching(
+        /^cannot deliver to http:\/\/nowhere\.invalid\/x \(the host name (does not resolve \(ENOTFOUND\)|could not be looked up \(DNS did not answer\) \(EAI_AGAIN\))\)$/,
+      ),
+      hint: 'check --to and the network',
+    });
   });
 
   it('does not send the body when the server answers before 100 Continue', async () => {
