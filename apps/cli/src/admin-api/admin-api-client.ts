@@ -35,7 +35,7 @@ export interface AdminApi {
 
 interface ErrorAnswer {
   ok?: false;
-  error?: { code?: string; message?: string; field?: string; resource?: string; id?: string };
+  error?: { code?: string; message?: string; in?: string; field?: string; resource?: string; id?: string };
 }
 
 /**
@@ -179,7 +179,7 @@ export async function openAdminApi(
       );
     }
     const { code: _code, message: _message, ...details } = answer.error ?? {};
-    throw new AdminAnswerError(response.status, message, code, details);
+    throw new AdminAnswerError(response.status, refusedFieldMessage(answer.error, message), code, details);
   };
 
   return {
@@ -187,6 +187,34 @@ export async function openAdminApi(
     get: (path, query) => call('GET', path, undefined, query),
     post: (path, body, query) => call('POST', path, body, query),
   };
+}
+
+/** The admin API's query and body fields that the commands fill from a flag of another name. */
+const FIELD_FLAGS: Record<string, string> = {
+  q: '--search',
+  deliveryId: '--delivery',
+  olderThanDays: '--older-than',
+};
+
+/**
+ * The flag a command filled an admin API query or body field from: `q` → `--search`, `eventStatus` →
+ * `--event-status`, `from` → `--from`.
+ */
+export function flagOfField(field: string): string {
+  return FIELD_FLAGS[field] ?? `--${field.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
+}
+
+/**
+ * A refused request field (400 `invalid_request` naming a query or body field) as the command line
+ * says it: `--from is invalid: must be …` for the receiver's `query.from: must be …`, since the user
+ * typed the flag, never the API's field. Any other answer's message as the receiver put it.
+ */
+function refusedFieldMessage(error: ErrorAnswer['error'], message: string): string {
+  const { code, field, in: where } = error ?? {};
+  if (code !== 'invalid_request' || typeof field !== 'string' || !/^[A-Za-z]+$/.test(field)) return message;
+  if (where !== 'query' && where !== 'body') return message;
+  const prefix = `${where}.${field}: `;
+  return `${flagOfField(field)} is invalid: ${message.startsWith(prefix) ? message.slice(prefix.length) : message}`;
 }
 
 /**
