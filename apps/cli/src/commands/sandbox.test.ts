@@ -337,6 +337,24 @@ describe('srhooks sandbox', () => {
     expect(server.stdout).not.toContain('--seed');
   });
 
+  it('the commands it prints to copy are written as it was started (a checkout: npm run srhooks --)', async () => {
+    // started from the checkout (node apps/cli/dist/cli.js), as the root README's `npm run srhooks -- sandbox`:
+    // a clone has no `srhooks` on its PATH, so `srhooks login …` would be "command not found"
+    const human = startCli(config.dir, ['sandbox', '--port', '0']);
+    try {
+      await human.waitForLine(/Ctrl-C stops it/);
+      const out = human.stdout();
+      expect(out).toMatch(/^ {2}npm run srhooks -- login --shop demo --client-id sandbox-demo-client /m);
+      expect(out).toMatch(
+        /^ {2}npm run srhooks -- sandbox order --shop demo --sandbox-url http:\/\/127\.0\.0\.1:\d+$/m,
+      );
+      expect(out).not.toMatch(/^ {2}srhooks /m);
+    } finally {
+      await human.interrupt();
+    }
+    expect(info.login).toMatch(/^npm run srhooks -- login --shop demo /);
+  });
+
   it('stops cleanly on Ctrl-C', async () => {
     const second = startCli(config.dir, ['sandbox', '--port', '0']);
     await second.waitForLine(/sandbox ShopRenter running at/);
