@@ -1,8 +1,8 @@
-import { isValidShopName } from '@srhooks/contracts/receiver-path';
 import { type AdminTargetOptions, openAdminApi } from '../admin-api/admin-api-client.js';
 import { resolveReceiverTarget } from '../admin-api/receiver-target.js';
 import { CliError, EXIT_CODES, remoteError, usageError } from '../cli-error.js';
 import { defineCommand } from '../command.js';
+import { assertShopName } from '../config/shop-name.js';
 import type { ReceiverShop } from './receiver-shops.js';
 import { DEFAULT_SANDBOX_PORT } from './sandbox.js';
 import { notASandbox, readSandboxAnswer } from './sandbox-answer.js';
@@ -147,7 +147,7 @@ function bare(url: string): string {
 export const appFlowCommand = defineCommand<AppFlowOptions, AppFlowResult>({
   async run(options, context) {
     const shop = options.shop ?? context.env.SRHOOKS_SANDBOX_SHOP ?? 'demo';
-    if (!isValidShopName(shop)) throw usageError(`invalid shop name "${shop}"`);
+    assertShopName(shop);
     const base =
       options.sandboxUrl ?? context.env.SRHOOKS_SANDBOX_URL ?? `http://127.0.0.1:${DEFAULT_SANDBOX_PORT}`;
     if (!/^https?:\/\//.test(base) || !URL.canParse(base))

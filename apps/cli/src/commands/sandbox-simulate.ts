@@ -1,7 +1,7 @@
 import { fullName } from '@srhooks/contracts/person-name';
-import { isValidShopName } from '@srhooks/contracts/receiver-path';
 import { CliError, EXIT_CODES, remoteError, usageError } from '../cli-error.js';
 import { defineCommand } from '../command.js';
+import { assertShopName } from '../config/shop-name.js';
 import { eventOfDeliveryUrl } from '../delivery/url-event.js';
 import { renderTable } from '../output/index.js';
 import { DEFAULT_SANDBOX_PORT } from './sandbox.js';
@@ -194,7 +194,7 @@ function sandboxErrorHint(code: string, shop: string): string | undefined {
 export const sandboxSimulateCommand = defineCommand<SandboxSimulateOptions, SandboxSimulateResult>({
   async run(options, context) {
     const shop = options.shop ?? context.env.SRHOOKS_SANDBOX_SHOP ?? 'demo';
-    if (!isValidShopName(shop)) throw usageError(`invalid shop name "${shop}"`);
+    assertShopName(shop);
     const base =
       options.sandboxUrl ?? context.env.SRHOOKS_SANDBOX_URL ?? `http://127.0.0.1:${DEFAULT_SANDBOX_PORT}`;
     if (!/^https?:\/\//.test(base) || !URL.canParse(base))
