@@ -205,16 +205,21 @@ export function flagOfField(field: string): string {
 }
 
 /**
- * A refused request field (400 `invalid_request` naming a query or body field) as the command line
- * says it: `--from is invalid: must be …` for the receiver's `query.from: must be …`, since the user
- * typed the flag, never the API's field. Any other answer's message as the receiver put it.
+ * A refused request field as the command line says it, since the user typed the flag, never the API's
+ * field: `--from is invalid: must be …` for an `invalid_request` naming a query or body field
+ * (`query.from: must be …`), and `--handler "x" is not configured; …` for any other refusal whose
+ * message starts with its bare field (`handler: "x" is not configured; …`). Any other answer's message
+ * as the receiver put it.
  */
 function refusedFieldMessage(error: ErrorAnswer['error'], message: string): string {
   const { code, field, in: where } = error ?? {};
-  if (code !== 'invalid_request' || typeof field !== 'string' || !/^[A-Za-z]+$/.test(field)) return message;
-  if (where !== 'query' && where !== 'body') return message;
-  const prefix = `${where}.${field}: `;
-  return `${flagOfField(field)} is invalid: ${message.startsWith(prefix) ? message.slice(prefix.length) : message}`;
+  if (typeof field !== 'string' || !/^[A-Za-z]+$/.test(field)) return message;
+  const flag = flagOfField(field);
+  if (code === 'invalid_request' && (where === 'query' || where === 'body')) {
+    const prefix = `${where}.${field}: `;
+    return `${flag} is invalid: ${message.startsWith(prefix) ? message.slice(prefix.length) : message}`;
+  }
+  return message.startsWith(`${field}: `) ? `${flag} ${message.slice(field.length + 2)}` : message;
 }
 
 /**

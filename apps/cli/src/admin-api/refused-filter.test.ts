@@ -58,3 +58,24 @@ describe('a filter the receiver refuses is named by its flag', () => {
     });
   });
 });
+
+describe('a handler the receiver does not have', () => {
+  it('events replay --handler NAME: named by --handler, not the API field "handler:"', async () => {
+    const sent = await runCli(config.dir, [
+      'trigger',
+      'order_confirm',
+      '--to',
+      receiver.deliveryUrl({ shop: 'acme', event: 'order_confirm' }),
+    ]);
+    expect(sent.code).toBe(0);
+    const listed = await admin('events', 'list', '--json');
+    const id = JSON.parse(listed.stdout).items[0].id as string;
+    const run = await admin('events', 'replay', id, '--handler', 'nope');
+    expect(run.code).toBe(2);
+    expect(run.stderr.split('\n')[0]).toBe(
+      'error: --handler "nope" is not configured; handlers for acme/order_confirm: erp',
+    );
+    const json = await admin('events', 'replay', id, '--handler', 'nope', '--json');
+    expect(JSON.parse(json.stdout).error).toMatchObject({ code: 'unknown_handler', exitCode: 2 });
+  });
+});
