@@ -3,6 +3,7 @@ import { answerJson } from '../answer-json.js';
 import { CliError, EXIT_CODES, remoteError, usageError } from '../cli-error.js';
 import { resolveConfigDir } from '../config/config-dir.js';
 import { readListenSecrets } from '../config/listen-secrets.js';
+import { failureReason } from '../network-failure.js';
 import { ID_KINDS } from './admin-input.js';
 import {
   foreignAnswerError,
@@ -117,9 +118,11 @@ export async function openAdminApi(
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     } catch (error) {
+      // why, first on the fix's line: a refused connection, a name that does not resolve, https:// to plain http
+      const why = failureReason(error);
       throw remoteError(
         `cannot reach the receiver at ${receiverUrl} (${receiverTargetReason(target, env)})`,
-        receiverTargetAdvice(target),
+        `${why}; ${receiverTargetAdvice(target)}`,
         'network_error',
         error,
       );

@@ -297,6 +297,19 @@ describe('srhooks trigger', () => {
     });
   });
 
+  it("https:// to a plain-http server: says so on one line, not OpenSSL's multi-line text", async () => {
+    const run = await runCli(config.dir, [
+      'trigger',
+      'order_confirm',
+      '--to',
+      `${server.url.replace('http:', 'https:')}/x`,
+    ]);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(
+      /^error: cannot deliver to https:\/\/127\.0\.0\.1:\d+\/x \(the server there does not speak https \(TLS\): is it a plain http:\/\/ URL\? \((ERR_SSL_WRONG_VERSION_NUMBER|EPROTO)\)\)\ncheck --to and the network\n$/,
+    );
+  });
+
   it('does not send the body when the server answers before 100 Continue', async () => {
     const before = server.requests.length;
     const run = await runCli(config.dir, [

@@ -1,6 +1,6 @@
 import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
 import { remoteError, usageError } from '../cli-error.js';
-import { networkFailure } from '../network-failure.js';
+import { failureReason } from '../network-failure.js';
 import { maskDeliveryUrl } from './mask-delivery-url.js';
 
 export interface PostDeliveryInput {
@@ -132,17 +132,4 @@ export async function postDelivery(input: PostDeliveryInput): Promise<PostDelive
     });
     request.flushHeaders();
   });
-}
-
-/**
- * Why a delivery got no answer, in words: a network failure as the other commands name it
- * ("connection refused: nothing listens at that address and port (ECONNREFUSED)"), else Node's own
- * message (a TLS problem such as "self-signed certificate") with its code; never a bare errno.
- */
-function failureReason(error: NodeJS.ErrnoException): string {
-  const failure = networkFailure(error);
-  if (failure) return failure.reason;
-  return error.code && !error.message.includes(error.code)
-    ? `${error.message} (${error.code})`
-    : error.message;
 }
