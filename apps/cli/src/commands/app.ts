@@ -1,11 +1,11 @@
 import { type AdminTargetOptions, openAdminApi } from '../admin-api/admin-api-client.js';
 import { resolveReceiverTarget } from '../admin-api/receiver-target.js';
-import { CliError, EXIT_CODES, remoteError, usageError } from '../cli-error.js';
+import { CliError, EXIT_CODES, usageError } from '../cli-error.js';
 import { defineCommand } from '../command.js';
 import { assertShopName } from '../config/shop-name.js';
 import type { ReceiverShop } from './receiver-shops.js';
 import { DEFAULT_SANDBOX_PORT } from './sandbox.js';
-import { notASandbox, readSandboxAnswer } from './sandbox-answer.js';
+import { notASandbox, readSandboxAnswer, unreachableSandbox } from './sandbox-answer.js';
 
 export interface AppFlowOptions extends AdminTargetOptions {
   action: 'install' | 'uninstall';
@@ -169,12 +169,7 @@ export const appFlowCommand = defineCommand<AppFlowOptions, AppFlowResult>({
       try {
         response = await fetch(`${root}${path}`, { method, headers: { accept: 'application/json' } });
       } catch (error) {
-        throw remoteError(
-          `cannot reach the sandbox at ${base}`,
-          'start it with srhooks sandbox (or pass --sandbox-url / set SRHOOKS_SANDBOX_URL)',
-          'network_error',
-          error,
-        );
+        throw unreachableSandbox(base, error);
       }
       const answer = await readSandboxAnswer(response, base, `${method} ${path}`);
       if (!answer.ok) {

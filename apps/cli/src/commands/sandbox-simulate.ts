@@ -5,7 +5,7 @@ import { assertShopName } from '../config/shop-name.js';
 import { eventOfDeliveryUrl } from '../delivery/url-event.js';
 import { renderTable } from '../output/index.js';
 import { DEFAULT_SANDBOX_PORT } from './sandbox.js';
-import { notASandbox, readSandboxAnswer } from './sandbox-answer.js';
+import { notASandbox, readSandboxAnswer, unreachableSandbox } from './sandbox-answer.js';
 
 /** What the sandbox can be asked to make happen (its `/{shop}/_sandbox/…` admin routes). */
 export type SandboxAction = 'order' | 'status' | 'cart' | 'subscribe' | 'unsubscribe';
@@ -211,12 +211,7 @@ export const sandboxSimulateCommand = defineCommand<SandboxSimulateOptions, Sand
         body: JSON.stringify(body),
       });
     } catch (error) {
-      throw remoteError(
-        `cannot reach the sandbox at ${base}`,
-        'start it with srhooks sandbox (or pass --sandbox-url / set SRHOOKS_SANDBOX_URL)',
-        'network_error',
-        error,
-      );
+      throw unreachableSandbox(base, error);
     }
     const answer = await readSandboxAnswer(response, base, `POST ${path}`);
     const parsed = answer.body;
