@@ -5,7 +5,7 @@
  */
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { networkFailure, systemCode } from './network-failure.js';
+import { failureReason, networkFailure, systemCode } from './network-failure.js';
 
 async function failureOf(url: string, init: RequestInit = {}): Promise<unknown> {
   try {
@@ -53,5 +53,41 @@ describe('networkFailure', () => {
     expect(networkFailure(new Error('the token endpoint answered 404'))).toBeUndefined();
     expect(networkFailure(new TypeError('bad port'))).toBeUndefined();
     expect(networkFailure('text')).toBeUndefined();
+  });
+});
+
+describe('failureReason', () => {
+  it('https:// to a server that speaks plain http: says so, with the code, on one line', async () => {
+    const server = createServer((socket: Socket) => {
+      socket.on('data', () => socket.end('HTTP/1.1 400 Bad Request\r\n\r\n'));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const error = await failureOf(`https://127.0.0.1:${port}/`);
+      expect(networkFailure(error)).toBeUndefined();
+      expect(failureReason(error)).toMatch(
+        /^the server there does not speak https \(TLS\): is it a plain http:\/\/ URL\? \((ERR_SSL_WRONG_VERSION_NUMBER|EPROTO)\)$/,
+      );
+    } finally {
+      server.close();
+    }
+  });
+
+  it('a network failure in words; anything else its own message, first line only', async () => {
+    const { port } = await new Promise<AddressInfo>((resolve) => {
+      const probe = createServer();
+      probe.listen(0, '127.0.0.1', () => {
+        const address = probe.address() as AddressInfo;
+        probe.close(() => resolve(address));
+      });
+    });
+    expect(failureReason(await failureOf(`http://127.0.0.1:${port}/`))).toBe(
+      'connection refused: nothing listens at that address and port (ECONNREFUSED)',
+    );
+    expect(failureReason(new Error('self-signed certificate\nmore'))).toBe('self-signed certificate');
+    expect(failureReason(await failureOf('http://127.0.0.1:1/'))).toBe(
+      'fetch does not request this port (bad port)',
+    );
   });
 });

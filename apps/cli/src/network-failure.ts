@@ -68,3 +68,45 @@ export function networkFailure(error: unknown): NetworkFailure | undefined {
   if (timedOut(error)) return { code: 'timeout', reason: 'no answer in time (the request timed out)' };
   return undefined;
 }
+
+/** TLS codes of an https:// request to a server that answers in plain http (OpenSSL: wrong version number). */
+const PLAIN_HTTP_CODES = new Set(['ERR_SSL_WRONG_VERSION_NUMBER', 'EPROTO']);
+
+/** The first code in `error` or its causes that says an https:// request met a plain-http server. */
+function plainHttpCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth += 1) {
+    const { code, message } = current as { code?: unknown; message?: unknown };
+    if (
+      typeof code === 'string' &&
+      PLAIN_HTTP_CODES.has(code) &&
+      (code !== 'EPROTO' || (typeof message === 'string' && message.includes('wrong version number')))
+    )
+      return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/**
+ * Why a request got no answer, in words for an error line: a network failure as {@link networkFailure}
+ * says it, an https:// URL of a plain-http server, else the error's own message (its first line: an
+ * OpenSSL message goes on with its source file).
+ */
+export function failureReason(error: unknown): string {
+  const network = networkFailure(error);
+  if (network) return network.reason;
+  const plain = plainHttpCode(error);
+  if (plain) return `the server there does not speak https (TLS): is it a plain http:// URL? (${plain})`;
+  // fetch's own "fetch failed" says nothing: its cause says why ("bad port", …)
+  const chain: unknown[] = [];
+  for (let current: unknown = error; chain.length < 5 && current !== undefined; ) {
+    chain.push(current);
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  if (chain.some((link) => link instanceof Error && link.message === 'bad port'))
+    return 'fetch does not request this port (bad port)';
+  const said = chain.find((link) => !(link instanceof Error && link.message === 'fetch failed')) ?? error;
+  const message = said instanceof Error ? said.message : String(said);
+  return message.split('\n')[0] ?? message;
+}

@@ -3,6 +3,7 @@ import { answerJson } from '../answer-json.js';
 import { CliError, EXIT_CODES, remoteError, usageError } from '../cli-error.js';
 import { resolveConfigDir } from '../config/config-dir.js';
 import { readListenSecrets } from '../config/listen-secrets.js';
+import { failureReason } from '../network-failure.js';
 import { ID_KINDS } from './admin-input.js';
 import {
   foreignAnswerError,
@@ -35,7 +36,7 @@ export interface AdminApi {
 
 interface ErrorAnswer {
   ok?: false;
-  error?: { code?: string; message?: string; field?: string; resource?: string; id?: string };
+  error?: { code?: string; message?: string; in?: string; field?: string; resource?: string; id?: string };
 }
 
 /**
@@ -117,9 +118,11 @@ export async function openAdminApi(
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     } catch (error) {
+      // why, first on the fix's line: a refused connection, a name that does not resolve, https:// to plain http
+      const why = failureReason(error);
       throw remoteError(
         `cannot reach the receiver at ${receiverUrl} (${receiverTargetReason(target, env)})`,
-        receiverTargetAdvice(target),
+        `${why}; ${receiverTargetAdvice(target)}`,
         'network_error',
         error,
       );
@@ -179,7 +182,7 @@ export async function openAdminApi(
       );
     }
     const { code: _code, message: _message, ...details } = answer.error ?? {};
-    throw new AdminAnswerError(response.status, message, code, details);
+    throw new AdminAnswerError(response.status, refusedFieldMessage(answer.error, message), code, details);
   };
 
   return {
@@ -187,6 +190,39 @@ export async function openAdminApi(
     get: (path, query) => call('GET', path, undefined, query),
     post: (path, body, query) => call('POST', path, body, query),
   };
+}
+
+/** The admin API's query and body fields that the commands fill from a flag of another name. */
+const FIELD_FLAGS: Record<string, string> = {
+  q: '--search',
+  deliveryId: '--delivery',
+  olderThanDays: '--older-than',
+};
+
+/**
+ * The flag a command filled an admin API query or body field from: `q` → `--search`, `eventStatus` →
+ * `--event-status`, `from` → `--from`.
+ */
+export function flagOfField(field: string): string {
+  return FIELD_FLAGS[field] ?? `--${field.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
+}
+
+/**
+ * A refused request field as the command line says it, since the user typed the flag, never the API's
+ * field: `--from is invalid: must be …` for an `invalid_request` naming a query or body field
+ * (`query.from: must be …`), and `--handler "x" is not configured; …` for any other refusal whose
+ * message starts with its bare field (`handler: "x" is not configured; …`). Any other answer's message
+ * as the receiver put it.
+ */
+function refusedFieldMessage(error: ErrorAnswer['error'], message: string): string {
+  const { code, field, in: where } = error ?? {};
+  if (typeof field !== 'string' || !/^[A-Za-z]+$/.test(field)) return message;
+  const flag = flagOfField(field);
+  if (code === 'invalid_request' && (where === 'query' || where === 'body')) {
+    const prefix = `${where}.${field}: `;
+    return `${flag} is invalid: ${message.startsWith(prefix) ? message.slice(prefix.length) : message}`;
+  }
+  return message.startsWith(`${field}: `) ? `${flag} ${message.slice(field.length + 2)}` : message;
 }
 
 /**

@@ -69,7 +69,8 @@ describe('receiver discovery of the admin commands', () => {
     expect(JSON.parse(flagged.stdout).error).toMatchObject({
       code: 'network_error',
       message: 'cannot reach the receiver at http://127.0.0.1:1 (given with --receiver)',
-      hint: 'check --receiver: is the receiver running at that URL?',
+      // port 1: fetch does not request it at all (as a closed port, it stands for a receiver not there)
+      hint: 'fetch does not request this port (bad port); check --receiver: is the receiver running at that URL?',
     });
     const fromEnv = await runCli(mine.dir, ['events', 'list', '--json'], {
       env: {

@@ -1,9 +1,8 @@
-import { isValidShopName } from '@srhooks/contracts/receiver-path';
 import { type AdminTargetOptions, openAdminApi } from '../admin-api/admin-api-client.js';
 import { formatTime } from '../admin-api/admin-format.js';
 import type { MarkUninstalledJson } from '../admin-api/admin-types.js';
-import { usageError } from '../cli-error.js';
 import { defineCommand } from '../command.js';
+import { assertShopName } from '../config/shop-name.js';
 
 export interface MarkUninstalledOptions extends AdminTargetOptions {
   shop: string;
@@ -20,11 +19,7 @@ export interface MarkUninstalledResult extends MarkUninstalledJson {
  */
 export const markUninstalledCommand = defineCommand<MarkUninstalledOptions, MarkUninstalledResult>({
   async run(options, context) {
-    if (!isValidShopName(options.shop))
-      throw usageError(
-        `invalid shop name "${options.shop}"`,
-        'a ShopRenter shop name: lowercase letters, digits and hyphens, as srhooks shops --receiver lists it',
-      );
+    assertShopName(options.shop, '');
     const api = await openAdminApi(options, context.env);
     const answer = await api.post<MarkUninstalledJson>(
       `/shops/${encodeURIComponent(options.shop)}/uninstall`,

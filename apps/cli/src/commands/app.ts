@@ -1,11 +1,11 @@
-import { isValidShopName } from '@srhooks/contracts/receiver-path';
 import { type AdminTargetOptions, openAdminApi } from '../admin-api/admin-api-client.js';
 import { resolveReceiverTarget } from '../admin-api/receiver-target.js';
-import { CliError, EXIT_CODES, remoteError, usageError } from '../cli-error.js';
+import { CliError, EXIT_CODES, usageError } from '../cli-error.js';
 import { defineCommand } from '../command.js';
+import { assertShopName } from '../config/shop-name.js';
 import type { ReceiverShop } from './receiver-shops.js';
 import { DEFAULT_SANDBOX_PORT } from './sandbox.js';
-import { notASandbox, readSandboxAnswer } from './sandbox-answer.js';
+import { notASandbox, readSandboxAnswer, unreachableSandbox } from './sandbox-answer.js';
 
 export interface AppFlowOptions extends AdminTargetOptions {
   action: 'install' | 'uninstall';
@@ -147,7 +147,7 @@ function bare(url: string): string {
 export const appFlowCommand = defineCommand<AppFlowOptions, AppFlowResult>({
   async run(options, context) {
     const shop = options.shop ?? context.env.SRHOOKS_SANDBOX_SHOP ?? 'demo';
-    if (!isValidShopName(shop)) throw usageError(`invalid shop name "${shop}"`);
+    assertShopName(shop);
     const base =
       options.sandboxUrl ?? context.env.SRHOOKS_SANDBOX_URL ?? `http://127.0.0.1:${DEFAULT_SANDBOX_PORT}`;
     if (!/^https?:\/\//.test(base) || !URL.canParse(base))
@@ -169,12 +169,7 @@ export const appFlowCommand = defineCommand<AppFlowOptions, AppFlowResult>({
       try {
         response = await fetch(`${root}${path}`, { method, headers: { accept: 'application/json' } });
       } catch (error) {
-        throw remoteError(
-          `cannot reach the sandbox at ${base}`,
-          'start it with srhooks sandbox (or pass --sandbox-url / set SRHOOKS_SANDBOX_URL)',
-          'network_error',
-          error,
-        );
+        throw unreachableSandbox(base, error);
       }
       const answer = await readSandboxAnswer(response, base, `${method} ${path}`);
       if (!answer.ok) {

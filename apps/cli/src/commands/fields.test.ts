@@ -61,4 +61,16 @@ describe('srhooks fields', () => {
     expect(group.code).toBe(2);
     expect(group.stderr).toContain('unknown field group "nope"');
   });
+
+  it('a group typed in another case or with a typo is answered with the group meant', async () => {
+    const lower = await runCli(config.dir, ['fields', 'order_confirm', '--group', 'orderproduct']);
+    expect(lower.code).toBe(2);
+    expect(lower.stderr.split('\n')[0]).toBe(
+      'error: unknown field group "orderproduct" (did you mean orderProduct?)',
+    );
+    const typo = await runCli(config.dir, ['fields', '--group', 'orderHistroy']);
+    expect(typo.stderr.split('\n')[0]).toBe(
+      'error: unknown field group "orderHistroy" (did you mean orderHistory?)',
+    );
+  });
 });

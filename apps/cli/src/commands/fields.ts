@@ -2,7 +2,7 @@ import { FIELD_CATALOGUE, type FieldInfo } from '@srhooks/contracts/catalogue';
 import { isWebhookEvent, WEBHOOK_EVENTS, type WebhookEvent } from '@srhooks/contracts/events';
 import { usageError } from '../cli-error.js';
 import { defineCommand } from '../command.js';
-import { unknownEventError } from '../event-name.js';
+import { nearestName, unknownEventError } from '../event-name.js';
 import { renderTable } from '../output/index.js';
 
 export interface FieldsOptions {
@@ -65,7 +65,14 @@ export const fieldsCommand = defineCommand<FieldsOptions, FieldsResult>({
     }
     const groups = new Set(FIELD_CATALOGUE.map((info) => info.group));
     if (options.group !== undefined && !groups.has(options.group)) {
-      throw usageError(`unknown field group "${options.group}"`, `use one of: ${[...groups].join(', ')}`);
+      // groups are camelCase (orderProduct): compare in lower case, name the group as it is spelt
+      const lower = [...groups].map((group) => group.toLowerCase());
+      const nearest = nearestName(options.group, lower);
+      const meant = nearest === null ? undefined : [...groups][lower.indexOf(nearest)];
+      throw usageError(
+        `unknown field group "${options.group}"${meant ? ` (did you mean ${meant}?)` : ''}`,
+        `use one of: ${[...groups].join(', ')}`,
+      );
     }
     const needle = options.search?.toLowerCase();
     const fields = FIELD_CATALOGUE.filter(

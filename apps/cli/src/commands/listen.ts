@@ -2,7 +2,6 @@ import { join } from 'node:path';
 import { isWebhookEvent, WEBHOOK_EVENTS, type WebhookEvent } from '@srhooks/contracts/events';
 import {
   isUsableSecret,
-  isValidShopName,
   MIN_SECRET_LENGTH,
   publicBaseUrlProblem,
   signDeliveryUrl,
@@ -22,6 +21,7 @@ import {
 import { type ListenShopAccess, listenShopAccess } from '../config/listen-shop-credentials.js';
 import { firstSecret, secretsFromEnv } from '../config/receiver-secrets.js';
 import { envClientCredentialsSet } from '../config/resolve-shop.js';
+import { assertShopName } from '../config/shop-name.js';
 import { unknownEventError } from '../event-name.js';
 import { watchDeliveries } from '../live/delivery-feed.js';
 import { type EmbeddedReceiver, startEmbeddedReceiver } from '../live/start-receiver.js';
@@ -229,7 +229,7 @@ export const listenCommand = defineCommand<ListenOptions, ListenResult>({
         ? options.shop
         : defaultShops(context.env, Object.keys(logins.shops));
     for (const [index, shop] of shops.entries()) {
-      if (!isValidShopName(shop)) throw usageError(`invalid shop name "${shop}"`);
+      assertShopName(shop);
       if (shops.indexOf(shop) !== index)
         throw usageError(`--shop lists "${shop}" twice`, 'name each shop once', 'duplicate_shop');
     }

@@ -1,4 +1,5 @@
 import { type AdminTargetOptions, openAdminApi } from '../admin-api/admin-api-client.js';
+import { formatTime } from '../admin-api/admin-format.js';
 import { defineCommand } from '../command.js';
 import { renderTable } from '../output/index.js';
 
@@ -44,7 +45,7 @@ export const receiverShopsCommand = defineCommand<ReceiverShopsOptions, Receiver
           'pending installs (retried in the background):',
           ...pending.map(
             (shop) =>
-              `  ${shop.name}: ${shop.pendingReason ?? 'installing'}${shop.nextAttemptAt ? style.dim(` (next attempt ${shop.nextAttemptAt})`) : ''}`,
+              `  ${shop.name}: ${shop.pendingReason ?? 'installing'}${shop.nextAttemptAt ? style.dim(` (next attempt ${formatTime(shop.nextAttemptAt)})`) : ''}`,
           ),
         ]
       : [];
@@ -64,7 +65,10 @@ export const receiverShopsCommand = defineCommand<ReceiverShopsOptions, Receiver
         header: 'SUBSCRIPTIONS',
         value: (shop) => shop.subscriptions.map((s) => s.event).join(' ') || style.dim('-'),
       },
-      { header: 'LAST DELIVERY', value: (shop) => shop.lastDeliveryAt ?? style.dim('never') },
+      {
+        header: 'LAST DELIVERY',
+        value: (shop) => (shop.lastDeliveryAt ? formatTime(shop.lastDeliveryAt) : style.dim('never')),
+      },
       {
         header: 'RECOVERY',
         value: (shop) =>

@@ -81,6 +81,17 @@ describe('srhooks recover', () => {
     expect(run.stderr).toContain(`error: option '--since <when>' argument '${value}' is invalid. ${reason}`);
   });
 
+  it('a --since beyond the look-back is refused naming --since, the flag typed (the receiver says "since")', async () => {
+    const run = await recover('--shop', 'demo', '--since', '5d', '--json');
+    expect(run.code).toBe(2);
+    const { error } = JSON.parse(run.stdout);
+    expect(error.code).toBe('bad_since');
+    expect(error.message).toMatch(
+      /^--since \S+Z reaches further back than recovery may read for shop "demo" \(3 days, [^)]*\); pass a later --since \(at most 3d\)/,
+    );
+    expect(error.message).not.toMatch(/(^|[^-])since \d/);
+  });
+
   it('refuses a bad --since before calling, and an unknown shop with the receiver’s reason', async () => {
     const bad = await recover('--shop', 'demo', '--since', 'yesterday');
     expect(bad.code).not.toBe(0);

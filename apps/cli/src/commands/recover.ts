@@ -34,6 +34,18 @@ function listenAdvice(code: string, shop: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The receiver's refusal of a `since` (further back than its look-back, before an app shop's install)
+ * as the command line says it: the receiver writes for its admin API, `since 2026-…Z reaches further
+ * back …; pass a later since`; the user typed `--since`.
+ */
+function sinceRefused(error: AdminAnswerError): CliError {
+  return new CliError(error.message.replace(/(^|[^-\w])since\b/g, '$1--since'), {
+    code: error.code,
+    exitCode: error.exitCode,
+  });
+}
+
 async function isRunningListen(
   receiverUrl: string,
   env: Record<string, string | undefined>,
@@ -58,6 +70,7 @@ export const recoverCommand = defineCommand<RecoverOptions, RecoverResult>({
         ...(options.dryRun ? { dryRun: true } : {}),
       });
     } catch (error) {
+      if (error instanceof AdminAnswerError && error.code === 'bad_since') throw sinceRefused(error);
       const advice = error instanceof AdminAnswerError ? listenAdvice(error.code, options.shop) : undefined;
       if (!advice || !(await isRunningListen(api.receiverUrl, context.env))) throw error;
       const refused = error as AdminAnswerError;

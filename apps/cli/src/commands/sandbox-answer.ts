@@ -1,5 +1,6 @@
 import { answerJson } from '../answer-json.js';
 import { type CliError, remoteError } from '../cli-error.js';
+import { failureReason } from '../network-failure.js';
 import { DEFAULT_SANDBOX_PORT } from './sandbox.js';
 
 /**
@@ -54,4 +55,17 @@ export async function readSandboxAnswer(
     errorCode,
     message: typeof body.message === 'string' ? body.message : text.slice(0, 200),
   };
+}
+
+/**
+ * A sandbox URL that got no answer: why (connection refused, a host name that does not resolve, …)
+ * first on the fix's line, as the admin commands say it of a receiver.
+ */
+export function unreachableSandbox(base: string, error: unknown): CliError {
+  return remoteError(
+    `cannot reach the sandbox at ${base}`,
+    `${failureReason(error)}; start it with srhooks sandbox (or pass --sandbox-url / set SRHOOKS_SANDBOX_URL)`,
+    'network_error',
+    error,
+  );
 }

@@ -1,11 +1,11 @@
 import { fullName } from '@srhooks/contracts/person-name';
-import { isValidShopName } from '@srhooks/contracts/receiver-path';
 import { CliError, EXIT_CODES, remoteError, usageError } from '../cli-error.js';
 import { defineCommand } from '../command.js';
+import { assertShopName } from '../config/shop-name.js';
 import { eventOfDeliveryUrl } from '../delivery/url-event.js';
 import { renderTable } from '../output/index.js';
 import { DEFAULT_SANDBOX_PORT } from './sandbox.js';
-import { notASandbox, readSandboxAnswer } from './sandbox-answer.js';
+import { notASandbox, readSandboxAnswer, unreachableSandbox } from './sandbox-answer.js';
 
 /** What the sandbox can be asked to make happen (its `/{shop}/_sandbox/…` admin routes). */
 export type SandboxAction = 'order' | 'status' | 'cart' | 'subscribe' | 'unsubscribe';
@@ -194,7 +194,7 @@ function sandboxErrorHint(code: string, shop: string): string | undefined {
 export const sandboxSimulateCommand = defineCommand<SandboxSimulateOptions, SandboxSimulateResult>({
   async run(options, context) {
     const shop = options.shop ?? context.env.SRHOOKS_SANDBOX_SHOP ?? 'demo';
-    if (!isValidShopName(shop)) throw usageError(`invalid shop name "${shop}"`);
+    assertShopName(shop);
     const base =
       options.sandboxUrl ?? context.env.SRHOOKS_SANDBOX_URL ?? `http://127.0.0.1:${DEFAULT_SANDBOX_PORT}`;
     if (!/^https?:\/\//.test(base) || !URL.canParse(base))
@@ -211,12 +211,7 @@ export const sandboxSimulateCommand = defineCommand<SandboxSimulateOptions, Sand
         body: JSON.stringify(body),
       });
     } catch (error) {
-      throw remoteError(
-        `cannot reach the sandbox at ${base}`,
-        'start it with srhooks sandbox (or pass --sandbox-url / set SRHOOKS_SANDBOX_URL)',
-        'network_error',
-        error,
-      );
+      throw unreachableSandbox(base, error);
     }
     const answer = await readSandboxAnswer(response, base, `POST ${path}`);
     const parsed = answer.body;

@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CaptureServer, startCaptureServer } from '../test-support/capture-server.js';
+import { freePort } from '../test-support/free-port.js';
 import { type RunningCli, runCli, startCli, tempConfigDir } from '../test-support/run-cli.js';
 
 const config = tempConfigDir();
@@ -267,8 +268,27 @@ describe('srhooks sandbox', () => {
     const down = await runCli(config.dir, ['sandbox', 'order', '--sandbox-url', 'http://127.0.0.1:1']);
     expect(down.code).toBe(3);
     expect(down.stderr).toBe(
-      'error: cannot reach the sandbox at http://127.0.0.1:1\nstart it with srhooks sandbox (or pass --sandbox-url / set SRHOOKS_SANDBOX_URL)\n',
+      'error: cannot reach the sandbox at http://127.0.0.1:1\nfetch does not request this port (bad port); start it with srhooks sandbox (or pass --sandbox-url / set SRHOOKS_SANDBOX_URL)\n',
     );
+    // why, on the fix's line: nothing listens there (start it), or a host name that does not resolve (a typo)
+    const closed = await freePort();
+    const refused = await runCli(config.dir, [
+      'sandbox',
+      'cart',
+      '--sandbox-url',
+      `http://127.0.0.1:${closed}`,
+    ]);
+    expect(refused.stderr).toBe(
+      `error: cannot reach the sandbox at http://127.0.0.1:${closed}\nconnection refused: nothing listens at that address and port (ECONNREFUSED); start it with srhooks sandbox (or pass --sandbox-url / set SRHOOKS_SANDBOX_URL)\n`,
+    );
+    const unknownHost = await runCli(config.dir, [
+      'sandbox',
+      'order',
+      '--sandbox-url',
+      'http://nowhere.invalid',
+    ]);
+    expect(unknownHost.code).toBe(3);
+    expect(unknownHost.stderr).toMatch(/\nthe host name (does not resolve|could not be looked up)/);
   });
 
   it('an order or subscriber the sandbox does not have: its message, no hint about the shop', async () => {
@@ -335,6 +355,24 @@ describe('srhooks sandbox', () => {
     const server = await runCli(config.dir, ['sandbox', '--help']);
     expect(server.stdout).toContain('--shops <file>');
     expect(server.stdout).not.toContain('--seed');
+  });
+
+  it('the commands it prints to copy are written as it was started (a checkout: npm run srhooks --)', async () => {
+    // started from the checkout (node apps/cli/dist/cli.js), as the root README's `npm run srhooks -- sandbox`:
+    // a clone has no `srhooks` on its PATH, so `srhooks login …` would be "command not found"
+    const human = startCli(config.dir, ['sandbox', '--port', '0']);
+    try {
+      await human.waitForLine(/Ctrl-C stops it/);
+      const out = human.stdout();
+      expect(out).toMatch(/^ {2}npm run srhooks -- login --shop demo --client-id sandbox-demo-client /m);
+      expect(out).toMatch(
+        /^ {2}npm run srhooks -- sandbox order --shop demo --sandbox-url http:\/\/127\.0\.0\.1:\d+$/m,
+      );
+      expect(out).not.toMatch(/^ {2}srhooks /m);
+    } finally {
+      await human.interrupt();
+    }
+    expect(info.login).toMatch(/^npm run srhooks -- login --shop demo /);
   });
 
   it('stops cleanly on Ctrl-C', async () => {

@@ -1,4 +1,5 @@
 import { usageError } from '../cli-error.js';
+import { cliPrefix } from '../cli-invocation.js';
 import { defineCommand } from '../command.js';
 import { readInputFile } from '../input-file.js';
 import { parseJsonInput } from '../json-input.js';
@@ -117,6 +118,8 @@ export const sandboxCommand = defineCommand<SandboxOptions, SandboxResult>({
       throw error;
     }
     const shops = running.sandbox.shopNames();
+    // the commands to copy, written as the user runs srhooks (a clone: npm run srhooks --; cli-invocation.ts)
+    const cli = cliPrefix(context.env, process.argv[1]);
     const hasDemo = running.sandbox
       .findShop('demo')
       ?.seed.clients.some((client) => client.clientId === DEMO_CLIENT.clientId);
@@ -134,7 +137,7 @@ export const sandboxCommand = defineCommand<SandboxOptions, SandboxResult>({
         : null,
       dataFile: options.data ?? null,
       login: hasDemo
-        ? `srhooks login --shop demo --client-id ${DEMO_CLIENT.clientId} --client-secret ${DEMO_CLIENT.clientSecret} --api-url '${running.apiUrlTemplate}' --token-url '${running.tokenUrlTemplate}'`
+        ? `${cli} login --shop demo --client-id ${DEMO_CLIENT.clientId} --client-secret ${DEMO_CLIENT.clientSecret} --api-url '${running.apiUrlTemplate}' --token-url '${running.tokenUrlTemplate}'`
         : null,
     };
     if (context.output.json) {
@@ -158,13 +161,13 @@ export const sandboxCommand = defineCommand<SandboxOptions, SandboxResult>({
       const apps = running.sandbox.apps.list();
       if (apps.length > 0) {
         lines.push(
-          `  apps           ${apps.map((app) => app.appId).join(', ')} ${style.dim('(srhooks app install --shop NAME)')}`,
+          `  apps           ${apps.map((app) => app.appId).join(', ')} ${style.dim(`(${cli} app install --shop NAME)`)}`,
         );
       }
       if (info.login) lines.push('', 'log in:', `  ${info.login}`);
       lines.push(
         'place an order:',
-        `  srhooks sandbox order --shop ${shops[0] ?? 'demo'} --sandbox-url ${info.url}`,
+        `  ${cli} sandbox order --shop ${shops[0] ?? 'demo'} --sandbox-url ${info.url}`,
         '',
         style.dim('Ctrl-C stops it'),
       );

@@ -11,6 +11,7 @@ import {
 } from '@srhooks/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CaptureServer, startCaptureServer } from '../test-support/capture-server.js';
+import { freePort } from '../test-support/free-port.js';
 import { runCli, tempConfigDir } from '../test-support/run-cli.js';
 
 const config = tempConfigDir();
@@ -269,6 +270,43 @@ describe('srhooks trigger', () => {
     expect(run.code).toBe(3);
     expect(run.stdout).toMatch(
       /^✖ order_confirm \(json, 1 item, seed \d+\) → http:\/\/127\.0\.0\.1:\d+\/fail\nHTTP 500 Internal Server Error\nstore down\n$/,
+    );
+  });
+
+  it('a target nothing listens at: the reason in words, as the other commands say it', async () => {
+    const port = await freePort();
+    const run = await runCli(config.dir, ['trigger', 'order_confirm', '--to', `http://127.0.0.1:${port}/x`]);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toBe(
+      `error: cannot deliver to http://127.0.0.1:${port}/x (connection refused: nothing listens at that address and port (ECONNREFUSED))\nis the receiver running? check --to\n`,
+    );
+    const json = await runCli(config.dir, [
+      'trigger',
+      'order_confirm',
+      '--to',
+      'http://nowhere.invalid/x',
+      '--json',
+    ]);
+    expect(json.code).toBe(3);
+    expect(JSON.parse(json.stdout).error).toMatchObject({
+      code: 'network_error',
+      message: expect.stringMatching(
+        /^cannot deliver to http:\/\/nowhere\.invalid\/x \(the host name (does not resolve \(ENOTFOUND\)|could not be looked up \(DNS did not answer\) \(EAI_AGAIN\))\)$/,
+      ),
+      hint: 'check --to and the network',
+    });
+  });
+
+  it("https:// to a plain-http server: says so on one line, not OpenSSL's multi-line text", async () => {
+    const run = await runCli(config.dir, [
+      'trigger',
+      'order_confirm',
+      '--to',
+      `${server.url.replace('http:', 'https:')}/x`,
+    ]);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(
+      /^error: cannot deliver to https:\/\/127\.0\.0\.1:\d+\/x \(the server there does not speak https \(TLS\): is it a plain http:\/\/ URL\? \((ERR_SSL_WRONG_VERSION_NUMBER|EPROTO)\)\)\ncheck --to and the network\n$/,
     );
   });
 

@@ -117,7 +117,7 @@ describe('srhooks url', () => {
     [['--shop', 's', '--event', 'order_confirm', '--base', 'https://h.example.com'], 'no receiver secret'],
     [
       ['--shop', 's', '--event', 'order_confirm', '--base', 'https://h.example.com', '--secret', 'short'],
-      'too short',
+      'error: --secret is too short (5 characters; at least 16)',
     ],
   ])('usage error for %j', async (args, message) => {
     const run = await runCli(config.dir, ['url', ...args]);
@@ -125,4 +125,18 @@ describe('srhooks url', () => {
     expect(run.stderr).toContain(message);
     expect(run.stdout).toBe('');
   });
+});
+
+it('a short secret from SRHOOKS_SECRETS is named as that variable\'s, not as "the receiver secret"', async () => {
+  const run = await runCli(
+    config.dir,
+    ['url', '--shop', 's', '--event', 'order_confirm', '--base', 'https://h.example.com'],
+    {
+      env: { SRHOOKS_SECRETS: 'short,0123456789abcdef0123' },
+    },
+  );
+  expect(run.code).toBe(2);
+  expect(run.stderr).toBe(
+    "error: SRHOOKS_SECRETS entry 1 is too short (5 characters; at least 16)\nevery secret in SRHOOKS_SECRETS must be the receiver's, e.g. `openssl rand -hex 32`\n",
+  );
 });

@@ -1,11 +1,12 @@
 import { join } from 'node:path';
 import { isWebhookEvent, WEBHOOK_EVENTS, type WebhookEvent } from '@srhooks/contracts/events';
-import { isValidShopName, publicBaseUrlProblem, signDeliveryUrl } from '@srhooks/contracts/receiver-path';
+import { publicBaseUrlProblem, signDeliveryUrl } from '@srhooks/contracts/receiver-path';
 import { usageError } from '../cli-error.js';
 import { defineCommand } from '../command.js';
 import { resolveConfigDir } from '../config/config-dir.js';
 import { readListenSecrets } from '../config/listen-secrets.js';
 import { firstSecret, secretsFromEnv } from '../config/receiver-secrets.js';
+import { assertShopName } from '../config/shop-name.js';
 import { unknownEventError } from '../event-name.js';
 
 export interface UrlOptions {
@@ -25,12 +26,7 @@ export const urlCommand = defineCommand<UrlOptions, UrlResult>({
   async run(options, context) {
     const shop = options.shop ?? context.env.SRHOOKS_SHOP;
     if (!shop) throw usageError('missing --shop', 'pass --shop NAME (or set SRHOOKS_SHOP)');
-    if (!isValidShopName(shop)) {
-      throw usageError(
-        `invalid shop name "${shop}"`,
-        "use the shop's ShopRenter name: lowercase letters, digits and hyphens",
-      );
-    }
+    assertShopName(shop);
     if (!options.event) throw usageError('missing --event', `use one of: ${WEBHOOK_EVENTS.join(', ')}`);
     if (!isWebhookEvent(options.event)) throw unknownEventError(options.event);
     const base = options.base ?? context.env.SRHOOKS_PUBLIC_URL;

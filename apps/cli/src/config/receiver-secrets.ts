@@ -32,8 +32,17 @@ export function firstSecret(
     );
   }
   if (!isUsableSecret(secret)) {
+    // named where it came from: a SRHOOKS_SECRETS left in the shell is not what "the receiver secret" says
+    const tooShort = `is too short (${secret.length} characters; at least ${MIN_SECRET_LENGTH})`;
+    if (flag === undefined && secretsFromEnv(env)[0] !== undefined) {
+      throw usageError(
+        `SRHOOKS_SECRETS entry 1 ${tooShort}`,
+        "every secret in SRHOOKS_SECRETS must be the receiver's, e.g. `openssl rand -hex 32`",
+        'weak_secret',
+      );
+    }
     throw usageError(
-      `the receiver secret is too short (${secret.length} characters; at least ${MIN_SECRET_LENGTH})`,
+      `${flag === undefined ? 'the receiver secret' : '--secret'} ${tooShort}`,
       'use a random one, e.g. `openssl rand -hex 32`',
       'weak_secret',
     );

@@ -1,7 +1,7 @@
-import { isValidShopName } from '@srhooks/contracts/receiver-path';
 import { CliError, EXIT_CODES, usageError } from '../cli-error.js';
 import { resolveConfigDir } from './config-dir.js';
 import { CredentialStore, type StoredAuth, type StoredShop } from './credential-store.js';
+import { assertShopName } from './shop-name.js';
 
 /** Everything needed to build an API client for one shop, after env overrides. */
 export interface ShopTarget {
@@ -32,16 +32,7 @@ function envUrl(env: Env, variable: 'SRHOOKS_API_URL' | 'SRHOOKS_TOKEN_URL'): st
   return value;
 }
 
-export function assertShopName(shop: string): string {
-  if (!isValidShopName(shop as unknown)) {
-    throw usageError(
-      `invalid shop name "${shop.slice(0, 80)}"`,
-      "use the shop's ShopRenter name (my-shop of my-shop.shoprenter.hu): lowercase letters, digits and hyphens",
-      'invalid_shop_name',
-    );
-  }
-  return shop;
-}
+export { assertShopName } from './shop-name.js';
 
 function loginHint(shop: string): string {
   return `run srhooks login --shop ${shop} --client-id … --client-secret … (or set SRHOOKS_CLIENT_ID and SRHOOKS_CLIENT_SECRET)`;

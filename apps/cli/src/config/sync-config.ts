@@ -152,9 +152,13 @@ export async function readSyncConfig(path: string): Promise<SyncConfig> {
         'config_invalid',
       );
     }
+    // a misspelt choice (an event name): the one meant, as the command line's event options say it
+    const given = issue ? valueAt(raw, issue.path) : undefined;
+    const choices = issue?.code === 'invalid_value' ? issue.values.filter((v) => typeof v === 'string') : [];
+    const meant = typeof given === 'string' && choices.length > 0 ? nearestName(given, choices) : null;
     throw usageError(
       `${path}: ${where ? `${where} ` : ''}${issue ? plainIssue(issue, raw) : 'invalid'}`,
-      'fix the file (format: "webhooks sync" in the CLI command reference, docs/commands.md)',
+      `${meant ? `did you mean "${meant}"? ` : ''}fix the file (format: "webhooks sync" in the CLI command reference, docs/commands.md)`,
       'config_invalid',
     );
   }

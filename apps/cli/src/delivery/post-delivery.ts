@@ -1,5 +1,6 @@
 import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
 import { remoteError, usageError } from '../cli-error.js';
+import { failureReason } from '../network-failure.js';
 import { maskDeliveryUrl } from './mask-delivery-url.js';
 
 export interface PostDeliveryInput {
@@ -120,7 +121,7 @@ export async function postDelivery(input: PostDeliveryInput): Promise<PostDelive
     request.on('error', (error: NodeJS.ErrnoException) => {
       finish(
         remoteError(
-          `cannot deliver to ${shown}: ${error.code ?? error.message}`,
+          `cannot deliver to ${shown} (${failureReason(error)})`,
           error.code === 'ECONNREFUSED'
             ? 'is the receiver running? check --to'
             : 'check --to and the network',

@@ -266,7 +266,7 @@ export class DeliveryDispatcher {
       attempt.state = 'failed';
       attempt.error = controller.signal.aborted
         ? 'the sandbox was closed during this delivery'
-        : (error as Error).message || String(error);
+        : sendFailure(error);
     } finally {
       attempt.durationMs = Date.now() - started;
       this.inFlight.delete(attempt.id);
@@ -308,4 +308,30 @@ export class DeliveryDispatcher {
     this.idleWaiters = [];
     for (const resolve of waiters) resolve();
   }
+}
+
+/** Network failures of a delivery in words, as the CLI names them (`sandbox order` prints this). */
+const NETWORK_REASONS: Record<string, (where: string) => string> = {
+  ECONNREFUSED: (where) => `connection refused: nothing listens at ${where}`,
+  ECONNRESET: (where) => `the connection to ${where} was reset`,
+  ENOTFOUND: (where) => `the host name ${where} does not resolve`,
+  EAI_AGAIN: (where) => `the host name ${where} could not be looked up (DNS did not answer)`,
+  ETIMEDOUT: (where) => `the connection to ${where} timed out`,
+  EHOSTUNREACH: (where) => `the host ${where} is unreachable`,
+  ENETUNREACH: (where) => `the network of ${where} is unreachable`,
+};
+
+/**
+ * Why a delivery got no answer: a network failure in words with where and its code
+ * ("connection refused: nothing listens at 127.0.0.1:4750 (ECONNREFUSED)", not Node's
+ * "connect ECONNREFUSED 127.0.0.1:4750"); any other error's own message.
+ */
+function sendFailure(error: unknown): string {
+  const failure = error as NodeJS.ErrnoException & { address?: string; port?: number; hostname?: string };
+  const reason = failure.code ? NETWORK_REASONS[failure.code] : undefined;
+  const where = failure.address
+    ? `${failure.address}${failure.port ? `:${failure.port}` : ''}`
+    : failure.hostname;
+  if (reason && where) return `${reason(where)} (${failure.code})`;
+  return (error as Error).message || String(error);
 }

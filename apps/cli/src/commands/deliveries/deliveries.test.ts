@@ -150,7 +150,7 @@ describe('srhooks deliveries (receiver admin API)', () => {
     );
     const badTime = await admin('deliveries', 'list', '--from', 'yesterday');
     expect(badTime.code).toBe(2);
-    expect(badTime.stderr).toContain('query.from: must be an ISO 8601 date');
+    expect(badTime.stderr).toContain('error: --from is invalid: must be an ISO 8601 date');
     const badStatus = await admin('deliveries', 'list', '--status', 'lost');
     expect(badStatus.code).toBe(2);
     expect(badStatus.stderr).toContain('Allowed choices are stored, quarantined, reprocessed');

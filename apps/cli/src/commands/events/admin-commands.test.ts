@@ -179,7 +179,7 @@ describe('srhooks dead-letters and events (receiver admin API)', () => {
     expect((await adminJson('deliveries', 'list', '--handler', 'crm')).items).toEqual([]);
     const badName = await admin('events', 'list', '--handler', 'no spaces allowed');
     expect(badName.code).toBe(2);
-    expect(badName.stderr).toContain('query.handler');
+    expect(badName.stderr).toContain('error: --handler is invalid: must be a handler name');
   });
 
   it('events show lists every attempt', async () => {
@@ -267,7 +267,7 @@ describe('srhooks dead-letters and events (receiver admin API)', () => {
     expect(unknown.code).toBe(2);
     const badTime = await admin('events', 'list', '--from', 'yesterday');
     expect(badTime.code).toBe(2);
-    expect(badTime.stderr).toContain('query.from: must be an ISO 8601 date');
+    expect(badTime.stderr).toContain('error: --from is invalid: must be an ISO 8601 date');
   });
 
   it('an id that is not an event id is refused before calling, naming what ids look like', async () => {

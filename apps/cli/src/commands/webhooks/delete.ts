@@ -2,6 +2,7 @@ import { EXIT_CODES, type ExitCode } from '../../cli-error.js';
 import { defineCommand } from '../../command.js';
 import { toCliError } from '../../error-report.js';
 import { connectShop } from '../../shop-client.js';
+import { forWebhookId } from './webhook-id.js';
 
 export interface DeleteWebhooksOptions {
   shop?: string;
@@ -27,7 +28,7 @@ export const deleteWebhooksCommand = defineCommand<DeleteWebhooksOptions, Delete
     // one after another: the shop allows 3 requests a second, and a failure stops the rest
     for (const [index, id] of options.ids.entries()) {
       try {
-        await client.webhooks.delete(id);
+        await forWebhookId(target.shop, id, () => client.webhooks.delete(id));
       } catch (error) {
         // nothing deleted yet: one error, as for a single id
         if (deleted.length === 0) throw error;

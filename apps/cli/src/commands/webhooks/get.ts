@@ -1,6 +1,7 @@
 import type { Webhook } from '@srhooks/contracts';
 import { defineCommand } from '../../command.js';
 import { connectShop } from '../../shop-client.js';
+import { forWebhookId } from './webhook-id.js';
 import { renderWebhookDetail } from './webhook-view.js';
 
 export interface GetWebhookOptions {
@@ -16,7 +17,10 @@ export interface WebhookResult {
 export const getWebhookCommand = defineCommand<GetWebhookOptions, WebhookResult>({
   async run(options, context) {
     const { target, client } = await connectShop(options.shop, context.env);
-    return { shop: target.shop, webhook: await client.webhooks.get(options.id) };
+    return {
+      shop: target.shop,
+      webhook: await forWebhookId(target.shop, options.id, () => client.webhooks.get(options.id)),
+    };
   },
 
   render(result, style) {

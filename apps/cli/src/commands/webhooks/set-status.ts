@@ -1,6 +1,7 @@
 import { defineCommand } from '../../command.js';
 import { connectShop } from '../../shop-client.js';
 import type { WebhookResult } from './get.js';
+import { forWebhookId } from './webhook-id.js';
 import { renderWebhookDetail } from './webhook-view.js';
 
 export interface SetStatusOptions {
@@ -13,9 +14,9 @@ export interface SetStatusOptions {
 export const setWebhookStatusCommand = defineCommand<SetStatusOptions, WebhookResult>({
   async run(options, context) {
     const { target, client } = await connectShop(options.shop, context.env);
-    const webhook = options.enabled
-      ? await client.webhooks.enable(options.id)
-      : await client.webhooks.disable(options.id);
+    const webhook = await forWebhookId(target.shop, options.id, () =>
+      options.enabled ? client.webhooks.enable(options.id) : client.webhooks.disable(options.id),
+    );
     return { shop: target.shop, webhook };
   },
 

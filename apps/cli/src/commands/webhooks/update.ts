@@ -5,6 +5,7 @@ import { checkSignedUrlTarget } from '../../delivery/url-event.js';
 import { connectShop } from '../../shop-client.js';
 import type { WebhookResult } from './get.js';
 import { hasUpdateFlags, specFromUpdateFlags, type WebhookFlags } from './webhook-flags.js';
+import { forWebhookId } from './webhook-id.js';
 import { renderWebhookDetail } from './webhook-view.js';
 
 export interface UpdateWebhookOptions extends WebhookFlags {
@@ -21,7 +22,7 @@ export const updateWebhookCommand = defineCommand<UpdateWebhookOptions, WebhookR
       );
     }
     const { target, client } = await connectShop(options.shop, context.env);
-    const current = await client.webhooks.get(options.id);
+    const current = await forWebhookId(target.shop, options.id, () => client.webhooks.get(options.id));
     const spec = specFromUpdateFlags(current, options);
     // only when the URL or the event changes: a --label or --disabled is never refused for a URL set before
     if (options.url !== undefined || options.event !== undefined) {

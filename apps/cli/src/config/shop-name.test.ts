@@ -1,0 +1,69 @@
+/**
+ * A shop name that is not one is refused the same way by every command that takes one — exit 2, code
+ * `invalid_shop_name`, a hint saying what a shop name is — and a shop's address given for its name
+ * (`my-shop.shoprenter.hu`, `https://my-shop.shoprenter.hu/admin`) is answered with the name to use.
+ * (listen, sandbox order, app install and url said only `invalid shop name "…"`, code `usage`.)
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli, tempConfigDir } from '../test-support/run-cli.js';
+import { shopNameProblem } from './shop-name.js';
+
+const config = tempConfigDir();
+afterAll(() => config.cleanup());
+
+const WHAT =
+  "use the shop's ShopRenter name (my-shop of my-shop.shoprenter.hu): lowercase letters, digits and hyphens";
+
+describe('an invalid shop name', () => {
+  it.each([
+    [['listen', '--port', '0', '--shop', 'SHOP'], '--shop'],
+    [['sandbox', 'order', '--sandbox-url', 'http://127.0.0.1:1', '--shop', 'SHOP'], '--shop'],
+    [['sandbox', 'cart', '--sandbox-url', 'http://127.0.0.1:1', '--shop', 'SHOP'], '--shop'],
+    [['app', 'install', '--sandbox-url', 'http://127.0.0.1:1', '--shop', 'SHOP'], '--shop'],
+    [['url', '--event', 'order_confirm', '--base', 'http://127.0.0.1:4750', '--shop', 'SHOP'], '--shop'],
+    [['login', '--client-id', 'a', '--client-secret', 'b', '--shop', 'SHOP'], '--shop'],
+    [
+      [
+        'app',
+        'mark-uninstalled',
+        'SHOP',
+        '--receiver',
+        'http://127.0.0.1:1',
+        '--admin-token',
+        'x'.repeat(20),
+      ],
+      '',
+    ],
+  ])('srhooks %j: exit 2, invalid_shop_name, the name to use', async (args, flag) => {
+    const given = 'https://my-shop.shoprenter.hu/admin';
+    const run = await runCli(config.dir, [...args.map((arg) => (arg === 'SHOP' ? given : arg)), '--json']);
+    expect(run.code).toBe(2);
+    expect(JSON.parse(run.stdout).error).toEqual({
+      code: 'invalid_shop_name',
+      message: `invalid shop name "${given}"`,
+      hint: `did you mean ${flag ? `${flag} ` : ''}my-shop? ${WHAT}`,
+      exitCode: 2,
+    });
+    const plain = await runCli(
+      config.dir,
+      args.map((arg) => (arg === 'SHOP' ? 'Bad Shop' : arg)),
+    );
+    expect(plain.code).toBe(2);
+    expect(plain.stderr).toBe(`error: invalid shop name "Bad Shop"\n${WHAT}\n`);
+  });
+});
+
+describe('shopNameProblem', () => {
+  it('suggests the name in a shop address, lowercased; nothing for a valid name', () => {
+    expect(shopNameProblem('my-shop', '--shop')).toBeUndefined();
+    expect(shopNameProblem('my-shop.shoprenter.hu', '--shop')?.hint).toBe(
+      `did you mean --shop my-shop? ${WHAT}`,
+    );
+    expect(shopNameProblem('My-Shop.myshoprenter.hu', '--shop')?.hint).toBe(
+      `did you mean --shop my-shop? ${WHAT}`,
+    );
+    expect(shopNameProblem('MyShop', '--shop')?.hint).toBe(`did you mean --shop myshop? ${WHAT}`);
+    expect(shopNameProblem('example.com', '--shop')?.hint).toBe(WHAT);
+    expect(shopNameProblem('a b', '--shop')?.hint).toBe(WHAT);
+  });
+});
