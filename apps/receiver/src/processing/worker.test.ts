@@ -287,7 +287,9 @@ describe('JobWorker', () => {
       // one stays leased. The worker's renewals wait meanwhile, so none moves either lease in between.
       await renewals.pause();
       const running = runner.runs[0]!;
-      await store.extendLease(running.id, { attempt: running.attempt, leaseMs: 60_000 });
+      const extended = await store.extendLease(running.id, { attempt: running.attempt, leaseMs: 60_000 });
+      // (under heavy load the intruder once took both jobs: this says whether the running one's lease moved)
+      expect(extended, 'the running job keeps a 60 s lease').toEqual({ applied: true, status: 'running' });
       // "Now" for the intruder is 30 s on: past the prefetched job's lease (3 s from the last renewal),
       // before the running job's 60 s.
       const taken = await other.claimJobs({
