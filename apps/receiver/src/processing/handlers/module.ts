@@ -34,6 +34,7 @@ import {
   ProcessingConfigError,
 } from '../processing-errors.js';
 import type { ShopClients } from '../shop-clients.js';
+import { maskingLogger } from './masking-logger.js';
 
 export interface ModuleHandlerOptions {
   name: string;
@@ -107,7 +108,8 @@ export function createModuleHandler(options: ModuleHandlerOptions): ModuleHandle
       jobId: job.id,
       attempt: job.attempt,
       shop: job.shop,
-      logger,
+      // the handler's own lines: the objects it logs are masked (names, addresses: no personal data)
+      logger: maskingLogger(logger),
       signal: controller.signal,
       get client() {
         return clients.clientFor(job.shop);
