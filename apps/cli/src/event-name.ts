@@ -31,7 +31,7 @@ export function isEventName(value: string): value is EventName {
 }
 
 /** Edit distance (insertions, deletions, substitutions) between two short strings. */
-function distance(a: string, b: string): number {
+export function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
@@ -52,7 +52,7 @@ export function nearestName(value: string, events: readonly string[]): string | 
   let best: string | null = null;
   let bestDistance = 4;
   for (const event of events) {
-    const d = distance(value.toLowerCase(), event);
+    const d = editDistance(value.toLowerCase(), event);
     if (d < bestDistance) {
       best = event;
       bestDistance = d;

@@ -90,6 +90,10 @@ describe('srhooks recover', () => {
       /^--since \S+Z reaches further back than recovery may read for shop "demo" \(3 days, [^)]*\); pass a later --since \(at most 3d\)/,
     );
     expect(error.message).not.toMatch(/(^|[^-])since \d/);
+    // a receiver (not srhooks listen) reads SRHOOKS_RECOVERY_LOOK_BACK_DAYS: its advice stands (recover-look-back.test.ts: listen)
+    expect(error.message).toMatch(
+      /\(3 days, SRHOOKS_RECOVERY_LOOK_BACK_DAYS \/ recoveryLookBackDays\); .*, or raise the look-back and restart the receiver\.$/,
+    );
   });
 
   it('refuses a bad --since before calling, and an unknown shop with the receiver’s reason', async () => {

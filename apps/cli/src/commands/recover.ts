@@ -39,11 +39,24 @@ function listenAdvice(code: string, shop: string): string | undefined {
  * as the command line says it: the receiver writes for its admin API, `since 2026-…Z reaches further
  * back …; pass a later since`; the user typed `--since`.
  */
-function sinceRefused(error: AdminAnswerError): CliError {
-  return new CliError(error.message.replace(/(^|[^-\w])since\b/g, '$1--since'), {
-    code: error.code,
-    exitCode: error.exitCode,
-  });
+function sinceRefused(error: AdminAnswerError, throughListen: boolean): CliError {
+  const message = error.message.replace(/(^|[^-\w])since\b/g, '$1--since');
+  const lookBack = /\((\d+) days, [^)]*\)/.exec(message);
+  if (!throughListen || !lookBack)
+    return new CliError(message, { code: error.code, exitCode: error.exitCode });
+  // srhooks listen has the receiver's default look-back and reads no SRHOOKS_RECOVERY_LOOK_BACK_DAYS:
+  // the receiver's "raise the look-back and restart the receiver" cannot be followed there
+  const days = lookBack[1];
+  return new CliError(
+    message
+      .replace(lookBack[0], `(${days} days)`)
+      .replace(/, or raise the look-back and restart the receiver\.$/, '.'),
+    {
+      code: error.code,
+      exitCode: error.exitCode,
+      hint: `srhooks listen reads at most ${days} days back, always (it does not read SRHOOKS_RECOVERY_LOOK_BACK_DAYS, the receiver's setting); for a longer look-back, run the receiver (apps/receiver) with SRHOOKS_RECOVERY_LOOK_BACK_DAYS or recoveryLookBackDays in its config`,
+    },
+  );
 }
 
 async function isRunningListen(
@@ -70,7 +83,8 @@ export const recoverCommand = defineCommand<RecoverOptions, RecoverResult>({
         ...(options.dryRun ? { dryRun: true } : {}),
       });
     } catch (error) {
-      if (error instanceof AdminAnswerError && error.code === 'bad_since') throw sinceRefused(error);
+      if (error instanceof AdminAnswerError && error.code === 'bad_since')
+        throw sinceRefused(error, await isRunningListen(api.receiverUrl, context.env));
       const advice = error instanceof AdminAnswerError ? listenAdvice(error.code, options.shop) : undefined;
       if (!advice || !(await isRunningListen(api.receiverUrl, context.env))) throw error;
       const refused = error as AdminAnswerError;

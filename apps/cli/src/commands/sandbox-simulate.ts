@@ -182,11 +182,14 @@ function pick(source: unknown, keys: string[]): Record<string, string | number |
 }
 
 /** What to do about a sandbox error, where the sandbox's message does not already say it. */
-function sandboxErrorHint(code: string, shop: string): string | undefined {
+function sandboxErrorHint(code: string, shop: string, options: SandboxSimulateOptions): string | undefined {
   if (code === 'unknown_shop')
     return `pass --shop with one of its shops (or set SRHOOKS_SANDBOX_SHOP); "${shop}" is not one`;
   if (code === 'no_subscriber')
     return `subscribe one first with srhooks sandbox subscribe${shop === 'demo' ? '' : ` --shop ${shop}`}`;
+  // unsubscribe --email with an address the shop does not have (it has other subscribers)
+  if (code === 'not_found' && options.action === 'unsubscribe' && options.email !== undefined)
+    return `that address is not subscribed on ${shop}: subscribe it with srhooks sandbox subscribe --email <address>${shop === 'demo' ? '' : ` --shop ${shop}`}, or leave --email out to unsubscribe the newest subscriber`;
   return undefined;
 }
 
@@ -216,7 +219,7 @@ export const sandboxSimulateCommand = defineCommand<SandboxSimulateOptions, Sand
     const answer = await readSandboxAnswer(response, base, `POST ${path}`);
     const parsed = answer.body;
     if (!answer.ok) {
-      const hint = sandboxErrorHint(answer.errorCode ?? '', shop);
+      const hint = sandboxErrorHint(answer.errorCode ?? '', shop, options);
       throw new CliError(`the sandbox answered ${answer.status}: ${answer.message}`, {
         code: 'sandbox_error',
         exitCode: answer.status === 404 ? EXIT_CODES.usage : EXIT_CODES.remote,

@@ -297,6 +297,7 @@ describe('srhooks sandbox', () => {
     expect(order.stderr).toBe(
       'error: the sandbox answered 404: Order 999 not found. Place an order first; list them with GET /demo/_sandbox/orders.\n',
     );
+    await runCli(config.dir, ['sandbox', 'subscribe', '--sandbox-url', info.url, '--json']);
     const subscriber = await runCli(config.dir, [
       'sandbox',
       'unsubscribe',
@@ -306,7 +307,12 @@ describe('srhooks sandbox', () => {
       info.url,
     ]);
     expect(subscriber.code).toBe(2);
-    expect(subscriber.stderr).toContain('A subscriber with that e-mail address not found');
+    // the shop has subscribers (the tests above subscribed some): not "subscribe someone first"
+    expect(subscriber.stderr).toMatch(
+      /^error: the sandbox answered 404: No subscriber with that e-mail address on shop demo \(it has \d+\)\. List them with GET \/demo\/_sandbox\/subscribers, or subscribe that one first \(POST \/demo\/_sandbox\/subscribers\)\.\nthat address is not subscribed on demo: subscribe it with srhooks sandbox subscribe --email <address>, or leave --email out to unsubscribe the newest subscriber\n$/,
+    );
+    expect(subscriber.stderr).not.toContain('Subscribe someone first');
+    expect(subscriber.stderr).not.toContain('nobody@');
     expect(subscriber.stderr).not.toContain('--shop');
   });
 

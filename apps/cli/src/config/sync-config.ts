@@ -16,7 +16,7 @@ import {
 import { z } from 'zod';
 import { usageError } from '../cli-error.js';
 import { checkSignedUrlTarget } from '../delivery/url-event.js';
-import { nearestName } from '../event-name.js';
+import { editDistance, nearestName } from '../event-name.js';
 import { readInputFile } from '../input-file.js';
 import { issuePath } from '../issue-text.js';
 import { parseJsonInput } from '../json-input.js';
@@ -127,6 +127,22 @@ function plainIssue(issue: z.core.$ZodIssue, raw: unknown): string {
   return typed ? `must be ${what}` : issue.message;
 }
 
+/**
+ * Receiver config keys near "shops" that are not typos of it (the file is the receiver's config too):
+ * `host` is 3 edits from `shops`, so only keys at most 2 edits away count, and never these.
+ */
+const NOT_SHOPS_TYPOS = new Set(['host', 'port']);
+
+/** A top-level key of a file without `shops` that is most likely `shops` misspelt, if any. */
+function misspeltShopsKey(raw: unknown): string | undefined {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw) || 'shops' in raw) return undefined;
+  return Object.keys(raw).find(
+    (key) =>
+      !NOT_SHOPS_TYPOS.has(key) &&
+      (key.toLowerCase() === 'shops' || editDistance(key.toLowerCase(), 'shops') <= 2),
+  );
+}
+
 export async function readSyncConfig(path: string): Promise<SyncConfig> {
   const text = await readInputFile(
     `-f ${path}`,
@@ -149,6 +165,15 @@ export async function readSyncConfig(path: string): Promise<SyncConfig> {
       throw usageError(
         `${path}: ${where} has an unknown key "${unknownShopKey}"`,
         `${nearest ? `did you mean "${nearest}"? ` : ''}a shop entry takes ${SHOP_ENTRY_KEYS.join(', ')}; nothing was changed`,
+        'config_invalid',
+      );
+    }
+    // no "shops" but a key near it ("shop", "Shops"): name the key given and the one meant, not "shops is missing"
+    const misspeltShops = misspeltShopsKey(raw);
+    if (misspeltShops !== undefined) {
+      throw usageError(
+        `${path}: unknown key "${misspeltShops}" and no "shops"`,
+        'did you mean "shops"? the file lists its shops under "shops": [{"name": "my-shop", "webhooks": […]}]; nothing was changed',
         'config_invalid',
       );
     }

@@ -48,6 +48,61 @@ const handlerCommon = {
     .optional(),
 };
 
+/** Edit distance (insertions, deletions, substitutions) between two short strings. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        (previous[j] ?? 0) + 1,
+        (current[j - 1] ?? 0) + 1,
+        (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
+/**
+ * Handler objects stay loose (an option a later version adds does not break an older receiver), but a
+ * key within two edits (three for a key of 6+ characters) of one the handler type takes (`timeoutMS`,
+ * `allowPrivateTarget`, `retries`) is a
+ * typo that would silently leave the default in force: refused, naming the key meant. `retry` is read
+ * by the worker (handler-runners.ts), not by these schemas.
+ */
+function refuseNearMissKeys(shape: Record<string, unknown>) {
+  const known = [...Object.keys(shape), 'retry'];
+  return (handler: Record<string, unknown>, ctx: z.core.$RefinementCtx) => {
+    for (const key of Object.keys(handler)) {
+      if (known.includes(key)) continue;
+      let meant: string | undefined;
+      // two edits; three for a longer key (`retries` for `retry`)
+      let best = key.length >= 6 ? 4 : 3;
+      for (const candidate of known) {
+        const d = editDistance(key.toLowerCase(), candidate.toLowerCase());
+        if (d < best) {
+          best = d;
+          meant = candidate;
+        }
+      }
+      if (meant !== undefined) {
+        ctx.addIssue({ code: 'custom', path: [key], message: `unknown key; did you mean "${meant}"?` });
+      }
+    }
+  };
+}
+
+/** A handler type's loose object, refusing near misses of its keys ({@link refuseNearMissKeys}). */
+function looseHandler<Shape extends z.core.$ZodLooseShape>(shape: Shape) {
+  // also when a key is missing or invalid: `"paht"` is worth naming beside "path is missing"
+  return z.looseObject(shape).superRefine(refuseNearMissKeys(shape), {
+    when: (payload) =>
+      payload.value !== null && typeof payload.value === 'object' && !Array.isArray(payload.value),
+  });
+}
+
 /**
  * Handler definitions. Typed for the keys part 1 knows; loose objects so part 2 can add
  * options (retry schedule, timeouts, …) without breaking existing config files.
@@ -55,7 +110,7 @@ const handlerCommon = {
 const FORWARD_SECRET_FORMAT =
   'must be a Standard Webhooks secret: whsec_<base64>, e.g. "whsec_" followed by the output of `openssl rand -base64 32`; give the receiving system the same secret to verify the signatures';
 
-export const ForwardHandlerConfigSchema = z.looseObject({
+export const ForwardHandlerConfigSchema = looseHandler({
   type: z.literal('forward'),
   /** Target URL; the normalised event is POSTed there, signed per Standard Webhooks. */
   url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
@@ -74,7 +129,7 @@ export const ForwardHandlerConfigSchema = z.looseObject({
   ...handlerCommon,
 });
 
-export const ModuleHandlerConfigSchema = z.looseObject({
+export const ModuleHandlerConfigSchema = looseHandler({
   type: z.literal('module'),
   /** Path of an ESM file exporting `defineHandlers({...})`; relative paths resolve from the config file. */
   path: z
@@ -90,16 +145,15 @@ export const ModuleHandlerConfigSchema = z.looseObject({
   ...handlerCommon,
 });
 
-export const LogHandlerConfigSchema = z.looseObject({
+export const LogHandlerConfigSchema = looseHandler({
   type: z.literal('log'),
   ...handlerCommon,
 });
 
 /** Broker handlers (fields in broker-handler-schemas.ts). */
-export const NatsHandlerConfigSchema = z.looseObject({ ...natsHandlerFields, ...handlerCommon });
-export const AmqpHandlerConfigSchema = z
-  .looseObject({ ...amqpHandlerFields, ...handlerCommon })
-  .superRefine((handler, ctx) => {
+export const NatsHandlerConfigSchema = looseHandler({ ...natsHandlerFields, ...handlerCommon });
+export const AmqpHandlerConfigSchema = looseHandler({ ...amqpHandlerFields, ...handlerCommon }).superRefine(
+  (handler, ctx) => {
     // The default exchange routes by queue name, and no queue is named "": every publish would be unroutable.
     if (handler.exchange === '' && handler.routingKey === '') {
       ctx.addIssue({
@@ -109,8 +163,9 @@ export const AmqpHandlerConfigSchema = z
           'is "" with the default exchange (exchange ""), which routes by queue name, so no queue would get the messages: give the queue name as routingKey, or name a fanout or headers exchange in "exchange"',
       });
     }
-  });
-export const RedisStreamHandlerConfigSchema = z.looseObject({
+  },
+);
+export const RedisStreamHandlerConfigSchema = looseHandler({
   ...redisStreamHandlerFields,
   ...handlerCommon,
 });

@@ -128,12 +128,12 @@ describe('loadConfig', () => {
 
   it('reads the file named by SRHOOKS_CONFIG, resolving module paths from its directory', () => {
     const path = writeConfig(
-      { secrets: [SECRET_A], handlers: { mod: { type: 'module', path: 'mod.js', retries: [1, 2] } } },
+      { secrets: [SECRET_A], handlers: { mod: { type: 'module', path: 'mod.js', laterOption: [1, 2] } } },
       'custom.json',
     );
     const config = loadConfig({ env: { SRHOOKS_CONFIG: path }, cwd: '/' });
-    // Unknown handler options are kept for later parts (loose handler schema).
-    expect(config.handlers.mod).toEqual({ type: 'module', path: join(dir, 'mod.js'), retries: [1, 2] });
+    // Unknown handler options are kept for later parts (loose handler schema); a near miss of a known one is refused (handler-key-typo.test.ts).
+    expect(config.handlers.mod).toEqual({ type: 'module', path: join(dir, 'mod.js'), laterOption: [1, 2] });
   });
 
   it('reads SRHOOKS_BODY_HARD_LIMIT, 64 MiB by default', () => {

@@ -209,6 +209,25 @@ describe('simulator admin routes: what was not found', () => {
     expect((await sb.call('GET', '/demo/_sandbox/deliveries')).json().deliveries).toEqual([]);
   });
 
+  it('unsubscribe by an address the shop does not have, when it has subscribers: says so, not "subscribe someone first"', async () => {
+    const subscribed = await sb.call('POST', '/demo/_sandbox/subscribers', {
+      body: { subscriber: { email: 'kept@example.hu' } },
+    });
+    expect(subscribed.status).toBe(201);
+    for (const body of [{ email: 'nobody@example.hu' }, { id: '999999' }]) {
+      const res = await sb.call('POST', '/demo/_sandbox/subscribers/unsubscribe', { body });
+      expect(res.status).toBe(404);
+      expect(res.headers.get('x-sandbox-error')).toBe('not_found');
+      const which =
+        'email' in body ? 'No subscriber with that e-mail address' : 'Subscriber 999999 not found';
+      expect(res.json().message).toBe(
+        `${which} on shop demo (it has 1). List them with GET /demo/_sandbox/subscribers, or subscribe that one first (POST /demo/_sandbox/subscribers).`,
+      );
+      // the address asked for is not echoed back (personal data)
+      expect(JSON.stringify(res.json())).not.toContain('nobody@');
+    }
+  });
+
   it('says in X-Sandbox-Error whether the shop or something in it was not found', async () => {
     const shop = await sb.call('POST', '/nope/_sandbox/orders', { body: {} });
     expect(shop.status).toBe(404);

@@ -354,6 +354,23 @@ export class ShopSimulator implements OrderSimulator {
       const email = selector.email.toLowerCase();
       found = list.find((s) => String(s.email ?? '').toLowerCase() === email);
     } else found = list.at(-1);
+    if (!found && list.length > 0 && (selector.id !== undefined || selector.email !== undefined)) {
+      // the shop has subscribers, just not this one: "subscribe someone first" would be wrong advice
+      // (the address asked for is not echoed back: personal data)
+      const which =
+        selector.id !== undefined
+          ? `Subscriber ${selector.id} not found`
+          : 'No subscriber with that e-mail address';
+      const shop = runtime.seed.name;
+      throw new SandboxApiError(
+        404,
+        40401,
+        'not_found',
+        innerErrorText(40401, { resource: 'Subscriber' }),
+        {},
+        `${which} on shop ${shop} (it has ${list.length}). List them with GET /${shop}/_sandbox/subscribers, or subscribe that one first (POST /${shop}/_sandbox/subscribers).`,
+      );
+    }
     if (!found) {
       const which =
         selector.id !== undefined

@@ -176,6 +176,12 @@ export default {
     await expect(handler(join(tmp.dir, 'missing.mjs'))(job())).rejects.toThrow(/cannot be read .*ENOENT/);
   });
 
+  it("says a directory is not a module file (not Node's ERR_UNSUPPORTED_DIR_IMPORT)", async () => {
+    await expect(handler(tmp.dir)(job())).rejects.toThrow(
+      `Handler module ${tmp.dir} is a directory, not a file; give "path" the module file in it (such as ${join(tmp.dir, 'handlers.mjs')})`,
+    );
+  });
+
   it('needs an absolute path', () => {
     expect(() => handler('handlers.mjs')).toThrow(ProcessingConfigError);
   });

@@ -14,7 +14,7 @@
  * waiting any longer) aborts the signal of every call still running.
  */
 import { stat } from 'node:fs/promises';
-import { isAbsolute } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
 import type { ClaimedJob } from '../../store/store.js';
@@ -34,6 +34,7 @@ import {
   ProcessingConfigError,
 } from '../processing-errors.js';
 import type { ShopClients } from '../shop-clients.js';
+import { maskingLogger } from './masking-logger.js';
 
 export interface ModuleHandlerOptions {
   name: string;
@@ -107,7 +108,8 @@ export function createModuleHandler(options: ModuleHandlerOptions): ModuleHandle
       jobId: job.id,
       attempt: job.attempt,
       shop: job.shop,
-      logger,
+      // the handler's own lines: the objects it logs are masked (names, addresses: no personal data)
+      logger: maskingLogger(logger),
       signal: controller.signal,
       get client() {
         return clients.clientFor(job.shop);
@@ -212,13 +214,21 @@ function withLoadLimit(
 
 async function importHandlers(path: string, reloads: number): Promise<EventHandlers> {
   let url = pathToFileURL(path).href;
+  let directory = false;
   try {
-    const { mtimeMs } = await stat(path);
-    if (reloads > 0) url += `?reload=${reloads}-${Math.floor(mtimeMs)}`;
+    const stats = await stat(path);
+    directory = stats.isDirectory();
+    if (reloads > 0) url += `?reload=${reloads}-${Math.floor(stats.mtimeMs)}`;
   } catch (error) {
     throw new ModuleHandlerError(
       `Handler module ${path} cannot be read (${describeError(error)}); check the "path" of the module handler`,
       { cause: error },
+    );
+  }
+  if (directory) {
+    // import() would say ERR_UNSUPPORTED_DIR_IMPORT, in words about resolving from the receiver's dist
+    throw new ModuleHandlerError(
+      `Handler module ${path} is a directory, not a file; give "path" the module file in it (such as ${join(path, 'handlers.mjs')})`,
     );
   }
   let namespace: Record<string, unknown>;

@@ -1,0 +1,42 @@
+/**
+ * The logger a module handler gets as `ctx.logger`: the receiver's logger, whose line scrubber masks
+ * e-mail addresses, phone numbers and secrets but cannot tell a name or a street address in a line.
+ * So the objects a handler logs (`ctx.logger.info({ order: event.order }, …)`) are masked first, as
+ * the `log` handler masks its payloads (mask-personal-data.ts: names → initials, address lines →
+ * `[address]`, free text → `[text: N characters]`, contact fields masked). Errors (`err`, or an
+ * Error logged alone) keep pino's serializer. Children are masking loggers too. A name written into
+ * the message text itself (`ctx.logger.info(\`order of ${name}\`)`) cannot be recognised: log ids.
+ */
+import type { Logger } from 'pino';
+import { maskPersonalData } from './mask-personal-data.js';
+
+const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace']);
+
+function maskMergeObject(value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || value instanceof Error) return value;
+  if (Array.isArray(value)) return maskPersonalData(value);
+  const out: Record<string, unknown> = {};
+  for (const [key, inner] of Object.entries(value)) {
+    out[key] =
+      inner instanceof Error ? inner : (maskPersonalData({ [key]: inner }) as Record<string, unknown>)[key];
+  }
+  return out;
+}
+
+export function maskingLogger(logger: Logger): Logger {
+  return new Proxy(logger, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (typeof property !== 'string' || typeof value !== 'function') return value;
+      if (LEVELS.has(property)) {
+        return (first: unknown, ...rest: unknown[]) =>
+          (value as (...args: unknown[]) => void).call(target, maskMergeObject(first), ...rest);
+      }
+      if (property === 'child') {
+        return (...args: unknown[]) =>
+          maskingLogger((value as (...a: unknown[]) => Logger).apply(target, args));
+      }
+      return value;
+    },
+  });
+}

@@ -1,0 +1,77 @@
+/**
+ * A module handler's `ctx.logger` is the receiver's logger, whose line scrubber masks e-mail addresses,
+ * phone numbers and secrets but not names or street addresses. A handler that logs the order it got
+ * (`ctx.logger.info({ order: event.order }, …)`, the first thing a developer tries) must not write the
+ * customer's name and address to the log: objects given to ctx.logger (and its children) are masked
+ * as the `log` handler masks its payloads (names → initials, address lines → `[address]`, …).
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createShopRenterClient } from '@srhooks/client';
+import { sampleOrder } from '@srhooks/contracts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../logging/create-logger.js';
+import { ShopClients } from '../shop-clients.js';
+import { claimedOrderJob, tempDir } from '../test-support/processing-fixtures.js';
+import { createModuleHandler } from './module.js';
+
+const tmp = tempDir('module-logger');
+afterAll(() => tmp.cleanup());
+
+describe('module handler ctx.logger: no customer names or addresses in the log', () => {
+  it('masks the objects a handler logs, through children too, and keeps ids, amounts and errors', async () => {
+    const path = join(tmp.dir, 'logs-order.mjs');
+    writeFileSync(
+      path,
+      `export default { order_confirm: async (event, ctx) => {
+        ctx.logger.info({ order: event.order }, 'whole order');
+        ctx.logger.child({ step: 'crm' }).warn({ customer: { firstname: event.order.firstname, lastname: event.order.lastname }, err: new Error('crm down') }, 'crm');
+      } };`,
+    );
+    const lines: string[] = [];
+    const logger = createLogger({
+      level: 'info',
+      destination: { write: (line: string) => lines.push(line) },
+    });
+    const order = sampleOrder(78);
+    const run = createModuleHandler({
+      name: 'custom',
+      path,
+      logger,
+      clients: new ShopClients([], createShopRenterClient),
+    });
+    const outcome = await run(
+      claimedOrderJob(order, {
+        id: 'job_log_1',
+        handler: 'custom',
+        eventId: 'evt_log_1',
+        deliveryId: 'dlv_log_1',
+      }),
+    );
+    expect(outcome).toEqual({ status: 'succeeded' });
+    const text = lines.join('');
+    expect(lines).toHaveLength(2);
+    for (const personal of [
+      order.firstname,
+      order.lastname,
+      order.shippingLastname,
+      order.shippingAddress1,
+      order.paymentAddress1,
+    ]) {
+      expect(personal).toBeTruthy();
+      expect(text).not.toContain(`"${personal}"`);
+    }
+    const [whole, crm] = lines.map((line) => JSON.parse(line));
+    expect(whole.order.innerId).toBe(order.innerId);
+    expect(whole.order.total).toBe(order.total);
+    expect(whole.order.shippingAddress1).toBe('[address]');
+    expect(whole.order.lastname).toMatch(/^\S\*\*\*$/);
+    expect(crm).toMatchObject({
+      step: 'crm',
+      handler: 'custom',
+      jobId: 'job_log_1',
+      err: { message: 'crm down' },
+    });
+    expect(crm.customer.firstname).toMatch(/^\S\*\*\*$/);
+  });
+});
