@@ -5,6 +5,7 @@
  * No heavy imports: this file is loaded for `--help`.
  */
 import { Option } from 'commander';
+import { distance } from 'fastest-levenshtein';
 import { type CliError, usageError } from './cli-error.js';
 
 export const EVENTS = [
@@ -30,29 +31,12 @@ export function isEventName(value: string): value is EventName {
   return (EVENTS as readonly string[]).includes(value);
 }
 
-/** Edit distance (insertions, deletions, substitutions) between two short strings. */
-export function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(
-        (previous[j] ?? 0) + 1,
-        (current[j - 1] ?? 0) + 1,
-        (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
-}
-
 /** The name (an event, a config key) a typo most likely meant (at most 3 edits away), like commander's "Did you mean". */
 export function nearestName(value: string, events: readonly string[]): string | null {
   let best: string | null = null;
   let bestDistance = 4;
   for (const event of events) {
-    const d = editDistance(value.toLowerCase(), event);
+    const d = distance(value.toLowerCase(), event);
     if (d < bestDistance) {
       best = event;
       bestDistance = d;

@@ -13,10 +13,11 @@ import {
   signDeliveryUrl,
   WEBHOOK_EVENTS,
 } from '@srhooks/contracts';
+import { distance } from 'fastest-levenshtein';
 import { z } from 'zod';
 import { usageError } from '../cli-error.js';
 import { checkSignedUrlTarget } from '../delivery/url-event.js';
-import { editDistance, nearestName } from '../event-name.js';
+import { nearestName } from '../event-name.js';
 import { readInputFile } from '../input-file.js';
 import { issuePath } from '../issue-text.js';
 import { parseJsonInput } from '../json-input.js';
@@ -139,7 +140,7 @@ function misspeltShopsKey(raw: unknown): string | undefined {
   return Object.keys(raw).find(
     (key) =>
       !NOT_SHOPS_TYPOS.has(key) &&
-      (key.toLowerCase() === 'shops' || editDistance(key.toLowerCase(), 'shops') <= 2),
+      (key.toLowerCase() === 'shops' || distance(key.toLowerCase(), 'shops') <= 2),
   );
 }
 

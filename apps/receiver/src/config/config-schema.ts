@@ -11,6 +11,7 @@ import {
   publicBaseUrlProblem,
   WEBHOOK_EVENTS,
 } from '@srhooks/contracts';
+import { distance } from 'fastest-levenshtein';
 import { z } from 'zod';
 import { AppConfigSchema } from '../app-mode/app-config.js';
 import { parseCidr } from '../ingest/ip-allow-list.js';
@@ -48,23 +49,6 @@ const handlerCommon = {
     .optional(),
 };
 
-/** Edit distance (insertions, deletions, substitutions) between two short strings. */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(
-        (previous[j] ?? 0) + 1,
-        (current[j - 1] ?? 0) + 1,
-        (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
-}
-
 /**
  * Handler objects stay loose (an option a later version adds does not break an older receiver), but a
  * key within two edits (three for a key of 6+ characters) of one the handler type takes (`timeoutMS`,
@@ -81,7 +65,7 @@ function refuseNearMissKeys(shape: Record<string, unknown>) {
       // two edits; three for a longer key (`retries` for `retry`)
       let best = key.length >= 6 ? 4 : 3;
       for (const candidate of known) {
-        const d = editDistance(key.toLowerCase(), candidate.toLowerCase());
+        const d = distance(key.toLowerCase(), candidate.toLowerCase());
         if (d < best) {
           best = d;
           meant = candidate;
