@@ -1,4 +1,6 @@
 import { ALL_SCOPES, type RunningSandbox, startSandbox } from '@srhooks/sandbox';
+import { afterAll, beforeAll } from 'vitest';
+import { runCli } from './run-cli.js';
 
 /** Distinctive credentials, so a test can prove they never appear in any output. */
 export const TEST_CLIENT = {
@@ -42,4 +44,25 @@ export function loginArgs(
     '--token-url',
     sandbox.tokenUrlTemplate,
   ];
+}
+
+/**
+ * For a test file: the test sandbox, started before its tests with `config`'s CLI logged in to `acme`,
+ * closed after them (and `config` cleaned up). Returns a getter for the running sandbox.
+ */
+export function loggedInTestSandbox(config: { dir: string; cleanup(): void }): () => RunningSandbox {
+  let sandbox: RunningSandbox | undefined;
+  beforeAll(async () => {
+    sandbox = await startTestSandbox();
+    const login = await runCli(config.dir, loginArgs(sandbox, 'acme'));
+    if (login.code !== 0) throw new Error(login.stderr);
+  });
+  afterAll(async () => {
+    await sandbox?.close();
+    config.cleanup();
+  });
+  return () => {
+    if (!sandbox) throw new Error('the test sandbox is not running (used outside the tests of this file)');
+    return sandbox;
+  };
 }

@@ -4,13 +4,12 @@
  * shop's subscriptions listed before and after to prove nothing was created.
  */
 import { createShopRenterClient } from '@srhooks/client';
-import type { RunningSandbox } from '@srhooks/sandbox';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli, tempConfigDir } from '../../test-support/run-cli.js';
-import { loginArgs, startTestSandbox, TEST_CLIENT } from '../../test-support/test-sandbox.js';
+import { loggedInTestSandbox, TEST_CLIENT } from '../../test-support/test-sandbox.js';
 
-let sandbox: RunningSandbox;
 const config = tempConfigDir();
+const sandbox = loggedInTestSandbox(config);
 const TOKEN = 'DupTokenAbCdEfGhIjKlMnOpQrStUvWxYz0123456789';
 const SIGNED_URL = `https://hooks.example.com/hooks/acme/order_confirm/${TOKEN}`;
 
@@ -33,16 +32,6 @@ async function listWebhooks(): Promise<Listed[]> {
 
 const withUrl = (hooks: Listed[], url: string) =>
   hooks.filter((hook) => hook.webHookParameters.some((parameter) => parameter.url === url));
-
-beforeAll(async () => {
-  sandbox = await startTestSandbox();
-  const login = await cli(...loginArgs(sandbox, 'acme'));
-  if (login.code !== 0) throw new Error(login.stderr);
-});
-afterAll(async () => {
-  await sandbox.close();
-  config.cleanup();
-});
 
 describe('srhooks webhooks create: exact duplicates', () => {
   it('a second subscription with the same event and url is refused (exit 2), naming the existing one; nothing is created', async () => {
@@ -119,8 +108,8 @@ describe('srhooks webhooks create: exact duplicates', () => {
     const client = createShopRenterClient({
       shop: 'acme',
       auth: { clientId: TEST_CLIENT.clientId, clientSecret: TEST_CLIENT.clientSecret },
-      apiUrl: sandbox.apiUrlTemplate,
-      tokenUrl: sandbox.tokenUrlTemplate,
+      apiUrl: sandbox().apiUrlTemplate,
+      tokenUrl: sandbox().tokenUrlTemplate,
       rateLimit: false,
     });
     // 200 (the largest page) fillers before the one that matters, so it lands on page 1

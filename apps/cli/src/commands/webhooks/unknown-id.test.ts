@@ -4,24 +4,13 @@
  * the command that lists the ids — not the client's "GET http://…/webHooks/x answered 404/40401 …:
  * check the id (list the resources to see which exist)" with no second line. Exit 3 (the API said no).
  */
-import type { RunningSandbox } from '@srhooks/sandbox';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli, tempConfigDir } from '../../test-support/run-cli.js';
-import { loginArgs, startTestSandbox } from '../../test-support/test-sandbox.js';
+import { loggedInTestSandbox } from '../../test-support/test-sandbox.js';
 
-let sandbox: RunningSandbox;
 const config = tempConfigDir();
+const _sandbox = loggedInTestSandbox(config);
 const cli = (...args: string[]) => runCli(config.dir, args);
-
-beforeAll(async () => {
-  sandbox = await startTestSandbox();
-  const login = await cli(...loginArgs(sandbox, 'acme'));
-  if (login.code !== 0) throw new Error(login.stderr);
-});
-afterAll(async () => {
-  await sandbox.close();
-  config.cleanup();
-});
 
 describe('a webhook id the shop does not have', () => {
   it.each([

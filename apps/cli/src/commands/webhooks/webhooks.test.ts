@@ -1,10 +1,9 @@
-import type { RunningSandbox } from '@srhooks/sandbox';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli, seenOutput, tempConfigDir } from '../../test-support/run-cli.js';
-import { loginArgs, startTestSandbox, TEST_CLIENT } from '../../test-support/test-sandbox.js';
+import { loggedInTestSandbox, TEST_CLIENT } from '../../test-support/test-sandbox.js';
 
-let sandbox: RunningSandbox;
 const config = tempConfigDir();
+const _sandbox = loggedInTestSandbox(config);
 const TOKEN = 'AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_abcde';
 const URL_A = `https://hooks.example.com/hooks/acme/order_confirm/${TOKEN}`;
 const URL_B = 'https://other.example.com/status';
@@ -15,16 +14,6 @@ const json = async (...args: string[]) => {
   if (run.code !== 0) throw new Error(`srhooks ${args.join(' ')} exited ${run.code}: ${run.stderr}`);
   return JSON.parse(run.stdout);
 };
-
-beforeAll(async () => {
-  sandbox = await startTestSandbox();
-  const login = await cli(...loginArgs(sandbox, 'acme'));
-  if (login.code !== 0) throw new Error(login.stderr);
-});
-afterAll(async () => {
-  await sandbox.close();
-  config.cleanup();
-});
 
 describe('srhooks webhooks', () => {
   let id = '';
