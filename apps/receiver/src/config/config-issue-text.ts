@@ -5,6 +5,7 @@
  * secret); only its JSON type.
  */
 import type { z } from 'zod';
+import { meantName } from './meant-name.js';
 
 const JSON_TYPE_WORDS: Record<string, string> = {
   number: 'a number',
@@ -65,8 +66,12 @@ export function configIssueText(issue: z.core.$ZodRawIssue): string | undefined 
       return sizeWords(issue, issue.maximum, 'most');
     case 'invalid_format':
       return issue.format === 'url' ? 'must be a URL such as https://example.com' : `has the wrong format`;
-    case 'invalid_value':
-      return `must be one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')}`;
+    case 'invalid_value': {
+      const choices = issue.values.map((value) => JSON.stringify(value)).join(', ');
+      const names = issue.values.filter((value): value is string => typeof value === 'string');
+      const meant = typeof issue.input === 'string' ? meantName(issue.input, names) : undefined;
+      return `must be one of ${choices}${meant ? ` (did you mean "${meant}"?)` : ''}`;
+    }
     case 'invalid_key': {
       const why = issue.issues
         .map((inner) => inner.message)

@@ -11,12 +11,12 @@ import {
   publicBaseUrlProblem,
   WEBHOOK_EVENTS,
 } from '@srhooks/contracts';
-import { distance } from 'fastest-levenshtein';
 import { z } from 'zod';
 import { AppConfigSchema } from '../app-mode/app-config.js';
 import { parseCidr } from '../ingest/ip-allow-list.js';
 import { amqpHandlerFields, natsHandlerFields, redisStreamHandlerFields } from './broker-handler-schemas.js';
 import { type CrossFieldIssue, crossFieldIssues, crossFieldIssuesOfInput } from './config-cross-checks.js';
+import { meantName } from './meant-name.js';
 import { natsServerProblem } from './nats-server.js';
 
 export const DEFAULT_BODY_LIMIT = 2 * 1024 * 1024;
@@ -25,15 +25,21 @@ export const DEFAULT_BODY_HARD_LIMIT = 64 * 1024 * 1024;
 export const DEFAULT_SPOOL_MAX_BYTES = 1024 * 1024 * 1024;
 export const DEFAULT_SQLITE_FILE = './data/srhooks.db';
 
-const WebhookEventSchema = z.enum(WEBHOOK_EVENTS, {
-  error: `must be one of ${WEBHOOK_EVENTS.join(', ')}`,
-});
+/** `must be one of a, b, c`, naming the one a typo meant (the value given is never quoted). */
+function oneOf(names: readonly string[]) {
+  return (issue: { input?: unknown }): string => {
+    const meant = typeof issue.input === 'string' ? meantName(issue.input, names) : undefined;
+    return `must be one of ${names.join(', ')}${meant ? ` (did you mean "${meant}"?)` : ''}`;
+  };
+}
+
+const WebhookEventSchema = z.enum(WEBHOOK_EVENTS, { error: oneOf(WEBHOOK_EVENTS) });
 
 const HANDLER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
 /** Fields every handler type accepts. Handlers are defined once by name and referenced from shops. */
 const HandledEventSchema = z.enum([...WEBHOOK_EVENTS, ...APP_EVENTS], {
-  error: `must be one of ${[...WEBHOOK_EVENTS, ...APP_EVENTS].join(', ')}`,
+  error: oneOf([...WEBHOOK_EVENTS, ...APP_EVENTS]),
 });
 
 const handlerCommon = {
@@ -61,16 +67,7 @@ function refuseNearMissKeys(shape: Record<string, unknown>) {
   return (handler: Record<string, unknown>, ctx: z.core.$RefinementCtx) => {
     for (const key of Object.keys(handler)) {
       if (known.includes(key)) continue;
-      let meant: string | undefined;
-      // two edits; three for a longer key (`retries` for `retry`)
-      let best = key.length >= 6 ? 4 : 3;
-      for (const candidate of known) {
-        const d = distance(key.toLowerCase(), candidate.toLowerCase());
-        if (d < best) {
-          best = d;
-          meant = candidate;
-        }
-      }
+      const meant = meantName(key, known);
       if (meant !== undefined) {
         ctx.addIssue({ code: 'custom', path: [key], message: `unknown key; did you mean "${meant}"?` });
       }
@@ -164,7 +161,14 @@ export const HandlerConfigSchema = z.discriminatedUnion(
     AmqpHandlerConfigSchema,
     RedisStreamHandlerConfigSchema,
   ],
-  { error: 'must have "type": "forward", "module", "log", "nats", "amqp" or "redis-stream"' },
+  {
+    error: (issue) => {
+      const types = ['forward', 'module', 'log', 'nats', 'amqp', 'redis-stream'];
+      const given = (issue.input as { type?: unknown } | undefined)?.type;
+      const meant = typeof given === 'string' ? meantName(given, types) : undefined;
+      return `must have "type": "forward", "module", "log", "nats", "amqp" or "redis-stream"${meant ? ` (did you mean "${meant}"?)` : ''}`;
+    },
+  },
 );
 export type HandlerConfig = z.infer<typeof HandlerConfigSchema>;
 export type HandlerType = HandlerConfig['type'];
