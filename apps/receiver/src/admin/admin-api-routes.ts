@@ -48,6 +48,7 @@ export const adminApiRoutes: FastifyPluginAsync<AdminApiRoutesOptions> = async (
     handlers: app.handlers,
     config: app.config,
     appShops: app.appShops,
+    handlerProblem: (handler) => app.worker?.handlerProblem(handler) ?? null,
   });
 
   addAdminGuard(app, {

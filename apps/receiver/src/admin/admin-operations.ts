@@ -7,6 +7,7 @@ import { isWebhookEvent } from '@srhooks/contracts';
 import type { ReceiverConfig } from '../config/config-schema.js';
 import type { HandlerRegistry } from '../handlers/handler-registry.js';
 import { withStoreTimeout } from '../ingest/store-call.js';
+import type { HandlerProblem } from '../processing/handler-problems.js';
 import type { AppShopStore } from '../store/app-shops/app-shop-store.js';
 import { deadLetterCursor, MAX_DEAD_LETTERS, pageSize } from '../store/list-query.js';
 import { olderThanDays } from '../store/prune-plan.js';
@@ -43,6 +44,8 @@ export interface AdminOperationsOptions {
   config: Pick<ReceiverConfig, 'bodyLimit' | 'storeTimeoutMs' | 'shops' | 'app'>;
   /** App mode's store: quarantined Payment API notifications are re-processed with its filing rules. */
   appShops?: AppShopStore | null;
+  /** Why this receiver's worker cannot run a handler now (JobWorker.handlerProblem); none without a worker. */
+  handlerProblem?: (handler: string) => HandlerProblem | null;
 }
 
 /** The reason an operator's disable records (shown by `srhooks handlers`, the API and the inspector). */
@@ -57,6 +60,8 @@ export interface HandlerOverview {
   disabledBy: HandlerDisabledBy | null;
   reason: string | null;
   changedAt: Date | null;
+  /** This receiver cannot run it now (its module did not load): what is wrong, since when; null when it can. */
+  problem: HandlerProblem | null;
 }
 
 export class AdminOperations {
@@ -64,12 +69,14 @@ export class AdminOperations {
   readonly #handlers: HandlerRegistry;
   readonly #config: AdminOperationsOptions['config'];
   readonly #reprocess: DeliveryReprocess;
+  readonly #handlerProblem: (handler: string) => HandlerProblem | null;
 
   constructor(options: AdminOperationsOptions) {
     this.#store = options.store;
     this.#handlers = options.handlers;
     this.#config = options.config;
     this.#reprocess = new DeliveryReprocess({ ...options, appShops: options.appShops ?? null });
+    this.#handlerProblem = options.handlerProblem ?? (() => null);
   }
 
   listDeliveries(filter: DeliveryFilter): Promise<Page<DeliverySummary>> {
@@ -326,6 +333,7 @@ export class AdminOperations {
         disabledBy: state?.disabledBy ?? null,
         reason: state?.reason ?? null,
         changedAt: state?.changedAt ?? null,
+        problem: this.#handlerProblem(name),
       };
     });
   }

@@ -1,6 +1,7 @@
 /**
  * `/ui/handlers`: one row per configured handler with its type, state (as `GET /admin/api/handlers`
- * gives it: who disabled it, since when, the recorded reason), its waiting, running and dead jobs (the
+ * gives it: who disabled it, since when, the recorded reason; or that this receiver cannot run it — its
+ * module did not load — and why), its waiting, running and dead jobs (the
  * store's per-handler backlog, the metrics gauges' query), links to the deliveries with its jobs, its
  * dead letters and its shops' deliveries, and a Disable or Enable form (CSRF token of the session). Nothing personal: a 410's
  * recorded reason names the target's host, never its answer body (forward.ts).
@@ -54,6 +55,12 @@ function notice(query: HandlersPageQuery, handlers: HandlerOverview[]): SafeHtml
 }
 
 function state(handler: HandlerOverview): SafeHtml {
+  const { problem } = handler;
+  if (!handler.disabled && problem) {
+    return html`<span class="badge disabled">cannot run</span> since <time datetime="${problem.since.toISOString()}">${formatTime(problem.since)}</time>
+    <div class="muted">${problem.reason}</div>
+    <div>This receiver cannot run it: its jobs retry on its schedule, then are dead letters; fix it, then retry its dead letters.</div>`;
+  }
   if (!handler.disabled) return html`<span class="badge enabled">enabled</span>`;
   const since = handler.changedAt
     ? html` since <time datetime="${handler.changedAt.toISOString()}">${formatTime(handler.changedAt)}</time>`

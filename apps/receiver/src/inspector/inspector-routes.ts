@@ -90,6 +90,7 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
     handlers: app.handlers,
     config: app.config,
     appShops: app.appShops,
+    handlerProblem: (handler) => app.worker?.handlerProblem(handler) ?? null,
   });
   const live = new LiveStream({
     store: app.store,

@@ -58,6 +58,7 @@ import { AttemptVerification, type EventVerifier } from './attempt-verification.
 import { ClaimedJobHandBack } from './claimed-job-hand-back.js';
 import { type Clock, systemClock } from './clock.js';
 import { describeError, type HandlerOutcome, thrownErrorCode } from './handler-outcome.js';
+import { type HandlerProblem, HandlerProblems } from './handler-problems.js';
 import type { HandlerRunner } from './handler-runner.js';
 import { HeldJobs } from './held-jobs.js';
 import { LeaseRenewer } from './lease-renewer.js';
@@ -125,6 +126,7 @@ export class JobWorker {
   readonly #leases: LeaseRenewer;
   readonly #verification: AttemptVerification;
   readonly #settlement: AttemptSettlement;
+  readonly #problems = new HandlerProblems();
   readonly #starts: AttemptStarts;
   readonly #handBack: ClaimedJobHandBack;
 
@@ -240,12 +242,14 @@ export class JobWorker {
   /**
    * Looks whether each handler can run (`HandlerRunner.check`: a module file that does not import), in
    * the background, and logs each that cannot: one error line naming the handler and what to fix, at
-   * start rather than at its first job. Start-up goes on: deliveries are still stored and answered, and
+   * start rather than at its first job; recorded for {@link handlerProblem} (the handlers list) until a
+   * run loads it. Start-up goes on: deliveries are still stored and answered, and
    * the handler's jobs retry on its schedule, then are dead letters to replay once the cause is fixed.
    */
   #checkHandlers(): void {
     for (const runner of this.#runners) {
       runner.check?.().catch((error: unknown) => {
+        this.#problems.record(runner.name, error);
         this.#logger.error(
           {
             handler: runner.name,
@@ -256,6 +260,14 @@ export class JobWorker {
         );
       });
     }
+  }
+
+  /**
+   * Why this worker cannot run `handler` now (its module did not load, at start or at its last run), or
+   * null; shown by `srhooks handlers`, the admin API and the inspector.
+   */
+  handlerProblem(handler: string): HandlerProblem | null {
+    return this.#problems.get(handler);
   }
 
   /** New jobs may be runnable: look now instead of at the next poll. */
@@ -435,7 +447,10 @@ export class JobWorker {
       this.#starts.started(job);
       try {
         outcome = await runner.run(job);
+        // a runner with a check (a module) throws from run only when it cannot load: it loaded now
+        if (runner.check) this.#problems.clear(runner.name);
       } catch (error) {
+        if (runner.check) this.#problems.record(runner.name, error);
         outcome = { status: 'retry', error: describeError(error), errorCode: thrownErrorCode(error) };
       }
     }

@@ -74,8 +74,17 @@ describe('srhooks handlers', () => {
           disabledBy: 'target',
           reason,
           changedAt: expect.any(String),
+          problem: null,
         },
-        { name: 'crm', type: 'forward', disabled: false, disabledBy: null, reason: null, changedAt: null },
+        {
+          name: 'crm',
+          type: 'forward',
+          disabled: false,
+          disabledBy: null,
+          reason: null,
+          changedAt: null,
+          problem: null,
+        },
       ],
     });
     const table = await admin('handlers', 'list');
@@ -170,6 +179,7 @@ describe('srhooks handlers', () => {
       disabledBy: 'operator',
       reason: expect.stringContaining('disabled by an operator'),
       changedAt: expect.any(String),
+      problem: null,
     });
     const table = await admin('handlers', 'list');
     expect(table.stdout).toMatch(

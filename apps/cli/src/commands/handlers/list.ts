@@ -13,7 +13,8 @@ export interface ListHandlersResult {
 
 /**
  * The receiver's configured handlers, enabled or disabled, and by whom (an operator's
- * `handlers disable`, or its target's 410) (`GET /admin/api/handlers`). Printed as the
+ * `handlers disable`, or its target's 410), or that the receiver cannot run one (its module did not
+ * load: the reason names the file, never order data) (`GET /admin/api/handlers`). Printed as the
  * API answers: a disabled handler's reason holds no personal data (the status and the target's host;
  * the receiver never stores the target's answer there), so there is nothing to mask.
  */
@@ -34,9 +35,15 @@ export const listHandlersCommand = defineCommand<ListHandlersOptions, ListHandle
         value: (handler) =>
           handler.disabled
             ? `${style.red('disabled')}${handler.disabledBy === 'operator' ? ' by an operator' : ' by its target (410)'}${handler.changedAt ? ` since ${formatTime(handler.changedAt)}` : ''}`
-            : style.green('enabled'),
+            : handler.problem
+              ? `${style.red('cannot run')} since ${formatTime(handler.problem.since)}`
+              : style.green('enabled'),
       },
-      { header: 'REASON', value: (handler) => (handler.disabled ? (handler.reason ?? '') : '') },
+      {
+        header: 'REASON',
+        value: (handler) =>
+          handler.disabled ? (handler.reason ?? '') : handler.problem ? handler.problem.reason : '',
+      },
     ]);
     const lines = [table];
     const gone = result.items.find((handler) => handler.disabled && handler.disabledBy !== 'operator');
@@ -45,6 +52,14 @@ export const listHandlersCommand = defineCommand<ListHandlersOptions, ListHandle
       lines.push(
         style.dim(
           `a disabled handler's jobs wait; fix its target, then srhooks handlers enable ${gone.name} runs them`,
+        ),
+      );
+    }
+    const broken = result.items.find((handler) => !handler.disabled && handler.problem);
+    if (broken !== undefined) {
+      lines.push(
+        style.dim(
+          `a handler that cannot run keeps its jobs: they retry, then are dead letters; fix it, then srhooks dead-letters retry --handler ${broken.name}`,
         ),
       );
     }
