@@ -121,6 +121,28 @@ function quietLog(): DrainLog & { lines: Array<{ level: string; fields: object; 
   return { lines, info: at('info'), warn: at('warn'), error: at('error') };
 }
 
+/**
+ * The drainer these tests use: real spooled-content decoding, handler `erp`, a generous store timeout
+ * (the first write starts SQLite's writer thread, slow on a loaded machine; an outage test's store
+ * answers unavailable by itself: the write lock's 2 s wait, a refused connection); `options` add or replace.
+ */
+function testDrainer(
+  spool: Spool,
+  store: Store,
+  decoder: DeliveryDecoder,
+  options: Partial<ConstructorParameters<typeof SpoolDrainer>[0]> = {},
+): SpoolDrainer {
+  return new SpoolDrainer({
+    spool,
+    store,
+    contentOf: (delivery) => spooledContent(decoder, delivery, BODY_LIMIT, () => {}),
+    handlersFor: () => ['erp'],
+    log: quietLog(),
+    storeTimeoutMs: 15_000,
+    ...options,
+  });
+}
+
 describe.each(engines)('spool drainer: $name', (engine) => {
   async function setUp() {
     const dir = mkdtempSync(join(tmpdir(), 'srhooks-drain-'));
@@ -132,15 +154,8 @@ describe.each(engines)('spool drainer: $name', (engine) => {
     const spool = await Spool.open(join(dir, 'spool'), 64 * 1024 * 1024);
     const log = quietLog();
     const drainedIds: string[] = [];
-    const drainer = new SpoolDrainer({
-      spool,
-      store,
-      contentOf: (delivery) => spooledContent(decoder, delivery, BODY_LIMIT, () => {}),
-      handlersFor: () => ['erp'],
+    const drainer = testDrainer(spool, store, decoder, {
       log,
-      // Generous: the first write starts SQLite's writer thread, slow on a loaded machine; the outage
-      // test's store answers unavailable by itself (the write lock's 2 s wait, a refused connection).
-      storeTimeoutMs: 15_000,
       onDrained: (delivery) => void drainedIds.push(delivery.id),
     });
     cleanups.push(() => drainer.stop());
@@ -229,13 +244,7 @@ describe.each(engines)('spool drainer: $name', (engine) => {
     const deliveries = ['6101', '6102', '6103'].map((innerId, i) => orderDelivery(innerId, T0 + i * 10));
     for (const delivery of deliveries) await spool.write(delivery);
     const drainedIds: string[] = [];
-    const drainer = new SpoolDrainer({
-      spool,
-      store,
-      contentOf: (delivery) => spooledContent(decoder, delivery, BODY_LIMIT, () => {}),
-      handlersFor: () => ['erp'],
-      log: quietLog(),
-      storeTimeoutMs: 15_000,
+    const drainer = testDrainer(spool, store, decoder, {
       // each file alone holds more than this: one file per batch, one commit each
       batchBytes: 1,
       onDrained: (delivery) => void drainedIds.push(delivery.id),
@@ -324,15 +333,15 @@ describe('spool drainer: a file the store refuses for another reason than being 
     let refusing = true;
     const log = quietLog();
     const drainedIds: string[] = [];
-    const drainer = new SpoolDrainer({
+    const drainer = testDrainer(
       spool,
-      store: refusingStore(realStore, refused.id, () => refusing),
-      contentOf: (delivery) => spooledContent(decoder, delivery, BODY_LIMIT, () => {}),
-      handlersFor: () => ['erp'],
-      log,
-      storeTimeoutMs: 15_000,
-      onDrained: (delivery) => void drainedIds.push(delivery.id),
-    });
+      refusingStore(realStore, refused.id, () => refusing),
+      decoder,
+      {
+        log,
+        onDrained: (delivery) => void drainedIds.push(delivery.id),
+      },
+    );
 
     expect(await drainer.drainOnce()).toBe('left');
     expect(drainedIds).toEqual([first.id, third.id]);
@@ -373,14 +382,7 @@ describe('spool drainer: a spooled payment notification without app mode', () =>
     cleanups.push(() => decoder.close());
     const spool = await Spool.open(join(dir, 'spool'), 64 * 1024 * 1024);
     const log = quietLog();
-    const drainer = new SpoolDrainer({
-      spool,
-      store,
-      contentOf: (delivery) => spooledContent(decoder, delivery, BODY_LIMIT, () => {}),
-      handlersFor: () => [],
-      log,
-      storeTimeoutMs: 15_000,
-    });
+    const drainer = testDrainer(spool, store, decoder, { handlersFor: () => [], log });
     const payment = {
       ...orderDelivery('6001', T0),
       shop: 'payment-api',
