@@ -12,6 +12,12 @@ import { join } from 'node:path';
 const NOT_RUN = new Set(['pending', 'skipped', 'todo']);
 const FAILURE_LINE_MAX = 300;
 
+/**
+ * What vitest's JSON report holds for a test or hook that ran past its timeout: the stack of the error
+ * vitest made when the test was declared, whose first line is this text and not "Test timed out".
+ */
+const TIMEOUT_STACK_LINE = 'Error: STACK_TRACE_ERROR';
+
 /** The first non-empty line of a failure message, without colour codes, cut to a readable length. */
 export function firstFailureLine(messages) {
   const text = (messages ?? [])
@@ -23,6 +29,8 @@ export function firstFailureLine(messages) {
       .split('\n')
       .find((l) => l.trim() !== '')
       ?.trim() ?? '(no message)';
+  if (line === TIMEOUT_STACK_LINE)
+    return 'timed out (the test or one of its hooks did not finish within its vitest timeout)';
   return line.length > FAILURE_LINE_MAX ? `${line.slice(0, FAILURE_LINE_MAX)}…` : line;
 }
 

@@ -104,4 +104,18 @@ describe('the test summary', () => {
       /^ {2}failed: @scratch\/broken sample\.test\.mjs: .*missing-module\.mjs/,
     );
   });
+
+  it('says a test timed out where vitest reports only its "STACK_TRACE_ERROR" stack', () => {
+    const slow = scratchPackage(
+      'slow',
+      [
+        "import { it } from 'vitest';",
+        "it('waits too long', () => new Promise((resolve) => setTimeout(resolve, 2000)), 200);",
+      ].join('\n'),
+    );
+    const result = summariseReports([slow], ['.vitest-result.json']);
+    expect(result.failedTests).toEqual([
+      '  failed: @scratch/slow sample.test.mjs > waits too long: timed out (the test or one of its hooks did not finish within its vitest timeout)',
+    ]);
+  });
 });

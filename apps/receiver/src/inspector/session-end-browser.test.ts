@@ -84,12 +84,19 @@ describe('inspector page when its session ends (Chromium)', () => {
   });
 
   it('says "Session expired" when the session runs out while the page is open', async () => {
-    const { context } = await contextWithSession(4000);
+    // The session must outlast the page's load and connect: under CI load (two cores, every suite at
+    // once) a 4 s session ran out before Chromium had connected, the page went to the login form and
+    // the wait for "connected" ran into the test timeout. Ten seconds, checked below, leaves room.
+    const ttlMs = 10_000;
+    const { context } = await contextWithSession(ttlMs);
+    const issuedAt = Date.now();
     const page = await openLive(context, '/ui');
+    const connectedAfterMs = Date.now() - issuedAt;
+    expect(connectedAfterMs, 'the page connected before its session ran out').toBeLessThan(ttlMs);
     await expectEnded(page, 'Session expired', '/ui');
     expect(problems).toEqual([]);
     await context.close();
-  });
+  }, 60_000);
 
   it('finds a session logged out while the network was down: its reconnect is refused, the check says 401', async () => {
     // The page reaches the receiver through a proxy the test can cut (a network drop): the logout's
