@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cliPrefix } from './cli-invocation.js';
+import { cliPrefix, commandMentions } from './cli-invocation.js';
 import { CLI_PATH } from './test-support/run-cli.js';
 
 // Real files: a checkout's layout, a global install's layout with its `srhooks` bin symlink.
@@ -214,5 +214,47 @@ describe('cliPrefix: the commands the CLI suggests are written as the user start
     ],
   ] as const)('%s', (_case, env, script, expected) => {
     expect(cliPrefix(env, script)).toBe(expected);
+  });
+});
+
+describe('commands named in messages, the way the CLI was started', () => {
+  const names = ['login', 'webhooks', 'webhook', 'events', 'dead-letters', 'sandbox', 'app'];
+  const checkout = commandMentions('npm run srhooks --', names);
+
+  it('writes each command mention with the prefix', () => {
+    expect(checkout('run srhooks login --shop acme --client-id … (or set SRHOOKS_CLIENT_ID)')).toBe(
+      'run npm run srhooks -- login --shop acme --client-id … (or set SRHOOKS_CLIENT_ID)',
+    );
+    expect(checkout('see `srhooks events show 42`, then srhooks dead-letters list')).toBe(
+      'see `npm run srhooks -- events show 42`, then npm run srhooks -- dead-letters list',
+    );
+    expect(commandMentions('pnpm exec srhooks', names)('srhooks webhook list')).toBe(
+      'pnpm exec srhooks webhook list',
+    );
+    // a coloured mention: the colour code ends in a letter
+    expect(checkout('run \x1b[1msrhooks login\x1b[22m')).toBe('run \x1b[1mnpm run srhooks -- login\x1b[22m');
+  });
+
+  it('leaves alone what is not a command mention, or one already written with its prefix', () => {
+    for (const text of [
+      'npm run srhooks -- login --shop acme',
+      'pnpm exec srhooks events list',
+      'npx @srhooks/cli sandbox order',
+      'pnpm dlx @srhooks/cli sandbox order',
+      'the srhooks receiver answered 503',
+      'srhooks application settings',
+      'saved to /home/me/.config/srhooks login.json',
+      'https://example.com/srhooks events',
+      'srhooks-events list',
+      'srhooks events-log',
+    ]) {
+      expect(checkout(text)).toBe(text);
+    }
+  });
+
+  it('changes nothing when the CLI runs as the srhooks bin', () => {
+    expect(commandMentions('srhooks', names)('run srhooks login --shop acme')).toBe(
+      'run srhooks login --shop acme',
+    );
   });
 });

@@ -122,3 +122,28 @@ export function cliPrefix(env: Record<string, string | undefined>, script: strin
   if (basename(script, extname(script)) === 'srhooks') return 'srhooks';
   return checkoutRoot(script) === undefined ? 'srhooks' : 'npm run srhooks --';
 }
+
+/**
+ * Rewrites the srhooks commands a message tells the user to run (`run srhooks login --shop …`, `see
+ * srhooks events show <id>`) with `prefix` (how this process was started, `cliPrefix`), so that a
+ * user of the checkout reads `npm run srhooks -- login …`, which runs, instead of `srhooks login …`,
+ * which is on no PATH there. Only `srhooks` followed by one of `commandNames` (the program's top-level
+ * commands and their aliases) is a command; a mention already written with its prefix (`npm run srhooks
+ * -- …`, `pnpm exec srhooks …`, `npx @srhooks/cli …`) and the name inside other words or paths are left
+ * alone. With the plain `srhooks` prefix the text is returned as it is.
+ */
+export function commandMentions(
+  prefix: CliPrefix,
+  commandNames: readonly string[],
+): (text: string) => string {
+  const names = commandNames.filter((name) => /^[a-z][a-z-]*$/.test(name));
+  if (prefix === 'srhooks' || names.length === 0) return (text) => text;
+  // not inside a word or path, not after `pnpm exec` / `npm exec` (`npm run srhooks --` is followed by `--`,
+  // `npx @srhooks/cli` has the name in a path); right after a
+  // colour code (`\x1b[1m`, which ends in a letter) it is a mention
+  const mention = new RegExp(
+    `(?:(?<=\\x1b\\[[0-9;]*m)|(?<![\\w@/.-]|exec ))srhooks (?=(?:${names.join('|')})(?![\\w-]))`,
+    'g',
+  );
+  return (text) => text.replace(mention, `${prefix} `);
+}

@@ -71,7 +71,7 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     const { reportError } = await import('./report-error.js');
-    process.exitCode = reportError(error, program.opts());
+    process.exitCode = reportError(error, program.opts(), program);
   }
 }
 

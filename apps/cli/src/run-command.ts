@@ -1,4 +1,5 @@
 import type { Command as Commander } from 'commander';
+import { cliPrefix, commandMentions } from './cli-invocation.js';
 import type { Command } from './command.js';
 import { createCommandContext } from './command-context.js';
 import { Output } from './output/index.js';
@@ -14,8 +15,25 @@ export function globalFlags(command: Commander): GlobalFlags {
   return command.optsWithGlobals<GlobalFlags>();
 }
 
-export function createOutput(flags: GlobalFlags): Output {
-  return new Output({ json: flags.json === true, noColor: flags.color === false });
+/**
+ * The Output of this process. Given the program, its human text names srhooks commands the way the
+ * user started this one (`npm run srhooks -- login …` in a checkout; `commandMentions`).
+ */
+export function createOutput(flags: GlobalFlags, program?: Commander): Output {
+  return new Output({
+    json: flags.json === true,
+    noColor: flags.color === false,
+    ...(program === undefined
+      ? {}
+      : { commandMentions: commandMentions(cliPrefix(process.env, process.argv[1]), commandNames(program)) }),
+  });
+}
+
+/** The top-level commands of the program `command` belongs to, with their aliases. */
+function commandNames(command: Commander): string[] {
+  let program = command;
+  while (program.parent) program = program.parent;
+  return program.commands.flatMap((top) => [top.name(), ...top.aliases()]);
 }
 
 /**
@@ -29,7 +47,7 @@ export async function runCommand<Options, Result>(
   options: Options,
 ): Promise<void> {
   const flags = globalFlags(invocation);
-  const output = createOutput(flags);
+  const output = createOutput(flags, invocation);
   const result = await command.run(
     options,
     createCommandContext({ output, debug: flags.debug === true || process.env.SRHOOKS_DEBUG === '1' }),

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CaptureServer, startCaptureServer } from '../test-support/capture-server.js';
 import { freePort } from '../test-support/free-port.js';
-import { type RunningCli, runCli, startCli, tempConfigDir } from '../test-support/run-cli.js';
+import { CLI_PATH, type RunningCli, runCli, startCli, tempConfigDir } from '../test-support/run-cli.js';
 
 const config = tempConfigDir();
 let capture: CaptureServer;
@@ -366,7 +366,7 @@ describe('srhooks sandbox', () => {
   it('the commands it prints to copy are written as it was started (a checkout: npm run srhooks --)', async () => {
     // started from the checkout (node apps/cli/dist/cli.js), as the root README's `npm run srhooks -- sandbox`:
     // a clone has no `srhooks` on its PATH, so `srhooks login …` would be "command not found"
-    const human = startCli(config.dir, ['sandbox', '--port', '0']);
+    const human = startCli(config.dir, ['sandbox', '--port', '0'], { script: CLI_PATH });
     try {
       await human.waitForLine(/Ctrl-C stops it/);
       const out = human.stdout();
@@ -378,7 +378,8 @@ describe('srhooks sandbox', () => {
     } finally {
       await human.interrupt();
     }
-    expect(info.login).toMatch(/^npm run srhooks -- login --shop demo /);
+    // this file's --json sandbox runs as the installed bin (`srhooks`): its line names the bin
+    expect(info.login).toMatch(/^srhooks login --shop demo /);
   });
 
   it('stops cleanly on Ctrl-C', async () => {

@@ -11,6 +11,11 @@ export interface OutputOptions {
   env?: Record<string, string | undefined>;
   stdout?: TextStream;
   stderr?: TextStream;
+  /**
+   * Rewrites the srhooks commands human text tells the user to run the way this process was started
+   * (`commandMentions` in cli-invocation.ts); JSON is printed as it is.
+   */
+  commandMentions?: (text: string) => string;
 }
 
 /**
@@ -26,6 +31,7 @@ export class Output {
   private readonly stdout: TextStream;
   private readonly stderr: TextStream;
   private readonly animate: boolean;
+  private readonly mentions: (text: string) => string;
 
   constructor(options: OutputOptions) {
     const env = options.env ?? process.env;
@@ -40,6 +46,7 @@ export class Output {
       colorEnabled({ env, isTTY: this.stderr.isTTY === true, noColorFlag: options.noColor === true }),
     );
     this.animate = !this.json && this.stdout.isTTY === true && this.stderr.isTTY === true;
+    this.mentions = options.commandMentions ?? ((text) => text);
   }
 
   /** Prints a command's result: JSON under `--json`, otherwise the human rendering (if any). */
@@ -49,7 +56,7 @@ export class Output {
       return;
     }
     if (!human) return;
-    const text = human(value, this.style);
+    const text = this.mentions(human(value, this.style));
     if (text.length > 0) this.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   }
 
@@ -60,22 +67,22 @@ export class Output {
 
   /** A line of human output on stdout (live streams such as `listen`). */
   line(text: string): void {
-    this.stdout.write(`${text}\n`);
+    this.stdout.write(`${this.mentions(text)}\n`);
   }
 
   /** Progress and information: stderr. */
   info(message: string): void {
-    this.stderr.write(`${message}\n`);
+    this.stderr.write(`${this.mentions(message)}\n`);
   }
 
   warn(message: string): void {
-    this.stderr.write(`${this.errStyle.yellow('warning:')} ${message}\n`);
+    this.stderr.write(`${this.errStyle.yellow('warning:')} ${this.mentions(message)}\n`);
   }
 
   /** Reports an error on stderr: one line, plus the fix on a second line when there is one. */
   error(message: string, hint?: string): void {
-    this.stderr.write(`${this.errStyle.red('error:')} ${message}\n`);
-    if (hint) this.stderr.write(`${this.errStyle.dim(hint)}\n`);
+    this.stderr.write(`${this.errStyle.red('error:')} ${this.mentions(message)}\n`);
+    if (hint) this.stderr.write(`${this.errStyle.dim(this.mentions(hint))}\n`);
   }
 
   /** Raw text on stderr (stack traces under `--debug`). */

@@ -1,11 +1,26 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The bundled CLI the tests run, exactly as the `srhooks` bin does. */
+/** The bundled CLI of this checkout (`node apps/cli/dist/cli.js`: it names commands `npm run srhooks -- …`). */
 export const CLI_PATH = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+
+/**
+ * What the tests run by default: the bundled CLI through a link named `srhooks`, as a global install or
+ * `npm link` makes the bin, so its messages name commands `srhooks …` as an installed CLI's do. Tests of
+ * how the checkout's CLI names them run `CLI_PATH` (`script`). Removed when the test process exits.
+ */
+export const SRHOOKS_BIN = linkedBin();
+
+function linkedBin(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'srhooks-bin-'));
+  const bin = join(dir, 'srhooks');
+  symlinkSync(CLI_PATH, bin);
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return bin;
+}
 
 export interface CliRun {
   code: number | null;
@@ -16,7 +31,7 @@ export interface CliRun {
 
 export interface RunOptions {
   env?: Record<string, string | undefined>;
-  /** Run this file instead of dist/cli.js (e.g. a `srhooks` symlink to it, as a linked bin is). */
+  /** Run this file instead of the `srhooks` link to dist/cli.js (e.g. `CLI_PATH`, as a checkout runs it). */
   script?: string;
   input?: string;
   timeoutMs?: number;
@@ -48,7 +63,7 @@ export const seenOutput: string[] = [];
 /** Runs `node dist/cli.js …args` (asynchronously, so in-process servers keep answering). */
 export function runCli(configDir: string, args: string[], options: RunOptions = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [options.script ?? CLI_PATH, ...args], {
+    const child = spawn(process.execPath, [options.script ?? SRHOOKS_BIN, ...args], {
       env: cliEnv(configDir, options.env),
       stdio: ['pipe', 'pipe', 'pipe'],
       ...(options.user ?? {}),
@@ -132,7 +147,7 @@ export interface RunningCli {
 
 /** Starts a long-running command (`sandbox`, `listen`) in the background. */
 export function startCli(configDir: string, args: string[], options: RunOptions = {}): RunningCli {
-  const child = spawn(process.execPath, [options.script ?? CLI_PATH, ...args], {
+  const child = spawn(process.execPath, [options.script ?? SRHOOKS_BIN, ...args], {
     env: cliEnv(configDir, options.env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -42,7 +42,7 @@ describe('srhooks demo (built CLI)', () => {
   });
 
   it('prints the plan and the table, shows live lines for new orders, stops on Ctrl-C', async () => {
-    const demo = startCli(config.dir, ['demo']);
+    const demo = startCli(config.dir, ['demo'], { script: CLI_PATH });
     try {
       await demo.waitForLine(/Ctrl-C stops the demo/, 60_000);
       const out = demo.stdout();
