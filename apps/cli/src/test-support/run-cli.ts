@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,8 @@ export const SRHOOKS_BIN = linkedBin();
 
 function linkedBin(): string {
   const dir = mkdtempSync(join(tmpdir(), 'srhooks-bin-'));
+  // readable by every user: some tests run the CLI as another user (`user`)
+  chmodSync(dir, 0o755);
   const bin = join(dir, 'srhooks');
   symlinkSync(CLI_PATH, bin);
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
