@@ -1,6 +1,6 @@
+import { systemCode } from '@srhooks/client';
 import { CliError, EXIT_CODES } from './cli-error.js';
 import { issuesLine, issuesOf } from './issue-text.js';
-import { systemCode } from './network-failure.js';
 
 /**
  * Turns anything thrown by an action into a CliError with an exit code and a fix. Errors of the

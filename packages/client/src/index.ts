@@ -21,6 +21,13 @@ export {
 export { errorFromResponse, type FailedResponse } from './error-from-response.js';
 export type { RetryOptions } from './middleware/retry.js';
 export type { ClientLogger, Fetch } from './middleware/types.js';
+export {
+  failureReason,
+  NETWORK_CODES,
+  type NetworkFailure,
+  networkFailure,
+  systemCode,
+} from './network-failure.js';
 export { type RequestSlot, RequestWindow, type RequestWindowOptions } from './rate-limit/request-window.js';
 export { DEFAULT_RATE_LIMIT, type RateLimitOptions } from './rate-limit/shared-request-window.js';
 export type { BatchMethod, BatchOptions, BatchRequestInput, BatchResult } from './resources/batch.js';

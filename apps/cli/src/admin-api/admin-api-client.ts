@@ -1,9 +1,9 @@
 import { join } from 'node:path';
+import { failureReason } from '@srhooks/client';
 import { answerJson } from '../answer-json.js';
 import { CliError, EXIT_CODES, remoteError, usageError } from '../cli-error.js';
 import { resolveConfigDir } from '../config/config-dir.js';
 import { readListenSecrets } from '../config/listen-secrets.js';
-import { failureReason } from '../network-failure.js';
 import { ID_KINDS } from './admin-input.js';
 import {
   foreignAnswerError,

@@ -75,8 +75,13 @@ function maskCustomer<T extends { customerName: string | null }>(event: T): T {
   return event.customerName ? { ...event, customerName: maskName(event.customerName) } : event;
 }
 
-function maskErrorText(text: string | null, howToReveal = REVEAL, what?: string): string | null {
-  return text === null ? null : maskHandlerError(text, howToReveal, what);
+function maskErrorText(
+  text: string | null,
+  howToReveal = REVEAL,
+  what?: string,
+  summary: string | null = null,
+): string | null {
+  return text === null ? null : maskHandlerError(text, howToReveal, what, summary);
 }
 
 /**
@@ -89,9 +94,14 @@ function maskVerificationDetail<T extends { verificationDetail: string | null }>
     : { ...event, verificationDetail: maskErrorText(event.verificationDetail, REVEAL, 'detail') };
 }
 
-/** A job's last error is its last attempt's: the target's answer body, or a module handler's message. */
-function maskJobError<T extends Pick<JobJson, 'lastError'>>(job: T): T {
-  return job.lastError === null ? job : { ...job, lastError: maskErrorText(job.lastError) };
+/**
+ * A job's last error is its last attempt's: the target's answer body, or a module handler's message;
+ * hidden after the receiver's own summary of it when there is one.
+ */
+function maskJobError<T extends Pick<JobJson, 'lastError' | 'lastErrorSummary'>>(job: T): T {
+  return job.lastError === null
+    ? job
+    : { ...job, lastError: maskErrorText(job.lastError, REVEAL, undefined, job.lastErrorSummary) };
 }
 
 // --- what the commands print -----------------------------------------------------------------
@@ -121,7 +131,9 @@ export function maskEventDetail({ payload: _payload, ...event }: EventDetailJson
       jobs: event.jobs.map((job) => ({
         ...maskJobError(job),
         attemptLog: job.attemptLog.map((attempt) =>
-          attempt.error === null ? attempt : { ...attempt, error: maskErrorText(attempt.error) },
+          attempt.error === null
+            ? attempt
+            : { ...attempt, error: maskErrorText(attempt.error, REVEAL, undefined, attempt.errorSummary) },
         ),
       })),
     }),
@@ -172,16 +184,25 @@ export function maskFeedDelivery<T extends { error?: string }>(line: T): T {
  * A live handler-outcome line: its error text (the target's answer body, a module handler's message)
  * hidden whole; `howToReveal` is what the hidden text says shows it (`pass --reveal` by default).
  */
-export function maskFeedOutcome<T extends { error: string | null }>(line: T, howToReveal = REVEAL): T {
-  return line.error === null ? line : { ...line, error: maskErrorText(line.error, howToReveal) };
+export function maskFeedOutcome<T extends { error: string | null; errorSummary?: string | null }>(
+  line: T,
+  howToReveal = REVEAL,
+): T {
+  return line.error === null
+    ? line
+    : { ...line, error: maskErrorText(line.error, howToReveal, undefined, line.errorSummary ?? null) };
 }
 
 /**
  * A handler's error text where a command has no `--reveal` (the demo): hidden whole, saying
  * `howToReveal` shows it.
  */
-export function maskHandlerErrorText(text: string, howToReveal: string): string {
-  return maskHandlerError(text, howToReveal);
+export function maskHandlerErrorText(
+  text: string,
+  howToReveal: string,
+  summary: string | null = null,
+): string {
+  return maskHandlerError(text, howToReveal, undefined, summary);
 }
 
 /** The demo's table: its customers as initials, or a subscriber's e-mail address as `t***@example.com`. */

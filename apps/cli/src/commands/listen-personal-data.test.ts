@@ -105,7 +105,11 @@ describe('srhooks listen: personal data', () => {
       handler: 'forward',
       status: 'dead',
       statusCode: 422,
-      error: expect.stringMatching(/^error hidden \(\d+ characters; pass --reveal to read it\)$/),
+      // the receiver's own words (host and status) shown, the target's answer hidden
+      errorSummary: `${new URL(target.url).host} answered 422; not retried (client error)`,
+      error: expect.stringMatching(
+        /^127\.0\.0\.1:\d+ answered 422; not retried \(client error\); the full error hidden \(\d+ characters; pass --reveal to read it\)$/,
+      ),
     });
 
     const revealed = await listenOutput(['--json', '--reveal']);
@@ -124,7 +128,7 @@ describe('srhooks listen: personal data', () => {
     );
     expect(stdout).toMatch(/ demo {2}order_confirm {2}quarantined {2}\S+: .*\(got \[hidden\]\)\.$/m);
     expect(stdout).toMatch(
-      / demo {2}order_confirm {2}#\d+ {2}→ forward dead {2}HTTP 422 error hidden \(\d+ characters; pass --reveal to read it\)$/m,
+      / demo {2}order_confirm {2}#\d+ {2}→ forward dead {2}HTTP 422 127\.0\.0\.1:\d+ answered 422; not retried \(client error\); the full error hidden \(\d+ characters; pass --reveal to read it\)$/m,
     );
 
     const revealed = await listenOutput(['--reveal']);

@@ -1,9 +1,9 @@
+import { networkFailure } from '@srhooks/client';
 import { CliError, EXIT_CODES, usageError } from '../cli-error.js';
 import { defineCommand } from '../command.js';
 import { resolveConfigDir } from '../config/config-dir.js';
 import { CredentialStore, type StoredAuth, type StoredShop } from '../config/credential-store.js';
 import { assertShopName } from '../config/resolve-shop.js';
-import { networkFailure } from '../network-failure.js';
 import { openShopClient } from '../shop-client.js';
 
 export interface LoginOptions {

@@ -1,6 +1,6 @@
+import { failureReason } from '@srhooks/client';
 import { answerJson } from '../answer-json.js';
 import { type CliError, remoteError } from '../cli-error.js';
-import { failureReason } from '../network-failure.js';
 import { DEFAULT_SANDBOX_PORT } from './sandbox.js';
 
 /**

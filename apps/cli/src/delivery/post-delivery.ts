@@ -1,6 +1,6 @@
 import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
+import { failureReason } from '@srhooks/client';
 import { remoteError, usageError } from '../cli-error.js';
-import { failureReason } from '../network-failure.js';
 import { maskDeliveryUrl } from './mask-delivery-url.js';
 
 export interface PostDeliveryInput {

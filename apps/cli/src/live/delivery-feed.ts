@@ -36,6 +36,8 @@ export interface OutcomeLine {
   statusCode: number | null;
   /** The handler's error text: the target's answer body, or a module handler's message. */
   error: string | null;
+  /** The receiver's own words about the error (`… answered 500`, `connection refused …`): never hidden. */
+  errorSummary: string | null;
 }
 
 export interface WatchDeliveriesOptions {
@@ -182,6 +184,7 @@ export function watchDeliveries(
       status: change.status === 'pending' ? 'retrying' : change.status,
       statusCode: job?.lastStatusCode ?? null,
       error: change.status === 'succeeded' ? null : (job?.lastError ?? null),
+      errorSummary: change.status === 'succeeded' ? null : (job?.lastErrorSummary ?? null),
     };
     printOutcome(
       output,

@@ -85,7 +85,7 @@ export function deadLettersContent(input: DeadLettersPageInput): SafeHtml {
   <td data-label="Event"><a href="${base}/deliveries/${encodeURIComponent(event.deliveryId)}${reveal ? '?reveal=1' : ''}#event-${event.id}">${event.shop} / ${event.event}${event.orderNumber ? ` #${event.orderNumber}` : ''}</a></td>
   <td data-label="Customer">${customer}</td>
   <td data-label="Attempts" class="num">${job.attempts}</td>
-  <td data-label="Last error">${job.lastError ? handlerErrorText(job.lastError, reveal) : '—'}</td>
+  <td data-label="Last error">${job.lastError ? handlerErrorText(job.lastError, reveal, '', job.lastErrorSummary) : '—'}</td>
 </tr>`;
   });
   // The replay form carries the filter (never the cursor): it replays every dead letter the filter matches.

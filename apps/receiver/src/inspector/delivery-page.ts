@@ -76,11 +76,19 @@ function time(date: Date | null): SafeHtml {
     : html`<span class="muted">—</span>`;
 }
 
-/** A handler's error text: whole when revealed, else hidden whole (see maskHandlerError). */
-export function handlerErrorText(text: string, reveal: boolean, label = ''): SafeHtml {
+/**
+ * A handler's error text: whole when revealed, else hidden whole after the receiver's own summary of it
+ * when there is one (see maskHandlerError).
+ */
+export function handlerErrorText(
+  text: string,
+  reveal: boolean,
+  label = '',
+  summary: string | null = null,
+): SafeHtml {
   return reveal
     ? html`<div class="error-text">${label}${text}</div>`
-    : html`<div class="error-text masked">${label}<span class="muted">${maskHandlerError(text)}</span></div>`;
+    : html`<div class="error-text masked">${label}<span class="muted">${maskHandlerError(text, undefined, undefined, summary)}</span></div>`;
 }
 
 /**
@@ -96,7 +104,7 @@ function attemptList(job: JobDetail, reveal: boolean): SafeHtml {
   return html`<ol class="attempts">${job.attemptLog.map(
     (attempt) => html`<li data-attempt="${attempt.attempt}">
       <strong>#${attempt.attempt}</strong> ${statusBadge(attempt.outcome)} ${attempt.outcome === 'claimed' ? html`<span class="muted">not started yet (claimed ${time(attempt.startedAt)}, waiting for a slot)</span>` : time(attempt.startedAt)}${attempt.statusCode !== null ? html` · HTTP ${attempt.statusCode}` : ''}
-      ${attempt.error ? handlerErrorText(attempt.error, reveal) : ''}
+      ${attempt.error ? handlerErrorText(attempt.error, reveal, '', attempt.errorSummary) : ''}
     </li>`,
   )}</ol>`;
 }
@@ -114,7 +122,7 @@ function jobRow(event: EventDetail, job: JobDetail, context: DetailContext): Saf
   return html`<tr data-job-id="${job.id}">
   <td data-label="Handler"><strong>${job.handler}</strong><br><span class="muted mono">${job.id}</span></td>
   <td data-label="Status">${statusBadge(job.status === 'running' && job.attemptLog.at(-1)?.outcome === 'claimed' ? 'claimed' : job.status)}<br><span class="muted">${next}</span></td>
-  <td data-label="Attempts">${attemptList(job, context.reveal)}${job.lastError && job.status !== 'succeeded' ? handlerErrorText(job.lastError, context.reveal, 'Last error: ') : ''}</td>
+  <td data-label="Attempts">${attemptList(job, context.reveal)}${job.lastError && job.status !== 'succeeded' ? handlerErrorText(job.lastError, context.reveal, 'Last error: ', job.lastErrorSummary) : ''}</td>
   <td data-label="">${event.duplicateOf === null ? postButton(context, action, `Replay ${job.handler}`, { handler: job.handler }) : ''}</td>
 </tr>`;
 }

@@ -101,6 +101,10 @@ describe('handler error text', () => {
       for (const part of PERSONAL) expect(masked, `${path} shows "${part}"`).not.toContain(part);
       expect(masked).not.toContain('kovacs.eva');
       expect(masked).toContain('error hidden (');
+      // the forward target's failure in the receiver's own words (host and status), its answer hidden
+      expect(masked).toContain(
+        `${new URL(target.url).host} answered 409; not retried (client error); the full error hidden (`,
+      );
       const revealed = await page(`${path}?reveal=1`);
       expect(revealed).toContain('customer already exists: kovacs.eva@gmail.com Kovács Éva');
       expect(revealed).toContain('no ERP partner for Bárány Zsófia');

@@ -19,6 +19,17 @@ describe('maskHandlerError', () => {
     );
   });
 
+  it("shows the receiver's own summary of the failure before the hidden text", () => {
+    const error = 'https://erp.example/orders answered 409: customer Kovács Éva already exists';
+    expect(maskHandlerError(error, 'pass --reveal', 'error', 'erp.example answered 409')).toBe(
+      'erp.example answered 409; the full error hidden (75 characters; pass --reveal to read it)',
+    );
+    // no summary (a module handler's message; an attempt stored before summaries): hidden whole as before
+    expect(maskHandlerError(error, 'pass --reveal', 'error', null)).toBe(
+      'error hidden (75 characters; pass --reveal to read it)',
+    );
+  });
+
   it("shows the receiver's own cancellation text as it is (nothing from outside in it)", () => {
     expect(maskHandlerError(CANCELLED_BY_UNINSTALL)).toBe(
       'cancelled: the app was uninstalled from this shop',

@@ -49,11 +49,19 @@ const RECEIVERS_OWN_ERRORS: ReadonlySet<string> = new Set([CANCELLED_BY_UNINSTAL
  * `reveal` says how the viewer shows it (the inspector's toggle; the CLI's `--reveal`). A held event's
  * verification detail (`innerId delivered <as sent>, …`, which the held attempt's error quotes) is hidden
  * the same way, named by `what` (`detail hidden (…)`). The receiver's own texts (an uninstall's
- * cancellation) are not hidden.
+ * cancellation) are not hidden. `summary` is the receiver's own words about the failure (the job's
+ * `lastErrorSummary`, the attempt's `errorSummary`: `connection refused by …`, `… answered 500`), shown
+ * before the hidden text so the common failures read at a glance.
  */
-export function maskHandlerError(text: string, reveal = 'Show personal data', what = 'error'): string {
-  if (RECEIVERS_OWN_ERRORS.has(text)) return text;
-  return `${what} hidden (${Array.from(text).length} characters; ${reveal} to read it)`;
+export function maskHandlerError(
+  text: string,
+  reveal = 'Show personal data',
+  what = 'error',
+  summary: string | null = null,
+): string {
+  if (RECEIVERS_OWN_ERRORS.has(text) || text === summary) return text;
+  const hidden = `${Array.from(text).length} characters; ${reveal} to read it`;
+  return summary === null ? `${what} hidden (${hidden})` : `${summary}; the full ${what} hidden (${hidden})`;
 }
 
 /**

@@ -21,10 +21,10 @@ export type RecordedDecision = AttemptDecision | 'stale';
 export type DecidedAttempt =
   | { decision: 'succeeded' }
   /** `gaveUp`: the retry schedule's reason when a `retry` outcome had no retry left. */
-  | { decision: 'dead'; error: string; gaveUp?: string }
+  | { decision: 'dead'; error: string; summary?: string; gaveUp?: string }
   /** `reason`: the handler's disable reason (shown unmasked; no free text from the target). */
-  | { decision: 'disable'; error: string; reason: string }
-  | { decision: 'retry'; error: string; retryAt: Date };
+  | { decision: 'disable'; error: string; summary?: string; reason: string }
+  | { decision: 'retry'; error: string; summary?: string; retryAt: Date };
 
 export interface AttemptContext {
   /** The handler's retry schedule. */
@@ -41,9 +41,14 @@ export function decideAttempt(outcome: HandlerOutcome, context: AttemptContext):
     case 'succeeded':
       return { decision: 'succeeded' };
     case 'dead':
-      return { decision: 'dead', error: outcome.error };
+      return { decision: 'dead', error: outcome.error, ...summary(outcome.summary) };
     case 'disable':
-      return { decision: 'disable', error: outcome.error, reason: outcome.reason };
+      return {
+        decision: 'disable',
+        error: outcome.error,
+        reason: outcome.reason,
+        ...summary(outcome.summary),
+      };
     case 'retry': {
       const next = nextRetry(context.retry, {
         failures: context.failures + 1,
@@ -52,9 +57,19 @@ export function decideAttempt(outcome: HandlerOutcome, context: AttemptContext):
         ...(outcome.retryAfterMs === undefined ? {} : { retryAfterMs: outcome.retryAfterMs }),
       });
       if (next.action === 'dead-letter') {
-        return { decision: 'dead', error: `${outcome.error} (${next.reason})`, gaveUp: next.reason };
+        return {
+          decision: 'dead',
+          error: `${outcome.error} (${next.reason})`,
+          ...summary(outcome.summary === undefined ? undefined : `${outcome.summary} (${next.reason})`),
+          gaveUp: next.reason,
+        };
       }
-      return { decision: 'retry', error: outcome.error, retryAt: next.retryAt };
+      return { decision: 'retry', error: outcome.error, retryAt: next.retryAt, ...summary(outcome.summary) };
     }
   }
+}
+
+/** The outcome's summary as an optional property (absent, not undefined, when there is none). */
+function summary(text: string | undefined): { summary?: string } {
+  return text === undefined ? {} : { summary: text };
 }

@@ -109,6 +109,7 @@ export class AttemptSettlement {
             attempt: job.attempt,
             deadLetter: true,
             error: decided.error,
+            ...errorSummary(decided),
             now,
             ...statusCode,
           }),
@@ -125,6 +126,7 @@ export class AttemptSettlement {
           transition: await store.failJob(job.id, {
             attempt: job.attempt,
             error: decided.error,
+            ...errorSummary(decided),
             retryAt: now,
             now,
             countsAsFailure: false,
@@ -137,6 +139,7 @@ export class AttemptSettlement {
         const transition = await store.failJob(job.id, {
           attempt: job.attempt,
           error: decided.error,
+          ...errorSummary(decided),
           retryAt: decided.retryAt,
           now,
           ...statusCode,
@@ -146,4 +149,9 @@ export class AttemptSettlement {
       }
     }
   }
+}
+
+/** The decision's summary as the store's `errorSummary` (absent when the handler gave none). */
+function errorSummary(decided: { summary?: string }): { errorSummary?: string } {
+  return decided.summary === undefined ? {} : { errorSummary: decided.summary };
 }

@@ -7,21 +7,38 @@ import { ProcessingError } from './processing-errors.js';
  * `error` is free text from outside the receiver (a target's answer body, a module handler's thrown
  * message: either may name the customer): it is stored with the attempt and shown by the inspector only
  * after "Show personal data", never logged. `errorCode` is what the log says instead: a fixed word such
- * as `target_client_error` or `handler_threw` (HANDLER_ERROR when the handler gives none).
+ * as `target_client_error` or `handler_threw` (HANDLER_ERROR when the handler gives none). `summary` is the
+ * receiver's own words about the failure, with nothing from the target or the handler in them (`connection
+ * refused by erp.example.com:443`, `erp.example.com answered 500`): stored beside `error` and shown
+ * unmasked where `error` is hidden, so the common failures read at a glance without revealing anything.
  */
 export type HandlerOutcome =
   /** Done; the job never runs again (unless replayed). */
   | { status: 'succeeded'; statusCode?: number }
   /** Try again per the retry schedule; `retryAfterMs` is the target's `Retry-After`. */
-  | { status: 'retry'; error: string; errorCode?: string; statusCode?: number; retryAfterMs?: number }
+  | {
+      status: 'retry';
+      error: string;
+      summary?: string;
+      errorCode?: string;
+      statusCode?: number;
+      retryAfterMs?: number;
+    }
   /** Give up at once (dead-letter); replay after fixing the cause. */
-  | { status: 'dead'; error: string; errorCode?: string; statusCode?: number }
+  | { status: 'dead'; error: string; summary?: string; errorCode?: string; statusCode?: number }
   /**
    * The target is gone (HTTP 410): disable the handler; its jobs wait until it is enabled again. `reason`
    * is stored with the handler's state and shown unmasked (admin API, inspector, CLI): it names the status
    * and the target's host, never free text from the target (its answer stays in `error`, the attempt's).
    */
-  | { status: 'disable'; error: string; reason: string; errorCode?: string; statusCode?: number };
+  | {
+      status: 'disable';
+      error: string;
+      reason: string;
+      summary?: string;
+      errorCode?: string;
+      statusCode?: number;
+    };
 
 /** The error code logged for a failed outcome whose handler named none. */
 export const HANDLER_ERROR = 'handler_error';

@@ -51,9 +51,9 @@ export const EVENT_RECORD_COLUMNS = `${EVENT_SUMMARY_COLUMNS}, e.payload, e.veri
 export const DELIVERY_SUMMARY_COLUMNS =
   'd.id, d.received_at, d.shop, d.event, d.remote_address, d.content_type, d.status, d.decode_error_code, d.decode_error_message, d.decode_error_detail, d.reprocessed_at, d.source';
 export const JOB_COLUMNS =
-  'j.id, j.event_id, j.handler, j.status, j.attempts, j.failures, j.run_at, j.lease_owner, j.lease_expires_at, j.last_error, j.last_status_code, j.created_at, j.updated_at, j.finished_at';
+  'j.id, j.event_id, j.handler, j.status, j.attempts, j.failures, j.run_at, j.lease_owner, j.lease_expires_at, j.last_error, j.last_error_summary, j.last_status_code, j.created_at, j.updated_at, j.finished_at';
 export const ATTEMPT_COLUMNS =
-  'a.job_id, a.attempt, a.worker_id, a.started_at, a.finished_at, a.outcome, a.status_code, a.error';
+  'a.job_id, a.attempt, a.worker_id, a.started_at, a.finished_at, a.outcome, a.status_code, a.error, a.error_summary';
 
 function str(value: unknown): string {
   return String(value);
@@ -143,6 +143,7 @@ export function toJobRecord(row: Row, codec: RowCodec): JobRecord {
     leaseOwner: optionalStr(row.lease_owner),
     leaseExpiresAt: optionalDate(codec, row.lease_expires_at),
     lastError: optionalStr(row.last_error),
+    lastErrorSummary: optionalStr(row.last_error_summary),
     lastStatusCode: optionalNumber(row.last_status_code),
     createdAt: codec.date(row.created_at),
     updatedAt: codec.date(row.updated_at),
@@ -160,6 +161,7 @@ export function toAttemptRecord(row: Row, codec: RowCodec): AttemptRecord {
     outcome: str(row.outcome) as AttemptOutcome,
     statusCode: optionalNumber(row.status_code),
     error: optionalStr(row.error),
+    errorSummary: optionalStr(row.error_summary),
   };
 }
 

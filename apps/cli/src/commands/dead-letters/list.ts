@@ -30,8 +30,11 @@ export interface ListDeadLettersResult extends ListingPage<DeadLetterJson> {
   total: number;
 }
 
-/** Wide enough for a masked error whole: `HTTP 400 error hidden (182 characters; pass --reveal to read it)`. */
-const ERROR_WIDTH = 72;
+/**
+ * Wide enough for a masked error whole (`HTTP 400 error hidden (182 characters; pass --reveal to read
+ * it)`) and for the receiver's summary of a forward failure (`HTTP 503 erp.example.com answered 503`).
+ */
+const ERROR_WIDTH = 100;
 
 /** Dead-lettered handler jobs, newest first, a page at a time (`GET /admin/api/dead-letters`). */
 export const listDeadLettersCommand = defineCommand<ListDeadLettersOptions, ListDeadLettersResult>({
@@ -87,7 +90,10 @@ export const listDeadLettersCommand = defineCommand<ListDeadLettersOptions, List
       {
         header: 'LAST ERROR',
         value: ({ job }) => {
-          const error = [job.lastStatusCode ? `HTTP ${job.lastStatusCode}` : '', job.lastError ?? '']
+          // masked: the receiver's own summary alone when there is one (the note under the table says
+          // --reveal shows the error whole), else the hidden error's length
+          const shown = !result.revealed && job.lastErrorSummary ? job.lastErrorSummary : job.lastError;
+          const error = [job.lastStatusCode ? `HTTP ${job.lastStatusCode}` : '', shown ?? '']
             .filter(Boolean)
             .join(' ');
           return error.length > ERROR_WIDTH ? `${error.slice(0, ERROR_WIDTH - 1)}…` : error;

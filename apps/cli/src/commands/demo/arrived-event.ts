@@ -28,8 +28,8 @@ export interface ArrivedEvent {
 export const DEMO_HOW_TO_REVEAL = "the inspector's Show personal data";
 
 /** A handler's error text (a module handler's message, a target's answer body) as the demo prints it. */
-export function demoHandlerError(text: string | null): string | null {
-  return text === null ? null : maskHandlerErrorText(text, DEMO_HOW_TO_REVEAL);
+export function demoHandlerError(text: string | null, summary: string | null = null): string | null {
+  return text === null ? null : maskHandlerErrorText(text, DEMO_HOW_TO_REVEAL, summary);
 }
 
 function emailOf(payload: unknown): string | null {
@@ -55,7 +55,7 @@ export function toArrivedEvent({ expected, event }: Arrival): ArrivedEvent {
       handler: job.handler,
       status: job.status,
       attempts: job.attempts,
-      error: demoHandlerError(job.lastError),
+      error: demoHandlerError(job.lastError, job.lastErrorSummary),
     })),
   };
 }

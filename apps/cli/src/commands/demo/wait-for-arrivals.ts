@@ -134,7 +134,8 @@ async function timeoutError(
     const jobs = (detail?.jobs ?? [])
       .filter((job) => job.status !== 'succeeded')
       .map(
-        (job) => `${job.handler} ${job.status}${job.lastError ? `: ${demoHandlerError(job.lastError)}` : ''}`,
+        (job) =>
+          `${job.handler} ${job.status}${job.lastError ? `: ${demoHandlerError(job.lastError, job.lastErrorSummary)}` : ''}`,
       );
     missing.push(`${name} not handled (${jobs.join(', ') || summary.status})`);
   }

@@ -31,7 +31,9 @@ const REFUSAL = 'customer Kovács Éva <kovacs.eva@example.com> already exists';
 let customer = '';
 /** Output of every run without --reveal (or --payload): none may hold personal data. */
 const masked: CliRun[] = [];
-const HIDDEN = /^error hidden \(\d+ characters; pass --reveal to read it\)$/;
+/** The target's 400 in the receiver's own words (host and status), the refusal itself hidden. */
+const HIDDEN =
+  /^127\.0\.0\.1:\d+ answered 400; not retried \(client error\); the full error hidden \(\d+ characters; pass --reveal to read it\)$/;
 
 const { admin, adminJson } = adminCli(
   config.dir,
@@ -101,7 +103,7 @@ describe('srhooks dead-letters and events (receiver admin API)', () => {
     );
     expect(table.stdout).toMatch(
       new RegExp(
-        `job_\\w+\\s+erp\\s+acme\\s+${eventId} order_confirm\\s+#\\d+\\s+1\\s+\\S+ \\S+\\s+HTTP 400 error hidden \\(\\d+ characters; pass --reveal to read it\\)$`,
+        `job_\\w+\\s+erp\\s+acme\\s+${eventId} order_confirm\\s+#\\d+\\s+1\\s+\\S+ \\S+\\s+HTTP 400 127\\.0\\.0\\.1:\\d+ answered 400; not retried \\(client error\\)$`,
         'm',
       ),
     );
@@ -201,7 +203,7 @@ describe('srhooks dead-letters and events (receiver admin API)', () => {
     const human = await admin('events', 'show', eventId);
     expect(human.stdout).toMatch(new RegExp(`^id\\s+${eventId}\\n`));
     expect(human.stdout).toMatch(
-      /^erp\s+succeeded\s+1\s+\S+ \S+\s+dead\s+400\s+error hidden \(\d+ characters; pass --reveal to read it\)$/m,
+      /^erp\s+succeeded\s+1\s+\S+ \S+\s+dead\s+400\s+127\.0\.0\.1:\d+ answered 400; not retried \(client error\); the full error hidden \(\d+ characters; pass --reveal to read it\)$/m,
     );
     expect(human.stdout).toMatch(/^erp\s+succeeded\s+2\s+\S+ \S+\s+succeeded\s+200\s*$/m);
     expect(human.stdout).toContain('personal data masked; --reveal shows the payload');

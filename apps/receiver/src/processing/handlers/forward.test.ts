@@ -109,6 +109,11 @@ describe('forward handler: answers', () => {
     const outcome = await forward(t.url)(claimedJob());
     expect(outcome).toMatchObject(expected);
     expect(t.requests).toHaveLength(1);
+    // every failed answer has the receiver's own summary: the host and the status, never the body
+    const summary = (outcome as { summary?: string }).summary;
+    if (outcome.status === 'succeeded') expect(summary).toBeUndefined();
+    else expect(summary).toMatch(new RegExp(`^${new URL(t.url).host} answered ${status}\\b`));
+    expect(summary ?? '').not.toContain('nope');
   });
 
   it('explains errors with the status and the start of the answer', async () => {
@@ -119,6 +124,8 @@ describe('forward handler: answers', () => {
       statusCode: 422,
       errorCode: 'target_client_error',
       error: `${t.url}/ answered 422: {"error":"unknown sku RUB-3X3"}; not retried (client error): fix the target or the handler, then replay`,
+      // the receiver's own words, shown unmasked: the host and the status, not the answer
+      summary: `${new URL(t.url).host} answered 422; not retried (client error)`,
     });
   });
 
@@ -131,7 +138,12 @@ describe('forward handler: answers', () => {
     expect(answered.error).toBe('http://127.0.0.1:' + port + '/hooks?apikey=***&shop=*** answered 503: busy');
     const timedOut = (await handler(claimedJob())) as { error: string };
     expect(timedOut.error).toContain(`POST http://127.0.0.1:${port}/hooks?apikey=***&shop=*** failed`);
-    for (const text of [answered.error, timedOut.error]) {
+    const summaries = [answered, timedOut].map((outcome) => (outcome as { summary?: string }).summary ?? '');
+    expect(summaries).toEqual([
+      `127.0.0.1:${port} answered 503`,
+      `127.0.0.1:${port} did not answer within 150 ms`,
+    ]);
+    for (const text of [answered.error, timedOut.error, ...summaries]) {
       expect(text).not.toContain('S3cretPassw0rd');
       expect(text).not.toContain('K3yK3yK3y');
       expect(text).not.toContain('erp-user');
@@ -160,6 +172,7 @@ describe('forward handler: answers', () => {
       status: 'retry',
       errorCode: 'target_timeout',
       error: `POST ${t.url} failed: target_timeout: ${t.url} did not answer within 150 ms (raise "timeoutMs" if it is just slow)`,
+      summary: `${new URL(t.url).host} did not answer within 150 ms`,
     });
   });
 
@@ -170,6 +183,10 @@ describe('forward handler: answers', () => {
     const outcome = await forward(url)(claimedJob());
     expect(outcome.status).toBe('retry');
     expect((outcome as { error: string }).error).toMatch(/ECONNREFUSED/);
+    // in the receiver's own words, shown without revealing the error
+    expect((outcome as { summary?: string }).summary).toBe(
+      `POST to ${new URL(url).host} got no answer: connection refused: nothing listens at that address and port (ECONNREFUSED)`,
+    );
   });
 
   it('follows a 307 redirect with the same signed POST', async () => {
@@ -230,6 +247,9 @@ describe('forward handler: SSRF guard', () => {
       status: 'dead',
       errorCode: 'unsafe_target',
       error: expect.stringContaining(
+        'Refusing to forward to 127.0.0.2: it resolves to 127.0.0.2 (private network)',
+      ),
+      summary: expect.stringContaining(
         'Refusing to forward to 127.0.0.2: it resolves to 127.0.0.2 (private network)',
       ),
     });

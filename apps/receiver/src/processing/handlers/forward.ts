@@ -9,13 +9,20 @@
  * dead-letters with a message saying how to allow it.
  */
 import { createHmac } from 'node:crypto';
+import { networkFailure } from '@srhooks/client';
 import { Webhook } from 'standardwebhooks';
 import type { ClaimedJob } from '../../store/store.js';
 import { forwardedEvent } from '../forwarded-event.js';
 import { describeError, type HandlerOutcome } from '../handler-outcome.js';
 import { ProcessingConfigError, ProcessingError, UnsafeTargetError } from '../processing-errors.js';
 import { parseRetryAfter } from '../retry-after.js';
-import { postJson, TargetConnections, TargetUrlError } from './post-json.js';
+import {
+  postJson,
+  TargetConnectionError,
+  TargetConnections,
+  TargetTimeoutError,
+  TargetUrlError,
+} from './post-json.js';
 import { type AddressPolicy, publicAddressesOnly } from './target-guard.js';
 
 export const DEFAULT_FORWARD_TIMEOUT_MS = 10_000;
@@ -85,20 +92,29 @@ export function createForwardHandler(options: ForwardHandlerOptions): ForwardHan
       });
     } catch (error) {
       const errorCode = error instanceof ProcessingError ? error.code : 'target_request_failed';
+      const summary = failureSummary(error, targetHost(options.url, options.url), timeoutMs);
       if (error instanceof UnsafeTargetError || error instanceof TargetUrlError) {
-        return { status: 'dead', error: error.message, errorCode };
+        return { status: 'dead', error: error.message, errorCode, ...summary };
       }
-      return { status: 'retry', error: `POST ${options.url} failed: ${describeError(error)}`, errorCode };
+      return {
+        status: 'retry',
+        error: `POST ${options.url} failed: ${describeError(error)}`,
+        errorCode,
+        ...summary,
+      };
     }
     const { status } = response;
     if (status >= 200 && status < 300) return { status: 'succeeded', statusCode: status };
     const answer = `${response.url} answered ${status}${excerpt(response.bodyExcerpt)}`;
+    // The receiver's own words, shown unmasked: the host and the status, never the answer's body.
+    const answered = `${targetHost(response.url, options.url)} answered ${status}`;
     if (status === 410) {
       const consequence = `the target is gone: not retried, handler "${options.name}" is disabled and its jobs wait (without using up their retries): fix the URL, then enable the handler again`;
       return {
         status: 'disable',
         statusCode: status,
         error: `${answer}; ${consequence}`,
+        summary: `${answered} (gone): handler "${options.name}" disabled`,
         // The handler's state is shown unmasked: no answer body (it may echo the customer), no path or query.
         reason: `HTTP 410 Gone from ${targetHost(response.url, options.url)}; ${consequence}`,
       };
@@ -113,6 +129,7 @@ export function createForwardHandler(options: ForwardHandlerOptions): ForwardHan
         status: 'retry',
         statusCode: status,
         error: answer,
+        summary: answered,
         ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
       };
     }
@@ -121,12 +138,14 @@ export function createForwardHandler(options: ForwardHandlerOptions): ForwardHan
         status: 'dead',
         statusCode: status,
         error: `${answer} (redirect to ${response.headers.location ?? 'nowhere'}); only 307/308 redirects are followed for a POST: point the handler at the final URL`,
+        summary: `${answered} (a redirect a POST does not follow)`,
       };
     }
     return {
       status: 'dead',
       statusCode: status,
       error: `${answer}; not retried (client error): fix the target or the handler, then replay`,
+      summary: `${answered}; not retried (client error)`,
     };
   };
   const password = passwordOf(options.url);
@@ -164,6 +183,23 @@ function signature(key: Buffer, id: string, sentAt: Date, body: Buffer): string 
   hmac.update(`${id}.${Math.floor(sentAt.getTime() / 1000)}.`);
   hmac.update(body);
   return `v1,${hmac.digest('base64')}`;
+}
+
+/**
+ * The receiver's own words about a POST that got no answer (shown unmasked beside the hidden error): the
+ * target's host and why, from the error's code, never its message (which may quote the target).
+ * Undefined for an error the receiver cannot put in its own words.
+ */
+function failureSummary(error: unknown, host: string, timeoutMs: number): { summary?: string } {
+  if (error instanceof UnsafeTargetError) return { summary: error.message };
+  if (error instanceof TargetUrlError) return { summary: `${host}: not a URL the handler can forward to` };
+  if (error instanceof TargetTimeoutError)
+    return { summary: `${host} did not answer within ${timeoutMs} ms` };
+  if (error instanceof TargetConnectionError) {
+    return { summary: `${host} closed the connection before the answer was complete` };
+  }
+  const network = networkFailure(error);
+  return network === undefined ? {} : { summary: `POST to ${host} got no answer: ${network.reason}` };
 }
 
 /** `host[:port]` of the URL that answered (the configured one if that cannot be read). */

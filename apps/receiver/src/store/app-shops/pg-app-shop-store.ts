@@ -181,7 +181,7 @@ export class PgAppShopStore implements AppShopStore {
         [now, shop],
       );
       const cancelled = await client.query<{ event_id: string }>(
-        `UPDATE jobs SET status = 'dead', last_error = $1, finished_at = $2, updated_at = $2, lease_owner = NULL, lease_expires_at = NULL
+        `UPDATE jobs SET status = 'dead', last_error = $1, last_error_summary = $1, finished_at = $2, updated_at = $2, lease_owner = NULL, lease_expires_at = NULL
          WHERE status = 'pending' AND event_id IN (SELECT id FROM events WHERE shop = $3 AND event NOT IN (${KEPT_ON_UNINSTALL_SQL}))
          RETURNING event_id`,
         [options.reason, now, shop],

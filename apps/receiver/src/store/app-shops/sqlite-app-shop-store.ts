@@ -164,11 +164,11 @@ export class SqliteAppShopStore implements AppShopStore {
         .run(now, now, shop);
       const cancelled = this.#db
         .prepare(
-          `UPDATE jobs SET status = 'dead', last_error = ?, finished_at = ?, updated_at = ?, lease_owner = NULL, lease_expires_at = NULL
+          `UPDATE jobs SET status = 'dead', last_error = ?, last_error_summary = ?, finished_at = ?, updated_at = ?, lease_owner = NULL, lease_expires_at = NULL
            WHERE status = 'pending' AND event_id IN (SELECT id FROM events WHERE shop = ? AND event NOT IN (${KEPT_ON_UNINSTALL_SQL}))
            RETURNING event_id`,
         )
-        .all(options.reason, now, now, shop) as { event_id: string }[];
+        .all(options.reason, options.reason, now, now, shop) as { event_id: string }[];
       const refresh = this.#db.prepare(refreshEventStatusSql('?'));
       for (const eventId of new Set(cancelled.map((row) => row.event_id))) refresh.all(eventId);
       return { cancelledJobs: cancelled.length, uninstalledAt: new Date(now), already: false };

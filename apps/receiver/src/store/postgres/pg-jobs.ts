@@ -106,13 +106,20 @@ async function logReport(
   jobId: string,
   attempt: number,
   applied: boolean,
-  report: { outcome: string; now: Date; statusCode: number | null; error: string | null; report: string },
+  report: {
+    outcome: string;
+    now: Date;
+    statusCode: number | null;
+    error: string | null;
+    errorSummary: string | null;
+    report: string;
+  },
 ): Promise<void> {
   if (applied) {
     await client.query(
-      `UPDATE job_attempts SET outcome = $3, finished_at = $4, status_code = $5, error = $6
+      `UPDATE job_attempts SET outcome = $3, finished_at = $4, status_code = $5, error = $6, error_summary = $7
        WHERE job_id = $1 AND attempt = $2 AND outcome IN ('claimed', 'running', 'expired')`,
-      [jobId, attempt, report.outcome, report.now, report.statusCode, report.error],
+      [jobId, attempt, report.outcome, report.now, report.statusCode, report.error, report.errorSummary],
     );
     return;
   }
@@ -123,6 +130,7 @@ async function logReport(
     `UPDATE job_attempts SET
        outcome = CASE WHEN outcome = 'expired' THEN 'expired' ELSE $3 END,
        error = CASE WHEN outcome = 'expired' THEN $7 ELSE $6 END,
+       error_summary = CASE WHEN outcome = 'expired' THEN NULL ELSE $8 END,
        finished_at = $4, status_code = $5
      WHERE job_id = $1 AND attempt = $2 AND outcome IN ('claimed', 'running', 'expired')`,
     [
@@ -133,6 +141,7 @@ async function logReport(
       report.statusCode,
       report.error,
       supersededNote(current?.attempts ?? attempt, report.report),
+      report.errorSummary,
     ],
   );
 }
@@ -227,7 +236,7 @@ export class PgJobs {
       // while another attempt holds it, not once finished, not after a replay.
       const updated = await client.query(
         `UPDATE jobs SET status = 'succeeded', finished_at = $3, updated_at = $3, lease_owner = NULL, lease_expires_at = NULL,
-           last_status_code = $4, last_error = NULL
+           last_status_code = $4, last_error = NULL, last_error_summary = NULL
          WHERE id = $1 AND $2 >= min_attempt
            AND ((status = 'running' AND attempts = $2) OR (status = 'pending' AND $2 <= attempts))
          RETURNING event_id, handler`,
@@ -239,6 +248,7 @@ export class PgJobs {
         now,
         statusCode,
         error: null,
+        errorSummary: null,
         report: statusCode === null ? 'success' : `success (HTTP ${statusCode})`,
       });
       return transitionResult(client, changes, jobId, row, 'succeeded');
@@ -252,7 +262,8 @@ export class PgJobs {
     return this.#outcome(async ({ client, changes }) => {
       const updated = await client.query(
         `UPDATE jobs SET status = $3, run_at = ${jobClockPlus('$10', '$4')}, finished_at = $5, failures = failures + $9,
-           last_error = $6, last_status_code = $7, lease_owner = NULL, lease_expires_at = NULL, updated_at = $8
+           last_error = $6, last_error_summary = $11, last_status_code = $7, lease_owner = NULL, lease_expires_at = NULL,
+           updated_at = $8
          WHERE id = $1 AND status = 'running' AND attempts = $2
          RETURNING event_id, handler`,
         [
@@ -267,6 +278,7 @@ export class PgJobs {
           now,
           options.countsAsFailure === false ? 0 : 1,
           this.#conn.callerTime(now),
+          options.errorSummary ?? null,
         ],
       );
       const row = updated.rows[0] as Row | undefined;
@@ -275,6 +287,7 @@ export class PgJobs {
         now,
         statusCode: options.statusCode ?? null,
         error: options.error,
+        errorSummary: options.errorSummary ?? null,
         report: `${dead ? 'a dead letter' : 'a failure'}: ${options.error}`,
       });
       return transitionResult(client, changes, jobId, row, status);

@@ -225,4 +225,14 @@ UPDATE events SET status = CASE
     AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.event_id = events.id AND j.status IN ('pending', 'running'));
 `,
   },
+  {
+    version: 19,
+    name: "handler errors: the receiver's own words about each failure, shown unmasked beside the hidden error (NULL: none given, or failed before this version)",
+    // Written by the outcome statements (pg-jobs.ts); a receiver of an earlier version leaves them NULL
+    // during a rolling update, and its failures show as before (hidden whole).
+    sql: `
+ALTER TABLE jobs ADD COLUMN last_error_summary text;
+ALTER TABLE job_attempts ADD COLUMN error_summary text;
+`,
+  },
 ];

@@ -168,6 +168,7 @@ describe('PgStore', () => {
           { version: 16 },
           { version: 17 },
           { version: 18 },
+          { version: 19 },
         ]);
       } finally {
         await client.end();
@@ -400,7 +401,7 @@ describe('PgStore', () => {
     try {
       await expect(store.migrate()).rejects.toThrow(StoreVersionError);
       await expect(store.migrate()).rejects.toThrow(
-        /schema is at version 99; this receiver knows versions up to 18/,
+        /schema is at version 99; this receiver knows versions up to 19/,
       );
     } finally {
       await store.close();

@@ -119,11 +119,12 @@ export function completeJob(
       now,
       statusCode: options.statusCode ?? null,
       error: null,
+      errorSummary: null,
       report,
     });
     if (!applies) return { applied: false, status: job.status };
     db.stmt(
-      "UPDATE jobs SET status = 'succeeded', finished_at = ?, updated_at = ?, lease_owner = NULL, lease_expires_at = NULL, last_status_code = ?, last_error = NULL WHERE id = ?",
+      "UPDATE jobs SET status = 'succeeded', finished_at = ?, updated_at = ?, lease_owner = NULL, lease_expires_at = NULL, last_status_code = ?, last_error = NULL, last_error_summary = NULL WHERE id = ?",
     ).run(now, now, options.statusCode ?? null, jobId);
     afterJobChange(db, context, job, 'succeeded');
     return { applied: true, status: 'succeeded' };
@@ -145,12 +146,13 @@ export function failJob(
       now,
       statusCode: options.statusCode ?? null,
       error: options.error,
+      errorSummary: options.errorSummary ?? null,
       report: `${dead ? 'a dead letter' : 'a failure'}: ${options.error}`,
     });
     if (!applies) return { applied: false, status: job.status };
     const status: JobStatus = dead ? 'dead' : 'pending';
     db.stmt(
-      `UPDATE jobs SET status = ?, run_at = ?, finished_at = ?, failures = failures + ?, last_error = ?, last_status_code = ?,
+      `UPDATE jobs SET status = ?, run_at = ?, finished_at = ?, failures = failures + ?, last_error = ?, last_error_summary = ?, last_status_code = ?,
            lease_owner = NULL, lease_expires_at = NULL, updated_at = ? WHERE id = ?`,
     ).run(
       status,
@@ -158,6 +160,7 @@ export function failJob(
       dead ? now : null,
       options.countsAsFailure === false ? 0 : 1,
       options.error,
+      options.errorSummary ?? null,
       options.statusCode ?? null,
       now,
       jobId,
@@ -178,12 +181,20 @@ function logReport(
   attempt: number,
   job: JobStateRow,
   applied: boolean,
-  report: { outcome: string; now: number; statusCode: number | null; error: string | null; report: string },
+  report: {
+    outcome: string;
+    now: number;
+    statusCode: number | null;
+    error: string | null;
+    errorSummary: string | null;
+    report: string;
+  },
 ): void {
   db.stmt(
     `UPDATE job_attempts SET
        outcome = CASE WHEN @applied = 0 AND outcome = 'expired' THEN 'expired' ELSE @outcome END,
        error = CASE WHEN @applied = 0 AND outcome = 'expired' THEN @note ELSE @error END,
+       error_summary = CASE WHEN @applied = 0 AND outcome = 'expired' THEN NULL ELSE @errorSummary END,
        finished_at = @now, status_code = @statusCode
      WHERE job_id = @jobId AND attempt = @attempt AND outcome IN ('claimed', 'running', 'expired')`,
   ).run({
@@ -191,6 +202,7 @@ function logReport(
     outcome: report.outcome,
     note: supersededNote(job.attempts, report.report),
     error: report.error,
+    errorSummary: report.errorSummary,
     now: report.now,
     statusCode: report.statusCode,
     jobId,

@@ -249,6 +249,12 @@ UPDATE handler_states SET disabled_by = 'target' WHERE disabled = 1;
     name: 'quarantined deliveries: which part and field failed to decode, and the value found (JSON; NULL: quarantined before this version)',
     sql: 'ALTER TABLE deliveries ADD COLUMN decode_error_detail TEXT;',
   },
+  {
+    version: 15,
+    name: "handler errors: the receiver's own words about each failure, shown unmasked beside the hidden error (NULL: none given, or failed before this version)",
+    sql: `ALTER TABLE jobs ADD COLUMN last_error_summary TEXT;
+ALTER TABLE job_attempts ADD COLUMN error_summary TEXT;`,
+  },
 ];
 
 /**

@@ -82,6 +82,7 @@ describe('SqliteStore', () => {
         { version: 12 },
         { version: 13 },
         { version: 14 },
+        { version: 15 },
       ]);
     } finally {
       db.close();
@@ -288,7 +289,7 @@ describe('SqliteStore', () => {
       }
     };
     await expect(open()).rejects.toThrow(StoreVersionError);
-    await expect(open()).rejects.toThrow(/schema is at version 99; this receiver knows versions up to 14/);
+    await expect(open()).rejects.toThrow(/schema is at version 99; this receiver knows versions up to 15/);
   });
 
   it('says a damaged file is damaged (restore a backup, not retry), and stays unready once it has seen it', async () => {

@@ -57,6 +57,12 @@ export interface CompleteJobOptions {
 interface FailJobBase {
   attempt: number;
   error: string;
+  /**
+   * The receiver's own words about the failure (`connection refused by erp.example.com:443`), with no
+   * text from the target or the handler in them: stored beside `error` and shown unmasked where `error`
+   * is hidden until revealed. Absent when the handler gave none (a module handler's message).
+   */
+  errorSummary?: string;
   statusCode?: number;
   now?: Date;
   /**

@@ -118,6 +118,8 @@ export interface JobRecord {
   leaseOwner: string | null;
   leaseExpiresAt: Date | null;
   lastError: string | null;
+  /** The receiver's own words about the last error, shown unmasked (see FailJobOptions.errorSummary). */
+  lastErrorSummary: string | null;
   lastStatusCode: number | null;
   createdAt: Date;
   updatedAt: Date;
@@ -134,6 +136,8 @@ export interface AttemptRecord {
   outcome: AttemptOutcome;
   statusCode: number | null;
   error: string | null;
+  /** The receiver's own words about `error`, shown unmasked (see FailJobOptions.errorSummary). */
+  errorSummary: string | null;
 }
 
 export interface JobDetail extends JobRecord {

@@ -49,6 +49,7 @@ export function jobLeasesContract({ open, openPeer }: ContractStores): void {
           outcome: 'succeeded',
           statusCode: 200,
           error: null,
+          errorSummary: null,
         },
       ]);
       await expect(store.completeJob('job_unknown', { attempt: 1 })).rejects.toBeInstanceOf(

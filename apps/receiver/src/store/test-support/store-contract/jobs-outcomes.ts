@@ -126,6 +126,46 @@ export function jobOutcomesContract({ open }: ContractStores): void {
       ]);
     });
 
+    it("keeps the receiver's own summary of each failure beside its error, and clears it with the error on success", async () => {
+      const store = await open();
+      const { events } = await store.ingest(delivery(), [orderEvent('191')], ['erp']);
+      const eventId = events[0]?.id ?? '';
+      const [first] = await claimAll(store, 'w', seconds(1));
+      await store.failJob(first?.id ?? '', {
+        attempt: 1,
+        error: 'https://erp.example/orders answered 500: customer Kovács Éva exists',
+        errorSummary: 'erp.example answered 500',
+        statusCode: 500,
+        retryAt: seconds(5),
+        now: seconds(2),
+      });
+      expect((await store.getEvent(eventId))?.jobs[0]).toMatchObject({
+        lastError: 'https://erp.example/orders answered 500: customer Kovács Éva exists',
+        lastErrorSummary: 'erp.example answered 500',
+      });
+      // an attempt without a summary (a module handler's message) records none
+      const [second] = await claimAll(store, 'w', seconds(5));
+      await store.failJob(second?.id ?? '', {
+        attempt: 2,
+        error: 'module threw',
+        retryAt: seconds(10),
+        now: seconds(6),
+      });
+      expect((await store.getEvent(eventId))?.jobs[0]).toMatchObject({
+        lastError: 'module threw',
+        lastErrorSummary: null,
+      });
+      const [third] = await claimAll(store, 'w', seconds(10));
+      await store.completeJob(third?.id ?? '', { attempt: 3, statusCode: 200, now: seconds(11) });
+      const done = await store.getEvent(eventId);
+      expect(done?.jobs[0]).toMatchObject({ lastError: null, lastErrorSummary: null });
+      expect(done?.jobs[0]?.attemptLog.map((a) => [a.attempt, a.errorSummary])).toEqual([
+        [1, 'erp.example answered 500'],
+        [2, null],
+        [3, null],
+      ]);
+    });
+
     it('replays an event: resets its jobs, or one handler, creating that job when missing', async () => {
       const store = await open();
       const { events } = await store.ingest(delivery(), [orderEvent('190')], ['erp']);
