@@ -1,4 +1,4 @@
-import { systemCode } from '@srhooks/client';
+import { systemCode } from '@srhooks/client/network-failure';
 import { CliError, EXIT_CODES } from './cli-error.js';
 import { issuesLine, issuesOf } from './issue-text.js';
 

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { failureReason } from '@srhooks/client';
+import { failureReason } from '@srhooks/client/network-failure';
 import { answerJson } from '../answer-json.js';
 import { CliError, EXIT_CODES, remoteError, usageError } from '../cli-error.js';
 import { resolveConfigDir } from '../config/config-dir.js';

@@ -1,4 +1,4 @@
-import { networkFailure } from '@srhooks/client';
+import { networkFailure } from '@srhooks/client/network-failure';
 import { CliError, EXIT_CODES, usageError } from '../cli-error.js';
 import { defineCommand } from '../command.js';
 import { resolveConfigDir } from '../config/config-dir.js';

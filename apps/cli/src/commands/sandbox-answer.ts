@@ -1,4 +1,4 @@
-import { failureReason } from '@srhooks/client';
+import { failureReason } from '@srhooks/client/network-failure';
 import { answerJson } from '../answer-json.js';
 import { type CliError, remoteError } from '../cli-error.js';
 import { DEFAULT_SANDBOX_PORT } from './sandbox.js';

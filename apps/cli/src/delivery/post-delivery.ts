@@ -1,5 +1,5 @@
 import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
-import { failureReason } from '@srhooks/client';
+import { failureReason } from '@srhooks/client/network-failure';
 import { remoteError, usageError } from '../cli-error.js';
 import { maskDeliveryUrl } from './mask-delivery-url.js';
 
