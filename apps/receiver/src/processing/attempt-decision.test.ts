@@ -39,6 +39,26 @@ describe('decideAttempt', () => {
     });
   });
 
+  it("gives a failure without a summary the receiver's words for its fixed code (a broker's, a module's timeout)", () => {
+    expect(
+      decideAttempt(
+        { status: 'retry', error: 'connect ECONNREFUSED 127.0.0.1:6379', errorCode: 'broker_unreachable' },
+        context(0),
+      ),
+    ).toMatchObject({ summary: 'the broker could not be reached (broker_unreachable)' });
+    expect(
+      decideAttempt({ status: 'retry', error: 'did not settle', errorCode: 'handler_timeout' }, context(1)),
+    ).toMatchObject({
+      decision: 'dead',
+      summary:
+        'the module handler did not settle within its timeoutMs (handler_timeout) (gave up after 2 attempts)',
+    });
+    // a module's own error: only its message says what it was
+    expect(
+      decideAttempt({ status: 'retry', error: 'no ERP partner', errorCode: 'handler_threw' }, context(0)),
+    ).not.toHaveProperty('summary');
+  });
+
   it('has no summary when the handler gave none (a module handler’s message)', () => {
     expect(decideAttempt({ status: 'retry', error: 'no ERP partner' }, context(1))).not.toHaveProperty(
       'summary',

@@ -4,7 +4,7 @@
  * handler's others, without counting a failure; `retry` schedules the next attempt per the handler's
  * retry schedule, or dead-letters the job when no retry is left. Pure: the settlement writes it.
  */
-import type { HandlerOutcome } from './handler-outcome.js';
+import { failureSummary, type HandlerOutcome } from './handler-outcome.js';
 import { nextRetry, type RetrySchedule } from './retry-schedule.js';
 
 /** What the worker decided for an attempt: the job succeeded, retries later, is dead-lettered, or its handler is disabled. */
@@ -41,15 +41,16 @@ export function decideAttempt(outcome: HandlerOutcome, context: AttemptContext):
     case 'succeeded':
       return { decision: 'succeeded' };
     case 'dead':
-      return { decision: 'dead', error: outcome.error, ...summary(outcome.summary) };
+      return { decision: 'dead', error: outcome.error, ...summary(failureSummary(outcome)) };
     case 'disable':
       return {
         decision: 'disable',
         error: outcome.error,
         reason: outcome.reason,
-        ...summary(outcome.summary),
+        ...summary(failureSummary(outcome)),
       };
     case 'retry': {
+      const given = failureSummary(outcome);
       const next = nextRetry(context.retry, {
         failures: context.failures + 1,
         now: context.now,
@@ -60,11 +61,11 @@ export function decideAttempt(outcome: HandlerOutcome, context: AttemptContext):
         return {
           decision: 'dead',
           error: `${outcome.error} (${next.reason})`,
-          ...summary(outcome.summary === undefined ? undefined : `${outcome.summary} (${next.reason})`),
+          ...summary(given === undefined ? undefined : `${given} (${next.reason})`),
           gaveUp: next.reason,
         };
       }
-      return { decision: 'retry', error: outcome.error, retryAt: next.retryAt, ...summary(outcome.summary) };
+      return { decision: 'retry', error: outcome.error, retryAt: next.retryAt, ...summary(given) };
     }
   }
 }

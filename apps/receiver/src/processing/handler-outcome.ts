@@ -60,6 +60,33 @@ export function loggableFailure(outcome: Exclude<HandlerOutcome, { status: 'succ
   return outcome.statusCode === undefined ? { errorCode } : { errorCode, statusCode: outcome.statusCode };
 }
 
+/**
+ * The receiver's own words for a failure whose handler gave no summary, by its fixed error code: what a
+ * broker handler's or a module's failure was, without its text (a broker's reply, a module's message).
+ * None for a module handler's own error (`handler_threw`, `handler_non_retryable`): only its message
+ * says what it was.
+ */
+const CODE_SUMMARIES: Readonly<Record<string, string>> = {
+  broker_unreachable: 'the broker could not be reached',
+  broker_timeout: 'the broker did not answer in time',
+  broker_rejected: 'the broker refused the message or the connection',
+  broker_error: 'publishing to the broker failed',
+  broker_client_missing: "the broker's client library is not installed",
+  handler_timeout: 'the module handler did not settle within its timeoutMs',
+  handler_shutdown: 'the receiver shut down while the module handler ran',
+  module_handler_invalid: 'the module handler cannot be loaded',
+  shop_credentials_missing: 'the shop has no API credentials for ctx.client',
+};
+
+/** The outcome's summary, else the receiver's words for its error code (`… (broker_timeout)`), if any. */
+export function failureSummary(
+  outcome: Exclude<HandlerOutcome, { status: 'succeeded' }>,
+): string | undefined {
+  if (outcome.summary !== undefined) return outcome.summary;
+  const words = outcome.errorCode === undefined ? undefined : CODE_SUMMARIES[outcome.errorCode];
+  return words === undefined ? undefined : `${words} (${outcome.errorCode})`;
+}
+
 /** The fixed code of a thrown error: a ProcessingError's `code` (`module_handler_invalid`, …), else `handler_threw`. */
 export function thrownErrorCode(error: unknown): string {
   return error instanceof ProcessingError && ERROR_CODE_SHAPE.test(error.code) ? error.code : 'handler_threw';
