@@ -111,7 +111,11 @@ export function defineAppShopStoreContract(engine: string, harness: AppShopStore
 
       const event = await store.getEvent(ingested.events[0]?.id ?? '');
       expect(event?.status).toBe('dead');
-      expect(event?.jobs[0]).toMatchObject({ status: 'dead', lastError: CANCELLED_BY_UNINSTALL });
+      expect(event?.jobs[0]).toMatchObject({
+        status: 'dead',
+        lastError: CANCELLED_BY_UNINSTALL,
+        lastErrorSummary: CANCELLED_BY_UNINSTALL,
+      });
       expect((await store.countJobs()).pending).toBe(1);
       expect(await appShops.markUninstalled('never-installed', { reason: 'x' })).toBeNull();
 
