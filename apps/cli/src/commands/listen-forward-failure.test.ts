@@ -3,23 +3,14 @@
  * reads at a glance without `--reveal` (the receiver's own words: the target's host and why it got no
  * answer), while the stored error text stays hidden until revealed, as every handler error is.
  */
-import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { freePort } from '../test-support/free-port.js';
 import { runCli, startCli, tempConfigDir } from '../test-support/run-cli.js';
-
-/** A port on 127.0.0.1 where nothing listens (taken from the OS, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('srhooks listen --forward-to a target that is down', () => {
   it('says the connection was refused, masked view included', async () => {
     const config = tempConfigDir();
-    const port = await closedPort();
+    const port = await freePort();
     const listen = startCli(config.dir, [
       'listen',
       '--port',
