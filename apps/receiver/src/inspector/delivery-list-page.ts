@@ -179,9 +179,13 @@ export function deliveryListContent(input: ListPageInput): SafeHtml {
   const reveal = query.reveal === '1';
   const context: ListContext = { base, reveal };
   const filtered = hasFilters(query);
+  // A search never finds a quarantined delivery (it has no decoded event): say so where it found nothing.
+  const searchHint = query.q
+    ? html` The search reads decoded events only: a quarantined delivery (its body could not be decoded) never matches it; <a href="${linkWith(base, {}, { status: 'quarantined', reveal: query.reveal })}">list the quarantined deliveries</a> to look for it there.`
+    : '';
   const rows =
     page.items.length === 0
-      ? html`<tr id="no-deliveries"><td colspan="7" class="muted">${filtered ? 'No deliveries match these filters.' : 'No deliveries yet. New ones appear here as they arrive.'}</td></tr>`
+      ? html`<tr id="no-deliveries"><td colspan="7" class="muted">${filtered ? html`No deliveries match these filters.${searchHint}` : 'No deliveries yet. New ones appear here as they arrive.'}</td></tr>`
       : html`${page.items.map((delivery) => deliveryRow(delivery, context))}`;
   return html`<h1>Deliveries</h1>
 <form class="filters panel" method="get" action="${base}">

@@ -60,6 +60,20 @@ describe('inspector: pages', () => {
       expect(bad.text).toContain('query.from: must be an ISO 8601 date');
     });
 
+    it('says, when a search finds nothing, that it never finds a quarantined delivery and how to list those', async () => {
+      const none = await get('/ui?q=Titkos+Tam%C3%A1s');
+      expect(none.status).toBe(200);
+      expect(none.text).toContain('No deliveries match these filters.');
+      expect(none.text).toContain(
+        'The search reads decoded events only: a quarantined delivery (its body could not be decoded) never matches it',
+      );
+      expect(none.text).toContain('href="/ui?status=quarantined"');
+      // Without a search the hint would be noise.
+      const shop = await get('/ui?shop=nosuchshop');
+      expect(shop.text).toContain('No deliveries match these filters.');
+      expect(shop.text).not.toContain('The search reads decoded events only');
+    });
+
     it('filters by app-mode events; refuses a malformed cursor and a dead-letter handler naming no handler', async () => {
       const payment = await get('/ui?event=payment_status');
       expect(payment.status).toBe(200);
@@ -242,6 +256,17 @@ describe('inspector: pages', () => {
         expect(lines.filter((line) => line.level >= 50)).toEqual([]);
       },
     );
+
+    it('answers a delivery that does not exist (pruned, mistyped) with 404 and no link back to it', async () => {
+      const missing = `${ids.kovacs?.slice(0, -4)}0000`;
+      const page = await get(`/ui/deliveries/${missing}`);
+      expect(page.status).toBe(404);
+      expect(page.text).toContain('<h1>Not found</h1>');
+      expect(page.text).toContain(`No delivery with id &quot;${missing}&quot; exists`);
+      // "Back to delivery …" led to this same 404 again.
+      expect(page.text).not.toContain(`href="/ui/deliveries/${missing}"`);
+      expect(page.text).toContain('<a href="/ui">Back to the deliveries</a>');
+    });
 
     it('shows a quarantined delivery with its decode error and a Re-process button', async () => {
       const response = await fetch(

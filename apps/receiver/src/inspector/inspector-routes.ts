@@ -131,9 +131,15 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
         ? Object.entries(ACTION_HEADINGS).find(([path]) => route.endsWith(path))?.[1]
         : undefined;
     const id = (request.params as { id?: unknown } | undefined)?.id;
-    // A page about one delivery (or an action on it) leads back to that delivery, not only to the list.
+    // A page about one delivery (or an action on it) leads back to that delivery, not only to the list;
+    // not when it does not exist (404): that link would answer this same page again.
     const delivery =
-      typeof id === 'string' && /^dlv_[0-9a-z]+$/.test(id) && route.includes('/deliveries/:id') ? id : null;
+      typeof id === 'string' &&
+      /^dlv_[0-9a-z]+$/.test(id) &&
+      route.includes('/deliveries/:id') &&
+      status !== 404
+        ? id
+        : null;
     return page(
       reply,
       request,
