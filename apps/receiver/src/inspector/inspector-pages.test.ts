@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { order, SHOP } from '../admin/test-support/admin-test-receiver.js';
+import { order, orderDelivery, postDelivery, SHOP } from '../admin/test-support/admin-test-receiver.js';
 import { type InspectorFixture, inspectorFixture } from './test-support/inspector-fixture.js';
 
 /** What the inspector pages show: lists, filters, delivery and event pages, masking, escaping. */
@@ -161,6 +161,20 @@ describe('inspector: pages', () => {
       );
       expect(section.text).toContain('Nagy Győző');
       expect((await get('/ui/fragments/event/evt_00000000000000000000000000')).status).toBe(404);
+    });
+
+    it('masks the words customers write into the phone field, not only its digits', async () => {
+      const phone = '06 30 123 4567 (Kovács Éva titkárnője, este 6 után)';
+      const posted = await postDelivery(
+        fixture.receiver,
+        orderDelivery([order(40, { innerId: '1040', firstname: 'Éva', lastname: 'Kovács', phone })]),
+      );
+      expect(posted.status).toBe(200);
+      const masked = await get(`/ui/deliveries/${posted.body.deliveryId}`);
+      for (const value of ['titkárnője', 'este', 'után']) expect(masked.text).not.toContain(value);
+      expect(masked.text).toContain('<dt>Phone</dt><dd>** ** *** ***7 (*** *** ***, *** 6 ***)</dd>');
+      const revealed = await get(`/ui/deliveries/${posted.body.deliveryId}?reveal=1`);
+      expect(revealed.text).toContain(`<dt>Phone</dt><dd>${phone}</dd>`);
     });
 
     it('masks company names and the tax number until revealed', async () => {
