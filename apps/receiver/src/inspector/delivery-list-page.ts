@@ -195,7 +195,7 @@ export function deliveryListContent(input: ListPageInput): SafeHtml {
   <label>Status <select name="status">${option('', 'any', query.status)}${STATUS_CHOICES.map((status) => option(status, status, query.status))}</select></label>
   <label>Source <select name="source">${option('', 'any', query.source)}${EVENT_SOURCES.map((source) => option(source, source, query.source))}</select></label>
   <label>Handler <input name="handler" value="${query.handler ?? ''}" autocomplete="off"></label>
-  <label>Order number, customer, e-mail or phone <input name="q" type="search" value="${query.q ?? ''}"></label>
+  <label>Order number, customer, e-mail or phone <input name="q" type="search" value="${query.q ?? ''}" autocomplete="off"></label>
   <label>From (UTC) <input name="from" type="datetime-local" step="${timeInputStep(query.from)}" value="${timeInputValue(query.from)}"></label>
   <label>To (UTC) <input name="to" type="datetime-local" step="${timeInputStep(query.to)}" value="${timeInputValue(query.to)}"></label>
   ${reveal ? html`<input type="hidden" name="reveal" value="1">` : ''}

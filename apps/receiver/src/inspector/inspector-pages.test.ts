@@ -50,6 +50,9 @@ describe('inspector: pages', () => {
       expect(page.text).toContain(`data-delivery-id="${ids.nagy}"`);
       expect(page.text).not.toContain(`data-delivery-id="${ids.kovacs}"`);
       expect(page.text).toContain('value="gyozo"');
+      // What is searched (names, e-mail addresses, phone numbers) stays out of the browser's form history,
+      // which offers it again in any other site's field named q.
+      expect(page.text).toMatch(/<input name="q" type="search" value="gyozo" autocomplete="off">/);
       // A window with seconds stays exact in the field and the links (cut to the minute, it widened).
       const exact = await get('/ui?from=2025-12-01T10:00:30.5Z');
       expect(exact.text).toContain('step="any" value="2025-12-01T10:00:30.500"');
@@ -175,6 +178,13 @@ describe('inspector: pages', () => {
       expect(masked.text).toContain('<dt>Phone</dt><dd>** ** *** ***7 (*** *** ***, *** 6 ***)</dd>');
       const revealed = await get(`/ui/deliveries/${posted.body.deliveryId}?reveal=1`);
       expect(revealed.text).toContain(`<dt>Phone</dt><dd>${phone}</dd>`);
+    });
+
+    it("says the shop's own dates are shop-local time (every other time on the page is UTC)", async () => {
+      const page = await get(`/ui/deliveries/${ids.kovacs}`);
+      expect(page.text).toMatch(
+        /Shop status: [^<]* · \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(shop-local time\)<\/p>/,
+      );
     });
 
     it('masks company names and the tax number until revealed', async () => {

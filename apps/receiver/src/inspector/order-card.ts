@@ -137,7 +137,7 @@ ${
 </dl>
 ${
   order.orderHistory
-    ? html`<p class="muted">Shop status: ${order.orderHistory.statusText ?? order.orderHistory.status ?? '—'}${present(order.orderHistory.dateAdded) ? ` · ${order.orderHistory.dateAdded}` : ''}</p>`
+    ? html`<p class="muted">Shop status: ${order.orderHistory.statusText ?? order.orderHistory.status ?? '—'}${present(order.orderHistory.dateAdded) ? ` · ${order.orderHistory.dateAdded} (shop-local time)` : ''}</p>`
     : ''
 }`;
 }
@@ -160,7 +160,7 @@ function subscriberCard(subscriber: Subscriber, masking: Masking): SafeHtml {
   ${definition('Phone', phone)}
   ${definition('Status', subscriber.status ?? null)}
   ${definition('Language', subscriber.language ?? null)}
-  ${definition('Subscribed', subscriber.subscribe_date ?? null)}
+  ${definition('Subscribed', present(subscriber.subscribe_date) ? `${subscriber.subscribe_date} (shop-local time)` : null)}
 </dl>`;
 }
 
