@@ -165,6 +165,9 @@ export function hasFilters(query: InspectorListQuery): boolean {
   );
 }
 
+/** The list's empty state before the first delivery: what to check when none arrive. */
+const NO_DELIVERIES_YET = html`No deliveries yet. New ones appear here as they arrive. None arriving? See that the shop's subscriptions point at this receiver (<code>srhooks webhooks list --shop SHOP</code>), or send it a test delivery (<code>srhooks trigger order_confirm --to URL</code>, the URL from <code>srhooks url</code>).`;
+
 export interface ListPageInput {
   base: string;
   query: InspectorListQuery;
@@ -185,7 +188,7 @@ export function deliveryListContent(input: ListPageInput): SafeHtml {
     : '';
   const rows =
     page.items.length === 0
-      ? html`<tr id="no-deliveries"><td colspan="7" class="muted">${filtered ? html`No deliveries match these filters.${searchHint}` : 'No deliveries yet. New ones appear here as they arrive.'}</td></tr>`
+      ? html`<tr id="no-deliveries"><td colspan="7" class="muted">${filtered ? html`No deliveries match these filters.${searchHint}` : NO_DELIVERIES_YET}</td></tr>`
       : html`${page.items.map((delivery) => deliveryRow(delivery, context))}`;
   return html`<h1>Deliveries</h1>
 <form class="filters panel" method="get" action="${base}">
