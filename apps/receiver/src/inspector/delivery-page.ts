@@ -161,7 +161,7 @@ export function eventSection(event: EventDetail, context: DetailContext): SafeHt
   <p class="muted mono">${event.id}</p>
   ${
     event.duplicateOf
-      ? html`<p class="notice">Duplicate of an earlier delivery of the same order: event <span class="mono">${event.duplicateOf}</span> (not processed again).</p>`
+      ? html`<p class="notice">Duplicate of an earlier delivery of the same order: event <span class="mono">${event.duplicateOf}</span> (not processed again).${event.orderNumber ? html` <a href="${context.base}?${new URLSearchParams({ shop: event.shop, q: `#${event.orderNumber}`, ...(context.reveal ? { reveal: '1' } : {}) }).toString()}">Deliveries of order #${event.orderNumber}</a>` : ''}</p>`
       : ''
   }
   ${

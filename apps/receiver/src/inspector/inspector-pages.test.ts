@@ -187,6 +187,20 @@ describe('inspector: pages', () => {
       );
     });
 
+    it("links a duplicate to its order's deliveries (the earlier one included), not only naming an event id", async () => {
+      const again = await postDelivery(
+        fixture.receiver,
+        orderDelivery([order(2, { innerId: '1002', firstname: 'Győző', lastname: 'Nagy' })]),
+      );
+      expect(again.body.duplicates).toBe(1);
+      const page = await get(`/ui/deliveries/${again.body.deliveryId}`);
+      expect(page.text).toContain('Duplicate of an earlier delivery of the same order');
+      expect(page.text).toContain(`<a href="/ui?shop=${SHOP}&amp;q=%231002">Deliveries of order #1002</a>`);
+      const list = await get(`/ui?shop=${SHOP}&q=%231002`);
+      expect(list.text).toContain(`data-delivery-id="${ids.nagy}"`);
+      expect(list.text).toContain(`data-delivery-id="${again.body.deliveryId}"`);
+    });
+
     it('masks company names and the tax number until revealed', async () => {
       const masked = await get(`/ui/deliveries/${ids.kovacs}`);
       for (const value of ['Bárány', 'Kertész', '68123456']) expect(masked.text).not.toContain(value);
