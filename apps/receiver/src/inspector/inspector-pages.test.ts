@@ -301,6 +301,9 @@ describe('inspector: pages', () => {
       expect(page.status).toBe(404);
       expect(page.text).toContain('<h1>Not found</h1>');
       expect(page.text).toContain(`No delivery with id &quot;${missing}&quot; exists`);
+      // Said for the page, not for the admin API's users.
+      expect(page.text).not.toContain('GET /admin/api');
+      expect(page.text).toContain('retention may have deleted it, or the link is mistyped');
       // "Back to delivery …" led to this same 404 again.
       expect(page.text).not.toContain(`href="/ui/deliveries/${missing}"`);
       expect(page.text).toContain('<a href="/ui">Back to the deliveries</a>');

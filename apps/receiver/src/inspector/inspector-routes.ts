@@ -227,7 +227,16 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
     if (answer) {
       // A re-process that still fails quotes the decode error: what the sender sent stays hidden here.
       const { code, message } = answer.body.error;
-      const shown = code === 'still_undecodable' ? maskDecodeMessage(message) : message;
+      const { resource, id } = answer.body.error as { resource?: unknown; id?: unknown };
+      const shown =
+        code === 'still_undecodable'
+          ? maskDecodeMessage(message)
+          : code === 'not_found' &&
+              (resource === 'delivery' || resource === 'event') &&
+              typeof id === 'string'
+            ? // The admin API's words point at its own list route; here the page says what may have happened.
+              `No ${resource} with id "${id}" exists: retention may have deleted it, or the link is mistyped. Search for its order on the Deliveries page.`
+            : message;
       return errorPage(request, reply, answer.status, shown);
     }
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
