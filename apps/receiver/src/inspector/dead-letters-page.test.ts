@@ -190,6 +190,9 @@ describe('dead-letters page after "Replay all"', () => {
     const text = await after.text();
     expect(text).toContain('Replay queued: 3 dead letters of this filter run again now');
     expect(text).toContain('<option value="audit" selected>');
+    // None of audit's is left: said of the handler filtered by (the page has no window to speak of).
+    expect(text).toContain('No dead letters of handler audit.');
+    expect(text).not.toContain('in this window');
     expect(await receiver.app.store.countDeadLetters({ handler: 'audit' })).toBe(0);
     expect(await receiver.app.store.countDeadLetters({ handler: 'log' })).toBe(3);
     const one = await fetch(`${receiver.baseUrl}/ui/dead-letters?handler=log&replayed=1`, {

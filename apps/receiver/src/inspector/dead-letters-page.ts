@@ -77,6 +77,8 @@ export function deadLettersContent(input: DeadLettersPageInput): SafeHtml {
   const { base, query, total } = input;
   const reveal = query.reveal === '1';
   const filtered = Boolean(query.handler || query.from || query.to);
+  /** A time window is set (a handler alone is a filter, not a window). */
+  const windowed = Boolean(query.from || query.to);
   const rows = input.items.map(({ job, event }) => {
     const customer = event.customerName ? (reveal ? event.customerName : maskName(event.customerName)) : '—';
     return html`<tr data-job-id="${job.id}">
@@ -123,7 +125,7 @@ ${replayedNotice}
 <div class="panel">
 ${
   total === 0 && input.items.length === 0
-    ? html`<p class="muted">No dead letters${filtered ? ' in this window' : ''}.</p>`
+    ? html`<p class="muted">No dead letters${query.handler ? ` of handler ${query.handler}` : ''}${windowed ? ' in this window' : ''}.</p>`
     : html`<p class="muted">${input.items.length.toLocaleString('en-US')} of ${what}${query.cursor ? ' (an older page)' : ''}, newest first.</p>
   ${
     replayable === 0
@@ -132,7 +134,7 @@ ${
     ${input.session ? html`<input type="hidden" name="_csrf" value="${input.session.csrfToken}">` : ''}
     ${scope}
     <button type="submit">Replay all ${replayWhat}</button>
-    <span class="muted">Every page, not only the rows shown here${filtered ? '' : ': every dead letter there is'}; also any dead-lettered ${filtered ? 'in this window ' : ''}after this page was loaded, up to when you press it (each once: one that dies again meanwhile stays a dead letter).</span>
+    <span class="muted">Every page, not only the rows shown here${filtered ? '' : ': every dead letter there is'}; also any dead-lettered ${windowed ? 'in this window ' : ''}after this page was loaded, up to when you press it (each once: one that dies again meanwhile stays a dead letter).</span>
   </form>`
   }
   ${staying}

@@ -165,6 +165,9 @@ export function hasFilters(query: InspectorListQuery): boolean {
   );
 }
 
+/** The list's empty state before the first delivery: what to check when none arrive. */
+const NO_DELIVERIES_YET = html`No deliveries yet. New ones appear here as they arrive. None arriving? See that the shop's subscriptions point at this receiver (<code>srhooks webhooks list --shop SHOP</code>), or send it a test delivery (<code>srhooks trigger order_confirm --to URL</code>, the URL from <code>srhooks url</code>).`;
+
 export interface ListPageInput {
   base: string;
   query: InspectorListQuery;
@@ -179,9 +182,13 @@ export function deliveryListContent(input: ListPageInput): SafeHtml {
   const reveal = query.reveal === '1';
   const context: ListContext = { base, reveal };
   const filtered = hasFilters(query);
+  // A search never finds a quarantined delivery (it has no decoded event): say so where it found nothing.
+  const searchHint = query.q
+    ? html` The search reads decoded events only: a quarantined delivery (its body could not be decoded) never matches it; <a href="${linkWith(base, {}, { status: 'quarantined', reveal: query.reveal })}">list the quarantined deliveries</a> to look for it there.`
+    : '';
   const rows =
     page.items.length === 0
-      ? html`<tr id="no-deliveries"><td colspan="7" class="muted">${filtered ? 'No deliveries match these filters.' : 'No deliveries yet. New ones appear here as they arrive.'}</td></tr>`
+      ? html`<tr id="no-deliveries"><td colspan="7" class="muted">${filtered ? html`No deliveries match these filters.${searchHint}` : NO_DELIVERIES_YET}</td></tr>`
       : html`${page.items.map((delivery) => deliveryRow(delivery, context))}`;
   return html`<h1>Deliveries</h1>
 <form class="filters panel" method="get" action="${base}">
@@ -191,7 +198,7 @@ export function deliveryListContent(input: ListPageInput): SafeHtml {
   <label>Status <select name="status">${option('', 'any', query.status)}${STATUS_CHOICES.map((status) => option(status, status, query.status))}</select></label>
   <label>Source <select name="source">${option('', 'any', query.source)}${EVENT_SOURCES.map((source) => option(source, source, query.source))}</select></label>
   <label>Handler <input name="handler" value="${query.handler ?? ''}" autocomplete="off"></label>
-  <label>Order number, customer, e-mail or phone <input name="q" type="search" value="${query.q ?? ''}"></label>
+  <label>Order number, customer, e-mail or phone <input name="q" type="search" value="${query.q ?? ''}" autocomplete="off"></label>
   <label>From (UTC) <input name="from" type="datetime-local" step="${timeInputStep(query.from)}" value="${timeInputValue(query.from)}"></label>
   <label>To (UTC) <input name="to" type="datetime-local" step="${timeInputStep(query.to)}" value="${timeInputValue(query.to)}"></label>
   ${reveal ? html`<input type="hidden" name="reveal" value="1">` : ''}
@@ -201,7 +208,7 @@ export function deliveryListContent(input: ListPageInput): SafeHtml {
   <a class="button secondary" href="${linkWith(base, query, { reveal: reveal ? undefined : '1' })}">${reveal ? 'Hide personal data' : 'Show personal data'}</a>
 </div>
 ${input.recovery ? recoveryPanel(input.recovery.shops, input.recovery.states, input.recovery.scheduled) : ''}
-<p id="new-deliveries" class="notice banner" hidden><span data-count>0</span> new deliveries arrived. <a href="${linkWith(base, {}, { reveal: query.reveal })}">Show the newest</a></p>
+<p id="new-deliveries" class="notice banner" role="status" hidden><span data-count>0 new deliveries</span> arrived. <a href="${linkWith(base, {}, { reveal: query.reveal })}">Show the newest</a></p>
 <div class="panel">
 <table class="deliveries stack">
   <thead><tr><th>Time</th><th>Shop</th><th>Event</th><th>Order</th><th>Customer</th><th class="num">Gross total</th><th>Handlers</th></tr></thead>

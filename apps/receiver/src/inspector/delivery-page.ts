@@ -109,6 +109,13 @@ function attemptList(job: JobDetail, reveal: boolean): SafeHtml {
   )}</ol>`;
 }
 
+/**
+ * What a replay of a job that succeeded asks first: its target gets the event again (an ERP may book the
+ * order twice). Replaying a failed or dead job is what the button is for, and asks nothing.
+ */
+const AGAIN = (handler: string): string =>
+  `${handler} handled this event successfully already. Run it again? It gets the event a second time (with the same job id as before).`;
+
 function jobRow(event: EventDetail, job: JobDetail, context: DetailContext): SafeHtml {
   const action = `${context.base}/events/${encodeURIComponent(event.id)}/replay`;
   const disabled = job.status === 'pending' ? context.disabledHandlers?.get(job.handler) : undefined;
@@ -123,7 +130,7 @@ function jobRow(event: EventDetail, job: JobDetail, context: DetailContext): Saf
   <td data-label="Handler"><strong>${job.handler}</strong><br><span class="muted mono">${job.id}</span></td>
   <td data-label="Status">${statusBadge(job.status === 'running' && job.attemptLog.at(-1)?.outcome === 'claimed' ? 'claimed' : job.status)}<br><span class="muted">${next}</span></td>
   <td data-label="Attempts">${attemptList(job, context.reveal)}${job.lastError && job.status !== 'succeeded' ? handlerErrorText(job.lastError, context.reveal, 'Last error: ', job.lastErrorSummary) : ''}</td>
-  <td data-label="">${event.duplicateOf === null ? postButton(context, action, `Replay ${job.handler}`, { handler: job.handler }) : ''}</td>
+  <td data-label="">${event.duplicateOf === null ? postButton(context, action, `Replay ${job.handler}`, { handler: job.handler }, job.status === 'succeeded' ? AGAIN(job.handler) : undefined) : ''}</td>
 </tr>`;
 }
 
@@ -156,6 +163,13 @@ function eventTitle(event: EventDetail): string {
   return event.event;
 }
 
+/** "Replay all handlers" asks first when some of them succeeded already (they get the event again). */
+function replayAllQuestion(event: EventDetail): string | undefined {
+  const done = event.jobs.filter((job) => job.status === 'succeeded').map((job) => job.handler);
+  if (done.length === 0) return undefined;
+  return `Run every handler of this event again? ${done.join(', ')} handled it successfully already and ${done.length === 1 ? 'gets' : 'get'} it a second time (with the same job ${done.length === 1 ? 'id' : 'ids'} as before).`;
+}
+
 /** One event: `<section data-event-id>` (served alone as a fragment too). */
 export function eventSection(event: EventDetail, context: DetailContext): SafeHtml {
   const eventPath = `${context.base}/events/${encodeURIComponent(event.id)}`;
@@ -169,7 +183,7 @@ export function eventSection(event: EventDetail, context: DetailContext): SafeHt
   <p class="muted mono">${event.id}</p>
   ${
     event.duplicateOf
-      ? html`<p class="notice">Duplicate of an earlier delivery of the same order: event <span class="mono">${event.duplicateOf}</span> (not processed again).</p>`
+      ? html`<p class="notice">Duplicate of an earlier delivery of the same order: event <span class="mono">${event.duplicateOf}</span> (not processed again).${event.orderNumber ? html` <a href="${context.base}?${new URLSearchParams({ shop: event.shop, q: `#${event.orderNumber}`, ...(context.reveal ? { reveal: '1' } : {}) }).toString()}">Deliveries of order #${event.orderNumber}</a>` : ''}</p>`
       : ''
   }
   ${
@@ -181,7 +195,7 @@ export function eventSection(event: EventDetail, context: DetailContext): SafeHt
   ${payloadCard(event.event, event.payload, { reveal: context.reveal })}
   <h3>Handlers</h3>
   ${handlerTable(event, context)}
-  ${canReplay ? html`<div class="actions">${postButton(context, `${eventPath}/replay`, 'Replay all handlers')}</div>` : ''}
+  ${canReplay ? html`<div class="actions">${postButton(context, `${eventPath}/replay`, 'Replay all handlers', {}, replayAllQuestion(event))}</div>` : ''}
   ${
     context.reveal
       ? html`<details><summary>Normalised payload (JSON)</summary><pre>${JSON.stringify(event.payload, null, 2)}</pre></details>`

@@ -83,6 +83,10 @@ describe('inspector: authentication, login and logout', () => {
           if (route.page) {
             expect({ name, status: response.status }).toEqual({ name, status: 303 });
             expect(response.headers.get('location')).toBe(`/ui/login?next=${encodeURIComponent(route.url)}`);
+          } else if (name === 'POST /ui/logout') {
+            // Nothing to log out of: the login form.
+            expect({ name, status: response.status }).toEqual({ name, status: 303 });
+            expect(response.headers.get('location')).toBe('/ui/login');
           } else {
             expect({ name, status: response.status }).toEqual({ name, status: 401 });
           }
@@ -107,6 +111,40 @@ describe('inspector: authentication, login and logout', () => {
       expect(html).toContain('<form method="post" action="/ui/login">');
       expect(html).toContain('name="next" value="/ui?q=1001"');
       expect(html).not.toContain('csrf-token');
+    });
+
+    it('answers a button pressed after the session ended with a page saying nothing was done, linking to the login and back', async () => {
+      const ended = await loginAsBrowser(fixture.receiver);
+      expect((await logoutAsBrowser(fixture.receiver, ended)).status).toBe(303);
+      const eventId = await fixture.eventOf(ids.kovacs ?? '');
+      const from = `/ui/deliveries/${ids.kovacs}?reveal=1`;
+      const response = await fetch(`${fixture.receiver.baseUrl}/ui/events/${eventId}/replay`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: {
+          cookie: ended.cookie,
+          origin: fixture.receiver.baseUrl,
+          referer: `${fixture.receiver.baseUrl}${from}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: new URLSearchParams({ _csrf: ended.csrfToken, handler: 'log' }),
+      });
+      expect(response.status).toBe(401);
+      expect(response.headers.get('content-type')).toContain('text/html');
+      const text = await response.text();
+      expect(text).toContain('<h1>Not replayed</h1>');
+      expect(text).toContain(
+        'Your session has ended (logged out, expired, or the admin token changed): nothing was done.',
+      );
+      expect(text).toContain(
+        `<a href="/ui/login?next=${encodeURIComponent(from)}">Log in again</a>, then press it again.`,
+      );
+      expect(text).not.toContain('csrf-token');
+
+      // Log out with an ended session: it is over already; the login form, not an error.
+      const logout = await logoutAsBrowser(fixture.receiver, ended);
+      expect(logout.status).toBe(303);
+      expect(logout.headers.get('location')).toBe('/ui/login');
     });
 
     it('sets an HttpOnly, SameSite=Strict, Path=/ session cookie that is not the token', async () => {

@@ -91,10 +91,19 @@ describe('inspector in Chromium', () => {
     await job.locator('li[data-attempt="1"]').waitFor();
     expect(await job.locator('li[data-attempt]').count()).toBe(1);
 
-    // Replay: the form POSTs with the CSRF token, the page comes back and the second attempt appears.
+    // Replay: the job succeeded already, so the page asks first (its target gets the order again);
+    // the form POSTs with the CSRF token, the page comes back and the second attempt appears.
+    const questions: string[] = [];
+    page.on('dialog', (dialog) => {
+      questions.push(dialog.message());
+      void dialog.accept();
+    });
     await Promise.all([
       page.waitForURL(/notice=replayed/),
       page.getByRole('button', { name: 'Replay log' }).click(),
+    ]);
+    expect(questions).toEqual([
+      'log handled this event successfully already. Run it again? It gets the event a second time (with the same job id as before).',
     ]);
     expect(await page.textContent('.notice.ok')).toContain('Replay queued');
     await page.locator('tr[data-job-id] li[data-attempt="2"]').waitFor({ timeout: 15_000 });
@@ -103,6 +112,12 @@ describe('inspector in Chromium', () => {
         timeout: 15_000,
       })
       .toBe('succeeded');
+    // "Replay all handlers" asks the same way while one of them succeeded.
+    expect(
+      await page.locator('form:has(button:text-is("Replay all handlers"))').getAttribute('data-confirm'),
+    ).toBe(
+      'Run every handler of this event again? log handled it successfully already and gets it a second time (with the same job id as before).',
+    );
     const attempts = await receiver.app.store.getEvent(
       (await receiver.app.store.getDelivery(deliveryId))?.events[0]?.id ?? '',
     );

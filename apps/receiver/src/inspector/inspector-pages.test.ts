@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { order, SHOP } from '../admin/test-support/admin-test-receiver.js';
+import { order, orderDelivery, postDelivery, SHOP } from '../admin/test-support/admin-test-receiver.js';
 import { type InspectorFixture, inspectorFixture } from './test-support/inspector-fixture.js';
 
 /** What the inspector pages show: lists, filters, delivery and event pages, masking, escaping. */
@@ -50,6 +50,9 @@ describe('inspector: pages', () => {
       expect(page.text).toContain(`data-delivery-id="${ids.nagy}"`);
       expect(page.text).not.toContain(`data-delivery-id="${ids.kovacs}"`);
       expect(page.text).toContain('value="gyozo"');
+      // What is searched (names, e-mail addresses, phone numbers) stays out of the browser's form history,
+      // which offers it again in any other site's field named q.
+      expect(page.text).toMatch(/<input name="q" type="search" value="gyozo" autocomplete="off">/);
       // A window with seconds stays exact in the field and the links (cut to the minute, it widened).
       const exact = await get('/ui?from=2025-12-01T10:00:30.5Z');
       expect(exact.text).toContain('step="any" value="2025-12-01T10:00:30.500"');
@@ -58,6 +61,20 @@ describe('inspector: pages', () => {
       const bad = await get('/ui?from=someday');
       expect(bad.status).toBe(400);
       expect(bad.text).toContain('query.from: must be an ISO 8601 date');
+    });
+
+    it('says, when a search finds nothing, that it never finds a quarantined delivery and how to list those', async () => {
+      const none = await get('/ui?q=Titkos+Tam%C3%A1s');
+      expect(none.status).toBe(200);
+      expect(none.text).toContain('No deliveries match these filters.');
+      expect(none.text).toContain(
+        'The search reads decoded events only: a quarantined delivery (its body could not be decoded) never matches it',
+      );
+      expect(none.text).toContain('href="/ui?status=quarantined"');
+      // Without a search the hint would be noise.
+      const shop = await get('/ui?shop=nosuchshop');
+      expect(shop.text).toContain('No deliveries match these filters.');
+      expect(shop.text).not.toContain('The search reads decoded events only');
     });
 
     it('filters by app-mode events; refuses a malformed cursor and a dead-letter handler naming no handler', async () => {
@@ -147,6 +164,41 @@ describe('inspector: pages', () => {
       );
       expect(section.text).toContain('Nagy Győző');
       expect((await get('/ui/fragments/event/evt_00000000000000000000000000')).status).toBe(404);
+    });
+
+    it('masks the words customers write into the phone field, not only its digits', async () => {
+      const phone = '06 30 123 4567 (Kovács Éva titkárnője, este 6 után)';
+      const posted = await postDelivery(
+        fixture.receiver,
+        orderDelivery([order(40, { innerId: '1040', firstname: 'Éva', lastname: 'Kovács', phone })]),
+      );
+      expect(posted.status).toBe(200);
+      const masked = await get(`/ui/deliveries/${posted.body.deliveryId}`);
+      for (const value of ['titkárnője', 'este', 'után']) expect(masked.text).not.toContain(value);
+      expect(masked.text).toContain('<dt>Phone</dt><dd>** ** *** ***7 (*** *** ***, *** 6 ***)</dd>');
+      const revealed = await get(`/ui/deliveries/${posted.body.deliveryId}?reveal=1`);
+      expect(revealed.text).toContain(`<dt>Phone</dt><dd>${phone}</dd>`);
+    });
+
+    it("says the shop's own dates are shop-local time (every other time on the page is UTC)", async () => {
+      const page = await get(`/ui/deliveries/${ids.kovacs}`);
+      expect(page.text).toMatch(
+        /Shop status: [^<]* · \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(shop-local time\)<\/p>/,
+      );
+    });
+
+    it("links a duplicate to its order's deliveries (the earlier one included), not only naming an event id", async () => {
+      const again = await postDelivery(
+        fixture.receiver,
+        orderDelivery([order(2, { innerId: '1002', firstname: 'Győző', lastname: 'Nagy' })]),
+      );
+      expect(again.body.duplicates).toBe(1);
+      const page = await get(`/ui/deliveries/${again.body.deliveryId}`);
+      expect(page.text).toContain('Duplicate of an earlier delivery of the same order');
+      expect(page.text).toContain(`<a href="/ui?shop=${SHOP}&amp;q=%231002">Deliveries of order #1002</a>`);
+      const list = await get(`/ui?shop=${SHOP}&q=%231002`);
+      expect(list.text).toContain(`data-delivery-id="${ids.nagy}"`);
+      expect(list.text).toContain(`data-delivery-id="${again.body.deliveryId}"`);
     });
 
     it('masks company names and the tax number until revealed', async () => {
@@ -242,6 +294,20 @@ describe('inspector: pages', () => {
         expect(lines.filter((line) => line.level >= 50)).toEqual([]);
       },
     );
+
+    it('answers a delivery that does not exist (pruned, mistyped) with 404 and no link back to it', async () => {
+      const missing = `${ids.kovacs?.slice(0, -4)}0000`;
+      const page = await get(`/ui/deliveries/${missing}`);
+      expect(page.status).toBe(404);
+      expect(page.text).toContain('<h1>Not found</h1>');
+      expect(page.text).toContain(`No delivery with id &quot;${missing}&quot; exists`);
+      // Said for the page, not for the admin API's users.
+      expect(page.text).not.toContain('GET /admin/api');
+      expect(page.text).toContain('retention may have deleted it, or the link is mistyped');
+      // "Back to delivery …" led to this same 404 again.
+      expect(page.text).not.toContain(`href="/ui/deliveries/${missing}"`);
+      expect(page.text).toContain('<a href="/ui">Back to the deliveries</a>');
+    });
 
     it('shows a quarantined delivery with its decode error and a Re-process button', async () => {
       const response = await fetch(

@@ -38,7 +38,7 @@ import {
   type NoticeKey,
 } from './delivery-page.js';
 import { type HandlerActionResult, HandlersPageQuerySchema, handlersContent } from './handlers-page.js';
-import { html } from './html.js';
+import { html, type SafeHtml } from './html.js';
 import {
   addFormBodies,
   DeadLetterReplayFormSchema,
@@ -123,6 +123,7 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
     reply: FastifyReply,
     status: number,
     message: string,
+    more: SafeHtml | string = '',
   ): FastifyReply {
     reply.code(status);
     const route = request.routeOptions.url ?? '';
@@ -131,16 +132,37 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
         ? Object.entries(ACTION_HEADINGS).find(([path]) => route.endsWith(path))?.[1]
         : undefined;
     const id = (request.params as { id?: unknown } | undefined)?.id;
-    // A page about one delivery (or an action on it) leads back to that delivery, not only to the list.
+    // A page about one delivery (or an action on it) leads back to that delivery, not only to the list;
+    // not when it does not exist (404): that link would answer this same page again.
     const delivery =
-      typeof id === 'string' && /^dlv_[0-9a-z]+$/.test(id) && route.includes('/deliveries/:id') ? id : null;
+      typeof id === 'string' &&
+      /^dlv_[0-9a-z]+$/.test(id) &&
+      route.includes('/deliveries/:id') &&
+      status !== 404
+        ? id
+        : null;
     return page(
       reply,
       request,
       'error',
       'Error',
-      html`<h1>${ERROR_HEADINGS[status] ?? action ?? 'Something went wrong'}</h1><p class="notice error">${message}</p><p>${delivery ? html`<a href="${base}/deliveries/${delivery}">Back to delivery ${delivery}</a> · ` : ''}<a href="${base}">Back to the deliveries</a></p>`,
+      html`<h1>${ERROR_HEADINGS[status] ?? action ?? 'Something went wrong'}</h1><p class="notice error">${message}${more}</p><p>${delivery ? html`<a href="${base}/deliveries/${delivery}">Back to delivery ${delivery}</a> · ` : ''}<a href="${base}">Back to the deliveries</a></p>`,
     );
+  }
+
+  /** The inspector page a form was sent from (its same-origin Referer's path and query), if any. */
+  function samePagePath(request: FastifyRequest): string | null {
+    const referer = request.headers.referer;
+    if (typeof referer !== 'string') return null;
+    try {
+      const from = new URL(referer);
+      if (from.host !== request.headers.host) return null;
+      return from.pathname === base || from.pathname.startsWith(`${base}/`)
+        ? `${from.pathname}${from.search}`
+        : null;
+    } catch {
+      return null;
+    }
   }
 
   function wantsPage(request: FastifyRequest): boolean {
@@ -171,6 +193,22 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
       if (wantsPage(request)) {
         return reply.redirect(`${base}/login?next=${encodeURIComponent(request.url)}`, 303);
       }
+      // Logging out of a session that has ended: it is over already.
+      if (request.method === 'POST' && request.routeOptions.url === `${base}/logout`) {
+        return reply.redirect(`${base}/login`, 303);
+      }
+      // A button pressed on a page left open after its session ended (logout, expiry, a new admin
+      // token): a page saying nothing was done, with the way back to the page it was pressed on.
+      if (request.method === 'POST') {
+        const back = `${base}/login?next=${encodeURIComponent(samePagePath(request) ?? base)}`;
+        return errorPage(
+          request,
+          reply,
+          401,
+          'Your session has ended (logged out, expired, or the admin token changed): nothing was done. ',
+          html`<a href="${back}">Log in again</a>, then press it again.`,
+        );
+      }
       return reply.code(401).type('text/plain; charset=utf-8').send('Log in first: open /ui/login.\n');
     },
     forbidden: (request, reply, failure) => errorPage(request, reply, 403, CSRF_MESSAGES[failure]),
@@ -189,7 +227,16 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
     if (answer) {
       // A re-process that still fails quotes the decode error: what the sender sent stays hidden here.
       const { code, message } = answer.body.error;
-      const shown = code === 'still_undecodable' ? maskDecodeMessage(message) : message;
+      const { resource, id } = answer.body.error as { resource?: unknown; id?: unknown };
+      const shown =
+        code === 'still_undecodable'
+          ? maskDecodeMessage(message)
+          : code === 'not_found' &&
+              (resource === 'delivery' || resource === 'event') &&
+              typeof id === 'string'
+            ? // The admin API's words point at its own list route; here the page says what may have happened.
+              `No ${resource} with id "${id}" exists: retention may have deleted it, or the link is mistyped. Search for its order on the Deliveries page.`
+            : message;
       return errorPage(request, reply, answer.status, shown);
     }
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {

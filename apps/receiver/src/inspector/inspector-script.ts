@@ -82,7 +82,7 @@ export const INSPECTOR_JS = `
     missed += 1;
     banner.hidden = false;
     var count = banner.querySelector('[data-count]');
-    if (count) count.textContent = String(missed);
+    if (count) count.textContent = missed + (missed === 1 ? ' new delivery' : ' new deliveries');
   }
 
   function refreshEvent(eventId) {

@@ -79,6 +79,9 @@ dl.meta dt { color: var(--muted); }
 dl.meta dd { margin: 0; word-break: break-word; }
 .card-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(15rem, 1fr)); gap: 1rem; }
 address { font-style: normal; }
+/* Long words (a village street, a company name, an e-mail address, a comment typed without spaces) wrap
+   inside their column instead of widening the page past a phone's screen. */
+dd, address, .card-grid p, table.products td { overflow-wrap: anywhere; }
 .event-head { display: flex; flex-wrap: wrap; align-items: center; gap: .5rem; justify-content: space-between; }
 .attempts { margin: .3rem 0 0; padding-left: 1.1rem; }
 .attempts li { margin: .15rem 0; }
@@ -97,6 +100,7 @@ table.headers td { overflow-wrap: anywhere; }
   table.stack td { border: none; padding: .2rem 0 .2rem 8rem; position: relative; min-height: 1.7rem; text-align: left; }
   table.stack td::before { content: attr(data-label); position: absolute; left: 0; top: .3rem; width: 7.5rem; color: var(--muted); font-size: .8rem; }
   table.stack td.num { text-align: left; }
+  table.stack td { overflow-wrap: anywhere; }
   dl.meta { grid-template-columns: 1fr; }
   dl.meta dd { margin-bottom: .3rem; }
 }

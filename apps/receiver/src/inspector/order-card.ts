@@ -4,16 +4,23 @@
  * are read through contracts' lenient schemas; personal data is masked unless `reveal`.
  */
 import {
+  type AppUninstalledPayload,
   fullName,
   isOrderEvent,
   isWebhookEvent,
   type OrderItem,
   OrderItemSchema,
+  type PaymentCardChangeNotification,
+  PaymentCardChangeNotificationSchema,
+  type PaymentStatusNotification,
+  PaymentStatusNotificationSchema,
   type Subscriber,
   SubscriberSchema,
 } from '@srhooks/contracts';
+import { z } from 'zod';
 import { maskEmail, maskFreeText, maskName, maskPhone } from '../personal-data/personal-data-mask.js';
-import { formatAmount } from './display-format.js';
+import { statusBadge } from './delivery-list-page.js';
+import { formatAmount, formatTime } from './display-format.js';
 import { html, type SafeHtml } from './html.js';
 
 type Text = string | null | undefined;
@@ -130,7 +137,7 @@ ${
 </dl>
 ${
   order.orderHistory
-    ? html`<p class="muted">Shop status: ${order.orderHistory.statusText ?? order.orderHistory.status ?? '—'}${present(order.orderHistory.dateAdded) ? ` · ${order.orderHistory.dateAdded}` : ''}</p>`
+    ? html`<p class="muted">Shop status: ${order.orderHistory.statusText ?? order.orderHistory.status ?? '—'}${present(order.orderHistory.dateAdded) ? ` · ${order.orderHistory.dateAdded} (shop-local time)` : ''}</p>`
     : ''
 }`;
 }
@@ -153,13 +160,78 @@ function subscriberCard(subscriber: Subscriber, masking: Masking): SafeHtml {
   ${definition('Phone', phone)}
   ${definition('Status', subscriber.status ?? null)}
   ${definition('Language', subscriber.language ?? null)}
-  ${definition('Subscribed', subscriber.subscribe_date ?? null)}
+  ${definition('Subscribed', present(subscriber.subscribe_date) ? `${subscriber.subscribe_date} (shop-local time)` : null)}
+</dl>`;
+}
+
+/** A text of a Payment API notification (`reason`, `message`): from outside, so hidden whole like a comment. */
+function outsideText(value: string | null | undefined, masking: Masking): SafeHtml | string | null {
+  if (!present(value)) return null;
+  return masking.reveal ? value : html`<span class="muted">${maskFreeText(value)}</span>`;
+}
+
+/** A notification's `time` (Unix seconds) as the inspector's other times, in UTC. */
+function unixTime(seconds: number): string {
+  return formatTime(new Date(seconds * 1000));
+}
+
+function paymentStatusCard(payment: PaymentStatusNotification, masking: Masking): SafeHtml {
+  return html`<h3>Payment</h3>
+<dl class="meta payment">
+  ${definition('Payment id', String(payment.id))}
+  ${definition('Status', statusBadge(payment.status))}
+  ${definition('Time', unixTime(payment.time))}
+  ${definition('Reason', outsideText(payment.reason, masking))}
+</dl>`;
+}
+
+function cardChangeCard(change: PaymentCardChangeNotification, masking: Masking): SafeHtml {
+  return html`<h3>Card change</h3>
+<dl class="meta payment">
+  ${definition('Change id', String(change.changeId))}
+  ${definition('Subscription id', String(change.subscriptionId))}
+  ${definition('Status', statusBadge(change.status))}
+  ${definition('Payment status', present(change.paymentStatus) ? change.paymentStatus : null)}
+  ${definition('Time', unixTime(change.time))}
+  ${definition('Message', outsideText(change.message, masking))}
+</dl>`;
+}
+
+/** The receiver's own `app_uninstalled` payload (contracts' AppUninstalledPayload), read leniently. */
+const AppUninstalledSchema = z.looseObject({
+  shop: z.string(),
+  uninstalledAt: z.iso.datetime({ offset: true }),
+  cancelledJobs: z.number().int().nonnegative(),
+  uninstalledBy: z.enum(['shoprenter', 'operator']).optional(),
+}) satisfies z.ZodType<AppUninstalledPayload>;
+
+const UNINSTALLED_BY: Record<NonNullable<AppUninstalledPayload['uninstalledBy']>, string> = {
+  shoprenter: "ShopRenter (its call to the app's UninstallUri)",
+  operator: 'an operator (marked uninstalled)',
+};
+
+function uninstallCard(uninstall: AppUninstalledPayload): SafeHtml {
+  return html`<h3>App uninstalled</h3>
+<dl class="meta uninstall">
+  ${definition('Shop', uninstall.shop)}
+  ${definition('Uninstalled', formatTime(new Date(uninstall.uninstalledAt)))}
+  ${definition('Told by', uninstall.uninstalledBy ? UNINSTALLED_BY[uninstall.uninstalledBy] : 'not recorded (stored before receivers recorded it)')}
+  ${definition('Jobs cancelled', String(uninstall.cancelledJobs))}
 </dl>`;
 }
 
 /** The card for an event's normalised payload; a payload the schemas cannot read is said so (the raw JSON is shown elsewhere). */
 export function payloadCard(event: string, payload: unknown, masking: Masking): SafeHtml {
-  if (isWebhookEvent(event) && !isOrderEvent(event)) {
+  if (event === 'payment_status') {
+    const payment = PaymentStatusNotificationSchema.safeParse(payload);
+    if (payment.success) return paymentStatusCard(payment.data, masking);
+  } else if (event === 'payment_card_change') {
+    const change = PaymentCardChangeNotificationSchema.safeParse(payload);
+    if (change.success) return cardChangeCard(change.data, masking);
+  } else if (event === 'app_uninstalled') {
+    const uninstall = AppUninstalledSchema.safeParse(payload);
+    if (uninstall.success) return uninstallCard(uninstall.data);
+  } else if (isWebhookEvent(event) && !isOrderEvent(event)) {
     const subscriber = SubscriberSchema.safeParse(payload);
     if (subscriber.success) return subscriberCard(subscriber.data, masking);
   } else {

@@ -7,7 +7,28 @@ import {
   maskDecodeMessage,
   maskDecodeValue,
   maskHandlerError,
+  maskPhone,
 } from './personal-data-mask.js';
+
+describe('maskPhone', () => {
+  it('keeps the last two digits and the separators of a number', () => {
+    expect(maskPhone('+36304573549')).toBe('+*********49');
+    expect(maskPhone('06-1-234-5678, 209876543')).toBe('**-*-***-****, *******43');
+  });
+
+  // The phone field is free text in ShopRenter's checkout: customers write who to call, when, or an
+  // e-mail address into it. Only digits were masked, so the words stood in the masked view.
+  it.each([
+    ['06 30 123 4567 (Kovács Éva titkárnője)', '** ** *** **67 (*** *** ***)'],
+    ['+36 30 123 4567 vagy kovacs.eva@gmail.com', '+** ** *** **67 *** ***.***.***'],
+    ['Győző: 06-30-999-8888', '*** **-**-***-**88'],
+  ])('hides the words of a phone field too: %j', (phone, masked) => {
+    expect(maskPhone(phone)).toBe(masked);
+    for (const word of ['Kovács', 'Éva', 'titkár', 'kovacs', 'gmail', 'Győző', 'vagy']) {
+      expect(maskPhone(phone)).not.toContain(word);
+    }
+  });
+});
 
 describe('maskHandlerError', () => {
   it('hides a handler error whole, saying how long it is and how to show it', () => {

@@ -24,14 +24,22 @@ export function maskEmail(email: string): string {
   return `${Array.from(email)[0] ?? ''}***${email.slice(at)}`;
 }
 
-/** `+36304573549` → `+*********49`. */
+/** What a phone field holds besides digits that stays in its mask: spaces and a number's punctuation. */
+const NOT_PHONE_PUNCTUATION = /[^\d\s+\-()/.,;*]+/gu;
+
+/**
+ * `+36304573549` → `+*********49`. The field is free text in the shop's checkout (`06 30 123 4567 (Kovács
+ * Éva titkárnője)`, `… vagy kovacs.eva@gmail.com`): any other run of characters, a word, becomes `***`.
+ */
 export function maskPhone(phone: string): string {
   const digits = phone.replace(/\D/g, '').length;
   let seen = 0;
-  return phone.replace(/\d/g, (digit) => {
-    seen += 1;
-    return seen > digits - 2 ? digit : '*';
-  });
+  return phone
+    .replace(/\d/g, (digit) => {
+      seen += 1;
+      return seen > digits - 2 ? digit : '*';
+    })
+    .replace(NOT_PHONE_PUNCTUATION, '***');
 }
 
 /** Free text is hidden whole: only its length is shown. */
