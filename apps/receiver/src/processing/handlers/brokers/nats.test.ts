@@ -211,6 +211,26 @@ describe('nats handler', () => {
     expect(await bus.messageCount()).toBe(1);
   });
 
+  it('servers written without a scheme (127.0.0.1:4222, [::1]:4222, as documented) are named in errors, not "(invalid URL)"', async () => {
+    const proxy = await scope.proxy(NATS_PORT, 'down');
+    const handler = createNatsHandler({
+      name: 'bare',
+      servers: [`127.0.0.1:${proxy.port}`, `[::1]:${proxy.port}`],
+      subject: 'srhooks.{shop}.{event}',
+      timeoutMs: 1000,
+    });
+    scope.defer(() => handler.close());
+    const outcome = await handler.run(claimedOrderJob(sampleOrder(4), { shop: SHOP }));
+    expect(outcome).toMatchObject({ status: 'retry', errorCode: 'broker_unreachable' });
+    const reason = outcome.status === 'retry' ? outcome.error : '';
+    expect(reason).not.toContain('invalid URL');
+    expect(reason).toMatch(
+      new RegExp(
+        `^cannot reach NATS at nats://127\\.0\\.0\\.1:${proxy.port}, nats://\\[::1\\]:${proxy.port} \\(.+\\): check that the NATS server is running`,
+      ),
+    );
+  });
+
   it('broker down for a while, then back: one connection; every event is published once after it returns; /readyz stays green', async () => {
     const bus = await stream();
     const proxy = await scope.proxy(NATS_PORT, 'up');

@@ -89,7 +89,10 @@ export function createNatsHandler(options: NatsHandlerOptions): BrokerHandler {
   const template = options.subject ?? DEFAULT_NATS_SUBJECT;
   const timeoutMs = options.timeoutMs ?? DEFAULT_BROKER_TIMEOUT_MS;
   const secrets = options.secrets ?? [];
-  const where = options.servers.map(redactUrl).join(', ');
+  // a server may be written without a scheme (`127.0.0.1:4222`): the client takes it as nats://
+  const where = options.servers
+    .map((server) => redactUrl(/^[a-z][a-z0-9+.-]*:\/\//i.test(server) ? server : `nats://${server}`))
+    .join(', ');
   let connection: Promise<NatsSession> | null = null;
   let closing = false;
   const state = new BrokerConnectionState(options.logger, {
