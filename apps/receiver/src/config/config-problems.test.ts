@@ -122,6 +122,37 @@ describe('receiver config problems', () => {
     ).toMatchObject({ timeoutMs: 200 });
   });
 
+  it('0 where a value must be more than 0 is refused as such, never "must be at least 0" (which 0 is)', () => {
+    writeFileSync(
+      join(dir, 'srhooks.config.json'),
+      JSON.stringify({
+        handlers: {
+          hang: { type: 'module', path: '/tmp/hang.mjs', timeoutMs: 0 },
+          erp: {
+            type: 'forward',
+            url: 'https://erp.example.com/hooks',
+            secret: `whsec_${Buffer.alloc(32, 7).toString('base64')}`,
+            timeoutMs: 0,
+          },
+          bus: { type: 'nats', servers: '127.0.0.1:4222', timeoutMs: 0 },
+        },
+      }),
+    );
+    const lines = problems(() =>
+      loadConfig({
+        env: { SRHOOKS_SECRETS: SECRET, SRHOOKS_STORE_TIMEOUT_MS: '0', SRHOOKS_SHUTDOWN_TIMEOUT_MS: '0' },
+        cwd: dir,
+      }),
+    ).map((line) => line.replace(/ \(in [^)]*\)/, ''));
+    expect(lines).toEqual([
+      'SRHOOKS_STORE_TIMEOUT_MS: must be more than 0',
+      'SRHOOKS_SHUTDOWN_TIMEOUT_MS: must be more than 0',
+      'handlers.hang.timeoutMs: must be more than 0',
+      'handlers.erp.timeoutMs: must be more than 0',
+      'handlers.bus.timeoutMs: must be more than 0',
+    ]);
+  });
+
   it('the root README\'s forward handler as written (secret "whsec_…") says how to make a secret', () => {
     const file = join(dir, 'srhooks.config.json');
     expect(
