@@ -153,6 +153,34 @@ describe('receiver config problems', () => {
     ]);
   });
 
+  it("a handler's retry schedule is checked with the rest of the config, its keys' typos too", () => {
+    writeFileSync(
+      join(dir, 'srhooks.config.json'),
+      JSON.stringify({
+        port: 'x',
+        handlers: {
+          a: { type: 'log', retry: { delays: ['5s', '5x'], jitter: 2 } },
+          b: { type: 'log', retry: { delay: ['1s'], maxRetryAfter: 'forever' } },
+          c: { type: 'log', retry: ['5s'] },
+          d: { type: 'log', retry: { delays: '5s' } },
+          ok: { type: 'log', retry: { delays: [500, '5s', '1m'], jitter: 0, maxRetryAfter: '2h' } },
+        },
+      }),
+    );
+    const lines = problems(() => loadConfig({ env: { SRHOOKS_SECRETS: SECRET }, cwd: dir })).map((line) =>
+      line.replace(/ \(in [^)]*\)/, ''),
+    );
+    expect(lines).toEqual([
+      'port: must be a number (got text)',
+      'handlers.a.retry.delays[1]: must be milliseconds or a duration such as "5s", "5m", "2h", "1d"',
+      'handlers.a.retry.jitter: must be a number from 0 (exact delays) to 1; 0.2 means ±20 %',
+      'handlers.b.retry.delay: unknown key; did you mean "delays"?',
+      'handlers.b.retry.maxRetryAfter: must be milliseconds or a duration such as "1h"',
+      'handlers.c.retry: must be an object such as {"delays": ["5s", "5m", "30m"], "jitter": 0.2}',
+      'handlers.d.retry.delays: must be a list of durations such as ["5s", "5m", "2h"]',
+    ]);
+  });
+
   it('the root README\'s forward handler as written (secret "whsec_…") says how to make a secret', () => {
     const file = join(dir, 'srhooks.config.json');
     expect(
