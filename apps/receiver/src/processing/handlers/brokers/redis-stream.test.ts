@@ -6,6 +6,7 @@
 import { sampleOrder } from '@srhooks/contracts';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN } from '../../../admin/test-support/admin-test-receiver.js';
 import { claimedOrderJob } from '../../test-support/processing-fixtures.js';
 import { waitFor } from '../../test-support/wait-for.js';
 import { createRedisStreamHandler } from './redis-stream.js';
@@ -150,6 +151,44 @@ describe('redis-stream handler', () => {
       expect.objectContaining({ level: 30, handlerType: 'redis-stream', broker: `127.0.0.1:${proxy.port}` }),
     ]);
     expect(logEntries(app, 'broker connection lost', 'stream')).toHaveLength(1);
+  });
+
+  it("the handlers list says while the broker is unreachable, with the attempts' reason, and stops saying so once it is back", async () => {
+    const redis = keys();
+    const proxy = await scope.proxy(REDIS_PORT, 'down');
+    const app = await scope.receiver({
+      stream: {
+        type: 'redis-stream',
+        url: `redis://127.0.0.1:${proxy.port}`,
+        stream: `${redis.prefix}:{shop}`,
+        timeoutMs: 1000,
+        retry: FAST_RETRY,
+      },
+    });
+    const handlers = async () => {
+      const response = await fetch(`${app.baseUrl}/admin/api/handlers`, {
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      });
+      return ((await response.json()) as { items: { name: string; problem: unknown }[] }).items;
+    };
+    expect(await handlers()).toEqual([expect.objectContaining({ name: 'stream', problem: null })]);
+
+    const during = await postOrders(app, ['9201']);
+    await firstFailure(app, during[0] ?? '');
+    const [down] = await handlers();
+    expect(down?.problem).toEqual({
+      code: 'broker_unreachable',
+      reason: expect.stringMatching(
+        new RegExp(
+          `^XADD to Redis stream "${redis.prefix}:${SHOP}" at redis://127\\.0\\.0\\.1:${proxy.port} failed: .+: check that the Redis server is running and that the URL is right$`,
+        ),
+      ),
+      since: expect.any(String),
+    });
+
+    await proxy.start();
+    await waitForSucceeded(app, during);
+    expect(await handlers()).toEqual([expect.objectContaining({ name: 'stream', problem: null })]);
   });
 
   it('a database the server does not have (redis://…/100000) fails every attempt saying so; nothing is added to database 0', async () => {
