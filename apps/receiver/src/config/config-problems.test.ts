@@ -181,6 +181,15 @@ describe('receiver config problems', () => {
     ]);
   });
 
+  it('SRHOOKS_TRUST_PROXY that is neither true, false nor an address says all three are possible', () => {
+    const lines = problems(() =>
+      loadConfig({ env: { SRHOOKS_SECRETS: SECRET, SRHOOKS_TRUST_PROXY: 'yes' }, cwd: dir }),
+    );
+    expect(lines).toEqual([
+      'SRHOOKS_TRUST_PROXY[0]: must be an IPv4/IPv6 address or CIDR of a proxy such as 10.0.0.0/8, or the whole setting true or false',
+    ]);
+  });
+
   it('the root README\'s forward handler as written (secret "whsec_…") says how to make a secret', () => {
     const file = join(dir, 'srhooks.config.json');
     expect(

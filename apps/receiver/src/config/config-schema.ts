@@ -229,9 +229,10 @@ const TrustProxySchema = z.union(
     z.boolean(),
     z
       .array(
-        z
-          .string()
-          .refine((cidr) => parseCidr(cidr) !== null, { error: 'must be an IPv4/IPv6 address or CIDR' }),
+        z.string().refine((cidr) => parseCidr(cidr) !== null, {
+          error:
+            'must be an IPv4/IPv6 address or CIDR of a proxy such as 10.0.0.0/8, or the whole setting true or false',
+        }),
       )
       .min(1),
   ],
