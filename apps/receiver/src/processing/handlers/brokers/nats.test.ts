@@ -139,6 +139,30 @@ describe('nats handler', () => {
     expect(info.state.messages).toBe(1);
   });
 
+  it('ensureStream creates the stream again when it went away while connected (deleted, or a memory stream after a NATS restart)', async () => {
+    const bus = new NatsTestStream(); // created by the handler
+    scope.defer(() => bus.remove());
+    const handler = createNatsHandler({
+      name: 'ensuring',
+      servers: [`nats://127.0.0.1:${NATS_PORT}`],
+      subject: `${bus.subjectPrefix}.{shop}.{event}`,
+      ensureStream: { name: bus.name, storage: 'memory' },
+      timeoutMs: 2000,
+    });
+    scope.defer(() => handler.close());
+    const first = claimedOrderJob(sampleOrder(1), { eventId: `evt_${bus.name}_1`, shop: SHOP });
+    expect(await handler.run(first)).toEqual({ status: 'succeeded' });
+
+    const { jsm } = await bus.connection();
+    await jsm.streams.delete(bus.name);
+    const second = claimedOrderJob(sampleOrder(2), { eventId: `evt_${bus.name}_2`, shop: SHOP });
+    const outcome = await handler.run(second);
+    // before: every attempt failed ("… set "ensureStream" to have one created") until a restart
+    expect(outcome).toEqual({ status: 'succeeded' });
+    const info = await jsm.streams.info(bus.name);
+    expect(info.state.messages).toBe(1);
+  });
+
   it('ensureStream naming a stream that exists but does not capture the subject says so, not "set ensureStream"', async () => {
     const bus = await stream(); // captures `<prefix>.>`
     const subject = `other-${bus.subjectPrefix}.{shop}.{event}`;
