@@ -130,6 +130,17 @@ function pageFlags(page: object): PageFlag[] {
   );
 }
 
+/**
+ * ` --handler erp --from 2025-12-01`: those of `flags` the page was listed with, as a command line
+ * repeats them (for a command that takes the same filters, e.g. `dead-letters retry`).
+ */
+export function givenFlags(page: object, flags: readonly string[]): string {
+  return pageFlags(page)
+    .filter(([flag]) => flags.includes(flag))
+    .map(([flag, value]) => ` ${flag} ${shellWord(String(value))}`)
+    .join('');
+}
+
 /** Whether a page was listed with `--cursor`: a later page than the first. */
 export function isLaterPage(page: object): boolean {
   return pageFlags(page).some(([flag]) => flag === '--cursor');

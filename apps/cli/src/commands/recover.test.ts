@@ -68,6 +68,15 @@ describe('srhooks recover', () => {
 
     const again = await recover('--shop', 'demo', '--since', '2d');
     expect(again.stdout).toMatch(/nothing was missed\n {2}2 event\(s\) the receiver already had/);
+
+    // events show says where a recovered event came from (its total has no currency: the API lacks it)
+    const show = await runCli(config.dir, ['events', 'show', events[1]?.id ?? '', '--receiver', base], {
+      env: { SRHOOKS_ADMIN_TOKEN: ADMIN_TOKEN },
+    });
+    expect(show.code).toBe(0);
+    expect(show.stdout).toMatch(
+      /^source {8}recovery: read back from the shop's API by a recovery pass \(its delivery was never received\); only what the API's order list carries: no products, currency code or net prices$/m,
+    );
   });
 
   it.each([

@@ -124,6 +124,22 @@ export const amqpHandlerFields = {
   ...brokerCommon,
 };
 
+/**
+ * What is wrong with a Redis URL's database (`redis://host:6379/2`), or null. ioredis reads the number
+ * from the path's first segment and, when it is none, silently stays on database 0.
+ */
+export function redisUrlProblem(url: string): string | null {
+  let path: string;
+  try {
+    path = new URL(url).pathname;
+  } catch {
+    return 'must be a URL such as redis://host:6379/0';
+  }
+  return /^(\/\d*)?$/.test(path)
+    ? null
+    : 'the database after the host must be a number, e.g. redis://host:6379/2 (or nothing, for database 0)';
+}
+
 export const redisStreamHandlerFields = {
   type: z.literal('redis-stream'),
   /** `redis://[user:pass@]host:6379[/db]` (or rediss://); may hold `${VAR}`. */
@@ -132,7 +148,12 @@ export const redisStreamHandlerFields = {
     .regex(
       /^(rediss?:\/\/|\$\{)/,
       'must be a redis:// or rediss:// URL, or an environment reference holding one',
-    ),
+    )
+    // a URL from ${VAR} is checked once resolved (env-reference.ts)
+    .superRefine((url, ctx) => {
+      const problem = url.includes('${') || !/^rediss?:\/\//.test(url) ? null : redisUrlProblem(url);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
   /** Stream key template; default `shoprenter:{shop}:{event}`. */
   stream: templateString('stream key').optional(),
   /** Approximate cap on the stream's length (`XADD … MAXLEN ~ n`); default none. */

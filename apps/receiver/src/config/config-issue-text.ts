@@ -38,7 +38,14 @@ function expectedWords(expected: string): string {
   return expected === 'string' ? 'text (a JSON string)' : (JSON_TYPE_WORDS[expected] ?? expected);
 }
 
-function sizeWords(issue: { origin?: string }, bound: number | bigint, side: 'least' | 'most'): string {
+function sizeWords(
+  issue: { origin?: string; inclusive?: boolean },
+  bound: number | bigint,
+  side: 'least' | 'most',
+): string {
+  // `.positive()` is "greater than 0", not "at least 0": 0 itself is refused
+  if (issue.inclusive === false && (issue.origin === 'number' || issue.origin === 'bigint'))
+    return `must be ${side === 'least' ? 'more' : 'less'} than ${bound}`;
   switch (issue.origin) {
     case 'string':
       return side === 'least' && Number(bound) === 1

@@ -122,6 +122,74 @@ describe('receiver config problems', () => {
     ).toMatchObject({ timeoutMs: 200 });
   });
 
+  it('0 where a value must be more than 0 is refused as such, never "must be at least 0" (which 0 is)', () => {
+    writeFileSync(
+      join(dir, 'srhooks.config.json'),
+      JSON.stringify({
+        handlers: {
+          hang: { type: 'module', path: '/tmp/hang.mjs', timeoutMs: 0 },
+          erp: {
+            type: 'forward',
+            url: 'https://erp.example.com/hooks',
+            secret: `whsec_${Buffer.alloc(32, 7).toString('base64')}`,
+            timeoutMs: 0,
+          },
+          bus: { type: 'nats', servers: '127.0.0.1:4222', timeoutMs: 0 },
+        },
+      }),
+    );
+    const lines = problems(() =>
+      loadConfig({
+        env: { SRHOOKS_SECRETS: SECRET, SRHOOKS_STORE_TIMEOUT_MS: '0', SRHOOKS_SHUTDOWN_TIMEOUT_MS: '0' },
+        cwd: dir,
+      }),
+    ).map((line) => line.replace(/ \(in [^)]*\)/, ''));
+    expect(lines).toEqual([
+      'SRHOOKS_STORE_TIMEOUT_MS: must be more than 0',
+      'SRHOOKS_SHUTDOWN_TIMEOUT_MS: must be more than 0',
+      'handlers.hang.timeoutMs: must be more than 0',
+      'handlers.erp.timeoutMs: must be more than 0',
+      'handlers.bus.timeoutMs: must be more than 0',
+    ]);
+  });
+
+  it("a handler's retry schedule is checked with the rest of the config, its keys' typos too", () => {
+    writeFileSync(
+      join(dir, 'srhooks.config.json'),
+      JSON.stringify({
+        port: 'x',
+        handlers: {
+          a: { type: 'log', retry: { delays: ['5s', '5x'], jitter: 2 } },
+          b: { type: 'log', retry: { delay: ['1s'], maxRetryAfter: 'forever' } },
+          c: { type: 'log', retry: ['5s'] },
+          d: { type: 'log', retry: { delays: '5s' } },
+          ok: { type: 'log', retry: { delays: [500, '5s', '1m'], jitter: 0, maxRetryAfter: '2h' } },
+        },
+      }),
+    );
+    const lines = problems(() => loadConfig({ env: { SRHOOKS_SECRETS: SECRET }, cwd: dir })).map((line) =>
+      line.replace(/ \(in [^)]*\)/, ''),
+    );
+    expect(lines).toEqual([
+      'port: must be a number (got text)',
+      'handlers.a.retry.delays[1]: must be milliseconds or a duration such as "5s", "5m", "2h", "1d"',
+      'handlers.a.retry.jitter: must be a number from 0 (exact delays) to 1; 0.2 means ±20 %',
+      'handlers.b.retry.delay: unknown key; did you mean "delays"?',
+      'handlers.b.retry.maxRetryAfter: must be milliseconds or a duration such as "1h"',
+      'handlers.c.retry: must be an object such as {"delays": ["5s", "5m", "30m"], "jitter": 0.2}',
+      'handlers.d.retry.delays: must be a list of durations such as ["5s", "5m", "2h"]',
+    ]);
+  });
+
+  it('SRHOOKS_TRUST_PROXY that is neither true, false nor an address says all three are possible', () => {
+    const lines = problems(() =>
+      loadConfig({ env: { SRHOOKS_SECRETS: SECRET, SRHOOKS_TRUST_PROXY: 'yes' }, cwd: dir }),
+    );
+    expect(lines).toEqual([
+      'SRHOOKS_TRUST_PROXY[0]: must be an IPv4/IPv6 address or CIDR of a proxy such as 10.0.0.0/8, or the whole setting true or false',
+    ]);
+  });
+
   it('the root README\'s forward handler as written (secret "whsec_…") says how to make a secret', () => {
     const file = join(dir, 'srhooks.config.json');
     expect(

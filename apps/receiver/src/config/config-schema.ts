@@ -18,6 +18,7 @@ import { amqpHandlerFields, natsHandlerFields, redisStreamHandlerFields } from '
 import { type CrossFieldIssue, crossFieldIssues, crossFieldIssuesOfInput } from './config-cross-checks.js';
 import { meantName } from './meant-name.js';
 import { natsServerProblem } from './nats-server.js';
+import { retryProblems } from './retry-config.js';
 
 export const DEFAULT_BODY_LIMIT = 2 * 1024 * 1024;
 export const DEFAULT_BODY_HARD_LIMIT = 64 * 1024 * 1024;
@@ -59,8 +60,8 @@ const handlerCommon = {
  * Handler objects stay loose (an option a later version adds does not break an older receiver), but a
  * key within two edits (three for a key of 6+ characters) of one the handler type takes (`timeoutMS`,
  * `allowPrivateTarget`, `retries`) is a
- * typo that would silently leave the default in force: refused, naming the key meant. `retry` is read
- * by the worker (handler-runners.ts), not by these schemas.
+ * typo that would silently leave the default in force: refused, naming the key meant. `retry` is built
+ * by the worker (handler-runners.ts) but checked here (retry-config.ts), with the other problems.
  */
 function refuseNearMissKeys(shape: Record<string, unknown>) {
   const known = [...Object.keys(shape), 'retry'];
@@ -72,6 +73,9 @@ function refuseNearMissKeys(shape: Record<string, unknown>) {
         ctx.addIssue({ code: 'custom', path: [key], message: `unknown key; did you mean "${meant}"?` });
       }
     }
+    if (handler.retry !== undefined)
+      for (const problem of retryProblems(handler.retry))
+        ctx.addIssue({ code: 'custom', path: ['retry', ...problem.path], message: problem.message });
   };
 }
 
@@ -225,9 +229,10 @@ const TrustProxySchema = z.union(
     z.boolean(),
     z
       .array(
-        z
-          .string()
-          .refine((cidr) => parseCidr(cidr) !== null, { error: 'must be an IPv4/IPv6 address or CIDR' }),
+        z.string().refine((cidr) => parseCidr(cidr) !== null, {
+          error:
+            'must be an IPv4/IPv6 address or CIDR of a proxy such as 10.0.0.0/8, or the whole setting true or false',
+        }),
       )
       .min(1),
   ],

@@ -32,6 +32,7 @@ function instrumentRunner(runner: HandlerRunner, metrics: ReceiverMetrics): Hand
     retry: runner.retry,
     ...(runner.close ? { close: () => runner.close?.() ?? Promise.resolve() } : {}),
     ...(runner.check ? { check: () => runner.check?.() ?? Promise.resolve() } : {}),
+    ...(runner.problem ? { problem: () => runner.problem?.() ?? null } : {}),
     get connected() {
       return runner.connected;
     },

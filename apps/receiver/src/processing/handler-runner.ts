@@ -1,5 +1,6 @@
 import type { ClaimedJob } from '../store/store.js';
 import type { HandlerOutcome } from './handler-outcome.js';
+import type { HandlerProblem } from './handler-problems.js';
 import type { RetrySchedule } from './retry-schedule.js';
 
 /** A configured handler as the worker runs it. */
@@ -22,4 +23,10 @@ export interface HandlerRunner {
   close?(): Promise<void>;
   /** Broker handlers: true while their connection is up (a metrics gauge). */
   readonly connected?: boolean;
+  /**
+   * Broker handlers: why their jobs fail now — the connection is down (or the broker refused the
+   * publish) since the first of the failed attempts in a row, with the last one's error (names the
+   * broker, never order data) — or null once an attempt succeeded or the connection is back.
+   */
+  problem?(): HandlerProblem | null;
 }

@@ -7,6 +7,7 @@
  */
 import type { Logger } from 'pino';
 import type { HandlerConfig } from '../config/config-schema.js';
+import type { HandlerProblem } from './handler-problems.js';
 import type { HandlerRunner } from './handler-runner.js';
 import { createBrokerRunner } from './handlers/brokers/broker-runner.js';
 import type { Env } from './handlers/brokers/env-reference.js';
@@ -86,13 +87,28 @@ function createHandlerRunner(
     case 'amqp':
     case 'redis-stream': {
       const broker = createBrokerRunner(name, config, options.env ?? process.env, options.logger);
+      // the failed attempts in a row since the last success: what the handlers list says while they last
+      let failing: HandlerProblem | null = null;
       return {
         ...base,
-        run: (job) => broker.run(job),
+        run: async (job) => {
+          const outcome = await broker.run(job);
+          if (outcome.status === 'succeeded') failing = null;
+          else
+            failing = {
+              code: outcome.errorCode ?? 'broker_error',
+              reason: outcome.error,
+              since: failing?.since ?? new Date(),
+            };
+          return outcome;
+        },
         close: () => broker.close(),
         get connected() {
           return broker.connected;
         },
+        // shown while the connection is down, or the broker said no to the last attempt over a good one
+        problem: () =>
+          failing && (!broker.connected || failing.code === 'broker_rejected') ? failing : null,
       };
     }
     default:

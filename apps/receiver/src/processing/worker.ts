@@ -263,11 +263,16 @@ export class JobWorker {
   }
 
   /**
-   * Why this worker cannot run `handler` now (its module did not load, at start or at its last run), or
-   * null; shown by `srhooks handlers`, the admin API and the inspector.
+   * Why this worker cannot run `handler` now (its module did not load, at start or at its last run; a
+   * broker handler's connection is down or the broker refuses its publishes), or null; shown by
+   * `srhooks handlers`, the admin API and the inspector.
    */
   handlerProblem(handler: string): HandlerProblem | null {
-    return this.#problems.get(handler);
+    return (
+      this.#problems.get(handler) ??
+      this.#runners.find((runner) => runner.name === handler)?.problem?.() ??
+      null
+    );
   }
 
   /** New jobs may be runnable: look now instead of at the next poll. */

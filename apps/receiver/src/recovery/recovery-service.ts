@@ -111,6 +111,8 @@ export class RecoveryService {
   readonly #looping = new Set<string>();
   /** When each shop joined the loop; deleted after its first turn (see #recentPass). */
   readonly #firstTurnSince = new Map<string, Date>();
+  /** When this process's last on-demand pass per shop started (to tell it from another instance's). */
+  readonly #onDemandStarts = new Map<string, number>();
   #unsubscribe: (() => void) | null = null;
   #stopped = false;
   #started = false;
@@ -190,7 +192,7 @@ export class RecoveryService {
           const recent = await this.#recentPass(shopName);
           if (recent) return recent;
         }
-        return this.#pass(shop, request);
+        return this.#pass(shop, request, !scheduled);
       }),
     );
     if (!outcome.acquired) throw busy(shopName);
@@ -218,7 +220,9 @@ export class RecoveryService {
           lastPass: { finishedAt: last.finishedAt.toISOString(), outcome: last.outcome },
         },
       },
-      'recovery turn skipped: a pass for this shop completed moments ago (another instance on this store)',
+      this.#onDemandStarts.get(shop) === last.startedAt.getTime()
+        ? 'recovery turn skipped: an on-demand pass for this shop (srhooks recover, POST /admin/api/recover) completed moments ago'
+        : 'recovery turn skipped: a pass for this shop completed moments ago (another instance on this store)',
     );
     return SKIPPED;
   }
@@ -329,10 +333,11 @@ export class RecoveryService {
     this.#schedule(shop, delay);
   }
 
-  async #pass(shop: ShopConfig, request: RecoverRequest): Promise<RecoveryReport> {
+  async #pass(shop: ShopConfig, request: RecoverRequest, onDemand: boolean): Promise<RecoveryReport> {
     const { config, store, metrics, logger, handlers, clients } = this.#options;
     const now = this.#options.now ?? (() => new Date());
     const started = now();
+    if (onDemand) this.#onDemandStarts.set(shop.name, started.getTime());
     const dryRun = request.dryRun === true;
     const signal = this.#shutdown.signal;
     let since = request.since ?? started;

@@ -56,3 +56,17 @@ describe('dead-letters list on a multi-shop receiver', () => {
     expect(lines.filter((line) => /^job_\S+\s+crm\s+beta\s+evt_/.test(line))).toHaveLength(1);
   });
 });
+
+describe('the retry hint under a filtered dead-letters list', () => {
+  it('repeats the filters, so the command it gives retries what was listed, not every dead letter', async () => {
+    const filtered = await admin('dead-letters', 'list', '--handler', 'erp', '--from', '2020-01-01');
+    expect(filtered.code).toBe(0);
+    expect(filtered.stdout).toContain(
+      '1 dead letter; srhooks dead-letters retry --handler erp --from 2020-01-01 runs them again (every page, not only this one)',
+    );
+    const all = await admin('dead-letters', 'list');
+    expect(all.stdout).toContain(
+      '2 dead letters; srhooks dead-letters retry runs them again (every page, not only this one)',
+    );
+  });
+});

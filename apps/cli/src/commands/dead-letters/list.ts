@@ -3,6 +3,7 @@ import { formatOrder, formatTime } from '../../admin-api/admin-format.js';
 import { checkHandlerKnown } from '../../admin-api/admin-input.js';
 import type { DeadLetterJson } from '../../admin-api/admin-types.js';
 import {
+  givenFlags,
   isLaterPage,
   type ListingPage,
   moreLine,
@@ -107,7 +108,8 @@ export const listDeadLettersCommand = defineCommand<ListDeadLettersOptions, List
       table,
       ...moreLine('dead-letters', result).map((line) => style.dim(line)),
       style.dim(
-        `${count} dead letter${result.total === 1 ? '' : 's'}${isLaterPage(result) ? ' (a later page)' : ''}; srhooks dead-letters retry runs them again (every page, not only this one)`,
+        // retry takes the same filters: without them its command would retry every dead letter
+        `${count} dead letter${result.total === 1 ? '' : 's'}${isLaterPage(result) ? ' (a later page)' : ''}; srhooks dead-letters retry${givenFlags(result, ['--handler', '--from', '--to'])} runs them again (every page, not only this one)`,
       ),
     ];
     if (!result.revealed && result.items.some(({ job }) => job.lastError !== null))

@@ -63,6 +63,13 @@ export function describeVerification(
   }
 }
 
+/** Where the event came from: the shop's delivery, or a recovery pass reading the shop's API. */
+function describeSource(source: EventDetailJson['source']): string {
+  return source === 'recovery'
+    ? "recovery: read back from the shop's API by a recovery pass (its delivery was never received); only what the API's order list carries: no products, currency code or net prices"
+    : 'webhook: received as a delivery';
+}
+
 /** Whether the receiver serves `shop` as a platform app's installed shop (`GET /admin/api/shops`). */
 async function isAppShop(api: AdminApi, shop: string): Promise<boolean> {
   const answer = await api
@@ -107,6 +114,7 @@ export const showEventCommand = defineCommand<ShowEventOptions, ShowEventResult>
       ['received', formatTime(event.receivedAt)],
       ['shop', event.shop],
       ['event', event.event],
+      ['source', describeSource(event.source)],
       ['order', formatOrder(event) || '-'],
       ['total', formatTotal(event) || '-'],
       ['status', paintStatus(event.status, style)],

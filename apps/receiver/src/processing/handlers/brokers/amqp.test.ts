@@ -173,6 +173,27 @@ describe('amqp handler', () => {
     expect(outcome).toMatchObject({ errorCode: 'broker_rejected' });
   });
 
+  it('a vhost that does not exist fails the attempt saying RabbitMQ refused that vhost, not that the server may be down', async () => {
+    const vhost = runName('novhost');
+    const handler = createAmqpHandler({
+      name: 'rabbit',
+      url: `amqp://guest:guest@127.0.0.1:${AMQP_PORT}/${vhost}`,
+      exchange: 'amq.topic',
+      timeoutMs: 1500,
+      secrets: ['guest'],
+    });
+    scope.defer(() => handler.close());
+    const outcome = await handler.run(claimedOrderJob(sampleOrder(5)));
+    expect(outcome).toMatchObject({ status: 'retry', errorCode: 'broker_rejected' });
+    const error = outcome.status === 'retry' ? outcome.error : '';
+    expect(error).toContain(`cannot reach RabbitMQ at amqp://127.0.0.1:5672/${vhost}`);
+    expect(error).toContain(
+      `RabbitMQ refused to open vhost "${vhost}" (it does not exist, or the user may not use it)`,
+    );
+    expect(error).not.toContain('Expected ConnectionOpenOk');
+    expect(error).toMatch(/: check the user, password and vhost in the handler's "url"$/);
+  });
+
   it('broker down for a while, then back: one connection; every event is published after it returns, none lost; /readyz stays green', async () => {
     const bus = await queue();
     const proxy = await scope.proxy(AMQP_PORT, 'up');

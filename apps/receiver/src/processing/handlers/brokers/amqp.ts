@@ -106,11 +106,11 @@ export function createAmqpHandler(options: AmqpHandlerOptions): BrokerHandler {
       openConnection = null;
       letGo?.resolve();
       letGo = null;
-      lastConnectError = describeError(error);
+      lastConnectError = connectErrorText(error, options.url);
       state.down('broker_unreachable');
     });
     created.on('connect-failed', (error: Error) => {
-      lastConnectError = describeError(error);
+      lastConnectError = connectErrorText(error, options.url);
       state.down('broker_unreachable');
     });
     created.on('error', () => {});
@@ -238,7 +238,8 @@ export function createAmqpHandler(options: AmqpHandlerOptions): BrokerHandler {
       const cause = lastConnectError ? ` (last connection error: ${lastConnectError})` : '';
       // reached, but refused the login (or the vhost): the broker said no
       const refused =
-        lastConnectError !== null && /ACCESS_REFUSED|NOT_ALLOWED|\b403\b|\b530\b/.test(lastConnectError);
+        lastConnectError !== null &&
+        /ACCESS_REFUSED|NOT_ALLOWED|\b403\b|\b530\b|refused to open vhost/.test(lastConnectError);
       return fail(
         `cannot reach RabbitMQ at ${where}: ${describeError(error)}${cause}: ${refused ? CHECK_LOGIN : CHECK_SERVER}`,
         refused ? 'broker_rejected' : 'broker_unreachable',
@@ -324,6 +325,24 @@ function destroySocket(connection: ChannelModel | null, reason: Error): boolean 
 
 /** What to do about an attempt that never reached RabbitMQ (down, unreachable, or a wrong URL). */
 const CHECK_SERVER = 'check that the RabbitMQ server is running and that the URL is right';
+/**
+ * Why a connection could not be opened, in words. A vhost RabbitMQ refuses (missing, or no permission
+ * for the user) closes the connection in answer to `connection.open`, which amqplib reports as
+ * "Expected ConnectionOpenOk; got <ConnectionClose channel:0>", leaving out the server's reason.
+ */
+function connectErrorText(error: unknown, url: string): string {
+  const text = describeError(error);
+  if (!/Expected ConnectionOpenOk; got <ConnectionClose/.test(text)) return text;
+  let vhost = '/';
+  try {
+    const path = new URL(url).pathname.slice(1);
+    if (path !== '') vhost = decodeURIComponent(path);
+  } catch {
+    // the URL was checked at start-up; keep the default vhost's name
+  }
+  return `RabbitMQ refused to open vhost "${vhost}" (it does not exist, or the user may not use it)`;
+}
+
 /** What to do when RabbitMQ refused the login or the vhost. */
 const CHECK_LOGIN = `check the user, password and vhost in the handler's "url"`;
 

@@ -69,6 +69,8 @@ describe('broker handler config', () => {
     { type: 'amqp', url: 'amqp://rabbit', exchange: 'orders.fanout', routingKey: '' },
     { type: 'redis-stream', url: 'redis://:${REDIS_PASSWORD}@redis:6379/0', maxLen: 100000 },
     { type: 'redis-stream', url: 'rediss://redis:6380', stream: 'orders:{shop}' },
+    { type: 'redis-stream', url: 'redis://redis:6379/' },
+    { type: 'redis-stream', url: 'redis://redis/15' },
     { type: 'amqp', url: 'amqp://rabbit', exchange: 'x', probeIntervalMs: 100 },
     { type: 'redis-stream', url: 'redis://r', probeIntervalMs: 3_600_000 },
   ])('accepts $type %#', (handler) => {
@@ -168,6 +170,12 @@ describe('broker handler config', () => {
       'handlers.bus.routingKey: may only use',
     ],
     [{ type: 'redis-stream', url: 'tcp://r' }, 'handlers.bus.url: must be a redis:// or rediss:// URL'],
+    // ioredis would read no database from these and stay on database 0
+    [
+      { type: 'redis-stream', url: 'redis://r:6379/orders' },
+      'handlers.bus.url: the database after the host must be a number, e.g. redis://host:6379/2 (or nothing, for database 0)',
+    ],
+    [{ type: 'redis-stream', url: 'redis://r/2/x' }, 'handlers.bus.url: the database after the host must be'],
     [
       { type: 'kafka', url: 'x' },
       'must have "type": "forward", "module", "log", "nats", "amqp" or "redis-stream"',
@@ -237,6 +245,16 @@ describe('a NATS server from ${VAR} at start-up', () => {
       { bus: { type: 'nats', servers: ['nats://a:4222', '${NATS_URL}'] } },
       { NATS_URL: 'nats//x:4222' },
       'handlers.bus.servers[1] (${NATS_URL}): handler "bus": "nats//x:4222" is not a NATS server',
+    );
+  });
+});
+
+describe('a Redis URL from ${VAR} at start-up', () => {
+  it('refuses a resolved URL whose database is no number before the store is opened', async () => {
+    await expectRefusedBeforeTheStoreOpens(
+      { bus: { type: 'redis-stream', url: '${REDIS_URL}' } },
+      { REDIS_URL: 'redis://r:6379/orders' },
+      'handlers.bus.url (${REDIS_URL}): the database after the host must be a number',
     );
   });
 });

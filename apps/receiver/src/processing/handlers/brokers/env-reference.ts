@@ -7,6 +7,8 @@
  * the log scrubber, and {@link scrubSecrets} removes them (and any URL user-info) from error texts
  * before they are stored with an attempt or logged.
  */
+
+import { redisUrlProblem } from '../../../config/broker-handler-schemas.js';
 import type { HandlerConfig } from '../../../config/config-schema.js';
 import { natsServerProblem } from '../../../config/nats-server.js';
 import { ProcessingConfigError } from '../../processing-errors.js';
@@ -48,8 +50,13 @@ export function checkEnvReferences(handlers: Readonly<Record<string, HandlerConf
         const value = handler[key];
         if (value !== undefined) resolveEnvReferences(value, env, `${where}.${key}`);
       }
-    } else if (handler.type === 'amqp' || handler.type === 'redis-stream') {
+    } else if (handler.type === 'amqp') {
       resolveEnvReferences(handler.url, env, `${where}.url`);
+    } else if (handler.type === 'redis-stream') {
+      const resolved = resolveEnvReferences(handler.url, env, `${where}.url`);
+      // a literal URL was checked with the configuration; one from `${VAR}` only now
+      const problem = handler.url.includes('${') ? redisUrlProblem(resolved) : null;
+      if (problem) throw new ProcessingConfigError(`${where}.url (${handler.url}): ${problem}`);
     }
   }
 }

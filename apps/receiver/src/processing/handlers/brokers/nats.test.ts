@@ -139,6 +139,30 @@ describe('nats handler', () => {
     expect(info.state.messages).toBe(1);
   });
 
+  it('ensureStream creates the stream again when it went away while connected (deleted, or a memory stream after a NATS restart)', async () => {
+    const bus = new NatsTestStream(); // created by the handler
+    scope.defer(() => bus.remove());
+    const handler = createNatsHandler({
+      name: 'ensuring',
+      servers: [`nats://127.0.0.1:${NATS_PORT}`],
+      subject: `${bus.subjectPrefix}.{shop}.{event}`,
+      ensureStream: { name: bus.name, storage: 'memory' },
+      timeoutMs: 2000,
+    });
+    scope.defer(() => handler.close());
+    const first = claimedOrderJob(sampleOrder(1), { eventId: `evt_${bus.name}_1`, shop: SHOP });
+    expect(await handler.run(first)).toEqual({ status: 'succeeded' });
+
+    const { jsm } = await bus.connection();
+    await jsm.streams.delete(bus.name);
+    const second = claimedOrderJob(sampleOrder(2), { eventId: `evt_${bus.name}_2`, shop: SHOP });
+    const outcome = await handler.run(second);
+    // before: every attempt failed ("… set "ensureStream" to have one created") until a restart
+    expect(outcome).toEqual({ status: 'succeeded' });
+    const info = await jsm.streams.info(bus.name);
+    expect(info.state.messages).toBe(1);
+  });
+
   it('ensureStream naming a stream that exists but does not capture the subject says so, not "set ensureStream"', async () => {
     const bus = await stream(); // captures `<prefix>.>`
     const subject = `other-${bus.subjectPrefix}.{shop}.{event}`;
@@ -209,6 +233,26 @@ describe('nats handler', () => {
     expect(refusedReason).not.toMatch(/stream/i);
     expect(refused).toMatchObject({ errorCode: 'broker_unreachable' });
     expect(await bus.messageCount()).toBe(1);
+  });
+
+  it('servers written without a scheme (127.0.0.1:4222, [::1]:4222, as documented) are named in errors, not "(invalid URL)"', async () => {
+    const proxy = await scope.proxy(NATS_PORT, 'down');
+    const handler = createNatsHandler({
+      name: 'bare',
+      servers: [`127.0.0.1:${proxy.port}`, `[::1]:${proxy.port}`],
+      subject: 'srhooks.{shop}.{event}',
+      timeoutMs: 1000,
+    });
+    scope.defer(() => handler.close());
+    const outcome = await handler.run(claimedOrderJob(sampleOrder(4), { shop: SHOP }));
+    expect(outcome).toMatchObject({ status: 'retry', errorCode: 'broker_unreachable' });
+    const reason = outcome.status === 'retry' ? outcome.error : '';
+    expect(reason).not.toContain('invalid URL');
+    expect(reason).toMatch(
+      new RegExp(
+        `^cannot reach NATS at nats://127\\.0\\.0\\.1:${proxy.port}, nats://\\[::1\\]:${proxy.port} \\(.+\\): check that the NATS server is running`,
+      ),
+    );
   });
 
   it('broker down for a while, then back: one connection; every event is published once after it returns; /readyz stays green', async () => {

@@ -11,7 +11,8 @@
  * probe (see broker-liveness.ts) flushes the connection (a PING answered by a PONG) every
  * `probeIntervalMs`: a flush that times out drops it the same way, and the next probe opens a new one.
  * With `ensureStream`, the stream is created
- * when missing (once per connection); otherwise a subject no stream captures fails every attempt with
+ * when missing (once per connection, and again when a publish finds it gone: deleted, or a memory
+ * stream after the server restarted); otherwise a subject no stream captures fails every attempt with
  * that reason. A failed attempt says which of the causes it was (see {@link publishFailure}): NATS
  * unreachable, no stream for the subject, or no acknowledgement in time.
  */
@@ -89,7 +90,10 @@ export function createNatsHandler(options: NatsHandlerOptions): BrokerHandler {
   const template = options.subject ?? DEFAULT_NATS_SUBJECT;
   const timeoutMs = options.timeoutMs ?? DEFAULT_BROKER_TIMEOUT_MS;
   const secrets = options.secrets ?? [];
-  const where = options.servers.map(redactUrl).join(', ');
+  // a server may be written without a scheme (`127.0.0.1:4222`): the client takes it as nats://
+  const where = options.servers
+    .map((server) => redactUrl(/^[a-z][a-z0-9+.-]*:\/\//i.test(server) ? server : `nats://${server}`))
+    .join(', ');
   let connection: Promise<NatsSession> | null = null;
   let closing = false;
   const state = new BrokerConnectionState(options.logger, {
@@ -241,13 +245,32 @@ export function createNatsHandler(options: NatsHandlerOptions): BrokerHandler {
     h.set('srhooks-shop', message.shop);
     h.set('srhooks-event-id', message.eventId);
     h.set('srhooks-source', message.source);
+    const send = () =>
+      js.publish(subject, message.body, { msgID: message.messageId, headers: h, timeout: timeoutMs });
     const mark = state.mark();
     try {
-      const ack = await js.publish(subject, message.body, {
-        msgID: message.messageId,
-        headers: h,
-        timeout: timeoutMs,
-      });
+      let ack: Awaited<ReturnType<typeof send>>;
+      try {
+        ack = await send();
+      } catch (error) {
+        // The stream ensureStream created went away while connected (deleted; a memory stream after
+        // the server restarted): create it again and publish once more, instead of failing every attempt.
+        if (!options.ensureStream || !noStream(error) || !state.heldThroughout(mark)) throw error;
+        let recreated: string[] | undefined;
+        try {
+          recreated = await ensureStream(nc, options.ensureStream, template, timeoutMs);
+        } catch (ensureError) {
+          return fail(
+            `cannot ensure stream "${options.ensureStream.name}": ${describeError(ensureError)}`,
+            'broker_rejected',
+          );
+        }
+        existingStream = recreated;
+        (await session).existingStream = recreated;
+        // it exists (another process made it): its subjects say why the publish failed
+        if (recreated !== undefined) throw error;
+        ack = await send();
+      }
       if (!ack.stream)
         return fail(`JetStream did not acknowledge "${subject}": empty ack`, 'broker_rejected');
       return { status: 'succeeded' };
@@ -312,6 +335,12 @@ export function publishFailure(
   if (name === 'TimeoutError')
     return `NATS at ${where} did not acknowledge the publish to "${subject}" within ${timeoutMs} ms: the server or the network to it is stalled or slow; the connection is replaced`;
   return `JetStream publish to "${subject}" (${where}) failed: ${describeError(error)}`;
+}
+
+/** The server answered "no responders": no stream captures the subject (or JetStream is off). */
+function noStream(error: unknown): boolean {
+  const name = error instanceof Error ? error.name : '';
+  return name === 'JetStreamNotEnabled' || /no responders/i.test(describeError(error));
 }
 
 /** The error code of a failed publish, by the same causes as {@link publishFailure}. */

@@ -4,7 +4,9 @@
  * Every key lives under a prefix of this run and is deleted afterwards.
  */
 import { sampleOrder } from '@srhooks/contracts';
+import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN } from '../../../admin/test-support/admin-test-receiver.js';
 import { claimedOrderJob } from '../../test-support/processing-fixtures.js';
 import { waitFor } from '../../test-support/wait-for.js';
 import { createRedisStreamHandler } from './redis-stream.js';
@@ -149,6 +151,86 @@ describe('redis-stream handler', () => {
       expect.objectContaining({ level: 30, handlerType: 'redis-stream', broker: `127.0.0.1:${proxy.port}` }),
     ]);
     expect(logEntries(app, 'broker connection lost', 'stream')).toHaveLength(1);
+  });
+
+  it("the handlers list says while the broker is unreachable, with the attempts' reason, and stops saying so once it is back", async () => {
+    const redis = keys();
+    const proxy = await scope.proxy(REDIS_PORT, 'down');
+    const app = await scope.receiver({
+      stream: {
+        type: 'redis-stream',
+        url: `redis://127.0.0.1:${proxy.port}`,
+        stream: `${redis.prefix}:{shop}`,
+        timeoutMs: 1000,
+        retry: FAST_RETRY,
+      },
+    });
+    const handlers = async () => {
+      const response = await fetch(`${app.baseUrl}/admin/api/handlers`, {
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      });
+      return ((await response.json()) as { items: { name: string; problem: unknown }[] }).items;
+    };
+    expect(await handlers()).toEqual([expect.objectContaining({ name: 'stream', problem: null })]);
+
+    const during = await postOrders(app, ['9201']);
+    await firstFailure(app, during[0] ?? '');
+    const [down] = await handlers();
+    expect(down?.problem).toEqual({
+      code: 'broker_unreachable',
+      reason: expect.stringMatching(
+        new RegExp(
+          `^XADD to Redis stream "${redis.prefix}:${SHOP}" at redis://127\\.0\\.0\\.1:${proxy.port} failed: .+: check that the Redis server is running and that the URL is right$`,
+        ),
+      ),
+      since: expect.any(String),
+    });
+
+    await proxy.start();
+    await waitForSucceeded(app, during);
+    expect(await handlers()).toEqual([expect.objectContaining({ name: 'stream', problem: null })]);
+  });
+
+  it('a database the server does not have (redis://…/100000) fails every attempt saying so; nothing is added to database 0', async () => {
+    const redis = keys();
+    const handler = createRedisStreamHandler({
+      name: 'nodb',
+      url: `redis://127.0.0.1:${REDIS_PORT}/100000`,
+      stream: `${redis.prefix}:nodb`,
+      timeoutMs: 2000,
+    });
+    scope.defer(() => handler.close());
+    for (const id of [1, 2]) {
+      const outcome = await handler.run(claimedOrderJob(sampleOrder(id), { eventId: `evt_nodb_${id}` }));
+      expect(outcome).toMatchObject({ status: 'retry', errorCode: 'broker_rejected' });
+      const error = outcome.status === 'retry' ? outcome.error : '';
+      expect(error).toContain('Redis at redis://127.0.0.1:6379/100000 refused database 100000');
+      expect(error).toMatch(/DB index is out of range/);
+      expect(error).toMatch(/the number after the last "\/" in the handler's "url"/);
+      expect(handler.connected).toBe(false);
+    }
+    // ioredis alone would have stayed on database 0 and added the entries there
+    expect(await redis.keys()).toEqual([]);
+
+    // a database the server has works as before (the same key, in database 1, not in 0)
+    const inOne = createRedisStreamHandler({
+      name: 'db1',
+      url: `redis://127.0.0.1:${REDIS_PORT}/1`,
+      stream: `${redis.prefix}:db1`,
+      timeoutMs: 2000,
+    });
+    scope.defer(() => inOne.close());
+    expect(await inOne.run(claimedOrderJob(sampleOrder(3), { eventId: 'evt_db1' }))).toEqual({
+      status: 'succeeded',
+    });
+    expect(inOne.connected).toBe(true);
+    expect(await redis.keys()).toEqual([]);
+    const one = new Redis({ host: '127.0.0.1', port: REDIS_PORT, db: 1, lazyConnect: true });
+    scope.defer(async () => {
+      await one.del(`${redis.prefix}:db1`);
+      one.disconnect();
+    });
+    expect(await one.xlen(`${redis.prefix}:db1`)).toBe(1);
   });
 
   it('a hung connection (frozen, never closed): the attempt fails on the timeout, the next one uses a new connection', async () => {

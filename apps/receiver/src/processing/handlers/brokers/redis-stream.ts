@@ -14,6 +14,12 @@
  * connects afresh. While idle, a liveness probe (see broker-liveness.ts) sends `PING` every
  * `probeIntervalMs`: a PING that times out drops the client the same way, and the next probe opens a
  * new one (a dropped client has nobody else to reconnect it until a job comes).
+ *
+ * A database in the URL (`redis://host/3`): ioredis sends `SELECT 3` when it connects but only emits
+ * an error when the server refuses it, and stays on database 0 — every entry would go there and count
+ * as published. So the first connection of each client selects it once more and waits for the answer:
+ * a refusal (`ERR DB index is out of range`) fails the attempt (`broker_rejected`, naming the database)
+ * and drops the client, and the connection counts as up only once the database was accepted.
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -54,6 +60,8 @@ export function createRedisStreamHandler(options: RedisStreamHandlerOptions): Br
   let client: Redis | null = null;
   let connecting: Promise<void> | null = null;
   let lastError: string | null = null;
+  /** Clients whose database the server accepted (see {@link selectDatabase}). */
+  const selected = new WeakSet<Redis>();
   const state = new BrokerConnectionState(options.logger, {
     handler: options.name,
     type: 'redis-stream',
@@ -77,7 +85,8 @@ export function createRedisStreamHandler(options: RedisStreamHandlerOptions): Br
     created.on('ready', () => {
       if (client !== created) return;
       lastError = null;
-      state.up();
+      // database 0 needs no check; another one counts once the server accepted it
+      if (selected.has(created) || (created.options.db ?? 0) === 0) state.up();
     });
     created.on('close', () => {
       if (client === created) state.down('broker_unreachable');
@@ -88,11 +97,34 @@ export function createRedisStreamHandler(options: RedisStreamHandlerOptions): Br
 
   /** Connects a client that has not connected yet (jobs and probes arriving meanwhile share the attempt). */
   const connected = async (redis: Redis, unref: boolean): Promise<void> => {
-    if (redis.status !== 'wait' && !connecting) return;
-    connecting ??= redis.connect().finally(() => {
-      connecting = null;
-    });
+    if (redis.status !== 'wait' && !connecting) {
+      // connected by ioredis's own reconnect after a first connect that failed: check the database now
+      if (redis.status === 'ready' && !selected.has(redis))
+        await withTimeout(selectDatabase(redis), timeoutMs, `selecting the database on ${where}`, { unref });
+      return;
+    }
+    connecting ??= redis
+      .connect()
+      .then(() => selectDatabase(redis))
+      .finally(() => {
+        connecting = null;
+      });
     await withTimeout(connecting, timeoutMs, `connecting to ${where}`, { unref });
+  };
+
+  /** Selects the URL's database and waits for the answer: ioredis's own SELECT fails silently. */
+  const selectDatabase = async (redis: Redis): Promise<void> => {
+    const database = redis.options.db ?? 0;
+    if (database !== 0) {
+      try {
+        await redis.select(database);
+      } catch (error) {
+        if (timedOut(error)) throw error;
+        throw new DatabaseRefusedError(where, database, error);
+      }
+    }
+    selected.add(redis);
+    if (client === redis && redis.status === 'ready') state.up();
   };
 
   /** Gives up on a client whose connection hung: the next attempt opens a new one. */
@@ -114,6 +146,7 @@ export function createRedisStreamHandler(options: RedisStreamHandlerOptions): Br
       const created = client$();
       await connected(created, true).catch((error: unknown) => {
         if (timedOut(error)) drop(created, 'broker_unreachable');
+        else if (error instanceof DatabaseRefusedError) drop(created, 'broker_rejected');
       });
       return;
     }
@@ -179,6 +212,15 @@ export function createRedisStreamHandler(options: RedisStreamHandlerOptions): Br
       ]);
       return { status: 'succeeded' };
     } catch (error) {
+      if (error instanceof DatabaseRefusedError) {
+        // connected, but on database 0: never publish there
+        drop(redis, 'broker_rejected');
+        return {
+          status: 'retry',
+          error: scrubSecrets(`XADD to Redis stream "${key}" failed: ${error.message}`, secrets),
+          errorCode: 'broker_rejected',
+        };
+      }
       const ready = redis.status === 'ready';
       const cause = lastError && !ready ? ` (connection: ${lastError})` : '';
       const errorCode = redisErrorCode(error, phase, ready);
@@ -194,6 +236,16 @@ export function createRedisStreamHandler(options: RedisStreamHandlerOptions): Br
         errorCode,
       };
     }
+  }
+}
+
+/** The server refused the database the handler's URL names (`SELECT n`: `ERR DB index is out of range`). */
+class DatabaseRefusedError extends Error {
+  constructor(where: string, database: number, cause: unknown) {
+    super(
+      `Redis at ${where} refused database ${database} (${describeError(cause)}): use a database the server has — the number after the last "/" in the handler's "url" (0 to 15 on a server with the default "databases 16")`,
+    );
+    this.name = 'DatabaseRefusedError';
   }
 }
 
