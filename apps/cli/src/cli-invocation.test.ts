@@ -213,7 +213,21 @@ describe('cliPrefix: the commands the CLI suggests are written as the user start
       'npm run srhooks --',
     ],
   ] as const)('%s', (_case, env, script, expected) => {
-    expect(cliPrefix(env, script)).toBe(expected);
+    // run from the folder holding the script's apps/cli: a checkout's root, where `npm run srhooks --` works
+    const cwd = script === undefined ? root : join(script, '..', '..', '..', '..');
+    expect(cliPrefix(env, script, cwd)).toBe(expected);
+  });
+
+  it("suggests the script itself where npm run srhooks would not work: the checkout's CLI run from another folder", () => {
+    const elsewhere = join(root, 'global');
+    expect(cliPrefix({}, checkoutCli, elsewhere)).toBe(`node ${checkoutCli}`);
+    // a path the shell would split is quoted
+    const spaced = join(root, 'my clones', 'srhooks');
+    file(join(spaced, 'package.json'), JSON.stringify({ name: 'srhooks', scripts: { srhooks: 'node x' } }));
+    const spacedCli = file(join(spaced, 'apps', 'cli', 'dist', 'cli.js'));
+    expect(cliPrefix({}, spacedCli, elsewhere)).toBe(`node '${spacedCli}'`);
+    // the npm script itself runs inside the checkout whatever the folder: npm found it
+    expect(cliPrefix({ npm_lifecycle_event: 'srhooks' }, checkoutCli, elsewhere)).toBe('npm run srhooks --');
   });
 });
 

@@ -1,5 +1,5 @@
 import { readFileSync, realpathSync } from 'node:fs';
-import { basename, dirname, extname, join } from 'node:path';
+import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 
 /**
  * How the user runs srhooks: the installed/linked command, the repository checkout's npm script,
@@ -10,7 +10,8 @@ export type CliPrefix =
   | 'npm run srhooks --'
   | `npx ${string}`
   | `pnpm dlx ${string}`
-  | 'pnpm exec srhooks';
+  | 'pnpm exec srhooks'
+  | `node ${string}`;
 
 /** package.json's name (`@srhooks/cli`), defined by tsup.config.ts (vitest.config.ts for tests). */
 const PACKAGE_NAME: string = __SRHOOKS_PACKAGE_NAME__;
@@ -103,8 +104,16 @@ function checkoutRoot(script: string): string | undefined {
  *    `node apps/cli/dist/cli.js …`): `npm run srhooks --`, as the root README says for a clone;
  * 7. anything else (an installed package's `dist/cli.js` run by path, e.g. npm's Windows shims):
  *    `srhooks`.
+ *
+ * `npm run srhooks --` runs only inside the checkout (npm finds its package.json from the current folder
+ * up): where `npm run srhooks --` would be suggested for a script run by path (6, or a linked folder)
+ * while the current folder `cwd` is outside that checkout, the suggestion is `node <script>` as typed.
  */
-export function cliPrefix(env: Record<string, string | undefined>, script: string | undefined): CliPrefix {
+export function cliPrefix(
+  env: Record<string, string | undefined>,
+  script: string | undefined,
+  cwd: string = process.cwd(),
+): CliPrefix {
   if (env.npm_lifecycle_event === 'srhooks') return 'npm run srhooks --';
   if (script === undefined || script === '') return 'srhooks';
   const npx = inCache(script, NPX_CACHE);
@@ -120,7 +129,26 @@ export function cliPrefix(env: Record<string, string | undefined>, script: strin
       return `npx ${PACKAGE_NAME}`;
   }
   if (basename(script, extname(script)) === 'srhooks') return 'srhooks';
-  return checkoutRoot(script) === undefined ? 'srhooks' : 'npm run srhooks --';
+  const root = checkoutRoot(script);
+  if (root === undefined) return 'srhooks';
+  return inside(cwd, root) ? 'npm run srhooks --' : `node ${shellWord(script)}`;
+}
+
+/** Whether `folder` is `root` or inside it. */
+function inside(folder: string, root: string): boolean {
+  let real: string;
+  try {
+    real = realpathSync(folder);
+  } catch {
+    real = resolve(folder);
+  }
+  const path = relative(root, real);
+  return path === '' || (!path.startsWith('..') && !path.startsWith('/') && !/^[A-Za-z]:/.test(path));
+}
+
+/** `text` as one word for a POSIX shell: as it is when it needs no quoting, else in single quotes. */
+function shellWord(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
 /**
