@@ -41,7 +41,7 @@ function listenAdvice(code: string, shop: string): string | undefined {
  */
 function sinceRefused(error: AdminAnswerError, throughListen: boolean): CliError {
   const message = error.message.replace(/(^|[^-\w])since\b/g, '$1--since');
-  const lookBack = /\((\d+) days, [^)]*\)/.exec(message);
+  const lookBack = /\((\d+) days?, [^)]*\)/.exec(message);
   if (!throughListen || !lookBack)
     return new CliError(message, { code: error.code, exitCode: error.exitCode });
   // srhooks listen has the receiver's default look-back and reads no SRHOOKS_RECOVERY_LOOK_BACK_DAYS:
@@ -49,12 +49,12 @@ function sinceRefused(error: AdminAnswerError, throughListen: boolean): CliError
   const days = lookBack[1];
   return new CliError(
     message
-      .replace(lookBack[0], `(${days} days)`)
+      .replace(lookBack[0], `(${days} day${days === '1' ? '' : 's'})`)
       .replace(/, or raise the look-back and restart the receiver\.$/, '.'),
     {
       code: error.code,
       exitCode: error.exitCode,
-      hint: `srhooks listen reads at most ${days} days back, always (it does not read SRHOOKS_RECOVERY_LOOK_BACK_DAYS, the receiver's setting); for a longer look-back, run the receiver (apps/receiver) with SRHOOKS_RECOVERY_LOOK_BACK_DAYS or recoveryLookBackDays in its config`,
+      hint: `srhooks listen reads at most ${days} day${days === '1' ? '' : 's'} back, always (it does not read SRHOOKS_RECOVERY_LOOK_BACK_DAYS, the receiver's setting); for a longer look-back, run the receiver (apps/receiver) with SRHOOKS_RECOVERY_LOOK_BACK_DAYS or recoveryLookBackDays in its config`,
     },
   );
 }

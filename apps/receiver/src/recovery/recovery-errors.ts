@@ -56,7 +56,7 @@ export function busy(shop: string): RecoveryError {
 export function sinceBeforeLookBack(shop: string, since: Date, lookBackDays: number): RecoveryError {
   return new RecoveryError(
     'bad_since',
-    `since ${since.toISOString()} reaches further back than recovery may read for shop "${shop}" (${lookBackDays} days, SRHOOKS_RECOVERY_LOOK_BACK_DAYS / recoveryLookBackDays); pass a later since (at most ${lookBackDays}d), or raise the look-back and restart the receiver.`,
+    `since ${since.toISOString()} reaches further back than recovery may read for shop "${shop}" (${lookBackDays} day${lookBackDays === 1 ? '' : 's'}, SRHOOKS_RECOVERY_LOOK_BACK_DAYS / recoveryLookBackDays); pass a later since (at most ${lookBackDays}d), or raise the look-back and restart the receiver.`,
   );
 }
 
