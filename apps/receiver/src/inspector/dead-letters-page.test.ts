@@ -203,6 +203,23 @@ describe('dead-letters page after "Replay all"', () => {
     );
   });
 
+  it('returns to the revealed page when "Replay all" was pressed on one (it came back masked)', async () => {
+    const before = await fetch(`${receiver.baseUrl}/ui/dead-letters?handler=log&reveal=1`, {
+      headers: { cookie: browser.cookie },
+    }).then((response) => response.text());
+    const form = /<form method="post" action="\/ui\/dead-letters\/replay"[\s\S]*?<\/form>/.exec(before)?.[0];
+    expect(form).toContain('<input type="hidden" name="reveal" value="1">');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(before)?.[1] ?? '';
+    const response = await postFormAsBrowser(
+      receiver,
+      browser,
+      '/ui/dead-letters/replay',
+      new URLSearchParams({ _csrf: csrf, handler: 'log', reveal: '1' }),
+    );
+    expect(response.status).toBe(303);
+    expect(response.headers.get('location')).toBe('/ui/dead-letters?handler=log&replayed=3&reveal=1');
+  });
+
   it('refuses a replayed count that is not a whole number (the query carries no text of its own)', async () => {
     const response = await fetch(`${receiver.baseUrl}/ui/dead-letters?replayed=%3Cb%3E`, {
       headers: { cookie: browser.cookie },

@@ -15,7 +15,7 @@ import { maskName } from '../personal-data/personal-data-mask.js';
 import type { DeadLetter } from '../store/store.js';
 import { statusBadge } from './delivery-list-page.js';
 import { handlerErrorText } from './delivery-page.js';
-import { formatTime, timeInputStep, timeInputValue } from './display-format.js';
+import { formatTime, plural, timeInputStep, timeInputValue } from './display-format.js';
 import { html, type SafeHtml } from './html.js';
 
 export const DeadLetterPageQuerySchema = requestObject({
@@ -69,10 +69,6 @@ function linkWith(
   return text ? `${base}/dead-letters?${text}` : `${base}/dead-letters`;
 }
 
-function plural(count: number, word: string): string {
-  return `${count.toLocaleString('en-US')} ${word}${count === 1 ? '' : 's'}`;
-}
-
 export function deadLettersContent(input: DeadLettersPageInput): SafeHtml {
   const { base, query, total } = input;
   const reveal = query.reveal === '1';
@@ -95,6 +91,8 @@ export function deadLettersContent(input: DeadLettersPageInput): SafeHtml {
     query.handler ? html`<input type="hidden" name="handler" value="${query.handler}">` : '',
     query.from ? html`<input type="hidden" name="from" value="${query.from.toISOString()}">` : '',
     query.to ? html`<input type="hidden" name="to" value="${query.to.toISOString()}">` : '',
+    // back to the page as it was shown: revealed when it was
+    reveal ? html`<input type="hidden" name="reveal" value="1">` : '',
   ];
   const what = `${plural(total, 'dead letter')}${filtered ? ' matching this filter' : ''}`;
   const left = input.unconfigured.reduce((sum, entry) => sum + entry.deadLetters, 0);

@@ -2,6 +2,11 @@
 
 const AMOUNT = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
 
+/** `1 dead letter`, `1,204 dead letters`: a count with its word, in the plural unless it is one. */
+export function plural(count: number, word: string): string {
+  return `${count.toLocaleString('en-US')} ${word}${count === 1 ? '' : 's'}`;
+}
+
 /** `2025-12-01 20:57:40 UTC`. */
 export function formatTime(date: Date): string {
   return `${date.toISOString().slice(0, 19).replace('T', ' ')} UTC`;

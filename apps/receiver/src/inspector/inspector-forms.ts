@@ -41,6 +41,7 @@ export const DeadLetterReplayFormSchema = z.strictObject({
   handler: HandlerNameSchema.optional(),
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
+  reveal: z.literal('1').optional(),
 });
 
 /** Every route of `app` takes bodies up to 16 KiB (a 413 page names it); URL-encoded forms are read into a record. */

@@ -309,6 +309,21 @@ describe('inspector: pages', () => {
       expect(page.text).toContain('<a href="/ui">Back to the deliveries</a>');
     });
 
+    it('answers an inspector address that has no page with a 404 page, not the JSON of the API', async () => {
+      const page = await get('/ui/delivery/dlv_typo');
+      expect(page.status).toBe(404);
+      expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(page.text).toContain('<h1>Not found</h1>');
+      expect(page.text).toContain('The inspector has no page at /ui/delivery/dlv_typo');
+      expect(page.text).toContain('<a href="/ui">Back to the deliveries</a>');
+      // without a session it is the login form first, as for any page (nothing said about what exists)
+      const anonymous = await fetch(`${fixture.receiver.baseUrl}/ui/delivery/dlv_typo`, {
+        redirect: 'manual',
+      });
+      expect(anonymous.status).toBe(303);
+      expect(anonymous.headers.get('location')).toBe('/ui/login?next=%2Fui%2Fdelivery%2Fdlv_typo');
+    });
+
     it('shows a quarantined delivery with its decode error and a Re-process button', async () => {
       const response = await fetch(
         `${fixture.receiver.baseUrl}${fixture.receiver.path(SHOP, 'order_confirm')}`,

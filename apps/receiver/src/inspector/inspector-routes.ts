@@ -19,6 +19,7 @@ import {
 import type { CredentialThrottle } from '../admin/credential-throttle.js';
 import type { SessionRevocations } from '../admin/session-revocations.js';
 import { pendingInstallsNotice } from '../app-mode/pending-installs-notice.js';
+import { NOT_FOUND_BODY } from '../http/error-body.js';
 import { knownClientError, routeBodyTooLargeMessage } from '../http/error-handler.js';
 import { maskDecodeMessage } from '../personal-data/personal-data-mask.js';
 import type { EventDetail } from '../store/store.js';
@@ -220,6 +221,19 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
   app.addHook('onSend', async (_request, reply) => {
     reply.headers(SECURITY_HEADERS);
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+  });
+
+  // An address under the inspector with no page (a mistyped or cut link): a page saying so, after the
+  // login like any page; other methods get the receiver's uniform JSON refusal.
+  app.setNotFoundHandler((request, reply) => {
+    if (request.method !== 'GET') return reply.code(404).send(NOT_FOUND_BODY);
+    const path = request.url.split('?')[0] ?? request.url;
+    return errorPage(
+      request,
+      reply,
+      404,
+      `The inspector has no page at ${path.length > 200 ? `${path.slice(0, 200)}…` : path}: the link may be mistyped or cut.`,
+    );
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -474,6 +488,7 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
     if (form.from) back.set('from', form.from);
     if (form.to) back.set('to', form.to);
     back.set('replayed', String(jobs.length));
+    if (form.reveal) back.set('reveal', '1');
     return reply.redirect(`${base}/dead-letters?${back.toString()}`, 303);
   });
 

@@ -3,7 +3,7 @@
  * panel with each shop's last pass (when, what it read, what it found, why it failed).
  */
 import type { RecoveryState } from '../store/store.js';
-import { formatTime } from './display-format.js';
+import { formatTime, plural } from './display-format.js';
 import { html, type SafeHtml } from './html.js';
 
 export function sourceBadge(source: 'webhook' | 'recovery'): SafeHtml | string {
@@ -43,7 +43,7 @@ export function recoveryPanel(
     return html`<tr data-recovery-shop="${shop}">
   <td>${shop}</td>
   <td><time datetime="${pass.finishedAt.toISOString()}">${formatTime(pass.finishedAt)}</time> <span class="badge ${pass.outcome === 'ok' ? 'succeeded' : 'failed'}">${pass.outcome}</span></td>
-  <td>${pass.ordersRead} orders${pass.subscribersRead > 0 ? `, ${pass.subscribersRead} subscribers` : ''} since ${formatTime(pass.since)}</td>
+  <td>${plural(pass.ordersRead, 'order')}${pass.subscribersRead > 0 ? `, ${plural(pass.subscribersRead, 'subscriber')}` : ''} since ${formatTime(pass.since)}</td>
   <td>${pass.outcome === 'ok' ? found(pass.recovered) : html`<span class="muted">${pass.error ?? 'failed'}</span>`}</td>
   <td>${state?.watermark ? formatTime(state.watermark) : html`<span class="muted">—</span>`}</td>
 </tr>`;

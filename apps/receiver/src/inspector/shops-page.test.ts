@@ -206,7 +206,7 @@ describe('Shops page in app mode', () => {
 
     const after = await get('/ui/shops?done=uninstalled&shop=alpha&cancelled=1');
     expect(after.text).toContain(
-      'alpha marked uninstalled: its webhook URLs answer 404, 1 pending job became dead letters, order recovery stopped for it',
+      'alpha marked uninstalled: its webhook URLs answer 404, 1 pending job became a dead letter, order recovery stopped for it',
     );
     const alpha = rowOf(after.text, 'alpha');
     expect(alpha).toContain('<span class="badge uninstalled">uninstalled</span>');

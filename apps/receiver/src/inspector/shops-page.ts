@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import type { AdminSession } from '../admin/admin-auth.js';
 import { requestObject, ShopSchema } from '../admin/admin-request-schemas.js';
-import { formatTime } from './display-format.js';
+import { formatTime, plural } from './display-format.js';
 import { html, type SafeHtml } from './html.js';
 import type { ShopOverview } from './shop-overview.js';
 
@@ -40,10 +40,6 @@ export interface ShopsPageInput {
 const time = (iso: string | null): SafeHtml | string =>
   iso ? html`<time datetime="${iso}">${formatTime(new Date(iso))}</time>` : '—';
 
-function plural(count: number, word: string): string {
-  return `${count.toLocaleString('en-US')} ${word}${count === 1 ? '' : 's'}`;
-}
-
 /** `by ShopRenter (its uninstall call)` / `by an operator` / `` (not recorded). */
 export function uninstalledByText(shop: ShopOverview): string {
   if (shop.uninstalledBy === 'shoprenter') return 'by ShopRenter (its call to the app’s UninstallUri)';
@@ -61,7 +57,7 @@ export function actionNotice(query: ShopsPageQuery, shops: ShopOverview[]): Shop
   const cancelled = plural(query.cancelled ?? 0, 'pending job');
   return {
     kind: 'ok',
-    text: `${shop.name} marked uninstalled: its webhook URLs answer 404, ${cancelled} became dead letters, order recovery stopped for it, and the app's handlers get app_uninstalled.`,
+    text: `${shop.name} marked uninstalled: its webhook URLs answer 404, ${cancelled} became ${query.cancelled === 1 ? 'a dead letter' : 'dead letters'}, order recovery stopped for it, and the app's handlers get app_uninstalled.`,
   };
 }
 
