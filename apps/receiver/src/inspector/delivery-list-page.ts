@@ -59,6 +59,8 @@ export const InspectorListQuerySchema = requestObject({
   source: z.enum(EVENT_SOURCES, { error: `must be one of ${EVENT_SOURCES.join(', ')}` }).optional(),
   /** Deliveries with an event that has a job for this handler (the handlers page links here). */
   handler: HandlerNameSchema.optional(),
+  /** `waiting`: deliveries with a job waiting to run, whatever their status (the shops page links here). */
+  jobs: z.literal('waiting', { error: 'must be waiting (a job waiting to run) or absent' }).optional(),
 });
 export type InspectorListQuery = z.output<typeof InspectorListQuerySchema>;
 
@@ -76,6 +78,7 @@ export function deliveryFilterOf(query: InspectorListQuery): DeliveryFilter {
   if (query.cursor) filter.cursor = query.cursor;
   if (query.source) filter.source = query.source;
   if (query.handler) filter.handler = query.handler;
+  if (query.jobs === 'waiting') filter.waitingJobs = true;
   return filter;
 }
 
@@ -144,6 +147,7 @@ function linkWith(
     reveal: query.reveal,
     source: query.source,
     handler: query.handler,
+    jobs: query.jobs,
     ...changes,
   };
   for (const [key, value] of Object.entries(values)) if (value) params.set(key, value);
@@ -161,7 +165,8 @@ export function hasFilters(query: InspectorListQuery): boolean {
       query.to ||
       query.cursor ||
       query.source ||
-      query.handler,
+      query.handler ||
+      query.jobs,
   );
 }
 
@@ -198,6 +203,7 @@ export function deliveryListContent(input: ListPageInput): SafeHtml {
   <label>Status <select name="status">${option('', 'any', query.status)}${STATUS_CHOICES.map((status) => option(status, status, query.status))}</select></label>
   <label>Source <select name="source">${option('', 'any', query.source)}${EVENT_SOURCES.map((source) => option(source, source, query.source))}</select></label>
   <label>Handler <input name="handler" value="${query.handler ?? ''}" autocomplete="off"></label>
+  <label>Jobs <select name="jobs">${option('', 'any', query.jobs)}${option('waiting', 'waiting to run', query.jobs)}</select></label>
   <label>Order number, customer, e-mail or phone <input name="q" type="search" value="${query.q ?? ''}" autocomplete="off"></label>
   <label>From (UTC) <input name="from" type="datetime-local" step="${timeInputStep(query.from)}" value="${timeInputValue(query.from)}"></label>
   <label>To (UTC) <input name="to" type="datetime-local" step="${timeInputStep(query.to)}" value="${timeInputValue(query.to)}"></label>

@@ -58,7 +58,21 @@ describe('Shops page without app mode', () => {
   it('lists the config shops with their last delivery, waiting jobs and dead letters', async () => {
     const posted = await postDelivery(receiver, orderDelivery([order(1), order(2)]));
     expect(posted.status).toBe(200);
-    const delivery = await receiver.app.store.getDelivery(posted.body.deliveryId);
+    // A second delivery whose job failed once: its event is retrying, its job waits for the retry.
+    const retried = await postDelivery(receiver, orderDelivery([order(3)]));
+    const retriedEvent = (await receiver.app.store.getDelivery(retried.body.deliveryId))?.events[0]?.id;
+    const claimed = await receiver.app.store.claimJobs({ workerId: 'w', limit: 10, leaseMs: 60_000 });
+    for (const job of claimed) {
+      if (job.eventId === retriedEvent) {
+        await receiver.app.store.failJob(job.id, {
+          attempt: job.attempt,
+          error: 'busy',
+          retryAt: new Date(Date.now() + 3_600_000),
+        });
+      } else {
+        await receiver.app.store.releaseJob(job.id, { attempt: job.attempt, reason: 'test' });
+      }
+    }
 
     const page = await get('/ui/shops');
     expect(page.status).toBe(200);
@@ -69,19 +83,24 @@ describe('Shops page without app mode', () => {
     const demo = rowOf(page.text, 'demo');
     expect(demo).toContain('<td data-label="Kind">config file</td>');
     expect(demo).toContain('<span class="badge configured">configured</span>');
-    expect(demo).toContain(`datetime="${delivery?.receivedAt.toISOString()}"`);
-    expect(demo).toContain('<a href="/ui?shop=demo&amp;status=pending"');
-    expect(demo).toMatch(/status=pending"[^>]*>2<\/a>/);
+    const last = await receiver.app.store.getDelivery(retried.body.deliveryId);
+    expect(demo).toContain(`datetime="${last?.receivedAt.toISOString()}"`);
+    expect(demo).toContain('<a href="/ui?shop=demo&amp;jobs=waiting"');
+    expect(demo).toMatch(/jobs=waiting"[^>]*>3<\/a>/);
     expect(demo).toMatch(/status=dead"[^>]*>0<\/a>/);
     expect(demo).not.toContain('Mark uninstalled');
     const quiet = rowOf(page.text, 'quiet-shop');
     expect(quiet).toContain('<span class="muted">none</span>');
-    expect(quiet).toMatch(/status=pending"[^>]*>0<\/a>/);
+    expect(quiet).toMatch(/jobs=waiting"[^>]*>0<\/a>/);
 
-    // The link's filter lists that shop's deliveries with waiting jobs.
-    const list = await get('/ui?shop=demo&status=pending');
+    // The link's filter lists that shop's deliveries with a waiting job, the retrying one too (it linked to
+    // status=pending, which left it out: 3 waiting, 1 listed).
+    const list = await get('/ui?shop=demo&jobs=waiting');
     expect(list.status).toBe(200);
     expect(list.text).toContain(`data-delivery-id="${posted.body.deliveryId}"`);
+    expect(list.text).toContain(`data-delivery-id="${retried.body.deliveryId}"`);
+    expect(list.text).toContain('<option value="waiting" selected>waiting to run</option>');
+    expect((await get('/ui?shop=demo&jobs=stuck')).status).toBe(400);
   });
 
   it('a confirmation page for a shop says app mode is off (409), nothing else', async () => {
@@ -166,7 +185,7 @@ describe('Shops page in app mode', () => {
     await f.sandbox.simulator.waitForIdle();
     await eventually(async () => {
       const page = await get('/ui/shops');
-      return /status=pending"[^>]*>1<\/a>/.test(rowOf(page.text, 'alpha')) ? true : undefined;
+      return /jobs=waiting"[^>]*>1<\/a>/.test(rowOf(page.text, 'alpha')) ? true : undefined;
     });
 
     const confirm = await get('/ui/shops/alpha/uninstall');

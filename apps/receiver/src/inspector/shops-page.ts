@@ -77,7 +77,7 @@ function state(shop: ShopOverview): SafeHtml {
 function counts(base: string, shop: ShopOverview): { waiting: SafeHtml; dead: SafeHtml } {
   const list = (status: string) => `${base}?${new URLSearchParams({ shop: shop.name, status })}`;
   return {
-    waiting: html`<a href="${list('pending')}" title="Deliveries of ${shop.name} with an event whose jobs wait or run">${shop.waiting.toLocaleString('en-US')}</a>
+    waiting: html`<a href="${base}?${new URLSearchParams({ shop: shop.name, jobs: 'waiting' }).toString()}" title="Deliveries of ${shop.name} with a job waiting to run (not run yet, waiting for a retry or for a disabled handler)">${shop.waiting.toLocaleString('en-US')}</a>
     <div class="muted"><a href="${list('retrying')}">retrying</a></div>`,
     dead: html`<a href="${list('dead')}" title="Deliveries of ${shop.name} with a dead-lettered event">${shop.dead.toLocaleString('en-US')}</a>`,
   };
@@ -108,7 +108,7 @@ export function shopsContent(input: ShopsPageInput): SafeHtml {
     : '';
   return html`<h1>Shops</h1>
 ${notice}
-<p class="muted">Every shop this receiver serves: those of the config file${input.appMode ? ' and those that installed the app (app mode)' : ' (app mode is off: no app shops)'}. Last delivery is the shop's last webhook delivery (not recovery records nor the app's own calls). Waiting jobs are the shop's jobs not yet run (also those waiting for a retry or for a disabled handler), dead letters its jobs that used up their attempts; each number links to the shop's deliveries with an event in that state.${input.appMode ? ' An app shop whose uninstall call never reached the receiver can be marked uninstalled here.' : ''}</p>
+<p class="muted">Every shop this receiver serves: those of the config file${input.appMode ? ' and those that installed the app (app mode)' : ' (app mode is off: no app shops)'}. Last delivery is the shop's last webhook delivery (not recovery records nor the app's own calls). Waiting jobs are the shop's jobs not yet run (also those waiting for a retry or for a disabled handler), dead letters its jobs that used up their attempts; each number links to the shop's deliveries with such a job (retrying: those whose events wait for a retry).${input.appMode ? ' An app shop whose uninstall call never reached the receiver can be marked uninstalled here.' : ''}</p>
 <div class="panel">
 ${
   input.shops.length === 0

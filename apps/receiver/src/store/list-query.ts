@@ -86,6 +86,11 @@ export function deliveryListQuery(columns: string, filter: DeliveryFilter, diale
       `EXISTS (SELECT 1 FROM events e WHERE e.delivery_id = d.id AND e.status = ${params.add(filter.eventStatus)})`,
     );
   }
+  if (filter.waitingJobs === true) {
+    conditions.push(
+      "EXISTS (SELECT 1 FROM events e JOIN jobs j ON j.event_id = e.id WHERE e.delivery_id = d.id AND j.status = 'pending')",
+    );
+  }
   if (filter.handler !== undefined) {
     // jobs (event_id, handler) is unique: one index probe per event of the delivery
     conditions.push(

@@ -79,6 +79,37 @@ export function readsContract({ open }: ContractStores): void {
       expect(await store.getEvent('evt_unknown')).toBeNull();
     });
 
+    it('filters deliveries by a job waiting to run, a retrying one included, a finished one not', async () => {
+      const store = await open();
+      const waiting = await store.ingest(delivery({ receivedAt: seconds(0) }), [orderEvent('4001')], ['erp']);
+      const retrying = await store.ingest(
+        delivery({ receivedAt: seconds(10) }),
+        [orderEvent('4002')],
+        ['erp'],
+      );
+      const done = await store.ingest(delivery({ receivedAt: seconds(20) }), [orderEvent('4003')], ['erp']);
+      await store.ingest(delivery({ receivedAt: seconds(30) }), [orderEvent('4004')], []);
+      const claimed = await store.claimJobs({ workerId: 'w', limit: 10, leaseMs: 60_000, now: seconds(40) });
+      for (const job of claimed) {
+        if (job.eventId === retrying.events[0]?.id) {
+          await store.failJob(job.id, {
+            attempt: job.attempt,
+            error: 'busy',
+            retryAt: seconds(3600),
+            now: seconds(41),
+          });
+        } else if (job.eventId === done.events[0]?.id) {
+          await store.completeJob(job.id, { attempt: job.attempt, now: seconds(41) });
+        } else {
+          await store.releaseJob(job.id, { attempt: job.attempt, reason: 'test', now: seconds(41) });
+        }
+      }
+      const ids = async (filter: Parameters<Store['listDeliveries']>[0]) =>
+        (await store.listDeliveries(filter)).items.map((item) => item.id);
+      expect(await ids({ waitingJobs: true })).toEqual([retrying.deliveryId, waiting.deliveryId]);
+      expect(await ids({ waitingJobs: true, eventStatus: 'pending' })).toEqual([waiting.deliveryId]);
+    });
+
     it('filters deliveries and events by a handler that has a job for them', async () => {
       const store = await open();
       const a = await store.ingest(delivery({ receivedAt: seconds(0) }), [orderEvent('3001')], ['erp']);
