@@ -310,7 +310,9 @@ describe('inspector: pages', () => {
     });
 
     it('answers an inspector address that has no page with a 404 page, not the JSON of the API', async () => {
-      const page = await get('/ui/delivery/dlv_typo');
+      // a browser's navigation (it accepts HTML)
+      const browserAccept = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
+      const page = await get('/ui/delivery/dlv_typo', browserAccept);
       expect(page.status).toBe(404);
       expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
       expect(page.text).toContain('<h1>Not found</h1>');
@@ -319,9 +321,26 @@ describe('inspector: pages', () => {
       // without a session it is the login form first, as for any page (nothing said about what exists)
       const anonymous = await fetch(`${fixture.receiver.baseUrl}/ui/delivery/dlv_typo`, {
         redirect: 'manual',
+        headers: browserAccept,
       });
       expect(anonymous.status).toBe(303);
       expect(anonymous.headers.get('location')).toBe('/ui/login?next=%2Fui%2Fdelivery%2Fdlv_typo');
+      // a program given a URL with /ui in it (the CLI's --receiver …/ui): the receiver's JSON 404, with or
+      // without a session cookie, never a login redirect nor a page
+      for (const headers of [
+        { accept: 'application/json' },
+        { accept: 'application/json', authorization: 'Bearer x' },
+      ]) {
+        const program = await fetch(`${fixture.receiver.baseUrl}/ui/admin/api/events`, {
+          redirect: 'manual',
+          headers,
+        });
+        expect(program.status).toBe(404);
+        expect(await program.json()).toMatchObject({ ok: false, error: { code: 'not_found' } });
+      }
+      const withSession = await get('/ui/admin/api/events', { accept: 'application/json' });
+      expect(withSession.status).toBe(404);
+      expect(withSession.headers.get('content-type')).toBe('application/json; charset=utf-8');
     });
 
     it('shows a quarantined delivery with its decode error and a Re-process button', async () => {

@@ -166,6 +166,17 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
     }
   }
 
+  /**
+   * A request for an address under the inspector that has no route, from a program (it does not accept
+   * HTML: the CLI or a script given a URL with `/ui` in it): the receiver's uniform JSON 404, as before
+   * the inspector had a page for it, so such a caller reads "not found", not a login redirect or a page.
+   */
+  function programNotFound(request: FastifyRequest): boolean {
+    if (request.routeOptions.url !== undefined) return false;
+    const accept = request.headers.accept ?? '';
+    return !accept.includes('text/html');
+  }
+
   function wantsPage(request: FastifyRequest): boolean {
     const url = request.routeOptions.url ?? '';
     return (
@@ -191,6 +202,7 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
     throttled: throttledAnswer,
     publicUrl: app.config.publicUrl,
     unauthenticated: (request, reply) => {
+      if (programNotFound(request)) return reply.code(404).send(NOT_FOUND_BODY);
       if (wantsPage(request)) {
         return reply.redirect(`${base}/login?next=${encodeURIComponent(request.url)}`, 303);
       }
@@ -226,7 +238,7 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
   // An address under the inspector with no page (a mistyped or cut link): a page saying so, after the
   // login like any page; other methods get the receiver's uniform JSON refusal.
   app.setNotFoundHandler((request, reply) => {
-    if (request.method !== 'GET') return reply.code(404).send(NOT_FOUND_BODY);
+    if (request.method !== 'GET' || programNotFound(request)) return reply.code(404).send(NOT_FOUND_BODY);
     const path = request.url.split('?')[0] ?? request.url;
     return errorPage(
       request,
