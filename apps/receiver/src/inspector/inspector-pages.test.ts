@@ -330,7 +330,7 @@ describe('inspector: pages', () => {
       for (const headers of [
         { accept: 'application/json' },
         { accept: 'application/json', authorization: 'Bearer x' },
-      ]) {
+      ] as Record<string, string>[]) {
         const program = await fetch(`${fixture.receiver.baseUrl}/ui/admin/api/events`, {
           redirect: 'manual',
           headers,
