@@ -39,6 +39,12 @@ export function registerDeliveries(program: Command): void {
         ),
       )
       .option('--handler <name>', 'only deliveries with a job of this handler')
+      .addOption(
+        new Option(
+          '--jobs <state>',
+          'waiting: only deliveries with a job waiting to run (not run yet, or waiting for a retry or a disabled handler)',
+        ).choices(['waiting']),
+      )
       .option(
         '--search <text>',
         'order number, customer name, e-mail (or part) or phone number in any form (accent-insensitive)',

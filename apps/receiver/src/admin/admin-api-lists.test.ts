@@ -34,6 +34,8 @@ describe('admin API: lists, filters, search and show', () => {
       ['?shop=demo&status=quarantined', ['broken']],
       ['?status=stored&shop=demo', ['nagy', 'kovacs']],
       ['?eventStatus=pending&shop=demo', ['nagy', 'kovacs']],
+      // a job waiting to run (the quarantined delivery has none)
+      ['?jobs=waiting&shop=demo', ['nagy', 'kovacs']],
       ['?event=newsletter_subscribe', []],
     ])('filters deliveries %s', async (query, expected) => {
       expect(await deliveryIds(query)).toEqual(expected.map((key) => ids[key]));
@@ -89,6 +91,7 @@ describe('admin API: lists, filters, search and show', () => {
       ['/deliveries?shop=Not_A_Shop', 'shop', 'must be a ShopRenter shop name'],
       ['/deliveries?cursor=robert%27);drop', 'cursor', 'must be an id'],
       ['/deliveries?colour=blue', 'colour', 'unknown field colour'],
+      ['/deliveries?jobs=all', 'jobs', 'must be waiting (a job waiting to run) or absent'],
       ['/events?status=done', 'status', 'must be one of stored, pending'],
       ['/dead-letters?limit=501', 'limit', 'must be at most 500'],
       ['/deliveries/not-an-id', 'id', 'must be an id'],

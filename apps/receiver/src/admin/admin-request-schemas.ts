@@ -138,6 +138,8 @@ export const DeliveryListQuerySchema = requestObject({
   source: SourceSchema.optional(),
   /** Deliveries with an event that has a job for this handler. */
   handler: HandlerNameSchema.optional(),
+  /** `waiting`: deliveries with a job waiting to run (not run yet, waiting for a retry or a disabled handler). */
+  jobs: z.literal('waiting', { error: 'must be waiting (a job waiting to run) or absent' }).optional(),
   q: SearchSchema.optional(),
   ...timeRange,
   ...deliveryPaging,

@@ -78,7 +78,7 @@ export function deliveryFilterOf(query: InspectorListQuery): DeliveryFilter {
   if (query.cursor) filter.cursor = query.cursor;
   if (query.source) filter.source = query.source;
   if (query.handler) filter.handler = query.handler;
-  if (query.jobs === 'waiting') filter.waitingJobs = true;
+  if (query.jobs) filter.jobs = query.jobs;
   return filter;
 }
 

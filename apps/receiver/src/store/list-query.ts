@@ -86,7 +86,7 @@ export function deliveryListQuery(columns: string, filter: DeliveryFilter, diale
       `EXISTS (SELECT 1 FROM events e WHERE e.delivery_id = d.id AND e.status = ${params.add(filter.eventStatus)})`,
     );
   }
-  if (filter.waitingJobs === true) {
+  if (filter.jobs === 'waiting') {
     conditions.push(
       "EXISTS (SELECT 1 FROM events e JOIN jobs j ON j.event_id = e.id WHERE e.delivery_id = d.id AND j.status = 'pending')",
     );

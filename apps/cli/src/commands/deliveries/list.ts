@@ -15,6 +15,8 @@ export interface ListDeliveriesOptions extends ListingOptions {
   eventStatus?: string;
   source?: string;
   handler?: string;
+  /** `waiting`: only deliveries with a job waiting to run. */
+  jobs?: string;
 }
 
 /** `revealed` false: customer names and decode errors are masked (`--reveal` shows them). */
@@ -30,12 +32,14 @@ export const listDeliveriesCommand: Command<ListDeliveriesOptions, ListDeliverie
         eventStatus: options.eventStatus,
         source: options.source,
         handler: options.handler,
+        jobs: options.jobs,
       }),
     flags: (options) =>
       listingFlags(options, [
         ['--event-status', options.eventStatus],
         ['--source', options.source],
         ['--handler', options.handler],
+        ['--jobs', options.jobs],
       ]),
     mask: maskDeliverySummary,
     columns: (style) => [

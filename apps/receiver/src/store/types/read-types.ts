@@ -176,10 +176,10 @@ export interface DeliveryFilter extends TimeRange, PageRequest {
   /** Deliveries with at least one event that has a job for this handler. */
   handler?: string;
   /**
-   * Deliveries with at least one job waiting to run (pending: not run yet, waiting for a retry or for a
-   * disabled handler), whatever their events' status: the jobs the shops page counts as waiting.
+   * `waiting`: deliveries with at least one job waiting to run (pending: not run yet, waiting for a retry
+   * or for a disabled handler), whatever their events' status: the jobs the shops page counts as waiting.
    */
-  waitingJobs?: boolean;
+  jobs?: 'waiting';
 }
 
 export interface EventFilter extends TimeRange, PageRequest {

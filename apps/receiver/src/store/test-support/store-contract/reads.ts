@@ -106,8 +106,8 @@ export function readsContract({ open }: ContractStores): void {
       }
       const ids = async (filter: Parameters<Store['listDeliveries']>[0]) =>
         (await store.listDeliveries(filter)).items.map((item) => item.id);
-      expect(await ids({ waitingJobs: true })).toEqual([retrying.deliveryId, waiting.deliveryId]);
-      expect(await ids({ waitingJobs: true, eventStatus: 'pending' })).toEqual([waiting.deliveryId]);
+      expect(await ids({ jobs: 'waiting' })).toEqual([retrying.deliveryId, waiting.deliveryId]);
+      expect(await ids({ jobs: 'waiting', eventStatus: 'pending' })).toEqual([waiting.deliveryId]);
     });
 
     it('filters deliveries and events by a handler that has a job for them', async () => {
