@@ -28,6 +28,26 @@ import { expectIdleOutagesNoticed } from './test-support/idle-outage.js';
 
 const scope = brokerTestScope();
 
+/**
+ * A receiver whose handler `stream` adds to the Redis at `port` (a proxy the test owns) under `prefix`,
+ * one stream per shop, with the fast retry schedule and `options` (its time limit first).
+ */
+function streamThrough(
+  port: number,
+  prefix: string,
+  options: { timeoutMs: number; probeIntervalMs?: number },
+) {
+  return scope.receiver({
+    stream: {
+      type: 'redis-stream',
+      url: `redis://127.0.0.1:${port}`,
+      stream: `${prefix}:{shop}`,
+      ...options,
+      retry: FAST_RETRY,
+    },
+  });
+}
+
 function keys(): RedisTestKeys {
   const created = new RedisTestKeys();
   scope.defer(() => created.remove());
@@ -112,15 +132,7 @@ describe('redis-stream handler', () => {
   it('broker down for a while, then back: one connection; every event is added after it returns, none lost; /readyz stays green', async () => {
     const redis = keys();
     const proxy = await scope.proxy(REDIS_PORT, 'up');
-    const app = await scope.receiver({
-      stream: {
-        type: 'redis-stream',
-        url: `redis://127.0.0.1:${proxy.port}`,
-        stream: `${redis.prefix}:{shop}`,
-        timeoutMs: 1000,
-        retry: FAST_RETRY,
-      },
-    });
+    const app = await streamThrough(proxy.port, redis.prefix, { timeoutMs: 1000 });
     const before = await postOrders(app, ['9101', '9102']);
     await waitForSucceeded(app, before);
     // one connection for the handler (the proxy counts both of its sides)
@@ -156,15 +168,7 @@ describe('redis-stream handler', () => {
   it("the handlers list says while the broker is unreachable, with the attempts' reason, and stops saying so once it is back", async () => {
     const redis = keys();
     const proxy = await scope.proxy(REDIS_PORT, 'down');
-    const app = await scope.receiver({
-      stream: {
-        type: 'redis-stream',
-        url: `redis://127.0.0.1:${proxy.port}`,
-        stream: `${redis.prefix}:{shop}`,
-        timeoutMs: 1000,
-        retry: FAST_RETRY,
-      },
-    });
+    const app = await streamThrough(proxy.port, redis.prefix, { timeoutMs: 1000 });
     const handlers = async () => {
       const response = await fetch(`${app.baseUrl}/admin/api/handlers`, {
         headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
@@ -269,15 +273,7 @@ describe('redis-stream handler', () => {
   it('a hung connection in a receiver: warn line with broker_timeout, info line when a new connection is up; gauge back to 1', async () => {
     const redis = keys();
     const proxy = await scope.proxy(REDIS_PORT, 'up');
-    const app = await scope.receiver({
-      stream: {
-        type: 'redis-stream',
-        url: `redis://127.0.0.1:${proxy.port}`,
-        stream: `${redis.prefix}:{shop}`,
-        timeoutMs: 500,
-        retry: FAST_RETRY,
-      },
-    });
+    const app = await streamThrough(proxy.port, redis.prefix, { timeoutMs: 500 });
     const before = await postOrders(app, ['9501']);
     await waitForSucceeded(app, before);
 
@@ -327,15 +323,7 @@ describe('redis-stream handler', () => {
   it('broker unreachable at start, then stalled (black-hole): attempts fail with the reason, never hang; added once it answers', async () => {
     const redis = keys();
     const proxy = await scope.proxy(REDIS_PORT, 'down'); // the port refuses: the broker is "down" when the receiver starts
-    const app = await scope.receiver({
-      stream: {
-        type: 'redis-stream',
-        url: `redis://127.0.0.1:${proxy.port}`,
-        stream: `${redis.prefix}:{shop}`,
-        timeoutMs: 500,
-        retry: FAST_RETRY,
-      },
-    });
+    const app = await streamThrough(proxy.port, redis.prefix, { timeoutMs: 500 });
     const [down] = await postOrders(app, ['9401']);
     expect(await firstFailure(app, down ?? '')).toMatch(
       /^XADD to Redis stream ".*" at redis:\/\/127\.0\.0\.1:\d+ failed: .*ECONNREFUSED.*: check that the Redis server is running and that the URL is right$/,
@@ -359,16 +347,7 @@ describe('redis-stream handler', () => {
   it('idle (no deliveries) while the broker goes silent: the liveness probe notices — gauge 0, one lost line — and reconnects when it answers — gauge 1, one restored line', async () => {
     const redis = keys();
     const proxy = await scope.proxy(REDIS_PORT, 'up');
-    const app = await scope.receiver({
-      stream: {
-        type: 'redis-stream',
-        url: `redis://127.0.0.1:${proxy.port}`,
-        stream: `${redis.prefix}:{shop}`,
-        timeoutMs: 500,
-        probeIntervalMs: 200,
-        retry: FAST_RETRY,
-      },
-    });
+    const app = await streamThrough(proxy.port, redis.prefix, { timeoutMs: 500, probeIntervalMs: 200 });
     await expectIdleOutagesNoticed({
       app,
       proxy,
