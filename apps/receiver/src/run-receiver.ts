@@ -11,6 +11,7 @@ import { APP_ENV_VARIABLES } from './app-mode/app-env.js';
 import { ConfigError } from './config/config-error.js';
 import { ENV_VARIABLES } from './config/env-config.js';
 import { loadConfig } from './config/load-config.js';
+import { ReconcileRetries } from './reconcile/reconcile-retries.js';
 import { reconcileShops } from './reconcile/reconcile-shops.js';
 
 export interface ReceiverProcess {
@@ -194,7 +195,11 @@ export async function runReceiver(
     throw listenError(error, config.host, config.port) ?? error;
   }
   if (config.shops.some((shop) => shop.reconcile)) {
-    await reconcileShops(config, { logger: app.log, store: app.store });
+    const reconcile = { logger: app.log, store: app.store };
+    // a shop that could not be reached is tried again in the background until it is (reconcile-retries.ts)
+    const retries = new ReconcileRetries(config, reconcile);
+    app.server.once('close', () => retries.close());
+    retries.start(await reconcileShops(config, reconcile));
   }
   // Recovery: a pass per shop now (covering the time the receiver was away), then on its interval.
   app.recovery.start();

@@ -17,10 +17,14 @@ import {
   applySync,
   createShopRenterClient,
   type Fetch,
+  NetworkError,
   planSync,
+  RateLimitError,
+  ServerError,
   type SyncReport,
   specFromEntry,
   syncKey,
+  TokenError,
   type WebhookSpec,
   webhookKey,
 } from '@srhooks/client';
@@ -54,6 +58,8 @@ export interface ShopReconcileResult {
   readonly summary?: SyncReport['summary'];
   /** Why the shop could not be reconciled (the client's error message). */
   readonly error?: string;
+  /** A failure that may pass by itself (no answer, a 5xx, a 429): tried again (reconcile-retries.ts). */
+  readonly retryable?: boolean;
 }
 
 /** The subscriptions this receiver wants on a shop: one per configured event, JSON, enabled. */
@@ -106,7 +112,7 @@ export function ownedBy(
     (here !== null && webhook.webHookParameters.some((parameter) => here(parameter.url)));
 }
 
-async function reconcileShop(
+async function syncShop(
   config: ReceiverConfig,
   shop: ShopConfig,
   options: ReconcileOptions,
@@ -183,24 +189,48 @@ export async function reconcileShops(
       },
       options.logger,
     );
-    let result: ShopReconcileResult;
-    try {
-      const store = options.store;
-      result = store
-        ? await store.withReconcileLock(shop.name, () => reconcileShop(config, shop, options))
-        : await reconcileShop(config, shop, options);
-    } catch (error) {
-      result = { shop: shop.name, ok: false, error: error instanceof Error ? error.message : String(error) };
-    }
-    if (result.ok) {
-      options.logger.info({ shop: result.shop, summary: result.summary }, 'subscriptions reconciled');
-    } else {
-      options.logger.error(
-        { shop: result.shop, summary: result.summary, error: result.error },
-        'subscriptions not reconciled; deliveries for missing subscriptions will not arrive',
-      );
-    }
-    results.push(result);
+    results.push(await reconcileShop(config, shop, options));
   }
   return results;
+}
+
+/** Whether a failed reconcile may succeed later by itself: ShopRenter or the network did not answer. */
+export function retryableReconcileError(error: unknown): boolean {
+  if (error instanceof NetworkError || error instanceof ServerError || error instanceof RateLimitError)
+    return true;
+  return error instanceof TokenError && error.code === 'token_endpoint_unavailable';
+}
+
+/**
+ * Reconciles one shop (under the store's reconcile lock when given), logs the result and returns it; a
+ * failure is returned, never thrown, saying whether it may pass by itself (`retryable`).
+ */
+export async function reconcileShop(
+  config: ReceiverConfig,
+  shop: ShopConfig,
+  options: ReconcileOptions,
+): Promise<ShopReconcileResult> {
+  let result: ShopReconcileResult;
+  try {
+    const store = options.store;
+    result = store
+      ? await store.withReconcileLock(shop.name, () => syncShop(config, shop, options))
+      : await syncShop(config, shop, options);
+  } catch (error) {
+    result = {
+      shop: shop.name,
+      ok: false,
+      error: error instanceof Error ? error.message : String(error),
+      retryable: retryableReconcileError(error),
+    };
+  }
+  if (result.ok) {
+    options.logger.info({ shop: result.shop, summary: result.summary }, 'subscriptions reconciled');
+  } else {
+    options.logger.error(
+      { shop: result.shop, summary: result.summary, error: result.error },
+      'subscriptions not reconciled; deliveries for missing subscriptions will not arrive',
+    );
+  }
+  return result;
 }
