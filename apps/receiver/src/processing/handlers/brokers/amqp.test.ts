@@ -173,6 +173,26 @@ describe('amqp handler', () => {
     expect(outcome).toMatchObject({ errorCode: 'broker_rejected' });
   });
 
+  it('a refused login fails each attempt as soon as RabbitMQ refuses it, not after the time limit', async () => {
+    // A one-minute limit: before, every attempt waited all of it for a channel that never came (the
+    // connection kept retrying the login); this test would run into vitest's 30 s timeout.
+    const handler = createAmqpHandler({
+      name: 'rabbit',
+      url: `amqp://guest:wrong-secret-pw@127.0.0.1:${AMQP_PORT}`,
+      exchange: 'amq.topic',
+      timeoutMs: 60_000,
+      secrets: ['wrong-secret-pw'],
+    });
+    scope.defer(() => handler.close());
+    for (const n of [6, 7]) {
+      const outcome = await handler.run(claimedOrderJob(sampleOrder(n)));
+      expect(outcome).toMatchObject({ status: 'retry', errorCode: 'broker_rejected' });
+      const error = outcome.status === 'retry' ? outcome.error : '';
+      expect(error).toMatch(/ACCESS_REFUSED|403|auth/i);
+      expect(error).toMatch(/: check the user, password and vhost in the handler's "url"$/);
+    }
+  });
+
   it('a vhost that does not exist fails the attempt saying RabbitMQ refused that vhost, not that the server may be down', async () => {
     const vhost = runName('novhost');
     const handler = createAmqpHandler({

@@ -31,6 +31,16 @@ import { BrokerTimeoutError, withTimeout } from './with-timeout.js';
 /** The AMQP client, loaded when a handler first connects (a receiver without an amqp handler never loads it). */
 const amqplib = lazyDependency<typeof import('amqplib')>('amqplib');
 
+/** A connection error that says RabbitMQ refused the login or the vhost (it will not pass by retrying). */
+const REFUSED_CONNECT = /ACCESS_REFUSED|NOT_ALLOWED|\b403\b|\b530\b|refused to open vhost/;
+
+/** RabbitMQ refused the connection's login or vhost: an attempt waiting for a channel stops waiting. */
+class ConnectRefusedError extends Error {
+  constructor() {
+    super('RabbitMQ refused the connection');
+  }
+}
+
 export const DEFAULT_AMQP_ROUTING_KEY = '{shop}.{event}';
 
 export interface AmqpHandlerOptions {
@@ -70,6 +80,27 @@ export function createAmqpHandler(options: AmqpHandlerOptions): BrokerHandler {
     broker: brokerHostPort(options.url, 5672),
   });
   let lastConnectError: string | null = null;
+  /** Settles (rejects) when a connection attempt is refused: attempts waiting for a channel stop waiting. */
+  let refusal: { promise: Promise<never>; reject: (error: Error) => void } | null = null;
+  /**
+   * Rejects as soon as RabbitMQ refuses a connection attempt (at once when the last one was refused and
+   * none is open): a wrong password or vhost fails the attempt now instead of after `timeoutMs` (the
+   * recovering connection keeps trying in the background, as it does for a server that is down).
+   */
+  const refusedConnect = (): Promise<never> => {
+    if (!state.connected && lastConnectError !== null && REFUSED_CONNECT.test(lastConnectError)) {
+      return Promise.reject(new ConnectRefusedError());
+    }
+    if (!refusal) {
+      let reject: (error: Error) => void = () => {};
+      const promise = new Promise<never>((_resolve, fail) => {
+        reject = fail;
+      });
+      promise.catch(() => {});
+      refusal = { promise, reject };
+    }
+    return refusal.promise;
+  };
   /** Why the broker closed a channel (sent just before the close), per channel. */
   const channelErrors = new WeakMap<ConfirmChannel, string>();
   /** Messages the broker returned as unroutable, by message id, until their confirm arrives. */
@@ -112,6 +143,10 @@ export function createAmqpHandler(options: AmqpHandlerOptions): BrokerHandler {
     created.on('connect-failed', (error: Error) => {
       lastConnectError = connectErrorText(error, options.url);
       state.down('broker_unreachable');
+      if (REFUSED_CONNECT.test(lastConnectError)) {
+        refusal?.reject(new ConnectRefusedError());
+        refusal = null;
+      }
     });
     created.on('error', () => {});
     return created;
@@ -226,7 +261,10 @@ export function createAmqpHandler(options: AmqpHandlerOptions): BrokerHandler {
     let ch: ConfirmChannel;
     const opening = state.mark();
     try {
-      ch = await withTimeout(channel$(), timeoutMs, `opening a channel to RabbitMQ at ${where}`);
+      const opened = withTimeout(channel$(), timeoutMs, `opening a channel to RabbitMQ at ${where}`);
+      // a refusal may win the race: the channel's time limit then has no one waiting for it
+      opened.catch(() => {});
+      ch = await Promise.race([opened, refusedConnect()]);
     } catch (error) {
       if (error instanceof BrokerTimeoutError && state.heldThroughout(opening)) {
         dropConnection();
@@ -237,9 +275,7 @@ export function createAmqpHandler(options: AmqpHandlerOptions): BrokerHandler {
       }
       const cause = lastConnectError ? ` (last connection error: ${lastConnectError})` : '';
       // reached, but refused the login (or the vhost): the broker said no
-      const refused =
-        lastConnectError !== null &&
-        /ACCESS_REFUSED|NOT_ALLOWED|\b403\b|\b530\b|refused to open vhost/.test(lastConnectError);
+      const refused = lastConnectError !== null && REFUSED_CONNECT.test(lastConnectError);
       return fail(
         `cannot reach RabbitMQ at ${where}: ${describeError(error)}${cause}: ${refused ? CHECK_LOGIN : CHECK_SERVER}`,
         refused ? 'broker_rejected' : 'broker_unreachable',
