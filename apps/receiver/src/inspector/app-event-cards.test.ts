@@ -9,6 +9,7 @@
  * notifications, and an operator marking the shop uninstalled through the admin API.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pageText } from '../admin/test-support/admin-test-receiver.js';
 import {
   ADMIN_TOKEN,
   type AppModeFixture,
@@ -51,11 +52,7 @@ describe('app events on the delivery page', () => {
     });
   }
 
-  async function page(path: string): Promise<string> {
-    const response = await fetch(`${f.baseUrl}${path}`, { headers: { cookie } });
-    expect(response.status).toBe(200);
-    return response.text();
-  }
+  const page = (path: string): Promise<string> => pageText(f.baseUrl, cookie, path);
 
   it('shows a charge notification as a payment: its id, status and time, the reason hidden until revealed', async () => {
     const sent = await f.sandbox.apps.notify('55', {

@@ -9,6 +9,7 @@ import {
   loginAsBrowser,
   order,
   orderDelivery,
+  pageText,
   postDelivery,
   postFormAsBrowser,
   startAdminReceiver,
@@ -51,11 +52,7 @@ describe('dead-letters page', () => {
     await receiver?.close();
   });
 
-  async function page(path: string): Promise<string> {
-    const response = await fetch(`${receiver.baseUrl}${path}`, { headers: { cookie: browser.cookie } });
-    expect(response.status).toBe(200);
-    return response.text();
-  }
+  const page = (path: string): Promise<string> => pageText(receiver.baseUrl, browser.cookie, path);
 
   function jobIdsOf(text: string): string[] {
     return [...text.matchAll(/<tr data-job-id="(job_[0-9a-z]+)"/g)].map((match) => match[1] ?? '');

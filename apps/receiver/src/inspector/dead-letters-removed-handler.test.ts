@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type BrowserSession,
   loginAsBrowser,
+  pageText,
   startAdminReceiver,
 } from '../admin/test-support/admin-test-receiver.js';
 import { jsonDelivery } from '../store/test-support/store-contract.js';
@@ -36,11 +37,7 @@ describe('dead-letters page with a handler removed from the config', () => {
     await receiver?.close();
   });
 
-  async function page(path: string): Promise<string> {
-    const response = await fetch(`${receiver.baseUrl}${path}`, { headers: { cookie: browser.cookie } });
-    expect(response.status).toBe(200);
-    return response.text();
-  }
+  const page = (path: string): Promise<string> => pageText(receiver.baseUrl, browser.cookie, path);
 
   it('"Replay all" counts the dead letters it replays and says which stay, and why', async () => {
     const text = await page('/ui/dead-letters');

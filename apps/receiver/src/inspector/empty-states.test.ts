@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type BrowserSession,
   loginAsBrowser,
+  pageText,
   startAdminReceiver,
 } from '../admin/test-support/admin-test-receiver.js';
 import type { TestReceiver } from '../test-support/test-receiver.js';
@@ -24,11 +25,7 @@ describe('empty inspector pages', () => {
     await receiver?.close();
   });
 
-  async function page(path: string): Promise<string> {
-    const response = await fetch(`${receiver.baseUrl}${path}`, { headers: { cookie: browser.cookie } });
-    expect(response.status).toBe(200);
-    return response.text();
-  }
+  const page = (path: string): Promise<string> => pageText(receiver.baseUrl, browser.cookie, path);
 
   it('says, with no delivery yet, how to check that deliveries reach the receiver', async () => {
     const text = await page('/ui');

@@ -16,6 +16,7 @@ import {
   loginAsBrowser,
   order,
   orderDelivery,
+  pageText,
   postDelivery,
   startAdminReceiver,
 } from '../admin/test-support/admin-test-receiver.js';
@@ -78,11 +79,7 @@ describe('handler error text', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  async function page(path: string): Promise<string> {
-    const response = await fetch(`${receiver.baseUrl}${path}`, { headers: { cookie: browser.cookie } });
-    expect(response.status).toBe(200);
-    return response.text();
-  }
+  const page = (path: string): Promise<string> => pageText(receiver.baseUrl, browser.cookie, path);
 
   it('is stored whole (the revealed view and the API show it)', async () => {
     const event = await receiver.app.store.getEvent(

@@ -15,6 +15,7 @@ import {
   bearer,
   loginAsBrowser,
   orderDelivery,
+  pageText,
   postDelivery,
   startAdminReceiver,
 } from '../admin/test-support/admin-test-receiver.js';
@@ -69,11 +70,7 @@ describe("a held event's verification detail", () => {
     await sandbox?.close();
   });
 
-  async function page(path: string): Promise<string> {
-    const response = await fetch(`${receiver.baseUrl}${path}`, { headers: { cookie: browser.cookie } });
-    expect(response.status).toBe(200);
-    return response.text();
-  }
+  const page = (path: string): Promise<string> => pageText(receiver.baseUrl, browser.cookie, path);
 
   it('is stored whole and quoted by the held attempt', async () => {
     const event = await receiver.app.store.getEvent(eventId);

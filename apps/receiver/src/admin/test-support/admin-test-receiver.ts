@@ -82,6 +82,14 @@ export interface BrowserSession {
   setCookie: string;
 }
 
+/** An inspector page's HTML as a logged-in browser gets it (`cookie`: its session); anything but 200 throws. */
+export async function pageText(baseUrl: string, cookie: string, path: string): Promise<string> {
+  const response = await fetch(`${baseUrl}${path}`, { headers: { cookie } });
+  if (response.status !== 200)
+    throw new Error(`GET ${path} answered ${response.status}: ${await response.text()}`);
+  return response.text();
+}
+
 /** Logs in through the form like a browser (same-origin Origin header) and reads the CSRF token from a page. */
 export async function loginAsBrowser(receiver: TestReceiver): Promise<BrowserSession> {
   const response = await fetch(`${receiver.baseUrl}/ui/login`, {
