@@ -8,6 +8,7 @@
  */
 import { signDeliveryPath } from '@srhooks/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loginAsBrowser } from '../admin/test-support/admin-test-receiver.js';
 import { CANCELLED_BY_UNINSTALL } from '../store/app-shops/app-shop-store.js';
 import { startTestReceiver, TEST_SECRET } from '../test-support/test-receiver.js';
 import {
@@ -179,17 +180,7 @@ describe('app mode: an operator marks a shop uninstalled when its uninstall call
   });
 
   it('from an inspector session: refused without the CSRF token (403), taken with it', async () => {
-    const login = await fetch(`${f.baseUrl}/ui/login`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: f.baseUrl },
-      body: new URLSearchParams({ token: ADMIN_TOKEN, next: '/ui' }),
-    });
-    expect(login.status).toBe(303);
-    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-    const page = await (await fetch(`${f.baseUrl}/ui`, { headers: { cookie } })).text();
-    const csrfToken = /<meta name="csrf-token" content="([^"]+)">/.exec(page)?.[1] ?? '';
-    expect(csrfToken).not.toBe('');
+    const { cookie, csrfToken } = await loginAsBrowser(f, ADMIN_TOKEN);
     const post = (headers: Record<string, string>) =>
       fetch(`${f.baseUrl}/admin/api/shops/kept/uninstall`, {
         method: 'POST',

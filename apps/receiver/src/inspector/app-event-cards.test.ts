@@ -9,7 +9,7 @@
  * notifications, and an operator marking the shop uninstalled through the admin API.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pageText } from '../admin/test-support/admin-test-receiver.js';
+import { loginAsBrowser, pageText } from '../admin/test-support/admin-test-receiver.js';
 import {
   ADMIN_TOKEN,
   type AppModeFixture,
@@ -29,14 +29,7 @@ describe('app events on the delivery page', () => {
   beforeAll(async () => {
     f = await startAppModeFixture({ shops: ['alpha'] });
     expect((await f.sandbox.apps.install('55', 'alpha')).install.status).toBe(302);
-    const login = await fetch(`${f.baseUrl}/ui/login`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: f.baseUrl },
-      body: new URLSearchParams({ token: ADMIN_TOKEN, next: '/ui' }),
-    });
-    expect(login.status).toBe(303);
-    cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    ({ cookie } = await loginAsBrowser(f, ADMIN_TOKEN));
   }, 30_000);
 
   afterAll(async () => {

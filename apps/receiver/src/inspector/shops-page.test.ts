@@ -120,17 +120,7 @@ describe('Shops page in app mode', () => {
       shops: ['alpha', 'beta', 'gamma'],
       config: { shops: [{ name: 'configured', handlers: ['audit'] }] },
     });
-    const login = await fetch(`${f.baseUrl}/ui/login`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: f.baseUrl },
-      body: new URLSearchParams({ token: ADMIN_TOKEN, next: '/ui' }),
-    });
-    expect(login.status).toBe(303);
-    cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-    const page = await (await fetch(`${f.baseUrl}/ui`, { headers: { cookie } })).text();
-    csrfToken = /<meta name="csrf-token" content="([^"]+)">/.exec(page)?.[1] ?? '';
-    expect(csrfToken).not.toBe('');
+    ({ cookie, csrfToken } = await loginAsBrowser(f, ADMIN_TOKEN));
   }, 30_000);
   afterAll(async () => {
     await f?.close();

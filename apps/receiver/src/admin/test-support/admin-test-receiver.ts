@@ -90,13 +90,20 @@ export async function pageText(baseUrl: string, cookie: string, path: string): P
   return response.text();
 }
 
-/** Logs in through the form like a browser (same-origin Origin header) and reads the CSRF token from a page. */
-export async function loginAsBrowser(receiver: TestReceiver): Promise<BrowserSession> {
+/**
+ * Logs in through the form like a browser (same-origin Origin header) and reads the CSRF token from a page.
+ * `adminToken`: the receiver's (this module's ADMIN_TOKEN unless it was started with another, as app
+ * mode's fixture is).
+ */
+export async function loginAsBrowser(
+  receiver: Pick<TestReceiver, 'baseUrl'>,
+  adminToken: string = ADMIN_TOKEN,
+): Promise<BrowserSession> {
   const response = await fetch(`${receiver.baseUrl}/ui/login`, {
     method: 'POST',
     redirect: 'manual',
     headers: { 'content-type': 'application/x-www-form-urlencoded', origin: receiver.baseUrl },
-    body: new URLSearchParams({ token: ADMIN_TOKEN, next: '/ui' }),
+    body: new URLSearchParams({ token: adminToken, next: '/ui' }),
   });
   if (response.status !== 303) throw new Error(`login answered ${response.status}`);
   const setCookie = response.headers.get('set-cookie') ?? '';
