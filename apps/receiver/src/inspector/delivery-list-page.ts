@@ -24,6 +24,7 @@ import type {
   EventSummary,
   Page,
   RecoveryState,
+  WithHandlerStates,
 } from '../store/store.js';
 import { formatAmount, formatTime, timeInputStep, timeInputValue } from './display-format.js';
 import { html, type SafeHtml } from './html.js';
@@ -100,9 +101,28 @@ function customer(event: EventSummary, reveal: boolean): string | null {
   return reveal ? event.customerName : maskName(event.customerName);
 }
 
-function perEvent(events: EventSummary[], cell: (event: EventSummary) => SafeHtml | string | null): SafeHtml {
+function perEvent<T extends EventSummary>(
+  events: T[],
+  cell: (event: T) => SafeHtml | string | null,
+): SafeHtml {
   if (events.length === 0) return html`<span class="muted">—</span>`;
   return html`${events.map((event) => html`<div>${cell(event) ?? html`<span class="muted">—</span>`}</div>`)}`;
+}
+
+/**
+ * The handlers a failed event's status is about, after its badge: those whose job is a dead letter,
+ * then those retrying after a failure, each one's state added where it differs from the event's
+ * (`dead` erp, crm (retrying)); nothing when none failed.
+ */
+function failedHandlers(event: WithHandlerStates<EventSummary>): SafeHtml | string {
+  const dead = event.handlers.filter((job) => job.status === 'dead');
+  const retrying = event.handlers.filter(
+    (job) => job.status !== 'succeeded' && job.status !== 'dead' && job.failures > 0,
+  );
+  const named = (jobs: typeof dead, state: string) =>
+    jobs.map((job) => (state === event.status ? job.handler : `${job.handler} (${state})`));
+  const failed = [...named(dead, 'dead'), ...named(retrying, 'retrying')];
+  return failed.length === 0 ? '' : html` <span class="failed-handlers">${failed.join(', ')}</span>`;
 }
 
 /** One `<tr>` (also served alone as a fragment for live updates). */
@@ -114,7 +134,7 @@ export function deliveryRow(delivery: DeliverySummary, context: ListContext): Sa
       ? statusBadge('quarantined', delivery.decodeError?.code)
       : events.length === 0
         ? statusBadge(delivery.status)
-        : perEvent(events, (event) => statusBadge(event.status));
+        : perEvent(events, (event) => html`${statusBadge(event.status)}${failedHandlers(event)}`);
   return html`<tr data-delivery-id="${delivery.id}" data-event-ids="${events.map((event) => event.id).join(' ')}">
   <td data-label="Time"><a href="${href}"><time datetime="${delivery.receivedAt.toISOString()}">${formatTime(delivery.receivedAt)}</time></a></td>
   <td data-label="Shop">${delivery.shop}</td>

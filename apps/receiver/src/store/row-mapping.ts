@@ -19,6 +19,7 @@ import type {
   JobRecord,
   JobStatus,
   VerificationStatus,
+  WithHandlerStates,
 } from './store.js';
 
 export type Row = Record<string, unknown>;
@@ -163,6 +164,25 @@ export function toAttemptRecord(row: Row, codec: RowCodec): AttemptRecord {
     error: optionalStr(row.error),
     errorSummary: optionalStr(row.error_summary),
   };
+}
+
+/** An event's jobs as the delivery list gives them (`j` = jobs), ordered by handler name. */
+export const EVENT_HANDLER_STATE_COLUMNS = 'j.event_id, j.handler, j.status, j.failures';
+
+/** The listed events, each with its jobs' states from `jobRows` (rows of EVENT_HANDLER_STATE_COLUMNS). */
+export function withHandlerStates<T extends EventSummary>(
+  events: readonly T[],
+  jobRows: readonly Row[],
+): WithHandlerStates<T>[] {
+  const byEvent = groupBy(jobRows, (row) => str(row.event_id));
+  return events.map((event) => ({
+    ...event,
+    handlers: (byEvent.get(event.id) ?? []).map((row) => ({
+      handler: str(row.handler),
+      status: str(row.status) as JobStatus,
+      failures: Number(row.failures),
+    })),
+  }));
 }
 
 /** Groups rows by a key, keeping first-seen order. */

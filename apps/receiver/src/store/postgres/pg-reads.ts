@@ -8,6 +8,7 @@ import { deadLetterCountQuery, deadLetterQuery, deliveryListQuery, eventListQuer
 import {
   ATTEMPT_COLUMNS,
   DELIVERY_SUMMARY_COLUMNS,
+  EVENT_HANDLER_STATE_COLUMNS,
   EVENT_RECORD_COLUMNS,
   EVENT_SUMMARY_COLUMNS,
   groupBy,
@@ -18,6 +19,7 @@ import {
   toEventRecord,
   toEventSummary,
   toJobRecord,
+  withHandlerStates,
 } from '../row-mapping.js';
 import type {
   DeadLetter,
@@ -56,7 +58,13 @@ export async function listDeliveries(
         [ids],
       )
     ).rows.map((row: Row) => toEventSummary(row, codec));
-    const byDelivery = groupBy(events, (event) => event.deliveryId);
+    const jobs = (
+      await conn.db.query(
+        `SELECT ${EVENT_HANDLER_STATE_COLUMNS} FROM jobs j WHERE j.event_id = ANY ($1::text[]) ORDER BY j.event_id, j.handler`,
+        [events.map((event) => event.id)],
+      )
+    ).rows as Row[];
+    const byDelivery = groupBy(withHandlerStates(events, jobs), (event) => event.deliveryId);
     return {
       items: page.map((row) => ({
         ...toDeliveryBase(row, codec),
@@ -83,12 +91,21 @@ export async function getDelivery(conn: PgConnection, id: string): Promise<Deliv
         [id],
       )
     ).rows as Row[];
+    const jobs = (
+      await conn.db.query(
+        `SELECT ${EVENT_HANDLER_STATE_COLUMNS} FROM jobs j JOIN events e ON e.id = j.event_id WHERE e.delivery_id = $1 ORDER BY j.event_id, j.handler`,
+        [id],
+      )
+    ).rows as Row[];
     return {
       ...toDeliveryBase(row, codec),
       bodyBytes: Number(row.body_bytes),
       headers: row.headers as Record<string, string>,
       rawBody: row.raw_body as Buffer,
-      events: events.map((event) => toEventRecord(event, codec)),
+      events: withHandlerStates(
+        events.map((event) => toEventRecord(event, codec)),
+        jobs,
+      ),
     };
   });
 }

@@ -7,6 +7,7 @@ import { deadLetterCountQuery, deadLetterQuery, deliveryListQuery, eventListQuer
 import {
   ATTEMPT_COLUMNS,
   DELIVERY_SUMMARY_COLUMNS,
+  EVENT_HANDLER_STATE_COLUMNS,
   EVENT_RECORD_COLUMNS,
   EVENT_SUMMARY_COLUMNS,
   groupBy,
@@ -17,6 +18,7 @@ import {
   toEventRecord,
   toEventSummary,
   toJobRecord,
+  withHandlerStates,
 } from '../row-mapping.js';
 import type {
   DeadLetter,
@@ -52,7 +54,12 @@ export function listDeliveries(db: SqliteConnection, filter: DeliveryFilter): Pa
         )
         .all(JSON.stringify(ids)) as Row[]
     ).map((row) => toEventSummary(row, codec));
-    const byDelivery = groupBy(events, (event) => event.deliveryId);
+    const jobs = db
+      .stmt(
+        `SELECT ${EVENT_HANDLER_STATE_COLUMNS} FROM jobs j WHERE j.event_id IN (SELECT value FROM json_each(?)) ORDER BY j.event_id, j.handler`,
+      )
+      .all(JSON.stringify(events.map((event) => event.id))) as Row[];
+    const byDelivery = groupBy(withHandlerStates(events, jobs), (event) => event.deliveryId);
     return {
       items: page.map((row) => ({
         ...toDeliveryBase(row, codec),
@@ -75,12 +82,20 @@ export function getDelivery(db: SqliteConnection, id: string): DeliveryDetail | 
     const events = db
       .stmt(`SELECT ${EVENT_RECORD_COLUMNS} FROM events e WHERE e.delivery_id = ? ORDER BY e.id`)
       .all(id) as Row[];
+    const jobs = db
+      .stmt(
+        `SELECT ${EVENT_HANDLER_STATE_COLUMNS} FROM jobs j JOIN events e ON e.id = j.event_id WHERE e.delivery_id = ? ORDER BY j.event_id, j.handler`,
+      )
+      .all(id) as Row[];
     return {
       ...toDeliveryBase(row, codec),
       bodyBytes: Number(row.body_bytes),
       headers: JSON.parse(String(row.headers)) as Record<string, string>,
       rawBody: row.raw_body as Buffer,
-      events: events.map((event) => toEventRecord(event, codec)),
+      events: withHandlerStates(
+        events.map((event) => toEventRecord(event, codec)),
+        jobs,
+      ),
     };
   });
 }

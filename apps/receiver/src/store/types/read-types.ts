@@ -75,6 +75,17 @@ export interface EventSummary {
   source: EventSource;
 }
 
+/** One handler's job of an event, as the delivery list gives it: which handler a `dead` or `retrying` event is about. */
+export interface EventHandlerState {
+  handler: string;
+  status: JobStatus;
+  /** Failed attempts so far (a `pending` job with failures is retrying). */
+  failures: number;
+}
+
+/** An event as a delivery (listed or whole) gives it: with its jobs' states, by handler name. */
+export type WithHandlerStates<T extends EventSummary> = T & { handlers: EventHandlerState[] };
+
 export interface EventRecord extends EventSummary {
   payload: unknown;
   verificationDetail: string | null;
@@ -93,14 +104,14 @@ export interface DeliverySummary {
   reprocessedAt: Date | null;
   /** `recovery`: not a delivery from the shop but the record of a recovery pass. */
   source: EventSource;
-  /** Events of this delivery in delivery order (duplicates included). */
-  events: EventSummary[];
+  /** Events of this delivery in delivery order (duplicates included), each with its jobs' states. */
+  events: WithHandlerStates<EventSummary>[];
 }
 
 export interface DeliveryDetail extends Omit<DeliverySummary, 'events'> {
   headers: Record<string, string>;
   rawBody: Buffer;
-  events: EventRecord[];
+  events: WithHandlerStates<EventRecord>[];
 }
 
 export interface JobRecord {

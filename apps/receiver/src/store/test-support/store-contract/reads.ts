@@ -110,6 +110,33 @@ export function readsContract({ open }: ContractStores): void {
       expect(await ids({ jobs: 'waiting', eventStatus: 'pending' })).toEqual([waiting.deliveryId]);
     });
 
+    it("gives each listed event its jobs' states by handler, in the list and in the delivery", async () => {
+      const store = await open();
+      const failing = await store.ingest(
+        delivery({ receivedAt: seconds(0) }),
+        [orderEvent('5001')],
+        ['erp', 'crm', 'chat'],
+      );
+      const none = await store.ingest(delivery({ receivedAt: seconds(10) }), [orderEvent('5002')], []);
+      const claimed = await store.claimJobs({ workerId: 'w', limit: 10, leaseMs: 60_000, now: seconds(20) });
+      for (const job of claimed) {
+        const failure = { attempt: job.attempt, error: 'busy', now: seconds(21) };
+        if (job.handler === 'erp') await store.failJob(job.id, { ...failure, deadLetter: true });
+        else if (job.handler === 'crm') await store.failJob(job.id, { ...failure, retryAt: seconds(3600) });
+        else await store.completeJob(job.id, { attempt: job.attempt, now: seconds(21) });
+      }
+      const states = [
+        { handler: 'chat', status: 'succeeded', failures: 0 },
+        { handler: 'crm', status: 'pending', failures: 1 },
+        { handler: 'erp', status: 'dead', failures: 1 },
+      ];
+      const listed = (await store.listDeliveries()).items;
+      expect(listed.map((item) => item.events.map((event) => event.handlers))).toEqual([[[]], [states]]);
+      expect(listed[1]?.events[0]).toMatchObject({ status: 'dead', orderNumber: '5001' });
+      expect((await store.getDelivery(failing.deliveryId))?.events[0]?.handlers).toEqual(states);
+      expect((await store.getDelivery(none.deliveryId))?.events[0]?.handlers).toEqual([]);
+    });
+
     it('filters deliveries and events by a handler that has a job for them', async () => {
       const store = await open();
       const a = await store.ingest(delivery({ receivedAt: seconds(0) }), [orderEvent('3001')], ['erp']);
