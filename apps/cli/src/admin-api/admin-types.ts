@@ -1,5 +1,6 @@
 import type {
   AdminDeliveryDetail,
+  BackfillResult,
   buildReceiver,
   HandlerOverview,
   MarkUninstalledAnswer,
@@ -37,6 +38,8 @@ export type DeliveryDetailJson = Jsonified<AdminDeliveryDetail>;
 export type ReprocessResultJson = Jsonified<Awaited<ReturnType<ReceiverStore['reprocessQuarantined']>>>;
 export type ReprocessRequestJson = ReprocessRequest;
 export type HandlerOverviewJson = Jsonified<HandlerOverview>;
+/** `POST /events/backfill`: what a backfill replayed (or would), and what it left out and why. */
+export type BackfillResultJson = Jsonified<BackfillResult>;
 /** `POST /shops/:shop/uninstall`: an app shop marked uninstalled by an operator. */
 export type MarkUninstalledJson = MarkUninstalledAnswer;
 

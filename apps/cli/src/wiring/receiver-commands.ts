@@ -1,6 +1,7 @@
 // The light subpath (no zod, no codec): this file is loaded for every command and `--help`.
 import { DAYS_EXPECTED, DaysInputError, parseDays } from '@srhooks/contracts/days';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import type { BackfillOptions } from '../commands/events/backfill.js';
 import type { PruneOptions } from '../commands/prune.js';
 import type { RecoverOptions } from '../commands/recover.js';
 import { storedEventOption } from '../event-name.js';
@@ -160,7 +161,7 @@ function registerEvents(program: Command): void {
   const events = program
     .command('events')
     .alias('event')
-    .description("a receiver's stored events: list, show, replay, release (through its admin API)");
+    .description("a receiver's stored events: list, show, replay, release, backfill (through its admin API)");
 
   adminOptions(
     events
@@ -244,6 +245,42 @@ function registerEvents(program: Command): void {
     });
 
   registerRelease(events);
+  registerBackfill(events);
+}
+
+function registerBackfill(events: Command): void {
+  adminOptions(
+    events
+      .command('backfill')
+      .description(
+        'replay the events received in a time window to one handler: one it did not exist for yet (--missing-only), or one whose target lost them',
+      )
+      .requiredOption('--handler <name>', 'the handler to replay them to')
+      .requiredOption(
+        '--from <time>',
+        'received at or after (ISO 8601, e.g. 2025-12-01 or 2025-12-01T20:57Z)',
+      )
+      .option('--to <time>', 'received before (ISO 8601; default: now)')
+      .option('--shop <name>', 'only this shop')
+      .addOption(storedEventOption('only this event'))
+      .option('--missing-only', 'only events that have no job of the handler yet')
+      .option('--dry-run', 'only count what would be replayed'),
+  )
+    .addHelpText(
+      'after',
+      examples(
+        'srhooks events backfill --handler erp --from 2025-11-01 --missing-only --dry-run',
+        'srhooks events backfill --handler erp --from 2025-12-01T08:00Z --to 2025-12-01T12:00Z --shop my-shop',
+      ),
+    )
+    // commander checked --handler and --from (required); the receiver checks their values.
+    .action(async (options: BackfillOptions, command: Command) => {
+      await runLazily(
+        command,
+        async () => (await import('../commands/events/backfill.js')).backfillCommand,
+        options,
+      );
+    });
 }
 
 function registerRelease(events: Command): void {

@@ -48,6 +48,7 @@ describe('admin API: authentication and sessions', () => {
           'GET /admin/api/events/:id',
           'POST /admin/api/events/:id/replay',
           'POST /admin/api/events/:id/release',
+          'POST /admin/api/events/backfill',
           'GET /admin/api/dead-letters',
           'POST /admin/api/dead-letters/replay',
           'GET /admin/api/handlers',
@@ -60,7 +61,7 @@ describe('admin API: authentication and sessions', () => {
           'POST /admin/api/shops/:shop/uninstall',
         ]),
       );
-      expect(urls).toHaveLength(17);
+      expect(urls).toHaveLength(18);
     });
 
     const credentials: Array<[string, Record<string, string>]> = [

@@ -14,6 +14,7 @@ import { addAdminGuard, CSRF_MESSAGES, throttledMessage } from './admin-guard.js
 import { deliveryDetailJson } from './admin-json.js';
 import { AdminOperations } from './admin-operations.js';
 import {
+  BackfillRequestSchemas,
   DeadLetterQuerySchema,
   DeadLetterReplaySchema,
   DeliveryListQuerySchema,
@@ -49,6 +50,7 @@ export const adminApiRoutes: FastifyPluginAsync<AdminApiRoutesOptions> = async (
     config: app.config,
     appShops: app.appShops,
     handlerProblem: (handler) => app.worker?.handlerProblem(handler) ?? null,
+    isUninstalled: (shop) => app.shopDirectory.isUninstalled(shop),
   });
 
   addAdminGuard(app, {
@@ -154,6 +156,26 @@ export const adminApiRoutes: FastifyPluginAsync<AdminApiRoutesOptions> = async (
     const jobs = await operations.replayEvent(id, handler);
     request.log.info({ eventId: id, handler: handler ?? null, jobs: jobs.length }, 'event replayed');
     return { ok: true, eventId: id, jobs };
+  });
+
+  // Replays a window's events to one handler (events-backfill.ts); `dryRun` only counts.
+  app.post('/events/backfill', async (request) => {
+    const backfill = parseBodyOrQuery(BackfillRequestSchemas, request);
+    const result = await operations.backfill(backfill);
+    request.log.info(
+      {
+        handler: result.handler,
+        shop: backfill.shop ?? null,
+        event: backfill.event ?? null,
+        from: result.from.toISOString(),
+        to: result.to.toISOString(),
+        missingOnly: backfill.missingOnly ?? false,
+        events: result.events,
+        skipped: result.skipped,
+      },
+      result.dryRun ? 'backfill dry run' : 'events backfilled',
+    );
+    return { ok: true, ...result };
   });
 
   app.post('/events/:id/release', async (request) => {

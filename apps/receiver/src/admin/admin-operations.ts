@@ -28,10 +28,12 @@ import type {
   Page,
   PruneCounts,
   Store,
+  WithHandlerStates,
 } from '../store/store.js';
 import { AdminApiError, notQuarantined } from './admin-errors.js';
-import type { PruneRequest } from './admin-request-schemas.js';
+import type { BackfillRequest, PruneRequest } from './admin-request-schemas.js';
 import { DeliveryReprocess, type ReprocessRequest } from './delivery-reprocess.js';
+import { type BackfillResult, backfillEvents } from './events-backfill.js';
 
 /** Dead letters replayed per store call by `replayDeadLetters` (at most MAX_DEAD_LETTERS). */
 export const DEAD_LETTER_REPLAY_BATCH = 1000;
@@ -46,6 +48,8 @@ export interface AdminOperationsOptions {
   appShops?: AppShopStore | null;
   /** Why this receiver's worker cannot run a handler now (JobWorker.handlerProblem); none without a worker. */
   handlerProblem?: (handler: string) => HandlerProblem | null;
+  /** A shop that uninstalled the app (app mode's shop directory); none without app mode. */
+  isUninstalled?: (shop: string) => boolean;
 }
 
 /** The reason an operator's disable records (shown by `srhooks handlers`, the API and the inspector). */
@@ -70,6 +74,7 @@ export class AdminOperations {
   readonly #config: AdminOperationsOptions['config'];
   readonly #reprocess: DeliveryReprocess;
   readonly #handlerProblem: (handler: string) => HandlerProblem | null;
+  readonly #isUninstalled: (shop: string) => boolean;
 
   constructor(options: AdminOperationsOptions) {
     this.#store = options.store;
@@ -77,13 +82,14 @@ export class AdminOperations {
     this.#config = options.config;
     this.#reprocess = new DeliveryReprocess({ ...options, appShops: options.appShops ?? null });
     this.#handlerProblem = options.handlerProblem ?? (() => null);
+    this.#isUninstalled = options.isUninstalled ?? (() => false);
   }
 
   listDeliveries(filter: DeliveryFilter): Promise<Page<DeliverySummary>> {
     return this.#call('list deliveries', this.#store.listDeliveries(filter));
   }
 
-  listEvents(filter: EventFilter): Promise<Page<EventSummary>> {
+  listEvents(filter: EventFilter): Promise<Page<WithHandlerStates<EventSummary>>> {
     return this.#call('list events', this.#store.listEvents(filter));
   }
 
@@ -192,6 +198,19 @@ export class AdminOperations {
       jobs.push(...added.jobs);
     }
     return jobs;
+  }
+
+  /** Replays a window's events to one handler (events-backfill.ts). */
+  backfill(request: BackfillRequest): Promise<BackfillResult> {
+    return backfillEvents(
+      {
+        store: this.#store,
+        handlers: this.#handlers,
+        isUninstalled: this.#isUninstalled,
+        call: (operation, call) => this.#call(operation, call),
+      },
+      request,
+    );
   }
 
   /** Lets a held (verification mismatched) event's jobs run. */

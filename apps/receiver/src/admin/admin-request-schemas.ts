@@ -286,3 +286,60 @@ export const PruneQuerySchema = actionObject({
 /** "prune" takes its options as a JSON body or as a query string, each with its own types. */
 export const PruneRequestSchemas = { body: PruneBodySchema, query: PruneQuerySchema };
 export type PruneRequest = z.output<typeof PruneBodySchema>;
+
+/** The one handler a backfill sends events to: required, blank refused (a backfill never means "every handler"). */
+const BackfillHandlerSchema = z
+  .string({
+    error: (issue) =>
+      issue.input === undefined
+        ? 'is required: the configured handler the events are replayed to (GET /admin/api/handlers)'
+        : 'must be text: a handler name from srhooks.config.json',
+  })
+  .superRefine((name, ctx) => {
+    if (!HandlerNameSchema.safeParse(name).success) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          name.trim() === ''
+            ? 'must not be blank: send the name of one configured handler (GET /admin/api/handlers)'
+            : 'must be a handler name from srhooks.config.json',
+      });
+    }
+  });
+
+/** The start of a backfill's window: required, so that a backfill never replays a whole store by accident. */
+const BackfillFromSchema = z
+  .string({
+    error: (issue) =>
+      issue.input === undefined
+        ? 'is required: events received at or after this time are replayed (ISO 8601, e.g. 2025-12-01)'
+        : 'must be an ISO 8601 date or date-time such as 2025-12-01',
+  })
+  .pipe(TimeSchema);
+
+const backfillWindow = {
+  handler: BackfillHandlerSchema,
+  from: BackfillFromSchema,
+  to: TimeSchema.optional(),
+  shop: ShopSchema.optional(),
+  event: EventNameSchema.optional(),
+};
+
+/**
+ * "backfill": replay the events received in [from, to) (to: now when left out), of one shop and event
+ * when given, to one handler; `missingOnly`: only events that have no job of that handler yet (a handler
+ * added after they arrived). A JSON body's flags are JSON booleans; a query string's are text.
+ */
+export const BackfillRequestSchemas = {
+  body: actionObject({
+    ...backfillWindow,
+    missingOnly: jsonFlag('missingOnly').optional(),
+    dryRun: jsonFlag('dryRun').optional(),
+  }),
+  query: actionObject({
+    ...backfillWindow,
+    missingOnly: FlagSchema.optional(),
+    dryRun: FlagSchema.optional(),
+  }),
+};
+export type BackfillRequest = z.output<(typeof BackfillRequestSchemas)['body']>;

@@ -55,6 +55,7 @@ import type {
   EventSummary,
   Page,
   ReleaseJobOptions,
+  WithHandlerStates,
 } from './types/read-types.js';
 
 export type { EventSource, RecoveryPass, RecoveryPassRecord, RecoveryState } from './recovery-records.js';
@@ -145,7 +146,7 @@ export interface Store {
   listDeliveries(filter?: DeliveryFilter): Promise<Page<DeliverySummary>>;
   /** Null when there is no such delivery. */
   getDelivery(id: string): Promise<DeliveryDetail | null>;
-  listEvents(filter?: EventFilter): Promise<Page<EventSummary>>;
+  listEvents(filter?: EventFilter): Promise<Page<WithHandlerStates<EventSummary>>>;
   /** The event with its jobs and their attempt logs; null when there is no such event. */
   getEvent(id: string): Promise<EventDetail | null>;
 

@@ -36,8 +36,23 @@ import type {
   JobStatus,
   Page,
   ShopBacklog,
+  WithHandlerStates,
 } from '../store.js';
 import { codec, dialect, type PgConnection } from './pg-connection.js';
+
+/** The events, each with its jobs' states (`handlers`), read in one query. */
+async function withJobStates<T extends EventSummary>(
+  conn: PgConnection,
+  events: readonly T[],
+): Promise<WithHandlerStates<T>[]> {
+  const jobs = (
+    await conn.db.query(
+      `SELECT ${EVENT_HANDLER_STATE_COLUMNS} FROM jobs j WHERE j.event_id = ANY ($1::text[]) ORDER BY j.event_id, j.handler`,
+      [events.map((event) => event.id)],
+    )
+  ).rows as Row[];
+  return withHandlerStates(events, jobs);
+}
 
 export async function listDeliveries(
   conn: PgConnection,
@@ -58,13 +73,7 @@ export async function listDeliveries(
         [ids],
       )
     ).rows.map((row: Row) => toEventSummary(row, codec));
-    const jobs = (
-      await conn.db.query(
-        `SELECT ${EVENT_HANDLER_STATE_COLUMNS} FROM jobs j WHERE j.event_id = ANY ($1::text[]) ORDER BY j.event_id, j.handler`,
-        [events.map((event) => event.id)],
-      )
-    ).rows as Row[];
-    const byDelivery = groupBy(withHandlerStates(events, jobs), (event) => event.deliveryId);
+    const byDelivery = groupBy(await withJobStates(conn, events), (event) => event.deliveryId);
     return {
       items: page.map((row) => ({
         ...toDeliveryBase(row, codec),
@@ -110,11 +119,17 @@ export async function getDelivery(conn: PgConnection, id: string): Promise<Deliv
   });
 }
 
-export async function listEvents(conn: PgConnection, filter: EventFilter = {}): Promise<Page<EventSummary>> {
+export async function listEvents(
+  conn: PgConnection,
+  filter: EventFilter = {},
+): Promise<Page<WithHandlerStates<EventSummary>>> {
   return conn.run(async () => {
     const query = eventListQuery(EVENT_SUMMARY_COLUMNS, filter, dialect);
     const rows = (await conn.db.query(query.sql, query.values)).rows as Row[];
-    const items = rows.slice(0, query.limit).map((row) => toEventSummary(row, codec));
+    const items = await withJobStates(
+      conn,
+      rows.slice(0, query.limit).map((row) => toEventSummary(row, codec)),
+    );
     return { items, nextCursor: rows.length > query.limit ? (items.at(-1)?.id ?? null) : null };
   });
 }

@@ -45,6 +45,7 @@ import type {
   StoreChangeListener,
   StoreStats,
   VerificationUpdate,
+  WithHandlerStates,
 } from '../store.js';
 import { RECONCILE_LOCK_WAIT_MS, StoreConfigError, StoreUnavailableError } from '../store-errors.js';
 import * as admin from './pg-admin.js';
@@ -344,7 +345,7 @@ export class PgStore implements Store {
     return reads.getDelivery(this.#conn, id);
   }
 
-  listEvents(filter: EventFilter = {}): Promise<Page<EventSummary>> {
+  listEvents(filter: EventFilter = {}): Promise<Page<WithHandlerStates<EventSummary>>> {
     return reads.listEvents(this.#conn, filter);
   }
 

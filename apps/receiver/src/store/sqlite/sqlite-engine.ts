@@ -38,6 +38,7 @@ import type {
   StoreChangeListener,
   StoreStats,
   VerificationUpdate,
+  WithHandlerStates,
 } from '../store.js';
 import type { GroupCommitOptions } from './group-commit.js';
 import * as admin from './sqlite-admin.js';
@@ -174,7 +175,7 @@ export class SqliteEngine {
     return reads.getDelivery(this.#conn, id);
   }
 
-  async listEvents(filter: EventFilter = {}): Promise<Page<EventSummary>> {
+  async listEvents(filter: EventFilter = {}): Promise<Page<WithHandlerStates<EventSummary>>> {
     return reads.listEvents(this.#conn, filter);
   }
 

@@ -34,8 +34,22 @@ import type {
   JobCounts,
   Page,
   ShopBacklog,
+  WithHandlerStates,
 } from '../store.js';
 import { codec, dialect, type SqliteConnection } from './sqlite-connection.js';
+
+/** The events, each with its jobs' states (`handlers`), read in one query. */
+function withJobStates<T extends EventSummary>(
+  db: SqliteConnection,
+  events: readonly T[],
+): WithHandlerStates<T>[] {
+  const jobs = db
+    .stmt(
+      `SELECT ${EVENT_HANDLER_STATE_COLUMNS} FROM jobs j WHERE j.event_id IN (SELECT value FROM json_each(?)) ORDER BY j.event_id, j.handler`,
+    )
+    .all(JSON.stringify(events.map((event) => event.id))) as Row[];
+  return withHandlerStates(events, jobs);
+}
 
 export function listDeliveries(db: SqliteConnection, filter: DeliveryFilter): Page<DeliverySummary> {
   return db.read(() => {
@@ -54,12 +68,7 @@ export function listDeliveries(db: SqliteConnection, filter: DeliveryFilter): Pa
         )
         .all(JSON.stringify(ids)) as Row[]
     ).map((row) => toEventSummary(row, codec));
-    const jobs = db
-      .stmt(
-        `SELECT ${EVENT_HANDLER_STATE_COLUMNS} FROM jobs j WHERE j.event_id IN (SELECT value FROM json_each(?)) ORDER BY j.event_id, j.handler`,
-      )
-      .all(JSON.stringify(events.map((event) => event.id))) as Row[];
-    const byDelivery = groupBy(withHandlerStates(events, jobs), (event) => event.deliveryId);
+    const byDelivery = groupBy(withJobStates(db, events), (event) => event.deliveryId);
     return {
       items: page.map((row) => ({
         ...toDeliveryBase(row, codec),
@@ -100,11 +109,12 @@ export function getDelivery(db: SqliteConnection, id: string): DeliveryDetail | 
   });
 }
 
-export function listEvents(db: SqliteConnection, filter: EventFilter): Page<EventSummary> {
+export function listEvents(db: SqliteConnection, filter: EventFilter): Page<WithHandlerStates<EventSummary>> {
   return db.read(() => {
     const query = eventListQuery(EVENT_SUMMARY_COLUMNS, filter, dialect);
     const rows = db.stmt(query.sql).all(...query.values) as Row[];
-    const items = rows.slice(0, query.limit).map((row) => toEventSummary(row, codec));
+    const events = rows.slice(0, query.limit).map((row) => toEventSummary(row, codec));
+    const items = withJobStates(db, events);
     return { items, nextCursor: rows.length > query.limit ? (items.at(-1)?.id ?? null) : null };
   });
 }

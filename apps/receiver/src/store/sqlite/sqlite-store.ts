@@ -59,6 +59,7 @@ import type {
   StoreChangeListener,
   StoreStats,
   VerificationUpdate,
+  WithHandlerStates,
 } from '../store.js';
 import { StoreConfigError, StoreNotFoundError } from '../store-errors.js';
 import { lockWaitOfWrite } from './group-commit.js';
@@ -363,7 +364,7 @@ export class SqliteStore implements Store {
     return this.#reader.getDelivery(id);
   }
 
-  listEvents(filter?: EventFilter): Promise<Page<EventSummary>> {
+  listEvents(filter?: EventFilter): Promise<Page<WithHandlerStates<EventSummary>>> {
     return this.#reader.listEvents(filter);
   }
 

@@ -110,7 +110,7 @@ export function readsContract({ open }: ContractStores): void {
       expect(await ids({ jobs: 'waiting', eventStatus: 'pending' })).toEqual([waiting.deliveryId]);
     });
 
-    it("gives each listed event its jobs' states by handler, in the list and in the delivery", async () => {
+    it("gives each listed event its jobs' states by handler, in both lists and in the delivery", async () => {
       const store = await open();
       const failing = await store.ingest(
         delivery({ receivedAt: seconds(0) }),
@@ -135,6 +135,7 @@ export function readsContract({ open }: ContractStores): void {
       expect(listed[1]?.events[0]).toMatchObject({ status: 'dead', orderNumber: '5001' });
       expect((await store.getDelivery(failing.deliveryId))?.events[0]?.handlers).toEqual(states);
       expect((await store.getDelivery(none.deliveryId))?.events[0]?.handlers).toEqual([]);
+      expect((await store.listEvents()).items.map((event) => event.handlers)).toEqual([[], states]);
     });
 
     it('filters deliveries and events by a handler that has a job for them', async () => {

@@ -1,0 +1,102 @@
+/**
+ * `srhooks events backfill`: a handler added to a running shop gets the orders that arrived before it.
+ * Two orders reach a receiver whose shop has no handler; the receiver restarts on the same SQLite file
+ * with an `erp` forward handler; a dry run counts them, the backfill replays them, and the ERP (a real
+ * HTTP server) receives both; a second backfill finds nothing to do.
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type CaptureServer, startCaptureServer } from '../../test-support/capture-server.js';
+import { adminCli, runCli, tempConfigDir } from '../../test-support/run-cli.js';
+import { forwardTo, type Receiver, startTestReceiver } from '../../test-support/test-receiver.js';
+
+const config = tempConfigDir();
+const SECRET = 'backfill-url-secret-0123456789abcdef';
+const ADMIN_TOKEN = 'backfill-admin-token-0123456789abcdef';
+let receiver: Receiver;
+let erp: CaptureServer;
+let base = '';
+const from = new Date(Date.now() - 60_000).toISOString();
+const eventIds: string[] = [];
+
+const { admin, adminJson } = adminCli(config.dir, () => base, ADMIN_TOKEN);
+
+beforeAll(async () => {
+  erp = await startCaptureServer();
+  const before = await startTestReceiver(config.dir, {
+    secrets: [SECRET],
+    adminToken: ADMIN_TOKEN,
+    shops: [{ name: 'acme', handlers: [] }],
+  });
+  const url = before.deliveryUrl({ shop: 'acme', event: 'order_confirm' });
+  for (const seed of ['first', 'second']) {
+    const sent = await runCli(config.dir, ['trigger', 'order_confirm', '--to', url, '--seed', seed]);
+    if (sent.code !== 0) throw new Error(sent.stderr);
+  }
+  eventIds.push(...(await before.receiver.store.listEvents({ shop: 'acme' })).items.map((event) => event.id));
+  await before.receiver.close();
+  // The same store, now with the ERP handler configured for the shop.
+  const after = await startTestReceiver(config.dir, {
+    secrets: [SECRET],
+    adminToken: ADMIN_TOKEN,
+    shops: [{ name: 'acme', handlers: ['erp'] }],
+    handlers: { erp: forwardTo(`${erp.url}/erp`) },
+  });
+  ({ receiver, url: base } = after);
+}, 30_000);
+afterAll(async () => {
+  await receiver?.close();
+  await erp?.close();
+  config.cleanup();
+});
+
+describe('srhooks events backfill', () => {
+  it('counts in a dry run what it would replay, and sends nothing', async () => {
+    const dry = await admin(
+      'events',
+      'backfill',
+      '--handler',
+      'erp',
+      '--from',
+      from,
+      '--missing-only',
+      '--dry-run',
+    );
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toMatch(/^dry run: would replay 2 events received from \S+ to \S+ to erp\n$/);
+    expect(erp.requests).toHaveLength(0);
+  });
+
+  it("replays them to the new handler, and the handler's target receives both", async () => {
+    const run = await adminJson('events', 'backfill', '--handler', 'erp', '--from', from, '--missing-only');
+    expect(run).toMatchObject({ ok: true, dryRun: false, handler: 'erp', events: 2 });
+    await vi.waitFor(() => expect(erp.requests).toHaveLength(2), { timeout: 15_000, interval: 50 });
+    const ids = erp.requests.map(
+      (request) => (JSON.parse(request.body.toString()) as { data: { eventId: string } }).data.eventId,
+    );
+    expect(ids.sort()).toEqual(eventIds.slice().sort());
+    await vi.waitFor(
+      async () => {
+        for (const id of eventIds) expect((await receiver.store.getEvent(id))?.status).toBe('succeeded');
+      },
+      { timeout: 15_000, interval: 50 },
+    );
+  });
+
+  it('a second backfill finds nothing missing and says why it left them out', async () => {
+    const again = await admin('events', 'backfill', '--handler', 'erp', '--from', from, '--missing-only');
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('✔ nothing to replay to erp: no event received from ');
+    expect(again.stdout).toContain(
+      '2 events left out: a job of erp ran already (--missing-only; without it they are replayed too)',
+    );
+  });
+
+  it('refuses a handler that is not configured, naming the configured ones', async () => {
+    const refused = await admin('events', 'backfill', '--handler', 'crm', '--from', from);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('error: --handler "crm" is not configured; configured handlers: erp');
+    const missing = await admin('events', 'backfill', '--from', from);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain("required option '--handler <name>' not specified");
+  });
+});

@@ -1,0 +1,157 @@
+/**
+ * Backfill: replay the events of a time window to one handler — a handler added after they arrived
+ * (`missingOnly`), or one whose target lost what it had accepted. Each event is replayed as
+ * `POST /events/:id/replay?handler=…` would (its job for that handler runs again now, or is created), so
+ * a backfill is as safe as a replay: the handler sees the same event id again (its idempotency key).
+ *
+ * Which events: received in [from, to) (to: the call's start when left out), of the shop and event when
+ * given; queued oldest first, a few at a time (the handler's own concurrency decides the order they run). Left out and counted: duplicates (they have no jobs), held events (verification
+ * mismatched: release each after checking it), events the handler is not configured for now (their shop
+ * and event do not route to it), events of an app shop that uninstalled the app, events whose job for the
+ * handler waits to run already (pending or running: it runs anyway), and with `missingOnly` events that
+ * have a job of the handler. At most MAX_BACKFILL_EVENTS per call, checked before anything is replayed.
+ */
+import type { HandlerRegistry } from '../handlers/handler-registry.js';
+import type { EventSummary, Store, WithHandlerStates } from '../store/store.js';
+import { AdminApiError } from './admin-errors.js';
+import type { BackfillRequest } from './admin-request-schemas.js';
+
+/** The most events one backfill call replays; a larger window is refused before anything is replayed. */
+export const MAX_BACKFILL_EVENTS = 10_000;
+/** Events read per store call while the window is walked. */
+const PAGE_SIZE = 500;
+/** Replays in flight at once (the store commits them in groups). */
+const CONCURRENCY = 4;
+
+export interface BackfillSkipped {
+  duplicate: number;
+  held: number;
+  notRouted: number;
+  uninstalled: number;
+  waiting: number;
+  hasJob: number;
+}
+
+export interface BackfillResult {
+  dryRun: boolean;
+  handler: string;
+  from: Date;
+  to: Date;
+  /** Events replayed, each with one job queued for the handler (a dry run: that would be). */
+  events: number;
+  skipped: BackfillSkipped;
+}
+
+export interface BackfillDependencies {
+  store: Store;
+  handlers: HandlerRegistry;
+  /** A shop that uninstalled the app (app mode): its events are not sent anywhere any more. */
+  isUninstalled: (shop: string) => boolean;
+  /** Each store call bounded by the store timeout (AdminOperations). */
+  call: <T>(operation: string, call: Promise<T>) => Promise<T>;
+}
+
+type SkipReason = keyof BackfillSkipped;
+
+/** Why `event` is left out of a backfill to `handler`, or null when it is replayed. */
+function skipReason(
+  event: WithHandlerStates<EventSummary>,
+  request: BackfillRequest,
+  deps: BackfillDependencies,
+): SkipReason | null {
+  if (event.duplicateOf !== null) return 'duplicate';
+  if (!deps.handlers.namesFor(event.shop, event.event).includes(request.handler)) return 'notRouted';
+  if (deps.isUninstalled(event.shop)) return 'uninstalled';
+  if (event.held) return 'held';
+  const job = event.handlers.find((state) => state.handler === request.handler);
+  if (job === undefined) return null;
+  if (job.status === 'pending' || job.status === 'running') return 'waiting';
+  return request.missingOnly ? 'hasJob' : null;
+}
+
+export async function backfillEvents(
+  deps: BackfillDependencies,
+  request: BackfillRequest,
+  options: { now?: Date; maxEvents?: number } = {},
+): Promise<BackfillResult> {
+  const now = options.now ?? new Date();
+  const maxEvents = options.maxEvents ?? MAX_BACKFILL_EVENTS;
+  if (deps.handlers.definition(request.handler) === undefined) {
+    const names = deps.handlers.entries().map(([name]) => name);
+    throw new AdminApiError(
+      400,
+      'unknown_handler',
+      `handler: "${request.handler}" is not configured; configured handlers: ${names.length > 0 ? names.join(', ') : 'none'}`,
+      { field: 'handler' },
+    );
+  }
+  const to = request.to ?? now;
+  if (!(request.from < to)) {
+    throw new AdminApiError(
+      400,
+      'invalid_request',
+      'from: must be earlier than to (or than now, without to)',
+      {
+        field: 'from',
+      },
+    );
+  }
+  const skipped: BackfillSkipped = {
+    duplicate: 0,
+    held: 0,
+    notRouted: 0,
+    uninstalled: 0,
+    waiting: 0,
+    hasJob: 0,
+  };
+  const chosen: string[] = [];
+  let cursor: string | undefined;
+  for (;;) {
+    const page = await deps.call(
+      'list events',
+      deps.store.listEvents({
+        from: request.from,
+        to,
+        ...(request.shop === undefined ? {} : { shop: request.shop }),
+        ...(request.event === undefined ? {} : { event: request.event }),
+        limit: PAGE_SIZE,
+        ...(cursor === undefined ? {} : { cursor }),
+      }),
+    );
+    for (const event of page.items) {
+      const reason = skipReason(event, request, deps);
+      if (reason === null) chosen.push(event.id);
+      else skipped[reason] += 1;
+    }
+    if (chosen.length > maxEvents) {
+      throw new AdminApiError(
+        400,
+        'too_many_events',
+        `More than ${maxEvents} events in this window would be replayed to ${request.handler}; nothing was replayed. Backfill a shorter window (from/to) or one shop or event at a time.`,
+        { max: maxEvents },
+      );
+    }
+    if (page.nextCursor === null) break;
+    cursor = page.nextCursor;
+  }
+  // The list is newest first; queue the oldest first.
+  chosen.reverse();
+  if (!request.dryRun) {
+    let next = 0;
+    const worker = async () => {
+      while (next < chosen.length) {
+        const id = chosen[next++] as string;
+        await deps.call('replay event', deps.store.replayEvent(id, { handler: request.handler }));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, chosen.length) }, worker));
+  }
+  return {
+    dryRun: request.dryRun ?? false,
+    handler: request.handler,
+    from: request.from,
+    to,
+    events: chosen.length,
+    skipped,
+  };
+}
