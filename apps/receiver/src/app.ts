@@ -17,6 +17,7 @@ import { handleError } from './http/error-handler.js';
 import { deferExpectContinue } from './http/expect-continue.js';
 import { frameworkErrorHandler } from './http/framework-errors.js';
 import { refuseWhileClosing } from './http/refuse-while-closing.js';
+import { fastifyTrustProxy } from './http/trust-proxy.js';
 import { createLogger } from './logging/create-logger.js';
 import { ReceiverLogController } from './logging/receiver-log-controller.js';
 import { configPlugin } from './plugins/config-plugin.js';
@@ -108,7 +109,7 @@ export async function buildReceiver(
   const app: FastifyInstance = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     logController: new ReceiverLogController(),
-    trustProxy: config.trustProxy,
+    trustProxy: fastifyTrustProxy(config.trustProxy),
     bodyLimit: config.bodyLimit,
     requestTimeout: REQUEST_TIMEOUT_MS,
     // While the server closes, refuseWhileClosing takes deliveries and answers the rest 503 (the uniform body).

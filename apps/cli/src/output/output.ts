@@ -1,5 +1,6 @@
 import { type Spinner, startSpinner } from './spinner.js';
 import { colorEnabled, createStyle, type Style } from './style.js';
+import { neutralizeControls } from './terminal-text.js';
 
 type TextStream = NodeJS.WritableStream & { isTTY?: boolean };
 
@@ -46,7 +47,9 @@ export class Output {
       colorEnabled({ env, isTTY: this.stderr.isTTY === true, noColorFlag: options.noColor === true }),
     );
     this.animate = !this.json && this.stdout.isTTY === true && this.stderr.isTTY === true;
-    this.mentions = options.commandMentions ?? ((text) => text);
+    // Human text only: a --json document is escaped by JSON itself (see terminal-text.ts).
+    const mentions = options.commandMentions ?? ((text: string) => text);
+    this.mentions = (text) => mentions(neutralizeControls(text));
   }
 
   /** Prints a command's result: JSON under `--json`, otherwise the human rendering (if any). */
@@ -87,7 +90,8 @@ export class Output {
 
   /** Raw text on stderr (stack traces under `--debug`). */
   debug(text: string): void {
-    this.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
+    const shown = neutralizeControls(text);
+    this.stderr.write(shown.endsWith('\n') ? shown : `${shown}\n`);
   }
 
   spinner(text: string): Spinner {

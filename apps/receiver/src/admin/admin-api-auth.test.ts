@@ -115,6 +115,21 @@ describe('admin API: authentication and sessions', () => {
       expect(response.status).toBe(401);
     });
 
+    it('tells browsers not to sniff its JSON nor let other sites load it, on answers and refusals alike', async () => {
+      // Found in the security pass: the inspector sent these, the API (customer data, unmasked) did not.
+      const answers = [
+        await fetch(`${fixture.receiver.baseUrl}/admin/api/deliveries`, { headers: bearer() }),
+        await fetch(`${fixture.receiver.baseUrl}/admin/api/deliveries`),
+        await fetch(`${fixture.receiver.baseUrl}/admin/api/events/evt_missing`, { headers: bearer() }),
+      ];
+      for (const response of answers) {
+        expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+        expect(response.headers.get('cross-origin-resource-policy')).toBe('same-origin');
+        expect(response.headers.get('cache-control')).toBe('no-store');
+      }
+      expect(answers.map((response) => response.status)).toEqual([200, 401, 404]);
+    });
+
     it('never logs the admin token', () => {
       expect(fixture.receiver.logLines.some((line) => line.includes(ADMIN_TOKEN))).toBe(false);
     });

@@ -2,7 +2,8 @@
  * Decorates the instance with `app.shopDirectory` (every shop served: config shops and, in app
  * mode, the shops that installed the app) and, in app mode, `app.appShops` (their store). Also
  * refuses deliveries for shops that uninstalled the app: `/hooks/{shop}/…` answers the same 404 as
- * a forged URL, before anything is read (ShopRenter dropped those subscriptions itself).
+ * a forged URL, before anything is read (ShopRenter dropped those subscriptions itself) — judged on the
+ * shop as the router decoded it, so a percent-encoded spelling of the shop is refused too.
  *
  * Several instances on one PostgreSQL store: each re-reads the installed shops every `refreshMs`
  * (5 s), and at once when the store's change feed carries another instance's `app_uninstalled`
@@ -32,7 +33,8 @@ export interface ShopDirectoryPluginOptions {
   refreshOnUninstall?: boolean;
 }
 
-const HOOK_SHOP = /^\/hooks\/([^/?#]+)\//;
+/** The delivery route (hooks-routes.ts), whose decoded `:shop` parameter the uninstalled check judges. */
+const DELIVERY_ROUTE = '/hooks/:shop/:event/:token';
 
 const plugin: FastifyPluginAsync<ShopDirectoryPluginOptions> = async (app, options) => {
   const appConfig = app.config.app;
@@ -67,8 +69,12 @@ const plugin: FastifyPluginAsync<ShopDirectoryPluginOptions> = async (app, optio
   });
 
   app.addHook('onRequest', async (request, reply) => {
-    const shop = HOOK_SHOP.exec(request.url)?.[1];
-    if (shop !== undefined && directory.isUninstalled(shop)) {
+    // The router's decoded parameter, never the raw URL: `/hooks/%62eta/…` is shop `beta` to the route
+    // (and its token verifies), so judging the raw text would let an uninstalled shop's URL through.
+    // Any other path under /hooks/ is the catch-all's 404 anyway.
+    if (request.routeOptions.url !== DELIVERY_ROUTE) return;
+    const { shop } = request.params as { shop?: unknown };
+    if (typeof shop === 'string' && directory.isUninstalled(shop)) {
       request.log.info({ shop }, 'delivery for a shop that uninstalled the app refused');
       return reply.code(404).send(NOT_FOUND_BODY);
     }

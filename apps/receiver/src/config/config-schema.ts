@@ -223,7 +223,7 @@ const MISSING_SECRETS =
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-/** true (trust every proxy: only when the receiver is reachable solely through proxies) or the proxies' addresses/CIDRs. */
+/** true (reachable only through one proxy: its X-Forwarded-For entry counts, src/http/trust-proxy.ts) or the proxies' addresses/CIDRs. */
 const TrustProxySchema = z.union(
   [
     z.boolean(),

@@ -21,9 +21,13 @@ export function loginContent(input: LoginPageInput): SafeHtml {
 </div>`;
 }
 
-/** An inspector path to return to after login; anything else (another site, a protocol-relative URL) falls back to the list. */
+/**
+ * An inspector path to return to after login; anything else (another site, a protocol-relative URL) falls
+ * back to the list. So does a path with anything but printable ASCII in it: the pages' own links
+ * percent-encode, and a character Node cannot write into the Location header made the login a 500.
+ */
 export function safeNext(base: string, next: unknown): string {
-  if (typeof next !== 'string') return base;
+  if (typeof next !== 'string' || !/^[\x21-\x7e]*$/.test(next)) return base;
   if (next !== base && !next.startsWith(`${base}/`) && !next.startsWith(`${base}?`)) return base;
   if (next.startsWith(`${base}/login`) || /[\\\r\n]/.test(next) || next.includes('//')) return base;
   return next;

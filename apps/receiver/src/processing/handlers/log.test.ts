@@ -102,6 +102,23 @@ describe('log handler', () => {
     for (const value of ['Bárány', 'Kertész', '68123456']) expect(lines[0]).not.toContain(value);
   });
 
+  it("hides the cart reload link whole (whoever has it can reopen the customer's cart)", async () => {
+    // Found in the security pass: the link went to the log as sent, its hash included (the redactor
+    // only masks query parameters named like token/secret/key/sig).
+    const lines: string[] = [];
+    const order = {
+      ...sampleOrder(14),
+      reloadLink: 'https://demo.shoprenter.hu/index.php?route=checkout/cart/reload&hash=4f1c2b9a8e7d6c5b',
+    };
+    await createLogHandler({ write: (line) => lines.push(line), now: () => new Date() })(
+      job({ event: 'abandoned_cart', payload: order, subjectId: order.innerId ?? null }),
+    );
+    const line = JSON.parse(lines[0]!);
+    expect(line.payload.reloadLink).toBe('[link]');
+    expect(lines[0]).not.toContain('4f1c2b9a8e7d6c5b');
+    expect(lines[0]).not.toContain('checkout/cart/reload');
+  });
+
   it('masks subscribers too', async () => {
     const lines: string[] = [];
     const subscriber = sampleSubscriber(4);

@@ -6,6 +6,8 @@
  * - street address lines (`shippingAddress1`, `paymentAddress2`, …) become "[address]";
  * - free text (`comment`, `note`, `message`) is hidden whole ("[text: N characters]"): it may hold
  *   anything in any form;
+ * - the cart reload link (`reloadLink`, abandoned carts) becomes "[link]": it reopens the customer's
+ *   cart for whoever has it (assumed: ShopRenter documents only its label), so it is a credential;
  * - in every other text, e-mail addresses and phone numbers are masked, by the receiver's log
  *   redactor and in every Hungarian form (`+36 30 123 4567`, `06-30-123-4567`, `36-30-123-4567`,
  *   `30/123-4567`, `(1) 234-5678`).
@@ -19,6 +21,7 @@ const CONTACT_KEY = /(e-?mail|phone|fax|mobile)/i;
 const NAME_KEY = /((first|last)name|company|taxnumber)$/i;
 const ADDRESS_KEY = /address\d*$/i;
 const FREE_TEXT_KEY = /(comment|note|message)$/i;
+const LINK_KEY = /^reloadLink$/i;
 const redactText = createLineRedactor();
 
 function maskField(key: string, value: unknown): unknown {
@@ -27,6 +30,7 @@ function maskField(key: string, value: unknown): unknown {
   if (typeof value !== 'string') return value;
   if (NAME_KEY.test(key)) return maskName(value);
   if (ADDRESS_KEY.test(key)) return '[address]';
+  if (LINK_KEY.test(key)) return '[link]';
   if (FREE_TEXT_KEY.test(key)) return `[text: ${Array.from(value).length} characters]`;
   return maskPersonalData(value);
 }
