@@ -35,6 +35,7 @@ import {
 } from '../processing-errors.js';
 import type { ShopClients } from '../shop-clients.js';
 import { maskingLogger } from './masking-logger.js';
+import { syntaxErrorPlace } from './syntax-error-place.js';
 
 export interface ModuleHandlerOptions {
   name: string;
@@ -235,9 +236,15 @@ async function importHandlers(path: string, reloads: number): Promise<EventHandl
   try {
     namespace = (await import(url)) as Record<string, unknown>;
   } catch (error) {
-    throw new ModuleHandlerError(`Handler module ${path} failed to load: ${describeError(error)}`, {
-      cause: error,
-    });
+    // Node's SyntaxError names no file or line: say where, or that it is in a file this one imports
+    const place = await syntaxErrorPlace(path, error);
+    const advice = place?.includes('in a file it imports')
+      ? '; run node --check on the files it imports to find it'
+      : '';
+    throw new ModuleHandlerError(
+      `Handler module ${path} failed to load: ${place ? `${place}: ` : ''}${describeError(error)}${advice}`,
+      { cause: error },
+    );
   }
   const exported = namespace.default;
   if (exported === undefined) {

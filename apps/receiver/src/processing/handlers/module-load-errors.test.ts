@@ -1,0 +1,79 @@
+/**
+ * What a handler author reads when the file does not load because of a syntax error. Node's
+ * SyntaxError from `import()` names neither the file nor the line ("Unexpected token ';'"), so the
+ * author of a 200-line handler had to guess; the error now says where (file:line:column), or that the
+ * file itself parses and the mistake is in a file it imports.
+ *
+ * The handler is loaded by the built receiver in a plain Node process (dist/, rebuilt first when src/
+ * is newer): under vitest, `import()` goes through Vite's transform, whose errors are not Node's.
+ */
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuiltMain, RECEIVER_ROOT } from '../../test-support/built-main.js';
+import { tempDir } from '../test-support/processing-fixtures.js';
+
+const tmp = tempDir('module-load-errors');
+afterAll(() => tmp.cleanup());
+beforeAll(() => {
+  ensureBuiltMain();
+}, 120_000);
+
+/** `createModuleHandler({path}).load()` in a Node process: the error it rejects with. */
+function handlerFrom(path: string) {
+  const moduleJs = pathToFileURL(join(RECEIVER_ROOT, 'dist/processing/handlers/module.js')).href;
+  const script = `import { pino } from 'pino';
+import { createModuleHandler } from ${JSON.stringify(moduleJs)};
+const handler = createModuleHandler({ name: 'erp', path: ${JSON.stringify(path)}, logger: pino({ level: 'silent' }), clients: {} });
+handler.load().then(() => process.stdout.write('null'), (error) => process.stdout.write(JSON.stringify({ message: error.message })));`;
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: RECEIVER_ROOT,
+    encoding: 'utf8',
+  });
+  return {
+    load: async () => {
+      const failure = JSON.parse(out) as { message: string } | null;
+      if (failure) throw new Error(failure.message);
+    },
+  };
+}
+
+describe('a module handler file with a syntax error', () => {
+  it('names the file, line and column of the mistake', async () => {
+    const path = join(tmp.dir, 'erp-handlers.mjs');
+    writeFileSync(
+      path,
+      'export default {\n  order_confirm: async (event) => {\n    const total = ;\n  },\n};\n',
+    );
+    const failure = await handlerFrom(path)
+      .load()
+      .then(
+        () => null,
+        (error: Error) => error,
+      );
+    expect(failure?.message).toBe(
+      `Handler module ${path} failed to load: syntax error at ${path}:3:19: Unexpected token ';'`,
+    );
+  });
+
+  it('says the mistake is in a file it imports when the file itself parses', async () => {
+    const helper = join(tmp.dir, 'erp-mapping.mjs');
+    writeFileSync(helper, 'export function toErp(order) {\n  return { total: order.totalGross, };;\n}}\n');
+    const path = join(tmp.dir, 'erp-entry.mjs');
+    writeFileSync(
+      path,
+      "import { toErp } from './erp-mapping.mjs';\nexport default { order_confirm: async (event) => toErp(event.order) };\n",
+    );
+    const failure = await handlerFrom(path)
+      .load()
+      .then(
+        () => null,
+        (error: Error) => error,
+      );
+    expect(failure?.message).toBe(
+      `Handler module ${path} failed to load: syntax error in a file it imports (${path} itself parses): Unexpected token '}'; run node --check on the files it imports to find it`,
+    );
+  });
+});
