@@ -73,7 +73,7 @@ describe('a module handler file with a syntax error', () => {
         (error: Error) => error,
       );
     expect(failure?.message).toBe(
-      `Handler module ${path} failed to load: syntax error in a file it imports (${path} itself parses): Unexpected token '}'; run node --check on the files it imports to find it`,
+      `Handler module ${path} failed to load: syntax error in a file it imports (${path} itself parses): Unexpected token '}'; run node --check on the files it imports to find it, then restart the receiver (Node keeps a file it imports as it first loaded it)`,
     );
   });
 });

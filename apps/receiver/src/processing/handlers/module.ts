@@ -5,7 +5,9 @@
  * retry (NonRetryableError = dead-letter at once); no handler for the event = done, nothing to do.
  *
  * A file that fails to load is imported again on the next attempt (with a cache-busting query), so
- * fixing the file and waiting for the retry (or replaying) is enough.
+ * fixing that file and waiting for the retry (or replaying) is enough; the files it imports are Node's
+ * to cache, so a fix in one of them (and any edit of a file that loaded) takes a restart, which the
+ * first run after an edit of the file says (`module_handler_changed`).
  *
  * Each call has a time limit (`timeoutMs`, default 30 s): when it passes, `ctx.signal` is aborted and the
  * attempt fails at once (`handler_timeout`, retried per the schedule, then dead-lettered), freeing the
@@ -45,6 +47,8 @@ export interface ModuleHandlerOptions {
   clients: ShopClients;
   /** Time limit of one handler call; default 30 s. */
   timeoutMs?: number;
+  /** How often a run looks whether the loaded file was edited since (one `stat`); default 2 s. */
+  changeCheckIntervalMs?: number;
 }
 
 export const DEFAULT_MODULE_TIMEOUT_MS = 30_000;
@@ -77,7 +81,11 @@ export function createModuleHandler(options: ModuleHandlerOptions): ModuleHandle
 
   const load = (): Promise<EventHandlers> => {
     if (!loaded) {
-      loaded = withLoadLimit(importHandlers(options.path, failures), options.path, timeoutMs).catch(
+      loaded = withLoadLimit(importHandlers(options.path, failures), options.path, timeoutMs).then(
+        ({ handlers, mtimeMs }) => {
+          edits.loaded(mtimeMs);
+          return handlers;
+        },
         (error: unknown) => {
           loaded = null;
           failures += 1;
@@ -87,9 +95,11 @@ export function createModuleHandler(options: ModuleHandlerOptions): ModuleHandle
     }
     return loaded;
   };
+  const edits = editWatch(options);
 
   const run = async (job: ClaimedJob): Promise<HandlerOutcome> => {
     const handlers = await load();
+    await edits.check();
     const event = handlerEvent(job);
     // One handler per event name: the map's key matches the event's type (checked by defineHandlers).
     const handler = handlers[event.event] as ((e: typeof event, c: HandlerContext) => unknown) | undefined;
@@ -192,11 +202,7 @@ async function callWithLimit(
  * every job of the handler (each waits for the import) and the start-up check for ever. The import
  * itself cannot be stopped; the next attempt imports the file afresh (`?reload=`).
  */
-function withLoadLimit(
-  loading: Promise<EventHandlers>,
-  path: string,
-  timeoutMs: number,
-): Promise<EventHandlers> {
+function withLoadLimit<T>(loading: Promise<T>, path: string, timeoutMs: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const limit = new Promise<never>((_, reject) => {
     timer = setTimeout(
@@ -213,12 +219,48 @@ function withLoadLimit(
   return Promise.race([loading, limit]).finally(() => clearTimeout(timer));
 }
 
-async function importHandlers(path: string, reloads: number): Promise<EventHandlers> {
+/**
+ * The file is imported once: an edit takes effect at the next start. The first run after an edit
+ * (looked at once per `changeCheckIntervalMs`) warns that the receiver still runs the loaded version.
+ */
+function editWatch(options: ModuleHandlerOptions): { loaded(mtimeMs: number): void; check(): Promise<void> } {
+  const interval = options.changeCheckIntervalMs ?? 2_000;
+  let loadedMtimeMs: number | null = null;
+  let warnedFor: number | null = null;
+  let checkedAt = Number.NEGATIVE_INFINITY;
+  return {
+    loaded(mtimeMs) {
+      loadedMtimeMs = mtimeMs;
+    },
+    async check() {
+      const now = Date.now();
+      if (loadedMtimeMs === null || now - checkedAt < interval) return;
+      checkedAt = now;
+      const mtimeMs = await stat(options.path).then(
+        (stats) => stats.mtimeMs,
+        () => null,
+      );
+      if (mtimeMs === null || mtimeMs === loadedMtimeMs || mtimeMs === warnedFor) return;
+      warnedFor = mtimeMs;
+      options.logger.warn(
+        { handler: options.name, code: 'module_handler_changed', path: options.path },
+        `handler module ${options.path} changed after the receiver loaded it; the receiver still runs the version it loaded (retries and replays too): restart the receiver to run the new one`,
+      );
+    },
+  };
+}
+
+async function importHandlers(
+  path: string,
+  reloads: number,
+): Promise<{ handlers: EventHandlers; mtimeMs: number }> {
   let url = pathToFileURL(path).href;
   let directory = false;
+  let mtimeMs = 0;
   try {
     const stats = await stat(path);
     directory = stats.isDirectory();
+    mtimeMs = stats.mtimeMs;
     if (reloads > 0) url += `?reload=${reloads}-${Math.floor(stats.mtimeMs)}`;
   } catch (error) {
     throw new ModuleHandlerError(
@@ -239,7 +281,7 @@ async function importHandlers(path: string, reloads: number): Promise<EventHandl
     // Node's SyntaxError names no file or line: say where, or that it is in a file this one imports
     const place = await syntaxErrorPlace(path, error);
     const advice = place?.includes('in a file it imports')
-      ? '; run node --check on the files it imports to find it'
+      ? '; run node --check on the files it imports to find it, then restart the receiver (Node keeps a file it imports as it first loaded it)'
       : '';
     throw new ModuleHandlerError(
       `Handler module ${path} failed to load: ${place ? `${place}: ` : ''}${describeError(error)}${advice}`,
@@ -252,11 +294,11 @@ async function importHandlers(path: string, reloads: number): Promise<EventHandl
       `Handler module ${path} has no default export; end it with \`export default defineHandlers({ order_confirm: async (event, ctx) => {…} })\``,
     );
   }
-  if (isDefinedHandlers(exported)) return exported;
+  if (isDefinedHandlers(exported)) return { handlers: exported, mtimeMs };
   try {
     assertEventHandlers(exported, `the default export of ${path}`);
   } catch (error) {
     throw new ModuleHandlerError((error as Error).message);
   }
-  return exported;
+  return { handlers: exported, mtimeMs };
 }
