@@ -59,7 +59,11 @@ export type HandlerEvent<E extends WebhookEvent = WebhookEvent> = E extends Orde
     : never;
 
 export interface HandlerContext {
-  /** Stable across retries and replays: use it as the idempotency key of whatever the handler does. */
+  /**
+   * Stable across retries and replays: use it as the idempotency key of whatever the handler does.
+   * It belongs to this store: a receiver on a new, empty store recovers recent orders as new jobs; to
+   * act once per order whatever happens, key on `event.shop`, `event.event` and `event.dedupeKey`.
+   */
   jobId: string;
   /** 1 for the first run, 2 for the first retry, … */
   attempt: number;
