@@ -77,3 +77,32 @@ describe('a module handler file with a syntax error', () => {
     );
   });
 });
+
+describe('a module handler path a newcomer gets wrong', () => {
+  it('a TypeScript file: says Node runs the compiled JavaScript and where to point the path', async () => {
+    const path = join(tmp.dir, 'erp.ts');
+    writeFileSync(path, 'export default { order_confirm: async (): Promise<void> => {} };\n');
+    const failure = await handlerFrom(path)
+      .load()
+      .then(
+        () => null,
+        (error: Error) => error,
+      );
+    expect(failure?.message).toBe(
+      `Handler module ${path} failed to load: it is TypeScript, which Node does not run: compile it to ESM JavaScript (tsc with "module": "NodeNext") and point "path" at the compiled .js file`,
+    );
+  });
+
+  it('a file that does not exist: says so in words (not ENOENT), and for a build folder that it may not be built yet', async () => {
+    const path = join(tmp.dir, 'dist', 'handlers.js');
+    const failure = await handlerFrom(path)
+      .load()
+      .then(
+        () => null,
+        (error: Error) => error,
+      );
+    expect(failure?.message).toBe(
+      `Handler module ${path} does not exist; check the "path" of the module handler (relative paths are resolved from the config file's directory), or build it first if it is compiled output`,
+    );
+  });
+});

@@ -18,6 +18,7 @@
 import { stat } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { fileProblem } from '@srhooks/contracts/file-problem';
 import type { Logger } from 'pino';
 import type { ClaimedJob } from '../../store/store.js';
 import {
@@ -264,7 +265,7 @@ async function importHandlers(
     if (reloads > 0) url += `?reload=${reloads}-${Math.floor(stats.mtimeMs)}`;
   } catch (error) {
     throw new ModuleHandlerError(
-      `Handler module ${path} cannot be read (${describeError(error)}); check the "path" of the module handler`,
+      `Handler module ${path} ${fileProblem(error)}; check the "path" of the module handler (relative paths are resolved from the config file's directory), or build it first if it is compiled output`,
       { cause: error },
     );
   }
@@ -278,6 +279,12 @@ async function importHandlers(
   try {
     namespace = (await import(url)) as Record<string, unknown>;
   } catch (error) {
+    if ((error as { code?: unknown }).code === 'ERR_UNKNOWN_FILE_EXTENSION' && /\.[cm]?tsx?$/.test(path)) {
+      throw new ModuleHandlerError(
+        `Handler module ${path} failed to load: it is TypeScript, which Node does not run: compile it to ESM JavaScript (tsc with "module": "NodeNext") and point "path" at the compiled .js file`,
+        { cause: error },
+      );
+    }
     // Node's SyntaxError names no file or line: say where, or that it is in a file this one imports
     const place = await syntaxErrorPlace(path, error);
     const advice = place?.includes('in a file it imports')
