@@ -105,4 +105,21 @@ describe('a module handler path a newcomer gets wrong', () => {
       `Handler module ${path} does not exist; check the "path" of the module handler (relative paths are resolved from the config file's directory), or build it first if it is compiled output`,
     );
   });
+
+  it('a file that imports @srhooks/receiver where it is not installed: says where packages are looked up, and that defineHandlers is optional', async () => {
+    const path = join(tmp.dir, 'uses-define-handlers.mjs');
+    writeFileSync(
+      path,
+      "import { defineHandlers } from '@srhooks/receiver';\nexport default defineHandlers({ order_confirm: async () => {} });\n",
+    );
+    const failure = await handlerFrom(path)
+      .load()
+      .then(
+        () => null,
+        (error: Error) => error,
+      );
+    expect(failure?.message).toBe(
+      `Handler module ${path} failed to load: ERR_MODULE_NOT_FOUND: Cannot find package '@srhooks/receiver' imported from ${path}; packages a handler imports are looked up from its own folder upwards (node_modules), not from the receiver's: install them there (npm install @srhooks/receiver), or export a plain object instead (export default { order_confirm: async (event, ctx) => {…} }: defineHandlers only adds type checking)`,
+    );
+  });
 });

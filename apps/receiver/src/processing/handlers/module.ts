@@ -199,6 +199,22 @@ async function callWithLimit(
 }
 
 /**
+ * A package the handler file imports that Node cannot find from the file's folder: Node's text without
+ * its "Did you mean to import <a file of the receiver>?" (it guesses from the receiver's own
+ * node_modules), and where packages are looked up. null for any other error.
+ */
+function missingPackage(error: unknown): string | null {
+  if ((error as { code?: unknown }).code !== 'ERR_MODULE_NOT_FOUND' || !(error instanceof Error)) return null;
+  const match = /^(Cannot find package '([^']+)' imported from \S+)/.exec(error.message);
+  if (!match?.[1] || !match[2]) return null;
+  const name = match[2];
+  const plain = name.startsWith('@srhooks/receiver')
+    ? ', or export a plain object instead (export default { order_confirm: async (event, ctx) => {…} }: defineHandlers only adds type checking)'
+    : '';
+  return `ERR_MODULE_NOT_FOUND: ${match[1]}; packages a handler imports are looked up from its own folder upwards (node_modules), not from the receiver's: install them there (npm install ${name})${plain}`;
+}
+
+/**
  * The module's import within `timeoutMs`: a top-level `await` that never settles would otherwise hold
  * every job of the handler (each waits for the import) and the start-up check for ever. The import
  * itself cannot be stopped; the next attempt imports the file afresh (`?reload=`).
@@ -284,6 +300,10 @@ async function importHandlers(
         `Handler module ${path} failed to load: it is TypeScript, which Node does not run: compile it to ESM JavaScript (tsc with "module": "NodeNext") and point "path" at the compiled .js file`,
         { cause: error },
       );
+    }
+    const missing = missingPackage(error);
+    if (missing) {
+      throw new ModuleHandlerError(`Handler module ${path} failed to load: ${missing}`, { cause: error });
     }
     // Node's SyntaxError names no file or line: say where, or that it is in a file this one imports
     const place = await syntaxErrorPlace(path, error);
