@@ -42,7 +42,14 @@ interface HandlerEventBase<E extends WebhookEvent> {
   subjectId: string | null;
   /** Result of the optional `verify` step. */
   verification: 'unverified' | 'verified' | 'mismatched';
-  /** `webhook`: delivered by the shop; `recovery`: read back from the shop's API after a missed delivery. */
+  /**
+   * `webhook`: delivered by the shop; `recovery`: read back from the shop's API after a missed delivery.
+   * A recovered order carries only what the API's order list has: no `orderProducts`, `currency`, net
+   * `total`, shipping and payment prices or status text (absent, never invented; `@srhooks/client` has
+   * no call that reads an order's products). A handler that needs them must not take it for an empty
+   * order: hold it for a person (e.g. throw NonRetryableError: a dead letter to look at). A real delivery
+   * arriving later is a duplicate and reaches no handler.
+   */
   source: 'webhook' | 'recovery';
 }
 
