@@ -6,11 +6,13 @@
  */
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
 import { type BuildReceiverOptions, buildReceiver } from './app.js';
 import { APP_ENV_VARIABLES } from './app-mode/app-env.js';
 import { ConfigError } from './config/config-error.js';
 import { ENV_VARIABLES } from './config/env-config.js';
 import { loadConfig } from './config/load-config.js';
+import { type ProcessFault, watchProcessFaults } from './process-faults.js';
 import { ReconcileRetries } from './reconcile/reconcile-retries.js';
 import { reconcileShops } from './reconcile/reconcile-shops.js';
 
@@ -18,6 +20,8 @@ export interface ReceiverProcess {
   readonly env: Record<string, string | undefined>;
   cwd(): string;
   on(signal: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void): unknown;
+  /** A module handler's error nothing caught: logged without its text (process-faults.ts). */
+  on(event: ProcessFault, listener: (error: unknown) => void): unknown;
   readonly stderr: { write(text: string): unknown };
   /** `process.argv`: the receiver takes no arguments beyond `--help`/`--version` (absent: none). */
   readonly argv?: readonly string[];
@@ -151,7 +155,11 @@ export async function runReceiver(
     proc.exitCode = 1;
     return null;
   }
+  // before any handler file is imported: an error a handler leaves to the process must not print the order
+  let faultLogger: Logger | undefined;
+  watchProcessFaults(proc, () => faultLogger);
   const app = await buildReceiver(config, buildOptions);
+  faultLogger = app.log as Logger;
 
   let closing = false;
   let markStopped: () => void = () => {};

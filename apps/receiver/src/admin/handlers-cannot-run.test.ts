@@ -68,13 +68,13 @@ describe('a handler this receiver cannot run', () => {
     }, "the start-up check's finding in the handlers list");
     const erp = items.find((item) => item.name === 'erp');
     expect(erp).toMatchObject({ disabled: false, problem: { code: 'module_handler_invalid' } });
-    expect(erp?.problem?.reason).toContain(`Handler module ${file} cannot be read`);
+    expect(erp?.problem?.reason).toContain(`Handler module ${file} does not exist`);
     expect(Date.parse(erp?.problem?.since ?? '')).toBeGreaterThan(Date.now() - 60_000);
     expect(items.find((item) => item.name === 'log')?.problem).toBeNull();
 
     const row = await handlersRow('erp');
     expect(row).toContain('cannot run');
-    expect(row).toContain('cannot be read');
+    expect(row).toContain('does not exist');
     expect(row).not.toContain('>enabled<');
     expect(await handlersRow('log')).toContain('>enabled<');
   });

@@ -42,7 +42,14 @@ interface HandlerEventBase<E extends WebhookEvent> {
   subjectId: string | null;
   /** Result of the optional `verify` step. */
   verification: 'unverified' | 'verified' | 'mismatched';
-  /** `webhook`: delivered by the shop; `recovery`: read back from the shop's API after a missed delivery. */
+  /**
+   * `webhook`: delivered by the shop; `recovery`: read back from the shop's API after a missed delivery.
+   * A recovered order carries only what the API's order list has: no `orderProducts`, `currency`, net
+   * `total`, shipping and payment prices or status text (absent, never invented; `@srhooks/client` has
+   * no call that reads an order's products). A handler that needs them must not take it for an empty
+   * order: hold it for a person (e.g. throw NonRetryableError: a dead letter to look at). A real delivery
+   * arriving later is a duplicate and reaches no handler.
+   */
   source: 'webhook' | 'recovery';
 }
 
@@ -59,7 +66,11 @@ export type HandlerEvent<E extends WebhookEvent = WebhookEvent> = E extends Orde
     : never;
 
 export interface HandlerContext {
-  /** Stable across retries and replays: use it as the idempotency key of whatever the handler does. */
+  /**
+   * Stable across retries and replays: use it as the idempotency key of whatever the handler does.
+   * It belongs to this store: a receiver on a new, empty store recovers recent orders as new jobs; to
+   * act once per order whatever happens, key on `event.shop`, `event.event` and `event.dedupeKey`.
+   */
   jobId: string;
   /** 1 for the first run, 2 for the first retry, … */
   attempt: number;

@@ -42,7 +42,7 @@ describe('handlers looked at when the worker starts', () => {
       expect(line?.msg).toBe(
         'handler erp cannot run: its jobs are kept and retried on its retry schedule, then dead-lettered; fix this, then replay the dead letters (srhooks dead-letters retry --handler erp)',
       );
-      expect(line?.reason).toContain(`Handler module ${missing} cannot be read`);
+      expect(line?.reason).toContain(`Handler module ${missing} does not exist`);
       const ready = await fetch(`${receiver.baseUrl}/readyz`);
       expect(ready.status).toBe(200);
     } finally {

@@ -39,7 +39,7 @@ describe('srhooks handlers list: a handler the receiver cannot run', () => {
     expect(table.stdout).toMatch(
       /^billing\s+module\s+cannot run since \d{4}-\d\d-\d\d \S+Z\s+Handler module /m,
     );
-    expect(table.stdout).toContain(`${missing} cannot be read`);
+    expect(table.stdout).toContain(`${missing} does not exist`);
     expect(table.stdout).not.toMatch(/^billing\s+module\s+enabled/m);
     expect(table.stdout).toContain(
       'a handler that cannot run keeps its jobs: they retry, then are dead letters; fix it, then srhooks dead-letters retry --handler billing',

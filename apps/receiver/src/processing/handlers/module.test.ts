@@ -173,7 +173,9 @@ export default {
   });
 
   it('reports a missing file', async () => {
-    await expect(handler(join(tmp.dir, 'missing.mjs'))(job())).rejects.toThrow(/cannot be read .*ENOENT/);
+    await expect(handler(join(tmp.dir, 'missing.mjs'))(job())).rejects.toThrow(
+      /missing.mjs does not exist; check the "path"/,
+    );
   });
 
   it("says a directory is not a module file (not Node's ERR_UNSUPPORTED_DIR_IMPORT)", async () => {

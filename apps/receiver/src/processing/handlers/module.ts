@@ -5,7 +5,9 @@
  * retry (NonRetryableError = dead-letter at once); no handler for the event = done, nothing to do.
  *
  * A file that fails to load is imported again on the next attempt (with a cache-busting query), so
- * fixing the file and waiting for the retry (or replaying) is enough.
+ * fixing that file and waiting for the retry (or replaying) is enough; the files it imports are Node's
+ * to cache, so a fix in one of them (and any edit of a file that loaded) takes a restart, which the
+ * first run after an edit of the file says (`module_handler_changed`).
  *
  * Each call has a time limit (`timeoutMs`, default 30 s): when it passes, `ctx.signal` is aborted and the
  * attempt fails at once (`handler_timeout`, retried per the schedule, then dead-lettered), freeing the
@@ -16,6 +18,7 @@
 import { stat } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { fileProblem } from '@srhooks/contracts/file-problem';
 import type { Logger } from 'pino';
 import type { ClaimedJob } from '../../store/store.js';
 import {
@@ -35,6 +38,7 @@ import {
 } from '../processing-errors.js';
 import type { ShopClients } from '../shop-clients.js';
 import { maskingLogger } from './masking-logger.js';
+import { syntaxErrorPlace } from './syntax-error-place.js';
 
 export interface ModuleHandlerOptions {
   name: string;
@@ -44,6 +48,8 @@ export interface ModuleHandlerOptions {
   clients: ShopClients;
   /** Time limit of one handler call; default 30 s. */
   timeoutMs?: number;
+  /** How often a run looks whether the loaded file was edited since (one `stat`); default 2 s. */
+  changeCheckIntervalMs?: number;
 }
 
 export const DEFAULT_MODULE_TIMEOUT_MS = 30_000;
@@ -76,7 +82,11 @@ export function createModuleHandler(options: ModuleHandlerOptions): ModuleHandle
 
   const load = (): Promise<EventHandlers> => {
     if (!loaded) {
-      loaded = withLoadLimit(importHandlers(options.path, failures), options.path, timeoutMs).catch(
+      loaded = withLoadLimit(importHandlers(options.path, failures), options.path, timeoutMs).then(
+        ({ handlers, mtimeMs }) => {
+          edits.loaded(mtimeMs);
+          return handlers;
+        },
         (error: unknown) => {
           loaded = null;
           failures += 1;
@@ -86,9 +96,11 @@ export function createModuleHandler(options: ModuleHandlerOptions): ModuleHandle
     }
     return loaded;
   };
+  const edits = editWatch(options);
 
   const run = async (job: ClaimedJob): Promise<HandlerOutcome> => {
     const handlers = await load();
+    await edits.check();
     const event = handlerEvent(job);
     // One handler per event name: the map's key matches the event's type (checked by defineHandlers).
     const handler = handlers[event.event] as ((e: typeof event, c: HandlerContext) => unknown) | undefined;
@@ -187,15 +199,27 @@ async function callWithLimit(
 }
 
 /**
+ * A package the handler file imports that Node cannot find from the file's folder: Node's text without
+ * its "Did you mean to import <a file of the receiver>?" (it guesses from the receiver's own
+ * node_modules), and where packages are looked up. null for any other error.
+ */
+function missingPackage(error: unknown): string | null {
+  if ((error as { code?: unknown }).code !== 'ERR_MODULE_NOT_FOUND' || !(error instanceof Error)) return null;
+  const match = /^(Cannot find package '([^']+)' imported from \S+)/.exec(error.message);
+  if (!match?.[1] || !match[2]) return null;
+  const name = match[2];
+  const plain = name.startsWith('@srhooks/receiver')
+    ? ', or export a plain object instead (export default { order_confirm: async (event, ctx) => {…} }: defineHandlers only adds type checking)'
+    : '';
+  return `ERR_MODULE_NOT_FOUND: ${match[1]}; packages a handler imports are looked up from its own folder upwards (node_modules), not from the receiver's: install them there (npm install ${name})${plain}`;
+}
+
+/**
  * The module's import within `timeoutMs`: a top-level `await` that never settles would otherwise hold
  * every job of the handler (each waits for the import) and the start-up check for ever. The import
  * itself cannot be stopped; the next attempt imports the file afresh (`?reload=`).
  */
-function withLoadLimit(
-  loading: Promise<EventHandlers>,
-  path: string,
-  timeoutMs: number,
-): Promise<EventHandlers> {
+function withLoadLimit<T>(loading: Promise<T>, path: string, timeoutMs: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const limit = new Promise<never>((_, reject) => {
     timer = setTimeout(
@@ -212,16 +236,52 @@ function withLoadLimit(
   return Promise.race([loading, limit]).finally(() => clearTimeout(timer));
 }
 
-async function importHandlers(path: string, reloads: number): Promise<EventHandlers> {
+/**
+ * The file is imported once: an edit takes effect at the next start. The first run after an edit
+ * (looked at once per `changeCheckIntervalMs`) warns that the receiver still runs the loaded version.
+ */
+function editWatch(options: ModuleHandlerOptions): { loaded(mtimeMs: number): void; check(): Promise<void> } {
+  const interval = options.changeCheckIntervalMs ?? 2_000;
+  let loadedMtimeMs: number | null = null;
+  let warnedFor: number | null = null;
+  let checkedAt = Number.NEGATIVE_INFINITY;
+  return {
+    loaded(mtimeMs) {
+      loadedMtimeMs = mtimeMs;
+    },
+    async check() {
+      const now = Date.now();
+      if (loadedMtimeMs === null || now - checkedAt < interval) return;
+      checkedAt = now;
+      const mtimeMs = await stat(options.path).then(
+        (stats) => stats.mtimeMs,
+        () => null,
+      );
+      if (mtimeMs === null || mtimeMs === loadedMtimeMs || mtimeMs === warnedFor) return;
+      warnedFor = mtimeMs;
+      options.logger.warn(
+        { handler: options.name, code: 'module_handler_changed', path: options.path },
+        `handler module ${options.path} changed after the receiver loaded it; the receiver still runs the version it loaded (retries and replays too): restart the receiver to run the new one`,
+      );
+    },
+  };
+}
+
+async function importHandlers(
+  path: string,
+  reloads: number,
+): Promise<{ handlers: EventHandlers; mtimeMs: number }> {
   let url = pathToFileURL(path).href;
   let directory = false;
+  let mtimeMs = 0;
   try {
     const stats = await stat(path);
     directory = stats.isDirectory();
+    mtimeMs = stats.mtimeMs;
     if (reloads > 0) url += `?reload=${reloads}-${Math.floor(stats.mtimeMs)}`;
   } catch (error) {
     throw new ModuleHandlerError(
-      `Handler module ${path} cannot be read (${describeError(error)}); check the "path" of the module handler`,
+      `Handler module ${path} ${fileProblem(error)}; check the "path" of the module handler (relative paths are resolved from the config file's directory), or build it first if it is compiled output`,
       { cause: error },
     );
   }
@@ -235,9 +295,25 @@ async function importHandlers(path: string, reloads: number): Promise<EventHandl
   try {
     namespace = (await import(url)) as Record<string, unknown>;
   } catch (error) {
-    throw new ModuleHandlerError(`Handler module ${path} failed to load: ${describeError(error)}`, {
-      cause: error,
-    });
+    if ((error as { code?: unknown }).code === 'ERR_UNKNOWN_FILE_EXTENSION' && /\.[cm]?tsx?$/.test(path)) {
+      throw new ModuleHandlerError(
+        `Handler module ${path} failed to load: it is TypeScript, which Node does not run: compile it to ESM JavaScript (tsc with "module": "NodeNext") and point "path" at the compiled .js file`,
+        { cause: error },
+      );
+    }
+    const missing = missingPackage(error);
+    if (missing) {
+      throw new ModuleHandlerError(`Handler module ${path} failed to load: ${missing}`, { cause: error });
+    }
+    // Node's SyntaxError names no file or line: say where, or that it is in a file this one imports
+    const place = await syntaxErrorPlace(path, error);
+    const advice = place?.includes('in a file it imports')
+      ? '; run node --check on the files it imports to find it, then restart the receiver (Node keeps a file it imports as it first loaded it)'
+      : '';
+    throw new ModuleHandlerError(
+      `Handler module ${path} failed to load: ${place ? `${place}: ` : ''}${describeError(error)}${advice}`,
+      { cause: error },
+    );
   }
   const exported = namespace.default;
   if (exported === undefined) {
@@ -245,11 +321,11 @@ async function importHandlers(path: string, reloads: number): Promise<EventHandl
       `Handler module ${path} has no default export; end it with \`export default defineHandlers({ order_confirm: async (event, ctx) => {…} })\``,
     );
   }
-  if (isDefinedHandlers(exported)) return exported;
+  if (isDefinedHandlers(exported)) return { handlers: exported, mtimeMs };
   try {
     assertEventHandlers(exported, `the default export of ${path}`);
   } catch (error) {
     throw new ModuleHandlerError((error as Error).message);
   }
-  return exported;
+  return { handlers: exported, mtimeMs };
 }
