@@ -71,7 +71,7 @@ table.deliveries td a { font-weight: 600; }
 .badge { display: inline-block; padding: .05rem .45rem; border-radius: 999px; font-size: .78rem; font-weight: 600; border: 1px solid currentColor; white-space: nowrap; }
 .badge.succeeded, .badge.verified, .badge.stored, .badge.enabled, .badge.installed, .badge.configured { color: var(--ok); }
 .badge.pending, .badge.claimed, .badge.running, .badge.reprocessed, .badge.unverified { color: var(--info); }
-.badge.retrying, .badge.held, .badge.mismatched, .badge.duplicate, .badge.released, .badge.expired { color: var(--warn); }
+.badge.retrying, .badge.held, .badge.mismatched, .badge.duplicate, .badge.released, .badge.expired, .badge.interrupted { color: var(--warn); }
 .badge.dead, .badge.failed, .badge.quarantined, .badge.disabled, .badge.uninstalled { color: var(--bad); }
 .badge.recovery { color: var(--info); border-style: dashed; margin-left: .35rem; }
 .recovery-panel summary { cursor: pointer; font-weight: 600; }

@@ -74,6 +74,7 @@ const CODE_SUMMARIES: Readonly<Record<string, string>> = {
   broker_client_missing: "the broker's client library is not installed",
   handler_timeout: 'the module handler did not settle within its timeoutMs',
   handler_shutdown: 'the receiver shut down while the module handler ran',
+  handler_interrupted: 'the receiver stopped while this job ran, too many times',
   module_handler_invalid: 'the module handler cannot be loaded',
   shop_credentials_missing: 'the shop has no API credentials for ctx.client',
 };

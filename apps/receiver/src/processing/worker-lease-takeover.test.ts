@@ -1,8 +1,8 @@
 /**
  * Two live workers on one store, one of them behind a slow store (every call of worker A takes ~300 ms
  * round trip: PostgreSQL through the TcpProxy's delay, SQLite through a wrapper that delays each call),
- * a lease of 3 s (a loaded machine adds to the 300 ms round trip: with 2 s, worker A lost every job on a CI
- * machine at load 10) and a handler that runs past it. Worker A holds running and prefetched jobs; worker B
+ * a lease of 5 s (a loaded machine adds to the 300 ms round trip: with 2 s, worker A lost every job on a CI
+ * machine at load 10, and with 3 s once on a clean-clone CI run beside other test runs) and a handler that runs past it. Worker A holds running and prefetched jobs; worker B
  * polls fast and takes over whatever lease A lets run out. A live worker must renew every lease it holds
  * in time and must never start a job whose lease it lost: every job's handler runs exactly once.
  * (Before the fix, A renewed one job per store round trip on its claim loop: B took over its prefetched
@@ -28,12 +28,12 @@ import {
 import { waitFor } from './test-support/wait-for.js';
 import { JobWorker } from './worker.js';
 
-const LEASE_MS = 3000;
+const LEASE_MS = 5000;
 /** Each direction; a store round trip of worker A takes at least twice this. */
 const ONE_WAY_MS = 150;
 const JOBS = 8;
 /** Longer than the lease: A must renew while its handler runs, and its prefetched jobs wait that long. */
-const HANDLER_MS = 3300;
+const HANDLER_MS = 5300;
 
 const tmp = tempDir('lease-takeover');
 const cleanups: Array<() => Promise<void>> = [];

@@ -61,6 +61,7 @@ import { describeError, type HandlerOutcome, thrownErrorCode } from './handler-o
 import { type HandlerProblem, HandlerProblems } from './handler-problems.js';
 import type { HandlerRunner } from './handler-runner.js';
 import { HeldJobs } from './held-jobs.js';
+import { interruptedTooOften } from './interrupted-jobs.js';
 import { LeaseRenewer } from './lease-renewer.js';
 import { ProcessingConfigError } from './processing-errors.js';
 
@@ -442,7 +443,8 @@ export class JobWorker {
     if (!(await this.#survivesFault(() => this.#faults.beforeHandle?.(job), log, 'beforeHandle'))) return;
 
     let outcome: HandlerOutcome;
-    const verification = await this.#verification.verify(job, log);
+    // a job whose handler was running when the receiver stopped too often is not run (verified) again
+    const verification = interruptedTooOften(job, runner.name) ?? (await this.#verification.verify(job, log));
     if (verification === 'held' || verification === 'superseded') return;
     if (verification !== 'ok') {
       outcome = verification;

@@ -197,9 +197,14 @@ export function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<s
   return groups;
 }
 
-/** Columns of a claimed job joined with its event (`j` = jobs, `e` = events). */
-export const CLAIMED_JOB_COLUMNS =
-  'j.id AS job_id, j.handler, j.attempts, j.failures, j.min_attempt, j.lease_expires_at, e.id AS event_id, e.delivery_id, e.shop, e.event, e.received_at, e.dedupe_key, e.subject_id, e.payload, e.verification, e.source';
+/**
+ * Columns of a claimed job joined with its event (`j` = jobs, `e` = events). `interruptions`: attempts
+ * since the job was created or replayed whose handler was running when their lease ran out — recorded
+ * `interrupted`, or still `running` in the claim's own snapshot (PostgreSQL reads the attempts as they
+ * were before the claim's statement marked the taken-over one).
+ */
+export const CLAIMED_JOB_COLUMNS = `j.id AS job_id, j.handler, j.attempts, j.failures, j.min_attempt, j.lease_expires_at, e.id AS event_id, e.delivery_id, e.shop, e.event, e.received_at, e.dedupe_key, e.subject_id, e.payload, e.verification, e.source,
+  (SELECT COUNT(*) FROM job_attempts a WHERE a.job_id = j.id AND a.attempt >= j.min_attempt AND a.attempt < j.attempts AND a.outcome IN ('interrupted', 'running')) AS interruptions`;
 
 export function toClaimedJob(row: Row, codec: RowCodec): ClaimedJob {
   return {
@@ -208,6 +213,7 @@ export function toClaimedJob(row: Row, codec: RowCodec): ClaimedJob {
     attempt: Number(row.attempts),
     failures: Number(row.failures),
     firstAttempt: Number(row.min_attempt),
+    interruptions: Number(row.interruptions),
     leaseExpiresAt: codec.date(row.lease_expires_at),
     eventId: str(row.event_id),
     deliveryId: str(row.delivery_id),

@@ -278,6 +278,13 @@ describe('nonPublicRange', () => {
     ['::ffff:10.0.0.1', 'IPv4-in-IPv6 private network'],
     ['::ffff:7f00:1', 'IPv4-in-IPv6 loopback'],
     ['64:ff9b::a9fe:a9fe', 'IPv4-in-IPv6 link-local, e.g. cloud metadata'],
+    // 6to4 carries the IPv4 address in its second and third groups (QA s24: not checked before)
+    ['2002:a00:1::1', 'IPv4-in-IPv6 private network'],
+    ['2002:7f00:1::', 'IPv4-in-IPv6 loopback'],
+    ['2002::1', 'IPv4-in-IPv6 "this network"'],
+    ['2002:808:808::1', null],
+    ['64:ff9b:1::a00:1', 'local-use IPv4/IPv6 translation'],
+    ['2001:0:4136:e378:8000:63bf:3fff:fdd2', 'Teredo tunnel (carries an IPv4 address)'],
     ['8.8.8.8', null],
     ['172.32.0.1', null],
     ['2a00:1450:4001:80b::200e', null],

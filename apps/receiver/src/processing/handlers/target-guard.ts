@@ -26,7 +26,9 @@ const RANGES: readonly [string, number, 'ipv4' | 'ipv6', string][] = [
   ['240.0.0.0', 4, 'ipv4', 'reserved'],
   ['::', 128, 'ipv6', 'unspecified'],
   ['::1', 128, 'ipv6', 'loopback'],
+  ['64:ff9b:1::', 48, 'ipv6', 'local-use IPv4/IPv6 translation'],
   ['100::', 64, 'ipv6', 'discard'],
+  ['2001::', 32, 'ipv6', 'Teredo tunnel (carries an IPv4 address)'],
   ['2001:db8::', 32, 'ipv6', 'documentation'],
   ['fc00::', 7, 'ipv6', 'unique local (private network)'],
   ['fe80::', 10, 'ipv6', 'link-local'],
@@ -40,9 +42,18 @@ const blocked = RANGES.map(([network, prefix, type, label]) => {
   return { list, type, label };
 });
 
-/** IPv6 forms that carry an IPv4 address: mapped `::ffff:a.b.c.d`, compatible `::a.b.c.d`, NAT64 `64:ff9b::/96`. */
+/**
+ * IPv6 forms that carry an IPv4 address: mapped `::ffff:a.b.c.d`, compatible `::a.b.c.d`, NAT64
+ * `64:ff9b::/96`, and 6to4 `2002:AABB:CCDD::/48` (the IPv4 address in its second and third groups).
+ */
 function embeddedIpv4(address: string): string | null {
   const lower = address.toLowerCase();
+  const sixToFour = /^2002:([0-9a-f]{0,4}):?([0-9a-f]{0,4})(?::|$)/.exec(lower);
+  if (sixToFour) {
+    const high = Number.parseInt(sixToFour[1] || '0', 16);
+    const low = Number.parseInt(sixToFour[2] || '0', 16);
+    return `${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`;
+  }
   const dotted = /^(?:::ffff:|::|64:ff9b::)(\d{1,3}(?:\.\d{1,3}){3})$/.exec(lower);
   if (dotted) return dotted[1] as string;
   const hex = /^(?:::ffff:|64:ff9b::)([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(lower);

@@ -70,7 +70,7 @@ const CLAIM_SQL = `WITH picked AS (
     FROM picked WHERE jobs.id = picked.id
     RETURNING jobs.*
   ), expired AS (
-    UPDATE job_attempts a SET outcome = 'expired', finished_at = $1
+    UPDATE job_attempts a SET outcome = CASE WHEN a.outcome = 'running' THEN 'interrupted' ELSE 'expired' END, finished_at = $1
     FROM leased l WHERE a.job_id = l.id AND a.outcome IN ('claimed', 'running')
   ), logged AS (
     INSERT INTO job_attempts (job_id, attempt, worker_id, started_at, outcome)
@@ -99,7 +99,8 @@ const EXTEND_LEASES_SQL = `WITH wanted AS (
 /**
  * Records what an attempt reported in its log row. An applied report (or one from an attempt that was
  * not taken over, e.g. replayed meanwhile) gets its outcome; an attempt whose job another attempt took
- * over stays `expired`, its report kept in the error (see supersededNote).
+ * over is `expired`, its report kept in the error (see supersededNote) — also one recorded `interrupted`:
+ * its handler had not stopped with its receiver after all, it only lost its lease.
  */
 async function logReport(
   client: SqlRunner,
@@ -118,7 +119,7 @@ async function logReport(
   if (applied) {
     await client.query(
       `UPDATE job_attempts SET outcome = $3, finished_at = $4, status_code = $5, error = $6, error_summary = $7
-       WHERE job_id = $1 AND attempt = $2 AND outcome IN ('claimed', 'running', 'expired')`,
+       WHERE job_id = $1 AND attempt = $2 AND outcome IN ('claimed', 'running', 'expired', 'interrupted')`,
       [jobId, attempt, report.outcome, report.now, report.statusCode, report.error, report.errorSummary],
     );
     return;
@@ -128,11 +129,11 @@ async function logReport(
     | undefined;
   await client.query(
     `UPDATE job_attempts SET
-       outcome = CASE WHEN outcome = 'expired' THEN 'expired' ELSE $3 END,
-       error = CASE WHEN outcome = 'expired' THEN $7 ELSE $6 END,
-       error_summary = CASE WHEN outcome = 'expired' THEN NULL ELSE $8 END,
+       outcome = CASE WHEN outcome IN ('expired', 'interrupted') THEN 'expired' ELSE $3 END,
+       error = CASE WHEN outcome IN ('expired', 'interrupted') THEN $7 ELSE $6 END,
+       error_summary = CASE WHEN outcome IN ('expired', 'interrupted') THEN NULL ELSE $8 END,
        finished_at = $4, status_code = $5
-     WHERE job_id = $1 AND attempt = $2 AND outcome IN ('claimed', 'running', 'expired')`,
+     WHERE job_id = $1 AND attempt = $2 AND outcome IN ('claimed', 'running', 'expired', 'interrupted')`,
     [
       jobId,
       attempt,

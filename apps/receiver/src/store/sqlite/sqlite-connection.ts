@@ -6,7 +6,7 @@
  * take a `SqliteConnection` and use only these operations; the codec, dialect and `ms` they share live here
  * too.
  */
-import { mkdirSync, statSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { ChangeFeed } from '../change-feed.js';
@@ -92,6 +92,20 @@ export function ensureSqliteDirectory(file: string): void {
   }
 }
 
+/**
+ * Creates a new SQLite file readable and writable by the receiver's user only (0600, whatever the umask
+ * allows beyond it): it holds every delivery, personal data included. SQLite gives the `-wal` and `-shm`
+ * files the database file's permissions. An existing file keeps its own; a file that cannot be created
+ * here is left to SQLite, whose error says why.
+ */
+function createPrivately(file: string): void {
+  try {
+    closeSync(openSync(file, 'wx', 0o600));
+  } catch {
+    // exists already, or SQLite's own open reports the problem
+  }
+}
+
 export class SqliteConnection {
   readonly database: Database.Database;
   readonly #committer: GroupCommitter;
@@ -102,7 +116,10 @@ export class SqliteConnection {
   #damage: StoreUnavailableError | null = null;
 
   constructor(file: string, options: SqliteConnectionOptions = {}) {
-    if (file !== ':memory:') ensureSqliteDirectory(file);
+    if (file !== ':memory:') {
+      ensureSqliteDirectory(file);
+      createPrivately(file);
+    }
     let db: Database.Database | undefined;
     try {
       db = new Database(file);

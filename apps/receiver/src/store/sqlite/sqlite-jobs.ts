@@ -80,7 +80,9 @@ export function claimJobs(db: SqliteConnection, options: ClaimOptions): Promise<
       "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_owner = ?, lease_expires_at = ?, updated_at = ? WHERE id = ? RETURNING attempts",
     );
     const expireOpen = db.stmt(
-      "UPDATE job_attempts SET outcome = 'expired', finished_at = ? WHERE job_id = ? AND outcome IN ('claimed', 'running')",
+      // an attempt whose handler was running is `interrupted` (its receiver stopped, crashed or lost the
+      // store meanwhile); one claimed ahead and never started only `expired`
+      "UPDATE job_attempts SET outcome = CASE WHEN outcome = 'running' THEN 'interrupted' ELSE 'expired' END, finished_at = ? WHERE job_id = ? AND outcome IN ('claimed', 'running')",
     );
     const logAttempt = db.stmt(
       "INSERT INTO job_attempts (job_id, attempt, worker_id, started_at, outcome) VALUES (?, ?, ?, ?, 'claimed')",
@@ -173,7 +175,8 @@ export function failJob(
 /**
  * Records what an attempt reported in its log row. An applied report (or one from an attempt that was
  * not taken over, e.g. replayed meanwhile) gets its outcome; an attempt whose job another attempt took
- * over stays `expired`, its report kept in the error (see supersededNote).
+ * over is `expired`, its report kept in the error (see supersededNote) — also one recorded `interrupted`:
+ * its handler had not stopped with its receiver after all, it only lost its lease.
  */
 function logReport(
   db: SqliteConnection,
@@ -192,11 +195,11 @@ function logReport(
 ): void {
   db.stmt(
     `UPDATE job_attempts SET
-       outcome = CASE WHEN @applied = 0 AND outcome = 'expired' THEN 'expired' ELSE @outcome END,
-       error = CASE WHEN @applied = 0 AND outcome = 'expired' THEN @note ELSE @error END,
-       error_summary = CASE WHEN @applied = 0 AND outcome = 'expired' THEN NULL ELSE @errorSummary END,
+       outcome = CASE WHEN @applied = 0 AND outcome IN ('expired', 'interrupted') THEN 'expired' ELSE @outcome END,
+       error = CASE WHEN @applied = 0 AND outcome IN ('expired', 'interrupted') THEN @note ELSE @error END,
+       error_summary = CASE WHEN @applied = 0 AND outcome IN ('expired', 'interrupted') THEN NULL ELSE @errorSummary END,
        finished_at = @now, status_code = @statusCode
-     WHERE job_id = @jobId AND attempt = @attempt AND outcome IN ('claimed', 'running', 'expired')`,
+     WHERE job_id = @jobId AND attempt = @attempt AND outcome IN ('claimed', 'running', 'expired', 'interrupted')`,
   ).run({
     applied: applied ? 1 : 0,
     outcome: report.outcome,

@@ -89,6 +89,23 @@ describe('SqliteStore', () => {
     }
   });
 
+  it('creates a new file, and the -wal and -shm files SQLite adds, readable by its user only; an existing file keeps its mode', async () => {
+    const file = join(dir, 'private', 'srhooks.db');
+    const store = new SqliteStore({ file });
+    await store.migrate();
+    await store.ingest(jsonDelivery(), [], []);
+    const mode = (path: string) => statSync(path).mode & 0o777;
+    expect([mode(file), mode(`${file}-wal`), mode(`${file}-shm`)]).toEqual([0o600, 0o600, 0o600]);
+    await store.close();
+
+    const shared = join(dir, 'shared.db');
+    writeFileSync(shared, '', { mode: 0o640 });
+    const existing = new SqliteStore({ file: shared });
+    await existing.migrate();
+    await existing.close();
+    expect(mode(shared)).toBe(0o640);
+  });
+
   it('migration 7 writes stored customer names family name first, composed again from the payloads', async () => {
     const file = nextFile();
     const first = new SqliteStore({ file });

@@ -32,6 +32,13 @@ export interface ClaimedJob {
    */
   firstAttempt?: number;
   /**
+   * Earlier attempts since the job was created or last replayed whose handler was running when their
+   * lease ran out (`interrupted`: the receiver stopped, crashed — possibly because of this handler — or
+   * lost the store meanwhile). The worker dead-letters a job at MAX_INTERRUPTIONS instead of running it
+   * again. The stores always set it.
+   */
+  interruptions?: number;
+  /**
    * When the lease ends, on the store's lease clock (PostgreSQL: the database server's; SQLite: the
    * claim's `now` + leaseMs). Not to be compared with another host's clock.
    */

@@ -23,7 +23,9 @@ export type JobStatus = 'pending' | 'running' | 'succeeded' | 'dead';
  * for a slot, or being verified; `startedAt` is then when it was claimed); `running`: its handler was
  * called at `startedAt`, until the worker reports; `expired`: lease ran out and the job was claimed again (a report the
  * worker made after that is kept in the attempt's error and status code, but the attempt stays `expired`:
- * it no longer decides the job); `released`: handed back unrun (its handler was disabled, the worker was
+ * it no longer decides the job); `interrupted`: the same for an attempt whose handler was running — its
+ * receiver stopped or crashed (perhaps because of the handler) or lost the store meanwhile; a report made
+ * after all turns it into `expired`; `released`: handed back unrun (its handler was disabled, the worker was
  * shutting down, or its lease could not be confirmed), to run again soon; `held`: handed back unrun because
  * its event's verification mismatched, so it waits until someone releases (replays) the event.
  */
@@ -34,6 +36,7 @@ export type AttemptOutcome =
   | 'failed'
   | 'dead'
   | 'expired'
+  | 'interrupted'
   | 'released'
   | 'held';
 

@@ -240,6 +240,39 @@ export function jobLeasesContract({ open, openPeer }: ContractStores): void {
       await store.markStarted([], { now: seconds(6) });
     });
 
+    it('counts the attempts whose handler was running when their lease ran out, not those claimed ahead, until a replay', async () => {
+      const store = await open();
+      const { events } = await store.ingest(delivery(), [orderEvent('1')], ['erp']);
+      const claim = async (worker: string, at: number) => {
+        const [job] = await claimAll(store, worker, seconds(at), 1000);
+        if (!job) throw new Error(`${worker} claimed nothing`);
+        return job;
+      };
+      const first = await claim('a', 1);
+      expect(first.interruptions).toBe(0);
+      await store.markStarted([{ jobId: first.id, attempt: 1 }], { now: seconds(1) });
+      // the receiver stopped with the handler running: the next claim takes the job over
+      const second = await claim('b', 3);
+      expect(second).toMatchObject({ attempt: 2, interruptions: 1 });
+      // claimed ahead and never started: its lease running out is no interruption
+      const third = await claim('c', 5);
+      expect(third).toMatchObject({ attempt: 3, interruptions: 1 });
+      await store.markStarted([{ jobId: third.id, attempt: 3 }], { now: seconds(5) });
+      const fourth = await claim('d', 7);
+      expect(fourth).toMatchObject({ attempt: 4, interruptions: 2 });
+      const outcomes = async () =>
+        (await store.getEvent(events[0]?.id ?? ''))?.jobs[0]?.attemptLog.map((a) => a.outcome);
+      expect(await outcomes()).toEqual(['interrupted', 'expired', 'interrupted', 'claimed']);
+      // a report from an attempt recorded interrupted: its handler had not stopped after all
+      expect(await store.completeJob(first.id, { attempt: 1, now: seconds(8) })).toMatchObject({
+        applied: false,
+      });
+      expect(await outcomes()).toEqual(['expired', 'expired', 'interrupted', 'claimed']);
+      // a replay starts the count again
+      await store.replayEvent(events[0]?.id ?? '', { now: seconds(9) });
+      expect(await claim('e', 10)).toMatchObject({ attempt: 5, interruptions: 0 });
+    });
+
     it('never gives the same job to two concurrent claimers on separate connections', async () => {
       const store = await open();
       const peer = await openPeer(store);
