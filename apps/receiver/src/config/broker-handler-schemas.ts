@@ -7,6 +7,7 @@
  * Templates (`subject`, `routingKey`, `stream`) take `{shop}` and `{event}` (e.g. `order_confirm`).
  */
 import { z } from 'zod';
+import { millisecondsSchema } from './milliseconds.js';
 import { natsPublishSubjectProblem, natsSubjectFilterProblem } from './nats-subject.js';
 
 /** Placeholders a subject / routing key / stream key template may use. */
@@ -42,7 +43,7 @@ const duration = z.union([z.int().nonnegative(), z.string().regex(DURATION_PATTE
 /** Fields every broker handler takes besides the common ones. */
 const brokerCommon = {
   /** Connect + publish + broker acknowledgement, per attempt; default 10 s. */
-  timeoutMs: z.int().positive().max(600_000).optional(),
+  timeoutMs: millisecondsSchema(10_000).positive().max(600_000).optional(),
   /**
    * How often the connection is checked while no delivery uses it (Redis PING, NATS flush, a
    * RabbitMQ channel round trip), in ms; default 15 s. A failed check drops the connection.

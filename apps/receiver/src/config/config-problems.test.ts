@@ -112,7 +112,8 @@ describe('receiver config problems', () => {
     );
     expect(lines).toEqual([
       expect.stringMatching(/^handlers\.hang\.timeoutMs: /),
-      expect.stringMatching(/^handlers\.slow\.timeoutMs: /),
+      // a duration as retry.delays takes them: the number to write instead (the handler author QA)
+      'handlers.slow.timeoutMs: must be a number of milliseconds, not text: write 30000 for "30s"',
     ]);
     expect(
       defineReceiverConfig({

@@ -17,6 +17,7 @@ import { parseCidr } from '../ingest/ip-allow-list.js';
 import { amqpHandlerFields, natsHandlerFields, redisStreamHandlerFields } from './broker-handler-schemas.js';
 import { type CrossFieldIssue, crossFieldIssues, crossFieldIssuesOfInput } from './config-cross-checks.js';
 import { meantName } from './meant-name.js';
+import { millisecondsSchema } from './milliseconds.js';
 import { natsServerProblem } from './nats-server.js';
 import { retryProblems } from './retry-config.js';
 
@@ -110,7 +111,7 @@ export const ForwardHandlerConfigSchema = looseHandler({
     .regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, FORWARD_SECRET_FORMAT),
   /** Allow private/loopback targets (off by default: SSRF protection). */
   allowPrivateTargets: z.boolean().optional(),
-  timeoutMs: z.int().positive().optional(),
+  timeoutMs: millisecondsSchema(10_000).positive().optional(),
   ...handlerCommon,
 });
 
@@ -126,7 +127,7 @@ export const ModuleHandlerConfigSchema = looseHandler({
     })
     .min(1, 'must be the path of an ESM module'),
   /** Time limit of one handler call (ctx.signal aborts, the attempt fails); default 30 s. */
-  timeoutMs: z.int().positive().optional(),
+  timeoutMs: millisecondsSchema(30_000).positive().optional(),
   ...handlerCommon,
 });
 
