@@ -119,6 +119,39 @@ describe('log handler', () => {
     expect(lines[0]).not.toContain('checkout/cart/reload');
   });
 
+  it("hides a product option's value whole: a text option holds what the customer typed", async () => {
+    // Found in the security pass: an engraving or a gift message reached the log as typed.
+    const lines: string[] = [];
+    const base = sampleOrder(15);
+    const product = base.orderProducts?.orderProduct?.[0];
+    const engraving = 'Boldog szülinapot, Kovács Éva!';
+    const order = {
+      ...base,
+      orderProducts: {
+        orderProduct: [
+          {
+            ...product,
+            orderProductOptions: {
+              orderProductOption: [
+                { orderProductOption_name: 'Gravírozás', orderProductOption_valueName: engraving },
+              ],
+            },
+          },
+        ],
+      },
+    };
+    await createLogHandler({ write: (line) => lines.push(line), now: () => new Date() })(
+      job({ payload: order, subjectId: order.innerId ?? null }),
+    );
+    const option = JSON.parse(lines[0]!).payload.orderProducts.orderProduct[0].orderProductOptions
+      .orderProductOption[0];
+    expect(option).toEqual({
+      orderProductOption_name: 'Gravírozás',
+      orderProductOption_valueName: `[text: ${Array.from(engraving).length} characters]`,
+    });
+    expect(lines[0]).not.toContain('Kovács');
+  });
+
   it('masks subscribers too', async () => {
     const lines: string[] = [];
     const subscriber = sampleSubscriber(4);

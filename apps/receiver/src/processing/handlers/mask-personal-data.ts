@@ -4,8 +4,9 @@
  * - names (`firstname`, `lastname`, `shippingFirstname`, …), company names and tax numbers (a Hungarian
  *   sole trader's identify the person) keep their initials ("Kovács" → "K***");
  * - street address lines (`shippingAddress1`, `paymentAddress2`, …) become "[address]";
- * - free text (`comment`, `note`, `message`) is hidden whole ("[text: N characters]"): it may hold
- *   anything in any form;
+ * - free text (`comment`, `note`, `message`, and a product option's value `orderProductOption_valueName`:
+ *   a text option holds what the customer typed, an engraving or a name) is hidden whole ("[text: N
+ *   characters]"): it may hold anything in any form;
  * - the cart reload link (`reloadLink`, abandoned carts) becomes "[link]": it reopens the customer's
  *   cart for whoever has it (assumed: ShopRenter documents only its label), so it is a credential;
  * - in every other text, e-mail addresses and phone numbers are masked, by the receiver's log
@@ -20,7 +21,8 @@ const CONTACT_KEY = /(e-?mail|phone|fax|mobile)/i;
 /** Names, and what names a person too: a company name or tax number (a sole trader's are their own). */
 const NAME_KEY = /((first|last)name|company|taxnumber)$/i;
 const ADDRESS_KEY = /address\d*$/i;
-const FREE_TEXT_KEY = /(comment|note|message)$/i;
+/** Free text, a product option's value included: customers type into text options (an engraving, a name). */
+const FREE_TEXT_KEY = /(comment|note|message|valuename)$/i;
 const LINK_KEY = /^reloadLink$/i;
 const redactText = createLineRedactor();
 
