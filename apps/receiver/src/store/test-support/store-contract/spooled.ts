@@ -61,6 +61,39 @@ export function spooledContract({ open }: ContractStores): void {
       expect(await store.countJobs()).toMatchObject({ pending: 1 });
     });
 
+    it('stores a delivery drained twice at once (in one batch) once: the other call finds it stored', async () => {
+      // PostgreSQL batches the calls: the batched ingest refuses the second copy (its id is taken by the
+      // first), which is then tried alone in a savepoint and found stored (the fallback path).
+      const store = await open();
+      const twice = spooled();
+      const others = [
+        spooled({ id: newId('dlv', T0.getTime() + 1) }),
+        spooled({ id: newId('dlv', T0.getTime() + 2) }),
+      ];
+      const results = await Promise.all([
+        store.storeSpooled(twice, { events: [orderEvent('95')] }, ['erp']),
+        store.storeSpooled(others[0] as SpooledDelivery, { events: [orderEvent('96')] }, ['erp']),
+        store.storeSpooled(twice, { events: [orderEvent('95')] }, ['erp']),
+        store.storeSpooled(others[1] as SpooledDelivery, { events: [orderEvent('97')] }, ['erp']),
+      ]);
+      expect(results.map((result) => result.deliveryId)).toEqual([
+        twice.id,
+        others[0]?.id,
+        twice.id,
+        others[1]?.id,
+      ]);
+      expect([results[0]?.alreadyStored, results[2]?.alreadyStored].sort()).toEqual([false, true]);
+      expect(results[1]?.alreadyStored).toBe(false);
+      expect(results[3]?.alreadyStored).toBe(false);
+      expect((await store.listDeliveries()).items).toHaveLength(3);
+      expect((await store.listEvents()).items.map((event) => event.orderNumber).sort()).toEqual([
+        '95',
+        '96',
+        '97',
+      ]);
+      expect(await store.countJobs()).toMatchObject({ pending: 3 });
+    });
+
     it('quarantines a spooled delivery that does not decode, once', async () => {
       const store = await open();
       const drained = spooled({ rawBody: Buffer.from('{"orders":'), contentType: 'application/json' });
