@@ -21,8 +21,8 @@ beforeAll(() => {
   ensureBuiltMain();
 }, 120_000);
 
-/** `createModuleHandler({path}).load()` in a Node process: the error it rejects with. */
-function handlerFrom(path: string) {
+/** `createModuleHandler({path}).load()` in a plain Node process: the message it rejects with, or null. */
+function loadFailure(path: string): { message: string } | null {
   const moduleJs = pathToFileURL(join(RECEIVER_ROOT, 'dist/processing/handlers/module.js')).href;
   const script = `import { pino } from 'pino';
 import { createModuleHandler } from ${JSON.stringify(moduleJs)};
@@ -32,12 +32,7 @@ handler.load().then(() => process.stdout.write('null'), (error) => process.stdou
     cwd: RECEIVER_ROOT,
     encoding: 'utf8',
   });
-  return {
-    load: async () => {
-      const failure = JSON.parse(out) as { message: string } | null;
-      if (failure) throw new Error(failure.message);
-    },
-  };
+  return JSON.parse(out) as { message: string } | null;
 }
 
 describe('a module handler file with a syntax error', () => {
@@ -47,12 +42,7 @@ describe('a module handler file with a syntax error', () => {
       path,
       'export default {\n  order_confirm: async (event) => {\n    const total = ;\n  },\n};\n',
     );
-    const failure = await handlerFrom(path)
-      .load()
-      .then(
-        () => null,
-        (error: Error) => error,
-      );
+    const failure = loadFailure(path);
     expect(failure?.message).toBe(
       `Handler module ${path} failed to load: syntax error at ${path}:3:19: Unexpected token ';'`,
     );
@@ -66,12 +56,7 @@ describe('a module handler file with a syntax error', () => {
       path,
       "import { toErp } from './erp-mapping.mjs';\nexport default { order_confirm: async (event) => toErp(event.order) };\n",
     );
-    const failure = await handlerFrom(path)
-      .load()
-      .then(
-        () => null,
-        (error: Error) => error,
-      );
+    const failure = loadFailure(path);
     expect(failure?.message).toBe(
       `Handler module ${path} failed to load: syntax error in a file it imports (${path} itself parses): Unexpected token '}'; run node --check on the files it imports to find it, then restart the receiver (Node keeps a file it imports as it first loaded it)`,
     );
@@ -82,12 +67,7 @@ describe('a module handler path a newcomer gets wrong', () => {
   it('a TypeScript file: says Node runs the compiled JavaScript and where to point the path', async () => {
     const path = join(tmp.dir, 'erp.ts');
     writeFileSync(path, 'export default { order_confirm: async (): Promise<void> => {} };\n');
-    const failure = await handlerFrom(path)
-      .load()
-      .then(
-        () => null,
-        (error: Error) => error,
-      );
+    const failure = loadFailure(path);
     expect(failure?.message).toBe(
       `Handler module ${path} failed to load: it is TypeScript, which Node does not run: compile it to ESM JavaScript (tsc with "module": "NodeNext") and point "path" at the compiled .js file`,
     );
@@ -95,12 +75,7 @@ describe('a module handler path a newcomer gets wrong', () => {
 
   it('a file that does not exist: says so in words (not ENOENT), and for a build folder that it may not be built yet', async () => {
     const path = join(tmp.dir, 'dist', 'handlers.js');
-    const failure = await handlerFrom(path)
-      .load()
-      .then(
-        () => null,
-        (error: Error) => error,
-      );
+    const failure = loadFailure(path);
     expect(failure?.message).toBe(
       `Handler module ${path} does not exist; check the "path" of the module handler (relative paths are resolved from the config file's directory), or build it first if it is compiled output`,
     );
@@ -112,12 +87,7 @@ describe('a module handler path a newcomer gets wrong', () => {
       path,
       "import { defineHandlers } from '@srhooks/receiver';\nexport default defineHandlers({ order_confirm: async () => {} });\n",
     );
-    const failure = await handlerFrom(path)
-      .load()
-      .then(
-        () => null,
-        (error: Error) => error,
-      );
+    const failure = loadFailure(path);
     expect(failure?.message).toBe(
       `Handler module ${path} failed to load: ERR_MODULE_NOT_FOUND: Cannot find package '@srhooks/receiver' imported from ${path}; packages a handler imports are looked up from its own folder upwards (node_modules), not from the receiver's: install them there (npm install @srhooks/receiver), or export a plain object instead (export default { order_confirm: async (event, ctx) => {…} }: defineHandlers only adds type checking)`,
     );
