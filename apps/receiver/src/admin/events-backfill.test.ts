@@ -110,6 +110,7 @@ describe('POST /admin/api/events/backfill', () => {
       to: at(24).toISOString(),
       events: 2,
       skipped: { duplicate: 1, held: 1, notRouted: 2, uninstalled: 0, waiting: 1, hasJob: 1 },
+      handlerDisabledBy: null,
     });
     expect(await erpJob('a')).toBeNull();
   });
@@ -136,6 +137,16 @@ describe('POST /admin/api/events/backfill', () => {
     const run = await backfill({ ...window, shop: 'demo', event: 'order_confirm' }, '');
     expect(run.body).toMatchObject({ events: 1, skipped: { waiting: 3, hasJob: 0 } });
     expect(await erpJob('erp-done')).toMatchObject({ status: 'pending' });
+  });
+
+  it('says when the handler is disabled (its jobs wait until it is enabled)', async () => {
+    await receiver.app.store.disableHandler('erp', { reason: 'test', by: 'operator' });
+    try {
+      const dry = await backfill({ ...window, dryRun: true });
+      expect(dry.body).toMatchObject({ ok: true, handlerDisabledBy: 'operator' });
+    } finally {
+      await receiver.app.store.enableHandler('erp');
+    }
   });
 
   it('takes the query string too (curl -X POST …?handler=…&from=…&dryRun=1)', async () => {

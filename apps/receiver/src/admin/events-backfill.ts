@@ -12,7 +12,7 @@
  * have a job of the handler. At most MAX_BACKFILL_EVENTS per call, checked before anything is replayed.
  */
 import type { HandlerRegistry } from '../handlers/handler-registry.js';
-import type { EventSummary, Store, WithHandlerStates } from '../store/store.js';
+import type { EventSummary, HandlerDisabledBy, Store, WithHandlerStates } from '../store/store.js';
 import { AdminApiError } from './admin-errors.js';
 import type { BackfillRequest } from './admin-request-schemas.js';
 
@@ -40,6 +40,8 @@ export interface BackfillResult {
   /** Events replayed, each with one job queued for the handler (a dry run: that would be). */
   events: number;
   skipped: BackfillSkipped;
+  /** Who disabled the handler (its target's 410, or an operator), null while enabled: its jobs wait until it is enabled. */
+  handlerDisabledBy: HandlerDisabledBy | null;
 }
 
 export interface BackfillDependencies {
@@ -146,6 +148,9 @@ export async function backfillEvents(
     };
     await Promise.all(Array.from({ length: Math.min(CONCURRENCY, chosen.length) }, worker));
   }
+  const state = (await deps.call('list handler states', deps.store.listHandlerStates())).find(
+    (candidate) => candidate.handler === request.handler,
+  );
   return {
     dryRun: request.dryRun ?? false,
     handler: request.handler,
@@ -153,5 +158,6 @@ export async function backfillEvents(
     to,
     events: chosen.length,
     skipped,
+    handlerDisabledBy: state?.disabled ? state.disabledBy : null,
   };
 }

@@ -82,6 +82,18 @@ describe('srhooks events backfill', () => {
     );
   });
 
+  it('says that the jobs wait when an operator disabled the handler', async () => {
+    await receiver.store.disableHandler('erp', { reason: 'paused', by: 'operator' });
+    try {
+      const dry = await admin('events', 'backfill', '--handler', 'erp', '--from', from, '--dry-run');
+      expect(dry.stdout).toContain(
+        '! erp is disabled by an operator: its jobs wait until srhooks handlers enable erp',
+      );
+    } finally {
+      await receiver.store.enableHandler('erp');
+    }
+  });
+
   it('a second backfill finds nothing missing and says why it left them out', async () => {
     const again = await admin('events', 'backfill', '--handler', 'erp', '--from', from, '--missing-only');
     expect(again.code).toBe(0);

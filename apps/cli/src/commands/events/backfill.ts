@@ -1,4 +1,5 @@
 import { type AdminTargetOptions, openAdminApi } from '../../admin-api/admin-api-client.js';
+import { disabledHandlerLines } from '../../admin-api/admin-format.js';
 import type { BackfillResultJson } from '../../admin-api/admin-types.js';
 import { defineCommand } from '../../command.js';
 
@@ -73,6 +74,15 @@ export const backfillCommand = defineCommand<BackfillOptions, BackfillCommandRes
       : result.events === 0
         ? `${style.green('✔')} nothing to replay to ${result.handler}: no event ${window} needs it`
         : `${style.green('✔')} replayed ${events} ${window} to ${result.handler}: one job each, run now`;
-    return [head, ...skippedLines(result)].join('\n');
+    const disabled =
+      result.handlerDisabledBy === null || result.events === 0
+        ? []
+        : disabledHandlerLines(
+            [result.handler],
+            style,
+            'jobs',
+            result.handlerDisabledBy === 'operator' ? [result.handler] : [],
+          );
+    return [head, ...skippedLines(result), ...disabled].join('\n');
   },
 });
