@@ -142,7 +142,7 @@ ${input.error ? html`<p class="notice error" role="alert">${input.error}</p>` : 
 <ul>
   <li>the shop's webhook URLs answer 404 from now on;</li>
   <li>its jobs still waiting for a worker become dead letters, listed with the reason and replayable (${shop.waiting === 0 ? 'it has none now' : html`${plural(shop.waiting, 'job')} ${shop.waiting === 1 ? 'waits' : 'wait'} now`}; those of Payment API notifications are kept and still run);</li>
-  <li>a job a worker already holds — running, or claimed ahead of its start — still runs;</li>
+  <li>a job whose handler is already running finishes; one a worker claimed ahead of its start is cancelled the same way when its turn comes;</li>
   <li>order recovery stops for it;</li>
   <li>the app's handlers get an <code>app_uninstalled</code> event saying an operator marked it.</li>
 </ul>

@@ -45,7 +45,11 @@ const plugin: FastifyPluginAsync<ProcessingPluginOptions> = async (app, options)
       store: app.store,
       // Installed app shops get `ctx.client` like config shops (registered before this plugin).
       ...(app.hasDecorator('shopDirectory')
-        ? { shopLookup: (shop: string) => app.shopDirectory.shop(shop) }
+        ? {
+            shopLookup: (shop: string) => app.shopDirectory.shop(shop),
+            // a job claimed ahead whose shop uninstalled the app meanwhile is cancelled when its turn comes
+            isUninstalled: (shop: string) => app.shopDirectory.isUninstalled(shop),
+          }
         : {}),
       // App mode: an installed shop's ctx.client failures get the platform app's advice.
       ...(app.config.app && app.hasDecorator('shopDirectory')

@@ -64,6 +64,7 @@ import { HeldJobs } from './held-jobs.js';
 import { interruptedTooOften } from './interrupted-jobs.js';
 import { LeaseRenewer } from './lease-renewer.js';
 import { ProcessingConfigError } from './processing-errors.js';
+import { cancelledByUninstall } from './uninstalled-shop-jobs.js';
 
 export type { AttemptDecision, RecordedDecision } from './attempt-decision.js';
 export type { EventVerifier } from './attempt-verification.js';
@@ -111,6 +112,8 @@ export interface JobWorkerOptions {
    * (the job runs again after its lease expired, and that attempt is counted).
    */
   onDecision?: (handler: HandlerRunner, decision: RecordedDecision) => void;
+  /** App mode: a shop that uninstalled the app; its claimed jobs are cancelled, not run (uninstalled-shop-jobs.ts). */
+  isUninstalled?: (shop: string) => boolean;
 }
 
 export class JobWorker {
@@ -128,6 +131,7 @@ export class JobWorker {
   readonly #verification: AttemptVerification;
   readonly #settlement: AttemptSettlement;
   readonly #problems = new HandlerProblems();
+  readonly #isUninstalled: ((shop: string) => boolean) | undefined;
   readonly #starts: AttemptStarts;
   readonly #handBack: ClaimedJobHandBack;
 
@@ -169,6 +173,7 @@ export class JobWorker {
       abandoned,
       dropped: () => this.notify(),
     });
+    this.#isUninstalled = options.isUninstalled;
     this.#verification = new AttemptVerification({
       verifier: options.verifier,
       store: this.#store,
@@ -443,8 +448,12 @@ export class JobWorker {
     if (!(await this.#survivesFault(() => this.#faults.beforeHandle?.(job), log, 'beforeHandle'))) return;
 
     let outcome: HandlerOutcome;
-    // a job whose handler was running when the receiver stopped too often is not run (verified) again
-    const verification = interruptedTooOften(job, runner.name) ?? (await this.#verification.verify(job, log));
+    // not run (nor verified): a job whose handler was running when the receiver stopped too often, and
+    // one whose shop uninstalled the app while it waited for a slot
+    const verification =
+      interruptedTooOften(job, runner.name) ??
+      cancelledByUninstall(job, this.#isUninstalled) ??
+      (await this.#verification.verify(job, log));
     if (verification === 'held' || verification === 'superseded') return;
     if (verification !== 'ok') {
       outcome = verification;
