@@ -65,20 +65,14 @@ import { interruptedTooOften } from './interrupted-jobs.js';
 import { LeaseRenewer } from './lease-renewer.js';
 import { ProcessingConfigError } from './processing-errors.js';
 import { cancelledByUninstall } from './uninstalled-shop-jobs.js';
+import { type JobWorkerFaults, survivesFault } from './worker-faults.js';
 
 export type { AttemptDecision, RecordedDecision } from './attempt-decision.js';
 export type { EventVerifier } from './attempt-verification.js';
+export type { JobWorkerFaults } from './worker-faults.js';
 
 export const DEFAULT_POLL_INTERVAL_MS = 1000;
 export const DEFAULT_LEASE_MS = 60_000;
-
-/** Hooks that simulate a crash at a precise point (tests). A hook that throws makes the worker drop the job on the floor, as a dying process would. */
-export interface JobWorkerFaults {
-  /** After the claim (lease) is committed, before verification and the handler. */
-  beforeHandle?(job: ClaimedJob): void | Promise<void>;
-  /** After the handler returned, before its outcome is written (the job will run again: at-least-once). */
-  beforeSettle?(job: ClaimedJob, outcome: HandlerOutcome): void | Promise<void>;
-}
 
 /** What happened to one attempt; for metrics and tests. */
 export interface SettledAttempt {
@@ -445,7 +439,7 @@ export class JobWorker {
     });
     // Never start a job whose lease ran out or was lost: another worker may run it already.
     if (!(await this.#leases.confirmForStart(job, log))) return;
-    if (!(await this.#survivesFault(() => this.#faults.beforeHandle?.(job), log, 'beforeHandle'))) return;
+    if (!(await survivesFault(() => this.#faults.beforeHandle?.(job), log, 'beforeHandle'))) return;
 
     let outcome: HandlerOutcome;
     // not run (nor verified): a job whose handler was running when the receiver stopped too often, and
@@ -472,8 +466,7 @@ export class JobWorker {
     }
     freeSlot();
 
-    if (!(await this.#survivesFault(() => this.#faults.beforeSettle?.(job, outcome), log, 'beforeSettle')))
-      return;
+    if (!(await survivesFault(() => this.#faults.beforeSettle?.(job, outcome), log, 'beforeSettle'))) return;
     const status = await this.#settlement.settle(runner, job, outcome, log);
     this.#onSettled?.({ job, handler: runner.name, outcome, jobStatus: status });
   }
@@ -497,19 +490,5 @@ export class JobWorker {
       log.info('attempt no longer holds the job (lease lost meanwhile); not running it');
     }
     return true;
-  }
-
-  async #survivesFault(
-    hook: () => void | Promise<void> | undefined,
-    log: Logger,
-    name: string,
-  ): Promise<boolean> {
-    try {
-      await hook();
-      return true;
-    } catch (error) {
-      log.warn({ err: error, fault: name }, 'fault hook fired: dropping the job as a crashed process would');
-      return false;
-    }
   }
 }
