@@ -137,6 +137,7 @@ ${
   }
   ${staying}
   <table class="stack">
+    <caption class="visually-hidden">Dead letters, newest first</caption>
     <thead><tr><th>Dead since</th><th>Handler</th><th>Event</th><th>Customer</th><th class="num">Attempts</th><th>Last error</th></tr></thead>
     <tbody>${rows}</tbody>
   </table>

@@ -237,6 +237,7 @@ ${input.recovery ? recoveryPanel(input.recovery.shops, input.recovery.states, in
 <p id="new-deliveries" class="notice banner" role="status" hidden><span data-count>0 new deliveries</span> arrived. <a href="${linkWith(base, {}, { reveal: query.reveal })}">Show the newest</a></p>
 <div class="panel">
 <table class="deliveries stack">
+  <caption class="visually-hidden">Deliveries, newest first</caption>
   <thead><tr><th>Time</th><th>Shop</th><th>Event</th><th>Order</th><th>Customer</th><th class="num">Gross total</th><th>Handlers</th></tr></thead>
   <tbody id="delivery-rows">${rows}</tbody>
 </table>

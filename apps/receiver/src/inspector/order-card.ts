@@ -122,6 +122,7 @@ ${
   products.length === 0
     ? html`<p class="muted">No products in the delivery (the subscription's field list may omit them).</p>`
     : html`<table class="products stack">
+  <caption class="visually-hidden">Products</caption>
   <thead><tr><th>Product</th><th class="num">Quantity</th><th class="num">Unit price (net)</th><th class="num">Tax rate</th><th class="num">Line total (net)</th></tr></thead>
   <tbody>${productRows}</tbody>
 </table>`

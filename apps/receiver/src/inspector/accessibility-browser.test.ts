@@ -1,0 +1,244 @@
+/**
+ * The inspector's accessibility in a real browser (Debian's Chromium through playwright-core): axe-core
+ * (WCAG 2.0/2.1 A and AA rules) over every page and state — login and its error, the list (empty, masked,
+ * revealed, a filter with no match, the new-deliveries banner), a delivery (held, quarantined, dead),
+ * dead letters (empty and full), handlers, the error page, the ended-session indicator — in the light
+ * and the dark colour scheme; the same pages at 320 px wide must not scroll sideways. axe runs through
+ * page.evaluate, so the strict CSP stays on. Chromium missing is a failure with instructions.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ADMIN_TOKEN,
+  order,
+  orderDelivery,
+  postDelivery,
+  quarantineOrderDelivery,
+  startAdminReceiver,
+} from '../admin/test-support/admin-test-receiver.js';
+import { launchChromium } from '../test-support/chromium.js';
+import type { TestReceiver } from '../test-support/test-receiver.js';
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const WCAG_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+interface AxeViolation {
+  id: string;
+  help: string;
+  nodes: { target: unknown[]; failureSummary?: string }[];
+}
+
+/** axe's A/AA violations on the page as it is now, one line per rule and element. */
+async function axeViolations(page: Page): Promise<string[]> {
+  const loaded = await page.evaluate(() => 'axe' in window);
+  if (!loaded) await page.evaluate(AXE_SOURCE);
+  const violations = (await page.evaluate(
+    (tags) =>
+      (
+        window as unknown as {
+          axe: { run(context: unknown, options: unknown): Promise<{ violations: unknown[] }> };
+        }
+      ).axe
+        .run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] })
+        .then((result) => result.violations),
+    WCAG_AA,
+  )) as AxeViolation[];
+  return violations.flatMap((violation) =>
+    violation.nodes.map(
+      (node) =>
+        `${violation.id} (${violation.help}) at ${JSON.stringify(node.target)}: ${node.failureSummary ?? ''}`,
+    ),
+  );
+}
+
+async function logIn(page: Page, baseUrl: string): Promise<void> {
+  await page.goto(`${baseUrl}/ui/login`);
+  await page.fill('input[name="token"]', ADMIN_TOKEN);
+  await Promise.all([page.waitForURL(`${baseUrl}/ui`), page.click('button[type="submit"]')]);
+}
+
+describe('inspector accessibility (axe-core in Chromium)', () => {
+  let receiver: TestReceiver;
+  let empty: TestReceiver;
+  let browser: Browser;
+  const ids: Record<string, string> = {};
+
+  beforeAll(async () => {
+    receiver = await startAdminReceiver();
+    empty = await startAdminReceiver();
+    browser = await launchChromium();
+    const posted = await postDelivery(
+      receiver,
+      orderDelivery([
+        order(1, {
+          innerId: '1001',
+          firstname: 'Éva',
+          lastname: 'Kovács',
+          totalGross: 12500,
+          currency: 'HUF',
+        }),
+        order(2, { innerId: '1002', firstname: 'Győző', lastname: 'Nagy' }),
+      ]),
+    );
+    expect(posted.status).toBe(200);
+    ids.orders = posted.body.deliveryId;
+    ids.quarantined = await quarantineOrderDelivery(
+      receiver,
+      order(3, { firstname: 'Ödön', lastname: 'Kertész' }),
+    );
+    const store = receiver.app.store;
+    const [dead, retrying] = await store.claimJobs({ workerId: 'w', limit: 10, leaseMs: 60_000 });
+    if (!dead || !retrying) throw new Error('expected two jobs');
+    await store.failJob(dead.id, {
+      attempt: dead.attempt,
+      error: 'ERP refused Kovács Éva',
+      deadLetter: true,
+    });
+    await store.failJob(retrying.id, {
+      attempt: retrying.attempt,
+      error: 'ERP timed out',
+      retryAt: new Date(Date.now() + 3_600_000),
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await receiver?.close();
+    await empty?.close();
+  });
+
+  /** The pages with data, for the checks below. */
+  const pages = (): string[] => [
+    '/ui',
+    '/ui?reveal=1',
+    '/ui?status=held',
+    `/ui/deliveries/${ids.orders}`,
+    `/ui/deliveries/${ids.orders}?reveal=1`,
+    `/ui/deliveries/${ids.quarantined}?reveal=1`,
+    '/ui/deliveries/dlv_0000000000000000000000000',
+    '/ui/dead-letters?reveal=1',
+    '/ui/handlers',
+  ];
+
+  it('does not scroll the page sideways at 320 px wide (200 % zoom of a 640 px window too)', async () => {
+    const wide: string[] = [];
+    for (const viewport of [
+      { width: 320, height: 640 },
+      { width: 640, height: 450 },
+    ]) {
+      const context = await browser.newContext({ viewport });
+      const page = await context.newPage();
+      await logIn(page, receiver.baseUrl);
+      for (const path of pages()) {
+        await page.goto(`${receiver.baseUrl}${path}`);
+        const width = await page.evaluate(() => document.documentElement.scrollWidth);
+        if (width > viewport.width) wide.push(`${path} at ${viewport.width} px: ${width} px wide`);
+      }
+      await context.close();
+    }
+    expect(wide).toEqual([]);
+  }, 60_000);
+
+  it('titles every page after what it shows, and gives every table a name', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await logIn(page, receiver.baseUrl);
+    const unnamed: string[] = [];
+    const titles: Record<string, string> = {};
+    for (const path of pages()) {
+      await page.goto(`${receiver.baseUrl}${path}`);
+      titles[path] = await page.title();
+      const tables = await page.evaluate(() =>
+        Array.from(document.querySelectorAll('table')).map((table) => ({
+          cls: table.className,
+          name: table.caption?.textContent?.trim() || table.getAttribute('aria-label') || '',
+        })),
+      );
+      for (const table of tables) if (table.name === '') unnamed.push(`${path}: table.${table.cls}`);
+    }
+    expect(titles['/ui/deliveries/dlv_0000000000000000000000000']).toBe('Not found · srhooks inspector');
+    expect(unnamed).toEqual([]);
+    await context.close();
+  }, 60_000);
+
+  it("ties the login form's error to the token field", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${receiver.baseUrl}/ui/login`);
+    await page.fill('input[name="token"]', 'wrong-token-0123456789');
+    await Promise.all([page.waitForLoadState(), page.click('button[type="submit"]')]);
+    await page.waitForSelector('.notice.error');
+    const field = page.locator('input[name="token"]');
+    expect(await field.getAttribute('aria-invalid')).toBe('true');
+    const described = await field.evaluate(
+      (input) => document.getElementById(input.getAttribute('aria-describedby') ?? '')?.textContent ?? '',
+    );
+    expect(described).toBe(await page.textContent('.notice.error'));
+    await context.close();
+  });
+
+  for (const colorScheme of ['light', 'dark'] as const) {
+    it(`has no A/AA violation on any page in the ${colorScheme} colour scheme`, async () => {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme });
+      let page = await context.newPage();
+      const found: string[] = [];
+      const audit = async (name: string): Promise<void> => {
+        for (const line of await axeViolations(page)) found.push(`${name}: ${line}`);
+      };
+      const visit = async (path: string, name = path): Promise<void> => {
+        await page.goto(`${receiver.baseUrl}${path}`);
+        await audit(name);
+      };
+
+      await page.goto(`${receiver.baseUrl}/ui/login`);
+      await audit('login');
+      await page.fill('input[name="token"]', 'wrong-token-0123456789');
+      await Promise.all([page.waitForLoadState(), page.click('button[type="submit"]')]);
+      await page.waitForSelector('.notice.error');
+      await audit('login error');
+      await logIn(page, receiver.baseUrl);
+      await page.waitForSelector('body[data-live="connected"]');
+      await audit('/ui');
+      await visit('/ui?reveal=1');
+      await visit('/ui?status=held', 'filter without match');
+      await visit('/ui?q=Kov%C3%A1cs', 'search');
+      await visit('/ui?status=nonsense', 'invalid filter');
+      await visit(`/ui/deliveries/${ids.orders}`);
+      await visit(`/ui/deliveries/${ids.orders}?reveal=1`);
+      await visit(`/ui/deliveries/${ids.quarantined}`, 'quarantined delivery');
+      await visit('/ui/deliveries/dlv_0000000000000000000000000', 'not found');
+      await visit('/ui/dead-letters');
+      await visit('/ui/dead-letters?reveal=1');
+      await visit('/ui/handlers');
+      // The new-deliveries banner (a filtered list announces new deliveries instead of inserting them).
+      await page.goto(`${receiver.baseUrl}/ui?event=order_confirm`);
+      await page.waitForSelector('body[data-live="connected"]');
+      await postDelivery(receiver, orderDelivery([order(4, { firstname: 'Béla', lastname: 'Szabó' })]));
+      await page.waitForSelector('#new-deliveries:not([hidden])');
+      await audit('new-deliveries banner');
+
+      // An empty receiver (its own context: cookies do not tell ports apart): lists without rows; then
+      // the session ends while the page is open.
+      await context.close();
+      const second = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme });
+      page = await second.newPage();
+      await logIn(page, empty.baseUrl);
+      await page.waitForSelector('body[data-live="connected"]');
+      await audit('empty list');
+      await page.goto(`${empty.baseUrl}/ui/dead-letters`);
+      await audit('empty dead letters');
+      await page.goto(`${empty.baseUrl}/ui`);
+      await page.waitForSelector('body[data-live="connected"]');
+      const other = await second.newPage();
+      await other.goto(`${empty.baseUrl}/ui`);
+      await Promise.all([other.waitForURL(/\/ui\/login/), other.click('button:text-is("Log out")')]);
+      await page.waitForSelector('body[data-live="ended"]');
+      await audit('session ended');
+
+      await second.close();
+      expect(found).toEqual([]);
+    }, 120_000);
+  }
+});
