@@ -241,4 +241,48 @@ describe('inspector accessibility (axe-core in Chromium)', () => {
       expect(found).toEqual([]);
     }, 120_000);
   }
+
+  it('announces new deliveries through a live region that is there before the first one arrives', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await logIn(page, receiver.baseUrl);
+    await page.goto(`${receiver.baseUrl}/ui?event=order_confirm`);
+    await page.waitForSelector('body[data-live="connected"]');
+    // A screen reader reads changes inside a live region it knows; one that appears with its text is missed.
+    const region = async () =>
+      page.locator('#new-deliveries').evaluate((banner) => {
+        const live = banner.closest('[role="status"], [aria-live="polite"]');
+        return live === null ? 'none' : live.checkVisibility() ? 'rendered' : 'hidden';
+      });
+    expect(await region()).toBe('rendered');
+    await postDelivery(receiver, orderDelivery([order(5, { firstname: 'Anna', lastname: 'Tóth' })]));
+    await page.waitForSelector('#new-deliveries:not([hidden])');
+    expect(await region()).toBe('rendered');
+    expect(await page.locator('[role="status"]:has(#new-deliveries)').innerText()).toBe(
+      '1 new delivery arrived. Show the newest',
+    );
+    await context.close();
+  }, 60_000);
+
+  // Last: it replays a job, which changes what the pages above show.
+  it('keeps keyboard focus on its button when a live update redraws the event around it', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await logIn(page, receiver.baseUrl);
+    await page.goto(`${receiver.baseUrl}/ui/deliveries/${ids.orders}`);
+    await page.waitForSelector('body[data-live="connected"]');
+    const section = page.locator('section.event').first();
+    const eventId = (await section.getAttribute('data-event-id')) ?? '';
+    const button = section.getByRole('button', { name: 'Replay all handlers' });
+    await button.focus();
+    await page.evaluate(() => {
+      (window as unknown as { before: Element | null }).before = document.querySelector('section.event');
+    });
+    await receiver.app.store.replayEvent(eventId);
+    await page.waitForFunction(
+      () => document.querySelector('section.event') !== (window as unknown as { before: Element }).before,
+    );
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Replay all handlers');
+    await context.close();
+  }, 60_000);
 });

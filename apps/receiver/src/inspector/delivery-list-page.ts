@@ -234,7 +234,7 @@ export function deliveryListContent(input: ListPageInput): SafeHtml {
   <a class="button secondary" href="${linkWith(base, query, { reveal: reveal ? undefined : '1' })}">${reveal ? 'Hide personal data' : 'Show personal data'}</a>
 </div>
 ${input.recovery ? recoveryPanel(input.recovery.shops, input.recovery.states, input.recovery.scheduled) : ''}
-<p id="new-deliveries" class="notice banner" role="status" hidden><span data-count>0 new deliveries</span> arrived. <a href="${linkWith(base, {}, { reveal: query.reveal })}">Show the newest</a></p>
+<div role="status"><p id="new-deliveries" class="notice banner" hidden><span data-count>0 new deliveries</span> arrived. <a href="${linkWith(base, {}, { reveal: query.reveal })}">Show the newest</a></p></div>
 <div class="panel">
 <table class="deliveries stack">
   <caption class="visually-hidden">Deliveries, newest first</caption>
