@@ -258,7 +258,7 @@ describe('inspector accessibility (axe-core in Chromium)', () => {
     await postDelivery(receiver, orderDelivery([order(5, { firstname: 'Anna', lastname: 'Tóth' })]));
     await page.waitForSelector('#new-deliveries:not([hidden])');
     expect(await region()).toBe('rendered');
-    expect(await page.locator('[role="status"]:has(#new-deliveries)').innerText()).toBe(
+    expect(await page.locator('[role="status"]:has(#new-deliveries)').textContent()).toBe(
       '1 new delivery arrived. Show the newest',
     );
     await context.close();

@@ -148,7 +148,9 @@ describe('inspector: pages', () => {
       const revealed = await get(`/ui/deliveries/${ids.kovacs}?reveal=1`);
       expect(revealed.text).toContain('Kovács Éva');
       expect(revealed.text).toContain('Hívjon: +36 30 999 8888');
-      expect(revealed.text).toContain('<pre class="raw-body" tabindex="0" role="region" aria-label="Raw body">');
+      expect(revealed.text).toContain(
+        '<pre class="raw-body" tabindex="0" role="region" aria-label="Raw body">',
+      );
       expect(revealed.text).toContain('name=&quot;data&quot;');
     });
 
