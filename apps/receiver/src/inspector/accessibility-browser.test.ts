@@ -8,7 +8,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { Browser, Page } from 'playwright-core';
+import { fullName } from '@srhooks/contracts';
+import type { Browser, Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ADMIN_TOKEN,
@@ -18,6 +19,13 @@ import {
   quarantineOrderDelivery,
   startAdminReceiver,
 } from '../admin/test-support/admin-test-receiver.js';
+import {
+  ADMIN_TOKEN as APP_ADMIN_TOKEN,
+  APP_ID,
+  type AppModeFixture,
+  eventually,
+  startAppModeFixture,
+} from '../app-mode/test-support/app-mode-fixture.js';
 import { launchChromium } from '../test-support/chromium.js';
 import type { TestReceiver } from '../test-support/test-receiver.js';
 
@@ -31,7 +39,7 @@ interface AxeViolation {
 }
 
 /** axe's A/AA violations on the page as it is now, one line per rule and element. */
-async function axeViolations(page: Page): Promise<string[]> {
+async function axeViolations(page: Page | Frame): Promise<string[]> {
   const loaded = await page.evaluate(() => 'axe' in window);
   if (!loaded) await page.evaluate(AXE_SOURCE);
   const violations = (await page.evaluate(
@@ -264,6 +272,26 @@ describe('inspector accessibility (axe-core in Chromium)', () => {
     await context.close();
   }, 60_000);
 
+  it('announces masked personal data by what is left of it, not as asterisks', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await logIn(page, receiver.baseUrl);
+    const heard: Record<string, string> = {};
+    for (const path of ['/ui', `/ui/deliveries/${ids.orders}`, '/ui/dead-letters']) {
+      await page.goto(`${receiver.baseUrl}${path}`);
+      // The accessibility tree, as a screen reader reads it.
+      heard[path] = await page.locator('main').ariaSnapshot();
+    }
+    for (const [path, snapshot] of Object.entries(heard)) {
+      expect(snapshot, path).not.toContain('***');
+      expect(snapshot, path).not.toContain('Kovács');
+    }
+    expect(heard['/ui']).toContain('K É (rest hidden)');
+    expect(heard[`/ui/deliveries/${ids.orders}`]).toContain('definition: K É (rest hidden)');
+    expect(heard['/ui/dead-letters']).toContain('K É (rest hidden)');
+    await context.close();
+  }, 60_000);
+
   // Last: it replays a job, which changes what the pages above show.
   it('keeps keyboard focus on its button when a live update redraws the event around it', async () => {
     const context = await browser.newContext();
@@ -285,4 +313,75 @@ describe('inspector accessibility (axe-core in Chromium)', () => {
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Replay all handlers');
     await context.close();
   }, 60_000);
+});
+
+describe('app mode accessibility (axe-core in Chromium): the entry page in the shop admin, Shops, Mark uninstalled', () => {
+  let f: AppModeFixture;
+  let browser: Browser;
+  let customer = '';
+
+  beforeAll(async () => {
+    f = await startAppModeFixture({
+      shops: ['alpha'],
+      sandbox: { appAdminUrl: 'http://{shop}.localhost:{port}/{shop}/admin' },
+    });
+    await f.sandbox.apps.install(APP_ID, 'alpha');
+    const { order } = await f.sandbox.simulator.placeOrder('alpha', { seed: 1 });
+    customer = fullName(order) ?? '';
+    await f.sandbox.simulator.waitForIdle();
+    await eventually(async () => {
+      const response = await fetch(`${f.baseUrl}/admin/api/events`, {
+        headers: { authorization: `Bearer ${APP_ADMIN_TOKEN}` },
+      });
+      return ((await response.json()).items as unknown[]).length >= 1 ? true : undefined;
+    });
+    browser = await launchChromium();
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await f?.close();
+  });
+
+  for (const colorScheme of ['light', 'dark'] as const) {
+    it(`has no A/AA violation in the ${colorScheme} colour scheme; masked names are not read as asterisks`, async () => {
+      const context = await browser.newContext({ colorScheme });
+      const page = await context.newPage();
+      const found: string[] = [];
+      const port = new URL(f.sandbox.url).port;
+      await page.goto(`http://alpha.localhost:${port}/alpha/admin/app/${APP_ID}`);
+      await page.waitForLoadState('load');
+      const frame = page.frames().find((candidate) => candidate !== page.mainFrame());
+      if (!frame) throw new Error('the shop admin did not frame the app');
+      await frame.waitForSelector('tr[data-event-id]');
+      for (const line of await axeViolations(frame)) found.push(`entry list: ${line}`);
+      const heard = await frame.locator('main').ariaSnapshot();
+      expect(heard).not.toContain('***');
+      expect(heard).not.toContain(customer);
+      await Promise.all([frame.waitForNavigation(), frame.click('tr[data-event-id] a')]);
+      for (const line of await axeViolations(frame)) found.push(`entry detail: ${line}`);
+      expect(await frame.locator('main').ariaSnapshot()).not.toContain('***');
+
+      await page.goto(`${f.baseUrl}/ui/login`);
+      await page.fill('input[name="token"]', APP_ADMIN_TOKEN);
+      await Promise.all([page.waitForURL(`${f.baseUrl}/ui`), page.click('button[type="submit"]')]);
+      await page.goto(`${f.baseUrl}/ui/shops`);
+      for (const line of await axeViolations(page)) found.push(`shops: ${line}`);
+      await page.goto(`${f.baseUrl}/ui/shops/alpha/uninstall`);
+      for (const line of await axeViolations(page)) found.push(`mark uninstalled: ${line}`);
+      await page.fill('input[name="confirm"]', 'alpah');
+      await Promise.all([page.waitForLoadState(), page.click('button:text-is("Mark alpha uninstalled")')]);
+      await page.waitForSelector('.notice.error');
+      for (const line of await axeViolations(page)) found.push(`mark uninstalled, wrong name: ${line}`);
+      const field = page.locator('input[name="confirm"]');
+      expect(await field.getAttribute('aria-invalid')).toBe('true');
+      expect(
+        await field.evaluate(
+          (input) => document.getElementById(input.getAttribute('aria-describedby') ?? '')?.textContent,
+        ),
+      ).toBe(await page.textContent('.notice.error'));
+      expect(found).toEqual([]);
+      await context.close();
+    }, 90_000);
+  }
 });

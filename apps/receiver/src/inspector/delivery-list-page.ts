@@ -28,6 +28,7 @@ import type {
 } from '../store/store.js';
 import { formatAmount, formatTime, timeInputStep, timeInputValue } from './display-format.js';
 import { html, type SafeHtml } from './html.js';
+import { maskedText } from './masked-text.js';
 import { recoveryPanel, sourceBadge } from './recovery-panel.js';
 
 type DeliveryOnlyStatus = Exclude<DeliveryStatus, EventStatus>;
@@ -96,9 +97,9 @@ export function statusBadge(status: string, title?: string): SafeHtml {
   return html`<span class="badge ${status}"${title ? html` title="${title}"` : ''}>${status}</span>`;
 }
 
-function customer(event: EventSummary, reveal: boolean): string | null {
+function customer(event: EventSummary, reveal: boolean): SafeHtml | string | null {
   if (event.customerName === null) return null;
-  return reveal ? event.customerName : maskName(event.customerName);
+  return reveal ? event.customerName : maskedText(maskName(event.customerName));
 }
 
 function perEvent<T extends EventSummary>(
