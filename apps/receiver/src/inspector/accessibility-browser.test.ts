@@ -3,8 +3,12 @@
  * (WCAG 2.0/2.1 A and AA rules) over every page and state — login and its error, the list (empty, masked,
  * revealed, a filter with no match, the new-deliveries banner), a delivery (held, quarantined, dead),
  * dead letters (empty and full), handlers, the error page, the ended-session indicator — in the light
- * and the dark colour scheme; the same pages at 320 px wide must not scroll sideways. axe runs through
- * page.evaluate, so the strict CSP stays on. Chromium missing is a failure with instructions.
+ * and the dark colour scheme; the same pages at 320 px wide must not scroll sideways. By hand what axe
+ * cannot see: page titles and table names, the login error tied to its field, the new-deliveries live
+ * region, masked values in the accessibility tree (no asterisks read out), keyboard focus kept across a
+ * live redraw. App mode: the entry page framed by the sandbox's shop admin, Shops, Mark uninstalled.
+ * axe runs through page.evaluate, so the strict CSP stays on. Chromium missing is a failure with
+ * instructions.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
