@@ -6,6 +6,7 @@
 
 import { formatAmount, formatTime } from '../inspector/display-format.js';
 import { html, type SafeHtml } from '../inspector/html.js';
+import { maskedText } from '../inspector/masked-text.js';
 import { payloadCard } from '../inspector/order-card.js';
 import { maskName } from '../personal-data/personal-data-mask.js';
 import type { EventDetail, EventSummary } from '../store/store.js';
@@ -44,7 +45,7 @@ export function entryListPage(options: {
       <td>${formatTime(event.receivedAt)}</td>
       <td>${event.event}</td>
       <td>${event.orderNumber ?? event.subjectId ?? '—'}</td>
-      <td>${event.customerName ? maskName(event.customerName) : '—'}</td>
+      <td>${event.customerName ? maskedText(maskName(event.customerName)) : '—'}</td>
       <td>${formatAmount(event.grossTotal, event.currency) ?? '—'}</td>
       <td>${event.status}</td>
       <td><a href="${options.detailUrl(event.id)}">details</a></td>
@@ -63,7 +64,7 @@ export function entryListPage(options: {
 ${
   events.length === 0
     ? html`<p class="empty">No events yet.</p>`
-    : html`<table><thead><tr><th>Received</th><th>Event</th><th>Order / id</th><th>Customer</th><th>Total</th><th>Status</th><th></th></tr></thead>
+    : html`<table><caption class="visually-hidden">Webhook events, newest first</caption><thead><tr><th>Received</th><th>Event</th><th>Order / id</th><th>Customer</th><th>Total</th><th>Status</th><th><span class="visually-hidden">Link</span></th></tr></thead>
 <tbody>${rows}</tbody></table>`
 }`,
     options.stylesheet,

@@ -17,6 +17,7 @@ import { statusBadge } from './delivery-list-page.js';
 import { handlerErrorText } from './delivery-page.js';
 import { formatTime, plural, timeInputStep, timeInputValue } from './display-format.js';
 import { html, type SafeHtml } from './html.js';
+import { maskedText } from './masked-text.js';
 
 export const DeadLetterPageQuerySchema = requestObject({
   handler: HandlerNameSchema.optional(),
@@ -76,7 +77,11 @@ export function deadLettersContent(input: DeadLettersPageInput): SafeHtml {
   /** A time window is set (a handler alone is a filter, not a window). */
   const windowed = Boolean(query.from || query.to);
   const rows = input.items.map(({ job, event }) => {
-    const customer = event.customerName ? (reveal ? event.customerName : maskName(event.customerName)) : '—';
+    const customer = event.customerName
+      ? reveal
+        ? event.customerName
+        : maskedText(maskName(event.customerName))
+      : '—';
     return html`<tr data-job-id="${job.id}">
   <td data-label="Dead since">${job.finishedAt ? formatTime(job.finishedAt) : '—'}</td>
   <td data-label="Handler">${job.handler} ${statusBadge(job.status)}</td>
@@ -137,6 +142,7 @@ ${
   }
   ${staying}
   <table class="stack">
+    <caption class="visually-hidden">Dead letters, newest first</caption>
     <thead><tr><th>Dead since</th><th>Handler</th><th>Event</th><th>Customer</th><th class="num">Attempts</th><th>Last error</th></tr></thead>
     <tbody>${rows}</tbody>
   </table>

@@ -28,6 +28,7 @@ import type {
 } from '../store/store.js';
 import { formatAmount, formatTime, timeInputStep, timeInputValue } from './display-format.js';
 import { html, type SafeHtml } from './html.js';
+import { maskedText } from './masked-text.js';
 import { recoveryPanel, sourceBadge } from './recovery-panel.js';
 
 type DeliveryOnlyStatus = Exclude<DeliveryStatus, EventStatus>;
@@ -96,9 +97,9 @@ export function statusBadge(status: string, title?: string): SafeHtml {
   return html`<span class="badge ${status}"${title ? html` title="${title}"` : ''}>${status}</span>`;
 }
 
-function customer(event: EventSummary, reveal: boolean): string | null {
+function customer(event: EventSummary, reveal: boolean): SafeHtml | string | null {
   if (event.customerName === null) return null;
-  return reveal ? event.customerName : maskName(event.customerName);
+  return reveal ? event.customerName : maskedText(maskName(event.customerName));
 }
 
 function perEvent<T extends EventSummary>(
@@ -234,9 +235,10 @@ export function deliveryListContent(input: ListPageInput): SafeHtml {
   <a class="button secondary" href="${linkWith(base, query, { reveal: reveal ? undefined : '1' })}">${reveal ? 'Hide personal data' : 'Show personal data'}</a>
 </div>
 ${input.recovery ? recoveryPanel(input.recovery.shops, input.recovery.states, input.recovery.scheduled) : ''}
-<p id="new-deliveries" class="notice banner" role="status" hidden><span data-count>0 new deliveries</span> arrived. <a href="${linkWith(base, {}, { reveal: query.reveal })}">Show the newest</a></p>
+<div role="status"><p id="new-deliveries" class="notice banner" hidden><span data-count>0 new deliveries</span> arrived. <a href="${linkWith(base, {}, { reveal: query.reveal })}">Show the newest</a></p></div>
 <div class="panel">
 <table class="deliveries stack">
+  <caption class="visually-hidden">Deliveries, newest first</caption>
   <thead><tr><th>Time</th><th>Shop</th><th>Event</th><th>Order</th><th>Customer</th><th class="num">Gross total</th><th>Handlers</th></tr></thead>
   <tbody id="delivery-rows">${rows}</tbody>
 </table>

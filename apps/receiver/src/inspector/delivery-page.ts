@@ -142,7 +142,8 @@ function handlerTable(event: EventDetail, context: DetailContext): SafeHtml {
   }
   const action = `${context.base}/events/${encodeURIComponent(event.id)}/replay`;
   return html`<table class="jobs stack">
-  <thead><tr><th>Handler</th><th>Status</th><th>Attempts</th><th></th></tr></thead>
+  <caption class="visually-hidden">Handler jobs</caption>
+  <thead><tr><th>Handler</th><th>Status</th><th>Attempts</th><th><span class="visually-hidden">Actions</span></th></tr></thead>
   <tbody>
     ${event.jobs.map((job) => jobRow(event, job, context))}
     ${missing.map(
@@ -281,12 +282,13 @@ ${input.events.map((event) => eventSection(event, { ...context, configuredHandle
   <h2>As received</h2>
   <h3>Headers</h3>
   <table class="headers">
+    <caption class="visually-hidden">Request headers</caption>
     <tbody>${Object.entries(delivery.headers).map(([name, value]) => html`<tr><th class="mono">${name}</th><td class="mono">${value}</td></tr>`)}</tbody>
   </table>
   <h3>Raw body</h3>
   ${
     context.reveal
-      ? html`<pre class="raw-body">${bodyText}</pre>`
+      ? html`<pre class="raw-body" tabindex="0" role="region" aria-label="Raw body">${bodyText}</pre>`
       : html`<p class="muted">Hidden because it holds personal data. <a href="${toggle}">Show personal data</a> to see the body exactly as received.</p>`
   }
 </section>`;

@@ -105,6 +105,7 @@ ${
   input.handlers.length === 0
     ? html`<p class="muted">No handlers are configured: deliveries are stored, and nothing runs for them. Add one under <code>handlers</code> in srhooks.config.json (a <code>forward</code>, <code>module</code>, <code>log</code> or broker handler) and name it in its shops' <code>handlers</code>; see the receiver's Configuration documentation.</p>`
     : html`<table class="stack">
+  <caption class="visually-hidden">Handlers</caption>
   <thead><tr><th>Handler</th><th>Type</th><th>State</th><th class="num">Waiting</th><th class="num">Running</th><th class="num">Dead letters</th><th>Links</th><th>Action</th></tr></thead>
   <tbody>${rows}</tbody>
 </table>`

@@ -142,12 +142,14 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
       status !== 404
         ? id
         : null;
+    // The title says what happened, as the heading does ("Not found · …"), not only that it is an error.
+    const heading = ERROR_HEADINGS[status] ?? action ?? 'Something went wrong';
     return page(
       reply,
       request,
       'error',
-      'Error',
-      html`<h1>${ERROR_HEADINGS[status] ?? action ?? 'Something went wrong'}</h1><p class="notice error">${message}${more}</p><p>${delivery ? html`<a href="${base}/deliveries/${delivery}">Back to delivery ${delivery}</a> · ` : ''}<a href="${base}">Back to the deliveries</a></p>`,
+      heading,
+      html`<h1>${heading}</h1><p class="notice error">${message}${more}</p><p>${delivery ? html`<a href="${base}/deliveries/${delivery}">Back to delivery ${delivery}</a> · ` : ''}<a href="${base}">Back to the deliveries</a></p>`,
     );
   }
 

@@ -47,6 +47,28 @@ export const INSPECTOR_JS = `
     });
   }
 
+  var FOCUSABLE = 'a[href], button, input, select, textarea, summary, [tabindex]';
+
+  /**
+   * Swaps an element for fresh server markup. When keyboard focus was inside it, the element at the same
+   * place in the new markup gets it back: without this, a live update moved a keyboard or screen-reader
+   * user's focus to the top of the page.
+   */
+  function replaceKeepingFocus(current, markup) {
+    var active = document.activeElement;
+    var index = active && current.contains(active)
+      ? Array.prototype.indexOf.call(current.querySelectorAll(FOCUSABLE), active)
+      : -1;
+    var template = document.createElement('template');
+    template.innerHTML = markup.trim();
+    var fresh = template.content.firstElementChild;
+    if (!fresh) return;
+    current.replaceWith(fresh);
+    if (index < 0) return;
+    var target = fresh.querySelectorAll(FOCUSABLE)[index];
+    if (target) target.focus({ preventScroll: true });
+  }
+
   /** Runs job() once per key within 150 ms (a replay emits several changes at once). */
   function debounce(key, job) {
     if (pending[key]) return;
@@ -62,7 +84,7 @@ export const INSPECTOR_JS = `
       fragment('/fragments/delivery-row/' + encodeURIComponent(deliveryId)).then(function (markup) {
         if (!markup) return;
         var existing = rowFor(deliveryId);
-        if (existing) { existing.outerHTML = markup; return; }
+        if (existing) { replaceKeepingFocus(existing, markup); return; }
         if (!isNew) return;
         var tbody = document.getElementById('delivery-rows');
         if (!tbody) return;
@@ -91,7 +113,7 @@ export const INSPECTOR_JS = `
     debounce('event:' + eventId, function () {
       fragment('/fragments/event/' + encodeURIComponent(eventId)).then(function (markup) {
         var current = document.querySelector('section[data-event-id="' + CSS.escape(eventId) + '"]');
-        if (markup && current) current.outerHTML = markup;
+        if (markup && current) replaceKeepingFocus(current, markup);
       });
     });
   }

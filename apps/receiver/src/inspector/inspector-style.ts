@@ -20,6 +20,8 @@ export const INSPECTOR_CSS = `
   }
 }
 * { box-sizing: border-box; }
+/* Read by screen readers, not shown (table captions, the name of an empty-looking column). */
+.visually-hidden { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
 body { margin: 0; background: var(--bg); color: var(--text); }
 a { color: var(--accent); }
 header.top {

@@ -11,10 +11,10 @@ export interface LoginPageInput {
 export function loginContent(input: LoginPageInput): SafeHtml {
   return html`<div class="panel login">
   <h1>Log in</h1>
-  ${input.error ? html`<p class="notice error" role="alert">${input.error}</p>` : ''}
+  ${input.error ? html`<p class="notice error" id="login-error" role="alert">${input.error}</p>` : ''}
   <form method="post" action="${input.base}/login">
     <input type="hidden" name="next" value="${input.next}">
-    <label>Admin token <input type="password" name="token" autocomplete="current-password" required autofocus></label>
+    <label>Admin token <input type="password" name="token" autocomplete="current-password" required autofocus${input.error ? html` aria-invalid="true" aria-describedby="login-error"` : ''}></label>
     <button type="submit">Log in</button>
   </form>
   <p class="muted">The receiver's SRHOOKS_ADMIN_TOKEN. The browser keeps a session cookie, not the token.</p>

@@ -15,6 +15,7 @@ import {
   startAdminReceiver,
 } from '../admin/test-support/admin-test-receiver.js';
 import type { TestReceiver } from '../test-support/test-receiver.js';
+import { maskedText } from './masked-text.js';
 
 describe('name order (family name first)', () => {
   let receiver: TestReceiver;
@@ -81,9 +82,9 @@ describe('name order (family name first)', () => {
 
   it("shows the order card's customer, shipping and billing names family name first", async () => {
     const masked = await page(`/ui/deliveries/${orderDeliveryId}`);
-    expect(masked).toContain('<dt>Name</dt><dd>K*** É***</dd>');
-    expect(masked).toContain('<address>L*** R***<br>');
-    expect(masked).toContain('<address>B*** T***<br>');
+    expect(masked).toContain(`<dt>Name</dt><dd>${maskedText('K*** É***')}</dd>`);
+    expect(masked).toContain(`<address>${maskedText('L*** R***')}<br>`);
+    expect(masked).toContain(`<address>${maskedText('B*** T***')}<br>`);
     const revealed = await page(`/ui/deliveries/${orderDeliveryId}?reveal=1`);
     expect(revealed).toContain('<dt>Name</dt><dd>Kovács Éva</dd>');
     expect(revealed).toContain('<address>Lakatos Réka<br>');
@@ -94,7 +95,7 @@ describe('name order (family name first)', () => {
 
   it("shows the subscriber card's name family name first, in the page and in the live fragment", async () => {
     const masked = await page(`/ui/deliveries/${subscriberDeliveryId}`);
-    expect(masked).toContain('<dt>Name</dt><dd>T*** Ö***</dd>');
+    expect(masked).toContain(`<dt>Name</dt><dd>${maskedText('T*** Ö***')}</dd>`);
     const revealed = await page(`/ui/deliveries/${subscriberDeliveryId}?reveal=1`);
     expect(revealed).toContain('<dt>Name</dt><dd>Tóth Ödön</dd>');
     const eventId = (await receiver.app.store.getDelivery(subscriberDeliveryId))?.events[0]?.id ?? '';

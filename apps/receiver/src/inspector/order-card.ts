@@ -22,6 +22,7 @@ import { maskEmail, maskFreeText, maskName, maskPhone } from '../personal-data/p
 import { statusBadge } from './delivery-list-page.js';
 import { formatAmount, formatTime } from './display-format.js';
 import { html, type SafeHtml } from './html.js';
+import { maskedText } from './masked-text.js';
 
 type Text = string | null | undefined;
 
@@ -38,12 +39,12 @@ interface Masking {
   reveal: boolean;
 }
 
-function name(value: string | null, masking: Masking): string | null {
-  return value === null ? null : masking.reveal ? value : maskName(value);
+function name(value: string | null, masking: Masking): SafeHtml | string | null {
+  return value === null ? null : masking.reveal ? value : maskedText(maskName(value));
 }
 
-function lines(values: Array<string | null>): SafeHtml {
-  const shown = values.filter((value): value is string => value !== null);
+function lines(values: Array<SafeHtml | string | null>): SafeHtml {
+  const shown = values.filter((value): value is SafeHtml | string => value !== null);
   if (shown.length === 0) return html`<span class="muted">—</span>`;
   return html`${shown.map((value, index) => html`${index > 0 ? html`<br>` : ''}${value}`)}`;
 }
@@ -52,7 +53,7 @@ function address(order: OrderItem, prefix: 'shipping' | 'payment', masking: Mask
   const field = (key: string): Text => order[`${prefix}${key}` as keyof OrderItem] as Text;
   const street = [field('Address1'), field('Address2')]
     .filter(present)
-    .map((line) => (masking.reveal ? line : maskName(line)));
+    .map((line) => (masking.reveal ? line : maskedText(maskName(line))));
   return html`<address>${lines([
     name(fullName({ firstname: field('Firstname'), lastname: field('Lastname') }), masking),
     present(field('Company')) ? name(field('Company') as string, masking) : null,
@@ -86,8 +87,16 @@ function orderCard(order: OrderItem, masking: Masking): SafeHtml {
       <td data-label="Line total (net)" class="num">${money(lineTotal, productCurrency) ?? '—'}</td>
     </tr>`;
   });
-  const email = present(order.email) ? (masking.reveal ? order.email : maskEmail(order.email)) : null;
-  const phone = present(order.phone) ? (masking.reveal ? order.phone : maskPhone(order.phone)) : null;
+  const email = present(order.email)
+    ? masking.reveal
+      ? order.email
+      : maskedText(maskEmail(order.email))
+    : null;
+  const phone = present(order.phone)
+    ? masking.reveal
+      ? order.phone
+      : maskedText(maskPhone(order.phone))
+    : null;
   const coupon =
     present(order.couponCode) || (order.couponGrossPrice ?? 0) !== 0
       ? definition(
@@ -102,7 +111,7 @@ function orderCard(order: OrderItem, masking: Masking): SafeHtml {
       ${definition('Name', name(fullName(order), masking))}
       ${definition('E-mail', email)}
       ${definition('Phone', phone)}
-      ${present(order.comment) ? definition('Comment', masking.reveal ? order.comment : html`<span class="muted">${maskFreeText(order.comment)}</span>`) : ''}
+      ${present(order.comment) ? definition('Comment', masking.reveal ? order.comment : html`<span class="muted">${maskedText(maskFreeText(order.comment))}</span>`) : ''}
     </dl>
   </div>
   <div>
@@ -122,6 +131,7 @@ ${
   products.length === 0
     ? html`<p class="muted">No products in the delivery (the subscription's field list may omit them).</p>`
     : html`<table class="products stack">
+  <caption class="visually-hidden">Products</caption>
   <thead><tr><th>Product</th><th class="num">Quantity</th><th class="num">Unit price (net)</th><th class="num">Tax rate</th><th class="num">Line total (net)</th></tr></thead>
   <tbody>${productRows}</tbody>
 </table>`
@@ -146,12 +156,12 @@ function subscriberCard(subscriber: Subscriber, masking: Masking): SafeHtml {
   const email = present(subscriber.email)
     ? masking.reveal
       ? subscriber.email
-      : maskEmail(subscriber.email)
+      : maskedText(maskEmail(subscriber.email))
     : null;
   const phone = present(subscriber.phone)
     ? masking.reveal
       ? subscriber.phone
-      : maskPhone(subscriber.phone)
+      : maskedText(maskPhone(subscriber.phone))
     : null;
   return html`<h3>Subscriber</h3>
 <dl class="meta">
@@ -167,7 +177,7 @@ function subscriberCard(subscriber: Subscriber, masking: Masking): SafeHtml {
 /** A text of a Payment API notification (`reason`, `message`): from outside, so hidden whole like a comment. */
 function outsideText(value: string | null | undefined, masking: Masking): SafeHtml | string | null {
   if (!present(value)) return null;
-  return masking.reveal ? value : html`<span class="muted">${maskFreeText(value)}</span>`;
+  return masking.reveal ? value : html`<span class="muted">${maskedText(maskFreeText(value))}</span>`;
 }
 
 /** A notification's `time` (Unix seconds) as the inspector's other times, in UTC. */

@@ -51,6 +51,7 @@ export function recoveryPanel(
   return html`<details class="panel recovery-panel" open>
 <summary>Recovery (orders read back from the shops' APIs)${scheduled ? '' : ' — on demand only: this receiver runs no scheduled passes'}</summary>
 <table class="stack">
+  <caption class="visually-hidden">Order recovery by shop</caption>
   <thead><tr><th>Shop</th><th>Last pass</th><th>Read</th><th>Found</th><th>Watermark</th></tr></thead>
   <tbody>${rows}</tbody>
 </table>

@@ -114,6 +114,7 @@ ${
   input.shops.length === 0
     ? html`<p class="muted">No shops: none is configured${input.appMode ? ' and the app is installed on none' : ''}.</p>`
     : html`<table class="stack">
+  <caption class="visually-hidden">Shops</caption>
   <thead><tr><th>Shop</th><th>Kind</th><th>State</th><th>Installed</th><th>Last delivery</th><th class="num">Waiting jobs</th><th class="num">Dead letters</th><th>Action</th></tr></thead>
   <tbody>${rows}</tbody>
 </table>`
@@ -136,7 +137,7 @@ export function confirmUninstallContent(input: ConfirmUninstallInput): SafeHtml 
     ? html`<input type="hidden" name="_csrf" value="${input.session.csrfToken}">`
     : '';
   return html`<h1>Mark ${shop.name} uninstalled?</h1>
-${input.error ? html`<p class="notice error" role="alert">${input.error}</p>` : ''}
+${input.error ? html`<p class="notice error" id="confirm-error" role="alert">${input.error}</p>` : ''}
 <div class="panel">
 <p>Do this only when the app was uninstalled from <strong>${shop.name}</strong> and ShopRenter's call to the app's UninstallUri never reached this receiver (it was down, or refused the call). It has the effects of that call:</p>
 <ul>
@@ -149,7 +150,7 @@ ${input.error ? html`<p class="notice error" role="alert">${input.error}</p>` : 
 <p>It cannot be undone from here: the shop's owner installs the app again to start over.</p>
 <form method="post" action="${base}/shops/${shop.name}/uninstall">${csrf}
   <label>Type the shop's name, <strong>${shop.name}</strong>, to confirm
-    <input name="confirm" autocomplete="off" spellcheck="false" required></label>
+    <input name="confirm" autocomplete="off" spellcheck="false" required${input.error ? html` aria-invalid="true" aria-describedby="confirm-error"` : ''}></label>
   <p><button type="submit">Mark ${shop.name} uninstalled</button> <a href="${base}/shops">Cancel</a></p>
 </form>
 </div>`;
