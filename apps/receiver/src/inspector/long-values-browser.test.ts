@@ -71,6 +71,8 @@ describe('long values in Chromium', () => {
       const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
       for (let node = walker.nextNode(); node; node = walker.nextNode()) {
         if (!node.textContent?.trim()) continue;
+        // text for screen readers only (clipped to 1 px, never seen) is laid out past the edge, unseen
+        if (node.parentElement?.closest('.visually-hidden')) continue;
         const range = document.createRange();
         range.selectNodeContents(node);
         if (range.getBoundingClientRect().right > width + 1) {
