@@ -10,12 +10,7 @@ import type { AdminAuth } from '../admin/admin-auth.js';
 import { adminErrorAnswer, parseRequestPart } from '../admin/admin-errors.js';
 import { addAdminGuard, CSRF_MESSAGES, throttledMessage } from '../admin/admin-guard.js';
 import { AdminOperations } from '../admin/admin-operations.js';
-import {
-  HandlerParamsSchema,
-  IdParamsSchema,
-  NoQuerySchema,
-  requestObject,
-} from '../admin/admin-request-schemas.js';
+import { IdParamsSchema, NoQuerySchema, requestObject } from '../admin/admin-request-schemas.js';
 import type { CredentialThrottle } from '../admin/credential-throttle.js';
 import type { SessionRevocations } from '../admin/session-revocations.js';
 import { pendingInstallsNotice } from '../app-mode/pending-installs-notice.js';
@@ -23,7 +18,6 @@ import { NOT_FOUND_BODY } from '../http/error-body.js';
 import { knownClientError, routeBodyTooLargeMessage } from '../http/error-handler.js';
 import { maskDecodeMessage } from '../personal-data/personal-data-mask.js';
 import type { EventDetail } from '../store/store.js';
-import { DEAD_LETTER_PAGE_SIZE, DeadLetterPageQuerySchema, deadLettersContent } from './dead-letters-page.js';
 import {
   deliveryFilterOf,
   deliveryListContent,
@@ -38,12 +32,10 @@ import {
   eventSection,
   type NoticeKey,
 } from './delivery-page.js';
-import { type HandlerActionResult, HandlersPageQuerySchema, handlersContent } from './handlers-page.js';
+import { addHandlerRoutes } from './handler-routes.js';
 import { html, type SafeHtml } from './html.js';
 import {
   addFormBodies,
-  DeadLetterReplayFormSchema,
-  HandlerActionFormSchema,
   NoticeSchema,
   PlainFormSchema,
   ReplayFormSchema,
@@ -453,114 +445,11 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
 
   // --- dead letters ---------------------------------------------------------------------------------
 
-  app.get('/dead-letters', async (request, reply) => {
-    const query = parseRequestPart(DeadLetterPageQuerySchema, 'query', request.query);
-    const { items, nextCursor, total } = await operations.deadLetterPage({
-      limit: DEAD_LETTER_PAGE_SIZE,
-      ...(query.handler ? { handler: query.handler } : {}),
-      ...(query.from ? { from: query.from } : {}),
-      ...(query.to ? { to: query.to } : {}),
-      ...(query.cursor ? { cursor: query.cursor } : {}),
-    });
-    const handlers = app.handlers.entries().map(([name]) => name);
-    // Dead letters of handlers removed from the config: "Replay all" leaves them (nothing would run them).
-    const unconfigured = (
-      await operations.unconfiguredDeadLetters({
-        ...(query.from ? { from: query.from } : {}),
-        ...(query.to ? { to: query.to } : {}),
-      })
-    ).filter((left) => !query.handler || left.handler === query.handler);
-    return page(
-      reply,
-      request,
-      'dead-letters',
-      'Dead letters',
-      deadLettersContent({
-        base,
-        session: sessionOf(request),
-        query,
-        items,
-        nextCursor,
-        total,
-        handlers,
-        unconfigured,
-      }),
-    );
-  });
+  // --- dead letters and handlers (handler-routes.ts) -------------------------------------------------
 
-  app.post('/dead-letters/replay', async (request, reply) => {
-    const form = parseRequestPart(DeadLetterReplayFormSchema, 'body', request.body);
-    const jobs = await operations.replayDeadLetters({
-      ...(form.handler ? { handler: form.handler } : {}),
-      ...(form.from ? { from: new Date(form.from) } : {}),
-      ...(form.to ? { to: new Date(form.to) } : {}),
-    });
-    request.log.info({ jobs: jobs.length }, 'dead letters replayed from the inspector');
-    // Back to the filter replayed, saying how many were queued.
-    const back = new URLSearchParams();
-    if (form.handler) back.set('handler', form.handler);
-    if (form.from) back.set('from', form.from);
-    if (form.to) back.set('to', form.to);
-    back.set('replayed', String(jobs.length));
-    if (form.reveal) back.set('reveal', '1');
-    return reply.redirect(`${base}/dead-letters?${back.toString()}`, 303);
-  });
-
-  // --- handlers -------------------------------------------------------------------------------------
-
-  app.get('/handlers', async (request, reply) => {
-    const query = parseRequestPart(HandlersPageQuerySchema, 'query', request.query);
-    const [handlers, backlog] = await Promise.all([operations.listHandlers(), operations.handlerBacklog()]);
-    const appHandlers = new Set(app.config.app?.handlers ?? []);
-    return page(
-      reply,
-      request,
-      'handlers',
-      'Handlers',
-      handlersContent({
-        base,
-        session: sessionOf(request),
-        query,
-        handlers,
-        backlog,
-        shopsOf: (handler) =>
-          app.config.shops.filter((shop) => shop.handlers.includes(handler)).map((shop) => shop.name),
-        appHandler: (handler) => appHandlers.has(handler),
-      }),
-    );
-  });
+  addHandlerRoutes(app, { page, operations });
 
   // --- shops: the shops page, and marking an app shop uninstalled (shops-routes.ts) ------------------------
 
   addShopsRoutes(app, { page });
-
-  function backToHandlers(handler: string, done: HandlerActionResult): string {
-    return `${base}/handlers?${new URLSearchParams({ done, handler })}`;
-  }
-
-  // The admin API's operations (POST /admin/api/handlers/:name/disable and /enable), from a form.
-  app.post('/handlers/:name/disable', async (request, reply) => {
-    const { name } = parseRequestPart(HandlerParamsSchema, 'params', request.params);
-    parseRequestPart(HandlerActionFormSchema, 'body', request.body);
-    const { changed } = await operations.disableHandler(name);
-    request.log.info(
-      { handler: name, changed },
-      changed
-        ? 'handler disabled by an operator from the inspector'
-        : 'handler already disabled; left as it was',
-    );
-    return reply.redirect(backToHandlers(name, changed ? 'disabled' : 'already-disabled'), 303);
-  });
-
-  app.post('/handlers/:name/enable', async (request, reply) => {
-    const { name } = parseRequestPart(HandlerParamsSchema, 'params', request.params);
-    parseRequestPart(HandlerActionFormSchema, 'body', request.body);
-    const before = (await operations.listHandlers()).find((handler) => handler.name === name);
-    await operations.enableHandler(name);
-    request.log.info({ handler: name }, 'handler enabled from the inspector');
-    return reply.redirect(
-      backToHandlers(name, before?.disabled === false ? 'already-enabled' : 'enabled'),
-      303,
-    );
-  });
 };
