@@ -1,12 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RunningSandbox } from '@srhooks/sandbox';
+import { ALL_SCOPES, type RunningSandbox, startSandbox } from '@srhooks/sandbox';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli, tempConfigDir } from '../../test-support/run-cli.js';
-import { loginArgs, startTestSandbox, TEST_CLIENT } from '../../test-support/test-sandbox.js';
+import { loginArgs, TEST_CLIENT } from '../../test-support/test-sandbox.js';
 
-// A config file with several shops: what the run did to the first shop must never go unreported
-// because a later shop failed.
+// A config file with several shops: one shop failing (its token endpoint cannot be reached) must not
+// keep the others from being synced, and what happened to each must be reported.
 
 let sandbox: RunningSandbox;
 const config = tempConfigDir();
@@ -23,11 +23,19 @@ function writeConfig(shops: string[]): void {
   );
 }
 const sync = (...args: string[]) => runCli(config.dir, ['webhooks', 'sync', '-f', file, ...args], { env });
-const acmeWebhooks = async () =>
-  JSON.parse((await runCli(config.dir, ['webhooks', 'list', '--shop', 'acme', '--json'])).stdout).webhooks;
+const shopWebhooks = async (shop: string) =>
+  JSON.parse((await runCli(config.dir, ['webhooks', 'list', '--shop', shop, '--json'])).stdout).webhooks;
+const acmeWebhooks = () => shopWebhooks('acme');
+const gammaWebhooks = () => shopWebhooks('gamma');
 
 beforeAll(async () => {
-  sandbox = await startTestSandbox();
+  sandbox = await startSandbox({
+    rateLimit: false,
+    shops: ['acme', 'gamma'].map((name) => ({
+      name,
+      clients: [{ ...TEST_CLIENT, scopes: [...ALL_SCOPES] }],
+    })),
+  });
   file = join(config.dir, '..', 'several-shops.config.json');
   const login = await runCli(config.dir, loginArgs(sandbox, 'acme'));
   if (login.code !== 0) throw new Error(login.stderr);
@@ -47,13 +55,15 @@ beforeAll(async () => {
     '--no-verify',
   ]);
   if (beta.code !== 0) throw new Error(beta.stderr);
-  // a shop the runs below never reach (it comes after beta)
-  const gamma = await runCli(config.dir, [...loginArgs(sandbox, 'gamma'), '--no-verify']);
+  // a shop after beta in the file: synced although beta fails
+  const gamma = await runCli(config.dir, loginArgs(sandbox, 'gamma'));
   if (gamma.code !== 0) throw new Error(gamma.stderr);
 });
 beforeEach(async () => {
-  for (const webhook of await acmeWebhooks()) {
-    await runCli(config.dir, ['webhooks', 'delete', '--shop', 'acme', webhook.id]);
+  for (const shop of ['acme', 'gamma']) {
+    for (const webhook of await shopWebhooks(shop)) {
+      await runCli(config.dir, ['webhooks', 'delete', '--shop', shop, webhook.id]);
+    }
   }
 });
 afterAll(async () => {
@@ -71,8 +81,8 @@ describe('srhooks webhooks sync with several shops', () => {
     expect(await acmeWebhooks()).toEqual([]);
   });
 
-  it('a later shop failing reports what was applied to the earlier ones (exit 3)', async () => {
-    writeConfig(['acme', 'beta']);
+  it('a shop failing does not stop the run: the shops after it are synced too (exit 3)', async () => {
+    writeConfig(['acme', 'beta', 'gamma']);
     const run = await sync();
     expect(run.code).toBe(3);
     expect(await acmeWebhooks()).toHaveLength(1);
@@ -80,23 +90,30 @@ describe('srhooks webhooks sync with several shops', () => {
     expect(run.stdout).toContain('✔ applied: 1 created, 0 updated');
     expect(run.stdout).toContain('shop beta');
     expect(run.stdout).toMatch(/✖ not synced: could not reach the ShopRenter token endpoint/);
+    // gamma comes after the failed beta and is still synced
+    expect(run.stdout).toContain('shop gamma');
+    expect(await gammaWebhooks()).toHaveLength(1);
+    expect(run.stdout).toContain('✖ 1 of 3 shops not synced: beta');
+    expect(run.stdout).not.toContain('the run stopped');
   });
 
-  it('--json carries the failed shop with its error and the shops left out', async () => {
+  it('--json carries every shop, the failed one with its error, and the failed shops', async () => {
     writeConfig(['acme', 'beta', 'gamma']);
     const run = await sync('--json');
     expect(run.code).toBe(3);
     const result = JSON.parse(run.stdout);
     expect(result.ok).toBe(false);
-    expect(result.shops[0]).toMatchObject({ shop: 'acme', ok: true, summary: { created: 1 } });
+    expect(result.shops[0]).toMatchObject({ shop: 'acme', ok: true });
     expect(result.shops[1]).toMatchObject({
       shop: 'beta',
       ok: false,
       lines: [],
       error: { code: expect.any(String), message: expect.stringContaining('token endpoint'), exitCode: 3 },
     });
-    expect(result.shops).toHaveLength(2);
-    expect(result.notSynced).toEqual(['gamma']);
+    expect(result.shops[2]).toMatchObject({ shop: 'gamma', ok: true });
+    expect(result.shops).toHaveLength(3);
+    expect(result.failedShops).toEqual(['beta']);
+    expect(result).not.toHaveProperty('notSynced');
     expect(run.stdout).not.toContain(TEST_CLIENT.clientSecret);
   });
 
@@ -123,11 +140,20 @@ describe('srhooks webhooks sync with several shops', () => {
     expect(await acmeWebhooks()).toHaveLength(1);
   });
 
-  it('the first shop failing is still one error (nothing was done)', async () => {
+  it('the first shop failing does not keep the others from being synced', async () => {
     writeConfig(['beta', 'acme']);
     const run = await sync('--json');
     expect(run.code).toBe(3);
+    const result = JSON.parse(run.stdout);
+    expect(result.shops[0]).toMatchObject({ shop: 'beta', ok: false, error: { exitCode: 3 } });
+    expect(result.shops[1]).toMatchObject({ shop: 'acme', ok: true, summary: { created: 1 } });
+    expect(await acmeWebhooks()).toHaveLength(1);
+  });
+
+  it('a run over one shop that fails is still one error', async () => {
+    writeConfig(['beta', 'acme']);
+    const run = await sync('--json', '--shop', 'beta');
+    expect(run.code).toBe(3);
     expect(JSON.parse(run.stdout).error.message).toContain('token endpoint');
-    expect(await acmeWebhooks()).toEqual([]);
   });
 });

@@ -60,9 +60,9 @@ export interface ShopSyncResult {
   summary: SyncReport['summary'];
   ok: boolean;
   /**
-   * The shop could not be synced (its subscriptions could not be read, or the plan failed) after
-   * an earlier shop of the file was: the run stopped here. (When the first shop fails, the run
-   * ends with this error instead, as nothing was done.)
+   * The shop could not be synced (its token was refused, its subscriptions could not be read, the
+   * plan failed); the other shops of the run were synced all the same. (A run over one shop ends
+   * with this error instead.)
    */
   error?: { code: string; message: string; hint?: string; exitCode: ExitCode };
 }
@@ -73,8 +73,29 @@ export interface SyncResult {
   prune: boolean;
   shops: ShopSyncResult[];
   ok: boolean;
-  /** Shops of the file after a failed one, left as they were (only when a shop failed). */
-  notSynced?: string[];
+  /** Shops that could not be synced (each one's `error` says why), only when there are any. */
+  failedShops?: string[];
+}
+
+/** Shops synced side by side: each has its own rate limit, so they do not slow each other down. */
+const SHOPS_AT_A_TIME = 5;
+
+/** `work` over every item, at most `limit` at a time, the results in the items' order. */
+async function mapConcurrently<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
 
 function splitKey(key: string): { event: string; url: string } {
@@ -212,22 +233,30 @@ export const syncWebhooksCommand = defineCommand<SyncOptions, SyncResult>({
     // every shop's credentials first: a shop without any is refused before any shop is changed
     const targets = new Map<string, ShopTarget>();
     for (const entry of shops) targets.set(entry.shop, await resolveShopTarget(entry.shop, context.env));
-    const results: ShopSyncResult[] = [];
-    let notSynced: string[] | undefined;
-    for (const [index, entry] of shops.entries()) {
-      const spinner = context.output.spinner(`${entry.shop}: reading the current subscriptions`);
+    const single = shops.length === 1;
+    const spinner = context.output.spinner(
+      single ? `${shops[0]?.shop}: reading the current subscriptions` : `syncing ${shops.length} shops`,
+    );
+    let finished = 0;
+    const failed: string[] = [];
+    const progress = () =>
+      spinner.update(
+        `syncing ${shops.length} shops: ${finished} done${failed.length > 0 ? ` (${failed.length} not synced: ${failed.join(', ')})` : ''}`,
+      );
+    // Each shop has its own rate limit (3 requests/second per application and shop), so shops run
+    // side by side, a few at a time; one shop failing (token refused, API down or not answering)
+    // does not stop the others: it is reported with its error and the run exits with that error's code.
+    const syncShop = async (entry: (typeof shops)[number]): Promise<ShopSyncResult> => {
       try {
-        const target = targets.get(entry.shop) as ShopTarget;
-        const client = await openShopClient(target);
+        const client = await openShopClient(targets.get(entry.shop) as ShopTarget);
         let done = 0;
         const report = await client.sync(entry.webhooks, {
           prune: options.prune === true,
           dryRun: options.dryRun === true,
           onStep: (step) => {
-            if (step.applied) spinner.update(`${entry.shop}: applying (${++done} done)`);
+            if (single && step.applied) spinner.update(`${entry.shop}: applying (${++done} done)`);
           },
         });
-        spinner.stop();
         const result = toShopResult(entry.shop, report, entry);
         if (result.receiverExtras > 0) {
           const n = result.receiverExtras;
@@ -235,15 +264,14 @@ export const syncWebhooksCommand = defineCommand<SyncOptions, SyncResult>({
             `${entry.shop} has ${n} subscription${n === 1 ? '' : 's'} to this receiver (${entry.receiverPrefix}…) that ${options.file} does not list (e.g. URLs signed with a secret that was rotated out): the shop still delivers to ${n === 1 ? 'it' : 'them'}. Delete ${n === 1 ? 'it' : 'them'} with srhooks webhooks sync -f ${options.file} --prune (add --dry-run to see the plan first)`,
           );
         }
-        results.push(result);
+        return result;
       } catch (error) {
-        spinner.stop();
         const failure = inFileTerms(error, options.file, entry.sources);
-        // nothing done yet: one error, as for a single shop
-        if (results.length === 0) throw failure;
-        // earlier shops were read (and changed, unless --dry-run): report them, then this failure
+        // a run over one shop: one error, as any other command
+        if (single) throw failure;
+        failed.push(entry.shop);
         const { code, message, hint, exitCode } = toCliError(failure);
-        results.push({
+        return {
           shop: entry.shop,
           inSync: false,
           unchanged: 0,
@@ -252,26 +280,34 @@ export const syncWebhooksCommand = defineCommand<SyncOptions, SyncResult>({
           summary: { created: 0, updated: 0, deleted: 0, unchanged: 0, kept: 0, failed: 0 },
           ok: false,
           error: { code, message, ...(hint === undefined ? {} : { hint }), exitCode },
-        });
-        notSynced = shops.slice(index + 1).map((rest) => rest.shop);
-        break;
+        };
+      } finally {
+        finished += 1;
+        if (!single) progress();
       }
+    };
+    let results: ShopSyncResult[];
+    try {
+      results = await mapConcurrently(shops, SHOPS_AT_A_TIME, syncShop);
+    } finally {
+      spinner.stop();
     }
+    const failedShops = results.filter((shop) => shop.error).map((shop) => shop.shop);
     return {
       file: options.file,
       dryRun: options.dryRun === true,
       prune: options.prune === true,
       shops: results,
       ok: results.every((shop) => shop.ok),
-      ...(notSynced === undefined ? {} : { notSynced }),
+      ...(failedShops.length === 0 ? {} : { failedShops }),
     };
   },
 
   render(result, style) {
     const shops = result.shops.map((shop) => renderShop(shop, result, style)).join('\n\n');
-    if (!result.notSynced?.length) return shops;
-    const failed = result.shops.find((shop) => shop.error)?.shop ?? '';
-    return `${shops}\n\n${style.yellow(`not synced (the run stopped at ${failed}): ${result.notSynced.join(', ')}`)}`;
+    if (!result.failedShops?.length) return shops;
+    const n = result.failedShops.length;
+    return `${shops}\n\n${style.red('✖')} ${n} of ${result.shops.length} shops not synced: ${result.failedShops.join(', ')} (each one's reason and fix is above; the other shops were synced: run the same command again once fixed)`;
   },
 
   exitCode(result) {
