@@ -56,6 +56,11 @@ export interface ShopSyncResult {
   unchanged: number;
   /** Kept subscriptions (without --prune) to this receiver's URLs that the file does not list. */
   receiverExtras: number;
+  /**
+   * Kept subscriptions (without --prune) that repeat a listed one's event and URL (not this
+   * receiver's: those are `receiverExtras`): the shop delivers each such event twice.
+   */
+  duplicates: number;
   lines: SyncLine[];
   summary: SyncReport['summary'];
   ok: boolean;
@@ -169,11 +174,15 @@ export function toShopResult(
   const pending =
     report.plan.create.length + report.plan.update.length + (report.prune ? report.plan.delete.length : 0);
   const receiverExtras = lines.filter((line) => line.action === 'keep' && line.receiverUrl).length;
+  const duplicates = lines.filter(
+    (line) => line.action === 'keep' && line.reason === 'duplicate' && !line.receiverUrl,
+  ).length;
   return {
     shop,
-    inSync: pending === 0 && receiverExtras === 0,
+    inSync: pending === 0 && receiverExtras === 0 && duplicates === 0,
     unchanged: report.plan.unchanged.length,
     receiverExtras,
+    duplicates,
     lines,
     summary: report.summary,
     ok: report.ok,
@@ -264,6 +273,12 @@ export const syncWebhooksCommand = defineCommand<SyncOptions, SyncResult>({
             `${entry.shop} has ${n} subscription${n === 1 ? '' : 's'} to this receiver (${entry.receiverPrefix}…) that ${options.file} does not list (e.g. URLs signed with a secret that was rotated out): the shop still delivers to ${n === 1 ? 'it' : 'them'}. Delete ${n === 1 ? 'it' : 'them'} with srhooks webhooks sync -f ${options.file} --prune (add --dry-run to see the plan first)`,
           );
         }
+        if (result.duplicates > 0) {
+          const n = result.duplicates;
+          context.output.warn(
+            `${entry.shop} has ${n} duplicate subscription${n === 1 ? '' : 's'} (the same event and URL as one ${options.file} lists): the shop delivers each such event twice. Delete ${n === 1 ? 'it' : 'them'} with srhooks webhooks sync -f ${options.file} --prune (add --dry-run to see the plan first)`,
+          );
+        }
         return result;
       } catch (error) {
         const failure = inFileTerms(error, options.file, entry.sources);
@@ -276,6 +291,7 @@ export const syncWebhooksCommand = defineCommand<SyncOptions, SyncResult>({
           inSync: false,
           unchanged: 0,
           receiverExtras: 0,
+          duplicates: 0,
           lines: [],
           summary: { created: 0, updated: 0, deleted: 0, unchanged: 0, kept: 0, failed: 0 },
           ok: false,
@@ -388,11 +404,23 @@ function renderShop(shop: ShopSyncResult, result: SyncResult, style: Style): str
   if (!result.prune && count('keep') > 0) plan.push(`${count('keep')} extra kept`);
   out.push(`Plan: ${plan.join(', ')}.`);
   const n = shop.receiverExtras;
-  const extras = `${style.yellow('!')} ${n} subscription${n === 1 ? '' : 's'} to this receiver ${n === 1 ? 'is' : 'are'} not in the config: run srhooks webhooks sync -f ${result.file} --prune to delete ${n === 1 ? 'it' : 'them'}`;
+  const notes: string[] = [];
+  if (n > 0) {
+    notes.push(
+      `${style.yellow('!')} ${n} subscription${n === 1 ? '' : 's'} to this receiver ${n === 1 ? 'is' : 'are'} not in the config: run srhooks webhooks sync -f ${result.file} --prune to delete ${n === 1 ? 'it' : 'them'}`,
+    );
+  }
+  const d = shop.duplicates;
+  if (d > 0) {
+    notes.push(
+      `${style.yellow('!')} ${d} duplicate subscription${d === 1 ? '' : 's'}: the shop delivers each such event twice; run srhooks webhooks sync -f ${result.file} --prune to delete ${d === 1 ? 'it' : 'them'}`,
+    );
+  }
+  const onlyKept = shop.lines.every((line) => line.action === 'keep');
   if (shop.inSync) {
     out.push(`${style.green('✔')} in sync: nothing to do`);
-  } else if (n > 0 && shop.lines.every((line) => line.action === 'keep')) {
-    out.push(extras);
+  } else if (notes.length > 0 && onlyKept) {
+    // nothing to create or update: only what was kept needs the user
   } else if (result.dryRun) {
     out.push(style.yellow('dry run: nothing was changed (run without --dry-run to apply)'));
   } else {
@@ -404,6 +432,6 @@ function renderShop(shop: ShopSyncResult, result: SyncResult, style: Style): str
         : `${style.red('✖')} applied: ${done}; ${s.failed} failed`,
     );
   }
-  if (n > 0 && !shop.lines.every((line) => line.action === 'keep')) out.push(extras);
+  out.push(...notes);
   return out.join('\n');
 }
