@@ -31,7 +31,7 @@ const gammaWebhooks = () => shopWebhooks('gamma');
 beforeAll(async () => {
   sandbox = await startSandbox({
     rateLimit: false,
-    shops: ['acme', 'gamma'].map((name) => ({
+    shops: ['acme', 'gamma', 'delta'].map((name) => ({
       name,
       clients: [{ ...TEST_CLIENT, scopes: [...ALL_SCOPES] }],
     })),
@@ -58,6 +58,12 @@ beforeAll(async () => {
   // a shop after beta in the file: synced although beta fails
   const gamma = await runCli(config.dir, loginArgs(sandbox, 'gamma'));
   if (gamma.code !== 0) throw new Error(gamma.stderr);
+  // a shop whose secret was changed in the shop admin after login (the stored one is refused)
+  const delta = await runCli(config.dir, [
+    ...loginArgs(sandbox, 'delta', { ...TEST_CLIENT, clientSecret: 'revoked-secret-0000' }),
+    '--no-verify',
+  ]);
+  if (delta.code !== 0) throw new Error(delta.stderr);
 });
 beforeEach(async () => {
   for (const shop of ['acme', 'gamma']) {
@@ -115,6 +121,16 @@ describe('srhooks webhooks sync with several shops', () => {
     expect(result.failedShops).toEqual(['beta']);
     expect(result).not.toHaveProperty('notSynced');
     expect(run.stdout).not.toContain(TEST_CLIENT.clientSecret);
+  });
+
+  it('a shop whose secret is refused says which shop to log in to again', async () => {
+    writeConfig(['acme', 'delta']);
+    const run = await sync('--json');
+    expect(run.code).toBe(3);
+    const { error } = JSON.parse(run.stdout).shops[1];
+    expect(error).toMatchObject({ code: 'invalid_client', exitCode: 3 });
+    expect(error.hint).toContain('srhooks login --shop delta --client-id');
+    expect(run.stdout).not.toContain('revoked-secret-0000');
   });
 
   it("SRHOOKS_CLIENT_ID / SRHOOKS_CLIENT_SECRET (one shop's API client) with several shops are refused", async () => {

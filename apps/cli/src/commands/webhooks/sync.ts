@@ -285,7 +285,7 @@ export const syncWebhooksCommand = defineCommand<SyncOptions, SyncResult>({
         // a run over one shop: one error, as any other command
         if (single) throw failure;
         failed.push(entry.shop);
-        const { code, message, hint, exitCode } = toCliError(failure);
+        const { code, message, hint, exitCode } = toCliError(failure, context.env, entry.shop);
         return {
           shop: entry.shop,
           inSync: false,
