@@ -117,10 +117,18 @@ export function toCliError(
         cause: error,
       });
     }
+    case 'RateLimitError':
+      // the client's message advises library code (keep the limiter on, use batch); the CLI does
+      // both, so the 429s that outlasted its retries come from another user of the same API client
+      return new CliError(message.replace(/: keep the client's rate limiter on .*$/s, ''), {
+        code: code ?? 'rate_limited',
+        exitCode: EXIT_CODES.remote,
+        hint: 'the shop allows 3 requests a second per API client, shared by every program using the same client id at the same time (another program, another srhooks command, a receiver recovering orders with these credentials): try again in a minute, or give the other program its own API client',
+        cause: error,
+      });
     case 'ShopRenterApiError':
     case 'NotFoundError':
     case 'ValidationError':
-    case 'RateLimitError':
     case 'ServerError':
     case 'NetworkError':
     case 'SyncError':
