@@ -133,6 +133,31 @@ describe('srhooks webhooks sync with several shops', () => {
     expect(run.stdout).not.toContain('revoked-secret-0000');
   });
 
+  it('a field the event does not have, in any shop of the file, is refused before any shop is changed', async () => {
+    // found by QA: the field was checked only when the run reached that shop, after the shops
+    // before it (and, once shops ran on after a failure, the ones after it too) were changed, and
+    // the error listed all ~100 allowed fields
+    writeFileSync(
+      file,
+      JSON.stringify({
+        publicUrl: 'https://hooks.example.com',
+        shops: [
+          { name: 'acme', webhooks: [{ event: 'order_confirm' }] },
+          { name: 'gamma', webhooks: [{ event: 'order_confirm', fields: ['order_innerId', 'order_bogus'] }] },
+        ],
+      }),
+    );
+    const run = await sync('--json');
+    expect(run.code).toBe(2);
+    const { error } = JSON.parse(run.stdout);
+    expect(error.message).toContain('shops[1].webhooks[0] (order_confirm)');
+    expect(error.message).toContain('order_bogus');
+    expect(error.message).not.toContain('allowed:');
+    expect(error.hint).toContain('srhooks fields order_confirm');
+    expect(await acmeWebhooks()).toEqual([]);
+    expect(await gammaWebhooks()).toEqual([]);
+  });
+
   it("SRHOOKS_CLIENT_ID / SRHOOKS_CLIENT_SECRET (one shop's API client) with several shops are refused", async () => {
     writeConfig(['acme', 'gamma']);
     const credentials = {

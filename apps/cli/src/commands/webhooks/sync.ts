@@ -1,4 +1,4 @@
-import type { SyncReport, SyncStepResult } from '@srhooks/client/api';
+import { resolveWebhookSpec, type SyncReport, type SyncStepResult } from '@srhooks/client/api';
 import { dedupeFieldsWarning } from '@srhooks/contracts/dedupe-key';
 import { EXIT_CODES, type ExitCode, usageError } from '../../cli-error.js';
 import { defineCommand } from '../../command.js';
@@ -209,6 +209,15 @@ function inFileTerms(error: unknown, file: string, sources: readonly string[]): 
     }),
   );
   const code = (error as { code?: unknown }).code;
+  // a field the event does not have: the client lists every allowed one (~100); point at `fields`
+  const field = /^(.* not available for event (\w+)); allowed: .*$/s.exec(message);
+  if (field) {
+    return usageError(
+      field[1] as string,
+      `srhooks fields ${field[2]} lists the fields you can select; fix the file`,
+      typeof code === 'string' ? code : 'config_invalid',
+    );
+  }
   return usageError(message, undefined, typeof code === 'string' ? code : 'config_invalid');
 }
 
@@ -238,6 +247,16 @@ export const syncWebhooksCommand = defineCommand<SyncOptions, SyncResult>({
         'pass --shop NAME to sync the shop they belong to, or unset them to use the logins srhooks login stored',
         'ambiguous_credentials',
       );
+    }
+    // every shop's entries are checked (events, fields, URLs) before any shop is read or changed
+    for (const entry of shops) {
+      entry.webhooks.forEach((webhook, index) => {
+        try {
+          resolveWebhookSpec(webhook, `desired[${index}]`);
+        } catch (error) {
+          throw inFileTerms(error, options.file, entry.sources);
+        }
+      });
     }
     // every shop's credentials first: a shop without any is refused before any shop is changed
     const targets = new Map<string, ShopTarget>();
