@@ -54,6 +54,13 @@ describe('srhooks webhooks sync with a duplicate made by hand', () => {
     const json = JSON.parse((await cli('webhooks', 'sync', '-f', file, '--json')).stdout);
     expect(json.shops[0]).toMatchObject({ inSync: false, duplicates: 1 });
 
+    // disabled, the copy delivers nothing: kept as a duplicate, but the shop is in sync
+    expect((await cli('webhooks', 'disable', '--shop', 'acme', id)).code).toBe(0);
+    const disabled = await cli('webhooks', 'sync', '-f', file);
+    expect(disabled.stdout).toContain('duplicate of another subscription; --prune deletes it');
+    expect(disabled.stdout).toContain('✔ in sync: nothing to do');
+    expect(disabled.stderr).not.toContain('duplicate subscription');
+
     const prune = await cli('webhooks', 'sync', '-f', file, '--prune');
     expect(prune.code).toBe(0);
     expect(prune.stdout).toContain(`- delete  newsletter_subscribe  ${CRM} (${id})`);

@@ -40,6 +40,8 @@ export interface SyncLine {
   receiverUrl?: true;
   /** delete/keep of a receiver URL: which of the receiver's secrets its token verifies against. */
   signedWith?: SignedWith;
+  /** delete/keep: the extra subscription is enabled (the shop delivers to it). */
+  enabled?: boolean;
   applied: boolean;
   ok: boolean;
   status?: number;
@@ -57,7 +59,7 @@ export interface ShopSyncResult {
   /** Kept subscriptions (without --prune) to this receiver's URLs that the file does not list. */
   receiverExtras: number;
   /**
-   * Kept subscriptions (without --prune) that repeat a listed one's event and URL (not this
+   * Kept enabled subscriptions (without --prune) that repeat a listed one's event and URL (not this
    * receiver's: those are `receiverExtras`): the shop delivers each such event twice.
    */
   duplicates: number;
@@ -166,6 +168,7 @@ export function toShopResult(
       event,
       url,
       reason: extra.reason,
+      enabled: extra.current.enabled,
       ...(ours ? { receiverUrl: true as const } : {}),
       ...(signed ? { signedWith: signed } : {}),
       ...outcome(stepFor(action, extra.key, extra.id)),
@@ -175,7 +178,7 @@ export function toShopResult(
     report.plan.create.length + report.plan.update.length + (report.prune ? report.plan.delete.length : 0);
   const receiverExtras = lines.filter((line) => line.action === 'keep' && line.receiverUrl).length;
   const duplicates = lines.filter(
-    (line) => line.action === 'keep' && line.reason === 'duplicate' && !line.receiverUrl,
+    (line) => line.action === 'keep' && line.reason === 'duplicate' && line.enabled && !line.receiverUrl,
   ).length;
   return {
     shop,
