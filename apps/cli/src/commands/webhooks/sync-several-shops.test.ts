@@ -158,6 +158,29 @@ describe('srhooks webhooks sync with several shops', () => {
     expect(await gammaWebhooks()).toEqual([]);
   });
 
+  it('shops run side by side; output and warnings come in the file order', async () => {
+    // an extra subscription to this receiver's URL on each shop (a warning each)
+    for (const shop of ['acme', 'gamma']) {
+      const made = await runCli(config.dir, [
+        ...['webhooks', 'create', '--shop', shop, '--event', 'abandoned_cart', '--url'],
+        `https://hooks.example.com/hooks/${shop}/abandoned_cart/old-token-abcdefabcdef`,
+      ]);
+      if (made.code !== 0) throw new Error(made.stderr);
+    }
+    writeConfig(['acme', 'gamma']);
+    // acme answers slowly: it finishes after gamma, yet comes first
+    sandbox.setFaults('acme', { latencyMs: 1200 });
+    try {
+      const run = await sync();
+      expect(run.code).toBe(0);
+      expect(run.stdout.indexOf('shop acme')).toBeLessThan(run.stdout.indexOf('shop gamma'));
+      expect(run.stderr.indexOf('warning: acme has 1 subscription')).toBeGreaterThanOrEqual(0);
+      expect(run.stderr.indexOf('warning: acme')).toBeLessThan(run.stderr.indexOf('warning: gamma'));
+    } finally {
+      sandbox.setFaults('acme', {});
+    }
+  });
+
   it("SRHOOKS_CLIENT_ID / SRHOOKS_CLIENT_SECRET (one shop's API client) with several shops are refused", async () => {
     writeConfig(['acme', 'gamma']);
     const credentials = {

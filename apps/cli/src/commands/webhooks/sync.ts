@@ -288,20 +288,7 @@ export const syncWebhooksCommand = defineCommand<SyncOptions, SyncResult>({
             if (single && step.applied) spinner.update(`${entry.shop}: applying (${++done} done)`);
           },
         });
-        const result = toShopResult(entry.shop, report, entry);
-        if (result.receiverExtras > 0) {
-          const n = result.receiverExtras;
-          context.output.warn(
-            `${entry.shop} has ${n} subscription${n === 1 ? '' : 's'} to this receiver (${entry.receiverPrefix}…) that ${options.file} does not list (e.g. URLs signed with a secret that was rotated out): the shop still delivers to ${n === 1 ? 'it' : 'them'}. Delete ${n === 1 ? 'it' : 'them'} with srhooks webhooks sync -f ${options.file} --prune (add --dry-run to see the plan first)`,
-          );
-        }
-        if (result.duplicates > 0) {
-          const n = result.duplicates;
-          context.output.warn(
-            `${entry.shop} has ${n} duplicate subscription${n === 1 ? '' : 's'} (the same event and URL as one ${options.file} lists): the shop delivers each such event twice. Delete ${n === 1 ? 'it' : 'them'} with srhooks webhooks sync -f ${options.file} --prune (add --dry-run to see the plan first)`,
-          );
-        }
-        return result;
+        return toShopResult(entry.shop, report, entry);
       } catch (error) {
         const failure = inFileTerms(error, options.file, entry.sources);
         // a run over one shop: one error, as any other command
@@ -330,6 +317,22 @@ export const syncWebhooksCommand = defineCommand<SyncOptions, SyncResult>({
     } finally {
       spinner.stop();
     }
+    // warnings in the file's order (shops finish in any order), once every shop is done
+    results.forEach((result, index) => {
+      const entry = shops[index] as (typeof shops)[number];
+      if (result.receiverExtras > 0) {
+        const n = result.receiverExtras;
+        context.output.warn(
+          `${entry.shop} has ${n} subscription${n === 1 ? '' : 's'} to this receiver (${entry.receiverPrefix}…) that ${options.file} does not list (e.g. URLs signed with a secret that was rotated out): the shop still delivers to ${n === 1 ? 'it' : 'them'}. Delete ${n === 1 ? 'it' : 'them'} with srhooks webhooks sync -f ${options.file} --prune (add --dry-run to see the plan first)`,
+        );
+      }
+      if (result.duplicates > 0) {
+        const n = result.duplicates;
+        context.output.warn(
+          `${entry.shop} has ${n} duplicate subscription${n === 1 ? '' : 's'} (the same event and URL as one ${options.file} lists): the shop delivers each such event twice. Delete ${n === 1 ? 'it' : 'them'} with srhooks webhooks sync -f ${options.file} --prune (add --dry-run to see the plan first)`,
+        );
+      }
+    });
     const failedShops = results.filter((shop) => shop.error).map((shop) => shop.shop);
     return {
       file: options.file,
