@@ -29,15 +29,25 @@ function hostOf(url: unknown): string {
  * The hint for client credentials the shop refused: `SRHOOKS_CLIENT_ID` / `SRHOOKS_CLIENT_SECRET`
  * replace the stored ones, so when either is set, `srhooks login` would not change what is sent.
  */
-function refusedCredentialsHint(env: Record<string, string | undefined>): string {
+function refusedCredentialsHint(env: Record<string, string | undefined>, shop?: string): string {
   const set = ['SRHOOKS_CLIENT_ID', 'SRHOOKS_CLIENT_SECRET'].filter((name) => env[name]?.trim());
+  if (set.length === 0 && shop)
+    return `check the client id and secret of ${shop} (its shop admin: Settings > API Settings), then run srhooks login --shop ${shop} --client-id … --client-secret … again`;
   if (set.length === 0)
     return 'check the client id and secret (shop admin: Settings > API Settings), then run srhooks login again';
   const one = set.length === 1;
   return `the client id and secret came from ${set.join(' and ')}, which ${one ? 'replaces the stored one' : 'replace the stored ones'}: correct ${one ? 'it' : 'them'} or unset ${one ? 'it' : 'them'} (srhooks login does not change what the variable${one ? '' : 's'} send${one ? 's' : ''})`;
 }
 
-export function toCliError(error: unknown, env: Record<string, string | undefined> = process.env): CliError {
+/**
+ * `shop`: the shop the failed call was for, when the caller ran over several (a sync of many shops):
+ * a fix that says to log in again then names it.
+ */
+export function toCliError(
+  error: unknown,
+  env: Record<string, string | undefined> = process.env,
+  shop?: string,
+): CliError {
   if (error instanceof CliError) return error;
   const named = error as NamedError;
   const name = error instanceof Error ? named.name : '';
@@ -86,7 +96,7 @@ export function toCliError(error: unknown, env: Record<string, string | undefine
     case 'TokenError': {
       const hint =
         code === 'invalid_client' || code === 'invalid_request'
-          ? refusedCredentialsHint(env)
+          ? refusedCredentialsHint(env, shop)
           : `check that ${hostOf(named.url) || 'the token endpoint'} is reachable (SRHOOKS_TOKEN_URL overrides it)`;
       return new CliError(message, {
         code: code ?? 'token_error',
@@ -107,10 +117,18 @@ export function toCliError(error: unknown, env: Record<string, string | undefine
         cause: error,
       });
     }
+    case 'RateLimitError':
+      // the client's message advises library code (keep the limiter on, use batch); the CLI does
+      // both, so the 429s that outlasted its retries come from another user of the same API client
+      return new CliError(message.replace(/: keep the client's rate limiter on .*$/s, ''), {
+        code: code ?? 'rate_limited',
+        exitCode: EXIT_CODES.remote,
+        hint: 'the shop allows 3 requests a second per API client, shared by every program using the same client id at the same time (another program, another srhooks command, a receiver recovering orders with these credentials): try again in a minute, or give the other program its own API client',
+        cause: error,
+      });
     case 'ShopRenterApiError':
     case 'NotFoundError':
     case 'ValidationError':
-    case 'RateLimitError':
     case 'ServerError':
     case 'NetworkError':
     case 'SyncError':

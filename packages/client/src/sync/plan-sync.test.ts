@@ -125,6 +125,29 @@ describe('planSync', () => {
     expect(summarisePlan(plan, true)).toBe('0 to create, 0 to update, 1 unchanged, 2 to delete');
   });
 
+  it('of duplicates, keeps the one that already matches instead of updating another into a second copy', () => {
+    // found by QA: someone disabled the subscription and created an identical one by hand; the
+    // plan enabled the disabled one too, so the shop delivered every event twice
+    const current = [
+      webhook('w1', { url: URL_A, status: '0', enabled: false }),
+      webhook('w2', { url: URL_A }),
+    ];
+    const plan = planSync([{ event: 'order_confirm', url: URL_A }], current);
+    expect(plan.update).toEqual([]);
+    expect(plan.unchanged.map((s) => s.id)).toEqual(['w2']);
+    expect(plan.delete.map((s) => [s.id, s.reason])).toEqual([['w1', 'duplicate']]);
+  });
+
+  it('of duplicates none of which matches, updates the closest one', () => {
+    const current = [
+      webhook('w1', { url: URL_A, status: '0', enabled: false, label: 'old' }),
+      webhook('w2', { url: URL_A, label: 'old' }),
+    ];
+    const plan = planSync([{ event: 'order_confirm', url: URL_A }], current);
+    expect(plan.update.map((s) => [s.id, s.changes.map((c) => c.property)])).toEqual([['w2', ['label']]]);
+    expect(plan.delete.map((s) => [s.id, s.reason])).toEqual([['w1', 'duplicate']]);
+  });
+
   it('rejects invalid desired entries naming the index, the value and the allowed ones', () => {
     const bad = () =>
       planSync(

@@ -69,7 +69,8 @@ export function webhookKey(webhook: Webhook): SyncKey {
 /**
  * Pure: compares the desired subscriptions with the current ones. Matched by (event, url);
  * compared on enabled, label, type, fields (order-insensitive) and delay. When several current
- * subscriptions share a key, the first one is kept and the others are `duplicate` deletes.
+ * subscriptions share a key, the one with the fewest differences from the desired one (the first of
+ * those; for an undesired key the first) is kept and the others are `duplicate` deletes.
  */
 export function planSync(desired: readonly WebhookSpec[], current: readonly Webhook[]): SyncPlan {
   if (!Array.isArray(desired)) {
@@ -92,31 +93,43 @@ export function planSync(desired: readonly WebhookSpec[], current: readonly Webh
     seen.set(key, index);
   });
 
-  const byKey = new Map<SyncKey, Webhook>();
+  const byKey = new Map<SyncKey, Webhook[]>();
   const plan: SyncPlan = { desired: resolved, create: [], update: [], unchanged: [], delete: [] };
   for (const webhook of current) {
     const key = webhookKey(webhook);
-    if (byKey.has(key)) {
-      plan.delete.push({ action: 'delete', key, id: webhook.id, current: webhook, reason: 'duplicate' });
-    } else {
-      byKey.set(key, webhook);
-    }
+    const same = byKey.get(key);
+    if (same) same.push(webhook);
+    else byKey.set(key, [webhook]);
   }
   for (const spec of resolved) {
     const key = syncKey(spec.event, spec.url);
-    const match = byKey.get(key);
-    if (!match) {
+    const candidates = byKey.get(key);
+    if (!candidates) {
       plan.create.push({ action: 'create', key, desired: spec });
       continue;
     }
     byKey.delete(key);
-    const changes = diffWebhook(spec, match);
+    // of several with this key, keep the one closest to the desired one (an exact match if there
+    // is one): updating a disabled duplicate while an enabled exact one exists would leave the
+    // shop with two enabled subscriptions delivering every event twice
+    const compared = candidates.map((webhook) => ({ webhook, changes: diffWebhook(spec, webhook) }));
+    const best = compared.reduce((a, b) => (b.changes.length < a.changes.length ? b : a));
+    const { webhook: match, changes } = best;
     if (changes.length === 0)
       plan.unchanged.push({ action: 'unchanged', key, id: match.id, desired: spec, current: match });
     else plan.update.push({ action: 'update', key, id: match.id, desired: spec, current: match, changes });
+    for (const other of candidates) {
+      if (other !== match) {
+        plan.delete.push({ action: 'delete', key, id: other.id, current: other, reason: 'duplicate' });
+      }
+    }
   }
-  for (const [key, webhook] of byKey) {
-    plan.delete.push({ action: 'delete', key, id: webhook.id, current: webhook, reason: 'not_desired' });
+  for (const [key, [first, ...rest]] of byKey) {
+    if (first)
+      plan.delete.push({ action: 'delete', key, id: first.id, current: first, reason: 'not_desired' });
+    for (const webhook of rest) {
+      plan.delete.push({ action: 'delete', key, id: webhook.id, current: webhook, reason: 'duplicate' });
+    }
   }
   return plan;
 }

@@ -77,3 +77,25 @@ describe('webhooks commands under the 3 requests/second rate limit', () => {
     expect(JSON.parse(got.stdout).webhook).toMatchObject({ label: 'third', enabled: true });
   });
 });
+
+describe('a shop that keeps answering 429', () => {
+  it('says what else uses the rate limit and what to do, not library advice', {
+    timeout: 60_000,
+  }, async () => {
+    // found by integrator QA: the error told a CLI user to "keep the client's rate limiter on, lower
+    // concurrency, or use batch" (advice for library code); the CLI does all of that, so the 429s
+    // come from another program using the same API client of the shop at the same time
+    sandbox.setFaults('acme', { force429: true });
+    try {
+      const run = await cli('webhooks', 'list', '--json');
+      expect(run.code).toBe(3);
+      const { error } = JSON.parse(run.stdout);
+      expect(error.code).toBe('rate_limited');
+      expect(error.hint).toContain('another program');
+      expect(error.hint).toContain('try again');
+      expect(run.stderr).not.toContain('use batch');
+    } finally {
+      sandbox.setFaults('acme', {});
+    }
+  });
+});

@@ -1,4 +1,4 @@
-import type { SyncReport, SyncStepResult } from '@srhooks/client/api';
+import { resolveWebhookSpec, type SyncReport, type SyncStepResult } from '@srhooks/client/api';
 import { dedupeFieldsWarning } from '@srhooks/contracts/dedupe-key';
 import { EXIT_CODES, type ExitCode, usageError } from '../../cli-error.js';
 import { defineCommand } from '../../command.js';
@@ -40,6 +40,8 @@ export interface SyncLine {
   receiverUrl?: true;
   /** delete/keep of a receiver URL: which of the receiver's secrets its token verifies against. */
   signedWith?: SignedWith;
+  /** delete/keep: the extra subscription is enabled (the shop delivers to it). */
+  enabled?: boolean;
   applied: boolean;
   ok: boolean;
   status?: number;
@@ -56,13 +58,18 @@ export interface ShopSyncResult {
   unchanged: number;
   /** Kept subscriptions (without --prune) to this receiver's URLs that the file does not list. */
   receiverExtras: number;
+  /**
+   * Kept enabled subscriptions (without --prune) that repeat a listed one's event and URL (not this
+   * receiver's: those are `receiverExtras`): the shop delivers each such event twice.
+   */
+  duplicates: number;
   lines: SyncLine[];
   summary: SyncReport['summary'];
   ok: boolean;
   /**
-   * The shop could not be synced (its subscriptions could not be read, or the plan failed) after
-   * an earlier shop of the file was: the run stopped here. (When the first shop fails, the run
-   * ends with this error instead, as nothing was done.)
+   * The shop could not be synced (its token was refused, its subscriptions could not be read, the
+   * plan failed); the other shops of the run were synced all the same. (A run over one shop ends
+   * with this error instead.)
    */
   error?: { code: string; message: string; hint?: string; exitCode: ExitCode };
 }
@@ -73,8 +80,29 @@ export interface SyncResult {
   prune: boolean;
   shops: ShopSyncResult[];
   ok: boolean;
-  /** Shops of the file after a failed one, left as they were (only when a shop failed). */
-  notSynced?: string[];
+  /** Shops that could not be synced (each one's `error` says why), only when there are any. */
+  failedShops?: string[];
+}
+
+/** Shops synced side by side: each has its own rate limit, so they do not slow each other down. */
+const SHOPS_AT_A_TIME = 5;
+
+/** `work` over every item, at most `limit` at a time, the results in the items' order. */
+async function mapConcurrently<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
 
 function splitKey(key: string): { event: string; url: string } {
@@ -140,6 +168,7 @@ export function toShopResult(
       event,
       url,
       reason: extra.reason,
+      enabled: extra.current.enabled,
       ...(ours ? { receiverUrl: true as const } : {}),
       ...(signed ? { signedWith: signed } : {}),
       ...outcome(stepFor(action, extra.key, extra.id)),
@@ -148,11 +177,15 @@ export function toShopResult(
   const pending =
     report.plan.create.length + report.plan.update.length + (report.prune ? report.plan.delete.length : 0);
   const receiverExtras = lines.filter((line) => line.action === 'keep' && line.receiverUrl).length;
+  const duplicates = lines.filter(
+    (line) => line.action === 'keep' && line.reason === 'duplicate' && line.enabled && !line.receiverUrl,
+  ).length;
   return {
     shop,
-    inSync: pending === 0 && receiverExtras === 0,
+    inSync: pending === 0 && receiverExtras === 0 && duplicates === 0,
     unchanged: report.plan.unchanged.length,
     receiverExtras,
+    duplicates,
     lines,
     summary: report.summary,
     ok: report.ok,
@@ -179,6 +212,15 @@ function inFileTerms(error: unknown, file: string, sources: readonly string[]): 
     }),
   );
   const code = (error as { code?: unknown }).code;
+  // a field the event does not have: the client lists every allowed one (~100); point at `fields`
+  const field = /^(.* not available for event (\w+)); allowed: .*$/s.exec(message);
+  if (field) {
+    return usageError(
+      field[1] as string,
+      `srhooks fields ${field[2]} lists the fields you can select; fix the file`,
+      typeof code === 'string' ? code : 'config_invalid',
+    );
+  }
   return usageError(message, undefined, typeof code === 'string' ? code : 'config_invalid');
 }
 
@@ -209,69 +251,104 @@ export const syncWebhooksCommand = defineCommand<SyncOptions, SyncResult>({
         'ambiguous_credentials',
       );
     }
+    // every shop's entries are checked (events, fields, URLs) before any shop is read or changed
+    for (const entry of shops) {
+      entry.webhooks.forEach((webhook, index) => {
+        try {
+          resolveWebhookSpec(webhook, `desired[${index}]`);
+        } catch (error) {
+          throw inFileTerms(error, options.file, entry.sources);
+        }
+      });
+    }
     // every shop's credentials first: a shop without any is refused before any shop is changed
     const targets = new Map<string, ShopTarget>();
     for (const entry of shops) targets.set(entry.shop, await resolveShopTarget(entry.shop, context.env));
-    const results: ShopSyncResult[] = [];
-    let notSynced: string[] | undefined;
-    for (const [index, entry] of shops.entries()) {
-      const spinner = context.output.spinner(`${entry.shop}: reading the current subscriptions`);
+    const single = shops.length === 1;
+    const spinner = context.output.spinner(
+      single ? `${shops[0]?.shop}: reading the current subscriptions` : `syncing ${shops.length} shops`,
+    );
+    let finished = 0;
+    const failed: string[] = [];
+    const progress = () =>
+      spinner.update(
+        `syncing ${shops.length} shops: ${finished} done${failed.length > 0 ? ` (${failed.length} not synced: ${failed.join(', ')})` : ''}`,
+      );
+    // Each shop has its own rate limit (3 requests/second per application and shop), so shops run
+    // side by side, a few at a time; one shop failing (token refused, API down or not answering)
+    // does not stop the others: it is reported with its error and the run exits with that error's code.
+    const syncShop = async (entry: (typeof shops)[number]): Promise<ShopSyncResult> => {
       try {
-        const target = targets.get(entry.shop) as ShopTarget;
-        const client = await openShopClient(target);
+        const client = await openShopClient(targets.get(entry.shop) as ShopTarget);
         let done = 0;
         const report = await client.sync(entry.webhooks, {
           prune: options.prune === true,
           dryRun: options.dryRun === true,
           onStep: (step) => {
-            if (step.applied) spinner.update(`${entry.shop}: applying (${++done} done)`);
+            if (single && step.applied) spinner.update(`${entry.shop}: applying (${++done} done)`);
           },
         });
-        spinner.stop();
-        const result = toShopResult(entry.shop, report, entry);
-        if (result.receiverExtras > 0) {
-          const n = result.receiverExtras;
-          context.output.warn(
-            `${entry.shop} has ${n} subscription${n === 1 ? '' : 's'} to this receiver (${entry.receiverPrefix}…) that ${options.file} does not list (e.g. URLs signed with a secret that was rotated out): the shop still delivers to ${n === 1 ? 'it' : 'them'}. Delete ${n === 1 ? 'it' : 'them'} with srhooks webhooks sync -f ${options.file} --prune (add --dry-run to see the plan first)`,
-          );
-        }
-        results.push(result);
+        return toShopResult(entry.shop, report, entry);
       } catch (error) {
-        spinner.stop();
         const failure = inFileTerms(error, options.file, entry.sources);
-        // nothing done yet: one error, as for a single shop
-        if (results.length === 0) throw failure;
-        // earlier shops were read (and changed, unless --dry-run): report them, then this failure
-        const { code, message, hint, exitCode } = toCliError(failure);
-        results.push({
+        // a run over one shop: one error, as any other command
+        if (single) throw failure;
+        failed.push(entry.shop);
+        const { code, message, hint, exitCode } = toCliError(failure, context.env, entry.shop);
+        return {
           shop: entry.shop,
           inSync: false,
           unchanged: 0,
           receiverExtras: 0,
+          duplicates: 0,
           lines: [],
           summary: { created: 0, updated: 0, deleted: 0, unchanged: 0, kept: 0, failed: 0 },
           ok: false,
           error: { code, message, ...(hint === undefined ? {} : { hint }), exitCode },
-        });
-        notSynced = shops.slice(index + 1).map((rest) => rest.shop);
-        break;
+        };
+      } finally {
+        finished += 1;
+        if (!single) progress();
       }
+    };
+    let results: ShopSyncResult[];
+    try {
+      results = await mapConcurrently(shops, SHOPS_AT_A_TIME, syncShop);
+    } finally {
+      spinner.stop();
     }
+    // warnings in the file's order (shops finish in any order), once every shop is done
+    results.forEach((result, index) => {
+      const entry = shops[index] as (typeof shops)[number];
+      if (result.receiverExtras > 0) {
+        const n = result.receiverExtras;
+        context.output.warn(
+          `${entry.shop} has ${n} subscription${n === 1 ? '' : 's'} to this receiver (${entry.receiverPrefix}…) that ${options.file} does not list (e.g. URLs signed with a secret that was rotated out): the shop still delivers to ${n === 1 ? 'it' : 'them'}. Delete ${n === 1 ? 'it' : 'them'} with srhooks webhooks sync -f ${options.file} --prune (add --dry-run to see the plan first)`,
+        );
+      }
+      if (result.duplicates > 0) {
+        const n = result.duplicates;
+        context.output.warn(
+          `${entry.shop} has ${n} duplicate subscription${n === 1 ? '' : 's'} (the same event and URL as one ${options.file} lists): the shop delivers each such event twice. Delete ${n === 1 ? 'it' : 'them'} with srhooks webhooks sync -f ${options.file} --prune (add --dry-run to see the plan first)`,
+        );
+      }
+    });
+    const failedShops = results.filter((shop) => shop.error).map((shop) => shop.shop);
     return {
       file: options.file,
       dryRun: options.dryRun === true,
       prune: options.prune === true,
       shops: results,
       ok: results.every((shop) => shop.ok),
-      ...(notSynced === undefined ? {} : { notSynced }),
+      ...(failedShops.length === 0 ? {} : { failedShops }),
     };
   },
 
   render(result, style) {
     const shops = result.shops.map((shop) => renderShop(shop, result, style)).join('\n\n');
-    if (!result.notSynced?.length) return shops;
-    const failed = result.shops.find((shop) => shop.error)?.shop ?? '';
-    return `${shops}\n\n${style.yellow(`not synced (the run stopped at ${failed}): ${result.notSynced.join(', ')}`)}`;
+    if (!result.failedShops?.length) return shops;
+    const n = result.failedShops.length;
+    return `${shops}\n\n${style.red('✖')} ${n} of ${result.shops.length} shops not synced: ${result.failedShops.join(', ')} (each one's reason and fix is above; the other shops were synced: run the same command again once fixed)`;
   },
 
   exitCode(result) {
@@ -352,11 +429,23 @@ function renderShop(shop: ShopSyncResult, result: SyncResult, style: Style): str
   if (!result.prune && count('keep') > 0) plan.push(`${count('keep')} extra kept`);
   out.push(`Plan: ${plan.join(', ')}.`);
   const n = shop.receiverExtras;
-  const extras = `${style.yellow('!')} ${n} subscription${n === 1 ? '' : 's'} to this receiver ${n === 1 ? 'is' : 'are'} not in the config: run srhooks webhooks sync -f ${result.file} --prune to delete ${n === 1 ? 'it' : 'them'}`;
+  const notes: string[] = [];
+  if (n > 0) {
+    notes.push(
+      `${style.yellow('!')} ${n} subscription${n === 1 ? '' : 's'} to this receiver ${n === 1 ? 'is' : 'are'} not in the config: run srhooks webhooks sync -f ${result.file} --prune to delete ${n === 1 ? 'it' : 'them'}`,
+    );
+  }
+  const d = shop.duplicates;
+  if (d > 0) {
+    notes.push(
+      `${style.yellow('!')} ${d} duplicate subscription${d === 1 ? '' : 's'}: the shop delivers each such event twice; run srhooks webhooks sync -f ${result.file} --prune to delete ${d === 1 ? 'it' : 'them'}`,
+    );
+  }
+  const onlyKept = shop.lines.every((line) => line.action === 'keep');
   if (shop.inSync) {
     out.push(`${style.green('✔')} in sync: nothing to do`);
-  } else if (n > 0 && shop.lines.every((line) => line.action === 'keep')) {
-    out.push(extras);
+  } else if (notes.length > 0 && onlyKept) {
+    // nothing to create or update: only what was kept needs the user
   } else if (result.dryRun) {
     out.push(style.yellow('dry run: nothing was changed (run without --dry-run to apply)'));
   } else {
@@ -368,6 +457,6 @@ function renderShop(shop: ShopSyncResult, result: SyncResult, style: Style): str
         : `${style.red('✖')} applied: ${done}; ${s.failed} failed`,
     );
   }
-  if (n > 0 && !shop.lines.every((line) => line.action === 'keep')) out.push(extras);
+  out.push(...notes);
   return out.join('\n');
 }
