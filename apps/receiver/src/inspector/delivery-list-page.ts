@@ -123,7 +123,7 @@ function failedHandlers(event: WithHandlerStates<EventSummary>): SafeHtml | stri
   const named = (jobs: typeof dead, state: string) =>
     jobs.map((job) => (state === event.status ? job.handler : `${job.handler} (${state})`));
   const failed = [...named(dead, 'dead'), ...named(retrying, 'retrying')];
-  return failed.length === 0 ? '' : html` <span class="failed-handlers">${failed.join(', ')}</span>`;
+  return failed.length === 0 ? '' : html` <span class="badge-detail">${failed.join(', ')}</span>`;
 }
 
 /** One `<tr>` (also served alone as a fragment for live updates). */
@@ -132,7 +132,8 @@ export function deliveryRow(delivery: DeliverySummary, context: ListContext): Sa
   const href = `${context.base}/deliveries/${encodeURIComponent(delivery.id)}${revealQuery(context.reveal)}`;
   const status =
     delivery.status === 'quarantined'
-      ? statusBadge('quarantined', delivery.decodeError?.code)
+      ? // its reason's code as text, not only a badge's hover title, which a keyboard never reaches
+        html`${statusBadge('quarantined')}${delivery.decodeError ? html` <span class="badge-detail">${delivery.decodeError.code}</span>` : ''}`
       : events.length === 0
         ? statusBadge(delivery.status)
         : perEvent(events, (event) => html`${statusBadge(event.status)}${failedHandlers(event)}`);

@@ -14,6 +14,7 @@ import {
   orderDelivery,
   pageText,
   postDelivery,
+  quarantineOrderDelivery,
   startAdminReceiver,
 } from '../admin/test-support/admin-test-receiver.js';
 import type { TestReceiver } from '../test-support/test-receiver.js';
@@ -67,6 +68,13 @@ describe('the Handlers column of the delivery list', () => {
     const page = await pageText(receiver.baseUrl, browser.cookie, '/ui');
     expect(handlersCell(page, failing)).toBe('dead erp, crm (retrying)');
     expect(handlersCell(page, fine)).toBe('succeeded');
+  });
+
+  it("shows a quarantined delivery's reason code as text after its badge, not only as the badge's hover title", async () => {
+    // the accessibility QA: a title is out of a keyboard user's reach
+    const quarantined = await quarantineOrderDelivery(receiver, order(3, { innerId: '6003' }));
+    const page = await pageText(receiver.baseUrl, browser.cookie, '/ui');
+    expect(handlersCell(page, quarantined)).toBe('quarantined decoder_bug');
   });
 
   it('says the same in the live row fragment', async () => {

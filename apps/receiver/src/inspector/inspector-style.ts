@@ -48,7 +48,7 @@ h3 { font-size: .95rem; margin: .8rem 0 .4rem; color: var(--muted); text-transfo
 .notice dl.decode-detail { margin-top: .5rem; }
 .banner[hidden] { display: none; }
 .muted { color: var(--muted); }
-.failed-handlers { font-size: .85rem; overflow-wrap: anywhere; }
+.badge-detail { font-size: .85rem; overflow-wrap: anywhere; }
 .mono { overflow-wrap: anywhere; }
 .mono, code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .85rem; }
 pre { background: var(--code-bg); padding: .75rem; border-radius: 6px; overflow: auto; max-height: 28rem; white-space: pre-wrap; word-break: break-all; }
