@@ -66,6 +66,42 @@ export const InspectorListQuerySchema = requestObject({
 });
 export type InspectorListQuery = z.output<typeof InspectorListQuerySchema>;
 
+/** The filter form's fields, in its order. */
+const FORM_FIELDS = ['shop', 'event', 'status', 'source', 'handler', 'jobs', 'q', 'from', 'to'] as const;
+
+/** The filter fields whose typed text the form shows again when the filters were refused. */
+const TYPED_FIELDS = ['shop', 'handler', 'q'] as const;
+
+/**
+ * A filter form sent with values the list cannot use: the text typed into its text fields (shown again,
+ * not lost) and each refused field's problem (`''`: a problem of the query as a whole, such as an
+ * unknown parameter), shown beside the field and tied to it for screen readers.
+ */
+export interface RefusedFilters {
+  typed: Partial<Record<(typeof TYPED_FIELDS)[number], string>>;
+  problems: Record<string, string>;
+  reveal: boolean;
+}
+
+export function refusedFiltersOf(raw: unknown, error: z.ZodError): RefusedFilters {
+  const values = (raw !== null && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+  const typed: RefusedFilters['typed'] = {};
+  for (const field of TYPED_FIELDS) {
+    const value = values[field];
+    if (typeof value === 'string') typed[field] = value;
+  }
+  const problems: Record<string, string> = {};
+  for (const issue of error.issues) {
+    const field = typeof issue.path[0] === 'string' ? issue.path[0] : '';
+    const message =
+      issue.code === 'unrecognized_keys'
+        ? `${issue.keys.join(', ')}: not a filter of this list; remove ${issue.keys.length === 1 ? 'it' : 'them'} from the address`
+        : issue.message;
+    problems[field] ??= message;
+  }
+  return { typed, problems, reveal: values.reveal === '1' };
+}
+
 export const PAGE_SIZE = 50;
 
 export function deliveryFilterOf(query: InspectorListQuery): DeliveryFilter {
@@ -202,6 +238,22 @@ export interface ListPageInput {
   shops: string[];
   /** Shops recovery runs for and their state (the recovery panel). */
   recovery?: { shops: string[]; states: RecoveryState[]; scheduled: boolean };
+  /** The filters sent could not be used: the form shows what was typed and what is wrong; nothing is listed. */
+  refused?: RefusedFilters;
+}
+
+/** A refused field's attributes (`aria-invalid`, tied to its problem) and its problem's text, or nothing. */
+function fieldProblem(
+  refused: RefusedFilters | undefined,
+  field: string,
+): { attributes: SafeHtml | string; text: SafeHtml | string } {
+  const problem = refused?.problems[field];
+  if (problem === undefined) return { attributes: '', text: '' };
+  const id = `filter-problem-${field}`;
+  return {
+    attributes: html` aria-invalid="true" aria-describedby="${id}"`,
+    text: html`<span class="field-error" id="${id}">${problem}</span>`,
+  };
 }
 
 export function deliveryListContent(input: ListPageInput): SafeHtml {
@@ -213,22 +265,33 @@ export function deliveryListContent(input: ListPageInput): SafeHtml {
   const searchHint = query.q
     ? html` The search reads decoded events only: a quarantined delivery (its body could not be decoded) never matches it; <a href="${linkWith(base, {}, { status: 'quarantined', reveal: query.reveal })}">list the quarantined deliveries</a> to look for it there.`
     : '';
-  const rows =
-    page.items.length === 0
+  const refused = input.refused;
+  const problem = (field: string) => fieldProblem(refused, field);
+  const [shop, event, status, source, handler, jobs, q, from, to] = FORM_FIELDS.map(problem);
+  const rows = refused
+    ? html`<tr id="no-deliveries"><td colspan="7" class="muted">Nothing listed: fix the filters marked above, or <a href="${linkWith(base, {}, { reveal: refused.reveal ? '1' : undefined })}">clear them</a>.</td></tr>`
+    : page.items.length === 0
       ? html`<tr id="no-deliveries"><td colspan="7" class="muted">${filtered ? html`No deliveries match these filters.${searchHint}` : NO_DELIVERIES_YET}</td></tr>`
       : html`${page.items.map((delivery) => deliveryRow(delivery, context))}`;
+  // problems of what the form has no field for (the page cursor, an unknown parameter), said in the notice
+  const unmarked = refused
+    ? Object.entries(refused.problems)
+        .filter(([field]) => !(FORM_FIELDS as readonly string[]).includes(field))
+        .map(([field, text]) => (field === '' ? text : `${field}: ${text}`))
+    : [];
   return html`<h1>Deliveries</h1>
+${refused ? html`<p class="notice error" role="alert">The filters were not applied: ${unmarked.length === Object.keys(refused.problems).length ? unmarked.join('; ') : html`fix the fields marked below${unmarked.length > 0 ? html`; ${unmarked.join('; ')}` : ''}`}.</p>` : ''}
 <form class="filters panel" method="get" action="${base}">
-  <label>Shop <input name="shop" list="shop-names" value="${query.shop ?? ''}" autocomplete="off"></label>
-  <datalist id="shop-names">${input.shops.map((shop) => html`<option value="${shop}"></option>`)}</datalist>
-  <label>Event <select name="event">${option('', 'any', query.event)}${STORED_EVENTS.map((event) => option(event, event, query.event))}</select></label>
-  <label>Status <select name="status">${option('', 'any', query.status)}${STATUS_CHOICES.map((status) => option(status, status, query.status))}</select></label>
-  <label>Source <select name="source">${option('', 'any', query.source)}${EVENT_SOURCES.map((source) => option(source, source, query.source))}</select></label>
-  <label>Handler <input name="handler" value="${query.handler ?? ''}" autocomplete="off"></label>
-  <label>Jobs <select name="jobs">${option('', 'any', query.jobs)}${option('waiting', 'waiting to run', query.jobs)}</select></label>
-  <label>Order number, customer, e-mail or phone <input name="q" type="search" value="${query.q ?? ''}" autocomplete="off"></label>
-  <label>From (UTC) <input name="from" type="datetime-local" step="${timeInputStep(query.from)}" value="${timeInputValue(query.from)}"></label>
-  <label>To (UTC) <input name="to" type="datetime-local" step="${timeInputStep(query.to)}" value="${timeInputValue(query.to)}"></label>
+  <label>Shop <input name="shop" list="shop-names" value="${refused?.typed.shop ?? query.shop ?? ''}" autocomplete="off"${shop?.attributes}>${shop?.text}</label>
+  <datalist id="shop-names">${input.shops.map((name) => html`<option value="${name}"></option>`)}</datalist>
+  <label>Event <select name="event"${event?.attributes}>${option('', 'any', query.event)}${STORED_EVENTS.map((name) => option(name, name, query.event))}</select>${event?.text}</label>
+  <label>Status <select name="status"${status?.attributes}>${option('', 'any', query.status)}${STATUS_CHOICES.map((choice) => option(choice, choice, query.status))}</select>${status?.text}</label>
+  <label>Source <select name="source"${source?.attributes}>${option('', 'any', query.source)}${EVENT_SOURCES.map((choice) => option(choice, choice, query.source))}</select>${source?.text}</label>
+  <label>Handler <input name="handler" value="${refused?.typed.handler ?? query.handler ?? ''}" autocomplete="off"${handler?.attributes}>${handler?.text}</label>
+  <label>Jobs <select name="jobs"${jobs?.attributes}>${option('', 'any', query.jobs)}${option('waiting', 'waiting to run', query.jobs)}</select>${jobs?.text}</label>
+  <label>Order number, customer, e-mail or phone <input name="q" type="search" value="${refused?.typed.q ?? query.q ?? ''}" autocomplete="off"${q?.attributes}>${q?.text}</label>
+  <label>From (UTC) <input name="from" type="datetime-local" step="${timeInputStep(query.from)}" value="${timeInputValue(query.from)}"${from?.attributes}>${from?.text}</label>
+  <label>To (UTC) <input name="to" type="datetime-local" step="${timeInputStep(query.to)}" value="${timeInputValue(query.to)}"${to?.attributes}>${to?.text}</label>
   ${reveal ? html`<input type="hidden" name="reveal" value="1">` : ''}
   <div class="buttons"><button type="submit">Filter</button>${filtered ? html`<a href="${linkWith(base, {}, { reveal: query.reveal })}">Clear</a>` : ''}</div>
 </form>

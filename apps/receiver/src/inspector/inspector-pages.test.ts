@@ -59,9 +59,21 @@ describe('inspector: pages', () => {
       expect(exact.text).toContain('step="any" value="2025-12-01T10:00:30.500"');
       expect(exact.text).toContain('from=2025-12-01T10%3A00%3A30.500Z');
       expect(exact.text).not.toContain('from=2025-12-01T10%3A00&');
+      // A filter the list cannot use: the list page again, the form as sent, the field marked with its
+      // problem and tied to it (the accessibility QA: a separate error page lost what was typed).
       const bad = await get('/ui?from=someday');
       expect(bad.status).toBe(400);
-      expect(bad.text).toContain('query.from: must be an ISO 8601 date');
+      expect(bad.text).toContain('The filters were not applied: fix the fields marked below.');
+      expect(bad.text).toMatch(
+        /<input name="from" type="datetime-local" step="60" value="" aria-invalid="true" aria-describedby="filter-problem-from"><span class="field-error" id="filter-problem-from">must be an ISO 8601 date/,
+      );
+      expect(bad.text).toContain('Nothing listed: fix the filters marked above');
+      const typed = await get('/ui?shop=Bad+Shop%21&q=kovacs');
+      expect(typed.status).toBe(400);
+      expect(typed.text).toContain('value="Bad Shop!"');
+      expect(typed.text).toContain('value="kovacs"');
+      expect(typed.text).toContain('aria-describedby="filter-problem-shop"');
+      expect(typed.text).not.toContain('aria-describedby="filter-problem-q"');
     });
 
     it('says, when a search finds nothing, that it never finds a quarantined delivery and how to list those', async () => {
@@ -85,7 +97,9 @@ describe('inspector: pages', () => {
       for (const path of ['/ui?cursor=dlv_zzzz', '/ui?cursor=dlv_00000000000000000000000000x']) {
         const cursor = await get(path);
         expect(cursor.status).toBe(400);
-        expect(cursor.text).toContain('query.cursor: must be this list&#39;s nextCursor');
+        expect(cursor.text).toContain(
+          'The filters were not applied: cursor: must be this list&#39;s nextCursor',
+        );
       }
       const deadCursor = await get('/ui/dead-letters?cursor=dead_0000000000zzzz');
       expect(deadCursor.status).toBe(400);

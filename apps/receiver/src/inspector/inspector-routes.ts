@@ -24,6 +24,7 @@ import {
   deliveryRow,
   hasFilters,
   InspectorListQuerySchema,
+  refusedFiltersOf,
 } from './delivery-list-page.js';
 import {
   type DetailContext,
@@ -313,7 +314,26 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
   // --- deliveries -----------------------------------------------------------------------------------
 
   app.get('/', async (request, reply) => {
-    const query = parseRequestPart(InspectorListQuerySchema, 'query', request.query);
+    const parsed = InspectorListQuerySchema.safeParse(request.query);
+    if (!parsed.success) {
+      // the list again with the filter form as sent, each wrong field marked with its problem (400)
+      const refused = refusedFiltersOf(request.query, parsed.error);
+      reply.code(400);
+      return page(
+        reply,
+        request,
+        'list',
+        'Deliveries',
+        deliveryListContent({
+          base,
+          query: refused.reveal ? { reveal: '1' } : {},
+          page: { items: [], nextCursor: null },
+          shops: app.shopDirectory.shops().map((shop) => shop.name),
+          refused,
+        }),
+      );
+    }
+    const query = parsed.data;
     const result = await operations.listDeliveries(deliveryFilterOf(query));
     const liveInsert = !hasFilters(query);
     return page(

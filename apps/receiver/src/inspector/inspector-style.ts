@@ -63,6 +63,8 @@ form.inline { display: inline; }
 input, select { font: inherit; padding: .35rem .5rem; border: 1px solid var(--line); border-radius: 6px; background: var(--panel); color: var(--text); max-width: 100%; }
 form.filters { display: grid; grid-template-columns: repeat(auto-fill, minmax(11rem, 1fr)); gap: .6rem; align-items: end; }
 form.filters label { display: flex; flex-direction: column; font-size: .8rem; color: var(--muted); gap: .2rem; }
+.field-error { color: var(--bad); overflow-wrap: anywhere; }
+[aria-invalid="true"] { border-color: var(--bad); }
 form.filters .buttons { display: flex; gap: .5rem; align-items: center; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: .45rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
