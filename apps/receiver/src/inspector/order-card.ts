@@ -39,6 +39,12 @@ interface Masking {
   reveal: boolean;
 }
 
+/** A contact field as shown: null when empty, whole when revealed, else masked by `mask`. */
+function contact(value: Text, masking: Masking, mask: (text: string) => string): SafeHtml | string | null {
+  if (!present(value)) return null;
+  return masking.reveal ? value : maskedText(mask(value));
+}
+
 function name(value: string | null, masking: Masking): SafeHtml | string | null {
   return value === null ? null : masking.reveal ? value : maskedText(maskName(value));
 }
@@ -87,16 +93,8 @@ function orderCard(order: OrderItem, masking: Masking): SafeHtml {
       <td data-label="Line total (net)" class="num">${money(lineTotal, productCurrency) ?? '—'}</td>
     </tr>`;
   });
-  const email = present(order.email)
-    ? masking.reveal
-      ? order.email
-      : maskedText(maskEmail(order.email))
-    : null;
-  const phone = present(order.phone)
-    ? masking.reveal
-      ? order.phone
-      : maskedText(maskPhone(order.phone))
-    : null;
+  const email = contact(order.email, masking, maskEmail);
+  const phone = contact(order.phone, masking, maskPhone);
   const coupon =
     present(order.couponCode) || (order.couponGrossPrice ?? 0) !== 0
       ? definition(
@@ -153,16 +151,8 @@ ${
 }
 
 function subscriberCard(subscriber: Subscriber, masking: Masking): SafeHtml {
-  const email = present(subscriber.email)
-    ? masking.reveal
-      ? subscriber.email
-      : maskedText(maskEmail(subscriber.email))
-    : null;
-  const phone = present(subscriber.phone)
-    ? masking.reveal
-      ? subscriber.phone
-      : maskedText(maskPhone(subscriber.phone))
-    : null;
+  const email = contact(subscriber.email, masking, maskEmail);
+  const phone = contact(subscriber.phone, masking, maskPhone);
   return html`<h3>Subscriber</h3>
 <dl class="meta">
   ${definition('Name', name(fullName(subscriber), masking))}
