@@ -74,6 +74,7 @@ const REQUEST_TIMEOUT_MS = 60_000;
 function secretValues(config: ReceiverConfig, env: Env): string[] {
   const values = [...config.secrets];
   if (config.adminToken) values.push(config.adminToken);
+  if (config.metricsToken) values.push(config.metricsToken);
   for (const shop of config.shops) {
     if (shop.clientSecret) values.push(shop.clientSecret);
     if (shop.password) values.push(shop.password);

@@ -40,6 +40,12 @@ export function constantTimeEqual(given: string, expected: string): boolean {
   return timingSafeEqual(digest(given), digest(expected));
 }
 
+/** The token of an `Authorization: Bearer <token>` header; `null` when the header is not that. */
+export function bearerToken(header: string | undefined): string | null {
+  const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header ?? '');
+  return match?.[1] ?? null;
+}
+
 export class AdminAuth {
   readonly #tokenDigest: Buffer;
   readonly #sessionKey: Buffer;
@@ -64,9 +70,9 @@ export class AdminAuth {
   /** The token of an `Authorization: Bearer <token>` header when it is the admin token. */
   checkBearer(header: string | undefined): 'absent' | 'valid' | 'invalid' {
     if (header === undefined || header === '') return 'absent';
-    const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
-    if (!match?.[1]) return 'invalid';
-    return this.isAdminToken(match[1]) ? 'valid' : 'invalid';
+    const token = bearerToken(header);
+    if (token === null) return 'invalid';
+    return this.isAdminToken(token) ? 'valid' : 'invalid';
   }
 
   /** A new session and the cookie value that carries it. */

@@ -258,6 +258,11 @@ export const ReceiverConfigSchema = z
       .min(1, MISSING_SECRETS),
     adminToken: z.string().min(16, 'must be at least 16 characters').optional(),
     /**
+     * When set, `GET /metrics` answers only requests with `Authorization: Bearer <metricsToken>` (a
+     * Prometheus scrape job's `authorization` credentials); without it `/metrics` is open.
+     */
+    metricsToken: z.string().min(16, 'must be at least 16 characters').optional(),
+    /**
      * Wrong admin credentials one address may send within 5 minutes before its credentialed requests are
      * refused (429) until the oldest failure is 5 minutes old; 0 turns the throttle off.
      */

@@ -105,6 +105,7 @@ export const ENV_VARIABLES = {
   SRHOOKS_SECRETS: ['secrets', list],
   SRHOOKS_ADMIN_TOKEN: ['adminToken', text],
   SRHOOKS_ADMIN_MAX_FAILURES: ['adminMaxFailures', wholeNumber],
+  SRHOOKS_METRICS_TOKEN: ['metricsToken', text],
   SRHOOKS_DB: ['db', text],
   DATABASE_URL: ['databaseUrl', text],
   SRHOOKS_DB_SCHEMA: ['databaseSchema', text],
