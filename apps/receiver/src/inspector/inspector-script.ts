@@ -10,6 +10,10 @@
  * the session ended while the page was offline, or a 503 while the receiver shut down, and cannot say
  * which) makes the page ask `GET {base}/session`: 401 means the session ended, 204 that the stream can
  * be opened again.
+ *
+ * The indicator is no live region: what a screen reader should hear goes into the hidden
+ * `#live-announcement` status region — the connection lost (once, not per retry), back after a loss,
+ * the session ended — and not the connect of every page load.
  */
 import { SESSION_ENDED_EVENT } from './live-stream.js';
 
@@ -23,6 +27,7 @@ export const INSPECTOR_JS = `
   var reveal = body.getAttribute('data-reveal') === '1';
   var liveInsert = body.getAttribute('data-live-insert') === '1';
   var liveLabel = document.querySelector('.live');
+  var announcement = document.getElementById('live-announcement');
   var pending = {};
 
   document.addEventListener('submit', function (event) {
@@ -36,6 +41,27 @@ export const INSPECTOR_JS = `
   function setLive(state, text) {
     body.setAttribute('data-live', state);
     if (liveLabel) liveLabel.textContent = text;
+  }
+
+  /** Says text to screen readers (the status region); the indicator shows the state to everyone. */
+  function announce(text) {
+    if (announcement) announcement.textContent = text;
+  }
+
+  /** 'connecting' until the first open, 'connected', or 'lost' from an error until the next open. */
+  var connection = 'connecting';
+
+  function connected() {
+    setLive('connected', 'live');
+    if (connection === 'lost') announce('Live updates are back.');
+    connection = 'connected';
+  }
+
+  function lost() {
+    setLive('reconnecting', 'reconnecting…');
+    if (connection === 'lost') return;
+    announce(connection === 'connected' ? 'Live updates lost: reconnecting…' : 'Live updates could not connect: retrying…');
+    connection = 'lost';
   }
 
   function fragment(path) {
@@ -155,6 +181,7 @@ export const INSPECTOR_JS = `
     ended = true;
     if (source) source.close();
     body.setAttribute('data-live', 'ended');
+    announce((ENDED_TEXT[reason] || 'Session ended') + ': live updates stopped. Log in again to continue.');
     if (!liveLabel) return;
     var link = document.createElement('a');
     link.href = base + '/login?next=' + encodeURIComponent(window.location.pathname + window.location.search);
@@ -177,13 +204,13 @@ export const INSPECTOR_JS = `
     var stream = new EventSource(streamUrl);
     source = stream;
     stream.addEventListener('open', function () {
-      setLive('connected', 'live');
+      connected();
       // Anything that changed between rendering the page and connecting is picked up here.
       if (view === 'delivery') refreshAllEvents();
     });
     stream.addEventListener('error', function () {
       if (ended) return;
-      setLive('reconnecting', 'reconnecting…');
+      lost();
       // CONNECTING: the browser retries by itself. CLOSED: it gave up after an answer it does not explain.
       if (stream.readyState === EventSource.CLOSED) checkSession();
     });
