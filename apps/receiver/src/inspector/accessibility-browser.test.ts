@@ -5,8 +5,9 @@
  * dead letters (empty and full), handlers, the error page, the ended-session indicator — in the light
  * and the dark colour scheme; the same pages at 320 px wide must not scroll sideways. By hand what axe
  * cannot see: page titles and table names, the login error tied to its field, the new-deliveries live
- * region, masked values in the accessibility tree (no asterisks read out), keyboard focus kept across a
- * live redraw. App mode: the entry page framed by the sandbox's shop admin, Shops, Mark uninstalled.
+ * region, masked values in the accessibility tree (no asterisks read out), keyboard focus and an opened
+ * `<details>` kept across a live redraw. App mode: the entry page framed by the sandbox's shop admin,
+ * Shops, Mark uninstalled.
  * axe runs through page.evaluate, so the strict CSP stays on. Chromium missing is a failure with
  * instructions.
  */
@@ -297,14 +298,21 @@ describe('inspector accessibility (axe-core in Chromium)', () => {
   }, 60_000);
 
   // Last: it replays a job, which changes what the pages above show.
-  it('keeps keyboard focus on its button when a live update redraws the event around it', async () => {
+  it('keeps keyboard focus on its button and an opened <details> open when a live update redraws the event around it', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
     await logIn(page, receiver.baseUrl);
-    await page.goto(`${receiver.baseUrl}/ui/deliveries/${ids.orders}`);
+    await page.goto(`${receiver.baseUrl}/ui/deliveries/${ids.orders}?reveal=1`);
     await page.waitForSelector('body[data-live="connected"]');
     const section = page.locator('section.event').first();
     const eventId = (await section.getAttribute('data-event-id')) ?? '';
+    // The user opens the normalised payload (closed by default); the redraw's markup has it closed.
+    await section.locator('summary', { hasText: 'Normalised payload (JSON)' }).click();
+    const payloadOpen = () =>
+      section
+        .locator('details:has(> summary:text-is("Normalised payload (JSON)"))')
+        .evaluate((details) => (details as HTMLDetailsElement).open);
+    expect(await payloadOpen()).toBe(true);
     const button = section.getByRole('button', { name: 'Replay all handlers' });
     await button.focus();
     await page.evaluate(() => {
@@ -315,6 +323,7 @@ describe('inspector accessibility (axe-core in Chromium)', () => {
       () => document.querySelector('section.event') !== (window as unknown as { before: Element }).before,
     );
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Replay all handlers');
+    expect(await payloadOpen()).toBe(true);
     await context.close();
   }, 60_000);
 });

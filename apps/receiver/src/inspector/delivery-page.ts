@@ -212,7 +212,7 @@ export function eventSection(event: EventDetail, context: DetailContext): SafeHt
   ${canReplay ? html`<div class="actions">${postButton(context, `${eventPath}/replay`, 'Replay all handlers', {}, replayAllQuestion(event))}</div>` : ''}
   ${
     context.reveal
-      ? html`<details><summary>Normalised payload (JSON)</summary><pre>${JSON.stringify(event.payload, null, 2)}</pre></details>`
+      ? html`<details id="payload-json-${event.id}"><summary>Normalised payload (JSON)</summary><pre>${JSON.stringify(event.payload, null, 2)}</pre></details>`
       : ''
   }
 </section>`;

@@ -75,20 +75,39 @@ export const INSPECTOR_JS = `
 
   var FOCUSABLE = 'a[href], button, input, select, textarea, summary, [tabindex]';
 
+  /** Whether each <details> with an id inside root is open, by id. */
+  function detailsState(root) {
+    var state = {};
+    var all = root.querySelectorAll('details[id]');
+    for (var i = 0; i < all.length; i += 1) state[all[i].id] = all[i].open;
+    return state;
+  }
+
+  /** Opens or closes each <details> with an id inside root as state says (those it does not name keep their default). */
+  function restoreDetails(root, state) {
+    var all = root.querySelectorAll('details[id]');
+    for (var i = 0; i < all.length; i += 1) {
+      if (Object.prototype.hasOwnProperty.call(state, all[i].id)) all[i].open = state[all[i].id];
+    }
+  }
+
   /**
    * Swaps an element for fresh server markup. When keyboard focus was inside it, the element at the same
    * place in the new markup gets it back: without this, a live update moved a keyboard or screen-reader
-   * user's focus to the top of the page.
+   * user's focus to the top of the page. Each <details> (by its id) stays open or closed as the user
+   * left it: the fresh markup has them in their default state.
    */
   function replaceKeepingFocus(current, markup) {
     var active = document.activeElement;
     var index = active && current.contains(active)
       ? Array.prototype.indexOf.call(current.querySelectorAll(FOCUSABLE), active)
       : -1;
+    var opened = detailsState(current);
     var template = document.createElement('template');
     template.innerHTML = markup.trim();
     var fresh = template.content.firstElementChild;
     if (!fresh) return;
+    restoreDetails(fresh, opened);
     current.replaceWith(fresh);
     if (index < 0) return;
     var target = fresh.querySelectorAll(FOCUSABLE)[index];

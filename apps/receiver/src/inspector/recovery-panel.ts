@@ -55,7 +55,7 @@ export function recoveryPanel(
   <td>${state?.watermark ? formatTime(state.watermark) : html`<span class="muted">—</span>`}</td>
 </tr>`;
   });
-  return html`<details class="panel recovery-panel" open>
+  return html`<details class="panel recovery-panel" id="recovery-panel" open>
 <summary>Recovery (orders read back from the shops' APIs)${scheduled ? '' : ' — on demand only: this receiver runs no scheduled passes'}</summary>
 <table class="stack">
   <caption class="visually-hidden">Order recovery by shop</caption>
