@@ -5,8 +5,9 @@
  * dead letters (empty and full), handlers, the error page, the ended-session indicator — in the light
  * and the dark colour scheme; the same pages at 320 px wide must not scroll sideways. By hand what axe
  * cannot see: page titles and table names, the login error tied to its field, the new-deliveries live
- * region, masked values in the accessibility tree (no asterisks read out), keyboard focus kept across a
- * live redraw. App mode: the entry page framed by the sandbox's shop admin, Shops, Mark uninstalled.
+ * region, masked values in the accessibility tree (no asterisks read out), keyboard focus and an opened
+ * `<details>` kept across a live redraw. App mode: the entry page framed by the sandbox's shop admin,
+ * Shops, Mark uninstalled.
  * axe runs through page.evaluate, so the strict CSP stays on. Chromium missing is a failure with
  * instructions.
  */
@@ -65,22 +66,42 @@ async function axeViolations(page: Page | Frame): Promise<string[]> {
   );
 }
 
+/**
+ * axe's violations of the page (or of a frame in it) in the light and then the dark colour scheme, each
+ * line saying which. The scheme is switched on the page, whose styles follow at once (as when the
+ * system's setting changes): a state is loaded once and audited in both.
+ */
+async function violationsInBothSchemes(page: Page, target: Page | Frame = page): Promise<string[]> {
+  const found: string[] = [];
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme });
+    for (const line of await axeViolations(target)) found.push(`(${colorScheme}) ${line}`);
+  }
+  return found;
+}
+
 async function logIn(page: Page, baseUrl: string): Promise<void> {
   await page.goto(`${baseUrl}/ui/login`);
   await page.fill('input[name="token"]', ADMIN_TOKEN);
   await Promise.all([page.waitForURL(`${baseUrl}/ui`), page.click('button[type="submit"]')]);
 }
 
+// One Chromium for the whole file (each case opens its own context).
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchChromium();
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+});
+
 describe('inspector accessibility (axe-core in Chromium)', () => {
   let receiver: TestReceiver;
   let empty: TestReceiver;
-  let browser: Browser;
   const ids: Record<string, string> = {};
 
   beforeAll(async () => {
-    receiver = await startAdminReceiver();
-    empty = await startAdminReceiver();
-    browser = await launchChromium();
+    [receiver, empty] = await Promise.all([startAdminReceiver(), startAdminReceiver()]);
     const posted = await postDelivery(
       receiver,
       orderDelivery([
@@ -116,7 +137,6 @@ describe('inspector accessibility (axe-core in Chromium)', () => {
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
     await receiver?.close();
     await empty?.close();
   });
@@ -134,33 +154,25 @@ describe('inspector accessibility (axe-core in Chromium)', () => {
     '/ui/handlers',
   ];
 
-  it('does not scroll the page sideways at 320 px wide (200 % zoom of a 640 px window too)', async () => {
-    const wide: string[] = [];
-    for (const viewport of [
-      { width: 320, height: 640 },
-      { width: 640, height: 450 },
-    ]) {
-      const context = await browser.newContext({ viewport });
-      const page = await context.newPage();
-      await logIn(page, receiver.baseUrl);
-      for (const path of pages()) {
-        await page.goto(`${receiver.baseUrl}${path}`);
-        const width = await page.evaluate(() => document.documentElement.scrollWidth);
-        if (width > viewport.width) wide.push(`${path} at ${viewport.width} px: ${width} px wide`);
-      }
-      await context.close();
-    }
-    expect(wide).toEqual([]);
-  }, 60_000);
-
-  it('titles every page after what it shows, and gives every table a name', async () => {
-    const context = await browser.newContext();
+  // One pass over the pages for both checks, each page loaded once: the phone widths by resizing the
+  // page (the layout follows the viewport as it does on a real resize or zoom).
+  it('does not scroll the page sideways at 320 px wide (200 % zoom of a 640 px window too); titles every page after what it shows and names every table', async () => {
+    const narrow = { width: 320, height: 640 };
+    const viewports = [narrow, { width: 640, height: 450 }];
+    const context = await browser.newContext({ viewport: narrow });
     const page = await context.newPage();
     await logIn(page, receiver.baseUrl);
+    const wide: string[] = [];
     const unnamed: string[] = [];
     const titles: Record<string, string> = {};
     for (const path of pages()) {
       await page.goto(`${receiver.baseUrl}${path}`);
+      for (const viewport of viewports) {
+        await page.setViewportSize(viewport);
+        const width = await page.evaluate(() => document.documentElement.scrollWidth);
+        if (width > viewport.width) wide.push(`${path} at ${viewport.width} px: ${width} px wide`);
+      }
+      await page.setViewportSize(narrow);
       titles[path] = await page.title();
       const tables = await page.evaluate(() =>
         Array.from(document.querySelectorAll('table')).map((table) => ({
@@ -170,6 +182,7 @@ describe('inspector accessibility (axe-core in Chromium)', () => {
       );
       for (const table of tables) if (table.name === '') unnamed.push(`${path}: table.${table.cls}`);
     }
+    expect(wide).toEqual([]);
     expect(titles['/ui/deliveries/dlv_0000000000000000000000000']).toBe('Not found · srhooks inspector');
     expect(unnamed).toEqual([]);
     await context.close();
@@ -191,68 +204,66 @@ describe('inspector accessibility (axe-core in Chromium)', () => {
     await context.close();
   });
 
-  for (const colorScheme of ['light', 'dark'] as const) {
-    it(`has no A/AA violation on any page in the ${colorScheme} colour scheme`, async () => {
-      const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme });
-      let page = await context.newPage();
-      const found: string[] = [];
-      const audit = async (name: string): Promise<void> => {
-        for (const line of await axeViolations(page)) found.push(`${name}: ${line}`);
-      };
-      const visit = async (path: string, name = path): Promise<void> => {
-        await page.goto(`${receiver.baseUrl}${path}`);
-        await audit(name);
-      };
+  it('has no A/AA violation on any page in the light and the dark colour scheme', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    let page = await context.newPage();
+    const found: string[] = [];
+    const audit = async (name: string): Promise<void> => {
+      for (const line of await violationsInBothSchemes(page)) found.push(`${name}: ${line}`);
+    };
+    const visit = async (path: string, name = path): Promise<void> => {
+      await page.goto(`${receiver.baseUrl}${path}`);
+      await audit(name);
+    };
 
-      await page.goto(`${receiver.baseUrl}/ui/login`);
-      await audit('login');
-      await page.fill('input[name="token"]', 'wrong-token-0123456789');
-      await Promise.all([page.waitForLoadState(), page.click('button[type="submit"]')]);
-      await page.waitForSelector('.notice.error');
-      await audit('login error');
-      await logIn(page, receiver.baseUrl);
-      await page.waitForSelector('body[data-live="connected"]');
-      await audit('/ui');
-      await visit('/ui?reveal=1');
-      await visit('/ui?status=held', 'filter without match');
-      await visit('/ui?q=Kov%C3%A1cs', 'search');
-      await visit('/ui?status=nonsense', 'invalid filter');
-      await visit(`/ui/deliveries/${ids.orders}`);
-      await visit(`/ui/deliveries/${ids.orders}?reveal=1`);
-      await visit(`/ui/deliveries/${ids.quarantined}`, 'quarantined delivery');
-      await visit('/ui/deliveries/dlv_0000000000000000000000000', 'not found');
-      await visit('/ui/dead-letters');
-      await visit('/ui/dead-letters?reveal=1');
-      await visit('/ui/handlers');
-      // The new-deliveries banner (a filtered list announces new deliveries instead of inserting them).
-      await page.goto(`${receiver.baseUrl}/ui?event=order_confirm`);
-      await page.waitForSelector('body[data-live="connected"]');
-      await postDelivery(receiver, orderDelivery([order(4, { firstname: 'Béla', lastname: 'Szabó' })]));
-      await page.waitForSelector('#new-deliveries:not([hidden])');
-      await audit('new-deliveries banner');
+    await page.goto(`${receiver.baseUrl}/ui/login`);
+    await audit('login');
+    await page.fill('input[name="token"]', 'wrong-token-0123456789');
+    await Promise.all([page.waitForLoadState(), page.click('button[type="submit"]')]);
+    await page.waitForSelector('.notice.error');
+    await audit('login error');
+    await logIn(page, receiver.baseUrl);
+    await page.waitForSelector('body[data-live="connected"]');
+    await audit('/ui');
+    await visit('/ui?reveal=1');
+    await visit('/ui?status=held', 'filter without match');
+    await visit('/ui?q=Kov%C3%A1cs', 'search');
+    await visit('/ui?status=nonsense', 'invalid filter');
+    await visit(`/ui/deliveries/${ids.orders}`);
+    await visit(`/ui/deliveries/${ids.orders}?reveal=1`);
+    await visit(`/ui/deliveries/${ids.quarantined}`, 'quarantined delivery');
+    await visit('/ui/deliveries/dlv_0000000000000000000000000', 'not found');
+    await visit('/ui/dead-letters');
+    await visit('/ui/dead-letters?reveal=1');
+    await visit('/ui/handlers');
+    // The new-deliveries banner (a filtered list announces new deliveries instead of inserting them).
+    await page.goto(`${receiver.baseUrl}/ui?event=order_confirm`);
+    await page.waitForSelector('body[data-live="connected"]');
+    await postDelivery(receiver, orderDelivery([order(4, { firstname: 'Béla', lastname: 'Szabó' })]));
+    await page.waitForSelector('#new-deliveries:not([hidden])');
+    await audit('new-deliveries banner');
 
-      // An empty receiver (its own context: cookies do not tell ports apart): lists without rows; then
-      // the session ends while the page is open.
-      await context.close();
-      const second = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme });
-      page = await second.newPage();
-      await logIn(page, empty.baseUrl);
-      await page.waitForSelector('body[data-live="connected"]');
-      await audit('empty list');
-      await page.goto(`${empty.baseUrl}/ui/dead-letters`);
-      await audit('empty dead letters');
-      await page.goto(`${empty.baseUrl}/ui`);
-      await page.waitForSelector('body[data-live="connected"]');
-      const other = await second.newPage();
-      await other.goto(`${empty.baseUrl}/ui`);
-      await Promise.all([other.waitForURL(/\/ui\/login/), other.click('button:text-is("Log out")')]);
-      await page.waitForSelector('body[data-live="ended"]');
-      await audit('session ended');
+    // An empty receiver (its own context: cookies do not tell ports apart): lists without rows; then
+    // the session ends while the page is open.
+    await context.close();
+    const second = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    page = await second.newPage();
+    await logIn(page, empty.baseUrl);
+    await page.waitForSelector('body[data-live="connected"]');
+    await audit('empty list');
+    await page.goto(`${empty.baseUrl}/ui/dead-letters`);
+    await audit('empty dead letters');
+    await page.goto(`${empty.baseUrl}/ui`);
+    await page.waitForSelector('body[data-live="connected"]');
+    const other = await second.newPage();
+    await other.goto(`${empty.baseUrl}/ui`);
+    await Promise.all([other.waitForURL(/\/ui\/login/), other.click('button:text-is("Log out")')]);
+    await page.waitForSelector('body[data-live="ended"]');
+    await audit('session ended');
 
-      await second.close();
-      expect(found).toEqual([]);
-    }, 120_000);
-  }
+    await second.close();
+    expect(found).toEqual([]);
+  }, 120_000);
 
   it('announces new deliveries through a live region that is there before the first one arrives', async () => {
     const context = await browser.newContext();
@@ -297,14 +308,21 @@ describe('inspector accessibility (axe-core in Chromium)', () => {
   }, 60_000);
 
   // Last: it replays a job, which changes what the pages above show.
-  it('keeps keyboard focus on its button when a live update redraws the event around it', async () => {
+  it('keeps keyboard focus on its button and an opened <details> open when a live update redraws the event around it', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
     await logIn(page, receiver.baseUrl);
-    await page.goto(`${receiver.baseUrl}/ui/deliveries/${ids.orders}`);
+    await page.goto(`${receiver.baseUrl}/ui/deliveries/${ids.orders}?reveal=1`);
     await page.waitForSelector('body[data-live="connected"]');
     const section = page.locator('section.event').first();
     const eventId = (await section.getAttribute('data-event-id')) ?? '';
+    // The user opens the normalised payload (closed by default); the redraw's markup has it closed.
+    await section.locator('summary', { hasText: 'Normalised payload (JSON)' }).click();
+    const payloadOpen = () =>
+      section
+        .locator('details:has(> summary:text-is("Normalised payload (JSON)"))')
+        .evaluate((details) => (details as HTMLDetailsElement).open);
+    expect(await payloadOpen()).toBe(true);
     const button = section.getByRole('button', { name: 'Replay all handlers' });
     await button.focus();
     await page.evaluate(() => {
@@ -315,13 +333,13 @@ describe('inspector accessibility (axe-core in Chromium)', () => {
       () => document.querySelector('section.event') !== (window as unknown as { before: Element }).before,
     );
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Replay all handlers');
+    expect(await payloadOpen()).toBe(true);
     await context.close();
   }, 60_000);
 });
 
 describe('app mode accessibility (axe-core in Chromium): the entry page in the shop admin, Shops, Mark uninstalled', () => {
   let f: AppModeFixture;
-  let browser: Browser;
   let customer = '';
 
   beforeAll(async () => {
@@ -339,53 +357,50 @@ describe('app mode accessibility (axe-core in Chromium): the entry page in the s
       });
       return ((await response.json()).items as unknown[]).length >= 1 ? true : undefined;
     });
-    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
     await f?.close();
   });
 
-  for (const colorScheme of ['light', 'dark'] as const) {
-    it(`has no A/AA violation in the ${colorScheme} colour scheme; masked names are not read as asterisks`, async () => {
-      const context = await browser.newContext({ colorScheme });
-      const page = await context.newPage();
-      const found: string[] = [];
-      const port = new URL(f.sandbox.url).port;
-      await page.goto(`http://alpha.localhost:${port}/alpha/admin/app/${APP_ID}`);
-      await page.waitForLoadState('load');
-      const frame = page.frames().find((candidate) => candidate !== page.mainFrame());
-      if (!frame) throw new Error('the shop admin did not frame the app');
-      await frame.waitForSelector('tr[data-event-id]');
-      for (const line of await axeViolations(frame)) found.push(`entry list: ${line}`);
-      const heard = await frame.locator('main').ariaSnapshot();
-      expect(heard).not.toContain('***');
-      expect(heard).not.toContain(customer);
-      await Promise.all([frame.waitForNavigation(), frame.click('tr[data-event-id] a')]);
-      for (const line of await axeViolations(frame)) found.push(`entry detail: ${line}`);
-      expect(await frame.locator('main').ariaSnapshot()).not.toContain('***');
+  it('has no A/AA violation in the light and the dark colour scheme; masked names are not read as asterisks', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const found: string[] = [];
+    const port = new URL(f.sandbox.url).port;
+    await page.goto(`http://alpha.localhost:${port}/alpha/admin/app/${APP_ID}`);
+    await page.waitForLoadState('load');
+    const frame = page.frames().find((candidate) => candidate !== page.mainFrame());
+    if (!frame) throw new Error('the shop admin did not frame the app');
+    await frame.waitForSelector('tr[data-event-id]');
+    for (const line of await violationsInBothSchemes(page, frame)) found.push(`entry list: ${line}`);
+    const heard = await frame.locator('main').ariaSnapshot();
+    expect(heard).not.toContain('***');
+    expect(heard).not.toContain(customer);
+    await Promise.all([frame.waitForNavigation(), frame.click('tr[data-event-id] a')]);
+    for (const line of await violationsInBothSchemes(page, frame)) found.push(`entry detail: ${line}`);
+    expect(await frame.locator('main').ariaSnapshot()).not.toContain('***');
 
-      await page.goto(`${f.baseUrl}/ui/login`);
-      await page.fill('input[name="token"]', APP_ADMIN_TOKEN);
-      await Promise.all([page.waitForURL(`${f.baseUrl}/ui`), page.click('button[type="submit"]')]);
-      await page.goto(`${f.baseUrl}/ui/shops`);
-      for (const line of await axeViolations(page)) found.push(`shops: ${line}`);
-      await page.goto(`${f.baseUrl}/ui/shops/alpha/uninstall`);
-      for (const line of await axeViolations(page)) found.push(`mark uninstalled: ${line}`);
-      await page.fill('input[name="confirm"]', 'alpah');
-      await Promise.all([page.waitForLoadState(), page.click('button:text-is("Mark alpha uninstalled")')]);
-      await page.waitForSelector('.notice.error');
-      for (const line of await axeViolations(page)) found.push(`mark uninstalled, wrong name: ${line}`);
-      const field = page.locator('input[name="confirm"]');
-      expect(await field.getAttribute('aria-invalid')).toBe('true');
-      expect(
-        await field.evaluate(
-          (input) => document.getElementById(input.getAttribute('aria-describedby') ?? '')?.textContent,
-        ),
-      ).toBe(await page.textContent('.notice.error'));
-      expect(found).toEqual([]);
-      await context.close();
-    }, 90_000);
-  }
+    await page.goto(`${f.baseUrl}/ui/login`);
+    await page.fill('input[name="token"]', APP_ADMIN_TOKEN);
+    await Promise.all([page.waitForURL(`${f.baseUrl}/ui`), page.click('button[type="submit"]')]);
+    await page.goto(`${f.baseUrl}/ui/shops`);
+    for (const line of await violationsInBothSchemes(page)) found.push(`shops: ${line}`);
+    await page.goto(`${f.baseUrl}/ui/shops/alpha/uninstall`);
+    for (const line of await violationsInBothSchemes(page)) found.push(`mark uninstalled: ${line}`);
+    await page.fill('input[name="confirm"]', 'alpah');
+    await Promise.all([page.waitForLoadState(), page.click('button:text-is("Mark alpha uninstalled")')]);
+    await page.waitForSelector('.notice.error');
+    for (const line of await violationsInBothSchemes(page))
+      found.push(`mark uninstalled, wrong name: ${line}`);
+    const field = page.locator('input[name="confirm"]');
+    expect(await field.getAttribute('aria-invalid')).toBe('true');
+    expect(
+      await field.evaluate(
+        (input) => document.getElementById(input.getAttribute('aria-describedby') ?? '')?.textContent,
+      ),
+    ).toBe(await page.textContent('.notice.error'));
+    expect(found).toEqual([]);
+    await context.close();
+  }, 90_000);
 });

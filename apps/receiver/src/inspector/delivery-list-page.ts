@@ -129,8 +129,13 @@ export function revealQuery(reveal: boolean): string {
   return reveal ? '?reveal=1' : '';
 }
 
-export function statusBadge(status: string, title?: string): SafeHtml {
-  return html`<span class="badge ${status}"${title ? html` title="${title}"` : ''}>${status}</span>`;
+/**
+ * A status as a badge. It takes no hover title on purpose: a title is out of reach of keyboard and touch
+ * users and not reliably read by screen readers, so a badge's detail goes after it as text
+ * (`<span class="badge-detail">`).
+ */
+export function statusBadge(status: string): SafeHtml {
+  return html`<span class="badge ${status}">${status}</span>`;
 }
 
 function customer(event: EventSummary, reveal: boolean): SafeHtml | string | null {

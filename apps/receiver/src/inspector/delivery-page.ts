@@ -23,7 +23,7 @@ import { statusBadge } from './delivery-list-page.js';
 import { formatBytes, formatTime } from './display-format.js';
 import { html, type SafeHtml } from './html.js';
 import { payloadCard } from './order-card.js';
-import { sourceBadge } from './recovery-panel.js';
+import { RECOVERY_MEANING, sourceBadge } from './recovery-panel.js';
 
 export interface DetailContext {
   base: string;
@@ -97,6 +97,19 @@ export function handlerErrorText(
  */
 function verificationDetailText(detail: string, reveal: boolean): string {
   return reveal ? detail : maskHandlerError(detail, undefined, 'detail');
+}
+
+/**
+ * The event's verification badge with its detail as text after it (a hover title only was out of reach
+ * of keyboard and touch users). A held event's notice below says the detail already: not twice.
+ */
+function verificationBadge(event: EventDetail, reveal: boolean): SafeHtml | string {
+  if (event.verification === 'unverified') return '';
+  const detail =
+    !event.verificationDetail || event.held
+      ? ''
+      : html` <span class="badge-detail">${verificationDetailText(event.verificationDetail, reveal)}</span>`;
+  return html`${statusBadge(event.verification)}${detail}`;
 }
 
 function attemptList(job: JobDetail, reveal: boolean): SafeHtml {
@@ -179,7 +192,7 @@ export function eventSection(event: EventDetail, context: DetailContext): SafeHt
   return html`<section class="panel event" id="event-${event.id}" data-event-id="${event.id}">
   <div class="event-head">
     <h2>${eventTitle(event)}</h2>
-    <div>${statusBadge(event.status)} ${event.verification !== 'unverified' ? statusBadge(event.verification, event.verificationDetail === null ? undefined : verificationDetailText(event.verificationDetail, context.reveal)) : ''}</div>
+    <div>${statusBadge(event.status)} ${verificationBadge(event, context.reveal)}</div>
   </div>
   <p class="muted mono">${event.id}</p>
   ${
@@ -199,7 +212,7 @@ export function eventSection(event: EventDetail, context: DetailContext): SafeHt
   ${canReplay ? html`<div class="actions">${postButton(context, `${eventPath}/replay`, 'Replay all handlers', {}, replayAllQuestion(event))}</div>` : ''}
   ${
     context.reveal
-      ? html`<details><summary>Normalised payload (JSON)</summary><pre>${JSON.stringify(event.payload, null, 2)}</pre></details>`
+      ? html`<details id="payload-json-${event.id}"><summary>Normalised payload (JSON)</summary><pre>${JSON.stringify(event.payload, null, 2)}</pre></details>`
       : ''
   }
 </section>`;
@@ -252,6 +265,7 @@ ${input.notice ? html`<p class="notice ok" role="status">${NOTICES[input.notice]
     <dt>Id</dt><dd class="mono">${delivery.id}</dd>
     <dt>Received</dt><dd>${time(delivery.receivedAt)}</dd>
     <dt>Status</dt><dd>${statusBadge(delivery.status)}${delivery.reprocessedAt ? html` · re-processed ${time(delivery.reprocessedAt)}` : ''}</dd>
+    ${delivery.source === 'recovery' ? html`<dt>Source</dt><dd>recovery: ${RECOVERY_MEANING}</dd>` : ''}
     <dt>From</dt><dd class="mono">${delivery.remoteAddress}</dd>
     <dt>Content type</dt><dd class="mono">${delivery.contentType || '—'}</dd>
     <dt>Body</dt><dd>${formatBytes(delivery.bodyBytes)}</dd>

@@ -1,9 +1,9 @@
 /**
  * A held event's verification detail repeats what the delivery sent (`innerId delivered <as sent>, shop
  * has …`), like the held attempt's error that quotes it. So it is masked the same way wherever that error
- * is — the delivery page (the notice and the badge's title) and the event fragment until "Show personal
- * data" — returned whole by the admin API (the unmasked view, as the attempt error is), and never logged
- * (as the attempt error is not).
+ * is — the delivery page (the held notice; the text after the verification badge once released) and the
+ * event fragment until "Show personal data" — returned whole by the admin API (the unmasked view, as the
+ * attempt error is), and never logged (as the attempt error is not).
  *
  * Real receiver (HTTP, tmp SQLite, the job worker running) with `verify: true` against the sandbox over
  * real HTTP: an order the sandbox has, delivered with another innerId.

@@ -10,6 +10,10 @@
  * the session ended while the page was offline, or a 503 while the receiver shut down, and cannot say
  * which) makes the page ask `GET {base}/session`: 401 means the session ended, 204 that the stream can
  * be opened again.
+ *
+ * The indicator is no live region: what a screen reader should hear goes into the hidden
+ * `#live-announcement` status region — the connection lost (once, not per retry), back after a loss,
+ * the session ended — and not the connect of every page load.
  */
 import { SESSION_ENDED_EVENT } from './live-stream.js';
 
@@ -23,6 +27,7 @@ export const INSPECTOR_JS = `
   var reveal = body.getAttribute('data-reveal') === '1';
   var liveInsert = body.getAttribute('data-live-insert') === '1';
   var liveLabel = document.querySelector('.live');
+  var announcement = document.getElementById('live-announcement');
   var pending = {};
 
   document.addEventListener('submit', function (event) {
@@ -38,6 +43,27 @@ export const INSPECTOR_JS = `
     if (liveLabel) liveLabel.textContent = text;
   }
 
+  /** Says text to screen readers (the status region); the indicator shows the state to everyone. */
+  function announce(text) {
+    if (announcement) announcement.textContent = text;
+  }
+
+  /** 'connecting' until the first open, 'connected', or 'lost' from an error until the next open. */
+  var connection = 'connecting';
+
+  function connected() {
+    setLive('connected', 'live');
+    if (connection === 'lost') announce('Live updates are back.');
+    connection = 'connected';
+  }
+
+  function lost() {
+    setLive('reconnecting', 'reconnecting…');
+    if (connection === 'lost') return;
+    announce(connection === 'connected' ? 'Live updates lost: reconnecting…' : 'Live updates could not connect: retrying…');
+    connection = 'lost';
+  }
+
   function fragment(path) {
     var url = base + path + (reveal ? (path.indexOf('?') === -1 ? '?' : '&') + 'reveal=1' : '');
     return fetch(url, { headers: { accept: 'text/html' }, credentials: 'same-origin' }).then(function (response) {
@@ -49,20 +75,39 @@ export const INSPECTOR_JS = `
 
   var FOCUSABLE = 'a[href], button, input, select, textarea, summary, [tabindex]';
 
+  /** Whether each <details> with an id inside root is open, by id. */
+  function detailsState(root) {
+    var state = {};
+    var all = root.querySelectorAll('details[id]');
+    for (var i = 0; i < all.length; i += 1) state[all[i].id] = all[i].open;
+    return state;
+  }
+
+  /** Opens or closes each <details> with an id inside root as state says (those it does not name keep their default). */
+  function restoreDetails(root, state) {
+    var all = root.querySelectorAll('details[id]');
+    for (var i = 0; i < all.length; i += 1) {
+      if (Object.prototype.hasOwnProperty.call(state, all[i].id)) all[i].open = state[all[i].id];
+    }
+  }
+
   /**
    * Swaps an element for fresh server markup. When keyboard focus was inside it, the element at the same
    * place in the new markup gets it back: without this, a live update moved a keyboard or screen-reader
-   * user's focus to the top of the page.
+   * user's focus to the top of the page. Each <details> (by its id) stays open or closed as the user
+   * left it: the fresh markup has them in their default state.
    */
   function replaceKeepingFocus(current, markup) {
     var active = document.activeElement;
     var index = active && current.contains(active)
       ? Array.prototype.indexOf.call(current.querySelectorAll(FOCUSABLE), active)
       : -1;
+    var opened = detailsState(current);
     var template = document.createElement('template');
     template.innerHTML = markup.trim();
     var fresh = template.content.firstElementChild;
     if (!fresh) return;
+    restoreDetails(fresh, opened);
     current.replaceWith(fresh);
     if (index < 0) return;
     var target = fresh.querySelectorAll(FOCUSABLE)[index];
@@ -155,6 +200,7 @@ export const INSPECTOR_JS = `
     ended = true;
     if (source) source.close();
     body.setAttribute('data-live', 'ended');
+    announce((ENDED_TEXT[reason] || 'Session ended') + ': live updates stopped. Log in again to continue.');
     if (!liveLabel) return;
     var link = document.createElement('a');
     link.href = base + '/login?next=' + encodeURIComponent(window.location.pathname + window.location.search);
@@ -177,13 +223,13 @@ export const INSPECTOR_JS = `
     var stream = new EventSource(streamUrl);
     source = stream;
     stream.addEventListener('open', function () {
-      setLive('connected', 'live');
+      connected();
       // Anything that changed between rendering the page and connecting is picked up here.
       if (view === 'delivery') refreshAllEvents();
     });
     stream.addEventListener('error', function () {
       if (ended) return;
-      setLive('reconnecting', 'reconnecting…');
+      lost();
       // CONNECTING: the browser retries by itself. CLOSED: it gave up after an answer it does not explain.
       if (stream.readyState === EventSource.CLOSED) checkSession();
     });

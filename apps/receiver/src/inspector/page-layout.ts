@@ -28,7 +28,13 @@ export function renderPage(options: PageOptions): string {
           <a href="${base}/handlers"${options.view === 'handlers' ? html` aria-current="page"` : ''}>Handlers</a>
           <a href="${base}/shops"${options.view === 'shops' ? html` aria-current="page"` : ''}>Shops</a>
         </nav>
-        ${options.data?.stream ? html`<span class="live" role="status">connecting…</span>` : ''}
+        ${
+          options.data?.stream
+            ? // The indicator itself is no live region (a screen reader said "live" on every page load);
+              // the script puts what the user needs to hear into the announcement region beside it.
+              html`<span class="live">connecting…</span><span id="live-announcement" class="visually-hidden" role="status"></span>`
+            : ''
+        }
         ${
           session
             ? html`<form class="inline" method="post" action="${base}/logout">

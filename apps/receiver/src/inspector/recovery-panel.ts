@@ -6,9 +6,16 @@ import type { RecoveryState } from '../store/store.js';
 import { formatTime, plural } from './display-format.js';
 import { html, type SafeHtml } from './html.js';
 
+/** What a `recovery` record is, in words (the badge's accessible text; the delivery page shows it). */
+export const RECOVERY_MEANING = 'not delivered by the shop: read back from its API by a recovery pass';
+
+/**
+ * The `recovery` badge. What it means is part of its text for screen readers (it was a hover title only,
+ * out of reach of keyboard, touch and screen-reader users); the delivery page shows it as text too.
+ */
 export function sourceBadge(source: 'webhook' | 'recovery'): SafeHtml | string {
   return source === 'recovery'
-    ? html` <span class="badge recovery" title="Not delivered by the shop: read back from its API by a recovery pass">recovery</span>`
+    ? html` <span class="badge recovery">recovery<span class="visually-hidden"> (${RECOVERY_MEANING})</span></span>`
     : '';
 }
 
@@ -48,7 +55,7 @@ export function recoveryPanel(
   <td>${state?.watermark ? formatTime(state.watermark) : html`<span class="muted">—</span>`}</td>
 </tr>`;
   });
-  return html`<details class="panel recovery-panel" open>
+  return html`<details class="panel recovery-panel" id="recovery-panel" open>
 <summary>Recovery (orders read back from the shops' APIs)${scheduled ? '' : ' — on demand only: this receiver runs no scheduled passes'}</summary>
 <table class="stack">
   <caption class="visually-hidden">Order recovery by shop</caption>

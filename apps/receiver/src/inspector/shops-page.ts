@@ -74,12 +74,17 @@ function state(shop: ShopOverview): SafeHtml {
   return html`<span class="badge installed">installed</span>`;
 }
 
+/**
+ * The counts, each a link to the shop's deliveries with such a job. What a link lists is part of its
+ * accessible name (a bare number out of context; it was a hover title, which keyboard, touch and
+ * screen-reader users do not get); the page's introduction says it in words for everyone.
+ */
 function counts(base: string, shop: ShopOverview): { waiting: SafeHtml; dead: SafeHtml } {
   const list = (status: string) => `${base}?${new URLSearchParams({ shop: shop.name, status })}`;
   return {
-    waiting: html`<a href="${base}?${new URLSearchParams({ shop: shop.name, jobs: 'waiting' }).toString()}" title="Deliveries of ${shop.name} with a job waiting to run (not run yet, waiting for a retry or for a disabled handler)">${shop.waiting.toLocaleString('en-US')}</a>
-    <div class="muted"><a href="${list('retrying')}">retrying</a></div>`,
-    dead: html`<a href="${list('dead')}" title="Deliveries of ${shop.name} with a dead-lettered event">${shop.dead.toLocaleString('en-US')}</a>`,
+    waiting: html`<a href="${base}?${new URLSearchParams({ shop: shop.name, jobs: 'waiting' }).toString()}">${shop.waiting.toLocaleString('en-US')}<span class="visually-hidden"> waiting jobs: the deliveries of ${shop.name} with a job waiting to run (not run yet, waiting for a retry or for a disabled handler)</span></a>
+    <div class="muted"><a href="${list('retrying')}">retrying<span class="visually-hidden">: the deliveries of ${shop.name} whose events wait for a retry</span></a></div>`,
+    dead: html`<a href="${list('dead')}">${shop.dead.toLocaleString('en-US')}<span class="visually-hidden"> dead letters: the deliveries of ${shop.name} with a dead-lettered event</span></a>`,
   };
 }
 
