@@ -78,6 +78,25 @@ describe('Output', () => {
     }
   });
 
+  it('progress lines go to stderr only where no spinner animates (a log, a pipe, --json), never to stdout', async () => {
+    for (const [json, stdoutTTY, stderrTTY, printed] of [
+      [false, true, true, false],
+      [false, true, false, true],
+      [false, false, true, true],
+      [true, false, false, true],
+      [true, true, true, true],
+    ] as const) {
+      const stdout = stream(stdoutTTY);
+      const stderr = stream(stderrTTY);
+      new Output({ json, stdout, stderr, env: {} }).progress('acme: 1 created, 0 updated');
+      await tick();
+      expect(stderr.text(), JSON.stringify({ json, stdoutTTY, stderrTTY })).toBe(
+        printed ? 'acme: 1 created, 0 updated\n' : '',
+      );
+      expect(stdout.text()).toBe('');
+    }
+  });
+
   it('errors: one line, the fix on a second line, on stderr', async () => {
     const stdout = stream(false);
     const stderr = stream(false);

@@ -80,6 +80,14 @@ export class Output {
     this.stderr.write(`${this.mentions(message)}\n`);
   }
 
+  /**
+   * A progress line on stderr for where no spinner is seen (stderr or stdout not a terminal, `--json`):
+   * a CI or cron log gets it as the work goes on. Nothing where a spinner animates.
+   */
+  progress(message: string): void {
+    if (!this.animate) this.info(message);
+  }
+
   warn(message: string): void {
     this.stderr.write(`${this.mentions(`${this.errStyle.yellow('warning:')} ${message}`)}\n`);
   }

@@ -1,6 +1,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { eventOption } from '../event-name.js';
 import { collect, collectList, examples } from './help-text.js';
+import { parseMilliseconds } from './milliseconds-option.js';
 import { runLazily } from './run-lazily.js';
 
 function wholeNumber(value: string): number {
@@ -172,6 +173,11 @@ export function registerWebhookCommands(program: Command): void {
     .option('--shop <name>', 'only this shop of the file')
     .option('--prune', 'also delete subscriptions the file does not list')
     .option('--dry-run', 'print the plan, change nothing')
+    .option(
+      '--timeout <ms>',
+      'time limit of each request to a shop, in milliseconds (API and token; each attempt of a retried one); a shop that does not answer in time is reported as failed and the others still sync (default 30000 per API request, 15000 for the token)',
+      parseMilliseconds,
+    )
     .addHelpText(
       'after',
       `${examples(
@@ -190,13 +196,14 @@ Config file:
     )
     .action(
       async (
-        options: { file: string; shop?: string; prune?: boolean; dryRun?: boolean },
+        options: { file: string; shop?: string; prune?: boolean; dryRun?: boolean; timeout?: number },
         command: Command,
       ) => {
+        const { timeout, ...rest } = options;
         await runLazily(
           command,
           async () => (await import('../commands/webhooks/sync.js')).syncWebhooksCommand,
-          options,
+          { ...rest, ...(timeout === undefined ? {} : { timeoutMs: timeout }) },
         );
       },
     );
