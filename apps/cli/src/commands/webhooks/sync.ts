@@ -8,7 +8,7 @@ import { desiredState, readSyncConfig } from '../../config/sync-config.js';
 import { maskDeliveryUrl, maskDeliveryUrls } from '../../delivery/mask-delivery-url.js';
 import { toCliError } from '../../error-report.js';
 import type { Style } from '../../output/index.js';
-import { openShopClient } from '../../shop-client.js';
+import { openShopClient, requestLimits } from '../../shop-client.js';
 import { shopTimeoutError } from './shop-timeout.js';
 import { shopProgressLine } from './sync-progress.js';
 
@@ -286,10 +286,9 @@ export const syncWebhooksCommand = defineCommand<SyncOptions, SyncResult>({
     // does not stop the others: it is reported with its error and the run exits with that error's code.
     const syncShop = async (entry: (typeof shops)[number]): Promise<ShopSyncResult> => {
       try {
-        const limit = options.timeoutMs;
         const client = await openShopClient(
           targets.get(entry.shop) as ShopTarget,
-          limit === undefined ? {} : { timeoutMs: limit, tokenRequest: { timeoutMs: limit } },
+          requestLimits(options.timeoutMs),
         );
         let done = 0;
         const report = await client.sync(entry.webhooks, {
