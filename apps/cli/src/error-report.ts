@@ -126,11 +126,21 @@ export function toCliError(
         hint: 'the shop allows 3 requests a second per API client, shared by every program using the same client id at the same time (another program, another srhooks command, a receiver recovering orders with these credentials): try again in a minute, or give the other program its own API client',
         cause: error,
       });
+    case 'NetworkError':
+      if (code === 'timeout') {
+        // the shop client's: every command that calls a shop takes --timeout <ms> (login: its own)
+        return new CliError(message, {
+          code,
+          exitCode: EXIT_CODES.remote,
+          hint: `check that ${shop ?? 'the shop'}'s API is up, or allow more time with --timeout <ms> (default 30000 per API request)`,
+          cause: error,
+        });
+      }
+      return new CliError(message, { code: code ?? 'api_error', exitCode: EXIT_CODES.remote, cause: error });
     case 'ShopRenterApiError':
     case 'NotFoundError':
     case 'ValidationError':
     case 'ServerError':
-    case 'NetworkError':
     case 'SyncError':
     case 'ShopRenterError':
       return new CliError(message, { code: code ?? 'api_error', exitCode: EXIT_CODES.remote, cause: error });

@@ -16,11 +16,22 @@ export async function openShopClient(
   });
 }
 
-/** `--shop` (or env / stored default) → a ready client. */
+/**
+ * `--timeout <ms>` of the commands that call a shop: the time limit of each request (the API's and the
+ * token request's; each attempt of one the client retries). Undefined: the client's defaults.
+ */
+export function requestLimits(
+  timeoutMs: number | undefined,
+): Pick<ShopRenterClientOptions, 'timeoutMs' | 'tokenRequest'> {
+  return timeoutMs === undefined ? {} : { timeoutMs, tokenRequest: { timeoutMs } };
+}
+
+/** `--shop` (or env / stored default) → a ready client; `timeoutMs`: `--timeout`. */
 export async function connectShop(
   shopFlag: string | undefined,
   env: Record<string, string | undefined>,
+  timeoutMs?: number,
 ): Promise<{ target: ShopTarget; client: ShopRenterClient }> {
   const target = await resolveShopTarget(shopFlag, env);
-  return { target, client: await openShopClient(target) };
+  return { target, client: await openShopClient(target, requestLimits(timeoutMs)) };
 }

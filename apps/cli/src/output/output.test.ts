@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { Output } from './output.js';
-import { colorEnabled } from './style.js';
+import { colorEnabled, createStyle } from './style.js';
 import { renderTable } from './table.js';
 
 function stream(isTTY: boolean): PassThrough & { isTTY: boolean; text(): string } {
@@ -32,17 +32,18 @@ describe('colorEnabled', () => {
 });
 
 describe('renderTable', () => {
-  it('pads to the widest cell (ignoring ANSI), right-aligns on request, trims line ends', () => {
+  it('pads to the widest cell (ignoring the CLI colours), right-aligns on request, trims line ends', () => {
+    const { green } = createStyle(true);
     const rows = [
       { a: 'x', b: '1' },
-      { a: '\u001b[32mlonger\u001b[39m', b: '100' },
+      { a: green('longer'), b: '100' },
     ];
     expect(
       renderTable(rows, [
         { header: 'A', value: (row) => row.a },
         { header: 'B', value: (row) => row.b, align: 'right' },
       ]),
-    ).toBe('A         B\nx         1\n\u001b[32mlonger\u001b[39m  100');
+    ).toBe(`A         B\nx         1\n${green('longer')}  100`);
   });
 });
 
@@ -73,6 +74,25 @@ describe('Output', () => {
         animates,
       );
       expect(stderr.text().endsWith('✔ done\n') || stderr.text().endsWith('\u001b[39m done\n')).toBe(true);
+      expect(stdout.text()).toBe('');
+    }
+  });
+
+  it('progress lines go to stderr only where no spinner animates (a log, a pipe, --json), never to stdout', async () => {
+    for (const [json, stdoutTTY, stderrTTY, printed] of [
+      [false, true, true, false],
+      [false, true, false, true],
+      [false, false, true, true],
+      [true, false, false, true],
+      [true, true, true, true],
+    ] as const) {
+      const stdout = stream(stdoutTTY);
+      const stderr = stream(stderrTTY);
+      new Output({ json, stdout, stderr, env: {} }).progress('acme: 1 created, 0 updated');
+      await tick();
+      expect(stderr.text(), JSON.stringify({ json, stdoutTTY, stderrTTY })).toBe(
+        printed ? 'acme: 1 created, 0 updated\n' : '',
+      );
       expect(stdout.text()).toBe('');
     }
   });

@@ -47,7 +47,9 @@ export class Output {
       colorEnabled({ env, isTTY: this.stderr.isTTY === true, noColorFlag: options.noColor === true }),
     );
     this.animate = !this.json && this.stdout.isTTY === true && this.stderr.isTTY === true;
-    // Human text only: a --json document is escaped by JSON itself (see terminal-text.ts).
+    // Human text only: a --json document is escaped by JSON itself (see terminal-text.ts). Both styles
+    // write marks, not escapes (own-escapes.ts): every human line goes through neutralizeControls,
+    // which shows escapes that came with data as <U+001B> and turns only the marks into colours.
     const mentions = options.commandMentions ?? ((text: string) => text);
     this.mentions = (text) => mentions(neutralizeControls(text));
   }
@@ -78,14 +80,22 @@ export class Output {
     this.stderr.write(`${this.mentions(message)}\n`);
   }
 
+  /**
+   * A progress line on stderr for where no spinner is seen (stderr or stdout not a terminal, `--json`):
+   * a CI or cron log gets it as the work goes on. Nothing where a spinner animates.
+   */
+  progress(message: string): void {
+    if (!this.animate) this.info(message);
+  }
+
   warn(message: string): void {
-    this.stderr.write(`${this.errStyle.yellow('warning:')} ${this.mentions(message)}\n`);
+    this.stderr.write(`${this.mentions(`${this.errStyle.yellow('warning:')} ${message}`)}\n`);
   }
 
   /** Reports an error on stderr: one line, plus the fix on a second line when there is one. */
   error(message: string, hint?: string): void {
-    this.stderr.write(`${this.errStyle.red('error:')} ${this.mentions(message)}\n`);
-    if (hint) this.stderr.write(`${this.errStyle.dim(this.mentions(hint))}\n`);
+    this.stderr.write(`${this.mentions(`${this.errStyle.red('error:')} ${message}`)}\n`);
+    if (hint) this.stderr.write(`${this.mentions(this.errStyle.dim(hint))}\n`);
   }
 
   /** Raw text on stderr (stack traces under `--debug`). */
@@ -100,6 +110,7 @@ export class Output {
       animate: this.animate,
       tick: this.errStyle.green('✔'),
       cross: this.errStyle.red('✖'),
+      shown: this.mentions,
     });
   }
 }

@@ -21,6 +21,8 @@ export interface SpinnerOptions {
   /** Styled tick / cross. */
   tick: string;
   cross: string;
+  /** Makes a line printable (Output's: data's control characters shown, the CLI's colours kept). */
+  shown: (text: string) => string;
 }
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
@@ -31,7 +33,7 @@ export function startSpinner(initialText: string, options: SpinnerOptions): Spin
   let frame = 0;
   let timer: NodeJS.Timeout | undefined;
   const draw = (): void => {
-    options.stream.write(`${CLEAR_LINE}${FRAMES[frame % FRAMES.length]} ${text}`);
+    options.stream.write(`${CLEAR_LINE}${FRAMES[frame % FRAMES.length]} ${options.shown(text)}`);
     frame += 1;
   };
   if (options.animate) {
@@ -43,7 +45,7 @@ export function startSpinner(initialText: string, options: SpinnerOptions): Spin
     if (timer) clearInterval(timer);
     timer = undefined;
     if (options.animate) options.stream.write(CLEAR_LINE);
-    if (line !== undefined) options.stream.write(`${line}\n`);
+    if (line !== undefined) options.stream.write(`${options.shown(line)}\n`);
   };
   let done = false;
   const once =

@@ -2,6 +2,8 @@
  * ANSI styling that honours NO_COLOR (https://no-color.org), FORCE_COLOR, TERM=dumb and whether
  * the stream is a terminal. Hand-written: a colour library would cost start-up time.
  */
+import { ownSgrMark } from './own-escapes.js';
+import { shownLength } from './terminal-text.js';
 
 export interface Style {
   readonly enabled: boolean;
@@ -28,10 +30,15 @@ export function colorEnabled({ env, isTTY, noColorFlag }: ColorDecision): boolea
   return isTTY;
 }
 
+/**
+ * Styles write the CLI's marks, not escapes (own-escapes.ts): Output turns them into escapes after
+ * showing every escape found in the text (data) as `<U+001B>…`, so only the CLI's own colours reach
+ * the terminal. A styled string is meant to be printed through Output.
+ */
 const wrap =
   (enabled: boolean, open: number, close: number) =>
   (text: string): string =>
-    enabled ? `\u001b[${open}m${text}\u001b[${close}m` : text;
+    enabled ? `${ownSgrMark(open)}${text}${ownSgrMark(close)}` : text;
 
 export function createStyle(enabled: boolean): Style {
   return {
@@ -45,9 +52,7 @@ export function createStyle(enabled: boolean): Style {
   };
 }
 
-const ANSI = /\u001b\[[0-9;]*m/g;
-
-/** Printed width of a string, ignoring ANSI escapes. */
+/** Printed width of a string as Output prints it: colours take no room, other controls their `<U+XXXX>`. */
 export function visibleLength(text: string): number {
-  return text.replace(ANSI, '').length;
+  return shownLength(text);
 }

@@ -1,6 +1,7 @@
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { EVENTS, eventOption } from '../event-name.js';
 import { collectList, examples } from './help-text.js';
+import { parseMilliseconds } from './milliseconds-option.js';
 import { runLazily } from './run-lazily.js';
 
 /** Commands that need no shop credentials: fields, url, trigger. */
@@ -62,11 +63,7 @@ export function registerLocalCommands(program: Command): void {
       collectList,
     )
     .option('--seed <seed>', 'seed of the built-in sample (same seed, same order); default random')
-    .option('--timeout <ms>', 'give up after this many milliseconds', (value: string) => {
-      if (!/^\d+$/.test(value) || Number(value) === 0)
-        throw new InvalidArgumentError('must be a positive whole number');
-      return Number(value);
-    })
+    .option('--timeout <ms>', 'give up after this many milliseconds', parseMilliseconds)
     .addHelpText(
       'after',
       examples(

@@ -1,6 +1,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { eventOption } from '../event-name.js';
 import { collect, collectList, examples } from './help-text.js';
+import { parseMilliseconds } from './milliseconds-option.js';
 import { runLazily } from './run-lazily.js';
 
 function wholeNumber(value: string): number {
@@ -9,11 +10,25 @@ function wholeNumber(value: string): number {
 }
 
 const SHOP_OPTION = ['--shop <name>', 'shop (default: SRHOOKS_SHOP, else the stored default shop)'] as const;
+const TIMEOUT_OPTION = [
+  '--timeout <ms>',
+  'time limit of each request to the shop, in milliseconds (API and token; each attempt of a retried one; default 30000 per API request, 15000 for the token)',
+  parseMilliseconds,
+] as const;
+
+/** commander's `timeout` (`--timeout <ms>`) as the commands' `timeoutMs`. */
+function withTimeoutMs<T extends object>(
+  options: T & { timeout?: unknown },
+): Omit<T, 'timeout'> & { timeoutMs?: number } {
+  const { timeout, ...rest } = options;
+  return { ...rest, ...(typeof timeout === 'number' ? { timeoutMs: timeout } : {}) };
+}
 
 /** The subscription flags of `create` and `update`. */
 function subscriptionOptions(command: Command, update: boolean): Command {
   command
     .option(...SHOP_OPTION)
+    .option(...TIMEOUT_OPTION)
     .addOption(eventOption('webhook event'))
     .option('--url <url>', 'where the shop POSTs deliveries (https, or http on loopback)')
     .addOption(
@@ -39,7 +54,7 @@ type FlagValues = Record<string, unknown> & { field?: string[]; fields?: string[
 function mergeFields(options: FlagValues): Record<string, unknown> {
   const { field, fields, ...rest } = options;
   const merged = [...(field ?? []), ...(fields ?? [])];
-  return { ...rest, ...(merged.length > 0 ? { fields: merged } : {}) };
+  return { ...withTimeoutMs(rest), ...(merged.length > 0 ? { fields: merged } : {}) };
 }
 
 /** `srhooks webhooks …`: the shop's subscriptions. */
@@ -56,16 +71,17 @@ export function registerWebhookCommands(program: Command): void {
     .alias('ls')
     .description("list the shop's subscriptions")
     .option(...SHOP_OPTION)
+    .option(...TIMEOUT_OPTION)
     .addOption(eventOption('only this event'))
     .addHelpText(
       'after',
       examples('srhooks webhooks list', 'srhooks webhooks list --shop my-shop --event order_confirm --json'),
     )
-    .action(async (options: { shop?: string; event?: string }, command: Command) => {
+    .action(async (options: { shop?: string; event?: string; timeout?: number }, command: Command) => {
       await runLazily(
         command,
         async () => (await import('../commands/webhooks/list.js')).listWebhooksCommand,
-        options,
+        withTimeoutMs(options),
       );
     });
 
@@ -74,10 +90,11 @@ export function registerWebhookCommands(program: Command): void {
     .description('show one subscription')
     .argument('<id>', 'subscription id (as webhooks list shows it)')
     .option(...SHOP_OPTION)
+    .option(...TIMEOUT_OPTION)
     .addHelpText('after', examples('srhooks webhooks get d2ViSG9vay1ub3RpZmljYXRpb25faWQ9MTQ0'))
-    .action(async (id: string, options: { shop?: string }, command: Command) => {
+    .action(async (id: string, options: { shop?: string; timeout?: number }, command: Command) => {
       await runLazily(command, async () => (await import('../commands/webhooks/get.js')).getWebhookCommand, {
-        ...options,
+        ...withTimeoutMs(options),
         id,
       });
     });
@@ -132,15 +149,16 @@ export function registerWebhookCommands(program: Command): void {
     .description('delete subscriptions')
     .argument('<ids...>', 'subscription ids')
     .option(...SHOP_OPTION)
+    .option(...TIMEOUT_OPTION)
     .addHelpText(
       'after',
       examples('srhooks webhooks delete d2ViSG9v…', 'srhooks webhooks delete ID1 ID2 --shop my-shop'),
     )
-    .action(async (ids: string[], options: { shop?: string }, command: Command) => {
+    .action(async (ids: string[], options: { shop?: string; timeout?: number }, command: Command) => {
       await runLazily(
         command,
         async () => (await import('../commands/webhooks/delete.js')).deleteWebhooksCommand,
-        { ...options, ids },
+        { ...withTimeoutMs(options), ids },
       );
     });
 
@@ -153,12 +171,13 @@ export function registerWebhookCommands(program: Command): void {
       .description(`${name} a subscription`)
       .argument('<id>', 'subscription id')
       .option(...SHOP_OPTION)
+      .option(...TIMEOUT_OPTION)
       .addHelpText('after', examples(`srhooks webhooks ${name} d2ViSG9v…`))
-      .action(async (id: string, options: { shop?: string }, command: Command) => {
+      .action(async (id: string, options: { shop?: string; timeout?: number }, command: Command) => {
         await runLazily(
           command,
           async () => (await import('../commands/webhooks/set-status.js')).setWebhookStatusCommand,
-          { ...options, id, enabled },
+          { ...withTimeoutMs(options), id, enabled },
         );
       });
   }
@@ -172,6 +191,11 @@ export function registerWebhookCommands(program: Command): void {
     .option('--shop <name>', 'only this shop of the file')
     .option('--prune', 'also delete subscriptions the file does not list')
     .option('--dry-run', 'print the plan, change nothing')
+    .option(
+      '--timeout <ms>',
+      'time limit of each request to a shop, in milliseconds (API and token; each attempt of a retried one); a shop that does not answer in time is reported as failed and the others still sync (default 30000 per API request, 15000 for the token)',
+      parseMilliseconds,
+    )
     .addHelpText(
       'after',
       `${examples(
@@ -190,13 +214,13 @@ Config file:
     )
     .action(
       async (
-        options: { file: string; shop?: string; prune?: boolean; dryRun?: boolean },
+        options: { file: string; shop?: string; prune?: boolean; dryRun?: boolean; timeout?: number },
         command: Command,
       ) => {
         await runLazily(
           command,
           async () => (await import('../commands/webhooks/sync.js')).syncWebhooksCommand,
-          options,
+          withTimeoutMs(options),
         );
       },
     );

@@ -1,26 +1,6 @@
 /**
  * Durations in the handler configuration: a number of milliseconds, or a string with a unit
- * (`"500ms"`, `"5s"`, `"5m"`, `"2h"`, `"1d"`), as in `"retry": {"delays": ["5s", "5m"]}`.
+ * (`"500ms"`, `"5s"`, `"5m"`, `"2h"`, `"1d"`), as in `"retry": {"delays": ["5s", "5m"]}`. Shared with
+ * the CLI (its `--timeout <ms>`), so they live in the contracts package.
  */
-
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-const DURATION = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$/;
-
-/** Milliseconds for a duration, or null when the value is not a non-negative duration. */
-export function parseDuration(value: number | string): number | null {
-  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? Math.round(value) : null;
-  const match = DURATION.exec(value);
-  if (!match) return null;
-  const amount = Number(match[1]);
-  const unit = match[2] as keyof typeof UNIT_MS;
-  return Math.round(amount * UNIT_MS[unit]);
-}
-
-/** `300000` → `"5m"`; for messages and logs. */
-export function formatDuration(ms: number): string {
-  if (ms === 0) return '0s';
-  for (const unit of ['d', 'h', 'm', 's'] as const) {
-    if (ms % UNIT_MS[unit] === 0) return `${ms / UNIT_MS[unit]}${unit}`;
-  }
-  return `${ms}ms`;
-}
+export { formatDuration, parseDuration } from '@srhooks/contracts/duration';

@@ -31,7 +31,7 @@ async function findDuplicate(client: ShopRenterClient, spec: WebhookSpec): Promi
 export const createWebhookCommand = defineCommand<CreateWebhookOptions, WebhookResult>({
   async run(options, context) {
     const spec = specFromCreateFlags(options);
-    const { target, client } = await connectShop(options.shop, context.env);
+    const { target, client } = await connectShop(options.shop, context.env, options.timeoutMs);
     checkSignedUrlTarget(spec.url, target.shop, spec.event, '--url');
     const warning = dedupeFieldsWarning(`${target.shop} ${spec.event}`, spec.event, spec.fields);
     if (warning) context.output.warn(warning);

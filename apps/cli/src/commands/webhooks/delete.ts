@@ -6,6 +6,8 @@ import { forWebhookId } from './webhook-id.js';
 
 export interface DeleteWebhooksOptions {
   shop?: string;
+  /** `--timeout`: the time limit in ms of each request to the shop (default: the client's). */
+  timeoutMs?: number;
   ids: string[];
 }
 
@@ -23,7 +25,7 @@ export interface DeleteWebhooksResult {
 
 export const deleteWebhooksCommand = defineCommand<DeleteWebhooksOptions, DeleteWebhooksResult>({
   async run(options, context) {
-    const { target, client } = await connectShop(options.shop, context.env);
+    const { target, client } = await connectShop(options.shop, context.env, options.timeoutMs);
     const deleted: string[] = [];
     // one after another: the shop allows 3 requests a second, and a failure stops the rest
     for (const [index, id] of options.ids.entries()) {

@@ -6,6 +6,8 @@ import { renderWebhookDetail } from './webhook-view.js';
 
 export interface GetWebhookOptions {
   shop?: string;
+  /** `--timeout`: the time limit in ms of each request to the shop (default: the client's). */
+  timeoutMs?: number;
   id: string;
 }
 
@@ -16,7 +18,7 @@ export interface WebhookResult {
 
 export const getWebhookCommand = defineCommand<GetWebhookOptions, WebhookResult>({
   async run(options, context) {
-    const { target, client } = await connectShop(options.shop, context.env);
+    const { target, client } = await connectShop(options.shop, context.env, options.timeoutMs);
     return {
       shop: target.shop,
       webhook: await forWebhookId(target.shop, options.id, () => client.webhooks.get(options.id)),

@@ -8,6 +8,8 @@ import { renderWebhookTable } from './webhook-view.js';
 
 export interface ListWebhooksOptions {
   shop?: string;
+  /** `--timeout`: the time limit in ms of each request to the shop (default: the client's). */
+  timeoutMs?: number;
   /** Only this event. */
   event?: string;
 }
@@ -28,7 +30,7 @@ export const listWebhooksCommand = defineCommand<ListWebhooksOptions, ListWebhoo
     if (options.event !== undefined && !isWebhookEvent(options.event)) {
       throw unknownEventError(options.event);
     }
-    const { target, client } = await connectShop(options.shop, context.env);
+    const { target, client } = await connectShop(options.shop, context.env, options.timeoutMs);
     const all = await client.webhooks.all();
     const webhooks = options.event ? all.filter((webhook) => webhook.event === options.event) : all;
     const secrets = secretsFromEnv(context.env);

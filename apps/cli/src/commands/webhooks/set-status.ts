@@ -6,6 +6,8 @@ import { renderWebhookDetail } from './webhook-view.js';
 
 export interface SetStatusOptions {
   shop?: string;
+  /** `--timeout`: the time limit in ms of each request to the shop (default: the client's). */
+  timeoutMs?: number;
   id: string;
   enabled: boolean;
 }
@@ -13,7 +15,7 @@ export interface SetStatusOptions {
 /** `webhooks enable` / `webhooks disable` (no request when the status already matches). */
 export const setWebhookStatusCommand = defineCommand<SetStatusOptions, WebhookResult>({
   async run(options, context) {
-    const { target, client } = await connectShop(options.shop, context.env);
+    const { target, client } = await connectShop(options.shop, context.env, options.timeoutMs);
     const webhook = await forWebhookId(target.shop, options.id, () =>
       options.enabled ? client.webhooks.enable(options.id) : client.webhooks.disable(options.id),
     );

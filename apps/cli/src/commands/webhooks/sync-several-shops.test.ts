@@ -1,17 +1,25 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createShopRenterClient, type ShopRenterClient } from '@srhooks/client';
 import { ALL_SCOPES, type RunningSandbox, startSandbox } from '@srhooks/sandbox';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli, tempConfigDir } from '../../test-support/run-cli.js';
+import { silentServer } from '../../test-support/silent-server.js';
 import { loginArgs, TEST_CLIENT } from '../../test-support/test-sandbox.js';
 
-// A config file with several shops: one shop failing (its token endpoint cannot be reached) must not
-// keep the others from being synced, and what happened to each must be reported.
+// A config file with several shops: one shop failing (its token endpoint cannot be reached, its secret
+// is refused, it does not answer in time) must not keep the others from being synced, and what happened
+// to each must be reported, in the result and, as each shop finishes, on stderr.
+// Kept fast: the CLI runs once per scenario; the shops' subscriptions are read and cleaned up through
+// the client directly (it took 134 s in CI with a CLI process per list and per delete).
 
 let sandbox: RunningSandbox;
+let silent: Awaited<ReturnType<typeof silentServer>>;
 const config = tempConfigDir();
 const env = { SRHOOKS_SECRETS: 'several-shops-receiver-secret-0123456789' };
 let file = '';
+/** The synced shops, read and cleaned up without the CLI. */
+const clients = new Map<string, ShopRenterClient>();
 
 function writeConfig(shops: string[]): void {
   writeFileSync(
@@ -23,38 +31,49 @@ function writeConfig(shops: string[]): void {
   );
 }
 const sync = (...args: string[]) => runCli(config.dir, ['webhooks', 'sync', '-f', file, ...args], { env });
-const shopWebhooks = async (shop: string) =>
-  JSON.parse((await runCli(config.dir, ['webhooks', 'list', '--shop', shop, '--json'])).stdout).webhooks;
+const shopWebhooks = (shop: string) => (clients.get(shop) as ShopRenterClient).webhooks.all();
 const acmeWebhooks = () => shopWebhooks('acme');
 const gammaWebhooks = () => shopWebhooks('gamma');
+
+/** `srhooks login` without asking the shop (a shop whose endpoints fail or never answer). */
+async function loginUnverified(shop: string, urls: { apiUrl: string; tokenUrl: string }): Promise<void> {
+  const run = await runCli(config.dir, [
+    ...['login', '--shop', shop, '--client-id', TEST_CLIENT.clientId],
+    ...['--client-secret', TEST_CLIENT.clientSecret, '--api-url', urls.apiUrl],
+    ...['--token-url', urls.tokenUrl, '--no-verify'],
+  ]);
+  if (run.code !== 0) throw new Error(run.stderr);
+}
 
 beforeAll(async () => {
   sandbox = await startSandbox({
     rateLimit: false,
-    shops: ['acme', 'gamma', 'delta'].map((name) => ({
+    shops: ['acme', 'gamma', 'delta', 'mute'].map((name) => ({
       name,
       clients: [{ ...TEST_CLIENT, scopes: [...ALL_SCOPES] }],
     })),
   });
+  silent = await silentServer();
   file = join(config.dir, '..', 'several-shops.config.json');
+  for (const shop of ['acme', 'gamma']) {
+    clients.set(
+      shop,
+      createShopRenterClient({
+        shop,
+        auth: { clientId: TEST_CLIENT.clientId, clientSecret: TEST_CLIENT.clientSecret },
+        apiUrl: sandbox.apiUrlTemplate,
+        tokenUrl: sandbox.tokenUrlTemplate,
+        rateLimit: false,
+      }),
+    );
+  }
   const login = await runCli(config.dir, loginArgs(sandbox, 'acme'));
   if (login.code !== 0) throw new Error(login.stderr);
   // a shop whose token endpoint nobody listens on (stored without verifying)
-  const beta = await runCli(config.dir, [
-    'login',
-    '--shop',
-    'beta',
-    '--client-id',
-    TEST_CLIENT.clientId,
-    '--client-secret',
-    TEST_CLIENT.clientSecret,
-    '--api-url',
-    'http://127.0.0.1:1/{shop}/api',
-    '--token-url',
-    'http://127.0.0.1:1/{shop}/app/token',
-    '--no-verify',
-  ]);
-  if (beta.code !== 0) throw new Error(beta.stderr);
+  await loginUnverified('beta', {
+    apiUrl: 'http://127.0.0.1:1/{shop}/api',
+    tokenUrl: 'http://127.0.0.1:1/{shop}/app/token',
+  });
   // a shop after beta in the file: synced although beta fails
   const gamma = await runCli(config.dir, loginArgs(sandbox, 'gamma'));
   if (gamma.code !== 0) throw new Error(gamma.stderr);
@@ -64,16 +83,24 @@ beforeAll(async () => {
     '--no-verify',
   ]);
   if (delta.code !== 0) throw new Error(delta.stderr);
+  // a shop whose token endpoint accepts the connection and never answers
+  const silentUrl = `http://127.0.0.1:${silent.port}`;
+  await loginUnverified('quiet', {
+    apiUrl: `${silentUrl}/{shop}/api`,
+    tokenUrl: `${silentUrl}/{shop}/app/token`,
+  });
+  // a shop that gets its token but whose API never answers
+  await loginUnverified('mute', { apiUrl: `${silentUrl}/{shop}/api`, tokenUrl: sandbox.tokenUrlTemplate });
 });
 beforeEach(async () => {
   for (const shop of ['acme', 'gamma']) {
-    for (const webhook of await shopWebhooks(shop)) {
-      await runCli(config.dir, ['webhooks', 'delete', '--shop', shop, webhook.id]);
-    }
+    const client = clients.get(shop) as ShopRenterClient;
+    for (const webhook of await client.webhooks.all()) await client.webhooks.delete(webhook.id);
   }
 });
 afterAll(async () => {
-  await sandbox.close();
+  await sandbox?.close();
+  await silent?.close();
   config.cleanup();
 });
 
@@ -87,7 +114,7 @@ describe('srhooks webhooks sync with several shops', () => {
     expect(await acmeWebhooks()).toEqual([]);
   });
 
-  it('a shop failing does not stop the run: the shops after it are synced too (exit 3)', async () => {
+  it('a shop failing does not stop the run: the shops after it are synced too (exit 3), each reported on stderr as it finishes', async () => {
     writeConfig(['acme', 'beta', 'gamma']);
     const run = await sync();
     expect(run.code).toBe(3);
@@ -101,36 +128,94 @@ describe('srhooks webhooks sync with several shops', () => {
     expect(await gammaWebhooks()).toHaveLength(1);
     expect(run.stdout).toContain('✖ 1 of 3 shops not synced: beta');
     expect(run.stdout).not.toContain('the run stopped');
+    // stderr is not a terminal here (no spinner): one plain line per shop, as each finishes
+    const progress = run.stderr.split('\n').filter((line) => / shops done\)$/.test(line));
+    expect(progress).toHaveLength(3);
+    expect(progress).toContainEqual(
+      expect.stringMatching(/^acme: 1 created, 0 updated \([123] of 3 shops done\)$/),
+    );
+    expect(progress).toContainEqual(
+      expect.stringMatching(/^gamma: 1 created, 0 updated \([123] of 3 shops done\)$/),
+    );
+    expect(progress).toContainEqual(
+      expect.stringMatching(
+        /^beta: failed — could not reach the ShopRenter token endpoint .* \([123] of 3 shops done\)$/,
+      ),
+    );
+    expect(progress.map((line) => /\((\d) of 3/.exec(line)?.[1])).toEqual(['1', '2', '3']);
   });
 
-  it('--json carries every shop, the failed one with its error, and the failed shops', async () => {
-    writeConfig(['acme', 'beta', 'gamma']);
-    const run = await sync('--json');
+  it('--json carries every shop (the failed ones with their errors: unreachable, secret refused, no answer within --timeout) and the failed shops; progress stays on stderr', async () => {
+    // beta first: the first shop failing does not keep the others from being synced either
+    writeConfig(['beta', 'acme', 'delta', 'quiet', 'mute', 'gamma']);
+    const started = Date.now();
+    const arrivedBefore = silent.arrived.length;
+    const run = await sync('--json', '--timeout', '250');
+    // a silent shop costs its attempts × 250 ms (+ the client's short back-off), not 5 × 30 s
+    expect(Date.now() - started).toBeLessThan(15_000);
     expect(run.code).toBe(3);
+    // stdout is the one JSON document, the progress lines went to stderr
     const result = JSON.parse(run.stdout);
     expect(result.ok).toBe(false);
-    expect(result.shops[0]).toMatchObject({ shop: 'acme', ok: true });
-    expect(result.shops[1]).toMatchObject({
+    expect(result.shops.map((shop: { shop: string }) => shop.shop)).toEqual([
+      'beta',
+      'acme',
+      'delta',
+      'quiet',
+      'mute',
+      'gamma',
+    ]);
+    expect(result.shops[0]).toMatchObject({
       shop: 'beta',
       ok: false,
       lines: [],
       error: { code: expect.any(String), message: expect.stringContaining('token endpoint'), exitCode: 3 },
     });
-    expect(result.shops[2]).toMatchObject({ shop: 'gamma', ok: true });
-    expect(result.shops).toHaveLength(3);
-    expect(result.failedShops).toEqual(['beta']);
+    expect(result.shops[1]).toMatchObject({ shop: 'acme', ok: true, summary: { created: 1 } });
+    // a shop whose secret is refused says which shop to log in to again
+    expect(result.shops[2].error).toMatchObject({ code: 'invalid_client', exitCode: 3 });
+    expect(result.shops[2].error.hint).toContain('srhooks login --shop delta --client-id');
+    // shops that do not answer: failed, naming the shop and the time limit
+    for (const shop of [result.shops[3], result.shops[4]]) {
+      expect(shop).toMatchObject({ ok: false, lines: [], error: { code: 'timeout', exitCode: 3 } });
+      expect(shop.error.message).toContain(
+        `shop ${shop.shop} did not answer in time (--timeout 250 ms per request)`,
+      );
+      expect(shop.error.hint).toContain('--timeout');
+    }
+    expect(result.shops[3].error.message).toContain('token endpoint');
+    // quiet's token request and mute's API request (its token came from the sandbox) were each sent
+    // and retried as the client does (3 and 5 attempts), every attempt cut off after 250 ms
+    const arrived = silent.arrived.slice(arrivedBefore);
+    expect(arrived.filter((request) => request === 'POST /quiet/app/token')).toHaveLength(3);
+    expect(arrived.filter((request) => request.startsWith('GET /mute/api/webHooks?'))).toHaveLength(5);
+    expect(result.shops[4].error.message).toMatch(
+      /GET \S+\/mute\/api\/webHooks\S* timed out after 5 attempts/,
+    );
+    expect(result.shops[5]).toMatchObject({ shop: 'gamma', ok: true });
+    expect(result.failedShops).toEqual(['beta', 'delta', 'quiet', 'mute']);
     expect(result).not.toHaveProperty('notSynced');
-    expect(run.stdout).not.toContain(TEST_CLIENT.clientSecret);
+    expect(await acmeWebhooks()).toHaveLength(1);
+    expect(await gammaWebhooks()).toHaveLength(1);
+    const progress = run.stderr.split('\n').filter((line) => / shops done\)$/.test(line));
+    expect(progress).toHaveLength(6);
+    expect(progress).toContainEqual(
+      expect.stringMatching(
+        /^mute: failed — shop mute did not answer in time \(--timeout 250 ms per request\)/,
+      ),
+    );
+    for (const output of [run.stdout, run.stderr]) {
+      expect(output).not.toContain(TEST_CLIENT.clientSecret);
+      expect(output).not.toContain('revoked-secret-0000');
+    }
   });
 
-  it('a shop whose secret is refused says which shop to log in to again', async () => {
-    writeConfig(['acme', 'delta']);
-    const run = await sync('--json');
-    expect(run.code).toBe(3);
-    const { error } = JSON.parse(run.stdout).shops[1];
-    expect(error).toMatchObject({ code: 'invalid_client', exitCode: 3 });
-    expect(error.hint).toContain('srhooks login --shop delta --client-id');
-    expect(run.stdout).not.toContain('revoked-secret-0000');
+  it('--timeout takes a positive whole number of milliseconds: 30s is refused saying to write 30000', async () => {
+    writeConfig(['acme']);
+    const run = await sync('--timeout', '30s');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('must be a number of milliseconds, not text: write 30000 for "30s"');
+    expect(await acmeWebhooks()).toEqual([]);
   });
 
   it('a field the event does not have, in any shop of the file, is refused before any shop is changed', async () => {
@@ -158,14 +243,13 @@ describe('srhooks webhooks sync with several shops', () => {
     expect(await gammaWebhooks()).toEqual([]);
   });
 
-  it('shops run side by side; output and warnings come in the file order', async () => {
+  it('shops run side by side; output, warnings and the finished order of the progress lines', async () => {
     // an extra subscription to this receiver's URL on each shop (a warning each)
     for (const shop of ['acme', 'gamma']) {
-      const made = await runCli(config.dir, [
-        ...['webhooks', 'create', '--shop', shop, '--event', 'abandoned_cart', '--url'],
-        `https://hooks.example.com/hooks/${shop}/abandoned_cart/old-token-abcdefabcdef`,
-      ]);
-      if (made.code !== 0) throw new Error(made.stderr);
+      await (clients.get(shop) as ShopRenterClient).webhooks.create({
+        event: 'abandoned_cart',
+        url: `https://hooks.example.com/hooks/${shop}/abandoned_cart/old-token-abcdefabcdef`,
+      });
     }
     writeConfig(['acme', 'gamma']);
     // acme answers slowly: it finishes after gamma, yet comes first
@@ -176,6 +260,10 @@ describe('srhooks webhooks sync with several shops', () => {
       expect(run.stdout.indexOf('shop acme')).toBeLessThan(run.stdout.indexOf('shop gamma'));
       expect(run.stderr.indexOf('warning: acme has 1 subscription')).toBeGreaterThanOrEqual(0);
       expect(run.stderr.indexOf('warning: acme')).toBeLessThan(run.stderr.indexOf('warning: gamma'));
+      // the progress lines come as the shops finish: gamma first
+      expect(run.stderr).toMatch(
+        /^gamma: 1 created, 0 updated \(1 of 2 shops done\)\nacme: 1 created, 0 updated \(2 of 2 shops done\)$/m,
+      );
     } finally {
       sandbox.setFaults('acme', {});
     }
@@ -202,22 +290,18 @@ describe('srhooks webhooks sync with several shops', () => {
     });
     expect(one.code).toBe(0);
     expect(await acmeWebhooks()).toHaveLength(1);
+    // a run over one shop prints its result, no progress line
+    expect(one.stderr).not.toContain('shops done');
   });
 
-  it('the first shop failing does not keep the others from being synced', async () => {
-    writeConfig(['beta', 'acme']);
-    const run = await sync('--json');
-    expect(run.code).toBe(3);
-    const result = JSON.parse(run.stdout);
-    expect(result.shops[0]).toMatchObject({ shop: 'beta', ok: false, error: { exitCode: 3 } });
-    expect(result.shops[1]).toMatchObject({ shop: 'acme', ok: true, summary: { created: 1 } });
-    expect(await acmeWebhooks()).toHaveLength(1);
-  });
-
-  it('a run over one shop that fails is still one error', async () => {
-    writeConfig(['beta', 'acme']);
+  it('a run over one shop that fails is still one error; one that times out names the shop and the limit', async () => {
+    writeConfig(['beta', 'acme', 'quiet']);
     const run = await sync('--json', '--shop', 'beta');
     expect(run.code).toBe(3);
     expect(JSON.parse(run.stdout).error.message).toContain('token endpoint');
+    const quiet = await sync('--shop', 'quiet', '--timeout', '100');
+    expect(quiet.code).toBe(3);
+    expect(quiet.stderr).toContain('error: shop quiet did not answer in time (--timeout 100 ms per request)');
+    expect(quiet.stderr).toContain('or allow more time with --timeout <ms>');
   });
 });

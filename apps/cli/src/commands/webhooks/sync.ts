@@ -8,7 +8,9 @@ import { desiredState, readSyncConfig } from '../../config/sync-config.js';
 import { maskDeliveryUrl, maskDeliveryUrls } from '../../delivery/mask-delivery-url.js';
 import { toCliError } from '../../error-report.js';
 import type { Style } from '../../output/index.js';
-import { openShopClient } from '../../shop-client.js';
+import { openShopClient, requestLimits } from '../../shop-client.js';
+import { shopTimeoutError } from './shop-timeout.js';
+import { shopProgressLine } from './sync-progress.js';
 
 export interface SyncOptions {
   file: string;
@@ -16,6 +18,11 @@ export interface SyncOptions {
   shop?: string;
   prune?: boolean;
   dryRun?: boolean;
+  /**
+   * `--timeout`: the time limit in ms of each request to a shop (API and token; a retried request's
+   * every attempt). Default: the client's (30 s per API request, 15 s for the token).
+   */
+  timeoutMs?: number;
 }
 
 export interface PlannedSubscription {
@@ -279,7 +286,10 @@ export const syncWebhooksCommand = defineCommand<SyncOptions, SyncResult>({
     // does not stop the others: it is reported with its error and the run exits with that error's code.
     const syncShop = async (entry: (typeof shops)[number]): Promise<ShopSyncResult> => {
       try {
-        const client = await openShopClient(targets.get(entry.shop) as ShopTarget);
+        const client = await openShopClient(
+          targets.get(entry.shop) as ShopTarget,
+          requestLimits(options.timeoutMs),
+        );
         let done = 0;
         const report = await client.sync(entry.webhooks, {
           prune: options.prune === true,
@@ -290,7 +300,9 @@ export const syncWebhooksCommand = defineCommand<SyncOptions, SyncResult>({
         });
         return toShopResult(entry.shop, report, entry);
       } catch (error) {
-        const failure = inFileTerms(error, options.file, entry.sources);
+        const failure =
+          shopTimeoutError(error, entry.shop, options.timeoutMs) ??
+          inFileTerms(error, options.file, entry.sources);
         // a run over one shop: one error, as any other command
         if (single) throw failure;
         failed.push(entry.shop);
@@ -311,9 +323,26 @@ export const syncWebhooksCommand = defineCommand<SyncOptions, SyncResult>({
         if (!single) progress();
       }
     };
+    // where no spinner is seen (a CI or cron log, --json), one line per shop as it finishes
+    let reported = 0;
+    const syncShopReporting = async (entry: (typeof shops)[number]): Promise<ShopSyncResult> => {
+      const result = await syncShop(entry);
+      reported += 1;
+      if (!single) {
+        context.output.progress(
+          shopProgressLine(result, {
+            dryRun: options.dryRun === true,
+            prune: options.prune === true,
+            done: reported,
+            total: shops.length,
+          }),
+        );
+      }
+      return result;
+    };
     let results: ShopSyncResult[];
     try {
-      results = await mapConcurrently(shops, SHOPS_AT_A_TIME, syncShop);
+      results = await mapConcurrently(shops, SHOPS_AT_A_TIME, syncShopReporting);
     } finally {
       spinner.stop();
     }

@@ -21,7 +21,7 @@ export const updateWebhookCommand = defineCommand<UpdateWebhookOptions, WebhookR
         'pass at least one of --event, --url, --type, --field/--fields, --clear-fields, --delay, --clear-delay, --label, --enabled, --disabled',
       );
     }
-    const { target, client } = await connectShop(options.shop, context.env);
+    const { target, client } = await connectShop(options.shop, context.env, options.timeoutMs);
     const current = await forWebhookId(target.shop, options.id, () => client.webhooks.get(options.id));
     const spec = specFromUpdateFlags(current, options);
     // only when the URL or the event changes: a --label or --disabled is never refused for a URL set before

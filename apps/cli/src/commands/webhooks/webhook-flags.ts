@@ -16,6 +16,8 @@ import { unknownEventError } from '../../event-name.js';
 /** The flags `webhooks create` and `webhooks update` share. */
 export interface WebhookFlags {
   shop?: string;
+  /** `--timeout`: the time limit in ms of each request to the shop (default: the client's). */
+  timeoutMs?: number;
   event?: string;
   url?: string;
   type?: string;

@@ -1,0 +1,29 @@
+import { networkFailure } from '@srhooks/client/network-failure';
+import { CliError, EXIT_CODES } from '../../cli-error.js';
+
+/** The client's limits when `--timeout` is not given (packages/client: API requests, token request). */
+const DEFAULT_API_TIMEOUT_MS = 30_000;
+const DEFAULT_TOKEN_TIMEOUT_MS = 15_000;
+
+/**
+ * A shop whose API (or token endpoint) did not answer in time, as an error naming the shop and the
+ * time limit, or undefined when `error` is not a timeout. `timeoutMs`: the `--timeout` given, if any.
+ */
+export function shopTimeoutError(
+  error: unknown,
+  shop: string,
+  timeoutMs: number | undefined,
+): CliError | undefined {
+  if (networkFailure(error)?.code !== 'timeout') return undefined;
+  const limit =
+    timeoutMs === undefined
+      ? `the default limits: ${DEFAULT_API_TIMEOUT_MS} ms per API request, ${DEFAULT_TOKEN_TIMEOUT_MS} ms for the token request`
+      : `--timeout ${timeoutMs} ms per request`;
+  const said = error instanceof Error ? error.message : String(error);
+  return new CliError(`shop ${shop} did not answer in time (${limit}): ${said}`, {
+    code: 'timeout',
+    exitCode: EXIT_CODES.remote,
+    hint: `check that ${shop}'s API is up, or allow more time with --timeout <ms> (e.g. --timeout 60000)`,
+    cause: error,
+  });
+}
