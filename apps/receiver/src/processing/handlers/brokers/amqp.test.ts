@@ -309,7 +309,9 @@ describe('amqp handler', () => {
           type: 'amqp',
           url: `amqp://guest:\${RABBIT_PASSWORD}@127.0.0.1:${proxy.port}`,
           exchange: bus.exchange,
-          timeoutMs: 500,
+          // Roomy enough that the new connection after the frozen one is never itself too slow on a
+          // loaded machine (at 500 ms a second 'connection lost' was logged once in a suite run).
+          timeoutMs: 2000,
           retry: FAST_RETRY,
         },
       },
