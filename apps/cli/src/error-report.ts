@@ -128,11 +128,11 @@ export function toCliError(
       });
     case 'NetworkError':
       if (code === 'timeout') {
-        // the shop client's: every command that calls a shop takes --timeout <ms> (login: its own)
+        // the shop client's: every command that calls a shop takes --timeout (login: its own checks')
         return new CliError(message, {
           code,
           exitCode: EXIT_CODES.remote,
-          hint: `check that ${shop ?? 'the shop'}'s API is up, or allow more time with --timeout <ms> (default 30000 per API request)`,
+          hint: `check that ${shop ?? 'the shop'}'s API is up, or allow more time with --timeout (e.g. --timeout 60s; default 30s per API request)`,
           cause: error,
         });
       }

@@ -17,7 +17,7 @@ export async function openShopClient(
 }
 
 /**
- * `--timeout <ms>` of the commands that call a shop: the time limit of each request (the API's and the
+ * `--timeout` (in ms) of the commands that call a shop: the time limit of each request (the API's and the
  * token request's; each attempt of one the client retries). Undefined: the client's defaults.
  */
 export function requestLimits(

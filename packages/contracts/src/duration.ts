@@ -1,8 +1,8 @@
 /**
  * Durations as people write them: a number of milliseconds, or a string with a unit (`"500ms"`,
  * `"5s"`, `"5m"`, `"2h"`, `"1d"`), as the receiver's handler configuration takes them in
- * `"retry": {"delays": ["5s", "5m"]}`. Where only a number of milliseconds is taken (a `…Ms` setting of
- * the receiver, the CLI's `--timeout <ms>`), `millisecondsProblem` says which number to write instead
+ * `"retry": {"delays": ["5s", "5m"]}`, and the CLI's `--timeout` (`30s`, `500ms`). Where only a number of
+ * milliseconds is taken (a `…Ms` setting of the receiver), `millisecondsProblem` says which number to write instead
  * of a duration written as text, rather than a bare "must be a number".
  */
 

@@ -106,10 +106,10 @@ describe('srhooks login: unreachable, wrong and silent endpoints', () => {
     try {
       const args = loginArgs(sandbox, 'acme');
       args[args.indexOf('--api-url') + 1] = `http://127.0.0.1:${port}/{shop}/api`;
-      const run = await runCli(other.dir, [...args, '--timeout', '0.5']);
+      const run = await runCli(other.dir, [...args, '--timeout', '500ms']);
       expect(run.code).toBe(3);
       expect(run.stderr.split('\n')[0]).toBe(
-        `error: 127.0.0.1:${port} did not answer the shop API request within 0.5 s (timed out, one attempt); the API URL is http://127.0.0.1:${port}/acme/api`,
+        `error: 127.0.0.1:${port} did not answer the shop API request within 500ms (timed out, one attempt); the API URL is http://127.0.0.1:${port}/acme/api`,
       );
       expect(arrived).toHaveLength(1);
       expect(arrived[0]).toMatch(/^GET \/acme\/api\/webHooks/);
@@ -200,14 +200,14 @@ describe('srhooks login: unreachable, wrong and silent endpoints', () => {
       const { port } = server.address() as AddressInfo;
       const args = loginArgs(sandbox, 'acme');
       args[args.indexOf('--token-url') + 1] = `http://127.0.0.1:${port}/{shop}/app/token`;
-      const run = await runCli(other.dir, [...args, '--timeout', '2']);
+      const run = await runCli(other.dir, [...args, '--timeout', '2s']);
       // Node 20's fetch (undici) often never settles the first request of a process whose connection
       // the server closes at once; the request's time limit then ends it. Before the limit's timer held
       // the process open, the CLI exited 13 (an unsettled promise) without a word.
       expect(run.code).toBe(3);
       expect(run.stderr.split('\n')[0]).toMatch(
         new RegExp(
-          `^error: (could not reach 127\\.0\\.0\\.1:${port} to get a token \\(the connection (was reset \\(ECONNRESET\\)|was closed before an answer \\(UND_ERR_SOCKET\\))\\)|127\\.0\\.0\\.1:${port} did not answer the token request within 2 s \\(timed out, one attempt\\))`,
+          `^error: (could not reach 127\\.0\\.0\\.1:${port} to get a token \\(the connection (was reset \\(ECONNRESET\\)|was closed before an answer \\(UND_ERR_SOCKET\\))\\)|127\\.0\\.0\\.1:${port} did not answer the token request within 2s \\(timed out, one attempt\\))`,
         ),
       );
       expect(run.stderr).not.toContain('not a ShopRenter OAuth token endpoint');
@@ -226,12 +226,12 @@ describe('srhooks login: unreachable, wrong and silent endpoints', () => {
       const args = loginArgs(sandbox, 'acme');
       args[args.indexOf('--token-url') + 1] = `http://127.0.0.1:${port}/{shop}/app/token`;
       const started = Date.now();
-      const run = await runCli(other.dir, [...args, '--timeout', '0.5']);
+      const run = await runCli(other.dir, [...args, '--timeout', '500ms']);
       const elapsed = Date.now() - started;
       expect(run.code).toBe(3);
       expect(run.stderr).toBe(
-        `error: 127.0.0.1:${port} did not answer the token request within 0.5 s (timed out, one attempt); the token URL is http://127.0.0.1:${port}/acme/app/token\n` +
-          "nothing was stored: check the network connection, any proxy (HTTPS_PROXY / HTTP_PROXY) and --token-url (leave it out for ShopRenter's own), or allow longer with --timeout SECONDS; the client id and secret were not checked\n",
+        `error: 127.0.0.1:${port} did not answer the token request within 500ms (timed out, one attempt); the token URL is http://127.0.0.1:${port}/acme/app/token\n` +
+          "nothing was stored: check the network connection, any proxy (HTTPS_PROXY / HTTP_PROXY) and --token-url (leave it out for ShopRenter's own), or allow longer with --timeout (e.g. --timeout 30s); the client id and secret were not checked\n",
       );
       expect(arrived).toEqual(['POST /acme/app/token']);
       // the old policy, 3 attempts of 15 s, took at least 45 s (a loose bound: the machine may be loaded)
@@ -243,14 +243,19 @@ describe('srhooks login: unreachable, wrong and silent endpoints', () => {
     }
   });
 
-  it('--timeout that is not a positive number of seconds is refused (exit 2), nothing asked or stored', async () => {
+  it('--timeout that is not a duration is refused (exit 2) saying what to write, nothing asked or stored', async () => {
     const other = tempConfigDir();
     try {
-      for (const value of ['0', 'soon', '-1', '301']) {
-        const run = await runCli(other.dir, [...loginArgs(sandbox, 'acme'), '--timeout', value]);
+      for (const [value, problem] of [
+        ['0', 'must be more than 0, e.g. 30s'],
+        ['soon', 'must be a duration such as 30s, 500ms or 2m (a bare number is milliseconds), got "soon"'],
+        ['10', 'a bare number is milliseconds: write 10s for 10 seconds (or 10ms if milliseconds are meant)'],
+        ['2h', 'must be at most 1h, got 2h'],
+      ]) {
+        const run = await runCli(other.dir, [...loginArgs(sandbox, 'acme'), '--timeout', value ?? '']);
         expect(run.code).toBe(2);
         expect(run.stderr.split('\n')[0]).toBe(
-          `error: --timeout must be a number of seconds above 0 and at most 300, got "${value}"`,
+          `error: option '--timeout <duration>' argument '${value}' is invalid. ${problem}`,
         );
       }
       expect(existsSync(join(other.dir, 'credentials.json'))).toBe(false);

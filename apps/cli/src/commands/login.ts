@@ -1,4 +1,5 @@
 import { networkFailure } from '@srhooks/client/network-failure';
+import { formatDuration } from '@srhooks/contracts/duration';
 import { CliError, EXIT_CODES, usageError } from '../cli-error.js';
 import { defineCommand } from '../command.js';
 import { resolveConfigDir } from '../config/config-dir.js';
@@ -18,8 +19,8 @@ export interface LoginOptions {
   tokenUrl?: string;
   /** `--no-verify`: store without asking the shop for a token. */
   verify?: boolean;
-  /** `--timeout SECONDS`: the time limit of each check's one request (default 10). */
-  timeout?: string;
+  /** `--timeout` in ms: the time limit of each check's one request (default 10 s). */
+  timeout?: number;
 }
 
 export interface LoginResult {
@@ -34,27 +35,8 @@ export interface LoginResult {
   defaultShop: string;
 }
 
-/** Each login check is one request, not retried, given up after this many seconds (`--timeout`). */
-export const DEFAULT_LOGIN_TIMEOUT_SECONDS = 10;
-const MAX_LOGIN_TIMEOUT_SECONDS = 300;
-
-function loginTimeoutSeconds(value: string | undefined): number {
-  if (value === undefined) return DEFAULT_LOGIN_TIMEOUT_SECONDS;
-  const seconds = Number(value.trim());
-  if (
-    value.trim() === '' ||
-    !Number.isFinite(seconds) ||
-    seconds <= 0 ||
-    seconds > MAX_LOGIN_TIMEOUT_SECONDS
-  ) {
-    throw usageError(
-      `--timeout must be a number of seconds above 0 and at most ${MAX_LOGIN_TIMEOUT_SECONDS}, got "${value.slice(0, 40)}"`,
-      `e.g. --timeout 30 (default ${DEFAULT_LOGIN_TIMEOUT_SECONDS}); fractions such as 0.5 are accepted`,
-      'invalid_timeout',
-    );
-  }
-  return seconds;
-}
+/** Each login check is one request, not retried, given up after this long (`--timeout`). */
+export const DEFAULT_LOGIN_TIMEOUT_MS = 10_000;
 
 /** What `webhooks` commands and `sync` need; `order.order:read` is optional (order look-ups). */
 export const REQUIRED_SCOPES = ['store.webhook:read', 'store.webhook:write'];
@@ -136,8 +118,8 @@ interface UrlLabels {
   /** The API base URL, `{shop}` filled in. */
   apiBase: string;
   shop: string;
-  /** Each check's time limit in seconds (`--timeout`). */
-  timeoutSeconds: number;
+  /** Each check's time limit in ms (`--timeout`). */
+  timeoutMs: number;
 }
 
 const NOTHING_STORED = 'nothing was stored';
@@ -205,8 +187,8 @@ function loginError(
       // one attempt with a time limit: say how long was waited and how to wait longer
       if (network.code === 'timeout') {
         return fail(
-          `${host} did not answer the token request within ${labels.timeoutSeconds} s (timed out, one attempt); the token URL is ${url}`,
-          `${reachHint(host, labels.shop, labels.tokenLabel)}, or allow longer with --timeout SECONDS; the client id and secret were not checked`,
+          `${host} did not answer the token request within ${formatDuration(labels.timeoutMs)} (timed out, one attempt); the token URL is ${url}`,
+          `${reachHint(host, labels.shop, labels.tokenLabel)}, or allow longer with --timeout (e.g. --timeout 30s); the client id and secret were not checked`,
           'network_error',
         );
       }
@@ -249,8 +231,8 @@ function loginError(
         : 'the username and password were not checked';
       if (network.code === 'timeout') {
         return fail(
-          `${host} did not answer the shop API request within ${labels.timeoutSeconds} s (timed out, one attempt); the API URL is ${labels.apiBase}`,
-          `${reachHint(host, labels.shop, labels.apiLabel)}, or allow longer with --timeout SECONDS; ${checked}`,
+          `${host} did not answer the shop API request within ${formatDuration(labels.timeoutMs)} (timed out, one attempt); the API URL is ${labels.apiBase}`,
+          `${reachHint(host, labels.shop, labels.apiLabel)}, or allow longer with --timeout (e.g. --timeout 30s); ${checked}`,
           'network_error',
         );
       }
@@ -306,8 +288,7 @@ export const loginCommand = defineCommand<LoginOptions, LoginResult>({
       nonEmpty(options.tokenUrl) ?? nonEmpty(context.env.SRHOOKS_TOKEN_URL),
     );
     const oauth = 'clientId' in auth;
-    const timeoutSeconds = loginTimeoutSeconds(options.timeout);
-    const timeoutMs = Math.ceil(timeoutSeconds * 1000);
+    const timeoutMs = options.timeout ?? DEFAULT_LOGIN_TIMEOUT_MS;
 
     const store = new CredentialStore(resolveConfigDir(context.env));
     // a credentials file it could not rewrite faithfully (invalid JSON, an invalid entry) is refused
@@ -347,7 +328,7 @@ export const loginCommand = defineCommand<LoginOptions, LoginResult>({
                 : undefined,
             apiBase: client.apiUrl,
             shop,
-            timeoutSeconds,
+            timeoutMs,
           });
           if (failure !== undefined) throw failure;
         }

@@ -1,3 +1,4 @@
+import { formatDuration } from '@srhooks/contracts/duration';
 import { fullName } from '@srhooks/contracts/person-name';
 import { CliError, EXIT_CODES, remoteError, usageError } from '../cli-error.js';
 import { defineCommand } from '../command.js';
@@ -23,7 +24,7 @@ export interface SandboxSimulateOptions {
   email?: string;
   /** Wait for each delivery's outcome (default true; `--no-wait`: report them as scheduled). */
   wait?: boolean;
-  /** How long to wait for the outcomes, in seconds (default 30). */
+  /** How long to wait for the outcomes, in ms (`--timeout`; default 30 s). */
   timeout?: number;
 }
 
@@ -40,7 +41,7 @@ interface DeliverySummary {
   scheduledFor?: string;
 }
 
-const DEFAULT_WAIT_SECONDS = 30;
+const DEFAULT_WAIT_MS = 30_000;
 const POLL_MS = 100;
 const FINISHED = new Set(['delivered', 'failed']);
 
@@ -146,7 +147,7 @@ async function waitForOutcomes(
   }
   return current.map((d) =>
     due(d) && !FINISHED.has(d.state)
-      ? { ...d, error: `no outcome within ${Math.round(timeoutMs / 1000)} s (still ${d.state})` }
+      ? { ...d, error: `no outcome within ${formatDuration(timeoutMs)} (still ${d.state})` }
       : d,
   );
 }
@@ -233,12 +234,7 @@ export const sandboxSimulateCommand = defineCommand<SandboxSimulateOptions, Sand
     const scheduled = (Array.isArray(parsed.deliveries) ? parsed.deliveries : []).map(summarise);
     const waited = options.wait !== false && scheduled.length > 0;
     const deliveries = waited
-      ? await waitForOutcomes(
-          base.replace(/\/+$/, ''),
-          shop,
-          scheduled,
-          (options.timeout ?? DEFAULT_WAIT_SECONDS) * 1000,
-        )
+      ? await waitForOutcomes(base.replace(/\/+$/, ''), shop, scheduled, options.timeout ?? DEFAULT_WAIT_MS)
       : scheduled;
     return { action: options.action, shop, subject, deliveries, waited };
   },

@@ -1,5 +1,6 @@
 import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
 import { failureReason } from '@srhooks/client/network-failure';
+import { formatDuration } from '@srhooks/contracts/duration';
 import { remoteError, usageError } from '../cli-error.js';
 import { maskDeliveryUrl } from './mask-delivery-url.js';
 
@@ -84,7 +85,11 @@ export async function postDelivery(input: PostDeliveryInput): Promise<PostDelive
     const deadline = setTimeout(() => {
       request.destroy();
       finish(
-        remoteError(`no answer from ${shown} within ${input.timeoutMs ?? 30_000} ms`, undefined, 'timeout'),
+        remoteError(
+          `no answer from ${shown} within ${formatDuration(input.timeoutMs ?? 30_000)}`,
+          undefined,
+          'timeout',
+        ),
       );
     }, input.timeoutMs ?? 30_000);
     const continueTimer = setTimeout(sendBody, input.expectContinueMs ?? 1000);

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { examples } from './help-text.js';
 import { runLazily } from './run-lazily.js';
+import { parseTimeout, TIMEOUT_FLAG } from './timeout-option.js';
 
 /** login, shops, logout. */
 export function registerCredentialCommands(program: Command): void {
@@ -26,8 +27,9 @@ export function registerCredentialCommands(program: Command): void {
     )
     .option('--no-verify', 'store without asking the shop for a token')
     .option(
-      '--timeout <seconds>',
-      'time limit of each check (the token request, the API read): one request each, not retried (default 10)',
+      TIMEOUT_FLAG,
+      'time limit of each check (the token request, the API read), e.g. 30s: one request each, not retried (default 10s)',
+      parseTimeout,
     )
     .addHelpText(
       'after',

@@ -1,8 +1,8 @@
 import { type Command, Option } from 'commander';
 import { EVENTS, eventOption } from '../event-name.js';
 import { collectList, examples } from './help-text.js';
-import { parseMilliseconds } from './milliseconds-option.js';
 import { runLazily } from './run-lazily.js';
+import { parseTimeout, TIMEOUT_FLAG } from './timeout-option.js';
 
 /** Commands that need no shop credentials: fields, url, trigger. */
 export function registerLocalCommands(program: Command): void {
@@ -63,7 +63,7 @@ export function registerLocalCommands(program: Command): void {
       collectList,
     )
     .option('--seed <seed>', 'seed of the built-in sample (same seed, same order); default random')
-    .option('--timeout <ms>', 'give up after this many milliseconds', parseMilliseconds)
+    .option(TIMEOUT_FLAG, 'give up on the delivery after this long, e.g. 10s (default 30s)', parseTimeout)
     .addHelpText(
       'after',
       examples(

@@ -2,6 +2,7 @@ import { type Command, Help, InvalidArgumentError, Option } from 'commander';
 import { adminOptions } from './admin-options.js';
 import { examples } from './help-text.js';
 import { runLazily } from './run-lazily.js';
+import { parseTimeout, TIMEOUT_FLAG } from './timeout-option.js';
 
 export function port(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) > 65535)
@@ -30,10 +31,15 @@ const NO_WAIT_OPTION = [
   '--no-wait',
   "don't wait for the deliveries' outcomes (by default: wait, and exit 3 when one fails)",
 ] as const;
-const TIMEOUT_OPTION = ['--timeout <seconds>', 'how long to wait for the outcomes (default 30)'] as const;
+const TIMEOUT_OPTION = [
+  TIMEOUT_FLAG,
+  'how long to wait for the outcomes, e.g. 1m (default 30s)',
+  parseTimeout,
+] as const;
 
 type SimulateFlags = {
   wait?: boolean;
+  /** `--timeout`, in ms. */
   timeout?: number;
   shop?: string;
   sandboxUrl?: string;
@@ -190,7 +196,7 @@ export function registerSandboxCommands(program: Command): void {
     .option(...SHOP_OPTION)
     .option(...SANDBOX_URL_OPTION)
     .option(...NO_WAIT_OPTION)
-    .option(...TIMEOUT_OPTION, positiveNumber)
+    .option(...TIMEOUT_OPTION)
     .option('--seed <seed>', 'deterministic order data')
     .addHelpText(
       'after',
@@ -212,7 +218,7 @@ export function registerSandboxCommands(program: Command): void {
     .option(...SHOP_OPTION)
     .option(...SANDBOX_URL_OPTION)
     .option(...NO_WAIT_OPTION)
-    .option(...TIMEOUT_OPTION, positiveNumber)
+    .option(...TIMEOUT_OPTION)
     .addHelpText('after', examples('srhooks sandbox status 1001 2 --status-text Feldolgozás'))
     .action(async (orderId: string, status: string, options: SimulateFlags, command: Command) =>
       simulate(command, { ...options, action: 'status', orderId, status }),
@@ -224,7 +230,7 @@ export function registerSandboxCommands(program: Command): void {
     .option(...SHOP_OPTION)
     .option(...SANDBOX_URL_OPTION)
     .option(...NO_WAIT_OPTION)
-    .option(...TIMEOUT_OPTION, positiveNumber)
+    .option(...TIMEOUT_OPTION)
     .option('--seed <seed>', 'deterministic cart data')
     .action(async (options: SimulateFlags, command: Command) =>
       simulate(command, { ...options, action: 'cart' }),
@@ -236,7 +242,7 @@ export function registerSandboxCommands(program: Command): void {
     .option(...SHOP_OPTION)
     .option(...SANDBOX_URL_OPTION)
     .option(...NO_WAIT_OPTION)
-    .option(...TIMEOUT_OPTION, positiveNumber)
+    .option(...TIMEOUT_OPTION)
     .option('--seed <seed>', 'deterministic subscriber data')
     .option('--email <address>', "the subscriber's e-mail address (default: a sample one)")
     .addHelpText(
@@ -254,7 +260,7 @@ export function registerSandboxCommands(program: Command): void {
     .option(...SHOP_OPTION)
     .option(...SANDBOX_URL_OPTION)
     .option(...NO_WAIT_OPTION)
-    .option(...TIMEOUT_OPTION, positiveNumber)
+    .option(...TIMEOUT_OPTION)
     .action(async (options: SimulateFlags, command: Command) =>
       simulate(command, { ...options, action: 'unsubscribe' }),
     );

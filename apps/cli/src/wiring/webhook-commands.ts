@@ -1,8 +1,8 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { eventOption } from '../event-name.js';
 import { collect, collectList, examples } from './help-text.js';
-import { parseMilliseconds } from './milliseconds-option.js';
 import { runLazily } from './run-lazily.js';
+import { parseTimeout, TIMEOUT_FLAG } from './timeout-option.js';
 
 function wholeNumber(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError('must be a whole number');
@@ -11,12 +11,12 @@ function wholeNumber(value: string): number {
 
 const SHOP_OPTION = ['--shop <name>', 'shop (default: SRHOOKS_SHOP, else the stored default shop)'] as const;
 const TIMEOUT_OPTION = [
-  '--timeout <ms>',
-  'time limit of each request to the shop, in milliseconds (API and token; each attempt of a retried one; default 30000 per API request, 15000 for the token)',
-  parseMilliseconds,
+  TIMEOUT_FLAG,
+  'time limit of each request to the shop, e.g. 10s or 500ms (API and token; each attempt of a retried one; default 30s per API request, 15s for the token)',
+  parseTimeout,
 ] as const;
 
-/** commander's `timeout` (`--timeout <ms>`) as the commands' `timeoutMs`. */
+/** commander's `timeout` (`--timeout <duration>`, in ms) as the commands' `timeoutMs`. */
 function withTimeoutMs<T extends object>(
   options: T & { timeout?: unknown },
 ): Omit<T, 'timeout'> & { timeoutMs?: number } {
@@ -192,9 +192,9 @@ export function registerWebhookCommands(program: Command): void {
     .option('--prune', 'also delete subscriptions the file does not list')
     .option('--dry-run', 'print the plan, change nothing')
     .option(
-      '--timeout <ms>',
-      'time limit of each request to a shop, in milliseconds (API and token; each attempt of a retried one); a shop that does not answer in time is reported as failed and the others still sync (default 30000 per API request, 15000 for the token)',
-      parseMilliseconds,
+      TIMEOUT_FLAG,
+      'time limit of each request to a shop, e.g. 10s or 500ms (API and token; each attempt of a retried one); a shop that does not answer in time is reported as failed and the others still sync (default 30s per API request, 15s for the token)',
+      parseTimeout,
     )
     .addHelpText(
       'after',

@@ -4,6 +4,7 @@
  * starts again on the same database and port, and its start-up recovery pass reads the order back
  * from the shop's API and stores it with `source: "recovery"` (the inspector's `recovery` badge).
  */
+import { formatDuration } from '@srhooks/contracts/duration';
 import type { OrderSimulator } from '@srhooks/sandbox';
 import type { DemoReceiver } from './demo-services.js';
 
@@ -65,7 +66,7 @@ export async function demonstrateRecovery(
       };
     }
     if (Date.now() > deadline) {
-      throw new Error(`order #${orderNumber} was not recovered within ${options.timeoutMs / 1000} s`);
+      throw new Error(`order #${orderNumber} was not recovered within ${formatDuration(options.timeoutMs)}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -259,7 +259,7 @@ describe('srhooks demo', () => {
       expect(missing).toMatchObject({
         code: 'demo_timeout',
         message:
-          'timed out after 0.3 s waiting for 1 of 1 events: newsletter_subscribe subscriber 77 not stored (no delivery from the sandbox)',
+          'timed out after 300ms waiting for 1 of 1 events: newsletter_subscribe subscriber 77 not stored (no delivery from the sandbox)',
       });
     } finally {
       await sandbox.close();

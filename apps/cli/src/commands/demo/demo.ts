@@ -24,13 +24,13 @@ export interface DemoOptions {
   /** 0 / absent: any free port. */
   portSandbox?: number;
   portReceiver?: number;
-  /** Seconds to wait for every delivery to be stored and handled (default 30). */
+  /** How long to wait for every delivery to be stored and handled, in ms (`--timeout`; default 30 s). */
   timeout?: number;
   /** Also publish to NATS JetStream: true (the default URL) or the server URL. */
   nats?: boolean | string;
 }
 
-export const DEFAULT_DEMO_TIMEOUT_SECONDS = 30;
+export const DEFAULT_DEMO_TIMEOUT_MS = 30_000;
 
 /** Closes what the demo started, newest first, even when one of them fails to close. */
 class Teardown {
@@ -76,9 +76,8 @@ export const demoCommand = defineCommand<DemoOptions, DemoResult>({
     const { output } = context;
     const sandboxPort = checkPort(options.portSandbox, '--port-sandbox');
     const receiverPort = checkPort(options.portReceiver, '--port-receiver');
-    const timeoutSeconds = options.timeout ?? DEFAULT_DEMO_TIMEOUT_SECONDS;
-    if (!(timeoutSeconds > 0))
-      throw usageError(`--timeout must be a positive number of seconds, got ${timeoutSeconds}`);
+    const timeoutMs = options.timeout ?? DEFAULT_DEMO_TIMEOUT_MS;
+    if (!(timeoutMs > 0)) throw usageError(`--timeout must be more than 0, e.g. 30s; got ${timeoutMs} ms`);
 
     // Ctrl-C from the start: it stops the wait and every server cleanly instead of killing the process
     let interruptedBy: NodeJS.Signals | undefined;
@@ -201,7 +200,7 @@ export const demoCommand = defineCommand<DemoOptions, DemoResult>({
       // The receiver's start-up recovery pass (nothing to find yet) ends before the shop gets busy.
       for (
         let waited = 0;
-        (await receiver.app.store.getRecoveryState(shop)) === null && waited < timeoutSeconds * 1000;
+        (await receiver.app.store.getRecoveryState(shop)) === null && waited < timeoutMs;
         waited += 50
       ) {
         checkpoint();
@@ -219,7 +218,7 @@ export const demoCommand = defineCommand<DemoOptions, DemoResult>({
         simulator: sandbox.simulator,
         shop,
         expected,
-        timeoutMs: timeoutSeconds * 1000,
+        timeoutMs,
         signal: abort.signal,
         onProgress: ({ stored, handled, total }) =>
           spinner.update(`waiting for ${total} deliveries: ${stored} stored, ${handled} handled`),
@@ -239,7 +238,7 @@ export const demoCommand = defineCommand<DemoOptions, DemoResult>({
         shop,
         receiver,
         restart: () => startDemoReceiver({ ...receiverOptions, port: Number(new URL(receiver.url).port) }),
-        timeoutMs: timeoutSeconds * 1000,
+        timeoutMs,
         signal: abort.signal,
       }).catch((error: unknown) => {
         spinner.stop();

@@ -1,14 +1,8 @@
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import { examples } from '../../wiring/help-text.js';
 import { runLazily } from '../../wiring/run-lazily.js';
 import { port } from '../../wiring/sandbox-commands.js';
-
-function seconds(value: string): number {
-  const number = Number(value);
-  if (!/^\d+(\.\d+)?$/.test(value) || !(number > 0))
-    throw new InvalidArgumentError('must be a positive number of seconds');
-  return number;
-}
+import { parseTimeout, TIMEOUT_FLAG } from '../../wiring/timeout-option.js';
 
 /** `srhooks demo` (wiring only: the command module is loaded when it runs). */
 export function registerDemoCommand(program: Command): void {
@@ -20,7 +14,7 @@ export function registerDemoCommand(program: Command): void {
     .option('--once', 'exit after the table (exit code 0 when everything arrived and was handled), for CI')
     .option('--port-sandbox <port>', 'sandbox shop port (default: any free port)', port)
     .option('--port-receiver <port>', 'receiver port (default: any free port)', port)
-    .option('--timeout <seconds>', 'how long to wait for the deliveries (default 30)', seconds)
+    .option(TIMEOUT_FLAG, 'how long to wait for the deliveries, e.g. 2m (default 30s)', parseTimeout)
     .option(
       '--nats [url]',
       'also publish every event to NATS JetStream (default nats://127.0.0.1:4222) and read it back',

@@ -1,3 +1,4 @@
+import { formatDuration } from '@srhooks/contracts/duration';
 import type { OrderSimulator } from '@srhooks/sandbox';
 import { CliError } from '../../cli-error.js';
 import { demoHandlerError } from './arrived-event.js';
@@ -139,12 +140,11 @@ async function timeoutError(
       );
     missing.push(`${name} not handled (${jobs.join(', ') || summary.status})`);
   }
-  const seconds = Math.round(options.timeoutMs / 100) / 10;
   return new CliError(
-    `timed out after ${seconds} s waiting for ${missing.length} of ${options.expected.length} events: ${missing.join('; ')}`,
+    `timed out after ${formatDuration(options.timeoutMs)} waiting for ${missing.length} of ${options.expected.length} events: ${missing.join('; ')}`,
     {
       code: 'demo_timeout',
-      hint: "run again with --debug to see the receiver's logs, or give it longer with --timeout SECONDS",
+      hint: "run again with --debug to see the receiver's logs, or give it longer with --timeout (e.g. --timeout 2m)",
     },
   );
 }

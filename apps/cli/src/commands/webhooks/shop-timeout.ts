@@ -1,4 +1,5 @@
 import { networkFailure } from '@srhooks/client/network-failure';
+import { formatDuration } from '@srhooks/contracts/duration';
 import { CliError, EXIT_CODES } from '../../cli-error.js';
 
 /** The client's limits when `--timeout` is not given (packages/client: API requests, token request). */
@@ -17,13 +18,13 @@ export function shopTimeoutError(
   if (networkFailure(error)?.code !== 'timeout') return undefined;
   const limit =
     timeoutMs === undefined
-      ? `the default limits: ${DEFAULT_API_TIMEOUT_MS} ms per API request, ${DEFAULT_TOKEN_TIMEOUT_MS} ms for the token request`
-      : `--timeout ${timeoutMs} ms per request`;
+      ? `the default limits: ${formatDuration(DEFAULT_API_TIMEOUT_MS)} per API request, ${formatDuration(DEFAULT_TOKEN_TIMEOUT_MS)} for the token request`
+      : `--timeout ${formatDuration(timeoutMs)} per request`;
   const said = error instanceof Error ? error.message : String(error);
   return new CliError(`shop ${shop} did not answer in time (${limit}): ${said}`, {
     code: 'timeout',
     exitCode: EXIT_CODES.remote,
-    hint: `check that ${shop}'s API is up, or allow more time with --timeout <ms> (e.g. --timeout 60000)`,
+    hint: `check that ${shop}'s API is up, or allow more time with --timeout (e.g. --timeout 60s)`,
     cause: error,
   });
 }
