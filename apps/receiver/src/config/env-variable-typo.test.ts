@@ -33,7 +33,7 @@ describe('misspelt SRHOOKS_* variables', () => {
     ['srhooks_spool_max_bytes', '2gb', 'SRHOOKS_SPOOL_MAX_BYTES'],
     ['SRHOOKS_METRIC_TOKEN', 'a-metrics-token-0123456789', 'SRHOOKS_METRICS_TOKEN'],
     ['SRHOOKS_APP_CLIENTID', 'client', 'SRHOOKS_APP_CLIENT_ID'],
-    ['SRHOOKS_SECRET', SECRET, 'SRHOOKS_SECRETS'],
+    ['SRHOOKS_SECERTS', SECRET, 'SRHOOKS_SECRETS'],
     ['SRHOOKS_DB_SHEMA', 'srhooks', 'SRHOOKS_DB_SCHEMA'],
   ])('%s is refused, naming %s meant', (variable, value, meant) => {
     const error = refusal({ [variable]: value });
@@ -61,6 +61,7 @@ describe('misspelt SRHOOKS_* variables', () => {
         SRHOOKS_CLIENT_SECRET: 'secret',
         SRHOOKS_SHOP: 'demo',
         SRHOOKS_DEBUG: '1',
+        SRHOOKS_SECRET: SECRET, // @srhooks/client's README reads the URL secret from it
         SRHOOKS_TEST_DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
         SRHOOKS_TEST_WATCHDOG_GRACE_MS: '300000',
         SRHOOKS_RELIABILITY_SEED: '7',

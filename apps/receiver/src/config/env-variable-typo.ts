@@ -22,10 +22,13 @@ const RECEIVER_VARIABLES: readonly string[] = [
 ].filter((name) => name.startsWith(PREFIX));
 
 /**
- * `SRHOOKS_*` variables of the other srhooks tools (CLI, sandbox), which an operator may export in the
- * receiver's shell too: never taken for a typo of a receiver variable, however close.
+ * `SRHOOKS_*` variables of the other srhooks tools (CLI, sandbox) and of apps using @srhooks/client (its
+ * README reads the URL secret from `SRHOOKS_SECRET`), which may share the receiver's environment: never
+ * taken for a typo of a receiver variable, however close. (A receiver given only `SRHOOKS_SECRET` still
+ * stops: it has no secret, and says to set SRHOOKS_SECRETS.)
  */
 const OTHER_TOOLS_VARIABLES: ReadonlySet<string> = new Set([
+  'SRHOOKS_SECRET',
   'SRHOOKS_RECEIVER_URL',
   'SRHOOKS_CLIENT_ID',
   'SRHOOKS_CLIENT_SECRET',
