@@ -325,7 +325,7 @@ export const ReceiverConfigSchema = z
       .optional(),
     /** Which reverse proxies' X-Forwarded-For to believe for the remote address (default: none). */
     trustProxy: TrustProxySchema.default(false),
-    logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+    logLevel: z.enum(LOG_LEVELS, { error: oneOf(LOG_LEVELS) }).default('info'),
     /** A store call that takes longer than this is answered 503 (the delivery is not acknowledged). */
     storeTimeoutMs: z.int().positive().max(120_000).default(5000),
     /**

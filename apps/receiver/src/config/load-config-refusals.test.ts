@@ -36,6 +36,13 @@ describe('loadConfig refuses', () => {
       message: /16 characters/,
     },
     {
+      // Before: "must be one of fatal, …" only; LOG_LEVEL=WARN (pino's levels are lowercase) is a near miss.
+      name: 'a log level in capitals, naming the one meant',
+      env: { SRHOOKS_SECRETS: SECRET_A, LOG_LEVEL: 'WARN' },
+      key: 'LOG_LEVEL',
+      message: /^must be one of fatal, error, warn, info, debug, trace, silent \(did you mean "warn"\?\)$/,
+    },
+    {
       // Before: "must be a lowercase SQL identifier" with no rule or example, and a pg_ name passed to
       // PostgreSQL, whose refusal ("unacceptable schema name") stopped the start with no remedy.
       name: 'a schema name that is not a lowercase identifier, saying the rule with an example',
