@@ -101,7 +101,23 @@ function readmeDockerRuns(): string[] {
     .filter((line) => /^docker run\b/.test(line.trim()));
 }
 
+/** The root README's `docker run` commands of the receiver image. */
+function rootReadmeReceiverRuns(): string[] {
+  return readFileSync(join(REPO_ROOT, 'README.md'), 'utf8')
+    .split('\n')
+    .filter((line) => /^docker run\b/.test(line.trim()) && /\bsrhooks-receiver\s*$/.test(line.trim()));
+}
+
 describe("the receiver docs' container recipe", () => {
+  it('restarts the container when the receiver exits (a crash, the store unreachable at start)', () => {
+    // The receiver exits 1 on purpose after an uncaught exception and when its store is unreachable at
+    // start (docs/monitoring.md, configuration.md): without a restart policy a detached container stayed
+    // stopped for good — every delivery refused — where the systemd unit has Restart=on-failure.
+    const runs = [...readmeDockerRuns(), ...rootReadmeReceiverRuns()];
+    expect(runs.length).toBeGreaterThanOrEqual(3);
+    for (const run of runs) expect(run).toMatch(/\s--restart[= ]unless-stopped\s/);
+  });
+
   it('trusts as proxy an address the container actually sees the proxy come from', () => {
     const runs = readmeDockerRuns();
     expect(runs.length).toBeGreaterThan(0);

@@ -277,7 +277,15 @@ export const ReceiverConfigSchema = z
     /** PostgreSQL schema for the receiver's tables (default: the connection's search_path). */
     databaseSchema: z
       .string()
-      .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lowercase SQL identifier')
+      .regex(
+        /^[a-z_][a-z0-9_]{0,62}$/,
+        'must be a lowercase SQL identifier: 1 to 63 characters a-z, 0-9 and _, not starting with a digit, e.g. srhooks',
+      )
+      // PostgreSQL reserves pg_* for itself: CREATE SCHEMA refuses them ("unacceptable schema name")
+      .refine(
+        (name) => !name.startsWith('pg_'),
+        'must not start with pg_ (PostgreSQL reserves those names), e.g. srhooks',
+      )
       .optional(),
     /**
      * Public base URL of this receiver as the shop reaches it, e.g. https://hooks.example.com; a path
@@ -317,7 +325,7 @@ export const ReceiverConfigSchema = z
       .optional(),
     /** Which reverse proxies' X-Forwarded-For to believe for the remote address (default: none). */
     trustProxy: TrustProxySchema.default(false),
-    logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+    logLevel: z.enum(LOG_LEVELS, { error: oneOf(LOG_LEVELS) }).default('info'),
     /** A store call that takes longer than this is answered 503 (the delivery is not acknowledged). */
     storeTimeoutMs: z.int().positive().max(120_000).default(5000),
     /**

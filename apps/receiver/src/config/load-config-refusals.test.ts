@@ -36,6 +36,28 @@ describe('loadConfig refuses', () => {
       message: /16 characters/,
     },
     {
+      // Before: "must be one of fatal, …" only; LOG_LEVEL=WARN (pino's levels are lowercase) is a near miss.
+      name: 'a log level in capitals, naming the one meant',
+      env: { SRHOOKS_SECRETS: SECRET_A, LOG_LEVEL: 'WARN' },
+      key: 'LOG_LEVEL',
+      message: /^must be one of fatal, error, warn, info, debug, trace, silent \(did you mean "warn"\?\)$/,
+    },
+    {
+      // Before: "must be a lowercase SQL identifier" with no rule or example, and a pg_ name passed to
+      // PostgreSQL, whose refusal ("unacceptable schema name") stopped the start with no remedy.
+      name: 'a schema name that is not a lowercase identifier, saying the rule with an example',
+      env: { SRHOOKS_SECRETS: SECRET_A, SRHOOKS_DB_SCHEMA: 'Hooks-QA' },
+      key: 'SRHOOKS_DB_SCHEMA',
+      message:
+        /^must be a lowercase SQL identifier: 1 to 63 characters a-z, 0-9 and _, not starting with a digit, e\.g\. srhooks$/,
+    },
+    {
+      name: 'a schema name PostgreSQL reserves (pg_…)',
+      env: { SRHOOKS_SECRETS: SECRET_A, SRHOOKS_DB_SCHEMA: 'pg_hooks' },
+      key: 'SRHOOKS_DB_SCHEMA',
+      message: /^must not start with pg_ \(PostgreSQL reserves those names\), e\.g\. srhooks$/,
+    },
+    {
       name: 'a non-numeric port',
       env: { SRHOOKS_SECRETS: SECRET_A, PORT: 'http' },
       key: 'PORT',

@@ -12,6 +12,7 @@ import { ConfigError, type ConfigIssue } from './config-error.js';
 import { configIssueText } from './config-issue-text.js';
 import { configCrossFieldIssues, type ReceiverConfig, ReceiverConfigSchema } from './config-schema.js';
 import { blankVariableIssue, readEnvConfig } from './env-config.js';
+import { misspeltVariableIssues } from './env-variable-typo.js';
 
 export const DEFAULT_CONFIG_FILE = 'srhooks.config.json';
 
@@ -170,6 +171,7 @@ export function loadConfig(options: LoadConfigOptions = {}): ReceiverConfig {
   const fileLabel = file ? ` (in ${file.path})` : '';
   const issues = [
     ...fromEnv.issues,
+    ...misspeltVariableIssues(env),
     ...(result.success ? [] : issuesFrom(result.issues, fromEnv.sources, fileLabel, merged.app)),
   ];
   if (issues.length > 0 || !result.success) throw new ConfigError(issues);

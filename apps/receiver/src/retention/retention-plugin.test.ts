@@ -59,6 +59,29 @@ describe('retention', () => {
     });
   });
 
+  it('says at info why old deliveries were kept when it deleted none, and what lets them go', async () => {
+    // Before, a run that deleted nothing logged at debug only: with every old delivery held by a dead
+    // letter the store grew for ever while retention, switched on, said nothing.
+    const receiver = await startTestReceiver(
+      { retentionDays: 2, handlers: { erp: { type: 'log' } }, shops: [{ name: 'demo', handlers: ['erp'] }] },
+      { retention: { firstRunMs: 60_000, intervalMs: 60_000 } },
+    );
+    receivers.push(receiver);
+    await receiver.app.store.ingest(
+      jsonDelivery({ receivedAt: new Date(Date.now() - 3 * DAY_MS) }),
+      [{ dedupeKey: 'order:3', subjectId: '3', payload: { innerId: '3' } }],
+      ['erp'],
+    );
+    expect(await receiver.app.runRetention?.()).toMatchObject({ deliveries: 0, kept: 1 });
+    const line = receiver.logLines
+      .map((text) => JSON.parse(text) as { level: number; msg: string; retention?: Record<string, unknown> })
+      .find((entry) => entry.msg.startsWith('retention: nothing deleted'));
+    expect(line?.level).toBe(30);
+    expect(line?.retention).toMatchObject({ days: 2, deliveries: 0, kept: 1 });
+    expect(line?.msg).toContain('1 delivery older than 2 days kept');
+    expect(line?.msg).toContain('srhooks prune --include-dead-letters');
+  });
+
   it('deletes nothing without retentionDays', async () => {
     const receiver = await startTestReceiver({}, { retention: { firstRunMs: 10, intervalMs: 10 } });
     receivers.push(receiver);

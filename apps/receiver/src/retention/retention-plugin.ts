@@ -45,6 +45,16 @@ declare module 'fastify' {
   }
 }
 
+/** Why old deliveries stayed, and what lets them go (store.prune keeps them; prune-plan.ts). */
+function keptMessage(days: number, kept: number): string {
+  return (
+    `retention: nothing deleted; ${kept} ${kept === 1 ? 'delivery' : 'deliveries'} older than ${days} days kept: ` +
+    'their jobs are unfinished or dead-lettered, they are quarantined, or newer duplicates refer to them. ' +
+    'Retry or resolve the dead letters (srhooks dead-letters list), re-process the quarantined deliveries ' +
+    '(srhooks deliveries list --status quarantined), or delete them with srhooks prune --include-dead-letters'
+  );
+}
+
 const plugin: FastifyPluginAsync<RetentionPluginOptions> = async (app, options) => {
   const days = app.config.retentionDays;
   if (days === undefined) {
@@ -81,6 +91,9 @@ const plugin: FastifyPluginAsync<RetentionPluginOptions> = async (app, options) 
     const fields = { retention: { days, before: before.toISOString(), ...counts } };
     if (counts.deliveries > 0 || (counts.paymentBindings ?? 0) > 0) {
       app.log.info(fields, 'retention: old deliveries deleted');
+    } else if (counts.kept > 0) {
+      // Said at info: the store does not shrink, and only the operator can let these go.
+      app.log.info(fields, keptMessage(keepDays, counts.kept));
     } else app.log.debug(fields, 'retention: nothing to delete');
     return counts;
   }

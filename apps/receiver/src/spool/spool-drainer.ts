@@ -34,7 +34,12 @@ import {
   StoreUnavailableError,
 } from '../store/store.js';
 import type { Spool } from './spool.js';
-import { SpoolError, SpoolFileUnreadableError } from './spool-errors.js';
+import {
+  isSpoolFolderGone,
+  SpoolError,
+  SpoolFileUnreadableError,
+  spoolFolderGoneText,
+} from './spool-errors.js';
 import type { SpoolEntry } from './spool-format.js';
 
 /** The log calls the drainer makes (a pino logger has them). */
@@ -410,7 +415,13 @@ export class SpoolDrainer {
         outcome = await this.drainOnce();
       } catch (error) {
         // the folder itself failed (listing, removing): logged, tried again like an unavailable store
-        this.#options.log.error({ err: errorFields(error) }, 'spool drain failed; tried again later');
+        const { dir } = this.#options.spool;
+        if (isSpoolFolderGone(error, dir))
+          this.#options.log.error(
+            { spool: { dir, code: 'spool_folder_gone' } },
+            `spool drain failed: ${spoolFolderGoneText(dir)}`,
+          );
+        else this.#options.log.error({ err: errorFields(error) }, 'spool drain failed; tried again later');
         outcome = 'unavailable';
       }
       if (this.#stopped) break;

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { LockHolder } from '../locks/process-file-lock.js';
 
 /** Errors of the delivery spool (spool/); `code` is stable, the message says what was wrong and what to do. */
@@ -63,17 +64,36 @@ export class SpoolFullError extends SpoolError {
   }
 }
 
-/** Writing a spool file failed (disk full, permissions, I/O error): the delivery was not spooled. */
+/**
+ * Writing a spool file failed (disk full, permissions, I/O error, or the folder itself removed while the
+ * receiver runs: `folderGone`): the delivery was not spooled.
+ */
 export class SpoolWriteError extends SpoolError {
   declare readonly code: 'spool_write_failed';
 
-  constructor(cause: unknown) {
+  constructor(cause: unknown, folderGone?: { dir: string }) {
     super(
       'spool_write_failed',
-      `The delivery could not be written to the spool (${errorText(cause)}); it was not spooled. Check the spool folder's disk (free space, permissions).`,
+      folderGone
+        ? `The delivery could not be written to the spool: ${spoolFolderGoneText(folderGone.dir)}`
+        : `The delivery could not be written to the spool (${errorText(cause)}); it was not spooled. Check the spool folder's disk (free space, permissions).`,
       { cause },
     );
   }
+}
+
+/**
+ * What to say when the spool folder was removed while the receiver runs (a cleanup job, an operator): it
+ * is not created again behind the operator's back (a volume that is no longer mounted looks the same), so
+ * nothing can be spooled or drained until a restart creates and locks it again.
+ */
+export function spoolFolderGoneText(dir: string): string {
+  return `the spool folder ${dir} (SRHOOKS_SPOOL_DIR) no longer exists: it was removed while the receiver runs, so no delivery can be spooled (during a store outage each is answered 503) and none drained. Restart the receiver: it creates the folder again and locks it. Spooled deliveries that were in it are lost: recover the shop's orders of that time (srhooks recover, docs/operations.md).`;
+}
+
+/** Whether `error` says a path was not there and the spool folder `dir` itself is gone. */
+export function isSpoolFolderGone(error: unknown, dir: string): boolean {
+  return (error as { code?: unknown } | null)?.code === 'ENOENT' && !existsSync(dir);
 }
 
 /** A spool file is not a complete spooled delivery (damaged, truncated, written by something else). */

@@ -7,7 +7,7 @@
 import { open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SpooledDelivery } from '../store/store.js';
-import { SpoolError, SpoolWriteError } from './spool-errors.js';
+import { isSpoolFolderGone, SpoolError, SpoolWriteError } from './spool-errors.js';
 import { encodeSpoolFile, type SpoolSource } from './spool-format.js';
 import type { SpoolUsage } from './spool-usage.js';
 
@@ -75,7 +75,8 @@ export class SpoolWriter {
       return { file: name, bytes };
     } catch (error) {
       if (!renamed) await unlink(tempPath).catch(() => {});
-      throw error instanceof SpoolError ? error : new SpoolWriteError(error);
+      if (error instanceof SpoolError) throw error;
+      throw new SpoolWriteError(error, isSpoolFolderGone(error, this.#dir) ? { dir: this.#dir } : undefined);
     } finally {
       this.#usage.release(bytes);
       this.#writing.delete(tempName);

@@ -177,6 +177,32 @@ describe('POST /hooks with the spool on, the SQLite store busy', () => {
     expect(metrics).toContain('srhooks_spool_deliveries_total{outcome="full"} 1');
   });
 
+  it('says what happened and what to do when the spool folder was removed while it runs', async () => {
+    // Before, the log said "ENOENT … scandir" at every drain round and "check the disk (free space,
+    // permissions)" for every delivery refused, and /readyz/deliveries "cannot be written": no remedy.
+    const receiver = await start();
+    rmSync(join(dir, 'spool'), { recursive: true, force: true });
+    lock();
+    const answer = await post(receiver);
+    expect(answer.status).toBe(503);
+    const remedy = 'Restart the receiver: it creates the folder again and locks it.';
+    const gone = `the spool folder ${join(dir, 'spool')} (SRHOOKS_SPOOL_DIR) no longer exists`;
+    const notSpooled = receiver.logLines.find((line) => line.includes('delivery not spooled')) ?? '';
+    expect(notSpooled).toContain(`The delivery could not be written to the spool: ${gone}`);
+    expect(notSpooled).toContain(remedy);
+    const readiness = (await (await fetch(`${receiver.baseUrl}/readyz/deliveries`)).json()) as {
+      error: { message: string };
+    };
+    expect(readiness.error.message).toContain(`Deliveries cannot be spooled either: ${gone}`);
+    expect(readiness.error.message).toContain(remedy);
+    await expect
+      .poll(() => receiver.logLines.find((line) => line.includes('"spool_folder_gone"')) ?? '', {
+        timeout: 5000,
+      })
+      .toContain(`spool drain failed: ${gone}`);
+    expect(receiver.logLines.join('\n')).not.toContain('scandir');
+  });
+
   it('keeps what it could not drain at shutdown; the next start drains it', async () => {
     const first = await start();
     lock();

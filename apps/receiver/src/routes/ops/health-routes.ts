@@ -11,9 +11,11 @@
  * For a load balancer in front of a receiver with a spool, whose deliveries should keep coming while
  * the store is down; 503 `store_unavailable` when neither can take one.
  */
+import { existsSync } from 'node:fs';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { errorBody } from '../../http/error-body.js';
 import { withStoreTimeout } from '../../ingest/store-call.js';
+import { spoolFolderGoneText } from '../../spool/spool-errors.js';
 import { StoreError, StoreUnavailableError } from '../../store/store.js';
 
 export const healthRoutes: FastifyPluginAsync = async (app) => {
@@ -55,7 +57,9 @@ export const healthRoutes: FastifyPluginAsync = async (app) => {
         ? 'no delivery spool is set (SRHOOKS_SPOOL_DIR)'
         : spooling.reason === 'full'
           ? `the delivery spool has no room for a ${config.bodyLimit}-byte delivery (SRHOOKS_SPOOL_MAX_BYTES)`
-          : `the delivery spool's folder cannot be written (${spool?.dir})`;
+          : spool !== null && !existsSync(spool.dir)
+            ? spoolFolderGoneText(spool.dir).replace(/\.$/, '')
+            : `the delivery spool's folder cannot be written (${spool?.dir})`;
     return reply.code(503).send(
       errorBody(
         'store_unavailable',

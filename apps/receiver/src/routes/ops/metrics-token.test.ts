@@ -46,6 +46,36 @@ describe('/metrics with a metrics token', () => {
   });
 });
 
+describe('/metrics token guessing', () => {
+  // Before, /metrics answered every guess with a 401 however many came (logged at debug only): the
+  // admin token's throttle (SRHOOKS_ADMIN_MAX_FAILURES) did not cover the metrics token.
+  let receiver: TestReceiver;
+  beforeAll(async () => {
+    receiver = await startTestReceiver({ metricsToken: TOKEN, adminMaxFailures: 3 });
+  });
+  afterAll(async () => {
+    await receiver.close();
+  });
+  const metrics = (authorization?: string) =>
+    fetch(`${receiver.baseUrl}/metrics`, authorization ? { headers: { authorization } } : {});
+
+  it('refuses an address after SRHOOKS_ADMIN_MAX_FAILURES wrong tokens with 429, the right token too, unchecked', async () => {
+    expect((await metrics()).status).toBe(401); // no token presented: not a guess
+    for (let guess = 0; guess < 3; guess += 1) {
+      expect((await metrics(`Bearer wrong-token-${guess}-0123456789`)).status).toBe(401);
+    }
+    const refused = await metrics(`Bearer ${TOKEN}`);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    const body = await refused.json();
+    expect(body).toMatchObject({ ok: false, error: { code: 'too_many_failures' } });
+    expect(body.error.message).toContain(
+      'Too many wrong metrics tokens from this address (3 within 5 minutes)',
+    );
+    expect(JSON.stringify(body)).not.toContain('srhooks_deliveries_total');
+  });
+});
+
 describe('SRHOOKS_METRICS_TOKEN', () => {
   it('is read from the environment and refused when shorter than 16 characters', () => {
     const base = { SRHOOKS_SECRETS: 'metrics-token-test-secret-0123456789' };

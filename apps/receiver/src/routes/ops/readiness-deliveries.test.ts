@@ -112,6 +112,11 @@ describe('GET /readyz/deliveries', () => {
     rmSync(join(dir, 'spool'), { recursive: true, force: true });
     const gone = await probe(receiver, '/readyz/deliveries');
     expect(gone.status).toBe(503);
-    expect(gone.json.error.message).toContain("the delivery spool's folder cannot be written");
+    expect(gone.json.error.message).toContain(
+      `Deliveries cannot be spooled either: the spool folder ${join(dir, 'spool')} (SRHOOKS_SPOOL_DIR) no longer exists`,
+    );
+    expect(gone.json.error.message).toContain(
+      'Restart the receiver: it creates the folder again and locks it.',
+    );
   });
 });

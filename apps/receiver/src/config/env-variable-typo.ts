@@ -1,0 +1,77 @@
+/**
+ * A misspelt `SRHOOKS_*` variable (`SRHOOKS_SPOOLDIR`, `SRHOOKS_RETENTION_DAY`, `srhooks_spool_dir`) is
+ * not read, so the setting it meant silently keeps its default: no spool during a store outage, no
+ * retention. The config file refuses a misspelt key; this is the same rule for the environment. A
+ * variable within two edits of one the receiver reads (one for a name of under 6 characters; compared
+ * without the `SRHOOKS_` prefix, case-insensitively) is a configuration error naming the one meant. Other `SRHOOKS_*` variables are
+ * left alone: the CLI, the sandbox and the tests have their own, and may share the environment.
+ */
+
+import { distance } from 'fastest-levenshtein';
+import { APP_ENV_VARIABLES } from '../app-mode/app-env.js';
+import type { ConfigIssue } from './config-error.js';
+import { ENV_VARIABLES } from './env-config.js';
+
+const PREFIX = 'SRHOOKS_';
+
+/** Every `SRHOOKS_*` variable the receiver reads. */
+const RECEIVER_VARIABLES: readonly string[] = [
+  ...Object.keys(ENV_VARIABLES),
+  ...Object.keys(APP_ENV_VARIABLES),
+  'SRHOOKS_CONFIG',
+].filter((name) => name.startsWith(PREFIX));
+
+/**
+ * `SRHOOKS_*` variables of the other srhooks tools (CLI, sandbox) and of apps using @srhooks/client (its
+ * README reads the URL secret from `SRHOOKS_SECRET`), which may share the receiver's environment: never
+ * taken for a typo of a receiver variable, however close. (A receiver given only `SRHOOKS_SECRET` still
+ * stops: it has no secret, and says to set SRHOOKS_SECRETS.)
+ */
+const OTHER_TOOLS_VARIABLES: ReadonlySet<string> = new Set([
+  'SRHOOKS_SECRET',
+  'SRHOOKS_RECEIVER_URL',
+  'SRHOOKS_CLIENT_ID',
+  'SRHOOKS_CLIENT_SECRET',
+  'SRHOOKS_CONFIG_DIR',
+  'SRHOOKS_SHOP',
+  'SRHOOKS_SANDBOX_URL',
+  'SRHOOKS_SANDBOX_SHOP',
+  'SRHOOKS_API_URL',
+  'SRHOOKS_TOKEN_URL',
+  'SRHOOKS_TRIGGER_URL',
+  'SRHOOKS_DEBUG',
+]);
+
+const SUFFIXES = RECEIVER_VARIABLES.map((name) => name.slice(PREFIX.length));
+
+/** The receiver variable (its name after the prefix) that `suffix` most likely meant, if one is that close. */
+function meantSuffix(suffix: string): string | undefined {
+  const given = suffix.toUpperCase();
+  let meant: string | undefined;
+  let best = (given.length < 6 ? 1 : 2) + 1;
+  for (const name of SUFFIXES) {
+    const edits = distance(given, name);
+    if (edits < best) {
+      best = edits;
+      meant = name;
+    }
+  }
+  return meant;
+}
+
+/** One issue per set `SRHOOKS_*` variable that is not read but is a near miss of one that is. */
+export function misspeltVariableIssues(env: Record<string, string | undefined>): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  for (const variable of Object.keys(env)) {
+    if (env[variable] === undefined) continue;
+    if (variable.slice(0, PREFIX.length).toUpperCase() !== PREFIX) continue;
+    if (RECEIVER_VARIABLES.includes(variable) || OTHER_TOOLS_VARIABLES.has(variable)) continue;
+    const meant = meantSuffix(variable.slice(PREFIX.length));
+    if (meant === undefined) continue;
+    issues.push({
+      key: variable,
+      message: `is not a variable the receiver reads; did you mean ${PREFIX}${meant}? (as written it is ignored and that setting keeps its default)`,
+    });
+  }
+  return issues;
+}
