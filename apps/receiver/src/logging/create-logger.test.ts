@@ -100,4 +100,14 @@ describe('errors in log lines', () => {
     const line = JSON.parse(lines[0] ?? '{}') as { err: { stack?: string } };
     expect(line.err.stack).toContain('TypeError: x is not a function');
   });
+
+  it('writes fields already picked from an error (a plain object) as they are, not as an Error of type Object with an empty stack', () => {
+    const { lines, logger } = capture();
+    logger.error(
+      { err: { code: 'ENOENT', message: 'the spool folder is gone' } },
+      'spool drain failed; tried again later',
+    );
+    const line = JSON.parse(lines[0] ?? '{}') as { err: Record<string, unknown> };
+    expect(line.err).toEqual({ code: 'ENOENT', message: 'the spool folder is gone' });
+  });
 });

@@ -55,7 +55,10 @@ function serializeError(error: unknown): unknown {
   if (error instanceof StoreError) {
     return { type: error.constructor.name, code: error.code, message: error.message };
   }
-  return pino.stdSerializers.err(error as Error);
+  // Fields a caller already picked from an error ({code, message}): pino's serializer would make them an
+  // error of type "Object" with an empty stack.
+  if (!(error instanceof Error)) return error;
+  return pino.stdSerializers.err(error);
 }
 
 export function createLogger(options: CreateLoggerOptions): Logger {
