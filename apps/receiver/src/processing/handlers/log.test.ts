@@ -119,6 +119,16 @@ describe('log handler', () => {
     expect(lines[0]).not.toContain('checkout/cart/reload');
   });
 
+  it("hides the cart's token, from which its reload link can be made again (found by the ops QA)", async () => {
+    const lines: string[] = [];
+    const order = { ...sampleOrder(16), cart_token: '9b8c7d6e5f4a3b2c1d0e' };
+    await createLogHandler({ write: (line) => lines.push(line), now: () => new Date() })(
+      job({ event: 'abandoned_cart', payload: order, subjectId: order.innerId ?? null }),
+    );
+    expect(JSON.parse(lines[0]!).payload.cart_token).toBe('[token]');
+    expect(lines[0]).not.toContain('9b8c7d6e5f4a3b2c1d0e');
+  });
+
   it("hides a product option's value whole: a text option holds what the customer typed", async () => {
     // Found in the security pass: an engraving or a gift message reached the log as typed.
     const lines: string[] = [];

@@ -8,7 +8,9 @@
  *   a text option holds what the customer typed, an engraving or a name) is hidden whole ("[text: N
  *   characters]"): it may hold anything in any form;
  * - the cart reload link (`reloadLink`, abandoned carts) becomes "[link]": it reopens the customer's
- *   cart for whoever has it (assumed: ShopRenter documents only its label), so it is a credential;
+ *   cart for whoever has it (assumed: ShopRenter documents only its label), so it is a credential; the
+ *   cart's token (`cart_token`, and any other field named `…token`) becomes "[token]", as the link is
+ *   assumed to carry it (the sandbox's `reloadLink` ends in `token=<cart_token>`);
  * - in every other text, e-mail addresses and phone numbers are masked, by the receiver's log
  *   redactor and in every Hungarian form (`+36 30 123 4567`, `06-30-123-4567`, `36-30-123-4567`,
  *   `30/123-4567`, `(1) 234-5678`).
@@ -24,6 +26,7 @@ const ADDRESS_KEY = /address\d*$/i;
 /** Free text, a product option's value included: customers type into text options (an engraving, a name). */
 const FREE_TEXT_KEY = /(comment|note|message|valuename)$/i;
 const LINK_KEY = /^reloadLink$/i;
+const TOKEN_KEY = /token$/i;
 const redactText = createLineRedactor();
 
 function maskField(key: string, value: unknown): unknown {
@@ -33,6 +36,7 @@ function maskField(key: string, value: unknown): unknown {
   if (NAME_KEY.test(key)) return maskName(value);
   if (ADDRESS_KEY.test(key)) return '[address]';
   if (LINK_KEY.test(key)) return '[link]';
+  if (TOKEN_KEY.test(key)) return '[token]';
   if (FREE_TEXT_KEY.test(key)) return `[text: ${Array.from(value).length} characters]`;
   return maskPersonalData(value);
 }
