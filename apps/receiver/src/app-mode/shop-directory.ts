@@ -74,6 +74,11 @@ export class ShopDirectory {
     return !this.#configShops.has(name) && this.#installed.get(name)?.status === 'uninstalled';
   }
 
+  /** The shops that uninstalled the app (and are not also config shops). */
+  uninstalledShops(): string[] {
+    return [...this.#installed.keys()].filter((name) => this.isUninstalled(name));
+  }
+
   /** When the shop uninstalled the app (not also a config shop), else null (recovery's refusal says so). */
   uninstalledAt(name: string): Date | null {
     if (!this.isUninstalled(name)) return null;
