@@ -105,9 +105,16 @@ export async function runInstallStep(
   const fingerprint = currentSecretFingerprint(ctx.config);
   try {
     return await ctx.appShops.withInstallLock(shop, async (signal) => {
+      // Read under the lock: the shop may have uninstalled the app while this step waited for it (another
+      // holder, the background retry). Its API is then not called — subscriptions created now would point
+      // at URLs this receiver answers 404, left behind on the shop.
+      const record = await ctx.appShops.get(shop);
+      if (!record || record.status === 'uninstalled') {
+        ctx.logger.info({ shop }, 'app install step skipped: the shop uninstalled the app meanwhile');
+        return 'gone';
+      }
       if (options.onlyIfNotCurrent) {
-        const record = await ctx.appShops.get(shop);
-        if (record?.status === 'installed' && record.secretFingerprint === fingerprint) return 'current';
+        if (record.status === 'installed' && record.secretFingerprint === fingerprint) return 'current';
       }
       let subscriptions: AppShopSubscription[];
       try {
@@ -121,10 +128,13 @@ export async function runInstallStep(
         secretFingerprint: fingerprint,
         now: nowOf(ctx),
       });
-      ctx.logger.info(
-        { shop, subscriptions: subscriptions.length },
-        'app installed: token obtained, subscriptions registered',
-      );
+      // Not applied: the shop uninstalled the app during the API calls (the uninstall does not wait for the lock).
+      if (applied)
+        ctx.logger.info(
+          { shop, subscriptions: subscriptions.length },
+          'app installed: token obtained, subscriptions registered',
+        );
+      else ctx.logger.info({ shop }, 'app install step ended after the shop uninstalled the app meanwhile');
       await refreshRecord(ctx, shop);
       return applied ? 'installed' : 'gone';
     });
