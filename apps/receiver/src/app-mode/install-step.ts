@@ -116,6 +116,8 @@ export async function runInstallStep(
       if (options.onlyIfNotCurrent) {
         if (record.status === 'installed' && record.secretFingerprint === fingerprint) return 'current';
       }
+      if (ctx.config.shops.some((configShop) => configShop.name === shop))
+        return installConfigShop(ctx, shop);
       let subscriptions: AppShopSubscription[];
       try {
         subscriptions = await subscribeShop(ctx, shop, signal);
@@ -142,6 +144,27 @@ export async function runInstallStep(
     // The lock was not obtained (busy elsewhere, store unavailable) or the outcome could not be written.
     return recordFailure(ctx, shop, error);
   }
+}
+
+/**
+ * The app installed on a shop of the config file's `shops`: the config entry serves the shop (its
+ * handlers, credentials and subscriptions, kept by its reconcile or `srhooks webhooks sync`), so the
+ * install leaves the shop's subscriptions alone. Planned against the app's events, the install would
+ * delete the config's subscriptions at this receiver's URLs (and the next reconcile the app's). Recorded
+ * installed without subscriptions, said once at warn.
+ */
+async function installConfigShop(ctx: InstallStepContext, shop: string): Promise<InstallOutcome> {
+  const applied = await ctx.appShops.markInstalled(shop, {
+    subscriptions: [],
+    secretFingerprint: currentSecretFingerprint(ctx.config),
+    now: nowOf(ctx),
+  });
+  ctx.logger.warn(
+    { shop, code: 'app_install_config_shop' },
+    `the app was installed on ${shop}, which is also in the config file's shops: that entry serves the shop (its handlers and subscriptions), so the install registered no subscription; remove ${shop} from shops (and restart) to serve it as an app install`,
+  );
+  await refreshRecord(ctx, shop);
+  return applied ? 'installed' : 'gone';
 }
 
 const nowOf = (ctx: InstallStepContext) => new Date((ctx.now ?? Date.now)());
