@@ -6,7 +6,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reconcileShops } from '../reconcile/reconcile-shops.js';
-import { type AppModeFixture, freePort, startAppModeFixture } from './test-support/app-mode-fixture.js';
+import {
+  type AppModeFixture,
+  adminGet,
+  eventually,
+  freePort,
+  startAppModeFixture,
+} from './test-support/app-mode-fixture.js';
 
 const OWN_CLIENT = { clientId: 'own-client', clientSecret: 'own-client-secret' };
 const SCOPES = [
@@ -35,6 +41,7 @@ describe('app mode: the app installed on a shop of the config file', () => {
             apiUrl: `${sandboxUrl}/alpha/api`,
             tokenUrl: `${sandboxUrl}/alpha/app/token`,
             events: ['newsletter_subscribe'],
+            handlers: ['audit'],
             reconcile: true,
           },
         ],
@@ -59,5 +66,26 @@ describe('app mode: the app installed on a shop of the config file', () => {
     // Its next reconcile changes nothing either.
     await reconcileShops(f.config, { logger: f.receiver.log, store: f.receiver.store });
     expect(hooks()).toEqual(['newsletter_subscribe']);
+  });
+
+  it("leaves the config shop's waiting jobs alone when the app is uninstalled there", async () => {
+    // The handler is paused, so the subscriber's job waits when the uninstall call arrives.
+    await f.receiver.store.disableHandler('audit', { reason: 'test: keep the job pending' });
+    try {
+      await f.sandbox.simulator.subscribe('alpha');
+      await f.sandbox.simulator.waitForIdle();
+      const event = await eventually(async () => {
+        const items = (await adminGet(f.baseUrl, '/events?shop=alpha&event=newsletter_subscribe'))
+          .items as Array<{ id: string }>;
+        return items[0];
+      });
+      await f.sandbox.apps.uninstall('55', 'alpha');
+      const uninstalled = await adminGet(f.baseUrl, '/events?shop=alpha&event=app_uninstalled');
+      expect(uninstalled.items).toHaveLength(1);
+      const job = (await adminGet(f.baseUrl, `/events/${event.id}`)).event.jobs[0];
+      expect(job).toMatchObject({ handler: 'audit', status: 'pending' });
+    } finally {
+      await f.receiver.store.enableHandler('audit');
+    }
   });
 });

@@ -74,6 +74,11 @@ export class ShopDirectory {
     return !this.#configShops.has(name) && this.#installed.get(name)?.status === 'uninstalled';
   }
 
+  /** A shop of the config file's `shops` (served by that entry, whatever the app's install says). */
+  isConfigShop(name: string): boolean {
+    return this.#configShops.has(name);
+  }
+
   /** The shops that uninstalled the app (and are not also config shops). */
   uninstalledShops(): string[] {
     return [...this.#installed.keys()].filter((name) => this.isUninstalled(name));
