@@ -3,7 +3,8 @@
  * turn, so a replay that answered "queued" would only turn the job (one that had succeeded, too) into a
  * dead letter again. `POST /events/:id/replay` refuses it with 409 `shop_uninstalled`, and
  * `POST /dead-letters/replay` leaves those dead letters as they are (counted in `uninstalledShops`); the
- * app's own events (`app_uninstalled`) still replay, and after a re-install the shop's events replay again.
+ * app's own events (`app_uninstalled`) still replay — one by one and by backfill —, and after a re-install
+ * the shop's events replay again.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CANCELLED_BY_UNINSTALL } from '../store/app-shops/uninstall-cancellation.js';
@@ -97,5 +98,32 @@ describe('app mode: replays of a shop that uninstalled the app', () => {
     } finally {
       await f.receiver.store.enableHandler('audit');
     }
+  });
+
+  it("backfills the app's own events of the shop (handled after an uninstall too), not its webhook events", async () => {
+    const from = new Date(Date.now() - 3_600_000).toISOString();
+    // The shop's app_uninstalled job has run (the previous test paused its handler).
+    const uninstalled = await eventually(async () => {
+      const items = (await admin('/events?shop=beta&event=app_uninstalled')).items as Array<{
+        id: string;
+      }>;
+      return items[0];
+    });
+    await eventually(async () => ((await jobOf(uninstalled.id)).status === 'succeeded' ? true : undefined));
+    const appEvents = await post('/events/backfill', {
+      handler: 'audit',
+      from,
+      shop: 'beta',
+      event: 'app_uninstalled',
+    });
+    expect(appEvents.status).toBe(200);
+    expect(appEvents.body).toMatchObject({ events: 1, skipped: { uninstalled: 0 } });
+    const orders = await post('/events/backfill', {
+      handler: 'audit',
+      from,
+      shop: 'beta',
+      event: 'order_confirm',
+    });
+    expect(orders.body).toMatchObject({ events: 0, skipped: { uninstalled: 1 } });
   });
 });
