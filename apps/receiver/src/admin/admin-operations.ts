@@ -333,15 +333,24 @@ export class AdminOperations {
     const uninstalled = this.#uninstalledShops();
     if (uninstalled.length === 0) return 0;
     const window = {
-      ...(filter.handler === undefined ? {} : { handler: filter.handler }),
       ...(filter.from === undefined ? {} : { from: filter.from }),
       ...(filter.to === undefined ? {} : { to: filter.to }),
     };
-    const [all, replayable] = await Promise.all([
-      this.#call('count dead letters', this.#store.countDeadLetters(window)),
-      this.#call('count dead letters', this.#store.countDeadLetters({ ...window, exceptShops: uninstalled })),
-    ]);
-    return all - replayable;
+    // The configured handlers' only, as the replay walks them (a removed handler's are in notReplayed).
+    const handlers =
+      filter.handler === undefined ? this.#handlers.entries().map(([name]) => name) : [filter.handler];
+    let left = 0;
+    for (const handler of handlers) {
+      const [all, replayable] = await Promise.all([
+        this.#call('count dead letters', this.#store.countDeadLetters({ ...window, handler })),
+        this.#call(
+          'count dead letters',
+          this.#store.countDeadLetters({ ...window, handler, exceptShops: uninstalled }),
+        ),
+      ]);
+      left += all - replayable;
+    }
+    return left;
   }
 
   /**
