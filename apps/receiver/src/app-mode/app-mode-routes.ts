@@ -21,7 +21,7 @@
  *
  * Failures answer 401 (not authentic, stale, replayed) with a short reason; nothing is stored for them.
  */
-import type { AppSessionRefusal, AppSessionValid } from '@srhooks/contracts';
+import { type AppSessionRefusal, type AppSessionValid, isValidShopName } from '@srhooks/contracts';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody } from '../http/error-body.js';
 import { headersForStorage } from '../ingest/delivery-headers.js';
@@ -122,18 +122,40 @@ const plugin: FastifyPluginAsync = async (app) => {
     await resubscribing;
   });
 
-  function refuse(reply: FastifyReply, status: number, code: string, message: string, asHtml: boolean) {
+  /**
+   * `shop`: the shop the request names (proven or not). The entry point's refusals are shown inside that
+   * shop admin's iframe — a replayed link after a frame reload, a session past its hour —, so its admin
+   * origin may frame the error page (static text, nothing to click); with `frame-ancestors 'none'` the
+   * browser showed its own "refused to connect" instead of what to do. Any other framer stays refused.
+   */
+  function refuse(
+    reply: FastifyReply,
+    status: number,
+    code: string,
+    message: string,
+    asHtml: boolean,
+    shop?: unknown,
+  ) {
     if (asHtml) {
+      const framer = typeof shop === 'string' && isValidShopName(shop) ? frameAncestorOrNull(shop) : null;
       return reply
         .code(status)
         .type('text/html; charset=utf-8')
-        .header('content-security-policy', "default-src 'none'; frame-ancestors 'none'")
+        .header('content-security-policy', `default-src 'none'; frame-ancestors ${framer ?? "'none'"}`)
         .send(entryErrorPage('Not allowed', message));
     }
     return reply.code(status).send(errorBody(code, message));
   }
 
   /** The session check's refusals (`AppSessionRefusedSchema` in contracts). */
+  function frameAncestorOrNull(shop: string): string | null {
+    try {
+      return frameAncestor(appConfig as AppConfig, shop);
+    } catch {
+      return null;
+    }
+  }
+
   function refuseSession(
     reply: FastifyReply,
     status: 401 | 403,
@@ -164,7 +186,8 @@ const plugin: FastifyPluginAsync = async (app) => {
         { appRequest: { kind, refused: result.error.code, remoteAddress: request.ip } },
         'app request refused',
       );
-      refuse(reply, 401, result.error.code, result.error.message, kind === 'entry');
+      const claimed = (request.query as Query).shopname;
+      refuse(reply, 401, result.error.code, result.error.message, kind === 'entry', claimed);
       return null;
     }
     return result;
@@ -249,7 +272,7 @@ const plugin: FastifyPluginAsync = async (app) => {
     const { shop } = result;
     const record = directory.appShop(shop);
     if (!record || record.status === 'uninstalled') {
-      return refuse(reply, 403, 'not_installed', `The app is not installed on ${shop}.`, true);
+      return refuse(reply, 403, 'not_installed', `The app is not installed on ${shop}.`, true, shop);
     }
     const session = createShopSession(shop, appConfig.clientSecret);
     if (appConfig.entryPoint !== 'inspector') {
@@ -297,13 +320,14 @@ const plugin: FastifyPluginAsync = async (app) => {
           ? 'This link has expired: open the app again from the shop admin.'
           : 'This link is not valid: open the app from the shop admin.',
         true,
+        query.shop,
       );
       return null;
     }
     // The session outlives an uninstall (it is valid for an hour): the shop must still have the app.
     const record = directory.appShop(session.shop);
     if (!record || record.status === 'uninstalled') {
-      refuse(reply, 403, 'not_installed', `The app is not installed on ${session.shop}.`, true);
+      refuse(reply, 403, 'not_installed', `The app is not installed on ${session.shop}.`, true, session.shop);
       return null;
     }
     return session.shop;
@@ -315,7 +339,7 @@ const plugin: FastifyPluginAsync = async (app) => {
     const event = await app.store.getEvent(request.params.id);
     // Another shop's event is answered exactly like a missing one.
     if (!event || event.shop !== shop)
-      return refuse(reply, 404, 'not_found', 'No such event for this shop.', true);
+      return refuse(reply, 404, 'not_found', 'No such event for this shop.', true, shop);
     const back = `${appConfig.entryPath}?${sessionQuery(createShopSession(shop, appConfig.clientSecret))}`;
     return reply.headers(entryHeaders(appConfig, shop)).send(entryDetailPage(event, back, stylesheetPath));
   });
