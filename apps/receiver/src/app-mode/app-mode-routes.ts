@@ -104,6 +104,13 @@ const plugin: FastifyPluginAsync = async (app) => {
       { code: 'app_no_subscriptions' },
       'app mode has no subscriptions: installed shops get no webhooks, so no order or newsletter event arrives from them; list the events in app.events (or app.webhooks) of the config file if the app should receive them',
     );
+  // Without app handlers the installed shops' events and the app's own (app_uninstalled, Payment API
+  // notifications) are stored and shown, but nothing processes them: said once, as above.
+  if (appConfig.handlers.length === 0)
+    app.log.warn(
+      { code: 'app_no_handlers' },
+      "app mode has no handlers: installed shops' events, app_uninstalled and Payment API notifications are stored but no handler runs for them; list handler names (keys of the top-level handlers) in app.handlers of the config file",
+    );
   const ctx: InstallStepContext = { config: app.config, appShops, directory, logger: app.log };
   const stopRetry = startInstallRetry(ctx);
   app.addHook('onClose', stopRetry);
