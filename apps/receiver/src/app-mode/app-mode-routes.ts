@@ -40,7 +40,9 @@ import { resubscribeAtStartUp } from './start-up-resubscribe.js';
 
 type Query = Record<string, string | string[] | undefined>;
 
-export { PAYMENT_API_SHOP } from './payment-filing.js';
+import { PAYMENT_API_SHOP } from './payment-filing.js';
+
+export { PAYMENT_API_SHOP };
 
 /** `app_url` when it is under the shop's admin (`{adminUrl}/app/`), else undefined. */
 export function allowedAppUrl(app: AppConfig, shop: string, appUrl: string | undefined): string | undefined {
@@ -205,6 +207,22 @@ const plugin: FastifyPluginAsync = async (app) => {
     const result = await verified(request, reply, 'install');
     if (!result) return reply;
     const { shop } = result;
+    // Payment API notifications whose URL names no shop are filed under this name: a shop so named would
+    // see them (other shops' charges) in its entry page, and its own charges would mix with them.
+    if (shop === PAYMENT_API_SHOP) {
+      request.log.warn(
+        { shop, code: 'reserved_shop' },
+        'app install refused: the shop name is reserved for Payment API notifications that name no shop',
+      );
+      return refuse(
+        reply,
+        403,
+        'reserved_shop',
+        `This app cannot be installed on a shop named ${PAYMENT_API_SHOP}: its backend reserves that name for Payment API notifications that name no shop. Contact the app's developer.`,
+        true,
+        shop,
+      );
+    }
     const retryAt = new Date(Date.now() + appConfig.retryIntervalSeconds * 1000);
     const record = await withStoreTimeout(
       'record install',
