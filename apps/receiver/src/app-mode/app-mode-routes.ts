@@ -219,8 +219,7 @@ const plugin: FastifyPluginAsync = async (app) => {
         403,
         'reserved_shop',
         `This app cannot be installed on a shop named ${PAYMENT_API_SHOP}: its backend reserves that name for Payment API notifications that name no shop. Contact the app's developer.`,
-        true,
-        shop,
+        false,
       );
     }
     const retryAt = new Date(Date.now() + appConfig.retryIntervalSeconds * 1000);
