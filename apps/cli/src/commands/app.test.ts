@@ -164,6 +164,10 @@ describe('srhooks app / srhooks shops --receiver', () => {
     expect(install.code).toBe(3);
     expect(install.stdout).toMatch(/install call +http:\/\/127\.0\.0\.1:\d+\/app\/install → unreachable/);
     expect(install.stdout).toContain('✖ the app did not take the install');
+    // The sandbox keeps the install whatever the app answered: said, with how to send the call again.
+    expect(install.stdout).toContain('app 8 installed on alpha at the sandbox, not taken by the app');
+    expect(install.stdout).not.toContain('not installed on');
+    expect(install.stdout).toContain('run srhooks app install --shop alpha --app-id 8 again');
     const json = await runCli(config.dir, ['app', 'install', '--shop', 'alpha', '--app-id', '8', '--json'], {
       env,
     });
@@ -174,6 +178,8 @@ describe('srhooks app / srhooks shops --receiver', () => {
     });
     expect(uninstall.code).toBe(3);
     expect(uninstall.stdout).toContain('✖ the app did not take the uninstall');
+    // The uninstall call is not sent again: the lost call is made good with mark-uninstalled.
+    expect(uninstall.stdout).toContain('run srhooks app mark-uninstalled alpha');
   });
 
   it('an app that answers with an error is quoted, not asked whether it is running', async () => {

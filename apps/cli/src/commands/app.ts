@@ -233,15 +233,25 @@ export const appFlowCommand = defineCommand<AppFlowOptions, AppFlowResult>({
     const failure = appFailure(result);
     // Only a call that got no answer at all raises the question whether the app runs.
     const unreachable = [result.call, result.entryPoint].some((call) => call && call.status === null);
+    // The sandbox, as ShopRenter, keeps the install or uninstall whatever the app answered: say where that
+    // leaves the shop and what makes the app's backend agree again.
+    const next =
+      result.action === 'install'
+        ? `  the shop lists app ${result.appId} as installed all the same (the sandbox keeps the install) while the app's backend has no record of it: once the backend takes the call, run srhooks app install --shop ${result.shop} --app-id ${result.appId} again to send a new install call`
+        : `  the shop no longer has app ${result.appId} (its subscriptions and tokens are gone) but the app's backend was not told, and the uninstall call is not sent again: once the backend runs, run srhooks app mark-uninstalled ${result.shop} against it (an srhooks receiver; --receiver URL)`;
     const failed = failure
       ? [
           `${style.red('✖')} the app did not take the ${result.action}: ${failure}${unreachable ? `; is the app's backend running at ${new URL(result.call.url).origin}?` : ''}`,
+          // Only when the signed call itself failed: with the entry point alone failing the backend has the install.
+          ...(callFailed(result.call) ? [next] : []),
         ]
       : [];
     if (result.action === 'install') {
       const known = result.installStatus;
       const headline = failure
-        ? `app ${result.appId} not installed on ${result.shop}`
+        ? callFailed(result.call)
+          ? `app ${result.appId} installed on ${result.shop} at the sandbox, not taken by the app`
+          : `app ${result.appId}: install call on ${result.shop} answered, entry point failed`
         : known === undefined || !known.known
           ? `app ${result.appId}: install call on ${result.shop} answered, not confirmed`
           : known.status === 'installed'

@@ -51,6 +51,7 @@ export const adminApiRoutes: FastifyPluginAsync<AdminApiRoutesOptions> = async (
     appShops: app.appShops,
     handlerProblem: (handler) => app.worker?.handlerProblem(handler) ?? null,
     isUninstalled: (shop) => app.shopDirectory.isUninstalled(shop),
+    uninstalledShops: () => app.shopDirectory.uninstalledShops(),
   });
 
   addAdminGuard(app, {
@@ -197,11 +198,13 @@ export const adminApiRoutes: FastifyPluginAsync<AdminApiRoutesOptions> = async (
 
   app.post('/dead-letters/replay', async (request) => {
     const filter = parseBodyOrQuery(DeadLetterReplaySchema, request);
+    // App mode: those of shops that uninstalled the app stay (their jobs would be cancelled at once).
+    const uninstalledShops = await operations.uninstalledShopDeadLetters(filter);
     const jobs = await operations.replayDeadLetters(filter);
     request.log.info({ jobs: jobs.length, handler: filter.handler ?? null }, 'dead letters replayed');
     // Without a handler filter, those of handlers removed from the config stay (nothing would run them).
     const notReplayed = filter.handler === undefined ? await operations.unconfiguredDeadLetters(filter) : [];
-    return { ok: true, replayed: jobs.length, jobs, notReplayed };
+    return { ok: true, replayed: jobs.length, jobs, notReplayed, uninstalledShops };
   });
 
   app.post('/prune', async (request) => {

@@ -3,12 +3,13 @@
  * store timeout (a hung store is a quick 503, never a hanging page), replays, releasing a held event,
  * re-processing a quarantined delivery, re-enabling a disabled handler.
  */
-import { isWebhookEvent } from '@srhooks/contracts';
+import { isAppEvent, isWebhookEvent } from '@srhooks/contracts';
 import type { ReceiverConfig } from '../config/config-schema.js';
 import type { HandlerRegistry } from '../handlers/handler-registry.js';
 import { withStoreTimeout } from '../ingest/store-call.js';
 import type { HandlerProblem } from '../processing/handler-problems.js';
 import type { AppShopStore } from '../store/app-shops/app-shop-store.js';
+import { CANCELLED_BY_UNINSTALL } from '../store/app-shops/uninstall-cancellation.js';
 import { deadLetterCursor, MAX_DEAD_LETTERS, pageSize } from '../store/list-query.js';
 import { olderThanDays } from '../store/prune-plan.js';
 import type {
@@ -50,6 +51,8 @@ export interface AdminOperationsOptions {
   handlerProblem?: (handler: string) => HandlerProblem | null;
   /** A shop that uninstalled the app (app mode's shop directory); none without app mode. */
   isUninstalled?: (shop: string) => boolean;
+  /** Every shop that uninstalled the app (app mode's shop directory); none without app mode. */
+  uninstalledShops?: () => string[];
 }
 
 /** The reason an operator's disable records (shown by `srhooks handlers`, the API and the inspector). */
@@ -75,6 +78,7 @@ export class AdminOperations {
   readonly #reprocess: DeliveryReprocess;
   readonly #handlerProblem: (handler: string) => HandlerProblem | null;
   readonly #isUninstalled: (shop: string) => boolean;
+  readonly #uninstalledShops: () => string[];
 
   constructor(options: AdminOperationsOptions) {
     this.#store = options.store;
@@ -83,6 +87,7 @@ export class AdminOperations {
     this.#reprocess = new DeliveryReprocess({ ...options, appShops: options.appShops ?? null });
     this.#handlerProblem = options.handlerProblem ?? (() => null);
     this.#isUninstalled = options.isUninstalled ?? (() => false);
+    this.#uninstalledShops = options.uninstalledShops ?? (() => []);
   }
 
   listDeliveries(filter: DeliveryFilter): Promise<Page<DeliverySummary>> {
@@ -166,6 +171,7 @@ export class AdminOperations {
         { duplicateOf: event.duplicateOf },
       );
     }
+    this.#refuseUninstalledShop(event);
     const configured = isWebhookEvent(event.event) ? this.#handlers.namesFor(event.shop, event.event) : [];
     if (handler !== undefined) {
       if (this.#handlers.definition(handler) === undefined) {
@@ -198,6 +204,23 @@ export class AdminOperations {
       jobs.push(...added.jobs);
     }
     return jobs;
+  }
+
+  /**
+   * App mode: a webhook event of a shop that uninstalled the app is not replayed. The worker cancels its
+   * jobs at their turn (uninstalled-shop-jobs.ts), so a replay would answer "queued" and the job would die at
+   * once with the uninstall's reason — turning a job that had succeeded into a dead letter. Refused instead,
+   * saying when it can be replayed (after a re-install). The app's own events (Payment API notifications,
+   * `app_uninstalled`) are handled after an uninstall too, so they replay as always.
+   */
+  #refuseUninstalledShop(event: EventDetail): void {
+    if (isAppEvent(event.event) || !this.#isUninstalled(event.shop)) return;
+    throw new AdminApiError(
+      409,
+      'shop_uninstalled',
+      `Event ${event.id} is of shop ${event.shop}, which uninstalled the app: its jobs would be cancelled at once ("${CANCELLED_BY_UNINSTALL}"), so it is not replayed. Replay it after the app is installed on ${event.shop} again.`,
+      { shop: event.shop },
+    );
   }
 
   /** Replays a window's events to one handler (events-backfill.ts). */
@@ -256,7 +279,11 @@ export class AdminOperations {
     batchSize = DEAD_LETTER_REPLAY_BATCH,
     now = new Date(),
   ): Promise<JobRecord[]> {
-    const { cursor: _cursor, limit: _limit, ...matching } = filter;
+    const { cursor: _cursor, limit: _limit, exceptShops: _exceptShops, ...window } = filter;
+    // App mode: the dead letters of shops that uninstalled the app stay (their jobs would be cancelled
+    // again at once, as at the uninstall); uninstalledShopDeadLetters counts them for the answer.
+    const uninstalled = this.#uninstalledShops();
+    const matching = uninstalled.length > 0 ? { ...window, exceptShops: uninstalled } : window;
     if (matching.handler !== undefined && this.#handlers.definition(matching.handler) === undefined) {
       // A handler no longer configured has nothing to run its jobs again (and a typo would replay none).
       throw new AdminApiError(
@@ -294,6 +321,36 @@ export class AdminOperations {
       }
     }
     return replayed;
+  }
+
+  /**
+   * The dead letters in the filter's window (and of its handler) that `replayDeadLetters` leaves because
+   * their shop uninstalled the app (app mode): 0 without app mode or such shops. Counted before the replay.
+   */
+  async uninstalledShopDeadLetters(
+    filter: Pick<DeadLetterFilter, 'from' | 'to' | 'handler'>,
+  ): Promise<number> {
+    const uninstalled = this.#uninstalledShops();
+    if (uninstalled.length === 0) return 0;
+    const window = {
+      ...(filter.from === undefined ? {} : { from: filter.from }),
+      ...(filter.to === undefined ? {} : { to: filter.to }),
+    };
+    // The configured handlers' only, as the replay walks them (a removed handler's are in notReplayed).
+    const handlers =
+      filter.handler === undefined ? this.#handlers.entries().map(([name]) => name) : [filter.handler];
+    let left = 0;
+    for (const handler of handlers) {
+      const [all, replayable] = await Promise.all([
+        this.#call('count dead letters', this.#store.countDeadLetters({ ...window, handler })),
+        this.#call(
+          'count dead letters',
+          this.#store.countDeadLetters({ ...window, handler, exceptShops: uninstalled }),
+        ),
+      ]);
+      left += all - replayable;
+    }
+    return left;
   }
 
   /**

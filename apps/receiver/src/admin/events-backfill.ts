@@ -7,10 +7,11 @@
  * Which events: received in [from, to) (to: the call's start when left out), of the shop and event when
  * given; queued oldest first, a few at a time (the handler's own concurrency decides the order they run). Left out and counted: duplicates (they have no jobs), held events (verification
  * mismatched: release each after checking it), events the handler is not configured for now (their shop
- * and event do not route to it), events of an app shop that uninstalled the app, events whose job for the
+ * and event do not route to it), webhook events of an app shop that uninstalled the app (not the app's own events), events whose job for the
  * handler waits to run already (pending or running: it runs anyway), and with `missingOnly` events that
  * have a job of the handler. At most MAX_BACKFILL_EVENTS per call, checked before anything is replayed.
  */
+import { isAppEvent } from '@srhooks/contracts';
 import type { HandlerRegistry } from '../handlers/handler-registry.js';
 import type { EventSummary, HandlerDisabledBy, Store, WithHandlerStates } from '../store/store.js';
 import { AdminApiError } from './admin-errors.js';
@@ -63,7 +64,8 @@ function skipReason(
 ): SkipReason | null {
   if (event.duplicateOf !== null) return 'duplicate';
   if (!deps.handlers.namesFor(event.shop, event.event).includes(request.handler)) return 'notRouted';
-  if (deps.isUninstalled(event.shop)) return 'uninstalled';
+  // The app's own events (app_uninstalled, Payment API notifications) are handled after an uninstall too.
+  if (!isAppEvent(event.event) && deps.isUninstalled(event.shop)) return 'uninstalled';
   if (event.held) return 'held';
   const job = event.handlers.find((state) => state.handler === request.handler);
   if (job === undefined) return null;

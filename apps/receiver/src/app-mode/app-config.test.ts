@@ -48,6 +48,11 @@ describe('app config', () => {
     [{ ...app, adminUrl: 'https://admin.example.com' }, /app\.adminUrl.*\{shop\}/],
     [{ ...app, events: ['order_paid'] }, /app\.events\[0\].*must be one of/],
     [{ ...app, extra: 1 }, /app.*extra/],
+    [
+      { ...app, uninstallPath: '/app/install' },
+      /app\.uninstallPath.*must differ from app\.installPath \(both are \/app\/install\)/,
+    ],
+    [{ ...app, installPath: '/app/entry/install' }, /app\.installPath.*must not be under app\.entryPath/],
   ])('refuses %j', (bad, message) => {
     expect(
       issues(() =>

@@ -21,49 +21,77 @@ const SHOP_TEMPLATE = z
   .string()
   .refine((value) => value.includes('{shop}'), { error: 'must contain {shop}' });
 
-export const AppConfigSchema = z.strictObject({
-  /** The AppId ShopRenter gave the app (the admin shows it at /admin/app/{appId}). */
-  appId: z.union([z.string().min(1), z.int().nonnegative()]).transform(String),
-  clientId: z.string().min(1, 'the app’s ClientId is required'),
-  clientSecret: z.string().min(1, 'the app’s ClientSecret is required (it also verifies every app request)'),
-  /** Payment API: verifies notifications. Without it the payment route is off. */
-  webhookSecretKey: z.string().min(1).optional(),
-  /** The subscriptions every installed shop gets, as in `shops[].events` / `shops[].webhooks`. */
-  events: z
-    .array(z.enum(WEBHOOK_EVENTS, { error: `must be one of ${WEBHOOK_EVENTS.join(', ')}` }))
-    .default([]),
-  webhooks: z.array(WebhookSpecEntrySchema).default([]),
-  /** Handlers (names under top-level `handlers`) for every installed shop's events, app events included. */
-  handlers: z.array(z.string()).default([]),
-  installPath: PATH.default('/app/install'),
-  entryPath: PATH.default('/app/entry'),
-  uninstallPath: PATH.default('/app/uninstall'),
-  paymentPath: PATH.default('/app/payments'),
-  /** How far an app request's `timestamp` (and a notification's `time`) may be from now. */
-  timestampToleranceSeconds: z.int().min(1).max(86_400).default(300),
-  /** The shop's admin; `app_url` must lie under `{adminUrl}/app/`, and it is the only frame ancestor allowed. */
-  adminUrl: SHOP_TEMPLATE.default('https://{shop}.myshoprenter.hu/admin'),
-  /** API and token URL templates for installed shops (default ShopRenter's). */
-  apiUrl: SHOP_TEMPLATE.optional(),
-  tokenUrl: SHOP_TEMPLATE.optional(),
-  /** Recorded with each install. */
-  appVersion: z.string().max(64).optional(),
-  /**
-   * Entry point: `inspector` (default) serves the shop-scoped inspector in the admin iframe; a URL
-   * (template with {shop}) redirects the verified owner to the app's own UI instead, with `shop`,
-   * `session` and `expires` query parameters (and the request's own unsigned parameters, e.g. a deep
-   * link's, beside the URL's own) (check them with `verifyShopSession`, offline; whether the
-   * shop still has the app: `GET {entryPath}/session` with the same parameters, 403 `shop_uninstalled`).
-   */
-  entryPoint: z.union([z.literal('inspector'), z.url({ protocol: /^https?$/ })]).default('inspector'),
-  /**
-   * Order recovery for every installed shop (as `shops[].recovery`): reads back the orders whose
-   * deliveries never arrived, from the shop's install time on. Default true.
-   */
-  recovery: z.boolean().default(true),
-  /** Seconds between background retries of pending installs (doubling per failure, at most an hour). */
-  retryIntervalSeconds: z.int().min(1).max(3600).default(60),
-});
+export const AppConfigSchema = z
+  .strictObject({
+    /** The AppId ShopRenter gave the app (the admin shows it at /admin/app/{appId}). */
+    appId: z.union([z.string().min(1), z.int().nonnegative()]).transform(String),
+    clientId: z.string().min(1, 'the app’s ClientId is required'),
+    clientSecret: z
+      .string()
+      .min(1, 'the app’s ClientSecret is required (it also verifies every app request)'),
+    /** Payment API: verifies notifications. Without it the payment route is off. */
+    webhookSecretKey: z.string().min(1).optional(),
+    /** The subscriptions every installed shop gets, as in `shops[].events` / `shops[].webhooks`. */
+    events: z
+      .array(z.enum(WEBHOOK_EVENTS, { error: `must be one of ${WEBHOOK_EVENTS.join(', ')}` }))
+      .default([]),
+    webhooks: z.array(WebhookSpecEntrySchema).default([]),
+    /** Handlers (names under top-level `handlers`) for every installed shop's events, app events included. */
+    handlers: z.array(z.string()).default([]),
+    installPath: PATH.default('/app/install'),
+    entryPath: PATH.default('/app/entry'),
+    uninstallPath: PATH.default('/app/uninstall'),
+    paymentPath: PATH.default('/app/payments'),
+    /** How far an app request's `timestamp` (and a notification's `time`) may be from now. */
+    timestampToleranceSeconds: z.int().min(1).max(86_400).default(300),
+    /** The shop's admin; `app_url` must lie under `{adminUrl}/app/`, and it is the only frame ancestor allowed. */
+    adminUrl: SHOP_TEMPLATE.default('https://{shop}.myshoprenter.hu/admin'),
+    /** API and token URL templates for installed shops (default ShopRenter's). */
+    apiUrl: SHOP_TEMPLATE.optional(),
+    tokenUrl: SHOP_TEMPLATE.optional(),
+    /** Recorded with each install. */
+    appVersion: z.string().max(64).optional(),
+    /**
+     * Entry point: `inspector` (default) serves the shop-scoped inspector in the admin iframe; a URL
+     * (template with {shop}) redirects the verified owner to the app's own UI instead, with `shop`,
+     * `session` and `expires` query parameters (and the request's own unsigned parameters, e.g. a deep
+     * link's, beside the URL's own) (check them with `verifyShopSession`, offline; whether the
+     * shop still has the app: `GET {entryPath}/session` with the same parameters, 403 `shop_uninstalled`).
+     */
+    entryPoint: z.union([z.literal('inspector'), z.url({ protocol: /^https?$/ })]).default('inspector'),
+    /**
+     * Order recovery for every installed shop (as `shops[].recovery`): reads back the orders whose
+     * deliveries never arrived, from the shop's install time on. Default true.
+     */
+    recovery: z.boolean().default(true),
+    /** Seconds between background retries of pending installs (doubling per failure, at most an hour). */
+    retryIntervalSeconds: z.int().min(1).max(3600).default(60),
+  })
+  .superRefine((app, context) => {
+    // The three GET routes (and the entry point's own pages under entryPath/) need paths of their own: two
+    // alike failed the start with fastify's "Method 'GET' already declared for route …", naming no key.
+    const routes = [
+      ['installPath', app.installPath],
+      ['uninstallPath', app.uninstallPath],
+      ['entryPath', app.entryPath],
+    ] as const;
+    const entryPages = `${app.entryPath.replace(/\/+$/, '')}/`;
+    for (const [index, [key, path]] of routes.entries()) {
+      const same = routes.slice(0, index).find(([, other]) => other === path);
+      if (same)
+        context.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `must differ from app.${same[0]} (both are ${path}): each app route needs a path of its own`,
+        });
+      else if (key !== 'entryPath' && path.startsWith(entryPages))
+        context.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `must not be under app.entryPath (${app.entryPath}), whose pages live there; choose another path such as /app/${key === 'installPath' ? 'install' : 'uninstall'}`,
+        });
+    }
+  });
 
 export type AppConfig = z.output<typeof AppConfigSchema>;
 

@@ -98,6 +98,26 @@ describe('app entry point in Chromium', () => {
     expect(await own.frame?.locator('h1[data-shop]').count()).toBe(1);
   });
 
+  it("shows a refusal inside the shop admin's frame (a reloaded, already used entry link), not the browser's block", async () => {
+    const { frame } = await appFrame(`http://alpha.localhost:${sandboxPort}/alpha/admin/app/55`);
+    expect(await frame?.locator('h1[data-shop]').count()).toBe(1);
+    // The frame loads its signed URL again (a frame reload): its code was used, so it is refused — and the
+    // merchant must read why and what to do, in the frame.
+    const response = await frame?.goto(frame.url());
+    expect(response?.status()).toBe(401);
+    const text = (await frame?.locator('body').textContent()) ?? '';
+    expect(text).toContain('open the app again from the shop admin');
+    // Framed by another shop's admin, the refusal stays blocked (the check above is not vacuous).
+    const { frame: foreign } = await appFrame(`http://beta.localhost:${sandboxPort}/alpha/admin/app/55`);
+    await foreign?.goto(frame?.url() ?? '').catch(() => undefined);
+    expect(
+      await foreign
+        ?.locator('main')
+        .count()
+        .catch(() => 0),
+    ).toBe(0);
+  });
+
   it('answers a forged or stale entry URL with 401, and never opens another shop’s event', async () => {
     const now = Math.floor(Date.now() / 1000);
     const entry = (params: Record<string, string>) =>

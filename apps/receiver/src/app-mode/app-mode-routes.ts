@@ -21,7 +21,7 @@
  *
  * Failures answer 401 (not authentic, stale, replayed) with a short reason; nothing is stored for them.
  */
-import type { AppSessionRefusal, AppSessionValid } from '@srhooks/contracts';
+import { type AppSessionRefusal, type AppSessionValid, isValidShopName } from '@srhooks/contracts';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody } from '../http/error-body.js';
 import { headersForStorage } from '../ingest/delivery-headers.js';
@@ -40,7 +40,9 @@ import { resubscribeAtStartUp } from './start-up-resubscribe.js';
 
 type Query = Record<string, string | string[] | undefined>;
 
-export { PAYMENT_API_SHOP } from './payment-filing.js';
+import { PAYMENT_API_SHOP } from './payment-filing.js';
+
+export { PAYMENT_API_SHOP };
 
 /** `app_url` when it is under the shop's admin (`{adminUrl}/app/`), else undefined. */
 export function allowedAppUrl(app: AppConfig, shop: string, appUrl: string | undefined): string | undefined {
@@ -104,6 +106,13 @@ const plugin: FastifyPluginAsync = async (app) => {
       { code: 'app_no_subscriptions' },
       'app mode has no subscriptions: installed shops get no webhooks, so no order or newsletter event arrives from them; list the events in app.events (or app.webhooks) of the config file if the app should receive them',
     );
+  // Without app handlers the installed shops' events and the app's own (app_uninstalled, Payment API
+  // notifications) are stored and shown, but nothing processes them: said once, as above.
+  if (appConfig.handlers.length === 0)
+    app.log.warn(
+      { code: 'app_no_handlers' },
+      "app mode has no handlers: installed shops' events, app_uninstalled and Payment API notifications are stored but no handler runs for them; list handler names (keys of the top-level handlers) in app.handlers of the config file",
+    );
   const ctx: InstallStepContext = { config: app.config, appShops, directory, logger: app.log };
   const stopRetry = startInstallRetry(ctx);
   app.addHook('onClose', stopRetry);
@@ -122,18 +131,40 @@ const plugin: FastifyPluginAsync = async (app) => {
     await resubscribing;
   });
 
-  function refuse(reply: FastifyReply, status: number, code: string, message: string, asHtml: boolean) {
+  /**
+   * `shop`: the shop the request names (proven or not). The entry point's refusals are shown inside that
+   * shop admin's iframe — a replayed link after a frame reload, a session past its hour —, so its admin
+   * origin may frame the error page (static text, nothing to click); with `frame-ancestors 'none'` the
+   * browser showed its own "refused to connect" instead of what to do. Any other framer stays refused.
+   */
+  function refuse(
+    reply: FastifyReply,
+    status: number,
+    code: string,
+    message: string,
+    asHtml: boolean,
+    shop?: unknown,
+  ) {
     if (asHtml) {
+      const framer = typeof shop === 'string' && isValidShopName(shop) ? frameAncestorOrNull(shop) : null;
       return reply
         .code(status)
         .type('text/html; charset=utf-8')
-        .header('content-security-policy', "default-src 'none'; frame-ancestors 'none'")
+        .header('content-security-policy', `default-src 'none'; frame-ancestors ${framer ?? "'none'"}`)
         .send(entryErrorPage('Not allowed', message));
     }
     return reply.code(status).send(errorBody(code, message));
   }
 
   /** The session check's refusals (`AppSessionRefusedSchema` in contracts). */
+  function frameAncestorOrNull(shop: string): string | null {
+    try {
+      return frameAncestor(appConfig as AppConfig, shop);
+    } catch {
+      return null;
+    }
+  }
+
   function refuseSession(
     reply: FastifyReply,
     status: 401 | 403,
@@ -164,7 +195,8 @@ const plugin: FastifyPluginAsync = async (app) => {
         { appRequest: { kind, refused: result.error.code, remoteAddress: request.ip } },
         'app request refused',
       );
-      refuse(reply, 401, result.error.code, result.error.message, kind === 'entry');
+      const claimed = (request.query as Query).shopname;
+      refuse(reply, 401, result.error.code, result.error.message, kind === 'entry', claimed);
       return null;
     }
     return result;
@@ -175,6 +207,21 @@ const plugin: FastifyPluginAsync = async (app) => {
     const result = await verified(request, reply, 'install');
     if (!result) return reply;
     const { shop } = result;
+    // Payment API notifications whose URL names no shop are filed under this name: a shop so named would
+    // see them (other shops' charges) in its entry page, and its own charges would mix with them.
+    if (shop === PAYMENT_API_SHOP) {
+      request.log.warn(
+        { shop, code: 'reserved_shop' },
+        'app install refused: the shop name is reserved for Payment API notifications that name no shop',
+      );
+      return refuse(
+        reply,
+        403,
+        'reserved_shop',
+        `This app cannot be installed on a shop named ${PAYMENT_API_SHOP}: its backend reserves that name for Payment API notifications that name no shop. Contact the app's developer.`,
+        false,
+      );
+    }
     const retryAt = new Date(Date.now() + appConfig.retryIntervalSeconds * 1000);
     const record = await withStoreTimeout(
       'record install',
@@ -249,7 +296,7 @@ const plugin: FastifyPluginAsync = async (app) => {
     const { shop } = result;
     const record = directory.appShop(shop);
     if (!record || record.status === 'uninstalled') {
-      return refuse(reply, 403, 'not_installed', `The app is not installed on ${shop}.`, true);
+      return refuse(reply, 403, 'not_installed', `The app is not installed on ${shop}.`, true, shop);
     }
     const session = createShopSession(shop, appConfig.clientSecret);
     if (appConfig.entryPoint !== 'inspector') {
@@ -297,13 +344,14 @@ const plugin: FastifyPluginAsync = async (app) => {
           ? 'This link has expired: open the app again from the shop admin.'
           : 'This link is not valid: open the app from the shop admin.',
         true,
+        query.shop,
       );
       return null;
     }
     // The session outlives an uninstall (it is valid for an hour): the shop must still have the app.
     const record = directory.appShop(session.shop);
     if (!record || record.status === 'uninstalled') {
-      refuse(reply, 403, 'not_installed', `The app is not installed on ${session.shop}.`, true);
+      refuse(reply, 403, 'not_installed', `The app is not installed on ${session.shop}.`, true, session.shop);
       return null;
     }
     return session.shop;
@@ -315,7 +363,7 @@ const plugin: FastifyPluginAsync = async (app) => {
     const event = await app.store.getEvent(request.params.id);
     // Another shop's event is answered exactly like a missing one.
     if (!event || event.shop !== shop)
-      return refuse(reply, 404, 'not_found', 'No such event for this shop.', true);
+      return refuse(reply, 404, 'not_found', 'No such event for this shop.', true, shop);
     const back = `${appConfig.entryPath}?${sessionQuery(createShopSession(shop, appConfig.clientSecret))}`;
     return reply.headers(entryHeaders(appConfig, shop)).send(entryDetailPage(event, back, stylesheetPath));
   });

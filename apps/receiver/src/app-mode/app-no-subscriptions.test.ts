@@ -11,10 +11,8 @@ afterEach(async () => {
   fixture = undefined;
 });
 
-const warnings = (lines: string[]) =>
-  lines
-    .map((line) => JSON.parse(line) as Record<string, unknown>)
-    .filter((line) => line.code === 'app_no_subscriptions');
+const warnings = (lines: string[], code = 'app_no_subscriptions') =>
+  lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.code === code);
 
 describe('app mode without subscriptions', () => {
   it('warns once at start-up that installed shops get no webhooks, naming the keys to set', async () => {
@@ -33,5 +31,14 @@ describe('app mode without subscriptions', () => {
   it('says nothing when the app has events', async () => {
     fixture = await startAppModeFixture({ shops: ['alpha'] });
     expect(warnings(fixture.logLines)).toHaveLength(0);
+    expect(warnings(fixture.logLines, 'app_no_handlers')).toHaveLength(0);
+  });
+
+  it('warns once at start-up when the app has no handlers: its events would be stored, never processed', async () => {
+    fixture = await startAppModeFixture({ shops: ['alpha'], app: { handlers: [] } });
+    const found = warnings(fixture.logLines, 'app_no_handlers');
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ level: 40 });
+    expect(String(found[0]?.msg)).toContain('app.handlers');
   });
 });

@@ -105,10 +105,19 @@ export async function runInstallStep(
   const fingerprint = currentSecretFingerprint(ctx.config);
   try {
     return await ctx.appShops.withInstallLock(shop, async (signal) => {
-      if (options.onlyIfNotCurrent) {
-        const record = await ctx.appShops.get(shop);
-        if (record?.status === 'installed' && record.secretFingerprint === fingerprint) return 'current';
+      // Read under the lock: the shop may have uninstalled the app while this step waited for it (another
+      // holder, the background retry). Its API is then not called — subscriptions created now would point
+      // at URLs this receiver answers 404, left behind on the shop.
+      const record = await ctx.appShops.get(shop);
+      if (!record || record.status === 'uninstalled') {
+        ctx.logger.info({ shop }, 'app install step skipped: the shop uninstalled the app meanwhile');
+        return 'gone';
       }
+      if (options.onlyIfNotCurrent) {
+        if (record.status === 'installed' && record.secretFingerprint === fingerprint) return 'current';
+      }
+      if (ctx.config.shops.some((configShop) => configShop.name === shop))
+        return installConfigShop(ctx, shop);
       let subscriptions: AppShopSubscription[];
       try {
         subscriptions = await subscribeShop(ctx, shop, signal);
@@ -121,10 +130,13 @@ export async function runInstallStep(
         secretFingerprint: fingerprint,
         now: nowOf(ctx),
       });
-      ctx.logger.info(
-        { shop, subscriptions: subscriptions.length },
-        'app installed: token obtained, subscriptions registered',
-      );
+      // Not applied: the shop uninstalled the app during the API calls (the uninstall does not wait for the lock).
+      if (applied)
+        ctx.logger.info(
+          { shop, subscriptions: subscriptions.length },
+          'app installed: token obtained, subscriptions registered',
+        );
+      else ctx.logger.info({ shop }, 'app install step ended after the shop uninstalled the app meanwhile');
       await refreshRecord(ctx, shop);
       return applied ? 'installed' : 'gone';
     });
@@ -132,6 +144,27 @@ export async function runInstallStep(
     // The lock was not obtained (busy elsewhere, store unavailable) or the outcome could not be written.
     return recordFailure(ctx, shop, error);
   }
+}
+
+/**
+ * The app installed on a shop of the config file's `shops`: the config entry serves the shop (its
+ * handlers, credentials and subscriptions, kept by its reconcile or `srhooks webhooks sync`), so the
+ * install leaves the shop's subscriptions alone. Planned against the app's events, the install would
+ * delete the config's subscriptions at this receiver's URLs (and the next reconcile the app's). Recorded
+ * installed without subscriptions, said once at warn.
+ */
+async function installConfigShop(ctx: InstallStepContext, shop: string): Promise<InstallOutcome> {
+  const applied = await ctx.appShops.markInstalled(shop, {
+    subscriptions: [],
+    secretFingerprint: currentSecretFingerprint(ctx.config),
+    now: nowOf(ctx),
+  });
+  ctx.logger.warn(
+    { shop, code: 'app_install_config_shop' },
+    `the app was installed on ${shop}, which is also in the config file's shops: that entry serves the shop (its handlers and subscriptions), so the install registered no subscription; remove ${shop} from shops (and restart) to serve it as an app install`,
+  );
+  await refreshRecord(ctx, shop);
+  return applied ? 'installed' : 'gone';
 }
 
 const nowOf = (ctx: InstallStepContext) => new Date((ctx.now ?? Date.now)());

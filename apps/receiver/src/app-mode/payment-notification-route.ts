@@ -40,14 +40,32 @@ type Query = Record<string, string | string[] | undefined>;
 /** A Payment API notification is a small JSON object; larger bodies are refused (413) unread. */
 const PAYMENT_BODY_LIMIT = 64 * 1024;
 
-/** Registers the notification route when the app has a `webhookSecretKey` (else none). */
+const PAYMENT_API_OFF_MESSAGE =
+  'this receiver has no Payment API WebhookSecretKey (app.webhookSecretKey), so it cannot verify Payment API notifications and stores none: set SRHOOKS_APP_WEBHOOK_SECRET_KEY (or app.webhookSecretKey) to the key ShopRenter issued for the app and restart; notifications sent again after that are taken';
+
+/**
+ * Registers the notification route when the app has a `webhookSecretKey`. Without one nothing can be
+ * verified or stored, but a notification sent anyway (an app that does bill through the Payment API,
+ * its key forgotten) is answered 503 `payment_api_off` — said, and a status a sender tries again —
+ * and logged at warn, not fastify's bare 404.
+ */
 export async function registerPaymentNotificationRoute(
   app: FastifyInstance,
   appConfig: AppConfig,
   appShops: AppShopStore,
 ): Promise<void> {
   const secretKey = appConfig.webhookSecretKey;
-  if (!secretKey) return;
+  if (!secretKey) {
+    await app.register(async (off) => {
+      // Answered before the body is read: nothing of it is looked at.
+      off.addHook('onRequest', async (request, reply) => {
+        request.log.warn({ code: 'payment_api_off', remoteAddress: request.ip }, PAYMENT_API_OFF_MESSAGE);
+        return reply.code(503).send(errorBody('payment_api_off', PAYMENT_API_OFF_MESSAGE));
+      });
+      off.post(appConfig.paymentPath, async () => undefined);
+    });
+    return;
+  }
   const filing: PaymentFilingContext = {
     configShops: new Set(app.config.shops.map((shop) => shop.name)),
     appShops,

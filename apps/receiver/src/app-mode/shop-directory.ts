@@ -19,6 +19,9 @@ export class ShopDirectory {
   readonly #app: AppConfig | undefined;
   readonly #appShops: AppShopStore | null;
   #installed = new Map<string, AppShopRecord>();
+  /** How many records `remember` took, and the count at each shop's latest (refresh keeps newer ones). */
+  #remembered = 0;
+  readonly #rememberedAt = new Map<string, number>();
   readonly #listeners = new Set<() => void>();
 
   constructor(configShops: readonly ShopConfig[], app?: AppConfig, appShops?: AppShopStore | null) {
@@ -27,16 +30,34 @@ export class ShopDirectory {
     this.#appShops = appShops ?? null;
   }
 
-  /** Reloads the installed shops from the store. */
+  /**
+   * Reloads the installed shops from the store. A record this instance remembered while the read was
+   * under way and that is newer than the one read (an uninstall handled meanwhile) is kept: the read
+   * may have seen the store before that write, and would otherwise put the shop back as installed —
+   * its URLs accepted, its jobs run — until the next reload.
+   */
   async refresh(): Promise<void> {
     if (!this.#appShops) return;
+    const startedAt = this.#remembered;
     const records = await this.#appShops.list();
-    this.#installed = new Map(records.map((record) => [record.shop, record]));
+    const next = new Map(records.map((record) => [record.shop, record]));
+    // Only records remembered during the read: the store is the truth otherwise (updatedAt comes from
+    // each instance's clock, so an older-looking record read later may well be the newer write).
+    for (const [shop, at] of this.#rememberedAt) {
+      if (at <= startedAt) continue;
+      const known = this.#installed.get(shop);
+      const read = next.get(shop);
+      if (known && (read === undefined || known.updatedAt.getTime() > read.updatedAt.getTime()))
+        next.set(shop, known);
+    }
+    this.#installed = next;
     this.#changed();
   }
 
   /** Takes a record this instance just wrote (before the next refresh). */
   remember(record: AppShopRecord): void {
+    this.#remembered += 1;
+    this.#rememberedAt.set(record.shop, this.#remembered);
     this.#installed.set(record.shop, record);
     this.#changed();
   }
@@ -72,6 +93,16 @@ export class ShopDirectory {
   /** A shop that uninstalled the app (and is not also a config shop): its URLs answer 404. */
   isUninstalled(name: string): boolean {
     return !this.#configShops.has(name) && this.#installed.get(name)?.status === 'uninstalled';
+  }
+
+  /** A shop of the config file's `shops` (served by that entry, whatever the app's install says). */
+  isConfigShop(name: string): boolean {
+    return this.#configShops.has(name);
+  }
+
+  /** The shops that uninstalled the app (and are not also config shops). */
+  uninstalledShops(): string[] {
+    return [...this.#installed.keys()].filter((name) => this.isUninstalled(name));
   }
 
   /** When the shop uninstalled the app (not also a config shop), else null (recovery's refusal says so). */

@@ -53,7 +53,12 @@ export async function uninstallShop(
 ): Promise<ShopUninstallOutcome | null> {
   const outcome = await withStoreTimeout(
     'record uninstall',
-    ctx.appShops.markUninstalled(shop, { reason: CANCELLED_BY_UNINSTALL, now }),
+    // A shop of the config file's `shops` stays served by that entry: its jobs are not the app's to cancel.
+    ctx.appShops.markUninstalled(shop, {
+      reason: CANCELLED_BY_UNINSTALL,
+      now,
+      cancelJobs: !ctx.directory.isConfigShop(shop),
+    }),
     ctx.storeTimeoutMs,
   );
   const record = await withStoreTimeout('read app shop', ctx.appShops.get(shop), ctx.storeTimeoutMs);

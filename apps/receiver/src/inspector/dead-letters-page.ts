@@ -48,6 +48,11 @@ export interface DeadLettersPageInput {
   handlers: string[];
   /** Dead letters (in the filter) of handlers no longer configured: "Replay all" leaves them. */
   unconfigured: Array<{ handler: string; deadLetters: number }>;
+  /**
+   * App mode: dead letters (in the filter, of configured handlers) of shops that uninstalled the app:
+   * "Replay all" leaves them too (their jobs would be cancelled again at once). 0 when none.
+   */
+  uninstalledShops?: number;
 }
 
 function linkWith(
@@ -100,13 +105,21 @@ export function deadLettersContent(input: DeadLettersPageInput): SafeHtml {
     reveal ? html`<input type="hidden" name="reveal" value="1">` : '',
   ];
   const what = `${plural(total, 'dead letter')}${filtered ? ' matching this filter' : ''}`;
-  const left = input.unconfigured.reduce((sum, entry) => sum + entry.deadLetters, 0);
+  const uninstalled = input.uninstalledShops ?? 0;
+  const left = input.unconfigured.reduce((sum, entry) => sum + entry.deadLetters, 0) + uninstalled;
   const replayable = Math.max(total - left, 0);
   const replayWhat = `${plural(replayable, 'dead letter')}${filtered ? ' matching this filter' : ''}`;
-  const staying = input.unconfigured.map(
-    ({ handler, deadLetters }) =>
-      html`<p class="muted">${plural(deadLetters, 'dead letter')} of handler ${handler} ${deadLetters === 1 ? 'stays' : 'stay'}: that handler is no longer configured, so nothing would run ${deadLetters === 1 ? 'it' : 'them'}; configure it again to replay ${deadLetters === 1 ? 'it' : 'them'}.</p>`,
-  );
+  const staying = [
+    ...input.unconfigured.map(
+      ({ handler, deadLetters }) =>
+        html`<p class="muted">${plural(deadLetters, 'dead letter')} of handler ${handler} ${deadLetters === 1 ? 'stays' : 'stay'}: that handler is no longer configured, so nothing would run ${deadLetters === 1 ? 'it' : 'them'}; configure it again to replay ${deadLetters === 1 ? 'it' : 'them'}.</p>`,
+    ),
+    ...(uninstalled > 0
+      ? [
+          html`<p class="muted">${plural(uninstalled, 'dead letter')} of shops that uninstalled the app ${uninstalled === 1 ? 'stays' : 'stay'}: ${uninstalled === 1 ? 'its job' : 'their jobs'} would be cancelled again at once; replay ${uninstalled === 1 ? 'it' : 'them'} after the app is installed on the shop again.</p>`,
+        ]
+      : []),
+  ];
   const replayedNotice =
     query.replayed === undefined
       ? ''

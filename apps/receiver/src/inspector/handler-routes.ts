@@ -40,6 +40,12 @@ export function addHandlerRoutes(app: FastifyInstance, context: HandlerRoutesCon
         ...(query.to ? { to: query.to } : {}),
       })
     ).filter((left) => !query.handler || left.handler === query.handler);
+    // App mode: those of shops that uninstalled the app stay as well (their jobs would be cancelled at once).
+    const uninstalledShops = await operations.uninstalledShopDeadLetters({
+      ...(query.handler ? { handler: query.handler } : {}),
+      ...(query.from ? { from: query.from } : {}),
+      ...(query.to ? { to: query.to } : {}),
+    });
     return page(
       reply,
       request,
@@ -54,6 +60,7 @@ export function addHandlerRoutes(app: FastifyInstance, context: HandlerRoutesCon
         total,
         handlers,
         unconfigured,
+        uninstalledShops,
       }),
     );
   });

@@ -85,6 +85,8 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
     config: app.config,
     appShops: app.appShops,
     handlerProblem: (handler) => app.worker?.handlerProblem(handler) ?? null,
+    isUninstalled: (shop) => app.shopDirectory.isUninstalled(shop),
+    uninstalledShops: () => app.shopDirectory.uninstalledShops(),
   });
   const live = new LiveStream({
     store: app.store,

@@ -64,7 +64,7 @@ const plugin: FastifyPluginAsync<SpoolPluginOptions> = async (app, options) => {
       if (app.shopDirectory.isUninstalled(shop) && !(APP_EVENTS as readonly string[]).includes(event)) {
         app.log.info(
           { shop, event },
-          'spooled delivery of a shop that uninstalled the app since it arrived: stored without handler jobs (replay its event to run them)',
+          'spooled delivery of a shop that uninstalled the app since it arrived: stored without handler jobs (replay its event to run them once the app is installed there again)',
         );
         return [];
       }

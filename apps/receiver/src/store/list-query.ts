@@ -1,3 +1,4 @@
+import { APP_EVENTS } from '@srhooks/contracts';
 import { EVENT_SOURCES, type EventSource } from './recovery-records.js';
 import { type SearchTerm, searchTerms } from './search-text.js';
 import { isId } from './sortable-id.js';
@@ -162,6 +163,11 @@ function deadLetterConditions(filter: DeadLetterFilter, dialect: SqlDialect, par
   const conditions: string[] = [`j.status = 'dead'`];
   if (filter.handler !== undefined) conditions.push(`j.handler = ${params.add(filter.handler)}`);
   timeRange(conditions, params, dialect, 'j.finished_at', filter);
+  if (filter.exceptShops !== undefined && filter.exceptShops.length > 0) {
+    const shops = filter.exceptShops.map((shop) => params.add(shop)).join(', ');
+    const appEvents = APP_EVENTS.map((event) => params.add(event)).join(', ');
+    conditions.push(`NOT (e.shop IN (${shops}) AND e.event NOT IN (${appEvents}))`);
+  }
   return conditions;
 }
 

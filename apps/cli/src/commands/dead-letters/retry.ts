@@ -25,6 +25,8 @@ export interface RetryDeadLettersResult {
   pausedHandlers: string[];
   /** Dead letters left as they are, per handler no longer configured on the receiver (nothing would run them). */
   notReplayed: Array<{ handler: string; deadLetters: number }>;
+  /** Dead letters left as they are because their shop uninstalled the app (app mode): their jobs would be cancelled at once. */
+  uninstalledShops: number;
 }
 
 /** Runs every dead letter in the window again now (`POST /admin/api/dead-letters/replay`). */
@@ -43,6 +45,7 @@ export const retryDeadLettersCommand = defineCommand<RetryDeadLettersOptions, Re
       replayed: number;
       jobs: JobJson[];
       notReplayed?: Array<{ handler: string; deadLetters: number }>;
+      uninstalledShops?: number;
     }>('/dead-letters/replay', body);
     const { revealed, value: jobs } = shown(options.reveal, answer.jobs, maskJobs);
     return {
@@ -53,6 +56,7 @@ export const retryDeadLettersCommand = defineCommand<RetryDeadLettersOptions, Re
       ...(await disabledHandlersOf(api, answer.jobs)),
       // an older receiver does not say (it replayed them all)
       notReplayed: answer.notReplayed ?? [],
+      uninstalledShops: answer.uninstalledShops ?? 0,
     };
   },
 
@@ -61,14 +65,21 @@ export const retryDeadLettersCommand = defineCommand<RetryDeadLettersOptions, Re
       ({ handler, deadLetters }) =>
         `${style.yellow('!')} ${deadLetters} dead letter${deadLetters === 1 ? '' : 's'} left as ${deadLetters === 1 ? 'it is: its' : 'they are: their'} handler "${handler}" is no longer configured on ${result.receiver}, so nothing would run ${deadLetters === 1 ? 'it' : 'them'}; configure it again to replay ${deadLetters === 1 ? 'it' : 'them'}`,
     );
+    const uninstalled = result.uninstalledShops;
+    const leftUninstalled: string[] = [];
+    if (uninstalled > 0)
+      leftUninstalled.push(
+        `${style.yellow('!')} ${uninstalled} dead letter${uninstalled === 1 ? '' : 's'} of shops that uninstalled the app left as ${uninstalled === 1 ? 'it is' : 'they are'}: ${uninstalled === 1 ? 'its job' : 'their jobs'} would be cancelled again at once; retry after the app is installed on the shop again (srhooks dead-letters list shows them)`,
+      );
     const done =
       result.replayed === 0
-        ? `${style.green('✔')} no dead letters ${left.length > 0 ? 'of configured handlers ' : ''}to retry`
+        ? `${style.green('✔')} no dead letters ${left.length > 0 ? 'of configured handlers ' : leftUninstalled.length > 0 ? 'that can run now ' : ''}to retry`
         : `${style.green('✔')} ${result.replayed} dead letter${result.replayed === 1 ? '' : 's'} queued to run again`;
     return [
       done,
       ...disabledHandlerLines(result.disabledHandlers, style, 'jobs', result.pausedHandlers),
       ...left,
+      ...leftUninstalled,
     ].join('\n');
   },
 });

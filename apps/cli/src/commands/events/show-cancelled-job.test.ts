@@ -90,4 +90,14 @@ describe('events show: a job cancelled by an uninstall', () => {
     expect(shown.stdout).not.toContain("with the shop's clientId and clientSecret");
     expect((await adminJson('events', 'show', eventId)).appShop).toBe(true);
   }, 40_000);
+
+  it('shows the app_uninstalled event as the uninstall it is: no order, total or verification line', async () => {
+    const [uninstall] = (await adminJson('events', 'list', '--shop', 'alpha', '--event', 'app_uninstalled'))
+      .items;
+    const shown = await admin('events', 'show', uninstall.id);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(/^source\s+the app's uninstall: ShopRenter's call to its UninstallUri/m);
+    expect(shown.stdout).not.toMatch(/^(order|total|verification)\s/m);
+    expect(shown.stdout).not.toContain('read the order back');
+  });
 });

@@ -1,3 +1,4 @@
+import { type AppEvent, isAppEvent } from '@srhooks/contracts';
 import {
   AdminAnswerError,
   type AdminApi,
@@ -70,6 +71,25 @@ function describeSource(source: EventDetailJson['source']): string {
     : 'webhook: received as a delivery';
 }
 
+/**
+ * App mode's own events are not orders: where each came from, and what it is about (a Payment API
+ * charge or card change; an uninstall is about the shop, shown above). No total, and no verification
+ * line — `verify` reads orders back from the shop's API, which says nothing about these.
+ */
+const APP_EVENT_SOURCES: Record<AppEvent, string> = {
+  app_uninstalled:
+    "the app's uninstall: ShopRenter's call to its UninstallUri, or an operator's mark (srhooks app mark-uninstalled)",
+  payment_status: 'a Payment API notification (charge status)',
+  payment_card_change: 'a Payment API notification (card change)',
+};
+
+function appEventRows(name: AppEvent, subjectId: string | null): [string, string][] {
+  const rows: [string, string][] = [['source', APP_EVENT_SOURCES[name]]];
+  if (name === 'payment_status') rows.push(['charge', subjectId ?? '-']);
+  if (name === 'payment_card_change') rows.push(['card change', subjectId ?? '-']);
+  return rows;
+}
+
 /** Whether the receiver serves `shop` as a platform app's installed shop (`GET /admin/api/shops`). */
 async function isAppShop(api: AdminApi, shop: string): Promise<boolean> {
   const answer = await api
@@ -108,18 +128,23 @@ export const showEventCommand = defineCommand<ShowEventOptions, ShowEventResult>
 
   render(result, style) {
     const event = result.event;
+    const name: string = event.event;
     const rows: [string, string][] = [
       ['id', event.id],
       ['delivery', event.deliveryId],
       ['received', formatTime(event.receivedAt)],
       ['shop', event.shop],
       ['event', event.event],
-      ['source', describeSource(event.source)],
-      ['order', formatOrder(event) || '-'],
-      ['total', formatTotal(event) || '-'],
+      ...(isAppEvent(name)
+        ? appEventRows(name, event.subjectId)
+        : ([
+            ['source', describeSource(event.source)],
+            ['order', formatOrder(event) || '-'],
+            ['total', formatTotal(event) || '-'],
+          ] as [string, string][])),
       ['status', paintStatus(event.status, style)],
-      ['verification', describeVerification(event, style, result.appShop)],
     ];
+    if (!isAppEvent(name)) rows.push(['verification', describeVerification(event, style, result.appShop)]);
     if (event.duplicateOf) rows.push(['duplicate of', event.duplicateOf]);
     const lines = [renderFields(rows, style)];
     if (event.jobs.length > 0) {

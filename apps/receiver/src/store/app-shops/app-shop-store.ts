@@ -90,11 +90,12 @@ export interface AppShopStore {
    * not run yet (pending) are cancelled — dead-lettered with `reason`, so they stay visible and can be
    * replayed; not those of the app's own events (KEPT_ON_UNINSTALL_SQL). Running jobs finish. Returns how many jobs were cancelled and the uninstall time; null when
    * the shop was never installed. A shop already uninstalled is left as it is (no job is cancelled, its
-   * uninstall time is kept and returned): the same uninstall told twice.
+   * uninstall time is kept and returned): the same uninstall told twice. `cancelJobs: false` cancels none:
+   * a shop of the config file's `shops` is still served by that entry after the app's uninstall.
    */
   markUninstalled(
     shop: string,
-    options: { reason: string; now?: Date },
+    options: { reason: string; now?: Date; cancelJobs?: boolean },
   ): Promise<{ cancelledJobs: number; uninstalledAt: Date; already: boolean } | null>;
   /**
    * Payment API notifications name no shop and `?shop=` is not signed, so the receiver binds each charge /

@@ -162,7 +162,7 @@ export class PgAppShopStore implements AppShopStore {
 
   async markUninstalled(
     shop: string,
-    options: { reason: string; now?: Date },
+    options: { reason: string; now?: Date; cancelJobs?: boolean },
   ): Promise<{ cancelledJobs: number; uninstalledAt: Date; already: boolean } | null> {
     const now = options.now ?? new Date();
     return this.#tx(async (client) => {
@@ -180,6 +180,7 @@ export class PgAppShopStore implements AppShopStore {
            subscriptions = '[]', secret_fingerprint = NULL, updated_at = $1 WHERE shop = $2`,
         [now, shop],
       );
+      if (options.cancelJobs === false) return { cancelledJobs: 0, uninstalledAt: now, already: false };
       const cancelled = await client.query<{ event_id: string }>(
         `UPDATE jobs SET status = 'dead', last_error = $1, last_error_summary = $1, finished_at = $2, updated_at = $2, lease_owner = NULL, lease_expires_at = NULL
          WHERE status = 'pending' AND event_id IN (SELECT id FROM events WHERE shop = $3 AND event NOT IN (${KEPT_ON_UNINSTALL_SQL}))

@@ -145,7 +145,7 @@ export class SqliteAppShopStore implements AppShopStore {
 
   markUninstalled(
     shop: string,
-    options: { reason: string; now?: Date },
+    options: { reason: string; now?: Date; cancelJobs?: boolean },
   ): Promise<{ cancelledJobs: number; uninstalledAt: Date; already: boolean } | null> {
     const now = ms(options.now);
     return this.#tx(() => {
@@ -162,6 +162,8 @@ export class SqliteAppShopStore implements AppShopStore {
              subscriptions = '[]', secret_fingerprint = NULL, updated_at = ? WHERE shop = ?`,
         )
         .run(now, now, shop);
+      if (options.cancelJobs === false)
+        return { cancelledJobs: 0, uninstalledAt: new Date(now), already: false };
       const cancelled = this.#db
         .prepare(
           `UPDATE jobs SET status = 'dead', last_error = ?, last_error_summary = ?, finished_at = ?, updated_at = ?, lease_owner = NULL, lease_expires_at = NULL

@@ -157,6 +157,44 @@ export function defineAppShopStoreContract(engine: string, harness: AppShopStore
       expect((await store.countJobs()).pending).toBe(3);
     });
 
+    it('cancels no job with cancelJobs: false (a shop of the config file, still served by that entry)', async () => {
+      const { store, appShops } = await open();
+      await appShops.recordInstall('demo', { nextAttemptAt: at(60), now: T0 });
+      await store.ingest(
+        jsonDelivery({ shop: 'demo' }),
+        [{ dedupeKey: 'order:1', subjectId: '1', payload: {} }],
+        ['erp'],
+      );
+      expect(
+        await appShops.markUninstalled('demo', {
+          reason: CANCELLED_BY_UNINSTALL,
+          now: at(5),
+          cancelJobs: false,
+        }),
+      ).toEqual({ cancelledJobs: 0, uninstalledAt: at(5), already: false });
+      expect((await store.countJobs()).pending).toBe(1);
+      expect((await appShops.get('demo'))?.status).toBe('uninstalled');
+    });
+
+    it("leaves the uninstalled shops' dead letters out of a dead-letter query with exceptShops", async () => {
+      const { store, appShops } = await open();
+      for (const shop of ['demo', 'other']) {
+        await appShops.recordInstall(shop, { nextAttemptAt: at(60), now: T0 });
+        await store.ingest(
+          jsonDelivery({ shop }),
+          [{ dedupeKey: `order:${shop}`, subjectId: '1', payload: {} }],
+          ['erp'],
+        );
+        await appShops.markUninstalled(shop, { reason: CANCELLED_BY_UNINSTALL, now: at(5) });
+      }
+      expect(await store.countDeadLetters({})).toBe(2);
+      expect(await store.countDeadLetters({ exceptShops: ['demo'] })).toBe(1);
+      const left = await store.listDeadLetters({ exceptShops: ['demo'], handler: 'erp' });
+      expect(left.map((entry) => entry.event.shop)).toEqual(['other']);
+      expect((await store.replayDeadLetters({ exceptShops: ['demo', 'other'] })).jobs).toHaveLength(0);
+      expect(await store.countDeadLetters({})).toBe(2);
+    });
+
     it('starts over on a re-install and lists every shop', async () => {
       const { appShops } = await open();
       await appShops.recordInstall('demo', { nextAttemptAt: at(60), now: T0 });

@@ -110,6 +110,12 @@ export interface JobTransition {
 
 export interface DeadLetterFilter extends TimeRange {
   handler?: string;
+  /**
+   * App mode: left out are the dead letters of these shops' webhook events (shops that uninstalled the app:
+   * their jobs are cancelled at their turn); those of the app's own events (`app_uninstalled`, Payment API
+   * notifications) stay in.
+   */
+  exceptShops?: readonly string[];
   limit?: number;
   /** Only dead letters after this one in the list's order (`deadLetterCursor` of the previous page's last). */
   cursor?: string;
