@@ -8,6 +8,7 @@ import { shopsJson } from '../app-mode/shops-json.js';
 import { errorBody } from '../http/error-body.js';
 import { handleError, limitRouteBodies } from '../http/error-handler.js';
 import { registerRecoveryRoutes } from '../recovery/recovery-admin-routes.js';
+import { countPruned } from '../retention/pruned-metric.js';
 import type { AdminAuth } from './admin-auth.js';
 import { adminErrorAnswer, parseBodyOrQuery, parseRequestPart } from './admin-errors.js';
 import { addAdminGuard, CSRF_MESSAGES, throttledMessage } from './admin-guard.js';
@@ -210,6 +211,7 @@ export const adminApiRoutes: FastifyPluginAsync<AdminApiRoutesOptions> = async (
   app.post('/prune', async (request) => {
     const prune = parseBodyOrQuery(PruneRequestSchemas, request);
     const result = await operations.prune(prune);
+    if (!prune.dryRun) countPruned(app.metrics, result, 'admin');
     request.log.info(
       { prune: { ...prune, ...result, before: result.before.toISOString() } },
       prune.dryRun ? 'prune dry run' : 'deliveries pruned',

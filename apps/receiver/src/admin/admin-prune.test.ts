@@ -51,6 +51,11 @@ describe('POST /admin/api/prune', () => {
     expect(await receiver.app.store.getDelivery(ids.old ?? '')).toBeNull();
     expect(await receiver.app.store.getDelivery(ids.oldPending ?? '')).not.toBeNull();
     expect(await receiver.app.store.getDelivery(ids.recent ?? '')).not.toBeNull();
+    // counted as the admin's prune (the dry run counted nothing): a dashboard sees what went
+    const metrics = await (await fetch(`${receiver.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^srhooks_pruned_total\{kind="deliveries",by="admin"\} 1$/m);
+    expect(metrics).toMatch(/^srhooks_pruned_total\{kind="events",by="admin"\} 1$/m);
+    expect(metrics).not.toMatch(/^srhooks_pruned_total\{kind="jobs"/m);
   });
 
   it('takes the query string too (curl -X POST …?olderThanDays=…)', async () => {

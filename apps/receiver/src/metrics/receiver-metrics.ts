@@ -119,8 +119,8 @@ export class ReceiverMetrics {
 
   readonly pruned = new Counter({
     name: 'srhooks_pruned_total',
-    help: 'Rows deleted by retention (SRHOOKS_RETENTION_DAYS), by kind',
-    labelNames: ['kind'] as const,
+    help: 'Rows deleted by a prune, by kind and by what ran it: retention (SRHOOKS_RETENTION_DAYS) or admin (POST /admin/api/prune, srhooks prune)',
+    labelNames: ['kind', 'by'] as const,
     registers: [this.registry],
   });
 

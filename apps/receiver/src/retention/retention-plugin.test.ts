@@ -46,8 +46,8 @@ describe('retention', () => {
       .find((entry) => entry.msg === 'retention: old deliveries deleted');
     expect(line?.retention).toMatchObject({ days: 2, deliveries: 1, events: 1, jobs: 0 });
     const metrics = await (await fetch(`${receiver.baseUrl}/metrics`)).text();
-    expect(metrics).toMatch(/^srhooks_pruned_total\{kind="deliveries"\} 1$/m);
-    expect(metrics).toMatch(/^srhooks_pruned_total\{kind="events"\} 1$/m);
+    expect(metrics).toMatch(/^srhooks_pruned_total\{kind="deliveries",by="retention"\} 1$/m);
+    expect(metrics).toMatch(/^srhooks_pruned_total\{kind="events",by="retention"\} 1$/m);
 
     // On demand too (what the schedule runs): nothing more to delete now.
     expect(await receiver.app.runRetention?.()).toEqual({

@@ -16,6 +16,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { olderThanDays } from '../store/prune-plan.js';
 import { type PruneCounts, PruneInProgressError } from '../store/store.js';
+import { countPruned } from './pruned-metric.js';
 
 export const DEFAULT_RETENTION_INTERVAL_MS = 60 * 60_000;
 /** The first run waits a little, so start-up (migrations, reconcile, the first deliveries) goes first. */
@@ -82,12 +83,7 @@ const plugin: FastifyPluginAsync<RetentionPluginOptions> = async (app, options) 
       );
       return { skipped: 'another_instance_pruning' };
     }
-    for (const kind of ['deliveries', 'events', 'jobs'] as const) {
-      if (counts[kind] > 0) app.metrics.pruned.inc({ kind }, counts[kind]);
-    }
-    if ((counts.paymentBindings ?? 0) > 0) {
-      app.metrics.pruned.inc({ kind: 'payment_bindings' }, counts.paymentBindings);
-    }
+    countPruned(app.metrics, counts, 'retention');
     const fields = { retention: { days, before: before.toISOString(), ...counts } };
     if (counts.deliveries > 0 || (counts.paymentBindings ?? 0) > 0) {
       app.log.info(fields, 'retention: old deliveries deleted');
