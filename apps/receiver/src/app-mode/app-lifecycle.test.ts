@@ -19,6 +19,18 @@ import {
 
 const SHOPS = ['alpha', 'beta', 'gamma'];
 
+/** `srhooks_forged_attempts_total` by reason, read from /metrics. */
+async function forgedAttempts(baseUrl: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  const counts: Record<string, number> = {};
+  for (const [, reason, value] of text.matchAll(
+    /^srhooks_forged_attempts_total\{reason="([a-z_]+)"\} (\d+)$/gm,
+  )) {
+    counts[reason ?? ''] = Number(value);
+  }
+  return counts;
+}
+
 describe('app mode: install, deliveries, uninstall, re-install (sandbox)', () => {
   let f: AppModeFixture;
 
@@ -154,6 +166,7 @@ describe('app mode: install, deliveries, uninstall, re-install (sandbox)', () =>
   });
 
   it('refuses forged, stale and replayed install calls with 401 and records nothing', async () => {
+    const forgedBefore = await forgedAttempts(f.baseUrl);
     const now = Math.floor(Date.now() / 1000);
     const params = { shopname: 'mallory', code: 'c0de1', timestamp: String(now) };
     const hmac = signAppRequest(params, APP_CLIENT_SECRET);
@@ -175,6 +188,12 @@ describe('app mode: install, deliveries, uninstall, re-install (sandbox)', () =>
     const replay = await install({ ...params, hmac });
     expect(replay.status).toBe(401);
     expect(await replay.json()).toMatchObject({ error: { code: 'replayed' } });
+    // Counted by why: a wrong signature (two above) is a forgery; a stale or reused link may be a reload
+    // of the admin's iframe, so dashboards can tell them apart.
+    const forged = await forgedAttempts(f.baseUrl);
+    expect((forged.bad_token ?? 0) - (forgedBefore.bad_token ?? 0)).toBe(2);
+    expect((forged.stale ?? 0) - (forgedBefore.stale ?? 0)).toBe(1);
+    expect((forged.replayed ?? 0) - (forgedBefore.replayed ?? 0)).toBe(1);
   });
 
   it('takes each code once whatever the route: an entry-point link replayed as an uninstall is refused, and so is an uninstall call replayed as an install', async () => {

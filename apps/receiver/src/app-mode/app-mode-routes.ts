@@ -41,6 +41,7 @@ import { resubscribeAtStartUp } from './start-up-resubscribe.js';
 type Query = Record<string, string | string[] | undefined>;
 
 import { PAYMENT_API_SHOP } from './payment-filing.js';
+import { refusalReason } from './refusal-reason.js';
 
 export { PAYMENT_API_SHOP };
 
@@ -190,7 +191,7 @@ const plugin: FastifyPluginAsync = async (app) => {
       app.config.storeTimeoutMs,
     );
     if (!result.ok) {
-      app.metrics.forgedAttempts.inc({ reason: 'bad_token' });
+      app.metrics.forgedAttempts.inc({ reason: refusalReason(result.error.code) });
       request.log.warn(
         { appRequest: { kind, refused: result.error.code, remoteAddress: request.ip } },
         'app request refused',

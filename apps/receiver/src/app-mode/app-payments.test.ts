@@ -87,11 +87,23 @@ describe('app mode: Payment API notifications (sandbox)', () => {
     );
   });
 
-  it.each(['bad_hmac', 'stale'] as const)('answers %s with 401 and stores nothing', async (fault) => {
+  it.each([
+    ['bad_hmac', 'bad_token'],
+    ['stale', 'stale'],
+  ] as const)('answers %s with 401, stores nothing and counts it as %s', async (fault, reason) => {
     const before = await deliveryCount();
+    const counted = async () => {
+      const metrics = await (await fetch(`${f.baseUrl}/metrics`)).text();
+      const line = new RegExp(`^srhooks_forged_attempts_total\\{reason="${reason}"\\} (\\d+)$`, 'm').exec(
+        metrics,
+      );
+      return Number(line?.[1] ?? 0);
+    };
+    const countedBefore = await counted();
     const sent = await f.sandbox.apps.notify('55', { url: paymentUrl, fault });
     expect(sent.response.status).toBe(401);
     expect(await deliveryCount()).toBe(before);
+    expect(await counted()).toBe(countedBefore + 1);
   });
 
   it('refuses a body over its 64 KiB limit with 413 naming that limit, not SRHOOKS_BODY_LIMIT', async () => {

@@ -33,6 +33,7 @@ import {
   paymentShopParameter,
   recordShopQuery,
 } from './payment-filing.js';
+import { refusalReason } from './refusal-reason.js';
 import { paymentDrain } from './spooled-payment.js';
 
 type Query = Record<string, string | string[] | undefined>;
@@ -111,7 +112,7 @@ export async function registerPaymentNotificationRoute(
           toleranceSeconds: appConfig.timestampToleranceSeconds,
         });
         if (!result.ok && !result.error.authentic) {
-          app.metrics.forgedAttempts.inc({ reason: 'bad_token' });
+          app.metrics.forgedAttempts.inc({ reason: refusalReason(result.error.code) });
           request.log.warn(
             { payment: { refused: result.error.code, remoteAddress: request.ip } },
             'payment notification refused',

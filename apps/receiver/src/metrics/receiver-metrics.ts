@@ -99,7 +99,7 @@ export class ReceiverMetrics {
 
   readonly forgedAttempts = new Counter({
     name: 'srhooks_forged_attempts_total',
-    help: 'POSTs to /hooks rejected as forged (wrong token, unknown event or malformed shop)',
+    help: 'Requests refused as not authentic: /hooks POSTs (wrong token, unknown event or malformed shop) and, in app mode, app requests and Payment API notifications (bad_token; stale, replayed)',
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
