@@ -161,13 +161,17 @@ describe('the test watchdog', () => {
 
   it('names a test that has run past its own timeout (it reported its start before it stopped giving the loop back)', async () => {
     const dir = scratchPackage('named', {
-      'vitest.config.mjs': SMALL_TIMEOUTS,
+      // Until the test's start arrives the watchdog allows the longest timeout plus 1 s from the last
+      // report (here 4 s): room for the worker's report on a loaded machine (with 1 s timeouts and a
+      // 500 ms wait, the report once came too late and the run was stopped as a silent one instead).
+      'vitest.config.mjs':
+        "export default { test: { include: ['*.test.mjs'], testTimeout: 3000, hookTimeout: 1000 } };",
       'named.test.mjs': [
         "import { describe, it, expect } from 'vitest';",
         "it('first', () => expect(1).toBe(1));",
         "describe('outer', () => {",
         // The wait lets the worker send the test's start; then it spins past its 2 s timeout.
-        "  it('waits then spins', async () => { await new Promise((r) => setTimeout(r, 500)); for (;;) {} }, 2000);",
+        "  it('waits then spins', async () => { await new Promise((r) => setTimeout(r, 1500)); for (;;) {} }, 2000);",
         '});',
       ].join('\n'),
     });

@@ -95,7 +95,13 @@ describe('reconcile tried again', () => {
       'the retried reconcile to subscribe',
       30_000,
     );
-    await waitFor(() => retry.waiting.length === 0, 'no try left');
+    // The subscription is there before the try that made it ends (and logs): wait for its line.
+    await waitFor(
+      () => lines.some((line) => line.msg === 'subscriptions reconciled'),
+      'the retried reconcile to finish',
+      30_000,
+    );
+    expect(retry.waiting).toEqual([]);
     expect(lines.filter((line) => line.msg === 'subscriptions reconciled')).toEqual([
       expect.objectContaining({ shop: 'demo' }),
     ]);
