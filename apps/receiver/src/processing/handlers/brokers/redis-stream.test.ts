@@ -237,6 +237,29 @@ describe('redis-stream handler', () => {
     expect(await one.xlen(`${redis.prefix}:db1`)).toBe(1);
   });
 
+  it('credentials Redis refuses (WRONGPASS) fail each attempt as a refused login with what to check, not as a server that may be down', async () => {
+    const redis = keys();
+    // a user the server does not have: refused with WRONGPASS without touching the server's ACLs
+    const handler = createRedisStreamHandler({
+      name: 'login',
+      url: `redis://${redis.prefix}_nouser:s3cret-pw@127.0.0.1:${REDIS_PORT}`,
+      stream: `${redis.prefix}:login`,
+      timeoutMs: 2000,
+    });
+    scope.defer(() => handler.close());
+    for (const id of [1, 2]) {
+      const outcome = await handler.run(claimedOrderJob(sampleOrder(id), { eventId: `evt_login_${id}` }));
+      expect(outcome).toMatchObject({ status: 'retry', errorCode: 'broker_rejected' });
+      const error = outcome.status === 'retry' ? outcome.error : '';
+      expect(error).toContain('WRONGPASS');
+      expect(error).toContain(`check the user and password in the handler's "url"`);
+      expect(error).not.toContain('check that the Redis server is running');
+      expect(error).not.toContain('s3cret-pw');
+      expect(handler.connected).toBe(false);
+    }
+    expect(await redis.keys()).toEqual([]);
+  });
+
   it('a hung connection (frozen, never closed): the attempt fails on the timeout, the next one uses a new connection', async () => {
     const redis = keys();
     const proxy = await scope.proxy(REDIS_PORT, 'up');

@@ -80,7 +80,10 @@ export function createRedisStreamHandler(options: RedisStreamHandlerOptions): Br
       retryStrategy: (times) => Math.min(200 * 2 ** Math.min(times, 5), 5000),
     });
     created.on('error', (error: Error) => {
-      if (client === created) lastError = describeError(error);
+      if (client !== created) return;
+      lastError = describeError(error);
+      // reached, but it refused the login: not an outage of the server (logged before the close)
+      if (REFUSED_LOGIN.test(lastError)) state.down('broker_rejected');
     });
     created.on('ready', () => {
       if (client !== created) return;
@@ -223,10 +226,16 @@ export function createRedisStreamHandler(options: RedisStreamHandlerOptions): Br
       }
       const ready = redis.status === 'ready';
       const cause = lastError && !ready ? ` (connection: ${lastError})` : '';
-      const errorCode = redisErrorCode(error, phase, ready);
+      // reached, but it refused the user or password: the broker said no, the server is fine
+      const refused = !ready && lastError !== null && REFUSED_LOGIN.test(lastError);
+      const errorCode = refused ? 'broker_rejected' : redisErrorCode(error, phase, ready);
       if (timedOut(error)) drop(redis, errorCode);
       const replaced = timedOut(error) ? '; the connection is replaced' : '';
-      const advice = errorCode === 'broker_unreachable' ? `: ${CHECK_SERVER}` : '';
+      const advice = refused
+        ? `: ${CHECK_LOGIN}`
+        : errorCode === 'broker_unreachable'
+          ? `: ${CHECK_SERVER}`
+          : '';
       return {
         status: 'retry',
         error: scrubSecrets(
@@ -251,6 +260,15 @@ class DatabaseRefusedError extends Error {
 
 /** What to do about an attempt that never reached Redis (down, unreachable, or a wrong URL). */
 const CHECK_SERVER = 'check that the Redis server is running and that the URL is right';
+
+/**
+ * Redis refused the credentials of the URL: `WRONGPASS` (a wrong user or password), `NOAUTH` (a
+ * password is required but the URL has none), or an older server's "invalid password".
+ */
+const REFUSED_LOGIN = /\bWRONGPASS\b|\bNOAUTH\b|invalid password|invalid username-password/i;
+
+/** What to do when Redis refused the login. */
+const CHECK_LOGIN = `check the user and password in the handler's "url" (redis://user:password@host:port; redis://:password@host:port for the default user)`;
 
 /** ioredis's `commandTimeout` rejects with a plain Error of this text; ours is a BrokerTimeoutError. */
 function timedOut(error: unknown): boolean {
