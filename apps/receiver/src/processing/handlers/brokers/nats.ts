@@ -275,6 +275,17 @@ export function createNatsHandler(options: NatsHandlerOptions): BrokerHandler {
         return fail(`JetStream did not acknowledge "${subject}": empty ack`, 'broker_rejected');
       return { status: 'succeeded' };
     } catch (error) {
+      if (tooLarge(error)) {
+        // refused by the client before sending: no retry makes it fit, only a larger max_payload does
+        return {
+          status: 'dead',
+          error: scrubSecrets(
+            `the message for "${subject}" (${message.body.length} bytes of event JSON, plus headers) is larger than NATS at ${where} accepts (max_payload ${nc.info?.max_payload ?? 'unknown'} bytes): raise "max_payload" in the NATS server's configuration (at most 64 MB), then retry the dead letter`,
+            secrets,
+          ),
+          errorCode: 'broker_rejected',
+        };
+      }
       // connected the whole time: a timeout means the connection hung (held through a reconnect: lost)
       const context = { subject, where, connected: state.heldThroughout(mark), timeoutMs };
       const errorCode = publishFailureCode(error, context);
@@ -334,6 +345,10 @@ export function publishFailure(
     return `no JetStream stream captures "${subject}" on NATS at ${where} (the server answered "no responders"; or JetStream is not enabled there): create a stream for the subject, or set "ensureStream" to have one created`;
   if (name === 'TimeoutError')
     return `NATS at ${where} did not acknowledge the publish to "${subject}" within ${timeoutMs} ms: the server or the network to it is stalled or slow; the connection is replaced`;
+  if (streamFull(error))
+    return `the JetStream stream that captures "${subject}" on NATS at ${where} is full and refused the message (${describeError(error)}): it keeps at most its "max_msgs" / "max_bytes" / "max_msgs_per_subject" and discards new messages ("discard": "new"); raise those limits, let consumers remove messages, or set "discard": "old" on the stream — the attempt is retried`;
+  if (name === 'JetStreamApiError')
+    return `JetStream refused the publish to "${subject}" (${where}): ${describeError(error)}`;
   return `JetStream publish to "${subject}" (${where}) failed: ${describeError(error)}`;
 }
 
@@ -349,7 +364,19 @@ export function publishFailureCode(error: unknown, context: { connected: boolean
   const name = error instanceof Error ? error.name : '';
   if (name === 'JetStreamNotEnabled' || /no responders/i.test(describeError(error))) return 'broker_rejected';
   if (name === 'TimeoutError') return 'broker_timeout';
+  // an error reply of the stream (full, a message over its max_msg_size, …): the broker said no
+  if (name === 'JetStreamApiError') return 'broker_rejected';
   return 'broker_error';
+}
+
+/** The stream is at its limits with `discard: new` (JetStream: "maximum messages/bytes exceeded"). */
+function streamFull(error: unknown): boolean {
+  return /maximum (messages|bytes|messages per subject) exceeded/i.test(describeError(error));
+}
+
+/** The client refused a message over the server's `max_payload` before sending it. */
+function tooLarge(error: unknown): boolean {
+  return /max_payload size exceeded/i.test(describeError(error));
 }
 
 async function ensureStream(
