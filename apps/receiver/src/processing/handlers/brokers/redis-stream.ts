@@ -239,7 +239,7 @@ export function createRedisStreamHandler(options: RedisStreamHandlerOptions): Br
       return {
         status: 'retry',
         error: scrubSecrets(
-          `XADD to Redis stream "${key}" at ${where} failed: ${describeError(error)}${cause}${replaced}${advice}`,
+          `XADD to Redis stream "${key}" at ${where} failed: ${clientErrorText(error)}${cause}${replaced}${advice}`,
           secrets,
         ),
         errorCode,
@@ -256,6 +256,19 @@ class DatabaseRefusedError extends Error {
     );
     this.name = 'DatabaseRefusedError';
   }
+}
+
+/**
+ * The error in words: ioredis's own texts for a client without a connection talk about its socket as
+ * a "Stream" ("Stream isn't writeable and enableOfflineQueue options is false"), which next to a Redis
+ * stream's name reads as if the stream key refused the entry.
+ */
+function clientErrorText(error: unknown): string {
+  const text = describeError(error);
+  if (/^Stream isn't writeable/.test(text))
+    return 'not connected to Redis (the client reconnects in the background; entries are not queued meanwhile)';
+  if (/^Connection is closed\.?$/.test(text)) return 'the connection to Redis is closed';
+  return text;
 }
 
 /** What to do about an attempt that never reached Redis (down, unreachable, or a wrong URL). */
