@@ -154,7 +154,11 @@ export function createNatsHandler(options: NatsHandlerOptions): BrokerHandler {
       opening.catch((error: unknown) => {
         if (connection !== opening) return;
         connection = null;
-        state.down(error instanceof EnsureStreamError ? 'broker_rejected' : 'broker_unreachable');
+        state.down(
+          error instanceof EnsureStreamError || refusedLogin(error)
+            ? 'broker_rejected'
+            : 'broker_unreachable',
+        );
       });
     }
     return connection;
@@ -237,6 +241,11 @@ export function createNatsHandler(options: NatsHandlerOptions): BrokerHandler {
       ({ nc, js, existingStream } = await withTimeout(session, timeoutMs, `connecting to NATS at ${where}`));
     } catch (error) {
       if (error instanceof EnsureStreamError) return fail(error.message, 'broker_rejected');
+      if (refusedLogin(error))
+        return fail(
+          `NATS at ${where} refused the login (${describeError(error)}): ${CHECK_LOGIN}`,
+          'broker_rejected',
+        );
       return fail(unreachable(where, describeError(error)), 'broker_unreachable');
     }
     const h = natsTransport().headers();
@@ -318,6 +327,18 @@ class EnsureStreamError extends Error {
 }
 
 const CHECK_SERVER = 'check that the NATS server is running and that the URL is right';
+/** What to do when the server refused the credentials. */
+const CHECK_LOGIN = `check "user" and "password" (or "token") in the handler's configuration and the user's permissions on the NATS server`;
+
+/** The server refused the credentials ("Authorization Violation", an expired or timed-out authentication). */
+function refusedLogin(error: unknown): boolean {
+  const name = error instanceof Error ? error.name : '';
+  return (
+    name === 'AuthorizationError' ||
+    name === 'UserAuthenticationExpiredError' ||
+    /authorization violation|authentication (timeout|expired)/i.test(describeError(error))
+  );
+}
 
 /** An attempt that never reached NATS: the server is down, unreachable, or the URL is wrong. */
 export function unreachable(where: string, cause: string): string {
