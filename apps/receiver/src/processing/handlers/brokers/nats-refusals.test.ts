@@ -1,8 +1,8 @@
 /**
  * What the `nats` handler says when NATS refuses: a full stream (`discard: new`), a message over the
  * server's `max_payload` (against the machine's NATS, streams named per run and deleted afterwards),
- * and credentials the server refuses (a minimal NATS server of the test's own that answers CONNECT
- * with "Authorization Violation", as a NATS with authorization does: the shared one has none).
+ * credentials the server refuses and a publish the user may not make (minimal NATS servers of the
+ * test's own that answer as a NATS with authorization does: the shared one has none).
  */
 import { createServer, type Server } from 'node:net';
 import { DiscardPolicy } from '@nats-io/jetstream';
@@ -32,6 +32,29 @@ async function refusingNatsServer(): Promise<number> {
     socket.on('data', (data) => {
       if (!data.toString('utf8').startsWith('CONNECT ')) return;
       socket.end(`-ERR 'Authorization Violation'\r\n`);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  scope.defer(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const address = server.address();
+  return typeof address === 'object' && address ? address.port : 0;
+}
+
+/**
+ * A NATS server without JetStream whose authorization lets the user connect but publish nowhere: each
+ * PUB is answered "Permissions Violation", as nats-server does; returns its port.
+ */
+async function forbiddingNatsServer(): Promise<number> {
+  const server: Server = createServer((socket) => {
+    socket.on('error', () => {});
+    socket.write(
+      `INFO {"server_id":"forbidding","version":"2.10.0","proto":1,"headers":true,"max_payload":1048576}\r\n`,
+    );
+    socket.on('data', (data) => {
+      const text = data.toString('utf8');
+      if (/(^|\n)PING\r\n/.test(text)) socket.write('PONG\r\n');
+      const publish = /(?:^|\n)H?PUB (\S+)/.exec(text);
+      if (publish) socket.write(`-ERR 'Permissions Violation for Publish to "${publish[1]}"'\r\n`);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -120,5 +143,21 @@ describe('nats handler: refusals', () => {
       );
       expect(handler.connected).toBe(false);
     }
+  });
+
+  it('a publish the user is not permitted (Permissions Violation) is broker_rejected, saying which permissions the user needs', async () => {
+    const port = await forbiddingNatsServer();
+    const handler = createNatsHandler({
+      name: 'perm',
+      servers: [`127.0.0.1:${port}`],
+      subject: 'orders.{shop}.{event}',
+      timeoutMs: 2000,
+    });
+    scope.defer(() => handler.close());
+    const outcome = await handler.run(claimedOrderJob(sampleOrder(1), { eventId: 'evt_perm_1' }));
+    expect(outcome).toMatchObject({ status: 'retry', errorCode: 'broker_rejected' });
+    expect(outcome.status === 'retry' ? outcome.error : '').toBe(
+      `NATS at nats://127.0.0.1:${port} refused the publish to "orders.demo.order_confirm" (Permissions Violation for Publish to "orders.demo.order_confirm"): the handler's user may not; allow it to publish to "orders.demo.order_confirm" and to subscribe to "_INBOX.>" (where JetStream's acknowledgement comes back) in the NATS server's authorization`,
+    );
   });
 });

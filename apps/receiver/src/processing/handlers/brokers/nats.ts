@@ -368,6 +368,8 @@ export function publishFailure(
     return `NATS at ${where} did not acknowledge the publish to "${subject}" within ${timeoutMs} ms: the server or the network to it is stalled or slow; the connection is replaced`;
   if (streamFull(error))
     return `the JetStream stream that captures "${subject}" on NATS at ${where} is full and refused the message (${describeError(error)}): it keeps at most its "max_msgs" / "max_bytes" / "max_msgs_per_subject" and discards new messages ("discard": "new"); raise those limits, let consumers remove messages, or set "discard": "old" on the stream — the attempt is retried`;
+  if (permissionDenied(error))
+    return `NATS at ${where} refused the publish to "${subject}" (${describeError(error)}): the handler's user may not; allow it to publish to "${subject}" and to subscribe to "_INBOX.>" (where JetStream's acknowledgement comes back) in the NATS server's authorization`;
   if (name === 'JetStreamApiError')
     return `JetStream refused the publish to "${subject}" (${where}): ${describeError(error)}`;
   return `JetStream publish to "${subject}" (${where}) failed: ${describeError(error)}`;
@@ -386,13 +388,19 @@ export function publishFailureCode(error: unknown, context: { connected: boolean
   if (name === 'JetStreamNotEnabled' || /no responders/i.test(describeError(error))) return 'broker_rejected';
   if (name === 'TimeoutError') return 'broker_timeout';
   // an error reply of the stream (full, a message over its max_msg_size, …): the broker said no
-  if (name === 'JetStreamApiError') return 'broker_rejected';
+  if (name === 'JetStreamApiError' || permissionDenied(error)) return 'broker_rejected';
   return 'broker_error';
 }
 
 /** The stream is at its limits with `discard: new` (JetStream: "maximum messages/bytes exceeded"). */
 function streamFull(error: unknown): boolean {
   return /maximum (messages|bytes|messages per subject) exceeded/i.test(describeError(error));
+}
+
+/** The server's authorization does not let the user publish there (or subscribe to the reply inbox). */
+function permissionDenied(error: unknown): boolean {
+  const name = error instanceof Error ? error.name : '';
+  return name === 'PermissionViolationError' || /permissions violation/i.test(describeError(error));
 }
 
 /** The client refused a message over the server's `max_payload` before sending it. */
