@@ -252,7 +252,10 @@ describe('redis-stream handler', () => {
       expect(outcome).toMatchObject({ status: 'retry', errorCode: 'broker_rejected' });
       const error = outcome.status === 'retry' ? outcome.error : '';
       expect(error).toContain('WRONGPASS');
-      expect(error).toContain(`check the user and password in the handler's "url"`);
+      expect(error).toContain(
+        `check the user and password in the handler's "url" (written before the "@" as user:password, or :password alone for the default user)`,
+      );
+      expect(error).not.toContain('***');
       expect(error).not.toContain('check that the Redis server is running');
       expect(error).not.toContain('s3cret-pw');
       expect(handler.connected).toBe(false);

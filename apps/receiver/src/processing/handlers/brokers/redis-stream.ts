@@ -281,7 +281,7 @@ const CHECK_SERVER = 'check that the Redis server is running and that the URL is
 const REFUSED_LOGIN = /\bWRONGPASS\b|\bNOAUTH\b|invalid password|invalid username-password/i;
 
 /** What to do when Redis refused the login. */
-const CHECK_LOGIN = `check the user and password in the handler's "url" (redis://user:password@host:port; redis://:password@host:port for the default user)`;
+const CHECK_LOGIN = `check the user and password in the handler's "url" (written before the "@" as user:password, or :password alone for the default user)`;
 
 /** ioredis's `commandTimeout` rejects with a plain Error of this text; ours is a BrokerTimeoutError. */
 function timedOut(error: unknown): boolean {
