@@ -128,6 +128,33 @@ describe('amqp handler', () => {
     expect(await bus.read(1)).toHaveLength(1);
   });
 
+  it('a nack from a full queue (x-max-length, reject-publish) says the queue is full and what to do, not just "message nacked"', async () => {
+    const bus = new AmqpTestQueue('topic', { 'x-max-length': 1, 'x-overflow': 'reject-publish' });
+    scope.defer(() => bus.remove());
+    await bus.create();
+    const handler = createAmqpHandler({
+      name: 'rabbit',
+      url: `amqp://guest:guest@127.0.0.1:${AMQP_PORT}`,
+      exchange: bus.exchange,
+      timeoutMs: 3000,
+    });
+    scope.defer(() => handler.close());
+    expect(await handler.run(claimedOrderJob(sampleOrder(1), { eventId: 'evt_nack_1' }))).toEqual({
+      status: 'succeeded',
+    });
+    const outcome = await handler.run(claimedOrderJob(sampleOrder(2), { eventId: 'evt_nack_2' }));
+    expect(outcome).toMatchObject({ status: 'retry', errorCode: 'broker_rejected' });
+    const reason = outcome.status === 'retry' ? outcome.error : '';
+    expect(reason).toBe(
+      `RabbitMQ refused the message (nack) published to exchange "${bus.exchange}" with routing key "demo.order_confirm": a queue bound for that routing key is full and rejects new messages ("x-max-length" / "x-max-length-bytes" with "x-overflow": "reject-publish" or "reject-publish-dlx"), or RabbitMQ could not store the message; let the consumers catch up, or raise the queue's limits (a policy), and the attempt is retried`,
+    );
+    // once there is room again, the retry goes through on the same connection
+    expect(await bus.read(1)).toHaveLength(1);
+    expect(await handler.run(claimedOrderJob(sampleOrder(2), { eventId: 'evt_nack_2' }))).toEqual({
+      status: 'succeeded',
+    });
+  });
+
   it("a missing exchange fails the attempt with the broker's reason; the next attempt opens a new channel", async () => {
     const bus = await queue();
     const missing = runName('missing_x');

@@ -332,6 +332,13 @@ export function createAmqpHandler(options: AmqpHandlerOptions): BrokerHandler {
             : /nack/i.test(describeError(error))
               ? 'broker_rejected'
               : 'broker_error';
+      if (errorCode === 'broker_rejected' && !channelError) {
+        // a nack: RabbitMQ took the message but would not keep it
+        return fail(
+          `RabbitMQ refused the message (nack) published to ${exchangeLabel} with routing key "${routingKey}": ${NACK_CAUSE}`,
+          errorCode,
+        );
+      }
       return fail(
         `publish to ${exchangeLabel} with routing key "${routingKey}" failed: ${describeError(error)}${reason}${hung ? '; the connection is replaced' : ''}${channelAdvice(channelError, options.exchange)}`,
         errorCode,
@@ -358,6 +365,13 @@ function destroySocket(connection: ChannelModel | null, reason: Error): boolean 
   socket.destroy(reason);
   return true;
 }
+
+/**
+ * Why RabbitMQ nacks a publish, and what to do: mostly a bound queue at its length limit that rejects
+ * new messages; rarely an internal error storing it. The attempt is retried on schedule.
+ */
+const NACK_CAUSE =
+  'a queue bound for that routing key is full and rejects new messages ("x-max-length" / "x-max-length-bytes" with "x-overflow": "reject-publish" or "reject-publish-dlx"), or RabbitMQ could not store the message; let the consumers catch up, or raise the queue\'s limits (a policy), and the attempt is retried';
 
 /** What to do about an attempt that never reached RabbitMQ (down, unreachable, or a wrong URL). */
 const CHECK_SERVER = 'check that the RabbitMQ server is running and that the URL is right';

@@ -154,7 +154,11 @@ export function createNatsHandler(options: NatsHandlerOptions): BrokerHandler {
       opening.catch((error: unknown) => {
         if (connection !== opening) return;
         connection = null;
-        state.down(error instanceof EnsureStreamError ? 'broker_rejected' : 'broker_unreachable');
+        state.down(
+          error instanceof EnsureStreamError || refusedLogin(error)
+            ? 'broker_rejected'
+            : 'broker_unreachable',
+        );
       });
     }
     return connection;
@@ -237,6 +241,11 @@ export function createNatsHandler(options: NatsHandlerOptions): BrokerHandler {
       ({ nc, js, existingStream } = await withTimeout(session, timeoutMs, `connecting to NATS at ${where}`));
     } catch (error) {
       if (error instanceof EnsureStreamError) return fail(error.message, 'broker_rejected');
+      if (refusedLogin(error))
+        return fail(
+          `NATS at ${where} refused the login (${describeError(error)}): ${CHECK_LOGIN}`,
+          'broker_rejected',
+        );
       return fail(unreachable(where, describeError(error)), 'broker_unreachable');
     }
     const h = natsTransport().headers();
@@ -275,6 +284,17 @@ export function createNatsHandler(options: NatsHandlerOptions): BrokerHandler {
         return fail(`JetStream did not acknowledge "${subject}": empty ack`, 'broker_rejected');
       return { status: 'succeeded' };
     } catch (error) {
+      if (tooLarge(error)) {
+        // refused by the client before sending: no retry makes it fit, only a larger max_payload does
+        return {
+          status: 'dead',
+          error: scrubSecrets(
+            `the message for "${subject}" (${message.body.length} bytes of event JSON, plus headers) is larger than NATS at ${where} accepts (max_payload ${nc.info?.max_payload ?? 'unknown'} bytes): raise "max_payload" in the NATS server's configuration (at most 64 MB), then retry the dead letter`,
+            secrets,
+          ),
+          errorCode: 'broker_rejected',
+        };
+      }
       // connected the whole time: a timeout means the connection hung (held through a reconnect: lost)
       const context = { subject, where, connected: state.heldThroughout(mark), timeoutMs };
       const errorCode = publishFailureCode(error, context);
@@ -307,6 +327,18 @@ class EnsureStreamError extends Error {
 }
 
 const CHECK_SERVER = 'check that the NATS server is running and that the URL is right';
+/** What to do when the server refused the credentials. */
+const CHECK_LOGIN = `check "user" and "password" (or "token") in the handler's configuration and the user's permissions on the NATS server`;
+
+/** The server refused the credentials ("Authorization Violation", an expired or timed-out authentication). */
+function refusedLogin(error: unknown): boolean {
+  const name = error instanceof Error ? error.name : '';
+  return (
+    name === 'AuthorizationError' ||
+    name === 'UserAuthenticationExpiredError' ||
+    /authorization violation|authentication (timeout|expired)/i.test(describeError(error))
+  );
+}
 
 /** An attempt that never reached NATS: the server is down, unreachable, or the URL is wrong. */
 export function unreachable(where: string, cause: string): string {
@@ -334,6 +366,12 @@ export function publishFailure(
     return `no JetStream stream captures "${subject}" on NATS at ${where} (the server answered "no responders"; or JetStream is not enabled there): create a stream for the subject, or set "ensureStream" to have one created`;
   if (name === 'TimeoutError')
     return `NATS at ${where} did not acknowledge the publish to "${subject}" within ${timeoutMs} ms: the server or the network to it is stalled or slow; the connection is replaced`;
+  if (streamFull(error))
+    return `the JetStream stream that captures "${subject}" on NATS at ${where} is full and refused the message (${describeError(error)}): it keeps at most its "max_msgs" / "max_bytes" / "max_msgs_per_subject" and discards new messages ("discard": "new"); raise those limits, let consumers remove messages, or set "discard": "old" on the stream — the attempt is retried`;
+  if (permissionDenied(error))
+    return `NATS at ${where} refused the publish to "${subject}" (${describeError(error)}): the handler's user may not; allow it to publish to "${subject}" and to subscribe to "_INBOX.>" (where JetStream's acknowledgement comes back) in the NATS server's authorization`;
+  if (name === 'JetStreamApiError')
+    return `JetStream refused the publish to "${subject}" (${where}): ${describeError(error)}`;
   return `JetStream publish to "${subject}" (${where}) failed: ${describeError(error)}`;
 }
 
@@ -349,7 +387,25 @@ export function publishFailureCode(error: unknown, context: { connected: boolean
   const name = error instanceof Error ? error.name : '';
   if (name === 'JetStreamNotEnabled' || /no responders/i.test(describeError(error))) return 'broker_rejected';
   if (name === 'TimeoutError') return 'broker_timeout';
+  // an error reply of the stream (full, a message over its max_msg_size, …): the broker said no
+  if (name === 'JetStreamApiError' || permissionDenied(error)) return 'broker_rejected';
   return 'broker_error';
+}
+
+/** The stream is at its limits with `discard: new` (JetStream: "maximum messages/bytes exceeded"). */
+function streamFull(error: unknown): boolean {
+  return /maximum (messages|bytes|messages per subject) exceeded/i.test(describeError(error));
+}
+
+/** The server's authorization does not let the user publish there (or subscribe to the reply inbox). */
+function permissionDenied(error: unknown): boolean {
+  const name = error instanceof Error ? error.name : '';
+  return name === 'PermissionViolationError' || /permissions violation/i.test(describeError(error));
+}
+
+/** The client refused a message over the server's `max_payload` before sending it. */
+function tooLarge(error: unknown): boolean {
+  return /max_payload size exceeded/i.test(describeError(error));
 }
 
 async function ensureStream(

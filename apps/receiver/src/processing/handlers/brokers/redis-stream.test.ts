@@ -237,6 +237,58 @@ describe('redis-stream handler', () => {
     expect(await one.xlen(`${redis.prefix}:db1`)).toBe(1);
   });
 
+  it('credentials Redis refuses (WRONGPASS) fail each attempt as a refused login with what to check, not as a server that may be down', async () => {
+    const redis = keys();
+    // a user the server does not have: refused with WRONGPASS without touching the server's ACLs
+    const handler = createRedisStreamHandler({
+      name: 'login',
+      url: `redis://${redis.prefix}_nouser:s3cret-pw@127.0.0.1:${REDIS_PORT}`,
+      stream: `${redis.prefix}:login`,
+      timeoutMs: 2000,
+    });
+    scope.defer(() => handler.close());
+    for (const id of [1, 2]) {
+      const outcome = await handler.run(claimedOrderJob(sampleOrder(id), { eventId: `evt_login_${id}` }));
+      expect(outcome).toMatchObject({ status: 'retry', errorCode: 'broker_rejected' });
+      const error = outcome.status === 'retry' ? outcome.error : '';
+      expect(error).toContain('WRONGPASS');
+      expect(error).toContain(
+        `check the user and password in the handler's "url" (written before the "@" as user:password, or :password alone for the default user)`,
+      );
+      expect(error).not.toContain('***');
+      expect(error).not.toContain('check that the Redis server is running');
+      expect(error).not.toContain('s3cret-pw');
+      expect(handler.connected).toBe(false);
+    }
+    expect(await redis.keys()).toEqual([]);
+  });
+
+  it('a Redis that refuses connections: the attempts say the connection is closed / not connected, not ioredis\'s "Stream isn\'t writeable"', async () => {
+    const redis = keys();
+    const proxy = await scope.proxy(REDIS_PORT, 'down');
+    const handler = createRedisStreamHandler({
+      name: 'offline',
+      url: `redis://127.0.0.1:${proxy.port}`,
+      stream: `${redis.prefix}:offline`,
+      timeoutMs: 2000,
+    });
+    scope.defer(() => handler.close());
+    const errors: string[] = [];
+    for (const id of [1, 2, 3]) {
+      const outcome = await handler.run(claimedOrderJob(sampleOrder(id), { eventId: `evt_offline_${id}` }));
+      expect(outcome).toMatchObject({ status: 'retry', errorCode: 'broker_unreachable' });
+      errors.push(outcome.status === 'retry' ? outcome.error : '');
+    }
+    for (const error of errors) {
+      expect(error).toMatch(
+        new RegExp(
+          `^XADD to Redis stream "${redis.prefix}:offline" at redis://127\\.0\\.0\\.1:${proxy.port} failed: (the connection to Redis is closed|not connected to Redis \\(the client reconnects in the background; entries are not queued meanwhile\\)) \\(connection: .*ECONNREFUSED.*\\): check that the Redis server is running and that the URL is right$`,
+        ),
+      );
+      expect(error).not.toMatch(/Stream isn't writeable|enableOfflineQueue/);
+    }
+  });
+
   it('a hung connection (frozen, never closed): the attempt fails on the timeout, the next one uses a new connection', async () => {
     const redis = keys();
     const proxy = await scope.proxy(REDIS_PORT, 'up');
@@ -334,7 +386,7 @@ describe('redis-stream handler', () => {
     proxy.stall();
     const [stalled] = await postOrders(app, ['9402']);
     expect(await firstFailure(app, stalled ?? '')).toMatch(
-      /timed out|took longer than|isn't writeable|Connection is closed/i,
+      /timed out|took longer than|not connected to Redis|the connection to Redis is closed/i,
     );
 
     await proxy.stop();

@@ -80,7 +80,10 @@ export function createRedisStreamHandler(options: RedisStreamHandlerOptions): Br
       retryStrategy: (times) => Math.min(200 * 2 ** Math.min(times, 5), 5000),
     });
     created.on('error', (error: Error) => {
-      if (client === created) lastError = describeError(error);
+      if (client !== created) return;
+      lastError = describeError(error);
+      // reached, but it refused the login: not an outage of the server (logged before the close)
+      if (REFUSED_LOGIN.test(lastError)) state.down('broker_rejected');
     });
     created.on('ready', () => {
       if (client !== created) return;
@@ -223,14 +226,20 @@ export function createRedisStreamHandler(options: RedisStreamHandlerOptions): Br
       }
       const ready = redis.status === 'ready';
       const cause = lastError && !ready ? ` (connection: ${lastError})` : '';
-      const errorCode = redisErrorCode(error, phase, ready);
+      // reached, but it refused the user or password: the broker said no, the server is fine
+      const refused = !ready && lastError !== null && REFUSED_LOGIN.test(lastError);
+      const errorCode = refused ? 'broker_rejected' : redisErrorCode(error, phase, ready);
       if (timedOut(error)) drop(redis, errorCode);
       const replaced = timedOut(error) ? '; the connection is replaced' : '';
-      const advice = errorCode === 'broker_unreachable' ? `: ${CHECK_SERVER}` : '';
+      const advice = refused
+        ? `: ${CHECK_LOGIN}`
+        : errorCode === 'broker_unreachable'
+          ? `: ${CHECK_SERVER}`
+          : '';
       return {
         status: 'retry',
         error: scrubSecrets(
-          `XADD to Redis stream "${key}" at ${where} failed: ${describeError(error)}${cause}${replaced}${advice}`,
+          `XADD to Redis stream "${key}" at ${where} failed: ${clientErrorText(error)}${cause}${replaced}${advice}`,
           secrets,
         ),
         errorCode,
@@ -249,8 +258,30 @@ class DatabaseRefusedError extends Error {
   }
 }
 
+/**
+ * The error in words: ioredis's own texts for a client without a connection talk about its socket as
+ * a "Stream" ("Stream isn't writeable and enableOfflineQueue options is false"), which next to a Redis
+ * stream's name reads as if the stream key refused the entry.
+ */
+function clientErrorText(error: unknown): string {
+  const text = describeError(error);
+  if (/^Stream isn't writeable/.test(text))
+    return 'not connected to Redis (the client reconnects in the background; entries are not queued meanwhile)';
+  if (/^Connection is closed\.?$/.test(text)) return 'the connection to Redis is closed';
+  return text;
+}
+
 /** What to do about an attempt that never reached Redis (down, unreachable, or a wrong URL). */
 const CHECK_SERVER = 'check that the Redis server is running and that the URL is right';
+
+/**
+ * Redis refused the credentials of the URL: `WRONGPASS` (a wrong user or password), `NOAUTH` (a
+ * password is required but the URL has none), or an older server's "invalid password".
+ */
+const REFUSED_LOGIN = /\bWRONGPASS\b|\bNOAUTH\b|invalid password|invalid username-password/i;
+
+/** What to do when Redis refused the login. */
+const CHECK_LOGIN = `check the user and password in the handler's "url" (written before the "@" as user:password, or :password alone for the default user)`;
 
 /** ioredis's `commandTimeout` rejects with a plain Error of this text; ours is a BrokerTimeoutError. */
 function timedOut(error: unknown): boolean {

@@ -209,8 +209,14 @@ export class AmqpTestQueue {
   #connection: ChannelModel | null = null;
   #channel: Channel | null = null;
 
-  /** A topic exchange bound with `#` (default), or a fanout exchange (bound with the key ""). */
-  constructor(readonly exchangeType: 'topic' | 'fanout' = 'topic') {}
+  /**
+   * A topic exchange bound with `#` (default), or a fanout exchange (bound with the key ""); the queue
+   * declared with `queueArguments` (`x-max-length`, …) when given.
+   */
+  constructor(
+    readonly exchangeType: 'topic' | 'fanout' = 'topic',
+    readonly queueArguments: Record<string, unknown> = {},
+  ) {}
 
   async create(): Promise<void> {
     this.#connection = await connectAmqp(`amqp://guest:guest@127.0.0.1:${AMQP_PORT}`);
@@ -219,7 +225,11 @@ export class AmqpTestQueue {
       durable: false,
       autoDelete: false,
     });
-    await this.#channel.assertQueue(this.queue, { durable: true, autoDelete: false });
+    await this.#channel.assertQueue(this.queue, {
+      durable: true,
+      autoDelete: false,
+      arguments: this.queueArguments,
+    });
     await this.#channel.bindQueue(this.queue, this.exchange, this.exchangeType === 'topic' ? '#' : '');
   }
 
