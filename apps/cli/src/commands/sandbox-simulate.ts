@@ -204,6 +204,7 @@ export const sandboxSimulateCommand = defineCommand<SandboxSimulateOptions, Sand
     if (!/^https?:\/\//.test(base) || !URL.canParse(base))
       throw usageError(
         `${options.sandboxUrl === undefined ? 'SRHOOKS_SANDBOX_URL' : '--sandbox-url'} must be an http(s) URL, got "${base}"`,
+        `e.g. ${options.sandboxUrl === undefined ? 'SRHOOKS_SANDBOX_URL=' : '--sandbox-url '}http://127.0.0.1:${DEFAULT_SANDBOX_PORT} (the URL srhooks sandbox printed)`,
       );
     const { path, body } = route(options, shop);
     const url = `${base.replace(/\/+$/, '')}${path}`;
