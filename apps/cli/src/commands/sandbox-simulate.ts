@@ -269,7 +269,7 @@ export const sandboxSimulateCommand = defineCommand<SandboxSimulateOptions, Sand
     if (failed.length > 0) {
       lines.push(
         style.red(
-          `${failed.length} of ${result.deliveries.length} deliver${result.deliveries.length === 1 ? 'y' : 'ies'} failed: ShopRenter does not resend, so a real shop's event would be lost here (${failureHint(failed)})`,
+          `${failed.length} of ${result.deliveries.length} deliver${result.deliveries.length === 1 ? 'y' : 'ies'} failed: ShopRenter does not resend (assumed: its documentation names no retries), so a real shop's event would be lost here (${failureHint(failed)})`,
         ),
       );
     } else if (!result.waited) {
