@@ -232,7 +232,7 @@ describe('cliPrefix: the commands the CLI suggests are written as the user start
 });
 
 describe('commands named in messages, the way the CLI was started', () => {
-  const names = ['login', 'webhooks', 'webhook', 'events', 'dead-letters', 'sandbox', 'app'];
+  const names = ['login', 'webhooks', 'webhook', 'events', 'dead-letters', 'sandbox', 'app', 'url'];
   const checkout = commandMentions('npm run srhooks --', names);
 
   it('writes each command mention with the prefix', () => {
@@ -247,6 +247,18 @@ describe('commands named in messages, the way the CLI was started', () => {
     );
     // a coloured mention: the colour code ends in a letter
     expect(checkout('run \x1b[1msrhooks login\x1b[22m')).toBe('run \x1b[1mnpm run srhooks -- login\x1b[22m');
+  });
+
+  it("inside a command substitution, keeps npm's banner out of the captured output (npm run -s)", () => {
+    // `--to "$(npm run srhooks -- url …)"` would capture npm's "> srhooks" banner lines with the URL
+    expect(
+      checkout('e.g. --to "$(srhooks url --shop demo --event order_confirm --base http://127.0.0.1:4750)"'),
+    ).toBe(
+      'e.g. --to "$(npm run -s srhooks -- url --shop demo --event order_confirm --base http://127.0.0.1:4750)"',
+    );
+    expect(commandMentions('pnpm exec srhooks', names)('--url "$(srhooks webhook list)"')).toBe(
+      '--url "$(pnpm exec srhooks webhook list)"',
+    );
   });
 
   it('leaves alone what is not a command mention, or one already written with its prefix', () => {

@@ -158,7 +158,9 @@ function shellWord(text: string): string {
  * which is on no PATH there. Only `srhooks` followed by one of `commandNames` (the program's top-level
  * commands and their aliases) is a command; a mention already written with its prefix (`npm run srhooks
  * -- …`, `pnpm exec srhooks …`, `npx @srhooks/cli …`) and the name inside other words or paths are left
- * alone. With the plain `srhooks` prefix the text is returned as it is.
+ * alone. With the plain `srhooks` prefix the text is returned as it is. A mention inside a command
+ * substitution (`"$(srhooks url …)"`, whose output is captured) gets `npm run -s srhooks --` rather than
+ * `npm run srhooks --`, so npm's banner does not end up in the captured value.
  */
 export function commandMentions(
   prefix: CliPrefix,
@@ -173,5 +175,11 @@ export function commandMentions(
     `(?:(?<=\\x1b\\[[0-9;]*m)|(?<![\\w@/.-]|exec ))srhooks (?=(?:${names.join('|')})(?![\\w-]))`,
     'g',
   );
-  return (text) => text.replace(mention, `${prefix} `);
+  // a command whose output is captured (`--to "$(srhooks url …)"`): npm would put its `> srhooks` banner
+  // into the captured text, so npm's script runs silent there (`npm run -s srhooks --`)
+  const captured = prefix === 'npm run srhooks --' ? 'npm run -s srhooks --' : prefix;
+  return (text) =>
+    text.replace(mention, (_match: string, offset: number, whole: string) =>
+      whole.endsWith('$(', offset) ? `${captured} ` : `${prefix} `,
+    );
 }

@@ -1,4 +1,4 @@
-import { systemCode } from '@srhooks/client/network-failure';
+import { networkFailure, systemCode } from '@srhooks/client/network-failure';
 import { CliError, EXIT_CODES } from './cli-error.js';
 import { issuesLine, issuesOf } from './issue-text.js';
 
@@ -97,7 +97,12 @@ export function toCliError(
       const hint =
         code === 'invalid_client' || code === 'invalid_request'
           ? refusedCredentialsHint(env, shop)
-          : `check that ${hostOf(named.url) || 'the token endpoint'} is reachable (SRHOOKS_TOKEN_URL overrides it)`;
+          : `check that ${hostOf(named.url) || 'the token endpoint'} is reachable (SRHOOKS_TOKEN_URL overrides it)${
+              // the shop client's token request: the commands that call a shop take --timeout for it too
+              networkFailure(error)?.code === 'timeout'
+                ? ', or allow more time with --timeout (e.g. --timeout 60s; default 15s for the token request)'
+                : ''
+            }`;
       return new CliError(message, {
         code: code ?? 'token_error',
         exitCode: EXIT_CODES.remote,

@@ -153,6 +153,7 @@ export const appFlowCommand = defineCommand<AppFlowOptions, AppFlowResult>({
     if (!/^https?:\/\//.test(base) || !URL.canParse(base))
       throw usageError(
         `${options.sandboxUrl === undefined ? 'SRHOOKS_SANDBOX_URL' : '--sandbox-url'} must be an http(s) URL, got "${base}"`,
+        `e.g. ${options.sandboxUrl === undefined ? 'SRHOOKS_SANDBOX_URL=' : '--sandbox-url '}http://127.0.0.1:${DEFAULT_SANDBOX_PORT} (the URL srhooks sandbox printed)`,
       );
     if (options.action === 'install') {
       // Checked before the flow: the receiver asked afterwards how the install ended.
@@ -160,6 +161,7 @@ export const appFlowCommand = defineCommand<AppFlowOptions, AppFlowResult>({
       if (receiver !== undefined && (!/^https?:\/\//.test(receiver) || !URL.canParse(receiver)))
         throw usageError(
           `${options.receiver === undefined ? 'SRHOOKS_RECEIVER_URL' : '--receiver'} must be an http(s) URL, got "${receiver}"`,
+          `e.g. ${options.receiver === undefined ? 'SRHOOKS_RECEIVER_URL=' : '--receiver '}http://127.0.0.1:3000 (the receiver the app's redirectUri points at)`,
         );
     }
     let appId = options.appId ?? context.env.SRHOOKS_APP_ID;

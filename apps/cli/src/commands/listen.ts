@@ -235,10 +235,16 @@ export const listenCommand = defineCommand<ListenOptions, ListenResult>({
     }
     const port = options.port ?? DEFAULT_LISTEN_PORT;
     if (options.forwardTo && (!/^https?:\/\//.test(options.forwardTo) || !URL.canParse(options.forwardTo))) {
-      throw usageError(`--forward-to must be an http(s) URL, got "${options.forwardTo}"`);
+      throw usageError(
+        `--forward-to must be an http(s) URL, got "${options.forwardTo}"`,
+        'e.g. --forward-to http://localhost:3000/webhooks (your endpoint)',
+      );
     }
     if (options.publicUrl && (!/^https?:\/\//.test(options.publicUrl) || !URL.canParse(options.publicUrl))) {
-      throw usageError(`--public-url must be an http(s) URL, got "${options.publicUrl}"`);
+      throw usageError(
+        `--public-url must be an http(s) URL, got "${options.publicUrl}"`,
+        "e.g. --public-url https://abc.tunnel.example (the tunnel's public base URL), or leave it out",
+      );
     }
     // the receiver's publicUrl rule (contracts): a query string or fragment is refused, never dropped
     const publicUrlProblem = options.publicUrl ? publicBaseUrlProblem(options.publicUrl) : null;

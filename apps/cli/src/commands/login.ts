@@ -106,7 +106,10 @@ function checkUrl(flag: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   const probe = value.replaceAll('{shop}', 'shop');
   if (!/^https?:\/\//.test(probe) || !URL.canParse(probe)) {
-    throw usageError(`${flag} must be an http(s) URL (it may contain {shop}), got "${value.slice(0, 100)}"`);
+    throw usageError(
+      `${flag} must be an http(s) URL (it may contain {shop}), got "${value.slice(0, 100)}"`,
+      `e.g. ${flag.startsWith('--') ? `${flag} ` : `${flag}=`}'${/token/i.test(flag) ? 'https://oauth.app.shoprenter.net/{shop}/app/token' : 'https://{shop}.api2.myshoprenter.hu/api'}', or leave it out for ShopRenter's own`,
+    );
   }
   return value;
 }

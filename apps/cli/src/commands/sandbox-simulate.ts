@@ -204,6 +204,7 @@ export const sandboxSimulateCommand = defineCommand<SandboxSimulateOptions, Sand
     if (!/^https?:\/\//.test(base) || !URL.canParse(base))
       throw usageError(
         `${options.sandboxUrl === undefined ? 'SRHOOKS_SANDBOX_URL' : '--sandbox-url'} must be an http(s) URL, got "${base}"`,
+        `e.g. ${options.sandboxUrl === undefined ? 'SRHOOKS_SANDBOX_URL=' : '--sandbox-url '}http://127.0.0.1:${DEFAULT_SANDBOX_PORT} (the URL srhooks sandbox printed)`,
       );
     const { path, body } = route(options, shop);
     const url = `${base.replace(/\/+$/, '')}${path}`;
@@ -268,7 +269,7 @@ export const sandboxSimulateCommand = defineCommand<SandboxSimulateOptions, Sand
     if (failed.length > 0) {
       lines.push(
         style.red(
-          `${failed.length} of ${result.deliveries.length} deliver${result.deliveries.length === 1 ? 'y' : 'ies'} failed: ShopRenter does not resend, so a real shop's event would be lost here (${failureHint(failed)})`,
+          `${failed.length} of ${result.deliveries.length} deliver${result.deliveries.length === 1 ? 'y' : 'ies'} failed: ShopRenter does not resend (assumed: its documentation names no retries), so a real shop's event would be lost here (${failureHint(failed)})`,
         ),
       );
     } else if (!result.waited) {

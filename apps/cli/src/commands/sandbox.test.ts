@@ -132,7 +132,7 @@ describe('srhooks sandbox', () => {
       /abandoned_cart\s+failed\s+http:\/\/127\.0\.0\.1:\d+\/down\s+\S.*ECONNREFUSED|abandoned_cart\s+failed\s+.*refused/i,
     );
     expect(run.stdout).toContain(
-      "1 of 1 delivery failed: ShopRenter does not resend, so a real shop's event would be lost here (is the receiver running? srhooks listen)",
+      "1 of 1 delivery failed: ShopRenter does not resend (assumed: its documentation names no retries), so a real shop's event would be lost here (is the receiver running? srhooks listen)",
     );
     const json = await runCli(config.dir, ['sandbox', 'cart', '--sandbox-url', info.url, '--json']);
     expect(json.code).toBe(3);
@@ -167,7 +167,7 @@ describe('srhooks sandbox', () => {
       const run = await runCli(config.dir, ['sandbox', 'subscribe', '--sandbox-url', info.url]);
       expect(run.code).toBe(3);
       expect(run.stdout).toContain(
-        "1 of 1 delivery failed: ShopRenter does not resend, so a real shop's event would be lost here (the receiver answered 404: it did not sign that URL, which was made with another secret or for another shop or event; register the URL srhooks listen prints, or one from srhooks url with the receiver's secret)",
+        "1 of 1 delivery failed: ShopRenter does not resend (assumed: its documentation names no retries), so a real shop's event would be lost here (the receiver answered 404: it did not sign that URL, which was made with another secret or for another shop or event; register the URL srhooks listen prints, or one from srhooks url with the receiver's secret)",
       );
       expect(run.stdout).not.toContain('is the receiver running');
     } finally {

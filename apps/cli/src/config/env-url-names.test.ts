@@ -38,3 +38,31 @@ describe('a bad URL in an environment variable', () => {
     }
   });
 });
+
+/** The same URLs given as flags: the refusal names the flag. */
+const FLAG_CASES: { flag: string; args: string[]; env?: Record<string, string> }[] = [
+  { flag: '--sandbox-url', args: ['sandbox', 'order'] },
+  { flag: '--sandbox-url', args: ['app', 'install', '--shop', 'demo'] },
+  { flag: '--receiver', args: ['app', 'install', '--shop', 'demo'] },
+  { flag: '--forward-to', args: ['listen', '--port', '0'] },
+  { flag: '--public-url', args: ['listen', '--port', '0'] },
+  { flag: '--api-url', args: ['login', '--shop', 'demo', '--no-verify'], env: CREDENTIALS },
+  { flag: '--token-url', args: ['login', '--shop', 'demo', '--no-verify'], env: CREDENTIALS },
+];
+
+describe('every refused URL says what to write instead', () => {
+  it.each(CASES)('$variable for $args.0 $args.1', async ({ variable, args, env }) => {
+    const run = await runCli(config.dir, [...args, '--json'], { env: { ...env, [variable]: 'not-a-url' } });
+    const { error } = JSON.parse(run.stdout) as { error: { message: string; hint?: string } };
+    expect(error.message).toContain(`${variable} must be an http(s) URL`);
+    expect(error.hint, error.message).toMatch(/\S/);
+  });
+
+  it.each(FLAG_CASES)('$flag of $args.0 $args.1', async ({ flag, args, env }) => {
+    const run = await runCli(config.dir, [...args, flag, 'not-a-url', '--json'], { env });
+    const { error } = JSON.parse(run.stdout) as { error: { message: string; hint?: string } };
+    expect(error.message).toContain(`${flag} must be an http(s) URL`);
+    expect(error.hint, error.message).toMatch(/e\.g\. \S+/);
+    expect(run.code).toBe(2);
+  });
+});

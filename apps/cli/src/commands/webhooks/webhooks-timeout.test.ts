@@ -16,7 +16,14 @@ const config = tempConfigDir();
 beforeAll(async () => {
   sandbox = await startTestSandbox();
   silent = await silentServer();
-  // acme gets its token from the sandbox; its API is a server that never answers
+  // slow-token's token endpoint is a server that never answers
+  const slowToken = await runCli(config.dir, [
+    ...['login', '--shop', 'slow-token', '--client-id', TEST_CLIENT.clientId],
+    ...['--client-secret', TEST_CLIENT.clientSecret, '--api-url', sandbox.apiUrlTemplate],
+    ...['--token-url', `http://127.0.0.1:${silent.port}/{shop}/app/token`, '--no-verify'],
+  ]);
+  if (slowToken.code !== 0) throw new Error(slowToken.stderr);
+  // acme (logged in last: the default shop) gets its token from the sandbox; its API is that server
   const login = await runCli(config.dir, [
     ...['login', '--shop', 'acme', '--client-id', TEST_CLIENT.clientId],
     ...['--client-secret', TEST_CLIENT.clientSecret, '--token-url', sandbox.tokenUrlTemplate],
@@ -44,6 +51,24 @@ describe('srhooks webhooks … --timeout <duration>', () => {
       "check that the shop's API is up, or allow more time with --timeout (e.g. --timeout 60s; default 30s per API request)",
     );
     expect(silent.arrived.filter((request) => request.startsWith('GET /acme/api/webHooks?'))).toHaveLength(5);
+  });
+
+  it('a token endpoint that never answers: the error says --timeout limits the token request too', async () => {
+    const run = await runCli(config.dir, [
+      'webhooks',
+      'list',
+      '--shop',
+      'slow-token',
+      '--timeout',
+      '150ms',
+      '--json',
+    ]);
+    expect(run.code).toBe(3);
+    const { error } = JSON.parse(run.stdout);
+    expect(error.message).toContain('(timed out)');
+    expect(error.hint).toContain(
+      'allow more time with --timeout (e.g. --timeout 60s; default 15s for the token request)',
+    );
   });
 
   it('takes a duration on every webhooks command: a bare 30 is refused saying what to write', async () => {
