@@ -1,5 +1,6 @@
 import { formatDuration } from '@srhooks/contracts/duration';
 import { fullName } from '@srhooks/contracts/person-name';
+import { maskName } from '@srhooks/receiver/personal-data-mask';
 import { CliError, EXIT_CODES, remoteError, usageError } from '../cli-error.js';
 import { defineCommand } from '../command.js';
 import { assertShopName } from '../config/shop-name.js';
@@ -24,6 +25,8 @@ export interface SandboxSimulateOptions {
   email?: string;
   /** Wait for each delivery's outcome (default true; `--no-wait`: report them as scheduled). */
   wait?: boolean;
+  /** `--reveal`: the customer's name whole (masked to initials by default, in `--json` too). */
+  reveal?: boolean;
   /** How long to wait for the outcomes, in ms (`--timeout`; default 30 s). */
   timeout?: number;
 }
@@ -48,7 +51,7 @@ const FINISHED = new Set(['delivered', 'failed']);
 export interface SandboxSimulateResult {
   action: SandboxAction;
   shop: string;
-  /** Order: inner id, customer name, gross total; subscriber: id and status (no e-mail addresses in output). */
+  /** Order: inner id, customer name (masked unless `--reveal`), gross total; subscriber: id and status (no e-mail addresses in output). */
   subject: Record<string, string | number | null>;
   deliveries: DeliverySummary[];
   /** Whether the outcomes were waited for; deliveries still `scheduled` are due after the wait. */
@@ -164,6 +167,16 @@ function failureHint(failed: readonly DeliverySummary[]): string {
   return 'see REASON';
 }
 
+/** The customer's name as initials (`K***`), as every view shows personal data until `--reveal`. */
+function maskedCustomer<T extends Record<string, unknown>>(order: T, reveal: boolean): T {
+  if (reveal) return order;
+  const masked: Record<string, unknown> = { ...order };
+  for (const key of ['firstname', 'lastname']) {
+    if (typeof masked[key] === 'string' && masked[key] !== '') masked[key] = maskName(masked[key]);
+  }
+  return masked as T;
+}
+
 /** A delivery that failed, or was due and got no outcome within the wait. */
 function unsuccessful(result: SandboxSimulateResult): DeliverySummary[] {
   if (!result.waited) return [];
@@ -230,7 +243,10 @@ export const sandboxSimulateCommand = defineCommand<SandboxSimulateOptions, Sand
     }
     if (!Array.isArray(parsed.deliveries)) throw notASandbox(base, `POST ${path}`, response.status);
     const subject = parsed.order
-      ? pick(parsed.order, ['innerId', 'firstname', 'lastname', 'totalGross', 'currency'])
+      ? maskedCustomer(
+          pick(parsed.order, ['innerId', 'firstname', 'lastname', 'totalGross', 'currency']),
+          options.reveal === true,
+        )
       : pick(parsed.subscriber, ['id', 'status']);
     const scheduled = (Array.isArray(parsed.deliveries) ? parsed.deliveries : []).map(summarise);
     const waited = options.wait !== false && scheduled.length > 0;

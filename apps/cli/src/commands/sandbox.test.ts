@@ -93,9 +93,29 @@ describe('srhooks sandbox', () => {
     expect(human.stdout).toMatch(
       /^✔ order \d+ in demo: .+ HUF\nEVENT\s+STATE\s+HTTP\s+URL\s+REASON\norder_confirm\s+delivered\s+200\s+http:\/\/127\.0\.0\.1:\d+\/orders\s*\n$/,
     );
-    // the same seed, the same customer: named family name first (Hungarian order)
+    // the customer's name as initials, in --json too, until --reveal; named family name first (Hungarian order)
+    expect(result.subject.lastname).toMatch(/^\S\*\*\*$/);
+    expect(result.subject.firstname).toMatch(/^\S\*\*\*$/);
     expect(human.stdout).toContain(` in demo: ${result.subject.lastname} ${result.subject.firstname}, `);
     expect(human.code).toBe(0);
+    const revealed = JSON.parse(
+      (
+        await runCli(config.dir, [
+          'sandbox',
+          'order',
+          '--sandbox-url',
+          info.url,
+          '--seed',
+          '11',
+          '--reveal',
+          '--json',
+        ])
+      ).stdout,
+    );
+    expect(revealed.subject.lastname).toMatch(
+      new RegExp(`^${result.subject.lastname.charAt(0)}\\p{L}+`, 'u'),
+    );
+    expect(revealed.subject.lastname).not.toContain('*');
 
     const noWait = await runCli(config.dir, [
       'sandbox',

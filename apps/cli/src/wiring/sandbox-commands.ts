@@ -1,5 +1,5 @@
 import { type Command, Help, InvalidArgumentError, Option } from 'commander';
-import { adminOptions } from './admin-options.js';
+import { adminOptions, revealOption } from './admin-options.js';
 import { examples } from './help-text.js';
 import { runLazily } from './run-lazily.js';
 import { parseTimeout, TIMEOUT_FLAG } from './timeout-option.js';
@@ -39,6 +39,7 @@ const TIMEOUT_OPTION = [
 
 type SimulateFlags = {
   wait?: boolean;
+  reveal?: boolean;
   /** `--timeout`, in ms. */
   timeout?: number;
   shop?: string;
@@ -198,6 +199,7 @@ export function registerSandboxCommands(program: Command): void {
     .option(...NO_WAIT_OPTION)
     .option(...TIMEOUT_OPTION)
     .option('--seed <seed>', 'deterministic order data')
+    .addOption(revealOption("the customer's name"))
     .addHelpText(
       'after',
       examples(
@@ -219,6 +221,7 @@ export function registerSandboxCommands(program: Command): void {
     .option(...SANDBOX_URL_OPTION)
     .option(...NO_WAIT_OPTION)
     .option(...TIMEOUT_OPTION)
+    .addOption(revealOption("the customer's name"))
     .addHelpText('after', examples('srhooks sandbox status 1001 2 --status-text Feldolgozás'))
     .action(async (orderId: string, status: string, options: SimulateFlags, command: Command) =>
       simulate(command, { ...options, action: 'status', orderId, status }),
@@ -232,6 +235,7 @@ export function registerSandboxCommands(program: Command): void {
     .option(...NO_WAIT_OPTION)
     .option(...TIMEOUT_OPTION)
     .option('--seed <seed>', 'deterministic cart data')
+    .addOption(revealOption("the customer's name"))
     .action(async (options: SimulateFlags, command: Command) =>
       simulate(command, { ...options, action: 'cart' }),
     );
