@@ -123,6 +123,28 @@ describe('nats handler: refusals', () => {
     expect(await bus.messageCount()).toBe(1);
   });
 
+  it("a message over the stream's own max_msg_size is dead-lettered at once, saying which setting to raise", async () => {
+    const bus = new NatsTestStream();
+    scope.defer(() => bus.remove());
+    const { jsm } = await bus.connection();
+    await jsm.streams.add({ name: bus.name, subjects: [`${bus.subjectPrefix}.>`], max_msg_size: 4096 });
+    const handler = createNatsHandler({
+      name: 'stream-limit',
+      servers: [`nats://127.0.0.1:${NATS_PORT}`],
+      subject: `${bus.subjectPrefix}.{shop}.{event}`,
+      timeoutMs: 2000,
+    });
+    scope.defer(() => handler.close());
+    const order = { ...sampleOrder(5), comment: `Kérem csengessen ${'x'.repeat(8192)}` };
+    const outcome = await handler.run(claimedOrderJob(order, { eventId: `evt_${bus.name}_big` }));
+    expect(outcome).toMatchObject({ status: 'dead', errorCode: 'broker_rejected' });
+    const reason = outcome.status === 'dead' ? outcome.error : '';
+    expect(reason).toContain('(message size exceeds maximum allowed)');
+    expect(reason).toContain('raise the stream\'s "max_msg_size"');
+    expect(reason).not.toContain('Kérem');
+    expect(await bus.messageCount()).toBe(0);
+  });
+
   it('credentials the server refuses fail each attempt as a refused login (broker_rejected) with what to check, not as a server that may be down', async () => {
     const port = await refusingNatsServer();
     const handler = createNatsHandler({

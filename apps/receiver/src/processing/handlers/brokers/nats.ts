@@ -295,6 +295,17 @@ export function createNatsHandler(options: NatsHandlerOptions): BrokerHandler {
           errorCode: 'broker_rejected',
         };
       }
+      if (overStreamMessageSize(error)) {
+        // the stream's own limit: no retry makes the message smaller, only a larger max_msg_size does
+        return {
+          status: 'dead',
+          error: scrubSecrets(
+            `the message for "${subject}" (${message.body.length} bytes of event JSON, plus headers) is larger than the JetStream stream that captures it on NATS at ${where} accepts (${describeError(error)}): raise the stream's "max_msg_size" (or remove it), then retry the dead letter`,
+            secrets,
+          ),
+          errorCode: 'broker_rejected',
+        };
+      }
       // connected the whole time: a timeout means the connection hung (held through a reconnect: lost)
       const context = { subject, where, connected: state.heldThroughout(mark), timeoutMs };
       const errorCode = publishFailureCode(error, context);
@@ -401,6 +412,11 @@ function streamFull(error: unknown): boolean {
 function permissionDenied(error: unknown): boolean {
   const name = error instanceof Error ? error.name : '';
   return name === 'PermissionViolationError' || /permissions violation/i.test(describeError(error));
+}
+
+/** The stream refused a message over its `max_msg_size` (JetStream API error 10054). */
+function overStreamMessageSize(error: unknown): boolean {
+  return /message size exceeds maximum allowed/i.test(describeError(error));
 }
 
 /** The client refused a message over the server's `max_payload` before sending it. */
