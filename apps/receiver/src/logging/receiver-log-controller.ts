@@ -1,7 +1,8 @@
 /**
  * One log line per request (instead of fastify's "incoming" + "completed" pair): method, masked
  * URL, remote address, status, time, plus whatever the route put in `request.logContext`
- * (delivery id, event counts, decode error code). Probe and metrics requests log at debug. A 5xx
+ * (delivery id, event counts, decode error code). Probe and metrics requests log at debug (a probe's
+ * expected refusal too: the probe logs why itself). A 5xx
  * logs at error — unless the route set `request.expectedFailure`: a failure it answered on purpose
  * with a typed error code, the expected outcome of the caller's request (e.g. an on-demand recovery
  * whose shop API is unreachable or refuses the credentials), which logs at warn with those fields.
@@ -61,11 +62,14 @@ export class ReceiverLogController extends LogController {
       ...(request.logContext ?? {}),
       ...(error ? { err: error } : {}),
     };
+    const quiet = QUIET_ROUTES.has(request.routeOptions.url ?? '');
     if (!error && reply.statusCode >= 500 && request.expectedFailure !== null) {
-      reply.log.warn({ ...fields, ...request.expectedFailure }, 'request failed');
+      // a probe's refusal: the probe's own line says why, once per change
+      if (quiet) reply.log.debug({ ...fields, ...request.expectedFailure }, 'request failed');
+      else reply.log.warn({ ...fields, ...request.expectedFailure }, 'request failed');
     } else if (error || reply.statusCode >= 500) {
       reply.log.error(fields, 'request failed');
-    } else if (QUIET_ROUTES.has(request.routeOptions.url ?? '')) {
+    } else if (quiet) {
       reply.log.debug(fields, 'request completed');
     } else {
       reply.log.info(fields, 'request completed');

@@ -6,6 +6,9 @@
  * can (SQLite reuses a probe's outcome for 1 s). With the delivery spool on, both answers say how many
  * deliveries (and bytes) wait in it (`spool`); readiness stays the store's: a receiver whose store is
  * down is not ready, even though it spools.
+ * A failing probe logs why at warn when the store turns unavailable (or the reason changes), then at
+ * debug while it stays so — a load balancer probing every few seconds does not flood the log during an
+ * outage — and `readiness probe: store available again` at info once it passes.
  * `GET /readyz/deliveries`: a delivery would be acknowledged now — stored, or (store unavailable, spool
  * on) spooled: the spool has room for one body of `SRHOOKS_BODY_LIMIT` and its folder can be written.
  * For a load balancer in front of a receiver with a spool, whose deliveries should keep coming while
@@ -25,17 +28,26 @@ export const healthRoutes: FastifyPluginAsync = async (app) => {
 
   app.get('/healthz', async () => ({ ok: true }));
 
+  /** Why the last probe failed; null while they pass (shared by both probes). */
+  let lastRefusal: string | null = null;
+
   /** Null when the store could store a delivery now, else why not (logged, counted). */
   async function storeRefusal(request: FastifyRequest): Promise<string | null> {
     try {
       await withStoreTimeout('ping', store.ping(), config.storeTimeoutMs);
+      if (lastRefusal !== null) request.log.info('readiness probe: store available again');
+      lastRefusal = null;
       return null;
     } catch (error) {
       metrics.storeErrors.inc({ operation: 'ping' });
-      request.log.warn({ err: error }, 'readiness probe: store unavailable');
-      // The probe's 503 is what it is for during an outage: its request line is a warning, not an error.
+      const refusal = readinessMessage(error, spool !== null);
+      if (refusal !== lastRefusal) request.log.warn({ err: error }, 'readiness probe: store unavailable');
+      else request.log.debug({ err: error }, 'readiness probe: store unavailable');
+      lastRefusal = refusal;
+      // The probe's 503 is what it is for during an outage: its request line is no error (a probe's is
+      // at debug, the line above says why).
       request.expectedFailure = { errorCode: 'store_unavailable' };
-      return readinessMessage(error, spool !== null);
+      return refusal;
     }
   }
 

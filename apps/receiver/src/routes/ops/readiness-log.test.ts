@@ -1,0 +1,49 @@
+/**
+ * A failing readiness probe says why once when the store turns unavailable (or the reason changes), not
+ * on every probe: a load balancer probing every few seconds must not flood the log during an outage.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StoreUnavailableError } from '../../store/store-errors.js';
+import { startTestReceiver, type TestReceiver } from '../../test-support/test-receiver.js';
+
+describe('readiness probe log lines', () => {
+  let receiver: TestReceiver;
+  let down: string | null = null;
+  beforeAll(async () => {
+    receiver = await startTestReceiver();
+    const store = receiver.app.store;
+    const ping = store.ping.bind(store);
+    store.ping = async () => {
+      if (down !== null) throw new StoreUnavailableError(down);
+      return ping();
+    };
+  });
+  afterAll(async () => {
+    await receiver.close();
+  });
+
+  const probe = async (path = '/readyz') => (await fetch(`${receiver.baseUrl}${path}`)).status;
+  const lines = () => receiver.logLines.map((line) => JSON.parse(line) as { level: number; msg: string });
+  const count = (msg: string, level: number) =>
+    lines().filter((line) => line.msg === msg && line.level === level).length;
+
+  it('warns when the store turns unavailable and when the reason changes, not on every probe; says when it is back', async () => {
+    down = 'test: the database is down';
+    for (let i = 0; i < 4; i++) expect(await probe(i % 2 === 0 ? '/readyz' : '/readyz/deliveries')).toBe(503);
+    expect(count('readiness probe: store unavailable', 40)).toBe(1);
+    expect(count('request failed', 40) + count('request failed', 50)).toBe(0);
+
+    down = 'test: the database refuses writes';
+    expect(await probe()).toBe(503);
+    expect(count('readiness probe: store unavailable', 40)).toBe(2);
+
+    down = null;
+    expect(await probe()).toBe(200);
+    expect(await probe()).toBe(200);
+    expect(count('readiness probe: store available again', 30)).toBe(1);
+
+    down = 'test: the database is down';
+    expect(await probe()).toBe(503);
+    expect(count('readiness probe: store unavailable', 40)).toBe(3);
+  });
+});
