@@ -1,4 +1,10 @@
-import { networkFailure, systemCode } from '@srhooks/client/network-failure';
+import {
+  DEFAULT_API_TIMEOUT_MS,
+  DEFAULT_TOKEN_TIMEOUT_MS,
+  networkFailure,
+  systemCode,
+} from '@srhooks/client/network-failure';
+import { formatDuration } from '@srhooks/contracts/duration';
 import { CliError, EXIT_CODES } from './cli-error.js';
 import { issuesLine, issuesOf } from './issue-text.js';
 
@@ -100,7 +106,7 @@ export function toCliError(
           : `check that ${hostOf(named.url) || 'the token endpoint'} is reachable (SRHOOKS_TOKEN_URL overrides it)${
               // the shop client's token request: the commands that call a shop take --timeout for it too
               networkFailure(error)?.code === 'timeout'
-                ? ', or allow more time with --timeout (e.g. --timeout 60s; default 15s for the token request)'
+                ? `, or allow more time with --timeout (e.g. --timeout 60s; default ${formatDuration(DEFAULT_TOKEN_TIMEOUT_MS)} for the token request)`
                 : ''
             }`;
       return new CliError(message, {
@@ -137,7 +143,7 @@ export function toCliError(
         return new CliError(message, {
           code,
           exitCode: EXIT_CODES.remote,
-          hint: `check that ${shop ?? 'the shop'}'s API is up, or allow more time with --timeout (e.g. --timeout 60s; default 30s per API request)`,
+          hint: `check that ${shop ?? 'the shop'}'s API is up, or allow more time with --timeout (e.g. --timeout 60s; default ${formatDuration(DEFAULT_API_TIMEOUT_MS)} per API request)`,
           cause: error,
         });
       }

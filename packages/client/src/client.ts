@@ -25,6 +25,7 @@ import {
   silentLogger,
 } from './middleware/types.js';
 import { xmlToJsonMiddleware } from './middleware/xml-to-json.js';
+import { DEFAULT_API_TIMEOUT_MS } from './network-failure.js';
 import { type RateLimitOptions, sharedRequestWindow } from './rate-limit/shared-request-window.js';
 import { type BatchFunction, createBatch } from './resources/batch.js';
 import {
@@ -96,8 +97,6 @@ export interface ShopRenterClient {
   /** Lists the current subscriptions, plans against `desired` and (unless `dryRun`) applies the plan. */
   sync(desired: readonly WebhookSpec[], options?: SyncOptions): Promise<SyncReport>;
 }
-
-const DEFAULT_TIMEOUT_MS = 30_000;
 
 /**
  * A typed ShopRenter client: openapi-fetch over the contracts' OpenAPI types, with the
@@ -184,7 +183,7 @@ export function createShopRenterClient(options: ShopRenterClientOptions): ShopRe
     );
     layers.push(rateLimitMiddleware(window, logger));
   }
-  layers.push(timeoutMiddleware(options.timeoutMs ?? DEFAULT_TIMEOUT_MS), xmlToJsonMiddleware());
+  layers.push(timeoutMiddleware(options.timeoutMs ?? DEFAULT_API_TIMEOUT_MS), xmlToJsonMiddleware());
 
   const api = withTextBodies(
     createClient<paths>({

@@ -5,6 +5,11 @@
  * ECONNREFUSED; a timeout is a TimeoutError/AbortError from the request's AbortSignal).
  */
 
+/** How long an API request waits for its answer before it is a timeout, unless `timeoutMs` says otherwise. */
+export const DEFAULT_API_TIMEOUT_MS = 30_000;
+/** The same for the OAuth token request (`tokenRequest.timeoutMs`). */
+export const DEFAULT_TOKEN_TIMEOUT_MS = 15_000;
+
 /** System and undici error codes that mean the request never got an answer. */
 export const NETWORK_CODES = new Set([
   'ECONNREFUSED',

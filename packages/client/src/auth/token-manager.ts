@@ -4,6 +4,7 @@ import { TokenError } from '../errors.js';
 import { parseJson } from '../http/parse-json.js';
 import { requestTimer } from '../http/request-timer.js';
 import type { Fetch } from '../middleware/types.js';
+import { DEFAULT_TOKEN_TIMEOUT_MS } from '../network-failure.js';
 import { readJwtClaims } from './jwt-claims.js';
 
 export interface AccessToken {
@@ -123,7 +124,7 @@ export class TokenManager {
     | { kind: 'transient'; error: TokenError; retryAfter: string | null }
   > {
     const { tokenUrl, clientId, clientSecret, shop } = this.options;
-    const timer = requestTimer(this.options.timeoutMs ?? 15_000);
+    const timer = requestTimer(this.options.timeoutMs ?? DEFAULT_TOKEN_TIMEOUT_MS);
     try {
       return await this.requestWith(timer.signal, tokenUrl, clientId, clientSecret, shop);
     } finally {

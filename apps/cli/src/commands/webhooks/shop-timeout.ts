@@ -1,10 +1,10 @@
-import { networkFailure } from '@srhooks/client/network-failure';
+import {
+  DEFAULT_API_TIMEOUT_MS,
+  DEFAULT_TOKEN_TIMEOUT_MS,
+  networkFailure,
+} from '@srhooks/client/network-failure';
 import { formatDuration } from '@srhooks/contracts/duration';
 import { CliError, EXIT_CODES } from '../../cli-error.js';
-
-/** The client's limits when `--timeout` is not given (packages/client: API requests, token request). */
-const DEFAULT_API_TIMEOUT_MS = 30_000;
-const DEFAULT_TOKEN_TIMEOUT_MS = 15_000;
 
 /**
  * A shop whose API (or token endpoint) did not answer in time, as an error naming the shop and the

@@ -284,23 +284,18 @@ export function createNatsHandler(options: NatsHandlerOptions): BrokerHandler {
         return fail(`JetStream did not acknowledge "${subject}": empty ack`, 'broker_rejected');
       return { status: 'succeeded' };
     } catch (error) {
-      if (tooLarge(error)) {
-        // refused by the client before sending: no retry makes it fit, only a larger max_payload does
+      // Too large for the server's max_payload (refused by the client before sending) or for the stream's
+      // own max_msg_size: no retry makes it fit, only a larger limit does, so a dead letter at once.
+      const tooLargeFor = tooLarge(error)
+        ? `NATS at ${where} accepts (max_payload ${nc.info?.max_payload ?? 'unknown'} bytes): raise "max_payload" in the NATS server's configuration (at most 64 MB)`
+        : overStreamMessageSize(error)
+          ? `the JetStream stream that captures it on NATS at ${where} accepts (${describeError(error)}): raise the stream's "max_msg_size" (or remove it)`
+          : null;
+      if (tooLargeFor !== null) {
         return {
           status: 'dead',
           error: scrubSecrets(
-            `the message for "${subject}" (${message.body.length} bytes of event JSON, plus headers) is larger than NATS at ${where} accepts (max_payload ${nc.info?.max_payload ?? 'unknown'} bytes): raise "max_payload" in the NATS server's configuration (at most 64 MB), then retry the dead letter`,
-            secrets,
-          ),
-          errorCode: 'broker_rejected',
-        };
-      }
-      if (overStreamMessageSize(error)) {
-        // the stream's own limit: no retry makes the message smaller, only a larger max_msg_size does
-        return {
-          status: 'dead',
-          error: scrubSecrets(
-            `the message for "${subject}" (${message.body.length} bytes of event JSON, plus headers) is larger than the JetStream stream that captures it on NATS at ${where} accepts (${describeError(error)}): raise the stream's "max_msg_size" (or remove it), then retry the dead letter`,
+            `the message for "${subject}" (${message.body.length} bytes of event JSON, plus headers) is larger than ${tooLargeFor}, then retry the dead letter`,
             secrets,
           ),
           errorCode: 'broker_rejected',
