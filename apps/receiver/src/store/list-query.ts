@@ -164,7 +164,7 @@ function deadLetterConditions(filter: DeadLetterFilter, dialect: SqlDialect, par
   if (filter.handler !== undefined) conditions.push(`j.handler = ${params.add(filter.handler)}`);
   timeRange(conditions, params, dialect, 'j.finished_at', filter);
   if (filter.exceptShops !== undefined && filter.exceptShops.length > 0) {
-    const shops = filter.exceptShops.map((shop) => params.add(shop)).join(', ');
+    const shops = dialect.textSet(params, filter.exceptShops);
     const appEvents = APP_EVENTS.map((event) => params.add(event)).join(', ');
     conditions.push(`NOT (e.shop IN (${shops}) AND e.event NOT IN (${appEvents}))`);
   }

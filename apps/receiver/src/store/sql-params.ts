@@ -31,6 +31,11 @@ export interface SqlDialect {
   params(): SqlParams;
   time(value: Date): unknown;
   /**
+   * A set of strings bound as ONE value, for `column IN (…)`: any number of them (one placeholder each would
+   * stop at the engine's limit, 32,766 for SQLite, 65,535 for PostgreSQL).
+   */
+  textSet(params: SqlParams, values: readonly string[]): string;
+  /**
    * SQLite: the index the event text search reads (`INDEXED BY`) when nothing else narrows the list.
    * SQLite's planner picks the primary key for a one-word search (the costs tie), which reads every event
    * row with its payload: 1.5-2 s with 200,000 events, 0.15 s through this index.

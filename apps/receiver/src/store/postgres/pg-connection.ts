@@ -26,7 +26,11 @@ export const codec: RowCodec = {
   bool: (value) => value === true,
 };
 
-export const dialect: SqlDialect = { params: dollarParams, time: (value) => value };
+export const dialect: SqlDialect = {
+  params: dollarParams,
+  time: (value) => value,
+  textSet: (params, values) => `SELECT unnest(${params.add(values)}::text[])`,
+};
 
 export interface WriteContext {
   client: SqlRunner;

@@ -40,6 +40,7 @@ export const codec: RowCodec = {
 export const dialect: SqlDialect = {
   params: questionMarkParams,
   time: (value) => value.getTime(),
+  textSet: (params, values) => `SELECT value FROM json_each(${params.add(JSON.stringify(values))})`,
   eventSearchIndex: 'events_search',
 };
 

@@ -195,6 +195,27 @@ export function defineAppShopStoreContract(engine: string, harness: AppShopStore
       expect(await store.countDeadLetters({})).toBe(2);
     });
 
+    it('takes exceptShops of any length (a platform app with many uninstalled shops)', async () => {
+      const { store, appShops } = await open();
+      for (const shop of ['demo', 'other']) {
+        await appShops.recordInstall(shop, { nextAttemptAt: at(60), now: T0 });
+        await store.ingest(
+          jsonDelivery({ shop }),
+          [{ dedupeKey: `order:${shop}`, subjectId: '1', payload: {} }],
+          ['erp'],
+        );
+        await appShops.markUninstalled(shop, { reason: CANCELLED_BY_UNINSTALL, now: at(5) });
+      }
+      // more names than SQLite (32,766) or PostgreSQL (65,535) take as bound parameters of one statement
+      const many = Array.from({ length: 70_000 }, (_, index) => `gone-${index}`);
+      expect(await store.countDeadLetters({ exceptShops: [...many, 'demo'] })).toBe(1);
+      const left = await store.listDeadLetters({ exceptShops: [...many, 'demo'], handler: 'erp' });
+      expect(left.map((entry) => entry.event.shop)).toEqual(['other']);
+      expect((await store.replayDeadLetters({ exceptShops: [...many, 'other'] })).jobs).toHaveLength(1);
+      expect(await store.countDeadLetters({})).toBe(1);
+      expect(await store.listDeadLetters({ exceptShops: ["it's", 'a "quoted", name'] })).toHaveLength(1);
+    });
+
     it('starts over on a re-install and lists every shop', async () => {
       const { appShops } = await open();
       await appShops.recordInstall('demo', { nextAttemptAt: at(60), now: T0 });
