@@ -146,6 +146,24 @@ describe('srhooks app / srhooks shops --receiver', () => {
     });
     expect(ok.code).toBe(0);
     expect(JSON.parse(ok.stdout).installStatus).toMatchObject({ known: true, status: 'installed' });
+    // Installed, and the install call comes again while ShopRenter's token endpoint is down: the shop stays
+    // installed (its subscriptions are still on the shop), the failed step is said, and exit 3.
+    sandbox.setFaults('alpha', { tokenEndpointDown: true });
+    try {
+      const again = await runCli(
+        config.dir,
+        ['app', 'install', '--shop', 'alpha', '--receiver', base, '--no-color'],
+        { env: { SRHOOKS_SANDBOX_URL: sandbox.url, SRHOOKS_ADMIN_TOKEN: ADMIN_TOKEN } },
+      );
+      expect(again.code).toBe(3);
+      expect(again.stdout).toMatch(/^app 7 installed on alpha \(confirmed by the receiver/m);
+      expect(again.stdout).toMatch(
+        /! the shop stays installed with the subscriptions registered before, but this install step failed: .*token/i,
+      );
+      expect(again.stdout).toContain('it retries in the background (next attempt ');
+    } finally {
+      sandbox.setFaults('alpha', {});
+    }
     await sandbox.apps.uninstall('7', 'alpha');
   }, 30_000);
 

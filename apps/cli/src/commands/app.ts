@@ -273,7 +273,12 @@ export const appFlowCommand = defineCommand<AppFlowOptions, AppFlowResult>({
                   `  it retries in the background${known.nextAttemptAt ? ` (next attempt ${known.nextAttemptAt})` : ''}; fix the cause above, then check with srhooks shops --receiver ${known.receiver}`,
                 ]
               : known.status === 'installed'
-                ? []
+                ? known.pendingReason !== null && known.pendingReason !== 'installing'
+                  ? [
+                      `${style.yellow('!')} the shop stays installed with the subscriptions registered before, but this install step failed: ${known.pendingReason}`,
+                      `  it retries in the background${known.nextAttemptAt ? ` (next attempt ${known.nextAttemptAt})` : ''}; fix the cause above, then check with srhooks shops --receiver ${known.receiver}`,
+                    ]
+                  : []
                 : [
                     `${style.red('✖')} the receiver lists the shop ${known.status}; check with srhooks shops --receiver ${known.receiver}`,
                   ];
@@ -302,6 +307,9 @@ export const appFlowCommand = defineCommand<AppFlowOptions, AppFlowResult>({
     if (appFailure(result)) return EXIT_CODES.remote;
     const known = result.installStatus;
     if (known?.known && known.status !== 'installed') return EXIT_CODES.remote;
+    // installed before, but this install call's step failed (retried by the receiver): not done either
+    if (known?.known && known.pendingReason !== null && known.pendingReason !== 'installing')
+      return EXIT_CODES.remote;
     return EXIT_CODES.ok;
   },
 });

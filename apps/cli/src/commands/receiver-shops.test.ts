@@ -4,8 +4,10 @@
  * `--json` keeps the API's value.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createStyle } from '../output/index.js';
 import { runCli, tempConfigDir } from '../test-support/run-cli.js';
 import { startTestReceiver, type TestReceiver } from '../test-support/test-receiver.js';
+import { type ReceiverShop, receiverShopsCommand } from './receiver-shops.js';
 
 const config = tempConfigDir();
 const ADMIN_TOKEN = 'receiver-shops-admin-token-0123456789';
@@ -41,5 +43,55 @@ describe('srhooks shops --receiver', () => {
     const shown = acme.lastDeliveryAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
     expect(table.stdout).toMatch(new RegExp(`^acme .* ${shown} `, 'm'));
     expect(table.stdout).toMatch(/^quiet .* never /m);
+  });
+});
+
+describe('srhooks shops --receiver: install steps', () => {
+  const shop = (overrides: Partial<ReceiverShop>): ReceiverShop => ({
+    name: 'alpha',
+    source: 'app',
+    status: 'installed',
+    subscriptions: [{ event: 'order_confirm', id: 'a' }],
+    installedAt: '2026-12-01T10:00:00.000Z',
+    uninstalledAt: null,
+    pendingReason: null,
+    attempts: 0,
+    nextAttemptAt: null,
+    lastDeliveryAt: null,
+    ...overrides,
+  });
+
+  it("lists an installed shop's failed later step under its own heading, apart from pending installs", () => {
+    const text = receiverShopsCommand.render?.(
+      {
+        receiver: 'http://127.0.0.1:1',
+        shops: [
+          shop({}),
+          shop({
+            name: 'beta',
+            pendingReason: 'credentials refused',
+            attempts: 2,
+            nextAttemptAt: '2026-12-05T10:00:00.000Z',
+          }),
+          shop({ name: 'gamma', pendingReason: 'installing', nextAttemptAt: '2026-12-05T10:00:00.000Z' }),
+          shop({
+            name: 'delta',
+            status: 'pending',
+            subscriptions: [],
+            pendingReason: 'token endpoint down',
+            nextAttemptAt: '2026-12-05T10:00:00.000Z',
+          }),
+        ],
+      },
+      createStyle(false),
+    );
+    expect(text).toContain(
+      'pending installs (retried in the background):\n  delta: token endpoint down (next attempt 2026-12-05 10:00:00Z)',
+    );
+    expect(text).toContain(
+      'installed shops whose latest install step failed (they keep their subscriptions; retried in the background):\n  beta: credentials refused (next attempt 2026-12-05 10:00:00Z)',
+    );
+    // a step running again (an install call) is no failure; a shop with nothing due is not listed
+    expect(text).not.toMatch(/^ {2}(alpha|gamma):/m);
   });
 });

@@ -38,17 +38,30 @@ export const receiverShopsCommand = defineCommand<ReceiverShopsOptions, Receiver
     if (result.shops.length === 0)
       return `no shops at ${result.receiver} (no config shops, no app installs yet)`;
     // A pending install's reason is a paragraph of advice: under the table, so the table stays readable.
+    const reason = (shop: ReceiverShop) =>
+      `  ${shop.name}: ${shop.pendingReason ?? 'installing'}${shop.nextAttemptAt ? style.dim(` (next attempt ${formatTime(shop.nextAttemptAt)})`) : ''}`;
     const pending = result.shops.filter((shop) => shop.status === 'pending');
-    const reasons = pending.length
-      ? [
-          '',
-          'pending installs (retried in the background):',
-          ...pending.map(
-            (shop) =>
-              `  ${shop.name}: ${shop.pendingReason ?? 'installing'}${shop.nextAttemptAt ? style.dim(` (next attempt ${formatTime(shop.nextAttemptAt)})`) : ''}`,
-          ),
-        ]
-      : [];
+    // An installed shop whose later install step (an install call again, a re-registration after a secret
+    // change) failed: it keeps the subscriptions registered before; the receiver retries the step.
+    const failing = result.shops.filter(
+      (shop) =>
+        shop.status === 'installed' &&
+        shop.nextAttemptAt !== null &&
+        shop.pendingReason !== null &&
+        shop.pendingReason !== 'installing',
+    );
+    const reasons = [
+      ...(pending.length
+        ? ['', 'pending installs (retried in the background):', ...pending.map(reason)]
+        : []),
+      ...(failing.length
+        ? [
+            '',
+            'installed shops whose latest install step failed (they keep their subscriptions; retried in the background):',
+            ...failing.map(reason),
+          ]
+        : []),
+    ];
     const table = renderTable(result.shops, [
       { header: 'SHOP', value: (shop) => shop.name },
       { header: 'SOURCE', value: (shop) => shop.source },

@@ -46,7 +46,10 @@ describe('app mode: an install step that runs after the uninstall', () => {
       answer = fetch(`${f.baseUrl}${signedAppPath('/app/install', 'alpha', 'late1')}`, {
         redirect: 'manual',
       });
-      await eventually(async () => ((await appShops.get('alpha'))?.status === 'pending' ? true : undefined));
+      // the install call recorded (the shop, installed, stays so while its step is due)
+      await eventually(async () =>
+        (await appShops.get('alpha'))?.pendingReason === 'installing' ? true : undefined,
+      );
       const marked = await fetch(`${f.baseUrl}/admin/api/shops/alpha/uninstall`, {
         method: 'POST',
         headers: { authorization: `Bearer ${ADMIN_TOKEN}` },

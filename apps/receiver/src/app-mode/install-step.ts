@@ -5,9 +5,9 @@
  * creates nothing twice, and only this receiver's own subscriptions are touched).
  *
  * The outcome is recorded: `installed` with the subscription ids and the fingerprint of the secret that
- * signed their URLs (secret-fingerprint.ts), or `pending` with the reason (advice
- * for a platform app, see install-failure.ts) and
- * the next attempt (retry-interval × 2^failures, at most an hour), which the background retry picks up.
+ * signed their URLs (secret-fingerprint.ts), or the failure's reason (advice for a platform app, see
+ * install-failure.ts) and the next attempt (retry-interval × 2^failures, at most an hour), which the
+ * background retry picks up — a new install stays `pending` meanwhile, an installed shop stays installed.
  */
 import { applySync, createShopRenterClient, type Fetch, planSync } from '@srhooks/client';
 import type { FastifyBaseLogger } from 'fastify';
@@ -169,29 +169,37 @@ async function installConfigShop(ctx: InstallStepContext, shop: string): Promise
 
 const nowOf = (ctx: InstallStepContext) => new Date((ctx.now ?? Date.now)());
 
-/** The step failed: the shop stays pending with the reason and a next attempt (backoff). Never throws. */
+/**
+ * The step failed: recorded with the reason and a next attempt (backoff), the status kept — a pending install
+ * stays pending; an installed shop (a re-install call, a re-registration after a secret change) stays
+ * installed: the subscriptions its last successful step registered are still on the shop, and its recovery
+ * goes on. Never throws.
+ */
 async function recordFailure(ctx: InstallStepContext, shop: string, error: unknown): Promise<'pending'> {
+  const record = await ctx.appShops.get(shop).catch(() => null);
+  const installed = record?.status === 'installed';
   const reason = ctx.config.app
-    ? appApiFailureReason(error, shop, ctx.config.app)
+    ? appApiFailureReason(error, shop, ctx.config.app, { installed })
     : error instanceof Error
       ? error.message
       : String(error);
-  const record = await ctx.appShops.get(shop).catch(() => null);
   const failures = (record?.attempts ?? 0) + 1;
   const delayMs = Math.min(ctx.config.app?.retryIntervalSeconds ?? 60, 3600) * 1000 * 2 ** (failures - 1);
   const nextAttemptAt = new Date(nowOf(ctx).getTime() + Math.min(delayMs, MAX_BACKOFF_MS));
   try {
-    await ctx.appShops.markPending(shop, { reason, nextAttemptAt, now: nowOf(ctx) });
+    await ctx.appShops.markStepFailed(shop, { reason, nextAttemptAt, now: nowOf(ctx) });
     await refreshRecord(ctx, shop);
   } catch (storeError) {
     ctx.logger.error(
       { shop, err: storeError },
-      'cannot record the pending install; the retry will pick it up',
+      'cannot record the failed install step; the retry will pick it up',
     );
   }
   ctx.logger.warn(
     { shop, reason, nextAttemptAt },
-    'app install pending: the token or subscription step failed; will retry',
+    installed
+      ? 'app shop step failed: the token or subscription step failed again for an installed shop, which stays installed with the subscriptions registered before; will retry'
+      : 'app install pending: the token or subscription step failed; will retry',
   );
   return 'pending';
 }
@@ -201,12 +209,12 @@ async function refreshRecord(ctx: InstallStepContext, shop: string): Promise<voi
   if (record) ctx.directory.remember(record);
 }
 
-/** Retries due pending installs every `intervalMs` (default 5 s) until stopped. */
+/** Runs the due steps (pending installs, installed shops whose later step failed) every `intervalMs` (default 5 s) until stopped. */
 export function startInstallRetry(ctx: InstallStepContext, intervalMs = 5000): () => Promise<void> {
   let running: Promise<void> | null = null;
   let stopped = false;
   const tick = async () => {
-    const due = await ctx.appShops.duePending({ now: new Date((ctx.now ?? Date.now)()) });
+    const due = await ctx.appShops.dueSteps({ now: new Date((ctx.now ?? Date.now)()) });
     for (const record of due) {
       if (stopped) return;
       await runInstallStep(ctx, record.shop);
@@ -216,7 +224,7 @@ export function startInstallRetry(ctx: InstallStepContext, intervalMs = 5000): (
     if (running || stopped) return;
     running = tick()
       .catch((error: unknown) =>
-        ctx.logger.warn({ err: error }, 'install retry could not read pending installs'),
+        ctx.logger.warn({ err: error }, 'install retry could not read the shops whose step is due'),
       )
       .finally(() => {
         running = null;

@@ -1,7 +1,7 @@
 /**
  * At start-up in app mode: every installed shop whose subscriptions are not signed with the newest URL
  * secret is re-registered with it — the install step again, in the background, one shop at a time (a shop
- * whose step fails becomes pending with the reason and is retried; on PostgreSQL each shop's step runs on
+ * whose step fails stays installed, with the reason, and is retried; on PostgreSQL each shop's step runs on
  * one receiver at a time, and one that finds the shop already on the newest secret skips it). Which secret
  * signed a shop's URLs is known from the fingerprint recorded with it (secret-fingerprint.ts):
  *
@@ -47,7 +47,7 @@ export const SECRET_REPLACED_MESSAGE = (shops: number) =>
   `the URL secret that signed the webhook URLs of ${shops} app shop(s) is no longer configured: SRHOOKS_SECRETS was replaced instead of rotated. ` +
   'Their deliveries to those URLs are refused (404, as forged) until their subscriptions are re-registered with the newest secret, which starts now in the background, ' +
   'and ShopRenter does not send a refused delivery again (assumed): orders of that time are read back by order recovery (or `srhooks recover --shop S --since …`); ' +
-  'check `srhooks shops --receiver` for shops left pending. To change the secret without losing deliveries: put the new one first (SRHOOKS_SECRETS=new,old) and restart, ' +
+  'check `srhooks shops --receiver` for shops whose step keeps failing. To change the secret without losing deliveries: put the new one first (SRHOOKS_SECRETS=new,old) and restart, ' +
   'wait until every shop is re-registered, then drop the old one (SRHOOKS_SECRETS=new) and restart';
 
 /**
@@ -83,7 +83,7 @@ export async function resubscribeAtStartUp(
     if (plan.reRegister.length > 0)
       log.info(
         { shops: plan.reRegister.length, reRegistered: done },
-        'installed shops re-subscribed with the newest URL secret (the others are pending and retried)',
+        'installed shops re-subscribed with the newest URL secret (the others are retried in the background)',
       );
   } catch (error) {
     log.warn({ err: error }, 'cannot re-subscribe installed shops with the newest URL secret');

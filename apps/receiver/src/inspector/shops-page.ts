@@ -71,6 +71,16 @@ function state(shop: ShopOverview): SafeHtml {
     return html`<span class="badge pending">pending</span>
     <div class="muted">install step not done yet${shop.pendingReason ? `: ${shop.pendingReason}` : ''}</div>`;
   }
+  if (shop.nextAttemptAt !== null) {
+    // A later step (an install call again, a re-registration after a secret change) runs or failed: still installed.
+    const failed = shop.pendingReason !== null && shop.pendingReason !== 'installing';
+    return html`<span class="badge installed">installed</span>
+    <div class="muted">${
+      failed
+        ? html`latest install step failed, retried from ${time(shop.nextAttemptAt)}: ${shop.pendingReason}`
+        : 'install step running again'
+    }</div>`;
+  }
   return html`<span class="badge installed">installed</span>`;
 }
 

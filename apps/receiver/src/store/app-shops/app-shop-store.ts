@@ -26,10 +26,15 @@ export interface AppShopRecord {
   installedAt: Date;
   appVersion: string | null;
   uninstalledAt: Date | null;
-  /** Why the install is pending (the last error), null otherwise. */
+  /**
+   * Why the token/subscription step is due again: `installing` until a new install's step has run, then its
+   * last error — for a `pending` install, and for an `installed` shop whose later step (a re-install call,
+   * a re-registration after a secret change) failed. Null once the step succeeded.
+   */
   pendingReason: string | null;
-  /** Failed attempts of the token/subscription step since the install. */
+  /** Failed attempts of the token/subscription step since the install (or the re-install call). */
   attempts: number;
+  /** When the background retry runs the step again; null when none is due. */
   nextAttemptAt: Date | null;
   subscriptions: AppShopSubscription[];
   /**
@@ -65,11 +70,13 @@ export interface AppShopStore {
    */
   useRequestCode(key: string, expiresAt: Date, options?: { now?: Date }): Promise<boolean>;
   /**
-   * A (re-)install: the shop starts over as `pending` (reason `installing`) with no subscriptions. The
-   * caller runs the token/subscription step at once; `nextAttemptAt` is when the background retry takes
-   * over if this process dies before recording the outcome. The install time is `now` for a new shop or
-   * one that uninstalled; an install call for a shop still installed (or pending) keeps its install time,
-   * which bounds order recovery (a later one would hide the orders missed since the first install).
+   * A (re-)install: a new shop, or one that uninstalled, starts over as `pending` (reason `installing`) with
+   * no subscriptions; a shop still `installed` stays installed with its subscriptions (they are registered on
+   * the shop, and its recovery goes on) while its step runs again. The caller runs the token/subscription
+   * step at once; `nextAttemptAt` is when the background retry takes over if this process dies before
+   * recording the outcome. The install time is `now` for a new shop or one that uninstalled; an install call
+   * for a shop still installed (or pending) keeps its install time, which bounds order recovery (a later
+   * one would hide the orders missed since the first install).
    */
   recordInstall(
     shop: string,
@@ -83,8 +90,15 @@ export interface AppShopStore {
     shop: string,
     options: { subscriptions: AppShopSubscription[]; secretFingerprint: string; now?: Date },
   ): Promise<boolean>;
-  /** The step failed: stays `pending` with the reason, retried from `nextAttemptAt`. Ignored when uninstalled. */
-  markPending(shop: string, options: { reason: string; nextAttemptAt: Date; now?: Date }): Promise<boolean>;
+  /**
+   * The step failed: recorded with the reason and retried from `nextAttemptAt`, the status unchanged — a
+   * pending install stays pending; an installed shop stays installed (the subscriptions its last successful
+   * step registered are still on the shop; recovery goes on). Ignored (false) when uninstalled.
+   */
+  markStepFailed(
+    shop: string,
+    options: { reason: string; nextAttemptAt: Date; now?: Date },
+  ): Promise<boolean>;
   /**
    * Uninstall: the shop becomes `uninstalled`, its subscriptions are forgotten, and its jobs that have
    * not run yet (pending) are cancelled — dead-lettered with `reason`, so they stay visible and can be
@@ -123,8 +137,8 @@ export interface AppShopStore {
   get(shop: string): Promise<AppShopRecord | null>;
   /** Every shop the app was ever installed on, by name. */
   list(): Promise<AppShopRecord[]>;
-  /** Pending shops whose next attempt is due. */
-  duePending(options?: { now?: Date; limit?: number }): Promise<AppShopRecord[]>;
+  /** Shops (pending, or installed with a failed later step) whose step is due again. */
+  dueSteps(options?: { now?: Date; limit?: number }): Promise<AppShopRecord[]>;
   close(): Promise<void>;
 }
 

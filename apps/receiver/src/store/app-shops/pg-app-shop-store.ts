@@ -125,10 +125,11 @@ export class PgAppShopStore implements AppShopStore {
     const { rows } = await this.#query<Row>(
       `INSERT INTO app_shops (shop, status, installed_at, app_version, uninstalled_at, pending_reason, attempts, next_attempt_at, subscriptions, updated_at)
        VALUES ($1, 'pending', $2, $3, NULL, 'installing', 0, $4, '[]', $2)
-       ON CONFLICT (shop) DO UPDATE SET status = 'pending',
+       ON CONFLICT (shop) DO UPDATE SET status = CASE WHEN app_shops.status = 'installed' THEN 'installed' ELSE 'pending' END,
          installed_at = CASE WHEN app_shops.status = 'uninstalled' THEN excluded.installed_at ELSE app_shops.installed_at END,
          app_version = excluded.app_version, uninstalled_at = NULL, pending_reason = 'installing', attempts = 0,
-         next_attempt_at = excluded.next_attempt_at, subscriptions = '[]', updated_at = excluded.updated_at
+         next_attempt_at = excluded.next_attempt_at,
+             subscriptions = CASE WHEN app_shops.status = 'installed' THEN app_shops.subscriptions ELSE '[]' END, updated_at = excluded.updated_at
        RETURNING *`,
       [shop, now, options.appVersion ?? null, options.nextAttemptAt],
     );
@@ -148,12 +149,12 @@ export class PgAppShopStore implements AppShopStore {
     return result.rowCount === 1;
   }
 
-  async markPending(
+  async markStepFailed(
     shop: string,
     options: { reason: string; nextAttemptAt: Date; now?: Date },
   ): Promise<boolean> {
     const result = await this.#query(
-      `UPDATE app_shops SET status = 'pending', pending_reason = $1, attempts = attempts + 1, next_attempt_at = $2, updated_at = $3
+      `UPDATE app_shops SET pending_reason = $1, attempts = attempts + 1, next_attempt_at = $2, updated_at = $3
        WHERE shop = $4 AND status <> 'uninstalled'`,
       [options.reason, options.nextAttemptAt, options.now ?? new Date(), shop],
     );
@@ -213,9 +214,9 @@ export class PgAppShopStore implements AppShopStore {
     return (await this.#query<Row>('SELECT * FROM app_shops ORDER BY shop', [])).rows.map(record);
   }
 
-  async duePending(options: { now?: Date; limit?: number } = {}): Promise<AppShopRecord[]> {
+  async dueSteps(options: { now?: Date; limit?: number } = {}): Promise<AppShopRecord[]> {
     const { rows } = await this.#query<Row>(
-      `SELECT * FROM app_shops WHERE status = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at LIMIT $2`,
+      `SELECT * FROM app_shops WHERE status <> 'uninstalled' AND next_attempt_at <= $1 ORDER BY next_attempt_at LIMIT $2`,
       [options.now ?? new Date(), options.limit ?? 50],
     );
     return rows.map(record);

@@ -104,10 +104,11 @@ export class SqliteAppShopStore implements AppShopStore {
         .prepare(
           `INSERT INTO app_shops (shop, status, installed_at, app_version, uninstalled_at, pending_reason, attempts, next_attempt_at, subscriptions, updated_at)
            VALUES (?, 'pending', ?, ?, NULL, 'installing', 0, ?, '[]', ?)
-           ON CONFLICT (shop) DO UPDATE SET status = 'pending',
+           ON CONFLICT (shop) DO UPDATE SET status = CASE WHEN app_shops.status = 'installed' THEN 'installed' ELSE 'pending' END,
              installed_at = CASE WHEN app_shops.status = 'uninstalled' THEN excluded.installed_at ELSE app_shops.installed_at END,
              app_version = excluded.app_version, uninstalled_at = NULL, pending_reason = 'installing', attempts = 0,
-             next_attempt_at = excluded.next_attempt_at, subscriptions = '[]', updated_at = excluded.updated_at`,
+             next_attempt_at = excluded.next_attempt_at,
+             subscriptions = CASE WHEN app_shops.status = 'installed' THEN app_shops.subscriptions ELSE '[]' END, updated_at = excluded.updated_at`,
         )
         .run(shop, now, options.appVersion ?? null, options.nextAttemptAt.getTime(), now);
       return record(this.#db.prepare('SELECT * FROM app_shops WHERE shop = ?').get(shop) as Row);
@@ -131,12 +132,15 @@ export class SqliteAppShopStore implements AppShopStore {
     );
   }
 
-  markPending(shop: string, options: { reason: string; nextAttemptAt: Date; now?: Date }): Promise<boolean> {
+  markStepFailed(
+    shop: string,
+    options: { reason: string; nextAttemptAt: Date; now?: Date },
+  ): Promise<boolean> {
     return this.#tx(
       () =>
         this.#db
           .prepare(
-            `UPDATE app_shops SET status = 'pending', pending_reason = ?, attempts = attempts + 1, next_attempt_at = ?, updated_at = ?
+            `UPDATE app_shops SET pending_reason = ?, attempts = attempts + 1, next_attempt_at = ?, updated_at = ?
              WHERE shop = ? AND status <> 'uninstalled'`,
           )
           .run(options.reason, options.nextAttemptAt.getTime(), ms(options.now), shop).changes === 1,
@@ -207,12 +211,12 @@ export class SqliteAppShopStore implements AppShopStore {
     );
   }
 
-  duePending(options: { now?: Date; limit?: number } = {}): Promise<AppShopRecord[]> {
+  dueSteps(options: { now?: Date; limit?: number } = {}): Promise<AppShopRecord[]> {
     return this.#run(() =>
       (
         this.#db
           .prepare(
-            `SELECT * FROM app_shops WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?`,
+            `SELECT * FROM app_shops WHERE status <> 'uninstalled' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?`,
           )
           .all(ms(options.now), options.limit ?? 50) as Row[]
       ).map(record),

@@ -235,4 +235,14 @@ ALTER TABLE jobs ADD COLUMN last_error_summary text;
 ALTER TABLE job_attempts ADD COLUMN error_summary text;
 `,
   },
+  {
+    version: 20,
+    name: 'app mode: the background retry also finds installed shops whose later install step failed (they stay installed), by the time their step is due',
+    // Every shop with a step due has next_attempt_at set (uninstalled and done ones have NULL); a receiver of
+    // an earlier version (its query: status = 'pending' AND next_attempt_at <= $1) uses this index as well.
+    sql: `
+DROP INDEX app_shops_due;
+CREATE INDEX app_shops_step_due ON app_shops (next_attempt_at) WHERE next_attempt_at IS NOT NULL;
+`,
+  },
 ];

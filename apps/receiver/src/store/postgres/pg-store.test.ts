@@ -169,6 +169,7 @@ describe('PgStore', () => {
           { version: 17 },
           { version: 18 },
           { version: 19 },
+          { version: 20 },
         ]);
       } finally {
         await client.end();
@@ -401,7 +402,7 @@ describe('PgStore', () => {
     try {
       await expect(store.migrate()).rejects.toThrow(StoreVersionError);
       await expect(store.migrate()).rejects.toThrow(
-        /schema is at version 99; this receiver knows versions up to 19/,
+        /schema is at version 99; this receiver knows versions up to 20/,
       );
     } finally {
       await store.close();

@@ -83,6 +83,7 @@ describe('SqliteStore', () => {
         { version: 13 },
         { version: 14 },
         { version: 15 },
+        { version: 16 },
       ]);
     } finally {
       db.close();
@@ -306,7 +307,7 @@ describe('SqliteStore', () => {
       }
     };
     await expect(open()).rejects.toThrow(StoreVersionError);
-    await expect(open()).rejects.toThrow(/schema is at version 99; this receiver knows versions up to 15/);
+    await expect(open()).rejects.toThrow(/schema is at version 99; this receiver knows versions up to 16/);
   });
 
   it('says a damaged file is damaged (restore a backup, not retry), and stays unready once it has seen it', async () => {

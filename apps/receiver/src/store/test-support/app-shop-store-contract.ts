@@ -52,8 +52,8 @@ export function defineAppShopStoreContract(engine: string, harness: AppShopStore
         subscriptions: [],
       });
       expect(pending.installedAt.getTime()).toBe(T0.getTime());
-      expect(await appShops.duePending({ now: at(59) })).toEqual([]);
-      expect((await appShops.duePending({ now: at(60) })).map((s) => s.shop)).toEqual(['demo']);
+      expect(await appShops.dueSteps({ now: at(59) })).toEqual([]);
+      expect((await appShops.dueSteps({ now: at(60) })).map((s) => s.shop)).toEqual(['demo']);
       const subscriptions = [{ event: 'order_confirm', id: 'd2ViSG9vay1ub3RpZmljYXRpb25faWQ9MQ==' }];
       expect(
         await appShops.markInstalled('demo', { subscriptions, secretFingerprint: 'aaaa', now: at(1) }),
@@ -65,7 +65,7 @@ export function defineAppShopStoreContract(engine: string, harness: AppShopStore
         nextAttemptAt: null,
         subscriptions,
       });
-      expect(await appShops.duePending({ now: at(600) })).toEqual([]);
+      expect(await appShops.dueSteps({ now: at(600) })).toEqual([]);
       expect(await appShops.get('nope')).toBeNull();
     });
 
@@ -73,16 +73,68 @@ export function defineAppShopStoreContract(engine: string, harness: AppShopStore
       const { appShops } = await open();
       await appShops.recordInstall('demo', { nextAttemptAt: at(60), now: T0 });
       expect(
-        await appShops.markPending('demo', {
+        await appShops.markStepFailed('demo', {
           reason: 'token endpoint down',
           nextAttemptAt: at(30),
           now: at(1),
         }),
       ).toBe(true);
-      await appShops.markPending('demo', { reason: 'still down', nextAttemptAt: at(90), now: at(31) });
+      await appShops.markStepFailed('demo', { reason: 'still down', nextAttemptAt: at(90), now: at(31) });
       const shop = await appShops.get('demo');
       expect(shop).toMatchObject({ status: 'pending', pendingReason: 'still down', attempts: 2 });
       expect(shop?.nextAttemptAt?.getTime()).toBe(at(90).getTime());
+    });
+
+    it('keeps an installed shop installed when a later step fails (re-install call, re-registration), and retries it', async () => {
+      const { appShops } = await open();
+      await appShops.recordInstall('demo', { appVersion: '1', nextAttemptAt: at(60), now: T0 });
+      const subscriptions = [{ event: 'order_confirm', id: 'a' }];
+      await appShops.markInstalled('demo', { subscriptions, secretFingerprint: 'aaaa', now: at(1) });
+      // the install call again (the shop is still installed): the step runs again, the shop stays installed
+      const again = await appShops.recordInstall('demo', {
+        appVersion: '2',
+        nextAttemptAt: at(70),
+        now: at(10),
+      });
+      expect(again).toMatchObject({
+        status: 'installed',
+        pendingReason: 'installing',
+        attempts: 0,
+        appVersion: '2',
+        subscriptions,
+        secretFingerprint: 'aaaa',
+      });
+      expect(again.installedAt.getTime()).toBe(T0.getTime());
+      expect(
+        await appShops.markStepFailed('demo', {
+          reason: 'token endpoint down',
+          nextAttemptAt: at(90),
+          now: at(11),
+        }),
+      ).toBe(true);
+      const failed = await appShops.get('demo');
+      expect(failed).toMatchObject({
+        status: 'installed',
+        pendingReason: 'token endpoint down',
+        attempts: 1,
+        subscriptions,
+      });
+      expect(await appShops.dueSteps({ now: at(89) })).toEqual([]);
+      expect((await appShops.dueSteps({ now: at(90) })).map((shop) => [shop.shop, shop.status])).toEqual([
+        ['demo', 'installed'],
+      ]);
+      await appShops.markInstalled('demo', { subscriptions, secretFingerprint: 'bbbb', now: at(91) });
+      expect(await appShops.get('demo')).toMatchObject({
+        status: 'installed',
+        pendingReason: null,
+        nextAttemptAt: null,
+      });
+      expect(await appShops.dueSteps({ now: at(600) })).toEqual([]);
+      // uninstalled: nothing due, a late failure ignored
+      await appShops.markStepFailed('demo', { reason: 'x', nextAttemptAt: at(95), now: at(92) });
+      await appShops.markUninstalled('demo', { reason: CANCELLED_BY_UNINSTALL, now: at(93) });
+      expect(await appShops.dueSteps({ now: at(600) })).toEqual([]);
+      expect(await appShops.markStepFailed('demo', { reason: 'x', nextAttemptAt: at(95) })).toBe(false);
     });
 
     it('uninstalls: later outcomes of the install step are ignored, pending jobs of that shop are cancelled, other shops untouched', async () => {
@@ -104,7 +156,7 @@ export function defineAppShopStoreContract(engine: string, harness: AppShopStore
           secretFingerprint: 'aaaa',
         }),
       ).toBe(false);
-      expect(await appShops.markPending('demo', { reason: 'x', nextAttemptAt: at(1) })).toBe(false);
+      expect(await appShops.markStepFailed('demo', { reason: 'x', nextAttemptAt: at(1) })).toBe(false);
       const shop = await appShops.get('demo');
       expect(shop).toMatchObject({ status: 'uninstalled', subscriptions: [] });
       expect(shop?.uninstalledAt?.getTime()).toBe(at(5).getTime());
@@ -252,7 +304,7 @@ export function defineAppShopStoreContract(engine: string, harness: AppShopStore
       // The subscriptions on the shop are still those until the step runs again.
       const again = await appShops.recordInstall('demo', { nextAttemptAt: at(70), now: at(10) });
       expect(again.secretFingerprint).toBe('0123456789abcdef');
-      await appShops.markPending('demo', { reason: 'down', nextAttemptAt: at(90), now: at(11) });
+      await appShops.markStepFailed('demo', { reason: 'down', nextAttemptAt: at(90), now: at(11) });
       expect((await appShops.get('demo'))?.secretFingerprint).toBe('0123456789abcdef');
       await appShops.markInstalled('demo', {
         subscriptions,
