@@ -120,7 +120,9 @@ describe('srhooks listen', () => {
       ]);
       expect(sent.code).toBe(0);
       const line = await human.waitForLine(/ demo {2}abandoned_cart {2}#/);
-      expect(line).toMatch(/^\d\d:\d\d:\d\d {2}demo {2}abandoned_cart {2}#\d+ {2}\d+ HUF {2}pending$/);
+      expect(line).toMatch(
+        /^\d\d:\d\d:\d\d {2}demo {2}abandoned_cart {2}#\d+ {2}\d+ HUF {2}stored, handlers to run$/,
+      );
     } finally {
       expect(await human.interrupt()).toBe(0);
       other.cleanup();

@@ -86,11 +86,15 @@ export function printDelivery(output: Output, line: DeliveryLine): void {
       : event.subjectId
         ? `subscriber ${event.subjectId}`
         : '';
+    // The event's status just after its commit: `pending` means stored with handler jobs to run (their
+    // outcomes follow as `→ handler …` lines); the bare word read as "not stored yet".
     const status = event.duplicate
       ? style.yellow('duplicate')
       : event.status === 'stored'
         ? style.green('stored')
-        : event.status;
+        : event.status === 'pending'
+          ? `${style.green('stored')}${style.dim(', handlers to run')}`
+          : event.status;
     output.line([head, subject, amount(event.total, event.currency), status].filter(Boolean).join('  '));
   }
 }
