@@ -26,7 +26,12 @@ import { ReceiverProcess } from './support/receiver-process.js';
 import { type ScenarioDir, scenarioDir } from './support/scenario-dir.js';
 import { RELIABILITY_SECRET } from './support/secrets.js';
 import { scenarioSeed } from './support/seeded-random.js';
-import { ackFigures, compareAcks, readPostgresStore, type StoredFigures } from './support/store-inspection.js';
+import {
+  ackFigures,
+  compareAcks,
+  readPostgresStore,
+  type StoredFigures,
+} from './support/store-inspection.js';
 import { sleep, waitUntil } from './support/wait-until.js';
 
 const SHOP = 'down-start-shop';
