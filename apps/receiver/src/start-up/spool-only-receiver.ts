@@ -1,10 +1,11 @@
 /**
  * The receiver a start serves while its store cannot be opened (start-while-store-unreachable.ts): the
  * core routes of the full receiver, unchanged — the delivery route (same signed-URL check, IP allow-list,
- * body limits and answers), `/healthz`, `/readyz`, `/readyz/deliveries` and `/metrics` — over a store that
- * refuses every call (store-not-opened.ts), so an authentic delivery is written to the spool and answered
- * as during an outage that began while the receiver ran. Everything else needs the store (admin API,
- * inspector, app mode's routes) and is answered `503 store_unavailable` with the uniform body.
+ * body limits and answers), `/healthz`, `/readyz`, `/readyz/deliveries` and `/metrics` — and in app mode
+ * the Payment API notification route, over a store that refuses every call (store-not-opened.ts), so an
+ * authentic delivery or notification is written to the spool and answered as during an outage that began
+ * while the receiver ran. Everything else needs the store (admin API, inspector, app mode's install,
+ * uninstall and entry routes) and is answered `503 store_unavailable` with the uniform body.
  *
  * Not here: the drainer (it needs the store: the full receiver's drains the spool once it runs), the
  * shop directory (app mode's installed and uninstalled shops are read from the store: see
@@ -12,6 +13,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { registerPaymentNotificationRoute } from '../app-mode/payment-notification-route.js';
 import type { ReceiverConfig } from '../config/config-schema.js';
 import { errorBody } from '../http/error-body.js';
 import { createReceiverFastify } from '../http/receiver-fastify.js';
@@ -20,15 +22,15 @@ import { handlersPlugin } from '../plugins/handlers-plugin.js';
 import { metricsPlugin } from '../plugins/metrics-plugin.js';
 import type { OpenedSpool } from '../plugins/spool-plugin.js';
 import { coreRoutes } from '../routes/index.js';
-import type { Store } from '../store/store.js';
 import type { HandOverServer } from './hand-over-server.js';
+import { appShopsNotOpened, storeNotOpened } from './store-not-opened.js';
 
 export interface SpoolOnlyReceiverOptions {
   readonly logger: Logger;
   readonly server: HandOverServer;
   readonly opened: OpenedSpool;
-  /** The store every call of which fails (store-not-opened.ts). */
-  readonly store: Store;
+  /** Why the store is not open (the detail of every StoreUnavailableError its calls fail with). */
+  readonly storeDetail: () => string;
   /** Whether closing it closes the shared listener: until the full receiver took it over. */
   readonly closesListener: () => boolean;
   /** Awaited when it closes, before anything it holds is closed: the requests it took were answered. */
@@ -56,7 +58,7 @@ export async function buildSpoolOnlyReceiver(
   await app.register(metricsPlugin, { defaultMetrics: options.defaultMetrics ?? true });
   await app.register(handlersPlugin);
   const { spool, lock } = options.opened;
-  app.decorate('store', options.store);
+  app.decorate('store', storeNotOpened('postgres', options.storeDetail));
   app.decorate('storeLock', null);
   app.decorate('spool', spool);
   app.decorate('spoolLock', lock);
@@ -64,6 +66,9 @@ export async function buildSpoolOnlyReceiver(
   app.metrics.observeSpool(() => spool.figures());
   for (const route of coreRoutes)
     await app.register(route.plugin, route.prefix ? { prefix: route.prefix } : {});
+  // App mode's Payment API notifications: verified by their hmac (the app's key, no store), then spooled.
+  if (config.app)
+    await registerPaymentNotificationRoute(app, config.app, appShopsNotOpened(options.storeDetail));
   await app.ready();
   return app;
 }

@@ -12,7 +12,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { encodeDelivery, sampleOrder, signDeliveryPath } from '@srhooks/contracts';
+import { encodeDelivery, sampleOrder, signDeliveryPath, signPaymentNotification } from '@srhooks/contracts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type RunningReceiver, runReceiver } from '../run-receiver.js';
 import { SpoolLock } from '../spool/spool-lock.js';
@@ -86,7 +86,7 @@ async function start(
     { processing: { enabled: false }, spool: { retryMs: 50, maxRetryMs: 100 }, logDestination },
     { storeRetry: { firstMs: 100, maxMs: 200 } },
   );
-  if (!receiver) throw new Error('the receiver did not start');
+  if (!receiver) throw new Error(`the receiver did not start: ${proc.stderrText.join('')}`);
   const entry = { proc, receiver };
   running.push(entry);
   return entry;
@@ -238,6 +238,57 @@ describe('a receiver started while its PostgreSQL store is unreachable', () => {
     expect(
       logLines.some((line) => String(line.msg).startsWith('store reachable: the full receiver took over')),
     ).toBe(true);
+  }, 60_000);
+
+  it('app mode: a delivery for a shop that installed the app and an authentic Payment API notification are spooled, install calls answered 503, all stored once the store opens', async () => {
+    const WEBHOOK_KEY = 'store-down-start-payment-key-0123456789';
+    const { receiver } = await start({
+      SRHOOKS_PUBLIC_URL: 'https://hooks.example.com',
+      SRHOOKS_APP_ID: '55',
+      SRHOOKS_APP_CLIENT_ID: 'store-down-client',
+      SRHOOKS_APP_CLIENT_SECRET: 'store-down-client-secret-0123456789',
+      SRHOOKS_APP_WEBHOOK_SECRET_KEY: WEBHOOK_KEY,
+    });
+    const port = portOf(receiver);
+    // a shop that installed the app: its URLs are signed with SRHOOKS_SECRETS like a config shop's
+    const appShopPath = signDeliveryPath({ shop: 'beta', event: 'order_confirm' }, SECRET);
+    const delivery = await post(port, '501', appShopPath);
+    expect(delivery).toMatchObject({ status: 200, json: { ok: true, spooled: true } });
+
+    const notification = Buffer.from(
+      JSON.stringify({ id: 4242, status: 'paid', time: Math.floor(Date.now() / 1000) }),
+    );
+    const pay = (hmac: string) =>
+      fetch(`http://127.0.0.1:${port}/app/payments?shop=beta&hmac=${hmac}`, {
+        method: 'POST',
+        body: new Uint8Array(notification),
+        headers: { 'content-type': 'application/json' },
+      });
+    const forged = await pay('0'.repeat(64));
+    expect(forged.status).toBe(401);
+    const paid = await pay(signPaymentNotification(notification, WEBHOOK_KEY));
+    const paidJson = (await paid.json()) as Record<string, unknown>;
+    expect({ status: paid.status, json: paidJson }).toMatchObject({
+      status: 200,
+      json: { ok: true, spooled: true, deliveryId: expect.stringMatching(/^dlv_/) },
+    });
+    expect(spoolFiles()).toHaveLength(2);
+    // install, uninstall and entry calls need the shop records: 503, nothing recorded
+    for (const path of [
+      '/app/install?shopname=beta&code=x&timestamp=1&hmac=x',
+      '/app/uninstall?shopname=beta',
+    ]) {
+      const answer = await get(port, path);
+      expect(answer.status, path).toBe(503);
+      expect(answer.json, path).toMatchObject({ ok: false, error: { code: 'store_unavailable' } });
+    }
+
+    await proxy.start();
+    const full = await receiver.full;
+    if (full === null) throw new Error('the full receiver never took over');
+    await waitFor('the spool to drain', () => spoolFiles().length === 0);
+    expect(await full.store.getDelivery(delivery.json.deliveryId as string)).not.toBeNull();
+    expect(await full.store.getDelivery(paidJson.deliveryId as string)).not.toBeNull();
   }, 60_000);
 
   it('with a spool: SIGTERM while spooling answers the delivery in flight, keeps the spool and frees its lock', async () => {

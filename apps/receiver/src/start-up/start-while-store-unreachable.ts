@@ -27,7 +27,6 @@ import type { StoreUnavailableError } from '../store/store-errors.js';
 import { FASTIFY_KEEP_ALIVE_TIMEOUT_MS, HandOverServer } from './hand-over-server.js';
 import { listenError } from './listen-error.js';
 import { buildSpoolOnlyReceiver } from './spool-only-receiver.js';
-import { storeNotOpened } from './store-not-opened.js';
 import { storeUnreachableAtStart, unreachableReason } from './store-unreachable-at-start.js';
 
 export interface StoreRetryOptions {
@@ -93,7 +92,7 @@ export async function startWhileStoreUnreachable(
       logger,
       server,
       opened,
-      store: storeNotOpened('postgres', detail),
+      storeDetail: detail,
       closesListener: () => !handedOver,
       // Stopped while spooling: every connection ended. Handed over: what it took was answered.
       untilAnswered: () => (handedOver ? server.idle(spoolOnly.routing) : serverClosed),

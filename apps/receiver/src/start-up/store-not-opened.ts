@@ -6,6 +6,7 @@
  * (health-routes.ts): the routes run unchanged, nothing is written twice.
  */
 
+import type { AppShopStore } from '../store/app-shops/app-shop-store.js';
 import type { Store, StoreStats } from '../store/store.js';
 import { StoreUnavailableError } from '../store/store-errors.js';
 
@@ -66,11 +67,7 @@ const REFUSED: Record<Refused, true> = {
  * e.g. "not opened since the receiver started: PostgreSQL cannot be reached (ECONNREFUSED) …".
  */
 export function storeNotOpened(kind: Store['kind'], detail: () => string): Store {
-  const refuse = () => Promise.reject(new StoreUnavailableError(detail()));
-  const refused = Object.fromEntries(Object.keys(REFUSED).map((name) => [name, refuse])) as unknown as Pick<
-    Store,
-    Refused
-  >;
+  const refused = refusing<Pick<Store, Refused>>(REFUSED, detail);
   return {
     ...refused,
     kind,
@@ -78,4 +75,29 @@ export function storeNotOpened(kind: Store['kind'], detail: () => string): Store
     onChange: () => () => {},
     close: async () => {},
   };
+}
+
+/** App mode's shop records (installs, payment claims), on the same database: every call refused too. */
+const APP_SHOPS_REFUSED: Record<Exclude<keyof AppShopStore, 'close'>, true> = {
+  useRequestCode: true,
+  recordInstall: true,
+  markInstalled: true,
+  markPending: true,
+  markUninstalled: true,
+  paymentClaimState: true,
+  withInstallLock: true,
+  get: true,
+  list: true,
+  duePending: true,
+};
+
+/** App mode's shop records while the store cannot be opened (the payment route files with them). */
+export function appShopsNotOpened(detail: () => string): AppShopStore {
+  return { ...refusing<Omit<AppShopStore, 'close'>>(APP_SHOPS_REFUSED, detail), close: async () => {} };
+}
+
+/** An object whose listed methods each reject with StoreUnavailableError(detail()). */
+function refusing<T>(names: Record<string, true>, detail: () => string): T {
+  const refuse = () => Promise.reject(new StoreUnavailableError(detail()));
+  return Object.fromEntries(Object.keys(names).map((name) => [name, refuse])) as T;
 }
