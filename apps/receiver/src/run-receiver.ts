@@ -27,6 +27,7 @@ import {
 } from './start-up/start-while-store-unreachable.js';
 import { stopOnSignals } from './start-up/stop-on-signals.js';
 import {
+  probeStore,
   StoreUnreachableAtStartError,
   storeUnreachableAtStart,
 } from './start-up/store-unreachable-at-start.js';
@@ -170,6 +171,7 @@ export async function runReceiver(
       logger,
       buildFull: (serverFactory, opened) =>
         buildReceiver(config, { ...options, serverFactory, spool: { ...options.spool, opened } }),
+      probe: () => probeStore(config),
       afterStart: (full) => startBackgroundWork(config, full),
       ...(runOptions.storeRetry ? { retry: runOptions.storeRetry } : {}),
       ...(options.defaultMetrics === undefined ? {} : { defaultMetrics: options.defaultMetrics }),

@@ -5,8 +5,9 @@
  *
  * 1. The spool folder is opened and locked, the spool-only receiver (spool-only-receiver.ts) is built on
  *    a server of our own (hand-over-server.ts) and listens on HOST:PORT; one warning says so.
- * 2. The full receiver is built again after 1 s, then after twice as long each time, at most `maxMs`
- *    (15 s) apart, until it opens (and migrates) the store. A build refused for another reason (a
+ * 2. The store is tried again after 1 s, then after twice as long each time, at most `maxMs` (15 s)
+ *    apart — one connection first (`probe`), then, once it answers, the full receiver is built (it opens
+ *    and migrates the store). A build refused for another reason (a
  *    setting, a migration) is logged at error and tried again all the same: the receiver keeps spooling.
  * 3. Once built, the full receiver takes over the listening socket: it "listens" on it (its drainer
  *    starts and stores what was spooled), requests from then on go to it, those the spool-only receiver
@@ -43,6 +44,8 @@ export interface StartWhileStoreUnreachableOptions {
     serverFactory: FastifyServerFactory<Server>,
     opened: OpenedSpool,
   ) => Promise<FastifyInstance>;
+  /** Whether the store answers now, before the full receiver is built (store-unreachable-at-start.ts). */
+  readonly probe: () => Promise<void>;
   /** What a normal start does once it listens (reconciliation, recovery). */
   readonly afterStart: (app: FastifyInstance) => Promise<void>;
   readonly retry?: StoreRetryOptions;

@@ -7,6 +7,8 @@
  * store, and not SQLite (a local file: what stops it is no outage that passes).
  */
 import type { ReceiverConfig } from '../config/config-schema.js';
+import { storeSelection } from '../plugins/store-plugin.js';
+import { createStore } from '../store/create-store.js';
 import { StoreUnavailableError } from '../store/store-errors.js';
 
 export function storeUnreachableAtStart(
@@ -29,4 +31,18 @@ export function unreachableReason(error: StoreUnavailableError): string {
   const cause = error.cause as { code?: unknown; errors?: Array<{ code?: unknown }> } | undefined;
   const code = cause?.code ?? cause?.errors?.find((inner) => typeof inner.code === 'string')?.code;
   return typeof code === 'string' ? `PostgreSQL cannot be reached (${code})` : 'PostgreSQL cannot be reached';
+}
+
+/**
+ * Whether the store answers now (one connection, `ping`), before a whole receiver is built for it: a
+ * build that fails leaves its metrics and plugins behind, and during a long outage one is tried every
+ * 15 s. Rejects as the store does (StoreUnavailableError while it is unreachable).
+ */
+export async function probeStore(config: ReceiverConfig): Promise<void> {
+  const store = createStore(storeSelection(config));
+  try {
+    await store.ping();
+  } finally {
+    await store.close().catch(() => {});
+  }
 }
