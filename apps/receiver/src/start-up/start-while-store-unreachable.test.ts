@@ -14,6 +14,8 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { encodeDelivery, sampleOrder, signDeliveryPath, signPaymentNotification } from '@srhooks/contracts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { receiverLogger } from '../app.js';
+import { loadConfig } from '../config/load-config.js';
 import { type RunningReceiver, runReceiver } from '../run-receiver.js';
 import { SpoolLock } from '../spool/spool-lock.js';
 import { StoreUnavailableError } from '../store/store.js';
@@ -22,6 +24,7 @@ import { FakeProcess } from '../test-support/fake-process.js';
 import { TEST_DATABASE_URL, testSchemas } from '../test-support/postgres-schema.js';
 import { sendRaw } from '../test-support/raw-http.js';
 import { TcpProxy } from '../test-support/tcp-proxy.js';
+import { startWhileStoreUnreachable } from './start-while-store-unreachable.js';
 
 const SECRET = 'store-down-start-secret-0123456789';
 const ADMIN_TOKEN = 'store-down-start-admin-token-0123456789';
@@ -339,6 +342,38 @@ describe('a receiver started while its PostgreSQL store is unreachable', () => {
     proc.emit('SIGINT', 'SIGINT');
     expect(proc.exits).toEqual([130]);
     await receiver.stopped;
+  }, 30_000);
+
+  it('tries the store on one connection first: no receiver is built while it stays unreachable', async () => {
+    const config = loadConfig({ env: env(), cwd: dir });
+    const refused = () =>
+      new StoreUnavailableError('PostgreSQL: connect ECONNREFUSED', {
+        cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+      });
+    let probes = 0;
+    let builds = 0;
+    const spooling = await startWhileStoreUnreachable(
+      { ...config, spoolDir: join(dir, 'spool') },
+      refused(),
+      {
+        logger: receiverLogger(config, { logDestination }),
+        probe: async () => {
+          probes += 1;
+          throw refused();
+        },
+        buildFull: async () => {
+          builds += 1;
+          throw new Error('built while the store was unreachable');
+        },
+        afterStart: async () => {},
+        retry: { firstMs: 10, maxMs: 20 },
+        defaultMetrics: false,
+      },
+    );
+    await waitFor('four attempts', () => probes >= 4);
+    expect(builds).toBe(0);
+    await spooling.stop();
+    expect(await spooling.full).toBeNull();
   }, 30_000);
 
   it('without a spool: fails to start as before, saying SRHOOKS_SPOOL_DIR would take deliveries', async () => {

@@ -139,27 +139,35 @@ export async function startWhileStoreUnreachable(
   let building: Promise<FastifyInstance | null> | null = null;
   let wake: () => void = () => {};
 
+  function stillUnreachable(error: StoreUnavailableError): null {
+    const now = unreachableReason(error);
+    if (now !== reason) logger.warn({ store: { reason: now } }, `store still unreachable (${now}): spooling`);
+    else logger.debug({ store: { reason: now } }, 'store still unreachable: spooling');
+    reason = now;
+    return null;
+  }
+
   /** One attempt: the full receiver, or null (logged) when the store still cannot be opened. */
   async function attempt(): Promise<FastifyInstance | null> {
+    try {
+      await options.probe();
+    } catch (error) {
+      // anything else (a setting refused): the build below reports it in full
+      if (storeUnreachableAtStart(error, config)) return stillUnreachable(error);
+    }
+    if (stopping) return null;
     const before = new Set(server.listeners('clientError'));
     try {
       return await options.buildFull(server.factory, opened);
     } catch (error) {
       for (const listener of server.listeners('clientError'))
         if (!before.has(listener)) server.off('clientError', listener as () => void);
-      if (storeUnreachableAtStart(error, config)) {
-        const now = unreachableReason(error);
-        if (now !== reason)
-          logger.warn({ store: { reason: now } }, `store still unreachable (${now}): spooling`);
-        else logger.debug({ store: { reason: now } }, 'store still unreachable: spooling');
-        reason = now;
-      } else {
-        reason = `the store refused to open: ${(error as { code?: unknown }).code ?? 'error'}`;
-        logger.error(
-          { err: error },
-          'the store is reachable but the receiver could not start on it (see the error); deliveries are still spooled, and it is tried again',
-        );
-      }
+      if (storeUnreachableAtStart(error, config)) return stillUnreachable(error);
+      reason = `the store refused to open: ${(error as { code?: unknown }).code ?? 'error'}`;
+      logger.error(
+        { err: error },
+        'the store is reachable but the receiver could not start on it (see the error); deliveries are still spooled, and it is tried again',
+      );
       return null;
     }
   }
@@ -174,10 +182,14 @@ export async function startWhileStoreUnreachable(
       'store reachable: the full receiver took over the listening socket; spooled deliveries are being stored',
     );
     markFull(app);
-    await options.afterStart(app);
-    await spoolOnly.close();
-    for (const listener of spoolOnlyClientErrors) server.off('clientError', listener as () => void);
-    server.forget(spoolOnly.routing);
+    try {
+      await options.afterStart(app);
+    } finally {
+      // what it took is answered first (its preClose waits); neither the socket nor the spool's lock is its
+      await spoolOnly.close();
+      for (const listener of spoolOnlyClientErrors) server.off('clientError', listener as () => void);
+      server.forget(spoolOnly.routing);
+    }
   }
 
   async function retry(): Promise<void> {
@@ -214,6 +226,7 @@ export async function startWhileStoreUnreachable(
     async stop() {
       if (handingOver) {
         await retrying;
+        markFull(null); // when the take-over failed before it was done
         await current.close();
         return;
       }
