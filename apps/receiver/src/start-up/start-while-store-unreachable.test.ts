@@ -8,7 +8,7 @@
  * Without a spool the start fails as before, saying what SRHOOKS_SPOOL_DIR would do.
  */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
+import { type AddressInfo, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -16,7 +16,7 @@ import { encodeDelivery, sampleOrder, signDeliveryPath, signPaymentNotification 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { receiverLogger } from '../app.js';
 import { loadConfig } from '../config/load-config.js';
-import { type RunningReceiver, runReceiver } from '../run-receiver.js';
+import { ListenError, type RunningReceiver, runReceiver } from '../run-receiver.js';
 import { SpoolLock } from '../spool/spool-lock.js';
 import { StoreUnavailableError } from '../store/store.js';
 import { deliveryRequest } from '../test-support/delivery-fixtures.js';
@@ -374,6 +374,25 @@ describe('a receiver started while its PostgreSQL store is unreachable', () => {
     expect(builds).toBe(0);
     await spooling.stop();
     expect(await spooling.full).toBeNull();
+  }, 30_000);
+
+  it('with a spool: a port in use fails the start with the usual one line, and frees the spool folder', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const proc = new FakeProcess(env({ PORT: String(port) }), dir);
+      const failed = await runReceiver(proc, { processing: { enabled: false }, logDestination }).catch(
+        (error: Error) => error,
+      );
+      expect(failed).toBeInstanceOf(ListenError);
+      expect((failed as Error).message).toContain(
+        `cannot listen on 127.0.0.1:${port}: the port is already in use`,
+      );
+      SpoolLock.acquire(join(dir, 'spool')).release();
+    } finally {
+      taken.close();
+    }
   }, 30_000);
 
   it('without a spool: fails to start as before, saying SRHOOKS_SPOOL_DIR would take deliveries', async () => {

@@ -7,8 +7,8 @@
  *    a server of our own (hand-over-server.ts) and listens on HOST:PORT; one warning says so.
  * 2. The store is tried again after 1 s, then after twice as long each time, at most `maxMs` (15 s)
  *    apart — one connection first (`probe`), then, once it answers, the full receiver is built (it opens
- *    and migrates the store). A build refused for another reason (a
- *    setting, a migration) is logged at error and tried again all the same: the receiver keeps spooling.
+ *    and migrates the store). A build refused for another reason (a setting, a migration) is logged at
+ *    error and tried again all the same: the receiver keeps spooling.
  * 3. Once built, the full receiver takes over the listening socket: it "listens" on it (its drainer
  *    starts and stores what was spooled), requests from then on go to it, those the spool-only receiver
  *    took are answered there; then reconciliation and recovery start as after a normal start
@@ -88,6 +88,8 @@ export async function startWhileStoreUnreachable(
   let handingOver = false;
   let handedOver = false;
   let stopping = false;
+  /** The socket was opened (a listen that failed leaves nothing to wait for). */
+  let listened = false;
   const clientErrorListeners = new Set(server.listeners('clientError'));
   let spoolOnly: FastifyInstance;
   try {
@@ -98,7 +100,8 @@ export async function startWhileStoreUnreachable(
       storeDetail: detail,
       closesListener: () => !handedOver,
       // Stopped while spooling: every connection ended. Handed over: what it took was answered.
-      untilAnswered: () => (handedOver ? server.idle(spoolOnly.routing) : serverClosed),
+      untilAnswered: () =>
+        handedOver ? server.idle(spoolOnly.routing) : listened ? serverClosed : Promise.resolve(),
       ...(options.defaultMetrics === undefined ? {} : { defaultMetrics: options.defaultMetrics }),
     });
   } catch (error) {
@@ -112,6 +115,7 @@ export async function startWhileStoreUnreachable(
       server.once('error', reject);
       server.listen({ port: config.port, host: config.host }, () => {
         server.off('error', reject);
+        listened = true;
         resolve();
       });
     });
