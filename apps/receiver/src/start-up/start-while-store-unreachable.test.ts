@@ -13,8 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { encodeDelivery, sampleOrder, signDeliveryPath, signPaymentNotification } from '@srhooks/contracts';
+import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { receiverLogger } from '../app.js';
+import { buildReceiver, receiverLogger } from '../app.js';
 import { loadConfig } from '../config/load-config.js';
 import { ListenError, type RunningReceiver, runReceiver } from '../run-receiver.js';
 import { SpoolLock } from '../spool/spool-lock.js';
@@ -374,6 +375,55 @@ describe('a receiver started while its PostgreSQL store is unreachable', () => {
     expect(builds).toBe(0);
     await spooling.stop();
     expect(await spooling.full).toBeNull();
+  }, 30_000);
+
+  it('a stop while the full receiver is being built waits for it, closes it without handing over, and frees the spool', async () => {
+    const config = loadConfig({ env: env(), cwd: dir });
+    // the full receiver built from here is a SQLite one: what matters is when it is built, not its store
+    const sqliteConfig = { ...config, databaseUrl: undefined, db: join(dir, 'full.db') };
+    const logger = receiverLogger(config, { logDestination });
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let building = false;
+    let built: FastifyInstance | null = null;
+    const spooling = await startWhileStoreUnreachable(
+      { ...config, spoolDir: join(dir, 'spool') },
+      new StoreUnavailableError('PostgreSQL: connect ECONNREFUSED'),
+      {
+        logger,
+        probe: async () => {},
+        buildFull: async (serverFactory, opened) => {
+          building = true;
+          await gate;
+          built = await buildReceiver(sqliteConfig, {
+            logger,
+            serverFactory,
+            spool: { opened },
+            processing: { enabled: false },
+            defaultMetrics: false,
+          });
+          return built;
+        },
+        afterStart: async () => {},
+        retry: { firstMs: 10, maxMs: 20 },
+        defaultMetrics: false,
+      },
+    );
+    const address = spooling.current().server.address() as AddressInfo;
+    await waitFor('the build to begin', () => building);
+    expect((await post(address.port, '601')).json).toMatchObject({ spooled: true });
+    const stopped = spooling.stop();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    release();
+    await stopped;
+    expect(await spooling.full).toBeNull();
+    if (built === null) throw new Error('the full receiver was not built');
+    // closed: its store too
+    await expect((built as FastifyInstance).store.ping()).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(fetch(`http://127.0.0.1:${address.port}/healthz`)).rejects.toThrow();
+    SpoolLock.acquire(join(dir, 'spool')).release();
   }, 30_000);
 
   it('with a spool: a port in use fails the start with the usual one line, and frees the spool folder', async () => {
