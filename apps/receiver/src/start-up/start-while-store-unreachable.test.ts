@@ -239,6 +239,11 @@ describe('a receiver started while its PostgreSQL store is unreachable', () => {
       expect.arrayContaining(['101', '102', '103', '190', ...during.map((_, i) => String(200 + i))]),
     );
     expect((await get(port, '/admin/api/events')).status).toBe(200);
+    // Expect: 100-continue on the shared socket after the take-over: one 100, one answer, stored once
+    const again = await sendRaw(port, deliveryRequest('order_confirm', token));
+    expect(again.interim).toEqual([100]);
+    expect(again.statusCode).toBe(200);
+    expect(JSON.parse(again.body)).toMatchObject({ ok: true, events: 1, duplicates: 1 });
     expect(
       logLines.some((line) => String(line.msg).startsWith('store reachable: the full receiver took over')),
     ).toBe(true);
