@@ -5,21 +5,15 @@
  * Capabilities are one plugin each (`app.config`, `app.metrics`, `app.handlers`, `app.store`);
  * routes are encapsulated plugins from `routes/` plus any passed in `options.routes`.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Server } from 'node:http';
+import type { FastifyInstance, FastifyServerFactory } from 'fastify';
 import type { DestinationStream, Logger } from 'pino';
 import { adminAreaRoute } from './admin/admin-area.js';
 import { appModeRoute } from './app-mode/app-mode-routes.js';
 import { type ShopDirectoryPluginOptions, shopDirectoryPlugin } from './app-mode/shop-directory-plugin.js';
 import type { ReceiverConfig } from './config/config-schema.js';
-import { handleClientError } from './http/client-error.js';
-import { NOT_FOUND_BODY } from './http/error-body.js';
-import { handleError } from './http/error-handler.js';
-import { deferExpectContinue } from './http/expect-continue.js';
-import { frameworkErrorHandler } from './http/framework-errors.js';
-import { refuseWhileClosing } from './http/refuse-while-closing.js';
-import { fastifyTrustProxy } from './http/trust-proxy.js';
+import { createReceiverFastify } from './http/receiver-fastify.js';
 import { createLogger } from './logging/create-logger.js';
-import { ReceiverLogController } from './logging/receiver-log-controller.js';
 import { configPlugin } from './plugins/config-plugin.js';
 import { handlersPlugin } from './plugins/handlers-plugin.js';
 import { type MemoryTrimPluginOptions, memoryTrimPlugin } from './plugins/memory-trim-plugin.js';
@@ -65,10 +59,9 @@ export interface BuildReceiverOptions {
   readonly memoryTrim?: MemoryTrimPluginOptions;
   /** The delivery spool's drainer (with `spoolDir` set): how soon it tries the store again (tests). */
   readonly spool?: SpoolPluginOptions;
+  /** Serve on this server (the socket a start without its store already listens on; start-up/). */
+  readonly serverFactory?: FastifyServerFactory<Server>;
 }
-
-/** A slow sender gets this long for one request (headers and body), then the socket is closed. */
-const REQUEST_TIMEOUT_MS = 60_000;
 
 /** Literal values that must never appear in a log line. */
 function secretValues(config: ReceiverConfig, env: Env): string[] {
@@ -90,6 +83,18 @@ function secretValues(config: ReceiverConfig, env: Env): string[] {
   return values;
 }
 
+/** The receiver's pino logger: `config.logLevel`, stdout (or `logDestination`), every secret redacted. */
+export function receiverLogger(
+  config: ReceiverConfig,
+  options: Pick<BuildReceiverOptions, 'logDestination' | 'processing'> = {},
+): Logger {
+  return createLogger({
+    level: config.logLevel,
+    secrets: secretValues(config, options.processing?.env ?? process.env),
+    ...(options.logDestination ? { destination: options.logDestination } : {}),
+  });
+}
+
 export async function buildReceiver(
   config: ReceiverConfig,
   options: BuildReceiverOptions = {},
@@ -100,40 +105,12 @@ export async function buildReceiver(
     // resolved, not loaded: a missing broker client stops the start here, not at the first job
     checkBrokerClientPackages(config.handlers, options.processing?.resolvePackage);
   }
-  const logger =
-    options.logger ??
-    createLogger({
-      level: config.logLevel,
-      secrets: secretValues(config, options.processing?.env ?? process.env),
-      ...(options.logDestination ? { destination: options.logDestination } : {}),
-    });
-  const app: FastifyInstance = Fastify({
-    loggerInstance: logger as FastifyBaseLogger,
-    logController: new ReceiverLogController(),
-    trustProxy: fastifyTrustProxy(config.trustProxy),
-    bodyLimit: config.bodyLimit,
-    requestTimeout: REQUEST_TIMEOUT_MS,
-    // While the server closes, refuseWhileClosing takes deliveries and answers the rest 503 (the uniform body).
-    return503OnClosing: false,
-    clientErrorHandler: handleClientError,
-    frameworkErrors: frameworkErrorHandler(() => app),
-  });
-
-  app.decorateRequest('logContext', null);
-  app.decorateRequest('expectedFailure', null);
-  refuseWhileClosing(app);
-  deferExpectContinue(app);
-  app.setErrorHandler(handleError);
-  app.setNotFoundHandler((request, reply) => {
-    if (request.url.startsWith('/hooks/')) {
-      app.metrics.forgedAttempts.inc({ reason: 'unknown_route' });
-      request.log.warn(
-        { forged: { reason: 'unknown_route', remoteAddress: request.ip } },
-        'forged delivery attempt refused',
-      );
-    }
-    return reply.code(404).send(NOT_FOUND_BODY);
-  });
+  const logger = options.logger ?? receiverLogger(config, options);
+  const app = createReceiverFastify(
+    config,
+    logger,
+    options.serverFactory ? { serverFactory: options.serverFactory } : {},
+  );
 
   await app.register(configPlugin, { config });
   await app.register(metricsPlugin, { defaultMetrics: options.defaultMetrics ?? true });

@@ -3,18 +3,36 @@
  * build the receiver, listen, reconcile subscriptions when configured, and shut down gracefully
  * on SIGTERM/SIGINT (stop accepting, answer in-flight requests, finish pending commits, close
  * the store). `main.ts` calls it with the real process.
+ *
+ * A PostgreSQL store that cannot be reached at start fails it (exit 1, saying a spool would help) —
+ * unless SRHOOKS_SPOOL_DIR is set: then the receiver listens anyway, spools deliveries and takes the
+ * store once it opens (start-up/start-while-store-unreachable.ts).
  */
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { type BuildReceiverOptions, buildReceiver } from './app.js';
+import { type BuildReceiverOptions, buildReceiver, receiverLogger } from './app.js';
 import { APP_ENV_VARIABLES } from './app-mode/app-env.js';
 import { ConfigError } from './config/config-error.js';
+import type { ReceiverConfig } from './config/config-schema.js';
 import { ENV_VARIABLES } from './config/env-config.js';
 import { loadConfig } from './config/load-config.js';
 import { type ProcessFault, watchProcessFaults } from './process-faults.js';
 import { ReconcileRetries } from './reconcile/reconcile-retries.js';
 import { reconcileShops } from './reconcile/reconcile-shops.js';
+import { listenError } from './start-up/listen-error.js';
+import {
+  type StoreRetryOptions,
+  startWhileStoreUnreachable,
+} from './start-up/start-while-store-unreachable.js';
+import { stopOnSignals } from './start-up/stop-on-signals.js';
+import {
+  probeStore,
+  StoreUnreachableAtStartError,
+  storeUnreachableAtStart,
+} from './start-up/store-unreachable-at-start.js';
+
+export { ListenError } from './start-up/listen-error.js';
 
 export interface ReceiverProcess {
   readonly env: Record<string, string | undefined>;
@@ -31,9 +49,20 @@ export interface ReceiverProcess {
 }
 
 export interface RunningReceiver {
+  /**
+   * The receiver taking requests. Started while the store was unreachable (with a spool): the spool-only
+   * receiver until the store opens, then the full one (start-up/start-while-store-unreachable.ts).
+   */
   readonly app: FastifyInstance;
+  /** The full receiver once it serves (at once after a normal start); null when stopped before. */
+  readonly full: Promise<FastifyInstance | null>;
   /** Resolves when a signal's graceful shutdown has finished. */
   readonly stopped: Promise<void>;
+}
+
+export interface RunOptions {
+  /** How often a start without its store tries it again (default 1 s, doubling, at most 15 s; tests). */
+  readonly storeRetry?: StoreRetryOptions;
 }
 
 const CONFIGURATION_DOCS = 'https://github.com/srhooks/srhooks/blob/main/apps/receiver/docs/configuration.md';
@@ -105,37 +134,6 @@ function acceptArguments(proc: ReceiverProcess): boolean {
   return false;
 }
 
-/** The receiver cannot listen on HOST:PORT; the message (one line) names the variable to change. */
-export class ListenError extends Error {
-  readonly code = 'cannot_listen';
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'ListenError';
-  }
-}
-
-/** A {@link ListenError} for the listen failures a setting causes; null for anything else. */
-function listenError(error: unknown, host: string, port: number): ListenError | null {
-  const code = (error as NodeJS.ErrnoException | null)?.code;
-  const where = `cannot listen on ${host}:${port}`;
-  if (code === 'EADDRINUSE')
-    return new ListenError(
-      `${where}: the port is already in use (EADDRINUSE): stop the other process, or set PORT to a free port (0: any free port)`,
-      { cause: error },
-    );
-  if (code === 'EACCES')
-    return new ListenError(
-      `${where}: this user may not listen on port ${port} (EACCES): set PORT to 1024 or above (and put a reverse proxy in front)`,
-      { cause: error },
-    );
-  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN')
-    return new ListenError(
-      `${where}: HOST "${host}" is not an address of this machine (${code}): set HOST to one of its addresses (0.0.0.0: all of them, 127.0.0.1: local only)`,
-      { cause: error },
-    );
-  return null;
-}
-
 /**
  * Starts the receiver; `null` when it did not: the configuration is invalid (exit code 1, message
  * on stderr), or the command line asked for help or the version (exit 0) or was not understood
@@ -144,6 +142,7 @@ function listenError(error: unknown, host: string, port: number): ListenError | 
 export async function runReceiver(
   proc: ReceiverProcess = process,
   buildOptions: BuildReceiverOptions = {},
+  runOptions: RunOptions = {},
 ): Promise<RunningReceiver | null> {
   if (!acceptArguments(proc)) return null;
   let config: ReturnType<typeof loadConfig>;
@@ -158,50 +157,48 @@ export async function runReceiver(
   // before any handler file is imported: an error a handler leaves to the process must not print the order
   let faultLogger: Logger | undefined;
   watchProcessFaults(proc, () => faultLogger);
-  const app = await buildReceiver(config, buildOptions);
-  faultLogger = app.log as Logger;
-
-  let closing = false;
-  let markStopped: () => void = () => {};
-  const stopped = new Promise<void>((resolve) => {
-    markStopped = resolve;
-  });
-  const shutdown = (signal: NodeJS.Signals): void => {
-    if (closing) {
-      app.log.warn({ signal }, 'second signal: exiting without waiting');
-      proc.exit(130);
-      return;
-    }
-    closing = true;
-    app.log.info({ signal }, 'shutting down: finishing in-flight deliveries');
-    const timer = setTimeout(() => {
-      app.log.error({ timeoutMs: config.shutdownTimeoutMs }, 'graceful shutdown timed out; exiting');
-      proc.exit(1);
-    }, config.shutdownTimeoutMs);
-    timer.unref();
-    app.close().then(
-      () => {
-        clearTimeout(timer);
-        app.log.info('receiver stopped');
-        markStopped();
+  const logger = buildOptions.logger ?? receiverLogger(config, buildOptions);
+  faultLogger = logger;
+  const options: BuildReceiverOptions = { ...buildOptions, logger };
+  let app: FastifyInstance;
+  try {
+    app = await buildReceiver(config, options);
+  } catch (error) {
+    if (!storeUnreachableAtStart(error, config)) throw error;
+    if (config.spoolDir === undefined) throw new StoreUnreachableAtStartError(error);
+    // A deploy, crash or reboot during a store outage: listen anyway and spool (start-up/).
+    const spooling = await startWhileStoreUnreachable({ ...config, spoolDir: config.spoolDir }, error, {
+      logger,
+      buildFull: (serverFactory, opened) =>
+        buildReceiver(config, { ...options, serverFactory, spool: { ...options.spool, opened } }),
+      probe: () => probeStore(config),
+      afterStart: (full) => startBackgroundWork(config, full),
+      ...(runOptions.storeRetry ? { retry: runOptions.storeRetry } : {}),
+      ...(options.defaultMetrics === undefined ? {} : { defaultMetrics: options.defaultMetrics }),
+    });
+    const stopped = stopOnSignals(proc, logger, config.shutdownTimeoutMs, () => spooling.stop());
+    return {
+      get app() {
+        return spooling.current();
       },
-      (error: unknown) => {
-        clearTimeout(timer);
-        app.log.error({ err: error }, 'error while shutting down');
-        proc.exitCode = 1;
-        markStopped();
-      },
-    );
-  };
-  proc.on('SIGTERM', shutdown);
-  proc.on('SIGINT', shutdown);
+      stopped,
+      full: spooling.full,
+    };
+  }
 
+  const stopped = stopOnSignals(proc, logger, config.shutdownTimeoutMs, () => app.close());
   try {
     await app.listen({ port: config.port, host: config.host });
   } catch (error) {
     await app.close();
     throw listenError(error, config.host, config.port) ?? error;
   }
+  await startBackgroundWork(config, app);
+  return { app, stopped, full: Promise.resolve(app) };
+}
+
+/** What runs once the receiver listens: subscriptions reconciled (when configured), then recovery. */
+async function startBackgroundWork(config: ReceiverConfig, app: FastifyInstance): Promise<void> {
   if (config.shops.some((shop) => shop.reconcile)) {
     const reconcile = { logger: app.log, store: app.store };
     // a shop that could not be reached is tried again in the background until it is (reconcile-retries.ts)
@@ -211,5 +208,4 @@ export async function runReceiver(
   }
   // Recovery: a pass per shop now (covering the time the receiver was away), then on its interval.
   app.recovery.start();
-  return { app, stopped };
 }

@@ -21,8 +21,20 @@ const EXPECTATION_FAILED = JSON.stringify(
 );
 
 const continuePending = new WeakSet<ServerResponse>();
+/**
+ * Servers whose expectation listeners are set. Once per server: two instances may share one (the
+ * spool-only receiver hands its socket over, start-up/hand-over-server.ts), and a second
+ * `checkContinue` listener would dispatch the request twice.
+ */
+const prepared = new WeakSet<object>();
 
 export function deferExpectContinue(app: FastifyInstance): void {
+  app.addHook('preParsing', (_request, reply, payload, done) => {
+    if (continuePending.delete(reply.raw)) reply.raw.writeContinue();
+    done(null, payload);
+  });
+  if (prepared.has(app.server)) return;
+  prepared.add(app.server);
   app.server.on('checkExpectation', (_request, response) => {
     response.writeHead(417, {
       'content-type': 'application/json; charset=utf-8',
@@ -34,9 +46,5 @@ export function deferExpectContinue(app: FastifyInstance): void {
   app.server.on('checkContinue', (request, response) => {
     continuePending.add(response);
     app.server.emit('request', request, response);
-  });
-  app.addHook('preParsing', (_request, reply, payload, done) => {
-    if (continuePending.delete(reply.raw)) reply.raw.writeContinue();
-    done(null, payload);
   });
 }

@@ -33,13 +33,21 @@ const SHUTTING_DOWN = errorBody(
   'The receiver is shutting down; nothing was read or stored. Send the request again in a moment.',
 );
 
-export function refuseWhileClosing(app: FastifyInstance): void {
+export interface RefuseWhileClosingOptions {
+  /**
+   * Whether closing this instance closes the listener; default always. The spool-only receiver's listener
+   * goes on serving the full receiver after the hand-over (start-up/hand-over-server.ts).
+   */
+  readonly closesListener?: () => boolean;
+}
+
+export function refuseWhileClosing(app: FastifyInstance, options: RefuseWhileClosingOptions = {}): void {
   let closing = false;
   app.addHook('preClose', (done) => {
     closing = true;
     // Fastify calls server.close() itself only after every preClose hook; its callback still waits for
     // the last connection (a second close() reports ERR_SERVER_NOT_RUNNING, which fastify accepts).
-    if (app.server.listening) app.server.close();
+    if (app.server.listening && (options.closesListener?.() ?? true)) app.server.close();
     done();
   });
   app.addHook('onRequest', (request, reply, done) => {

@@ -9,7 +9,7 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { APP_EVENTS } from '@srhooks/contracts';
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { DeliveryDecoder } from '../ingest/delivery-decoder.js';
 import { Spool } from '../spool/spool.js';
@@ -33,6 +33,35 @@ export interface SpoolPluginOptions {
   /** The drainer's first wait after the store was unavailable (default 1 s; tests shorten it). */
   retryMs?: number;
   maxRetryMs?: number;
+  /**
+   * The spool, opened and locked already (by the spool-only receiver a start without its store serves,
+   * start-up/): used as it is, its lock released when this app closes — not when its build fails (the
+   * spool-only receiver still writes to it then).
+   */
+  opened?: OpenedSpool;
+}
+
+/** A spool folder opened and locked by this receiver. */
+export interface OpenedSpool {
+  readonly spool: Spool;
+  readonly lock: SpoolLock;
+}
+
+/** Locks handed to a build through `opened`: a failed build leaves them to their holder. */
+const handedOver = new WeakSet<SpoolLock>();
+
+/**
+ * Opens SRHOOKS_SPOOL_DIR and locks it (SpoolDirError, SpoolInUseError), logging a take-over of a lock a
+ * killed receiver left.
+ */
+export async function openLockedSpool(
+  config: { spoolDir: string; spoolMaxBytes: number },
+  log: FastifyBaseLogger,
+): Promise<OpenedSpool> {
+  const spool = await Spool.open(config.spoolDir, config.spoolMaxBytes);
+  const lock = SpoolLock.acquire(spool.dir);
+  logTakeOver(log, lock);
+  return { spool, lock };
 }
 
 const plugin: FastifyPluginAsync<SpoolPluginOptions> = async (app, options) => {
@@ -43,10 +72,10 @@ const plugin: FastifyPluginAsync<SpoolPluginOptions> = async (app, options) => {
     app.decorate('spoolDrainer', null);
     return;
   }
-  const spool = await Spool.open(config.spoolDir, config.spoolMaxBytes);
-  const lock = SpoolLock.acquire(spool.dir);
+  if (options.opened) handedOver.add(options.opened.lock);
+  const { spool, lock } =
+    options.opened ?? (await openLockedSpool({ ...config, spoolDir: config.spoolDir }, app.log));
   app.decorate('spoolLock', lock);
-  logTakeOver(app, lock);
   const decoder = new DeliveryDecoder();
   const drainer = new SpoolDrainer({
     spool,
@@ -133,7 +162,7 @@ const plugin: FastifyPluginAsync<SpoolPluginOptions> = async (app, options) => {
 };
 
 /** A receiver that ended without releasing the folder (killed, crashed) left its record: say it was taken over. */
-function logTakeOver(app: FastifyInstance, lock: SpoolLock): void {
+function logTakeOver(log: FastifyBaseLogger, lock: SpoolLock): void {
   const previous = lock.previousHolder;
   if (previous === null) return;
   const holder = {
@@ -142,7 +171,7 @@ function logTakeOver(app: FastifyInstance, lock: SpoolLock): void {
     startedAt: previous.startedAt.toISOString(),
   };
   const elsewhere = previous.hostname !== hostname();
-  app.log.warn(
+  log.warn(
     { spool: { dir: lock.dir, previousHolder: holder } },
     elsewhere
       ? `spool folder taken over from receiver pid ${previous.pid} on host ${previous.hostname}, which did not release it (its ${SPOOL_HOLDER_FILE} was left behind; its lock is free). If that receiver still runs, the folder's file system does not pass locks between hosts: stop it, and give each receiver its own SRHOOKS_SPOOL_DIR on local disk`
@@ -152,7 +181,8 @@ function logTakeOver(app: FastifyInstance, lock: SpoolLock): void {
 
 /** buildReceiver failed after the spool plugin ran: frees the folder (the app's onClose never runs). */
 export function releaseSpoolAfterFailedStart(app: FastifyInstance): void {
-  if (app.hasDecorator('spoolLock')) app.spoolLock?.release();
+  if (!app.hasDecorator('spoolLock') || app.spoolLock === null) return;
+  if (!handedOver.has(app.spoolLock)) app.spoolLock.release();
 }
 
 export const spoolPlugin = fp(plugin, {

@@ -1,0 +1,73 @@
+/**
+ * The receiver's fastify instance with its HTTP behaviour and nothing else: limits, trusted proxies, the
+ * uniform error bodies (client, framework and route errors), refusals while closing, `Expect:
+ * 100-continue`, and the 404 of a forged delivery under /hooks/. Both the full receiver (app.ts) and the
+ * spool-only receiver a start without its store serves (start-up/spool-only-receiver.ts) are built on it,
+ * so both answer the same way.
+ */
+import type { Server } from 'node:http';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyServerFactory,
+} from 'fastify';
+import type { Logger } from 'pino';
+import type { ReceiverConfig } from '../config/config-schema.js';
+import { ReceiverLogController } from '../logging/receiver-log-controller.js';
+import { handleClientError } from './client-error.js';
+import { NOT_FOUND_BODY } from './error-body.js';
+import { handleError } from './error-handler.js';
+import { deferExpectContinue } from './expect-continue.js';
+import { frameworkErrorHandler } from './framework-errors.js';
+import { refuseWhileClosing } from './refuse-while-closing.js';
+import { fastifyTrustProxy } from './trust-proxy.js';
+
+/** A slow sender gets this long for one request (headers and body), then the socket is closed. */
+export const REQUEST_TIMEOUT_MS = 60_000;
+
+export interface ReceiverFastifyOptions {
+  /** Serve on a server created elsewhere (start-up/hand-over-server.ts) instead of fastify's own. */
+  readonly serverFactory?: FastifyServerFactory<Server>;
+  /** Whether closing the instance closes its listener (refuse-while-closing.ts); default always. */
+  readonly closesListener?: () => boolean;
+  /** The answer to a request no route takes outside /hooks/ (default the uniform 404). */
+  readonly unknownRoute?: (reply: FastifyReply) => FastifyReply;
+}
+
+export function createReceiverFastify(
+  config: ReceiverConfig,
+  logger: Logger,
+  options: ReceiverFastifyOptions = {},
+): FastifyInstance {
+  const app: FastifyInstance = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    logController: new ReceiverLogController(),
+    trustProxy: fastifyTrustProxy(config.trustProxy),
+    bodyLimit: config.bodyLimit,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    // While the server closes, refuseWhileClosing takes deliveries and answers the rest 503 (the uniform body).
+    return503OnClosing: false,
+    clientErrorHandler: handleClientError,
+    frameworkErrors: frameworkErrorHandler(() => app),
+    ...(options.serverFactory ? { serverFactory: options.serverFactory } : {}),
+  }) as unknown as FastifyInstance;
+
+  app.decorateRequest('logContext', null);
+  app.decorateRequest('expectedFailure', null);
+  refuseWhileClosing(app, options.closesListener ? { closesListener: options.closesListener } : {});
+  deferExpectContinue(app);
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request, reply) => {
+    if (request.url.startsWith('/hooks/')) {
+      app.metrics.forgedAttempts.inc({ reason: 'unknown_route' });
+      request.log.warn(
+        { forged: { reason: 'unknown_route', remoteAddress: request.ip } },
+        'forged delivery attempt refused',
+      );
+      return reply.code(404).send(NOT_FOUND_BODY);
+    }
+    return options.unknownRoute ? options.unknownRoute(reply) : reply.code(404).send(NOT_FOUND_BODY);
+  });
+  return app;
+}
