@@ -67,21 +67,11 @@ export class ReceiverMetrics {
     registers: [this.registry],
   });
 
-  /** Watermark per shop, read when /metrics is scraped (set by the recovery service). */
+  /**
+   * The watermark of each shop's last pass this process ran (set by the recovery service), so its own
+   * pass shows at once; `observeRecoveryLag` takes the later of it and the store's.
+   */
   readonly recoveryWatermarks = new Map<string, Date>();
-
-  readonly recoveryLag = new Gauge({
-    name: 'srhooks_recovery_lag_seconds',
-    help: 'Now minus the recovery watermark (everything changed before it was read from the shop API), by shop',
-    labelNames: ['shop'] as const,
-    registers: [this.registry],
-    collect: () => {
-      const now = Date.now();
-      for (const [shop, watermark] of this.recoveryWatermarks) {
-        this.recoveryLag.set({ shop }, Math.max(0, (now - watermark.getTime()) / 1000));
-      }
-    },
-  });
 
   readonly duplicates = new Counter({
     name: 'srhooks_duplicate_events_total',
@@ -257,32 +247,7 @@ export class ReceiverMetrics {
     configured: readonly string[],
     options: { maxAgeMs?: number; timeoutMs?: number } = {},
   ): void {
-    const maxAgeMs = options.maxAgeMs ?? 5_000;
-    const timeoutMs = options.timeoutMs ?? 2_000;
-    let cached: { at: number; rows: HandlerBacklog[] } | null = null;
-    let reading: Promise<HandlerBacklog[] | null> | null = null;
-    const current = (): Promise<HandlerBacklog[] | null> => {
-      if (cached !== null && Date.now() - cached.at < maxAgeMs) return Promise.resolve(cached.rows);
-      reading ??= (async () => {
-        let timer: NodeJS.Timeout | undefined;
-        try {
-          const rows = await Promise.race([
-            read(),
-            new Promise<never>((_, reject) => {
-              timer = setTimeout(() => reject(new Error('timed out')), timeoutMs);
-            }),
-          ]);
-          cached = { at: Date.now(), rows };
-          return rows;
-        } catch {
-          return cached?.rows ?? null;
-        } finally {
-          clearTimeout(timer);
-          reading = null;
-        }
-      })();
-      return reading;
-    };
+    const current = cachedRead(read, options);
     const gauge = (name: string, help: string, pick: (row: HandlerBacklog) => number) =>
       new Gauge({
         name,
@@ -314,6 +279,45 @@ export class ReceiverMetrics {
     );
   }
 
+  /**
+   * `srhooks_recovery_lag_seconds{shop}`: now minus the shop's recovery watermark, the watermark read
+   * from the store when /metrics is scraped (kept as `observeHandlerBacklog` keeps its figures; a pass of
+   * this process counts at once, see `recoveryWatermarks`), for the
+   * shops this receiver recovers (`shops`). With several receivers on one store a shop's pass runs on one
+   * of them per interval, and moves the watermark in the store: every instance reports the same lag, not
+   * the age of the last pass it ran itself (which grew without bound on an instance whose turns the
+   * others took, and was missing on one that never ran a pass).
+   */
+  observeRecoveryLag(
+    read: () => Promise<readonly { shop: string; watermark: Date | null }[]>,
+    shops: () => readonly string[],
+    options: { maxAgeMs?: number; timeoutMs?: number } = {},
+  ): void {
+    const current = cachedRead(read, options);
+    const own = this.recoveryWatermarks;
+    new Gauge({
+      name: 'srhooks_recovery_lag_seconds',
+      help: 'Now minus the recovery watermark (everything changed before it was read from the shop API), by shop; read from the store, the same on every instance',
+      labelNames: ['shop'] as const,
+      registers: [this.registry],
+      async collect() {
+        const latest = new Map<string, number>();
+        for (const { shop, watermark } of (await current()) ?? []) {
+          if (watermark !== null) latest.set(shop, watermark.getTime());
+        }
+        for (const [shop, watermark] of own) {
+          latest.set(shop, Math.max(latest.get(shop) ?? 0, watermark.getTime()));
+        }
+        const now = Date.now();
+        this.reset();
+        for (const shop of shops()) {
+          const watermark = latest.get(shop);
+          if (watermark !== undefined) this.set({ shop }, Math.max(0, (now - watermark) / 1000));
+        }
+      },
+    });
+  }
+
   /** PostgreSQL: the change feed shared with the other instances (see PgChangeRelay). */
   observeChangeRelay(stats: () => RelayStats | null): void {
     const gauge = (name: string, help: string, read: (s: RelayStats) => number) =>
@@ -337,4 +341,41 @@ export class ReceiverMetrics {
       collectDefaultMetrics({ register: this.registry, prefix: 'srhooks_' });
     }
   }
+}
+
+/**
+ * A store reading for gauges collected at scrape time: kept for `maxAgeMs` (default 5 s: scrapes of
+ * several instances, or several scrapers, cost one query per period); a read that fails or takes over
+ * `timeoutMs` (default 2 s) gives the previous reading (null before the first).
+ */
+function cachedRead<T>(
+  read: () => Promise<T>,
+  options: { maxAgeMs?: number; timeoutMs?: number },
+): () => Promise<T | null> {
+  const maxAgeMs = options.maxAgeMs ?? 5_000;
+  const timeoutMs = options.timeoutMs ?? 2_000;
+  let cached: { at: number; value: T } | null = null;
+  let reading: Promise<T | null> | null = null;
+  return () => {
+    if (cached !== null && Date.now() - cached.at < maxAgeMs) return Promise.resolve(cached.value);
+    reading ??= (async () => {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        const value = await Promise.race([
+          read(),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error('timed out')), timeoutMs);
+          }),
+        ]);
+        cached = { at: Date.now(), value };
+        return value;
+      } catch {
+        return cached?.value ?? null;
+      } finally {
+        clearTimeout(timer);
+        reading = null;
+      }
+    })();
+    return reading;
+  };
 }

@@ -209,6 +209,47 @@ describe('JobWorker', () => {
     expect(job.lastStatusCode).toBe(204);
   });
 
+  it('hands back its claimed-ahead jobs on stop: another receiver runs them at once, this one never starts them', async () => {
+    const file = newFile();
+    const store = await open(file);
+    const other = await open(file);
+    const ingested = await ingestSamples(store, { handlers: ['erp'], receivedAt: new Date(), count: 2 });
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // concurrency 1: the first job runs until released, the second waits claimed ahead (prefetched).
+    const runner = recordingRunner(
+      'erp',
+      async () => {
+        await gate;
+        return { status: 'succeeded' };
+      },
+      { concurrency: 1 },
+    );
+    const w = worker({ store, runners: [runner], clock: systemClock, leaseMs: 60_000, pollIntervalMs: 50 });
+    w.start();
+    try {
+      await waitFor(() => runner.runs.length === 1 && w.inFlight === 2, 'one job running, one claimed ahead');
+      const waiting = ingested.events.find((event) => event.id !== runner.runs[0]?.eventId)!;
+      const stopping = w.stop();
+      // A rolling restart: the stopping receiver gives the job it has not started back at once, so
+      // another receiver claims it now, not after its 60 s lease.
+      await waitFor(() => w.inFlight === 1, 'the claimed-ahead job to be handed back', 5_000);
+      const taken = await other.claimJobs({ workerId: 'other', limit: 10, leaseMs: 60_000, now: new Date() });
+      expect(taken.map((job) => job.eventId)).toEqual([waiting.id]);
+      const log = (await store.getEvent(waiting.id))?.jobs[0]?.attemptLog;
+      expect(log?.map((attempt) => attempt.outcome)).toEqual(['released', 'claimed']);
+      release();
+      await stopping;
+      // The running job finished and recorded its outcome; the handed-back one never ran here.
+      expect((await jobOf(store, runner.runs[0]!.eventId)).status).toBe('succeeded');
+      expect(runner.runs.map((job) => job.eventId)).toEqual([runner.runs[0]!.eventId]);
+    } finally {
+      release();
+    }
+  });
+
   it('stops waiting for a hung job after timeoutMs and stops renewing its lease', async () => {
     const file = newFile();
     const store = await open(file);

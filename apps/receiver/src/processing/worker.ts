@@ -282,7 +282,8 @@ export class JobWorker {
   }
 
   /**
-   * Stops claiming, lets every running job finish and write its outcome, then resolves. With `timeoutMs`,
+   * Stops claiming, hands back the jobs claimed ahead that have not started (another receiver, or the
+   * next start, runs them at once), lets every running job finish and write its outcome, then resolves. With `timeoutMs`,
    * gives up waiting after that long: jobs still running are abandoned (their leases are no longer
    * renewed, so after expiry another instance or the next start runs them again). Then closes the
    * handlers' connections (brokers).
@@ -331,6 +332,7 @@ export class JobWorker {
     while ((!this.#stopping || this.#held.size > 0) && !this.#abandoned) {
       this.#wakeRequested = false;
       if (!this.#stopping) await this.#claim();
+      else await this.#handBackClaimedAhead();
       if (this.#wakeRequested) continue;
       // Not asleep across a renewal in flight: with a fast-forward test clock, time would run past the
       // leases meanwhile (the real clock does not care; the claims above never wait for renewals).
@@ -390,9 +392,29 @@ export class JobWorker {
     return Math.max(0, wait);
   }
 
-  /** Starts waiting jobs of `runner` while it has a free slot and room for their outcome writes. */
+  /**
+   * Stopping: the jobs claimed ahead that have not started are handed back (released, due at once), so
+   * another receiver on the store — or this one's next start — runs them now instead of after their
+   * lease; a rolling restart neither delays them by a lease nor makes the shutdown wait for them.
+   */
+  async #handBackClaimedAhead(): Promise<void> {
+    for (const runner of this.#runners) {
+      const jobs = this.#held.readyOf(runner).length;
+      if (jobs === 0) continue;
+      this.#logger.info(
+        { handler: runner.name, jobs },
+        'shutting down: handing back claimed jobs that have not started, to run elsewhere at once',
+      );
+      await this.#handBack.handBack(runner, 'handed back unrun: the receiver was shutting down');
+    }
+  }
+
+  /**
+   * Starts waiting jobs of `runner` while it has a free slot and room for their outcome writes; none
+   * once stopping (they are handed back instead).
+   */
   #fill(runner: HandlerRunner): void {
-    while (!this.#abandoned) {
+    while (!this.#abandoned && !this.#stopping) {
       const job = this.#held.nextToStart(runner);
       if (job === undefined) break;
       this.#begin(runner, job);

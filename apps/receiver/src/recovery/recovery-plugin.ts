@@ -48,6 +48,11 @@ const plugin: FastifyPluginAsync<RecoveryPluginOptions> = async (app, options) =
     ...(options.firstRetryMs !== undefined ? { firstRetryMs: options.firstRetryMs } : {}),
   });
   app.decorate('recovery', service);
+  // The lag of every shop this receiver recovers, from the store's watermark (whichever instance moved it).
+  app.metrics.observeRecoveryLag(
+    () => app.store.listRecoveryStates(),
+    () => service.shops(),
+  );
   if (options.schedule) app.addHook('onReady', async () => service.start());
   app.addHook('preClose', async () => {
     await service.stop();

@@ -37,7 +37,7 @@ describe('recovery with several receivers on one PostgreSQL store', () => {
     await sandbox.close();
   });
 
-  async function startReceiver(schema: string): Promise<FastifyInstance> {
+  async function startReceiver(schema: string, schedule = true): Promise<FastifyInstance> {
     const lines: LogLine[] = [];
     logs.push(lines);
     const config = defineReceiverConfig({
@@ -59,7 +59,7 @@ describe('recovery with several receivers on one PostgreSQL store', () => {
     const app = await buildReceiver(config, {
       defaultMetrics: false,
       processing: { logWrite: () => {} },
-      recovery: { schedule: true, intervalMs: INTERVAL_MS },
+      recovery: { schedule, intervalMs: INTERVAL_MS },
       logDestination: { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) },
     });
     receivers.push(app);
@@ -130,4 +130,31 @@ describe('recovery with several receivers on one PostgreSQL store', () => {
     expect(extra).toBeGreaterThanOrEqual(0);
     expect(extra).toBeLessThanOrEqual(3);
   }, 90_000);
+
+  it("every receiver's srhooks_recovery_lag_seconds follows the store's watermark, whichever receiver ran the pass", async () => {
+    const schema = nextSchema();
+    const [a, b] = await Promise.all([startReceiver(schema, false), startReceiver(schema, false)]);
+    const lag = async (app: FastifyInstance): Promise<number | null> => {
+      const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+      const value = /^srhooks_recovery_lag_seconds\{shop="demo"\} (\S+)$/m.exec(metrics)?.[1];
+      return value === undefined ? null : Number(value);
+    };
+    try {
+      // b never ran a pass: it still reports the lag of the pass a ran (the shop's recovery is up to date).
+      await onDemand(a);
+      expect(await lag(b)).not.toBeNull();
+      expect(await lag(b)).toBeLessThan(5);
+      // b's own pass, then a's 2 s later: b reports the newer watermark, not the age of its own pass.
+      const c = await startReceiver(schema, false);
+      await onDemand(c);
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      await onDemand(a);
+      const after = await lag(c);
+      expect(after).not.toBeNull();
+      expect(after).toBeLessThan(1.5);
+    } finally {
+      for (const receiver of receivers) await receiver.close();
+      receivers.length = 0;
+    }
+  }, 60_000);
 });
