@@ -82,13 +82,13 @@ const APP_SHOPS_REFUSED: Record<Exclude<keyof AppShopStore, 'close'>, true> = {
   useRequestCode: true,
   recordInstall: true,
   markInstalled: true,
-  markPending: true,
+  markStepFailed: true,
   markUninstalled: true,
   paymentClaimState: true,
   withInstallLock: true,
   get: true,
   list: true,
-  duePending: true,
+  dueSteps: true,
 };
 
 /** App mode's shop records while the store cannot be opened (the payment route files with them). */
