@@ -131,7 +131,7 @@ function migrationLogger(app: FastifyInstance): (progress: MigrationProgress) =>
       case 'waiting-for-lock':
         app.log.info(
           { migration: progress },
-          'another receiver is migrating this PostgreSQL store: waiting for it to finish',
+          "another receiver holds this PostgreSQL store's migration lock (it migrates the store, or checks its schema version at its own start): waiting for it",
         );
         return;
       case 'version':
