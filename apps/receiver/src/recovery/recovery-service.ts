@@ -306,7 +306,13 @@ export class RecoveryService {
     try {
       await this.#recover(shop, {}, true);
     } catch (error) {
-      if (!(error instanceof RecoveryError && error.code === 'busy')) {
+      if (error instanceof RecoveryError && error.code === 'busy') {
+        // as the other skipped turns are: an operator counting passes per interval sees why there was none
+        logger.info(
+          { recovery: { shop } },
+          'recovery turn skipped: a pass for this shop is running (an on-demand pass, or another instance on this store)',
+        );
+      } else {
         failures = (await store.getRecoveryState(shop).catch(() => null))?.consecutiveFailures ?? 1;
       }
     }

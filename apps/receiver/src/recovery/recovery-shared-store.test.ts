@@ -131,6 +131,31 @@ describe('recovery with several receivers on one PostgreSQL store', () => {
     expect(extra).toBeLessThanOrEqual(3);
   }, 90_000);
 
+  it("says why a scheduled turn did not run when another receiver's pass holds the shop", async () => {
+    const schema = nextSchema();
+    const a = await startReceiver(schema, false);
+    sandbox.setFaults(SHOP, { latencyMs: 1500 });
+    try {
+      // a's on-demand pass holds the shop (its API answers slowly) while b starts with its schedule on
+      const running = a.recovery.recover(SHOP);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const b = await startReceiver(schema);
+      const bLines = logs.at(-1) as LogLine[];
+      const deadline = Date.now() + 10_000;
+      while (!bLines.some((line) => line.msg.startsWith('recovery turn skipped')) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(bLines.map((line) => line.msg)).toContain(
+        'recovery turn skipped: a pass for this shop is running (an on-demand pass, or another instance on this store)',
+      );
+      await running;
+      for (const receiver of [a, b]) await receiver.close();
+      receivers.length = 0;
+    } finally {
+      sandbox.setFaults(SHOP, {});
+    }
+  }, 30_000);
+
   it("every receiver's srhooks_recovery_lag_seconds follows the store's watermark, whichever receiver ran the pass", async () => {
     const schema = nextSchema();
     const [a, b] = await Promise.all([startReceiver(schema, false), startReceiver(schema, false)]);
