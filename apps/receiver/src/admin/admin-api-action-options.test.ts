@@ -98,6 +98,39 @@ describe('admin API: action options, handler filters, cursors, app events', () =
     expect(await runJobs()).toHaveLength(2);
   });
 
+  it("refuses to replay a job a worker is running right now (409 job_running); the other handler's replays", async () => {
+    const replayAll = await call(`/events/${eventId}/replay`, { method: 'POST', body: '{}' });
+    expect(replayAll.status).toBe(200);
+    // a worker takes the log handler's job and is still running it
+    const [running] = await receiver.app.store.claimJobs({
+      workerId: 'busy',
+      handlers: ['log'],
+      limit: 1,
+      leaseMs: 60_000,
+    });
+    expect(running?.handler).toBe('log');
+    for (const url of [`/events/${eventId}/replay`, `/events/${eventId}/replay?handler=log`]) {
+      const refused = await call(url, { method: 'POST' });
+      expect(refused.status).toBe(409);
+      expect(refused.body.error).toMatchObject({ code: 'job_running', handlers: ['log'] });
+      expect((refused.body.error as { message: string }).message).toContain(
+        'handler log is running its job right now',
+      );
+    }
+    const all = await call(`/events/${eventId}/replay`, { method: 'POST' });
+    expect((all.body.error as { message: string }).message).toContain('replay them one at a time');
+    const detail = await call(`/events/${eventId}`);
+    const jobs = (detail.body as { event: { jobs: Array<{ handler: string; status: string }> } }).event.jobs;
+    expect(jobs.find((job) => job.handler === 'log')?.status).toBe('running');
+    // the other handler replays; once the running attempt ends, so does log
+    const print = await call(`/events/${eventId}/replay?handler=print`, { method: 'POST' });
+    expect(print.status).toBe(200);
+    await receiver.app.store.completeJob(running?.id ?? '', { attempt: running?.attempt ?? 0 });
+    const after = await call(`/events/${eventId}/replay?handler=log`, { method: 'POST' });
+    expect(after.status).toBe(200);
+    expect((await runJobs()).map(([, handler]) => handler).sort()).toEqual(['log', 'print']);
+  });
+
   it.each([
     ['{"handler":123}', 'application/json', 'body.handler: must be text'],
     ['{"handler":null}', 'application/json', 'body.handler: must be text'],

@@ -35,6 +35,7 @@ import { AdminApiError, notQuarantined } from './admin-errors.js';
 import type { BackfillRequest, PruneRequest } from './admin-request-schemas.js';
 import { DeliveryReprocess, type ReprocessRequest } from './delivery-reprocess.js';
 import { type BackfillResult, backfillEvents } from './events-backfill.js';
+import { refuseRunningJobs } from './running-job-replay.js';
 
 /** Dead letters replayed per store call by `replayDeadLetters` (at most MAX_DEAD_LETTERS). */
 export const DEAD_LETTER_REPLAY_BATCH = 1000;
@@ -172,6 +173,7 @@ export class AdminOperations {
       );
     }
     this.#refuseUninstalledShop(event);
+    refuseRunningJobs(event, handler, new Date());
     const configured = isWebhookEvent(event.event) ? this.#handlers.namesFor(event.shop, event.event) : [];
     if (handler !== undefined) {
       if (this.#handlers.definition(handler) === undefined) {
