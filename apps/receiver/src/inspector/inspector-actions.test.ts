@@ -50,15 +50,16 @@ describe('inspector: replay buttons and live stream', () => {
 
     it('replays with the token: redirects back to the delivery, and the new attempt shows there', async () => {
       const eventId = await eventOf(ids.nagy ?? '');
-      const [first] = await fixture.receiver.app.store.claimJobs({
+      const logJobs = await fixture.receiver.app.store.claimJobs({
         workerId: 'w',
         limit: 50,
         leaseMs: 60_000,
         handlers: ['log'],
       });
-      // Settle every claimed job; the one of this event succeeds.
+      // Settle every claimed job (a job left running would not be replayed: 409 job_running); the one of
+      // this event succeeds.
       const claimed = [
-        first,
+        ...logJobs,
         ...(await fixture.receiver.app.store.claimJobs({ workerId: 'w', limit: 50, leaseMs: 60_000 })),
       ];
       for (const job of claimed)
