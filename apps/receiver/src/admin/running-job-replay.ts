@@ -5,16 +5,19 @@
  * first attempt's outcome would be dropped. Refused with 409 `job_running` instead, saying when the lease
  * ends. A job whose lease ran out (its worker died) is replayed as any other.
  */
-import type { EventDetail } from '../store/store.js';
+import type { EventDetail, JobRecord } from '../store/store.js';
 import { AdminApiError } from './admin-errors.js';
+
+/** A worker is running the job right now: claimed, and its lease has not run out. */
+export function isRunningNow(job: JobRecord, now: Date): boolean {
+  return (
+    job.status === 'running' && job.leaseExpiresAt !== null && job.leaseExpiresAt.getTime() > now.getTime()
+  );
+}
 
 export function refuseRunningJobs(event: EventDetail, handler: string | undefined, now: Date): void {
   const running = event.jobs.filter(
-    (job) =>
-      job.status === 'running' &&
-      (handler === undefined || job.handler === handler) &&
-      job.leaseExpiresAt !== null &&
-      job.leaseExpiresAt.getTime() > now.getTime(),
+    (job) => (handler === undefined || job.handler === handler) && isRunningNow(job, now),
   );
   if (running.length === 0) return;
   const names = running.map((job) => job.handler);

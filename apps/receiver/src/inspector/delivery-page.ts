@@ -5,6 +5,7 @@
  * fragments, which the script swaps in when a job changes.
  */
 import type { AdminSession } from '../admin/admin-auth.js';
+import { isRunningNow } from '../admin/running-job-replay.js';
 import {
   DECODE_DETAIL_NOT_RECORDED,
   decodeValueText,
@@ -143,7 +144,20 @@ function jobRow(event: EventDetail, job: JobDetail, context: DetailContext): Saf
   <td data-label="Handler"><strong>${job.handler}</strong><br><span class="muted mono">${job.id}</span></td>
   <td data-label="Status">${statusBadge(job.status === 'running' && job.attemptLog.at(-1)?.outcome === 'claimed' ? 'claimed' : job.status)}<br><span class="muted">${next}</span></td>
   <td data-label="Attempts">${attemptList(job, context.reveal)}${job.lastError && job.status !== 'succeeded' ? handlerErrorText(job.lastError, context.reveal, 'Last error: ', job.lastErrorSummary) : ''}</td>
-  <td data-label="">${event.duplicateOf === null ? postButton(context, action, `Replay ${job.handler}`, { handler: job.handler }, job.status === 'succeeded' ? AGAIN(job.handler) : undefined) : ''}</td>
+  <td data-label="">${
+    event.duplicateOf !== null
+      ? ''
+      : isRunningNow(job, new Date())
+        ? // a replay now would run the handler a second time beside this attempt (the API refuses it: job_running)
+          html`<span class="muted">running now: replay once it ends</span>`
+        : postButton(
+            context,
+            action,
+            `Replay ${job.handler}`,
+            { handler: job.handler },
+            job.status === 'succeeded' ? AGAIN(job.handler) : undefined,
+          )
+  }</td>
 </tr>`;
 }
 

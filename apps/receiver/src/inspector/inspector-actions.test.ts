@@ -48,6 +48,37 @@ describe('inspector: replay buttons and live stream', () => {
       );
     });
 
+    it("shows no replay button on a job a worker is running right now, and says why; the form's POST is refused", async () => {
+      const eventId = await eventOf(ids.nagy ?? '');
+      const claimed = await fixture.receiver.app.store.claimJobs({
+        workerId: 'w',
+        limit: 50,
+        leaseMs: 60_000,
+        handlers: ['log'],
+      });
+      const job = claimed.find((candidate) => candidate.eventId === eventId);
+      expect(job).toBeDefined();
+      try {
+        const page = await get(`/ui/deliveries/${ids.nagy}`);
+        const row = new RegExp(`<tr data-job-id="${job?.id}">[\\s\\S]*?</tr>`).exec(page.text)?.[0] ?? '';
+        expect(row).toContain('running now: replay once it ends');
+        expect(row).not.toContain('Replay log');
+        const response = await postForm(`/ui/events/${eventId}/replay`, {
+          _csrf: fixture.browser.csrfToken,
+          handler: 'log',
+        });
+        expect(response.status).toBe(409);
+        expect(await response.text()).toContain('handler log is running its job right now');
+      } finally {
+        for (const taken of claimed)
+          await fixture.receiver.app.store.completeJob(taken.id, { attempt: taken.attempt });
+      }
+      const after = await get(`/ui/deliveries/${ids.nagy}`);
+      expect(new RegExp(`<tr data-job-id="${job?.id}">[\\s\\S]*?</tr>`).exec(after.text)?.[0]).toContain(
+        'Replay log',
+      );
+    });
+
     it('replays with the token: redirects back to the delivery, and the new attempt shows there', async () => {
       const eventId = await eventOf(ids.nagy ?? '');
       const logJobs = await fixture.receiver.app.store.claimJobs({
