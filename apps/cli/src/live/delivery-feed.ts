@@ -1,6 +1,7 @@
 import type { WebhookEvent } from '@srhooks/contracts';
 import { maskFeedDelivery, maskFeedOutcome, shown } from '../admin-api/personal-data.js';
 import type { Output } from '../output/index.js';
+import { oneLine } from '../output/terminal-text.js';
 import type { EventSummary, ReceiverStore, StoreChange } from './receiver-types.js';
 
 /** One line per stored delivery (`--json`: one document per line). `error`: a quarantined one's decode error. */
@@ -76,7 +77,7 @@ export function printDelivery(output: Output, line: DeliveryLine): void {
   const { style } = output;
   const head = `${line.time}  ${line.shop}  ${line.event}`;
   if (line.status === 'quarantined') {
-    output.line(`${head}  ${style.red('quarantined')}  ${line.error ?? ''}`);
+    output.line(oneLine(`${head}  ${style.red('quarantined')}  ${line.error ?? ''}`));
     return;
   }
   if (line.events.length === 0) output.line(`${head}  ${style.dim('(no items)')}`);
@@ -95,7 +96,9 @@ export function printDelivery(output: Output, line: DeliveryLine): void {
         : event.status === 'pending'
           ? `${style.green('stored')}${style.dim(', handlers to run')}`
           : event.status;
-    output.line([head, subject, amount(event.total, event.currency), status].filter(Boolean).join('  '));
+    output.line(
+      oneLine([head, subject, amount(event.total, event.currency), status].filter(Boolean).join('  ')),
+    );
   }
 }
 
@@ -110,7 +113,9 @@ export function printOutcome(output: Output, line: OutcomeLine): void {
     .filter(Boolean)
     .join(' ');
   output.line(
-    `${line.time}  ${line.shop}  ${line.event}${line.orderNumber ? `  #${line.orderNumber}` : ''}  → ${line.handler} ${paint(line.status)}${detail ? `  ${style.dim(detail)}` : ''}`,
+    oneLine(
+      `${line.time}  ${line.shop}  ${line.event}${line.orderNumber ? `  #${line.orderNumber}` : ''}  → ${line.handler} ${paint(line.status)}${detail ? `  ${style.dim(detail)}` : ''}`,
+    ),
   );
 }
 

@@ -1,4 +1,5 @@
 import { type Style, visibleLength } from './style.js';
+import { indentedLines, oneLine } from './terminal-text.js';
 
 export interface TableColumn<Row> {
   header: string;
@@ -8,10 +9,11 @@ export interface TableColumn<Row> {
 
 /**
  * A plain text table: header row, then one line per row, columns padded to the widest cell and
- * separated by two spaces. Trailing whitespace is trimmed so output diffs cleanly.
+ * separated by two spaces. Trailing whitespace is trimmed so output diffs cleanly. A cell is one line
+ * whatever its data holds (`oneLine`).
  */
 export function renderTable<Row>(rows: readonly Row[], columns: readonly TableColumn<Row>[]): string {
-  const cells = rows.map((row) => columns.map((column) => column.value(row)));
+  const cells = rows.map((row) => columns.map((column) => oneLine(column.value(row))));
   const widths = columns.map((column, index) =>
     Math.max(visibleLength(column.header), ...cells.map((line) => visibleLength(line[index] ?? ''))),
   );
@@ -28,8 +30,16 @@ export function renderTable<Row>(rows: readonly Row[], columns: readonly TableCo
   return lines.join('\n');
 }
 
-/** `key  value` lines, keys dimmed and padded to the longest (a `show` command's record). */
+/**
+ * `key  value` lines, keys dimmed and padded to the longest (a `show` command's record). A value of several
+ * lines (a revealed comment) keeps them, each later one indented under the value, never at a key's place.
+ */
 export function renderFields(rows: readonly (readonly [string, string])[], style: Style): string {
   const width = Math.max(...rows.map(([key]) => key.length));
-  return rows.map(([key, value]) => `${style.dim(key.padEnd(width))}  ${value}`).join('\n');
+  return rows
+    .map(
+      ([key, value]) =>
+        `${style.dim(key.padEnd(width))}  ${indentedLines(value.replace(/\t/g, '<U+0009>'), width + 2)}`,
+    )
+    .join('\n');
 }

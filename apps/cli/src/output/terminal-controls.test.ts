@@ -253,3 +253,69 @@ describe('colour codes in data are not the CLI’s colours', () => {
     });
   });
 });
+
+/**
+ * Line breaks in data: an order's innerId of `4242\nevt_01fake  demo  order_confirm  #9999 …  succeeded` printed
+ * a row of its own in `srhooks events list` (found against the built receiver and CLI), and a listen line
+ * likewise. One-line places show `<U+000A>`; a record's multi-line value keeps its lines, indented.
+ */
+describe('line breaks in data do not make lines of their own', () => {
+  const FORGED = '4242\nevt_01fake  acme  order_confirm  #9999  succeeded\tx';
+
+  it('tables and listen lines keep one line per row, key/value views indent a value’s later lines', async () => {
+    const stdout = tty();
+    const out = new Output({ json: false, stdout, stderr: tty(), env: {}, noColor: true });
+    const base = { time: '12:00:00', shop: 'acme', event: 'order_confirm' as const };
+    printDelivery(out, {
+      ...base,
+      type: 'delivery',
+      deliveryId: 'dlv_1',
+      status: 'stored',
+      events: [
+        {
+          id: 'evt_1',
+          orderNumber: FORGED,
+          subjectId: null,
+          total: '10',
+          currency: 'HUF\nfake',
+          status: 'stored',
+          duplicate: false,
+        },
+      ],
+    });
+    printOutcome(out, {
+      ...base,
+      type: 'outcome',
+      eventId: 'evt_1',
+      orderNumber: FORGED,
+      handler: 'erp',
+      status: 'failed',
+      statusCode: 500,
+      error: 'bad\nevt_2  acme  order_confirm  → erp succeeded',
+      errorSummary: null,
+    });
+    out.result({ id: FORGED }, (value, style) =>
+      [
+        renderTable([value], [{ header: 'ORDER', value: (row) => row.id }]),
+        renderFields(
+          [
+            ['order', value.id],
+            ['comment', 'first line\nstatus  succeeded'],
+          ],
+          style,
+        ),
+      ].join('\n'),
+    );
+    await tick();
+    const lines = stdout.text().split('\n');
+    expect(lines.filter((line) => line.startsWith('evt_'))).toEqual([]);
+    expect(lines.filter((line) => line.startsWith('status'))).toEqual([]);
+    expect(stdout.text()).toContain(
+      '#4242<U+000A>evt_01fake  acme  order_confirm  #9999  succeeded<U+0009>x',
+    );
+    expect(stdout.text()).toContain('HUF<U+000A>fake');
+    expect(lines).toContain('ORDER');
+    expect(lines).toContain('comment  first line');
+    expect(lines).toContain('         status  succeeded');
+  });
+});

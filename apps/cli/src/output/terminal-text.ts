@@ -26,3 +26,18 @@ export function neutralizeControls(text: string): string {
 export function shownLength(text: string): number {
   return withoutOwnSgrMarks(text).replace(CONTROL, visible).length;
 }
+
+/**
+ * A value printed inside one line (a table cell, a `listen` feed line): its line breaks and tabs shown as
+ * `<U+000A>` / `<U+0009>` like the other controls, so data cannot start a line of its own. An order's
+ * innerId of `4242\nevt_01fake  demo  order_confirm  #9999 …  succeeded` printed a forged row in
+ * `srhooks events list`.
+ */
+export function oneLine(text: string): string {
+  return text.replace(/[\n\t]/g, visible);
+}
+
+/** A multi-line value after a label: its later lines indented by `indent`, so they cannot pose as labels. */
+export function indentedLines(text: string, indent: number): string {
+  return text.replace(/\n/g, `\n${' '.repeat(indent)}`);
+}

@@ -42,3 +42,22 @@ export function checkSameOrigin(request: FastifyRequest, publicUrl: string | und
   if (claimed === null) return 'cross-origin';
   return ownOrigins(request, publicUrl).has(claimed) ? 'same-origin' : 'cross-origin';
 }
+
+/**
+ * Whether the session cookie gets `Secure`: the request came over https (a trusted proxy's
+ * `X-Forwarded-Proto` counts), or it is addressed to the host of an `https://` public URL. The second
+ * covers a TLS proxy whose forwarded headers the receiver is not told to trust (no SRHOOKS_TRUST_PROXY):
+ * the browser is on https there all the same, and without `Secure` it would also send the cookie to
+ * `http://` on that host, in clear text (a plain-http port of the proxy, a redirect, a network attacker's
+ * injected link). A request to any other host (`http://localhost:3000`, an internal address) is left as is.
+ */
+export function secureCookieFor(request: FastifyRequest, publicUrl: string | undefined): boolean {
+  if (request.protocol === 'https') return true;
+  if (!publicUrl) return false;
+  try {
+    const configured = new URL(publicUrl);
+    return configured.protocol === 'https:' && configured.host === new URL(`https://${request.host}`).host;
+  } catch {
+    return false;
+  }
+}

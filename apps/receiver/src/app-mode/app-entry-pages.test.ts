@@ -114,6 +114,34 @@ describe('app mode: the entry pages the merchant sees', () => {
     }
   });
 
+  it('links made from a session keep its expiry: a link cannot be renewed past its hour', async () => {
+    await f.sandbox.simulator.placeOrder('alpha', { seed: 9 });
+    await f.sandbox.simulator.waitForIdle();
+    await eventually(async () => {
+      const page = await (await fetch(`${f.baseUrl}${signed('/app/entry', 'alpha')}`)).text();
+      return page.includes('order_confirm') ? page : undefined;
+    });
+    // A session with a minute left (a link copied from the frame 59 minutes ago, say).
+    const ageing = createShopSession('alpha', APP_CLIENT_SECRET, Date.now() - (SESSION_SECONDS - 60) * 1000);
+    const expiresOf = (page: string, pattern: RegExp) => {
+      const href = pattern.exec(page)?.[1]?.replaceAll('&amp;', '&');
+      if (!href) throw new Error(`no link ${pattern} on the page: ${page}`);
+      return { href, expires: new URL(href, f.baseUrl).searchParams.get('expires') };
+    };
+    const list = await fetch(`${f.baseUrl}/app/entry?${sessionQuery(ageing)}`);
+    expect(list.status).toBe(200);
+    const detailLink = expiresOf(await list.text(), /href="(\/app\/entry\/events\/[^"]+)"/);
+    expect(detailLink.expires).toBe(String(ageing.expires)); // not a fresh hour
+    const detail = await fetch(`${f.baseUrl}${detailLink.href}`);
+    expect(detail.status).toBe(200);
+    const backLink = expiresOf(await detail.text(), /href="(\/app\/entry\?[^"]+)">← all events/);
+    expect(backLink.expires).toBe(String(ageing.expires));
+    // A verified entry call (ShopRenter's signed parameters) still starts a fresh hour.
+    const fresh = await (await fetch(`${f.baseUrl}${signed('/app/entry', 'alpha')}`)).text();
+    const freshLink = expiresOf(fresh, /href="(\/app\/entry\/events\/[^"]+)"/);
+    expect(Number(freshLink.expires)).toBeGreaterThan(ageing.expires + SESSION_SECONDS - 120);
+  });
+
   it('tells a forged event-link session ("not valid") from a genuine expired one ("expired")', async () => {
     const path = '/app/entry/events/evt_none';
     const genuine = createShopSession('alpha', APP_CLIENT_SECRET);

@@ -34,7 +34,7 @@ import { checkAppRequest } from './app-request.js';
 import { entryDetailPage, entryErrorPage, entryListPage } from './entry-page.js';
 import { type InstallStepContext, runInstallStep, startInstallRetry } from './install-step.js';
 import { registerPaymentNotificationRoute } from './payment-notification-route.js';
-import { checkShopSession, createShopSession, sessionQuery } from './shop-session.js';
+import { checkShopSession, createShopSession, type ShopSession, sessionQuery } from './shop-session.js';
 import { type ShopUninstallContext, uninstallShop } from './shop-uninstall.js';
 import { resubscribeAtStartUp } from './start-up-resubscribe.js';
 
@@ -288,9 +288,9 @@ const plugin: FastifyPluginAsync = async (app) => {
     // The event pages' "← all events" link: the shop-bound session instead of ShopRenter's signed parameters
     // (their code is accepted once, so they cannot open the list a second time).
     if (appConfig.entryPoint === 'inspector' && query.hmac === undefined && query.session !== undefined) {
-      const shop = sessionShop(query, reply);
-      if (!shop) return reply;
-      return sendEntryList(reply, shop, directory.appShop(shop)?.status ?? 'installed');
+      const session = sessionOf(query, reply);
+      if (!session) return reply;
+      return sendEntryList(reply, session, directory.appShop(session.shop)?.status ?? 'installed');
     }
     const result = await verified(request, reply, 'entry');
     if (!result) return reply;
@@ -312,13 +312,19 @@ const plugin: FastifyPluginAsync = async (app) => {
         target.searchParams.set(key, value);
       return reply.redirect(target.toString(), 302);
     }
-    return sendEntryList(reply, shop, record.status);
+    return sendEntryList(reply, session, record.status);
   });
 
-  /** The shop's latest events, each linking to its page with a fresh session. */
-  async function sendEntryList(reply: FastifyReply, shop: string, status: string) {
+  /**
+   * The shop's latest events, each linking to its page with `session`: a fresh one after a verified entry
+   * call, else the session the request came with, unchanged. A link made from a session never carries a
+   * later expiry than that session's own, or a link copied once (history, a screenshot, a message to
+   * support) could be renewed for ever by opening it again within each hour.
+   */
+  async function sendEntryList(reply: FastifyReply, session: ShopSession, status: string) {
+    const { shop } = session;
     const events = await app.store.listEvents({ shop, limit: 50 });
-    const query = sessionQuery(createShopSession(shop, (appConfig as AppConfig).clientSecret));
+    const query = sessionQuery(session);
     return reply.headers(entryHeaders(appConfig as AppConfig, shop)).send(
       entryListPage({
         shop,
@@ -331,10 +337,10 @@ const plugin: FastifyPluginAsync = async (app) => {
   }
 
   /**
-   * The shop of an entry-page link's session (an event page, "← all events"), or null when it is refused
-   * (answered): missing, forged or expired, or the shop has uninstalled the app since.
+   * An entry-page link's session (an event page, "← all events"), or null when it is refused (answered):
+   * missing, forged or expired, or the shop has uninstalled the app since.
    */
-  function sessionShop(query: Query, reply: FastifyReply): string | null {
+  function sessionOf(query: Query, reply: FastifyReply): ShopSession | null {
     const session = checkShopSession(query, (appConfig as AppConfig).clientSecret);
     if (!session.ok) {
       refuse(
@@ -355,17 +361,19 @@ const plugin: FastifyPluginAsync = async (app) => {
       refuse(reply, 403, 'not_installed', `The app is not installed on ${session.shop}.`, true, session.shop);
       return null;
     }
-    return session.shop;
+    return session.session;
   }
 
   app.get<{ Params: { id: string }; Querystring: Query }>(detailPath, async (request, reply) => {
-    const shop = sessionShop(request.query, reply);
-    if (!shop) return reply;
+    const session = sessionOf(request.query, reply);
+    if (!session) return reply;
+    const { shop } = session;
     const event = await app.store.getEvent(request.params.id);
     // Another shop's event is answered exactly like a missing one.
     if (!event || event.shop !== shop)
       return refuse(reply, 404, 'not_found', 'No such event for this shop.', true, shop);
-    const back = `${appConfig.entryPath}?${sessionQuery(createShopSession(shop, appConfig.clientSecret))}`;
+    // The session it came with, not a fresh hour (see sendEntryList).
+    const back = `${appConfig.entryPath}?${sessionQuery(session)}`;
     return reply.headers(entryHeaders(appConfig, shop)).send(entryDetailPage(event, back, stylesheetPath));
   });
 

@@ -32,7 +32,8 @@ export function createShopSession(shop: string, clientSecret: string, nowMs = Da
 }
 
 export type ShopSessionCheck =
-  | { ok: true; shop: string }
+  /** `session`: the session as given, for links that carry it on (never a fresh hour: see app-mode-routes.ts). */
+  | { ok: true; shop: string; session: ShopSession }
   /** `invalid`: missing, malformed or not signed by this app (forged, or for another shop); `expired`: genuine but out of time. */
   | { ok: false; reason: 'invalid' | 'expired' };
 
@@ -54,7 +55,7 @@ export function checkShopSession(
   if (given.length !== expected.length || !timingSafeEqual(given, expected))
     return { ok: false, reason: 'invalid' };
   if (Number(expires) * 1000 <= nowMs) return { ok: false, reason: 'expired' };
-  return { ok: true, shop };
+  return { ok: true, shop, session: { shop, expires: Number(expires), session } };
 }
 
 /** The shop the session is for, or null when it is missing, forged, for another shop's data, or expired. */

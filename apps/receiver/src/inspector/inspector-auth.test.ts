@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import {
   ADMIN_TOKEN,
@@ -173,6 +174,40 @@ describe('inspector: authentication, login and logout', () => {
         expect(response.headers.get('set-cookie')).toMatch(/; Secure$/);
       } finally {
         await proxied.close();
+      }
+    });
+
+    it('marks the cookie Secure at the https public URL’s host, even when the proxy is not trusted', async () => {
+      // TLS ends at a proxy the receiver is not told to trust (no trustProxy): the request itself is http.
+      const behindTls = await startAdminReceiver({ publicUrl: 'https://hooks.example.com' });
+      try {
+        const login = (host: string, origin: string) =>
+          new Promise<string | undefined>((resolve, reject) => {
+            const url = new URL(`${behindTls.baseUrl}/ui/login`);
+            const body = new URLSearchParams({ token: ADMIN_TOKEN }).toString();
+            const request = httpRequest(
+              {
+                host: url.hostname,
+                port: url.port,
+                path: url.pathname,
+                method: 'POST',
+                headers: { host, origin, 'content-type': 'application/x-www-form-urlencoded' },
+              },
+              (response) => {
+                response.resume();
+                expect(response.statusCode).toBe(303);
+                resolve(response.headers['set-cookie']?.[0]);
+              },
+            );
+            request.on('error', reject);
+            request.end(body);
+          });
+        expect(await login('hooks.example.com', 'https://hooks.example.com')).toMatch(/; Secure$/);
+        // Another host (the receiver's own address, plain http): no Secure, or the browser would drop it.
+        const direct = new URL(behindTls.baseUrl).host;
+        expect(await login(direct, `http://${direct}`)).not.toContain('Secure');
+      } finally {
+        await behindTls.close();
       }
     });
 

@@ -10,7 +10,7 @@ import { type AdminAuth, type AdminSession, SESSION_COOKIE } from '../admin/admi
 import { CSRF_MESSAGES, identify, recordWrongCredential, throttledFor } from '../admin/admin-guard.js';
 import { serializeCookie } from '../admin/cookies.js';
 import type { CredentialThrottle } from '../admin/credential-throttle.js';
-import { checkSameOrigin } from '../admin/same-origin.js';
+import { checkSameOrigin, secureCookieFor } from '../admin/same-origin.js';
 import type { SessionRevocations } from '../admin/session-revocations.js';
 import type { html } from './html.js';
 import type { LiveStream } from './live-stream.js';
@@ -85,7 +85,7 @@ export function addLoginRoutes(app: FastifyInstance, context: LoginRoutesContext
         'set-cookie',
         serializeCookie(SESSION_COOKIE, cookieValue, {
           maxAge: maxAgeSeconds,
-          secure: request.protocol === 'https',
+          secure: secureCookieFor(request, app.config.publicUrl),
         }),
       )
       .redirect(next, 303);
@@ -108,7 +108,10 @@ export function addLoginRoutes(app: FastifyInstance, context: LoginRoutesContext
     return reply
       .header(
         'set-cookie',
-        serializeCookie(SESSION_COOKIE, '', { maxAge: 0, secure: request.protocol === 'https' }),
+        serializeCookie(SESSION_COOKIE, '', {
+          maxAge: 0,
+          secure: secureCookieFor(request, app.config.publicUrl),
+        }),
       )
       .redirect(`${base}/login`, 303);
   });

@@ -4,27 +4,28 @@
  * cannot reach the log even when some code logs a value it should not have.
  * Serializers already avoid logging such values; this catches what slips through.
  */
+import { replaceEmails, replaceJwts, replacePercentEncodedRuns } from './linear-redactions.js';
 import { PREFIXED_PHONE as PHONE } from './phone-number.js';
 
 /** `/hooks/{shop}/{event}/{token}` → the token segment (and any further path segments) masked. */
 const HOOK_TOKEN = /(\/hooks\/[^/\s"?#]*\/[^/\s"?#]*\/)[^\s"?#]+/gi;
 /** Credential-like query parameters: `?token=…`, `&access_token=…`, `&secret=…`. */
 const QUERY_SECRET = /([?&](?:[A-Za-z_]*token|secret|password|key|signature|sig)=)[^&\s"#]*/gi;
-const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
 const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi;
 const WHSEC = /whsec_[A-Za-z0-9+/=]+/g;
-const JWT = /eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/g;
-/** String values of credential- or contact-named JSON keys: `"token":"…"`, `"shippingPhone":"…"`, … */
+/**
+ * String values of credential- or contact-named JSON keys: `"token":"…"`, `"shippingPhone":"…"`, … The key
+ * is the whole run of letters after the quote, holding one of the words (found by a lookahead, which is not
+ * tried again: written as `[A-Za-z_]*(?:token|…)[A-Za-z_]*` it read the rest of the run once for every word
+ * in it, quadratic on a long key). E-mail addresses, JWTs and `%xx` runs: linear-redactions.ts.
+ */
 const SENSITIVE_KEY_VALUE =
-  /("(?:[A-Za-z_]*(?:token|secret|password|authorization|cookie|apikey|email|phone|mobile|fax)[A-Za-z_]*)"\s*:\s*")((?:[^"\\]|\\.)*)"/gi;
+  /("(?=[A-Za-z_]*?(?:token|secret|password|authorization|cookie|apikey|email|phone|mobile|fax))[A-Za-z_]*"\s*:\s*")((?:[^"\\]|\\.)*)"/gi;
 
 /** Masks a URL's `/hooks/…/{token}` segment and credential-like query parameters. */
 export function maskHookToken(url: string): string {
   return url.replace(HOOK_TOKEN, '$1[token]').replace(QUERY_SECRET, '$1[redacted]');
 }
-
-/** A run of URL-encoded text (`kovacs.eva%40gmail.com`, `%2B36+30+123+4567`), up to a delimiter. */
-const PERCENT_ENCODED_RUN = /[^\s"&?=/]*%[0-9A-Fa-f]{2}[^\s"&?=/]*/g;
 
 /** The run decoded and scrubbed when its decoded form holds an e-mail address or phone number; else as is. */
 function scrubDecoded(run: string): string {
@@ -34,7 +35,7 @@ function scrubDecoded(run: string): string {
   } catch {
     return run;
   }
-  const scrubbed = decoded.replace(EMAIL, '[email]').replace(PHONE, '[phone]');
+  const scrubbed = replaceEmails(decoded, '[email]').replace(PHONE, '[phone]');
   if (scrubbed === decoded) return run;
   // what goes back into the JSON line must not need escaping
   return /["\\\u0000-\u001f]/.test(scrubbed) ? '[redacted]' : scrubbed;
@@ -59,14 +60,11 @@ export function createLineRedactor(secrets: readonly string[] = []): LineRedacto
     if (literal) out = out.replace(literal, '[secret]');
     if (/\/hooks\//i.test(out)) out = out.replace(HOOK_TOKEN, '$1[token]');
     if (out.includes('=')) out = out.replace(QUERY_SECRET, '$1[redacted]');
-    if (out.includes('@')) out = out.replace(EMAIL, '[email]');
-    if (out.includes('%')) out = out.replace(PERCENT_ENCODED_RUN, scrubDecoded);
-    out = out
-      .replace(PHONE, '[phone]')
-      .replace(BEARER, '$1 [redacted]')
-      .replace(WHSEC, 'whsec_[redacted]')
-      .replace(JWT, '[jwt]')
-      .replace(SENSITIVE_KEY_VALUE, '$1[redacted]"');
+    if (out.includes('@')) out = replaceEmails(out, '[email]');
+    // A run of URL-encoded text (`kovacs.eva%40gmail.com`, `%2B36+30+123+4567`), up to a delimiter.
+    out = replacePercentEncodedRuns(out, scrubDecoded);
+    out = out.replace(PHONE, '[phone]').replace(BEARER, '$1 [redacted]').replace(WHSEC, 'whsec_[redacted]');
+    out = replaceJwts(out, '[jwt]').replace(SENSITIVE_KEY_VALUE, '$1[redacted]"');
     return out;
   };
 }

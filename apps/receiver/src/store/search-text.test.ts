@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { searchTerms } from './search-text.js';
+import { isBarePhone, phoneFieldSearchTexts, searchTerms } from './search-text.js';
 
 const MOBILE = '%#3#0#1#2#3#4#5#6#7#%';
 
@@ -61,5 +61,27 @@ describe('searchTerms', () => {
 
   it('matches at most 8 terms', () => {
     expect(searchTerms('a b c d e f g h i j')).toHaveLength(8);
+  });
+});
+
+describe('phone fields in linear time', () => {
+  // What isBarePhone takes, as the expression the search used before (quadratic on a long piece).
+  const BARE_PHONE = /^\s*\+?[\d ()./-]*\d[\d ()./-]*$/;
+  const ALPHABET = ['1', '2', ' ', '\t', '+', '(', ')', '.', '/', '-', 'x', '\u00a0'];
+
+  it('takes exactly the pieces the expression took (every piece of up to 5 characters over its alphabet)', () => {
+    let pieces = [''];
+    const differ: string[] = [];
+    for (let length = 1; length <= 5; length += 1) {
+      pieces = pieces.flatMap((piece) => ALPHABET.map((char) => piece + char));
+      for (const piece of pieces) if (isBarePhone(piece) !== BARE_PHONE.test(piece)) differ.push(piece);
+    }
+    expect(differ).toEqual([]);
+  });
+
+  it('reads a 200,000-digit phone field ending in a letter at once (a customer can type it at checkout)', () => {
+    const started = performance.now();
+    expect(phoneFieldSearchTexts(`${'1'.repeat(200_000)}x`)).toEqual([]);
+    expect(performance.now() - started).toBeLessThan(1000);
   });
 });

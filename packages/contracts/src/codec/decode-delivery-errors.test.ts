@@ -108,6 +108,21 @@ describe('decodeDelivery names exactly what is wrong', () => {
     expect(error.message).toContain('expects {"orders":{"order":[…]}}');
   });
 
+  it('wrong_envelope names at most 8 keys of at most 40 characters each (the message never carries a body)', () => {
+    const long = 'k'.repeat(100_000);
+    const keys = [long, ...Array.from({ length: 12 }, (_, i) => `key${i}`)];
+    const error = decodeError({
+      event: 'order_confirm',
+      contentType: 'application/json',
+      body: JSON.stringify(Object.fromEntries(keys.map((key) => [key, 1]))),
+    });
+    expect(error.code).toBe('wrong_envelope');
+    expect(error.message).toContain(`got an object with keys ${'k'.repeat(40)}…, key0, key1,`);
+    expect(error.message).not.toContain('key7');
+    expect(error.message.length).toBeLessThan(400);
+    expect(error.value).toEqual(keys); // the stored detail keeps every key whole
+  });
+
   it('a newsletter envelope sent to an order event (and the reverse) is wrong_envelope', () => {
     const newsletter = JSON.stringify(samplePayload('newsletter_subscribe', 3));
     for (const event of ORDER_EVENTS) {

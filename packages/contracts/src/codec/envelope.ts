@@ -25,12 +25,21 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
+/** A key as a message names it: what the sender sent, so cut like the codec's other quotes of it. */
+const KEY_SHOWN = 40;
+
+/**
+ * What the document is, for a message: at most 8 keys of at most 40 characters each, so a message never
+ * carries a body (a single 2 MB key was named whole, in the 400 and in every view of the delivery).
+ */
 function describe(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
   if (value === null) return 'null';
   if (typeof value === 'object') {
-    const keys = Object.keys(value);
-    return keys.length === 0 ? 'an empty object' : `an object with keys ${keys.slice(0, 8).join(', ')}`;
+    const keys = Object.keys(value)
+      .slice(0, 8)
+      .map((key) => (key.length > KEY_SHOWN ? `${key.slice(0, KEY_SHOWN)}…` : key));
+    return keys.length === 0 ? 'an empty object' : `an object with keys ${keys.join(', ')}`;
   }
   return `a ${typeof value}`;
 }
