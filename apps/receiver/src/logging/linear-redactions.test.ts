@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { generatedText as generated } from '../test-support/generated-text.js';
 import { replaceEmails, replaceJwts, replacePercentEncodedRuns } from './linear-redactions.js';
 import { createLineRedactor } from './redact-log-line.js';
 
@@ -6,21 +7,6 @@ import { createLineRedactor } from './redact-log-line.js';
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
 const JWT = /eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/g;
 const PERCENT_ENCODED_RUN = /[^\s"&?=/]*%[0-9A-Fa-f]{2}[^\s"&?=/]*/g;
-
-/** Deterministic text over `alphabet` (mulberry32), so a failure names a reproducible seed. */
-function generated(seed: number, alphabet: readonly string[], length: number): string {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  let text = '';
-  for (let i = 0; i < length; i += 1) text += alphabet[Math.floor(next() * alphabet.length)];
-  return text;
-}
 
 const EMAIL_ALPHABET = ['a', 'b', 'Z', '1', '.', '-', '_', '+', '%', '@', '@', ' ', '"', 'co', 'hu', '@x.hu'];
 const JWT_ALPHABET = ['eyJ', 'eyJ', 'e', 'y', 'J', 'a', '1', '-', '_', '.', '.', ' ', '"', '='];

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { generatedText as generated } from '../test-support/generated-text.js';
 import { maskDecodeMessage } from './personal-data-mask.js';
 import { hideJsonParserSnippet, hideUnknownEntity, replaceDoubleQuoted } from './sender-text.js';
 
@@ -6,21 +7,6 @@ import { hideJsonParserSnippet, hideUnknownEntity, replaceDoubleQuoted } from '.
 const DOUBLE_QUOTED = /"(?:[^"\\]|\\.)*"/g;
 const JSON_PARSER_SNIPPET = /(Unexpected token '[\s\S]{1,2}', )[\s\S]*( is not valid JSON)/;
 const UNKNOWN_ENTITY = /(unknown entity )[\s\S]*?( \(only &lt;)/;
-
-/** Deterministic text over `alphabet` (mulberry32), so a failure names a reproducible seed. */
-function generated(seed: number, alphabet: readonly string[], length: number): string {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  let text = '';
-  for (let i = 0; i < length; i += 1) text += alphabet[Math.floor(next() * alphabet.length)];
-  return text;
-}
 
 const QUOTE_ALPHABET = ['"', '"', '\\', '\\', 'a', ' ', '\n', '\r', '\u2028', 'é'];
 const SNIPPET_ALPHABET = ["Unexpected token '", "'", ', ', ' is not valid JSON', 'x', 'yz', '"', ' '];
