@@ -26,7 +26,7 @@ import {
   parseShopDateTime,
   recoverOrderEvents,
   recoverSubscriberEvents,
-  shopApiDateTime,
+  shopApiDateTimeFloor,
   shopDateTime,
   type WebhookEvent,
 } from '@srhooks/contracts';
@@ -187,7 +187,8 @@ export async function runRecoveryPass(
   if (orderEvents.length > 0) {
     const from = readFrom(request, Math.max(...orderEvents.map((event) => wanted.get(event) ?? 0)));
     for await (const page of client.orders.iterateSearch(
-      { updatedAtMin: shopApiDateTime(from), limit: 200 },
+      // The wall time the shop compares with: in the hour before the clock is turned back, an hour less.
+      { updatedAtMin: shopApiDateTimeFloor(from), limit: 200 },
       call,
     )) {
       if (page.items.length === 0) break;
@@ -239,7 +240,9 @@ export async function runRecoveryPass(
  * and its subscription's delay stands: its delivery was due within the window (`due`: stored), is due
  * after its end (a delayed one: that time, left for a later pass), or was due before its start or happened before
  * `notBefore` (`outside`: an earlier pass's). The shop's times have whole seconds. Without a time it
- * may be due within the window: kept.
+ * may be due within the window: kept. A time in the hour the clock is turned back (02:00–03:00 twice)
+ * is `outside` only when its later reading is (else the second 02:30 would be dropped as the first),
+ * and due by its earlier one.
  */
 function deliveryTiming(
   shopTime: unknown,
@@ -247,10 +250,11 @@ function deliveryTiming(
   request: RecoveryPassRequest,
 ): 'due' | 'outside' | Date {
   const at = typeof shopTime === 'string' ? parseShopDateTime(shopTime) : undefined;
-  if (at === undefined) return 'due';
-  if (request.notBefore && at.getTime() < request.notBefore.getTime() - 1000) return 'outside';
+  const latest = typeof shopTime === 'string' ? parseShopDateTime(shopTime, 'later') : undefined;
+  if (at === undefined || latest === undefined) return 'due';
+  if (request.notBefore && latest.getTime() < request.notBefore.getTime() - 1000) return 'outside';
+  if (latest.getTime() + delayMs < request.since.getTime() - 1000) return 'outside';
   const due = at.getTime() + delayMs;
-  if (due < request.since.getTime() - 1000) return 'outside';
   // Without a delay the shop sent it at once: one that happened after the pass began (or on a shop clock
   // a little ahead) is stored as before, never held back.
   return delayMs > 0 && due > request.until.getTime() ? new Date(due) : 'due';

@@ -18,6 +18,7 @@ import {
   recoverOrderEvents,
   recoverSubscriberEvents,
   shopApiDateTime,
+  shopApiDateTimeFloor,
   shopDateTime,
   statusesFromHistory,
   subscriberItemFromApi,
@@ -252,6 +253,24 @@ describe('shop-local time (Europe/Budapest, assumed)', () => {
     expect(shopApiDateTime(instant)).toBe('2026-10-25T02:30:07');
     expect(parseShopDateTime(shopApiDateTime(instant))?.getTime()).toBe(instant.getTime());
     expect(parseShopDateTime('yesterday')).toBeUndefined();
+  });
+
+  test('in the hour the clock is turned back, the earlier or the later instant', () => {
+    expect(parseShopDateTime('2026-10-25 02:30:00')?.toISOString()).toBe('2026-10-25T00:30:00.000Z');
+    expect(parseShopDateTime('2026-10-25 02:30:00', 'later')?.toISOString()).toBe('2026-10-25T01:30:00.000Z');
+    expect(parseShopDateTime('2026-10-25 12:30:00', 'later')?.toISOString()).toBe('2026-10-25T11:30:00.000Z');
+  });
+
+  test.each([
+    // 02:15 summer time: 45 minutes later the wall clock reads 02:00 (winter time).
+    ['2026-10-25T00:15:00.000Z', '2026-10-25T01:15:00'],
+    ['2026-10-25T00:59:59.000Z', '2026-10-25T01:59:59'],
+    // From the change on, and on other days, the wall time itself.
+    ['2026-10-25T01:00:00.000Z', '2026-10-25T02:00:00'],
+    ['2026-10-24T23:00:00.000Z', '2026-10-25T01:00:00'],
+    ['2026-03-29T00:30:00.000Z', '2026-03-29T01:30:00'],
+  ])('a search from %s starts at wall time %s', (instant, floor) => {
+    expect(shopApiDateTimeFloor(new Date(instant))).toBe(floor);
   });
 
   // Every `srhooks` command is a fresh process importing this package: building the formatter loads
