@@ -12,7 +12,7 @@ import type { OrderSearchPage, ShopRenterClient } from '@srhooks/client';
 import type { Order, OrderHistoryEntry } from '@srhooks/contracts';
 import { describe, expect, it } from 'vitest';
 import type { Store } from '../store/store.js';
-import { runRecoveryPass } from './recovery-pass.js';
+import { runRecoveryPass, shopDays } from './recovery-pass.js';
 
 const id = (text: string) => Buffer.from(text).toString('base64');
 const statusLink = (status: string) => ({
@@ -95,5 +95,28 @@ describe('recovery across the hour the clock is turned back (2026-10-25, Europe/
       },
     );
     expect(searches[0]?.updatedAtMin).toBe('2026-07-01T12:00:00');
+  });
+});
+
+/**
+ * `newsletter_subscribe` is read per shop-local day (`subscribedAt=<day>`). The days were found by
+ * stepping 24 hours from the window's start: on the day the clock is turned forward (23 hours long) a
+ * start late in the evening stepped over the next day, and its subscribers were never read.
+ */
+describe('the shop-local days of a window (newsletter subscribers are read per day)', () => {
+  it.each([
+    // 23:30 winter time on 28 March; 2026-03-29 has 23 hours.
+    ['2026-03-28T22:30:00Z', '2026-03-30T10:00:00Z', ['2026-03-28', '2026-03-29', '2026-03-30']],
+    // 2026-10-25 has 25 hours.
+    ['2026-10-24T22:30:00Z', '2026-10-26T10:00:00Z', ['2026-10-25', '2026-10-26']],
+    [
+      '2026-10-23T21:59:00Z',
+      '2026-10-26T00:00:00Z',
+      ['2026-10-23', '2026-10-24', '2026-10-25', '2026-10-26'],
+    ],
+    ['2026-07-01T10:00:00Z', '2026-07-01T11:00:00Z', ['2026-07-01']],
+    ['2026-12-31T22:59:59Z', '2027-01-01T00:00:00Z', ['2026-12-31', '2027-01-01']],
+  ])('from %s to %s: %j', (since, until, days) => {
+    expect(shopDays(new Date(since), new Date(until))).toEqual(days);
   });
 });

@@ -269,13 +269,19 @@ function readFrom(request: RecoveryPassRequest, delayMs: number): Date {
   return new Date(Math.max(from, request.notBefore?.getTime() ?? from));
 }
 
-/** Shop-local days (`YYYY-MM-DD`) from `since` to `until`, both included. */
+/**
+ * Shop-local days (`YYYY-MM-DD`) from `since` to `until`, both included: calendar days, counted on the
+ * calendar (stepping 24 hours from `since` stepped over the 23-hour day the clock is turned forward
+ * when the window began late in the evening before it, and that day's subscribers were never read).
+ */
 export function shopDays(since: Date, until: Date): string[] {
-  const days: string[] = [];
+  const first = shopDateTime(since).slice(0, 10);
   const last = shopDateTime(until).slice(0, 10);
-  for (let t = since.getTime(); ; t += 86_400_000) {
-    const day = shopDateTime(new Date(Math.min(t, until.getTime()))).slice(0, 10);
-    if (days.at(-1) !== day) days.push(day);
-    if (day === last || t > until.getTime()) return days;
+  const days: string[] = [];
+  const [y, m, d] = first.split('-').map(Number) as [number, number, number];
+  for (let i = 0; ; i++) {
+    const day = new Date(Date.UTC(y, m - 1, d + i)).toISOString().slice(0, 10);
+    if (day > last) return days;
+    days.push(day);
   }
 }
