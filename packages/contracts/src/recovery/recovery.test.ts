@@ -102,6 +102,31 @@ describe('API order → delivery shape (the documentation fixtures)', () => {
     });
   });
 
+  // 2026-10-25, Europe/Budapest: 02:00–03:00 happens twice. Confirmed at 02:50 summer time, shipped
+  // 20 minutes later at 02:10 winter time: by the text, the change came first, so the confirmation was
+  // taken for the change to status 1 (a change never delivered) and the real change was never recovered.
+  test('in the hour the clock is turned back, the history keeps its entries in inner-id order', () => {
+    const history = [
+      historyEntry('902', '2', '2026-10-25 02:10:00'),
+      historyEntry('901', '1', '2026-10-25 02:50:00'),
+      historyEntry('903', '5', '2026-10-25 03:05:00'),
+      historyEntry('900', '0', '2026-10-25 01:59:00'),
+    ];
+    expect(statusesFromHistory(history).map((s) => `${s.status} ${s.dateAdded}`)).toEqual([
+      '0 2026-10-25 01:59:00',
+      '1 2026-10-25 02:50:00',
+      '2 2026-10-25 02:10:00',
+      '5 2026-10-25 03:05:00',
+    ]);
+    const events = recoverOrderEvents('demo', documentedOrder, history.slice(0, 3), ALL);
+    expect(events.map((e) => e.dedupeKey)).toEqual([
+      'order:172',
+      'order:172:status:2:at:2026-10-25 02:10:00',
+      'order:172:status:5:at:2026-10-25 03:05:00',
+    ]);
+    expect(events[0]?.item.orderHistory?.status).toBe('1');
+  });
+
   test('only the events asked for; an abandoned cart (first status 0) is abandoned_cart', () => {
     const history = [
       historyEntry('1', '0', '2025-01-01 10:00:00'),
