@@ -44,9 +44,9 @@ export const ABANDONED_CART_STATUS_ID = '0';
 /**
  * History entries as statuses, oldest first: by `dateAdded`, then inner id. Within the hour the shop's
  * clock is turned back (02:00–03:00 twice, contracts' shop-time.ts) the text cannot tell which came
- * first, so entries of that hour go by inner id (assumed to grow with each entry, as the history's own
- * numbering): else a change at 02:10 winter time was taken to come before a confirmation at 02:50
- * summer time, 20 minutes earlier.
+ * first, so entries of that hour go by inner id (assumed to grow with each entry: contracts' README,
+ * A44). Else a change at 02:10 winter time was taken to come before a confirmation at 02:50 summer
+ * time, 20 minutes earlier.
  */
 export function statusesFromHistory(entries: readonly OrderHistoryEntry[]): RecoveredStatus[] {
   return entries
