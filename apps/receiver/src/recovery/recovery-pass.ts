@@ -124,6 +124,8 @@ export async function runRecoveryPass(
     events: [],
   };
   const notDueKeys = new Set<string>();
+  /** `event key` of every event this pass already counted (an order listed again on a later page). */
+  const counted = new Set<string>();
 
   /** Whether a derived event is stored now, left for a later pass (not due), or not this window's. */
   function sort(event: WebhookEvent, at: unknown, item: NewEvent, due: Derived[]): void {
@@ -146,9 +148,12 @@ export async function runRecoveryPass(
   async function keep(derived: readonly Derived[]): Promise<void> {
     const byEvent = new Map<WebhookEvent, NewEvent[]>();
     for (const { event, item } of derived) {
+      // The same key twice in one pass (an order that changed while the pass read moves in the shop's
+      // list and is listed again on a later page) is one event, counted and listed once.
+      if (counted.has(`${event} ${item.dedupeKey}`)) continue;
+      counted.add(`${event} ${item.dedupeKey}`);
       const list = byEvent.get(event) ?? [];
-      // The same key twice in one page (an order listed twice while paging) is one event.
-      if (!list.some((known) => known.dedupeKey === item.dedupeKey)) list.push(item);
+      list.push(item);
       byEvent.set(event, list);
     }
     for (const [event, items] of byEvent) {
