@@ -90,6 +90,34 @@ describe('srhooks recover', () => {
     expect(run.stderr).toContain(`error: option '--since <when>' argument '${value}' is invalid. ${reason}`);
   });
 
+  // The receiver reads a time without a zone as UTC (admin API); the CLI's own check read it in the
+  // machine's zone, so west of Greenwich it refused a time ten minutes ago as "in the future".
+  it.each([
+    ['America/New_York', -10 * 60_000],
+    ['Asia/Tokyo', -10 * 60_000],
+  ])('in %s, a --since without a zone is UTC, as the receiver reads it', async (zone, back) => {
+    const text = new Date(Date.now() + back).toISOString().slice(0, 19); // no zone
+    const run = await runCli(
+      config.dir,
+      ['recover', '--shop', 'demo', '--since', text, '--dry-run', '--json', '--receiver', base],
+      { env: { SRHOOKS_ADMIN_TOKEN: ADMIN_TOKEN, TZ: zone } },
+    );
+    expect(run.stderr).not.toContain('is in the future');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).since).toBe(`${text}.000Z`);
+  });
+
+  it('in Asia/Tokyo, a --since without a zone half an hour ahead of UTC is refused before calling', async () => {
+    const text = new Date(Date.now() + 30 * 60_000).toISOString().slice(0, 19);
+    const run = await runCli(config.dir, ['recover', '--shop', 'demo', '--since', text, '--receiver', base], {
+      env: { SRHOOKS_ADMIN_TOKEN: ADMIN_TOKEN, TZ: 'Asia/Tokyo' },
+    });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      `error: option '--since <when>' argument '${text}' is invalid. is in the future`,
+    );
+  });
+
   it('a --since beyond the look-back is refused naming --since, the flag typed (the receiver says "since")', async () => {
     const run = await recover('--shop', 'demo', '--since', '5d', '--json');
     expect(run.code).toBe(2);

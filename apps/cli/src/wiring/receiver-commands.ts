@@ -32,7 +32,9 @@ export function registerReceiverCommands(program: Command): void {
 
 /**
  * `2d`, `12h`, `90m` (at least 1), or an ISO 8601 time in the past (checked again by the receiver,
- * which does the parsing): a look-back of nothing (`0d`, a future time) would read no order.
+ * which does the parsing): a look-back of nothing (`0d`, a future time) would read no order. A time
+ * without a zone is UTC, as the receiver reads it (its admin API: "no zone = UTC") — not this
+ * machine's zone, which refused a time ten minutes ago as in the future west of Greenwich.
  */
 function since(value: string): string {
   const text = value.trim();
@@ -42,7 +44,7 @@ function since(value: string): string {
     throw new InvalidArgumentError('must reach back at least 1m, e.g. 2d, 12h or 90m');
   }
   if (/^\d{4}-\d{2}-\d{2}/.test(text)) {
-    const at = Date.parse(text);
+    const at = Date.parse(asUtcWithoutZone(text));
     if (Number.isNaN(at)) throw new InvalidArgumentError('is not a valid ISO 8601 time');
     if (at > Date.now()) throw new InvalidArgumentError('is in the future; give a time in the past');
     return text;
@@ -50,6 +52,12 @@ function since(value: string): string {
   throw new InvalidArgumentError(
     'must be a duration back from now such as 2d, 12h or 90m, or an ISO 8601 time',
   );
+}
+
+/** `2025-12-01T08:00` → `2025-12-01T08:00Z`; a date, or a time with a zone, as it is. */
+function asUtcWithoutZone(text: string): string {
+  const clock = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)$/i.exec(text);
+  return clock ? `${clock[1]}T${clock[2]}Z` : text;
 }
 
 function registerRecover(program: Command): void {

@@ -26,7 +26,7 @@ import {
   parseShopDateTime,
   recoverOrderEvents,
   recoverSubscriberEvents,
-  shopApiDateTime,
+  shopApiDateTimeFloor,
   shopDateTime,
   type WebhookEvent,
 } from '@srhooks/contracts';
@@ -124,6 +124,8 @@ export async function runRecoveryPass(
     events: [],
   };
   const notDueKeys = new Set<string>();
+  /** `event key` of every event this pass already counted (an order listed again on a later page). */
+  const counted = new Set<string>();
 
   /** Whether a derived event is stored now, left for a later pass (not due), or not this window's. */
   function sort(event: WebhookEvent, at: unknown, item: NewEvent, due: Derived[]): void {
@@ -146,9 +148,12 @@ export async function runRecoveryPass(
   async function keep(derived: readonly Derived[]): Promise<void> {
     const byEvent = new Map<WebhookEvent, NewEvent[]>();
     for (const { event, item } of derived) {
+      // The same key twice in one pass (an order that changed while the pass read moves in the shop's
+      // list and is listed again on a later page) is one event, counted and listed once.
+      if (counted.has(`${event} ${item.dedupeKey}`)) continue;
+      counted.add(`${event} ${item.dedupeKey}`);
       const list = byEvent.get(event) ?? [];
-      // The same key twice in one page (an order listed twice while paging) is one event.
-      if (!list.some((known) => known.dedupeKey === item.dedupeKey)) list.push(item);
+      list.push(item);
       byEvent.set(event, list);
     }
     for (const [event, items] of byEvent) {
@@ -187,7 +192,8 @@ export async function runRecoveryPass(
   if (orderEvents.length > 0) {
     const from = readFrom(request, Math.max(...orderEvents.map((event) => wanted.get(event) ?? 0)));
     for await (const page of client.orders.iterateSearch(
-      { updatedAtMin: shopApiDateTime(from), limit: 200 },
+      // The wall time the shop compares with: in the hour before the clock is turned back, an hour less.
+      { updatedAtMin: shopApiDateTimeFloor(from), limit: 200 },
       call,
     )) {
       if (page.items.length === 0) break;
@@ -239,7 +245,9 @@ export async function runRecoveryPass(
  * and its subscription's delay stands: its delivery was due within the window (`due`: stored), is due
  * after its end (a delayed one: that time, left for a later pass), or was due before its start or happened before
  * `notBefore` (`outside`: an earlier pass's). The shop's times have whole seconds. Without a time it
- * may be due within the window: kept.
+ * may be due within the window: kept. A time in the hour the clock is turned back (02:00–03:00 twice)
+ * is `outside` only when its later reading is (else the second 02:30 would be dropped as the first),
+ * and due by its earlier one.
  */
 function deliveryTiming(
   shopTime: unknown,
@@ -247,10 +255,11 @@ function deliveryTiming(
   request: RecoveryPassRequest,
 ): 'due' | 'outside' | Date {
   const at = typeof shopTime === 'string' ? parseShopDateTime(shopTime) : undefined;
-  if (at === undefined) return 'due';
-  if (request.notBefore && at.getTime() < request.notBefore.getTime() - 1000) return 'outside';
+  const latest = typeof shopTime === 'string' ? parseShopDateTime(shopTime, 'later') : undefined;
+  if (at === undefined || latest === undefined) return 'due';
+  if (request.notBefore && latest.getTime() < request.notBefore.getTime() - 1000) return 'outside';
+  if (latest.getTime() + delayMs < request.since.getTime() - 1000) return 'outside';
   const due = at.getTime() + delayMs;
-  if (due < request.since.getTime() - 1000) return 'outside';
   // Without a delay the shop sent it at once: one that happened after the pass began (or on a shop clock
   // a little ahead) is stored as before, never held back.
   return delayMs > 0 && due > request.until.getTime() ? new Date(due) : 'due';
@@ -265,13 +274,19 @@ function readFrom(request: RecoveryPassRequest, delayMs: number): Date {
   return new Date(Math.max(from, request.notBefore?.getTime() ?? from));
 }
 
-/** Shop-local days (`YYYY-MM-DD`) from `since` to `until`, both included. */
+/**
+ * Shop-local days (`YYYY-MM-DD`) from `since` to `until`, both included: calendar days, counted on the
+ * calendar (stepping 24 hours from `since` stepped over the 23-hour day the clock is turned forward
+ * when the window began late in the evening before it, and that day's subscribers were never read).
+ */
 export function shopDays(since: Date, until: Date): string[] {
-  const days: string[] = [];
+  const first = shopDateTime(since).slice(0, 10);
   const last = shopDateTime(until).slice(0, 10);
-  for (let t = since.getTime(); ; t += 86_400_000) {
-    const day = shopDateTime(new Date(Math.min(t, until.getTime()))).slice(0, 10);
-    if (days.at(-1) !== day) days.push(day);
-    if (day === last || t > until.getTime()) return days;
+  const days: string[] = [];
+  const [y, m, d] = first.split('-').map(Number) as [number, number, number];
+  for (let i = 0; ; i++) {
+    const day = new Date(Date.UTC(y, m - 1, d + i)).toISOString().slice(0, 10);
+    if (day > last) return days;
+    days.push(day);
   }
 }

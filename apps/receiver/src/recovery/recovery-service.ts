@@ -360,6 +360,7 @@ export class RecoveryService {
         ...(request.since ? { since: request.since } : {}),
       });
       since = window.since;
+      if (window.notReadFrom) this.#warnNotRead(shop.name, window.notReadFrom, window.since, window.until);
       const client = clients.clientFor(shop.name);
       const report = await runRecoveryPass(
         {
@@ -441,6 +442,28 @@ export class RecoveryService {
       }
       throw error;
     }
+  }
+
+  /**
+   * The shop's watermark lies further back than the look-back: what changed before the window is read
+   * by no pass. Says which time, and how to read it (the next passes start from the new watermark, so
+   * raising the look-back alone does not: an on-demand pass with that `since` does).
+   */
+  #warnNotRead(shop: string, notReadFrom: Date, since: Date, until: Date): void {
+    const lookBackDays = this.#options.config.recoveryLookBackDays;
+    const needed = Math.ceil((until.getTime() - notReadFrom.getTime()) / 86_400_000);
+    this.#options.logger.warn(
+      {
+        code: 'recovery_look_back_exceeded',
+        recovery: {
+          shop,
+          lookBackDays,
+          notReadFrom: notReadFrom.toISOString(),
+          notReadUntil: since.toISOString(),
+        },
+      },
+      `orders changed from ${notReadFrom.toISOString()} to ${since.toISOString()} were not read: the shop's last pass read up to ${notReadFrom.toISOString()}, and a pass reads at most ${lookBackDays} day${lookBackDays === 1 ? '' : 's'} back (SRHOOKS_RECOVERY_LOOK_BACK_DAYS / recoveryLookBackDays); to recover them, raise the look-back to ${needed} days, restart the receiver and run srhooks recover --shop ${shop} --since ${notReadFrom.toISOString()}`,
+    );
   }
 
   /** Why a pass for the shop failed, as recorded, logged and answered (see `failureReason` option). */

@@ -58,7 +58,28 @@ describe('the window a pass reads', () => {
       NOW.getTime() - 900_000,
     ],
   ])('%s', (_name, input, since) => {
-    expect(recoveryWindow({ ...base, ...input })).toEqual({ since: new Date(since), until: NOW });
+    const { notReadFrom: _notRead, ...window } = recoveryWindow({ ...base, ...input });
+    expect(window).toEqual({ since: new Date(since), until: NOW });
+  });
+
+  it.each([
+    [
+      'after a long outage: what lies before the look-back is not read',
+      new Date(NOW.getTime() - 10 * DAY),
+      null,
+      NOW.getTime() - 10 * DAY - 300_000,
+    ],
+    [
+      'first pass, the newest delivery before the look-back',
+      null,
+      new Date(NOW.getTime() - 4 * DAY),
+      NOW.getTime() - 4 * DAY - 300_000,
+    ],
+    ['within the look-back: everything is read', new Date(NOW.getTime() - DAY), null, undefined],
+    ['nothing stored: no gap to speak of', null, null, undefined],
+  ])('%s', (_name, watermark, lastDeliveryAt, notReadFrom) => {
+    const window = recoveryWindow({ ...base, watermark, lastDeliveryAt });
+    expect(window.notReadFrom?.getTime()).toBe(notReadFrom);
   });
 
   it('an explicit since is used as given', () => {

@@ -26,16 +26,29 @@ export interface RecoveryWindowInput {
 
 const DAY_MS = 86_400_000;
 
-export function recoveryWindow(input: RecoveryWindowInput): { since: Date; until: Date } {
+export interface RecoveryWindow {
+  since: Date;
+  until: Date;
+  /**
+   * Set when the watermark (or, before the first pass, the newest delivery) lies further back than the
+   * look-back: orders changed from here to `since` are not read by this pass, nor by any later one.
+   */
+  notReadFrom?: Date;
+}
+
+export function recoveryWindow(input: RecoveryWindowInput): RecoveryWindow {
   const until = input.now;
   if (input.since) return { since: input.since, until };
-  const floor = Math.max(
-    until.getTime() - input.lookBackDays * DAY_MS,
-    input.notBefore?.getTime() ?? Number.NEGATIVE_INFINITY,
-  );
+  const lookBackStart = until.getTime() - input.lookBackDays * DAY_MS;
+  const notBefore = input.notBefore?.getTime() ?? Number.NEGATIVE_INFINITY;
+  const floor = Math.max(lookBackStart, notBefore);
   const from = input.watermark ?? input.lastDeliveryAt;
-  const start = from === null ? floor : Math.max(floor, from.getTime() - input.overlapSeconds * 1000);
-  return { since: new Date(Math.min(start, until.getTime())), until };
+  const wanted = from === null ? null : Math.max(from.getTime() - input.overlapSeconds * 1000, notBefore);
+  const start = wanted === null ? floor : Math.max(floor, wanted);
+  const since = new Date(Math.min(start, until.getTime()));
+  return wanted !== null && wanted < since.getTime()
+    ? { since, until, notReadFrom: new Date(wanted) }
+    : { since, until };
 }
 
 const MAX_BACKOFF_MS = 24 * 3_600_000;

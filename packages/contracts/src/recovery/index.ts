@@ -17,4 +17,10 @@ export {
   SUBSCRIBER_FIELD_MAP,
   subscriberItemFromApi,
 } from './recovered-subscriber.js';
-export { parseShopDateTime, SHOP_TIME_ZONE, shopApiDateTime, shopDateTime } from './shop-time.js';
+export {
+  parseShopDateTime,
+  SHOP_TIME_ZONE,
+  shopApiDateTime,
+  shopApiDateTimeFloor,
+  shopDateTime,
+} from './shop-time.js';

@@ -22,6 +22,7 @@ import type { Order } from '../schemas/order.js';
 import type { OrderHistoryEntry } from '../schemas/order-search.js';
 import { ID_PREFIX, innerIdOfLink } from './linked-id.js';
 import { currentOrderStatus, orderItemFromApi, type RecoveredStatus } from './recovered-order.js';
+import { parseShopDateTime } from './shop-time.js';
 
 export interface RecoveredOrderEvent {
   event: OrderEvent;
@@ -40,21 +41,50 @@ export interface RecoveredOrderEvent {
 /** Status id of the status an abandoned cart is in (FACTS.md §6: `orderStatusId` 0). */
 export const ABANDONED_CART_STATUS_ID = '0';
 
-/** History entries as statuses, oldest first (by `dateAdded`, then inner id). */
+/**
+ * History entries as statuses, oldest first: by `dateAdded`, then inner id. Within the hour the shop's
+ * clock is turned back (02:00–03:00 twice, contracts' shop-time.ts) the text cannot tell which came
+ * first, so entries of that hour go by inner id (assumed to grow with each entry: contracts' README,
+ * A44). Else a change at 02:10 winter time was taken to come before a confirmation at 02:50 summer
+ * time, 20 minutes earlier.
+ */
 export function statusesFromHistory(entries: readonly OrderHistoryEntry[]): RecoveredStatus[] {
   return entries
     .map((entry) => ({ entry, status: innerIdOfLink(entry.orderStatus ?? null, ID_PREFIX.orderStatus) }))
     .filter((row): row is { entry: OrderHistoryEntry; status: string } => row.status !== undefined)
+    .map((row) => ({ ...row, order: historyOrderText(row.entry.dateAdded) }))
     .sort(
-      (a, b) =>
-        String(a.entry.dateAdded ?? '').localeCompare(String(b.entry.dateAdded ?? '')) ||
-        Number(a.entry.innerId ?? 0) - Number(b.entry.innerId ?? 0),
+      (a, b) => a.order.localeCompare(b.order) || Number(a.entry.innerId ?? 0) - Number(b.entry.innerId ?? 0),
     )
     .map(({ entry, status }) => ({
       status,
       ...(typeof entry.dateAdded === 'string' ? { dateAdded: entry.dateAdded } : {}),
       ...(typeof entry.comment === 'string' ? { comment: entry.comment } : {}),
     }));
+}
+
+/**
+ * What a history entry's time sorts by: its text, or for a time in the hour the clock is turned back
+ * only that hour (`2026-10-25 02`), so that the inner id decides within it.
+ */
+function historyOrderText(dateAdded: unknown): string {
+  const text = String(dateAdded ?? '').replace('T', ' ');
+  const hour = text.slice(0, 13);
+  return /^\d{4}-\d{2}-\d{2} \d{2}$/.test(hour) && hourTwice(hour) ? hour : text;
+}
+
+const hoursSeen = new Map<string, boolean>();
+
+/** Whether the shop's clock shows this hour (`2026-10-25 02`) twice; remembered, as most entries share a few hours. */
+function hourTwice(hour: string): boolean {
+  let twice = hoursSeen.get(hour);
+  if (twice === undefined) {
+    const text = `${hour}:30:00`;
+    twice = parseShopDateTime(text)?.getTime() !== parseShopDateTime(text, 'later')?.getTime();
+    if (hoursSeen.size >= 10_000) hoursSeen.clear();
+    hoursSeen.set(hour, twice);
+  }
+  return twice;
 }
 
 /**

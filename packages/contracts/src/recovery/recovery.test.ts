@@ -18,6 +18,7 @@ import {
   recoverOrderEvents,
   recoverSubscriberEvents,
   shopApiDateTime,
+  shopApiDateTimeFloor,
   shopDateTime,
   statusesFromHistory,
   subscriberItemFromApi,
@@ -99,6 +100,31 @@ describe('API order → delivery shape (the documentation fixtures)', () => {
       dateAdded: '2011-08-25 10:00:00',
       comment: '',
     });
+  });
+
+  // 2026-10-25, Europe/Budapest: 02:00–03:00 happens twice. Confirmed at 02:50 summer time, shipped
+  // 20 minutes later at 02:10 winter time: by the text, the change came first, so the confirmation was
+  // taken for the change to status 1 (a change never delivered) and the real change was never recovered.
+  test('in the hour the clock is turned back, the history keeps its entries in inner-id order', () => {
+    const history = [
+      historyEntry('902', '2', '2026-10-25 02:10:00'),
+      historyEntry('901', '1', '2026-10-25 02:50:00'),
+      historyEntry('903', '5', '2026-10-25 03:05:00'),
+      historyEntry('900', '0', '2026-10-25 01:59:00'),
+    ];
+    expect(statusesFromHistory(history).map((s) => `${s.status} ${s.dateAdded}`)).toEqual([
+      '0 2026-10-25 01:59:00',
+      '1 2026-10-25 02:50:00',
+      '2 2026-10-25 02:10:00',
+      '5 2026-10-25 03:05:00',
+    ]);
+    const events = recoverOrderEvents('demo', documentedOrder, history.slice(0, 3), ALL);
+    expect(events.map((e) => e.dedupeKey)).toEqual([
+      'order:172',
+      'order:172:status:2:at:2026-10-25 02:10:00',
+      'order:172:status:5:at:2026-10-25 03:05:00',
+    ]);
+    expect(events[0]?.item.orderHistory?.status).toBe('1');
   });
 
   test('only the events asked for; an abandoned cart (first status 0) is abandoned_cart', () => {
@@ -252,6 +278,24 @@ describe('shop-local time (Europe/Budapest, assumed)', () => {
     expect(shopApiDateTime(instant)).toBe('2026-10-25T02:30:07');
     expect(parseShopDateTime(shopApiDateTime(instant))?.getTime()).toBe(instant.getTime());
     expect(parseShopDateTime('yesterday')).toBeUndefined();
+  });
+
+  test('in the hour the clock is turned back, the earlier or the later instant', () => {
+    expect(parseShopDateTime('2026-10-25 02:30:00')?.toISOString()).toBe('2026-10-25T00:30:00.000Z');
+    expect(parseShopDateTime('2026-10-25 02:30:00', 'later')?.toISOString()).toBe('2026-10-25T01:30:00.000Z');
+    expect(parseShopDateTime('2026-10-25 12:30:00', 'later')?.toISOString()).toBe('2026-10-25T11:30:00.000Z');
+  });
+
+  test.each([
+    // 02:15 summer time: 45 minutes later the wall clock reads 02:00 (winter time).
+    ['2026-10-25T00:15:00.000Z', '2026-10-25T01:15:00'],
+    ['2026-10-25T00:59:59.000Z', '2026-10-25T01:59:59'],
+    // From the change on, and on other days, the wall time itself.
+    ['2026-10-25T01:00:00.000Z', '2026-10-25T02:00:00'],
+    ['2026-10-24T23:00:00.000Z', '2026-10-25T01:00:00'],
+    ['2026-03-29T00:30:00.000Z', '2026-03-29T01:30:00'],
+  ])('a search from %s starts at wall time %s', (instant, floor) => {
+    expect(shopApiDateTimeFloor(new Date(instant))).toBe(floor);
   });
 
   // Every `srhooks` command is a fresh process importing this package: building the formatter loads

@@ -36,9 +36,14 @@ const LOCAL = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})$/;
 
 /**
  * The instant a shop-local time (`2019-09-06T15:47:59` or `2019-09-06 15:47:59`) stands for;
- * undefined when the text is not one. In the hour a clock is turned back, the earlier instant.
+ * undefined when the text is not one. In the hour a clock is turned back (the last Sunday of
+ * October, 02:00–03:00 twice) both instants fit: the earlier one, or with `ambiguous: 'later'` the
+ * later one (a check "did this happen before X?" must not drop the second 02:30 as the first).
  */
-export function parseShopDateTime(text: string): Date | undefined {
+export function parseShopDateTime(
+  text: string,
+  ambiguous: 'earlier' | 'later' = 'earlier',
+): Date | undefined {
   const match = LOCAL.exec(text.trim());
   if (!match) return undefined;
   const [, y, mo, d, h, mi, s] = match.map(Number) as [
@@ -59,7 +64,20 @@ export function parseShopDateTime(text: string): Date | undefined {
   const local = `${match[1]}-${match[2]}-${match[3]} ${match[4]}:${match[5]}:${match[6]}`;
   const fitting = candidates.filter((c) => shopDateTime(new Date(c)) === local).sort((a, b) => a - b);
   // In the hour a clock is turned forward nothing fits: read it with the offset before the change.
-  return new Date(fitting[0] ?? (candidates[0] as number));
+  const chosen = ambiguous === 'later' ? fitting.at(-1) : fitting[0];
+  return new Date(chosen ?? (candidates[0] as number));
+}
+
+/**
+ * A shop-local time (API form) at or before the wall-clock time of every instant from `date` on, for a
+ * search's lower bound (`updatedAtMin`): the shop compares its zone-less wall-clock times (assumed),
+ * and in the hour before the clock is turned back the wall clock later reads up to an hour less
+ * (`02:15` summer time is followed, 45 minutes later, by `02:00` winter time). Then it reads from the
+ * wall time with the later, smaller offset (an hour more is read; what is already stored is skipped).
+ */
+export function shopApiDateTimeFloor(date: Date): string {
+  const drop = offsetMs(date) - offsetMs(new Date(date.getTime() + HOUR_MS));
+  return shopApiDateTime(drop > 0 ? new Date(date.getTime() - drop) : date);
 }
 
 const HOUR_MS = 3_600_000;

@@ -1,0 +1,81 @@
+/**
+ * An order can be listed on two pages of one pass: one that changes while the pass reads moves in the
+ * shop's list (ShopRenter documents no order for `GET /orders`), and the next page repeats it. The pass
+ * counted its events once per page: a dry run said it "would recover" the order twice, and a real run
+ * counted the second copy as one the receiver "already had" and listed it twice.
+ */
+import type { OrderSearchPage, ShopRenterClient } from '@srhooks/client';
+import type { Order, OrderHistoryEntry } from '@srhooks/contracts';
+import { describe, expect, it } from 'vitest';
+import type { Store } from '../store/store.js';
+import { runRecoveryPass } from './recovery-pass.js';
+
+const id = (text: string) => Buffer.from(text).toString('base64');
+const statusLink = (status: string) => ({
+  href: `http://demo.api.myshoprenter.hu/orderStatuses/${id(`orderStatus-order_status_id=${status}`)}`,
+});
+
+function order(innerId: string): Order {
+  return {
+    id: id(`order-order_id=${innerId}`),
+    innerId,
+    dateCreated: '2026-12-05T10:00:00',
+    dateUpdated: '2026-12-05T10:00:00',
+    orderStatus: statusLink('1'),
+  } as unknown as Order;
+}
+
+/** Pages [7, 8] and [8, 9]: order 8 listed twice. The store remembers what a real run ingests. */
+function shop() {
+  const pages = [
+    [order('7'), order('8')],
+    [order('8'), order('9')],
+  ];
+  const client = {
+    orders: {
+      async *iterateSearch(): AsyncGenerator<OrderSearchPage> {
+        for (const [i, items] of pages.entries())
+          yield { page: i, items, hasNext: i < pages.length - 1 } as unknown as OrderSearchPage;
+      },
+      histories: async (ids: readonly string[]) =>
+        new Map(
+          ids.map((orderId) => [
+            orderId,
+            [
+              { innerId: '1', dateAdded: '2026-12-05 10:00:00', orderStatus: statusLink('1') },
+            ] as unknown as OrderHistoryEntry[],
+          ]),
+        ),
+    },
+  } as unknown as ShopRenterClient;
+  const stored = new Set<string>();
+  const store = {
+    knownDedupeKeys: async (_shop: string, _event: string, keys: string[]) =>
+      keys.filter((k) => stored.has(k)),
+    ingest: async (_delivery: unknown, items: { dedupeKey: string }[]) => {
+      for (const item of items) stored.add(item.dedupeKey);
+      return { events: items.map(() => ({})), duplicates: 0 };
+    },
+  } as unknown as Store;
+  return { client, store, stored };
+}
+
+const request = (dryRun: boolean) => ({
+  shop: 'demo',
+  since: new Date('2026-12-05T08:00:00Z'),
+  until: new Date('2026-12-05T12:00:00Z'),
+  dryRun,
+});
+const wanted = new Map([['order_confirm' as const, 0]]);
+
+describe('an order listed on two pages of one pass', () => {
+  it.each([true, false])('dry run %s: counted and listed once', async (dryRun) => {
+    const { client, store, stored } = shop();
+    const report = await runRecoveryPass({ store, client, wanted, handlersFor: () => [] }, request(dryRun));
+    expect(report.ordersRead).toBe(4);
+    expect(report.recovered).toEqual({ order_confirm: 3 });
+    expect(report.alreadyStored).toBe(0);
+    expect(report.events.map((e) => e.dedupeKey)).toEqual(['order:7', 'order:8', 'order:9']);
+    expect(stored.size).toBe(dryRun ? 0 : 3);
+  });
+});
