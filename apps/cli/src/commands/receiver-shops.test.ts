@@ -94,4 +94,28 @@ describe('srhooks shops --receiver: install steps', () => {
     // a step running again (an install call) is no failure; a shop with nothing due is not listed
     expect(text).not.toMatch(/^ {2}(alpha|gamma):/m);
   });
+
+  it("says a recovery that is on but failing, with the last pass's reason", () => {
+    const text =
+      receiverShopsCommand.render?.(
+        {
+          receiver: 'http://127.0.0.1:1',
+          shops: [
+            shop({ name: 'alpha', recovery: true, recoveryFailures: 0, recoveryError: null }),
+            shop({
+              name: 'beta',
+              recovery: true,
+              recoveryFailures: 3,
+              recoveryError: 'GET https://beta.api.myshoprenter.hu/orders answered 503',
+            }),
+          ],
+        },
+        createStyle(false),
+      ) ?? '';
+    expect(text).toMatch(/^alpha .* on\s*$/m);
+    expect(text).toMatch(/^beta .* on, failing \(3 in a row\)\s*$/m);
+    expect(text).toContain(
+      'order recovery failing (retried with backoff; srhooks recover --shop S runs a pass now):\n  beta: GET https://beta.api.myshoprenter.hu/orders answered 503 (3 failed passes in a row)',
+    );
+  });
 });

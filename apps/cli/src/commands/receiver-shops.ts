@@ -19,6 +19,9 @@ export interface ReceiverShop {
   lastDeliveryAt: string | null;
   /** Order recovery runs for the shop (older receivers do not say). */
   recovery?: boolean;
+  /** Recovery passes failed in a row, and the last one's reason (older receivers do not say). */
+  recoveryFailures?: number;
+  recoveryError?: string | null;
 }
 
 export interface ReceiverShopsResult {
@@ -50,6 +53,8 @@ export const receiverShopsCommand = defineCommand<ReceiverShopsOptions, Receiver
         shop.pendingReason !== null &&
         shop.pendingReason !== 'installing',
     );
+    // The reason of the last failed pass (a paragraph of advice, like a pending install's).
+    const failingRecovery = result.shops.filter((shop) => shop.recovery && (shop.recoveryFailures ?? 0) > 0);
     const reasons = [
       ...(pending.length
         ? ['', 'pending installs (retried in the background):', ...pending.map(reason)]
@@ -59,6 +64,16 @@ export const receiverShopsCommand = defineCommand<ReceiverShopsOptions, Receiver
             '',
             'installed shops whose latest install step failed (they keep their subscriptions; retried in the background):',
             ...failing.map(reason),
+          ]
+        : []),
+      ...(failingRecovery.length
+        ? [
+            '',
+            'order recovery failing (retried with backoff; srhooks recover --shop S runs a pass now):',
+            ...failingRecovery.map(
+              (shop) =>
+                `  ${shop.name}: ${shop.recoveryError ?? 'no reason recorded'} ${style.dim(`(${shop.recoveryFailures} failed passes in a row)`)}`,
+            ),
           ]
         : []),
     ];
@@ -85,7 +100,13 @@ export const receiverShopsCommand = defineCommand<ReceiverShopsOptions, Receiver
       {
         header: 'RECOVERY',
         value: (shop) =>
-          shop.recovery === undefined ? style.dim('-') : shop.recovery ? 'on' : style.dim('off'),
+          shop.recovery === undefined
+            ? style.dim('-')
+            : !shop.recovery
+              ? style.dim('off')
+              : (shop.recoveryFailures ?? 0) > 0
+                ? style.yellow(`on, failing (${shop.recoveryFailures} in a row)`)
+                : 'on',
       },
     ]);
     return [table, ...reasons].join('\n');

@@ -31,6 +31,12 @@ export interface ShopJson {
    * (credentials, `recovery` on; an app shop: installed, not pending).
    */
   recovery: boolean;
+  /**
+   * The shop's recovery passes that failed in a row (0 after a successful one, or none yet), and the last
+   * one's reason (null when it did not fail): "recovery on" says nothing about whether it works.
+   */
+  recoveryFailures: number;
+  recoveryError: string | null;
 }
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
@@ -62,6 +68,8 @@ export async function shopsJson(
     lastDeliveryAt: null,
     hasCredentials: shopApiAuth(shop) !== undefined,
     recovery: recovered(directory, shop.name, scheduledRecovery),
+    recoveryFailures: 0,
+    recoveryError: null,
   }));
   const configured = new Set(config.shops.map((shop) => shop.name));
   for (const record of directory.appShops()) {
@@ -80,9 +88,16 @@ export async function shopsJson(
       lastDeliveryAt: null,
       hasCredentials: record.status !== 'uninstalled',
       recovery: recovered(directory, record.shop, scheduledRecovery),
+      recoveryFailures: 0,
+      recoveryError: null,
     });
   }
-  for (const shop of shops) shop.lastDeliveryAt = iso(await lastWebhookDelivery(store, shop.name));
+  for (const shop of shops) {
+    shop.lastDeliveryAt = iso(await lastWebhookDelivery(store, shop.name));
+    const recovery = await store.getRecoveryState(shop.name);
+    shop.recoveryFailures = recovery?.consecutiveFailures ?? 0;
+    shop.recoveryError = shop.recoveryFailures > 0 ? (recovery?.lastPass?.error ?? null) : null;
+  }
   return shops;
 }
 

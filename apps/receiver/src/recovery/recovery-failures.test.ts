@@ -42,6 +42,20 @@ describe('recovery failures', () => {
     expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
     const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
     expect(metrics).toMatch(/srhooks_recovery_failures_total\{shop="demo"\} 1/);
+    // The shops list says the recovery that is "on" is failing, and why.
+    const shopRow = async () =>
+      (
+        await app.inject({
+          method: 'GET',
+          url: '/admin/api/shops',
+          headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+        })
+      )
+        .json()
+        .items.find((item: { name: string }) => item.name === SHOP);
+    const failing = await shopRow();
+    expect(failing).toMatchObject({ recoveryFailures: 1 });
+    expect(failing.recoveryError).toMatch(/503/);
     // The shop answers again: the next pass (here on demand) recovers the order and sets the watermark.
     scenario.sandbox.setFaults(SHOP, {});
     const res = await app.inject({
@@ -54,6 +68,7 @@ describe('recovery failures', () => {
     expect(res.json().report.recovered).toEqual({ order_confirm: 1 });
     const state = await app.store.getRecoveryState(SHOP);
     expect(state?.consecutiveFailures).toBe(0);
+    expect(await shopRow()).toMatchObject({ recoveryFailures: 0, recoveryError: null });
     expect(state?.watermark).toBeInstanceOf(Date);
     const after = (await app.inject({ method: 'GET', url: '/metrics' })).body;
     expect(after).toMatch(/srhooks_recovered_events_total\{shop="demo",event="order_confirm"\} 1/);
