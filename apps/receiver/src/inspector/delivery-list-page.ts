@@ -242,7 +242,13 @@ export interface ListPageInput {
   page: Page<DeliverySummary>;
   shops: string[];
   /** Shops recovery runs for and their state (the recovery panel). */
-  recovery?: { shops: string[]; states: RecoveryState[]; scheduled: boolean };
+  recovery?: {
+    shops: string[];
+    states: RecoveryState[];
+    scheduled: boolean;
+    /** This receiver's next scheduled turn for a shop (null: none scheduled). */
+    nextTurnAt?: (shop: string) => Date | null;
+  };
   /** The filters sent could not be used: the form shows what was typed and what is wrong; nothing is listed. */
   refused?: RefusedFilters;
 }
@@ -303,7 +309,7 @@ ${refused ? html`<p class="notice error" role="alert">The filters were not appli
 <div class="actions">
   <a class="button secondary" href="${linkWith(base, query, { reveal: reveal ? undefined : '1' })}">${reveal ? 'Hide personal data' : 'Show personal data'}</a>
 </div>
-${input.recovery ? recoveryPanel(input.recovery.shops, input.recovery.states, input.recovery.scheduled) : ''}
+${input.recovery ? recoveryPanel(input.recovery.shops, input.recovery.states, input.recovery.scheduled, input.recovery.nextTurnAt) : ''}
 <div role="status"><p id="new-deliveries" class="notice banner" hidden><span data-count>0 new deliveries</span> arrived. <a href="${linkWith(base, {}, { reveal: query.reveal })}">Show the newest</a></p></div>
 <div class="panel">
 <table class="deliveries stack">

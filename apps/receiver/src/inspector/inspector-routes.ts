@@ -352,6 +352,7 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
           shops: app.recovery.shops(),
           states: await app.store.listRecoveryStates(),
           scheduled: app.recovery.scheduled,
+          nextTurnAt: (shop: string) => app.recovery.nextTurnAt(shop),
         },
       })}`,
       {

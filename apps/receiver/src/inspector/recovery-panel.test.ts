@@ -35,4 +35,33 @@ describe('recoveryPanel', () => {
     expect(row(3, 0)).toContain('<td>3 orders since 2026-12-01 09:59:00 UTC</td>');
     expect(row(0, 2)).toContain('<td>0 orders, 2 subscribers since');
   });
+
+  it('says of a failing shop why, how many passes failed in a row and when this receiver tries again', () => {
+    const failedPass: RecoveryPass = {
+      ...passOf(0, 0),
+      outcome: 'failed',
+      error: 'GET …/orders answered 503',
+    };
+    const next = new Date('2026-12-01T10:20:00Z');
+    const html = String(
+      recoveryPanel(
+        ['demo'],
+        [{ shop: 'demo', watermark: null, consecutiveFailures: 3, lastPass: failedPass }],
+        true,
+        () => next,
+      ),
+    );
+    expect(html).toContain('GET …/orders answered 503');
+    expect(html).toContain(
+      '3 failed passes in a row; next try <time datetime="2026-12-01T10:20:00.000Z">2026-12-01 10:20:00 UTC</time>',
+    );
+    const once = String(
+      recoveryPanel(
+        ['demo'],
+        [{ shop: 'demo', watermark: null, consecutiveFailures: 1, lastPass: failedPass }],
+        true,
+      ),
+    );
+    expect(once).toContain('1 failed pass in a row</div>');
+  });
 });

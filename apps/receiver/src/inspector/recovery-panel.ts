@@ -26,6 +26,15 @@ function found(recovered: Record<string, number>): string {
   return parts.length === 0 ? 'nothing missed' : parts.join(', ');
 }
 
+/** A failed last pass: why, how many failed in a row, and when this receiver tries again. */
+function failure(error: string | null, inARow: number, next: Date | null): SafeHtml {
+  const retry = next
+    ? html`; next try <time datetime="${next.toISOString()}">${formatTime(next)}</time>`
+    : '';
+  return html`<span class="muted">${error ?? 'failed'}</span>
+  <div class="muted">${inARow.toLocaleString('en-US')} failed ${inARow === 1 ? 'pass' : 'passes'} in a row${retry}</div>`;
+}
+
 /**
  * One row per shop that recovery runs for (shops with no pass yet say so). `scheduled`: whether this
  * receiver runs passes by itself; one that does not (`srhooks listen`) recovers only on demand, and the
@@ -35,6 +44,7 @@ export function recoveryPanel(
   shops: readonly string[],
   states: readonly RecoveryState[],
   scheduled: boolean,
+  nextTurnAt: (shop: string) => Date | null = () => null,
 ): SafeHtml | string {
   if (shops.length === 0 && states.length === 0) return '';
   const byShop = new Map(states.map((state) => [state.shop, state]));
@@ -51,7 +61,7 @@ export function recoveryPanel(
   <td>${shop}</td>
   <td><time datetime="${pass.finishedAt.toISOString()}">${formatTime(pass.finishedAt)}</time> <span class="badge ${pass.outcome === 'ok' ? 'succeeded' : 'failed'}">${pass.outcome}</span></td>
   <td>${plural(pass.ordersRead, 'order')}${pass.subscribersRead > 0 ? `, ${plural(pass.subscribersRead, 'subscriber')}` : ''} since ${formatTime(pass.since)}</td>
-  <td>${pass.outcome === 'ok' ? found(pass.recovered) : html`<span class="muted">${pass.error ?? 'failed'}</span>`}</td>
+  <td>${pass.outcome === 'ok' ? found(pass.recovered) : failure(pass.error, state?.consecutiveFailures ?? 1, nextTurnAt(shop))}</td>
   <td>${state?.watermark ? formatTime(state.watermark) : html`<span class="muted">—</span>`}</td>
 </tr>`;
   });

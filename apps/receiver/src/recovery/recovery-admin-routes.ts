@@ -89,7 +89,11 @@ export function registerRecoveryRoutes(app: FastifyInstance): void {
       ok: true,
       shops: app.recovery.shops(),
       scheduled: app.recovery.scheduled,
-      items: states.map(stateJson),
+      // nextTurnAt: this receiver's next scheduled turn for the shop (null: none scheduled, or one runs now)
+      items: states.map((state) => ({
+        ...stateJson(state),
+        nextTurnAt: app.recovery.nextTurnAt(state.shop)?.toISOString() ?? null,
+      })),
     };
   });
 }

@@ -56,6 +56,22 @@ describe('recovery failures', () => {
     const failing = await shopRow();
     expect(failing).toMatchObject({ recoveryFailures: 1 });
     expect(failing.recoveryError).toMatch(/503/);
+    // …and when this receiver tries again (scheduled once the failed pass is recorded).
+    const nextTurnAt = await waitUntil(
+      'the next turn',
+      async () => {
+        const recovery = (
+          await app.inject({
+            method: 'GET',
+            url: '/admin/api/recovery',
+            headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+          })
+        ).json();
+        return recovery.items.find((item: { shop: string }) => item.shop === SHOP)?.nextTurnAt ?? null;
+      },
+      10_000,
+    );
+    expect(Date.parse(nextTurnAt)).toBeGreaterThan(Date.now() - 1000);
     // The shop answers again: the next pass (here on demand) recovers the order and sets the watermark.
     scenario.sandbox.setFaults(SHOP, {});
     const res = await app.inject({

@@ -106,6 +106,8 @@ export class RecoveryService {
   readonly #options: RecoveryServiceOptions;
   readonly #shops: RecoveryShops;
   readonly #timers = new Map<string, NodeJS.Timeout>();
+  /** When each timer in #timers fires. */
+  readonly #nextTurns = new Map<string, Date>();
   readonly #running = new Set<Promise<unknown>>();
   /** Shops in the loop: a pass scheduled or running, or (interval 0) their one pass done. */
   readonly #looping = new Set<string>();
@@ -159,6 +161,7 @@ export class RecoveryService {
     this.#unsubscribe?.();
     for (const timer of this.#timers.values()) clearTimeout(timer);
     this.#timers.clear();
+    this.#nextTurns.clear();
     this.#shutdown.abort(new Error('the receiver is shutting down'));
     await Promise.allSettled([...this.#running]);
   }
@@ -279,6 +282,7 @@ export class RecoveryService {
     const timer = this.#timers.get(shop);
     if (timer) clearTimeout(timer);
     this.#timers.delete(shop);
+    this.#nextTurns.delete(shop);
     // An uninstalled shop's token is revoked: a re-install starts with a new client and token.
     this.#options.clients.forget(shop);
     this.#options.logger.info({ recovery: { shop } }, 'recovery stopped for this shop (no longer served)');
@@ -288,10 +292,20 @@ export class RecoveryService {
     if (this.#stopped) return;
     const timer = setTimeout(() => {
       this.#timers.delete(shop);
+      this.#nextTurns.delete(shop);
       void this.#scheduledPass(shop);
     }, delayMs);
     timer.unref();
     this.#timers.set(shop, timer);
+    this.#nextTurns.set(shop, new Date(Date.now() + delayMs));
+  }
+
+  /**
+   * When this receiver's next scheduled turn for the shop comes (a turn may skip: another instance ran a
+   * pass moments ago); null while a turn runs, or none is scheduled (on demand only, not served, stopped).
+   */
+  nextTurnAt(shop: string): Date | null {
+    return this.#timers.has(shop) ? (this.#nextTurns.get(shop) ?? null) : null;
   }
 
   async #scheduledPass(shop: string): Promise<void> {
