@@ -79,3 +79,10 @@ export function delayHours(delays: readonly { delay: number; delayUnit: 'day' | 
  * `null` there a body that is not a notification again.
  */
 export const PAYMENT_NOTIFICATION_TEXTS_MAY_BE_NULL = true;
+
+/**
+ * [A44] An order's status history entries get inner ids that grow with each entry (`orderHistories`'
+ * `innerId`): within the hour the shop's clock is turned back (02:00–03:00 twice, A11), where
+ * `dateAdded` cannot tell which came first, recovery orders the entries by it.
+ */
+export { statusesFromHistory } from './recovery/recovered-events.js';
