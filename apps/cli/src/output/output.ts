@@ -1,6 +1,6 @@
 import { type Spinner, startSpinner } from './spinner.js';
 import { colorEnabled, createStyle, type Style } from './style.js';
-import { neutralizeControls } from './terminal-text.js';
+import { neutralizeControls, terminalSafeJson } from './terminal-text.js';
 
 type TextStream = NodeJS.WritableStream & { isTTY?: boolean };
 
@@ -47,7 +47,8 @@ export class Output {
       colorEnabled({ env, isTTY: this.stderr.isTTY === true, noColorFlag: options.noColor === true }),
     );
     this.animate = !this.json && this.stdout.isTTY === true && this.stderr.isTTY === true;
-    // Human text only: a --json document is escaped by JSON itself (see terminal-text.ts). Both styles
+    // Human text only: a --json document is escaped by JSON itself, and by terminalSafeJson for the
+    // characters JSON leaves raw (C1 controls, bidi overrides; terminal-text.ts). Both styles
     // write marks, not escapes (own-escapes.ts): every human line goes through neutralizeControls,
     // which shows escapes that came with data as <U+001B> and turns only the marks into colours.
     const mentions = options.commandMentions ?? ((text: string) => text);
@@ -57,7 +58,7 @@ export class Output {
   /** Prints a command's result: JSON under `--json`, otherwise the human rendering (if any). */
   result<T>(value: T, human?: (value: T, style: Style) => string): void {
     if (this.json) {
-      this.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+      this.stdout.write(`${terminalSafeJson(value, 2)}\n`);
       return;
     }
     if (!human) return;
@@ -67,7 +68,7 @@ export class Output {
 
   /** One JSON document per line on stdout (`--json` streams such as `listen`). */
   jsonLine(value: unknown): void {
-    this.stdout.write(`${JSON.stringify(value)}\n`);
+    this.stdout.write(`${terminalSafeJson(value)}\n`);
   }
 
   /** A line of human output on stdout (live streams such as `listen`). */

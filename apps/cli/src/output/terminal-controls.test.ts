@@ -66,6 +66,22 @@ describe('human output and terminal control characters', () => {
     expect(JSON.parse(`${doc}\n}`)).toEqual({ id: HOSTILE });
     expect(JSON.parse(line ?? '')).toEqual({ id: HOSTILE });
   });
+
+  it('writes what JSON leaves raw — C1 controls, bidi overrides, line separators — as \\u escapes, the same document', async () => {
+    const value = { id: '4242\u009b2J\u0085x', name: 'abc\u202edcba\u2066\u200f', note: 'a\u2028b' };
+    const stdout = tty();
+    const out = new Output({ json: true, stdout, stderr: tty() });
+    out.result(value);
+    out.jsonLine(value);
+    await tick();
+    const text = stdout.text();
+    expect(text).not.toMatch(/[\u0080-\u009f\u200f\u2028\u202e\u2066]/);
+    expect(text).toContain('4242\\u009b2J\\u0085x');
+    expect(text).toContain('abc\\u202edcba\\u2066\\u200f');
+    const [doc, line] = text.split('\n}\n');
+    expect(JSON.parse(`${doc}\n}`)).toEqual(value);
+    expect(JSON.parse(line ?? '')).toEqual(value);
+  });
 });
 
 /**

@@ -41,3 +41,21 @@ export function oneLine(text: string): string {
 export function indentedLines(text: string, indent: number): string {
   return text.replace(/\n/g, `\n${' '.repeat(indent)}`);
 }
+
+/**
+ * Characters JSON leaves raw in a string that a terminal may still act on: C1 controls (U+0080–U+009F,
+ * which some terminals take as escape sequences in UTF-8 too), the bidirectional marks and overrides
+ * that reorder a line, and the line/paragraph separators.
+ */
+const JSON_UNSAFE = /[\u0080-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * `JSON.stringify`, with those characters written as `\uXXXX` escapes: the same document for a parser
+ * (they can only occur inside strings), nothing a terminal obeys when a `--json` document is printed to it.
+ */
+export function terminalSafeJson(value: unknown, space?: number): string {
+  return JSON.stringify(value, null, space).replace(
+    JSON_UNSAFE,
+    (char) => `\\u${(char.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`,
+  );
+}
