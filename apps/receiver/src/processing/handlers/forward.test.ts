@@ -3,9 +3,10 @@ import { sampleOrder, sampleSubscriber } from '@srhooks/contracts';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClaimedJob } from '../../store/store.js';
+import { generatedText } from '../../test-support/generated-text.js';
 import { claimedOrderJob } from '../test-support/processing-fixtures.js';
 import { type RunningTarget, startTarget, type TargetRequest } from '../test-support/webhook-target.js';
-import { createForwardHandler, type ForwardHandlerOptions } from './forward.js';
+import { createForwardHandler, type ForwardHandlerOptions, sentencePunctuationStart } from './forward.js';
 import { nonPublicRange } from './target-guard.js';
 
 const secret = `whsec_${randomBytes(32).toString('base64')}`;
@@ -148,6 +149,17 @@ describe('forward handler: answers', () => {
       expect(text).not.toContain('K3yK3yK3y');
       expect(text).not.toContain('erp-user');
     }
+  });
+
+  it('finds the punctuation ending a URL as /[.,;:)]+$/ does, in linear time', () => {
+    const expression = (text: string) => text.length - (/[.,;:)]+$/.exec(text)?.[0].length ?? 0);
+    const alphabet = ['.', ',', ';', ':', ')', 'a', '/', '..'];
+    for (let seed = 1; seed <= 5_000; seed += 1) {
+      const text = generatedText(seed, alphabet, seed % 20);
+      expect(sentencePunctuationStart(text), JSON.stringify(text)).toBe(expression(text));
+    }
+    const long = `http://h/${'.'.repeat(300_000)}x.`; // the expression takes over a minute on this (92 s measured)
+    expect(sentencePunctuationStart(long)).toBe(long.length - 1);
   });
 
   it('passes Retry-After on (seconds and HTTP date)', async () => {

@@ -11,12 +11,19 @@ import { buildReceiver } from '../../../app.js';
 import { ConfigError } from '../../../config/config-error.js';
 import type { ReceiverConfigInput } from '../../../config/config-schema.js';
 import { defineReceiverConfig } from '../../../config/load-config.js';
+import { generatedText } from '../../../test-support/generated-text.js';
 import { createHandlerRunners } from '../../handler-runners.js';
 import { ProcessingConfigError } from '../../processing-errors.js';
 import { ShopClients } from '../../shop-clients.js';
 import { silentLogger } from '../../test-support/processing-fixtures.js';
 import { brokerMessageId, renderTemplate } from './broker-message.js';
-import { brokerSecretValues, redactUrl, resolveEnvReferences, scrubSecrets } from './env-reference.js';
+import {
+  brokerSecretValues,
+  maskUrlUserinfo,
+  redactUrl,
+  resolveEnvReferences,
+  scrubSecrets,
+} from './env-reference.js';
 import { filterCaptures, subjectFilter } from './nats.js';
 
 function configWith(handler: Record<string, unknown>) {
@@ -283,6 +290,18 @@ describe('env references and secrets', () => {
     expect(scrubSecrets('connect amqp://user:secret@rabbit failed (secret rejected)', ['secret'])).toBe(
       'connect amqp://***@rabbit failed (*** rejected)',
     );
+  });
+
+  it("masks a URL's user part exactly as the expression it replaces, in linear time", () => {
+    const expression = (text: string) => text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/gi, '$1***@');
+    const alphabet = ['a', 'Z', '9', '+', '.', '-', ':', '/', '@', ' ', '\n', '://', 'u:p@', 'é'];
+    for (let seed = 1; seed <= 20_000; seed += 1) {
+      const text = generatedText(seed, alphabet, 1 + (seed % 40));
+      expect(maskUrlUserinfo(text), `seed ${seed}: ${JSON.stringify(text)}`).toBe(expression(text));
+    }
+    // a long run of scheme characters with no `://` after it: the expression is quadratic on it (4 s at 64k)
+    const long = `${'a'.repeat(200_000)} amqp://user:pw@host`;
+    expect(maskUrlUserinfo(long)).toBe(`${'a'.repeat(200_000)} amqp://***@host`);
   });
 
   it('a receiver never logs a resolved credential', async () => {
