@@ -15,7 +15,6 @@
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_DATABASE_URL } from '../src/test-support/postgres-schema.js';
 import { TcpProxy } from '../src/test-support/tcp-proxy.js';
@@ -30,8 +29,10 @@ import { scenarioSeed, seededRandom } from './support/seeded-random.js';
 import {
   ackFigures,
   compareAcks,
+  dropSchema,
   readPostgresStore,
   type StoredFigures,
+  storedDeliveryIds,
 } from './support/store-inspection.js';
 import { sleep, waitUntil } from './support/wait-until.js';
 
@@ -47,16 +48,6 @@ interface Timeline {
   killed: number;
   downUntil: number;
   restarted: number;
-}
-
-async function withSchemaClient<T>(schema: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: DATABASE_URL, options: `-c search_path=${schema}` });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
 }
 
 describe('spool outage: PostgreSQL unreachable under load, the receiver spools; kill -9 in the outage', () => {
@@ -155,19 +146,13 @@ describe('spool outage: PostgreSQL unreachable under load, the receiver spools; 
     }, 30_000);
     await receiver.stop();
     stored = await readPostgresStore(DATABASE_URL, schema, SHOP);
-    storedIds = new Set(
-      await withSchemaClient(schema, async (client) =>
-        (await client.query<{ id: string }>('SELECT id FROM deliveries')).rows.map((row) => row.id),
-      ),
-    );
+    storedIds = await storedDeliveryIds(DATABASE_URL, schema);
   }, OUTAGE_MS + 180_000);
 
   afterAll(async () => {
     await receiver?.stop();
     await proxy.stop();
-    await withSchemaClient('public', (client) =>
-      client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`),
-    ).catch(() => {});
+    await dropSchema(DATABASE_URL, schema);
     dir?.remove(failed);
   });
 

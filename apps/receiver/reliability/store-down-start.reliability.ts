@@ -13,7 +13,6 @@
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_DATABASE_URL } from '../src/test-support/postgres-schema.js';
 import { TcpProxy } from '../src/test-support/tcp-proxy.js';
@@ -29,8 +28,10 @@ import { scenarioSeed } from './support/seeded-random.js';
 import {
   ackFigures,
   compareAcks,
+  dropSchema,
   readPostgresStore,
   type StoredFigures,
+  storedDeliveryIds,
 } from './support/store-inspection.js';
 import { sleep, waitUntil } from './support/wait-until.js';
 
@@ -40,16 +41,6 @@ const DOWN_MS = Number(process.env.SRHOOKS_RELIABILITY_DOWN_START_MS ?? 4000);
 const DELIVERIES = 400;
 const CONCURRENCY = 4;
 const SPREAD_MS = 2 * DOWN_MS;
-
-async function withSchemaClient<T>(schema: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: DATABASE_URL, options: `-c search_path=${schema}` });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
 
 describe('store down at start: the receiver listens anyway, spools, and takes the store over in the same process', () => {
   const seed = scenarioSeed();
@@ -129,20 +120,14 @@ describe('store down at start: the receiver listens anyway, spools, and takes th
     aliveAfter = receiver.alive;
     await receiver.stop();
     stored = await readPostgresStore(DATABASE_URL, schema, SHOP);
-    storedIds = new Set(
-      await withSchemaClient(schema, async (client) =>
-        (await client.query<{ id: string }>('SELECT id FROM deliveries')).rows.map((row) => row.id),
-      ),
-    );
+    storedIds = await storedDeliveryIds(DATABASE_URL, schema);
   }, SPREAD_MS + 150_000);
 
   afterAll(async () => {
     await probe?.stop();
     await receiver?.stop();
     await proxy.stop();
-    await withSchemaClient('public', (client) =>
-      client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`),
-    ).catch(() => {});
+    await dropSchema(DATABASE_URL, schema);
     dir?.remove(failed);
   });
 

@@ -83,6 +83,38 @@ export function readSqliteStore(file: string, shop: string): StoredFigures {
 }
 
 /** Reads the receiver's tables in `schema` of the PostgreSQL database. */
+/** Runs `work` on a client of its own whose search path is `schema` (the scenario's store). */
+export async function withSchemaClient<T>(
+  databaseUrl: string,
+  schema: string,
+  work: (client: pg.Client) => Promise<T>,
+): Promise<T> {
+  const client = new pg.Client({ connectionString: databaseUrl, options: `-c search_path=${schema}` });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Every delivery id the PostgreSQL store in `schema` holds. */
+export async function storedDeliveryIds(databaseUrl: string, schema: string): Promise<Set<string>> {
+  return withSchemaClient(
+    databaseUrl,
+    schema,
+    async (client) =>
+      new Set((await client.query<{ id: string }>('SELECT id FROM deliveries')).rows.map((row) => row.id)),
+  );
+}
+
+/** Drops the scenario's schema (cleanup: a failure to drop is ignored). */
+export async function dropSchema(databaseUrl: string, schema: string): Promise<void> {
+  await withSchemaClient(databaseUrl, 'public', (client) =>
+    client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`),
+  ).catch(() => {});
+}
+
 export async function readPostgresStore(
   databaseUrl: string,
   schema: string,

@@ -228,17 +228,23 @@ export function defineAppShopStoreContract(engine: string, harness: AppShopStore
       expect((await appShops.get('demo'))?.status).toBe('uninstalled');
     });
 
-    it("leaves the uninstalled shops' dead letters out of a dead-letter query with exceptShops", async () => {
-      const { store, appShops } = await open();
-      for (const shop of ['demo', 'other']) {
-        await appShops.recordInstall(shop, { nextAttemptAt: at(60), now: T0 });
-        await store.ingest(
+    /** Each shop installed, one event with an `erp` job, then uninstalled: the job is a dead letter. */
+    async function uninstalledWithDeadLetters(shops: readonly string[]) {
+      const opened = await open();
+      for (const shop of shops) {
+        await opened.appShops.recordInstall(shop, { nextAttemptAt: at(60), now: T0 });
+        await opened.store.ingest(
           jsonDelivery({ shop }),
           [{ dedupeKey: `order:${shop}`, subjectId: '1', payload: {} }],
           ['erp'],
         );
-        await appShops.markUninstalled(shop, { reason: CANCELLED_BY_UNINSTALL, now: at(5) });
+        await opened.appShops.markUninstalled(shop, { reason: CANCELLED_BY_UNINSTALL, now: at(5) });
       }
+      return opened;
+    }
+
+    it("leaves the uninstalled shops' dead letters out of a dead-letter query with exceptShops", async () => {
+      const { store } = await uninstalledWithDeadLetters(['demo', 'other']);
       expect(await store.countDeadLetters({})).toBe(2);
       expect(await store.countDeadLetters({ exceptShops: ['demo'] })).toBe(1);
       const left = await store.listDeadLetters({ exceptShops: ['demo'], handler: 'erp' });
@@ -248,16 +254,7 @@ export function defineAppShopStoreContract(engine: string, harness: AppShopStore
     });
 
     it('takes exceptShops of any length (a platform app with many uninstalled shops)', async () => {
-      const { store, appShops } = await open();
-      for (const shop of ['demo', 'other']) {
-        await appShops.recordInstall(shop, { nextAttemptAt: at(60), now: T0 });
-        await store.ingest(
-          jsonDelivery({ shop }),
-          [{ dedupeKey: `order:${shop}`, subjectId: '1', payload: {} }],
-          ['erp'],
-        );
-        await appShops.markUninstalled(shop, { reason: CANCELLED_BY_UNINSTALL, now: at(5) });
-      }
+      const { store } = await uninstalledWithDeadLetters(['demo', 'other']);
       // more names than SQLite (32,766) or PostgreSQL (65,535) take as bound parameters of one statement
       const many = Array.from({ length: 70_000 }, (_, index) => `gone-${index}`);
       expect(await store.countDeadLetters({ exceptShops: [...many, 'demo'] })).toBe(1);
