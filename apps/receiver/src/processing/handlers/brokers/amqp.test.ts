@@ -432,7 +432,8 @@ describe('amqp handler', () => {
           type: 'amqp',
           url: `amqp://guest:\${RABBIT_PASSWORD}@127.0.0.1:${proxy.port}`,
           exchange: bus.exchange,
-          timeoutMs: 500,
+          // 1 s, not 0.5 s: under a loaded CI machine a 0.5 s probe timed out once after the restore (a second lost line)
+          timeoutMs: 1000,
           probeIntervalMs: 200,
           retry: FAST_RETRY,
         },
