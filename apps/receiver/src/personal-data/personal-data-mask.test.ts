@@ -101,6 +101,26 @@ describe('maskDecodeMessage', () => {
     expect(maskDecodeMessage(subscribers)).toBe(subscribers);
   });
 
+  it('hides the keys a wrong_envelope message names (a key can be the sender\'s personal data)', () => {
+    let message = '';
+    try {
+      decodeDelivery({
+        event: 'order_confirm',
+        contentType: 'application/json',
+        body: JSON.stringify({ 'Kovács Éva': 1, 'kovacs.eva@example.com': 2 }),
+      });
+    } catch (error) {
+      if (!(error instanceof DeliveryDecodeError)) throw error;
+      message = error.message;
+    }
+    expect(message).toContain('Kovács Éva');
+    const masked = maskDecodeMessage(message);
+    expect(masked).not.toContain('Kovács');
+    expect(masked).not.toContain('kovacs.eva');
+    expect(masked).toContain('got an object with keys [hidden], [hidden].');
+    expect(masked).toContain('expects {"orders":{"order":[…]}}');
+  });
+
   it('still hides what the sender sent', () => {
     expect(maskDecodeMessage('Field orders.order[0].email is invalid: got "kovacs.eva@example.com".')).toBe(
       'Field orders.order[0].email is invalid: got [hidden].',

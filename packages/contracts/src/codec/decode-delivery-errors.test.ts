@@ -117,7 +117,7 @@ describe('decodeDelivery names exactly what is wrong', () => {
       body: JSON.stringify(Object.fromEntries(keys.map((key) => [key, 1]))),
     });
     expect(error.code).toBe('wrong_envelope');
-    expect(error.message).toContain(`got an object with keys ${'k'.repeat(40)}…, key0, key1,`);
+    expect(error.message).toContain(`got an object with keys "${'k'.repeat(40)}…", "key0", "key1",`);
     expect(error.message).not.toContain('key7');
     expect(error.message.length).toBeLessThan(400);
     expect(error.value).toEqual(keys); // the stored detail keeps every key whole

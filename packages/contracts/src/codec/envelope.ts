@@ -30,7 +30,9 @@ const KEY_SHOWN = 40;
 
 /**
  * What the document is, for a message: at most 8 keys of at most 40 characters each, so a message never
- * carries a body (a single 2 MB key was named whole, in the 400 and in every view of the delivery).
+ * carries a body (a single 2 MB key was named whole, in the 400 and in every view of the delivery). Each
+ * key is quoted as JSON: a key is the sender's text (a form post's field name can be a name or an
+ * e-mail), and a masked view hides quoted text.
  */
 function describe(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
@@ -38,7 +40,7 @@ function describe(value: unknown): string {
   if (typeof value === 'object') {
     const keys = Object.keys(value)
       .slice(0, 8)
-      .map((key) => (key.length > KEY_SHOWN ? `${key.slice(0, KEY_SHOWN)}…` : key));
+      .map((key) => JSON.stringify(key.length > KEY_SHOWN ? `${key.slice(0, KEY_SHOWN)}…` : key));
     return keys.length === 0 ? 'an empty object' : `an object with keys ${keys.join(', ')}`;
   }
   return `a ${typeof value}`;
