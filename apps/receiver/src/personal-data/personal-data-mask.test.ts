@@ -101,7 +101,7 @@ describe('maskDecodeMessage', () => {
     expect(maskDecodeMessage(subscribers)).toBe(subscribers);
   });
 
-  it('hides the keys a wrong_envelope message names (a key can be the sender\'s personal data)', () => {
+  it("hides the keys a wrong_envelope message names (a key can be the sender's personal data)", () => {
     let message = '';
     try {
       decodeDelivery({
