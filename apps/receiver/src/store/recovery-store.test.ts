@@ -166,13 +166,23 @@ describe.each(engines)('recovery in the store (%s)', (_name, open) => {
   it('runs one pass per shop at a time', async () => {
     const { store, peer } = await open();
     const other = await peer();
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     try {
-      let release: () => void = () => {};
-      const held = new Promise<void>((resolve) => {
-        release = resolve;
+      let holding: () => void = () => {};
+      const locked = new Promise<void>((resolve) => {
+        holding = resolve;
       });
-      const first = store.withRecoveryLock('demo', () => held.then(() => 'first'));
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      // Waits until the first pass holds the lock (not a fixed pause: on a loaded machine taking it can
+      // take longer, and the second try would then win it).
+      const first = store.withRecoveryLock('demo', async () => {
+        holding();
+        await held;
+        return 'first';
+      });
+      await locked;
       expect(await other.withRecoveryLock('demo', async () => 'second')).toEqual({ acquired: false });
       expect(await other.withRecoveryLock('another-shop', async () => 'third')).toEqual({
         acquired: true,
@@ -185,6 +195,8 @@ describe.each(engines)('recovery in the store (%s)', (_name, open) => {
         value: 'after',
       });
     } finally {
+      // A failed expectation must still end the first pass, or closing the store waits for it forever.
+      release();
       if (other !== store) await other.close();
       await store.close();
     }
