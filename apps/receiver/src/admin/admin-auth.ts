@@ -12,7 +12,20 @@
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
+/** The session cookie's name on plain http (`http://localhost:3000`, an internal address). */
 export const SESSION_COOKIE = 'srhooks_admin';
+/**
+ * Its name when it is `Secure` (https): the `__Host-` prefix makes the browser refuse it unless it is
+ * Secure, `Path=/` and has no `Domain`, so a page on a sibling subdomain (`evil.example.com`) cannot set
+ * a cookie of that name for this host and shadow the session (log the browser out, or into a session of
+ * its own choosing).
+ */
+export const SECURE_SESSION_COOKIE = '__Host-srhooks_admin';
+
+/** The session cookie's name for a request whose cookie is (or would be) `Secure`. */
+export function sessionCookieName(secure: boolean): string {
+  return secure ? SECURE_SESSION_COOKIE : SESSION_COOKIE;
+}
 /** A browser session lasts this long after login. */
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 

@@ -16,10 +16,10 @@
  *   attach a bearer token on their own.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { type AdminAuth, type AdminSession, SESSION_COOKIE } from './admin-auth.js';
+import { type AdminAuth, type AdminSession, sessionCookieName } from './admin-auth.js';
 import { readCookie } from './cookies.js';
 import type { CredentialThrottle } from './credential-throttle.js';
-import { checkSameOrigin } from './same-origin.js';
+import { checkSameOrigin, secureCookieFor } from './same-origin.js';
 import type { SessionRevocations } from './session-revocations.js';
 
 export type AdminIdentity = { via: 'bearer' } | { via: 'session'; session: AdminSession };
@@ -59,10 +59,15 @@ export interface AdminGuardOptions {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** Whether the request carries an admin credential at all (a bearer token or a session cookie). */
-function presentsCredential(request: FastifyRequest): boolean {
+/**
+ * Whether the request carries an admin credential at all (a bearer token or a session cookie). `secure`:
+ * whether the session cookie is `Secure` on this request (same-origin.ts `secureCookieFor`), which names
+ * it; on https a cookie under the plain name is not the receiver's (a sibling subdomain can set one).
+ */
+function presentsCredential(request: FastifyRequest, secure: boolean): boolean {
   return (
-    request.headers.authorization !== undefined || readCookie(request.headers.cookie, SESSION_COOKIE) !== null
+    request.headers.authorization !== undefined ||
+    readCookie(request.headers.cookie, sessionCookieName(secure)) !== null
   );
 }
 
@@ -98,12 +103,19 @@ export function throttledMessage(throttle: CredentialThrottle, retryAfterSeconds
   );
 }
 
-/** The identity a request proves, `null` when it presents no credential, `invalid` for a wrong one. */
-export function identify(auth: AdminAuth, request: FastifyRequest): AdminIdentity | null | 'invalid' {
+/**
+ * The identity a request proves, `null` when it presents no credential, `invalid` for a wrong one.
+ * `secure` as for presentsCredential.
+ */
+export function identify(
+  auth: AdminAuth,
+  request: FastifyRequest,
+  secure: boolean,
+): AdminIdentity | null | 'invalid' {
   const bearer = auth.checkBearer(request.headers.authorization);
   if (bearer === 'valid') return { via: 'bearer' };
   if (bearer === 'invalid') return 'invalid';
-  const cookie = readCookie(request.headers.cookie, SESSION_COOKIE);
+  const cookie = readCookie(request.headers.cookie, sessionCookieName(secure));
   if (cookie === null) return null;
   const session = auth.readSession(cookie);
   return session ? { via: 'session', session } : 'invalid';
@@ -127,11 +139,12 @@ export function addAdminGuard(app: FastifyInstance, options: AdminGuardOptions):
 
   app.addHook('onRequest', async (request, reply) => {
     if (request.routeOptions.config.adminPublic) return;
-    if (presentsCredential(request)) {
+    const secure = secureCookieFor(request, publicUrl);
+    if (presentsCredential(request, secure)) {
       const waitSeconds = throttledFor(app, throttle, request);
       if (waitSeconds > 0) return options.throttled(request, reply, waitSeconds);
     }
-    const identity = identify(auth, request);
+    const identity = identify(auth, request, secure);
     if (identity === null || identity === 'invalid') {
       if (identity === 'invalid') {
         // Only a wrong bearer token is a guess worth counting. A bad session cookie is a MAC nobody

@@ -177,6 +177,58 @@ describe('inspector: authentication, login and logout', () => {
       }
     });
 
+    it('names the Secure cookie __Host-srhooks_admin and, on https, reads no cookie of the plain name', async () => {
+      const proxied = await startAdminReceiver({ trustProxy: true });
+      const https = {
+        'x-forwarded-proto': 'https',
+        'x-forwarded-host': 'hooks.example.com',
+        origin: 'https://hooks.example.com',
+      };
+      try {
+        const login = await fetch(`${proxied.baseUrl}/ui/login`, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { ...https, 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ token: ADMIN_TOKEN }),
+        });
+        const setCookie = login.headers.get('set-cookie') ?? '';
+        // The prefix's rules: Secure, Path=/, no Domain (a browser refuses the cookie otherwise).
+        expect(setCookie).toMatch(
+          /^__Host-srhooks_admin=v1\.[^;]+; Path=\/; HttpOnly; SameSite=Strict; Max-Age=43200; Secure$/,
+        );
+        expect(setCookie).not.toMatch(/domain=/i);
+        const value = setCookie.slice('__Host-srhooks_admin='.length, setCookie.indexOf(';'));
+        const page = (cookie: string) =>
+          fetch(`${proxied.baseUrl}/ui`, { redirect: 'manual', headers: { ...https, cookie } });
+        expect((await page(`__Host-srhooks_admin=${value}`)).status).toBe(200);
+        // A cookie of the plain name (one a sibling subdomain can set for this host) is not the session on https.
+        const shadow = await page(`srhooks_admin=${value}`);
+        expect(shadow.status).not.toBe(200);
+        expect(shadow.headers.get('location') ?? '').toContain('/ui/login');
+
+        const csrf = (await (await page(`__Host-srhooks_admin=${value}`)).text()).match(
+          /name="csrf-token" content="([^"]+)"/,
+        )?.[1];
+        expect(csrf).toBeDefined();
+        const logout = await fetch(`${proxied.baseUrl}/ui/logout`, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: {
+            ...https,
+            cookie: `__Host-srhooks_admin=${value}`,
+            'content-type': 'application/x-www-form-urlencoded',
+          },
+          body: new URLSearchParams({ _csrf: csrf ?? '' }),
+        });
+        expect(logout.status).toBe(303);
+        expect(logout.headers.get('set-cookie')).toMatch(
+          /^__Host-srhooks_admin=; Path=\/;.* Max-Age=0;.*; Secure$/,
+        );
+      } finally {
+        await proxied.close();
+      }
+    });
+
     it('marks the cookie Secure at the https public URL’s host, even when the proxy is not trusted', async () => {
       // TLS ends at a proxy the receiver is not told to trust (no trustProxy): the request itself is http.
       const behindTls = await startAdminReceiver({ publicUrl: 'https://hooks.example.com' });

@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { type AdminAuth, type AdminSession, SESSION_COOKIE } from '../admin/admin-auth.js';
+import { type AdminAuth, type AdminSession, sessionCookieName } from '../admin/admin-auth.js';
 import { CSRF_MESSAGES, identify, recordWrongCredential, throttledFor } from '../admin/admin-guard.js';
 import { serializeCookie } from '../admin/cookies.js';
 import type { CredentialThrottle } from '../admin/credential-throttle.js';
@@ -46,7 +46,7 @@ export function addLoginRoutes(app: FastifyInstance, context: LoginRoutesContext
 
   app.get('/login', { config: { adminPublic: true } }, async (request, reply) => {
     const next = safeNext(base, (request.query as { next?: unknown }).next);
-    const identity = identify(auth, request);
+    const identity = identify(auth, request, secureCookieFor(request, app.config.publicUrl));
     if (identity !== null && identity !== 'invalid') return reply.redirect(next, 303);
     return page(reply, request, 'login', 'Log in', loginContent({ base, next, error: null }));
   });
@@ -80,13 +80,11 @@ export function addLoginRoutes(app: FastifyInstance, context: LoginRoutesContext
     throttle.succeed(request.ip);
     const { cookieValue, maxAgeSeconds } = auth.createSession();
     request.log.info({ remoteAddress: request.ip }, 'inspector login');
+    const secure = secureCookieFor(request, app.config.publicUrl);
     return reply
       .header(
         'set-cookie',
-        serializeCookie(SESSION_COOKIE, cookieValue, {
-          maxAge: maxAgeSeconds,
-          secure: secureCookieFor(request, app.config.publicUrl),
-        }),
+        serializeCookie(sessionCookieName(secure), cookieValue, { maxAge: maxAgeSeconds, secure }),
       )
       .redirect(next, 303);
   });
@@ -105,14 +103,9 @@ export function addLoginRoutes(app: FastifyInstance, context: LoginRoutesContext
         );
       });
     }
+    const secure = secureCookieFor(request, app.config.publicUrl);
     return reply
-      .header(
-        'set-cookie',
-        serializeCookie(SESSION_COOKIE, '', {
-          maxAge: 0,
-          secure: secureCookieFor(request, app.config.publicUrl),
-        }),
-      )
+      .header('set-cookie', serializeCookie(sessionCookieName(secure), '', { maxAge: 0, secure }))
       .redirect(`${base}/login`, 303);
   });
 }
