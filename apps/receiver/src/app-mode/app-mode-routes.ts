@@ -6,10 +6,11 @@
  *    on failure the shop stays pending with the reason and the background retry takes over), then
  *    redirect the owner to `app_url` — only when it lies under the shop's own admin
  *    (`{adminUrl}/app/…`); otherwise to the app's page there. Never an open redirect.
- * 2. Uninstall (`GET uninstallPath`): verify; mark the shop uninstalled (its URLs answer 404 from now
- *    on, its pending jobs are cancelled); the app's handlers get an `app_uninstalled` event
- *    (shop-uninstall.ts, shared with the admin API's mark for a lost uninstall call). The shop's
- *    API is not called: ShopRenter dropped the subscriptions and the token no longer works.
+ * 2. Uninstall (`GET uninstallPath`, uninstall-route.ts): verify; mark the shop uninstalled (its URLs
+ *    answer 404 from now on, its pending jobs are cancelled); the app's handlers get an `app_uninstalled`
+ *    event (shop-uninstall.ts, shared with the admin API's mark for a lost uninstall call). The shop's
+ *    API is not called: ShopRenter dropped the subscriptions and the token no longer works. A call that
+ *    meets an unavailable store is spooled (SRHOOKS_SPOOL_DIR) and applied when drained.
  * 3. Entry point (`GET entryPath`): verify; serve the shop's page inside the admin iframe (entry-page.ts)
  *    with `frame-ancestors` allowing only that shop's admin origin, and links carrying a session bound to
  *    the shop — or redirect to the app's own UI (`entryPoint: <url>`, with the request's own unsigned
@@ -24,7 +25,6 @@
 import { type AppSessionRefusal, type AppSessionValid, isValidShopName } from '@srhooks/contracts';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody } from '../http/error-body.js';
-import { headersForStorage } from '../ingest/delivery-headers.js';
 import { withStoreTimeout } from '../ingest/store-call.js';
 import { INSPECTOR_CSS } from '../inspector/inspector-style.js';
 import { warnDedupeFields } from '../reconcile/reconcile-shops.js';
@@ -35,8 +35,10 @@ import { entryDetailPage, entryErrorPage, entryListPage } from './entry-page.js'
 import { type InstallStepContext, runInstallStep, startInstallRetry } from './install-step.js';
 import { registerPaymentNotificationRoute } from './payment-notification-route.js';
 import { checkShopSession, createShopSession, type ShopSession, sessionQuery } from './shop-session.js';
-import { type ShopUninstallContext, uninstallShop } from './shop-uninstall.js';
+import type { ShopUninstallContext } from './shop-uninstall.js';
+import { uninstallDrain } from './spooled-uninstall.js';
 import { resubscribeAtStartUp } from './start-up-resubscribe.js';
+import { registerUninstallRoute } from './uninstall-route.js';
 
 type Query = Record<string, string | string[] | undefined>;
 
@@ -176,11 +178,7 @@ const plugin: FastifyPluginAsync = async (app) => {
     return reply.code(status).send(errorBody(code, message, details));
   }
 
-  async function verified(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    kind: 'install' | 'entry' | 'uninstall',
-  ) {
+  async function verified(request: FastifyRequest, reply: FastifyReply, kind: 'install' | 'entry') {
     const result = await withStoreTimeout(
       'app request check',
       checkAppRequest(
@@ -236,7 +234,8 @@ const plugin: FastifyPluginAsync = async (app) => {
     return reply.redirect(target, 302);
   });
 
-  // 2. Uninstall (shop-uninstall.ts: the same path as an operator's mark through the admin API).
+  // 2. Uninstall (uninstall-route.ts; shop-uninstall.ts: the same path as an operator's mark through the
+  // admin API). A call spooled while the store was unavailable is applied by the drainer (spooled-uninstall.ts).
   const uninstallCtx: ShopUninstallContext = {
     appShops,
     directory,
@@ -244,33 +243,8 @@ const plugin: FastifyPluginAsync = async (app) => {
     handlers: app.handlers,
     storeTimeoutMs: app.config.storeTimeoutMs,
   };
-  app.get(appConfig.uninstallPath, async (request, reply) => {
-    const result = await verified(request, reply, 'uninstall');
-    if (!result) return reply;
-    const { shop } = result;
-    const outcome = await uninstallShop(uninstallCtx, shop, {
-      by: 'shoprenter',
-      remoteAddress: request.ip,
-      headers: headersForStorage(request.headers),
-      contentType: 'application/x-www-form-urlencoded',
-      rawBody: Buffer.from(request.url.slice(request.url.indexOf('?') + 1)),
-    });
-    if (!outcome) {
-      request.log.info({ shop }, 'uninstall for a shop this app has no record of; nothing to do');
-      return reply.code(200).send({ ok: true, shop, known: false });
-    }
-    request.log.info(
-      { shop, cancelledJobs: outcome.cancelledJobs, deliveryId: outcome.deliveryId },
-      outcome.already ? 'uninstall for a shop already uninstalled; nothing changed' : 'app uninstalled',
-    );
-    return reply.code(200).send({
-      ok: true,
-      shop,
-      cancelledJobs: outcome.cancelledJobs,
-      deliveryId: outcome.deliveryId,
-      ...(outcome.already ? { alreadyUninstalled: true } : {}),
-    });
-  });
+  registerUninstallRoute(app, { appConfig, appShops, uninstall: uninstallCtx });
+  app.spoolDrainer?.drainUninstallsWith(uninstallDrain(uninstallCtx, appConfig, app.log));
 
   // 3. Entry point, and its shop-scoped detail pages.
   const detailPath = `${appConfig.entryPath.replace(/\/+$/, '')}/events/:id`;

@@ -173,7 +173,7 @@ export class ReceiverMetrics {
 
   readonly spoolDeliveries = new Counter({
     name: 'srhooks_spool_deliveries_total',
-    help: 'The delivery spool (SRHOOKS_SPOOL_DIR): deliveries drained into the store (stored, quarantined, already_stored; duplicate: a payment notification filed under another shop already), moved aside as unreadable, or not spooled (full, write_failed)',
+    help: 'The delivery spool (SRHOOKS_SPOOL_DIR): deliveries drained into the store (stored, quarantined, already_stored; duplicate: a payment notification filed under another shop already; refused: an app uninstall call not applied, replayed or superseded by an install), moved aside as unreadable, or not spooled (full, write_failed)',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
