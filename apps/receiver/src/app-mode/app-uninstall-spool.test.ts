@@ -255,3 +255,27 @@ describe('app mode: the uninstall call while the store is unavailable (runtime o
     });
   }, 60_000);
 });
+
+describe('app mode: install and entry calls while the store is unavailable (runtime outage)', () => {
+  it('answer the shop owner a 503 page asking to try again in a minute (no internal error), and nothing is recorded', async () => {
+    const f = await sqliteFixture(null);
+    lock(f.config.db);
+    for (const [path, framer] of [
+      [signedAppPath('/app/install', 'alpha', 'install2'), "'none'"],
+      [signedAppPath('/app/entry', 'alpha', 'entry2'), f.sandbox.url],
+    ] as const) {
+      const page = await fetch(`${f.baseUrl}${path}`, { redirect: 'manual' });
+      expect(page.status, path).toBe(503);
+      expect(page.headers.get('content-type'), path).toContain('text/html');
+      expect(page.headers.get('retry-after'), path).toBe('60');
+      expect(page.headers.get('content-security-policy'), path).toContain(`frame-ancestors ${framer}`);
+      expect(await page.text(), path).toContain('Please try again in a minute');
+    }
+    unlock();
+    const record = await f.receiver.appShops?.get('alpha');
+    expect(record?.pendingReason).toBeNull();
+    // the codes were not used: the same calls go through now
+    const entry = await fetch(`${f.baseUrl}${signedAppPath('/app/entry', 'alpha', 'entry2')}`);
+    expect(entry.status).toBe(200);
+  }, 60_000);
+});
