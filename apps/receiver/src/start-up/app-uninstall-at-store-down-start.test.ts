@@ -4,7 +4,8 @@
  * (verified by its hmac and timestamp, no store needed) is spooled and answered 200 `spooled`, a forged
  * one 401 and never spooled; install and entry calls get a 503 page asking the owner to try again in a
  * minute; once the store opens, the full receiver drains the call: the shop is uninstalled at the call's
- * time and its app_uninstalled event stored under the spooled id.
+ * time and its app_uninstalled event stored under the spooled id; the full receiver goes on with the
+ * spool-only receiver's metrics (its counters do not restart from zero at the take-over).
  */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -152,5 +153,14 @@ describe('app mode started while its PostgreSQL store is unreachable: the uninst
     const events = (await full.store.listEvents({ shop: 'beta', event: 'app_uninstalled' })).items;
     expect(events).toEqual([expect.objectContaining({ deliveryId: answer.deliveryId })]);
     expect(logLines.map((line) => line.msg)).toContain('spooled uninstall call applied: app uninstalled');
+
+    // the full receiver went on with the spool-only receiver's metrics: its counts did not restart from zero
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/^srhooks_forged_attempts_total\{reason="[a-z_]+"\} 1$/m);
+    expect(metrics).toMatch(/^srhooks_store_errors_total\{operation="app_uninstall"\} 1$/m);
+    expect(metrics).toMatch(/^srhooks_store_errors_total\{operation="app_install"\} 1$/m);
+    // and counts its own: the drained call
+    expect(metrics).toMatch(/^srhooks_spool_deliveries_total\{outcome="stored"\} 1$/m);
+    expect(metrics).toMatch(/^srhooks_spool_waiting_deliveries 0$/m);
   }, 60_000);
 });

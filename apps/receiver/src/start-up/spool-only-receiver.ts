@@ -86,9 +86,16 @@ export async function buildSpoolOnlyReceiver(
       [appConfig.entryPath, 'entry'],
       [`${appConfig.entryPath.replace(/\/+$/, '')}/events/:id`, 'entry'],
     ] as const)
-      app.get(path, async (request, reply) =>
-        sendStoreUnavailablePage(reply, appConfig, kind, (request.query as Query).shopname, request.log),
-      );
+      app.get(path, async (request, reply) => {
+        app.metrics.storeErrors.inc({ operation: `app_${kind}` });
+        return sendStoreUnavailablePage(
+          reply,
+          appConfig,
+          kind,
+          (request.query as Query).shopname,
+          request.log,
+        );
+      });
   }
   await app.ready();
   return app;
