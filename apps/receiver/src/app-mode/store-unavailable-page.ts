@@ -15,7 +15,7 @@ export type AppPageKind = 'install' | 'entry';
 
 const MESSAGES: Record<AppPageKind, string> = {
   install:
-    "The app's service is briefly unavailable, so the app could not be installed just now; nothing was changed. Please try again in a minute: install the app again from the shop admin.",
+    "The app's service is briefly unavailable, so the installation could not be completed just now. Please try again in a minute: install the app again from the shop admin.",
   entry:
     "The app's service is briefly unavailable. Please try again in a minute: reload this page, or open the app again from the shop admin.",
 };
