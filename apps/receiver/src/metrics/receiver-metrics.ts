@@ -21,6 +21,8 @@ export type SpoolOutcome =
   | 'stored'
   | 'quarantined'
   | 'already_stored'
+  | 'duplicate'
+  | 'refused'
   | 'unreadable'
   | 'full'
   | 'write_failed';
