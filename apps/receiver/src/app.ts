@@ -14,6 +14,7 @@ import { type ShopDirectoryPluginOptions, shopDirectoryPlugin } from './app-mode
 import type { ReceiverConfig } from './config/config-schema.js';
 import { createReceiverFastify } from './http/receiver-fastify.js';
 import { createLogger } from './logging/create-logger.js';
+import type { ReceiverMetrics } from './metrics/receiver-metrics.js';
 import { configPlugin } from './plugins/config-plugin.js';
 import { handlersPlugin } from './plugins/handlers-plugin.js';
 import { type MemoryTrimPluginOptions, memoryTrimPlugin } from './plugins/memory-trim-plugin.js';
@@ -47,6 +48,8 @@ export interface BuildReceiverOptions {
   readonly routes?: readonly ReceiverRoutePlugin[];
   /** Process metrics (CPU, memory, event loop) on /metrics; default true. */
   readonly defaultMetrics?: boolean;
+  /** Metrics to go on with (the spool-only receiver's, at the take-over: start-up/); default new ones. */
+  readonly metrics?: ReceiverMetrics;
   /** The job worker running the handlers (`app.worker`); `{enabled: false}`: this instance only ingests. */
   readonly processing?: ProcessingPluginOptions;
   /** When retention runs (with `retentionDays` set): default 30 s after start, then hourly. */
@@ -113,7 +116,10 @@ export async function buildReceiver(
   );
 
   await app.register(configPlugin, { config });
-  await app.register(metricsPlugin, { defaultMetrics: options.defaultMetrics ?? true });
+  await app.register(metricsPlugin, {
+    defaultMetrics: options.defaultMetrics ?? true,
+    ...(options.metrics ? { metrics: options.metrics } : {}),
+  });
   await app.register(handlersPlugin);
   // PostgreSQL: migrated here, between plugins, so a long migration is not cut off by the plugin load timeout.
   const store = await openMigratedPgStore(app, options.store);

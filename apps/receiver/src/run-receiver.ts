@@ -169,8 +169,8 @@ export async function runReceiver(
     // A deploy, crash or reboot during a store outage: listen anyway and spool (start-up/).
     const spooling = await startWhileStoreUnreachable({ ...config, spoolDir: config.spoolDir }, error, {
       logger,
-      buildFull: (serverFactory, opened) =>
-        buildReceiver(config, { ...options, serverFactory, spool: { ...options.spool, opened } }),
+      buildFull: (serverFactory, opened, metrics) =>
+        buildReceiver(config, { ...options, serverFactory, metrics, spool: { ...options.spool, opened } }),
       probe: () => probeStore(config),
       afterStart: (full) => startBackgroundWork(config, full),
       ...(runOptions.storeRetry ? { retry: runOptions.storeRetry } : {}),

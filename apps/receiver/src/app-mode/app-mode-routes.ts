@@ -6,10 +6,11 @@
  *    on failure the shop stays pending with the reason and the background retry takes over), then
  *    redirect the owner to `app_url` — only when it lies under the shop's own admin
  *    (`{adminUrl}/app/…`); otherwise to the app's page there. Never an open redirect.
- * 2. Uninstall (`GET uninstallPath`): verify; mark the shop uninstalled (its URLs answer 404 from now
- *    on, its pending jobs are cancelled); the app's handlers get an `app_uninstalled` event
- *    (shop-uninstall.ts, shared with the admin API's mark for a lost uninstall call). The shop's
- *    API is not called: ShopRenter dropped the subscriptions and the token no longer works.
+ * 2. Uninstall (`GET uninstallPath`, uninstall-route.ts): verify; mark the shop uninstalled (its URLs
+ *    answer 404 from now on, its pending jobs are cancelled); the app's handlers get an `app_uninstalled`
+ *    event (shop-uninstall.ts, shared with the admin API's mark for a lost uninstall call). The shop's
+ *    API is not called: ShopRenter dropped the subscriptions and the token no longer works. A call that
+ *    meets an unavailable store is spooled (SRHOOKS_SPOOL_DIR) and applied when drained.
  * 3. Entry point (`GET entryPath`): verify; serve the shop's page inside the admin iframe (entry-page.ts)
  *    with `frame-ancestors` allowing only that shop's admin origin, and links carrying a session bound to
  *    the shop — or redirect to the app's own UI (`entryPoint: <url>`, with the request's own unsigned
@@ -24,19 +25,22 @@
 import { type AppSessionRefusal, type AppSessionValid, isValidShopName } from '@srhooks/contracts';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody } from '../http/error-body.js';
-import { headersForStorage } from '../ingest/delivery-headers.js';
 import { withStoreTimeout } from '../ingest/store-call.js';
 import { INSPECTOR_CSS } from '../inspector/inspector-style.js';
 import { warnDedupeFields } from '../reconcile/reconcile-shops.js';
 import type { ReceiverRoutePlugin } from '../routes/index.js';
+import { StoreUnavailableError } from '../store/store.js';
 import { type AppConfig, forShop } from './app-config.js';
 import { checkAppRequest } from './app-request.js';
 import { entryDetailPage, entryErrorPage, entryListPage } from './entry-page.js';
 import { type InstallStepContext, runInstallStep, startInstallRetry } from './install-step.js';
 import { registerPaymentNotificationRoute } from './payment-notification-route.js';
 import { checkShopSession, createShopSession, type ShopSession, sessionQuery } from './shop-session.js';
-import { type ShopUninstallContext, uninstallShop } from './shop-uninstall.js';
+import type { ShopUninstallContext } from './shop-uninstall.js';
+import { uninstallDrain } from './spooled-uninstall.js';
 import { resubscribeAtStartUp } from './start-up-resubscribe.js';
+import { type AppPageKind, adminOrigin, sendStoreUnavailablePage } from './store-unavailable-page.js';
+import { registerUninstallRoute } from './uninstall-route.js';
 
 type Query = Record<string, string | string[] | undefined>;
 
@@ -159,11 +163,27 @@ const plugin: FastifyPluginAsync = async (app) => {
 
   /** The session check's refusals (`AppSessionRefusedSchema` in contracts). */
   function frameAncestorOrNull(shop: string): string | null {
-    try {
-      return frameAncestor(appConfig as AppConfig, shop);
-    } catch {
-      return null;
-    }
+    return adminOrigin(appConfig as AppConfig, shop);
+  }
+
+  /**
+   * The install and entry routes need the shop records: while the store is unavailable they answer the
+   * shop owner's browser a 503 page asking to try again in a minute (store-unavailable-page.ts).
+   */
+  function orUnavailablePage<R extends FastifyRequest>(
+    kind: AppPageKind,
+    handler: (request: R, reply: FastifyReply) => Promise<unknown>,
+  ) {
+    return async (request: R, reply: FastifyReply) => {
+      try {
+        return await handler(request, reply);
+      } catch (error) {
+        if (!(error instanceof StoreUnavailableError) || reply.sent) throw error;
+        app.metrics.storeErrors.inc({ operation: `app_${kind}` });
+        const claimed = (request.query as Query).shopname ?? (request.query as Query).shop;
+        return sendStoreUnavailablePage(reply, appConfig as AppConfig, kind, claimed, request.log);
+      }
+    };
   }
 
   function refuseSession(
@@ -176,11 +196,7 @@ const plugin: FastifyPluginAsync = async (app) => {
     return reply.code(status).send(errorBody(code, message, details));
   }
 
-  async function verified(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    kind: 'install' | 'entry' | 'uninstall',
-  ) {
+  async function verified(request: FastifyRequest, reply: FastifyReply, kind: 'install' | 'entry') {
     const result = await withStoreTimeout(
       'app request check',
       checkAppRequest(
@@ -204,39 +220,43 @@ const plugin: FastifyPluginAsync = async (app) => {
   }
 
   // 1. Install.
-  app.get(appConfig.installPath, async (request, reply) => {
-    const result = await verified(request, reply, 'install');
-    if (!result) return reply;
-    const { shop } = result;
-    // Payment API notifications whose URL names no shop are filed under this name: a shop so named would
-    // see them (other shops' charges) in its entry page, and its own charges would mix with them.
-    if (shop === PAYMENT_API_SHOP) {
-      request.log.warn(
-        { shop, code: 'reserved_shop' },
-        'app install refused: the shop name is reserved for Payment API notifications that name no shop',
+  app.get(
+    appConfig.installPath,
+    orUnavailablePage('install', async (request, reply) => {
+      const result = await verified(request, reply, 'install');
+      if (!result) return reply;
+      const { shop } = result;
+      // Payment API notifications whose URL names no shop are filed under this name: a shop so named would
+      // see them (other shops' charges) in its entry page, and its own charges would mix with them.
+      if (shop === PAYMENT_API_SHOP) {
+        request.log.warn(
+          { shop, code: 'reserved_shop' },
+          'app install refused: the shop name is reserved for Payment API notifications that name no shop',
+        );
+        return refuse(
+          reply,
+          403,
+          'reserved_shop',
+          `This app cannot be installed on a shop named ${PAYMENT_API_SHOP}: its backend reserves that name for Payment API notifications that name no shop. Contact the app's developer.`,
+          false,
+        );
+      }
+      const retryAt = new Date(Date.now() + appConfig.retryIntervalSeconds * 1000);
+      const record = await withStoreTimeout(
+        'record install',
+        appShops.recordInstall(shop, { appVersion: appConfig.appVersion ?? null, nextAttemptAt: retryAt }),
+        app.config.storeTimeoutMs,
       );
-      return refuse(
-        reply,
-        403,
-        'reserved_shop',
-        `This app cannot be installed on a shop named ${PAYMENT_API_SHOP}: its backend reserves that name for Payment API notifications that name no shop. Contact the app's developer.`,
-        false,
-      );
-    }
-    const retryAt = new Date(Date.now() + appConfig.retryIntervalSeconds * 1000);
-    const record = await withStoreTimeout(
-      'record install',
-      appShops.recordInstall(shop, { appVersion: appConfig.appVersion ?? null, nextAttemptAt: retryAt }),
-      app.config.storeTimeoutMs,
-    );
-    directory.remember(record);
-    const outcome = await runInstallStep(ctx, shop);
-    request.log.info({ shop, outcome }, 'app install received');
-    const target = allowedAppUrl(appConfig, shop, result.unsigned.app_url) ?? appAdminPage(appConfig, shop);
-    return reply.redirect(target, 302);
-  });
+      directory.remember(record);
+      const outcome = await runInstallStep(ctx, shop);
+      request.log.info({ shop, outcome }, 'app install received');
+      const target = allowedAppUrl(appConfig, shop, result.unsigned.app_url) ?? appAdminPage(appConfig, shop);
+      return reply.redirect(target, 302);
+    }),
+  );
 
-  // 2. Uninstall (shop-uninstall.ts: the same path as an operator's mark through the admin API).
+  // 2. Uninstall (uninstall-route.ts; shop-uninstall.ts: the same path as an operator's mark through the
+  // admin API). A call spooled while the store was unavailable is applied by the drainer (spooled-uninstall.ts).
   const uninstallCtx: ShopUninstallContext = {
     appShops,
     directory,
@@ -244,33 +264,8 @@ const plugin: FastifyPluginAsync = async (app) => {
     handlers: app.handlers,
     storeTimeoutMs: app.config.storeTimeoutMs,
   };
-  app.get(appConfig.uninstallPath, async (request, reply) => {
-    const result = await verified(request, reply, 'uninstall');
-    if (!result) return reply;
-    const { shop } = result;
-    const outcome = await uninstallShop(uninstallCtx, shop, {
-      by: 'shoprenter',
-      remoteAddress: request.ip,
-      headers: headersForStorage(request.headers),
-      contentType: 'application/x-www-form-urlencoded',
-      rawBody: Buffer.from(request.url.slice(request.url.indexOf('?') + 1)),
-    });
-    if (!outcome) {
-      request.log.info({ shop }, 'uninstall for a shop this app has no record of; nothing to do');
-      return reply.code(200).send({ ok: true, shop, known: false });
-    }
-    request.log.info(
-      { shop, cancelledJobs: outcome.cancelledJobs, deliveryId: outcome.deliveryId },
-      outcome.already ? 'uninstall for a shop already uninstalled; nothing changed' : 'app uninstalled',
-    );
-    return reply.code(200).send({
-      ok: true,
-      shop,
-      cancelledJobs: outcome.cancelledJobs,
-      deliveryId: outcome.deliveryId,
-      ...(outcome.already ? { alreadyUninstalled: true } : {}),
-    });
-  });
+  registerUninstallRoute(app, { appConfig, appShops, uninstall: uninstallCtx });
+  app.spoolDrainer?.drainUninstallsWith(uninstallDrain(uninstallCtx, appConfig, app.log));
 
   // 3. Entry point, and its shop-scoped detail pages.
   const detailPath = `${appConfig.entryPath.replace(/\/+$/, '')}/events/:id`;
@@ -283,37 +278,40 @@ const plugin: FastifyPluginAsync = async (app) => {
       .header('x-content-type-options', 'nosniff')
       .send(INSPECTOR_CSS),
   );
-  app.get(appConfig.entryPath, async (request, reply) => {
-    const query = request.query as Query;
-    // The event pages' "← all events" link: the shop-bound session instead of ShopRenter's signed parameters
-    // (their code is accepted once, so they cannot open the list a second time).
-    if (appConfig.entryPoint === 'inspector' && query.hmac === undefined && query.session !== undefined) {
-      const session = sessionOf(query, reply);
-      if (!session) return reply;
-      return sendEntryList(reply, session, directory.appShop(session.shop)?.status ?? 'installed');
-    }
-    const result = await verified(request, reply, 'entry');
-    if (!result) return reply;
-    const { shop } = result;
-    const record = directory.appShop(shop);
-    if (!record || record.status === 'uninstalled') {
-      return refuse(reply, 403, 'not_installed', `The app is not installed on ${shop}.`, true, shop);
-    }
-    const session = createShopSession(shop, appConfig.clientSecret);
-    if (appConfig.entryPoint !== 'inspector') {
-      const target = new URL(forShop(appConfig.entryPoint, shop));
-      // The app's own parameters (added to app_url, or a link to the admin's app page) reach the EntryPoint
-      // beside the signed ones (documented): they go on, unsigned as they came, after the configured URL's
-      // own (which they never replace); the session's are set over them.
-      const configured = new Set(target.searchParams.keys());
-      for (const [key, value] of Object.entries(result.unsigned))
-        if (!configured.has(key)) target.searchParams.set(key, value);
-      for (const [key, value] of new URLSearchParams(sessionQuery(session)))
-        target.searchParams.set(key, value);
-      return reply.redirect(target.toString(), 302);
-    }
-    return sendEntryList(reply, session, record.status);
-  });
+  app.get(
+    appConfig.entryPath,
+    orUnavailablePage('entry', async (request, reply) => {
+      const query = request.query as Query;
+      // The event pages' "← all events" link: the shop-bound session instead of ShopRenter's signed parameters
+      // (their code is accepted once, so they cannot open the list a second time).
+      if (appConfig.entryPoint === 'inspector' && query.hmac === undefined && query.session !== undefined) {
+        const session = sessionOf(query, reply);
+        if (!session) return reply;
+        return sendEntryList(reply, session, directory.appShop(session.shop)?.status ?? 'installed');
+      }
+      const result = await verified(request, reply, 'entry');
+      if (!result) return reply;
+      const { shop } = result;
+      const record = directory.appShop(shop);
+      if (!record || record.status === 'uninstalled') {
+        return refuse(reply, 403, 'not_installed', `The app is not installed on ${shop}.`, true, shop);
+      }
+      const session = createShopSession(shop, appConfig.clientSecret);
+      if (appConfig.entryPoint !== 'inspector') {
+        const target = new URL(forShop(appConfig.entryPoint, shop));
+        // The app's own parameters (added to app_url, or a link to the admin's app page) reach the EntryPoint
+        // beside the signed ones (documented): they go on, unsigned as they came, after the configured URL's
+        // own (which they never replace); the session's are set over them.
+        const configured = new Set(target.searchParams.keys());
+        for (const [key, value] of Object.entries(result.unsigned))
+          if (!configured.has(key)) target.searchParams.set(key, value);
+        for (const [key, value] of new URLSearchParams(sessionQuery(session)))
+          target.searchParams.set(key, value);
+        return reply.redirect(target.toString(), 302);
+      }
+      return sendEntryList(reply, session, record.status);
+    }),
+  );
 
   /**
    * The shop's latest events, each linking to its page with `session`: a fresh one after a verified entry
@@ -364,18 +362,26 @@ const plugin: FastifyPluginAsync = async (app) => {
     return session.session;
   }
 
-  app.get<{ Params: { id: string }; Querystring: Query }>(detailPath, async (request, reply) => {
-    const session = sessionOf(request.query, reply);
-    if (!session) return reply;
-    const { shop } = session;
-    const event = await app.store.getEvent(request.params.id);
-    // Another shop's event is answered exactly like a missing one.
-    if (!event || event.shop !== shop)
-      return refuse(reply, 404, 'not_found', 'No such event for this shop.', true, shop);
-    // The session it came with, not a fresh hour (see sendEntryList).
-    const back = `${appConfig.entryPath}?${sessionQuery(session)}`;
-    return reply.headers(entryHeaders(appConfig, shop)).send(entryDetailPage(event, back, stylesheetPath));
-  });
+  app.get<{ Params: { id: string }; Querystring: Query }>(
+    detailPath,
+    orUnavailablePage(
+      'entry',
+      async (request: FastifyRequest<{ Params: { id: string }; Querystring: Query }>, reply) => {
+        const session = sessionOf(request.query, reply);
+        if (!session) return reply;
+        const { shop } = session;
+        const event = await app.store.getEvent(request.params.id);
+        // Another shop's event is answered exactly like a missing one.
+        if (!event || event.shop !== shop)
+          return refuse(reply, 404, 'not_found', 'No such event for this shop.', true, shop);
+        // The session it came with, not a fresh hour (see sendEntryList).
+        const back = `${appConfig.entryPath}?${sessionQuery(session)}`;
+        return reply
+          .headers(entryHeaders(appConfig, shop))
+          .send(entryDetailPage(event, back, stylesheetPath));
+      },
+    ),
+  );
 
   // The session check for the app's own UI (`entryPoint: "<url>"`): the session's signature proves it
   // (offline, `verifyShopSession`) but cannot be revoked, and it lives an hour, so a shop that uninstalled

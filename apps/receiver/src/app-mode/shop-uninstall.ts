@@ -8,8 +8,14 @@
 import type { AppUninstalledBy, AppUninstalledPayload } from '@srhooks/contracts';
 import type { HandlerRegistry } from '../handlers/handler-registry.js';
 import { withStoreTimeout } from '../ingest/store-call.js';
-import { type AppShopStore, CANCELLED_BY_UNINSTALL } from '../store/app-shops/app-shop-store.js';
-import type { NewDelivery, Store, WebhookEvent } from '../store/store.js';
+import {
+  type AppShopStore,
+  CANCELLED_BY_UNINSTALL,
+  type LateUninstall,
+  type LateUninstallRefused,
+  type UninstallMarked,
+} from '../store/app-shops/app-shop-store.js';
+import type { NewDelivery, NewEvent, SpooledDelivery, Store, WebhookEvent } from '../store/store.js';
 import type { ShopDirectory } from './shop-directory.js';
 
 export interface ShopUninstallContext {
@@ -51,6 +57,84 @@ export async function uninstallShop(
   notice: UninstallNotice,
   now = new Date(),
 ): Promise<ShopUninstallOutcome | null> {
+  const outcome = await markShopUninstalled(ctx, shop, now);
+  if (!outcome || 'refused' in outcome) return null;
+  const delivery: NewDelivery = {
+    shop,
+    event: APP_UNINSTALLED,
+    receivedAt: now,
+    remoteAddress: notice.remoteAddress,
+    headers: notice.headers,
+    contentType: notice.contentType,
+    rawBody: notice.rawBody,
+  };
+  const stored = await withStoreTimeout(
+    'ingest app_uninstalled',
+    ctx.store.ingest(
+      delivery,
+      [uninstalledEvent(shop, outcome, notice.by)],
+      [...ctx.handlers.namesFor(shop, APP_UNINSTALLED)],
+    ),
+    ctx.storeTimeoutMs,
+  );
+  return {
+    uninstalledAt: outcome.uninstalledAt,
+    cancelledJobs: outcome.cancelledJobs,
+    already: outcome.already,
+    deliveryId: stored.deliveryId,
+  };
+}
+
+/** What applying a spooled uninstall call did (spooled-uninstall.ts). */
+export type LateUninstallOutcome =
+  | { kind: 'unknown_shop' }
+  | { kind: 'refused'; refused: LateUninstallRefused }
+  | (ShopUninstallOutcome & { kind: 'uninstalled'; alreadyStored: boolean });
+
+/**
+ * An uninstall call spooled while the store was unavailable, applied when drained: the same as
+ * `uninstallShop` at the call's time (`delivery.receivedAt`), with its request code checked then
+ * (LateUninstall: refused when replayed, or when the shop's record changed after the call), and its
+ * `app_uninstalled` event stored under the spooled delivery's id (`Store.storeSpooled`: at most once,
+ * so a drain interrupted after the commit stores nothing twice).
+ */
+export async function applyLateUninstall(
+  ctx: ShopUninstallContext,
+  delivery: SpooledDelivery,
+  late: LateUninstall,
+): Promise<LateUninstallOutcome> {
+  const { shop } = delivery;
+  const outcome = await markShopUninstalled(ctx, shop, delivery.receivedAt, late);
+  if (!outcome) return { kind: 'unknown_shop' };
+  if ('refused' in outcome) return { kind: 'refused', refused: outcome };
+  const stored = await withStoreTimeout(
+    'spool drain',
+    ctx.store.storeSpooled(
+      { ...delivery, event: APP_UNINSTALLED },
+      { events: [uninstalledEvent(shop, outcome, 'shoprenter')] },
+      [...ctx.handlers.namesFor(shop, APP_UNINSTALLED)],
+    ),
+    ctx.storeTimeoutMs,
+  );
+  return {
+    kind: 'uninstalled',
+    uninstalledAt: outcome.uninstalledAt,
+    cancelledJobs: outcome.cancelledJobs,
+    already: outcome.already,
+    deliveryId: stored.deliveryId,
+    alreadyStored: stored.alreadyStored,
+  };
+}
+
+const APP_UNINSTALLED = 'app_uninstalled' as unknown as WebhookEvent;
+
+/** The shop's record marked uninstalled at `now` (and remembered by the directory as it is now). */
+async function markShopUninstalled(
+  ctx: ShopUninstallContext,
+  shop: string,
+  now: Date,
+  late?: LateUninstall,
+): Promise<UninstallMarked | LateUninstallRefused | null> {
   const outcome = await withStoreTimeout(
     'record uninstall',
     // A shop of the config file's `shops` stays served by that entry: its jobs are not the app's to cancel.
@@ -58,42 +142,22 @@ export async function uninstallShop(
       reason: CANCELLED_BY_UNINSTALL,
       now,
       cancelJobs: !ctx.directory.isConfigShop(shop),
+      ...(late ? { late } : {}),
     }),
     ctx.storeTimeoutMs,
   );
   const record = await withStoreTimeout('read app shop', ctx.appShops.get(shop), ctx.storeTimeoutMs);
   if (record) ctx.directory.remember(record);
-  if (!outcome) return null;
-  const { uninstalledAt } = outcome;
-  const event = 'app_uninstalled';
-  const delivery: NewDelivery = {
-    shop,
-    event: event as unknown as WebhookEvent,
-    receivedAt: now,
-    remoteAddress: notice.remoteAddress,
-    headers: notice.headers,
-    contentType: notice.contentType,
-    rawBody: notice.rawBody,
-  };
+  return outcome;
+}
+
+/** The `app_uninstalled` event: its dedupe key is the (first) uninstall's time. */
+function uninstalledEvent(shop: string, outcome: UninstallMarked, by: AppUninstalledBy): NewEvent {
   const payload: AppUninstalledPayload = {
     shop,
-    uninstalledAt: uninstalledAt.toISOString(),
+    uninstalledAt: outcome.uninstalledAt.toISOString(),
     cancelledJobs: outcome.cancelledJobs,
-    uninstalledBy: notice.by,
+    uninstalledBy: by,
   };
-  const stored = await withStoreTimeout(
-    'ingest app_uninstalled',
-    ctx.store.ingest(
-      delivery,
-      [{ dedupeKey: `uninstall:${payload.uninstalledAt}`, subjectId: shop, payload }],
-      [...ctx.handlers.namesFor(shop, event)],
-    ),
-    ctx.storeTimeoutMs,
-  );
-  return {
-    uninstalledAt,
-    cancelledJobs: outcome.cancelledJobs,
-    already: outcome.already,
-    deliveryId: stored.deliveryId,
-  };
+  return { dedupeKey: `uninstall:${payload.uninstalledAt}`, subjectId: shop, payload };
 }

@@ -21,6 +21,8 @@ export type SpoolOutcome =
   | 'stored'
   | 'quarantined'
   | 'already_stored'
+  | 'duplicate'
+  | 'refused'
   | 'unreadable'
   | 'full'
   | 'write_failed';
@@ -140,6 +142,7 @@ export class ReceiverMetrics {
   observeHandlerConnections(
     handlers: () => Iterable<{ name: string; type: string; connected?: boolean }>,
   ): void {
+    this.#unregister('srhooks_handler_connected');
     new Gauge({
       name: 'srhooks_handler_connected',
       help: "1 while a broker handler's connection is up, else 0 (broker handlers only)",
@@ -159,7 +162,17 @@ export class ReceiverMetrics {
    * carried, and commits slower than 5 ms (SQLite: the WAL fsync, so these are the disk's stalls).
    */
   /** A gauge read at scrape time; a reading of null leaves it unchanged. */
+  /**
+   * Removes a metric the observe* methods registered before, so they may be called again on the same
+   * registry: the full receiver that takes over from the spool-only one (start-up/) keeps its metrics
+   * (its counters go on from the spool-only receiver's counts) and observes its own store and spool.
+   */
+  #unregister(name: string): void {
+    this.registry.removeSingleMetric(name);
+  }
+
   #gauge<S>(stats: () => S | null, name: string, help: string, read: (s: S) => number): void {
+    this.#unregister(name);
     new Gauge({
       name,
       help,
@@ -173,7 +186,7 @@ export class ReceiverMetrics {
 
   readonly spoolDeliveries = new Counter({
     name: 'srhooks_spool_deliveries_total',
-    help: 'The delivery spool (SRHOOKS_SPOOL_DIR): deliveries drained into the store (stored, quarantined, already_stored; duplicate: a payment notification filed under another shop already), moved aside as unreadable, or not spooled (full, write_failed)',
+    help: 'The delivery spool (SRHOOKS_SPOOL_DIR): deliveries drained into the store (stored, quarantined, already_stored; duplicate: a payment notification filed under another shop already; refused: an app uninstall call not applied, replayed or superseded by an install), moved aside as unreadable, or not spooled (full, write_failed)',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
@@ -218,6 +231,7 @@ export class ReceiverMetrics {
    */
   observeMemoryTrimmer(trimmer: { trims: number; collections: number } | null): void {
     const stats = () => trimmer ?? { trims: 0, collections: 0 };
+    this.#unregister('srhooks_memory_trim_available');
     new Gauge({
       name: 'srhooks_memory_trim_available',
       help: "1 when the memory-trim addon runs (a burst's memory is given back), else 0",
@@ -248,7 +262,8 @@ export class ReceiverMetrics {
     options: { maxAgeMs?: number; timeoutMs?: number } = {},
   ): void {
     const current = cachedRead(read, options);
-    const gauge = (name: string, help: string, pick: (row: HandlerBacklog) => number) =>
+    const gauge = (name: string, help: string, pick: (row: HandlerBacklog) => number) => {
+      this.#unregister(name);
       new Gauge({
         name,
         help,
@@ -262,6 +277,7 @@ export class ReceiverMetrics {
           for (const row of rows) this.set({ handler: row.handler }, pick(row));
         },
       });
+    };
     gauge(
       'srhooks_dead_letters',
       'Dead-lettered jobs per handler, in the store (all instances; replay them after fixing the cause)',
@@ -295,6 +311,7 @@ export class ReceiverMetrics {
   ): void {
     const current = cachedRead(read, options);
     const own = this.recoveryWatermarks;
+    this.#unregister('srhooks_recovery_lag_seconds');
     new Gauge({
       name: 'srhooks_recovery_lag_seconds',
       help: 'Now minus the recovery watermark (everything changed before it was read from the shop API), by shop; read from the store, the same on every instance',

@@ -12,10 +12,18 @@ declare module 'fastify' {
 export interface MetricsPluginOptions {
   /** Process metrics (CPU, memory, event loop) besides the receiver's own; default true. */
   defaultMetrics?: boolean;
+  /**
+   * The metrics of the spool-only receiver this one takes over from (start-up/): kept, so its counts
+   * (deliveries spooled, refused, …) go on rather than restart from zero at the take-over.
+   */
+  metrics?: ReceiverMetrics;
 }
 
 const plugin: FastifyPluginAsync<MetricsPluginOptions> = async (app, options) => {
-  app.decorate('metrics', new ReceiverMetrics({ defaultMetrics: options.defaultMetrics ?? true }));
+  app.decorate(
+    'metrics',
+    options.metrics ?? new ReceiverMetrics({ defaultMetrics: options.defaultMetrics ?? true }),
+  );
 };
 
 export const metricsPlugin = fp(plugin, { name: 'srhooks-metrics', fastify: '5.x' });

@@ -117,6 +117,15 @@ const plugin: FastifyPluginAsync<SpoolPluginOptions> = async (app, options) => {
       }
     },
     onPaymentDrained: (result) => metrics.spoolDeliveries.inc({ outcome: result.outcome }),
+    onUninstallDrained: ({ outcome }) =>
+      metrics.spoolDeliveries.inc({
+        outcome:
+          outcome === 'already_stored'
+            ? 'already_stored'
+            : outcome === 'refused' || outcome === 'unknown_shop'
+              ? 'refused'
+              : 'stored',
+      }),
     onUnreadable: () => metrics.spoolDeliveries.inc({ outcome: 'unreadable' }),
   });
   spool.onWritten(() => drainer.wake());

@@ -404,3 +404,60 @@ describe('spool drainer: a spooled payment notification without app mode', () =>
     });
   });
 });
+
+describe('spool drainer: a spooled app uninstall call', () => {
+  it('waits (spool_uninstalls_off) without app mode while the deliveries around it drain, then goes to app mode in its place, once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'srhooks-drain-uninstall-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const { store } = await (engines[0] as Engine).open(dir);
+    const decoder = new DeliveryDecoder();
+    cleanups.push(() => store.close());
+    cleanups.push(() => decoder.close());
+    const spool = await Spool.open(join(dir, 'spool'), 64 * 1024 * 1024);
+    const log = quietLog();
+    const drainer = testDrainer(spool, store, decoder, { handlersFor: () => [], log });
+    const before = orderDelivery('7001', T0);
+    const call = {
+      ...orderDelivery('7002', T0 + 10),
+      event: 'app_uninstalled' as never,
+      contentType: 'application/x-www-form-urlencoded',
+      rawBody: Buffer.from('shopname=demo&code=abc&timestamp=1&hmac=00'),
+    };
+    const after = orderDelivery('7003', T0 + 20);
+    await spool.write(before);
+    await spool.write(call, 'app_uninstall');
+    await spool.write(after);
+
+    expect(await drainer.drainOnce()).toBe('left');
+    expect(await spool.list()).toEqual([`${call.id}.delivery`]);
+    expect((await store.getDelivery(before.id))?.status).toBe('stored');
+    expect((await store.getDelivery(after.id))?.status).toBe('stored');
+    expect(log.lines.find((line) => line.message.includes('refused'))?.fields).toEqual({
+      deliveryId: call.id,
+      err: { code: 'spool_uninstalls_off' },
+    });
+
+    const applied: Array<{ id: string; shop: string; receivedAt: Date; body: string }> = [];
+    drainer.drainUninstallsWith(async (delivery) => {
+      applied.push({ ...delivery, body: delivery.rawBody.toString() });
+      return { outcome: 'uninstalled', shop: delivery.shop };
+    });
+    expect(await drainer.drainOnce()).toBe('empty');
+    expect(applied).toEqual([
+      expect.objectContaining({
+        id: call.id,
+        shop: 'demo',
+        receivedAt: new Date(T0 + 10),
+        body: 'shopname=demo&code=abc&timestamp=1&hmac=00',
+      }),
+    ]);
+    expect(await spool.list()).toEqual([]);
+    expect(await drainer.drainOnce()).toBe('empty');
+    expect(applied).toHaveLength(1);
+    expect(
+      log.lines.find(
+        (line) => line.message === 'spooled delivery stored' && JSON.stringify(line.fields).includes(call.id),
+      )?.fields,
+    ).toMatchObject({ source: 'app_uninstall', outcome: 'uninstalled', shop: 'demo' });
+  });
+});

@@ -22,7 +22,10 @@
  * A spooled Payment API notification (spool-format.ts, format 2) is drained by app mode's payment route
  * (`drainPaymentsWith`, app-mode/spooled-payment.ts): its filing rules run then, and it is stored as the
  * route would have stored it, under its spooled id, at most once. Without app mode's payment route (the
- * configuration changed), it is logged and left in the spool.
+ * configuration changed), it is logged and left in the spool. A spooled app uninstall call (format 2,
+ * source `app_uninstall`) is applied by app mode's uninstall route the same way (`drainUninstallsWith`,
+ * app-mode/spooled-uninstall.ts): the shop marked uninstalled at the call's time, its `app_uninstalled`
+ * event stored under the spooled id; without app mode it is logged and left in the spool.
  */
 import type { WebhookEvent } from '@srhooks/contracts';
 import { withStoreTimeout } from '../ingest/store-call.js';
@@ -62,6 +65,8 @@ export interface SpoolDrainerOptions {
   onDrained?(delivery: SpooledDelivery, content: SpooledContent, result: SpooledStoreResult): void;
   /** After a payment notification was drained (metrics). */
   onPaymentDrained?(result: DrainedPayment): void;
+  /** After an uninstall call was applied (metrics). */
+  onUninstallDrained?(result: DrainedUninstall): void;
   /** After a file was moved to unreadable/ (metrics). */
   onUnreadable?(): void;
   /** First wait after the store was unavailable (default 1 s), doubled up to `maxRetryMs` (default 10 s). */
@@ -120,6 +125,32 @@ export interface DrainedPayment {
 /** Stores a spooled payment notification (its filing rules, then `Store.storeSpooled`). */
 export type PaymentDrain = (delivery: SpooledDelivery) => Promise<DrainedPayment>;
 
+/** What applying a spooled app uninstall call did (app-mode/spooled-uninstall.ts). */
+export interface DrainedUninstall {
+  /**
+   * `uninstalled`: the shop is uninstalled now (`already_uninstalled`: it was before, its event a
+   * duplicate or stored now); `already_stored`: this call was applied by an earlier drain; `refused`:
+   * nothing changed (replayed, or an install since; logged); `unknown_shop`: the app has no record of it.
+   */
+  readonly outcome: 'uninstalled' | 'already_uninstalled' | 'already_stored' | 'refused' | 'unknown_shop';
+  readonly shop: string;
+}
+
+/** Applies a spooled app uninstall call. */
+export type UninstallDrain = (delivery: SpooledDelivery) => Promise<DrainedUninstall>;
+
+/** A spooled app uninstall call while nothing applies them (app mode is off). */
+export class SpoolUninstallsOffError extends SpoolError {
+  declare readonly code: 'spool_uninstalls_off';
+
+  constructor() {
+    super(
+      'spool_uninstalls_off',
+      'A spooled app uninstall call cannot be applied: app mode is not configured (app). It stays in the spool; configure app mode again to apply it, or mark the shop uninstalled by hand.',
+    );
+  }
+}
+
 /** A spooled payment notification while nothing drains them (app mode's payment route is off). */
 export class SpoolPaymentsOffError extends SpoolError {
   declare readonly code: 'spool_payments_off';
@@ -173,6 +204,7 @@ export class SpoolDrainer {
   #wakeable = false;
   #woken = false;
   #drainPayment: PaymentDrain | null = null;
+  #drainUninstall: UninstallDrain | null = null;
 
   constructor(options: SpoolDrainerOptions) {
     this.#options = options;
@@ -186,6 +218,11 @@ export class SpoolDrainer {
   /** App mode's payment route: how spooled payment notifications are stored. */
   drainPaymentsWith(drain: PaymentDrain): void {
     this.#drainPayment = drain;
+  }
+
+  /** App mode's uninstall route: how spooled uninstall calls are applied. */
+  drainUninstallsWith(drain: UninstallDrain): void {
+    this.#drainUninstall = drain;
   }
 
   start(): void {
@@ -306,7 +343,7 @@ export class SpoolDrainer {
       const stored =
         first.entry.source === 'webhook'
           ? await this.#storeDeliveries(run.map((file) => file.entry.delivery))
-          : [await settle(this.#storePayment(first.entry.delivery))];
+          : [await settle(this.#storeOne(first.entry))];
       this.#settleRun(run, stored, outcome);
       from = to;
     }
@@ -396,6 +433,21 @@ export class SpoolDrainer {
       duplicates: result.duplicates,
       alreadyStored: result.alreadyStored,
     };
+  }
+
+  /** A payment notification or an uninstall call: handed to app mode; its log fields. */
+  #storeOne(entry: SpoolEntry): Promise<object> {
+    return entry.source === 'app_uninstall'
+      ? this.#applyUninstall(entry.delivery)
+      : this.#storePayment(entry.delivery);
+  }
+
+  /** An uninstall call: applied by app mode's uninstall route; its log fields. */
+  async #applyUninstall(delivery: SpooledDelivery): Promise<object> {
+    if (this.#drainUninstall === null) throw new SpoolUninstallsOffError();
+    const result = await this.#drainUninstall(delivery);
+    this.#options.onUninstallDrained?.(result);
+    return { source: 'app_uninstall', ...result, alreadyStored: result.outcome === 'already_stored' };
   }
 
   /** A payment notification: filed and stored by app mode's payment route; its log fields. */

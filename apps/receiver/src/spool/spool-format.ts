@@ -10,10 +10,12 @@
  *
  * Format 1 is a webhook delivery (POST /hooks). Format 2 adds `"source"` to the header: a Payment API
  * notification (`payment_notification`, its event `payment_status` / `payment_card_change`, its hmac
- * verified before it was spooled; the shop is the one its URL claims, filed when drained). A file is
+ * verified before it was spooled; the shop is the one its URL claims, filed when drained), or an app
+ * uninstall call (`app_uninstall`, its event `app_uninstalled`, its hmac and timestamp verified before
+ * it was spooled; the body is the call's query string, the arrival time the call's time). A file is
  * written in the oldest format that holds it — webhook deliveries stay format 1, byte for byte as
  * before — and both are read, so the files an earlier version left drain, and an earlier version moves
- * only the payment notifications aside (unreadable/, kept) rather than every file.
+ * only the others aside (unreadable/, kept: `"source"` it does not know) rather than every file.
  */
 import { createHash } from 'node:crypto';
 import { isWebhookEvent, PAYMENT_EVENTS, type WebhookEvent } from '@srhooks/contracts';
@@ -25,8 +27,8 @@ import { SpoolFileUnreadableError } from './spool-errors.js';
 const MAGIC_V1 = 'srhooks-spool 1\n';
 const MAGIC_V2 = 'srhooks-spool 2\n';
 
-/** What was spooled: a webhook delivery (format 1) or a Payment API notification (format 2). */
-export type SpoolSource = 'webhook' | 'payment_notification';
+/** What was spooled: a webhook delivery (format 1), a Payment API notification or an app uninstall call (format 2). */
+export type SpoolSource = 'webhook' | 'payment_notification' | 'app_uninstall';
 
 /** A spool file's content. */
 export interface SpoolEntry {
@@ -56,10 +58,16 @@ const SpoolHeaderV1Schema = SpoolHeaderSchema.extend({
 });
 
 /** Format 2: the source named, the event one of that source's. */
-const SpoolHeaderV2Schema = SpoolHeaderSchema.extend({
-  source: z.literal('payment_notification'),
-  event: z.string().refine(isPaymentEvent, 'not a payment notification event'),
-});
+const SpoolHeaderV2Schema = z.discriminatedUnion('source', [
+  SpoolHeaderSchema.extend({
+    source: z.literal('payment_notification'),
+    event: z.string().refine(isPaymentEvent, 'not a payment notification event'),
+  }),
+  SpoolHeaderSchema.extend({
+    source: z.literal('app_uninstall'),
+    event: z.literal('app_uninstalled'),
+  }),
+]);
 
 function sha256(body: Buffer): string {
   return createHash('sha256').update(body).digest('hex');

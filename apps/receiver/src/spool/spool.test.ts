@@ -98,6 +98,48 @@ describe('spool file format', () => {
     expect(() => decodeSpoolFile(webhookAsV2)).toThrow(/event/);
   });
 
+  it('writes an app uninstall call in format 2 (source app_uninstall), reads it back, and still reads a payment file as the previous version wrote it', () => {
+    const call = spooled({
+      shop: 'demo',
+      event: 'app_uninstalled' as unknown as WebhookEvent,
+      contentType: 'application/x-www-form-urlencoded',
+      headers: { 'user-agent': 'ShopRenter' },
+      rawBody: Buffer.from('shopname=demo&code=abc&timestamp=1764900000&hmac=00ff'),
+    });
+    const file = Buffer.concat(encodeSpoolFile(call, 'app_uninstall'));
+    expect(file.subarray(0, 16).toString()).toBe('srhooks-spool 2\n');
+    expect(file.toString()).toContain('"source":"app_uninstall"');
+    expect(decodeSpoolFile(file)).toEqual({ source: 'app_uninstall', delivery: call });
+    // an uninstall call's source with another event, or a webhook event: damage
+    expect(() => decodeSpoolFile(Buffer.concat(encodeSpoolFile(spooled(), 'app_uninstall')))).toThrow(
+      /event/,
+    );
+
+    // the bytes of a payment notification file the version before uninstall calls were spooled wrote
+    const body = Buffer.from('{"id":69,"status":"pending","time":1764900000}');
+    const header = {
+      source: 'payment_notification',
+      deliveryId: newId('dlv', Date.parse('2026-12-05T04:00:00.123Z')),
+      shop: 'payment-api',
+      event: 'payment_status',
+      receivedAt: '2026-12-05T04:00:00.123Z',
+      remoteAddress: '203.0.113.7',
+      contentType: 'application/json',
+      headers: { 'content-type': 'application/json' },
+      bodyBytes: body.length,
+      bodySha256: createHash('sha256').update(body).digest('hex'),
+    };
+    const earlier = Buffer.concat([Buffer.from(`srhooks-spool 2\n${JSON.stringify(header)}\n`), body]);
+    const read = decodeSpoolFile(earlier);
+    expect(read.source).toBe('payment_notification');
+    expect(read.delivery).toMatchObject({
+      id: header.deliveryId,
+      shop: 'payment-api',
+      event: 'payment_status',
+    });
+    expect(Buffer.concat(encodeSpoolFile(read.delivery, 'payment_notification')).equals(earlier)).toBe(true);
+  });
+
   it('refuses a truncated, altered or foreign file', () => {
     const file = Buffer.concat(encodeSpoolFile(spooled()));
     const unreadable = (bytes: Buffer) => {

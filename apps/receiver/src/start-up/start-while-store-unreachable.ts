@@ -11,7 +11,8 @@
  *    error and tried again all the same: the receiver keeps spooling.
  * 3. Once built, the full receiver takes over the listening socket: it "listens" on it (its drainer
  *    starts and stores what was spooled), requests from then on go to it, those the spool-only receiver
- *    took are answered there; then reconciliation and recovery start as after a normal start
+ *    took are answered there (it goes on with the spool-only receiver's metrics: its counters do not
+ *    restart from zero); then reconciliation and recovery start as after a normal start
  *    (`afterStart`), and the spool-only receiver is closed (not its socket, not the spool's lock, which
  *    the full receiver now holds).
  * 4. `stop()` (SIGTERM/SIGINT) while spooling: no more attempts; the listener closes, deliveries in flight
@@ -23,6 +24,7 @@ import type { FastifyInstance, FastifyServerFactory } from 'fastify';
 import type { Logger } from 'pino';
 import type { ReceiverConfig } from '../config/config-schema.js';
 import { REQUEST_TIMEOUT_MS } from '../http/receiver-fastify.js';
+import type { ReceiverMetrics } from '../metrics/receiver-metrics.js';
 import { type OpenedSpool, openLockedSpool } from '../plugins/spool-plugin.js';
 import type { StoreUnavailableError } from '../store/store-errors.js';
 import { FASTIFY_KEEP_ALIVE_TIMEOUT_MS, HandOverServer } from './hand-over-server.js';
@@ -39,10 +41,14 @@ export interface StoreRetryOptions {
 
 export interface StartWhileStoreUnreachableOptions {
   readonly logger: Logger;
-  /** Builds the full receiver on the shared server, with the spool already opened. */
+  /**
+   * Builds the full receiver on the shared server, with the spool already opened and the spool-only
+   * receiver's metrics (kept: its counts go on after the take-over).
+   */
   readonly buildFull: (
     serverFactory: FastifyServerFactory<Server>,
     opened: OpenedSpool,
+    metrics: ReceiverMetrics,
   ) => Promise<FastifyInstance>;
   /** Whether the store answers now, before the full receiver is built (store-unreachable-at-start.ts). */
   readonly probe: () => Promise<void>;
@@ -162,7 +168,7 @@ export async function startWhileStoreUnreachable(
     if (stopping) return null;
     const before = new Set(server.listeners('clientError'));
     try {
-      return await options.buildFull(server.factory, opened);
+      return await options.buildFull(server.factory, opened, spoolOnly.metrics);
     } catch (error) {
       for (const listener of server.listeners('clientError'))
         if (!before.has(listener)) server.off('clientError', listener as () => void);

@@ -63,6 +63,37 @@ export interface PaymentClaimState {
   seen: boolean;
 }
 
+/** An uninstall recorded (or found recorded: `already`). */
+export interface UninstallMarked {
+  cancelledJobs: number;
+  uninstalledAt: Date;
+  already: boolean;
+}
+
+/**
+ * An uninstall call applied after it came (spooled while the store was unavailable): its request code is
+ * recorded in the same transaction (the replay check the call could not get when it came), and it
+ * changes nothing when the code was used already — unless by this same call, applied before (the shop
+ * is uninstalled at the call's time: `already`) — or when the shop's record changed after the call's
+ * time while the shop was not uninstalled (an install call since, or its step: the shop may have the
+ * app again, and a late uninstall must not undo that).
+ */
+export interface LateUninstall {
+  /**
+   * The call's code key (app-request.ts `requestCodeKey`) and until when it is remembered; null when the
+   * route recorded it already (the store failed after that), so there is nothing to check.
+   */
+  requestCode: { key: string; expiresAt: Date } | null;
+}
+
+/** Why a late uninstall changed nothing (see LateUninstall). */
+export interface LateUninstallRefused {
+  refused: 'replayed' | 'changed_since';
+  /** The shop's record as it stays: its status and when it last changed. */
+  status: AppShopStatus;
+  updatedAt: Date;
+}
+
 export interface AppShopStore {
   /**
    * Records an app request code (with the shop, e.g. `install:demo:abc…`) until `expiresAt`. True the
@@ -106,11 +137,13 @@ export interface AppShopStore {
    * the shop was never installed. A shop already uninstalled is left as it is (no job is cancelled, its
    * uninstall time is kept and returned): the same uninstall told twice. `cancelJobs: false` cancels none:
    * a shop of the config file's `shops` is still served by that entry after the app's uninstall.
+   * `late`: an uninstall call applied after it came (spooled while the store was unavailable, drained
+   * now; `now` is the call's time) — see LateUninstall; refused (nothing changed) as LateUninstallRefused.
    */
   markUninstalled(
     shop: string,
-    options: { reason: string; now?: Date; cancelJobs?: boolean },
-  ): Promise<{ cancelledJobs: number; uninstalledAt: Date; already: boolean } | null>;
+    options: { reason: string; now?: Date; cancelJobs?: boolean; late?: LateUninstall },
+  ): Promise<UninstallMarked | LateUninstallRefused | null>;
   /**
    * Payment API notifications name no shop and `?shop=` is not signed, so the receiver binds each charge /
    * card change app-wide to the shop it first came under (ASSUMED: ShopRenter's ids are unique across the
@@ -151,3 +184,21 @@ export interface AppShopStore {
 export const KEPT_ON_UNINSTALL_SQL = APP_EVENTS.map((event) => `'${event}'`).join(', ');
 
 export { CANCELLED_BY_UNINSTALL } from './uninstall-cancellation.js';
+
+/**
+ * The rule of LateUninstall, for both stores (inside their transaction): null when the late uninstall
+ * goes ahead. `calledAt` is the call's time (ms); `firstUse`: its request code was not recorded before.
+ */
+export function lateUninstallRefusal(
+  current: { status: AppShopStatus; uninstalledAt: number | null; updatedAt: number },
+  calledAt: number,
+  firstUse: boolean,
+): LateUninstallRefused | null {
+  const stays = { status: current.status, updatedAt: new Date(current.updatedAt) };
+  // This same call, applied before (a drain interrupted after its commit): the shop is uninstalled at its time.
+  const appliedBefore = current.status === 'uninstalled' && current.uninstalledAt === calledAt;
+  if (!firstUse && !appliedBefore) return { refused: 'replayed', ...stays };
+  if (current.status !== 'uninstalled' && current.updatedAt > calledAt)
+    return { refused: 'changed_since', ...stays };
+  return null;
+}

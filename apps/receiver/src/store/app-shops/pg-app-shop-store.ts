@@ -8,10 +8,13 @@ import type {
   AppShopStatus,
   AppShopStore,
   AppShopSubscription,
+  LateUninstall,
+  LateUninstallRefused,
   PaymentClaimQuery,
   PaymentClaimState,
+  UninstallMarked,
 } from './app-shop-store.js';
-import { KEPT_ON_UNINSTALL_SQL } from './app-shop-store.js';
+import { KEPT_ON_UNINSTALL_SQL, lateUninstallRefusal } from './app-shop-store.js';
 import {
   holdSignal,
   INSTALL_LOCK_HOLD_MS,
@@ -163,16 +166,38 @@ export class PgAppShopStore implements AppShopStore {
 
   async markUninstalled(
     shop: string,
-    options: { reason: string; now?: Date; cancelJobs?: boolean },
-  ): Promise<{ cancelledJobs: number; uninstalledAt: Date; already: boolean } | null> {
+    options: { reason: string; now?: Date; cancelJobs?: boolean; late?: LateUninstall },
+  ): Promise<UninstallMarked | LateUninstallRefused | null> {
     const now = options.now ?? new Date();
     return this.#tx(async (client) => {
-      const current = await client.query<{ status: string; uninstalled_at: Date | null }>(
-        'SELECT status, uninstalled_at FROM app_shops WHERE shop = $1 FOR UPDATE',
-        [shop],
-      );
+      const current = await client.query<{
+        status: AppShopStatus;
+        uninstalled_at: Date | null;
+        updated_at: Date;
+      }>('SELECT status, uninstalled_at, updated_at FROM app_shops WHERE shop = $1 FOR UPDATE', [shop]);
       const row = current.rows[0];
       if (!row) return null;
+      if (options.late) {
+        const { requestCode } = options.late;
+        const first =
+          requestCode === null ||
+          (
+            await client.query(
+              'INSERT INTO app_request_codes (code_key, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+              [requestCode.key, requestCode.expiresAt],
+            )
+          ).rowCount === 1;
+        const refused = lateUninstallRefusal(
+          {
+            status: row.status,
+            uninstalledAt: row.uninstalled_at?.getTime() ?? null,
+            updatedAt: row.updated_at.getTime(),
+          },
+          now.getTime(),
+          first,
+        );
+        if (refused) return refused;
+      }
       if (row.status === 'uninstalled' && row.uninstalled_at !== null) {
         return { cancelledJobs: 0, uninstalledAt: row.uninstalled_at, already: true };
       }

@@ -7,10 +7,13 @@ import type {
   AppShopStatus,
   AppShopStore,
   AppShopSubscription,
+  LateUninstall,
+  LateUninstallRefused,
   PaymentClaimQuery,
   PaymentClaimState,
+  UninstallMarked,
 } from './app-shop-store.js';
-import { KEPT_ON_UNINSTALL_SQL } from './app-shop-store.js';
+import { KEPT_ON_UNINSTALL_SQL, lateUninstallRefusal } from './app-shop-store.js';
 import {
   holdSignal,
   INSTALL_LOCK_HOLD_MS,
@@ -149,14 +152,30 @@ export class SqliteAppShopStore implements AppShopStore {
 
   markUninstalled(
     shop: string,
-    options: { reason: string; now?: Date; cancelJobs?: boolean },
-  ): Promise<{ cancelledJobs: number; uninstalledAt: Date; already: boolean } | null> {
+    options: { reason: string; now?: Date; cancelJobs?: boolean; late?: LateUninstall },
+  ): Promise<UninstallMarked | LateUninstallRefused | null> {
     const now = ms(options.now);
     return this.#tx(() => {
       const current = this.#db
-        .prepare('SELECT status, uninstalled_at FROM app_shops WHERE shop = ?')
-        .get(shop) as Pick<Row, 'status' | 'uninstalled_at'> | undefined;
+        .prepare('SELECT status, uninstalled_at, updated_at FROM app_shops WHERE shop = ?')
+        .get(shop) as Pick<Row, 'status' | 'uninstalled_at' | 'updated_at'> | undefined;
       if (!current) return null;
+      if (options.late) {
+        const { requestCode } = options.late;
+        const first =
+          requestCode === null ||
+          this.#db
+            .prepare(
+              'INSERT INTO app_request_codes (code_key, expires_at) VALUES (?, ?) ON CONFLICT DO NOTHING',
+            )
+            .run(requestCode.key, requestCode.expiresAt.getTime()).changes === 1;
+        const refused = lateUninstallRefusal(
+          { status: current.status, uninstalledAt: current.uninstalled_at, updatedAt: current.updated_at },
+          now,
+          first,
+        );
+        if (refused) return refused;
+      }
       if (current.status === 'uninstalled' && current.uninstalled_at !== null) {
         return { cancelledJobs: 0, uninstalledAt: new Date(current.uninstalled_at), already: true };
       }

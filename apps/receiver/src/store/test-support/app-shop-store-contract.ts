@@ -186,6 +186,77 @@ export function defineAppShopStoreContract(engine: string, harness: AppShopStore
       expect((await store.countJobs()).pending).toBe(2);
     });
 
+    it('a late uninstall (spooled, applied at its call time): its code checked in the same transaction, applied once, never over a later change', async () => {
+      const { appShops } = await open();
+      await appShops.recordInstall('demo', { nextAttemptAt: at(60), now: T0 });
+      await appShops.markInstalled('demo', { subscriptions: [], secretFingerprint: 'aaaa', now: at(1) });
+      const late = (code: string) => ({ requestCode: { key: `code:demo:${code}`, expiresAt: at(400) } });
+      // a code used before (an entry-point link's): a replay, nothing changes
+      expect(await appShops.useRequestCode('code:demo:used', at(400), { now: at(2) })).toBe(true);
+      expect(
+        await appShops.markUninstalled('demo', {
+          reason: CANCELLED_BY_UNINSTALL,
+          now: at(3),
+          late: late('used'),
+        }),
+      ).toEqual({ refused: 'replayed', status: 'installed', updatedAt: at(1) });
+      // the record changed after the call's time (an install call, its step): nothing changes; the code is used
+      expect(
+        await appShops.markUninstalled('demo', {
+          reason: CANCELLED_BY_UNINSTALL,
+          now: at(0),
+          late: late('old'),
+        }),
+      ).toEqual({ refused: 'changed_since', status: 'installed', updatedAt: at(1) });
+      expect(await appShops.useRequestCode('code:demo:old', at(400), { now: at(2) })).toBe(false);
+      expect((await appShops.get('demo'))?.status).toBe('installed');
+      // a call after the last change: applied at its time, its code recorded
+      expect(
+        await appShops.markUninstalled('demo', {
+          reason: CANCELLED_BY_UNINSTALL,
+          now: at(5),
+          late: late('fresh'),
+        }),
+      ).toEqual({ cancelledJobs: 0, uninstalledAt: at(5), already: false });
+      expect(await appShops.useRequestCode('code:demo:fresh', at(400), { now: at(6) })).toBe(false);
+      // the same call applied again (a drain interrupted after the commit): already, the time kept
+      expect(
+        await appShops.markUninstalled('demo', {
+          reason: CANCELLED_BY_UNINSTALL,
+          now: at(5),
+          late: late('fresh'),
+        }),
+      ).toEqual({ cancelledJobs: 0, uninstalledAt: at(5), already: true });
+      // its code recorded by the route before the store failed: nothing to check
+      expect(
+        await appShops.markUninstalled('demo', {
+          reason: CANCELLED_BY_UNINSTALL,
+          now: at(5),
+          late: { requestCode: null },
+        }),
+      ).toEqual({ cancelledJobs: 0, uninstalledAt: at(5), already: true });
+      // another call with a used code, the shop uninstalled at another time: a replay
+      expect(
+        await appShops.markUninstalled('demo', {
+          reason: CANCELLED_BY_UNINSTALL,
+          now: at(7),
+          late: late('used'),
+        }),
+      ).toMatchObject({ refused: 'replayed', status: 'uninstalled' });
+      // re-installed after the uninstall: a late call older than that install does not undo it
+      await appShops.recordInstall('demo', { nextAttemptAt: at(60), now: at(10) });
+      expect(
+        await appShops.markUninstalled('demo', {
+          reason: CANCELLED_BY_UNINSTALL,
+          now: at(8),
+          late: late('later'),
+        }),
+      ).toMatchObject({ refused: 'changed_since', status: 'pending' });
+      expect(
+        await appShops.markUninstalled('ghost', { reason: 'x', now: at(8), late: late('x') }),
+      ).toBeNull();
+    });
+
     it("does not cancel the app's own events on uninstall: payment notifications (ShopRenter cancels the shop's charges then) and an earlier app_uninstalled", async () => {
       const { store, appShops } = await open();
       await appShops.recordInstall('demo', { nextAttemptAt: at(60), now: T0 });
