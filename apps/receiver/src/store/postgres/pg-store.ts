@@ -11,6 +11,8 @@ import type {
   DeliveryDetail,
   DeliveryFilter,
   DeliverySummary,
+  ErasureOptions,
+  ErasureResult,
   EventDetail,
   EventFilter,
   EventSummary,
@@ -51,6 +53,7 @@ import { RECONCILE_LOCK_WAIT_MS, StoreConfigError, StoreUnavailableError } from 
 import * as admin from './pg-admin.js';
 import { PgChangeRelay, type RelayStats } from './pg-change-relay.js';
 import { at, PgConnection, type PgStoreCreated, type StoreClient } from './pg-connection.js';
+import { erasePersonalData } from './pg-erasure.js';
 import { PgIngest } from './pg-ingest.js';
 import { type JobClock, PgJobs } from './pg-jobs.js';
 import { type MigrationProgress, SCHEMA_NAME } from './pg-migrations.js';
@@ -416,6 +419,11 @@ export class PgStore implements Store {
 
   replayDeadLetters(filter: DeadLetterFilter & { now?: Date } = {}): Promise<DeadLetterReplayResult> {
     return admin.replayDeadLetters(this.#conn, filter);
+  }
+
+  /** Personal data erasure in one transaction (pg-erasure.ts). */
+  erasePersonalData(options: ErasureOptions): Promise<ErasureResult> {
+    return erasePersonalData(this.#conn, options);
   }
 
   /** Retention, chunk by chunk under a schema-wide advisory lock (see pg-admin.ts). */

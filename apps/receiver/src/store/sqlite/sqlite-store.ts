@@ -28,6 +28,8 @@ import type {
   DeliveryDetail,
   DeliveryFilter,
   DeliverySummary,
+  ErasureOptions,
+  ErasureResult,
   EventDetail,
   EventFilter,
   EventSummary,
@@ -283,6 +285,10 @@ export class SqliteStore implements Store {
       deliveries: (chunk) => this.#writer.call('pruneChunk', [chunk]),
       paymentBindings: (chunk) => this.#writer.call('pruneBindingChunk', [chunk]),
     });
+  }
+
+  erasePersonalData(options: ErasureOptions): Promise<ErasureResult & { walCheckpointed?: boolean }> {
+    return this.#writer.call('erasePersonalData', [options]);
   }
 
   revokeAdminSession(sessionId: string, expiresAt: Date, options?: { now?: Date }): Promise<void> {
