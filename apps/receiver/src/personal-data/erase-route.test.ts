@@ -5,6 +5,7 @@ import {
   order,
   orderDelivery,
   postDelivery,
+  quarantineOrderDelivery,
   startAdminReceiver,
 } from '../admin/test-support/admin-test-receiver.js';
 import type { TestReceiver } from '../test-support/test-receiver.js';
@@ -149,6 +150,28 @@ describe('POST /admin/api/personal-data/erase', () => {
     expect(logged.length).toBeGreaterThanOrEqual(2);
     expect(receiver.logLines.filter((line) => line.toLowerCase().includes(EVA.toLowerCase()))).toEqual([]);
     expect(logged.at(-1)).toContain(eventId);
+  });
+
+  it('erases a quarantined delivery holding the address; its re-process is then refused (409 erased)', async () => {
+    const quarantined = await quarantineOrderDelivery(receiver, order(5, { innerId: '4105', email: EVA }));
+    const done = await erase({ email: EVA, reason: 'GDPR-2026-022' });
+    expect(done.status).toBe(200);
+    expect(done.body).toMatchObject({
+      erased: true,
+      events: [],
+      deliveries: [{ id: quarantined, status: 'quarantined' }],
+      groups: [{ kind: 'delivery', shop: 'demo', event: 'order_confirm', status: 'quarantined', count: 1 }],
+    });
+    const reprocess = await receiver.app.inject({
+      method: 'POST',
+      url: `/admin/api/deliveries/${quarantined}/reprocess`,
+      headers: bearer(),
+    });
+    expect(reprocess.statusCode).toBe(409);
+    expect(reprocess.json()).toMatchObject({
+      error: { code: 'erased', message: expect.stringMatching(/GDPR-2026-022.*cannot be re-processed/) },
+    });
+    expect((await receiver.app.store.getDelivery(quarantined))?.status).toBe('quarantined');
   });
 
   it('by order: shop and orderId', async () => {
