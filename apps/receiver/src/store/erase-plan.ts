@@ -27,7 +27,7 @@ import { isOrderEvent, ORDER_EVENTS, type WebhookEvent } from '@srhooks/contract
 import { refreshEventStatusSql } from './event-status-sql.js';
 import { type AddParam, placeholderList, type SqlStep, sqlStep } from './prune-plan.js';
 import type { Row } from './row-mapping.js';
-import { containsPattern } from './search-text.js';
+import { containsPattern, foldForSearch } from './search-text.js';
 import type { SqlDialect } from './sql-params.js';
 import type {
   ErasedDeliveryRef,
@@ -109,13 +109,28 @@ export function* erasePlan(
   const events = new Map<string, ErasedEventRef>();
   const email = options.email === undefined ? undefined : normalisedEmail(options.email);
 
-  if (email !== undefined) {
-    const rows = yield step(
+  // Candidates through the search text alone (SQLite: its covering index, without reading a payload),
+  // then their rows, checked.
+  const searchIndex = dialect.eventSearchIndex === undefined ? '' : ` INDEXED BY ${dialect.eventSearchIndex}`;
+  const candidates = function* (condition: (add: AddParam) => string): Generator<SqlStep, string[], Row[]> {
+    const rows = yield step((add) => `SELECT e.id FROM events e${searchIndex} WHERE ${condition(add)}`);
+    return rows.map((row) => String(row.id));
+  };
+  const rowsOf = function* (
+    ids: string[],
+    columns: string,
+    where: (add: AddParam) => string,
+  ): Generator<SqlStep, Row[], Row[]> {
+    if (ids.length === 0) return [];
+    return yield step(
       (add) =>
-        `SELECT e.id, e.delivery_id, e.shop, e.event, e.status, e.payload FROM events e
-         WHERE e.search_text LIKE ${add(containsPattern(email))} ESCAPE '\\' AND e.erased_at IS NULL` +
-        (options.shop === undefined ? '' : ` AND e.shop = ${add(options.shop)}`) +
-        ' ORDER BY e.id',
+        `SELECT ${columns} FROM events e WHERE e.id IN (${dialect.textSet(asParams(add), ids)}) AND e.erased_at IS NULL${where(add)} ORDER BY e.id`,
+    );
+  };
+  if (email !== undefined) {
+    const ids = yield* candidates((add) => `e.search_text LIKE ${add(containsPattern(email))} ESCAPE '\\'`);
+    const rows = yield* rowsOf(ids, 'e.id, e.delivery_id, e.shop, e.event, e.status, e.payload', (add) =>
+      options.shop === undefined ? '' : ` AND e.shop = ${add(options.shop)}`,
     );
     for (const row of rows) {
       if (payloadHasEmail(row.payload, email)) events.set(String(row.id), eventRef(row));
@@ -123,11 +138,17 @@ export function* erasePlan(
   }
   if (options.order !== undefined) {
     const { shop, innerId } = options.order;
-    const rows = yield step(
+    // The search text begins with the order number, alone or followed by ` | ` (event-summary.ts).
+    const folded = foldForSearch(innerId).replace(/[\\%_]/g, (c) => `\\${c}`);
+    const ids = yield* candidates(
       (add) =>
-        `SELECT e.id, e.delivery_id, e.shop, e.event, e.status FROM events e
-         WHERE e.shop = ${add(shop)} AND e.order_number = ${add(innerId)} AND e.erased_at IS NULL
-           AND e.event IN (${placeholderList(add, ORDER_EVENTS)}) ORDER BY e.id`,
+        `(e.search_text LIKE ${add(`${folded} | %`)} ESCAPE '\\' OR e.search_text LIKE ${add(folded)} ESCAPE '\\')`,
+    );
+    const rows = yield* rowsOf(
+      ids,
+      'e.id, e.delivery_id, e.shop, e.event, e.status',
+      (add) =>
+        ` AND e.shop = ${add(shop)} AND e.order_number = ${add(innerId)} AND e.event IN (${placeholderList(add, ORDER_EVENTS)})`,
     );
     for (const row of rows) {
       if (isOrderEvent(String(row.event) as WebhookEvent)) events.set(String(row.id), eventRef(row));
