@@ -155,6 +155,16 @@ export function* erasePlan(
     }
   }
 
+  if (options.eventIds !== undefined) {
+    for (const row of yield* rowsOf(
+      options.eventIds,
+      'e.id, e.delivery_id, e.shop, e.event, e.status',
+      () => '',
+    )) {
+      events.set(String(row.id), eventRef(row));
+    }
+  }
+
   const deliveries = new Map<string, ErasedDeliveryRef>();
   const eventIds = [...events.keys()].sort();
   if (eventIds.length > 0) {

@@ -1,5 +1,6 @@
 import type { WebhookEvent } from '@srhooks/contracts';
 import { ChangeFeed } from '../change-feed.js';
+import { eraseLateDuplicates } from '../late-duplicates.js';
 import type {
   ClaimedJob,
   ClaimOptions,
@@ -255,13 +256,15 @@ export class PgStore implements Store {
 
   // --- ingest ------------------------------------------------------------------------------------
 
-  ingest(
+  async ingest(
     delivery: NewDelivery,
     events: NewEvent[],
     handlers: string[],
     options?: IngestOptions,
   ): Promise<IngestResult> {
-    return this.#ingest.ingest(delivery, events, handlers, options);
+    const result = await this.#ingest.ingest(delivery, events, handlers, options);
+    await eraseLateDuplicates(this, result.events);
+    return result;
   }
 
   quarantine(
@@ -272,22 +275,26 @@ export class PgStore implements Store {
     return this.#ingest.quarantine(delivery, error, options);
   }
 
-  storeSpooled(
+  async storeSpooled(
     delivery: SpooledDelivery,
     content: SpooledContent,
     handlers: string[],
     options: SpooledStoreOptions = {},
   ): Promise<SpooledStoreResult> {
-    return this.#spooled.storeSpooled(delivery, content, handlers, options);
+    const result = await this.#spooled.storeSpooled(delivery, content, handlers, options);
+    await eraseLateDuplicates(this, result.events);
+    return result;
   }
 
-  reprocessQuarantined(
+  async reprocessQuarantined(
     deliveryId: string,
     events: NewEvent[],
     handlers: string[],
     options: ReprocessOptions = {},
   ): Promise<IngestResult> {
-    return this.#ingest.reprocessQuarantined(deliveryId, events, handlers, options);
+    const result = await this.#ingest.reprocessQuarantined(deliveryId, events, handlers, options);
+    await eraseLateDuplicates(this, result.events);
+    return result;
   }
 
   recordDecodeFailure(deliveryId: string, failure: DecodeFailure): Promise<void> {

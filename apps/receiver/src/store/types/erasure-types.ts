@@ -12,6 +12,8 @@ export interface ErasureCriteria {
   shop?: string;
   /** An order of a shop: its order events (every status change, duplicates included). */
   order?: { shop: string; innerId: string };
+  /** These events, by id (the store's own use: late duplicates of erased events, late-duplicates.ts). */
+  eventIds?: string[];
 }
 
 export interface ErasureOptions extends ErasureCriteria {

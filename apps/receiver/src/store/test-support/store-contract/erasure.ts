@@ -1,6 +1,7 @@
 /** The Store contract, personal data erasure (GDPR art. 17; erase-plan.ts). */
 import { describe, expect, it } from 'vitest';
 import { ERASED_DECODE_MESSAGE } from '../../erase-plan.js';
+import { LATE_DUPLICATE_REASON } from '../../late-duplicates.js';
 import type { ErasureOptions, Store } from '../../store.js';
 import { StoreConflictError } from '../../store-errors.js';
 import { type ContractStores, claimAll, delivery, orderEvent, seconds } from './fixtures.js';
@@ -113,7 +114,7 @@ export function erasureContract({ open }: ContractStores): void {
       expect((await store.erasePersonalData(erase({ email: EVA }))).events).toEqual([]);
     });
 
-    it('a late duplicate of an erased event is still recognised as a duplicate: no job runs again', async () => {
+    it('a late duplicate of an erased event is still recognised as a duplicate (no job runs again) and is erased when stored', async () => {
       const store = await open();
       const { evaEvent } = await twoCustomers(store);
       await store.erasePersonalData(erase({ email: EVA }));
@@ -125,6 +126,27 @@ export function erasureContract({ open }: ContractStores): void {
       expect(late.events).toEqual([{ id: expect.any(String), dedupeKey: 'order:1', duplicateOf: evaEvent }]);
       expect(late.duplicates).toBe(1);
       expect(await store.countJobs()).toEqual({ pending: 0, running: 0, succeeded: 0, dead: 2 });
+      // What the shop sent again is erased as soon as it is stored; a duplicate of a kept event is not.
+      const duplicate = await store.getEvent(late.events[0]?.id ?? '');
+      expect(duplicate).toMatchObject({
+        status: 'duplicate',
+        duplicateOf: evaEvent,
+        payload: {},
+        customerName: null,
+        erasure: { reason: LATE_DUPLICATE_REASON },
+      });
+      expect((await store.getDelivery(late.deliveryId))?.rawBody.length).toBe(0);
+      expect((await store.listEvents({ q: EVA })).items).toEqual([]);
+      const again = await store.ingest(
+        delivery({ receivedAt: seconds(201) }),
+        [orderEvent('2', { email: 'peter@example.com' })],
+        ['erp'],
+      );
+      expect(again.duplicates).toBe(1);
+      expect((await store.getEvent(again.events[0]?.id ?? ''))?.erasure).toBeUndefined();
+      expect((await store.getEvent(again.events[0]?.id ?? ''))?.payload).toMatchObject({
+        email: 'peter@example.com',
+      });
     });
 
     it('refuses while matched events have unfinished jobs unless includeUnfinished, which cancels them', async () => {
