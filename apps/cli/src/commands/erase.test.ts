@@ -71,6 +71,17 @@ describe('srhooks erase', () => {
     const event = await receiver.store.getEvent(ids.eva ?? '');
     expect(event).toMatchObject({ payload: {}, erasure: { reason: 'GDPR-2026-040' } });
 
+    const shown = await runCli(
+      config.dir,
+      ['events', 'show', ids.eva ?? '', '--reveal', '--receiver', base],
+      {
+        env: { SRHOOKS_ADMIN_TOKEN: ADMIN_TOKEN },
+      },
+    );
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(/erased\s+\S.* \(GDPR-2026-040\)/);
+    expect(shown.stdout).toMatch(/personal data erased on request: no payload is kept/);
+
     const again = await erase('--email', EVA, '--reason', 'GDPR-2026-040');
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/✔ nothing stored holds this data/);
