@@ -179,6 +179,14 @@ export function erasureContract({ open }: ContractStores): void {
       }
       expect(await store.countDeadLetters()).toBe(0);
       expect((await store.replayDeadLetters({ now: seconds(102) })).jobs).toEqual([]);
+      // Nothing left to replay, so retention does not keep it for its cancelled jobs.
+      expect(await store.prune({ before: seconds(1000) })).toMatchObject({
+        deliveries: 1,
+        events: 1,
+        jobs: 2,
+        kept: 0,
+      });
+      expect(await store.getEvent(eventId)).toBeNull();
     });
 
     it("by order: the shop's events of that innerId, every status change; not another shop's order of that number", async () => {
