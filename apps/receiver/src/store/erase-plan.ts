@@ -120,11 +120,12 @@ export function* erasePlan(
     ids: string[],
     columns: string,
     where: (add: AddParam) => string,
+    erased = false,
   ): Generator<SqlStep, Row[], Row[]> {
     if (ids.length === 0) return [];
     return yield step(
       (add) =>
-        `SELECT ${columns} FROM events e WHERE e.id IN (${dialect.textSet(asParams(add), ids)}) AND e.erased_at IS NULL${where(add)} ORDER BY e.id`,
+        `SELECT ${columns} FROM events e WHERE e.id IN (${dialect.textSet(asParams(add), ids)}) AND e.erased_at IS ${erased ? 'NOT ' : ''}NULL${where(add)} ORDER BY e.id`,
     );
   };
   if (email !== undefined) {
@@ -268,11 +269,17 @@ export function* erasePlan(
          WHERE id IN (${dialect.textSet(asParams(add), deliveryIds)})`,
     );
   }
+  // Every erased event is announced (the inspector's open pages show it erased); statuses recomputed
+  // where jobs were cancelled.
   const statuses: Array<{ id: string; status: EventStatus }> = [];
   if (cancelledJobs > 0) {
     for (const id of eventIds) {
       const [row] = yield step((add) => refreshEventStatusSql(add(id)));
       if (row !== undefined) statuses.push({ id: String(row.id), status: String(row.status) as EventStatus });
+    }
+  } else if (eventIds.length > 0) {
+    for (const row of yield* rowsOf(eventIds, 'e.id, e.status', () => '', true)) {
+      statuses.push({ id: String(row.id), status: String(row.status) as EventStatus });
     }
   }
   return { ...found, statuses, erased: true, blocked: false, cancelledJobs };

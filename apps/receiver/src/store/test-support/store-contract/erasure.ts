@@ -1,8 +1,8 @@
 /** The Store contract, personal data erasure (GDPR art. 17; erase-plan.ts). */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ERASED_DECODE_MESSAGE } from '../../erase-plan.js';
 import { LATE_DUPLICATE_REASON } from '../../late-duplicates.js';
-import type { ErasureOptions, Store } from '../../store.js';
+import type { ErasureOptions, Store, StoreChange } from '../../store.js';
 import { StoreConflictError } from '../../store-errors.js';
 import { type ContractStores, claimAll, delivery, orderEvent, seconds } from './fixtures.js';
 
@@ -68,7 +68,15 @@ export function erasureContract({ open }: ContractStores): void {
       expect((await store.listEvents({ q: EVA })).items.map((e) => e.id)).toEqual([evaEvent]);
       expect(await store.countDeadLetters()).toBe(2);
 
+      const changes: StoreChange[] = [];
+      const unsubscribe = store.onChange((change) => changes.push(change));
       const result = await store.erasePersonalData(erase({ email: EVA }));
+      // Announced, so open inspector pages show it erased.
+      await vi.waitFor(
+        () => expect(changes).toContainEqual({ kind: 'event', eventId: evaEvent, status: 'dead' }),
+        { timeout: 10_000 },
+      );
+      unsubscribe();
       expect(result).toMatchObject({
         dryRun: false,
         erased: true,
