@@ -1,4 +1,5 @@
 import { type AdminTargetOptions, openAdminApi } from '../admin-api/admin-api-client.js';
+import type { EraseRequestJson, ErasureReportJson } from '../admin-api/admin-types.js';
 import { defineCommand } from '../command.js';
 
 export interface EraseOptions extends AdminTargetOptions {
@@ -10,33 +11,9 @@ export interface EraseOptions extends AdminTargetOptions {
   includeUnfinished?: boolean;
 }
 
-interface ErasedRef {
-  id: string;
-  shop: string;
-  event: string;
-  status: string;
-}
-
-interface SpoolMatch {
-  id: string;
-  shop: string | null;
-  event: string | null;
-  unreadable: boolean;
-}
-
-export interface EraseResult {
+/** What the receiver answered, with the receiver it came from (`--json`). */
+export interface EraseResult extends ErasureReportJson {
   receiver: string;
-  dryRun: boolean;
-  erased: boolean;
-  reason: string;
-  events: Array<ErasedRef & { deliveryId: string }>;
-  deliveries: ErasedRef[];
-  groups: Array<{ kind: 'event' | 'delivery'; shop: string; event: string; status: string; count: number }>;
-  jobs: number;
-  unfinishedJobs: string[];
-  cancelledJobs: number;
-  walCheckpointed?: boolean;
-  spool: { matches: SpoolMatch[] } | null;
 }
 
 function count(n: number, one: string, many: string): string {
@@ -67,14 +44,15 @@ function spoolLines(result: EraseResult): string[] {
 export const eraseCommand = defineCommand<EraseOptions, EraseResult>({
   async run(options, context) {
     const api = await openAdminApi(options, context.env);
-    const answer = await api.post<Omit<EraseResult, 'receiver'>>('/personal-data/erase', {
+    const request: EraseRequestJson = {
       ...(options.email === undefined ? {} : { email: options.email }),
       ...(options.shop === undefined ? {} : { shop: options.shop }),
       ...(options.orderId === undefined ? {} : { orderId: options.orderId }),
       reason: options.reason,
       ...(options.dryRun ? { dryRun: true } : {}),
       ...(options.includeUnfinished ? { includeUnfinished: true } : {}),
-    });
+    };
+    const answer = await api.post<ErasureReportJson>('/personal-data/erase', request);
     return {
       receiver: api.receiverUrl,
       dryRun: answer.dryRun,
