@@ -18,6 +18,8 @@ export { HandlerRegistry } from './handlers/handler-registry.js';
 export { type CreateLoggerOptions, createLogger } from './logging/create-logger.js';
 export { createLineRedactor, maskHookToken } from './logging/redact-log-line.js';
 export { type DeliveryOutcome, type ForgedReason, ReceiverMetrics } from './metrics/receiver-metrics.js';
+export type { ErasureReport } from './personal-data/erase-personal-data.js';
+export type { EraseRequest } from './personal-data/erase-request.js';
 export { maskEmail, maskName } from './personal-data/personal-data-mask.js';
 export { storeSelection } from './plugins/store-plugin.js';
 export * from './processing/index.js';

@@ -2,6 +2,8 @@ import type {
   AdminDeliveryDetail,
   BackfillResult,
   buildReceiver,
+  EraseRequest,
+  ErasureReport,
   HandlerOverview,
   MarkUninstalledAnswer,
   RecoveryReport,
@@ -38,6 +40,9 @@ export type DeliveryDetailJson = Jsonified<AdminDeliveryDetail>;
 export type ReprocessResultJson = Jsonified<Awaited<ReturnType<ReceiverStore['reprocessQuarantined']>>>;
 export type ReprocessRequestJson = ReprocessRequest;
 export type HandlerOverviewJson = Jsonified<HandlerOverview>;
+/** `POST /personal-data/erase`: what it takes and what it answers (ids and counts, never the data). */
+export type EraseRequestJson = EraseRequest;
+export type ErasureReportJson = Jsonified<ErasureReport>;
 /** `POST /events/backfill`: what a backfill replayed (or would), and what it left out and why. */
 export type BackfillResultJson = Jsonified<BackfillResult>;
 /** `POST /shops/:shop/uninstall`: an app shop marked uninstalled by an operator. */

@@ -1,6 +1,7 @@
 // The light subpath (no zod, no codec): this file is loaded for every command and `--help`.
 import { DAYS_EXPECTED, DaysInputError, parseDays } from '@srhooks/contracts/days';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import type { EraseOptions } from '../commands/erase.js';
 import type { BackfillOptions } from '../commands/events/backfill.js';
 import type { PruneOptions } from '../commands/prune.js';
 import type { RecoverOptions } from '../commands/recover.js';
@@ -17,7 +18,7 @@ function port(value: string): number {
 }
 
 /**
- * `srhooks listen`, and `events` / `deliveries` / `dead-letters` / `handlers` / `prune` / `recover`
+ * `srhooks listen`, and `events` / `deliveries` / `dead-letters` / `handlers` / `prune` / `erase` / `recover`
  * through a receiver's admin API.
  */
 export function registerReceiverCommands(program: Command): void {
@@ -27,6 +28,7 @@ export function registerReceiverCommands(program: Command): void {
   registerDeadLetters(program);
   registerHandlers(program);
   registerPrune(program);
+  registerErase(program);
   registerRecover(program);
 }
 
@@ -118,6 +120,60 @@ function registerPrune(program: Command): void {
     // commander checked --older-than (required, parsed by days()).
     .action(async (options: PruneOptions, command: Command) => {
       await runLazily(command, async () => (await import('../commands/prune.js')).pruneCommand, options);
+    });
+}
+
+function registerErase(program: Command): void {
+  adminOptions(
+    program
+      .command('erase')
+      .description(
+        "erase one customer's personal data from a receiver on request (GDPR art. 17): payloads, raw bodies, search texts, handler error texts of the matching events and deliveries; ids, dedupe keys and job history stay (through its admin API)",
+      )
+      .option(
+        '--email <address>',
+        "the customer's or subscriber's e-mail address (exact match, ignoring case)",
+      )
+      .option('--shop <name>', "only this shop (with --email); the order's shop (with --order-id)")
+      .option(
+        '--order-id <innerId>',
+        "an order's innerId (the order number the inspector shows); needs --shop",
+      )
+      .requiredOption(
+        '--reason <reference>',
+        'a reference of the request, e.g. a ticket number (GDPR-2026-014): stored and shown with the erased rows, so never personal data',
+      )
+      .option('--dry-run', 'only show what would be erased (ids and counts; nothing is written)')
+      .option(
+        '--include-unfinished',
+        "cancel the matching events' pending or running jobs (without it the erasure is refused while there are any)",
+      ),
+  )
+    .addHelpText(
+      'after',
+      examples(
+        'srhooks erase --email kovacs.eva@example.hu --reason GDPR-2026-014 --dry-run',
+        'srhooks erase --email kovacs.eva@example.hu --reason GDPR-2026-014 --include-unfinished',
+        'srhooks erase --shop my-shop --order-id 3001 --reason GDPR-2026-015 --json',
+      ),
+    )
+    .action(async (options: EraseOptions, command: Command) => {
+      if (options.email === undefined && options.orderId === undefined) {
+        command.error(
+          'error: say whose data: --email <address>, or --order-id <innerId> with --shop <name>',
+          {
+            exitCode: 2,
+            code: 'commander.eraseWhose',
+          },
+        );
+      }
+      if (options.orderId !== undefined && options.shop === undefined) {
+        command.error('error: --order-id needs --shop <name>: the shop the order belongs to', {
+          exitCode: 2,
+          code: 'commander.eraseOrderShop',
+        });
+      }
+      await runLazily(command, async () => (await import('../commands/erase.js')).eraseCommand, options);
     });
 }
 

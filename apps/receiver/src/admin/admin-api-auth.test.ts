@@ -55,13 +55,14 @@ describe('admin API: authentication and sessions', () => {
           'POST /admin/api/handlers/log/enable',
           'POST /admin/api/handlers/log/disable',
           'POST /admin/api/prune',
+          'POST /admin/api/personal-data/erase',
           'POST /admin/api/recover',
           'GET /admin/api/recovery',
           'GET /admin/api/shops',
           'POST /admin/api/shops/:shop/uninstall',
         ]),
       );
-      expect(urls).toHaveLength(18);
+      expect(urls).toHaveLength(19);
     });
 
     const credentials: Array<[string, Record<string, string>]> = [

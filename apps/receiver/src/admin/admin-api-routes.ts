@@ -7,6 +7,7 @@ import type { FastifyError, FastifyPluginAsync } from 'fastify';
 import { shopsJson } from '../app-mode/shops-json.js';
 import { errorBody } from '../http/error-body.js';
 import { handleError, limitRouteBodies } from '../http/error-handler.js';
+import { registerErasureRoute } from '../personal-data/erase-route.js';
 import { registerRecoveryRoutes } from '../recovery/recovery-admin-routes.js';
 import { countPruned } from '../retention/pruned-metric.js';
 import type { AdminAuth } from './admin-auth.js';
@@ -220,6 +221,7 @@ export const adminApiRoutes: FastifyPluginAsync<AdminApiRoutesOptions> = async (
   });
 
   registerRecoveryRoutes(app);
+  registerErasureRoute(app);
 
   app.get('/handlers', async (request) => {
     parseRequestPart(NoQuerySchema, 'query', request.query);

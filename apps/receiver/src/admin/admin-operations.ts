@@ -263,6 +263,14 @@ export class AdminOperations {
         `Delivery ${id} is ${delivery.status}, not quarantined: only quarantined deliveries can be re-processed.`,
       );
     }
+    if (delivery.erasure !== undefined) {
+      // Its raw body was erased on request: there is nothing left to decode (personal-data/erase-*.ts).
+      throw new AdminApiError(
+        409,
+        'erased',
+        `Delivery ${id}'s personal data was erased on request (${delivery.erasure.reason}): its raw body is gone, so it cannot be re-processed.`,
+      );
+    }
     return this.#reprocess.run(delivery, request);
   }
 

@@ -15,6 +15,7 @@ import {
 } from '../personal-data/personal-data-mask.js';
 import type {
   DeliveryDetail,
+  Erasure,
   EventDetail,
   HandlerDisabledBy,
   JobDetail,
@@ -143,9 +144,9 @@ function jobRow(event: EventDetail, job: JobDetail, context: DetailContext): Saf
   return html`<tr data-job-id="${job.id}">
   <td data-label="Handler"><strong>${job.handler}</strong><br><span class="muted mono">${job.id}</span></td>
   <td data-label="Status">${statusBadge(job.status === 'running' && job.attemptLog.at(-1)?.outcome === 'claimed' ? 'claimed' : job.status)}<br><span class="muted">${next}</span></td>
-  <td data-label="Attempts">${attemptList(job, context.reveal)}${job.lastError && job.status !== 'succeeded' ? handlerErrorText(job.lastError, context.reveal, 'Last error: ', job.lastErrorSummary) : ''}</td>
+  <td data-label="Attempts">${attemptList(job, context.reveal)}${job.lastError && job.status !== 'succeeded' ? handlerErrorText(job.lastError, context.reveal, 'Last error: ', job.lastErrorSummary) : ''}${event.erasure && job.lastErrorSummary ? html`<br><span class="muted">${job.lastErrorSummary}</span>` : ''}</td>
   <td data-label="">${
-    event.duplicateOf !== null
+    !replayable(event)
       ? ''
       : isRunningNow(job, new Date())
         ? // a replay now would run the handler a second time beside this attempt (the API refuses it: job_running)
@@ -178,11 +179,21 @@ function handlerTable(event: EventDetail, context: DetailContext): SafeHtml {
       <td data-label="Handler"><strong>${name}</strong></td>
       <td data-label="Status"><span class="muted">no job (configured after this event arrived)</span></td>
       <td data-label="Attempts"></td>
-      <td data-label="">${event.duplicateOf === null ? postButton(context, action, `Run ${name}`, { handler: name }) : ''}</td>
+      <td data-label="">${replayable(event) ? postButton(context, action, `Run ${name}`, { handler: name }) : ''}</td>
     </tr>`,
     )}
   </tbody>
 </table>`;
+}
+
+/** Whether the inspector offers a replay: not for a duplicate (no jobs), nor for an erased event (no payload). */
+function replayable(event: EventDetail): boolean {
+  return event.duplicateOf === null && event.erasure === undefined;
+}
+
+/** "Personal data erased at … (reason …)": an erased event or delivery (personal-data/erase-*.ts). */
+function erasedNotice(erasure: Erasure, what: string): SafeHtml {
+  return html`<p class="notice erased" data-erased>Personal data erased at ${time(erasure.at)} (${erasure.reason}) on request. ${what}</p>`;
 }
 
 function eventTitle(event: EventDetail): string {
@@ -201,8 +212,7 @@ function replayAllQuestion(event: EventDetail): string | undefined {
 /** One event: `<section data-event-id>` (served alone as a fragment too). */
 export function eventSection(event: EventDetail, context: DetailContext): SafeHtml {
   const eventPath = `${context.base}/events/${encodeURIComponent(event.id)}`;
-  const canReplay =
-    event.duplicateOf === null && (event.jobs.length > 0 || context.configuredHandlers.length > 0);
+  const canReplay = replayable(event) && (event.jobs.length > 0 || context.configuredHandlers.length > 0);
   return html`<section class="panel event" id="event-${event.id}" data-event-id="${event.id}">
   <div class="event-head">
     <h2>${eventTitle(event)}</h2>
@@ -220,12 +230,12 @@ export function eventSection(event: EventDetail, context: DetailContext): SafeHt
       <div class="actions">${postButton(context, `${eventPath}/release`, 'Release', {}, 'Run the handlers for this event although verification failed?')}</div></div>`
       : ''
   }
-  ${payloadCard(event.event, event.payload, { reveal: context.reveal })}
+  ${event.erasure ? erasedNotice(event.erasure, 'Its payload is gone; ids, dedupe key and handler history are kept. It cannot be replayed.') : payloadCard(event.event, event.payload, { reveal: context.reveal })}
   <h3>Handlers</h3>
   ${handlerTable(event, context)}
   ${canReplay ? html`<div class="actions">${postButton(context, `${eventPath}/replay`, 'Replay all handlers', {}, replayAllQuestion(event))}</div>` : ''}
   ${
-    context.reveal
+    context.reveal && !event.erasure
       ? html`<details id="payload-json-${event.id}"><summary>Normalised payload (JSON)</summary><pre>${JSON.stringify(event.payload, null, 2)}</pre></details>`
       : ''
   }
@@ -293,7 +303,7 @@ ${input.notice ? html`<p class="notice ok" role="status">${NOTICES[input.notice]
   <div class="actions">
     <a class="button secondary" href="${toggle}">${context.reveal ? 'Hide personal data' : 'Show personal data'}</a>
     ${
-      delivery.status === 'quarantined'
+      delivery.status === 'quarantined' && !delivery.erasure
         ? postButton(
             context,
             `${base}/deliveries/${encodeURIComponent(delivery.id)}/reprocess`,
@@ -315,9 +325,11 @@ ${input.events.map((event) => eventSection(event, { ...context, configuredHandle
   </table>
   <h3>Raw body</h3>
   ${
-    context.reveal
-      ? html`<pre class="raw-body" tabindex="0" role="region" aria-label="Raw body">${bodyText}</pre>`
-      : html`<p class="muted">Hidden because it holds personal data. <a href="${toggle}">Show personal data</a> to see the body exactly as received.</p>`
+    delivery.erasure
+      ? erasedNotice(delivery.erasure, 'The body as received is gone.')
+      : context.reveal
+        ? html`<pre class="raw-body" tabindex="0" role="region" aria-label="Raw body">${bodyText}</pre>`
+        : html`<p class="muted">Hidden because it holds personal data. <a href="${toggle}">Show personal data</a> to see the body exactly as received.</p>`
   }
 </section>`;
 }

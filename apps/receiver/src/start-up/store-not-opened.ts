@@ -51,6 +51,7 @@ const REFUSED: Record<Refused, true> = {
   revokeAdminSession: true,
   isAdminSessionRevoked: true,
   prune: true,
+  erasePersonalData: true,
   getRecoveryState: true,
   listRecoveryStates: true,
   recordRecoveryPass: true,

@@ -160,7 +160,8 @@ export function isDeadLetterCursor(value: string): boolean {
 }
 
 function deadLetterConditions(filter: DeadLetterFilter, dialect: SqlDialect, params: SqlParams): string[] {
-  const conditions: string[] = [`j.status = 'dead'`];
+  // An erased event's dead letters are not listed, counted or replayed: their payload is gone (erase-plan.ts).
+  const conditions: string[] = [`j.status = 'dead'`, 'e.erased_at IS NULL'];
   if (filter.handler !== undefined) conditions.push(`j.handler = ${params.add(filter.handler)}`);
   timeRange(conditions, params, dialect, 'j.finished_at', filter);
   if (filter.exceptShops !== undefined && filter.exceptShops.length > 0) {

@@ -8,7 +8,8 @@
  * Kept, however old:
  * - deliveries with an event whose job is still pending or running (work not done is never deleted),
  *   and, unless `includeDeadLetters`, those with dead-lettered jobs (they are there to be replayed) and
- *   quarantined ones (authentic, waiting for a decoder fix and a re-process);
+ *   quarantined ones (authentic, waiting for a decoder fix and a re-process); the dead jobs of an event
+ *   whose personal data was erased keep nothing (it cannot be replayed, erase-plan.ts);
  * - deliveries holding an event that a kept event records as its original (`duplicate_of`): a
  *   duplicate always keeps its original, so the inspector can show what it duplicated.
  * Dedupe covers what is stored: once an order's deliveries are pruned, a new delivery of that order is
@@ -103,7 +104,8 @@ export function* pruneChunk(
     yield step(
       (add) =>
         `SELECT DISTINCT e.delivery_id AS id FROM events e JOIN jobs j ON j.event_id = e.id
-         WHERE e.delivery_id IN (${placeholderList(add, candidates)}) AND j.status IN (${placeholderList(add, unfinished)})`,
+         WHERE e.delivery_id IN (${placeholderList(add, candidates)}) AND j.status IN (${placeholderList(add, unfinished)})
+           AND (j.status <> 'dead' OR e.erased_at IS NULL)`,
     ),
   )) {
     keep.add(id);

@@ -13,6 +13,7 @@ import type {
   DecodeFailureDetail,
   DeliveryStatus,
   DeliverySummary,
+  Erasure,
   EventRecord,
   EventStatus,
   EventSummary,
@@ -48,7 +49,7 @@ export interface RowCodec {
 
 export const EVENT_SUMMARY_COLUMNS =
   'e.id, e.delivery_id, e.shop, e.event, e.received_at, e.dedupe_key, e.subject_id, e.duplicate_of, e.order_number, e.customer_name, e.gross_total, e.currency, e.status, e.verification, e.held, e.source';
-export const EVENT_RECORD_COLUMNS = `${EVENT_SUMMARY_COLUMNS}, e.payload, e.verification_detail`;
+export const EVENT_RECORD_COLUMNS = `${EVENT_SUMMARY_COLUMNS}, e.payload, e.verification_detail, e.erased_at, e.erase_reason`;
 export const DELIVERY_SUMMARY_COLUMNS =
   'd.id, d.received_at, d.shop, d.event, d.remote_address, d.content_type, d.status, d.decode_error_code, d.decode_error_message, d.decode_error_detail, d.reprocessed_at, d.source';
 export const JOB_COLUMNS =
@@ -102,7 +103,14 @@ export function toEventRecord(row: Row, codec: RowCodec): EventRecord {
     ...toEventSummary(row, codec),
     payload: codec.json(row.payload),
     verificationDetail: optionalStr(row.verification_detail),
+    ...erasureOf(row, codec),
   };
+}
+
+/** `erasure` of an erased row (its `erased_at` and `erase_reason`); nothing for a row never erased. */
+export function erasureOf(row: Row, codec: RowCodec): { erasure?: Erasure } {
+  if (row.erased_at === null || row.erased_at === undefined) return {};
+  return { erasure: { at: codec.date(row.erased_at), reason: str(row.erase_reason) } };
 }
 
 /** Without `events` (the engine fills them from a second query) and without body size (engine-specific expression). */

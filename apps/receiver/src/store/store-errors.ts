@@ -57,6 +57,14 @@ export class StoreConflictError extends StoreError {
   }
 }
 
+/** A replay of an event whose personal data was erased (erase-plan.ts): its handlers would get an empty payload. */
+export function erasedEventReplay(eventId: string): StoreConflictError {
+  return new StoreConflictError(
+    `Event ${eventId}'s personal data was erased on request, so it cannot be replayed: its payload is gone, and ` +
+      'sending it again is what the erasure prevents. If the shop still needs it, it must send the order again.',
+  );
+}
+
 /**
  * The subject is not (or no longer) bound to the shop the notification was to be filed under: another
  * notification of it was filed under another shop meanwhile (or its binding was pruned). Nothing of the

@@ -13,6 +13,7 @@
 
 import type { WebhookEvent } from '@srhooks/contracts';
 import type { RecoveryPassRecord, RecoveryState } from './recovery-records.js';
+import type { ErasureOptions, ErasureResult } from './types/erasure-types.js';
 import type { PruneCounts, PruneOptions, StoreChangeListener, StoreStats } from './types/feed-types.js';
 import type {
   DecodeFailure,
@@ -72,6 +73,7 @@ export {
   StoreNotFoundError,
   StoreUnavailableError,
 } from './store-errors.js';
+export * from './types/erasure-types.js';
 export * from './types/feed-types.js';
 export * from './types/ingest-types.js';
 export * from './types/job-types.js';
@@ -258,6 +260,16 @@ export interface Store {
    * deleted) while another instance's run holds the schema's prune lock.
    */
   prune(options: PruneOptions): Promise<PruneCounts>;
+
+  /**
+   * Personal data erasure (GDPR art. 17; erase-plan.ts): finds the events and deliveries holding the
+   * e-mail address or order of `options`, and (unless a dry run, or `blocked` by unfinished jobs without
+   * `includeUnfinished`) clears their payloads, raw bodies, search texts and handler error texts in one
+   * transaction, keeping ids, dedupe keys and job statuses. SQLite: with `secure_delete` and a TRUNCATE
+   * checkpoint of the WAL afterwards (`walCheckpointed`); PostgreSQL: old row versions stay in the table
+   * files until VACUUM reuses them (docs/operations.md).
+   */
+  erasePersonalData(options: ErasureOptions): Promise<ErasureResult & { walCheckpointed?: boolean }>;
 
   // --- recovery (fetching missed orders from the shop's API) ------------------------------------------
   /** The shop's watermark and last pass; null before its first pass. */

@@ -146,6 +146,8 @@ export const showEventCommand = defineCommand<ShowEventOptions, ShowEventResult>
     ];
     if (!isAppEvent(name)) rows.push(['verification', describeVerification(event, style, result.appShop)]);
     if (event.duplicateOf) rows.push(['duplicate of', event.duplicateOf]);
+    // Erased on request (srhooks erase): the payload is gone; when and under which request reference.
+    if (event.erasure) rows.push(['erased', `${formatTime(event.erasure.at)} (${event.erasure.reason})`]);
     const lines = [renderFields(rows, style)];
     if (event.jobs.length > 0) {
       type Job = EventView['jobs'][number];
@@ -194,7 +196,9 @@ export const showEventCommand = defineCommand<ShowEventOptions, ShowEventResult>
     } else {
       lines.push('', style.dim('no handler jobs'));
     }
-    if (result.revealed) {
+    if (event.erasure) {
+      lines.push('', style.dim('personal data erased on request: no payload is kept'));
+    } else if (result.revealed) {
       lines.push('', JSON.stringify(event.payload, null, 2));
     } else {
       lines.push('', style.dim(maskedNote("the payload, the customer name and the handlers' errors whole")));

@@ -21,7 +21,12 @@ import type {
   StoreChange,
   VerificationUpdate,
 } from '../store.js';
-import { PruneInProgressError, StoreConflictError, StoreNotFoundError } from '../store-errors.js';
+import {
+  erasedEventReplay,
+  PruneInProgressError,
+  StoreConflictError,
+  StoreNotFoundError,
+} from '../store-errors.js';
 import {
   at,
   codec,
@@ -113,11 +118,13 @@ async function replayEventOnce(
   const now = at(options.now);
   return conn.transaction(async ({ client, changes }) => {
     await client.query('SELECT id FROM jobs WHERE event_id = $1 ORDER BY id FOR UPDATE NOWAIT', [eventId]);
-    const found = await client.query('SELECT duplicate_of FROM events WHERE id = $1 FOR UPDATE NOWAIT', [
-      eventId,
-    ]);
-    const event = found.rows[0] as { duplicate_of: string | null } | undefined;
+    const found = await client.query(
+      'SELECT duplicate_of, erased_at FROM events WHERE id = $1 FOR UPDATE NOWAIT',
+      [eventId],
+    );
+    const event = found.rows[0] as { duplicate_of: string | null; erased_at: Date | null } | undefined;
     if (event === undefined) throw new StoreNotFoundError('event', eventId);
+    if (event.erased_at !== null) throw erasedEventReplay(eventId);
     if (event.duplicate_of !== null) {
       throw new StoreConflictError(
         `Event ${eventId} is a duplicate of ${event.duplicate_of} and has no jobs; replay ${event.duplicate_of} instead.`,

@@ -245,4 +245,14 @@ DROP INDEX app_shops_due;
 CREATE INDEX app_shops_step_due ON app_shops (next_attempt_at) WHERE next_attempt_at IS NOT NULL;
 `,
   },
+  {
+    version: 21,
+    name: "personal data erasure (GDPR art. 17): when an event's or a delivery's personal data was erased, and the operator's request reference",
+    // NULL: not erased. Written by the erasure (erase-plan.ts), which also clears the payload, raw body and texts; a
+    // receiver of an earlier version reads the rows as before during a rolling update (an empty payload and body).
+    sql: `
+ALTER TABLE events ADD COLUMN erased_at timestamptz, ADD COLUMN erase_reason text;
+ALTER TABLE deliveries ADD COLUMN erased_at timestamptz, ADD COLUMN erase_reason text;
+`,
+  },
 ];

@@ -170,6 +170,7 @@ describe('PgStore', () => {
           { version: 18 },
           { version: 19 },
           { version: 20 },
+          { version: 21 },
         ]);
       } finally {
         await client.end();
@@ -402,7 +403,7 @@ describe('PgStore', () => {
     try {
       await expect(store.migrate()).rejects.toThrow(StoreVersionError);
       await expect(store.migrate()).rejects.toThrow(
-        /schema is at version 99; this receiver knows versions up to 20/,
+        /schema is at version 99; this receiver knows versions up to 21/,
       );
     } finally {
       await store.close();

@@ -1,5 +1,6 @@
 import type { WebhookEvent } from '@srhooks/contracts';
 import { ChangeFeed } from '../change-feed.js';
+import { eraseLateDuplicates } from '../late-duplicates.js';
 import type {
   ClaimedJob,
   ClaimOptions,
@@ -11,6 +12,8 @@ import type {
   DeliveryDetail,
   DeliveryFilter,
   DeliverySummary,
+  ErasureOptions,
+  ErasureResult,
   EventDetail,
   EventFilter,
   EventSummary,
@@ -51,6 +54,7 @@ import { RECONCILE_LOCK_WAIT_MS, StoreConfigError, StoreUnavailableError } from 
 import * as admin from './pg-admin.js';
 import { PgChangeRelay, type RelayStats } from './pg-change-relay.js';
 import { at, PgConnection, type PgStoreCreated, type StoreClient } from './pg-connection.js';
+import { erasePersonalData } from './pg-erasure.js';
 import { PgIngest } from './pg-ingest.js';
 import { type JobClock, PgJobs } from './pg-jobs.js';
 import { type MigrationProgress, SCHEMA_NAME } from './pg-migrations.js';
@@ -252,13 +256,15 @@ export class PgStore implements Store {
 
   // --- ingest ------------------------------------------------------------------------------------
 
-  ingest(
+  async ingest(
     delivery: NewDelivery,
     events: NewEvent[],
     handlers: string[],
     options?: IngestOptions,
   ): Promise<IngestResult> {
-    return this.#ingest.ingest(delivery, events, handlers, options);
+    const result = await this.#ingest.ingest(delivery, events, handlers, options);
+    await eraseLateDuplicates(this, result.events);
+    return result;
   }
 
   quarantine(
@@ -269,22 +275,26 @@ export class PgStore implements Store {
     return this.#ingest.quarantine(delivery, error, options);
   }
 
-  storeSpooled(
+  async storeSpooled(
     delivery: SpooledDelivery,
     content: SpooledContent,
     handlers: string[],
     options: SpooledStoreOptions = {},
   ): Promise<SpooledStoreResult> {
-    return this.#spooled.storeSpooled(delivery, content, handlers, options);
+    const result = await this.#spooled.storeSpooled(delivery, content, handlers, options);
+    await eraseLateDuplicates(this, result.events);
+    return result;
   }
 
-  reprocessQuarantined(
+  async reprocessQuarantined(
     deliveryId: string,
     events: NewEvent[],
     handlers: string[],
     options: ReprocessOptions = {},
   ): Promise<IngestResult> {
-    return this.#ingest.reprocessQuarantined(deliveryId, events, handlers, options);
+    const result = await this.#ingest.reprocessQuarantined(deliveryId, events, handlers, options);
+    await eraseLateDuplicates(this, result.events);
+    return result;
   }
 
   recordDecodeFailure(deliveryId: string, failure: DecodeFailure): Promise<void> {
@@ -416,6 +426,11 @@ export class PgStore implements Store {
 
   replayDeadLetters(filter: DeadLetterFilter & { now?: Date } = {}): Promise<DeadLetterReplayResult> {
     return admin.replayDeadLetters(this.#conn, filter);
+  }
+
+  /** Personal data erasure in one transaction (pg-erasure.ts). */
+  erasePersonalData(options: ErasureOptions): Promise<ErasureResult> {
+    return erasePersonalData(this.#conn, options);
   }
 
   /** Retention, chunk by chunk under a schema-wide advisory lock (see pg-admin.ts). */

@@ -4,6 +4,7 @@
  * chunk of a retention prune. Writes go through the connection's group commit; an event whose
  * verification changes is re-notified through `notifyEvent` of the job module.
  */
+import { erasePlan } from '../erase-plan.js';
 import {
   type BindingPruneChunkOptions,
   type BindingPruneChunkResult,
@@ -17,7 +18,7 @@ import {
   type SqlStep,
 } from '../prune-plan.js';
 import type { Row } from '../row-mapping.js';
-import type { HandlerDisabledBy, VerificationUpdate } from '../store.js';
+import type { ErasureOptions, ErasureResult, HandlerDisabledBy, VerificationUpdate } from '../store.js';
 import { StoreNotFoundError } from '../store-errors.js';
 import { dialect, ms, type SqliteConnection } from './sqlite-connection.js';
 import { notifyEvent } from './sqlite-jobs.js';
@@ -71,6 +72,35 @@ export function pruneBindingChunk(
   return db.write(() =>
     runPlanSync(pruneBindingPlanChunk(dialect, options), (step) => runUncached(db, step)),
   );
+}
+
+/**
+ * Personal data erasure (erase-plan.ts) in one write transaction. The connection runs with
+ * `secure_delete` on (sqlite-connection.ts): the cells and pages the old payloads, bodies and index
+ * entries leave free are overwritten with zeros. Changes of the events whose jobs it cancelled are announced.
+ */
+export function erasePersonalData(db: SqliteConnection, options: ErasureOptions): Promise<ErasureResult> {
+  return db.write((context) => {
+    const { statuses, ...result } = runPlanSync(erasePlan(dialect, options, { lockRows: '' }), (step) =>
+      runUncached(db, step),
+    );
+    db.notify(
+      context,
+      statuses.map(({ id, status }) => ({ kind: 'event' as const, eventId: id, status })),
+    );
+    return result;
+  });
+}
+
+/**
+ * Copies the write-ahead log into the database file and truncates it to zero bytes, so page images an
+ * erasure replaced are no longer in the WAL file. False when a reader (another process on the file) kept
+ * it from completing: the next checkpoint does it.
+ */
+export function checkpointTruncate(db: SqliteConnection): boolean {
+  if (db.database.inTransaction) return false;
+  const [row] = db.database.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+  return row?.busy === 0;
 }
 
 export function setEventVerification(

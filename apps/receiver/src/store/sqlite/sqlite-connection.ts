@@ -132,6 +132,10 @@ export class SqliteConnection {
         `busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS))}`,
       );
       db.pragma('foreign_keys = ON');
+      // Deleted and moved content is overwritten with zeros, not left in free space: a personal data
+      // erasure (erase-plan.ts) or a prune leaves no copy of what it removed in the file, nor do the
+      // copies a page split leaves behind. Costs a little CPU, and a write of each page a delete frees.
+      db.pragma('secure_delete = ON');
       // better-sqlite3 builds SQLite with a 16 MB page cache per connection, which an append-mostly
       // ingest fills within seconds (RSS) without reading it back; the OS page cache serves re-reads.
       db.pragma(`cache_size = -${SQLITE_CACHE_KIB}`);

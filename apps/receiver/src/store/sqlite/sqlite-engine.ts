@@ -15,6 +15,8 @@ import type {
   DeliveryDetail,
   DeliveryFilter,
   DeliverySummary,
+  ErasureOptions,
+  ErasureResult,
   EventDetail,
   EventFilter,
   EventSummary,
@@ -286,6 +288,16 @@ export class SqliteEngine {
   /** One chunk of charge bindings after a prune's deliveries, in one write transaction. */
   async pruneBindingChunk(options: BindingPruneChunkOptions): Promise<BindingPruneChunkResult> {
     return admin.pruneBindingChunk(this.#conn, options);
+  }
+
+  /**
+   * `Store.erasePersonalData` in one write transaction, then (when something was erased) a TRUNCATE
+   * checkpoint: the replaced page images leave the WAL file. `walCheckpointed` says whether it completed.
+   */
+  async erasePersonalData(options: ErasureOptions): Promise<ErasureResult & { walCheckpointed?: boolean }> {
+    const result = await admin.erasePersonalData(this.#conn, options);
+    if (!result.erased) return result;
+    return { ...result, walCheckpointed: admin.checkpointTruncate(this.#conn) };
   }
 
   async setEventVerification(eventId: string, update: VerificationUpdate): Promise<void> {

@@ -5,6 +5,7 @@
  * notifies the change feed after commit; `notifyEvent` is also used by the other modules' writes that
  * change an event.
  */
+
 import { claimedJobChanges } from '../change-feed.js';
 import { refreshEventStatusSql } from '../event-status-sql.js';
 import { failureOutcome, supersededNote } from '../job-failure.js';
@@ -27,7 +28,7 @@ import type {
   ReleaseJobOptions,
   ReplayResult,
 } from '../store.js';
-import { StoreConflictError, StoreNotFoundError } from '../store-errors.js';
+import { erasedEventReplay, StoreConflictError, StoreNotFoundError } from '../store-errors.js';
 import type { WriteContext } from './group-commit.js';
 import { codec, dialect, ms, type SqliteConnection } from './sqlite-connection.js';
 import { INSERT_PENDING_JOB } from './sqlite-ingest.js';
@@ -296,10 +297,11 @@ export function replayEvent(
 ): Promise<ReplayResult> {
   const now = ms(options.now);
   return db.write((context) => {
-    const event = db.stmt('SELECT id, duplicate_of FROM events WHERE id = ?').get(eventId) as
-      | { duplicate_of: string | null }
+    const event = db.stmt('SELECT id, duplicate_of, erased_at FROM events WHERE id = ?').get(eventId) as
+      | { duplicate_of: string | null; erased_at: number | null }
       | undefined;
     if (event === undefined) throw new StoreNotFoundError('event', eventId);
+    if (event.erased_at !== null) throw erasedEventReplay(eventId);
     if (event.duplicate_of !== null) {
       throw new StoreConflictError(
         `Event ${eventId} is a duplicate of ${event.duplicate_of} and has no jobs; replay ${event.duplicate_of} instead.`,

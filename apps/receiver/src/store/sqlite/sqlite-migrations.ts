@@ -263,6 +263,15 @@ ALTER TABLE job_attempts ADD COLUMN error_summary TEXT;`,
     sql: `DROP INDEX app_shops_due;
 CREATE INDEX app_shops_step_due ON app_shops (next_attempt_at) WHERE next_attempt_at IS NOT NULL;`,
   },
+  {
+    version: 17,
+    name: "personal data erasure (GDPR art. 17): when an event's or a delivery's personal data was erased, and the operator's request reference",
+    // NULL: not erased. Written by the erasure (erase-plan.ts), which also clears the payload, raw body and texts.
+    sql: `ALTER TABLE events ADD COLUMN erased_at INTEGER;
+ALTER TABLE events ADD COLUMN erase_reason TEXT;
+ALTER TABLE deliveries ADD COLUMN erased_at INTEGER;
+ALTER TABLE deliveries ADD COLUMN erase_reason TEXT;`,
+  },
 ];
 
 /**

@@ -84,6 +84,7 @@ describe('SqliteStore', () => {
         { version: 14 },
         { version: 15 },
         { version: 16 },
+        { version: 17 },
       ]);
     } finally {
       db.close();
@@ -307,7 +308,7 @@ describe('SqliteStore', () => {
       }
     };
     await expect(open()).rejects.toThrow(StoreVersionError);
-    await expect(open()).rejects.toThrow(/schema is at version 99; this receiver knows versions up to 16/);
+    await expect(open()).rejects.toThrow(/schema is at version 99; this receiver knows versions up to 17/);
   });
 
   it('says a damaged file is damaged (restore a backup, not retry), and stays unready once it has seen it', async () => {

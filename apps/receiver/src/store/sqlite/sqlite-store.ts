@@ -14,6 +14,7 @@
 import type { WebhookEvent } from '@srhooks/contracts';
 import { KeyedQueue } from '../app-shops/shop-install-lock.js';
 import { ChangeFeed } from '../change-feed.js';
+import { eraseLateDuplicates } from '../late-duplicates.js';
 import { prepareEvents, uniqueHandlers } from '../prepared-event.js';
 import { pruneInChunks } from '../prune-plan.js';
 import type { RecoveryPassRecord, RecoveryState } from '../recovery-records.js';
@@ -28,6 +29,8 @@ import type {
   DeliveryDetail,
   DeliveryFilter,
   DeliverySummary,
+  ErasureOptions,
+  ErasureResult,
   EventDetail,
   EventFilter,
   EventSummary,
@@ -181,11 +184,13 @@ export class SqliteStore implements Store {
   ): Promise<IngestResult> {
     const prepared = prepareEvents(delivery.event, events);
     const { handOver, transfer } = withOwnBody(delivery);
-    return this.#writer.call(
+    const result = await this.#writer.call(
       'ingestPrepared',
       [handOver, prepared, uniqueHandlers(handlers), options.paymentClaim],
       transfer,
     );
+    await eraseLateDuplicates(this, result.events);
+    return result;
   }
 
   quarantine(
@@ -206,7 +211,7 @@ export class SqliteStore implements Store {
     const prepared = 'events' in content ? prepareEvents(delivery.event, content.events) : null;
     const failure = 'failure' in content ? content.failure : null;
     const { handOver, transfer } = withOwnBody(delivery);
-    return this.#writer.call(
+    const result = await this.#writer.call(
       'storeSpooledPrepared',
       [
         { ...handOver, id: delivery.id },
@@ -218,6 +223,8 @@ export class SqliteStore implements Store {
       ],
       transfer,
     );
+    await eraseLateDuplicates(this, result.events);
+    return result;
   }
 
   async reprocessQuarantined(
@@ -230,7 +237,9 @@ export class SqliteStore implements Store {
     const event = this.#reader.deliveryEvent(deliveryId);
     if (event === null) throw new StoreNotFoundError('delivery', deliveryId);
     const prepared = prepareEvents((options?.fileAs?.event ?? event) as WebhookEvent, events);
-    return this.#writer.call('reprocessPrepared', [deliveryId, prepared, jobHandlers, options]);
+    const result = await this.#writer.call('reprocessPrepared', [deliveryId, prepared, jobHandlers, options]);
+    await eraseLateDuplicates(this, result.events);
+    return result;
   }
 
   async recordDecodeFailure(deliveryId: string, failure: DecodeFailure): Promise<void> {
@@ -283,6 +292,10 @@ export class SqliteStore implements Store {
       deliveries: (chunk) => this.#writer.call('pruneChunk', [chunk]),
       paymentBindings: (chunk) => this.#writer.call('pruneBindingChunk', [chunk]),
     });
+  }
+
+  erasePersonalData(options: ErasureOptions): Promise<ErasureResult & { walCheckpointed?: boolean }> {
+    return this.#writer.call('erasePersonalData', [options]);
   }
 
   revokeAdminSession(sessionId: string, expiresAt: Date, options?: { now?: Date }): Promise<void> {

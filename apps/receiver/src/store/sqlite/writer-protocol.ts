@@ -34,6 +34,7 @@ export const WRITER_METHODS = [
   'replayDeadLetters',
   'pruneChunk',
   'pruneBindingChunk',
+  'erasePersonalData',
   'revokeAdminSession',
   'setEventVerification',
   'disableHandler',

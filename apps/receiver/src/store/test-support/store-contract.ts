@@ -7,6 +7,7 @@
 import { afterEach, describe } from 'vitest';
 import type { Store } from '../store.js';
 import { adminSessionsContract } from './store-contract/admin-sessions.js';
+import { erasureContract } from './store-contract/erasure.js';
 import type { StoreHarness } from './store-contract/fixtures.js';
 import { ingestContract } from './store-contract/ingest.js';
 import { jobLeasesContract } from './store-contract/jobs-leases.js';
@@ -47,6 +48,7 @@ export function defineStoreContract(engine: string, harness: StoreHarness): void
     jobOutcomesContract(stores);
     adminSessionsContract(stores);
     pruneContract(stores);
+    erasureContract(stores);
     lifecycleContract(stores);
   });
 }

@@ -92,6 +92,14 @@ export type WithHandlerStates<T extends EventSummary> = T & { handlers: EventHan
 export interface EventRecord extends EventSummary {
   payload: unknown;
   verificationDetail: string | null;
+  /** Present when the event's personal data was erased (its payload is then `{}`). */
+  erasure?: Erasure;
+}
+
+/** When a row's personal data was erased (GDPR art. 17) and the operator's request reference. */
+export interface Erasure {
+  at: Date;
+  reason: string;
 }
 
 export interface DeliverySummary {
@@ -114,6 +122,8 @@ export interface DeliverySummary {
 export interface DeliveryDetail extends Omit<DeliverySummary, 'events'> {
   headers: Record<string, string>;
   rawBody: Buffer;
+  /** Present when the delivery's raw body was erased (it is then empty). */
+  erasure?: Erasure;
   events: WithHandlerStates<EventRecord>[];
 }
 

@@ -1,0 +1,125 @@
+import { type AdminTargetOptions, openAdminApi } from '../admin-api/admin-api-client.js';
+import type { EraseRequestJson, ErasureReportJson } from '../admin-api/admin-types.js';
+import { defineCommand } from '../command.js';
+
+export interface EraseOptions extends AdminTargetOptions {
+  email?: string;
+  shop?: string;
+  orderId?: string;
+  reason: string;
+  dryRun?: boolean;
+  includeUnfinished?: boolean;
+}
+
+/** What the receiver answered, with the receiver it came from (`--json`). */
+export interface EraseResult extends ErasureReportJson {
+  receiver: string;
+}
+
+function count(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+function spoolLines(result: EraseResult): string[] {
+  const matches = result.spool?.matches ?? [];
+  const waiting = matches.filter((match) => !match.unreadable);
+  const aside = matches.filter((match) => match.unreadable);
+  const lines: string[] = [];
+  if (waiting.length > 0) {
+    lines.push(
+      `  ${count(waiting.length, 'spooled delivery holds', 'spooled deliveries hold')} this data (${waiting.map((match) => match.id).join(', ')}): ` +
+        'not changed; the receiver stores them once its store is reachable again — run srhooks erase again then',
+    );
+  }
+  if (aside.length > 0) {
+    lines.push(
+      `  ${count(aside.length, 'file', 'files')} in the spool's unreadable/ folder ${aside.length === 1 ? 'holds' : 'hold'} this data (${aside.map((match) => match.id).join(', ')}): ` +
+        'never drained; delete them by hand',
+    );
+  }
+  return lines;
+}
+
+/** Erases (or finds, with --dry-run) one person's data in a receiver (`POST /admin/api/personal-data/erase`). */
+export const eraseCommand = defineCommand<EraseOptions, EraseResult>({
+  async run(options, context) {
+    const api = await openAdminApi(options, context.env);
+    const request: EraseRequestJson = {
+      ...(options.email === undefined ? {} : { email: options.email }),
+      ...(options.shop === undefined ? {} : { shop: options.shop }),
+      ...(options.orderId === undefined ? {} : { orderId: options.orderId }),
+      reason: options.reason,
+      ...(options.dryRun ? { dryRun: true } : {}),
+      ...(options.includeUnfinished ? { includeUnfinished: true } : {}),
+    };
+    const answer = await api.post<ErasureReportJson>('/personal-data/erase', request);
+    return {
+      receiver: api.receiverUrl,
+      dryRun: answer.dryRun,
+      erased: answer.erased,
+      reason: answer.reason,
+      events: answer.events,
+      deliveries: answer.deliveries,
+      groups: answer.groups,
+      jobs: answer.jobs,
+      unfinishedJobs: answer.unfinishedJobs,
+      cancelledJobs: answer.cancelledJobs,
+      ...(answer.walCheckpointed === undefined ? {} : { walCheckpointed: answer.walCheckpointed }),
+      spool: answer.spool,
+    };
+  },
+
+  render(result, style) {
+    const what = `${count(result.events.length, 'event', 'events')} and ${count(result.deliveries.length, 'delivery', 'deliveries')}`;
+    const groups = result.groups.map(
+      (group) =>
+        `  ${group.shop} ${group.event} ${group.status}: ${count(group.count, group.kind, group.kind === 'event' ? 'events' : 'deliveries')}`,
+    );
+    const ids = [
+      ...(result.events.length > 0 ? [`  events: ${result.events.map((event) => event.id).join(', ')}`] : []),
+      ...(result.deliveries.length > 0
+        ? [`  deliveries: ${result.deliveries.map((delivery) => delivery.id).join(', ')}`]
+        : []),
+    ];
+    const unfinished =
+      result.unfinishedJobs.length > 0 && result.dryRun
+        ? [
+            `  ${count(result.unfinishedJobs.length, 'unfinished job', 'unfinished jobs')} (pending or running): the erasure needs --include-unfinished, which cancels them`,
+          ]
+        : [];
+    const cancelled =
+      result.cancelledJobs > 0
+        ? [
+            `  ${count(result.cancelledJobs, 'unfinished job', 'unfinished jobs')} cancelled: their handlers will not send this data`,
+          ]
+        : [];
+    const wal =
+      result.walCheckpointed === false
+        ? [
+            '  the SQLite WAL file could not be checkpointed now (another process reads the file): old copies stay in it until the next checkpoint',
+          ]
+        : [];
+    const spool = spoolLines(result);
+    if (result.dryRun) {
+      return [
+        `${style.yellow('dry run')}: would erase the personal data of ${what}`,
+        ...groups,
+        ...ids,
+        ...unfinished,
+        ...spool,
+      ].join('\n');
+    }
+    if (!result.erased) {
+      return [`${style.green('✔')} nothing stored holds this data (nothing erased)`, ...spool].join('\n');
+    }
+    return [
+      `${style.green('✔')} erased the personal data of ${what} (reason: ${result.reason})`,
+      ...groups,
+      ...ids,
+      ...cancelled,
+      ...wal,
+      ...spool,
+      "  not reached: copies already sent to handler targets and brokers, backups, other systems' logs (see the receiver's docs/operations.md)",
+    ].join('\n');
+  },
+});

@@ -1,0 +1,78 @@
+/**
+ * What an erasure request (`POST /admin/api/personal-data/erase`, `srhooks erase`) may carry: whose data
+ * (an e-mail address, an order of a shop, or both), the operator's request reference, and the flags.
+ * JSON body only: an e-mail address in a query string would reach access logs and proxies.
+ */
+import { z } from 'zod';
+import { jsonFlag, ShopSchema } from '../admin/admin-request-schemas.js';
+import { HUNGARIAN_PHONE, PREFIXED_PHONE } from '../logging/phone-number.js';
+
+/** An e-mail address as an erasure matches it: one `@`, no blanks inside, at most 254 characters. */
+const EMAIL = /^[^\s@]+@[^\s@]+$/;
+
+const EmailSchema = z
+  .string({ error: 'must be text: the e-mail address whose data is erased' })
+  .trim()
+  .max(254, 'must be at most 254 characters (the longest e-mail address)')
+  .refine((email) => EMAIL.test(email), {
+    error: 'must be an e-mail address such as kovacs.eva@example.hu (matched exactly, ignoring case)',
+  });
+
+const OrderIdSchema = z
+  .string({ error: 'must be text: the order\'s innerId as the shop sent it (e.g. "3001")' })
+  .trim()
+  .min(1, "must not be blank: the order's innerId (the order number the inspector shows)")
+  .max(64, 'must be at most 64 characters');
+
+/** Whether the text holds something that looks like an e-mail address or a phone number. */
+export function looksPersonal(text: string): boolean {
+  if (/@/.test(text)) return true;
+  return [PREFIXED_PHONE, HUNGARIAN_PHONE].some((pattern) => new RegExp(pattern).test(text));
+}
+
+/**
+ * The request reference stored with every erased row: a ticket or case number, never personal data (it
+ * is kept, shown and logged), so no e-mail address or phone number.
+ */
+export const ErasureReasonSchema = z
+  .string({
+    error: (issue) =>
+      issue.input === undefined
+        ? 'is required: a reference of the request (a ticket or case number such as GDPR-2026-014), never personal data'
+        : 'must be text: a reference of the request such as GDPR-2026-014',
+  })
+  .trim()
+  .min(1, 'must not be blank: a reference of the request such as GDPR-2026-014')
+  .max(200, 'must be at most 200 characters')
+  .refine((reason) => !looksPersonal(reason), {
+    error:
+      'must not hold personal data (it looks like an e-mail address or a phone number): it is stored and shown with the erased rows; give a ticket or case number such as GDPR-2026-014',
+  });
+
+export const EraseRequestSchema = z
+  .strictObject({
+    email: EmailSchema.optional(),
+    shop: ShopSchema.optional(),
+    orderId: OrderIdSchema.optional(),
+    reason: ErasureReasonSchema,
+    dryRun: jsonFlag('dryRun').optional(),
+    includeUnfinished: jsonFlag('includeUnfinished').optional(),
+  })
+  .superRefine((request, ctx) => {
+    if (request.email === undefined && request.orderId === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['email'],
+        message: 'is required unless orderId (with shop) is given: say whose data is erased',
+      });
+    }
+    if (request.orderId !== undefined && request.shop === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['shop'],
+        message: 'is required with orderId: the shop the order belongs to',
+      });
+    }
+  });
+
+export type EraseRequest = z.output<typeof EraseRequestSchema>;

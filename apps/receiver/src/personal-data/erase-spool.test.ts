@@ -1,0 +1,87 @@
+/**
+ * An erasure and the spool folder: deliveries spooled while the store was unavailable (real spool files)
+ * that hold the person's data are reported, not changed, with the unreadable ones moved aside.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encodeDelivery, sampleOrder } from '@srhooks/contracts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { encodeSpoolFile } from '../spool/spool-format.js';
+import { UNREADABLE_DIR } from '../spool/spool-reader.js';
+import { spoolFileName } from '../spool/spool-writer.js';
+import { newId } from '../store/sortable-id.js';
+import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { erasePersonalData } from './erase-personal-data.js';
+import { findInSpool } from './erase-spool.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'srhooks-erase-spool-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const EMAIL = 'Spooled.Customer@Example.HU';
+
+/** A spool file of a real-format order_confirm delivery (multipart, PHP-style JSON) of this order. */
+function spoolOrder(spoolDir: string, shop: string, fields: Record<string, unknown>): string {
+  const { contentType, body } = encodeDelivery(
+    'order_confirm',
+    { orders: { order: [{ ...sampleOrder(7), ...fields }] } },
+    { format: 'json' },
+  );
+  const id = newId('dlv');
+  const [header, raw] = encodeSpoolFile({
+    id,
+    shop,
+    event: 'order_confirm',
+    receivedAt: new Date(),
+    remoteAddress: '203.0.113.7',
+    headers: {},
+    contentType,
+    rawBody: body,
+  });
+  writeFileSync(join(spoolDir, spoolFileName(id)), Buffer.concat([header, raw]));
+  return id;
+}
+
+describe('erasure and the spool folder', () => {
+  it('finds waiting and unreadable spool files holding the address or the order, and leaves them as they are', async () => {
+    const spoolDir = join(dir, 'spool');
+    mkdirSync(join(spoolDir, UNREADABLE_DIR), { recursive: true });
+    const hers = spoolOrder(spoolDir, 'demo', { innerId: '501', email: EMAIL });
+    const otherShop = spoolOrder(spoolDir, 'other', { innerId: '502', email: EMAIL });
+    spoolOrder(spoolDir, 'demo', { innerId: '503', email: 'someone@example.com' });
+    writeFileSync(join(spoolDir, UNREADABLE_DIR, 'damaged.delivery'), `srhooks-spool 1\n{broken "${EMAIL}"`);
+    const before = readFileSync(join(spoolDir, spoolFileName(hers)));
+
+    expect(await findInSpool(spoolDir, { email: EMAIL.toLowerCase() })).toEqual([
+      ...[
+        { id: hers, shop: 'demo', event: 'order_confirm', unreadable: false },
+        { id: otherShop, shop: 'other', event: 'order_confirm', unreadable: false },
+      ].sort((a, b) => (a.id < b.id ? -1 : 1)),
+      { id: 'damaged.delivery', shop: null, event: null, unreadable: true },
+    ]);
+    expect((await findInSpool(spoolDir, { email: EMAIL, shop: 'demo' })).map((match) => match.id)).toEqual([
+      hers,
+      'damaged.delivery',
+    ]);
+    expect(
+      (await findInSpool(spoolDir, { order: { shop: 'demo', innerId: '503' } })).map((match) => match.id),
+    ).toHaveLength(1);
+    expect(await findInSpool(spoolDir, { order: { shop: 'demo', innerId: '50' } })).toEqual([]);
+    expect(await findInSpool(join(dir, 'no-such-folder'), { email: EMAIL })).toEqual([]);
+
+    // Through the erasure: the report names them; the files are unchanged (the drainer stores them later).
+    const store = new SqliteStore({ file: join(dir, 'spool-case.db') });
+    try {
+      await store.migrate();
+      const report = await erasePersonalData(
+        { store, spoolDir },
+        { email: EMAIL, shop: 'demo', reason: 'GDPR-2026-030' },
+      );
+      expect(report.erased).toBe(false);
+      expect(report.spool?.matches.map((match) => match.id)).toEqual([hers, 'damaged.delivery']);
+      expect(readFileSync(join(spoolDir, spoolFileName(hers)))).toEqual(before);
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -1,0 +1,291 @@
+/**
+ * Personal data erasure (GDPR art. 17): finds the stored events and deliveries that hold one person's
+ * data and clears that data from them, in one transaction. Both engines run the same plan (a generator
+ * that yields each statement and receives its rows, like prune-plan.ts).
+ *
+ * Found:
+ * - by e-mail address: events whose `email` field (an order's customer, a newsletter subscriber) equals
+ *   it, ignoring case (found through the search text, which holds that field, then checked on the
+ *   payload), and quarantined deliveries whose raw body holds it (as written, JSON-escaped or
+ *   URL-encoded; they have no decoded payload to check);
+ * - by order: the shop's order events of that order innerId (every status change, duplicates included).
+ *
+ * Erased: the event's payload (`{}`), customer name, search text and verification detail; the raw body
+ * (emptied) and decode failure message and detail (which may quote the body) of each matched delivery — the whole body, so the other
+ * orders a multi-order delivery carried lose their raw copy too (their decoded events stay); the jobs'
+ * last error and every attempt's error (the target's answers, which may quote the payload). Kept: ids,
+ * shop, event, times, dedupe key (a late duplicate is still recognised as one: no job runs for it again),
+ * order number, totals, job and attempt statuses, counts and the receiver's own error summaries.
+ * `erased_at` and `erase_reason` are set on every erased event and delivery.
+ *
+ * Unfinished (pending or running) jobs of a matched event would send the data on after it was erased:
+ * without `includeUnfinished` the plan writes nothing and reports them (`blocked`); with it they are
+ * cancelled (`dead`, with a summary saying why; an attempt in flight is marked interrupted, and its
+ * later outcome is ignored as for any finished job).
+ */
+import { isOrderEvent, ORDER_EVENTS, type WebhookEvent } from '@srhooks/contracts';
+import { refreshEventStatusSql } from './event-status-sql.js';
+import { type AddParam, placeholderList, type SqlStep, sqlStep } from './prune-plan.js';
+import type { Row } from './row-mapping.js';
+import { containsPattern, foldForSearch } from './search-text.js';
+import type { SqlDialect } from './sql-params.js';
+import type {
+  ErasedDeliveryRef,
+  ErasedEventRef,
+  ErasureOptions,
+  ErasureResult,
+} from './types/erasure-types.js';
+import type { EventStatus } from './types/read-types.js';
+
+/** What the erased payload becomes (the column is NOT NULL and holds JSON). */
+export const ERASED_PAYLOAD = '{}';
+/** The summary of a job the erasure cancelled (shown unmasked: the receiver's own words). */
+export const CANCELLED_BY_ERASURE =
+  "Cancelled: the event's personal data was erased on request, so its handler must not send it";
+/** A quarantined delivery's decode failure message after the erasure (the decoder's message may quote the body). */
+export const ERASED_DECODE_MESSAGE = "The decoder's message was erased with the delivery's personal data.";
+/** Quarantined deliveries read per statement while their raw bodies are searched. */
+const QUARANTINE_PAGE = 200;
+
+export interface ErasePlanOptions {
+  /** PostgreSQL: ` FOR UPDATE` (the matched events' and jobs' rows are locked before they change); SQLite: ''. */
+  lockRows: string;
+}
+
+/** The e-mail address as compared: trimmed, lower case. */
+export function normalisedEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+/** Whether the stored payload (JSON text or parsed) has this e-mail address in its `email` field. */
+export function payloadHasEmail(payload: unknown, email: string): boolean {
+  let item = payload;
+  if (typeof payload === 'string') {
+    try {
+      item = JSON.parse(payload);
+    } catch {
+      return false;
+    }
+  }
+  if (item === null || typeof item !== 'object') return false;
+  const value = (item as Record<string, unknown>).email;
+  return typeof value === 'string' && normalisedEmail(value) === email;
+}
+
+/** The forms an e-mail address takes in a raw body: as written, JSON-escaped (PHP writes `/` as `\/`), URL-encoded. */
+export function rawBodyForms(email: string): string[] {
+  return [...new Set([email, email.replaceAll('/', '\\/'), encodeURIComponent(email).toLowerCase()])];
+}
+
+/** Whether a raw body (bytes) holds the e-mail address in one of its forms, ignoring case. */
+export function rawBodyHasEmail(body: unknown, email: string): boolean {
+  if (body === null || body === undefined) return false;
+  const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body as Uint8Array);
+  const text = bytes.toString('utf8').toLowerCase();
+  return rawBodyForms(email).some((form) => text.includes(form));
+}
+
+function eventRef(row: Row): ErasedEventRef {
+  return {
+    id: String(row.id),
+    deliveryId: String(row.delivery_id),
+    shop: String(row.shop),
+    event: String(row.event),
+    status: String(row.status),
+  };
+}
+
+function deliveryRef(row: Row): ErasedDeliveryRef {
+  return { id: String(row.id), shop: String(row.shop), event: String(row.event), status: String(row.status) };
+}
+
+/** Yields each statement; expects the rows it returned. Returns what was (or, in a dry run, would be) erased. */
+export function* erasePlan(
+  dialect: SqlDialect,
+  options: ErasureOptions,
+  plan: ErasePlanOptions,
+): Generator<SqlStep, ErasureResult & { statuses: Array<{ id: string; status: EventStatus }> }, Row[]> {
+  const step = (build: (add: AddParam) => string) => sqlStep(dialect, build);
+  const events = new Map<string, ErasedEventRef>();
+  const email = options.email === undefined ? undefined : normalisedEmail(options.email);
+
+  // Candidates through the search text alone (SQLite: its covering index, without reading a payload),
+  // then their rows, checked.
+  const searchIndex = dialect.eventSearchIndex === undefined ? '' : ` INDEXED BY ${dialect.eventSearchIndex}`;
+  const candidates = function* (condition: (add: AddParam) => string): Generator<SqlStep, string[], Row[]> {
+    const rows = yield step((add) => `SELECT e.id FROM events e${searchIndex} WHERE ${condition(add)}`);
+    return rows.map((row) => String(row.id));
+  };
+  const rowsOf = function* (
+    ids: string[],
+    columns: string,
+    where: (add: AddParam) => string,
+    erased = false,
+  ): Generator<SqlStep, Row[], Row[]> {
+    if (ids.length === 0) return [];
+    return yield step(
+      (add) =>
+        `SELECT ${columns} FROM events e WHERE e.id IN (${dialect.textSet(asParams(add), ids)}) AND e.erased_at IS ${erased ? 'NOT ' : ''}NULL${where(add)} ORDER BY e.id`,
+    );
+  };
+  if (email !== undefined) {
+    const ids = yield* candidates((add) => `e.search_text LIKE ${add(containsPattern(email))} ESCAPE '\\'`);
+    const rows = yield* rowsOf(ids, 'e.id, e.delivery_id, e.shop, e.event, e.status, e.payload', (add) =>
+      options.shop === undefined ? '' : ` AND e.shop = ${add(options.shop)}`,
+    );
+    for (const row of rows) {
+      if (payloadHasEmail(row.payload, email)) events.set(String(row.id), eventRef(row));
+    }
+  }
+  if (options.order !== undefined) {
+    const { shop, innerId } = options.order;
+    // The search text begins with the order number, alone or followed by ` | ` (event-summary.ts).
+    const folded = foldForSearch(innerId).replace(/[\\%_]/g, (c) => `\\${c}`);
+    const ids = yield* candidates(
+      (add) =>
+        `(e.search_text LIKE ${add(`${folded} | %`)} ESCAPE '\\' OR e.search_text LIKE ${add(folded)} ESCAPE '\\')`,
+    );
+    const rows = yield* rowsOf(
+      ids,
+      'e.id, e.delivery_id, e.shop, e.event, e.status',
+      (add) =>
+        ` AND e.shop = ${add(shop)} AND e.order_number = ${add(innerId)} AND e.event IN (${placeholderList(add, ORDER_EVENTS)})`,
+    );
+    for (const row of rows) {
+      if (isOrderEvent(String(row.event) as WebhookEvent)) events.set(String(row.id), eventRef(row));
+    }
+  }
+
+  if (options.eventIds !== undefined) {
+    for (const row of yield* rowsOf(
+      options.eventIds,
+      'e.id, e.delivery_id, e.shop, e.event, e.status',
+      () => '',
+    )) {
+      events.set(String(row.id), eventRef(row));
+    }
+  }
+
+  const deliveries = new Map<string, ErasedDeliveryRef>();
+  const eventIds = [...events.keys()].sort();
+  if (eventIds.length > 0) {
+    const rows = yield step(
+      (add) =>
+        `SELECT d.id, d.shop, d.event, d.status FROM deliveries d
+         WHERE d.id IN (SELECT e.delivery_id FROM events e WHERE e.id IN (${dialect.textSet(asParams(add), eventIds)})) ORDER BY d.id`,
+    );
+    for (const row of rows) deliveries.set(String(row.id), deliveryRef(row));
+  }
+  if (email !== undefined) {
+    let after = '';
+    for (;;) {
+      const rows = yield step(
+        (add) =>
+          `SELECT d.id, d.shop, d.event, d.status, d.raw_body FROM deliveries d
+           WHERE d.status = 'quarantined' AND d.erased_at IS NULL AND d.id > ${add(after)}` +
+          (options.shop === undefined ? '' : ` AND d.shop = ${add(options.shop)}`) +
+          ` ORDER BY d.id LIMIT ${add(QUARANTINE_PAGE)}`,
+      );
+      for (const row of rows) {
+        if (rawBodyHasEmail(row.raw_body, email)) deliveries.set(String(row.id), deliveryRef(row));
+      }
+      const last = rows.at(-1);
+      if (rows.length < QUARANTINE_PAGE || last === undefined) break;
+      after = String(last.id);
+    }
+  }
+
+  const jobRows =
+    eventIds.length === 0
+      ? []
+      : yield step(
+          (add) =>
+            `SELECT j.id, j.status FROM jobs j WHERE j.event_id IN (${dialect.textSet(asParams(add), eventIds)})
+             ORDER BY j.id${plan.lockRows}`,
+        );
+  const unfinishedJobs = jobRows
+    .filter((row) => row.status === 'pending' || row.status === 'running')
+    .map((row) => String(row.id));
+  const found = {
+    dryRun: options.dryRun,
+    events: [...events.values()].sort((a, b) => (a.id < b.id ? -1 : 1)),
+    deliveries: [...deliveries.values()].sort((a, b) => (a.id < b.id ? -1 : 1)),
+    jobs: jobRows.length,
+    unfinishedJobs,
+    statuses: [] as Array<{ id: string; status: EventStatus }>,
+  };
+  const blocked = unfinishedJobs.length > 0 && !options.includeUnfinished;
+  if (options.dryRun || blocked || (eventIds.length === 0 && deliveries.size === 0)) {
+    return { ...found, erased: false, blocked: blocked && !options.dryRun, cancelledJobs: 0 };
+  }
+
+  const now = dialect.time(options.now ?? new Date());
+  if (eventIds.length > 0) {
+    yield step(
+      (add) =>
+        `SELECT e.id FROM events e WHERE e.id IN (${dialect.textSet(asParams(add), eventIds)}) ORDER BY e.id${plan.lockRows}`,
+    );
+  }
+  let cancelledJobs = 0;
+  if (unfinishedJobs.length > 0) {
+    yield step(
+      (add) =>
+        `UPDATE job_attempts SET outcome = CASE WHEN outcome = 'running' THEN 'interrupted' ELSE 'expired' END,
+           finished_at = ${add(now)}
+         WHERE job_id IN (${dialect.textSet(asParams(add), unfinishedJobs)}) AND outcome IN ('claimed', 'running')`,
+    );
+    cancelledJobs = (yield step(
+      (add) =>
+        `UPDATE jobs SET status = 'dead', finished_at = ${add(now)}, updated_at = ${add(now)}, lease_owner = NULL,
+           lease_expires_at = NULL, last_error_summary = ${add(CANCELLED_BY_ERASURE)}
+         WHERE id IN (${dialect.textSet(asParams(add), unfinishedJobs)}) AND status IN ('pending', 'running')
+         RETURNING id`,
+    )).length;
+  }
+  if (eventIds.length > 0) {
+    yield step(
+      (add) =>
+        `UPDATE job_attempts SET error = NULL WHERE job_id IN
+           (SELECT j.id FROM jobs j WHERE j.event_id IN (${dialect.textSet(asParams(add), eventIds)})) AND error IS NOT NULL`,
+    );
+    yield step(
+      (add) =>
+        `UPDATE jobs SET last_error = NULL WHERE event_id IN (${dialect.textSet(asParams(add), eventIds)}) AND last_error IS NOT NULL`,
+    );
+    yield step(
+      (add) =>
+        `UPDATE events SET payload = ${add(ERASED_PAYLOAD)}, customer_name = NULL, search_text = '',
+           verification_detail = NULL, erased_at = ${add(now)}, erase_reason = ${add(options.reason)}
+         WHERE id IN (${dialect.textSet(asParams(add), eventIds)})`,
+    );
+  }
+  const deliveryIds = [...deliveries.keys()].sort();
+  if (deliveryIds.length > 0) {
+    yield step(
+      (add) =>
+        `UPDATE deliveries SET raw_body = ${add(Buffer.alloc(0))}, decode_error_detail = NULL,
+           decode_error_message = CASE WHEN decode_error_message IS NULL THEN NULL ELSE ${add(ERASED_DECODE_MESSAGE)} END,
+           erased_at = ${add(now)}, erase_reason = ${add(options.reason)}
+         WHERE id IN (${dialect.textSet(asParams(add), deliveryIds)})`,
+    );
+  }
+  // Every erased event is announced (the inspector's open pages show it erased); statuses recomputed
+  // where jobs were cancelled.
+  const statuses: Array<{ id: string; status: EventStatus }> = [];
+  if (cancelledJobs > 0) {
+    for (const id of eventIds) {
+      const [row] = yield step((add) => refreshEventStatusSql(add(id)));
+      if (row !== undefined) statuses.push({ id: String(row.id), status: String(row.status) as EventStatus });
+    }
+  } else if (eventIds.length > 0) {
+    for (const row of yield* rowsOf(eventIds, 'e.id, e.status', () => '', true)) {
+      statuses.push({ id: String(row.id), status: String(row.status) as EventStatus });
+    }
+  }
+  return { ...found, statuses, erased: true, blocked: false, cancelledJobs };
+}
+
+/** `dialect.textSet` takes the statement's parameters; the plan's builders hand out `add` only. */
+function asParams(add: AddParam): { readonly values: unknown[]; add(value: unknown): string } {
+  return { values: [], add };
+}

@@ -1,0 +1,250 @@
+/** The Store contract, personal data erasure (GDPR art. 17; erase-plan.ts). */
+import { describe, expect, it, vi } from 'vitest';
+import { ERASED_DECODE_MESSAGE } from '../../erase-plan.js';
+import { LATE_DUPLICATE_REASON } from '../../late-duplicates.js';
+import type { ErasureOptions, Store, StoreChange } from '../../store.js';
+import { StoreConflictError } from '../../store-errors.js';
+import { type ContractStores, claimAll, delivery, orderEvent, seconds } from './fixtures.js';
+
+const EVA = 'Kovacs.Eva@Example.HU';
+const erase = (overrides: Partial<ErasureOptions>): ErasureOptions => ({
+  reason: 'GDPR-2026-014',
+  dryRun: false,
+  includeUnfinished: false,
+  now: seconds(100),
+  ...overrides,
+});
+
+/** Eva's order 1 and Peter's order 2, each dead-lettered with a target answer quoting Eva's address. */
+async function twoCustomers(store: Store) {
+  const eva = await store.ingest(
+    delivery({ rawBody: Buffer.from(`{"orders":{"order":[{"innerId":"1","email":"${EVA}"}]}}`) }),
+    [orderEvent('1', { email: EVA, lastname: 'Kovács', firstname: 'Éva' })],
+    ['erp'],
+  );
+  const peter = await store.ingest(
+    delivery({ receivedAt: seconds(1) }),
+    [orderEvent('2', { email: 'peter@example.com' })],
+    ['erp'],
+  );
+  for (const job of await claimAll(store, 'w-erase', seconds(2))) {
+    await store.failJob(job.id, {
+      attempt: job.attempt,
+      error: `HTTP 422: customer ${EVA} refused`,
+      deadLetter: true,
+      now: seconds(2),
+    });
+  }
+  return { eva, peter, evaEvent: eva.events[0]?.id ?? '', peterEvent: peter.events[0]?.id ?? '' };
+}
+
+export function erasureContract({ open }: ContractStores): void {
+  describe('personal data erasure', () => {
+    it('a dry run finds the e-mail address exactly, ignoring case, and writes nothing', async () => {
+      const store = await open();
+      const { eva, evaEvent } = await twoCustomers(store);
+      // Holds Eva's address inside a longer one: the text search finds it, the erasure must not.
+      await store.ingest(delivery({ receivedAt: seconds(5) }), [orderEvent('3', { email: `x${EVA}` })], []);
+
+      const found = await store.erasePersonalData(erase({ email: ' kovacs.eva@example.hu ', dryRun: true }));
+      expect(found).toMatchObject({ dryRun: true, erased: false, blocked: false, jobs: 1, cancelledJobs: 0 });
+      expect(found.events).toEqual([
+        { id: evaEvent, deliveryId: eva.deliveryId, shop: 'demo', event: 'order_confirm', status: 'dead' },
+      ]);
+      expect(found.deliveries.map((d) => d.id)).toEqual([eva.deliveryId]);
+      expect(found.unfinishedJobs).toEqual([]);
+      const event = await store.getEvent(evaEvent);
+      expect(event?.payload).toMatchObject({ email: EVA });
+      expect(event?.erasure).toBeUndefined();
+      // Another shop only: nothing.
+      expect(
+        (await store.erasePersonalData(erase({ email: EVA, shop: 'other', dryRun: true }))).events,
+      ).toEqual([]);
+    });
+
+    it('erases the payload, raw body, search text and handler errors; keeps ids, dedupe key and job history; a replay is refused', async () => {
+      const store = await open();
+      const { eva, evaEvent, peterEvent } = await twoCustomers(store);
+      expect((await store.listEvents({ q: EVA })).items.map((e) => e.id)).toEqual([evaEvent]);
+      expect(await store.countDeadLetters()).toBe(2);
+
+      const changes: StoreChange[] = [];
+      const unsubscribe = store.onChange((change) => changes.push(change));
+      const result = await store.erasePersonalData(erase({ email: EVA }));
+      // Announced, so open inspector pages show it erased.
+      await vi.waitFor(
+        () => expect(changes).toContainEqual({ kind: 'event', eventId: evaEvent, status: 'dead' }),
+        { timeout: 10_000 },
+      );
+      unsubscribe();
+      expect(result).toMatchObject({
+        dryRun: false,
+        erased: true,
+        blocked: false,
+        jobs: 1,
+        cancelledJobs: 0,
+      });
+      expect(result.events.map((e) => e.id)).toEqual([evaEvent]);
+
+      const event = await store.getEvent(evaEvent);
+      expect(event).toMatchObject({
+        id: evaEvent,
+        shop: 'demo',
+        event: 'order_confirm',
+        dedupeKey: 'order:1',
+        orderNumber: '1',
+        customerName: null,
+        status: 'dead',
+        payload: {},
+        erasure: { at: seconds(100), reason: 'GDPR-2026-014' },
+      });
+      const [job] = event?.jobs ?? [];
+      expect(job).toMatchObject({ status: 'dead', attempts: 1, lastError: null });
+      expect(job?.attemptLog.map((a) => [a.outcome, a.error])).toEqual([['dead', null]]);
+      const stored = await store.getDelivery(eva.deliveryId);
+      expect(stored?.rawBody.length).toBe(0);
+      expect(stored?.bodyBytes).toBe(0);
+      expect(stored?.erasure).toEqual({ at: seconds(100), reason: 'GDPR-2026-014' });
+      // The search no longer finds her, by address or name; Peter is untouched.
+      expect((await store.listEvents({ q: EVA })).items).toEqual([]);
+      expect((await store.listEvents({ q: 'kovács' })).items).toEqual([]);
+      expect((await store.listDeliveries({ q: EVA })).items).toEqual([]);
+      const peter = await store.getEvent(peterEvent);
+      expect(peter?.payload).toMatchObject({ email: 'peter@example.com' });
+      expect(peter?.erasure).toBeUndefined();
+      expect(peter?.jobs[0]?.attemptLog[0]?.error).toContain(EVA); // Peter's own record, not Eva's data
+      // Its dead letter is no longer listed (nor replayed with the others); Peter's is.
+      expect((await store.listDeadLetters()).map((letter) => letter.event.id)).toEqual([peterEvent]);
+      // Replaying the erased event would send an empty payload: refused with the reason.
+      await expect(store.replayEvent(evaEvent)).rejects.toThrow(StoreConflictError);
+      await expect(store.replayEvent(evaEvent)).rejects.toThrow(/personal data was erased/);
+      // Erasing again finds nothing left to erase.
+      expect((await store.erasePersonalData(erase({ email: EVA }))).events).toEqual([]);
+    });
+
+    it('a late duplicate of an erased event is still recognised as a duplicate (no job runs again) and is erased when stored', async () => {
+      const store = await open();
+      const { evaEvent } = await twoCustomers(store);
+      await store.erasePersonalData(erase({ email: EVA }));
+      const late = await store.ingest(
+        delivery({ receivedAt: seconds(200) }),
+        [orderEvent('1', { email: EVA })],
+        ['erp'],
+      );
+      expect(late.events).toEqual([{ id: expect.any(String), dedupeKey: 'order:1', duplicateOf: evaEvent }]);
+      expect(late.duplicates).toBe(1);
+      expect(await store.countJobs()).toEqual({ pending: 0, running: 0, succeeded: 0, dead: 2 });
+      // What the shop sent again is erased as soon as it is stored; a duplicate of a kept event is not.
+      const duplicate = await store.getEvent(late.events[0]?.id ?? '');
+      expect(duplicate).toMatchObject({
+        status: 'duplicate',
+        duplicateOf: evaEvent,
+        payload: {},
+        customerName: null,
+        erasure: { reason: LATE_DUPLICATE_REASON },
+      });
+      expect((await store.getDelivery(late.deliveryId))?.rawBody.length).toBe(0);
+      expect((await store.listEvents({ q: EVA })).items).toEqual([]);
+      const again = await store.ingest(
+        delivery({ receivedAt: seconds(201) }),
+        [orderEvent('2', { email: 'peter@example.com' })],
+        ['erp'],
+      );
+      expect(again.duplicates).toBe(1);
+      expect((await store.getEvent(again.events[0]?.id ?? ''))?.erasure).toBeUndefined();
+      expect((await store.getEvent(again.events[0]?.id ?? ''))?.payload).toMatchObject({
+        email: 'peter@example.com',
+      });
+    });
+
+    it('refuses while matched events have unfinished jobs unless includeUnfinished, which cancels them', async () => {
+      const store = await open();
+      const pending = await store.ingest(delivery(), [orderEvent('7', { email: EVA })], ['erp', 'crm']);
+      const eventId = pending.events[0]?.id ?? '';
+      const [running] = await store.claimJobs({ workerId: 'w', limit: 1, now: seconds(1), leaseMs: 60_000 });
+      expect(running).toBeDefined();
+
+      const blocked = await store.erasePersonalData(erase({ email: EVA }));
+      expect(blocked).toMatchObject({ erased: false, blocked: true, cancelledJobs: 0 });
+      expect(blocked.unfinishedJobs).toHaveLength(2);
+      expect((await store.getEvent(eventId))?.erasure).toBeUndefined();
+      expect((await store.getEvent(eventId))?.payload).toMatchObject({ email: EVA });
+
+      const result = await store.erasePersonalData(erase({ email: EVA, includeUnfinished: true }));
+      expect(result).toMatchObject({ erased: true, blocked: false, cancelledJobs: 2 });
+      const event = await store.getEvent(eventId);
+      expect(event?.status).toBe('dead');
+      expect(event?.jobs.map((job) => [job.status, job.lastErrorSummary])).toEqual([
+        ['dead', expect.stringMatching(/personal data was erased/)],
+        ['dead', expect.stringMatching(/personal data was erased/)],
+      ]);
+      // Nothing is claimed any more, the running attempt's late outcome is not applied, and the cancelled
+      // jobs are no dead letters to replay.
+      expect(await claimAll(store, 'w2', seconds(500))).toEqual([]);
+      if (running !== undefined) {
+        const late = await store.completeJob(running.id, { attempt: running.attempt, now: seconds(101) });
+        expect(late.applied).toBe(false);
+      }
+      expect(await store.countDeadLetters()).toBe(0);
+      expect((await store.replayDeadLetters({ now: seconds(102) })).jobs).toEqual([]);
+      // Nothing left to replay, so retention does not keep it for its cancelled jobs.
+      expect(await store.prune({ before: seconds(1000) })).toMatchObject({
+        deliveries: 1,
+        events: 1,
+        jobs: 2,
+        kept: 0,
+      });
+      expect(await store.getEvent(eventId)).toBeNull();
+    });
+
+    it("by order: the shop's events of that innerId, every status change; not another shop's order of that number", async () => {
+      const store = await open();
+      const confirm = await store.ingest(delivery(), [orderEvent('9')], []);
+      const change = await store.ingest(
+        delivery({ event: 'order_status_change', receivedAt: seconds(1) }),
+        [{ ...orderEvent('9'), dedupeKey: 'order:9:status:2' }],
+        [],
+      );
+      const other = await store.ingest(
+        delivery({ shop: 'other', receivedAt: seconds(2) }),
+        [orderEvent('9')],
+        [],
+      );
+
+      const result = await store.erasePersonalData(erase({ order: { shop: 'demo', innerId: '9' } }));
+      expect(result.events.map((e) => e.id).sort()).toEqual(
+        [confirm.events[0]?.id, change.events[0]?.id].sort(),
+      );
+      expect(result.deliveries.map((d) => d.id).sort()).toEqual(
+        [confirm.deliveryId, change.deliveryId].sort(),
+      );
+      expect((await store.getEvent(other.events[0]?.id ?? ''))?.erasure).toBeUndefined();
+      expect((await store.getEvent(change.events[0]?.id ?? ''))?.payload).toEqual({});
+    });
+
+    it('finds a quarantined delivery by the e-mail address in its raw body, ignoring case, and empties it with its decode failure texts', async () => {
+      const store = await open();
+      const body = `{"orders":{"order":[{"innerId":"5","email":"${EVA}","note":"a\\/b"`;
+      const quarantined = await store.quarantine(delivery({ rawBody: Buffer.from(body) }), {
+        code: 'invalid_json',
+        message: `Unexpected end of JSON input after "${EVA}"`,
+        detail: { part: 'body', path: 'orders.order.0.email', value: EVA },
+      });
+      const unrelated = await store.quarantine(delivery({ rawBody: Buffer.from('{"x":') }), {
+        code: 'invalid_json',
+        message: 'The body is not valid JSON.',
+      });
+      const result = await store.erasePersonalData(erase({ email: EVA.toUpperCase() }));
+      expect(result.deliveries.map((d) => d.id)).toEqual([quarantined.deliveryId]);
+      const erased = await store.getDelivery(quarantined.deliveryId);
+      expect(erased?.rawBody.length).toBe(0);
+      expect(erased?.decodeError).toEqual({
+        code: 'invalid_json',
+        message: ERASED_DECODE_MESSAGE,
+        detail: null,
+      });
+      expect(erased?.erasure?.reason).toBe('GDPR-2026-014');
+      expect((await store.getDelivery(unrelated.deliveryId))?.rawBody.toString()).toBe('{"x":');
+    });
+  });
+}
