@@ -187,6 +187,26 @@ export class LeaseRenewer {
     return result;
   }
 
+  /**
+   * The store ended `jobId` without this worker (a personal data erasure cancelled it, announced on the
+   * change feed): a job of it waiting here for a slot is dropped without running — its handler would send
+   * the data just erased — instead of starting while its lease still looks confirmed. Dropping is always
+   * safe: were the announcement about an earlier attempt, this one's lease would run out and a claim take
+   * the job again.
+   */
+  endedInStore(jobId: string): void {
+    const entry = this.#held.get(jobId);
+    if (entry === undefined || entry.phase !== 'ready' || entry.lost) return;
+    entry.lost = true;
+    this.#held.removeReady(entry);
+    this.#held.delete(entry);
+    this.#logger.info(
+      { jobId, attempt: entry.job.attempt, handler: entry.runner.name },
+      'job ended in the store (cancelled) while waiting to start; dropped without running it',
+    );
+    this.#dropped();
+  }
+
   #leaseLost(entry: HeldJob): void {
     if (entry.lost || this.#held.get(entry.job.id) !== entry) return;
     entry.lost = true;

@@ -223,6 +223,8 @@ export class JobWorker {
       this.#runners.length === 0
         ? null
         : this.#store.onChange((change) => {
+            // A job cancelled in the store (personal data erasure) that this worker holds claimed ahead.
+            if (change.kind === 'job' && change.status === 'dead') this.#leases.endedInStore(change.jobId);
             if (
               change.kind === 'delivery'
                 ? change.status !== 'quarantined'

@@ -35,6 +35,7 @@ import type {
   ErasureOptions,
   ErasureResult,
 } from './types/erasure-types.js';
+import type { StoreChange } from './types/feed-types.js';
 import type { EventStatus } from './types/read-types.js';
 
 /** What the erased payload becomes (the column is NOT NULL and holds JSON). */
@@ -99,12 +100,37 @@ function deliveryRef(row: Row): ErasedDeliveryRef {
   return { id: String(row.id), shop: String(row.shop), event: String(row.event), status: String(row.status) };
 }
 
+/** What an erasure announces on the change feed (the store emits them once it committed). */
+export interface ErasureChanges {
+  /** Every erased event, with its status (recomputed where jobs were cancelled). */
+  statuses: Array<{ id: string; status: EventStatus }>;
+  /**
+   * The jobs it cancelled (now `dead`): a worker holding one claimed ahead drops it instead of calling its
+   * handler with the data just erased (worker.ts).
+   */
+  cancelled: Array<{ jobId: string; eventId: string; handler: string }>;
+}
+
+/** The feed's changes for an erasure: the cancelled jobs first, then the erased events. */
+export function erasureFeedChanges({ statuses, cancelled }: ErasureChanges): StoreChange[] {
+  return [
+    ...cancelled.map(({ jobId, eventId, handler }) => ({
+      kind: 'job' as const,
+      jobId,
+      eventId,
+      handler,
+      status: 'dead' as const,
+    })),
+    ...statuses.map(({ id, status }) => ({ kind: 'event' as const, eventId: id, status })),
+  ];
+}
+
 /** Yields each statement; expects the rows it returned. Returns what was (or, in a dry run, would be) erased. */
 export function* erasePlan(
   dialect: SqlDialect,
   options: ErasureOptions,
   plan: ErasePlanOptions,
-): Generator<SqlStep, ErasureResult & { statuses: Array<{ id: string; status: EventStatus }> }, Row[]> {
+): Generator<SqlStep, ErasureResult & ErasureChanges, Row[]> {
   const step = (build: (add: AddParam) => string) => sqlStep(dialect, build);
   const events = new Map<string, ErasedEventRef>();
   const email = options.email === undefined ? undefined : normalisedEmail(options.email);
@@ -212,7 +238,8 @@ export function* erasePlan(
     deliveries: [...deliveries.values()].sort((a, b) => (a.id < b.id ? -1 : 1)),
     jobs: jobRows.length,
     unfinishedJobs,
-    statuses: [] as Array<{ id: string; status: EventStatus }>,
+    statuses: [] as ErasureChanges['statuses'],
+    cancelled: [] as ErasureChanges['cancelled'],
   };
   const blocked = unfinishedJobs.length > 0 && !options.includeUnfinished;
   if (options.dryRun || blocked || (eventIds.length === 0 && deliveries.size === 0)) {
@@ -226,7 +253,7 @@ export function* erasePlan(
         `SELECT e.id FROM events e WHERE e.id IN (${dialect.textSet(asParams(add), eventIds)}) ORDER BY e.id${plan.lockRows}`,
     );
   }
-  let cancelledJobs = 0;
+  const cancelled: ErasureChanges['cancelled'] = [];
   if (unfinishedJobs.length > 0) {
     yield step(
       (add) =>
@@ -234,14 +261,18 @@ export function* erasePlan(
            finished_at = ${add(now)}
          WHERE job_id IN (${dialect.textSet(asParams(add), unfinishedJobs)}) AND outcome IN ('claimed', 'running')`,
     );
-    cancelledJobs = (yield step(
+    const rows = yield step(
       (add) =>
         `UPDATE jobs SET status = 'dead', finished_at = ${add(now)}, updated_at = ${add(now)}, lease_owner = NULL,
            lease_expires_at = NULL, last_error_summary = ${add(CANCELLED_BY_ERASURE)}
          WHERE id IN (${dialect.textSet(asParams(add), unfinishedJobs)}) AND status IN ('pending', 'running')
-         RETURNING id`,
-    )).length;
+         RETURNING id, event_id, handler`,
+    );
+    for (const row of rows) {
+      cancelled.push({ jobId: String(row.id), eventId: String(row.event_id), handler: String(row.handler) });
+    }
   }
+  const cancelledJobs = cancelled.length;
   if (eventIds.length > 0) {
     yield step(
       (add) =>
@@ -282,7 +313,7 @@ export function* erasePlan(
       statuses.push({ id: String(row.id), status: String(row.status) as EventStatus });
     }
   }
-  return { ...found, statuses, erased: true, blocked: false, cancelledJobs };
+  return { ...found, statuses, cancelled, erased: true, blocked: false, cancelledJobs };
 }
 
 /** `dialect.textSet` takes the statement's parameters; the plan's builders hand out `add` only. */

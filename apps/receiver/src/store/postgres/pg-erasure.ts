@@ -2,9 +2,9 @@
  * Personal data erasure of the PostgreSQL store (erase-plan.ts) in one transaction: the matched events'
  * and jobs' rows are locked before they change (`FOR UPDATE`), so a worker's outcome for one of the jobs
  * commits before the erasure or finds the job finished after it. Events whose jobs it cancelled are
- * announced on the change feed.
+ * announced on the change feed, and so are the jobs it cancelled.
  */
-import { erasePlan } from '../erase-plan.js';
+import { erasePlan, erasureFeedChanges } from '../erase-plan.js';
 import { runPlan } from '../prune-plan.js';
 import type { Row } from '../row-mapping.js';
 import type { ErasureOptions, ErasureResult } from '../store.js';
@@ -12,11 +12,11 @@ import { dialect, type PgConnection } from './pg-connection.js';
 
 export async function erasePersonalData(conn: PgConnection, options: ErasureOptions): Promise<ErasureResult> {
   return conn.transaction(async ({ client, changes }) => {
-    const { statuses, ...result } = await runPlan(
+    const { statuses, cancelled, ...result } = await runPlan(
       erasePlan(dialect, options, { lockRows: ' FOR UPDATE' }),
       async (step) => (await client.query(step.sql, step.values)).rows as Row[],
     );
-    for (const { id, status } of statuses) changes.push({ kind: 'event', eventId: id, status });
+    changes.push(...erasureFeedChanges({ statuses, cancelled }));
     return result;
   });
 }

@@ -4,7 +4,7 @@
  * chunk of a retention prune. Writes go through the connection's group commit; an event whose
  * verification changes is re-notified through `notifyEvent` of the job module.
  */
-import { erasePlan } from '../erase-plan.js';
+import { erasePlan, erasureFeedChanges } from '../erase-plan.js';
 import {
   type BindingPruneChunkOptions,
   type BindingPruneChunkResult,
@@ -81,13 +81,11 @@ export function pruneBindingChunk(
  */
 export function erasePersonalData(db: SqliteConnection, options: ErasureOptions): Promise<ErasureResult> {
   return db.write((context) => {
-    const { statuses, ...result } = runPlanSync(erasePlan(dialect, options, { lockRows: '' }), (step) =>
-      runUncached(db, step),
+    const { statuses, cancelled, ...result } = runPlanSync(
+      erasePlan(dialect, options, { lockRows: '' }),
+      (step) => runUncached(db, step),
     );
-    db.notify(
-      context,
-      statuses.map(({ id, status }) => ({ kind: 'event' as const, eventId: id, status })),
-    );
+    db.notify(context, erasureFeedChanges({ statuses, cancelled }));
     return result;
   });
 }
