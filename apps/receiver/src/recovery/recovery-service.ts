@@ -382,6 +382,7 @@ export class RecoveryService {
           client,
           wanted: await wantedEvents(config, shop, client, signal),
           signal,
+          logger,
           handlersFor: (event) => handlers.namesFor(shop.name, event),
           onRecovered: (event, count) => {
             if (count > 0) metrics.recoveredEvents.inc({ shop: shop.name, event }, count);
@@ -417,6 +418,7 @@ export class RecoveryService {
             dryRun,
             since: report.since.toISOString(),
             ordersRead: report.ordersRead,
+            orderSearches: report.orderSearches,
             subscribersRead: report.subscribersRead,
             recovered: report.recovered,
             alreadyStored: report.alreadyStored,
