@@ -41,6 +41,8 @@ describe('a failed on-demand pass and the scheduled passes’ backoff', () => {
       return state?.lastPass?.outcome === 'failed' ? state : null;
     });
     expect(scheduledFailure.consecutiveFailures).toBe(1);
+    // The turn is over (its lock released) once the next one is scheduled.
+    await waitUntil('the next scheduled turn', async () => app.recovery.nextTurnAt(SHOP));
     expect(scheduledFailure.lastPass?.onDemand).toBeUndefined();
 
     // The operator tries three times; each is answered the failure and recorded as the last pass.
@@ -55,7 +57,8 @@ describe('a failed on-demand pass and the scheduled passes’ backoff', () => {
       expect(res.json().error.code).toBe('shop_api_failed');
     }
     const after = await app.store.getRecoveryState(SHOP);
-    // Still one scheduled failure in a row (before: 4, and the next scheduled pass waited 8 intervals).
+    // Still one scheduled failure in a row (before: 4 — a next scheduled failure made it 5, and the pass
+    // after it waited 16 intervals instead of 2).
     expect(after?.consecutiveFailures).toBe(1);
     expect(after?.lastPass).toMatchObject({ outcome: 'failed', onDemand: true });
     expect(after?.lastPass?.finishedAt.getTime()).toBeGreaterThan(
