@@ -15,7 +15,7 @@
  * (contracts' assumptions [A10], [A41]), so the window applies to that due time, not the event's: an
  * event not due by the window's end is left for a later pass (listed as `not_due`, never stored), and
  * the reads reach back by the delay so that a pass after it is due still finds it.
- * 3. Per page and event: the dedupe keys the store already has are left out (the delivery arrived, or an
+ * 3. Per 200 orders (or subscriber day) and event: the dedupe keys the store already has are left out (the delivery arrived, or an
  *    earlier pass stored them; for `newsletter_subscribe`, any subscribe event of the same subscriber); the rest is ingested as one record with `source: "recovery"` — same
  *    transaction, jobs and handlers as a delivery. A real delivery arriving meanwhile is recorded as the
  *    duplicate of the recovered event, or the other way round: never handled twice.
@@ -133,7 +133,7 @@ export async function runRecoveryPass(
     events: [],
   };
   const notDueKeys = new Set<string>();
-  /** `event key` of every event this pass already counted (an order listed again on a later page). */
+  /** `event key` of every event this pass already counted (an order read again after it changed). */
   const counted = new Set<string>();
 
   /** Whether a derived event is stored now, left for a later pass (not due), or not this window's. */
@@ -157,8 +157,8 @@ export async function runRecoveryPass(
   async function keep(derived: readonly Derived[]): Promise<void> {
     const byEvent = new Map<WebhookEvent, NewEvent[]>();
     for (const { event, item } of derived) {
-      // The same key twice in one pass (an order that changed while the pass read moves in the shop's
-      // list and is listed again on a later page) is one event, counted and listed once.
+      // The same key twice in one pass (an order that changed while the pass read is read again, in what
+      // changed since the pass began) is one event, counted and listed once.
       if (counted.has(`${event} ${item.dedupeKey}`)) continue;
       counted.add(`${event} ${item.dedupeKey}`);
       const list = byEvent.get(event) ?? [];
