@@ -286,3 +286,12 @@ export const WEBHOOK_URL_PROTOCOLS: readonly string[] = ['http:', 'https:'];
  * `WWW-Authenticate` naming the scheme the API takes.
  */
 export const API_AUTH_SCHEME = { api2: 'bearer', legacy: 'basic' } as const;
+
+/**
+ * [A45] The order search's `updatedAtMin` / `updatedAtMax` (and `createdAtMin` / `createdAtMax`)
+ * include their bounds and compare to the second in the shop's wall-clock time (A11); one answer is one
+ * reading of the list (`resources/orders/order-search.ts`). Nothing is assumed about the order
+ * `GET /orders` lists orders in: the sandbox lists by inner id unless its order-list setting says
+ * otherwise (`resources/orders/order-list-settings.ts`), and recovery must not depend on it.
+ */
+export const ORDER_SEARCH_TIME_BOUNDS = { inclusive: true, precision: 'second' } as const;

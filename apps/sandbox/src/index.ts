@@ -25,6 +25,11 @@ export {
   type SandboxOptions,
   type ShopSeed,
 } from './options.js';
+export {
+  ORDER_LIST_SORTS,
+  type OrderListSettings,
+  type OrderListSort,
+} from './resources/orders/order-list-settings.js';
 export type { DeliveryAttempt, DeliveryState } from './simulator/delivery-attempt.js';
 export type {
   OrderEventResult,

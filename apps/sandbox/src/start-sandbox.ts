@@ -14,6 +14,7 @@ import { JWKS_PATH } from './assumptions.js';
 import { buildSandbox } from './build-sandbox.js';
 import type { Faults } from './faults/faults.js';
 import type { SandboxOptions } from './options.js';
+import type { OrderListSettings } from './resources/orders/order-list-settings.js';
 import type { OrderSimulator } from './simulator/shop-simulator.js';
 import type { RequestCount, SandboxState } from './state/sandbox-state.js';
 
@@ -34,6 +35,11 @@ export interface RunningSandbox {
   simulator: OrderSimulator;
   /** Replaces the injected faults of a shop (`{}` clears them). */
   setFaults(shop: string, faults: Faults): void;
+  /**
+   * Replaces how `GET /orders` sorts and pages for a shop: `{sort?, seed?, maxPageSize?}` (see
+   * order-list-settings.ts; `{}`: by inner id, pages as asked). Returns the setting in force.
+   */
+  setOrderList(shop: string, settings: Partial<OrderListSettings>): OrderListSettings;
   /** API and token requests answered so far, by status (429 counting in tests and benchmarks). */
   requestCount(shop?: string): RequestCount;
   /** Platform apps (FACTS.md §7, §8): the same actions as the `/_sandbox/apps` routes. */
@@ -69,6 +75,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     jwksUrl: `${url}${JWKS_PATH}`,
     simulator: sandbox.simulator,
     setFaults: (shop, faults) => sandbox.setFaults(shop, faults),
+    setOrderList: (shop, settings) => sandbox.setOrderList(shop, settings),
     requestCount: (shop) => sandbox.requestCount(shop),
     apps: {
       register: (input) => sandbox.apps.register(parseAppRegistration(input)),

@@ -27,12 +27,19 @@ function found(recovered: Record<string, number>): string {
 }
 
 /** A failed last pass: why, how many failed in a row, and when this receiver tries again. */
-function failure(error: string | null, inARow: number, next: Date | null): SafeHtml {
+function failure(error: string | null, inARow: number, next: Date | null, onDemand: boolean): SafeHtml {
   const retry = next
     ? html`; next try <time datetime="${next.toISOString()}">${formatTime(next)}</time>`
     : '';
-  return html`<span class="muted">${error ?? 'failed'}</span>
-  <div class="muted">${inARow.toLocaleString('en-US')} failed ${inARow === 1 ? 'pass' : 'passes'} in a row${retry}</div>`;
+  // An on-demand pass's failure is not counted in a row: it does not delay the scheduled passes.
+  const counted =
+    inARow > 0
+      ? html`<div class="muted">${inARow.toLocaleString('en-US')} failed ${onDemand ? 'scheduled ' : ''}${inARow === 1 ? 'pass' : 'passes'} in a row${retry}</div>`
+      : '';
+  const which = onDemand
+    ? html`<div class="muted">an on-demand pass (not retried; scheduled passes are not delayed by it)</div>`
+    : '';
+  return html`<span class="muted">${error ?? 'failed'}</span>${which}${counted}`;
 }
 
 /**
@@ -61,7 +68,7 @@ export function recoveryPanel(
   <td>${shop}</td>
   <td><time datetime="${pass.finishedAt.toISOString()}">${formatTime(pass.finishedAt)}</time> <span class="badge ${pass.outcome === 'ok' ? 'succeeded' : 'failed'}">${pass.outcome}</span></td>
   <td>${plural(pass.ordersRead, 'order')}${pass.subscribersRead > 0 ? `, ${plural(pass.subscribersRead, 'subscriber')}` : ''} since ${formatTime(pass.since)}</td>
-  <td>${pass.outcome === 'ok' ? found(pass.recovered) : failure(pass.error, state?.consecutiveFailures ?? 1, nextTurnAt(shop))}</td>
+  <td>${pass.outcome === 'ok' ? found(pass.recovered) : failure(pass.error, state?.consecutiveFailures ?? 1, nextTurnAt(shop), pass.onDemand === true)}</td>
   <td>${state?.watermark ? formatTime(state.watermark) : html`<span class="muted">—</span>`}</td>
 </tr>`;
   });

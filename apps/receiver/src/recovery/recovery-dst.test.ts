@@ -34,9 +34,14 @@ function shopWithOrder(confirmedAt: string) {
   ] as unknown as OrderHistoryEntry[];
   const client = {
     orders: {
-      async *iterateSearch(params: Record<string, unknown>): AsyncGenerator<OrderSearchPage> {
+      // As the shop is assumed to compare: zone-less wall-clock times, both bounds inclusive.
+      search: async (params: { updatedAtMin?: string; updatedAtMax?: string }) => {
         searches.push(params);
-        yield { items: [order], hasNext: false } as unknown as OrderSearchPage;
+        const at = String(order.dateUpdated);
+        const within =
+          (params.updatedAtMin === undefined || at >= params.updatedAtMin) &&
+          (params.updatedAtMax === undefined || at <= params.updatedAtMax);
+        return { page: 0, items: within ? [order] : [], hasNext: false } as unknown as OrderSearchPage;
       },
       histories: async () => new Map([[order.id, history]]),
     },

@@ -2,11 +2,12 @@
  * One recovery pass for one shop (FACTS.md §6): read what changed in the shop since the window's start,
  * derive the events the shop would have sent, and store the ones the receiver does not have.
  *
- * 1. Orders: `GET /orders?updatedAtMin=…&full=1&limit=200`, page after page; per page one `POST /batch`
- *    with every order's `/orderHistories?orderId=` (contracts' `recoverOrderEvents` turns order and
- *    history into `order_confirm` / `abandoned_cart` / `order_status_change` in delivery shape, with the
- *    real delivery's dedupe key). Every call goes through the shop's client, so through the process's
- *    one 3 requests/second window for that shop.
+ * 1. Orders: `GET /orders?updatedAtMin=…&updatedAtMax=…&full=1&limit=200` in windows one page holds,
+ *    then what changed since the pass began (changed-orders.ts: correct whatever order the shop lists
+ *    them in); per 200 orders read one `POST /batch` with every order's `/orderHistories?orderId=`
+ *    (contracts' `recoverOrderEvents` turns order and history into `order_confirm` / `abandoned_cart` /
+ *    `order_status_change` in delivery shape, with the real delivery's dedupe key). Every call goes
+ *    through the shop's client, so through the process's one 3 requests/second window for that shop.
  * 2. Newsletter subscribers (only when `newsletter_subscribe` is wanted): `GET /newsletterSubscribers`
  *    with `status=1` and `subscribedAt=<day>` for each shop-local day of the window. Unsubscribes and
  *    updates cannot be recovered (no history, no "updated since" filter).
@@ -14,7 +15,7 @@
  * (contracts' assumptions [A10], [A41]), so the window applies to that due time, not the event's: an
  * event not due by the window's end is left for a later pass (listed as `not_due`, never stored), and
  * the reads reach back by the delay so that a pass after it is due still finds it.
- * 3. Per page and event: the dedupe keys the store already has are left out (the delivery arrived, or an
+ * 3. Per 200 orders (or subscriber day) and event: the dedupe keys the store already has are left out (the delivery arrived, or an
  *    earlier pass stored them; for `newsletter_subscribe`, any subscribe event of the same subscriber); the rest is ingested as one record with `source: "recovery"` — same
  *    transaction, jobs and handlers as a delivery. A real delivery arriving meanwhile is recorded as the
  *    duplicate of the recovered event, or the other way round: never handled twice.
@@ -22,6 +23,7 @@
  */
 import type { ShopRenterClient } from '@srhooks/client';
 import {
+  type Order,
   type OrderHistoryEntry,
   parseShopDateTime,
   recoverOrderEvents,
@@ -31,6 +33,7 @@ import {
   type WebhookEvent,
 } from '@srhooks/contracts';
 import type { NewEvent, Store } from '../store/store.js';
+import { changedOrders, ORDER_PAGE_LIMIT } from './changed-orders.js';
 import { recoveredDelivery } from './recovered-delivery.js';
 
 export interface RecoveredEventLine {
@@ -53,7 +56,10 @@ export interface RecoveryReport {
   dryRun: boolean;
   since: Date;
   until: Date;
+  /** Orders read (each once, however often the pass read it). */
   ordersRead: number;
+  /** `GET /orders` requests sent (one per window; see changed-orders.ts). */
+  orderSearches: number;
   subscribersRead: number;
   /** New events per event name (stored, or in a dry run: would be stored). */
   recovered: Record<string, number>;
@@ -81,6 +87,8 @@ export interface RecoveryPassDeps {
   now?: () => Date;
   /** Aborts the pass (shutdown): every API call, and nothing more is stored once it fired. */
   signal?: AbortSignal;
+  /** Warn lines of the read (a window read page by page); never personal data. */
+  logger?: { warn(details: Record<string, unknown>, message: string): void };
 }
 
 export interface RecoveryPassRequest {
@@ -117,6 +125,7 @@ export async function runRecoveryPass(
     since: request.since,
     until: request.until,
     ordersRead: 0,
+    orderSearches: 0,
     subscribersRead: 0,
     recovered: {},
     alreadyStored: 0,
@@ -124,7 +133,7 @@ export async function runRecoveryPass(
     events: [],
   };
   const notDueKeys = new Set<string>();
-  /** `event key` of every event this pass already counted (an order listed again on a later page). */
+  /** `event key` of every event this pass already counted (an order read again after it changed). */
   const counted = new Set<string>();
 
   /** Whether a derived event is stored now, left for a later pass (not due), or not this window's. */
@@ -148,8 +157,8 @@ export async function runRecoveryPass(
   async function keep(derived: readonly Derived[]): Promise<void> {
     const byEvent = new Map<WebhookEvent, NewEvent[]>();
     for (const { event, item } of derived) {
-      // The same key twice in one pass (an order that changed while the pass read moves in the shop's
-      // list and is listed again on a later page) is one event, counted and listed once.
+      // The same key twice in one pass (an order that changed while the pass read is read again, in what
+      // changed since the pass began) is one event, counted and listed once.
       if (counted.has(`${event} ${item.dedupeKey}`)) continue;
       counted.add(`${event} ${item.dedupeKey}`);
       const list = byEvent.get(event) ?? [];
@@ -191,22 +200,22 @@ export async function runRecoveryPass(
   const orderEvents = ORDER_EVENTS_WANTED.filter((event) => wanted.has(event));
   if (orderEvents.length > 0) {
     const from = readFrom(request, Math.max(...orderEvents.map((event) => wanted.get(event) ?? 0)));
-    for await (const page of client.orders.iterateSearch(
-      // The wall time the shop compares with: in the hour before the clock is turned back, an hour less.
-      { updatedAtMin: shopApiDateTimeFloor(from), limit: 200 },
-      call,
-    )) {
-      if (page.items.length === 0) break;
-      report.ordersRead += page.items.length;
+    /** Orders read and not derived yet, by id (one read again later: its newer state). */
+    const pending = new Map<string, Order>();
+    /** Derives and keeps the first 200 pending orders. */
+    const derive = async (): Promise<void> => {
+      const orders = [...pending.values()].slice(0, ORDER_PAGE_LIMIT);
+      for (const order of orders) pending.delete(order.id);
+      if (orders.length === 0) return;
       const histories: Map<string, OrderHistoryEntry[]> = await client.orders.histories(
-        page.items.map((o) => o.id),
+        orders.map((o) => o.id),
         call,
       );
       const derived: Derived[] = [];
       // An order changed within the window may have begun long before it: its confirmation and
       // earlier status changes are not events of this window (after retention pruned them they
       // would be handled a second time).
-      for (const order of page.items)
+      for (const order of orders)
         for (const found of recoverOrderEvents(request.shop, order, histories.get(order.id), events))
           sort(
             found.event,
@@ -216,6 +225,35 @@ export async function runRecoveryPass(
           );
       signal?.throwIfAborted();
       await keep(derived);
+    };
+    const count = { searches: 0 };
+    /** Every order read, by id: one read twice (changed while the pass read) is one order read. */
+    const read = new Set<string>();
+    try {
+      for await (const orders of changedOrders(
+        {
+          client,
+          shop: request.shop,
+          now,
+          ...(signal ? { signal } : {}),
+          ...(deps.logger ? { warn: (details, message) => deps.logger?.warn(details, message) } : {}),
+        },
+        // The wall time the shop compares with: in the hour before the clock is turned back, an hour less.
+        shopApiDateTimeFloor(from),
+        request.until,
+        count,
+      )) {
+        for (const order of orders) {
+          pending.set(order.id, order);
+          read.add(order.id);
+        }
+        report.ordersRead = read.size;
+        // One batch of histories per 200 orders, however small the windows were.
+        while (pending.size >= ORDER_PAGE_LIMIT) await derive();
+      }
+      while (pending.size > 0) await derive();
+    } finally {
+      report.orderSearches = count.searches;
     }
   }
 

@@ -10,7 +10,9 @@
  *   pass (a pass already running finishes). An installed shop is never read from before its install.
  * - Scheduled passes: one at start-up (after `listen`), then every `recoveryIntervalMinutes`; after a
  *   failure the next waits longer (interval × 2^(failures−1), at most 24 h). A failure is logged with its
- *   reason, counted, recorded as the shop's last pass, and never touches ingest or the watermark.
+ *   reason, counted, recorded as the shop's last pass, and never touches ingest or the watermark. An
+ *   on-demand pass's failure is recorded too, but not counted in the failures in a row: it never delays
+ *   the scheduled passes (its caller sees the error).
  * - On demand (`recover()`: admin API, CLI): from an explicit `since`, optionally a dry run.
  * - One pass per shop at a time across instances (`store.withRecoveryLock`); a scheduled pass that finds
  *   the lock taken skips its turn. So does one that finds, under that lock, that a pass for the shop
@@ -382,6 +384,7 @@ export class RecoveryService {
           client,
           wanted: await wantedEvents(config, shop, client, signal),
           signal,
+          logger,
           handlersFor: (event) => handlers.namesFor(shop.name, event),
           onRecovered: (event, count) => {
             if (count > 0) metrics.recoveredEvents.inc({ shop: shop.name, event }, count);
@@ -398,7 +401,7 @@ export class RecoveryService {
       );
       if (!dryRun) {
         await store.recordRecoveryPass(shop.name, {
-          pass: passOf(report, started, now(), null),
+          pass: passOf(report, started, now(), null, onDemand),
           // An explicit start later than the watermark leaves a gap before it: the watermark stays.
           watermark:
             request.since === undefined ||
@@ -417,6 +420,7 @@ export class RecoveryService {
             dryRun,
             since: report.since.toISOString(),
             ordersRead: report.ordersRead,
+            orderSearches: report.orderSearches,
             subscribersRead: report.subscribersRead,
             recovered: report.recovered,
             alreadyStored: report.alreadyStored,
@@ -451,6 +455,8 @@ export class RecoveryService {
           recovered: {},
           alreadyStored: 0,
           error: reason.slice(0, 500),
+          // Not counted in the failures in a row: an operator's failed run must not delay scheduled passes.
+          ...(onDemand ? { onDemand: true as const } : {}),
         };
         await store.recordRecoveryPass(shop.name, { pass: failed, watermark: null }).catch(() => {});
       }
@@ -498,6 +504,7 @@ function passOf(
   startedAt: Date,
   finishedAt: Date,
   error: string | null,
+  onDemand: boolean,
 ): RecoveryPass {
   return {
     startedAt,
@@ -509,5 +516,6 @@ function passOf(
     recovered: report.recovered,
     alreadyStored: report.alreadyStored,
     error,
+    ...(onDemand ? { onDemand: true as const } : {}),
   };
 }

@@ -24,13 +24,21 @@ export interface RecoveryPass {
   alreadyStored: number;
   /** Why the pass failed (no personal data), null when it did not. */
   error: string | null;
+  /**
+   * An on-demand pass (`srhooks recover`, `POST /admin/api/recover`): when it fails its caller sees why,
+   * and it is not counted in `consecutiveFailures` (the scheduled passes' backoff). Absent: scheduled.
+   */
+  onDemand?: true;
 }
 
 export interface RecoveryState {
   shop: string;
   /** Everything changed before this instant was read; null before the first successful pass. */
   watermark: Date | null;
-  /** Failed passes in a row (drives the backoff); 0 after a successful one. */
+  /**
+   * Failed scheduled passes in a row (drives the backoff); 0 after a successful pass (scheduled or on
+   * demand). An on-demand pass's failure leaves it as it was.
+   */
   consecutiveFailures: number;
   lastPass: RecoveryPass | null;
 }
@@ -53,6 +61,7 @@ export function passFromJson(value: unknown): RecoveryPass | null {
     recovered: (raw.recovered ?? {}) as Record<string, number>,
     alreadyStored: Number(raw.alreadyStored ?? 0),
     error: raw.error === null || raw.error === undefined ? null : String(raw.error),
+    ...(raw.onDemand === true ? { onDemand: true as const } : {}),
   };
 }
 
@@ -61,4 +70,14 @@ export interface RecoveryPassRecord {
   pass: RecoveryPass;
   /** The new watermark (never moves back: the later of this and the stored one is kept); null = unchanged. */
   watermark: Date | null;
+}
+
+/**
+ * How a recorded pass changes the failures in a row: an ok pass resets them, a failed scheduled pass
+ * adds one, a failed on-demand pass leaves them (an operator's failed `srhooks recover` must not delay
+ * the scheduled passes).
+ */
+export function failuresChange(pass: RecoveryPass): 'reset' | 'add' | 'keep' {
+  if (pass.outcome === 'ok') return 'reset';
+  return pass.onDemand ? 'keep' : 'add';
 }

@@ -163,6 +163,37 @@ describe.each(engines)('recovery in the store (%s)', (_name, open) => {
     }
   });
 
+  it('a failed on-demand pass is the last pass but leaves the failures in a row as they were', async () => {
+    const { store } = await open();
+    try {
+      const t = new Date('2026-12-01T10:00:00Z');
+      // The shop's first pass an on-demand failure: a row with no failures in a row.
+      await store.recordRecoveryPass('other', {
+        pass: { ...pass('failed', t), onDemand: true },
+        watermark: null,
+      });
+      expect(await store.getRecoveryState('other')).toMatchObject({
+        consecutiveFailures: 0,
+        watermark: null,
+      });
+      await store.recordRecoveryPass('demo', { pass: pass('failed', t), watermark: null });
+      for (let i = 1; i <= 3; i++)
+        await store.recordRecoveryPass('demo', {
+          pass: { ...pass('failed', new Date(t.getTime() + i * 1000)), onDemand: true },
+          watermark: null,
+        });
+      const state = await store.getRecoveryState('demo');
+      expect(state?.consecutiveFailures).toBe(1);
+      expect(state?.lastPass).toMatchObject({ outcome: 'failed', onDemand: true });
+      expect(state?.lastPass?.startedAt).toEqual(new Date(t.getTime() + 3000));
+      await store.recordRecoveryPass('demo', { pass: pass('failed', t), watermark: null });
+      expect((await store.getRecoveryState('demo'))?.consecutiveFailures).toBe(2);
+      expect((await store.getRecoveryState('demo'))?.lastPass?.onDemand).toBeUndefined();
+    } finally {
+      await store.close();
+    }
+  });
+
   it('runs one pass per shop at a time', async () => {
     const { store, peer } = await open();
     const other = await peer();

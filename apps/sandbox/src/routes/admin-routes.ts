@@ -157,6 +157,14 @@ export function registerAdminRoutes(app: FastifyInstance, state: SandboxState): 
     return { faults: state.shop(request.params.shop).faults };
   });
 
+  app.get('/:shop/_sandbox/order-list', async (request: ShopRequest) => ({
+    orderList: state.shop(request.params.shop).orderList,
+  }));
+
+  app.put('/:shop/_sandbox/order-list', async (request: ShopRequest) => ({
+    orderList: state.setOrderList(request.params.shop, body(request)),
+  }));
+
   app.get('/:shop/_sandbox/requests', async (request: ShopRequest) =>
     state.requestCount(request.params.shop),
   );

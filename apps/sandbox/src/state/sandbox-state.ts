@@ -4,6 +4,11 @@ import { SandboxConfigError, SandboxNotFoundError } from '../errors.js';
 import { type Faults, parseFaults } from '../faults/faults.js';
 import { SlidingWindowRateLimiter } from '../limits/rate-limiter.js';
 import type { ApiClientSeed, ResolvedSandboxOptions, ShopSeed } from '../options.js';
+import {
+  defaultOrderListSettings,
+  type OrderListSettings,
+  parseOrderListSettings,
+} from '../resources/orders/order-list-settings.js';
 import { DeliveryDispatcher } from '../simulator/delivery-dispatcher.js';
 import { ShopSimulator } from '../simulator/shop-simulator.js';
 import { JsonFileStore } from './persistence.js';
@@ -19,6 +24,8 @@ export interface ShopRuntime {
   seed: ShopSeed;
   data: ShopData;
   faults: Faults;
+  /** How `GET /orders` sorts and pages (sandbox-only, set at run time; not persisted). */
+  orderList: OrderListSettings;
   requests: RequestCount;
 }
 
@@ -85,6 +92,7 @@ export class SandboxState {
         seed,
         data: saved ? upgradeShopData(saved) : emptyShopData(),
         faults: {},
+        orderList: defaultOrderListSettings(),
         requests: { total: 0, byStatus: {} },
       });
     }
@@ -149,6 +157,13 @@ export class SandboxState {
   /** Replaces the injected faults of a shop (`{}` clears them). */
   setFaults(shop: string, faults: Faults): void {
     this.shop(shop).faults = parseFaults(faults);
+  }
+
+  /** Replaces how `GET /orders` sorts and pages for a shop (`{}`: by inner id, as asked). */
+  setOrderList(shop: string, settings: unknown): OrderListSettings {
+    const runtime = this.shop(shop);
+    runtime.orderList = parseOrderListSettings(settings);
+    return runtime.orderList;
   }
 
   recordResponse(shop: string, status: number): void {

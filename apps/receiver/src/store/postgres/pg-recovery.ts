@@ -3,6 +3,7 @@
  * pass's record written in one transaction with its events (source `recovery`).
  */
 import {
+  failuresChange,
   passFromJson,
   passToJson,
   type RecoveryPassRecord,
@@ -43,13 +44,15 @@ export async function recordRecoveryPass(
   shop: string,
   record: RecoveryPassRecord,
 ): Promise<void> {
+  const change = failuresChange(record.pass);
   await db.query(
     `INSERT INTO recovery_state (shop, watermark, consecutive_failures, last_pass) VALUES ($1, $2, $3, $4::jsonb)
      ON CONFLICT (shop) DO UPDATE SET
        watermark = GREATEST(recovery_state.watermark, excluded.watermark),
-       consecutive_failures = CASE WHEN $3 = 1 THEN recovery_state.consecutive_failures + 1 ELSE 0 END,
+       consecutive_failures = CASE $5::text WHEN 'add' THEN recovery_state.consecutive_failures + 1
+         WHEN 'keep' THEN recovery_state.consecutive_failures ELSE 0 END,
        last_pass = excluded.last_pass`,
-    [shop, record.watermark, record.pass.outcome === 'failed' ? 1 : 0, passToJson(record.pass)],
+    [shop, record.watermark, change === 'add' ? 1 : 0, passToJson(record.pass), change],
   );
 }
 

@@ -5,6 +5,7 @@
  */
 import type { WebhookEvent } from '@srhooks/contracts';
 import {
+  failuresChange,
   passFromJson,
   passToJson,
   type RecoveryPassRecord,
@@ -45,20 +46,22 @@ export function recordRecoveryPass(
   shop: string,
   record: RecoveryPassRecord,
 ): Promise<void> {
-  const failed = record.pass.outcome === 'failed' ? 1 : 0;
+  const change = failuresChange(record.pass);
   return db.write(() => {
     db.stmt(
-      `INSERT INTO recovery_state (shop, watermark, consecutive_failures, last_pass) VALUES (@shop, @watermark, @failed, @pass)
+      `INSERT INTO recovery_state (shop, watermark, consecutive_failures, last_pass) VALUES (@shop, @watermark, @first, @pass)
          ON CONFLICT (shop) DO UPDATE SET
            watermark = CASE WHEN excluded.watermark IS NULL THEN recovery_state.watermark
              WHEN recovery_state.watermark IS NULL OR excluded.watermark > recovery_state.watermark THEN excluded.watermark
              ELSE recovery_state.watermark END,
-           consecutive_failures = CASE WHEN @failed = 1 THEN recovery_state.consecutive_failures + 1 ELSE 0 END,
+           consecutive_failures = CASE @change WHEN 'add' THEN recovery_state.consecutive_failures + 1
+             WHEN 'keep' THEN recovery_state.consecutive_failures ELSE 0 END,
            last_pass = excluded.last_pass`,
     ).run({
       shop,
       watermark: record.watermark?.getTime() ?? null,
-      failed,
+      first: change === 'add' ? 1 : 0,
+      change,
       pass: passToJson(record.pass),
     });
   });

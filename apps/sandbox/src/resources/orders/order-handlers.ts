@@ -4,6 +4,7 @@ import { orderByInnerId } from '../../state/order-index.js';
 import type { ApiContext, ApiResult } from '../api-context.js';
 import { paginate, parsePageQuery } from '../paging.js';
 import { parseOrderId } from '../resource-ids.js';
+import { sortOrders } from './order-list-settings.js';
 import { renderOrder } from './order-presenter.js';
 import { orderSearch, searchSuffix } from './order-search.js';
 
@@ -20,11 +21,19 @@ export function getOrder(ctx: ApiContext, id: string): ApiResult {
   return { status: 200, body: renderOrder(stored, ctx.apiBase) };
 }
 
-/** `GET /orders` with the documented search parameters (order-search.ts), oldest first. */
+/**
+ * `GET /orders` with the documented search parameters (order-search.ts), in the shop's order-list
+ * setting's order (order-list-settings.ts; default by inner id, oldest first) and page size.
+ */
 export function listOrders(ctx: ApiContext, query: Record<string, unknown>): ApiResult {
-  const pageQuery = parsePageQuery(query);
+  const asked = parsePageQuery(query);
+  const { orderList } = ctx.shop;
+  const pageQuery =
+    orderList.maxPageSize === null
+      ? asked
+      : { ...asked, limit: Math.min(asked.limit, orderList.maxPageSize) };
   const matches = orderSearch(query, shopDateTime);
-  const found = ctx.shop.data.orders.filter(matches);
+  const found = sortOrders(ctx.shop.data.orders.filter(matches), orderList);
   const body = paginate(
     found,
     pageQuery,
