@@ -190,7 +190,13 @@ export { CANCELLED_BY_UNINSTALL } from './uninstall-cancellation.js';
  * goes ahead. `calledAt` is the call's time (ms); `firstUse`: its request code was not recorded before.
  */
 export function lateUninstallRefusal(
-  current: { status: AppShopStatus; uninstalledAt: number | null; updatedAt: number },
+  current: {
+    status: AppShopStatus;
+    uninstalledAt: number | null;
+    updatedAt: number;
+    /** The last install call's time; null when none came since it was recorded (then `updatedAt` stands in). */
+    installCalledAt: number | null;
+  },
   calledAt: number,
   firstUse: boolean,
 ): LateUninstallRefused | null {
@@ -198,7 +204,9 @@ export function lateUninstallRefusal(
   // This same call, applied before (a drain interrupted after its commit): the shop is uninstalled at its time.
   const appliedBefore = current.status === 'uninstalled' && current.uninstalledAt === calledAt;
   if (!firstUse && !appliedBefore) return { refused: 'replayed', ...stays };
-  if (current.status !== 'uninstalled' && current.updatedAt > calledAt)
+  // Installed again after the call: it must not undo that install. A step of an install written after it
+  // (the background retry, a re-registration) is no reason: the owner removed the app.
+  if (current.status !== 'uninstalled' && (current.installCalledAt ?? current.updatedAt) > calledAt)
     return { refused: 'changed_since', ...stays };
   return null;
 }

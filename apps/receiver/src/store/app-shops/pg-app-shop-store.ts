@@ -126,13 +126,14 @@ export class PgAppShopStore implements AppShopStore {
   ): Promise<AppShopRecord> {
     const now = options.now ?? new Date();
     const { rows } = await this.#query<Row>(
-      `INSERT INTO app_shops (shop, status, installed_at, app_version, uninstalled_at, pending_reason, attempts, next_attempt_at, subscriptions, updated_at)
-       VALUES ($1, 'pending', $2, $3, NULL, 'installing', 0, $4, '[]', $2)
+      `INSERT INTO app_shops (shop, status, installed_at, app_version, uninstalled_at, pending_reason, attempts, next_attempt_at, subscriptions, updated_at, install_called_at)
+       VALUES ($1, 'pending', $2, $3, NULL, 'installing', 0, $4, '[]', $2, $2)
        ON CONFLICT (shop) DO UPDATE SET status = CASE WHEN app_shops.status = 'installed' THEN 'installed' ELSE 'pending' END,
          installed_at = CASE WHEN app_shops.status = 'uninstalled' THEN excluded.installed_at ELSE app_shops.installed_at END,
          app_version = excluded.app_version, uninstalled_at = NULL, pending_reason = 'installing', attempts = 0,
          next_attempt_at = excluded.next_attempt_at,
-             subscriptions = CASE WHEN app_shops.status = 'installed' THEN app_shops.subscriptions ELSE '[]' END, updated_at = excluded.updated_at
+             subscriptions = CASE WHEN app_shops.status = 'installed' THEN app_shops.subscriptions ELSE '[]' END, updated_at = excluded.updated_at,
+         install_called_at = excluded.install_called_at
        RETURNING *`,
       [shop, now, options.appVersion ?? null, options.nextAttemptAt],
     );
@@ -174,7 +175,11 @@ export class PgAppShopStore implements AppShopStore {
         status: AppShopStatus;
         uninstalled_at: Date | null;
         updated_at: Date;
-      }>('SELECT status, uninstalled_at, updated_at FROM app_shops WHERE shop = $1 FOR UPDATE', [shop]);
+        install_called_at: Date | null;
+      }>(
+        'SELECT status, uninstalled_at, updated_at, install_called_at FROM app_shops WHERE shop = $1 FOR UPDATE',
+        [shop],
+      );
       const row = current.rows[0];
       if (!row) return null;
       if (options.late) {
@@ -192,6 +197,7 @@ export class PgAppShopStore implements AppShopStore {
             status: row.status,
             uninstalledAt: row.uninstalled_at?.getTime() ?? null,
             updatedAt: row.updated_at.getTime(),
+            installCalledAt: row.install_called_at?.getTime() ?? null,
           },
           now.getTime(),
           first,

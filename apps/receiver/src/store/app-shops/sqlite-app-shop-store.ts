@@ -105,15 +105,16 @@ export class SqliteAppShopStore implements AppShopStore {
     return this.#tx(() => {
       this.#db
         .prepare(
-          `INSERT INTO app_shops (shop, status, installed_at, app_version, uninstalled_at, pending_reason, attempts, next_attempt_at, subscriptions, updated_at)
-           VALUES (?, 'pending', ?, ?, NULL, 'installing', 0, ?, '[]', ?)
+          `INSERT INTO app_shops (shop, status, installed_at, app_version, uninstalled_at, pending_reason, attempts, next_attempt_at, subscriptions, updated_at, install_called_at)
+           VALUES (?, 'pending', ?, ?, NULL, 'installing', 0, ?, '[]', ?, ?)
            ON CONFLICT (shop) DO UPDATE SET status = CASE WHEN app_shops.status = 'installed' THEN 'installed' ELSE 'pending' END,
              installed_at = CASE WHEN app_shops.status = 'uninstalled' THEN excluded.installed_at ELSE app_shops.installed_at END,
              app_version = excluded.app_version, uninstalled_at = NULL, pending_reason = 'installing', attempts = 0,
              next_attempt_at = excluded.next_attempt_at,
-             subscriptions = CASE WHEN app_shops.status = 'installed' THEN app_shops.subscriptions ELSE '[]' END, updated_at = excluded.updated_at`,
+             subscriptions = CASE WHEN app_shops.status = 'installed' THEN app_shops.subscriptions ELSE '[]' END, updated_at = excluded.updated_at,
+             install_called_at = excluded.install_called_at`,
         )
-        .run(shop, now, options.appVersion ?? null, options.nextAttemptAt.getTime(), now);
+        .run(shop, now, options.appVersion ?? null, options.nextAttemptAt.getTime(), now, now);
       return record(this.#db.prepare('SELECT * FROM app_shops WHERE shop = ?').get(shop) as Row);
     });
   }
@@ -157,8 +158,10 @@ export class SqliteAppShopStore implements AppShopStore {
     const now = ms(options.now);
     return this.#tx(() => {
       const current = this.#db
-        .prepare('SELECT status, uninstalled_at, updated_at FROM app_shops WHERE shop = ?')
-        .get(shop) as Pick<Row, 'status' | 'uninstalled_at' | 'updated_at'> | undefined;
+        .prepare('SELECT status, uninstalled_at, updated_at, install_called_at FROM app_shops WHERE shop = ?')
+        .get(shop) as
+        | (Pick<Row, 'status' | 'uninstalled_at' | 'updated_at'> & { install_called_at: number | null })
+        | undefined;
       if (!current) return null;
       if (options.late) {
         const { requestCode } = options.late;
@@ -170,7 +173,12 @@ export class SqliteAppShopStore implements AppShopStore {
             )
             .run(requestCode.key, requestCode.expiresAt.getTime()).changes === 1;
         const refused = lateUninstallRefusal(
-          { status: current.status, uninstalledAt: current.uninstalled_at, updatedAt: current.updated_at },
+          {
+            status: current.status,
+            uninstalledAt: current.uninstalled_at,
+            updatedAt: current.updated_at,
+            installCalledAt: current.install_called_at,
+          },
           now,
           first,
         );

@@ -255,4 +255,11 @@ ALTER TABLE events ADD COLUMN erased_at timestamptz, ADD COLUMN erase_reason tex
 ALTER TABLE deliveries ADD COLUMN erased_at timestamptz, ADD COLUMN erase_reason text;
 `,
   },
+  {
+    version: 22,
+    name: 'app mode: when the last install call for a shop came, so a late (spooled) uninstall yields only to an install call after it, not to an install step written after it',
+    // NULL: no install call since this version (a late uninstall then compares with updated_at, as before); a
+    // receiver of an earlier version leaves it as it is.
+    sql: 'ALTER TABLE app_shops ADD COLUMN install_called_at timestamptz;',
+  },
 ];

@@ -171,6 +171,7 @@ describe('PgStore', () => {
           { version: 19 },
           { version: 20 },
           { version: 21 },
+          { version: 22 },
         ]);
       } finally {
         await client.end();
@@ -403,7 +404,7 @@ describe('PgStore', () => {
     try {
       await expect(store.migrate()).rejects.toThrow(StoreVersionError);
       await expect(store.migrate()).rejects.toThrow(
-        /schema is at version 99; this receiver knows versions up to 21/,
+        /schema is at version 99; this receiver knows versions up to 22/,
       );
     } finally {
       await store.close();

@@ -272,6 +272,12 @@ ALTER TABLE events ADD COLUMN erase_reason TEXT;
 ALTER TABLE deliveries ADD COLUMN erased_at INTEGER;
 ALTER TABLE deliveries ADD COLUMN erase_reason TEXT;`,
   },
+  {
+    version: 18,
+    name: 'app mode: when the last install call for a shop came, so a late (spooled) uninstall yields only to an install call after it, not to an install step written after it',
+    // NULL: no install call since this version (a late uninstall then compares with updated_at, as before).
+    sql: 'ALTER TABLE app_shops ADD COLUMN install_called_at INTEGER;',
+  },
 ];
 
 /**

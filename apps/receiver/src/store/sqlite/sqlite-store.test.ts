@@ -85,6 +85,7 @@ describe('SqliteStore', () => {
         { version: 15 },
         { version: 16 },
         { version: 17 },
+        { version: 18 },
       ]);
     } finally {
       db.close();
@@ -308,7 +309,7 @@ describe('SqliteStore', () => {
       }
     };
     await expect(open()).rejects.toThrow(StoreVersionError);
-    await expect(open()).rejects.toThrow(/schema is at version 99; this receiver knows versions up to 17/);
+    await expect(open()).rejects.toThrow(/schema is at version 99; this receiver knows versions up to 18/);
   });
 
   it('says a damaged file is damaged (restore a backup, not retry), and stays unready once it has seen it', async () => {

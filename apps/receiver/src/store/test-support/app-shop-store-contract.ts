@@ -200,14 +200,17 @@ export function defineAppShopStoreContract(engine: string, harness: AppShopStore
           late: late('used'),
         }),
       ).toEqual({ refused: 'replayed', status: 'installed', updatedAt: at(1) });
-      // the record changed after the call's time (an install call, its step): nothing changes; the code is used
+      // an install call after the call's time (the owner installed the app again; the shop stays installed):
+      // nothing changes; the code is used
+      await appShops.recordInstall('demo', { nextAttemptAt: at(60), now: at(2) });
+      await appShops.markInstalled('demo', { subscriptions: [], secretFingerprint: 'aaaa', now: at(2) });
       expect(
         await appShops.markUninstalled('demo', {
           reason: CANCELLED_BY_UNINSTALL,
-          now: at(0),
+          now: at(1),
           late: late('old'),
         }),
-      ).toEqual({ refused: 'changed_since', status: 'installed', updatedAt: at(1) });
+      ).toEqual({ refused: 'changed_since', status: 'installed', updatedAt: at(2) });
       expect(await appShops.useRequestCode('code:demo:old', at(400), { now: at(2) })).toBe(false);
       expect((await appShops.get('demo'))?.status).toBe('installed');
       // a call after the last change: applied at its time, its code recorded
@@ -255,6 +258,34 @@ export function defineAppShopStoreContract(engine: string, harness: AppShopStore
       expect(
         await appShops.markUninstalled('ghost', { reason: 'x', now: at(8), late: late('x') }),
       ).toBeNull();
+    });
+
+    it('a late uninstall is not held back by an install step written after the call (the background retry, a re-registration): only an install call after it is', async () => {
+      const { appShops } = await open();
+      const late = (code: string) => ({ requestCode: { key: `code:demo:${code}`, expiresAt: at(400) } });
+      // pending: the owner uninstalled at 3 s while the store was down; the background retry of the install
+      // step wrote its failure at 4 s, before the spool drained
+      await appShops.recordInstall('demo', { nextAttemptAt: at(60), now: T0 });
+      await appShops.markStepFailed('demo', { reason: 'token refused', nextAttemptAt: at(90), now: at(4) });
+      expect(
+        await appShops.markUninstalled('demo', {
+          reason: CANCELLED_BY_UNINSTALL,
+          now: at(3),
+          late: late('pending'),
+        }),
+      ).toEqual({ cancelledJobs: 0, uninstalledAt: at(3), already: false });
+      // installed: its subscriptions registered again at 9 s (a secret rotation) after an uninstall at 8 s
+      await appShops.recordInstall('demo', { nextAttemptAt: at(60), now: at(6) });
+      await appShops.markInstalled('demo', { subscriptions: [], secretFingerprint: 'bbbb', now: at(7) });
+      await appShops.markInstalled('demo', { subscriptions: [], secretFingerprint: 'cccc', now: at(9) });
+      expect(
+        await appShops.markUninstalled('demo', {
+          reason: CANCELLED_BY_UNINSTALL,
+          now: at(8),
+          late: late('installed'),
+        }),
+      ).toEqual({ cancelledJobs: 0, uninstalledAt: at(8), already: false });
+      expect((await appShops.get('demo'))?.status).toBe('uninstalled');
     });
 
     it("does not cancel the app's own events on uninstall: payment notifications (ShopRenter cancels the shop's charges then) and an earlier app_uninstalled", async () => {
