@@ -20,7 +20,7 @@ const HEAD_END = Buffer.from('\r\n\r\n');
 export interface SendRawOptions {
   /** Send the body only after `100 Continue` (default: when the request has `Expect: 100-continue`). */
   readonly awaitContinue?: boolean;
-  /** Give up after this long (default 5000 ms). */
+  /** Give up after this long (default 20 s: a loaded CI machine once took over 5 s; tests run for 30 s). */
   readonly timeoutMs?: number;
 }
 
@@ -71,7 +71,7 @@ export function sendRaw(port: number, request: Buffer, options: SendRawOptions =
   const body = request.subarray(headEnd + HEAD_END.length);
   const expectsContinue = /\r\nexpect:\s*100-continue\r\n/i.test(head.toString('latin1'));
   const awaitContinue = options.awaitContinue ?? expectsContinue;
-  const timeoutMs = options.timeoutMs ?? 5000;
+  const timeoutMs = options.timeoutMs ?? 20_000;
 
   return new Promise((resolve, reject) => {
     const socket = connect({ port, host: '127.0.0.1' });
