@@ -222,6 +222,32 @@ export function erasureContract({ open }: ContractStores): void {
       expect((await store.getEvent(change.events[0]?.id ?? ''))?.payload).toEqual({});
     });
 
+    it("by order: a quarantined delivery of the shop whose raw body holds the order (JSON, XML or a form post), not another shop's or another order's", async () => {
+      const store = await open();
+      const quarantine = (shop: string, body: string) =>
+        store.quarantine(delivery({ shop, rawBody: Buffer.from(body) }), {
+          code: 'invalid_json',
+          message: 'The body is not valid JSON.',
+        });
+      const json = await quarantine('demo', '{"orders":{"order":[{"innerId":"9","lastname":"Kovács"');
+      const xml = await quarantine('demo', '<orders><order><innerId><![CDATA[9]]></innerId><lastname>Kovács');
+      const form = await quarantine(
+        'demo',
+        `data=${encodeURIComponent('{"orders":{"order":[{"innerId":9,"x":')}`,
+      );
+      const otherShop = await quarantine('other', '{"orders":{"order":[{"innerId":"9"');
+      const otherOrder = await quarantine('demo', '{"orders":{"order":[{"innerId":"99"');
+
+      const result = await store.erasePersonalData(erase({ order: { shop: 'demo', innerId: '9' } }));
+      expect(result.events).toEqual([]);
+      expect(result.deliveries.map((d) => d.id)).toEqual(
+        [json.deliveryId, xml.deliveryId, form.deliveryId].sort(),
+      );
+      expect((await store.getDelivery(xml.deliveryId))?.rawBody.length).toBe(0);
+      expect((await store.getDelivery(otherShop.deliveryId))?.erasure).toBeUndefined();
+      expect((await store.getDelivery(otherOrder.deliveryId))?.erasure).toBeUndefined();
+    });
+
     it('finds a quarantined delivery by the e-mail address in its raw body, ignoring case, and empties it with its decode failure texts', async () => {
       const store = await open();
       const body = `{"orders":{"order":[{"innerId":"5","email":"${EVA}","note":"a\\/b"`;
