@@ -332,7 +332,13 @@ export function* erasePlan(
       statuses.push({ id: String(row.id), status: String(row.status) as EventStatus });
     }
   }
-  return { ...found, statuses, cancelled, erased: true, blocked: false, cancelledJobs };
+  // The answer names each event as it is now: an event whose jobs were cancelled is no longer pending.
+  const statusNow = new Map(statuses.map(({ id, status }) => [id, status]));
+  const erasedEvents = found.events.map((event) => ({
+    ...event,
+    status: statusNow.get(event.id) ?? event.status,
+  }));
+  return { ...found, events: erasedEvents, statuses, cancelled, erased: true, blocked: false, cancelledJobs };
 }
 
 /** `dialect.textSet` takes the statement's parameters; the plan's builders hand out `add` only. */

@@ -172,6 +172,8 @@ export function erasureContract({ open }: ContractStores): void {
 
       const result = await store.erasePersonalData(erase({ email: EVA, includeUnfinished: true }));
       expect(result).toMatchObject({ erased: true, blocked: false, cancelledJobs: 2 });
+      // The answer names the event as it is now (its jobs cancelled), not as it was found.
+      expect(result.events.map((e) => [e.id, e.status])).toEqual([[eventId, 'dead']]);
       const event = await store.getEvent(eventId);
       expect(event?.status).toBe('dead');
       expect(event?.jobs.map((job) => [job.status, job.lastErrorSummary])).toEqual([
