@@ -199,6 +199,48 @@ export function erasureContract({ open }: ContractStores): void {
       expect(await store.getEvent(eventId)).toBeNull();
     });
 
+    it("the late report of an attempt in flight during the erasure stores none of its handler's error text (the target's answer may quote the erased payload)", async () => {
+      const store = await open();
+      const ingested = await store.ingest(delivery(), [orderEvent('8', { email: EVA })], ['erp', 'crm']);
+      const eventId = ingested.events[0]?.id ?? '';
+      const [failing, succeeding] = await store.claimJobs({
+        workerId: 'w',
+        limit: 2,
+        now: seconds(1),
+        leaseMs: 60_000,
+      });
+      if (failing === undefined || succeeding === undefined) throw new Error('expected two claimed jobs');
+      await store.markStarted([{ jobId: failing.id, attempt: failing.attempt }], { now: seconds(2) });
+
+      const result = await store.erasePersonalData(erase({ email: EVA, includeUnfinished: true }));
+      expect(result.cancelledJobs).toBe(2);
+      const late = await store.failJob(failing.id, {
+        attempt: failing.attempt,
+        error: `HTTP 500: target says {"email":"${EVA}"}`,
+        errorSummary: 'HTTP 500',
+        retryAt: seconds(200),
+        now: seconds(101),
+      });
+      expect(late.applied).toBe(false);
+      const lateDead = await store.failJob(succeeding.id, {
+        attempt: succeeding.attempt,
+        error: `HTTP 422: customer ${EVA} refused`,
+        deadLetter: true,
+        now: seconds(102),
+      });
+      expect(lateDead.applied).toBe(false);
+
+      const event = await store.getEvent(eventId);
+      const texts = JSON.stringify(event?.jobs);
+      expect(texts.toLowerCase()).not.toContain(EVA.toLowerCase());
+      expect(event?.jobs.map((job) => job.status)).toEqual(['dead', 'dead']);
+      // Still said: the attempt reported after the erasure, its report not applied.
+      expect(event?.jobs.flatMap((job) => job.attemptLog.map((a) => a.error))).toEqual([
+        expect.stringMatching(/not applied/),
+        expect.stringMatching(/not applied/),
+      ]);
+    });
+
     it("by order: the shop's events of that innerId, every status change; not another shop's order of that number", async () => {
       const store = await open();
       const confirm = await store.ingest(delivery(), [orderEvent('9')], []);
