@@ -27,7 +27,7 @@
 import { isOrderEvent, ORDER_EVENTS, type WebhookEvent } from '@srhooks/contracts';
 import { refreshEventStatusSql } from './event-status-sql.js';
 import { type AddParam, placeholderList, type SqlStep, sqlStep } from './prune-plan.js';
-import { rawBodyHasOrder } from './raw-body-order.js';
+import { rawBodyHasOrder, rawBodyTexts } from './raw-body-order.js';
 import type { Row } from './row-mapping.js';
 import { containsPattern, foldForSearch } from './search-text.js';
 import type { SqlDialect } from './sql-params.js';
@@ -89,8 +89,10 @@ function bufferOf(body: unknown): Buffer {
 /** Whether a raw body (bytes) holds the e-mail address in one of its forms, ignoring case. */
 export function rawBodyHasEmail(body: unknown, email: string): boolean {
   if (body === null || body === undefined) return false;
-  const text = bufferOf(body).toString('utf8').toLowerCase();
-  return rawBodyForms(email).some((form) => text.includes(form));
+  // As received, and with its URL-encoded runs decoded: a form encoder may encode more than
+  // encodeURIComponent does (PHP's `'` → %27, `~` → %7E), or a JSON-escaped `\/` (%5C%2F).
+  const texts = rawBodyTexts(bufferOf(body)).map((text) => text.toLowerCase());
+  return texts.some((text) => rawBodyForms(email).some((form) => text.includes(form)));
 }
 
 function eventRef(row: Row): ErasedEventRef {
