@@ -40,6 +40,14 @@ function spoolLines(result: EraseResult): string[] {
   return lines;
 }
 
+/**
+ * What an erasure looks in, said when nothing matched: "nothing stored holds this data" would claim more
+ * than was searched (an address written only in a comment is not looked for).
+ */
+const SEARCHED =
+  "  looked for: the address in orders' and subscribers' e-mail field and in quarantined deliveries' raw bodies, " +
+  "the order's events and quarantined deliveries by innerId; an address written only in another field (a comment) is not looked for";
+
 /** Erases (or finds, with --dry-run) one person's data in a receiver (`POST /admin/api/personal-data/erase`). */
 export const eraseCommand = defineCommand<EraseOptions, EraseResult>({
   async run(options, context) {
@@ -100,17 +108,19 @@ export const eraseCommand = defineCommand<EraseOptions, EraseResult>({
           ]
         : [];
     const spool = spoolLines(result);
+    const nothingFound = result.events.length === 0 && result.deliveries.length === 0;
     if (result.dryRun) {
       return [
         `${style.yellow('dry run')}: would erase the personal data of ${what}`,
         ...groups,
         ...ids,
         ...unfinished,
+        ...(nothingFound ? [SEARCHED] : []),
         ...spool,
       ].join('\n');
     }
     if (!result.erased) {
-      return [`${style.green('✔')} nothing stored holds this data (nothing erased)`, ...spool].join('\n');
+      return [`${style.green('✔')} nothing matched (nothing erased)`, SEARCHED, ...spool].join('\n');
     }
     return [
       `${style.green('✔')} erased the personal data of ${what} (reason: ${result.reason})`,

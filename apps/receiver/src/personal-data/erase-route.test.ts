@@ -184,5 +184,11 @@ describe('POST /admin/api/personal-data/erase', () => {
       events: [],
       deliveries: [],
     });
+    // Its log line does not say the data was erased.
+    const last = receiver.logLines.filter((line) => line.includes('"erasure":{')).at(-1) ?? '';
+    expect(JSON.parse(last)).toMatchObject({
+      erasure: { erased: false, reason: 'GDPR-2026-021' },
+      msg: 'personal data erasure: nothing matched, nothing erased',
+    });
   });
 });

@@ -35,7 +35,11 @@ export function registerErasureRoute(app: FastifyInstance): void {
           spoolFiles: report.spool?.matches.length ?? null,
         },
       },
-      report.dryRun ? 'personal data erasure dry run' : 'personal data erased',
+      report.dryRun
+        ? 'personal data erasure dry run'
+        : report.erased
+          ? 'personal data erased'
+          : 'personal data erasure: nothing matched, nothing erased',
     );
     return { ok: true, ...report };
   });

@@ -21,12 +21,23 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const EMAIL = 'Spooled.Customer@Example.HU';
 
 /** A spool file of a real-format order_confirm delivery (multipart, PHP-style JSON) of this order. */
-function spoolOrder(spoolDir: string, shop: string, fields: Record<string, unknown>): string {
-  const { contentType, body } = encodeDelivery(
-    'order_confirm',
-    { orders: { order: [{ ...sampleOrder(7), ...fields }] } },
-    { format: 'json' },
-  );
+function spoolOrder(
+  spoolDir: string,
+  shop: string,
+  fields: Record<string, unknown>,
+  format: 'json' | 'xml' | 'urlencoded' = 'json',
+): string {
+  const payload = { orders: { order: [{ ...sampleOrder(7), ...fields }] } };
+  const { contentType, body } =
+    format === 'urlencoded'
+      ? // A form post: the document URL-encoded in its `data` field (a format the receiver accepts).
+        {
+          contentType: 'application/x-www-form-urlencoded',
+          body: Buffer.from(
+            `data=${encodeURIComponent(encodeDelivery('order_confirm', payload, { format: 'json' }).data)}`,
+          ),
+        }
+      : encodeDelivery('order_confirm', payload, { format });
   const id = newId('dlv');
   const [header, raw] = encodeSpoolFile({
     id,
@@ -43,6 +54,24 @@ function spoolOrder(spoolDir: string, shop: string, fields: Record<string, unkno
 }
 
 describe('erasure and the spool folder', () => {
+  it('finds a spooled order by its innerId in every delivery format: JSON, XML (CDATA) and a URL-encoded form', async () => {
+    const spoolDir = join(dir, 'spool-formats');
+    mkdirSync(spoolDir, { recursive: true });
+    const json = spoolOrder(spoolDir, 'demo', { innerId: '701' }, 'json');
+    const xml = spoolOrder(spoolDir, 'demo', { innerId: '702' }, 'xml');
+    const form = spoolOrder(spoolDir, 'demo', { innerId: '703' }, 'urlencoded');
+    spoolOrder(spoolDir, 'demo', { innerId: '7020' }, 'xml');
+    const byOrder = async (innerId: string) =>
+      (await findInSpool(spoolDir, { order: { shop: 'demo', innerId } })).map((match) => match.id);
+
+    expect(await byOrder('701')).toEqual([json]);
+    expect(await byOrder('702')).toEqual([xml]);
+    expect(await byOrder('703')).toEqual([form]);
+    // Another order's number that begins with it, or a part of it, is not the order.
+    expect(await byOrder('70')).toEqual([]);
+    expect(await byOrder('02')).toEqual([]);
+  });
+
   it('finds waiting and unreadable spool files holding the address or the order, and leaves them as they are', async () => {
     const spoolDir = join(dir, 'spool');
     mkdirSync(join(spoolDir, UNREADABLE_DIR), { recursive: true });

@@ -11,6 +11,7 @@ import { decodeSpoolFile } from '../spool/spool-format.js';
 import { UNREADABLE_DIR } from '../spool/spool-reader.js';
 import { SPOOL_FILE_SUFFIX } from '../spool/spool-writer.js';
 import { rawBodyHasEmail } from '../store/erase-plan.js';
+import { rawBodyHasOrder } from '../store/raw-body-order.js';
 
 export interface SpoolMatch {
   /** The spooled delivery's id (the one it was acknowledged with), or the file's name when it cannot be read. */
@@ -25,19 +26,6 @@ export interface SpoolCriteria {
   email?: string;
   shop?: string;
   order?: { shop: string; innerId: string };
-}
-
-/** Whether a raw body holds the order's innerId as a JSON field (`"innerId":"3001"` or `"innerId":3001`). */
-function bodyHasOrder(body: Buffer, innerId: string): boolean {
-  const text = body.toString('utf8');
-  const quoted = JSON.stringify(innerId);
-  return new RegExp(`"innerId"\\s*:\\s*(?:${escapeRegExp(quoted)}|${escapeRegExp(innerId)}(?![\\w.]))`).test(
-    text,
-  );
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
 async function namesIn(dir: string): Promise<string[]> {
@@ -57,7 +45,9 @@ function matches(criteria: SpoolCriteria, shop: string | null, body: Buffer): bo
     if (rawBodyHasEmail(body, criteria.email.trim().toLowerCase())) return true;
   }
   const order = criteria.order;
-  return order !== undefined && (shop === null || shop === order.shop) && bodyHasOrder(body, order.innerId);
+  return (
+    order !== undefined && (shop === null || shop === order.shop) && rawBodyHasOrder(body, order.innerId)
+  );
 }
 
 /** The spool files (waiting, and moved aside as unreadable) that hold the person's data. */

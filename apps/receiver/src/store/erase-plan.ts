@@ -8,7 +8,8 @@
  *   it, ignoring case (found through the search text, which holds that field, then checked on the
  *   payload), and quarantined deliveries whose raw body holds it (as written, JSON-escaped or
  *   URL-encoded; they have no decoded payload to check);
- * - by order: the shop's order events of that order innerId (every status change, duplicates included).
+ * - by order: the shop's order events of that order innerId (every status change, duplicates included),
+ *   and the shop's quarantined order deliveries whose raw body holds that innerId (raw-body-order.ts).
  *
  * Erased: the event's payload (`{}`), customer name, search text and verification detail; the raw body
  * (emptied) and decode failure message and detail (which may quote the body) of each matched delivery — the whole body, so the other
@@ -26,6 +27,7 @@
 import { isOrderEvent, ORDER_EVENTS, type WebhookEvent } from '@srhooks/contracts';
 import { refreshEventStatusSql } from './event-status-sql.js';
 import { type AddParam, placeholderList, type SqlStep, sqlStep } from './prune-plan.js';
+import { rawBodyHasOrder, rawBodyTexts } from './raw-body-order.js';
 import type { Row } from './row-mapping.js';
 import { containsPattern, foldForSearch } from './search-text.js';
 import type { SqlDialect } from './sql-params.js';
@@ -78,12 +80,19 @@ export function rawBodyForms(email: string): string[] {
   return [...new Set([email, email.replaceAll('/', '\\/'), encodeURIComponent(email).toLowerCase()])];
 }
 
+/** A raw_body column's value as bytes (empty when NULL). */
+function bufferOf(body: unknown): Buffer {
+  if (body === null || body === undefined) return Buffer.alloc(0);
+  return Buffer.isBuffer(body) ? body : Buffer.from(body as Uint8Array);
+}
+
 /** Whether a raw body (bytes) holds the e-mail address in one of its forms, ignoring case. */
 export function rawBodyHasEmail(body: unknown, email: string): boolean {
   if (body === null || body === undefined) return false;
-  const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body as Uint8Array);
-  const text = bytes.toString('utf8').toLowerCase();
-  return rawBodyForms(email).some((form) => text.includes(form));
+  // As received, and with its URL-encoded runs decoded: a form encoder may encode more than
+  // encodeURIComponent does (PHP's `'` → %27, `~` → %7E), or a JSON-escaped `\/` (%5C%2F).
+  const texts = rawBodyTexts(bufferOf(body)).map((text) => text.toLowerCase());
+  return texts.some((text) => rawBodyForms(email).some((form) => text.includes(form)));
 }
 
 function eventRef(row: Row): ErasedEventRef {
@@ -202,18 +211,30 @@ export function* erasePlan(
     );
     for (const row of rows) deliveries.set(String(row.id), deliveryRef(row));
   }
-  if (email !== undefined) {
+  // Quarantined deliveries have no decoded payload: their raw bodies are searched for the address and
+  // for the order (as a shop's order event).
+  const order = options.order;
+  if (email !== undefined || order !== undefined) {
+    const scanShop = email === undefined ? order?.shop : options.shop;
+    const holdsData = (row: Row): boolean =>
+      (email !== undefined &&
+        (options.shop === undefined || row.shop === options.shop) &&
+        rawBodyHasEmail(row.raw_body, email)) ||
+      (order !== undefined &&
+        row.shop === order.shop &&
+        isOrderEvent(String(row.event) as WebhookEvent) &&
+        rawBodyHasOrder(bufferOf(row.raw_body), order.innerId));
     let after = '';
     for (;;) {
       const rows = yield step(
         (add) =>
           `SELECT d.id, d.shop, d.event, d.status, d.raw_body FROM deliveries d
            WHERE d.status = 'quarantined' AND d.erased_at IS NULL AND d.id > ${add(after)}` +
-          (options.shop === undefined ? '' : ` AND d.shop = ${add(options.shop)}`) +
+          (scanShop === undefined ? '' : ` AND d.shop = ${add(scanShop)}`) +
           ` ORDER BY d.id LIMIT ${add(QUARANTINE_PAGE)}`,
       );
       for (const row of rows) {
-        if (rawBodyHasEmail(row.raw_body, email)) deliveries.set(String(row.id), deliveryRef(row));
+        if (holdsData(row)) deliveries.set(String(row.id), deliveryRef(row));
       }
       const last = rows.at(-1);
       if (rows.length < QUARANTINE_PAGE || last === undefined) break;
@@ -313,7 +334,13 @@ export function* erasePlan(
       statuses.push({ id: String(row.id), status: String(row.status) as EventStatus });
     }
   }
-  return { ...found, statuses, cancelled, erased: true, blocked: false, cancelledJobs };
+  // The answer names each event as it is now: an event whose jobs were cancelled is no longer pending.
+  const statusNow = new Map(statuses.map(({ id, status }) => [id, status]));
+  const erasedEvents = found.events.map((event) => ({
+    ...event,
+    status: statusNow.get(event.id) ?? event.status,
+  }));
+  return { ...found, events: erasedEvents, statuses, cancelled, erased: true, blocked: false, cancelledJobs };
 }
 
 /** `dialect.textSet` takes the statement's parameters; the plan's builders hand out `add` only. */

@@ -17,3 +17,13 @@ export function failureOutcome(options: FailJobOptions, now: Date): { dead: bool
 export function supersededNote(takenOverBy: number, report: string): string {
   return `lease lost: attempt ${takenOverBy} took the job over; this attempt then reported ${report} (not applied)`;
 }
+
+/**
+ * The error kept with an attempt that reported after its event's personal data was erased (the erasure
+ * cancelled its job): what kind of report came, never its text — a target's answer may quote the erased
+ * payload (erase-plan.ts).
+ */
+export function erasedEventNote(outcome: string): string {
+  const what = outcome === 'succeeded' ? 'success' : outcome === 'dead' ? 'a dead letter' : 'a failure';
+  return `the event's personal data was erased while this attempt ran; it then reported ${what} (not applied; its text is not kept)`;
+}

@@ -15,7 +15,7 @@
  */
 import { claimedJobChanges } from '../change-feed.js';
 import { refreshEventStatusSql } from '../event-status-sql.js';
-import { failureOutcome, supersededNote } from '../job-failure.js';
+import { erasedEventNote, failureOutcome, supersededNote } from '../job-failure.js';
 import { CLAIMED_JOB_COLUMNS, type Row, toClaimedJob } from '../row-mapping.js';
 import type {
   ClaimedJob,
@@ -124,9 +124,17 @@ async function logReport(
     );
     return;
   }
-  const current = (await client.query('SELECT attempts FROM jobs WHERE id = $1', [jobId])).rows[0] as
-    | { attempts: number }
-    | undefined;
+  const current = (
+    await client.query(
+      'SELECT j.attempts, e.erased_at FROM jobs j JOIN events e ON e.id = j.event_id WHERE j.id = $1',
+      [jobId],
+    )
+  ).rows[0] as { attempts: number; erased_at: Date | null } | undefined;
+  // A report after the event's personal data was erased keeps none of its text (erasedEventNote).
+  const erased = current !== undefined && current.erased_at !== null;
+  const note = erased
+    ? erasedEventNote(report.outcome)
+    : supersededNote(current?.attempts ?? attempt, report.report);
   await client.query(
     `UPDATE job_attempts SET
        outcome = CASE WHEN outcome IN ('expired', 'interrupted') THEN 'expired' ELSE $3 END,
@@ -140,8 +148,8 @@ async function logReport(
       report.outcome,
       report.now,
       report.statusCode,
-      report.error,
-      supersededNote(current?.attempts ?? attempt, report.report),
+      erased ? note : report.error,
+      note,
       report.errorSummary,
     ],
   );

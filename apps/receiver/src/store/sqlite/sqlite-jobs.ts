@@ -8,7 +8,7 @@
 
 import { claimedJobChanges } from '../change-feed.js';
 import { refreshEventStatusSql } from '../event-status-sql.js';
-import { failureOutcome, supersededNote } from '../job-failure.js';
+import { erasedEventNote, failureOutcome, supersededNote } from '../job-failure.js';
 import { deadLetterCursor, deadLetterQuery } from '../list-query.js';
 import { CLAIMED_JOB_COLUMNS, JOB_COLUMNS, type Row, toClaimedJob, toJobRecord } from '../row-mapping.js';
 import { newId } from '../sortable-id.js';
@@ -194,6 +194,15 @@ function logReport(
     report: string;
   },
 ): void {
+  // A report after the event's personal data was erased keeps none of its text (erasedEventNote).
+  const erased =
+    !applied &&
+    (
+      db.stmt('SELECT erased_at FROM events WHERE id = ?').get(job.event_id) as
+        | { erased_at: number | null }
+        | undefined
+    )?.erased_at != null;
+  const note = erased ? erasedEventNote(report.outcome) : supersededNote(job.attempts, report.report);
   db.stmt(
     `UPDATE job_attempts SET
        outcome = CASE WHEN @applied = 0 AND outcome IN ('expired', 'interrupted') THEN 'expired' ELSE @outcome END,
@@ -204,8 +213,8 @@ function logReport(
   ).run({
     applied: applied ? 1 : 0,
     outcome: report.outcome,
-    note: supersededNote(job.attempts, report.report),
-    error: report.error,
+    note,
+    error: erased ? note : report.error,
     errorSummary: report.errorSummary,
     now: report.now,
     statusCode: report.statusCode,

@@ -172,6 +172,8 @@ export function erasureContract({ open }: ContractStores): void {
 
       const result = await store.erasePersonalData(erase({ email: EVA, includeUnfinished: true }));
       expect(result).toMatchObject({ erased: true, blocked: false, cancelledJobs: 2 });
+      // The answer names the event as it is now (its jobs cancelled), not as it was found.
+      expect(result.events.map((e) => [e.id, e.status])).toEqual([[eventId, 'dead']]);
       const event = await store.getEvent(eventId);
       expect(event?.status).toBe('dead');
       expect(event?.jobs.map((job) => [job.status, job.lastErrorSummary])).toEqual([
@@ -197,6 +199,48 @@ export function erasureContract({ open }: ContractStores): void {
       expect(await store.getEvent(eventId)).toBeNull();
     });
 
+    it("the late report of an attempt in flight during the erasure stores none of its handler's error text (the target's answer may quote the erased payload)", async () => {
+      const store = await open();
+      const ingested = await store.ingest(delivery(), [orderEvent('8', { email: EVA })], ['erp', 'crm']);
+      const eventId = ingested.events[0]?.id ?? '';
+      const [failing, succeeding] = await store.claimJobs({
+        workerId: 'w',
+        limit: 2,
+        now: seconds(1),
+        leaseMs: 60_000,
+      });
+      if (failing === undefined || succeeding === undefined) throw new Error('expected two claimed jobs');
+      await store.markStarted([{ jobId: failing.id, attempt: failing.attempt }], { now: seconds(2) });
+
+      const result = await store.erasePersonalData(erase({ email: EVA, includeUnfinished: true }));
+      expect(result.cancelledJobs).toBe(2);
+      const late = await store.failJob(failing.id, {
+        attempt: failing.attempt,
+        error: `HTTP 500: target says {"email":"${EVA}"}`,
+        errorSummary: 'HTTP 500',
+        retryAt: seconds(200),
+        now: seconds(101),
+      });
+      expect(late.applied).toBe(false);
+      const lateDead = await store.failJob(succeeding.id, {
+        attempt: succeeding.attempt,
+        error: `HTTP 422: customer ${EVA} refused`,
+        deadLetter: true,
+        now: seconds(102),
+      });
+      expect(lateDead.applied).toBe(false);
+
+      const event = await store.getEvent(eventId);
+      const texts = JSON.stringify(event?.jobs);
+      expect(texts.toLowerCase()).not.toContain(EVA.toLowerCase());
+      expect(event?.jobs.map((job) => job.status)).toEqual(['dead', 'dead']);
+      // Still said: the attempt reported after the erasure, its report not applied.
+      expect(event?.jobs.flatMap((job) => job.attemptLog.map((a) => a.error))).toEqual([
+        expect.stringMatching(/not applied/),
+        expect.stringMatching(/not applied/),
+      ]);
+    });
+
     it("by order: the shop's events of that innerId, every status change; not another shop's order of that number", async () => {
       const store = await open();
       const confirm = await store.ingest(delivery(), [orderEvent('9')], []);
@@ -220,6 +264,32 @@ export function erasureContract({ open }: ContractStores): void {
       );
       expect((await store.getEvent(other.events[0]?.id ?? ''))?.erasure).toBeUndefined();
       expect((await store.getEvent(change.events[0]?.id ?? ''))?.payload).toEqual({});
+    });
+
+    it("by order: a quarantined delivery of the shop whose raw body holds the order (JSON, XML or a form post), not another shop's or another order's", async () => {
+      const store = await open();
+      const quarantine = (shop: string, body: string) =>
+        store.quarantine(delivery({ shop, rawBody: Buffer.from(body) }), {
+          code: 'invalid_json',
+          message: 'The body is not valid JSON.',
+        });
+      const json = await quarantine('demo', '{"orders":{"order":[{"innerId":"9","lastname":"Kovács"');
+      const xml = await quarantine('demo', '<orders><order><innerId><![CDATA[9]]></innerId><lastname>Kovács');
+      const form = await quarantine(
+        'demo',
+        `data=${encodeURIComponent('{"orders":{"order":[{"innerId":9,"x":')}`,
+      );
+      const otherShop = await quarantine('other', '{"orders":{"order":[{"innerId":"9"');
+      const otherOrder = await quarantine('demo', '{"orders":{"order":[{"innerId":"99"');
+
+      const result = await store.erasePersonalData(erase({ order: { shop: 'demo', innerId: '9' } }));
+      expect(result.events).toEqual([]);
+      expect(result.deliveries.map((d) => d.id)).toEqual(
+        [json.deliveryId, xml.deliveryId, form.deliveryId].sort(),
+      );
+      expect((await store.getDelivery(xml.deliveryId))?.rawBody.length).toBe(0);
+      expect((await store.getDelivery(otherShop.deliveryId))?.erasure).toBeUndefined();
+      expect((await store.getDelivery(otherOrder.deliveryId))?.erasure).toBeUndefined();
     });
 
     it('finds a quarantined delivery by the e-mail address in its raw body, ignoring case, and empties it with its decode failure texts', async () => {

@@ -1,0 +1,32 @@
+/**
+ * Whether a raw delivery body (as received, undecoded: a spooled or quarantined delivery) holds one
+ * order, by its `innerId`, in each form a delivery takes: a JSON document (`"innerId":"3001"` or
+ * `"innerId":3001`), an XML document (`<innerId><![CDATA[3001]]></innerId>` as ShopRenter's XML writes
+ * text, or `<innerId>3001</innerId>`), either inside a multipart `data` field as written or URL-encoded
+ * in a form post's `data=` field. Another order whose number begins or ends with it is not matched.
+ */
+
+/** The texts a raw body is searched in: as received, and with its URL-encoded runs (`%7B%22…`, `+`) decoded. */
+export function rawBodyTexts(body: Buffer): string[] {
+  const text = body.toString('utf8');
+  if (!/%[0-9a-f]{2}/i.test(text)) return [text];
+  const decoded = text.replace(/\+/g, ' ').replace(/(?:%[0-9a-f]{2})+/gi, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run; // not UTF-8: left as it is
+    }
+  });
+  return [text, decoded];
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
+export function rawBodyHasOrder(body: Buffer, innerId: string): boolean {
+  const id = escapeRegExp(innerId);
+  const json = new RegExp(`"innerId"\\s*:\\s*(?:${escapeRegExp(JSON.stringify(innerId))}|${id}(?![\\w.]))`);
+  const xml = new RegExp(`<innerId>\\s*(?:<!\\[CDATA\\[${id}\\]\\]>|${id})\\s*</innerId>`);
+  return rawBodyTexts(body).some((text) => json.test(text) || xml.test(text));
+}
