@@ -191,11 +191,14 @@ export function listHandlerStates(db: SqliteConnection): HandlerState[] {
 /**
  * One branch per partial index (jobs_pending, jobs_running, jobs_dead): SQLite uses none of them for
  * `status IN ('pending', 'dead')` and scanned every job on each metrics scrape (0.5 s with 400,000 jobs).
+ * The dead jobs of an erased event (cancelled by the erasure, or dead letters before it) are not counted:
+ * they are no dead letters (not listed, not replayed), so nobody could clear them from the gauge.
  */
 export const BACKLOG_SQL = `SELECT handler, sum(waiting) AS waiting, sum(running) AS running, sum(dead) AS dead FROM (
     SELECT handler, 1 AS waiting, 0 AS running, 0 AS dead FROM jobs WHERE status = 'pending'
     UNION ALL SELECT handler, 0 AS waiting, 1 AS running, 0 AS dead FROM jobs WHERE status = 'running'
     UNION ALL SELECT handler, 0 AS waiting, 0 AS running, 1 AS dead FROM jobs WHERE status = 'dead'
+      AND NOT EXISTS (SELECT 1 FROM events AS e WHERE e.id = jobs.event_id AND e.erased_at IS NOT NULL)
   ) GROUP BY handler ORDER BY handler`;
 
 /** Waiting, running and dead jobs per handler (reads only those rows, through their partial indexes). */
@@ -214,12 +217,13 @@ export function handlerBacklog(db: SqliteConnection): HandlerBacklog[] {
 
 /**
  * Waiting and dead jobs per shop (their event's): the jobs read through the partial indexes jobs_pending
- * and jobs_dead, each joined to its event by primary key.
+ * and jobs_dead, each joined to its event by primary key; an erased event's dead jobs not counted.
  */
 export const SHOP_BACKLOG_SQL = `SELECT e.shop AS shop, sum(b.waiting) AS waiting, sum(b.dead) AS dead FROM (
     SELECT event_id, 1 AS waiting, 0 AS dead FROM jobs WHERE status = 'pending'
     UNION ALL SELECT event_id, 0 AS waiting, 1 AS dead FROM jobs WHERE status = 'dead'
-  ) AS b JOIN events AS e ON e.id = b.event_id GROUP BY e.shop ORDER BY e.shop`;
+  ) AS b JOIN events AS e ON e.id = b.event_id WHERE b.waiting = 1 OR e.erased_at IS NULL
+  GROUP BY e.shop ORDER BY e.shop`;
 
 export function shopBacklog(db: SqliteConnection): ShopBacklog[] {
   return db.read(() =>

@@ -115,6 +115,11 @@ export function erasureContract({ open }: ContractStores): void {
       expect(peter?.jobs[0]?.attemptLog[0]?.error).toContain(EVA); // Peter's own record, not Eva's data
       // Its dead letter is no longer listed (nor replayed with the others); Peter's is.
       expect((await store.listDeadLetters()).map((letter) => letter.event.id)).toEqual([peterEvent]);
+      // Nor counted by the backlog gauges (srhooks_dead_letters, the shops page): nobody could clear it, so an
+      // alert on dead letters would stay on until retention deleted it.
+      expect(await store.countDeadLetters()).toBe(1);
+      expect(await store.handlerBacklog()).toEqual([{ handler: 'erp', waiting: 0, running: 0, dead: 1 }]);
+      expect(await store.shopBacklog()).toEqual([{ shop: 'demo', waiting: 0, dead: 1 }]);
       // Replaying the erased event would send an empty payload: refused with the reason.
       await expect(store.replayEvent(evaEvent)).rejects.toThrow(StoreConflictError);
       await expect(store.replayEvent(evaEvent)).rejects.toThrow(/personal data was erased/);
