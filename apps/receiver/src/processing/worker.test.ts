@@ -126,7 +126,8 @@ describe('JobWorker', () => {
     });
     worker({ store, runners: [runner], clock: new FastForwardClock(T0), random: () => 0.5 }).start();
 
-    await waitFor(async () => (await store.countJobs()).succeeded === 1, 'the retry to succeed');
+    // (3 s on a quiet machine; a loaded CI machine took over 15 s for the four attempts)
+    await waitFor(async () => (await store.countJobs()).succeeded === 1, 'the retry to succeed', 27_000);
     const job = await jobOf(store, ingested.events[0]!.id);
     expect(job.attemptLog.map((attempt) => [attempt.outcome, attempt.error])).toEqual([
       ['failed', 'cannot read the order'],
