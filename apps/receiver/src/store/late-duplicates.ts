@@ -36,3 +36,18 @@ export async function eraseLateDuplicates(
     includeUnfinished: false,
   });
 }
+
+/**
+ * `stored`, resolved once its late duplicates are erased. The stores chain it instead of awaiting the write
+ * in an async method: an async method's frame would keep the events it was given — decoded orders, their
+ * personal data and size — alive while the commit is awaited (routes/hooks/in-flight-memory.test.ts).
+ */
+export function withLateDuplicatesErased<T extends { events: readonly IngestedEvent[] }>(
+  store: LateDuplicateStore,
+  stored: Promise<T>,
+): Promise<T> {
+  return stored.then(async (result) => {
+    await eraseLateDuplicates(store, result.events);
+    return result;
+  });
+}

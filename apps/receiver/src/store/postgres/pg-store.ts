@@ -1,6 +1,6 @@
 import type { WebhookEvent } from '@srhooks/contracts';
 import { ChangeFeed } from '../change-feed.js';
-import { eraseLateDuplicates } from '../late-duplicates.js';
+import { withLateDuplicatesErased } from '../late-duplicates.js';
 import type {
   ClaimedJob,
   ClaimOptions,
@@ -256,15 +256,13 @@ export class PgStore implements Store {
 
   // --- ingest ------------------------------------------------------------------------------------
 
-  async ingest(
+  ingest(
     delivery: NewDelivery,
     events: NewEvent[],
     handlers: string[],
     options?: IngestOptions,
   ): Promise<IngestResult> {
-    const result = await this.#ingest.ingest(delivery, events, handlers, options);
-    await eraseLateDuplicates(this, result.events);
-    return result;
+    return withLateDuplicatesErased(this, this.#ingest.ingest(delivery, events, handlers, options));
   }
 
   quarantine(
@@ -275,26 +273,25 @@ export class PgStore implements Store {
     return this.#ingest.quarantine(delivery, error, options);
   }
 
-  async storeSpooled(
+  storeSpooled(
     delivery: SpooledDelivery,
     content: SpooledContent,
     handlers: string[],
     options: SpooledStoreOptions = {},
   ): Promise<SpooledStoreResult> {
-    const result = await this.#spooled.storeSpooled(delivery, content, handlers, options);
-    await eraseLateDuplicates(this, result.events);
-    return result;
+    return withLateDuplicatesErased(this, this.#spooled.storeSpooled(delivery, content, handlers, options));
   }
 
-  async reprocessQuarantined(
+  reprocessQuarantined(
     deliveryId: string,
     events: NewEvent[],
     handlers: string[],
     options: ReprocessOptions = {},
   ): Promise<IngestResult> {
-    const result = await this.#ingest.reprocessQuarantined(deliveryId, events, handlers, options);
-    await eraseLateDuplicates(this, result.events);
-    return result;
+    return withLateDuplicatesErased(
+      this,
+      this.#ingest.reprocessQuarantined(deliveryId, events, handlers, options),
+    );
   }
 
   recordDecodeFailure(deliveryId: string, failure: DecodeFailure): Promise<void> {

@@ -14,7 +14,7 @@
 import type { WebhookEvent } from '@srhooks/contracts';
 import { KeyedQueue } from '../app-shops/shop-install-lock.js';
 import { ChangeFeed } from '../change-feed.js';
-import { eraseLateDuplicates } from '../late-duplicates.js';
+import { withLateDuplicatesErased } from '../late-duplicates.js';
 import { prepareEvents, uniqueHandlers } from '../prepared-event.js';
 import { pruneInChunks } from '../prune-plan.js';
 import type { RecoveryPassRecord, RecoveryState } from '../recovery-records.js';
@@ -184,13 +184,14 @@ export class SqliteStore implements Store {
   ): Promise<IngestResult> {
     const prepared = prepareEvents(delivery.event, events);
     const { handOver, transfer } = withOwnBody(delivery);
-    const result = await this.#writer.call(
-      'ingestPrepared',
-      [handOver, prepared, uniqueHandlers(handlers), options.paymentClaim],
-      transfer,
+    return withLateDuplicatesErased(
+      this,
+      this.#writer.call(
+        'ingestPrepared',
+        [handOver, prepared, uniqueHandlers(handlers), options.paymentClaim],
+        transfer,
+      ),
     );
-    await eraseLateDuplicates(this, result.events);
-    return result;
   }
 
   quarantine(
@@ -211,20 +212,21 @@ export class SqliteStore implements Store {
     const prepared = 'events' in content ? prepareEvents(delivery.event, content.events) : null;
     const failure = 'failure' in content ? content.failure : null;
     const { handOver, transfer } = withOwnBody(delivery);
-    const result = await this.#writer.call(
-      'storeSpooledPrepared',
-      [
-        { ...handOver, id: delivery.id },
-        prepared,
-        failure,
-        uniqueHandlers(handlers),
-        options.paymentClaim,
-        options.paymentBinding,
-      ],
-      transfer,
+    return withLateDuplicatesErased(
+      this,
+      this.#writer.call(
+        'storeSpooledPrepared',
+        [
+          { ...handOver, id: delivery.id },
+          prepared,
+          failure,
+          uniqueHandlers(handlers),
+          options.paymentClaim,
+          options.paymentBinding,
+        ],
+        transfer,
+      ),
     );
-    await eraseLateDuplicates(this, result.events);
-    return result;
   }
 
   async reprocessQuarantined(
@@ -237,9 +239,10 @@ export class SqliteStore implements Store {
     const event = this.#reader.deliveryEvent(deliveryId);
     if (event === null) throw new StoreNotFoundError('delivery', deliveryId);
     const prepared = prepareEvents((options?.fileAs?.event ?? event) as WebhookEvent, events);
-    const result = await this.#writer.call('reprocessPrepared', [deliveryId, prepared, jobHandlers, options]);
-    await eraseLateDuplicates(this, result.events);
-    return result;
+    return withLateDuplicatesErased(
+      this,
+      this.#writer.call('reprocessPrepared', [deliveryId, prepared, jobHandlers, options]),
+    );
   }
 
   async recordDecodeFailure(deliveryId: string, failure: DecodeFailure): Promise<void> {
