@@ -5,7 +5,8 @@
 // never gives the event loop back (a synchronous loop) and not a run whose workers never exit. So:
 // - **Stall.** When a test or hook has run longer than its own timeout plus a grace
 //   (`SRHOOKS_TEST_WATCHDOG_GRACE_MS`, default 300 s), or, with no test or hook running, nothing has
-//   started or ended for the suite's longest timeout plus that grace, the watchdog prints what is still
+//   started or ended for the suite's longest timeout plus that grace (before the first file has
+//   started: at least START_ALLOWANCE_MS, vitest's own start on a loaded machine), the watchdog prints what is still
 //   running (file, test or hook, and for how long), writes that to `<json report>.watchdog.json`
 //   beside the JSON report, stops vitest and its workers, and exits 1. The summary behind `npm test`
 //   (scripts/test-summary.mjs) counts it as a failure and names the tests.
@@ -24,6 +25,9 @@ import { join, relative } from 'node:path';
 import { watchdogFileFor } from './test-summary.mjs';
 
 const CHECK_EVERY_MS = 1000;
+// Until the first file starts, vitest loads its config, transforms and starts its workers: on a slow,
+// loaded CI machine that took longer than a short grace (a 1 s grace stopped runs that had not stalled).
+const START_ALLOWANCE_MS = 60_000;
 
 function graceMs() {
   const raw = process.env.SRHOOKS_TEST_WATCHDOG_GRACE_MS;
@@ -157,6 +161,7 @@ export default class WatchdogReporter {
     this.testTimeout = 5000;
     this.hookTimeout = 10_000;
     this.quietLimit = 0;
+    this.firstFileStarted = false;
     this.root = process.cwd();
     this.marker = null;
     this.timer = null;
@@ -190,6 +195,7 @@ export default class WatchdogReporter {
   }
 
   onTestModuleStart(module) {
+    this.firstFileStarted = true;
     this.begin(
       `module:${module.id}`,
       `${this.where(module.moduleId)} (open: none of its tests has ended yet)`,
@@ -261,6 +267,11 @@ export default class WatchdogReporter {
         : null;
     }
     const quiet = now - this.lastProgress;
+    if (!this.firstFileStarted) {
+      return quiet > Math.max(this.quietLimit, START_ALLOWANCE_MS)
+        ? `no test file started within ${seconds(quiet)} of vitest's start`
+        : null;
+    }
     return quiet > this.quietLimit
       ? `no test or hook started or ended for ${seconds(quiet)} (the longest timeout plus ${seconds(this.grace)})`
       : null;

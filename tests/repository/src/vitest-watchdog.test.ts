@@ -221,6 +221,21 @@ describe('the test watchdog', () => {
     expect(existsSync(join(dir, '.vitest-result.watchdog.json'))).toBe(false);
     expect(summariseReports([dir], ['.vitest-result.json'])).toMatchObject({ passed: 1, failed: 0 });
   });
+  it('gives vitest time to start: a start slower than the timeouts plus the grace is no stall', async () => {
+    // On a slow, loaded CI machine vitest's own start (config, transform, workers) once took longer
+    // than 1 s timeouts plus a 1 s grace, and runs that had not stalled were stopped. Here a global
+    // setup takes 4 s before the first file starts.
+    const dir = scratchPackage('slow-start', {
+      'vitest.config.mjs':
+        "export default { test: { include: ['*.test.mjs'], testTimeout: 1000, hookTimeout: 1000, globalSetup: ['./slow-setup.mjs'] } };",
+      'slow-setup.mjs': 'export default () => new Promise((resolve) => setTimeout(resolve, 4000));',
+      'ok.test.mjs': "import { it, expect } from 'vitest';\nit('ok', () => expect(1).toBe(1));",
+    });
+    const run = await runVitest(dir);
+    expect(run.stderr).not.toContain('srhooks test watchdog');
+    expect(run.code).toBe(0);
+    expect(summariseReports([dir], ['.vitest-result.json'])).toMatchObject({ passed: 1, failed: 0 });
+  });
 });
 
 describe('a suite the watchdog stopped as stalled runs once more (scripts/stalled-suites.mjs)', () => {
