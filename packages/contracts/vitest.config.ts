@@ -8,7 +8,10 @@ export default defineConfig({
     // more CPU importing than testing on 2 cores). Files must not leak state: env changes are
     // restored, servers closed, globals namespaced per file.
     isolate: false,
-    testTimeout: 30_000,
+    // Generous limits for a slow machine: one CI machine ran the same commit 2.8 times slower than a
+    // quiet one, and 30 s limits failed tests that were only slow (a limit is for a test that hangs).
+    testTimeout: 90_000,
+    hookTimeout: 120_000,
     // Type-level tests (`*.test-d.ts`) tie the zod schemas to the types generated from
     // openapi/shoprenter.yaml; `vitest run` type-checks them with tsc and fails on drift.
     typecheck: {

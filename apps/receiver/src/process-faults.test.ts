@@ -137,7 +137,7 @@ describe('a module handler that leaves an error to the process', () => {
     for (const text of PERSONAL) expect(receiver.output()).not.toContain(text);
     receiver.child.kill('SIGTERM');
     expect(await receiver.exited).toBe(0);
-  }, 30_000);
+  });
 
   it('an exception thrown in a timer ends the process with exit code 1 and one line that quotes nothing', async () => {
     const receiver = await startWithHandler(
@@ -158,5 +158,5 @@ describe('a module handler that leaves an error to the process', () => {
     expect(logged.error.type).toBe('TypeError');
     expect(logged.error.at).toContain('thrown-later.mjs:2');
     for (const text of PERSONAL) expect(receiver.output()).not.toContain(text);
-  }, 30_000);
+  });
 });

@@ -126,7 +126,7 @@ describe('one receiver process per SQLite file (real processes)', () => {
     const fourth = await startReceiver(); // the file is free
     fourth.child.kill('SIGTERM');
     expect(await fourth.exited).toBe(0);
-  }, 60_000);
+  });
 
   it('a SIGKILLed receiver frees the file at once, even when its holder record looks alive and foreign (a restarted container: a new pid namespace)', async () => {
     const first = await startReceiver();
@@ -157,5 +157,5 @@ describe('one receiver process per SQLite file (real processes)', () => {
     expect(Date.now() - startedAt).toBeLessThan(START_WITHOUT_WAIT_MS);
     next.child.kill('SIGTERM');
     expect(await next.exited).toBe(0);
-  }, 60_000);
+  });
 });

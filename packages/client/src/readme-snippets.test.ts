@@ -155,7 +155,7 @@ describe("the client README's TypeScript blocks", () => {
         return `${where} ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
       });
     expect(problems).toEqual([]);
-  }, 60_000);
+  });
 });
 
 describe('the client README\'s "Everything exported"', () => {

@@ -26,7 +26,7 @@ beforeAll(async () => {
     adminToken: OTHER_TOKEN,
     shops: [{ name: 'acme' }],
   }));
-}, 30_000);
+});
 afterAll(async () => {
   await listen.interrupt();
   await receiver.close();

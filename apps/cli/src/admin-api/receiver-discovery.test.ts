@@ -20,7 +20,7 @@ beforeAll(async () => {
   expect(await once.interrupt()).toBe(0);
   otherListen = startCli(other.dir, ['listen', '--port', '0', '--shop', 'demo', '--json']);
   otherUrl = JSON.parse(await otherListen.waitForLine(/"type":"listening"/)).url;
-}, 60_000);
+});
 afterAll(async () => {
   await otherListen.interrupt();
   mine.cleanup();

@@ -37,7 +37,7 @@ beforeAll(async () => {
     buildOptions: { processing: { logWrite: () => {} } },
   });
   ({ sandbox, receiver, base } = app);
-}, 30_000);
+});
 
 afterAll(async () => {
   await app?.close();
@@ -89,7 +89,7 @@ describe('srhooks app mark-uninstalled', () => {
       ].join('\n'),
     );
     await receiver.store.enableHandler('audit');
-  }, 30_000);
+  });
 
   it('a second run says it was already uninstalled; --json gives the answer', async () => {
     const json = await adminJson('app', 'mark-uninstalled', 'alpha');

@@ -33,7 +33,7 @@ beforeAll(async () => {
     secret: 'cli-app-url-secret-0123456789',
   });
   ({ sandbox, base } = app);
-}, 30_000);
+});
 
 afterAll(async () => {
   await app?.close();
@@ -165,7 +165,7 @@ describe('srhooks app / srhooks shops --receiver', () => {
       sandbox.setFaults('alpha', {});
     }
     await sandbox.apps.uninstall('7', 'alpha');
-  }, 30_000);
+  });
 
   it('an app that cannot be reached (or answers an error) fails the command (exit 3), with its report', async () => {
     const closed = `http://127.0.0.1:${await freePort()}`;

@@ -87,7 +87,7 @@ describe('srhooks listen refuses', () => {
       const file = join(other.dir, 'listen.json');
       const broken = '{"urlSecret": "kept-url-secret-0123456789abcdef", "adminToken": \n';
       writeFileSync(file, broken);
-      const run = await runCli(other.dir, ['listen', '--port', '0', '--json'], { timeoutMs: 8_000 });
+      const run = await runCli(other.dir, ['listen', '--port', '0', '--json'], { timeoutMs: 30_000 });
       expect(run.code).toBe(2);
       expect(JSON.parse(run.stdout).error).toMatchObject({ code: 'listen_file_invalid' });
       expect(run.stderr).toContain(
@@ -126,7 +126,7 @@ describe('srhooks listen refuses', () => {
   });
 
   it('a second listen on the same config dir is refused; the admin commands still reach the first', async () => {
-    const second = await runCli(config.dir, ['listen', '--port', '0', '--json'], { timeoutMs: 8_000 });
+    const second = await runCli(config.dir, ['listen', '--port', '0', '--json'], { timeoutMs: 30_000 });
     expect(second.code).toBe(2);
     expect(JSON.parse(second.stdout).error).toMatchObject({ code: 'listen_running', exitCode: 2 });
     expect(second.stderr).toMatch(

@@ -26,7 +26,7 @@ const CASES: { name: string; args: string[]; env?: Record<string, string> }[] = 
 describe('SRHOOKS_CONFIG_DIR that is not a directory', () => {
   it.each(CASES)('$name exits 2 naming the variable', async ({ args, env }) => {
     for (const dir of [file, join(file, 'sub')]) {
-      const run = await runCli(dir, args, { env, timeoutMs: 15_000 });
+      const run = await runCli(dir, args, { env, timeoutMs: 45_000 });
       expect(run.stderr).toContain(`SRHOOKS_CONFIG_DIR ${dir} is not a directory`);
       expect(run.stderr).toMatch(/point SRHOOKS_CONFIG_DIR at a directory/);
       expect(run.stderr).not.toContain('ENOTDIR');

@@ -5,6 +5,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The bundled CLI of this checkout (`node apps/cli/dist/cli.js`: it names commands `npm run srhooks -- …`). */
+/**
+ * How long one CLI command may take, and how long a running one may take to print an expected line,
+ * before the test fails saying so: a few seconds on a quiet machine, several times that on a slow,
+ * loaded CI machine (one ran everything 2.8 times slower), so these are limits for a hang.
+ */
+const RUN_LIMIT_MS = 60_000;
+const LINE_WAIT_MS = 45_000;
+
 export const CLI_PATH = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 
 /**
@@ -82,10 +90,10 @@ export function runCli(configDir: string, args: string[], options: RunOptions = 
       child.kill('SIGKILL');
       reject(
         new Error(
-          `srhooks ${args.join(' ')} did not finish in ${options.timeoutMs ?? 20_000} ms\n${stdout}\n${stderr}`,
+          `srhooks ${args.join(' ')} did not finish in ${options.timeoutMs ?? RUN_LIMIT_MS} ms\n${stdout}\n${stderr}`,
         ),
       );
-    }, options.timeoutMs ?? 20_000);
+    }, options.timeoutMs ?? RUN_LIMIT_MS);
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
@@ -174,7 +182,7 @@ export function startCli(configDir: string, args: string[], options: RunOptions 
     child,
     stdout: () => stdout,
     stderr: () => stderr,
-    waitForLine(pattern, timeoutMs = 15_000) {
+    waitForLine(pattern, timeoutMs = LINE_WAIT_MS) {
       return new Promise((resolve, reject) => {
         const check = (): void => {
           const line = stdout.split('\n').find((candidate) => pattern.test(candidate));

@@ -99,5 +99,5 @@ describe.each<[string, () => Promise<Store>]>([
     } finally {
       await store.close();
     }
-  }, 60_000);
+  });
 });

@@ -19,7 +19,7 @@ describe('app mode: after an uninstall', () => {
   let f: AppModeFixture;
   beforeAll(async () => {
     f = await startAppModeFixture({ shops: ['alpha', 'beta'] });
-  }, 30_000);
+  });
   afterAll(async () => {
     await f?.close();
   });

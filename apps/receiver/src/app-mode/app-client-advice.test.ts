@@ -58,7 +58,7 @@ describe('app mode: advice in ctx.client errors of handlers', () => {
       config: { handlers: { reader: { type: 'module', path: handlerPath } } },
       app: { handlers: ['reader'] },
     });
-  }, 30_000);
+  });
   afterAll(async () => {
     await f?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -115,7 +115,7 @@ describe('app mode: advice in ctx.client errors of handlers', () => {
     } finally {
       f.registerApp({});
     }
-  }, 40_000);
+  });
 
   it("a scope the app lacks: the handler's error says to add it to the app and have the owner approve it", async () => {
     await installed('narrowed');
@@ -135,5 +135,5 @@ describe('app mode: advice in ctx.client errors of handlers', () => {
     } finally {
       f.registerApp({});
     }
-  }, 40_000);
+  });
 });

@@ -46,7 +46,7 @@ describe('app entry point in Chromium', () => {
       return items.length >= 2 ? true : undefined;
     });
     browser = await launchChromium();
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await browser?.close();

@@ -26,7 +26,7 @@ describe('app mode: the entry pages the merchant sees', () => {
   beforeAll(async () => {
     f = await startAppModeFixture({ shops: ['alpha', 'lacking'] });
     expect((await f.sandbox.apps.install(APP_ID, 'alpha')).install.status).toBe(302);
-  }, 30_000);
+  });
   afterAll(async () => {
     await f?.close();
   });
@@ -54,7 +54,7 @@ describe('app mode: the entry pages the merchant sees', () => {
     } finally {
       f.registerApp({});
     }
-  }, 20_000);
+  });
 
   it('follows the event page\'s "← all events" link back to the shop\'s list', async () => {
     await f.sandbox.simulator.placeOrder('alpha', { seed: 7 });

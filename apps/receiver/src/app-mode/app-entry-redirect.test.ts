@@ -19,7 +19,7 @@ describe('app mode: entry point redirecting to the app’s own UI', () => {
       shops: ['alpha', 'beta', 'gamma'],
       app: { entryPoint: 'https://app.example.com/{shop}/dashboard?v=1' },
     });
-  }, 30_000);
+  });
   afterAll(async () => {
     await f?.close();
   });

@@ -19,7 +19,7 @@ describe('app mode: the reason of a pending install', () => {
 
   beforeAll(async () => {
     f = await startAppModeFixture({ shops: ['lacking', 'refused'] });
-  }, 30_000);
+  });
   afterAll(async () => {
     await f?.close();
   });
@@ -57,7 +57,7 @@ describe('app mode: the reason of a pending install', () => {
     expect(notice).toContain('lacks scope store.webhook:write on shop &quot;lacking&quot;');
     expect(notice).not.toContain('API Settings');
     f.registerApp({});
-  }, 20_000);
+  });
 
   it("the app's credentials refused: check the app's ClientId/ClientSecret settings, not a shop's API client", async () => {
     f.sandbox.setFaults('refused', { tokenEndpointDown: true });
@@ -78,5 +78,5 @@ describe('app mode: the reason of a pending install', () => {
     expect(reason).not.toContain(APP_CLIENT_SECRET);
     expect(await inspectorNotice()).not.toContain('API Settings');
     f.registerApp({});
-  }, 30_000);
+  });
 });

@@ -20,7 +20,7 @@ describe('app mode: an install step that runs after the uninstall', () => {
   let f: AppModeFixture;
   beforeAll(async () => {
     f = await startAppModeFixture({ shops: ['alpha'] });
-  }, 30_000);
+  });
   afterAll(async () => {
     await f?.close();
   });

@@ -17,7 +17,7 @@ describe('app mode: concurrent install calls for one shop', () => {
   let f: AppModeFixture;
   beforeAll(async () => {
     f = await startAppModeFixture({ shops: ['alpha'] });
-  }, 30_000);
+  });
   afterAll(async () => {
     await f?.close();
   });

@@ -47,7 +47,7 @@ describe('app mode: the app installed on a shop of the config file', () => {
         ],
       },
     });
-  }, 30_000);
+  });
   afterAll(async () => {
     await f?.close();
   });

@@ -84,7 +84,7 @@ describe('app install step on two receivers sharing one PostgreSQL store', () =>
         retryIntervalSeconds: 1,
       },
     });
-  }, 30_000);
+  });
 
   afterAll(async () => {
     for (const app of running) await app.close();

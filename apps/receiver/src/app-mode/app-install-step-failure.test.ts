@@ -28,7 +28,7 @@ describe('app mode: a failed install step on an installed shop', () => {
   let f: AppModeFixture;
   beforeAll(async () => {
     f = await startAppModeFixture({ shops: ['alpha'] });
-  }, 30_000);
+  });
   afterAll(async () => {
     await f?.close();
   });
@@ -89,5 +89,5 @@ describe('app mode: a failed install step on an installed shop', () => {
     expect(f.logLines.join('\n')).toContain(
       'app shop step failed: the token or subscription step failed again for an installed shop',
     );
-  }, 40_000);
+  });
 });

@@ -36,7 +36,7 @@ describe('app mode: install, deliveries, uninstall, re-install (sandbox)', () =>
 
   beforeAll(async () => {
     f = await startAppModeFixture({ shops: [...SHOPS, 'delta'] });
-  }, 30_000);
+  });
   afterAll(async () => {
     await f?.close();
   });
@@ -238,5 +238,5 @@ describe('app mode: install, deliveries, uninstall, re-install (sandbox)', () =>
       15_000,
     );
     expect(subscriptionsOn('delta')).toHaveLength(2);
-  }, 20_000);
+  });
 });

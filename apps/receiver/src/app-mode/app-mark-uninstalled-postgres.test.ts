@@ -33,7 +33,7 @@ describe('marking an app shop uninstalled on PostgreSQL', () => {
         shops: [{ name: 'configured', handlers: ['audit'] }],
       },
     });
-  }, 30_000);
+  });
   afterAll(async () => {
     await f?.close();
   });

@@ -28,7 +28,7 @@ describe('app mode: an operator marks a shop uninstalled when its uninstall call
       shops: ['lost', 'kept'],
       config: { shops: [{ name: 'configured', handlers: ['audit'] }] },
     });
-  }, 30_000);
+  });
   afterAll(async () => {
     await f?.close();
   });

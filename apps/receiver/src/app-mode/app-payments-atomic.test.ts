@@ -75,7 +75,7 @@ describe.each<[string, () => Partial<ReceiverConfigInput>]>([
 
   beforeAll(async () => {
     ({ f, db } = await start(storeConfig()));
-  }, 30_000);
+  });
   afterEach(async () => {
     await db?.repair();
   });
@@ -124,7 +124,7 @@ describe('payment claims when the PostgreSQL connection is lost in the middle of
     const viaProxy = new URL(TEST_DATABASE_URL);
     viaProxy.port = String(port);
     ({ f, db } = await start({ databaseUrl: viaProxy.toString(), databaseSchema: newSchema() }));
-  }, 30_000);
+  });
   afterAll(async () => {
     await db?.repair();
     await db?.close();

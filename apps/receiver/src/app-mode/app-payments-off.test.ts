@@ -12,7 +12,7 @@ describe('app mode without a Payment API key', () => {
   let f: AppModeFixture;
   beforeAll(async () => {
     f = await startAppModeFixture({ shops: ['alpha'], app: { webhookSecretKey: undefined } });
-  }, 30_000);
+  });
   afterAll(async () => {
     await f?.close();
   });

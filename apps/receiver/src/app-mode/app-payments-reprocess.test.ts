@@ -49,7 +49,7 @@ describe('app mode: re-processing quarantined Payment API notifications', () => 
     for (const shop of ['alpha', 'beta']) {
       expect((await f.sandbox.apps.install('55', shop)).install.status).toBe(302);
     }
-  }, 30_000);
+  });
   afterAll(async () => {
     await f?.close();
   });

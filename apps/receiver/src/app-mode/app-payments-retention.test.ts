@@ -47,7 +47,7 @@ describe.each<[string, () => Partial<ReceiverConfigInput>]>([
       expect((await f.sandbox.apps.install('55', shop)).install.status).toBe(302);
     }
     db = await openPaymentDatabase(f.config);
-  }, 30_000);
+  });
   afterAll(async () => {
     await db?.close();
     await f?.close();

@@ -42,7 +42,7 @@ describe('app mode: Payment API notifications and their shop', () => {
     for (const shop of ['alpha', 'beta', 'gamma']) {
       expect((await f.sandbox.apps.install('55', shop)).install.status).toBe(302);
     }
-  }, 30_000);
+  });
   afterAll(async () => {
     await f?.close();
   });

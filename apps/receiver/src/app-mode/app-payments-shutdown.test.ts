@@ -30,7 +30,7 @@ describe('app mode: a Payment API notification during shutdown', () => {
   beforeAll(async () => {
     f = await startAppModeFixture({ shops: ['alpha'] });
     expect((await f.sandbox.apps.install('55', 'alpha')).install.status).toBe(302);
-  }, 30_000);
+  });
   afterAll(async () => {
     await f?.close();
   });
@@ -72,5 +72,5 @@ describe('app mode: a Payment API notification during shutdown', () => {
     } finally {
       connection.destroy();
     }
-  }, 60_000);
+  });
 });

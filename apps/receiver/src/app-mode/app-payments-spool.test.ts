@@ -113,7 +113,7 @@ describe('app mode: Payment API notifications while the store is unavailable', (
     expect(deliveries.filter((delivery) => delivery.id === deliveryId)).toHaveLength(1);
     // no body in the log: ids and counts only
     expect(f.logLines.join('\n')).toContain('payment notification spooled');
-  }, 60_000);
+  });
 
   it('without the spool, answers 503 store_unavailable and stores nothing', async () => {
     const { f } = await start(false);
@@ -131,7 +131,7 @@ describe('app mode: Payment API notifications while the store is unavailable', (
     unlock();
     const deliveries = (await admin(f, '/deliveries?shop=alpha&limit=500')).items as unknown[];
     expect(deliveries).toHaveLength(0);
-  }, 60_000);
+  });
 
   it('PostgreSQL unreachable while the notification is filed (its reads fail): spooled, then filed and stored once', async () => {
     const proxy = new TcpProxy(Number(new URL(TEST_DATABASE_URL).port || 5432));
@@ -168,5 +168,5 @@ describe('app mode: Payment API notifications while the store is unavailable', (
       expect.objectContaining({ event: 'payment_status', deliveryId }),
     ]);
     expect((await f.receiver.store.getDelivery(deliveryId))?.shop).toBe('alpha');
-  }, 60_000);
+  });
 });

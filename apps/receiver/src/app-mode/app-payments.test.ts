@@ -23,7 +23,7 @@ describe('app mode: Payment API notifications (sandbox)', () => {
     // Notifications are filed only under a shop the app is installed on (app-payments-shops.test.ts).
     expect((await f.sandbox.apps.install('55', 'alpha')).install.status).toBe(302);
     paymentUrl = `${f.baseUrl}/app/payments?shop=alpha`;
-  }, 30_000);
+  });
   afterAll(async () => {
     await f?.close();
   });

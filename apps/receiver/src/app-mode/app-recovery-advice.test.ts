@@ -23,7 +23,7 @@ describe('app mode: advice when a recovery pass fails', () => {
 
   beforeAll(async () => {
     f = await startAppModeFixture({ shops: ['rotated', 'narrowed', 'missed'] });
-  }, 30_000);
+  });
   afterAll(async () => {
     await f?.close();
   });
@@ -86,7 +86,7 @@ describe('app mode: advice when a recovery pass fails', () => {
     } finally {
       f.registerApp({});
     }
-  }, 30_000);
+  });
 
   it('credentials refused for an installed shop whose uninstall call never arrived: names that cause too', async () => {
     await installed('missed');
@@ -111,7 +111,7 @@ describe('app mode: advice when a recovery pass fails', () => {
     expect(answer.error.message).toContain(
       'mark it uninstalled with srhooks app mark-uninstalled missed, or POST /admin/api/shops/missed/uninstall',
     );
-  }, 30_000);
+  });
 
   it('a scope the app lacks: add it to the app, the owner approves it at approveScopes', async () => {
     await installed('narrowed');
@@ -129,5 +129,5 @@ describe('app mode: advice when a recovery pass fails', () => {
     } finally {
       f.registerApp({});
     }
-  }, 30_000);
+  });
 });

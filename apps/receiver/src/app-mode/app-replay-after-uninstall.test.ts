@@ -26,7 +26,7 @@ describe('app mode: replays of a shop that uninstalled the app', () => {
   let f: AppModeFixture;
   beforeAll(async () => {
     f = await startAppModeFixture({ shops: ['alpha', 'beta'] });
-  }, 30_000);
+  });
   afterAll(async () => {
     await f?.close();
   });

@@ -16,7 +16,7 @@ describe('app mode: a shop named like the Payment API bucket', () => {
   let f: AppModeFixture;
   beforeAll(async () => {
     f = await startAppModeFixture({ shops: ['payment-api'] });
-  }, 30_000);
+  });
   afterAll(async () => {
     await f?.close();
   });

@@ -24,7 +24,7 @@ describe('app mode: URL secret replaced or rotated', () => {
     f = await startAppModeFixture({ shops: ['alpha'] });
     lines = [];
     await f.sandbox.apps.install('55', 'alpha');
-  }, 30_000);
+  });
   afterEach(async () => {
     await restarted?.close();
     restarted = undefined;

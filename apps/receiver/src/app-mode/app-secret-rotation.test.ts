@@ -18,7 +18,7 @@ describe('app mode: URL secret rotation', () => {
   let restarted: FastifyInstance | undefined;
   beforeAll(async () => {
     f = await startAppModeFixture({ shops: ['alpha', 'beta'] });
-  }, 30_000);
+  });
   afterAll(async () => {
     await restarted?.close();
     await f?.close();

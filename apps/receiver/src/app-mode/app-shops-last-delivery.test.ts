@@ -12,7 +12,7 @@ describe('app mode: a shop’s last delivery counts webhook deliveries only', ()
   beforeAll(async () => {
     f = await startAppModeFixture({ shops: ['alpha', 'beta'] });
     for (const shop of ['alpha', 'beta']) await f.sandbox.apps.install('55', shop);
-  }, 30_000);
+  });
   afterAll(async () => {
     await f?.close();
   });

@@ -96,5 +96,5 @@ describe('app mode: a spooled order drained after its shop uninstalled the app',
       .find((entry) => entry.msg.startsWith('spooled delivery of a shop that uninstalled the app'));
     expect(line).toMatchObject({ level: 30, shop: 'alpha' });
     expect(logLines.join('\n')).not.toMatch(/@|Kovács|Budapest/);
-  }, 60_000);
+  });
 });

@@ -71,7 +71,7 @@ describe('uninstall seen by every receiver instance on one PostgreSQL store', ()
     await start('c', {
       store: createStore({ kind: 'postgres', url: TEST_DATABASE_URL, schema, shareChanges: false }),
     });
-  }, 30_000);
+  });
 
   afterAll(async () => {
     for (const receiver of Object.values(receivers)) await receiver.app.close();

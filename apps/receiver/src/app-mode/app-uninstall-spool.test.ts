@@ -182,7 +182,7 @@ describe('app mode: the uninstall call while the store is unavailable (runtime o
     expect(lost).toMatchObject({ level: 50, shop: 'alpha' });
     expect(String(lost?.msg)).toContain('srhooks app mark-uninstalled alpha');
     expect(String(lost?.msg)).toContain('SRHOOKS_SPOOL_DIR');
-  }, 60_000);
+  });
 
   it('applied twice (a drain interrupted before the file went): the second changes nothing, one event, the first time kept', async () => {
     const spoolDir = tempDir('srhooks-uninstall-spool-twice-');
@@ -211,7 +211,7 @@ describe('app mode: the uninstall call while the store is unavailable (runtime o
     expect(parsed(logLines).map((line) => line.msg)).toContain(
       'spooled uninstall call applied before; nothing changed',
     );
-  }, 60_000);
+  });
 
   it('an install of the shop recorded after the call (before the drain) is not undone', async () => {
     const spoolDir = tempDir('srhooks-uninstall-spool-reinstall-');
@@ -236,7 +236,7 @@ describe('app mode: the uninstall call while the store is unavailable (runtime o
     const refused = parsed(logLines).find((line) => line.code === 'uninstall_changed_since');
     expect(refused).toMatchObject({ level: 40, shop: 'alpha', status: 'installed' });
     expect(String(refused?.msg)).toContain('srhooks app mark-uninstalled alpha');
-  }, 60_000);
+  });
 
   it("a replayed code (an entry-point link's, sent to the uninstall URL while the store was away) is spooled but not applied", async () => {
     const spoolDir = tempDir('srhooks-uninstall-spool-replay-');
@@ -253,7 +253,7 @@ describe('app mode: the uninstall call while the store is unavailable (runtime o
       level: 40,
       shop: 'alpha',
     });
-  }, 60_000);
+  });
 });
 
 describe('app mode: install and entry calls while the store is unavailable (runtime outage)', () => {
@@ -277,5 +277,5 @@ describe('app mode: install and entry calls while the store is unavailable (runt
     // the codes were not used: the same calls go through now
     const entry = await fetch(`${f.baseUrl}${signedAppPath('/app/entry', 'alpha', 'entry2')}`);
     expect(entry.status).toBe(200);
-  }, 60_000);
+  });
 });

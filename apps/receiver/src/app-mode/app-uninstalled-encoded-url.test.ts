@@ -19,7 +19,7 @@ describe('app mode: the URLs of an uninstalled shop, percent-encoded', () => {
   let f: AppModeFixture;
   beforeAll(async () => {
     f = await startAppModeFixture({ shops: ['beta'] });
-  }, 30_000);
+  });
   afterAll(async () => {
     await f?.close();
   });

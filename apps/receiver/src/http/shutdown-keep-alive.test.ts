@@ -82,7 +82,7 @@ describe.each(engines)('a delivery on a kept-alive connection during shutdown ($
     const stored = await reopen(receiver).getDelivery(deliveryId);
     expect(stored?.status).toBe('stored');
     expect(stored?.event).toBe('newsletter_subscribe');
-  }, 60_000);
+  });
 
   it('answers a delivery in flight when the close begins with Connection: close, so the close does not wait out keep-alive', async () => {
     const receiver = await startTestReceiver({ ...config(), logLevel: 'silent' });
@@ -106,7 +106,7 @@ describe.each(engines)('a delivery on a kept-alive connection during shutdown ($
     await closing;
     const { deliveryId } = JSON.parse(answer.body) as { deliveryId: string };
     expect((await reopen(receiver).getDelivery(deliveryId))?.status).toBe('stored');
-  }, 60_000);
+  });
 
   it('closes the port at once even while a shutdown step still waits, and still stores such a delivery', async () => {
     let release: () => void = () => {};
@@ -165,5 +165,5 @@ describe.each(engines)('a delivery on a kept-alive connection during shutdown ($
     await closing;
     const { deliveryId } = JSON.parse(answer.body) as { deliveryId: string };
     expect((await reopen(receiver).getDelivery(deliveryId))?.status).toBe('stored');
-  }, 60_000);
+  });
 });

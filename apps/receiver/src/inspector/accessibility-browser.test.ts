@@ -90,7 +90,7 @@ async function logIn(page: Page, baseUrl: string): Promise<void> {
 let browser: Browser;
 beforeAll(async () => {
   browser = await launchChromium();
-}, 60_000);
+});
 afterAll(async () => {
   await browser?.close();
 });
@@ -134,7 +134,7 @@ describe('inspector accessibility (axe-core in Chromium)', () => {
       error: 'ERP timed out',
       retryAt: new Date(Date.now() + 3_600_000),
     });
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await receiver?.close();
@@ -186,7 +186,7 @@ describe('inspector accessibility (axe-core in Chromium)', () => {
     expect(titles['/ui/deliveries/dlv_0000000000000000000000000']).toBe('Not found · srhooks inspector');
     expect(unnamed).toEqual([]);
     await context.close();
-  }, 60_000);
+  });
 
   it("ties the login form's error to the token field", async () => {
     const context = await browser.newContext();
@@ -285,7 +285,7 @@ describe('inspector accessibility (axe-core in Chromium)', () => {
       '1 new delivery arrived. Show the newest',
     );
     await context.close();
-  }, 60_000);
+  });
 
   it('announces masked personal data by what is left of it, not as asterisks', async () => {
     const context = await browser.newContext();
@@ -305,7 +305,7 @@ describe('inspector accessibility (axe-core in Chromium)', () => {
     expect(heard[`/ui/deliveries/${ids.orders}`]).toContain('definition: K É (rest hidden)');
     expect(heard['/ui/dead-letters']).toContain('K É (rest hidden)');
     await context.close();
-  }, 60_000);
+  });
 
   // Last: it replays a job, which changes what the pages above show.
   it('keeps keyboard focus on its button and an opened <details> open when a live update redraws the event around it', async () => {
@@ -335,7 +335,7 @@ describe('inspector accessibility (axe-core in Chromium)', () => {
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Replay all handlers');
     expect(await payloadOpen()).toBe(true);
     await context.close();
-  }, 60_000);
+  });
 });
 
 describe('app mode accessibility (axe-core in Chromium): the entry page in the shop admin, Shops, Mark uninstalled', () => {
@@ -357,7 +357,7 @@ describe('app mode accessibility (axe-core in Chromium): the entry page in the s
       });
       return ((await response.json()).items as unknown[]).length >= 1 ? true : undefined;
     });
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await f?.close();

@@ -30,7 +30,7 @@ describe('app events on the delivery page', () => {
     f = await startAppModeFixture({ shops: ['alpha'] });
     expect((await f.sandbox.apps.install('55', 'alpha')).install.status).toBe(302);
     ({ cookie } = await loginAsBrowser(f, ADMIN_TOKEN));
-  }, 30_000);
+  });
 
   afterAll(async () => {
     await f?.close();

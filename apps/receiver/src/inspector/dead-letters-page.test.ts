@@ -46,7 +46,7 @@ describe('dead-letters page', () => {
       deadJobIds.add(job.id);
       deadTimes.push(new Date(at.getTime() - Math.floor(index / 3) * 1000));
     }
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await receiver?.close();

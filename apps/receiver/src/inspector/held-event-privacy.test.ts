@@ -63,7 +63,7 @@ describe("a held event's verification detail", () => {
       const event = await receiver.app.store.getEvent(eventId);
       return event?.status === 'held' && event.jobs[0]?.attemptLog[0]?.outcome === 'held';
     }, 'the event held');
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await receiver?.close();

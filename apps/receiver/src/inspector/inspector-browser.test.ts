@@ -27,7 +27,7 @@ describe('inspector in Chromium', () => {
     mkdirSync(OUTPUT_DIR, { recursive: true });
     receiver = await startAdminReceiver({}, { worker: true });
     browser = await launchChromium();
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await browser?.close();
@@ -198,5 +198,5 @@ describe('inspector in Chromium', () => {
     expect(await page.inputValue('input[name="handler"]')).toBe('log');
     expect(problems).toEqual([]);
     await context.close();
-  }, 60_000);
+  });
 });

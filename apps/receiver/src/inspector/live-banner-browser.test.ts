@@ -26,7 +26,7 @@ describe('new-deliveries banner in Chromium', () => {
   beforeAll(async () => {
     receiver = await startAdminReceiver();
     browser = await launchChromium();
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await browser?.close();
@@ -64,7 +64,7 @@ describe('new-deliveries banner in Chromium', () => {
     expect(await banner.locator('a').getAttribute('href')).toBe('/ui');
     expect(problems).toEqual([]);
     await context.close();
-  }, 60_000);
+  });
 
   it('announces a lost live connection once and its return, but not the connect of a page load', async () => {
     // The page reaches the receiver through a proxy the test can cut (a network drop).
@@ -125,5 +125,5 @@ describe('new-deliveries banner in Chromium', () => {
     } finally {
       await proxy.stop();
     }
-  }, 60_000);
+  });
 });

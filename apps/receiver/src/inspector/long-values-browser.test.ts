@@ -56,7 +56,7 @@ describe('long values in Chromium', () => {
     expect(posted.status).toBe(200);
     deliveryId = posted.body.deliveryId;
     browser = await launchChromium();
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await browser?.close();
@@ -111,5 +111,5 @@ describe('long values in Chromium', () => {
     }
     expect(problems).toEqual([]);
     await context.close();
-  }, 60_000);
+  });
 });

@@ -71,7 +71,7 @@ describe('inspector information that was a hover title only', () => {
       ['log'],
     );
     ids.recovered = recovered.deliveryId;
-  }, 30_000);
+  });
 
   afterAll(async () => {
     await receiver?.close();

@@ -168,5 +168,5 @@ describe('receivers sharing one PostgreSQL store', () => {
     await until(stream.ended, "B's stream of the logged-out session to end", 20_000);
     expect(bearerStream.ended()).toBe(false);
     bearerStream.response.destroy();
-  }, 30_000);
+  });
 });

@@ -26,7 +26,7 @@ describe('Shops page in Chromium', () => {
     mkdirSync(OUTPUT_DIR, { recursive: true });
     f = await startAppModeFixture({ shops: ['alpha'] });
     browser = await launchChromium();
-  }, 60_000);
+  });
   afterAll(async () => {
     await browser?.close();
     await f?.close();
@@ -75,5 +75,5 @@ describe('Shops page in Chromium', () => {
     await page.screenshot({ path: `${OUTPUT_DIR}shops-phone.png`, fullPage: true });
     expect(problems).toEqual([]);
     await context.close();
-  }, 60_000);
+  });
 });

@@ -125,7 +125,7 @@ describe('Shops page in app mode', () => {
       config: { shops: [{ name: 'configured', handlers: ['audit'] }] },
     });
     ({ cookie, csrfToken } = await loginAsBrowser(f, ADMIN_TOKEN));
-  }, 30_000);
+  });
   afterAll(async () => {
     await f?.close();
   });

@@ -116,5 +116,5 @@ describe('storePlugin', () => {
     } finally {
       await admin.end();
     }
-  }, 60_000);
+  });
 });

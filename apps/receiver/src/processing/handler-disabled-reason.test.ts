@@ -98,5 +98,5 @@ describe.each<[string, () => Partial<ReceiverConfigInput>]>([
     const released = attempts.filter((attempt) => attempt.outcome === 'released');
     expect(released.length).toBeGreaterThan(0);
     for (const attempt of released) expect(attempt.error).not.toContain('endpoint removed');
-  }, 30_000);
+  });
 });

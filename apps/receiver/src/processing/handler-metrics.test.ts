@@ -182,5 +182,5 @@ describe.each<[string, () => Partial<ReceiverConfigInput>]>([
       retry: attempts('retry'),
       stale: attempts('stale'),
     }).toEqual({ succeeded: 1, retry: undefined, stale: 1 });
-  }, 30_000);
+  });
 });

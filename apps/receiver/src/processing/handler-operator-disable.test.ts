@@ -141,5 +141,5 @@ describe.each<[string, number, () => Partial<ReceiverConfigInput>]>([
     // Each job reached the target exactly once: the waiting ones were not attempted while disabled.
     expect(target.received).toHaveLength(7);
     expect(await erpJobs()).toMatchObject({ succeeded: 7, pending: 0, dead: 0 });
-  }, 60_000);
+  });
 });

@@ -129,5 +129,5 @@ describe('shutdown while the worker drains a running job (PostgreSQL, several re
     // order is a duplicate (no job).
     expect(statuses.flat()).toContain('succeeded');
     expect(target.hits).toBe(1);
-  }, 60_000);
+  });
 });

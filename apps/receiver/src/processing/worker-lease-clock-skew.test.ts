@@ -227,7 +227,7 @@ it('a holder whose clock is behind does not start a prefetched job whose lease r
   releaseFirst();
   await waitFor(() => workerA.inFlight === 0, 'worker A to be idle', 15_000);
   expect(a.runs.map((job) => job.id)).toEqual([running]);
-}, 60_000);
+});
 
 describe("due times on PostgreSQL are the database server's, not each host's", () => {
   const TEN_MINUTES_MS = 600_000;
@@ -288,5 +288,5 @@ describe("due times on PostgreSQL are the database server's, not each host's", (
     expect(a.runs).toHaveLength(1);
     // Millisecond precision: the server's microseconds are cut off in the returned Dates.
     expect(ranAt[0]).toBeGreaterThanOrEqual(dueAt - 1);
-  }, 30_000);
+  });
 });

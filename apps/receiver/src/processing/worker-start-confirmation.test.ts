@@ -158,7 +158,7 @@ describe('a prefetched job whose lease cannot be confirmed at start runs promptl
     expect(fault.fired()).toBe(true);
     // A ran once; B was handed back unrun and claimed again (not waiting out its lease).
     expect(outcomes).toEqual([['succeeded'], ['released', 'succeeded']]);
-  }, 30_000);
+  });
 
   it('PostgreSQL: the row is locked by another transaction at start (busy)', async () => {
     const schema = newSchema();
@@ -177,5 +177,5 @@ describe('a prefetched job whose lease cannot be confirmed at start runs promptl
       expect(locked.rowCount).toBe(1);
       setTimeout(() => void locker.query('COMMIT'), 1000);
     });
-  }, 30_000);
+  });
 });

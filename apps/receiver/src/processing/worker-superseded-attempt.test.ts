@@ -97,7 +97,7 @@ it('runs the handler only for the attempt that holds the job when a replay re-cl
   expect(job?.attemptLog.filter((attempt) => attempt.outcome === 'succeeded').map((a) => a.attempt)).toEqual([
     2,
   ]);
-}, 30_000);
+});
 
 it('hands back only the current attempt when the check mismatches', async () => {
   const { store, eventId, runner, settled, worker } = await replayedDuringVerification('mismatched', {
@@ -112,4 +112,4 @@ it('hands back only the current attempt when the check mismatches', async () => 
   await sleep(300);
   expect(runner.runs).toEqual([]);
   expect(settled.map((attempt) => [attempt.job.attempt, attempt.outcome.status])).toEqual([[2, 'held']]);
-}, 30_000);
+});

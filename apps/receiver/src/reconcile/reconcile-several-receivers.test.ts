@@ -128,7 +128,7 @@ describe('start-up reconcile, several receivers on one PostgreSQL store', () => 
     } finally {
       await stopAll(receivers);
     }
-  }, 60_000);
+  });
 
   it('three receivers started together delete extra copies once, and none fails on a copy another deleted', async () => {
     const schema = nextSchema();
@@ -158,7 +158,7 @@ describe('start-up reconcile, several receivers on one PostgreSQL store', () => 
     } finally {
       await stopAll(receivers);
     }
-  }, 60_000);
+  });
 
   it("waits for another instance's reconcile of the shop, at most waitMs, then refuses with reconcile_lock_busy", async () => {
     const schema = nextSchema();
@@ -232,7 +232,7 @@ describe('start-up reconcile, several receivers on one PostgreSQL store', () => 
       await holder.close();
       await waiter.close();
     }
-  }, 40_000);
+  });
 
   it("closing the store does not wait for a reconcile still calling the shop's API; its lock ends with it", async () => {
     const schema = nextSchema();
@@ -262,7 +262,7 @@ describe('start-up reconcile, several receivers on one PostgreSQL store', () => 
       await closing.close();
       await next.close();
     }
-  }, 40_000);
+  });
 });
 
 describe('start-up reconcile lock, SQLite (one receiver process per file)', () => {

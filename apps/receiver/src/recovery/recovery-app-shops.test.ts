@@ -35,7 +35,7 @@ describe('order recovery for installed shops (sandbox, real HTTP)', () => {
       config: { publicUrl: `http://127.0.0.1:${proxyPort}`, logLevel: 'warn' },
       recovery: { schedule: true, intervalMs: INTERVAL_MS },
     });
-  }, 30_000);
+  });
   afterAll(async () => {
     await f?.close();
     await proxy?.stop();

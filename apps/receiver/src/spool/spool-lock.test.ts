@@ -151,7 +151,7 @@ describe('one receiver per spool folder', () => {
     );
     expect(second.stderr.trim().split('\n')).toHaveLength(1);
     expect(second.stderr).not.toMatch(/\n\s+at /);
-  }, 40_000);
+  });
 
   it("takes the folder over at once from a process killed with SIGKILL, logging the old holder's pid at warn", async () => {
     const spoolDir = join(dir, 'killed-holder-spool');

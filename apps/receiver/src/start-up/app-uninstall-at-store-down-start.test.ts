@@ -162,5 +162,5 @@ describe('app mode started while its PostgreSQL store is unreachable: the uninst
     // and counts its own: the drained call
     expect(metrics).toMatch(/^srhooks_spool_deliveries_total\{outcome="stored"\} 1$/m);
     expect(metrics).toMatch(/^srhooks_spool_waiting_deliveries 0$/m);
-  }, 60_000);
+  });
 });

@@ -247,7 +247,7 @@ describe('a receiver started while its PostgreSQL store is unreachable', () => {
     expect(
       logLines.some((line) => String(line.msg).startsWith('store reachable: the full receiver took over')),
     ).toBe(true);
-  }, 60_000);
+  });
 
   it('app mode: a delivery for a shop that installed the app and an authentic Payment API notification are spooled, install calls answered a 503 page, all stored once the store opens', async () => {
     const WEBHOOK_KEY = 'store-down-start-payment-key-0123456789';
@@ -298,7 +298,7 @@ describe('a receiver started while its PostgreSQL store is unreachable', () => {
     await waitFor('the spool to drain', () => spoolFiles().length === 0);
     expect(await full.store.getDelivery(delivery.json.deliveryId as string)).not.toBeNull();
     expect(await full.store.getDelivery(paidJson.deliveryId as string)).not.toBeNull();
-  }, 60_000);
+  });
 
   it('with a spool: SIGTERM while spooling answers the delivery in flight, keeps the spool and frees its lock', async () => {
     const { proc, receiver } = await start();
@@ -339,7 +339,7 @@ describe('a receiver started while its PostgreSQL store is unreachable', () => {
     const next = await start();
     expect(await next.receiver.full).toBe(next.receiver.app);
     await waitFor('the spool to drain', () => spoolFiles().length === 0);
-  }, 60_000);
+  });
 
   it('with a spool: a second signal exits at once', async () => {
     const { proc, receiver } = await start();
@@ -348,7 +348,7 @@ describe('a receiver started while its PostgreSQL store is unreachable', () => {
     proc.emit('SIGINT', 'SIGINT');
     expect(proc.exits).toEqual([130]);
     await receiver.stopped;
-  }, 30_000);
+  });
 
   it('tries the store on one connection first: no receiver is built while it stays unreachable', async () => {
     const config = loadConfig({ env: env(), cwd: dir });
@@ -380,7 +380,7 @@ describe('a receiver started while its PostgreSQL store is unreachable', () => {
     expect(builds).toBe(0);
     await spooling.stop();
     expect(await spooling.full).toBeNull();
-  }, 30_000);
+  });
 
   it('a stop while the full receiver is being built waits for it, closes it without handing over, and frees the spool', async () => {
     const config = loadConfig({ env: env(), cwd: dir });
@@ -429,7 +429,7 @@ describe('a receiver started while its PostgreSQL store is unreachable', () => {
     await expect((built as FastifyInstance).store.ping()).rejects.toBeInstanceOf(StoreUnavailableError);
     await expect(fetch(`http://127.0.0.1:${address.port}/healthz`)).rejects.toThrow();
     SpoolLock.acquire(join(dir, 'spool')).release();
-  }, 30_000);
+  });
 
   it('with a spool: a port in use fails the start with the usual one line, and frees the spool folder', async () => {
     const taken = createServer();
@@ -448,7 +448,7 @@ describe('a receiver started while its PostgreSQL store is unreachable', () => {
     } finally {
       taken.close();
     }
-  }, 30_000);
+  });
 
   it('without a spool: fails to start as before, saying SRHOOKS_SPOOL_DIR would take deliveries', async () => {
     const { SRHOOKS_SPOOL_DIR: _none, ...noSpool } = env();
@@ -460,5 +460,5 @@ describe('a receiver started while its PostgreSQL store is unreachable', () => {
     expect(message).toContain('nothing accepts connections at 127.0.0.1');
     expect(message).toContain('Set SRHOOKS_SPOOL_DIR');
     expect(message).toContain('listens anyway');
-  }, 30_000);
+  });
 });

@@ -164,5 +164,5 @@ describe('postgres: a batch cut off before its COMMIT', () => {
       await direct.close();
       await proxy.stop();
     }
-  }, 30_000);
+  });
 });

@@ -56,7 +56,7 @@ beforeAll(async () => {
   const [mismatch] = (await receiver.store.listDeliveries({ status: 'quarantined' })).items;
   expect(mismatch?.decodeError?.code).toBe('shop_mismatch');
   mismatchId = mismatch?.id ?? '';
-}, 30_000);
+});
 afterAll(async () => {
   await app?.close();
   await target?.close();

@@ -42,7 +42,7 @@ beforeAll(async () => {
     handlers: { erp: forwardTo(`${erp.url}/erp`) },
   });
   ({ receiver, url: base } = after);
-}, 30_000);
+});
 afterAll(async () => {
   await receiver?.close();
   await erp?.close();

@@ -61,7 +61,7 @@ beforeAll(async () => {
     },
     { timeout: 15_000, interval: 50 },
   );
-}, 30_000);
+});
 afterAll(async () => {
   await receiver.close();
   await target.close();

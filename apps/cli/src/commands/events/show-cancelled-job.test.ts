@@ -39,7 +39,7 @@ beforeAll(async () => {
     appHandlers: ['erp'],
   });
   ({ sandbox, base } = app);
-}, 30_000);
+});
 
 afterAll(async () => {
   await app?.close();
@@ -89,7 +89,7 @@ describe('events show: a job cancelled by an uninstall', () => {
     );
     expect(shown.stdout).not.toContain("with the shop's clientId and clientSecret");
     expect((await adminJson('events', 'show', eventId)).appShop).toBe(true);
-  }, 40_000);
+  });
 
   it('shows the app_uninstalled event as the uninstall it is: no order, total or verification line', async () => {
     const [uninstall] = (await adminJson('events', 'list', '--shop', 'alpha', '--event', 'app_uninstalled'))

@@ -176,7 +176,7 @@ describe('PostgreSQL connections lost under concurrent ingest with a forward han
       await receiver.close();
       await dropSchema(schema);
     }
-  }, 60_000);
+  });
 
   it('survives its connections being cut by a proxy and recovers by itself', async () => {
     const schema = uniqueSchemaName('loss');
@@ -210,5 +210,5 @@ describe('PostgreSQL connections lost under concurrent ingest with a forward han
       await proxy.stop();
       await dropSchema(schema);
     }
-  }, 60_000);
+  });
 });

@@ -101,7 +101,7 @@ describe('PgStore: two jobs of one event finishing at once on two receivers', ()
     const event = await first.getEvent(eventId);
     expect(event?.jobs.map((job) => job.status)).toEqual(['succeeded', 'succeeded']);
     expect(event?.status).toBe('succeeded');
-  }, 30_000);
+  });
 });
 
 describe('PostgreSQL migration 18: statuses such a race left', () => {
@@ -149,5 +149,5 @@ describe('PostgreSQL migration 18: statuses such a race left', () => {
     } finally {
       await store.close();
     }
-  }, 30_000);
+  });
 });

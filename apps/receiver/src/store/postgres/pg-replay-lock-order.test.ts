@@ -66,5 +66,5 @@ describe('PgStore.replayEvent against a concurrent job outcome', () => {
     expect(await replay).toEqual({ ok: true, jobs: 2 });
     const after = await store.getEvent(eventId);
     expect(after?.jobs.map((j) => j.status)).toEqual(['pending', 'pending']);
-  }, 20_000);
+  });
 });

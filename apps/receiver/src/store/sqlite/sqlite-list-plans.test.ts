@@ -34,7 +34,7 @@ beforeAll(async () => {
     await store.close();
   }
   db = new Database(file, { readonly: true });
-}, 60_000);
+});
 
 afterAll(() => {
   db?.close();
