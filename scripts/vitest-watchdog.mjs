@@ -156,8 +156,10 @@ export default class WatchdogReporter {
   constructor() {
     this.grace = graceMs();
     this.lastProgress = Date.now();
-    /** @type {Map<string, { what: string, since: number, budget: number | null }>} */
+    /** @type {Map<string, { what: string, since: number, budget: number | null, module: string }>} */
     this.running = new Map();
+    /** @type {Set<string>} the tests and hooks that have ended */
+    this.ended = new Set();
     this.testTimeout = 5000;
     this.hookTimeout = 10_000;
     this.quietLimit = 0;
@@ -183,15 +185,23 @@ export default class WatchdogReporter {
     return relative(this.root, moduleId) || moduleId;
   }
 
-  /** @param {number | null} budget how long it may run before it counts as stuck (null: a whole file) */
-  begin(key, what, budget) {
+  /**
+   * @param {number | null} budget how long it may run before it counts as stuck (null: a whole file)
+   * @param {string} module the id of the file it belongs to
+   */
+  begin(key, what, budget, module) {
     this.lastProgress = Date.now();
-    this.running.set(key, { what, since: this.lastProgress, budget });
+    // vitest reports the updates of a worker's batches concurrently, so a test's (or hook's) start can
+    // arrive after its end (seen on a loaded machine: a test that had passed "ran" until the watchdog
+    // stopped the suite). What has ended stays ended.
+    if (this.ended.has(key)) return;
+    this.running.set(key, { what, since: this.lastProgress, budget, module });
   }
 
   end(key) {
     this.lastProgress = Date.now();
     this.running.delete(key);
+    this.ended.add(key);
   }
 
   onTestModuleStart(module) {
@@ -200,11 +210,16 @@ export default class WatchdogReporter {
       `module:${module.id}`,
       `${this.where(module.moduleId)} (open: none of its tests has ended yet)`,
       null,
+      module.id,
     );
   }
 
   onTestModuleEnd(module) {
     this.end(`module:${module.id}`);
+    // A file that ended runs nothing any more, whatever of its reports is still to come or was lost.
+    for (const [key, entry] of this.running) {
+      if (entry.module === module.id) this.end(key);
+    }
   }
 
   onTestCaseReady(test) {
@@ -213,6 +228,7 @@ export default class WatchdogReporter {
       `test:${test.id}`,
       `${this.where(test.module.moduleId)} > ${test.fullName}`,
       timeout + this.grace,
+      test.module.id,
     );
   }
 
@@ -230,7 +246,8 @@ export default class WatchdogReporter {
         : `${this.where(owner.module.moduleId)} > ${owner.fullName}`;
     // A hook's own timeout is not reported; the larger of the two configured ones stands in for it.
     const timeout = Math.max(this.hookTimeout, this.testTimeout);
-    this.begin(`hook:${hook.name}:${owner.id}`, `${name} (${hook.name})`, timeout + this.grace);
+    const module = owner.type === 'module' ? owner.id : owner.module.id;
+    this.begin(`hook:${hook.name}:${owner.id}`, `${name} (${hook.name})`, timeout + this.grace, module);
   }
 
   onHookEnd(hook) {

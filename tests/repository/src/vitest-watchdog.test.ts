@@ -238,6 +238,71 @@ describe('the test watchdog', () => {
   });
 });
 
+describe("the test watchdog's record of what runs", () => {
+  interface Reported {
+    id: string;
+    moduleId?: string;
+    fullName?: string;
+    module?: Reported;
+    options?: { timeout: number };
+  }
+  interface Watchdog {
+    testTimeout: number;
+    hookTimeout: number;
+    quietLimit: number;
+    stuck(): string | null;
+    onTestModuleStart(module: Reported): void;
+    onTestModuleEnd(module: Reported): void;
+    onTestCaseReady(test: Reported): void;
+    onTestCaseResult(test: Reported): void;
+  }
+  /** The reporter itself (no timer, no stopping: only what it counts as stuck), with a 100 ms grace. */
+  async function watchdog(): Promise<Watchdog> {
+    const { default: WatchdogReporter } = (await import(WATCHDOG)) as { default: new () => Watchdog };
+    const before = process.env.SRHOOKS_TEST_WATCHDOG_GRACE_MS;
+    process.env.SRHOOKS_TEST_WATCHDOG_GRACE_MS = '100';
+    try {
+      const reporter = new WatchdogReporter();
+      Object.assign(reporter, { testTimeout: 100, hookTimeout: 100, quietLimit: 60_000 });
+      return reporter;
+    } finally {
+      if (before === undefined) delete process.env.SRHOOKS_TEST_WATCHDOG_GRACE_MS;
+      else process.env.SRHOOKS_TEST_WATCHDOG_GRACE_MS = before;
+    }
+  }
+  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it("a test's start that arrives after its end does not count as running (vitest reports batches concurrently)", async () => {
+    // Seen on a loaded CI machine: a test vitest reported passed "ran" for 330 s and the suite was stopped.
+    const reporter = await watchdog();
+    const module = { id: 'm1', moduleId: 'a.test.mjs' };
+    const test = { id: 't1', fullName: 'passes', module, options: { timeout: 100 } };
+    reporter.onTestModuleStart(module);
+    reporter.onTestCaseResult(test);
+    reporter.onTestCaseReady(test);
+    await pause(300); // past the test's timeout plus the grace
+    expect(reporter.stuck()).toBeNull();
+  });
+
+  it('a file that ended runs nothing any more, even when the end of one of its tests never arrived', async () => {
+    const reporter = await watchdog();
+    const module = { id: 'm2', moduleId: 'b.test.mjs' };
+    reporter.onTestModuleStart(module);
+    reporter.onTestCaseReady({ id: 't2', fullName: 'its end is lost', module, options: { timeout: 100 } });
+    reporter.onTestModuleEnd(module);
+    await pause(300);
+    expect(reporter.stuck()).toBeNull();
+    // A test still running in a file that is open is what the watchdog is for (the check is not vacuous).
+    const open = { id: 'm3', moduleId: 'c.test.mjs' };
+    reporter.onTestModuleStart(open);
+    reporter.onTestCaseReady({ id: 't3', fullName: 'spins', module: open, options: { timeout: 100 } });
+    await pause(300);
+    expect(reporter.stuck()).toMatch(
+      /^c\.test\.mjs > spins has run for \d+ s, longer than its timeout plus 0 s$/,
+    );
+  });
+});
+
 describe('a suite the watchdog stopped as stalled runs once more (scripts/stalled-suites.mjs)', () => {
   /** What run-checks does for a step, with the short grace; records what it ran. */
   function recordingRun(ran: string[]): RunStep {
