@@ -226,13 +226,17 @@ describe('srhooks login: unreachable, wrong and silent endpoints', () => {
       const args = loginArgs(sandbox, 'acme');
       args[args.indexOf('--token-url') + 1] = `http://127.0.0.1:${port}/{shop}/app/token`;
       const started = Date.now();
-      const run = await runCli(other.dir, [...args, '--timeout', '500ms']);
+      // 2 s: on a slow, loaded machine 500 ms once ran out before the request was even sent
+      const run = await runCli(other.dir, [...args, '--timeout', '2s']);
       const elapsed = Date.now() - started;
       expect(run.code).toBe(3);
       expect(run.stderr).toBe(
-        `error: 127.0.0.1:${port} did not answer the token request within 500ms (timed out, one attempt); the token URL is http://127.0.0.1:${port}/acme/app/token\n` +
+        `error: 127.0.0.1:${port} did not answer the token request within 2s (timed out, one attempt); the token URL is http://127.0.0.1:${port}/acme/app/token\n` +
           "nothing was stored: check the network connection, any proxy (HTTPS_PROXY / HTTP_PROXY) and --token-url (leave it out for ShopRenter's own), or allow longer with --timeout (e.g. --timeout 30s); the client id and secret were not checked\n",
       );
+      // The CLI has exited: what it sent is on its way to this process, which may read it a moment later.
+      await expect.poll(() => arrived.length, { timeout: 10_000 }).toBeGreaterThan(0);
+      await new Promise((resolve) => setTimeout(resolve, 500));
       expect(arrived).toEqual(['POST /acme/app/token']);
       // the old policy, 3 attempts of 15 s, took at least 45 s (a loose bound: the machine may be loaded)
       expect(elapsed).toBeLessThan(30_000);

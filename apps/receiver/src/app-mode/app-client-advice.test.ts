@@ -88,7 +88,7 @@ describe('app mode: advice in ctx.client errors of handlers', () => {
         if (error) return error;
       }
       return undefined;
-    }, 20_000);
+    });
   };
 
   it("credentials refused: the handler's error says to check the app's ClientId/ClientSecret", async () => {

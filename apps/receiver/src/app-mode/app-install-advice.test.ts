@@ -69,7 +69,7 @@ describe('app mode: the reason of a pending install', () => {
     const reason = await eventually(async () => {
       const now = await pendingReason('refused');
       return now?.includes('credentials') ? now : undefined;
-    }, 15_000);
+    });
     expect(reason).toMatch(/^ShopRenter refused the app's client credentials for shop "refused" \(401/);
     expect(reason).toContain('SRHOOKS_APP_CLIENT_ID');
     expect(reason).toContain('SRHOOKS_APP_CLIENT_SECRET');

@@ -83,7 +83,7 @@ describe('app mode: a failed install step on an installed shop', () => {
     const retried = await eventually(async () => {
       const row = await shopRow('alpha');
       return row?.nextAttemptAt === null ? row : undefined;
-    }, 15_000);
+    });
     expect(retried).toMatchObject({ status: 'installed', pendingReason: null });
     expect(retried.subscriptions).toHaveLength(2);
     expect(f.logLines.join('\n')).toContain(

@@ -233,10 +233,7 @@ describe('app mode: install, deliveries, uninstall, re-install (sandbox)', () =>
     expect(inspector.status).toBe(200);
     expect(page).toMatch(/id="pending-installs"[\s\S]*data-shop="delta"/);
     f.sandbox.setFaults('delta', {});
-    await eventually(
-      async () => ((await shopsByName()).delta?.status === 'installed' ? true : undefined),
-      15_000,
-    );
+    await eventually(async () => ((await shopsByName()).delta?.status === 'installed' ? true : undefined));
     expect(subscriptionsOn('delta')).toHaveLength(2);
   });
 });

@@ -66,7 +66,6 @@ describe.each<[string, () => Partial<ReceiverConfigInput>]>([
         (await states()).some((state) => state.disabled) &&
         (await receiver.app.store.countJobs()).running === 0,
       'the handler to be disabled and no job to be running',
-      15_000,
     );
 
     const stored = (await states()).find((state) => state.handler === 'erp');

@@ -63,24 +63,20 @@ it('counts attempts by final decision and reports dead letters and waiting jobs 
   await app.ready();
 
   await ingestSamples(app.store, { handlers: ['dead', 'later'], receivedAt: new Date(), count: 3 });
-  await waitFor(
-    async () => {
-      const backlog = await app.store.handlerBacklog();
-      return (
-        backlog.find((row) => row.handler === 'dead')?.dead === 3 &&
-        backlog.find((row) => row.handler === 'later')?.waiting === 3 &&
-        (await app.store.countJobs()).running === 0 &&
-        // the counters follow the store's answer to each outcome write, a moment after its commit
-        metric(
-          (await app.inject({ method: 'GET', url: '/metrics' })).body,
-          'srhooks_handler_attempts_total',
-          'handler="later",type="forward",outcome="retry"',
-        ) === 3
-      );
-    },
-    '3 dead letters and 3 scheduled retries',
-    15_000,
-  );
+  await waitFor(async () => {
+    const backlog = await app.store.handlerBacklog();
+    return (
+      backlog.find((row) => row.handler === 'dead')?.dead === 3 &&
+      backlog.find((row) => row.handler === 'later')?.waiting === 3 &&
+      (await app.store.countJobs()).running === 0 &&
+      // the counters follow the store's answer to each outcome write, a moment after its commit
+      metric(
+        (await app.inject({ method: 'GET', url: '/metrics' })).body,
+        'srhooks_handler_attempts_total',
+        'handler="later",type="forward",outcome="retry"',
+      ) === 3
+    );
+  }, '3 dead letters and 3 scheduled retries');
 
   const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
   const attempts = (labels: string) => metric(text, 'srhooks_handler_attempts_total', labels);
@@ -144,19 +140,15 @@ describe.each<[string, () => Partial<ReceiverConfigInput>]>([
 
     const { events } = await ingestSamples(app.store, { handlers: ['erp'], receivedAt: new Date() });
     const eventId = events[0]?.id ?? '';
-    await waitFor(() => target.requests.length === 1, 'attempt 1 to reach the target', 10_000);
+    await waitFor(() => target.requests.length === 1, 'attempt 1 to reach the target');
     // Replayed while attempt 1 waits for its answer: attempt 2 runs and succeeds; attempt 1's timeout
     // (a retry) comes afterwards and is not applied by the store (it no longer holds the job).
     await app.store.replayEvent(eventId);
-    await waitFor(
-      async () => {
-        const log = (await app.store.getEvent(eventId))?.jobs[0]?.attemptLog ?? [];
-        // Attempt 1's late report is logged with the attempt, marked not applied.
-        return log[1]?.outcome === 'succeeded' && (log[0]?.error ?? '').includes('(not applied)');
-      },
-      "attempt 2's success and attempt 1's late report to be recorded",
-      15_000,
-    );
+    await waitFor(async () => {
+      const log = (await app.store.getEvent(eventId))?.jobs[0]?.attemptLog ?? [];
+      // Attempt 1's late report is logged with the attempt, marked not applied.
+      return log[1]?.outcome === 'succeeded' && (log[0]?.error ?? '').includes('(not applied)');
+    }, "attempt 2's success and attempt 1's late report to be recorded");
     const job = (await app.store.getEvent(eventId))?.jobs[0];
     expect(job?.status).toBe('succeeded');
     expect(job?.attemptLog.map((attempt) => [attempt.attempt, attempt.outcome])).toEqual([
@@ -168,15 +160,11 @@ describe.each<[string, () => Partial<ReceiverConfigInput>]>([
     let text = '';
     const attempts = (outcome: string) =>
       metric(text, 'srhooks_handler_attempts_total', `handler="erp",type="forward",outcome="${outcome}"`);
-    await waitFor(
-      async () => {
-        text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
-        const counted = ['succeeded', 'retry', 'dead', 'disable', 'stale'].map((o) => attempts(o) ?? 0);
-        return counted.reduce((sum, count) => sum + count, 0) === 2;
-      },
-      'both attempts to be counted',
-      10_000,
-    );
+    await waitFor(async () => {
+      text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+      const counted = ['succeeded', 'retry', 'dead', 'disable', 'stale'].map((o) => attempts(o) ?? 0);
+      return counted.reduce((sum, count) => sum + count, 0) === 2;
+    }, 'both attempts to be counted');
     expect({
       succeeded: attempts('succeeded'),
       retry: attempts('retry'),

@@ -110,7 +110,7 @@ describe.each<[string, number, () => Partial<ReceiverConfigInput>]>([
       200,
     );
     // Every receiver runs one job and holds the next one claimed.
-    await waitFor(async () => target.received.length >= instances, 'each receiver to start a job', 15_000);
+    await waitFor(async () => target.received.length >= instances, 'each receiver to start a job');
     const disable = await admin(last, '/handlers/erp/disable');
     expect(disable.status).toBe(200);
     expect(await disable.json()).toMatchObject({ alreadyDisabled: false, disabledBy: 'operator' });
@@ -118,7 +118,7 @@ describe.each<[string, number, () => Partial<ReceiverConfigInput>]>([
 
     // Well past the running attempts' end (the slots free up) and many poll intervals: nothing starts.
     await sleep(TARGET_LATENCY_MS + 10 * POLL_MS);
-    await waitFor(async () => (await erpJobs()).running === 0, 'the running attempts to finish', 10_000);
+    await waitFor(async () => (await erpJobs()).running === 0, 'the running attempts to finish');
     await sleep(5 * POLL_MS);
     expect(target.received.length).toBe(startedBeforeDisable);
     // A new event still gets a job for the paused handler; it waits too.
@@ -137,7 +137,7 @@ describe.each<[string, number, () => Partial<ReceiverConfigInput>]>([
     ]);
 
     expect((await admin(first, '/handlers/erp/enable')).status).toBe(200);
-    await waitFor(async () => (await erpJobs()).succeeded === 7, 'every job to run after enable', 30_000);
+    await waitFor(async () => (await erpJobs()).succeeded === 7, 'every job to run after enable');
     // Each job reached the target exactly once: the waiting ones were not attempted while disabled.
     expect(target.received).toHaveLength(7);
     expect(await erpJobs()).toMatchObject({ succeeded: 7, pending: 0, dead: 0 });

@@ -37,11 +37,7 @@ async function crashingAt(crashes: readonly number[]) {
 describe('a job whose handler was running when the receiver stopped', () => {
   it(`is dead-lettered at the ${MAX_INTERRUPTIONS}rd time instead of being run again, saying why`, async () => {
     const { store, erp, eventId } = await crashingAt([1, 2, 3]);
-    await waitFor(
-      async () => (await jobOf(store, eventId)).status === 'dead',
-      'the job to be dead-lettered',
-      15_000,
-    );
+    await waitFor(async () => (await jobOf(store, eventId)).status === 'dead', 'the job to be dead-lettered');
     expect(erp.runs).toHaveLength(MAX_INTERRUPTIONS);
     const job = await jobOf(store, eventId);
     expect(job.attemptLog.map((attempt) => attempt.outcome)).toEqual([
@@ -59,11 +55,7 @@ describe('a job whose handler was running when the receiver stopped', () => {
 
   it('runs a job interrupted fewer times again until it succeeds', async () => {
     const { store, erp, eventId } = await crashingAt([1, 2]);
-    await waitFor(
-      async () => (await jobOf(store, eventId)).status === 'succeeded',
-      'the job to succeed',
-      15_000,
-    );
+    await waitFor(async () => (await jobOf(store, eventId)).status === 'succeeded', 'the job to succeed');
     expect(erp.runs).toHaveLength(MAX_INTERRUPTIONS);
     expect((await jobOf(store, eventId)).attemptLog.map((attempt) => attempt.outcome)).toEqual([
       'interrupted',
@@ -74,17 +66,12 @@ describe('a job whose handler was running when the receiver stopped', () => {
 
   it('starts counting again after a replay of the dead letter', async () => {
     const { store, erp, eventId } = await crashingAt([1, 2, 3, 4, 5]);
-    await waitFor(
-      async () => (await jobOf(store, eventId)).status === 'dead',
-      'the job to be dead-lettered',
-      15_000,
-    );
+    await waitFor(async () => (await jobOf(store, eventId)).status === 'dead', 'the job to be dead-lettered');
     await store.replayEvent(eventId);
     // two more interruptions (runs 4 and 5) are not enough again; run 6 succeeds
     await waitFor(
       async () => (await jobOf(store, eventId)).status === 'succeeded',
       'the replayed job to succeed',
-      15_000,
     );
     expect(erp.runs).toHaveLength(6);
   });

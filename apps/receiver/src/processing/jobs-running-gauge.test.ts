@@ -51,18 +51,14 @@ it('reports the jobs a worker runs now per handler, beside the waiting ones', as
   await app.ready();
 
   await ingestSamples(app.store, { handlers: ['slow'], receivedAt: new Date() });
-  await waitFor(() => target.requests.length === 1, 'the job to reach the target', 10_000);
+  await waitFor(() => target.requests.length === 1, 'the job to reach the target');
 
   // The backlog gauges keep a reading for 5 s: wait for one taken while the job runs.
   let text = '';
-  await waitFor(
-    async () => {
-      text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
-      return metric(text, 'srhooks_jobs_running', 'handler="slow"') === 1;
-    },
-    'srhooks_jobs_running{handler="slow"} 1',
-    10_000,
-  );
+  await waitFor(async () => {
+    text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    return metric(text, 'srhooks_jobs_running', 'handler="slow"') === 1;
+  }, 'srhooks_jobs_running{handler="slow"} 1');
   expect(text).toContain('# TYPE srhooks_jobs_running gauge');
   expect(metric(text, 'srhooks_jobs_running', 'handler="idle"')).toBe(0);
   expect(metric(text, 'srhooks_jobs_waiting', 'handler="slow"')).toBe(0);

@@ -105,14 +105,10 @@ describe('leases on PostgreSQL are timed by the database server, not by each hos
       const b = recordingRunner('erp', () => ({ status: 'succeeded' }), { concurrency: JOBS });
       const workerA = worker(storeA, 'worker-a', systemClock, slowA);
       workerA.start();
-      await waitFor(() => slowA.runs.length === JOBS, 'worker A to run every job', 10_000);
+      await waitFor(() => slowA.runs.length === JOBS, 'worker A to run every job');
       worker(storeB, 'worker-b', skewedClock(skewMs), b).start();
 
-      await waitFor(
-        async () => (await storeB.countJobs()).succeeded === JOBS,
-        'every job to succeed',
-        30_000,
-      );
+      await waitFor(async () => (await storeB.countJobs()).succeeded === JOBS, 'every job to succeed');
       expect({ ranOnB: b.runs.length, ranOnA: slowA.runs.length }).toEqual({ ranOnB: 0, ranOnA: JOBS });
       for (const event of ingested.events) {
         const job = (await storeB.getEvent(event.id))?.jobs[0];
@@ -143,7 +139,7 @@ describe('leases on PostgreSQL are timed by the database server, not by each hos
         },
       });
       workerA.start();
-      await waitFor(() => crashed, 'worker A to claim the job and crash', 10_000);
+      await waitFor(() => crashed, 'worker A to claim the job and crash');
       await workerA.stop();
 
       const b = recordingRunner('erp');
@@ -153,7 +149,6 @@ describe('leases on PostgreSQL are timed by the database server, not by each hos
       await waitFor(
         async () => (await storeB.getEvent(eventId))?.jobs[0]?.status === 'succeeded',
         'the job to succeed',
-        10_000,
       );
       const job = (await storeB.getEvent(eventId))?.jobs[0];
       expect(a.runs).toEqual([]);
@@ -221,11 +216,10 @@ it('a holder whose clock is behind does not start a prefetched job whose lease r
   await waitFor(
     () => c.runs.some((job) => job.id === prefetched),
     'worker C to take the prefetched job over',
-    15_000,
   );
 
   releaseFirst();
-  await waitFor(() => workerA.inFlight === 0, 'worker A to be idle', 15_000);
+  await waitFor(() => workerA.inFlight === 0, 'worker A to be idle');
   expect(a.runs.map((job) => job.id)).toEqual([running]);
 });
 
@@ -243,7 +237,7 @@ describe("due times on PostgreSQL are the database server's, not each host's", (
       const b = recordingRunner('erp');
       worker(storeB, 'worker-b', skewedClock(workerSkewMs), b).start();
       // Far less than the ten minutes the clocks differ by.
-      await waitFor(() => b.runs.length === 1, 'worker B to pick the new job up', 15_000);
+      await waitFor(() => b.runs.length === 1, 'worker B to pick the new job up');
     },
     30_000,
   );
@@ -266,7 +260,6 @@ describe("due times on PostgreSQL are the database server's, not each host's", (
     await waitFor(
       async () => (await storeA.getEvent(eventId))?.jobs[0]?.failures === 1,
       'worker A to fail the first attempt',
-      10_000,
     );
     await workerA.stop({ timeoutMs: 10_000 });
     const dueAt = (await storeA.getEvent(eventId))?.jobs[0]?.runAt.getTime() ?? Number.NaN;
@@ -283,7 +276,7 @@ describe("due times on PostgreSQL are the database server's, not each host's", (
     );
     worker(storeB, 'worker-b', skewedClock(TEN_MINUTES_MS), b).start();
     // ranAt, not b.runs: a run is recorded before its handler has read the server's clock.
-    await waitFor(() => ranAt.length === 1, 'worker B to run the retry', 15_000);
+    await waitFor(() => ranAt.length === 1, 'worker B to run the retry');
     expect(b.runs).toHaveLength(1);
     expect(a.runs).toHaveLength(1);
     // Millisecond precision: the server's microseconds are cut off in the returned Dates.

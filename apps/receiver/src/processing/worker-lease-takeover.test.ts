@@ -95,7 +95,7 @@ async function takeover(storeA: Store, storeB: Store): Promise<void> {
   cleanups.push(() => a.stop());
   a.start();
   // A holds two running jobs and two prefetched ones before B starts.
-  await waitFor(() => a.inFlight === 4, 'worker A to hold 4 jobs', 10_000);
+  await waitFor(() => a.inFlight === 4, 'worker A to hold 4 jobs');
   const b = new JobWorker({
     store: storeB,
     runners: [fastB],
@@ -108,9 +108,9 @@ async function takeover(storeA: Store, storeB: Store): Promise<void> {
   cleanups.push(() => b.stop());
   b.start();
 
-  await waitFor(async () => (await storeB.countJobs()).succeeded === JOBS, 'every job to succeed', 30_000);
+  await waitFor(async () => (await storeB.countJobs()).succeeded === JOBS, 'every job to succeed');
   // Whatever A still holds finishes (a stale prefetched job would start now), then nothing runs any more.
-  await waitFor(() => a.inFlight === 0 && b.inFlight === 0, 'both workers to be idle', 30_000);
+  await waitFor(() => a.inFlight === 0 && b.inFlight === 0, 'both workers to be idle');
   await sleep(3 * LEASE_MS);
 
   const ranTwice = [...runs].filter(([, workers]) => workers.length > 1);

@@ -73,7 +73,7 @@ async function replayedDuringVerification(name: string, result: VerificationResu
   await waitFor(() => verifications.length === 1, 'attempt 1 to wait for verification');
   await store.replayEvent(eventId);
   // The worker claims the job again (the change feed wakes it) and attempt 2 heads for verification.
-  await waitFor(() => started.includes(2), 'attempt 2 to start', 10_000);
+  await waitFor(() => started.includes(2), 'attempt 2 to start');
   await sleep(100);
   answer(result);
   return { store, eventId, runner, settled, worker };
@@ -87,7 +87,6 @@ it('runs the handler only for the attempt that holds the job when a replay re-cl
   await waitFor(
     async () => (await store.getEvent(eventId))?.jobs[0]?.status === 'succeeded' && worker.inFlight === 0,
     'the job to succeed and the worker to be idle',
-    10_000,
   );
   await sleep(300);
   expect({ handlerRunsForAttempts: runner.runs.map((job) => job.attempt) }).toEqual({
@@ -107,7 +106,6 @@ it('hands back only the current attempt when the check mismatches', async () => 
   await waitFor(
     async () => (await store.getEvent(eventId))?.held === true && worker.inFlight === 0,
     'the event to be held and the worker to be idle',
-    10_000,
   );
   await sleep(300);
   expect(runner.runs).toEqual([]);

@@ -127,7 +127,7 @@ describe('JobWorker', () => {
     worker({ store, runners: [runner], clock: new FastForwardClock(T0), random: () => 0.5 }).start();
 
     // (3 s on a quiet machine; a loaded CI machine took over 15 s for the four attempts)
-    await waitFor(async () => (await store.countJobs()).succeeded === 1, 'the retry to succeed', 27_000);
+    await waitFor(async () => (await store.countJobs()).succeeded === 1, 'the retry to succeed');
     const job = await jobOf(store, ingested.events[0]!.id);
     expect(job.attemptLog.map((attempt) => [attempt.outcome, attempt.error])).toEqual([
       ['failed', 'cannot read the order'],
@@ -179,7 +179,7 @@ describe('JobWorker', () => {
     w.start();
     await new Promise((resolve) => setTimeout(resolve, 50));
     await ingestSamples(store, { handlers: ['erp'], receivedAt: new Date() });
-    await waitFor(() => runner.runs.length === 1, 'the new job to run', 5_000);
+    await waitFor(() => runner.runs.length === 1, 'the new job to run');
   });
 
   it('finishes running jobs on stop and records their outcome', async () => {
@@ -236,7 +236,8 @@ describe('JobWorker', () => {
       const stopping = w.stop();
       // A rolling restart: the stopping receiver gives the job it has not started back at once, so
       // another receiver claims it now, not after its 60 s lease.
-      await waitFor(() => w.inFlight === 1, 'the claimed-ahead job to be handed back', 5_000);
+      // (30 s: well under the 60 s lease, whatever the machine's load)
+      await waitFor(() => w.inFlight === 1, 'the claimed-ahead job to be handed back', 30_000);
       const taken = await other.claimJobs({ workerId: 'other', limit: 10, leaseMs: 60_000, now: new Date() });
       expect(taken.map((job) => job.eventId)).toEqual([waiting.id]);
       const log = (await store.getEvent(waiting.id))?.jobs[0]?.attemptLog;
@@ -343,7 +344,7 @@ describe('JobWorker', () => {
       renewals.resume();
       expect(taken.map((job) => job.eventId)).toEqual([waiting.id]);
       // The next renewal reports the lease lost: the job leaves the queue.
-      await waitFor(() => w.inFlight === 1, 'the lost job to be dropped', 5_000);
+      await waitFor(() => w.inFlight === 1, 'the lost job to be dropped');
       release();
       await waitFor(
         async () => (await jobOf(store, runner.runs[0]!.eventId)).status === 'succeeded',

@@ -93,13 +93,11 @@ describe('reconcile tried again', () => {
     await waitFor(
       async () => (await subscribed()).includes('order_confirm'),
       'the retried reconcile to subscribe',
-      30_000,
     );
     // The subscription is there before the try that made it ends (and logs): wait for its line.
     await waitFor(
       () => lines.some((line) => line.msg === 'subscriptions reconciled'),
       'the retried reconcile to finish',
-      30_000,
     );
     expect(retry.waiting).toEqual([]);
     expect(lines.filter((line) => line.msg === 'subscriptions reconciled')).toEqual([

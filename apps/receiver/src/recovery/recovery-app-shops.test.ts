@@ -56,7 +56,7 @@ describe('order recovery for installed shops (sandbox, real HTTP)', () => {
   const lastPassStart = async (shop: string) =>
     (await f.receiver.store.getRecoveryState(shop))?.lastPass?.startedAt.getTime() ?? 0;
   const passAfter = (shop: string, time: number) =>
-    eventually(async () => ((await lastPassStart(shop)) > time ? true : undefined), 15_000);
+    eventually(async () => ((await lastPassStart(shop)) > time ? true : undefined));
   const recoveredOrders = async (shop: string) =>
     (
       (await admin(`/events?shop=${shop}&event=order_confirm&source=recovery&limit=100`)).body.items as Array<
@@ -93,10 +93,7 @@ describe('order recovery for installed shops (sandbox, real HTTP)', () => {
     expect(await f.receiver.store.getRecoveryState('gamma')).toBeNull();
 
     f.sandbox.setFaults('gamma', {});
-    await eventually(
-      async () => ((await shopRow('gamma'))?.status === 'installed' ? true : undefined),
-      15_000,
-    );
+    await eventually(async () => ((await shopRow('gamma'))?.status === 'installed' ? true : undefined));
     await passAfter('gamma', 0);
     expect(await shopRow('gamma')).toMatchObject({ source: 'app', status: 'installed', recovery: true });
     // Its pass read from the install on: the earlier order is not an event of the app.
@@ -152,7 +149,7 @@ describe('order recovery for installed shops (sandbox, real HTTP)', () => {
         return events.length === dropped[shop]?.length && events.every((e) => e.status === 'succeeded')
           ? events
           : undefined;
-      }, 25_000); // two shops in one 60 s test: a loaded CI machine took over 20 s for one
+      }); // two shops in one 60 s test: a loaded CI machine took over 20 s for one
       expect(found.map((e) => e.subjectId).sort()).toEqual([...(dropped[shop] ?? [])].sort());
     }
     await proxy.start();

@@ -142,7 +142,7 @@ function spoolFiles(): string[] {
 async function waitFor(
   what: string,
   check: () => Promise<boolean> | boolean,
-  timeoutMs = 15_000,
+  timeoutMs = 45_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {

@@ -1,8 +1,12 @@
-/** Polls `check` (real time) until it returns a truthy value; fails with `what` after `timeoutMs`. */
+/**
+ * Polls `check` (real time) until it returns a truthy value; fails with `what` after `timeoutMs` (a
+ * deadline for something that does not happen: on a slow, loaded CI machine what takes a second here
+ * took many times that).
+ */
 export async function waitFor<T>(
   check: () => T | Promise<T>,
   what: string,
-  timeoutMs = 15_000,
+  timeoutMs = 45_000,
 ): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

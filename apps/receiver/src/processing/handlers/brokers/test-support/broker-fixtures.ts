@@ -74,7 +74,7 @@ export async function postOrders(receiver: TestReceiver, innerIds: string[]): Pr
 }
 
 /** Waits until every job of these events succeeded. */
-export async function waitForSucceeded(receiver: TestReceiver, eventIds: string[], timeoutMs = 20_000) {
+export async function waitForSucceeded(receiver: TestReceiver, eventIds: string[], timeoutMs = 45_000) {
   await waitFor(
     async () => {
       for (const id of eventIds) {
