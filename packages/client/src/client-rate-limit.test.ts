@@ -37,9 +37,7 @@ afterAll(async () => {
 });
 
 describe('rate limiting against a 3 req/s sandbox', () => {
-  it('20 concurrent creates all succeed with zero 429s (client token bucket)', {
-    timeout: 30_000,
-  }, async () => {
+  it('20 concurrent creates all succeed with zero 429s (client token bucket)', async () => {
     const client = t.client({
       shop: 'limited',
       auth: { clientId: 'limited-client', clientSecret: 'limited-secret-123' },
@@ -63,9 +61,7 @@ describe('rate limiting against a 3 req/s sandbox', () => {
     expect(counts.byStatus[201]).toBe(20);
   });
 
-  it('with the client limiter off the sandbox answers 429, and retries recover every call', {
-    timeout: 30_000,
-  }, async () => {
+  it('with the client limiter off the sandbox answers 429, and retries recover every call', async () => {
     const client = t.client({
       shop: 'unlimited',
       auth: { clientId: 'free-client', clientSecret: 'free-secret-12345' },

@@ -58,7 +58,10 @@ describe('OAuth tokens against the sandbox', () => {
 
   it('shares one token request among concurrent callers', async () => {
     const counter = countingFetch();
-    const client = t.client({ fetch: counter.fetch, rateLimit: false });
+    // The client's clock stands still: on a slow, loaded machine the 15 calls once took longer than the
+    // sandbox token's renewal point (half its 30 s life), and the last ones renewed it (2 requests).
+    const now = Date.now();
+    const client = t.client({ fetch: counter.fetch, rateLimit: false, now: () => now });
     const [tokens, pages] = await Promise.all([
       Promise.all(Array.from({ length: 10 }, () => client.getToken())),
       Promise.all(Array.from({ length: 5 }, () => client.webhooks.list())),

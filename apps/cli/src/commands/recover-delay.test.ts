@@ -39,9 +39,7 @@ function shopEnv(): Record<string, string> {
 }
 
 describe('srhooks recover: a delayed subscription', () => {
-  it('a cart whose delivery is scheduled two hours on is not recovered; the output says it is not due yet', {
-    timeout: 60_000,
-  }, async () => {
+  it('a cart whose delivery is scheduled two hours on is not recovered; the output says it is not due yet', async () => {
     const config = tempConfigDir();
     const env = shopEnv();
     const listen = startCli(config.dir, ['listen', '--port', '0', '--shop', SHOP, '--json'], { env });
@@ -79,9 +77,7 @@ describe('srhooks recover: a delayed subscription', () => {
       config.cleanup();
     }
   });
-  it('with --public-url, a subscription pointing at another system does not count: its missing delay does not make the cart due', {
-    timeout: 60_000,
-  }, async () => {
+  it('with --public-url, a subscription pointing at another system does not count: its missing delay does not make the cart due', async () => {
     const config = tempConfigDir();
     const env = shopEnv();
     const listen = startCli(

@@ -104,9 +104,7 @@ describe('app install step on two receivers sharing one PostgreSQL store', () =>
   const signedWith = (shop: string, secret: string) =>
     EVENTS.map((event) => `${config.publicUrl}${signDeliveryPath({ shop, event }, secret)}`).sort();
 
-  it('an install call at both receivers at once registers each subscription once, round after round', {
-    timeout: 60_000,
-  }, async () => {
+  it('an install call at both receivers at once registers each subscription once, round after round', async () => {
     const a = await start(ports.a, [TEST_SECRET]);
     const b = await start(ports.b, [TEST_SECRET]);
     const receivers = [
@@ -156,9 +154,7 @@ describe('app install step on two receivers sharing one PostgreSQL store', () =>
     }
   });
 
-  it('two receivers restarted together with a new URL secret first re-subscribe each installed shop once', {
-    timeout: 60_000,
-  }, async () => {
+  it('two receivers restarted together with a new URL secret first re-subscribe each installed shop once', async () => {
     // Before: both shops installed, each subscription once, on the current secret's URL (one receiver).
     const lone = await start(ports.a, [TEST_SECRET]);
     for (const shop of ['alpha', 'beta']) {

@@ -21,9 +21,7 @@ describe('recovery of an abandoned cart completed while the receiver was down', 
     await scenario.close();
   });
 
-  it('stores what the shop delivered: order_confirm, the same dedupe key as the missed delivery', {
-    timeout: 60_000,
-  }, async () => {
+  it('stores what the shop delivered: order_confirm, the same dedupe key as the missed delivery', async () => {
     await scenario.subscribe();
     await scenario.startReceiver({}, { schedule: false });
     const sim = scenario.sandbox.simulator;

@@ -67,9 +67,7 @@ describe('receiver down while the shop has orders: recovered exactly once', () =
     await scenario.close();
   });
 
-  it('stores every missed event once within one pass, and runs each handler once', {
-    timeout: 60_000,
-  }, async () => {
+  it('stores every missed event once within one pass, and runs each handler once', async () => {
     await scenario.subscribe();
     const sim = scenario.sandbox.simulator;
     const placed = [];
@@ -106,9 +104,7 @@ describe('receiver down while the shop has orders: recovered exactly once', () =
     expect(recovered.items).toHaveLength(75);
   });
 
-  it('late deliveries of the same events are recorded as duplicates and run no handler', {
-    timeout: 60_000,
-  }, async () => {
+  it('late deliveries of the same events are recorded as duplicates and run no handler', async () => {
     const res = await fetch(`${scenario.sandbox.url}/${SHOP}/_sandbox/late-deliver`, { method: 'POST' });
     expect(((await res.json()) as { deliveries: unknown[] }).deliveries).toHaveLength(75);
     await scenario.sandbox.simulator.waitForIdle();
@@ -235,7 +231,7 @@ describe('recovery while real deliveries keep arriving', () => {
     await scenario.close();
   });
 
-  it('handles no event twice and misses none', { timeout: 60_000 }, async () => {
+  it('handles no event twice and misses none', async () => {
     await scenario.subscribe();
     const app = await scenario.startReceiver();
     await waitUntil('the start-up pass', () => app.store.getRecoveryState(SHOP));

@@ -110,9 +110,7 @@ describe('a pass misses nothing changed before it, whatever order the shop lists
     },
   );
 
-  it('more orders changed within one second than a page holds: that second is read page by page, with a warn line', {
-    timeout: 60_000,
-  }, async () => {
+  it('more orders changed within one second than a page holds: that second is read page by page, with a warn line', async () => {
     scenario = await startRecoveryScenario();
     const s = scenario;
     await s.subscribe();

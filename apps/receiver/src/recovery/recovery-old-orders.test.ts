@@ -24,9 +24,7 @@ describe('recovery of an order that changed after its events left the window', (
     await scenario.close();
   });
 
-  it('recovers only the change within the window, not the order confirmation from before it', {
-    timeout: 60_000,
-  }, async () => {
+  it('recovers only the change within the window, not the order confirmation from before it', async () => {
     await scenario.subscribe();
     const app = await scenario.startReceiver({}, { schedule: false });
     const sim = scenario.sandbox.simulator;

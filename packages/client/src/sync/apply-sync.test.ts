@@ -45,9 +45,7 @@ afterAll(async () => {
 });
 
 describe('declarative sync against the sandbox', () => {
-  it('creates 50 from empty, applies a changed list, re-runs as a no-op, and prunes only when asked', {
-    timeout: 30_000,
-  }, async () => {
+  it('creates 50 from empty, applies a changed list, re-runs as a no-op, and prunes only when asked', async () => {
     const counter = countingFetch();
     const client = t.client({ fetch: counter.fetch });
     const steps: string[] = [];

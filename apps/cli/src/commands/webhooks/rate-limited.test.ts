@@ -79,9 +79,7 @@ describe('webhooks commands under the 3 requests/second rate limit', () => {
 });
 
 describe('a shop that keeps answering 429', () => {
-  it('says what else uses the rate limit and what to do, not library advice', {
-    timeout: 60_000,
-  }, async () => {
+  it('says what else uses the rate limit and what to do, not library advice', async () => {
     // found by integrator QA: the error told a CLI user to "keep the client's rate limiter on, lower
     // concurrency, or use batch" (advice for library code); the CLI does all of that, so the 429s
     // come from another program using the same API client of the shop at the same time

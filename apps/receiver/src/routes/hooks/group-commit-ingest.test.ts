@@ -58,9 +58,7 @@ describe('concurrent deliveries on SQLite', () => {
     await receiver.close();
   });
 
-  it(`acknowledges ${DELIVERIES} concurrent deliveries only once stored, in far fewer commits`, {
-    timeout: 30_000,
-  }, async () => {
+  it(`acknowledges ${DELIVERIES} concurrent deliveries only once stored, in far fewer commits`, async () => {
     const path = receiver.path('demo', 'order_confirm');
     const before = receiver.app.store.stats();
     const bodies = Array.from({ length: DELIVERIES }, (_, index) =>

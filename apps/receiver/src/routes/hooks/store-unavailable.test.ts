@@ -37,9 +37,7 @@ async function metricsText(receiver: TestReceiver): Promise<string> {
 }
 
 describe('store unavailable: SQLite store closed under the app', () => {
-  it('answers 503 with Retry-After, turns /readyz red and counts the store error', {
-    timeout: 10_000,
-  }, async () => {
+  it('answers 503 with Retry-After, turns /readyz red and counts the store error', async () => {
     // A store call timeout far above the test timeout: the 503 must come from the failure itself.
     const receiver = await startTestReceiver({ storeTimeoutMs: 60_000 });
     try {
@@ -136,9 +134,7 @@ describe('store unavailable: PostgreSQL behind a broken proxy', () => {
     expect(deliveries.items.map((delivery) => delivery.status)).toEqual(['stored', 'stored']);
   });
 
-  it('answers 503 within the store timeout when the database hangs, never a hanging request', {
-    timeout: 10_000,
-  }, async () => {
+  it('answers 503 within the store timeout when the database hangs, never a hanging request', async () => {
     proxy.stall();
     const answer = await postDelivery(receiver);
     expect(answer.status).toBe(503);

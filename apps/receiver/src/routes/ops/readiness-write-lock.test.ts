@@ -43,9 +43,7 @@ describe('/readyz with the SQLite file locked by another connection', () => {
     await receiver?.close();
   });
 
-  it('stays green while another connection holds the write lock for less than a delivery waits (3.5 s of 5 s)', {
-    timeout: 30_000,
-  }, async () => {
+  it('stays green while another connection holds the write lock for less than a delivery waits (3.5 s of 5 s)', async () => {
     // the default: how long a delivery waits for the store (test-receiver.ts sets a roomier one)
     receiver = await startTestReceiver({ storeTimeoutMs: 5000 });
     expect((await until(receiver, 200, 5000)).status).toBe(200);
@@ -74,9 +72,7 @@ describe('/readyz with the SQLite file locked by another connection', () => {
     expect(new Set(statuses)).toEqual(new Set([200]));
   });
 
-  it('is red once the write lock has been held for as long as a delivery waits, and green again by itself once released', {
-    timeout: 45_000,
-  }, async () => {
+  it('is red once the write lock has been held for as long as a delivery waits, and green again by itself once released', async () => {
     // A delivery waits 5 s for the store (the default): long enough that a readiness answer given while a
     // delivery waits is told apart from one queued behind it, on a loaded machine too.
     receiver = await startTestReceiver({ storeTimeoutMs: 5000 }); // the default
@@ -123,9 +119,7 @@ describe('/readyz with the SQLite file locked by another connection', () => {
     expect(green).toMatchObject({ status: 200, json: { ok: true, store: 'sqlite' } });
   });
 
-  it('with a store timeout above the busy timeout (9 s), stays green while a delivery still waits for the lock; red once it failed', {
-    timeout: 60_000,
-  }, async () => {
+  it('with a store timeout above the busy timeout (9 s), stays green while a delivery still waits for the lock; red once it failed', async () => {
     // A delivery waits for a lock another connection holds for the busy timeout (5 s), once more after a
     // retry (another 5 s), at most storeTimeoutMs: with 9 s it is stored if the lock goes within 9 s.
     receiver = await startTestReceiver({ storeTimeoutMs: 9000 });
@@ -164,9 +158,7 @@ describe('/readyz with the SQLite file locked by another connection', () => {
     expect((await until(receiver, 200, 15_000)).status).toBe(200);
   });
 
-  it('probes write nothing when healthy (no WAL growth, so no fsync per probe)', {
-    timeout: 20_000,
-  }, async () => {
+  it('probes write nothing when healthy (no WAL growth, so no fsync per probe)', async () => {
     receiver = await startTestReceiver();
     const wal = `${receiver.config.db as string}-wal`;
     expect((await until(receiver, 200, 5000)).status).toBe(200);

@@ -101,9 +101,7 @@ describe('/readyz on a receiver whose PostgreSQL sessions turn read-only (a stan
     });
   });
 
-  it('is red with the read-only wording and deliveries are answered 503 while the sessions are read-only; green again after', {
-    timeout: 60_000,
-  }, async () => {
+  it('is red with the read-only wording and deliveries are answered 503 while the sessions are read-only; green again after', async () => {
     await withTestDatabase(async (client) => {
       await client.query(`CREATE ROLE "${role}" LOGIN`);
       await client.query(`CREATE SCHEMA "${schema}" AUTHORIZATION "${role}"`);
