@@ -25,5 +25,7 @@ export default defineConfig({
     // quiet one, and 30 s limits failed tests that were only slow (a limit is for a test that hangs).
     testTimeout: 90_000,
     hookTimeout: 120_000,
+    // expect.poll waits for something to happen: 45 s unless a test says otherwise (vitest's default is 1 s)
+    expect: { poll: { timeout: 45_000 } },
   },
 });

@@ -22,5 +22,7 @@ export default defineConfig({
     // Waits inside tests have their own deadlines and say what did not happen.
     testTimeout: 90_000,
     hookTimeout: 120_000,
+    // expect.poll waits for something to happen: 45 s unless a test says otherwise (vitest's default is 1 s)
+    expect: { poll: { timeout: 45_000 } },
   },
 });

@@ -89,7 +89,7 @@ describe('app mode: Payment API notifications while the store is unavailable', (
     expect(file.toString()).toContain('"source":"payment_notification"');
 
     unlock();
-    await expect.poll(() => spoolFiles(spoolDir).length, { timeout: 15_000 }).toBe(0);
+    await expect.poll(() => spoolFiles(spoolDir).length).toBe(0);
     const time = JSON.parse(sent.rawBody).time as number;
     const dedupeKey = `payment:4242:paid:${time}`;
     const event = await eventually(async () => {
@@ -161,7 +161,7 @@ describe('app mode: Payment API notifications while the store is unavailable', (
     expect(spoolFiles(spoolDir)).toEqual([`${deliveryId}.delivery`]);
 
     await proxy.start();
-    await expect.poll(() => spoolFiles(spoolDir).length, { timeout: 20_000 }).toBe(0);
+    await expect.poll(() => spoolFiles(spoolDir).length).toBe(0);
     const dedupeKey = `payment:4545:paid:${JSON.parse(sent.rawBody).time}`;
     const events = (await admin(f, '/events?shop=alpha')).items as Array<Record<string, unknown>>;
     expect(events.filter((e) => e.dedupeKey === dedupeKey)).toEqual([

@@ -144,7 +144,7 @@ describe('app mode: the uninstall call while the store is unavailable (runtime o
     expect(file.toString()).toContain('"source":"app_uninstall"');
 
     await proxy.start();
-    await expect.poll(() => spoolFiles(spoolDir).length, { timeout: 20_000 }).toBe(0);
+    await expect.poll(() => spoolFiles(spoolDir).length).toBe(0);
     const record = await f.receiver.appShops?.get('alpha');
     expect(record?.status).toBe('uninstalled');
     const stored = await f.receiver.store.getDelivery(deliveryId);
@@ -194,7 +194,7 @@ describe('app mode: the uninstall call while the store is unavailable (runtime o
     const copy = join(tempDir('srhooks-uninstall-copy-'), name);
     copyFileSync(join(spoolDir, name), copy);
     unlock();
-    await expect.poll(() => spoolFiles(spoolDir).length, { timeout: 20_000 }).toBe(0);
+    await expect.poll(() => spoolFiles(spoolDir).length).toBe(0);
     const first = await f.receiver.appShops?.get('alpha');
     expect(first?.status).toBe('uninstalled');
 
@@ -203,7 +203,7 @@ describe('app mode: the uninstall call while the store is unavailable (runtime o
     copyFileSync(copy, join(spoolDir, name));
     const logLines: string[] = [];
     const again = await startAgain({ ...f.config, storeTimeoutMs: 10_000 }, logLines);
-    await expect.poll(() => spoolFiles(spoolDir).length, { timeout: 20_000 }).toBe(0);
+    await expect.poll(() => spoolFiles(spoolDir).length).toBe(0);
     const second = await again.appShops?.get('alpha');
     expect(second?.status).toBe('uninstalled');
     expect(second?.uninstalledAt?.getTime()).toBe(first?.uninstalledAt?.getTime());
@@ -229,7 +229,7 @@ describe('app mode: the uninstall call while the store is unavailable (runtime o
 
     const logLines: string[] = [];
     const back = await startAgain({ ...f.config, storeTimeoutMs: 10_000 }, logLines);
-    await expect.poll(() => spoolFiles(spoolDir).length, { timeout: 20_000 }).toBe(0);
+    await expect.poll(() => spoolFiles(spoolDir).length).toBe(0);
     const record = await back.appShops?.get('alpha');
     expect(record).toMatchObject({ status: 'installed', uninstalledAt: null });
     expect((await back.store.listEvents({ shop: 'alpha', event: 'app_uninstalled' })).items).toEqual([]);
@@ -247,7 +247,7 @@ describe('app mode: the uninstall call while the store is unavailable (runtime o
     const replayed = await fetch(`${f.baseUrl}${signedAppPath('/app/uninstall', 'alpha', 'samecode1')}`);
     expect(replayed.status).toBe(200);
     unlock();
-    await expect.poll(() => spoolFiles(spoolDir).length, { timeout: 20_000 }).toBe(0);
+    await expect.poll(() => spoolFiles(spoolDir).length).toBe(0);
     expect((await f.receiver.appShops?.get('alpha'))?.status).toBe('installed');
     expect(parsed(f.logLines).find((line) => line.code === 'uninstall_replayed')).toMatchObject({
       level: 40,

@@ -112,7 +112,7 @@ describe('handlers page', () => {
     const posted = await postDelivery(receiver, orderDelivery([order(1, { innerId: '5101' })]));
     expect(posted.status).toBe(200);
     const eventId = (await receiver.app.store.getDelivery(posted.body.deliveryId))?.events[0]?.id ?? '';
-    await expect.poll(() => jobStatus(eventId, 'audit'), { timeout: 10_000 }).toBe('succeeded');
+    await expect.poll(() => jobStatus(eventId, 'audit')).toBe('succeeded');
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(await jobStatus(eventId, 'log')).toBe('pending');
     expect(row(await handlersPage(), 'log')).toContain('<td data-label="Waiting" class="num">1</td>');
@@ -128,7 +128,7 @@ describe('handlers page', () => {
     const back = await handlersPage('?done=enabled&handler=log');
     expect(back).toContain('<p class="notice ok" role="status">log enabled: its waiting jobs run now.</p>');
     expect(row(back, 'log')).toContain('<span class="badge enabled">enabled</span>');
-    await expect.poll(() => jobStatus(eventId, 'log'), { timeout: 10_000 }).toBe('succeeded');
+    await expect.poll(() => jobStatus(eventId, 'log')).toBe('succeeded');
   });
 
   it('refuses a disable without the CSRF token or with a forged one (the handler stays enabled)', async () => {

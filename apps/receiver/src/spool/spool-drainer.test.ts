@@ -291,7 +291,7 @@ describe.each(engines)('spool drainer: $name', (engine) => {
       await restore();
     }
     drainer.start();
-    await expect.poll(() => spool.figures().deliveries, { timeout: 15_000 }).toBe(0);
+    await expect.poll(() => spool.figures().deliveries).toBe(0);
     await drainer.stop();
     expect(drainedIds).toEqual(deliveries.map((delivery) => delivery.id));
     expect((await store.listEvents()).items).toHaveLength(2);

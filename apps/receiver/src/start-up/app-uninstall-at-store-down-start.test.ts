@@ -144,7 +144,7 @@ describe('app mode started while its PostgreSQL store is unreachable: the uninst
     await proxy.start();
     const full = await receiver.full;
     if (full === null) throw new Error('the full receiver never took over');
-    await expect.poll(() => spoolFiles().length, { timeout: 20_000 }).toBe(0);
+    await expect.poll(() => spoolFiles().length).toBe(0);
     const record = await full.appShops?.get('beta');
     expect(record?.status).toBe('uninstalled');
     const stored = await full.store.getDelivery(answer.deliveryId as string);

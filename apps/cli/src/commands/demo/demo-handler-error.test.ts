@@ -110,7 +110,7 @@ it("hides a handler's error text quoting the customer in the table, --json rows,
     expect(timedOut).toMatchObject({ code: 'demo_timeout', message: expect.stringMatching(HIDDEN) });
     for (const text of personal) expect((timedOut as Error).message).not.toContain(text);
 
-    await expect.poll(() => live.text, { timeout: 15_000 }).toMatch(/"type":"outcome"/);
+    await expect.poll(() => live.text).toMatch(/"type":"outcome"/);
     expect(live.text).toMatch(HIDDEN);
     for (const text of personal) expect(live.text).not.toContain(text);
   } finally {

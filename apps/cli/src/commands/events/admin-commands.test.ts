@@ -229,7 +229,7 @@ describe('srhooks dead-letters and events (receiver admin API)', () => {
   it('events replay runs the handler again with the same webhook id', async () => {
     const result = await adminJson('events', 'replay', eventId);
     expect(result).toMatchObject({ eventId, jobs: [{ handler: 'erp' }] });
-    await expect.poll(() => target.requests.length, { timeout: 10_000 }).toBe(3);
+    await expect.poll(() => target.requests.length).toBe(3);
     const ids = target.requests.map(
       (request) => request.rawHeaders.find(([name]) => name.toLowerCase() === 'webhook-id')?.[1],
     );
@@ -300,7 +300,7 @@ describe('srhooks dead-letters and events (receiver admin API)', () => {
   it('dead-letters list pages: --limit, --cursor, and the "more:" line with the total', async () => {
     targetStatus = 400;
     await triggerOrders(config.dir, orderUrl, ['admin-page-1', 'admin-page-2']);
-    await expect.poll(async () => receiver.store.countDeadLetters(), { timeout: 10_000 }).toBe(2);
+    await expect.poll(async () => receiver.store.countDeadLetters()).toBe(2);
     const first = await adminJson('dead-letters', 'list', '--limit', '1');
     expect(first.items).toHaveLength(1);
     expect(first.total).toBe(2);

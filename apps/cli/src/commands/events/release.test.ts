@@ -127,7 +127,7 @@ describe('srhooks events release', () => {
     const run = await admin('events', 'release', id ?? '');
     expect(run.code).toBe(0);
     expect(run.stdout).toBe(`✔ ${id} released: 1 job queued (erp)\n`);
-    await expect.poll(() => eventStatus(id ?? ''), { timeout: 10_000 }).toBe('succeeded');
+    await expect.poll(() => eventStatus(id ?? '')).toBe('succeeded');
     expect(target.requests).toHaveLength(1);
   });
 
@@ -141,7 +141,7 @@ describe('srhooks events release', () => {
       eventId: id,
       jobs: [expect.objectContaining({ eventId: id, handler: 'erp', status: 'pending' })],
     });
-    await expect.poll(() => eventStatus(id), { timeout: 10_000 }).toBe('succeeded');
+    await expect.poll(() => eventStatus(id)).toBe('succeeded');
   });
 
   it('an event that is not held, an unknown one and a malformed id: exit 2, saying so', async () => {

@@ -89,7 +89,7 @@ describe('POST /hooks with the spool on, the SQLite store busy', () => {
     expect(metrics).toContain('srhooks_spool_waiting_deliveries 1');
 
     unlock();
-    await expect.poll(() => spoolFiles().length, { timeout: 10_000 }).toBe(0);
+    await expect.poll(() => spoolFiles().length).toBe(0);
     const stored = await receiver.app.store.getDelivery(deliveryId);
     expect(stored?.status).toBe('stored');
     expect(stored?.receivedAt.getTime()).toBeGreaterThanOrEqual(before - 1);
@@ -99,7 +99,7 @@ describe('POST /hooks with the spool on, the SQLite store busy', () => {
     expect((await receiver.app.store.listDeliveries()).items).toHaveLength(1);
     // the file is gone a moment before the drainer counts it (and its usage) as drained
     const metricsText = async () => (await fetch(`${receiver.baseUrl}/metrics`)).text();
-    await expect.poll(metricsText, { timeout: 10_000 }).toContain('srhooks_spool_waiting_deliveries 0');
+    await expect.poll(metricsText).toContain('srhooks_spool_waiting_deliveries 0');
     const drainedMetrics = await metricsText();
     // stored by the drainer, or found stored: the timed-out ingest call committed once the lock was gone
     expect(drainedMetrics).toMatch(/srhooks_spool_deliveries_total\{outcome="(stored|already_stored)"\} 1/);
@@ -125,7 +125,7 @@ describe('POST /hooks with the spool on, the SQLite store busy', () => {
       deliveryId: expect.stringMatching(/^dlv_/),
     });
     unlock();
-    await expect.poll(() => spoolFiles().length, { timeout: 10_000 }).toBe(0);
+    await expect.poll(() => spoolFiles().length).toBe(0);
     const stored = await receiver.app.store.getDelivery(answer.json.deliveryId as string);
     expect(stored?.status).toBe('quarantined');
   });
@@ -152,7 +152,7 @@ describe('POST /hooks with the spool on, the SQLite store busy', () => {
     });
     expect(JSON.stringify(answer.json)).not.toContain('Kovács');
     unlock();
-    await expect.poll(() => spoolFiles().length, { timeout: 10_000 }).toBe(0);
+    await expect.poll(() => spoolFiles().length).toBe(0);
     const stored = await receiver.app.store.getDelivery(answer.json.deliveryId as string);
     expect(stored?.decodeError).toMatchObject({
       code: 'invalid_field',
@@ -215,7 +215,7 @@ describe('POST /hooks with the spool on, the SQLite store busy', () => {
     expect(spoolFiles()).toHaveLength(1);
     unlock();
     const second = await start();
-    await expect.poll(() => spoolFiles().length, { timeout: 10_000 }).toBe(0);
+    await expect.poll(() => spoolFiles().length).toBe(0);
     expect((await second.app.store.getDelivery(answer.json.deliveryId as string))?.status).toBe('stored');
   });
 
