@@ -5,8 +5,8 @@
 // never gives the event loop back (a synchronous loop) and not a run whose workers never exit. So:
 // - **Stall.** When a test or hook has run longer than its own timeout plus a grace
 //   (`SRHOOKS_TEST_WATCHDOG_GRACE_MS`, default 300 s), or, with no test or hook running, nothing has
-//   started or ended for the suite's longest timeout plus that grace (before the first file has
-//   started: at least START_ALLOWANCE_MS, vitest's own start on a loaded machine), the watchdog prints what is still
+//   started or ended for the suite's longest timeout plus that grace (while no test file is open: at
+//   least START_ALLOWANCE_MS, vitest starting itself or a file's worker on a loaded machine), the watchdog prints what is still
 //   running (file, test or hook, and for how long), writes that to `<json report>.watchdog.json`
 //   beside the JSON report, stops vitest and its workers, and exits 1. The summary behind `npm test`
 //   (scripts/test-summary.mjs) counts it as a failure and names the tests.
@@ -25,8 +25,9 @@ import { join, relative } from 'node:path';
 import { watchdogFileFor } from './test-summary.mjs';
 
 const CHECK_EVERY_MS = 1000;
-// Until the first file starts, vitest loads its config, transforms and starts its workers: on a slow,
-// loaded CI machine that took longer than a short grace (a 1 s grace stopped runs that had not stalled).
+// While no test file is open, vitest is loading its config, transforming, or starting a worker for the
+// next file: on a slow, loaded CI machine that took longer than short timeouts plus a short grace (1 s
+// each stopped runs that had not stalled), so it gets at least this long.
 const START_ALLOWANCE_MS = 60_000;
 
 function graceMs() {
@@ -163,7 +164,6 @@ export default class WatchdogReporter {
     this.testTimeout = 5000;
     this.hookTimeout = 10_000;
     this.quietLimit = 0;
-    this.firstFileStarted = false;
     this.root = process.cwd();
     this.marker = null;
     this.timer = null;
@@ -205,7 +205,6 @@ export default class WatchdogReporter {
   }
 
   onTestModuleStart(module) {
-    this.firstFileStarted = true;
     this.begin(
       `module:${module.id}`,
       `${this.where(module.moduleId)} (open: none of its tests has ended yet)`,
@@ -284,9 +283,10 @@ export default class WatchdogReporter {
         : null;
     }
     const quiet = now - this.lastProgress;
-    if (!this.firstFileStarted) {
+    const fileOpen = [...this.running.values()].some((entry) => entry.budget === null);
+    if (!fileOpen) {
       return quiet > Math.max(this.quietLimit, START_ALLOWANCE_MS)
-        ? `no test file started within ${seconds(quiet)} of vitest's start`
+        ? `no test file open and none started for ${seconds(quiet)}`
         : null;
     }
     return quiet > this.quietLimit

@@ -162,16 +162,17 @@ describe('the test watchdog', () => {
   it('names a test that has run past its own timeout (it reported its start before it stopped giving the loop back)', async () => {
     const dir = scratchPackage('named', {
       // Until the test's start arrives the watchdog allows the longest timeout plus 1 s from the last
-      // report (here 4 s): room for the worker's report on a loaded machine (with 1 s timeouts and a
-      // 500 ms wait, the report once came too late and the run was stopped as a silent one instead).
+      // report (here 11 s): room for the worker's report on a loaded machine (with 1 s timeouts and a
+      // 500 ms wait, and again with 3 s and 1.5 s, the report came too late and the run was stopped as
+      // a silent one instead).
       'vitest.config.mjs':
-        "export default { test: { include: ['*.test.mjs'], testTimeout: 3000, hookTimeout: 1000 } };",
+        "export default { test: { include: ['*.test.mjs'], testTimeout: 10000, hookTimeout: 1000 } };",
       'named.test.mjs': [
         "import { describe, it, expect } from 'vitest';",
         "it('first', () => expect(1).toBe(1));",
         "describe('outer', () => {",
-        // The wait lets the worker send the test's start; then it spins past its 2 s timeout.
-        "  it('waits then spins', async () => { await new Promise((r) => setTimeout(r, 1500)); for (;;) {} }, 2000);",
+        // The wait lets the worker send the test's start; then it spins past its 4 s timeout.
+        "  it('waits then spins', async () => { await new Promise((r) => setTimeout(r, 3000)); for (;;) {} }, 4000);",
         '});',
       ].join('\n'),
     });
@@ -282,6 +283,22 @@ describe("the test watchdog's record of what runs", () => {
     reporter.onTestCaseReady(test);
     await pause(300); // past the test's timeout plus the grace
     expect(reporter.stuck()).toBeNull();
+  });
+
+  it('between files (none open: vitest starts the next worker) the quiet limit is at least a minute', async () => {
+    // Seen on a 0.7-CPU run: after one file ended, the next file's worker took more than 1 s timeouts
+    // plus a 1 s grace to start, and the watchdog stopped a run that had not stalled.
+    const reporter = await watchdog();
+    Object.assign(reporter, { quietLimit: 200 });
+    const module = { id: 'm4', moduleId: 'd.test.mjs' };
+    reporter.onTestModuleStart(module);
+    reporter.onTestModuleEnd(module);
+    await pause(400);
+    expect(reporter.stuck()).toBeNull();
+    // With a file open, the quiet limit is the timeouts plus the grace (the check is not vacuous).
+    reporter.onTestModuleStart({ id: 'm5', moduleId: 'e.test.mjs' });
+    await pause(400);
+    expect(reporter.stuck()).toMatch(/^no test or hook started or ended for \d+ s/);
   });
 
   it('a file that ended runs nothing any more, even when the end of one of its tests never arrived', async () => {
