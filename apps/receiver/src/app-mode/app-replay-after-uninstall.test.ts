@@ -74,7 +74,8 @@ describe('app mode: replays of a shop that uninstalled the app', () => {
     expect((await post(`/events/${uninstalled.id}/replay`)).status).toBe(200);
 
     // Installed again, the shop's events replay again.
-    await f.sandbox.apps.install('55', 'alpha');
+    const again = await f.sandbox.apps.install('55', 'alpha');
+    expect(again.install.status, JSON.stringify(again.install)).toBe(302);
     expect((await post(`/events/${event.id}/replay`)).status).toBe(200);
   });
 

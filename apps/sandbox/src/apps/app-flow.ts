@@ -81,7 +81,11 @@ export function appAdminUrl(state: SandboxState, origin: string, shop: string, a
   return `${base.replace(/\/+$/, '')}/app/${appId}`;
 }
 
-async function call(url: string, init: RequestInit = {}, timeoutMs = 10_000): Promise<AppCallReport> {
+/**
+ * One call the shop owner's browser (or ShopRenter) makes to the app. A browser waits long for a page;
+ * 30 s here: an app install that registers its webhooks took over 10 s on a slow, loaded CI machine.
+ */
+async function call(url: string, init: RequestInit = {}, timeoutMs = 30_000): Promise<AppCallReport> {
   try {
     const response = await fetch(url, {
       redirect: 'manual',
