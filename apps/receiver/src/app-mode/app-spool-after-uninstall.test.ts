@@ -48,6 +48,9 @@ describe('app mode: a spooled order drained after its shop uninstalled the app',
     dirs.push(spoolDir);
     const f = await startAppModeFixture({
       shops: ['alpha'],
+      // The delivery made while the file is locked is answered once spooled; on a 0.7-CPU run that took
+      // longer than the sandbox's 10 s delivery timeout (A15), which is not what this test is about.
+      sandbox: { deliveryTimeoutMs: 60_000 },
       config: { storeTimeoutMs: 400, spoolDir },
       spool: { retryMs: 100, maxRetryMs: 200 },
     });
@@ -59,6 +62,7 @@ describe('app mode: a spooled order drained after its shop uninstalled the app',
     locker.exec('BEGIN IMMEDIATE');
     await f.sandbox.simulator.placeOrder('alpha', { seed: 7 });
     await f.sandbox.simulator.waitForIdle();
+    expect(f.sandbox.simulator.deliveries('alpha').map((delivery) => delivery.status)).toEqual([200]);
     expect(readdirSync(spoolDir).filter((name) => name.endsWith('.delivery'))).toHaveLength(1);
     await f.receiver.close();
     locker.exec('ROLLBACK');
