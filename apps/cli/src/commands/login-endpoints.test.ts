@@ -106,11 +106,15 @@ describe('srhooks login: unreachable, wrong and silent endpoints', () => {
     try {
       const args = loginArgs(sandbox, 'acme');
       args[args.indexOf('--api-url') + 1] = `http://127.0.0.1:${port}/{shop}/api`;
-      const run = await runCli(other.dir, [...args, '--timeout', '500ms']);
+      // 2 s: on a slow, loaded machine 500 ms ran out before the request was sent
+      const run = await runCli(other.dir, [...args, '--timeout', '2s']);
       expect(run.code).toBe(3);
       expect(run.stderr.split('\n')[0]).toBe(
-        `error: 127.0.0.1:${port} did not answer the shop API request within 500ms (timed out, one attempt); the API URL is http://127.0.0.1:${port}/acme/api`,
+        `error: 127.0.0.1:${port} did not answer the shop API request within 2s (timed out, one attempt); the API URL is http://127.0.0.1:${port}/acme/api`,
       );
+      // The CLI has exited: what it sent is on its way to this process, which may read it a moment later.
+      await expect.poll(() => arrived.length).toBeGreaterThan(0);
+      await new Promise((resolve) => setTimeout(resolve, 500));
       expect(arrived).toHaveLength(1);
       expect(arrived[0]).toMatch(/^GET \/acme\/api\/webHooks/);
     } finally {
