@@ -188,14 +188,15 @@ describe('JobWorker pipelining', () => {
       ),
     );
     // the two jobs the stopped worker held: the one whose handler ran (abandoned, as at a crash) is
-    // `interrupted`; the one claimed ahead was handed back at the stop (`released`; after a real crash its
-    // lease runs out and it is `expired`, store contract); then the attempt that succeeded
-    expect(
-      histories
-        .filter((log) => log.length === 2)
-        .map((log) => log.join(' '))
-        .sort(),
-    ).toEqual(['interrupted succeeded', 'released succeeded']);
+    // `interrupted`; the one claimed ahead was handed back at the stop (`released`) — or, when the stop's
+    // 50 ms ran out before the hand-back (a 0.7-CPU run), its lease ran out as after a real crash
+    // (`expired`, store contract); then the attempt that succeeded
+    const twice = histories.filter((log) => log.length === 2).map((log) => log.join(' '));
+    expect(twice).toHaveLength(2);
+    expect(twice).toContain('interrupted succeeded');
+    expect(twice.filter((log) => log !== 'interrupted succeeded')).toEqual([
+      expect.stringMatching(/^(released|expired) succeeded$/),
+    ]);
     expect(histories.filter((log) => log.length === 1)).toEqual([
       ['succeeded'],
       ['succeeded'],

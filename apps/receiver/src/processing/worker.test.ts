@@ -318,7 +318,9 @@ describe('JobWorker', () => {
       store: renewals.store,
       runners: [runner],
       clock: systemClock,
-      leaseMs: 3_000,
+      // 10 s on the real clock: with 3 s, a 0.7-CPU run starved the worker's renewal past the running
+      // job's lease, the worker claimed that job again itself and ran it twice
+      leaseMs: 10_000,
       pollIntervalMs: 50,
     });
     w.start();
@@ -333,7 +335,7 @@ describe('JobWorker', () => {
       const extended = await store.extendLease(running.id, { attempt: running.attempt, leaseMs: 60_000 });
       // (under heavy load the intruder once took both jobs: this says whether the running one's lease moved)
       expect(extended, 'the running job keeps a 60 s lease').toEqual({ applied: true, status: 'running' });
-      // "Now" for the intruder is 30 s on: past the prefetched job's lease (3 s from the last renewal),
+      // "Now" for the intruder is 30 s on: past the prefetched job's lease (10 s from the last renewal),
       // before the running job's 60 s.
       const taken = await other.claimJobs({
         workerId: 'intruder',
