@@ -204,9 +204,7 @@ describe('srhooks webhooks sync with several shops', () => {
     const progress = run.stderr.split('\n').filter((line) => / shops done\)$/.test(line));
     expect(progress).toHaveLength(6);
     expect(progress).toContainEqual(
-      expect.stringMatching(
-        /^mute: failed — shop mute did not answer in time \(--timeout 1s per request\)/,
-      ),
+      expect.stringMatching(/^mute: failed — shop mute did not answer in time \(--timeout 1s per request\)/),
     );
     for (const output of [run.stdout, run.stderr]) {
       expect(output).not.toContain(TEST_CLIENT.clientSecret);
