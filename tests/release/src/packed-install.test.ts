@@ -31,7 +31,7 @@ function cliEnv(): NodeJS.ProcessEnv {
 }
 
 function srhooks(args: string[]) {
-  return runProcess(install.bin, args, { cwd: install.dir, env: cliEnv(), timeoutMs: 30_000 });
+  return runProcess(install.bin, args, { cwd: install.dir, env: cliEnv(), timeoutMs: 90_000 });
 }
 
 function startSrhooks(args: string[]): RunningProcess {
@@ -167,7 +167,7 @@ describe('the packed packages installed with npm outside the repository', () => 
     const result = await runProcess(install.bin, ['demo', '--once', '--json'], {
       cwd: install.dir,
       env: cliEnv(),
-      timeoutMs: 90_000,
+      timeoutMs: 180_000,
     });
     expect(result.code, result.stderr).toBe(0);
     const demo = JSON.parse(result.stdout) as {
@@ -233,8 +233,8 @@ describe('the packed packages installed with npm outside the repository', () => 
       for (const file of ['consumer.ts', 'tsconfig.node16.json', 'tsconfig.bundler.json']) {
         copyFileSync(join(CONSUMER_DIR, file), join(appDir, file));
       }
-      node16 = await runProcess(tsc, ['-p', 'tsconfig.node16.json'], { cwd: appDir, timeoutMs: 120_000 });
-    }, 180_000);
+      node16 = await runProcess(tsc, ['-p', 'tsconfig.node16.json'], { cwd: appDir, timeoutMs: 180_000 });
+    });
 
     it('type-checks under moduleResolution node16 (strict, library declarations checked too)', () => {
       expect(`${node16.stdout}${node16.stderr}`).toBe('');
@@ -244,7 +244,7 @@ describe('the packed packages installed with npm outside the repository', () => 
     it('type-checks under moduleResolution bundler', async () => {
       const result = await runProcess(tsc, ['-p', 'tsconfig.bundler.json'], {
         cwd: appDir,
-        timeoutMs: 120_000,
+        timeoutMs: 180_000,
       });
       expect(`${result.stdout}${result.stderr}`).toBe('');
       expect(result.code).toBe(0);
@@ -257,7 +257,7 @@ describe('the packed packages installed with npm outside the repository', () => 
       const result = await runProcess(process.execPath, ['out/consumer.js'], {
         cwd: appDir,
         env: { ...cliEnv(), SANDBOX_URL: url },
-        timeoutMs: 30_000,
+        timeoutMs: 180_000,
       });
       expect(result.code, result.stderr).toBe(0);
       expect(JSON.parse(result.stdout)).toEqual({
@@ -284,11 +284,11 @@ describe('the packed packages installed with npm outside the repository', () => 
     const result = await runProcess(
       join(install.dir, 'node_modules/.bin/tsc'),
       ['-p', 'tsconfig.handlers.json'],
-      { cwd: dir, timeoutMs: 120_000 },
+      { cwd: dir, timeoutMs: 180_000 },
     );
     expect(`${result.stdout}${result.stderr}`).toBe('');
     expect(result.code).toBe(0);
-  }, 180_000);
+  });
 
   describe.each(PUBLISHED_PACKAGES.map((pkg) => [pkg.name, pkg] as const))('%s tarball', (_name, pkg) => {
     it('publint reports nothing, not even a suggestion', async () => {

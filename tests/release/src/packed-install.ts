@@ -34,7 +34,7 @@ export async function packPublishedPackages(destination: string): Promise<Map<st
   for (const pkg of PUBLISHED_PACKAGES) {
     await runOrThrow(command, [...prefix, 'pack', '--pack-destination', destination], {
       cwd: pkg.dir,
-      timeoutMs: 120_000,
+      timeoutMs: 180_000,
     });
     tarballs.set(pkg.name, join(destination, pkg.tarball));
   }

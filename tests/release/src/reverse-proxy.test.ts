@@ -248,7 +248,7 @@ describe.skipIf(missing.length > 0)(
         const errorLog = join(nginxDir, 'error.log');
         throw new Error(`${error}\n${logs}\n${existsSync(errorLog) ? readFileSync(errorLog, 'utf8') : ''}`);
       }
-    }, 60_000);
+    });
 
     afterAll(async () => {
       for (const proxy of proxies) await proxy.stop('SIGTERM');

@@ -35,7 +35,7 @@ export function runProcess(
   args: readonly string[],
   options: RunOptions,
 ): Promise<ProcessResult> {
-  const timeoutMs = options.timeoutMs ?? 60_000;
+  const timeoutMs = options.timeoutMs ?? 180_000; // a limit for a hang, not for a slow machine
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       cwd: options.cwd,
