@@ -6,10 +6,10 @@
 // - **Stall.** When a test or hook has run longer than its own timeout plus a grace
 //   (`SRHOOKS_TEST_WATCHDOG_GRACE_MS`, default 300 s), or, with no test or hook running, nothing has
 //   started or ended for the suite's longest timeout plus that grace (while no test file is open: at
-//   least START_ALLOWANCE_MS, vitest starting itself or a file's worker on a loaded machine), the watchdog prints what is still
-//   running (file, test or hook, and for how long), writes that to `<json report>.watchdog.json`
-//   beside the JSON report, stops vitest and its workers, and exits 1. The summary behind `npm test`
-//   (scripts/test-summary.mjs) counts it as a failure and names the tests.
+//   least START_ALLOWANCE_MS, vitest starting itself or a file's worker on a loaded machine), the
+//   watchdog prints what is still running (file, test or hook, and for how long), writes that to
+//   `<json report>.watchdog.json` beside the JSON report, stops vitest and its workers, and exits 1.
+//   The summary behind `npm test` (scripts/test-summary.mjs) counts it as a failure and names the tests.
 // - **No exit.** When vitest has reported its whole run but is still alive a minute later (or the
 //   grace, when that is shorter), the
 //   watchdog says so, records it the same way, stops it and exits with the run's own result (its

@@ -102,7 +102,7 @@ describe('srhooks login: unreachable, wrong and silent endpoints', () => {
 
   it('an API URL that never answers: one request, given up after --timeout, named as a timeout', async () => {
     const other = tempConfigDir();
-    const { port, arrived, close } = await silentServer();
+    const { port, arrived, received, close } = await silentServer();
     try {
       const args = loginArgs(sandbox, 'acme');
       args[args.indexOf('--api-url') + 1] = `http://127.0.0.1:${port}/{shop}/api`;
@@ -112,9 +112,7 @@ describe('srhooks login: unreachable, wrong and silent endpoints', () => {
       expect(run.stderr.split('\n')[0]).toBe(
         `error: 127.0.0.1:${port} did not answer the shop API request within 2s (timed out, one attempt); the API URL is http://127.0.0.1:${port}/acme/api`,
       );
-      // The CLI has exited: what it sent is on its way to this process, which may read it a moment later.
-      await expect.poll(() => arrived.length).toBeGreaterThan(0);
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await received(1);
       expect(arrived).toHaveLength(1);
       expect(arrived[0]).toMatch(/^GET \/acme\/api\/webHooks/);
     } finally {
@@ -225,7 +223,7 @@ describe('srhooks login: unreachable, wrong and silent endpoints', () => {
   // after --timeout, with no second attempt (before, 3 attempts of 15 s each: about 45 s of silence).
   it('a token URL that never answers: one request, given up after --timeout, the message names the timeout', async () => {
     const other = tempConfigDir();
-    const { port, arrived, close } = await silentServer();
+    const { port, arrived, received, close } = await silentServer();
     try {
       const args = loginArgs(sandbox, 'acme');
       args[args.indexOf('--token-url') + 1] = `http://127.0.0.1:${port}/{shop}/app/token`;
@@ -238,9 +236,7 @@ describe('srhooks login: unreachable, wrong and silent endpoints', () => {
         `error: 127.0.0.1:${port} did not answer the token request within 2s (timed out, one attempt); the token URL is http://127.0.0.1:${port}/acme/app/token\n` +
           "nothing was stored: check the network connection, any proxy (HTTPS_PROXY / HTTP_PROXY) and --token-url (leave it out for ShopRenter's own), or allow longer with --timeout (e.g. --timeout 30s); the client id and secret were not checked\n",
       );
-      // The CLI has exited: what it sent is on its way to this process, which may read it a moment later.
-      await expect.poll(() => arrived.length).toBeGreaterThan(0);
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await received(1);
       expect(arrived).toEqual(['POST /acme/app/token']);
       // the old policy, 3 attempts of 15 s, took at least 45 s (a loose bound: the machine may be loaded)
       expect(elapsed).toBeLessThan(30_000);

@@ -5,6 +5,11 @@ import type { AddressInfo } from 'node:net';
 export async function silentServer(): Promise<{
   port: number;
   arrived: string[];
+  /**
+   * What arrived since `arrived[since]`, once at least `atLeast` requests did and half a second more
+   * passed: a CLI that has exited sent its requests, but this process may read them a moment later.
+   */
+  received: (atLeast: number, since?: number) => Promise<string[]>;
   close: () => Promise<void>;
 }> {
   const arrived: string[] = [];
@@ -13,9 +18,21 @@ export async function silentServer(): Promise<{
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const received = async (atLeast: number, since = 0): Promise<string[]> => {
+    const deadline = Date.now() + 45_000;
+    while (arrived.length - since < atLeast) {
+      if (Date.now() > deadline) {
+        throw new Error(`${arrived.length - since} of ${atLeast} requests arrived within 45 s: ${arrived}`);
+      }
+      await pause(20);
+    }
+    await pause(500);
+    return arrived.slice(since);
+  };
   const close = async () => {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   };
-  return { port, arrived, close };
+  return { port, arrived, received, close };
 }
