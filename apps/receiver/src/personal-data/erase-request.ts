@@ -32,7 +32,9 @@ export function looksPersonal(text: string): boolean {
 
 /**
  * The request reference stored with every erased row: a ticket or case number, never personal data (it
- * is kept, shown and logged), so no e-mail address or phone number.
+ * is kept, shown and logged), so no e-mail address or phone number, and it must hold a digit — a ticket
+ * or case number has one, a name (`Kovács Éva`, `per Eva's request`) has none. A reference that wraps a
+ * name around a number still passes: this catches the slip, it cannot read the text's meaning.
  */
 export const ErasureReasonSchema = z
   .string({
@@ -47,6 +49,10 @@ export const ErasureReasonSchema = z
   .refine((reason) => !looksPersonal(reason), {
     error:
       'must not hold personal data (it looks like an e-mail address or a phone number): it is stored and shown with the erased rows; give a ticket or case number such as GDPR-2026-014',
+  })
+  .refine((reason) => /\d/.test(reason), {
+    error:
+      'must be a reference that holds its number (a ticket or case number such as GDPR-2026-014), not a description or a name: it is stored and shown with the erased rows',
   });
 
 export const EraseRequestSchema = z

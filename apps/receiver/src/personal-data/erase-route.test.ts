@@ -81,6 +81,12 @@ describe('POST /admin/api/personal-data/erase', () => {
       [{ email: EVA }, 'reason', /is required: a reference of the request/],
       [{ email: EVA, reason: `ticket of ${EVA}` }, 'reason', /must not hold personal data/],
       [{ email: EVA, reason: 'call +36 30 123 4567' }, 'reason', /must not hold personal data/],
+      [{ email: EVA, reason: 'Kovács Éva' }, 'reason', /must be a reference that holds its number/],
+      [
+        { email: EVA, reason: 'customer asked by phone' },
+        'reason',
+        /must be a reference that holds its number/,
+      ],
       [{ reason: 'GDPR-1' }, 'email', /is required unless orderId/],
       [{ orderId: '4101', reason: 'GDPR-1' }, 'shop', /is required with orderId/],
       [{ email: 'not an address', reason: 'GDPR-1' }, 'email', /must be an e-mail address/],
