@@ -4,6 +4,7 @@
  * the shared row-mapping codecs. Functions of the internal PgConnection, delegated to by PgStore.
  */
 
+import { UNERASED_LATE_DUPLICATES_SQL } from '../late-duplicates.js';
 import { deadLetterCountQuery, deadLetterQuery, deliveryListQuery, eventListQuery } from '../list-query.js';
 import {
   ATTEMPT_COLUMNS,
@@ -134,6 +135,13 @@ export async function listEvents(
     );
     return { items, nextCursor: rows.length > query.limit ? (items.at(-1)?.id ?? null) : null };
   });
+}
+
+/** Stored duplicates whose original was erased and which are not erased themselves (late-duplicates.ts). */
+export async function unerasedLateDuplicates(conn: PgConnection): Promise<string[]> {
+  return conn.run(async () =>
+    (await conn.db.query(UNERASED_LATE_DUPLICATES_SQL)).rows.map((row: Row) => String(row.id)),
+  );
 }
 
 export async function getEvent(conn: PgConnection, id: string): Promise<EventDetail | null> {

@@ -1,6 +1,6 @@
 import type { WebhookEvent } from '@srhooks/contracts';
 import { ChangeFeed } from '../change-feed.js';
-import { withLateDuplicatesErased } from '../late-duplicates.js';
+import { LateDuplicateEraser } from '../late-duplicates.js';
 import type {
   ClaimedJob,
   ClaimOptions,
@@ -147,6 +147,7 @@ export class PgStore implements Store {
   readonly #ingest: PgIngest;
   readonly #jobs: PgJobs;
   readonly #relay: PgChangeRelay | null;
+  readonly #lateDuplicates = new LateDuplicateEraser(this);
 
   constructor(options: PgStoreOptions) {
     if (options.schema !== undefined && !SCHEMA_NAME.test(options.schema)) {
@@ -177,8 +178,10 @@ export class PgStore implements Store {
    * Applies the migrations, then the text-search index step (see {@link searchIndex}). `onProgress` hears
    * each version, index and page of rows as it goes (the receiver logs it).
    */
-  migrate(onProgress?: (progress: MigrationProgress) => void): Promise<void> {
-    return this.#conn.migrate(onProgress);
+  async migrate(onProgress?: (progress: MigrationProgress) => void): Promise<void> {
+    await this.#conn.migrate(onProgress);
+    // late duplicates a crash left unerased (late-duplicates.ts)
+    this.#lateDuplicates.sweepSoon();
   }
 
   /**
@@ -219,6 +222,7 @@ export class PgStore implements Store {
   }
 
   async close(): Promise<void> {
+    this.#lateDuplicates.close();
     if (this.#conn.closed) return;
     await this.#conn.drain();
     // A reconcile still calling the shop's API is not waited for; ending its connection ends its lock.
@@ -262,7 +266,7 @@ export class PgStore implements Store {
     handlers: string[],
     options?: IngestOptions,
   ): Promise<IngestResult> {
-    return withLateDuplicatesErased(this, this.#ingest.ingest(delivery, events, handlers, options));
+    return this.#lateDuplicates.afterStored(this.#ingest.ingest(delivery, events, handlers, options));
   }
 
   quarantine(
@@ -279,7 +283,7 @@ export class PgStore implements Store {
     handlers: string[],
     options: SpooledStoreOptions = {},
   ): Promise<SpooledStoreResult> {
-    return withLateDuplicatesErased(this, this.#spooled.storeSpooled(delivery, content, handlers, options));
+    return this.#lateDuplicates.afterStored(this.#spooled.storeSpooled(delivery, content, handlers, options));
   }
 
   reprocessQuarantined(
@@ -288,8 +292,7 @@ export class PgStore implements Store {
     handlers: string[],
     options: ReprocessOptions = {},
   ): Promise<IngestResult> {
-    return withLateDuplicatesErased(
-      this,
+    return this.#lateDuplicates.afterStored(
       this.#ingest.reprocessQuarantined(deliveryId, events, handlers, options),
     );
   }
@@ -358,6 +361,10 @@ export class PgStore implements Store {
 
   getEvent(id: string): Promise<EventDetail | null> {
     return reads.getEvent(this.#conn, id);
+  }
+
+  unerasedLateDuplicates(): Promise<string[]> {
+    return reads.unerasedLateDuplicates(this.#conn);
   }
 
   listDeadLetters(filter: DeadLetterFilter = {}): Promise<DeadLetter[]> {

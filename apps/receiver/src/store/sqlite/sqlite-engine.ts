@@ -185,6 +185,10 @@ export class SqliteEngine {
     return reads.getEvent(this.#conn, id);
   }
 
+  async unerasedLateDuplicates(): Promise<string[]> {
+    return reads.unerasedLateDuplicates(this.#conn);
+  }
+
   // --- jobs ----------------------------------------------------------------------------------------
 
   /**

@@ -3,6 +3,8 @@
  * details), dead letters, handler states and job counts. They run directly on the connection (not through
  * group commit), see committed data only, and map rows with the shared row mapping and the engine's codec.
  */
+
+import { UNERASED_LATE_DUPLICATES_SQL } from '../late-duplicates.js';
 import { deadLetterCountQuery, deadLetterQuery, deliveryListQuery, eventListQuery } from '../list-query.js';
 import {
   ATTEMPT_COLUMNS,
@@ -119,6 +121,13 @@ export function listEvents(db: SqliteConnection, filter: EventFilter): Page<With
     const items = withJobStates(db, events);
     return { items, nextCursor: rows.length > query.limit ? (items.at(-1)?.id ?? null) : null };
   });
+}
+
+/** Stored duplicates whose original was erased and which are not erased themselves (late-duplicates.ts). */
+export function unerasedLateDuplicates(db: SqliteConnection): string[] {
+  return db.read(() =>
+    (db.stmt(UNERASED_LATE_DUPLICATES_SQL).all() as Array<{ id: string }>).map((row) => row.id),
+  );
 }
 
 export function getEvent(db: SqliteConnection, id: string): EventDetail | null {

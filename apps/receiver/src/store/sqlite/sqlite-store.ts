@@ -14,7 +14,7 @@
 import type { WebhookEvent } from '@srhooks/contracts';
 import { KeyedQueue } from '../app-shops/shop-install-lock.js';
 import { ChangeFeed } from '../change-feed.js';
-import { withLateDuplicatesErased } from '../late-duplicates.js';
+import { LateDuplicateEraser } from '../late-duplicates.js';
 import { prepareEvents, uniqueHandlers } from '../prepared-event.js';
 import { pruneInChunks } from '../prune-plan.js';
 import type { RecoveryPassRecord, RecoveryState } from '../recovery-records.js';
@@ -103,6 +103,7 @@ export class SqliteStore implements Store {
   readonly #recoveryLocks = new Set<string>();
   readonly #reconcileQueue = new KeyedQueue();
   readonly #writeReadiness: WriteReadiness;
+  readonly #lateDuplicates = new LateDuplicateEraser(this);
 
   constructor({ deliveryWaitMs, ...options }: SqliteStoreOptions = {}) {
     this.#writeReadiness = new WriteReadiness((limitMs) => this.#writer.call('probeWrite', [limitMs]), {
@@ -128,8 +129,10 @@ export class SqliteStore implements Store {
     );
   }
 
+  /** Migrates the schema, then sweeps for late duplicates a crash left unerased (late-duplicates.ts). */
   async migrate(): Promise<void> {
-    return this.#reader.migrate();
+    await this.#reader.migrate();
+    this.#lateDuplicates.sweepSoon();
   }
 
   /**
@@ -154,6 +157,7 @@ export class SqliteStore implements Store {
 
   /** Commits everything already called, ends the writer thread, then closes the read connection. */
   async close(): Promise<void> {
+    this.#lateDuplicates.close();
     await this.#writer.close();
     await this.#reader.close();
   }
@@ -184,8 +188,7 @@ export class SqliteStore implements Store {
   ): Promise<IngestResult> {
     const prepared = prepareEvents(delivery.event, events);
     const { handOver, transfer } = withOwnBody(delivery);
-    return withLateDuplicatesErased(
-      this,
+    return this.#lateDuplicates.afterStored(
       this.#writer.call(
         'ingestPrepared',
         [handOver, prepared, uniqueHandlers(handlers), options.paymentClaim],
@@ -212,8 +215,7 @@ export class SqliteStore implements Store {
     const prepared = 'events' in content ? prepareEvents(delivery.event, content.events) : null;
     const failure = 'failure' in content ? content.failure : null;
     const { handOver, transfer } = withOwnBody(delivery);
-    return withLateDuplicatesErased(
-      this,
+    return this.#lateDuplicates.afterStored(
       this.#writer.call(
         'storeSpooledPrepared',
         [
@@ -239,8 +241,7 @@ export class SqliteStore implements Store {
     const event = this.#reader.deliveryEvent(deliveryId);
     if (event === null) throw new StoreNotFoundError('delivery', deliveryId);
     const prepared = prepareEvents((options?.fileAs?.event ?? event) as WebhookEvent, events);
-    return withLateDuplicatesErased(
-      this,
+    return this.#lateDuplicates.afterStored(
       this.#writer.call('reprocessPrepared', [deliveryId, prepared, jobHandlers, options]),
     );
   }
@@ -386,6 +387,10 @@ export class SqliteStore implements Store {
 
   getEvent(id: string): Promise<EventDetail | null> {
     return this.#reader.getEvent(id);
+  }
+
+  unerasedLateDuplicates(): Promise<string[]> {
+    return this.#reader.unerasedLateDuplicates();
   }
 
   listDeadLetters(filter?: DeadLetterFilter): Promise<DeadLetter[]> {

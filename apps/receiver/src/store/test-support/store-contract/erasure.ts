@@ -1,9 +1,13 @@
 /** The Store contract, personal data erasure (GDPR art. 17; erase-plan.ts). */
 import { describe, expect, it, vi } from 'vitest';
 import { ERASED_DECODE_MESSAGE } from '../../erase-plan.js';
-import { LATE_DUPLICATE_REASON } from '../../late-duplicates.js';
+import {
+  LATE_DUPLICATE_REASON,
+  type LateDuplicateStore,
+  sweepLateDuplicates,
+} from '../../late-duplicates.js';
 import type { ErasureOptions, Store, StoreChange } from '../../store.js';
-import { StoreConflictError } from '../../store-errors.js';
+import { StoreConflictError, StoreUnavailableError } from '../../store-errors.js';
 import { type ContractStores, claimAll, delivery, orderEvent, seconds } from './fixtures.js';
 
 const EVA = 'Kovacs.Eva@Example.HU';
@@ -38,7 +42,7 @@ async function twoCustomers(store: Store) {
   return { eva, peter, evaEvent: eva.events[0]?.id ?? '', peterEvent: peter.events[0]?.id ?? '' };
 }
 
-export function erasureContract({ open }: ContractStores): void {
+export function erasureContract({ open, openPeer }: ContractStores): void {
   describe('personal data erasure', () => {
     it('a dry run finds the e-mail address exactly, ignoring case, and writes nothing', async () => {
       const store = await open();
@@ -160,6 +164,72 @@ export function erasureContract({ open }: ContractStores): void {
       expect((await store.getEvent(again.events[0]?.id ?? ''))?.payload).toMatchObject({
         email: 'peter@example.com',
       });
+    });
+
+    it('a late duplicate whose erasure fails after its commit is still stored (the ingest resolves) and is erased by the sweep that follows', async () => {
+      const store = await open();
+      await twoCustomers(store);
+      await store.erasePersonalData(erase({ email: EVA }));
+      // The database goes away between the delivery's commit and the erasure of what it brought: once.
+      const erasePersonalData = store.erasePersonalData.bind(store);
+      let failures = 0;
+      store.erasePersonalData = async (options) => {
+        if (options.reason === LATE_DUPLICATE_REASON && failures++ === 0) {
+          throw new StoreUnavailableError('the database went away (test)');
+        }
+        return erasePersonalData(options);
+      };
+      const late = await store.ingest(
+        delivery({ receivedAt: seconds(200) }),
+        [orderEvent('1', { email: EVA })],
+        ['erp'],
+      );
+      expect(late.duplicates).toBe(1);
+      const duplicateId = late.events[0]?.id ?? '';
+      await expect
+        .poll(async () => (await store.getEvent(duplicateId))?.erasure?.reason)
+        .toBe(LATE_DUPLICATE_REASON);
+      expect(failures).toBe(2);
+      expect((await store.getEvent(duplicateId))?.payload).toEqual({});
+      expect((await store.getDelivery(late.deliveryId))?.rawBody.length).toBe(0);
+    });
+
+    it('a late duplicate left unerased (the process ended before its erasure) is erased once a store on the same data is migrated', async () => {
+      const store = await open();
+      await twoCustomers(store);
+      await store.erasePersonalData(erase({ email: EVA }));
+      // This store never gets to erase it (as if it ended right after the commit).
+      const erasePersonalData = store.erasePersonalData.bind(store);
+      store.erasePersonalData = async (options) => {
+        if (options.reason === LATE_DUPLICATE_REASON) throw new StoreUnavailableError('ended (test)');
+        return erasePersonalData(options);
+      };
+      const late = await store.ingest(
+        delivery({ receivedAt: seconds(200) }),
+        [orderEvent('1', { email: EVA })],
+        ['erp'],
+      );
+      const duplicateId = late.events[0]?.id ?? '';
+      expect((await store.getEvent(duplicateId))?.payload).toMatchObject({ email: EVA });
+      const next = await openPeer(store);
+      try {
+        await next.migrate();
+        await expect
+          .poll(async () => (await next.getEvent(duplicateId))?.erasure?.reason)
+          .toBe(LATE_DUPLICATE_REASON);
+        expect((await next.getEvent(duplicateId))?.payload).toEqual({});
+        expect((await next.getDelivery(late.deliveryId))?.rawBody.length).toBe(0);
+        // The sweep finds nothing more; a duplicate of a kept event is not its business.
+        const kept = await next.ingest(
+          delivery({ receivedAt: seconds(201) }),
+          [orderEvent('2', { email: 'peter@example.com' })],
+          ['erp'],
+        );
+        expect(await sweepLateDuplicates(next as unknown as LateDuplicateStore)).toBe(0);
+        expect((await next.getEvent(kept.events[0]?.id ?? ''))?.erasure).toBeUndefined();
+      } finally {
+        await next.close();
+      }
     });
 
     it('refuses while matched events have unfinished jobs unless includeUnfinished, which cancels them', async () => {
