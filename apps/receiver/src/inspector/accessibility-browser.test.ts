@@ -2,7 +2,7 @@
  * The inspector's accessibility in a real browser (Debian's Chromium through playwright-core): axe-core
  * (WCAG 2.0/2.1 A and AA rules) over every page and state — login and its error, the list (empty, masked,
  * revealed, a filter with no match, the new-deliveries banner), a delivery (held, quarantined, dead),
- * dead letters (empty and full), handlers, the error page, the ended-session indicator — in the light
+ * dead letters (empty and full), handlers, "Erase personal data…" (its dry run, a refused reason), the error page, the ended-session indicator — in the light
  * and the dark colour scheme; the same pages at 320 px wide must not scroll sideways. By hand what axe
  * cannot see: page titles and table names, the login error tied to its field, the new-deliveries live
  * region, masked values in the accessibility tree (no asterisks read out), keyboard focus and an opened
@@ -134,6 +134,8 @@ describe('inspector accessibility (axe-core in Chromium)', () => {
       error: 'ERP timed out',
       retryAt: new Date(Date.now() + 3_600_000),
     });
+    // The order whose job is retrying (unfinished: its erase page names it), for "Erase personal data…".
+    ids.erasable = retrying.eventId;
   });
 
   afterAll(async () => {
@@ -152,6 +154,8 @@ describe('inspector accessibility (axe-core in Chromium)', () => {
     '/ui/deliveries/dlv_0000000000000000000000000',
     '/ui/dead-letters?reveal=1',
     '/ui/handlers',
+    `/ui/events/${ids.erasable}/erase`,
+    `/ui/events/${ids.erasable}/erase?scope=email&reveal=1`,
   ];
 
   // One pass over the pages for both checks, each page loaded once: the phone widths by resizing the
@@ -236,6 +240,21 @@ describe('inspector accessibility (axe-core in Chromium)', () => {
     await visit('/ui/dead-letters');
     await visit('/ui/dead-letters?reveal=1');
     await visit('/ui/handlers');
+    await visit(`/ui/events/${ids.erasable}/erase`, 'erase personal data');
+    await visit(`/ui/events/${ids.erasable}/erase?scope=email&reveal=1`, 'erase personal data by e-mail');
+    // Its form refused (a reason that is an e-mail address): the error tied to the reason field.
+    await page.fill('input[name="reason"]', 'nagy@example.hu');
+    await Promise.all([page.waitForLoadState(), page.click('button:text-is("Erase")')]);
+    await page.waitForSelector('.notice.error');
+    await audit('erase personal data, reason refused');
+    const reason = page.locator('input[name="reason"]');
+    expect(await reason.getAttribute('aria-invalid')).toBe('true');
+    expect(
+      await reason.evaluate(
+        (input) =>
+          document.getElementById(input.getAttribute('aria-describedby')?.split(' ')[0] ?? '')?.textContent,
+      ),
+    ).toBe(await page.textContent('.notice.error'));
     // The new-deliveries banner (a filtered list announces new deliveries instead of inserting them).
     await page.goto(`${receiver.baseUrl}/ui?event=order_confirm`);
     await page.waitForSelector('body[data-live="connected"]');

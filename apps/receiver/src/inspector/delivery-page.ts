@@ -1,8 +1,8 @@
 /**
  * `/ui/deliveries/:id`: one delivery as received (metadata, decode error, headers, raw body) and each of
- * its events as a section: the order card, the handler jobs with every attempt and its error, and the
- * Replay buttons (POST forms carrying the CSRF token). Event sections are also served alone as
- * fragments, which the script swaps in when a job changes.
+ * its events as a section: the order card, the handler jobs with every attempt and its error, the
+ * Replay buttons (POST forms carrying the CSRF token) and "Erase personal data…" (erase-routes.ts). Event
+ * sections are also served alone as fragments, which the script swaps in when a job changes.
  */
 import type { AdminSession } from '../admin/admin-auth.js';
 import { isRunningNow } from '../admin/running-job-replay.js';
@@ -23,6 +23,7 @@ import type {
 } from '../store/store.js';
 import { statusBadge } from './delivery-list-page.js';
 import { formatBytes, formatTime } from './display-format.js';
+import { eraseScopesOf, eraseTargetsOf } from './erase-scope.js';
 import { html, type SafeHtml } from './html.js';
 import { payloadCard } from './order-card.js';
 import { RECOVERY_MEANING, sourceBadge } from './recovery-panel.js';
@@ -50,6 +51,7 @@ export const NOTICES = {
     'Replay queued, but its handler is disabled: the job waits until the handler is enabled (see below).',
   released: 'Event released: its jobs run now.',
   reprocessed: 'Delivery re-processed: its events were stored and their jobs queued.',
+  erased: 'Personal data erased',
 } as const;
 export type NoticeKey = keyof typeof NOTICES;
 
@@ -196,6 +198,14 @@ function erasedNotice(erasure: Erasure, what: string): SafeHtml {
   return html`<p class="notice erased" data-erased>Personal data erased at ${time(erasure.at)} (${erasure.reason}) on request. ${what}</p>`;
 }
 
+/** A `?notice=`'s text; after an erasure from the inspector (erase-routes.ts) with the delivery's recorded reason (none if not erased). */
+function noticeText(notice: NoticeKey, delivery: DeliveryDetail): string | null {
+  if (notice !== 'erased') return NOTICES[notice];
+  return delivery.erasure
+    ? `${NOTICES.erased} (reason ${delivery.erasure.reason}). Copies already sent to handler targets and brokers, backups and other systems' logs are not reached (docs/operations.md).`
+    : null;
+}
+
 function eventTitle(event: EventDetail): string {
   if (event.orderNumber) return `Order #${event.orderNumber}`;
   if (event.subjectId) return `${event.event} ${event.subjectId}`;
@@ -213,6 +223,7 @@ function replayAllQuestion(event: EventDetail): string | undefined {
 export function eventSection(event: EventDetail, context: DetailContext): SafeHtml {
   const eventPath = `${context.base}/events/${encodeURIComponent(event.id)}`;
   const canReplay = replayable(event) && (event.jobs.length > 0 || context.configuredHandlers.length > 0);
+  const canErase = eraseScopesOf(eraseTargetsOf(event)).length > 0;
   return html`<section class="panel event" id="event-${event.id}" data-event-id="${event.id}">
   <div class="event-head">
     <h2>${eventTitle(event)}</h2>
@@ -233,7 +244,7 @@ export function eventSection(event: EventDetail, context: DetailContext): SafeHt
   ${event.erasure ? erasedNotice(event.erasure, 'Its payload is gone; ids, dedupe key and handler history are kept. It cannot be replayed.') : payloadCard(event.event, event.payload, { reveal: context.reveal })}
   <h3>Handlers</h3>
   ${handlerTable(event, context)}
-  ${canReplay ? html`<div class="actions">${postButton(context, `${eventPath}/replay`, 'Replay all handlers', {}, replayAllQuestion(event))}</div>` : ''}
+  ${canReplay || canErase ? html`<div class="actions">${canReplay ? postButton(context, `${eventPath}/replay`, 'Replay all handlers', {}, replayAllQuestion(event)) : ''}${canErase ? html`<a class="button secondary" href="${eventPath}/erase${context.reveal ? '?reveal=1' : ''}">Erase personal data…</a>` : ''}</div>` : ''}
   ${
     context.reveal && !event.erasure
       ? html`<details id="payload-json-${event.id}"><summary>Normalised payload (JSON)</summary><pre>${JSON.stringify(event.payload, null, 2)}</pre></details>`
@@ -283,7 +294,7 @@ export function deliveryContent(input: DeliveryPageInput): SafeHtml {
   const bodyText = new TextDecoder('utf-8', { fatal: false }).decode(delivery.rawBody);
   return html`<p><a href="${base}${reveal}">← All deliveries</a></p>
 <h1>Delivery ${delivery.shop} / ${delivery.event}${sourceBadge(delivery.source)}</h1>
-${input.notice ? html`<p class="notice ok" role="status">${NOTICES[input.notice]}</p>` : ''}
+${input.notice && noticeText(input.notice, delivery) ? html`<p class="notice ok" role="status">${noticeText(input.notice, delivery)}</p>` : ''}
 <div class="panel">
   <dl class="meta">
     <dt>Id</dt><dd class="mono">${delivery.id}</dd>

@@ -9,6 +9,7 @@ import { AdminApiError } from '../admin/admin-errors.js';
 import { HandlerNameSchema, requestObject } from '../admin/admin-request-schemas.js';
 import { limitRouteBodies } from '../http/error-handler.js';
 import { NOTICES, type NoticeKey } from './delivery-page.js';
+import { EraseScopeSchema } from './erase-scope.js';
 
 const FORM_BODY_LIMIT = 16 * 1024;
 
@@ -35,6 +36,17 @@ export const HandlerActionFormSchema = z.strictObject({ _csrf: z.string().option
 export const ShopUninstallFormSchema = z.strictObject({
   _csrf: z.string().optional(),
   confirm: z.string().max(200, { error: 'must be the shop name' }).optional(),
+});
+/**
+ * "Erase personal data…"'s form (erase-routes.ts): the reason is checked by the admin API's
+ * EraseRequestSchema, not here; the e-mail address is no field of it (read from the stored event).
+ */
+export const EraseFormSchema = z.strictObject({
+  _csrf: z.string().optional(),
+  scope: EraseScopeSchema.optional(),
+  reason: z.string().optional(),
+  includeUnfinished: z.literal('1', { error: 'must be 1 (checked) or absent' }).optional(),
+  reveal: z.literal('1').optional(),
 });
 export const DeadLetterReplayFormSchema = z.strictObject({
   _csrf: z.string().optional(),

@@ -33,6 +33,7 @@ import {
   eventSection,
   type NoticeKey,
 } from './delivery-page.js';
+import { addEraseRoutes } from './erase-routes.js';
 import { addHandlerRoutes } from './handler-routes.js';
 import { html, type SafeHtml } from './html.js';
 import {
@@ -69,6 +70,7 @@ const ACTION_HEADINGS: Record<string, string> = {
   '/deliveries/:id/reprocess': 'Not re-processed',
   '/events/:id/replay': 'Not replayed',
   '/events/:id/release': 'Not released',
+  '/events/:id/erase': 'Not erased',
   '/dead-letters/replay': 'Not replayed',
   '/handlers/:name/disable': 'Not disabled',
   '/handlers/:name/enable': 'Not enabled',
@@ -466,7 +468,9 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
     return reply.redirect(backToDelivery(id, 'reprocessed', form.reveal === '1'), 303);
   });
 
-  // --- dead letters ---------------------------------------------------------------------------------
+  // --- erasing an event's personal data (erase-routes.ts) -------------------------------------------
+
+  addEraseRoutes(app, { page, operations, backToDelivery });
 
   // --- dead letters and handlers (handler-routes.ts) -------------------------------------------------
 

@@ -94,6 +94,8 @@ dd, address, .card-grid p, table.products td { overflow-wrap: anywhere; }
 table.headers th { white-space: nowrap; width: 1%; }
 table.headers td { overflow-wrap: anywhere; }
 .pager { display: flex; justify-content: space-between; margin-top: .8rem; }
+table.erase-groups { margin-bottom: .6rem; }
+.erase-scopes a[aria-current] { font-weight: 600; }
 .login { max-width: 24rem; margin: 12vh auto; }
 .login label { display: flex; flex-direction: column; gap: .3rem; margin-bottom: .8rem; }
 .login input { width: 100%; }

@@ -6,6 +6,9 @@ import { AdminApiError } from '../admin/admin-errors.js';
  * the data on after it was erased. Nothing was erased.
  */
 export class ErasureBlockedError extends AdminApiError {
+  /** The blocking jobs' ids. */
+  readonly unfinishedJobs: readonly string[];
+
   constructor(unfinishedJobs: readonly string[], events: number) {
     super(
       409,
@@ -15,5 +18,6 @@ export class ErasureBlockedError extends AdminApiError {
         'Wait until they finish, or erase with includeUnfinished (srhooks erase --include-unfinished), which cancels them.',
       { unfinishedJobs: [...unfinishedJobs] },
     );
+    this.unfinishedJobs = [...unfinishedJobs];
   }
 }

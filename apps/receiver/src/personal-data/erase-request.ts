@@ -10,7 +10,7 @@ import { HUNGARIAN_PHONE, PREFIXED_PHONE } from '../logging/phone-number.js';
 /** An e-mail address as an erasure matches it: one `@`, no blanks inside, at most 254 characters. */
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 
-const EmailSchema = z
+export const EmailSchema = z
   .string({ error: 'must be text: the e-mail address whose data is erased' })
   .trim()
   .max(254, 'must be at most 254 characters (the longest e-mail address)')
@@ -18,7 +18,7 @@ const EmailSchema = z
     error: 'must be an e-mail address such as kovacs.eva@example.hu (matched exactly, ignoring case)',
   });
 
-const OrderIdSchema = z
+export const OrderIdSchema = z
   .string({ error: 'must be text: the order\'s innerId as the shop sent it (e.g. "3001")' })
   .trim()
   .min(1, "must not be blank: the order's innerId (the order number the inspector shows)")

@@ -3,10 +3,37 @@
  * with `dryRun` finds, one person's data (erase-personal-data.ts). The options come as a JSON body only:
  * an e-mail address in a query string would reach access logs. The log line names ids and counts only.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { AdminApiError, parseRequestPart } from '../admin/admin-errors.js';
-import { erasePersonalData } from './erase-personal-data.js';
-import { EraseRequestSchema } from './erase-request.js';
+import { type ErasureReport, erasePersonalData } from './erase-personal-data.js';
+import { type EraseRequest, EraseRequestSchema } from './erase-request.js';
+
+/**
+ * An erasure's log line (this route's and the inspector's, inspector/erase-routes.ts): ids, counts and the
+ * request reference, never the e-mail address or the order's data.
+ */
+export function logErasure(log: FastifyBaseLogger, erase: EraseRequest, report: ErasureReport): void {
+  log.info(
+    {
+      erasure: {
+        dryRun: report.dryRun,
+        erased: report.erased,
+        reason: report.reason,
+        by: erase.email === undefined ? 'order' : erase.orderId === undefined ? 'email' : 'email and order',
+        events: report.events.map((event) => event.id),
+        deliveries: report.deliveries.map((delivery) => delivery.id),
+        jobs: report.jobs,
+        cancelledJobs: report.cancelledJobs,
+        spoolFiles: report.spool?.matches.length ?? null,
+      },
+    },
+    report.dryRun
+      ? 'personal data erasure dry run'
+      : report.erased
+        ? 'personal data erased'
+        : 'personal data erasure: nothing matched, nothing erased',
+  );
+}
 
 export function registerErasureRoute(app: FastifyInstance): void {
   app.post('/personal-data/erase', async (request) => {
@@ -21,26 +48,7 @@ export function registerErasureRoute(app: FastifyInstance): void {
     }
     const erase = parseRequestPart(EraseRequestSchema, 'body', request.body);
     const report = await erasePersonalData({ store: app.store, spoolDir: app.config.spoolDir }, erase);
-    request.log.info(
-      {
-        erasure: {
-          dryRun: report.dryRun,
-          erased: report.erased,
-          reason: report.reason,
-          by: erase.email === undefined ? 'order' : erase.orderId === undefined ? 'email' : 'email and order',
-          events: report.events.map((event) => event.id),
-          deliveries: report.deliveries.map((delivery) => delivery.id),
-          jobs: report.jobs,
-          cancelledJobs: report.cancelledJobs,
-          spoolFiles: report.spool?.matches.length ?? null,
-        },
-      },
-      report.dryRun
-        ? 'personal data erasure dry run'
-        : report.erased
-          ? 'personal data erased'
-          : 'personal data erasure: nothing matched, nothing erased',
-    );
+    logErasure(request.log, erase, report);
     return { ok: true, ...report };
   });
 }
