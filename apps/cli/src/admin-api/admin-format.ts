@@ -11,6 +11,18 @@ export function paintStatus(status: string, style: Style): string {
   return style.yellow(status);
 }
 
+/**
+ * `, erased` after the status of a listed row whose personal data was erased on request (in words, not
+ * only a colour); nothing for any other row.
+ */
+export function erasedMark(item: { erasure?: unknown }, style: Style): string {
+  return item.erasure ? `, ${style.cyan('erased')}` : '';
+}
+
+/** Under a list with an erased row: what the mark means and where to read when and why. */
+export const ERASED_NOTE =
+  'erased: personal data erased on request (srhooks erase); --json says when and why (erasure: at, reason)';
+
 export function formatTime(iso: string): string {
   return iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 }

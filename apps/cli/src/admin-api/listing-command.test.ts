@@ -79,13 +79,21 @@ describe('listingQuery', () => {
       status: 'quarantined',
       eventStatus: 'dead',
       source: undefined,
+      erased: undefined,
       q: 'Kovács',
       from: '2026-01-01',
       to: undefined,
       limit: 5,
       cursor: 'c1',
     });
-    expect(Object.keys(query).join(' ')).toBe('shop event status eventStatus source q from to limit cursor');
+    expect(Object.keys(query).join(' ')).toBe(
+      'shop event status eventStatus source erased q from to limit cursor',
+    );
+  });
+
+  it('sends --erased yes|no as erased=true|false', () => {
+    expect(listingQuery({ erased: 'yes' }, {}).erased).toBe('true');
+    expect(listingQuery({ erased: 'no' }, {}).erased).toBe('false');
   });
 
   it('leaves out --reveal and the receiver options: they are not filters', () => {

@@ -15,6 +15,8 @@ export interface ListingOptions extends AdminTargetOptions {
   shop?: string;
   event?: string;
   status?: string;
+  /** `yes`: only the rows whose personal data was erased; `no`: only the others (the API's `erased`). */
+  erased?: string;
   search?: string;
   from?: string;
   to?: string;
@@ -64,6 +66,11 @@ export interface Listing<Options extends ListingOptions, Item extends ListedReco
   flags(options: Options): PageFlag[];
 }
 
+/** The admin API's `erased` of `--erased yes|no` (commander allows only those); undefined without it. */
+function erasedQuery(erased: string | undefined): 'true' | 'false' | undefined {
+  return erased === undefined ? undefined : erased === 'yes' ? 'true' : 'false';
+}
+
 /** The admin API query of `options`, with a listing's own filters (`extra`) after `status`. */
 export function listingQuery<Extra extends Record<string, string | undefined>>(
   options: ListingOptions,
@@ -74,6 +81,7 @@ export function listingQuery<Extra extends Record<string, string | undefined>>(
     event: options.event,
     status: options.status,
     ...extra,
+    erased: erasedQuery(options.erased),
     q: options.search,
     from: options.from,
     to: options.to,
@@ -176,6 +184,7 @@ export function listingFlags(options: ListingOptions, extra: readonly PageFlag[]
     ['--event', options.event],
     ['--status', options.status],
     ...extra,
+    ['--erased', options.erased],
     ['--search', options.search],
     ['--from', options.from],
     ['--to', options.to],

@@ -34,6 +34,17 @@ export function limit(max: number): (value: string) => number {
   };
 }
 
+/**
+ * `--erased yes|no` of `events list` and `deliveries list`: only the rows whose personal data was erased
+ * on request (`srhooks erase`), or only the others (the admin API's `erased=true|false`).
+ */
+export function erasedOption(what: string): Option {
+  return new Option(
+    '--erased <yes|no>',
+    `yes: only ${what} whose personal data was erased on request (srhooks erase); no: only the others`,
+  ).choices(['yes', 'no']);
+}
+
 /** `--receiver` and `--admin-token` of every admin API command. */
 export function adminOptions(command: Command): Command {
   return command

@@ -5,6 +5,7 @@ import {
   DELIVERY_STATUSES,
   EVENT_SOURCES,
   EVENT_STATUSES,
+  erasedOption,
   limit,
   revealOption,
 } from './admin-options.js';
@@ -45,6 +46,7 @@ export function registerDeliveries(program: Command): void {
           'waiting: only deliveries with a job waiting to run (not run yet, or waiting for a retry or a disabled handler)',
         ).choices(['waiting']),
       )
+      .addOption(erasedOption('deliveries'))
       .option(
         '--search <text>',
         'order number, customer name, e-mail (or part) or phone number in any form (accent-insensitive)',
@@ -60,6 +62,7 @@ export function registerDeliveries(program: Command): void {
       examples(
         'srhooks deliveries list --status quarantined',
         'srhooks deliveries list --shop my-shop --event-status dead --json',
+        'srhooks deliveries list --erased yes',
       ),
     )
     .action(async (options: Record<string, unknown>, command: Command) => {

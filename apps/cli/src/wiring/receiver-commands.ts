@@ -6,7 +6,7 @@ import type { BackfillOptions } from '../commands/events/backfill.js';
 import type { PruneOptions } from '../commands/prune.js';
 import type { RecoverOptions } from '../commands/recover.js';
 import { storedEventOption } from '../event-name.js';
-import { adminOptions, EVENT_STATUSES, limit, revealOption } from './admin-options.js';
+import { adminOptions, EVENT_STATUSES, erasedOption, limit, revealOption } from './admin-options.js';
 import { registerDeliveries, registerHandlers } from './delivery-commands.js';
 import { collectList, examples } from './help-text.js';
 import { runLazily } from './run-lazily.js';
@@ -237,6 +237,7 @@ function registerEvents(program: Command): void {
       .addOption(new Option('--status <status>', 'only events in this status').choices(EVENT_STATUSES))
       .option('--delivery <id>', 'only the events of this delivery (dlv_…)')
       .option('--handler <name>', 'only events with a job of this handler')
+      .addOption(erasedOption('events'))
       .option(
         '--search <text>',
         'order number, customer name, e-mail (or part) or phone number in any form (accent-insensitive)',
@@ -254,6 +255,7 @@ function registerEvents(program: Command): void {
         'srhooks events list --status dead --shop my-shop --receiver https://hooks.example.com',
         'srhooks events list --search kovacs --from 2025-12-01 --json',
         'srhooks events list --handler erp --status dead',
+        'srhooks events list --erased yes --json',
       ),
     )
     .action(async (options: Record<string, unknown>, command: Command) => {

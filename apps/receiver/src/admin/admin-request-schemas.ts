@@ -70,6 +70,18 @@ export const HandlerNameSchema = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'must be a handler name from srhooks.config.json');
 
+/** A flag's text in a query string: `true`/`false`/`1`/`0`. */
+const FLAG_TEXTS = ['true', 'false', '1', '0'] as const;
+
+/**
+ * A flag in a query string: `true`/`false`/`1`/`0` (or a JSON boolean). A JSON body's flags are JSON
+ * booleans only ({@link jsonFlag}).
+ */
+export const FlagSchema = z.union(
+  [z.boolean(), z.enum(FLAG_TEXTS).transform((value) => value === 'true' || value === '1')],
+  { error: 'must be true or false' },
+);
+
 /** A handler an action names: blank (`?handler=`, `"handler": ""`) is refused, not read as "every handler". */
 const ActionHandlerSchema = z
   .string({ error: 'must be text: a handler name from srhooks.config.json' })
@@ -140,6 +152,8 @@ export const DeliveryListQuerySchema = requestObject({
   handler: HandlerNameSchema.optional(),
   /** `waiting`: deliveries with a job waiting to run (not run yet, waiting for a retry or a disabled handler). */
   jobs: z.literal('waiting', { error: 'must be waiting (a job waiting to run) or absent' }).optional(),
+  /** `true`: only deliveries whose personal data was erased; `false`: only the others. */
+  erased: FlagSchema.optional(),
   q: SearchSchema.optional(),
   ...timeRange,
   ...deliveryPaging,
@@ -154,6 +168,8 @@ export const EventListQuerySchema = requestObject({
   source: SourceSchema.optional(),
   /** Events that have a job for this handler. */
   handler: HandlerNameSchema.optional(),
+  /** `true`: only events whose personal data was erased; `false`: only the others. */
+  erased: FlagSchema.optional(),
   q: SearchSchema.optional(),
   ...timeRange,
   ...eventPaging,
@@ -206,18 +222,6 @@ export const NoQuerySchema = requestObject({});
 export const HandlerParamsSchema = z.strictObject({ name: HandlerNameSchema });
 
 export const ShopParamsSchema = z.strictObject({ shop: ShopSchema });
-
-/** A flag's text in a query string: `true`/`false`/`1`/`0`. */
-const FLAG_TEXTS = ['true', 'false', '1', '0'] as const;
-
-/**
- * A flag in a query string: `true`/`false`/`1`/`0` (or a JSON boolean). A JSON body's flags are JSON
- * booleans only ({@link jsonFlag}).
- */
-export const FlagSchema = z.union(
-  [z.boolean(), z.enum(FLAG_TEXTS).transform((value) => value === 'true' || value === '1')],
-  { error: 'must be true or false' },
-);
 
 /**
  * A flag of a JSON body: a JSON boolean only. The text a query string would carry (`"true"`, `"0"`) is

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import {
   cursorOf,
   EventNameSchema,
+  FlagSchema,
   HandlerNameSchema,
   requestObject,
   SearchSchema,
@@ -20,6 +21,7 @@ import type {
   DeliveryFilter,
   DeliveryStatus,
   DeliverySummary,
+  Erasure,
   EventStatus,
   EventSummary,
   Page,
@@ -63,11 +65,24 @@ export const InspectorListQuerySchema = requestObject({
   handler: HandlerNameSchema.optional(),
   /** `waiting`: deliveries with a job waiting to run, whatever their status (the shops page links here). */
   jobs: z.literal('waiting', { error: 'must be waiting (a job waiting to run) or absent' }).optional(),
+  /** `true`: deliveries whose personal data was erased; `false`: the others (the admin API's `erased`). */
+  erased: FlagSchema.optional(),
 });
 export type InspectorListQuery = z.output<typeof InspectorListQuerySchema>;
 
 /** The filter form's fields, in its order. */
-const FORM_FIELDS = ['shop', 'event', 'status', 'source', 'handler', 'jobs', 'q', 'from', 'to'] as const;
+const FORM_FIELDS = [
+  'shop',
+  'event',
+  'status',
+  'source',
+  'handler',
+  'jobs',
+  'erased',
+  'q',
+  'from',
+  'to',
+] as const;
 
 /** The filter fields whose typed text the form shows again when the filters were refused. */
 const TYPED_FIELDS = ['shop', 'handler', 'q'] as const;
@@ -117,6 +132,7 @@ export function deliveryFilterOf(query: InspectorListQuery): DeliveryFilter {
   if (query.source) filter.source = query.source;
   if (query.handler) filter.handler = query.handler;
   if (query.jobs) filter.jobs = query.jobs;
+  if (query.erased !== undefined) filter.erased = query.erased;
   return filter;
 }
 
@@ -136,6 +152,19 @@ export function revealQuery(reveal: boolean): string {
  */
 export function statusBadge(status: string): SafeHtml {
   return html`<span class="badge ${status}">${status}</span>`;
+}
+
+/** What the `erased` badge means, in words (its accessible text; the delivery page says when and why). */
+export const ERASED_MEANING = 'personal data erased on request';
+
+/**
+ * The `erased` badge of a row whose personal data was erased (GDPR art. 17): its text says so, not its
+ * colour only, and what it means is part of its text for screen readers (no hover title).
+ */
+export function erasedBadge(erasure: Erasure | undefined): SafeHtml | string {
+  return erasure === undefined
+    ? ''
+    : html` <span class="badge erased" data-erased>erased<span class="visually-hidden"> (${ERASED_MEANING})</span></span>`;
 }
 
 function customer(event: EventSummary, reveal: boolean): SafeHtml | string | null {
@@ -171,13 +200,16 @@ function failedHandlers(event: WithHandlerStates<EventSummary>): SafeHtml | stri
 export function deliveryRow(delivery: DeliverySummary, context: ListContext): SafeHtml {
   const { events } = delivery;
   const href = `${context.base}/deliveries/${encodeURIComponent(delivery.id)}${revealQuery(context.reveal)}`;
+  // An erased event is marked after its status; a delivery erased without an erased event listed (a
+  // quarantined one: no events) after its own.
+  const deliveryErased = events.some((event) => event.erasure) ? '' : erasedBadge(delivery.erasure);
   const status =
     delivery.status === 'quarantined'
       ? // its reason's code as text, not only a badge's hover title, which a keyboard never reaches
-        html`${statusBadge('quarantined')}${delivery.decodeError ? html` <span class="badge-detail">${delivery.decodeError.code}</span>` : ''}`
+        html`${statusBadge('quarantined')}${delivery.decodeError ? html` <span class="badge-detail">${delivery.decodeError.code}</span>` : ''}${deliveryErased}`
       : events.length === 0
-        ? statusBadge(delivery.status)
-        : perEvent(events, (event) => html`${statusBadge(event.status)}${failedHandlers(event)}`);
+        ? html`${statusBadge(delivery.status)}${deliveryErased}`
+        : html`${perEvent(events, (event) => html`${statusBadge(event.status)}${failedHandlers(event)}${erasedBadge(event.erasure)}`)}${deliveryErased}`;
   return html`<tr data-delivery-id="${delivery.id}" data-event-ids="${events.map((event) => event.id).join(' ')}">
   <td data-label="Time"><a href="${href}"><time datetime="${delivery.receivedAt.toISOString()}">${formatTime(delivery.receivedAt)}</time></a></td>
   <td data-label="Shop">${delivery.shop}</td>
@@ -211,6 +243,7 @@ function linkWith(
     source: query.source,
     handler: query.handler,
     jobs: query.jobs,
+    erased: query.erased === undefined ? undefined : String(query.erased),
     ...changes,
   };
   for (const [key, value] of Object.entries(values)) if (value) params.set(key, value);
@@ -229,7 +262,8 @@ export function hasFilters(query: InspectorListQuery): boolean {
       query.cursor ||
       query.source ||
       query.handler ||
-      query.jobs,
+      query.jobs ||
+      query.erased !== undefined,
   );
 }
 
@@ -278,7 +312,8 @@ export function deliveryListContent(input: ListPageInput): SafeHtml {
     : '';
   const refused = input.refused;
   const problem = (field: string) => fieldProblem(refused, field);
-  const [shop, event, status, source, handler, jobs, q, from, to] = FORM_FIELDS.map(problem);
+  const [shop, event, status, source, handler, jobs, erased, q, from, to] = FORM_FIELDS.map(problem);
+  const erasedChoice = query.erased === undefined ? undefined : String(query.erased);
   const rows = refused
     ? html`<tr id="no-deliveries"><td colspan="7" class="muted">Nothing listed: fix the filters marked above, or <a href="${linkWith(base, {}, { reveal: refused.reveal ? '1' : undefined })}">clear them</a>.</td></tr>`
     : page.items.length === 0
@@ -300,6 +335,7 @@ ${refused ? html`<p class="notice error" role="alert">The filters were not appli
   <label>Source <select name="source"${source?.attributes}>${option('', 'any', query.source)}${EVENT_SOURCES.map((choice) => option(choice, choice, query.source))}</select>${source?.text}</label>
   <label>Handler <input name="handler" value="${refused?.typed.handler ?? query.handler ?? ''}" autocomplete="off"${handler?.attributes}>${handler?.text}</label>
   <label>Jobs <select name="jobs"${jobs?.attributes}>${option('', 'any', query.jobs)}${option('waiting', 'waiting to run', query.jobs)}</select>${jobs?.text}</label>
+  <label>Erased <select name="erased"${erased?.attributes}>${option('', 'any', erasedChoice)}${option('true', 'personal data erased', erasedChoice)}${option('false', 'not erased', erasedChoice)}</select>${erased?.text}</label>
   <label>Order number, customer, e-mail or phone <input name="q" type="search" value="${refused?.typed.q ?? query.q ?? ''}" autocomplete="off"${q?.attributes}>${q?.text}</label>
   <label>From (UTC) <input name="from" type="datetime-local" step="${timeInputStep(query.from)}" value="${timeInputValue(query.from)}"${from?.attributes}>${from?.text}</label>
   <label>To (UTC) <input name="to" type="datetime-local" step="${timeInputStep(query.to)}" value="${timeInputValue(query.to)}"${to?.attributes}>${to?.text}</label>

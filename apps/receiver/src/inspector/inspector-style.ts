@@ -78,6 +78,7 @@ table.deliveries td a { font-weight: 600; }
 .badge.retrying, .badge.held, .badge.mismatched, .badge.duplicate, .badge.released, .badge.expired, .badge.interrupted { color: var(--warn); }
 .badge.dead, .badge.failed, .badge.quarantined, .badge.disabled, .badge.uninstalled { color: var(--bad); }
 .badge.recovery { color: var(--info); border-style: dashed; margin-left: .35rem; }
+.badge.erased { color: var(--muted); border-style: dotted; }
 .recovery-panel summary { cursor: pointer; font-weight: 600; }
 dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; margin: 0; }
 dl.meta dt { color: var(--muted); }

@@ -68,6 +68,11 @@ function queryTerms(q: string | undefined): SearchTerm[] {
   return q === undefined ? [] : searchTerms(q);
 }
 
+/** `erased_at IS [NOT] NULL` of the filter's `erased` (a literal condition, no parameter); nothing when not given. */
+function erasedCondition(conditions: string[], column: string, erased: boolean | undefined): void {
+  if (erased !== undefined) conditions.push(`${column} IS ${erased ? 'NOT ' : ''}NULL`);
+}
+
 function where(conditions: string[]): string {
   return conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
 }
@@ -80,6 +85,7 @@ export function deliveryListQuery(columns: string, filter: DeliveryFilter, diale
   if (filter.event !== undefined) conditions.push(`d.event = ${params.add(filter.event)}`);
   if (filter.status !== undefined) conditions.push(`d.status = ${params.add(filter.status)}`);
   if (filter.source !== undefined) conditions.push(`d.source = ${sourceLiteral(filter.source)}`);
+  erasedCondition(conditions, 'd.erased_at', filter.erased);
   timeRange(conditions, params, dialect, 'd.received_at', filter);
   if (filter.cursor !== undefined) conditions.push(`d.id < ${params.add(filter.cursor)}`);
   if (filter.eventStatus !== undefined) {
@@ -117,6 +123,7 @@ export function eventListQuery(columns: string, filter: EventFilter, dialect: Sq
   if (filter.status !== undefined) conditions.push(`e.status = ${params.add(filter.status)}`);
   if (filter.deliveryId !== undefined) conditions.push(`e.delivery_id = ${params.add(filter.deliveryId)}`);
   if (filter.source !== undefined) conditions.push(`e.source = ${sourceLiteral(filter.source)}`);
+  erasedCondition(conditions, 'e.erased_at', filter.erased);
   timeRange(conditions, params, dialect, 'e.received_at', filter);
   if (filter.cursor !== undefined) conditions.push(`e.id < ${params.add(filter.cursor)}`);
   if (filter.handler !== undefined) {

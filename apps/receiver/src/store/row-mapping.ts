@@ -47,11 +47,13 @@ export interface RowCodec {
   bool(value: unknown): boolean;
 }
 
+/** An event as lists give it (toEventSummary), its erasure included. */
 export const EVENT_SUMMARY_COLUMNS =
-  'e.id, e.delivery_id, e.shop, e.event, e.received_at, e.dedupe_key, e.subject_id, e.duplicate_of, e.order_number, e.customer_name, e.gross_total, e.currency, e.status, e.verification, e.held, e.source';
-export const EVENT_RECORD_COLUMNS = `${EVENT_SUMMARY_COLUMNS}, e.payload, e.verification_detail, e.erased_at, e.erase_reason`;
+  'e.id, e.delivery_id, e.shop, e.event, e.received_at, e.dedupe_key, e.subject_id, e.duplicate_of, e.order_number, e.customer_name, e.gross_total, e.currency, e.status, e.verification, e.held, e.source, e.erased_at, e.erase_reason';
+export const EVENT_RECORD_COLUMNS = `${EVENT_SUMMARY_COLUMNS}, e.payload, e.verification_detail`;
+/** A delivery as lists give it (toDeliveryBase), its erasure included. */
 export const DELIVERY_SUMMARY_COLUMNS =
-  'd.id, d.received_at, d.shop, d.event, d.remote_address, d.content_type, d.status, d.decode_error_code, d.decode_error_message, d.decode_error_detail, d.reprocessed_at, d.source';
+  'd.id, d.received_at, d.shop, d.event, d.remote_address, d.content_type, d.status, d.decode_error_code, d.decode_error_message, d.decode_error_detail, d.reprocessed_at, d.source, d.erased_at, d.erase_reason';
 export const JOB_COLUMNS =
   'j.id, j.event_id, j.handler, j.status, j.attempts, j.failures, j.run_at, j.lease_owner, j.lease_expires_at, j.last_error, j.last_error_summary, j.last_status_code, j.created_at, j.updated_at, j.finished_at';
 export const ATTEMPT_COLUMNS =
@@ -91,6 +93,7 @@ export function toEventSummary(row: Row, codec: RowCodec): EventSummary {
     verification: str(row.verification) as VerificationStatus,
     held: codec.bool(row.held),
     source: toSource(row.source),
+    ...erasureOf(row, codec),
   };
 }
 
@@ -103,12 +106,11 @@ export function toEventRecord(row: Row, codec: RowCodec): EventRecord {
     ...toEventSummary(row, codec),
     payload: codec.json(row.payload),
     verificationDetail: optionalStr(row.verification_detail),
-    ...erasureOf(row, codec),
   };
 }
 
 /** `erasure` of an erased row (its `erased_at` and `erase_reason`); nothing for a row never erased. */
-export function erasureOf(row: Row, codec: RowCodec): { erasure?: Erasure } {
+function erasureOf(row: Row, codec: RowCodec): { erasure?: Erasure } {
   if (row.erased_at === null || row.erased_at === undefined) return {};
   return { erasure: { at: codec.date(row.erased_at), reason: str(row.erase_reason) } };
 }
@@ -137,6 +139,7 @@ export function toDeliveryBase(row: Row, codec: RowCodec): Omit<DeliverySummary,
           },
     reprocessedAt: optionalDate(codec, row.reprocessed_at),
     source: toSource(row.source),
+    ...erasureOf(row, codec),
   };
 }
 

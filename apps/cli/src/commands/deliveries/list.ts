@@ -1,4 +1,4 @@
-import { formatOrder, paintStatus } from '../../admin-api/admin-format.js';
+import { ERASED_NOTE, erasedMark, formatOrder, paintStatus } from '../../admin-api/admin-format.js';
 import type { DeliveryQuery, DeliverySummaryJson } from '../../admin-api/admin-types.js';
 import {
   defineListingCommand,
@@ -49,7 +49,8 @@ export const listDeliveriesCommand: Command<ListDeliveriesOptions, ListDeliverie
           paintStatus(delivery.status, style) +
           (delivery.status === 'quarantined' && delivery.decodeError
             ? ` (${delivery.decodeError.code})`
-            : ''),
+            : '') +
+          erasedMark(delivery, style),
       },
       {
         header: 'ORDERS',
@@ -69,6 +70,7 @@ export const listDeliveriesCommand: Command<ListDeliveriesOptions, ListDeliverie
       const notes: string[] = [];
       if (page.items.some((delivery) => delivery.status === 'quarantined'))
         notes.push('srhooks deliveries show ID says why one is quarantined; reprocess ID decodes it again');
+      if (page.items.some((delivery) => delivery.erasure)) notes.push(ERASED_NOTE);
       const masked = page.items.some(
         (delivery) => delivery.decodeError || delivery.events.some((event) => event.customerName),
       );

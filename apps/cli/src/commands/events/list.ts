@@ -1,4 +1,10 @@
-import { formatOrder, formatTotal, paintStatus } from '../../admin-api/admin-format.js';
+import {
+  ERASED_NOTE,
+  erasedMark,
+  formatOrder,
+  formatTotal,
+  paintStatus,
+} from '../../admin-api/admin-format.js';
 import type { EventSummaryJson } from '../../admin-api/admin-types.js';
 import {
   defineListingCommand,
@@ -33,6 +39,7 @@ export const listEventsCommand: Command<ListEventsOptions, ListEventsResult> = d
   columns: (style) => [
     { header: 'ORDER', value: formatOrder },
     { header: 'TOTAL', value: formatTotal, align: 'right' },
-    { header: 'STATUS', value: (event) => paintStatus(event.status, style) },
+    { header: 'STATUS', value: (event) => paintStatus(event.status, style) + erasedMark(event, style) },
   ],
+  notes: (page) => (page.items.some((event) => event.erasure) ? [ERASED_NOTE] : []),
 });

@@ -12,7 +12,6 @@ import {
   EVENT_HANDLER_STATE_COLUMNS,
   EVENT_RECORD_COLUMNS,
   EVENT_SUMMARY_COLUMNS,
-  erasureOf,
   groupBy,
   JOB_COLUMNS,
   type Row,
@@ -91,7 +90,7 @@ export async function getDelivery(conn: PgConnection, id: string): Promise<Deliv
   return conn.run(async () => {
     const row = (
       await conn.db.query(
-        `SELECT ${DELIVERY_SUMMARY_COLUMNS}, octet_length(d.raw_body) AS body_bytes, d.headers, d.raw_body, d.erased_at, d.erase_reason FROM deliveries d WHERE d.id = $1`,
+        `SELECT ${DELIVERY_SUMMARY_COLUMNS}, octet_length(d.raw_body) AS body_bytes, d.headers, d.raw_body FROM deliveries d WHERE d.id = $1`,
         [id],
       )
     ).rows[0] as Row | undefined;
@@ -110,7 +109,6 @@ export async function getDelivery(conn: PgConnection, id: string): Promise<Deliv
     ).rows as Row[];
     return {
       ...toDeliveryBase(row, codec),
-      ...erasureOf(row, codec),
       bodyBytes: Number(row.body_bytes),
       headers: row.headers as Record<string, string>,
       rawBody: row.raw_body as Buffer,

@@ -12,7 +12,6 @@ import {
   EVENT_HANDLER_STATE_COLUMNS,
   EVENT_RECORD_COLUMNS,
   EVENT_SUMMARY_COLUMNS,
-  erasureOf,
   groupBy,
   JOB_COLUMNS,
   type Row,
@@ -87,7 +86,7 @@ export function getDelivery(db: SqliteConnection, id: string): DeliveryDetail | 
   return db.read(() => {
     const row = db
       .stmt(
-        `SELECT ${DELIVERY_SUMMARY_COLUMNS}, length(d.raw_body) AS body_bytes, d.headers, d.raw_body, d.erased_at, d.erase_reason FROM deliveries d WHERE d.id = ?`,
+        `SELECT ${DELIVERY_SUMMARY_COLUMNS}, length(d.raw_body) AS body_bytes, d.headers, d.raw_body FROM deliveries d WHERE d.id = ?`,
       )
       .get(id) as Row | undefined;
     if (row === undefined) return null;
@@ -101,7 +100,6 @@ export function getDelivery(db: SqliteConnection, id: string): DeliveryDetail | 
       .all(id) as Row[];
     return {
       ...toDeliveryBase(row, codec),
-      ...erasureOf(row, codec),
       bodyBytes: Number(row.body_bytes),
       headers: JSON.parse(String(row.headers)) as Record<string, string>,
       rawBody: row.raw_body as Buffer,

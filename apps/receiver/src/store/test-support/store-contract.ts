@@ -7,6 +7,7 @@
 import { afterEach, describe } from 'vitest';
 import type { Store } from '../store.js';
 import { adminSessionsContract } from './store-contract/admin-sessions.js';
+import { erasedListsContract } from './store-contract/erased-lists.js';
 import { erasureContract } from './store-contract/erasure.js';
 import type { StoreHarness } from './store-contract/fixtures.js';
 import { ingestContract } from './store-contract/ingest.js';
@@ -49,6 +50,7 @@ export function defineStoreContract(engine: string, harness: StoreHarness): void
     adminSessionsContract(stores);
     pruneContract(stores);
     erasureContract(stores);
+    erasedListsContract(stores);
     lifecycleContract(stores);
   });
 }

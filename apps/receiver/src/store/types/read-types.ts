@@ -76,6 +76,8 @@ export interface EventSummary {
   held: boolean;
   /** Delivered by the shop (`webhook`) or read back from its API (`recovery`). */
   source: EventSource;
+  /** Present when the event's personal data was erased (its payload is then `{}`, its customer name null). */
+  erasure?: Erasure;
 }
 
 /** One handler's job of an event, as the delivery list gives it: which handler a `dead` or `retrying` event is about. */
@@ -92,8 +94,6 @@ export type WithHandlerStates<T extends EventSummary> = T & { handlers: EventHan
 export interface EventRecord extends EventSummary {
   payload: unknown;
   verificationDetail: string | null;
-  /** Present when the event's personal data was erased (its payload is then `{}`). */
-  erasure?: Erasure;
 }
 
 /** When a row's personal data was erased (GDPR art. 17) and the operator's request reference. */
@@ -115,6 +115,8 @@ export interface DeliverySummary {
   reprocessedAt: Date | null;
   /** `recovery`: not a delivery from the shop but the record of a recovery pass. */
   source: EventSource;
+  /** Present when the delivery's raw body was erased with personal data (it is then empty). */
+  erasure?: Erasure;
   /** Events of this delivery in delivery order (duplicates included), each with its jobs' states. */
   events: WithHandlerStates<EventSummary>[];
 }
@@ -122,8 +124,6 @@ export interface DeliverySummary {
 export interface DeliveryDetail extends Omit<DeliverySummary, 'events'> {
   headers: Record<string, string>;
   rawBody: Buffer;
-  /** Present when the delivery's raw body was erased (it is then empty). */
-  erasure?: Erasure;
   events: WithHandlerStates<EventRecord>[];
 }
 
@@ -199,6 +199,8 @@ export interface DeliveryFilter extends TimeRange, PageRequest {
   source?: EventSource;
   /** Deliveries with at least one event that has a job for this handler. */
   handler?: string;
+  /** `true`: only deliveries whose personal data was erased (`erasure` set); `false`: only the others. */
+  erased?: boolean;
   /**
    * `waiting`: deliveries with at least one job waiting to run (pending: not run yet, waiting for a retry
    * or for a disabled handler), whatever their events' status: the jobs the shops page counts as waiting.
@@ -217,6 +219,8 @@ export interface EventFilter extends TimeRange, PageRequest {
   source?: EventSource;
   /** Events that have a job for this handler. */
   handler?: string;
+  /** `true`: only events whose personal data was erased (`erasure` set); `false`: only the others. */
+  erased?: boolean;
 }
 
 /** Newest first. `nextCursor` is null on the last page. */
