@@ -104,6 +104,18 @@ describe('erased rows in srhooks events list and deliveries list', () => {
     expect(kept).not.toHaveProperty('erasure');
   });
 
+  it('deliveries show says when and why a delivery was erased, marks its erased events and offers no reprocess or body', async () => {
+    const shown = await admin('deliveries', 'show', ids.erasedDelivery, '--reveal');
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toMatch(/^erased\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ \(GDPR-2026-090\)$/m);
+    expect(line(shown.stdout, ids.erasedEvent)).toMatch(/\sstored, erased$/);
+    expect(shown.stdout).toContain('personal data erased on request: the body as received is not kept');
+    expect(shown.stdout).not.toContain('raw body (');
+    const kept = await admin('deliveries', 'show', ids.keptDelivery, '--reveal');
+    expect(kept.stdout).not.toMatch(/^erased/m);
+    expect(kept.stdout).toContain('raw body (');
+  });
+
   it('--erased yes|no filters both lists and is kept in the next page command', async () => {
     const ofList = async (...args: string[]) =>
       (await adminJson(...args)).items.map((item: { id: string }) => item.id);

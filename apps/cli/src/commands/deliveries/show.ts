@@ -1,5 +1,11 @@
 import { type AdminTargetOptions, openAdminApi } from '../../admin-api/admin-api-client.js';
-import { formatOrder, formatTime, formatTotal, paintStatus } from '../../admin-api/admin-format.js';
+import {
+  erasedMark,
+  formatOrder,
+  formatTime,
+  formatTotal,
+  paintStatus,
+} from '../../admin-api/admin-format.js';
 import { checkDeliveryId } from '../../admin-api/admin-input.js';
 import type { DeliveryDetailJson } from '../../admin-api/admin-types.js';
 import {
@@ -63,6 +69,9 @@ export const showDeliveryCommand = defineCommand<ShowDeliveryOptions, ShowDelive
         'status',
         `${paintStatus(delivery.status, style)}${delivery.reprocessedAt ? ` (re-processed ${formatTime(delivery.reprocessedAt)})` : ''}`,
       ],
+      ...(delivery.erasure
+        ? [['erased', `${formatTime(delivery.erasure.at)} (${delivery.erasure.reason})`] as [string, string]]
+        : []),
       ['from', delivery.remoteAddress],
       ['content type', delivery.contentType || '-'],
       ['body', `${delivery.bodyBytes} bytes`],
@@ -79,19 +88,24 @@ export const showDeliveryCommand = defineCommand<ShowDeliveryOptions, ShowDelive
           { header: 'ORDER', value: formatOrder },
           { header: 'CUSTOMER', value: (event) => event.customerName ?? '' },
           { header: 'TOTAL', value: formatTotal, align: 'right' },
-          { header: 'STATUS', value: (event) => paintStatus(event.status, style) },
+          {
+            header: 'STATUS',
+            value: (event) => paintStatus(event.status, style) + erasedMark(event, style),
+          },
         ]),
       );
     } else {
       lines.push(style.dim('no events'));
     }
-    if (delivery.status === 'quarantined') {
+    if (delivery.erasure) {
+      lines.push('', style.dim('personal data erased on request: the body as received is not kept'));
+    } else if (delivery.status === 'quarantined') {
       lines.push(
         '',
         style.dim(`srhooks deliveries reprocess ${delivery.id} decodes it again and stores its events`),
       );
     }
-    if (result.revealed && delivery.rawBody.text !== undefined) {
+    if (result.revealed && delivery.rawBody.text !== undefined && !delivery.erasure) {
       lines.push('', style.dim(`raw body (${delivery.rawBody.bytes} bytes):`), delivery.rawBody.text);
     } else if (!result.revealed) {
       lines.push('', style.dim(maskedNote('the raw body, customer names and the decode error whole')));
