@@ -128,12 +128,7 @@ export {
 export { maskDeliveryUrl } from './delivery/mask-delivery-url.js';
 export { type PostDeliveryInput, type PostDeliveryResult, postDelivery } from './delivery/post-delivery.js';
 export { toCliError } from './error-report.js';
-export {
-  type DeliveryFeed,
-  type DeliveryLine,
-  type OutcomeLine,
-  type WatchDeliveriesOptions,
-  watchDeliveries,
-} from './live/delivery-feed.js';
+export { type DeliveryFeed, type WatchDeliveriesOptions, watchDeliveries } from './live/delivery-feed.js';
+export type { DeliveryLine, OutcomeLine } from './live/feed-lines.js';
 export { type EmbeddedReceiver, startEmbeddedReceiver } from './live/start-receiver.js';
 export { Output, type OutputOptions, renderTable, type Style, type TableColumn } from './output/index.js';

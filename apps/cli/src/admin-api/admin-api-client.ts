@@ -32,6 +32,12 @@ export interface AdminApi {
   readonly receiverUrl: string;
   get<T>(path: string, query?: Record<string, string | number | undefined>): Promise<T>;
   post<T>(path: string, body?: unknown, query?: Record<string, string | number | undefined>): Promise<T>;
+  /**
+   * Opens a stream of the receiver (`path` under its base URL, e.g. the inspector's live stream
+   * `/ui/events/stream`) with the same token: the answer as it came, whatever its status (a refused
+   * token is read through get(), whose errors say it); only no answer at all throws, as get() does.
+   */
+  openStream(path: string, signal: AbortSignal): Promise<Response>;
 }
 
 interface ErrorAnswer {
@@ -95,29 +101,20 @@ export async function openAdminApi(
     );
   }
 
-  const call = async <T>(
-    method: 'GET' | 'POST',
-    path: string,
-    body: unknown,
-    query: Record<string, string | number | undefined> = {},
-  ): Promise<T> => {
-    const url = new URL(`${receiverUrl}/admin/api${path}`);
-    for (const [key, value] of Object.entries(query))
-      if (value !== undefined) url.searchParams.set(key, String(value));
-    let response: Response;
+  /** One request with the token; no answer at all is a `network_error` naming the receiver tried. */
+  const send = async (
+    url: URL,
+    init: RequestInit & { headers: Record<string, string> },
+  ): Promise<Response> => {
     try {
-      response = await fetch(url, {
-        method,
+      return await fetch(url, {
+        ...init,
         // a redirect is reported (with the URL to use instead), never followed with the token
         redirect: 'manual',
-        headers: {
-          authorization: `Bearer ${token}`,
-          accept: 'application/json',
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        headers: { ...init.headers, authorization: `Bearer ${token}` },
       });
     } catch (error) {
+      if (init.signal?.aborted) throw error;
       // why, first on the fix's line: a refused connection, a name that does not resolve, https:// to plain http
       const why = failureReason(error);
       throw remoteError(
@@ -127,6 +124,25 @@ export async function openAdminApi(
         error,
       );
     }
+  };
+
+  const call = async <T>(
+    method: 'GET' | 'POST',
+    path: string,
+    body: unknown,
+    query: Record<string, string | number | undefined> = {},
+  ): Promise<T> => {
+    const url = new URL(`${receiverUrl}/admin/api${path}`);
+    for (const [key, value] of Object.entries(query))
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    const response = await send(url, {
+      method,
+      headers: {
+        accept: 'application/json',
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
     const { json: parsed } = await answerJson(response);
     if (response.ok && isReceiverSuccessBody(parsed)) return parsed as T;
     if (!isReceiverErrorBody(parsed)) {
@@ -189,6 +205,12 @@ export async function openAdminApi(
     receiverUrl,
     get: (path, query) => call('GET', path, undefined, query),
     post: (path, body, query) => call('POST', path, body, query),
+    openStream: (path, signal) =>
+      send(new URL(`${receiverUrl}${path}`), {
+        method: 'GET',
+        headers: { accept: 'text/event-stream' },
+        signal,
+      }),
   };
 }
 

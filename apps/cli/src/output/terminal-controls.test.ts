@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { samplePayload } from '@srhooks/contracts/samples';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { printDelivery, printOutcome } from '../live/delivery-feed.js';
+import { printDelivery, printOutcome } from '../live/feed-lines.js';
 import { type CaptureServer, startCaptureServer } from '../test-support/capture-server.js';
 import { adminCli, runCli, tempConfigDir } from '../test-support/run-cli.js';
 import { forwardTo, type Receiver, startTestReceiver } from '../test-support/test-receiver.js';

@@ -151,6 +151,8 @@ export interface RunningCli {
   stderr(): string;
   /** Resolves with the first stdout line matching `pattern` (rejects after `timeoutMs`). */
   waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /** The same for stderr (progress and warnings of a long-running command). */
+  waitForErrorLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
   /** Sends SIGINT (Ctrl-C) and resolves with the exit code. */
   interrupt(): Promise<number | null>;
 }
@@ -170,6 +172,7 @@ export function startCli(configDir: string, args: string[], options: RunOptions 
   });
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
     stderr += chunk;
+    for (const waiter of waiters) waiter();
   });
   const exited = new Promise<number | null>((resolve) => {
     child.on('close', (code) => {
@@ -178,27 +181,31 @@ export function startCli(configDir: string, args: string[], options: RunOptions 
       resolve(code);
     });
   });
-  return {
-    child,
-    stdout: () => stdout,
-    stderr: () => stderr,
-    waitForLine(pattern, timeoutMs = LINE_WAIT_MS) {
-      return new Promise((resolve, reject) => {
+  const waitIn =
+    (text: () => string, name: string) =>
+    (pattern: RegExp, timeoutMs = LINE_WAIT_MS): Promise<string> =>
+      new Promise((resolve, reject) => {
         const check = (): void => {
-          const line = stdout.split('\n').find((candidate) => pattern.test(candidate));
+          const line = text()
+            .split('\n')
+            .find((candidate) => pattern.test(candidate));
           if (line !== undefined) {
             finish();
             resolve(line);
           } else if (child.exitCode !== null || child.signalCode !== null) {
             finish();
             reject(
-              new Error(`srhooks ${args.join(' ')} exited before printing ${pattern}\n${stdout}\n${stderr}`),
+              new Error(
+                `srhooks ${args.join(' ')} exited before printing ${pattern} on ${name}\n${stdout}\n${stderr}`,
+              ),
             );
           }
         };
         const timer = setTimeout(() => {
           finish();
-          reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms\n${stdout}\n${stderr}`));
+          reject(
+            new Error(`no ${name} line matching ${pattern} within ${timeoutMs} ms\n${stdout}\n${stderr}`),
+          );
         }, timeoutMs);
         const finish = (): void => {
           clearTimeout(timer);
@@ -207,7 +214,12 @@ export function startCli(configDir: string, args: string[], options: RunOptions 
         waiters.add(check);
         check();
       });
-    },
+  return {
+    child,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    waitForLine: waitIn(() => stdout, 'stdout'),
+    waitForErrorLine: waitIn(() => stderr, 'stderr'),
     async interrupt() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
       return exited;

@@ -225,7 +225,9 @@ function registerEvents(program: Command): void {
   const events = program
     .command('events')
     .alias('event')
-    .description("a receiver's stored events: list, show, replay, release, backfill (through its admin API)");
+    .description(
+      "a receiver's stored events: list, show, replay, release, backfill, tail (through its admin API)",
+    );
 
   adminOptions(
     events
@@ -312,6 +314,39 @@ function registerEvents(program: Command): void {
 
   registerRelease(events);
   registerBackfill(events);
+  registerTail(events);
+}
+
+function registerTail(events: Command): void {
+  adminOptions(
+    events
+      .command('tail')
+      .description(
+        'follow a running receiver: one line per delivery and per handler outcome as it stores them, as listen prints them; reconnects when the connection drops and prints what arrived meanwhile',
+      )
+      .option('--shop <name>', 'only this shop')
+      .addOption(storedEventOption('only this event'))
+      .addOption(
+        revealOption(
+          "a quarantined delivery's decode error (the sender's quoted values) and handler error texts (a forward target's answer body, a module handler's message)",
+        ),
+      ),
+  )
+    .addHelpText(
+      'after',
+      examples(
+        'srhooks events tail --receiver https://hooks.example.com',
+        'srhooks events tail --shop my-shop --event order_confirm',
+        'srhooks events tail --json | jq -c \'select(.type == "outcome")\'',
+      ),
+    )
+    .action(async (options: Record<string, unknown>, command: Command) => {
+      await runLazily(
+        command,
+        async () => (await import('../commands/events/tail.js')).tailEventsCommand,
+        options,
+      );
+    });
 }
 
 function registerBackfill(events: Command): void {

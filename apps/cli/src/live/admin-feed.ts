@@ -1,0 +1,189 @@
+/**
+ * The lines of `events tail`: the receiver's live stream says which delivery or job changed (ids and
+ * statuses only), the admin API supplies what the line shows — `GET /admin/api/deliveries/:id` for a
+ * delivery, `GET /admin/api/events/:id` for a handler outcome, `GET /admin/api/deliveries?from=…` for
+ * the deliveries received while the stream was down. The lines are listen's (feed-lines.ts), masked
+ * unless `--reveal`. Work runs one item at a time in arrival order, so a delivery's line comes before
+ * its outcomes', and a delivery or outcome is printed once (by id and status), however it was learnt.
+ */
+import type { AdminApi } from '../admin-api/admin-api-client.js';
+import type {
+  DeliveryDetailJson,
+  DeliveryQuery,
+  DeliverySummaryJson,
+  EventDetailJson,
+} from '../admin-api/admin-types.js';
+import type { Output } from '../output/index.js';
+import {
+  deliveryLine,
+  type FeedMasking,
+  mayBeOutcome,
+  outcomeLine,
+  showDelivery,
+  showOutcome,
+} from './feed-lines.js';
+import type { DeliveryChange, JobChange, StoreChange } from './receiver-types.js';
+
+export interface AdminFeedOptions extends FeedMasking {
+  /** Only this shop's deliveries and outcomes. */
+  shop?: string;
+  /** Only this event's. */
+  event?: string;
+}
+
+/** The newest delivery printed (or, before any, the newest there was at start): where a catch-up begins. */
+export interface FeedMark {
+  id: string;
+  receivedAt: string;
+}
+
+export interface AdminFeed {
+  /** Deliveries printed so far. */
+  readonly deliveries: number;
+  /** Where the next catch-up begins: null when the receiver had no (matching) delivery at start. */
+  readonly since: FeedMark | null;
+  /**
+   * Asks the admin API for the newest matching delivery (`GET /deliveries?limit=1`), which becomes
+   * the start of the first catch-up. Throws what the admin API client throws: a refused token, a URL
+   * that is not a receiver, a filter the receiver refuses.
+   */
+  start(): Promise<void>;
+  /** Queues the line(s) of one change of the live stream. */
+  change(change: StoreChange): void;
+  /** Queues a catch-up: the deliveries received since {@link since} that were not printed. */
+  catchUp(onDone?: (missed: number) => void): void;
+  /** Resolves when the queued work is done. */
+  settled(): Promise<void>;
+}
+
+/** A page of `GET /deliveries` (newest first). */
+interface DeliveryPage {
+  items: DeliverySummaryJson[];
+  nextCursor: string | null;
+}
+
+const PAGE = 500;
+/**
+ * How many printed keys are remembered: a catch-up only lists from the newest delivery printed, so
+ * only recent ones can come again; a tail left running for weeks keeps no more than this.
+ */
+const REMEMBERED = 10_000;
+
+export function adminFeed(api: AdminApi, output: Output, options: AdminFeedOptions): AdminFeed {
+  const filter: Partial<DeliveryQuery> = { shop: options.shop, event: options.event };
+  const watched = (shop: string, event: string): boolean =>
+    (options.shop === undefined || shop === options.shop) &&
+    (options.event === undefined || event === options.event);
+  /** Deliveries (`id:status`) and outcomes (`jobId:status:attempts`) printed. */
+  const printed = new Set<string>();
+  let since: FeedMark | null = null;
+  let deliveries = 0;
+  let queue: Promise<void> = Promise.resolve();
+  const remember = (key: string): void => {
+    printed.add(key);
+    // a Set iterates in insertion order: the first key is the oldest
+    if (printed.size > REMEMBERED) printed.delete(printed.values().next().value as string);
+  };
+
+  const enqueue = (what: string, work: () => Promise<void>): void => {
+    queue = queue.then(work).catch((error: unknown) => {
+      // the admin API's message names ids and the receiver, never a delivery's content
+      output.warn(`could not read ${what}: ${(error as Error).message}`);
+    });
+  };
+
+  /** Prints a delivery unless printed already; true when printed. */
+  const print = (delivery: DeliverySummaryJson | DeliveryDetailJson, status = delivery.status): boolean => {
+    const key = `${delivery.id}:${status}`;
+    if (printed.has(key)) return false;
+    remember(key);
+    const line = deliveryLine(
+      { deliveryId: delivery.id, shop: delivery.shop, event: delivery.event, status },
+      new Date(delivery.receivedAt),
+      delivery.events,
+      delivery.decodeError,
+    );
+    showDelivery(output, line, options);
+    deliveries += 1;
+    if (since === null || delivery.receivedAt >= since.receivedAt) {
+      since = { id: delivery.id, receivedAt: delivery.receivedAt };
+    }
+    return true;
+  };
+
+  const onDelivery = async (change: DeliveryChange): Promise<void> => {
+    if (!watched(change.shop, change.event)) return;
+    if (printed.has(`${change.deliveryId}:${change.status}`)) return;
+    const answer = await api.get<{ delivery: DeliveryDetailJson }>(
+      `/deliveries/${encodeURIComponent(change.deliveryId)}`,
+    );
+    print(answer.delivery, change.status);
+  };
+
+  const onJob = async (change: JobChange): Promise<void> => {
+    if (!mayBeOutcome(change)) return;
+    const answer = await api.get<{ event: EventDetailJson }>(`/events/${encodeURIComponent(change.eventId)}`);
+    const event = answer.event;
+    if (!watched(event.shop, event.event)) return;
+    const job = event.jobs.find((candidate) => candidate.id === change.jobId);
+    const key = `${change.jobId}:${change.status}:${job?.attempts ?? ''}`;
+    if (printed.has(key)) return;
+    const line = outcomeLine(change, event, job, new Date());
+    if (!line) return;
+    remember(key);
+    showOutcome(output, line, options);
+  };
+
+  /** Every matching delivery received at or after `from`, oldest first. */
+  const listSince = async (from: string | undefined): Promise<DeliverySummaryJson[]> => {
+    const found: DeliverySummaryJson[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await api.get<DeliveryPage>('/deliveries', { ...filter, from, limit: PAGE, cursor });
+      found.push(...page.items);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor !== undefined);
+    return found.reverse();
+  };
+
+  return {
+    get deliveries() {
+      return deliveries;
+    },
+    get since() {
+      return since;
+    },
+    async start() {
+      const page = await api.get<DeliveryPage>('/deliveries', { ...filter, limit: 1 });
+      const newest = page.items[0];
+      if (newest) {
+        since = { id: newest.id, receivedAt: newest.receivedAt };
+        // there before tail started: not news
+        remember(`${newest.id}:${newest.status}`);
+      }
+    },
+    change(change) {
+      if (change.kind === 'delivery') enqueue(`delivery ${change.deliveryId}`, () => onDelivery(change));
+      else if (change.kind === 'job') enqueue(`event ${change.eventId}`, () => onJob(change));
+    },
+    catchUp(onDone) {
+      enqueue('the deliveries received meanwhile', async () => {
+        let missed = 0;
+        const mark = since;
+        for (const delivery of await listSince(mark?.receivedAt)) {
+          // the mark itself was printed, or was there before tail started
+          if (delivery.id === mark?.id) continue;
+          if (print(delivery)) missed += 1;
+        }
+        onDone?.(missed);
+      });
+    },
+    settled: async () => {
+      for (;;) {
+        const current = queue;
+        await current;
+        if (current === queue) return;
+      }
+    },
+  };
+}
