@@ -138,7 +138,7 @@ function testDrainer(
     contentOf: (delivery) => spooledContent(decoder, delivery, BODY_LIMIT, () => {}),
     handlersFor: () => ['erp'],
     log: quietLog(),
-    storeTimeoutMs: 15_000,
+    storeTimeoutMs: 45_000,
     ...options,
   });
 }
