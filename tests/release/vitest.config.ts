@@ -9,6 +9,6 @@ export default defineConfig({
     // A limit is for a hang: one CI machine ran the same commit 2.8 times slower than a quiet one, and a
     // 60 s limit failed a type-check of the packed packages that was only slow.
     testTimeout: 240_000,
-    hookTimeout: 600_000,
+    hookTimeout: 1_200_000,
   },
 });

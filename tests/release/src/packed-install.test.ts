@@ -43,7 +43,7 @@ function startSrhooks(args: string[]): RunningProcess {
 beforeAll(async () => {
   install = await installPackedPackages();
   configDir = join(install.dir, 'config');
-}, 600_000);
+}, 1_200_000);
 
 afterAll(async () => {
   await Promise.all(running.map((child) => child.stop('SIGINT')));

@@ -94,7 +94,7 @@ export async function installPackedPackages(): Promise<PackedInstall> {
     ],
     {
       cwd: dir,
-      timeoutMs: 540_000,
+      timeoutMs: 1_080_000,
       env: cleanEnv({ npm_config_better_sqlite3_local_prebuilds: prebuilds }),
     },
   );
