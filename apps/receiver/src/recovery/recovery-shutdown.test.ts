@@ -14,7 +14,7 @@ import {
 } from './test-support/recovery-scenario.js';
 
 /** The client's per-request timeout: without the abort, close would wait this long. */
-const CLIENT_TIMEOUT_MS = 8_000;
+const CLIENT_TIMEOUT_MS = 30_000;
 /** Order searches sent to the shop API (the real fetch, counted), to know a pass is waiting on one. */
 let orderSearchesSent = 0;
 const slowShopClient: RecoveryPluginOptions = {
@@ -63,7 +63,8 @@ describe('recovery and shutdown', () => {
     const closing = Date.now();
     await scenario.stopReceiver();
     // Aborted, not timed out: a close that waited for the client's timeout would take CLIENT_TIMEOUT_MS
-    // (the stall lasts 60 s). Half of it leaves room for a loaded machine (2.5 s seen under load).
+    // (the stall lasts 60 s). Half of it leaves room for a loaded machine (2.5 s seen under load, 6.3 s
+    // under a 0.7-CPU quota beside the other suites).
     expect(Date.now() - closing).toBeLessThan(CLIENT_TIMEOUT_MS / 2);
 
     // Nothing was recorded for the interrupted pass: same watermark, no failure, the last pass is the first one.
