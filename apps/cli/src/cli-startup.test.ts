@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
+import { freePort } from '@srhooks/sandbox';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from './test-support/free-port.js';
 import { CLI_PATH, cliEnv, runCli, seenOutput, tempConfigDir } from './test-support/run-cli.js';
 
 const config = tempConfigDir();

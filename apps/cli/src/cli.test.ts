@@ -1,5 +1,5 @@
+import { freePort } from '@srhooks/sandbox';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from './test-support/free-port.js';
 import { runCli, seenOutput, tempConfigDir } from './test-support/run-cli.js';
 
 const config = tempConfigDir();

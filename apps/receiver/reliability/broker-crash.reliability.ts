@@ -14,6 +14,8 @@
  * - `srhooks events replay <id>` (the built CLI, through the admin API) re-publishes one event to all
  *   three with the new message id `<eventId>:replay-<n>`.
  */
+
+import { freePort } from '@srhooks/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AMQP_PORT,
@@ -26,7 +28,6 @@ import {
 import { TcpProxy } from '../src/test-support/tcp-proxy.js';
 import { runCli } from './support/cli-process.js';
 import { printFigures } from './support/figures.js';
-import { freePort } from './support/free-port.js';
 import { runLoad } from './support/load-generator.js';
 import { orderDeliveries } from './support/order-deliveries.js';
 import { ReceiverProcess } from './support/receiver-process.js';

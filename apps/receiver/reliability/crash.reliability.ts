@@ -8,10 +8,11 @@
  *
  * Reproduce a run with SRHOOKS_RELIABILITY_SEED=<seed from the figures line>.
  */
+
+import { freePort } from '@srhooks/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { printFigures } from './support/figures.js';
 import { ForwardTarget } from './support/forward-target.js';
-import { freePort } from './support/free-port.js';
 import { formatOutcomes, type LoadResult, runLoad } from './support/load-generator.js';
 import { orderDeliveries } from './support/order-deliveries.js';
 import { ReceiverProcess } from './support/receiver-process.js';

@@ -10,11 +10,12 @@
  *   is dead-lettered; then it recovers and the dead letters are replayed with the CLI
  *   (`srhooks dead-letters retry --receiver … --admin-token …`): each delivered exactly once.
  */
+
+import { freePort } from '@srhooks/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './support/cli-process.js';
 import { printFigures } from './support/figures.js';
 import { ForwardTarget } from './support/forward-target.js';
-import { freePort } from './support/free-port.js';
 import { type LoadResult, runLoad } from './support/load-generator.js';
 import { orderDeliveries } from './support/order-deliveries.js';
 import { ReceiverProcess } from './support/receiver-process.js';

@@ -9,9 +9,9 @@
  * Reproduce a run with SRHOOKS_RELIABILITY_SEED=<seed from the figures line>.
  */
 import { signDeliveryPath } from '@srhooks/contracts';
+import { freePort } from '@srhooks/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { printFigures } from './support/figures.js';
-import { freePort } from './support/free-port.js';
 import {
   BODY_KINDS,
   type BodyKind,

@@ -11,11 +11,11 @@
  */
 
 import { encodeDelivery, sampleOrder, signDeliveryPath } from '@srhooks/contracts';
+import { freePort } from '@srhooks/sandbox';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendRaw } from '../src/test-support/raw-http.js';
 import { printFigures } from './support/figures.js';
-import { freePort } from './support/free-port.js';
 import { ReceiverProcess } from './support/receiver-process.js';
 import { type ScenarioDir, scenarioDir } from './support/scenario-dir.js';
 import { RELIABILITY_ADMIN_TOKEN, RELIABILITY_SECRET } from './support/secrets.js';

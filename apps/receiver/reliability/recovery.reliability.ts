@@ -9,7 +9,7 @@
  *   process makes zero 429s (one 3 requests/second window per shop and application).
  */
 import { createShopRenterClient } from '@srhooks/client';
-import { DEMO_CLIENT, type RunningSandbox, startSandbox } from '@srhooks/sandbox';
+import { DEMO_CLIENT, freePort, type RunningSandbox, startSandbox } from '@srhooks/sandbox';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   type RecoveryScenario,
@@ -18,7 +18,6 @@ import {
 } from '../src/recovery/test-support/recovery-scenario.js';
 import { printFigures } from './support/figures.js';
 import { ForwardTarget } from './support/forward-target.js';
-import { freePort } from './support/free-port.js';
 import { ReceiverProcess } from './support/receiver-process.js';
 import { type ScenarioDir, scenarioDir } from './support/scenario-dir.js';
 import { FORWARD_SECRET, RELIABILITY_ADMIN_TOKEN, RELIABILITY_SECRET } from './support/secrets.js';

@@ -13,11 +13,11 @@
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { freePort } from '@srhooks/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_DATABASE_URL } from '../src/test-support/postgres-schema.js';
 import { TcpProxy } from '../src/test-support/tcp-proxy.js';
 import { printFigures } from './support/figures.js';
-import { freePort } from './support/free-port.js';
 import { formatOutcomes, type LoadResult, runLoad } from './support/load-generator.js';
 import { orderDeliveries } from './support/order-deliveries.js';
 import { ReadinessProbe } from './support/readiness-probe.js';

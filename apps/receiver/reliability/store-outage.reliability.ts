@@ -12,12 +12,13 @@
  * The machine's PostgreSQL itself is never touched (other tests and other runs use it); the outage
  * lasts SRHOOKS_RELIABILITY_OUTAGE_MS (default 30 s).
  */
+
+import { freePort } from '@srhooks/sandbox';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_DATABASE_URL } from '../src/test-support/postgres-schema.js';
 import { TcpProxy } from '../src/test-support/tcp-proxy.js';
 import { printFigures } from './support/figures.js';
-import { freePort } from './support/free-port.js';
 import { formatOutcomes, type LoadResult, runLoad } from './support/load-generator.js';
 import { orderDeliveries } from './support/order-deliveries.js';
 import { ReadinessProbe } from './support/readiness-probe.js';

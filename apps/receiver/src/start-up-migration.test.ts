@@ -4,10 +4,10 @@
  * never accepted only to wait on the migration or to be answered 503. Once migrated, it stores deliveries.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signDeliveryPath } from '@srhooks/contracts';
+import { freePort } from '@srhooks/sandbox';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { runReceiver } from './run-receiver.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
@@ -40,14 +40,6 @@ class HeldMigrationStore extends SqliteStore {
     await this.#held;
     await super.migrate();
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 it('does not listen until the SQLite migrations are done: a delivery meanwhile is refused at connect, then stored', async () => {

@@ -25,6 +25,7 @@ export {
   type SandboxOptions,
   type ShopSeed,
 } from './options.js';
+export { freePort } from './ports/free-port.js';
 export {
   ORDER_LIST_SORTS,
   type OrderListSettings,

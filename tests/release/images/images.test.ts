@@ -11,10 +11,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signDeliveryUrl } from '@srhooks/contracts';
+import { freePort } from '@srhooks/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEPLOYABLE_APPS } from '../src/deploy-steps.js';
 import { cleanEnv, type ProcessResult, runOrThrow, runProcess } from '../src/run-process.js';
@@ -46,18 +46,6 @@ async function engineOrThrow(command: string[], args: string[], timeoutMs = 120_
   if (result.code !== 0)
     throw new Error(`${command.join(' ')} ${args.join(' ')}: exit ${result.code}\n${result.stderr}`);
   return result;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 async function waitForReady(url: string, timeoutMs = 30_000): Promise<void> {

@@ -23,10 +23,10 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { request } from 'node:https';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeDelivery, sampleOrder, signDeliveryPath } from '@srhooks/contracts';
+import { freePort } from '@srhooks/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningProcess, startProcess } from './run-process.js';
 import { REPO_ROOT } from './workspace.js';
@@ -59,17 +59,6 @@ function replaceOnce(text: string, from: string | RegExp, to: string): string {
 
 function which(command: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 interface Answer {

@@ -15,20 +15,12 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '@srhooks/sandbox';
 import { afterAll, describe, expect, it } from 'vitest';
 import { READ_ME_APP_SECTION, readmeAppBlock } from './readme-app-block.js';
 import { REPO_ROOT } from './repo-root.js';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 async function eventually<T>(
   what: string,

@@ -3,8 +3,9 @@
  * reads at a glance without `--reveal` (the receiver's own words: the target's host and why it got no
  * answer), while the stored error text stays hidden until revealed, as every handler error is.
  */
+
+import { freePort } from '@srhooks/sandbox';
 import { describe, expect, it } from 'vitest';
-import { freePort } from '../test-support/free-port.js';
 import { runCli, startCli, tempConfigDir } from '../test-support/run-cli.js';
 
 describe('srhooks listen --forward-to a target that is down', () => {

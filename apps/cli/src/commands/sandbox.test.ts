@@ -1,8 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { freePort } from '@srhooks/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CaptureServer, startCaptureServer } from '../test-support/capture-server.js';
-import { freePort } from '../test-support/free-port.js';
 import { CLI_PATH, type RunningCli, runCli, startCli, tempConfigDir } from '../test-support/run-cli.js';
 
 const config = tempConfigDir();

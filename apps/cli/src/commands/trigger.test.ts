@@ -9,9 +9,9 @@ import {
   WEBHOOK_EVENTS,
   type WebhookEvent,
 } from '@srhooks/contracts';
+import { freePort } from '@srhooks/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CaptureServer, startCaptureServer } from '../test-support/capture-server.js';
-import { freePort } from '../test-support/free-port.js';
 import { runCli, tempConfigDir } from '../test-support/run-cli.js';
 
 const config = tempConfigDir();

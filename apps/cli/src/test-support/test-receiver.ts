@@ -60,4 +60,4 @@ export async function startTestReceiver(
   };
 }
 
-export { freePort } from './free-port.js';
+export { freePort } from '@srhooks/sandbox';

@@ -80,6 +80,23 @@ async function violationsInBothSchemes(page: Page, target: Page | Frame = page):
   return found;
 }
 
+/**
+ * An audit of the current page's states: `audit(name)` adds the violations of the page as it is now
+ * (both colour schemes) to `found`, each line prefixed with the state's name; `visit(path)` loads a
+ * path of `baseUrl` first. `current` gives the page, which a test may swap for a new context's.
+ */
+function auditor(current: () => Page, baseUrl: string) {
+  const found: string[] = [];
+  const audit = async (name: string): Promise<void> => {
+    for (const line of await violationsInBothSchemes(current())) found.push(`${name}: ${line}`);
+  };
+  const visit = async (path: string, name = path): Promise<void> => {
+    await current().goto(`${baseUrl}${path}`);
+    await audit(name);
+  };
+  return { found, audit, visit };
+}
+
 async function logIn(page: Page, baseUrl: string): Promise<void> {
   await page.goto(`${baseUrl}/ui/login`);
   await page.fill('input[name="token"]', ADMIN_TOKEN);
@@ -211,14 +228,7 @@ describe('inspector accessibility (axe-core in Chromium)', () => {
   it('has no A/AA violation on any page in the light and the dark colour scheme', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     let page = await context.newPage();
-    const found: string[] = [];
-    const audit = async (name: string): Promise<void> => {
-      for (const line of await violationsInBothSchemes(page)) found.push(`${name}: ${line}`);
-    };
-    const visit = async (path: string, name = path): Promise<void> => {
-      await page.goto(`${receiver.baseUrl}${path}`);
-      await audit(name);
-    };
+    const { found, audit, visit } = auditor(() => page, receiver.baseUrl);
 
     await page.goto(`${receiver.baseUrl}/ui/login`);
     await audit('login');
@@ -272,14 +282,7 @@ describe('inspector accessibility (axe-core in Chromium)', () => {
   it('has no A/AA violation on the erase page (its dry run, revealed, a refused reason) in either colour scheme', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
-    const found: string[] = [];
-    const audit = async (name: string): Promise<void> => {
-      for (const line of await violationsInBothSchemes(page)) found.push(`${name}: ${line}`);
-    };
-    const visit = async (path: string, name = path): Promise<void> => {
-      await page.goto(`${receiver.baseUrl}${path}`);
-      await audit(name);
-    };
+    const { found, audit, visit } = auditor(() => page, receiver.baseUrl);
     await logIn(page, receiver.baseUrl);
     await visit(`/ui/events/${ids.erasable}/erase`, 'erase personal data');
     await visit(`/ui/events/${ids.erasable}/erase?scope=email&reveal=1`, 'erase personal data by e-mail');

@@ -5,11 +5,10 @@
  * port is chosen before it starts, because its public URL goes into the subscriptions.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signAppRequest } from '@srhooks/contracts';
-import { type RunningSandbox, type SandboxOptions, startSandbox } from '@srhooks/sandbox';
+import { freePort, type RunningSandbox, type SandboxOptions, startSandbox } from '@srhooks/sandbox';
 import type { FastifyInstance } from 'fastify';
 import { expect } from 'vitest';
 import { buildReceiver } from '../../app.js';
@@ -57,13 +56,7 @@ export interface AppModeFixture {
   close(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export { freePort };
 
 /** What a test may change in the test app's registration at ShopRenter (the sandbox). */
 export interface AppRegistrationChanges {

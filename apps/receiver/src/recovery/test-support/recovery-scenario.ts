@@ -4,11 +4,10 @@
  * three order events, a `log` handler whose lines the scenario counts (one line per handler run).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DeliveryFormat, signDeliveryPath, type WebhookEvent } from '@srhooks/contracts';
-import { DEMO_CLIENT, type RunningSandbox, startSandbox } from '@srhooks/sandbox';
+import { DEMO_CLIENT, freePort, type RunningSandbox, startSandbox } from '@srhooks/sandbox';
 import type { FastifyInstance } from 'fastify';
 import { buildReceiver } from '../../app.js';
 import type { ReceiverConfigInput } from '../../config/config-schema.js';
@@ -28,13 +27,7 @@ export const ORDER_EVENTS: readonly WebhookEvent[] = [
   'abandoned_cart',
 ];
 
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export { freePort };
 
 export interface RecoveryScenario {
   sandbox: RunningSandbox;
