@@ -295,3 +295,15 @@ export const API_AUTH_SCHEME = { api2: 'bearer', legacy: 'basic' } as const;
  * otherwise (`resources/orders/order-list-settings.ts`), and recovery must not depend on it.
  */
 export const ORDER_SEARCH_TIME_BOUNDS = { inclusive: true, precision: 'second' } as const;
+
+/**
+ * [A46] Every API answer carries a `Date` header from the clock that stamps the shop's orders
+ * (`dateCreated`, `dateUpdated`, history `dateAdded`) and subscribers: RFC 9110 requires one of a server
+ * with a clock; ShopRenter documents neither the header nor its clock. With `clockOffsetSeconds` the
+ * sandbox's shops keep a clock that is off by that much (`SandboxState.now`, `routes/api-routes.ts`);
+ * recovery reads by it (the receiver's `recovery/shop-clock.ts`). The token endpoint, another server at
+ * ShopRenter, keeps this machine's time.
+ */
+export function shopDateHeader(shopNow: Date): string {
+  return shopNow.toUTCString();
+}

@@ -21,6 +21,12 @@ describe('readMainOptions', () => {
     expect(readMainOptions([], {})).toMatchObject({ port: 8787 });
   });
 
+  it("reads --clock-offset (the shop's clock against this machine's, negative: behind)", () => {
+    expect(readMainOptions(['--clock-offset=-600'], {})).toMatchObject({ clockOffsetSeconds: -600 });
+    expect(readMainOptions(['--clock-offset', '30'], {})).toMatchObject({ clockOffsetSeconds: 30 });
+    expect(readMainOptions([], {})).not.toHaveProperty('clockOffsetSeconds');
+  });
+
   it.each([
     [[], { PORT: 'abc' }, /^PORT must be a port number from 0 to 65535 \(0: any free port\), got 'abc'/],
     [[], { PORT: '99999' }, /^PORT must be a port number from 0 to 65535/],

@@ -3,7 +3,8 @@ import { parseArgs } from 'node:util';
 import type { SandboxOptions } from './options.js';
 
 export const USAGE = `Usage: node dist/main.js [--port N] [--host H] [--data sandbox.json] [--shops shops.json]
-                         [--apps apps.json] [--time-scale N] [--token-ttl SECONDS] [--no-rate-limit]
+                         [--apps apps.json] [--time-scale N] [--clock-offset SECONDS]
+                         [--token-ttl SECONDS] [--no-rate-limit]
 Environment: PORT, HOST (flags win).`;
 
 function numberFlag(value: string | undefined, name: string): number | undefined {
@@ -37,6 +38,7 @@ export function readMainOptions(
       shops: { type: 'string' },
       apps: { type: 'string' },
       'time-scale': { type: 'string' },
+      'clock-offset': { type: 'string' },
       'token-ttl': { type: 'string' },
       'no-rate-limit': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -47,6 +49,7 @@ export function readMainOptions(
     values.port !== undefined ? portValue(values.port, '--port') : (portValue(env.PORT, 'PORT') ?? 8787);
   const timeScale = numberFlag(values['time-scale'], '--time-scale');
   const ttl = numberFlag(values['token-ttl'], '--token-ttl');
+  const clockOffset = numberFlag(values['clock-offset'], '--clock-offset');
   return {
     port,
     host: values.host ?? env.HOST ?? '127.0.0.1',
@@ -55,6 +58,7 @@ export function readMainOptions(
     ...(values.shops ? { seedFile: values.shops } : {}),
     ...(values.apps ? { appsFile: values.apps } : {}),
     ...(timeScale === undefined ? {} : { timeScale }),
+    ...(clockOffset === undefined ? {} : { clockOffsetSeconds: clockOffset }),
     ...(ttl === undefined ? {} : { tokenTtlSeconds: ttl }),
     ...(values['no-rate-limit'] ? { rateLimit: false as const } : {}),
   };

@@ -89,3 +89,16 @@ describe('seed and apps files that are not valid JSON', () => {
     );
   });
 });
+
+describe('clockOffsetSeconds', () => {
+  it('defaults to 0 and takes whole seconds either way', () => {
+    expect(resolveOptions({}).clockOffsetSeconds).toBe(0);
+    expect(resolveOptions({ clockOffsetSeconds: -900 }).clockOffsetSeconds).toBe(-900);
+  });
+
+  it.each([1.5, Number.NaN, 8 * 86_400, -8 * 86_400])('refuses %s, saying what it takes', (value) => {
+    expect(() => resolveOptions({ clockOffsetSeconds: value })).toThrow(
+      /^clockOffsetSeconds must be a whole number of seconds within a week either way/,
+    );
+  });
+});

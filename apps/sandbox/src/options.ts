@@ -46,6 +46,12 @@ export interface SandboxOptions {
   rateLimit?: { perSecond: number } | false;
   /** 1 = real time; 86400 = a day of `webHookDelay` passes in a second. */
   timeScale?: number;
+  /**
+   * The shops' clock against this machine's, in whole seconds (negative: behind; default 0): the times
+   * it stamps on orders, their histories and subscribers, and the `Date` header of its API answers. A
+   * shop whose clock is off, as a real one can be (its token endpoint, another server, keeps real time).
+   */
+  clockOffsetSeconds?: number;
   /** Deliveries unanswered after this long are recorded as failed. Default 10 000. */
   deliveryTimeoutMs?: number;
   /** How long a delivery waits for `100 Continue` before sending the body anyway. Default 1000 (curl). */
@@ -72,6 +78,7 @@ export interface ResolvedSandboxOptions {
   tokenTtlSeconds: number;
   rateLimitPerSecond: number | undefined;
   timeScale: number;
+  clockOffsetSeconds: number;
   deliveryTimeoutMs: number;
   expectContinueTimeoutMs: number;
   port: number;
@@ -201,6 +208,11 @@ export function resolveOptions(options: SandboxOptions = {}): ResolvedSandboxOpt
   const timeScale = options.timeScale ?? 1;
   if (!(timeScale > 0) || !Number.isFinite(timeScale))
     fail('timeScale must be a positive number (1 = real time).');
+  const clockOffsetSeconds = options.clockOffsetSeconds ?? 0;
+  if (!Number.isInteger(clockOffsetSeconds) || Math.abs(clockOffsetSeconds) > 7 * 86_400)
+    fail(
+      "clockOffsetSeconds must be a whole number of seconds within a week either way (0 = this machine's clock).",
+    );
   const rate = options.rateLimit ?? { perSecond: 3 };
   if (rate !== false && (!Number.isInteger(rate.perSecond) || rate.perSecond < 1)) {
     fail('rateLimit.perSecond must be a whole number, at least 1 (or rateLimit: false).');
@@ -211,6 +223,7 @@ export function resolveOptions(options: SandboxOptions = {}): ResolvedSandboxOpt
     tokenTtlSeconds: ttl,
     rateLimitPerSecond: rate === false ? undefined : rate.perSecond,
     timeScale,
+    clockOffsetSeconds,
     deliveryTimeoutMs: options.deliveryTimeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS,
     expectContinueTimeoutMs: options.expectContinueTimeoutMs ?? EXPECT_CONTINUE_TIMEOUT_MS,
     port: options.port ?? 0,

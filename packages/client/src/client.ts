@@ -13,6 +13,7 @@ import {
 } from './endpoint-urls.js';
 import { InputError } from './errors.js';
 import { withTextBodies } from './http/api-call.js';
+import { ServerClock, serverClockMiddleware } from './http/server-clock.js';
 import { type AuthProvider, authMiddleware } from './middleware/auth.js';
 import { rateLimitMiddleware } from './middleware/rate-limit.js';
 import { type RetryOptions, retryMiddleware } from './middleware/retry.js';
@@ -88,6 +89,11 @@ export interface ShopRenterClient {
   readonly shop: string;
   /** The resolved API base URL, e.g. `https://my-shop.api2.myshoprenter.hu/api`. */
   readonly apiUrl: string;
+  /**
+   * The shop's clock against this machine's, from the `Date` header of the API's last answer (see
+   * http/server-clock.ts): for reads by the shop's own time ("changed since").
+   */
+  readonly serverClock: ServerClock;
   readonly webhooks: WebhooksResource;
   readonly orders: OrdersResource;
   readonly newsletterSubscribers: NewsletterSubscribersResource;
@@ -183,7 +189,12 @@ export function createShopRenterClient(options: ShopRenterClientOptions): ShopRe
     );
     layers.push(rateLimitMiddleware(window, logger));
   }
-  layers.push(timeoutMiddleware(options.timeoutMs ?? DEFAULT_API_TIMEOUT_MS), xmlToJsonMiddleware());
+  const serverClock = new ServerClock(now);
+  layers.push(
+    timeoutMiddleware(options.timeoutMs ?? DEFAULT_API_TIMEOUT_MS),
+    xmlToJsonMiddleware(),
+    serverClockMiddleware(serverClock),
+  );
 
   const api = withTextBodies(
     createClient<paths>({
@@ -198,6 +209,7 @@ export function createShopRenterClient(options: ShopRenterClientOptions): ShopRe
   const client: ShopRenterClient = {
     shop,
     apiUrl,
+    serverClock,
     webhooks: createWebhooksResource(context),
     orders: createOrdersResource(context, batch),
     newsletterSubscribers: createNewsletterSubscribersResource(context),

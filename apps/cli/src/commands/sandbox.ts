@@ -15,6 +15,7 @@ export interface SandboxOptions {
   apps?: string;
   /** 86400 = a day of webHookDelay passes in a second. */
   timeScale?: number;
+  clockOffset?: number;
   /** Lifetime of the access tokens the sandbox issues, in seconds (default 3600). */
   tokenTtl?: number;
   /** `--no-rate-limit` */
@@ -93,6 +94,7 @@ export const sandboxCommand = defineCommand<SandboxOptions, SandboxResult>({
         ...(options.shops ? { seedFile: options.shops } : {}),
         ...(options.apps ? { appsFile: options.apps } : {}),
         ...(options.timeScale ? { timeScale: options.timeScale } : {}),
+        ...(options.clockOffset ? { clockOffsetSeconds: options.clockOffset } : {}),
         ...(options.tokenTtl ? { tokenTtlSeconds: options.tokenTtl } : {}),
         ...(options.rateLimit === false ? { rateLimit: false as const } : {}),
       });

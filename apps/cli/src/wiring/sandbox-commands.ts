@@ -10,6 +10,14 @@ export function port(value: string): number {
   return Number(value);
 }
 
+/** A whole number of seconds, negative too (`--clock-offset -600`). */
+function clockOffsetSeconds(value: string): number {
+  const n = Number(value);
+  if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n))
+    throw new InvalidArgumentError('expected a whole number of seconds, e.g. -600 (10 minutes behind).');
+  return n;
+}
+
 function positiveNumber(value: string): number {
   const number = Number(value);
   if (!Number.isFinite(number) || number <= 0) throw new InvalidArgumentError('must be a positive number');
@@ -116,6 +124,7 @@ const SERVER_FLAGS = [
   ['--shops', 'shops'],
   ['--apps', 'apps'],
   ['--time-scale', 'timeScale'],
+  ['--clock-offset', 'clockOffset'],
   ['--token-ttl', 'tokenTtl'],
   ['--no-rate-limit', 'rateLimit'],
 ] as const;
@@ -169,6 +178,11 @@ export function registerSandboxCommands(program: Command): void {
     .option('--shops <file>', 'extra shops and API clients (JSON list, see the sandbox README)')
     .option('--apps <file>', 'platform apps to register (JSON list, see the sandbox README)')
     .option('--time-scale <n>', 'run webHookDelay faster (86400: a day passes in a second)', positiveNumber)
+    .option(
+      '--clock-offset <seconds>',
+      "the shop's clock this many seconds ahead of this machine's (negative: behind; default 0)",
+      clockOffsetSeconds,
+    )
     .option('--token-ttl <seconds>', 'lifetime of the access tokens it issues (default 3600)', wholeSeconds)
     .option('--no-rate-limit', 'switch off the 3 requests/second limit')
     .addHelpText(

@@ -13,6 +13,7 @@ import type { Order, OrderHistoryEntry } from '@srhooks/contracts';
 import { describe, expect, it } from 'vitest';
 import type { Store } from '../store/store.js';
 import { runRecoveryPass, shopDays } from './recovery-pass.js';
+import { clockInStep } from './test-support/clock-in-step.js';
 
 const id = (text: string) => Buffer.from(text).toString('base64');
 const statusLink = (status: string) => ({
@@ -33,6 +34,7 @@ function shopWithOrder(confirmedAt: string) {
     { innerId: '70', dateAdded: confirmedAt, orderStatus: statusLink('1') },
   ] as unknown as OrderHistoryEntry[];
   const client = {
+    serverClock: clockInStep(),
     orders: {
       // As the shop is assumed to compare: zone-less wall-clock times, both bounds inclusive.
       search: async (params: { updatedAtMin?: string; updatedAtMax?: string }) => {

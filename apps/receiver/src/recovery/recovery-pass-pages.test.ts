@@ -9,6 +9,7 @@ import type { Order, OrderHistoryEntry } from '@srhooks/contracts';
 import { describe, expect, it } from 'vitest';
 import type { Store } from '../store/store.js';
 import { runRecoveryPass } from './recovery-pass.js';
+import { clockInStep } from './test-support/clock-in-step.js';
 
 const id = (text: string) => Buffer.from(text).toString('base64');
 const statusLink = (status: string) => ({
@@ -37,6 +38,7 @@ function shop() {
   ];
   let searches = 0;
   const client = {
+    serverClock: clockInStep(),
     orders: {
       search: async (): Promise<OrderSearchPage> =>
         ({ page: 0, ...answers[Math.min(searches++, answers.length - 1)] }) as unknown as OrderSearchPage,

@@ -35,6 +35,7 @@ import {
 import type { NewEvent, Store } from '../store/store.js';
 import { changedOrders, ORDER_PAGE_LIMIT } from './changed-orders.js';
 import { recoveredDelivery } from './recovered-delivery.js';
+import { shopClockLag } from './shop-clock.js';
 
 export interface RecoveredEventLine {
   event: WebhookEvent;
@@ -58,8 +59,14 @@ export interface RecoveryReport {
   until: Date;
   /** Orders read (each once, however often the pass read it). */
   ordersRead: number;
-  /** `GET /orders` requests sent (one per window; see changed-orders.ts). */
+  /** `GET /orders` requests sent (one per window, see changed-orders.ts; one more to read the shop's clock). */
   orderSearches: number;
+  /**
+   * How far the shop's clock is behind this receiver's, in ms (shop-clock.ts; 0: within 2 s, or ahead).
+   * `since`, `until` and `notBefore` are the receiver's times; the reads and the events' times are
+   * compared with them moved back by this much. The report keeps them as given.
+   */
+  shopClockBehindMs: number;
   subscribersRead: number;
   /** New events per event name (stored, or in a dry run: would be stored). */
   recovered: Record<string, number>;
@@ -119,13 +126,31 @@ export async function runRecoveryPass(
   const events: ReadonlySet<WebhookEvent> = new Set(wanted.keys());
   const call = signal ? { signal } : {};
   const now = deps.now ?? (() => new Date());
+  const orderEvents = ORDER_EVENTS_WANTED.filter((event) => wanted.has(event));
+  const clock = await shopClockLag(
+    client,
+    { orders: orderEvents.length > 0, subscribers: wanted.has('newsletter_subscribe') },
+    () => now().getTime(),
+    signal,
+  );
+  const lag = clock.behindMs;
+  /** The window on the shop's clock: what its reads are bounded by and its event times compared with. */
+  const onShopClock = (time: Date): Date => new Date(time.getTime() - lag);
+  const shopWindow: RecoveryPassRequest = {
+    ...request,
+    since: onShopClock(request.since),
+    until: onShopClock(request.until),
+    notBefore: request.notBefore ? onShopClock(request.notBefore) : null,
+  };
+  const shopNow = (): Date => onShopClock(now());
   const report: RecoveryReport = {
     shop: request.shop,
     dryRun: request.dryRun,
     since: request.since,
     until: request.until,
     ordersRead: 0,
-    orderSearches: 0,
+    orderSearches: clock.probe === 'orders' ? 1 : 0,
+    shopClockBehindMs: lag,
     subscribersRead: 0,
     recovered: {},
     alreadyStored: 0,
@@ -138,7 +163,7 @@ export async function runRecoveryPass(
 
   /** Whether a derived event is stored now, left for a later pass (not due), or not this window's. */
   function sort(event: WebhookEvent, at: unknown, item: NewEvent, due: Derived[]): void {
-    const timing = deliveryTiming(at, wanted.get(event) ?? 0, request);
+    const timing = deliveryTiming(at, wanted.get(event) ?? 0, shopWindow);
     if (timing === 'due') due.push({ event, item });
     else if (timing !== 'outside' && !notDueKeys.has(`${event} ${item.dedupeKey}`)) {
       notDueKeys.add(`${event} ${item.dedupeKey}`);
@@ -149,7 +174,8 @@ export async function runRecoveryPass(
           subjectId: item.subjectId ?? '',
           dedupeKey: item.dedupeKey,
           outcome: 'not_due',
-          dueAt: timing.toISOString(),
+          // When this machine's clock says it is due.
+          dueAt: new Date(timing.getTime() + lag).toISOString(),
         });
     }
   }
@@ -197,9 +223,8 @@ export async function runRecoveryPass(
     }
   }
 
-  const orderEvents = ORDER_EVENTS_WANTED.filter((event) => wanted.has(event));
   if (orderEvents.length > 0) {
-    const from = readFrom(request, Math.max(...orderEvents.map((event) => wanted.get(event) ?? 0)));
+    const from = readFrom(shopWindow, Math.max(...orderEvents.map((event) => wanted.get(event) ?? 0)));
     /** Orders read and not derived yet, by id (one read again later: its newer state). */
     const pending = new Map<string, Order>();
     /** Derives and keeps the first 200 pending orders. */
@@ -234,13 +259,13 @@ export async function runRecoveryPass(
         {
           client,
           shop: request.shop,
-          now,
+          now: shopNow,
           ...(signal ? { signal } : {}),
           ...(deps.logger ? { warn: (details, message) => deps.logger?.warn(details, message) } : {}),
         },
         // The wall time the shop compares with: in the hour before the clock is turned back, an hour less.
         shopApiDateTimeFloor(from),
-        request.until,
+        shopWindow.until,
         count,
       )) {
         for (const order of orders) {
@@ -253,13 +278,13 @@ export async function runRecoveryPass(
       }
       while (pending.size > 0) await derive();
     } finally {
-      report.orderSearches = count.searches;
+      report.orderSearches += count.searches;
     }
   }
 
   if (wanted.has('newsletter_subscribe')) {
-    const from = readFrom(request, wanted.get('newsletter_subscribe') ?? 0);
-    for (const day of shopDays(from, request.until)) {
+    const from = readFrom(shopWindow, wanted.get('newsletter_subscribe') ?? 0);
+    for (const day of shopDays(from, shopWindow.until)) {
       const subscribers = await client.newsletterSubscribers.all({ status: 1, subscribedAt: day }, call);
       report.subscribersRead += subscribers.length;
       const derived: Derived[] = [];

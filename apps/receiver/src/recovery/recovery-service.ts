@@ -424,6 +424,10 @@ export class RecoveryService {
             subscribersRead: report.subscribersRead,
             recovered: report.recovered,
             alreadyStored: report.alreadyStored,
+            // Read by the shop's clock, this far behind the receiver's (shop-clock.ts).
+            ...(report.shopClockBehindMs > 0
+              ? { shopClockBehindSeconds: Math.round(report.shopClockBehindMs / 1000) }
+              : {}),
           },
         },
         total > 0 ? `recovery pass found ${total} missed event(s)` : 'recovery pass found nothing missed',

@@ -1,6 +1,6 @@
 import { BATCH_MAX_BODY_BYTES } from '@srhooks/contracts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { BATCH_RATE_LIMIT_COST, MAX_BODY_BYTES } from '../assumptions.js';
+import { BATCH_RATE_LIMIT_COST, MAX_BODY_BYTES, shopDateHeader } from '../assumptions.js';
 import { type ApiKind, authenticate } from '../auth/authenticate.js';
 import { apiErrors, type SandboxApiError } from '../errors.js';
 import { faultFor } from '../faults/faults.js';
@@ -55,6 +55,7 @@ function registerApiMount(app: FastifyInstance, state: SandboxState, kind: ApiKi
     bodyLimit: BATCH_MAX_BODY_BYTES,
     handler: async (request: ApiRequest, reply) => {
       const json = wantsJson(request.headers.accept);
+      reply.header('date', shopDateHeader(state.now())); // the shop's clock (clockOffsetSeconds), A46
       const shop = state.shop(request.params.shop);
       if (shop.faults.latencyMs) await sleep(shop.faults.latencyMs);
       const principal = await authenticate(

@@ -161,7 +161,7 @@ export class ShopSimulator implements OrderSimulator {
         `Place an order first; list them with GET /${shop}/_sandbox/orders.`,
       );
     }
-    const now = new Date();
+    const now = this.state.now();
     // An abandoned cart has no status (A39): its first one completes it, which the shop announces as
     // a new order, `order_confirm` (assumptions.ts [A42]); every later status is a status change.
     const completesCart = historyOf(stored).length === 0 && status !== ABANDONED_CART_STATUS.status;
@@ -279,7 +279,7 @@ export class ShopSimulator implements OrderSimulator {
       );
     }
     data.nextOrderId = Math.max(data.nextOrderId, Number(innerId) + 1);
-    const now = new Date();
+    const now = this.state.now();
     const sample = toWireOrder(clone(sampleOrder(input.seed ?? innerId)) as WireItem);
     this.renumberProducts(runtime, sample);
     const history =
@@ -338,7 +338,7 @@ export class ShopSimulator implements OrderSimulator {
       ...(clone(sampleSubscriber(input.seed ?? id)) as WireItem),
       id,
       status: 1,
-      subscribe_date: shopDateTime(new Date()),
+      subscribe_date: shopDateTime(this.state.now()),
       ...given,
     });
     subscriber.id = id;

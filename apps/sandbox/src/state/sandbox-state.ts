@@ -80,6 +80,11 @@ export class SandboxState {
     return this.#tokenKey;
   }
 
+  /** The shops' clock: this machine's moved by `clockOffsetSeconds` (order, history and subscriber times). */
+  now(): Date {
+    return new Date(Date.now() + this.options.clockOffsetSeconds * 1000);
+  }
+
   constructor(
     readonly options: ResolvedSandboxOptions,
     log: LogFn = () => {},

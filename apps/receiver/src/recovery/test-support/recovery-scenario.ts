@@ -62,13 +62,17 @@ export interface RecoveryScenario {
 }
 
 export async function startRecoveryScenario(
-  /** `timeScale`: the sandbox's (86400 = a day of `webHookDelay` in a second). */
-  options: { rateLimit?: number | false; timeScale?: number } = {},
+  /**
+   * `timeScale`: the sandbox's (86400 = a day of `webHookDelay` in a second); `clockOffsetSeconds`: the
+   * shop's clock against this machine's (negative: behind).
+   */
+  options: { rateLimit?: number | false; timeScale?: number; clockOffsetSeconds?: number } = {},
 ): Promise<RecoveryScenario> {
   const sandbox = await startSandbox({
     logger: false,
     rateLimit: options.rateLimit === false ? false : { perSecond: options.rateLimit ?? 3 },
     ...(options.timeScale ? { timeScale: options.timeScale } : {}),
+    ...(options.clockOffsetSeconds ? { clockOffsetSeconds: options.clockOffsetSeconds } : {}),
   });
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'srhooks-recovery-e2e-'));

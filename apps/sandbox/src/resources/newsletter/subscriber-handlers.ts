@@ -10,7 +10,7 @@ import { linkedResourceId, parseSubscriberId } from '../resource-ids.js';
  * shop-local time), and `GET /newsletterSubscribers/{id}` (FACTS.md §6; the documentation's
  * `api/newsletter_subscriber/*`). There is no "updated since" filter, as in the real API.
  */
-function renderSubscriber(subscriber: WireItem, apiBase: string): Record<string, unknown> {
+function renderSubscriber(subscriber: WireItem, apiBase: string, now: Date): Record<string, unknown> {
   const id = linkedResourceId('newsletterSubscriber-subscriber_id=', String(subscriber.id));
   const subscribed = String(subscriber.subscribe_date ?? '').replace(' ', 'T');
   return {
@@ -26,7 +26,7 @@ function renderSubscriber(subscriber: WireItem, apiBase: string): Record<string,
     hash: String(subscriber.hash ?? ''),
     mailmasterId: '0',
     dateCreated: subscribed,
-    dateUpdated: shopApiDateTime(new Date()),
+    dateUpdated: shopApiDateTime(now),
     language: {
       href: `${apiBase}/languages/${linkedResourceId('language-language_id=', String(subscriber.language ?? '1'))}`,
     },
@@ -72,7 +72,7 @@ export function listSubscribers(ctx: ApiContext, query: Record<string, unknown>)
     pageQuery,
     `${ctx.apiBase}/newsletterSubscribers`,
     (s) => {
-      const rendered = renderSubscriber(s, ctx.apiBase);
+      const rendered = renderSubscriber(s, ctx.apiBase, ctx.state.now());
       return pageQuery.full ? rendered : { href: rendered.href };
     },
     suffix === '' ? '' : `&${suffix}`,
@@ -86,5 +86,5 @@ export function getSubscriber(ctx: ApiContext, id: string): ApiResult {
     throw apiErrors.wrongId('newsletterSubscribers', id, 'newsletterSubscriber-subscriber_id=');
   const found = ctx.shop.data.subscribers.find((s) => String(s.id) === n);
   if (!found) throw apiErrors.notFound(`newsletterSubscribers resource '${id}' not found.`);
-  return { status: 200, body: renderSubscriber(found, ctx.apiBase) };
+  return { status: 200, body: renderSubscriber(found, ctx.apiBase, ctx.state.now()) };
 }
