@@ -11,7 +11,8 @@ import { StoreUnavailableError } from '../store/store.js';
 export function withStoreTimeout<T>(operation: string, call: Promise<T>, timeoutMs: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
-      reject(new StoreUnavailableError(`${operation} did not finish within ${timeoutMs} ms`));
+      const detail = `${operation} did not finish within ${timeoutMs} ms`;
+      reject(new StoreUnavailableError(detail, { publicDetail: detail }));
     }, timeoutMs);
     call.then(
       (value) => {

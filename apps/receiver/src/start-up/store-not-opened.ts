@@ -97,8 +97,12 @@ export function appShopsNotOpened(detail: () => string): AppShopStore {
   return { ...refusing<Omit<AppShopStore, 'close'>>(APP_SHOPS_REFUSED, detail), close: async () => {} };
 }
 
+/** What the public readiness probes say of a store not opened (`detail` names the server it tried). */
+const NOT_OPENED_PUBLIC = 'not opened since the receiver started; it is tried again until it opens';
+
 /** An object whose listed methods each reject with StoreUnavailableError(detail()). */
 function refusing<T>(names: Record<string, true>, detail: () => string): T {
-  const refuse = () => Promise.reject(new StoreUnavailableError(detail()));
+  const refuse = () =>
+    Promise.reject(new StoreUnavailableError(detail(), { publicDetail: NOT_OPENED_PUBLIC }));
   return Object.fromEntries(Object.keys(names).map((name) => [name, refuse])) as T;
 }

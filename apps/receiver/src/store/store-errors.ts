@@ -23,10 +23,16 @@ export class StoreUnavailableError extends StoreError {
    * a backup does. The store that saw it stays unready until it is restarted on a sound file.
    */
   readonly damaged: boolean;
-  /** What failed, without the advice (`SQLITE_BUSY: database is locked`, …): for other wordings (readiness). */
+  /** What failed, without the advice (`SQLITE_BUSY: database is locked`, …): for other wordings (logs). */
   readonly detail: string;
+  /**
+   * What of it anyone may read (the public readiness probes): a wording of the receiver's own that holds
+   * no value of its environment — no host, port, user name or file path; null when `detail` may hold one
+   * (a driver's message), and the probes then name none.
+   */
+  readonly publicDetail: string | null;
 
-  constructor(detail: string, options?: { cause?: unknown; damaged?: boolean }) {
+  constructor(detail: string, options?: { cause?: unknown; damaged?: boolean; publicDetail?: string }) {
     super(
       'store_unavailable',
       options?.damaged
@@ -36,6 +42,7 @@ export class StoreUnavailableError extends StoreError {
     );
     this.damaged = options?.damaged === true;
     this.detail = detail;
+    this.publicDetail = options?.publicDetail ?? null;
   }
 }
 

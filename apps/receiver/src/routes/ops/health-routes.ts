@@ -1,5 +1,6 @@
 /**
  * `GET /healthz`: the process is up (no dependencies checked).
+ * Their answers are public: a refusal says what to do, never what the store's error said (logged).
  * `GET /readyz`: the store could store a delivery now (`Store.ping`: SQLite also takes its write lock,
  * red only once another connection has held it for as long as a delivery waits; PostgreSQL checks its
  * session may write), within the store timeout; 503 while it cannot, green again by itself as soon as it
@@ -19,7 +20,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { errorBody } from '../../http/error-body.js';
 import { withStoreTimeout } from '../../ingest/store-call.js';
 import { spoolFolderGoneText } from '../../spool/spool-errors.js';
-import { StoreError, StoreUnavailableError } from '../../store/store.js';
+import { StoreUnavailableError } from '../../store/store.js';
 
 export const healthRoutes: FastifyPluginAsync = async (app) => {
   const { store, config, metrics, spool } = app;
@@ -28,7 +29,7 @@ export const healthRoutes: FastifyPluginAsync = async (app) => {
 
   app.get('/healthz', async () => ({ ok: true }));
 
-  /** Why the last probe failed; null while they pass (shared by both probes). */
+  /** What the last probe failed with (the error's own text); null while they pass (shared by both probes). */
   let lastRefusal: string | null = null;
 
   /** Null when the store could store a delivery now, else why not (logged, counted). */
@@ -41,9 +42,11 @@ export const healthRoutes: FastifyPluginAsync = async (app) => {
     } catch (error) {
       metrics.storeErrors.inc({ operation: 'ping' });
       const refusal = readinessMessage(error, spool !== null);
-      if (refusal !== lastRefusal) request.log.warn({ err: error }, 'readiness probe: store unavailable');
+      // Logged at warn when the reason changes: what failed, which the public answer leaves out.
+      const reason = error instanceof Error ? error.message : String(error);
+      if (reason !== lastRefusal) request.log.warn({ err: error }, 'readiness probe: store unavailable');
       else request.log.debug({ err: error }, 'readiness probe: store unavailable');
-      lastRefusal = refusal;
+      lastRefusal = reason;
       // The probe's 503 is what it is for during an outage: its request line is no error (a probe's is
       // at debug, the line above says why).
       request.expectedFailure = { errorCode: 'store_unavailable' };
@@ -86,12 +89,21 @@ export const healthRoutes: FastifyPluginAsync = async (app) => {
   });
 };
 
-/** Why the receiver is not ready, for a probe: the store errors' own text speaks to a delivery's sender. */
+/** Where an operator reads what failed: the probe's answer is public and names none of it. */
+const DETAIL_IN_LOG =
+  'What failed is in the receiver\'s log (the warn line "readiness probe: store unavailable"), not in this public answer.';
+
+/**
+ * Why the receiver is not ready, for a probe. Anyone who reaches the receiver can read it, so it says
+ * what to do and, of what failed, only the receiver's own wordings (`publicDetail`: a timeout, a
+ * read-only session, a store not opened yet) — never a driver's message, which may name a database host
+ * and port, a user or a file's path: that is in the warn line `storeRefusal` logs.
+ */
 function readinessMessage(error: unknown, spooling: boolean): string {
   if (error instanceof StoreUnavailableError) {
     return error.damaged
-      ? `The event store's database file is damaged (${error.detail}): stop the receiver and restore the file from a backup (receiver docs/operations.md, Backups).`
-      : `The event store cannot store a delivery now (${error.detail}): deliveries are ${spooling ? 'spooled while the spool has room (GET /readyz/deliveries says whether it has)' : 'answered 503 until it can'}; this receiver turns ready again by itself.`;
+      ? `The event store's database file is damaged: stop the receiver and restore the file from a backup (receiver docs/operations.md, Backups). ${DETAIL_IN_LOG}`
+      : `The event store cannot store a delivery now${error.publicDetail === null ? '' : ` (${error.publicDetail})`}: deliveries are ${spooling ? 'spooled while the spool has room (GET /readyz/deliveries says whether it has)' : 'answered 503 until it can'}; this receiver turns ready again by itself. ${DETAIL_IN_LOG}`;
   }
-  return error instanceof StoreError ? error.message : 'The event store did not answer the ping.';
+  return `The event store did not pass the readiness check. ${DETAIL_IN_LOG}`;
 }

@@ -46,4 +46,26 @@ describe('readiness probe log lines', () => {
     expect(await probe()).toBe(503);
     expect(count('readiness probe: store unavailable', 40)).toBe(3);
   });
+
+  it("answers in public what to do, never what the store's error said (a host, a user, a path): that is in the warn line", async () => {
+    down = 'connect ECONNREFUSED 10.20.30.40:5432 (user srhooks_writer, /var/lib/srhooks/srhooks.db)';
+    for (const path of ['/readyz', '/readyz/deliveries']) {
+      const response = await fetch(`${receiver.baseUrl}${path}`);
+      expect(response.status).toBe(503);
+      const text = await response.text();
+      for (const secret of ['10.20.30.40', '5432', 'srhooks_writer', '/var/lib/srhooks'])
+        expect(text, `${path} answered ${text}`).not.toContain(secret);
+      expect(JSON.parse(text).error).toMatchObject({
+        code: 'store_unavailable',
+        message: expect.stringMatching(
+          /^The event store cannot store a delivery now: .* What failed is in the receiver's log \(the warn line "readiness probe: store unavailable"\), not in this public answer\./,
+        ),
+      });
+    }
+    const warned = receiver.logLines.filter((line) => line.includes('10.20.30.40'));
+    expect(warned.length).toBeGreaterThan(0);
+    expect(JSON.parse(warned[0] ?? '{}').msg).toBe('readiness probe: store unavailable');
+    down = null;
+    expect(await probe()).toBe(200);
+  });
 });

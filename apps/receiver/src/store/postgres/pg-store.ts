@@ -64,6 +64,10 @@ import type { PgSearchIndexStatus } from './pg-search-index.js';
 import * as locks from './pg-shop-locks.js';
 import { PgSpooledIngest } from './pg-spooled-ingest.js';
 
+/** Why a session that may only read cannot store (a standby after failover); no value of the setup in it. */
+const READ_ONLY_DETAIL =
+  'PostgreSQL accepts only reads on this connection (transaction_read_only is on: a hot standby, or default_transaction_read_only set); point DATABASE_URL at the primary';
+
 export type { PgStoreCreated } from './pg-connection.js';
 
 export interface PgStoreOptions {
@@ -215,9 +219,7 @@ export class PgStore implements Store {
       return rows[0]?.read_only === 'on';
     });
     if (readOnly) {
-      throw new StoreUnavailableError(
-        'PostgreSQL accepts only reads on this connection (transaction_read_only is on: a hot standby, or default_transaction_read_only set); point DATABASE_URL at the primary',
-      );
+      throw new StoreUnavailableError(READ_ONLY_DETAIL, { publicDetail: READ_ONLY_DETAIL });
     }
   }
 
