@@ -87,8 +87,8 @@ export class SpoolWriteError extends SpoolError {
  * is not created again behind the operator's back (a volume that is no longer mounted looks the same), so
  * nothing can be spooled or drained until a restart creates and locks it again.
  */
-export function spoolFolderGoneText(dir: string): string {
-  return `the spool folder ${dir} (SRHOOKS_SPOOL_DIR) no longer exists: it was removed while the receiver runs, so no delivery can be spooled (during a store outage each is answered 503) and none drained. Restart the receiver: it creates the folder again and locks it. Spooled deliveries that were in it are lost: recover the shop's orders of that time (srhooks recover, docs/operations.md).`;
+export function spoolFolderGoneText(dir: string | null): string {
+  return `the spool folder ${dir === null ? '' : `${dir} `}(SRHOOKS_SPOOL_DIR) no longer exists: it was removed while the receiver runs, so no delivery can be spooled (during a store outage each is answered 503) and none drained. Restart the receiver: it creates the folder again and locks it. Spooled deliveries that were in it are lost: recover the shop's orders of that time (srhooks recover, docs/operations.md).`;
 }
 
 /** Whether `error` says a path was not there and the spool folder `dir` itself is gone. */

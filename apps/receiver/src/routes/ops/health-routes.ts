@@ -73,8 +73,8 @@ export const healthRoutes: FastifyPluginAsync = async (app) => {
         : spooling.reason === 'full'
           ? `the delivery spool has no room for a ${config.bodyLimit}-byte delivery (SRHOOKS_SPOOL_MAX_BYTES)`
           : spool !== null && !existsSync(spool.dir)
-            ? spoolFolderGoneText(spool.dir).replace(/\.$/, '')
-            : `the delivery spool's folder cannot be written (${spool?.dir})`;
+            ? spoolFolderGoneText(null).replace(/\.$/, '') // public: the folder by its setting, not its path
+            : `the delivery spool's folder (SRHOOKS_SPOOL_DIR) cannot be written`;
     return reply.code(503).send(
       errorBody(
         'store_unavailable',
