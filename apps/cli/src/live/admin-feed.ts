@@ -2,7 +2,9 @@
  * The lines of `events tail`: the receiver's live stream says which delivery or job changed (ids and
  * statuses only), the admin API supplies what the line shows — `GET /admin/api/deliveries/:id` for a
  * delivery, `GET /admin/api/events/:id` for a handler outcome, `GET /admin/api/deliveries?from=…` for
- * the deliveries received while the stream was down. The lines are listen's (feed-lines.ts), masked
+ * the deliveries received while the stream was down. A catch-up also prints the handler outcomes reached
+ * meanwhile: of the deliveries it lists, and of the events whose jobs had not finished when last read
+ * (a job retrying, or not run yet, when the stream was lost). The lines are listen's (feed-lines.ts), masked
  * unless `--reveal`. Work runs one item at a time in arrival order, so a delivery's line comes before
  * its outcomes', and a delivery or outcome is printed once (by id and status), however it was learnt.
  */
@@ -50,8 +52,11 @@ export interface AdminFeed {
   start(): Promise<void>;
   /** Queues the line(s) of one change of the live stream. */
   change(change: StoreChange): void;
-  /** Queues a catch-up: the deliveries received since {@link since} that were not printed. */
-  catchUp(onDone?: (missed: number) => void): void;
+  /**
+   * Queues a catch-up: the deliveries received since {@link since} that were not printed, then the
+   * handler outcomes not printed of those deliveries' events and of the events still awaiting one.
+   */
+  catchUp(onDone?: (missed: { deliveries: number; outcomes: number }) => void): void;
   /** Resolves when the queued work is done. */
   settled(): Promise<void>;
 }
@@ -68,6 +73,10 @@ const PAGE = 500;
  * only recent ones can come again; a tail left running for weeks keeps no more than this.
  */
 const REMEMBERED = 10_000;
+/** How many events whose jobs had not finished are remembered for a catch-up (the newest). */
+const AWAITED = 1000;
+
+const finished = (status: string): boolean => status === 'succeeded' || status === 'dead';
 
 export function adminFeed(api: AdminApi, output: Output, options: AdminFeedOptions): AdminFeed {
   const filter: Partial<DeliveryQuery> = { shop: options.shop, event: options.event };
@@ -78,11 +87,20 @@ export function adminFeed(api: AdminApi, output: Output, options: AdminFeedOptio
   const printed = new Set<string>();
   let since: FeedMark | null = null;
   let deliveries = 0;
+  /** Events shown whose jobs had not all finished when last read, oldest first: a catch-up reads them. */
+  const awaiting = new Set<string>();
   let queue: Promise<void> = Promise.resolve();
   const remember = (key: string): void => {
     printed.add(key);
     // a Set iterates in insertion order: the first key is the oldest
     if (printed.size > REMEMBERED) printed.delete(printed.values().next().value as string);
+  };
+  /** Keeps an event for the next catch-up while one of its jobs has not finished. */
+  const noteJobs = (eventId: string, jobStatuses: readonly string[]): void => {
+    awaiting.delete(eventId);
+    if (jobStatuses.every(finished)) return;
+    awaiting.add(eventId);
+    if (awaiting.size > AWAITED) awaiting.delete(awaiting.values().next().value as string);
   };
 
   const enqueue = (what: string, work: () => Promise<void>): void => {
@@ -105,6 +123,11 @@ export function adminFeed(api: AdminApi, output: Output, options: AdminFeedOptio
     );
     showDelivery(output, line, options);
     deliveries += 1;
+    for (const event of delivery.events)
+      noteJobs(
+        event.id,
+        event.handlers.map((handler) => handler.status),
+      );
     if (since === null || delivery.receivedAt >= since.receivedAt) {
       since = { id: delivery.id, receivedAt: delivery.receivedAt };
     }
@@ -120,18 +143,58 @@ export function adminFeed(api: AdminApi, output: Output, options: AdminFeedOptio
     print(answer.delivery, change.status);
   };
 
-  const onJob = async (change: JobChange): Promise<void> => {
-    if (!mayBeOutcome(change)) return;
-    const answer = await api.get<{ event: EventDetailJson }>(`/events/${encodeURIComponent(change.eventId)}`);
-    const event = answer.event;
-    if (!watched(event.shop, event.event)) return;
+  /** Prints the outcome of a job change unless printed already or not news; true when printed. */
+  const printOutcome = (change: JobChange, event: EventDetailJson): boolean => {
     const job = event.jobs.find((candidate) => candidate.id === change.jobId);
     const key = `${change.jobId}:${change.status}:${job?.attempts ?? ''}`;
-    if (printed.has(key)) return;
+    if (printed.has(key)) return false;
     const line = outcomeLine(change, event, job, new Date());
-    if (!line) return;
+    if (!line) return false;
     remember(key);
     showOutcome(output, line, options);
+    return true;
+  };
+
+  const readEvent = async (eventId: string): Promise<EventDetailJson> =>
+    (await api.get<{ event: EventDetailJson }>(`/events/${encodeURIComponent(eventId)}`)).event;
+
+  const onJob = async (change: JobChange): Promise<void> => {
+    if (!mayBeOutcome(change)) return;
+    const event = await readEvent(change.eventId);
+    if (!watched(event.shop, event.event)) return;
+    printOutcome(change, event);
+    noteJobs(
+      event.id,
+      event.jobs.map((job) => job.status),
+    );
+  };
+
+  /** The outcomes of an event's jobs as they are now, those not printed; how many were printed. */
+  const catchUpOutcomes = async (eventId: string): Promise<number> => {
+    let event: EventDetailJson;
+    try {
+      event = await readEvent(eventId);
+    } catch (error) {
+      awaiting.delete(eventId); // pruned or erased meanwhile: not asked again
+      output.warn(`could not read event ${eventId}: ${(error as Error).message}`);
+      return 0;
+    }
+    let shown = 0;
+    for (const job of event.jobs) {
+      const change: JobChange = {
+        kind: 'job',
+        jobId: job.id,
+        eventId: event.id,
+        handler: job.handler,
+        status: job.status,
+      };
+      if (printOutcome(change, event)) shown += 1;
+    }
+    noteJobs(
+      event.id,
+      event.jobs.map((job) => job.status),
+    );
+    return shown;
   };
 
   /** Every matching delivery received at or after `from`, oldest first. */
@@ -170,12 +233,20 @@ export function adminFeed(api: AdminApi, output: Output, options: AdminFeedOptio
       enqueue('the deliveries received meanwhile', async () => {
         let missed = 0;
         const mark = since;
+        /** Events of the deliveries printed now whose jobs reached an outcome meanwhile. */
+        const ended: string[] = [];
         for (const delivery of await listSince(mark?.receivedAt)) {
           // the mark itself was printed, or was there before tail started
           if (delivery.id === mark?.id) continue;
-          if (print(delivery)) missed += 1;
+          if (!print(delivery)) continue;
+          missed += 1;
+          for (const event of delivery.events)
+            if (event.handlers.some((handler) => finished(handler.status) || handler.failures > 0))
+              ended.push(event.id);
         }
-        onDone?.(missed);
+        let outcomes = 0;
+        for (const eventId of new Set([...awaiting, ...ended])) outcomes += await catchUpOutcomes(eventId);
+        onDone?.({ deliveries: missed, outcomes });
       });
     },
     settled: async () => {

@@ -1,7 +1,8 @@
 /**
  * Follows a receiver's live stream (`GET /ui/events/stream`, the inspector's, opened with the admin
  * token) until `signal` aborts: each change goes to the feed, and every time the stream opens the feed
- * catches up on the deliveries received while it was not (the first time: since the feed started).
+ * catches up on the deliveries received and the handler outcomes reached while it was not (the first
+ * time: since the feed started).
  * A stream that ends or drops (the receiver restarts, the network fails, nothing arrives for 45 s) is
  * said on stderr and opened again after 1 s, 2 s, 4 s … at most 30 s between attempts. What the admin
  * API refuses for good (the token, a URL that is no receiver) ends it with the admin API client's
@@ -143,8 +144,10 @@ export async function followReceiver(options: FollowOptions): Promise<void> {
       output.info(
         `reconnected to ${receiver}; catching up on the deliveries received since ${mark ? clock(new Date(mark.receivedAt)) : 'tail started'}`,
       );
-      feed.catchUp((missed) =>
-        output.info(`caught up: ${missed} ${missed === 1 ? 'delivery' : 'deliveries'} received meanwhile`),
+      feed.catchUp(({ deliveries, outcomes }) =>
+        output.info(
+          `caught up: ${deliveries} ${deliveries === 1 ? 'delivery' : 'deliveries'} received and ${outcomes} handler ${outcomes === 1 ? 'outcome' : 'outcomes'} reached meanwhile`,
+        ),
       );
     } else {
       feed.catchUp();

@@ -312,8 +312,10 @@ describe('srhooks events tail: the receiver restarts', () => {
 
       last = await startTestReceiver(restart.dir, { ...receiverConfig(), port });
       await run.waitForErrorLine(/^reconnected to the receiver at http:\/\/127\.0\.0\.1:\d+; catching up/);
-      await run.waitForErrorLine(/^caught up: 1 delivery received meanwhile$/);
+      await run.waitForErrorLine(/^caught up: 1 delivery received and 1 handler outcome reached meanwhile$/);
       await run.waitForLine(new RegExp(`acme {2}order_confirm {2}#${two.order} {2}\\d+ HUF {2}`));
+      // its outcome, reached while tail was away, after it
+      await run.waitForLine(new RegExp(`#${two.order} {2}→ erp succeeded`));
       const three = await send(last, 'acme');
       await run.waitForLine(new RegExp(`#${three.order} {2}→ erp succeeded`));
       expect(await run.interrupt()).toBe(0);
@@ -321,6 +323,50 @@ describe('srhooks events tail: the receiver restarts', () => {
       const deliveries = linesMatching(run.stdout(), /order_confirm {2}#\d+ {2}\d+ HUF/);
       expect(deliveries.map((line) => /#(\d+)/.exec(line)?.[1])).toEqual([one.order, two.order, three.order]);
       expect(run.stderr()).toMatch(/^stopped \(SIGINT\): 3 deliveries shown$/m);
+    } finally {
+      await last?.receiver.close();
+      restart.cleanup();
+    }
+  });
+
+  it('prints the outcome of a job that was retrying when the stream was lost and succeeded while it was away', async () => {
+    const restart = tempConfigDir();
+    const port = await freePort();
+    // delta's handler first forwards to a port nothing listens on (retried after 1 s), then, with the
+    // receiver that runs while tail is away, to the target
+    const flaky = (url: string) => ({ ...forwardTo(url), retry: { delays: ['1s'] } });
+    const withFlaky = (url: string, at?: number): TestReceiverConfig => {
+      const base = receiverConfig();
+      return {
+        ...base,
+        ...(at === undefined ? {} : { port: at }),
+        shops: [...(base.shops ?? []), { name: 'delta', handlers: ['flaky'] }],
+        handlers: { ...base.handlers, flaky: flaky(url) },
+      };
+    };
+    const first = await startTestReceiver(
+      restart.dir,
+      withFlaky(`http://127.0.0.1:${await freePort()}/flaky`, port),
+    );
+    let last: TestReceiver | undefined;
+    try {
+      const run = await tail(first);
+      const sent = await send(first, 'delta');
+      await run.waitForLine(new RegExp(`#${sent.order} {2}→ flaky retrying`));
+      await first.receiver.close();
+      await run.waitForErrorLine(/^warning: lost the live stream of the receiver/);
+
+      const meanwhile = await startTestReceiver(restart.dir, withFlaky(`${target.url}/erp`));
+      await handled(meanwhile, sent.deliveryId);
+      await meanwhile.receiver.close();
+
+      last = await startTestReceiver(restart.dir, withFlaky(`${target.url}/erp`, port));
+      await run.waitForErrorLine(
+        /^caught up: 0 deliveries received and 1 handler outcome reached meanwhile$/,
+      );
+      await run.waitForLine(new RegExp(`#${sent.order} {2}→ flaky succeeded`));
+      expect(await run.interrupt()).toBe(0);
+      expect(linesMatching(run.stdout(), new RegExp(`#${sent.order} {2}→ flaky`)).length).toBe(2);
     } finally {
       await last?.receiver.close();
       restart.cleanup();
