@@ -75,9 +75,38 @@ export function payloadHasEmail(payload: unknown, email: string): boolean {
   return typeof value === 'string' && normalisedEmail(value) === email;
 }
 
-/** The forms an e-mail address takes in a raw body: as written, JSON-escaped (PHP writes `/` as `\/`), URL-encoded. */
+/** JSON with every non-ASCII character escaped (`\u00e1`, lower-case hex as PHP's json_encode writes it). */
+function jsonAsciiEscaped(text: string): string {
+  return text.replace(/[^\x00-\x7f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** The XML text of an element outside CDATA: `&`, `<`, `>`, `"` and `'` (named or numeric) as entities. */
+function xmlEscapedForms(text: string): string[] {
+  const base = text
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;');
+  return [base.replaceAll("'", '&apos;'), base.replaceAll("'", '&#39;')];
+}
+
+/**
+ * The forms an e-mail address takes in a raw body: as written (also XML in CDATA), JSON-escaped (PHP
+ * writes `/` as `\/` and, by default, a non-ASCII character as `\u00e1`), XML-escaped outside CDATA
+ * (`&amp;`, `&apos;` / `&#39;`), URL-encoded. Lower case, as the bodies are compared.
+ */
 export function rawBodyForms(email: string): string[] {
-  return [...new Set([email, email.replaceAll('/', '\\/'), encodeURIComponent(email).toLowerCase()])];
+  const jsonSlash = email.replaceAll('/', '\\/');
+  return [
+    ...new Set([
+      email,
+      jsonSlash,
+      jsonAsciiEscaped(email),
+      jsonAsciiEscaped(jsonSlash),
+      ...xmlEscapedForms(email),
+      encodeURIComponent(email).toLowerCase(),
+    ]),
+  ];
 }
 
 /** A raw_body column's value as bytes (empty when NULL). */

@@ -29,6 +29,18 @@ describe('raw body matching', () => {
     expect(rawBodyHasEmail(phpFormPost('{"email":"other@example.hu"}'), "o'brien@example.hu")).toBe(false);
   });
 
+  it('finds an address in XML outside CDATA (entities) and in JSON whose non-ASCII characters are escaped (PHP)', () => {
+    const xml = (text: string) => Buffer.from(`<orders><order><email>${text}</email></order></orders>`);
+    expect(rawBodyHasEmail(xml('o&apos;brien&amp;co@example.hu'), "o'brien&co@example.hu")).toBe(true);
+    expect(rawBodyHasEmail(xml('o&#39;brien@example.hu'), "o'brien@example.hu")).toBe(true);
+    expect(rawBodyHasEmail(xml("<![CDATA[o'brien&co@example.hu]]>"), "o'brien&co@example.hu")).toBe(true);
+    // PHP's json_encode without JSON_UNESCAPED_UNICODE: {"email":"kov\u00e1cs.\u00e9va@example.hu"}
+    const php = Buffer.from('{"orders":{"order":[{"email":"Kov\\u00e1cs.\\u00e9va@example.hu"}]}}');
+    expect(rawBodyHasEmail(php, 'kovács.éva@example.hu')).toBe(true);
+    expect(rawBodyHasEmail(phpFormPost(php.toString()), 'kovács.éva@example.hu')).toBe(true);
+    expect(rawBodyHasEmail(php, 'kovacs.eva@example.hu')).toBe(false);
+  });
+
   it('finds an order by innerId in JSON, XML and form posts, not one whose number only begins or ends with it', () => {
     expect(rawBodyHasOrder(Buffer.from('{"innerId":"3001"}'), '3001')).toBe(true);
     expect(rawBodyHasOrder(Buffer.from('{"innerId": 3001,'), '3001')).toBe(true);
