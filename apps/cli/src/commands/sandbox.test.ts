@@ -402,6 +402,22 @@ describe('srhooks sandbox', () => {
     expect(info.login).toMatch(/^srhooks login --shop demo /);
   });
 
+  it("--clock-offset: a shop whose clock is off, said in its banner and in its API answers' Date header", async () => {
+    const skewed = startCli(config.dir, ['sandbox', '--port', '0', '--clock-offset', '-605']);
+    try {
+      await skewed.waitForLine(/Ctrl-C stops it/);
+      expect(skewed.stdout()).toMatch(/^ {2}shop clock {5}10 min 5 s behind this machine's$/m);
+      const url = /running at (http:\/\/127\.0\.0\.1:\d+)/.exec(skewed.stdout())?.[1];
+      const before = Date.now();
+      const answer = await fetch(`${url}/demo/api/webHooks`); // refused (no token), by the shop's API
+      const lag = before - Date.parse(answer.headers.get('date') ?? '');
+      expect(lag).toBeGreaterThanOrEqual(604_000);
+      expect(lag).toBeLessThan(608_000);
+    } finally {
+      await skewed.interrupt();
+    }
+  });
+
   it('stops cleanly on Ctrl-C', async () => {
     const second = startCli(config.dir, ['sandbox', '--port', '0']);
     await second.waitForLine(/sandbox ShopRenter running at/);

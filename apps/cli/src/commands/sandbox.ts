@@ -160,6 +160,7 @@ export const sandboxCommand = defineCommand<SandboxOptions, SandboxResult>({
         );
       }
       lines.push(`  data           ${info.dataFile ?? style.dim('in memory (--data FILE keeps it)')}`);
+      if (options.clockOffset) lines.push(`  shop clock     ${clockOffsetText(options.clockOffset)}`);
       const apps = running.sandbox.apps.list();
       if (apps.length > 0) {
         lines.push(
@@ -182,3 +183,14 @@ export const sandboxCommand = defineCommand<SandboxOptions, SandboxResult>({
     return { stopped: signal };
   },
 });
+
+/** `10 min 5 s behind this machine's` (the shops' clock under --clock-offset). */
+export function clockOffsetText(seconds: number): string {
+  const size = Math.abs(seconds);
+  const parts = [
+    size >= 3600 ? `${Math.floor(size / 3600)} h` : '',
+    size % 3600 >= 60 ? `${Math.floor((size % 3600) / 60)} min` : '',
+    size % 60 > 0 ? `${size % 60} s` : '',
+  ].filter((part) => part !== '');
+  return `${parts.join(' ')} ${seconds < 0 ? 'behind' : 'ahead of'} this machine's`;
+}
