@@ -142,3 +142,56 @@ describe('srhooks recover', () => {
     expect(unknown.stderr).toMatch(/not configured on this receiver/);
   });
 });
+
+describe('srhooks recover: a shop whose clock is behind the receiver’s', () => {
+  const skewedConfig = tempConfigDir();
+  let skewed: RunningSandbox;
+  let skewedReceiver: Receiver;
+  let skewedBase = '';
+  beforeAll(async () => {
+    skewed = await startSandbox({ logger: false, rateLimit: false, clockOffsetSeconds: -900 });
+    ({ receiver: skewedReceiver, url: skewedBase } = await startTestReceiver(
+      skewedConfig.dir,
+      {
+        secrets: ['recover-command-url-secret-0123456789'],
+        adminToken: ADMIN_TOKEN,
+        shops: [
+          {
+            name: 'demo',
+            clientId: DEMO_CLIENT.clientId,
+            clientSecret: DEMO_CLIENT.clientSecret,
+            apiUrl: skewed.apiUrlTemplate.replace('{shop}', 'demo'),
+            tokenUrl: skewed.tokenUrlTemplate.replace('{shop}', 'demo'),
+            events: ['order_confirm'],
+          },
+        ],
+      },
+      { processing: { enabled: false } },
+    ));
+    await skewed.simulator.placeOrder('demo');
+  });
+  afterAll(async () => {
+    await skewedReceiver.close();
+    skewed.app.server.closeAllConnections();
+    await skewed.close();
+    skewedConfig.cleanup();
+  });
+
+  it('says it read by the shop’s clock and how far behind it is; --json has shopClockBehindMs', async () => {
+    const run = (...args: string[]) =>
+      runCli(
+        skewedConfig.dir,
+        ['recover', '--shop', 'demo', '--since', '10m', ...args, '--receiver', skewedBase],
+        {
+          env: { SRHOOKS_ADMIN_TOKEN: ADMIN_TOKEN },
+        },
+      );
+    const human = await run('--dry-run');
+    expect(human.code).toBe(0);
+    // placed 15 minutes ago by the shop's clock, so found by a pass from 10 minutes ago by the receiver's
+    expect(human.stdout).toMatch(/would recover 1 order_confirm$/m);
+    expect(human.stdout).toMatch(/^ {2}read by the shop's clock, 90\d s behind the receiver's$/m);
+    const json = JSON.parse((await run('--dry-run', '--json')).stdout);
+    expect(json.shopClockBehindMs).toBeGreaterThanOrEqual(900_000);
+  });
+});

@@ -114,6 +114,11 @@ export const recoverCommand = defineCommand<RecoverOptions, RecoverResult>({
         : `${style.green('✔')} ${read}; recovered ${what}`;
     const known =
       result.alreadyStored > 0 ? `\n  ${result.alreadyStored} event(s) the receiver already had` : '';
+    // The shop's clock, behind the receiver's by more than 2 s: the pass read by it (shop-clock.ts).
+    const clock =
+      result.shopClockBehindMs > 0
+        ? `\n  read by the shop's clock, ${Math.round(result.shopClockBehindMs / 1000)} s behind the receiver's`
+        : '';
     const fresh = result.events.filter((line) => line.outcome === 'new');
     const lines = fresh
       .slice(0, LISTED)
@@ -136,6 +141,6 @@ export const recoverCommand = defineCommand<RecoverOptions, RecoverResult>({
             )
             .join('')}`
         : '';
-    return `${head}${known}${lines}${more}${notDue}`;
+    return `${head}${known}${clock}${lines}${more}${notDue}`;
   },
 });
