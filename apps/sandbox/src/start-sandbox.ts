@@ -35,6 +35,8 @@ export interface RunningSandbox {
   simulator: OrderSimulator;
   /** Replaces the injected faults of a shop (`{}` clears them). */
   setFaults(shop: string, faults: Faults): void;
+  /** Sets the shops' clock `seconds` off this machine's from now on (as `clockOffsetSeconds`, at run time). */
+  setClockOffset(seconds: number): void;
   /**
    * Replaces how `GET /orders` sorts and pages for a shop: `{sort?, seed?, maxPageSize?}` (see
    * order-list-settings.ts; `{}`: by inner id, pages as asked). Returns the setting in force.
@@ -75,6 +77,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     jwksUrl: `${url}${JWKS_PATH}`,
     simulator: sandbox.simulator,
     setFaults: (shop, faults) => sandbox.setFaults(shop, faults),
+    setClockOffset: (seconds) => sandbox.setClockOffset(seconds),
     setOrderList: (shop, settings) => sandbox.setOrderList(shop, settings),
     requestCount: (shop) => sandbox.requestCount(shop),
     apps: {

@@ -35,7 +35,7 @@ import {
 import type { NewEvent, Store } from '../store/store.js';
 import { changedOrders, ORDER_PAGE_LIMIT } from './changed-orders.js';
 import { recoveredDelivery } from './recovered-delivery.js';
-import { shopClockLag } from './shop-clock.js';
+import { shopClockLag, shopClockSetBack } from './shop-clock.js';
 
 export interface RecoveredEventLine {
   event: WebhookEvent;
@@ -67,6 +67,12 @@ export interface RecoveryReport {
    * compared with them moved back by this much. The report keeps them as given.
    */
   shopClockBehindMs: number;
+  /**
+   * How much further behind the shop's clock was at the pass's last answer than the pass assumed (ms;
+   * 0: within 2 s). Set back while the pass read, the shop may stamp what changes next with times the
+   * pass already read past: the service then keeps the previous watermark (shop-clock.ts).
+   */
+  shopClockSetBackMs: number;
   subscribersRead: number;
   /** New events per event name (stored, or in a dry run: would be stored). */
   recovered: Record<string, number>;
@@ -151,6 +157,7 @@ export async function runRecoveryPass(
     ordersRead: 0,
     orderSearches: clock.probe === 'orders' ? 1 : 0,
     shopClockBehindMs: lag,
+    shopClockSetBackMs: 0,
     subscribersRead: 0,
     recovered: {},
     alreadyStored: 0,
@@ -300,6 +307,7 @@ export async function runRecoveryPass(
       await keep(derived);
     }
   }
+  report.shopClockSetBackMs = shopClockSetBack(client, lag);
   return report;
 }
 

@@ -402,15 +402,26 @@ export class RecoveryService {
       if (!dryRun) {
         await store.recordRecoveryPass(shop.name, {
           pass: passOf(report, started, now(), null, onDemand),
-          // An explicit start later than the watermark leaves a gap before it: the watermark stays.
+          // An explicit start later than the watermark leaves a gap before it: the watermark stays; so it
+          // does when the shop's clock was set back during the pass (shop-clock.ts).
           watermark:
-            request.since === undefined ||
-            (state?.watermark != null && request.since.getTime() <= state.watermark.getTime())
+            report.shopClockSetBackMs === 0 &&
+            (request.since === undefined ||
+              (state?.watermark != null && request.since.getTime() <= state.watermark.getTime()))
               ? window.until
               : null,
         });
         const watermark = (await store.getRecoveryState(shop.name))?.watermark;
         if (watermark) metrics.recoveryWatermarks.set(shop.name, watermark);
+      }
+      if (report.shopClockSetBackMs > 0) {
+        logger.warn(
+          {
+            code: 'recovery_shop_clock_set_back',
+            recovery: { shop: shop.name, setBackSeconds: Math.round(report.shopClockSetBackMs / 1000) },
+          },
+          `the shop's clock was set back ${Math.round(report.shopClockSetBackMs / 1000)} s while the pass read: its watermark stays, so the next pass reads again from the previous one by the shop's new clock`,
+        );
       }
       const total = Object.values(report.recovered).reduce((a, b) => a + b, 0);
       logger.info(

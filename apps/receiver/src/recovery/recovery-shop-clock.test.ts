@@ -53,3 +53,53 @@ describe("a shop whose clock is 15 minutes behind the receiver's", () => {
     }
   });
 });
+
+describe("a shop whose clock is set back between the receiver's passes", () => {
+  let scenario: RecoveryScenario;
+  beforeAll(async () => {
+    scenario = await startRecoveryScenario({ rateLimit: false });
+  });
+  afterAll(async () => {
+    await scenario.close();
+  });
+
+  it('keeps the watermark of the pass that saw it, and the next pass recovers what the shop stamped in the past', async () => {
+    // No overlap: what is found is found by the clock handling alone.
+    const app = await scenario.startReceiver(
+      { logLevel: 'info', recoveryOverlapSeconds: 0 },
+      { schedule: false },
+    );
+    const recover = async () => {
+      const answer = await app.inject({
+        method: 'POST',
+        url: '/admin/api/recover',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+        payload: { shop: SHOP },
+      });
+      expect(answer.statusCode).toBe(200);
+      return answer.json().report as { recovered: Record<string, number>; shopClockSetBackMs: number };
+    };
+    expect((await recover()).recovered).toEqual({});
+    const { watermark } = (await app.store.getRecoveryState(SHOP)) ?? {};
+
+    // The shop's clock goes back 15 minutes; an order placed now is stamped 15 minutes before the watermark.
+    scenario.sandbox.setClockOffset(-900);
+    await scenario.sandbox.simulator.placeOrder(SHOP, { seed: 4 });
+    // A few seconds pass before the next pass (the shop's times have whole seconds, and a lag is read
+    // up to a second too large): a watermark moved to that pass's start would lie after the order.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    // This pass still reads by the clock it knew (in step a moment ago) and misses it; its last answer
+    // shows the clock set back, so its watermark stays.
+    const missed = await recover();
+    expect(missed.recovered).toEqual({});
+    expect(missed.shopClockSetBackMs).toBeGreaterThanOrEqual(898_000);
+    expect((await app.store.getRecoveryState(SHOP))?.watermark).toEqual(watermark);
+    const warned = scenario.logLines.filter((line) => line.includes('"recovery_shop_clock_set_back"'));
+    expect(warned).toHaveLength(1);
+    expect(JSON.parse(warned[0] ?? '{}').msg).toMatch(
+      /^the shop's clock was set back 9\d\d s while the pass read: its watermark stays/,
+    );
+
+    expect((await recover()).recovered).toEqual({ order_confirm: 1 });
+  });
+});

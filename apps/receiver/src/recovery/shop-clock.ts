@@ -21,6 +21,18 @@ export const READING_FRESH_MS = 60 * 60_000;
 /** A lag up to this is measuring noise (the Date header's whole seconds, the answer's travel time). */
 export const LAG_TOLERANCE_MS = 2000;
 
+/**
+ * How much further behind the shop's clock is at its last answer than `usedMs` (what a pass read by),
+ * in ms; 0 within {@link LAG_TOLERANCE_MS}. A shop clock set back during a pass would stamp what changes
+ * next with times the pass has read past; the pass's watermark must then stay where it was: the next
+ * pass, reading by the new lag from the previous watermark, covers every time stamped since the
+ * change (the previous watermark lies before it: a pass that saw a change kept its own).
+ */
+export function shopClockSetBack(client: ShopRenterClient, usedMs: number): number {
+  const behind = Math.max(0, client.serverClock.last()?.behindMs ?? 0);
+  return behind - usedMs > LAG_TOLERANCE_MS ? behind - usedMs : 0;
+}
+
 export interface ShopClockLag {
   /** How far the shop's clock is behind this receiver's in ms (0: none worth moving the window for). */
   behindMs: number;

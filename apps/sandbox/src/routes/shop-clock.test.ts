@@ -33,6 +33,17 @@ describe('a sandbox whose shop clock is 10 minutes behind', () => {
     }
   });
 
+  it('can be set back or forward while it runs (setClockOffset), and refuses an offset that is not whole seconds', async () => {
+    const token = await sb.token();
+    const lagNow = async () =>
+      Date.now() - Date.parse((await sb.api('GET', '/webHooks', { token })).headers.get('date') ?? '');
+    sb.setClockOffset(-3600);
+    expect(await lagNow()).toBeGreaterThanOrEqual(3_599_000);
+    sb.setClockOffset(-600);
+    expect(await lagNow()).toBeLessThan(602_000);
+    expect(() => sb.setClockOffset(0.5)).toThrow(/whole number of seconds/);
+  });
+
   it("keeps this machine's time on the token endpoint", async () => {
     const answer = await fetch(sb.tokenUrlTemplate.replace('{shop}', 'demo'), {
       method: 'POST',

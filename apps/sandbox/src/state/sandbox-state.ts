@@ -80,9 +80,21 @@ export class SandboxState {
     return this.#tokenKey;
   }
 
+  #clockOffsetSeconds: number | null = null;
+
   /** The shops' clock: this machine's moved by `clockOffsetSeconds` (order, history and subscriber times). */
   now(): Date {
-    return new Date(Date.now() + this.options.clockOffsetSeconds * 1000);
+    return new Date(Date.now() + (this.#clockOffsetSeconds ?? this.options.clockOffsetSeconds) * 1000);
+  }
+
+  /** Sets the shops' clock off by `seconds` from now on (a shop clock set back or forward while it runs). */
+  setClockOffset(seconds: number): void {
+    if (!Number.isInteger(seconds) || Math.abs(seconds) > 7 * 86_400)
+      throw new SandboxConfigError(
+        'bad_sandbox_options',
+        'the clock offset must be a whole number of seconds within a week either way.',
+      );
+    this.#clockOffsetSeconds = seconds;
   }
 
   constructor(
