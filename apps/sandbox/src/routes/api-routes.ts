@@ -53,9 +53,14 @@ function registerApiMount(app: FastifyInstance, state: SandboxState, kind: ApiKi
     method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
     url: `/:shop/${segment}/*`,
     bodyLimit: BATCH_MAX_BODY_BYTES,
+    // The shop's clock (clockOffsetSeconds, A46) when the answer is sent, as a server stamps its Date
+    // header: a slow answer's time is not that of its request.
+    onSend: async (_request: ApiRequest, reply, payload) => {
+      reply.header('date', shopDateHeader(state.now()));
+      return payload;
+    },
     handler: async (request: ApiRequest, reply) => {
       const json = wantsJson(request.headers.accept);
-      reply.header('date', shopDateHeader(state.now())); // the shop's clock (clockOffsetSeconds), A46
       const shop = state.shop(request.params.shop);
       if (shop.faults.latencyMs) await sleep(shop.faults.latencyMs);
       const principal = await authenticate(
