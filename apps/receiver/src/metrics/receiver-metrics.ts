@@ -62,6 +62,12 @@ export class ReceiverMetrics {
     registers: [this.registry],
   });
 
+  readonly shopClockBehind = new Gauge({
+    name: 'srhooks_shop_clock_behind_seconds',
+    help: "How far the shop's clock was behind this receiver's at its last recovery pass (its API's Date header; 0 within 2 s or when ahead), by shop: recovery reads by the shop's clock",
+    labelNames: ['shop'] as const,
+    registers: [this.registry],
+  });
   readonly recoveryFailures = new Counter({
     name: 'srhooks_recovery_failures_total',
     help: 'Recovery passes that failed (credentials, API errors, timeouts, store), by shop',

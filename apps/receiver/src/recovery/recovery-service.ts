@@ -414,6 +414,7 @@ export class RecoveryService {
         const watermark = (await store.getRecoveryState(shop.name))?.watermark;
         if (watermark) metrics.recoveryWatermarks.set(shop.name, watermark);
       }
+      metrics.shopClockBehind.set({ shop: shop.name }, report.shopClockBehindMs / 1000);
       if (report.shopClockSetBackMs > 0) {
         logger.warn(
           {

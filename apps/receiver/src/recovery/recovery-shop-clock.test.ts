@@ -43,6 +43,11 @@ describe("a shop whose clock is 15 minutes behind the receiver's", () => {
     const stored = await app.store.listEvents({ source: 'recovery', limit: 10 });
     expect(stored.items).toHaveLength(1);
 
+    const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    const behind = /^srhooks_shop_clock_behind_seconds\{shop="demo"\} ([\d.]+)$/m.exec(metrics)?.[1];
+    expect(Number(behind)).toBeGreaterThanOrEqual(900);
+    expect(Number(behind)).toBeLessThan(905);
+
     const passLines = scenario.logLines
       .map((line) => JSON.parse(line) as { msg?: string; recovery?: { shopClockBehindSeconds?: number } })
       .filter((line) => line.msg?.startsWith('recovery pass found'));
