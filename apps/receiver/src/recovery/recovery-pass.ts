@@ -2,6 +2,9 @@
  * One recovery pass for one shop (FACTS.md §6): read what changed in the shop since the window's start,
  * derive the events the shop would have sent, and store the ones the receiver does not have.
  *
+ * 0. The shop's clock (shop-clock.ts): the window is the receiver's time, the shop stamps and searches by
+ *    its own; the reads and the events' times are compared with the window moved back by the shop's lag
+ *    (the `Date` header of its answers), and a clock set back while the pass read is reported.
  * 1. Orders: `GET /orders?updatedAtMin=…&updatedAtMax=…&full=1&limit=200` in windows one page holds,
  *    then what changed since the pass began (changed-orders.ts: correct whatever order the shop lists
  *    them in); per 200 orders read one `POST /batch` with every order's `/orderHistories?orderId=`
