@@ -1,3 +1,4 @@
+import type { WebhookEvent } from '@srhooks/contracts';
 import { DEMO_CLIENT, type RunningSandbox, startSandbox } from '@srhooks/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempConfigDir } from '../test-support/run-cli.js';
@@ -12,10 +13,10 @@ let base = '';
 const recover = (...args: string[]) =>
   runCli(config.dir, ['recover', ...args, '--receiver', base], { env: { SRHOOKS_ADMIN_TOKEN: ADMIN_TOKEN } });
 
-beforeAll(async () => {
-  sandbox = await startSandbox({ logger: false, rateLimit: false });
-  ({ receiver, url: base } = await startTestReceiver(
-    config.dir,
+/** A receiver (no handlers run) that recovers the sandbox shop `demo`'s `events` with the demo client. */
+function startRecoveringReceiver(dir: string, shopSandbox: RunningSandbox, events: WebhookEvent[]) {
+  return startTestReceiver(
+    dir,
     {
       secrets: ['recover-command-url-secret-0123456789'],
       adminToken: ADMIN_TOKEN,
@@ -24,14 +25,22 @@ beforeAll(async () => {
           name: 'demo',
           clientId: DEMO_CLIENT.clientId,
           clientSecret: DEMO_CLIENT.clientSecret,
-          apiUrl: sandbox.apiUrlTemplate.replace('{shop}', 'demo'),
-          tokenUrl: sandbox.tokenUrlTemplate.replace('{shop}', 'demo'),
-          events: ['order_confirm', 'order_status_change'],
+          apiUrl: shopSandbox.apiUrlTemplate.replace('{shop}', 'demo'),
+          tokenUrl: shopSandbox.tokenUrlTemplate.replace('{shop}', 'demo'),
+          events,
         },
       ],
     },
     { processing: { enabled: false } },
-  ));
+  );
+}
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ logger: false, rateLimit: false });
+  ({ receiver, url: base } = await startRecoveringReceiver(config.dir, sandbox, [
+    'order_confirm',
+    'order_status_change',
+  ]));
   const { order } = await sandbox.simulator.placeOrder('demo');
   await sandbox.simulator.changeStatus('demo', order.innerId ?? '', '2');
 });
@@ -150,24 +159,9 @@ describe('srhooks recover: a shop whose clock is behind the receiver’s', () =>
   let skewedBase = '';
   beforeAll(async () => {
     skewed = await startSandbox({ logger: false, rateLimit: false, clockOffsetSeconds: -900 });
-    ({ receiver: skewedReceiver, url: skewedBase } = await startTestReceiver(
-      skewedConfig.dir,
-      {
-        secrets: ['recover-command-url-secret-0123456789'],
-        adminToken: ADMIN_TOKEN,
-        shops: [
-          {
-            name: 'demo',
-            clientId: DEMO_CLIENT.clientId,
-            clientSecret: DEMO_CLIENT.clientSecret,
-            apiUrl: skewed.apiUrlTemplate.replace('{shop}', 'demo'),
-            tokenUrl: skewed.tokenUrlTemplate.replace('{shop}', 'demo'),
-            events: ['order_confirm'],
-          },
-        ],
-      },
-      { processing: { enabled: false } },
-    ));
+    ({ receiver: skewedReceiver, url: skewedBase } = await startRecoveringReceiver(skewedConfig.dir, skewed, [
+      'order_confirm',
+    ]));
     await skewed.simulator.placeOrder('demo');
   });
   afterAll(async () => {

@@ -5,13 +5,27 @@
  * receiver's clock said 12:15 lay before the 12:10 the next pass read from. Its lost delivery was never
  * recovered. A pass now reads by the shop's clock, from the `Date` header of the shop's answers.
  */
+import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RecoveryReport } from './recovery-pass.js';
 import {
   ADMIN_TOKEN,
   type RecoveryScenario,
   SHOP,
   startRecoveryScenario,
 } from './test-support/recovery-scenario.js';
+
+/** An on-demand pass for the shop through the admin API (must answer 200); its report. */
+async function recoverNow(app: FastifyInstance): Promise<RecoveryReport> {
+  const answer = await app.inject({
+    method: 'POST',
+    url: '/admin/api/recover',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    payload: { shop: SHOP },
+  });
+  expect(answer.statusCode).toBe(200);
+  return answer.json().report as RecoveryReport;
+}
 
 describe("a shop whose clock is 15 minutes behind the receiver's", () => {
   let scenario: RecoveryScenario;
@@ -25,16 +39,7 @@ describe("a shop whose clock is 15 minutes behind the receiver's", () => {
 
   it("the next pass recovers an order placed after the last one (its window on the shop's clock) and says how far behind the clock is", async () => {
     const app = await scenario.startReceiver({ logLevel: 'info' }, { schedule: false });
-    const recover = async () => {
-      const answer = await app.inject({
-        method: 'POST',
-        url: '/admin/api/recover',
-        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
-        payload: { shop: SHOP },
-      });
-      expect(answer.statusCode).toBe(200);
-      return answer.json().report as { recovered: Record<string, number>; ordersRead: number };
-    };
+    const recover = () => recoverNow(app);
     expect((await recover()).recovered).toEqual({});
 
     await scenario.sandbox.simulator.placeOrder(SHOP, { seed: 3 });
@@ -74,16 +79,7 @@ describe("a shop whose clock is set back between the receiver's passes", () => {
       { logLevel: 'info', recoveryOverlapSeconds: 0 },
       { schedule: false },
     );
-    const recover = async () => {
-      const answer = await app.inject({
-        method: 'POST',
-        url: '/admin/api/recover',
-        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
-        payload: { shop: SHOP },
-      });
-      expect(answer.statusCode).toBe(200);
-      return answer.json().report as { recovered: Record<string, number>; shopClockSetBackMs: number };
-    };
+    const recover = () => recoverNow(app);
     expect((await recover()).recovered).toEqual({});
     const { watermark } = (await app.store.getRecoveryState(SHOP)) ?? {};
 
