@@ -72,6 +72,11 @@ export interface SandboxOptions {
   appAdminUrl?: string;
 }
 
+/** A shop clock offset the sandbox takes (`clockOffsetSeconds`, `setClockOffset`): whole seconds, within a week. */
+export function isClockOffset(seconds: number): boolean {
+  return Number.isInteger(seconds) && Math.abs(seconds) <= 7 * 86_400;
+}
+
 export interface ResolvedSandboxOptions {
   shops: ShopSeed[];
   dataFile: string | undefined;
@@ -209,7 +214,7 @@ export function resolveOptions(options: SandboxOptions = {}): ResolvedSandboxOpt
   if (!(timeScale > 0) || !Number.isFinite(timeScale))
     fail('timeScale must be a positive number (1 = real time).');
   const clockOffsetSeconds = options.clockOffsetSeconds ?? 0;
-  if (!Number.isInteger(clockOffsetSeconds) || Math.abs(clockOffsetSeconds) > 7 * 86_400)
+  if (!isClockOffset(clockOffsetSeconds))
     fail(
       "clockOffsetSeconds must be a whole number of seconds within a week either way (0 = this machine's clock).",
     );

@@ -155,6 +155,13 @@ export function adminFeed(api: AdminApi, output: Output, options: AdminFeedOptio
     return true;
   };
 
+  /** {@link noteJobs} for an event as read in whole. */
+  const noteEvent = (event: EventDetailJson): void =>
+    noteJobs(
+      event.id,
+      event.jobs.map((job) => job.status),
+    );
+
   const readEvent = async (eventId: string): Promise<EventDetailJson> =>
     (await api.get<{ event: EventDetailJson }>(`/events/${encodeURIComponent(eventId)}`)).event;
 
@@ -163,10 +170,7 @@ export function adminFeed(api: AdminApi, output: Output, options: AdminFeedOptio
     const event = await readEvent(change.eventId);
     if (!watched(event.shop, event.event)) return;
     printOutcome(change, event);
-    noteJobs(
-      event.id,
-      event.jobs.map((job) => job.status),
-    );
+    noteEvent(event);
   };
 
   /** The outcomes of an event's jobs as they are now, those not printed; how many were printed. */
@@ -190,10 +194,7 @@ export function adminFeed(api: AdminApi, output: Output, options: AdminFeedOptio
       };
       if (printOutcome(change, event)) shown += 1;
     }
-    noteJobs(
-      event.id,
-      event.jobs.map((job) => job.status),
-    );
+    noteEvent(event);
     return shown;
   };
 

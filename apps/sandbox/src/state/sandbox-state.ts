@@ -3,7 +3,7 @@ import { generateSigningKey, signingKeyFromPem, signingKeyPem, type TokenSigning
 import { SandboxConfigError, SandboxNotFoundError } from '../errors.js';
 import { type Faults, parseFaults } from '../faults/faults.js';
 import { SlidingWindowRateLimiter } from '../limits/rate-limiter.js';
-import type { ApiClientSeed, ResolvedSandboxOptions, ShopSeed } from '../options.js';
+import { type ApiClientSeed, isClockOffset, type ResolvedSandboxOptions, type ShopSeed } from '../options.js';
 import {
   defaultOrderListSettings,
   type OrderListSettings,
@@ -80,16 +80,17 @@ export class SandboxState {
     return this.#tokenKey;
   }
 
-  #clockOffsetSeconds: number | null = null;
+  /** The shops' clock against this machine's, in seconds: `clockOffsetSeconds`, then `setClockOffset`'s. */
+  #clockOffsetSeconds: number;
 
-  /** The shops' clock: this machine's moved by `clockOffsetSeconds` (order, history and subscriber times). */
+  /** The shops' clock: this machine's moved by the clock offset (order, history and subscriber times). */
   now(): Date {
-    return new Date(Date.now() + (this.#clockOffsetSeconds ?? this.options.clockOffsetSeconds) * 1000);
+    return new Date(Date.now() + this.#clockOffsetSeconds * 1000);
   }
 
   /** Sets the shops' clock off by `seconds` from now on (a shop clock set back or forward while it runs). */
   setClockOffset(seconds: number): void {
-    if (!Number.isInteger(seconds) || Math.abs(seconds) > 7 * 86_400)
+    if (!isClockOffset(seconds))
       throw new SandboxConfigError(
         'bad_sandbox_options',
         'the clock offset must be a whole number of seconds within a week either way.',
@@ -101,6 +102,7 @@ export class SandboxState {
     readonly options: ResolvedSandboxOptions,
     log: LogFn = () => {},
   ) {
+    this.#clockOffsetSeconds = options.clockOffsetSeconds;
     const persisted = options.dataFile ? JsonFileStore.read(options.dataFile, isPersistedSandbox) : undefined;
     this.#tokenKey = persisted?.signingKeyPem ? signingKeyFromPem(persisted.signingKeyPem) : null;
     for (const seed of options.shops) {
