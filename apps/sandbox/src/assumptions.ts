@@ -249,12 +249,15 @@ export const REFUSE_OUTER_IDS_LIKE_API_IDS = true;
  * `?hmac=` query, not the headers; the sandbox sends `Content-Type: application/json` and
  * `User-Agent: ShopRenter` (as deliveries, S2). Its `stale` fault dates `time` an hour back (the
  * documentation says only "close to the arrival time"), and a notification without a given body
- * is `{id, status: "paid", time}` (the documented examples show `declined` and `pending`).
+ * is `{id, status: "active", time}`: "active", the status after a successful payment, is one of
+ * the statuses the Payment API documents (`paymentapi/docs/k_statuses.md`: pending, accepted,
+ * active, declined, expired, frozen, failed, cancelled); which one a notification of no given body
+ * carries is the sandbox's choice.
  */
 export const PAYMENT_NOTIFICATION = {
   headers: { 'content-type': 'application/json', 'user-agent': 'ShopRenter' },
   staleAgeSeconds: 3600,
-  defaultStatus: 'paid',
+  defaultStatus: 'active',
 } as const;
 
 /**

@@ -183,6 +183,6 @@ describe('platform apps in the sandbox (FACTS.md §7, §8)', () => {
     expect(Date.now() / 1000 - JSON.parse(stale.rawBody).time).toBeGreaterThan(3000);
     expect(stale.hmac).toBe(signPaymentNotification(stale.rawBody, webhookSecretKey));
     const plain = await sb.apps.notify('55', {});
-    expect(JSON.parse(plain.rawBody)).toMatchObject({ status: 'paid' });
+    expect(JSON.parse(plain.rawBody)).toMatchObject({ status: 'active' });
   });
 });

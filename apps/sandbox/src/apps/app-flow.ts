@@ -183,7 +183,7 @@ export type PaymentFault = 'bad_hmac' | 'stale' | 'replay' | 'undecodable';
 export interface PaymentNotificationInput {
   /** Default: the app's notificationUrl. */
   url?: string;
-  /** The body's fields; `time` is filled in (now) when absent. Default a one-time charge `paid`. */
+  /** The body's fields; `time` is filled in (now) when absent. Default a one-time charge `active` (A33). */
   notification?: Record<string, unknown>;
   fault?: PaymentFault;
 }

@@ -66,14 +66,26 @@ describe('OAuth token endpoint and API authentication', () => {
       { client_id: DEMO_CLIENT.clientId, client_secret: DEMO_CLIENT.clientSecret },
       'nosuchshop',
     ],
-  ])('answers 401 invalid_client for %s', async (_name, fields, shop) => {
+  ])('answers 401 invalid_client for %s, the documented body exactly', async (_name, fields, shop) => {
     const res = await tokenRequest({ grant_type: 'client_credentials', ...fields }, shop);
     expect(res.status).toBe(401);
-    expect(res.json()).toMatchObject({
+    // the documented 401 body has no `hint` (only the 400 has one): the sandbox explains in a header
+    expect(res.json()).toEqual({
       error: 'invalid_client',
       error_description: 'Client authentication failed',
       message: 'Client authentication failed',
     });
+    expect(res.headers.get('x-sandbox-error')).toBe('invalid_client');
+  });
+
+  it('says in its hint header why it refused the client credentials', async () => {
+    const missingSecret = await tokenRequest({ grant_type: 'client_credentials', client_id: DEMO_CLIENT.clientId });
+    expect(missingSecret.headers.get('x-sandbox-hint')).toBe('Check the `client_secret` parameter');
+    const noShop = await tokenRequest(
+      { grant_type: 'client_credentials', client_id: DEMO_CLIENT.clientId, client_secret: DEMO_CLIENT.clientSecret },
+      'nosuchshop',
+    );
+    expect(noShop.headers.get('x-sandbox-hint')).toBe("There is no shop 'nosuchshop' in this sandbox.");
   });
 
   it('answers 400 invalid_request with the documented hint when client_id is missing', async () => {
@@ -174,6 +186,25 @@ describe('OAuth token endpoint and API authentication', () => {
     const disabled = await legacy('demo', basic('apiuser', 'apipass'));
     expect(disabled.status).toBe(401);
     expect(disabled.headers.get('x-sandbox-hint')).toMatch(/Basic auth is not enabled for shop 'demo'/);
+  });
+
+  it("answers the legacy API's errors as API2 does: XML unless JSON is asked for, ShopRenter's text in the body", async () => {
+    const legacy = (path: string, accept: string | null, authorization = basic('apiuser', 'apipass')) =>
+      sb.call('GET', `/legacy-shop/legacy-api${path}`, { token: null, accept, headers: { authorization } });
+    const missingXml = await legacy('/webHooks/nope', null);
+    expect(missingXml.status).toBe(404);
+    expect(missingXml.headers.get('content-type')).toMatch(/^application\/xml/);
+    expect(missingXml.text).toContain('<error>40401</error>');
+    expect(missingXml.text).toContain('Resource not found!');
+    expect(missingXml.headers.get('x-sandbox-hint')).toMatch(/webHooks resource 'nope' not found/);
+    const missingJson = await legacy('/webHooks/nope', 'application/json');
+    expect(missingJson.json()).toMatchObject({ error: 40401, message: expect.stringMatching(/^Resource not found!/) });
+    const refused = await legacy('/webHooks', 'application/json', basic('apiuser', 'wrong'));
+    expect(refused.status).toBe(401);
+    expect(refused.json()).toEqual({ error: 40101, message: 'You have no permission for this operation!' });
+    // the sandbox's own routes keep the hint in a JSON body
+    const own = await sb.call('GET', '/legacy-shop/_sandbox/nothing-here', { accept: null });
+    expect(own.headers.get('content-type')).toMatch(/^application\/json/);
   });
 
   it('refuses Basic auth on the API2 base (Bearer only), even with the right API user', async () => {

@@ -3,6 +3,7 @@ import { type TokenErrorBody, TokenRequestSchema, type TokenResponse } from '@sr
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { JWKS_PATH, UNSUPPORTED_GRANT_TYPE_BODY } from '../assumptions.js';
 import { apiErrors } from '../errors.js';
+import { ERROR_CODE_HEADER, HINT_HEADER, headerValue } from '../http/error-handler.js';
 import { parseTokenBody } from '../http/request-body.js';
 import type { SandboxState } from '../state/sandbox-state.js';
 import { publicJwks, signJwt } from './jwt.js';
@@ -24,12 +25,16 @@ function invalidRequest(reply: FastifyReply, hint: string): FastifyReply {
   });
 }
 
-function invalidClient(reply: FastifyReply, hint?: string): FastifyReply {
+/**
+ * 401 with the documented body exactly (it has no `hint`, FACTS.md §1); the sandbox's reason goes in
+ * `X-Sandbox-Hint`, as for the API's errors.
+ */
+function invalidClient(reply: FastifyReply, hint: string): FastifyReply {
+  reply.header(HINT_HEADER, headerValue(hint)).header(ERROR_CODE_HEADER, 'invalid_client');
   return tokenError(reply, 401, {
     error: 'invalid_client',
     error_description: INVALID_CLIENT_DESCRIPTION,
     message: INVALID_CLIENT_DESCRIPTION,
-    ...(hint ? { hint } : {}),
   });
 }
 
@@ -75,7 +80,14 @@ export function registerTokenRoute(app: FastifyInstance, state: SandboxState): v
     // An app's ClientId works only on shops where the app is installed (assumptions.ts [A30]):
     // `clientsFor` lists the shop's own clients and the clients of the apps installed there.
     const client = state.clientsFor(shop).find((c) => c.clientId === clientId);
-    if (!client || client.clientSecret !== clientSecret) return invalidClient(reply);
+    if (!client || client.clientSecret !== clientSecret) {
+      return invalidClient(
+        reply,
+        client
+          ? `Wrong client secret for client '${clientId}' on shop '${shop.seed.name}'.`
+          : `No API client '${clientId}' on shop '${shop.seed.name}' (nor an app installed there with that id).`,
+      );
+    }
     const now = Math.floor(Date.now() / 1000);
     const ttl = state.options.tokenTtlSeconds;
     // exp agrees with expires_in: exactly `expires_in` after iat (JWT times are whole seconds), so

@@ -40,7 +40,7 @@ export const HINT_HEADER = 'x-sandbox-hint';
 export const ERROR_CODE_HEADER = 'x-sandbox-error';
 
 /** A header-safe (printable ASCII, one line) copy of a hint. */
-function headerValue(text: string): string {
+export function headerValue(text: string): string {
   return text
     .replace(/…/g, '...')
     .replace(/[^\x20-\x7e]/g, '?')

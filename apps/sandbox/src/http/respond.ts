@@ -6,9 +6,12 @@ export function wantsJson(accept: string | undefined): boolean {
   return typeof accept === 'string' && /application\/(?:[\w.+-]*\+)?json/i.test(accept);
 }
 
-/** Is this URL one of the emulated API routes (where errors are negotiated JSON/XML)? */
+/**
+ * Is this URL one of the emulated API routes, API2 (`/{shop}/api`) or the legacy API
+ * (`/{shop}/legacy-api`), where errors are negotiated JSON/XML and carry ShopRenter's own text?
+ */
 export function isApiUrl(url: string): boolean {
-  return /^\/[^/?#]+\/api(?:[/?#]|$)/.test(url);
+  return /^\/[^/?#]+\/(?:legacy-)?api(?:[/?#]|$)/.test(url);
 }
 
 export function sendApiBody(reply: FastifyReply, status: number, body: unknown, json: boolean): FastifyReply {

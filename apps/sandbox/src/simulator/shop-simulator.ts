@@ -200,6 +200,7 @@ export class ShopSimulator implements OrderSimulator {
     }
     const subscriber = this.findSubscriber(runtime, input);
     subscriber.status = 0;
+    this.noteSubscriberChanged(runtime, subscriber);
     const deliveries = this.emit(runtime, 'newsletter_unsubscribe', [subscriber]);
     return { subscriber: decodedSubscriber(subscriber), deliveries };
   }
@@ -210,6 +211,7 @@ export class ShopSimulator implements OrderSimulator {
     const { id: _id, ...changes } = (input.subscriber ?? {}) as WireItem;
     checkShape('subscriber', SubscriberSchema, { ...subscriber, ...changes });
     Object.assign(subscriber, changes);
+    this.noteSubscriberChanged(runtime, subscriber);
     const deliveries = this.emit(runtime, 'newsletter_update_subscriber', [subscriber]);
     return { subscriber: decodedSubscriber(subscriber), deliveries };
   }
@@ -344,6 +346,11 @@ export class ShopSimulator implements OrderSimulator {
     subscriber.id = id;
     data.subscribers.push(subscriber);
     return subscriber;
+  }
+
+  /** Stamps the subscriber's `dateUpdated` (the API's) with the shop's clock. */
+  private noteSubscriberChanged(runtime: ShopRuntime, subscriber: WireItem): void {
+    runtime.data.subscriberUpdatedAt[String(subscriber.id)] = shopDateTime(this.state.now());
   }
 
   private findSubscriber(runtime: ShopRuntime, selector: SubscriberSelector): WireItem {

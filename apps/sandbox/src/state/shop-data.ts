@@ -41,6 +41,11 @@ export interface ShopData {
   nextOrderHistoryId: number;
   subscribers: WireItem[];
   nextSubscriberId: number;
+  /**
+   * When each subscriber last changed (by subscriber id; shop-local `YYYY-MM-DD HH:MM:SS`): the API's
+   * `dateUpdated`. Absent until the first change after subscribing (then it is the subscribe time).
+   */
+  subscriberUpdatedAt: Record<string, string>;
   deliveries: DeliveryAttempt[];
   nextDeliveryId: number;
   /** Projected payloads of deliveries not sent yet, by delivery id (so a restart can still send them). */
@@ -59,6 +64,7 @@ export function emptyShopData(): ShopData {
     nextOrderHistoryId: 1,
     subscribers: [],
     nextSubscriberId: 1,
+    subscriberUpdatedAt: {},
     deliveries: [],
     nextDeliveryId: 1,
     pendingPayloads: {},

@@ -1,5 +1,4 @@
 import { apiErrors } from '../../errors.js';
-import { shopApiDateTime } from '../../simulator/shop-time.js';
 import type { WireItem } from '../../state/shop-data.js';
 import type { ApiContext, ApiResult } from '../api-context.js';
 import { paginate, parsePageQuery } from '../paging.js';
@@ -10,9 +9,11 @@ import { linkedResourceId, parseSubscriberId } from '../resource-ids.js';
  * shop-local time), and `GET /newsletterSubscribers/{id}` (FACTS.md §6; the documentation's
  * `api/newsletter_subscriber/*`). There is no "updated since" filter, as in the real API.
  */
-function renderSubscriber(subscriber: WireItem, apiBase: string, now: Date): Record<string, unknown> {
+function renderSubscriber(subscriber: WireItem, ctx: ApiContext): Record<string, unknown> {
+  const apiBase = ctx.apiBase;
   const id = linkedResourceId('newsletterSubscriber-subscriber_id=', String(subscriber.id));
   const subscribed = String(subscriber.subscribe_date ?? '').replace(' ', 'T');
+  const updated = ctx.shop.data.subscriberUpdatedAt[String(subscriber.id)]?.replace(' ', 'T') ?? subscribed;
   return {
     href: `${apiBase}/newsletterSubscribers/${id}`,
     id,
@@ -26,7 +27,7 @@ function renderSubscriber(subscriber: WireItem, apiBase: string, now: Date): Rec
     hash: String(subscriber.hash ?? ''),
     mailmasterId: '0',
     dateCreated: subscribed,
-    dateUpdated: shopApiDateTime(now),
+    dateUpdated: updated,
     language: {
       href: `${apiBase}/languages/${linkedResourceId('language-language_id=', String(subscriber.language ?? '1'))}`,
     },
@@ -72,7 +73,7 @@ export function listSubscribers(ctx: ApiContext, query: Record<string, unknown>)
     pageQuery,
     `${ctx.apiBase}/newsletterSubscribers`,
     (s) => {
-      const rendered = renderSubscriber(s, ctx.apiBase, ctx.state.now());
+      const rendered = renderSubscriber(s, ctx);
       return pageQuery.full ? rendered : { href: rendered.href };
     },
     suffix === '' ? '' : `&${suffix}`,
@@ -86,5 +87,5 @@ export function getSubscriber(ctx: ApiContext, id: string): ApiResult {
     throw apiErrors.wrongId('newsletterSubscribers', id, 'newsletterSubscriber-subscriber_id=');
   const found = ctx.shop.data.subscribers.find((s) => String(s.id) === n);
   if (!found) throw apiErrors.notFound(`newsletterSubscribers resource '${id}' not found.`);
-  return { status: 200, body: renderSubscriber(found, ctx.apiBase, ctx.state.now()) };
+  return { status: 200, body: renderSubscriber(found, ctx) };
 }

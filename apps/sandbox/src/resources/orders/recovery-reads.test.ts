@@ -151,6 +151,35 @@ describe('order search, order histories, newsletter subscribers', () => {
     expect(xml.text).toMatch(/<email>\s*<!\[CDATA\[a@example.com\]\]>\s*<\/email>/);
   });
 
+  it("keeps a subscriber's dateUpdated until the subscriber changes, as a stored record does", async () => {
+    const email = 'updated-at@example.com';
+    const read = async () => {
+      const items = (await sb.api('GET', `/newsletterSubscribers?full=1&email=${email}`)).json().items as {
+        dateSubscribed: string;
+        dateCreated: string;
+        dateUpdated: string;
+      }[];
+      return items[0];
+    };
+    try {
+      await sb.simulator.subscribe('demo', { subscriber: { email } });
+      const first = await read();
+      expect(first?.dateUpdated).toBe(first?.dateSubscribed);
+      sb.setClockOffset(3600); // an hour passes on the shop's clock: nothing changed, nothing moves
+      expect((await read())?.dateUpdated).toBe(first?.dateUpdated);
+      await sb.simulator.updateSubscriber('demo', { email, subscriber: { firstname: 'Changed' } });
+      const updated = await read();
+      expect(updated?.dateUpdated).not.toBe(first?.dateUpdated);
+      expect(updated?.dateCreated).toBe(first?.dateCreated);
+      sb.setClockOffset(7200);
+      expect((await read())?.dateUpdated).toBe(updated?.dateUpdated);
+      await sb.simulator.unsubscribe('demo', { email });
+      expect(((await read())?.dateUpdated ?? '') > (updated?.dateUpdated ?? '')).toBe(true);
+    } finally {
+      sb.setClockOffset(0);
+    }
+  });
+
   it('late-deliver: failed deliveries are sent once more, the same document, as new records', async () => {
     failing = true;
     const { order } = await sb.simulator.placeOrder('demo');
