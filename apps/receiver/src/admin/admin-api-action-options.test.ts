@@ -138,6 +138,8 @@ describe('admin API: action options, handler filters, cursors, app events', () =
     ['{"handlr":"erp"}', 'application/json', 'unknown field handlr'],
     ['{"handler":"print"}', 'text/plain', 'body: must be a JSON object'],
     ['[]', 'application/json', 'body: must be a JSON object'],
+    // null is not "no options": a client that serialises a missing filter as null must not replay everything
+    ['null', 'application/json', 'body: must be a JSON object'],
   ])('refuses a replay body %s (%s) and replays nothing', async (body, type, message) => {
     const replay = await call(`/events/${eventId}/replay`, { method: 'POST', body, type });
     expect(replay.status).toBe(400);
@@ -173,6 +175,9 @@ describe('admin API: action options, handler filters, cursors, app events', () =
     ['/handlers/log/disable', '{"reason":"maintenance"}', 'application/json', 'unknown field reason'],
     ['/handlers/log/disable', 'x', 'text/plain', 'body: must be a JSON object'],
     ['/deliveries/:delivery/reprocess', '{"force":true}', 'application/json', 'unknown field force'],
+    ['/handlers/log/disable', 'null', 'application/json', 'body: must be a JSON object'],
+    ['/dead-letters/replay', 'null', 'application/json', 'body: must be a JSON object'],
+    ['/dead-letters/replay', '{"handler":"log"}', 'text/plain', 'sent as application/json (this one was text/plain)'],
   ])('refuses a body %s does not use: %s', async (route, body, type, message) => {
     const path = route.replace(':event', eventId).replace(':delivery', deliveryId);
     const answer = await call(path, { method: 'POST', body, type });

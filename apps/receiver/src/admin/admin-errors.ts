@@ -80,8 +80,11 @@ export function parseRequestPart<S extends z.ZodType>(
   where: 'query' | 'params' | 'body',
   value: unknown,
 ): z.output<S> {
-  const result = schema.safeParse(value ?? {});
-  if (!result.success) throw new AdminValidationError(where, result.error, value ?? {});
+  // A missing query or body is no options; a JSON `null` body is not (a client that serialises a filter
+  // it left out as null must not get the action with no filter: every dead letter replayed).
+  const given = value === undefined || (value === null && where !== 'body') ? {} : value;
+  const result = schema.safeParse(given);
+  if (!result.success) throw new AdminValidationError(where, result.error, given);
   return result.data;
 }
 
@@ -92,7 +95,7 @@ export function parseRequestPart<S extends z.ZodType>(
  */
 export function parseBodyOrQuery<S extends z.ZodType>(
   schema: S | { body: S; query: z.ZodType<z.output<S>> },
-  request: { body: unknown; query: unknown },
+  request: { body: unknown; query: unknown; headers?: Record<string, string | string[] | undefined> },
 ): z.output<S> {
   const schemas = schema instanceof Object && 'body' in schema ? schema : { body: schema, query: schema };
   // No body, or an empty one of another type (`curl -X POST -H 'content-type: text/plain'`): no options.
@@ -106,6 +109,16 @@ export function parseBodyOrQuery<S extends z.ZodType>(
       'invalid_request',
       `query: ${queryFields.join(', ')} given with a JSON body; send the options either as the JSON body or as query parameters, not both`,
       { in: 'query', field: queryFields[0] },
+    );
+  }
+  if (typeof request.body === 'string') {
+    // a body of another type than JSON arrives as text: whatever it says, it is not the options
+    const type = String(request.headers?.['content-type'] ?? 'no Content-Type').split(';')[0];
+    throw new AdminApiError(
+      400,
+      'invalid_request',
+      `body: must be a JSON object of the options sent as application/json (this one was ${type}); see receiver docs/admin-api-and-inspector.md, JSON admin API`,
+      { in: 'body' },
     );
   }
   return parseRequestPart(schemas.body, 'body', request.body);
