@@ -178,4 +178,97 @@ describe('log handler', () => {
     expect(lines[0]).not.toContain(`"${subscriber.firstname}"`);
     expect(lines[0]).not.toContain(String(subscriber.email));
   });
+
+  it('prints as sent only the fields that say nothing about the person: extra blocks, unknown fields, city and postcode are hidden (found by the receiver QA)', async () => {
+    const lines: string[] = [];
+    const base = sampleOrder(17);
+    const product = base.orderProducts?.orderProduct?.[0];
+    const order = {
+      ...base,
+      innerId: 'Kovács Éva kovacs.eva@pmail.hu',
+      email_hash: 'a3f5c2d1e4b6a7980123456789abcdef0123456789abcdef0123456789abcdef',
+      customerGroup: { name: 'VIP Bódizsár' },
+      orderCreditCard: {
+        transactionId: 'T-778899',
+        bankAnswerCode: '00',
+        bankAnswer: 'Approved for cardholder NAGY KINGA',
+      },
+      orderProducts: {
+        orderProduct: [
+          {
+            ...product,
+            orderProductExtra: {
+              text: 'Ajándék Nagy Kingának, 1111 Budapest Fő utca 1',
+              recipient: 'Nagy Kinga',
+            },
+          },
+        ],
+      },
+    };
+    await createLogHandler({ write: (line) => lines.push(line), now: () => new Date() })(
+      job({ payload: order, subjectId: order.innerId }),
+    );
+    const line = JSON.parse(lines[0]!);
+    for (const personal of [
+      'Kovács',
+      'kovacs.eva',
+      'Bódizsár',
+      'NAGY KINGA',
+      'Nagy Kinga',
+      'Fő utca',
+      String(base.shippingCity),
+      String(base.shippingPostcode),
+      'a3f5c2d1e4b6',
+    ]) {
+      expect(lines[0], personal).not.toContain(personal);
+    }
+    expect(line.subjectId).toBe(`[text: ${Array.from(order.innerId).length} characters]`);
+    expect(line.payload.innerId).toBe(line.subjectId);
+    expect(line.payload).toMatchObject({
+      shippingCity: '[address]',
+      shippingPostcode: '[address]',
+      paymentCity: '[address]',
+      email_hash: '[hash]',
+      customerGroup: { name: '[text: 12 characters]' },
+      orderCreditCard: {
+        transactionId: 'T-778899',
+        bankAnswerCode: '00',
+        bankAnswer: '[text: 34 characters]',
+      },
+      // what is not about the person stays readable
+      shippingCountryName: base.shippingCountryName,
+      shippingMethodName: base.shippingMethodName,
+      currency: base.currency,
+      total: base.total,
+    });
+    const logged = line.payload.orderProducts.orderProduct[0];
+    expect(logged.name).toBe(product?.name);
+    expect(logged.sku).toBe(product?.sku);
+    expect(logged.orderProductExtra).toEqual({
+      text: '[text: 46 characters]',
+      recipient: '[text: 10 characters]',
+    });
+  });
+
+  it("hides a subscriber's unknown fields and the hash that unsubscribes them", async () => {
+    const lines: string[] = [];
+    const subscriber = {
+      ...sampleSubscriber(5),
+      customField: 'Pálffy Gedeon, Budapest, Kossuth Lajos tér 1',
+    };
+    await createLogHandler({ write: (line) => lines.push(line) })(
+      job({ event: 'newsletter_subscribe', payload: subscriber, subjectId: subscriber.id ?? null }),
+    );
+    const line = JSON.parse(lines[0]!);
+    expect(line.subjectId).toBe(subscriber.id);
+    expect(line.payload).toMatchObject({
+      id: subscriber.id,
+      status: subscriber.status,
+      subscribe_date: subscriber.subscribe_date,
+      hash: '[hash]',
+      customField: `[text: ${Array.from(subscriber.customField).length} characters]`,
+    });
+    expect(lines[0]).not.toContain('Pálffy');
+    expect(lines[0]).not.toContain(String(subscriber.hash));
+  });
 });

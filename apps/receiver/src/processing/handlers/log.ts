@@ -1,10 +1,11 @@
 /**
  * The `log` handler: one JSON line per event on stdout (for `docker logs`, a log shipper, or just
- * watching orders arrive). Contact data is masked; the line carries the job id for correlation.
+ * watching orders arrive). Personal data is masked (mask-personal-data.ts: only the fields that say
+ * nothing about the person are printed as sent); the line carries the job id for correlation.
  */
 import type { ClaimedJob } from '../../store/store.js';
 import type { HandlerOutcome } from '../handler-outcome.js';
-import { maskPersonalData } from './mask-personal-data.js';
+import { maskPersonalData, maskSubjectId } from './mask-personal-data.js';
 
 export interface LogHandlerOptions {
   /** Where lines go; default process.stdout. */
@@ -27,7 +28,7 @@ export function createLogHandler(options: LogHandlerOptions = {}): LogHandler {
       deliveryId: job.deliveryId,
       shop: job.shop,
       event: job.event,
-      subjectId: job.subjectId,
+      subjectId: maskSubjectId(job.subjectId),
       receivedAt: job.receivedAt.toISOString(),
       attempt: job.attempt,
       payload: maskPersonalData(job.payload),

@@ -2,13 +2,14 @@
  * The logger a module handler gets as `ctx.logger`: the receiver's logger, whose line scrubber masks
  * e-mail addresses, phone numbers and secrets but cannot tell a name or a street address in a line.
  * So the objects a handler logs (`ctx.logger.info({ order: event.order }, …)`) are masked first, as
- * the `log` handler masks its payloads (mask-personal-data.ts: names → initials, address lines →
- * `[address]`, free text → `[text: N characters]`, contact fields masked). Errors (`err`, or an
+ * the `log` handler masks its payloads (mask-personal-data.ts: an object is masked as an event's item —
+ * only the fields listed as saying nothing about the person are printed as sent, names → initials, the
+ * address → `[address]`, other text → `[text: N characters]` —, a text field by its name). Errors (`err`, or an
  * Error logged alone) keep pino's serializer. Children are masking loggers too. A name written into
  * the message text itself (`ctx.logger.info(\`order of ${name}\`)`) cannot be recognised: log ids.
  */
 import type { Logger } from 'pino';
-import { maskPersonalData } from './mask-personal-data.js';
+import { maskLoggedField, maskPersonalData } from './mask-personal-data.js';
 
 const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace']);
 
@@ -17,8 +18,7 @@ function maskMergeObject(value: unknown): unknown {
   if (Array.isArray(value)) return maskPersonalData(value);
   const out: Record<string, unknown> = {};
   for (const [key, inner] of Object.entries(value)) {
-    out[key] =
-      inner instanceof Error ? inner : (maskPersonalData({ [key]: inner }) as Record<string, unknown>)[key];
+    out[key] = inner instanceof Error ? inner : maskLoggedField(key, inner);
   }
   return out;
 }
