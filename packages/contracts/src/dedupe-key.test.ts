@@ -48,6 +48,24 @@ describe('dedupeKey', () => {
     expect(dedupeKey('demo', 'order_confirm', { firstname: 'Adam' })).not.toBe(a);
   });
 
+  it('never holds a character a store keeps differently: such an id falls back to the content hash (found by the receiver QA)', () => {
+    // PostgreSQL text cannot hold NUL (the store writes U+FFFD): "88<NUL>99" and "88\uFFFD99" were one key
+    // there, so a second customer's order was recorded as a duplicate of the first, and not on SQLite.
+    const withNul = { innerId: '88\u000099', email: 'a@x.hu' };
+    const withReplacement = { innerId: '88\uFFFD99', email: 'b@y.hu' };
+    const nulKey = dedupeKey('demo', 'order_confirm', withNul);
+    expect(nulKey).toMatch(/^hash:[0-9a-f]{64}$/);
+    expect(nulKey).not.toBe(dedupeKey('demo', 'order_confirm', withReplacement));
+    for (const odd of ['1\u0007', 'tab\there', '\uD800x', 'x\u007f']) {
+      expect(dedupeKey('demo', 'order_confirm', { innerId: odd }), JSON.stringify(odd)).toMatch(/^hash:/);
+    }
+    const status = { innerId: '190', orderHistory: { status: '2\u0000', dateAdded: '2025-12-01 20:57:40' } };
+    expect(dedupeKey('demo', 'order_status_change', status)).toMatch(/^hash:/);
+    expect(dedupeKey('demo', 'newsletter_subscribe', { id: '7\u0000', email: 'a@x.hu' })).toMatch(/^hash:/);
+    // ordinary ids, accents and spaces included, keep their readable key
+    expect(dedupeKey('demo', 'order_confirm', { innerId: 'Rendelés 12' })).toBe('order:Rendelés 12');
+  });
+
   it('refuses an invalid shop name', () => {
     expect(() => dedupeKey('Demo Shop', 'order_confirm', order)).toThrow(InvalidShopNameError);
   });

@@ -17,20 +17,45 @@ import { isValidShopName } from './receiver-path.js';
  * - When the subscription's `fields` left out the id (`innerId` / `id`), the key falls back to
  *   `hash:<sha256 of the item>`: identical items are duplicates, anything else is new.
  *
+ * - An id holding a control character or a lone surrogate (no real order's) also falls back to
+ *   `hash:…`: every store keeps the key as it is (PostgreSQL's text cannot hold NUL), so dedupe does not
+ *   depend on the engine.
+ *
  * The item is the decoded (normalised) item, so `"1"` and `1` hash the same.
  */
 export function dedupeKey(shop: string, event: WebhookEvent, item: Record<string, unknown>): string {
   if (!isValidShopName(shop)) throw new InvalidShopNameError(shop);
+  const key = readableKey(event, item);
+  return key === undefined || !storesAlike(key) ? `hash:${contentHash(item)}` : key;
+}
+
+/** The key from the item's ids, or undefined when the subscription's `fields` left the id out. */
+function readableKey(event: WebhookEvent, item: Record<string, unknown>): string | undefined {
   if (isOrderEvent(event)) {
     const innerId = idText(item.innerId);
-    if (innerId === undefined) return `hash:${contentHash(item)}`;
+    if (innerId === undefined) return undefined;
     if (event !== 'order_status_change') return `order:${innerId}`;
     const history = (item.orderHistory ?? {}) as Record<string, unknown>;
     return `order:${innerId}:status:${idText(history.status) ?? ''}:at:${idText(history.dateAdded) ?? ''}`;
   }
   const id = idText(item.id);
-  if (id === undefined) return `hash:${contentHash(item)}`;
+  if (id === undefined) return undefined;
   return `subscriber:${id}:${event}:${contentHash(item)}`;
+}
+
+/**
+ * A control character (C0, DEL; PostgreSQL's text cannot hold NUL, and the store writes U+FFFD) or a
+ * lone surrogate (`\p{Cs}` in a `u` pattern matches only unpaired ones).
+ */
+const NOT_STORED_ALIKE = /[\u0000-\u001f\u007f]|\p{Cs}/u;
+
+/**
+ * Whether every store keeps the key as it is: no control character, no lone surrogate. A key that
+ * PostgreSQL would change (NUL → U+FFFD) could equal another item's there and not on SQLite, so dedupe
+ * would depend on the engine; such an id (no real order's) falls back to the content hash.
+ */
+function storesAlike(key: string): boolean {
+  return !NOT_STORED_ALIKE.test(key);
 }
 
 function idText(value: unknown): string | undefined {
