@@ -109,7 +109,7 @@ describe('POST /admin/api/events/backfill', () => {
       from: at(0).toISOString(),
       to: at(24).toISOString(),
       events: 2,
-      skipped: { duplicate: 1, held: 1, notRouted: 2, uninstalled: 0, waiting: 1, hasJob: 1 },
+      skipped: { duplicate: 1, erased: 0, held: 1, notRouted: 2, uninstalled: 0, waiting: 1, hasJob: 1 },
       handlerDisabledBy: null,
     });
     expect(await erpJob('a')).toBeNull();

@@ -6,14 +6,22 @@
  *
  * Which events: received in [from, to) (to: the call's start when left out), of the shop and event when
  * given; queued oldest first, a few at a time (the handler's own concurrency decides the order they run). Left out and counted: duplicates (they have no jobs), held events (verification
- * mismatched: release each after checking it), events the handler is not configured for now (their shop
- * and event do not route to it), webhook events of an app shop that uninstalled the app (not the app's own events), events whose job for the
+ * mismatched: release each after checking it), events whose personal data was erased (`srhooks erase`: their
+ * payload is gone and the store refuses to replay them, as it leaves their dead letters out of a dead-letter
+ * replay; one erased after the window was read is counted the same when its replay is refused), events the
+ * handler is not configured for now (their shop and event do not route to it), webhook events of an app shop that uninstalled the app (not the app's own events), events whose job for the
  * handler waits to run already (pending or running: it runs anyway), and with `missingOnly` events that
  * have a job of the handler. At most MAX_BACKFILL_EVENTS per call, checked before anything is replayed.
  */
 import { isAppEvent } from '@srhooks/contracts';
 import type { HandlerRegistry } from '../handlers/handler-registry.js';
-import type { EventSummary, HandlerDisabledBy, Store, WithHandlerStates } from '../store/store.js';
+import {
+  ErasedEventReplayError,
+  type EventSummary,
+  type HandlerDisabledBy,
+  type Store,
+  type WithHandlerStates,
+} from '../store/store.js';
 import { AdminApiError } from './admin-errors.js';
 import type { BackfillRequest } from './admin-request-schemas.js';
 
@@ -26,6 +34,8 @@ const CONCURRENCY = 4;
 
 export interface BackfillSkipped {
   duplicate: number;
+  /** Personal data erased on request: nothing left to replay. */
+  erased: number;
   held: number;
   notRouted: number;
   uninstalled: number;
@@ -63,6 +73,7 @@ function skipReason(
   deps: BackfillDependencies,
 ): SkipReason | null {
   if (event.duplicateOf !== null) return 'duplicate';
+  if (event.erasure !== undefined) return 'erased';
   if (!deps.handlers.namesFor(event.shop, event.event).includes(request.handler)) return 'notRouted';
   // The app's own events (app_uninstalled, Payment API notifications) are handled after an uninstall too.
   if (!isAppEvent(event.event) && deps.isUninstalled(event.shop)) return 'uninstalled';
@@ -102,6 +113,7 @@ export async function backfillEvents(
   }
   const skipped: BackfillSkipped = {
     duplicate: 0,
+    erased: 0,
     held: 0,
     notRouted: 0,
     uninstalled: 0,
@@ -140,12 +152,20 @@ export async function backfillEvents(
   }
   // The list is newest first; queue the oldest first.
   chosen.reverse();
+  let replayed = chosen.length;
   if (!request.dryRun) {
     let next = 0;
     const worker = async () => {
       while (next < chosen.length) {
         const id = chosen[next++] as string;
-        await deps.call('replay event', deps.store.replayEvent(id, { handler: request.handler }));
+        try {
+          await deps.call('replay event', deps.store.replayEvent(id, { handler: request.handler }));
+        } catch (error) {
+          // Erased after the window was read: left out as the ones erased before are.
+          if (!(error instanceof ErasedEventReplayError)) throw error;
+          skipped.erased += 1;
+          replayed -= 1;
+        }
       }
     };
     await Promise.all(Array.from({ length: Math.min(CONCURRENCY, chosen.length) }, worker));
@@ -158,7 +178,7 @@ export async function backfillEvents(
     handler: request.handler,
     from: request.from,
     to,
-    events: chosen.length,
+    events: replayed,
     skipped,
     handlerDisabledBy: state?.disabled ? state.disabledBy : null,
   };

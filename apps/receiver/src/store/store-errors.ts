@@ -64,9 +64,15 @@ export class StoreConflictError extends StoreError {
   }
 }
 
-/** A replay of an event whose personal data was erased (erase-plan.ts): its handlers would get an empty payload. */
-export function erasedEventReplay(eventId: string): StoreConflictError {
-  return new StoreConflictError(
+/**
+ * A replay of an event whose personal data was erased (erase-plan.ts): its handlers would get an empty
+ * payload. A conflict (409 `conflict`) like any other; its own class lets a backfill that meets an event
+ * erased after it read the window count it as left out (events-backfill.ts).
+ */
+export class ErasedEventReplayError extends StoreConflictError {}
+
+export function erasedEventReplay(eventId: string): ErasedEventReplayError {
+  return new ErasedEventReplayError(
     `Event ${eventId}'s personal data was erased on request, so it cannot be replayed: its payload is gone, and ` +
       'sending it again is what the erasure prevents. If the shop still needs it, it must send the order again.',
   );

@@ -61,6 +61,7 @@ import type {
 
 export type { EventSource, RecoveryPass, RecoveryPassRecord, RecoveryState } from './recovery-records.js';
 export {
+  ErasedEventReplayError,
   PaymentClaimConflictError,
   PruneInProgressError,
   RECONCILE_LOCK_WAIT_MS,

@@ -42,6 +42,10 @@ function skippedLines(result: BackfillCommandResult): string[] {
     );
   if (skipped.uninstalled > 0)
     lines.push(`${count(skipped.uninstalled, 'event', 'events')} left out: their shop uninstalled the app`);
+  if (skipped.erased > 0)
+    lines.push(
+      `${count(skipped.erased, 'event', 'events')} left out: ${skipped.erased === 1 ? 'its' : 'their'} personal data was erased on request (srhooks erase), so nothing is left to replay`,
+    );
   if (skipped.duplicate > 0)
     lines.push(`${count(skipped.duplicate, 'duplicate', 'duplicates')} left out: their originals count`);
   return lines.map((line) => `  ${line}`);

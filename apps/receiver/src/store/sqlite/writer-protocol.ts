@@ -5,6 +5,7 @@
  */
 import type { StoreChange, StoreStats } from '../store.js';
 import {
+  ErasedEventReplayError,
   PaymentClaimConflictError,
   PruneInProgressError,
   StoreConfigError,
@@ -100,6 +101,7 @@ const STORE_ERRORS: Record<string, new (...args: never[]) => StoreError> = {
   StoreUnavailableError,
   StoreNotFoundError,
   StoreConflictError,
+  ErasedEventReplayError,
   StoreConfigError,
   StoreVersionError,
   PaymentClaimConflictError,
