@@ -86,6 +86,13 @@ describe('admin API: lists, filters, search and show', () => {
       ['/deliveries?from=2025-12-02&to=2025-12-01', 'to', 'must be later than from'],
       ['/deliveries?limit=0', 'limit', 'must be at least 1'],
       ['/deliveries?limit=many', 'limit', 'must be a whole number'],
+      // Number()'s other spellings are not a page size (found by the receiver QA: all were taken)
+      ['/deliveries?limit=0x2', 'limit', 'must be a whole number written in digits'],
+      ['/events?limit=2e0', 'limit', 'must be a whole number written in digits'],
+      ['/events?limit=%2B2', 'limit', 'must be a whole number written in digits'],
+      ['/events?limit=%202', 'limit', 'must be a whole number written in digits'],
+      ['/dead-letters?limit=0b1', 'limit', 'must be a whole number written in digits'],
+      ['/deliveries?limit=1&limit=2', 'limit', 'must be given once (it was given 2 times)'],
       ['/deliveries?status=lost', 'status', 'must be one of stored, quarantined, reprocessed'],
       ['/deliveries?event=order_paid', 'event', 'must be one of order_confirm'],
       ['/deliveries?shop=Not_A_Shop', 'shop', 'must be a ShopRenter shop name'],

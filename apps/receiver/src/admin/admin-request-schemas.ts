@@ -61,11 +61,12 @@ export const EventNameSchema = z.enum(STORED_EVENTS, {
   error: `must be one of ${STORED_EVENTS.join(', ')}`,
 });
 export const SearchSchema = z.string().max(200, 'must be at most 200 characters');
-const LimitSchema = z.coerce
-  .number({ error: 'must be a whole number' })
-  .int('must be a whole number')
-  .min(1, 'must be at least 1')
-  .max(MAX_PAGE, `must be at most ${MAX_PAGE}`);
+/** A page size as a query string writes it: digits only (`Number()` would also take `0x2`, `2e0`, ` +2`). */
+const LimitSchema = z
+  .string()
+  .regex(/^\d{1,6}$/, `must be a whole number written in digits, 1 to ${MAX_PAGE}`)
+  .transform(Number)
+  .pipe(z.number().min(1, 'must be at least 1').max(MAX_PAGE, `must be at most ${MAX_PAGE}`));
 export const HandlerNameSchema = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'must be a handler name from srhooks.config.json');
