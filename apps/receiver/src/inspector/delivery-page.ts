@@ -6,11 +6,13 @@
  */
 import type { AdminSession } from '../admin/admin-auth.js';
 import { isRunningNow } from '../admin/running-job-replay.js';
+import { isProtocolHeader } from '../personal-data/delivery-header-privacy.js';
 import {
   DECODE_DETAIL_NOT_RECORDED,
   decodeValueText,
   maskDecodeMessage,
   maskDecodeValue,
+  maskFreeText,
   maskHandlerError,
 } from '../personal-data/personal-data-mask.js';
 import type {
@@ -332,7 +334,7 @@ ${input.events.map((event) => eventSection(event, { ...context, configuredHandle
   <h3>Headers</h3>
   <table class="headers">
     <caption class="visually-hidden">Request headers</caption>
-    <tbody>${Object.entries(delivery.headers).map(([name, value]) => html`<tr><th class="mono">${name}</th><td class="mono">${value}</td></tr>`)}</tbody>
+    <tbody>${Object.entries(delivery.headers).map(([name, value]) => html`<tr><th class="mono">${name}</th>${context.reveal || isProtocolHeader(name, value) ? html`<td class="mono">${value}</td>` : html`<td class="muted">${maskFreeText(value)}</td>`}</tr>`)}</tbody>
   </table>
   <h3>Raw body</h3>
   ${

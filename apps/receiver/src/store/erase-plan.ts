@@ -12,7 +12,8 @@
  *   and the shop's quarantined order deliveries whose raw body holds that innerId (raw-body-order.ts).
  *
  * Erased: the event's payload (`{}`), customer name, search text and verification detail; the raw body
- * (emptied) and decode failure message and detail (which may quote the body) of each matched delivery — the whole body, so the other
+ * (emptied), the request headers other than the protocol's own (personal-data/delivery-header-privacy.ts)
+ * and decode failure message and detail (which may quote the body) of each matched delivery — the whole body, so the other
  * orders a multi-order delivery carried lose their raw copy too (their decoded events stay); the jobs'
  * last error and every attempt's error (the target's answers, which may quote the payload). Kept: ids,
  * shop, event, times, dedupe key (a late duplicate is still recognised as one: no job runs for it again),
@@ -25,6 +26,7 @@
  * later outcome is ignored as for any finished job).
  */
 import { isOrderEvent, ORDER_EVENTS, type WebhookEvent } from '@srhooks/contracts';
+import { protocolHeadersOnly } from '../personal-data/delivery-header-privacy.js';
 import { refreshEventStatusSql } from './event-status-sql.js';
 import { type AddParam, placeholderList, type SqlStep, sqlStep } from './prune-plan.js';
 import { rawBodyHasOrder, rawBodyTexts } from './raw-body-order.js';
@@ -342,6 +344,23 @@ export function* erasePlan(
   }
   const deliveryIds = [...deliveries.keys()].sort();
   if (deliveryIds.length > 0) {
+    // Headers other than the protocol's own are text from outside, like the body: they go with it.
+    const headerRows = yield step(
+      (add) =>
+        `SELECT id, headers FROM deliveries WHERE id IN (${dialect.textSet(asParams(add), deliveryIds)})`,
+    );
+    for (const row of headerRows) {
+      const headers = (typeof row.headers === 'string' ? JSON.parse(row.headers) : row.headers) as Record<
+        string,
+        string
+      >;
+      const kept = protocolHeadersOnly(headers ?? {});
+      if (Object.keys(kept).length === Object.keys(headers ?? {}).length) continue;
+      yield step(
+        (add) =>
+          `UPDATE deliveries SET headers = ${add(JSON.stringify(kept))} WHERE id = ${add(String(row.id))}`,
+      );
+    }
     yield step(
       (add) =>
         `UPDATE deliveries SET raw_body = ${add(Buffer.alloc(0))}, decode_error_detail = NULL,
