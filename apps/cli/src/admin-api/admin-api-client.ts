@@ -4,6 +4,7 @@ import { answerJson } from '../answer-json.js';
 import { CliError, EXIT_CODES, remoteError, usageError } from '../cli-error.js';
 import { resolveConfigDir } from '../config/config-dir.js';
 import { readListenSecrets } from '../config/listen-secrets.js';
+import { answerWithin, NoAnswerInTimeError, type RequestLimit } from '../request-limit.js';
 import { ID_KINDS } from './admin-input.js';
 import {
   foreignAnswerError,
@@ -26,6 +27,8 @@ export interface AdminTargetOptions {
   receiver?: string;
   /** `--admin-token` */
   adminToken?: string;
+  /** `--timeout`, in ms: the time limit of each request (default 30s; src/request-limit.ts). */
+  timeout?: number;
 }
 
 export interface AdminApi {
@@ -36,6 +39,7 @@ export interface AdminApi {
    * Opens a stream of the receiver (`path` under its base URL, e.g. the inspector's live stream
    * `/ui/events/stream`) with the same token: the answer as it came, whatever its status (a refused
    * token is read through get(), whose errors say it); only no answer at all throws, as get() does.
+   * `--timeout` limits the wait for its headers only: the stream stays open until `signal` aborts.
    */
   openStream(path: string, signal: AbortSignal): Promise<Response>;
 }
@@ -77,6 +81,8 @@ export class AdminAnswerError extends CliError {
  * receiver never gets listen.json's token (that listen does not run): without a token of the flag or
  * the variable nothing is sent. A refused token is never retried: the command stops at the first 401
  * and says where the token came from.
+ * Each request gets no more than `--timeout` (default 30s) for its answer: a receiver that accepts the
+ * connection and never answers is a `timeout` naming it ({@link noAnswerCheck}).
  */
 export async function openAdminApi(
   options: AdminTargetOptions,
@@ -101,7 +107,21 @@ export async function openAdminApi(
     );
   }
 
-  /** One request with the token; no answer at all is a `network_error` naming the receiver tried. */
+  const limit: RequestLimit = {
+    timeoutMs: options.timeout,
+    noAnswer: (timeoutMs, cause) =>
+      new NoAnswerInTimeError(
+        `the receiver at ${receiverUrl} (${receiverTargetReason(target, env)})`,
+        timeoutMs,
+        noAnswerCheck(target),
+        cause,
+      ),
+  };
+
+  /**
+   * One request with the token; no answer at all is a `network_error` naming the receiver tried (an
+   * aborted one throws what fetch threw: the caller's stop, or the time limit's, said by answerWithin).
+   */
   const send = async (
     url: URL,
     init: RequestInit & { headers: Record<string, string> },
@@ -135,15 +155,19 @@ export async function openAdminApi(
     const url = new URL(`${receiverUrl}/admin/api${path}`);
     for (const [key, value] of Object.entries(query))
       if (value !== undefined) url.searchParams.set(key, String(value));
-    const response = await send(url, {
-      method,
-      headers: {
-        accept: 'application/json',
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    // the answer read whole within the time limit
+    const { response, parsed } = await answerWithin(limit, async (signal) => {
+      const response = await send(url, {
+        method,
+        headers: {
+          accept: 'application/json',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal,
+      });
+      return { response, parsed: (await answerJson(response)).json };
     });
-    const { json: parsed } = await answerJson(response);
     if (response.ok && isReceiverSuccessBody(parsed)) return parsed as T;
     if (!isReceiverErrorBody(parsed)) {
       throw foreignAnswerError({
@@ -206,12 +230,36 @@ export async function openAdminApi(
     get: (path, query) => call('GET', path, undefined, query),
     post: (path, body, query) => call('POST', path, body, query),
     openStream: (path, signal) =>
-      send(new URL(`${receiverUrl}${path}`), {
-        method: 'GET',
-        headers: { accept: 'text/event-stream' },
+      answerWithin(
+        limit,
+        (limited) =>
+          send(new URL(`${receiverUrl}${path}`), {
+            method: 'GET',
+            headers: { accept: 'text/event-stream' },
+            signal: limited,
+          }),
         signal,
-      }),
+      ),
   };
+}
+
+/**
+ * What to check when the receiver tried accepted the connection but sent no answer in time (the hint
+ * goes on with `--timeout`), by where its URL came from.
+ */
+function noAnswerCheck(target: ReceiverTarget): string {
+  const why =
+    'something accepted the connection there but sent no answer (a stuck or overloaded receiver, or a server of another kind)';
+  switch (target.source) {
+    case 'flag':
+      return `check --receiver: ${why}`;
+    case 'env':
+      return `check SRHOOKS_RECEIVER_URL (--receiver URL overrides it): ${why}`;
+    case 'listen':
+      return 'srhooks listen accepted the connection but sent no answer: is it stuck? restart it';
+    case 'default':
+      return `check what listens at the default address: ${why}; start srhooks listen with this config directory, or pass --receiver URL or set SRHOOKS_RECEIVER_URL`;
+  }
 }
 
 /** The admin API's query and body fields that the commands fill from a flag of another name. */

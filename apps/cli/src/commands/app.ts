@@ -5,7 +5,7 @@ import { defineCommand } from '../command.js';
 import { assertShopName } from '../config/shop-name.js';
 import type { ReceiverShop } from './receiver-shops.js';
 import { DEFAULT_SANDBOX_PORT } from './sandbox.js';
-import { notASandbox, readSandboxAnswer, unreachableSandbox } from './sandbox-answer.js';
+import { askSandbox, notASandbox } from './sandbox-answer.js';
 
 export interface AppFlowOptions extends AdminTargetOptions {
   action: 'install' | 'uninstall';
@@ -165,15 +165,12 @@ export const appFlowCommand = defineCommand<AppFlowOptions, AppFlowResult>({
         );
     }
     let appId = options.appId ?? context.env.SRHOOKS_APP_ID;
-    const root = base.replace(/\/+$/, '');
-    const request = async (method: string, path: string, expected: string): Promise<Json> => {
-      let response: Response;
-      try {
-        response = await fetch(`${root}${path}`, { method, headers: { accept: 'application/json' } });
-      } catch (error) {
-        throw unreachableSandbox(base, error);
-      }
-      const answer = await readSandboxAnswer(response, base, `${method} ${path}`);
+    const request = async (
+      method: 'GET' | 'POST' | 'DELETE',
+      path: string,
+      expected: string,
+    ): Promise<Json> => {
+      const answer = await askSandbox(base, { method, path, timeoutMs: options.timeout });
       if (!answer.ok) {
         throw new CliError(`the sandbox answered ${answer.status}: ${answer.message}`, {
           code: 'sandbox_error',

@@ -1,12 +1,14 @@
 import { failureReason } from '@srhooks/client/network-failure';
 import { answerJson } from '../answer-json.js';
 import { type CliError, remoteError } from '../cli-error.js';
+import { answerWithin, NoAnswerInTimeError, type RequestLimit } from '../request-limit.js';
 import { DEFAULT_SANDBOX_PORT } from './sandbox.js';
 
 /**
  * Tells a srhooks sandbox's answers from another server's, for every command that takes
  * `--sandbox-url` (`sandbox order|status|…`, `app install|uninstall`): the sandbox names each of its
  * errors in `X-Sandbox-Error` (apps/sandbox README) and answers its own routes with a JSON object.
+ * Each request gets `--timeout` (default 30s) for its whole answer ({@link askSandbox}).
  */
 
 type Json = Record<string, unknown>;
@@ -68,4 +70,52 @@ export function unreachableSandbox(base: string, error: unknown): CliError {
     'network_error',
     error,
   );
+}
+
+/** What to check about a sandbox URL that accepted the connection but sent no answer in time. */
+const NO_ANSWER_CHECK =
+  'check --sandbox-url (or SRHOOKS_SANDBOX_URL): something accepted the connection there but sent no answer (a stuck sandbox, or a server of another kind)';
+
+/** The time limit of a request to the sandbox at `base` (`--timeout`, in ms; default 30s). */
+export function sandboxLimit(base: string, timeoutMs: number | undefined): RequestLimit {
+  return {
+    timeoutMs,
+    noAnswer: (ms, cause) => new NoAnswerInTimeError(`the sandbox at ${base}`, ms, NO_ANSWER_CHECK, cause),
+  };
+}
+
+export interface SandboxRequest {
+  method: 'GET' | 'POST' | 'DELETE';
+  /** Under the sandbox's URL: `/demo/_sandbox/orders`. */
+  path: string;
+  /** Sent as JSON. */
+  body?: Json;
+  /** `--timeout`, in ms. */
+  timeoutMs?: number | undefined;
+}
+
+/**
+ * Sends a request to the sandbox at `base` and reads its answer ({@link readSandboxAnswer}), all within
+ * the time limit: no answer at all is {@link unreachableSandbox}, none in time a `timeout`.
+ */
+export async function askSandbox(base: string, request: SandboxRequest): Promise<SandboxAnswer> {
+  const { method, path, body } = request;
+  return answerWithin(sandboxLimit(base, request.timeoutMs), async (signal) => {
+    let response: Response;
+    try {
+      response = await fetch(`${base.replace(/\/+$/, '')}${path}`, {
+        method,
+        headers: {
+          accept: 'application/json',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal,
+      });
+    } catch (error) {
+      if (signal.aborted) throw error;
+      throw unreachableSandbox(base, error);
+    }
+    return readSandboxAnswer(response, base, `${method} ${path}`);
+  });
 }

@@ -6,8 +6,10 @@ import { defineCommand } from '../command.js';
 import { assertShopName } from '../config/shop-name.js';
 import { eventOfDeliveryUrl } from '../delivery/url-event.js';
 import { renderTable } from '../output/index.js';
+import { answerWithin } from '../request-limit.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS } from '../wiring/timeout-option.js';
 import { DEFAULT_SANDBOX_PORT } from './sandbox.js';
-import { notASandbox, readSandboxAnswer, unreachableSandbox } from './sandbox-answer.js';
+import { askSandbox, notASandbox, sandboxLimit } from './sandbox-answer.js';
 
 /** What the sandbox can be asked to make happen (its `/{shop}/_sandbox/…` admin routes). */
 export type SandboxAction = 'order' | 'status' | 'cart' | 'subscribe' | 'unsubscribe';
@@ -27,7 +29,10 @@ export interface SandboxSimulateOptions {
   wait?: boolean;
   /** `--reveal`: the customer's name whole (masked to initials by default, in `--json` too). */
   reveal?: boolean;
-  /** How long to wait for the outcomes, in ms (`--timeout`; default 30 s). */
+  /**
+   * `--timeout`, in ms (default 30 s): the time limit of each request to the sandbox, and how long to
+   * wait for the outcomes.
+   */
   timeout?: number;
 }
 
@@ -44,7 +49,6 @@ interface DeliverySummary {
   scheduledFor?: string;
 }
 
-const DEFAULT_WAIT_MS = 30_000;
 const POLL_MS = 100;
 const FINISHED = new Set(['delivered', 'failed']);
 
@@ -126,22 +130,28 @@ async function waitForOutcomes(
   let current = scheduled;
   while (current.some((d) => due(d) && !FINISHED.has(d.state)) && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-    let answer: Response;
-    try {
-      answer = await fetch(`${base}/${shop}/_sandbox/deliveries`, {
-        headers: { accept: 'application/json' },
-      });
-    } catch (error) {
-      throw remoteError(
-        `lost the sandbox at ${base} while waiting for the deliveries`,
-        undefined,
-        'network_error',
-        error,
-      );
-    }
-    if (!answer.ok) throw remoteError(`the sandbox answered ${answer.status} to its delivery log`);
+    // each read of the log within the time limit too (a sandbox that stops answering)
+    const log = await answerWithin(sandboxLimit(base, timeoutMs), async (signal) => {
+      let answer: Response;
+      try {
+        answer = await fetch(`${base}/${shop}/_sandbox/deliveries`, {
+          headers: { accept: 'application/json' },
+          signal,
+        });
+      } catch (error) {
+        if (signal.aborted) throw error;
+        throw remoteError(
+          `lost the sandbox at ${base} while waiting for the deliveries`,
+          undefined,
+          'network_error',
+          error,
+        );
+      }
+      if (!answer.ok) throw remoteError(`the sandbox answered ${answer.status} to its delivery log`);
+      return (await answer.json()) as { deliveries?: unknown[] };
+    });
     const byId = new Map(
-      ((await answer.json()) as { deliveries?: unknown[] }).deliveries?.map((entry) => {
+      log.deliveries?.map((entry) => {
         const summary = summarise(entry);
         return [summary.id, summary] as const;
       }) ?? [],
@@ -220,18 +230,7 @@ export const sandboxSimulateCommand = defineCommand<SandboxSimulateOptions, Sand
         `e.g. ${options.sandboxUrl === undefined ? 'SRHOOKS_SANDBOX_URL=' : '--sandbox-url '}http://127.0.0.1:${DEFAULT_SANDBOX_PORT} (the URL srhooks sandbox printed)`,
       );
     const { path, body } = route(options, shop);
-    const url = `${base.replace(/\/+$/, '')}${path}`;
-    let response: Response;
-    try {
-      response = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json' },
-        body: JSON.stringify(body),
-      });
-    } catch (error) {
-      throw unreachableSandbox(base, error);
-    }
-    const answer = await readSandboxAnswer(response, base, `POST ${path}`);
+    const answer = await askSandbox(base, { method: 'POST', path, body, timeoutMs: options.timeout });
     const parsed = answer.body;
     if (!answer.ok) {
       const hint = sandboxErrorHint(answer.errorCode ?? '', shop, options);
@@ -241,7 +240,7 @@ export const sandboxSimulateCommand = defineCommand<SandboxSimulateOptions, Sand
         ...(hint ? { hint } : {}),
       });
     }
-    if (!Array.isArray(parsed.deliveries)) throw notASandbox(base, `POST ${path}`, response.status);
+    if (!Array.isArray(parsed.deliveries)) throw notASandbox(base, `POST ${path}`, answer.status);
     const subject = parsed.order
       ? maskedCustomer(
           pick(parsed.order, ['innerId', 'firstname', 'lastname', 'totalGross', 'currency']),
@@ -251,7 +250,12 @@ export const sandboxSimulateCommand = defineCommand<SandboxSimulateOptions, Sand
     const scheduled = (Array.isArray(parsed.deliveries) ? parsed.deliveries : []).map(summarise);
     const waited = options.wait !== false && scheduled.length > 0;
     const deliveries = waited
-      ? await waitForOutcomes(base.replace(/\/+$/, ''), shop, scheduled, options.timeout ?? DEFAULT_WAIT_MS)
+      ? await waitForOutcomes(
+          base.replace(/\/+$/, ''),
+          shop,
+          scheduled,
+          options.timeout ?? DEFAULT_REQUEST_TIMEOUT_MS,
+        )
       : scheduled;
     return { action: options.action, shop, subject, deliveries, waited };
   },

@@ -37,11 +37,12 @@ export interface FollowOptions {
   onOpen?: (reconnected: boolean) => void;
 }
 
-/** A failure worth waiting out: no answer, a proxy's 502/503/504, a receiver's 5xx. */
+/** A failure worth waiting out: no answer (in time), a proxy's 502/503/504, a receiver's 5xx. */
 function passing(error: unknown): boolean {
   if (error instanceof AdminAnswerError) return error.status >= 500;
   return (
-    error instanceof CliError && (error.code === 'network_error' || error.code === 'receiver_unavailable')
+    error instanceof CliError &&
+    (error.code === 'network_error' || error.code === 'receiver_unavailable' || error.code === 'timeout')
   );
 }
 

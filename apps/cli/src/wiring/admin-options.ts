@@ -15,6 +15,7 @@ import {
   type EventStatus,
   everyOf,
 } from '../admin-api/admin-types.js';
+import { requestTimeoutOption } from './timeout-option.js';
 
 /**
  * The receiver's own lists (its light export: nothing else of it loads), each checked at compile time
@@ -45,8 +46,11 @@ export function erasedOption(what: string): Option {
   ).choices(['yes', 'no']);
 }
 
-/** `--receiver` and `--admin-token` of every admin API command. */
-export function adminOptions(command: Command): Command {
+/**
+ * `--receiver`, `--admin-token` and `--timeout` (each request's time limit) of every admin API command;
+ * `timeoutTo` names whom the requests go to in `--timeout`'s help (`app install`: the sandbox too).
+ */
+export function adminOptions(command: Command, timeoutTo = 'the receiver'): Command {
   return command
     .option(
       '--receiver <url>',
@@ -55,7 +59,8 @@ export function adminOptions(command: Command): Command {
     .option(
       '--admin-token <token>',
       "its admin token (default: the running srhooks listen's own when it is the receiver found by itself, else SRHOOKS_ADMIN_TOKEN, else listen's for a receiver named by --receiver or SRHOOKS_RECEIVER_URL)",
-    );
+    )
+    .addOption(requestTimeoutOption(timeoutTo));
 }
 
 /** `--reveal`: personal data unmasked, in the human output and in `--json`. */

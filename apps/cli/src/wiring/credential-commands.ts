@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
+import type { ReceiverShopsOptions } from '../commands/receiver-shops.js';
 import { examples } from './help-text.js';
 import { runLazily } from './run-lazily.js';
-import { parseTimeout, TIMEOUT_FLAG } from './timeout-option.js';
+import { parseTimeout, requestTimeoutOption, TIMEOUT_FLAG } from './timeout-option.js';
 
 /** login, shops, logout. */
 export function registerCredentialCommands(program: Command): void {
@@ -50,11 +51,12 @@ export function registerCredentialCommands(program: Command): void {
     )
     .option('--receiver <url>', "list this receiver's shops through its admin API instead")
     .option('--admin-token <token>', "the receiver's admin token (default: SRHOOKS_ADMIN_TOKEN)")
+    .addOption(requestTimeoutOption('the receiver (with --receiver)'))
     .addHelpText(
       'after',
       examples('srhooks shops', 'srhooks shops --json', 'srhooks shops --receiver https://hooks.example.com'),
     )
-    .action(async (options: { receiver?: string; adminToken?: string }, command: Command) => {
+    .action(async (options: ReceiverShopsOptions, command: Command) => {
       if (options.receiver) {
         await runLazily(
           command,

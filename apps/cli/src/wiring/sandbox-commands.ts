@@ -2,7 +2,7 @@ import { type Command, Help, InvalidArgumentError, Option } from 'commander';
 import { adminOptions, revealOption } from './admin-options.js';
 import { examples } from './help-text.js';
 import { runLazily } from './run-lazily.js';
-import { parseTimeout, TIMEOUT_FLAG } from './timeout-option.js';
+import { parseTimeout, requestTimeoutOption, TIMEOUT_FLAG } from './timeout-option.js';
 
 export function port(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) > 65535)
@@ -41,7 +41,7 @@ const NO_WAIT_OPTION = [
 ] as const;
 const TIMEOUT_OPTION = [
   TIMEOUT_FLAG,
-  'how long to wait for the outcomes, e.g. 1m (default 30s)',
+  "the time limit of each request to the sandbox, and how long to wait for the deliveries' outcomes, e.g. 1m (default 30s)",
   parseTimeout,
 ] as const;
 
@@ -79,7 +79,8 @@ function registerAppCommands(program: Command): void {
       .option('--app-id <id>', 'the app (default: SRHOOKS_APP_ID, else the only registered one)')
       .option(...SANDBOX_URL_OPTION);
     // install: the receiver that is the app's backend is asked how the install ended (admin API).
-    if (action === 'install') adminOptions(sub);
+    if (action === 'install') adminOptions(sub, 'the sandbox or the receiver');
+    else sub.addOption(requestTimeoutOption('the sandbox'));
     sub
       .addHelpText(
         'after',

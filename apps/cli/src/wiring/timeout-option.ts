@@ -5,10 +5,27 @@
  * likely 30 seconds meant than 30 ms, so the message says what to write for either.
  */
 import { formatDuration, parseDuration } from '@srhooks/contracts/duration';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 
 /** The flag as every command spells it. */
 export const TIMEOUT_FLAG = '--timeout <duration>';
+
+/**
+ * The time limit of each request the CLI sends to a receiver's admin API or to a sandbox, unless
+ * `--timeout` says otherwise (src/request-limit.ts applies it).
+ */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * `--timeout` of the commands that call a receiver's admin API or a sandbox: each request's time limit
+ * (`to`: whom the requests go to, for the help text).
+ */
+export function requestTimeoutOption(to: string): Option {
+  return new Option(
+    TIMEOUT_FLAG,
+    `give up on a request to ${to} that gets no answer within this long, e.g. 1m (default ${timeoutText(DEFAULT_REQUEST_TIMEOUT_MS)})`,
+  ).argParser(parseTimeout);
+}
 
 const MIN_BARE_MS = 100;
 const MAX_MS = 3_600_000;
