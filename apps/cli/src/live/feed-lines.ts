@@ -36,7 +36,12 @@ export interface DeliveryLine {
   error?: string;
 }
 
-/** One line per handler outcome: succeeded, dead, or a failure that will be retried. */
+/**
+ * One line per handler outcome: `succeeded`; `dead`; `retrying` (a failure that will be retried);
+ * `disabled` (the attempt disabled the handler, e.g. its target answered 410 Gone: the job waits until
+ * the handler is enabled again); `cancelled` (an erasure of the event's personal data cancelled the job;
+ * no attempt, so no status code).
+ */
 export interface OutcomeLine {
   type: 'outcome';
   time: string;
@@ -113,8 +118,8 @@ export function deliveryLine(
 }
 
 /**
- * Whether a job change may be news (succeeded, dead, or pending again: a retry), before its event
- * is read. {@link outcomeLine} decides on the read job.
+ * Whether a job change may be news (succeeded, dead, or pending again: a retry, or waiting for the
+ * handler its attempt disabled), before its event is read. {@link outcomeLine} decides on the read job.
  */
 export function mayBeOutcome(change: JobChange): boolean {
   return change.status === 'succeeded' || change.status === 'dead' || change.status === 'pending';
@@ -122,8 +127,10 @@ export function mayBeOutcome(change: JobChange): boolean {
 
 /**
  * A handler outcome's line, or null when the change is not news: a pending job after a failure is a
- * retry; a fresh pending job (a new event's, a replay's) is not. `job`: the job as read after the
- * change (undefined when the event no longer has it).
+ * retry, one whose attempt disabled its handler (the change's cause `handler-disabled`) waits for it;
+ * a fresh pending job (a new event's, a replay's) is not news. A dead job the change says an erasure
+ * cancelled (cause `erased`) is `cancelled`, without the status code of its earlier attempt. `job`: the
+ * job as read after the change (undefined when the event no longer has it).
  */
 export function outcomeLine(
   change: JobChange,
@@ -132,7 +139,9 @@ export function outcomeLine(
   at: Date,
 ): OutcomeLine | null {
   if (!mayBeOutcome(change)) return null;
-  if (change.status === 'pending' && (!job || job.failures === 0)) return null;
+  const disabled = change.status === 'pending' && change.cause === 'handler-disabled';
+  const cancelled = change.status === 'dead' && change.cause === 'erased';
+  if (change.status === 'pending' && !disabled && (!job || job.failures === 0)) return null;
   const failed = change.status !== 'succeeded';
   return {
     type: 'outcome',
@@ -142,12 +151,27 @@ export function outcomeLine(
     event: event.event,
     orderNumber: event.orderNumber,
     handler: change.handler,
-    status: change.status === 'pending' ? 'retrying' : change.status,
-    statusCode: job?.lastStatusCode ?? null,
+    status: disabled
+      ? 'disabled'
+      : cancelled
+        ? 'cancelled'
+        : change.status === 'pending'
+          ? 'retrying'
+          : change.status,
+    // a cancelled job's last status code is an earlier attempt's, not news
+    statusCode: cancelled ? null : (job?.lastStatusCode ?? null),
     error: failed ? (job?.lastError ?? null) : null,
     errorSummary: failed ? (job?.lastErrorSummary ?? null) : null,
   };
 }
+
+/** What an outcome line says after its status, in place of its status code and error, by status. */
+const OUTCOME_WORDS: Readonly<Record<string, (line: OutcomeLine) => string>> = {
+  disabled: (line) =>
+    `${line.statusCode ? ` (HTTP ${line.statusCode})` : ''}: its jobs wait until it is enabled (srhooks handlers enable ${line.handler})`,
+  cancelled: () =>
+    " by an erasure: the event's personal data was erased on request, so its handler will not send it",
+};
 
 export function printDelivery(output: Output, line: DeliveryLine): void {
   if (output.json) {
@@ -188,13 +212,19 @@ export function printOutcome(output: Output, line: OutcomeLine): void {
     return;
   }
   const { style } = output;
-  const paint = line.status === 'succeeded' ? style.green : line.status === 'dead' ? style.red : style.yellow;
-  const detail = [line.statusCode ? `HTTP ${line.statusCode}` : '', line.error ?? '']
-    .filter(Boolean)
-    .join(' ');
+  const paint =
+    line.status === 'succeeded'
+      ? style.green
+      : line.status === 'dead' || line.status === 'disabled'
+        ? style.red
+        : style.yellow;
+  const words = OUTCOME_WORDS[line.status];
+  const detail = words
+    ? ''
+    : [line.statusCode ? `HTTP ${line.statusCode}` : '', line.error ?? ''].filter(Boolean).join(' ');
   output.line(
     oneLine(
-      `${line.time}  ${line.shop}  ${line.event}${line.orderNumber ? `  #${line.orderNumber}` : ''}  → ${line.handler} ${paint(line.status)}${detail ? `  ${style.dim(detail)}` : ''}`,
+      `${line.time}  ${line.shop}  ${line.event}${line.orderNumber ? `  #${line.orderNumber}` : ''}  → ${line.handler} ${paint(line.status)}${words ? words(line) : ''}${detail ? `  ${style.dim(detail)}` : ''}`,
     ),
   );
 }

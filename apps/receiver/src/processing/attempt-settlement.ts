@@ -130,6 +130,8 @@ export class AttemptSettlement {
             retryAt: now,
             now,
             countsAsFailure: false,
+            // announced as such: the feed's readers (listen, events tail) say the handler was disabled
+            cause: 'handler-disabled',
             ...statusCode,
           }),
           decision: 'disable',

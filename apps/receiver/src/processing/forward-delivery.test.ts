@@ -4,10 +4,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type HandlerConfig, ShopConfigSchema } from '../config/config-schema.js';
-import type { Store } from '../store/store.js';
+import type { Store, StoreChange } from '../store/store.js';
 import { createJobWorker } from './create-job-worker.js';
 import { FastForwardClock } from './test-support/fast-forward-clock.js';
 import { ingestSamples, openSqlite, silentLogger, tempDir } from './test-support/processing-fixtures.js';
@@ -124,11 +125,32 @@ describe('forward through the worker', () => {
       n === 1 ? { status: 410 } : { status: 200 },
     );
     const first = await ingestSamples(store, { handlers: ['erp'], receivedAt: T0, firstId: 1 });
+    const changes: StoreChange[] = [];
+    const unsubscribe = store.onChange((change) => changes.push(change));
     worker.start();
     await waitFor(
       async () => (await job(store, first.events[0]!.id)).lastStatusCode === 410,
       'the 410 to be recorded',
     );
+    // The feed says why the job is pending again (listen and events tail print it): its handler was
+    // disabled, it waits for no retry.
+    const gonePending = {
+      kind: 'job',
+      jobId: (await job(store, first.events[0]!.id)).id,
+      eventId: first.events[0]!.id,
+      handler: 'erp',
+      status: 'pending',
+      cause: 'handler-disabled',
+    };
+    await waitFor(
+      async () => changes.some((change) => isDeepStrictEqual(change, gonePending)),
+      'the disabling attempt announced',
+    );
+    unsubscribe();
+    expect(changes.filter((change) => change.kind === 'job')).toEqual([
+      { ...gonePending, status: 'running', cause: undefined },
+      gonePending,
+    ]);
 
     const [state] = await store.listHandlerStates();
     expect(state).toMatchObject({ handler: 'erp', disabled: true });

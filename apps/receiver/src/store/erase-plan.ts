@@ -151,7 +151,10 @@ export interface ErasureChanges {
   cancelled: Array<{ jobId: string; eventId: string; handler: string }>;
 }
 
-/** The feed's changes for an erasure: the cancelled jobs first, then the erased events. */
+/**
+ * The feed's changes for an erasure: the cancelled jobs first (cause `erased`: no attempt decided them, so
+ * their last status code is an earlier attempt's), then the erased events.
+ */
 export function erasureFeedChanges({ statuses, cancelled }: ErasureChanges): StoreChange[] {
   return [
     ...cancelled.map(({ jobId, eventId, handler }) => ({
@@ -160,6 +163,7 @@ export function erasureFeedChanges({ statuses, cancelled }: ErasureChanges): Sto
       eventId,
       handler,
       status: 'dead' as const,
+      cause: 'erased' as const,
     })),
     ...statuses.map(({ id, status }) => ({ kind: 'event' as const, eventId: id, status })),
   ];

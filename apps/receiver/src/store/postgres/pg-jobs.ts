@@ -23,6 +23,7 @@ import type {
   CompleteJobOptions,
   EventStatus,
   FailJobOptions,
+  JobChangeCause,
   JobStatus,
   JobTransition,
   LeaseRef,
@@ -194,10 +195,18 @@ async function transitionResult(
   jobId: string,
   updated: Row | undefined,
   status: JobStatus,
+  cause?: JobChangeCause,
 ): Promise<JobTransition> {
   if (updated === undefined) return { applied: false, status: await jobStatus(client, jobId) };
   const eventId = String(updated.event_id);
-  changes.push({ kind: 'job', jobId, eventId, handler: String(updated.handler), status });
+  changes.push({
+    kind: 'job',
+    jobId,
+    eventId,
+    handler: String(updated.handler),
+    status,
+    ...(cause === undefined ? {} : { cause }),
+  });
   await refreshEventStatus(client, changes, eventId);
   return { applied: true, status };
 }
@@ -299,7 +308,7 @@ export class PgJobs {
         errorSummary: options.errorSummary ?? null,
         report: `${dead ? 'a dead letter' : 'a failure'}: ${options.error}`,
       });
-      return transitionResult(client, changes, jobId, row, status);
+      return transitionResult(client, changes, jobId, row, status, options.cause);
     });
   }
 

@@ -20,6 +20,7 @@ import type {
   DeadLetterReplayResult,
   EventStatus,
   FailJobOptions,
+  JobChangeCause,
   JobRecord,
   JobStatus,
   JobTransition,
@@ -168,7 +169,7 @@ export function failJob(
       now,
       jobId,
     );
-    afterJobChange(db, context, job, status);
+    afterJobChange(db, context, job, status, options.cause);
     return { applied: true, status };
   });
 }
@@ -409,10 +410,18 @@ function afterJobChange(
   context: WriteContext,
   job: JobStateRow,
   status: JobStatus,
+  cause?: JobChangeCause,
 ): void {
   const eventStatus = refreshEventStatus(db, job.event_id);
   db.notify(context, [
-    { kind: 'job', jobId: job.id, eventId: job.event_id, handler: job.handler, status },
+    {
+      kind: 'job',
+      jobId: job.id,
+      eventId: job.event_id,
+      handler: job.handler,
+      status,
+      ...(cause === undefined ? {} : { cause }),
+    },
     { kind: 'event', eventId: job.event_id, status: eventStatus },
   ]);
 }

@@ -6,8 +6,24 @@ import type { DeliveryStatus, EventStatus, JobStatus } from './read-types.js';
 
 export type StoreChange =
   | { kind: 'delivery'; deliveryId: string; shop: string; event: WebhookEvent; status: DeliveryStatus }
-  | { kind: 'job'; jobId: string; eventId: string; handler: string; status: JobStatus }
+  | {
+      kind: 'job';
+      jobId: string;
+      eventId: string;
+      handler: string;
+      status: JobStatus;
+      cause?: JobChangeCause;
+    }
   | { kind: 'event'; eventId: string; status: EventStatus };
+
+/**
+ * Why a job changed, announced with the change where its status alone does not say it (absent otherwise):
+ * `handler-disabled`: back to `pending` because its attempt disabled its handler (a forward target answered
+ * 410 Gone), so it waits until the handler is enabled again — no failure, no retry scheduled;
+ * `erased`: `dead` because an erasure of its event's personal data cancelled it (`includeUnfinished`),
+ * not because of an attempt.
+ */
+export type JobChangeCause = 'handler-disabled' | 'erased';
 
 export interface PruneOptions {
   before: Date;

@@ -2,6 +2,7 @@
 
 import type { WebhookEvent } from '@srhooks/contracts';
 import type { EventSource } from '../recovery-records.js';
+import type { JobChangeCause } from './feed-types.js';
 import type { EventSummary, JobRecord, JobStatus, TimeRange, VerificationStatus } from './read-types.js';
 
 export interface ClaimOptions {
@@ -78,6 +79,12 @@ interface FailJobBase {
    * one keeps its whole schedule for when the handler is enabled again); the attempt is still logged.
    */
   countsAsFailure?: boolean;
+  /**
+   * Announced with the job's change on the feed (StoreChange `cause`): `handler-disabled` when the attempt
+   * disabled the job's handler (with `countsAsFailure: false`), so the job that is `pending` again waits for
+   * the handler rather than for a retry.
+   */
+  cause?: Extract<JobChangeCause, 'handler-disabled'>;
 }
 /**
  * `retryAt` is on the caller's clock, like `now`: SQLite stores it as the job's due time; PostgreSQL

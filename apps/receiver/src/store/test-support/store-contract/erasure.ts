@@ -245,8 +245,24 @@ export function erasureContract({ open, openPeer }: ContractStores): void {
       expect((await store.getEvent(eventId))?.erasure).toBeUndefined();
       expect((await store.getEvent(eventId))?.payload).toMatchObject({ email: EVA });
 
+      const changes: StoreChange[] = [];
+      const unsubscribe = store.onChange((change) => changes.push(change));
       const result = await store.erasePersonalData(erase({ email: EVA, includeUnfinished: true }));
       expect(result).toMatchObject({ erased: true, blocked: false, cancelledJobs: 2 });
+      // Announced as cancelled by the erasure (listen and events tail say so), not as an attempt's outcome.
+      await vi.waitFor(
+        () =>
+          expect(
+            changes
+              .filter((change) => change.kind === 'job')
+              .map((change) => [change.eventId, change.status, change.cause]),
+          ).toEqual([
+            [eventId, 'dead', 'erased'],
+            [eventId, 'dead', 'erased'],
+          ]),
+        { timeout: 10_000 },
+      );
+      unsubscribe();
       // The answer names the event as it is now (its jobs cancelled), not as it was found.
       expect(result.events.map((e) => [e.id, e.status])).toEqual([[eventId, 'dead']]);
       const event = await store.getEvent(eventId);
