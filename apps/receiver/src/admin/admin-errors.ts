@@ -40,7 +40,11 @@ const EXPECTED_WORDS: Record<string, string> = {
  * words: a missing field is required, a query field given twice must be given once, anything else
  * names what it must be. Messages the schemas set themselves are kept.
  */
-function issueMessage(where: 'query' | 'params' | 'body', issue: z.core.$ZodIssue, input: unknown): string {
+export function issueMessage(
+  where: 'query' | 'params' | 'body',
+  issue: z.core.$ZodIssue,
+  input: unknown,
+): string {
   if (issue.code !== 'invalid_type' || !issue.message.startsWith('Invalid input')) return issue.message;
   let value: unknown = input;
   for (const key of issue.path) {

@@ -4,6 +4,7 @@
  * inserts new deliveries at the top as they arrive; otherwise it announces them.
  */
 import { z } from 'zod';
+import { issueMessage } from '../admin/admin-errors.js';
 import {
   cursorOf,
   EventNameSchema,
@@ -111,7 +112,7 @@ export function refusedFiltersOf(raw: unknown, error: z.ZodError): RefusedFilter
     const message =
       issue.code === 'unrecognized_keys'
         ? `${issue.keys.join(', ')}: not a filter of this list; remove ${issue.keys.length === 1 ? 'it' : 'them'} from the address`
-        : issue.message;
+        : issueMessage('query', issue, values);
     problems[field] ??= message;
   }
   return { typed, problems, reveal: values.reveal === '1' };

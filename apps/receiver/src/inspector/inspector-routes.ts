@@ -7,7 +7,7 @@
 import { isWebhookEvent } from '@srhooks/contracts';
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { AdminAuth } from '../admin/admin-auth.js';
-import { adminErrorAnswer, parseRequestPart } from '../admin/admin-errors.js';
+import { AdminApiError, adminErrorAnswer, parseRequestPart } from '../admin/admin-errors.js';
 import { addAdminGuard, CSRF_MESSAGES, throttledMessage } from '../admin/admin-guard.js';
 import { AdminOperations } from '../admin/admin-operations.js';
 import { IdParamsSchema, NoQuerySchema, requestObject } from '../admin/admin-request-schemas.js';
@@ -228,6 +228,21 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
 
   // 16 KiB whatever the Content-Type (also on the public login form), named by the 413 page.
   addFormBodies(app);
+
+  // A form action's options are its form's fields. A query string on the POST
+  // (`/dead-letters/replay?handler=erp`) reads like a filter and would be ignored — every dead letter
+  // replayed — so it is refused; the pages' forms never send one.
+  app.addHook('preHandler', async (request) => {
+    if (request.method !== 'POST') return;
+    const fields = Object.keys((request.query ?? {}) as object);
+    if (fields.length === 0) return;
+    throw new AdminApiError(
+      400,
+      'invalid_request',
+      `query: ${fields.join(', ')} given to a form action, which takes its options from the form's own fields only: use the form on the page, not an address with a query`,
+      { in: 'query', field: fields[0] },
+    );
+  });
 
   app.addHook('onSend', async (_request, reply) => {
     reply.headers(SECURITY_HEADERS);
