@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cliPrefix, commandMentions } from './cli-invocation.js';
+import { cliPrefix, commandMentions, productName } from './cli-invocation.js';
 import { CLI_PATH } from './test-support/run-cli.js';
 
 // Real files: a checkout's layout, a global install's layout with its `srhooks` bin symlink.
@@ -281,6 +281,16 @@ describe('commands named in messages, the way the CLI was started', () => {
   it('changes nothing when the CLI runs as the srhooks bin', () => {
     expect(commandMentions('srhooks', names)('run srhooks login --shop acme')).toBe(
       'run srhooks login --shop acme',
+    );
+  });
+
+  it('leaves the name of a thing (productName) as it is and drops its mark, whatever the prefix', () => {
+    const text = `${productName('sandbox')} refused ${productName('sandbox')}'s token: restart srhooks sandbox --port 4700`;
+    expect(checkout(text)).toBe(
+      "srhooks sandbox refused srhooks sandbox's token: restart npm run srhooks -- sandbox --port 4700",
+    );
+    expect(commandMentions('srhooks', names)(`not a ${productName('sandbox')}`)).toBe(
+      'not a srhooks sandbox',
     );
   });
 });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync, realpathSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 
@@ -152,11 +153,35 @@ function shellWord(text: string): string {
 }
 
 /**
+ * The mark between `srhooks` and a command's name where a message names a thing rather than telling the
+ * user what to type: `not a srhooks sandbox`, `srhooks listen's admin token`, `the URL srhooks listen
+ * printed`. A random key drawn once per process, between two private-use characters (as own-escapes.ts
+ * marks colours), so data cannot carry it. `commandMentions` leaves a marked name as it is and
+ * `withoutNameMarks` removes the mark before anything is printed (human text and JSON alike).
+ */
+const NAME_MARK = `\uE002${randomBytes(6).toString('hex')}\uE003`;
+
+/**
+ * `srhooks <command>` as the name of a thing (the product, a running process: `a srhooks sandbox`,
+ * `this srhooks listen`), which is printed as it is; a command the user is told to run is written
+ * plainly (`run srhooks login --shop …`) and gets the prefix the CLI was started with.
+ */
+export function productName(command: string): string {
+  return `srhooks${NAME_MARK} ${command}`;
+}
+
+/** `text` with the marks of `productName` removed: what is printed. */
+export function withoutNameMarks(text: string): string {
+  return text.includes(NAME_MARK) ? text.split(NAME_MARK).join('') : text;
+}
+
+/**
  * Rewrites the srhooks commands a message tells the user to run (`run srhooks login --shop …`, `see
  * srhooks events show <id>`) with `prefix` (how this process was started, `cliPrefix`), so that a
  * user of the checkout reads `npm run srhooks -- login …`, which runs, instead of `srhooks login …`,
  * which is on no PATH there. Only `srhooks` followed by one of `commandNames` (the program's top-level
- * commands and their aliases) is a command; a mention already written with its prefix (`npm run srhooks
+ * commands and their aliases) is a command, and only where it is not marked as a name (`productName`:
+ * `a srhooks sandbox`, `srhooks listen's token` name things, and stay as they are); a mention already written with its prefix (`npm run srhooks
  * -- …`, `pnpm exec srhooks …`, `npx @srhooks/cli …`) and the name inside other words or paths are left
  * alone. With the plain `srhooks` prefix the text is returned as it is. A mention inside a command
  * substitution (`"$(srhooks url …)"`, whose output is captured) gets `npm run -s srhooks --` rather than
@@ -167,7 +192,7 @@ export function commandMentions(
   commandNames: readonly string[],
 ): (text: string) => string {
   const names = commandNames.filter((name) => /^[a-z][a-z-]*$/.test(name));
-  if (prefix === 'srhooks' || names.length === 0) return (text) => text;
+  if (prefix === 'srhooks' || names.length === 0) return withoutNameMarks;
   // not inside a word or path, not after `pnpm exec` / `npm exec` (`npm run srhooks --` is followed by `--`,
   // `npx @srhooks/cli` has the name in a path); right after a
   // colour code (`\x1b[1m`, which ends in a letter) it is a mention
@@ -179,7 +204,9 @@ export function commandMentions(
   // into the captured text, so npm's script runs silent there (`npm run -s srhooks --`)
   const captured = prefix === 'npm run srhooks --' ? 'npm run -s srhooks --' : prefix;
   return (text) =>
-    text.replace(mention, (_match: string, offset: number, whole: string) =>
-      whole.endsWith('$(', offset) ? `${captured} ` : `${prefix} `,
+    withoutNameMarks(
+      text.replace(mention, (_match: string, offset: number, whole: string) =>
+        whole.endsWith('$(', offset) ? `${captured} ` : `${prefix} `,
+      ),
     );
 }

@@ -5,6 +5,7 @@
  * commander and this file.
  */
 import { Command, CommanderError } from 'commander';
+import { cliPrefix, commandMentions } from './cli-invocation.js';
 import { registerDemoCommand } from './commands/demo/register-demo.js';
 import { endQuietlyOnClosedPipe } from './output/closed-pipe.js';
 import { registerCredentialCommands } from './wiring/credential-commands.js';
@@ -24,7 +25,19 @@ export function buildProgram(): Command {
     .configureHelp({ showGlobalOptions: true })
     .showSuggestionAfterError(true)
     .showHelpAfterError('(add --help for usage)')
-    .exitOverride();
+    .exitOverride()
+    // a usage error's fix line names commands the way the CLI was started, as every other error does
+    // (`start the server with npm run srhooks -- sandbox --port PORT`); set before the commands are
+    // added, which inherit it. Help text is printed as it is written.
+    .configureOutput({
+      outputError: (text, write) =>
+        write(
+          commandMentions(
+            cliPrefix(process.env, process.argv[1]),
+            program.commands.flatMap((top) => [top.name(), ...top.aliases()]),
+          )(text),
+        ),
+    });
 
   registerCredentialCommands(program);
   registerWebhookCommands(program);

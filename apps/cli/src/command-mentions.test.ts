@@ -4,6 +4,8 @@
  * an error and the hints of a result name `npm run srhooks -- login …` there, and `srhooks login …`
  * from the installed bin. JSON stays as it is.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { CLI_PATH, runCli, tempConfigDir } from './test-support/run-cli.js';
 
@@ -35,5 +37,47 @@ describe('commands named in messages', () => {
     });
     const document = JSON.parse(json.stdout) as { error: { hint?: string } };
     expect(document.error.hint).toContain('run srhooks login --shop acme');
+  });
+});
+
+describe('names of things are not commands', () => {
+  it('a server that is not the sandbox: "not a srhooks sandbox" from the checkout too, not the command path', async () => {
+    const server = createServer((_request, response) => {
+      response.writeHead(404, { 'content-type': 'text/plain' }).end('no such page');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const run = await runCli(config.dir, ['sandbox', 'order', '--sandbox-url', base], { script: CLI_PATH });
+      expect(run.code).toBe(3);
+      expect(run.stderr).toContain(`error: ${base} is not a srhooks sandbox (it answered`);
+      expect(run.stderr).toContain('at a running srhooks sandbox (default');
+      expect(run.stderr).not.toContain('npm run srhooks -- sandbox');
+      const json = await runCli(config.dir, ['sandbox', 'order', '--sandbox-url', base, '--json'], {
+        script: CLI_PATH,
+      });
+      const document = JSON.parse(json.stdout) as { error: { message: string; hint: string } };
+      expect(document.error.message).toContain('is not a srhooks sandbox (it answered');
+      expect(document.error.hint).toContain('at a running srhooks sandbox');
+    } finally {
+      server.close();
+    }
+  });
+
+  it('a server flag given to sandbox order: the server is named srhooks sandbox, the command to start it is rewritten', async () => {
+    const run = await runCli(config.dir, ['sandbox', 'order', '--port', '4700'], { script: CLI_PATH });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      'error: --port is an option of srhooks sandbox (the server), not of sandbox order',
+    );
+    expect(run.stderr).toContain('start the server with npm run srhooks -- sandbox --port PORT and point');
+    const json = await runCli(config.dir, ['sandbox', 'order', '--port', '4700', '--json'], {
+      script: CLI_PATH,
+    });
+    const document = JSON.parse(json.stdout) as { error: { message: string; hint: string } };
+    expect(document.error.message).toBe(
+      '--port is an option of srhooks sandbox (the server), not of sandbox order',
+    );
+    expect(document.error.hint).toContain('start the server with srhooks sandbox --port PORT');
   });
 });

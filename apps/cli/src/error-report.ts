@@ -6,6 +6,7 @@ import {
 } from '@srhooks/client/network-failure';
 import { formatDuration } from '@srhooks/contracts/duration';
 import { CliError, EXIT_CODES } from './cli-error.js';
+import { productName } from './cli-invocation.js';
 import { issuesLine, issuesOf } from './issue-text.js';
 
 /**
@@ -42,7 +43,7 @@ function refusedCredentialsHint(env: Record<string, string | undefined>, shop?: 
   if (set.length === 0)
     return 'check the client id and secret (shop admin: Settings > API Settings), then run srhooks login again';
   const one = set.length === 1;
-  return `the client id and secret came from ${set.join(' and ')}, which ${one ? 'replaces the stored one' : 'replace the stored ones'}: correct ${one ? 'it' : 'them'} or unset ${one ? 'it' : 'them'} (srhooks login does not change what the variable${one ? '' : 's'} send${one ? 's' : ''})`;
+  return `the client id and secret came from ${set.join(' and ')}, which ${one ? 'replaces the stored one' : 'replace the stored ones'}: correct ${one ? 'it' : 'them'} or unset ${one ? 'it' : 'them'} (${productName('login')} does not change what the variable${one ? '' : 's'} send${one ? 's' : ''})`;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { CommanderError } from 'commander';
 import { CliError, EXIT_CODES } from './cli-error.js';
+import { withoutNameMarks } from './cli-invocation.js';
 
 /**
  * Usage errors commander catches itself (unknown options and commands, bad option values, missing
@@ -49,5 +50,7 @@ export function jsonRequested(argv: readonly string[]): boolean {
 /** Under `--json`, prints the usage error as `{"error": …}` on stdout (stderr has the text). */
 export function reportUsageErrorAsJson(error: CommanderError, argv: readonly string[]): void {
   if (!jsonRequested(argv)) return;
-  process.stdout.write(`${JSON.stringify({ error: cliErrorFromCommander(error).toJSON() })}\n`);
+  process.stdout.write(
+    `${withoutNameMarks(JSON.stringify({ error: cliErrorFromCommander(error).toJSON() }))}\n`,
+  );
 }

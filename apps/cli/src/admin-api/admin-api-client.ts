@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { failureReason } from '@srhooks/client/network-failure';
 import { answerJson } from '../answer-json.js';
 import { CliError, EXIT_CODES, remoteError, usageError } from '../cli-error.js';
+import { productName } from '../cli-invocation.js';
 import { resolveConfigDir } from '../config/config-dir.js';
 import { readListenSecrets } from '../config/listen-secrets.js';
 import { answerWithin, NoAnswerInTimeError, type RequestLimit } from '../request-limit.js';
@@ -256,7 +257,7 @@ function noAnswerCheck(target: ReceiverTarget): string {
     case 'env':
       return `check SRHOOKS_RECEIVER_URL (--receiver URL overrides it): ${why}`;
     case 'listen':
-      return 'srhooks listen accepted the connection but sent no answer: is it stuck? restart it';
+      return `${productName('listen')} accepted the connection but sent no answer: is it stuck? restart it`;
     case 'default':
       return `check what listens at the default address: ${why}; start srhooks listen with this config directory, or pass --receiver URL or set SRHOOKS_RECEIVER_URL`;
   }
@@ -350,7 +351,7 @@ function tokenSourceText(source: AdminTokenSource): string {
     case 'env':
       return 'SRHOOKS_ADMIN_TOKEN';
     case 'listen':
-      return `srhooks listen's token (${source.file})`;
+      return `${productName('listen')}'s token (${source.file})`;
   }
 }
 
@@ -380,13 +381,13 @@ function refusedToken(
   const listenPid = target.listen?.pid;
   const receiver =
     listenPid !== undefined
-      ? `srhooks listen (${target.url}, process ${listenPid})`
+      ? `${productName('listen')} (${target.url}, process ${listenPid})`
       : target.source === 'default'
         ? `the receiver at ${target.url} (${receiverTargetReason(target, env)})`
         : `the receiver at ${target.url}`;
   const otherListen =
     target.source === 'default'
-      ? "; if it is another config directory's srhooks listen, run the command with that SRHOOKS_CONFIG_DIR"
+      ? `; if it is another config directory's ${productName('listen')}, run the command with that SRHOOKS_CONFIG_DIR`
       : '';
   switch (source.kind) {
     case 'flag':
@@ -394,7 +395,7 @@ function refusedToken(
         `${receiver} refused the admin token given with --admin-token`,
         listenPid === undefined
           ? `pass the token the receiver was started with (its SRHOOKS_ADMIN_TOKEN)${otherListen}`
-          : "leave --admin-token out: srhooks listen's own token (kept in listen.json) is used",
+          : `leave --admin-token out: ${productName('listen')}'s own token (kept in listen.json) is used`,
         'unauthorized',
       );
     case 'env':
@@ -405,9 +406,9 @@ function refusedToken(
       );
     case 'listen':
       return remoteError(
-        `${receiver} refused srhooks listen's admin token (from ${source.file})`,
+        `${receiver} refused ${productName('listen')}'s admin token (from ${source.file})`,
         listenPid === undefined
-          ? 'this receiver is not the local srhooks listen: pass its own token with --admin-token or SRHOOKS_ADMIN_TOKEN'
+          ? `this receiver is not the local ${productName('listen')}: pass its own token with --admin-token or SRHOOKS_ADMIN_TOKEN`
           : 'listen.json was changed after this listen started: restart srhooks listen',
         'unauthorized',
       );

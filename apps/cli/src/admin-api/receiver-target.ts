@@ -1,4 +1,5 @@
 import { remoteError, usageError } from '../cli-error.js';
+import { productName } from '../cli-invocation.js';
 import { resolveConfigDir } from '../config/config-dir.js';
 import { DEFAULT_LISTEN_PORT } from '../config/listen-defaults.js';
 import { type ListenRunning, readListenRunning } from '../config/listen-secrets.js';
@@ -41,7 +42,7 @@ export async function resolveReceiverTarget(
   if (!running) return { url: DEFAULT_RECEIVER_URL, source: 'default', configDir };
   if (!running.alive) {
     throw remoteError(
-      `srhooks listen is no longer running (listen.json names ${running.url}, process ${running.pid} since ${running.startedAt}, which has ended)`,
+      `${productName('listen')} is no longer running (listen.json names ${running.url}, process ${running.pid} since ${running.startedAt}, which has ended)`,
       'start srhooks listen again, or pass --receiver URL or set SRHOOKS_RECEIVER_URL',
       'listen_not_running',
     );
@@ -71,9 +72,9 @@ export function receiverTargetReason(
     case 'env':
       return 'from SRHOOKS_RECEIVER_URL';
     case 'listen':
-      return `the srhooks listen of the config directory ${configDirText(target.configDir, env)}, process ${target.listen?.pid}`;
+      return `the ${productName('listen')} of the config directory ${configDirText(target.configDir, env)}, process ${target.listen?.pid}`;
     case 'default':
-      return `the default: no srhooks listen runs for the config directory ${configDirText(target.configDir, env)}, and neither --receiver nor SRHOOKS_RECEIVER_URL is set`;
+      return `the default: no ${productName('listen')} runs for the config directory ${configDirText(target.configDir, env)}, and neither --receiver nor SRHOOKS_RECEIVER_URL is set`;
   }
 }
 
@@ -85,7 +86,7 @@ export function receiverTargetAdvice(target: ReceiverTarget): string {
     case 'env':
       return 'check SRHOOKS_RECEIVER_URL: is the receiver running at that URL? (--receiver URL overrides it)';
     case 'listen':
-      return 'is srhooks listen still starting or stopping? pass --receiver URL or set SRHOOKS_RECEIVER_URL for another receiver';
+      return `is ${productName('listen')} still starting or stopping? pass --receiver URL or set SRHOOKS_RECEIVER_URL for another receiver`;
     case 'default':
       return 'start srhooks listen with this config directory (the admin commands then find it on any port), or pass --receiver URL or set SRHOOKS_RECEIVER_URL';
   }
@@ -99,7 +100,7 @@ export function receiverTargetAdvice(target: ReceiverTarget): string {
  */
 export function noReceiverError(target: ReceiverTarget, env: Record<string, string | undefined>): Error {
   return usageError(
-    `no receiver to ask: no srhooks listen runs for the config directory ${configDirText(target.configDir, env)}, neither --receiver nor SRHOOKS_RECEIVER_URL is set, and the default ${target.url} was not tried without an admin token (--admin-token or SRHOOKS_ADMIN_TOKEN)`,
+    `no receiver to ask: no ${productName('listen')} runs for the config directory ${configDirText(target.configDir, env)}, neither --receiver nor SRHOOKS_RECEIVER_URL is set, and the default ${target.url} was not tried without an admin token (--admin-token or SRHOOKS_ADMIN_TOKEN)`,
     'start srhooks listen with this config directory (the admin commands then find it on any port and use its token), or pass --receiver URL with --admin-token (or set SRHOOKS_RECEIVER_URL and SRHOOKS_ADMIN_TOKEN)',
     'no_receiver',
   );

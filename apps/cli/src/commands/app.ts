@@ -1,6 +1,7 @@
 import { type AdminTargetOptions, openAdminApi } from '../admin-api/admin-api-client.js';
 import { resolveReceiverTarget } from '../admin-api/receiver-target.js';
 import { CliError, EXIT_CODES, usageError } from '../cli-error.js';
+import { productName } from '../cli-invocation.js';
 import { defineCommand } from '../command.js';
 import { assertShopName } from '../config/shop-name.js';
 import type { ReceiverShop } from './receiver-shops.js';
@@ -153,7 +154,7 @@ export const appFlowCommand = defineCommand<AppFlowOptions, AppFlowResult>({
     if (!/^https?:\/\//.test(base) || !URL.canParse(base))
       throw usageError(
         `${options.sandboxUrl === undefined ? 'SRHOOKS_SANDBOX_URL' : '--sandbox-url'} must be an http(s) URL, got "${base}"`,
-        `e.g. ${options.sandboxUrl === undefined ? 'SRHOOKS_SANDBOX_URL=' : '--sandbox-url '}http://127.0.0.1:${DEFAULT_SANDBOX_PORT} (the URL srhooks sandbox printed)`,
+        `e.g. ${options.sandboxUrl === undefined ? 'SRHOOKS_SANDBOX_URL=' : '--sandbox-url '}http://127.0.0.1:${DEFAULT_SANDBOX_PORT} (the URL ${productName('sandbox')} printed)`,
       );
     if (options.action === 'install') {
       // Checked before the flow: the receiver asked afterwards how the install ended.

@@ -1,6 +1,7 @@
 import { AdminAnswerError, type AdminTargetOptions, openAdminApi } from '../admin-api/admin-api-client.js';
 import type { RecoveryReportJson } from '../admin-api/admin-types.js';
 import { CliError } from '../cli-error.js';
+import { productName } from '../cli-invocation.js';
 import { defineCommand } from '../command.js';
 import { resolveConfigDir } from '../config/config-dir.js';
 import { readListenRunning } from '../config/listen-secrets.js';
@@ -54,7 +55,7 @@ function sinceRefused(error: AdminAnswerError, throughListen: boolean): CliError
     {
       code: error.code,
       exitCode: error.exitCode,
-      hint: `srhooks listen reads at most ${days} day${days === '1' ? '' : 's'} back, always (it does not read SRHOOKS_RECOVERY_LOOK_BACK_DAYS, the receiver's setting); for a longer look-back, run the receiver (apps/receiver) with SRHOOKS_RECOVERY_LOOK_BACK_DAYS or recoveryLookBackDays in its config`,
+      hint: `${productName('listen')} reads at most ${days} day${days === '1' ? '' : 's'} back, always (it does not read SRHOOKS_RECOVERY_LOOK_BACK_DAYS, the receiver's setting); for a longer look-back, run the receiver (apps/receiver) with SRHOOKS_RECOVERY_LOOK_BACK_DAYS or recoveryLookBackDays in its config`,
     },
   );
 }
@@ -91,7 +92,7 @@ export const recoverCommand = defineCommand<RecoverOptions, RecoverResult>({
       // The receiver's own advice for an unknown shop names srhooks.config.json, which listen does not read.
       const message =
         refused.code === 'unknown_shop'
-          ? `Shop "${options.shop}" is not served by this srhooks listen (${api.receiverUrl}): it serves the shops it found when it started.`
+          ? `Shop "${options.shop}" is not served by this ${productName('listen')} (${api.receiverUrl}): it serves the shops it found when it started.`
           : refused.message;
       throw new CliError(message, {
         code: refused.code,

@@ -1,6 +1,7 @@
 import { failureReason } from '@srhooks/client/network-failure';
 import { answerJson } from '../answer-json.js';
 import { type CliError, remoteError } from '../cli-error.js';
+import { productName } from '../cli-invocation.js';
 import { answerWithin, NoAnswerInTimeError, type RequestLimit } from '../request-limit.js';
 import { DEFAULT_SANDBOX_PORT } from './sandbox.js';
 
@@ -19,8 +20,8 @@ const SANDBOX_ERROR_HEADER = 'x-sandbox-error';
 /** The URL answered, but not as a srhooks sandbox does (a receiver, another server): exit 3. */
 export function notASandbox(base: string, request: string, status: number): CliError {
   return remoteError(
-    `${base} is not a srhooks sandbox (it answered ${request} with HTTP ${status}, not as the sandbox does)`,
-    `point --sandbox-url (or SRHOOKS_SANDBOX_URL) at a running srhooks sandbox (default http://127.0.0.1:${DEFAULT_SANDBOX_PORT})`,
+    `${base} is not a ${productName('sandbox')} (it answered ${request} with HTTP ${status}, not as the sandbox does)`,
+    `point --sandbox-url (or SRHOOKS_SANDBOX_URL) at a running ${productName('sandbox')} (default http://127.0.0.1:${DEFAULT_SANDBOX_PORT})`,
     'not_a_sandbox',
   );
 }

@@ -2,6 +2,7 @@ import { formatDuration } from '@srhooks/contracts/duration';
 import { fullName } from '@srhooks/contracts/person-name';
 import { maskName } from '@srhooks/receiver/personal-data-mask';
 import { CliError, EXIT_CODES, remoteError, usageError } from '../cli-error.js';
+import { productName } from '../cli-invocation.js';
 import { defineCommand } from '../command.js';
 import { assertShopName } from '../config/shop-name.js';
 import { eventOfDeliveryUrl } from '../delivery/url-event.js';
@@ -171,7 +172,7 @@ async function waitForOutcomes(
  */
 function failureHint(failed: readonly DeliverySummary[]): string {
   if (failed.every((d) => d.status === 404 && eventOfDeliveryUrl(d.url) !== undefined)) {
-    return "the receiver answered 404: it did not sign that URL, which was made with another secret or for another shop or event; register the URL srhooks listen prints, or one from srhooks url with the receiver's secret";
+    return `the receiver answered 404: it did not sign that URL, which was made with another secret or for another shop or event; register the URL ${productName('listen')} prints, or one from srhooks url with the receiver's secret`;
   }
   if (failed.every((d) => d.status === undefined)) return 'is the receiver running? srhooks listen';
   return 'see REASON';
@@ -227,7 +228,7 @@ export const sandboxSimulateCommand = defineCommand<SandboxSimulateOptions, Sand
     if (!/^https?:\/\//.test(base) || !URL.canParse(base))
       throw usageError(
         `${options.sandboxUrl === undefined ? 'SRHOOKS_SANDBOX_URL' : '--sandbox-url'} must be an http(s) URL, got "${base}"`,
-        `e.g. ${options.sandboxUrl === undefined ? 'SRHOOKS_SANDBOX_URL=' : '--sandbox-url '}http://127.0.0.1:${DEFAULT_SANDBOX_PORT} (the URL srhooks sandbox printed)`,
+        `e.g. ${options.sandboxUrl === undefined ? 'SRHOOKS_SANDBOX_URL=' : '--sandbox-url '}http://127.0.0.1:${DEFAULT_SANDBOX_PORT} (the URL ${productName('sandbox')} printed)`,
       );
     const { path, body } = route(options, shop);
     const answer = await askSandbox(base, { method: 'POST', path, body, timeoutMs: options.timeout });

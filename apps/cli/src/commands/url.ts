@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { isWebhookEvent, WEBHOOK_EVENTS, type WebhookEvent } from '@srhooks/contracts/events';
 import { publicBaseUrlProblem, signDeliveryUrl } from '@srhooks/contracts/receiver-path';
 import { usageError } from '../cli-error.js';
+import { productName } from '../cli-invocation.js';
 import { defineCommand } from '../command.js';
 import { resolveConfigDir } from '../config/config-dir.js';
 import { readListenSecrets } from '../config/listen-secrets.js';
@@ -60,7 +61,7 @@ export const urlCommand = defineCommand<UrlOptions, UrlResult>({
     if (listenSecret !== undefined && secret === listenSecret && !isLocalBase(base)) {
       // a receiver elsewhere has its own SRHOOKS_SECRETS: it would answer this URL 404
       context.output.warn(
-        `signed with the secret srhooks listen keeps (${join(resolveConfigDir(context.env), 'listen.json')}), as SRHOOKS_SECRETS is not set: only srhooks listen accepts this URL; for the receiver at ${base} set SRHOOKS_SECRETS to its secrets (or pass --secret)`,
+        `signed with the secret ${productName('listen')} keeps (${join(resolveConfigDir(context.env), 'listen.json')}), as SRHOOKS_SECRETS is not set: only ${productName('listen')} accepts this URL; for the receiver at ${base} set SRHOOKS_SECRETS to its secrets (or pass --secret)`,
       );
     }
     return { shop, event: options.event, url: signDeliveryUrl(base, { shop, event: options.event }, secret) };

@@ -3,6 +3,7 @@ import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileProblem } from '@srhooks/contracts/file-problem';
 import { usageError } from '../cli-error.js';
+import { productName } from '../cli-invocation.js';
 import { parseJsonInput } from '../json-input.js';
 
 /**
@@ -49,11 +50,11 @@ async function readListenFile(configDir: string): Promise<Partial<ListenFile> | 
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw usageError(
       `${path} ${fileProblem(error)}`,
-      'check its permissions (it keeps srhooks listen’s secrets)',
+      `check its permissions (it keeps ${productName('listen')}’s secrets)`,
       'listen_file_unreadable',
     );
   }
-  const keeps = 'it keeps srhooks listen’s URL secret, admin token and forward secret';
+  const keeps = `it keeps ${productName('listen')}’s URL secret, admin token and forward secret`;
   const orDelete =
     'or delete it to start with new secrets: the URLs you registered with the old secret then stop working (register listen’s new URLs)';
   const parsed = parseJsonInput(text, {

@@ -1,6 +1,7 @@
 import { isWebhookEvent, type WebhookEvent } from '@srhooks/contracts/events';
 import { parseDeliveryPath } from '@srhooks/contracts/receiver-path';
 import { usageError } from '../cli-error.js';
+import { productName } from '../cli-invocation.js';
 
 /**
  * The event a signed receiver URL (`…/hooks/{shop}/{event}/{token}`) is for, or undefined when the
@@ -29,7 +30,7 @@ export function checkSignedUrlTarget(
   shop: string,
   event: WebhookEvent,
   subject: string,
-  hint = `use the ${event} URL (srhooks url --shop ${shop} --event ${event} --base …, or the one srhooks listen printed)`,
+  hint = `use the ${event} URL (srhooks url --shop ${shop} --event ${event} --base …, or the one ${productName('listen')} printed)`,
 ): void {
   let path: string;
   try {

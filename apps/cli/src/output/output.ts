@@ -1,3 +1,4 @@
+import { withoutNameMarks } from '../cli-invocation.js';
 import { type Spinner, startSpinner } from './spinner.js';
 import { colorEnabled, createStyle, type Style } from './style.js';
 import { neutralizeControls, terminalSafeJson } from './terminal-text.js';
@@ -51,8 +52,8 @@ export class Output {
     // characters JSON leaves raw (C1 controls, bidi overrides; terminal-text.ts). Both styles
     // write marks, not escapes (own-escapes.ts): every human line goes through neutralizeControls,
     // which shows escapes that came with data as <U+001B> and turns only the marks into colours.
-    const mentions = options.commandMentions ?? ((text: string) => text);
-    this.mentions = (text) => mentions(neutralizeControls(text));
+    const mentions = options.commandMentions ?? withoutNameMarks;
+    this.mentions = (text) => withoutNameMarks(mentions(neutralizeControls(text)));
   }
 
   /** Prints a command's result: JSON under `--json`, otherwise the human rendering (if any). */
@@ -101,7 +102,7 @@ export class Output {
 
   /** Raw text on stderr (stack traces under `--debug`). */
   debug(text: string): void {
-    const shown = neutralizeControls(text);
+    const shown = withoutNameMarks(neutralizeControls(text));
     this.stderr.write(shown.endsWith('\n') ? shown : `${shown}\n`);
   }
 

@@ -7,6 +7,7 @@
  * that reorder a line (as the inspector shows them) are printed as `<U+XXXX>`, colour codes included;
  * only the marks of the colours the CLI wrote itself (own-escapes.ts) become escape sequences.
  */
+import { withoutNameMarks } from '../cli-invocation.js';
 import { ownSgrEscapes, withoutOwnSgrMarks } from './own-escapes.js';
 
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
@@ -54,7 +55,7 @@ const JSON_UNSAFE = /[\u0080-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u
  * (they can only occur inside strings), nothing a terminal obeys when a `--json` document is printed to it.
  */
 export function terminalSafeJson(value: unknown, space?: number): string {
-  return JSON.stringify(value, null, space).replace(
+  return withoutNameMarks(JSON.stringify(value, null, space)).replace(
     JSON_UNSAFE,
     (char) => `\\u${(char.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`,
   );

@@ -1,4 +1,5 @@
 import { type Command, Help, InvalidArgumentError, Option } from 'commander';
+import { productName } from '../cli-invocation.js';
 import { adminOptions, revealOption } from './admin-options.js';
 import { examples } from './help-text.js';
 import { runLazily } from './run-lazily.js';
@@ -158,7 +159,7 @@ function keepServerFlagsToTheServer(sandbox: Command): void {
     for (const [flag, key] of SERVER_FLAGS) {
       if (action.getOptionValueSource(key) !== 'cli' && sandbox.getOptionValueSource(key) !== 'cli') continue;
       action.error(
-        `error: ${flag} is an option of srhooks sandbox (the server), not of sandbox ${action.name()}\nstart the server with srhooks sandbox ${flag === '--port' ? '--port PORT' : flag} and point sandbox ${action.name()} at it with --sandbox-url http://127.0.0.1:PORT (or SRHOOKS_SANDBOX_URL)`,
+        `error: ${flag} is an option of ${productName('sandbox')} (the server), not of sandbox ${action.name()}\nstart the server with srhooks sandbox ${flag === '--port' ? '--port PORT' : flag} and point sandbox ${action.name()} at it with --sandbox-url http://127.0.0.1:PORT (or SRHOOKS_SANDBOX_URL)`,
         { exitCode: 2, code: 'commander.sandboxServerOption' },
       );
     }

@@ -3,6 +3,7 @@ import { disabledHandlerLines, queuedJobs } from '../../admin-api/admin-format.j
 import { checkEventId, disabledHandlersOf } from '../../admin-api/admin-input.js';
 import type { JobJson } from '../../admin-api/admin-types.js';
 import { maskJobs, shown } from '../../admin-api/personal-data.js';
+import { productName } from '../../cli-invocation.js';
 import { defineCommand } from '../../command.js';
 
 export interface ReplayEventOptions extends AdminTargetOptions {
@@ -44,7 +45,7 @@ export const replayEventCommand = defineCommand<ReplayEventOptions, ReplayEventR
     if (result.jobs.length === 0) {
       return [
         `${style.yellow('!')} ${result.eventId}: no handler jobs to run: no handler is configured for its shop and event`,
-        'a replay runs the handlers again, so give the receiver one: under srhooks listen, restart it with its console',
+        `a replay runs the handlers again, so give the receiver one: under ${productName('listen')}, restart it with its console`,
         'handler (the default; do not pass --no-console) or --forward-to <url>; on a deployed receiver, add a handler to',
         'srhooks.config.json ("handlers" and the shop\'s "handlers"; see the receiver\'s docs/configuration.md) and restart it',
       ].join('\n');
