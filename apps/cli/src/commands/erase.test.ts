@@ -101,8 +101,32 @@ describe('srhooks erase', () => {
   it('is refused with exit 2 while the event has an unfinished job; --include-unfinished cancels it', async () => {
     const refused = await erase('--shop', 'acme', '--order-id', '802', '--reason', 'GDPR-2026-041');
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/1 unfinished job .* nothing was erased/);
-    expect(refused.stderr).toMatch(/--include-unfinished/);
+    // the CLI's own flag on the fix line, not the admin API's field (includeUnfinished)
+    expect(refused.stderr).toBe(
+      'error: 1 unfinished job (pending or running) of the 1 matched event would send this data on: nothing was erased\n' +
+        'wait until it finishes, or run the same command with --include-unfinished, which cancels it (its handlers then do not send this data)\n',
+    );
+    const json = await runCli(
+      config.dir,
+      [
+        'erase',
+        '--shop',
+        'acme',
+        '--order-id',
+        '802',
+        '--reason',
+        'GDPR-2026-041',
+        '--receiver',
+        base,
+        '--json',
+      ],
+      { env: { SRHOOKS_ADMIN_TOKEN: ADMIN_TOKEN } },
+    );
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      error: { code: 'unfinished_jobs', hint: expect.stringContaining('--include-unfinished') },
+    });
+    expect(json.stdout).not.toContain('includeUnfinished');
     expect((await receiver.store.getEvent(ids.peter ?? ''))?.erasure).toBeUndefined();
 
     const run = await erase(

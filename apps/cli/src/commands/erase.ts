@@ -1,5 +1,6 @@
-import { type AdminTargetOptions, openAdminApi } from '../admin-api/admin-api-client.js';
+import { AdminAnswerError, type AdminTargetOptions, openAdminApi } from '../admin-api/admin-api-client.js';
 import type { EraseRequestJson, ErasureReportJson } from '../admin-api/admin-types.js';
+import { CliError } from '../cli-error.js';
 import { defineCommand } from '../command.js';
 
 export interface EraseOptions extends AdminTargetOptions {
@@ -48,6 +49,25 @@ const SEARCHED =
   "  looked for: the address in orders' and subscribers' e-mail field and in quarantined deliveries' raw bodies, " +
   "the order's events and quarantined deliveries by innerId; an address written only in another field (a comment) is not looked for";
 
+/**
+ * The receiver's 409 `unfinished_jobs` in the CLI's words: its message says what blocked the erasure
+ * (kept), and its advice names the admin API's field (`includeUnfinished`), so the fix line names this
+ * command's flag instead. Any other refusal is passed on as it is.
+ */
+function erasureRefused(error: unknown): unknown {
+  if (!(error instanceof AdminAnswerError) || error.code !== 'unfinished_jobs') return error;
+  const jobs = Array.isArray(error.details.unfinishedJobs) ? error.details.unfinishedJobs.length : 0;
+  const one = jobs === 1;
+  // "… would send this data on: nothing was erased. Wait until they finish, or erase with includeUnfinished …"
+  const blocked = error.message.replace(/\s*Wait until\b[\s\S]*$/, '').replace(/\.$/, '');
+  return new CliError(blocked, {
+    code: error.code,
+    exitCode: error.exitCode,
+    hint: `wait until ${one ? 'it finishes' : 'they finish'}, or run the same command with --include-unfinished, which cancels ${one ? 'it (its' : 'them (their'} handlers then do not send this data)`,
+    cause: error,
+  });
+}
+
 /** Erases (or finds, with --dry-run) one person's data in a receiver (`POST /admin/api/personal-data/erase`). */
 export const eraseCommand = defineCommand<EraseOptions, EraseResult>({
   async run(options, context) {
@@ -60,7 +80,11 @@ export const eraseCommand = defineCommand<EraseOptions, EraseResult>({
       ...(options.dryRun ? { dryRun: true } : {}),
       ...(options.includeUnfinished ? { includeUnfinished: true } : {}),
     };
-    const answer = await api.post<ErasureReportJson>('/personal-data/erase', request);
+    const answer = await api
+      .post<ErasureReportJson>('/personal-data/erase', request)
+      .catch((error: unknown) => {
+        throw erasureRefused(error);
+      });
     return {
       receiver: api.receiverUrl,
       dryRun: answer.dryRun,
