@@ -144,6 +144,9 @@ describe('srhooks listen', () => {
     ]);
     try {
       const started = JSON.parse(await forward.waitForLine(/"type":"listening"/));
+      // the inspector is a URL, the token its own field (as demo --json gives them)
+      expect(started.inspector).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/ui$/);
+      expect(started.adminToken).toMatch(/^\S{20,}$/);
       expect(started.forwardTo).toBe(`${target.url}/in`);
       expect(started.forwardSecret).toMatch(/^whsec_/);
       const url = started.urls.find((entry: { event: string }) => entry.event === 'order_confirm').url;

@@ -70,7 +70,10 @@ interface ListenStart {
    * and where they came from (`srhooks login`'s store, the `SRHOOKS_CLIENT_*` variables, or both).
    */
   credentials: { shop: string; login: ListenShopAccess['login']; source: ListenShopAccess['source'] }[];
+  /** The inspector's URL, null without the admin API. */
   inspector: string | null;
+  /** The admin token to log in to the inspector with (listen.json's), null without the admin API. */
+  adminToken: string | null;
   /** Whether the lines show personal data unmasked (`--reveal`). */
   revealed: boolean;
 }
@@ -158,7 +161,7 @@ function printStart(output: Output, start: ListenStart): void {
     lines.push('no handler: deliveries are stored only (add --forward-to <url>, or drop --no-console)');
   }
   for (const line of credentialLines(start.credentials)) lines.push(style.dim(line));
-  if (start.inspector) lines.push(`inspector: ${start.inspector}`);
+  if (start.inspector) lines.push(`inspector: ${start.inspector}  (admin token ${start.adminToken})`);
   lines.push(
     style.dim(start.revealed ? 'personal data shown unmasked (--reveal)' : maskedNote(REVEALED_TEXTS)),
   );
@@ -347,7 +350,8 @@ export const listenCommand = defineCommand<ListenOptions, ListenResult>({
         login: access.get(shop)?.login ?? 'none',
         source: access.get(shop)?.source ?? null,
       })),
-      inspector: receiver.admin ? `${localUrl}/ui  (admin token ${stored.adminToken})` : null,
+      inspector: receiver.admin ? `${localUrl}/ui` : null,
+      adminToken: receiver.admin ? stored.adminToken : null,
       revealed: options.reveal === true,
     });
 
