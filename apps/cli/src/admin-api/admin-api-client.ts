@@ -4,7 +4,7 @@ import { answerJson } from '../answer-json.js';
 import { CliError, EXIT_CODES, remoteError, usageError } from '../cli-error.js';
 import { productName } from '../cli-invocation.js';
 import { resolveConfigDir } from '../config/config-dir.js';
-import { readListenSecrets } from '../config/listen-secrets.js';
+import { readListenRunning, readListenSecrets } from '../config/listen-secrets.js';
 import { answerWithin, NoAnswerInTimeError, type RequestLimit } from '../request-limit.js';
 import { ID_KINDS } from './admin-input.js';
 import {
@@ -183,7 +183,7 @@ export async function openAdminApi(
     const message = answer.error?.message ?? `${response.status} ${response.statusText}`;
     const code = answer.error?.code ?? `http_${response.status}`;
     if (response.status === 401) {
-      throw refusedToken(target, source, env);
+      throw refusedToken(await withRunningListen(target, env), source, env);
     }
     if (response.status === 429 && code === 'too_many_failures') {
       throw throttledToken(receiverUrl, source, retryAfterSeconds(response.headers.get('retry-after')));
@@ -372,6 +372,35 @@ function throttledToken(
   );
 }
 
+/** `url` compared as a receiver's address: `localhost` is 127.0.0.1, no trailing slash. */
+function sameReceiver(a: string, b: string): boolean {
+  const normal = (url: string) => {
+    try {
+      const parsed = new URL(url);
+      if (parsed.hostname === 'localhost') parsed.hostname = '127.0.0.1';
+      return `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}`;
+    } catch {
+      return url;
+    }
+  };
+  return normal(a) === normal(b);
+}
+
+/**
+ * `target` with this config directory's running listen when `--receiver` or SRHOOKS_RECEIVER_URL names
+ * it (listen.json records where it runs): a refusal can then say where its token is.
+ */
+async function withRunningListen(
+  target: ReceiverTarget,
+  env: Record<string, string | undefined>,
+): Promise<ReceiverTarget> {
+  if (target.listen !== undefined || (target.source !== 'flag' && target.source !== 'env')) return target;
+  const running = await readListenRunning(resolveConfigDir(env)).catch(() => undefined);
+  if (!running?.alive || !sameReceiver(running.url, target.url)) return target;
+  const { alive: _alive, ...listen } = running;
+  return { ...target, listen };
+}
+
 /** A 401: which token was refused (by where it came from, never its value) and what to do. */
 function refusedToken(
   target: ReceiverTarget,
@@ -389,19 +418,25 @@ function refusedToken(
     target.source === 'default'
       ? `; if it is another config directory's ${productName('listen')}, run the command with that SRHOOKS_CONFIG_DIR`
       : '';
+  // where a listen keeps its admin token (the listen.json of its config directory)
+  const listenToken = `${productName('listen')}'s own token (adminToken in ${join(target.configDir ?? resolveConfigDir(env), 'listen.json')})`;
+  // without --admin-token, a receiver named by --receiver or SRHOOKS_RECEIVER_URL gets SRHOOKS_ADMIN_TOKEN first
+  const envTokenToo = target.source !== 'listen' && Boolean(env.SRHOOKS_ADMIN_TOKEN?.trim());
   switch (source.kind) {
     case 'flag':
       return remoteError(
         `${receiver} refused the admin token given with --admin-token`,
         listenPid === undefined
-          ? `pass the token the receiver was started with (its SRHOOKS_ADMIN_TOKEN)${otherListen}`
-          : `leave --admin-token out: ${productName('listen')}'s own token (kept in listen.json) is used`,
+          ? `pass the token the receiver was started with (its SRHOOKS_ADMIN_TOKEN; a ${productName('listen')}'s is adminToken in its config directory's listen.json)${otherListen}`
+          : `leave --admin-token out${envTokenToo ? ' and unset SRHOOKS_ADMIN_TOKEN' : ''}: ${listenToken} is used`,
         'unauthorized',
       );
     case 'env':
       return remoteError(
         `${receiver} refused the admin token in SRHOOKS_ADMIN_TOKEN`,
-        `set SRHOOKS_ADMIN_TOKEN (or pass --admin-token) to the token this receiver was started with (its own SRHOOKS_ADMIN_TOKEN), or unset it (the receiver locks the admin API after repeated wrong tokens)${otherListen}`,
+        listenPid === undefined
+          ? `set SRHOOKS_ADMIN_TOKEN (or pass --admin-token) to the token this receiver was started with (its own SRHOOKS_ADMIN_TOKEN; a ${productName('listen')}'s is adminToken in its config directory's listen.json), or unset it (the receiver locks the admin API after repeated wrong tokens)${otherListen}`
+          : `unset SRHOOKS_ADMIN_TOKEN: ${listenToken} is then used`,
         'unauthorized',
       );
     case 'listen':

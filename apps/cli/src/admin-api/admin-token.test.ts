@@ -61,9 +61,40 @@ describe('the admin token of the admin commands', () => {
       env: { SRHOOKS_ADMIN_TOKEN: OTHER_TOKEN },
     });
     expect(refused.code).toBe(3);
+    // --receiver names this config directory's running listen: its token is in listen.json, not a variable
     expect(refused.stderr).toBe(
-      `error: the receiver at ${listenUrl} refused the admin token in SRHOOKS_ADMIN_TOKEN\n` +
-        'set SRHOOKS_ADMIN_TOKEN (or pass --admin-token) to the token this receiver was started with (its own SRHOOKS_ADMIN_TOKEN), or unset it (the receiver locks the admin API after repeated wrong tokens)\n',
+      `error: srhooks listen (${listenUrl}, process ${listen.child.pid}) refused the admin token in SRHOOKS_ADMIN_TOKEN\n` +
+        `unset SRHOOKS_ADMIN_TOKEN: srhooks listen's own token (adminToken in ${join(config.dir, 'listen.json')}) is then used\n`,
+    );
+  });
+
+  it("--receiver naming this config directory's listen, with a wrong --admin-token: the fix says where listen's token is", async () => {
+    const refused = await runCli(config.dir, [
+      'events',
+      'list',
+      '--receiver',
+      listenUrl,
+      '--admin-token',
+      'wrong',
+    ]);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toBe(
+      `error: srhooks listen (${listenUrl}, process ${listen.child.pid}) refused the admin token given with --admin-token\n` +
+        `leave --admin-token out: srhooks listen's own token (adminToken in ${join(config.dir, 'listen.json')}) is used\n`,
+    );
+    // a receiver the CLI cannot tell apart: where a listen keeps its token is said too
+    const elsewhere = await runCli(other.dir, [
+      'events',
+      'list',
+      '--receiver',
+      listenUrl,
+      '--admin-token',
+      'wrong',
+    ]);
+    expect(elsewhere.code).toBe(3);
+    expect(elsewhere.stderr).toBe(
+      `error: the receiver at ${listenUrl} refused the admin token given with --admin-token\n` +
+        "pass the token the receiver was started with (its SRHOOKS_ADMIN_TOKEN; a srhooks listen's is adminToken in its config directory's listen.json)\n",
     );
   });
 
@@ -72,7 +103,7 @@ describe('the admin token of the admin commands', () => {
     expect(refused.code).toBe(3);
     expect(refused.stderr).toBe(
       `error: srhooks listen (${listenUrl}, process ${listen.child.pid}) refused the admin token given with --admin-token\n` +
-        "leave --admin-token out: srhooks listen's own token (kept in listen.json) is used\n",
+        `leave --admin-token out: srhooks listen's own token (adminToken in ${join(config.dir, 'listen.json')}) is used\n`,
     );
   });
 

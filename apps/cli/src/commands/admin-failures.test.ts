@@ -63,7 +63,7 @@ describe.each(COMMANDS.map((command) => [command.join(' '), command] as const))(
       ]);
       expect(run.code).toBe(3);
       expect(run.stderr).toBe(
-        `error: the receiver at ${guardedUrl} refused the admin token given with --admin-token\npass the token the receiver was started with (its SRHOOKS_ADMIN_TOKEN)\n`,
+        `error: the receiver at ${guardedUrl} refused the admin token given with --admin-token\npass the token the receiver was started with (its SRHOOKS_ADMIN_TOKEN; a srhooks listen's is adminToken in its config directory's listen.json)\n`,
       );
       expect(run.stdout + run.stderr).not.toContain(WRONG_TOKEN);
     });

@@ -249,7 +249,7 @@ describe('srhooks dead-letters and events (receiver admin API)', () => {
     ]);
     expect(wrong.code).toBe(3);
     expect(wrong.stderr).toBe(
-      `error: the receiver at ${base} refused the admin token given with --admin-token\npass the token the receiver was started with (its SRHOOKS_ADMIN_TOKEN)\n`,
+      `error: the receiver at ${base} refused the admin token given with --admin-token\npass the token the receiver was started with (its SRHOOKS_ADMIN_TOKEN; a srhooks listen's is adminToken in its config directory's listen.json)\n`,
     );
     expect(wrong.stderr).not.toContain('not-the-admin-token-at-all');
     const none = await runCli(config.dir, ['events', 'list', '--receiver', base]);
