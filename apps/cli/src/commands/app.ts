@@ -3,7 +3,7 @@ import { resolveReceiverTarget } from '../admin-api/receiver-target.js';
 import { CliError, EXIT_CODES, usageError } from '../cli-error.js';
 import { productName } from '../cli-invocation.js';
 import { defineCommand } from '../command.js';
-import { assertShopName } from '../config/shop-name.js';
+import { assertShopName, shopSource } from '../config/shop-name.js';
 import type { ReceiverShop } from './receiver-shops.js';
 import { DEFAULT_SANDBOX_PORT } from './sandbox.js';
 import { askSandbox, notASandbox } from './sandbox-answer.js';
@@ -148,7 +148,7 @@ function bare(url: string): string {
 export const appFlowCommand = defineCommand<AppFlowOptions, AppFlowResult>({
   async run(options, context) {
     const shop = options.shop ?? context.env.SRHOOKS_SANDBOX_SHOP ?? 'demo';
-    assertShopName(shop);
+    assertShopName(shop, shopSource(options.shop, 'SRHOOKS_SANDBOX_SHOP'));
     const base =
       options.sandboxUrl ?? context.env.SRHOOKS_SANDBOX_URL ?? `http://127.0.0.1:${DEFAULT_SANDBOX_PORT}`;
     if (!/^https?:\/\//.test(base) || !URL.canParse(base))

@@ -5,6 +5,7 @@ import { defineCommand } from '../command.js';
 import { resolveConfigDir } from '../config/config-dir.js';
 import { CredentialStore, type StoredAuth, type StoredShop } from '../config/credential-store.js';
 import { assertShopName } from '../config/resolve-shop.js';
+import { shopSource } from '../config/shop-name.js';
 import { openShopClient } from '../shop-client.js';
 
 export interface LoginOptions {
@@ -280,7 +281,7 @@ export const loginCommand = defineCommand<LoginOptions, LoginResult>({
     const shopName = nonEmpty(options.shop) ?? nonEmpty(context.env.SRHOOKS_SHOP);
     if (!shopName)
       throw usageError('missing --shop', 'pass --shop NAME (my-shop of my-shop.shoprenter.hu)', 'no_shop');
-    const shop = assertShopName(shopName);
+    const shop = assertShopName(shopName, shopSource(options.shop, 'SRHOOKS_SHOP'));
     const auth = await collectAuth(options, context.env);
     const apiUrl = checkUrl(
       nonEmpty(options.apiUrl) ? '--api-url' : 'SRHOOKS_API_URL',

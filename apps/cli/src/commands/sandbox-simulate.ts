@@ -4,7 +4,7 @@ import { maskName } from '@srhooks/receiver/personal-data-mask';
 import { CliError, EXIT_CODES, remoteError, usageError } from '../cli-error.js';
 import { productName } from '../cli-invocation.js';
 import { defineCommand } from '../command.js';
-import { assertShopName } from '../config/shop-name.js';
+import { assertShopName, shopSource } from '../config/shop-name.js';
 import { eventOfDeliveryUrl } from '../delivery/url-event.js';
 import { renderTable } from '../output/index.js';
 import { answerWithin } from '../request-limit.js';
@@ -222,7 +222,7 @@ function sandboxErrorHint(code: string, shop: string, options: SandboxSimulateOp
 export const sandboxSimulateCommand = defineCommand<SandboxSimulateOptions, SandboxSimulateResult>({
   async run(options, context) {
     const shop = options.shop ?? context.env.SRHOOKS_SANDBOX_SHOP ?? 'demo';
-    assertShopName(shop);
+    assertShopName(shop, shopSource(options.shop, 'SRHOOKS_SANDBOX_SHOP'));
     const base =
       options.sandboxUrl ?? context.env.SRHOOKS_SANDBOX_URL ?? `http://127.0.0.1:${DEFAULT_SANDBOX_PORT}`;
     if (!/^https?:\/\//.test(base) || !URL.canParse(base))

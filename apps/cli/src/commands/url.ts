@@ -7,7 +7,7 @@ import { defineCommand } from '../command.js';
 import { resolveConfigDir } from '../config/config-dir.js';
 import { readListenSecrets } from '../config/listen-secrets.js';
 import { firstSecret, secretsFromEnv } from '../config/receiver-secrets.js';
-import { assertShopName } from '../config/shop-name.js';
+import { assertShopName, shopSource } from '../config/shop-name.js';
 import { unknownEventError } from '../event-name.js';
 
 export interface UrlOptions {
@@ -27,7 +27,7 @@ export const urlCommand = defineCommand<UrlOptions, UrlResult>({
   async run(options, context) {
     const shop = options.shop ?? context.env.SRHOOKS_SHOP;
     if (!shop) throw usageError('missing --shop', 'pass --shop NAME (or set SRHOOKS_SHOP)');
-    assertShopName(shop);
+    assertShopName(shop, shopSource(options.shop, 'SRHOOKS_SHOP'));
     if (!options.event) throw usageError('missing --event', `use one of: ${WEBHOOK_EVENTS.join(', ')}`);
     if (!isWebhookEvent(options.event)) throw unknownEventError(options.event);
     const base = options.base ?? context.env.SRHOOKS_PUBLIC_URL;

@@ -1,7 +1,7 @@
 import { CliError, EXIT_CODES, usageError } from '../cli-error.js';
 import { resolveConfigDir } from './config-dir.js';
 import { CredentialStore, type StoredAuth, type StoredShop } from './credential-store.js';
-import { assertShopName } from './shop-name.js';
+import { assertShopName, shopSource } from './shop-name.js';
 
 /** Everything needed to build an API client for one shop, after env overrides. */
 export interface ShopTarget {
@@ -112,7 +112,11 @@ export async function resolveShopTarget(shopFlag: string | undefined, env: Env):
       'no_shop',
     );
   }
-  assertShopName(shop);
+  // named as given: --shop, else SRHOOKS_SHOP (a stored default was checked when it was stored)
+  assertShopName(
+    shop,
+    shopSource(shopFlag, nonEmpty(env.SRHOOKS_SHOP) === undefined ? '--shop' : 'SRHOOKS_SHOP'),
+  );
   const { auth, apiUrl, tokenUrl, source } = shopCredentials(file.shops[shop], env);
   if (!auth) {
     throw new CliError(`no credentials for shop ${shop}`, {

@@ -53,6 +53,25 @@ describe('an invalid shop name', () => {
   });
 });
 
+describe('an invalid shop name from an environment variable', () => {
+  it.each([
+    [['webhooks', 'list'], 'SRHOOKS_SHOP'],
+    [['url', '--event', 'order_confirm', '--base', 'http://127.0.0.1:4750'], 'SRHOOKS_SHOP'],
+    [['login', '--client-id', 'a', '--client-secret', 'b'], 'SRHOOKS_SHOP'],
+    [['sandbox', 'order', '--sandbox-url', 'http://127.0.0.1:1'], 'SRHOOKS_SANDBOX_SHOP'],
+    [['app', 'install', '--sandbox-url', 'http://127.0.0.1:1'], 'SRHOOKS_SANDBOX_SHOP'],
+  ])('srhooks %j with %s=BAD: names the variable, not --shop', async (args, variable) => {
+    const run = await runCli(config.dir, args, { env: { [variable]: 'BAD' } });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      `error: invalid shop name "BAD" (from ${variable})\ndid you mean ${variable}=bad? ${WHAT}\n`,
+    );
+    // --shop wins over the variable, and is named when it is the one given
+    const flag = await runCli(config.dir, [...args, '--shop', 'Flag'], { env: { [variable]: 'BAD' } });
+    expect(flag.stderr).toBe(`error: invalid shop name "Flag"\ndid you mean --shop flag? ${WHAT}\n`);
+  });
+});
+
 describe('shopNameProblem', () => {
   it('suggests the name in a shop address, lowercased; nothing for a valid name', () => {
     expect(shopNameProblem('my-shop', '--shop')).toBeUndefined();

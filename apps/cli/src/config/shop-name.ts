@@ -19,20 +19,32 @@ function meantName(given: string): string | undefined {
   return candidate !== undefined && candidate !== given && isValidShopName(candidate) ? candidate : undefined;
 }
 
+/** An environment variable's name (`SRHOOKS_SHOP`), as opposed to a flag (`--shop`). */
+const VARIABLE = /^[A-Z][A-Z0-9_]*$/;
+
 /**
  * Why `shop` is no shop name, with the fix (the name to use when it is in what was given: `did you
- * mean --shop my-shop?`; `flag` '' for a positional argument), or undefined for a valid name.
+ * mean --shop my-shop?`), or undefined for a valid name. `flag` is where the name came from: a flag
+ * (`--shop`), an environment variable (`SRHOOKS_SHOP`: the message names it and the fix reads
+ * `did you mean SRHOOKS_SHOP=my-shop?`), or '' for a positional argument.
  */
 export function shopNameProblem(shop: string, flag: string): { message: string; hint: string } | undefined {
   if (isValidShopName(shop as unknown)) return undefined;
   const meant = meantName(shop);
+  const variable = VARIABLE.test(flag);
+  const given = variable ? `${flag}=${meant}` : `${flag ? `${flag} ` : ''}${meant}`;
   return {
-    message: `invalid shop name "${shop.slice(0, 80)}"`,
-    hint: meant ? `did you mean ${flag ? `${flag} ` : ''}${meant}? ${WHAT}` : WHAT,
+    message: `invalid shop name "${shop.slice(0, 80)}"${variable ? ` (from ${flag})` : ''}`,
+    hint: meant ? `did you mean ${given}? ${WHAT}` : WHAT,
   };
 }
 
-/** `shop`, or a usage error (code `invalid_shop_name`) saying what a shop name is. */
+/** Where a shop name came from: `--shop` when it was given, else `variable` (`SRHOOKS_SHOP`). */
+export function shopSource(flagValue: string | undefined, variable: string): string {
+  return flagValue !== undefined && flagValue.trim() !== '' ? '--shop' : variable;
+}
+
+/** `shop`, or a usage error (code `invalid_shop_name`) saying what a shop name is (`flag`: as for shopNameProblem). */
 export function assertShopName(shop: string, flag = '--shop'): string {
   const problem = shopNameProblem(shop, flag);
   if (problem) throw usageError(problem.message, problem.hint, 'invalid_shop_name');
