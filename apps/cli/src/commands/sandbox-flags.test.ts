@@ -129,6 +129,55 @@ describe('sandbox --shops, --apps and --data files it cannot read', () => {
     },
   );
 
+  it.each([
+    [
+      '--data',
+      '{"shops": [\n',
+      'error: --data FILE is not valid JSON: the JSON ends too early (a closing bracket, brace or quote missing?) at line 2, column 1\n' +
+        'fix the JSON at line 2, column 1 (your editor shows the spot), or move the file away to start fresh (or leave --data out to keep the state in memory)\n',
+      'invalid_json',
+    ],
+    [
+      '--data',
+      '{"orders": 5}',
+      'error: --data FILE is not a sandbox data file\n' +
+        'move it away, or pass another --data path (one that does not exist yet is created)\n',
+      'data_file_corrupt',
+    ],
+    [
+      '--apps',
+      '[{"appId": "1"}]',
+      "error: --apps FILE: app \"1\": The app's 'clientId' is required (a non-empty string)\n" +
+        'fix that app in the file (see the sandbox README for its fields), or leave --apps out\n',
+      'bad_app',
+    ],
+    [
+      '--apps',
+      '{"appId": "1"}',
+      'error: --apps FILE must hold a JSON list of apps [{appId, clientId, clientSecret, redirectUri, entryPoint, uninstallUri}]\n' +
+        'fix the file (see the sandbox README for its format), or leave --apps out\n',
+      'bad_sandbox_options',
+    ],
+    [
+      '--shops',
+      '[{"name": "BAD"}]',
+      'error: --shops FILE [0]: shop name "BAD" is not a ShopRenter shop name (lowercase letters, digits, hyphens)\n' +
+        'fix the file (see the sandbox README for its format), or leave --shops out\n',
+      'bad_sandbox_options',
+    ],
+  ])(
+    'sandbox %s with a file it cannot use (%j): names the flag and the file, the fix on its own line',
+    async (flag, content, expected, code) => {
+      const file = join(config.dir, '..', `unusable-${code}${flag}.json`);
+      writeFileSync(file, content);
+      const run = await runCli(config.dir, ['sandbox', '--port', '0', flag, file]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toBe(expected.replace('FILE', file));
+      const json = await runCli(config.dir, ['sandbox', '--port', '0', flag, file, '--json']);
+      expect(JSON.parse(json.stdout).error).toMatchObject({ code, exitCode: 2 });
+    },
+  );
+
   it('a --data file that does not exist yet is fine: the sandbox starts and creates it', async () => {
     const sandbox = startCli(config.dir, ['sandbox', '--port', '0', '--data', missing, '--json']);
     try {

@@ -1,4 +1,4 @@
-import { usageError } from '../cli-error.js';
+import { CliError, EXIT_CODES, usageError } from '../cli-error.js';
 import { cliPrefix } from '../cli-invocation.js';
 import { defineCommand } from '../command.js';
 import { readInputFile } from '../input-file.js';
@@ -60,12 +60,58 @@ async function checkJsonFile(flag: '--shops' | '--apps', path: string): Promise<
  * directory, no permission) is a usage error naming the flag. Its content is the sandbox's to check.
  */
 async function checkDataFile(path: string): Promise<void> {
-  await readInputFile(
+  const text = await readInputFile(
     `--data ${path}`,
     path,
     'give --data a file path (one that does not exist yet is created), or leave --data out to keep the state in memory',
     { missingOk: true },
   );
+  if (text === undefined) return;
+  // a syntax error named by the flag, the fix on the hint line (the sandbox says both in one sentence)
+  parseJsonInput(text, {
+    source: `--data ${path}`,
+    hint: 'or move the file away to start fresh (or leave --data out to keep the state in memory)',
+  });
+}
+
+/**
+ * A SandboxConfigError about a file the user gave, in the CLI's words: the sandbox names its files
+ * `data file X`, `seed file X`, `apps file X` (or, for an app of the apps file, only the app) and puts
+ * its fix in the same sentence; here the flag and the file start the message and the fix is the hint
+ * line. Undefined for an error that is about no file.
+ */
+function sandboxFileError(error: Error & { code?: unknown }, options: SandboxOptions): CliError | undefined {
+  const code = typeof error.code === 'string' ? error.code : 'bad_sandbox_options';
+  const sentence = error.message.replace(/\.$/, '');
+  const fileError = (message: string, hint: string) =>
+    new CliError(message, { code, exitCode: EXIT_CODES.usage, hint, cause: error });
+  if (
+    options.data &&
+    sentence ===
+      `data file ${options.data} is not a sandbox data file; move it away or pass another --data path`
+  )
+    return fileError(
+      `--data ${options.data} is not a sandbox data file`,
+      'move it away, or pass another --data path (one that does not exist yet is created)',
+    );
+  // every app the CLI registers comes from --apps
+  if (options.apps && code === 'bad_app')
+    return fileError(
+      `--apps ${options.apps}: ${sentence}`,
+      'fix that app in the file (see the sandbox README for its fields), or leave --apps out',
+    );
+  for (const [flag, path, name] of [
+    ['--apps', options.apps, 'apps file'],
+    ['--shops', options.shops, 'seed file'],
+  ] as const) {
+    const prefix = `${name} ${path}`;
+    if (path && sentence.startsWith(prefix))
+      return fileError(
+        `${flag} ${path}${sentence.slice(prefix.length)}`,
+        `fix the file (see the sandbox README for its format), or leave ${flag} out`,
+      );
+  }
+  return undefined;
 }
 
 /**
@@ -116,7 +162,8 @@ export const sandboxCommand = defineCommand<SandboxOptions, SandboxResult>({
           'bad_host',
         );
       }
-      if ((error as Error).name === 'SandboxConfigError') throw usageError((error as Error).message);
+      if ((error as Error).name === 'SandboxConfigError')
+        throw sandboxFileError(error as Error, options) ?? usageError((error as Error).message);
       throw error;
     }
     const shops = running.sandbox.shopNames();
