@@ -73,6 +73,13 @@ function route(options: SandboxSimulateOptions, shop: string): { path: string; b
     case 'cart':
       return { path: `/${shop}/_sandbox/abandoned-carts`, body: seed };
     case 'subscribe':
+      // the sandbox refuses one too; said here in the CLI's words, before any request
+      if (options.email !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(options.email))
+        throw usageError(
+          `--email "${options.email}" is not an e-mail address`,
+          'e.g. --email anna@example.hu, or leave --email out for a sample address',
+          'invalid_argument',
+        );
       return {
         path: `/${shop}/_sandbox/subscribers`,
         body: { ...seed, ...(options.email ? { subscriber: { email: options.email } } : {}) },
@@ -210,6 +217,9 @@ function pick(source: unknown, keys: string[]): Record<string, string | number |
 function sandboxErrorHint(code: string, shop: string, options: SandboxSimulateOptions): string | undefined {
   if (code === 'unknown_shop')
     return `pass --shop with one of its shops (or set SRHOOKS_SANDBOX_SHOP); "${shop}" is not one`;
+  // the sandbox's advice names its API's field (statusText): the CLI's flag instead
+  if (code === 'unknown_status')
+    return 'use one of those, or give a status of your own its name with --status-text';
   if (code === 'no_subscriber')
     return `subscribe one first with srhooks sandbox subscribe${shop === 'demo' ? '' : ` --shop ${shop}`}`;
   // unsubscribe --email with an address the shop does not have (it has other subscribers)
@@ -235,9 +245,17 @@ export const sandboxSimulateCommand = defineCommand<SandboxSimulateOptions, Sand
     const parsed = answer.body;
     if (!answer.ok) {
       const hint = sandboxErrorHint(answer.errorCode ?? '', shop, options);
-      throw new CliError(`the sandbox answered ${answer.status}: ${answer.message}`, {
+      const message =
+        answer.errorCode === 'unknown_status'
+          ? answer.message.replace(/\.?\s*For a status of your own[\s\S]*$/, '')
+          : answer.message;
+      throw new CliError(`the sandbox answered ${answer.status}: ${message}`, {
         code: 'sandbox_error',
-        exitCode: answer.status === 404 ? EXIT_CODES.usage : EXIT_CODES.remote,
+        // an order, shop or status it does not have is what was given on the command line
+        exitCode:
+          answer.status === 404 || answer.errorCode === 'unknown_status'
+            ? EXIT_CODES.usage
+            : EXIT_CODES.remote,
         ...(hint ? { hint } : {}),
       });
     }
@@ -295,7 +313,9 @@ export const sandboxSimulateCommand = defineCommand<SandboxSimulateOptions, Sand
       );
     } else if (!result.waited) {
       lines.push(
-        style.dim('not waiting for the outcomes (--no-wait); see them with GET /{shop}/_sandbox/deliveries'),
+        style.dim(
+          `not waiting for the outcomes (--no-wait); see them with GET /${result.shop}/_sandbox/deliveries`,
+        ),
       );
     }
     return lines.join('\n');

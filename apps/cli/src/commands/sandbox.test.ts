@@ -265,6 +265,90 @@ describe('srhooks sandbox', () => {
     expect(JSON.parse(unsubscribe.stdout).subject).toEqual({ id, status: expect.anything() });
   });
 
+  it('subscribe --email with something that is no e-mail address is refused (exit 2), no subscriber made', async () => {
+    const before = (await (await fetch(`${info.url}/demo/_sandbox/subscribers`)).json()) as {
+      subscribers: unknown[];
+    };
+    const run = await runCli(config.dir, [
+      'sandbox',
+      'subscribe',
+      '--email',
+      'notanemail',
+      '--sandbox-url',
+      info.url,
+    ]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      'error: --email "notanemail" is not an e-mail address\ne.g. --email anna@example.hu, or leave --email out for a sample address\n',
+    );
+    // the sandbox itself refuses one too (its API, for any caller)
+    const direct = await fetch(`${info.url}/demo/_sandbox/subscribers`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ subscriber: { email: 'notanemail' } }),
+    });
+    expect(direct.status).toBe(400);
+    const after = (await (await fetch(`${info.url}/demo/_sandbox/subscribers`)).json()) as {
+      subscribers: unknown[];
+    };
+    expect(after.subscribers).toHaveLength(before.subscribers.length);
+  });
+
+  it('status with an order status id the shop does not have is refused; a status of your own needs --status-text', async () => {
+    const order = JSON.parse(
+      (await runCli(config.dir, ['sandbox', 'order', '--sandbox-url', info.url, '--json'])).stdout,
+    );
+    const innerId = String(order.subject.innerId);
+    const run = await runCli(config.dir, ['sandbox', 'status', innerId, '99999', '--sandbox-url', info.url]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      'error: the sandbox answered 400: Shop demo has no order status 99999; its statuses are 0 (Elhagyott kosár), 1 (Függőben), 2 (Feldolgozás alatt), 3 (Kiszállítás alatt), 4 (Teljesítve), 5 (Visszavonva)\n' +
+        'use one of those, or give a status of your own its name with --status-text\n',
+    );
+    const custom = await runCli(config.dir, [
+      'sandbox',
+      'status',
+      innerId,
+      '99999',
+      '--status-text',
+      'Visszaküldve',
+      '--sandbox-url',
+      info.url,
+      '--json',
+    ]);
+    expect(custom.code).toBe(0);
+  });
+
+  it('--no-wait names the shop in where to see the outcomes', async () => {
+    const login = await runCli(config.dir, [
+      'login',
+      '--shop',
+      'demo',
+      '--client-id',
+      info.demoClient.clientId,
+      '--client-secret',
+      info.demoClient.clientSecret,
+      '--api-url',
+      info.apiUrl,
+      '--token-url',
+      info.tokenUrl,
+    ]);
+    expect(login.code).toBe(0);
+    const create = await runCli(config.dir, [
+      'webhooks',
+      'create',
+      '--event',
+      'order_confirm',
+      '--url',
+      `${capture.url}/no-wait`,
+    ]);
+    expect(create.code).toBe(0);
+    const run = await runCli(config.dir, ['sandbox', 'order', '--no-wait', '--sandbox-url', info.url]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('see them with GET /demo/_sandbox/deliveries');
+    expect(run.stdout).not.toContain('{shop}');
+  });
+
   it('status with a bad order id or status is a usage error (exit 2), before any request', async () => {
     for (const args of [
       ['1', 'abc'],

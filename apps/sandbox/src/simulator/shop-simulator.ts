@@ -107,6 +107,17 @@ function decodedSubscriber(item: WireItem): Subscriber {
   return SubscriberSchema.parse(clone(item));
 }
 
+/** The order statuses a sandbox shop has: ShopRenter's defaults and the abandoned cart's. */
+const KNOWN_ORDER_STATUSES: Record<string, string> = {
+  [ABANDONED_CART_STATUS.status]: ABANDONED_CART_STATUS.statusText,
+  ...DEFAULT_ORDER_STATUS_TEXTS,
+};
+
+/** An address with one `@`, something before it and a dotted domain after it, no spaces. */
+function isEmailAddress(value: unknown): boolean {
+  return typeof value === 'string' && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value);
+}
+
 function wrongData(message: string): SandboxApiError {
   return new SandboxApiError(400, 40005, 'wrong_data', message);
 }
@@ -152,6 +163,21 @@ export class ShopSimulator implements OrderSimulator {
     if (typeof status !== 'string' || !/^[0-9]{1,6}$/.test(status)) {
       throw wrongData(
         `Wrong data in 'status': ${JSON.stringify(status)}; use an order status id such as "2".`,
+      );
+    }
+    // A status the shop does not have (its statuses: assumptions.ts) would be delivered as if it did;
+    // one of the caller's own is accepted with its name (statusText), as a shop's custom status.
+    if (statusText === undefined && !Object.hasOwn(KNOWN_ORDER_STATUSES, status)) {
+      const known = Object.entries(KNOWN_ORDER_STATUSES)
+        .map(([id, text]) => `${id} (${text})`)
+        .join(', ');
+      throw new SandboxApiError(
+        400,
+        40005,
+        'unknown_status',
+        `Wrong data in 'status': ${JSON.stringify(status)}.`,
+        {},
+        `Shop ${runtime.seed.name} has no order status ${status}; its statuses are ${known}. For a status of your own, send its statusText too.`,
       );
     }
     const stored = orderByInnerId(runtime.data.orders, String(orderInnerId));
@@ -336,6 +362,11 @@ export class ShopSimulator implements OrderSimulator {
     const given = (input.subscriber ?? {}) as WireItem;
     if (!isObject(given)) throw wrongData("Wrong data in 'subscriber': expected an object.");
     checkShape('subscriber', SubscriberSchema, given);
+    if (given.email !== undefined && !isEmailAddress(given.email)) {
+      throw wrongData(
+        `Wrong data in 'subscriber.email': ${JSON.stringify(given.email)} is not an e-mail address.`,
+      );
+    }
     const subscriber: WireItem = toWireSubscriber({
       ...(clone(sampleSubscriber(input.seed ?? id)) as WireItem),
       id,
