@@ -27,9 +27,19 @@ export function formatTime(iso: string): string {
   return iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 }
 
-/** `#1234` (order number), else the subject id (a subscriber's), else empty. */
-export function formatOrder(event: Pick<EventSummaryJson, 'orderNumber' | 'subjectId'>): string {
-  return event.orderNumber ? `#${event.orderNumber}` : (event.subjectId ?? '');
+/** Whether `event` is about a newsletter subscriber (its subject id is the subscriber's), not an order. */
+export function isSubscriberEvent(event: string): boolean {
+  return event.startsWith('newsletter_');
+}
+
+/**
+ * `#1234` (order number); a newsletter event's subject as `subscriber 17`, so it does not read as an
+ * order in an ORDER column; else the subject id; else empty.
+ */
+export function formatOrder(event: Pick<EventSummaryJson, 'orderNumber' | 'subjectId' | 'event'>): string {
+  if (event.orderNumber) return `#${event.orderNumber}`;
+  if (event.subjectId && isSubscriberEvent(event.event)) return `subscriber ${event.subjectId}`;
+  return event.subjectId ?? '';
 }
 
 /** `11206 HUF`, or empty when the delivery had no total. */

@@ -10,6 +10,7 @@ import {
   formatOrder,
   formatTime,
   formatTotal,
+  isSubscriberEvent,
   paintStatus,
 } from '../../admin-api/admin-format.js';
 import { checkEventId, disabledHandlersOf } from '../../admin-api/admin-input.js';
@@ -139,7 +140,9 @@ export const showEventCommand = defineCommand<ShowEventOptions, ShowEventResult>
         ? appEventRows(name, event.subjectId)
         : ([
             ['source', describeSource(event.source)],
-            ['order', formatOrder(event) || '-'],
+            isSubscriberEvent(name)
+              ? ['subscriber', event.subjectId ?? '-']
+              : ['order', formatOrder(event) || '-'],
             ['total', formatTotal(event) || '-'],
           ] as [string, string][])),
       ['status', paintStatus(event.status, style)],

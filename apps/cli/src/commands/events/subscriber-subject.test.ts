@@ -1,0 +1,64 @@
+/**
+ * A newsletter event's subject is a subscriber, not an order: `events show` labels its id `subscriber`
+ * and the ORDER column of `events list`, `deliveries list|show` and `dead-letters list` says
+ * `subscriber 1`, not a bare `1` that reads as an order (`events show` said `order 1`).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adminCli, runCli, tempConfigDir } from '../../test-support/run-cli.js';
+import { type Receiver, startTestReceiver } from '../../test-support/test-receiver.js';
+
+const config = tempConfigDir();
+const ADMIN_TOKEN = 'subscriber-subject-token-abcdef0123456789';
+let receiver: Receiver;
+let base = '';
+const { admin, adminJson } = adminCli(config.dir, () => base, ADMIN_TOKEN);
+
+beforeAll(async () => {
+  const started = await startTestReceiver(config.dir, {
+    secrets: ['subscriber-subject-url-secret-0123456789'],
+    adminToken: ADMIN_TOKEN,
+    shops: [{ name: 'acme' }],
+  });
+  ({ receiver, url: base } = started);
+  const sent = await runCli(config.dir, [
+    'trigger',
+    'newsletter_subscribe',
+    '--to',
+    started.deliveryUrl({ shop: 'acme', event: 'newsletter_subscribe' }),
+    '--seed',
+    'subscriber',
+  ]);
+  if (sent.code !== 0) throw new Error(sent.stderr);
+});
+afterAll(async () => {
+  await receiver.close();
+  config.cleanup();
+});
+
+describe('a newsletter event names its subscriber as such', () => {
+  it('events list, events show and deliveries show', async () => {
+    const [event] = (await adminJson('events', 'list')).items as {
+      id: string;
+      deliveryId: string;
+      subjectId: string;
+    }[];
+    expect(event?.subjectId).toMatch(/^\d+$/);
+    const subscriber = event?.subjectId ?? '';
+
+    const list = await admin('events', 'list');
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(new RegExp(`\\snewsletter_subscribe\\s+subscriber ${subscriber}\\s`));
+
+    const show = await admin('events', 'show', event?.id ?? '');
+    expect(show.code).toBe(0);
+    expect(show.stdout).toMatch(new RegExp(`^subscriber\\s+${subscriber}$`, 'm'));
+    expect(show.stdout).not.toMatch(/^order\s/m);
+
+    const delivery = await admin('deliveries', 'show', event?.deliveryId ?? '');
+    expect(delivery.code).toBe(0);
+    expect(delivery.stdout).toMatch(new RegExp(`^${event?.id}\\s+subscriber ${subscriber}\\s`, 'm'));
+
+    const deliveries = await admin('deliveries', 'list');
+    expect(deliveries.stdout).toContain(`subscriber ${subscriber}`);
+  });
+});
