@@ -8,8 +8,10 @@
 import type { Server } from 'node:http';
 import Fastify, {
   type FastifyBaseLogger,
+  type FastifyError,
   type FastifyInstance,
   type FastifyReply,
+  type FastifyRequest,
   type FastifyServerFactory,
 } from 'fastify';
 import type { Logger } from 'pino';
@@ -57,8 +59,7 @@ export function createReceiverFastify(
   app.decorateRequest('expectedFailure', null);
   refuseWhileClosing(app, options.closesListener ? { closesListener: options.closesListener } : {});
   deferExpectContinue(app);
-  app.setErrorHandler(handleError);
-  app.setNotFoundHandler((request, reply) => {
+  const notFound = (request: FastifyRequest, reply: FastifyReply): FastifyReply => {
     if (request.url.startsWith('/hooks/')) {
       app.metrics.forgedAttempts.inc({ reason: 'unknown_route' });
       request.log.warn(
@@ -68,6 +69,14 @@ export function createReceiverFastify(
       return reply.code(404).send(NOT_FOUND_BODY);
     }
     return options.unknownRoute ? options.unknownRoute(reply) : reply.code(404).send(NOT_FOUND_BODY);
-  });
+  };
+  // A route that does not exist is answered as one whatever its body: reading the body (over the limit,
+  // JSON that does not parse) must not answer first, naming the receiver's body limit.
+  app.setErrorHandler((error: FastifyError, request, reply) =>
+    request.is404 && (error.statusCode ?? 500) < 500
+      ? notFound(request, reply)
+      : handleError(error, request, reply),
+  );
+  app.setNotFoundHandler(notFound);
   return app;
 }

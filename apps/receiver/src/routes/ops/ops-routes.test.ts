@@ -31,6 +31,23 @@ describe('ops routes', () => {
     expect(await response.json()).toEqual({ ok: false, error: { code: 'not_found', message: 'Not found.' } });
   });
 
+  it('answers an unknown route 404 whatever its body: never a 413 naming the body limit, nor a parse error', async () => {
+    // found by the receiver QA: a body over SRHOOKS_BODY_LIMIT sent to /nothing was answered 413 with the limit
+    const huge = JSON.stringify({ pad: 'x'.repeat(2.2 * 1024 * 1024) });
+    for (const [path, payload, type] of [
+      ['/nothing', huge, 'application/json'],
+      ['/admin/api/nothing', huge, 'application/json'],
+      ['/nothing', '{"broken', 'application/json'],
+    ] as const) {
+      const response = await post(path, payload, type);
+      expect(response.status, path).toBe(404);
+      expect(await response.json()).toEqual({
+        ok: false,
+        error: { code: 'not_found', message: 'Not found.' },
+      });
+    }
+  });
+
   it('counts deliveries by outcome, duplicates, quarantines, forged attempts and latency', async () => {
     const path = receiver.path('demo', 'order_confirm');
     expect((await post(path, new Uint8Array(body))).status).toBe(200);
