@@ -71,7 +71,7 @@ describe('the assumptions table (packages/contracts/README.md) and the code foll
     ['outer ids that look like an API id are refused', /outer id that decodes like an API id.*40005/],
     [
       'Payment API notification headers, stale age and default status',
-      /Payment API notifications.*User-Agent.*stale.*paid/,
+      /Payment API notifications.*User-Agent.*stale.*active/,
     ],
     ['the token endpoint’s unsupported_grant_type', /grant_type.*400 `unsupported_grant_type`/],
     ['the access_credential 403 body', /access_credential.*Forbidden/],

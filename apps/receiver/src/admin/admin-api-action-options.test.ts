@@ -177,7 +177,12 @@ describe('admin API: action options, handler filters, cursors, app events', () =
     ['/deliveries/:delivery/reprocess', '{"force":true}', 'application/json', 'unknown field force'],
     ['/handlers/log/disable', 'null', 'application/json', 'body: must be a JSON object'],
     ['/dead-letters/replay', 'null', 'application/json', 'body: must be a JSON object'],
-    ['/dead-letters/replay', '{"handler":"log"}', 'text/plain', 'sent as application/json (this one was text/plain)'],
+    [
+      '/dead-letters/replay',
+      '{"handler":"log"}',
+      'text/plain',
+      'sent as application/json (this one was text/plain)',
+    ],
   ])('refuses a body %s does not use: %s', async (route, body, type, message) => {
     const path = route.replace(':event', eventId).replace(':delivery', deliveryId);
     const answer = await call(path, { method: 'POST', body, type });

@@ -79,10 +79,17 @@ describe('OAuth token endpoint and API authentication', () => {
   });
 
   it('says in its hint header why it refused the client credentials', async () => {
-    const missingSecret = await tokenRequest({ grant_type: 'client_credentials', client_id: DEMO_CLIENT.clientId });
+    const missingSecret = await tokenRequest({
+      grant_type: 'client_credentials',
+      client_id: DEMO_CLIENT.clientId,
+    });
     expect(missingSecret.headers.get('x-sandbox-hint')).toBe('Check the `client_secret` parameter');
     const noShop = await tokenRequest(
-      { grant_type: 'client_credentials', client_id: DEMO_CLIENT.clientId, client_secret: DEMO_CLIENT.clientSecret },
+      {
+        grant_type: 'client_credentials',
+        client_id: DEMO_CLIENT.clientId,
+        client_secret: DEMO_CLIENT.clientSecret,
+      },
       'nosuchshop',
     );
     expect(noShop.headers.get('x-sandbox-hint')).toBe("There is no shop 'nosuchshop' in this sandbox.");
@@ -198,7 +205,10 @@ describe('OAuth token endpoint and API authentication', () => {
     expect(missingXml.text).toContain('Resource not found!');
     expect(missingXml.headers.get('x-sandbox-hint')).toMatch(/webHooks resource 'nope' not found/);
     const missingJson = await legacy('/webHooks/nope', 'application/json');
-    expect(missingJson.json()).toMatchObject({ error: 40401, message: expect.stringMatching(/^Resource not found!/) });
+    expect(missingJson.json()).toMatchObject({
+      error: 40401,
+      message: expect.stringMatching(/^Resource not found!/),
+    });
     const refused = await legacy('/webHooks', 'application/json', basic('apiuser', 'wrong'));
     expect(refused.status).toBe(401);
     expect(refused.json()).toEqual({ error: 40101, message: 'You have no permission for this operation!' });
