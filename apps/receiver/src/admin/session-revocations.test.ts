@@ -29,6 +29,8 @@ describe('SessionRevocations', () => {
     const errors: unknown[] = [];
     const revocations = new SessionRevocations(store, {
       cacheMs: 5000,
+      // roomy: on a loaded CI machine a SQLite write waited past the 5 s default (the timeout has its own test)
+      timeoutMs: 30_000,
       now: () => now,
       onStoreError: (error) => errors.push(error),
     });

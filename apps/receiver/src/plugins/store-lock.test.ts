@@ -24,7 +24,13 @@ let files = 0;
 const nextFile = () => join(tmp.dir, `receiver-${++files}.db`);
 
 function config(db: string) {
-  return defineReceiverConfig({ secrets: ['lease-secret-0123456789abcdef'], db, logLevel: 'silent' });
+  // storeTimeoutMs roomy: on a loaded CI machine /readyz's store check waited past the 5 s default (503)
+  return defineReceiverConfig({
+    secrets: ['lease-secret-0123456789abcdef'],
+    db,
+    logLevel: 'silent',
+    storeTimeoutMs: 30_000,
+  });
 }
 
 async function build(db: string): Promise<FastifyInstance> {
@@ -82,6 +88,7 @@ describe('one receiver per SQLite file', () => {
       secrets: ['lease-secret-0123456789abcdef'],
       db,
       logLevel: 'silent',
+      storeTimeoutMs: 30_000,
       handlers: { slow: { type: 'module', path: join(tmp.dir, 'never.mjs') } },
     });
     const broken = {
