@@ -53,7 +53,7 @@ describe('srhooks webhooks sync', () => {
     expect(lines[2]).toBe(
       '              type json · fields order_innerId,order_total · delay at once · label "srhooks order_confirm" · enabled',
     );
-    expect(lines[4]).toContain('delay 2 hour');
+    expect(lines[4]).toContain('delay 2 hours');
     expect(lines[4]).toContain('disabled');
     expect(lines[5]).toMatch(/^ {2}\+ create {2}newsletter_subscribe {2}https:\/\/crm\.example\.com\/hook$/);
     expect(run.stdout).toContain('Plan: 3 to create, 0 to update, 0 unchanged.');

@@ -11,6 +11,7 @@ import type { Style } from '../../output/index.js';
 import { openShopClient, requestLimits } from '../../shop-client.js';
 import { shopTimeoutError } from './shop-timeout.js';
 import { shopProgressLine } from './sync-progress.js';
+import { delayText } from './webhook-view.js';
 
 export interface SyncOptions {
   file: string;
@@ -392,7 +393,7 @@ function show(value: unknown): string {
   if (Array.isArray(value)) return `[${value.join(', ')}]`;
   if (typeof value === 'object') {
     const delay = value as { value?: unknown; unit?: unknown };
-    if ('value' in delay && 'unit' in delay) return `${delay.value} ${delay.unit}`;
+    if ('value' in delay && 'unit' in delay) return delayText(delay.value, delay.unit);
     return JSON.stringify(value);
   }
   if (typeof value === 'string') return JSON.stringify(value);
@@ -424,7 +425,7 @@ function renderShop(shop: ShopSyncResult, result: SyncResult, style: Style): str
       const d = line.desired;
       out.push(
         style.dim(
-          `${indent}type ${d.type} · fields ${d.fields.length > 0 ? d.fields.join(',') : 'default'} · delay ${d.delay ? `${d.delay.value} ${d.delay.unit}` : 'at once'} · label ${JSON.stringify(d.label)} · ${d.enabled ? 'enabled' : 'disabled'}`,
+          `${indent}type ${d.type} · fields ${d.fields.length > 0 ? d.fields.join(',') : 'default'} · delay ${d.delay ? delayText(d.delay.value, d.delay.unit) : 'at once'} · label ${JSON.stringify(d.label)} · ${d.enabled ? 'enabled' : 'disabled'}`,
         ),
       );
     }

@@ -3,10 +3,19 @@ import type { SignedWith } from '../../config/receiver-secrets.js';
 import { maskDeliveryUrl } from '../../delivery/mask-delivery-url.js';
 import { renderTable, type Style } from '../../output/index.js';
 
-/** `10 day`, `2 hour`, or `at once`. */
+/**
+ * A delay in words: `1 hour`, `2 days` (the API's unit is singular: `day`, `hour`, `minute`). A value
+ * that is not a plain number is shown as it is, with the unit as given.
+ */
+export function delayText(value: unknown, unit: unknown): string {
+  const one = value === 1 || value === '1';
+  return `${String(value)} ${String(unit)}${one || typeof unit !== 'string' || unit.endsWith('s') ? '' : 's'}`;
+}
+
+/** `10 days`, `1 hour`, or `at once`. */
 export function describeDelay(webhook: Webhook): string {
   const delay = webhook.webHookDelay.find((entry) => entry.delay > 0);
-  return delay ? `${delay.delay} ${delay.delayUnit}` : 'at once';
+  return delay ? delayText(delay.delay, delay.delayUnit) : 'at once';
 }
 
 export function describeFields(fields: readonly string[] | undefined): string {

@@ -58,6 +58,32 @@ describe('srhooks webhooks', () => {
     });
   });
 
+  it('create and update say a delay in words: 2 days, 1 hour', async () => {
+    const created = await cli(
+      'webhooks',
+      'create',
+      '--event',
+      'abandoned_cart',
+      '--url',
+      URL_B,
+      '--delay',
+      '2',
+      '--delay-unit',
+      'day',
+    );
+    expect(created.code).toBe(0);
+    const createdId = /created webhook (\S+)/.exec(created.stdout)?.[1] ?? '';
+    try {
+      expect(created.stdout).toMatch(/^delay\s+2 days$/m);
+      const updated = await cli('webhooks', 'update', createdId, '--delay', '1', '--delay-unit', 'hour');
+      expect(updated.code).toBe(0);
+      expect(updated.stdout).toMatch(/^delay\s+1 hour$/m);
+    } finally {
+      // the later tests list the shop's webhooks
+      expect((await cli('webhooks', 'delete', createdId)).code).toBe(0);
+    }
+  });
+
   it('create with defaults prints the subscription', async () => {
     const run = await cli('webhooks', 'create', '--event', 'order_status_change', '--url', URL_B);
     expect(run.code).toBe(0);
@@ -74,7 +100,7 @@ describe('srhooks webhooks', () => {
     expect(lines[0]).toMatch(/^ID\s+EVENT\s+STATUS\s+TYPE\s+URL\s+FIELDS\s+DELAY$/);
     expect(lines[1]).toMatch(
       new RegExp(
-        `^${id}\\s+order_confirm\\s+disabled\\s+xml\\s+https://hooks\\.example\\.com/hooks/acme/order_confirm/AbCd…\\s+3\\s+10 day$`,
+        `^${id}\\s+order_confirm\\s+disabled\\s+xml\\s+https://hooks\\.example\\.com/hooks/acme/order_confirm/AbCd…\\s+3\\s+10 days$`,
       ),
     );
     expect(lines[2]).toMatch(
