@@ -28,6 +28,9 @@ import { fastifyTrustProxy } from './trust-proxy.js';
 /** A slow sender gets this long for one request (headers and body), then the socket is closed. */
 export const REQUEST_TIMEOUT_MS = 60_000;
 
+/** How long one plugin may take to start (its store reads included) before the start fails. */
+const PLUGIN_TIMEOUT_MS = 60_000;
+
 export interface ReceiverFastifyOptions {
   /** Serve on a server created elsewhere (start-up/hand-over-server.ts) instead of fastify's own. */
   readonly serverFactory?: FastifyServerFactory<Server>;
@@ -48,6 +51,9 @@ export function createReceiverFastify(
     trustProxy: fastifyTrustProxy(config.trustProxy),
     bodyLimit: config.bodyLimit,
     requestTimeout: REQUEST_TIMEOUT_MS,
+    // fastify's 10 s per plugin is for a plugin that never finishes; on a loaded machine (CI's two cores
+    // running suites side by side) a start that was merely slow failed with "Plugin did not start in time".
+    pluginTimeout: PLUGIN_TIMEOUT_MS,
     // While the server closes, refuseWhileClosing takes deliveries and answers the rest 503 (the uniform body).
     return503OnClosing: false,
     clientErrorHandler: handleClientError,
