@@ -19,6 +19,7 @@ const MASKED_VALUE = `value hidden (${Array.from(VALUE).length} characters; pass
 let receiver: Receiver;
 let base = '';
 let deliveryId = '';
+let innerId = '';
 const { admin, adminJson } = adminCli(config.dir, () => base, ADMIN_TOKEN);
 
 beforeAll(async () => {
@@ -32,6 +33,7 @@ beforeAll(async () => {
     ...sampleOrder('cli-field'),
     orderProducts: { orderProduct: [{ innerId: '1', quantity: VALUE }] },
   };
+  innerId = String(order.innerId);
   const encoded = encodeDelivery('order_confirm', { orders: { order: [order] } } as never, {
     format: 'json',
   });
@@ -71,5 +73,17 @@ describe('srhooks deliveries show: where a quarantined delivery failed to decode
 
     const revealed = await adminJson('deliveries', 'show', deliveryId, '--reveal');
     expect(revealed.delivery.decodeError.detail).toEqual({ part: 'field', path: PATH, value: VALUE });
+  });
+
+  it('once erased, says the detail was erased on request (not that it was never recorded)', async () => {
+    const erased = await admin('erase', '--shop', 'acme', '--order-id', innerId, '--reason', 'GDPR-2026-077');
+    expect(erased.code).toBe(0);
+    expect(erased.stdout).toContain(deliveryId);
+    for (const args of [[], ['--reveal']]) {
+      const shown = await admin('deliveries', 'show', deliveryId, ...args);
+      expect(shown.code).toBe(0);
+      expect(shown.stdout).toMatch(/^part, field, value\s+erased on request \(with the body as received\)$/m);
+      expect(shown.stdout).not.toContain('not recorded');
+    }
   });
 });

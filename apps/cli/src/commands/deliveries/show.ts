@@ -36,8 +36,19 @@ export interface ShowDeliveryResult {
  * Where it failed to decode: part and field as they are; the value as the API answered it when revealed
  * (a string as it is, anything else as JSON), else the mask's `value hidden (…)` text.
  */
-function decodeDetailRows(detail: NonNullable<DeliveryView['decodeError']>['detail'], revealed: boolean) {
-  if (detail === null) return [['part, field, value', DECODE_DETAIL_NOT_RECORDED]] as [string, string][];
+function decodeDetailRows(
+  detail: NonNullable<DeliveryView['decodeError']>['detail'],
+  revealed: boolean,
+  erased: boolean,
+) {
+  // an erasure removes the detail with the body it may quote: it was recorded, then erased
+  if (detail === null)
+    return [
+      [
+        'part, field, value',
+        erased ? 'erased on request (with the body as received)' : DECODE_DETAIL_NOT_RECORDED,
+      ],
+    ] as [string, string][];
   if (Object.keys(detail).length === 0) return []; // a quarantine reason with none (`unknown_shop`)
   const rows: [string, string][] = [['part', detail.part ?? '-']];
   if (detail.path !== undefined) rows.push(['field', detail.path]);
@@ -78,7 +89,7 @@ export const showDeliveryCommand = defineCommand<ShowDeliveryOptions, ShowDelive
     ];
     if (delivery.decodeError) {
       rows.push(['decode error', `${style.red(delivery.decodeError.code)}: ${delivery.decodeError.message}`]);
-      rows.push(...decodeDetailRows(delivery.decodeError.detail, result.revealed));
+      rows.push(...decodeDetailRows(delivery.decodeError.detail, result.revealed, Boolean(delivery.erasure)));
     }
     const lines = [renderFields(rows, style), ''];
     if (delivery.events.length > 0) {
