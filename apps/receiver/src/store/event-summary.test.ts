@@ -93,4 +93,17 @@ describe('summariseEvent', () => {
       searchText: '1 | peter test',
     });
   });
+
+  it('takes no order number from an innerId that does not look like an id (found by the receiver QA)', () => {
+    // a name and an e-mail address sent as the innerId were shown as "Order #…" in the masked inspector
+    const summary = summariseEvent('order_confirm', 'Kovács Éva kovacs.eva@pmail.hu', {
+      innerId: 'Kovács Éva kovacs.eva@pmail.hu',
+      totalGross: 100,
+    });
+    expect(summary.orderNumber).toBeNull();
+    expect(summary.searchText).toContain('kovacs.eva@pmail.hu'); // still found by a search
+    for (const id of ['3001', 'ORD-2026_77', 'orders/b3JkZXI=']) {
+      expect(summariseEvent('order_confirm', id, { innerId: id }).orderNumber).toBe(id);
+    }
+  });
 });

@@ -1,4 +1,5 @@
 import { fullName, isOrderEvent, type WebhookEvent } from '@srhooks/contracts';
+import { looksLikeId } from '../personal-data/id-text.js';
 import { foldForSearch, phoneFieldSearchTexts } from './search-text.js';
 
 /** Columns derived from an event's payload at write time, for lists, filters and text search. */
@@ -44,7 +45,8 @@ export function customerNameOf(payload: unknown): string | null {
 }
 
 /**
- * Order events: order number = `innerId` (falls back to the subject id), customer = the customer's
+ * Order events: order number = `innerId` (falls back to the subject id; none when it does not look like
+ * an id, `personal-data/id-text.ts`), customer = the customer's
  * name, family name first (`Kovács Éva`; else the billing, then the shipping name), gross total =
  * `totalGross`. Newsletter events: the subscriber's name. The search text also holds the e-mail
  * address and the phone number (`search-text.ts`): an operator finds an order by the customer's
@@ -57,7 +59,10 @@ export function summariseEvent(
 ): EventSummaryColumns {
   const item = itemOf(payload);
   const isOrder = isOrderEvent(event);
-  const orderNumber = isOrder ? (text(item.innerId) ?? subjectId) : null;
+  // An innerId that is not shaped as an id (a name and an e-mail address were sent as one) is no order
+  // number to show: it stays in the search text, where the views show nothing of it.
+  const innerId = isOrder ? (text(item.innerId) ?? subjectId) : null;
+  const orderNumber = innerId !== null && looksLikeId(innerId) ? innerId : null;
   const names = namesOf(item);
   const customerName = names[0] ?? null;
   // The order number is usually the subject id, and the three names often one name: each distinct

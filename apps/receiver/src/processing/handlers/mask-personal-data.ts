@@ -24,6 +24,7 @@
  */
 import { HUNGARIAN_PHONE } from '../../logging/phone-number.js';
 import { createLineRedactor } from '../../logging/redact-log-line.js';
+import { looksLikeId } from '../../personal-data/id-text.js';
 import { maskName } from '../../personal-data/personal-data-mask.js';
 
 const CONTACT_KEY = /(e-?mail|phone|fax|mobile)$/i;
@@ -37,7 +38,6 @@ const HASH_KEY = /hash$/i;
 const FREE_TEXT_KEY = /(comment|note|message|valuename)$/i;
 /** A field named as an id (`innerId`, `id`, `customerId`): printed only when its value looks like one. */
 const ID_KEY = /(^id|Id)$/;
-const ID_LIKE = /^[\w.:/=+-]{1,128}$/;
 
 /** The order's own fields that say nothing about the person (the event's item is the block `''`). */
 const ORDER_FIELDS = [
@@ -162,7 +162,7 @@ function maskField(block: string, key: string, value: unknown): unknown {
   const byName = maskByName(key, value);
   if (byName !== undefined) return byName;
   if (!SHOWN[block]?.has(key)) return hiddenText(value);
-  if (ID_KEY.test(key) && !ID_LIKE.test(value)) return hiddenText(value);
+  if (ID_KEY.test(key) && !looksLikeId(value)) return hiddenText(value);
   return shownText(value);
 }
 
@@ -202,6 +202,6 @@ export function maskLoggedField(key: string, value: unknown): unknown {
 
 /** The event's subject id (an order's innerId, a subscriber's id) as printed: hidden unless it looks like an id. */
 export function maskSubjectId(subjectId: string | null): string | null {
-  if (subjectId === null || subjectId === '' || ID_LIKE.test(subjectId)) return subjectId;
+  if (subjectId === null || subjectId === '' || looksLikeId(subjectId)) return subjectId;
   return hiddenText(subjectId);
 }
