@@ -92,4 +92,23 @@ describe('srhooks webhooks create/update/sync: fields the dedupe key needs', () 
     );
     expect(run.stderr).not.toContain('webhooks[0]');
   });
+
+  it('sync with a field the event does not have: refused first, no warning about a selection it refuses', async () => {
+    const file = join(config.dir, '..', 'bogus-field.config.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        shops: [
+          { name: 'acme', webhooks: [{ event: 'order_confirm', url: url(6), fields: ['order_bogus'] }] },
+        ],
+      }),
+    );
+    const run = await cli(['webhooks', 'sync', '-f', file, '--dry-run']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).not.toContain('warning');
+    expect(run.stderr).toMatch(/^error: .*order_bogus.* not available for event order_confirm\n/);
+    expect(run.stderr).toContain(
+      'srhooks fields order_confirm lists the fields you can select; fix the file',
+    );
+  });
 });

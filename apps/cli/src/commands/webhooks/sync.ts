@@ -245,6 +245,17 @@ export const syncWebhooksCommand = defineCommand<SyncOptions, SyncResult>({
         );
       }
     }
+    // every shop's entries are checked (events, fields, URLs) before any shop is read or changed, and
+    // before the dedupe warnings: a selection refused anyway (a field the event lacks) gets no warning
+    for (const entry of shops) {
+      entry.webhooks.forEach((webhook, index) => {
+        try {
+          resolveWebhookSpec(webhook, `desired[${index}]`);
+        } catch (error) {
+          throw inFileTerms(error, options.file, entry.sources);
+        }
+      });
+    }
     for (const entry of shops) {
       entry.webhooks.forEach((webhook, index) => {
         const where = `${options.file}: ${entry.sources[index] ?? webhook.event}`;
@@ -258,16 +269,6 @@ export const syncWebhooksCommand = defineCommand<SyncOptions, SyncResult>({
         'pass --shop NAME to sync the shop they belong to, or unset them to use the logins srhooks login stored',
         'ambiguous_credentials',
       );
-    }
-    // every shop's entries are checked (events, fields, URLs) before any shop is read or changed
-    for (const entry of shops) {
-      entry.webhooks.forEach((webhook, index) => {
-        try {
-          resolveWebhookSpec(webhook, `desired[${index}]`);
-        } catch (error) {
-          throw inFileTerms(error, options.file, entry.sources);
-        }
-      });
     }
     // every shop's credentials first: a shop without any is refused before any shop is changed
     const targets = new Map<string, ShopTarget>();
