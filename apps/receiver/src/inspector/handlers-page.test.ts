@@ -196,6 +196,14 @@ describe('handlers page', () => {
     expect(await handlersPage('?done=disabled&handler=nosuch')).not.toContain('nosuch');
   });
 
+  it("shows no notice the handler's state contradicts: a crafted link cannot say an enabled handler was disabled", async () => {
+    // found by the receiver QA: /ui/handlers?done=disabled&handler=erp said "erp disabled" with nothing done
+    const page = await handlersPage('?done=disabled&handler=audit');
+    expect(page).not.toContain('audit disabled');
+    expect(page).not.toContain('role="status"');
+    expect(await handlersPage('?done=already-disabled&handler=audit')).not.toContain('already disabled');
+  });
+
   it('says an enable of a handler that was not disabled changed nothing; refuses a form with another field', async () => {
     const enabled = await postFormAsBrowser(
       receiver,

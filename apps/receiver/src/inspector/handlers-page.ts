@@ -44,6 +44,9 @@ function notice(query: HandlersPageQuery, handlers: HandlerOverview[]): SafeHtml
   // Only about a configured handler: the query's name is not echoed otherwise.
   const handler = handlers.find((entry) => entry.name === query.handler);
   if (!query.done || !handler) return '';
+  // The notice comes from the address: one the handler's state contradicts (a crafted link saying an
+  // enabled handler was disabled, or a stale one) is not shown.
+  if (query.done.endsWith('disabled') !== handler.disabled) return '';
   const name = handler.name;
   const text: Record<HandlerActionResult, string> = {
     disabled: `${name} disabled: its jobs wait until it is enabled (new events still get jobs for it).`,
