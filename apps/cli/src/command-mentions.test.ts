@@ -64,6 +64,26 @@ describe('names of things are not commands', () => {
     }
   });
 
+  it('trigger answered 404: the URL srhooks listen printed (a name), or npm run srhooks -- url (a command)', async () => {
+    const server = createServer((_request, response) => {
+      response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const run = await runCli(
+        config.dir,
+        ['trigger', 'order_confirm', '--to', `${base}/hooks/demo/order_confirm/AbCdEfGhIjKlMnOp`],
+        { script: CLI_PATH },
+      );
+      expect(run.stderr).toContain(
+        'use a URL srhooks listen printed, or make one with npm run srhooks -- url and the receiver',
+      );
+    } finally {
+      server.close();
+    }
+  });
+
   it('a server flag given to sandbox order: the server is named srhooks sandbox, the command to start it is rewritten', async () => {
     const run = await runCli(config.dir, ['sandbox', 'order', '--port', '4700'], { script: CLI_PATH });
     expect(run.code).toBe(2);

@@ -29,7 +29,7 @@ const LISTED = 20;
 function listenAdvice(code: string, shop: string): string | undefined {
   const logins = `srhooks login --shop ${shop} --client-id … --client-secret … (OAuth, scope order.order:read) or srhooks login --shop ${shop} --username … --password … (legacy Basic auth), or set SRHOOKS_CLIENT_ID and SRHOOKS_CLIENT_SECRET for a listen serving only ${shop}`;
   if (code === 'no_credentials')
-    return `srhooks listen serves the API credentials it found when it started: run ${logins}; then restart srhooks listen`;
+    return `${productName('listen')} serves the API credentials it found when it started: run ${logins}; then restart srhooks listen`;
   if (code === 'unknown_shop')
     return `restart srhooks listen with --shop ${shop}, with the shop's API credentials: ${logins}`;
   return undefined;

@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import { encodeDelivery } from '@srhooks/contracts/encode-delivery';
 import { type DeliveryFormat, isWebhookEvent, type WebhookEvent } from '@srhooks/contracts/events';
 import { EXIT_CODES, usageError } from '../cli-error.js';
+import { productName } from '../cli-invocation.js';
 import { defineCommand } from '../command.js';
 import { buildPayload } from '../delivery/build-payload.js';
 import { maskDeliveryUrl } from '../delivery/mask-delivery-url.js';
@@ -82,7 +83,7 @@ export const triggerCommand = defineCommand<TriggerOptions, TriggerResult>({
     });
     if (response.status === 404 && urlEvent !== undefined) {
       context.output.info(
-        "hint: a srhooks receiver answers 404 to a delivery URL it did not sign (a token made with another secret, or for another shop or event): use a URL srhooks listen printed, or make one with srhooks url and the receiver's SRHOOKS_SECRETS",
+        `hint: a srhooks receiver answers 404 to a delivery URL it did not sign (a token made with another secret, or for another shop or event): use a URL ${productName('listen')} printed, or make one with srhooks url and the receiver's SRHOOKS_SECRETS`,
       );
     }
     return {
