@@ -15,9 +15,9 @@ const VALUE = 'Kovács Éva, 1051 Budapest';
 describe('inspector: where a quarantined delivery failed to decode', () => {
   const fixture: InspectorFixture = inspectorFixture();
 
-  async function quarantineBadField(): Promise<string> {
+  async function quarantineBadField(seed = 'inspector-field'): Promise<string> {
     const order = {
-      ...sampleOrder('inspector-field'),
+      ...sampleOrder(seed),
       orderProducts: { orderProduct: [{ innerId: '1', quantity: VALUE }] },
     };
     const encoded = encodeDelivery('order_confirm', { orders: { order: [order] } } as never, {
@@ -87,5 +87,20 @@ describe('inspector: where a quarantined delivery failed to decode', () => {
     expect(after.text).not.toContain('not recorded');
     expect(after.text).toContain(`<dt>Field</dt><dd class="mono">${PATH}</dd>`);
     expect(after.text).not.toContain('Kovács');
+  });
+
+  it('says the detail was erased on request once the delivery is erased, not that it was never recorded', async () => {
+    const deliveryId = await quarantineBadField('inspector-erased');
+    const innerId = String(sampleOrder('inspector-erased').innerId);
+    const erased = await fixture.receiver.app.store.erasePersonalData({
+      order: { shop: SHOP, innerId },
+      reason: 'GDPR-2026-078',
+      dryRun: false,
+      includeUnfinished: true,
+    });
+    expect(erased.deliveries.map((delivery) => delivery.id)).toContain(deliveryId);
+    const page = await fixture.get(`/ui/deliveries/${deliveryId}?reveal=1`);
+    expect(page.text).toContain('erased on request (with the body as received)');
+    expect(page.text).not.toContain('not recorded');
   });
 });

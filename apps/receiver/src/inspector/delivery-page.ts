@@ -8,6 +8,7 @@ import type { AdminSession } from '../admin/admin-auth.js';
 import { isRunningNow } from '../admin/running-job-replay.js';
 import { isProtocolHeader } from '../personal-data/delivery-header-privacy.js';
 import {
+  DECODE_DETAIL_ERASED,
   DECODE_DETAIL_NOT_RECORDED,
   decodeValueText,
   maskDecodeMessage,
@@ -257,13 +258,15 @@ export function eventSection(event: EventDetail, context: DetailContext): SafeHt
 
 /**
  * Where the delivery failed to decode: the part and the field's path plainly, the value found (from the
- * body: personal data) only when revealed. A delivery quarantined before they were recorded says so;
+ * body: personal data) only when revealed. A delivery quarantined before they were recorded says so, an
+ * erased one that they were erased;
  * a quarantine reason with none (a payment notification's `unknown_shop`) shows nothing here.
  */
-function decodeFailureDetail(failure: StoredDecodeFailure, reveal: boolean): SafeHtml {
+function decodeFailureDetail(failure: StoredDecodeFailure, reveal: boolean, erased: boolean): SafeHtml {
   const { detail } = failure;
   if (detail === null) {
-    return html`<dl class="meta decode-detail"><dt>Part, field, value</dt><dd class="muted">${DECODE_DETAIL_NOT_RECORDED}</dd></dl>`;
+    // an erasure removes the detail with the body it may quote: it was recorded, then erased
+    return html`<dl class="meta decode-detail"><dt>Part, field, value</dt><dd class="muted">${erased ? DECODE_DETAIL_ERASED : DECODE_DETAIL_NOT_RECORDED}</dd></dl>`;
   }
   if (Object.keys(detail).length === 0) return html``;
   return html`<dl class="meta decode-detail">
@@ -310,7 +313,7 @@ ${input.notice && noticeText(input.notice, delivery) ? html`<p class="notice ok"
   </dl>
   ${
     delivery.decodeError
-      ? html`<div class="notice error"><strong>Could not be decoded: ${delivery.decodeError.code}</strong><br>${context.reveal ? delivery.decodeError.message : maskDecodeMessage(delivery.decodeError.message)}${decodeFailureDetail(delivery.decodeError, context.reveal)}</div>`
+      ? html`<div class="notice error"><strong>Could not be decoded: ${delivery.decodeError.code}</strong><br>${context.reveal ? delivery.decodeError.message : maskDecodeMessage(delivery.decodeError.message)}${decodeFailureDetail(delivery.decodeError, context.reveal, delivery.erasure !== undefined)}</div>`
       : ''
   }
   <div class="actions">

@@ -128,3 +128,5 @@ export function decodeValueText(value: unknown): string {
 
 /** What a view says of a delivery quarantined before the receiver recorded part, path and value. */
 export const DECODE_DETAIL_NOT_RECORDED = 'not recorded (quarantined before this version)';
+/** What stands for the decode failure detail of an erased delivery: an erasure removes it with the body it may quote. */
+export const DECODE_DETAIL_ERASED = 'erased on request (with the body as received)';
