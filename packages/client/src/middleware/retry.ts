@@ -1,5 +1,6 @@
 import { type BackoffOptions, retryDelayMs } from '../backoff.js';
 import { NetworkError, ShopRenterError } from '../errors.js';
+import { failureReason } from '../network-failure.js';
 import { abortable } from './abortable.js';
 import type { ClientLogger, FetchMiddleware } from './types.js';
 
@@ -57,13 +58,13 @@ export function retryMiddleware(
         if (!idempotent || last) {
           throw new NetworkError(
             timedOut ? 'timeout' : 'network_error',
-            `${request.method} ${where.url} ${timedOut ? 'timed out' : `failed (${describe(error)})`}${attempt > 1 ? ` after ${attempt} attempts` : ''}: check the network and the API URL, then try again${!idempotent && !last ? ' (not retried: the request may have been processed)' : ''}`,
+            `${request.method} ${where.url} ${timedOut ? 'timed out' : `failed (${failureReason(error)})`}${attempt > 1 ? ` after ${attempt} attempts` : ''}: check the network and the API URL, then try again${!idempotent && !last ? ' (not retried: the request may have been processed)' : ''}`,
             { ...where, cause: error },
           );
         }
         const delay = retryDelayMs(attempt, undefined, options, clock);
         logger.warn(
-          { ...where, attempt, delayMs: delay, error: describe(error) },
+          { ...where, attempt, delayMs: delay, error: failureReason(error) },
           'request failed, retrying',
         );
         await abortable(clock.sleep(delay), request.signal);
@@ -88,14 +89,6 @@ export function retryMiddleware(
 
 function isCallerAbort(error: unknown, request: Request): boolean {
   return request.signal.aborted && !(error instanceof Error && error.name === 'TimeoutError');
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error) {
-    const code = (error.cause as { code?: string } | undefined)?.code;
-    return code ?? error.message;
-  }
-  return String(error);
 }
 
 function redactUrl(url: string): string {
