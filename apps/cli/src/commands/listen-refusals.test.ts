@@ -75,6 +75,9 @@ describe('srhooks listen refuses', () => {
       );
       expect(run.stderr).toContain('pass --db with another file');
       expect(run.stderr).not.toContain('report it');
+      // listen's own words: not the receiver's advice about settings listen does not read (CLI QA B5)
+      expect(run.stderr).not.toContain('SRHOOKS_DB');
+      expect(run.stderr).not.toContain('DATABASE_URL');
     } finally {
       other.cleanup();
     }

@@ -8,6 +8,7 @@ import {
 } from '@srhooks/contracts/receiver-path';
 import { maskedNote } from '../admin-api/personal-data.js';
 import { CliError, EXIT_CODES, usageError } from '../cli-error.js';
+import { productName } from '../cli-invocation.js';
 import { defineCommand } from '../command.js';
 import { resolveConfigDir } from '../config/config-dir.js';
 import { CredentialStore } from '../config/credential-store.js';
@@ -177,7 +178,9 @@ function printStart(output: Output, start: ListenStart): void {
 function unusableDb(error: unknown, db: string, flag: boolean): unknown {
   if (error instanceof Error && error.name === 'StoreInUseError') {
     // another receiver (a receiver, or a listen with another config dir) runs on this file
-    return new CliError(error.message, {
+    // the receiver's message ends in its own advice (SRHOOKS_DB, DATABASE_URL): settings listen does not read
+    const sentences = error.message.split(/(?<=\.) /);
+    return new CliError(sentences.slice(0, 2).join(' '), {
       code: 'listen_db_in_use',
       exitCode: EXIT_CODES.usage,
       hint: flag
@@ -265,7 +268,7 @@ export const listenCommand = defineCommand<ListenOptions, ListenResult>({
     const running = await readListenRunning(configDir);
     if (running?.alive && running.pid !== process.pid) {
       throw usageError(
-        `srhooks listen is already running with this config dir (${running.url}, process ${running.pid} since ${running.startedAt})`,
+        `${productName('listen')} is already running with this config dir (${running.url}, process ${running.pid} since ${running.startedAt})`,
         `use that one (events, deliveries and the other admin commands reach it), stop it first (Ctrl-C in its terminal), or start this one with another SRHOOKS_CONFIG_DIR`,
         'listen_running',
       );
