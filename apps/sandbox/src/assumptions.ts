@@ -310,3 +310,24 @@ export const ORDER_SEARCH_TIME_BOUNDS = { inclusive: true, precision: 'second' }
 export function shopDateHeader(shopNow: Date): string {
   return shopNow.toUTCString();
 }
+
+/**
+ * [A47] The shop's calls to an app (install, EntryPoint, uninstall; Payment API notifications) wait at
+ * most this long for the app's answer (the documentation gives no limit): a browser waits long for a
+ * page, and an app install that registers its webhooks took over 10 s on a slow, loaded CI machine.
+ * They are made with Node's fetch, which adds its own headers (`accept-language: *`, `sec-fetch-mode:
+ * cors`, `user-agent: node` where no User-Agent is given): the documentation shows none of a real call's.
+ */
+export const APP_CALL_TIMEOUT_MS = 30_000;
+
+/*
+ * [A48] Where the documentation is silent on the API's answer, the sandbox chooses (kept here as a list of
+ * where each choice lives): a method a resource does not take is 405 with `Allow` and a message-only body
+ * (`errors.ts` `methodNotAllowed`); query parameters a collection does not know are ignored, not refused
+ * with 40010 "parameter not available", whose occasion the documentation does not give
+ * (`resources/paging.ts`); a body that is not JSON (malformed, no Content-Type, `text/plain`, XML) is
+ * 40001 "Data parameter not found in POST/PUT!" (`http/request-body.ts`); the batch call itself needs no
+ * scope, only its inner requests (the documented scope list has no batch entry; A4, `resources/batch.ts`);
+ * an API order's `customer` and `shippingZone` links are `null` (the sandbox keeps no customer accounts
+ * or zones: its orders are guests', `resources/orders/order-presenter.ts`).
+ */

@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { signAppRequest, signPaymentNotification } from '@srhooks/contracts';
-import { PAYMENT_NOTIFICATION, UNINSTALL_REMOVES_APP_SUBSCRIPTIONS } from '../assumptions.js';
+import {
+  APP_CALL_TIMEOUT_MS,
+  PAYMENT_NOTIFICATION,
+  UNINSTALL_REMOVES_APP_SUBSCRIPTIONS,
+} from '../assumptions.js';
 import { SandboxApiError } from '../errors.js';
 import type { SandboxState } from '../state/sandbox-state.js';
 import type { AppRegistration } from './app-registry.js';
@@ -81,11 +85,12 @@ export function appAdminUrl(state: SandboxState, origin: string, shop: string, a
   return `${base.replace(/\/+$/, '')}/app/${appId}`;
 }
 
-/**
- * One call the shop owner's browser (or ShopRenter) makes to the app. A browser waits long for a page;
- * 30 s here: an app install that registers its webhooks took over 10 s on a slow, loaded CI machine.
- */
-async function call(url: string, init: RequestInit = {}, timeoutMs = 30_000): Promise<AppCallReport> {
+/** One call the shop owner's browser (or ShopRenter) makes to the app, waiting at most [A47]'s limit. */
+async function call(
+  url: string,
+  init: RequestInit = {},
+  timeoutMs = APP_CALL_TIMEOUT_MS,
+): Promise<AppCallReport> {
   try {
     const response = await fetch(url, {
       redirect: 'manual',
