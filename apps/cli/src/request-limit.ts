@@ -60,3 +60,20 @@ export async function answerWithin<T>(
     timer.clear();
   }
 }
+
+/** A JSON request's init: Accept JSON, and the body (when there is one) as JSON with its Content-Type. */
+export function jsonRequestInit(
+  method: string,
+  body: unknown,
+  signal: AbortSignal,
+): RequestInit & { headers: Record<string, string> } {
+  return {
+    method,
+    headers: {
+      accept: 'application/json',
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    signal,
+  };
+}

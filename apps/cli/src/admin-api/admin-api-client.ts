@@ -5,7 +5,7 @@ import { CliError, EXIT_CODES, remoteError, usageError } from '../cli-error.js';
 import { productName } from '../cli-invocation.js';
 import { resolveConfigDir } from '../config/config-dir.js';
 import { readListenRunning, readListenSecrets } from '../config/listen-secrets.js';
-import { answerWithin, NoAnswerInTimeError, type RequestLimit } from '../request-limit.js';
+import { answerWithin, jsonRequestInit, NoAnswerInTimeError, type RequestLimit } from '../request-limit.js';
 import { ID_KINDS } from './admin-input.js';
 import {
   foreignAnswerError,
@@ -158,15 +158,7 @@ export async function openAdminApi(
       if (value !== undefined) url.searchParams.set(key, String(value));
     // the answer read whole within the time limit
     const { response, parsed } = await answerWithin(limit, async (signal) => {
-      const response = await send(url, {
-        method,
-        headers: {
-          accept: 'application/json',
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal,
-      });
+      const response = await send(url, jsonRequestInit(method, body, signal));
       return { response, parsed: (await answerJson(response)).json };
     });
     if (response.ok && isReceiverSuccessBody(parsed)) return parsed as T;

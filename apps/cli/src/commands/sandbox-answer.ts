@@ -2,7 +2,7 @@ import { failureReason } from '@srhooks/client/network-failure';
 import { answerJson } from '../answer-json.js';
 import { type CliError, remoteError } from '../cli-error.js';
 import { productName } from '../cli-invocation.js';
-import { answerWithin, NoAnswerInTimeError, type RequestLimit } from '../request-limit.js';
+import { answerWithin, jsonRequestInit, NoAnswerInTimeError, type RequestLimit } from '../request-limit.js';
 import { DEFAULT_SANDBOX_PORT } from './sandbox.js';
 
 /**
@@ -104,15 +104,7 @@ export async function askSandbox(base: string, request: SandboxRequest): Promise
   return answerWithin(sandboxLimit(base, request.timeoutMs), async (signal) => {
     let response: Response;
     try {
-      response = await fetch(`${base.replace(/\/+$/, '')}${path}`, {
-        method,
-        headers: {
-          accept: 'application/json',
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal,
-      });
+      response = await fetch(`${base.replace(/\/+$/, '')}${path}`, jsonRequestInit(method, body, signal));
     } catch (error) {
       if (signal.aborted) throw error;
       throw unreachableSandbox(base, error);
