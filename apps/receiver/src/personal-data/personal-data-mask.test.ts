@@ -83,6 +83,26 @@ describe('maskDecodeMessage', () => {
     );
   });
 
+  it('keeps the Content-Type an unsupported_content_type message quotes: a protocol header, shown unmasked', () => {
+    const messageOf = (contentType: string): string => {
+      try {
+        decodeDelivery({ event: 'order_confirm', contentType, body: 'hello' });
+      } catch (error) {
+        if (error instanceof DeliveryDecodeError) return error.message;
+        throw error;
+      }
+      throw new Error('decoded');
+    };
+    const plain = messageOf('text/plain; charset="utf-8"');
+    expect(plain).toContain('Content-Type "text/plain; charset=\\"utf-8\\"" is not accepted');
+    expect(maskDecodeMessage(plain)).toBe(plain);
+    // Only the header's own quoted value: a message that merely starts alike is masked as before.
+    const lookalike = 'Content-Type "text/plain" is not accepted; "Kovács Éva" was found.';
+    expect(maskDecodeMessage(lookalike)).toBe(
+      'Content-Type "text/plain" is not accepted; [hidden] was found.',
+    );
+  });
+
   it('keeps the envelope\'s own path in a wrong_envelope message (`but "orders.order" is a string`)', () => {
     const messageOf = (event: 'order_confirm' | 'newsletter_subscribe', body: string): string => {
       try {

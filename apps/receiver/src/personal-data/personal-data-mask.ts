@@ -92,6 +92,8 @@ const OWN_LITERALS = new Set([
 ]);
 /** A quoted name in an XML parser message (`Closing tag 'x' is expected …`): no spaces inside. */
 const SINGLE_QUOTED = /'[^'\s]{1,200}'/g;
+/** The decoder's unsupported_content_type message, up to the quoted header value (its JSON string). */
+const CONTENT_TYPE_REFUSED = /^Content-Type "(?:[^"\\\n]|\\.)*" is not accepted; /;
 /** `(got 36705551234)`: a number the sender sent where something else was expected. */
 const GOT_NUMBER = /\(got -?[\d.eE+-]+\)/g;
 
@@ -102,6 +104,14 @@ const GOT_NUMBER = /\(got -?[\d.eE+-]+\)/g;
  * given for something else — is `[hidden]`.
  */
 export function maskDecodeMessage(message: string): string {
+  // unsupported_content_type quotes the request's Content-Type: a protocol header, shown unmasked with the
+  // delivery's headers (delivery-header-privacy.ts), so the sender's 400 and the views name it.
+  const contentType = CONTENT_TYPE_REFUSED.exec(message);
+  if (contentType) return contentType[0] + maskSenderText(message.slice(contentType[0].length));
+  return maskSenderText(message);
+}
+
+function maskSenderText(message: string): string {
   // The JSON parser's own snippet of the document (`Unexpected token 'K', ..."comment": Kovács Éva"... is
   // not valid JSON`): raw text of the body, quotes unbalanced, so hidden whole up to the last ` is not valid
   // JSON`; the XML reader's `unknown entity &…;` (the entity's name is the sender's text); then every
