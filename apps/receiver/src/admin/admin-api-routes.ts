@@ -31,6 +31,7 @@ import {
   ShopParamsSchema,
 } from './admin-request-schemas.js';
 import type { CredentialThrottle } from './credential-throttle.js';
+import { methodNotAllowedAnswers } from './method-not-allowed.js';
 import type { SessionRevocations } from './session-revocations.js';
 import { markShopUninstalledFor } from './shop-uninstall-operation.js';
 
@@ -55,6 +56,9 @@ export const adminApiRoutes: FastifyPluginAsync<AdminApiRoutesOptions> = async (
     isUninstalled: (shop) => app.shopDirectory.isUninstalled(shop),
     uninstalledShops: () => app.shopDirectory.uninstalledShops(),
   });
+
+  // Records the routes below as they are added: a known path asked with another method is answered 405.
+  const wrongMethod = methodNotAllowedAnswers(app);
 
   addAdminGuard(app, {
     auth: options.auth,
@@ -103,6 +107,8 @@ export const adminApiRoutes: FastifyPluginAsync<AdminApiRoutesOptions> = async (
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    // A path no route takes, whatever its body (JSON that does not parse, over the limit): 404 or 405.
+    if (request.is404 && (error.statusCode ?? 500) < 500) return wrongMethod.answer(request, reply);
     const answer = adminErrorAnswer(error);
     if (answer) return reply.code(answer.status).send(answer.body);
     return handleError(error, request, reply);
@@ -254,4 +260,7 @@ export const adminApiRoutes: FastifyPluginAsync<AdminApiRoutesOptions> = async (
       changedAt: state.changedAt,
     };
   });
+
+  // After the guard like every route: without the token a wrong path or method is answered 401.
+  app.setNotFoundHandler((request, reply) => wrongMethod.answer(request, reply));
 };
