@@ -70,5 +70,9 @@ describe('admin API: a wrong method on a known path', () => {
     expect(answer.status).toBe(401);
     expect(answer.allow).toBeNull();
     expect(answer.body.error.code).toBe('unauthorized');
+    // Nor whether a path exists.
+    const unknown = await call('GET', '/admin/api/nope');
+    expect(unknown.status).toBe(401);
+    expect(unknown.body.error.code).toBe('unauthorized');
   });
 });
