@@ -19,10 +19,11 @@ import {
   BackfillRequestSchemas,
   DeadLetterQuerySchema,
   DeadLetterReplaySchema,
+  DeliveryIdParamsSchema,
   DeliveryListQuerySchema,
+  EventIdParamsSchema,
   EventListQuerySchema,
   HandlerParamsSchema,
-  IdParamsSchema,
   NoOptionsSchemas,
   NoQuerySchema,
   PruneRequestSchemas,
@@ -138,13 +139,13 @@ export const adminApiRoutes: FastifyPluginAsync<AdminApiRoutesOptions> = async (
 
   app.get('/deliveries/:id', async (request) => {
     parseRequestPart(NoQuerySchema, 'query', request.query);
-    const { id } = parseRequestPart(IdParamsSchema, 'params', request.params);
+    const { id } = parseRequestPart(DeliveryIdParamsSchema, 'params', request.params);
     return { ok: true, delivery: deliveryDetailJson(await operations.getDelivery(id)) };
   });
 
   app.post('/deliveries/:id/reprocess', async (request) => {
     const options = parseBodyOrQuery(ReprocessRequestSchemas, request);
-    const { id } = parseRequestPart(IdParamsSchema, 'params', request.params);
+    const { id } = parseRequestPart(DeliveryIdParamsSchema, 'params', request.params);
     const result = await operations.reprocessDelivery(id, options);
     request.log.info({ deliveryId: id, events: result.events.length }, 'quarantined delivery re-processed');
     return { ok: true, ...result };
@@ -158,12 +159,12 @@ export const adminApiRoutes: FastifyPluginAsync<AdminApiRoutesOptions> = async (
 
   app.get('/events/:id', async (request) => {
     parseRequestPart(NoQuerySchema, 'query', request.query);
-    const { id } = parseRequestPart(IdParamsSchema, 'params', request.params);
+    const { id } = parseRequestPart(EventIdParamsSchema, 'params', request.params);
     return { ok: true, event: await operations.getEvent(id) };
   });
 
   app.post('/events/:id/replay', async (request) => {
-    const { id } = parseRequestPart(IdParamsSchema, 'params', request.params);
+    const { id } = parseRequestPart(EventIdParamsSchema, 'params', request.params);
     const { handler } = parseBodyOrQuery(ReplayRequestSchemas, request);
     const jobs = await operations.replayEvent(id, handler);
     request.log.info({ eventId: id, handler: handler ?? null, jobs: jobs.length }, 'event replayed');
@@ -192,7 +193,7 @@ export const adminApiRoutes: FastifyPluginAsync<AdminApiRoutesOptions> = async (
 
   app.post('/events/:id/release', async (request) => {
     parseBodyOrQuery(NoOptionsSchemas, request);
-    const { id } = parseRequestPart(IdParamsSchema, 'params', request.params);
+    const { id } = parseRequestPart(EventIdParamsSchema, 'params', request.params);
     const jobs = await operations.releaseEvent(id);
     request.log.info({ eventId: id, jobs: jobs.length }, 'held event released');
     return { ok: true, eventId: id, jobs };

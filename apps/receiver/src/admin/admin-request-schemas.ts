@@ -48,9 +48,10 @@ export const TimeSchema = z.string().transform((value, ctx): Date => {
 
 const ID_PATTERN = /^[a-z]{2,8}_[0-9a-z]{1,64}$/;
 
-export const IdSchema = z
-  .string()
-  .regex(ID_PATTERN, 'must be an id as the admin API lists it, such as dlv_01k…');
+/** An id of the admin API's lists, its message naming the kind the route takes (`dlv_…` or `evt_…`). */
+function idSchemaOf(prefix: 'dlv' | 'evt') {
+  return z.string().regex(ID_PATTERN, `must be an id as the admin API lists it, such as ${prefix}_01k…`);
+}
 
 export const ShopSchema = z.string().refine((name) => isValidShopName(name), {
   error: 'must be a ShopRenter shop name: lowercase letters, digits and hyphens',
@@ -133,7 +134,7 @@ const timeRange = { from: TimeSchema.optional(), to: TimeSchema.optional() };
  * start".
  */
 export function cursorOf(prefix: 'dlv' | 'evt') {
-  return IdSchema.refine((id) => isId(id, prefix), {
+  return idSchemaOf(prefix).refine((id) => isId(id, prefix), {
     error: `must be this list's nextCursor (an id such as ${prefix}_01k… as the list answered it); leave cursor out for the first page`,
   });
 }
@@ -165,7 +166,7 @@ export const EventListQuerySchema = requestObject({
   shop: ShopSchema.optional(),
   event: EventNameSchema.optional(),
   status: z.enum(EVENT_STATUSES, { error: `must be one of ${EVENT_STATUSES.join(', ')}` }).optional(),
-  deliveryId: IdSchema.optional(),
+  deliveryId: idSchemaOf('dlv').optional(),
   source: SourceSchema.optional(),
   /** Events that have a job for this handler. */
   handler: HandlerNameSchema.optional(),
@@ -215,7 +216,17 @@ export const ReplayRequestSchemas = {
  */
 export const NoOptionsSchemas = { body: actionObject({}), query: actionObject({}) };
 
-export const IdParamsSchema = z.strictObject({ id: IdSchema });
+/** An id of either kind (the inspector's pages, whose errors are pages of their own). */
+export const IdParamsSchema = z.strictObject({
+  id: z
+    .string()
+    .regex(
+      ID_PATTERN,
+      'must be an id as the admin API lists it, such as dlv_01k… (a delivery) or evt_01k… (an event)',
+    ),
+});
+export const DeliveryIdParamsSchema = z.strictObject({ id: idSchemaOf('dlv') });
+export const EventIdParamsSchema = z.strictObject({ id: idSchemaOf('evt') });
 
 /** The query of a route that takes none: any field is refused as unknown. */
 export const NoQuerySchema = requestObject({});
