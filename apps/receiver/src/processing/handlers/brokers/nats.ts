@@ -94,6 +94,9 @@ export function createNatsHandler(options: NatsHandlerOptions): BrokerHandler {
   const where = options.servers
     .map((server) => redactUrl(/^[a-z][a-z0-9+.-]*:\/\//i.test(server) ? server : `nats://${server}`))
     .join(', ');
+  // The client drops a server's scheme: `tls://` is honoured only through its `tls` option, which it
+  // applies to every server (and to those the cluster announces), so one tls:// server requires TLS of all.
+  const tlsRequired = options.servers.some((server) => /^tls:\/\//i.test(server));
   let connection: Promise<NatsSession> | null = null;
   let closing = false;
   const state = new BrokerConnectionState(options.logger, {
@@ -109,6 +112,8 @@ export function createNatsHandler(options: NatsHandlerOptions): BrokerHandler {
       ...(options.user === undefined ? {} : { user: options.user }),
       ...(options.password === undefined ? {} : { pass: options.password }),
       ...(options.token === undefined ? {} : { token: options.token }),
+      // without it a server offering no TLS would get the credentials and the orders in plain text
+      ...(tlsRequired ? { tls: {} } : {}),
       timeout: timeoutMs,
       maxReconnectAttempts: -1,
       reconnectTimeWait: 1000,
@@ -155,7 +160,7 @@ export function createNatsHandler(options: NatsHandlerOptions): BrokerHandler {
         if (connection !== opening) return;
         connection = null;
         state.down(
-          error instanceof EnsureStreamError || refusedLogin(error)
+          error instanceof EnsureStreamError || refusedLogin(error) || noTls(error)
             ? 'broker_rejected'
             : 'broker_unreachable',
         );
@@ -241,6 +246,11 @@ export function createNatsHandler(options: NatsHandlerOptions): BrokerHandler {
       ({ nc, js, existingStream } = await withTimeout(session, timeoutMs, `connecting to NATS at ${where}`));
     } catch (error) {
       if (error instanceof EnsureStreamError) return fail(error.message, 'broker_rejected');
+      if (noTls(error))
+        return fail(
+          `NATS at ${where} offers no TLS, and the handler's "servers" ask for it (tls://): nothing was sent; enable TLS on the NATS server, or write nats:// to publish unencrypted (on a network you trust)`,
+          'broker_rejected',
+        );
       if (refusedLogin(error))
         return fail(
           `NATS at ${where} refused the login (${describeError(error)}): ${CHECK_LOGIN}`,
@@ -344,6 +354,14 @@ function refusedLogin(error: unknown): boolean {
     name === 'UserAuthenticationExpiredError' ||
     /authorization violation|authentication (timeout|expired)/i.test(describeError(error))
   );
+}
+
+/**
+ * The server offers no TLS but the handler requires it (a `tls://` server): the client refuses before it
+ * sends anything ("server does not support 'tls'"; "tls is not available on this server").
+ */
+function noTls(error: unknown): boolean {
+  return /does not support 'tls'|tls.{0,3} is not available on this server/i.test(describeError(error));
 }
 
 /** An attempt that never reached NATS: the server is down, unreachable, or the URL is wrong. */
