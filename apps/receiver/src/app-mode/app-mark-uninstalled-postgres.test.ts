@@ -103,12 +103,17 @@ describe('marking an app shop uninstalled on PostgreSQL', () => {
     const before = await shop('lost');
     const again = await markUninstalled(f.baseUrl, 'lost');
     expect(again.status).toBe(200);
+    const first = (await admin('/deliveries?shop=lost&event=app_uninstalled')).items as Array<{ id: string }>;
+    expect(first).toHaveLength(1);
     expect(await again.json()).toMatchObject({
       shop: 'lost',
       uninstalledAt: before?.uninstalledAt,
       cancelledJobs: 0,
+      // the first mark's delivery: nothing is stored again
+      deliveryId: first[0]?.id,
       alreadyUninstalled: true,
     });
+    expect((await admin('/deliveries?shop=lost&event=app_uninstalled')).items).toHaveLength(1);
 
     const configured = await markUninstalled(f.baseUrl, 'configured');
     expect(configured.status).toBe(409);

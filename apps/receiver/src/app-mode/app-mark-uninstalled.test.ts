@@ -9,7 +9,7 @@
 import { signDeliveryPath } from '@srhooks/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loginAsBrowser } from '../admin/test-support/admin-test-receiver.js';
-import { CANCELLED_BY_UNINSTALL } from '../store/app-shops/app-shop-store.js';
+import { CANCELLED_BY_UNINSTALL, type UninstallMarked } from '../store/app-shops/app-shop-store.js';
 import { startTestReceiver, TEST_SECRET } from '../test-support/test-receiver.js';
 import {
   ADMIN_TOKEN,
@@ -25,7 +25,7 @@ describe('app mode: an operator marks a shop uninstalled when its uninstall call
   let f: AppModeFixture;
   beforeAll(async () => {
     f = await startAppModeFixture({
-      shops: ['lost', 'kept'],
+      shops: ['lost', 'kept', 'half'],
       config: { shops: [{ name: 'configured', handlers: ['audit'] }] },
     });
   });
@@ -38,6 +38,10 @@ describe('app mode: an operator marks a shop uninstalled when its uninstall call
     ((await admin('/shops')).items as Array<Record<string, unknown>>).find((s) => s.name === name);
 
   let seed = 0;
+  /** The first mark's answer: the `app_uninstalled` event's delivery. */
+  let firstDeliveryId = '';
+  const uninstallDeliveries = async (name: string) =>
+    (await admin(`/deliveries?shop=${name}&event=app_uninstalled`)).items as Array<{ id: string }>;
   async function handledOrder(name: string): Promise<void> {
     const { order } = await f.sandbox.simulator.placeOrder(name, { seed: ++seed });
     await f.sandbox.simulator.waitForIdle();
@@ -73,6 +77,7 @@ describe('app mode: an operator marks a shop uninstalled when its uninstall call
       deliveryId: expect.stringMatching(/^dlv_/),
       alreadyUninstalled: false,
     });
+    firstDeliveryId = answer.deliveryId;
     expect(await shop('lost')).toMatchObject({
       status: 'uninstalled',
       uninstalledAt: answer.uninstalledAt,
@@ -130,21 +135,61 @@ describe('app mode: an operator marks a shop uninstalled when its uninstall call
     await handledOrder('kept');
   });
 
-  it('a second call says already uninstalled and changes nothing', async () => {
+  it('a second call says already uninstalled and changes nothing: no second delivery is stored', async () => {
     const before = await shop('lost');
-    const response = await markUninstalled(f.baseUrl, 'lost');
-    expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({
-      ok: true,
-      shop: 'lost',
-      uninstalledAt: before?.uninstalledAt,
-      cancelledJobs: 0,
-      alreadyUninstalled: true,
-    });
+    expect((await uninstallDeliveries('lost')).map((d) => d.id)).toEqual([firstDeliveryId]);
+    for (let again = 0; again < 2; again++) {
+      const response = await markUninstalled(f.baseUrl, 'lost');
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({
+        ok: true,
+        shop: 'lost',
+        uninstalledAt: before?.uninstalledAt,
+        cancelledJobs: 0,
+        // the first mark's delivery, which holds the event the handlers got
+        deliveryId: firstDeliveryId,
+        alreadyUninstalled: true,
+      });
+    }
+    expect((await uninstallDeliveries('lost')).map((d) => d.id)).toEqual([firstDeliveryId]);
     const events = (await admin('/events?shop=lost&event=app_uninstalled')).items as Array<{
       duplicateOf: string | null;
     }>;
-    expect(events.filter((e) => e.duplicateOf === null)).toHaveLength(1);
+    expect(events).toHaveLength(1);
+    expect(events[0]?.duplicateOf).toBeNull();
+  });
+
+  it('an uninstall recorded whose event was never stored (the store failed in between): the mark stores it', async () => {
+    await f.sandbox.apps.install(APP_ID, 'half');
+    expect(await shop('half')).toMatchObject({ status: 'installed' });
+    // What an uninstall call leaves when the store fails after recording the uninstall: no event.
+    const marked = (await f.receiver.appShops?.markUninstalled('half', {
+      reason: CANCELLED_BY_UNINSTALL,
+      cancelJobs: true,
+    })) as UninstallMarked | null;
+    expect(marked).toMatchObject({ already: false });
+    expect(await uninstallDeliveries('half')).toEqual([]);
+
+    const response = await markUninstalled(f.baseUrl, 'half');
+    const answer = await response.json();
+    expect(response.status, JSON.stringify(answer)).toBe(200);
+    expect(answer).toMatchObject({
+      shop: 'half',
+      uninstalledAt: marked?.uninstalledAt.toISOString(),
+      alreadyUninstalled: true,
+      deliveryId: expect.stringMatching(/^dlv_/),
+    });
+    expect((await uninstallDeliveries('half')).map((d) => d.id)).toEqual([answer.deliveryId]);
+    const events = (await admin('/events?shop=half&event=app_uninstalled')).items as Array<{
+      duplicateOf: string | null;
+    }>;
+    expect(events).toHaveLength(1);
+    expect(events[0]?.duplicateOf).toBeNull();
+
+    // Told once more: nothing stored, the same delivery named.
+    const again = await (await markUninstalled(f.baseUrl, 'half')).json();
+    expect(again).toMatchObject({ alreadyUninstalled: true, deliveryId: answer.deliveryId });
+    expect(await uninstallDeliveries('half')).toHaveLength(1);
   });
 
   it('a re-install through the sandbox afterwards starts over as after a real uninstall', async () => {

@@ -41,15 +41,22 @@ export interface ShopUninstallOutcome {
   cancelledJobs: number;
   /** The shop was uninstalled already: nothing changed, the first uninstall's time is kept. */
   already: boolean;
-  /** The `app_uninstalled` event's delivery. */
+  /** The `app_uninstalled` event's delivery: this call's, or (`stored: false`) the first call's. */
   deliveryId: string;
+  /**
+   * This call stored a delivery. False only for an operator's mark of a shop already uninstalled whose
+   * `app_uninstalled` event is stored: nothing is stored again (`deliveryId` is that event's).
+   */
+  stored: boolean;
 }
 
 /**
  * Marks `shop` uninstalled and stores its `app_uninstalled` event for the app's handlers; null when the app
  * has no record of the shop (nothing is stored then). An uninstall told again (the shop is already
  * uninstalled, by ShopRenter or an operator) keeps the first one's time, so its event has the same dedupe
- * key: a duplicate when the first was stored, stored now when it was not.
+ * key: a duplicate when the first was stored, stored now when it was not. An operator's mark told again
+ * stores nothing when that event is stored (`stored: false`, the answer names its delivery); ShopRenter's
+ * call told again is a request from outside and is kept, its event recorded as the duplicate.
  */
 export async function uninstallShop(
   ctx: ShopUninstallContext,
@@ -59,6 +66,23 @@ export async function uninstallShop(
 ): Promise<ShopUninstallOutcome | null> {
   const outcome = await markShopUninstalled(ctx, shop, now);
   if (!outcome || 'refused' in outcome) return null;
+  const event = uninstalledEvent(shop, outcome, notice.by);
+  if (outcome.already && notice.by === 'operator') {
+    // An operator's mark of a shop already uninstalled is the same uninstall told again, not a request
+    // from outside: when its event is stored (by the first call, ShopRenter's or an operator's), nothing
+    // is — the answer names that event's delivery. Stored as before when the first call failed before
+    // storing it, so its handlers still get it.
+    const first = await storedUninstallEvent(ctx, shop, event.dedupeKey, outcome.uninstalledAt);
+    if (first) {
+      return {
+        uninstalledAt: outcome.uninstalledAt,
+        cancelledJobs: outcome.cancelledJobs,
+        already: true,
+        deliveryId: first.deliveryId,
+        stored: false,
+      };
+    }
+  }
   const delivery: NewDelivery = {
     shop,
     event: APP_UNINSTALLED,
@@ -70,11 +94,7 @@ export async function uninstallShop(
   };
   const stored = await withStoreTimeout(
     'ingest app_uninstalled',
-    ctx.store.ingest(
-      delivery,
-      [uninstalledEvent(shop, outcome, notice.by)],
-      [...ctx.handlers.namesFor(shop, APP_UNINSTALLED)],
-    ),
+    ctx.store.ingest(delivery, [event], [...ctx.handlers.namesFor(shop, APP_UNINSTALLED)]),
     ctx.storeTimeoutMs,
   );
   return {
@@ -82,14 +102,46 @@ export async function uninstallShop(
     cancelledJobs: outcome.cancelledJobs,
     already: outcome.already,
     deliveryId: stored.deliveryId,
+    stored: true,
   };
+}
+
+/**
+ * The shop's stored `app_uninstalled` event with this dedupe key that is no duplicate (the one its
+ * handlers got), or null. Such an event is stored at or after the uninstall time (the call that marked
+ * the shop stores it at that time, later calls later), so only events from then on are read.
+ */
+async function storedUninstallEvent(
+  ctx: ShopUninstallContext,
+  shop: string,
+  dedupeKey: string,
+  uninstalledAt: Date,
+): Promise<{ deliveryId: string } | null> {
+  let cursor: string | undefined;
+  do {
+    const page = await withStoreTimeout(
+      'read app_uninstalled events',
+      ctx.store.listEvents({
+        shop,
+        event: APP_UNINSTALLED,
+        from: uninstalledAt,
+        limit: 500,
+        ...(cursor ? { cursor } : {}),
+      }),
+      ctx.storeTimeoutMs,
+    );
+    const first = page.items.find((item) => item.dedupeKey === dedupeKey && item.duplicateOf === null);
+    if (first) return { deliveryId: first.deliveryId };
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return null;
 }
 
 /** What applying a spooled uninstall call did (spooled-uninstall.ts). */
 export type LateUninstallOutcome =
   | { kind: 'unknown_shop' }
   | { kind: 'refused'; refused: LateUninstallRefused }
-  | (ShopUninstallOutcome & { kind: 'uninstalled'; alreadyStored: boolean });
+  | (Omit<ShopUninstallOutcome, 'stored'> & { kind: 'uninstalled'; alreadyStored: boolean });
 
 /**
  * An uninstall call spooled while the store was unavailable, applied when drained: the same as
