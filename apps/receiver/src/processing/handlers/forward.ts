@@ -4,7 +4,7 @@
  * `webhook-signature` = `v1,<base64 HMAC-SHA256 of "id.timestamp.body">` with the `whsec_` secret).
  *
  * Answer → outcome: 2xx done · 410 disable the handler (the job waits with it, its retries unused) ·
- * 408/429/5xx, timeouts and connection errors
+ * 408/429/5xx, timeouts, connection errors and TLS failures (`target_tls_failed`, with what to do)
  * retry (honouring `Retry-After`) · any other status dead-letter at once · an unsafe (private) target
  * dead-letters with a message saying how to allow it.
  */
@@ -91,8 +91,19 @@ export function createForwardHandler(options: ForwardHandlerOptions): ForwardHan
         connections,
       });
     } catch (error) {
+      const host = targetHost(options.url, options.url);
+      const tls = tlsFailure(error, host);
+      if (tls !== undefined) {
+        // retried: a certificate gets renewed or replaced; the summary says what to do meanwhile
+        return {
+          status: 'retry',
+          error: `POST ${options.url} failed: ${tls}`,
+          errorCode: 'target_tls_failed',
+          summary: tls,
+        };
+      }
       const errorCode = error instanceof ProcessingError ? error.code : 'target_request_failed';
-      const summary = failureSummary(error, targetHost(options.url, options.url), timeoutMs);
+      const summary = failureSummary(error, host, timeoutMs);
       if (error instanceof UnsafeTargetError || error instanceof TargetUrlError) {
         return { status: 'dead', error: error.message, errorCode, ...summary };
       }
@@ -200,6 +211,46 @@ function failureSummary(error: unknown, host: string, timeoutMs: number): { summ
   }
   const network = networkFailure(error);
   return network === undefined ? {} : { summary: `POST to ${host} got no answer: ${network.reason}` };
+}
+
+/** Certificate verification codes meaning "not signed by an authority this process trusts". */
+const UNTRUSTED_CERTIFICATE = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+]);
+
+/**
+ * What went wrong with TLS, in the receiver's words (Node's fixed code and message, never the target's):
+ * a certificate this process does not accept, an https:// URL of a plain-http server, another failed
+ * handshake. Undefined for an error that is not about TLS.
+ */
+function tlsFailure(error: unknown, host: string): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth += 1) {
+    const { code, message } = current as { code?: unknown; message?: unknown };
+    const text = typeof message === 'string' ? (message.split('\n')[0] ?? '').slice(0, 200) : '';
+    if (typeof code === 'string') {
+      const said = `${code}${text ? `: ${text}` : ''}`;
+      if (UNTRUSTED_CERTIFICATE.has(code))
+        return `${host} presented a TLS certificate this receiver does not trust (${said}): give the target a certificate from a public certificate authority, or start the receiver with NODE_EXTRA_CA_CERTS naming the PEM file of the authority that signed it`;
+      if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID')
+        return `${host} presented a TLS certificate that is not valid now (${said}): renew the target's certificate (or check the clocks)`;
+      if (code === 'ERR_TLS_CERT_ALTNAME_INVALID')
+        return `${host} presented a TLS certificate made out for other names (${said}): give the target a certificate for the host name in the handler's "url", or use a name the certificate carries`;
+      if (
+        code === 'ERR_SSL_WRONG_VERSION_NUMBER' ||
+        (code === 'EPROTO' && text.includes('wrong version number'))
+      )
+        return `${host} does not speak https (TLS): is the target a plain http:// URL? (${code})`;
+      if (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || /^CERT_|_CERT(_|$)/.test(code))
+        return `the TLS handshake with ${host} failed (${said}): check the target's https setup`;
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
 /** `host[:port]` of the URL that answered (the configured one if that cannot be read). */

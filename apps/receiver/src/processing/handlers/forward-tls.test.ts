@@ -1,0 +1,98 @@
+/**
+ * A `forward` target whose TLS the receiver cannot accept (a self-signed certificate, an https:// URL of a
+ * plain-http server): the attempt's summary — shown where the error text is hidden (CLI, inspector) —
+ * says what is wrong and what to do, in the receiver's own words, and the log gets `target_tls_failed`.
+ * Real servers on 127.0.0.1; the certificate is made with openssl, as the release tests make theirs.
+ */
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sampleOrder } from '@srhooks/contracts';
+import { afterEach, describe, expect, it } from 'vitest';
+import { claimedOrderJob } from '../test-support/processing-fixtures.js';
+import { createForwardHandler } from './forward.js';
+
+const secret = `whsec_${randomBytes(32).toString('base64')}`;
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** A self-signed certificate for 127.0.0.1, made by openssl in a folder removed after the test. */
+function selfSignedCertificate(): { key: string; cert: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'srhooks-forward-tls-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const [key, cert] = [join(dir, 'key.pem'), join(dir, 'cert.pem')];
+  const made = spawnSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    { encoding: 'utf8' },
+  );
+  if (made.status !== 0) throw new Error(`openssl could not make a certificate: ${made.stderr}`);
+  return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
+}
+
+async function listening(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanups.push(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
+  return `127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+function forward(url: string) {
+  const handler = createForwardHandler({ name: 'erp', url, secret, allowPrivateTargets: true });
+  cleanups.push(() => handler.close());
+  return handler(claimedOrderJob(sampleOrder(4711)));
+}
+
+describe('forward handler: TLS the receiver cannot accept', () => {
+  it('a self-signed certificate: retried, the summary says it is not trusted and how to trust it', async () => {
+    let answered = 0;
+    const host = await listening(
+      createHttpsServer(selfSignedCertificate(), (_request, response) => {
+        answered += 1;
+        response.end();
+      }),
+    );
+    const outcome = await forward(`https://${host}/hooks`);
+    expect(outcome).toMatchObject({ status: 'retry', errorCode: 'target_tls_failed' });
+    const summary = `${host} presented a TLS certificate this receiver does not trust (DEPTH_ZERO_SELF_SIGNED_CERT: self-signed certificate): give the target a certificate from a public certificate authority, or start the receiver with NODE_EXTRA_CA_CERTS naming the PEM file of the authority that signed it`;
+    expect(outcome).toMatchObject({ summary, error: `POST https://${host}/hooks failed: ${summary}` });
+    expect(answered).toBe(0);
+  });
+
+  it('an https:// URL of a plain-http server: the summary asks whether it is an http:// URL', async () => {
+    const host = await listening(createHttpServer((_request, response) => response.end()));
+    const outcome = await forward(`https://${host}/hooks`);
+    expect(outcome).toMatchObject({ status: 'retry', errorCode: 'target_tls_failed' });
+    expect(outcome).toMatchObject({
+      summary: `${host} does not speak https (TLS): is the target a plain http:// URL? (EPROTO)`,
+    });
+  });
+});
