@@ -214,6 +214,20 @@ describe('forward handler: answers', () => {
   });
 });
 
+describe('forward handler: a redirect to no URL', () => {
+  it('a 307 whose Location is not a URL is dead-lettered at once, saying so (a retry gets the same answer)', async () => {
+    const t = await target(() => ({ status: 307, headers: { location: 'http://[::1' } }));
+    const outcome = await forward(`${t.url}/old`)(claimedJob());
+    expect(outcome).toEqual({
+      status: 'dead',
+      errorCode: 'target_url_invalid',
+      error: `${t.url}/old redirected (307) to "http://[::1", which is not a URL; point the handler at the final URL`,
+      summary: `${new URL(t.url).host}: not a URL the handler can forward to`,
+    });
+    expect(t.requests).toHaveLength(1);
+  });
+});
+
 describe('forward handler: SSRF guard', () => {
   it.each([
     ['127.0.0.1', 'http://127.0.0.1:{port}/', 'loopback'],

@@ -96,7 +96,15 @@ export async function postJson(
           `${url} redirected more than ${options.maxRedirects} times; point the handler at the final URL`,
         );
       }
-      current = new URL(location, current);
+      const from = current;
+      try {
+        current = new URL(location, from);
+      } catch {
+        // the same answer again on every retry: nothing to wait for
+        throw new TargetUrlError(
+          `${from.href} redirected (${response.status}) to "${location.slice(0, 200)}", which is not a URL; point the handler at the final URL`,
+        );
+      }
       continue;
     }
     return response;
