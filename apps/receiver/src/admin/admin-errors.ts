@@ -65,17 +65,32 @@ export function notQuarantined(message: string): AdminApiError {
 }
 
 export class AdminValidationError extends AdminApiError {
+  /** The part of the request refused. */
+  readonly where: 'query' | 'params' | 'body';
+  /** The first refused field's path (`reveal`, `id`), or null for the part as a whole or unknown fields. */
+  readonly field: string | null;
+  /** Fields the part does not take (an unknown query parameter), else empty. */
+  readonly unknownFields: readonly string[];
+  /** What is wrong with `field`, without the part's name (`must be 1 (show personal data) or absent`). */
+  readonly problem: string;
+
   constructor(where: 'query' | 'params' | 'body', error: z.ZodError, input?: unknown) {
     const issue = error.issues[0];
     const field = issue && issue.path.length > 0 ? issue.path.join('.') : null;
+    const unknownFields = issue?.code === 'unrecognized_keys' ? issue.keys : [];
+    const problem = issue ? issueMessage(where, issue, input) : 'is invalid';
     const message =
-      issue?.code === 'unrecognized_keys'
-        ? `${where}: unknown ${issue.keys.length === 1 ? 'field' : 'fields'} ${issue.keys.join(', ')}; see receiver docs/admin-api-and-inspector.md, JSON admin API`
-        : `${where}${field ? `.${field}` : ''}: ${issue ? issueMessage(where, issue, input) : 'is invalid'}`;
+      unknownFields.length > 0
+        ? `${where}: unknown ${unknownFields.length === 1 ? 'field' : 'fields'} ${unknownFields.join(', ')}; see receiver docs/admin-api-and-inspector.md, JSON admin API`
+        : `${where}${field ? `.${field}` : ''}: ${problem}`;
     super(400, 'invalid_request', message, {
       in: where,
-      ...(field ? { field } : issue?.code === 'unrecognized_keys' ? { field: issue.keys[0] } : {}),
+      ...(field ? { field } : unknownFields.length > 0 ? { field: unknownFields[0] } : {}),
     });
+    this.where = where;
+    this.field = field;
+    this.unknownFields = unknownFields;
+    this.problem = problem;
   }
 }
 

@@ -290,19 +290,20 @@ describe('inspector: pages', () => {
     );
 
     it.each([
-      ['reveal=0', 'query.reveal'],
-      ['reveal=2', 'query.reveal'],
-      ['reveal=1&reveal=0', 'query.reveal'],
-      ['foo=1', 'unknown field foo'],
+      ['reveal=0', 'The address&#39;s reveal must be', 'query.reveal'],
+      ['reveal=2', 'The address&#39;s reveal must be', 'query.reveal'],
+      ['reveal=1&reveal=0', 'The address&#39;s reveal must be', 'query.reveal'],
+      ['foo=1', 'The address has foo, which this page does not take', 'unknown field foo'],
     ])(
       'answers a delivery page with ?%s 400 naming the field, nothing logged as an error',
-      async (query, message) => {
+      async (query, pageMessage, fragmentMessage) => {
         const logged = fixture.receiver.logLines.length;
-        for (const path of [
-          `/ui/deliveries/${ids.kovacs}?${query}`,
-          `/ui/fragments/delivery-row/${ids.kovacs}?${query}`,
-          `/ui/fragments/event/${await eventOf(ids.kovacs ?? '')}?${query}`,
-        ]) {
+        // The page says it in its own terms (address-errors.test.ts); the script's fragments as the API does.
+        for (const [path, message] of [
+          [`/ui/deliveries/${ids.kovacs}?${query}`, pageMessage],
+          [`/ui/fragments/delivery-row/${ids.kovacs}?${query}`, fragmentMessage],
+          [`/ui/fragments/event/${await eventOf(ids.kovacs ?? '')}?${query}`, fragmentMessage],
+        ] as const) {
           const page = await get(path);
           expect(page.status, path).toBe(400);
           expect(page.text).toContain(message);

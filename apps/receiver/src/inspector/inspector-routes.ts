@@ -7,7 +7,12 @@
 import { isWebhookEvent } from '@srhooks/contracts';
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { AdminAuth } from '../admin/admin-auth.js';
-import { AdminApiError, adminErrorAnswer, parseRequestPart } from '../admin/admin-errors.js';
+import {
+  AdminApiError,
+  AdminValidationError,
+  adminErrorAnswer,
+  parseRequestPart,
+} from '../admin/admin-errors.js';
 import { addAdminGuard, CSRF_MESSAGES, throttledMessage } from '../admin/admin-guard.js';
 import { AdminOperations } from '../admin/admin-operations.js';
 import { IdParamsSchema, NoQuerySchema, requestObject } from '../admin/admin-request-schemas.js';
@@ -77,6 +82,23 @@ const ACTION_HEADINGS: Record<string, string> = {
   '/shops/:shop/uninstall': 'Not marked uninstalled',
 };
 const HTML_TYPE = 'text/html; charset=utf-8';
+/** The heading of a page refused for its address (a GET answered 400: only its path or query can be wrong). */
+const ADDRESS_HEADING = 'Not a valid address';
+
+/**
+ * A page's address refused (an unknown query parameter, a value its field does not take, a malformed id
+ * in its path), said in the page's terms: the admin API's words (`query: unknown field x; see … JSON
+ * admin API`) point a browser user at an API they did not call.
+ */
+function addressProblem(error: AdminValidationError): string {
+  if (error.unknownFields.length > 0) {
+    const one = error.unknownFields.length === 1;
+    return `The address has ${error.unknownFields.join(', ')}, which this page does not take: remove ${one ? 'it' : 'them'} from the address.`;
+  }
+  return error.field === null
+    ? `The address ${error.problem}.`
+    : `The address's ${error.field} ${error.problem}.`;
+}
 
 export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async (app, options) => {
   const { auth, throttle, revocations } = options;
@@ -140,7 +162,10 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
         ? id
         : null;
     // The title says what happened, as the heading does ("Not found · …"), not only that it is an error.
-    const heading = ERROR_HEADINGS[status] ?? action ?? 'Something went wrong';
+    const heading =
+      ERROR_HEADINGS[status] ??
+      action ??
+      (status === 400 && request.method === 'GET' ? ADDRESS_HEADING : 'Something went wrong');
     return page(
       reply,
       request,
@@ -263,6 +288,9 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof AdminValidationError && error.where !== 'body' && wantsPage(request)) {
+      return errorPage(request, reply, 400, addressProblem(error));
+    }
     const answer = adminErrorAnswer(error);
     if (answer) {
       // A re-process that still fails quotes the decode error: what the sender sent stays hidden here.
