@@ -107,10 +107,13 @@ describe('app mode: advice when a recovery pass fails', () => {
     );
     expect(answer.error.message).toContain('SRHOOKS_APP_CLIENT_SECRET');
     expect(await lastPassError('missed')).toContain('most likely uninstalled the app');
-    // What to do about it: mark the shop uninstalled by hand once the owner confirms.
-    expect(answer.error.message).toContain(
-      'mark it uninstalled with srhooks app mark-uninstalled missed, or POST /admin/api/shops/missed/uninstall',
-    );
+    // What to do about it: mark the shop uninstalled by hand once the owner confirms — also in the
+    // recorded reason that `srhooks shops --receiver` and the inspector show (it was cut at 500
+    // characters, mid-word, before this advice).
+    const markAdvice =
+      'mark it uninstalled with srhooks app mark-uninstalled missed, or POST /admin/api/shops/missed/uninstall';
+    expect(answer.error.message).toContain(markAdvice);
+    expect(await lastPassError('missed')).toContain(markAdvice);
   });
 
   it('a scope the app lacks: add it to the app, the owner approves it at approveScopes', async () => {

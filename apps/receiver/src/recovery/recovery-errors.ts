@@ -89,3 +89,18 @@ export function failureCode(error: unknown): string {
   if (error instanceof ShopRenterError || error instanceof RecoveryError) return error.code;
   return 'unexpected';
 }
+
+/** How long a failed pass's recorded reason may be (it is kept with the pass, shown by `shops` and the inspector). */
+export const RECORDED_REASON_MAX = 2000;
+
+/**
+ * A failed pass's reason as recorded: whole up to RECORDED_REASON_MAX characters — an app shop's reason
+ * runs to some 700 and ends with what to do (mark the shop uninstalled), which a cut at 500 lost —,
+ * longer ones cut at the last space before the bound and ended with "…", never inside a word.
+ */
+export function recordedReason(reason: string): string {
+  if (reason.length <= RECORDED_REASON_MAX) return reason;
+  const head = reason.slice(0, RECORDED_REASON_MAX - 1);
+  const space = head.lastIndexOf(' ');
+  return `${(space > RECORDED_REASON_MAX / 2 ? head.slice(0, space) : head).trimEnd()}…`;
+}

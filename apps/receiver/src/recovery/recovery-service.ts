@@ -38,6 +38,7 @@ import {
   interrupted,
   noCredentials,
   RecoveryError,
+  recordedReason,
   recoveryOff,
   shopUninstalled,
   sinceBeforeInstall,
@@ -470,7 +471,7 @@ export class RecoveryService {
           subscribersRead: 0,
           recovered: {},
           alreadyStored: 0,
-          error: reason.slice(0, 500),
+          error: recordedReason(reason),
           // Not counted in the failures in a row: an operator's failed run must not delay scheduled passes.
           ...(onDemand ? { onDemand: true as const } : {}),
         };
