@@ -289,6 +289,13 @@ describe('inspector: authentication, login and logout', () => {
       ['//evil.example/ui', '/ui'],
       ['/ui//evil.example', '/ui'],
       ['/admin/api/deliveries', '/ui'],
+      // A dot segment leaves the inspector once the browser resolves it (found by the inspector QA).
+      ['/ui/../admin/api/deliveries', '/ui'],
+      ['/ui/%2e%2E/metrics', '/ui'],
+      ['/ui/deliveries/./../../metrics', '/ui'],
+      ['/ui/..', '/ui'],
+      ['/ui?q=a/../b', '/ui?q=a/../b'],
+      ['/ui/deliveries/dlv_1..2', '/ui/deliveries/dlv_1..2'],
       ['/ui/deliveries/x?reveal=1', '/ui/deliveries/x?reveal=1'],
       // Not printable ASCII (the pages' own links percent-encode it): the list, not a 500 whose
       // Location header Node refuses to write (found in the security pass).

@@ -21,14 +21,21 @@ export function loginContent(input: LoginPageInput): SafeHtml {
 </div>`;
 }
 
+/** A path segment the browser resolves (`.`, `..`, also percent-encoded: `%2e%2E`), leaving the path it was in. */
+const DOT_SEGMENT = /(^|\/)(\.|%2e){1,2}(\/|$)/i;
+
 /**
  * An inspector path to return to after login; anything else (another site, a protocol-relative URL) falls
  * back to the list. So does a path with anything but printable ASCII in it: the pages' own links
- * percent-encode, and a character Node cannot write into the Location header made the login a 500.
+ * percent-encode, and a character Node cannot write into the Location header made the login a 500. And
+ * so does a path with a dot segment: `/ui/../admin/api/deliveries` starts with the inspector's prefix but
+ * the browser goes to `/admin/api/deliveries`.
  */
 export function safeNext(base: string, next: unknown): string {
   if (typeof next !== 'string' || !/^[\x21-\x7e]*$/.test(next)) return base;
   if (next !== base && !next.startsWith(`${base}/`) && !next.startsWith(`${base}?`)) return base;
   if (next.startsWith(`${base}/login`) || /[\\\r\n]/.test(next) || next.includes('//')) return base;
+  const path = next.split(/[?#]/, 1)[0] ?? '';
+  if (DOT_SEGMENT.test(path)) return base;
   return next;
 }
