@@ -4,8 +4,10 @@
  * So the objects a handler logs (`ctx.logger.info({ order: event.order }, …)`) are masked first, as
  * the `log` handler masks its payloads (mask-personal-data.ts: an object is masked as an event's item —
  * only the fields listed as saying nothing about the person are printed as sent, names → initials, the
- * address → `[address]`, other text → `[text: N characters]` —, a text field by its name). Errors (`err`, or an
- * Error logged alone) keep pino's serializer. Children are masking loggers too. A name written into
+ * address → `[address]`, other text → `[text: N characters]` —, a text field by its name), and so are the
+ * objects given to a format string (`ctx.logger.info('got %j', event.order)`) and a child's bindings
+ * (`ctx.logger.child({ order })`). Errors (`err`, or an Error logged alone) keep pino's serializer.
+ * Children are masking loggers too. A name written into
  * the message text itself (`ctx.logger.info(\`order of ${name}\`)`) cannot be recognised: log ids.
  */
 import type { Logger } from 'pino';
@@ -29,12 +31,20 @@ export function maskingLogger(logger: Logger): Logger {
       const value = Reflect.get(target, property, receiver);
       if (typeof property !== 'string' || typeof value !== 'function') return value;
       if (LEVELS.has(property)) {
+        // the arguments after the message are printed into it (`%j`, `%o`, `%O`): objects are masked too
         return (first: unknown, ...rest: unknown[]) =>
-          (value as (...args: unknown[]) => void).call(target, maskMergeObject(first), ...rest);
+          (value as (...args: unknown[]) => void).call(
+            target,
+            maskMergeObject(first),
+            ...rest.map(maskMergeObject),
+          );
       }
       if (property === 'child') {
-        return (...args: unknown[]) =>
-          maskingLogger((value as (...a: unknown[]) => Logger).apply(target, args));
+        // a child's bindings are written on each of its lines
+        return (bindings: unknown, ...rest: unknown[]) =>
+          maskingLogger(
+            (value as (...a: unknown[]) => Logger).call(target, maskMergeObject(bindings), ...rest),
+          );
       }
       return value;
     },

@@ -78,4 +78,53 @@ describe('module handler ctx.logger: no customer names or addresses in the log',
     });
     expect(crm.customer.firstname).toMatch(/^\S\*\*\*$/);
   });
+
+  it('masks the objects a child is bound to and the objects given to a format string (%j, %o, %O)', async () => {
+    const path = join(tmp.dir, 'logs-formatted.mjs');
+    writeFileSync(
+      path,
+      `export default { order_confirm: async (event, ctx) => {
+        ctx.logger.child({ order: event.order }).info('bound');
+        ctx.logger.info('as json %j', event.order);
+        ctx.logger.info({ step: 'crm' }, 'customer %o', { lastname: event.order.lastname, city: event.order.shippingCity });
+        ctx.logger.warn('whole %O, again %j', event.order, [event.order]);
+      } };`,
+    );
+    const lines: string[] = [];
+    const logger = createLogger({
+      level: 'info',
+      destination: { write: (line: string) => lines.push(line) },
+    });
+    const order = sampleOrder(79);
+    const run = createModuleHandler({
+      name: 'custom',
+      path,
+      logger,
+      clients: new ShopClients([], createShopRenterClient),
+    });
+    const outcome = await run(
+      claimedOrderJob(order, { id: 'job_log_2', handler: 'custom', eventId: 'evt_log_2' }),
+    );
+    expect(outcome).toEqual({ status: 'succeeded' });
+    expect(lines).toHaveLength(4);
+    const text = lines.join('');
+    for (const personal of [
+      order.firstname,
+      order.lastname,
+      order.shippingLastname,
+      order.shippingAddress1,
+      order.paymentAddress1,
+      order.cart_token,
+    ]) {
+      expect(personal).toBeTruthy();
+      expect(text).not.toContain(personal);
+    }
+    const [bound, json, customer] = lines.map((line) => JSON.parse(line));
+    // what says nothing about the person is still there, so the lines stay useful
+    expect(bound.order.innerId).toBe(order.innerId);
+    expect(bound.order.shippingAddress1).toBe('[address]');
+    expect(json.msg).toContain(`"innerId":"${order.innerId}"`);
+    expect(customer).toMatchObject({ step: 'crm' });
+    expect(customer.msg).toMatch(/^customer \{"lastname":"\S\*\*\*","city":"\[address\]"\}$/);
+  });
 });
