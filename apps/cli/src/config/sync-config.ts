@@ -144,6 +144,15 @@ function misspeltShopsKey(raw: unknown): string | undefined {
   );
 }
 
+/** A receiver config in app mode (`app`) whose `shops` is absent or empty. */
+function isAppModeWithoutShops(raw: unknown): boolean {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return false;
+  const record = raw as Record<string, unknown>;
+  const app = record.app;
+  if (typeof app !== 'object' || app === null || Array.isArray(app)) return false;
+  return record.shops === undefined || (Array.isArray(record.shops) && record.shops.length === 0);
+}
+
 export async function readSyncConfig(path: string): Promise<SyncConfig> {
   const text = await readInputFile(
     `-f ${path}`,
@@ -167,6 +176,14 @@ export async function readSyncConfig(path: string): Promise<SyncConfig> {
         `${path}: ${where} has an unknown key "${unknownShopKey}"`,
         `${nearest ? `did you mean "${nearest}"? ` : ''}a shop entry takes ${SHOP_ENTRY_KEYS.join(', ')}; nothing was changed`,
         'config_invalid',
+      );
+    }
+    // an app-mode file (the receiver's `app` block) without shops: nothing of it is for sync to do
+    if (isAppModeWithoutShops(raw)) {
+      throw usageError(
+        `${path} configures a platform app ("app") and lists no shops: webhooks sync subscribes the shops under "shops" with their own API credentials; the shops that install the app are subscribed by the receiver itself, at install, to app.events / app.webhooks`,
+        'nothing to sync and nothing was changed: see the installed shops and their subscriptions with srhooks shops --receiver URL; list a shop under "shops" only for a shop with its own API client',
+        'app_mode_config',
       );
     }
     // no "shops" but a key near it ("shop", "Shops"): name the key given and the one meant, not "shops is missing"
