@@ -219,6 +219,18 @@ describe('srhooks app / srhooks shops --receiver', () => {
     );
     expect(install.stdout).toContain('ClientSecret');
     expect(install.stdout).not.toContain('is the app');
+
+    // Its uninstall (the sandbox kept the install) is refused the same way: the backend runs, so the
+    // advice is the ClientSecret, not "once the backend runs".
+    const uninstall = await runCli(config.dir, ['app', 'uninstall', '--shop', 'alpha', '--app-id', '9'], {
+      env: { SRHOOKS_SANDBOX_URL: sandbox.url },
+    });
+    expect(uninstall.code).toBe(3);
+    expect(uninstall.stdout).toContain('answered 401: bad_signature');
+    expect(uninstall.stdout).not.toContain('once the backend runs');
+    expect(uninstall.stdout).toContain(
+      "once the backend has the app's current ClientSecret (the one ShopRenter signs with: app.clientSecret or SRHOOKS_APP_CLIENT_SECRET; restart it), run srhooks app mark-uninstalled alpha",
+    );
   });
 
   it('lists a pending install with its reason under the table, not inside it', async () => {

@@ -75,6 +75,17 @@ function errorOf(call: CallReport): string | undefined {
   }
 }
 
+/**
+ * When the app's backend can be told what its failed call did not tell it: once it runs (no answer), once
+ * it has the ClientSecret the calls are signed with (it refused the signature), else once it takes calls.
+ */
+function backendReady(call: CallReport): string {
+  if (call.status === null) return 'once the backend runs';
+  if (call.status === 401 && errorOf(call)?.startsWith('bad_signature'))
+    return "once the backend has the app's current ClientSecret (the one ShopRenter signs with: app.clientSecret or SRHOOKS_APP_CLIENT_SECRET; restart it)";
+  return 'once the backend takes the call';
+}
+
 /** What went wrong on the app's side (unreachable or an error status), or undefined when nothing did. */
 function appFailure(result: AppFlowResult): string | undefined {
   const answer = (call: CallReport) => {
@@ -238,7 +249,7 @@ export const appFlowCommand = defineCommand<AppFlowOptions, AppFlowResult>({
     const next =
       result.action === 'install'
         ? `  the shop lists app ${result.appId} as installed all the same (the sandbox keeps the install) while the app's backend has no record of it: once the backend takes the call, run srhooks app install --shop ${result.shop} --app-id ${result.appId} again to send a new install call`
-        : `  the shop no longer has app ${result.appId} (its subscriptions and tokens are gone) but the app's backend was not told, and the uninstall call is not sent again: once the backend runs, run srhooks app mark-uninstalled ${result.shop} against it (an srhooks receiver; --receiver URL)`;
+        : `  the shop no longer has app ${result.appId} (its subscriptions and tokens are gone) but the app's backend was not told, and the uninstall call is not sent again: ${backendReady(result.call)}, run srhooks app mark-uninstalled ${result.shop} against it (an srhooks receiver; --receiver URL)`;
     const failed = failure
       ? [
           `${style.red('✖')} the app did not take the ${result.action}: ${failure}${unreachable ? `; is the app's backend running at ${new URL(result.call.url).origin}?` : ''}`,
