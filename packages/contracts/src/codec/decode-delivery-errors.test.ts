@@ -165,6 +165,27 @@ describe('decodeDelivery names exactly what is wrong', () => {
     expect(error.message).toContain('orders.order[0].orderProducts.orderProduct[1].quantity');
   });
 
+  it.each([
+    [3, '(and 2 more: orders.order[0].totalGross, orders.order[0].taxPrice).'],
+    [
+      5,
+      '(and 4 more: orders.order[0].shippingGrossPrice, orders.order[0].total, orders.order[0].totalGross, …).',
+    ],
+  ])(
+    '%i invalid fields: the others listed, an ellipsis when the count names more than three',
+    (count, end) => {
+      // Found by the inspector QA: "(and 6 more: a, b, c)" read as if the list were complete.
+      const fields = ['total', 'taxPrice', 'totalGross', 'shippingNetPrice', 'shippingGrossPrice'];
+      const order = Object.fromEntries([
+        ['innerId', '1'],
+        ...fields.slice(0, count).map((field) => [field, 'not a number']),
+      ]);
+      const body = JSON.stringify({ orders: { order: [order] } });
+      const error = decodeError({ event: 'order_confirm', contentType: 'application/json', body });
+      expect(error.message.endsWith(end), error.message).toBe(true);
+    },
+  );
+
   it('an invalid number names its value once, whole', () => {
     const value = "<img src=x onerror=document.title='XSS14'>";
     const body = JSON.stringify({ orders: { order: [{ innerId: '1', total: value }] } });

@@ -331,13 +331,14 @@ export function decodeDelivery(input: DecodeDeliveryInput): DecodedDelivery {
     const [first, ...rest] = parsed.error.issues;
     const path = first ? formatIssuePath(first.path) : '';
     const value = first ? valueAt(tree, first.path) : undefined;
+    // The first three of the others by path; an ellipsis says the count names more than are listed.
     const more =
       rest.length === 0
         ? ''
         : ` (and ${rest.length} more: ${rest
             .slice(0, 3)
             .map((issue) => formatIssuePath(issue.path))
-            .join(', ')})`;
+            .join(', ')}${rest.length > 3 ? ', …' : ''})`;
     fail(
       'invalid_field',
       'field',
