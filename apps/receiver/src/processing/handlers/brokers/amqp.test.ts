@@ -4,6 +4,7 @@
  * outage through a TcpProxy the test owns; replay; credentials from `${VAR}` never logged.
  */
 import { sampleOrder } from '@srhooks/contracts';
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { claimedOrderJob } from '../../test-support/processing-fixtures.js';
 import { createAmqpHandler } from './amqp.js';
@@ -218,6 +219,31 @@ describe('amqp handler', () => {
       expect(error).toMatch(/ACCESS_REFUSED|403|auth/i);
       expect(error).toMatch(/: check the user, password and vhost in the handler's "url"$/);
     }
+  });
+
+  it('a refused login is logged as refused (broker_rejected), not as a broker that cannot be reached', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    const handler = createAmqpHandler({
+      name: 'rabbit',
+      url: `amqp://guest:wrong-secret-pw@127.0.0.1:${AMQP_PORT}`,
+      exchange: 'amq.topic',
+      timeoutMs: 60_000,
+      secrets: ['wrong-secret-pw'],
+      logger,
+    });
+    scope.defer(() => handler.close());
+    const outcome = await handler.run(claimedOrderJob(sampleOrder(8)));
+    expect(outcome).toMatchObject({ status: 'retry', errorCode: 'broker_rejected' });
+    expect(lines.filter((line) => line.msg === 'cannot connect to the broker')).toEqual([
+      expect.objectContaining({
+        handler: 'rabbit',
+        handlerType: 'amqp',
+        broker: `127.0.0.1:${AMQP_PORT}`,
+        errorCode: 'broker_rejected',
+      }),
+    ]);
+    expect(JSON.stringify(lines)).not.toContain('wrong-secret-pw');
   });
 
   it('a vhost that does not exist fails the attempt saying RabbitMQ refused that vhost, not that the server may be down', async () => {

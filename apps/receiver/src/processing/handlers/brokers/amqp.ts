@@ -142,8 +142,10 @@ export function createAmqpHandler(options: AmqpHandlerOptions): BrokerHandler {
     });
     created.on('connect-failed', (error: Error) => {
       lastConnectError = connectErrorText(error, options.url);
-      state.down('broker_unreachable');
-      if (REFUSED_CONNECT.test(lastConnectError)) {
+      const refused = REFUSED_CONNECT.test(lastConnectError);
+      // reached, but it refused the login or vhost: the broker said no (as the attempts say)
+      state.down(refused ? 'broker_rejected' : 'broker_unreachable');
+      if (refused) {
         refusal?.reject(new ConnectRefusedError());
         refusal = null;
       }
