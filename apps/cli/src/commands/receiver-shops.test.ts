@@ -102,6 +102,7 @@ describe('srhooks shops --receiver: install steps', () => {
           receiver: 'http://127.0.0.1:1',
           shops: [
             shop({ name: 'alpha', recovery: true, recoveryFailures: 0, recoveryError: null }),
+            shop({ name: 'gamma', recovery: true, recoveryFailures: 1, recoveryError: 'token refused' }),
             shop({
               name: 'beta',
               recovery: true,
@@ -115,7 +116,7 @@ describe('srhooks shops --receiver: install steps', () => {
     expect(text).toMatch(/^alpha .* on\s*$/m);
     expect(text).toMatch(/^beta .* on, failing \(3 in a row\)\s*$/m);
     expect(text).toContain(
-      'order recovery failing (retried with backoff; srhooks recover --shop S runs a pass now):\n  beta: GET https://beta.api.myshoprenter.hu/orders answered 503 (3 failed passes in a row)',
+      'order recovery failing (retried with backoff; srhooks recover --shop S runs a pass now):\n  gamma: token refused (1 failed pass)\n  beta: GET https://beta.api.myshoprenter.hu/orders answered 503 (3 failed passes in a row)',
     );
   });
 });

@@ -72,7 +72,7 @@ export const receiverShopsCommand = defineCommand<ReceiverShopsOptions, Receiver
             'order recovery failing (retried with backoff; srhooks recover --shop S runs a pass now):',
             ...failingRecovery.map(
               (shop) =>
-                `  ${shop.name}: ${shop.recoveryError ?? 'no reason recorded'} ${style.dim(`(${shop.recoveryFailures} failed passes in a row)`)}`,
+                `  ${shop.name}: ${shop.recoveryError ?? 'no reason recorded'} ${style.dim(shop.recoveryFailures === 1 ? '(1 failed pass)' : `(${shop.recoveryFailures} failed passes in a row)`)}`,
             ),
           ]
         : []),
