@@ -15,7 +15,12 @@ import {
 } from '../admin/admin-errors.js';
 import { addAdminGuard, CSRF_MESSAGES, throttledMessage } from '../admin/admin-guard.js';
 import { AdminOperations } from '../admin/admin-operations.js';
-import { IdParamsSchema, NoQuerySchema, requestObject } from '../admin/admin-request-schemas.js';
+import {
+  EventIdParamsSchema,
+  IdParamsSchema,
+  NoQuerySchema,
+  requestObject,
+} from '../admin/admin-request-schemas.js';
 import type { CredentialThrottle } from '../admin/credential-throttle.js';
 import type { SessionRevocations } from '../admin/session-revocations.js';
 import { pendingInstallsNotice } from '../app-mode/pending-installs-notice.js';
@@ -438,6 +443,30 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
     return isWebhookEvent(event.event) ? app.handlers.namesFor(event.shop, event.event) : [];
   }
 
+  /**
+   * An event's place in the inspector: its delivery's page, at the event. An unknown event is the
+   * error handler's 404 page ("No event with id …").
+   */
+  async function eventAddress(id: string, reveal: boolean): Promise<string> {
+    const event = await operations.getEvent(id);
+    return `${base}/deliveries/${encodeURIComponent(event.deliveryId)}${reveal ? '?reveal=1' : ''}#event-${encodeURIComponent(event.id)}`;
+  }
+
+  // An event's id (what `srhooks events list`, `events show` and the admin API's events print) opens
+  // its delivery's page at that event: the inspector has one page per delivery, not per event.
+  app.get('/events/:id', async (request, reply) => {
+    const { id } = parseRequestPart(EventIdParamsSchema, 'params', request.params);
+    const { reveal } = parseRequestPart(RevealSchema, 'query', request.query);
+    // A delivery's id here (the two kinds are easily swapped): its page.
+    if (id.startsWith('dlv_')) {
+      return reply.redirect(
+        `${base}/deliveries/${encodeURIComponent(id)}${reveal === '1' ? '?reveal=1' : ''}`,
+        303,
+      );
+    }
+    return reply.redirect(await eventAddress(id, reveal === '1'), 303);
+  });
+
   app.get('/deliveries/:id', async (request, reply) => {
     const { id } = parseRequestPart(IdParamsSchema, 'params', request.params);
     const query = parseRequestPart(
@@ -445,6 +474,9 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
       'query',
       request.query,
     );
+    // An event's id in a delivery's address (pasted from the CLI): its delivery's page, not "No delivery
+    // with id evt_… exists: retention may have deleted it", about an event that exists.
+    if (id.startsWith('evt_')) return reply.redirect(await eventAddress(id, query.reveal === '1'), 303);
     const delivery = await operations.getDelivery(id);
     const events = await Promise.all(delivery.events.map((event) => operations.getEvent(event.id)));
     const context = detailContext(request, query.reveal === '1', [], await disabledHandlers());
