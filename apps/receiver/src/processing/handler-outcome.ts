@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { ProcessingError } from './processing-errors.js';
 
 /**
@@ -100,13 +101,37 @@ export function thrownErrorCode(error: unknown): string {
  */
 export function describeError(error: unknown, maxLength = 500): string {
   const text =
-    error instanceof Error
-      ? errorText(error)
-      : typeof error === 'string'
-        ? error
-        : (JSON.stringify(error) ?? String(error));
+    error instanceof Error ? readableErrorText(error) : typeof error === 'string' ? error : shown(error);
   const oneLine = text.replace(/\s+/g, ' ').trim();
   return oneLine.length > maxLength ? `${oneLine.slice(0, maxLength - 1)}…` : oneLine;
+}
+
+/**
+ * A thrown value that is no Error, as text: JSON when it can be written so, else as Node prints it (an
+ * object that refers to itself, a BigInt: JSON.stringify throws on them, and its message would describe
+ * the receiver's failure to write the value instead of the value).
+ */
+function shown(value: unknown): string {
+  try {
+    const json = JSON.stringify(value);
+    if (json !== undefined) return json;
+  } catch {
+    // not JSON: as Node prints it
+  }
+  try {
+    return inspect(value, { depth: 3, breakLength: Number.POSITIVE_INFINITY, compact: true });
+  } catch {
+    return `a value that cannot be shown (${typeof value})`;
+  }
+}
+
+/** {@link errorText}, for an Error whose own properties throw when read too. */
+function readableErrorText(error: Error): string {
+  try {
+    return errorText(error);
+  } catch {
+    return 'an Error whose message cannot be read';
+  }
 }
 
 function errorText(error: Error): string {
