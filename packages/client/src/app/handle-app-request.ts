@@ -1,8 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import { readNodeBody, readRequestBody } from '../delivery/read-body.js';
+import { numberOption } from '../option-checks.js';
 import { AppRequestError } from './app-request-error.js';
 import {
   type AppRequestResult,
+  appSecret,
   type VerifyAppRequestOptions,
   verifyAppRequest,
 } from './verify-app-request.js';
@@ -61,7 +63,13 @@ export async function handlePaymentNotification(
     await request.body?.cancel();
     return methodNotAllowed('POST', request.method);
   }
-  const body = await readRequestBody(request.body, options.maxBytes ?? DEFAULT_NOTIFICATION_MAX_BYTES);
+  const maxBytes = notificationMaxBytes(options);
+  let body: Buffer | undefined;
+  try {
+    body = await readRequestBody(request.body, maxBytes);
+  } catch (error) {
+    return unreadable(error);
+  }
   if (body === undefined) return tooLarge();
   return verifyPaymentNotification(body, new URL(request.url).searchParams, options.secretKey, options);
 }
@@ -81,7 +89,7 @@ export async function handleNodePaymentNotification(
   }
   const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
   const query = url.includes('?') ? url.slice(url.indexOf('?')) : '';
-  const maxBytes = options.maxBytes ?? DEFAULT_NOTIFICATION_MAX_BYTES;
+  const maxBytes = notificationMaxBytes(options);
   const parsed = (req as IncomingMessage & { body?: unknown }).body;
   if (Buffer.isBuffer(parsed)) {
     if (parsed.byteLength > maxBytes) return tooLarge();
@@ -97,7 +105,12 @@ export async function handleNodePaymentNotification(
       ),
     };
   }
-  const body = await readNodeBody(req, maxBytes);
+  let body: Buffer | undefined;
+  try {
+    body = await readNodeBody(req, maxBytes);
+  } catch (error) {
+    return unreadable(error);
+  }
   if (body === undefined) return tooLarge();
   return verifyPaymentNotification(body, query, options.secretKey, options);
 }
@@ -124,6 +137,33 @@ function tooLarge(): { ok: false; error: AppRequestError } {
       {
         status: 413,
       },
+    ),
+  };
+}
+
+/**
+ * The options checked before the body is read: the secret (an unset one throws `InputError` on the
+ * first call, not on the first well-formed notification) and `maxBytes` (a whole number ≥ 1).
+ */
+function notificationMaxBytes(options: PaymentNotificationHandlerOptions): number {
+  appSecret('handlePaymentNotification', 'secretKey', 'WebhookSecretKey', options?.secretKey);
+  return numberOption('options.maxBytes', options.maxBytes, DEFAULT_NOTIFICATION_MAX_BYTES, {
+    min: 1,
+    whole: true,
+    unit: 'bytes',
+    hint: `default ${DEFAULT_NOTIFICATION_MAX_BYTES}`,
+  });
+}
+
+/** A body that stopped half-way (the sender closed the connection): answered, never thrown. */
+function unreadable(cause: unknown): { ok: false; error: AppRequestError } {
+  const reason = cause instanceof Error && cause.message ? cause.message.split('\n')[0] : 'the stream failed';
+  return {
+    ok: false,
+    error: new AppRequestError(
+      'invalid_notification',
+      `the body could not be read to its end (${reason}): the sender closed the connection before all of it arrived; nothing was verified`,
+      { status: 400 },
     ),
   };
 }

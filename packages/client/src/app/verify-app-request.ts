@@ -1,5 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { type AppMessageOrder, isValidShopName, signAppRequest } from '@srhooks/contracts';
+import { InputError } from '../errors.js';
+import { kindOf, numberOption } from '../option-checks.js';
 import { hexDigest, type QueryInput, queryValues } from './app-query.js';
 import { AppRequestError } from './app-request-error.js';
 import type { ReplayGuard } from './replay-guard.js';
@@ -61,6 +63,8 @@ export function verifyAppRequest(
   clientSecret: string,
   options: VerifyAppRequestOptions = {},
 ): AppRequestResult {
+  appSecret('verifyAppRequest', 'clientSecret', 'ClientSecret', clientSecret);
+  const tolerance = toleranceOption(options.toleranceSeconds);
   const values = queryValues(query);
   const one: Partial<Record<(typeof SIGNED)[number], string>> = {};
   for (const name of SIGNED) {
@@ -78,9 +82,6 @@ export function verifyAppRequest(
   if (!SECONDS.test(timestamp)) return refuse('malformed_parameter', 'timestamp must be Unix seconds');
   const given = hexDigest(hmac);
   if (!given) return refuse('malformed_parameter', 'hmac must be 64 hexadecimal characters');
-  if (typeof clientSecret !== 'string' || clientSecret === '') {
-    throw new TypeError('verifyAppRequest needs the app’s ClientSecret');
-  }
 
   const params = { shopname, code, timestamp };
   const orders: AppMessageOrder[] =
@@ -98,7 +99,6 @@ export function verifyAppRequest(
   }
 
   const nowMs = (options.now ?? Date.now)();
-  const tolerance = options.toleranceSeconds ?? DEFAULT_TIMESTAMP_TOLERANCE_SECONDS;
   const skew = Math.abs(nowMs / 1000 - Number(timestamp));
   if (skew > tolerance) {
     return refuse(
@@ -128,4 +128,33 @@ export function verifyAppRequest(
 
 function refuse(code: AppRequestError['code'], message: string): { ok: false; error: AppRequestError } {
   return { ok: false, error: new AppRequestError(code, message) };
+}
+
+/**
+ * The app's secret checked before anything else: a missing one (an unset environment variable) or
+ * one of the wrong type is a configuration mistake, an `InputError` on the first call whatever the
+ * request, never a 401 for every genuine request. The message names the option and the kind of
+ * value, never the value.
+ */
+export function appSecret(fn: string, field: string, shopRenterName: string, secret: unknown): void {
+  if (typeof secret === 'string' && secret !== '') return;
+  const missing = secret === undefined || secret === null || secret === '';
+  throw new InputError(
+    missing
+      ? `${fn} needs the app's ${shopRenterName} (${field} is ${secret === '' ? 'empty' : String(secret)}): is the environment variable that should hold it set? Every genuine request would be refused without it`
+      : `${fn}: ${field} is ${kindOf(secret)}, not a string: pass the app's ${shopRenterName} as text${Buffer.isBuffer(secret) ? ' (e.g. buffer.toString())' : ''}`,
+    { field, value: undefined, code: missing ? 'missing_secret' : 'invalid_input' },
+  );
+}
+
+/**
+ * `toleranceSeconds` checked: a number of seconds ≥ 0 (default 300). `NaN` (a `Number(process.env.X)`
+ * of an unset variable) would accept a signed request of any age, since no age is greater than it.
+ */
+export function toleranceOption(toleranceSeconds: unknown): number {
+  return numberOption('options.toleranceSeconds', toleranceSeconds, DEFAULT_TIMESTAMP_TOLERANCE_SECONDS, {
+    min: 0,
+    unit: 'seconds',
+    hint: `default ${DEFAULT_TIMESTAMP_TOLERANCE_SECONDS}`,
+  });
 }

@@ -7,7 +7,7 @@ import {
 import { hexDigest, type QueryInput, queryValues } from './app-query.js';
 import { AppRequestError } from './app-request-error.js';
 import type { ReplayGuard } from './replay-guard.js';
-import { DEFAULT_TIMESTAMP_TOLERANCE_SECONDS } from './verify-app-request.js';
+import { appSecret, toleranceOption } from './verify-app-request.js';
 
 /**
  * Verifies a Payment API notification (FACTS.md §8): a POST to the app's `notificationUrl` with
@@ -46,9 +46,8 @@ export function verifyPaymentNotification(
   secretKey: string,
   options: VerifyPaymentNotificationOptions = {},
 ): PaymentNotificationResult {
-  if (typeof secretKey !== 'string' || secretKey === '') {
-    throw new TypeError('verifyPaymentNotification needs the app’s WebhookSecretKey');
-  }
+  appSecret('verifyPaymentNotification', 'secretKey', 'WebhookSecretKey', secretKey);
+  const tolerance = toleranceOption(options.toleranceSeconds);
   const values = queryValues(query);
   const hmacs = values.get('hmac') ?? [];
   if (hmacs.length === 0 || hmacs[0] === '')
@@ -76,7 +75,6 @@ export function verifyPaymentNotification(
   if (!decoded.ok) return invalid(decoded.reason);
 
   const nowMs = (options.now ?? Date.now)();
-  const tolerance = options.toleranceSeconds ?? DEFAULT_TIMESTAMP_TOLERANCE_SECONDS;
   const skew = Math.abs(nowMs / 1000 - decoded.value.notification.time);
   if (skew > tolerance) {
     return refuse(

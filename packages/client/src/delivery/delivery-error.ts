@@ -5,6 +5,7 @@ export type DeliveryErrorCode =
   | 'unknown_delivery_url'
   | 'body_too_large'
   | 'body_already_consumed'
+  | 'body_unreadable'
   | 'unsupported_content_type'
   | 'invalid_delivery';
 

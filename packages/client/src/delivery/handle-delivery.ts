@@ -1,27 +1,26 @@
 import { readRequestBody } from './read-body.js';
 import {
   checkDeliveryTarget,
-  DEFAULT_MAX_BYTES,
   type DeliveryOptions,
   type DeliveryResult,
   decodeVerified,
+  maxBytesOption,
   secretList,
   tooLarge,
+  unreadableBody,
 } from './verify-delivery.js';
 
 /**
  * Verifies and decodes a ShopRenter delivery given as a Fetch-API `Request` (Hono, Next.js
  * route handlers, Bun, Deno). The URL must be one built by `buildDeliveryUrl` with one of
- * `secrets`; the body is read up to `maxBytes`. Never throws for a bad delivery: the result says
- * which HTTP status to answer.
+ * `secrets`; the body is read up to `maxBytes`. Never throws for a bad delivery (nor for one whose
+ * body stops half-way: `body_unreadable`): the result says which HTTP status to answer. Rejects with
+ * an `InputError` for unusable options (secrets, maxBytes).
  */
 export async function handleDelivery(request: Request, options: DeliveryOptions): Promise<DeliveryResult> {
-  const maxBytes = options?.maxBytes ?? DEFAULT_MAX_BYTES;
-  const target = checkDeliveryTarget(
-    request.method,
-    new URL(request.url).pathname,
-    secretList(options?.secrets),
-  );
+  const secrets = secretList(options?.secrets);
+  const maxBytes = maxBytesOption(options?.maxBytes);
+  const target = checkDeliveryTarget(request.method, new URL(request.url).pathname, secrets);
   if (!('shop' in target)) {
     await request.body?.cancel();
     return { ok: false, error: target };
@@ -31,7 +30,12 @@ export async function handleDelivery(request: Request, options: DeliveryOptions)
     await request.body?.cancel();
     return { ok: false, error: tooLarge(maxBytes) };
   }
-  const body = await readRequestBody(request.body, maxBytes);
+  let body: Buffer | undefined;
+  try {
+    body = await readRequestBody(request.body, maxBytes);
+  } catch (error) {
+    return { ok: false, error: unreadableBody(error) };
+  }
   if (body === undefined) return { ok: false, error: tooLarge(maxBytes) };
   return decodeVerified(target, request.headers.get('content-type') ?? undefined, body, maxBytes);
 }

@@ -3,12 +3,13 @@ import { DeliveryError } from './delivery-error.js';
 import { readNodeBody } from './read-body.js';
 import {
   checkDeliveryTarget,
-  DEFAULT_MAX_BYTES,
   type DeliveryOptions,
   type DeliveryResult,
   decodeVerified,
+  maxBytesOption,
   secretList,
   tooLarge,
+  unreadableBody,
 } from './verify-delivery.js';
 
 /**
@@ -21,10 +22,11 @@ export async function handleNodeDelivery(
   req: IncomingMessage,
   options: DeliveryOptions,
 ): Promise<DeliveryResult> {
-  const maxBytes = options?.maxBytes ?? DEFAULT_MAX_BYTES;
+  const secrets = secretList(options?.secrets);
+  const maxBytes = maxBytesOption(options?.maxBytes);
   const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
   const path = url.split('?')[0] ?? '/';
-  const target = checkDeliveryTarget(req.method ?? 'GET', path, secretList(options?.secrets));
+  const target = checkDeliveryTarget(req.method ?? 'GET', path, secrets);
   if (!('shop' in target)) {
     req.resume();
     return { ok: false, error: target };
@@ -53,7 +55,12 @@ export async function handleNodeDelivery(
     req.resume();
     return { ok: false, error: tooLarge(maxBytes) };
   }
-  const body = await readNodeBody(req, maxBytes);
+  let body: Buffer | undefined;
+  try {
+    body = await readNodeBody(req, maxBytes);
+  } catch (error) {
+    return { ok: false, error: unreadableBody(error) };
+  }
   if (body === undefined) return { ok: false, error: tooLarge(maxBytes) };
   return decodeVerified(target, contentType, body, maxBytes);
 }

@@ -22,28 +22,35 @@ export async function readRequestBody(
   return Buffer.concat(chunks, size);
 }
 
-/** Reads a Node request body up to `maxBytes`; undefined when it is larger. */
+/**
+ * Reads a Node request body up to `maxBytes`; undefined when it is larger. Rejects when the body
+ * cannot be read to its end: the stream fails (`aborted` when the sender closes the connection
+ * early) or closes before its end.
+ */
 export function readNodeBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    let over = false;
+    let settled = false;
+    const settle = (finish: () => void) => {
+      if (settled) return;
+      settled = true;
+      finish();
+    };
     req.on('data', (chunk: Buffer) => {
-      if (over) return;
+      if (settled) return;
       size += chunk.byteLength;
       if (size > maxBytes) {
-        over = true;
         chunks.length = 0;
-        resolve(undefined);
+        settle(() => resolve(undefined));
         return;
       }
       chunks.push(chunk);
     });
-    req.on('end', () => {
-      if (!over) resolve(Buffer.concat(chunks, size));
-    });
-    req.on('error', (error) => {
-      if (!over) reject(error);
+    req.on('end', () => settle(() => resolve(Buffer.concat(chunks, size))));
+    req.on('error', (error) => settle(() => reject(error)));
+    req.on('close', () => {
+      if (!req.readableEnded) settle(() => reject(new Error('the connection closed before the body ended')));
     });
   });
 }

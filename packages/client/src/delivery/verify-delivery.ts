@@ -10,6 +10,7 @@ import {
   type WebhookEvent,
 } from '@srhooks/contracts';
 import { InputError } from '../errors.js';
+import { kindOf, numberOption } from '../option-checks.js';
 import { DeliveryError } from './delivery-error.js';
 
 export interface DeliveryOptions {
@@ -19,7 +20,7 @@ export interface DeliveryOptions {
    * `weak_secret`), never a silent 404 for every delivery.
    */
   secrets: readonly string[] | string;
-  /** Largest body accepted, in bytes (default just under 5 MB). */
+  /** Largest body accepted, in bytes: a whole number ≥ 1 (default just under 5 MB); else `InputError`. */
   maxBytes?: number;
 }
 
@@ -44,8 +45,16 @@ export type DeliveryResult = VerifiedDelivery | RejectedDelivery;
  * The secrets to verify with. Throws `InputError` when any of them is not a usable secret
  * (contracts' `isUsableSecret`: a string of at least 16 characters): with none, or an unset
  * environment variable among them, every genuine delivery would be refused as an unknown URL.
+ * The messages name the entry and its kind (`a Buffer`, `a number`), never its value: a secret
+ * given in the wrong type is still a secret, and the message may end up in a log.
  */
-export function secretList(secrets: DeliveryOptions['secrets']): string[] {
+export function secretList(secrets: unknown): string[] {
+  if (secrets !== undefined && secrets !== null && typeof secrets !== 'string' && !Array.isArray(secrets)) {
+    throw new InputError(
+      `options.secrets must be a string or a list of strings (the receiver secrets the delivery URLs were built with), got ${kindOf(secrets)}${Buffer.isBuffer(secrets) ? ': pass it as text, e.g. buffer.toString()' : ''}`,
+      { field: 'secrets', value: undefined, code: 'invalid_input' },
+    );
+  }
   const list: unknown[] =
     typeof secrets === 'string' ? [secrets] : Array.isArray(secrets) ? [...secrets] : [];
   if (list.length === 0) {
@@ -57,10 +66,16 @@ export function secretList(secrets: DeliveryOptions['secrets']): string[] {
   list.forEach((secret, index) => {
     if (isUsableSecret(secret)) return;
     const field = `secrets[${index}]`;
-    if (typeof secret !== 'string' || secret === '') {
+    if (secret === undefined || secret === null || secret === '') {
       throw new InputError(
         `options.${field} is ${secret === '' ? 'empty' : String(secret)}: is the environment variable that should hold this receiver secret set? Every delivery would be refused as an unknown URL without it`,
         { field, value: undefined, code: 'missing_secret' },
+      );
+    }
+    if (typeof secret !== 'string') {
+      throw new InputError(
+        `options.${field} is ${kindOf(secret)}, not a string: pass the receiver secret as text (the string the delivery URLs were built with${Buffer.isBuffer(secret) ? ', e.g. buffer.toString()' : ''})`,
+        { field, value: undefined, code: 'invalid_input' },
       );
     }
     throw new InputError(
@@ -69,6 +84,35 @@ export function secretList(secrets: DeliveryOptions['secrets']): string[] {
     );
   });
   return list as string[];
+}
+
+/**
+ * `options.maxBytes` checked: a whole number of bytes ≥ 1, default {@link DEFAULT_MAX_BYTES}. Anything
+ * else (`NaN` from an unset environment variable, a string, `Infinity`) is an `InputError`: compared
+ * with `NaN`, no body is ever too large, so the limit would be gone without a word.
+ */
+export function maxBytesOption(maxBytes: unknown): number {
+  return numberOption('options.maxBytes', maxBytes, DEFAULT_MAX_BYTES, {
+    min: 1,
+    whole: true,
+    unit: 'bytes',
+    hint: `default ${DEFAULT_MAX_BYTES}; leave it out for the default`,
+  });
+}
+
+/**
+ * A body that could not be read to its end: the sender closed the connection (or the stream failed)
+ * before all of it arrived. Answered, never thrown: a rejected promise in a framework that does not
+ * catch it (Express 4) would take the process down.
+ */
+export function unreadableBody(cause: unknown): DeliveryError {
+  const reason = cause instanceof Error && cause.message ? cause.message.split('\n')[0] : 'the stream failed';
+  return new DeliveryError(
+    'body_unreadable',
+    400,
+    `the delivery's body could not be read to its end (${reason}): the sender closed the connection or the stream failed before all of it arrived, so nothing was decoded; nothing to do unless it keeps happening (then look at timeouts between the shop and this app)`,
+    { cause },
+  );
 }
 
 /** The checks before reading a body: method and signed URL. Returns the target or the refusal. */

@@ -1,0 +1,51 @@
+import { InputError } from './errors.js';
+
+/**
+ * What a value is, in words, never the value itself: an option that should hold a secret may hold it
+ * in the wrong type (a Buffer, a number), and an error message must not carry it into a log.
+ */
+export function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  if (Buffer.isBuffer(value)) return 'a Buffer';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') {
+    const name = Object.getPrototypeOf(value)?.constructor?.name;
+    return typeof name === 'string' && name !== '' && name !== 'Object' ? `a ${name}` : 'an object';
+  }
+  return `a ${typeof value}`; // a string, a number, a boolean, a bigint, a symbol, a function
+}
+
+/** A number or a string shown as it is, anything else by its kind (for options that hold no secret). */
+export function shownValue(value: unknown): string {
+  if (typeof value === 'number') return String(value);
+  if (typeof value === 'string') return JSON.stringify(value.slice(0, 50));
+  return kindOf(value);
+}
+
+/**
+ * A numeric option checked: `undefined` gives `fallback`; anything but a finite number of at least
+ * `min` (a whole one with `whole`) is an `InputError` naming the option. `NaN` (a
+ * `Number(process.env.X)` of an unset variable) would otherwise switch a limit off silently, as
+ * every comparison with it is false.
+ */
+export function numberOption(
+  field: string,
+  value: unknown,
+  fallback: number,
+  rule: { min: number; whole?: boolean; unit: string; hint?: string },
+): number {
+  if (value === undefined) return fallback;
+  if (
+    typeof value === 'number' &&
+    Number.isFinite(value) &&
+    value >= rule.min &&
+    (!rule.whole || Number.isInteger(value))
+  ) {
+    return value;
+  }
+  throw new InputError(
+    `${field} must be ${rule.whole ? 'a whole number' : 'a number'} of ${rule.unit} ≥ ${rule.min}, got ${shownValue(value)}${rule.hint ? ` (${rule.hint})` : ''}`,
+    { field, value: typeof value === 'number' ? value : undefined },
+  );
+}
