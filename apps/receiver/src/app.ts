@@ -32,6 +32,7 @@ import {
   type Env,
 } from './processing/handlers/brokers/env-reference.js';
 import { type ProcessingPluginOptions, processingPlugin } from './processing/processing-plugin.js';
+import { ReconcileStatus } from './reconcile/reconcile-status.js';
 import { type RecoveryPluginOptions, recoveryPlugin } from './recovery/recovery-plugin.js';
 import { type RetentionPluginOptions, retentionPlugin } from './retention/retention-plugin.js';
 import { coreRoutes, type ReceiverRoutePlugin } from './routes/index.js';
@@ -116,6 +117,8 @@ export async function buildReceiver(
   );
 
   await app.register(configPlugin, { config });
+  // each shop's start-up reconcile, as `runReceiver` runs it after listen (GET /admin/api/shops shows it)
+  app.decorate('reconcileStatus', new ReconcileStatus());
   await app.register(metricsPlugin, {
     defaultMetrics: options.defaultMetrics ?? true,
     ...(options.metrics ? { metrics: options.metrics } : {}),

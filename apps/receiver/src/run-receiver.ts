@@ -200,7 +200,7 @@ export async function runReceiver(
 /** What runs once the receiver listens: subscriptions reconciled (when configured), then recovery. */
 async function startBackgroundWork(config: ReceiverConfig, app: FastifyInstance): Promise<void> {
   if (config.shops.some((shop) => shop.reconcile)) {
-    const reconcile = { logger: app.log, store: app.store };
+    const reconcile = { logger: app.log, store: app.store, status: app.reconcileStatus };
     // a shop that could not be reached is tried again in the background until it is (reconcile-retries.ts)
     const retries = new ReconcileRetries(config, reconcile);
     app.server.once('close', () => retries.close());

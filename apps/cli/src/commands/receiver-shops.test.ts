@@ -120,3 +120,61 @@ describe('srhooks shops --receiver: install steps', () => {
     );
   });
 });
+
+describe('srhooks shops --receiver: start-up reconcile', () => {
+  const configShop = (name: string, reconcile: ReceiverShop['reconcile']): ReceiverShop => ({
+    name,
+    source: 'config',
+    status: 'configured',
+    subscriptions: [{ event: 'order_confirm' }],
+    installedAt: null,
+    uninstalledAt: null,
+    pendingReason: null,
+    attempts: 0,
+    nextAttemptAt: null,
+    lastDeliveryAt: null,
+    reconcile,
+  });
+
+  it('says which config shops were not reconciled, why, and whether it is tried again', () => {
+    const text =
+      receiverShopsCommand.render?.(
+        {
+          receiver: 'http://127.0.0.1:1',
+          shops: [
+            configShop('good', {
+              ok: true,
+              at: '2026-12-05T10:00:00.000Z',
+              error: null,
+              nextAttemptAt: null,
+            }),
+            configShop('locked', {
+              ok: false,
+              at: '2026-12-05T10:00:00.000Z',
+              error: 'ShopRenter refused the client credentials',
+              nextAttemptAt: null,
+            }),
+            configShop('away', {
+              ok: false,
+              at: '2026-12-05T10:00:00.000Z',
+              error: 'could not reach the token endpoint',
+              nextAttemptAt: '2026-12-05T10:00:30.000Z',
+            }),
+            configShop('plain', null),
+          ],
+        },
+        createStyle(false),
+      ) ?? '';
+    expect(text).toMatch(/^good +config +configured +order_confirm/m);
+    expect(text).toMatch(/^locked +config +configured, not reconciled +order_confirm/m);
+    expect(text).toMatch(/^plain +config +configured +order_confirm/m);
+    expect(text).toContain(
+      [
+        'subscriptions not reconciled (their deliveries do not arrive until they are):',
+        '  locked: ShopRenter refused the client credentials (not tried again: fix it, then restart the receiver)',
+        '  away: could not reach the token endpoint (tried again at 2026-12-05 10:00:30Z)',
+      ].join('\n'),
+    );
+    expect(text).not.toMatch(/^ {2}(good|plain):/m);
+  });
+});

@@ -22,6 +22,8 @@ export interface ReceiverShop {
   /** Recovery passes failed in a row, and the last one's reason (older receivers do not say). */
   recoveryFailures?: number;
   recoveryError?: string | null;
+  /** A config shop's start-up reconcile on that receiver (`reconcile: true`; older receivers do not say). */
+  reconcile?: { ok: boolean; at: string; error: string | null; nextAttemptAt: string | null } | null;
 }
 
 export interface ReceiverShopsResult {
@@ -55,7 +57,24 @@ export const receiverShopsCommand = defineCommand<ReceiverShopsOptions, Receiver
     );
     // The reason of the last failed pass (a paragraph of advice, like a pending install's).
     const failingRecovery = result.shops.filter((shop) => shop.recovery && (shop.recoveryFailures ?? 0) > 0);
+    // A config shop whose start-up reconcile failed: its subscriptions were not made (the table lists the
+    // events configured), and ShopRenter sends nothing for a missing subscription.
+    const unreconciled = result.shops.filter((shop) => shop.reconcile && !shop.reconcile.ok);
     const reasons = [
+      ...(unreconciled.length
+        ? [
+            '',
+            'subscriptions not reconciled (their deliveries do not arrive until they are):',
+            ...unreconciled.map(
+              (shop) =>
+                `  ${shop.name}: ${shop.reconcile?.error ?? 'no reason recorded'} ${style.dim(
+                  shop.reconcile?.nextAttemptAt
+                    ? `(tried again at ${formatTime(shop.reconcile.nextAttemptAt)})`
+                    : '(not tried again: fix it, then restart the receiver)',
+                )}`,
+            ),
+          ]
+        : []),
       ...(pending.length
         ? ['', 'pending installs (retried in the background):', ...pending.map(reason)]
         : []),
@@ -83,11 +102,13 @@ export const receiverShopsCommand = defineCommand<ReceiverShopsOptions, Receiver
       {
         header: 'STATUS',
         value: (shop) =>
-          shop.status === 'installed' || shop.status === 'configured'
-            ? style.green(shop.status)
-            : shop.status === 'pending'
-              ? style.yellow('pending')
-              : style.dim(shop.status),
+          shop.reconcile && !shop.reconcile.ok
+            ? style.yellow('configured, not reconciled')
+            : shop.status === 'installed' || shop.status === 'configured'
+              ? style.green(shop.status)
+              : shop.status === 'pending'
+                ? style.yellow('pending')
+                : style.dim(shop.status),
       },
       {
         header: 'SUBSCRIPTIONS',

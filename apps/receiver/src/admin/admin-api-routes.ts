@@ -119,7 +119,13 @@ export const adminApiRoutes: FastifyPluginAsync<AdminApiRoutesOptions> = async (
     parseRequestPart(NoQuerySchema, 'query', request.query);
     return {
       ok: true,
-      items: await shopsJson(app.config, app.shopDirectory, app.store, app.recovery.scheduled),
+      items: await shopsJson(
+        app.config,
+        app.shopDirectory,
+        app.store,
+        app.recovery.scheduled,
+        app.reconcileStatus,
+      ),
     };
   });
 

@@ -6,6 +6,7 @@
 import { APP_EVENTS } from '@srhooks/contracts';
 import type { ReceiverConfig } from '../config/config-schema.js';
 import { shopApiAuth } from '../config/shop-api-auth.js';
+import type { ReconcileStatus, ShopReconcileState } from '../reconcile/reconcile-status.js';
 import type { AppShopStatus, AppShopSubscription } from '../store/app-shops/app-shop-store.js';
 import type { Store } from '../store/store.js';
 import type { ShopDirectory } from './shop-directory.js';
@@ -37,6 +38,13 @@ export interface ShopJson {
    */
   recoveryFailures: number;
   recoveryError: string | null;
+  /**
+   * Config shops with `reconcile: true`: how this receiver's last start-up reconcile of the shop ended
+   * (`ok` false: its subscriptions were not made, so `subscriptions` lists what is configured, not what
+   * the shop has; `nextAttemptAt`: when it is tried again, null when it is not — fix the `error` and
+   * restart). Null for other shops, and before the first reconcile ended.
+   */
+  reconcile: { ok: boolean; at: string; error: string | null; nextAttemptAt: string | null } | null;
 }
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
@@ -46,12 +54,24 @@ function recovered(directory: ShopDirectory, name: string, scheduled: boolean): 
   return scheduled && Boolean(shop?.recovery && shopApiAuth(shop));
 }
 
+function reconcileJson(state: ShopReconcileState | undefined): ShopJson['reconcile'] {
+  if (!state) return null;
+  return {
+    ok: state.ok,
+    at: state.at.toISOString(),
+    error: state.error,
+    nextAttemptAt: iso(state.nextAttemptAt),
+  };
+}
+
 export async function shopsJson(
   config: ReceiverConfig,
   directory: ShopDirectory,
   store: Store,
   /** Whether the receiver runs recovery passes by itself (`RecoveryService.scheduled`). */
   scheduledRecovery: boolean,
+  /** Each config shop's start-up reconcile on this receiver (`app.reconcileStatus`); none: not shown. */
+  reconcileStatus?: ReconcileStatus,
 ): Promise<ShopJson[]> {
   await directory.refresh();
   const shops: ShopJson[] = config.shops.map((shop) => ({
@@ -70,6 +90,7 @@ export async function shopsJson(
     recovery: recovered(directory, shop.name, scheduledRecovery),
     recoveryFailures: 0,
     recoveryError: null,
+    reconcile: shop.reconcile ? reconcileJson(reconcileStatus?.get(shop.name)) : null,
   }));
   const configured = new Set(config.shops.map((shop) => shop.name));
   for (const record of directory.appShops()) {
@@ -90,6 +111,7 @@ export async function shopsJson(
       recovery: recovered(directory, record.shop, scheduledRecovery),
       recoveryFailures: 0,
       recoveryError: null,
+      reconcile: null,
     });
   }
   for (const shop of shops) {

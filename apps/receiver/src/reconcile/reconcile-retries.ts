@@ -52,6 +52,7 @@ export class ReconcileRetries {
     if (this.#closed) return;
     const delayMs = this.#delaysMs[Math.min(tries, this.#delaysMs.length - 1)] ?? 600_000;
     const retryAt = new Date(Date.now() + delayMs);
+    this.#options.status?.scheduled(shopName, retryAt);
     this.#options.logger.info(
       { shop: shopName, retryAt: retryAt.toISOString(), tries: tries + 1 },
       'subscriptions will be reconciled again (the shop could not be reached)',

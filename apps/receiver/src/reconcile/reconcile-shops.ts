@@ -39,6 +39,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { ReceiverConfig, ShopConfig } from '../config/config-schema.js';
 import { shopApiAuth } from '../config/shop-api-auth.js';
 import type { Store } from '../store/store.js';
+import type { ReconcileStatus } from './reconcile-status.js';
 
 export interface ReconcileOptions {
   readonly logger: FastifyBaseLogger;
@@ -50,6 +51,8 @@ export interface ReconcileOptions {
   readonly store?: Pick<Store, 'withReconcileLock'>;
   /** Fetch used by the ShopRenter client (tests). */
   readonly fetch?: Fetch;
+  /** Where each try's outcome is kept for the shops list (the receiver's `app.reconcileStatus`). */
+  readonly status?: ReconcileStatus;
 }
 
 export interface ShopReconcileResult {
@@ -224,6 +227,7 @@ export async function reconcileShop(
       retryable: retryableReconcileError(error),
     };
   }
+  options.status?.record(result);
   if (result.ok) {
     options.logger.info({ shop: result.shop, summary: result.summary }, 'subscriptions reconciled');
   } else {
