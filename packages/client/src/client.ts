@@ -27,6 +27,7 @@ import {
 } from './middleware/types.js';
 import { xmlToJsonMiddleware } from './middleware/xml-to-json.js';
 import { DEFAULT_API_TIMEOUT_MS } from './network-failure.js';
+import { kindOf, numberOption, shownValue } from './option-checks.js';
 import { type RateLimitOptions, sharedRequestWindow } from './rate-limit/shared-request-window.js';
 import { type BatchFunction, createBatch } from './resources/batch.js';
 import {
@@ -118,6 +119,7 @@ export function createShopRenterClient(options: ShopRenterClientOptions): ShopRe
   }
   const shop = assertShopName(options.shop);
   const auth = assertAuth(options.auth);
+  const policy = checkedPolicy(options);
   const oauth = isClientCredentials(auth);
   const apiUrl = resolveUrlTemplate(
     options.apiUrl ?? (oauth ? DEFAULT_API_URL : DEFAULT_LEGACY_API_URL),
@@ -143,9 +145,9 @@ export function createShopRenterClient(options: ShopRenterClientOptions): ShopRe
       now,
       sleep,
       random,
-      ...(options.tokenRefreshMarginSeconds === undefined
+      ...(policy.tokenRefreshMarginSeconds === undefined
         ? {}
-        : { refreshMarginSeconds: options.tokenRefreshMarginSeconds }),
+        : { refreshMarginSeconds: policy.tokenRefreshMarginSeconds }),
       ...tokenRequestPolicy(options.tokenRequest),
     });
     tokens = manager;
@@ -177,24 +179,20 @@ export function createShopRenterClient(options: ShopRenterClientOptions): ShopRe
   }
 
   const layers: FetchMiddleware[] = [
-    retryMiddleware(options.retry ?? {}, { now, sleep, random }, logger),
+    retryMiddleware(policy.retry, { now, sleep, random }, logger),
     authMiddleware(provider),
   ];
-  if (options.rateLimit !== false) {
+  if (policy.rateLimit !== false) {
     const clientId = oauth ? auth.clientId : auth.username;
     const window = sharedRequestWindow(
       { origin: new URL(apiUrl).origin, clientId, shop },
-      options.rateLimit ?? {},
+      policy.rateLimit,
       options.now ? { now: options.now } : {},
     );
     layers.push(rateLimitMiddleware(window, logger));
   }
   const serverClock = new ServerClock(now);
-  layers.push(
-    timeoutMiddleware(options.timeoutMs ?? DEFAULT_API_TIMEOUT_MS),
-    xmlToJsonMiddleware(),
-    serverClockMiddleware(serverClock),
-  );
+  layers.push(timeoutMiddleware(policy.timeoutMs), xmlToJsonMiddleware(), serverClockMiddleware(serverClock));
 
   const api = withTextBodies(
     createClient<paths>({
@@ -234,6 +232,102 @@ export function createShopRenterClient(options: ShopRenterClientOptions): ShopRe
     },
   };
   return client;
+}
+
+/**
+ * The numeric policies checked before anything is sent: each must be a finite number in its range,
+ * else an `InputError` naming the option (`retry.maxAttempts`, `timeoutMs`, …). Without this, `NaN`
+ * (a `Number(process.env.X)` of an unset variable) retried forever (`attempt >= NaN` is never
+ * true), timed every request out at once, or failed deep inside with a bare `RangeError`; an option
+ * given as `undefined` counts as left out (before, it replaced the default with `undefined`).
+ */
+function checkedPolicy(options: ShopRenterClientOptions): {
+  retry: RetryOptions;
+  rateLimit: RateLimitOptions | false;
+  timeoutMs: number;
+  tokenRefreshMarginSeconds: number | undefined;
+} {
+  for (const name of ['fetch', 'now', 'sleep', 'random'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'function') {
+      throw new InputError(`${name} must be a function, got ${kindOf(options[name])}`, { field: name });
+    }
+  }
+  const retry = objectOption('retry', options.retry);
+  const rateLimit = options.rateLimit === false ? false : objectOption('rateLimit', options.rateLimit);
+  const ms = { unit: 'milliseconds' };
+  const defined = <T extends object>(entries: T): T =>
+    Object.fromEntries(Object.entries(entries).filter(([, value]) => value !== undefined)) as T;
+  return {
+    timeoutMs: numberOption('timeoutMs', options.timeoutMs, DEFAULT_API_TIMEOUT_MS, { min: 1, ...ms }),
+    tokenRefreshMarginSeconds:
+      options.tokenRefreshMarginSeconds === undefined
+        ? undefined
+        : numberOption('tokenRefreshMarginSeconds', options.tokenRefreshMarginSeconds, 0, {
+            min: 0,
+            unit: 'seconds',
+          }),
+    retry: defined({
+      maxAttempts: optionalNumber('retry.maxAttempts', retry.maxAttempts, {
+        min: 1,
+        whole: true,
+        unit: 'attempts',
+        hint: '1 = not retried',
+      }),
+      baseDelayMs: optionalNumber('retry.baseDelayMs', retry.baseDelayMs, { min: 0, ...ms }),
+      maxDelayMs: optionalNumber('retry.maxDelayMs', retry.maxDelayMs, { min: 0, ...ms }),
+      maxRetryAfterMs: optionalNumber('retry.maxRetryAfterMs', retry.maxRetryAfterMs, { min: 0, ...ms }),
+      retryStatuses: statusList('retry.retryStatuses', retry.retryStatuses),
+      idempotentRetryStatuses: statusList('retry.idempotentRetryStatuses', retry.idempotentRetryStatuses),
+    }),
+    rateLimit:
+      rateLimit === false
+        ? false
+        : defined({
+            requestsPerSecond: optionalNumber('rateLimit.requestsPerSecond', rateLimit.requestsPerSecond, {
+              min: 1,
+              whole: true,
+              unit: 'requests',
+              hint: 'ShopRenter allows 3; rateLimit: false turns the limiter off',
+            }),
+            safetyMarginMs: optionalNumber('rateLimit.safetyMarginMs', rateLimit.safetyMarginMs, {
+              min: 0,
+              ...ms,
+            }),
+          }),
+  };
+}
+
+function objectOption<T extends object>(field: string, value: T | undefined): Partial<T> {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InputError(`${field} must be an object of options, got ${kindOf(value)}`, { field });
+  }
+  return value;
+}
+
+function optionalNumber(
+  field: string,
+  value: unknown,
+  rule: Parameters<typeof numberOption>[3],
+): number | undefined {
+  return value === undefined ? undefined : numberOption(field, value, 0, rule);
+}
+
+function statusList(field: string, value: unknown): number[] | undefined {
+  if (value === undefined) return undefined;
+  if (
+    !Array.isArray(value) ||
+    !value.every((status) => Number.isInteger(status) && status >= 100 && status <= 599)
+  ) {
+    throw new InputError(`${field} must be a list of HTTP statuses (100-599), got ${shownList(value)}`, {
+      field,
+    });
+  }
+  return value;
+}
+
+function shownList(value: unknown): string {
+  return Array.isArray(value) ? `[${value.map((item) => shownValue(item)).join(', ')}]` : kindOf(value);
 }
 
 /** `tokenRequest` checked: whole attempts of at least 1, a time limit of at least 1 ms. */

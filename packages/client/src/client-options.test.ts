@@ -1,0 +1,136 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createShopRenterClient, type ShopRenterClientOptions } from './client.js';
+import { InputError, ServerError } from './errors.js';
+import { startTestSandbox, type TestSandbox } from './test-support/sandbox.js';
+
+// The client's numeric policies as an app developer passes them, `Number(process.env.X)` of an unset
+// variable (NaN) included. Before they were checked, `retry.maxAttempts: NaN` retried a 503 forever,
+// `timeoutMs: NaN` or `0` timed requests out at once ("check the network"), and a rate limit of NaN
+// failed with a bare RangeError about an internal `windowMs`.
+
+const base: ShopRenterClientOptions = {
+  shop: 'demo',
+  auth: { clientId: 'id', clientSecret: 'secret' },
+  apiUrl: 'http://127.0.0.1:1/{shop}/api',
+  tokenUrl: 'http://127.0.0.1:1/{shop}/app/token',
+};
+
+function creationError(overrides: Record<string, unknown>): unknown {
+  try {
+    createShopRenterClient({ ...base, ...overrides } as ShopRenterClientOptions);
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
+
+describe('policies that cannot work are an InputError naming the option', () => {
+  const cases: [string, Record<string, unknown>, string, RegExp][] = [
+    [
+      'timeoutMs NaN',
+      { timeoutMs: Number.NaN },
+      'timeoutMs',
+      /timeoutMs must be a number of milliseconds ≥ 1, got NaN/,
+    ],
+    ['timeoutMs 0', { timeoutMs: 0 }, 'timeoutMs', /got 0/],
+    ['timeoutMs "30000"', { timeoutMs: '30000' }, 'timeoutMs', /got "30000"/],
+    [
+      'retry.maxAttempts NaN',
+      { retry: { maxAttempts: Number.NaN } },
+      'retry.maxAttempts',
+      /whole number of attempts ≥ 1, got NaN \(1 = not retried\)/,
+    ],
+    ['retry.maxAttempts 0', { retry: { maxAttempts: 0 } }, 'retry.maxAttempts', /got 0/],
+    ['retry.maxAttempts 2.5', { retry: { maxAttempts: 2.5 } }, 'retry.maxAttempts', /got 2.5/],
+    ['retry.baseDelayMs NaN', { retry: { baseDelayMs: Number.NaN } }, 'retry.baseDelayMs', /got NaN/],
+    ['retry.maxDelayMs -1', { retry: { maxDelayMs: -1 } }, 'retry.maxDelayMs', /got -1/],
+    [
+      'retry.maxRetryAfterMs Infinity',
+      { retry: { maxRetryAfterMs: Number.POSITIVE_INFINITY } },
+      'retry.maxRetryAfterMs',
+      /got Infinity/,
+    ],
+    [
+      'retry.retryStatuses "429"',
+      { retry: { retryStatuses: '429' } },
+      'retry.retryStatuses',
+      /list of HTTP statuses/,
+    ],
+    [
+      'retry.idempotentRetryStatuses [5000]',
+      { retry: { idempotentRetryStatuses: [5000] } },
+      'retry.idempotentRetryStatuses',
+      /got \[5000\]/,
+    ],
+    ['retry 5', { retry: 5 }, 'retry', /retry must be an object of options, got a number/],
+    [
+      'rateLimit.requestsPerSecond NaN',
+      { rateLimit: { requestsPerSecond: Number.NaN } },
+      'rateLimit.requestsPerSecond',
+      /whole number of requests ≥ 1, got NaN/,
+    ],
+    [
+      'rateLimit.requestsPerSecond 0',
+      { rateLimit: { requestsPerSecond: 0 } },
+      'rateLimit.requestsPerSecond',
+      /rateLimit: false turns the limiter off/,
+    ],
+    [
+      'rateLimit.safetyMarginMs NaN',
+      { rateLimit: { safetyMarginMs: Number.NaN } },
+      'rateLimit.safetyMarginMs',
+      /got NaN/,
+    ],
+    ['rateLimit true', { rateLimit: true }, 'rateLimit', /got a boolean/],
+    [
+      'tokenRefreshMarginSeconds NaN',
+      { tokenRefreshMarginSeconds: Number.NaN },
+      'tokenRefreshMarginSeconds',
+      /got NaN/,
+    ],
+    ['fetch 5', { fetch: 5 }, 'fetch', /fetch must be a function, got a number/],
+  ];
+
+  it.each(cases)('%s', (_n, overrides, field, message) => {
+    const error = creationError(overrides);
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).code).toBe('invalid_input');
+    expect((error as InputError).field).toBe(field);
+    expect((error as InputError).message).toMatch(message);
+  });
+});
+
+describe('against the sandbox over real HTTP', () => {
+  let t: TestSandbox;
+  beforeAll(async () => {
+    t = await startTestSandbox();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('an option given as undefined counts as left out (the defaults apply)', async () => {
+    const client = t.client({
+      timeoutMs: undefined,
+      retry: { maxAttempts: undefined, baseDelayMs: undefined, maxDelayMs: undefined },
+      // The first client of this sandbox's origin: it creates the shared request window.
+      rateLimit: { requestsPerSecond: undefined, safetyMarginMs: undefined },
+    });
+    const page = await client.webhooks.list();
+    expect(page.page).toBe(0);
+  });
+
+  it('good policies still work: one attempt against an answer of 503 gives the typed error', async () => {
+    t.sandbox.setFaults('demo', { errorRate: 1, errorStatus: 503 });
+    try {
+      const error = await t
+        .client({ retry: { maxAttempts: 1 }, timeoutMs: 5_000, rateLimit: false })
+        .webhooks.list()
+        .catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ServerError);
+      expect((error as ServerError).status).toBe(503);
+    } finally {
+      t.sandbox.setFaults('demo', {});
+    }
+  });
+});
