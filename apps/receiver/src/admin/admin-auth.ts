@@ -9,8 +9,20 @@
  *
  * The CSRF token of a session is an HMAC of its id (synchronizer token without server state): pages
  * embed it in forms and a meta tag; a cross-site page cannot read it.
+ *
+ * A text the inspector must carry in an address but not show there (what was searched for: a customer's
+ * name, e-mail address or phone number) is sealed with AES-256-GCM under another key derived from the
+ * token (`sealText`/`openText`): the address, the browser's history and a proxy's access log hold
+ * ciphertext; every instance sharing the token reads it; a new token makes old sealed texts unreadable.
  */
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  randomBytes,
+  timingSafeEqual,
+} from 'node:crypto';
 
 /** The session cookie's name on plain http (`http://localhost:3000`, an internal address). */
 export const SESSION_COOKIE = 'srhooks_admin';
@@ -59,9 +71,14 @@ export function bearerToken(header: string | undefined): string | null {
   return match?.[1] ?? null;
 }
 
+const SEAL_VERSION = 't1';
+const SEAL_IV_BYTES = 12;
+const SEAL_TAG_BYTES = 16;
+
 export class AdminAuth {
   readonly #tokenDigest: Buffer;
   readonly #sessionKey: Buffer;
+  readonly #textKey: Buffer;
   readonly #now: () => Date;
   readonly #ttlMs: number;
   /** Session id → expiry (ms), for logged-out sessions until they would have expired anyway. */
@@ -71,6 +88,7 @@ export class AdminAuth {
     if (adminToken.length === 0) throw new Error('AdminAuth needs a non-empty admin token');
     this.#tokenDigest = digest(adminToken);
     this.#sessionKey = createHmac('sha256', adminToken).update('srhooks admin session key v1').digest();
+    this.#textKey = createHmac('sha256', adminToken).update('srhooks inspector sealed text key v1').digest();
     this.#now = options.now ?? (() => new Date());
     this.#ttlMs = options.sessionTtlMs ?? SESSION_TTL_MS;
   }
@@ -129,6 +147,33 @@ export class AdminAuth {
   checkCsrf(session: AdminSession, given: string | undefined): boolean {
     if (given === undefined || given === '') return false;
     return constantTimeEqual(given, session.csrfToken);
+  }
+
+  /** `text` sealed for an address: `t1.` and base64url of IV, tag and ciphertext (another each time). */
+  sealText(text: string): string {
+    const iv = randomBytes(SEAL_IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', this.#textKey, iv);
+    const sealed = Buffer.concat([cipher.update(text, 'utf8'), cipher.final()]);
+    return `${SEAL_VERSION}.${Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString('base64url')}`;
+  }
+
+  /** The text `sealText` sealed, or null for anything else (cut, altered, sealed under another token). */
+  openText(sealed: string): string | null {
+    const prefix = `${SEAL_VERSION}.`;
+    if (!sealed.startsWith(prefix)) return null;
+    const bytes = Buffer.from(sealed.slice(prefix.length), 'base64url');
+    if (bytes.length < SEAL_IV_BYTES + SEAL_TAG_BYTES) return null;
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', this.#textKey, bytes.subarray(0, SEAL_IV_BYTES));
+      decipher.setAuthTag(bytes.subarray(SEAL_IV_BYTES, SEAL_IV_BYTES + SEAL_TAG_BYTES));
+      const text = Buffer.concat([
+        decipher.update(bytes.subarray(SEAL_IV_BYTES + SEAL_TAG_BYTES)),
+        decipher.final(),
+      ]);
+      return text.toString('utf8');
+    } catch {
+      return null;
+    }
   }
 
   #session(id: string, expiresMs: number): AdminSession {

@@ -1,7 +1,9 @@
 /**
- * `/ui`: the live list of deliveries with filters and paging. The filter form is a plain GET form; its
- * query parses with {@link InspectorListQuerySchema}. Without filters on the first page the script
- * inserts new deliveries at the top as they arrive; otherwise it announces them.
+ * `/ui`: the live list of deliveries with filters and paging. The filter form posts to `/ui/search`
+ * ({@link FilterFormSchema}), which answers with the list's address, the search sealed (`search=t1.…`,
+ * read back by {@link listQueryOf}: what was searched for — a name, an e-mail address, a phone number —
+ * never stands in an address); the query parses with {@link InspectorListQuerySchema}. Without filters on
+ * the first page the script inserts new deliveries at the top as they arrive; otherwise it announces them.
  */
 import { z } from 'zod';
 import { issueMessage } from '../admin/admin-errors.js';
@@ -118,6 +120,58 @@ export function refusedFiltersOf(raw: unknown, error: z.ZodError): RefusedFilter
   return { typed, problems, reveal: values.reveal === '1' };
 }
 
+/** A filter form field as typed: checked by the list the form's POST leads to, not here. */
+const TypedField = z.string().max(4000, { error: 'must be at most 4000 characters' }).optional();
+
+/**
+ * The filter form's POST body (`/ui/search`): its fields as typed and the CSRF token. The form posts, so
+ * that what was searched for never stands in an address: the route answers with the list's address, the
+ * search sealed (`search=t1.…`).
+ */
+export const FilterFormSchema = z.strictObject({
+  _csrf: z.string().optional(),
+  shop: TypedField,
+  event: TypedField,
+  status: TypedField,
+  source: TypedField,
+  handler: TypedField,
+  jobs: TypedField,
+  erased: TypedField,
+  q: TypedField,
+  from: TypedField,
+  to: TypedField,
+  reveal: z.literal('1', { error: 'must be 1 (show personal data) or absent' }).optional(),
+});
+
+/**
+ * The list's query with a sealed search (`search=t1.…`, what the form and the list's own links carry)
+ * read back as `q`, and what is wrong with it: given twice, beside `q`, or unreadable (cut, altered, or
+ * sealed before the admin token changed).
+ */
+export function listQueryOf(
+  query: unknown,
+  texts: { openText(sealed: string): string | null },
+): { query: Record<string, unknown>; problem: string | null } {
+  const raw = { ...(query !== null && typeof query === 'object' ? query : {}) } as Record<string, unknown>;
+  if (!Object.hasOwn(raw, 'search')) return { query: raw, problem: null };
+  const { search, ...rest } = raw;
+  if (typeof search !== 'string') {
+    return { query: rest, problem: 'the search in the address must be given once' };
+  }
+  if (Object.hasOwn(rest, 'q')) {
+    return { query: rest, problem: 'the address gives the search twice (search and q): give it once' };
+  }
+  const text = texts.openText(search);
+  if (text === null) {
+    return {
+      query: rest,
+      problem:
+        'the search in this address cannot be read (the link was cut, or made before the admin token changed): type it again',
+    };
+  }
+  return { query: { ...rest, q: text }, problem: null };
+}
+
 export const PAGE_SIZE = 50;
 
 export function deliveryFilterOf(query: InspectorListQuery): DeliveryFilter {
@@ -226,17 +280,27 @@ function option(value: string, label: string, selected: string | undefined): Saf
   return html`<option value="${value}"${value === (selected ?? '') ? html` selected` : ''}>${label}</option>`;
 }
 
+/** Seals what was searched for before it goes into an address (AdminAuth.sealText). */
+export type SealText = (text: string) => string;
+
+/**
+ * This list's address with `changes`. What was searched for goes in sealed (`search=t1.…`) when `seal` is
+ * given: a name, e-mail address or phone number must not stand in the browser's history or a proxy's
+ * access log (the list reads `search` back as `q`).
+ */
 function linkWith(
   base: string,
   query: InspectorListQuery,
   changes: Partial<Record<keyof InspectorListQuery, string | undefined>>,
+  seal?: SealText,
 ): string {
   const params = new URLSearchParams();
+  const q = 'q' in changes ? changes.q : query.q;
   const values: Record<string, string | undefined> = {
     shop: query.shop,
     event: query.event,
     status: query.status,
-    q: query.q,
+    ...(q && seal ? { search: seal(q) } : { q }),
     from: query.from?.toISOString(),
     to: query.to?.toISOString(),
     cursor: query.cursor,
@@ -247,6 +311,7 @@ function linkWith(
     erased: query.erased === undefined ? undefined : String(query.erased),
     ...changes,
   };
+  if (q && seal) delete values.q;
   for (const [key, value] of Object.entries(values)) if (value) params.set(key, value);
   const text = params.toString();
   return text ? `${base}?${text}` : base;
@@ -286,6 +351,10 @@ export interface ListPageInput {
   };
   /** The filters sent could not be used: the form shows what was typed and what is wrong; nothing is listed. */
   refused?: RefusedFilters;
+  /** The session's CSRF token, for the filter form (a POST: see `seal`); none for a bearer request. */
+  csrfToken?: string | null;
+  /** Seals what was searched for in the page's links; without it they carry it as `q`. */
+  seal?: SealText;
 }
 
 /** A refused field's attributes (`aria-invalid`, tied to its problem) and its problem's text, or nothing. */
@@ -328,7 +397,8 @@ export function deliveryListContent(input: ListPageInput): SafeHtml {
     : [];
   return html`<h1>Deliveries</h1>
 ${refused ? html`<p class="notice error" role="alert">The filters were not applied: ${unmarked.length === Object.keys(refused.problems).length ? unmarked.join('; ') : html`fix the fields marked below${unmarked.length > 0 ? html`; ${unmarked.join('; ')}` : ''}`}.</p>` : ''}
-<form class="filters panel" method="get" action="${base}">
+<form class="filters panel" method="post" action="${base}/search">
+  ${input.csrfToken ? html`<input type="hidden" name="_csrf" value="${input.csrfToken}">` : ''}
   <label>Shop <input name="shop" list="shop-names" value="${refused?.typed.shop ?? query.shop ?? ''}" autocomplete="off"${shop?.attributes}>${shop?.text}</label>
   <datalist id="shop-names">${input.shops.map((name) => html`<option value="${name}"></option>`)}</datalist>
   <label>Event <select name="event"${event?.attributes}>${option('', 'any', query.event)}${STORED_EVENTS.map((name) => option(name, name, query.event))}</select>${event?.text}</label>
@@ -344,7 +414,7 @@ ${refused ? html`<p class="notice error" role="alert">The filters were not appli
   <div class="buttons"><button type="submit">Filter</button>${filtered ? html`<a href="${linkWith(base, {}, { reveal: query.reveal })}">Clear</a>` : ''}</div>
 </form>
 <div class="actions">
-  <a class="button secondary" href="${linkWith(base, query, { reveal: reveal ? undefined : '1' })}">${reveal ? 'Hide personal data' : 'Show personal data'}</a>
+  <a class="button secondary" href="${linkWith(base, query, { reveal: reveal ? undefined : '1' }, input.seal)}">${reveal ? 'Hide personal data' : 'Show personal data'}</a>
 </div>
 ${input.recovery ? recoveryPanel(input.recovery.shops, input.recovery.states, input.recovery.scheduled, input.recovery.nextTurnAt) : ''}
 <div role="status"><p id="new-deliveries" class="notice banner" hidden><span data-count>0 new deliveries</span> arrived. <a href="${linkWith(base, {}, { reveal: query.reveal })}">Show the newest</a></p></div>
@@ -355,8 +425,8 @@ ${input.recovery ? recoveryPanel(input.recovery.shops, input.recovery.states, in
   <tbody id="delivery-rows">${rows}</tbody>
 </table>
 <div class="pager">
-  ${query.cursor ? html`<a href="${linkWith(base, query, { cursor: undefined })}">← Newest</a>` : html`<span></span>`}
-  ${page.nextCursor ? html`<a href="${linkWith(base, query, { cursor: page.nextCursor })}">Older →</a>` : ''}
+  ${query.cursor ? html`<a href="${linkWith(base, query, { cursor: undefined }, input.seal)}">← Newest</a>` : html`<span></span>`}
+  ${page.nextCursor ? html`<a href="${linkWith(base, query, { cursor: page.nextCursor }, input.seal)}">Older →</a>` : ''}
 </div>
 </div>`;
 }

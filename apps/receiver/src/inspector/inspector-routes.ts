@@ -32,8 +32,11 @@ import {
   deliveryFilterOf,
   deliveryListContent,
   deliveryRow,
+  FilterFormSchema,
   hasFilters,
   InspectorListQuerySchema,
+  listQueryOf,
+  type RefusedFilters,
   refusedFiltersOf,
 } from './delivery-list-page.js';
 import {
@@ -79,6 +82,7 @@ const ERROR_HEADINGS: Record<number, string> = {
 const ACTION_HEADINGS: Record<string, string> = {
   '/deliveries/:id/reprocess': 'Not re-processed',
   '/events/:id/replay': 'Not replayed',
+  '/search': 'Not filtered',
   '/events/:id/release': 'Not released',
   '/events/:id/erase': 'Not erased',
   '/dead-letters/replay': 'Not replayed',
@@ -365,11 +369,31 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
 
   // --- deliveries -----------------------------------------------------------------------------------
 
+  const seal = (text: string) => auth.sealText(text);
+
+  // The filter form (a POST, so what was searched for never stands in an address): the list's address
+  // with the filters given, the search sealed (`search=t1.…`, read back by the list below).
+  app.post('/search', async (request, reply) => {
+    const form = parseRequestPart(FilterFormSchema, 'body', request.body);
+    const query = new URLSearchParams();
+    for (const [field, value] of Object.entries(form)) {
+      if (field === '_csrf' || value === undefined || value === '') continue;
+      if (field === 'q') query.set('search', seal(value));
+      else query.set(field, value);
+    }
+    const text = query.toString();
+    return reply.redirect(text ? `${base}?${text}` : base, 303);
+  });
+
   app.get('/', async (request, reply) => {
-    const parsed = InspectorListQuerySchema.safeParse(request.query);
-    if (!parsed.success) {
+    const raw = listQueryOf(request.query, auth);
+    const parsed = InspectorListQuerySchema.safeParse(raw.query);
+    if (!parsed.success || raw.problem) {
       // the list again with the filter form as sent, each wrong field marked with its problem (400)
-      const refused = refusedFiltersOf(request.query, parsed.error);
+      const refused: RefusedFilters = parsed.success
+        ? { typed: {}, problems: {}, reveal: raw.query.reveal === '1' }
+        : refusedFiltersOf(raw.query, parsed.error);
+      if (raw.problem) refused.problems.q ??= raw.problem;
       reply.code(400);
       return page(
         reply,
@@ -382,6 +406,8 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
           page: { items: [], nextCursor: null },
           shops: app.shopDirectory.shops().map((shop) => shop.name),
           refused,
+          csrfToken: sessionOf(request)?.csrfToken ?? null,
+          seal,
         }),
       );
     }
@@ -398,6 +424,8 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
         query,
         page: result,
         shops: app.shopDirectory.shops().map((shop) => shop.name),
+        csrfToken: sessionOf(request)?.csrfToken ?? null,
+        seal,
         recovery: {
           shops: app.recovery.shops(),
           states: await app.store.listRecoveryStates(),
