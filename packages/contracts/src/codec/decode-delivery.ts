@@ -22,6 +22,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import {
+  ContractsError,
   DeliveryDecodeError,
   type DeliveryDecodeErrorCode,
   type DeliveryPart,
@@ -70,7 +71,8 @@ export interface DecodeDeliveryInput<E extends WebhookEvent = WebhookEvent> {
   readonly event: E;
   /** The request's Content-Type header, as received. */
   readonly contentType: string | undefined;
-  readonly body: Buffer | string;
+  /** The raw body as received: a Buffer (or any `Uint8Array`), or a string (read as UTF-8). */
+  readonly body: Buffer | Uint8Array | string;
   readonly limits?: Partial<DecodeLimits>;
 }
 
@@ -289,6 +291,69 @@ function describeValue(value: unknown): string {
   return String(value);
 }
 
+/** What a value is, in words (a caller's mistake is described, never quoted). */
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') {
+    const name = Object.getPrototypeOf(value)?.constructor?.name;
+    return typeof name === 'string' && name !== '' && name !== 'Object' ? `a ${name}` : 'an object';
+  }
+  return `a ${typeof value}`;
+}
+
+/**
+ * The raw body as bytes: a Buffer as it is, a string as UTF-8, any other `Uint8Array` view or an
+ * `ArrayBuffer` (what `await request.arrayBuffer()` gives) without a copy. Anything else is a caller's
+ * mistake (`invalid_input`), not a bad delivery: an already-parsed body has lost the bytes as sent.
+ */
+function bodyBytes(body: unknown): Buffer {
+  if (Buffer.isBuffer(body)) return body;
+  if (typeof body === 'string') return Buffer.from(body, 'utf8');
+  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  if (body instanceof ArrayBuffer) return Buffer.from(body);
+  throw new ContractsError(
+    'invalid_input',
+    `decodeDelivery: body must be the raw request body as received (a Buffer, a Uint8Array or a string), got ${kindOf(body)}${
+      body !== null && typeof body === 'object'
+        ? ': a body parser already read it; give the bytes as sent'
+        : ''
+    }`,
+  );
+}
+
+/** The Content-Type header: a string, or missing (`undefined`, or `null` as `Headers.get` gives it). */
+function contentTypeHeader(contentType: unknown): string | undefined {
+  if (contentType === undefined || contentType === null) return undefined;
+  if (typeof contentType === 'string') return contentType;
+  throw new ContractsError(
+    'invalid_input',
+    `decodeDelivery: contentType must be the Content-Type header as a string (or undefined when the request has none), got ${kindOf(contentType)}`,
+  );
+}
+
+/**
+ * The limits: each given one a whole number ≥ 1, an `undefined` one left at its default. Before, `NaN`
+ * or `undefined` replaced the default and switched the check off (no size compares greater than them).
+ */
+function decodeLimits(limits: Partial<DecodeLimits> | undefined): DecodeLimits {
+  if (limits === undefined) return DEFAULT_DECODE_LIMITS;
+  const checked = { ...DEFAULT_DECODE_LIMITS };
+  for (const name of ['maxBytes', 'maxDepth'] as const) {
+    const value: unknown = limits?.[name];
+    if (value === undefined) continue;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+      throw new ContractsError(
+        'invalid_input',
+        `decodeDelivery: limits.${name} must be a whole number ≥ 1 (default ${DEFAULT_DECODE_LIMITS[name]}), got ${typeof value === 'number' ? String(value) : typeof value === 'string' ? JSON.stringify(value.slice(0, 20)) : kindOf(value)}`,
+      );
+    }
+    checked[name] = value;
+  }
+  return checked;
+}
+
 /** The envelope schemas, compiled once (zod's result without most of zod's cost; see fast-schema-parse.ts). */
 const fastOrdersEnvelope = compileFastParse(OrdersEnvelopeSchema);
 const fastNewsletterEnvelope = compileFastParse(NewsletterEnvelopeSchema);
@@ -310,16 +375,26 @@ export function decodeDelivery<E extends NewsletterEvent>(
 export function decodeDelivery(input: DecodeDeliveryInput): DecodedDelivery;
 /**
  * Decodes one delivery body for the event its URL was registered for. Throws
- * {@link DeliveryDecodeError} (see the module comment for the codes, in checking order), or
- * {@link InvalidEventError} when `event` is not one of the six events (a caller bug).
+ * {@link DeliveryDecodeError} (see the module comment for the codes, in checking order), or for a
+ * caller's mistake {@link InvalidEventError} (`event` not one of the six events) or a
+ * `ContractsError` `invalid_input` (no input object, a body that is not bytes or a string — say, one a
+ * body parser already turned into an object —, a Content-Type that is not a string, limits that are
+ * not whole numbers ≥ 1).
  */
 export function decodeDelivery(input: DecodeDeliveryInput): DecodedDelivery {
+  if (input === null || typeof input !== 'object') {
+    throw new ContractsError(
+      'invalid_input',
+      `decodeDelivery needs {event, contentType, body} (the event the URL was registered for, the Content-Type header and the raw body), got ${kindOf(input)}`,
+    );
+  }
   const { event } = input;
   if (!isWebhookEvent(event)) throw new InvalidEventError(String(event), WEBHOOK_EVENTS);
-  const limits: DecodeLimits = { ...DEFAULT_DECODE_LIMITS, ...input.limits };
-  const body = typeof input.body === 'string' ? Buffer.from(input.body, 'utf8') : input.body;
+  const limits = decodeLimits(input.limits);
+  const body = bodyBytes(input.body);
+  const contentType = contentTypeHeader(input.contentType);
   checkBody(body, limits);
-  const transport = readTransport(input.contentType, body);
+  const transport = readTransport(contentType, body);
   const document = transport.document;
   const format: DeliveryFormat =
     transport.kind === 'raw' ? transport.format : document.trimStart().startsWith('<') ? 'xml' : 'json';

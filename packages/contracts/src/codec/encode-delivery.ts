@@ -64,7 +64,7 @@ function contentTypeFor(boundary: string): string {
 
 /**
  * Encodes `payload` as ShopRenter delivers it for `event`. Throws {@link DeliveryEncodeError}
- * (`wrong_envelope`, `not_encodable`, `invalid_boundary`) or {@link InvalidEventError}.
+ * (`wrong_envelope`, `not_encodable`, `invalid_boundary`, `invalid_format`) or {@link InvalidEventError}.
  */
 export function encodeDelivery(
   event: WebhookEvent,
@@ -72,6 +72,17 @@ export function encodeDelivery(
   options: EncodeDeliveryOptions,
 ): EncodedDelivery {
   if (!isWebhookEvent(event)) throw new InvalidEventError(String(event), WEBHOOK_EVENTS);
+  const format: unknown = options?.format;
+  if (format !== 'json' && format !== 'xml') {
+    throw new DeliveryEncodeError(
+      'invalid_format',
+      `encodeDelivery needs options {format: 'json' | 'xml'} (the subscription's webHookParameters type), got ${
+        options === undefined || options === null
+          ? 'no options'
+          : `format ${typeof format === 'string' ? JSON.stringify(format.slice(0, 20)) : format === undefined ? 'none' : `a ${typeof format}`}`
+      }`,
+    );
+  }
   const problem = envelopeShapeOf(event, payload, options.format);
   if (problem !== null) throw new DeliveryEncodeError('wrong_envelope', problem.message);
   if (options.boundary !== undefined && !isValidBoundary(options.boundary)) {
