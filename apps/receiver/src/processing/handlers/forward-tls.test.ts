@@ -2,18 +2,15 @@
  * A `forward` target whose TLS the receiver cannot accept (a self-signed certificate, an https:// URL of a
  * plain-http server): the attempt's summary — shown where the error text is hidden (CLI, inspector) —
  * says what is wrong and what to do, in the receiver's own words, and the log gets `target_tls_failed`.
- * Real servers on 127.0.0.1; the certificate is made with openssl, as the release tests make theirs.
+ * Real servers on 127.0.0.1; the certificate is made with openssl (test-support/self-signed-certificate.ts).
  */
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sampleOrder } from '@srhooks/contracts';
 import { afterEach, describe, expect, it } from 'vitest';
+import { selfSignedCertificate } from '../../test-support/self-signed-certificate.js';
 import { claimedOrderJob } from '../test-support/processing-fixtures.js';
 import { createForwardHandler } from './forward.js';
 
@@ -22,36 +19,6 @@ const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-/** A self-signed certificate for 127.0.0.1, made by openssl in a folder removed after the test. */
-function selfSignedCertificate(): { key: string; cert: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'srhooks-forward-tls-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  const [key, cert] = [join(dir, 'key.pem'), join(dir, 'cert.pem')];
-  const made = spawnSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ],
-    { encoding: 'utf8' },
-  );
-  if (made.status !== 0) throw new Error(`openssl could not make a certificate: ${made.stderr}`);
-  return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
-}
 
 async function listening(server: Server): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -26,6 +26,7 @@ import { type BrokerHandler, CLOSE_TIMEOUT_MS, DEFAULT_BROKER_TIMEOUT_MS } from 
 import { DEFAULT_PROBE_INTERVAL_MS, LivenessProbe } from './broker-liveness.js';
 import { brokerMessage, renderTemplate } from './broker-message.js';
 import { redactUrl, scrubSecrets } from './env-reference.js';
+import { tlsAdvice } from './tls-advice.js';
 import { BrokerTimeoutError, withTimeout } from './with-timeout.js';
 
 /** The AMQP client, loaded when a handler first connects (a receiver without an amqp handler never loads it). */
@@ -279,7 +280,7 @@ export function createAmqpHandler(options: AmqpHandlerOptions): BrokerHandler {
       // reached, but refused the login (or the vhost): the broker said no
       const refused = lastConnectError !== null && REFUSED_CONNECT.test(lastConnectError);
       return fail(
-        `cannot reach RabbitMQ at ${where}: ${describeError(error)}${cause}: ${refused ? CHECK_LOGIN : CHECK_SERVER}`,
+        `cannot reach RabbitMQ at ${where}: ${describeError(error)}${cause}: ${refused ? CHECK_LOGIN : (tlsAdvice(cause, 'RabbitMQ', 'amqp://') ?? CHECK_SERVER)}`,
         refused ? 'broker_rejected' : 'broker_unreachable',
       );
     }

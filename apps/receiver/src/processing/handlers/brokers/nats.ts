@@ -27,6 +27,7 @@ import { type BrokerHandler, CLOSE_TIMEOUT_MS, DEFAULT_BROKER_TIMEOUT_MS } from 
 import { DEFAULT_PROBE_INTERVAL_MS, LivenessProbe } from './broker-liveness.js';
 import { brokerMessage, renderTemplate } from './broker-message.js';
 import { redactUrl, scrubSecrets } from './env-reference.js';
+import { tlsAdvice } from './tls-advice.js';
 import { BrokerTimeoutError, withTimeout } from './with-timeout.js';
 
 /** The NATS client, loaded when a handler first connects (a receiver without a nats handler never loads it). */
@@ -366,7 +367,7 @@ function noTls(error: unknown): boolean {
 
 /** An attempt that never reached NATS: the server is down, unreachable, or the URL is wrong. */
 export function unreachable(where: string, cause: string): string {
-  return `cannot reach NATS at ${where} (${cause}): ${CHECK_SERVER}`;
+  return `cannot reach NATS at ${where} (${cause}): ${tlsAdvice(cause, 'NATS', 'nats://') ?? CHECK_SERVER}`;
 }
 
 /**

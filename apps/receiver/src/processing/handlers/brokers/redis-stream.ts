@@ -31,6 +31,7 @@ import { type BrokerHandler, CLOSE_TIMEOUT_MS, DEFAULT_BROKER_TIMEOUT_MS } from 
 import { DEFAULT_PROBE_INTERVAL_MS, LivenessProbe } from './broker-liveness.js';
 import { brokerMessage, renderTemplate } from './broker-message.js';
 import { redactUrl, scrubSecrets } from './env-reference.js';
+import { tlsAdvice } from './tls-advice.js';
 import { BrokerTimeoutError, withTimeout } from './with-timeout.js';
 
 /** The Redis client, loaded when a handler first connects (a receiver without a redis-stream handler never loads it). */
@@ -234,7 +235,7 @@ export function createRedisStreamHandler(options: RedisStreamHandlerOptions): Br
       const advice = refused
         ? `: ${CHECK_LOGIN}`
         : errorCode === 'broker_unreachable'
-          ? `: ${CHECK_SERVER}`
+          ? `: ${tlsAdvice(`${clientErrorText(error)}${cause}`, 'Redis', 'redis://') ?? CHECK_SERVER}`
           : '';
       return {
         status: 'retry',
