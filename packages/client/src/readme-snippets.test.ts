@@ -2,7 +2,7 @@
  * Every ```ts block of this package's README type-checks under `strict`, as a user would paste
  * it: each block is its own module, with `@srhooks/client` (this package's source) and
  * `@srhooks/contracts` resolvable. What a snippet leaves to the reader is declared for it: the
- * variables it uses without defining (`shop`, `url`, …), small stand-ins for express and hono, and
+ * variables it uses without defining (`shop`, `url`, …), small stand-ins for express, fastify and hono, and
  * type imports for the package's exported names it mentions. A block that declares an interface
  * or type the package exports (`interface ShopRenterClient {…}`) must describe the real one:
  * each must be assignable to the other.
@@ -33,6 +33,27 @@ declare module 'express' {
     listen(port: number): void;
   }
   export default function express(): Application;
+}
+declare module 'fastify' {
+  import type { IncomingMessage } from 'node:http';
+  export interface FastifyReply {
+    code(status: number): FastifyReply;
+    send(body?: unknown): FastifyReply;
+  }
+  export interface FastifyRequest {
+    raw: IncomingMessage;
+  }
+  export interface FastifyInstance {
+    register(plugin: (instance: FastifyInstance) => Promise<void>): Promise<void>;
+    removeAllContentTypeParsers(): void;
+    addContentTypeParser(
+      type: string,
+      parser: (request: FastifyRequest, payload: IncomingMessage, done: (error: Error | null, body?: unknown) => void) => void,
+    ): void;
+    post(path: string, handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>): void;
+    listen(options: { port: number; host?: string }): Promise<string>;
+  }
+  export default function Fastify(): FastifyInstance;
 }
 declare module 'hono' {
   export interface Context {

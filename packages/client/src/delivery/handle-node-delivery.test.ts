@@ -186,6 +186,24 @@ describe('handleNodeDelivery', () => {
       });
       expect(parsed.status).toBe(500);
       expect(await parsed.json()).toMatchObject({ error: 'body_already_consumed' });
+      // Fastify's JSON parser: the raw request drained, the parsed body kept on Fastify's own request.
+      preParse = async (req) => {
+        for await (const _ of req) {
+          // drain
+        }
+      };
+      const fastify = await fetch(`http://127.0.0.1:${port}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: payload,
+      });
+      expect(fastify.status).toBe(500);
+      const answer = (await fastify.json()) as { error: string; message: string };
+      expect(answer.error).toBe('body_already_consumed');
+      expect(answer.message).toMatch(/express\.raw\(\{type: "\*\/\*"\}\)/);
+      expect(answer.message).toMatch(
+        /Fastify: register the route in a plugin of its own whose content-type parser reads nothing/,
+      );
     } finally {
       preParse = undefined;
     }

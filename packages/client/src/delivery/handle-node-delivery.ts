@@ -13,9 +13,9 @@ import {
 } from './verify-delivery.js';
 
 /**
- * `handleDelivery` for Node's `IncomingMessage` (plain `node:http`, Express or Fastify's raw
- * request). Mount it without a body parser (or after `express.raw()`): it reads the stream
- * itself, up to `maxBytes`. Express's `originalUrl` is used when present, so mounting under a
+ * `handleDelivery` for Node's `IncomingMessage` (plain `node:http`, Express, or Fastify's
+ * `request.raw` in a plugin whose content-type parser reads nothing: see the README). Mount it
+ * without a body parser (or after `express.raw()`): it reads the stream itself, up to `maxBytes`. Express's `originalUrl` is used when present, so mounting under a
  * prefix works.
  */
 export async function handleNodeDelivery(
@@ -46,7 +46,7 @@ export async function handleNodeDelivery(
       error: new DeliveryError(
         'body_already_consumed',
         500,
-        'the request body was already read by a body parser: mount the delivery route before express.json()/urlencoded(), or use express.raw({type: "*/*"})',
+        'the request body was already read by a body parser: in Express, mount the delivery route before express.json()/urlencoded(), or use express.raw({type: "*/*"}); in Fastify: register the route in a plugin of its own whose content-type parser reads nothing (removeAllContentTypeParsers(), then addContentTypeParser("*", (request, payload, done) => done(null)); see the @srhooks/client README)',
       ),
     };
   }
