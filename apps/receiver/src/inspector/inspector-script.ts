@@ -135,7 +135,20 @@ export const INSPECTOR_JS = `
         if (!tbody) return;
         var empty = document.getElementById('no-deliveries');
         if (empty) empty.remove();
-        tbody.insertAdjacentHTML('afterbegin', markup);
+        // In the list's order (newest first: ids sort by time), not in the order the fragments came
+        // back: of two deliveries arriving together, the older one's fragment may answer last.
+        var template = document.createElement('template');
+        template.innerHTML = markup.trim();
+        var fresh = template.content.firstElementChild;
+        if (!fresh) return;
+        var rows = tbody.querySelectorAll('tr[data-delivery-id]');
+        var before = null;
+        for (var i = 0; i < rows.length; i += 1) {
+          if (rows[i].getAttribute('data-delivery-id') < deliveryId) { before = rows[i]; break; }
+        }
+        if (before) tbody.insertBefore(fresh, before);
+        else if (rows.length > 0) rows[rows.length - 1].after(fresh);
+        else tbody.prepend(fresh);
         var row = rowFor(deliveryId);
         if (row) { row.classList.add('is-new'); setTimeout(function () { row.classList.remove('is-new'); }, 4000); }
       });
