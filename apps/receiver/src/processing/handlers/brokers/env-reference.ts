@@ -68,11 +68,21 @@ function referencedValues(value: string, env: Env): string[] {
     .filter((resolved): resolved is string => resolved !== undefined && resolved !== '');
 }
 
-/** Passwords written literally into a URL's user-info (`amqp://user:secret@host`). */
+/** A query parameter that carries a credential (`?password=…`: ioredis reads it as its option). */
+const CREDENTIAL_PARAMETER = /pass|pwd|secret|token|auth|key|cred/i;
+
+/**
+ * Passwords written literally into a URL's user-info (`amqp://user:secret@host`) or its query
+ * (`redis://host/0?password=secret`).
+ */
 function urlPasswords(value: string): string[] {
   try {
-    const password = decodeURIComponent(new URL(value).password);
-    return password ? [password] : [];
+    const url = new URL(value);
+    const password = decodeURIComponent(url.password);
+    const inQuery = [...url.searchParams]
+      .filter(([key, parameter]) => CREDENTIAL_PARAMETER.test(key) && parameter !== '')
+      .map(([, parameter]) => parameter);
+    return [...(password ? [password] : []), ...inQuery];
   } catch {
     return [];
   }
@@ -110,13 +120,19 @@ export function brokerSecretValues(handlers: Readonly<Record<string, HandlerConf
   return [...new Set(values)].filter((value) => value.length >= 3);
 }
 
-/** `amqp://user:secret@host/` → `amqp://host/`: a URL fit for messages. */
+/**
+ * `amqp://user:secret@host/` → `amqp://host/`, `redis://host/0?password=secret` →
+ * `redis://host/0?password=***`: a URL fit for messages (every query value masked, as the forward
+ * handler shows its target's).
+ */
 export function redactUrl(url: string): string {
   try {
     const parsed = new URL(url);
     parsed.username = '';
     parsed.password = '';
-    return parsed.toString().replace(/\/$/, '');
+    const query = [...parsed.searchParams.keys()].map((key) => `${encodeURIComponent(key)}=***`).join('&');
+    parsed.search = '';
+    return `${parsed.toString().replace(/\/$/, '')}${query ? `?${query}` : ''}`;
   } catch {
     return '(invalid URL)';
   }
