@@ -32,12 +32,15 @@ const MAX_BACKOFF_MS = 3_600_000;
 /**
  * Reads the shop's subscriptions and creates/updates/deletes this receiver's to match the app's. Call it
  * holding the shop's install lock (runInstallStep); once `signal` aborts (the lock was lost), every further
- * API call fails with its reason.
+ * API call fails with its reason. This receiver's are those under its `publicUrl` and those its last
+ * successful step registered (`registered`, the shop's record): after a change of `publicUrl` the latter
+ * are under the old one, and would otherwise stay on the shop, each event delivered to them too.
  */
 export async function subscribeShop(
   ctx: InstallStepContext,
   shop: string,
   signal?: AbortSignal,
+  registered: readonly AppShopSubscription[] = [],
 ): Promise<AppShopSubscription[]> {
   const shopConfig = ctx.directory.appShopConfig(shop);
   const baseFetch: Fetch = ctx.fetch ?? ((request) => fetch(request));
@@ -61,7 +64,12 @@ export async function subscribeShop(
   await client.getToken();
   const current = await client.webhooks.all();
   const desired = desiredSubscriptions(ctx.config, shopConfig);
-  const plan = planSync(desired, current.filter(ownedBy(ctx.config, shopConfig, desired)));
+  const owned = ownedBy(ctx.config, shopConfig, desired);
+  const registeredIds = new Set(registered.map((subscription) => subscription.id));
+  const plan = planSync(
+    desired,
+    current.filter((webhook) => registeredIds.has(webhook.id) || owned(webhook)),
+  );
   const report = await applySync(plan, { client, prune: true, refresh: false });
   if (!report.ok) {
     const failed = report.steps.find((step) => !step.ok);
@@ -120,7 +128,7 @@ export async function runInstallStep(
         return installConfigShop(ctx, shop);
       let subscriptions: AppShopSubscription[];
       try {
-        subscriptions = await subscribeShop(ctx, shop, signal);
+        subscriptions = await subscribeShop(ctx, shop, signal, record.subscriptions);
       } catch (error) {
         // Recorded under the lock: the next holder's outcome is written after this one.
         return await recordFailure(ctx, shop, error);
