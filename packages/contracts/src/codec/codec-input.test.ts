@@ -143,3 +143,30 @@ describe('encodeDelivery: options that name no format', () => {
     expect((error as DeliveryEncodeError).message).toMatch(message);
   });
 });
+
+describe('decodeDelivery: a urlencoded form of very many fields', () => {
+  it('is refused after 100 fields, with a short message (it listed every name: 5 MB for a million)', () => {
+    const body = 'a=&'.repeat(1_000_000);
+    const error = thrown(() => decode({ contentType: 'application/x-www-form-urlencoded', body }));
+    expect((error as DeliveryDecodeError).code).toBe('invalid_urlencoded');
+    expect((error as DeliveryDecodeError).message).toBe(
+      'The form has more than 100 fields; a delivery has one field ("data").',
+    );
+  });
+
+  it('a form without data lists at most 100 names of at most 40 characters, in the message and in value', () => {
+    const long = 'n'.repeat(100_000);
+    const error = thrown(() =>
+      decode({ contentType: 'application/x-www-form-urlencoded', body: `${long}=1&b=2` }),
+    ) as DeliveryDecodeError;
+    expect(error.code).toBe('missing_data_field');
+    expect(JSON.stringify(error.toJSON()).length).toBeLessThan(1_000);
+    expect(error.value).toEqual(['n'.repeat(40), 'b']);
+  });
+
+  it('100 fields with data among them still decode', () => {
+    const fields = Array.from({ length: 99 }, (_, i) => `f${i}=x`);
+    const body = [...fields, `data=${encodeURIComponent(encoded.data)}`].join('&');
+    expect(decode({ contentType: 'application/x-www-form-urlencoded', body }).orders).toHaveLength(1);
+  });
+});

@@ -6,7 +6,8 @@
  * 1. size (`body_too_large`), emptiness (`empty_body`), UTF-8 (`invalid_utf8`, with the offset);
  * 2. content type (`unsupported_content_type`, listing the accepted ones);
  * 3. the form: multipart (`malformed_multipart`, `missing_data_field` naming the fields present)
- *    or urlencoded (`invalid_urlencoded`, `missing_data_field`); a form with more than one `data`
+ *    or urlencoded (`invalid_urlencoded`, also for more than 100 fields, `missing_data_field`
+ *    listing at most 100 names); a form with more than one `data`
  *    field is ambiguous (`duplicate_data_field`): neither is taken, so no order is silently dropped;
  * 4. the document: JSON (`too_deep` by a bracket scan before parsing, `invalid_json` with the
  *    position) or XML (`xml_doctype_forbidden`, `too_deep`, `invalid_xml`); in a form field the
@@ -48,7 +49,7 @@ import {
 import { parseContentType } from './content-type.js';
 import { envelopeShapeOf } from './envelope.js';
 import { compileFastParse } from './fast-schema-parse.js';
-import { parseUrlEncoded, UrlEncodedFormatError } from './form-urlencoded.js';
+import { MAX_DELIVERY_FORM_FIELDS, parseUrlEncoded, UrlEncodedFormatError } from './form-urlencoded.js';
 import { JsonReadError, readJsonDocument } from './json-document.js';
 import { MultipartFormatError, readMultipartFormData } from './multipart.js';
 import { decodeUtf8Strict, firstInvalidUtf8Offset } from './utf8.js';
@@ -163,7 +164,7 @@ function fieldFromForm(names: string[], value: string | undefined): string {
       'missing_data_field',
       'form',
       `The form has no "${DATA_FIELD}" field (fields present: ${present}); ShopRenter sends the document in "${DATA_FIELD}".`,
-      { value: names },
+      { value: names.slice(0, 100).map((name) => name.slice(0, 40)) },
     );
   }
   if (value.trim() === '')
@@ -206,7 +207,7 @@ function readTransport(contentType: string | undefined, body: Buffer): Transport
     case 'application/x-www-form-urlencoded': {
       let pairs: Array<[string, string]>;
       try {
-        pairs = parseUrlEncoded(utf8Text(body).trim());
+        pairs = parseUrlEncoded(utf8Text(body).trim(), MAX_DELIVERY_FORM_FIELDS);
       } catch (error) {
         if (error instanceof UrlEncodedFormatError) fail('invalid_urlencoded', 'form', error.message);
         throw error;
