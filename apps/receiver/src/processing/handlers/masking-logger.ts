@@ -6,7 +6,7 @@
  * only the fields listed as saying nothing about the person are printed as sent, names → initials, the
  * address → `[address]`, other text → `[text: N characters]` —, a text field by its name), and so are the
  * objects given to a format string (`ctx.logger.info('got %j', event.order)`) and a child's bindings
- * (`ctx.logger.child({ order })`). Errors (`err`, or an Error logged alone) keep pino's serializer.
+ * (`ctx.logger.child({ order })`, `setBindings`). Errors (`err`, or an Error logged alone) keep pino's serializer.
  * Children are masking loggers too. A name written into
  * the message text itself (`ctx.logger.info(\`order of ${name}\`)`) cannot be recognised: log ids.
  */
@@ -38,6 +38,9 @@ export function maskingLogger(logger: Logger): Logger {
             maskMergeObject(first),
             ...rest.map(maskMergeObject),
           );
+      }
+      if (property === 'setBindings') {
+        return (bindings: unknown) => (value as (b: unknown) => void).call(target, maskMergeObject(bindings));
       }
       if (property === 'child') {
         // a child's bindings are written on each of its lines

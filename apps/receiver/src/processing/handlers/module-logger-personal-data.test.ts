@@ -79,12 +79,15 @@ describe('module handler ctx.logger: no customer names or addresses in the log',
     expect(crm.customer.firstname).toMatch(/^\S\*\*\*$/);
   });
 
-  it('masks the objects a child is bound to and the objects given to a format string (%j, %o, %O)', async () => {
+  it('masks the objects a child is bound to (also by setBindings) and the objects given to a format string (%j, %o, %O)', async () => {
     const path = join(tmp.dir, 'logs-formatted.mjs');
     writeFileSync(
       path,
       `export default { order_confirm: async (event, ctx) => {
         ctx.logger.child({ order: event.order }).info('bound');
+        const later = ctx.logger.child({ step: 'later' });
+        later.setBindings({ customer: { lastname: event.order.lastname } });
+        later.info('rebound');
         ctx.logger.info('as json %j', event.order);
         ctx.logger.info({ step: 'crm' }, 'customer %o', { lastname: event.order.lastname, city: event.order.shippingCity });
         ctx.logger.warn('whole %O, again %j', event.order, [event.order]);
@@ -106,7 +109,7 @@ describe('module handler ctx.logger: no customer names or addresses in the log',
       claimedOrderJob(order, { id: 'job_log_2', handler: 'custom', eventId: 'evt_log_2' }),
     );
     expect(outcome).toEqual({ status: 'succeeded' });
-    expect(lines).toHaveLength(4);
+    expect(lines).toHaveLength(5);
     const text = lines.join('');
     for (const personal of [
       order.firstname,
@@ -119,7 +122,11 @@ describe('module handler ctx.logger: no customer names or addresses in the log',
       expect(personal).toBeTruthy();
       expect(text).not.toContain(personal);
     }
-    const [bound, json, customer] = lines.map((line) => JSON.parse(line));
+    const [bound, rebound, json, customer] = lines.map((line) => JSON.parse(line));
+    expect(rebound).toMatchObject({
+      step: 'later',
+      customer: { lastname: expect.stringMatching(/^\S\*\*\*$/) },
+    });
     // what says nothing about the person is still there, so the lines stay useful
     expect(bound.order.innerId).toBe(order.innerId);
     expect(bound.order.shippingAddress1).toBe('[address]');
