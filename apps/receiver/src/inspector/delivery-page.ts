@@ -313,7 +313,11 @@ ${input.notice && noticeText(input.notice, delivery) ? html`<p class="notice ok"
   </dl>
   ${
     delivery.decodeError
-      ? html`<div class="notice error"><strong>Could not be decoded: ${delivery.decodeError.code}</strong><br>${context.reveal ? delivery.decodeError.message : maskDecodeMessage(delivery.decodeError.message)}${decodeFailureDetail(delivery.decodeError, context.reveal, delivery.erasure !== undefined)}</div>`
+      ? // A re-processed delivery keeps why it was quarantined, as history: not an error box that says it
+        // "could not be decoded" (and to re-process it) above the events it was decoded into.
+        delivery.status === 'reprocessed'
+        ? html`<div class="notice"><strong>Quarantined when received: ${delivery.decodeError.code}</strong>; decoded since, by its re-process. What the decoder said then:<br>${context.reveal ? delivery.decodeError.message : maskDecodeMessage(delivery.decodeError.message)}${decodeFailureDetail(delivery.decodeError, context.reveal, delivery.erasure !== undefined)}</div>`
+        : html`<div class="notice error"><strong>Could not be decoded: ${delivery.decodeError.code}</strong><br>${context.reveal ? delivery.decodeError.message : maskDecodeMessage(delivery.decodeError.message)}${decodeFailureDetail(delivery.decodeError, context.reveal, delivery.erasure !== undefined)}</div>`
       : ''
   }
   <div class="actions">
