@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fieldInfo, fieldsForEvent, projectItem } from './catalogue/index.js';
 import { DEDUPE_KEY_FIELDS, dedupeFieldsMissing, dedupeFieldsWarning, dedupeKey } from './dedupe-key.js';
-import { InvalidShopNameError } from './errors.js';
+import { ContractsError, InvalidEventError, InvalidShopNameError } from './errors.js';
 import { WEBHOOK_EVENTS } from './events.js';
 
 const order = {
@@ -11,6 +11,32 @@ const order = {
 };
 
 describe('dedupeKey', () => {
+  it('refuses an unknown event instead of keying an order as a subscriber (a hash for every order)', () => {
+    const call = dedupeKey as (shop: string, event: string, item: unknown) => string;
+    expect(() => call('demo', 'order_created', order)).toThrow(InvalidEventError);
+    expect(() => call('demo', 'order_created', order)).toThrow(
+      /unknown event "order_created"; allowed: order_confirm/,
+    );
+  });
+
+  it.each([
+    ['null', null, /got null$/],
+    ['a string', '190', /got a string$/],
+    ['a list (the whole orders list)', [order], /got a list$/],
+  ])('refuses an item that is %s with a ContractsError, not a TypeError', (_n, item, message) => {
+    const call = dedupeKey as (shop: string, event: string, item: unknown) => string;
+    let caught: unknown;
+    try {
+      call('demo', 'order_confirm', item);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ContractsError);
+    expect((caught as ContractsError).code).toBe('invalid_input');
+    expect((caught as ContractsError).message).toMatch(/dedupeKey needs one decoded item/);
+    expect((caught as ContractsError).message).toMatch(message);
+  });
+
   it('uses the order innerId for order_confirm and abandoned_cart', () => {
     expect(dedupeKey('demo', 'order_confirm', order)).toBe('order:190');
     expect(dedupeKey('demo', 'abandoned_cart', { innerId: 7 })).toBe('order:7');

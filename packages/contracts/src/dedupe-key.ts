@@ -1,6 +1,6 @@
 import { contentHash } from './canonical-json.js';
-import { InvalidShopNameError } from './errors.js';
-import { isOrderEvent, type WebhookEvent } from './events.js';
+import { ContractsError, InvalidEventError, InvalidShopNameError } from './errors.js';
+import { isOrderEvent, isWebhookEvent, WEBHOOK_EVENTS, type WebhookEvent } from './events.js';
 import { isValidShopName } from './receiver-path.js';
 
 /**
@@ -25,6 +25,16 @@ import { isValidShopName } from './receiver-path.js';
  */
 export function dedupeKey(shop: string, event: WebhookEvent, item: Record<string, unknown>): string {
   if (!isValidShopName(shop)) throw new InvalidShopNameError(shop);
+  // An unknown event would be keyed as a subscriber's (by `id`, which orders lack): every order a hash.
+  if (!isWebhookEvent(event)) throw new InvalidEventError(String(event), WEBHOOK_EVENTS);
+  if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+    throw new ContractsError(
+      'invalid_input',
+      `dedupeKey needs one decoded item (an entry of delivery.orders or delivery.subscribers), got ${
+        item === null ? 'null' : Array.isArray(item) ? 'a list' : `a ${typeof item}`
+      }`,
+    );
+  }
   const key = readableKey(event, item);
   return key === undefined || !storesAlike(key) ? `hash:${contentHash(item)}` : key;
 }
