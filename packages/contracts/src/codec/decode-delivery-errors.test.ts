@@ -131,9 +131,9 @@ describe('decodeDelivery names exactly what is wrong', () => {
       expect(error.message).toContain('This is a newsletter delivery');
     }
     for (const event of NEWSLETTER_EVENTS) {
-      expect(decodeError({ event, contentType: 'application/json', body: orderJson }).code).toBe(
-        'wrong_envelope',
-      );
+      const error = decodeError({ event, contentType: 'application/json', body: orderJson });
+      expect(error.code).toBe('wrong_envelope');
+      expect(error.message).toContain('This is an order delivery'); // was "a orders delivery"
     }
   });
 

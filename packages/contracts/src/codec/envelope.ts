@@ -93,7 +93,7 @@ function envelopeProblem(
     if (Object.hasOwn(document, other.root)) {
       return {
         message:
-          `This is a ${other.root} delivery (${expectedShape(other, format)}) but event ${event} expects ${expected}; ` +
+          `This is ${other === ORDERS_ENVELOPE ? 'an order' : 'a newsletter'} delivery (${expectedShape(other, format)}) but event ${event} expects ${expected}; ` +
           'check that the webhook URL was registered for the right event.',
         found: rootKeys,
       };
