@@ -100,6 +100,29 @@ describe('policies that cannot work are an InputError naming the option', () => 
   });
 });
 
+describe('credentials of the wrong type', () => {
+  it.each([
+    [
+      'a Buffer clientSecret',
+      { clientId: 'id', clientSecret: Buffer.from('the-client-secret') },
+      /\(clientSecret is a Buffer, not a string\)/,
+    ],
+    [
+      'a number clientId',
+      { clientId: 1234567, clientSecret: 'the-client-secret' },
+      /\(clientId is a number, not a string\)/,
+    ],
+    ['a number password', { username: 'user', password: 99887766 }, /\(password is a number, not a string\)/],
+    ['an unset clientSecret', { clientId: 'id', clientSecret: undefined }, /\(missing clientSecret\)/],
+  ])('%s: invalid_auth says which, never quoting it (was "missing …")', (_n, auth, message) => {
+    const error = creationError({ auth });
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).code).toBe('invalid_auth');
+    expect((error as InputError).message).toMatch(message);
+    expect((error as InputError).message).not.toMatch(/the-client-secret|99887766|1234567/);
+  });
+});
+
 describe('against the sandbox over real HTTP', () => {
   let t: TestSandbox;
   beforeAll(async () => {

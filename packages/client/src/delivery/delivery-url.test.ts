@@ -24,7 +24,14 @@ describe('buildDeliveryUrl', () => {
     [{ baseUrl: 'http://hooks.example.com' }, /plain http/],
     [{ shop: 'Demo Shop' }, /not a valid ShopRenter shop name/],
     [{ event: 'order_paid' }, /allowed: order_confirm/],
-    [{ secret: 'short' }, /too short/],
+    [{ secret: 'short' }, /secret is 5 characters; a receiver secret needs at least 16/],
+    // an unset variable or a secret of the wrong type is said so (it was "too short"), never quoted
+    [
+      { secret: undefined },
+      /secret is undefined: is the environment variable that should hold this receiver secret set\?$/,
+    ],
+    [{ secret: Buffer.from(secret) }, /secret is a Buffer, not a string.*toString\(\)/],
+    [{ secret: 12345678901234 }, /secret is a number, not a string/],
     // a query string or fragment is refused (the receiver's publicUrl rule), never dropped from the URL
     [{ baseUrl: 'https://hooks.example.com/app?x=1' }, /has a query string \(\?x=1\)/],
     [{ baseUrl: 'https://hooks.example.com/#x' }, /has a fragment \(#x\)/],
@@ -38,6 +45,25 @@ describe('buildDeliveryUrl', () => {
     };
     expect(() => buildDeliveryUrl(input as never)).toThrow(InputError);
     expect(() => buildDeliveryUrl(input as never)).toThrow(message);
+  });
+
+  it('a secret of the wrong type is missing_secret / invalid_input naming the field, never quoting it', () => {
+    const base = { baseUrl: 'https://hooks.example.com', shop: 'demo', event: 'order_confirm' as const };
+    for (const [value, code] of [
+      [undefined, 'missing_secret'],
+      [Buffer.from(secret), 'invalid_input'],
+    ] as const) {
+      let caught: unknown;
+      try {
+        buildDeliveryUrl({ ...base, secret: value as never });
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(InputError);
+      expect((caught as InputError).code).toBe(code);
+      expect((caught as InputError).field).toBe('secret');
+      expect((caught as InputError).message).not.toContain(secret);
+    }
   });
 
   it('names baseUrl when the base URL has a query string', () => {

@@ -8,6 +8,7 @@ import {
 } from '@srhooks/contracts';
 import { assertSecureUrl } from '../endpoint-urls.js';
 import { InputError } from '../errors.js';
+import { checkReceiverSecret } from './verify-delivery.js';
 
 export interface DeliveryUrlInput {
   /** The receiver's public base URL, e.g. `https://hooks.example.com` (may carry a path). */
@@ -24,6 +25,9 @@ export interface DeliveryUrlInput {
  * is what proves a delivery is genuine.
  */
 export function buildDeliveryUrl(input: DeliveryUrlInput): string {
+  if (input === null || typeof input !== 'object') {
+    throw new InputError('buildDeliveryUrl needs {baseUrl, shop, event, secret}', { field: 'input' });
+  }
   assertSecureUrl(input.baseUrl, 'baseUrl');
   if (!isValidShopName(input.shop)) {
     throw new InputError(
@@ -46,6 +50,7 @@ export function buildDeliveryUrl(input: DeliveryUrlInput): string {
       },
     );
   }
+  checkReceiverSecret(input.secret, 'secret', 'buildDeliveryUrl: secret');
   try {
     return signDeliveryUrl(input.baseUrl, { shop: input.shop, event: input.event }, input.secret);
   } catch (error) {

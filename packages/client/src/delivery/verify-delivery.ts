@@ -64,26 +64,39 @@ export function secretList(secrets: unknown): string[] {
     );
   }
   list.forEach((secret, index) => {
-    if (isUsableSecret(secret)) return;
-    const field = `secrets[${index}]`;
-    if (secret === undefined || secret === null || secret === '') {
-      throw new InputError(
-        `options.${field} is ${secret === '' ? 'empty' : String(secret)}: is the environment variable that should hold this receiver secret set? Every delivery would be refused as an unknown URL without it`,
-        { field, value: undefined, code: 'missing_secret' },
-      );
-    }
-    if (typeof secret !== 'string') {
-      throw new InputError(
-        `options.${field} is ${kindOf(secret)}, not a string: pass the receiver secret as text (the string the delivery URLs were built with${Buffer.isBuffer(secret) ? ', e.g. buffer.toString()' : ''})`,
-        { field, value: undefined, code: 'invalid_input' },
-      );
-    }
-    throw new InputError(
-      `options.${field} is ${secret.length} characters; a receiver secret needs at least ${MIN_SECRET_LENGTH} (the receiver's SRHOOKS_SECRETS rule; make one with \`openssl rand -base64 32\`)`,
-      { field, value: undefined, code: 'weak_secret' },
-    );
+    checkReceiverSecret(secret, `secrets[${index}]`);
   });
   return list as string[];
+}
+
+/**
+ * One receiver secret checked (`field` names it in the message, e.g. `secrets[1]`): a missing or empty
+ * one is `missing_secret` (an unset environment variable), one that is not a string `invalid_input`
+ * (its kind named, never its value), a shorter one `weak_secret`. The rule is contracts'
+ * `isUsableSecret`; `handleDelivery`, `handleNodeDelivery` and `buildDeliveryUrl` share it.
+ */
+export function checkReceiverSecret(
+  secret: unknown,
+  field: string,
+  label = `options.${field}`,
+): asserts secret is string {
+  if (isUsableSecret(secret)) return;
+  if (secret === undefined || secret === null || secret === '') {
+    throw new InputError(
+      `${label} is ${secret === '' ? 'empty' : String(secret)}: is the environment variable that should hold this receiver secret set?${label.startsWith('options.') ? ' Every delivery would be refused as an unknown URL without it' : ''}`,
+      { field, value: undefined, code: 'missing_secret' },
+    );
+  }
+  if (typeof secret !== 'string') {
+    throw new InputError(
+      `${label} is ${kindOf(secret)}, not a string: pass the receiver secret as text (the string the delivery URLs are built with${Buffer.isBuffer(secret) ? ', e.g. buffer.toString()' : ''})`,
+      { field, value: undefined, code: 'invalid_input' },
+    );
+  }
+  throw new InputError(
+    `${label} is ${secret.length} characters; a receiver secret needs at least ${MIN_SECRET_LENGTH} (the receiver's SRHOOKS_SECRETS rule; make one with \`openssl rand -base64 32\`)`,
+    { field, value: undefined, code: 'weak_secret' },
+  );
 }
 
 /**
