@@ -30,10 +30,31 @@ function row(ordersRead: number, subscribersRead: number): string {
 }
 
 describe('recoveryPanel', () => {
+  it('labels every cell with its column, as the phone layout (stacked cards) shows them', () => {
+    // Found by the inspector QA: at phone width the panel's values stood without their column names,
+    // a pass's time and the watermark alike (the stacked layout shows each cell's data-label).
+    const headers = ['Shop', 'Last pass', 'Read', 'Found', 'Watermark'];
+    for (const html of [
+      row(3, 0),
+      String(recoveryPanel(['demo'], [], true)),
+      String(recoveryPanel(['demo'], [], false)),
+    ]) {
+      const cells = [...html.matchAll(/<td([^>]*)>/g)].map((match) => match[1] ?? '');
+      expect(cells.length).toBeGreaterThan(0);
+      for (const attributes of cells) {
+        const label = /data-label="([^"]*)"/.exec(attributes)?.[1];
+        expect(headers, attributes).toContain(label);
+      }
+    }
+    expect(row(3, 0)).toContain('<td data-label="Watermark">2026-12-01 10:00:00 UTC</td>');
+  });
+
   it('counts what a pass read in the singular for one, the plural otherwise', () => {
-    expect(row(1, 1)).toContain('<td>1 order, 1 subscriber since 2026-12-01 09:59:00 UTC</td>');
-    expect(row(3, 0)).toContain('<td>3 orders since 2026-12-01 09:59:00 UTC</td>');
-    expect(row(0, 2)).toContain('<td>0 orders, 2 subscribers since');
+    expect(row(1, 1)).toContain(
+      '<td data-label="Read">1 order, 1 subscriber since 2026-12-01 09:59:00 UTC</td>',
+    );
+    expect(row(3, 0)).toContain('<td data-label="Read">3 orders since 2026-12-01 09:59:00 UTC</td>');
+    expect(row(0, 2)).toContain('<td data-label="Read">0 orders, 2 subscribers since');
   });
 
   it('says of a failing shop why, how many passes failed in a row and when this receiver tries again', () => {

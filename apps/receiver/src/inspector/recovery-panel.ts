@@ -61,15 +61,15 @@ export function recoveryPanel(
     const pass = state?.lastPass;
     if (!pass) {
       return scheduled
-        ? html`<tr><td>${shop}</td><td colspan="4" class="muted">no pass yet</td></tr>`
-        : html`<tr><td>${shop}</td><td colspan="4" class="muted">no pass yet: on demand only, <code>srhooks recover --shop ${shop}</code></td></tr>`;
+        ? html`<tr><td data-label="Shop">${shop}</td><td colspan="4" class="muted" data-label="Last pass">no pass yet</td></tr>`
+        : html`<tr><td data-label="Shop">${shop}</td><td colspan="4" class="muted" data-label="Last pass">no pass yet: on demand only, <code>srhooks recover --shop ${shop}</code></td></tr>`;
     }
     return html`<tr data-recovery-shop="${shop}">
-  <td>${shop}</td>
-  <td><time datetime="${pass.finishedAt.toISOString()}">${formatTime(pass.finishedAt)}</time> <span class="badge ${pass.outcome === 'ok' ? 'succeeded' : 'failed'}">${pass.outcome}</span></td>
-  <td>${plural(pass.ordersRead, 'order')}${pass.subscribersRead > 0 ? `, ${plural(pass.subscribersRead, 'subscriber')}` : ''} since ${formatTime(pass.since)}</td>
-  <td>${pass.outcome === 'ok' ? found(pass.recovered) : failure(pass.error, state?.consecutiveFailures ?? 1, nextTurnAt(shop), pass.onDemand === true)}</td>
-  <td>${state?.watermark ? formatTime(state.watermark) : html`<span class="muted">—</span>`}</td>
+  <td data-label="Shop">${shop}</td>
+  <td data-label="Last pass"><time datetime="${pass.finishedAt.toISOString()}">${formatTime(pass.finishedAt)}</time> <span class="badge ${pass.outcome === 'ok' ? 'succeeded' : 'failed'}">${pass.outcome}</span></td>
+  <td data-label="Read">${plural(pass.ordersRead, 'order')}${pass.subscribersRead > 0 ? `, ${plural(pass.subscribersRead, 'subscriber')}` : ''} since ${formatTime(pass.since)}</td>
+  <td data-label="Found">${pass.outcome === 'ok' ? found(pass.recovered) : failure(pass.error, state?.consecutiveFailures ?? 1, nextTurnAt(shop), pass.onDemand === true)}</td>
+  <td data-label="Watermark">${state?.watermark ? formatTime(state.watermark) : html`<span class="muted">—</span>`}</td>
 </tr>`;
   });
   return html`<details class="panel recovery-panel" id="recovery-panel" open>
