@@ -198,7 +198,7 @@ describe('receiver config problems', () => {
         handlers: { erp: { type: 'forward', url: 'https://erp.example.com/shoprenter', secret: 'whsec_…' } },
       }),
     ).toEqual([
-      `handlers.erp.secret (in ${file}): must be a Standard Webhooks secret: whsec_<base64>, e.g. "whsec_" followed by the output of \`openssl rand -base64 32\`; give the receiving system the same secret to verify the signatures`,
+      `handlers.erp.secret (in ${file}): must be a Standard Webhooks secret: whsec_<base64>, e.g. "whsec_" followed by the output of \`openssl rand -base64 32\`, or \${VAR} naming the environment variable that holds it; give the receiving system the same secret to verify the signatures`,
     ]);
   });
 

@@ -94,13 +94,22 @@ function looseHandler<Shape extends z.core.$ZodLooseShape>(shape: Shape) {
  * options (retry schedule, timeouts, …) without breaking existing config files.
  */
 const FORWARD_SECRET_FORMAT =
-  'must be a Standard Webhooks secret: whsec_<base64>, e.g. "whsec_" followed by the output of `openssl rand -base64 32`; give the receiving system the same secret to verify the signatures';
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: ${VAR} is the literal config text the message names
+  'must be a Standard Webhooks secret: whsec_<base64>, e.g. "whsec_" followed by the output of `openssl rand -base64 32`, or ${VAR} naming the environment variable that holds it; give the receiving system the same secret to verify the signatures';
+
+/** A value that refers to the environment (`${ERP_SECRET}`): checked once resolved, at start. */
+const ENV_REFERENCE = /\$\{[A-Za-z_][A-Za-z0-9_]*\}/;
 
 export const ForwardHandlerConfigSchema = looseHandler({
   type: z.literal('forward'),
-  /** Target URL; the normalised event is POSTed there, signed per Standard Webhooks. */
-  url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
-  /** Standard Webhooks signing secret (`whsec_` + base64). */
+  /**
+   * Target URL; the normalised event is POSTed there, signed per Standard Webhooks. May hold `${VAR}`
+   * (an API key in the query): then checked once resolved (processing/handlers/brokers/env-reference.ts).
+   */
+  url: z.union([z.url({ protocol: /^https?$/ }), z.string().regex(/^https?:\/\/.*\$\{/)], {
+    error: 'must be an http(s) URL',
+  }),
+  /** Standard Webhooks signing secret (`whsec_` + base64), or `${VAR}` naming the variable holding it. */
   secret: z
     .string({
       error: (issue) =>
@@ -108,7 +117,9 @@ export const ForwardHandlerConfigSchema = looseHandler({
           ? 'is missing: the Standard Webhooks secret (whsec_<base64>) the target verifies signatures with'
           : FORWARD_SECRET_FORMAT,
     })
-    .regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, FORWARD_SECRET_FORMAT),
+    .refine((secret) => /^whsec_[A-Za-z0-9+/=]{16,}$/.test(secret) || ENV_REFERENCE.test(secret), {
+      error: FORWARD_SECRET_FORMAT,
+    }),
   /** Allow private/loopback targets (off by default: SSRF protection). */
   allowPrivateTargets: z.boolean().optional(),
   timeoutMs: millisecondsSchema(10_000).positive().optional(),

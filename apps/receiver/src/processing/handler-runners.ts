@@ -10,7 +10,7 @@ import type { HandlerConfig } from '../config/config-schema.js';
 import type { HandlerProblem } from './handler-problems.js';
 import type { HandlerRunner } from './handler-runner.js';
 import { createBrokerRunner } from './handlers/brokers/broker-runner.js';
-import type { Env } from './handlers/brokers/env-reference.js';
+import { type Env, forwardTarget } from './handlers/brokers/env-reference.js';
 import { createForwardHandler } from './handlers/forward.js';
 import { createLogHandler } from './handlers/log.js';
 import { createModuleHandler } from './handlers/module.js';
@@ -35,7 +35,7 @@ export interface HandlerRunnersOptions {
   defaultRetry?: RetrySchedule;
   /** Where `log` handlers write; default process.stdout. */
   logWrite?: (line: string) => void;
-  /** Where broker handlers' `${VAR}` references are read; default process.env. */
+  /** Where broker and forward handlers' `${VAR}` references are read; default process.env. */
   env?: Env;
 }
 
@@ -58,10 +58,11 @@ function createHandlerRunner(
   const base = { name, type: config.type, concurrency, retry };
   switch (config.type) {
     case 'forward': {
+      const target = forwardTarget(name, config, options.env ?? process.env);
       const run = createForwardHandler({
         name,
-        url: config.url,
-        secret: config.secret,
+        url: target.url,
+        secret: target.secret,
         ...(config.allowPrivateTargets === undefined
           ? {}
           : { allowPrivateTargets: config.allowPrivateTargets }),

@@ -38,6 +38,10 @@ export function resolveEnvReferences(value: string, env: Env, where: string): st
 export function checkEnvReferences(handlers: Readonly<Record<string, HandlerConfig>>, env: Env): void {
   for (const [name, handler] of Object.entries(handlers)) {
     const where = `handlers.${name}`;
+    if (handler.type === 'forward') {
+      forwardTarget(name, handler, env);
+      continue;
+    }
     if (handler.type === 'nats') {
       [handler.servers].flat().forEach((server, index) => {
         const key = `${where}.servers[${index}]`;
@@ -59,6 +63,38 @@ export function checkEnvReferences(handlers: Readonly<Record<string, HandlerConf
       if (problem) throw new ProcessingConfigError(`${where}.url (${handler.url}): ${problem}`);
     }
   }
+}
+
+/**
+ * A `forward` handler's `url` and `secret` with their `${VAR}`s resolved, checked as the configuration
+ * checks literal ones (an http(s) URL, a Standard Webhooks secret); a problem is a ProcessingConfigError
+ * naming the key, never the resolved value.
+ */
+export function forwardTarget(
+  name: string,
+  handler: Extract<HandlerConfig, { type: 'forward' }>,
+  env: Env,
+): { url: string; secret: string } {
+  const where = `handlers.${name}`;
+  const url = resolveEnvReferences(handler.url, env, `${where}.url`);
+  const secret = resolveEnvReferences(handler.secret, env, `${where}.secret`);
+  if (handler.url !== url) {
+    let protocol = '';
+    try {
+      protocol = new URL(url).protocol;
+    } catch {
+      // not a URL: refused below
+    }
+    if (protocol !== 'http:' && protocol !== 'https:')
+      throw new ProcessingConfigError(
+        `${where}.url (${handler.url}): is not an http(s) URL once its environment variables are filled in`,
+      );
+  }
+  if (handler.secret !== secret && !/^whsec_[A-Za-z0-9+/=]{16,}$/.test(secret))
+    throw new ProcessingConfigError(
+      `${where}.secret (${handler.secret}): the variable holds no Standard Webhooks secret; set it to "whsec_" followed by the output of \`openssl rand -base64 32\``,
+    );
+  return { url, secret };
 }
 
 /** Values substituted into a setting: the secrets it carries (a whole URL's password included). */
@@ -103,6 +139,9 @@ export function brokerSecretValues(handlers: Readonly<Record<string, HandlerConf
       if (handler.token && !handler.token.includes('${')) values.push(handler.token);
     } else if (handler.type === 'amqp' || handler.type === 'redis-stream') {
       settings.push(handler.url);
+    } else if (handler.type === 'forward') {
+      // a literal secret is scrubbed by the receiver's logger already; one from ${VAR} is its value
+      settings.push(handler.url, handler.secret);
     } else {
       continue;
     }
