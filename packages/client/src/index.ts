@@ -19,6 +19,7 @@ export {
   isLoopbackHost,
 } from './endpoint-urls.js';
 export { errorFromResponse, type FailedResponse } from './error-from-response.js';
+export { type RequestTimer, requestTimer } from './http/request-timer.js';
 export { ServerClock, type ServerClockReading } from './http/server-clock.js';
 export type { RetryOptions } from './middleware/retry.js';
 export type { ClientLogger, Fetch } from './middleware/types.js';

@@ -190,6 +190,20 @@ describe('the client README\'s "Everything exported"', () => {
   });
 });
 
+describe('the client README\'s "Everything exported": what it says is also alone in a subpath', () => {
+  it('is exported from the root too (requestTimer was only in @srhooks/client/request-timer)', async () => {
+    const root: Record<string, unknown> = await import('./index.js');
+    const alone = {
+      ...(await import('./http/request-timer.js')),
+      ...(await import('./network-failure.js')),
+    } as Record<string, unknown>;
+    for (const name of ['requestTimer', 'networkFailure', 'failureReason', 'systemCode', 'NETWORK_CODES']) {
+      expect(alone[name], name).toBeDefined();
+      expect(root[name], name).toBe(alone[name]);
+    }
+  });
+});
+
 describe("the client README's Errors table", () => {
   it('lists exactly the InputError codes (INPUT_ERROR_CODES, the InputErrorCode union)', () => {
     const row = readme.split('\n').find((line) => line.startsWith('| `InputError`')) ?? '';
