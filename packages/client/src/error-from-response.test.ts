@@ -137,12 +137,15 @@ describe('errorFromResponse', () => {
     expect(readErrorBody('Bad Gateway\n')).toEqual({ innerCode: undefined, serverMessage: 'Bad Gateway' });
   });
 
-  it('says which scope a 403 needs and where to grant it', () => {
+  it('says which scope a 403 needs and where to grant it, without claiming it is missing', () => {
     const write = errorFromResponse({ ...base, status: 403, body: undefined }) as AuthError;
     expect(write.requiredScope).toBe('store.webhook:write');
+    // A missing scope is assumed to be a 401 (A4); a documented 403 says only "Forbidden". Before, a
+    // 403 (a firewall's HTML page too) was reported as "client lacks scope store.webhook:write".
     expect(write.message).toMatch(
-      /^client lacks scope store\.webhook:write: grant it in Settings > API Settings/,
+      /^ShopRenter refused POST \S+ with 403 \(Forbidden\): check that the API client has the store\.webhook:write scope this request needs and is active \(Settings > API Settings\), and that the API URL is the shop's/,
     );
+    expect(write.message).not.toMatch(/lacks scope/);
     const read = errorFromResponse({ ...base, method: 'GET', status: 403, body: undefined }) as AuthError;
     expect(read.requiredScope).toBe('store.webhook:read');
     const order = errorFromResponse({

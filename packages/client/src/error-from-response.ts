@@ -73,11 +73,19 @@ export function errorFromResponse(failed: FailedResponse): ShopRenterApiError {
     );
   }
   if (status === 403) {
+    // Documented: 403 "Forbidden", without an inner code and without a cause. A missing scope is
+    // assumed to be answered 401/40101 (contracts README, A4), so a 403 is not taken for one: the
+    // scope this request needs is named as the first thing to check, not as the diagnosis.
     const scope = requiredScope(method, url);
-    const lead = scope
-      ? `client lacks scope ${scope}: grant it in Settings > API Settings`
-      : 'the API client is not allowed to do this: grant the needed scope in Settings > API Settings';
-    return new AuthError('forbidden', `${lead} (${what} answered 403${inner}${said})`, details, scope);
+    const check = scope
+      ? `check that the API client has the ${scope} scope this request needs and is active (Settings > API Settings)`
+      : 'check the API client’s scopes and that it is active (Settings > API Settings)';
+    return new AuthError(
+      'forbidden',
+      `ShopRenter refused ${what} with 403${inner} (Forbidden)${said}: ${check}, and that the API URL is the shop's (a proxy or firewall in between can answer 403 too; ShopRenter does not document what else a 403 means)`,
+      details,
+      scope,
+    );
   }
   if (status === 404) {
     // A list (or batch) the API does not have at all means the base URL is wrong (a missing {shop},
