@@ -133,6 +133,14 @@ describe('payment notification handlers', () => {
     expect((error as InputError).field).toBe('options.maxBytes');
   });
 
+  it('a Request whose body the app already read: 500 saying what to do', async () => {
+    const request = new Request('https://app.example.com/payments?hmac=00', { method: 'POST', body: '{}' });
+    await request.text();
+    const result = await handlePaymentNotification(request, { secretKey });
+    expect(!result.ok && result.error.status).toBe(500);
+    expect(!result.ok && result.error.message).toMatch(/already read.*or pass request\.clone\(\)/);
+  });
+
   describe('a body that stops half-way (over real HTTP)', () => {
     let server: Server;
     let port: number;

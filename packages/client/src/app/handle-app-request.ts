@@ -64,6 +64,16 @@ export async function handlePaymentNotification(
     return methodNotAllowed('POST', request.method);
   }
   const maxBytes = notificationMaxBytes(options);
+  if (request.bodyUsed || request.body?.locked) {
+    return {
+      ok: false,
+      error: new AppRequestError(
+        'invalid_notification',
+        'the body was already read (request.text()/json(), or a middleware), so its signature cannot be checked: call handlePaymentNotification with the Request before anything reads its body, or pass request.clone()',
+        { status: 500 },
+      ),
+    };
+  }
   let body: Buffer | undefined;
   try {
     body = await readRequestBody(request.body, maxBytes);

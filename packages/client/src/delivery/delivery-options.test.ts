@@ -177,3 +177,19 @@ describe('a body that stops half-way (over real HTTP)', () => {
     options = { secrets: [secret] };
   });
 });
+
+describe('a Fetch-API Request whose body the app already read', () => {
+  it.each([
+    ['read with text()', async (request: Request) => void (await request.text())],
+    ['locked by a reader', async (request: Request) => void request.body?.getReader()],
+  ])('%s: body_already_consumed (500) saying what to do, not body_unreadable', async (_n, consume) => {
+    const request = deliveryRequest();
+    await consume(request);
+    const result = await handleDelivery(request, { secrets: [secret] });
+    expect(!result.ok && result.error.code).toBe('body_already_consumed');
+    expect(!result.ok && result.error.status).toBe(500);
+    expect(!result.ok && result.error.message).toMatch(
+      /before anything reads its body, or pass request\.clone\(\)/,
+    );
+  });
+});

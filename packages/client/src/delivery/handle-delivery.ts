@@ -1,3 +1,4 @@
+import { DeliveryError } from './delivery-error.js';
 import { readRequestBody } from './read-body.js';
 import {
   checkDeliveryTarget,
@@ -24,6 +25,16 @@ export async function handleDelivery(request: Request, options: DeliveryOptions)
   if (!('shop' in target)) {
     await request.body?.cancel();
     return { ok: false, error: target };
+  }
+  if (request.bodyUsed || request.body?.locked) {
+    return {
+      ok: false,
+      error: new DeliveryError(
+        'body_already_consumed',
+        500,
+        'the request body was already read (request.text()/json()/formData(), or a middleware): call handleDelivery with the Request before anything reads its body, or pass request.clone()',
+      ),
+    };
   }
   const declared = Number(request.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) {
