@@ -210,7 +210,14 @@ function failureSummary(error: unknown, host: string, timeoutMs: number): { summ
     return { summary: `${host} closed the connection before the answer was complete` };
   }
   const network = networkFailure(error);
-  return network === undefined ? {} : { summary: `POST to ${host} got no answer: ${network.reason}` };
+  if (network !== undefined) return { summary: `POST to ${host} got no answer: ${network.reason}` };
+  // Node's HTTP parser refused the answer (its fixed code; the answer itself is the target's)
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && /^HPE_[A-Z_]+$/.test(code))
+    return {
+      summary: `${host} answered something that is not HTTP (${code}): is the handler's "url" the target's web address and port?`,
+    };
+  return {};
 }
 
 /** Certificate verification codes meaning "not signed by an authority this process trusts". */
