@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { defineReceiverConfig } from '../config/load-config.js';
 import type { AppShopRecord } from '../store/app-shops/app-shop-store.js';
 import { allowedAppUrl, appAdminPage } from './app-mode-routes.js';
-import { secretFingerprint } from './secret-fingerprint.js';
+import { registrationFingerprint, secretFingerprint } from './secret-fingerprint.js';
 import { ShopDirectory } from './shop-directory.js';
 import { createShopSession, sessionQuery, verifyShopSession } from './shop-session.js';
 import { planResubscribe } from './start-up-resubscribe.js';
@@ -144,20 +144,48 @@ describe('planResubscribe (start-up re-registration after a URL secret change)',
   it('unchanged secret: nothing to re-register, nothing replaced, a shop without fingerprint left alone', () => {
     expect(planResubscribe(shops.slice(0, 1).concat(shops.slice(2)), [A])).toEqual({
       reRegister: [],
+      moved: 0,
       replaced: 0,
       unknown: 1,
     });
   });
 
   it('replaced (B alone): the shops on A are re-registered and counted as replaced; no fingerprint: left alone', () => {
-    expect(planResubscribe(shops, [B])).toEqual({ reRegister: ['on-a'], replaced: 2, unknown: 1 });
+    expect(planResubscribe(shops, [B])).toEqual({ reRegister: ['on-a'], moved: 0, replaced: 2, unknown: 1 });
   });
 
   it('rotated (B,A): the shops on A and those without fingerprint are re-registered; nothing replaced', () => {
     expect(planResubscribe(shops, [B, A])).toEqual({
       reRegister: ['on-a', 'before-fingerprints'],
+      moved: 0,
       replaced: 0,
       unknown: 1,
     });
+  });
+
+  it('a new publicUrl: the shops registered under the old one are re-registered; a record without the base is left alone', () => {
+    const under = (name: string, base: string): AppShopRecord => ({
+      ...shop(name, 'installed', A),
+      secretFingerprint: registrationFingerprint(A, base),
+    });
+    const records = [
+      under('at-old', 'https://old.example.com'),
+      under('at-new', 'https://new.example.com/'),
+      shop('before-bases', 'installed', A),
+    ];
+    expect(planResubscribe(records, [A], 'https://new.example.com')).toEqual({
+      reRegister: ['at-old'],
+      moved: 1,
+      replaced: 0,
+      unknown: 0,
+    });
+    expect(planResubscribe(records, [A], 'https://old.example.com')).toMatchObject({
+      reRegister: ['at-new'],
+      moved: 1,
+    });
+    // the secret part reads as before
+    expect(registrationFingerprint(A, 'https://old.example.com')).toMatch(
+      new RegExp(`^${secretFingerprint(A)}:[0-9a-f]{16}$`),
+    );
   });
 });

@@ -3,14 +3,16 @@
  * restart (docs/operations.md › Rotating secrets): every installed shop is re-registered under the new
  * `publicUrl`, and the subscriptions its install step had registered under the old one are deleted —
  * before, the install step counted as its own only the subscriptions under the current `publicUrl`, so
- * the old ones stayed on the shop and it delivered every event to both. Real receiver and sandbox over HTTP.
+ * the old ones stayed on the shop and it delivered every event to both. A new `publicUrl` alone (the same
+ * secrets) re-registers too: the base is fingerprinted with the secret (before, nothing was re-registered
+ * and the shops kept delivering to the old base). Real receiver and sandbox over HTTP.
  */
 import { signDeliveryPath } from '@srhooks/contracts';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildReceiver } from '../app.js';
 import { TEST_SECRET } from '../test-support/test-receiver.js';
-import { secretFingerprint } from './secret-fingerprint.js';
+import { registrationFingerprint } from './secret-fingerprint.js';
 import { type AppModeFixture, eventually, startAppModeFixture } from './test-support/app-mode-fixture.js';
 
 const NEW_SECRET = 'srhooks-moved-url-secret-0123456789abcdef';
@@ -50,7 +52,8 @@ describe('app mode: a new publicUrl with the URL secret rotated', () => {
 
     // The re-registration has run once the shop's record says the newest secret signed its URLs.
     await eventually(async () =>
-      (await receiver.appShops?.get('alpha'))?.secretFingerprint === secretFingerprint(NEW_SECRET)
+      (await receiver.appShops?.get('alpha'))?.secretFingerprint ===
+      registrationFingerprint(NEW_SECRET, moved)
         ? true
         : undefined,
     );
@@ -60,5 +63,29 @@ describe('app mode: a new publicUrl with the URL secret rotated', () => {
       'order_confirm',
       'order_status_change',
     ]);
+  });
+
+  it('a new publicUrl alone (the same secrets): the shop is re-registered under it all the same', async () => {
+    // Back to the first host name, the secrets as they are: the recorded base tells the URLs are elsewhere.
+    await restarted?.close();
+    const lines: Array<Record<string, unknown>> = [];
+    restarted = await buildReceiver(
+      { ...f.config, publicUrl: f.baseUrl, secrets: [NEW_SECRET, TEST_SECRET] },
+      {
+        defaultMetrics: false,
+        processing: { logWrite: () => {} },
+        logDestination: { write: (line: string) => void lines.push(JSON.parse(line)) },
+      },
+    );
+    await restarted.listen({ port: f.config.port, host: '127.0.0.1' });
+    const receiver = restarted;
+    await eventually(async () =>
+      (await receiver.appShops?.get('alpha'))?.secretFingerprint ===
+      registrationFingerprint(NEW_SECRET, f.baseUrl)
+        ? true
+        : undefined,
+    );
+    expect(urlsOn('alpha').sort()).toEqual(signedWith(f.baseUrl, 'alpha', NEW_SECRET));
+    expect(lines.find((line) => line.code === 'app_secret_check')).toMatchObject({ reRegister: 1, moved: 1 });
   });
 });

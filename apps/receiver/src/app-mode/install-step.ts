@@ -15,7 +15,7 @@ import type { ReceiverConfig } from '../config/config-schema.js';
 import { desiredSubscriptions, ownedBy } from '../reconcile/reconcile-shops.js';
 import type { AppShopStore, AppShopSubscription } from '../store/app-shops/app-shop-store.js';
 import { AppSubscriptionStepError, appApiFailureReason } from './install-failure.js';
-import { secretFingerprint } from './secret-fingerprint.js';
+import { registrationFingerprint } from './secret-fingerprint.js';
 import type { ShopDirectory } from './shop-directory.js';
 
 export interface InstallStepContext {
@@ -88,9 +88,12 @@ export async function subscribeShop(
 /** `current`: skipped (`onlyIfNotCurrent`): the shop's subscriptions were already signed with the newest secret. */
 type InstallOutcome = 'installed' | 'pending' | 'gone' | 'current';
 
-/** The fingerprint of the secret new URLs are signed with (the first; the config requires one). */
+/**
+ * What a step records: the fingerprint of the secret new URLs are signed with (the first; the config
+ * requires one) and of the `publicUrl` they are under.
+ */
 export const currentSecretFingerprint = (config: ReceiverConfig): string =>
-  secretFingerprint(config.secrets[0] ?? '');
+  registrationFingerprint(config.secrets[0] ?? '', config.publicUrl);
 
 /**
  * Runs the step for one recorded (pending) install and records the outcome. Never throws. Steps for one
@@ -104,8 +107,9 @@ export async function runInstallStep(
   shop: string,
   options: {
     /**
-     * Re-registration after a secret change: skipped when, read under the lock, the shop is installed with
-     * subscriptions signed by the newest secret already (another receiver on the same store did it).
+     * Re-registration after a secret or publicUrl change: skipped when, read under the lock, the shop is
+     * installed with subscriptions signed by the newest secret under this publicUrl already (another
+     * receiver on the same store did it).
      */
     onlyIfNotCurrent?: boolean;
   } = {},

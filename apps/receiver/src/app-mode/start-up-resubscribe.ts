@@ -10,16 +10,20 @@
  * - with none of the configured ones (the secret was REPLACED, not rotated): re-registered, and one warning
  *   (`secret_replaced`) says what happened and how to change the secret without losing deliveries;
  * - nothing recorded (installed before fingerprints were kept): re-registered only while several secrets
- *   are configured, as before; with one, nothing is done or said (the receiver cannot tell).
+ *   are configured, as before; with one, nothing is done or said (the receiver cannot tell);
+ * - registered under another `publicUrl` (the receiver moved; known for records written since the base is
+ *   fingerprinted too): re-registered under the new one, the step deleting the old subscriptions.
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { AppShopRecord } from '../store/app-shops/app-shop-store.js';
 import { type InstallStepContext, runInstallStep } from './install-step.js';
-import { secretStanding } from './secret-fingerprint.js';
+import { registeredUnderOtherBase, secretStanding } from './secret-fingerprint.js';
 
 export interface ResubscribePlan {
   /** Installed shops to re-register, by name. */
   reRegister: string[];
+  /** Installed shops whose subscriptions are under another `publicUrl` (the receiver moved). */
+  moved: number;
   /** Shops (installed or pending) whose URLs were signed with a secret no longer configured. */
   replaced: number;
   /** Installed shops with no fingerprint recorded. */
@@ -29,15 +33,24 @@ export interface ResubscribePlan {
 export function planResubscribe(
   records: readonly AppShopRecord[],
   secrets: readonly string[],
+  /** The receiver's `publicUrl` now: a shop registered under another one is re-registered too. */
+  publicUrl?: string,
 ): ResubscribePlan {
-  const plan: ResubscribePlan = { reRegister: [], replaced: 0, unknown: 0 };
+  const plan: ResubscribePlan = { reRegister: [], moved: 0, replaced: 0, unknown: 0 };
   for (const record of records) {
     if (record.status === 'uninstalled') continue;
     const standing = secretStanding(record.secretFingerprint, secrets);
     if (standing === 'replaced') plan.replaced += 1;
     if (record.status !== 'installed') continue; // pending: the install retry runs its step
     if (standing === 'unknown') plan.unknown += 1;
-    if (standing === 'old' || standing === 'replaced' || (standing === 'unknown' && secrets.length > 1))
+    const moved = registeredUnderOtherBase(record.secretFingerprint, secrets, publicUrl);
+    if (moved) plan.moved += 1;
+    if (
+      standing === 'old' ||
+      standing === 'replaced' ||
+      (standing === 'unknown' && secrets.length > 1) ||
+      moved
+    )
       plan.reRegister.push(record.shop);
   }
   return plan;
@@ -60,18 +73,19 @@ export async function resubscribeAtStartUp(
   stopped: () => boolean,
 ): Promise<void> {
   try {
-    const plan = planResubscribe(await ctx.appShops.list(), ctx.config.secrets);
+    const plan = planResubscribe(await ctx.appShops.list(), ctx.config.secrets, ctx.config.publicUrl);
     if (plan.replaced > 0)
       log.warn({ code: 'secret_replaced', shops: plan.replaced }, SECRET_REPLACED_MESSAGE(plan.replaced));
     log.info(
       {
         code: 'app_secret_check',
         reRegister: plan.reRegister.length,
+        moved: plan.moved,
         unknown: plan.unknown,
         secrets: ctx.config.secrets.length,
       },
       plan.reRegister.length > 0
-        ? 'installed shops whose subscriptions are not signed with the newest URL secret: re-registering them in the background'
+        ? `installed shops whose subscriptions are not signed with the newest URL secret${plan.moved > 0 ? ` or are under another publicUrl (${plan.moved})` : ''}: re-registering them in the background (the old subscriptions are deleted)`
         : "installed shops' subscriptions: none to re-register with the newest URL secret",
     );
     let done = 0;
