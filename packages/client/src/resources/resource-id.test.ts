@@ -12,7 +12,10 @@ describe('resourceId', () => {
 
   it.each([
     ['', /is required/],
-    ['webHooks/abc', /is not a orders resource/],
+    [
+      'webHooks/abc',
+      /^id "webHooks\/abc" is not a path in orders \(expected orders\/<id>, or the id alone\)$/,
+    ],
     ['orders/a b', /is not a valid orders id/],
   ])('refuses %j', (input, message) => {
     expect(() => resourceId(input, 'orders')).toThrow(message);

@@ -27,7 +27,7 @@ export function resourceId(value: unknown, resource: 'webHooks' | 'orders', fiel
   const parent = segments.at(-2);
   if (parent !== undefined && parent !== resource) {
     throw new InputError(
-      `${field} ${JSON.stringify(value)} is not a ${resource} resource (expected ${resource}/<id>)`,
+      `${field} ${JSON.stringify(value)} is not a path in ${resource} (expected ${resource}/<id>, or the id alone)`,
       {
         field,
         value,
