@@ -3,7 +3,7 @@
  * authority) or that does not speak TLS on the port: the attempt's error says so and what to do
  * (NODE_EXTRA_CA_CERTS, the TLS port), not "check that the server is running" — it is running.
  * Servers of the test's own on 127.0.0.1 that speak TLS with a self-signed certificate (a NATS one sends
- * its INFO with `tls_required` first, as nats-server does).
+ * its INFO with `tls_required` first, as nats-server does); the machine's Redis for a plain-text port.
  */
 import { createServer as createTcpServer, type Server } from 'node:net';
 import { createServer as createTlsServer, TLSSocket } from 'node:tls';
@@ -15,11 +15,14 @@ import { createAmqpHandler } from './amqp.js';
 import type { BrokerHandler } from './broker-handler.js';
 import { createNatsHandler } from './nats.js';
 import { createRedisStreamHandler } from './redis-stream.js';
+import { REDIS_PORT } from './test-support/broker-fixtures.js';
 import { brokerTestScope } from './test-support/broker-test-scope.js';
 
 const scope = brokerTestScope();
 const certificate = selfSignedCertificate();
 
+const REDIS_TLS_PORT =
+  "check that the Redis server is running, that the URL is right and that its port speaks TLS (rediss:// needs the server's tls-port, not its plain port)";
 const UNTRUSTED =
   'server presented a TLS certificate this receiver does not trust (DEPTH_ZERO_SELF_SIGNED_CERT): start the receiver with NODE_EXTRA_CA_CERTS naming the PEM file of the authority that signed it, or give the server a certificate from a public certificate authority';
 
@@ -96,5 +99,16 @@ describe('broker handlers: TLS the receiver cannot accept', () => {
       createRedisStreamHandler({ name: 'stream', url: `rediss://127.0.0.1:${port}/0`, timeoutMs: 2000 }),
     );
     expect(error.endsWith(`: the Redis ${UNTRUSTED}`)).toBe(true);
+  });
+
+  it('redis-stream: rediss:// to a port that speaks plain text (the server waits for more): the advice names the TLS port', async () => {
+    const error = await attemptError(
+      createRedisStreamHandler({
+        name: 'stream',
+        url: `rediss://127.0.0.1:${REDIS_PORT}/0`,
+        timeoutMs: 1000,
+      }),
+    );
+    expect(error.endsWith(REDIS_TLS_PORT)).toBe(true);
   });
 });

@@ -235,7 +235,7 @@ export function createRedisStreamHandler(options: RedisStreamHandlerOptions): Br
       const advice = refused
         ? `: ${CHECK_LOGIN}`
         : errorCode === 'broker_unreachable'
-          ? `: ${tlsAdvice(`${clientErrorText(error)}${cause}`, 'Redis', 'redis://') ?? CHECK_SERVER}`
+          ? `: ${tlsAdvice(`${clientErrorText(error)}${cause}`, 'Redis', 'redis://') ?? (/^rediss:/i.test(options.url) ? CHECK_TLS_SERVER : CHECK_SERVER)}`
           : '';
       return {
         status: 'retry',
@@ -274,6 +274,12 @@ function clientErrorText(error: unknown): string {
 
 /** What to do about an attempt that never reached Redis (down, unreachable, or a wrong URL). */
 const CHECK_SERVER = 'check that the Redis server is running and that the URL is right';
+/**
+ * The same for a rediss:// URL: a plain-text port never answers the TLS handshake (Redis waits for the
+ * rest of a command), so the attempt only times out.
+ */
+const CHECK_TLS_SERVER =
+  "check that the Redis server is running, that the URL is right and that its port speaks TLS (rediss:// needs the server's tls-port, not its plain port)";
 
 /**
  * Redis refused the credentials of the URL: `WRONGPASS` (a wrong user or password), `NOAUTH` (a
