@@ -19,6 +19,7 @@ export const DELIVERY_DECODE_ERROR_CODES = [
   'duplicate_data_field',
   'invalid_urlencoded',
   'invalid_json',
+  'duplicate_key',
   'number_too_large',
   'invalid_xml',
   'xml_doctype_forbidden',
