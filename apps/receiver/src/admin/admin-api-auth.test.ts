@@ -43,9 +43,11 @@ describe('admin API: authentication and sessions', () => {
         expect.arrayContaining([
           'GET /admin/api/deliveries',
           'GET /admin/api/deliveries/:id',
+          'POST /admin/api/deliveries/search',
           'POST /admin/api/deliveries/:id/reprocess',
           'GET /admin/api/events',
           'GET /admin/api/events/:id',
+          'POST /admin/api/events/search',
           'POST /admin/api/events/:id/replay',
           'POST /admin/api/events/:id/release',
           'POST /admin/api/events/backfill',
@@ -62,7 +64,7 @@ describe('admin API: authentication and sessions', () => {
           'POST /admin/api/shops/:shop/uninstall',
         ]),
       );
-      expect(urls).toHaveLength(19);
+      expect(urls).toHaveLength(21);
     });
 
     const credentials: Array<[string, Record<string, string>]> = [

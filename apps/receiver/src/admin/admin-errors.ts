@@ -143,6 +143,41 @@ export function parseBodyOrQuery<S extends z.ZodType>(
   return parseRequestPart(schemas.body, 'body', request.body);
 }
 
+/**
+ * A list's filters sent as a JSON body (`POST /deliveries/search`, `/events/search`), so what is searched
+ * for stands in no address: the same fields as the list's query string, each a text (a number or a
+ * boolean is taken as its text: `"limit": 50`), checked by the same schema; never with a query string.
+ */
+export function parseListFiltersBody<S extends z.ZodType>(
+  schema: S,
+  request: { body: unknown; query: unknown; headers?: Record<string, string | string[] | undefined> },
+): z.output<S> {
+  const queryFields = Object.keys((request.query ?? {}) as object);
+  if (queryFields.length > 0) {
+    throw new AdminApiError(
+      400,
+      'invalid_request',
+      `query: ${queryFields.join(', ')} given to a search; send every filter in its JSON body (a search route takes no query string, so nothing searched for stands in an address)`,
+      { in: 'query', field: queryFields[0] },
+    );
+  }
+  const body = request.body === undefined || request.body === '' ? {} : request.body;
+  if (typeof body === 'string' || body === null || typeof body !== 'object' || Array.isArray(body)) {
+    const type = String(request.headers?.['content-type'] ?? 'no Content-Type').split(';')[0];
+    throw new AdminApiError(
+      400,
+      'invalid_request',
+      `body: must be a JSON object of the list's filters sent as application/json (this one was ${typeof body === 'string' ? type : body === null ? 'null' : Array.isArray(body) ? 'a list' : typeof body}); see receiver docs/admin-api-and-inspector.md, JSON admin API`,
+      { in: 'body' },
+    );
+  }
+  const texts: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(body)) {
+    texts[field] = typeof value === 'number' || typeof value === 'boolean' ? String(value) : value;
+  }
+  return parseRequestPart(schema, 'body', texts);
+}
+
 /** The status and JSON body for an error thrown by an admin route, or null for anything unexpected. */
 export function adminErrorAnswer(error: unknown): { status: number; body: ErrorBody } | null {
   if (error instanceof AdminApiError) {
