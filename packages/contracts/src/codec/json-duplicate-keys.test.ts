@@ -86,6 +86,11 @@ describe('what is not a repeated envelope key', () => {
     ).toHaveLength(2);
   });
 
+  it('only envelope keys are reported, and a path through a sender’s key names the key alone', () => {
+    expect(firstDuplicateKey('{"Kovács":1,"Kovács":2,"orders":{"order":[]}}')).toBeNull();
+    expect(firstDuplicateKey('{"Kovács":{"order":1,"order":2}}')).toBe('order');
+  });
+
   it('a key repeated inside an item is below the envelope and left to the field schemas', () => {
     expect(firstDuplicateKey('{"orders":{"order":[{"innerId":"1","innerId":"2"}]}}')).toBeNull();
   });

@@ -6,7 +6,8 @@
  */
 
 /** The envelope's keys: a document repeats one of them only when one of these tokens occurs twice. */
-const ENVELOPE_TOKENS = ['"orders"', '"order"', '"newsletter"', '"subscriber"'];
+const ENVELOPE_KEYS = new Set(['orders', 'order', 'newsletter', 'subscriber']);
+const ENVELOPE_TOKENS = [...ENVELOPE_KEYS].map((key) => `"${key}"`);
 
 /**
  * A letter written as a `\u` escape (`\u006f` for `o`). PHP's `json_encode` writes ASCII letters as
@@ -29,8 +30,10 @@ export function mayRepeatEnvelopeKey(text: string): boolean {
 }
 
 /**
- * The path of the first key that occurs twice in one object of the top `depthLimit` object levels
- * (`orders`, `orders.order`), or null. `text` must be valid JSON (it has been parsed already).
+ * The path of the first envelope key (`orders`, `order`, `newsletter`, `subscriber`) that occurs twice
+ * in one object of the top `depthLimit` object levels (`orders`, `orders.order`), or null. Other keys
+ * are the sender's and never named (the path is then the key alone). `text` must be valid JSON (it has
+ * been parsed already).
  */
 export function firstDuplicateKey(text: string, depthLimit = 2): string | null {
   let i = 0;
@@ -72,8 +75,9 @@ export function firstDuplicateKey(text: string, depthLimit = 2): string | null {
           spaces();
           const key = string(keys !== null);
           if (keys !== null) {
-            inner = path === '' ? key : `${path}.${key}`;
-            if (keys.has(key)) return inner;
+            const envelope = ENVELOPE_KEYS.has(key);
+            inner = envelope && path !== '…' ? (path === '' ? key : `${path}.${key}`) : '…';
+            if (envelope && keys.has(key)) return inner === '…' ? key : inner;
             keys.add(key);
           }
           spaces();
