@@ -50,8 +50,16 @@ export function renderDemo(result: DemoResult, style: Style, cli: CliPrefix): st
   }
   if (result.reviewRequests) {
     const written = result.reviewRequests.written;
+    // The table shows the orders that arrived; the recovered order's e-mail is written too (below).
+    const inTable = result.arrived.filter((row) =>
+      row.handlers.some((job) => job.handler === 'review-request' && job.status === 'succeeded'),
+    ).length;
+    const split =
+      written > inTable && result.recovery.status === 'succeeded'
+        ? ` (${inTable} for the orders above, ${written - inTable} for order #${result.recovery.orderNumber} recovered below)`
+        : '';
     lines.push(
-      `${style.green('✔')} review-request wrote ${written} review e-mail${written === 1 ? '' : 's'} to ${result.once ? 'its outbox' : result.reviewRequests.outbox}`,
+      `${style.green('✔')} review-request wrote ${written} review e-mail${written === 1 ? '' : 's'}${split} to ${result.once ? 'its outbox' : result.reviewRequests.outbox}`,
     );
   }
   if (result.nats) {
