@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { signAppRequest, signPaymentNotification } from '@srhooks/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InputError } from '../errors.js';
+import { InputError, NetworkError } from '../errors.js';
+import { checkAppSession } from './check-app-session.js';
 import {
   handleAppRequest,
   handleNodePaymentNotification,
@@ -184,5 +185,68 @@ describe('payment notification handlers', () => {
       expect(!refused.ok && refused.error.status).toBe(400);
       expect(!refused.ok && refused.error.message).toMatch(/could not be read to its end/);
     });
+  });
+});
+
+describe('a query that is not a query', () => {
+  it.each([
+    ['undefined', undefined, /got undefined$/],
+    ['null', null, /got null$/],
+    ['a number', 5, /got a number$/],
+  ])('verifyAppRequest with query %s: InputError naming query', (_n, query, message) => {
+    const error = thrown(() => verifyAppRequest(query as unknown as string, clientSecret));
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).field).toBe('query');
+    expect((error as InputError).message).toMatch(
+      /query must be the request's query: a string, a URLSearchParams or a parsed object/,
+    );
+    expect((error as InputError).message).toMatch(message);
+  });
+
+  it('a nested parsed value (Express 4 qs: ?shopname[a]=b) is refused as missing, never a TypeError', () => {
+    const signed = Object.fromEntries(new URLSearchParams(appQuery(Math.floor(Date.now() / 1000))));
+    const result = verifyAppRequest(
+      { ...signed, shopname: { a: 'b' } } as unknown as Record<string, string>,
+      clientSecret,
+    );
+    expect(!result.ok && result.error.code).toBe('missing_parameter');
+    const inList = verifyAppRequest(
+      { ...signed, code: [{ x: 1 }, 'abc123'] } as unknown as Record<string, string>,
+      clientSecret,
+    );
+    expect(inList.ok).toBe(true);
+  });
+});
+
+describe('checkAppSession with options that cannot work', () => {
+  it.each([
+    ['not a URL', 'not a url', /got "not a url"$/],
+    ['undefined', undefined, /got undefined$/],
+    ['an ftp URL', 'ftp://hooks.example.com/app/entry/session', /got "ftp:/],
+  ])('sessionUrl %s: InputError invalid_url', async (_n, sessionUrl, message) => {
+    const error = await checkAppSession(sessionUrl as string, 'shop=demo').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).code).toBe('invalid_url');
+    expect((error as InputError).field).toBe('sessionUrl');
+    expect((error as InputError).message).toMatch(message);
+  });
+
+  it('timeoutMs NaN: InputError, not an instant "timed out"', async () => {
+    const error = await checkAppSession('https://hooks.example.com/app/entry/session', 'shop=demo', {
+      timeoutMs: Number.NaN,
+    }).catch((e: unknown) => e);
+    expect((error as InputError).field).toBe('options.timeoutMs');
+  });
+
+  it('a receiver that is not there: the NetworkError says why (over real TCP)', async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const error = await checkAppSession(`http://127.0.0.1:${port}/app/entry/session`, 'shop=demo').catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(NetworkError);
+    expect((error as NetworkError).message).toMatch(/failed \(.*refused.*\): check that the receiver runs/);
   });
 });

@@ -1,3 +1,6 @@
+import { InputError } from '../errors.js';
+import { kindOf } from '../option-checks.js';
+
 /** Query parameters as any framework hands them: a string, URLSearchParams, or a parsed object. */
 export type QueryInput =
   | string
@@ -6,6 +9,12 @@ export type QueryInput =
 
 /** Every parameter with all its values (a repeated parameter keeps each value). */
 export function queryValues(query: QueryInput): Map<string, string[]> {
+  if (typeof query !== 'string' && (query === null || typeof query !== 'object')) {
+    throw new InputError(
+      `query must be the request's query: a string, a URLSearchParams or a parsed object (Express: req.query), got ${kindOf(query)}`,
+      { field: 'query' },
+    );
+  }
   const values = new Map<string, string[]>();
   const add = (key: string, value: string) => {
     const list = values.get(key);
@@ -17,10 +26,11 @@ export function queryValues(query: QueryInput): Map<string, string[]> {
     for (const [key, value] of params) add(key, value);
     return values;
   }
+  // A parsed query may nest (Express 4's `qs`: `?shopname[a]=b` is {shopname: {a: 'b'}}): such a value is
+  // no ShopRenter parameter and is left out (a signed one is then missing), never iterated blindly.
   for (const [key, value] of Object.entries(query)) {
-    if (value === undefined) continue;
     if (typeof value === 'string') add(key, value);
-    else for (const v of value) add(key, v);
+    else if (Array.isArray(value)) for (const v of value) if (typeof v === 'string') add(key, v);
   }
   return values;
 }

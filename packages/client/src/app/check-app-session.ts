@@ -4,9 +4,11 @@ import {
   type AppSessionValid,
   AppSessionValidSchema,
 } from '@srhooks/contracts';
-import { NetworkError, ShopRenterError } from '../errors.js';
+import { InputError, NetworkError, ShopRenterError } from '../errors.js';
 import { parseJson } from '../http/parse-json.js';
 import { requestTimer } from '../http/request-timer.js';
+import { failureReason } from '../network-failure.js';
+import { kindOf, numberOption } from '../option-checks.js';
 import { type QueryInput, queryValues } from './app-query.js';
 
 /**
@@ -55,14 +57,23 @@ export async function checkAppSession(
   query: QueryInput,
   options: CheckAppSessionOptions = {},
 ): Promise<AppSessionCheckResult> {
-  const url = new URL(sessionUrl);
+  const url = sessionCheckUrl(sessionUrl);
+  const timeoutMs = numberOption('options.timeoutMs', options?.timeoutMs, 10_000, {
+    min: 1,
+    unit: 'milliseconds',
+  });
+  if (options?.fetch !== undefined && typeof options.fetch !== 'function') {
+    throw new InputError(`options.fetch must be a function, got ${kindOf(options.fetch)}`, {
+      field: 'options.fetch',
+    });
+  }
   const values = queryValues(query);
   for (const name of SESSION_PARAMETERS) {
     const value = values.get(name)?.[0];
     if (value !== undefined) url.searchParams.set(name, value);
   }
   const where = { method: 'GET', url: `${url.origin}${url.pathname}` };
-  const timer = requestTimer(options.timeoutMs ?? 10_000);
+  const timer = requestTimer(timeoutMs);
   let response: Response;
   let body: unknown;
   try {
@@ -76,7 +87,7 @@ export async function checkAppSession(
     const timedOut = error instanceof Error && error.name === 'TimeoutError';
     throw new NetworkError(
       timedOut ? 'timeout' : 'network_error',
-      `GET ${where.url} ${timedOut ? 'timed out' : 'failed'}: check that the receiver runs and that the URL is its {entryPath}/session`,
+      `GET ${where.url} ${timedOut ? `timed out (no answer within ${timeoutMs} ms)` : `failed (${failureReason(error)})`}: check that the receiver runs and that the URL is its {entryPath}/session`,
       { ...where, cause: error },
     );
   } finally {
@@ -102,4 +113,16 @@ export async function checkAppSession(
     `GET ${where.url} answered ${response.status} without a session check's answer: use the receiver's {publicUrl}{entryPath}/session URL (app mode must be on)`,
     { status: response.status, url: where.url },
   );
+}
+
+/** The session check's URL: an absolute http(s) URL, else `InputError` `invalid_url` naming `sessionUrl`. */
+function sessionCheckUrl(sessionUrl: unknown): URL {
+  const text = sessionUrl instanceof URL ? sessionUrl.href : sessionUrl;
+  if (typeof text !== 'string' || !URL.canParse(text) || !/^https?:$/.test(new URL(text).protocol)) {
+    throw new InputError(
+      `sessionUrl must be the receiver's session check, an http(s) URL such as https://hooks.example.com/app/entry/session ({publicUrl}{entryPath}/session), got ${typeof text === 'string' ? JSON.stringify(text.slice(0, 100)) : kindOf(text)}`,
+      { field: 'sessionUrl', code: 'invalid_url' },
+    );
+  }
+  return new URL(text);
 }
