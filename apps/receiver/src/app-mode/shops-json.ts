@@ -117,8 +117,18 @@ export async function shopsJson(
   for (const shop of shops) {
     shop.lastDeliveryAt = iso(await lastWebhookDelivery(store, shop.name));
     const recovery = await store.getRecoveryState(shop.name);
-    shop.recoveryFailures = recovery?.consecutiveFailures ?? 0;
-    shop.recoveryError = shop.recoveryFailures > 0 ? (recovery?.lastPass?.error ?? null) : null;
+    // An app shop's passes that failed before its (re-)install are not this install's: after an uninstall
+    // whose call was lost, every pass failed on the refused token; once the shop installs the app again they
+    // said "most likely uninstalled" of a shop just installed, until its first pass ended.
+    const lastPass = recovery?.lastPass;
+    const beforeInstall =
+      shop.source === 'app' &&
+      shop.installedAt !== null &&
+      lastPass !== null &&
+      lastPass !== undefined &&
+      lastPass.finishedAt.getTime() < Date.parse(shop.installedAt);
+    shop.recoveryFailures = beforeInstall ? 0 : (recovery?.consecutiveFailures ?? 0);
+    shop.recoveryError = shop.recoveryFailures > 0 ? (lastPass?.error ?? null) : null;
   }
   return shops;
 }
