@@ -16,6 +16,7 @@ export * from './catalogue/index.js';
 export * from './codec/index.js';
 export { DAYS_EXPECTED, DaysInputError, MAX_DAYS, parseDays } from './days.js';
 export { DEDUPE_KEY_FIELDS, dedupeFieldsMissing, dedupeFieldsWarning, dedupeKey } from './dedupe-key.js';
+export { formatDuration, millisecondsProblem, parseDuration } from './duration.js';
 export * from './errors.js';
 export * from './events.js';
 export { fileProblem } from './file-problem.js';

@@ -27,3 +27,23 @@ describe('README', () => {
     expect(decodeErrorEntry()).toMatch(new RegExp(`(?:^|[\\s|:])${code}(?:[\\s|,(]|$)`));
   });
 });
+
+describe('"Everything is exported from the package root"', () => {
+  const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    exports: Record<string, string | { default: string }>;
+  };
+  // Each subpath's module, by its source file (dist/x.js → src/x.ts).
+  const subpaths = Object.entries(manifest.exports)
+    .filter(([subpath, target]) => subpath !== '.' && typeof target === 'object')
+    .map(([subpath, target]) => [
+      subpath,
+      (target as { default: string }).default.replace(/^\.\/dist\//, './'),
+    ]);
+
+  it.each(subpaths)('every export of %s is exported from the root too', async (_subpath, file) => {
+    const root: Record<string, unknown> = await import('./index.js');
+    const alone: Record<string, unknown> = await import(/* @vite-ignore */ file);
+    const missing = Object.keys(alone).filter((name) => root[name] !== alone[name]);
+    expect(missing).toEqual([]);
+  });
+});

@@ -25,4 +25,14 @@ export {
   writeMultipartFormData,
 } from './multipart.js';
 export { encodePhpJson } from './php-json.js';
-export { readXmlDocument, XmlReadError, type XmlReadErrorCode, type XmlReadOptions } from './xml.js';
+export {
+  readXmlDocument,
+  scanXmlMarkup,
+  writeXmlDocument,
+  XML_LIST_CONTAINERS,
+  XML_LIST_ELEMENTS,
+  XmlReadError,
+  type XmlReadErrorCode,
+  type XmlReadOptions,
+  XmlWriteError,
+} from './xml.js';
