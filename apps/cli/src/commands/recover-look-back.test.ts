@@ -34,7 +34,7 @@ describe('srhooks recover through srhooks listen: a --since beyond the look-back
     const { error } = JSON.parse(run.stdout);
     expect(error.code).toBe('bad_since');
     expect(error.message).toMatch(
-      /^--since \S+Z reaches further back than recovery may read for shop "demo" \(3 days\); pass a later --since \(at most 3d\)\.$/,
+      /^--since 5d \(\S+Z\) reaches further back than recovery may read for shop "demo" \(3 days\); pass a later --since \(at most 3d\)\.$/,
     );
     expect(error.hint).toBe(
       "srhooks listen reads at most 3 days back, always (it does not read SRHOOKS_RECOVERY_LOOK_BACK_DAYS, the receiver's setting); for a longer look-back, run the receiver (apps/receiver) with SRHOOKS_RECOVERY_LOOK_BACK_DAYS or recoveryLookBackDays in its config",

@@ -133,7 +133,7 @@ describe('srhooks recover', () => {
     const { error } = JSON.parse(run.stdout);
     expect(error.code).toBe('bad_since');
     expect(error.message).toMatch(
-      /^--since \S+Z reaches further back than recovery may read for shop "demo" \(3 days, [^)]*\); pass a later --since \(at most 3d\)/,
+      /^--since 5d \(\S+Z\) reaches further back than recovery may read for shop "demo" \(3 days, [^)]*\); pass a later --since \(at most 3d\)/,
     );
     expect(error.message).not.toMatch(/(^|[^-])since \d/);
     // a receiver (not srhooks listen) reads SRHOOKS_RECOVERY_LOOK_BACK_DAYS: its advice stands (recover-look-back.test.ts: listen)

@@ -38,10 +38,15 @@ function listenAdvice(code: string, shop: string): string | undefined {
 /**
  * The receiver's refusal of a `since` (further back than its look-back, before an app shop's install)
  * as the command line says it: the receiver writes for its admin API, `since 2026-…Z reaches further
- * back …; pass a later since`; the user typed `--since`.
+ * back …; pass a later since`; the user typed `--since`, and a duration (`--since 2d`) is named as typed,
+ * with the time the receiver made of it: `--since 2d (2026-…Z) reaches …`.
  */
-function sinceRefused(error: AdminAnswerError, throughListen: boolean): CliError {
-  const message = error.message.replace(/(^|[^-\w])since\b/g, '$1--since');
+function sinceRefused(error: AdminAnswerError, throughListen: boolean, typed?: string): CliError {
+  const message = error.message
+    .replace(/(^|[^-\w])since\b/g, '$1--since')
+    .replace(/^--since (\S+Z)\b/, (whole, time: string) =>
+      typed && typed !== time ? `--since ${typed} (${time})` : whole,
+    );
   const lookBack = /\((\d+) days?, [^)]*\)/.exec(message);
   if (!throughListen || !lookBack)
     return new CliError(message, { code: error.code, exitCode: error.exitCode });
@@ -85,7 +90,7 @@ export const recoverCommand = defineCommand<RecoverOptions, RecoverResult>({
       });
     } catch (error) {
       if (error instanceof AdminAnswerError && error.code === 'bad_since')
-        throw sinceRefused(error, await isRunningListen(api.receiverUrl, context.env));
+        throw sinceRefused(error, await isRunningListen(api.receiverUrl, context.env), options.since);
       const advice = error instanceof AdminAnswerError ? listenAdvice(error.code, options.shop) : undefined;
       if (!advice || !(await isRunningListen(api.receiverUrl, context.env))) throw error;
       const refused = error as AdminAnswerError;
