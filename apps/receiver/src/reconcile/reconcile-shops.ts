@@ -14,6 +14,7 @@
  * same, from contracts' dedupeFieldsWarning).
  */
 import {
+  AuthError,
   applySync,
   createShopRenterClient,
   type Fetch,
@@ -205,6 +206,22 @@ export function retryableReconcileError(error: unknown): boolean {
 }
 
 /**
+ * The client's message for a failure that will not pass by itself, with where this receiver takes the
+ * credentials from and what then: the client's own advice ("check the client id and secret in Settings >
+ * API Settings") is the shop admin's side; the receiver reads them from its config, and a refused reconcile
+ * is not tried again until a restart.
+ */
+function withReceiverAdvice(config: ReceiverConfig, shop: ShopConfig, error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const entry = `shops[${config.shops.indexOf(shop)}]`;
+  if (error instanceof TokenError && error.code === 'invalid_client')
+    return `${message}; this receiver sends the ${entry}.clientId / clientSecret of its config (or username / password): correct them there and restart it (a refused reconcile is not tried again)`;
+  if (error instanceof AuthError)
+    return `${message}; then restart the receiver (a refused reconcile is not tried again)`;
+  return message;
+}
+
+/**
  * Reconciles one shop (under the store's reconcile lock when given), logs the result and returns it; a
  * failure is returned, never thrown, saying whether it may pass by itself (`retryable`).
  */
@@ -223,7 +240,7 @@ export async function reconcileShop(
     result = {
       shop: shop.name,
       ok: false,
-      error: error instanceof Error ? error.message : String(error),
+      error: withReceiverAdvice(config, shop, error),
       retryable: retryableReconcileError(error),
     };
   }

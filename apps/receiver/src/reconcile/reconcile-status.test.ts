@@ -94,7 +94,10 @@ describe('the shops list says how each shop’s start-up reconcile ended', () =>
     expect(reconcile('locked')).toEqual({
       ok: false,
       at: expect.any(String),
-      error: expect.stringContaining('refused the client credentials for shop "locked"'),
+      // where this receiver takes the credentials from, and that it needs a restart
+      error: expect.stringMatching(
+        /refused the client credentials for shop "locked".*this receiver sends the shops\[1\]\.clientId \/ clientSecret of its config .*correct them there and restart it/,
+      ),
       nextAttemptAt: null,
     });
     expect(reconcile('away')).toEqual({
