@@ -20,8 +20,10 @@ export class DaysInputError extends ContractsError {
 
 /** `90`, `90d`, ` 90D ` → 90. Throws {@link DaysInputError} for anything else (empty included). */
 export function parseDays(text: string): number {
-  const match = /^(\d{1,6})d?$/i.exec(text.trim());
+  // `process.env.X` of an unset variable, or a number from a JSON file: read as text, never a TypeError.
+  const given = (typeof text === 'string' ? text : String(text)).trim();
+  const match = /^(\d{1,6})d?$/i.exec(given);
   const days = match ? Number(match[1]) : Number.NaN;
-  if (!(days >= 1 && days <= MAX_DAYS)) throw new DaysInputError(text.trim());
+  if (!(days >= 1 && days <= MAX_DAYS)) throw new DaysInputError(given);
   return days;
 }

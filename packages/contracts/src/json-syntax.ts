@@ -223,6 +223,12 @@ export class JsonSyntaxError extends ContractsError {
  * causes would show its message, which quotes the text).
  */
 export function parseJsonText(text: string, source: string): unknown {
+  if (typeof text !== 'string') {
+    throw new ContractsError(
+      'invalid_input',
+      `${source} is not text (got ${text === null ? 'null' : typeof text}): read the file or variable as a string first`,
+    );
+  }
   try {
     return JSON.parse(text);
   } catch (error) {

@@ -1,4 +1,4 @@
-import { FieldNotAvailableError, InvalidEventError } from '../errors.js';
+import { ContractsError, FieldNotAvailableError, InvalidEventError } from '../errors.js';
 import { isWebhookEvent, WEBHOOK_EVENTS, type WebhookEvent } from '../events.js';
 import { SHOPRENTER_FIELDS } from '../generated/fields.js';
 import { resolvePayloadPath } from './payload-path.js';
@@ -63,6 +63,18 @@ export function fieldPayloadPath(field: string): string {
  */
 export function validateFields(event: string, fields: readonly string[]): void {
   if (!isWebhookEvent(event)) throw new InvalidEventError(event, WEBHOOK_EVENTS);
+  if (!Array.isArray(fields) || !fields.every((field) => typeof field === 'string')) {
+    throw new ContractsError(
+      'invalid_input',
+      `fields must be a list of field names, e.g. ["order_innerId", "order_email"], got ${
+        typeof fields === 'string'
+          ? `the string ${JSON.stringify((fields as string).slice(0, 60))}`
+          : Array.isArray(fields)
+            ? 'a list with a value that is not a string'
+            : String(fields)
+      }`,
+    );
+  }
   const bad = fields.filter((field) => !byName.get(field)?.events.includes(event));
   if (bad.length > 0) {
     throw new FieldNotAvailableError(

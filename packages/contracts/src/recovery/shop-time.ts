@@ -5,6 +5,8 @@
  * is wall-clock time in Europe/Budapest, without a zone. Recovery converts its watermark (an
  * instant) to this form for the search and back.
  */
+import { ContractsError } from '../errors.js';
+
 export const SHOP_TIME_ZONE = 'Europe/Budapest';
 
 // 'sv-SE' formats as ISO-like 'YYYY-MM-DD HH:mm:ss'. Made on first use, not at import: building it
@@ -14,6 +16,7 @@ let formatter: Intl.DateTimeFormat | undefined;
 
 /** Shop-local time as deliveries carry it: `2025-12-01 20:57:40`. */
 export function shopDateTime(date: Date): string {
+  assertValidDate(date);
   formatter ??= new Intl.DateTimeFormat('sv-SE', {
     timeZone: SHOP_TIME_ZONE,
     year: 'numeric',
@@ -76,6 +79,7 @@ export function parseShopDateTime(
  * wall time with the later, smaller offset (an hour more is read; what is already stored is skipped).
  */
 export function shopApiDateTimeFloor(date: Date): string {
+  assertValidDate(date);
   const drop = offsetMs(date) - offsetMs(new Date(date.getTime() + HOUR_MS));
   return shopApiDateTime(drop > 0 ? new Date(date.getTime() - drop) : date);
 }
@@ -96,4 +100,19 @@ function offsetMs(date: Date): number {
     number,
   ];
   return Date.UTC(y, mo - 1, d, h, mi, s) - Math.floor(date.getTime() / 1000) * 1000;
+}
+
+/** A valid `Date`, else `ContractsError` `invalid_date` (never Intl's bare "RangeError: Invalid time value"). */
+function assertValidDate(date: unknown): asserts date is Date {
+  if (date instanceof Date && !Number.isNaN(date.getTime())) return;
+  throw new ContractsError(
+    'invalid_date',
+    `a shop-local time needs a valid Date, got ${
+      date instanceof Date
+        ? 'an Invalid Date'
+        : typeof date === 'string'
+          ? `the string ${JSON.stringify(date.slice(0, 40))} (pass new Date(…))`
+          : String(date)
+    }`,
+  );
 }
