@@ -130,3 +130,34 @@ describe('resolveWebhookSpec + specToWebhookInput', () => {
     expect(toWebhookInput(specToWebhookInput(spec))).toEqual(specToWebhookInput(spec));
   });
 });
+
+describe('checkDeliveryUrl: blanks a URL parser would drop without a word', () => {
+  it.each([
+    ['a leading space', ' https://hooks.example.com/h', /has a space at position 0: remove it/],
+    [
+      'a trailing newline',
+      'https://hooks.example.com/h\n',
+      /has a control or white-space character \(U\+000A\) at position 27/,
+    ],
+    ['a tab inside', 'https://hooks.example.com/h\tx', /\(U\+0009\) at position 27/],
+  ])('%s is invalid_url', (_n, url, message) => {
+    // new URL() accepts each of these (and removes the blank), so before, they were registered as given.
+    expect(new URL(url).href).not.toContain(url.trim() === url ? '\t' : ' ');
+    let caught: unknown;
+    try {
+      checkDeliveryUrl(url, 'input.url');
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(InputError);
+    expect((caught as InputError).code).toBe('invalid_url');
+    expect((caught as InputError).message).toMatch(message);
+    expect(() => resolveWebhookSpec({ event: 'order_confirm', url })).toThrow(InputError);
+  });
+
+  it('a space encoded as %20 is fine', () => {
+    expect(checkDeliveryUrl('https://hooks.example.com/a%20b', 'input.url')).toBe(
+      'https://hooks.example.com/a%20b',
+    );
+  });
+});

@@ -224,6 +224,16 @@ export function checkDeliveryUrl(value: unknown, field: string): string {
       value,
     });
   }
+  // A URL parser drops spaces around a URL and tabs and newlines inside it (a copied value, an env
+  // file's stray space) without a word; the subscription would carry them as sent, and a delivery URL
+  // built from it would not be the one the receiver signs. Refused, naming what to remove.
+  const blank = /[\s\u0000-\u001f\u007f]/.exec(value);
+  if (blank) {
+    throw new InputError(
+      `${field} ${JSON.stringify(value.slice(0, 200))} has ${blank[0] === ' ' ? 'a space' : `a control or white-space character (U+${(blank[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')})`} at position ${blank.index}: remove it (a URL has no blanks; encode one inside a path as %20)`,
+      { field, value, code: 'invalid_url' },
+    );
+  }
   try {
     assertSecureUrl(value, field);
   } catch (error) {

@@ -183,3 +183,23 @@ describe('planSync', () => {
     ).toThrow(/desired\[1\] repeats desired\[0\]/);
   });
 });
+
+describe('planSync with a current list that is not a list', () => {
+  it.each([
+    ['null', null],
+    ['a page object', { items: [] }],
+  ])('%s: InputError naming current, not "current is not iterable"', (_n, current) => {
+    let caught: unknown;
+    try {
+      planSync(
+        [{ event: 'order_confirm', url: 'https://hooks.example.com/h' }],
+        current as unknown as Webhook[],
+      );
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(InputError);
+    expect((caught as InputError).field).toBe('current');
+    expect((caught as InputError).message).toMatch(/await shop\.webhooks\.all\(\)/);
+  });
+});

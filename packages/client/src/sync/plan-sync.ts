@@ -79,6 +79,11 @@ export function planSync(desired: readonly WebhookSpec[], current: readonly Webh
       value: desired,
     });
   }
+  if (!Array.isArray(current)) {
+    throw new InputError('current must be the shop’s subscriptions as a list (await shop.webhooks.all())', {
+      field: 'current',
+    });
+  }
   const resolved = desired.map((spec, index) => resolveWebhookSpec(spec, `desired[${index}]`));
   const seen = new Map<SyncKey, number>();
   resolved.forEach((spec, index) => {
