@@ -52,10 +52,29 @@ describe('marking an app shop uninstalled on PostgreSQL', () => {
     expect(uninstallStatus).toBeNull();
     expect(await shop('lost')).toMatchObject({ status: 'installed' });
 
+    // Scheduled recovery passes failed meanwhile (the app's token refused for the shop).
+    const failed = new Date();
+    const failedPass = {
+      startedAt: failed,
+      finishedAt: failed,
+      outcome: 'failed' as const,
+      since: failed,
+      ordersRead: 0,
+      subscribersRead: 0,
+      recovered: {},
+      alreadyStored: 0,
+      error: 'refused',
+    };
+    await f.receiver.store.recordRecoveryPass('lost', { pass: failedPass, watermark: null });
+    await f.receiver.store.recordRecoveryPass('lost', { pass: failedPass, watermark: null });
+    expect((await f.receiver.store.getRecoveryState('lost'))?.consecutiveFailures).toBe(2);
+
     const response = await markUninstalled(f.baseUrl, 'lost');
     const answer = await response.json();
     expect(response.status, JSON.stringify(answer)).toBe(200);
     expect(answer).toMatchObject({ ok: true, shop: 'lost', cancelledJobs: 1, alreadyUninstalled: false });
+    // …ended with the install they were about (they set a re-install's backoff otherwise)
+    expect((await f.receiver.store.getRecoveryState('lost'))?.consecutiveFailures).toBe(0);
 
     // Written to this run's schema.
     const rows = await withTestDatabase(

@@ -3,8 +3,10 @@
  * recovery passes that failed before — while its uninstall call was lost, each failing on the refused
  * token with "most likely uninstalled the app" — are not the new install's, so the shop is not listed as
  * failing (before, it was, with that text, until its first pass after the install ended). A failure after
- * the install is listed as always. Real receiver, store and sandbox; the failed passes are recorded in the
- * store as the scheduled passes record them.
+ * the install is listed as always, and counted from the install on: the uninstall resets the failures in
+ * a row, which set the backoff of the scheduled passes (before, a re-installed shop's first failed pass was
+ * counted on top of the old install's, its next pass hours away). Real receiver, store and sandbox; the
+ * failed passes are recorded in the store as the scheduled passes record them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecoveryPass } from '../store/recovery-records.js';
@@ -49,6 +51,8 @@ describe('the shops list after a re-install: earlier failed recovery passes are 
     await f.receiver.store.recordRecoveryPass('again', { pass: failedPass(new Date()), watermark: null });
     expect(await shop()).toMatchObject({ recoveryFailures: 2 });
     expect((await markUninstalled(f.baseUrl, 'again')).status).toBe(200);
+    // The failures in a row (the scheduled passes' backoff) end with the install they were about.
+    expect((await f.receiver.store.getRecoveryState('again'))?.consecutiveFailures).toBe(0);
 
     await f.sandbox.apps.install(APP_ID, 'again');
     expect(await shop()).toMatchObject({ status: 'installed', recoveryFailures: 0, recoveryError: null });
@@ -56,8 +60,10 @@ describe('the shops list after a re-install: earlier failed recovery passes are 
     // A pass that fails after the install is this install's.
     const after = new Date(Date.parse(String((await shop())?.installedAt)) + 1000);
     await f.receiver.store.recordRecoveryPass('again', { pass: failedPass(after), watermark: null });
-    const failing = await shop();
-    expect(failing?.recoveryFailures).toBeGreaterThan(0);
-    expect(failing?.recoveryError).toContain('refused');
+    // …counted from the install on: one, not three (the backoff of the next pass follows this count)
+    expect(await shop()).toMatchObject({
+      recoveryFailures: 1,
+      recoveryError: expect.stringContaining('refused'),
+    });
   });
 });

@@ -135,7 +135,10 @@ export interface AppShopStore {
    * not run yet (pending) are cancelled — dead-lettered with `reason`, so they stay visible and can be
    * replayed; not those of the app's own events (KEPT_ON_UNINSTALL_SQL). Running jobs finish. Returns how many jobs were cancelled and the uninstall time; null when
    * the shop was never installed. A shop already uninstalled is left as it is (no job is cancelled, its
-   * uninstall time is kept and returned): the same uninstall told twice. `cancelJobs: false` cancels none:
+   * uninstall time is kept and returned): the same uninstall told twice. The shop's order recovery failures
+   * in a row (`recovery_state`) are reset: they drive the backoff of its scheduled passes, and those of an
+   * install the shop removed (every pass failing on the refused token while its uninstall call was lost)
+   * must not put a re-install's first failed pass hours back. `cancelJobs: false` cancels none (and resets nothing):
    * a shop of the config file's `shops` is still served by that entry after the app's uninstall.
    * `late`: an uninstall call applied after it came (spooled while the store was unavailable, drained
    * now; `now` is the call's time) — see LateUninstall; refused (nothing changed) as LateUninstallRefused.

@@ -213,6 +213,8 @@ export class PgAppShopStore implements AppShopStore {
         [now, shop],
       );
       if (options.cancelJobs === false) return { cancelledJobs: 0, uninstalledAt: now, already: false };
+      // Its recovery's failures in a row end with the install (see AppShopStore.markUninstalled).
+      await client.query('UPDATE recovery_state SET consecutive_failures = 0 WHERE shop = $1', [shop]);
       const cancelled = await client.query<{ event_id: string }>(
         `UPDATE jobs SET status = 'dead', last_error = $1, last_error_summary = $1, finished_at = $2, updated_at = $2, lease_owner = NULL, lease_expires_at = NULL
          WHERE status = 'pending' AND event_id IN (SELECT id FROM events WHERE shop = $3 AND event NOT IN (${KEPT_ON_UNINSTALL_SQL}))

@@ -195,6 +195,8 @@ export class SqliteAppShopStore implements AppShopStore {
         .run(now, now, shop);
       if (options.cancelJobs === false)
         return { cancelledJobs: 0, uninstalledAt: new Date(now), already: false };
+      // Its recovery's failures in a row end with the install (see AppShopStore.markUninstalled).
+      this.#db.prepare('UPDATE recovery_state SET consecutive_failures = 0 WHERE shop = ?').run(shop);
       const cancelled = this.#db
         .prepare(
           `UPDATE jobs SET status = 'dead', last_error = ?, last_error_summary = ?, finished_at = ?, updated_at = ?, lease_owner = NULL, lease_expires_at = NULL
