@@ -30,7 +30,11 @@ export class DeliveryError extends ShopRenterError {
     this.path = details.path;
   }
 
-  /** A body safe to send back: code and message, nothing from the request. */
+  /**
+   * A body to send back to the sender: code, message, reason and path. Nothing of the request but what
+   * the decoder's message quotes of the sender's own body to locate a problem (a JSON syntax error's
+   * `near "…"`, a refused Content-Type): do not log it where the delivery's personal data may not go.
+   */
   toJSON(): { error: string; message: string; reason?: string; path?: string } {
     return {
       error: this.code,
