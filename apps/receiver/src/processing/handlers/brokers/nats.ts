@@ -34,6 +34,44 @@ import { BrokerTimeoutError, withTimeout } from './with-timeout.js';
 const natsTransport = lazyDependency<typeof import('@nats-io/transport-node')>('@nats-io/transport-node');
 const natsJetStream = lazyDependency<typeof import('@nats-io/jetstream')>('@nats-io/jetstream');
 
+/** The client's socket transport (its class is not exported by the package's entry point). */
+interface NodeTransportClass {
+  prototype: {
+    _closed(this: NodeTransportInstance, error?: Error, internal?: boolean): Promise<void>;
+  };
+}
+interface NodeTransportInstance {
+  connected: boolean;
+  done: boolean;
+  socket?: { destroy(): void };
+}
+const natsNodeTransport = lazyDependency<{ NodeTransport: NodeTransportClass }>(
+  '@nats-io/transport-node/lib/node_transport.js',
+);
+let transportPatched = false;
+
+/**
+ * nats-core closes a connection that timed out before the server's INFO (a silent peer: another
+ * service's port, a wedged server, a black-holing proxy) through the transport's `_closed`, which
+ * returns at once for a transport that never connected: its socket stayed open, one per attempt and
+ * per reconnect, and kept the process alive after the receiver stopped. Such a transport is torn down
+ * here (marked done, so a dial still under way destroys its socket when it completes).
+ */
+function closeUnconnectedTransports(): void {
+  if (transportPatched) return;
+  transportPatched = true;
+  const prototype = natsNodeTransport().NodeTransport.prototype;
+  const closed = prototype._closed;
+  prototype._closed = async function (this: NodeTransportInstance, error?: Error, internal?: boolean) {
+    if (!this.connected && !this.done) {
+      this.done = true;
+      this.socket?.destroy();
+      return;
+    }
+    return closed.call(this, error, internal);
+  };
+}
+
 export const DEFAULT_NATS_SUBJECT = 'shoprenter.{shop}.{event}';
 
 export interface NatsHandlerOptions {
@@ -107,6 +145,7 @@ export function createNatsHandler(options: NatsHandlerOptions): BrokerHandler {
   });
 
   const open = async (): Promise<NatsSession> => {
+    closeUnconnectedTransports();
     const nc = await natsTransport().connect({
       servers: options.servers,
       name: `srhooks-receiver/${options.name}`,
