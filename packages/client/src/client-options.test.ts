@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createShopRenterClient, type ShopRenterClientOptions } from './client.js';
-import { InputError, ServerError } from './errors.js';
+import { InputError, type NetworkError, ServerError } from './errors.js';
 import { startTestSandbox, type TestSandbox } from './test-support/sandbox.js';
 
 // The client's numeric policies as an app developer passes them, `Number(process.env.X)` of an unset
@@ -141,6 +141,22 @@ describe('against the sandbox over real HTTP', () => {
     });
     const page = await client.webhooks.list();
     expect(page.page).toBe(0);
+  });
+
+  it('a request that times out says which limit ran out (timeoutMs and its value)', async () => {
+    t.sandbox.setFaults('demo', { latencyMs: 3_000 });
+    try {
+      const error = await t
+        .client({ retry: { maxAttempts: 1 }, timeoutMs: 200, rateLimit: false })
+        .webhooks.list()
+        .catch((caught: unknown) => caught);
+      expect((error as NetworkError).code).toBe('timeout');
+      expect((error as NetworkError).message).toMatch(
+        /^GET \S+ timed out \(no answer within 200 ms, the timeoutMs limit\): check the network/,
+      );
+    } finally {
+      t.sandbox.setFaults('demo', {});
+    }
   });
 
   it('good policies still work: one attempt against an answer of 503 gives the typed error', async () => {

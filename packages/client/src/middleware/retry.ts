@@ -56,9 +56,15 @@ export function retryMiddleware(
         if (error instanceof ShopRenterError || isCallerAbort(error, request)) throw error;
         const timedOut = error instanceof Error && error.name === 'TimeoutError';
         if (!idempotent || last) {
+          // The time limit, from the timer's own message (`… after 30000 ms`): which setting ran out.
+          const limitMs = timedOut ? /after (\d+) ms/.exec(error.message)?.[1] : undefined;
+          const limit =
+            limitMs === undefined
+              ? ''
+              : ` (no answer within ${limitMs} ms${attempt > 1 ? ' each' : ''}, the timeoutMs limit)`;
           throw new NetworkError(
             timedOut ? 'timeout' : 'network_error',
-            `${request.method} ${where.url} ${timedOut ? 'timed out' : `failed (${failureReason(error)})`}${attempt > 1 ? ` after ${attempt} attempts` : ''}: check the network and the API URL, then try again${!idempotent && !last ? ' (not retried: the request may have been processed)' : ''}`,
+            `${request.method} ${where.url} ${timedOut ? 'timed out' : `failed (${failureReason(error)})`}${attempt > 1 ? ` after ${attempt} attempts` : ''}${limit}: check the network and the API URL, then try again${!idempotent && !last ? ' (not retried: the request may have been processed)' : ''}`,
             { ...where, cause: error },
           );
         }
