@@ -173,3 +173,29 @@ describe('against the sandbox over real HTTP', () => {
     }
   });
 });
+
+describe('an href of another shop, against the sandbox over real HTTP', () => {
+  let s: TestSandbox;
+  beforeAll(async () => {
+    s = await startTestSandbox();
+  });
+  afterAll(async () => {
+    await s.close();
+  });
+
+  it('delete(href of shop "other") deletes nothing in this client’s shop (ids are numbered per shop)', async () => {
+    const client = s.client({ rateLimit: false });
+    const created = await client.webhooks.create({
+      event: 'order_confirm',
+      url: 'https://hooks.example.com/x',
+    });
+    const otherHref = (created.href ?? '').replace('/demo/api/', '/other/api/');
+    expect(otherHref).toContain('/other/api/webHooks/');
+    const error = await client.webhooks.delete(otherHref).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).message).toMatch(
+      /is an href of shop "other", but this client is for shop "demo"/,
+    );
+    expect((await client.webhooks.get(created.id)).id).toBe(created.id); // still there
+  });
+});

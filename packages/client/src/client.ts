@@ -201,7 +201,7 @@ export function createShopRenterClient(options: ShopRenterClientOptions): ShopRe
       headers: { Accept: 'application/json' },
     }),
   );
-  const context = { api, apiBase: apiUrl };
+  const context = { api, apiBase: apiUrl, shop };
   const batch = createBatch(context);
 
   const client: ShopRenterClient = {

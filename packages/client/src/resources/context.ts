@@ -15,4 +15,6 @@ export interface ResourceContext {
   api: Client<paths>;
   /** e.g. `https://demo.api2.myshoprenter.hu/api` (no trailing slash). */
   apiBase: string;
+  /** The client's shop (an href of another shop is refused). */
+  shop?: string;
 }

@@ -58,7 +58,7 @@ function searchQuery(params: OrderSearchParams): Record<string, string | number>
 }
 
 export function createOrdersResource(
-  { api, apiBase }: ResourceContext,
+  { api, apiBase, shop }: ResourceContext,
   batch: BatchFunction,
 ): OrdersResource {
   async function search(params: OrderSearchParams = {}, options: CallOptions = {}): Promise<OrderSearchPage> {
@@ -119,7 +119,7 @@ export function createOrdersResource(
     options: CallOptions = {},
     fromPage = 0,
   ): Promise<OrderHistoryEntry[]> {
-    const orderId = resourceId(idOrResourcePath, 'orders', 'orderId');
+    const orderId = resourceId(idOrResourcePath, 'orders', 'orderId', shop);
     const entries: OrderHistoryEntry[] = [];
     for (let page = fromPage; ; page++) {
       let collection: Awaited<ReturnType<typeof historyPage>>;
@@ -139,7 +139,7 @@ export function createOrdersResource(
     orderIds: readonly string[],
     options: CallOptions = {},
   ): Promise<Map<string, OrderHistoryEntry[]>> {
-    const ids = [...new Set(orderIds.map((id) => resourceId(id, 'orders', 'orderIds[]')))];
+    const ids = [...new Set(orderIds.map((id) => resourceId(id, 'orders', 'orderIds[]', shop)))];
     const out = new Map<string, OrderHistoryEntry[]>();
     if (ids.length === 0) return out;
     const results = await batch(
@@ -185,7 +185,7 @@ export function createOrdersResource(
 
   return {
     async get(idOrResourcePath) {
-      const id = resourceId(idOrResourcePath, 'orders', 'idOrResourcePath');
+      const id = resourceId(idOrResourcePath, 'orders', 'idOrResourcePath', shop);
       const url = `${apiBase}/orders/${id}`;
       const result = await api.GET('/orders/{id}', { params: { path: { id } } });
       const body = unwrap(result, { method: 'GET', url });

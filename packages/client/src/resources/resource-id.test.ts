@@ -21,3 +21,23 @@ describe('resourceId', () => {
     expect(() => resourceId(input, 'orders')).toThrow(message);
   });
 });
+
+describe('resourceId with the client’s shop: an href of another shop', () => {
+  it.each([
+    ['https://other.api2.myshoprenter.hu/api/webHooks/d2ViSG9vay1ub3RpZmljYXRpb25faWQ9MQ==', 'other'],
+    ['http://other.api.shoprenter.hu/webHooks/d2ViSG9vay1ub3RpZmljYXRpb25faWQ9MQ==', 'other'],
+    ['http://127.0.0.1:8787/other/api/webHooks/d2ViSG9vay1ub3RpZmljYXRpb25faWQ9MQ==', 'other'],
+  ])('%s is refused, naming both shops', (href, owner) => {
+    expect(() => resourceId(href, 'webHooks', 'id', 'demo')).toThrow(
+      `is an href of shop "${owner}", but this client is for shop "demo": use that shop's client`,
+    );
+  });
+
+  it.each([
+    'https://demo.api2.myshoprenter.hu/api/webHooks/d2ViSG9vay1ub3RpZmljYXRpb25faWQ9MQ==',
+    'https://DEMO.api.myshoprenter.hu/webHooks/d2ViSG9vay1ub3RpZmljYXRpb25faWQ9MQ==',
+    'https://proxy.example.com/shoprenter/webHooks/d2ViSG9vay1ub3RpZmljYXRpb25faWQ9MQ==',
+  ])('%s (this shop, or a host that names no shop) is read', (href) => {
+    expect(resourceId(href, 'webHooks', 'id', 'demo')).toBe('d2ViSG9vay1ub3RpZmljYXRpb25faWQ9MQ==');
+  });
+});

@@ -185,7 +185,7 @@ export function createWebhooksResource(context: ResourceContext): WebhooksResour
   }
 
   async function get(idOrHref: string): Promise<Webhook> {
-    const id = resourceId(idOrHref, 'webHooks');
+    const id = resourceId(idOrHref, 'webHooks', 'id', context.shop);
     const url = `${apiBase}/webHooks/${id}`;
     const result = await api.GET('/webHooks/{id}', { params: { path: { id } } });
     const body = unwrap(result, { method: 'GET', url });
@@ -201,7 +201,7 @@ export function createWebhooksResource(context: ResourceContext): WebhooksResour
   }
 
   async function update(idOrHref: string, input: WebhookInputLike): Promise<Webhook> {
-    const id = resourceId(idOrHref, 'webHooks');
+    const id = resourceId(idOrHref, 'webHooks', 'id', context.shop);
     const body = toWebhookInput(input);
     return put(id, body);
   }
@@ -214,7 +214,7 @@ export function createWebhooksResource(context: ResourceContext): WebhooksResour
   }
 
   async function remove(idOrHref: string): Promise<void> {
-    const id = resourceId(idOrHref, 'webHooks');
+    const id = resourceId(idOrHref, 'webHooks', 'id', context.shop);
     const url = `${apiBase}/webHooks/${id}`;
     const result = await api.DELETE('/webHooks/{id}', { params: { path: { id } } });
     unwrap(result, { method: 'DELETE', url });
