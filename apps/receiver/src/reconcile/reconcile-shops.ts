@@ -38,6 +38,7 @@ import {
 } from '@srhooks/contracts';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ReceiverConfig, ShopConfig } from '../config/config-schema.js';
+import { configCredentialsAdvice } from '../config/credentials-advice.js';
 import { shopApiAuth } from '../config/shop-api-auth.js';
 import type { Store } from '../store/store.js';
 import type { ReconcileStatus } from './reconcile-status.js';
@@ -213,9 +214,8 @@ export function retryableReconcileError(error: unknown): boolean {
  */
 function withReceiverAdvice(config: ReceiverConfig, shop: ShopConfig, error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  const entry = `shops[${config.shops.indexOf(shop)}]`;
-  if (error instanceof TokenError && error.code === 'invalid_client')
-    return `${message}; this receiver sends the ${entry}.clientId / clientSecret of its config (or username / password): correct them there and restart it (a refused reconcile is not tried again)`;
+  const advice = configCredentialsAdvice(config, shop.name, error);
+  if (advice) return `${message}; ${advice} (a refused reconcile is not tried again)`;
   if (error instanceof AuthError)
     return `${message}; then restart the receiver (a refused reconcile is not tried again)`;
   return message;

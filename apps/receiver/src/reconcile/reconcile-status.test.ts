@@ -96,7 +96,7 @@ describe('the shops list says how each shop’s start-up reconcile ended', () =>
       at: expect.any(String),
       // where this receiver takes the credentials from, and that it needs a restart
       error: expect.stringMatching(
-        /refused the client credentials for shop "locked".*this receiver sends the shops\[1\]\.clientId \/ clientSecret of its config .*correct them there and restart it/,
+        /refused the client credentials for shop "locked".*this receiver sends the shops\[1\]\.clientId \/ clientSecret of its config: correct them there and restart it \(a refused reconcile is not tried again\)/,
       ),
       nextAttemptAt: null,
     });
