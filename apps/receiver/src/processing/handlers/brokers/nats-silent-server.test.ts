@@ -24,6 +24,8 @@ describe('nats handler: a server that never sends its INFO', () => {
     const server = createServer((socket) => {
       accepted += 1;
       open.add(socket);
+      // reads (and ignores) what the client sends, so a close by the client is seen at once
+      socket.resume();
       socket.on('error', () => {});
       socket.on('close', () => open.delete(socket));
     });
