@@ -64,7 +64,12 @@ describe('defineHandlers', () => {
   it('refuses unknown event names and non-functions at run time too', () => {
     // @ts-expect-error a typo in the event name
     expect(() => defineHandlers({ order_confirmed: () => {} })).toThrow(
-      'defineHandlers: "order_confirmed" is not a ShopRenter event; use one of order_confirm, order_status_change, abandoned_cart, newsletter_subscribe, newsletter_unsubscribe, newsletter_update_subscriber',
+      'defineHandlers: "order_confirmed" is not a ShopRenter event (did you mean "order_confirm"?); use one of order_confirm, order_status_change, abandoned_cart, newsletter_subscribe, newsletter_unsubscribe, newsletter_update_subscriber',
+    );
+    // nothing close: no guess
+    // @ts-expect-error not an event at all
+    expect(() => defineHandlers({ refund: () => {} })).toThrow(
+      'defineHandlers: "refund" is not a ShopRenter event; use one of order_confirm,',
     );
     // @ts-expect-error not a function
     expect(() => defineHandlers({ order_confirm: 'send mail' })).toThrow(

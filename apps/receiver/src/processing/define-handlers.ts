@@ -23,6 +23,7 @@ import {
   type WebhookEvent,
 } from '@srhooks/contracts';
 import type { Logger } from 'pino';
+import { meantName } from '../config/meant-name.js';
 import type {
   AppUninstalledHandlerEvent,
   PaymentCardChangeHandlerEvent,
@@ -133,7 +134,10 @@ export function assertEventHandlers(value: unknown, where: string): asserts valu
   const known: readonly string[] = [...WEBHOOK_EVENTS, ...APP_EVENTS];
   for (const [key, handler] of Object.entries(value)) {
     if (!known.includes(key)) {
-      throw new TypeError(`${where}: "${key}" is not a ShopRenter event; use one of ${known.join(', ')}`);
+      const meant = meantName(key, known);
+      throw new TypeError(
+        `${where}: "${key}" is not a ShopRenter event${meant ? ` (did you mean "${meant}"?)` : ''}; use one of ${known.join(', ')}`,
+      );
     }
     if (typeof handler !== 'function') {
       throw new TypeError(`${where}: the handler for "${key}" must be a function, got ${typeof handler}`);

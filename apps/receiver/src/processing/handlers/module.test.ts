@@ -162,7 +162,7 @@ export default {
     ],
     [
       'export default { order_confirmed: () => {} };',
-      '"order_confirmed" is not a ShopRenter event; use one of order_confirm,',
+      '"order_confirmed" is not a ShopRenter event (did you mean "order_confirm"?); use one of order_confirm,',
     ],
     [
       'export default { order_confirm: 42 };',
