@@ -100,6 +100,25 @@ describe('receiver config problems', () => {
     expect(lines.join('\n')).not.toMatch(/Invalid input|Invalid key|expected number/);
   });
 
+  it('names the key an unknown key most likely meant, at any depth', () => {
+    const lines = fromFile({
+      adminTokn: 'a-long-enough-admin-token',
+      shops: [{ name: 'a', webhook: [{ event: 'order_confirm' }], clientSecrte: 'x' }],
+      app: { appId: 1, clientId: 'c', clientSecret: 's', webhookSecretKy: 'k' },
+      colour: 'blue',
+    }).map((line) => line.replace(/ \(in [^)]*\)/, ''));
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        'adminTokn: unknown key; did you mean "adminToken"?',
+        'shops[0].webhook: unknown key; did you mean "webhooks"?',
+        'shops[0].clientSecrte: unknown key; did you mean "clientSecret"?',
+        'app.webhookSecretKy: unknown key; did you mean "webhookSecretKey"?',
+        // nothing close: where the keys are listed
+        'colour: unknown key (check its spelling in receiver docs/configuration.md)',
+      ]),
+    );
+  });
+
   it("checks a module handler's timeoutMs as forward's", () => {
     const lines = problems(() =>
       defineReceiverConfig({

@@ -13,6 +13,8 @@ import { configIssueText } from './config-issue-text.js';
 import { configCrossFieldIssues, type ReceiverConfig, ReceiverConfigSchema } from './config-schema.js';
 import { blankVariableIssue, readEnvConfig } from './env-config.js';
 import { misspeltVariableIssues } from './env-variable-typo.js';
+import { knownKeysAt } from './known-keys.js';
+import { meantName } from './meant-name.js';
 
 export const DEFAULT_CONFIG_FILE = 'srhooks.config.json';
 
@@ -136,7 +138,7 @@ function issuesFrom(
       const variable = typeof top === 'string' ? sources[top] : undefined;
       const message =
         issue.code === 'unrecognized_keys'
-          ? 'unknown key (check its spelling in receiver docs/configuration.md)'
+          ? unknownKeyMessage(issue.path, String(path.at(-1)))
           : (missingAppKey(path, app) ?? issue.message);
       const key = variable
         ? variable + formatConfigPath(path.slice(1))
@@ -145,6 +147,14 @@ function issuesFrom(
     }
   }
   return issues;
+}
+
+/** An unknown key of a strict object: the key it most likely meant (a typo), or where the keys are listed. */
+function unknownKeyMessage(objectPath: readonly PropertyKey[], key: string): string {
+  const meant = meantName(key, knownKeysAt(ReceiverConfigSchema, objectPath));
+  return meant === undefined
+    ? 'unknown key (check its spelling in receiver docs/configuration.md)'
+    : `unknown key; did you mean "${meant}"?`;
 }
 
 /** Module handler paths are relative to the config file (or `cwd` without one). */
