@@ -25,7 +25,9 @@ export const MISSING_SCOPE_ANSWER = { status: 401, innerCode: 40101 } as const;
 
 /**
  * [A16] The shop does not retry a delivery that failed (not documented): a receiver that answered
- * an error, or was down, may have lost that order for good.
+ * an error, or was down, may have lost that order for good. Nor does the Payment API send a
+ * notification again that the app refused or did not answer (not documented either): the sandbox
+ * sends each once.
  */
 export const SHOP_DELIVERY_RETRIES = 0;
 
