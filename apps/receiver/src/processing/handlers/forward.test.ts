@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { sampleOrder, sampleSubscriber } from '@srhooks/contracts';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -186,6 +188,32 @@ describe('forward handler: answers', () => {
       error: `POST ${t.url} failed: target_timeout: ${t.url} did not answer within 150 ms (raise "timeoutMs" if it is just slow)`,
       summary: `${new URL(t.url).host} did not answer within 150 ms`,
     });
+  });
+
+  it('says the target answered when only the rest of its answer did not come in time', async () => {
+    const server = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/plain' });
+      response.write('accepted, and then');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const outcome = (await forward(`http://${host}`, { timeoutMs: 300 })(claimedJob())) as {
+        status: string;
+        errorCode: string;
+        error: string;
+        summary: string;
+      };
+      expect(outcome.status).toBe('retry');
+      expect(outcome.errorCode).toBe('target_timeout');
+      expect(outcome.error).toContain(
+        `http://${host} answered 200 but did not finish its answer within 300 ms (raise "timeoutMs" if it is just slow)`,
+      );
+      expect(outcome.summary).toBe(`${host} answered 200 but did not finish its answer within 300 ms`);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('retries when nobody listens', async () => {

@@ -22,6 +22,7 @@ import {
   TargetConnections,
   TargetTimeoutError,
   TargetUrlError,
+  timeoutWords,
 } from './post-json.js';
 import { type AddressPolicy, publicAddressesOnly } from './target-guard.js';
 
@@ -205,7 +206,7 @@ function failureSummary(error: unknown, host: string, timeoutMs: number): { summ
   if (error instanceof UnsafeTargetError) return { summary: error.message };
   if (error instanceof TargetUrlError) return { summary: `${host}: not a URL the handler can forward to` };
   if (error instanceof TargetTimeoutError)
-    return { summary: `${host} did not answer within ${timeoutMs} ms` };
+    return { summary: `${host} ${timeoutWords(timeoutMs, error.answeredStatus)}` };
   if (error instanceof TargetConnectionError) {
     return { summary: `${host} closed the connection before the answer was complete` };
   }

@@ -43,14 +43,27 @@ export interface PostJsonResponse {
   url: string;
 }
 
-/** The target did not answer in time. */
+/**
+ * The target did not answer in time: no answer at all, or (`answeredStatus`) its status and headers but
+ * not the rest of the answer.
+ */
 export class TargetTimeoutError extends ProcessingError {
-  constructor(url: string, timeoutMs: number) {
+  readonly answeredStatus: number | null;
+
+  constructor(url: string, timeoutMs: number, answeredStatus: number | null = null) {
     super(
       'target_timeout',
-      `${url} did not answer within ${timeoutMs} ms (raise "timeoutMs" if it is just slow)`,
+      `${url} ${timeoutWords(timeoutMs, answeredStatus)} (raise "timeoutMs" if it is just slow)`,
     );
+    this.answeredStatus = answeredStatus;
   }
+}
+
+/** `did not answer within 300 ms`, or `answered 200 but did not finish its answer within 300 ms`. */
+export function timeoutWords(timeoutMs: number, answeredStatus: number | null): string {
+  return answeredStatus === null
+    ? `did not answer within ${timeoutMs} ms`
+    : `answered ${answeredStatus} but did not finish its answer within ${timeoutMs} ms`;
 }
 
 /** The connection broke while the answer was being read. */
@@ -143,8 +156,10 @@ function postOnce(
       // The guard's lookup runs for every connection the agent opens.
       agent,
     });
+    // The status once the answer's head arrived: a timeout after it says the target did answer.
+    let answeredStatus: number | null = null;
     const timer = setTimeout(
-      () => request.destroy(new TargetTimeoutError(url.origin, options.timeoutMs)),
+      () => request.destroy(new TargetTimeoutError(url.origin, options.timeoutMs, answeredStatus)),
       remaining,
     );
     const fail = (error: Error) => {
@@ -162,6 +177,7 @@ function postOnce(
     let answered = false;
     request.on('response', (response) => {
       answered = true;
+      answeredStatus = response.statusCode ?? null;
       const chunks: Buffer[] = [];
       let kept = 0;
       response.on('data', (chunk: Buffer) => {
