@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createShopRenterClient, type ShopRenterClientOptions } from './client.js';
 import { InputError, type NetworkError, ServerError } from './errors.js';
+import { webhookRequests } from './resources/webhook-batch-requests.js';
 import { startTestSandbox, type TestSandbox } from './test-support/sandbox.js';
 
 // The client's numeric policies as an app developer passes them, `Number(process.env.X)` of an unset
@@ -197,5 +198,32 @@ describe('an href of another shop, against the sandbox over real HTTP', () => {
       /is an href of shop "other", but this client is for shop "demo"/,
     );
     expect((await client.webhooks.get(created.id)).id).toBe(created.id); // still there
+  });
+
+  it('batch([webhookRequests.delete(href of shop "other")]) is refused the same, nothing sent', async () => {
+    const client = s.client({ rateLimit: false });
+    const created = await client.webhooks.create({
+      event: 'order_confirm',
+      url: 'https://hooks.example.com/y',
+    });
+    const otherHref = (created.href ?? '').replace('/demo/api/', '/other/api/');
+    for (const request of [
+      webhookRequests.delete(otherHref),
+      webhookRequests.get(otherHref),
+      webhookRequests.update(otherHref, { event: 'order_confirm', url: 'https://hooks.example.com/z' }),
+    ]) {
+      const error = await client.batch([request]).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(InputError);
+      expect((error as InputError).message).toMatch(
+        /^requests\[0\]: .* is an href of shop "other", but this client is for shop "demo"/,
+      );
+    }
+    expect((await client.webhooks.get(created.id)).id).toBe(created.id); // still there
+    // this shop's own href, and a bare id, as before
+    const own = await client.batch([
+      webhookRequests.get(created.href ?? ''),
+      webhookRequests.get(created.id),
+    ]);
+    expect(own.map((result) => result.status)).toEqual([200, 200]);
   });
 });

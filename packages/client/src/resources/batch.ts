@@ -16,6 +16,11 @@ export interface BatchRequestInput {
   uri: string;
   /** Body of a POST/PUT. */
   data?: unknown;
+  /**
+   * The href an id was given as, with the shop it names (`webhookRequests` sets it): a client of
+   * another shop refuses the request. Not sent.
+   */
+  href?: { value: string; shop: string };
 }
 
 /** The outcome of one inner request, in the order the requests were given. */
@@ -51,7 +56,7 @@ export type BatchFunction = (
  * `POST /batch`: chunks to at most 200 inner requests, sends chunks one after another (never in
  * parallel, FACTS.md §2) and reports every inner request with its own status.
  */
-export function createBatch({ api, apiBase }: ResourceContext): BatchFunction {
+export function createBatch({ api, apiBase, shop }: ResourceContext): BatchFunction {
   return async (requests, options = {}) => {
     const chunkSize = options.chunkSize ?? BATCH_RECOMMENDED_REQUESTS;
     if (!Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize > BATCH_RECOMMENDED_REQUESTS) {
@@ -69,7 +74,7 @@ export function createBatch({ api, apiBase }: ResourceContext): BatchFunction {
         value: requests,
       });
     }
-    const inner = requests.map((request, index) => toInnerRequest(request, index, apiBase));
+    const inner = requests.map((request, index) => toInnerRequest(request, index, apiBase, shop));
     const url = `${apiBase}/batch`;
     const results: BatchResult[] = [];
     for (let start = 0; start < inner.length; start += chunkSize) {
@@ -129,10 +134,23 @@ export function createBatch({ api, apiBase }: ResourceContext): BatchFunction {
   };
 }
 
-function toInnerRequest(request: BatchRequestInput, index: number, apiBase: string): BatchRequestInput {
+function toInnerRequest(
+  request: BatchRequestInput,
+  index: number,
+  apiBase: string,
+  shop: string | undefined,
+): BatchRequestInput {
   const where = `requests[${index}]`;
   if (!request || typeof request !== 'object') {
     throw new InputError(`${where} must be {method, uri, data?}`, { field: where, value: request });
+  }
+  const href = request.href;
+  if (href !== undefined && shop !== undefined && href.shop !== shop) {
+    // Ids are numbered per shop: the same id here would be another webhook of this client's shop.
+    throw new InputError(
+      `${where}: ${JSON.stringify(href.value)} is an href of shop "${href.shop}", but this client is for shop "${shop}": use that shop's client`,
+      { field: `${where}.uri`, value: href.value },
+    );
   }
   if (!(BATCH_METHODS as readonly string[]).includes(request.method)) {
     throw new InputError(

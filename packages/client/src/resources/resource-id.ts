@@ -13,11 +13,18 @@ const ID = /^[A-Za-z0-9+/=_.~-]{1,200}$/;
  * `{shop}.api.shoprenter.hu`), or the sandbox's `/{shop}/api/` path on a loopback host. Undefined
  * when the URL says no shop (another host: nothing to compare).
  */
-function hrefShop(url: URL): string | undefined {
+export function hrefShop(url: URL): string | undefined {
   const host = /^([a-z0-9-]+)\.api2?\.(?:my)?shoprenter\.hu$/i.exec(url.hostname);
   if (host) return host[1]?.toLowerCase();
   const loopback = url.hostname === 'localhost' || url.hostname === '[::1]' || /^127\./.test(url.hostname);
   return loopback ? /^\/([a-z0-9-]+)\/api\//.exec(url.pathname)?.[1] : undefined;
+}
+
+/** The shop a value given as an id names when it is a full href (see {@link hrefShop}), else undefined. */
+export function shopOfIdHref(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const text = value.trim();
+  return /^https?:\/\//i.test(text) && URL.canParse(text) ? hrefShop(new URL(text)) : undefined;
 }
 
 export function resourceId(
