@@ -63,6 +63,16 @@ describe('srhooks listen --forward-to a target that answers 410 Gone', () => {
       );
       expect(listen.stdout()).not.toMatch(/→ forward dead/);
       expect(listen.stdout()).not.toMatch(/→ forward retrying/);
+      // The erasure is announced as a change of the delivery too, which is no arrival: once a later
+      // delivery is printed (listen prints in order), the erased one still has its one line.
+      const later = await runCli(config.dir, ['trigger', 'order_confirm', '--to', url, '--seed', 'gone-2']);
+      expect(later.code).toBe(0);
+      await listen.waitForLine(new RegExp(` {2}demo {2}order_confirm {2}#(?!${order} )\\d+ .*stored`));
+      const arrivals = listen
+        .stdout()
+        .split('\n')
+        .filter((line) => line.includes(`#${order} `) && !line.includes('→'));
+      expect(arrivals).toHaveLength(1);
     } finally {
       expect(await listen.interrupt()).toBe(0);
       await target.close();

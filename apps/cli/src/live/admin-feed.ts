@@ -227,8 +227,10 @@ export function adminFeed(api: AdminApi, output: Output, options: AdminFeedOptio
       }
     },
     change(change) {
-      if (change.kind === 'delivery') enqueue(`delivery ${change.deliveryId}`, () => onDelivery(change));
-      else if (change.kind === 'job') enqueue(`event ${change.eventId}`, () => onJob(change));
+      // an erasure of a delivery's personal data is no arrival: not printed as one
+      if (change.kind === 'delivery') {
+        if (change.cause === undefined) enqueue(`delivery ${change.deliveryId}`, () => onDelivery(change));
+      } else if (change.kind === 'job') enqueue(`event ${change.eventId}`, () => onJob(change));
     },
     catchUp(onDone) {
       enqueue('the deliveries received meanwhile', async () => {

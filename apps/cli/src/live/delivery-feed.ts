@@ -71,8 +71,10 @@ export function watchDeliveries(
   };
 
   const unsubscribe = store.onChange((change) => {
-    if (change.kind === 'delivery') track(onDelivery(change));
-    else if (change.kind === 'job') track(onJob(change));
+    // an erasure of a delivery's personal data is no arrival
+    if (change.kind === 'delivery') {
+      if (change.cause === undefined) track(onDelivery(change));
+    } else if (change.kind === 'job') track(onJob(change));
   });
 
   return {

@@ -185,6 +185,7 @@ export const INSPECTOR_JS = `
     if (view === 'list') {
       if (change.kind === 'delivery') {
         if (rowFor(change.deliveryId)) refreshRow(change.deliveryId, false);
+        else if (change.cause) return; // an erasure, no arrival: nothing to add to this page
         else if (liveInsert) refreshRow(change.deliveryId, true);
         else announceNew();
         return;

@@ -227,7 +227,7 @@ export class JobWorker {
             if (change.kind === 'job' && change.status === 'dead') this.#leases.endedInStore(change.jobId);
             if (
               change.kind === 'delivery'
-                ? change.status !== 'quarantined'
+                ? change.status !== 'quarantined' && change.cause === undefined
                 : change.kind === 'job' && change.status === 'pending'
             ) {
               this.notify();

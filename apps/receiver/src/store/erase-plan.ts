@@ -40,7 +40,7 @@ import type {
   ErasureResult,
 } from './types/erasure-types.js';
 import type { StoreChange } from './types/feed-types.js';
-import type { EventStatus } from './types/read-types.js';
+import type { DeliveryStatus, EventStatus } from './types/read-types.js';
 
 /** What the erased payload becomes (the column is NOT NULL and holds JSON). */
 export const ERASED_PAYLOAD = '{}';
@@ -153,9 +153,14 @@ export interface ErasureChanges {
 
 /**
  * The feed's changes for an erasure: the cancelled jobs first (cause `erased`: no attempt decided them, so
- * their last status code is an earlier attempt's), then the erased events.
+ * their last status code is an earlier attempt's), then the erased events, then the erased deliveries
+ * (cause `erased`: a quarantined one has no event to announce it by, and a page showing a raw body
+ * reloads without it). `deliveries`: those erased, none for a dry run or a blocked erasure.
  */
-export function erasureFeedChanges({ statuses, cancelled }: ErasureChanges): StoreChange[] {
+export function erasureFeedChanges(
+  { statuses, cancelled }: ErasureChanges,
+  deliveries: readonly ErasedDeliveryRef[],
+): StoreChange[] {
   return [
     ...cancelled.map(({ jobId, eventId, handler }) => ({
       kind: 'job' as const,
@@ -166,6 +171,14 @@ export function erasureFeedChanges({ statuses, cancelled }: ErasureChanges): Sto
       cause: 'erased' as const,
     })),
     ...statuses.map(({ id, status }) => ({ kind: 'event' as const, eventId: id, status })),
+    ...deliveries.map(({ id, shop, event, status }) => ({
+      kind: 'delivery' as const,
+      deliveryId: id,
+      shop,
+      event: event as WebhookEvent,
+      status: status as DeliveryStatus,
+      cause: 'erased' as const,
+    })),
   ];
 }
 

@@ -130,4 +130,42 @@ describe('srhooks events tail: a forward target answers 410 Gone', () => {
       }
     }
   });
+
+  it('does not print an erased delivery as an arrival (the erasure is announced as a delivery change)', async () => {
+    const send = async (seed: string) => {
+      const sent = await runCli(config.dir, [
+        'trigger',
+        'order_confirm',
+        '--to',
+        main.deliveryUrl({ shop: 'acme', event: 'order_confirm' }),
+        '--seed',
+        seed,
+        '--json',
+      ]);
+      expect(sent.code, sent.stderr).toBe(0);
+      const deliveryId = JSON.parse(JSON.parse(sent.stdout).response.body).deliveryId as string;
+      return (await main.receiver.store.getDelivery(deliveryId))?.events[0]?.orderNumber ?? '';
+    };
+    // Two deliveries before tail starts: the newest is taken as seen, the older one is not news either.
+    const older = await send('tail-gone-older');
+    await send('tail-gone-newer');
+    const human = await tail();
+    const erased = await admin(
+      'erase',
+      '--shop',
+      'acme',
+      '--order-id',
+      older,
+      '--reason',
+      'GDPR-QA-411',
+      '--include-unfinished',
+    );
+    expect(erased.code, erased.stderr).toBe(0);
+    // tail works through the changes in order: once a later arrival is printed, the erasure's were handled.
+    const later = await send('tail-gone-later');
+    await human.waitForLine(new RegExp(`acme {2}order_confirm {2}#${later} `));
+    expect(await human.interrupt()).toBe(0);
+    const lines = human.stdout().split('\n');
+    expect(lines.filter((line) => line.includes(`#${older} `) && !line.includes('→'))).toEqual([]);
+  });
 });

@@ -16,7 +16,7 @@ export async function erasePersonalData(conn: PgConnection, options: ErasureOpti
       erasePlan(dialect, options, { lockRows: ' FOR UPDATE' }),
       async (step) => (await client.query(step.sql, step.values)).rows as Row[],
     );
-    changes.push(...erasureFeedChanges({ statuses, cancelled }));
+    changes.push(...erasureFeedChanges({ statuses, cancelled }, result.erased ? result.deliveries : []));
     return result;
   });
 }

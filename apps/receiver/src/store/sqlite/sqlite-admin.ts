@@ -85,7 +85,7 @@ export function erasePersonalData(db: SqliteConnection, options: ErasureOptions)
       erasePlan(dialect, options, { lockRows: '' }),
       (step) => runUncached(db, step),
     );
-    db.notify(context, erasureFeedChanges({ statuses, cancelled }));
+    db.notify(context, erasureFeedChanges({ statuses, cancelled }, result.erased ? result.deliveries : []));
     return result;
   });
 }

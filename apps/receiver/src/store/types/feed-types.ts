@@ -5,7 +5,14 @@ import type { PruneCounts } from '../prune-plan.js';
 import type { DeliveryStatus, EventStatus, JobStatus } from './read-types.js';
 
 export type StoreChange =
-  | { kind: 'delivery'; deliveryId: string; shop: string; event: WebhookEvent; status: DeliveryStatus }
+  | {
+      kind: 'delivery';
+      deliveryId: string;
+      shop: string;
+      event: WebhookEvent;
+      status: DeliveryStatus;
+      cause?: DeliveryChangeCause;
+    }
   | {
       kind: 'job';
       jobId: string;
@@ -24,6 +31,13 @@ export type StoreChange =
  * not because of an attempt.
  */
 export type JobChangeCause = 'handler-disabled' | 'erased';
+
+/**
+ * Why a delivery changed where it is no arrival (absent for an arrival or a re-process): `erased`, its
+ * personal data (raw body, decode failure texts, headers) was erased on request — announced so an open
+ * page or list shows it erased; readers that print arrivals (listen, events tail) leave it out.
+ */
+export type DeliveryChangeCause = 'erased';
 
 export interface PruneOptions {
   before: Date;

@@ -80,6 +80,19 @@ export function erasureContract({ open, openPeer }: ContractStores): void {
         () => expect(changes).toContainEqual({ kind: 'event', eventId: evaEvent, status: 'dead' }),
         { timeout: 10_000 },
       );
+      // Its delivery too: a page showing its raw body (revealed) reloads without it.
+      await vi.waitFor(
+        () =>
+          expect(changes).toContainEqual({
+            kind: 'delivery',
+            deliveryId: eva.deliveryId,
+            shop: 'demo',
+            event: 'order_confirm',
+            status: 'stored',
+            cause: 'erased',
+          }),
+        { timeout: 10_000 },
+      );
       unsubscribe();
       expect(result).toMatchObject({
         dryRun: false,
@@ -395,8 +408,26 @@ export function erasureContract({ open, openPeer }: ContractStores): void {
         code: 'invalid_json',
         message: 'The body is not valid JSON.',
       });
+      const changes: StoreChange[] = [];
+      const unsubscribe = store.onChange((change) => changes.push(change));
       const result = await store.erasePersonalData(erase({ email: EVA.toUpperCase() }));
       expect(result.deliveries.map((d) => d.id)).toEqual([quarantined.deliveryId]);
+      // Announced (it has no event to announce it by), so an open page or list shows it erased; as an
+      // erasure, not an arrival (listen and events tail print arrivals).
+      await vi.waitFor(
+        () =>
+          expect(changes).toContainEqual({
+            kind: 'delivery',
+            deliveryId: quarantined.deliveryId,
+            shop: 'demo',
+            event: 'order_confirm',
+            status: 'quarantined',
+            cause: 'erased',
+          }),
+        { timeout: 10_000 },
+      );
+      unsubscribe();
+      expect(changes.filter((change) => change.kind === 'delivery')).toHaveLength(1);
       const erased = await store.getDelivery(quarantined.deliveryId);
       expect(erased?.rawBody.length).toBe(0);
       expect(erased?.decodeError).toEqual({
