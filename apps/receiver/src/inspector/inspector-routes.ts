@@ -213,7 +213,8 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
   function wantsPage(request: FastifyRequest): boolean {
     const url = request.routeOptions.url ?? '';
     return (
-      request.method === 'GET' &&
+      // HEAD answers as GET does (RFC 9110 §9.3.2): a page's redirect to the login form
+      (request.method === 'GET' || request.method === 'HEAD') &&
       !url.includes('/fragments/') &&
       !url.endsWith('/events/stream') &&
       !url.endsWith('/session')
