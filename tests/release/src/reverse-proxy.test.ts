@@ -165,7 +165,6 @@ describe.skipIf(missing.length > 0)(
       chmodSync(key, 0o644);
       ca = readFileSync(cert, 'utf8');
 
-      receiverPort = await freePort();
       ports.nginx = await freePort();
       ports.caddy = await freePort();
       receiver = startProcess(process.execPath, [join(REPO_ROOT, 'apps/receiver/dist/main.js')], {
@@ -173,14 +172,18 @@ describe.skipIf(missing.length > 0)(
         env: {
           PATH: process.env.PATH,
           HOST: '127.0.0.1',
-          PORT: String(receiverPort),
+          // Any free port, read back from its start line: a port picked before the start could be taken
+          // meanwhile by another suite's server (EADDRINUSE seen in CI); the proxies are configured after.
+          PORT: '0',
           SRHOOKS_SECRETS: SECRET,
           SRHOOKS_ADMIN_TOKEN: ADMIN_TOKEN,
           SRHOOKS_DB: join(scratch, 'srhooks.db'),
           SRHOOKS_TRUST_PROXY: '127.0.0.1',
         },
       });
-      await receiver.waitForLine(/Server listening at/);
+      const listening = await receiver.waitForLine(/Server listening at http:\/\/127\.0\.0\.1:\d+/);
+      receiverPort = Number(/127\.0\.0\.1:(\d+)/.exec(listening)?.[1]);
+      expect(receiverPort).toBeGreaterThan(0);
 
       // nginx: the docs' server block, inside a minimal http block with everything in the scratch folder.
       let server = readmeBlock(readme, 'Behind a reverse proxy with TLS', 'nginx');
