@@ -142,19 +142,24 @@ export const adminApiRoutes: FastifyPluginAsync<AdminApiRoutesOptions> = async (
     return { ok: true, ...answer };
   });
 
-  app.get('/deliveries', async (request) => {
-    const filter = parseRequestPart(DeliveryListQuerySchema, 'query', request.query);
-    const page = await operations.listDeliveries(filter);
-    return { ok: true, items: page.items, nextCursor: page.nextCursor };
+  /** A list's answer: one page and the cursor of the next. */
+  const listAnswer = <Item>(page: { items: Item[]; nextCursor: string | null }) => ({
+    ok: true,
+    items: page.items,
+    nextCursor: page.nextCursor,
   });
+
+  app.get('/deliveries', async (request) =>
+    listAnswer(
+      await operations.listDeliveries(parseRequestPart(DeliveryListQuerySchema, 'query', request.query)),
+    ),
+  );
 
   // The same list with its filters in a JSON body: what is searched for (a customer's name, e-mail) then
   // stands in no address, which a reverse proxy's access log would keep. The CLI's --search uses it.
-  app.post('/deliveries/search', async (request) => {
-    const filter = parseListFiltersBody(DeliveryListQuerySchema, request);
-    const page = await operations.listDeliveries(filter);
-    return { ok: true, items: page.items, nextCursor: page.nextCursor };
-  });
+  app.post('/deliveries/search', async (request) =>
+    listAnswer(await operations.listDeliveries(parseListFiltersBody(DeliveryListQuerySchema, request))),
+  );
 
   app.get('/deliveries/:id', async (request) => {
     parseRequestPart(NoQuerySchema, 'query', request.query);
@@ -170,17 +175,13 @@ export const adminApiRoutes: FastifyPluginAsync<AdminApiRoutesOptions> = async (
     return { ok: true, ...result };
   });
 
-  app.get('/events', async (request) => {
-    const filter = parseRequestPart(EventListQuerySchema, 'query', request.query);
-    const page = await operations.listEvents(filter);
-    return { ok: true, items: page.items, nextCursor: page.nextCursor };
-  });
+  app.get('/events', async (request) =>
+    listAnswer(await operations.listEvents(parseRequestPart(EventListQuerySchema, 'query', request.query))),
+  );
 
-  app.post('/events/search', async (request) => {
-    const filter = parseListFiltersBody(EventListQuerySchema, request);
-    const page = await operations.listEvents(filter);
-    return { ok: true, items: page.items, nextCursor: page.nextCursor };
-  });
+  app.post('/events/search', async (request) =>
+    listAnswer(await operations.listEvents(parseListFiltersBody(EventListQuerySchema, request))),
+  );
 
   app.get('/events/:id', async (request) => {
     parseRequestPart(NoQuerySchema, 'query', request.query);

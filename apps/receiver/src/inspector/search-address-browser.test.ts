@@ -16,6 +16,7 @@ import {
   order,
   orderDelivery,
   postDelivery,
+  postFormAsBrowser,
   startAdminReceiver,
 } from '../admin/test-support/admin-test-receiver.js';
 import { launchChromium } from '../test-support/chromium.js';
@@ -101,16 +102,12 @@ describe('inspector: what was searched for stays out of addresses', () => {
   }, 90_000);
 
   it('the form posts with the CSRF token: without it nothing is searched (403)', async () => {
-    const response = await fetch(`${receiver.baseUrl}/ui/search`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: {
-        cookie: session.cookie,
-        origin: receiver.baseUrl,
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      body: new URLSearchParams({ q: EMAIL }),
-    });
+    const response = await postFormAsBrowser(
+      receiver,
+      session,
+      '/ui/search',
+      new URLSearchParams({ q: EMAIL }),
+    );
     expect(response.status).toBe(403);
   });
 
