@@ -29,6 +29,8 @@ export const INSPECTOR_JS = `
   var liveLabel = document.querySelector('.live');
   var announcement = document.getElementById('live-announcement');
   var pending = {};
+  var refreshing = {};
+  var inserting = {};
 
   document.addEventListener('submit', function (event) {
     var form = event.target;
@@ -114,10 +116,34 @@ export const INSPECTOR_JS = `
     if (target) target.focus({ preventScroll: true });
   }
 
-  /** Runs job() once per key within 150 ms (a replay emits several changes at once). */
+  /** Runs job() once per key within 150 ms (a replay emits several changes at once); for the page reload. */
   function debounce(key, job) {
     if (pending[key]) return;
     pending[key] = setTimeout(function () { delete pending[key]; job(); }, 150);
+  }
+
+  /**
+   * Runs job() (it answers a promise) 150 ms after the first ask for key, and never twice at once for a
+   * key: an ask while it runs runs it once more after it, since what it fetched may predate the change
+   * asked about. Two fetches of one fragment at once could answer out of order and leave the older
+   * markup on the page (a job shown pending after it succeeded).
+   */
+  function refresh(key, job) {
+    var slot = refreshing[key];
+    if (!slot) slot = refreshing[key] = { timer: null, running: false, again: null };
+    if (slot.timer) return;
+    if (slot.running) { slot.again = job; return; }
+    slot.timer = setTimeout(function () {
+      slot.timer = null;
+      slot.running = true;
+      Promise.resolve().then(job).catch(function () { /* the next change refreshes it */ }).then(function () {
+        slot.running = false;
+        var again = slot.again;
+        slot.again = null;
+        if (again) refresh(key, again);
+        else if (!slot.timer) delete refreshing[key];
+      });
+    }, 150);
   }
 
   function rowFor(deliveryId) {
@@ -125,8 +151,10 @@ export const INSPECTOR_JS = `
   }
 
   function refreshRow(deliveryId, isNew) {
-    debounce('row:' + deliveryId, function () {
-      fragment('/fragments/delivery-row/' + encodeURIComponent(deliveryId)).then(function (markup) {
+    if (isNew) inserting[deliveryId] = true;
+    refresh('row:' + deliveryId, function () {
+      return fragment('/fragments/delivery-row/' + encodeURIComponent(deliveryId)).then(function (markup) {
+        delete inserting[deliveryId];
         if (!markup) return;
         var existing = rowFor(deliveryId);
         if (existing) { replaceKeepingFocus(existing, markup); return; }
@@ -151,6 +179,9 @@ export const INSPECTOR_JS = `
         else tbody.prepend(fresh);
         var row = rowFor(deliveryId);
         if (row) { row.classList.add('is-new'); setTimeout(function () { row.classList.remove('is-new'); }, 4000); }
+      }, function (error) {
+        delete inserting[deliveryId];
+        throw error;
       });
     });
   }
@@ -168,8 +199,8 @@ export const INSPECTOR_JS = `
   function refreshEvent(eventId) {
     var section = document.querySelector('section[data-event-id="' + CSS.escape(eventId) + '"]');
     if (!section) return;
-    debounce('event:' + eventId, function () {
-      fragment('/fragments/event/' + encodeURIComponent(eventId)).then(function (markup) {
+    refresh('event:' + eventId, function () {
+      return fragment('/fragments/event/' + encodeURIComponent(eventId)).then(function (markup) {
         var current = document.querySelector('section[data-event-id="' + CSS.escape(eventId) + '"]');
         if (markup && current) replaceKeepingFocus(current, markup);
       });
@@ -192,6 +223,9 @@ export const INSPECTOR_JS = `
       }
       var rows = document.querySelectorAll('tr[data-event-ids~="' + CSS.escape(change.eventId) + '"]');
       for (var i = 0; i < rows.length; i += 1) refreshRow(rows[i].getAttribute('data-delivery-id'), false);
+      // No row shows this event yet: it may belong to a row being fetched to be added, whose markup
+      // may predate this change. Those are fetched once more after they are added.
+      if (rows.length === 0) Object.keys(inserting).forEach(function (deliveryId) { refreshRow(deliveryId, true); });
     } else if (view === 'delivery') {
       if (change.kind === 'delivery') {
         if (change.deliveryId === body.getAttribute('data-delivery-id')) {
