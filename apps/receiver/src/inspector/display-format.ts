@@ -46,3 +46,21 @@ export function formatBytes(bytes: number): string {
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
+
+const LANGUAGE_NAMES = new Intl.DisplayNames(['en'], { type: 'language', fallback: 'none' });
+
+/**
+ * A subscriber's language as the shop sent it: a number is the shop's own language id (the documented
+ * example sends "1"), shown as such; a language tag Intl knows gets its English name ("Hungarian (hu)");
+ * anything else as sent.
+ */
+export function formatLanguage(value: string): string {
+  const code = value.trim();
+  if (/^\d+$/.test(code)) return `${code} (shop language id)`;
+  try {
+    const name = LANGUAGE_NAMES.of(code);
+    return name ? `${name} (${code})` : value;
+  } catch {
+    return value; // not a language tag
+  }
+}

@@ -20,7 +20,7 @@ import {
 import { z } from 'zod';
 import { maskEmail, maskFreeText, maskName, maskPhone } from '../personal-data/personal-data-mask.js';
 import { statusBadge } from './delivery-list-page.js';
-import { formatAmount, formatTime } from './display-format.js';
+import { formatAmount, formatLanguage, formatTime } from './display-format.js';
 import { html, type SafeHtml } from './html.js';
 import { maskedText } from './masked-text.js';
 
@@ -159,7 +159,7 @@ function subscriberCard(subscriber: Subscriber, masking: Masking): SafeHtml {
   ${definition('E-mail', email)}
   ${definition('Phone', phone)}
   ${definition('Status', subscriber.status ?? null)}
-  ${definition('Language', subscriber.language ?? null)}
+  ${definition('Language', present(subscriber.language) ? formatLanguage(subscriber.language) : null)}
   ${definition('Subscribed', present(subscriber.subscribe_date) ? `${subscriber.subscribe_date} (shop-local time)` : null)}
 </dl>`;
 }
