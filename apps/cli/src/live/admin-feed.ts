@@ -4,7 +4,8 @@
  * delivery, `GET /admin/api/events/:id` for a handler outcome, `GET /admin/api/deliveries?from=…` for
  * the deliveries received while the stream was down. A catch-up also prints the handler outcomes reached
  * meanwhile: of the deliveries it lists, and of the events whose jobs had not finished when last read
- * (a job retrying, or not run yet, when the stream was lost). The lines are listen's (feed-lines.ts), masked
+ * (a job retrying, or not run yet, when the stream was lost), each said as the live stream says it (a job
+ * an erasure cancelled, one whose attempt disabled its handler: catch-up-cause.ts). The lines are listen's (feed-lines.ts), masked
  * unless `--reveal`. Work runs one item at a time in arrival order, so a delivery's line comes before
  * its outcomes', and a delivery or outcome is printed once (by id and status), however it was learnt.
  */
@@ -14,8 +15,10 @@ import type {
   DeliveryQuery,
   DeliverySummaryJson,
   EventDetailJson,
+  HandlerOverviewJson,
 } from '../admin-api/admin-types.js';
 import type { Output } from '../output/index.js';
+import { catchUpCause } from './catch-up-cause.js';
 import {
   deliveryLine,
   type FeedMasking,
@@ -173,8 +176,27 @@ export function adminFeed(api: AdminApi, output: Output, options: AdminFeedOptio
     noteEvent(event);
   };
 
-  /** The outcomes of an event's jobs as they are now, those not printed; how many were printed. */
-  const catchUpOutcomes = async (eventId: string): Promise<number> => {
+  /**
+   * The handlers by name as they are now (`GET /handlers`): which are disabled, for the causes a catch-up
+   * rebuilds. None when the receiver cannot say (its jobs are then told by their status alone).
+   */
+  const readHandlers = async (): Promise<Map<string, HandlerOverviewJson>> => {
+    try {
+      const { items } = await api.get<{ items: HandlerOverviewJson[] }>('/handlers');
+      return new Map(items.map((handler) => [handler.name, handler]));
+    } catch {
+      return new Map();
+    }
+  };
+
+  /**
+   * The outcomes of an event's jobs as they are now, those not printed, each with the cause its change
+   * had on the live stream rebuilt from the job (catch-up-cause.ts); how many were printed.
+   */
+  const catchUpOutcomes = async (
+    eventId: string,
+    handlers: ReadonlyMap<string, HandlerOverviewJson>,
+  ): Promise<number> => {
     let event: EventDetailJson;
     try {
       event = await readEvent(eventId);
@@ -192,6 +214,8 @@ export function adminFeed(api: AdminApi, output: Output, options: AdminFeedOptio
         handler: job.handler,
         status: job.status,
       };
+      const cause = catchUpCause(job, handlers.get(job.handler));
+      if (cause !== undefined) change.cause = cause;
       if (printOutcome(change, event)) shown += 1;
     }
     noteEvent(event);
@@ -238,17 +262,26 @@ export function adminFeed(api: AdminApi, output: Output, options: AdminFeedOptio
         const mark = since;
         /** Events of the deliveries printed now whose jobs reached an outcome meanwhile. */
         const ended: string[] = [];
+        const handlers = await readHandlers();
+        /** A job waiting for its disabled handler: its attempt may have disabled it (a `disabled` outcome). */
+        const waiting = (handler: { handler: string; status: string }) =>
+          handler.status === 'pending' && handlers.get(handler.handler)?.disabled === true;
         for (const delivery of await listSince(mark?.receivedAt)) {
           // the mark itself was printed, or was there before tail started
           if (delivery.id === mark?.id) continue;
           if (!print(delivery)) continue;
           missed += 1;
           for (const event of delivery.events)
-            if (event.handlers.some((handler) => finished(handler.status) || handler.failures > 0))
+            if (
+              event.handlers.some(
+                (handler) => finished(handler.status) || handler.failures > 0 || waiting(handler),
+              )
+            )
               ended.push(event.id);
         }
         let outcomes = 0;
-        for (const eventId of new Set([...awaiting, ...ended])) outcomes += await catchUpOutcomes(eventId);
+        for (const eventId of new Set([...awaiting, ...ended]))
+          outcomes += await catchUpOutcomes(eventId, handlers);
         onDone?.({ deliveries: missed, outcomes });
       });
     },

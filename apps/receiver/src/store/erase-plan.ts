@@ -27,6 +27,7 @@
  */
 import { isOrderEvent, ORDER_EVENTS, type WebhookEvent } from '@srhooks/contracts';
 import { protocolHeadersOnly } from '../personal-data/delivery-header-privacy.js';
+import { CANCELLED_BY_ERASURE } from './erasure-cancellation.js';
 import { refreshEventStatusSql } from './event-status-sql.js';
 import { type AddParam, placeholderList, type SqlStep, sqlStep } from './prune-plan.js';
 import { rawBodyHasOrder, rawBodyTexts } from './raw-body-order.js';
@@ -45,8 +46,7 @@ import type { DeliveryStatus, EventStatus } from './types/read-types.js';
 /** What the erased payload becomes (the column is NOT NULL and holds JSON). */
 export const ERASED_PAYLOAD = '{}';
 /** The summary of a job the erasure cancelled (shown unmasked: the receiver's own words). */
-export const CANCELLED_BY_ERASURE =
-  "Cancelled: the event's personal data was erased on request, so its handler must not send it";
+export { CANCELLED_BY_ERASURE };
 /** A quarantined delivery's decode failure message after the erasure (the decoder's message may quote the body). */
 export const ERASED_DECODE_MESSAGE = "The decoder's message was erased with the delivery's personal data.";
 /** Quarantined deliveries read per statement while their raw bodies are searched. */
