@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { defineReceiverConfig } from '../config/load-config.js';
 import type { AppShopRecord } from '../store/app-shops/app-shop-store.js';
 import { allowedAppUrl, appAdminPage } from './app-mode-routes.js';
-import { registrationFingerprint, secretFingerprint } from './secret-fingerprint.js';
+import { baseFingerprint, secretFingerprint } from './secret-fingerprint.js';
 import { ShopDirectory } from './shop-directory.js';
 import { createShopSession, sessionQuery, verifyShopSession } from './shop-session.js';
 import { planResubscribe } from './start-up-resubscribe.js';
@@ -166,16 +166,22 @@ describe('planResubscribe (start-up re-registration after a URL secret change)',
   it('a new publicUrl: the shops registered under the old one are re-registered; a record without the base is left alone', () => {
     const under = (name: string, base: string): AppShopRecord => ({
       ...shop(name, 'installed', A),
-      secretFingerprint: registrationFingerprint(A, base),
+      subscriptions: [{ event: 'order_confirm', id: `${name}-1`, baseFingerprint: baseFingerprint(A, base) }],
+    });
+    // The form one earlier build kept in the column: `{secret}:{base}`.
+    const legacy = (name: string, base: string): AppShopRecord => ({
+      ...shop(name, 'installed', A),
+      secretFingerprint: `${secretFingerprint(A)}:${baseFingerprint(A, base)}`,
     });
     const records = [
       under('at-old', 'https://old.example.com'),
       under('at-new', 'https://new.example.com/'),
+      legacy('legacy-at-old', 'https://old.example.com'),
       shop('before-bases', 'installed', A),
     ];
     expect(planResubscribe(records, [A], 'https://new.example.com')).toEqual({
-      reRegister: ['at-old'],
-      moved: 1,
+      reRegister: ['at-old', 'legacy-at-old'],
+      moved: 2,
       replaced: 0,
       unknown: 0,
     });
@@ -183,9 +189,9 @@ describe('planResubscribe (start-up re-registration after a URL secret change)',
       reRegister: ['at-new'],
       moved: 1,
     });
-    // the secret part reads as before
-    expect(registrationFingerprint(A, 'https://old.example.com')).toMatch(
-      new RegExp(`^${secretFingerprint(A)}:[0-9a-f]{16}$`),
+    expect(baseFingerprint(A, 'https://old.example.com')).toMatch(/^[0-9a-f]{16}$/);
+    expect(baseFingerprint(A, 'https://old.example.com')).not.toBe(
+      baseFingerprint(B, 'https://old.example.com'),
     );
   });
 });

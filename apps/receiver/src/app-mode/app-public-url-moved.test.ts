@@ -12,7 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildReceiver } from '../app.js';
 import { TEST_SECRET } from '../test-support/test-receiver.js';
-import { registrationFingerprint } from './secret-fingerprint.js';
+import { baseFingerprint, secretFingerprint } from './secret-fingerprint.js';
 import { type AppModeFixture, eventually, startAppModeFixture } from './test-support/app-mode-fixture.js';
 
 const NEW_SECRET = 'srhooks-moved-url-secret-0123456789abcdef';
@@ -51,12 +51,13 @@ describe('app mode: a new publicUrl with the URL secret rotated', () => {
     const receiver = restarted;
 
     // The re-registration has run once the shop's record says the newest secret signed its URLs.
-    await eventually(async () =>
-      (await receiver.appShops?.get('alpha'))?.secretFingerprint ===
-      registrationFingerprint(NEW_SECRET, moved)
+    await eventually(async () => {
+      const record = await receiver.appShops?.get('alpha');
+      return record?.secretFingerprint === secretFingerprint(NEW_SECRET) &&
+        record.subscriptions.every((s) => s.baseFingerprint === baseFingerprint(NEW_SECRET, moved))
         ? true
-        : undefined,
-    );
+        : undefined;
+    });
     expect(urlsOn('alpha').sort()).toEqual(signedWith(moved, 'alpha', NEW_SECRET));
     const record = await receiver.appShops?.get('alpha');
     expect(record?.subscriptions.map((s) => s.event).sort()).toEqual([
@@ -79,12 +80,13 @@ describe('app mode: a new publicUrl with the URL secret rotated', () => {
     );
     await restarted.listen({ port: f.config.port, host: '127.0.0.1' });
     const receiver = restarted;
-    await eventually(async () =>
-      (await receiver.appShops?.get('alpha'))?.secretFingerprint ===
-      registrationFingerprint(NEW_SECRET, f.baseUrl)
+    await eventually(async () => {
+      const record = await receiver.appShops?.get('alpha');
+      return record?.secretFingerprint === secretFingerprint(NEW_SECRET) &&
+        record.subscriptions.every((s) => s.baseFingerprint === baseFingerprint(NEW_SECRET, f.baseUrl))
         ? true
-        : undefined,
-    );
+        : undefined;
+    });
     expect(urlsOn('alpha').sort()).toEqual(signedWith(f.baseUrl, 'alpha', NEW_SECRET));
     expect(lines.find((line) => line.code === 'app_secret_check')).toMatchObject({ reRegister: 1, moved: 1 });
   });

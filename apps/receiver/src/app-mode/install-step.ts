@@ -13,9 +13,14 @@ import { applySync, createShopRenterClient, type Fetch, planSync } from '@srhook
 import type { FastifyBaseLogger } from 'fastify';
 import type { ReceiverConfig } from '../config/config-schema.js';
 import { desiredSubscriptions, ownedBy } from '../reconcile/reconcile-shops.js';
-import type { AppShopStore, AppShopSubscription } from '../store/app-shops/app-shop-store.js';
+import type { AppShopRecord, AppShopStore, AppShopSubscription } from '../store/app-shops/app-shop-store.js';
 import { AppSubscriptionStepError, appApiFailureReason } from './install-failure.js';
-import { registrationFingerprint } from './secret-fingerprint.js';
+import {
+  baseFingerprint,
+  registeredUnderOtherBase,
+  secretFingerprint,
+  secretStanding,
+} from './secret-fingerprint.js';
 import type { ShopDirectory } from './shop-directory.js';
 
 export interface InstallStepContext {
@@ -88,12 +93,21 @@ export async function subscribeShop(
 /** `current`: skipped (`onlyIfNotCurrent`): the shop's subscriptions were already signed with the newest secret. */
 type InstallOutcome = 'installed' | 'pending' | 'gone' | 'current';
 
-/**
- * What a step records: the fingerprint of the secret new URLs are signed with (the first; the config
- * requires one) and of the `publicUrl` they are under.
- */
+/** What a step records: the fingerprint of the secret new URLs are signed with (the first; the config requires one). */
 export const currentSecretFingerprint = (config: ReceiverConfig): string =>
-  registrationFingerprint(config.secrets[0] ?? '', config.publicUrl);
+  secretFingerprint(config.secrets[0] ?? '');
+
+/** The subscriptions a step registered, each with the fingerprint of the `publicUrl` it is under. */
+const withBase = (config: ReceiverConfig, subscriptions: AppShopSubscription[]): AppShopSubscription[] => {
+  const base = baseFingerprint(config.secrets[0] ?? '', config.publicUrl);
+  return subscriptions.map(({ event, id }) => ({ event, id, baseFingerprint: base }));
+};
+
+/** The shop's subscriptions are signed with the newest secret and under this `publicUrl` (as far as recorded). */
+const registeredAsConfigured = (config: ReceiverConfig, record: AppShopRecord): boolean =>
+  record.status === 'installed' &&
+  secretStanding(record.secretFingerprint, config.secrets) === 'current' &&
+  !registeredUnderOtherBase(record, config.secrets, config.publicUrl);
 
 /**
  * Runs the step for one recorded (pending) install and records the outcome. Never throws. Steps for one
@@ -126,7 +140,7 @@ export async function runInstallStep(
         return 'gone';
       }
       if (options.onlyIfNotCurrent) {
-        if (record.status === 'installed' && record.secretFingerprint === fingerprint) return 'current';
+        if (registeredAsConfigured(ctx.config, record)) return 'current';
       }
       if (ctx.config.shops.some((configShop) => configShop.name === shop))
         return installConfigShop(ctx, shop);
@@ -138,7 +152,7 @@ export async function runInstallStep(
         return await recordFailure(ctx, shop, error);
       }
       const applied = await ctx.appShops.markInstalled(shop, {
-        subscriptions,
+        subscriptions: withBase(ctx.config, subscriptions),
         secretFingerprint: fingerprint,
         now: nowOf(ctx),
       });

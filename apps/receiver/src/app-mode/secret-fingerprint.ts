@@ -1,13 +1,19 @@
 /**
  * Which URL secret signed the subscriptions the receiver registered for an installed app shop, and under
  * which `publicUrl`, without storing the secret: fingerprints, the first 16 hex characters of
- * HMAC-SHA256(secret, a fixed label) — and of HMAC-SHA256(secret, another label and the publicUrl) —,
- * stored as `{secret}:{base}` with the app shop record (`AppShopRecord.secretFingerprint`) by the install
- * step (a record written before the base was kept has the first part only). They cannot be turned back into
- * the secret, nor into a delivery URL's token (different messages). Compared with the configured secrets and
- * `publicUrl` at start-up (start-up-resubscribe.ts).
+ * HMAC-SHA256(secret, a fixed label) — and of HMAC-SHA256(secret, another label and the publicUrl). They
+ * cannot be turned back into the secret, nor into a delivery URL's token (different messages). Compared with
+ * the configured secrets and `publicUrl` at start-up (start-up-resubscribe.ts).
+ *
+ * Where each is kept, so that receivers of every version on one store read them alike (a rolling upgrade, a
+ * rollback): the secret's in `AppShopRecord.secretFingerprint` alone, as receivers have always compared that
+ * column, whole, with the secret's fingerprint; the base's with each subscription it registered
+ * (`AppShopSubscription.baseFingerprint`), which receivers before it carry along or drop when they register
+ * again (the base is then unknown). Receivers of one earlier build stored both in the column
+ * (`{secret}:{base}`), which older receivers took for a replaced secret; that form is still read.
  */
 import { createHmac } from 'node:crypto';
+import type { AppShopRecord } from '../store/app-shops/app-shop-store.js';
 
 const LABEL = 'srhooks secret fingerprint';
 const BASE_LABEL = 'srhooks public url fingerprint\n';
@@ -22,9 +28,9 @@ export function secretFingerprint(secret: string): string {
 /** The publicUrl as the fingerprint reads it: without a trailing slash (the URLs are the same). */
 const baseOf = (publicUrl: string | undefined) => (publicUrl ?? '').replace(/\/+$/, '');
 
-/** What the install step records: the secret's fingerprint and that of the base it registered under. */
-export function registrationFingerprint(secret: string, publicUrl: string | undefined): string {
-  return `${secretFingerprint(secret)}:${fingerprintOf(secret, BASE_LABEL + baseOf(publicUrl))}`;
+/** The fingerprint of the `publicUrl` subscriptions signed with `secret` are registered under. */
+export function baseFingerprint(secret: string, publicUrl: string | undefined): string {
+  return fingerprintOf(secret, BASE_LABEL + baseOf(publicUrl));
 }
 
 /**
@@ -42,19 +48,30 @@ export function secretStanding(fingerprint: string | null, secrets: readonly str
   return index > 0 ? 'old' : 'replaced';
 }
 
+/** The base fingerprints recorded for the shop's subscriptions (or, in the earlier build's form, the column's). */
+function recordedBases(record: Pick<AppShopRecord, 'secretFingerprint' | 'subscriptions'>): string[] {
+  const withSubscriptions = record.subscriptions
+    .map((subscription) => subscription.baseFingerprint)
+    .filter((base): base is string => typeof base === 'string');
+  if (withSubscriptions.length > 0) return withSubscriptions;
+  const legacy = record.secretFingerprint?.split(':')[1];
+  return legacy ? [legacy] : [];
+}
+
 /**
  * The shop's subscriptions were registered under another `publicUrl` than `publicUrl` (the receiver moved):
- * false when that cannot be told — nothing recorded, a record from before the base was kept, or a secret no
- * longer configured (re-registered as `replaced` anyway).
+ * false when that cannot be told — nothing recorded, a record written without the base (before it was kept,
+ * or by an older receiver), or a secret no longer configured (re-registered as `replaced` anyway).
  */
 export function registeredUnderOtherBase(
-  fingerprint: string | null,
+  record: Pick<AppShopRecord, 'secretFingerprint' | 'subscriptions'>,
   secrets: readonly string[],
   publicUrl: string | undefined,
 ): boolean {
-  if (fingerprint === null || !fingerprint.includes(':')) return false;
-  const [secretPart, basePart] = fingerprint.split(':');
+  if (record.secretFingerprint === null) return false;
+  const secretPart = record.secretFingerprint.split(':')[0];
   const secret = secrets.find((candidate) => secretFingerprint(candidate) === secretPart);
   if (secret === undefined) return false;
-  return fingerprintOf(secret, BASE_LABEL + baseOf(publicUrl)) !== basePart;
+  const current = baseFingerprint(secret, publicUrl);
+  return recordedBases(record).some((base) => base !== current);
 }

@@ -43,7 +43,7 @@ export function planResubscribe(
     if (standing === 'replaced') plan.replaced += 1;
     if (record.status !== 'installed') continue; // pending: the install retry runs its step
     if (standing === 'unknown') plan.unknown += 1;
-    const moved = registeredUnderOtherBase(record.secretFingerprint, secrets, publicUrl);
+    const moved = registeredUnderOtherBase(record, secrets, publicUrl);
     if (moved) plan.moved += 1;
     if (
       standing === 'old' ||

@@ -18,6 +18,11 @@ export interface AppShopSubscription {
   event: string;
   /** The subscription's id on the shop. */
   id: string;
+  /**
+   * The fingerprint of the `publicUrl` its URL is under (app-mode/secret-fingerprint.ts), kept to tell that
+   * the receiver moved; absent when registered by a receiver that did not keep it.
+   */
+  baseFingerprint?: string;
 }
 
 export interface AppShopRecord {
@@ -39,7 +44,8 @@ export interface AppShopRecord {
   subscriptions: AppShopSubscription[];
   /**
    * Which URL secret signed the subscriptions last registered for the shop: its fingerprint
-   * (app-mode/secret-fingerprint.ts), never the secret. Written with `markInstalled`; kept while the shop
+   * (app-mode/secret-fingerprint.ts), never the secret; only that (the base's is kept with each subscription),
+   * as receivers of every version read it. Written with `markInstalled`; kept while the shop
    * is pending (its subscriptions on the shop are still those); null once uninstalled, and for a shop
    * installed before migration 13 (SQLite) / 16 (PostgreSQL) until its step runs again.
    */
