@@ -212,6 +212,26 @@ export const INSPECTOR_JS = `
     for (var i = 0; i < sections.length; i += 1) refreshEvent(sections[i].getAttribute('data-event-id'));
   }
 
+  /**
+   * After the live connection was lost: this page's rows fetched again as the server lists them now (the
+   * deliveries that arrived meanwhile and the jobs that ran), keeping focus and open details in place.
+   */
+  function catchUpList() {
+    refresh('list', function () {
+      return fetch(window.location.href, { headers: { accept: 'text/html' }, credentials: 'same-origin' })
+        .then(function (response) {
+          if (response.status === 401) { window.location.href = base + '/login'; return null; }
+          return response.ok ? response.text() : null;
+        })
+        .then(function (markup) {
+          if (!markup) return;
+          var fresh = new DOMParser().parseFromString(markup, 'text/html').getElementById('delivery-rows');
+          var current = document.getElementById('delivery-rows');
+          if (fresh && current) replaceKeepingFocus(current, fresh.outerHTML);
+        });
+    });
+  }
+
   function onChange(change) {
     if (view === 'list') {
       if (change.kind === 'delivery') {
@@ -271,9 +291,12 @@ export const INSPECTOR_JS = `
     var stream = new EventSource(streamUrl);
     source = stream;
     stream.addEventListener('open', function () {
+      var wasLost = connection === 'lost';
       connected();
       // Anything that changed between rendering the page and connecting is picked up here.
       if (view === 'delivery') refreshAllEvents();
+      // The stream does not replay what it said while the connection was down: the list is fetched again.
+      else if (view === 'list' && wasLost) catchUpList();
     });
     stream.addEventListener('error', function () {
       if (ended) return;

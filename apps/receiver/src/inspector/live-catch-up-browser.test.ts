@@ -1,0 +1,98 @@
+/**
+ * The live stream does not replay what it said while a browser's connection was down, and the list did
+ * not ask again when it came back: "Live updates are back." over a list that missed the deliveries that
+ * arrived meanwhile and showed jobs that ran meanwhile as still pending, until a reload. The page
+ * reaches the receiver through a proxy the test cuts (a network drop).
+ */
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AdminAuth, SESSION_COOKIE } from '../admin/admin-auth.js';
+import {
+  ADMIN_TOKEN,
+  bearer,
+  order,
+  orderDelivery,
+  postDelivery,
+  startAdminReceiver,
+} from '../admin/test-support/admin-test-receiver.js';
+import { launchChromium } from '../test-support/chromium.js';
+import { TcpProxy } from '../test-support/tcp-proxy.js';
+import type { TestReceiver } from '../test-support/test-receiver.js';
+
+describe('inspector list after a lost live connection', () => {
+  let receiver: TestReceiver;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    receiver = await startAdminReceiver({}, { worker: true });
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await receiver?.close();
+  });
+
+  async function handler(action: 'disable' | 'enable'): Promise<void> {
+    const response = await fetch(`${receiver.baseUrl}/admin/api/handlers/log/${action}`, {
+      method: 'POST',
+      headers: bearer(),
+    });
+    expect(response.status).toBe(200);
+  }
+
+  it('shows what arrived and what ran while it was down, once the connection is back', async () => {
+    const proxy = new TcpProxy(receiver.port);
+    await proxy.start();
+    try {
+      await handler('disable');
+      const context = await browser.newContext();
+      const { cookieValue } = new AdminAuth(ADMIN_TOKEN).createSession();
+      const origin = `http://127.0.0.1:${proxy.port}`;
+      await context.addCookies([{ name: SESSION_COOKIE, value: cookieValue, url: origin }]);
+      const page = await context.newPage();
+      const problems: string[] = [];
+      page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+      await page.goto(`${origin}/ui`);
+      await page.waitForSelector('body[data-live="connected"]');
+
+      const before = await postDelivery(receiver, orderDelivery([order(401)]));
+      expect(before.status).toBe(200);
+      const shown = page.locator(`tr[data-delivery-id="${before.body.deliveryId}"]`);
+      await shown.waitFor();
+      expect(await shown.locator('td[data-label="Handlers"]').textContent()).toBe('pending');
+
+      await proxy.stop();
+      await page.waitForSelector('body[data-live="reconnecting"]');
+      // Meanwhile: a delivery arrives and the jobs run.
+      const during = await postDelivery(receiver, orderDelivery([order(402)]));
+      expect(during.status).toBe(200);
+      await handler('enable');
+      for (const delivery of [before, during]) {
+        await expect
+          .poll(
+            async () => (await receiver.app.store.getDelivery(delivery.body.deliveryId))?.events[0]?.status,
+            {
+              timeout: 15_000,
+            },
+          )
+          .toBe('succeeded');
+      }
+
+      await proxy.start();
+      await page.waitForSelector('body[data-live="connected"]', { timeout: 20_000 });
+      const arrived = page.locator(`tr[data-delivery-id="${during.body.deliveryId}"]`);
+      await arrived.waitFor({ timeout: 10_000 });
+      await expect.poll(() => shown.locator('td[data-label="Handlers"]').textContent()).toBe('succeeded');
+      expect(await arrived.locator('td[data-label="Handlers"]').textContent()).toBe('succeeded');
+      const rows = await page
+        .locator('#delivery-rows tr[data-delivery-id]')
+        .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-delivery-id')));
+      expect(rows.slice(0, 2)).toEqual([during.body.deliveryId, before.body.deliveryId]);
+      expect(problems).toEqual([]);
+      await context.close();
+    } finally {
+      await proxy.stop();
+    }
+  }, 90_000);
+});
