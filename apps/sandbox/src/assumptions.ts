@@ -117,16 +117,11 @@ export const JWKS_PATH = '/.well-known/jwks.json';
  * [A10] `webHookDelay` is a list, but the documentation only ever shows one entry. The sandbox waits
  * for the sum of all entries (usually exactly one) before the single delivery: contracts'
  * `delayHours`, which recovery uses too.
+ * [A24] The longest `webHookDelay` a webHook may have (36,500 days in all, each entry 1 or more) is
+ * the contracts' rule, carried by their `WebhookInputSchema`, which the sandbox validates bodies
+ * with: a longer one (or a `0`) is answered 40005 "The given data is wrong!".
  */
-export { delayHours } from '@srhooks/contracts';
-
-/**
- * [A24] The longest `webHookDelay` a webHook may have: its entries add up (A10) to at most 100
- * years (36,500 days). ShopRenter documents no limit; a longer delay (e.g. `"99999999999"` days)
- * cannot be scheduled as a date, so the sandbox refuses it on POST/PUT with 40005 "The given
- * data is wrong!", as it does other wrong values.
- */
-export const MAX_WEBHOOK_DELAY_HOURS = 36_500 * 24;
+export { delayHours, MAX_WEBHOOK_DELAY_HOURS } from '@srhooks/contracts';
 
 /**
  * [A22] Request bodies may also be urlencoded forms, and form fields use PHP bracket notation

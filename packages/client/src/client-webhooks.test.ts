@@ -267,6 +267,48 @@ describe('webhooks against the sandbox', () => {
     expect(counter.apiRequests() + counter.tokenRequests()).toBe(0);
   });
 
+  it('refuses a webHookDelay the sandbox would refuse (the contracts’ one rule, A24) before sending it', async () => {
+    const counter = countingFetch();
+    const client = t.client({ rateLimit: false, fetch: counter.fetch });
+    const tooLong = {
+      event: 'order_confirm' as const,
+      url: receiverUrl('delay'),
+      delay: { value: 36_501, unit: 'day' as const },
+    };
+    await expect(client.webhooks.create(tooLong)).rejects.toMatchObject({
+      name: 'InputError',
+      code: 'invalid_input',
+      field: 'input.delay',
+      message:
+        'input.delay: 36501 day is too long; the delays of a webHook add up to at most 36500 days (876000 hours)',
+    });
+    expect(counter.apiRequests()).toBe(0);
+    // The longest it takes is created, and read back as sent.
+    const longest = await client.webhooks.create({ ...tooLong, delay: { value: 36_500, unit: 'day' } });
+    expect(longest.webHookDelay).toEqual([{ delay: 36_500, delayUnit: 'day' }]);
+    await client.webhooks.delete(longest.id);
+  });
+
+  it('sync checks the desired list before it reads the shop: a bad entry costs no request', async () => {
+    const counter = countingFetch();
+    const client = t.client({ rateLimit: false, fetch: counter.fetch });
+    const tooLong = {
+      event: 'order_confirm' as const,
+      url: receiverUrl('delay'),
+      delay: { value: 40_000, unit: 'day' as const },
+    };
+    await expect(client.sync([tooLong], { dryRun: true })).rejects.toThrow(
+      /^desired\[0\]\.delay: 40000 day is too long/,
+    );
+    await expect(
+      client.sync([
+        { event: 'order_confirm', url: receiverUrl('a') },
+        { event: 'order_confirm', url: receiverUrl('a') },
+      ]),
+    ).rejects.toMatchObject({ code: 'duplicate_subscription' });
+    expect(counter.apiRequests() + counter.tokenRequests()).toBe(0);
+  });
+
   it('reports a missing scope with what to do', async () => {
     const client = t.client({
       auth: { clientId: READ_ONLY.clientId, clientSecret: READ_ONLY.clientSecret },

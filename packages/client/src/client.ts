@@ -226,6 +226,7 @@ export function createShopRenterClient(options: ShopRenterClientOptions): ShopRe
     },
     async sync(desired, syncOptions = {}) {
       const { dryRun, ...applyOptions } = syncOptions;
+      planSync(desired, []); // the desired list's InputErrors before any request (token, list)
       const plan: SyncPlan = planSync(desired, await client.webhooks.all());
       if (dryRun) return applySync(plan, { ...applyOptions, client, refresh: false, dryRun: true });
       return applySync(plan, { ...applyOptions, client, refresh: false });

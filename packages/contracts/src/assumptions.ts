@@ -73,6 +73,16 @@ export function delayHours(delays: readonly { delay: number; delayUnit: 'day' | 
 }
 
 /**
+ * [A24] The longest `webHookDelay` a webHook may have: its entries add up (A10) to at most 100
+ * years (36,500 days), each entry a whole number of 1 or more. ShopRenter documents no limit (nor
+ * whether `"0"` is taken: absent or empty is the documented "send at once"); a longer delay (e.g.
+ * `"99999999999"` days) cannot be scheduled as a date. The contracts' `WebhookInputSchema` carries
+ * the rule, so the client refuses such a body before sending it and the sandbox answers it 40005
+ * "The given data is wrong!", as it does other wrong values.
+ */
+export const MAX_WEBHOOK_DELAY_HOURS = 36_500 * 24;
+
+/**
  * [A43] A Payment API notification's optional texts — a charge's `reason`, a card change's
  * `paymentStatus` and `message` — may be `null`. The documentation shows them as strings or leaves
  * them out (`{"id":69,"status":"pending","time":…}`); a PHP sender's `json_encode` writes a text it

@@ -75,6 +75,16 @@ describe('toWebhookInput', () => {
       'input.delay.value',
       /whole number/,
     ],
+    [
+      { event: 'order_confirm', url: URL_OK, delay: { value: 36_501, unit: 'day' } },
+      'input.delay',
+      /^input\.delay: 36501 day is too long; the delays of a webHook add up to at most 36500 days \(876000 hours\)$/,
+    ],
+    [
+      { event: 'order_confirm', url: URL_OK, delay: { value: 876_001, unit: 'hour' } },
+      'input.delay',
+      /876001 hour is too long/,
+    ],
     [{ event: 'order_confirm', url: URL_OK, label: '' }, 'input.label', /non-empty/],
     [{ event: 'order_confirm', url: URL_OK, enabled: 'yes' }, 'input.enabled', /true or false/],
   ])('refuses %j naming %s', (input, field, message) => {
@@ -100,6 +110,23 @@ describe('toWebhookInput', () => {
     expect(() => toWebhookInput({ ...body, webHookDelay: [{ delay: '10', delayUnit: 'week' }] })).toThrow(
       /input\.webHookDelay\[0\]\.delayUnit "week" is not accepted; allowed: day, hour/,
     );
+    expect(() =>
+      toWebhookInput({
+        ...body,
+        webHookDelay: [
+          { delay: '36500', delayUnit: 'day' },
+          { delay: 1, delayUnit: 'hour' },
+        ],
+      }),
+    ).toThrow(
+      /^input\.webHookDelay: 36500 day \+ 1 hour is too long; the delays of a webHook add up to at most 36500 days/,
+    );
+    expect(() => toWebhookInput({ ...body, webHookDelay: [{ delay: '0', delayUnit: 'day' }] })).toThrow(
+      /input\.webHookDelay\[0\]\.delay must be a whole number of hours or days \(1 or more\), got "0"/,
+    );
+    expect(
+      toWebhookInput({ ...body, webHookDelay: [{ delay: '36500', delayUnit: 'day' }] }).webHookDelay,
+    ).toEqual([{ delay: '36500', delayUnit: 'day' }]);
     const allowed = (() => {
       try {
         toWebhookInput({ ...body, event: 'newsletter_subscribe' });

@@ -9,7 +9,12 @@ import {
   WEBHOOK_EVENTS,
   type WebhookEvent,
 } from '@srhooks/contracts/events';
-import { type WebhookInput, WebhookInputSchema } from '@srhooks/contracts/schemas/webhook';
+import {
+  WebhookDelayInputSchema,
+  type WebhookInput,
+  WebhookInputSchema,
+  webhookDelayProblem,
+} from '@srhooks/contracts/schemas/webhook';
 import { assertSecureUrl } from '../endpoint-urls.js';
 import { InputError } from '../errors.js';
 
@@ -74,6 +79,7 @@ export function resolveWebhookSpec(spec: unknown, where = 'input'): ResolvedWebh
       value: checkDelayValue(d.value, `${where}.delay.value`),
       unit: checkEnum(d.unit, DELAY_UNITS, `${where}.delay.unit`),
     };
+    checkDelayTotal([{ delay: delay.value, delayUnit: delay.unit }], `${where}.delay`, s.delay);
   }
   let label = defaultLabel(event);
   if (s.label !== undefined) {
@@ -125,7 +131,9 @@ export function toWebhookInput(input: unknown, where = 'input'): WebhookInput {
       },
     );
   }
-  if (!isApiShape(input as WebhookInputLike)) return specToWebhookInput(resolveWebhookSpec(input, where));
+  if (!isApiShape(input as WebhookInputLike)) {
+    return checkWithSchema(specToWebhookInput(resolveWebhookSpec(input, where)), where);
+  }
   const raw = input as Record<string, unknown>;
   const event = checkEvent(raw.event, `${where}.event`);
   if (!['0', '1', 0, 1].includes(raw.status as string | number)) {
@@ -171,15 +179,37 @@ export function toWebhookInput(input: unknown, where = 'input'): WebhookInput {
     checkDelayValue(d.delay, `${path}.delay`);
     checkEnum(d.delayUnit, DELAY_UNITS, `${path}.delayUnit`);
   });
-  const parsed = WebhookInputSchema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const path = issue ? issue.path.map(String).join('.') : '';
-    throw new InputError(`${where}${path ? `.${path}` : ''}: ${issue?.message ?? 'invalid webhook input'}`, {
-      field: `${where}${path ? `.${path}` : ''}`,
-    });
-  }
-  return input as WebhookInput;
+  checkDelayTotal(
+    delays as { delay: string | number; delayUnit: DelayUnit }[],
+    `${where}.webHookDelay`,
+    delays,
+  );
+  return checkWithSchema(input as WebhookInput, where);
+}
+
+/** The contracts' schema, the one rule the sandbox applies too: its first problem as an `InputError`. */
+function checkWithSchema(body: WebhookInput, where: string): WebhookInput {
+  const parsed = WebhookInputSchema.safeParse(body);
+  if (parsed.success) return body;
+  const issue = parsed.error.issues[0];
+  const path = (issue?.path ?? []).reduce<string>(
+    (text, key) => (typeof key === 'number' ? `${text}[${key}]` : `${text}.${String(key)}`),
+    where,
+  );
+  throw new InputError(`${path}: ${issue?.message ?? 'invalid webhook input'}`, { field: path });
+}
+
+/**
+ * [A24] (contracts) The delays of one webHook add up to at most 36,500 days: a longer one is refused
+ * here, before sending, with the rule and wording the sandbox answers 40005 with.
+ */
+function checkDelayTotal(
+  delays: readonly { delay: string | number; delayUnit: DelayUnit }[],
+  field: string,
+  value: unknown,
+): void {
+  const problem = webhookDelayProblem(delays);
+  if (problem !== null) throw new InputError(`${field}: ${problem}`, { field, value });
 }
 
 function checkEvent(value: unknown, field: string): WebhookEvent {
@@ -275,7 +305,7 @@ function checkFields(event: WebhookEvent, value: unknown, field: string): string
 
 function checkDelayValue(value: unknown, field: string): number {
   const number = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value;
-  if (typeof number !== 'number' || !Number.isInteger(number) || number < 1) {
+  if (!WebhookDelayInputSchema.shape.delay.safeParse(number).success || typeof number !== 'number') {
     throw new InputError(
       `${field} must be a whole number of hours or days (1 or more), got ${JSON.stringify(value)}`,
       {

@@ -173,12 +173,26 @@ describe('declarative sync against the sandbox', () => {
       `https://hooks.example.com/hooks/demo/newsletter_update_subscriber/rot-${name}`;
 
     /** A real fetch that records the inner methods of every batch it sends, in order. */
-    function recordingFetch() {
+    /**
+     * Records each batch's inner methods. With `refuseCreates`, each inner POST goes out with a delay the
+     * sandbox refuses (40005, assumptions A24) — the client itself refuses one before sending — so the
+     * shop answers that create 400 as it may any create.
+     */
+    function recordingFetch(options: { refuseCreates?: boolean } = {}) {
       const batches: string[][] = [];
       const fetch = async (request: Request) => {
         if (new URL(request.url).pathname.endsWith('/batch')) {
-          const body = (await request.clone().json()) as { data: { requests: { method: string }[] } };
+          const body = (await request.clone().json()) as {
+            data: { requests: { method: string; data?: Record<string, unknown> }[] };
+          };
           batches.push(body.data.requests.map((inner) => inner.method));
+          if (options.refuseCreates) {
+            for (const inner of body.data.requests) {
+              if (inner.method === 'POST')
+                inner.data = { ...inner.data, webHookDelay: [{ delay: '40000', delayUnit: 'day' }] };
+            }
+            return globalThis.fetch(new Request(request, { body: JSON.stringify(body) }));
+          }
         }
         return globalThis.fetch(request);
       };
@@ -213,7 +227,7 @@ describe('declarative sync against the sandbox', () => {
     });
 
     it('a create the shop refuses leaves the old subscription in place (an extra, not a gap)', async () => {
-      const recorder = recordingFetch();
+      const recorder = recordingFetch({ refuseCreates: true });
       const client = t.client({ fetch: recorder.fetch });
       const old = await client.webhooks.create({
         event: 'newsletter_update_subscriber',
@@ -223,15 +237,8 @@ describe('declarative sync against the sandbox', () => {
         event: 'newsletter_update_subscriber',
         url: rotationUrl('b-old'),
       });
-      // The sandbox refuses a delay this long (40005, assumptions.ts A24); the client lets it through.
       const plan = planSync(
-        [
-          {
-            event: 'newsletter_update_subscriber',
-            url: rotationUrl('b-new'),
-            delay: { value: 40_000, unit: 'day' },
-          },
-        ],
+        [{ event: 'newsletter_update_subscriber', url: rotationUrl('b-new') }],
         await current(client, 'b'),
       );
       expect(plan.delete.map((step) => step.reason).sort()).toEqual(['duplicate', 'not_desired']);

@@ -38,4 +38,19 @@ describe('WebhookSpecEntrySchema', () => {
     expect(result.success).toBe(false);
     expect(result.error?.issues[0]?.path.join('.')).toBe(path);
   });
+
+  it('refuses a delay over the contracts’ limit (A24) as the client and the sandbox do', () => {
+    const result = WebhookSpecEntrySchema.safeParse({
+      event: 'order_confirm',
+      delay: { value: 36_501, unit: 'day' },
+    });
+    expect(result.error?.issues[0]).toMatchObject({
+      path: ['delay'],
+      message: '36501 day is too long; the delays of a webHook add up to at most 36500 days (876000 hours)',
+    });
+    expect(
+      WebhookSpecEntrySchema.safeParse({ event: 'order_confirm', delay: { value: 876_000, unit: 'hour' } })
+        .success,
+    ).toBe(true);
+  });
 });

@@ -1,4 +1,5 @@
 import { DELAY_UNITS, DELIVERY_FORMATS, WEBHOOK_EVENTS } from '@srhooks/contracts/events';
+import { webhookDelayProblem } from '@srhooks/contracts/schemas/webhook';
 import { z } from 'zod';
 import type { WebhookSpec } from '../resources/webhook-input.js';
 
@@ -16,6 +17,11 @@ export const WebhookSpecEntrySchema = z.strictObject({
     .strictObject({
       value: z.int().min(1, 'must be 1 or more'),
       unit: z.enum(DELAY_UNITS, { error: 'must be "day" or "hour"' }),
+    })
+    // The contracts' limit (A24), which the client and the sandbox apply to the API body too.
+    .superRefine((delay, ctx) => {
+      const problem = webhookDelayProblem([{ delay: delay.value, delayUnit: delay.unit }]);
+      if (problem !== null) ctx.addIssue({ code: 'custom', message: problem, input: delay });
     })
     .nullable()
     .optional(),

@@ -424,7 +424,11 @@ export interface components {
             fields?: string[];
         };
         WebhookDelayInput: {
-            /** @description A non-negative whole number, as a numeric string (`"10"`) or a number. */
+            /**
+             * @description A whole number of 1 or more, as a numeric string (`"10"`) or a number. The entries of one
+             *     webHook add up to at most 36,500 days (876,000 hours); srhooks **assumes** both bounds
+             *     (A24: ShopRenter documents neither; absent or empty is its documented "send at once").
+             */
             delay: string | number;
             delayUnit: components["schemas"]["DelayUnit"];
         };

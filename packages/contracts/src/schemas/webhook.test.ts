@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MAX_WEBHOOK_DELAY_HOURS } from '../assumptions.js';
 import { readFixtureJson } from '../test-support/shoprenter-fixtures.js';
 import {
   isOuterId,
@@ -10,6 +11,7 @@ import {
   WebhookResponseSchema,
   WebhookSchema,
   WebhookUpdateInputSchema,
+  webhookDelayProblem,
   webhookIdFor,
   webhookNumericId,
 } from './webhook.js';
@@ -169,6 +171,38 @@ describe('webhook requests', () => {
     expect(isOuterId('TesztOuterID')).toBe(true);
     expect(isOuterId('a?b')).toBe(false);
     expect(OUTER_ID_PATTERN.test('d2ViSG9vay1ub3RpZmljYXRpb25faWQ9MTQ0')).toBe(true);
+  });
+
+  it('holds webHookDelay to the one rule the client and the sandbox share (A24): 1 or more, at most 36500 days in all', () => {
+    const base = readFixtureJson<Record<string, unknown>>('api/webhook/request_post.json');
+    const delayIssue = (webHookDelay: unknown) => {
+      const result = WebhookInputSchema.safeParse({ ...base, webHookDelay });
+      return result.success ? null : result.error.issues[0];
+    };
+    expect(delayIssue([{ delay: '36500', delayUnit: 'day' }])).toBeNull();
+    expect(delayIssue([{ delay: 876_000, delayUnit: 'hour' }])).toBeNull();
+    expect(delayIssue([{ delay: '36501', delayUnit: 'day' }])).toMatchObject({
+      path: ['webHookDelay'],
+      message: '36501 day is too long; the delays of a webHook add up to at most 36500 days (876000 hours)',
+    });
+    expect(
+      delayIssue([
+        { delay: '36500', delayUnit: 'day' },
+        { delay: 1, delayUnit: 'hour' },
+      ])?.message,
+    ).toMatch(/^36500 day \+ 1 hour is too long/);
+    expect(delayIssue([{ delay: '99999999999999999999', delayUnit: 'day' }])?.path).toEqual(['webHookDelay']);
+    for (const delay of ['0', 0, 1.5, -1]) {
+      expect(delayIssue([{ delay, delayUnit: 'hour' }]), String(delay)).toMatchObject({
+        path: ['webHookDelay', 0, 'delay'],
+        message: 'delay must be a whole number of hours or days, 1 or more',
+      });
+    }
+    expect(
+      WebhookUpdateInputSchema.safeParse({ webHookDelay: [{ delay: '40000', delayUnit: 'day' }] }).success,
+    ).toBe(false);
+    expect(webhookDelayProblem([{ delay: '2', delayUnit: 'day' }])).toBeNull();
+    expect(MAX_WEBHOOK_DELAY_HOURS).toBe(36_500 * 24);
   });
 
   it('allows a partial update body', () => {

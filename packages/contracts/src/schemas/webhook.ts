@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { OUTER_ID_PATTERN } from '../assumptions.js';
+import { delayHours, MAX_WEBHOOK_DELAY_HOURS, OUTER_ID_PATTERN } from '../assumptions.js';
 import { fieldsForEvent } from '../catalogue/field-catalogue.js';
 import { DELAY_UNITS, DELIVERY_FORMATS, WEBHOOK_EVENTS, type WebhookEvent } from '../events.js';
 import { LinkSchema, LooseNumberSchema, LooseStringSchema, looseList } from './loose.js';
@@ -127,9 +127,38 @@ export const WebhookParameterInputSchema = z.object({
   fields: z.array(z.string()).optional(),
 });
 
+/** One `webHookDelay` entry of a request: a whole number of hours or days, 1 or more (A24). */
+const DELAY_VALUE_MESSAGE = 'delay must be a whole number of hours or days, 1 or more';
+
 export const WebhookDelayInputSchema = z.object({
-  delay: z.union([z.string().regex(/^\d+$/, 'delay must be a whole number'), z.number().int().nonnegative()]),
+  delay: z.union(
+    [
+      z
+        .string()
+        .regex(/^\d+$/, DELAY_VALUE_MESSAGE)
+        .refine((value) => Number(value) >= 1, DELAY_VALUE_MESSAGE),
+      z.number().int(DELAY_VALUE_MESSAGE).min(1, DELAY_VALUE_MESSAGE),
+    ],
+    { error: DELAY_VALUE_MESSAGE },
+  ),
   delayUnit: z.enum(DELAY_UNITS),
+});
+
+/**
+ * [A24] The delays of one webHook add up (A10) to at most `MAX_WEBHOOK_DELAY_HOURS`: the one rule
+ * the client checks before sending and the sandbox answers 40005 for.
+ */
+export function webhookDelayProblem(
+  delays: readonly { delay: string | number; delayUnit: (typeof DELAY_UNITS)[number] }[],
+): string | null {
+  const hours = delayHours(delays.map((d) => ({ delay: Number(d.delay), delayUnit: d.delayUnit })));
+  if (Number.isFinite(hours) && hours <= MAX_WEBHOOK_DELAY_HOURS) return null;
+  return `${delays.map((d) => `${d.delay} ${d.delayUnit}`).join(' + ')} is too long; the delays of a webHook add up to at most ${MAX_WEBHOOK_DELAY_HOURS / 24} days (${MAX_WEBHOOK_DELAY_HOURS} hours)`;
+}
+
+const WebhookDelayListInputSchema = z.array(WebhookDelayInputSchema).superRefine((delays, ctx) => {
+  const problem = webhookDelayProblem(delays);
+  if (problem !== null) ctx.addIssue({ code: 'custom', message: problem, input: delays });
 });
 
 const webhookInputShape = {
@@ -141,7 +170,7 @@ const webhookInputShape = {
   webHookParameters: z
     .array(WebhookParameterInputSchema)
     .min(1, 'at least one webHookParameters entry is required'),
-  webHookDelay: z.array(WebhookDelayInputSchema).optional(),
+  webHookDelay: WebhookDelayListInputSchema.optional(),
 };
 
 function checkFields(

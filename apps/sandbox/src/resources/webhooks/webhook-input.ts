@@ -8,7 +8,7 @@ import {
   WebhookInputSchema,
   type WebhookParameter,
 } from '@srhooks/contracts';
-import { delayHours, MAX_WEBHOOK_DELAY_HOURS, WEBHOOK_URL_PROTOCOLS } from '../../assumptions.js';
+import { WEBHOOK_URL_PROTOCOLS } from '../../assumptions.js';
 import { apiErrors } from '../../errors.js';
 import type { StoredWebhook } from '../../state/shop-data.js';
 
@@ -149,7 +149,6 @@ function validate(body: Json): WebhookDraft {
     delay: Number(d.delay),
     delayUnit: d.delayUnit,
   }));
-  checkDelay(webHookDelay);
   return {
     event: value.event as WebhookEvent,
     label: value.label,
@@ -168,20 +167,6 @@ function checkUrlProtocol(url: string, index: number): void {
       `Wrong data in 'webHookParameters[${index}].url': the shop delivers only to an http:// or https:// URL, not "${protocol}" (assumptions.ts [A35]).`,
     );
   }
-}
-
-/** [A24] A delay the sandbox can schedule: finite, and in all at most `MAX_WEBHOOK_DELAY_HOURS`. */
-function checkDelay(delays: readonly WebhookDelay[]): void {
-  const hours = delayHours(delays);
-  if (Number.isFinite(hours) && hours <= MAX_WEBHOOK_DELAY_HOURS) return;
-  const days = MAX_WEBHOOK_DELAY_HOURS / 24;
-  throw apiErrors.wrongData(
-    `Wrong data in 'webHookDelay': ${delays
-      .map((d) => `${d.delay} ${d.delayUnit}`)
-      .join(
-        ' + ',
-      )} is too long; the delays of a webHook add up to at most ${days} days (${MAX_WEBHOOK_DELAY_HOURS} hours).`,
-  );
 }
 
 function requireObject(body: unknown): Json {

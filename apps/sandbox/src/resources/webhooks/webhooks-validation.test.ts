@@ -74,6 +74,14 @@ describe('webHooks resource: validation errors with the documented inner codes a
       /99999999999 day is too long; the delays of a webHook add up to at most 36500 days/,
     ],
     [
+      'a delay of 0 (assumed A24: absent or empty is the documented "at once")',
+      webhookBody('http://h/x', { webHookDelay: [{ delay: '0', delayUnit: 'hour' }] }),
+      undefined,
+      40005,
+      'The given data is wrong!',
+      /webHookDelay\[0\]\.delay': delay must be a whole number of hours or days, 1 or more/,
+    ],
+    [
       'delays that add up to more than the limit',
       webhookBody('http://h/x', {
         webHookDelay: [
