@@ -25,6 +25,7 @@ import { envClientCredentialsSet } from '../config/resolve-shop.js';
 import { assertShopName } from '../config/shop-name.js';
 import { unknownEventError } from '../event-name.js';
 import { watchDeliveries } from '../live/delivery-feed.js';
+import { listenApiFailureReason } from '../live/listen-api-advice.js';
 import { type EmbeddedReceiver, startEmbeddedReceiver } from '../live/start-receiver.js';
 import type { Output } from '../output/index.js';
 
@@ -319,8 +320,25 @@ export const listenCommand = defineCommand<ListenOptions, ListenResult>({
               ? { [CONSOLE_HANDLER]: { type: 'log' } }
               : {},
         },
-        // the console handler's lines (whole payloads) are dropped; the feed prints its outcomes
-        { debug: context.debug, processing: { logWrite: () => {} } },
+        {
+          debug: context.debug,
+          // the console handler's lines (whole payloads) are dropped; the feed prints its outcomes
+          processing: { logWrite: () => {} },
+          // a shop's API failing (srhooks recover, a failed pass's recorded reason) names listen's settings
+          recovery: {
+            failureReason: (shop, error) =>
+              listenApiFailureReason(
+                {
+                  shop,
+                  access: access.get(shop) ?? { credentials: {}, login: 'none', source: null },
+                  storedApiUrl: logins.shops[shop]?.apiUrl !== undefined,
+                  storedTokenUrl: logins.shops[shop]?.tokenUrl !== undefined,
+                },
+                context.env,
+                error,
+              ),
+          },
+        },
       );
     } catch (error) {
       throw unusableDb(error, db, options.db !== undefined);

@@ -17,7 +17,11 @@ export interface EmbeddedReceiver {
  */
 export async function startEmbeddedReceiver(
   input: ReceiverConfigInput,
-  options: { debug: boolean; processing?: BuildReceiverOptions['processing'] },
+  options: {
+    debug: boolean;
+    processing?: BuildReceiverOptions['processing'];
+    recovery?: BuildReceiverOptions['recovery'];
+  },
 ): Promise<EmbeddedReceiver> {
   const { buildReceiver, ReceiverConfigSchema } = await import('@srhooks/receiver');
   const config = ReceiverConfigSchema.parse({ logLevel: options.debug ? 'info' : 'error', ...input });
@@ -25,6 +29,7 @@ export async function startEmbeddedReceiver(
     defaultMetrics: false,
     logDestination: { write: (line: string) => process.stderr.write(line) },
     ...(options.processing ? { processing: options.processing } : {}),
+    ...(options.recovery ? { recovery: options.recovery } : {}),
   });
   try {
     await app.listen({ port: config.port, host: config.host });

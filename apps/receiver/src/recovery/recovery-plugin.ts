@@ -9,7 +9,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Logger } from 'pino';
 import { appShopFailureAdvice } from '../app-mode/app-shop-advice.js';
-import { type ShopClientFactory, ShopClients } from '../processing/shop-clients.js';
+import { type ShopClientFactory, ShopClients, type ShopFailureAdvice } from '../processing/shop-clients.js';
 import { RecoveryService } from './recovery-service.js';
 
 declare module 'fastify' {
@@ -28,9 +28,28 @@ export interface RecoveryPluginOptions {
   intervalMs?: number;
   /** With interval 0, the first retry of a failed pass, in ms (tests; default 1 min). */
   firstRetryMs?: number;
+  /**
+   * A failed pass's reason in the words of what runs this receiver, or null for the error's own: `srhooks
+   * listen` names the flag, variable or login it took the shop's credentials and URLs from, where the
+   * client's own words advise the shop admin's "Settings > API Settings" alone. App mode's advice for an
+   * installed shop comes first.
+   */
+  failureReason?: ShopFailureAdvice;
+}
+
+/** App mode's advice for installed shops, then the caller's; undefined when neither is given. */
+function failureReasonOf(
+  app: Parameters<typeof appShopFailureAdvice>[0],
+  given: ShopFailureAdvice | undefined,
+): ShopFailureAdvice | undefined {
+  const appAdvice = app.config.app ? appShopFailureAdvice(app, { missedUninstall: true }) : undefined;
+  if (!appAdvice) return given;
+  if (!given) return appAdvice;
+  return (shop, error) => appAdvice(shop, error) ?? given(shop, error);
 }
 
 const plugin: FastifyPluginAsync<RecoveryPluginOptions> = async (app, options) => {
+  const failureReason = failureReasonOf(app, options.failureReason);
   const service = new RecoveryService({
     config: app.config,
     store: app.store,
@@ -42,7 +61,7 @@ const plugin: FastifyPluginAsync<RecoveryPluginOptions> = async (app, options) =
     shops: app.shopDirectory,
     clients: new ShopClients(app.config.shops, options.createClient, (shop) => app.shopDirectory.shop(shop)),
     // App mode: an installed shop's failures get the platform app's advice (a pending install's words).
-    ...(app.config.app ? { failureReason: appShopFailureAdvice(app, { missedUninstall: true }) } : {}),
+    ...(failureReason ? { failureReason } : {}),
     ...(options.now ? { now: options.now } : {}),
     ...(options.intervalMs !== undefined ? { intervalMs: options.intervalMs } : {}),
     ...(options.firstRetryMs !== undefined ? { firstRetryMs: options.firstRetryMs } : {}),
