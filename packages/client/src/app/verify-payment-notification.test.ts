@@ -58,6 +58,22 @@ describe('verifyPaymentNotification (FACTS.md §8)', () => {
     expect(!result.ok && result.error.authentic).toBe(false);
   });
 
+  it('refuses an authentic body with a key given twice (PHP cannot write one), naming it, instead of reading the last', () => {
+    const body = '{"id":69,"status":"declined","time":1606740386,"status":"active"}';
+    const result = verifyPaymentNotification(body, { hmac: signPaymentNotification(body, docKey) }, docKey, {
+      now: docNow,
+    });
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.error).toMatchObject({
+      code: 'invalid_notification',
+      status: 400,
+      authentic: true,
+      message: expect.stringMatching(
+        /^authentic notification that cannot be read: The JSON has the key "status" twice in one object \(at status\)/,
+      ),
+    });
+  });
+
   it.each([
     [{}, 'missing_parameter'],
     [{ hmac: '' }, 'missing_parameter'],

@@ -2,6 +2,8 @@ import { timingSafeEqual } from 'node:crypto';
 import {
   type DecodedPaymentNotification,
   decodePaymentNotification,
+  JsonReadError,
+  readJsonDocument,
   signPaymentNotification,
 } from '@srhooks/contracts';
 import { hexDigest, type QueryInput, queryValues } from './app-query.js';
@@ -16,7 +18,7 @@ import { appSecret, toleranceOption } from './verify-app-request.js';
  * 1. `hmac` present once, 64 hex characters (either case);
  * 2. it matches the raw body's HMAC, compared in constant time — on the bytes as received, never
  *    on re-serialised JSON;
- * 3. the body is JSON and one of the two documented shapes; an authentic body that is not gives
+ * 3. the body is JSON (each key once in an object) and one of the two documented shapes; an authentic body that is not gives
  *    `invalid_notification` with `authentic: true` (quarantine it, do not drop it);
  * 4. the body's `time` is within `toleranceSeconds` (default 300) of `now()`;
  * 5. with a `replayGuard`, the same signature seen before is refused (`replayed`).
@@ -65,10 +67,14 @@ export function verifyPaymentNotification(
 
   let body: unknown;
   try {
-    body = JSON.parse(
+    // The delivery codec's JSON reader: a key given twice (`{"status":"declined",…,"status":"active"}`,
+    // which PHP's json_encode cannot write) is refused naming it, never read as the last one alone.
+    body = readJsonDocument(
       typeof rawBody === 'string' ? rawBody : new TextDecoder('utf-8', { fatal: true }).decode(rawBody),
+      { maxDepth: 16 },
     );
-  } catch {
+  } catch (error) {
+    if (error instanceof JsonReadError && error.code === 'duplicate_key') return invalid(error.message);
     return invalid('the body is not JSON');
   }
   const decoded = decodePaymentNotification(body);

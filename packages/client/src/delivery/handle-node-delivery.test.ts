@@ -155,6 +155,26 @@ describe('handleNodeDelivery', () => {
     expect(wrongType.status).toBe(415);
   });
 
+  it('refuses the captured delivery with a key repeated inside its order (400 duplicate_key naming key and path), as one in its envelope', async () => {
+    const path = signDeliveryPath({ shop: 'demo', event: 'order_confirm' }, secret);
+    const captured = rawCapture.replace('/hooks/demo/order_confirm/REPLACE_WITH_TOKEN', path);
+    // The same length, so Content-Length still holds: the order's "phone" becomes a second "email".
+    const phone = '"phone":"+36304573549"';
+    const repeated = captured.replace(phone, `"email":"${'x'.repeat(phone.length - 10)}"`);
+    expect(repeated).not.toBe(captured);
+    expect(repeated.length).toBe(captured.length);
+    const { status } = await sendRaw(repeated);
+    expect(status).toBe(400);
+    expect(lastBody).toEqual({
+      error: 'invalid_delivery',
+      message: expect.stringMatching(
+        /^The JSON has the key "email" twice in one object \(at orders\.order\[0\]\.email\)/,
+      ),
+      reason: 'duplicate_key',
+      path: 'orders.order[0].email',
+    });
+  });
+
   it('uses a Buffer body left by express.raw() and refuses one already parsed to an object', async () => {
     const path = signDeliveryPath({ shop: 'demo', event: 'newsletter_subscribe' }, secret);
     const payload = JSON.stringify(samplePayload('newsletter_subscribe', 3));

@@ -12,7 +12,8 @@
  * 4. the document: JSON (`too_deep` by a bracket scan before parsing, `invalid_json` with the
  *    position) or XML (`xml_doctype_forbidden`, `too_deep`, `invalid_xml`); in a form field the
  *    format is detected from the first non-space character (`<` = XML, otherwise JSON); a JSON
- *    envelope key given twice in one object (`duplicate_key`: the reader would keep the last only);
+ *    key given twice in one object, at any depth (`duplicate_key`, naming the key and its path: the
+ *    reader would keep the last only);
  * 5. the envelope (`wrong_envelope`): `{"orders":{"order":[…]}}` for order events,
  *    `{"newsletter":{"subscriber":[…]}}` for newsletter events;
  * 6. the fields, by the zod delivery schemas (`invalid_field`, first problem's path and value).
@@ -52,7 +53,6 @@ import { envelopeShapeOf } from './envelope.js';
 import { compileFastParse } from './fast-schema-parse.js';
 import { MAX_DELIVERY_FORM_FIELDS, parseUrlEncoded, UrlEncodedFormatError } from './form-urlencoded.js';
 import { JsonReadError, readJsonDocument } from './json-document.js';
-import { firstDuplicateKey, mayRepeatEnvelopeKey } from './json-duplicate-keys.js';
 import { MultipartFormatError, readMultipartFormData } from './multipart.js';
 import { decodeUtf8Strict, firstInvalidUtf8Offset } from './utf8.js';
 import { readXmlDocument, XmlReadError } from './xml.js';
@@ -251,7 +251,9 @@ function readDocument(
       : readXmlDocument(document.trimStart(), { maxDepth: limits.maxDepth }); // tolerate a leading newline
   } catch (error) {
     if (error instanceof JsonReadError || error instanceof XmlReadError) {
-      fail(error.code, 'document', error.message);
+      fail(error.code, 'document', error.message, {
+        ...(error instanceof JsonReadError && error.path !== undefined ? { path: error.path } : {}),
+      });
     }
     throw error;
   }
@@ -402,17 +404,6 @@ export function decodeDelivery(input: DecodeDeliveryInput): DecodedDelivery {
   const format: DeliveryFormat =
     transport.kind === 'raw' ? transport.format : document.trimStart().startsWith('<') ? 'xml' : 'json';
   const tree = readDocument(document, format, limits, transport.bytes);
-  if (format === 'json' && mayRepeatEnvelopeKey(document)) {
-    const repeated = firstDuplicateKey(document);
-    if (repeated !== null) {
-      fail(
-        'duplicate_key',
-        'document',
-        `The JSON has the key "${repeated.split('.').pop()?.slice(0, 40)}" twice in one object (at ${repeated.slice(0, 80)}); a JSON reader keeps only the last, so what the first holds would be dropped without a word. A delivery writes each key once: nothing was taken.`,
-        { path: repeated },
-      );
-    }
-  }
   checkEnvelope(event, tree, format);
 
   const parsed = parseEnvelope(event, tree);

@@ -17,6 +17,7 @@ export {
   encodeDelivery,
 } from './encode-delivery.js';
 export { parseUrlEncoded, UrlEncodedFormatError } from './form-urlencoded.js';
+export { JsonReadError, type JsonReadErrorCode, readJsonDocument } from './json-document.js';
 export {
   MultipartFormatError,
   type MultipartPart,

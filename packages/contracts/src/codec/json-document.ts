@@ -7,7 +7,9 @@
  * refused (`number_too_large`) rather than read altered.
  */
 
-export type JsonReadErrorCode = 'invalid_json' | 'too_deep' | 'number_too_large';
+import { countTreeKeys, firstDuplicateKey } from './json-duplicate-keys.js';
+
+export type JsonReadErrorCode = 'invalid_json' | 'too_deep' | 'number_too_large' | 'duplicate_key';
 
 export class JsonReadError extends Error {
   override readonly name = 'JsonReadError';
@@ -15,6 +17,8 @@ export class JsonReadError extends Error {
     readonly code: JsonReadErrorCode,
     message: string,
     readonly position: number,
+    /** `duplicate_key`: where the repeated key is (`orders.order[0].innerId`). */
+    readonly path?: string,
   ) {
     super(message);
   }
@@ -27,15 +31,26 @@ function lineAndColumn(text: string, index: number): string {
   return `line ${line}, column ${column}`;
 }
 
-/** Throws `too_deep` when objects/arrays nest deeper than `maxDepth` (strings are skipped). */
-export function scanJsonDepth(text: string, maxDepth: number): void {
+/**
+ * Throws `too_deep` when objects/arrays nest deeper than `maxDepth` (strings are skipped). Returns
+ * the number of keys the text writes (each string followed, after blanks, by `:`), which
+ * {@link readJsonDocument} compares with the parsed tree's to find a repeated key.
+ */
+export function scanJsonDepth(text: string, maxDepth: number): number {
   let depth = 0;
+  let keys = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
     if (inString) {
       if (code === 0x5c) i++;
-      else if (code === 0x22) inString = false;
+      else if (code === 0x22) {
+        inString = false;
+        let next = text.charCodeAt(i + 1);
+        while (next === 0x20 || next === 0x0a || next === 0x0d || next === 0x09)
+          next = text.charCodeAt(++i + 1);
+        if (next === 0x3a) keys++;
+      }
     } else if (code === 0x22) inString = true;
     else if (code === 0x7b || code === 0x5b) {
       depth++;
@@ -48,6 +63,7 @@ export function scanJsonDepth(text: string, maxDepth: number): void {
       }
     } else if (code === 0x7d || code === 0x5d) depth--;
   }
+  return keys;
 }
 
 /**
@@ -56,7 +72,13 @@ export function scanJsonDepth(text: string, maxDepth: number): void {
  * character, so bytes and characters give the same answer.
  */
 export function isJsonDepthWithin(bytes: Uint8Array, maxDepth: number): boolean {
+  return scanJsonBytes(bytes, maxDepth) !== -1;
+}
+
+/** {@link isJsonDepthWithin}'s scan: the number of keys the document writes, or -1 when too deep. */
+function scanJsonBytes(bytes: Uint8Array, maxDepth: number): number {
   let depth = 0;
+  let keys = 0;
   const length = bytes.length;
   for (let i = 0; i < length; i++) {
     const byte = bytes[i];
@@ -67,12 +89,16 @@ export function isJsonDepthWithin(bytes: Uint8Array, maxDepth: number): boolean 
         if (inner === 0x5c) i++;
         else if (inner === 0x22) break;
       }
+      // A key when a colon follows (after blanks).
+      let next = bytes[i + 1];
+      while (next === 0x20 || next === 0x0a || next === 0x0d || next === 0x09) next = bytes[++i + 1];
+      if (next === 0x3a) keys++;
     } else if (byte === 0x7b || byte === 0x5b) {
       depth++;
-      if (depth > maxDepth) return false;
+      if (depth > maxDepth) return -1;
     } else if (byte === 0x7d || byte === 0x5d) depth--;
   }
-  return true;
+  return keys;
 }
 
 export interface ReadJsonOptions {
@@ -81,12 +107,16 @@ export interface ReadJsonOptions {
   readonly bytes?: Uint8Array;
 }
 
-/** Parses JSON after the depth scan; throws {@link JsonReadError} with the position of a syntax error. */
+/**
+ * Parses JSON after the depth scan; throws {@link JsonReadError} with the position of a syntax error,
+ * or `duplicate_key` with the path of a key that one object has twice, at any depth (`JSON.parse`
+ * would keep the last alone; PHP's `json_encode` cannot write a key twice): the scan counts the keys
+ * the text writes, and when the parsed tree holds fewer, the text is walked to name the first one.
+ */
 export function readJsonDocument(text: string, options: ReadJsonOptions): unknown {
   // The string scan gives the error its position; the byte scan only says whether there is one.
-  if (options.bytes === undefined || !isJsonDepthWithin(options.bytes, options.maxDepth)) {
-    scanJsonDepth(text, options.maxDepth);
-  }
+  let keys = options.bytes === undefined ? -1 : scanJsonBytes(options.bytes, options.maxDepth);
+  if (keys === -1) keys = scanJsonDepth(text, options.maxDepth);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -102,6 +132,20 @@ export function readJsonDocument(text: string, options: ReadJsonOptions): unknow
     );
   }
   if (SIXTEEN_DIGITS.test(text)) checkExactIntegers(text);
+  if (keys !== countTreeKeys(parsed)) {
+    const repeated = firstDuplicateKey(text);
+    if (repeated !== null) {
+      const key =
+        repeated.key === '…' ? 'a key that is not a field name (not shown)' : `the key "${repeated.key}"`;
+      const where = repeated.path.length > 120 ? `…${repeated.path.slice(-119)}` : repeated.path;
+      throw new JsonReadError(
+        'duplicate_key',
+        `The JSON has ${key} twice in one object (at ${where}); a JSON reader keeps only the last, so what the first holds would be dropped without a word. ShopRenter writes each key once (PHP's json_encode cannot write one twice): nothing was taken.`,
+        repeated.position,
+        repeated.path,
+      );
+    }
+  }
   return parsed;
 }
 
