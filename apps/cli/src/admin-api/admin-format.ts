@@ -32,14 +32,35 @@ export function isSubscriberEvent(event: string): boolean {
   return event.startsWith('newsletter_');
 }
 
+/** What an event's ORDER cell says when the event is about no order and no subscriber (`app_uninstalled`). */
+export const NO_ORDER = '-';
+
 /**
- * `#1234` (order number); a newsletter event's subject as `subscriber 17`, so it does not read as an
- * order in an ORDER column; else the subject id; else empty.
+ * What an event is about, in words that do not read as an order where it is none: `#1234` (order
+ * number); a newsletter event's `subscriber 17`; a Payment API notification's `charge 8401` or `card
+ * change 12` (as `events show` names them); null for an event about no one but its shop
+ * (`app_uninstalled`: its subject id is the shop's name, already in the SHOP column) or without an id.
+ */
+export function eventSubject(
+  event: Pick<EventSummaryJson, 'orderNumber' | 'subjectId' | 'event'>,
+): string | null {
+  const name: string = event.event;
+  if (event.orderNumber) return `#${event.orderNumber}`;
+  if (name === 'app_uninstalled' || !event.subjectId) return null;
+  if (isSubscriberEvent(name)) return `subscriber ${event.subjectId}`;
+  if (name === 'payment_status') return `charge ${event.subjectId}`;
+  if (name === 'payment_card_change') return `card change ${event.subjectId}`;
+  return event.subjectId;
+}
+
+/**
+ * An ORDER cell (`events list`, `dead-letters list`, `deliveries list` and `show`): the event's
+ * {@link eventSubject}; `-` for a platform app's `app_uninstalled` (no order); else empty.
  */
 export function formatOrder(event: Pick<EventSummaryJson, 'orderNumber' | 'subjectId' | 'event'>): string {
-  if (event.orderNumber) return `#${event.orderNumber}`;
-  if (event.subjectId && isSubscriberEvent(event.event)) return `subscriber ${event.subjectId}`;
-  return event.subjectId ?? '';
+  const subject = eventSubject(event);
+  if (subject !== null) return subject;
+  return String(event.event) === 'app_uninstalled' ? NO_ORDER : '';
 }
 
 /** `11206 HUF`, or empty when the delivery had no total. */

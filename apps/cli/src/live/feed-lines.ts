@@ -5,6 +5,7 @@
  * human text or one JSON document per line.
  */
 import type { WebhookEvent } from '@srhooks/contracts';
+import { eventSubject } from '../admin-api/admin-format.js';
 import { maskFeedDelivery, maskFeedOutcome, shown } from '../admin-api/personal-data.js';
 import type { Output } from '../output/index.js';
 import { oneLine } from '../output/terminal-text.js';
@@ -186,11 +187,8 @@ export function printDelivery(output: Output, line: DeliveryLine): void {
   }
   if (line.events.length === 0) output.line(`${head}  ${style.dim('(no items)')}`);
   for (const event of line.events) {
-    const subject = event.orderNumber
-      ? `#${event.orderNumber}`
-      : event.subjectId
-        ? `subscriber ${event.subjectId}`
-        : '';
+    // what the event is about: an order, a subscriber, a charge; nothing for an app's uninstall
+    const subject = eventSubject({ ...event, event: line.event }) ?? '';
     // The event's status just after its commit: `pending` means stored with handler jobs to run (their
     // outcomes follow as `→ handler …` lines); the bare word read as "not stored yet".
     const status = event.duplicate
