@@ -210,10 +210,13 @@ describe('srhooks listen', () => {
         `error: no event with id "evt_nope" on ${base}\nlist them with srhooks events list\n`,
       );
 
-      // events show explains what "unverified" means and how to turn verification on
+      // events show explains what "unverified" means and how to turn verification on: listen verifies
+      // no order and reads no srhooks.config.json, so that is the receiver's, not a setting of listen
       const shown = await runCli(other.dir, ['events', 'show', event.id, '--receiver', base]);
-      expect(shown.stdout).toMatch(/verification +unverified: not checked against the shop's API/);
-      expect(shown.stdout).toContain('"verify": true');
+      expect(shown.stdout).toMatch(
+        /^verification +unverified: not checked against the shop's API — srhooks listen verifies no order \(it reads no srhooks\.config\.json\); to check each order before handlers run, run the receiver \(@srhooks\/receiver\) with "verify": true/m,
+      );
+      expect(shown.stdout).not.toContain("(the receiver's default)");
     } finally {
       expect(await human.interrupt()).toBe(0);
       other.cleanup();

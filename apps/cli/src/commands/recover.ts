@@ -1,10 +1,9 @@
 import { AdminAnswerError, type AdminTargetOptions, openAdminApi } from '../admin-api/admin-api-client.js';
 import type { RecoveryReportJson } from '../admin-api/admin-types.js';
+import { isRunningListen } from '../admin-api/running-listen.js';
 import { CliError } from '../cli-error.js';
 import { productName } from '../cli-invocation.js';
 import { defineCommand } from '../command.js';
-import { resolveConfigDir } from '../config/config-dir.js';
-import { readListenRunning } from '../config/listen-secrets.js';
 
 export interface RecoverOptions extends AdminTargetOptions {
   shop: string;
@@ -63,14 +62,6 @@ function sinceRefused(error: AdminAnswerError, throughListen: boolean, typed?: s
       hint: `${productName('listen')} reads at most ${days} day${days === '1' ? '' : 's'} back, always (it does not read SRHOOKS_RECOVERY_LOOK_BACK_DAYS, the receiver's setting); for a longer look-back, run the receiver (apps/receiver) with SRHOOKS_RECOVERY_LOOK_BACK_DAYS or recoveryLookBackDays in its config`,
     },
   );
-}
-
-async function isRunningListen(
-  receiverUrl: string,
-  env: Record<string, string | undefined>,
-): Promise<boolean> {
-  const running = await readListenRunning(resolveConfigDir(env));
-  return running?.url.replace(/\/+$/, '') === receiverUrl;
 }
 
 /**

@@ -16,6 +16,7 @@ import {
 import { checkEventId, disabledHandlersOf } from '../../admin-api/admin-input.js';
 import type { EventDetailJson } from '../../admin-api/admin-types.js';
 import { type EventView, maskEventDetail, maskedNote, shown } from '../../admin-api/personal-data.js';
+import { isRunningListen } from '../../admin-api/running-listen.js';
 import { defineCommand } from '../../command.js';
 import { renderFields, renderTable, type Style } from '../../output/index.js';
 import type { ReceiverShop } from '../receiver-shops.js';
@@ -39,6 +40,8 @@ export interface ShowEventResult {
   pausedHandlers: string[];
   /** The event's shop installed the receiver's platform app (app mode): `verify` does not apply to it. */
   appShop: boolean;
+  /** The receiver is this config directory's running `srhooks listen`, which verifies no order. */
+  listen: boolean;
 }
 
 /**
@@ -49,6 +52,7 @@ export function describeVerification(
   event: Pick<EventDetailJson, 'verification' | 'verificationDetail' | 'duplicateOf'>,
   style: Style,
   appShop = false,
+  listen = false,
 ): string {
   if (event.verification === 'unverified' && event.duplicateOf) {
     return `${style.dim('unverified')}: a duplicate of ${event.duplicateOf} (the same event delivered again), so neither handled nor verified again; see srhooks events show ${event.duplicateOf}`;
@@ -59,6 +63,8 @@ export function describeVerification(
     case 'mismatched':
       return `${style.red('mismatched')}: the shop's API disagrees with the delivery${event.verificationDetail ? ` — ${event.verificationDetail}` : ''}; its jobs are held until released`;
     default:
+      if (listen)
+        return `${style.dim('unverified')}: not checked against the shop's API — srhooks listen verifies no order (it reads no srhooks.config.json); to check each order before handlers run, run the receiver (@srhooks/receiver) with "verify": true and the shop's clientId and clientSecret in its srhooks.config.json (see the receiver's docs/configuration.md)`;
       if (appShop)
         return `${style.dim('unverified')}: not checked against the shop's API — the shop installed the platform app, and "verify" is a setting of srhooks.config.json's "shops" only (a handler can read the order back with ctx.client)`;
       return `${style.dim('unverified')}: not checked against the shop's API (the receiver's default); to check each order before handlers run, set "verify": true with the shop's clientId and clientSecret in srhooks.config.json (see the receiver's docs/configuration.md)`;
@@ -124,6 +130,7 @@ export const showEventCommand = defineCommand<ShowEventOptions, ShowEventResult>
       event,
       ...disabled,
       appShop: await isAppShop(api, event.shop),
+      listen: await isRunningListen(api.receiverUrl, context.env),
     };
   },
 
@@ -147,7 +154,8 @@ export const showEventCommand = defineCommand<ShowEventOptions, ShowEventResult>
           ] as [string, string][])),
       ['status', paintStatus(event.status, style)],
     ];
-    if (!isAppEvent(name)) rows.push(['verification', describeVerification(event, style, result.appShop)]);
+    if (!isAppEvent(name))
+      rows.push(['verification', describeVerification(event, style, result.appShop, result.listen)]);
     if (event.duplicateOf) rows.push(['duplicate of', event.duplicateOf]);
     // Erased on request (srhooks erase): the payload is gone; when and under which request reference.
     if (event.erasure) rows.push(['erased', `${formatTime(event.erasure.at)} (${event.erasure.reason})`]);
