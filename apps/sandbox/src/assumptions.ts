@@ -318,9 +318,12 @@ export const APP_CALL_TIMEOUT_MS = 30_000;
 /*
  * [A48] Where the documentation is silent on the API's answer, the sandbox chooses (kept here as a list of
  * where each choice lives): a method a resource does not take is 405 with `Allow` and a message-only body
- * (`errors.ts` `methodNotAllowed`); query parameters a collection does not know are ignored, not refused
- * with 40010 "parameter not available", whose occasion the documentation does not give
- * (`resources/paging.ts`); a body that is not JSON (malformed, no Content-Type, `text/plain`, XML) is
+ * (`errors.ts` `methodNotAllowed`); a query parameter a collection GET does not take (not `page`, `limit`,
+ * `full` nor one of the collection's documented search parameters) is refused with the documented 40010
+ * "The given parameter: {parameter} is not available!", whose occasion the documentation does not give,
+ * rather than ignored: a misspelt filter (`updatedAtMn`) would otherwise answer the whole collection as
+ * if it had filtered (`resources/api-dispatch.ts` `checkCollectionQuery`; item routes and POST/PUT
+ * ignore unknown query parameters, `emptyBody` being the one POST/PUT takes); a body that is not JSON (malformed, no Content-Type, `text/plain`, XML) is
  * 40001 "Data parameter not found in POST/PUT!" (`http/request-body.ts`); the batch call itself needs no
  * scope, only its inner requests (the documented scope list has no batch entry; A4, `resources/batch.ts`);
  * an API order's `customer` and `shippingZone` links are `null` (the sandbox keeps no customer accounts

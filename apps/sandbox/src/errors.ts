@@ -141,6 +141,18 @@ export const apiErrors = {
       innerErrorText(40017, { parameter: DATE_ERROR_PARAMETER(parameter, value) }),
       `${JSON.stringify(value)} is not a date in '${parameter}': use a day such as 2013-01-01.`,
     ),
+  /**
+   * 40010 "The given parameter: {parameter} is not available!": a query parameter the collection does
+   * not take (the occasion is assumed, A48).
+   */
+  parameterNotAvailable: (parameter: string, collection: string, accepted: readonly string[]) =>
+    documented(
+      400,
+      40010,
+      'parameter_not_available',
+      innerErrorText(40010, { parameter }),
+      `The ${collection} collection takes: ${accepted.join(', ')}.`,
+    ),
   /** 40013 "POST content length exceeds the limit of {limit} bytes." */
   bodyTooLarge: (limitBytes: number) =>
     documented(

@@ -6,6 +6,8 @@ import type { ApiCall, ApiContext, ApiResult } from './api-context.js';
 import { getSubscriber, listSubscribers } from './newsletter/subscriber-handlers.js';
 import { getOrder, listOrders } from './orders/order-handlers.js';
 import { getOrderHistory, listOrderHistories } from './orders/order-history-handlers.js';
+import { SEARCH_PARAMETERS } from './orders/order-search.js';
+import { PAGE_PARAMETERS } from './paging.js';
 import {
   createWebhook,
   createWebhookWithId,
@@ -18,6 +20,8 @@ import {
 interface Route {
   scope: string;
   handle: (ctx: ApiContext, call: ApiCall, id: string) => ApiResult;
+  /** A collection GET's documented search parameters, beside `page`, `limit` and `full`. */
+  search?: readonly string[];
 }
 
 type RouteTable = Record<string, { collection: Record<string, Route>; item: Record<string, Route> }>;
@@ -26,7 +30,7 @@ type RouteTable = Record<string, { collection: Record<string, Route>; item: Reco
 const ROUTES: RouteTable = {
   webHooks: {
     collection: {
-      GET: { scope: SCOPES.webhookRead, handle: (ctx, call) => listWebhooks(ctx, call.query) },
+      GET: { scope: SCOPES.webhookRead, handle: (ctx, call) => listWebhooks(ctx, call.query), search: [] },
       POST: { scope: SCOPES.webhookWrite, handle: (ctx, call) => createWebhook(ctx, call.body) },
     },
     item: {
@@ -40,18 +44,32 @@ const ROUTES: RouteTable = {
     },
   },
   orders: {
-    collection: { GET: { scope: SCOPES.orderRead, handle: (ctx, call) => listOrders(ctx, call.query) } },
+    collection: {
+      GET: {
+        scope: SCOPES.orderRead,
+        handle: (ctx, call) => listOrders(ctx, call.query),
+        search: SEARCH_PARAMETERS,
+      },
+    },
     item: { GET: { scope: SCOPES.orderRead, handle: (ctx, _call, id) => getOrder(ctx, id) } },
   },
   orderHistories: {
     collection: {
-      GET: { scope: SCOPES.orderRead, handle: (ctx, call) => listOrderHistories(ctx, call.query) },
+      GET: {
+        scope: SCOPES.orderRead,
+        handle: (ctx, call) => listOrderHistories(ctx, call.query),
+        search: ['orderId'],
+      },
     },
     item: { GET: { scope: SCOPES.orderRead, handle: (ctx, _call, id) => getOrderHistory(ctx, id) } },
   },
   newsletterSubscribers: {
     collection: {
-      GET: { scope: SCOPES.newsletterRead, handle: (ctx, call) => listSubscribers(ctx, call.query) },
+      GET: {
+        scope: SCOPES.newsletterRead,
+        handle: (ctx, call) => listSubscribers(ctx, call.query),
+        search: ['email', 'status', 'subscribedAt'],
+      },
     },
     item: { GET: { scope: SCOPES.newsletterRead, handle: (ctx, _call, id) => getSubscriber(ctx, id) } },
   },
@@ -81,10 +99,26 @@ export function dispatchApiCall(ctx: ApiContext, call: ApiCall): ApiResult {
   const route = methods[call.method];
   if (!route) throw apiErrors.methodNotAllowed(call.method, call.path, Object.keys(methods));
   requireScope(ctx.principal, route.scope);
+  if (route.search !== undefined) checkCollectionQuery(resource as string, call.query, route.search);
   const result = route.handle(ctx, call, id ?? '');
   const emptyBody = call.query.emptyBody === '1' || call.query.emptyBody === 'true';
   if (emptyBody && (call.method === 'POST' || call.method === 'PUT')) {
     return { status: result.status, body: EMPTY_BODY_ANSWER };
   }
   return result;
+}
+
+/**
+ * [A48] A collection GET with a query parameter it does not take (neither `page`, `limit`, `full` nor
+ * one of its documented search parameters) → 40010 "The given parameter: {parameter} is not
+ * available!", so that a misspelt or undocumented filter is not answered with the whole collection.
+ */
+function checkCollectionQuery(
+  resource: string,
+  query: Record<string, unknown>,
+  search: readonly string[],
+): void {
+  const accepted = [...PAGE_PARAMETERS, ...search];
+  const unknown = Object.keys(query).find((name) => !accepted.includes(name));
+  if (unknown !== undefined) throw apiErrors.parameterNotAvailable(unknown, resource, accepted);
 }

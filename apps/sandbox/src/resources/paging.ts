@@ -2,6 +2,8 @@ import { apiErrors } from '../errors.js';
 
 export const DEFAULT_PAGE_LIMIT = 25;
 export const MAX_PAGE_LIMIT = 200;
+/** The query parameters every collection takes (FACTS.md §3). */
+export const PAGE_PARAMETERS = ['page', 'limit', 'full'] as const;
 
 export interface Link {
   href: string;

@@ -15,7 +15,8 @@ import { parseOrderStatusId } from '../resource-ids.js';
  */
 export type OrderPredicate = (order: StoredOrder) => boolean;
 
-const SEARCH_PARAMETERS = [
+/** The documented search parameters of `GET /orders` (beside `page`, `limit`, `full`). */
+export const SEARCH_PARAMETERS = [
   'innerId',
   'innerIdMin',
   'orderStatusId',
