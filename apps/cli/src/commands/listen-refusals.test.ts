@@ -52,6 +52,15 @@ describe('srhooks listen refuses', () => {
         new RegExp(`^error: cannot use --db ${join(plainFile, 'x.db')} as listen's SQLite database: `),
       );
       expect(under.stderr).not.toContain('report it');
+      // said in words, not SQLite's "unable to open database file"
+      expect(under.stderr).toContain(`listen's SQLite database: ${plainFile} is a file, not a directory\n`);
+      const folder = join(other.dir, 'a-folder');
+      mkdirSync(folder);
+      const dir = await runCli(other.dir, ['listen', '--port', '0', '--db', folder]);
+      expect(dir.code).toBe(2);
+      expect(dir.stderr).toContain(
+        `error: cannot use --db ${folder} as listen's SQLite database: it is a directory, not a file\n`,
+      );
       const notSqlite = join(other.dir, 'notes.txt');
       writeFileSync(notSqlite, 'these are my notes, not a database\n'.repeat(200));
       const wrong = await runCli(other.dir, ['listen', '--port', '0', '--db', notSqlite, '--json']);

@@ -7,7 +7,7 @@ import {
   signDeliveryUrl,
 } from '@srhooks/contracts/receiver-path';
 import { maskedNote } from '../admin-api/personal-data.js';
-import { CliError, EXIT_CODES, usageError } from '../cli-error.js';
+import { usageError } from '../cli-error.js';
 import { productName } from '../cli-invocation.js';
 import { defineCommand } from '../command.js';
 import { resolveConfigDir } from '../config/config-dir.js';
@@ -28,6 +28,7 @@ import { watchDeliveries } from '../live/delivery-feed.js';
 import { listenApiFailureReason } from '../live/listen-api-advice.js';
 import { type EmbeddedReceiver, startEmbeddedReceiver } from '../live/start-receiver.js';
 import type { Output } from '../output/index.js';
+import { unusableDb } from './listen-db-error.js';
 
 export interface ListenOptions {
   port?: number;
@@ -169,50 +170,6 @@ function printStart(output: Output, start: ListenStart): void {
   );
   lines.push(style.dim('waiting for deliveries… (Ctrl-C stops)'));
   output.line(lines.join('\n'));
-}
-
-/**
- * The store refusing listen's SQLite file at start (a directory it cannot create, a file that is
- * not a SQLite database — refused before it is opened, StoreConfigError —, a file another receiver uses) is the caller's file, not a receiver outage: a
- * usage error naming it, instead of the receiver's "retry once the database is reachable" / "report it".
- */
-function unusableDb(error: unknown, db: string, flag: boolean): unknown {
-  if (error instanceof Error && error.name === 'StoreInUseError') {
-    // another receiver (a receiver, or a listen with another config dir) runs on this file
-    // the receiver's message ends in its own advice (SRHOOKS_DB, DATABASE_URL): settings listen does not read
-    const sentences = error.message.split(/(?<=\.) /);
-    return new CliError(sentences.slice(0, 2).join(' '), {
-      code: 'listen_db_in_use',
-      exitCode: EXIT_CODES.usage,
-      hint: flag
-        ? 'stop the receiver using it, or pass --db with another file (or leave --db out: listen.db in the config dir)'
-        : 'stop the receiver using it, or pass --db with another file',
-      cause: error,
-    });
-  }
-  if (!(error instanceof Error)) return error;
-  // StoreConfigError: the receiver refused an existing file that is not SQLite before opening it.
-  const notSqlite =
-    error.name === 'StoreConfigError' && / is not a SQLite database file /.test(error.message);
-  if (!notSqlite && error.name !== 'StoreUnavailableError') return error;
-  const damaged = (error as { damaged?: unknown }).damaged === true;
-  const cause = (error as { cause?: unknown }).cause;
-  const reason = notSqlite
-    ? "it is not a SQLite database (it does not start with SQLite's header)"
-    : damaged
-      ? 'it is not a SQLite database, or a damaged one'
-      : cause instanceof Error
-        ? cause.message
-        : error.message;
-  const named = flag ? `--db ${db}` : db;
-  return new CliError(`cannot use ${named} as listen's SQLite database: ${reason}`, {
-    code: 'listen_db_unusable',
-    exitCode: EXIT_CODES.usage,
-    hint: flag
-      ? 'pass --db with a new file, or one an earlier srhooks listen wrote, in a writable directory (or leave --db out: listen.db in the config dir)'
-      : 'check the config dir (SRHOOKS_CONFIG_DIR), or pass --db with a file in a writable directory',
-    cause: error,
-  });
 }
 
 /**
