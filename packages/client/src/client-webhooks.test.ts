@@ -39,6 +39,16 @@ beforeAll(async () => {
           },
         ],
       },
+      {
+        name: 'cleanup',
+        clients: [
+          {
+            clientId: 'cleanup-client',
+            clientSecret: 'cleanup-secret-12345',
+            scopes: ['store.webhook:read', 'store.webhook:write'],
+          },
+        ],
+      },
     ],
   });
 });
@@ -173,6 +183,31 @@ describe('webhooks against the sandbox', () => {
     const beyond = await client.webhooks.list({ page: 3, limit: 2 }).catch((e: unknown) => e);
     expect(beyond).toBeInstanceOf(ValidationError);
     expect((beyond as ValidationError).innerCode).toBe(40008);
+  });
+
+  it('iterate() yields every subscription even when the loop deletes them as it goes (offset pages shift)', async () => {
+    const client = t.client({
+      shop: 'cleanup',
+      auth: { clientId: 'cleanup-client', clientSecret: 'cleanup-secret-12345' },
+      rateLimit: false,
+    });
+    const created = await client.sync(
+      Array.from({ length: 11 }, (_, i) => ({
+        event: 'order_confirm' as const,
+        url: receiverUrl(`cleanup-${i}`),
+      })),
+    );
+    expect(created.summary.created).toBe(11);
+    // The everyday clean-up loop. Page 1 (offset 5) read after the first five were deleted would start at
+    // what was the 11th: the 6th to 10th were never yielded, and stayed subscribed.
+    const seen: string[] = [];
+    for await (const webhook of client.webhooks.iterate({ limit: 5 })) {
+      seen.push(webhook.id);
+      await client.webhooks.delete(webhook.id);
+    }
+    expect(seen).toHaveLength(11);
+    expect(new Set(seen).size).toBe(11);
+    expect(await client.webhooks.all()).toEqual([]);
   });
 
   it('reads XML answers when a server ignores Accept: application/json', async () => {

@@ -155,10 +155,22 @@ export function createWebhooksResource(context: ResourceContext): WebhooksResour
     return { ...common, items };
   }
 
+  /**
+   * Every page is read before the first webhook is yielded. Pages are offsets (`page` × `limit`), so
+   * a loop that deletes (or creates) webhooks as it goes would shift the pages not yet read: the
+   * everyday clean-up loop (`for await (…) await delete(w.id)`) skipped a page's worth after each
+   * page and left them subscribed. A webhook that a concurrent change moved onto a later page is
+   * yielded once.
+   */
   async function* iterate(
     options: { limit?: number } & CallOptions = {},
   ): AsyncGenerator<Webhook, void, undefined> {
+    yield* await readAll(options);
+  }
+
+  async function readAll(options: { limit?: number } & CallOptions): Promise<Webhook[]> {
     const limit = options.limit ?? MAX_PAGE_LIMIT;
+    const byId = new Map<string, Webhook>();
     for (let page = 0; ; page++) {
       let result: WebhookPage<Webhook>;
       try {
@@ -170,18 +182,17 @@ export function createWebhooksResource(context: ResourceContext): WebhooksResour
         })) as WebhookPage<Webhook>;
       } catch (error) {
         // 40008: "minimum page is 0 and maximum page is N" — the collection shrank meanwhile.
-        if (page > 0 && error instanceof ValidationError && error.innerCode === 40008) return;
+        if (page > 0 && error instanceof ValidationError && error.innerCode === 40008) break;
         throw error;
       }
-      yield* result.items;
-      if (!result.hasNext || result.items.length === 0) return;
+      for (const webhook of result.items) if (!byId.has(webhook.id)) byId.set(webhook.id, webhook);
+      if (!result.hasNext || result.items.length === 0) break;
     }
+    return [...byId.values()];
   }
 
   async function all(options: { limit?: number } & CallOptions = {}): Promise<Webhook[]> {
-    const out: Webhook[] = [];
-    for await (const webhook of iterate(options)) out.push(webhook);
-    return out;
+    return readAll(options);
   }
 
   async function get(idOrHref: string): Promise<Webhook> {
