@@ -28,6 +28,10 @@ beforeAll(async () => {
     shops: [
       { name: 'advice-shop', clients: [{ ...CLIENT, scopes: [...ALL_SCOPES] }] },
       { name: 'advice-legacy', clients: [], basicAuth: { ...API_USER } },
+      {
+        name: 'advice-scopes',
+        clients: [{ ...CLIENT, scopes: ALL_SCOPES.filter((scope) => scope !== 'order.order:read') }],
+      },
     ],
   });
 });
@@ -127,6 +131,66 @@ describe('srhooks recover through srhooks listen: a shop API failure names liste
       expect(run.stderr).toContain(`could not reach the token endpoint ${tokenUrl} for shop "advice-shop" (`);
       expect(run.stderr).toContain(
         `listen sends these requests to ${tokenUrl}, the token URL from SRHOOKS_TOKEN_URL (it replaces the stored login's): correct it or unset it, then restart srhooks listen`,
+      );
+      expectNoSecret(run);
+    } finally {
+      config.cleanup();
+    }
+  });
+
+  it('an API client without order.order:read: names the scope to give it, then a restart of listen', async () => {
+    const config = tempConfigDir();
+    try {
+      await storeLogin(config.dir, [
+        '--shop',
+        'advice-scopes',
+        '--client-id',
+        CLIENT.clientId,
+        '--client-secret',
+        CLIENT.clientSecret,
+        '--api-url',
+        sandbox.apiUrlTemplate,
+        '--token-url',
+        sandbox.tokenUrlTemplate,
+      ]);
+      const listen = startCli(config.dir, ['listen', '--port', '0', '--shop', 'advice-scopes', '--json']);
+      let run: CliRun;
+      try {
+        const started = JSON.parse(await listen.waitForLine(/"type":"listening"/)) as {
+          url: string;
+          urls: { event: string; url: string }[];
+        };
+        // recovery reads the orders of a subscribed order event
+        const url = started.urls.find((entry) => entry.event === 'order_confirm')?.url ?? '';
+        const created = await runCli(config.dir, [
+          'webhooks',
+          'create',
+          '--shop',
+          'advice-scopes',
+          '--event',
+          'order_confirm',
+          '--url',
+          url,
+        ]);
+        expect(created.code, created.stderr).toBe(0);
+        run = await runCli(config.dir, [
+          'recover',
+          '--shop',
+          'advice-scopes',
+          '--since',
+          '1d',
+          '--receiver',
+          started.url,
+        ]);
+      } finally {
+        expect(await listen.interrupt()).toBe(0);
+      }
+      expect(run.code).toBe(3);
+      expect(run.stderr).toMatch(
+        /error: Reading the shop's API failed: the shop's API refused the request for shop "advice-scopes" \(GET http:\/\/127\.0\.0\.1:\d+\/advice-scopes\/api\/orders answered 40[13]/,
+      );
+      expect(run.stderr).toContain(
+        'the API client most likely lacks the order.order:read scope: give it that scope in the shop admin (Settings > API Settings), then restart srhooks listen (its new token carries the scope); if it has it, listen sends the client id and secret of advice-scopes',
       );
       expectNoSecret(run);
     } finally {

@@ -133,7 +133,7 @@ export function listenApiFailureReason(
     case 'AuthError': {
       const scope = text(fields.requiredScope);
       if (scope)
-        return `the shop's API refused the request for shop "${shop}" (${answered(fields)}): the API client most likely lacks the ${scope} scope: give it that scope in the shop admin (Settings > API Settings); if it has it, ${credentialsAdvice(settings, env)}`;
+        return `the shop's API refused the request for shop "${shop}" (${answered(fields)}): the API client most likely lacks the ${scope} scope: give it that scope in the shop admin (Settings > API Settings), then restart srhooks listen (its new token carries the scope); if it has it, ${credentialsAdvice(settings, env)}`;
       return `the shop's API refused the credentials for shop "${shop}" (${answered(fields)}): ${credentialsAdvice(settings, env)}`;
     }
     case 'NetworkError':
