@@ -1,9 +1,18 @@
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TEST_DATABASE_URL, testSchemas } from '../../test-support/postgres-schema.js';
+import { TcpProxy } from '../../test-support/tcp-proxy.js';
 import type { StoreChange } from '../store.js';
 import { jsonDelivery } from '../test-support/store-contract.js';
-import { changeChannel, changePayloads, PUBLISH_INTERVAL_MS, parseChangePayload } from './pg-change-relay.js';
+import {
+  CHECK_INTERVAL_MS,
+  CHECK_TIMEOUT_MS,
+  changeChannel,
+  changePayloads,
+  PgChangeRelay,
+  PUBLISH_INTERVAL_MS,
+  parseChangePayload,
+} from './pg-change-relay.js';
 import { PgStore } from './pg-store.js';
 
 const url = TEST_DATABASE_URL;
@@ -213,6 +222,74 @@ describe('PgStore change feed across instances', () => {
 
     await b.close();
     await until(async () => (await listeningBackends(channel)).length === 0, 'no LISTEN connection left');
+  });
+
+  it('listens again after its connection went silent (a NAT or firewall dropped the flow: no error, no end)', async () => {
+    const { a, b } = await pair();
+    // B's listener reaches PostgreSQL through a proxy this test owns; B's store (and A) connect directly.
+    const proxy = new TcpProxy(Number(new URL(url).port || 5432));
+    const proxyUrl = new URL(url);
+    proxyUrl.port = String(await proxy.start());
+    const seen: string[] = [];
+    const relay = new PgChangeRelay({
+      url: proxyUrl.toString(),
+      schema: b.schema,
+      connectTimeoutMs: 2000,
+      query: () => Promise.resolve(),
+      onRemote: (changes) => {
+        for (const change of changes) if (change.kind === 'delivery') seen.push(change.deliveryId);
+      },
+      reconnectDelaysMs: [50],
+      checkIntervalMs: 200,
+      checkTimeoutMs: 300,
+    });
+    try {
+      await relay.listen();
+      expect(relay.stats().listening).toBe(true);
+      const first = await a.ingest(jsonDelivery(), [], []);
+      await until(() => seen.includes(first.deliveryId), 'the relay to hear a delivery');
+
+      proxy.freeze(); // the open connection hangs for good; new connections pass
+      const during = await a.ingest(jsonDelivery(), [], []);
+      await until(() => relay.stats().listening === false, 'the silent connection to be noticed', 10_000);
+      await until(() => relay.stats().listening === true, 'the listener to reconnect', 10_000);
+      const after = await a.ingest(jsonDelivery(), [], []);
+      await until(() => seen.includes(after.deliveryId), 'the relay to hear a delivery after the silent cut');
+      // Missed while cut off (a live view's gap), never in the store.
+      expect(seen).not.toContain(during.deliveryId);
+    } finally {
+      await relay.close();
+      await proxy.stop();
+    }
+    // The defaults: a silent listener is replaced within a quarter of a minute.
+    expect(CHECK_INTERVAL_MS + CHECK_TIMEOUT_MS).toBeLessThanOrEqual(15_000);
+  });
+
+  it('closes at once when its listening connection went silent before a check noticed it (shutdown is not held)', async () => {
+    const proxy = new TcpProxy(Number(new URL(url).port || 5432));
+    const proxyUrl = new URL(url);
+    proxyUrl.port = String(await proxy.start());
+    const relay = new PgChangeRelay({
+      url: proxyUrl.toString(),
+      schema: nextSchema(),
+      connectTimeoutMs: 2000,
+      query: () => Promise.resolve(),
+      onRemote: () => {},
+      checkIntervalMs: 60_000,
+      checkTimeoutMs: 300,
+    });
+    try {
+      await relay.listen();
+      expect(relay.stats().listening).toBe(true);
+      proxy.freeze();
+      const started = Date.now();
+      await relay.close();
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(relay.stats().listening).toBe(false);
+    } finally {
+      await relay.close();
+      await proxy.stop();
+    }
   });
 
   it('keeps the feed to this instance with shareChanges: false (no LISTEN connection, nothing published)', async () => {

@@ -12,6 +12,12 @@
  * A live view is best effort by nature: a failed publish is counted, not retried, and while the
  * listening connection is down remote changes are missed (pages reload what they show, workers still
  * poll); it reconnects by itself with backoff.
+ *
+ * A listening connection can also die silently: a NAT or firewall that drops the flow, a peer host gone,
+ * leave the socket open with nothing arriving — no error, no end, `listening` 1, and every other instance's
+ * change missed until the operating system's keepalive gives up (hours). So the listener is checked every
+ * CHECK_INTERVAL_MS with a `SELECT 1` on that connection: one not answered within CHECK_TIMEOUT_MS counts
+ * as lost (its socket destroyed) and the relay reconnects.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type pg from 'pg';
@@ -23,6 +29,9 @@ const MAX_PAYLOAD_BYTES = 7800;
 const RECONNECT_DELAYS_MS = [250, 500, 1000, 2000, 5000] as const;
 /** Publishes start at least this far apart: a live view needs no finer grain, and each costs a round trip. */
 export const PUBLISH_INTERVAL_MS = 50;
+/** How often the listening connection is checked, and how long its check may take before it counts as lost. */
+export const CHECK_INTERVAL_MS = 10_000;
+export const CHECK_TIMEOUT_MS = 5_000;
 const CHANGE_KINDS = new Set(['delivery', 'job', 'event']);
 
 export interface PgChangeRelayOptions {
@@ -35,6 +44,9 @@ export interface PgChangeRelayOptions {
   onRemote: (changes: StoreChange[]) => void;
   /** Waits before reconnecting the listener, one per failed attempt in a row (the last repeats). */
   reconnectDelaysMs?: readonly number[];
+  /** The listener's liveness check (defaults CHECK_INTERVAL_MS, CHECK_TIMEOUT_MS). */
+  checkIntervalMs?: number;
+  checkTimeoutMs?: number;
 }
 
 export interface RelayStats {
@@ -98,6 +110,12 @@ export function parseChangePayload(payload: string | undefined, self: string): S
   return changes.filter(isStoreChange);
 }
 
+/** Destroys a pg client's socket (node-postgres keeps it as `connection.stream`). */
+function destroySocket(client: pg.Client): void {
+  const { connection } = client as unknown as { connection?: { stream?: { destroy(): void } } };
+  connection?.stream?.destroy();
+}
+
 export class PgChangeRelay {
   /** Tells this instance's notifications from the others'. */
   readonly origin = randomBytes(9).toString('base64url');
@@ -111,6 +129,7 @@ export class PgChangeRelay {
   #wantListening = false;
   #failuresInARow = 0;
   #reconnectTimer: NodeJS.Timeout | null = null;
+  #checkTimer: NodeJS.Timeout | null = null;
   #closed = false;
   readonly #stats: RelayStats = {
     published: 0,
@@ -149,11 +168,25 @@ export class PgChangeRelay {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#reconnectTimer) clearTimeout(this.#reconnectTimer);
+    this.#stopChecks();
     await this.#publishing;
     const listener = this.#listener;
     this.#listener = null;
     this.#stats.listening = false;
-    await listener?.end().catch(() => {});
+    if (!listener) return;
+    // A listener gone silent (not noticed yet) would never answer the goodbye: its socket is destroyed.
+    let waited: NodeJS.Timeout | undefined;
+    const ended = await Promise.race([
+      listener.end().then(
+        () => true,
+        () => true,
+      ),
+      new Promise<false>((resolve) => {
+        waited = setTimeout(() => resolve(false), this.#options.checkTimeoutMs ?? CHECK_TIMEOUT_MS);
+      }),
+    ]);
+    clearTimeout(waited);
+    if (!ended) destroySocket(listener);
   }
 
   async #drain(): Promise<void> {
@@ -191,7 +224,10 @@ export class PgChangeRelay {
     const lost = () => {
       if (failed) return;
       failed = true;
-      if (this.#listener === client) this.#listener = null;
+      if (this.#listener === client) {
+        this.#listener = null;
+        this.#stopChecks();
+      }
       this.#stats.listening = false;
       client.end().catch(() => {});
       this.#scheduleReconnect();
@@ -220,6 +256,39 @@ export class PgChangeRelay {
     this.#listener = client;
     this.#failuresInARow = 0;
     this.#stats.listening = true;
+    this.#startChecks(client, lost);
+  }
+
+  /** Checks `client` every interval while it is the listener; `lost` when a check fails or takes too long. */
+  #startChecks(client: pg.Client, lost: () => void): void {
+    this.#stopChecks();
+    const timeoutMs = this.#options.checkTimeoutMs ?? CHECK_TIMEOUT_MS;
+    let checking = false;
+    this.#checkTimer = setInterval(() => {
+      if (checking || this.#listener !== client) return;
+      checking = true;
+      let deadline: NodeJS.Timeout | undefined;
+      const expired = new Promise<never>((_, reject) => {
+        deadline = setTimeout(() => reject(new Error('listener check timed out')), timeoutMs);
+      });
+      Promise.race([client.query('SELECT 1'), expired])
+        .catch(() => {
+          if (this.#listener !== client) return;
+          // A silent socket ends only when destroyed: client.end() would wait for an answer that never comes.
+          destroySocket(client);
+          lost();
+        })
+        .finally(() => {
+          clearTimeout(deadline);
+          checking = false;
+        });
+    }, this.#options.checkIntervalMs ?? CHECK_INTERVAL_MS);
+    this.#checkTimer.unref();
+  }
+
+  #stopChecks(): void {
+    if (this.#checkTimer) clearInterval(this.#checkTimer);
+    this.#checkTimer = null;
   }
 
   #scheduleReconnect(): void {
