@@ -327,5 +327,6 @@ export const APP_CALL_TIMEOUT_MS = 30_000;
  * 40001 "Data parameter not found in POST/PUT!" (`http/request-body.ts`); the batch call itself needs no
  * scope, only its inner requests (the documented scope list has no batch entry; A4, `resources/batch.ts`);
  * an API order's `customer` and `shippingZone` links are `null` (the sandbox keeps no customer accounts
- * or zones: its orders are guests', `resources/orders/order-presenter.ts`).
+ * or zones: its orders are guests', `resources/orders/order-presenter.ts`); the `orderHistories`
+ * collection's documented `pageCount` is the number of pages, 0 for an empty one (`resources/paging.ts`).
  */

@@ -11,8 +11,10 @@ export interface Link {
 
 export interface CollectionPage<T> {
   href: string;
-  page: string;
-  limit: string;
+  page: string | number;
+  /** Only in the numbered frame (`orderHistories`). */
+  pageCount?: number;
+  limit: string | number;
   first: Link;
   previous: Link | null;
   next: Link | null;
@@ -63,6 +65,14 @@ export function paginate<T, R>(
   render: (item: T) => R,
   /** Search parameters kept in every page link (`&orderId=…`). */
   linkSuffix = '',
+  /**
+   * How the page frame is written. `strings` (`"page": "0", "limit": "25"`) is what the documented
+   * webHooks, orders and newsletterSubscribers collections show; `numbers` (`"page": 0, "pageCount": 13,
+   * "limit": 2`) is what the documented orderHistories collection shows (sr-api-docs
+   * `fixtures/api/order_history/response/json/get_page.json`, copied to contracts' fixtures); its
+   * `pageCount` is the number of pages, 0 for an empty collection (assumed, A48: the example shows 13).
+   */
+  frame: 'strings' | 'numbers' = 'strings',
 ): CollectionPage<R> {
   const lastPage = Math.max(0, Math.ceil(all.length / query.limit) - 1);
   if (query.page < 0 || query.page > lastPage) throw apiErrors.pageOutOfRange(lastPage);
@@ -72,8 +82,9 @@ export function paginate<T, R>(
   const start = query.page * query.limit;
   return {
     href: link(query.page).href,
-    page: String(query.page),
-    limit: String(query.limit),
+    ...(frame === 'numbers'
+      ? { page: query.page, pageCount: Math.ceil(all.length / query.limit), limit: query.limit }
+      : { page: String(query.page), limit: String(query.limit) }),
     first: link(0),
     previous: query.page > 0 ? link(query.page - 1) : null,
     next: query.page < lastPage ? link(query.page + 1) : null,

@@ -55,6 +55,7 @@ export function listOrderHistories(ctx: ApiContext, query: Record<string, unknow
       return pageQuery.full ? rendered : { href: rendered.href };
     },
     orderId === undefined ? '' : `&orderId=${encodeURIComponent(orderId)}`,
+    'numbers',
   );
   return { status: 200, body };
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import {
   NewsletterSubscriberCollectionSchema,
   OrderHistoryCollectionSchema,
@@ -122,6 +123,36 @@ describe('order search, order histories, newsletter subscribers', () => {
     );
     const bad = await sb.api('GET', '/orderHistories?orderId=nonsense');
     expect(bad.json().error).toBe(40007);
+  });
+
+  it('answers the orderHistories collection in its documented frame: page, pageCount and limit as numbers', async () => {
+    // sr-api-docs fixtures/api/order_history/response/json/get_page.json: unlike the webHooks, orders and
+    // newsletterSubscribers collections ("page": "0"), this one writes numbers and adds pageCount.
+    const documented = JSON.parse(
+      readFileSync(
+        new URL(
+          '../../../../../packages/contracts/fixtures/shoprenter/api/order_history/response_json_get_page.json',
+          import.meta.url,
+        ),
+        'utf8',
+      ),
+    ) as Record<string, unknown>;
+    for (let i = 0; i < 3; i++) await sb.simulator.placeOrder('demo');
+    const frame = (body: Record<string, unknown>) =>
+      Object.entries(body)
+        .filter(([key]) => key !== 'items')
+        .map(([key, value]) => [key, value === null ? 'null' : typeof value]);
+    const first = (await sb.api('GET', '/orderHistories?full=1&page=0&limit=2')).json();
+    expect(frame(first)).toEqual(frame(documented));
+    const entries = (await sb.api('GET', '/orderHistories?limit=200')).json().items.length as number;
+    expect(first).toMatchObject({ page: 0, limit: 2, pageCount: Math.ceil(entries / 2) });
+    const last = (await sb.api('GET', `/orderHistories?full=1&page=${first.pageCount - 1}&limit=2`)).json();
+    expect(last).toMatchObject({ page: first.pageCount - 1, next: null });
+    const xml = await sb.api('GET', '/orderHistories?page=0&limit=2', { accept: null });
+    expect(xml.text).toMatch(/<page>0<\/page>\s*<pageCount>\d+<\/pageCount>\s*<limit>2<\/limit>/);
+    // The others keep the strings their documented answers show.
+    expect((await sb.api('GET', '/orders?limit=2')).json()).toMatchObject({ page: '0', limit: '2' });
+    expect((await sb.api('GET', '/orders?limit=2')).json()).not.toHaveProperty('pageCount');
   });
 
   it('lists newsletter subscribers with the email, status and subscribedAt filters', async () => {
