@@ -413,7 +413,11 @@ describe('srhooks listen', () => {
       expect(human.stdout()).toMatch(/no API credentials for demo: run srhooks login/);
       const run = await runCli(dir.dir, ['recover', '--shop', 'demo', '--dry-run']);
       expect(run.code).toBe(2);
-      expect(run.stderr).toContain('Shop "demo" has no API credentials');
+      expect(run.stderr).toContain(
+        'Shop "demo" has no API credentials in this srhooks listen (http://127.0.0.1:',
+      );
+      // not the receiver's config keys (clientId, clientSecret), which listen has no file for
+      expect(run.stderr).not.toContain('set clientId and clientSecret');
       // every way listen takes a shop's credentials: an OAuth or a Basic-auth login, or the variables
       expect(run.stderr).toContain(
         'srhooks listen serves the API credentials it found when it started: run srhooks login --shop demo --client-id … --client-secret … (OAuth, scope order.order:read) or srhooks login --shop demo --username … --password … (legacy Basic auth), or set SRHOOKS_CLIENT_ID and SRHOOKS_CLIENT_SECRET for a listen serving only demo; then restart srhooks listen\n',

@@ -86,10 +86,13 @@ export const recoverCommand = defineCommand<RecoverOptions, RecoverResult>({
       if (!advice || !(await isRunningListen(api.receiverUrl, context.env))) throw error;
       const refused = error as AdminAnswerError;
       // The receiver's own advice for an unknown shop names srhooks.config.json, which listen does not read.
+      // For a shop without credentials, its config keys (clientId, clientSecret): listen has no such file.
       const message =
         refused.code === 'unknown_shop'
           ? `Shop "${options.shop}" is not served by this ${productName('listen')} (${api.receiverUrl}): it serves the shops it found when it started.`
-          : refused.message;
+          : refused.code === 'no_credentials'
+            ? `Shop "${options.shop}" has no API credentials in this ${productName('listen')} (${api.receiverUrl}), so recovery cannot read its orders.`
+            : refused.message;
       throw new CliError(message, {
         code: refused.code,
         exitCode: refused.exitCode,
