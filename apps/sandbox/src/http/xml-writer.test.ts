@@ -17,6 +17,20 @@ describe('toXmlResponse', () => {
     expect(toXmlResponse(JSON.parse(fixture(json))).trimEnd()).toBe(fixture(xml).trimEnd());
   });
 
+  it('renders the documented orderHistories page (numbers bare, an empty comment as <comment/>) exactly', () => {
+    const orderHistory = (name: string) =>
+      readFileSync(
+        new URL(
+          `../../../../packages/contracts/fixtures/shoprenter/api/order_history/${name}`,
+          import.meta.url,
+        ),
+        'utf8',
+      );
+    expect(toXmlResponse(JSON.parse(orderHistory('response_json_get_page.json')))).toBe(
+      orderHistory('response_xml_get_page.xml'),
+    );
+  });
+
   it('escapes CDATA terminators, drops characters XML forbids and writes empty lists as empty elements', () => {
     const xml = toXmlResponse({ label: 'a]]>b\u0001c', webHookDelay: [], count: 3, bad: 'x & y' });
     expect(xml).toBe(

@@ -2,8 +2,9 @@
  * Renders a JSON-like value in ShopRenter's documented XML response shape
  * (contracts fixtures/shoprenter/api/webhook/response_xml_*.xml): root `<response>`, string values in CDATA on their own
  * line, a list repeats its element (`<fields>` several times) except `items`, which wraps each
- * entry in `<item>`; `null` and empty lists are empty elements; collection counters (`page`,
- * `limit`) and numbers are written bare.
+ * entry in `<item>`; `null`, `""` and empty lists are empty elements (`<comment/>`, as
+ * `api/order_history/response_xml_get_page.xml` shows); collection counters (`page`, `limit`) and
+ * numbers are written bare.
  */
 
 const INDENT = '    ';
@@ -29,7 +30,8 @@ function escapeText(text: string): string {
 function writeElement(name: string, value: unknown, depth: number, out: string[]): void {
   const pad = INDENT.repeat(depth);
   const tag = elementName(name);
-  if (value === null || value === undefined) {
+  if (value === null || value === undefined || value === '') {
+    // An empty text is an empty element, as the documented orderHistories page writes `"comment": ""`.
     out.push(`${pad}<${tag}/>`);
     return;
   }
