@@ -169,7 +169,7 @@ describe('srhooks listen: shop API credentials', () => {
       try {
         await human.waitForLine(/waiting for deliveries/);
         expect(human.stdout()).toMatch(
-          /^API credentials for legacy \(legacy Basic auth, from srhooks login\): srhooks recover works$/m,
+          /^API credentials for legacy \(legacy Basic auth, from srhooks login\): srhooks recover reads the shop's API with them \(checked only then\)$/m,
         );
       } finally {
         expect(await human.interrupt()).toBe(0);

@@ -117,7 +117,8 @@ function credentialLines(credentials: ListenStart['credentials']): string[] {
     groups.set(how, [...(groups.get(how) ?? []), entry.shop]);
   }
   const lines = [...groups].map(
-    ([how, shops]) => `API credentials for ${shops.join(', ')} (${how}): srhooks recover works`,
+    ([how, shops]) =>
+      `API credentials for ${shops.join(', ')} (${how}): srhooks recover reads the shop's API with them (checked only then)`,
   );
   if (none.length > 0)
     lines.push(
