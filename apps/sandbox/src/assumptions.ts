@@ -1,6 +1,7 @@
 import {
   type ApiErrorBody,
   ERROR_BODY_INNER_CODE_KEY,
+  encodePhpJson,
   type InnerErrorCode,
   MISSING_SCOPE_ANSWER,
   STATUS_TEXTS,
@@ -242,7 +243,8 @@ export const REFUSE_OUTER_IDS_LIKE_API_IDS = true;
 /**
  * [A33] Payment API notifications (FACTS.md §8): the documentation shows the signed body and the
  * `?hmac=` query, not the headers; the sandbox sends `Content-Type: application/json` and
- * `User-Agent: ShopRenter` (as deliveries, S2). Its `stale` fault dates `time` an hour back (the
+ * `User-Agent: ShopRenter` (as deliveries, S2), and writes the body as PHP's `json_encode` does (the
+ * documented example is a one-line payload signed with PHP's `hash_hmac`). Its `stale` fault dates `time` an hour back (the
  * documentation says only "close to the arrival time"), and a notification without a given body
  * is `{id, status: "active", time}`: "active", the status after a successful payment, is one of
  * the statuses the Payment API documents (`paymentapi/docs/k_statuses.md`: pending, accepted,
@@ -253,6 +255,13 @@ export const PAYMENT_NOTIFICATION = {
   headers: { 'content-type': 'application/json', 'user-agent': 'ShopRenter' },
   staleAgeSeconds: 3600,
   defaultStatus: 'active',
+  /**
+   * The body as PHP's `json_encode` writes it (`\/`, non-ASCII as `\u00e1`, compact), as deliveries
+   * are (S3): the documentation signs the one-line payload with PHP's `hash_hmac`, so the sender is
+   * PHP, and an app that verified a re-serialised body instead of the bytes it got would fail on the
+   * first accented `reason`.
+   */
+  encode: (body: Record<string, unknown>): string => encodePhpJson(body),
 } as const;
 
 /**

@@ -185,4 +185,20 @@ describe('platform apps in the sandbox (FACTS.md §7, §8)', () => {
     const plain = await sb.apps.notify('55', {});
     expect(JSON.parse(plain.rawBody)).toMatchObject({ status: 'active' });
   });
+
+  it('writes a notification as PHP writes JSON (the documented hash_hmac signs it), so only the raw bytes verify', async () => {
+    const reason = 'A vásárló megszakította / elutasította';
+    const sent = await sb.apps.notify('55', {
+      notification: { id: 70, status: 'declined', time: 1606740386, reason },
+    });
+    expect(sent.rawBody).toBe(
+      '{"id":70,"status":"declined","time":1606740386,"reason":"A v\\u00e1s\\u00e1rl\\u00f3 megszak\\u00edtotta \\/ elutas\\u00edtotta"}',
+    );
+    expect(JSON.parse(sent.rawBody).reason).toBe(reason);
+    expect(sent.hmac).toBe(signPaymentNotification(sent.rawBody, webhookSecretKey));
+    // An app that signs the body its JSON parser re-serialised would not match ShopRenter's signature.
+    const reserialised = JSON.stringify(JSON.parse(sent.rawBody));
+    expect(signPaymentNotification(reserialised, webhookSecretKey)).not.toBe(sent.hmac);
+    expect((appServer.seen.at(-1) as Seen).body).toBe(sent.rawBody);
+  });
 });

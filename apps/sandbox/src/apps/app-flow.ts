@@ -241,7 +241,7 @@ export async function sendPaymentNotification(
     rawBody =
       input.fault === 'undecodable'
         ? '{"unexpected":true}'
-        : JSON.stringify({
+        : PAYMENT_NOTIFICATION.encode({
             ...fields,
             time: input.fault === 'stale' ? now - PAYMENT_NOTIFICATION.staleAgeSeconds : (fields.time ?? now),
           });
