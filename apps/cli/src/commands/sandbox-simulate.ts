@@ -216,7 +216,8 @@ function pick(source: unknown, keys: string[]): Record<string, string | number |
 /** What to do about a sandbox error, where the sandbox's message does not already say it. */
 function sandboxErrorHint(code: string, shop: string, options: SandboxSimulateOptions): string | undefined {
   if (code === 'unknown_shop')
-    return `pass --shop with one of its shops (or set SRHOOKS_SANDBOX_SHOP); "${shop}" is not one`;
+    // the sandbox's own words name its "seed file": the flag that gives it one is --shops
+    return `pass --shop with one of its shops (or set SRHOOKS_SANDBOX_SHOP); "${shop}" is not one (to add shops, start srhooks sandbox with --shops FILE, a JSON list of shops: see the sandbox README)`;
   // the sandbox's advice names its API's field (statusText): the CLI's flag instead
   if (code === 'unknown_status')
     return 'use one of those, or give a status of your own its name with --status-text';

@@ -367,7 +367,7 @@ describe('srhooks sandbox', () => {
     expect(shop.code).toBe(2);
     expect(shop.stderr).toContain("Shop 'nope' not found");
     expect(shop.stderr).toContain(
-      'pass --shop with one of its shops (or set SRHOOKS_SANDBOX_SHOP); "nope" is not one',
+      'pass --shop with one of its shops (or set SRHOOKS_SANDBOX_SHOP); "nope" is not one (to add shops, start srhooks sandbox with --shops FILE, a JSON list of shops: see the sandbox README)',
     );
     const down = await runCli(config.dir, ['sandbox', 'order', '--sandbox-url', 'http://127.0.0.1:1']);
     expect(down.code).toBe(3);
