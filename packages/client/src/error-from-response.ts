@@ -120,10 +120,15 @@ export function errorFromResponse(failed: FailedResponse): ShopRenterApiError {
     );
   }
   if (status >= 500) {
+    // A POST other than 503 is not retried: ShopRenter may have carried it out before failing (a
+    // webhook created, a batch's inner requests run), and "try again" alone would make it twice.
+    const mayBeDone = method === 'POST' && status !== 503;
     const hint =
       status === 504
-        ? 'the request was too big to finish in time: split it (smaller batch or page)'
-        : 'ShopRenter is having trouble: try again later';
+        ? `the request was too big to finish in time: split it (smaller batch or page)${mayBeDone ? '; the POST may have been carried out in part, so look at what it changed before sending it again' : ''}`
+        : mayBeDone
+          ? 'ShopRenter is having trouble, and the POST may have been carried out anyway (it is not retried): look whether it was (list the webhooks) before sending it again, or it may be done twice'
+          : 'ShopRenter is having trouble: try again later';
     return new ServerError(
       'server_error',
       `${what} answered ${status}${inner}${tries}${said}: ${hint}.`,
