@@ -84,8 +84,9 @@ describe('OAuth tokens against the sandbox', () => {
     const own = await startTestSandbox({ rateLimit: false, tokenTtlSeconds: 8 });
     try {
       const counter = countingFetch();
-      // A client clock 10 s behind: it keeps using a token the server already considers expired.
-      const client = own.client({ fetch: counter.fetch, rateLimit: false, now: () => Date.now() - 10_000 });
+      // A client clock that stands still: it keeps using a token the server already considers expired.
+      const frozen = Date.now();
+      const client = own.client({ fetch: counter.fetch, rateLimit: false, now: () => frozen });
       await client.webhooks.list();
       const { expiresAt } = await client.getToken();
       await sleep(expiresAt.getTime() - Date.now() + 50);
@@ -96,6 +97,27 @@ describe('OAuth tokens against the sandbox', () => {
       expect(own.sandbox.requestCount('demo').byStatus[401]).toBeGreaterThanOrEqual(1);
     } finally {
       await own.close();
+    }
+  });
+
+  it('times a token by its expires_in on this machine’s clock: a clock hours ahead of ShopRenter’s still reuses it', async () => {
+    // The JWT's exp is a time on the token server's clock; by it, a machine two hours ahead (a local time
+    // zone taken for UTC) saw each token expired on arrival and fetched one before every request.
+    for (const hours of [2, -2]) {
+      const counter = countingFetch();
+      const skewed = () => Date.now() + hours * 3_600_000;
+      const own = await startTestSandbox({ rateLimit: false, tokenTtlSeconds: 3600 });
+      try {
+        const client = own.client({ fetch: counter.fetch, rateLimit: false, now: skewed });
+        for (let i = 0; i < 4; i++) await client.webhooks.list();
+        expect(counter.tokenRequests(), `clock ${hours} h off`).toBe(1);
+        expect(counter.apiRequests()).toBe(4);
+        const { expiresAt } = await client.getToken();
+        // An hour from now on the client's own clock, as expires_in said.
+        expect(Math.abs(expiresAt.getTime() - (skewed() + 3_600_000))).toBeLessThan(60_000);
+      } finally {
+        await own.close();
+      }
     }
   });
 

@@ -222,14 +222,23 @@ export class TokenManager {
     };
   }
 
+  /**
+   * The token's expiry on this machine's clock: now plus the answer's `expires_in` (documented, 3600),
+   * which is relative and so holds whatever this clock says; the JWT's `exp` (documented too, but a
+   * time on ShopRenter's clock) only when the answer has no usable `expires_in`. By `exp`, a machine
+   * whose clock was an hour or more ahead (a wrong time zone taken for UTC) saw every token expired on
+   * arrival and fetched a new one before every request.
+   */
   private toCachedToken(accessToken: string, expiresIn: number | string | undefined): CachedToken {
     const now = this.now();
     const claims = readJwtClaims(accessToken);
     const lifetimeFromBody = expiresIn === undefined ? Number.NaN : Number(expiresIn) * 1000;
     const expiresAtMs =
-      claims.exp !== undefined
-        ? claims.exp * 1000
-        : now + (Number.isFinite(lifetimeFromBody) ? lifetimeFromBody : 3600_000);
+      Number.isFinite(lifetimeFromBody) && lifetimeFromBody > 0
+        ? now + lifetimeFromBody
+        : claims.exp !== undefined
+          ? claims.exp * 1000
+          : now + 3600_000;
     const lifetime = Math.max(0, expiresAtMs - now);
     const margin = Math.min((this.options.refreshMarginSeconds ?? 60) * 1000, lifetime / 2);
     return {
