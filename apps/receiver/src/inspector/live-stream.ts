@@ -15,6 +15,12 @@
  * `{"reason":"expired"|"logged_out"}`, because EventSource cannot read the status of its reconnect (a
  * 401 only shows as an error): the page then says the session ended and links to the login form.
  * A stream ended by shutdown gets none (the page reconnects to the receiver that comes back).
+ *
+ * With PostgreSQL, other instances' changes come through the store's relay, which misses those committed
+ * while its listening connection was down. When it listens again (`Store.onChangeGap`) every stream is
+ * ended as at shutdown: its client reconnects and reads again what it shows (the inspector's pages fetch
+ * their rows again after a lost connection, `srhooks events tail` catches up), instead of going on without
+ * the deliveries and job outcomes of the gap.
  */
 import type { ServerResponse } from 'node:http';
 import type { Store, StoreChange } from '../store/store.js';
@@ -70,7 +76,12 @@ export class LiveStream {
 
   constructor(options: LiveStreamOptions) {
     this.#heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
-    this.#unsubscribe = options.store.onChange((change) => this.#broadcast(change));
+    const unsubscribeChanges = options.store.onChange((change) => this.#broadcast(change));
+    const unsubscribeGaps = options.store.onChangeGap?.(() => this.#endAll());
+    this.#unsubscribe = () => {
+      unsubscribeChanges();
+      unsubscribeGaps?.();
+    };
     this.#isRevoked = options.isRevoked;
     this.#sessionCheck = options.isRevoked
       ? setInterval(() => void this.#checkSessions(), options.sessionCheckMs ?? DEFAULT_SESSION_CHECK_MS)
@@ -160,6 +171,11 @@ export class LiveStream {
     this.#closed = true;
     this.#unsubscribe();
     if (this.#sessionCheck) clearInterval(this.#sessionCheck);
+    this.#endAll();
+  }
+
+  /** Ends every stream without a reason: its client reconnects (and reads again what it shows). */
+  #endAll(): void {
     for (const client of [...this.#clients]) this.#end(client);
   }
 

@@ -14,9 +14,15 @@ import {
   postDelivery,
   ADMIN_TOKEN as TEST_ADMIN_TOKEN,
 } from '../admin/test-support/admin-test-receiver.js';
+import { changeChannel, relayApplicationName } from '../store/postgres/pg-change-relay.js';
 import type { PgStore } from '../store/postgres/pg-store.js';
 import { deliveryRequest } from '../test-support/delivery-fixtures.js';
-import { dropSchema, TEST_DATABASE_URL, uniqueSchemaName } from '../test-support/postgres-schema.js';
+import {
+  dropSchema,
+  TEST_DATABASE_URL,
+  uniqueSchemaName,
+  withTestDatabase,
+} from '../test-support/postgres-schema.js';
 import { sendRaw } from '../test-support/raw-http.js';
 import { startTestReceiver, TEST_SECRET, type TestReceiver } from '../test-support/test-receiver.js';
 
@@ -168,5 +174,36 @@ describe('receivers sharing one PostgreSQL store', () => {
     await until(stream.ended, "B's stream of the logged-out session to end", 20_000);
     expect(bearerStream.ended()).toBe(false);
     bearerStream.response.destroy();
+  });
+
+  it('ends the open live streams when the relay listens again after a gap, so pages read again what they missed', async () => {
+    const [a, b] = receivers as [TestReceiver, TestReceiver];
+    const store = b.app.store as PgStore;
+    await until(() => store.relayStats()?.listening === true, "B's LISTEN");
+    const stream = await openStream(b.baseUrl);
+    await until(() => stream.text().includes('retry:'), "B's stream to open");
+
+    // The receivers' LISTEN connections are cut (their backends terminated): what A stores until B listens
+    // again never reaches B's stream as a change.
+    const channel = changeChannel(schema);
+    await withTestDatabase((client) =>
+      client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [
+        relayApplicationName(channel),
+      ]),
+    );
+    await until(() => store.relayStats()?.listening === false, "B's relay to notice the cut");
+    const missed = await postDelivery(a, orderDelivery([order(8, { innerId: '8008' })]));
+    expect(missed.status).toBe(200);
+    await until(() => store.relayStats()?.listening === true, "B's relay to listen again", 15_000);
+
+    // The stream ends (as at shutdown: no session-ended message), so its client reconnects and fetches again.
+    await until(stream.ended, "B's stream to end after the gap", 5000);
+    expect(stream.text()).not.toContain('session-ended');
+    expect(stream.text()).not.toContain(missed.body.deliveryId);
+    const again = await openStream(b.baseUrl);
+    expect(again.response.statusCode).toBe(200);
+    const after = await postDelivery(a, orderDelivery([order(9, { innerId: '9009' })]));
+    await until(() => again.text().includes(after.body.deliveryId), "A's next delivery on B's new stream");
+    again.response.destroy();
   });
 });

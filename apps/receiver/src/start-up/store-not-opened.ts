@@ -13,7 +13,7 @@ import { StoreUnavailableError } from '../store/store-errors.js';
 const NO_COMMITS: StoreStats = { commits: 0, items: 0, largestBatch: 0, slowCommits: 0, longestCommitMs: 0 };
 
 /** The members that return something at once (answered as a store without writes would). */
-type Answered = 'kind' | 'stats' | 'onChange' | 'close' | 'warmUp';
+type Answered = 'kind' | 'stats' | 'onChange' | 'onChangeGap' | 'close' | 'warmUp';
 /** Every other member: an operation on the database (refused). */
 type Refused = Exclude<keyof Store, Answered>;
 
@@ -74,6 +74,7 @@ export function storeNotOpened(kind: Store['kind'], detail: () => string): Store
     kind,
     stats: () => ({ ...NO_COMMITS }),
     onChange: () => () => {},
+    onChangeGap: () => () => {},
     close: async () => {},
   };
 }

@@ -312,6 +312,12 @@ export interface Store {
    * PgChangeRelay). Returns an unsubscribe function.
    */
   onChange(listener: StoreChangeListener): () => void;
+  /**
+   * PostgreSQL: called when `onChange` may have missed other instances' commits — the relay's listening
+   * connection was lost and listens again — so what shows them must be read again. Absent where every
+   * change reaches `onChange` (SQLite: one process). Returns an unsubscribe function.
+   */
+  onChangeGap?(listener: () => void): () => void;
   stats(): StoreStats;
 
   /**

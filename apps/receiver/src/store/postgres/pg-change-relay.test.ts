@@ -12,6 +12,7 @@ import {
   PgChangeRelay,
   PUBLISH_INTERVAL_MS,
   parseChangePayload,
+  relayApplicationName,
 } from './pg-change-relay.js';
 import { PgStore } from './pg-store.js';
 
@@ -26,14 +27,15 @@ async function until(check: () => boolean | Promise<boolean>, what: string, time
   }
 }
 
-/** Backends that are listening on the channel right now (their last statement was the LISTEN). */
+/** The relays' listening backends of the channel right now. */
 async function listeningBackends(channel: string): Promise<number[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const result = await client.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE query = $1', [
-      `LISTEN ${channel}`,
-    ]);
+    const result = await client.query<{ pid: number }>(
+      'SELECT pid FROM pg_stat_activity WHERE application_name = $1',
+      [relayApplicationName(channel)],
+    );
     return result.rows.map((row) => row.pid);
   } finally {
     await client.end();

@@ -42,6 +42,11 @@ export interface PgChangeRelayOptions {
   query: (text: string, values: unknown[]) => Promise<unknown>;
   /** Changes another instance committed. */
   onRemote: (changes: StoreChange[]) => void;
+  /**
+   * Listening again after the listening connection was lost (or its first LISTEN failed): other instances'
+   * changes of the time in between were missed, and what shows them should be read again.
+   */
+  onResumed?: () => void;
   /** Waits before reconnecting the listener, one per failed attempt in a row (the last repeats). */
   reconnectDelaysMs?: readonly number[];
   /** The listener's liveness check (defaults CHECK_INTERVAL_MS, CHECK_TIMEOUT_MS). */
@@ -65,6 +70,9 @@ export function changeChannel(schema: string | null): string {
     .digest('hex');
   return `srhooks_changes_${digest.slice(0, 16)}`;
 }
+
+/** The listening connection's `application_name`: which schema's relay it is (53 characters, under the 63 allowed). */
+export const relayApplicationName = (channel: string) => `srhooks-change-relay ${channel}`;
 
 /** Changes → notification payloads, each under the size limit, in order. */
 export function changePayloads(origin: string, changes: readonly StoreChange[]): string[] {
@@ -128,6 +136,8 @@ export class PgChangeRelay {
   #listener: pg.Client | null = null;
   #wantListening = false;
   #failuresInARow = 0;
+  /** A listening connection was lost, or a LISTEN failed, since the last one that succeeded. */
+  #gap = false;
   #reconnectTimer: NodeJS.Timeout | null = null;
   #checkTimer: NodeJS.Timeout | null = null;
   #closed = false;
@@ -218,7 +228,8 @@ export class PgChangeRelay {
       connectionString: this.#options.url,
       connectionTimeoutMillis: this.#options.connectTimeoutMs,
       keepAlive: true,
-      application_name: 'srhooks-change-relay',
+      // The channel names the schema's relay in pg_stat_activity (an operator's, or a test's, query).
+      application_name: relayApplicationName(this.channel),
     });
     let failed = false;
     const lost = () => {
@@ -229,6 +240,7 @@ export class PgChangeRelay {
         this.#stopChecks();
       }
       this.#stats.listening = false;
+      this.#gap = true;
       client.end().catch(() => {});
       this.#scheduleReconnect();
     };
@@ -257,6 +269,10 @@ export class PgChangeRelay {
     this.#failuresInARow = 0;
     this.#stats.listening = true;
     this.#startChecks(client, lost);
+    if (this.#gap) {
+      this.#gap = false;
+      this.#options.onResumed?.();
+    }
   }
 
   /** Checks `client` every interval while it is the listener; `lost` when a check fails or takes too long. */

@@ -146,6 +146,7 @@ export class PgStore implements Store {
   readonly #conn: PgConnection;
   readonly #spooled: PgSpooledIngest;
   readonly #feed = new ChangeFeed();
+  readonly #gapListeners = new Set<() => void>();
   /** Connections holding (or waiting for) a reconcile lock: ended by close. */
   readonly #reconcileLockClients = new Set<StoreClient>();
   readonly #ingest: PgIngest;
@@ -175,6 +176,9 @@ export class PgStore implements Store {
             connectTimeoutMs,
             query: (text, values) => this.#conn.pool.query(text, values),
             onRemote: (changes) => this.#feed.emit(changes),
+            onResumed: () => {
+              for (const listener of [...this.#gapListeners]) listener();
+            },
           });
   }
 
@@ -247,6 +251,15 @@ export class PgStore implements Store {
   onChange(listener: StoreChangeListener): () => void {
     if (!this.#conn.closed) void this.#relay?.listen();
     return this.#feed.subscribe(listener);
+  }
+
+  /**
+   * Called when other instances' changes may have been missed: the relay's listening connection was lost and
+   * listens again. Returns an unsubscribe function.
+   */
+  onChangeGap(listener: () => void): () => void {
+    this.#gapListeners.add(listener);
+    return () => this.#gapListeners.delete(listener);
   }
 
   /** Whether other instances' changes are being received, and how many were relayed each way. */
