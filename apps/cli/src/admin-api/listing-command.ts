@@ -3,6 +3,7 @@ import type { Style, TableColumn } from '../output/index.js';
 import { renderTable } from '../output/index.js';
 import { type AdminTargetOptions, openAdminApi } from './admin-api-client.js';
 import { formatTime } from './admin-format.js';
+import { checkHandlerKnown } from './admin-input.js';
 import { shown } from './personal-data.js';
 
 /**
@@ -64,6 +65,11 @@ export interface Listing<Options extends ListingOptions, Item extends ListedReco
   mask(item: Item): Item;
   /** The flags given, for the next page's command: {@link listingFlags} with the listing's own. */
   flags(options: Options): PageFlag[];
+  /**
+   * The `--handler` filter given, if the listing has one: when it matched nothing, a name no handler of
+   * the receiver has is refused naming those it has (a typo is not an empty list), as `dead-letters list` does.
+   */
+  handler?(options: Options): string | undefined;
 }
 
 /** The admin API's `erased` of `--erased yes|no` (commander allows only those); undefined without it. */
@@ -103,6 +109,8 @@ export function defineListingCommand<Options extends ListingOptions, Item extend
         query.q === undefined
           ? await api.get<ListedPage<Item>>(listing.path, query)
           : await api.post<ListedPage<Item>>(`${listing.path}/search`, definedFields(query));
+      const handler = listing.handler?.(options);
+      if (page.items.length === 0 && handler) await checkHandlerKnown(api, handler);
       // through shown(), the one place a command decides what --reveal shows
       const { revealed, value: items } = shown(options.reveal, page.items, (answer) =>
         answer.map((item) => listing.mask(item)),

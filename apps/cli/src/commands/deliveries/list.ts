@@ -41,6 +41,7 @@ export const listDeliveriesCommand: Command<ListDeliveriesOptions, ListDeliverie
         ['--handler', options.handler],
         ['--jobs', options.jobs],
       ]),
+    handler: (options) => options.handler,
     mask: maskDeliverySummary,
     columns: (style) => [
       {

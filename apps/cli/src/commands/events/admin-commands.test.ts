@@ -173,12 +173,13 @@ describe('srhooks dead-letters and events (receiver admin API)', () => {
   it('events list and deliveries list --handler: only those with a job of that handler', async () => {
     const erp = await adminJson('events', 'list', '--handler', 'erp');
     expect(erp.items.map((item: { id: string }) => item.id)).toEqual([eventId]);
-    expect((await adminJson('events', 'list', '--handler', 'crm')).items).toEqual([]);
+    // a handler this receiver does not have matches nothing: refused naming its handlers (below)
+    expect((await admin('events', 'list', '--handler', 'crm')).code).toBe(2);
     const deliveries = await adminJson('deliveries', 'list', '--handler', 'erp');
     expect(deliveries.items.map((item: { events: Array<{ id: string }> }) => item.events[0]?.id)).toEqual([
       eventId,
     ]);
-    expect((await adminJson('deliveries', 'list', '--handler', 'crm')).items).toEqual([]);
+    expect((await admin('deliveries', 'list', '--handler', 'crm')).code).toBe(2);
     const badName = await admin('events', 'list', '--handler', 'no spaces allowed');
     expect(badName.code).toBe(2);
     expect(badName.stderr).toContain('error: --handler is invalid: must be a handler name');
@@ -295,6 +296,19 @@ describe('srhooks dead-letters and events (receiver admin API)', () => {
     const known = await admin('dead-letters', 'list', '--handler', 'erp', '--to', '2000-01-01');
     expect(known.code).toBe(0);
     expect(known.stdout).toContain('no dead letters');
+  });
+
+  it('events list / deliveries list --handler with an unknown handler say so (a typo is no empty list); a known one with none is fine', async () => {
+    for (const group of ['events', 'deliveries']) {
+      const run = await admin(group, 'list', '--handler', 'erpp');
+      expect(run.code).toBe(2);
+      expect(run.stderr).toBe(
+        `error: unknown handler "erpp": not configured on ${base}\nits handlers: erp\n`,
+      );
+      const known = await admin(group, 'list', '--handler', 'erp', '--to', '2000-01-01');
+      expect(known.code, known.stderr).toBe(0);
+      expect(known.stdout).toBe(`no ${group} at ${base}\n`);
+    }
   });
 
   it('dead-letters list pages: --limit, --cursor, and the "more:" line with the total', async () => {

@@ -35,6 +35,7 @@ export const listEventsCommand: Command<ListEventsOptions, ListEventsResult> = d
       ['--delivery', options.delivery],
       ['--handler', options.handler],
     ]),
+  handler: (options) => options.handler,
   mask: maskEventSummary,
   columns: (style) => [
     { header: 'ORDER', value: formatOrder },
