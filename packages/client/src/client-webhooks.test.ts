@@ -324,6 +324,36 @@ describe('webhooks against the sandbox', () => {
     await client.webhooks.delete(longest.id);
   });
 
+  it('refuses a misspelt property before sending: the shop would ignore it without a word', async () => {
+    const counter = countingFetch();
+    const client = t.client({ rateLimit: false, fetch: counter.fetch });
+    // `field` for `fields`: the subscription would deliver the shop's whole default set (names, addresses).
+    await expect(
+      client.webhooks.create({
+        event: 'order_confirm',
+        url: receiverUrl('typo'),
+        field: ['order_innerId'],
+      } as never),
+    ).rejects.toMatchObject({ code: 'unknown_key', field: 'input.field' });
+    await expect(
+      client.webhooks.create({
+        event: 'order_confirm',
+        status: '1',
+        label: 'typo',
+        webHookParameters: [{ type: 'json', url: receiverUrl('typo') }],
+        webhookDelay: [{ delay: '2', delayUnit: 'hour' }],
+      } as never),
+    ).rejects.toThrow(
+      /^input\.webhookDelay is not a property of a webHooks body; did you mean "webHookDelay"\?/,
+    );
+    await expect(
+      client.sync([{ event: 'order_confirm', url: receiverUrl('typo'), enable: false } as never], {
+        dryRun: true,
+      }),
+    ).rejects.toMatchObject({ code: 'unknown_key', field: 'desired[0].enable' });
+    expect(counter.apiRequests() + counter.tokenRequests()).toBe(0);
+  });
+
   it('sync checks the desired list before it reads the shop: a bad entry costs no request', async () => {
     const counter = countingFetch();
     const client = t.client({ rateLimit: false, fetch: counter.fetch });

@@ -156,6 +156,7 @@ export const INPUT_ERROR_CODES = [
   'no_oauth',
   'missing_secret',
   'weak_secret',
+  'unknown_key',
 ] as const;
 
 /**
@@ -163,7 +164,8 @@ export const INPUT_ERROR_CODES = [
  * `field_not_available` (a field the event does not offer), `invalid_url`, `insecure_url` (plain
  * http to a non-loopback host), `invalid_shop`, `invalid_auth`, `duplicate_subscription` (the same
  * event and url twice in a sync), `no_oauth` (`getToken()` with Basic auth), `missing_secret` /
- * `weak_secret` (a receiver secret that is absent or under 16 characters).
+ * `weak_secret` (a receiver secret that is absent or under 16 characters), `unknown_key` (a property
+ * the input does not take, such as `webhookDelay` for `webHookDelay`: sent, it would be ignored).
  */
 export type InputErrorCode = (typeof INPUT_ERROR_CODES)[number];
 

@@ -138,6 +138,98 @@ describe('toWebhookInput', () => {
   });
 });
 
+describe('properties the input does not take are refused, not sent to be ignored', () => {
+  const body = () => fixture('api/webhook/request_post.json') as Record<string, unknown>;
+  const refusal = (input: unknown) => {
+    try {
+      toWebhookInput(input);
+    } catch (error) {
+      return error as InputError;
+    }
+    throw new Error('accepted');
+  };
+
+  it.each([
+    [
+      'webhookDelay (the API body’s delay, misspelt: it would deliver at once)',
+      () => ({ ...body(), webhookDelay: [{ delay: '2', delayUnit: 'hour' }] }),
+      'input.webhookDelay',
+      /^input\.webhookDelay is not a property of a webHooks body; did you mean "webHookDelay"\? \(it takes: id, event, status, label, webHookParameters, webHookDelay\)\. Sent, it would be ignored\.$/,
+    ],
+    [
+      'enabled in the API body (status says it there)',
+      () => ({ ...body(), enabled: false }),
+      'input.enabled',
+      /did you mean status: "1" \| "0"\?/,
+    ],
+    [
+      'field in a webHookParameters entry (the shop would send its whole default set)',
+      () => ({ ...body(), webHookParameters: [{ type: 'json', url: URL_OK, field: ['order_innerId'] }] }),
+      'input.webHookParameters[0].field',
+      /is not a property of a webHookParameters entry \{type, url, fields\?\}; did you mean "fields"\?/,
+    ],
+    [
+      'unit in a webHookDelay entry',
+      () => ({ ...body(), webHookDelay: [{ delay: '2', delayUnit: 'hour', unit: 'hour' }] }),
+      'input.webHookDelay[0].unit',
+      /did you mean "delayUnit"\?/,
+    ],
+    [
+      'field in a spec',
+      () => ({ event: 'order_confirm', url: URL_OK, field: ['order_innerId'] }),
+      'input.field',
+      /^input\.field is not a property of a webhook spec \{event, url, …\}; did you mean "fields"\? \(it takes: event, url, type, fields, delay, label, enabled\)/,
+    ],
+    [
+      'enable in a spec (it would be created enabled)',
+      () => ({ event: 'order_confirm', url: URL_OK, enable: false }),
+      'input.enable',
+      /did you mean "enabled"\?/,
+    ],
+    [
+      'status in a spec',
+      () => ({ event: 'order_confirm', url: URL_OK, status: '0' }),
+      'input.status',
+      /did you mean enabled: true \| false\?/,
+    ],
+    [
+      'units in a spec’s delay',
+      () => ({ event: 'order_confirm', url: URL_OK, delay: { value: 2, units: 'hour' } }),
+      'input.delay.units',
+      /is not a property of a delay \{value, unit\}; did you mean "unit"\?/,
+    ],
+    [
+      'a key like nothing it takes',
+      () => ({ event: 'order_confirm', url: URL_OK, colour: 'red' }),
+      'input.colour',
+      /^input\.colour is not a property of a webhook spec \{event, url, …\} \(it takes: /,
+    ],
+  ])('%s', (_name, input, field, message) => {
+    const error = refusal(input());
+    expect(error).toBeInstanceOf(InputError);
+    expect(error.code).toBe('unknown_key');
+    expect(error.field).toBe(field);
+    expect(error.message).toMatch(message);
+  });
+
+  it('the documented bodies and every spec property still pass', () => {
+    expect(toWebhookInput(fixture('api/webhook/request_put.json'))).toEqual(
+      fixture('api/webhook/request_put.json'),
+    );
+    expect(
+      toWebhookInput({
+        event: 'order_confirm',
+        url: URL_OK,
+        type: 'json',
+        fields: ['order_innerId'],
+        delay: { value: 1, unit: 'day' },
+        label: 'l',
+        enabled: true,
+      }).webHookDelay,
+    ).toEqual([{ delay: '1', delayUnit: 'day' }]);
+  });
+});
+
 describe('resolveWebhookSpec + specToWebhookInput', () => {
   it('round-trips a spec into a body the API accepts', () => {
     const spec = resolveWebhookSpec({

@@ -13,10 +13,12 @@ import {
   WebhookDelayInputSchema,
   type WebhookInput,
   WebhookInputSchema,
+  WebhookParameterInputSchema,
   webhookDelayProblem,
 } from '@srhooks/contracts/schemas/webhook';
 import { assertSecureUrl } from '../endpoint-urls.js';
 import { InputError } from '../errors.js';
+import { WebhookSpecEntrySchema } from '../sync/webhook-spec-entry.js';
 
 /**
  * The friendly way to describe one subscription (also what `planSync` takes as `desired`).
@@ -62,6 +64,19 @@ export function resolveWebhookSpec(spec: unknown, where = 'input'): ResolvedWebh
     throw new InputError(`${where} must be an object like {event, url}`, { field: where, value: spec });
   }
   const s = spec as Record<string, unknown>;
+  checkKeys(s, SPEC_KEYS, where, 'a webhook spec {event, url, …}', SPEC_MEANT);
+  if (s.delay !== null && typeof s.delay === 'object' && !Array.isArray(s.delay)) {
+    checkKeys(
+      s.delay as Record<string, unknown>,
+      SPEC_DELAY_KEYS,
+      `${where}.delay`,
+      'a delay {value, unit}',
+      {
+        delay: 'value',
+        delayUnit: 'unit',
+      },
+    );
+  }
   const event = checkEvent(s.event, `${where}.event`);
   const url = checkDeliveryUrl(s.url, `${where}.url`);
   const type = checkEnum(s.type ?? 'json', DELIVERY_FORMATS, `${where}.type`);
@@ -135,6 +150,7 @@ export function toWebhookInput(input: unknown, where = 'input'): WebhookInput {
     return checkWithSchema(specToWebhookInput(resolveWebhookSpec(input, where)), where);
   }
   const raw = input as Record<string, unknown>;
+  checkKeys(raw, API_KEYS, where, 'a webHooks body', API_MEANT);
   const event = checkEvent(raw.event, `${where}.event`);
   if (!['0', '1', 0, 1].includes(raw.status as string | number)) {
     throw new InputError(
@@ -162,6 +178,7 @@ export function toWebhookInput(input: unknown, where = 'input'): WebhookInput {
   parameters.forEach((parameter: unknown, index) => {
     const path = `${where}.webHookParameters[${index}]`;
     const p = (parameter ?? {}) as Record<string, unknown>;
+    checkKeys(p, PARAMETER_KEYS, path, 'a webHookParameters entry {type, url, fields?}');
     checkEnum(p.type, DELIVERY_FORMATS, `${path}.type`);
     checkDeliveryUrl(p.url, `${path}.url`);
     checkFields(event, p.fields, `${path}.fields`);
@@ -176,6 +193,10 @@ export function toWebhookInput(input: unknown, where = 'input'): WebhookInput {
   delays.forEach((delay: unknown, index) => {
     const path = `${where}.webHookDelay[${index}]`;
     const d = (delay ?? {}) as Record<string, unknown>;
+    checkKeys(d, DELAY_KEYS, path, 'a webHookDelay entry {delay, delayUnit}', {
+      unit: 'delayUnit',
+      value: 'delay',
+    });
     checkDelayValue(d.delay, `${path}.delay`);
     checkEnum(d.delayUnit, DELAY_UNITS, `${path}.delayUnit`);
   });
@@ -315,4 +336,81 @@ function checkDelayValue(value: unknown, field: string): number {
     );
   }
   return number;
+}
+
+// ---------- properties a webhook input does not take ----------
+
+/**
+ * The properties each input takes, read from the schemas that define them (the contracts' request
+ * schemas; the config file's entry schema for the friendly spec, which has the same properties).
+ */
+const API_KEYS = Object.keys(WebhookInputSchema.shape);
+const PARAMETER_KEYS = Object.keys(WebhookParameterInputSchema.shape);
+const DELAY_KEYS = Object.keys(WebhookDelayInputSchema.shape);
+const SPEC_KEYS = Object.keys(WebhookSpecEntrySchema.shape);
+const SPEC_DELAY_KEYS = Object.keys(WebhookSpecEntrySchema.shape.delay.unwrap().unwrap().shape);
+
+/** A property of the other input shape, named the way this one says it. */
+const SPEC_MEANT: Record<string, string> = {
+  status: 'enabled: true | false',
+  webHookDelay: 'delay: {value, unit}',
+  webhookDelay: 'delay: {value, unit}',
+  format: 'type',
+};
+const API_MEANT: Record<string, string> = {
+  enabled: 'status: "1" | "0"',
+  url: 'webHookParameters[].url',
+  fields: 'webHookParameters[].fields',
+  type: 'webHookParameters[].type',
+  delay: 'webHookDelay: [{delay, delayUnit}]',
+};
+
+/**
+ * Refuses a property the input does not take. Sent, it would be ignored without a word: a misspelt
+ * `webhookDelay` delivers at once instead of later, a `field` list leaves the shop sending its whole
+ * default set (names, addresses), an `enable: false` creates the webhook enabled.
+ */
+function checkKeys(
+  value: Record<string, unknown>,
+  known: readonly string[],
+  where: string,
+  what: string,
+  meant: Record<string, string> = {},
+): void {
+  for (const key of Object.keys(value)) {
+    if (known.includes(key)) continue;
+    const guess = meant[key] ?? closest(key, known);
+    throw new InputError(
+      `${where}.${key} is not a property of ${what}${guess ? `; did you mean ${guess.includes(':') || guess.includes('[') ? guess : `"${guess}"`}?` : ''} (it takes: ${known.join(', ')}). Sent, it would be ignored.`,
+      { field: `${where}.${key}`, value: key, allowed: known, code: 'unknown_key' },
+    );
+  }
+}
+
+/** The known name `key` most likely misspells: the same but for case, or at most 2 edits away. */
+function closest(key: string, known: readonly string[]): string | undefined {
+  const lower = key.toLowerCase();
+  let best: { name: string; distance: number } | undefined;
+  for (const name of known) {
+    const distance = name.toLowerCase() === lower ? 0 : editDistance(lower, name.toLowerCase());
+    if (distance <= 2 && (best === undefined || distance < best.distance)) best = { name, distance };
+  }
+  return best?.name;
+}
+
+function editDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 2) return 3;
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        (previous[j] ?? 0) + 1,
+        (current[j - 1] ?? 0) + 1,
+        (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
 }
