@@ -293,9 +293,12 @@ export const INSPECTOR_JS = `
     stream.addEventListener('open', function () {
       var wasLost = connection === 'lost';
       connected();
-      // Anything that changed between rendering the page and connecting is picked up here.
-      if (view === 'delivery') refreshAllEvents();
-      // The stream does not replay what it said while the connection was down: the list is fetched again.
+      // Anything that changed between rendering the page and connecting is picked up here. The stream
+      // does not replay what it said while the connection was down: after a loss the list fetches its
+      // rows again, and a delivery page reloads (as on a change of the delivery itself: an erasure or
+      // a re-process, which its event sections do not show).
+      if (view === 'delivery' && wasLost) debounce('reload', function () { window.location.reload(); });
+      else if (view === 'delivery') refreshAllEvents();
       else if (view === 'list' && wasLost) catchUpList();
     });
     stream.addEventListener('error', function () {

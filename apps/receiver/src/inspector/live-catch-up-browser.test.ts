@@ -96,3 +96,55 @@ describe('inspector list after a lost live connection', () => {
     }
   }, 90_000);
 });
+
+describe('inspector delivery page after a lost live connection', () => {
+  let receiver: TestReceiver;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    receiver = await startAdminReceiver();
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await receiver?.close();
+  });
+
+  it('an erasure while it was down: the page shows no erased data once the connection is back', async () => {
+    const proxy = new TcpProxy(receiver.port);
+    await proxy.start();
+    try {
+      const email = 'lost.connection@example.com';
+      const posted = await postDelivery(receiver, orderDelivery([order(403, { email })]));
+      expect(posted.status).toBe(200);
+      const context = await browser.newContext();
+      const { cookieValue } = new AdminAuth(ADMIN_TOKEN).createSession();
+      const origin = `http://127.0.0.1:${proxy.port}`;
+      await context.addCookies([{ name: SESSION_COOKIE, value: cookieValue, url: origin }]);
+      const page = await context.newPage();
+      const problems: string[] = [];
+      page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+      await page.goto(`${origin}/ui/deliveries/${posted.body.deliveryId}?reveal=1`);
+      await page.waitForSelector('body[data-live="connected"]');
+      expect(await page.content()).toContain(email);
+
+      await proxy.stop();
+      await page.waitForSelector('body[data-live="reconnecting"]');
+      const erased = await fetch(`${receiver.baseUrl}/admin/api/personal-data/erase`, {
+        method: 'POST',
+        headers: { ...bearer(), 'content-type': 'application/json' },
+        body: JSON.stringify({ email, reason: 'GDPR-2026-801', includeUnfinished: true }),
+      });
+      expect(erased.status).toBe(200);
+
+      await proxy.start();
+      await expect.poll(() => page.content(), { timeout: 20_000 }).not.toContain(email);
+      await page.waitForSelector('body[data-live="connected"]');
+      expect(problems).toEqual([]);
+      await context.close();
+    } finally {
+      await proxy.stop();
+    }
+  }, 90_000);
+});
