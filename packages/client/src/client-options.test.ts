@@ -124,6 +124,58 @@ describe('credentials of the wrong type', () => {
   });
 });
 
+describe('an option the client does not take is refused, naming the one meant', () => {
+  it.each([
+    [
+      'tokenURL',
+      { tokenURL: 'http://127.0.0.1:1/{shop}/app/token' },
+      'tokenURL',
+      /^tokenURL is not an option; did you mean "tokenUrl"\? \(the options: shop, auth, apiUrl, tokenUrl, /,
+    ],
+    ['apiURL', { apiURL: 'http://127.0.0.1:1/{shop}/api' }, 'apiURL', /did you mean "apiUrl"\?/],
+    ['ratelimit', { ratelimit: false }, 'ratelimit', /did you mean "rateLimit"\?/],
+    [
+      'retry.maxAttempt',
+      { retry: { maxAttempt: 1 } },
+      'retry.maxAttempt',
+      /^retry\.maxAttempt is not an option of retry; did you mean "maxAttempts"\?/,
+    ],
+    [
+      'rateLimit.perSecond',
+      { rateLimit: { perSecond: 3 } },
+      'rateLimit.perSecond',
+      /\(the options: requestsPerSecond, safetyMarginMs\)/,
+    ],
+    [
+      'tokenRequest.timeout',
+      { tokenRequest: { timeout: 5000 } },
+      'tokenRequest.timeout',
+      /did you mean "timeoutMs"\?/,
+    ],
+    ['a name like no option', { colour: 'red' }, 'colour', /^colour is not an option \(the options: /],
+  ])('%s', (_name, overrides, field, message) => {
+    const error = creationError(overrides) as InputError;
+    expect(error).toBeInstanceOf(InputError);
+    expect(error).toMatchObject({ code: 'unknown_key', field });
+    expect(error.message).toMatch(message);
+    expect(error.message).toMatch(/Left in, it would be ignored and its default used\.$/);
+  });
+
+  it('a misspelt tokenUrl no longer sends the client secret to ShopRenter’s real token endpoint', () => {
+    const sent: string[] = [];
+    const error = creationError({
+      tokenUrl: undefined,
+      tokenURL: 'http://127.0.0.1:1/{shop}/app/token',
+      fetch: async (request: Request) => {
+        sent.push(request.url);
+        return new Response(null, { status: 599 });
+      },
+    });
+    expect(error).toMatchObject({ code: 'unknown_key', field: 'tokenURL' });
+    expect(sent).toEqual([]);
+  });
+});
+
 describe('against the sandbox over real HTTP', () => {
   let t: TestSandbox;
   beforeAll(async () => {

@@ -27,7 +27,7 @@ import {
 } from './middleware/types.js';
 import { xmlToJsonMiddleware } from './middleware/xml-to-json.js';
 import { DEFAULT_API_TIMEOUT_MS } from './network-failure.js';
-import { kindOf, numberOption, shownValue } from './option-checks.js';
+import { checkOptionKeys, kindOf, numberOption, shownValue } from './option-checks.js';
 import { type RateLimitOptions, sharedRequestWindow } from './rate-limit/shared-request-window.js';
 import { type BatchFunction, createBatch } from './resources/batch.js';
 import {
@@ -117,6 +117,7 @@ export function createShopRenterClient(options: ShopRenterClientOptions): ShopRe
   if (!options || typeof options !== 'object') {
     throw new InputError('createShopRenterClient needs options {shop, auth}', { field: 'options' });
   }
+  checkOptionKeys(options, CLIENT_OPTION_KEYS, '');
   const shop = assertShopName(options.shop);
   const auth = assertAuth(options.auth);
   const policy = checkedPolicy(options);
@@ -253,8 +254,11 @@ function checkedPolicy(options: ShopRenterClientOptions): {
       throw new InputError(`${name} must be a function, got ${kindOf(options[name])}`, { field: name });
     }
   }
-  const retry = objectOption('retry', options.retry);
-  const rateLimit = options.rateLimit === false ? false : objectOption('rateLimit', options.rateLimit);
+  const retry = objectOption('retry', options.retry, RETRY_OPTION_KEYS);
+  const rateLimit =
+    options.rateLimit === false
+      ? false
+      : objectOption('rateLimit', options.rateLimit, RATE_LIMIT_OPTION_KEYS);
   const ms = { unit: 'milliseconds' };
   const defined = <T extends object>(entries: T): T =>
     Object.fromEntries(Object.entries(entries).filter(([, value]) => value !== undefined)) as T;
@@ -298,13 +302,55 @@ function checkedPolicy(options: ShopRenterClientOptions): {
   };
 }
 
-function objectOption<T extends object>(field: string, value: T | undefined): Partial<T> {
+function objectOption<T extends object>(
+  field: string,
+  value: T | undefined,
+  known: readonly (keyof T & string)[],
+): Partial<T> {
   if (value === undefined) return {};
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new InputError(`${field} must be an object of options, got ${kindOf(value)}`, { field });
   }
+  checkOptionKeys(value, known, field);
   return value;
 }
+
+/**
+ * The names of every option of `T`, for {@link checkOptionKeys}: the type checker refuses a list that
+ * leaves out an option of the interface (the argument then lacks the property `missing`, which names it).
+ */
+function optionKeys<T>() {
+  return <const K extends readonly (keyof T & string)[]>(
+    keys: K &
+      ([Exclude<keyof T, K[number]>] extends [never] ? unknown : { missing: Exclude<keyof T, K[number]> }),
+  ): K => keys;
+}
+const CLIENT_OPTION_KEYS = optionKeys<ShopRenterClientOptions>()([
+  'shop',
+  'auth',
+  'apiUrl',
+  'tokenUrl',
+  'fetch',
+  'now',
+  'sleep',
+  'random',
+  'logger',
+  'rateLimit',
+  'retry',
+  'timeoutMs',
+  'tokenRefreshMarginSeconds',
+  'tokenRequest',
+]);
+const RETRY_OPTION_KEYS = optionKeys<RetryOptions>()([
+  'maxAttempts',
+  'baseDelayMs',
+  'maxDelayMs',
+  'maxRetryAfterMs',
+  'retryStatuses',
+  'idempotentRetryStatuses',
+]);
+const RATE_LIMIT_OPTION_KEYS = optionKeys<RateLimitOptions>()(['requestsPerSecond', 'safetyMarginMs']);
+const TOKEN_REQUEST_OPTION_KEYS = optionKeys<TokenRequestOptions>()(['maxAttempts', 'timeoutMs']);
 
 function optionalNumber(
   field: string,
@@ -337,6 +383,8 @@ function tokenRequestPolicy(policy: TokenRequestOptions | undefined): {
   timeoutMs?: number;
 } {
   if (policy === undefined) return {};
+  if (typeof policy === 'object' && policy !== null)
+    checkOptionKeys(policy, TOKEN_REQUEST_OPTION_KEYS, 'tokenRequest');
   const { maxAttempts, timeoutMs } = policy;
   if (maxAttempts !== undefined && !(Number.isInteger(maxAttempts) && maxAttempts >= 1)) {
     throw new InputError(

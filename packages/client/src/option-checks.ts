@@ -1,3 +1,4 @@
+import { closestName } from './closest-name.js';
 import { InputError } from './errors.js';
 
 /**
@@ -48,4 +49,20 @@ export function numberOption(
     `${field} must be ${rule.whole ? 'a whole number' : 'a number'} of ${rule.unit} ≥ ${rule.min}, got ${shownValue(value)}${rule.hint ? ` (${rule.hint})` : ''}`,
     { field, value: typeof value === 'number' ? value : undefined },
   );
+}
+
+/**
+ * Refuses an option the object does not take, naming the one meant: a misspelt option is otherwise
+ * dropped without a word, and its default used instead (a `tokenURL` for `tokenUrl` sent the client
+ * secret to ShopRenter's real token endpoint, not to the sandbox the test meant).
+ */
+export function checkOptionKeys(value: object, known: readonly string[], where: string): void {
+  for (const key of Object.keys(value)) {
+    if (known.includes(key)) continue;
+    const meant = closestName(key, known);
+    throw new InputError(
+      `${where ? `${where}.` : ''}${key} is not an option${where ? ` of ${where}` : ''}${meant ? `; did you mean "${meant}"?` : ''} (the options: ${known.join(', ')}). Left in, it would be ignored and its default used.`,
+      { field: where ? `${where}.${key}` : key, value: key, allowed: known, code: 'unknown_key' },
+    );
+  }
 }

@@ -16,6 +16,7 @@ import {
   WebhookParameterInputSchema,
   webhookDelayProblem,
 } from '@srhooks/contracts/schemas/webhook';
+import { closestName } from '../closest-name.js';
 import { assertSecureUrl } from '../endpoint-urls.js';
 import { InputError } from '../errors.js';
 import { WebhookSpecEntrySchema } from '../sync/webhook-spec-entry.js';
@@ -379,38 +380,10 @@ function checkKeys(
 ): void {
   for (const key of Object.keys(value)) {
     if (known.includes(key)) continue;
-    const guess = meant[key] ?? closest(key, known);
+    const guess = meant[key] ?? closestName(key, known);
     throw new InputError(
       `${where}.${key} is not a property of ${what}${guess ? `; did you mean ${guess.includes(':') || guess.includes('[') ? guess : `"${guess}"`}?` : ''} (it takes: ${known.join(', ')}). Sent, it would be ignored.`,
       { field: `${where}.${key}`, value: key, allowed: known, code: 'unknown_key' },
     );
   }
-}
-
-/** The known name `key` most likely misspells: the same but for case, or at most 2 edits away. */
-function closest(key: string, known: readonly string[]): string | undefined {
-  const lower = key.toLowerCase();
-  let best: { name: string; distance: number } | undefined;
-  for (const name of known) {
-    const distance = name.toLowerCase() === lower ? 0 : editDistance(lower, name.toLowerCase());
-    if (distance <= 2 && (best === undefined || distance < best.distance)) best = { name, distance };
-  }
-  return best?.name;
-}
-
-function editDistance(a: string, b: string): number {
-  if (Math.abs(a.length - b.length) > 2) return 3;
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(
-        (previous[j] ?? 0) + 1,
-        (current[j - 1] ?? 0) + 1,
-        (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
 }
