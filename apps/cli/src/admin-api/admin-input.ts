@@ -1,11 +1,11 @@
 import { usageError } from '../cli-error.js';
-import type { AdminApi } from './admin-api-client.js';
+import { AdminAnswerError, type AdminApi } from './admin-api-client.js';
 import type { HandlerOverviewJson } from './admin-types.js';
 
 /**
  * Checks of the admin commands' own input that the receiver cannot phrase for a command line: an
  * event or delivery id (its API answers any malformed id with a delivery id example), a handler name
- * that is not configured.
+ * that is not configured, a shop that is not served.
  */
 
 /** The ids the admin commands take: how they look and which command lists them. */
@@ -78,4 +78,27 @@ export async function disabledHandlersOf(
     disabledHandlers,
     pausedHandlers: disabledHandlers.filter((handler) => disabled.get(handler)?.disabledBy === 'operator'),
   };
+}
+
+/**
+ * After a `--shop` filter of a list (`path`: `/events`, `/deliveries`) matched nothing: an error when
+ * the receiver serves no shop of that name (`GET /shops`: its config shops and app installs) and stores
+ * nothing of it (one row of `path` for that shop alone, whatever the other filters), naming the shops it
+ * serves — a typo is not an empty list. A shop it no longer serves keeps its old rows, listed as before.
+ * A receiver without the shops route (older) is not asked.
+ */
+export async function checkShopKnown(api: AdminApi, shop: string, path: string): Promise<void> {
+  const answer = await api.get<{ items: { name: string }[] }>('/shops').catch((error: unknown) => {
+    if (error instanceof AdminAnswerError && error.status === 404) return null;
+    throw error;
+  });
+  if (answer === null || answer.items.some((item) => item.name === shop)) return;
+  const stored = await api.get<{ items: unknown[] }>(path, { shop, limit: 1 });
+  if (stored.items.length > 0) return;
+  const names = answer.items.map((item) => item.name);
+  throw usageError(
+    `unknown shop "${shop}": not served by ${api.receiverUrl}, and nothing of it is stored there`,
+    names.length > 0 ? `its shops: ${names.join(', ')}` : 'this receiver serves no shops yet',
+    'unknown_shop',
+  );
 }

@@ -3,7 +3,7 @@ import type { Style, TableColumn } from '../output/index.js';
 import { renderTable } from '../output/index.js';
 import { type AdminTargetOptions, openAdminApi } from './admin-api-client.js';
 import { formatTime } from './admin-format.js';
-import { checkHandlerKnown } from './admin-input.js';
+import { checkHandlerKnown, checkShopKnown } from './admin-input.js';
 import { shown } from './personal-data.js';
 
 /**
@@ -109,8 +109,11 @@ export function defineListingCommand<Options extends ListingOptions, Item extend
         query.q === undefined
           ? await api.get<ListedPage<Item>>(listing.path, query)
           : await api.post<ListedPage<Item>>(`${listing.path}/search`, definedFields(query));
-      const handler = listing.handler?.(options);
-      if (page.items.length === 0 && handler) await checkHandlerKnown(api, handler);
+      if (page.items.length === 0) {
+        const handler = listing.handler?.(options);
+        if (handler) await checkHandlerKnown(api, handler);
+        if (options.shop) await checkShopKnown(api, options.shop, listing.path);
+      }
       // through shown(), the one place a command decides what --reveal shows
       const { revealed, value: items } = shown(options.reveal, page.items, (answer) =>
         answer.map((item) => listing.mask(item)),

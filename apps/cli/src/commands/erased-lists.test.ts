@@ -132,9 +132,15 @@ describe('erased rows in srhooks events list and deliveries list', () => {
     expect(paged.stdout).toContain(
       `more: srhooks events list --shop acme --erased no --limit 1 --cursor ${ids.laterEvent}\n`,
     );
-    // nothing of the other kind: the list says so
-    expect((await admin('deliveries', 'list', '--erased', 'yes', '--shop', 'other')).stdout).toBe(
-      `no deliveries at ${base}\n`,
+    // nothing of the other kind: the list says so (acme is served by no config here, but has rows)
+    expect(
+      (await admin('deliveries', 'list', '--erased', 'yes', '--shop', 'acme', '--to', '2000-01-01')).stdout,
+    ).toBe(`no deliveries at ${base}\n`);
+    // a shop neither served nor stored is a typo, not an empty list
+    const other = await admin('deliveries', 'list', '--erased', 'yes', '--shop', 'other');
+    expect(other.code).toBe(2);
+    expect(other.stderr).toBe(
+      `error: unknown shop "other": not served by ${base}, and nothing of it is stored there\nthis receiver serves no shops yet\n`,
     );
   });
 

@@ -311,6 +311,21 @@ describe('srhooks dead-letters and events (receiver admin API)', () => {
     }
   });
 
+  it('events list / deliveries list --shop with a shop the receiver does not serve say so; a served one with none is fine', async () => {
+    for (const group of ['events', 'deliveries']) {
+      const run = await admin(group, 'list', '--shop', 'acmee');
+      expect(run.code).toBe(2);
+      expect(run.stderr).toBe(
+        `error: unknown shop "acmee": not served by ${base}, and nothing of it is stored there\nits shops: acme\n`,
+      );
+      const json = await admin(group, 'list', '--shop', 'acmee', '--json');
+      expect(JSON.parse(json.stdout).error.code).toBe('unknown_shop');
+      const known = await admin(group, 'list', '--shop', 'acme', '--to', '2000-01-01');
+      expect(known.code, known.stderr).toBe(0);
+      expect(known.stdout).toBe(`no ${group} at ${base}\n`);
+    }
+  });
+
   it('dead-letters list pages: --limit, --cursor, and the "more:" line with the total', async () => {
     targetStatus = 400;
     await triggerOrders(config.dir, orderUrl, ['admin-page-1', 'admin-page-2']);
