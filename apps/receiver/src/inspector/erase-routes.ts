@@ -38,7 +38,7 @@ import type { ShopsRoutesContext } from './shops-routes.js';
 export interface EraseRoutesContext {
   page: ShopsRoutesContext['page'];
   operations: AdminOperations;
-  /** The event's delivery page with a notice (inspector-routes.ts). */
+  /** The event's delivery page with a notice (delivery-routes.ts). */
   backToDelivery(deliveryId: string, notice: NoticeKey, reveal: boolean, eventId?: string): string;
 }
 

@@ -2,9 +2,11 @@
  * The inspector web UI, registered under `/ui`: server-rendered HTML (every value escaped, see html.ts),
  * its CSS and script served from here (no CDN), a live stream of store changes (SSE), and POST forms for
  * replay / release / re-process that carry the session's CSRF token. Protected by the admin guard:
- * pages redirect to the login form, fragments and the stream answer 401.
+ * pages redirect to the login form, fragments and the stream answer 401. This file holds what every
+ * page shares (the guard, error pages, assets, the live stream); the pages' routes are in
+ * list-routes.ts, delivery-routes.ts, erase-routes.ts, handler-routes.ts, shops-routes.ts and
+ * inspector-login-routes.ts.
  */
-import { isWebhookEvent } from '@srhooks/contracts';
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { AdminAuth } from '../admin/admin-auth.js';
 import {
@@ -15,51 +17,21 @@ import {
 } from '../admin/admin-errors.js';
 import { addAdminGuard, CSRF_MESSAGES, throttledMessage } from '../admin/admin-guard.js';
 import { AdminOperations } from '../admin/admin-operations.js';
-import {
-  EventIdParamsSchema,
-  IdParamsSchema,
-  NoQuerySchema,
-  requestObject,
-} from '../admin/admin-request-schemas.js';
+import { NoQuerySchema } from '../admin/admin-request-schemas.js';
 import type { CredentialThrottle } from '../admin/credential-throttle.js';
 import type { SessionRevocations } from '../admin/session-revocations.js';
-import { pendingInstallsNotice } from '../app-mode/pending-installs-notice.js';
 import { NOT_FOUND_BODY } from '../http/error-body.js';
 import { knownClientError, routeBodyTooLargeMessage } from '../http/error-handler.js';
 import { maskDecodeMessage } from '../personal-data/personal-data-mask.js';
-import type { EventDetail } from '../store/store.js';
-import {
-  deliveryFilterOf,
-  deliveryListContent,
-  deliveryRow,
-  FilterFormSchema,
-  hasFilters,
-  InspectorListQuerySchema,
-  listQueryOf,
-  type RefusedFilters,
-  refusedFiltersOf,
-} from './delivery-list-page.js';
-import {
-  type DetailContext,
-  type DisabledHandler,
-  deliveryContent,
-  eventSection,
-  type NoticeKey,
-} from './delivery-page.js';
+import { addDeliveryRoutes } from './delivery-routes.js';
 import { addEraseRoutes } from './erase-routes.js';
 import { addHandlerRoutes } from './handler-routes.js';
 import { html, type SafeHtml } from './html.js';
-import {
-  addFormBodies,
-  NoticeSchema,
-  PlainFormSchema,
-  ReplayFormSchema,
-  RevealFlagSchema,
-  RevealSchema,
-} from './inspector-forms.js';
+import { addFormBodies } from './inspector-forms.js';
 import { addLoginRoutes, sessionOf } from './inspector-login-routes.js';
 import { INSPECTOR_JS } from './inspector-script.js';
 import { INSPECTOR_CSS, INSPECTOR_ICON_SVG } from './inspector-style.js';
+import { addListRoutes } from './list-routes.js';
 import { LiveStream } from './live-stream.js';
 import { type InspectorView, renderPage } from './page-layout.js';
 import { SECURITY_HEADERS } from './security-headers.js';
@@ -368,209 +340,10 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
     return reply.code(204).send();
   });
 
-  // --- deliveries -----------------------------------------------------------------------------------
+  // --- the deliveries list (list-routes.ts) and one delivery's page and actions (delivery-routes.ts) ---
 
-  const seal = (text: string) => auth.sealText(text);
-
-  // The filter form (a POST, so what was searched for never stands in an address): the list's address
-  // with the filters given, the search sealed (`search=t1.…`, read back by the list below).
-  app.post('/search', async (request, reply) => {
-    const form = parseRequestPart(FilterFormSchema, 'body', request.body);
-    const query = new URLSearchParams();
-    for (const [field, value] of Object.entries(form)) {
-      if (field === '_csrf' || value === undefined || value === '') continue;
-      if (field === 'q') query.set('search', seal(value));
-      else query.set(field, value);
-    }
-    const text = query.toString();
-    return reply.redirect(text ? `${base}?${text}` : base, 303);
-  });
-
-  app.get('/', async (request, reply) => {
-    const raw = listQueryOf(request.query, auth);
-    const parsed = InspectorListQuerySchema.safeParse(raw.query);
-    if (!parsed.success || raw.problem) {
-      // the list again with the filter form as sent, each wrong field marked with its problem (400)
-      const refused: RefusedFilters = parsed.success
-        ? { typed: {}, problems: {}, reveal: raw.query.reveal === '1' }
-        : refusedFiltersOf(raw.query, parsed.error);
-      if (raw.problem) refused.problems.q ??= raw.problem;
-      reply.code(400);
-      return page(
-        reply,
-        request,
-        'list',
-        'Deliveries',
-        deliveryListContent({
-          base,
-          query: refused.reveal ? { reveal: '1' } : {},
-          page: { items: [], nextCursor: null },
-          shops: app.shopDirectory.shops().map((shop) => shop.name),
-          refused,
-          csrfToken: sessionOf(request)?.csrfToken ?? null,
-          seal,
-        }),
-      );
-    }
-    const query = parsed.data;
-    const result = await operations.listDeliveries(deliveryFilterOf(query));
-    const liveInsert = !hasFilters(query);
-    return page(
-      reply,
-      request,
-      'list',
-      'Deliveries',
-      html`${pendingInstallsNotice(app.shopDirectory.appShops())}${deliveryListContent({
-        base,
-        query,
-        page: result,
-        shops: app.shopDirectory.shops().map((shop) => shop.name),
-        csrfToken: sessionOf(request)?.csrfToken ?? null,
-        seal,
-        recovery: {
-          shops: app.recovery.shops(),
-          states: await app.store.listRecoveryStates(),
-          scheduled: app.recovery.scheduled,
-          nextTurnAt: (shop: string) => app.recovery.nextTurnAt(shop),
-        },
-      })}`,
-      {
-        stream: `${base}/events/stream`,
-        reveal: query.reveal ?? '',
-        'live-insert': liveInsert ? '1' : '',
-      },
-    );
-  });
-
-  app.get('/fragments/delivery-row/:id', async (request, reply) => {
-    const { id } = parseRequestPart(IdParamsSchema, 'params', request.params);
-    const reveal = parseRequestPart(RevealSchema, 'query', request.query).reveal === '1';
-    const delivery = await operations.getDelivery(id);
-    return reply.type(HTML_TYPE).send(deliveryRow(delivery, { base, reveal }).value);
-  });
-
-  function detailContext(
-    request: FastifyRequest,
-    reveal: boolean,
-    handlers: readonly string[] = [],
-    disabledHandlers: ReadonlyMap<string, DisabledHandler> = new Map(),
-  ): DetailContext {
-    return { base, reveal, session: sessionOf(request), configuredHandlers: handlers, disabledHandlers };
-  }
-
-  /** The handlers disabled now: the page says their waiting jobs wait for `enable`, not when they run next. */
-  async function disabledHandlers(): Promise<Map<string, DisabledHandler>> {
-    const handlers = await operations.listHandlers();
-    return new Map(
-      handlers
-        .filter((handler) => handler.disabled)
-        .map((handler) => [handler.name, { disabledBy: handler.disabledBy, changedAt: handler.changedAt }]),
-    );
-  }
-
-  function configuredHandlers(event: EventDetail): readonly string[] {
-    return isWebhookEvent(event.event) ? app.handlers.namesFor(event.shop, event.event) : [];
-  }
-
-  /**
-   * An event's place in the inspector: its delivery's page, at the event. An unknown event is the
-   * error handler's 404 page ("No event with id …").
-   */
-  async function eventAddress(id: string, reveal: boolean): Promise<string> {
-    const event = await operations.getEvent(id);
-    return `${base}/deliveries/${encodeURIComponent(event.deliveryId)}${reveal ? '?reveal=1' : ''}#event-${encodeURIComponent(event.id)}`;
-  }
-
-  // An event's id (what `srhooks events list`, `events show` and the admin API's events print) opens
-  // its delivery's page at that event: the inspector has one page per delivery, not per event.
-  app.get('/events/:id', async (request, reply) => {
-    const { id } = parseRequestPart(EventIdParamsSchema, 'params', request.params);
-    const { reveal } = parseRequestPart(RevealSchema, 'query', request.query);
-    // A delivery's id here (the two kinds are easily swapped): its page.
-    if (id.startsWith('dlv_')) {
-      return reply.redirect(
-        `${base}/deliveries/${encodeURIComponent(id)}${reveal === '1' ? '?reveal=1' : ''}`,
-        303,
-      );
-    }
-    return reply.redirect(await eventAddress(id, reveal === '1'), 303);
-  });
-
-  app.get('/deliveries/:id', async (request, reply) => {
-    const { id } = parseRequestPart(IdParamsSchema, 'params', request.params);
-    const query = parseRequestPart(
-      requestObject({ reveal: RevealFlagSchema, notice: NoticeSchema }),
-      'query',
-      request.query,
-    );
-    // An event's id in a delivery's address (pasted from the CLI): its delivery's page, not "No delivery
-    // with id evt_… exists: retention may have deleted it", about an event that exists.
-    if (id.startsWith('evt_')) return reply.redirect(await eventAddress(id, query.reveal === '1'), 303);
-    const delivery = await operations.getDelivery(id);
-    const events = await Promise.all(delivery.events.map((event) => operations.getEvent(event.id)));
-    const context = detailContext(request, query.reveal === '1', [], await disabledHandlers());
-    return page(
-      reply,
-      request,
-      'delivery',
-      `Delivery ${delivery.id}`,
-      deliveryContent({ delivery, events, context, handlersFor: configuredHandlers, notice: query.notice }),
-      { stream: `${base}/events/stream`, reveal: query.reveal ?? '', 'delivery-id': delivery.id },
-    );
-  });
-
-  app.get('/fragments/event/:id', async (request, reply) => {
-    const { id } = parseRequestPart(IdParamsSchema, 'params', request.params);
-    const reveal = parseRequestPart(RevealSchema, 'query', request.query).reveal === '1';
-    const event = await operations.getEvent(id);
-    const context = detailContext(request, reveal, configuredHandlers(event), await disabledHandlers());
-    return reply.type(HTML_TYPE).send(eventSection(event, context).value);
-  });
-
-  function backToDelivery(deliveryId: string, notice: NoticeKey, reveal: boolean, eventId?: string): string {
-    const query = new URLSearchParams({ notice });
-    if (reveal) query.set('reveal', '1');
-    return `${base}/deliveries/${encodeURIComponent(deliveryId)}?${query}${eventId ? `#event-${eventId}` : ''}`;
-  }
-
-  app.post('/events/:id/replay', async (request, reply) => {
-    const { id } = parseRequestPart(IdParamsSchema, 'params', request.params);
-    const form = parseRequestPart(ReplayFormSchema, 'body', request.body);
-    const event = await operations.getEvent(id);
-    const handler = form.handler ? form.handler : undefined;
-    const jobs = await operations.replayEvent(id, handler);
-    request.log.info(
-      { eventId: id, handler: handler ?? null, jobs: jobs.length },
-      'event replayed from the inspector',
-    );
-    // A job of a disabled handler is queued but waits: the notice must not say it runs now.
-    const disabled = await disabledHandlers();
-    const waiting = jobs.some((job) => disabled.has(job.handler));
-    return reply.redirect(
-      backToDelivery(event.deliveryId, waiting ? 'replayed-waiting' : 'replayed', form.reveal === '1', id),
-      303,
-    );
-  });
-
-  app.post('/events/:id/release', async (request, reply) => {
-    const { id } = parseRequestPart(IdParamsSchema, 'params', request.params);
-    const form = parseRequestPart(PlainFormSchema, 'body', request.body);
-    const event = await operations.getEvent(id);
-    await operations.releaseEvent(id);
-    request.log.info({ eventId: id }, 'held event released from the inspector');
-    return reply.redirect(backToDelivery(event.deliveryId, 'released', form.reveal === '1', id), 303);
-  });
-
-  app.post('/deliveries/:id/reprocess', async (request, reply) => {
-    const { id } = parseRequestPart(IdParamsSchema, 'params', request.params);
-    const form = parseRequestPart(PlainFormSchema, 'body', request.body);
-    const result = await operations.reprocessDelivery(id);
-    request.log.info(
-      { deliveryId: id, events: result.events.length },
-      'quarantined delivery re-processed from the inspector',
-    );
-    return reply.redirect(backToDelivery(id, 'reprocessed', form.reveal === '1'), 303);
-  });
+  addListRoutes(app, { page, operations, auth });
+  const { backToDelivery } = addDeliveryRoutes(app, { page, operations });
 
   // --- erasing an event's personal data (erase-routes.ts) -------------------------------------------
 

@@ -31,6 +31,8 @@ export interface ShopsRoutesContext {
     view: InspectorView,
     title: string,
     content: ReturnType<typeof html>,
+    /** The page's `data-*` attributes on <body> (its live stream, reveal, …). */
+    data?: Record<string, string>,
   ): FastifyReply;
 }
 
