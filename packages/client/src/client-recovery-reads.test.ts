@@ -49,6 +49,27 @@ describe('reading orders back (order search, histories in batches, subscribers)'
     await expect(client.orders.search({ updatedAtMin: 'yesterday' })).rejects.toThrow(/updatedAtMin/);
   });
 
+  it('a misspelt search parameter is refused before sending, naming the one meant', async () => {
+    const counter = countingFetch();
+    const client = t.client({ fetch: counter.fetch });
+    await expect(client.orders.search({ updatedAtMn: '2026-01-01T00:00:00' } as never)).rejects.toMatchObject(
+      {
+        code: 'unknown_key',
+        field: 'updatedAtMn',
+        message: expect.stringMatching(
+          /^updatedAtMn is not a search parameter of GET \/orders; did you mean "updatedAtMin"\? \(it takes: page, limit, full, innerId, /,
+        ),
+      },
+    );
+    await expect(client.newsletterSubscribers.all({ mail: 'x@example.com' } as never)).rejects.toMatchObject({
+      code: 'unknown_key',
+      message: expect.stringMatching(
+        /^mail is not a search parameter of GET \/newsletterSubscribers; did you mean "email"\?/,
+      ),
+    });
+    expect(counter.apiRequests() + counter.tokenRequests()).toBe(0);
+  });
+
   it('lists newsletter subscribers with filters', async () => {
     await t.sandbox.simulator.subscribe('demo', { subscriber: { email: 'x@example.com' } });
     const client = t.client();

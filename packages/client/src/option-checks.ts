@@ -56,13 +56,32 @@ export function numberOption(
  * dropped without a word, and its default used instead (a `tokenURL` for `tokenUrl` sent the client
  * secret to ShopRenter's real token endpoint, not to the sandbox the test meant).
  */
-export function checkOptionKeys(value: object, known: readonly string[], where: string): void {
+export function checkOptionKeys(
+  value: object,
+  known: readonly string[],
+  where: string,
+  words: { noun: string; plural: string; consequence: string } = {
+    noun: 'an option',
+    plural: 'the options',
+    consequence: 'Left in, it would be ignored and its default used.',
+  },
+): void {
   for (const key of Object.keys(value)) {
     if (known.includes(key)) continue;
     const meant = closestName(key, known);
     throw new InputError(
-      `${where ? `${where}.` : ''}${key} is not an option${where ? ` of ${where}` : ''}${meant ? `; did you mean "${meant}"?` : ''} (the options: ${known.join(', ')}). Left in, it would be ignored and its default used.`,
+      `${where ? `${where}.` : ''}${key} is not ${words.noun}${where ? ` of ${where}` : ''}${meant ? `; did you mean "${meant}"?` : ''} (${words.plural}: ${known.join(', ')}). ${words.consequence}`,
       { field: where ? `${where}.${key}` : key, value: key, allowed: known, code: 'unknown_key' },
     );
   }
+}
+
+/** {@link checkOptionKeys} for a collection's search parameters (a schema's properties). */
+export function checkSearchKeys(value: unknown, known: readonly string[], collection: string): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return;
+  checkOptionKeys(value, known, '', {
+    noun: `a search parameter of ${collection}`,
+    plural: 'it takes',
+    consequence: 'The shop would not filter by it (the sandbox answers 40010 "parameter not available").',
+  });
 }

@@ -7,6 +7,7 @@ import {
 import { isFullItem } from '@srhooks/contracts/schemas/order-search';
 import { InputError, ValidationError } from '../errors.js';
 import { parseBody, unwrap } from '../http/api-call.js';
+import { checkSearchKeys } from '../option-checks.js';
 import type { CallOptions, ResourceContext } from './context.js';
 
 export interface NewsletterSubscribersResource {
@@ -24,6 +25,11 @@ export function createNewsletterSubscribersResource({
   return {
     async all(params = {}, options = {}) {
       const out: NewsletterSubscriber[] = [];
+      checkSearchKeys(
+        params,
+        Object.keys(NewsletterSubscriberSearchParamsSchema.shape),
+        'GET /newsletterSubscribers',
+      );
       for (let page = 0; ; page++) {
         const parsed = NewsletterSubscriberSearchParamsSchema.safeParse({
           limit: 200,

@@ -9,6 +9,7 @@ import {
 } from '@srhooks/contracts/schemas/order-search';
 import { InputError, ShopRenterApiError, ValidationError } from '../errors.js';
 import { parseBody, unwrap } from '../http/api-call.js';
+import { checkSearchKeys } from '../option-checks.js';
 import type { BatchFunction } from './batch.js';
 import type { CallOptions, ResourceContext } from './context.js';
 import { resourceId } from './resource-id.js';
@@ -43,6 +44,7 @@ export interface OrdersResource {
 }
 
 function searchQuery(params: OrderSearchParams): Record<string, string | number> {
+  checkSearchKeys(params, Object.keys(OrderSearchParamsSchema.shape), 'GET /orders');
   const parsed = OrderSearchParamsSchema.safeParse(params);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
