@@ -1,6 +1,9 @@
-import { type AdminTargetOptions, openAdminApi } from '../admin-api/admin-api-client.js';
+import { AdminAnswerError, type AdminTargetOptions, openAdminApi } from '../admin-api/admin-api-client.js';
 import { formatTime } from '../admin-api/admin-format.js';
 import type { MarkUninstalledJson } from '../admin-api/admin-types.js';
+import { isRunningListen } from '../admin-api/running-listen.js';
+import { CliError } from '../cli-error.js';
+import { productName } from '../cli-invocation.js';
 import { defineCommand } from '../command.js';
 import { assertShopName } from '../config/shop-name.js';
 
@@ -21,9 +24,25 @@ export const markUninstalledCommand = defineCommand<MarkUninstalledOptions, Mark
   async run(options, context) {
     assertShopName(options.shop, '');
     const api = await openAdminApi(options, context.env);
-    const answer = await api.post<MarkUninstalledJson>(
-      `/shops/${encodeURIComponent(options.shop)}/uninstall`,
-    );
+    const answer = await api
+      .post<MarkUninstalledJson>(`/shops/${encodeURIComponent(options.shop)}/uninstall`)
+      .catch(async (error: unknown) => {
+        // The receiver's words name its app block and config file: srhooks listen has neither.
+        if (
+          error instanceof AdminAnswerError &&
+          error.code === 'app_mode_off' &&
+          (await isRunningListen(api.receiverUrl, context.env))
+        )
+          throw new CliError(
+            `${productName('listen')} (${api.receiverUrl}) runs no platform app, so it has no app shops to mark uninstalled`,
+            {
+              code: error.code,
+              exitCode: error.exitCode,
+              hint: `it serves the shops it was started with (--shop, SRHOOKS_SHOP or srhooks login's): to stop serving ${options.shop}, restart srhooks listen without it; app mode is the receiver's (@srhooks/receiver, its "app" config block)`,
+            },
+          );
+        throw error;
+      });
     return {
       receiver: api.receiverUrl,
       shop: answer.shop,

@@ -422,6 +422,13 @@ describe('srhooks listen', () => {
       expect(run.stderr).toContain(
         'srhooks listen serves the API credentials it found when it started: run srhooks login --shop demo --client-id … --client-secret … (OAuth, scope order.order:read) or srhooks login --shop demo --username … --password … (legacy Basic auth), or set SRHOOKS_CLIENT_ID and SRHOOKS_CLIENT_SECRET for a listen serving only demo; then restart srhooks listen\n',
       );
+      // app mark-uninstalled: listen runs no platform app, and has no config file to remove a shop from
+      const marked = await runCli(dir.dir, ['app', 'mark-uninstalled', 'demo']);
+      expect(marked.code).toBe(2);
+      expect(marked.stderr).toMatch(
+        /^error: srhooks listen \(http:\/\/127\.0\.0\.1:\d+\) runs no platform app, so it has no app shops to mark uninstalled\nit serves the shops it was started with .*restart srhooks listen without it/,
+      );
+      expect(marked.stderr).not.toContain('config file');
       const other = await runCli(dir.dir, ['recover', '--shop', 'other-shop', '--dry-run']);
       expect(other.code).toBe(2);
       // not the receiver's own advice (a srhooks.config.json listen does not read)
