@@ -47,6 +47,33 @@ describe('verifyAppRequest (FACTS.md §7)', () => {
     expect(!refused.ok && refused.error.code).toBe('bad_signature');
   });
 
+  it('takes the uninstall call’s shop as shopName too (paymentapi/docs/m_uninstall.md writes it so), signed either way', () => {
+    const base = {
+      shopname: 'demo',
+      code: '0907a61c0c8d55e99db179b68161bc00',
+      timestamp: String(nowSeconds),
+    };
+    const { shopname, ...rest } = base;
+    for (const spelling of ['shopName', 'shopname'] as const) {
+      for (const order of ['demo', 'alphabetical'] as const) {
+        const hmac = signAppRequest(base, secret, order, spelling);
+        const result = verifyAppRequest({ shopName: shopname, ...rest, hmac }, secret, { now });
+        expect(result, `${spelling} ${order}`).toMatchObject({ ok: true, shop: 'demo', order, unsigned: {} });
+      }
+    }
+    const forged = verifyAppRequest(
+      { shopName: 'other', ...rest, hmac: signAppRequest(base, secret) },
+      secret,
+      { now },
+    );
+    expect(!forged.ok && forged.error.code).toBe('bad_signature');
+    const both = verifyAppRequest({ ...signedQuery(), shopName: 'other' }, secret, { now });
+    expect(!both.ok && both.error).toMatchObject({
+      code: 'malformed_parameter',
+      message: expect.stringMatching(/both shopname and shopName/),
+    });
+  });
+
   it.each([
     ['shopname', 'other'],
     ['code', '0907a61c0c8d55e99db179b68161bc01'],

@@ -1,5 +1,10 @@
 import { timingSafeEqual } from 'node:crypto';
-import { type AppMessageOrder, isValidShopName, signAppRequest } from '@srhooks/contracts';
+import {
+  type AppMessageOrder,
+  type AppShopParameter,
+  isValidShopName,
+  signAppRequest,
+} from '@srhooks/contracts';
 import { InputError } from '../errors.js';
 import { kindOf, numberOption } from '../option-checks.js';
 import { hexDigest, type QueryInput, queryValues } from './app-query.js';
@@ -8,7 +13,8 @@ import type { ReplayGuard } from './replay-guard.js';
 
 /**
  * Verifies a request ShopRenter sends to a platform app — install (RedirectUri), EntryPoint and
- * UninstallUri all carry `shopname`, `code`, `timestamp`, `hmac` (FACTS.md §7):
+ * UninstallUri all carry `shopname`, `code`, `timestamp`, `hmac` (FACTS.md §7; the Payment API's
+ * page on deleting an app writes the uninstall call's `shopName`, also taken, see below):
  *
  * 1. each of the four is present exactly once and has its expected shape (shop name; `code` of
  *    letters/digits; `timestamp` in seconds; `hmac` 64 hex characters, either case);
@@ -66,9 +72,17 @@ export function verifyAppRequest(
   appSecret('verifyAppRequest', 'clientSecret', 'ClientSecret', clientSecret);
   const tolerance = toleranceOption(options.toleranceSeconds);
   const values = queryValues(query);
+  // `shopName`: how the Payment API's page on deleting an app writes the uninstall call's shop
+  // parameter (the app documentation and the demo apps write `shopname`). Taken when `shopname` is
+  // not there; its signature is checked with the parameter as it came and as `shopname`.
+  const shopParameter: AppShopParameter =
+    !values.has('shopname') && values.has('shopName') ? 'shopName' : 'shopname';
+  if (shopParameter === 'shopname' && values.has('shopName')) {
+    return refuse('malformed_parameter', 'both shopname and shopName are given: which shop is meant?');
+  }
   const one: Partial<Record<(typeof SIGNED)[number], string>> = {};
   for (const name of SIGNED) {
-    const list = values.get(name);
+    const list = values.get(name === 'shopname' ? shopParameter : name);
     if (!list || list.length === 0 || list[0] === '')
       return refuse('missing_parameter', `the ${name} parameter is missing`);
     if (list.length > 1)
@@ -86,10 +100,14 @@ export function verifyAppRequest(
   const params = { shopname, code, timestamp };
   const orders: AppMessageOrder[] =
     options.acceptAlphabeticalOrder === false ? ['demo'] : ['demo', 'alphabetical'];
+  const spellings: AppShopParameter[] =
+    shopParameter === 'shopName' ? ['shopName', 'shopname'] : ['shopname'];
   let matched: AppMessageOrder | undefined;
-  for (const order of orders) {
-    const expected = Buffer.from(signAppRequest(params, clientSecret, order), 'hex');
-    if (timingSafeEqual(expected, given) && matched === undefined) matched = order;
+  for (const spelling of spellings) {
+    for (const order of orders) {
+      const expected = Buffer.from(signAppRequest(params, clientSecret, order, spelling), 'hex');
+      if (timingSafeEqual(expected, given) && matched === undefined) matched = order;
+    }
   }
   if (!matched) {
     return refuse(
@@ -113,7 +131,8 @@ export function verifyAppRequest(
 
   const unsigned: Record<string, string> = {};
   for (const [key, list] of values) {
-    if (!(SIGNED as readonly string[]).includes(key) && list[0] !== undefined) unsigned[key] = list[0];
+    if (!(SIGNED as readonly string[]).includes(key) && key !== shopParameter && list[0] !== undefined)
+      unsigned[key] = list[0];
   }
   return {
     ok: true,

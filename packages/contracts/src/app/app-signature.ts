@@ -21,11 +21,22 @@ export interface AppRequestParams {
 /** `demo`: the demo apps' order (what ShopRenter sends); `alphabetical`: the documentation's prose. */
 export type AppMessageOrder = 'demo' | 'alphabetical';
 
-export function appRequestMessage(params: AppRequestParams, order: AppMessageOrder = 'demo'): string {
+/**
+ * The name of the shop parameter. `shopname` everywhere in the app documentation (install,
+ * EntryPoint, UninstallUri, both demo apps); the Payment API's page on deleting an app
+ * (`paymentapi/docs/m_uninstall.md`) writes the uninstall call's as `shopName`.
+ */
+export type AppShopParameter = 'shopname' | 'shopName';
+
+export function appRequestMessage(
+  params: AppRequestParams,
+  order: AppMessageOrder = 'demo',
+  shopParameter: AppShopParameter = 'shopname',
+): string {
   const { shopname, code, timestamp } = params;
   return order === 'demo'
-    ? `shopname=${shopname}&code=${code}&timestamp=${timestamp}`
-    : `code=${code}&shopname=${shopname}&timestamp=${timestamp}`;
+    ? `${shopParameter}=${shopname}&code=${code}&timestamp=${timestamp}`
+    : `code=${code}&${shopParameter}=${shopname}&timestamp=${timestamp}`;
 }
 
 /** Lowercase hex HMAC-SHA256 of an app request's signed parameters, as ShopRenter sends it. */
@@ -33,8 +44,11 @@ export function signAppRequest(
   params: AppRequestParams,
   clientSecret: string,
   order: AppMessageOrder = 'demo',
+  shopParameter: AppShopParameter = 'shopname',
 ): string {
-  return createHmac('sha256', clientSecret).update(appRequestMessage(params, order)).digest('hex');
+  return createHmac('sha256', clientSecret)
+    .update(appRequestMessage(params, order, shopParameter))
+    .digest('hex');
 }
 
 /** Lowercase hex HMAC-SHA256 of a Payment API notification's raw body (PHP's `hash_hmac`). */
