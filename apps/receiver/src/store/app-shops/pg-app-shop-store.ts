@@ -1,5 +1,10 @@
 import type pg from 'pg';
 import { refreshEventStatusSql } from '../event-status-sql.js';
+import {
+  guardLockSession,
+  LOCK_IDLE_TIMEOUT_MS,
+  type LockSessionGuard,
+} from '../postgres/lock-session-guard.js';
 import { pgDriver } from '../postgres/pg-driver.js';
 import { mapPgError } from '../postgres/pg-errors.js';
 import { StoreUnavailableError } from '../store-errors.js';
@@ -60,14 +65,21 @@ export class PgAppShopStore implements AppShopStore {
   readonly #pool: pg.Pool;
   readonly #url: string;
   readonly #schema: string | null;
+  readonly #lockIdleTimeoutMs: number;
   #closed = false;
   readonly #installQueue = new KeyedQueue();
   /** The connections holding (or waiting for) an install lock: ended by close(), which releases them. */
   readonly #lockClients = new Set<pg.Client>();
 
-  constructor(options: { url: string; schema: string | null }) {
+  constructor(options: {
+    url: string;
+    schema: string | null;
+    /** An install lock is released by the server once its holder's connection was silent this long (default 60 s). */
+    lockIdleTimeoutMs?: number;
+  }) {
     this.#url = options.url;
     this.#schema = options.schema;
+    this.#lockIdleTimeoutMs = options.lockIdleTimeoutMs ?? LOCK_IDLE_TIMEOUT_MS;
     this.#pool = new (pgDriver().Pool)({
       connectionString: options.url,
       max: 2,
@@ -296,12 +308,15 @@ export class PgAppShopStore implements AppShopStore {
     client.on('end', () => lose('its PostgreSQL connection ended'));
     this.#lockClients.add(client);
     let locked = false;
+    let guard: LockSessionGuard | undefined;
     try {
       try {
         await client.connect();
         await client.query(`SET lock_timeout = ${waitMs}`);
         await client.query('SELECT pg_advisory_lock(hashtext($1))', [name]);
         locked = true;
+        // Cut off from the server, this receiver would keep the lock for hours: see lock-session-guard.ts.
+        guard = await guardLockSession(client, this.#lockIdleTimeoutMs);
       } catch (error) {
         if ((error as { code?: unknown }).code === '55P03') throw new InstallLockBusyError(shop, waitMs);
         throw mapPgError(error);
@@ -311,6 +326,7 @@ export class PgAppShopStore implements AppShopStore {
       return await work(hold.signal);
     } finally {
       hold?.done();
+      await guard?.stop(); // the connection ends below: no need to set the limit back
       this.#lockClients.delete(client);
       if (locked) await client.query('SELECT pg_advisory_unlock(hashtext($1))', [name]).catch(() => {});
       await client.end().catch(() => {});

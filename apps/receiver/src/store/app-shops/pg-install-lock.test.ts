@@ -7,6 +7,7 @@
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TEST_DATABASE_URL, uniqueSchemaName } from '../../test-support/postgres-schema.js';
+import { TcpProxy } from '../../test-support/tcp-proxy.js';
 import { PgAppShopStore } from './pg-app-shop-store.js';
 import { InstallLockBusyError, InstallLockLostError, installLockName } from './shop-install-lock.js';
 
@@ -102,6 +103,35 @@ describe('PostgreSQL install lock across two stores', () => {
       expect(Date.now() - started).toBeLessThan(1500);
     } finally {
       await admin.end();
+    }
+  });
+
+  it('is released by the server once its holder was cut off from it silently (a NAT or firewall dropped the flow)', async () => {
+    const proxy = new TcpProxy(Number(new URL(TEST_DATABASE_URL).port || 5432));
+    const viaProxy = new URL(TEST_DATABASE_URL);
+    viaProxy.port = String(await proxy.start());
+    const cutOff = new PgAppShopStore({ url: viaProxy.toString(), schema, lockIdleTimeoutMs: 2000 });
+    try {
+      let holding = () => {};
+      const holds = new Promise<void>((resolve) => (holding = resolve));
+      const held = cutOff.withInstallLock('gamma', async () => {
+        holding();
+        await sleep(6000); // longer than the idle limit: a holder that is well keeps it that long
+      });
+      await holds;
+      await sleep(3000);
+      await expect(b.withInstallLock('gamma', async () => undefined, { waitMs: 200 })).rejects.toBeInstanceOf(
+        InstallLockBusyError,
+      );
+      proxy.freeze(); // nothing more reaches the server from the holder, and nothing tells it so
+      const started = Date.now();
+      await b.withInstallLock('gamma', async () => undefined, { waitMs: 20_000 });
+      expect(Date.now() - started).toBeLessThan(10_000);
+      await proxy.stop(); // the holder's unlock would otherwise wait for its query timeout
+      await held.catch(() => {});
+    } finally {
+      await proxy.stop();
+      await Promise.race([cutOff.close(), sleep(5000)]);
     }
   });
 

@@ -51,6 +51,7 @@ import type {
   WithHandlerStates,
 } from '../store.js';
 import { RECONCILE_LOCK_WAIT_MS, StoreConfigError, StoreUnavailableError } from '../store-errors.js';
+import { LOCK_IDLE_TIMEOUT_MS } from './lock-session-guard.js';
 import * as admin from './pg-admin.js';
 import { PgChangeRelay, type RelayStats } from './pg-change-relay.js';
 import { at, PgConnection, type PgStoreCreated, type StoreClient } from './pg-connection.js';
@@ -126,6 +127,11 @@ export interface PgStoreOptions {
    * its state is reported as progress, and two checks unanswered fail the migration. Default 15000 ms.
    */
   migrationCheckMs?: number;
+  /**
+   * A shop's recovery or reconcile lock is released by the server once its holder's connection has been
+   * silent this long (the holder cut off from the server; lock-session-guard.ts). Default 60000 ms.
+   */
+  lockIdleTimeoutMs?: number;
 }
 
 /**
@@ -147,6 +153,7 @@ export class PgStore implements Store {
   readonly #spooled: PgSpooledIngest;
   readonly #feed = new ChangeFeed();
   readonly #gapListeners = new Set<() => void>();
+  readonly #lockIdleTimeoutMs: number;
   /** Connections holding (or waiting for) a reconcile lock: ended by close. */
   readonly #reconcileLockClients = new Set<StoreClient>();
   readonly #ingest: PgIngest;
@@ -162,6 +169,7 @@ export class PgStore implements Store {
     }
     this.schema = options.schema ?? null;
     this.url = options.url;
+    this.#lockIdleTimeoutMs = options.lockIdleTimeoutMs ?? LOCK_IDLE_TIMEOUT_MS;
     const connectTimeoutMs = options.connectTimeoutMs ?? 2000;
     this.#conn = new PgConnection(options, this.schema, (changes) => this.#emit(changes));
     this.#ingest = new PgIngest(this.#conn, options);
@@ -347,7 +355,12 @@ export class PgStore implements Store {
     shop: string,
     work: () => Promise<T>,
   ): Promise<{ acquired: true; value: T } | { acquired: false }> {
-    return locks.withRecoveryLock(this.#conn, recovery.recoveryLockName(this.schema, shop), work);
+    return locks.withRecoveryLock(
+      this.#conn,
+      recovery.recoveryLockName(this.schema, shop),
+      work,
+      this.#lockIdleTimeoutMs,
+    );
   }
 
   /** Two instances never reconcile one shop at once; waited for (pg-shop-locks.ts). */
@@ -357,6 +370,7 @@ export class PgStore implements Store {
       name: recovery.reconcileLockName(this.schema, shop),
       waitMs: Math.max(1, Math.floor(options.waitMs ?? RECONCILE_LOCK_WAIT_MS)),
       work,
+      lockIdleTimeoutMs: this.#lockIdleTimeoutMs,
     });
   }
 
