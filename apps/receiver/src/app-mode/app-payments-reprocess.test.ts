@@ -210,6 +210,24 @@ describe('app mode: re-processing quarantined Payment API notifications', () => 
     expect((await delivery(id)).status).toBe('quarantined');
   });
 
+  it('keeps a notification with a key given twice quarantined on re-process too, naming the key (never read as its last value)', async () => {
+    // PHP's json_encode cannot write a key twice; read last-wins, this charge would be filed "active".
+    const answer = await post(
+      url('alpha'),
+      `{"id":7402,"status":"declined","time":${now()},"status":"active"}`,
+    );
+    const id = answer.json.deliveryId;
+    expect((await delivery(id)).decodeError).toMatchObject({
+      code: 'invalid_notification',
+      message: expect.stringMatching(/The JSON has the key "status" twice in one object \(at status\)/),
+    });
+    const refused = await reprocess(id);
+    expect(refused.status).toBe(422);
+    expect(refused.json.error?.code).toBe('still_undecodable');
+    expect(refused.json.error?.message).toMatch(/the key "status" twice/);
+    expect(await paymentEvents('7402')).toEqual([]);
+  });
+
   it("files an invalid_notification that today's decoder reads, under the event its body is, and through the inspector", async () => {
     // As an older decoder would have quarantined it (the route stores exactly this record).
     const rawBody = Buffer.from(

@@ -17,8 +17,8 @@
  */
 import {
   type DecodedPaymentNotification,
-  decodePaymentNotification,
   isValidShopName,
+  readPaymentNotificationBody,
 } from '@srhooks/contracts';
 import { withStoreTimeout } from '../ingest/store-call.js';
 import type { AppShopStore } from '../store/app-shops/app-shop-store.js';
@@ -147,13 +147,8 @@ export type PaymentBody = { ok: true; value: DecodedPaymentNotification } | { ok
 
 /** Reads a stored body with today's decoder; the message as the payment route's `invalid_notification`. */
 export function readPaymentBody(raw: Uint8Array): PaymentBody {
-  let body: unknown;
-  try {
-    body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
-  } catch {
-    return { ok: false, message: 'authentic notification that cannot be read: the body is not JSON' };
-  }
-  const decoded = decodePaymentNotification(body);
+  // The client's verification reads it the same way (contracts' reader: a key given twice is refused).
+  const decoded = readPaymentNotificationBody(raw);
   return decoded.ok
     ? { ok: true, value: decoded.value }
     : { ok: false, message: `authentic notification that cannot be read: ${decoded.reason}` };

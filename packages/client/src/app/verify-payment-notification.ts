@@ -1,9 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import {
   type DecodedPaymentNotification,
-  decodePaymentNotification,
-  JsonReadError,
-  readJsonDocument,
+  readPaymentNotificationBody,
   signPaymentNotification,
 } from '@srhooks/contracts';
 import { hexDigest, type QueryInput, queryValues } from './app-query.js';
@@ -65,19 +63,8 @@ export function verifyPaymentNotification(
     );
   }
 
-  let body: unknown;
-  try {
-    // The delivery codec's JSON reader: a key given twice (`{"status":"declined",…,"status":"active"}`,
-    // which PHP's json_encode cannot write) is refused naming it, never read as the last one alone.
-    body = readJsonDocument(
-      typeof rawBody === 'string' ? rawBody : new TextDecoder('utf-8', { fatal: true }).decode(rawBody),
-      { maxDepth: 16 },
-    );
-  } catch (error) {
-    if (error instanceof JsonReadError && error.code === 'duplicate_key') return invalid(error.message);
-    return invalid('the body is not JSON');
-  }
-  const decoded = decodePaymentNotification(body);
+  // Each key once in an object (PHP's json_encode cannot write one twice), then the documented shapes.
+  const decoded = readPaymentNotificationBody(rawBody);
   if (!decoded.ok) return invalid(decoded.reason);
 
   const nowMs = (options.now ?? Date.now)();

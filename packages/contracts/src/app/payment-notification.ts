@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PAYMENT_NOTIFICATION_TEXTS_MAY_BE_NULL } from '../assumptions.js';
+import { JsonReadError, readJsonDocument } from '../codec/json-document.js';
 
 /**
  * Payment API notification bodies (FACTS.md §8; `paymentapi/docs/l_notifications.md`; OpenAPI
@@ -81,4 +82,26 @@ export function decodePaymentNotification(
     ok: true,
     value: { event: 'payment_status', notification: n, dedupeKey: `payment:${n.id}:${n.status}:${n.time}` },
   };
+}
+
+/**
+ * Reads a notification's raw body (already verified): UTF-8 JSON, each key once in an object (a key
+ * given twice, which PHP's `json_encode` cannot write, would be read as its last value alone:
+ * refused naming it, as in deliveries), then {@link decodePaymentNotification}. The one reader of the
+ * client's verification and of the receiver's filing and re-processing, so they cannot disagree.
+ */
+export function readPaymentNotificationBody(
+  rawBody: string | Uint8Array,
+): { ok: true; value: DecodedPaymentNotification } | { ok: false; reason: string } {
+  let body: unknown;
+  try {
+    const text =
+      typeof rawBody === 'string' ? rawBody : new TextDecoder('utf-8', { fatal: true }).decode(rawBody);
+    body = readJsonDocument(text, { maxDepth: 16 });
+  } catch (error) {
+    if (error instanceof JsonReadError && error.code === 'duplicate_key')
+      return { ok: false, reason: error.message };
+    return { ok: false, reason: 'the body is not JSON' };
+  }
+  return decodePaymentNotification(body);
 }
