@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createShopRenterClient } from './client.js';
 import { AuthError, InputError, NotFoundError, ValidationError } from './errors.js';
 import type { Fetch } from './middleware/types.js';
+import { applySync } from './sync/apply-sync.js';
+import { planSync } from './sync/plan-sync.js';
 import { countingFetch, receiverUrl, startTestSandbox, type TestSandbox } from './test-support/sandbox.js';
 
 const READ_ONLY = {
@@ -352,6 +354,30 @@ describe('webhooks against the sandbox', () => {
       }),
     ).rejects.toMatchObject({ code: 'unknown_key', field: 'desired[0].enable' });
     expect(counter.apiRequests() + counter.tokenRequests()).toBe(0);
+  });
+
+  it('a misspelt call option is refused, not ignored: sync(…, {dryrun: true}) made the changes', async () => {
+    const counter = countingFetch();
+    const client = t.client({ rateLimit: false, fetch: counter.fetch });
+    const spec = { event: 'order_confirm' as const, url: receiverUrl('dry-run-typo') };
+    await expect(client.sync([spec], { dryrun: true } as never)).rejects.toMatchObject({
+      code: 'unknown_key',
+      field: 'options.dryrun',
+      message: expect.stringMatching(
+        /^options\.dryrun is not an option of sync\(\); did you mean "dryRun"\? \(the options: prune, dryRun, onStep\)\. Left in, it would be ignored: a misspelt dryRun would make the changes/,
+      ),
+    });
+    await expect(applySync(planSync([spec], []), { client, dryrun: true } as never)).rejects.toMatchObject({
+      code: 'unknown_key',
+      field: 'options.dryrun',
+    });
+    await expect(client.webhooks.list({ pages: 1 } as never)).rejects.toMatchObject({
+      code: 'unknown_key',
+      message: expect.stringMatching(/did you mean "page"\?/),
+    });
+    await expect(client.batch([], { chunksize: 5 } as never)).rejects.toMatchObject({ code: 'unknown_key' });
+    expect(counter.apiRequests() + counter.tokenRequests()).toBe(0);
+    expect((await client.webhooks.all()).filter((w) => w.webHookParameters[0]?.url === spec.url)).toEqual([]);
   });
 
   it('sync checks the desired list before it reads the shop: a bad entry costs no request', async () => {

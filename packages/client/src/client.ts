@@ -27,7 +27,14 @@ import {
 } from './middleware/types.js';
 import { xmlToJsonMiddleware } from './middleware/xml-to-json.js';
 import { DEFAULT_API_TIMEOUT_MS } from './network-failure.js';
-import { checkOptionKeys, kindOf, numberOption, shownValue } from './option-checks.js';
+import {
+  checkOptionKeys,
+  kindOf,
+  numberOption,
+  optionKeys,
+  SYNC_OPTION_WORDS,
+  shownValue,
+} from './option-checks.js';
 import { type RateLimitOptions, sharedRequestWindow } from './rate-limit/shared-request-window.js';
 import { type BatchFunction, createBatch } from './resources/batch.js';
 import {
@@ -226,6 +233,7 @@ export function createShopRenterClient(options: ShopRenterClientOptions): ShopRe
       return tokens.getToken();
     },
     async sync(desired, syncOptions = {}) {
+      checkOptionKeys(syncOptions, SYNC_OPTION_KEYS, 'options', SYNC_OPTION_WORDS);
       const { dryRun, ...applyOptions } = syncOptions;
       planSync(desired, []); // the desired list's InputErrors before any request (token, list)
       const plan: SyncPlan = planSync(desired, await client.webhooks.all());
@@ -315,16 +323,6 @@ function objectOption<T extends object>(
   return value;
 }
 
-/**
- * The names of every option of `T`, for {@link checkOptionKeys}: the type checker refuses a list that
- * leaves out an option of the interface (the argument then lacks the property `missing`, which names it).
- */
-function optionKeys<T>() {
-  return <const K extends readonly (keyof T & string)[]>(
-    keys: K &
-      ([Exclude<keyof T, K[number]>] extends [never] ? unknown : { missing: Exclude<keyof T, K[number]> }),
-  ): K => keys;
-}
 const CLIENT_OPTION_KEYS = optionKeys<ShopRenterClientOptions>()([
   'shop',
   'auth',
@@ -351,6 +349,7 @@ const RETRY_OPTION_KEYS = optionKeys<RetryOptions>()([
 ]);
 const RATE_LIMIT_OPTION_KEYS = optionKeys<RateLimitOptions>()(['requestsPerSecond', 'safetyMarginMs']);
 const TOKEN_REQUEST_OPTION_KEYS = optionKeys<TokenRequestOptions>()(['maxAttempts', 'timeoutMs']);
+const SYNC_OPTION_KEYS = optionKeys<SyncOptions>()(['prune', 'dryRun', 'onStep']);
 
 function optionalNumber(
   field: string,

@@ -56,21 +56,29 @@ export function numberOption(
  * dropped without a word, and its default used instead (a `tokenURL` for `tokenUrl` sent the client
  * secret to ShopRenter's real token endpoint, not to the sandbox the test meant).
  */
+const DEFAULT_WORDS = {
+  noun: 'an option',
+  plural: 'the options',
+  consequence: 'Left in, it would be ignored and its default used.',
+};
+
+/** The words for the options argument of `call` (`sync()`, `webhooks.list()`). */
+export function callOptionWords(call: string): typeof DEFAULT_WORDS & { of: string } {
+  return { ...DEFAULT_WORDS, of: call };
+}
+
 export function checkOptionKeys(
   value: object,
   known: readonly string[],
   where: string,
-  words: { noun: string; plural: string; consequence: string } = {
-    noun: 'an option',
-    plural: 'the options',
-    consequence: 'Left in, it would be ignored and its default used.',
-  },
+  words: { noun: string; plural: string; consequence: string; of?: string } = DEFAULT_WORDS,
 ): void {
   for (const key of Object.keys(value)) {
     if (known.includes(key)) continue;
     const meant = closestName(key, known);
+    const of = words.of ?? where;
     throw new InputError(
-      `${where ? `${where}.` : ''}${key} is not ${words.noun}${where ? ` of ${where}` : ''}${meant ? `; did you mean "${meant}"?` : ''} (${words.plural}: ${known.join(', ')}). ${words.consequence}`,
+      `${where ? `${where}.` : ''}${key} is not ${words.noun}${of ? ` of ${of}` : ''}${meant ? `; did you mean "${meant}"?` : ''} (${words.plural}: ${known.join(', ')}). ${words.consequence}`,
       { field: where ? `${where}.${key}` : key, value: key, allowed: known, code: 'unknown_key' },
     );
   }
@@ -85,3 +93,23 @@ export function checkSearchKeys(value: unknown, known: readonly string[], collec
     consequence: 'The shop would not filter by it (the sandbox answers 40010 "parameter not available").',
   });
 }
+
+/**
+ * The names of every option of `T`, for {@link checkOptionKeys}: the type checker refuses a list that
+ * leaves out an option of the interface (the argument then lacks the property `missing`, which names it).
+ */
+export function optionKeys<T>() {
+  return <const K extends readonly (keyof T & string)[]>(
+    keys: K &
+      ([Exclude<keyof T, K[number]>] extends [never] ? unknown : { missing: Exclude<keyof T, K[number]> }),
+  ): K => keys;
+}
+
+/** How {@link checkOptionKeys} words the options of a sync (`sync(desired, {dryrun: true})`). */
+export const SYNC_OPTION_WORDS = {
+  noun: 'an option',
+  plural: 'the options',
+  of: 'sync()',
+  consequence:
+    'Left in, it would be ignored: a misspelt dryRun would make the changes, a misspelt prune keep what it should delete.',
+};

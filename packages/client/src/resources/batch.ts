@@ -6,6 +6,7 @@ import {
 import { errorFromResponse } from '../error-from-response.js';
 import { InputError, ShopRenterApiError } from '../errors.js';
 import { parseBody, unwrap } from '../http/api-call.js';
+import { callOptionWords, checkOptionKeys, optionKeys } from '../option-checks.js';
 import type { ResourceContext } from './context.js';
 
 export type BatchMethod = (typeof BATCH_METHODS)[number];
@@ -56,8 +57,11 @@ export type BatchFunction = (
  * `POST /batch`: chunks to at most 200 inner requests, sends chunks one after another (never in
  * parallel, FACTS.md §2) and reports every inner request with its own status.
  */
+const BATCH_OPTION_KEYS = optionKeys<BatchOptions>()(['chunkSize', 'onChunk', 'signal']);
+
 export function createBatch({ api, apiBase, shop }: ResourceContext): BatchFunction {
   return async (requests, options = {}) => {
+    checkOptionKeys(options, BATCH_OPTION_KEYS, 'options', callOptionWords('batch()'));
     const chunkSize = options.chunkSize ?? BATCH_RECOMMENDED_REQUESTS;
     if (!Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize > BATCH_RECOMMENDED_REQUESTS) {
       throw new InputError(

@@ -9,6 +9,7 @@ import {
 } from '@srhooks/contracts/schemas/webhook';
 import { InputError, ValidationError } from '../errors.js';
 import { parseBody, unwrap } from '../http/api-call.js';
+import { callOptionWords, checkOptionKeys, optionKeys } from '../option-checks.js';
 import type { CallOptions, ResourceContext } from './context.js';
 import { resourceId } from './resource-id.js';
 import { toWebhookInput, type WebhookInputLike } from './webhook-input.js';
@@ -58,6 +59,8 @@ export function webhookCreateBody(input: WebhookInputLike, options: CreateWebhoo
   return { ...body, id: options.outerId };
 }
 
+const LIST_OPTION_KEYS = optionKeys<ListOptions>()(['page', 'limit', 'full', 'signal']);
+
 export interface WebhooksResource {
   list(options: ListOptions & { full: true }): Promise<WebhookPage<Webhook>>;
   list(options?: ListOptions & { full?: false }): Promise<WebhookPage<WebhookLink>>;
@@ -98,6 +101,7 @@ export function createWebhooksResource(context: ResourceContext): WebhooksResour
   const { api, apiBase } = context;
 
   async function list(options: ListOptions = {}): Promise<WebhookPage<Webhook> | WebhookPage<WebhookLink>> {
+    checkOptionKeys(options, LIST_OPTION_KEYS, 'options', callOptionWords('webhooks.list()'));
     const page = options.page ?? 0;
     const limit = options.limit ?? 25;
     if (!Number.isInteger(page) || page < 0) {
@@ -169,6 +173,7 @@ export function createWebhooksResource(context: ResourceContext): WebhooksResour
   }
 
   async function readAll(options: { limit?: number } & CallOptions): Promise<Webhook[]> {
+    checkOptionKeys(options, ['limit', 'signal'], 'options', callOptionWords('webhooks.iterate() / all()'));
     const limit = options.limit ?? MAX_PAGE_LIMIT;
     const byId = new Map<string, Webhook>();
     for (let page = 0; ; page++) {

@@ -1,5 +1,6 @@
 import { type Webhook, WebhookResponseSchema } from '@srhooks/contracts/schemas/webhook';
 import { ShopRenterError } from '../errors.js';
+import { checkOptionKeys, optionKeys, SYNC_OPTION_WORDS } from '../option-checks.js';
 import type { BatchFunction, BatchRequestInput } from '../resources/batch.js';
 import { specToWebhookInput } from '../resources/webhook-input.js';
 import type { WebhooksResource } from '../resources/webhooks.js';
@@ -25,6 +26,14 @@ export interface ApplySyncOptions {
   /** Called once per step, in order, as results arrive. */
   onStep?: (step: SyncStepResult) => void;
 }
+
+const APPLY_SYNC_OPTION_KEYS = optionKeys<ApplySyncOptions>()([
+  'client',
+  'prune',
+  'refresh',
+  'dryRun',
+  'onStep',
+]);
 
 export interface SyncStepResult {
   action: 'create' | 'update' | 'delete' | 'unchanged' | 'keep';
@@ -69,6 +78,9 @@ export interface SyncReport {
  * shop's current state first, which makes applying idempotent.
  */
 export async function applySync(plan: SyncPlan, options: ApplySyncOptions): Promise<SyncReport> {
+  if (typeof options === 'object' && options !== null) {
+    checkOptionKeys(options, APPLY_SYNC_OPTION_KEYS, 'options', { ...SYNC_OPTION_WORDS, of: 'applySync()' });
+  }
   const prune = options.prune === true;
   const dryRun = options.dryRun === true;
   const effective =
