@@ -37,6 +37,35 @@ function thrown(fn: () => unknown): unknown {
   return undefined;
 }
 
+describe('a misspelt option is refused, not ignored (a replayguard would leave replays unchecked)', () => {
+  it.each([
+    [
+      'verifyAppRequest({replayguard})',
+      () => verifyAppRequest(appQuery(longAgo), clientSecret, { replayguard: {} } as never),
+      /^options\.replayguard is not an option of verifyAppRequest\(\); did you mean "replayGuard"\? \(the options: now, toleranceSeconds, acceptAlphabeticalOrder, replayGuard, clientSecret\)\. Left in, it would be ignored and its default used \(a misspelt replayGuard: no replay check\)\.$/,
+    ],
+    [
+      'handleAppRequest({toleranceSecond})',
+      () =>
+        handleAppRequest(new Request(`https://app.example.com/install?${appQuery(longAgo)}`), {
+          clientSecret,
+          toleranceSecond: 30,
+        } as never),
+      /options\.toleranceSecond is not an option of verifyAppRequest\(\); did you mean "toleranceSeconds"\?/,
+    ],
+    [
+      'verifyPaymentNotification({replayGaurd})',
+      () => verifyPaymentNotification('{}', 'hmac=00', secretKey, { replayGaurd: {} } as never),
+      /options\.replayGaurd is not an option of verifyPaymentNotification\(\); did you mean "replayGuard"\?/,
+    ],
+  ])('%s', (_name, call, message) => {
+    const error = thrown(call);
+    expect(error).toBeInstanceOf(InputError);
+    expect(error).toMatchObject({ code: 'unknown_key' });
+    expect((error as InputError).message).toMatch(message);
+  });
+});
+
 describe('a tolerance that is not a number never accepts an old signature', () => {
   it.each([
     ['NaN', Number.NaN],

@@ -6,7 +6,7 @@ import {
   signAppRequest,
 } from '@srhooks/contracts';
 import { InputError } from '../errors.js';
-import { kindOf, numberOption } from '../option-checks.js';
+import { callOptionWords, checkOptionKeys, kindOf, numberOption, optionKeys } from '../option-checks.js';
 import { hexDigest, type QueryInput, queryValues } from './app-query.js';
 import { AppRequestError } from './app-request-error.js';
 import type { ReplayGuard } from './replay-guard.js';
@@ -60,6 +60,29 @@ export interface VerifiedAppRequest {
 export type AppRequestResult = VerifiedAppRequest | { ok: false; error: AppRequestError };
 
 export const DEFAULT_TIMESTAMP_TOLERANCE_SECONDS = 300;
+/** The options, and `clientSecret`, which the handlers pass in the same object. */
+const VERIFY_APP_REQUEST_OPTION_KEYS = [
+  ...optionKeys<VerifyAppRequestOptions>()([
+    'now',
+    'toleranceSeconds',
+    'acceptAlphabeticalOrder',
+    'replayGuard',
+  ]),
+  'clientSecret',
+];
+
+/**
+ * Refuses a misspelt option of an app request or notification check: ignored, it would leave its
+ * default in force, and a `replayguard` for `replayGuard` no replay check at all.
+ */
+export function checkAppOptionKeys(options: unknown, known: readonly string[], call: string): void {
+  if (typeof options !== 'object' || options === null) return;
+  checkOptionKeys(options, known, 'options', {
+    ...callOptionWords(call),
+    consequence:
+      'Left in, it would be ignored and its default used (a misspelt replayGuard: no replay check).',
+  });
+}
 const SIGNED = ['shopname', 'code', 'timestamp', 'hmac'] as const;
 const CODE = /^[A-Za-z0-9]{1,256}$/;
 const SECONDS = /^\d{1,12}$/;
@@ -70,6 +93,7 @@ export function verifyAppRequest(
   options: VerifyAppRequestOptions = {},
 ): AppRequestResult {
   appSecret('verifyAppRequest', 'clientSecret', 'ClientSecret', clientSecret);
+  checkAppOptionKeys(options, VERIFY_APP_REQUEST_OPTION_KEYS, 'verifyAppRequest()');
   const tolerance = toleranceOption(options.toleranceSeconds);
   const values = queryValues(query);
   // `shopName`: how the Payment API's page on deleting an app writes the uninstall call's shop

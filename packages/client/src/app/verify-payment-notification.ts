@@ -4,10 +4,11 @@ import {
   readPaymentNotificationBody,
   signPaymentNotification,
 } from '@srhooks/contracts';
+import { optionKeys } from '../option-checks.js';
 import { hexDigest, type QueryInput, queryValues } from './app-query.js';
 import { AppRequestError } from './app-request-error.js';
 import type { ReplayGuard } from './replay-guard.js';
-import { appSecret, toleranceOption } from './verify-app-request.js';
+import { appSecret, checkAppOptionKeys, toleranceOption } from './verify-app-request.js';
 
 /**
  * Verifies a Payment API notification (FACTS.md §8): a POST to the app's `notificationUrl` with
@@ -30,6 +31,13 @@ export interface VerifyPaymentNotificationOptions {
   replayGuard?: ReplayGuard;
 }
 
+/** The options, and `secretKey` and `maxBytes`, which the handlers pass in the same object. */
+const VERIFY_PAYMENT_OPTION_KEYS = [
+  ...optionKeys<VerifyPaymentNotificationOptions>()(['now', 'toleranceSeconds', 'replayGuard']),
+  'secretKey',
+  'maxBytes',
+];
+
 export type VerifiedPaymentNotification = DecodedPaymentNotification & {
   ok: true;
   /** The other query parameters (first value each). Not signed. */
@@ -47,6 +55,7 @@ export function verifyPaymentNotification(
   options: VerifyPaymentNotificationOptions = {},
 ): PaymentNotificationResult {
   appSecret('verifyPaymentNotification', 'secretKey', 'WebhookSecretKey', secretKey);
+  checkAppOptionKeys(options, VERIFY_PAYMENT_OPTION_KEYS, 'verifyPaymentNotification()');
   const tolerance = toleranceOption(options.toleranceSeconds);
   const values = queryValues(query);
   const hmacs = values.get('hmac') ?? [];

@@ -32,6 +32,26 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
   );
 }
 
+describe('a misspelt option is refused, not ignored', () => {
+  it('handleDelivery({secrets, maxbytes}) and handleNodeDelivery({secret}) name the option meant', async () => {
+    const error = await rejection(
+      handleDelivery(deliveryRequest(), { secrets: [secret], maxbytes: 10 } as never),
+    );
+    expect(error).toMatchObject({
+      code: 'unknown_key',
+      field: 'options.maxbytes',
+      message: expect.stringMatching(
+        /^options\.maxbytes is not an option of handleDelivery\(\); did you mean "maxBytes"\? \(the options: secrets, maxBytes\)/,
+      ),
+    });
+    const node = await rejection(handleNodeDelivery({} as never, { secret } as never));
+    expect(node).toMatchObject({
+      code: 'unknown_key',
+      message: expect.stringMatching(/did you mean "secrets"\?/),
+    });
+  });
+});
+
 describe('secrets of the wrong type', () => {
   const wrong: [string, unknown, string, RegExp][] = [
     [

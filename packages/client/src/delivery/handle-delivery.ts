@@ -1,6 +1,7 @@
 import { DeliveryError } from './delivery-error.js';
 import { readRequestBody } from './read-body.js';
 import {
+  checkDeliveryOptionKeys,
   checkDeliveryTarget,
   type DeliveryOptions,
   type DeliveryResult,
@@ -19,6 +20,7 @@ import {
  * an `InputError` for unusable options (secrets, maxBytes).
  */
 export async function handleDelivery(request: Request, options: DeliveryOptions): Promise<DeliveryResult> {
+  checkDeliveryOptionKeys(options, 'handleDelivery()');
   const secrets = secretList(options?.secrets);
   const maxBytes = maxBytesOption(options?.maxBytes);
   const target = checkDeliveryTarget(request.method, new URL(request.url).pathname, secrets);

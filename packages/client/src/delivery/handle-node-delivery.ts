@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { DeliveryError } from './delivery-error.js';
 import { readNodeBody } from './read-body.js';
 import {
+  checkDeliveryOptionKeys,
   checkDeliveryTarget,
   type DeliveryOptions,
   type DeliveryResult,
@@ -22,6 +23,7 @@ export async function handleNodeDelivery(
   req: IncomingMessage,
   options: DeliveryOptions,
 ): Promise<DeliveryResult> {
+  checkDeliveryOptionKeys(options, 'handleNodeDelivery()');
   const secrets = secretList(options?.secrets);
   const maxBytes = maxBytesOption(options?.maxBytes);
   const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/';

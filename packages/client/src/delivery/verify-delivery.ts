@@ -10,7 +10,7 @@ import {
   type WebhookEvent,
 } from '@srhooks/contracts';
 import { InputError } from '../errors.js';
-import { kindOf, numberOption } from '../option-checks.js';
+import { callOptionWords, checkOptionKeys, kindOf, numberOption, optionKeys } from '../option-checks.js';
 import { DeliveryError } from './delivery-error.js';
 
 export interface DeliveryOptions {
@@ -48,6 +48,15 @@ export type DeliveryResult = VerifiedDelivery | RejectedDelivery;
  * The messages name the entry and its kind (`a Buffer`, `a number`), never its value: a secret
  * given in the wrong type is still a secret, and the message may end up in a log.
  */
+const DELIVERY_OPTION_KEYS = optionKeys<DeliveryOptions>()(['secrets', 'maxBytes']);
+
+/** Refuses a misspelt option of handleDelivery/handleNodeDelivery (`secret` for `secrets`, `maxbytes`). */
+export function checkDeliveryOptionKeys(options: unknown, call: string): void {
+  if (typeof options === 'object' && options !== null) {
+    checkOptionKeys(options, DELIVERY_OPTION_KEYS, 'options', callOptionWords(call));
+  }
+}
+
 export function secretList(secrets: unknown): string[] {
   if (secrets !== undefined && secrets !== null && typeof secrets !== 'string' && !Array.isArray(secrets)) {
     throw new InputError(
