@@ -5,8 +5,10 @@
  * session, and the lock, until its TCP keepalive gives up (about two hours by default), and every other
  * receiver waits that long. So while the lock is held the holder talks on its connection (a `SELECT 1` every
  * quarter of the limit), and the server ends the session once it has been silent past the limit
- * (`idle_session_timeout`, PostgreSQL 14 and later), which releases the lock. A holder that is well is never
- * cut short, however long its work; one cut off loses the lock within the limit.
+ * (`idle_session_timeout`, PostgreSQL 14 and later; `idle_in_transaction_session_timeout` when it was cut off
+ * inside a transaction, as a migration is), which releases the lock. A holder that is well is never cut
+ * short, however long its work (a running statement is not idle); one cut off loses the lock within the
+ * limit.
  */
 
 /** How long a lock's session may stay silent before the server ends it (and the lock). */
@@ -27,12 +29,15 @@ interface Queryable {
 /** Starts guarding the session of `client`, which holds a lock now. Throws what the SET throws. */
 export async function guardLockSession(client: Queryable, idleTimeoutMs: number): Promise<LockSessionGuard> {
   const limitMs = Math.max(1000, Math.floor(idleTimeoutMs));
+  await client.query(`SET idle_in_transaction_session_timeout = ${limitMs}`);
+  let outsideTransactions = true;
   try {
     await client.query(`SET idle_session_timeout = ${limitMs}`);
   } catch (error) {
-    // An older server: the lock is bounded as before (by its TCP keepalive) — nothing else changes.
-    if ((error as { code?: unknown }).code === UNKNOWN_SETTING) return { stop: async () => {} };
-    throw error;
+    // A server before PostgreSQL 14: a lock held outside a transaction is bounded as before (by its TCP
+    // keepalive) — nothing else changes.
+    if ((error as { code?: unknown }).code !== UNKNOWN_SETTING) throw error;
+    outsideTransactions = false;
   }
   let talking = false;
   const timer = setInterval(() => {
@@ -49,7 +54,9 @@ export async function guardLockSession(client: Queryable, idleTimeoutMs: number)
   return {
     async stop(options = {}) {
       clearInterval(timer);
-      if (options.reset) await client.query('SET idle_session_timeout = 0');
+      if (!options.reset) return;
+      await client.query('SET idle_in_transaction_session_timeout = 0');
+      if (outsideTransactions) await client.query('SET idle_session_timeout = 0');
     },
   };
 }

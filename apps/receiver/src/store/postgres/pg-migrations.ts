@@ -1,5 +1,6 @@
 import type { ClientBase } from 'pg';
 import { assertStoreNotNewer } from '../store-errors.js';
+import { guardLockSession, LOCK_IDLE_TIMEOUT_MS, type LockSessionGuard } from './lock-session-guard.js';
 import { PG_MIGRATIONS } from './pg-migration-list.js';
 
 export { PG_MIGRATIONS };
@@ -45,6 +46,11 @@ export interface MigrationOptions {
   /** Tables up to this size get a migration's indexes in its transaction, larger ones concurrently. Default 8 MB. */
   indexInlineMaxBytes?: number;
   onProgress?: (progress: MigrationProgress) => void;
+  /**
+   * The migration lock's session is ended by the server once silent this long (the migrating receiver cut
+   * off from it), so another receiver can migrate (lock-session-guard.ts). Default 60000 ms.
+   */
+  lockIdleTimeoutMs?: number;
 }
 
 /** Identifier check for the optional schema (it is interpolated into DDL). */
@@ -87,7 +93,9 @@ export async function applyPgMigrations(
   const lockName = `srhooks.migrate:${schema ?? 'default'}`;
   const onProgress = options.onProgress ?? (() => {});
   await takeLock(client, lockName, onProgress);
+  let guard: LockSessionGuard | undefined;
   try {
+    guard = await guardLockSession(client, options.lockIdleTimeoutMs ?? LOCK_IDLE_TIMEOUT_MS);
     // Only when missing: CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema
     // exists, which a role given only its own schema does not have.
     if (schema !== null && !(await schemaExists(client, schema)))
@@ -117,6 +125,7 @@ export async function applyPgMigrations(
     }
     return applied;
   } finally {
+    await guard?.stop({ reset: true });
     await client.query('SELECT pg_advisory_unlock(hashtext($1))', [lockName]);
   }
 }
