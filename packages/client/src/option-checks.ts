@@ -90,7 +90,8 @@ export function checkSearchKeys(value: unknown, known: readonly string[], collec
   checkOptionKeys(value, known, '', {
     noun: `a search parameter of ${collection}`,
     plural: 'it takes',
-    consequence: 'The shop would not filter by it (the sandbox answers 40010 "parameter not available").',
+    consequence:
+      'Sent, it would not filter (what ShopRenter answers is not documented; the sandbox answers 40010 "parameter not available").',
   });
 }
 

@@ -154,7 +154,7 @@ describe('properties the input does not take are refused, not sent to be ignored
       'webhookDelay (the API body’s delay, misspelt: it would deliver at once)',
       () => ({ ...body(), webhookDelay: [{ delay: '2', delayUnit: 'hour' }] }),
       'input.webhookDelay',
-      /^input\.webhookDelay is not a property of a webHooks body; did you mean "webHookDelay"\? \(it takes: id, event, status, label, webHookParameters, webHookDelay\)\. Sent, it would be ignored\.$/,
+      /^input\.webhookDelay is not a property of a webHooks body; did you mean "webHookDelay"\? \(it takes: id, event, status, label, webHookParameters, webHookDelay\)\. Sent, it would not do what it says \(what ShopRenter does with a property it does not know is not documented\)\.$/,
     ],
     [
       'enabled in the API body (status says it there)',

@@ -367,7 +367,8 @@ const API_MEANT: Record<string, string> = {
 };
 
 /**
- * Refuses a property the input does not take. Sent, it would be ignored without a word: a misspelt
+ * Refuses a property the input does not take. Sent, it would not do what it says (ignored, the sandbox's
+ * way; ShopRenter's is not documented): a misspelt
  * `webhookDelay` delivers at once instead of later, a `field` list leaves the shop sending its whole
  * default set (names, addresses), an `enable: false` creates the webhook enabled.
  */
@@ -382,7 +383,7 @@ function checkKeys(
     if (known.includes(key)) continue;
     const guess = meant[key] ?? closestName(key, known);
     throw new InputError(
-      `${where}.${key} is not a property of ${what}${guess ? `; did you mean ${guess.includes(':') || guess.includes('[') ? guess : `"${guess}"`}?` : ''} (it takes: ${known.join(', ')}). Sent, it would be ignored.`,
+      `${where}.${key} is not a property of ${what}${guess ? `; did you mean ${guess.includes(':') || guess.includes('[') ? guess : `"${guess}"`}?` : ''} (it takes: ${known.join(', ')}). Sent, it would not do what it says (what ShopRenter does with a property it does not know is not documented).`,
       { field: `${where}.${key}`, value: key, allowed: known, code: 'unknown_key' },
     );
   }
