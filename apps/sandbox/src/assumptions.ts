@@ -337,5 +337,6 @@ export const APP_CALL_TIMEOUT_MS = 30_000;
  * scope, only its inner requests (the documented scope list has no batch entry; A4, `resources/batch.ts`);
  * an API order's `customer` and `shippingZone` links are `null` (the sandbox keeps no customer accounts
  * or zones: its orders are guests', `resources/orders/order-presenter.ts`); the `orderHistories`
- * collection's documented `pageCount` is the number of pages, 0 for an empty one (`resources/paging.ts`).
+ * collection's documented `pageCount` is the number of pages, 0 for an empty one (`resources/paging.ts`);
+ * a webHooks body's properties it does not know are ignored (`resources/webhooks/webhook-input.ts`).
  */
