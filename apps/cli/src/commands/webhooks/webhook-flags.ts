@@ -1,5 +1,5 @@
 import { checkDeliveryUrl, type WebhookSpec } from '@srhooks/client/api';
-import type { Webhook } from '@srhooks/contracts';
+import { MAX_WEBHOOK_DELAY_HOURS, type Webhook } from '@srhooks/contracts';
 import { validateFields } from '@srhooks/contracts/catalogue';
 import {
   DELAY_UNITS,
@@ -62,6 +62,13 @@ function checkDelay(flags: WebhookFlags): WebhookSpec['delay'] | undefined {
   }
   if (!Number.isInteger(flags.delay) || flags.delay < 1) {
     throw usageError(`--delay must be a whole number of ${unit}s, at least 1`);
+  }
+  // The contracts' rule (A24), said in the flags' words rather than the client's (input.delay).
+  if (flags.delay * (unit === 'day' ? 24 : 1) > MAX_WEBHOOK_DELAY_HOURS) {
+    throw usageError(
+      `--delay ${flags.delay} --delay-unit ${unit} is too long: a webhook's delay is at most ${MAX_WEBHOOK_DELAY_HOURS / 24} days (${MAX_WEBHOOK_DELAY_HOURS} hours)`,
+      'give a shorter --delay, or leave it out to deliver at once',
+    );
   }
   return { value: flags.delay, unit: unit as DelayUnit };
 }

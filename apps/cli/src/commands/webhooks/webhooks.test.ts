@@ -194,6 +194,10 @@ describe('srhooks webhooks', () => {
       [['--event', 'order_confirm', '--url', URL_B, '--delay-unit', 'day'], '--delay-unit needs --delay N'],
       [['--event', 'order_confirm', '--url', 'http://hooks.example.com/plain'], 'https'],
       [['--event', 'order_confirm', '--url', URL_B, '--label', ''], '--label must not be empty'],
+      [
+        ['--event', 'order_confirm', '--url', URL_B, '--delay', '40000', '--delay-unit', 'day'],
+        "--delay 40000 --delay-unit day is too long: a webhook's delay is at most 36500 days (876000 hours)",
+      ],
     ];
     for (const [args, message] of cases) {
       const run = await cli('webhooks', 'create', ...args);
