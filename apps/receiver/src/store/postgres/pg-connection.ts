@@ -193,6 +193,15 @@ export class PgConnection {
     });
     // An idle connection that breaks (server restart) is dropped by the pool; the next query reconnects.
     this.pool.on('error', () => {});
+    // A transaction of this receiver left open on the server when it is cut off silently (a NAT or firewall
+    // dropping the flow) would hold its row locks — a job row every other receiver's claim then skips —
+    // until the server's TCP keepalive gives up (hours): the server ends such a session instead. The store's
+    // transactions never wait between statements on anything but the database. Set on each new connection
+    // (queued before its first query), not as a startup option, which a pooler may refuse.
+    const idleInTransactionMs = Math.max(1000, Math.floor(options.idleInTransactionTimeoutMs ?? 60_000));
+    this.pool.on('connect', (client) => {
+      client.query(`SET idle_in_transaction_session_timeout = ${idleInTransactionMs}`).catch(() => {});
+    });
     this.db = cleanTextRunner(this.pool);
   }
 

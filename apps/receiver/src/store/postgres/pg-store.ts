@@ -132,6 +132,12 @@ export interface PgStoreOptions {
    * silent this long (the holder cut off from the server; lock-session-guard.ts). Default 60000 ms.
    */
   lockIdleTimeoutMs?: number;
+  /**
+   * The server ends a session of this store idle inside a transaction this long
+   * (`idle_in_transaction_session_timeout`), rolling it back: a receiver cut off mid-transaction does not
+   * hold its row locks (a job the others would take over) for hours. Default 60000 ms.
+   */
+  idleInTransactionTimeoutMs?: number;
 }
 
 /**
