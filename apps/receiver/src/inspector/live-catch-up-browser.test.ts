@@ -6,9 +6,7 @@
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AdminAuth, SESSION_COOKIE } from '../admin/admin-auth.js';
 import {
-  ADMIN_TOKEN,
   bearer,
   order,
   orderDelivery,
@@ -18,6 +16,7 @@ import {
 import { launchChromium } from '../test-support/chromium.js';
 import { TcpProxy } from '../test-support/tcp-proxy.js';
 import type { TestReceiver } from '../test-support/test-receiver.js';
+import { openLiveThroughProxy, switchHandler } from './test-support/live-page.js';
 
 describe('inspector list after a lost live connection', () => {
   let receiver: TestReceiver;
@@ -33,28 +32,12 @@ describe('inspector list after a lost live connection', () => {
     await receiver?.close();
   });
 
-  async function handler(action: 'disable' | 'enable'): Promise<void> {
-    const response = await fetch(`${receiver.baseUrl}/admin/api/handlers/log/${action}`, {
-      method: 'POST',
-      headers: bearer(),
-    });
-    expect(response.status).toBe(200);
-  }
-
   it('shows what arrived and what ran while it was down, once the connection is back', async () => {
     const proxy = new TcpProxy(receiver.port);
     await proxy.start();
     try {
-      await handler('disable');
-      const context = await browser.newContext();
-      const { cookieValue } = new AdminAuth(ADMIN_TOKEN).createSession();
-      const origin = `http://127.0.0.1:${proxy.port}`;
-      await context.addCookies([{ name: SESSION_COOKIE, value: cookieValue, url: origin }]);
-      const page = await context.newPage();
-      const problems: string[] = [];
-      page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-      await page.goto(`${origin}/ui`);
-      await page.waitForSelector('body[data-live="connected"]');
+      await switchHandler(receiver, 'log', 'disable');
+      const { page, problems } = await openLiveThroughProxy(browser, proxy, '/ui');
 
       const before = await postDelivery(receiver, orderDelivery([order(401)]));
       expect(before.status).toBe(200);
@@ -67,7 +50,7 @@ describe('inspector list after a lost live connection', () => {
       // Meanwhile: a delivery arrives and the jobs run.
       const during = await postDelivery(receiver, orderDelivery([order(402)]));
       expect(during.status).toBe(200);
-      await handler('enable');
+      await switchHandler(receiver, 'log', 'enable');
       for (const delivery of [before, during]) {
         await expect
           .poll(
@@ -90,7 +73,7 @@ describe('inspector list after a lost live connection', () => {
         .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-delivery-id')));
       expect(rows.slice(0, 2)).toEqual([during.body.deliveryId, before.body.deliveryId]);
       expect(problems).toEqual([]);
-      await context.close();
+      await page.context().close();
     } finally {
       await proxy.stop();
     }
@@ -118,15 +101,11 @@ describe('inspector delivery page after a lost live connection', () => {
       const email = 'lost.connection@example.com';
       const posted = await postDelivery(receiver, orderDelivery([order(403, { email })]));
       expect(posted.status).toBe(200);
-      const context = await browser.newContext();
-      const { cookieValue } = new AdminAuth(ADMIN_TOKEN).createSession();
-      const origin = `http://127.0.0.1:${proxy.port}`;
-      await context.addCookies([{ name: SESSION_COOKIE, value: cookieValue, url: origin }]);
-      const page = await context.newPage();
-      const problems: string[] = [];
-      page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-      await page.goto(`${origin}/ui/deliveries/${posted.body.deliveryId}?reveal=1`);
-      await page.waitForSelector('body[data-live="connected"]');
+      const { page, problems } = await openLiveThroughProxy(
+        browser,
+        proxy,
+        `/ui/deliveries/${posted.body.deliveryId}?reveal=1`,
+      );
       expect(await page.content()).toContain(email);
 
       await proxy.stop();
@@ -142,7 +121,7 @@ describe('inspector delivery page after a lost live connection', () => {
       await expect.poll(() => page.content(), { timeout: 20_000 }).not.toContain(email);
       await page.waitForSelector('body[data-live="connected"]');
       expect(problems).toEqual([]);
-      await context.close();
+      await page.context().close();
     } finally {
       await proxy.stop();
     }

@@ -12,7 +12,6 @@
 import type { Browser, Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ADMIN_TOKEN,
   bearer,
   order,
   orderDelivery,
@@ -21,6 +20,7 @@ import {
 } from '../admin/test-support/admin-test-receiver.js';
 import { launchChromium } from '../test-support/chromium.js';
 import type { TestReceiver } from '../test-support/test-receiver.js';
+import { type LivePage, openLiveList, switchHandler } from './test-support/live-page.js';
 
 interface HeldFragment {
   route: Route;
@@ -42,16 +42,8 @@ describe('inspector: a live row never keeps markup older than the last change', 
     await receiver?.close();
   });
 
-  async function handler(action: 'disable' | 'enable'): Promise<void> {
-    const response = await fetch(`${receiver.baseUrl}/admin/api/handlers/log/${action}`, {
-      method: 'POST',
-      headers: bearer(),
-    });
-    expect(response.status).toBe(200);
-  }
-
   /** A logged-in list page that records every change the live stream brings (before the page acts on it). */
-  async function openList(): Promise<{ page: Page; problems: string[] }> {
+  async function openList(): Promise<LivePage> {
     const context = await browser.newContext();
     await context.addInitScript(() => {
       const Original = window.EventSource;
@@ -64,14 +56,7 @@ describe('inspector: a live row never keeps markup older than the last change', 
         }
       };
     });
-    const page = await context.newPage();
-    const problems: string[] = [];
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    await page.goto(`${receiver.baseUrl}/ui/login`);
-    await page.fill('input[name="token"]', ADMIN_TOKEN);
-    await Promise.all([page.waitForURL(`${receiver.baseUrl}/ui`), page.click('button[type="submit"]')]);
-    await page.waitForSelector('body[data-live="connected"]');
-    return { page, problems };
+    return openLiveList(browser, receiver, context);
   }
 
   /** Holds the next row fragment the page asks for, fetched from the receiver at once. */
@@ -101,11 +86,18 @@ describe('inspector: a live row never keeps markup older than the last change', 
     return page.evaluate(() => (window as unknown as { seenChanges: SeenChange[] }).seenChanges);
   }
 
-  const jobSucceeded = (change: SeenChange): boolean =>
-    change.kind === 'job' && change.status === 'succeeded';
+  /** Enables the handler and waits until the page's live stream said its job succeeded. */
+  async function enableAndHearTheJobSucceed(page: Page): Promise<void> {
+    const before = (await changesSeen(page)).length;
+    await switchHandler(receiver, 'log', 'enable');
+    const jobSucceeded = (change: SeenChange) => change.kind === 'job' && change.status === 'succeeded';
+    await expect
+      .poll(async () => (await changesSeen(page)).slice(before).some(jobSucceeded), { timeout: 15_000 })
+      .toBe(true);
+  }
 
   it('a job change while a new row is being fetched shows on that row once it is added', async () => {
-    await handler('disable');
+    await switchHandler(receiver, 'log', 'disable');
     const { page, problems } = await openList();
     const nextHeld = await holdNextRowFragment(page);
 
@@ -114,14 +106,8 @@ describe('inspector: a live row never keeps markup older than the last change', 
     const held = await nextHeld();
     // Its markup predates the job's run: the handler is disabled.
     expect(await held.answer.text()).not.toContain('>succeeded<');
-    const before = (await changesSeen(page)).length;
-    await handler('enable');
-    // The job ran and the page heard of it while the row was still on its way.
-    await expect
-      .poll(async () => (await changesSeen(page)).slice(before).some(jobSucceeded), {
-        timeout: 15_000,
-      })
-      .toBe(true);
+    // The job runs and the page hears of it while the row is still on its way.
+    await enableAndHearTheJobSucceed(page);
     await held.route.fulfill({ response: held.answer });
 
     const row = page.locator(`tr[data-delivery-id="${posted.body.deliveryId}"]`);
@@ -134,7 +120,7 @@ describe('inspector: a live row never keeps markup older than the last change', 
   }, 90_000);
 
   it('of two fetches of one row, the answer to the later change is the one that stays', async () => {
-    await handler('disable');
+    await switchHandler(receiver, 'log', 'disable');
     const { page, problems } = await openList();
     const posted = await postDelivery(receiver, orderDelivery([order(302)]));
     expect(posted.status).toBe(200);
@@ -155,13 +141,7 @@ describe('inspector: a live row never keeps markup older than the last change', 
     expect(replayed.status).toBe(200);
     const held = await nextHeld();
     expect(await held.answer.text()).not.toContain('>succeeded<');
-    const before = (await changesSeen(page)).length;
-    await handler('enable');
-    await expect
-      .poll(async () => (await changesSeen(page)).slice(before).some(jobSucceeded), {
-        timeout: 15_000,
-      })
-      .toBe(true);
+    await enableAndHearTheJobSucceed(page);
     // Time for a second fetch to start and answer, if the page starts one while the first is held.
     await page.waitForTimeout(500);
     await held.route.fulfill({ response: held.answer });
