@@ -5,6 +5,7 @@ import {
   LOCK_IDLE_TIMEOUT_MS,
   type LockSessionGuard,
 } from '../postgres/lock-session-guard.js';
+import { releaseClient, storeClientClass } from '../postgres/pg-connection.js';
 import { pgDriver } from '../postgres/pg-driver.js';
 import { mapPgError } from '../postgres/pg-errors.js';
 import { StoreUnavailableError } from '../store-errors.js';
@@ -76,6 +77,8 @@ export class PgAppShopStore implements AppShopStore {
     schema: string | null;
     /** An install lock is released by the server once its holder's connection was silent this long (default 60 s). */
     lockIdleTimeoutMs?: number;
+    /** The server rolls back a transaction of this store idle this long (default 60 s; see pg-connection.ts). */
+    idleInTransactionTimeoutMs?: number;
   }) {
     this.#url = options.url;
     this.#schema = options.schema;
@@ -86,9 +89,18 @@ export class PgAppShopStore implements AppShopStore {
       connectionTimeoutMillis: 5000,
       query_timeout: 10_000,
       application_name: 'srhooks-receiver-app-shops',
+      // Listens for its connection's errors while checked out: a connection lost inside a transaction (a
+      // server restart, a network cut) fails that call, not the process with an uncaught 'error' event.
+      Client: storeClientClass(),
       ...(options.schema === null ? {} : { options: `-c search_path=${options.schema}` }),
     });
     this.#pool.on('error', () => {});
+    // Cut off silently inside a transaction (an uninstall, a payment's filing), this receiver would hold the
+    // shop's row for hours: the server ends such a session instead (as the event store's, pg-connection.ts).
+    const idleInTransactionMs = Math.max(1000, Math.floor(options.idleInTransactionTimeoutMs ?? 60_000));
+    this.#pool.on('connect', (client) => {
+      client.query(`SET idle_in_transaction_session_timeout = ${idleInTransactionMs}`).catch(() => {});
+    });
   }
 
   async #query<T extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<pg.QueryResult<T>> {
@@ -117,7 +129,7 @@ export class PgAppShopStore implements AppShopStore {
       await client.query('ROLLBACK').catch(() => {});
       throw mapPgError(error);
     } finally {
-      client.release();
+      releaseClient(client, false); // dropped when its connection was lost
     }
   }
 
