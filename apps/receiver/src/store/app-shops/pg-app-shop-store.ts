@@ -8,6 +8,7 @@ import {
 import { releaseClient, storeClientClass } from '../postgres/pg-connection.js';
 import { pgDriver } from '../postgres/pg-driver.js';
 import { mapPgError } from '../postgres/pg-errors.js';
+import { withSessionSetUp } from '../postgres/pg-session-set-up.js';
 import { StoreUnavailableError } from '../store-errors.js';
 import type {
   AppShopRecord,
@@ -91,16 +92,16 @@ export class PgAppShopStore implements AppShopStore {
       application_name: 'srhooks-receiver-app-shops',
       // Listens for its connection's errors while checked out: a connection lost inside a transaction (a
       // server restart, a network cut) fails that call, not the process with an uncaught 'error' event.
-      Client: storeClientClass(),
+      // The server rolls back a transaction of this store left idle (see below).
+      Client: withSessionSetUp(
+        storeClientClass(),
+        `SET idle_in_transaction_session_timeout = ${Math.max(1000, Math.floor(options.idleInTransactionTimeoutMs ?? 60_000))}`,
+      ),
       ...(options.schema === null ? {} : { options: `-c search_path=${options.schema}` }),
     });
     this.#pool.on('error', () => {});
     // Cut off silently inside a transaction (an uninstall, a payment's filing), this receiver would hold the
-    // shop's row for hours: the server ends such a session instead (as the event store's, pg-connection.ts).
-    const idleInTransactionMs = Math.max(1000, Math.floor(options.idleInTransactionTimeoutMs ?? 60_000));
-    this.#pool.on('connect', (client) => {
-      client.query(`SET idle_in_transaction_session_timeout = ${idleInTransactionMs}`).catch(() => {});
-    });
+    // shop's row for hours: the server ends such a session (the Client's set-up above, as the event store's).
   }
 
   async #query<T extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<pg.QueryResult<T>> {

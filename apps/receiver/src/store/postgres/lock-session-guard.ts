@@ -26,8 +26,16 @@ interface Queryable {
   query(text: string): Promise<unknown>;
 }
 
-/** Starts guarding the session of `client`, which holds a lock now. Throws what the SET throws. */
-export async function guardLockSession(client: Queryable, idleTimeoutMs: number): Promise<LockSessionGuard> {
+/**
+ * Starts guarding the session of `client`, which holds a lock now. Throws what the SET throws. `talk: false`
+ * for a holder that keeps its connection busy itself (a migration, statement after statement): no `SELECT 1`
+ * then, which would run beside its statements.
+ */
+export async function guardLockSession(
+  client: Queryable,
+  idleTimeoutMs: number,
+  options: { talk?: boolean } = {},
+): Promise<LockSessionGuard> {
   const limitMs = Math.max(1000, Math.floor(idleTimeoutMs));
   await client.query(`SET idle_in_transaction_session_timeout = ${limitMs}`);
   let outsideTransactions = true;
@@ -39,22 +47,28 @@ export async function guardLockSession(client: Queryable, idleTimeoutMs: number)
     if ((error as { code?: unknown }).code !== UNKNOWN_SETTING) throw error;
     outsideTransactions = false;
   }
-  let talking = false;
-  const timer = setInterval(() => {
-    if (talking) return;
-    talking = true;
-    client
-      .query('SELECT 1')
-      .catch(() => {}) // a link that failed is the holder's own operations' to report
-      .finally(() => {
-        talking = false;
-      });
-  }, limitMs / 4);
-  timer.unref();
+  let talking: Promise<void> | null = null;
+  const timer =
+    options.talk === false
+      ? null
+      : setInterval(() => {
+          if (talking) return;
+          talking = client
+            .query('SELECT 1')
+            .then(
+              () => {},
+              () => {}, // a link that failed is the holder's own operations' to report
+            )
+            .finally(() => {
+              talking = null;
+            });
+        }, limitMs / 4);
+  timer?.unref();
   return {
-    async stop(options = {}) {
-      clearInterval(timer);
-      if (!options.reset) return;
+    async stop(stopOptions = {}) {
+      if (timer) clearInterval(timer);
+      await talking; // one query at a time on the connection: the holder's next (the unlock) waits for it
+      if (!stopOptions.reset) return;
       await client.query('SET idle_in_transaction_session_timeout = 0');
       if (outsideTransactions) await client.query('SET idle_session_timeout = 0');
     },

@@ -16,6 +16,7 @@ import { pgDriver } from './pg-driver.js';
 import { isPgUnavailable, mapPgError } from './pg-errors.js';
 import { applyPgMigrations, type MigrationProgress, PG_MIGRATIONS } from './pg-migrations.js';
 import { ensurePgSearchIndex, type PgSearchIndexStatus } from './pg-search-index.js';
+import { withSessionSetUp } from './pg-session-set-up.js';
 import { pgSetupError } from './pg-setup-errors.js';
 import type { PgStoreOptions } from './pg-store.js';
 import { pgValues } from './pg-text.js';
@@ -167,7 +168,16 @@ export class PgConnection {
     this.#migrationCheckMs = options.migrationCheckMs ?? 15_000;
     const connectTimeoutMs = options.connectTimeoutMs ?? 2000;
     /** pg-pool uses one timeout for both queueing and connecting; this client keeps the connect one short. */
-    class PooledStoreClient extends storeClientClass() {
+    // A transaction of this receiver left open on the server when it is cut off silently (a NAT or firewall
+    // dropping the flow) would hold its row locks — a job row every other receiver's claim then skips —
+    // until the server's TCP keepalive gives up (hours): the server ends such a session instead. The store's
+    // transactions never wait between statements on anything but the database.
+    const idleInTransactionMs = Math.max(1000, Math.floor(options.idleInTransactionTimeoutMs ?? 60_000));
+    const SetUpStoreClient = withSessionSetUp(
+      storeClientClass(),
+      `SET idle_in_transaction_session_timeout = ${idleInTransactionMs}`,
+    );
+    class PooledStoreClient extends SetUpStoreClient {
       constructor(config?: pg.ClientConfig) {
         super({ ...config, connectionTimeoutMillis: connectTimeoutMs });
       }
@@ -193,15 +203,6 @@ export class PgConnection {
     });
     // An idle connection that breaks (server restart) is dropped by the pool; the next query reconnects.
     this.pool.on('error', () => {});
-    // A transaction of this receiver left open on the server when it is cut off silently (a NAT or firewall
-    // dropping the flow) would hold its row locks — a job row every other receiver's claim then skips —
-    // until the server's TCP keepalive gives up (hours): the server ends such a session instead. The store's
-    // transactions never wait between statements on anything but the database. Set on each new connection
-    // (queued before its first query), not as a startup option, which a pooler may refuse.
-    const idleInTransactionMs = Math.max(1000, Math.floor(options.idleInTransactionTimeoutMs ?? 60_000));
-    this.pool.on('connect', (client) => {
-      client.query(`SET idle_in_transaction_session_timeout = ${idleInTransactionMs}`).catch(() => {});
-    });
     this.db = cleanTextRunner(this.pool);
   }
 

@@ -95,7 +95,10 @@ export async function applyPgMigrations(
   await takeLock(client, lockName, onProgress);
   let guard: LockSessionGuard | undefined;
   try {
-    guard = await guardLockSession(client, options.lockIdleTimeoutMs ?? LOCK_IDLE_TIMEOUT_MS);
+    // Statement after statement: its session is idle only between them, so it needs no talking.
+    guard = await guardLockSession(client, options.lockIdleTimeoutMs ?? LOCK_IDLE_TIMEOUT_MS, {
+      talk: false,
+    });
     // Only when missing: CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema
     // exists, which a role given only its own schema does not have.
     if (schema !== null && !(await schemaExists(client, schema)))
