@@ -27,6 +27,7 @@ import {
   StoreConflictError,
   StoreNotFoundError,
 } from '../store-errors.js';
+import { guardLockSession, LOCK_IDLE_TIMEOUT_MS, type LockSessionGuard } from './lock-session-guard.js';
 import {
   at,
   codec,
@@ -270,7 +271,11 @@ export function pruneLockName(schema: string | null): string {
  * a run that finds the lock held deletes nothing and says so (PruneInProgressError) instead of reporting
  * zeros. A dry run deletes nothing and takes no lock. A crashed instance's lock ends with its connection.
  */
-export async function prune(conn: PgConnection, options: PruneOptions): Promise<PruneCounts> {
+export async function prune(
+  conn: PgConnection,
+  options: PruneOptions,
+  lockIdleTimeoutMs: number = LOCK_IDLE_TIMEOUT_MS,
+): Promise<PruneCounts> {
   const runChunks = () =>
     pruneInChunks(options, {
       deliveries: (chunk) =>
@@ -295,9 +300,16 @@ export async function prune(conn: PgConnection, options: PruneOptions): Promise<
   try {
     const locked = await client.query('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [name]);
     if ((locked.rows[0] as { ok?: boolean } | undefined)?.ok !== true) throw new PruneInProgressError();
+    // Cut off from the server, this receiver would keep the lock for hours (lock-session-guard.ts).
+    let guard: LockSessionGuard | undefined;
     try {
+      guard = await guardLockSession(client, lockIdleTimeoutMs);
       return await runChunks();
     } finally {
+      // The connection goes back to the pool: its idle limit is set back (or it is dropped).
+      await guard?.stop({ reset: true }).catch(() => {
+        broken = true;
+      });
       await client.query('SELECT pg_advisory_unlock(hashtext($1))', [name]).catch(() => {
         broken = true;
       });

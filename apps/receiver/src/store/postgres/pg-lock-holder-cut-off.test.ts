@@ -13,6 +13,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_DATABASE_URL, testSchemas } from '../../test-support/postgres-schema.js';
 import { TcpProxy } from '../../test-support/tcp-proxy.js';
+import { jsonDelivery } from '../test-support/store-contract.js';
 import { PgStore } from './pg-store.js';
 
 const LOCK_IDLE_MS = 2000;
@@ -81,6 +82,40 @@ describe('a lock holder cut off from PostgreSQL', () => {
     expect(waited).toBeLessThan(LOCK_IDLE_MS * 5);
     releaseA();
     await aPass.catch(() => {}); // A's unlock cannot reach the server: it fails, A carries on
+  });
+
+  it('the prune (retention) lock likewise: the other receiver prunes instead of "a prune is running"', async () => {
+    const viaProxy = new URL(TEST_DATABASE_URL);
+    viaProxy.port = String(proxy.port);
+    const a3 = new PgStore({ url: viaProxy.toString(), ...options });
+    try {
+      for (let i = 0; i < 3; i++) await b.ingest(jsonDelivery(), [], []);
+      // A prunes a delivery per transaction; after its first, its link goes silent (the lock still held).
+      let firstChunk = () => {};
+      const aHolds = new Promise<void>((resolve) => (firstChunk = resolve));
+      const aPrunes = a3
+        .prune({
+          before: new Date(Date.now() + 60_000),
+          chunkSize: 1,
+          onChunk: () => {
+            proxy.freeze();
+            firstChunk();
+          },
+        })
+        .catch((error: unknown) => error);
+      await aHolds;
+      const started = Date.now();
+      let counts: Awaited<ReturnType<PgStore['prune']>> | undefined;
+      while (!counts && Date.now() - started < 30_000) {
+        counts = await b.prune({ before: new Date(Date.now() + 60_000) }).catch(() => undefined);
+        if (!counts) await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      expect(counts?.deliveries).toBe(2); // the two A left
+      expect(Date.now() - started).toBeLessThan(LOCK_IDLE_MS * 5);
+      expect(await aPrunes).toBeInstanceOf(Error);
+    } finally {
+      await Promise.race([a3.close().catch(() => {}), new Promise((resolve) => setTimeout(resolve, 5000))]);
+    }
   });
 
   it('a reconcile lock likewise', async () => {

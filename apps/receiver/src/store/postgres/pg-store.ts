@@ -128,7 +128,7 @@ export interface PgStoreOptions {
    */
   migrationCheckMs?: number;
   /**
-   * A shop's recovery or reconcile lock is released by the server once its holder's connection has been
+   * A shop's recovery or reconcile lock, or the prune lock, is released by the server once its holder's connection has been
    * silent this long (the holder cut off from the server; lock-session-guard.ts). Default 60000 ms.
    */
   lockIdleTimeoutMs?: number;
@@ -474,7 +474,7 @@ export class PgStore implements Store {
 
   /** Retention, chunk by chunk under a schema-wide advisory lock (see pg-admin.ts). */
   prune(options: PruneOptions): Promise<PruneCounts> {
-    return admin.prune(this.#conn, options);
+    return admin.prune(this.#conn, options, this.#lockIdleTimeoutMs);
   }
 
   revokeAdminSession(sessionId: string, expiresAt: Date, options: { now?: Date } = {}): Promise<void> {
