@@ -38,6 +38,13 @@ export interface PruneChunkOptions {
   includeDeadLetters: boolean;
   /** Count what would be deleted, delete nothing. */
   dryRun: boolean;
+  /**
+   * PostgreSQL (READ COMMITTED): lock the candidates' jobs, then their events (erase-plan.ts's order), before
+   * looking at the jobs' statuses. Without it a replay or a backfill's new job committed between the look
+   * and the DELETEs was deleted with the delivery (the replay answered, its job gone). SQLite: false (its
+   * writer runs the chunk alone).
+   */
+  lockRows?: boolean;
 }
 
 export interface PruneCounts {
@@ -98,6 +105,19 @@ export function* pruneChunk(
   if (candidates.length === 0) return { ...none, lastId: null };
   const lastId = candidates.at(-1) ?? null;
 
+  if (options.lockRows === true && !options.dryRun) {
+    // A replay (FOR UPDATE NOWAIT) now waits for this chunk, then finds the event gone or its jobs kept;
+    // a new job's insert (its foreign key takes the event row) waits, and the look below sees it.
+    yield step(
+      (add) =>
+        `SELECT j.id FROM jobs j JOIN events e ON e.id = j.event_id
+         WHERE e.delivery_id IN (${placeholderList(add, candidates)}) ORDER BY j.id FOR UPDATE OF j`,
+    );
+    yield step(
+      (add) =>
+        `SELECT id FROM events WHERE delivery_id IN (${placeholderList(add, candidates)}) ORDER BY id FOR UPDATE`,
+    );
+  }
   const keep = new Set<string>();
   const unfinished = options.includeDeadLetters ? ['pending', 'running'] : ['pending', 'running', 'dead'];
   for (const id of ids(

@@ -281,7 +281,7 @@ export async function prune(
       deliveries: (chunk) =>
         conn.transaction(({ client }) =>
           runPlan(
-            pruneChunk(dialect, chunk),
+            pruneChunk(dialect, { ...chunk, lockRows: true }),
             async (step) => (await client.query(step.sql, step.values)).rows as Row[],
           ),
         ),
