@@ -221,6 +221,26 @@ describe('receiver config problems', () => {
     ]);
   });
 
+  it('a body limit out of range is one problem: the hard limit the operator left at its default is not blamed', () => {
+    expect(
+      problems(() => loadConfig({ env: { SRHOOKS_SECRETS: SECRET, SRHOOKS_BODY_LIMIT: '100gb' }, cwd: dir })),
+    ).toEqual(['SRHOOKS_BODY_LIMIT: must be at most 64 MiB']);
+    expect(fromFile({ bodyLimit: 100 * 1024 ** 3 }).map((line) => line.replace(/ \(in [^)]*\)/, ''))).toEqual(
+      ['bodyLimit: must be at most 64 MiB'],
+    );
+  });
+
+  it("a number too large for any setting is one line, with the setting's own limit", () => {
+    expect(
+      problems(() =>
+        loadConfig({
+          env: { SRHOOKS_SECRETS: SECRET, SRHOOKS_STORE_TIMEOUT_MS: '99999999999999999999' },
+          cwd: dir,
+        }),
+      ),
+    ).toEqual(['SRHOOKS_STORE_TIMEOUT_MS: must be at most 120000']);
+  });
+
   it('says SRHOOKS_CONFIG names a directory, not a file', () => {
     mkdirSync(join(dir, 'd.json'));
     expect(

@@ -405,17 +405,24 @@ export const ReceiverConfigSchema = z
       })
       .default({}),
   })
-  .superRefine((config, ctx) => {
-    const issues = crossFieldIssues({
-      ...config,
-      spoolMaxBytes: config.spoolDir === undefined ? null : config.spoolMaxBytes,
-      publicUrl: config.publicUrl ?? null,
-      app: config.app ?? null,
-      handlerNames: Object.keys(config.handlers),
-      shops: config.shops.map((shop) => ({ name: shop.name, shop })),
-    });
-    for (const issue of issues) ctx.addIssue({ code: 'custom', ...issue });
-  });
+  .superRefine(
+    (config, ctx) => {
+      const issues = crossFieldIssues({
+        ...config,
+        spoolMaxBytes: config.spoolDir === undefined ? null : config.spoolMaxBytes,
+        publicUrl: config.publicUrl ?? null,
+        app: config.app ?? null,
+        handlerNames: Object.keys(config.handlers),
+        shops: config.shops.map((shop) => ({ name: shop.name, shop })),
+      });
+      for (const issue of issues) ctx.addIssue({ code: 'custom', ...issue });
+      // Only over a config whose every key is valid: zod would otherwise run this over a key that failed a
+      // non-aborting check (a body limit of 100 GiB, over its maximum) and blame another key for it (the
+      // default hard limit "must be at least the body limit"). A failed parse gets the cross-field rules
+      // over the keys valid on their own instead (configCrossFieldIssues, load-config.ts).
+    },
+    { when: (payload) => payload.issues.length === 0 },
+  );
 
 /**
  * The cross-field rules over raw input whose parse failed (zod skipped them): every problem is

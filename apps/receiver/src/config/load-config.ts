@@ -103,13 +103,30 @@ interface ParseIssue {
 type ParsedConfig = { success: true; data: ReceiverConfig } | { success: false; issues: ParseIssue[] };
 
 /**
+ * zod's `int()` refuses a number beyond ±2^53 − 1 with an issue of its own ("must be at most
+ * 9007199254740991") beside the setting's own bound ("must be at most 120000"): one problem, one line,
+ * the setting's bound. The safe-integer issue stays when it is the only one on its key.
+ */
+function withoutSafeIntegerBounds(issues: readonly z.core.$ZodIssue[]): ParseIssue[] {
+  const isSafeBound = (issue: z.core.$ZodIssue) =>
+    (issue.code === 'too_big' && issue.maximum === Number.MAX_SAFE_INTEGER) ||
+    (issue.code === 'too_small' && issue.minimum === Number.MIN_SAFE_INTEGER);
+  const at = (issue: ParseIssue) => formatConfigPath(issue.path);
+  return issues.filter(
+    (issue) =>
+      !isSafeBound(issue) ||
+      !issues.some((other) => other !== issue && !isSafeBound(other) && at(other) === at(issue)),
+  );
+}
+
+/**
  * The schema's parse, in plain words (config-issue-text.ts). When it fails, zod has skipped the
  * cross-field rules: they run over the raw input too, so one run reports every problem.
  */
 function parseReceiverConfig(input: unknown): ParsedConfig {
   const result = ReceiverConfigSchema.safeParse(input, { error: configIssueText });
   if (result.success) return result;
-  const issues: ParseIssue[] = [...result.error.issues];
+  const issues: ParseIssue[] = withoutSafeIntegerBounds(result.error.issues);
   if (typeof input === 'object' && input !== null && !Array.isArray(input)) {
     const id = (issue: ParseIssue) => `${formatConfigPath(issue.path)}\u0000${issue.message}`;
     const seen = new Set(issues.map(id));
