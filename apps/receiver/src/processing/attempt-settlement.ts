@@ -7,6 +7,7 @@
  */
 import type { Logger } from 'pino';
 import type { ClaimedJob, JobTransition, Store } from '../store/store.js';
+import { StoreNotFoundError } from '../store/store-errors.js';
 import { type AttemptDecision, decideAttempt, type RecordedDecision } from './attempt-decision.js';
 import type { Clock } from './clock.js';
 import { type HandlerOutcome, loggableFailure } from './handler-outcome.js';
@@ -64,6 +65,16 @@ export class AttemptSettlement {
         recorded(decision);
         return transition.status;
       } catch (error) {
+        if (error instanceof StoreNotFoundError) {
+          // Deleted while its handler ran: its event's personal data was erased (the job cancelled), then
+          // its delivery pruned. Nothing is left to record, and it never runs again: no retry, no error.
+          recorded('stale');
+          log.info(
+            { outcome: outcome.status },
+            'attempt outcome not applied: the job no longer exists (cancelled by a personal data erasure, then pruned)',
+          );
+          return null;
+        }
         if (tryNo >= SETTLE_TRIES || this.#options.abandoned()) {
           log.error(
             { err: error, outcome: outcome.status },
