@@ -241,6 +241,38 @@ describe('receiver config problems', () => {
     ).toEqual(['SRHOOKS_STORE_TIMEOUT_MS: must be at most 120000']);
   });
 
+  it('a time limit longer than a timer can wait is refused (Node would fire it after 1 ms), the longest one taken', () => {
+    const forward = (timeoutMs: number) => ({
+      type: 'forward',
+      url: 'https://erp.example.com/hooks',
+      secret: `whsec_${Buffer.alloc(32, 7).toString('base64')}`,
+      timeoutMs,
+    });
+    const write = (timeoutMs: number) =>
+      writeFileSync(
+        join(dir, 'srhooks.config.json'),
+        JSON.stringify({
+          handlers: { hang: { type: 'module', path: '/tmp/hang.mjs', timeoutMs }, erp: forward(timeoutMs) },
+        }),
+      );
+    write(3_000_000_000);
+    const lines = problems(() =>
+      loadConfig({ env: { SRHOOKS_SECRETS: SECRET, SRHOOKS_SHUTDOWN_TIMEOUT_MS: '3000000000' }, cwd: dir }),
+    ).map((line) => line.replace(/ \(in [^)]*\)/, ''));
+    const longest = 'must be at most 2147483647 (about 24.8 days, the longest a timer can wait)';
+    expect(lines).toEqual([
+      `SRHOOKS_SHUTDOWN_TIMEOUT_MS: ${longest}`,
+      `handlers.hang.timeoutMs: ${longest}`,
+      `handlers.erp.timeoutMs: ${longest}`,
+    ]);
+    write(2_147_483_647);
+    const config = loadConfig({
+      env: { SRHOOKS_SECRETS: SECRET, SRHOOKS_SHUTDOWN_TIMEOUT_MS: '2147483647' },
+      cwd: dir,
+    });
+    expect(config.shutdownTimeoutMs).toBe(2_147_483_647);
+  });
+
   it('says SRHOOKS_CONFIG names a directory, not a file', () => {
     mkdirSync(join(dir, 'd.json'));
     expect(

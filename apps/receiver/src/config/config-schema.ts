@@ -17,7 +17,7 @@ import { parseCidr } from '../ingest/ip-allow-list.js';
 import { amqpHandlerFields, natsHandlerFields, redisStreamHandlerFields } from './broker-handler-schemas.js';
 import { type CrossFieldIssue, crossFieldIssues, crossFieldIssuesOfInput } from './config-cross-checks.js';
 import { meantName } from './meant-name.js';
-import { millisecondsSchema } from './milliseconds.js';
+import { LONGER_THAN_A_TIMER, MAX_TIMER_MS, timeLimitSchema } from './milliseconds.js';
 import { natsServerProblem } from './nats-server.js';
 import { retryProblems } from './retry-config.js';
 
@@ -122,7 +122,7 @@ export const ForwardHandlerConfigSchema = looseHandler({
     }),
   /** Allow private/loopback targets (off by default: SSRF protection). */
   allowPrivateTargets: z.boolean().optional(),
-  timeoutMs: millisecondsSchema(10_000).positive().optional(),
+  timeoutMs: timeLimitSchema(10_000).optional(),
   ...handlerCommon,
 });
 
@@ -138,7 +138,7 @@ export const ModuleHandlerConfigSchema = looseHandler({
     })
     .min(1, 'must be the path of an ESM module'),
   /** Time limit of one handler call (ctx.signal aborts, the attempt fails); default 30 s. */
-  timeoutMs: millisecondsSchema(30_000).positive().optional(),
+  timeoutMs: timeLimitSchema(30_000).optional(),
   ...handlerCommon,
 });
 
@@ -357,7 +357,7 @@ export const ReceiverConfigSchema = z
       .max(1024 ** 4, 'must be at most 1 TiB')
       .default(DEFAULT_SPOOL_MAX_BYTES),
     /** Graceful shutdown gives in-flight requests this long before the process exits anyway. */
-    shutdownTimeoutMs: z.int().positive().default(10_000),
+    shutdownTimeoutMs: z.int().positive().max(MAX_TIMER_MS, LONGER_THAN_A_TIMER).default(10_000),
     /**
      * How long a worker owns a claimed job before another worker (or this one after a restart) may
      * run it again. Running jobs renew it; it only matters after a crash, when it is how long the
