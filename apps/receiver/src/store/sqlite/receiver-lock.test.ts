@@ -5,7 +5,7 @@
  * file is missing or an earlier holder's.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -168,5 +168,23 @@ describe('the SQLite receiver lock', () => {
     new Database(real).exec('CREATE TABLE t (x)');
     acquire(real);
     expect(existsSync(`${real}${LOCK_FILE_SUFFIX}`)).toBe(true);
+  });
+
+  it('refuses a directory as a configuration error naming the setting, without creating the lock file beside it', () => {
+    const directory = nextFile();
+    mkdirSync(directory);
+    const error = (() => {
+      try {
+        acquire(directory);
+      } catch (caught) {
+        return caught;
+      }
+    })();
+    expect(error).toBeInstanceOf(StoreConfigError);
+    expect((error as Error).message).toBe(
+      `SRHOOKS_DB (or "db") names ${directory}, which is a directory, not a file: name the SQLite file in it, e.g. ${join(directory, 'srhooks.db')}.`,
+    );
+    expect(existsSync(`${directory}${LOCK_FILE_SUFFIX}`)).toBe(false);
+    expect(existsSync(`${directory}${HOLDER_FILE_SUFFIX}`)).toBe(false);
   });
 });

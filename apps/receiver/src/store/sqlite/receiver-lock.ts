@@ -8,6 +8,7 @@
  * Only receivers take the lock (store plugin): stores opened directly (tools, tests) do not.
  */
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { ProcessFileLock, readLockHolder as readProcessLockHolder } from '../../locks/process-file-lock.js';
 import {
   type ReceiverLockHolder,
@@ -24,7 +25,8 @@ export const HOLDER_FILE_SUFFIX = '-receiver.json';
 const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
 
 /**
- * Throws StoreConfigError (a start-up refusal naming the file and the setting) when `file`
+ * Throws StoreConfigError (a start-up refusal naming the file and the setting) when `file` is a
+ * directory (SQLite's own error, SQLITE_CANTOPEN, reads as an outage: "retry once reachable"), or
  * exists, is not empty and does not start with SQLite's header, so no lock file is left beside a file
  * that is not the receiver's (a wrong SRHOOKS_DB). A missing, empty or unreadable file passes: SQLite
  * creates the first, and opening the store reports the last.
@@ -33,14 +35,21 @@ function refuseNonSqliteFile(file: string): void {
   const head = Buffer.alloc(SQLITE_HEADER.length);
   let read: number;
   try {
-    if (!statSync(file).isFile()) return;
+    const stat = statSync(file);
+    if (stat.isDirectory()) {
+      throw new StoreConfigError(
+        `SRHOOKS_DB (or "db") names ${file}, which is a directory, not a file: name the SQLite file in it, e.g. ${join(file, 'srhooks.db')}.`,
+      );
+    }
+    if (!stat.isFile()) return;
     const fd = openSync(file, 'r');
     try {
       read = readSync(fd, head, 0, head.length, 0);
     } finally {
       closeSync(fd);
     }
-  } catch {
+  } catch (error) {
+    if (error instanceof StoreConfigError) throw error;
     return;
   }
   if (read === 0 || head.equals(SQLITE_HEADER)) return;
