@@ -293,4 +293,12 @@ describe('Spool', () => {
     await expect(opening).rejects.toBeInstanceOf(SpoolDirError);
     await expect(opening).rejects.toThrow(/SRHOOKS_SPOOL_DIR/);
   });
+
+  it("refuses a file where the folder should be, saying so instead of mkdir's EEXIST", async () => {
+    const file = join(tmp(), 'spool');
+    writeFileSync(file, 'x');
+    await expect(Spool.open(file, 1024 * 1024)).rejects.toThrow(
+      `The spool folder ${file} (SRHOOKS_SPOOL_DIR) cannot be used: it is a file, not a folder. Set SRHOOKS_SPOOL_DIR to a folder (created if missing) on persistent disk, writable by the receiver's user, or unset it to turn the spool off.`,
+    );
+  });
 });
