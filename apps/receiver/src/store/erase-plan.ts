@@ -25,6 +25,7 @@
  * cancelled (`dead`, with a summary saying why; an attempt in flight is marked interrupted, and its
  * later outcome is ignored as for any finished job).
  */
+import { createHash } from 'node:crypto';
 import { isOrderEvent, ORDER_EVENTS, type WebhookEvent } from '@srhooks/contracts';
 import { protocolHeadersOnly } from '../personal-data/delivery-header-privacy.js';
 import { CANCELLED_BY_ERASURE } from './erasure-cancellation.js';
@@ -55,6 +56,34 @@ const QUARANTINE_PAGE = 200;
 export interface ErasePlanOptions {
   /** PostgreSQL: ` FOR UPDATE` (the matched events' and jobs' rows are locked before they change); SQLite: ''. */
   lockRows: string;
+  /** The event's payload as text in SQL (SQLite: `e.payload`; PostgreSQL's json: `e.payload::text`). */
+  payloadText: string;
+}
+
+/**
+ * The `email_hash` values an order of this address may carry (a subscription whose `fields` select
+ * `order_email_hash` but not `order_email`): the SHA-256 (hex) of the address trimmed and lower-cased, as
+ * the sandbox writes it, and of the address as given, trimmed — how ShopRenter folds it before hashing is
+ * not documented (assumed).
+ */
+export function emailHashes(email: string): string[] {
+  const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+  return [...new Set([sha(normalisedEmail(email)), sha(email.trim())])];
+}
+
+/** Whether the stored payload's `email_hash` is one of these hashes (hex, ignoring case). */
+export function payloadHasEmailHash(payload: unknown, hashes: readonly string[]): boolean {
+  let item = payload;
+  if (typeof payload === 'string') {
+    try {
+      item = JSON.parse(payload);
+    } catch {
+      return false;
+    }
+  }
+  if (item === null || typeof item !== 'object') return false;
+  const value = (item as Record<string, unknown>).email_hash;
+  return typeof value === 'string' && hashes.includes(value.trim().toLowerCase());
 }
 
 /** The e-mail address as compared: trimmed, lower case. */
@@ -211,17 +240,8 @@ export function* erasePlan(
         `SELECT ${columns} FROM events e WHERE e.id IN (${dialect.textSet(asParams(add), ids)}) AND e.erased_at IS ${erased ? 'NOT ' : ''}NULL${where(add)} ORDER BY e.id`,
     );
   };
-  if (email !== undefined) {
-    const ids = yield* candidates((add) => `e.search_text LIKE ${add(containsPattern(email))} ESCAPE '\\'`);
-    const rows = yield* rowsOf(ids, 'e.id, e.delivery_id, e.shop, e.event, e.status, e.payload', (add) =>
-      options.shop === undefined ? '' : ` AND e.shop = ${add(options.shop)}`,
-    );
-    for (const row of rows) {
-      if (payloadHasEmail(row.payload, email)) events.set(String(row.id), eventRef(row));
-    }
-  }
-  if (options.order !== undefined) {
-    const { shop, innerId } = options.order;
+  /** The shop's order events of one order (every status change, duplicates included). */
+  const orderEvents = function* (shop: string, innerId: string): Generator<SqlStep, void, Row[]> {
     // The search text begins with the order number, alone or followed by ` | ` (event-summary.ts).
     const folded = foldForSearch(innerId).replace(/[\\%_]/g, (c) => `\\${c}`);
     const ids = yield* candidates(
@@ -237,7 +257,43 @@ export function* erasePlan(
     for (const row of rows) {
       if (isOrderEvent(String(row.event) as WebhookEvent)) events.set(String(row.id), eventRef(row));
     }
+  };
+  if (email !== undefined) {
+    const shopOnly = (add: AddParam) =>
+      options.shop === undefined ? '' : ` AND e.shop = ${add(options.shop)}`;
+    const columns = 'e.id, e.delivery_id, e.shop, e.event, e.status, e.payload, e.order_number';
+    const ids = yield* candidates((add) => `e.search_text LIKE ${add(containsPattern(email))} ESCAPE '\\'`);
+    const orders = new Map<string, { shop: string; innerId: string }>();
+    const matched = (row: Row) => {
+      events.set(String(row.id), eventRef(row));
+      if (isOrderEvent(String(row.event) as WebhookEvent) && row.order_number !== null) {
+        const order = { shop: String(row.shop), innerId: String(row.order_number) };
+        orders.set(JSON.stringify(order), order);
+      }
+    };
+    for (const row of yield* rowsOf(ids, columns, shopOnly)) {
+      if (payloadHasEmail(row.payload, email)) matched(row);
+    }
+    // Orders delivered with `email_hash` but without `email` (a subscription's `fields`): the search text
+    // has no address, so their payloads are read (order events only).
+    const hashes = emailHashes(options.email ?? email);
+    const hashed: string[] = [];
+    for (const hash of hashes) {
+      const rows = yield step(
+        (add) =>
+          `SELECT e.id FROM events e WHERE e.event IN (${placeholderList(add, ORDER_EVENTS)}) AND e.erased_at IS NULL
+           AND LOWER(${plan.payloadText}) LIKE ${add(`%${hash}%`)}${shopOnly(add)}`,
+      );
+      hashed.push(...rows.map((row) => String(row.id)));
+    }
+    for (const row of yield* rowsOf([...new Set(hashed)].sort(), columns, shopOnly)) {
+      if (payloadHasEmailHash(row.payload, hashes)) matched(row);
+    }
+    // The other events of those orders (a status change delivered without the address still names the
+    // customer): the order is this person's.
+    for (const { shop, innerId } of orders.values()) yield* orderEvents(shop, innerId);
   }
+  if (options.order !== undefined) yield* orderEvents(options.order.shop, options.order.innerId);
 
   if (options.eventIds !== undefined) {
     for (const row of yield* rowsOf(

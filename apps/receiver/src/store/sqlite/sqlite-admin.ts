@@ -82,7 +82,7 @@ export function pruneBindingChunk(
 export function erasePersonalData(db: SqliteConnection, options: ErasureOptions): Promise<ErasureResult> {
   return db.write((context) => {
     const { statuses, cancelled, ...result } = runPlanSync(
-      erasePlan(dialect, options, { lockRows: '' }),
+      erasePlan(dialect, options, { lockRows: '', payloadText: 'e.payload' }),
       (step) => runUncached(db, step),
     );
     db.notify(context, erasureFeedChanges({ statuses, cancelled }, result.erased ? result.deliveries : []));

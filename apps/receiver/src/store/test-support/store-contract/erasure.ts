@@ -1,4 +1,5 @@
 /** The Store contract, personal data erasure (GDPR art. 17; erase-plan.ts). */
+import { createHash } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 import { ERASED_DECODE_MESSAGE } from '../../erase-plan.js';
 import {
@@ -64,6 +65,59 @@ export function erasureContract({ open, openPeer }: ContractStores): void {
       expect(
         (await store.erasePersonalData(erase({ email: EVA, shop: 'other', dryRun: true }))).events,
       ).toEqual([]);
+    });
+
+    it("by e-mail address also finds orders that carry only its email_hash, and the other events of the address's orders", async () => {
+      const store = await open();
+      const { evaEvent, peterEvent } = await twoCustomers(store);
+      const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+      // A subscription whose fields select email_hash, not email (the sandbox's hash: trimmed, lower case).
+      const hashedOnly = await store.ingest(
+        delivery({ receivedAt: seconds(10), rawBody: Buffer.from('{"orders":{"order":[{"innerId":"7"}]}}') }),
+        [
+          {
+            dedupeKey: 'order:7',
+            subjectId: '7',
+            payload: { innerId: '7', lastname: 'Kovács', email_hash: sha(EVA.toLowerCase()).toUpperCase() },
+          },
+        ],
+        [],
+      );
+      // A status change of Eva's order 1 delivered without her address (its fields leave it out).
+      const change = await store.ingest(
+        delivery({ event: 'order_status_change', receivedAt: seconds(11), rawBody: Buffer.from('{}') }),
+        [
+          {
+            dedupeKey: 'order:1:status:2:at:x',
+            subjectId: '1',
+            payload: { innerId: '1', lastname: 'Kovács', orderHistory: { status: '2' } },
+          },
+        ],
+        [],
+      );
+      // Another customer's hash, and Peter's order: untouched.
+      const other = await store.ingest(
+        delivery({ receivedAt: seconds(12) }),
+        [
+          {
+            dedupeKey: 'order:8',
+            subjectId: '8',
+            payload: { innerId: '8', email_hash: sha('peter@example.com') },
+          },
+        ],
+        [],
+      );
+      const dry = await store.erasePersonalData(erase({ email: EVA, dryRun: true }));
+      expect(dry.events.map((event) => event.id).sort()).toEqual(
+        [evaEvent, hashedOnly.events[0]?.id, change.events[0]?.id].sort(),
+      );
+      const done = await store.erasePersonalData(erase({ email: EVA }));
+      expect(done.events.map((event) => event.id)).toEqual(dry.events.map((event) => event.id));
+      for (const id of [hashedOnly.events[0]?.id, change.events[0]?.id]) {
+        expect((await store.getEvent(id ?? ''))?.payload).toEqual({});
+      }
+      expect((await store.getEvent(other.events[0]?.id ?? ''))?.payload).toMatchObject({ innerId: '8' });
+      expect((await store.getEvent(peterEvent))?.payload).toMatchObject({ email: 'peter@example.com' });
     });
 
     it('erases the payload, raw body, search text and handler errors; keeps ids, dedupe key and job history; a replay is refused', async () => {
