@@ -36,6 +36,9 @@ export interface CrossFieldInput {
   spoolMaxBytes?: number | null | undefined;
   /** The publicUrl, null when not set; undefined when invalid. */
   publicUrl: string | null | undefined;
+  /** The PostgreSQL URL and schema, null when not set; undefined when invalid. */
+  databaseUrl: string | null | undefined;
+  databaseSchema: string | null | undefined;
   app: { handlers: string[] } | null | undefined;
   handlerNames: string[] | undefined;
   shops: { name: unknown; shop: CheckedShop | null }[] | undefined;
@@ -49,6 +52,14 @@ export function crossFieldIssues(input: CrossFieldInput): CrossFieldIssue[] {
   const { bodyLimit, bodyHardLimit, publicUrl, app, handlerNames: known } = input;
   if (bodyLimit !== undefined && bodyHardLimit !== undefined && bodyHardLimit < bodyLimit) {
     issues.push({ path: ['bodyHardLimit'], message: `must be at least the body limit (${bodyLimit} bytes)` });
+  }
+  if (typeof input.databaseSchema === 'string' && input.databaseUrl === null) {
+    // ignored, the receiver would open (or create) a SQLite file while the operator meant PostgreSQL
+    issues.push({
+      path: ['databaseSchema'],
+      message:
+        'is for PostgreSQL only, and DATABASE_URL is not set (the store would be the SQLite file of SRHOOKS_DB): set DATABASE_URL too, or remove it',
+    });
   }
   const { spoolMaxBytes } = input;
   if (bodyLimit !== undefined && typeof spoolMaxBytes === 'number' && spoolMaxBytes < bodyLimit) {
@@ -129,6 +140,8 @@ export function crossFieldIssuesOfInput(
     bodyHardLimit: z.ZodType<number>;
     spoolMaxBytes: z.ZodType<number>;
     publicUrl: z.ZodType<string | undefined>;
+    databaseUrl: z.ZodType<string | undefined>;
+    databaseSchema: z.ZodType<string | undefined>;
   },
   shopSchema: z.ZodType<CheckedShop>,
 ): CrossFieldIssue[] {
@@ -141,6 +154,8 @@ export function crossFieldIssuesOfInput(
     bodyHardLimit: valid(shape.bodyHardLimit, raw.bodyHardLimit),
     spoolMaxBytes: raw.spoolDir === undefined ? null : valid(shape.spoolMaxBytes, raw.spoolMaxBytes),
     publicUrl: raw.publicUrl === undefined ? null : publicUrl,
+    databaseUrl: raw.databaseUrl === undefined ? null : valid(shape.databaseUrl, raw.databaseUrl),
+    databaseSchema: raw.databaseSchema === undefined ? null : valid(shape.databaseSchema, raw.databaseSchema),
     app: app ?? (raw.app === undefined ? null : undefined),
     handlerNames: isObject(rawHandlers) ? Object.keys(rawHandlers) : undefined,
     shops: Array.isArray(rawShops)

@@ -273,6 +273,28 @@ describe('receiver config problems', () => {
     expect(config.shutdownTimeoutMs).toBe(2_147_483_647);
   });
 
+  it('a PostgreSQL schema without DATABASE_URL is refused, not ignored while the receiver opens a SQLite file', () => {
+    expect(
+      problems(() => loadConfig({ env: { SRHOOKS_SECRETS: SECRET, SRHOOKS_DB_SCHEMA: 'hooks' }, cwd: dir })),
+    ).toEqual([
+      'SRHOOKS_DB_SCHEMA: is for PostgreSQL only, and DATABASE_URL is not set (the store would be the SQLite file of SRHOOKS_DB): set DATABASE_URL too, or remove it',
+    ]);
+    expect(fromFile({ databaseSchema: 'hooks' }).map((line) => line.replace(/ \(in [^)]*\)/, ''))).toEqual([
+      'databaseSchema: is for PostgreSQL only, and DATABASE_URL is not set (the store would be the SQLite file of SRHOOKS_DB): set DATABASE_URL too, or remove it',
+    ]);
+    // with the URL (from either place) it is taken
+    expect(
+      loadConfig({
+        env: {
+          SRHOOKS_SECRETS: SECRET,
+          SRHOOKS_DB_SCHEMA: 'hooks',
+          DATABASE_URL: 'postgres://u@db.example.com/x',
+        },
+        cwd: dir,
+      }).databaseSchema,
+    ).toBe('hooks');
+  });
+
   it('says SRHOOKS_CONFIG names a directory, not a file', () => {
     mkdirSync(join(dir, 'd.json'));
     expect(

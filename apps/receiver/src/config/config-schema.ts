@@ -411,6 +411,8 @@ export const ReceiverConfigSchema = z
         ...config,
         spoolMaxBytes: config.spoolDir === undefined ? null : config.spoolMaxBytes,
         publicUrl: config.publicUrl ?? null,
+        databaseUrl: config.databaseUrl ?? null,
+        databaseSchema: config.databaseSchema ?? null,
         app: config.app ?? null,
         handlerNames: Object.keys(config.handlers),
         shops: config.shops.map((shop) => ({ name: shop.name, shop })),
@@ -429,10 +431,11 @@ export const ReceiverConfigSchema = z
  * reported in one run, not the cross-field ones only after the others were fixed.
  */
 export function configCrossFieldIssues(raw: Record<string, unknown>): CrossFieldIssue[] {
-  const { bodyLimit, bodyHardLimit, spoolMaxBytes, publicUrl } = ReceiverConfigSchema.shape;
+  const { bodyLimit, bodyHardLimit, spoolMaxBytes, publicUrl, databaseUrl, databaseSchema } =
+    ReceiverConfigSchema.shape;
   return crossFieldIssuesOfInput(
     raw,
-    { bodyLimit, bodyHardLimit, spoolMaxBytes, publicUrl },
+    { bodyLimit, bodyHardLimit, spoolMaxBytes, publicUrl, databaseUrl, databaseSchema },
     ShopConfigSchema,
   );
 }
