@@ -7,7 +7,7 @@
  * An existing file that is not SQLite (a wrong SRHOOKS_DB) is refused before the lock file is created.
  * Only receivers take the lock (store plugin): stores opened directly (tools, tests) do not.
  */
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProcessFileLock, readLockHolder as readProcessLockHolder } from '../../locks/process-file-lock.js';
 import {
@@ -42,6 +42,7 @@ function refuseNonSqliteFile(file: string): void {
       );
     }
     if (!stat.isFile()) return;
+    refuseInaccessibleFile(file);
     const fd = openSync(file, 'r');
     try {
       read = readSync(fd, head, 0, head.length, 0);
@@ -58,6 +59,29 @@ function refuseNonSqliteFile(file: string): void {
       `Check that SRHOOKS_DB (or "db") names the receiver's database file; if it does, the file is damaged: ` +
       'restore it from a backup (receiver docs/operations.md, Backups).',
   );
+}
+
+/**
+ * Throws StoreConfigError when this process's user may not read and write the existing `file` (a file
+ * restored as root, another service user): SQLite's own error, SQLITE_CANTOPEN, reads as an outage to
+ * wait out and names neither the file nor the setting.
+ */
+function refuseInaccessibleFile(file: string): void {
+  try {
+    accessSync(file, constants.R_OK | constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM') {
+      throw new StoreConfigError(
+        `SRHOOKS_DB (or "db") names ${file}, which this receiver's user cannot read and write (permission denied): give that user read and write access to the file and its folder (chown or chmod), or set SRHOOKS_DB to a file it owns.`,
+      );
+    }
+    if (code === 'EROFS') {
+      throw new StoreConfigError(
+        `SRHOOKS_DB (or "db") names ${file}, which is on a read-only file system: the receiver writes every delivery to it; set SRHOOKS_DB to a file on writable, persistent disk.`,
+      );
+    }
+  }
 }
 
 /** Who holds `file`'s lock, as its holder file says; null when missing, unreadable or an earlier holder's. */
