@@ -45,6 +45,11 @@ export interface PruneChunkOptions {
    * writer runs the chunk alone).
    */
   lockRows?: boolean;
+  /**
+   * A dry run's deliveries an earlier chunk counted as deleted though they come later (duplicates it
+   * pulled in, see `pulled`): not counted again.
+   */
+  skip?: readonly string[];
 }
 
 export interface PruneCounts {
@@ -63,6 +68,11 @@ export interface PruneCounts {
 export interface PruneChunkResult extends PruneCounts {
   /** The last candidate looked at; null when there were none (the prune is complete). */
   lastId: string | null;
+  /**
+   * Later old deliveries (after `lastId`) this chunk deleted (or, in a dry run, counted) with it: they
+   * held the only duplicates of its originals.
+   */
+  pulled?: string[];
 }
 
 export interface SqlStep {
@@ -93,11 +103,13 @@ export function* pruneChunk(
   const step = (build: (add: AddParam) => string) => sqlStep(dialect, build);
   const ids = (rows: Row[]) => rows.map((row) => String(row.id));
 
+  const skip = options.skip ?? [];
   const candidates = ids(
     yield step(
       (add) =>
         `SELECT id FROM deliveries WHERE received_at < ${add(dialect.time(options.before))}` +
         (options.afterId === null ? '' : ` AND id > ${add(options.afterId)}`) +
+        (skip.length === 0 ? '' : ` AND id NOT IN (${placeholderList(add, skip)})`) +
         ` ORDER BY id LIMIT ${add(options.limit)}`,
     ),
   );
@@ -105,61 +117,92 @@ export function* pruneChunk(
   if (candidates.length === 0) return { ...none, lastId: null };
   const lastId = candidates.at(-1) ?? null;
 
-  if (options.lockRows === true && !options.dryRun) {
+  const lockRows = function* (deliveryIds: string[]): Generator<SqlStep, void, Row[]> {
+    if (options.lockRows !== true || options.dryRun) return;
     // A replay (FOR UPDATE NOWAIT) now waits for this chunk, then finds the event gone or its jobs kept;
     // a new job's insert (its foreign key takes the event row) waits, and the look below sees it.
     yield step(
       (add) =>
         `SELECT j.id FROM jobs j JOIN events e ON e.id = j.event_id
-         WHERE e.delivery_id IN (${placeholderList(add, candidates)}) ORDER BY j.id FOR UPDATE OF j`,
+         WHERE e.delivery_id IN (${placeholderList(add, deliveryIds)}) ORDER BY j.id FOR UPDATE OF j`,
     );
     yield step(
       (add) =>
-        `SELECT id FROM events WHERE delivery_id IN (${placeholderList(add, candidates)}) ORDER BY id FOR UPDATE`,
+        `SELECT id FROM events WHERE delivery_id IN (${placeholderList(add, deliveryIds)}) ORDER BY id FOR UPDATE`,
     );
-  }
-  const keep = new Set<string>();
-  const unfinished = options.includeDeadLetters ? ['pending', 'running'] : ['pending', 'running', 'dead'];
-  for (const id of ids(
-    yield step(
-      (add) =>
-        `SELECT DISTINCT e.delivery_id AS id FROM events e JOIN jobs j ON j.event_id = e.id
-         WHERE e.delivery_id IN (${placeholderList(add, candidates)}) AND j.status IN (${placeholderList(add, unfinished)})
-           AND (j.status <> 'dead' OR e.erased_at IS NULL)`,
-    ),
-  )) {
-    keep.add(id);
-  }
-  if (!options.includeDeadLetters) {
-    // Quarantined: authentic deliveries that wait for a decoder fix and a re-process, like dead letters.
-    for (const id of ids(
-      yield step(
-        (add) =>
-          `SELECT id FROM deliveries WHERE id IN (${placeholderList(add, candidates)}) AND status = ${add('quarantined')}`,
+  };
+  /** The deliveries kept for themselves: unfinished (or dead-lettered) jobs, quarantined. */
+  const ownKeeps = function* (deliveryIds: string[]): Generator<SqlStep, string[], Row[]> {
+    const kept: string[] = [];
+    const unfinished = options.includeDeadLetters ? ['pending', 'running'] : ['pending', 'running', 'dead'];
+    kept.push(
+      ...ids(
+        yield step(
+          (add) =>
+            `SELECT DISTINCT e.delivery_id AS id FROM events e JOIN jobs j ON j.event_id = e.id
+             WHERE e.delivery_id IN (${placeholderList(add, deliveryIds)}) AND j.status IN (${placeholderList(add, unfinished)})
+               AND (j.status <> 'dead' OR e.erased_at IS NULL)`,
+        ),
       ),
-    )) {
-      keep.add(id);
+    );
+    if (!options.includeDeadLetters) {
+      // Quarantined: authentic deliveries that wait for a decoder fix and a re-process, like dead letters.
+      kept.push(
+        ...ids(
+          yield step(
+            (add) =>
+              `SELECT id FROM deliveries WHERE id IN (${placeholderList(add, deliveryIds)}) AND status = ${add('quarantined')}`,
+          ),
+        ),
+      );
     }
-  }
+    return kept;
+  };
+
+  yield* lockRows(candidates);
+  const members = [...candidates];
+  const keep = new Set<string>(yield* ownKeeps(candidates));
   // An original stays while a duplicate outside the prunable set refers to it. Keeping it can keep
   // more (its delivery's own duplicates refer to other originals), so repeat until nothing changes.
+  // A duplicate in a later old delivery (a later chunk's) is pulled into this chunk instead, so that
+  // the original goes in this run, not the next (ids sort by receipt time: duplicates come later).
+  const pulled = new Set<string>();
   for (;;) {
-    const prunable = candidates.filter((id) => !keep.has(id));
+    const prunable = members.filter((id) => !keep.has(id));
     if (prunable.length === 0) break;
-    const referenced = ids(
-      yield step((add) => {
-        const inPrunable = placeholderList(add, prunable);
-        const again = placeholderList(add, prunable);
-        return `SELECT DISTINCT o.delivery_id AS id FROM events o JOIN events d ON d.duplicate_of = o.id
-                WHERE o.delivery_id IN (${inPrunable}) AND d.delivery_id NOT IN (${again})`;
-      }),
-    );
+    const referenced = (yield step((add) => {
+      // Placeholders in the order they appear (SQLite's are positional).
+      const before = add(dialect.time(options.before));
+      const inPrunable = placeholderList(add, prunable);
+      const again = placeholderList(add, prunable);
+      return `SELECT DISTINCT o.delivery_id AS id, d.delivery_id AS dup, dd.received_at < ${before} AS old
+              FROM events o JOIN events d ON d.duplicate_of = o.id JOIN deliveries dd ON dd.id = d.delivery_id
+              WHERE o.delivery_id IN (${inPrunable}) AND d.delivery_id NOT IN (${again})`;
+    })) as Array<{ id: unknown; dup: unknown; old: unknown }>;
     if (referenced.length === 0) break;
-    for (const id of referenced) keep.add(id);
+    const pulls = new Set<string>();
+    for (const row of referenced) {
+      const dup = String(row.dup);
+      const later = lastId !== null && dup > lastId && (row.old === true || row.old === 1 || row.old === '1');
+      if (later && !keep.has(dup) && !skip.includes(dup)) pulls.add(dup);
+      else keep.add(String(row.id));
+    }
+    if (pulls.size > 0) {
+      const added = [...pulls].sort();
+      yield* lockRows(added);
+      for (const id of added) {
+        members.push(id);
+        pulled.add(id);
+      }
+      for (const id of yield* ownKeeps(added)) keep.add(id);
+    }
   }
 
-  const prune = candidates.filter((id) => !keep.has(id));
-  if (prune.length === 0) return { ...none, kept: keep.size, lastId };
+  const prune = members.filter((id) => !keep.has(id));
+  // Kept: this chunk's own candidates only (a pulled delivery kept is looked at again in its own chunk).
+  const kept = candidates.filter((id) => keep.has(id)).length;
+  const pulledGoing = [...pulled].filter((id) => !keep.has(id));
+  if (prune.length === 0) return { ...none, kept, lastId };
   if (options.dryRun) {
     const [counts] = yield step((add) => {
       const inPrune = placeholderList(add, prune);
@@ -171,8 +214,9 @@ export function* pruneChunk(
       deliveries: prune.length,
       events: Number(counts?.events ?? 0),
       jobs: Number(counts?.jobs ?? 0),
-      kept: keep.size,
+      kept,
       lastId,
+      pulled: pulledGoing,
     };
   }
   yield step(
@@ -191,7 +235,7 @@ export function* pruneChunk(
   const deliveries = (yield step(
     (add) => `DELETE FROM deliveries WHERE id IN (${placeholderList(add, prune)}) RETURNING id`,
   )).length;
-  return { deliveries, events, jobs, kept: keep.size, lastId };
+  return { deliveries, events, jobs, kept, lastId, pulled: pulledGoing };
 }
 
 /** Runs a plan whose statements answer synchronously (SQLite). */
@@ -240,6 +284,8 @@ export async function pruneInChunks(options: PruneOptions, run: PruneChunkRunner
   const limit = options.chunkSize ?? DEFAULT_PRUNE_CHUNK;
   let total: PruneCounts = { deliveries: 0, events: 0, jobs: 0, kept: 0 };
   let afterId: string | null = null;
+  // A dry run deletes nothing: what a chunk pulled in and counted is not counted again by its own chunk.
+  const skip: string[] = [];
   for (;;) {
     if (options.signal?.aborted) return total;
     const chunk = await run.deliveries({
@@ -248,7 +294,9 @@ export async function pruneInChunks(options: PruneOptions, run: PruneChunkRunner
       limit,
       includeDeadLetters: options.includeDeadLetters ?? false,
       dryRun: options.dryRun ?? false,
+      ...(skip.length === 0 ? {} : { skip: skip.filter((id) => afterId === null || id > afterId) }),
     });
+    if (options.dryRun) skip.push(...(chunk.pulled ?? []));
     total = addPruneCounts(total, chunk);
     options.onChunk?.(chunk);
     afterId = chunk.lastId;

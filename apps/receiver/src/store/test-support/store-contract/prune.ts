@@ -127,6 +127,28 @@ export function pruneContract({ open }: ContractStores): void {
       expect(again.duplicates).toBe(0);
     });
 
+    it('deletes an original whose old duplicate lies in a later chunk in the same run, and the dry run counts it so', async () => {
+      const store = await open();
+      // Order 1, order 2, then order 1 again (a duplicate): chunks of one delivery each.
+      const first = await store.ingest(delivery({ receivedAt: days(0) }), [orderEvent('1')], []);
+      await store.ingest(delivery({ receivedAt: days(1) }), [orderEvent('2')], []);
+      const again = await store.ingest(delivery({ receivedAt: days(2) }), [orderEvent('1')], []);
+      expect(again.duplicates).toBe(1);
+      // A recent duplicate of order 2 keeps order 2's delivery (a kept duplicate refers to it).
+      await store.ingest(delivery({ receivedAt: days(20) }), [orderEvent('2')], []);
+      for (const chunkSize of [1, 2, 500]) {
+        const dry = await store.prune({ before: days(5), dryRun: true, chunkSize });
+        expect({ chunkSize, dry }).toEqual({
+          chunkSize,
+          dry: { deliveries: 2, events: 2, jobs: 0, kept: 1 },
+        });
+      }
+      const done = await store.prune({ before: days(5), chunkSize: 1 });
+      expect(done).toMatchObject({ deliveries: 2, events: 2, jobs: 0, kept: 1 });
+      expect(await store.getDelivery(first.deliveryId)).toBeNull();
+      expect(await store.prune({ before: days(5), chunkSize: 1 })).toMatchObject({ deliveries: 0, kept: 1 });
+    });
+
     it('works through the candidates chunk by chunk, past chunks whose deliveries are all kept', async () => {
       const store = await open();
       // The three oldest keep pending jobs; seven after them are prunable.
