@@ -2,8 +2,10 @@
  * Client vs a faulty sandbox: keep a shop's subscriptions in sync with a desired list (600, then two
  * changed versions of it) while the
  * sandbox answers a changing mix of 503s, 500s, bursts of 429, latency, and while access tokens expire
- * mid-sync (2 s tokens, and a client clock 3 s behind the shop's, so the client keeps using tokens the
- * shop has already expired and must renew on 401). An operator's loop: list, plan, apply with prune,
+ * mid-sync: 2 s tokens, used by the client to their last moment (`tokenRefreshMarginSeconds: 0`) while
+ * the shop's `exp` is in whole seconds (a token lives 1–2 s there), so requests in a token's last moments
+ * reach the shop after it expired it and must renew on 401. The client's clock is also 3 s behind the
+ * shop's (which, since tokens are timed by `expires_in` on the client's clock, causes no 401 itself). An operator's loop: list, plan, apply with prune,
  * until a plan is empty. Then:
  * - the sync converges (a second plan against the final state is empty);
  * - no duplicate subscription was ever created (the shop created exactly as many subscriptions as were
@@ -147,7 +149,11 @@ describe('client sync against a faulty sandbox (429s, 5xx, latency, tokens expir
     const before = { ...sandbox.requestCount(SHOP).byStatus };
 
     // Three phases of changing desired lists, each synced under faults until a plan is empty.
-    const client = clientFor({ now: () => Date.now() - CLOCK_SKEW_MS, timeoutMs: 5000 });
+    const client = clientFor({
+      now: () => Date.now() - CLOCK_SKEW_MS,
+      timeoutMs: 5000,
+      tokenRefreshMarginSeconds: 0,
+    });
     const started = Date.now();
     for (let phase = 1; phase <= 3; phase++) {
       if (phase > 1) desired = nextList(desired, random, phase);
