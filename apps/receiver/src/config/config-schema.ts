@@ -104,9 +104,10 @@ export const ForwardHandlerConfigSchema = looseHandler({
   type: z.literal('forward'),
   /**
    * Target URL; the normalised event is POSTed there, signed per Standard Webhooks. May hold `${VAR}`
-   * (an API key in the query): then checked once resolved (processing/handlers/brokers/env-reference.ts).
+   * (an API key in the query), or start with one (the whole URL, or its base, from the environment):
+   * then checked once resolved (processing/handlers/brokers/env-reference.ts).
    */
-  url: z.union([z.url({ protocol: /^https?$/ }), z.string().regex(/^https?:\/\/.*\$\{/)], {
+  url: z.union([z.url({ protocol: /^https?$/ }), z.string().regex(/^(?:https?:\/\/.*)?\$\{/)], {
     error: 'must be an http(s) URL',
   }),
   /** Standard Webhooks signing secret (`whsec_` + base64), or `${VAR}` naming the variable holding it. */

@@ -68,6 +68,34 @@ describe('forward handler: secret and url from the environment', () => {
     expect(log).not.toContain(secret.slice('whsec_'.length));
     expect(log).not.toContain('k3y-from-env');
   });
+
+  it('takes the whole URL from a variable (`"url": "${ERP_URL}"`), its key kept out of the log', async () => {
+    const target: RunningTarget = await startTarget(() => ({ status: 204 }));
+    cleanups.push(() => target.close());
+    const receiver: TestReceiver = await startTestReceiver(
+      {
+        shops: [{ name: 'demo', handlers: ['erp'] }],
+        handlers: { erp: { type: 'forward', url: '${ERP_URL}', secret, allowPrivateTargets: true } },
+      },
+      { processing: { pollIntervalMs: 100, env: { ERP_URL: `${target.url}/whole?apikey=wh0le-k3y` } } },
+    );
+    cleanups.push(() => receiver.close());
+    const { contentType, body } = encodeDelivery(
+      'order_confirm',
+      { orders: { order: [sampleOrder(32)] } },
+      { format: 'json' },
+    );
+    const path = signDeliveryPath({ shop: 'demo', event: 'order_confirm' }, TEST_SECRET);
+    const answer = await fetch(`${receiver.baseUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': contentType },
+      body: new Uint8Array(body),
+    });
+    expect(answer.status).toBe(200);
+    const request = await waitFor(() => target.requests[0], 'the forwarded POST');
+    expect(request.path).toBe('/whole?apikey=wh0le-k3y');
+    expect(receiver.logLines.join('')).not.toContain('wh0le-k3y');
+  });
 });
 
 /** buildReceiver on a fresh SQLite path; expects the refusal `message` before the store is opened. */
@@ -104,6 +132,14 @@ describe('forward handler: an environment reference that does not hold', () => {
       { type: 'forward', url: 'https://erp.example.com/hooks', secret: '${ERP_SECRET}' },
       { ERP_SECRET: 'plain-password-123' },
       'handlers.erp.secret (${ERP_SECRET}): the variable holds no Standard Webhooks secret',
+    );
+  });
+
+  it('a whole URL from a variable that is no http(s) URL stops the start without quoting it', async () => {
+    await expectRefused(
+      { type: 'forward', url: '${ERP_URL}', secret },
+      { ERP_URL: 'erp.example.com/hooks?apikey=s3cret' },
+      'handlers.erp.url (${ERP_URL}): is not an http(s) URL once its environment variables are filled in',
     );
   });
 
