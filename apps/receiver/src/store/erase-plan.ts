@@ -64,7 +64,7 @@ export interface ErasePlanOptions {
  * The `email_hash` values an order of this address may carry (a subscription whose `fields` select
  * `order_email_hash` but not `order_email`): the SHA-256 (hex) of the address trimmed and lower-cased, as
  * the sandbox writes it, and of the address as given, trimmed — how ShopRenter folds it before hashing is
- * not documented (assumed).
+ * not documented (assumed: row A49 of contracts' assumptions table).
  */
 export function emailHashes(email: string): string[] {
   const sha = (text: string) => createHash('sha256').update(text).digest('hex');
