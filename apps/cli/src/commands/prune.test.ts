@@ -90,4 +90,26 @@ describe('srhooks prune', () => {
     expect(run.stderr).toMatch(/refused the admin token/);
     expect(await receiver.store.getDelivery(ids.recent ?? '')).not.toBeNull();
   });
+
+  it('says why old deliveries were kept, quarantined ones included, and what lets them go', async () => {
+    const { deliveryId } = await receiver.store.quarantine(
+      {
+        shop: 'acme',
+        event: 'order_confirm',
+        receivedAt: new Date(Date.now() - 150 * DAY_MS),
+        remoteAddress: '203.0.113.7',
+        headers: {},
+        contentType: 'application/json',
+        rawBody: Buffer.from('{"orders":'),
+      },
+      { code: 'invalid_json', message: 'Unexpected end of JSON input' },
+    );
+    const dry = await prune('--older-than', '90', '--dry-run');
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toMatch(/^ {2}1 older delivery kept: .*quarantined.*--include-dead-letters/m);
+    const all = await prune('--older-than', '90', '--include-dead-letters');
+    expect(all.stdout).toMatch(/✔ deleted 1 delivery received before/);
+    expect(all.stdout).not.toMatch(/kept/);
+    expect(await receiver.store.getDelivery(deliveryId)).toBeNull();
+  });
 });

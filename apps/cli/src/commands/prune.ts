@@ -50,7 +50,7 @@ export const pruneCommand = defineCommand<PruneOptions, PruneResult>({
       `(${count(result.events, 'event', 'events')}, ${count(result.jobs, 'job', 'jobs')})`;
     const kept =
       result.kept > 0
-        ? `\n  ${count(result.kept, 'older delivery', 'older deliveries')} kept: unfinished or dead-lettered jobs, or originals of newer duplicates`
+        ? `\n  ${count(result.kept, 'older delivery', 'older deliveries')} kept: unfinished jobs, dead-lettered jobs or quarantined deliveries (kept unless --include-dead-letters), or originals of newer duplicates`
         : '';
     const bindings =
       (result.paymentBindings ?? 0) > 0
