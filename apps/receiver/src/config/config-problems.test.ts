@@ -295,6 +295,17 @@ describe('receiver config problems', () => {
     ).toBe('hooks');
   });
 
+  it('an allow-list with no address is refused: it would refuse every delivery, not allow every one', () => {
+    const message =
+      'must list at least one IPv4/IPv6 address or CIDR (an empty list would refuse every delivery); to allow every address, remove it';
+    expect(
+      problems(() => loadConfig({ env: { SRHOOKS_SECRETS: SECRET, SRHOOKS_ALLOW_IPS: ' , ' }, cwd: dir })),
+    ).toEqual([`SRHOOKS_ALLOW_IPS: ${message}`]);
+    expect(fromFile({ allowIps: [] }).map((line) => line.replace(/ \(in [^)]*\)/, ''))).toEqual([
+      `allowIps: ${message}`,
+    ]);
+  });
+
   it('says SRHOOKS_CONFIG names a directory, not a file', () => {
     mkdirSync(join(dir, 'd.json'));
     expect(

@@ -334,6 +334,11 @@ export const ReceiverConfigSchema = z
           error: 'must be an IPv4/IPv6 address or CIDR such as 203.0.113.0/24 or 2001:db8::/32',
         }),
       )
+      // `SRHOOKS_ALLOW_IPS=,` or `[]` allows no address at all: every delivery would be refused (403)
+      .min(
+        1,
+        'must list at least one IPv4/IPv6 address or CIDR (an empty list would refuse every delivery); to allow every address, remove it',
+      )
       .optional(),
     /** Which reverse proxies' X-Forwarded-For to believe for the remote address (default: none). */
     trustProxy: TrustProxySchema.default(false),
