@@ -306,6 +306,17 @@ describe('receiver config problems', () => {
     ]);
   });
 
+  it('a handler\'s empty "events" list is refused: no event would ever reach it', () => {
+    expect(
+      fromFile({
+        handlers: { stdout: { type: 'log', events: [] } },
+        shops: [{ name: 'a', handlers: ['stdout'] }],
+      }).map((line) => line.replace(/ \(in [^)]*\)/, '')),
+    ).toEqual([
+      'handlers.stdout.events: must list at least one event (an empty list lets none reach the handler); to let every event of its shops reach it, remove "events"',
+    ]);
+  });
+
   it('says SRHOOKS_CONFIG names a directory, not a file', () => {
     mkdirSync(join(dir, 'd.json'));
     expect(

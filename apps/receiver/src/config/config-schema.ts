@@ -49,7 +49,13 @@ const handlerCommon = {
    * Only these events reach the handler (default: every event of the shops that reference it). App mode
    * adds app_uninstalled, payment_status and payment_card_change.
    */
-  events: z.array(HandledEventSchema).optional(),
+  events: z
+    .array(HandledEventSchema)
+    .min(
+      1,
+      'must list at least one event (an empty list lets none reach the handler); to let every event of its shops reach it, remove "events"',
+    )
+    .optional(),
   /** At most this many jobs of this handler run at the same time (part 2's workers). */
   concurrency: z
     .int({ error: 'must be a whole number of at least 1' })
