@@ -13,7 +13,7 @@ import { dialect, type PgConnection } from './pg-connection.js';
 export async function erasePersonalData(conn: PgConnection, options: ErasureOptions): Promise<ErasureResult> {
   return conn.transaction(async ({ client, changes }) => {
     const { statuses, cancelled, ...result } = await runPlan(
-      erasePlan(dialect, options, { lockRows: ' FOR UPDATE', payloadText: 'e.payload::text' }),
+      erasePlan(dialect, options, { lockRows: ' FOR UPDATE', payloadText: 'LOWER(e.payload::text)' }),
       async (step) => (await client.query(step.sql, step.values)).rows as Row[],
     );
     changes.push(...erasureFeedChanges({ statuses, cancelled }, result.erased ? result.deliveries : []));
