@@ -35,6 +35,12 @@ describe('misspelt SRHOOKS_* variables', () => {
     ['SRHOOKS_APP_CLIENTID', 'client', 'SRHOOKS_APP_CLIENT_ID'],
     ['SRHOOKS_SECERTS', SECRET, 'SRHOOKS_SECRETS'],
     ['SRHOOKS_DB_SHEMA', 'srhooks', 'SRHOOKS_DB_SCHEMA'],
+    // the receiver's variables without the prefix, written with it: PostgreSQL meant, SQLite opened
+    ['SRHOOKS_DATABASE_URL', 'postgres://srhooks@db.internal/srhooks', 'DATABASE_URL'],
+    ['SRHOOKS_DATABASEURL', 'postgres://srhooks@db.internal/srhooks', 'DATABASE_URL'],
+    ['SRHOOKS_PORT', '8080', 'PORT'],
+    ['SRHOOKS_HOST', '127.0.0.1', 'HOST'],
+    ['SRHOOKS_LOG_LEVEL', 'debug', 'LOG_LEVEL'],
   ])('%s is refused, naming %s meant', (variable, value, meant) => {
     const error = refusal({ [variable]: value });
     expect(error.issues).toEqual([

@@ -3,7 +3,8 @@
  * not read, so the setting it meant silently keeps its default: no spool during a store outage, no
  * retention. The config file refuses a misspelt key; this is the same rule for the environment. A
  * variable within two edits of one the receiver reads (one for a name of under 6 characters; compared
- * without the `SRHOOKS_` prefix, case-insensitively) is a configuration error naming the one meant. Other `SRHOOKS_*` variables are
+ * without the `SRHOOKS_` prefix, case-insensitively; `SRHOOKS_DATABASE_URL`, `SRHOOKS_PORT` are the
+ * unprefixed DATABASE_URL, PORT) is a configuration error naming the one meant. Other `SRHOOKS_*` variables are
  * left alone: the CLI, the sandbox and the tests have their own, and may share the environment.
  */
 
@@ -42,18 +43,28 @@ const OTHER_TOOLS_VARIABLES: ReadonlySet<string> = new Set([
   'SRHOOKS_DEBUG',
 ]);
 
-const SUFFIXES = RECEIVER_VARIABLES.map((name) => name.slice(PREFIX.length));
+/**
+ * What a `SRHOOKS_*` name is compared with after its prefix: each receiver variable's name after the
+ * prefix, and the receiver's variables that have none (`DATABASE_URL`, `PORT`, `HOST`, `LOG_LEVEL`), which
+ * an operator writes with the prefix too (`SRHOOKS_DATABASE_URL`: PostgreSQL meant, a SQLite file opened).
+ */
+const CANDIDATES: readonly { compared: string; variable: string }[] = [
+  ...RECEIVER_VARIABLES.map((variable) => ({ compared: variable.slice(PREFIX.length), variable })),
+  ...Object.keys(ENV_VARIABLES)
+    .filter((variable) => !variable.startsWith(PREFIX))
+    .map((variable) => ({ compared: variable, variable })),
+];
 
-/** The receiver variable (its name after the prefix) that `suffix` most likely meant, if one is that close. */
-function meantSuffix(suffix: string): string | undefined {
+/** The receiver variable that `suffix` (a name after the prefix) most likely meant, if one is that close. */
+function meantVariable(suffix: string): string | undefined {
   const given = suffix.toUpperCase();
   let meant: string | undefined;
   let best = (given.length < 6 ? 1 : 2) + 1;
-  for (const name of SUFFIXES) {
-    const edits = distance(given, name);
+  for (const { compared, variable } of CANDIDATES) {
+    const edits = distance(given, compared);
     if (edits < best) {
       best = edits;
-      meant = name;
+      meant = variable;
     }
   }
   return meant;
@@ -66,11 +77,11 @@ export function misspeltVariableIssues(env: Record<string, string | undefined>):
     if (env[variable] === undefined) continue;
     if (variable.slice(0, PREFIX.length).toUpperCase() !== PREFIX) continue;
     if (RECEIVER_VARIABLES.includes(variable) || OTHER_TOOLS_VARIABLES.has(variable)) continue;
-    const meant = meantSuffix(variable.slice(PREFIX.length));
+    const meant = meantVariable(variable.slice(PREFIX.length));
     if (meant === undefined) continue;
     issues.push({
       key: variable,
-      message: `is not a variable the receiver reads; did you mean ${PREFIX}${meant}? (as written it is ignored and that setting keeps its default)`,
+      message: `is not a variable the receiver reads; did you mean ${meant}? (as written it is ignored and that setting keeps its default)`,
     });
   }
   return issues;
