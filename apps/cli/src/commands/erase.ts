@@ -46,7 +46,7 @@ function spoolLines(result: EraseResult): string[] {
  * than was searched (an address written only in a comment is not looked for).
  */
 const SEARCHED =
-  "  looked for: the address in orders' and subscribers' e-mail field (an order's email_hash too, with the other events of its orders) and in quarantined deliveries' raw bodies, " +
+  "  looked for: the address in orders' and subscribers' e-mail field (an order's email_hash too, with the other events of its orders and of its subscribers) and in quarantined deliveries' raw bodies, " +
   "the order's events and quarantined deliveries by innerId; an address written only in another field (a comment) is not looked for";
 
 /**

@@ -26,7 +26,7 @@
  * later outcome is ignored as for any finished job).
  */
 import { createHash } from 'node:crypto';
-import { isOrderEvent, ORDER_EVENTS, type WebhookEvent } from '@srhooks/contracts';
+import { isOrderEvent, NEWSLETTER_EVENTS, ORDER_EVENTS, type WebhookEvent } from '@srhooks/contracts';
 import { protocolHeadersOnly } from '../personal-data/delivery-header-privacy.js';
 import { CANCELLED_BY_ERASURE } from './erasure-cancellation.js';
 import { refreshEventStatusSql } from './event-status-sql.js';
@@ -262,17 +262,38 @@ export function* erasePlan(
       if (isOrderEvent(String(row.event) as WebhookEvent)) events.set(String(row.id), eventRef(row));
     }
   };
+  /** The shop's newsletter events of one subscriber (by its id: an update may carry another address). */
+  const subscriberEvents = function* (shop: string, subscriberId: string): Generator<SqlStep, void, Row[]> {
+    // A newsletter event's search text begins with the subscriber's id (event-summary.ts).
+    const folded = foldForSearch(subscriberId).replace(/[\\%_]/g, (c) => `\\${c}`);
+    const ids = yield* candidates(
+      (add) =>
+        `(e.search_text LIKE ${add(`${folded} | %`)} ESCAPE '\\' OR e.search_text LIKE ${add(folded)} ESCAPE '\\')`,
+    );
+    const rows = yield* rowsOf(
+      ids,
+      'e.id, e.delivery_id, e.shop, e.event, e.status',
+      (add) =>
+        ` AND e.shop = ${add(shop)} AND e.subject_id = ${add(subscriberId)} AND e.event IN (${placeholderList(add, NEWSLETTER_EVENTS)})`,
+    );
+    for (const row of rows) events.set(String(row.id), eventRef(row));
+  };
   if (email !== undefined) {
     const shopOnly = (add: AddParam) =>
       options.shop === undefined ? '' : ` AND e.shop = ${add(options.shop)}`;
-    const columns = 'e.id, e.delivery_id, e.shop, e.event, e.status, e.payload, e.order_number';
+    const columns = 'e.id, e.delivery_id, e.shop, e.event, e.status, e.payload, e.order_number, e.subject_id';
     const ids = yield* candidates((add) => `e.search_text LIKE ${add(containsPattern(email))} ESCAPE '\\'`);
     const orders = new Map<string, { shop: string; innerId: string }>();
+    const subscribers = new Map<string, { shop: string; id: string }>();
     const matched = (row: Row) => {
       events.set(String(row.id), eventRef(row));
-      if (isOrderEvent(String(row.event) as WebhookEvent) && row.order_number !== null) {
+      if (isOrderEvent(String(row.event) as WebhookEvent)) {
+        if (row.order_number === null) return;
         const order = { shop: String(row.shop), innerId: String(row.order_number) };
         orders.set(JSON.stringify(order), order);
+      } else if (row.subject_id !== null) {
+        const subscriber = { shop: String(row.shop), id: String(row.subject_id) };
+        subscribers.set(JSON.stringify(subscriber), subscriber);
       }
     };
     for (const row of yield* rowsOf(ids, columns, shopOnly)) {
@@ -295,6 +316,8 @@ export function* erasePlan(
     // The other events of those orders (a status change delivered without the address still names the
     // customer): the order is this person's.
     for (const { shop, innerId } of orders.values()) yield* orderEvents(shop, innerId);
+    // And the subscriber's other newsletter events (an unsubscribe without the address, an update to another).
+    for (const { shop, id } of subscribers.values()) yield* subscriberEvents(shop, id);
   }
   if (options.order !== undefined) yield* orderEvents(options.order.shop, options.order.innerId);
 

@@ -120,6 +120,58 @@ export function erasureContract({ open, openPeer }: ContractStores): void {
       expect((await store.getEvent(peterEvent))?.payload).toMatchObject({ email: 'peter@example.com' });
     });
 
+    it("by e-mail address also finds the subscriber's other newsletter events (an unsubscribe without the address, an update to another)", async () => {
+      const store = await open();
+      const newsletter = (
+        event: 'newsletter_subscribe' | 'newsletter_unsubscribe' | 'newsletter_update_subscriber',
+        at: number,
+        payload: Record<string, unknown>,
+      ) =>
+        store.ingest(
+          delivery({ event, receivedAt: seconds(at), rawBody: Buffer.from('{}') }),
+          [
+            {
+              dedupeKey: `subscriber:${String(payload.id)}:${event}:${at}`,
+              subjectId: String(payload.id),
+              payload,
+            },
+          ],
+          [],
+        );
+      const subscribed = await newsletter('newsletter_subscribe', 1, {
+        id: '41',
+        email: EVA,
+        firstname: 'Éva',
+      });
+      const moved = await newsletter('newsletter_update_subscriber', 2, {
+        id: '41',
+        email: 'eva.new@example.hu',
+        firstname: 'Éva',
+      });
+      const left = await newsletter('newsletter_unsubscribe', 3, { id: '41' });
+      // Another subscriber, and another shop's subscriber 41: untouched.
+      const other = await newsletter('newsletter_subscribe', 4, { id: '42', email: 'peter@example.com' });
+      const elsewhere = await store.ingest(
+        delivery({
+          shop: 'other',
+          event: 'newsletter_unsubscribe',
+          receivedAt: seconds(5),
+          rawBody: Buffer.from('{}'),
+        }),
+        [{ dedupeKey: 'subscriber:41:x', subjectId: '41', payload: { id: '41', firstname: 'Anna' } }],
+        [],
+      );
+      const dry = await store.erasePersonalData(erase({ email: EVA, dryRun: true }));
+      expect(dry.events.map((event) => event.id).sort()).toEqual(
+        [subscribed, moved, left].map((stored) => stored.events[0]?.id).sort(),
+      );
+      await store.erasePersonalData(erase({ email: EVA }));
+      expect((await store.getEvent(moved.events[0]?.id ?? ''))?.payload).toEqual({});
+      for (const kept of [other, elsewhere]) {
+        expect((await store.getEvent(kept.events[0]?.id ?? ''))?.erasure).toBeUndefined();
+      }
+    });
+
     it('erases the payload, raw body, search text and handler errors; keeps ids, dedupe key and job history; a replay is refused', async () => {
       const store = await open();
       const { eva, evaEvent, peterEvent } = await twoCustomers(store);
