@@ -62,7 +62,7 @@ export function signDeliveryPath(target: DeliveryTarget, secret: string): string
 /**
  * The one rule for a receiver's public base URL (the receiver's `publicUrl` / `SRHOOKS_PUBLIC_URL`, the
  * CLI's sync file, `listen --public-url`, `url --base`, the client's `buildDeliveryUrl`): what is wrong
- * with it, or null. An http(s) URL, optionally with a path prefix; no query string and no fragment.
+ * with it, or null. An http(s) URL, optionally with a path prefix; no user name or password, no query string and no fragment.
  * Delivery URLs are `{base}/hooks/{shop}/{event}/{token}`: a query would have to follow the token and
  * ShopRenter documents nothing about query strings on webhook URLs (kept, dropped or re-encoded?), and
  * a fragment is never sent to a server. The text completes "<setting> …" and says what to do.
@@ -74,6 +74,10 @@ export function publicBaseUrlProblem(url: string): string | null {
   const parsed = new URL(url);
   if (url.includes('?')) {
     return `has a query string (${parsed.search || '?'}): delivery URLs are <publicUrl>/hooks/<shop>/<event>/<token>, and ShopRenter documents nothing about query strings on webhook URLs; remove the query (use a path prefix instead, e.g. ${parsed.origin}${parsed.pathname.replace(/\/+$/, '')})`;
+  }
+  if (parsed.username !== '' || parsed.password !== '') {
+    // never quoted: the password is a secret
+    return `has a user name or password before its host: they would be written into every delivery URL registered with the shop, and ShopRenter documents nothing about credentials in webhook URLs; remove them (e.g. ${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}): a delivery URL's signed token is what authenticates it`;
   }
   if (url.includes('#')) {
     return `has a fragment (${parsed.hash || '#'}), which is never sent to the receiver; remove it (e.g. ${parsed.origin}${parsed.pathname.replace(/\/+$/, '')})`;

@@ -258,6 +258,15 @@ describe('loadConfig refuses', () => {
       key: 'SRHOOKS_PUBLIC_URL',
       message: /^has a query string \(\?token=1\)/,
     },
+    // A user name and password in the base would go into every subscription registered with the shop,
+    // shown wherever delivery URLs are: refused, without quoting them.
+    {
+      name: 'a public URL with a user name and password',
+      env: { SRHOOKS_SECRETS: SECRET_A, SRHOOKS_PUBLIC_URL: 'https://srhooks:pa55w0rd@hooks.example.com/base' },
+      key: 'SRHOOKS_PUBLIC_URL',
+      message:
+        /^(?!.*pa55w0rd)has a user name or password before its host: they would be written into every delivery URL registered with the shop, and ShopRenter documents nothing about credentials in webhook URLs; remove them \(e\.g\. https:\/\/hooks\.example\.com\/base\): a delivery URL's signed token is what authenticates it$/,
+    },
     {
       name: 'a public URL with a fragment',
       file: { secrets: [SECRET_A], publicUrl: 'https://hooks.example.com/#x' },
