@@ -278,6 +278,8 @@ export function* erasePlan(
     );
     for (const row of rows) events.set(String(row.id), eventRef(row));
   };
+  /** The orders found by the address: their quarantined deliveries are looked for too. */
+  const emailOrders: Array<{ shop: string; innerId: string }> = [];
   if (email !== undefined) {
     const shopOnly = (add: AddParam) =>
       options.shop === undefined ? '' : ` AND e.shop = ${add(options.shop)}`;
@@ -315,6 +317,7 @@ export function* erasePlan(
     }
     // The other events of those orders (a status change delivered without the address still names the
     // customer): the order is this person's.
+    emailOrders.push(...orders.values());
     for (const { shop, innerId } of orders.values()) yield* orderEvents(shop, innerId);
     // And the subscriber's other newsletter events (an unsubscribe without the address, an update to another).
     for (const { shop, id } of subscribers.values()) yield* subscriberEvents(shop, id);
@@ -353,7 +356,11 @@ export function* erasePlan(
       (order !== undefined &&
         row.shop === order.shop &&
         isOrderEvent(String(row.event) as WebhookEvent) &&
-        rawBodyHasOrder(bufferOf(row.raw_body), order.innerId));
+        rawBodyHasOrder(bufferOf(row.raw_body), order.innerId)) ||
+      (isOrderEvent(String(row.event) as WebhookEvent) &&
+        emailOrders.some(
+          (found) => found.shop === row.shop && rawBodyHasOrder(bufferOf(row.raw_body), found.innerId),
+        ));
     let after = '';
     for (;;) {
       const rows = yield step(

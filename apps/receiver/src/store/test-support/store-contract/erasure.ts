@@ -120,6 +120,34 @@ export function erasureContract({ open, openPeer }: ContractStores): void {
       expect((await store.getEvent(peterEvent))?.payload).toMatchObject({ email: 'peter@example.com' });
     });
 
+    it("by e-mail address also finds the quarantined deliveries of the address's orders (a body without the address)", async () => {
+      const store = await open();
+      await twoCustomers(store);
+      // Eva's order 1 again, a body that did not decode and does not hold her address; Peter's order 2 likewise.
+      const hers = await store.quarantine(
+        delivery({
+          event: 'order_status_change',
+          receivedAt: seconds(20),
+          rawBody: Buffer.from('{"orders":{"order":[{"innerId":"1","lastname":"Kovács"'),
+        }),
+        { code: 'invalid_json', message: 'Unexpected end of JSON input' },
+      );
+      const his = await store.quarantine(
+        delivery({
+          event: 'order_status_change',
+          receivedAt: seconds(21),
+          rawBody: Buffer.from('{"orders":{"order":[{"innerId":"2"'),
+        }),
+        { code: 'invalid_json', message: 'Unexpected end of JSON input' },
+      );
+      const dry = await store.erasePersonalData(erase({ email: EVA, dryRun: true }));
+      expect(dry.deliveries.map((found) => found.id)).toContain(hers.deliveryId);
+      expect(dry.deliveries.map((found) => found.id)).not.toContain(his.deliveryId);
+      await store.erasePersonalData(erase({ email: EVA }));
+      expect((await store.getDelivery(hers.deliveryId))?.rawBody.length).toBe(0);
+      expect((await store.getDelivery(his.deliveryId))?.rawBody.length).toBeGreaterThan(0);
+    });
+
     it("by e-mail address also finds the subscriber's other newsletter events (an unsubscribe without the address, an update to another)", async () => {
       const store = await open();
       const newsletter = (
