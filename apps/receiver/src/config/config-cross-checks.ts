@@ -36,6 +36,11 @@ export interface CrossFieldInput {
   spoolMaxBytes?: number | null | undefined;
   /** The publicUrl, null when not set; undefined when invalid. */
   publicUrl: string | null | undefined;
+  /** The delivery URL secrets; undefined when invalid. */
+  secrets?: string[] | undefined;
+  /** The admin and metrics tokens, null when not set; undefined when invalid. */
+  adminToken?: string | null | undefined;
+  metricsToken?: string | null | undefined;
   /** The PostgreSQL URL and schema, null when not set; undefined when invalid. */
   databaseUrl: string | null | undefined;
   databaseSchema: string | null | undefined;
@@ -53,6 +58,7 @@ export function crossFieldIssues(input: CrossFieldInput): CrossFieldIssue[] {
   if (bodyLimit !== undefined && bodyHardLimit !== undefined && bodyHardLimit < bodyLimit) {
     issues.push({ path: ['bodyHardLimit'], message: `must be at least the body limit (${bodyLimit} bytes)` });
   }
+  issues.push(...sharedCredentialIssues(input));
   if (typeof input.databaseSchema === 'string' && input.databaseUrl === null) {
     // ignored, the receiver would open (or create) a SQLite file while the operator meant PostgreSQL
     issues.push({
@@ -119,6 +125,36 @@ export function crossFieldIssues(input: CrossFieldInput): CrossFieldIssue[] {
   return issues;
 }
 
+const OWN_VALUE = 'give it a value of its own (openssl rand -base64 32)';
+
+/**
+ * One value for two credentials hands whoever holds the weaker one the stronger one's power: an admin
+ * token that is also a URL secret lets its holder sign delivery URLs (forged orders); a metrics token
+ * that is the admin token lets the scrape job use the admin API. Never quotes the values.
+ */
+function sharedCredentialIssues(input: CrossFieldInput): CrossFieldIssue[] {
+  const issues: CrossFieldIssue[] = [];
+  const { adminToken, metricsToken, secrets } = input;
+  if (typeof adminToken === 'string' && secrets?.includes(adminToken)) {
+    issues.push({
+      path: ['adminToken'],
+      message: `must differ from the delivery URL secrets (SRHOOKS_SECRETS): whoever holds the admin token could sign delivery URLs; ${OWN_VALUE}`,
+    });
+  }
+  if (typeof metricsToken === 'string' && metricsToken === adminToken) {
+    issues.push({
+      path: ['metricsToken'],
+      message: `must differ from the admin token: the scrape job that holds it (Prometheus's configuration) could use the admin API; ${OWN_VALUE}`,
+    });
+  } else if (typeof metricsToken === 'string' && secrets?.includes(metricsToken)) {
+    issues.push({
+      path: ['metricsToken'],
+      message: `must differ from the delivery URL secrets (SRHOOKS_SECRETS): the scrape job that holds it could sign delivery URLs; ${OWN_VALUE}`,
+    });
+  }
+  return issues;
+}
+
 /** The value `schema` makes of `value`, or undefined when it is invalid. */
 function valid<T>(schema: z.ZodType<T>, value: unknown): T | undefined {
   const result = schema.safeParse(value);
@@ -140,6 +176,9 @@ export function crossFieldIssuesOfInput(
     bodyHardLimit: z.ZodType<number>;
     spoolMaxBytes: z.ZodType<number>;
     publicUrl: z.ZodType<string | undefined>;
+    secrets: z.ZodType<string[]>;
+    adminToken: z.ZodType<string | undefined>;
+    metricsToken: z.ZodType<string | undefined>;
     databaseUrl: z.ZodType<string | undefined>;
     databaseSchema: z.ZodType<string | undefined>;
   },
@@ -154,6 +193,9 @@ export function crossFieldIssuesOfInput(
     bodyHardLimit: valid(shape.bodyHardLimit, raw.bodyHardLimit),
     spoolMaxBytes: raw.spoolDir === undefined ? null : valid(shape.spoolMaxBytes, raw.spoolMaxBytes),
     publicUrl: raw.publicUrl === undefined ? null : publicUrl,
+    secrets: valid(shape.secrets, raw.secrets),
+    adminToken: raw.adminToken === undefined ? null : valid(shape.adminToken, raw.adminToken),
+    metricsToken: raw.metricsToken === undefined ? null : valid(shape.metricsToken, raw.metricsToken),
     databaseUrl: raw.databaseUrl === undefined ? null : valid(shape.databaseUrl, raw.databaseUrl),
     databaseSchema: raw.databaseSchema === undefined ? null : valid(shape.databaseSchema, raw.databaseSchema),
     app: app ?? (raw.app === undefined ? null : undefined),

@@ -317,6 +317,35 @@ describe('receiver config problems', () => {
     ]);
   });
 
+  it('the admin token, the metrics token and the URL secrets must each be different, never quoted', () => {
+    const token = 'the-same-token-0123456789';
+    const lines = problems(() =>
+      loadConfig({
+        env: {
+          SRHOOKS_SECRETS: `${SECRET},${token}`,
+          SRHOOKS_ADMIN_TOKEN: token,
+          SRHOOKS_METRICS_TOKEN: token,
+        },
+        cwd: dir,
+      }),
+    );
+    expect(lines).toEqual([
+      'SRHOOKS_ADMIN_TOKEN: must differ from the delivery URL secrets (SRHOOKS_SECRETS): whoever holds the admin token could sign delivery URLs; give it a value of its own (openssl rand -base64 32)',
+      "SRHOOKS_METRICS_TOKEN: must differ from the admin token: the scrape job that holds it (Prometheus's configuration) could use the admin API; give it a value of its own (openssl rand -base64 32)",
+    ]);
+    expect(lines.join('\n')).not.toContain(token);
+    // different values start
+    const config = loadConfig({
+      env: {
+        SRHOOKS_SECRETS: SECRET,
+        SRHOOKS_ADMIN_TOKEN: `a-${token}`,
+        SRHOOKS_METRICS_TOKEN: `m-${token}`,
+      },
+      cwd: dir,
+    });
+    expect(config.metricsToken).toBe(`m-${token}`);
+  });
+
   it('says SRHOOKS_CONFIG names a directory, not a file', () => {
     mkdirSync(join(dir, 'd.json'));
     expect(

@@ -423,6 +423,8 @@ export const ReceiverConfigSchema = z
         ...config,
         spoolMaxBytes: config.spoolDir === undefined ? null : config.spoolMaxBytes,
         publicUrl: config.publicUrl ?? null,
+        adminToken: config.adminToken ?? null,
+        metricsToken: config.metricsToken ?? null,
         databaseUrl: config.databaseUrl ?? null,
         databaseSchema: config.databaseSchema ?? null,
         app: config.app ?? null,
@@ -445,9 +447,20 @@ export const ReceiverConfigSchema = z
 export function configCrossFieldIssues(raw: Record<string, unknown>): CrossFieldIssue[] {
   const { bodyLimit, bodyHardLimit, spoolMaxBytes, publicUrl, databaseUrl, databaseSchema } =
     ReceiverConfigSchema.shape;
+  const { secrets, adminToken, metricsToken } = ReceiverConfigSchema.shape;
   return crossFieldIssuesOfInput(
     raw,
-    { bodyLimit, bodyHardLimit, spoolMaxBytes, publicUrl, databaseUrl, databaseSchema },
+    {
+      bodyLimit,
+      bodyHardLimit,
+      spoolMaxBytes,
+      publicUrl,
+      secrets,
+      adminToken,
+      metricsToken,
+      databaseUrl,
+      databaseSchema,
+    },
     ShopConfigSchema,
   );
 }
