@@ -346,6 +346,28 @@ describe('receiver config problems', () => {
     expect(config.metricsToken).toBe(`m-${token}`);
   });
 
+  it('a DATABASE_URL that is no URL or has an unknown sslmode is refused at once, naming it and never its password', () => {
+    const refused = (url: string) =>
+      problems(() => loadConfig({ env: { SRHOOKS_SECRETS: SECRET, DATABASE_URL: url }, cwd: dir }));
+    // before: "srhooks receiver failed to start: Invalid URL", naming nothing
+    expect(refused('postgres://srhooks:pa55w0rd@db.internal:99999/srhooks')).toEqual([
+      'DATABASE_URL: is not a valid URL: write it as postgres://user:password@host:5432/database (a port is 1 to 65535; percent-encode @, :, /, ?, # and % in the user name and password)',
+    ]);
+    // before: "The server does not support SSL connections" from the driver, naming nothing
+    expect(refused('postgres://srhooks:pa55w0rd@db.internal/srhooks?sslmode=bogus')).toEqual([
+      'DATABASE_URL: sslmode must be one of disable, prefer, require, verify-ca, verify-full, no-verify',
+    ]);
+    expect(
+      loadConfig({
+        env: {
+          SRHOOKS_SECRETS: SECRET,
+          DATABASE_URL: 'postgresql://u:p%40ss@db.internal:6432/x?sslmode=no-verify',
+        },
+        cwd: dir,
+      }).databaseUrl,
+    ).toBe('postgresql://u:p%40ss@db.internal:6432/x?sslmode=no-verify');
+  });
+
   it('says SRHOOKS_CONFIG names a directory, not a file', () => {
     mkdirSync(join(dir, 'd.json'));
     expect(

@@ -16,6 +16,7 @@ import { AppConfigSchema } from '../app-mode/app-config.js';
 import { parseCidr } from '../ingest/ip-allow-list.js';
 import { amqpHandlerFields, natsHandlerFields, redisStreamHandlerFields } from './broker-handler-schemas.js';
 import { type CrossFieldIssue, crossFieldIssues, crossFieldIssuesOfInput } from './config-cross-checks.js';
+import { databaseUrlProblem } from './database-url.js';
 import { meantName } from './meant-name.js';
 import { LONGER_THAN_A_TIMER, MAX_TIMER_MS, timeLimitSchema } from './milliseconds.js';
 import { natsServerProblem } from './nats-server.js';
@@ -290,7 +291,10 @@ export const ReceiverConfigSchema = z
     /** PostgreSQL connection string; when set, PostgreSQL is the store. */
     databaseUrl: z
       .string()
-      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// connection string')
+      .superRefine((url, ctx) => {
+        const problem = databaseUrlProblem(url);
+        if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+      })
       .optional(),
     /** PostgreSQL schema for the receiver's tables (default: the connection's search_path). */
     databaseSchema: z
