@@ -31,6 +31,7 @@ import {
   checkEnvReferences,
   type Env,
 } from './processing/handlers/brokers/env-reference.js';
+import { checkForwardTargets } from './processing/handlers/forward-target-check.js';
 import { type ProcessingPluginOptions, processingPlugin } from './processing/processing-plugin.js';
 import { ReconcileStatus } from './reconcile/reconcile-status.js';
 import { type RecoveryPluginOptions, recoveryPlugin } from './recovery/recovery-plugin.js';
@@ -106,6 +107,8 @@ export async function buildReceiver(
   // the whole config holds before anything is opened: an unset ${VAR} must not leave a new, empty store
   if (options.processing?.enabled !== false) {
     checkEnvReferences(config.handlers, options.processing?.env ?? process.env);
+    // a private IP literal the SSRF guard would refuse at every attempt stops the start here
+    checkForwardTargets(config.handlers, options.processing?.env ?? process.env);
     // resolved, not loaded: a missing broker client stops the start here, not at the first job
     checkBrokerClientPackages(config.handlers, options.processing?.resolvePackage);
   }
