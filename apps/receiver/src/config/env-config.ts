@@ -76,9 +76,12 @@ const BYTE_UNITS: Record<string, number> = {
   m: 1024 ** 2,
   gb: 1024 ** 3,
   g: 1024 ** 3,
+  // SRHOOKS_SPOOL_MAX_BYTES goes up to 1 TiB
+  tb: 1024 ** 4,
+  t: 1024 ** 4,
 };
 
-/** `2097152`, `512kb`, `2mb`, `1gb` (binary units). */
+/** `2097152`, `512kb`, `2mb`, `1gb`, `1tb` (binary units). */
 const bytes: Converter = (raw) => {
   const match = /^(\d+)\s*([a-z]*)$/i.exec(raw.trim());
   const unit = BYTE_UNITS[match?.[2]?.toLowerCase() ?? 'x'];

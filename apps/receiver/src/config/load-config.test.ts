@@ -158,6 +158,16 @@ describe('loadConfig', () => {
     });
     expect(on.spoolDir).toBe('/var/lib/srhooks/spool');
     expect(on.spoolMaxBytes).toBe(2 * 1024 * 1024 * 1024);
+    // its documented maximum, 1 TiB, written as such
+    const most = loadConfig({
+      env: {
+        SRHOOKS_SECRETS: SECRET_A,
+        SRHOOKS_SPOOL_DIR: '/var/lib/srhooks/spool',
+        SRHOOKS_SPOOL_MAX_BYTES: '1tb',
+      },
+      cwd: dir,
+    });
+    expect(most.spoolMaxBytes).toBe(1024 ** 4);
   });
 
   it('accepts byte sizes with units in SRHOOKS_BODY_LIMIT', () => {
