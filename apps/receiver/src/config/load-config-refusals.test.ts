@@ -262,7 +262,10 @@ describe('loadConfig refuses', () => {
     // shown wherever delivery URLs are: refused, without quoting them.
     {
       name: 'a public URL with a user name and password',
-      env: { SRHOOKS_SECRETS: SECRET_A, SRHOOKS_PUBLIC_URL: 'https://srhooks:pa55w0rd@hooks.example.com/base' },
+      env: {
+        SRHOOKS_SECRETS: SECRET_A,
+        SRHOOKS_PUBLIC_URL: 'https://srhooks:pa55w0rd@hooks.example.com/base',
+      },
       key: 'SRHOOKS_PUBLIC_URL',
       message:
         /^(?!.*pa55w0rd)has a user name or password before its host: they would be written into every delivery URL registered with the shop, and ShopRenter documents nothing about credentials in webhook URLs; remove them \(e\.g\. https:\/\/hooks\.example\.com\/base\): a delivery URL's signed token is what authenticates it$/,
