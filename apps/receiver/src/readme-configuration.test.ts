@@ -2,7 +2,8 @@
  * The Configuration table (docs/configuration.md) lists every environment variable the receiver
  * reads (ENV_VARIABLES, app mode's APP_ENV_VARIABLES, SRHOOKS_CONFIG) and no other; its
  * "Environment" list (the variables that matter on a server) names each of them or says where the
- * rest are.
+ * rest are. The repository README's Configuration table names each of them too (its catch-all row
+ * points to docs/configuration.md), so an operator reading only that table misses none.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import { APP_ENV_VARIABLES } from './app-mode/app-env.js';
 import { ENV_VARIABLES } from './config/env-config.js';
 
 const configuration = readFileSync(new URL('../docs/configuration.md', import.meta.url), 'utf8');
+const rootReadme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
 const read = [...Object.keys(ENV_VARIABLES), ...Object.keys(APP_ENV_VARIABLES), 'SRHOOKS_CONFIG'].sort();
 
 /** From the line `heading` to the next heading of any level (or the end). */
@@ -36,5 +38,19 @@ describe("the receiver's docs/configuration.md", () => {
     const environment = section('## Environment');
     expect(environment).not.toBe('');
     for (const name of Object.keys(APP_ENV_VARIABLES)) expect(environment).toContain(`\`${name}\``);
+  });
+
+  it("the repository README's Configuration table names every variable the receiver reads", () => {
+    const start = rootReadme.indexOf('\n## Configuration\n');
+    expect(start).toBeGreaterThan(0);
+    const end = rootReadme.indexOf('\n## ', start + 1);
+    const receiverRows = rootReadme
+      .slice(start, end)
+      .split('\n')
+      .filter((line) => /^\|[^|]+\|[^|]*\breceiver\b/.test(line))
+      .map((line) => line.split('|')[1] as string)
+      .join(' ');
+    const named = new Set([...receiverRows.matchAll(/`([A-Z_]+)`/g)].map((match) => match[1]));
+    expect(read.filter((name) => !named.has(name))).toEqual([]);
   });
 });
