@@ -238,7 +238,7 @@ describe('receiver config problems', () => {
           cwd: dir,
         }),
       ),
-    ).toEqual(['SRHOOKS_STORE_TIMEOUT_MS: must be at most 120000']);
+    ).toEqual(['SRHOOKS_STORE_TIMEOUT_MS: must be at most 120000 (milliseconds: 2 minutes)']);
   });
 
   it('a time limit longer than a timer can wait is refused (Node would fire it after 1 ms), the longest one taken', () => {
@@ -366,6 +366,25 @@ describe('receiver config problems', () => {
         cwd: dir,
       }).databaseUrl,
     ).toBe('postgresql://u:p%40ss@db.internal:6432/x?sslmode=no-verify');
+  });
+
+  it('a bound of a milliseconds setting says its unit', () => {
+    expect(
+      problems(() =>
+        loadConfig({
+          env: { SRHOOKS_SECRETS: SECRET, SRHOOKS_JOB_LEASE_MS: '60', SRHOOKS_STORE_TIMEOUT_MS: '300000' },
+          cwd: dir,
+        }),
+      ),
+    ).toEqual([
+      'SRHOOKS_STORE_TIMEOUT_MS: must be at most 120000 (milliseconds: 2 minutes)',
+      'SRHOOKS_JOB_LEASE_MS: must be at least 1000 (milliseconds: 1 s)',
+    ]);
+    expect(
+      problems(() =>
+        loadConfig({ env: { SRHOOKS_SECRETS: SECRET, SRHOOKS_JOB_LEASE_MS: '7200000' }, cwd: dir }),
+      ),
+    ).toEqual(['SRHOOKS_JOB_LEASE_MS: must be at most 3600000 (milliseconds: 1 hour)']);
   });
 
   it('says SRHOOKS_CONFIG names a directory, not a file', () => {

@@ -354,7 +354,11 @@ export const ReceiverConfigSchema = z
     trustProxy: TrustProxySchema.default(false),
     logLevel: z.enum(LOG_LEVELS, { error: oneOf(LOG_LEVELS) }).default('info'),
     /** A store call that takes longer than this is answered 503 (the delivery is not acknowledged). */
-    storeTimeoutMs: z.int().positive().max(120_000).default(5000),
+    storeTimeoutMs: z
+      .int()
+      .positive()
+      .max(120_000, 'must be at most 120000 (milliseconds: 2 minutes)')
+      .default(5000),
     /**
      * The delivery spool (spool/): when set, an authentic delivery the store cannot take (store_unavailable)
      * is written durably to this folder and acknowledged, then moved into the store once it is reachable
@@ -379,7 +383,11 @@ export const ReceiverConfigSchema = z
      * run it again. Running jobs renew it; it only matters after a crash, when it is how long the
      * interrupted jobs wait.
      */
-    jobLeaseMs: z.int().min(1000).max(3_600_000).default(60_000),
+    jobLeaseMs: z
+      .int()
+      .min(1000, 'must be at least 1000 (milliseconds: 1 s)')
+      .max(3_600_000, 'must be at most 3600000 (milliseconds: 1 hour)')
+      .default(60_000),
     /**
      * Retention: deliveries older than this many days are deleted with their events and jobs (hourly),
      * except those with unfinished jobs or dead letters. Absent: everything is kept.
