@@ -29,6 +29,17 @@ export function dbPathProblem(db: string): string | null {
 }
 
 /**
+ * The receiver's refusal of its SQLite file (`SRHOOKS_DB (or "db") names F, which is on a read-only file
+ * system: …`) as what is wrong with the file ("it is on a read-only file system"), without the advice
+ * about SRHOOKS_DB; the whole message when it is not in that form.
+ */
+function refusedFileReason(message: string): string {
+  const clause = /^SRHOOKS_DB \(or "db"\) names .+?, which (.+?): /.exec(message)?.[1];
+  if (clause === undefined) return message;
+  return clause.startsWith('is ') ? `it ${clause}` : clause.replace("this receiver's user", 'this user');
+}
+
+/**
  * The store refusing listen's SQLite file at start (a directory it cannot create, a file that is
  * not a SQLite database — refused before it is opened, StoreConfigError —, a file another receiver uses) is the caller's file, not a receiver outage: a
  * usage error naming it, instead of the receiver's "retry once the database is reachable" / "report it".
@@ -48,17 +59,23 @@ export function unusableDb(error: unknown, db: string, flag: boolean): unknown {
     });
   }
   if (!(error instanceof Error)) return error;
-  // StoreConfigError: the receiver refused an existing file that is not SQLite before opening it.
-  const notSqlite =
-    error.name === 'StoreConfigError' && / is not a SQLite database file /.test(error.message);
-  if (!notSqlite && error.name !== 'StoreUnavailableError') return error;
+  // StoreConfigError: the receiver refused the file before opening it (not SQLite, a directory, no
+  // access, a read-only file system), in words about SRHOOKS_DB, a setting listen does not read.
+  const refused = error.name === 'StoreConfigError';
+  const notSqlite = refused && / is not a SQLite database file /.test(error.message);
+  if (!refused && error.name !== 'StoreUnavailableError') return error;
   const damaged = (error as { damaged?: unknown }).damaged === true;
   const cause = (error as { cause?: unknown }).cause;
   const reason = notSqlite
     ? "it is not a SQLite database (it does not start with SQLite's header)"
     : damaged
       ? 'it is not a SQLite database, or a damaged one'
-      : (dbPathProblem(db) ?? (cause instanceof Error ? cause.message : error.message));
+      : (dbPathProblem(db) ??
+        (refused
+          ? refusedFileReason(error.message)
+          : cause instanceof Error
+            ? cause.message
+            : error.message));
   const named = flag ? `--db ${db}` : db;
   return new CliError(`cannot use ${named} as listen's SQLite database: ${reason}`, {
     code: 'listen_db_unusable',

@@ -1,5 +1,5 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { signDeliveryUrl } from '@srhooks/contracts';
 import { describe, expect, it } from 'vitest';
 import { listenFixture } from '../test-support/listen-fixture.js';
@@ -35,6 +35,33 @@ describe('srhooks listen refuses', () => {
       expect(run.stderr).toBe(
         `error: port ${new URL(fixture.start.url).port} is already in use\npick another with --port (0 = any free port)\n`,
       );
+    } finally {
+      other.cleanup();
+    }
+  });
+
+  it("a --db file its user may not read and write: exit 2, said in listen's words (not SRHOOKS_DB)", async () => {
+    const other = tempConfigDir();
+    try {
+      mkdirSync(other.dir, { recursive: true });
+      // the other user may reach and write the config dir: only the database file's mode stops it
+      chmodSync(dirname(other.dir), 0o777);
+      chmodSync(other.dir, 0o777);
+      const file = join(other.dir, 'restored-as-root.db');
+      // a SQLite file as its header starts (the refusal comes before it is opened)
+      writeFileSync(file, Buffer.concat([Buffer.from('SQLite format 3\0'), Buffer.alloc(4080)]));
+      chmodSync(file, 0o600);
+      // As root every file is readable and writable: run as another user, whom the mode binds.
+      const asRoot = process.getuid?.() === 0;
+      if (!asRoot) chmodSync(file, 0o000);
+      const user = asRoot ? { uid: 65534, gid: 65534 } : undefined;
+      const run = await runCli(other.dir, ['listen', '--port', '0', '--db', file], user ? { user } : {});
+      expect(run.code).toBe(2);
+      expect(run.stderr.split('\n')[0]).toBe(
+        `error: cannot use --db ${file} as listen's SQLite database: this user cannot read and write (permission denied)`,
+      );
+      expect(run.stderr).not.toContain('SRHOOKS_DB');
+      expect(run.stderr).not.toContain('report it');
     } finally {
       other.cleanup();
     }
