@@ -7,6 +7,8 @@
  * the table is named in one of the two files and every name there is an assumed row.
  */
 
+import { createHash } from 'node:crypto';
+
 /**
  * [A1] An error body may carry the inner code as `error` beside `message`
  * (`{"error": 40005, "message": "The given data is wrong!"}`). The only documented body is
@@ -98,3 +100,13 @@ export const PAYMENT_NOTIFICATION_TEXTS_MAY_BE_NULL = true;
  * `dateAdded` cannot tell which came first, recovery orders the entries by it.
  */
 export { statusesFromHistory } from './recovery/recovered-events.js';
+
+/**
+ * [A49] A delivery's `email_hash` (field `order_email_hash`, documented only as "Customer email sha256
+ * hash") is the hex SHA-256 of the customer's e-mail address trimmed and lower-cased. The sandbox writes
+ * it so; the receiver's erasure by e-mail address matches this hash and, since ShopRenter may hash the
+ * address as the customer wrote it, that one's too (`apps/receiver/src/store/erase-plan.ts`).
+ */
+export function customerEmailHash(email: string): string {
+  return createHash('sha256').update(email.trim().toLowerCase()).digest('hex');
+}

@@ -6,6 +6,7 @@
 export * from './app/index.js';
 export {
   BUILT_DELIVERY_FIXTURES,
+  customerEmailHash,
   delayHours,
   ERROR_BODY_INNER_CODE_KEY,
   MAX_WEBHOOK_DELAY_HOURS,

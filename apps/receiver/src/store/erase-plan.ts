@@ -26,7 +26,13 @@
  * later outcome is ignored as for any finished job).
  */
 import { createHash } from 'node:crypto';
-import { isOrderEvent, NEWSLETTER_EVENTS, ORDER_EVENTS, type WebhookEvent } from '@srhooks/contracts';
+import {
+  customerEmailHash,
+  isOrderEvent,
+  NEWSLETTER_EVENTS,
+  ORDER_EVENTS,
+  type WebhookEvent,
+} from '@srhooks/contracts';
 import { protocolHeadersOnly } from '../personal-data/delivery-header-privacy.js';
 import { CANCELLED_BY_ERASURE } from './erasure-cancellation.js';
 import { refreshEventStatusSql } from './event-status-sql.js';
@@ -70,8 +76,7 @@ export interface ErasePlanOptions {
  * not documented (assumed: row A49 of contracts' assumptions table).
  */
 export function emailHashes(email: string): string[] {
-  const sha = (text: string) => createHash('sha256').update(text).digest('hex');
-  return [...new Set([sha(normalisedEmail(email)), sha(email.trim())])];
+  return [...new Set([customerEmailHash(email), createHash('sha256').update(email.trim()).digest('hex')])];
 }
 
 /** Whether the stored payload's `email_hash` is one of these hashes (hex, ignoring case). */

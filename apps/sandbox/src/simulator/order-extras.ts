@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { customerEmailHash } from '@srhooks/contracts';
 import { SELECTABLE_FIELD_SHAPES } from '../assumptions.js';
 import type { WireItem } from '../state/shop-data.js';
 import { shippingModeInnerId } from './shipping-mode.js';
@@ -131,7 +132,7 @@ export function addSelectableFields(order: WireItem, context: OrderContext): Wir
   const mode = shippingModeInnerId(order) ?? '';
   const expected = new Date(context.now.getTime() + SELECTABLE_FIELD_SHAPES.deliveryDays * 86_400_000);
   Object.assign(order, {
-    email_hash: createHash('sha256').update(text(order.email).trim().toLowerCase()).digest('hex'),
+    email_hash: customerEmailHash(text(order.email)), // A49
     expectedDeliveryDate: shopDateTime(expected).slice(0, 10),
     shippingMethodCode: SELECTABLE_FIELD_SHAPES.shippingMethodCodes[mode] ?? (mode ? `SHIPPING_${mode}` : ''),
     shippingAdditionalCostNet: 0,
