@@ -37,6 +37,24 @@ interface Family {
   samples: string[];
 }
 
+/**
+ * A sample's value as Prometheus reads it (Go's ParseFloat): a decimal or exponent number
+ * (`1.5e-07`), `NaN` in any case (prom-client writes `Nan` for a gauge with no data yet, e.g. the
+ * event-loop lag before its first sample), `+Inf`/`-Inf`.
+ */
+function isSampleValue(text: string): boolean {
+  return /^[+-]?(inf|infinity|nan)$/i.test(text) || /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text);
+}
+
+it('reads sample values as Prometheus does', () => {
+  for (const value of ['0', '12', '-3.5', '1.5e-07', '2E+10', '.5', 'NaN', 'Nan', '+Inf', '-Inf']) {
+    expect(isSampleValue(value), value).toBe(true);
+  }
+  for (const value of ['', 'abc', '1,5', '--1', 'e5', '0x10']) {
+    expect(isSampleValue(value), value).toBe(false);
+  }
+});
+
 function families(scrape: string): Map<string, Family> {
   const byName = new Map<string, Family>();
   const family = (name: string) => {
@@ -59,8 +77,11 @@ function families(scrape: string): Map<string, Family> {
       }
       continue;
     }
-    const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*\})? (-?[0-9.e+]+|NaN|[+-]Inf)$/.exec(line);
-    expect(sample, `not a Prometheus sample line: ${line}`).not.toBeNull();
+    const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*\})? (\S+)$/.exec(line);
+    expect(
+      sample !== null && isSampleValue(sample[3] as string),
+      `not a Prometheus sample line: ${line}`,
+    ).toBe(true);
     const name = sample?.[1] as string;
     const base = byName.has(name) ? name : name.replace(/_(bucket|sum|count)$/, '');
     expect(byName.has(base), `${name} has no HELP/TYPE lines before it`).toBe(true);
