@@ -249,14 +249,18 @@ export function* erasePlan(
         `SELECT ${columns} FROM events e WHERE e.id IN (${dialect.textSet(asParams(add), ids)}) AND e.erased_at IS ${erased ? 'NOT ' : ''}NULL${where(add)} ORDER BY e.id`,
     );
   };
-  /** The shop's order events of one order (every status change, duplicates included). */
-  const orderEvents = function* (shop: string, innerId: string): Generator<SqlStep, void, Row[]> {
-    // The search text begins with the order number, alone or followed by ` | ` (event-summary.ts).
-    const folded = foldForSearch(innerId).replace(/[\\%_]/g, (c) => `\\${c}`);
-    const ids = yield* candidates(
+  /** Events whose search text begins with `key`, alone or followed by ` | ` (event-summary.ts). */
+  const leadingKeyCandidates = (key: string) => {
+    const folded = foldForSearch(key).replace(/[\\%_]/g, (c) => `\\${c}`);
+    return candidates(
       (add) =>
         `(e.search_text LIKE ${add(`${folded} | %`)} ESCAPE '\\' OR e.search_text LIKE ${add(folded)} ESCAPE '\\')`,
     );
+  };
+  /** The shop's order events of one order (every status change, duplicates included). */
+  const orderEvents = function* (shop: string, innerId: string): Generator<SqlStep, void, Row[]> {
+    // The search text begins with the order number (event-summary.ts).
+    const ids = yield* leadingKeyCandidates(innerId);
     const rows = yield* rowsOf(
       ids,
       'e.id, e.delivery_id, e.shop, e.event, e.status',
@@ -270,11 +274,7 @@ export function* erasePlan(
   /** The shop's newsletter events of one subscriber (by its id: an update may carry another address). */
   const subscriberEvents = function* (shop: string, subscriberId: string): Generator<SqlStep, void, Row[]> {
     // A newsletter event's search text begins with the subscriber's id (event-summary.ts).
-    const folded = foldForSearch(subscriberId).replace(/[\\%_]/g, (c) => `\\${c}`);
-    const ids = yield* candidates(
-      (add) =>
-        `(e.search_text LIKE ${add(`${folded} | %`)} ESCAPE '\\' OR e.search_text LIKE ${add(folded)} ESCAPE '\\')`,
-    );
+    const ids = yield* leadingKeyCandidates(subscriberId);
     const rows = yield* rowsOf(
       ids,
       'e.id, e.delivery_id, e.shop, e.event, e.status',
