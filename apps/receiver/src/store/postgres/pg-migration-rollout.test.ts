@@ -108,11 +108,19 @@ async function until(check: () => Promise<boolean>): Promise<void> {
   }
 }
 
-/** Backends of `schema`'s tables waiting for a lock (not granted), by the start of their query. */
+/**
+ * Backends of `schema`'s tables (the admin connection's schema) waiting for a lock (not granted), by the
+ * start of their query. Only those with a lock on a table of the schema, held or wanted: other suites'
+ * backends wait on the same server (a row lock of theirs is no ingest of this test held off).
+ */
 async function waitingQueries(admin: pg.Client): Promise<string[]> {
   const { rows } = await admin.query<{ query: string }>(
-    `SELECT a.query FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-      WHERE NOT l.granted AND a.datname = current_database() AND a.pid <> pg_backend_pid()`,
+    `SELECT a.query FROM pg_stat_activity a
+      WHERE a.datname = current_database() AND a.pid <> pg_backend_pid()
+        AND EXISTS (SELECT 1 FROM pg_locks w WHERE w.pid = a.pid AND NOT w.granted)
+        AND EXISTS (SELECT 1 FROM pg_locks r JOIN pg_class c ON c.oid = r.relation
+                      JOIN pg_namespace n ON n.oid = c.relnamespace
+                    WHERE r.pid = a.pid AND n.nspname = current_schema())`,
   );
   return rows.map((row) => row.query.trim().slice(0, 60));
 }
@@ -365,9 +373,13 @@ describe('PostgreSQL migrations while other receivers use the store', { timeout:
       await admin.query('RESET lock_timeout');
       expect(await versions(admin)).not.toContain(12);
 
-      // The start is cut off (its connection ends) in the middle; the next start finishes the rewrite.
+      // The start is cut off (its connection ends) in the middle; the next start finishes the rewrite. Only
+      // this start's backend: the one the holder blocks (other suites' migrations run on the same server).
+      const holderPid = (await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
       await admin.query(
-        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'UPDATE events AS e SET search_text%'`,
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE query LIKE 'UPDATE events AS e SET search_text%' AND $1 = ANY(pg_blocking_pids(pid))`,
+        [holderPid],
       );
       expect(await cutOff).toBe('failed');
       await holder.query('ROLLBACK');

@@ -52,8 +52,11 @@ describe('PostgreSQL prune and a replay committed during its chunk', () => {
     return { eventId: job.eventId, jobId: job.id, deliveryId: result.deliveryId };
   }
 
-  /** Waits until a query of the store's is waiting for a lock the holder's connection holds. */
-  async function blockedByHolder(): Promise<void> {
+  /**
+   * Waits until a query of the store's is waiting for a lock the holder's connection holds. `settled` says
+   * how the prune ended if it already has (it cannot have without waiting: the failure names its outcome).
+   */
+  async function blockedByHolder(settled: () => string | null): Promise<void> {
     const holderPid = (await holder.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
     const deadline = Date.now() + 20_000;
     for (;;) {
@@ -62,6 +65,8 @@ describe('PostgreSQL prune and a replay committed during its chunk', () => {
         [holderPid],
       );
       if ((waiting.rows[0].n as number) > 0) return;
+      const outcome = settled();
+      if (outcome !== null) throw new Error(`the prune ${outcome} without waiting for the held attempt row`);
       if (Date.now() > deadline) throw new Error('the prune never waited for the held attempt row');
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
@@ -72,7 +77,16 @@ describe('PostgreSQL prune and a replay committed during its chunk', () => {
     await holder.query('BEGIN');
     await holder.query('SELECT 1 FROM job_attempts WHERE job_id = $1 FOR UPDATE', [jobId]);
     const pruning = store.prune({ before: new Date(Date.now() - 90 * DAY) });
-    await blockedByHolder();
+    let outcome: string | null = null;
+    pruning.then(
+      (counts) => {
+        outcome = `finished (${JSON.stringify(counts)})`;
+      },
+      (error: Error & { code?: string }) => {
+        outcome = `failed (${error.code ?? error.name}: ${error.message})`;
+      },
+    );
+    await blockedByHolder(() => outcome);
     const replay = await store.replayEvent(eventId).then(
       () => 'accepted' as const,
       (error: Error) => error,
