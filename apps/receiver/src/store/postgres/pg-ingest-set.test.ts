@@ -366,7 +366,7 @@ describe('srhooks_ingest_set', () => {
         store.ingest(delivery, [event('order:3')], ['erp']),
       ]);
       // Our statement blocks on their uncommitted key; give it time to get there.
-      await waitForLockWait(client);
+      await waitForLockWait(client, other);
       await other.query('COMMIT');
       const results = await ours;
 
@@ -406,7 +406,7 @@ describe('srhooks_ingest_set', () => {
         [{ dedupeKey: 'order:1', subjectId: '1', payload: {} }],
         ['erp'],
       );
-      await waitForLockWait(client);
+      await waitForLockWait(client, other);
       await other.query('ROLLBACK');
       const result = await ours;
       expect(result.duplicates).toBe(0);
@@ -464,13 +464,19 @@ describe('srhooks_ingest_set', () => {
   });
 });
 
-/** Until some backend of the receiver waits on a transaction lock (the other instance's uncommitted key). */
-async function waitForLockWait(client: pg.Client): Promise<void> {
+/**
+ * Until some backend waits on a lock of `other`'s (the other instance's uncommitted key). Only those that
+ * `other` blocks: other suites' receivers wait on their own transactions on the same server.
+ */
+async function waitForLockWait(client: pg.Client, other: pg.Client): Promise<void> {
+  const otherPid = (await other.query('SELECT pg_backend_pid() AS pid')).rows[0]?.pid as number;
   const deadline = Date.now() + 5000;
   while (Date.now() < deadline) {
     const { rows } = await client.query(
       `SELECT count(*)::integer AS n FROM pg_stat_activity
-       WHERE application_name = 'srhooks-receiver' AND wait_event_type = 'Lock' AND wait_event = 'transactionid'`,
+       WHERE application_name = 'srhooks-receiver' AND wait_event_type = 'Lock' AND wait_event = 'transactionid'
+         AND $1 = ANY(pg_blocking_pids(pid))`,
+      [otherPid],
     );
     if ((rows[0]?.n as number) > 0) return;
     await new Promise((resolve) => setTimeout(resolve, 20));
