@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { decodeSpoolFile } from '../spool/spool-format.js';
 import { UNREADABLE_DIR } from '../spool/spool-reader.js';
 import { SPOOL_FILE_SUFFIX } from '../spool/spool-writer.js';
-import { rawBodyHasEmail } from '../store/erase-plan.js';
+import { normalisedEmail, rawBodyHasEmail } from '../store/erase-plan.js';
 import { rawBodyHasOrder } from '../store/raw-body-order.js';
 
 export interface SpoolMatch {
@@ -42,7 +42,7 @@ function matches(criteria: SpoolCriteria, shop: string | null, body: Buffer): bo
     criteria.email !== undefined &&
     (criteria.shop === undefined || shop === null || shop === criteria.shop)
   ) {
-    if (rawBodyHasEmail(body, criteria.email.trim().toLowerCase())) return true;
+    if (rawBodyHasEmail(body, normalisedEmail(criteria.email))) return true;
   }
   const order = criteria.order;
   return (

@@ -5,8 +5,8 @@
  *
  * Found:
  * - by e-mail address: events whose `email` field (an order's customer, a newsletter subscriber) equals
- *   it, ignoring case (found through the search text, which holds that field, then checked on the
- *   payload), and quarantined deliveries whose raw body holds it (as written, JSON-escaped or
+ *   it, ignoring case and Unicode composition (NFC and NFD alike; found through the search text, which
+ *   holds that field folded as `foldForSearch` folds the address, then checked on the payload), and quarantined deliveries whose raw body holds it (as written, JSON-escaped or
  *   URL-encoded; they have no decoded payload to check);
  * - by order: the shop's order events of that order innerId (every status change, duplicates included),
  *   and the shop's quarantined order deliveries whose raw body holds that innerId (raw-body-order.ts).
@@ -73,10 +73,20 @@ export interface ErasePlanOptions {
  * The `email_hash` values an order of this address may carry (a subscription whose `fields` select
  * `order_email_hash` but not `order_email`): the SHA-256 (hex) of the address trimmed and lower-cased, as
  * the sandbox writes it, and of the address as given, trimmed — how ShopRenter folds it before hashing is
- * not documented (assumed: row A49 of contracts' assumptions table).
+ * not documented (assumed: row A49 of contracts' assumptions table) — each of the address composed (NFC)
+ * and decomposed (NFD): the shop hashes the characters the customer typed, and an accented letter may
+ * have been typed either way.
  */
 export function emailHashes(email: string): string[] {
-  return [...new Set([customerEmailHash(email), createHash('sha256').update(email.trim()).digest('hex')])];
+  const forms = [email.normalize('NFC'), email.normalize('NFD')];
+  return [
+    ...new Set(
+      forms.flatMap((form) => [
+        customerEmailHash(form),
+        createHash('sha256').update(form.trim()).digest('hex'),
+      ]),
+    ),
+  ];
 }
 
 /** Whether the stored payload's `email_hash` is one of these hashes (hex, ignoring case). */
@@ -94,9 +104,13 @@ export function payloadHasEmailHash(payload: unknown, hashes: readonly string[])
   return typeof value === 'string' && hashes.includes(value.trim().toLowerCase());
 }
 
-/** The e-mail address as compared: trimmed, lower case. */
+/**
+ * The e-mail address as compared: trimmed, lower case, composed (Unicode NFC), so `é` written as one
+ * character and as `e` with a combining accent (NFD) are the same address. Accents are kept: unlike the
+ * search text's fold (`foldForSearch`, which strips them to find candidates), `eva@` is not `éva@`.
+ */
 export function normalisedEmail(email: string): string {
-  return email.trim().toLowerCase();
+  return email.trim().normalize('NFC').toLowerCase().normalize('NFC');
 }
 
 /** Whether the stored payload (JSON text or parsed) has this e-mail address in its `email` field. */
@@ -132,19 +146,24 @@ function xmlEscapedForms(text: string): string[] {
 /**
  * The forms an e-mail address takes in a raw body: as written (also XML in CDATA), JSON-escaped (PHP
  * writes `/` as `\/` and, by default, a non-ASCII character as `\u00e1`), XML-escaped outside CDATA
- * (`&amp;`, `&apos;` / `&#39;`), URL-encoded. Lower case, as the bodies are compared.
+ * (`&amp;`, `&apos;` / `&#39;`), URL-encoded; each composed (NFC) and decomposed (NFD: `e\u0301` when
+ * escaped). Lower case, as the bodies are compared.
  */
 export function rawBodyForms(email: string): string[] {
-  const jsonSlash = email.replaceAll('/', '\\/');
   return [
-    ...new Set([
-      email,
-      jsonSlash,
-      jsonAsciiEscaped(email),
-      jsonAsciiEscaped(jsonSlash),
-      ...xmlEscapedForms(email),
-      encodeURIComponent(email).toLowerCase(),
-    ]),
+    ...new Set(
+      [email.normalize('NFC'), email.normalize('NFD')].flatMap((form) => {
+        const jsonSlash = form.replaceAll('/', '\\/');
+        return [
+          form,
+          jsonSlash,
+          jsonAsciiEscaped(form),
+          jsonAsciiEscaped(jsonSlash),
+          ...xmlEscapedForms(form),
+          encodeURIComponent(form).toLowerCase(),
+        ];
+      }),
+    ),
   ];
 }
 
@@ -154,13 +173,28 @@ function bufferOf(body: unknown): Buffer {
   return Buffer.isBuffer(body) ? body : Buffer.from(body as Uint8Array);
 }
 
+const JSON_UNICODE_ESCAPE = /\\u[0-9a-fA-F]{4}/;
+
+/** The text with JSON's `\uXXXX` escapes replaced by the UTF-16 units they stand for (surrogate pairs join up). */
+function jsonUnescaped(text: string): string {
+  return text.replace(/\\u([0-9a-fA-F]{4})/g, (_, hex: string) =>
+    String.fromCharCode(Number.parseInt(hex, 16)),
+  );
+}
+
 /** Whether a raw body (bytes) holds the e-mail address in one of its forms, ignoring case. */
 export function rawBodyHasEmail(body: unknown, email: string): boolean {
   if (body === null || body === undefined) return false;
   // As received, and with its URL-encoded runs decoded: a form encoder may encode more than
   // encodeURIComponent does (PHP's `'` → %27, `~` → %7E), or a JSON-escaped `\/` (%5C%2F).
-  const texts = rawBodyTexts(bufferOf(body)).map((text) => text.toLowerCase());
-  return texts.some((text) => rawBodyForms(email).some((form) => text.includes(form)));
+  // Also with JSON's `\u00c9` escapes read as the letters they stand for: lower-casing the escape
+  // itself would not make `\u00c9` (É) the `\u00e9` (é) of the address. Then lower case and composed
+  // (NFC) as the address is, so an accented letter written decomposed (`e` and U+0301) is found too.
+  const texts = rawBodyTexts(bufferOf(body))
+    .flatMap((text) => (JSON_UNICODE_ESCAPE.test(text) ? [text, jsonUnescaped(text)] : [text]))
+    .map((text) => text.toLowerCase().normalize('NFC'));
+  const forms = rawBodyForms(normalisedEmail(email));
+  return texts.some((text) => forms.some((form) => text.includes(form)));
 }
 
 function eventRef(row: Row): ErasedEventRef {

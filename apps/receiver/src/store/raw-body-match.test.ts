@@ -41,6 +41,26 @@ describe('raw body matching', () => {
     expect(rawBodyHasEmail(php, 'kovacs.eva@example.hu')).toBe(false);
   });
 
+  it('finds an address written composed (NFC) or decomposed (NFD) in either form of the body, escaped capitals included', () => {
+    const nfc = 'Kovács.Éva@Example.HU'.normalize('NFC');
+    const nfd = nfc.normalize('NFD');
+    const escaped = (text: string) =>
+      text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    for (const written of [nfc, nfd]) {
+      const bodies = [
+        Buffer.from(`{"email":"${written}"}`),
+        Buffer.from(`<email><![CDATA[${written}]]></email>`),
+        Buffer.from(`{"email":"${escaped(written)}"}`), // \u00c9 (É), or E\u0301
+        phpFormPost(`{"email":"${written}"}`),
+        phpFormPost(`{"email":"${escaped(written)}"}`),
+      ];
+      for (const asked of [nfc, nfd, nfc.toLowerCase(), nfd.toUpperCase()]) {
+        for (const body of bodies) expect(rawBodyHasEmail(body, asked)).toBe(true);
+      }
+      for (const body of bodies) expect(rawBodyHasEmail(body, 'kovacs.eva@example.hu')).toBe(false);
+    }
+  });
+
   it('finds an order by innerId in JSON, XML and form posts, not one whose number only begins or ends with it', () => {
     expect(rawBodyHasOrder(Buffer.from('{"innerId":"3001"}'), '3001')).toBe(true);
     expect(rawBodyHasOrder(Buffer.from('{"innerId": 3001,'), '3001')).toBe(true);

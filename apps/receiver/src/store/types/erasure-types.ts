@@ -6,7 +6,10 @@
 
 /** Whose data: an e-mail address (exact, case-insensitive), an order (shop and order innerId), or both (either matches). */
 export interface ErasureCriteria {
-  /** The customer's or subscriber's e-mail address; matched exactly, ignoring case and surrounding blanks. */
+  /**
+   * The customer's or subscriber's e-mail address; matched exactly, ignoring case, surrounding blanks and
+   * Unicode composition (NFC and NFD forms are the same address: `normalisedEmail`).
+   */
   email?: string;
   /** Only this shop's deliveries and events (with `email`). */
   shop?: string;

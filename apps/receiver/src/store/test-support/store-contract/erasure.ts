@@ -120,6 +120,64 @@ export function erasureContract({ open, openPeer }: ContractStores): void {
       expect((await store.getEvent(peterEvent))?.payload).toMatchObject({ email: 'peter@example.com' });
     });
 
+    it('by e-mail address finds the address written composed (NFC) or decomposed (NFD) either way: payload, email_hash and raw body', async () => {
+      const store = await open();
+      const nfc = 'Kovács.Éva@Example.HU'.normalize('NFC');
+      const nfd = nfc.normalize('NFD');
+      expect(nfd).not.toBe(nfc);
+      const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+      const stored = async (innerId: string, at: number, payload: Record<string, unknown>) =>
+        (
+          await store.ingest(
+            delivery({ receivedAt: seconds(at), rawBody: Buffer.from('{}') }),
+            [{ dedupeKey: `order:${innerId}`, subjectId: innerId, payload: { innerId, ...payload } }],
+            [],
+          )
+        ).events[0]?.id;
+      const composed = await stored('11', 1, { email: nfc, lastname: 'Kovács' });
+      const decomposed = await stored('12', 2, { email: nfd, lastname: 'Kovács' });
+      // Hashed by the shop from one form: the sandbox's fold (trimmed, lower case) of the composed address.
+      const hashedComposed = await stored('13', 3, { email_hash: sha(nfc.toLowerCase()) });
+      const hashedDecomposed = await stored('14', 4, { email_hash: sha(nfd.toLowerCase()) });
+      // The same letters without their accents: another address.
+      const unaccented = await stored('15', 5, { email: 'Kovacs.Eva@Example.HU' });
+      const quarantined = async (at: number, body: string) =>
+        (
+          await store.quarantine(delivery({ receivedAt: seconds(at), rawBody: Buffer.from(body) }), {
+            code: 'invalid_json',
+            message: 'Unexpected end of JSON input',
+          })
+        ).deliveryId;
+      const phpEscaped = (text: string) =>
+        text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+      const bodies = [
+        await quarantined(6, `{"orders":{"order":[{"innerId":"21","email":"${nfc}"`),
+        await quarantined(7, `{"orders":{"order":[{"innerId":"22","email":"${nfd}"`),
+        // PHP's json_encode: \u00e9 (composed), e\u0301 (decomposed)
+        await quarantined(8, `{"orders":{"order":[{"innerId":"23","email":"${phpEscaped(nfc)}"`),
+        await quarantined(9, `{"orders":{"order":[{"innerId":"24","email":"${phpEscaped(nfd)}"`),
+      ].sort();
+      const other = await quarantined(
+        10,
+        '{"orders":{"order":[{"innerId":"25","email":"kovacs.eva@example.hu"',
+      );
+
+      for (const asked of [nfc, nfd, ` ${nfd.toLowerCase()} `, nfc.toUpperCase()]) {
+        const dry = await store.erasePersonalData(erase({ email: asked, dryRun: true }));
+        expect(dry.events.map((event) => event.id).sort()).toEqual(
+          [composed, decomposed, hashedComposed, hashedDecomposed].sort(),
+        );
+        expect(dry.deliveries.map((found) => found.id)).toEqual(expect.arrayContaining(bodies));
+        expect(dry.deliveries.map((found) => found.id)).not.toContain(other);
+      }
+      await store.erasePersonalData(erase({ email: nfd }));
+      for (const id of [composed, decomposed, hashedComposed, hashedDecomposed]) {
+        expect((await store.getEvent(id ?? ''))?.payload).toEqual({});
+      }
+      expect((await store.getEvent(unaccented ?? ''))?.erasure).toBeUndefined();
+      expect((await store.getDelivery(other))?.erasure).toBeUndefined();
+    });
+
     it("by e-mail address also finds the quarantined deliveries of the address's orders (a body without the address)", async () => {
       const store = await open();
       await twoCustomers(store);
