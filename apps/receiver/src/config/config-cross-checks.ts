@@ -125,6 +125,23 @@ export function crossFieldIssues(input: CrossFieldInput): CrossFieldIssue[] {
   return issues;
 }
 
+/**
+ * The rules over what was written rather than the parsed values, whose defaults hide whether a key was
+ * set at all: run over the raw input (file and environment merged) on every parse, valid or not.
+ */
+export function writtenKeyIssues(raw: Record<string, unknown>): CrossFieldIssue[] {
+  const issues: CrossFieldIssue[] = [];
+  if (raw.spoolMaxBytes !== undefined && raw.spoolDir === undefined) {
+    // ignored: the spool is off, so the operator's size would limit nothing (QA: silently ignored before)
+    issues.push({
+      path: ['spoolMaxBytes'],
+      message:
+        "is the delivery spool's size, and SRHOOKS_SPOOL_DIR (spoolDir) is not set, so the spool is off and this would be ignored: set SRHOOKS_SPOOL_DIR too (a folder on persistent disk) to turn the spool on, or remove it",
+    });
+  }
+  return issues;
+}
+
 const OWN_VALUE = 'give it a value of its own (openssl rand -base64 32)';
 
 /**

@@ -295,6 +295,47 @@ describe('receiver config problems', () => {
     ).toBe('hooks');
   });
 
+  it('a spool size without SRHOOKS_SPOOL_DIR is refused, not ignored while the spool stays off', () => {
+    const message =
+      "is the delivery spool's size, and SRHOOKS_SPOOL_DIR (spoolDir) is not set, so the spool is off and this would be ignored: set SRHOOKS_SPOOL_DIR too (a folder on persistent disk) to turn the spool on, or remove it";
+    expect(
+      problems(() =>
+        loadConfig({ env: { SRHOOKS_SECRETS: SECRET, SRHOOKS_SPOOL_MAX_BYTES: '2gb' }, cwd: dir }),
+      ),
+    ).toEqual([`SRHOOKS_SPOOL_MAX_BYTES: ${message}`]);
+    expect(fromFile({ spoolMaxBytes: 2 ** 31 }).map((line) => line.replace(/ \(in [^)]*\)/, ''))).toEqual([
+      `spoolMaxBytes: ${message}`,
+    ]);
+    // reported with the other problems of a config that fails anyway
+    expect(
+      problems(() =>
+        loadConfig({ env: { SRHOOKS_SECRETS: SECRET, PORT: 'x', SRHOOKS_SPOOL_MAX_BYTES: '2gb' }, cwd: dir }),
+      ),
+    ).toEqual([
+      'PORT: must be a port number from 0 to 65535 (0: any free port), got "x"',
+      `SRHOOKS_SPOOL_MAX_BYTES: ${message}`,
+    ]);
+    expect(problems(() => defineReceiverConfig({ secrets: [SECRET], spoolMaxBytes: 2 ** 31 }))).toEqual([
+      `spoolMaxBytes: ${message}`,
+    ]);
+    // with the folder (from either place) it is taken
+    expect(
+      loadConfig({
+        env: {
+          SRHOOKS_SECRETS: SECRET,
+          SRHOOKS_SPOOL_DIR: join(dir, 'spool'),
+          SRHOOKS_SPOOL_MAX_BYTES: '2gb',
+        },
+        cwd: dir,
+      }).spoolMaxBytes,
+    ).toBe(2 * 1024 ** 3);
+    writeFileSync(join(dir, 'srhooks.config.json'), JSON.stringify({ spoolDir: join(dir, 'spool') }));
+    expect(
+      loadConfig({ env: { SRHOOKS_SECRETS: SECRET, SRHOOKS_SPOOL_MAX_BYTES: '2gb' }, cwd: dir })
+        .spoolMaxBytes,
+    ).toBe(2 * 1024 ** 3);
+  });
+
   it('an allow-list with no address is refused: it would refuse every delivery, not allow every one', () => {
     const message =
       'must list at least one IPv4/IPv6 address or CIDR (an empty list would refuse every delivery); to allow every address, remove it';

@@ -8,6 +8,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileProblem, JsonSyntaxError, parseJsonText } from '@srhooks/contracts';
 import type { z } from 'zod';
 import { APP_ENV_VARIABLES, mergeAppEnv } from '../app-mode/app-env.js';
+import { writtenKeyIssues } from './config-cross-checks.js';
 import { ConfigError, type ConfigIssue } from './config-error.js';
 import { configIssueText } from './config-issue-text.js';
 import { configCrossFieldIssues, type ReceiverConfig, ReceiverConfigSchema } from './config-schema.js';
@@ -121,19 +122,21 @@ function withoutSafeIntegerBounds(issues: readonly z.core.$ZodIssue[]): ParseIss
 
 /**
  * The schema's parse, in plain words (config-issue-text.ts). When it fails, zod has skipped the
- * cross-field rules: they run over the raw input too, so one run reports every problem.
+ * cross-field rules: they run over the raw input too, so one run reports every problem. The rules over
+ * what was written (a key set that would be ignored) run over the raw input on every parse.
  */
 function parseReceiverConfig(input: unknown): ParsedConfig {
   const result = ReceiverConfigSchema.safeParse(input, { error: configIssueText });
-  if (result.success) return result;
-  const issues: ParseIssue[] = withoutSafeIntegerBounds(result.error.issues);
-  if (typeof input === 'object' && input !== null && !Array.isArray(input)) {
-    const id = (issue: ParseIssue) => `${formatConfigPath(issue.path)}\u0000${issue.message}`;
-    const seen = new Set(issues.map(id));
-    for (const extra of configCrossFieldIssues(input as Record<string, unknown>)) {
-      const issue = { code: 'custom', ...extra };
-      if (!seen.has(id(issue))) issues.push(issue);
-    }
+  const raw = typeof input === 'object' && input !== null && !Array.isArray(input) ? input : null;
+  const written = raw === null ? [] : writtenKeyIssues(raw as Record<string, unknown>);
+  if (result.success && written.length === 0) return result;
+  const issues: ParseIssue[] = result.success ? [] : withoutSafeIntegerBounds(result.error.issues);
+  const extras = result.success || raw === null ? [] : configCrossFieldIssues(raw as Record<string, unknown>);
+  const id = (issue: ParseIssue) => `${formatConfigPath(issue.path)}\u0000${issue.message}`;
+  const seen = new Set(issues.map(id));
+  for (const extra of [...extras, ...written]) {
+    const issue = { code: 'custom', ...extra };
+    if (!seen.has(id(issue))) issues.push(issue);
   }
   return { success: false, issues };
 }
