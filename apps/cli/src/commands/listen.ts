@@ -26,6 +26,7 @@ import { assertShopName } from '../config/shop-name.js';
 import { unknownEventError } from '../event-name.js';
 import { watchDeliveries } from '../live/delivery-feed.js';
 import { listenApiFailureReason } from '../live/listen-api-advice.js';
+import { listenTooLargeMessage, parseListenBodyLimit } from '../live/listen-body-limit.js';
 import { type EmbeddedReceiver, startEmbeddedReceiver } from '../live/start-receiver.js';
 import type { Output } from '../output/index.js';
 import { unusableDb } from './listen-db-error.js';
@@ -52,6 +53,11 @@ export interface ListenOptions {
   secret?: string;
   /** Print decode errors' quoted values and handler error texts unmasked (personal data). */
   reveal?: boolean;
+  /**
+   * The largest body decoded as it arrives (`2mb`, `512kb`, bytes), as the receiver reads
+   * SRHOOKS_BODY_LIMIT; larger authentic ones are stored raw, quarantined too_large. Default 2mb.
+   */
+  bodyLimit?: string;
 }
 
 export interface ListenResult {
@@ -63,6 +69,8 @@ interface ListenStart {
   type: 'listening';
   url: string;
   db: string;
+  /** The largest body decoded as it arrives, in bytes (`--body-limit`, default the receiver's 2 MiB). */
+  bodyLimit: number;
   urls: { shop: string; event: WebhookEvent; url: string }[];
   forwardTo: string | null;
   forwardSecret: string | null;
@@ -127,6 +135,13 @@ function credentialLines(credentials: ListenStart['credentials']): string[] {
   return lines;
 }
 
+/** `2 MiB`, `512 KiB`, or bytes when not a whole number of either. */
+function sizeText(bytes: number): string {
+  if (bytes % 1024 ** 2 === 0) return `${bytes / 1024 ** 2} MiB`;
+  if (bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return `${bytes} bytes`;
+}
+
 /**
  * `SRHOOKS_CLIENT_ID`/`SRHOOKS_CLIENT_SECRET` are one shop's API client: listen takes them only when
  * it serves one shop, never sending one shop's secret to another shop's token endpoint.
@@ -165,6 +180,11 @@ function printStart(output: Output, start: ListenStart): void {
     lines.push('no handler: deliveries are stored only (add --forward-to <url>, or drop --no-console)');
   }
   for (const line of credentialLines(start.credentials)) lines.push(style.dim(line));
+  lines.push(
+    style.dim(
+      `bodies over ${sizeText(start.bodyLimit)} are stored raw, quarantined too_large (--body-limit changes it)`,
+    ),
+  );
   if (start.inspector) lines.push(`inspector: ${start.inspector}  (admin token ${start.adminToken})`);
   lines.push(
     style.dim(start.revealed ? 'personal data shown unmasked (--reveal)' : maskedNote(REVEALED_TEXTS)),
@@ -221,6 +241,9 @@ export const listenCommand = defineCommand<ListenOptions, ListenResult>({
       );
     }
 
+    const bodyLimit =
+      options.bodyLimit === undefined ? undefined : await parseListenBodyLimit(options.bodyLimit);
+
     checkEnvCredentialsShops(shops, context.env);
     // listen.json records one running listen (the admin commands find it there): a second one would
     // take the record over, and clear it when it stops, leaving the first unreachable by name
@@ -259,6 +282,7 @@ export const listenCommand = defineCommand<ListenOptions, ListenResult>({
           // the address shops reach it at: recovery then counts only the subscriptions under it
           ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
           db,
+          ...(bodyLimit === undefined ? {} : { bodyLimit }),
           // the shop's API credentials (env over srhooks login's): recover and handlers' ctx.client use them
           shops: shops.map((name) => ({
             name,
@@ -314,6 +338,7 @@ export const listenCommand = defineCommand<ListenOptions, ListenResult>({
       type: 'listening',
       url: localUrl,
       db,
+      bodyLimit: receiver.bodyLimit,
       urls: shops.flatMap((shop) =>
         [...shownEvents].map((event) => ({
           shop,
@@ -337,6 +362,8 @@ export const listenCommand = defineCommand<ListenOptions, ListenResult>({
     const feed = watchDeliveries(app.store, context.output, {
       events: shownEvents,
       reveal: options.reveal === true,
+      // a too_large delivery's advice names --body-limit (the receiver's names SRHOOKS_BODY_LIMIT)
+      decodeMessage: listenTooLargeMessage,
     });
 
     const signal = await interrupted;

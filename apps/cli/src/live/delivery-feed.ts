@@ -13,6 +13,11 @@ import type { DeliveryChange, EventSummary, JobChange, ReceiverStore } from './r
 export interface WatchDeliveriesOptions extends FeedMasking {
   /** Only deliveries of these events (default: all). */
   events?: ReadonlySet<WebhookEvent>;
+  /**
+   * A quarantined delivery's decode error message as this feed's user reads it (listen: a too_large
+   * delivery's advice names --body-limit, not the receiver's SRHOOKS_BODY_LIMIT). Default: as stored.
+   */
+  decodeMessage?: (code: string, message: string, deliveryId: string) => string;
 }
 
 export interface DeliveryFeed {
@@ -51,7 +56,12 @@ export function watchDeliveries(
     const at = new Date();
     if (change.status === 'quarantined') {
       const detail = await store.getDelivery(change.deliveryId);
-      showDelivery(output, deliveryLine(change, at, [], detail?.decodeError), options);
+      const stored = detail?.decodeError;
+      const decodeError =
+        stored && options.decodeMessage
+          ? { ...stored, message: options.decodeMessage(stored.code, stored.message, change.deliveryId) }
+          : stored;
+      showDelivery(output, deliveryLine(change, at, [], decodeError), options);
       return;
     }
     const page = await store.listEvents({ deliveryId: change.deliveryId, limit: 500 });

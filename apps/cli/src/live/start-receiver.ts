@@ -8,6 +8,8 @@ export interface EmbeddedReceiver {
   url: string;
   /** Whether the admin API and inspector are on (an admin token was configured). */
   admin: boolean;
+  /** The body limit it runs with, in bytes (the config's, or the receiver's default). */
+  bodyLimit: number;
 }
 
 /**
@@ -59,5 +61,6 @@ export async function startEmbeddedReceiver(
     app,
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     admin: config.adminToken !== undefined,
+    bodyLimit: config.bodyLimit,
   };
 }

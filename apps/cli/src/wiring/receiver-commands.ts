@@ -198,6 +198,10 @@ function registerListen(program: Command): void {
       'without --forward-to: store only, no console handler (by default every event is handled by a console handler whose outcome is printed, so events replay shows something)',
     )
     .option('--db <file>', 'SQLite file (default: listen.db in the config dir)')
+    .option(
+      '--body-limit <size>',
+      'largest delivery body decoded as it arrives, e.g. 8mb (default 2mb, at most 64mb; as SRHOOKS_BODY_LIMIT); a larger one is stored raw, quarantined too_large',
+    )
     .option('--public-url <url>', 'base of the printed URLs when the shop reaches you through a tunnel')
     .option(
       '--secret <secret>',

@@ -16,7 +16,9 @@ import {
   maskedNote,
   shown,
 } from '../../admin-api/personal-data.js';
+import { isRunningListen } from '../../admin-api/running-listen.js';
 import { defineCommand } from '../../command.js';
+import { listenTooLargeMessage } from '../../live/listen-body-limit.js';
 import { renderFields, renderTable } from '../../output/index.js';
 
 export interface ShowDeliveryOptions extends AdminTargetOptions {
@@ -65,6 +67,17 @@ export const showDeliveryCommand = defineCommand<ShowDeliveryOptions, ShowDelive
     const api = await openAdminApi(options, context.env);
     const answer = await api.get<{ delivery: DeliveryDetailJson }>(`/deliveries/${encodeURIComponent(id)}`);
     const { revealed, value: delivery } = shown(options.reveal, answer.delivery, maskDeliveryDetail);
+    const { decodeError } = delivery;
+    // this config directory's srhooks listen: a too_large delivery's advice names --body-limit, not the
+    // receiver's SRHOOKS_BODY_LIMIT (a setting listen does not read)
+    if (decodeError?.code === 'too_large' && (await isRunningListen(api.receiverUrl, context.env))) {
+      const message = listenTooLargeMessage(decodeError.code, decodeError.message, delivery.id);
+      return {
+        receiver: api.receiverUrl,
+        revealed,
+        delivery: { ...delivery, decodeError: { ...decodeError, message } },
+      };
+    }
     return { receiver: api.receiverUrl, revealed, delivery };
   },
 
