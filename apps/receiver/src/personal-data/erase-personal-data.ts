@@ -89,6 +89,8 @@ export async function erasePersonalData(
             ...(request.email === undefined ? {} : { email: request.email }),
             ...(request.shop === undefined ? {} : { shop: request.shop }),
             ...(order === undefined ? {} : { order }),
+            orders: result.orders,
+            subscribers: result.subscribers,
           }),
         };
   return {

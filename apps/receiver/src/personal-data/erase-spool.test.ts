@@ -5,18 +5,22 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeDelivery, sampleOrder } from '@srhooks/contracts';
+import { encodeDelivery, sampleOrder, sampleSubscriber, type WebhookEvent } from '@srhooks/contracts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeSpoolFile } from '../spool/spool-format.js';
 import { UNREADABLE_DIR } from '../spool/spool-reader.js';
 import { spoolFileName } from '../spool/spool-writer.js';
+import { PgStore } from '../store/postgres/pg-store.js';
 import { newId } from '../store/sortable-id.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import type { Store } from '../store/store.js';
+import { TEST_DATABASE_URL, testSchemas } from '../test-support/postgres-schema.js';
 import { erasePersonalData } from './erase-personal-data.js';
 import { findInSpool } from './erase-spool.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'srhooks-erase-spool-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const nextSchema = testSchemas('srhooks_erase_spool');
 
 const EMAIL = 'Spooled.Customer@Example.HU';
 
@@ -114,3 +118,123 @@ describe('erasure and the spool folder', () => {
     }
   });
 });
+
+/** A spool file of one delivery of this event (JSON in a multipart body, as ShopRenter sends it). */
+function spoolDelivery(spoolDir: string, shop: string, event: WebhookEvent, payload: unknown): string {
+  const { contentType, body } = encodeDelivery(event as 'order_confirm', payload as never, {
+    format: 'json',
+  });
+  const id = newId('dlv');
+  const [header, raw] = encodeSpoolFile({
+    id,
+    shop,
+    event,
+    receivedAt: new Date(),
+    remoteAddress: '203.0.113.7',
+    headers: {},
+    contentType,
+    rawBody: body,
+  });
+  writeFileSync(join(spoolDir, spoolFileName(id)), Buffer.concat([header, raw]));
+  return id;
+}
+
+const engines: Array<[string, (name: string) => Promise<Store>]> = [
+  ['sqlite', async (name) => new SqliteStore({ file: join(dir, `${name}.db`) })],
+  ['postgres', async () => new PgStore({ url: TEST_DATABASE_URL, schema: nextSchema(), poolSize: 2 })],
+];
+
+describe.each(engines)(
+  'erasure and the spool folder: what the erasure found besides the address (%s)',
+  (engine, open) => {
+    it("names the spooled deliveries of the address's orders and subscribers that do not hold the address", async () => {
+      const spoolDir = join(dir, `indirect-${engine}`);
+      mkdirSync(spoolDir, { recursive: true });
+      const store = await open(`indirect-${engine}`);
+      try {
+        await store.migrate();
+        const stored = (
+          event: WebhookEvent,
+          subjectId: string,
+          dedupeKey: string,
+          payload: Record<string, unknown>,
+        ) =>
+          store.ingest(
+            {
+              shop: 'demo',
+              event,
+              receivedAt: new Date(),
+              remoteAddress: '203.0.113.7',
+              headers: {},
+              contentType: 'application/json',
+              rawBody: Buffer.from('{}'),
+            },
+            [{ dedupeKey, subjectId, payload }],
+            [],
+          );
+        // In the store: her order 601 and her subscription (subscriber 77), both with her address.
+        await stored('order_confirm', '601', 'order:601', {
+          ...sampleOrder(1),
+          innerId: '601',
+          email: EMAIL,
+        });
+        await stored('newsletter_subscribe', '77', 'subscriber:77:x', {
+          ...sampleSubscriber(1),
+          id: '77',
+          email: EMAIL,
+        });
+        // Spooled while the store was down, without her address: a status change of order 601, her
+        // unsubscribe, and the same of another order and subscriber (not hers), and order 601 of another shop.
+        const { email: _o, ...orderWithoutEmail } = sampleOrder(2);
+        const { email: _s, ...subscriberWithoutEmail } = sampleSubscriber(2);
+        const statusChange = spoolDelivery(spoolDir, 'demo', 'order_status_change', {
+          orders: { order: [{ ...orderWithoutEmail, innerId: '601' }] },
+        });
+        const unsubscribe = spoolDelivery(spoolDir, 'demo', 'newsletter_unsubscribe', {
+          newsletter: { subscriber: [{ ...subscriberWithoutEmail, id: '77' }] },
+        });
+        spoolDelivery(spoolDir, 'demo', 'order_status_change', {
+          orders: { order: [{ ...orderWithoutEmail, innerId: '602' }] },
+        });
+        spoolDelivery(spoolDir, 'demo', 'newsletter_unsubscribe', {
+          newsletter: { subscriber: [{ ...subscriberWithoutEmail, id: '78' }] },
+        });
+        spoolDelivery(spoolDir, 'other', 'order_status_change', {
+          orders: { order: [{ ...orderWithoutEmail, innerId: '601' }] },
+        });
+
+        const dry = await erasePersonalData(
+          { store, spoolDir },
+          { email: EMAIL, reason: 'GDPR-2026-031', dryRun: true },
+        );
+        expect(dry.events).toHaveLength(2);
+        expect(dry.spool?.matches).toEqual(
+          [
+            {
+              id: statusChange,
+              shop: 'demo',
+              event: 'order_status_change',
+              unreadable: false,
+              orders: ['601'],
+            },
+            {
+              id: unsubscribe,
+              shop: 'demo',
+              event: 'newsletter_unsubscribe',
+              unreadable: false,
+              subscribers: ['77'],
+            },
+          ].sort((a, b) => (a.id < b.id ? -1 : 1)),
+        );
+        // The erasure itself names them too (found before its rows were erased), and leaves the files.
+        const done = await erasePersonalData({ store, spoolDir }, { email: EMAIL, reason: 'GDPR-2026-031' });
+        expect(done.erased).toBe(true);
+        expect(done.spool?.matches.map((match) => match.id)).toEqual(
+          dry.spool?.matches.map((match) => match.id),
+        );
+      } finally {
+        await store.close();
+      }
+    });
+  },
+);

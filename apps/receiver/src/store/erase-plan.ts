@@ -319,6 +319,8 @@ export function* erasePlan(
   };
   /** The orders found by the address: their quarantined deliveries are looked for too. */
   const emailOrders: Array<{ shop: string; innerId: string }> = [];
+  /** The subscribers found by the address (their spooled deliveries are looked for by the caller). */
+  const emailSubscribers: Array<{ shop: string; id: string }> = [];
   if (email !== undefined) {
     const shopOnly = (add: AddParam) =>
       options.shop === undefined ? '' : ` AND e.shop = ${add(options.shop)}`;
@@ -359,6 +361,7 @@ export function* erasePlan(
     emailOrders.push(...orders.values());
     for (const { shop, innerId } of orders.values()) yield* orderEvents(shop, innerId);
     // And the subscriber's other newsletter events (an unsubscribe without the address, an update to another).
+    emailSubscribers.push(...subscribers.values());
     for (const { shop, id } of subscribers.values()) yield* subscriberEvents(shop, id);
   }
   if (options.order !== undefined) yield* orderEvents(options.order.shop, options.order.innerId);
@@ -437,6 +440,10 @@ export function* erasePlan(
     unfinishedJobs,
     statuses: [] as ErasureChanges['statuses'],
     cancelled: [] as ErasureChanges['cancelled'],
+    orders: uniqueBy([...emailOrders, ...(order === undefined ? [] : [order])], ({ shop, innerId }) =>
+      JSON.stringify([shop, innerId]),
+    ),
+    subscribers: emailSubscribers,
   };
   const blocked = unfinishedJobs.length > 0 && !options.includeUnfinished;
   if (options.dryRun || blocked || (eventIds.length === 0 && deliveries.size === 0)) {
@@ -534,6 +541,10 @@ export function* erasePlan(
     status: statusNow.get(event.id) ?? event.status,
   }));
   return { ...found, events: erasedEvents, statuses, cancelled, erased: true, blocked: false, cancelledJobs };
+}
+
+function uniqueBy<T>(items: readonly T[], key: (item: T) => string): T[] {
+  return [...new Map(items.map((item) => [key(item), item])).values()];
 }
 
 /** `dialect.textSet` takes the statement's parameters; the plan's builders hand out `add` only. */

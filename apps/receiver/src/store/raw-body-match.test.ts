@@ -1,7 +1,7 @@
 /** Raw bodies of quarantined and spooled deliveries searched for an e-mail address or an order (erasure). */
 import { describe, expect, it } from 'vitest';
 import { rawBodyHasEmail } from './erase-plan.js';
-import { rawBodyHasOrder } from './raw-body-order.js';
+import { rawBodyHasOrder, rawBodyHasSubscriber } from './raw-body-order.js';
 
 /** A form post as PHP's http_build_query writes it: every character but letters, digits and -_. encoded. */
 function phpFormPost(document: string): Buffer {
@@ -68,5 +68,15 @@ describe('raw body matching', () => {
     expect(rawBodyHasOrder(phpFormPost('<innerId>3001</innerId>'), '3001')).toBe(true);
     expect(rawBodyHasOrder(Buffer.from('{"innerId":"30011"}'), '3001')).toBe(false);
     expect(rawBodyHasOrder(Buffer.from('<innerId>13001</innerId>'), '3001')).toBe(false);
+  });
+
+  it('finds a newsletter subscriber by its id in JSON, XML and form posts, not one whose id only begins or ends with it', () => {
+    expect(rawBodyHasSubscriber(Buffer.from('{"newsletter":{"subscriber":[{"id":"77"}]}}'), '77')).toBe(true);
+    expect(rawBodyHasSubscriber(Buffer.from('{"id": 77,'), '77')).toBe(true);
+    expect(rawBodyHasSubscriber(Buffer.from('<id><![CDATA[77]]></id>'), '77')).toBe(true);
+    expect(rawBodyHasSubscriber(phpFormPost('{"subscriber":[{"id":"77"}]}'), '77')).toBe(true);
+    expect(rawBodyHasSubscriber(Buffer.from('{"id":"778"}'), '77')).toBe(false);
+    expect(rawBodyHasSubscriber(Buffer.from('<id>177</id>'), '77')).toBe(false);
+    expect(rawBodyHasSubscriber(Buffer.from('{"innerId":"77"}'), '77')).toBe(false);
   });
 });

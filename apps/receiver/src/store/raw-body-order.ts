@@ -4,6 +4,7 @@
  * `"innerId":3001`), an XML document (`<innerId><![CDATA[3001]]></innerId>` as ShopRenter's XML writes
  * text, or `<innerId>3001</innerId>`), either inside a multipart `data` field as written or URL-encoded
  * in a form post's `data=` field. Another order whose number begins or ends with it is not matched.
+ * A newsletter subscriber likewise, by its `id`.
  */
 
 /** The texts a raw body is searched in: as received, and with its URL-encoded runs (`%7B%22…`, `+`) decoded. */
@@ -25,8 +26,22 @@ function escapeRegExp(text: string): string {
 }
 
 export function rawBodyHasOrder(body: Buffer, innerId: string): boolean {
-  const id = escapeRegExp(innerId);
-  const json = new RegExp(`"innerId"\\s*:\\s*(?:${escapeRegExp(JSON.stringify(innerId))}|${id}(?![\\w.]))`);
-  const xml = new RegExp(`<innerId>\\s*(?:<!\\[CDATA\\[${id}\\]\\]>|${id})\\s*</innerId>`);
+  return rawBodyHasField(body, 'innerId', innerId);
+}
+
+/**
+ * Whether a raw newsletter delivery body holds one subscriber, by its `id` (`"id":"41"`, `<id>41</id>`,
+ * as for an order's innerId). A newsletter item's only `id` is the subscriber's; an order's body has
+ * others (its products'): check the delivery's event first.
+ */
+export function rawBodyHasSubscriber(body: Buffer, id: string): boolean {
+  return rawBodyHasField(body, 'id', id);
+}
+
+/** Whether the body holds `field` with this value, in JSON or XML, as written or URL-encoded. */
+function rawBodyHasField(body: Buffer, field: string, value: string): boolean {
+  const id = escapeRegExp(value);
+  const json = new RegExp(`"${field}"\\s*:\\s*(?:${escapeRegExp(JSON.stringify(value))}|${id}(?![\\w.]))`);
+  const xml = new RegExp(`<${field}>\\s*(?:<!\\[CDATA\\[${id}\\]\\]>|${id})\\s*</${field}>`);
   return rawBodyTexts(body).some((text) => json.test(text) || xml.test(text));
 }

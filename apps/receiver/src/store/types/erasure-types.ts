@@ -67,4 +67,12 @@ export interface ErasureResult {
   unfinishedJobs: string[];
   /** Of those, cancelled by this erasure (0 in a dry run or when blocked). */
   cancelledJobs: number;
+  /**
+   * The orders whose events it matched by the e-mail address (its `email` or `email_hash`) or was given
+   * (`order`), and the newsletter subscribers whose events it matched by the address: the deliveries of
+   * these that have not reached the store (the spool folder, erase-spool.ts) name the person too,
+   * without the address.
+   */
+  orders: Array<{ shop: string; innerId: string }>;
+  subscribers: Array<{ shop: string; id: string }>;
 }

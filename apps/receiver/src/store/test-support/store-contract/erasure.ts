@@ -111,6 +111,12 @@ export function erasureContract({ open, openPeer }: ContractStores): void {
       expect(dry.events.map((event) => event.id).sort()).toEqual(
         [evaEvent, hashedOnly.events[0]?.id, change.events[0]?.id].sort(),
       );
+      // Named for the spool folder's search (erase-spool.ts): found by the address, and by its hash.
+      expect(dry.orders.map(({ shop, innerId }) => `${shop}/${innerId}`).sort()).toEqual([
+        'demo/1',
+        'demo/7',
+      ]);
+      expect(dry.subscribers).toEqual([]);
       const done = await store.erasePersonalData(erase({ email: EVA }));
       expect(done.events.map((event) => event.id)).toEqual(dry.events.map((event) => event.id));
       for (const id of [hashedOnly.events[0]?.id, change.events[0]?.id]) {
@@ -251,6 +257,8 @@ export function erasureContract({ open, openPeer }: ContractStores): void {
       expect(dry.events.map((event) => event.id).sort()).toEqual(
         [subscribed, moved, left].map((stored) => stored.events[0]?.id).sort(),
       );
+      // Named for the spool folder's search (erase-spool.ts), with the orders (none here).
+      expect(dry).toMatchObject({ subscribers: [{ shop: 'demo', id: '41' }], orders: [] });
       await store.erasePersonalData(erase({ email: EVA }));
       expect((await store.getEvent(moved.events[0]?.id ?? ''))?.payload).toEqual({});
       for (const kept of [other, elsewhere]) {
