@@ -20,6 +20,7 @@ import { loadConfig } from './config/load-config.js';
 import { type ProcessFault, watchProcessFaults } from './process-faults.js';
 import { ReconcileRetries } from './reconcile/reconcile-retries.js';
 import { reconcileShops } from './reconcile/reconcile-shops.js';
+import { checkSpoolFolder } from './spool/spool-folder-check.js';
 import { listenError } from './start-up/listen-error.js';
 import {
   type StoreRetryOptions,
@@ -160,6 +161,9 @@ export async function runReceiver(
   const logger = buildOptions.logger ?? receiverLogger(config, buildOptions);
   faultLogger = logger;
   const options: BuildReceiverOptions = { ...buildOptions, logger };
+  // Before the store is opened (a new SQLite file, a PostgreSQL schema): a start the spool folder refuses
+  // leaves nothing new on disk.
+  if (config.spoolDir !== undefined) await checkSpoolFolder(config.spoolDir);
   let app: FastifyInstance;
   try {
     app = await buildReceiver(config, options);

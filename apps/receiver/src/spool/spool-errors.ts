@@ -12,18 +12,23 @@ export class SpoolError extends Error {
   }
 }
 
-/** The spool folder cannot be used (created, listed or written) when the receiver starts. */
+/**
+ * The spool folder cannot be used (created, listed or written) when the receiver starts. `problem`, when
+ * given, says what is wrong in words (the start-up check, spool-folder-check.ts); else the cause's code.
+ */
 export class SpoolDirError extends SpoolError {
   declare readonly code: 'spool_dir_unusable';
 
-  constructor(dir: string, cause: unknown) {
+  constructor(dir: string, cause: unknown, problem?: string) {
     // mkdir of a path that is a file says EEXIST ("file already exists"), which reads as all is well
     const isFile = (cause as { code?: unknown } | null)?.code === 'EEXIST';
     super(
       'spool_dir_unusable',
-      isFile
-        ? `The spool folder ${dir} (SRHOOKS_SPOOL_DIR) cannot be used: it is a file, not a folder. Set SRHOOKS_SPOOL_DIR to a folder (created if missing) on persistent disk, writable by the receiver's user, or unset it to turn the spool off.`
-        : `The spool folder ${dir} (SRHOOKS_SPOOL_DIR) cannot be used: ${errorText(cause)}. Create it on persistent disk, writable by the receiver's user, or unset SRHOOKS_SPOOL_DIR to turn the spool off.`,
+      problem !== undefined
+        ? `The spool folder ${dir} (SRHOOKS_SPOOL_DIR) cannot be used: ${problem}. Set SRHOOKS_SPOOL_DIR to a folder (created if missing) on persistent disk, writable by the receiver's user, or unset it to turn the spool off.`
+        : isFile
+          ? `The spool folder ${dir} (SRHOOKS_SPOOL_DIR) cannot be used: it is a file, not a folder. Set SRHOOKS_SPOOL_DIR to a folder (created if missing) on persistent disk, writable by the receiver's user, or unset it to turn the spool off.`
+          : `The spool folder ${dir} (SRHOOKS_SPOOL_DIR) cannot be used: ${errorText(cause)}. Create it on persistent disk, writable by the receiver's user, or unset SRHOOKS_SPOOL_DIR to turn the spool off.`,
       { cause },
     );
   }

@@ -14,7 +14,9 @@
  * does not (NFS mounted `nolock`), no lock can tell, which is why the warning names the host and the
  * folder should be on local disk (docs/operations.md).
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { type LockHolder, ProcessFileLock, readLockHolder } from '../locks/process-file-lock.js';
 import { SpoolDirError, SpoolInUseError } from './spool-errors.js';
 
@@ -53,5 +55,30 @@ export class SpoolLock {
   /** Frees the folder (deletes the record, drops the lock). Idempotent. */
   release(): void {
     this.#lock.release();
+  }
+}
+
+/**
+ * Whether a receiver holds the spool folder `dir` now, without taking its lock or writing anything (the
+ * start-up check, spool-folder-check.ts): its holder record (null when it wrote none) when held; null when
+ * the folder is free or that cannot be told (SpoolLock.acquire decides). The lock file is opened read-only
+ * and read: a holder's exclusive lock makes the read busy at once. Only before this process takes the lock
+ * itself (closing a descriptor of the file would drop this process's lock on it).
+ */
+export function spoolFolderHolder(dir: string): { holder: LockHolder | null } | null {
+  const lockFile = join(dir, SPOOL_LOCK_FILE);
+  if (!existsSync(lockFile)) return null;
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(lockFile, { readonly: true, fileMustExist: true });
+    db.pragma('busy_timeout = 0');
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    return null;
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code !== 'SQLITE_BUSY' && code !== 'SQLITE_LOCKED') return null;
+    return { holder: readLockHolder(lockFile, join(dir, SPOOL_HOLDER_FILE)) };
+  } finally {
+    db?.close();
   }
 }
