@@ -16,7 +16,10 @@
  * and decode failure message and detail (which may quote the body) of each matched delivery — the whole body, so the other
  * orders a multi-order delivery carried lose their raw copy too (their decoded events stay); the jobs'
  * last error and every attempt's error (the target's answers, which may quote the payload). Kept: ids,
- * shop, event, times, dedupe key (a late duplicate is still recognised as one: no job runs for it again),
+ * shop, event, times, dedupe key (a late duplicate is still recognised as one: no job runs for it again;
+ * a newsletter event's, or an id-less item's, holds the SHA-256 of the whole item — a random key would let
+ * a re-sent copy be stored as new and sent on, and any key a later delivery can be matched against is
+ * computed from the item alike: docs/operations.md),
  * order number, totals, job and attempt statuses, counts and the receiver's own error summaries.
  * `erased_at` and `erase_reason` are set on every erased event and delivery.
  *

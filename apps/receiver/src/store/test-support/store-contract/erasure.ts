@@ -1,5 +1,6 @@
 /** The Store contract, personal data erasure (GDPR art. 17; erase-plan.ts). */
 import { createHash } from 'node:crypto';
+import { dedupeKey } from '@srhooks/contracts';
 import { describe, expect, it, vi } from 'vitest';
 import { ERASED_DECODE_MESSAGE } from '../../erase-plan.js';
 import {
@@ -377,6 +378,25 @@ export function erasureContract({ open, openPeer }: ContractStores): void {
       expect((await store.getEvent(again.events[0]?.id ?? ''))?.payload).toMatchObject({
         email: 'peter@example.com',
       });
+    });
+
+    it("a late duplicate of an erased newsletter event is recognised by its dedupe key, the item's SHA-256, which the erasure keeps (a new key would let the copy through)", async () => {
+      const store = await open();
+      const item = { id: '41', email: EVA, firstname: 'Éva' };
+      const key = dedupeKey('demo', 'newsletter_subscribe', item);
+      const send = (at: number) =>
+        store.ingest(
+          delivery({ event: 'newsletter_subscribe', receivedAt: seconds(at), rawBody: Buffer.from('{}') }),
+          [{ dedupeKey: key, subjectId: '41', payload: item }],
+          ['erp'],
+        );
+      const first = await send(1);
+      await store.erasePersonalData(erase({ email: EVA, includeUnfinished: true }));
+      const original = await store.getEvent(first.events[0]?.id ?? '');
+      expect(original).toMatchObject({ dedupeKey: key, payload: {} });
+      const late = await send(2);
+      expect(late.events).toEqual([{ id: expect.any(String), dedupeKey: key, duplicateOf: original?.id }]);
+      expect(await store.countJobs()).toEqual({ pending: 0, running: 0, succeeded: 0, dead: 1 });
     });
 
     it('a late duplicate whose erasure fails after its commit is still stored (the ingest resolves) and is erased by the sweep that follows', async () => {
