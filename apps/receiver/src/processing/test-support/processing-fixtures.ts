@@ -36,9 +36,13 @@ export { dropSchema, uniqueSchemaName as uniqueSchema } from '../../test-support
 
 /**
  * A migrated PgStore on `schema`. `jobClock: 'caller'` for tests that move time by passing `now`
- * (default: leases and due times on the server's clock, as in production).
+ * (default: leases and due times on the server's clock, as in production); `queryTimeoutMs` for tests
+ * that hold a lock on purpose while the store's statement waits for it (default 10 s, as in production).
  */
-export async function openPostgres(schema: string, options: { jobClock?: JobClock } = {}): Promise<Store> {
+export async function openPostgres(
+  schema: string,
+  options: { jobClock?: JobClock; queryTimeoutMs?: number } = {},
+): Promise<Store> {
   const store = createStore({ kind: 'postgres', url: TEST_DATABASE_URL, schema, ...options });
   await store.migrate();
   return store;

@@ -27,7 +27,9 @@ describe('PostgreSQL prune and a replay committed during its chunk', () => {
   let holder: pg.Client;
 
   beforeEach(async () => {
-    store = await openPostgres(schema, { jobClock: 'caller' });
+    // The prune's DELETE waits for the test's lock until the test lets go: on a starved machine (12 busy
+    // processes on 2 cores) the poll below saw that wait only after the 10 s query timeout had ended it.
+    store = await openPostgres(schema, { jobClock: 'caller', queryTimeoutMs: 120_000 });
     holder = new pg.Client({ connectionString: TEST_DATABASE_URL });
     await holder.connect();
     await holder.query(`SET search_path TO "${schema}"`);
@@ -58,7 +60,8 @@ describe('PostgreSQL prune and a replay committed during its chunk', () => {
    */
   async function blockedByHolder(settled: () => string | null): Promise<void> {
     const holderPid = (await holder.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
-    const deadline = Date.now() + 20_000;
+    // A guard against a hang, not a timing check: a starved machine took over 20 s to reach the DELETE.
+    const deadline = Date.now() + 60_000;
     for (;;) {
       const waiting = await holder.query(
         'SELECT count(*)::int AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))',
@@ -67,7 +70,16 @@ describe('PostgreSQL prune and a replay committed during its chunk', () => {
       if ((waiting.rows[0].n as number) > 0) return;
       const outcome = settled();
       if (outcome !== null) throw new Error(`the prune ${outcome} without waiting for the held attempt row`);
-      if (Date.now() > deadline) throw new Error('the prune never waited for the held attempt row');
+      if (Date.now() > deadline) {
+        // What the database's busy backends were doing: which wait, if any, held the prune up instead.
+        const busy = await holder.query(
+          `SELECT pid, wait_event_type AS wait, pg_blocking_pids(pid) AS blockers, left(query, 80) AS query
+             FROM pg_stat_activity WHERE datname = current_database() AND state <> 'idle' AND pid <> pg_backend_pid()`,
+        );
+        throw new Error(
+          `the prune never waited for the held attempt row (holder ${holderPid}); busy: ${JSON.stringify(busy.rows)}`,
+        );
+      }
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
