@@ -22,6 +22,7 @@ import {
   receiverTargetReason,
   resolveReceiverTarget,
 } from './receiver-target.js';
+import { isRunningListen } from './running-listen.js';
 
 export interface AdminTargetOptions {
   /** `--receiver` */
@@ -214,6 +215,12 @@ export async function openAdminApi(
         'not_found',
       );
     }
+    if (response.status === 400 && isHandlerNameRefusal(answer.error)) {
+      const given = query.handler ?? (body as { handler?: unknown } | undefined)?.handler;
+      throw await invalidHandlerName(given, receiverUrl, env, () =>
+        call<{ items: { name: string }[] }>('GET', '/handlers', undefined),
+      );
+    }
     const { code: _code, message: _message, ...details } = answer.error ?? {};
     throw new AdminAnswerError(response.status, refusedFieldMessage(answer.error, message), code, details);
   };
@@ -234,6 +241,51 @@ export async function openAdminApi(
         signal,
       ),
   };
+}
+
+/**
+ * The receiver refusing a `handler` field for its form (`query.handler: must be a handler name from
+ * srhooks.config.json`): not a blank one, which has its own words.
+ */
+function isHandlerNameRefusal(error: ErrorAnswer['error']): boolean {
+  return (
+    error?.code === 'invalid_request' &&
+    error.field === 'handler' &&
+    /must be (?:text: )?a handler name from srhooks\.config\.json/.test(error.message ?? '')
+  );
+}
+
+/** What a handler name looks like (the receiver's rule for the names under "handlers"). */
+export const HANDLER_NAME_RULE =
+  'a handler name is 1 to 63 letters, digits, "_", "." or "-", starting with a letter or digit (as console, erp or crm.v2)';
+
+/**
+ * `--handler` given a name no handler can have, said with the flag, the value and what a name looks
+ * like; the hint names the receiver's handlers and where they come from: this config directory's
+ * `srhooks listen` names its own after its flags (its user wrote no srhooks.config.json), any other
+ * receiver its srhooks.config.json's "handlers".
+ */
+async function invalidHandlerName(
+  given: unknown,
+  receiverUrl: string,
+  env: Record<string, string | undefined>,
+  handlers: () => Promise<{ items: { name: string }[] }>,
+): Promise<CliError> {
+  const names = await handlers().then(
+    (answer) => answer.items.map((item) => item.name),
+    () => null,
+  );
+  const listen = await isRunningListen(receiverUrl, env);
+  const known =
+    names === null ? '' : names.length > 0 ? `its handlers: ${names.join(', ')}` : 'it has no handlers';
+  const origin = listen
+    ? `${productName('listen')} names its handler after its flags: console by default, forward with --forward-to, none with --no-console`
+    : 'a receiver\'s handlers are the names under "handlers" in its srhooks.config.json';
+  return usageError(
+    `--handler ${JSON.stringify(String(given ?? ''))} is not a handler name: ${HANDLER_NAME_RULE}`,
+    `${known ? `${known} (${origin})` : origin}; srhooks handlers list shows them`,
+    'invalid_handler_name',
+  );
 }
 
 /**

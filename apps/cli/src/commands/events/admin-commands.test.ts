@@ -182,7 +182,11 @@ describe('srhooks dead-letters and events (receiver admin API)', () => {
     expect((await admin('deliveries', 'list', '--handler', 'crm')).code).toBe(2);
     const badName = await admin('events', 'list', '--handler', 'no spaces allowed');
     expect(badName.code).toBe(2);
-    expect(badName.stderr).toContain('error: --handler is invalid: must be a handler name');
+    // the flag, the value and what a handler name looks like; a receiver's handlers are its config file's
+    expect(badName.stderr).toBe(
+      'error: --handler "no spaces allowed" is not a handler name: a handler name is 1 to 63 letters, digits, "_", "." or "-", starting with a letter or digit (as console, erp or crm.v2)\n' +
+        'its handlers: erp (a receiver\'s handlers are the names under "handlers" in its srhooks.config.json); srhooks handlers list shows them\n',
+    );
   });
 
   it('events show lists every attempt', async () => {
