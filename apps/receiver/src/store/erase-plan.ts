@@ -7,7 +7,9 @@
  * - by e-mail address: events whose `email` field (an order's customer, a newsletter subscriber) equals
  *   it, ignoring case and Unicode composition (NFC and NFD alike; found through the search text, which
  *   holds that field folded as `foldForSearch` folds the address, then checked on the payload), and quarantined deliveries whose raw body holds it (as written, JSON-escaped or
- *   URL-encoded; they have no decoded payload to check);
+ *   URL-encoded; they have no decoded payload to check); then the other events of the orders and
+ *   newsletter subscribers so found, and the shop's quarantined deliveries of those (by innerId, by
+ *   subscriber id);
  * - by order: the shop's order events of that order innerId (every status change, duplicates included),
  *   and the shop's quarantined order deliveries whose raw body holds that innerId (raw-body-order.ts).
  *
@@ -31,6 +33,7 @@
 import { createHash } from 'node:crypto';
 import {
   customerEmailHash,
+  isNewsletterEvent,
   isOrderEvent,
   NEWSLETTER_EVENTS,
   ORDER_EVENTS,
@@ -40,7 +43,7 @@ import { protocolHeadersOnly } from '../personal-data/delivery-header-privacy.js
 import { CANCELLED_BY_ERASURE } from './erasure-cancellation.js';
 import { refreshEventStatusSql } from './event-status-sql.js';
 import { type AddParam, placeholderList, type SqlStep, sqlStep } from './prune-plan.js';
-import { rawBodyHasOrder, rawBodyTexts } from './raw-body-order.js';
+import { rawBodyHasOrder, rawBodyHasSubscriber, rawBodyTexts } from './raw-body-order.js';
 import type { Row } from './row-mapping.js';
 import { containsPattern, foldForSearch } from './search-text.js';
 import type { SqlDialect } from './sql-params.js';
@@ -405,6 +408,11 @@ export function* erasePlan(
       (isOrderEvent(String(row.event) as WebhookEvent) &&
         emailOrders.some(
           (found) => found.shop === row.shop && rawBodyHasOrder(bufferOf(row.raw_body), found.innerId),
+        )) ||
+      // A newsletter body's only `id` is the subscriber's (an order body has its products' too).
+      (isNewsletterEvent(String(row.event) as WebhookEvent) &&
+        emailSubscribers.some(
+          (found) => found.shop === row.shop && rawBodyHasSubscriber(bufferOf(row.raw_body), found.id),
         ));
     let after = '';
     for (;;) {

@@ -213,6 +213,67 @@ export function erasureContract({ open, openPeer }: ContractStores): void {
       expect((await store.getDelivery(his.deliveryId))?.rawBody.length).toBeGreaterThan(0);
     });
 
+    it("by e-mail address also finds the quarantined newsletter deliveries of the address's subscribers (a body without the address)", async () => {
+      const store = await open();
+      await store.ingest(
+        delivery({ event: 'newsletter_subscribe', receivedAt: seconds(1), rawBody: Buffer.from('{}') }),
+        [
+          {
+            dedupeKey: 'subscriber:41:x',
+            subjectId: '41',
+            payload: { id: '41', email: EVA, firstname: 'Éva' },
+          },
+        ],
+        [],
+      );
+      const quarantined = (
+        shop: string,
+        event: 'newsletter_unsubscribe' | 'order_status_change',
+        at: number,
+        body: string,
+      ) =>
+        store.quarantine(delivery({ shop, event, receivedAt: seconds(at), rawBody: Buffer.from(body) }), {
+          code: 'invalid_json',
+          message: 'Unexpected end of JSON input',
+        });
+      // Her unsubscribe that did not decode, without her address; another subscriber's; subscriber 41 of
+      // another shop; an order body whose product has id 41.
+      const hers = await quarantined(
+        'demo',
+        'newsletter_unsubscribe',
+        2,
+        '{"newsletter":{"subscriber":[{"id":"41","firstname":"Éva"',
+      );
+      const others = [
+        await quarantined(
+          'demo',
+          'newsletter_unsubscribe',
+          3,
+          '{"newsletter":{"subscriber":[{"id":"42","firstname":"Anna"',
+        ),
+        await quarantined(
+          'other',
+          'newsletter_unsubscribe',
+          4,
+          '{"newsletter":{"subscriber":[{"id":"41","firstname":"Anna"',
+        ),
+        await quarantined(
+          'demo',
+          'order_status_change',
+          5,
+          '{"orders":{"order":[{"innerId":"9","products":[{"id":"41"',
+        ),
+      ];
+      const dry = await store.erasePersonalData(erase({ email: EVA, dryRun: true }));
+      expect(dry.deliveries.map((found) => found.id)).toContain(hers.deliveryId);
+      for (const other of others)
+        expect(dry.deliveries.map((found) => found.id)).not.toContain(other.deliveryId);
+      await store.erasePersonalData(erase({ email: EVA }));
+      expect((await store.getDelivery(hers.deliveryId))?.rawBody.length).toBe(0);
+      for (const other of others)
+        expect((await store.getDelivery(other.deliveryId))?.erasure).toBeUndefined();
+    });
+
     it("by e-mail address also finds the subscriber's other newsletter events (an unsubscribe without the address, an update to another)", async () => {
       const store = await open();
       const newsletter = (
