@@ -157,6 +157,7 @@ export class PgConnection {
   readonly #searchIndexInlineMaxBytes: number | undefined;
   readonly #migrationIndexInlineMaxBytes: number | undefined;
   readonly #migrationCheckMs: number;
+  readonly #lockIdleTimeoutMs: number | undefined;
   #created: PgStoreCreated | null = null;
 
   constructor(options: PgStoreOptions, schema: string | null, emit: (changes: StoreChange[]) => void) {
@@ -166,6 +167,7 @@ export class PgConnection {
     this.#searchIndexInlineMaxBytes = options.searchIndexInlineMaxBytes;
     this.#migrationIndexInlineMaxBytes = options.migrationIndexInlineMaxBytes;
     this.#migrationCheckMs = options.migrationCheckMs ?? 15_000;
+    this.#lockIdleTimeoutMs = options.lockIdleTimeoutMs;
     const connectTimeoutMs = options.connectTimeoutMs ?? 2000;
     /** pg-pool uses one timeout for both queueing and connecting; this client keeps the connect one short. */
     // A transaction of this receiver left open on the server when it is cut off silently (a NAT or firewall
@@ -270,6 +272,7 @@ export class PgConnection {
             ...(this.#searchIndexInlineMaxBytes === undefined
               ? {}
               : { inlineMaxBytes: this.#searchIndexInlineMaxBytes }),
+            ...(this.#lockIdleTimeoutMs === undefined ? {} : { lockIdleTimeoutMs: this.#lockIdleTimeoutMs }),
             onBackgroundBuild: () => {
               this.#buildBackend = pid ?? null;
               resolve({ state: 'building', done });

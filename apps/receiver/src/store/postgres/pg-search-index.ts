@@ -26,6 +26,7 @@
  *    is left INVALID (never used by a query) and the next start drops and builds it again.
  */
 import type pg from 'pg';
+import { guardLockSession, LOCK_IDLE_TIMEOUT_MS, type LockSessionGuard } from './lock-session-guard.js';
 
 /** The trigram index's name (in the schema of `events`). */
 export const SEARCH_INDEX_NAME = 'events_search_text_trgm';
@@ -57,6 +58,11 @@ export interface SearchIndexOptions {
   inlineMaxBytes?: number;
   /** Called just before a concurrent build starts (the caller may stop waiting for this step). */
   onBackgroundBuild?: () => void;
+  /**
+   * The build lock is released by the server once its session has been silent this long (the builder cut
+   * off from the server; lock-session-guard.ts). Default LOCK_IDLE_TIMEOUT_MS (60 s).
+   */
+  lockIdleTimeoutMs?: number;
 }
 
 const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
@@ -89,9 +95,17 @@ export async function ensurePgSearchIndex(
   if (locked.rows[0]?.ok !== true) {
     return (await indexValid(client)) === true ? { state: 'ready' } : { state: 'building-elsewhere' };
   }
+  let guard: LockSessionGuard | undefined;
   try {
+    // Statement after statement, never waiting on anything but the server between them: no talking.
+    guard = await guardLockSession(client, options.lockIdleTimeoutMs ?? LOCK_IDLE_TIMEOUT_MS, {
+      talk: false,
+    });
     return await ensureLocked(client, options);
   } finally {
+    // The session's idle limits are set back (the caller may go on using the connection); a link that
+    // failed is reported by the unlock.
+    await guard?.stop({ reset: true }).catch(() => {});
     await client.query('SELECT pg_advisory_unlock(hashtext($1))', [lockName]);
   }
 }
