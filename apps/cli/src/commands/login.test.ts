@@ -101,6 +101,8 @@ describe('srhooks login / shops / logout', () => {
     expect(result).toEqual({
       credentialsFile,
       envOverrides: ['SRHOOKS_SHOP'],
+      // no srhooks listen runs for this config directory
+      runningListen: null,
       shops: [
         {
           name: 'acme',

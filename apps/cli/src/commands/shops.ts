@@ -1,9 +1,16 @@
+import { usageError } from '../cli-error.js';
+import { productName } from '../cli-invocation.js';
 import { defineCommand } from '../command.js';
 import { resolveConfigDir } from '../config/config-dir.js';
 import { CredentialStore } from '../config/credential-store.js';
+import { readListenRunning } from '../config/listen-secrets.js';
 import { renderTable } from '../output/index.js';
 
-export type ShopsOptions = Record<string, never>;
+/** The receiver flags, which only `--receiver` uses: given without it, they are refused, not ignored. */
+export interface ShopsOptions {
+  adminToken?: string;
+  timeout?: number;
+}
 
 export interface ShopSummary {
   name: string;
@@ -22,6 +29,8 @@ export interface ShopsResult {
   shops: ShopSummary[];
   /** Names of the SRHOOKS_* variables that currently override stored values (never their values). */
   envOverrides: string[];
+  /** This config directory's running `srhooks listen` (its URL), whose shops `--receiver` lists; else null. */
+  runningListen: string | null;
 }
 
 const OVERRIDE_VARIABLES = [
@@ -39,8 +48,18 @@ export function maskIdentity(value: string): string {
 }
 
 export const shopsCommand = defineCommand<ShopsOptions, ShopsResult>({
-  async run(_options, context) {
-    const store = new CredentialStore(resolveConfigDir(context.env));
+  async run(options, context) {
+    const receiverFlag =
+      options.adminToken !== undefined ? '--admin-token' : options.timeout !== undefined ? '--timeout' : null;
+    if (receiverFlag !== null) {
+      throw usageError(
+        `${receiverFlag} is for a receiver's shops (srhooks shops --receiver); without --receiver, shops lists the stored credentials and asks no receiver`,
+        `add --receiver URL, or --receiver alone for the receiver the admin commands find (this config directory's running ${productName('listen')}, or SRHOOKS_RECEIVER_URL)`,
+        'receiver_flag_without_receiver',
+      );
+    }
+    const configDir = resolveConfigDir(context.env);
+    const store = new CredentialStore(configDir);
     const file = await store.read();
     const shops = Object.entries(file.shops)
       .map(([name, shop]): ShopSummary => {
@@ -58,12 +77,27 @@ export const shopsCommand = defineCommand<ShopsOptions, ShopsResult>({
       })
       .sort((a, b) => a.name.localeCompare(b.name));
     const envOverrides = OVERRIDE_VARIABLES.filter((name) => (context.env[name] ?? '').trim() !== '');
-    return { credentialsFile: store.path, shops, envOverrides };
+    const running = await readListenRunning(configDir).catch(() => undefined);
+    return {
+      credentialsFile: store.path,
+      shops,
+      envOverrides,
+      runningListen: running?.alive ? running.url : null,
+    };
   },
 
   render(result, style) {
+    // the shops a running listen serves are its own list, not the stored credentials: say where it is
+    const listenNote = result.runningListen
+      ? style.dim(
+          `${productName('listen')} runs at ${result.runningListen}: srhooks shops --receiver lists the shops it serves`,
+        )
+      : null;
     if (result.shops.length === 0) {
-      return `no stored shops (${result.credentialsFile})\nrun srhooks login --shop NAME --client-id … --client-secret …`;
+      return [
+        `no stored shops (${result.credentialsFile})\nrun srhooks login --shop NAME --client-id … --client-secret …`,
+        ...(listenNote ? [listenNote] : []),
+      ].join('\n');
     }
     const table = renderTable(result.shops, [
       { header: '', value: (shop) => (shop.default ? style.green('*') : '') },
@@ -76,6 +110,7 @@ export const shopsCommand = defineCommand<ShopsOptions, ShopsResult>({
     const notes = [style.dim(`* default shop · ${result.credentialsFile}`)];
     if (result.envOverrides.length > 0)
       notes.push(style.dim(`overridden by ${result.envOverrides.join(', ')}`));
+    if (listenNote) notes.push(listenNote);
     return [table, ...notes].join('\n');
   },
 });

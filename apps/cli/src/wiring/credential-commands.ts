@@ -49,24 +49,43 @@ export function registerCredentialCommands(program: Command): void {
     .description(
       'list the shops with stored credentials (secrets are never shown); with --receiver, the shops a receiver serves (config and app installs)',
     )
-    .option('--receiver <url>', "list this receiver's shops through its admin API instead")
-    .option('--admin-token <token>', "the receiver's admin token (default: SRHOOKS_ADMIN_TOKEN)")
+    .option(
+      '--receiver [url]',
+      "list a receiver's shops through its admin API instead; without a URL, the receiver the admin commands find (SRHOOKS_RECEIVER_URL, else this config directory's running srhooks listen, on any port)",
+    )
+    .option(
+      '--admin-token <token>',
+      "the receiver's admin token (default: the running srhooks listen's own when it is the receiver found, else SRHOOKS_ADMIN_TOKEN)",
+    )
     .addOption(requestTimeoutOption('the receiver (with --receiver)'))
     .addHelpText(
       'after',
-      examples('srhooks shops', 'srhooks shops --json', 'srhooks shops --receiver https://hooks.example.com'),
+      examples(
+        'srhooks shops',
+        'srhooks shops --json',
+        'srhooks shops --receiver                # the running srhooks listen',
+        'srhooks shops --receiver https://hooks.example.com',
+      ),
     )
-    .action(async (options: ReceiverShopsOptions, command: Command) => {
-      if (options.receiver) {
-        await runLazily(
-          command,
-          async () => (await import('../commands/receiver-shops.js')).receiverShopsCommand,
-          options,
-        );
-        return;
-      }
-      await runLazily(command, async () => (await import('../commands/shops.js')).shopsCommand, {});
-    });
+    .action(
+      async (
+        options: Omit<ReceiverShopsOptions, 'receiver'> & { receiver?: string | true },
+        command: Command,
+      ) => {
+        const { receiver, ...rest } = options;
+        if (receiver !== undefined) {
+          // `--receiver` alone: the receiver every admin command finds by itself
+          const target: ReceiverShopsOptions = typeof receiver === 'string' ? { ...rest, receiver } : rest;
+          await runLazily(
+            command,
+            async () => (await import('../commands/receiver-shops.js')).receiverShopsCommand,
+            target,
+          );
+          return;
+        }
+        await runLazily(command, async () => (await import('../commands/shops.js')).shopsCommand, rest);
+      },
+    );
 
   program
     .command('logout')
