@@ -28,6 +28,8 @@ export interface RecoveryPluginOptions {
   intervalMs?: number;
   /** With interval 0, the first retry of a failed pass, in ms (tests; default 1 min). */
   firstRetryMs?: number;
+  /** A turn skipped because another pass held the shop tries again after this long, in ms (tests; default 10 s). */
+  busyRetryMs?: number;
   /**
    * A failed pass's reason in the words of what runs this receiver, or null for the error's own: `srhooks
    * listen` names the flag, variable or login it took the shop's credentials and URLs from, where the
@@ -65,6 +67,7 @@ const plugin: FastifyPluginAsync<RecoveryPluginOptions> = async (app, options) =
     ...(options.now ? { now: options.now } : {}),
     ...(options.intervalMs !== undefined ? { intervalMs: options.intervalMs } : {}),
     ...(options.firstRetryMs !== undefined ? { firstRetryMs: options.firstRetryMs } : {}),
+    ...(options.busyRetryMs !== undefined ? { busyRetryMs: options.busyRetryMs } : {}),
   });
   app.decorate('recovery', service);
   // The lag of every shop this receiver recovers, from the store's watermark (whichever instance moved it).

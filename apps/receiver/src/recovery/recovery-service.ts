@@ -15,7 +15,10 @@
  *   the scheduled passes (its caller sees the error).
  * - On demand (`recover()`: admin API, CLI): from an explicit `since`, optionally a dry run.
  * - One pass per shop at a time across instances (`store.withRecoveryLock`); a scheduled pass that finds
- *   the lock taken skips its turn. So does one that finds, under that lock, that a pass for the shop
+ *   the lock taken skips its turn and tries again after a short delay (`busyRetryMs`, at most the
+ *   interval), while the lock stays taken: once it gets the lock it runs unless a pass completed ok since
+ *   the skip (the holder's failed pass, or a dry run, covers nothing: before, the skipped instance waited
+ *   a whole interval, or with interval 0 for ever). So does one that finds, under that lock, that a pass for the shop
  *   completed (ok or failed, on any instance sharing the store) within the last 90 % of the interval — and,
  *   for the shop's first turn in this process (start-up, or the shop just installed), that this pass
  *   started after this process took the shop on (an earlier one cannot cover this process's downtime).
@@ -60,6 +63,9 @@ const SKIPPED = Symbol('skipped');
  */
 const RECENT_PASS_SHARE = 0.9;
 
+/** A turn skipped because the shop's lock was taken tries again after this long (at most the interval). */
+export const BUSY_RETRY_MS = 10_000;
+
 /** Where the shops come from: `app.shopDirectory` (config shops and installed app shops). */
 export interface RecoveryShops {
   shops(): readonly ShopConfig[];
@@ -97,6 +103,8 @@ export interface RecoveryServiceOptions {
   now?: () => Date;
   /** With interval 0, the first retry of a failed scheduled pass (tests; default 1 min, see nextPassDelayMs). */
   firstRetryMs?: number;
+  /** A turn skipped because another pass held the shop tries again after this long (default BUSY_RETRY_MS). */
+  busyRetryMs?: number;
 }
 
 export interface RecoverRequest {
@@ -118,6 +126,8 @@ export class RecoveryService {
   readonly #firstTurnSince = new Map<string, Date>();
   /** When this process's last on-demand pass per shop started (to tell it from another instance's). */
   readonly #onDemandStarts = new Map<string, number>();
+  /** When a scheduled turn of the shop was skipped because a pass held its lock; deleted once a turn gets it. */
+  readonly #skippedBusyAt = new Map<string, Date>();
   #unsubscribe: (() => void) | null = null;
   #stopped = false;
   #started = false;
@@ -215,9 +225,18 @@ export class RecoveryService {
     const now = (this.#options.now ?? (() => new Date()))();
     const firstTurnSince = this.#firstTurnSince.get(shop);
     this.#firstTurnSince.delete(shop);
+    const skippedBusyAt = this.#skippedBusyAt.get(shop);
+    this.#skippedBusyAt.delete(shop);
     const last = (await store.getRecoveryState(shop))?.lastPass ?? null;
-    if (!last || intervalMs <= 0) return null;
-    if (last.finishedAt.getTime() < now.getTime() - intervalMs * RECENT_PASS_SHARE) return null;
+    if (!last) return null;
+    if (skippedBusyAt) {
+      // The retry of a turn skipped while a pass held the shop: only a pass that completed ok since then read
+      // what this turn would have; the holder's failed pass (or a dry run, which records nothing) did not.
+      if (last.outcome !== 'ok' || last.finishedAt.getTime() < skippedBusyAt.getTime()) return null;
+    } else {
+      if (intervalMs <= 0) return null;
+      if (last.finishedAt.getTime() < now.getTime() - intervalMs * RECENT_PASS_SHARE) return null;
+    }
     if (firstTurnSince && last.startedAt.getTime() < firstTurnSince.getTime()) return null;
     logger.info(
       {
@@ -282,6 +301,7 @@ export class RecoveryService {
   #leave(shop: string): void {
     this.#looping.delete(shop);
     this.#firstTurnSince.delete(shop);
+    this.#skippedBusyAt.delete(shop);
     const timer = this.#timers.get(shop);
     if (timer) clearTimeout(timer);
     this.#timers.delete(shop);
@@ -320,20 +340,31 @@ export class RecoveryService {
       return;
     }
     let failures = 0;
+    let busy = false;
     try {
       await this.#recover(shop, {}, true);
     } catch (error) {
       if (error instanceof RecoveryError && error.code === 'busy') {
-        // as the other skipped turns are: an operator counting passes per interval sees why there was none
-        logger.info(
-          { recovery: { shop } },
-          'recovery turn skipped: a pass for this shop is running (an on-demand pass, or another instance on this store)',
-        );
+        busy = true;
       } else {
         failures = (await store.getRecoveryState(shop).catch(() => null))?.consecutiveFailures ?? 1;
       }
     }
-    const delay = nextPassDelayMs(intervalMs, failures, this.#options.firstRetryMs);
+    const scheduledDelay = nextPassDelayMs(intervalMs, failures, this.#options.firstRetryMs);
+    // Skipped while a pass holds the shop: tried again soon, not after a whole interval (the holder's pass
+    // may fail, or be a dry run); under the lock the retry skips when a pass completed ok meanwhile.
+    const busyRetryMs = Math.max(1, this.#options.busyRetryMs ?? BUSY_RETRY_MS);
+    const delay = busy ? Math.min(busyRetryMs, scheduledDelay ?? busyRetryMs) : scheduledDelay;
+    if (busy) {
+      const firstSkip = !this.#skippedBusyAt.has(shop);
+      if (firstSkip) this.#skippedBusyAt.set(shop, (this.#options.now ?? (() => new Date()))());
+      // As the other skipped turns are (an operator counting passes per interval sees why there was none);
+      // its retries while the lock stays taken only at debug.
+      logger[firstSkip ? 'info' : 'debug'](
+        { recovery: { shop, retryInMs: delay } },
+        'recovery turn skipped: a pass for this shop is running (an on-demand pass, or another instance on this store)',
+      );
+    }
     if (delay === null || this.#stopped || !this.#looping.has(shop)) return;
     if (failures > 0) {
       const now = (this.#options.now ?? (() => new Date()))();
