@@ -15,12 +15,14 @@ import { type BuildReceiverOptions, buildReceiver, receiverLogger } from './app.
 import { APP_ENV_VARIABLES } from './app-mode/app-env.js';
 import { ConfigError } from './config/config-error.js';
 import type { ReceiverConfig } from './config/config-schema.js';
+import { sslModeOf } from './config/database-url.js';
 import { ENV_VARIABLES } from './config/env-config.js';
 import { loadConfig } from './config/load-config.js';
 import { type ProcessFault, watchProcessFaults } from './process-faults.js';
 import { ReconcileRetries } from './reconcile/reconcile-retries.js';
 import { reconcileShops } from './reconcile/reconcile-shops.js';
 import { checkSpoolFolder } from './spool/spool-folder-check.js';
+import { logPreferOutcome, withDriverDatabaseUrl } from './start-up/database-tls.js';
 import { listenError } from './start-up/listen-error.js';
 import {
   type StoreRetryOptions,
@@ -164,6 +166,11 @@ export async function runReceiver(
   // Before the store is opened (a new SQLite file, a PostgreSQL schema): a start the spool folder refuses
   // leaves nothing new on disk.
   if (config.spoolDir !== undefined) await checkSpoolFolder(config.spoolDir);
+  // DATABASE_URL's sslmode as libpq reads it; prefer decided by trial connections (start-up/database-tls.ts)
+  const written = config;
+  let driver = await withDriverDatabaseUrl(written);
+  logPreferOutcome(logger, driver.prefer);
+  config = driver.config;
   let app: FastifyInstance;
   try {
     app = await buildReceiver(config, options);
@@ -174,8 +181,20 @@ export async function runReceiver(
     const spooling = await startWhileStoreUnreachable({ ...config, spoolDir: config.spoolDir }, error, {
       logger,
       buildFull: (serverFactory, opened, metrics) =>
-        buildReceiver(config, { ...options, serverFactory, metrics, spool: { ...options.spool, opened } }),
-      probe: () => probeStore(config),
+        buildReceiver(driver.config, {
+          ...options,
+          serverFactory,
+          metrics,
+          spool: { ...options.spool, opened },
+        }),
+      probe: async () => {
+        // sslmode=prefer not decided while the server could not be reached: decided once it answers
+        if (driver.prefer === null && sslModeOf(written.databaseUrl ?? '') === 'prefer') {
+          driver = await withDriverDatabaseUrl(written);
+          logPreferOutcome(logger, driver.prefer);
+        }
+        await probeStore(driver.config);
+      },
       afterStart: (full) => startBackgroundWork(config, full),
       ...(runOptions.storeRetry ? { retry: runOptions.storeRetry } : {}),
       ...(options.defaultMetrics === undefined ? {} : { defaultMetrics: options.defaultMetrics }),

@@ -398,6 +398,12 @@ describe('receiver config problems', () => {
     expect(refused('postgres://srhooks:pa55w0rd@db.internal/srhooks?sslmode=bogus')).toEqual([
       'DATABASE_URL: sslmode must be one of disable, prefer, require, verify-ca, verify-full, no-verify',
     ]);
+    // the receiver reads sslmode as libpq does (start-up/database-tls.ts): node-postgres' own reading is not offered
+    expect(
+      refused('postgres://srhooks:pa55w0rd@db.internal/srhooks?sslmode=require&uselibpqcompat=false'),
+    ).toEqual([
+      'DATABASE_URL: uselibpqcompat: the receiver always reads sslmode as libpq does; remove uselibpqcompat',
+    ]);
     expect(
       loadConfig({
         env: {

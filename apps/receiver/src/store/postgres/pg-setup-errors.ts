@@ -4,7 +4,8 @@
  * wrong password, a missing database, a role without the grants the store needs, nothing listening at
  * the address. The message names DATABASE_URL (user, host, port and database only: never its password
  * or query string) and what to check. Connectivity failures stay StoreUnavailableError (the server may
- * come back); refusals a setting causes become StoreSetupError.
+ * come back); refusals a setting causes become StoreSetupError — a TLS connection (sslmode) the server
+ * does not offer, or whose certificate was not accepted, too.
  */
 import { StoreError, StoreUnavailableError } from '../store-errors.js';
 import { isPgUnavailable } from './pg-errors.js';
@@ -95,8 +96,10 @@ export function pgSetupError(error: unknown, url: string, schema: string | null)
     default:
       break;
   }
-  if (!isPgUnavailable(cause)) return null;
   const at = parts.host === null ? 'the server' : `${parts.host}:${parts.port}`;
+  const tls = tlsSetupError(cause, url, at, where);
+  if (tls !== null) return tls;
+  if (!isPgUnavailable(cause)) return null;
   const hint = connectHint(errorCode(cause), reason, at, where);
   return hint === null ? null : new StoreUnavailableError(`PostgreSQL: ${reason}; ${hint}`, { cause });
 }
@@ -119,4 +122,47 @@ function connectHint(code: string | undefined, reason: string, at: string, where
         ? `no answer from ${at} in time: check the host and port in ${where} and any firewall between`
         : null;
   }
+}
+
+/** The certificate checks Node's TLS reports by code (node:tls, OpenSSL's verify results). */
+const CERTIFICATE_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** The URL's sslmode as written (never anything else of its query), null when none. */
+function sslModeIn(url: string): string | null {
+  return URL.canParse(url) ? new URL(url).searchParams.get('sslmode') : null;
+}
+
+/**
+ * A TLS connection the URL asks for that the server does not offer, or whose certificate was not
+ * accepted: a setting on either side, not an outage (StoreSetupError). Null for anything else.
+ */
+function tlsSetupError(cause: unknown, url: string, at: string, where: string): StoreSetupError | null {
+  const sslmode = sslModeIn(url);
+  const asked = sslmode === null ? 'TLS' : `sslmode=${sslmode}`;
+  const reason = errorText(cause);
+  if (/^The server does not support SSL connections$/.test(reason)) {
+    return new StoreSetupError(
+      `PostgreSQL at ${at} does not take TLS connections, and ${where} asks for TLS (${asked}): turn TLS on in the server (ssl = on in postgresql.conf), or set sslmode=prefer in DATABASE_URL (TLS when the server offers it, else unencrypted) or sslmode=disable (unencrypted).`,
+      { cause },
+    );
+  }
+  const code = errorCode(cause);
+  if (code !== undefined && CERTIFICATE_CODES.has(code)) {
+    return new StoreSetupError(
+      `PostgreSQL's TLS certificate at ${at} was not accepted (${reason}, ${code}) with ${asked} in ${where}: give the CA that signed it with sslrootcert=/path/to/ca.pem in DATABASE_URL (verify-full checks the host name too, verify-ca only the CA), or use sslmode=require to encrypt without checking the certificate.`,
+      { cause },
+    );
+  }
+  return null;
 }
