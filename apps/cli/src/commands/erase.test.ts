@@ -150,15 +150,49 @@ describe('srhooks erase', () => {
   it('refuses bad usage with exit 2 and says what to give', async () => {
     const whose = await erase('--reason', 'GDPR-1');
     expect(whose.code).toBe(2);
-    expect(whose.stderr).toMatch(/--email <address>, or --order-id/);
+    expect(whose.stderr).toMatch(/--email <address>, or --order-id <innerId> or --subscriber-id <id>/);
     const noShop = await erase('--order-id', '5', '--reason', 'GDPR-1');
     expect(noShop.code).toBe(2);
     expect(noShop.stderr).toMatch(/--order-id needs --shop/);
+    const noSubscriberShop = await erase('--subscriber-id', '77', '--reason', 'GDPR-1');
+    expect(noSubscriberShop.code).toBe(2);
+    expect(noSubscriberShop.stderr).toMatch(/--subscriber-id needs --shop/);
     const noReason = await erase('--email', EVA);
     expect(noReason.code).toBe(2);
     expect(noReason.stderr).toMatch(/--reason/);
     const personal = await erase('--email', EVA, '--reason', `request from ${EVA}`);
     expect(personal.code).toBe(2);
     expect(personal.stderr).toMatch(/--reason is invalid: must not hold personal data/);
+  });
+
+  it('--subscriber-id with --shop erases a newsletter subscriber by its id (an unsubscribe holds no address)', async () => {
+    const stored = await receiver.store.ingest(
+      {
+        shop: 'acme',
+        event: 'newsletter_unsubscribe',
+        receivedAt: new Date(),
+        remoteAddress: '203.0.113.7',
+        headers: {},
+        contentType: 'application/json',
+        rawBody: Buffer.from(
+          JSON.stringify({ newsletter: { subscriber: [{ id: '977', firstname: 'Cli' }] } }),
+        ),
+      },
+      [{ dedupeKey: 'subscriber:977:x', subjectId: '977', payload: { id: '977', firstname: 'Cli' } }],
+      [],
+    );
+    const done = await erase(
+      '--shop',
+      'acme',
+      '--subscriber-id',
+      '977',
+      '--reason',
+      'GDPR-2026-043',
+      '--json',
+    );
+    expect(done.code).toBe(0);
+    const answer = JSON.parse(done.stdout) as { erased: boolean; events: Array<{ id: string }> };
+    expect(answer).toMatchObject({ erased: true, events: [{ id: stored.events[0]?.id }] });
+    expect((await receiver.store.getEvent(stored.events[0]?.id ?? ''))?.payload).toEqual({});
   });
 });

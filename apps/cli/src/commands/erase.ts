@@ -7,6 +7,7 @@ export interface EraseOptions extends AdminTargetOptions {
   email?: string;
   shop?: string;
   orderId?: string;
+  subscriberId?: string;
   reason: string;
   dryRun?: boolean;
   includeUnfinished?: boolean;
@@ -21,15 +22,36 @@ function count(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-function spoolLines(result: EraseResult): string[] {
+type SpoolMatchJson = NonNullable<EraseResult['spool']>['matches'][number];
+
+/**
+ * What to do about each spooled delivery the erasure named (not changed; the receiver stores it once its
+ * store is reachable): one that holds the address or what was asked for is found again by the same
+ * erasure; one found through an order or a subscriber holds no address, so only an erasure by that order
+ * or subscriber finds it once stored.
+ */
+export function spoolLines(result: EraseResult): string[] {
   const matches = result.spool?.matches ?? [];
   const waiting = matches.filter((match) => !match.unreadable);
   const aside = matches.filter((match) => match.unreadable);
+  const direct = waiting.filter((match) => match.orders === undefined && match.subscribers === undefined);
   const lines: string[] = [];
-  if (waiting.length > 0) {
+  if (direct.length > 0) {
     lines.push(
-      `  ${count(waiting.length, 'spooled delivery holds', 'spooled deliveries hold')} this data (${waiting.map((match) => match.id).join(', ')}): ` +
+      `  ${count(direct.length, 'spooled delivery holds', 'spooled deliveries hold')} this data (${direct.map((match) => match.id).join(', ')}): ` +
         'not changed; the receiver stores them once its store is reachable again — run srhooks erase again then',
+    );
+  }
+  const by = (match: SpoolMatchJson): string[] => [
+    ...(match.orders ?? []).map((id) => `--shop ${match.shop} --order-id ${id}`),
+    ...(match.subscribers ?? []).map((id) => `--shop ${match.shop} --subscriber-id ${id}`),
+  ];
+  for (const match of waiting.filter((found) => !direct.includes(found))) {
+    lines.push(
+      `  spooled delivery ${match.id} (${match.shop} ${match.event}) holds this person's ${match.orders ? 'order' : 'subscription'} without the address: ` +
+        `not changed; once the receiver has stored it, run ${by(match)
+          .map((flags) => `srhooks erase ${flags}`)
+          .join(' and ')} (the address no longer finds it)`,
     );
   }
   if (aside.length > 0) {
@@ -76,6 +98,7 @@ export const eraseCommand = defineCommand<EraseOptions, EraseResult>({
       ...(options.email === undefined ? {} : { email: options.email }),
       ...(options.shop === undefined ? {} : { shop: options.shop }),
       ...(options.orderId === undefined ? {} : { orderId: options.orderId }),
+      ...(options.subscriberId === undefined ? {} : { subscriberId: options.subscriberId }),
       reason: options.reason,
       ...(options.dryRun ? { dryRun: true } : {}),
       ...(options.includeUnfinished ? { includeUnfinished: true } : {}),

@@ -134,10 +134,17 @@ function registerErase(program: Command): void {
         '--email <address>',
         "the customer's or subscriber's e-mail address (exact match, ignoring case)",
       )
-      .option('--shop <name>', "only this shop (with --email); the order's shop (with --order-id)")
+      .option(
+        '--shop <name>',
+        "only this shop (with --email); the order's or subscriber's shop (with --order-id, --subscriber-id)",
+      )
       .option(
         '--order-id <innerId>',
         "an order's innerId (the order number the inspector shows); needs --shop",
+      )
+      .option(
+        '--subscriber-id <id>',
+        "a newsletter subscriber's id (its events, and deliveries without the address, such as an unsubscribe); needs --shop",
       )
       .requiredOption(
         '--reason <reference>',
@@ -155,12 +162,17 @@ function registerErase(program: Command): void {
         'srhooks erase --email kovacs.eva@example.hu --reason GDPR-2026-014 --dry-run',
         'srhooks erase --email kovacs.eva@example.hu --reason GDPR-2026-014 --include-unfinished',
         'srhooks erase --shop my-shop --order-id 3001 --reason GDPR-2026-015 --json',
+        'srhooks erase --shop my-shop --subscriber-id 77 --reason GDPR-2026-016',
       ),
     )
     .action(async (options: EraseOptions, command: Command) => {
-      if (options.email === undefined && options.orderId === undefined) {
+      if (
+        options.email === undefined &&
+        options.orderId === undefined &&
+        options.subscriberId === undefined
+      ) {
         command.error(
-          'error: say whose data: --email <address>, or --order-id <innerId> with --shop <name>',
+          'error: say whose data: --email <address>, or --order-id <innerId> or --subscriber-id <id> with --shop <name>',
           {
             exitCode: 2,
             code: 'commander.eraseWhose',
@@ -171,6 +183,12 @@ function registerErase(program: Command): void {
         command.error('error: --order-id needs --shop <name>: the shop the order belongs to', {
           exitCode: 2,
           code: 'commander.eraseOrderShop',
+        });
+      }
+      if (options.subscriberId !== undefined && options.shop === undefined) {
+        command.error('error: --subscriber-id needs --shop <name>: the shop the subscriber belongs to', {
+          exitCode: 2,
+          code: 'commander.eraseSubscriberShop',
         });
       }
       await runLazily(command, async () => (await import('../commands/erase.js')).eraseCommand, options);

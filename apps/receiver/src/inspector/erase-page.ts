@@ -105,6 +105,9 @@ function dryRun(input: ErasePageInput): SafeHtml {
     values.length === 0 ? '' : html`<dt>${label}</dt><dd class="mono">${values.join(', ')}</dd>`;
   const spooled = report.spool?.matches ?? [];
   const waiting = spooled.filter((match) => !match.unreadable);
+  // Found through an order or a subscriber (no address in it): only an erasure by that one finds it once stored.
+  const direct = waiting.filter((match) => match.orders === undefined && match.subscribers === undefined);
+  const indirect = waiting.filter((match) => !direct.includes(match));
   const aside = spooled.filter((match) => match.unreadable);
   return html`<p data-dry-run>Would erase the personal data of <strong>${plural(report.events.length, 'event')} and ${deliveries(report.deliveries.length)}</strong> (their ${plural(report.jobs, 'job')}: statuses kept, error texts erased).</p>
 <table class="stack erase-groups">
@@ -136,7 +139,8 @@ ${
   <p>The erasure is refused while they are unfinished (nothing is erased): wait until they finish, or check “Also cancel unfinished jobs” below, which cancels them — they end dead, never run again and are not listed as dead letters.</p>
 </div>`
 }
-${waiting.length > 0 ? html`<p class="notice">${deliveries(waiting.length, 'spooled delivery')} (${waiting.map((match) => match.id).join(', ')}) ${waiting.length === 1 ? 'holds' : 'hold'} this data: the erasure does not change ${waiting.length === 1 ? 'it' : 'them'}; the receiver stores ${waiting.length === 1 ? 'it' : 'them'} once its store is reachable again — erase again then.</p>` : ''}
+${direct.length > 0 ? html`<p class="notice" data-spooled="direct">${deliveries(direct.length, 'spooled delivery')} (${direct.map((match) => match.id).join(', ')}) ${direct.length === 1 ? 'holds' : 'hold'} this data: the erasure does not change ${direct.length === 1 ? 'it' : 'them'}; the receiver stores ${direct.length === 1 ? 'it' : 'them'} once its store is reachable again — erase again then.</p>` : ''}
+${indirect.map((match) => html`<p class="notice" data-spooled="${match.id}">Spooled delivery ${match.id} (${match.shop ?? ''} ${match.event ?? ''}) holds this person's ${match.orders ? 'order' : 'subscription'} without the address: the erasure does not change it, and once it is stored the address no longer finds it — erase by ${[...(match.orders ?? []).map((id) => `the order ${id}`), ...(match.subscribers ?? []).map((id) => `the subscriber ${id}`)].join(' and ')} of ${match.shop ?? 'its shop'} then (<code>srhooks erase --shop ${match.shop ?? 'SHOP'} ${[...(match.orders ?? []).map((id) => `--order-id ${id}`), ...(match.subscribers ?? []).map((id) => `--subscriber-id ${id}`)].join(' ')}</code>, or the admin API).</p>`)}
 ${aside.length > 0 ? html`<p class="notice">${plural(aside.length, 'file')} in the spool's unreadable/ folder (${aside.map((match) => match.id).join(', ')}) ${aside.length === 1 ? 'holds' : 'hold'} this data: never drained; delete ${aside.length === 1 ? 'it' : 'them'} by hand.</p>` : ''}`;
 }
 

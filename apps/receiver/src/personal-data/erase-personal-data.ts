@@ -30,7 +30,10 @@ export interface ErasureReport {
   cancelledJobs: number;
   /** SQLite after a written erasure: whether the WAL file was checkpointed and truncated (docs/operations.md). */
   walCheckpointed?: boolean;
-  /** Spool files holding the data (not changed): stored once drained, then erase again. Null: no spool configured. */
+  /**
+   * Spool files holding the data (not changed): stored once drained, then erased again (by the address, or
+   * by the order or subscriber a match was found by). Null: no spool configured.
+   */
   spool: { matches: SpoolMatch[] } | null;
 }
 
@@ -71,10 +74,15 @@ export async function erasePersonalData(
     request.orderId === undefined || request.shop === undefined
       ? undefined
       : { shop: request.shop, innerId: request.orderId };
+  const subscriber =
+    request.subscriberId === undefined || request.shop === undefined
+      ? undefined
+      : { shop: request.shop, id: request.subscriberId };
   const result = await context.store.erasePersonalData({
     ...(request.email === undefined ? {} : { email: request.email }),
     ...(request.email !== undefined && request.shop !== undefined ? { shop: request.shop } : {}),
     ...(order === undefined ? {} : { order }),
+    ...(subscriber === undefined ? {} : { subscriber }),
     reason: request.reason,
     dryRun: request.dryRun ?? false,
     includeUnfinished: request.includeUnfinished ?? false,
@@ -89,6 +97,7 @@ export async function erasePersonalData(
             ...(request.email === undefined ? {} : { email: request.email }),
             ...(request.shop === undefined ? {} : { shop: request.shop }),
             ...(order === undefined ? {} : { order }),
+            ...(subscriber === undefined ? {} : { subscriber }),
             orders: result.orders,
             subscribers: result.subscribers,
           }),

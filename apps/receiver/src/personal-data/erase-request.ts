@@ -1,6 +1,7 @@
 /**
  * What an erasure request (`POST /admin/api/personal-data/erase`, `srhooks erase`) may carry: whose data
- * (an e-mail address, an order of a shop, or both), the operator's request reference, and the flags.
+ * (an e-mail address, an order or a newsletter subscriber of a shop, or several), the operator's request
+ * reference, and the flags.
  * JSON body only: an e-mail address in a query string would reach access logs and proxies.
  */
 import { z } from 'zod';
@@ -22,6 +23,12 @@ export const OrderIdSchema = z
   .string({ error: 'must be text: the order\'s innerId as the shop sent it (e.g. "3001")' })
   .trim()
   .min(1, "must not be blank: the order's innerId (the order number the inspector shows)")
+  .max(64, 'must be at most 64 characters');
+
+export const SubscriberIdSchema = z
+  .string({ error: 'must be text: the newsletter subscriber\'s id as the shop sent it (e.g. "77")' })
+  .trim()
+  .min(1, "must not be blank: the subscriber's id (the id the inspector shows on a newsletter event)")
   .max(64, 'must be at most 64 characters');
 
 /** Whether the text holds something that looks like an e-mail address or a phone number. */
@@ -60,16 +67,24 @@ export const EraseRequestSchema = z
     email: EmailSchema.optional(),
     shop: ShopSchema.optional(),
     orderId: OrderIdSchema.optional(),
+    subscriberId: SubscriberIdSchema.optional(),
     reason: ErasureReasonSchema,
     dryRun: jsonFlag('dryRun').optional(),
     includeUnfinished: jsonFlag('includeUnfinished').optional(),
   })
   .superRefine((request, ctx) => {
-    if (request.email === undefined && request.orderId === undefined) {
+    if (request.email === undefined && request.orderId === undefined && request.subscriberId === undefined) {
       ctx.addIssue({
         code: 'custom',
         path: ['email'],
-        message: 'is required unless orderId (with shop) is given: say whose data is erased',
+        message: 'is required unless orderId or subscriberId (with shop) is given: say whose data is erased',
+      });
+    }
+    if (request.subscriberId !== undefined && request.shop === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['shop'],
+        message: 'is required with subscriberId: the shop the newsletter subscriber belongs to',
       });
     }
     if (request.orderId !== undefined && request.shop === undefined) {

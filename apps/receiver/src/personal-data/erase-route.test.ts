@@ -1,4 +1,5 @@
 /** `POST /admin/api/personal-data/erase`: dry run, the unfinished-jobs rule, the erasure, its refusals and its log line. */
+import { encodeDelivery, sampleSubscriber } from '@srhooks/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   bearer,
@@ -6,6 +7,7 @@ import {
   orderDelivery,
   postDelivery,
   quarantineOrderDelivery,
+  SHOP,
   startAdminReceiver,
 } from '../admin/test-support/admin-test-receiver.js';
 import type { TestReceiver } from '../test-support/test-receiver.js';
@@ -87,8 +89,10 @@ describe('POST /admin/api/personal-data/erase', () => {
         'reason',
         /must be a reference that holds its number/,
       ],
-      [{ reason: 'GDPR-1' }, 'email', /is required unless orderId/],
+      [{ reason: 'GDPR-1' }, 'email', /is required unless orderId or subscriberId/],
       [{ orderId: '4101', reason: 'GDPR-1' }, 'shop', /is required with orderId/],
+      [{ subscriberId: '77', reason: 'GDPR-1' }, 'shop', /is required with subscriberId/],
+      [{ shop: 'demo', subscriberId: ' ', reason: 'GDPR-1' }, 'subscriberId', /must not be blank/],
       [{ email: 'not an address', reason: 'GDPR-1' }, 'email', /must be an e-mail address/],
       [{ email: EVA, reason: 'GDPR-1', dryRun: 'true' }, 'dryRun', /JSON boolean/],
       [{ email: EVA, reason: 'GDPR-1', everything: true }, 'everything', /unknown field/],
@@ -190,11 +194,53 @@ describe('POST /admin/api/personal-data/erase', () => {
       events: [],
       deliveries: [],
     });
-    // Its log line does not say the data was erased.
+    // Its log line does not say the data was erased (nor, for any erasure, whose data it was).
     const last = receiver.logLines.filter((line) => line.includes('"erasure":{')).at(-1) ?? '';
     expect(JSON.parse(last)).toMatchObject({
       erasure: { erased: false, reason: 'GDPR-2026-021' },
       msg: 'personal data erasure: nothing matched, nothing erased',
     });
+  });
+
+  it('by newsletter subscriber: shop and subscriberId (its events, also an unsubscribe without the address)', async () => {
+    const newsletter = async (
+      event: 'newsletter_subscribe' | 'newsletter_unsubscribe',
+      item: Record<string, unknown>,
+    ) => {
+      const { contentType, body } = encodeDelivery(
+        event,
+        { newsletter: { subscriber: [item] } },
+        { format: 'json' },
+      );
+      const response = await fetch(`${receiver.baseUrl}${receiver.path(SHOP, event)}`, {
+        method: 'POST',
+        headers: { 'content-type': contentType },
+        body: new Uint8Array(body),
+      });
+      expect(response.status).toBe(200);
+      const deliveryId = ((await response.json()) as { deliveryId: string }).deliveryId;
+      return (await receiver.app.store.getDelivery(deliveryId))?.events[0]?.id;
+    };
+    const { email: _none, ...withoutAddress } = sampleSubscriber(4);
+    const subscribed = await newsletter('newsletter_subscribe', {
+      ...sampleSubscriber(4),
+      id: '4177',
+      email: EVA,
+    });
+    const left = await newsletter('newsletter_unsubscribe', { ...withoutAddress, id: '4177' });
+    await newsletter('newsletter_subscribe', { ...sampleSubscriber(5), id: '4178' });
+    const dry = await erase({ shop: SHOP, subscriberId: '4177', reason: 'GDPR-2026-022', dryRun: true });
+    expect(dry.status).toBe(200);
+    expect((dry.body.events as Array<{ id: string }>).map((event) => event.id).sort()).toEqual(
+      [subscribed, left].sort(),
+    );
+    const done = await erase({
+      shop: SHOP,
+      subscriberId: '4177',
+      reason: 'GDPR-2026-022',
+      includeUnfinished: true,
+    });
+    expect(done.body).toMatchObject({ erased: true });
+    expect((await receiver.app.store.getEvent(left ?? ''))?.payload).toEqual({});
   });
 });

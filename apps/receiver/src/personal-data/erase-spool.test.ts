@@ -232,6 +232,29 @@ describe.each(engines)(
         expect(done.spool?.matches.map((match) => match.id)).toEqual(
           dry.spool?.matches.map((match) => match.id),
         );
+        // Once erased, the address no longer leads to them: the erasure by the order or by the subscriber
+        // the matches named finds each (directly: no `orders` / `subscribers` label).
+        const again = await erasePersonalData(
+          { store, spoolDir },
+          { email: EMAIL, reason: 'GDPR-2026-031', dryRun: true },
+        );
+        expect(again.spool?.matches).toEqual([]);
+        const byOrder = await erasePersonalData(
+          { store, spoolDir },
+          { shop: 'demo', orderId: '601', reason: 'GDPR-2026-031', dryRun: true },
+        );
+        expect(byOrder.spool?.matches).toEqual([
+          { id: statusChange, shop: 'demo', event: 'order_status_change', unreadable: false },
+        ]);
+        const bySubscriber = await erasePersonalData(
+          { store, spoolDir },
+          { shop: 'demo', subscriberId: '77', reason: 'GDPR-2026-031', dryRun: true },
+        );
+        expect(bySubscriber.spool?.matches).toEqual([
+          { id: unsubscribe, shop: 'demo', event: 'newsletter_unsubscribe', unreadable: false },
+        ]);
+        // The store's subscription events of 77 (erased already) are not matched again.
+        expect(bySubscriber.events).toEqual([]);
       } finally {
         await store.close();
       }

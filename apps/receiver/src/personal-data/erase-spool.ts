@@ -39,6 +39,8 @@ export interface SpoolCriteria {
   email?: string;
   shop?: string;
   order?: { shop: string; innerId: string };
+  /** The newsletter subscriber asked for (shop and id). */
+  subscriber?: { shop: string; id: string };
   /** The orders the store's erasure found by the address (ErasureResult.orders). */
   orders?: ReadonlyArray<{ shop: string; innerId: string }>;
   /** The newsletter subscribers the store's erasure found by the address (ErasureResult.subscribers). */
@@ -57,8 +59,8 @@ async function namesIn(dir: string): Promise<string[]> {
 type Found = Pick<SpoolMatch, 'orders' | 'subscribers'>;
 
 /**
- * Whether the file holds the person's data: `{}` when it holds the address or the order asked for; the
- * erasure's orders or subscribers it holds otherwise; null when none. `shop` and `event` are null for a
+ * Whether the file holds the person's data: `{}` when it holds the address, the order or the subscriber
+ * asked for; the erasure's orders or subscribers it holds otherwise; null when none. `shop` and `event` are null for a
  * file that does not read (its bytes are searched as they are: any shop, an order or a newsletter event).
  */
 function matches(
@@ -78,12 +80,21 @@ function matches(
     return {};
   }
   const ofShop = (found: { shop: string }) => shop === null || shop === found.shop;
+  // A newsletter item's only `id` is the subscriber's (an order body has its products' ids too).
+  const newsletter = event === null ? body.includes('newsletter') : isNewsletterEvent(event as WebhookEvent);
+  const subscriber = criteria.subscriber;
+  if (
+    subscriber !== undefined &&
+    newsletter &&
+    ofShop(subscriber) &&
+    rawBodyHasSubscriber(body, subscriber.id)
+  ) {
+    return {};
+  }
   const orders =
     event === null || isOrderEvent(event as WebhookEvent)
       ? (criteria.orders ?? []).filter((found) => ofShop(found) && rawBodyHasOrder(body, found.innerId))
       : [];
-  // A newsletter item's only `id` is the subscriber's (an order body has its products' ids too).
-  const newsletter = event === null ? body.includes('newsletter') : isNewsletterEvent(event as WebhookEvent);
   const subscribers = newsletter
     ? (criteria.subscribers ?? []).filter((found) => ofShop(found) && rawBodyHasSubscriber(body, found.id))
     : [];

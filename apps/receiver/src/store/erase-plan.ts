@@ -11,7 +11,9 @@
  *   newsletter subscribers so found, and the shop's quarantined deliveries of those (by innerId, by
  *   subscriber id);
  * - by order: the shop's order events of that order innerId (every status change, duplicates included),
- *   and the shop's quarantined order deliveries whose raw body holds that innerId (raw-body-order.ts).
+ *   and the shop's quarantined order deliveries whose raw body holds that innerId (raw-body-order.ts);
+ * - by newsletter subscriber: the shop's newsletter events of that subscriber id, and the shop's
+ *   quarantined newsletter deliveries whose raw body holds it (an unsubscribe may carry no address).
  *
  * Erased: the event's payload (`{}`), customer name, search text and verification detail; the raw body
  * (emptied), the request headers other than the protocol's own (personal-data/delivery-header-privacy.ts)
@@ -371,6 +373,13 @@ export function* erasePlan(
     for (const { shop, id } of subscribers.values()) yield* subscriberEvents(shop, id);
   }
   if (options.order !== undefined) yield* orderEvents(options.order.shop, options.order.innerId);
+  if (options.subscriber !== undefined)
+    yield* subscriberEvents(options.subscriber.shop, options.subscriber.id);
+  /** The subscribers whose quarantined (and spooled) deliveries are looked for: found, or asked for. */
+  const subscribers = uniqueBy(
+    [...emailSubscribers, ...(options.subscriber === undefined ? [] : [options.subscriber])],
+    ({ shop, id }) => JSON.stringify([shop, id]),
+  );
 
   if (options.eventIds !== undefined) {
     for (const row of yield* rowsOf(
@@ -395,8 +404,8 @@ export function* erasePlan(
   // Quarantined deliveries have no decoded payload: their raw bodies are searched for the address and
   // for the order (as a shop's order event).
   const order = options.order;
-  if (email !== undefined || order !== undefined) {
-    const scanShop = email === undefined ? order?.shop : options.shop;
+  if (email !== undefined || order !== undefined || options.subscriber !== undefined) {
+    const scanShop = email === undefined ? (order?.shop ?? options.subscriber?.shop) : options.shop;
     const holdsData = (row: Row): boolean =>
       (email !== undefined &&
         (options.shop === undefined || row.shop === options.shop) &&
@@ -411,7 +420,7 @@ export function* erasePlan(
         )) ||
       // A newsletter body's only `id` is the subscriber's (an order body has its products' too).
       (isNewsletterEvent(String(row.event) as WebhookEvent) &&
-        emailSubscribers.some(
+        subscribers.some(
           (found) => found.shop === row.shop && rawBodyHasSubscriber(bufferOf(row.raw_body), found.id),
         ));
     let after = '';
@@ -454,7 +463,7 @@ export function* erasePlan(
     orders: uniqueBy([...emailOrders, ...(order === undefined ? [] : [order])], ({ shop, innerId }) =>
       JSON.stringify([shop, innerId]),
     ),
-    subscribers: emailSubscribers,
+    subscribers,
   };
   const blocked = unfinishedJobs.length > 0 && !options.includeUnfinished;
   if (options.dryRun || blocked || (eventIds.length === 0 && deliveries.size === 0)) {

@@ -9,6 +9,7 @@ import type { Store } from '../store.js';
 import { adminSessionsContract } from './store-contract/admin-sessions.js';
 import { erasedListsContract } from './store-contract/erased-lists.js';
 import { erasureContract } from './store-contract/erasure.js';
+import { erasureBySubscriberContract } from './store-contract/erasure-by-subscriber.js';
 import type { StoreHarness } from './store-contract/fixtures.js';
 import { ingestContract } from './store-contract/ingest.js';
 import { jobLeasesContract } from './store-contract/jobs-leases.js';
@@ -50,6 +51,7 @@ export function defineStoreContract(engine: string, harness: StoreHarness): void
     adminSessionsContract(stores);
     pruneContract(stores);
     erasureContract(stores);
+    erasureBySubscriberContract(stores);
     erasedListsContract(stores);
     lifecycleContract(stores);
   });

@@ -4,7 +4,10 @@
  * `erase-plan.ts` and docs/operations.md, "Erasing a customer's personal data").
  */
 
-/** Whose data: an e-mail address (exact, case-insensitive), an order (shop and order innerId), or both (either matches). */
+/**
+ * Whose data: an e-mail address (exact, case-insensitive), an order (shop and order innerId), a newsletter
+ * subscriber (shop and id), or several (any matches).
+ */
 export interface ErasureCriteria {
   /**
    * The customer's or subscriber's e-mail address; matched exactly, ignoring case, surrounding blanks and
@@ -15,6 +18,8 @@ export interface ErasureCriteria {
   shop?: string;
   /** An order of a shop: its order events (every status change, duplicates included). */
   order?: { shop: string; innerId: string };
+  /** A newsletter subscriber of a shop (its id): its newsletter events (subscribe, update, unsubscribe). */
+  subscriber?: { shop: string; id: string };
   /** These events, by id (the store's own use: late duplicates of erased events, late-duplicates.ts). */
   eventIds?: string[];
 }
@@ -69,7 +74,8 @@ export interface ErasureResult {
   cancelledJobs: number;
   /**
    * The orders whose events it matched by the e-mail address (its `email` or `email_hash`) or was given
-   * (`order`), and the newsletter subscribers whose events it matched by the address: the deliveries of
+   * (`order`), and the newsletter subscribers whose events it matched by the address or was given
+   * (`subscriber`): the deliveries of
    * these that have not reached the store (the spool folder, erase-spool.ts) name the person too,
    * without the address.
    */
