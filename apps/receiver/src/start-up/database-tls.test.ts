@@ -8,7 +8,8 @@
  *   and is refused by the server without TLS in one line that says what to change;
  * - verify-full is refused by the front's self-signed certificate with words naming sslrootcert, and
  *   connects when sslrootcert names the certificate; verify-ca without sslrootcert is refused at once.
- * A refused start creates no schema.
+ * A refused start creates no schema. A start during an outage (spool on) decides prefer once the server
+ * answers.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
@@ -20,6 +21,7 @@ import { runReceiver } from '../run-receiver.js';
 import { FakeProcess } from '../test-support/fake-process.js';
 import { TEST_DATABASE_URL, testSchemas, withTestDatabase } from '../test-support/postgres-schema.js';
 import { selfSignedCertificate } from '../test-support/self-signed-certificate.js';
+import { TcpProxy } from '../test-support/tcp-proxy.js';
 
 const newSchema = testSchemas('tls');
 const server = new URL(TEST_DATABASE_URL);
@@ -203,6 +205,46 @@ describe("DATABASE_URL's sslmode, as libpq reads it", () => {
       });
     });
   });
+
+  it('sslmode=prefer while the server is unreachable at start (spool on): decided once it answers, the full receiver takes over', async () => {
+    const proxy = new TcpProxy(Number(server.port || '5432'));
+    await proxy.start();
+    await proxy.stop(); // its port refuses connections: the store is unreachable
+    const schema = newSchema();
+    const proc = new FakeProcess(
+      {
+        SRHOOKS_SECRETS: 'database-tls-secret-0123456789',
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'silent',
+        DATABASE_URL: databaseUrl('?sslmode=prefer', proxy.port),
+        SRHOOKS_DB_SCHEMA: schema,
+        SRHOOKS_SPOOL_DIR: join(dir, `spool-${schema}`),
+      },
+      dir,
+    );
+    const running = await runReceiver(
+      proc,
+      { processing: { enabled: false }, spool: { retryMs: 50, maxRetryMs: 100 } },
+      { storeRetry: { firstMs: 100, maxMs: 200 } },
+    );
+    if (running === null) throw new Error(`not started: ${proc.stderrText.join('')}`);
+    try {
+      expect(await schemaExists(schema)).toBe(false);
+      await proxy.start();
+      const full = await Promise.race([
+        running.full,
+        new Promise<'not taken over'>((resolve) => setTimeout(() => resolve('not taken over'), 20_000)),
+      ]);
+      expect(full).not.toBe('not taken over');
+      expect(full).not.toBeNull();
+      expect(await schemaExists(schema)).toBe(true);
+    } finally {
+      proc.emit('SIGTERM', 'SIGTERM');
+      await running.stopped;
+      await proxy.stop();
+    }
+  }, 40_000);
 
   it('sslmode=verify-ca without sslrootcert is refused as configuration, before any connection', async () => {
     const { outcome, schemaCreated } = await start(databaseUrl('?sslmode=verify-ca'));
