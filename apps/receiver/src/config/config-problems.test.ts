@@ -398,6 +398,26 @@ describe('receiver config problems', () => {
     expect(refused('postgres://srhooks:pa55w0rd@db.internal/srhooks?sslmode=bogus')).toEqual([
       'DATABASE_URL: sslmode must be one of disable, prefer, require, verify-ca, verify-full, no-verify',
     ]);
+    // before: "srhooks receiver failed to start: ENOENT: no such file or directory, open '…'", naming nothing
+    const missing = join(dir, 'nope', 'ca.pem');
+    expect(
+      refused(`postgres://srhooks:pa55w0rd@db.internal/srhooks?sslmode=verify-full&sslrootcert=${missing}`),
+    ).toEqual([
+      `DATABASE_URL: sslrootcert: the file ${missing} does not exist; node-postgres reads it for every connection (a path relative to the receiver's working folder)`,
+    ]);
+    expect(refused(`postgres://srhooks:pa55w0rd@db.internal/srhooks?sslmode=require&sslkey=${dir}`)).toEqual([
+      `DATABASE_URL: sslkey: the file ${dir} is not a file; node-postgres reads it for every connection (a path relative to the receiver's working folder)`,
+    ]);
+    writeFileSync(join(dir, 'ca.pem'), 'a CA');
+    expect(
+      loadConfig({
+        env: {
+          SRHOOKS_SECRETS: SECRET,
+          DATABASE_URL: `postgres://u@db.internal/x?sslmode=verify-full&sslrootcert=${join(dir, 'ca.pem')}`,
+        },
+        cwd: dir,
+      }).databaseUrl,
+    ).toContain('sslrootcert=');
     // the receiver reads sslmode as libpq does (start-up/database-tls.ts): node-postgres' own reading is not offered
     expect(
       refused('postgres://srhooks:pa55w0rd@db.internal/srhooks?sslmode=require&uselibpqcompat=false'),

@@ -17,6 +17,19 @@
  * - no-verify (node-postgres' own): as require without `sslrootcert`.
  * Without `sslmode` the connection is not encrypted (libpq's default would be prefer).
  */
+import { accessSync, constants, statSync } from 'node:fs';
+
+/** Why `file` cannot be read, or null (a readable file). */
+function unreadableFile(file: string): string | null {
+  try {
+    if (!statSync(file).isFile()) return 'is not a file';
+    accessSync(file, constants.R_OK);
+    return null;
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    return code === 'ENOENT' ? 'does not exist' : `cannot be read (${String(code)})`;
+  }
+}
 
 /** The `sslmode` values the receiver takes; any other one is refused. */
 const SSL_MODES = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify'];
@@ -40,6 +53,12 @@ export function databaseUrlProblem(url: string): string | null {
     return `sslmode must be one of ${SSL_MODES.join(', ')}`;
   if (sslmode === 'verify-ca' && params.get('sslrootcert') === null)
     return 'sslmode=verify-ca checks the server certificate against a CA of your own: add sslrootcert=/path/to/ca.pem (the CA file), or use sslmode=verify-full (the system CAs and the host name)';
+  for (const key of ['sslrootcert', 'sslcert', 'sslkey']) {
+    const file = params.get(key);
+    const problem = file === null ? null : unreadableFile(file);
+    if (problem !== null)
+      return `${key}: the file ${file} ${problem}; node-postgres reads it for every connection (a path relative to the receiver's working folder)`;
+  }
   const compat = params.get('uselibpqcompat');
   if (compat !== null && compat !== 'true')
     return 'uselibpqcompat: the receiver always reads sslmode as libpq does; remove uselibpqcompat';

@@ -92,7 +92,7 @@ afterAll(async () => {
 });
 
 /** The test database's URL at `port` (the server's own by default) with `query`. */
-function databaseUrl(query: string, port = server.port || '5432'): string {
+function databaseUrl(query: string, port: number | string = server.port || '5432'): string {
   const url = new URL(TEST_DATABASE_URL);
   url.port = String(port);
   url.search = query;

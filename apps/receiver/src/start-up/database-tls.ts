@@ -25,18 +25,20 @@ async function tryConnect(url: string): Promise<'connected' | 'unreachable' | 'r
   // loaded here: a receiver on SQLite never loads the PostgreSQL driver
   const { newStoreClient } = await import('../store/postgres/pg-connection.js');
   const { isPgUnavailable } = await import('../store/postgres/pg-errors.js');
-  const client = newStoreClient({
-    connectionString: url,
-    connectionTimeoutMillis: TRIAL_CONNECT_TIMEOUT_MS,
-    application_name: 'srhooks-receiver',
-  });
+  let client: ReturnType<typeof newStoreClient> | undefined;
   try {
+    // the driver reads sslrootcert & co. here: a file gone since the config was read fails the trial
+    client = newStoreClient({
+      connectionString: url,
+      connectionTimeoutMillis: TRIAL_CONNECT_TIMEOUT_MS,
+      application_name: 'srhooks-receiver',
+    });
     await client.connect();
     return 'connected';
   } catch (error) {
     return isPgUnavailable(error) ? 'unreachable' : 'refused';
   } finally {
-    await client.end().catch(() => {});
+    await client?.end().catch(() => {});
   }
 }
 
