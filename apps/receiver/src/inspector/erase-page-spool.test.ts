@@ -80,7 +80,7 @@ describe('inspector erase page: spooled deliveries', () => {
           session: null,
           reveal: false,
           event,
-          targets: { order: null, email: 'eva@example.hu' },
+          targets: { order: null, email: 'eva@example.hu', subscriber: null },
           scope: 'email',
           report,
           unfinished: [],

@@ -166,13 +166,23 @@ describe('inspector: erasing an event’s personal data', () => {
       `href="/ui/events/${events.kata}/erase?scope=email">Hide personal data</a>`,
     );
 
-    // A subscription offers the e-mail scope only, by default.
+    // A subscription offers the e-mail scope, by default, and its subscriber; no order.
     const subscriber = await get(`/ui/events/${events.subscriber}/erase`);
     expect(subscriber.text).toContain('<input type="hidden" name="scope" value="email">');
+    expect(subscriber.text).toContain(
+      `href="/ui/events/${events.subscriber}/erase?scope=subscriber">This newsletter subscriber</a>: subscriber ${sampleSubscriber(4).id} of demo`,
+    );
     expect(subscriber.text).not.toContain('This order');
     const noOrder = await get(`/ui/events/${events.subscriber}/erase?scope=order`);
     expect(noOrder.status).toBe(400);
-    expect(noOrder.text).toContain('cannot be erased by its order (it is no order event): choose email');
+    expect(noOrder.text).toContain(
+      'cannot be erased by its order (it is no order event): choose email or subscriber',
+    );
+    const noSubscriber = await get(`/ui/events/${events.kata}/erase?scope=subscriber`);
+    expect(noSubscriber.status).toBe(400);
+    expect(noSubscriber.text).toContain(
+      'cannot be erased by its newsletter subscriber (it is no newsletter event)',
+    );
     expect((await get(`/ui/events/${events.kata}/erase?scope=everything`)).status).toBe(400);
   });
 
@@ -313,6 +323,55 @@ describe('inspector: erasing an event’s personal data', () => {
       expect(receiver.logLines.filter((line) => line.toLowerCase().includes(address.toLowerCase()))).toEqual(
         [],
       );
+    }
+  });
+
+  it('erases an unsubscribe without an address by its subscriber: the subscriber scope, its only one', async () => {
+    const post = async (
+      event: 'newsletter_subscribe' | 'newsletter_unsubscribe',
+      item: Record<string, unknown>,
+    ) => {
+      const delivery = encodeDelivery(event, { newsletter: { subscriber: [item] } }, { format: 'json' });
+      const response = await fetch(`${receiver.baseUrl}${receiver.path(SHOP, event)}`, {
+        method: 'POST',
+        headers: { 'content-type': delivery.contentType },
+        body: new Uint8Array(delivery.body),
+      });
+      const deliveryId = ((await response.json()) as { deliveryId: string }).deliveryId;
+      return (await receiver.app.store.getDelivery(deliveryId))?.events[0]?.id ?? '';
+    };
+    const { email: _none, ...withoutAddress } = sampleSubscriber(6);
+    const subscribed = await post('newsletter_subscribe', {
+      ...sampleSubscriber(6),
+      id: '6106',
+      email: OTHER_EMAIL,
+    });
+    const left = await post('newsletter_unsubscribe', { ...withoutAddress, id: '6106' });
+    const page = await get(`/ui/events/${left}/erase`);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('<input type="hidden" name="scope" value="subscriber">');
+    expect(page.text).not.toContain('Everything with this customer');
+    expect(page.text).toContain(
+      'Would erase the personal data of <strong>2 events and 2 deliveries</strong>',
+    );
+    const done = await fetch(`${receiver.baseUrl}/ui/events/${left}/erase`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: {
+        cookie: session.cookie,
+        origin: receiver.baseUrl,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({
+        _csrf: session.csrfToken,
+        scope: 'subscriber',
+        reason: 'GDPR-2026-104',
+        includeUnfinished: '1',
+      }),
+    });
+    expect(done.status).toBe(303);
+    for (const id of [subscribed, left]) {
+      expect((await receiver.app.store.getEvent(id))?.erasure).toMatchObject({ reason: 'GDPR-2026-104' });
     }
   });
 });

@@ -74,6 +74,7 @@ function scopeChoices(input: ErasePageInput): SafeHtml {
   return html`<ul class="erase-scopes">
   ${targets.order ? choice('order', 'This order', html`order #${targets.order.orderId} of ${targets.order.shop} — every status change of that order (its events and their deliveries)`) : ''}
   ${targets.email ? choice('email', "Everything with this customer's e-mail address", html`${emailShown(targets.email, reveal)} — every order and subscription with that address, in every shop, and quarantined deliveries holding it`) : ''}
+  ${targets.subscriber ? choice('subscriber', 'This newsletter subscriber', html`subscriber ${targets.subscriber.subscriberId} of ${targets.subscriber.shop} — every newsletter event of that subscriber (an unsubscribe without the address too) and its quarantined newsletter deliveries`) : ''}
 </ul>`;
 }
 

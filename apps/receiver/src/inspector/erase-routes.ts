@@ -1,7 +1,7 @@
 /**
  * "Erase personal data…" of an event (GDPR art. 17): `GET /ui/events/:id/erase` runs a dry run of the
- * chosen scope (`?scope=order|email`: this order, or everything with the customer's e-mail address) and
- * shows it with the form (erase-page.ts); `POST /ui/events/:id/erase`, with the session's CSRF token
+ * chosen scope (`?scope=order|email|subscriber`: this order, everything with the customer's e-mail address,
+ * or this newsletter subscriber) and shows it with the form (erase-page.ts); `POST /ui/events/:id/erase`, with the session's CSRF token
  * (checked by the admin guard), erases through the admin API's code path (erase-personal-data.ts, the
  * request parsed by its EraseRequestSchema, its log line) and redirects to the event with a notice. The
  * e-mail address is read from the stored event on both, never from the form or the URL, so it reaches
@@ -53,6 +53,7 @@ const DRY_RUN_REASON = 'inspector-preview-0';
 const SCOPE_WORDS: Record<EraseScope, string> = {
   order: 'by its order (it is no order event)',
   email: 'by an e-mail address (its payload has none)',
+  subscriber: 'by its newsletter subscriber (it is no newsletter event)',
 };
 
 export function addEraseRoutes(app: FastifyInstance, context: EraseRoutesContext): void {
