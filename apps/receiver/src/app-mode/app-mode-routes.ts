@@ -29,6 +29,7 @@ import { withStoreTimeout } from '../ingest/store-call.js';
 import { INSPECTOR_CSS } from '../inspector/inspector-style.js';
 import { warnDedupeFields } from '../reconcile/reconcile-shops.js';
 import type { ReceiverRoutePlugin } from '../routes/index.js';
+import type { AppShopRecord } from '../store/app-shops/app-shop-store.js';
 import { StoreUnavailableError } from '../store/store.js';
 import { type AppConfig, forShop } from './app-config.js';
 import { checkAppRequest } from './app-request.js';
@@ -285,15 +286,15 @@ const plugin: FastifyPluginAsync = async (app) => {
       // The event pages' "← all events" link: the shop-bound session instead of ShopRenter's signed parameters
       // (their code is accepted once, so they cannot open the list a second time).
       if (appConfig.entryPoint === 'inspector' && query.hmac === undefined && query.session !== undefined) {
-        const session = sessionOf(query, reply);
-        if (!session) return reply;
-        return sendEntryList(reply, session, directory.appShop(session.shop)?.status ?? 'installed');
+        const found = await sessionOf(query, reply);
+        if (!found) return reply;
+        return sendEntryList(reply, found.session, found.record.status);
       }
       const result = await verified(request, reply, 'entry');
       if (!result) return reply;
       const { shop } = result;
-      const record = directory.appShop(shop);
-      if (!record || record.status === 'uninstalled') {
+      const record = await installedRecord(shop);
+      if (!record) {
         return refuse(reply, 403, 'not_installed', `The app is not installed on ${shop}.`, true, shop);
       }
       const session = createShopSession(shop, appConfig.clientSecret);
@@ -335,10 +336,30 @@ const plugin: FastifyPluginAsync = async (app) => {
   }
 
   /**
-   * An entry-page link's session (an event page, "← all events"), or null when it is refused (answered):
-   * missing, forged or expired, or the shop has uninstalled the app since.
+   * The shop's record when it has the app (installed or pending), else undefined. The list in memory first;
+   * a shop it does not show as having the app is read from the store, since another instance on the same
+   * PostgreSQL store may have handled its install (or re-install) since this one last read the list: the
+   * owner's browser, redirected right after the install, loads the entry point from any instance.
    */
-  function sessionOf(query: Query, reply: FastifyReply): ShopSession | null {
+  async function installedRecord(shop: string) {
+    const known = directory.appShop(shop);
+    if (known && known.status !== 'uninstalled') return known;
+    const read = await withStoreTimeout(
+      'read app shop',
+      directory.reloadShop(shop),
+      app.config.storeTimeoutMs,
+    );
+    return read && read.status !== 'uninstalled' ? read : undefined;
+  }
+
+  /**
+   * An entry-page link's session (an event page, "← all events") and the shop's record, or null when it is
+   * refused (answered): missing, forged or expired, or the shop has uninstalled the app since.
+   */
+  async function sessionOf(
+    query: Query,
+    reply: FastifyReply,
+  ): Promise<{ session: ShopSession; record: AppShopRecord } | null> {
     const session = checkShopSession(query, (appConfig as AppConfig).clientSecret);
     if (!session.ok) {
       refuse(
@@ -354,12 +375,12 @@ const plugin: FastifyPluginAsync = async (app) => {
       return null;
     }
     // The session outlives an uninstall (it is valid for an hour): the shop must still have the app.
-    const record = directory.appShop(session.shop);
-    if (!record || record.status === 'uninstalled') {
+    const record = await installedRecord(session.shop);
+    if (!record) {
       refuse(reply, 403, 'not_installed', `The app is not installed on ${session.shop}.`, true, session.shop);
       return null;
     }
-    return session.session;
+    return { session: session.session, record };
   }
 
   app.get<{ Params: { id: string }; Querystring: Query }>(
@@ -367,8 +388,9 @@ const plugin: FastifyPluginAsync = async (app) => {
     orUnavailablePage(
       'entry',
       async (request: FastifyRequest<{ Params: { id: string }; Querystring: Query }>, reply) => {
-        const session = sessionOf(request.query, reply);
-        if (!session) return reply;
+        const found = await sessionOf(request.query, reply);
+        if (!found) return reply;
+        const { session } = found;
         const { shop } = session;
         const event = await app.store.getEvent(request.params.id);
         // Another shop's event is answered exactly like a missing one.

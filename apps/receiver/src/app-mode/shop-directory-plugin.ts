@@ -10,10 +10,14 @@
  * delivery (pg_notify / LISTEN, pg-change-relay.ts). So an uninstall handled by one instance makes the
  * others answer 404 on the shop's URLs within one notification and one store read (milliseconds); if
  * the notification is lost (the listening connection down), within `refreshMs` plus one store read.
+ * A genuine delivery URL of a shop known here as uninstalled is checked against the store before it is
+ * refused (`ShopDirectory.reloadShop`): another instance may have handled a re-install since the last re-read.
  */
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { NOT_FOUND_BODY } from '../http/error-body.js';
+import { authenticateHook } from '../ingest/authenticate-hook.js';
+import { withStoreTimeout } from '../ingest/store-call.js';
 import type { AppShopStore } from '../store/app-shops/app-shop-store.js';
 import { createAppShopStore } from '../store/app-shops/create-app-shop-store.js';
 import { ShopDirectory } from './shop-directory.js';
@@ -73,12 +77,36 @@ const plugin: FastifyPluginAsync<ShopDirectoryPluginOptions> = async (app, optio
     // (and its token verifies), so judging the raw text would let an uninstalled shop's URL through.
     // Any other path under /hooks/ is the catch-all's 404 anyway.
     if (request.routeOptions.url !== DELIVERY_ROUTE) return;
-    const { shop } = request.params as { shop?: unknown };
-    if (typeof shop === 'string' && directory.isUninstalled(shop)) {
-      request.log.info({ shop }, 'delivery for a shop that uninstalled the app refused');
-      return reply.code(404).send(NOT_FOUND_BODY);
-    }
+    const { shop, event, token } = request.params as { shop?: unknown; event?: unknown; token?: unknown };
+    if (typeof shop !== 'string' || !directory.isUninstalled(shop)) return;
+    // Known here as uninstalled. Another instance on the same store may have recorded a re-install since this
+    // one last read the list (within 5 s): a genuine URL is checked against the store before it is refused, or
+    // the first deliveries of the new subscriptions would be lost (ShopRenter does not send them again). A
+    // forged URL is refused unread, so it costs no store read.
+    if (
+      typeof event === 'string' &&
+      typeof token === 'string' &&
+      authenticateHook({ shop, event, token }, app.config.secrets).ok &&
+      (await stillUninstalled(shop, request.log)) === false
+    )
+      return;
+    request.log.info({ shop }, 'delivery for a shop that uninstalled the app refused');
+    return reply.code(404).send(NOT_FOUND_BODY);
   });
+
+  /** Whether the store still says the shop uninstalled the app; true as well when it cannot be read. */
+  async function stillUninstalled(shop: string, log: FastifyBaseLogger): Promise<boolean> {
+    try {
+      await withStoreTimeout('read app shop', directory.reloadShop(shop), app.config.storeTimeoutMs);
+    } catch (error) {
+      log.warn(
+        { shop, err: error },
+        'cannot read the shop from the store; refusing its delivery as the last known list says (uninstalled)',
+      );
+      return true;
+    }
+    return directory.isUninstalled(shop);
+  }
 };
 
 export const shopDirectoryPlugin = fp(plugin, {

@@ -54,6 +54,28 @@ export class ShopDirectory {
     this.#changed();
   }
 
+  /**
+   * Reads one shop's record from the store and takes it, when the list in memory may be behind the store:
+   * another instance on the same PostgreSQL store recorded an install (or a re-install after an uninstall
+   * this instance knows of) since this instance's last reload. Asked by the requests that would otherwise be
+   * refused on the list in memory (a delivery of a shop known as uninstalled, an entry call of a shop not
+   * known as installed), so an install is honoured at once on every instance, not after the next reload
+   * (within 5 s). A record this instance wrote while the read was under way is kept (as in `refresh`).
+   * The record now known (undefined: the shop never installed the app). Store errors are thrown.
+   */
+  async reloadShop(name: string): Promise<AppShopRecord | undefined> {
+    if (!this.#appShops) return this.#installed.get(name);
+    const startedAt = this.#remembered;
+    const read = await this.#appShops.get(name);
+    const at = this.#rememberedAt.get(name);
+    if (at !== undefined && at > startedAt) return this.#installed.get(name);
+    // The store is the truth otherwise (updatedAt comes from each instance's clock: not compared).
+    if (!read) return this.#installed.get(name);
+    // Taken as a record remembered now, so a reload whose list was read before this one keeps it.
+    this.remember(read);
+    return read;
+  }
+
   /** Takes a record this instance just wrote (before the next refresh). */
   remember(record: AppShopRecord): void {
     this.#remembered += 1;
