@@ -154,6 +154,8 @@ export class PgConnection {
   #searchIndex: Promise<PgSearchIndexStatus> | null = null;
   /** The backend running a background index build, cancelled by close (drain). */
   #buildBackend: number | null = null;
+  /** Connections of its own this store has open besides the pool's (the index step's): PgStore.close cuts them. */
+  readonly ownClients = new Set<StoreClient>();
   readonly #searchIndexInlineMaxBytes: number | undefined;
   readonly #migrationIndexInlineMaxBytes: number | undefined;
   readonly #migrationCheckMs: number;
@@ -262,6 +264,7 @@ export class PgConnection {
   #startSearchIndex(): Promise<PgSearchIndexStatus> {
     const { query_timeout: _none, ...config } = this.clientConfig;
     const client = newStoreClient(config);
+    this.ownClients.add(client);
     return new Promise<PgSearchIndexStatus>((resolve) => {
       const done = (async (): Promise<PgSearchIndexStatus> => {
         try {
@@ -287,6 +290,7 @@ export class PgConnection {
         } finally {
           this.#buildBackend = null;
           await client.end().catch(() => {});
+          this.ownClients.delete(client);
         }
       })();
       void done.then(resolve);

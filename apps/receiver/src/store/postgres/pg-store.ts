@@ -1,4 +1,5 @@
 import type { WebhookEvent } from '@srhooks/contracts';
+import type pg from 'pg';
 import { ChangeFeed } from '../change-feed.js';
 import { LateDuplicateEraser } from '../late-duplicates.js';
 import type {
@@ -138,6 +139,37 @@ export interface PgStoreOptions {
    * hold its row locks (a job the others would take over) for hours. Default 60000 ms.
    */
   idleInTransactionTimeoutMs?: number;
+  /**
+   * Closing: how long operations in flight, and connections saying goodbye, get before the connections'
+   * sockets are destroyed (a server gone silent — a NAT or firewall dropping the flow — never answers: the
+   * close, and the process's exit, waited for the query timeout, and for a connection's goodbye for ever).
+   * Default 2000 ms.
+   */
+  closeGraceMs?: number;
+}
+
+/** See {@link PgStoreOptions.closeGraceMs}. */
+export const CLOSE_GRACE_MS = 2000;
+
+/** Destroys a connection's socket at once (its query in flight fails: "Connection terminated"). */
+function destroySocket(client: pg.Client): void {
+  (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+}
+
+/** Whether `work` settled within `ms` (it goes on either way). */
+async function settledWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const settled = await Promise.race([
+    work.then(
+      () => true,
+      () => true,
+    ),
+    new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms);
+    }),
+  ]);
+  clearTimeout(timer);
+  return settled;
 }
 
 /**
@@ -166,6 +198,9 @@ export class PgStore implements Store {
   readonly #jobs: PgJobs;
   readonly #relay: PgChangeRelay | null;
   readonly #lateDuplicates = new LateDuplicateEraser(this);
+  readonly #closeGraceMs: number;
+  /** The pool's connections whose socket is still open (ended by close, destroyed when silent). */
+  readonly #poolClients = new Set<pg.Client>();
 
   constructor(options: PgStoreOptions) {
     if (options.schema !== undefined && !SCHEMA_NAME.test(options.schema)) {
@@ -178,6 +213,11 @@ export class PgStore implements Store {
     this.#lockIdleTimeoutMs = options.lockIdleTimeoutMs ?? LOCK_IDLE_TIMEOUT_MS;
     const connectTimeoutMs = options.connectTimeoutMs ?? 2000;
     this.#conn = new PgConnection(options, this.schema, (changes) => this.#emit(changes));
+    this.#closeGraceMs = Math.max(0, options.closeGraceMs ?? CLOSE_GRACE_MS);
+    this.#conn.pool.on('connect', (client) => {
+      this.#poolClients.add(client);
+      client.once('end', () => this.#poolClients.delete(client));
+    });
     this.#ingest = new PgIngest(this.#conn, options);
     this.#spooled = new PgSpooledIngest(this.#conn);
     this.#jobs = new PgJobs(this.#conn, options);
@@ -241,14 +281,41 @@ export class PgStore implements Store {
     }
   }
 
+  /**
+   * Refuses new operations, lets those in flight finish, and ends every connection. Bounded when the
+   * server went silent (a NAT or firewall dropping the flow, its host gone: no answer, no error): what has
+   * not finished within `closeGraceMs` has its connection's socket destroyed — its operation fails at
+   * once (nothing acknowledged depends on it: a delivery is answered 200 only after its commit, and the
+   * HTTP server has answered every request before the store closes) — and a connection whose goodbye is
+   * not answered within it is destroyed too, so no socket keeps the process from exiting.
+   */
   async close(): Promise<void> {
     this.#lateDuplicates.close();
     if (this.#conn.closed) return;
-    await this.#conn.drain();
+    const grace = this.#closeGraceMs;
+    const drained = this.#conn.drain();
+    if (!(await settledWithin(drained, grace))) {
+      this.#cutConnections();
+      await settledWithin(drained, grace);
+    }
     // A reconcile still calling the shop's API is not waited for; ending its connection ends its lock.
-    await Promise.all([...this.#reconcileLockClients].map((client) => client.end().catch(() => {})));
+    await Promise.all([...this.#reconcileLockClients].map((client) => this.#end(client)));
     await this.#relay?.close();
-    await this.#conn.pool.end();
+    const poolEnded = this.#conn.pool.end();
+    if (!(await settledWithin(poolEnded, grace))) this.#cutConnections();
+    // The pool ends its idle connections without waiting for their goodbye: waited for here, up to the grace.
+    await Promise.all([...this.#poolClients, ...this.#conn.ownClients].map((client) => this.#end(client)));
+  }
+
+  /** Ends a connection; one whose goodbye is not answered within the close grace is destroyed. */
+  async #end(client: pg.Client): Promise<void> {
+    if (!(await settledWithin(client.end(), this.#closeGraceMs))) destroySocket(client);
+  }
+
+  /** Destroys the socket of every connection this store has open (closing, the server silent). */
+  #cutConnections(): void {
+    for (const client of [...this.#poolClients, ...this.#conn.ownClients, ...this.#reconcileLockClients])
+      destroySocket(client);
   }
 
   /** Nothing to do: PostgreSQL's work runs in its own processes, and this store has no threads. */
