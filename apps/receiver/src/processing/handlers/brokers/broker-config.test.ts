@@ -19,6 +19,7 @@ import { silentLogger } from '../../test-support/processing-fixtures.js';
 import { brokerMessageId, renderTemplate } from './broker-message.js';
 import {
   brokerSecretValues,
+  checkEnvReferences,
   maskUrlUserinfo,
   redactUrl,
   resolveEnvReferences,
@@ -264,6 +265,31 @@ describe('a Redis URL from ${VAR} at start-up', () => {
       'handlers.bus.url (${REDIS_URL}): the database after the host must be a number',
     );
   });
+});
+
+describe('an AMQP or Redis URL from ${VAR} at start-up', () => {
+  // Before: only the literal URL was checked; a variable holding no amqp:// URL failed every attempt
+  // with "check that the RabbitMQ server is running" (after waiting timeoutMs), and a Redis one with
+  // http:// dialled a unix socket ("connect ENOENT //host:6379"), until the jobs dead-lettered.
+  it.each([
+    ['amqp', 'http://guest:guest@rabbit:5672', 'amqp:// or amqps://'],
+    ['amqp', 'mq.internal:5672', 'amqp:// or amqps://'],
+    ['redis-stream', 'http://redis:6379', 'redis:// or rediss://'],
+    ['redis-stream', 'amqp://redis:6379/0', 'redis:// or rediss://'],
+  ] as const)(
+    'refuses a resolved %s url that is %s before the store is opened, naming the key and the variable, never the value',
+    async (type, value, scheme) => {
+      const handler =
+        type === 'amqp' ? { type, url: '${BROKER_URL}', exchange: 'x' } : { type, url: '${BROKER_URL}' };
+      await expectRefusedBeforeTheStoreOpens(
+        { bus: handler },
+        { BROKER_URL: value },
+        `handlers.bus.url (\${BROKER_URL}): the environment variable BROKER_URL holds no ${scheme} URL; set it to one`,
+      );
+      // the value may carry the password: never in the message
+      expect(() => checkEnvReferences({ bus: handler } as never, { BROKER_URL: value })).not.toThrow(value);
+    },
+  );
 });
 
 describe('env references and secrets', () => {

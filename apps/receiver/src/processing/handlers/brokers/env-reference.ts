@@ -55,14 +55,36 @@ export function checkEnvReferences(handlers: Readonly<Record<string, HandlerConf
         if (value !== undefined) resolveEnvReferences(value, env, `${where}.${key}`);
       }
     } else if (handler.type === 'amqp') {
-      resolveEnvReferences(handler.url, env, `${where}.url`);
+      const resolved = resolveEnvReferences(handler.url, env, `${where}.url`);
+      // a literal URL was checked with the configuration; one from `${VAR}` only now
+      if (handler.url.includes('${') && !/^amqps?:\/\/./i.test(resolved))
+        throw new ProcessingConfigError(
+          `${where}.url (${handler.url}): ${notAUrl(handler.url, 'amqp:// or amqps://', 'amqp://user:password@rabbit:5672/vhost')}`,
+        );
     } else if (handler.type === 'redis-stream') {
       const resolved = resolveEnvReferences(handler.url, env, `${where}.url`);
       // a literal URL was checked with the configuration; one from `${VAR}` only now
-      const problem = handler.url.includes('${') ? redisUrlProblem(resolved) : null;
+      const problem = !handler.url.includes('${')
+        ? null
+        : /^rediss?:\/\/./i.test(resolved)
+          ? redisUrlProblem(resolved)
+          : notAUrl(handler.url, 'redis:// or rediss://', 'redis://:password@redis:6379/0');
       if (problem) throw new ProcessingConfigError(`${where}.url (${handler.url}): ${problem}`);
     }
   }
+}
+
+/**
+ * What is wrong with a broker URL whose `${VAR}`s, filled in, give no URL of its scheme (never the
+ * value: it may carry the password). Before this check such a URL failed every attempt instead, with
+ * "check that the server is running" (amqplib: "Expected amqp: or amqps: as the protocol"; ioredis
+ * dialled a unix socket for http://).
+ */
+function notAUrl(setting: string, schemes: string, example: string): string {
+  const whole = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(setting);
+  return whole
+    ? `the environment variable ${whole[1]} holds no ${schemes} URL; set it to one, e.g. ${example}`
+    : `is no ${schemes} URL once its environment variables are filled in; fix the setting or the variables, e.g. ${example}`;
 }
 
 /**
