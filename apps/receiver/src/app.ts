@@ -5,6 +5,7 @@
  * Capabilities are one plugin each (`app.config`, `app.metrics`, `app.handlers`, `app.store`);
  * routes are encapsulated plugins from `routes/` plus any passed in `options.routes`.
  */
+
 import type { Server } from 'node:http';
 import type { FastifyInstance, FastifyServerFactory } from 'fastify';
 import type { DestinationStream, Logger } from 'pino';
@@ -12,6 +13,7 @@ import { adminAreaRoute } from './admin/admin-area.js';
 import { appModeRoute } from './app-mode/app-mode-routes.js';
 import { type ShopDirectoryPluginOptions, shopDirectoryPlugin } from './app-mode/shop-directory-plugin.js';
 import type { ReceiverConfig } from './config/config-schema.js';
+import type { LimitAdvice } from './config/limit-advice.js';
 import { createReceiverFastify } from './http/receiver-fastify.js';
 import { createLogger } from './logging/create-logger.js';
 import type { ReceiverMetrics } from './metrics/receiver-metrics.js';
@@ -64,6 +66,8 @@ export interface BuildReceiverOptions {
   readonly memoryTrim?: MemoryTrimPluginOptions;
   /** The delivery spool's drainer (with `spoolDir` set): how soon it tries the store again (tests). */
   readonly spool?: SpoolPluginOptions;
+  /** How size refusals say to raise a limit (`srhooks listen`'s flag); default the receiver's settings. */
+  readonly limitAdvice?: LimitAdvice;
   /** Serve on this server (the socket a start without its store already listens on; start-up/). */
   readonly serverFactory?: FastifyServerFactory<Server>;
 }
@@ -119,7 +123,10 @@ export async function buildReceiver(
     options.serverFactory ? { serverFactory: options.serverFactory } : {},
   );
 
-  await app.register(configPlugin, { config });
+  await app.register(configPlugin, {
+    config,
+    ...(options.limitAdvice ? { limitAdvice: options.limitAdvice } : {}),
+  });
   // each shop's start-up reconcile, as `runReceiver` runs it after listen (GET /admin/api/shops shows it)
   app.decorate('reconcileStatus', new ReconcileStatus());
   await app.register(metricsPlugin, {

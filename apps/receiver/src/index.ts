@@ -14,6 +14,7 @@ export {
   verifyShopSession,
 } from './app-mode/shop-session.js';
 export * from './config/index.js';
+export { type LimitAdvice, RECEIVER_LIMIT_ADVICE } from './config/limit-advice.js';
 export { HandlerRegistry } from './handlers/handler-registry.js';
 export { type CreateLoggerOptions, createLogger } from './logging/create-logger.js';
 export { createLineRedactor, maskHookToken } from './logging/redact-log-line.js';

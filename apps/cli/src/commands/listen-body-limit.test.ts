@@ -1,8 +1,10 @@
 /**
  * `srhooks listen --body-limit SIZE`, and what listen says of a delivery over its body limit: the advice
  * names --body-limit (which listen takes), never the receiver's SRHOOKS_BODY_LIMIT or "bodyLimit" (which
- * listen does not read). Real `srhooks listen` processes (port 0), deliveries over real HTTP.
+ * listen does not read) — in listen's lines, in the receiver's answers to the sender (400, 413) and in
+ * the reason it stores. Real `srhooks listen` processes (port 0), deliveries over real HTTP.
  */
+import { request as httpRequest } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { runCli, startCli, tempConfigDir } from '../test-support/run-cli.js';
 
@@ -25,6 +27,37 @@ async function postBytes(url: string, bytes: number): Promise<Response> {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: Buffer.alloc(bytes, 'x'),
+  });
+}
+
+/** Announces a body of `bytes` (Content-Length, Expect: 100-continue) and sends none: the answer to that. */
+function announceBody(url: string, bytes: number): Promise<{ status: number; message: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'content-length': String(bytes),
+        expect: '100-continue',
+      },
+    });
+    request.on('continue', () => reject(new Error('the receiver asked for the body (100 Continue)')));
+    request.on('response', (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        text += chunk;
+      });
+      response.on('end', () => {
+        request.destroy();
+        resolve({
+          status: response.statusCode ?? 0,
+          message: (JSON.parse(text) as { error: { message: string } }).error.message,
+        });
+      });
+    });
+    request.on('error', reject);
+    request.flushHeaders();
   });
 }
 
@@ -55,11 +88,24 @@ describe('srhooks listen --body-limit', () => {
       // over it (100 KiB, under the receiver's default 2 MiB): quarantined too_large
       const answer = await postBytes(url, 100 * 1024);
       expect(answer.status).toBe(400);
+      // the sender's answer (what trigger prints), as the receiver stored the reason: listen's flag
+      const refusal = ((await answer.json()) as { error: { message: string } }).error.message;
+      expect(refusal).toBe(
+        "The body is 102400 bytes, over the receiver's body limit of 65536 bytes: stored raw, not decoded. Restart srhooks listen with a larger --body-limit (at most 64mb) and re-process it.",
+      );
       const line = JSON.parse(await listen.waitForLine(/"status":"quarantined"/)) as DeliveryLineJson;
       expect(line.error).toBe(
         `too_large: The body is 102400 bytes, over the receiver's body limit of 65536 bytes: stored raw, not decoded. To take bodies this large as they arrive, restart srhooks listen with --body-limit 1mb (or larger, at most 64mb). This one is kept: srhooks deliveries reprocess ${line.deliveryId} decodes it now.`,
       );
       expect(listen.stdout()).not.toContain('SRHOOKS_BODY_LIMIT');
+
+      // over the hard limit (64 MiB, announced with Expect: 100-continue): refused before the upload, in
+      // listen's words (it has no setting for that limit)
+      const hard = await announceBody(url, 65 * 1024 * 1024);
+      expect(hard.status).toBe(413);
+      expect(hard.message).toBe(
+        "The body is larger than the receiver's limit of 67108864 bytes; nothing was stored. srhooks listen takes bodies up to 64 MiB (--body-limit at most 64mb); a receiver run on its own takes larger ones with SRHOOKS_BODY_HARD_LIMIT.",
+      );
 
       // deliveries show through this listen gives the same advice
       const shown = await runCli(config.dir, ['deliveries', 'show', line.deliveryId, '--json']);

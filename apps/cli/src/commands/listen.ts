@@ -26,7 +26,7 @@ import { assertShopName } from '../config/shop-name.js';
 import { unknownEventError } from '../event-name.js';
 import { watchDeliveries } from '../live/delivery-feed.js';
 import { listenApiFailureReason } from '../live/listen-api-advice.js';
-import { listenTooLargeMessage, parseListenBodyLimit } from '../live/listen-body-limit.js';
+import { listenLimitAdvice, listenTooLargeMessage, parseListenBodyLimit } from '../live/listen-body-limit.js';
 import { type EmbeddedReceiver, startEmbeddedReceiver } from '../live/start-receiver.js';
 import type { Output } from '../output/index.js';
 import { unusableDb } from './listen-db-error.js';
@@ -304,6 +304,8 @@ export const listenCommand = defineCommand<ListenOptions, ListenResult>({
         },
         {
           debug: context.debug,
+          // a too_large reason it stores, its 400 and its 413 name listen's --body-limit, not the receiver's settings
+          limitAdvice: listenLimitAdvice(),
           // the console handler's lines (whole payloads) are dropped; the feed prints its outcomes
           processing: { logWrite: () => {} },
           // a shop's API failing (srhooks recover, a failed pass's recorded reason) names listen's settings

@@ -4,6 +4,7 @@
  * too_large delivery's advice in listen's words: the receiver's names SRHOOKS_BODY_LIMIT and "bodyLimit",
  * settings listen does not read.
  */
+import type { LimitAdvice } from '@srhooks/receiver';
 import { usageError } from '../cli-error.js';
 import { productName } from '../cli-invocation.js';
 
@@ -36,8 +37,24 @@ export async function parseListenBodyLimit(raw: string): Promise<number> {
   return checked.data;
 }
 
-/** The receiver's advice closing a too_large reason (`Raise SRHOOKS_BODY_LIMIT (or "bodyLimit") and re-process it.`). */
-const RECEIVER_ADVICE = /\s*Raise SRHOOKS_BODY_LIMIT\b[\s\S]*$/;
+/**
+ * The advice closing a too_large reason, after what happened (`… stored raw, not decoded.`): the
+ * receiver's (`Raise SRHOOKS_BODY_LIMIT …`) or, stored by listen's receiver, listen's (listenLimitAdvice).
+ */
+const STORED_ADVICE = /(stored raw, not decoded\.)[\s\S]*$/;
+
+/**
+ * What the embedded receiver's own size refusals say (a too_large reason it stores, shown on its inspector
+ * pages and in a sender's 400; the 413 over its hard limit): listen's flag, not the receiver's settings.
+ */
+export function listenLimitAdvice(): LimitAdvice {
+  // Stored and answered by the receiver, read outside listen's output (no name marks: productName)
+  return {
+    bodyLimit: 'Restart srhooks listen with a larger --body-limit (at most 64mb) and re-process it.',
+    bodyHardLimit:
+      'srhooks listen takes bodies up to 64 MiB (--body-limit at most 64mb); a receiver run on its own takes larger ones with SRHOOKS_BODY_HARD_LIMIT.',
+  };
+}
 
 /**
  * A too_large decode error's message as listen says it: what happened as the receiver put it, then what
@@ -46,7 +63,7 @@ const RECEIVER_ADVICE = /\s*Raise SRHOOKS_BODY_LIMIT\b[\s\S]*$/;
  */
 export function listenTooLargeMessage(code: string, message: string, deliveryId: string): string {
   if (code !== 'too_large') return message;
-  const what = message.replace(RECEIVER_ADVICE, '');
+  const what = message.replace(STORED_ADVICE, '$1');
   // a limit that takes this body: its size rounded up to whole MiB (the receiver takes at most 64mb)
   const bytes = Number(/^The body is (\d+) bytes/.exec(message)?.[1] ?? Number.NaN);
   const mib = Number.isFinite(bytes) ? Math.min(64, Math.max(1, Math.ceil(bytes / 1024 ** 2))) : 8;

@@ -21,6 +21,7 @@ export async function startEmbeddedReceiver(
   input: ReceiverConfigInput,
   options: {
     debug: boolean;
+    limitAdvice?: BuildReceiverOptions['limitAdvice'];
     processing?: BuildReceiverOptions['processing'];
     recovery?: BuildReceiverOptions['recovery'];
   },
@@ -30,6 +31,7 @@ export async function startEmbeddedReceiver(
   const app = await buildReceiver(config, {
     defaultMetrics: false,
     logDestination: { write: (line: string) => process.stderr.write(line) },
+    ...(options.limitAdvice ? { limitAdvice: options.limitAdvice } : {}),
     ...(options.processing ? { processing: options.processing } : {}),
     ...(options.recovery ? { recovery: options.recovery } : {}),
   });

@@ -24,12 +24,9 @@ export function knownClientError(code: string): [code: string, message: string] 
   return CLIENT_ERROR_MESSAGES[code];
 }
 
-/** A delivery's 413: over the limit set by `envVar` / `fileKey` (`SRHOOKS_BODY_HARD_LIMIT`). */
-export function bodyTooLargeMessage(limit: number, envVar: string, fileKey: string): string {
-  return (
-    `The body is larger than the receiver's limit of ${limit} bytes; nothing was stored. ` +
-    `If such deliveries are genuine, raise ${envVar} (or "${fileKey}" in srhooks.config.json).`
-  );
+/** A delivery's 413: over the hard limit; `advice` says how this receiver's operator raises it (limit-advice.ts). */
+export function bodyTooLargeMessage(limit: number, advice: string): string {
+  return `The body is larger than the receiver's limit of ${limit} bytes; nothing was stored. ${advice}`;
 }
 
 /** Any other route's 413: its own limit, which no setting changes for deliveries. */

@@ -3,7 +3,9 @@
  * did not decode. The same reasons for a delivery ingested directly (hooks-routes.ts) and one drained
  * from the spool (spool/spooled-content.ts).
  */
+
 import { DeliveryDecodeError } from '@srhooks/contracts';
+import { type LimitAdvice, RECEIVER_LIMIT_ADVICE } from '../config/limit-advice.js';
 import { maskDecodeMessage } from '../personal-data/personal-data-mask.js';
 import type { DecodeFailure } from '../store/store.js';
 
@@ -42,12 +44,14 @@ function quarantined(failure: DecodeFailure): Quarantined {
 }
 
 /** An authentic delivery over SRHOOKS_BODY_LIMIT (within the hard limit): stored raw, not decoded. */
-export function tooLargeReason(bytes: number, bodyLimit: number): Quarantined {
+export function tooLargeReason(
+  bytes: number,
+  bodyLimit: number,
+  advice: LimitAdvice = RECEIVER_LIMIT_ADVICE,
+): Quarantined {
   return quarantined({
     code: 'too_large',
-    message:
-      `The body is ${bytes} bytes, over the receiver's body limit of ${bodyLimit} bytes: stored raw, not decoded. ` +
-      'Raise SRHOOKS_BODY_LIMIT (or "bodyLimit") and re-process it.',
+    message: `The body is ${bytes} bytes, over the receiver's body limit of ${bodyLimit} bytes: stored raw, not decoded. ${advice.bodyLimit}`,
     detail: { part: 'body' },
   });
 }

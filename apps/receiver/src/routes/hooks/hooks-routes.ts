@@ -96,10 +96,7 @@ export const hooksRoutes: FastifyPluginAsync = async (app) => {
       .code(413)
       .header('connection', 'close')
       .send(
-        errorBody(
-          'body_too_large',
-          bodyTooLargeMessage(config.bodyHardLimit, 'SRHOOKS_BODY_HARD_LIMIT', 'bodyHardLimit'),
-        ),
+        errorBody('body_too_large', bodyTooLargeMessage(config.bodyHardLimit, app.limitAdvice.bodyHardLimit)),
       );
   }
 
@@ -134,7 +131,7 @@ export const hooksRoutes: FastifyPluginAsync = async (app) => {
 
   /** What an authentic delivery over SRHOOKS_BODY_LIMIT (within the hard limit) is quarantined with. */
   function tooLarge(bytes: number): Quarantined {
-    return tooLargeReason(bytes, config.bodyLimit);
+    return tooLargeReason(bytes, config.bodyLimit, app.limitAdvice);
   }
 
   /** A decoder's error → what the delivery is quarantined with (an unexpected one is logged). */
