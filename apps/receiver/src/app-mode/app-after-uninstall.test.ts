@@ -39,7 +39,7 @@ describe('app mode: after an uninstall', () => {
     const after = await fetch(`${f.baseUrl}${link}`);
     expect(after.status).toBe(403);
     const body = await after.text();
-    expect(body).toContain('not installed on alpha');
+    expect(body).toContain('no installation of this app on alpha');
     expect(body).not.toContain('order_confirm');
   });
 

@@ -67,6 +67,16 @@ export function allowedAppUrl(app: AppConfig, shop: string, appUrl: string | und
   return target.toString();
 }
 
+/**
+ * The entry point's refusal for a shop the backend has no installation of. ShopRenter's admin opens only an
+ * app installed on the shop, so the merchant reading it sees the app listed there: the backend's record is
+ * what is missing (the install call never reached it, or the shop was marked uninstalled). Says so and what
+ * to do; "the app is not installed" alone contradicts what the merchant sees.
+ */
+export function notInstalledMessage(shop: string): string {
+  return `This app's service has no installation of this app on ${shop} on record (its install may not have reached the service, or the app was uninstalled). If the app is still listed in your shop admin, install the app again from ShopRenter's app list; if this page comes back after that, contact the app's developer.`;
+}
+
 /** The app's own page in the shop's admin: where the owner goes when `app_url` is not acceptable. */
 export function appAdminPage(app: AppConfig, shop: string): string {
   return `${forShop(app.adminUrl, shop).replace(/\/+$/, '')}/app/${app.appId}`;
@@ -295,7 +305,7 @@ const plugin: FastifyPluginAsync = async (app) => {
       const { shop } = result;
       const record = await installedRecord(shop);
       if (!record) {
-        return refuse(reply, 403, 'not_installed', `The app is not installed on ${shop}.`, true, shop);
+        return refuse(reply, 403, 'not_installed', notInstalledMessage(shop), true, shop);
       }
       const session = createShopSession(shop, appConfig.clientSecret);
       if (appConfig.entryPoint !== 'inspector') {
@@ -377,7 +387,7 @@ const plugin: FastifyPluginAsync = async (app) => {
     // The session outlives an uninstall (it is valid for an hour): the shop must still have the app.
     const record = await installedRecord(session.shop);
     if (!record) {
-      refuse(reply, 403, 'not_installed', `The app is not installed on ${session.shop}.`, true, session.shop);
+      refuse(reply, 403, 'not_installed', notInstalledMessage(session.shop), true, session.shop);
       return null;
     }
     return { session: session.session, record };
