@@ -23,7 +23,7 @@ import { ReconcileRetries } from './reconcile/reconcile-retries.js';
 import { reconcileShops } from './reconcile/reconcile-shops.js';
 import { checkSpoolFolder } from './spool/spool-folder-check.js';
 import { logPreferOutcome, withDriverDatabaseUrl } from './start-up/database-tls.js';
-import { listenError } from './start-up/listen-error.js';
+import { checkListenAddress, listenError } from './start-up/listen-error.js';
 import {
   type StoreRetryOptions,
   startWhileStoreUnreachable,
@@ -163,9 +163,10 @@ export async function runReceiver(
   const logger = buildOptions.logger ?? receiverLogger(config, buildOptions);
   faultLogger = logger;
   const options: BuildReceiverOptions = { ...buildOptions, logger };
-  // Before the store is opened (a new SQLite file, a PostgreSQL schema): a start the spool folder refuses
-  // leaves nothing new on disk.
+  // Before the store is opened (a new SQLite file, a PostgreSQL schema): a start the spool folder or the
+  // listening address refuses leaves nothing new on disk.
   if (config.spoolDir !== undefined) await checkSpoolFolder(config.spoolDir);
+  await checkListenAddress(config.host, config.port);
   // DATABASE_URL's sslmode as libpq reads it; prefer decided by trial connections (start-up/database-tls.ts)
   const written = config;
   let driver = await withDriverDatabaseUrl(written);

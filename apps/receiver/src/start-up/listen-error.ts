@@ -1,4 +1,5 @@
 /** Why the receiver cannot listen on HOST:PORT, in one line naming the variable to change. */
+import { createServer } from 'node:net';
 
 /** The receiver cannot listen on HOST:PORT; the message (one line) names the variable to change. */
 export class ListenError extends Error {
@@ -29,4 +30,24 @@ export function listenError(error: unknown, host: string, port: number): ListenE
       { cause: error },
     );
   return null;
+}
+
+/**
+ * Whether the receiver can listen on HOST:PORT, checked before anything is created on disk (a new
+ * SQLite file, a PostgreSQL schema): a listener opened and closed at once; ListenError for a setting's
+ * failure (port taken, HOST no address here, a privileged port). A port taken between this check and the
+ * receiver's own listen is still refused then.
+ */
+export async function checkListenAddress(host: string, port: number): Promise<void> {
+  const server = createServer();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ port, host, exclusive: true }, () => resolve());
+    });
+  } catch (error) {
+    throw listenError(error, host, port) ?? error;
+  } finally {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
 }

@@ -3,10 +3,11 @@
  * had created the SQLite file already). Real processes (`node dist/main.js`, rebuilt first when src/ is
  * newer), as an operator starts the receiver: each refused start exits 1 with one line naming the
  * setting, and its folder holds afterwards what it held before — no SQLite file, no data folder, no spool
- * folder; on PostgreSQL no schema.
+ * folder; on PostgreSQL no schema. So does a start refused for its listening address (HOST, PORT).
  */
 import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -153,6 +154,23 @@ describe('a refused start leaves nothing new on disk (real processes)', () => {
       "SRHOOKS_SPOOL_MAX_BYTES: is the delivery spool's size, and SRHOOKS_SPOOL_DIR (spoolDir) is not set",
     );
     expect(listing(dir)).toEqual([]);
+  });
+
+  it('PORT taken or HOST no address of this machine: refused before the SQLite file and the spool folder are created', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const inUse = refusal(start({ PORT: String(port), SRHOOKS_SPOOL_DIR: './spool' }));
+      expect(listing(dir)).toEqual([]);
+      expect(inUse).toContain(`cannot listen on 127.0.0.1:${port}: the port is already in use (EADDRINUSE)`);
+    } finally {
+      await new Promise<void>((resolve) => taken.close(() => resolve()));
+    }
+    // TEST-NET-3 (RFC 5737): on no machine's interfaces
+    const badHost = refusal(start({ HOST: '203.0.113.7', SRHOOKS_SPOOL_DIR: './spool' }));
+    expect(listing(dir)).toEqual([]);
+    expect(badHost).toContain('HOST "203.0.113.7" is not an address of this machine (EADDRNOTAVAIL)');
   });
 
   it('on PostgreSQL: a start its spool folder refuses creates no schema', async () => {

@@ -7,7 +7,7 @@
  * answers the delivery in flight and leaves the spool for the next start; a second signal exits at once.
  * Without a spool the start fails as before, saying what SRHOOKS_SPOOL_DIR would do.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { type AddressInfo, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -431,7 +431,7 @@ describe('a receiver started while its PostgreSQL store is unreachable', () => {
     SpoolLock.acquire(join(dir, 'spool')).release();
   });
 
-  it('with a spool: a port in use fails the start with the usual one line, and frees the spool folder', async () => {
+  it('with a spool: a port in use fails the start with the usual one line, before the spool folder is created or locked', async () => {
     const taken = createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
     const port = (taken.address() as AddressInfo).port;
@@ -444,7 +444,8 @@ describe('a receiver started while its PostgreSQL store is unreachable', () => {
       expect((failed as Error).message).toContain(
         `cannot listen on 127.0.0.1:${port}: the port is already in use`,
       );
-      SpoolLock.acquire(join(dir, 'spool')).release();
+      // checked before anything is created (refused-start-leaves-nothing.test.ts)
+      expect(existsSync(join(dir, 'spool'))).toBe(false);
     } finally {
       taken.close();
     }
