@@ -3,11 +3,42 @@
  * twice at once: session advisory locks, named per (schema, shop) by pg-recovery.ts, each held on a
  * connection for the whole piece of work, so a crashed instance's lock ends with its connection — and one
  * cut off from the server ends with its session, silent past `lockIdleTimeoutMs` (lock-session-guard.ts).
+ *
+ * Releasing a lock is bounded too: when the server has gone silent, the unlock (and setting the session's
+ * limit back, saying goodbye) would wait for the query timeout each — a receiver shutting down during a
+ * recovery pass waited about 20 s for it, past its shutdown timeout. What does not finish within
+ * LOCK_RELEASE_WAIT_MS has its connection's socket destroyed: the session ends, and with it the lock (at
+ * once, or once the server finds it silent past the lock's idle limit).
  */
+import type pg from 'pg';
 import { ReconcileLockBusyError, StoreUnavailableError } from '../store-errors.js';
 import { guardLockSession, type LockSessionGuard } from './lock-session-guard.js';
 import { newStoreClient, type PgConnection, type StoreClient } from './pg-connection.js';
 import { isPgUnavailable, mapPgError } from './pg-errors.js';
+
+/** How long releasing a lock (unlock, limits set back, the connection's goodbye) may take before its socket is destroyed. */
+export const LOCK_RELEASE_WAIT_MS = 2000;
+
+/** Destroys a connection's socket at once (its queries fail: "Connection terminated"). */
+export function destroySocket(client: pg.Client): void {
+  (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+}
+
+/** Whether `work` settled within `ms` (it goes on either way). */
+export async function settledWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const settled = await Promise.race([
+    work.then(
+      () => true,
+      () => true,
+    ),
+    new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms);
+    }),
+  ]);
+  clearTimeout(timer);
+  return settled;
+}
 
 /** Recovery: tried once on a pool connection; `acquired: false` while another instance recovers the shop. */
 export async function withRecoveryLock<T>(
@@ -27,13 +58,21 @@ export async function withRecoveryLock<T>(
       return { acquired: true, value: await work() };
     } finally {
       // The connection goes back to the pool: its idle limit is set back (or it is dropped).
-      await guard?.stop({ reset: true }).catch(() => {
+      const release = (async () => {
+        await guard?.stop({ reset: true }).catch(() => {
+          broken = true;
+        });
+        await client.query('SELECT pg_advisory_unlock(hashtext($1))', [name]).catch((error: unknown) => {
+          broken = true;
+          return error;
+        });
+      })();
+      if (!(await settledWithin(release, LOCK_RELEASE_WAIT_MS))) {
+        // The server does not answer: ending the session releases the lock.
         broken = true;
-      });
-      await client.query('SELECT pg_advisory_unlock(hashtext($1))', [name]).catch((error: unknown) => {
-        broken = true;
-        return error;
-      });
+        destroySocket(client);
+        await release;
+      }
     }
   } catch (error) {
     broken ||= isPgUnavailable(error);
@@ -82,8 +121,15 @@ export async function withReconcileLock<T>(
     // The work's own errors (the shop's API) are passed on as they are; ending the connection unlocks.
     return await lock.work();
   } finally {
-    await guard?.stop(); // the connection ends: no need to set the limit back
+    // The connection ends (no need to set the limit back), which unlocks; destroyed when the server is silent.
+    const release = (async () => {
+      await guard?.stop();
+      await client.end().catch(() => {});
+    })();
+    if (!(await settledWithin(release, LOCK_RELEASE_WAIT_MS))) {
+      destroySocket(client);
+      await release;
+    }
     clients.delete(client);
-    await client.end().catch(() => {});
   }
 }

@@ -64,6 +64,7 @@ import * as reads from './pg-reads.js';
 import * as recovery from './pg-recovery.js';
 import type { PgSearchIndexStatus } from './pg-search-index.js';
 import * as locks from './pg-shop-locks.js';
+import { destroySocket, settledWithin } from './pg-shop-locks.js';
 import { PgSpooledIngest } from './pg-spooled-ingest.js';
 
 /** Why a session that may only read cannot store (a standby after failover); no value of the setup in it. */
@@ -150,27 +151,6 @@ export interface PgStoreOptions {
 
 /** See {@link PgStoreOptions.closeGraceMs}. */
 export const CLOSE_GRACE_MS = 2000;
-
-/** Destroys a connection's socket at once (its query in flight fails: "Connection terminated"). */
-function destroySocket(client: pg.Client): void {
-  (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
-}
-
-/** Whether `work` settled within `ms` (it goes on either way). */
-async function settledWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const settled = await Promise.race([
-    work.then(
-      () => true,
-      () => true,
-    ),
-    new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), ms);
-    }),
-  ]);
-  clearTimeout(timer);
-  return settled;
-}
 
 /**
  * PostgreSQL engine for several receiver instances sharing one database. Migrations run before the first
@@ -293,18 +273,23 @@ export class PgStore implements Store {
     this.#lateDuplicates.close();
     if (this.#conn.closed) return;
     const grace = this.#closeGraceMs;
+    // Operations in flight finish, for at most the grace; then their connections are cut (they fail at once).
     const drained = this.#conn.drain();
-    if (!(await settledWithin(drained, grace))) {
-      this.#cutConnections();
-      await settledWithin(drained, grace);
-    }
-    // A reconcile still calling the shop's API is not waited for; ending its connection ends its lock.
-    await Promise.all([...this.#reconcileLockClients].map((client) => this.#end(client)));
-    await this.#relay?.close();
-    const poolEnded = this.#conn.pool.end();
-    if (!(await settledWithin(poolEnded, grace))) this.#cutConnections();
-    // The pool ends its idle connections without waiting for their goodbye: waited for here, up to the grace.
-    await Promise.all([...this.#poolClients, ...this.#conn.ownClients].map((client) => this.#end(client)));
+    if (!(await settledWithin(drained, grace))) this.#cutConnections();
+    // Then every connection says goodbye, all together for at most the grace again; what has not is destroyed
+    // (a connection opened meanwhile — a connect in flight — ends by itself in the background).
+    const ending = (async () => {
+      await drained;
+      await Promise.all([
+        // A reconcile still calling the shop's API is not waited for; ending its connection ends its lock.
+        ...[...this.#reconcileLockClients].map((client) => this.#end(client)),
+        this.#relay?.close(),
+      ]);
+      await this.#conn.pool.end();
+      // The pool ends its idle connections without waiting for their goodbye: waited for here.
+      await Promise.all([...this.#poolClients, ...this.#conn.ownClients].map((client) => this.#end(client)));
+    })();
+    if (!(await settledWithin(ending, grace))) this.#cutConnections();
   }
 
   /** Ends a connection; one whose goodbye is not answered within the close grace is destroyed. */
