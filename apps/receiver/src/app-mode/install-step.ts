@@ -90,8 +90,11 @@ export async function subscribeShop(
     .map((step) => ({ event: step.webhook?.event ?? step.key.split(' ')[0] ?? '', id: step.id as string }));
 }
 
-/** `current`: skipped (`onlyIfNotCurrent`): the shop's subscriptions were already signed with the newest secret. */
-type InstallOutcome = 'installed' | 'pending' | 'gone' | 'current';
+/**
+ * `current`: skipped (`onlyIfNotCurrent`): the shop's subscriptions were already signed with the newest secret.
+ * `not_due`: skipped (`onlyIfDueAt`): another holder ran the step meanwhile.
+ */
+type InstallOutcome = 'installed' | 'pending' | 'gone' | 'current' | 'not_due';
 
 /** What a step records: the fingerprint of the secret new URLs are signed with (the first; the config requires one). */
 export const currentSecretFingerprint = (config: ReceiverConfig): string =>
@@ -126,6 +129,13 @@ export async function runInstallStep(
      * receiver on the same store did it).
      */
     onlyIfNotCurrent?: boolean;
+    /**
+     * The background retry of a step due at this time: skipped when, read under the lock, the step is no
+     * longer due then — another holder (the install call, another receiver's retry on the same store, which
+     * read the shop as due too and held the lock first) ran it meanwhile, succeeded (nothing due) or failed
+     * (due later). Running it again would repeat the token and every subscription call, once per instance.
+     */
+    onlyIfDueAt?: Date;
   } = {},
 ): Promise<InstallOutcome> {
   const fingerprint = currentSecretFingerprint(ctx.config);
@@ -142,6 +152,11 @@ export async function runInstallStep(
       if (options.onlyIfNotCurrent) {
         if (registeredAsConfigured(ctx.config, record)) return 'current';
       }
+      if (
+        options.onlyIfDueAt &&
+        (record.nextAttemptAt === null || record.nextAttemptAt.getTime() > options.onlyIfDueAt.getTime())
+      )
+        return 'not_due';
       if (ctx.config.shops.some((configShop) => configShop.name === shop))
         return installConfigShop(ctx, shop);
       let subscriptions: AppShopSubscription[];
@@ -240,10 +255,11 @@ export function startInstallRetry(ctx: InstallStepContext, intervalMs = 5000): (
   let running: Promise<void> | null = null;
   let stopped = false;
   const tick = async () => {
-    const due = await ctx.appShops.dueSteps({ now: new Date((ctx.now ?? Date.now)()) });
+    const now = new Date((ctx.now ?? Date.now)());
+    const due = await ctx.appShops.dueSteps({ now });
     for (const record of due) {
       if (stopped) return;
-      await runInstallStep(ctx, record.shop);
+      await runInstallStep(ctx, record.shop, { onlyIfDueAt: now });
     }
   };
   const timer = setInterval(() => {
