@@ -266,3 +266,46 @@ describe('admin API: lists, filters, search and show', () => {
     });
   });
 });
+
+/** `changedSince` and `asOf`: what a client that follows the store (events tail) missed since it last looked. */
+describe('admin API: the deliveries changed since a time', () => {
+  const fixture: AdminApiFixture = adminApiFixture();
+  const { ids, api, runJobsOnce } = fixture;
+  const listed = (body: { items?: unknown }) => (body.items as Array<{ id: string }>).map((item) => item.id);
+
+  it('answers asOf (the receiver time before the list was read); changedSince=asOf lists the deliveries received, or whose jobs ran, after it', async () => {
+    const before = Date.now();
+    const first = await api('/deliveries?limit=1');
+    expect(first.status).toBe(200);
+    const asOf = first.body.asOf as string;
+    expect(Date.parse(asOf)).toBeGreaterThanOrEqual(before - 1);
+    expect(Date.parse(asOf)).toBeLessThanOrEqual(Date.now());
+
+    const since = `?changedSince=${encodeURIComponent(asOf)}`;
+    const nothing = await api(`/deliveries${since}`);
+    expect(listed(nothing.body)).toEqual([]);
+    expect(Date.parse(nothing.body.asOf as string)).toBeGreaterThanOrEqual(Date.parse(asOf));
+
+    // the jobs of demo's two deliveries run (other-shop has no handler): older deliveries, changed now
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await runJobsOnce();
+    expect(listed((await api(`/deliveries${since}`)).body)).toEqual([ids.nagy, ids.kovacs]);
+    expect(listed((await api(`/deliveries${since}&shop=other-shop`)).body)).toEqual([]);
+    const searched = await api('/deliveries/search', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ changedSince: asOf, q: 'kovács' }),
+    });
+    expect(searched.status).toBe(200);
+    expect(listed(searched.body)).toEqual([ids.kovacs]);
+    expect(typeof searched.body.asOf).toBe('string');
+    // the quarantined delivery has no job and did not change
+    expect(listed((await api(`/deliveries${since}`)).body)).not.toContain(ids.broken);
+  });
+
+  it('refuses a changedSince that is not a time, naming the field', async () => {
+    const { status, body } = await api('/deliveries?changedSince=yesterday');
+    expect(status).toBe(400);
+    expect(body).toMatchObject({ ok: false, error: { code: 'invalid_request', field: 'changedSince' } });
+  });
+});

@@ -25,6 +25,7 @@ import {
   DeadLetterQuerySchema,
   DeadLetterReplaySchema,
   DeliveryIdParamsSchema,
+  type DeliveryListQuery,
   DeliveryListQuerySchema,
   EventIdParamsSchema,
   EventListQuerySchema,
@@ -149,16 +150,23 @@ export const adminApiRoutes: FastifyPluginAsync<AdminApiRoutesOptions> = async (
     nextCursor: page.nextCursor,
   });
 
+  /**
+   * The deliveries list's answer, with `asOf`: this receiver's time just before the list was read, so a
+   * client that follows the store passes it as `changedSince` next time to get what changed after.
+   */
+  const deliveriesAnswer = async (filter: DeliveryListQuery) => {
+    const asOf = new Date();
+    return { ...listAnswer(await operations.listDeliveries(filter)), asOf };
+  };
+
   app.get('/deliveries', async (request) =>
-    listAnswer(
-      await operations.listDeliveries(parseRequestPart(DeliveryListQuerySchema, 'query', request.query)),
-    ),
+    deliveriesAnswer(parseRequestPart(DeliveryListQuerySchema, 'query', request.query)),
   );
 
   // The same list with its filters in a JSON body: what is searched for (a customer's name, e-mail) then
   // stands in no address, which a reverse proxy's access log would keep. The CLI's --search uses it.
   app.post('/deliveries/search', async (request) =>
-    listAnswer(await operations.listDeliveries(parseListFiltersBody(DeliveryListQuerySchema, request))),
+    deliveriesAnswer(parseListFiltersBody(DeliveryListQuerySchema, request)),
   );
 
   app.get('/deliveries/:id', async (request) => {

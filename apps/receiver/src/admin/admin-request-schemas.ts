@@ -158,6 +158,11 @@ export const DeliveryListQuerySchema = requestObject({
   erased: FlagSchema.optional(),
   q: SearchSchema.optional(),
   ...timeRange,
+  /**
+   * Deliveries received, re-processed, or with a job of one of their events written (run, retried,
+   * finished, replayed, cancelled) at or after this time: what changed since a list's `asOf`.
+   */
+  changedSince: TimeSchema.optional(),
   ...deliveryPaging,
 });
 export type DeliveryListQuery = z.output<typeof DeliveryListQuerySchema>;

@@ -73,6 +73,18 @@ describe('PostgreSQL list query plans (large-store indexes, migration 11)', () =
     }
   });
 
+  it('the deliveries changed since a time (changedSince) can be found through the received, re-processed and job-written indexes', async () => {
+    // Scans priced out as below: the question is whether the query can use the indexes at all.
+    await client.query('SET enable_seqscan = off');
+    const detail = await plan(queries.deliveriesChangedLately).finally(() =>
+      client.query('RESET enable_seqscan'),
+    );
+    expect(detail).toMatch(/(using|Index Scan on|Index Only Scan on) deliveries_received_at/);
+    expect(detail).toMatch(/(using|Index Scan on|Index Only Scan on) deliveries_reprocessed_at/);
+    expect(detail).toMatch(/(using|Index Scan on|Index Only Scan on) jobs_updated_at/);
+    expect(detail).not.toMatch(/Seq Scan on (jobs|events|deliveries)/);
+  });
+
   it('the handler backlog (every metrics scrape) can read the waiting, running and dead jobs through their partial indexes', async () => {
     // A table this small is cheaper to scan, so scans are priced out: the question is whether the query
     // can use the partial indexes at all (`status IN ('pending', 'dead')` could not; with 400,000 jobs it

@@ -262,4 +262,20 @@ ALTER TABLE deliveries ADD COLUMN erased_at timestamptz, ADD COLUMN erase_reason
     // receiver of an earlier version leaves it as it is.
     sql: 'ALTER TABLE app_shops ADD COLUMN install_called_at timestamptz;',
   },
+  {
+    version: 23,
+    name: "what changed since a time: the jobs by when they were last written, the re-processed deliveries by when (the deliveries list's changedSince, events tail's catch-up)",
+    // Columns every version writes already, so a receiver of an earlier version keeps them right during a
+    // rolling update. Built concurrently on a large store, as version 11's (an old receiver's job writes
+    // are not held off); the partial index holds only the few re-processed deliveries.
+    sql: '',
+    indexes: [
+      { name: 'jobs_updated_at', table: 'jobs', definition: '(updated_at)' },
+      {
+        name: 'deliveries_reprocessed_at',
+        table: 'deliveries',
+        definition: '(reprocessed_at) WHERE reprocessed_at IS NOT NULL',
+      },
+    ],
+  },
 ];

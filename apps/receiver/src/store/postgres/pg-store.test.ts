@@ -172,6 +172,7 @@ describe('PgStore', () => {
           { version: 20 },
           { version: 21 },
           { version: 22 },
+          { version: 23 },
         ]);
       } finally {
         await client.end();
@@ -404,7 +405,7 @@ describe('PgStore', () => {
     try {
       await expect(store.migrate()).rejects.toThrow(StoreVersionError);
       await expect(store.migrate()).rejects.toThrow(
-        /schema is at version 99; this receiver knows versions up to 22/,
+        /schema is at version 99; this receiver knows versions up to 23/,
       );
     } finally {
       await store.close();

@@ -278,6 +278,13 @@ ALTER TABLE deliveries ADD COLUMN erase_reason TEXT;`,
     // NULL: no install call since this version (a late uninstall then compares with updated_at, as before).
     sql: 'ALTER TABLE app_shops ADD COLUMN install_called_at INTEGER;',
   },
+  {
+    version: 19,
+    name: "what changed since a time: the jobs by when they were last written, the re-processed deliveries by when (the deliveries list's changedSince, events tail's catch-up)",
+    // Columns every version writes already; the partial index holds only the few re-processed deliveries.
+    sql: `CREATE INDEX jobs_updated_at ON jobs (updated_at);
+CREATE INDEX deliveries_reprocessed_at ON deliveries (reprocessed_at) WHERE reprocessed_at IS NOT NULL;`,
+  },
 ];
 
 /**

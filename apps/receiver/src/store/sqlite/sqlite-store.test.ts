@@ -86,6 +86,7 @@ describe('SqliteStore', () => {
         { version: 16 },
         { version: 17 },
         { version: 18 },
+        { version: 19 },
       ]);
     } finally {
       db.close();
@@ -309,7 +310,7 @@ describe('SqliteStore', () => {
       }
     };
     await expect(open()).rejects.toThrow(StoreVersionError);
-    await expect(open()).rejects.toThrow(/schema is at version 99; this receiver knows versions up to 18/);
+    await expect(open()).rejects.toThrow(/schema is at version 99; this receiver knows versions up to 19/);
   });
 
   it('says a damaged file is damaged (restore a backup, not retry), and stays unready once it has seen it', async () => {

@@ -206,6 +206,13 @@ export interface DeliveryFilter extends TimeRange, PageRequest {
    * or for a disabled handler), whatever their events' status: the jobs the shops page counts as waiting.
    */
   jobs?: 'waiting';
+  /**
+   * Deliveries that changed at or after this time: received, re-processed (`reprocessedAt`), or with a job
+   * of one of their events created, run, retried, finished, replayed or cancelled then (the job's
+   * `updatedAt`). Times are the receivers' clocks, as stored. For a client that follows the store (`events
+   * tail` after a lost live stream): what it missed since a time it knows.
+   */
+  changedSince?: Date;
 }
 
 export interface EventFilter extends TimeRange, PageRequest {

@@ -1,7 +1,7 @@
 /** The Store contract, reads: deliveries and events listed, searched and fetched. */
 import { describe, expect, it } from 'vitest';
 import type { Store } from '../../store.js';
-import { type ContractStores, delivery, orderEvent, rawOrderBody, seconds } from './fixtures.js';
+import { type ContractStores, claimAll, delivery, orderEvent, rawOrderBody, seconds } from './fixtures.js';
 
 export function readsContract({ open }: ContractStores): void {
   describe('reads', () => {
@@ -77,6 +77,52 @@ export function readsContract({ open }: ContractStores): void {
 
       expect(await store.getDelivery('dlv_unknown')).toBeNull();
       expect(await store.getEvent('evt_unknown')).toBeNull();
+    });
+
+    it('lists the deliveries changed since a time: received, re-processed, or with a job written then (changedSince), each once, newest first, paged', async () => {
+      const store = await open();
+      const old = await store.ingest(delivery({ receivedAt: seconds(0) }), [orderEvent('6001')], ['erp']);
+      await store.ingest(delivery({ receivedAt: seconds(5) }), [orderEvent('6002')], []);
+      const quarantined = await store.quarantine(delivery({ receivedAt: seconds(10) }), {
+        code: 'bad',
+        message: 'bad body',
+      });
+      await store.ingest(delivery({ receivedAt: seconds(15) }), [orderEvent('6003')], ['erp']);
+      for (const job of await claimAll(store, 'w', seconds(20)))
+        await store.completeJob(job.id, { attempt: job.attempt, now: seconds(21) });
+
+      // while a follower is away: an old event replayed and run again, the quarantined delivery re-processed,
+      // a new delivery received
+      await store.replayEvent(old.events[0]?.id ?? '', { now: seconds(100) });
+      await store.reprocessQuarantined(quarantined.deliveryId, [orderEvent('6004')], ['erp'], {
+        now: seconds(110),
+      });
+      const fresh = await store.ingest(delivery({ receivedAt: seconds(120) }), [orderEvent('6005')], ['erp']);
+
+      const ids = async (filter: Parameters<Store['listDeliveries']>[0]) =>
+        (await store.listDeliveries(filter)).items.map((item) => item.id);
+      expect(await ids({ changedSince: seconds(50) })).toEqual([
+        fresh.deliveryId,
+        quarantined.deliveryId,
+        old.deliveryId,
+      ]);
+      expect(await ids({ changedSince: seconds(105) })).toEqual([fresh.deliveryId, quarantined.deliveryId]);
+      expect(await ids({ changedSince: seconds(120) })).toEqual([fresh.deliveryId]);
+      expect(await ids({ changedSince: seconds(121) })).toEqual([]);
+      // the run of the replayed job is a change too
+      const [rerun] = await claimAll(store, 'w', seconds(130));
+      expect(rerun?.eventId).toBe(old.events[0]?.id);
+      await store.completeJob(rerun?.id ?? '', { attempt: rerun?.attempt ?? 0, now: seconds(131) });
+      expect(await ids({ changedSince: seconds(131) })).toEqual([old.deliveryId]);
+      // with the other filters, paged
+      expect(await ids({ changedSince: seconds(50), status: 'reprocessed' })).toEqual([
+        quarantined.deliveryId,
+      ]);
+      const first = await store.listDeliveries({ changedSince: seconds(50), limit: 2 });
+      expect(first.items.map((item) => item.id)).toEqual([fresh.deliveryId, quarantined.deliveryId]);
+      expect(await ids({ changedSince: seconds(50), limit: 2, cursor: first.nextCursor ?? '' })).toEqual([
+        old.deliveryId,
+      ]);
     });
 
     it('filters deliveries by a job waiting to run, a retrying one included, a finished one not', async () => {
