@@ -1,7 +1,7 @@
 /**
  * What a published package's manifest must say (publint, run on the tarballs in
  * packed-install.test.ts, checks that what it says is true): public, one shared version, the
- * metadata a registry page shows, Node 20+, typed ESM exports, and a README and LICENSE beside it.
+ * metadata a registry page shows, the oldest Node they run on, typed ESM exports, and a README and LICENSE beside it.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire, isBuiltin } from 'node:module';
@@ -35,6 +35,14 @@ describe('published package manifests', () => {
     expect(new Set(PUBLISHED_PACKAGES.map((pkg) => readManifest(pkg.dir).version)).size).toBe(1);
   });
 
+  it('share one engines.node, a full version (the oldest Node packed-install.test.ts runs them on)', () => {
+    const engines = PUBLISHED_PACKAGES.map(
+      (pkg) => (readManifest(pkg.dir).engines as { node?: string }).node,
+    );
+    expect(new Set(engines).size).toBe(1);
+    expect(engines[0]).toMatch(/^>=\d+\.\d+\.\d+$/);
+  });
+
   describe.each(PUBLISHED_PACKAGES.map((pkg) => [pkg.name, pkg] as const))('%s', (_name, pkg) => {
     const manifest = readManifest(pkg.dir);
 
@@ -44,7 +52,7 @@ describe('published package manifests', () => {
         description: expect.stringMatching(/\S{10,}/),
         license: 'MIT',
         repository: { type: 'git', url: expect.stringMatching(/^git\+https:\/\//), directory: pkg.path },
-        engines: { node: '>=20' },
+        engines: { node: expect.stringMatching(/^>=20\.\d+\.\d+$/) },
         type: 'module',
         publishConfig: { access: 'public' },
       });

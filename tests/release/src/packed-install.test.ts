@@ -178,6 +178,61 @@ describe('the packed packages installed with npm outside the repository', () => 
     expect(demo.reviewRequests?.written).toBeGreaterThan(0);
   });
 
+  // engines.node is a promise to users: ">=20" let Node 20.0.0 install packages that call
+  // AbortSignal.any (20.3) and import.meta.resolve (20.6). The oldest Node it allows, an official
+  // build from npm's node-<platform>-<arch> package (npm's cache keeps it), runs the installed CLI.
+  it.skipIf(!['linux', 'darwin'].includes(process.platform))(
+    'runs on the oldest Node its engines.node allows: srhooks --version and demo --once (sandbox, receiver, client, example handler)',
+    async () => {
+      const cli = join(install.dir, 'node_modules/@srhooks/cli');
+      const engines = readManifest(cli).engines as { node?: string } | undefined;
+      const floor = /^>=(\d+)(?:\.(\d+))?(?:\.(\d+))?$/.exec(engines?.node ?? '');
+      expect(floor, `engines.node ${engines?.node}`).not.toBeNull();
+      const version = [floor?.[1], floor?.[2] ?? '0', floor?.[3] ?? '0'].join('.');
+      const nodeDir = join(install.dir, `node-${version}`);
+      mkdirSync(nodeDir, { recursive: true });
+      const pack = await runProcess(
+        'npm',
+        [
+          'pack',
+          `node-${process.platform}-${process.arch}@${version}`,
+          '--prefer-offline',
+          '--loglevel=error',
+          '--pack-destination',
+          nodeDir,
+        ],
+        { cwd: nodeDir, env: cleanEnv(), timeoutMs: 180_000 },
+      );
+      expect(pack.code, pack.stderr).toBe(0);
+      const tarball = pack.stdout.trim().split('\n').pop() ?? '';
+      const untar = await runProcess('tar', ['-xzf', tarball], { cwd: nodeDir });
+      expect(untar.code, untar.stderr).toBe(0);
+      const oldNode = join(nodeDir, 'package/bin/node');
+      const env = { ...cliEnv(), PATH: `${join(nodeDir, 'package/bin')}:${process.env.PATH}` };
+      const run = (args: string[]) =>
+        runProcess(oldNode, [join(cli, 'dist/cli.js'), ...args], {
+          cwd: install.dir,
+          env,
+          timeoutMs: 180_000,
+        });
+      expect((await runProcess(oldNode, ['--version'], { cwd: install.dir })).stdout.trim()).toBe(
+        `v${version}`,
+      );
+      const printed = await run(['--version']);
+      expect(printed.code, printed.stderr).toBe(0);
+      expect(printed.stdout.trim()).toBe(readManifest(cli).version);
+      const demo = await run(['demo', '--once', '--json']);
+      expect(demo.code, `${demo.stderr}\n${demo.stdout}`).toBe(0);
+      const result = JSON.parse(demo.stdout) as {
+        allHandled: boolean;
+        reviewRequests: { written: number } | null;
+      };
+      expect(result.allHandled).toBe(true);
+      expect(result.reviewRequests?.written, demo.stderr).toBeGreaterThan(0);
+    },
+    240_000,
+  );
+
   it('the installed receiver runs on its own: node node_modules/@srhooks/receiver/dist/main.js', async () => {
     const receiver = startProcess(process.execPath, ['node_modules/@srhooks/receiver/dist/main.js'], {
       cwd: install.dir,
