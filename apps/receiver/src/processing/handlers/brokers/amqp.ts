@@ -22,7 +22,13 @@ import { lazyDependency } from '../../../lazy-dependency.js';
 import type { ClaimedJob } from '../../../store/store.js';
 import { describeError, type HandlerOutcome } from '../../handler-outcome.js';
 import { BrokerConnectionState, type BrokerErrorCode, brokerHostPort } from './broker-connection.js';
-import { type BrokerHandler, CLOSE_TIMEOUT_MS, DEFAULT_BROKER_TIMEOUT_MS } from './broker-handler.js';
+import {
+  type BrokerHandler,
+  CLOSE_TIMEOUT_MS,
+  DEFAULT_BROKER_TIMEOUT_MS,
+  shutDownOutcome,
+  unlessShutDown,
+} from './broker-handler.js';
 import { DEFAULT_PROBE_INTERVAL_MS, LivenessProbe } from './broker-liveness.js';
 import { brokerMessage, renderTemplate } from './broker-message.js';
 import { redactUrl, scrubSecrets } from './env-reference.js';
@@ -68,6 +74,8 @@ export function createAmqpHandler(options: AmqpHandlerOptions): BrokerHandler {
   const timeoutMs = options.timeoutMs ?? DEFAULT_BROKER_TIMEOUT_MS;
   const secrets = options.secrets ?? [];
   const where = redactUrl(options.url);
+  /** How often close() was called: an attempt that spans one was cut off by it. */
+  let closes = 0;
   const exchangeLabel = options.exchange === '' ? 'the default exchange' : `exchange "${options.exchange}"`;
   let model: Promise<RecoveringChannelModel> | null = null;
   let channel: Promise<ConfirmChannel> | null = null;
@@ -231,9 +239,16 @@ export function createAmqpHandler(options: AmqpHandlerOptions): BrokerHandler {
     },
     run(job: ClaimedJob): Promise<HandlerOutcome> {
       liveness.start();
-      return liveness.attempt(() => publish(job));
+      return liveness.attempt(() =>
+        unlessShutDown(
+          () => publish(job),
+          () => closes,
+          () => shutDownOutcome('RabbitMQ', where, secrets),
+        ),
+      );
     },
     async close() {
+      closes++;
       liveness.stop();
       const current = model;
       model = null;

@@ -23,7 +23,13 @@ import { lazyDependency } from '../../../lazy-dependency.js';
 import type { ClaimedJob } from '../../../store/store.js';
 import { describeError, type HandlerOutcome } from '../../handler-outcome.js';
 import { BrokerConnectionState, type BrokerErrorCode, brokerHostPort } from './broker-connection.js';
-import { type BrokerHandler, CLOSE_TIMEOUT_MS, DEFAULT_BROKER_TIMEOUT_MS } from './broker-handler.js';
+import {
+  type BrokerHandler,
+  CLOSE_TIMEOUT_MS,
+  DEFAULT_BROKER_TIMEOUT_MS,
+  shutDownOutcome,
+  unlessShutDown,
+} from './broker-handler.js';
 import { DEFAULT_PROBE_INTERVAL_MS, LivenessProbe } from './broker-liveness.js';
 import { brokerMessage, renderTemplate } from './broker-message.js';
 import { redactUrl, scrubSecrets } from './env-reference.js';
@@ -138,6 +144,8 @@ export function createNatsHandler(options: NatsHandlerOptions): BrokerHandler {
   const tlsRequired = options.servers.some((server) => /^tls:\/\//i.test(server));
   let connection: Promise<NatsSession> | null = null;
   let closing = false;
+  /** How often close() was called: an attempt that spans one was cut off by it. */
+  let closes = 0;
   const state = new BrokerConnectionState(options.logger, {
     handler: options.name,
     type: 'nats',
@@ -247,9 +255,16 @@ export function createNatsHandler(options: NatsHandlerOptions): BrokerHandler {
     },
     run(job: ClaimedJob): Promise<HandlerOutcome> {
       liveness.start();
-      return liveness.attempt(() => publish(job));
+      return liveness.attempt(() =>
+        unlessShutDown(
+          () => publish(job),
+          () => closes,
+          () => shutDownOutcome('NATS', where, secrets),
+        ),
+      );
     },
     async close() {
+      closes++;
       liveness.stop();
       const current = connection;
       connection = null;

@@ -27,7 +27,13 @@ import { lazyDependency } from '../../../lazy-dependency.js';
 import type { ClaimedJob } from '../../../store/store.js';
 import { describeError, type HandlerOutcome } from '../../handler-outcome.js';
 import { BrokerConnectionState, type BrokerErrorCode, brokerHostPort } from './broker-connection.js';
-import { type BrokerHandler, CLOSE_TIMEOUT_MS, DEFAULT_BROKER_TIMEOUT_MS } from './broker-handler.js';
+import {
+  type BrokerHandler,
+  CLOSE_TIMEOUT_MS,
+  DEFAULT_BROKER_TIMEOUT_MS,
+  shutDownOutcome,
+  unlessShutDown,
+} from './broker-handler.js';
 import { DEFAULT_PROBE_INTERVAL_MS, LivenessProbe } from './broker-liveness.js';
 import { brokerMessage, renderTemplate } from './broker-message.js';
 import { redactUrl, scrubSecrets } from './env-reference.js';
@@ -58,6 +64,8 @@ export function createRedisStreamHandler(options: RedisStreamHandlerOptions): Br
   const timeoutMs = options.timeoutMs ?? DEFAULT_BROKER_TIMEOUT_MS;
   const secrets = options.secrets ?? [];
   const where = redactUrl(options.url);
+  /** How often close() was called: an attempt that spans one was cut off by it. */
+  let closes = 0;
   let client: Redis | null = null;
   let connecting: Promise<void> | null = null;
   let lastError: string | null = null;
@@ -169,9 +177,16 @@ export function createRedisStreamHandler(options: RedisStreamHandlerOptions): Br
     },
     run(job: ClaimedJob): Promise<HandlerOutcome> {
       liveness.start();
-      return liveness.attempt(() => publish(job));
+      return liveness.attempt(() =>
+        unlessShutDown(
+          () => publish(job),
+          () => closes,
+          () => shutDownOutcome('Redis', where, secrets),
+        ),
+      );
     },
     async close() {
+      closes++;
       liveness.stop();
       const current = client;
       client = null;
