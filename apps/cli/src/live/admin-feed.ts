@@ -1,13 +1,18 @@
 /**
  * The lines of `events tail`: the receiver's live stream says which delivery or job changed (ids and
  * statuses only), the admin API supplies what the line shows — `GET /admin/api/deliveries/:id` for a
- * delivery, `GET /admin/api/events/:id` for a handler outcome, `GET /admin/api/deliveries?from=…` for
- * the deliveries received while the stream was down. A catch-up also prints the handler outcomes reached
- * meanwhile: of the deliveries it lists, and of the events whose jobs had not finished when last read
- * (a job retrying, or not run yet, when the stream was lost), each said as the live stream says it (a job
- * an erasure cancelled, one whose attempt disabled its handler: catch-up-cause.ts). The lines are listen's (feed-lines.ts), masked
- * unless `--reveal`. Work runs one item at a time in arrival order, so a delivery's line comes before
- * its outcomes', and a delivery or outcome is printed once (by id and status), however it was learnt.
+ * delivery, `GET /admin/api/events/:id` for a handler outcome. After the stream was lost a catch-up prints
+ * what changed meanwhile: `GET /admin/api/deliveries?changedSince=…` lists the deliveries received,
+ * re-processed, or with a job written since a receiver time tail knows (the `asOf` of its first list, then
+ * the newest change it read less {@link OVERLAP_MS}), and it prints, in the order they happened, the
+ * deliveries received or re-processed then and the handler outcomes their jobs reached then — of older
+ * events too (a replay, a dead-letter replay, a released or backfilled event), each said as the live stream
+ * says it (a job an erasure cancelled, one whose attempt disabled its handler: catch-up-cause.ts). A
+ * receiver without `changedSince` (older than this srhooks) is caught up on as before: the deliveries
+ * received since the newest one printed, and the outcomes of those and of the events whose jobs had not
+ * finished when last read. The lines are listen's (feed-lines.ts), masked unless `--reveal`. Work runs
+ * one item at a time in arrival order, so a delivery's line comes before its outcomes', and a delivery or
+ * outcome is printed once (by id and status), however it was learnt.
  */
 import type { AdminApi } from '../admin-api/admin-api-client.js';
 import type {
@@ -36,7 +41,10 @@ export interface AdminFeedOptions extends FeedMasking {
   event?: string;
 }
 
-/** The newest delivery printed (or, before any, the newest there was at start): where a catch-up begins. */
+/**
+ * Where the next catch-up begins: `receivedAt` is the receiver time it lists changes from (or, from a
+ * receiver without `changedSince`, the receive time of `id`, the newest delivery printed or there at start).
+ */
 export interface FeedMark {
   id: string;
   receivedAt: string;
@@ -45,19 +53,22 @@ export interface FeedMark {
 export interface AdminFeed {
   /** Deliveries printed so far. */
   readonly deliveries: number;
-  /** Where the next catch-up begins: null when the receiver had no (matching) delivery at start. */
+  /**
+   * Where the next catch-up begins: null when it lists from a receiver without `changedSince` that had no
+   * (matching) delivery at start.
+   */
   readonly since: FeedMark | null;
   /**
-   * Asks the admin API for the newest matching delivery (`GET /deliveries?limit=1`), which becomes
-   * the start of the first catch-up. Throws what the admin API client throws: a refused token, a URL
-   * that is not a receiver, a filter the receiver refuses.
+   * Asks the admin API for the newest matching delivery (`GET /deliveries?limit=1`); its answer's `asOf`
+   * (the receiver's time) is where the first catch-up begins, nothing before it is news. Throws what the
+   * admin API client throws: a refused token, a URL that is not a receiver, a filter the receiver refuses.
    */
   start(): Promise<void>;
   /** Queues the line(s) of one change of the live stream. */
   change(change: StoreChange): void;
   /**
-   * Queues a catch-up: the deliveries received since {@link since} that were not printed, then the
-   * handler outcomes not printed of those deliveries' events and of the events still awaiting one.
+   * Queues a catch-up: the deliveries received or re-processed since {@link since} and the handler outcomes
+   * reached since then, those not printed, in the order they happened.
    */
   catchUp(onDone?: (missed: { deliveries: number; outcomes: number }) => void): void;
   /** Resolves when the queued work is done. */
@@ -68,12 +79,24 @@ export interface AdminFeed {
 interface DeliveryPage {
   items: DeliverySummaryJson[];
   nextCursor: string | null;
+  /** The receiver's time before it read the list (absent from a receiver older than `changedSince`). */
+  asOf?: string;
 }
+
+/**
+ * How long before the newest change tail read (a delivery's receive or re-process time, a job's last
+ * write) a catch-up starts listing: a change stamped a little earlier may commit, and reach the stream,
+ * later (a write waiting for the store, another receiver on the same database), and the newest one read
+ * may be newer than one the stream had not sent yet when it was lost. What tail printed in between is
+ * not printed again (remembered by id and status).
+ */
+export const OVERLAP_MS = 60_000;
 
 const PAGE = 500;
 /**
- * How many printed keys are remembered: a catch-up only lists from the newest delivery printed, so
- * only recent ones can come again; a tail left running for weeks keeps no more than this.
+ * How many printed keys are remembered: a catch-up only lists what changed since shortly before the newest
+ * change read ({@link OVERLAP_MS}), or from the newest delivery printed, so only recent ones can come
+ * again; a tail left running for weeks keeps no more than this.
  */
 const REMEMBERED = 10_000;
 /** How many events whose jobs had not finished are remembered for a catch-up (the newest). */
@@ -89,6 +112,19 @@ export function adminFeed(api: AdminApi, output: Output, options: AdminFeedOptio
   /** Deliveries (`id:status`) and outcomes (`jobId:status:attempts`) printed. */
   const printed = new Set<string>();
   let since: FeedMark | null = null;
+  /** The receiver's time at start (`asOf`): nothing before it is news. Null: it has no `changedSince`. */
+  let floor: string | null = null;
+  /** The newest receiver time of a change read (or a catch-up's `asOf`). */
+  let newest: string | null = null;
+  const note = (time: string | null | undefined): void => {
+    if (time && (newest === null || time > newest)) newest = time;
+  };
+  /** The receiver time the next catch-up lists changes from (with `changedSince`). */
+  const changedFrom = (base: string): string => {
+    if (newest === null) return base;
+    const overlapped = new Date(Date.parse(newest) - OVERLAP_MS).toISOString();
+    return overlapped > base ? overlapped : base;
+  };
   let deliveries = 0;
   /** Events shown whose jobs had not all finished when last read, oldest first: a catch-up reads them. */
   const awaiting = new Set<string>();
@@ -126,6 +162,8 @@ export function adminFeed(api: AdminApi, output: Output, options: AdminFeedOptio
     );
     showDelivery(output, line, options);
     deliveries += 1;
+    note(delivery.receivedAt);
+    note(delivery.reprocessedAt);
     for (const event of delivery.events)
       noteJobs(
         event.id,
@@ -146,12 +184,16 @@ export function adminFeed(api: AdminApi, output: Output, options: AdminFeedOptio
     print(answer.delivery, change.status);
   };
 
-  /** Prints the outcome of a job change unless printed already or not news; true when printed. */
-  const printOutcome = (change: JobChange, event: EventDetailJson): boolean => {
+  /**
+   * Prints the outcome of a job change unless printed already or not news; true when printed. `at`: the
+   * time the line shows (the job's last write, for an outcome caught up on), else now.
+   */
+  const printOutcome = (change: JobChange, event: EventDetailJson, at = new Date()): boolean => {
     const job = event.jobs.find((candidate) => candidate.id === change.jobId);
+    note(job?.updatedAt);
     const key = `${change.jobId}:${change.status}:${job?.attempts ?? ''}`;
     if (printed.has(key)) return false;
-    const line = outcomeLine(change, event, job, new Date());
+    const line = outcomeLine(change, event, job, at);
     if (!line) return false;
     remember(key);
     showOutcome(output, line, options);
@@ -222,16 +264,84 @@ export function adminFeed(api: AdminApi, output: Output, options: AdminFeedOptio
     return shown;
   };
 
-  /** Every matching delivery received at or after `from`, oldest first. */
-  const listSince = async (from: string | undefined): Promise<DeliverySummaryJson[]> => {
+  /**
+   * Every matching delivery received at or after `from` (`changed`: false), or received, re-processed or
+   * with a job written at or after it (`changed`: true), oldest first; and the first page's `asOf`.
+   */
+  const listSince = async (
+    from: string | undefined,
+    changed = false,
+  ): Promise<{ items: DeliverySummaryJson[]; asOf: string | undefined }> => {
     const found: DeliverySummaryJson[] = [];
     let cursor: string | undefined;
+    let asOf: string | undefined;
+    const since = changed ? { changedSince: from } : { from };
     do {
-      const page = await api.get<DeliveryPage>('/deliveries', { ...filter, from, limit: PAGE, cursor });
+      const page = await api.get<DeliveryPage>('/deliveries', { ...filter, ...since, limit: PAGE, cursor });
+      asOf ??= page.asOf;
       found.push(...page.items);
       cursor = page.nextCursor ?? undefined;
     } while (cursor !== undefined);
-    return found.reverse();
+    return { items: found.reverse(), asOf };
+  };
+
+  /**
+   * A catch-up through `changedSince` (a receiver that answers `asOf`): what changed at or after `from`,
+   * each line at the time it happened, in that order (a delivery's line before its outcomes).
+   */
+  const catchUpChanges = async (from: string): Promise<{ deliveries: number; outcomes: number }> => {
+    const { items, asOf } = await listSince(from, true);
+    const handlers = await readHandlers();
+    const waiting = (handler: { handler: string; status: string }) =>
+      handler.status === 'pending' && handlers.get(handler.handler)?.disabled === true;
+    const lines: { at: string; show: () => boolean; kind: 'delivery' | 'outcome' }[] = [];
+    for (const delivery of items) {
+      // received or re-processed while tail was away (else listed for a job written then)
+      const reprocessed = delivery.reprocessedAt !== null && delivery.reprocessedAt >= from;
+      const changedAt = reprocessed ? (delivery.reprocessedAt as string) : delivery.receivedAt;
+      const arrived = changedAt >= from;
+      if (arrived) lines.push({ at: changedAt, kind: 'delivery', show: () => print(delivery) });
+      for (const summary of delivery.events) {
+        // only a job that ran (or waits for the handler its attempt disabled) can have an outcome to print
+        if (!summary.handlers.some((job) => finished(job.status) || job.failures > 0 || waiting(job)))
+          continue;
+        let event: EventDetailJson;
+        try {
+          event = await readEvent(summary.id);
+        } catch (error) {
+          output.warn(`could not read event ${summary.id}: ${(error as Error).message}`);
+          continue;
+        }
+        for (const job of event.jobs) {
+          if (job.updatedAt < from) continue;
+          const change: JobChange = {
+            kind: 'job',
+            jobId: job.id,
+            eventId: event.id,
+            handler: job.handler,
+            status: job.status,
+          };
+          const cause = catchUpCause(job, handlers.get(job.handler));
+          if (cause !== undefined) change.cause = cause;
+          const at = arrived && changedAt > job.updatedAt ? changedAt : job.updatedAt;
+          lines.push({
+            at,
+            kind: 'outcome',
+            show: () => {
+              const shown = printOutcome(change, event, new Date(job.updatedAt));
+              noteEvent(event);
+              return shown;
+            },
+          });
+        }
+      }
+    }
+    const missed = { deliveries: 0, outcomes: 0 };
+    // a stable sort: a delivery's line stays before its outcomes of the same time
+    for (const line of lines.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0)))
+      if (line.show()) missed[line.kind === 'delivery' ? 'deliveries' : 'outcomes'] += 1;
+    note(asOf);
+    return missed;
   };
 
   return {
@@ -239,15 +349,17 @@ export function adminFeed(api: AdminApi, output: Output, options: AdminFeedOptio
       return deliveries;
     },
     get since() {
-      return since;
+      if (floor === null) return since;
+      return { id: since?.id ?? '', receivedAt: changedFrom(floor) };
     },
     async start() {
       const page = await api.get<DeliveryPage>('/deliveries', { ...filter, limit: 1 });
-      const newest = page.items[0];
-      if (newest) {
-        since = { id: newest.id, receivedAt: newest.receivedAt };
+      if (typeof page.asOf === 'string') floor = page.asOf;
+      const first = page.items[0];
+      if (first) {
+        since = { id: first.id, receivedAt: first.receivedAt };
         // there before tail started: not news
-        remember(`${newest.id}:${newest.status}`);
+        remember(`${first.id}:${first.status}`);
       }
     },
     change(change) {
@@ -258,6 +370,10 @@ export function adminFeed(api: AdminApi, output: Output, options: AdminFeedOptio
     },
     catchUp(onDone) {
       enqueue('the deliveries received meanwhile', async () => {
+        if (floor !== null) {
+          onDone?.(await catchUpChanges(changedFrom(floor)));
+          return;
+        }
         let missed = 0;
         const mark = since;
         /** Events of the deliveries printed now whose jobs reached an outcome meanwhile. */
@@ -266,7 +382,7 @@ export function adminFeed(api: AdminApi, output: Output, options: AdminFeedOptio
         /** A job waiting for its disabled handler: its attempt may have disabled it (a `disabled` outcome). */
         const waiting = (handler: { handler: string; status: string }) =>
           handler.status === 'pending' && handlers.get(handler.handler)?.disabled === true;
-        for (const delivery of await listSince(mark?.receivedAt)) {
+        for (const delivery of (await listSince(mark?.receivedAt)).items) {
           // the mark itself was printed, or was there before tail started
           if (delivery.id === mark?.id) continue;
           if (!print(delivery)) continue;

@@ -33,6 +33,8 @@ export const listDeliveriesCommand: Command<ListDeliveriesOptions, ListDeliverie
         source: options.source,
         handler: options.handler,
         jobs: options.jobs,
+        // events tail's catch-up asks for it (live/admin-feed.ts); no flag of this command
+        changedSince: undefined,
       }),
     flags: (options) =>
       listingFlags(options, [
