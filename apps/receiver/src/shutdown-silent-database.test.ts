@@ -14,7 +14,7 @@
  * The connections left are this process's sockets to the proxy's port (/proc: Linux). Real PostgreSQL, a
  * schema of its own.
  */
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signDeliveryPath } from '@srhooks/contracts';
@@ -23,6 +23,7 @@ import { afterAll, expect, it } from 'vitest';
 import { type RunningReceiver, runReceiver } from './run-receiver.js';
 import { deliveryBody } from './test-support/delivery-fixtures.js';
 import { FakeProcess } from './test-support/fake-process.js';
+import { socketsLeftTo, socketsTo } from './test-support/open-sockets.js';
 import { TEST_DATABASE_URL, testSchemas } from './test-support/postgres-schema.js';
 import { TcpProxy } from './test-support/tcp-proxy.js';
 
@@ -36,29 +37,6 @@ afterAll(async () => {
   await proxy.stop();
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** This process's TCP sockets connected to `port` (whatever their state: a half-closed one counts). */
-function socketsTo(port: number): number {
-  const inodes = new Set<string>();
-  for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
-    const fields = line.trim().split(/\s+/);
-    const remotePort = fields[2]?.split(':')[1];
-    if (remotePort !== undefined && Number.parseInt(remotePort, 16) === port && fields[9])
-      inodes.add(fields[9]);
-  }
-  let count = 0;
-  for (const fd of readdirSync('/proc/self/fd')) {
-    let target = '';
-    try {
-      target = readlinkSync(`/proc/self/fd/${fd}`);
-    } catch {
-      continue; // closed meanwhile
-    }
-    const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
-    if (inode !== undefined && inodes.has(inode)) count += 1;
-  }
-  return count;
-}
 
 async function post(port: number): Promise<number> {
   const { contentType, body } = deliveryBody('order_confirm');
@@ -118,11 +96,7 @@ it.skipIf(process.platform !== 'linux')(
     expect(proc.exits).toEqual([]);
     expect(proc.exitCode).toBeUndefined();
     // Before: the pool's connections stayed open, half-closed, waiting for PostgreSQL's goodbye (for hours).
-    let left = socketsTo(proxy.port);
-    for (let i = 0; i < 10 && left > 0; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      left = socketsTo(proxy.port);
-    }
+    const left = await socketsLeftTo(proxy.port);
     expect(left, 'connections to PostgreSQL still open after the shutdown').toBe(0);
 
     // Nothing acknowledged is lost: the first delivery is in the store, the second in the spool folder.

@@ -9,6 +9,8 @@ import { releaseClient, storeClientClass } from '../postgres/pg-connection.js';
 import { pgDriver } from '../postgres/pg-driver.js';
 import { mapPgError } from '../postgres/pg-errors.js';
 import { withSessionSetUp } from '../postgres/pg-session-set-up.js';
+import { destroySocket, LOCK_RELEASE_WAIT_MS, settledWithin } from '../postgres/pg-shop-locks.js';
+import { CLOSE_GRACE_MS } from '../postgres/pg-store.js';
 import { StoreUnavailableError } from '../store-errors.js';
 import type {
   AppShopRecord,
@@ -72,6 +74,8 @@ export class PgAppShopStore implements AppShopStore {
   readonly #installQueue = new KeyedQueue();
   /** The connections holding (or waiting for) an install lock: ended by close(), which releases them. */
   readonly #lockClients = new Set<pg.Client>();
+  /** The pool's connections whose socket is still open (ended by close, destroyed when silent). */
+  readonly #poolClients = new Set<pg.Client>();
 
   constructor(options: {
     url: string;
@@ -100,6 +104,10 @@ export class PgAppShopStore implements AppShopStore {
       ...(options.schema === null ? {} : { options: `-c search_path=${options.schema}` }),
     });
     this.#pool.on('error', () => {});
+    this.#pool.on('connect', (client) => {
+      this.#poolClients.add(client);
+      client.once('end', () => this.#poolClients.delete(client));
+    });
     // Cut off silently inside a transaction (an uninstall, a payment's filing), this receiver would hold the
     // shop's row for hours: the server ends such a session (the Client's set-up above, as the event store's).
   }
@@ -339,17 +347,36 @@ export class PgAppShopStore implements AppShopStore {
       return await work(hold.signal);
     } finally {
       hold?.done();
-      await guard?.stop(); // the connection ends below: no need to set the limit back
       this.#lockClients.delete(client);
-      if (locked) await client.query('SELECT pg_advisory_unlock(hashtext($1))', [name]).catch(() => {});
-      await client.end().catch(() => {});
+      // The connection ends (no need to set the limit back), which unlocks; a server gone silent would never
+      // answer the unlock or the goodbye: destroyed after a moment, the session ends and the lock with it.
+      const release = (async () => {
+        await guard?.stop();
+        if (locked) await client.query('SELECT pg_advisory_unlock(hashtext($1))', [name]).catch(() => {});
+        await client.end().catch(() => {});
+      })();
+      if (!(await settledWithin(release, LOCK_RELEASE_WAIT_MS))) {
+        destroySocket(client);
+        await release;
+      }
     }
   }
 
+  /**
+   * Ends its connections; bounded when the server went silent (see PgStore.close): what has not finished,
+   * or said goodbye, within CLOSE_GRACE_MS has its socket destroyed, so none keeps the process alive.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await Promise.all([...this.#lockClients].map((client) => client.end().catch(() => {})));
-    await this.#pool.end();
+    const ending = (async () => {
+      await Promise.all([...this.#lockClients].map((client) => client.end().catch(() => {})));
+      await this.#pool.end();
+      // The pool ends its idle connections without waiting for their goodbye: waited for here.
+      await Promise.all([...this.#poolClients].map((client) => client.end().catch(() => {})));
+    })();
+    if (!(await settledWithin(ending, CLOSE_GRACE_MS))) {
+      for (const client of [...this.#lockClients, ...this.#poolClients]) destroySocket(client);
+    }
   }
 }
