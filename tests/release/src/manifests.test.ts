@@ -123,6 +123,38 @@ describe('published package manifests', () => {
       expect(missing).toEqual([]);
     });
 
+    it("declares the optional @types peers of the @srhooks packages its .d.ts import (their declarations are checked in the consumer's project too)", () => {
+      // @srhooks/cli's dist/index.d.ts imports @srhooks/receiver, whose declarations import pg and
+      // better-sqlite3: a TypeScript user of the CLI's library with skipLibCheck: false needs
+      // @types/pg and @types/better-sqlite3 as much as a user of the receiver does (TS7016).
+      const imported = new Set<string>();
+      for (const file of readdirSync(join(pkg.dir, 'dist'), { recursive: true }) as string[]) {
+        if (!file.endsWith('.d.ts')) continue;
+        const text = readFileSync(join(pkg.dir, 'dist', file), 'utf8');
+        for (const [, name = ''] of text.matchAll(/(?:\bfrom\s+|\bimport\(\s*)['"](@srhooks\/[^'"/]+)/g)) {
+          if (name !== manifest.name) imported.add(name);
+        }
+      }
+      const peers = (manifest.peerDependencies ?? {}) as Record<string, string>;
+      const peerMeta = (manifest.peerDependenciesMeta ?? {}) as Record<string, { optional?: boolean }>;
+      const missing: string[] = [];
+      for (const name of imported) {
+        const other = PUBLISHED_PACKAGES.find((candidate) => candidate.name === name);
+        if (!other) continue;
+        const otherManifest = readManifest(other.dir);
+        const otherMeta = (otherManifest.peerDependenciesMeta ?? {}) as Record<
+          string,
+          { optional?: boolean }
+        >;
+        for (const peer of Object.keys(otherManifest.peerDependencies ?? {})) {
+          if (!peer.startsWith('@types/') || !otherMeta[peer]?.optional) continue;
+          if (!(peer in peers) || !peerMeta[peer]?.optional)
+            missing.push(`${peer} (an optional peer of ${name})`);
+        }
+      }
+      expect(missing).toEqual([]);
+    });
+
     it('ships the docs/ files its messages point users to (the receiver ships those the others name)', () => {
       const sources = (readdirSync(join(pkg.dir, 'src'), { recursive: true }) as string[]).filter(
         (file) => file.endsWith('.ts') && !/\.test(-d)?\.ts$/.test(file) && !file.includes('test-support'),
