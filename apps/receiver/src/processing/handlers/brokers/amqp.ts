@@ -358,7 +358,7 @@ export function createAmqpHandler(options: AmqpHandlerOptions): BrokerHandler {
         );
       }
       return fail(
-        `publish to ${exchangeLabel} with routing key "${routingKey}" failed: ${describeError(error)}${reason}${hung ? '; the connection is replaced' : ''}${channelAdvice(channelError, options.exchange)}`,
+        `publish to ${exchangeLabel} with routing key "${routingKey}" failed: ${describeError(error)}${reason}${hung ? '; the connection is replaced' : ''}${amqpChannelAdvice(channelError, options.exchange)}`,
         errorCode,
       );
     }
@@ -414,8 +414,25 @@ function connectErrorText(error: unknown, url: string): string {
 /** What to do when RabbitMQ refused the login or the vhost. */
 const CHECK_LOGIN = `check the user, password and vhost in the handler's "url"`;
 
-/** What to do about a channel RabbitMQ closed: a missing exchange is the operator's to declare. */
-function channelAdvice(channelError: string | undefined, exchange: string): string {
-  if (channelError === undefined || !/NOT_FOUND - no exchange/.test(channelError)) return '';
-  return `: declare the exchange "${exchange}" on RabbitMQ (srhooks does not create it) or fix "exchange" in the handler's configuration`;
+/**
+ * What to do about a channel RabbitMQ closed: a missing exchange is the operator's to declare; a publish
+ * refused with 403 ACCESS_REFUSED (an internal exchange, or a user without write permission on the
+ * exchange) needs another exchange or the permission. Before, a refused publish said only what RabbitMQ
+ * said, unlike the other refusals.
+ */
+export function amqpChannelAdvice(channelError: string | undefined, exchange: string): string {
+  if (channelError === undefined) return '';
+  if (/NOT_FOUND - no exchange/.test(channelError))
+    return `: declare the exchange "${exchange}" on RabbitMQ (srhooks does not create it) or fix "exchange" in the handler's configuration`;
+  if (/ACCESS_REFUSED - cannot publish to internal exchange/.test(channelError))
+    return `: the exchange "${exchange}" is internal (it takes messages only from other exchanges): name an exchange that is not internal in "exchange", or declare "${exchange}" without "internal"`;
+  const denied =
+    /ACCESS_REFUSED - access to exchange '[^']*' in vhost '([^']*)' refused for user '([^']*)'/.exec(
+      channelError,
+    );
+  if (denied) {
+    const [, vhost, user] = denied;
+    return `: RabbitMQ's user "${user}" may not publish to the exchange "${exchange}" in vhost "${vhost}"; give it write permission there (rabbitmqctl set_permissions -p ${vhost} ${user} <configure> <write> <read>, with a write pattern that matches "${exchange}"), or use a user that has it in the handler's "url"`;
+  }
+  return '';
 }
