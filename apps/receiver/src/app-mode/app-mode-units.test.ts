@@ -147,11 +147,18 @@ describe('planResubscribe (start-up re-registration after a URL secret change)',
       moved: 0,
       replaced: 0,
       unknown: 1,
+      changed: 0,
     });
   });
 
   it('replaced (B alone): the shops on A are re-registered and counted as replaced; no fingerprint: left alone', () => {
-    expect(planResubscribe(shops, [B])).toEqual({ reRegister: ['on-a'], moved: 0, replaced: 2, unknown: 1 });
+    expect(planResubscribe(shops, [B])).toEqual({
+      reRegister: ['on-a'],
+      moved: 0,
+      replaced: 2,
+      unknown: 1,
+      changed: 0,
+    });
   });
 
   it('rotated (B,A): the shops on A and those without fingerprint are re-registered; nothing replaced', () => {
@@ -160,6 +167,7 @@ describe('planResubscribe (start-up re-registration after a URL secret change)',
       moved: 0,
       replaced: 0,
       unknown: 1,
+      changed: 0,
     });
   });
 
@@ -184,6 +192,7 @@ describe('planResubscribe (start-up re-registration after a URL secret change)',
       moved: 2,
       replaced: 0,
       unknown: 0,
+      changed: 0,
     });
     expect(planResubscribe(records, [A], 'https://old.example.com')).toMatchObject({
       reRegister: ['at-new'],

@@ -22,6 +22,7 @@ import {
   secretStanding,
 } from './secret-fingerprint.js';
 import type { ShopDirectory } from './shop-directory.js';
+import { registeredForOtherPlan, subscriptionPlanFingerprint } from './subscription-plan.js';
 
 export interface InstallStepContext {
   config: ReceiverConfig;
@@ -100,17 +101,25 @@ type InstallOutcome = 'installed' | 'pending' | 'gone' | 'current' | 'not_due';
 export const currentSecretFingerprint = (config: ReceiverConfig): string =>
   secretFingerprint(config.secrets[0] ?? '');
 
-/** The subscriptions a step registered, each with the fingerprint of the `publicUrl` it is under. */
+/**
+ * The subscriptions a step registered, each with the fingerprint of the `publicUrl` it is under and of the
+ * app's subscriptions it was registered for (subscription-plan.ts).
+ */
 const withBase = (config: ReceiverConfig, subscriptions: AppShopSubscription[]): AppShopSubscription[] => {
   const base = baseFingerprint(config.secrets[0] ?? '', config.publicUrl);
-  return subscriptions.map(({ event, id }) => ({ event, id, baseFingerprint: base }));
+  const plan = subscriptionPlanFingerprint(config);
+  return subscriptions.map(({ event, id }) => ({ event, id, baseFingerprint: base, planFingerprint: plan }));
 };
 
-/** The shop's subscriptions are signed with the newest secret and under this `publicUrl` (as far as recorded). */
+/**
+ * The shop's subscriptions are signed with the newest secret, under this `publicUrl` and for the app's
+ * configured subscriptions (as far as recorded).
+ */
 const registeredAsConfigured = (config: ReceiverConfig, record: AppShopRecord): boolean =>
   record.status === 'installed' &&
   secretStanding(record.secretFingerprint, config.secrets) === 'current' &&
-  !registeredUnderOtherBase(record, config.secrets, config.publicUrl);
+  !registeredUnderOtherBase(record, config.secrets, config.publicUrl) &&
+  !registeredForOtherPlan(record, config);
 
 /**
  * Runs the step for one recorded (pending) install and records the outcome. Never throws. Steps for one

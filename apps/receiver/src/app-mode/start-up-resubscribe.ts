@@ -12,12 +12,17 @@
  * - nothing recorded (installed before fingerprints were kept): re-registered only while several secrets
  *   are configured, as before; with one, nothing is done or said (the receiver cannot tell);
  * - registered under another `publicUrl` (the receiver moved; known for records written since the base is
- *   fingerprinted too): re-registered under the new one, the step deleting the old subscriptions.
+ *   fingerprinted too): re-registered under the new one, the step deleting the old subscriptions;
+ * - registered for other app subscriptions than `app.events` / `app.webhooks` list now (a new version of the
+ *   app wants another event or other fields; subscription-plan.ts): re-registered, so the shops installed
+ *   before the change get it too.
  */
 import type { FastifyBaseLogger } from 'fastify';
+import type { ReceiverConfig } from '../config/config-schema.js';
 import type { AppShopRecord } from '../store/app-shops/app-shop-store.js';
 import { type InstallStepContext, runInstallStep } from './install-step.js';
 import { registeredUnderOtherBase, secretStanding } from './secret-fingerprint.js';
+import { registeredForOtherPlan } from './subscription-plan.js';
 
 export interface ResubscribePlan {
   /** Installed shops to re-register, by name. */
@@ -28,6 +33,11 @@ export interface ResubscribePlan {
   replaced: number;
   /** Installed shops with no fingerprint recorded. */
   unknown: number;
+  /**
+   * Installed shops whose subscriptions were registered for other app subscriptions than configured now
+   * (`app.events` / `app.webhooks` changed since: subscription-plan.ts).
+   */
+  changed: number;
 }
 
 export function planResubscribe(
@@ -35,8 +45,14 @@ export function planResubscribe(
   secrets: readonly string[],
   /** The receiver's `publicUrl` now: a shop registered under another one is re-registered too. */
   publicUrl?: string,
+  /**
+   * The configuration now: a shop registered for other app subscriptions is re-registered too (not a shop of
+   * the config file's `shops`, which its entry serves: its install registers nothing).
+   */
+  config?: ReceiverConfig,
 ): ResubscribePlan {
-  const plan: ResubscribePlan = { reRegister: [], moved: 0, replaced: 0, unknown: 0 };
+  const plan: ResubscribePlan = { reRegister: [], moved: 0, replaced: 0, unknown: 0, changed: 0 };
+  const configShops = new Set(config?.shops.map((shop) => shop.name) ?? []);
   for (const record of records) {
     if (record.status === 'uninstalled') continue;
     const standing = secretStanding(record.secretFingerprint, secrets);
@@ -45,11 +61,15 @@ export function planResubscribe(
     if (standing === 'unknown') plan.unknown += 1;
     const moved = registeredUnderOtherBase(record, secrets, publicUrl);
     if (moved) plan.moved += 1;
+    const changed =
+      config !== undefined && !configShops.has(record.shop) && registeredForOtherPlan(record, config);
+    if (changed) plan.changed += 1;
     if (
       standing === 'old' ||
       standing === 'replaced' ||
       (standing === 'unknown' && secrets.length > 1) ||
-      moved
+      moved ||
+      changed
     )
       plan.reRegister.push(record.shop);
   }
@@ -73,7 +93,12 @@ export async function resubscribeAtStartUp(
   stopped: () => boolean,
 ): Promise<void> {
   try {
-    const plan = planResubscribe(await ctx.appShops.list(), ctx.config.secrets, ctx.config.publicUrl);
+    const plan = planResubscribe(
+      await ctx.appShops.list(),
+      ctx.config.secrets,
+      ctx.config.publicUrl,
+      ctx.config,
+    );
     if (plan.replaced > 0)
       log.warn({ code: 'secret_replaced', shops: plan.replaced }, SECRET_REPLACED_MESSAGE(plan.replaced));
     log.info(
@@ -81,12 +106,13 @@ export async function resubscribeAtStartUp(
         code: 'app_secret_check',
         reRegister: plan.reRegister.length,
         moved: plan.moved,
+        changed: plan.changed,
         unknown: plan.unknown,
         secrets: ctx.config.secrets.length,
       },
       plan.reRegister.length > 0
-        ? `installed shops whose subscriptions are not signed with the newest URL secret${plan.moved > 0 ? ` or are under another publicUrl (${plan.moved})` : ''}: re-registering them in the background (the old subscriptions are deleted)`
-        : "installed shops' subscriptions: none to re-register with the newest URL secret",
+        ? `installed shops whose subscriptions are not signed with the newest URL secret${plan.moved > 0 ? ` or are under another publicUrl (${plan.moved})` : ''}${plan.changed > 0 ? ` or were registered for other app subscriptions than app.events / app.webhooks now list (${plan.changed})` : ''}: re-registering them in the background (the old subscriptions are deleted)`
+        : "installed shops' subscriptions: none to re-register with the newest URL secret or the app's subscriptions",
     );
     let done = 0;
     for (const shop of plan.reRegister) {
@@ -97,7 +123,9 @@ export async function resubscribeAtStartUp(
     if (plan.reRegister.length > 0)
       log.info(
         { shops: plan.reRegister.length, reRegistered: done },
-        'installed shops re-subscribed with the newest URL secret (the others are retried in the background)',
+        done === plan.reRegister.length
+          ? 'installed shops re-subscribed with the newest URL secret and the app subscriptions configured'
+          : 'installed shops re-subscribed with the newest URL secret and the app subscriptions configured, but for some (the others are retried in the background)',
       );
   } catch (error) {
     log.warn({ err: error }, 'cannot re-subscribe installed shops with the newest URL secret');

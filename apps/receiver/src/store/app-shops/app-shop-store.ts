@@ -23,6 +23,12 @@ export interface AppShopSubscription {
    * the receiver moved; absent when registered by a receiver that did not keep it.
    */
   baseFingerprint?: string;
+  /**
+   * The fingerprint of the app's subscriptions (`app.events` / `app.webhooks`) it was registered for
+   * (app-mode/subscription-plan.ts), kept to tell that they changed; absent when registered by a receiver
+   * that did not keep it.
+   */
+  planFingerprint?: string;
 }
 
 export interface AppShopRecord {
