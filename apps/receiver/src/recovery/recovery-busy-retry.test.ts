@@ -84,7 +84,7 @@ describe('a recovery turn skipped while another receiver held the shop', () => {
     const schema = nextSchema();
     await sandbox.simulator.placeOrder(SHOP);
     // A's start-up pass holds the shop (its API answers slowly) and fails (500 on every request).
-    sandbox.setFaults(SHOP, { latencyMs: 700, errorRate: 1, errorStatus: 500 });
+    sandbox.setFaults(SHOP, { latencyMs: 1500, errorRate: 1, errorStatus: 500 });
     const aLines: LogLine[] = [];
     const bLines: LogLine[] = [];
     try {
@@ -112,7 +112,7 @@ describe('a recovery turn skipped while another receiver held the shop', () => {
         },
         30_000,
       );
-      sandbox.setFaults(SHOP, {}); // the shop answers again (before B's request's answer: 700 ms latency)
+      sandbox.setFaults(SHOP, {}); // the shop answers again (before B's request's answer: 1.5 s latency)
       expect(bLines.some((line) => line.msg.startsWith('recovery pass'))).toBe(false);
 
       // B tries again by itself, long before its interval (a minute) is over, and recovers the order.
