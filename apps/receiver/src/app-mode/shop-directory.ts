@@ -71,6 +71,10 @@ export class ShopDirectory {
     if (at !== undefined && at > startedAt) return this.#installed.get(name);
     // The store is the truth otherwise (updatedAt comes from each instance's clock: not compared).
     if (!read) return this.#installed.get(name);
+    // Nothing new (a shop that did uninstall, its deliveries still coming): listeners are not woken for it.
+    const known = this.#installed.get(name);
+    if (known && known.status === read.status && known.updatedAt.getTime() === read.updatedAt.getTime())
+      return known;
     // Taken as a record remembered now, so a reload whose list was read before this one keeps it.
     this.remember(read);
     return read;
