@@ -1,6 +1,7 @@
 /**
- * A connection holding a session advisory lock (a shop's recovery pass, reconcile) sits idle while its
- * holder works elsewhere (the shop's API, other connections). If the holder's link to PostgreSQL goes
+ * A connection holding a session advisory lock (a shop's recovery pass, reconcile; also, busy statement
+ * after statement, a migration and the text-search index build) sits idle while its holder works elsewhere
+ * (the shop's API, other connections). If the holder's link to PostgreSQL goes
  * silent — a NAT or firewall dropping the flow, its host cut off — nothing reaches the server: it keeps the
  * session, and the lock, until its TCP keepalive gives up (about two hours by default), and every other
  * receiver waits that long. So while the lock is held the holder talks on its connection (a `SELECT 1` every
