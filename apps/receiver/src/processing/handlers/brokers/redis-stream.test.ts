@@ -289,6 +289,36 @@ describe('redis-stream handler', () => {
     }
   });
 
+  it('the connection lost while an XADD awaits its answer: the attempt says so and that the entry may have been added, not ioredis\'s "max retries per request limit (which is 0)"', async () => {
+    const redis = keys();
+    const proxy = await scope.proxy(REDIS_PORT, 'up');
+    const handler = createRedisStreamHandler({
+      name: 'cut',
+      url: `redis://127.0.0.1:${proxy.port}`,
+      stream: `${redis.prefix}:cut`,
+      timeoutMs: 5000,
+    });
+    scope.defer(() => handler.close());
+    const job = (id: number) => claimedOrderJob(sampleOrder(id), { eventId: `evt_cut_${id}` });
+    expect(await handler.run(job(1))).toEqual({ status: 'succeeded' });
+
+    proxy.delay(400, 'replies'); // Redis gets the XADD at once, its answer trails
+    const inFlight = handler.run(job(2));
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    proxy.cut();
+    const outcome = await inFlight;
+    expect(outcome).toMatchObject({ status: 'retry', errorCode: 'broker_unreachable' });
+    const error = outcome.status === 'retry' ? outcome.error : '';
+    expect(error).toMatch(
+      new RegExp(
+        `^XADD to Redis stream "${redis.prefix}:cut" at redis://127\\.0\\.0\\.1:${proxy.port} failed: the connection to Redis was lost before it answered( \\(connection: [^)]*\\))?: the entry may have been added \\(consumers deduplicate on the "id" field\\); the attempt is retried$`,
+      ),
+    );
+    expect(error).not.toMatch(/maxRetriesPerRequest|max retries/);
+    // it was: the retry will add it a second time
+    expect(await redis.length(`${redis.prefix}:cut`)).toBe(2);
+  });
+
   it('a hung connection (frozen, never closed): the attempt fails on the timeout, the next one uses a new connection', async () => {
     const redis = keys();
     const proxy = await scope.proxy(REDIS_PORT, 'up');

@@ -242,6 +242,17 @@ export function createRedisStreamHandler(options: RedisStreamHandlerOptions): Br
       }
       const ready = redis.status === 'ready';
       const cause = lastError && !ready ? ` (connection: ${lastError})` : '';
+      if (phase === 'command' && lostInFlight(error)) {
+        // sent, but the connection closed before the answer: Redis may have added it
+        return {
+          status: 'retry',
+          error: scrubSecrets(
+            `XADD to Redis stream "${key}" at ${where} failed: ${LOST_IN_FLIGHT}${cause}: the entry may have been added (consumers deduplicate on the "id" field); the attempt is retried`,
+            secrets,
+          ),
+          errorCode: 'broker_unreachable',
+        };
+      }
       // reached, but it refused the user or password: the broker said no, the server is fine
       const refused = !ready && lastError !== null && REFUSED_LOGIN.test(lastError);
       const errorCode = refused ? 'broker_rejected' : redisErrorCode(error, phase, ready);
@@ -284,7 +295,20 @@ function clientErrorText(error: unknown): string {
   if (/^Stream isn't writeable/.test(text))
     return 'not connected to Redis (the client reconnects in the background; entries are not queued meanwhile)';
   if (/^Connection is closed\.?$/.test(text)) return 'the connection to Redis is closed';
+  if (lostInFlight(error)) return LOST_IN_FLIGHT;
   return text;
+}
+
+const LOST_IN_FLIGHT = 'the connection to Redis was lost before it answered';
+
+/**
+ * A command sent whose connection closed before the answer: ioredis (with `maxRetriesPerRequest: 0`)
+ * rejects it with "Reached the max retries per request limit (which is 0). Refer to
+ * "maxRetriesPerRequest" option for details." — an option of the client the operator cannot set, and
+ * nothing about the connection, nor that Redis may have run the command.
+ */
+function lostInFlight(error: unknown): boolean {
+  return error instanceof Error && error.name === 'MaxRetriesPerRequestError';
 }
 
 /** What to do about an attempt that never reached Redis (down, unreachable, or a wrong URL). */
