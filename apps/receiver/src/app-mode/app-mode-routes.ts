@@ -77,6 +77,23 @@ export function notInstalledMessage(shop: string): string {
   return `This app's service has no installation of this app on ${shop} on record (its install may not have reached the service, or the app was uninstalled). If the app is still listed in your shop admin, install the app again from ShopRenter's app list; if this page comes back after that, contact the app's developer.`;
 }
 
+/**
+ * The request is a browser's navigation (it asks for HTML): the install call is the shop owner's browser,
+ * sent to the RedirectUri by ShopRenter, and reads a refusal as a page. Others (the sandbox, scripts) get JSON.
+ */
+function wantsHtml(request: FastifyRequest): boolean {
+  return /\btext\/html\b/.test(request.headers.accept ?? '');
+}
+
+/** An install call's refusal as the shop owner reads it: what went wrong, and what to do. */
+function installRefusalMessage(claimedShop: unknown, code: string, reason: string): string {
+  const shop = typeof claimedShop === 'string' && isValidShopName(claimedShop) ? claimedShop : 'this shop';
+  // A reload or the back button after the install went through: nothing went wrong with the install.
+  if (code === 'replayed')
+    return `The app could not be installed on ${shop} from this page: its install link was already used (a page reload or the browser's back button). If the app was installed, open it from the shop admin; if not, install the app again from the shop admin's app list, and contact the app's developer if this page comes back.`;
+  return `The app could not be installed on ${shop}: ${reason}. Please install the app again from the shop admin's app list; if this page comes back, contact the app's developer.`;
+}
+
 /** The app's own page in the shop's admin: where the owner goes when `app_url` is not acceptable. */
 export function appAdminPage(app: AppConfig, shop: string): string {
   return `${forShop(app.adminUrl, shop).replace(/\/+$/, '')}/app/${app.appId}`;
@@ -160,6 +177,7 @@ const plugin: FastifyPluginAsync = async (app) => {
     message: string,
     asHtml: boolean,
     shop?: unknown,
+    title = 'Not allowed',
   ) {
     if (asHtml) {
       const framer = typeof shop === 'string' && isValidShopName(shop) ? frameAncestorOrNull(shop) : null;
@@ -167,7 +185,8 @@ const plugin: FastifyPluginAsync = async (app) => {
         .code(status)
         .type('text/html; charset=utf-8')
         .header('content-security-policy', `default-src 'none'; frame-ancestors ${framer ?? "'none'"}`)
-        .send(entryErrorPage('Not allowed', message));
+        .header('cache-control', 'no-store')
+        .send(entryErrorPage(title, message));
     }
     return reply.code(status).send(errorBody(code, message));
   }
@@ -224,6 +243,18 @@ const plugin: FastifyPluginAsync = async (app) => {
         'app request refused',
       );
       const claimed = (request.query as Query).shopname;
+      if (kind === 'install' && wantsHtml(request)) {
+        refuse(
+          reply,
+          401,
+          result.error.code,
+          installRefusalMessage(claimed, result.error.code, result.error.message),
+          true,
+          claimed,
+          'The app could not be installed',
+        );
+        return null;
+      }
       refuse(reply, 401, result.error.code, result.error.message, kind === 'entry', claimed);
       return null;
     }
@@ -249,7 +280,9 @@ const plugin: FastifyPluginAsync = async (app) => {
           403,
           'reserved_shop',
           `This app cannot be installed on a shop named ${PAYMENT_API_SHOP}: its backend reserves that name for Payment API notifications that name no shop. Contact the app's developer.`,
-          false,
+          wantsHtml(request),
+          shop,
+          'The app could not be installed',
         );
       }
       const retryAt = new Date(Date.now() + appConfig.retryIntervalSeconds * 1000);
