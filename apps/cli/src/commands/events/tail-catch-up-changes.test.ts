@@ -4,7 +4,9 @@
  * not only the deliveries received since the last one it printed: a delivery quarantined before tail
  * started and re-processed meanwhile (`deliveries reprocess`: its line as `reprocessed`, with its events,
  * then their outcomes), and the outcome of an event received before tail started whose job ran again
- * meanwhile (`events replay`). Each once, in the order they happened, and nothing from before it started.
+ * meanwhile (`events replay`), and the waiting job of an event received before tail started that an
+ * erasure cancelled meanwhile, with its cause. Each once, in the order they happened, and nothing from
+ * before it started.
  */
 import { writeFileSync } from 'node:fs';
 import { createServer, type Server, Socket } from 'node:net';
@@ -76,14 +78,20 @@ async function startProxy(to: URL): Promise<CuttableProxy> {
 }
 
 beforeAll(async () => {
-  target = await startCaptureServer(() => ({ status: 200, body: 'ok' }));
+  // erp answers 200; legacy's target is gone (410): its handler is disabled, its jobs wait
+  target = await startCaptureServer((request) =>
+    request.url.startsWith('/gone') ? { status: 410, body: 'gone' } : { status: 200, body: 'ok' },
+  );
   main = await startTestReceiver(config.dir, {
     secrets: [SECRET],
     adminToken: ADMIN_TOKEN,
     // one sample order is under it, four in one delivery are not: quarantined too_large
     bodyLimit: 8192,
-    shops: [{ name: 'acme', handlers: ['erp'] }],
-    handlers: { erp: forwardTo(`${target.url}/erp`) },
+    shops: [
+      { name: 'acme', handlers: ['erp'] },
+      { name: 'zeta', handlers: ['legacy'] },
+    ],
+    handlers: { erp: forwardTo(`${target.url}/erp`), legacy: forwardTo(`${target.url}/gone`) },
   });
 });
 afterAll(async () => {
@@ -93,12 +101,12 @@ afterAll(async () => {
 });
 
 /** `srhooks trigger order_confirm` to the receiver (`--data` a file, else a sample); the answer's delivery id. */
-async function send(seed: string, data?: string): Promise<string> {
+async function send(seed: string, data?: string, shop = 'acme'): Promise<string> {
   const sent = await runCli(config.dir, [
     'trigger',
     'order_confirm',
     '--to',
-    main.deliveryUrl({ shop: 'acme', event: 'order_confirm' }),
+    main.deliveryUrl({ shop, event: 'order_confirm' }),
     ...(data === undefined ? ['--seed', seed] : ['--data', data]),
     '--json',
   ]);
@@ -124,6 +132,15 @@ async function handled(deliveryId: string, attempts = 1): Promise<void> {
   );
 }
 
+/** `srhooks events tail …args` through the proxy; resolves once it follows. */
+async function tail(proxy: CuttableProxy, ...args: string[]): Promise<RunningCli> {
+  const run = startCli(config.dir, ['events', 'tail', ...args, '--receiver', proxy.url], {
+    env: { SRHOOKS_ADMIN_TOKEN: ADMIN_TOKEN },
+  });
+  await run.waitForErrorLine(/^following the receiver at http:\/\/127\.0\.0\.1:\d+: waiting for deliveries/);
+  return run;
+}
+
 async function orders(deliveryId: string): Promise<string[]> {
   const delivery = await main.receiver.store.getDelivery(deliveryId);
   return (delivery?.events ?? []).map((event) => event.orderNumber ?? '');
@@ -144,12 +161,7 @@ describe('srhooks events tail: the changes made while its connection was cut', (
     const proxy = await startProxy(new URL(main.url));
     let run: RunningCli | undefined;
     try {
-      run = startCli(config.dir, ['events', 'tail', '--receiver', proxy.url], {
-        env: { SRHOOKS_ADMIN_TOKEN: ADMIN_TOKEN },
-      });
-      await run.waitForErrorLine(
-        /^following the receiver at http:\/\/127\.0\.0\.1:\d+: waiting for deliveries/,
-      );
+      run = await tail(proxy);
 
       proxy.cut();
       await run.waitForErrorLine(/^warning: lost the live stream of the receiver/);
@@ -205,6 +217,71 @@ describe('srhooks events tail: the changes made while its connection was cut', (
       throw new Error(`${(error as Error).message}\nstdout:\n${run?.stdout()}\nstderr:\n${run?.stderr()}`);
     } finally {
       if (run && run.child.exitCode === null) await run.interrupt();
+      await proxy.close();
+    }
+  });
+  it('prints the waiting job of an event received before tail started that an erasure cancelled meanwhile: "cancelled by an erasure" (--json: cancelled)', async () => {
+    const before = await send('tail-changes-gone', undefined, 'zeta');
+    const [order] = await orders(before);
+    await vi.waitFor(
+      async () => {
+        const state = (await main.receiver.store.listHandlerStates()).find((s) => s.handler === 'legacy');
+        if (state?.disabled !== true) throw new Error('legacy is not disabled yet');
+      },
+      { timeout: 45_000, interval: 50 },
+    );
+    const proxy = await startProxy(new URL(main.url));
+    const runs: RunningCli[] = [];
+    try {
+      runs.push(await tail(proxy), await tail(proxy, '--json'));
+      const [human, json] = runs as [RunningCli, RunningCli];
+      proxy.cut();
+      for (const run of runs) await run.waitForErrorLine(/^warning: lost the live stream of the receiver/);
+
+      const erased = await admin(
+        'erase',
+        '--shop',
+        'zeta',
+        '--order-id',
+        order ?? '',
+        '--reason',
+        'GDPR-QA-512',
+        '--include-unfinished',
+      );
+      expect(erased.code, erased.stderr).toBe(0);
+
+      proxy.restore();
+      for (const run of runs)
+        await run.waitForErrorLine(
+          /^caught up: 0 deliveries received and 1 handler outcome reached meanwhile$/,
+        );
+      for (const run of runs) expect(await run.interrupt()).toBe(0);
+      expect(
+        human
+          .stdout()
+          .split('\n')
+          .filter((line) => line.trim() !== ''),
+      ).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^\\d\\d:\\d\\d:\\d\\d {2}zeta {2}order_confirm {2}#${order} {2}→ legacy cancelled by an erasure: the event's personal data was erased on request, so its handler will not send it$`,
+          ),
+        ),
+      ]);
+      const outcomes = json
+        .stdout()
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        .map((line) => JSON.parse(line) as { type: string; status: string; statusCode: number | null });
+      expect(outcomes.map(({ type, status, statusCode }) => ({ type, status, statusCode }))).toEqual([
+        { type: 'outcome', status: 'cancelled', statusCode: null },
+      ]);
+    } catch (error) {
+      throw new Error(
+        `${(error as Error).message}\n${runs.map((run) => `stdout:\n${run.stdout()}\nstderr:\n${run.stderr()}`).join('\n')}`,
+      );
+    } finally {
+      for (const run of runs) if (run.child.exitCode === null) await run.interrupt();
       await proxy.close();
     }
   });
