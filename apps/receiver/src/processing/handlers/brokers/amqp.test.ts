@@ -320,6 +320,36 @@ describe('amqp handler', () => {
     expect(app.logLines.join('\n')).not.toContain(`guest:guest@`);
   });
 
+  it('the connection lost while a publish awaits its confirm: the attempt says so and that the message may have been delivered, not a bare "channel closed"', async () => {
+    const bus = await queue();
+    const proxy = await scope.proxy(AMQP_PORT, 'up');
+    const handler = createAmqpHandler({
+      name: 'rabbit',
+      url: `amqp://guest:guest@127.0.0.1:${proxy.port}`,
+      exchange: bus.exchange,
+      timeoutMs: 5000,
+    });
+    scope.defer(() => handler.close());
+    const job = (eventId: string) => claimedOrderJob(sampleOrder(8), { eventId });
+    expect(await handler.run(job('evt_cut_before'))).toEqual({ status: 'succeeded' });
+
+    proxy.delay(400, 'replies'); // RabbitMQ gets the message at once, its confirm trails
+    const inFlight = handler.run(job('evt_cut_in_flight'));
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    proxy.cut();
+    const outcome = await inFlight;
+    expect(outcome).toMatchObject({ status: 'retry', errorCode: 'broker_unreachable' });
+    expect(outcome.status === 'retry' && outcome.error).toBe(
+      `the connection to RabbitMQ at amqp://127.0.0.1:${proxy.port} was lost before it confirmed the message published to exchange "${bus.exchange}" with routing key "demo.order_confirm": it may have been delivered (RabbitMQ does not deduplicate: consumers deduplicate on message_id); the attempt is retried`,
+    );
+    // it was: the retry will deliver it a second time
+    const messages = await bus.read(2);
+    expect(messages.map((message) => message.properties.messageId)).toEqual([
+      'evt_cut_before',
+      'evt_cut_in_flight',
+    ]);
+  });
+
   it('a hung connection (frozen, never closed): the attempt fails on the timeout, the next one uses a new connection', async () => {
     const bus = await queue();
     const proxy = await scope.proxy(AMQP_PORT, 'up');

@@ -350,6 +350,13 @@ export function createAmqpHandler(options: AmqpHandlerOptions): BrokerHandler {
             : /nack/i.test(describeError(error))
               ? 'broker_rejected'
               : 'broker_error';
+      if (errorCode === 'broker_unreachable' && !channelError && describeError(error) === 'channel closed') {
+        // amqplib fails the publishes awaiting a confirm so when their connection closes: sent, maybe kept
+        return fail(
+          `the connection to RabbitMQ at ${where} was lost before it confirmed the message published to ${exchangeLabel} with routing key "${routingKey}": it may have been delivered (RabbitMQ does not deduplicate: consumers deduplicate on message_id); the attempt is retried`,
+          errorCode,
+        );
+      }
       if (errorCode === 'broker_rejected' && !channelError) {
         // a nack: RabbitMQ took the message but would not keep it
         return fail(
