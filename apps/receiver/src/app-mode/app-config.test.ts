@@ -53,6 +53,15 @@ describe('app config', () => {
       /app\.uninstallPath.*must differ from app\.installPath \(both are \/app\/install\)/,
     ],
     [{ ...app, installPath: '/app/entry/install' }, /app\.installPath.*must not be under app\.entryPath/],
+    // Not a URL once {shop} is filled in: every entry call failed 500 and the install redirected the owner to
+    // a path on the receiver itself (the templates were only checked for {shop}).
+    [
+      { ...app, adminUrl: '{shop}.myshoprenter.hu/admin' },
+      /app\.adminUrl.*must be an http\(s\) URL.*https:\/\/\{shop\}\.myshoprenter\.hu\/admin/,
+    ],
+    [{ ...app, adminUrl: 'ftp://{shop}.example.com/admin' }, /app\.adminUrl.*must be an http\(s\) URL/],
+    [{ ...app, apiUrl: '{shop}.api2.myshoprenter.hu/api' }, /app\.apiUrl.*must be an http\(s\) URL/],
+    [{ ...app, tokenUrl: 'oauth/{shop}/app/token' }, /app\.tokenUrl.*must be an http\(s\) URL/],
   ])('refuses %j', (bad, message) => {
     expect(
       issues(() =>

@@ -17,9 +17,23 @@ const PATH = z
     },
   );
 
-const SHOP_TEMPLATE = z
-  .string()
-  .refine((value) => value.includes('{shop}'), { error: 'must contain {shop}' });
+/**
+ * A URL template with `{shop}`: an http(s) URL once a shop name is filled in. Checked at start: a template
+ * that is no URL (`{shop}.myshoprenter.hu/admin`) failed every entry call (500) and sent the installing owner
+ * to a path on the receiver itself.
+ */
+const shopTemplate = (example: string) =>
+  z
+    .string()
+    .refine((value) => value.includes('{shop}'), { error: 'must contain {shop}' })
+    .refine(
+      (value) => {
+        if (!value.includes('{shop}')) return true;
+        const filled = forShop(value, 'my-shop');
+        return URL.canParse(filled) && /^https?:$/.test(new URL(filled).protocol);
+      },
+      { error: `must be an http(s) URL with {shop} where the shop's name goes, such as ${example}` },
+    );
 
 export const AppConfigSchema = z
   .strictObject({
@@ -45,10 +59,12 @@ export const AppConfigSchema = z
     /** How far an app request's `timestamp` (and a notification's `time`) may be from now. */
     timestampToleranceSeconds: z.int().min(1).max(86_400).default(300),
     /** The shop's admin; `app_url` must lie under `{adminUrl}/app/`, and it is the only frame ancestor allowed. */
-    adminUrl: SHOP_TEMPLATE.default('https://{shop}.myshoprenter.hu/admin'),
+    adminUrl: shopTemplate('https://{shop}.myshoprenter.hu/admin').default(
+      'https://{shop}.myshoprenter.hu/admin',
+    ),
     /** API and token URL templates for installed shops (default ShopRenter's). */
-    apiUrl: SHOP_TEMPLATE.optional(),
-    tokenUrl: SHOP_TEMPLATE.optional(),
+    apiUrl: shopTemplate('https://{shop}.api2.myshoprenter.hu/api').optional(),
+    tokenUrl: shopTemplate('https://oauth.app.shoprenter.net/{shop}/app/token').optional(),
     /** Recorded with each install. */
     appVersion: z.string().max(64).optional(),
     /**
