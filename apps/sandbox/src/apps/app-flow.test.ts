@@ -148,6 +148,18 @@ describe('platform apps in the sandbox (FACTS.md §7, §8)', () => {
     expect((await sb.api('GET', '/webHooks', { token: fresh })).status).toBe(200);
   });
 
+  it('refuses to uninstall an app that is not installed, saying how to install it first', async () => {
+    const answer = await sb.call('DELETE', '/_sandbox/apps/55/installs/other');
+    expect(answer.status).toBe(409);
+    const message = JSON.stringify(answer.json());
+    expect(message).toContain("App 55 is not installed on shop 'other'");
+    expect(message).toContain('srhooks app install --shop other');
+    expect(message).toContain('POST /_sandbox/apps/55/installs/other');
+    expect(
+      appServer.seen.filter((s) => s.path === '/uninstall' && s.query.get('shopname') === 'other'),
+    ).toEqual([]);
+  });
+
   it('serves the admin page that frames the EntryPoint with fresh signed parameters', async () => {
     const page = await sb.call('GET', '/demo/admin/app/55?pelda=parameter', { accept: 'text/html' });
     expect(page.status).toBe(200);

@@ -168,7 +168,7 @@ export async function uninstallApp(
       409,
       undefined,
       'not_installed',
-      `App ${appId} is not installed on shop '${shop}'.`,
+      `App ${appId} is not installed on shop '${shop}': nothing to uninstall. Install it first (srhooks app install --shop ${shop}, or POST /_sandbox/apps/${appId}/installs/${shop}).`,
     );
   }
   const owners = runtime.data.webhookOwners;
