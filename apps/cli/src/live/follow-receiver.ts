@@ -143,7 +143,7 @@ export async function followReceiver(options: FollowOptions): Promise<void> {
     if (lost) {
       const mark = feed.since;
       output.info(
-        `reconnected to ${receiver}; catching up on the deliveries received since ${mark ? clock(new Date(mark.receivedAt)) : 'tail started'}`,
+        `reconnected to ${receiver}; catching up on what changed since ${mark ? clock(new Date(mark.receivedAt)) : 'tail started'}`,
       );
       feed.catchUp(({ deliveries, outcomes }) =>
         output.info(

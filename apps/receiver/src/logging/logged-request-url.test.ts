@@ -99,6 +99,17 @@ describe('loggedRequestUrl', () => {
     ['/readyz', '/readyz', '/readyz'],
     ['/ui?shop=demo&q=Kov%C3%A1cs', '/ui', '/ui?shop=demo&q=[redacted]'],
     ['/ui?from=2025-12-01&to=Kov%C3%A1cs', '/ui', '/ui?from=2025-12-01&to=[redacted]'],
+    // events tail's catch-up (a time), and anything else given for it
+    [
+      '/admin/api/deliveries?changedSince=2026-12-06T21%3A43%3A20.000Z&limit=200',
+      '/admin/api/deliveries',
+      '/admin/api/deliveries?changedSince=2026-12-06T21%3A43%3A20.000Z&limit=200',
+    ],
+    [
+      '/admin/api/deliveries?changedSince=eva%40example.hu',
+      '/admin/api/deliveries',
+      '/admin/api/deliveries?changedSince=[redacted]',
+    ],
     ['/ui?reveal=1&limit=20&cursor=dlv_01x', '/ui', '/ui?reveal=1&limit=20&cursor=dlv_01x'],
     ['/ui?status=kovacs&event=order_confirm', '/ui', '/ui?status=[redacted]&event=order_confirm'],
     ['/ui?token=abc', '/ui', '/ui?token=[redacted]'],

@@ -90,6 +90,7 @@ const SAFE_QUERY_VALUE: ReadonlyMap<string, (value: string) => boolean> = new Ma
   ['handler', (value) => HANDLER_NAME.test(value)],
   ['from', (value) => TIME.test(value)],
   ['to', (value) => TIME.test(value)],
+  ['changedSince', (value) => TIME.test(value)],
   ['limit', (value) => WHOLE_NUMBER.test(value)],
   ['olderThanDays', (value) => WHOLE_NUMBER.test(value)],
   ['reveal', (value) => FLAG.test(value)],
