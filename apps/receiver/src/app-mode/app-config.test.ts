@@ -62,6 +62,12 @@ describe('app config', () => {
     [{ ...app, adminUrl: 'ftp://{shop}.example.com/admin' }, /app\.adminUrl.*must be an http\(s\) URL/],
     [{ ...app, apiUrl: '{shop}.api2.myshoprenter.hu/api' }, /app\.apiUrl.*must be an http\(s\) URL/],
     [{ ...app, tokenUrl: 'oauth/{shop}/app/token' }, /app\.tokenUrl.*must be an http\(s\) URL/],
+    // A typo of "inspector" was answered "must be a URL such as https://example.com", naming no alternative.
+    [{ ...app, entryPoint: 'inspecter' }, /app\.entryPoint.*must be "inspector".*or an http\(s\) URL/],
+    [
+      { ...app, entryPoint: 'app.example.com/{shop}' },
+      /app\.entryPoint.*https:\/\/app\.example\.com\/\{shop\}/,
+    ],
   ])('refuses %j', (bad, message) => {
     expect(
       issues(() =>

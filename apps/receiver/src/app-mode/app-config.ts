@@ -35,6 +35,9 @@ const shopTemplate = (example: string) =>
       { error: `must be an http(s) URL with {shop} where the shop's name goes, such as ${example}` },
     );
 
+const ENTRY_POINT_WORDS =
+  'must be "inspector" (the receiver\'s own page in the shop admin) or an http(s) URL of the app\'s own UI, such as https://app.example.com/{shop}';
+
 export const AppConfigSchema = z
   .strictObject({
     /** The AppId ShopRenter gave the app (the admin shows it at /admin/app/{appId}). */
@@ -74,7 +77,15 @@ export const AppConfigSchema = z
      * link's, beside the URL's own) (check them with `verifyShopSession`, offline; whether the
      * shop still has the app: `GET {entryPath}/session` with the same parameters, 403 `shop_uninstalled`).
      */
-    entryPoint: z.union([z.literal('inspector'), z.url({ protocol: /^https?$/ })]).default('inspector'),
+    entryPoint: z
+      .union([
+        z.literal('inspector'),
+        z.url({
+          protocol: /^https?$/,
+          error: ENTRY_POINT_WORDS,
+        }),
+      ])
+      .default('inspector'),
     /**
      * Order recovery for every installed shop (as `shops[].recovery`): reads back the orders whose
      * deliveries never arrived, from the shop's install time on. Default true.
