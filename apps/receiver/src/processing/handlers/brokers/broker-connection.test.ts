@@ -81,4 +81,32 @@ describe('brokerHostPort', () => {
     expect(hostPort).toBe(expected);
     expect(hostPort).not.toMatch(/s3cret|pw|:p@/);
   });
+
+  it('nextChange settles at the next up, loss or close; a cancelled watcher is not kept', async () => {
+    const state = new BrokerConnectionState(undefined, {
+      handler: 'bus',
+      type: 'nats',
+      broker: 'nats-1:4222',
+    });
+    const settled = async (watch: { changed: Promise<void> }) =>
+      Promise.race([
+        watch.changed.then(() => true),
+        new Promise((resolve) => setTimeout(() => resolve(false), 20)),
+      ]);
+    const first = state.nextChange();
+    state.up();
+    expect(await settled(first)).toBe(true);
+    const second = state.nextChange();
+    state.up(); // already up: no change
+    expect(await settled(second)).toBe(false);
+    state.down('broker_unreachable');
+    expect(await settled(second)).toBe(true);
+    const third = state.nextChange();
+    third.cancel();
+    state.closed();
+    expect(await settled(third)).toBe(false);
+    const fourth = state.nextChange();
+    state.closed();
+    expect(await settled(fourth)).toBe(true);
+  });
 });

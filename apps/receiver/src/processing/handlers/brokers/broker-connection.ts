@@ -35,6 +35,8 @@ export class BrokerConnectionState {
   #reportedDown = false;
   #everUp = false;
   #changes = 0;
+  /** Waiting for the next change (see {@link nextChange}). */
+  readonly #watchers = new Set<() => void>();
 
   constructor(logger: Logger | undefined, context: BrokerConnectionContext) {
     this.#log = logger;
@@ -59,12 +61,32 @@ export class BrokerConnectionState {
     return mark !== null && this.#up && this.#changes === mark;
   }
 
+  /**
+   * Settles at the next change: the connection up, lost or closed by the worker. `cancel` stops
+   * watching (a watcher that is never settled nor cancelled would stay until the next change).
+   */
+  nextChange(): { changed: Promise<void>; cancel(): void } {
+    let settle: () => void = () => {};
+    const changed = new Promise<void>((resolve) => {
+      settle = resolve;
+    });
+    this.#watchers.add(settle);
+    return { changed, cancel: () => this.#watchers.delete(settle) };
+  }
+
+  #changed(): void {
+    const watchers = [...this.#watchers];
+    this.#watchers.clear();
+    for (const settle of watchers) settle();
+  }
+
   /** The connection is (again) usable; logs "broker connection restored" after a warn line. */
   up(): void {
     if (this.#up) return;
     this.#up = true;
     this.#changes++;
     this.#everUp = true;
+    this.#changed();
     if (this.#reportedDown) {
       this.#reportedDown = false;
       this.#log?.info(this.#fields, 'broker connection restored');
@@ -73,8 +95,10 @@ export class BrokerConnectionState {
 
   /** The connection is lost, hung or cannot be opened; logs one warn line per outage. */
   down(errorCode: BrokerErrorCode): void {
+    const was = this.#up;
     if (this.#up) this.#changes++;
     this.#up = false;
+    if (was) this.#changed();
     if (this.#reportedDown) return;
     this.#reportedDown = true;
     this.#log?.warn(
@@ -88,6 +112,7 @@ export class BrokerConnectionState {
     if (this.#up) this.#changes++;
     this.#up = false;
     this.#reportedDown = false;
+    this.#changed();
   }
 }
 

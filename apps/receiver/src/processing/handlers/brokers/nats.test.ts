@@ -310,6 +310,31 @@ describe('nats handler', () => {
     expect(app.logLines.join('\n')).not.toContain('nats-pass-not-to-be-logged');
   });
 
+  it('a publish meeting a reconnect (the connection reset, NATS still there) is sent again once the client is back: the attempt succeeds within timeoutMs, the stream holds it once', async () => {
+    const bus = await stream();
+    const proxy = await scope.proxy(NATS_PORT, 'up');
+    const handler = createNatsHandler({
+      name: 'bus',
+      servers: [`nats://127.0.0.1:${proxy.port}`],
+      subject: `${bus.subjectPrefix}.{shop}.{event}`,
+      timeoutMs: 8000,
+    });
+    scope.defer(() => handler.close());
+    const job = (eventId: string) => claimedOrderJob(sampleOrder(9), { eventId, shop: SHOP });
+    expect(await handler.run(job(`evt_${bus.name}_before`))).toEqual({ status: 'succeeded' });
+
+    for (const round of [1, 2]) {
+      proxy.cut(); // the client reconnects (about a second later); what it had queued meanwhile it drops
+      const started = Date.now();
+      expect(await handler.run(job(`evt_${bus.name}_cut_${round}`))).toEqual({ status: 'succeeded' });
+      // before: every attempt in the reconnect window waited all of timeoutMs, then failed as unreachable
+      expect(Date.now() - started).toBeLessThan(5000);
+    }
+    const ids = (await bus.read(3)).map((message) => message.headers?.get('Nats-Msg-Id'));
+    expect(ids).toEqual([`evt_${bus.name}_before`, `evt_${bus.name}_cut_1`, `evt_${bus.name}_cut_2`]);
+    expect(await bus.messageCount()).toBe(3);
+  });
+
   it('a hung connection (frozen, never closed): the attempt fails on the timeout, the next one uses a new connection', async () => {
     const bus = await stream();
     const proxy = await scope.proxy(NATS_PORT, 'up');

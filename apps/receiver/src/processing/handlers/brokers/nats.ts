@@ -5,7 +5,9 @@
  * stream acknowledged the message (a PubAck; a `duplicate` ack counts: the message is in the stream).
  *
  * One connection per handler, opened on the first job; the NATS client reconnects by itself forever
- * (publishes while it is away time out and the job retries). A connection that hangs (no answer, but
+ * (an attempt while it is away waits for it, within `timeoutMs`, and a publish whose connection is
+ * lost before the PubAck is sent again once it is back: the client drops what it queued meanwhile; the
+ * job retries when the time is up). A connection that hangs (no answer, but
  * never closed) the client notices only after minutes of missed pings, so a publish that times out
  * while connected drops the connection and the next attempt opens a new one. While idle, a liveness
  * probe (see broker-liveness.ts) flushes the connection (a PING answered by a PONG) every
@@ -319,13 +321,39 @@ export function createNatsHandler(options: NatsHandlerOptions): BrokerHandler {
     h.set('srhooks-shop', message.shop);
     h.set('srhooks-event-id', message.eventId);
     h.set('srhooks-source', message.source);
-    const send = () =>
-      js.publish(subject, message.body, { msgID: message.messageId, headers: h, timeout: timeoutMs });
-    const mark = state.mark();
+    let mark = state.mark();
+    /**
+     * The publish, until `deadline`: sent again when the connection is lost while it waits for the
+     * PubAck — nats-core drops what it queued for a connection that is gone, so the request would only
+     * time out, though NATS is back a second later — and, while this connection is reconnecting, sent
+     * only once it is back. The same Nats-Msg-Id lets JetStream keep one copy of a message sent twice.
+     */
+    const send = async (deadline: number) => {
+      for (;;) {
+        while (!state.connected && connection === session && Date.now() < deadline)
+          await changeOrTimeout(state, deadline - Date.now());
+        mark = state.mark();
+        const watch = state.nextChange();
+        const publishing = js.publish(subject, message.body, {
+          msgID: message.messageId,
+          headers: h,
+          timeout: Math.max(1, deadline - Date.now()),
+        });
+        try {
+          const first = await Promise.race([publishing, watch.changed.then((): typeof CHANGED => CHANGED)]);
+          if (first !== CHANGED) return first;
+        } finally {
+          watch.cancel();
+        }
+        // lost while waiting: send again, unless time is up or the connection was dropped or closed
+        publishing.catch(() => {});
+        if (Date.now() >= deadline || connection !== session) return await publishing;
+      }
+    };
     try {
       let ack: Awaited<ReturnType<typeof send>>;
       try {
-        ack = await send();
+        ack = await send(Date.now() + timeoutMs);
       } catch (error) {
         // The stream ensureStream created went away while connected (deleted; a memory stream after
         // the server restarted): create it again and publish once more, instead of failing every attempt.
@@ -343,7 +371,7 @@ export function createNatsHandler(options: NatsHandlerOptions): BrokerHandler {
         (await session).existingStream = recreated;
         // it exists (another process made it): its subjects say why the publish failed
         if (recreated !== undefined) throw error;
-        ack = await send();
+        ack = await send(Date.now() + timeoutMs);
       }
       if (!ack.stream)
         return fail(`JetStream did not acknowledge "${subject}": empty ack`, 'broker_rejected');
@@ -389,6 +417,26 @@ export function createNatsHandler(options: NatsHandlerOptions): BrokerHandler {
       }
       return fail(publishFailure(error, context), errorCode);
     }
+  }
+}
+
+/** {@link changeOrTimeout}'s and a publish's marker: the connection changed while it waited. */
+const CHANGED = Symbol('connection changed');
+
+/** Waits for the connection's next change, at most `ms`. */
+async function changeOrTimeout(state: BrokerConnectionState, ms: number): Promise<void> {
+  const watch = state.nextChange();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      watch.changed,
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    watch.cancel();
   }
 }
 
