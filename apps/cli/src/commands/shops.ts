@@ -31,6 +31,8 @@ export interface ShopsResult {
   envOverrides: string[];
   /** This config directory's running `srhooks listen` (its URL), whose shops `--receiver` lists; else null. */
   runningListen: string | null;
+  /** SRHOOKS_RECEIVER_URL when set: the receiver whose shops (config shops, app installs) `--receiver` lists. */
+  receiverUrl: string | null;
 }
 
 const OVERRIDE_VARIABLES = [
@@ -83,6 +85,7 @@ export const shopsCommand = defineCommand<ShopsOptions, ShopsResult>({
       shops,
       envOverrides,
       runningListen: running?.alive ? running.url : null,
+      receiverUrl: context.env.SRHOOKS_RECEIVER_URL?.trim() || null,
     };
   },
 
@@ -93,10 +96,19 @@ export const shopsCommand = defineCommand<ShopsOptions, ShopsResult>({
           `${productName('listen')} runs at ${result.runningListen}: srhooks shops --receiver lists the shops it serves`,
         )
       : null;
+    // A receiver named by SRHOOKS_RECEIVER_URL (a platform app's backend: its shops are app installs, which
+    // `login` has nothing to do with): say how to list its shops.
+    const receiverNote =
+      result.receiverUrl && !listenNote
+        ? style.dim(
+            `SRHOOKS_RECEIVER_URL names a receiver (${result.receiverUrl}): srhooks shops --receiver lists the shops it serves (config shops and app installs)`,
+          )
+        : null;
     if (result.shops.length === 0) {
       return [
-        `no stored shops (${result.credentialsFile})\nrun srhooks login --shop NAME --client-id … --client-secret …`,
+        `no stored shops (${result.credentialsFile})\nrun srhooks login --shop NAME --client-id … --client-secret … (for a shop's own API client)`,
         ...(listenNote ? [listenNote] : []),
+        ...(receiverNote ? [receiverNote] : []),
       ].join('\n');
     }
     const table = renderTable(result.shops, [
@@ -111,6 +123,7 @@ export const shopsCommand = defineCommand<ShopsOptions, ShopsResult>({
     if (result.envOverrides.length > 0)
       notes.push(style.dim(`overridden by ${result.envOverrides.join(', ')}`));
     if (listenNote) notes.push(listenNote);
+    if (receiverNote) notes.push(receiverNote);
     return [table, ...notes].join('\n');
   },
 });
