@@ -194,6 +194,23 @@ describe('published package manifests', () => {
       }
     });
 
+    it('depends only on what its dist names (a dependency nothing loads is installed for nothing)', () => {
+      // named as a quoted module specifier anywhere in dist: import, import(), require() or a lazy loader
+      // (the receiver's lazyDependency('amqplib')); a package bundled into dist (the CLI's commander) is
+      // a dev dependency of the build, not the user's
+      const text = (readdirSync(join(pkg.dir, 'dist'), { recursive: true }) as string[])
+        .filter((file) => /\.(js|d\.ts)$/.test(file))
+        .map((file) => readFileSync(join(pkg.dir, 'dist', file), 'utf8'))
+        .join('\n');
+      const unused = Object.keys(manifest.dependencies ?? {}).filter(
+        (name) =>
+          !['"', "'"].some(
+            (quote) => text.includes(`${quote}${name}${quote}`) || text.includes(`${quote}${name}/`),
+          ),
+      );
+      expect(unused).toEqual([]);
+    });
+
     it('uses workspace:* for its @srhooks dependencies (pnpm pack writes the real version)', () => {
       for (const [name, range] of Object.entries(manifest.dependencies ?? {})) {
         if (name.startsWith('@srhooks/')) expect(range, name).toBe('workspace:*');
