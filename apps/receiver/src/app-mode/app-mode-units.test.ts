@@ -148,6 +148,7 @@ describe('planResubscribe (start-up re-registration after a URL secret change)',
       replaced: 0,
       unknown: 1,
       changed: 0,
+      secret: 0,
     });
   });
 
@@ -158,6 +159,7 @@ describe('planResubscribe (start-up re-registration after a URL secret change)',
       replaced: 2,
       unknown: 1,
       changed: 0,
+      secret: 1,
     });
   });
 
@@ -168,6 +170,7 @@ describe('planResubscribe (start-up re-registration after a URL secret change)',
       replaced: 0,
       unknown: 1,
       changed: 0,
+      secret: 2,
     });
   });
 
@@ -193,6 +196,7 @@ describe('planResubscribe (start-up re-registration after a URL secret change)',
       replaced: 0,
       unknown: 0,
       changed: 0,
+      secret: 0,
     });
     expect(planResubscribe(records, [A], 'https://old.example.com')).toMatchObject({
       reRegister: ['at-new'],

@@ -38,6 +38,8 @@ export interface ResubscribePlan {
    * (`app.events` / `app.webhooks` changed since: subscription-plan.ts).
    */
   changed: number;
+  /** Installed shops re-registered because their URLs are not signed with the newest secret. */
+  secret: number;
 }
 
 export function planResubscribe(
@@ -51,7 +53,7 @@ export function planResubscribe(
    */
   config?: ReceiverConfig,
 ): ResubscribePlan {
-  const plan: ResubscribePlan = { reRegister: [], moved: 0, replaced: 0, unknown: 0, changed: 0 };
+  const plan: ResubscribePlan = { reRegister: [], moved: 0, replaced: 0, unknown: 0, changed: 0, secret: 0 };
   const configShops = new Set(config?.shops.map((shop) => shop.name) ?? []);
   for (const record of records) {
     if (record.status === 'uninstalled') continue;
@@ -64,14 +66,10 @@ export function planResubscribe(
     const changed =
       config !== undefined && !configShops.has(record.shop) && registeredForOtherPlan(record, config);
     if (changed) plan.changed += 1;
-    if (
-      standing === 'old' ||
-      standing === 'replaced' ||
-      (standing === 'unknown' && secrets.length > 1) ||
-      moved ||
-      changed
-    )
-      plan.reRegister.push(record.shop);
+    const notNewest =
+      standing === 'old' || standing === 'replaced' || (standing === 'unknown' && secrets.length > 1);
+    if (notNewest) plan.secret += 1;
+    if (notNewest || moved || changed) plan.reRegister.push(record.shop);
   }
   return plan;
 }
@@ -111,7 +109,19 @@ export async function resubscribeAtStartUp(
         secrets: ctx.config.secrets.length,
       },
       plan.reRegister.length > 0
-        ? `installed shops whose subscriptions are not signed with the newest URL secret${plan.moved > 0 ? ` or are under another publicUrl (${plan.moved})` : ''}${plan.changed > 0 ? ` or were registered for other app subscriptions than app.events / app.webhooks now list (${plan.changed})` : ''}: re-registering them in the background (the old subscriptions are deleted)`
+        ? `installed shops to re-register (${plan.reRegister.length}), in the background: ${[
+            ...(plan.secret > 0
+              ? [
+                  `URLs not signed with the newest URL secret (${plan.secret}; the old subscriptions are deleted)`,
+                ]
+              : []),
+            ...(plan.moved > 0 ? [`under another publicUrl (${plan.moved})`] : []),
+            ...(plan.changed > 0
+              ? [
+                  `registered for other app subscriptions than app.events / app.webhooks list now (${plan.changed})`,
+                ]
+              : []),
+          ].join('; ')}`
         : "installed shops' subscriptions: none to re-register with the newest URL secret or the app's subscriptions",
     );
     let done = 0;
