@@ -17,6 +17,7 @@ import {
   NatsTestStream,
   postOrders,
   replayViaAdminApi,
+  runName,
   SHOP,
   waitForLog,
   waitForSucceeded,
@@ -186,6 +187,29 @@ describe('nats handler', () => {
     // the existing stream was left as it is
     const { jsm } = await bus.connection();
     expect((await jsm.streams.info(bus.name)).config.subjects).toEqual([`${bus.subjectPrefix}.>`]);
+  });
+
+  it('ensureStream naming a new stream whose subjects another stream captures already names that stream and what to change, not only "subjects overlap"', async () => {
+    const bus = await stream(); // captures `<prefix>.>`
+    const wanted = runName('ensure');
+    const subject = `${bus.subjectPrefix}.{shop}.{event}`;
+    const handler = createNatsHandler({
+      name: 'bus',
+      servers: [`nats://127.0.0.1:${NATS_PORT}`],
+      subject,
+      ensureStream: { name: wanted },
+      timeoutMs: 2000,
+    });
+    scope.defer(() => handler.close());
+    const { jsm } = await bus.connection();
+    scope.defer(() => jsm.streams.delete(wanted).catch(() => false));
+    const outcome = await handler.run(
+      claimedOrderJob(sampleOrder(3), { eventId: `evt_${bus.name}`, shop: SHOP }),
+    );
+    expect(outcome).toMatchObject({ status: 'retry', errorCode: 'broker_rejected' });
+    expect(outcome.status === 'retry' && outcome.error).toBe(
+      `cannot ensure stream "${wanted}": JetStream refused to create it (subjects overlap with an existing stream): the stream "${bus.name}" captures "${subjectFilter(subject)}" already, and no two streams may capture the same subjects; name "${bus.name}" in "ensureStream" (an existing stream is used as it is), or remove "ensureStream"`,
+    );
   });
 
   it('NATS unreachable (never reached, or lost after publishing) says so and what to check, not "no stream"', async () => {

@@ -555,16 +555,34 @@ async function ensureStream(
   }
   // An existing stream is left as it is: its subjects say why a publish it does not capture failed.
   if (existing !== undefined) return existing;
-  await jsm.streams.add({
-    name: spec.name,
-    subjects: spec.subjects ?? [subjectFilter(template)],
-    ...(spec.duplicateWindowMs === undefined ? {} : { duplicate_window: spec.duplicateWindowMs * 1_000_000 }),
-    ...(spec.storage === undefined
-      ? {}
-      : {
-          storage:
-            spec.storage === 'memory' ? natsJetStream().StorageType.Memory : natsJetStream().StorageType.File,
-        }),
-  });
+  const subjects = spec.subjects ?? [subjectFilter(template)];
+  try {
+    await jsm.streams.add({
+      name: spec.name,
+      subjects,
+      ...(spec.duplicateWindowMs === undefined
+        ? {}
+        : { duplicate_window: spec.duplicateWindowMs * 1_000_000 }),
+      ...(spec.storage === undefined
+        ? {}
+        : {
+            storage:
+              spec.storage === 'memory'
+                ? natsJetStream().StorageType.Memory
+                : natsJetStream().StorageType.File,
+          }),
+    });
+  } catch (error) {
+    if (!/subjects overlap/i.test(describeError(error))) throw error;
+    // JetStream allows no two streams over the same subjects: name the one that has them already
+    for (const subject of subjects) {
+      const other = await jsm.streams.find(subject).catch(() => null);
+      if (other)
+        throw new Error(
+          `JetStream refused to create it (${describeError(error)}): the stream "${other}" captures "${subject}" already, and no two streams may capture the same subjects; name "${other}" in "ensureStream" (an existing stream is used as it is), or remove "ensureStream"`,
+        );
+    }
+    throw error;
+  }
   return undefined;
 }
