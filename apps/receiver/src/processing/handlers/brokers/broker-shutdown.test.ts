@@ -93,4 +93,20 @@ describe('a publish in flight when the handler is closed (shutdown)', () => {
       );
     },
   );
+
+  it('nats: an attempt waiting for the client to reconnect ends as soon as the handler is closed', async () => {
+    const { proxy, handler } = await handlerThroughProxy('nats');
+    const open: BrokerHandler = scope.release(handler, (created) => created.close());
+    const job = (eventId: string) => claimedOrderJob(sampleOrder(5), { eventId, shop: SHOP });
+    expect(await open.run(job('evt_shutdown_before'))).toEqual({ status: 'succeeded' });
+
+    await proxy.stop(); // NATS gone: the client reconnects in the background, the attempt waits for it
+    const inFlight = open.run(job('evt_shutdown_waiting'));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const closing = Date.now();
+    await open.close();
+    const outcome = await inFlight;
+    expect(Date.now() - closing).toBeLessThan(TIMEOUT_MS / 2);
+    expect(outcome).toMatchObject({ status: 'retry', errorCode: 'handler_shutdown' });
+  });
 });
