@@ -319,6 +319,27 @@ describe('redis-stream handler', () => {
     expect(await redis.length(`${redis.prefix}:cut`)).toBe(2);
   });
 
+  it('a stream key holding another type of value (WRONGTYPE) is broker_rejected, saying what to change', async () => {
+    const redis = keys();
+    const key = `${redis.prefix}:taken`;
+    const writer = new Redis({ host: '127.0.0.1', port: REDIS_PORT });
+    scope.defer(() => writer.disconnect());
+    await writer.set(key, 'not a stream');
+    const handler = createRedisStreamHandler({
+      name: 'taken',
+      url: `redis://127.0.0.1:${REDIS_PORT}`,
+      stream: key,
+      timeoutMs: 2000,
+    });
+    scope.defer(() => handler.close());
+    const outcome = await handler.run(claimedOrderJob(sampleOrder(3), { eventId: 'evt_taken' }));
+    expect(outcome).toMatchObject({ status: 'retry', errorCode: 'broker_rejected' });
+    expect(outcome.status === 'retry' && outcome.error).toBe(
+      `XADD to Redis stream "${key}" at redis://127.0.0.1:${REDIS_PORT} failed: WRONGTYPE Operation against a key holding the wrong kind of value: the key "${key}" holds a string, not a stream; rename or delete that key, or set "stream" in the handler's configuration to keys of their own`,
+    );
+    expect(await writer.get(key)).toBe('not a stream'); // left as it was
+  });
+
   it('a hung connection (frozen, never closed): the attempt fails on the timeout, the next one uses a new connection', async () => {
     const redis = keys();
     const proxy = await scope.proxy(REDIS_PORT, 'up');

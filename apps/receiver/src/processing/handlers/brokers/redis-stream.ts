@@ -260,9 +260,11 @@ export function createRedisStreamHandler(options: RedisStreamHandlerOptions): Br
       const replaced = timedOut(error) ? '; the connection is replaced' : '';
       const advice = refused
         ? `: ${CHECK_LOGIN}`
-        : errorCode === 'broker_unreachable'
-          ? `: ${tlsAdvice(`${clientErrorText(error)}${cause}`, 'Redis', 'redis://') ?? (/^rediss:/i.test(options.url) ? CHECK_TLS_SERVER : CHECK_SERVER)}`
-          : '';
+        : wrongType(error)
+          ? `: the key "${key}" holds ${await keyType(redis, key, timeoutMs)}, not a stream; rename or delete that key, or set "stream" in the handler's configuration to keys of their own`
+          : errorCode === 'broker_unreachable'
+            ? `: ${tlsAdvice(`${clientErrorText(error)}${cause}`, 'Redis', 'redis://') ?? (/^rediss:/i.test(options.url) ? CHECK_TLS_SERVER : CHECK_SERVER)}`
+            : '';
       return {
         status: 'retry',
         error: scrubSecrets(
@@ -328,6 +330,21 @@ const REFUSED_LOGIN = /\bWRONGPASS\b|\bNOAUTH\b|invalid password|invalid usernam
 
 /** What to do when Redis refused the login. */
 const CHECK_LOGIN = `check the user and password in the handler's "url" (written before the "@" as user:password, or :password alone for the default user)`;
+
+/** Redis refused the XADD because the key holds another type of value (a string, a list, …). */
+function wrongType(error: unknown): boolean {
+  return error instanceof ioredis().ReplyError && /^WRONGTYPE\b/.test(describeError(error));
+}
+
+/** "a string", "a hash", …: what the key holds, as Redis says (`TYPE`); best effort. */
+async function keyType(redis: Redis, key: string, timeoutMs: number): Promise<string> {
+  try {
+    const type = await withTimeout(redis.type(key), timeoutMs, `TYPE ${key}`);
+    return /^[a-z]+$/.test(type) && type !== 'none' ? `a ${type}` : 'another type of value';
+  } catch {
+    return 'another type of value';
+  }
+}
 
 /** ioredis's `commandTimeout` rejects with a plain Error of this text; ours is a BrokerTimeoutError. */
 function timedOut(error: unknown): boolean {
