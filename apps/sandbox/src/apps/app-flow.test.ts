@@ -198,6 +198,26 @@ describe('platform apps in the sandbox (FACTS.md §7, §8)', () => {
     expect(JSON.parse(plain.rawBody)).toMatchObject({ status: 'active' });
   });
 
+  it('gives a notification without an id a charge id of its own, never one a notification named before', async () => {
+    const send = async (body: Record<string, unknown>) =>
+      JSON.parse(
+        (await sb.call('POST', '/_sandbox/apps/55/payment-notifications', { body })).json().rawBody,
+      ) as { id: number };
+    // Over HTTP, as the root README's walk-through sends them: charges named by the user, then some without.
+    const first = (await send({})).id;
+    const seen = new Set<number>([first]);
+    for (const id of [first + 1, first + 2]) {
+      expect((await send({ notification: { id, status: 'paid' } })).id).toBe(id);
+      seen.add(id);
+    }
+    for (let i = 0; i < 3; i++) {
+      const { id } = await send({});
+      // Another status of a charge named before would be filed as that charge's.
+      expect(seen.has(id)).toBe(false);
+      seen.add(id);
+    }
+  });
+
   it('writes a notification as PHP writes JSON (the documented hash_hmac signs it), so only the raw bytes verify', async () => {
     const reason = 'A vásárló megszakította / elutasította';
     const sent = await sb.apps.notify('55', {

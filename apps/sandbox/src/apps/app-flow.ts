@@ -201,8 +201,6 @@ export interface PaymentNotificationReport {
   response: AppCallReport;
 }
 
-let nextPaymentId = 1;
-
 /**
  * Sends a Payment API notification (headers, `stale` age and default status: assumptions.ts [A33]).
  * Faults: `bad_hmac` (signed with another key), `stale` (time an hour ago, correctly signed), `replay` (the app's previous notification again, byte for byte),
@@ -237,7 +235,12 @@ export async function sendPaymentNotification(
     ({ rawBody, hmac } = previous);
   } else {
     const now = Math.floor(Date.now() / 1000);
-    const fields = input.notification ?? { id: nextPaymentId++, status: PAYMENT_NOTIFICATION.defaultStatus };
+    // A made-up charge id is above every id this app's notifications named, given or made up: one the user
+    // named (the README's `{"id":1,…}`) must not come back as another status of that charge.
+    const last = state.apps.lastPaymentId.get(appId) ?? 0;
+    const fields = input.notification ?? { id: last + 1, status: PAYMENT_NOTIFICATION.defaultStatus };
+    const named = Number(fields.id);
+    if (Number.isSafeInteger(named) && named > last) state.apps.lastPaymentId.set(appId, named);
     rawBody =
       input.fault === 'undecodable'
         ? '{"unexpected":true}'

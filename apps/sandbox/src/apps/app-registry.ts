@@ -117,6 +117,8 @@ export class AppRegistry {
   private readonly installs = new Map<string, AppInstall>();
   /** The last Payment API notification sent per app (for the `replay` fault). */
   readonly lastNotification = new Map<string, { rawBody: string; hmac: string }>();
+  /** Per app, the highest charge id its notifications named (given or made up): the next made-up one is above it. */
+  readonly lastPaymentId = new Map<string, number>();
 
   register(app: AppRegistration): AppRegistration {
     for (const other of this.apps.values()) {
