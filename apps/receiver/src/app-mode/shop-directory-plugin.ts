@@ -11,8 +11,10 @@
  * others answer 404 on the shop's URLs within one notification and one store read (milliseconds); if
  * the notification is lost (the listening connection down), within `refreshMs` plus one store read.
  * A genuine delivery URL of a shop known here as uninstalled is checked against the store before it is
- * refused (`ShopDirectory.reloadShop`): another instance may have handled a re-install since the last re-read.
+ * refused (`ShopDirectory.reloadShop`): another instance may have handled a re-install since the last re-read;
+ * so is such a shop when the change feed carries another instance's webhook delivery of it.
  */
+import { isAppEvent } from '@srhooks/contracts';
 import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { NOT_FOUND_BODY } from '../http/error-body.js';
@@ -59,12 +61,33 @@ const plugin: FastifyPluginAsync<ShopDirectoryPluginOptions> = async (app, optio
   };
   const timer = setInterval(refresh, options.refreshMs ?? 5000);
   timer.unref();
+  // A webhook delivery of a shop known here as uninstalled, stored by another instance: that instance took it
+  // as an installed shop's (a re-install it handled since this one's last re-read). The shop is read at once,
+  // so this instance's worker runs the delivery's jobs instead of cancelling them as an uninstalled shop's.
+  const reloading = new Set<string>();
+  const reload = (shop: string) => {
+    if (reloading.has(shop)) return;
+    reloading.add(shop);
+    directory
+      .reloadShop(shop)
+      .catch((error: unknown) => {
+        app.log.warn({ shop, err: error }, 'cannot read the shop from the store; using the last known list');
+      })
+      .finally(() => reloading.delete(shop));
+  };
   // Another instance's uninstall (its app_uninstalled delivery, committed after the shop's record).
   const unsubscribe =
     options.refreshOnUninstall === false
       ? () => {}
       : app.store.onChange((change) => {
-          if (change.kind === 'delivery' && (change.event as string) === 'app_uninstalled') refresh();
+          if (change.kind !== 'delivery') return;
+          if ((change.event as string) === 'app_uninstalled') refresh();
+          else if (
+            change.cause === undefined &&
+            !isAppEvent(change.event) &&
+            directory.isUninstalled(change.shop)
+          )
+            reload(change.shop);
         });
   app.addHook('onClose', async () => {
     clearInterval(timer);
