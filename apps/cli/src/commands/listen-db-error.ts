@@ -59,6 +59,16 @@ export function unusableDb(error: unknown, db: string, flag: boolean): unknown {
     });
   }
   if (!(error instanceof Error)) return error;
+  if (error.name === 'SqliteDriverError') {
+    // not the file: better-sqlite3's native module did not load (the receiver's message says how to rebuild it)
+    const [what, ...advice] = error.message.split(/(?<=\.) /);
+    return new CliError(what ?? error.message, {
+      code: 'sqlite_driver_unavailable',
+      exitCode: EXIT_CODES.failure,
+      hint: advice.join(' '),
+      cause: error,
+    });
+  }
   // StoreConfigError: the receiver refused the file before opening it (not SQLite, a directory, no
   // access, a read-only file system), in words about SRHOOKS_DB, a setting listen does not read.
   const refused = error.name === 'StoreConfigError';

@@ -33,7 +33,8 @@
  */
 import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openSqlite } from '../store/sqlite/sqlite-driver.js';
 
 /** The process holding a lock, as its holder record says. */
 export interface LockHolder {
@@ -87,7 +88,7 @@ export class ProcessFileLock {
     const me: LockHolder = { pid: process.pid, hostname: hostname(), startedAt: new Date() };
     let db: Database.Database | undefined;
     try {
-      db = new Database(lockFile);
+      db = openSqlite(lockFile);
       db.pragma('busy_timeout = 0');
       db.pragma('locking_mode = EXCLUSIVE');
       db.pragma('journal_mode = DELETE');

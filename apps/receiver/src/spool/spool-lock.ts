@@ -16,8 +16,9 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { type LockHolder, ProcessFileLock, readLockHolder } from '../locks/process-file-lock.js';
+import { openSqlite, SqliteDriverError } from '../store/sqlite/sqlite-driver.js';
 import { SpoolDirError, SpoolInUseError } from './spool-errors.js';
 
 export const SPOOL_LOCK_FILE = 'receiver.lock';
@@ -70,11 +71,12 @@ export function spoolFolderHolder(dir: string): { holder: LockHolder | null } | 
   if (!existsSync(lockFile)) return null;
   let db: Database.Database | undefined;
   try {
-    db = new Database(lockFile, { readonly: true, fileMustExist: true });
+    db = openSqlite(lockFile, { readonly: true, fileMustExist: true });
     db.pragma('busy_timeout = 0');
     db.prepare('SELECT count(*) FROM sqlite_master').get();
     return null;
   } catch (error) {
+    if (error instanceof SqliteDriverError) throw error;
     const code = (error as { code?: unknown }).code;
     if (code !== 'SQLITE_BUSY' && code !== 'SQLITE_LOCKED') return null;
     return { holder: readLockHolder(lockFile, join(dir, SPOOL_HOLDER_FILE)) };

@@ -1,5 +1,6 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { refreshEventStatusSql } from '../event-status-sql.js';
+import { openSqlite } from '../sqlite/sqlite-driver.js';
 import { mapSqliteError } from '../sqlite/sqlite-errors.js';
 import { StoreUnavailableError } from '../store-errors.js';
 import type {
@@ -64,7 +65,7 @@ export class SqliteAppShopStore implements AppShopStore {
   readonly #installQueue = new KeyedQueue();
 
   constructor(file: string) {
-    this.#db = new Database(file);
+    this.#db = openSqlite(file);
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma('synchronous = FULL');
     this.#db.pragma('busy_timeout = 5000');

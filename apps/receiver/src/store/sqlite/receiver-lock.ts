@@ -13,6 +13,7 @@ import { ProcessFileLock, readLockHolder as readProcessLockHolder } from '../../
 import {
   type ReceiverLockHolder,
   StoreConfigError,
+  StoreError,
   StoreInUseError,
   StoreUnavailableError,
 } from '../store-errors.js';
@@ -110,6 +111,8 @@ export class SqliteReceiverLock {
     try {
       lock = ProcessFileLock.tryAcquire(this.lockFile, this.holderFile);
     } catch (error) {
+      // the driver itself (sqlite-driver.ts) is no problem of the file or its folder
+      if (error instanceof StoreError) throw error;
       const reason = error instanceof Error ? error.message : String(error);
       throw new StoreUnavailableError(
         `cannot lock the SQLite file ${file} (its lock file ${this.lockFile}: ${reason}); the directory must be writable and on a local file system; a damaged lock file may be deleted while no receiver runs`,

@@ -8,13 +8,14 @@
  */
 import { closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { ChangeFeed } from '../change-feed.js';
 import type { RowCodec } from '../row-mapping.js';
 import { questionMarkParams, type SqlDialect } from '../sql-params.js';
 import type { StoreChange, StoreChangeListener, StoreStats } from '../store.js';
 import { StoreError, StoreUnavailableError } from '../store-errors.js';
 import { type GroupCommitOptions, GroupCommitter, type WriteContext } from './group-commit.js';
+import { openSqlite } from './sqlite-driver.js';
 import { mapSqliteError } from './sqlite-errors.js';
 import { applySqliteMigrations } from './sqlite-migrations.js';
 
@@ -123,7 +124,7 @@ export class SqliteConnection {
     }
     let db: Database.Database | undefined;
     try {
-      db = new Database(file);
+      db = openSqlite(file);
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL');
       // Savepoint sub-journals stay in memory: a file-backed one doubles the system time of a batch.
