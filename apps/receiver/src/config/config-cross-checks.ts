@@ -128,10 +128,19 @@ export function crossFieldIssues(input: CrossFieldInput): CrossFieldIssue[] {
 /**
  * The rules over what was written rather than the parsed values, whose defaults hide whether a key was
  * set at all: run over the raw input (file and environment merged) on every parse, valid or not.
+ * `defaults`: the schema's defaults — a parsed configuration given again (`{...config, port}`) carries
+ * them as if written, and a default changes nothing.
  */
-export function writtenKeyIssues(raw: Record<string, unknown>): CrossFieldIssue[] {
+export function writtenKeyIssues(
+  raw: Record<string, unknown>,
+  defaults: { spoolMaxBytes: number },
+): CrossFieldIssue[] {
   const issues: CrossFieldIssue[] = [];
-  if (raw.spoolMaxBytes !== undefined && raw.spoolDir === undefined) {
+  if (
+    raw.spoolMaxBytes !== undefined &&
+    raw.spoolMaxBytes !== defaults.spoolMaxBytes &&
+    raw.spoolDir === undefined
+  ) {
     // ignored: the spool is off, so the operator's size would limit nothing (QA: silently ignored before)
     issues.push({
       path: ['spoolMaxBytes'],

@@ -318,6 +318,9 @@ describe('receiver config problems', () => {
     expect(problems(() => defineReceiverConfig({ secrets: [SECRET], spoolMaxBytes: 2 ** 31 }))).toEqual([
       `spoolMaxBytes: ${message}`,
     ]);
+    // a parsed configuration given again (its defaults included) is no setting of the spool's size
+    const parsed = defineReceiverConfig({ secrets: [SECRET] });
+    expect(defineReceiverConfig({ ...parsed, port: 3001 }).spoolMaxBytes).toBe(parsed.spoolMaxBytes);
     // with the folder (from either place) it is taken
     expect(
       loadConfig({

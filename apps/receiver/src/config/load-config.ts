@@ -11,7 +11,12 @@ import { APP_ENV_VARIABLES, mergeAppEnv } from '../app-mode/app-env.js';
 import { writtenKeyIssues } from './config-cross-checks.js';
 import { ConfigError, type ConfigIssue } from './config-error.js';
 import { configIssueText } from './config-issue-text.js';
-import { configCrossFieldIssues, type ReceiverConfig, ReceiverConfigSchema } from './config-schema.js';
+import {
+  configCrossFieldIssues,
+  DEFAULT_SPOOL_MAX_BYTES,
+  type ReceiverConfig,
+  ReceiverConfigSchema,
+} from './config-schema.js';
 import { blankVariableIssue, readEnvConfig } from './env-config.js';
 import { misspeltVariableIssues } from './env-variable-typo.js';
 import { knownKeysAt } from './known-keys.js';
@@ -128,7 +133,12 @@ function withoutSafeIntegerBounds(issues: readonly z.core.$ZodIssue[]): ParseIss
 function parseReceiverConfig(input: unknown): ParsedConfig {
   const result = ReceiverConfigSchema.safeParse(input, { error: configIssueText });
   const raw = typeof input === 'object' && input !== null && !Array.isArray(input) ? input : null;
-  const written = raw === null ? [] : writtenKeyIssues(raw as Record<string, unknown>);
+  const written =
+    raw === null
+      ? []
+      : writtenKeyIssues(raw as Record<string, unknown>, {
+          spoolMaxBytes: DEFAULT_SPOOL_MAX_BYTES,
+        });
   if (result.success && written.length === 0) return result;
   const issues: ParseIssue[] = result.success ? [] : withoutSafeIntegerBounds(result.error.issues);
   const extras = result.success || raw === null ? [] : configCrossFieldIssues(raw as Record<string, unknown>);
