@@ -30,7 +30,10 @@ describe('inspector: a page address it does not take', () => {
       'The address&#39;s handler must be given once (it was given 2 times).',
     ],
     ['/ui/deliveries/not-an-id', 'The address&#39;s id must be an id as the admin API lists it'],
-    ['/ui/events/:event/erase?scope=foo', 'The address&#39;s scope must be order (this order) or email'],
+    [
+      '/ui/events/:event/erase?scope=foo',
+      'The address&#39;s scope must be order (this order), email (everything with the e-mail address) or subscriber',
+    ],
     ['/ui/dead-letters?foo=1', 'The address has foo, which this page does not take'],
     ['/ui/handlers?x=1', 'The address has x, which this page does not take'],
     ['/ui/shops?x=1', 'The address has x, which this page does not take'],
