@@ -146,9 +146,13 @@ export default { order_confirm: async (event, ctx) => { report.calls.push(ctx.jo
   });
 
   it('ignores a settle after the limit: no second outcome, the failed attempt stands', async () => {
+    // A 1 s limit (not 200 ms): on a loaded machine (2026-12-06, CI beside four other suites) both jobs
+    // were dead-lettered but fewer than two calls settled late within the wait — the 200 ms limit also
+    // bounds loading the module, and an attempt can fail before its call runs; the limit is not what this
+    // checks. `report.calls` now says whether both calls ran.
     const path = await loadedModuleFile(`export default { order_confirm: async (event, ctx) => {
   report.calls.push(ctx.jobId);
-  await new Promise((resolve) => setTimeout(resolve, 700));
+  await new Promise((resolve) => setTimeout(resolve, 1800));
   report.settledLate.push(ctx.signal?.aborted ? 'aborted' : 'not aborted');
   if (event.order.innerId === '1001') throw new Error('late failure');
 } };`);
@@ -158,7 +162,7 @@ export default { order_confirm: async (event, ctx) => { report.calls.push(ctx.jo
           type: 'module',
           path,
           concurrency: 2,
-          timeoutMs: 200,
+          timeoutMs: 1000,
           retry: { delays: [] },
         } as HandlerConfig,
       },
@@ -173,10 +177,11 @@ export default { order_confirm: async (event, ctx) => { report.calls.push(ctx.jo
       const job = await jobOf(store, eventId);
       expect(job.status).toBe('dead');
       expect(job.attemptLog.map((attempt) => [attempt.outcome, attempt.error])).toEqual([
-        ['dead', expect.stringContaining('did not settle within 200 ms')],
+        ['dead', expect.stringContaining('did not settle within 1000 ms')],
       ]);
     }
     expect((await store.countJobs()).dead).toBe(2);
+    expect(report.calls).toHaveLength(2);
   });
 
   it('does not keep a graceful shutdown waiting past the limit', async () => {
