@@ -6,6 +6,7 @@
  *
  * Templates (`subject`, `routingKey`, `stream`) take `{shop}` and `{event}` (e.g. `order_confirm`).
  */
+import { WEBHOOK_EVENTS } from '@srhooks/contracts';
 import { z } from 'zod';
 import { millisecondsSchema } from './milliseconds.js';
 import { natsPublishSubjectProblem, natsSubjectFilterProblem } from './nats-subject.js';
@@ -164,3 +165,89 @@ export const redisStreamHandlerFields = {
     .optional(),
   ...brokerCommon,
 };
+
+/** A problem of a handler's settings together: the field it is about, and what to do. */
+export interface HandlerFieldIssue {
+  path: string[];
+  message: string;
+}
+
+/**
+ * NATS authenticates with user and password, or with a token: one without the other half, or both kinds
+ * at once, would fail every connection (or authenticate otherwise than meant) until the jobs dead-letter.
+ */
+export function natsCredentialIssues(handler: {
+  user?: string | undefined;
+  password?: string | undefined;
+  token?: string | undefined;
+}): HandlerFieldIssue[] {
+  const issues: HandlerFieldIssue[] = [];
+  if (handler.user !== undefined && handler.password === undefined) {
+    issues.push({
+      path: ['password'],
+      message:
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: ${VAR} is the literal config text the message names
+        'is missing: "user" needs its password (e.g. "${NATS_PASSWORD}"), or give "token" instead of both',
+    });
+  }
+  if (handler.password !== undefined && handler.user === undefined) {
+    issues.push({
+      path: ['user'],
+      message: 'is missing: "password" needs the user it belongs to, or give "token" instead of both',
+    });
+  }
+  if (handler.token !== undefined && (handler.user !== undefined || handler.password !== undefined)) {
+    issues.push({
+      path: ['token'],
+      message:
+        'is given with "user"/"password": a NATS connection uses one of them, user and password or a token; remove the other',
+    });
+  }
+  return issues;
+}
+
+/** RabbitMQ's limit for an exchange name and a routing key (AMQP 0-9-1 short strings), in bytes. */
+const AMQP_NAME_MAX_BYTES = 255;
+/** The longest values `{shop}` and `{event}` take (a ShopRenter shop name has at most 63 characters). */
+const LONGEST_SHOP = 'x'.repeat(63);
+const LONGEST_EVENT = WEBHOOK_EVENTS.reduce((longest, event) =>
+  event.length > longest.length ? event : longest,
+);
+
+/**
+ * What RabbitMQ would refuse at every publish, said at start: a URL that is none (a port over 65535, a
+ * broken host), an exchange name or a routing key (with its placeholders filled in) over 255 bytes.
+ */
+export function amqpLimitIssues(handler: {
+  url: string;
+  exchange: string;
+  routingKey?: string | undefined;
+}): HandlerFieldIssue[] {
+  const issues: HandlerFieldIssue[] = [];
+  // a URL from ${VAR} is checked once resolved (env-reference.ts)
+  if (!handler.url.includes('${') && !URL.canParse(handler.url)) {
+    issues.push({
+      path: ['url'],
+      message:
+        'is not a valid URL (a port is 1 to 65535; user and password are percent-encoded): e.g. amqp://user:password@rabbitmq.example.com:5672/vhost',
+    });
+  }
+  const exchangeBytes = Buffer.byteLength(handler.exchange);
+  if (exchangeBytes > AMQP_NAME_MAX_BYTES) {
+    issues.push({
+      path: ['exchange'],
+      message: `is ${exchangeBytes} bytes long: RabbitMQ takes exchange names of at most ${AMQP_NAME_MAX_BYTES} bytes`,
+    });
+  }
+  if (handler.routingKey !== undefined) {
+    const filled = handler.routingKey.replaceAll('{shop}', LONGEST_SHOP).replaceAll('{event}', LONGEST_EVENT);
+    const keyBytes = Buffer.byteLength(filled);
+    if (keyBytes > AMQP_NAME_MAX_BYTES) {
+      issues.push({
+        path: ['routingKey'],
+        message: `can be ${keyBytes} bytes long once {shop} (up to 63 characters) and {event} are filled in: RabbitMQ takes routing keys of at most ${AMQP_NAME_MAX_BYTES} bytes; shorten it`,
+      });
+    }
+  }
+  return issues;
+}

@@ -14,7 +14,13 @@ import {
 import { z } from 'zod';
 import { AppConfigSchema } from '../app-mode/app-config.js';
 import { parseCidr } from '../ingest/ip-allow-list.js';
-import { amqpHandlerFields, natsHandlerFields, redisStreamHandlerFields } from './broker-handler-schemas.js';
+import {
+  amqpHandlerFields,
+  amqpLimitIssues,
+  natsCredentialIssues,
+  natsHandlerFields,
+  redisStreamHandlerFields,
+} from './broker-handler-schemas.js';
 import { type CrossFieldIssue, crossFieldIssues, crossFieldIssuesOfInput } from './config-cross-checks.js';
 import { databaseUrlProblem } from './database-url.js';
 import { meantName } from './meant-name.js';
@@ -156,9 +162,14 @@ export const LogHandlerConfigSchema = looseHandler({
 });
 
 /** Broker handlers (fields in broker-handler-schemas.ts). */
-export const NatsHandlerConfigSchema = looseHandler({ ...natsHandlerFields, ...handlerCommon });
+export const NatsHandlerConfigSchema = looseHandler({ ...natsHandlerFields, ...handlerCommon }).superRefine(
+  (handler, ctx) => {
+    for (const issue of natsCredentialIssues(handler)) ctx.addIssue({ code: 'custom', ...issue });
+  },
+);
 export const AmqpHandlerConfigSchema = looseHandler({ ...amqpHandlerFields, ...handlerCommon }).superRefine(
   (handler, ctx) => {
+    for (const issue of amqpLimitIssues(handler)) ctx.addIssue({ code: 'custom', ...issue });
     // The default exchange routes by queue name, and no queue is named "": every publish would be unroutable.
     if (handler.exchange === '' && handler.routingKey === '') {
       ctx.addIssue({
