@@ -101,8 +101,9 @@ describe('srhooks login / shops / logout', () => {
     expect(result).toEqual({
       credentialsFile,
       envOverrides: ['SRHOOKS_SHOP'],
-      // no srhooks listen runs for this config directory
+      // no srhooks listen runs for this config directory, and SRHOOKS_RECEIVER_URL is not set
       runningListen: null,
+      receiverUrl: null,
       shops: [
         {
           name: 'acme',

@@ -23,7 +23,7 @@ import type {
   HandlerOverviewJson,
 } from '../admin-api/admin-types.js';
 import type { Output } from '../output/index.js';
-import { catchUpCause } from './catch-up-cause.js';
+import { catchUpChange } from './catch-up-cause.js';
 import {
   deliveryLine,
   type FeedMasking,
@@ -249,16 +249,7 @@ export function adminFeed(api: AdminApi, output: Output, options: AdminFeedOptio
     }
     let shown = 0;
     for (const job of event.jobs) {
-      const change: JobChange = {
-        kind: 'job',
-        jobId: job.id,
-        eventId: event.id,
-        handler: job.handler,
-        status: job.status,
-      };
-      const cause = catchUpCause(job, handlers.get(job.handler));
-      if (cause !== undefined) change.cause = cause;
-      if (printOutcome(change, event)) shown += 1;
+      if (printOutcome(catchUpChange(event.id, job, handlers.get(job.handler)), event)) shown += 1;
     }
     noteEvent(event);
     return shown;
@@ -314,15 +305,7 @@ export function adminFeed(api: AdminApi, output: Output, options: AdminFeedOptio
         }
         for (const job of event.jobs) {
           if (job.updatedAt < from) continue;
-          const change: JobChange = {
-            kind: 'job',
-            jobId: job.id,
-            eventId: event.id,
-            handler: job.handler,
-            status: job.status,
-          };
-          const cause = catchUpCause(job, handlers.get(job.handler));
-          if (cause !== undefined) change.cause = cause;
+          const change = catchUpChange(event.id, job, handlers.get(job.handler));
           const at = arrived && changedAt > job.updatedAt ? changedAt : job.updatedAt;
           lines.push({
             at,

@@ -29,3 +29,15 @@ export function catchUpCause(
   if (last?.outcome !== 'failed') return;
   return last.statusCode === GONE || last.finishedAt === handler.changedAt ? 'handler-disabled' : undefined;
 }
+
+/** The job's change as the live stream would have announced it: its status now, with the cause rebuilt. */
+export function catchUpChange(
+  eventId: string,
+  job: JobOfEventJson,
+  handler: HandlerOverviewJson | undefined,
+): JobChange {
+  const change: JobChange = { kind: 'job', jobId: job.id, eventId, handler: job.handler, status: job.status };
+  const cause = catchUpCause(job, handler);
+  if (cause !== undefined) change.cause = cause;
+  return change;
+}
