@@ -16,7 +16,7 @@ function problems(handler: Record<string, unknown>): string[] {
       secrets: [SECRET],
       shops: [{ name: 'demo', handlers: ['broker'] }],
       handlers: { broker: handler },
-    } as Parameters<typeof defineReceiverConfig>[0]);
+    } as unknown as Parameters<typeof defineReceiverConfig>[0]);
   } catch (error) {
     if (error instanceof ConfigError) return error.issues.map((issue) => `${issue.key}: ${issue.message}`);
     throw error;
