@@ -46,6 +46,8 @@ describe('node dist/main.js arguments', () => {
       const result = run(flag);
       expect(result.status).toBe(0);
       expect(result.stdout).toContain('Usage: node dist/main.js');
+      // an install from the registry has no start script to run: where its main.js is
+      expect(result.stdout).toContain('node node_modules/@srhooks/receiver/dist/main.js');
       expect(result.stdout).toContain('environment variables');
       expect(result.stdout).toContain("the receiver's docs/configuration.md");
       expect(result.stdout).toContain('/apps/receiver/docs/configuration.md');

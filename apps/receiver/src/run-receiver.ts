@@ -89,7 +89,8 @@ function usage(): string {
     line += ` ${name}`;
   }
   lines.push(line);
-  return `Usage: node dist/main.js   (the package's start script: npm start)
+  return `Usage: node dist/main.js   (in the repository: npm start in apps/receiver; installed from the npm registry:
+       node node_modules/@srhooks/receiver/dist/main.js, with the start flags its README gives)
 
 The srhooks receiver takes no command-line arguments. It is configured with environment variables,
 optionally on top of a JSON file (./srhooks.config.json, or the file named by SRHOOKS_CONFIG);
