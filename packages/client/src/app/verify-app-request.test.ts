@@ -67,6 +67,7 @@ describe('verifyAppRequest (FACTS.md §7)', () => {
       { now },
     );
     expect(!forged.ok && forged.error.code).toBe('bad_signature');
+    expect(!forged.ok && forged.error.message).toMatch(/check that this server has the app’s ClientSecret/);
     const both = verifyAppRequest({ ...signedQuery(), shopName: 'other' }, secret, { now });
     expect(!both.ok && both.error).toMatchObject({
       code: 'malformed_parameter',
@@ -119,6 +120,9 @@ describe('verifyAppRequest (FACTS.md §7)', () => {
     expect(verifyAppRequest(query, secret, { now: later(300) }).ok).toBe(true);
     const stale = verifyAppRequest(query, secret, { now: later(301) });
     expect(!stale.ok && stale.error.code).toBe('stale');
+    expect(!stale.ok && stale.error.message).toMatch(
+      /open the app again from the shop admin; if that fails too, check this server's clock/,
+    );
     const future = verifyAppRequest(query, secret, { now: later(-301) });
     expect(!future.ok && future.error.code).toBe('stale');
     expect(verifyAppRequest(query, secret, { now: later(900), toleranceSeconds: 1000 }).ok).toBe(true);

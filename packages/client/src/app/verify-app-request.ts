@@ -136,7 +136,7 @@ export function verifyAppRequest(
   if (!matched) {
     return refuse(
       'bad_signature',
-      'hmac does not match: the request was not signed with this app’s ClientSecret',
+      'hmac does not match: the request was not signed with this app’s ClientSecret — check that this server has the app’s ClientSecret (the new one after a change)',
     );
   }
 
@@ -145,7 +145,7 @@ export function verifyAppRequest(
   if (skew > tolerance) {
     return refuse(
       'stale',
-      `timestamp is ${Math.round(skew)} s away from now (tolerance ${tolerance} s): open the app again from the shop admin`,
+      `timestamp is ${Math.round(skew)} s away from now (tolerance ${tolerance} s): open the app again from the shop admin; if that fails too, check this server's clock (NTP)`,
     );
   }
   const replayKey = `app:${shopname}:${code}`;

@@ -54,6 +54,10 @@ describe('verifyPaymentNotification (FACTS.md §8)', () => {
   ])('refuses %s as not authentic', (_label, body, hmac, key) => {
     const result = verifyPaymentNotification(body, { hmac }, key, { now: docNow });
     expect(!result.ok && result.error.code).toBe('bad_signature');
+    // what to check: the key, and a body rewritten on the way
+    expect(!result.ok && result.error.message).toMatch(
+      /check that this server has the key ShopRenter issued for the app .* rewrites the body/,
+    );
     expect(!result.ok && result.error.status).toBe(401);
     expect(!result.ok && result.error.authentic).toBe(false);
   });
@@ -90,6 +94,9 @@ describe('verifyPaymentNotification (FACTS.md §8)', () => {
     for (const skew of [301, -301]) {
       const result = verifyPaymentNotification(docBody, { hmac: docHmac }, docKey, { now: at(skew) });
       expect(!result.ok && result.error.code).toBe('stale');
+      expect(!result.ok && result.error.message).toMatch(
+        /\(tolerance 300 s\): check this server's clock \(NTP\)/,
+      );
     }
   });
 

@@ -68,7 +68,7 @@ export function verifyPaymentNotification(
   if (!timingSafeEqual(expected, given)) {
     return refuse(
       'bad_signature',
-      'hmac does not match the body: it was not signed with this app’s WebhookSecretKey',
+      'hmac does not match the body: it was not signed with this app’s WebhookSecretKey — check that this server has the key ShopRenter issued for the app (the new one after a change), and that nothing between ShopRenter and it rewrites the body (a proxy re-encoding JSON breaks the signature)',
     );
   }
 
@@ -81,7 +81,7 @@ export function verifyPaymentNotification(
   if (skew > tolerance) {
     return refuse(
       'stale',
-      `the notification's time is ${Math.round(skew)} s away from now (tolerance ${tolerance} s)`,
+      `the notification's time is ${Math.round(skew)} s away from now (tolerance ${tolerance} s): check this server's clock (NTP); a genuine notification held up longer than that needs a larger toleranceSeconds`,
     );
   }
   const replayKey = `payment:${expected.toString('hex')}`;
