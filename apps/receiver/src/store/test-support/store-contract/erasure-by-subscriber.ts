@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ErasureOptions } from '../../store.js';
-import { type ContractStores, delivery, seconds } from './fixtures.js';
+import { type ContractStores, delivery, quarantinedAroundSubscriber41, seconds } from './fixtures.js';
 
 const erase = (overrides: Partial<ErasureOptions>): ErasureOptions => ({
   reason: 'GDPR-2026-015',
@@ -47,42 +47,7 @@ export function erasureBySubscriberContract({ open }: ContractStores): void {
         id: '41',
         firstname: 'Anna',
       });
-      const quarantined = (
-        shop: string,
-        event: 'newsletter_unsubscribe' | 'order_status_change',
-        at: number,
-        body: string,
-      ) =>
-        store.quarantine(delivery({ shop, event, receivedAt: seconds(at), rawBody: Buffer.from(body) }), {
-          code: 'invalid_json',
-          message: 'Unexpected end of JSON input',
-        });
-      const hers = await quarantined(
-        'demo',
-        'newsletter_unsubscribe',
-        5,
-        '{"newsletter":{"subscriber":[{"id":"41","firstname":"Éva"',
-      );
-      const notHers = [
-        await quarantined(
-          'demo',
-          'newsletter_unsubscribe',
-          6,
-          '{"newsletter":{"subscriber":[{"id":"42","firstname":"Anna"',
-        ),
-        await quarantined(
-          'other',
-          'newsletter_unsubscribe',
-          7,
-          '{"newsletter":{"subscriber":[{"id":"41","firstname":"Anna"',
-        ),
-        await quarantined(
-          'demo',
-          'order_status_change',
-          8,
-          '{"orders":{"order":[{"innerId":"9","products":[{"id":"41"',
-        ),
-      ];
+      const { hers, others: notHers } = await quarantinedAroundSubscriber41(store, 5);
 
       const subscriber = { shop: 'demo', id: '41' };
       const dry = await store.erasePersonalData(erase({ subscriber, dryRun: true }));

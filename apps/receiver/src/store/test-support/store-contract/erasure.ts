@@ -10,7 +10,14 @@ import {
 } from '../../late-duplicates.js';
 import type { ErasureOptions, Store, StoreChange } from '../../store.js';
 import { StoreConflictError, StoreUnavailableError } from '../../store-errors.js';
-import { type ContractStores, claimAll, delivery, orderEvent, seconds } from './fixtures.js';
+import {
+  type ContractStores,
+  claimAll,
+  delivery,
+  orderEvent,
+  quarantinedAroundSubscriber41,
+  seconds,
+} from './fixtures.js';
 
 const EVA = 'Kovacs.Eva@Example.HU';
 const erase = (overrides: Partial<ErasureOptions>): ErasureOptions => ({
@@ -226,44 +233,9 @@ export function erasureContract({ open, openPeer }: ContractStores): void {
         ],
         [],
       );
-      const quarantined = (
-        shop: string,
-        event: 'newsletter_unsubscribe' | 'order_status_change',
-        at: number,
-        body: string,
-      ) =>
-        store.quarantine(delivery({ shop, event, receivedAt: seconds(at), rawBody: Buffer.from(body) }), {
-          code: 'invalid_json',
-          message: 'Unexpected end of JSON input',
-        });
       // Her unsubscribe that did not decode, without her address; another subscriber's; subscriber 41 of
       // another shop; an order body whose product has id 41.
-      const hers = await quarantined(
-        'demo',
-        'newsletter_unsubscribe',
-        2,
-        '{"newsletter":{"subscriber":[{"id":"41","firstname":"Éva"',
-      );
-      const others = [
-        await quarantined(
-          'demo',
-          'newsletter_unsubscribe',
-          3,
-          '{"newsletter":{"subscriber":[{"id":"42","firstname":"Anna"',
-        ),
-        await quarantined(
-          'other',
-          'newsletter_unsubscribe',
-          4,
-          '{"newsletter":{"subscriber":[{"id":"41","firstname":"Anna"',
-        ),
-        await quarantined(
-          'demo',
-          'order_status_change',
-          5,
-          '{"orders":{"order":[{"innerId":"9","products":[{"id":"41"',
-        ),
-      ];
+      const { hers, others } = await quarantinedAroundSubscriber41(store, 2);
       const dry = await store.erasePersonalData(erase({ email: EVA, dryRun: true }));
       expect(dry.deliveries.map((found) => found.id)).toContain(hers.deliveryId);
       for (const other of others)

@@ -111,3 +111,53 @@ export async function claimAll(
 ): Promise<ClaimedJob[]> {
   return store.claimJobs({ workerId, limit: 100, now, leaseMs });
 }
+
+type Quarantined = Awaited<ReturnType<Store['quarantine']>>;
+
+/**
+ * Quarantined deliveries around newsletter subscriber 41 of shop demo, received from second `firstAt` on:
+ * `hers`, its unsubscribe that did not decode (no address in it); `others`, what must not be taken for it —
+ * subscriber 42's, subscriber 41 of another shop, and an order body whose product has id 41.
+ */
+export async function quarantinedAroundSubscriber41(
+  store: Store,
+  firstAt: number,
+): Promise<{ hers: Quarantined; others: Quarantined[] }> {
+  const quarantined = (
+    shop: string,
+    event: 'newsletter_unsubscribe' | 'order_status_change',
+    at: number,
+    body: string,
+  ) =>
+    store.quarantine(delivery({ shop, event, receivedAt: seconds(at), rawBody: Buffer.from(body) }), {
+      code: 'invalid_json',
+      message: 'Unexpected end of JSON input',
+    });
+  const hers = await quarantined(
+    'demo',
+    'newsletter_unsubscribe',
+    firstAt,
+    '{"newsletter":{"subscriber":[{"id":"41","firstname":"Éva"',
+  );
+  const others = [
+    await quarantined(
+      'demo',
+      'newsletter_unsubscribe',
+      firstAt + 1,
+      '{"newsletter":{"subscriber":[{"id":"42","firstname":"Anna"',
+    ),
+    await quarantined(
+      'other',
+      'newsletter_unsubscribe',
+      firstAt + 2,
+      '{"newsletter":{"subscriber":[{"id":"41","firstname":"Anna"',
+    ),
+    await quarantined(
+      'demo',
+      'order_status_change',
+      firstAt + 3,
+      '{"orders":{"order":[{"innerId":"9","products":[{"id":"41"',
+    ),
+  ];
+  return { hers, others };
+}
