@@ -105,7 +105,7 @@ export { statusesFromHistory } from './recovery/recovered-events.js';
  * [A49] A delivery's `email_hash` (field `order_email_hash`, documented only as "Customer email sha256
  * hash") is the hex SHA-256 of the customer's e-mail address trimmed and lower-cased. The sandbox writes
  * it so; the receiver's erasure by e-mail address matches this hash and, since ShopRenter may hash the
- * address as the customer wrote it, that one's too (`apps/receiver/src/store/erase-plan.ts`).
+ * address as the customer wrote it, that one's too (`apps/receiver/src/store/email-match.ts`).
  */
 export function customerEmailHash(email: string): string {
   return createHash('sha256').update(email.trim().toLowerCase()).digest('hex');

@@ -16,7 +16,7 @@ import { isNewsletterEvent, isOrderEvent, type WebhookEvent } from '@srhooks/con
 import { decodeSpoolFile } from '../spool/spool-format.js';
 import { UNREADABLE_DIR } from '../spool/spool-reader.js';
 import { SPOOL_FILE_SUFFIX } from '../spool/spool-writer.js';
-import { normalisedEmail, rawBodyHasEmail } from '../store/erase-plan.js';
+import { normalisedEmail, rawBodyHasEmail } from '../store/email-match.js';
 import { rawBodyHasOrder, rawBodyHasSubscriber } from '../store/raw-body-order.js';
 
 export interface SpoolMatch {

@@ -1,6 +1,6 @@
 /** Raw bodies of quarantined and spooled deliveries searched for an e-mail address or an order (erasure). */
 import { describe, expect, it } from 'vitest';
-import { rawBodyHasEmail } from './erase-plan.js';
+import { rawBodyHasEmail } from './email-match.js';
 import { rawBodyHasOrder, rawBodyHasSubscriber } from './raw-body-order.js';
 
 /** A form post as PHP's http_build_query writes it: every character but letters, digits and -_. encoded. */
