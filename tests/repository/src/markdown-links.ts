@@ -88,12 +88,14 @@ export function linksOf(file: string, markdown: string): MarkdownLink[] {
 /**
  * The broken relative links of `files` (repository path → Markdown text), as `file:line: target:
  * why`. `exists` says whether a repository path is a file or folder; Markdown files not in `files`
- * are read through `read` when a link's anchor must be checked there.
+ * are read through `read` when a link's anchor must be checked there. `scope` names the tree the
+ * paths are in, for a link that leaves it (tests/release checks a published package's files too).
  */
 export function brokenLinks(
   files: Map<string, string>,
   exists: (path: string) => boolean,
   read: (path: string) => string | undefined = () => undefined,
+  scope = 'the repository',
 ): string[] {
   const problems: string[] = [];
   const anchorCache = new Map<string, Set<string>>();
@@ -120,7 +122,7 @@ export function brokenLinks(
       }
       const path = pathPart === '' ? file : normalize(join(dirname(file), pathPart)).replace(/\/$/, '');
       if (path.startsWith('..')) {
-        problems.push(`${where}: leaves the repository`);
+        problems.push(`${where}: leaves ${scope}`);
         continue;
       }
       if (!files.has(path) && !exists(path)) {
