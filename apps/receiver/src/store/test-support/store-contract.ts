@@ -9,7 +9,9 @@ import type { Store } from '../store.js';
 import { adminSessionsContract } from './store-contract/admin-sessions.js';
 import { erasedListsContract } from './store-contract/erased-lists.js';
 import { erasureContract } from './store-contract/erasure.js';
+import { erasureByOrderContract } from './store-contract/erasure-by-order.js';
 import { erasureBySubscriberContract } from './store-contract/erasure-by-subscriber.js';
+import { erasureEffectsContract } from './store-contract/erasure-effects.js';
 import type { StoreHarness } from './store-contract/fixtures.js';
 import { ingestContract } from './store-contract/ingest.js';
 import { jobLeasesContract } from './store-contract/jobs-leases.js';
@@ -51,6 +53,8 @@ export function defineStoreContract(engine: string, harness: StoreHarness): void
     adminSessionsContract(stores);
     pruneContract(stores);
     erasureContract(stores);
+    erasureEffectsContract(stores);
+    erasureByOrderContract(stores);
     erasureBySubscriberContract(stores);
     erasedListsContract(stores);
     lifecycleContract(stores);
