@@ -71,6 +71,7 @@ const CODE_SUMMARIES: Readonly<Record<string, string>> = {
   broker_unreachable: 'the broker could not be reached',
   broker_timeout: 'the broker did not answer in time',
   broker_rejected: 'the broker refused the message or the connection',
+  broker_out_of_resources: 'the broker takes no messages until it has memory or disk space again',
   broker_error: 'publishing to the broker failed',
   broker_client_missing: "the broker's client library is not installed",
   handler_timeout: 'the module handler did not settle within its timeoutMs',

@@ -108,8 +108,14 @@ function createHandlerRunner(
           return broker.connected;
         },
         // shown while the connection is down, or the broker said no to the last attempt over a good one
+        // (refused it, or takes nothing until it has memory or disk again)
         problem: () =>
-          failing && (!broker.connected || failing.code === 'broker_rejected') ? failing : null,
+          failing &&
+          (!broker.connected ||
+            failing.code === 'broker_rejected' ||
+            failing.code === 'broker_out_of_resources')
+            ? failing
+            : null,
       };
     }
     default:

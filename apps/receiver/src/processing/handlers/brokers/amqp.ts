@@ -15,12 +15,29 @@
  * `probeIntervalMs` (`basic.qos`, which a publishing channel ignores; the channel is opened first if it
  * was closed): one that times out drops the connection the same way. RabbitMQ's own heartbeat (the
  * server's proposal, 60 s by default, or `?heartbeat=` in the URL) stays on beside it.
+ *
+ * While RabbitMQ blocks publishing (connection.blocked: a memory or disk alarm, see amqp-blocked.ts)
+ * the connection is not taken for hung: an attempt waits at most `timeoutMs` for the block to end, then
+ * fails saying why (`broker_out_of_resources`); the probe leaves the connection alone. A message over the
+ * broker's `max_message_size` (RabbitMQ closes the channel with 406 PRECONDITION_FAILED) is dead-lettered
+ * at once: no retry makes it fit.
  */
 import type { ChannelModel, ConfirmChannel, RecoveringChannelModel } from 'amqplib';
 import type { Logger } from 'pino';
 import { lazyDependency } from '../../../lazy-dependency.js';
 import type { ClaimedJob } from '../../../store/store.js';
 import { describeError, type HandlerOutcome } from '../../handler-outcome.js';
+import {
+  amqpChannelAdvice,
+  blockedText,
+  CHECK_LOGIN,
+  CHECK_SERVER,
+  connectErrorText,
+  NACK_CAUSE,
+  overMaxMessageSize,
+  tooLargeText,
+} from './amqp-advice.js';
+import { PublishingBlock } from './amqp-blocked.js';
 import { BrokerConnectionState, type BrokerErrorCode, brokerHostPort } from './broker-connection.js';
 import {
   type BrokerHandler,
@@ -34,6 +51,8 @@ import { brokerMessage, renderTemplate } from './broker-message.js';
 import { redactUrl, scrubSecrets } from './env-reference.js';
 import { tlsAdvice } from './tls-advice.js';
 import { BrokerTimeoutError, withTimeout } from './with-timeout.js';
+
+export { amqpChannelAdvice } from './amqp-advice.js';
 
 /** The AMQP client, loaded when a handler first connects (a receiver without an amqp handler never loads it). */
 const amqplib = lazyDependency<typeof import('amqplib')>('amqplib');
@@ -83,11 +102,10 @@ export function createAmqpHandler(options: AmqpHandlerOptions): BrokerHandler {
   let openConnection: ChannelModel | null = null;
   /** After dropping a hung connection: settles when recovery has let go of it (its 'disconnect'). */
   let letGo: { done: Promise<void>; resolve: () => void } | null = null;
-  const state = new BrokerConnectionState(options.logger, {
-    handler: options.name,
-    type: 'amqp',
-    broker: brokerHostPort(options.url, 5672),
-  });
+  const context = { handler: options.name, type: 'amqp', broker: brokerHostPort(options.url, 5672) } as const;
+  const state = new BrokerConnectionState(options.logger, context);
+  /** Whether RabbitMQ blocks publishing now (a resource alarm), and why. */
+  const block = new PublishingBlock(options.logger, context);
   let lastConnectError: string | null = null;
   /** Settles (rejects) when a connection attempt is refused: attempts waiting for a channel stop waiting. */
   let refusal: { promise: Promise<never>; reject: (error: Error) => void } | null = null;
@@ -140,10 +158,12 @@ export function createAmqpHandler(options: AmqpHandlerOptions): BrokerHandler {
     created.on('connect', (connection: ChannelModel) => {
       openConnection = connection;
       lastConnectError = null;
+      block.connectionGone();
       state.up();
     });
     created.on('disconnect', (error: Error) => {
       openConnection = null;
+      block.connectionGone();
       letGo?.resolve();
       letGo = null;
       lastConnectError = connectErrorText(error, options.url);
@@ -159,6 +179,8 @@ export function createAmqpHandler(options: AmqpHandlerOptions): BrokerHandler {
         refusal = null;
       }
     });
+    created.on('blocked', (reason: string | undefined) => block.blocked(reason));
+    created.on('unblocked', () => block.unblocked());
     created.on('error', () => {});
     return created;
   };
@@ -219,9 +241,11 @@ export function createAmqpHandler(options: AmqpHandlerOptions): BrokerHandler {
   };
 
   const liveness = new LivenessProbe(options.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS, async () => {
-    // not connected: recovery is reconnecting by itself (and says so with 'connect')
-    if (!model || !state.connected || letGo) return;
+    // not connected: recovery is reconnecting by itself (and says so with 'connect'); blocked:
+    // RabbitMQ reads nothing from the connection until it unblocks it, which is no hang
+    if (!model || !state.connected || letGo || block.reason !== null) return;
     const mark = state.mark();
+    const blockMark = block.mark();
     try {
       const ch = await withTimeout(channel$(), timeoutMs, `opening a channel to RabbitMQ at ${where}`, {
         unref: true,
@@ -229,7 +253,8 @@ export function createAmqpHandler(options: AmqpHandlerOptions): BrokerHandler {
       await withTimeout(ch.prefetch(0), timeoutMs, `a round trip to RabbitMQ at ${where}`, { unref: true });
     } catch (error) {
       // up the whole time but no answer: hung (a channel error or a lost connection is not)
-      if (error instanceof BrokerTimeoutError && state.heldThroughout(mark)) dropConnection();
+      if (error instanceof BrokerTimeoutError && state.heldThroughout(mark) && !block.blockedSince(blockMark))
+        dropConnection();
     }
   });
 
@@ -258,6 +283,7 @@ export function createAmqpHandler(options: AmqpHandlerOptions): BrokerHandler {
       letGo?.resolve();
       letGo = null;
       state.closed();
+      block.closed();
       if (!current) return;
       // Bounded: closing over a stalled connection waits for an answer that never comes.
       await withTimeout(
@@ -276,14 +302,34 @@ export function createAmqpHandler(options: AmqpHandlerOptions): BrokerHandler {
       error: scrubSecrets(text, secrets),
       errorCode,
     });
+    const blockedOutcome = (reason: string, what: string) =>
+      fail(`${blockedText(where, reason)}; ${what}; the attempt is retried`, 'broker_out_of_resources');
+    const blockedBy = block.reason;
+    if (blockedBy !== null) {
+      const before = closes;
+      // bounded: a short alarm costs no attempt, a long one fails it saying why
+      if (!(await block.ended(timeoutMs)) || closes !== before)
+        return blockedOutcome(
+          block.reason ?? blockedBy,
+          `it still blocked after ${timeoutMs} ms, so nothing was published to ${exchangeLabel} with routing key "${routingKey}"`,
+        );
+    }
     let ch: ConfirmChannel;
     const opening = state.mark();
+    const blockOpening = block.mark();
     try {
       const opened = withTimeout(channel$(), timeoutMs, `opening a channel to RabbitMQ at ${where}`);
       // a refusal may win the race: the channel's time limit then has no one waiting for it
       opened.catch(() => {});
       ch = await Promise.race([opened, refusedConnect()]);
     } catch (error) {
+      if (error instanceof BrokerTimeoutError && block.blockedSince(blockOpening)) {
+        // blocked meanwhile (another attempt's publish): not hung, RabbitMQ answers once unblocked
+        return blockedOutcome(
+          block.reason ?? 'no reason given',
+          `it did not open a channel within ${timeoutMs} ms, so nothing was published to ${exchangeLabel} with routing key "${routingKey}"`,
+        );
+      }
       if (error instanceof BrokerTimeoutError && state.heldThroughout(opening)) {
         dropConnection();
         return fail(
@@ -301,6 +347,7 @@ export function createAmqpHandler(options: AmqpHandlerOptions): BrokerHandler {
     }
     returned.delete(message.messageId);
     const publishing = state.mark();
+    const blockPublishing = block.mark();
     try {
       await withTimeout(
         new Promise<void>((resolve, reject) => {
@@ -331,13 +378,37 @@ export function createAmqpHandler(options: AmqpHandlerOptions): BrokerHandler {
       );
     } catch (error) {
       returned.delete(message.messageId);
+      if (error instanceof BrokerTimeoutError && block.blockedSince(blockPublishing)) {
+        // not hung: RabbitMQ stopped reading the connection (the channel stays; its confirm comes late)
+        return blockedOutcome(
+          block.reason ?? 'no reason given',
+          `it had not confirmed the message published to ${exchangeLabel} with routing key "${routingKey}" within ${timeoutMs} ms: RabbitMQ may take it once unblocked, so it may be delivered as well as the retry (consumers deduplicate on message_id)`,
+        );
+      }
+      const channelError = channelErrors.get(ch);
+      const over = overMaxMessageSize(channelError);
+      if (over && message.body.length > over.max) {
+        // the channel is closed already (RabbitMQ's 406): the next attempt opens a new one
+        return {
+          status: 'dead',
+          error: scrubSecrets(
+            tooLargeText(
+              `the message published to ${exchangeLabel} with routing key "${routingKey}"`,
+              where,
+              message.body.length,
+              over,
+            ),
+            secrets,
+          ),
+          errorCode: 'broker_rejected',
+        };
+      }
       // A confirm that never came leaves the channel in doubt: start the next attempt on a new one.
       if (channel) {
         const stale = channel;
         channel = null;
         void stale.then((c) => c.close()).catch(() => {});
       }
-      const channelError = channelErrors.get(ch);
       const reason = channelError ? ` (${channelError})` : '';
       const hung = error instanceof BrokerTimeoutError && state.heldThroughout(publishing);
       if (hung) dropConnection();
@@ -369,6 +440,7 @@ export function createAmqpHandler(options: AmqpHandlerOptions): BrokerHandler {
         errorCode,
       );
     }
+    block.published();
     const bounced = returned.get(message.messageId);
     returned.delete(message.messageId);
     if (bounced) {
@@ -389,57 +461,4 @@ function destroySocket(connection: ChannelModel | null, reason: Error): boolean 
   if (typeof socket?.destroy !== 'function') return false;
   socket.destroy(reason);
   return true;
-}
-
-/**
- * Why RabbitMQ nacks a publish, and what to do: mostly a bound queue at its length limit that rejects
- * new messages; rarely an internal error storing it. The attempt is retried on schedule.
- */
-const NACK_CAUSE =
-  'a queue bound for that routing key is full and rejects new messages ("x-max-length" / "x-max-length-bytes" with "x-overflow": "reject-publish" or "reject-publish-dlx"), or RabbitMQ could not store the message; let the consumers catch up, or raise the queue\'s limits (a policy), and the attempt is retried';
-
-/** What to do about an attempt that never reached RabbitMQ (down, unreachable, or a wrong URL). */
-const CHECK_SERVER = 'check that the RabbitMQ server is running and that the URL is right';
-/**
- * Why a connection could not be opened, in words. A vhost RabbitMQ refuses (missing, or no permission
- * for the user) closes the connection in answer to `connection.open`, which amqplib reports as
- * "Expected ConnectionOpenOk; got <ConnectionClose channel:0>", leaving out the server's reason.
- */
-function connectErrorText(error: unknown, url: string): string {
-  const text = describeError(error);
-  if (!/Expected ConnectionOpenOk; got <ConnectionClose/.test(text)) return text;
-  let vhost = '/';
-  try {
-    const path = new URL(url).pathname.slice(1);
-    if (path !== '') vhost = decodeURIComponent(path);
-  } catch {
-    // the URL was checked at start-up; keep the default vhost's name
-  }
-  return `RabbitMQ refused to open vhost "${vhost}" (it does not exist, or the user may not use it)`;
-}
-
-/** What to do when RabbitMQ refused the login or the vhost. */
-const CHECK_LOGIN = `check the user, password and vhost in the handler's "url"`;
-
-/**
- * What to do about a channel RabbitMQ closed: a missing exchange is the operator's to declare; a publish
- * refused with 403 ACCESS_REFUSED (an internal exchange, or a user without write permission on the
- * exchange) needs another exchange or the permission. Before, a refused publish said only what RabbitMQ
- * said, unlike the other refusals.
- */
-export function amqpChannelAdvice(channelError: string | undefined, exchange: string): string {
-  if (channelError === undefined) return '';
-  if (/NOT_FOUND - no exchange/.test(channelError))
-    return `: declare the exchange "${exchange}" on RabbitMQ (srhooks does not create it) or fix "exchange" in the handler's configuration`;
-  if (/ACCESS_REFUSED - cannot publish to internal exchange/.test(channelError))
-    return `: the exchange "${exchange}" is internal (it takes messages only from other exchanges): name an exchange that is not internal in "exchange", or declare "${exchange}" without "internal"`;
-  const denied =
-    /ACCESS_REFUSED - access to exchange '[^']*' in vhost '([^']*)' refused for user '([^']*)'/.exec(
-      channelError,
-    );
-  if (denied) {
-    const [, vhost, user] = denied;
-    return `: RabbitMQ's user "${user}" may not publish to the exchange "${exchange}" in vhost "${vhost}"; give it write permission there (rabbitmqctl set_permissions -p ${vhost} ${user} <configure> <write> <read>, with a write pattern that matches "${exchange}"), or use a user that has it in the handler's "url"`;
-  }
-  return '';
 }

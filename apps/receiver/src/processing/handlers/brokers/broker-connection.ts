@@ -13,9 +13,17 @@ import type { Logger } from 'pino';
  *   and replaced, so the next attempt opens a new one;
  * - `broker_rejected`: the broker answered no (unroutable message, missing exchange or stream, nack,
  *   an error reply);
+ * - `broker_out_of_resources`: the broker takes no messages for now because it is short of memory or
+ *   disk (RabbitMQ's connection.blocked, Redis's OOM / MISCONF, JetStream's insufficient resources):
+ *   the operator's to free; publishing resumes when it has them again;
  * - `broker_error`: any other failure.
  */
-export type BrokerErrorCode = 'broker_unreachable' | 'broker_timeout' | 'broker_rejected' | 'broker_error';
+export type BrokerErrorCode =
+  | 'broker_unreachable'
+  | 'broker_timeout'
+  | 'broker_rejected'
+  | 'broker_out_of_resources'
+  | 'broker_error';
 
 export type BrokerType = 'nats' | 'amqp' | 'redis-stream';
 

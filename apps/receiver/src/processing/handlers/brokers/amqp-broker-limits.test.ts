@@ -1,0 +1,185 @@
+/**
+ * `amqp` handler against a RabbitMQ at its limits, on a RabbitMQ server of this file's own
+ * (disposable-rabbitmq.ts: `max_message_size = 16384`), never the shared one:
+ * - a memory alarm (the watermark set under the node's use with `rabbitmqctl
+ *   set_vm_memory_high_watermark`): RabbitMQ blocks publishing (connection.blocked) and answers nothing
+ *   until the alarm clears. Attempts fail saying so (`broker_out_of_resources`) instead of taking the
+ *   connection for hung and replacing it; the liveness probe leaves it alone; publishing resumes when
+ *   RabbitMQ unblocks it;
+ * - a message over `max_message_size` (RabbitMQ closes the channel with 406 PRECONDITION_FAILED) is
+ *   dead-lettered at once, naming the limit and how to raise it.
+ */
+import { sampleOrder } from '@srhooks/contracts';
+import { type Channel, type ChannelModel, connect } from 'amqplib';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { claimedOrderJob } from '../../test-support/processing-fixtures.js';
+import { waitFor } from '../../test-support/wait-for.js';
+import { createAmqpHandler } from './amqp.js';
+import type { BrokerHandler } from './broker-handler.js';
+import { brokerTestScope } from './test-support/broker-test-scope.js';
+import { type DisposableRabbitMq, startDisposableRabbitMq } from './test-support/disposable-rabbitmq.js';
+
+const MAX_MESSAGE_SIZE = 16_384;
+const scope = brokerTestScope();
+let rabbit: DisposableRabbitMq;
+let connection: ChannelModel;
+let channel: Channel;
+let run = 0;
+
+beforeAll(async () => {
+  rabbit = await startDisposableRabbitMq([`max_message_size = ${MAX_MESSAGE_SIZE}`]);
+  connection = await connect(rabbit.url);
+  channel = await connection.createChannel();
+});
+
+afterAll(async () => {
+  await connection?.close().catch(() => {});
+  await rabbit?.stop();
+});
+
+/** A fanout exchange with one queue bound, of this test. */
+async function exchangeWithQueue(): Promise<{ exchange: string; queue: string }> {
+  run++;
+  const exchange = `limits_x_${run}`;
+  const queue = `limits_q_${run}`;
+  await channel.assertExchange(exchange, 'fanout', { durable: false });
+  await channel.assertQueue(queue, { durable: false });
+  await channel.bindQueue(queue, exchange, '');
+  return { exchange, queue };
+}
+
+/** The message ids now in `queue`, taken out of it. */
+async function drain(queue: string): Promise<string[]> {
+  const ids: string[] = [];
+  for (;;) {
+    const message = await channel.get(queue, { noAck: true });
+    if (message === false) return ids;
+    ids.push(String(message.properties.messageId));
+  }
+}
+
+function handlerWithLog(
+  exchange: string,
+  options: { timeoutMs: number; probeIntervalMs?: number },
+): { handler: BrokerHandler; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+  const handler = scope.release(
+    createAmqpHandler({ name: 'rabbit', url: rabbit.url, exchange, logger, ...options }),
+    (created) => created.close(),
+  );
+  return { handler, lines };
+}
+
+const job = (seed: number) => claimedOrderJob(sampleOrder(seed), { eventId: `evt_limits_${seed}` });
+
+describe('amqp handler: RabbitMQ blocks publishing (memory alarm)', () => {
+  it('fails attempts saying the broker blocked publishing and what to check, keeps the connection, and publishes again once unblocked', async () => {
+    const { exchange, queue } = await exchangeWithQueue();
+    const { handler, lines } = handlerWithLog(exchange, { timeoutMs: 1500, probeIntervalMs: 200 });
+    expect(await handler.run(job(1))).toEqual({ status: 'succeeded' });
+    await rabbit.ctl('set_vm_memory_high_watermark', 'absolute', '1MB');
+    scope.defer(() => rabbit.ctl('set_vm_memory_high_watermark', '0.4'));
+
+    // sent, then RabbitMQ blocks the connection: no confirm
+    const held = await handler.run(job(2));
+    expect(held).toMatchObject({ status: 'retry', errorCode: 'broker_out_of_resources' });
+    const heldError = held.status === 'retry' ? held.error : '';
+    expect(heldError).toMatch(
+      new RegExp(
+        `^RabbitMQ at amqp://127\\.0\\.0\\.1:${rabbit.port} blocked publishing \\("low on memory"\\): a resource alarm is on`,
+      ),
+    );
+    expect(heldError).toContain('"vm_memory_high_watermark"');
+    expect(heldError).toContain('rabbitmqctl status');
+    expect(heldError).toContain('it had not confirmed the message');
+    expect(heldError).toContain('consumers deduplicate on message_id');
+
+    // known blocked: the next attempt sends nothing
+    const refused = await handler.run(job(3));
+    expect(refused).toMatchObject({ status: 'retry', errorCode: 'broker_out_of_resources' });
+    expect(refused.status === 'retry' ? refused.error : '').toContain(
+      `it still blocked after 1500 ms, so nothing was published to exchange "${exchange}"`,
+    );
+
+    // several idle probe intervals: the blocked connection is not taken for hung
+    // (a probe that timed out would have dropped it after 200 + 1500 ms)
+    await new Promise((resolve) => setTimeout(resolve, 3500));
+    expect(handler.connected).toBe(true);
+    expect(lines.map((line) => line.msg)).toEqual(['broker blocked publishing']);
+    expect(lines[0]).toMatchObject({
+      level: 40,
+      handler: 'rabbit',
+      handlerType: 'amqp',
+      reason: 'low on memory',
+      errorCode: 'broker_out_of_resources',
+    });
+
+    // an attempt waiting on the block goes through when RabbitMQ unblocks
+    const { handler: patient, lines: patientLines } = handlerWithLog(exchange, { timeoutMs: 60_000 });
+    const inFlight = patient.run(job(4));
+    await waitFor(
+      () => patientLines.some((line) => line.msg === 'broker blocked publishing'),
+      'the second handler to be blocked',
+    );
+    const waiting = patient.run(job(5));
+    await rabbit.ctl('set_vm_memory_high_watermark', '0.4');
+    expect(await inFlight).toEqual({ status: 'succeeded' });
+    expect(await waiting).toEqual({ status: 'succeeded' });
+    await waitFor(
+      () => lines.some((line) => line.msg === 'broker unblocked publishing'),
+      'the first handler to log that it is unblocked',
+    );
+    expect(await handler.run(job(6))).toEqual({ status: 'succeeded' });
+    expect(lines.map((line) => line.msg)).toEqual([
+      'broker blocked publishing',
+      'broker unblocked publishing',
+    ]);
+    // job 2 was held, not lost: RabbitMQ took it once unblocked
+    const ids = await waitFor(async () => {
+      const now = await drain(queue);
+      return now.length >= 5 ? now : null;
+    }, 'the messages in the queue');
+    expect(ids.sort()).toEqual([
+      'evt_limits_1',
+      'evt_limits_2',
+      'evt_limits_4',
+      'evt_limits_5',
+      'evt_limits_6',
+    ]);
+  });
+});
+
+describe('amqp handler: a message over RabbitMQ max_message_size', () => {
+  it('is dead-lettered at once, naming the limit and what to change; others on the channel are retried, and the next publish goes through', async () => {
+    const { exchange, queue } = await exchangeWithQueue();
+    const { handler } = handlerWithLog(exchange, { timeoutMs: 5000 });
+    // a free-text comment of the customer's: it must not be echoed in the error
+    const order = { ...sampleOrder(7), comment: `Kérem csengessen ${'x'.repeat(MAX_MESSAGE_SIZE)}` };
+    const [big, small] = await Promise.all([
+      handler.run(claimedOrderJob(order, { eventId: 'evt_limits_big' })),
+      handler.run(job(8)),
+    ]);
+    expect(big).toMatchObject({ status: 'dead', errorCode: 'broker_rejected' });
+    const error = big.status === 'dead' ? big.error : '';
+    expect(error).toMatch(
+      new RegExp(
+        `^the message published to exchange "${exchange}" with routing key "demo\\.order_confirm" \\(\\d+ bytes of event JSON\\) is larger than RabbitMQ at amqp://127\\.0\\.0\\.1:${rabbit.port} accepts \\(its max_message_size is ${MAX_MESSAGE_SIZE} bytes; it closed the channel with 406 PRECONDITION_FAILED\\)`,
+      ),
+    );
+    expect(error).toContain('Raise "max_message_size" in the RabbitMQ server\'s rabbitmq.conf');
+    expect(error).not.toContain('Kérem');
+    // the small one shared the channel RabbitMQ closed: confirmed before the close, or retried
+    if (small.status !== 'succeeded') {
+      expect(small).toMatchObject({ status: 'retry' });
+      expect(small.status === 'retry' ? small.error : '').toContain(
+        'because another message published on it',
+      );
+    }
+    expect(await handler.run(job(9))).toEqual({ status: 'succeeded' });
+    const ids = await drain(queue);
+    expect(ids).not.toContain('evt_limits_big');
+    expect(ids).toContain('evt_limits_9');
+  });
+});

@@ -1,0 +1,143 @@
+/**
+ * A RabbitMQ server of one test file's own: `rabbitmq-server` (installed with the machine's RabbitMQ)
+ * started on free loopback ports, under a node name, data, log and Erlang cookie of its own in a
+ * temporary folder, with the settings the test needs (a small `max_message_size`, …). The machine's
+ * shared RabbitMQ is never touched: tests that need a broker in a state they must not put the shared
+ * one in (a memory alarm, another message size limit) use this one, and change it at run time with
+ * `rabbitmqctl -n <its node>` (`ctl`). Starting takes some seconds (10–20 on a loaded 2-core machine):
+ * one per file, in `beforeAll`.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const RABBITMQ_BIN = '/usr/lib/rabbitmq/bin';
+const STARTED = /Server startup complete/;
+
+export interface DisposableRabbitMq {
+  readonly port: number;
+  /** `amqp://guest:guest@127.0.0.1:<port>` (guest may log in over loopback). */
+  readonly url: string;
+  /** Runs `rabbitmqctl -n <this node> …args`; resolves to its output. */
+  ctl(...args: string[]): Promise<string>;
+  /** Stops the server (its process group) and removes its folder. */
+  stop(): Promise<void>;
+}
+
+/** A free TCP port on 127.0.0.1 (the kernel's choice, released at once). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/**
+ * Starts one; `config` lines are added to its rabbitmq.conf (`max_message_size = 4096`). Fails with
+ * the server's last output when it exits or does not start within `timeoutMs`.
+ */
+export async function startDisposableRabbitMq(
+  config: string[] = [],
+  timeoutMs = 90_000,
+): Promise<DisposableRabbitMq> {
+  const server = join(RABBITMQ_BIN, 'rabbitmq-server');
+  if (!existsSync(server))
+    throw new Error(
+      `${server} is missing: these tests need rabbitmq-server installed (apt install rabbitmq-server)`,
+    );
+  const dir = await mkdtemp(join(tmpdir(), 'srhooks-rabbitmq-'));
+  const [port, distPort] = [await freePort(), await freePort()];
+  const node = `srhooks_test_${process.pid}_${port}@localhost`;
+  await mkdir(join(dir, 'mnesia'));
+  await mkdir(join(dir, 'log'));
+  await writeFile(join(dir, 'enabled_plugins'), '[].\n');
+  // an empty env file: the machine's rabbitmq-env.conf names the shared node
+  await writeFile(join(dir, 'rabbitmq-env.conf'), '');
+  await writeFile(
+    join(dir, 'rabbitmq.conf'),
+    [`listeners.tcp.default = 127.0.0.1:${port}`, 'loopback_users.guest = true', ...config, ''].join('\n'),
+  );
+  const env = {
+    ...process.env,
+    HOME: dir,
+    RABBITMQ_CONF_ENV_FILE: join(dir, 'rabbitmq-env.conf'),
+    RABBITMQ_NODENAME: node,
+    RABBITMQ_NODE_IP_ADDRESS: '127.0.0.1',
+    RABBITMQ_NODE_PORT: String(port),
+    RABBITMQ_DIST_PORT: String(distPort),
+    RABBITMQ_MNESIA_BASE: join(dir, 'mnesia'),
+    RABBITMQ_LOG_BASE: join(dir, 'log'),
+    RABBITMQ_CONFIG_FILE: join(dir, 'rabbitmq.conf'),
+    RABBITMQ_ENABLED_PLUGINS_FILE: join(dir, 'enabled_plugins'),
+    RABBITMQ_PID_FILE: join(dir, 'rabbitmq.pid'),
+    RABBITMQ_LOGS: '-',
+    ERL_EPMD_ADDRESS: '127.0.0.1',
+    ERL_FLAGS: '-kernel inet_dist_use_interface {127,0,0,1}',
+  };
+  const child = spawn(server, [], { cwd: dir, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    stopGroup(child, 'SIGTERM');
+    const gone = await Promise.race([exited.then(() => true), sleep(15_000).then(() => false)]);
+    if (!gone) stopGroup(child, 'SIGKILL');
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () =>
+          reject(new Error(`rabbitmq-server did not start within ${timeoutMs} ms: ${output.slice(-2000)}`)),
+        timeoutMs,
+      );
+      const read = (chunk: Buffer) => {
+        output += chunk.toString('utf8');
+        if (STARTED.test(output)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      child.stdout?.on('data', read);
+      child.stderr?.on('data', read);
+      void exited.then(() => {
+        clearTimeout(timer);
+        reject(new Error(`rabbitmq-server exited while starting: ${output.slice(-2000)}`));
+      });
+    });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return {
+    port,
+    url: `amqp://guest:guest@127.0.0.1:${port}`,
+    async ctl(...args) {
+      const { stdout } = await run(join(RABBITMQ_BIN, 'rabbitmqctl'), ['-n', node, ...args], {
+        cwd: dir,
+        env,
+      });
+      return stdout;
+    },
+    stop,
+  };
+}
+
+/** Signals the server's process group (the script and its Erlang VM), which this file started. */
+function stopGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined || child.exitCode !== null) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // gone already
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
