@@ -71,8 +71,32 @@ export class ShopDirectory {
     if (at !== undefined && at > startedAt) return this.#installed.get(name);
     // The store is the truth otherwise (updatedAt comes from each instance's clock: not compared).
     if (!read) return this.#installed.get(name);
+    return this.#take(read);
+  }
+
+  /**
+   * Whether the shop has uninstalled the app according to the store now (not a config shop): one read of the
+   * shop's record, taken into the list in memory (as `reloadShop`). For the decisions that must not go by a
+   * list that may be behind the store — another instance on the same PostgreSQL store handled a re-install
+   * (or an uninstall) since this one last read it, and its change feed may be down —: whether a claimed job
+   * runs or is cancelled as an uninstalled shop's, whether a drained spooled delivery gets handler jobs. A
+   * record this instance wrote while the read was under way is newer and decides; a shop the store has no
+   * record of never installed the app (false). Store errors are thrown (the caller decides nothing then).
+   */
+  async uninstalledInStore(name: string): Promise<boolean> {
+    if (this.#configShops.has(name) || !this.#appShops) return false;
+    const startedAt = this.#remembered;
+    const read = await this.#appShops.get(name);
+    const at = this.#rememberedAt.get(name);
+    if (at !== undefined && at > startedAt) return this.isUninstalled(name);
+    if (!read) return false;
+    return this.#take(read).status === 'uninstalled';
+  }
+
+  /** A record just read from the store, taken unless the list holds the same; the record now known. */
+  #take(read: AppShopRecord): AppShopRecord {
     // Nothing new (a shop that did uninstall, its deliveries still coming): listeners are not woken for it.
-    const known = this.#installed.get(name);
+    const known = this.#installed.get(read.shop);
     if (known && known.status === read.status && known.updatedAt.getTime() === read.updatedAt.getTime())
       return known;
     // Taken as a record remembered now, so a reload whose list was read before this one keeps it.

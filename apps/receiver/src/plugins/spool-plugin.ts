@@ -87,10 +87,15 @@ const plugin: FastifyPluginAsync<SpoolPluginOptions> = async (app, options) => {
           'decoder failed unexpectedly; spooled delivery quarantined',
         );
       }),
-    handlersFor: (shop, event) => {
+    handlersFor: async (shop, event) => {
       // The shop uninstalled the app since the delivery was spooled: the uninstall cancelled its waiting
-      // jobs, so this one gets none either (the app's own events keep theirs, as on uninstall).
-      if (app.shopDirectory.isUninstalled(shop) && !(APP_EVENTS as readonly string[]).includes(event)) {
+      // jobs, so this one gets none either (the app's own events keep theirs, as on uninstall). Asked of the
+      // store (one read of the shop), not of the list in memory: that may not have seen another instance's
+      // re-install (its jobs would be lost) or uninstall yet. A read that fails leaves the delivery spooled.
+      if (
+        !(APP_EVENTS as readonly string[]).includes(event) &&
+        (await app.shopDirectory.uninstalledInStore(shop))
+      ) {
         app.log.info(
           { shop, event },
           'spooled delivery of a shop that uninstalled the app since it arrived: stored without handler jobs (replay its event to run them once the app is installed there again)',

@@ -8,6 +8,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Logger } from 'pino';
 import { appShopFailureAdvice } from '../app-mode/app-shop-advice.js';
+import { withStoreTimeout } from '../ingest/store-call.js';
 import { type CreateJobWorkerOptions, createJobWorker } from './create-job-worker.js';
 import type { ResolvePackage } from './handlers/brokers/broker-client-packages.js';
 import type { JobWorker } from './worker.js';
@@ -47,8 +48,15 @@ const plugin: FastifyPluginAsync<ProcessingPluginOptions> = async (app, options)
       ...(app.hasDecorator('shopDirectory')
         ? {
             shopLookup: (shop: string) => app.shopDirectory.shop(shop),
-            // a job claimed ahead whose shop uninstalled the app meanwhile is cancelled when its turn comes
-            isUninstalled: (shop: string) => app.shopDirectory.isUninstalled(shop),
+            // A claimed job whose shop has uninstalled the app is cancelled when its turn comes, one claimed
+            // ahead too; decided by the store's install state then (one read), not by the list in memory,
+            // which may not have seen another instance's re-install (or uninstall) yet.
+            uninstalledNow: (shop: string) =>
+              withStoreTimeout(
+                'read the install state of the job shop',
+                app.shopDirectory.uninstalledInStore(shop),
+                app.config.storeTimeoutMs,
+              ),
           }
         : {}),
       // App mode: an installed shop's ctx.client failures get the platform app's advice.

@@ -34,7 +34,7 @@ describe('a claimed job whose shop uninstalled the app while it waited for a slo
       store,
       runners: [erp],
       pollIntervalMs: 50,
-      isUninstalled: (shop) => uninstalled && shop === 'demo',
+      uninstalledNow: async (shop) => uninstalled && shop === 'demo',
     });
     running.start();
     await waitFor(
@@ -51,5 +51,27 @@ describe('a claimed job whose shop uninstalled the app while it waited for a slo
     const cancelled = ran === first ? second : first;
     expect(ran?.status).toBe('succeeded');
     expect(cancelled).toMatchObject({ status: 'dead', lastError: CANCELLED_BY_UNINSTALL });
+  });
+
+  it('is neither run nor cancelled when the store cannot say whether the shop is installed: retried', async () => {
+    const store = await open();
+    const { events } = await ingestSamples(store, { handlers: ['erp'], receivedAt: new Date(), count: 1 });
+    const erp = recordingRunner('erp', async () => ({ status: 'succeeded' }));
+    const running = worker({
+      store,
+      runners: [erp],
+      pollIntervalMs: 50,
+      uninstalledNow: async () => {
+        throw new Error('read app shop did not finish within 400 ms');
+      },
+    });
+    running.start();
+    const job = await waitFor(async () => {
+      const found = await jobOf(store, events[0]?.id as string);
+      return found.lastError !== null ? found : undefined;
+    }, 'the attempt to be recorded');
+    expect(erp.runs).toHaveLength(0);
+    expect(job.status).toBe('pending');
+    expect(job.lastError).toContain('cannot read from the store whether demo still has the app installed');
   });
 });

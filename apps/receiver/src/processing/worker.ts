@@ -64,7 +64,7 @@ import { HeldJobs } from './held-jobs.js';
 import { interruptedTooOften } from './interrupted-jobs.js';
 import { LeaseRenewer } from './lease-renewer.js';
 import { ProcessingConfigError } from './processing-errors.js';
-import { cancelledByUninstall } from './uninstalled-shop-jobs.js';
+import { cancelledByUninstall, type UninstalledNow } from './uninstalled-shop-jobs.js';
 import { type JobWorkerFaults, survivesFault } from './worker-faults.js';
 
 export type { AttemptDecision, RecordedDecision } from './attempt-decision.js';
@@ -106,8 +106,11 @@ export interface JobWorkerOptions {
    * (the job runs again after its lease expired, and that attempt is counted).
    */
   onDecision?: (handler: HandlerRunner, decision: RecordedDecision) => void;
-  /** App mode: a shop that uninstalled the app; its claimed jobs are cancelled, not run (uninstalled-shop-jobs.ts). */
-  isUninstalled?: (shop: string) => boolean;
+  /**
+   * App mode: reads from the store whether a shop has uninstalled the app; its claimed jobs are cancelled,
+   * not run (uninstalled-shop-jobs.ts).
+   */
+  uninstalledNow?: UninstalledNow;
 }
 
 export class JobWorker {
@@ -125,7 +128,7 @@ export class JobWorker {
   readonly #verification: AttemptVerification;
   readonly #settlement: AttemptSettlement;
   readonly #problems = new HandlerProblems();
-  readonly #isUninstalled: ((shop: string) => boolean) | undefined;
+  readonly #uninstalledNow: UninstalledNow | undefined;
   readonly #starts: AttemptStarts;
   readonly #handBack: ClaimedJobHandBack;
 
@@ -167,7 +170,7 @@ export class JobWorker {
       abandoned,
       dropped: () => this.notify(),
     });
-    this.#isUninstalled = options.isUninstalled;
+    this.#uninstalledNow = options.uninstalledNow;
     this.#verification = new AttemptVerification({
       verifier: options.verifier,
       store: this.#store,
@@ -470,7 +473,7 @@ export class JobWorker {
     // one whose shop uninstalled the app while it waited for a slot
     const verification =
       interruptedTooOften(job, runner.name) ??
-      cancelledByUninstall(job, this.#isUninstalled) ??
+      (await cancelledByUninstall(job, this.#uninstalledNow)) ??
       (await this.#verification.verify(job, log));
     if (verification === 'held' || verification === 'superseded') return;
     if (verification !== 'ok') {

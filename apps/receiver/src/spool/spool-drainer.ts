@@ -57,8 +57,11 @@ export interface SpoolDrainerOptions {
   store: Store;
   /** What the delivery is stored as (spooled-content.ts). */
   contentOf(delivery: SpooledDelivery): Promise<SpooledContent>;
-  /** The handlers that get a job for a new event of the shop's event. */
-  handlersFor(shop: string, event: WebhookEvent): string[];
+  /**
+   * The handlers that get a job for a new event of the shop's event (may read the store: app mode asks it
+   * whether the shop has uninstalled the app; a failure leaves the delivery in the spool for the next try).
+   */
+  handlersFor(shop: string, event: WebhookEvent): string[] | Promise<string[]>;
   log: DrainLog;
   storeTimeoutMs: number;
   /** After each delivery drained (metrics). */
@@ -405,22 +408,38 @@ export class SpoolDrainer {
     const contents = await Promise.all(
       deliveries.map((delivery) => settle(this.#options.contentOf(delivery))),
     );
+    // Which handlers get jobs may need a store read (app mode: has the shop uninstalled the app?): all of
+    // them first too, so the store calls below still go out in arrival order in one turn.
+    const handlers = await Promise.all(
+      deliveries.map((delivery) =>
+        settle(
+          withStoreTimeout(
+            'spool drain: handlers of the delivery',
+            Promise.resolve(this.#options.handlersFor(delivery.shop, delivery.event)),
+            this.#options.storeTimeoutMs,
+          ),
+        ),
+      ),
+    );
     const calls = deliveries.map((delivery, index) => {
       const content = contents[index] as Settled<SpooledContent>;
-      return content.ok ? settle(this.#storeDelivery(delivery, content.value)) : Promise.resolve(content);
+      const names = handlers[index] as Settled<string[]>;
+      if (!content.ok) return Promise.resolve(content);
+      if (!names.ok) return Promise.resolve(names);
+      return settle(this.#storeDelivery(delivery, content.value, names.value));
     });
     return Promise.all(calls);
   }
 
   /** A decoded webhook delivery stored; its log fields. Counted once the store holds it, before the file goes. */
-  async #storeDelivery(delivery: SpooledDelivery, content: SpooledContent): Promise<object> {
+  async #storeDelivery(
+    delivery: SpooledDelivery,
+    content: SpooledContent,
+    handlers: string[],
+  ): Promise<object> {
     const result: SpooledStoreResult = await withStoreTimeout(
       'spool drain',
-      this.#options.store.storeSpooled(
-        delivery,
-        content,
-        this.#options.handlersFor(delivery.shop, delivery.event),
-      ),
+      this.#options.store.storeSpooled(delivery, content, handlers),
       this.#options.storeTimeoutMs,
     );
     this.#options.onDrained?.(delivery, content, result);

@@ -17,6 +17,7 @@ import { defineReceiverConfig } from '../../config/load-config.js';
 import type { SpoolPluginOptions } from '../../plugins/spool-plugin.js';
 import type { RecoveryPluginOptions } from '../../recovery/recovery-plugin.js';
 import { TEST_SECRET } from '../../test-support/test-receiver.js';
+import type { ShopDirectoryPluginOptions } from '../shop-directory-plugin.js';
 
 export const APP_ID = '55';
 export const APP_CLIENT_ID = 'srhooks-test-app';
@@ -100,6 +101,8 @@ export async function startAppModeFixture(
     recovery?: RecoveryPluginOptions;
     /** The spool drainer's retry waits (with `config.spoolDir`). */
     spool?: SpoolPluginOptions;
+    /** How the receiver re-reads the installed shops (default: every 5 s and on the change feed). */
+    shopDirectory?: ShopDirectoryPluginOptions;
   } = {},
 ): Promise<AppModeFixture> {
   const shops = options.shops ?? ['alpha', 'beta', 'gamma'];
@@ -149,6 +152,7 @@ export async function startAppModeFixture(
       processing: { logWrite: () => {} },
       ...(options.recovery ? { recovery: options.recovery } : {}),
       ...(options.spool ? { spool: options.spool } : {}),
+      ...(options.shopDirectory ? { shopDirectory: options.shopDirectory } : {}),
       logDestination: { write: (line: string) => void logLines.push(line) },
     });
     await receiver.listen({ port, host: '127.0.0.1' });
