@@ -13,7 +13,9 @@ import { sampleOrder } from '@srhooks/contracts';
 import { type Channel, type ChannelModel, connect } from 'amqplib';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { claimedOrderJob } from '../../test-support/processing-fixtures.js';
+import { createHandlerRunners } from '../../handler-runners.js';
+import { ShopClients } from '../../shop-clients.js';
+import { claimedOrderJob, silentLogger } from '../../test-support/processing-fixtures.js';
 import { waitFor } from '../../test-support/wait-for.js';
 import { createAmqpHandler } from './amqp.js';
 import type { BrokerHandler } from './broker-handler.js';
@@ -148,6 +150,31 @@ describe('amqp handler: RabbitMQ blocks publishing (memory alarm)', () => {
       'evt_limits_5',
       'evt_limits_6',
     ]);
+  });
+});
+
+describe("amqp handler runner: the block is the handler's problem", () => {
+  it('the handlers list shows broker_out_of_resources while RabbitMQ blocks publishing, over a connection that is up', async () => {
+    const { exchange } = await exchangeWithQueue();
+    const [runner] = createHandlerRunners({
+      handlers: { rabbit: { type: 'amqp', url: rabbit.url, exchange, timeoutMs: 1000 } },
+      clients: new ShopClients([]),
+      logger: silentLogger,
+    });
+    if (!runner) throw new Error('no runner');
+    scope.defer(() => runner.close?.());
+    expect(await runner.run(job(10))).toEqual({ status: 'succeeded' });
+    expect(runner.problem?.()).toBeNull();
+    await rabbit.ctl('set_vm_memory_high_watermark', 'absolute', '1MB');
+    scope.defer(() => rabbit.ctl('set_vm_memory_high_watermark', '0.4'));
+    expect(await runner.run(job(11))).toMatchObject({
+      status: 'retry',
+      errorCode: 'broker_out_of_resources',
+    });
+    expect(runner.problem?.()).toMatchObject({
+      code: 'broker_out_of_resources',
+      reason: expect.stringContaining('blocked publishing ("low on memory")'),
+    });
   });
 });
 
