@@ -38,6 +38,7 @@ describe('app config', () => {
       entryPoint: 'inspector',
       handlers: [],
       webhooks: [],
+      installWaitSeconds: 3,
     });
   });
 
@@ -48,6 +49,8 @@ describe('app config', () => {
     [{ ...app, adminUrl: 'https://admin.example.com' }, /app\.adminUrl.*\{shop\}/],
     [{ ...app, events: ['order_paid'] }, /app\.events\[0\].*must be one of/],
     [{ ...app, extra: 1 }, /app.*extra/],
+    [{ ...app, installWaitSeconds: 31 }, /app\.installWaitSeconds/],
+    [{ ...app, installWaitSeconds: -1 }, /app\.installWaitSeconds/],
     [
       { ...app, uninstallPath: '/app/install' },
       /app\.uninstallPath.*must differ from app\.installPath \(both are \/app\/install\)/,

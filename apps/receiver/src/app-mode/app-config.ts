@@ -93,6 +93,11 @@ export const AppConfigSchema = z
     recovery: z.boolean().default(true),
     /** Seconds between background retries of pending installs (doubling per failure, at most an hour). */
     retryIntervalSeconds: z.int().min(1).max(3600).default(60),
+    /**
+     * How long the install call waits for its API step (token + subscriptions) before redirecting the shop
+     * owner anyway; a slower step finishes in the background (install-call-step.ts). 0: redirect at once.
+     */
+    installWaitSeconds: z.number().min(0).max(30).default(3),
   })
   .superRefine((app, context) => {
     // The three GET routes (and the entry point's own pages under entryPath/) need paths of their own: two

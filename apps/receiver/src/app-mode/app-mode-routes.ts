@@ -3,7 +3,8 @@
  *
  * 1. Install (`GET installPath`, ShopRenter's RedirectUri): verify the request (app-request.ts), record
  *    the shop as installed-pending (durable), run the API step (install-step.ts: token + subscriptions;
- *    on failure the shop stays pending with the reason and the background retry takes over), then
+ *    on failure the shop stays pending with the reason and the background retry takes over) — waited for
+ *    at most `installWaitSeconds`, a slower one goes on in the background (install-call-step.ts) —, then
  *    redirect the owner to `app_url` — only when it lies under the shop's own admin
  *    (`{adminUrl}/app/…`); otherwise to the app's page there. Never an open redirect.
  * 2. Uninstall (`GET uninstallPath`, uninstall-route.ts): verify; mark the shop uninstalled (its URLs
@@ -34,7 +35,8 @@ import { StoreUnavailableError } from '../store/store.js';
 import { type AppConfig, forShop } from './app-config.js';
 import { checkAppRequest } from './app-request.js';
 import { entryDetailPage, entryErrorPage, entryListPage } from './entry-page.js';
-import { type InstallStepContext, runInstallStep, startInstallRetry } from './install-step.js';
+import { InstallCallSteps } from './install-call-step.js';
+import { type InstallStepContext, startInstallRetry } from './install-step.js';
 import { registerPaymentNotificationRoute } from './payment-notification-route.js';
 import { checkShopSession, createShopSession, type ShopSession, sessionQuery } from './shop-session.js';
 import type { ShopUninstallContext } from './shop-uninstall.js';
@@ -149,6 +151,9 @@ const plugin: FastifyPluginAsync = async (app) => {
   const ctx: InstallStepContext = { config: app.config, appShops, directory, logger: app.log };
   const stopRetry = startInstallRetry(ctx);
   app.addHook('onClose', stopRetry);
+  // Install calls' steps that outlived the call (a slow shop API) finish before the store closes.
+  const installCalls = new InstallCallSteps(ctx, appConfig.installWaitSeconds * 1000);
+  app.addHook('onClose', () => installCalls.settled());
 
   // Installed shops whose subscriptions are not signed with the newest URL secret (a rotation `new,old`, or
   // a secret replaced outright) move to URLs signed with it — the install step again, in the background, one
@@ -292,7 +297,7 @@ const plugin: FastifyPluginAsync = async (app) => {
         app.config.storeTimeoutMs,
       );
       directory.remember(record);
-      const outcome = await runInstallStep(ctx, shop);
+      const outcome = await installCalls.start(shop);
       request.log.info({ shop, outcome }, 'app install received');
       const target = allowedAppUrl(appConfig, shop, result.unsigned.app_url) ?? appAdminPage(appConfig, shop);
       return reply.redirect(target, 302);

@@ -95,7 +95,7 @@ export async function subscribeShop(
  * `current`: skipped (`onlyIfNotCurrent`): the shop's subscriptions were already signed with the newest secret.
  * `not_due`: skipped (`onlyIfDueAt`): another holder ran the step meanwhile.
  */
-type InstallOutcome = 'installed' | 'pending' | 'gone' | 'current' | 'not_due';
+export type InstallOutcome = 'installed' | 'pending' | 'gone' | 'current' | 'not_due';
 
 /** What a step records: the fingerprint of the secret new URLs are signed with (the first; the config requires one). */
 export const currentSecretFingerprint = (config: ReceiverConfig): string =>

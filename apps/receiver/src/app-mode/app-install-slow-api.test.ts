@@ -1,0 +1,92 @@
+/**
+ * The install call against a slow shop API (the sandbox over real HTTP, every API answer 5 s late): the
+ * owner's browser is redirected to `app_url` after `installWaitSeconds` at most, not after the whole token
+ * and subscription step (each API call 5 s: over 10 s of a blank page before). ShopRenter's documented flow
+ * has the app redirect after checking `hmac` and register its webhooks after the install (FACTS.md §7), so
+ * the step goes on in the background: the shop shows as pending (`installing`) in the admin API meanwhile
+ * — the row recorded before the step, which the background retry takes over if the process stops — and
+ * becomes installed with its subscriptions on the shop once the step ends.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ADMIN_TOKEN,
+  APP_ID,
+  type AppModeFixture,
+  eventually,
+  startAppModeFixture,
+} from './test-support/app-mode-fixture.js';
+
+interface ShopRow {
+  name: string;
+  status: string;
+  subscriptions: Array<{ event: string; id?: string }>;
+  pendingReason: string | null;
+  nextAttemptAt: string | null;
+}
+
+describe('app mode: the install call when the shop API is slow', () => {
+  let f: AppModeFixture;
+  beforeAll(async () => {
+    f = await startAppModeFixture({ shops: ['alpha', 'beta'], app: { installWaitSeconds: 1 } });
+  });
+  afterAll(async () => {
+    await f?.close();
+  });
+
+  const shopRow = async (name: string): Promise<ShopRow | undefined> => {
+    const response = await fetch(`${f.baseUrl}/admin/api/shops`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    return ((await response.json()).items as ShopRow[]).find((item) => item.name === name);
+  };
+
+  it('redirects the owner after the wait and finishes the step in the background, pending meanwhile', async () => {
+    f.sandbox.setFaults('alpha', { latencyMs: 5000 });
+    const startedAt = Date.now();
+    const report = await f.sandbox.apps.install(APP_ID, 'alpha');
+    const installMs = Date.now() - startedAt;
+    expect(report.install.status).toBe(302);
+    expect(report.redirectedToAppUrl).toBe(true);
+    // the wait (1 s) and the entry page the sandbox loads after the redirect; not the 10 s and more of the step
+    expect(installMs).toBeLessThan(4000);
+    expect(report.entryPoint?.status).toBe(200);
+
+    const pending = await shopRow('alpha');
+    expect(pending).toMatchObject({ status: 'pending', pendingReason: 'installing', subscriptions: [] });
+    expect(pending?.nextAttemptAt).not.toBeNull();
+
+    const installed = await eventually(async () => {
+      const row = await shopRow('alpha');
+      return row?.status === 'installed' ? row : undefined;
+    }, 30_000);
+    expect(installed.subscriptions.map((subscription) => subscription.event).sort()).toEqual([
+      'order_confirm',
+      'order_status_change',
+    ]);
+    expect(installed.pendingReason).toBeNull();
+    expect(f.sandbox.sandbox.findShop('alpha')?.data.webhooks ?? []).toHaveLength(2);
+    const lines = f.logLines.map((line) => JSON.parse(line) as { msg: string; shop?: string });
+    expect(lines.some((line) => line.msg.startsWith('app install step still running'))).toBe(true);
+    expect(lines.some((line) => line.msg === 'app install step finished in the background')).toBe(true);
+  }, 60_000);
+
+  it('a background step that fails is recorded with its reason and retried until it succeeds', async () => {
+    f.sandbox.setFaults('beta', { latencyMs: 1500, errorRate: 1, errorStatus: 503 });
+    const report = await f.sandbox.apps.install(APP_ID, 'beta');
+    expect(report.install.status).toBe(302);
+    expect((await shopRow('beta'))?.pendingReason).toBe('installing');
+    const failed = await eventually(async () => {
+      const row = await shopRow('beta');
+      return row?.pendingReason && row.pendingReason !== 'installing' ? row : undefined;
+    }, 30_000);
+    expect(failed.status).toBe('pending');
+    expect(failed.nextAttemptAt).not.toBeNull();
+
+    f.sandbox.setFaults('beta', {});
+    const installed = await eventually(async () => {
+      const row = await shopRow('beta');
+      return row?.status === 'installed' ? row : undefined;
+    }, 30_000);
+    expect(installed.subscriptions).toHaveLength(2);
+  }, 90_000);
+});
