@@ -20,6 +20,12 @@
  * as published. So the first connection of each client selects it once more and waits for the answer:
  * a refusal (`ERR DB index is out of range`) fails the attempt (`broker_rejected`, naming the database)
  * and drops the client, and the connection counts as up only once the database was accepted.
+ *
+ * Redis refusing for want of resources — `OOM` (at `maxmemory` with nothing it may evict) or `MISCONF`
+ * (its RDB snapshot failed, so it takes no writes) — fails the attempt as `broker_out_of_resources`,
+ * saying what to free; it is retried. An entry larger than Redis takes in one value
+ * (`proto-max-bulk-len`: Redis answers "Protocol error: invalid bulk length" and drops the connection)
+ * is dead-lettered at once: no retry makes it fit.
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -240,6 +246,27 @@ export function createRedisStreamHandler(options: RedisStreamHandlerOptions): Br
           errorCode: 'broker_rejected',
         };
       }
+      if (phase === 'command' && overBulkLength(error)) {
+        return {
+          status: 'dead',
+          error: scrubSecrets(
+            `XADD to Redis stream "${key}" at ${where} failed: ${clientErrorText(error)}: the entry's body (${message.body.length} bytes of event JSON) is larger than Redis accepts in one value ("proto-max-bulk-len", 512 MB by default), so no retry makes it fit and the job is dead-lettered at once; raise "proto-max-bulk-len" in the Redis server's configuration (redis.conf, or CONFIG SET), then retry the dead letter`,
+            secrets,
+          ),
+          errorCode: 'broker_rejected',
+        };
+      }
+      const shortOf = phase === 'command' ? outOfResources(error) : null;
+      if (shortOf !== null) {
+        return {
+          status: 'retry',
+          error: scrubSecrets(
+            `XADD to Redis stream "${key}" at ${where} failed: ${clientErrorText(error)}: ${shortOf}; the attempt is retried`,
+            secrets,
+          ),
+          errorCode: 'broker_out_of_resources',
+        };
+      }
       const ready = redis.status === 'ready';
       const cause = lastError && !ready ? ` (connection: ${lastError})` : '';
       if (phase === 'command' && lostInFlight(error)) {
@@ -330,6 +357,29 @@ const REFUSED_LOGIN = /\bWRONGPASS\b|\bNOAUTH\b|invalid password|invalid usernam
 
 /** What to do when Redis refused the login. */
 const CHECK_LOGIN = `check the user and password in the handler's "url" (written before the "@" as user:password, or :password alone for the default user)`;
+
+/**
+ * Why Redis refuses writes for want of memory or disk, and what to do; null for any other error.
+ * `OOM`: it reached `maxmemory` and its `maxmemory-policy` lets it evict nothing (`noeviction`, or no
+ * key it may evict). `MISCONF`: its last RDB snapshot failed (a full disk, a data directory it cannot
+ * write) and `stop-writes-on-bgsave-error` keeps writes off until one succeeds.
+ */
+function outOfResources(error: unknown): string | null {
+  if (!(error instanceof ioredis().ReplyError)) return null;
+  const text = describeError(error);
+  if (/^OOM\b/.test(text))
+    return `Redis is out of memory (at its "maxmemory", with nothing its "maxmemory-policy" may evict) and takes no new entries until it has room: let consumers trim the streams (XTRIM, or set "maxLen" on this handler), free other keys, or raise "maxmemory"`;
+  if (/^MISCONF\b/.test(text))
+    return `Redis takes no writes because its last RDB snapshot failed (a full disk, or a data directory it may not write: its log says which): free disk space or fix its "dir"; writes resume once a snapshot succeeds (BGSAVE)`;
+  return null;
+}
+
+/** Redis refused a value over its `proto-max-bulk-len` (the body of a very large event). */
+function overBulkLength(error: unknown): boolean {
+  return (
+    error instanceof ioredis().ReplyError && /Protocol error: invalid bulk length/i.test(describeError(error))
+  );
+}
 
 /** Redis refused the XADD because the key holds another type of value (a string, a list, …). */
 function wrongType(error: unknown): boolean {

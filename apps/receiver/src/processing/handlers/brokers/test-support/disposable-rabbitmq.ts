@@ -10,10 +10,10 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from './free-port.js';
 
 const run = promisify(execFile);
 const RABBITMQ_BIN = '/usr/lib/rabbitmq/bin';
@@ -27,15 +27,6 @@ export interface DisposableRabbitMq {
   ctl(...args: string[]): Promise<string>;
   /** Stops the server (its process group) and removes its folder. */
   stop(): Promise<void>;
-}
-
-/** A free TCP port on 127.0.0.1 (the kernel's choice, released at once). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /**
