@@ -2,16 +2,19 @@
  * What the `nats` handler says when NATS refuses: a full stream (`discard: new`), a message over the
  * server's `max_payload` (against the machine's NATS, streams named per run and deleted afterwards),
  * credentials the server refuses and a publish the user may not make (minimal NATS servers of the
- * test's own that answer as a NATS with authorization does: the shared one has none).
+ * test's own that answer as a NATS with authorization does: the shared one has none), and JetStream
+ * out of storage (a nats-server of the test's own with a 2 MB `max_file_store`).
  */
 import { createServer, type Server } from 'node:net';
-import { DiscardPolicy } from '@nats-io/jetstream';
+import { DiscardPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { sampleOrder } from '@srhooks/contracts';
 import { describe, expect, it } from 'vitest';
 import { claimedOrderJob } from '../../test-support/processing-fixtures.js';
 import { createNatsHandler } from './nats.js';
 import { NATS_PORT, NatsTestStream } from './test-support/broker-fixtures.js';
 import { brokerTestScope } from './test-support/broker-test-scope.js';
+import { startDisposableNats } from './test-support/disposable-nats.js';
 
 const scope = brokerTestScope();
 
@@ -91,6 +94,37 @@ describe('nats handler: refusals', () => {
     expect(reason).toContain('is full and refused the message (maximum messages exceeded)');
     expect(reason).toContain('raise those limits');
     expect(await bus.messageCount()).toBe(1);
+  });
+
+  it('JetStream out of storage (insufficient resources): broker_out_of_resources saying which limits are used up and what to free, retried', async () => {
+    const server = await startDisposableNats(['max_file_store: 2MB']);
+    scope.defer(() => server.stop());
+    const nc = await connect({ servers: server.url });
+    scope.defer(() => nc.close());
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.add({ name: 'ORDERS', subjects: ['orders.>'] });
+    // fill the server's file store from another client
+    const js = jetstream(nc);
+    await expect(async () => {
+      for (let i = 0; i < 100; i++) await js.publish('orders.filler', new Uint8Array(100_000));
+    }).rejects.toThrow(/insufficient resources/);
+    const handler = createNatsHandler({
+      name: 'full-store',
+      servers: [server.url],
+      subject: 'orders.{shop}.{event}',
+      timeoutMs: 2000,
+    });
+    scope.defer(() => handler.close());
+    const refused = await handler.run(claimedOrderJob(sampleOrder(9), { eventId: 'evt_store_1' }));
+    expect(refused).toMatchObject({ status: 'retry', errorCode: 'broker_out_of_resources' });
+    expect(refused.status === 'retry' ? refused.error : '').toBe(
+      `JetStream on NATS at ${server.url} has no storage left for the stream that captures "orders.demo.order_confirm" and refused the message (insufficient resources): the server's "max_file_store" / "max_memory_store" (or the account's JetStream limits) are used up, or its disk is full; remove or purge streams, give streams limits ("max_bytes", "max_age") that keep them within it, or raise the server's jetstream limits — the attempt is retried`,
+    );
+    expect(handler.connected).toBe(true);
+    await jsm.streams.purge('ORDERS');
+    expect(await handler.run(claimedOrderJob(sampleOrder(9), { eventId: 'evt_store_1' }))).toEqual({
+      status: 'succeeded',
+    });
   });
 
   it("a message over the server's max_payload is dead-lettered at once, naming both sizes and the setting to raise", async () => {

@@ -493,6 +493,8 @@ export function publishFailure(
     return `no JetStream stream captures "${subject}" on NATS at ${where} (the server answered "no responders"; or JetStream is not enabled there): create a stream for the subject, or set "ensureStream" to have one created`;
   if (name === 'TimeoutError')
     return `NATS at ${where} did not acknowledge the publish to "${subject}" within ${timeoutMs} ms: the server or the network to it is stalled or slow; the connection is replaced`;
+  if (insufficientResources(error))
+    return `JetStream on NATS at ${where} has no storage left for the stream that captures "${subject}" and refused the message (${describeError(error)}): the server's "max_file_store" / "max_memory_store" (or the account's JetStream limits) are used up, or its disk is full; remove or purge streams, give streams limits ("max_bytes", "max_age") that keep them within it, or raise the server's jetstream limits — the attempt is retried`;
   if (streamFull(error))
     return `the JetStream stream that captures "${subject}" on NATS at ${where} is full and refused the message (${describeError(error)}): it keeps at most its "max_msgs" / "max_bytes" / "max_msgs_per_subject" and discards new messages ("discard": "new"); raise those limits, let consumers remove messages, or set "discard": "old" on the stream — the attempt is retried`;
   if (permissionDenied(error))
@@ -514,9 +516,19 @@ export function publishFailureCode(error: unknown, context: { connected: boolean
   const name = error instanceof Error ? error.name : '';
   if (name === 'JetStreamNotEnabled' || /no responders/i.test(describeError(error))) return 'broker_rejected';
   if (name === 'TimeoutError') return 'broker_timeout';
+  // JetStream's storage is used up: the operator's to free, not a refusal of the message
+  if (insufficientResources(error)) return 'broker_out_of_resources';
   // an error reply of the stream (full, a message over its max_msg_size, …): the broker said no
   if (name === 'JetStreamApiError' || permissionDenied(error)) return 'broker_rejected';
   return 'broker_error';
+}
+
+/**
+ * JetStream has no storage left (API error 10023 "insufficient resources": the server's
+ * `max_file_store` / `max_memory_store`, or the account's limits, are used up).
+ */
+function insufficientResources(error: unknown): boolean {
+  return /insufficient resources/i.test(describeError(error));
 }
 
 /** The stream is at its limits with `discard: new` (JetStream: "maximum messages/bytes exceeded"). */
