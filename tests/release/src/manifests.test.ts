@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire, isBuiltin } from 'node:module';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PUBLISHED_PACKAGES, REPO_ROOT, readManifest } from './workspace.js';
+import { ENGINE_PINS, PUBLISHED_PACKAGES, REPO_ROOT, readManifest } from './workspace.js';
 
 /** Whether package `name`, as `dir` resolves it, ships its own declarations. */
 function hasOwnTypes(dir: string, name: string): boolean {
@@ -197,13 +197,15 @@ describe('published package manifests', () => {
     it('depends only on what its dist names (a dependency nothing loads is installed for nothing)', () => {
       // named as a quoted module specifier anywhere in dist: import, import(), require() or a lazy loader
       // (the receiver's lazyDependency('amqplib')); a package bundled into dist (the CLI's commander) is
-      // a dev dependency of the build, not the user's
+      // a dev dependency of the build, not the user's; an engine pin (ENGINE_PINS) is loaded by a
+      // dependency, and is there to hold that dependency's copy at a version that installs on our Node
       const text = (readdirSync(join(pkg.dir, 'dist'), { recursive: true }) as string[])
         .filter((file) => /\.(js|d\.ts)$/.test(file))
         .map((file) => readFileSync(join(pkg.dir, 'dist', file), 'utf8'))
         .join('\n');
       const unused = Object.keys(manifest.dependencies ?? {}).filter(
         (name) =>
+          !ENGINE_PINS[name]?.heldFor.includes(manifest.name) &&
           !['"', "'"].some(
             (quote) => text.includes(`${quote}${name}${quote}`) || text.includes(`${quote}${name}/`),
           ),

@@ -81,6 +81,9 @@ export async function installPackedPackages(): Promise<PackedInstall> {
     'npm',
     [
       'install',
+      // a user's engine-strict install: EBADENGINE from any package in the tree whose engines.node
+      // leaves out this Node (dependency-engines.test.ts checks the oldest one ours admits)
+      '--engine-strict',
       '--no-audit',
       '--no-fund',
       '--prefer-offline',

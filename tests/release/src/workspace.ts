@@ -52,3 +52,26 @@ export function pnpmCommand(): [string, string[]] {
   if (!packageManager?.startsWith('pnpm@')) throw new Error('the root package.json names no pnpm version');
   return ['npx', ['-y', packageManager]];
 }
+
+export interface EnginePin {
+  /** The third-party package that depends on the pinned one (and would take a newer version). */
+  readonly parent: string;
+  /** The published packages whose `dependencies` hold the pin (each one that installs `parent`). */
+  readonly heldFor: readonly string[];
+  /** Why: which newer version leaves out the oldest Node our engines.node admits. */
+  readonly why: string;
+}
+
+/**
+ * Dependencies a published package declares only to hold a transitive one at a version that
+ * installs on the oldest Node our engines.node admits: npm and pnpm take the already-placed pinned
+ * copy for the parent's wider range, so an engine-strict install succeeds. Nothing in dist imports
+ * them (manifests.test.ts lets them be); dependency-engines.test.ts checks each is still needed.
+ */
+export const ENGINE_PINS: Readonly<Record<string, EnginePin>> = {
+  'light-my-request': {
+    parent: 'fastify',
+    heldFor: ['@srhooks/sandbox', '@srhooks/receiver'],
+    why: 'light-my-request 6.8 depends on cookie@2, whose engines.node is >=22; 6.6 takes cookie@1 (>=18)',
+  },
+};

@@ -1,0 +1,67 @@
+/**
+ * A user with `engine-strict` (npm install --engine-strict, pnpm's engine-strict=true) on the
+ * oldest Node our `engines.node` admits gets an install error (EBADENGINE) from any package in the
+ * tree whose own `engines.node` leaves that Node out, however deep: @nats-io/nuid@3 and cookie@2
+ * (under fastify's light-my-request) say Node >=22. This walks the production tree of every
+ * published package as the lockfile resolved it and checks each `engines.node` against ours; the
+ * pins that hold a transitive package back (ENGINE_PINS) must still be needed and still hold.
+ */
+import { join } from 'node:path';
+import semver from 'semver';
+import { describe, expect, it } from 'vitest';
+import { productionDependencyTree } from './dependency-tree.js';
+import { ENGINE_PINS, PUBLISHED_PACKAGES, REPO_ROOT, readManifest } from './workspace.js';
+
+/** `>=20.6.0` → `20.6.0`: the oldest Node the published packages promise to install and run on. */
+function declaredMinimum(): string {
+  const range = (readManifest(join(REPO_ROOT, 'packages/contracts')).engines as { node: string }).node;
+  const minimum = semver.minVersion(range);
+  if (!minimum) throw new Error(`engines.node ${range} admits no version`);
+  return minimum.version;
+}
+
+describe('the production dependency tree admits the oldest Node our engines.node allows', () => {
+  const minimum = declaredMinimum();
+
+  describe.each(PUBLISHED_PACKAGES.map((pkg) => [pkg.name, pkg] as const))('%s', (_name, pkg) => {
+    it(`every installed package's engines.node admits Node ${minimum} (what engine-strict installs check)`, () => {
+      const tree = productionDependencyTree(pkg.dir);
+      // the walk reaches the third-party tree, not only the package itself
+      expect(tree.length).toBeGreaterThan(1);
+      const excluding = tree
+        .filter(
+          (installed) =>
+            installed.enginesNode !== undefined &&
+            !semver.satisfies(minimum, installed.enginesNode, { includePrerelease: true }),
+        )
+        .map(
+          (installed) =>
+            `${installed.name}@${installed.version} wants node ${installed.enginesNode} (${installed.path.join(' > ')})`,
+        );
+      expect(excluding).toEqual([]);
+    });
+  });
+
+  it.each(Object.entries(ENGINE_PINS))(
+    'the pin of %s is still needed (its parent still depends on it) and holds (one copy in the tree)',
+    (name, pin) => {
+      for (const holder of pin.heldFor) {
+        const pkg = PUBLISHED_PACKAGES.find((candidate) => candidate.name === holder);
+        if (!pkg) throw new Error(`${holder} is not a published package`);
+        expect(readManifest(pkg.dir).dependencies?.[name], `${holder} depends on ${name}`).toBe('catalog:');
+        const tree = productionDependencyTree(pkg.dir);
+        const parents = tree.filter((installed) => installed.name === pin.parent);
+        expect(parents.length, `${pin.parent} is in ${holder}'s tree`).toBeGreaterThan(0);
+        for (const parent of parents) {
+          const range = readManifest(parent.dir).dependencies?.[name];
+          expect(range, `${pin.parent}@${parent.version} still depends on ${name}`).toBeDefined();
+        }
+        // one copy: the parent's range takes the pinned version, so the parent loads the pinned copy
+        const copies = new Set(
+          tree.filter((installed) => installed.name === name).map((installed) => installed.version),
+        );
+        expect([...copies], `${name} in ${holder}'s tree`).toHaveLength(1);
+      }
+    },
+  );
+});
