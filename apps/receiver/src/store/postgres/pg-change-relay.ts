@@ -18,11 +18,18 @@
  * change missed until the operating system's keepalive gives up (hours). So the listener is checked every
  * CHECK_INTERVAL_MS with a `SELECT 1` on that connection: one not answered within CHECK_TIMEOUT_MS counts
  * as lost (its socket destroyed) and the relay reconnects.
+ *
+ * Closing is bounded the way the store's close is (PgStore's closeGraceMs, 2 s, through the same
+ * settledWithin/destroySocket as the lock releases): a publish in flight and the listener's goodbye get the
+ * grace, then the listener's socket is destroyed. Before, a listener gone silent and not noticed yet held
+ * the close for its check timeout (5 s), and a publish in flight for the pool's query timeout (10 s).
+ * `cut()` closes at once (the store found the server silent, or its grace ran out).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import type { StoreChange } from '../store.js';
 import { pgDriver } from './pg-driver.js';
+import { destroySocket, settledWithin } from './pg-shop-locks.js';
 
 /** Payloads stay under PostgreSQL's limit (8000 bytes) with room for the envelope. */
 const MAX_PAYLOAD_BYTES = 7800;
@@ -49,6 +56,11 @@ export interface PgChangeRelayOptions {
   onResumed?: () => void;
   /** Waits before reconnecting the listener, one per failed attempt in a row (the last repeats). */
   reconnectDelaysMs?: readonly number[];
+  /**
+   * Closing: how long a publish in flight and the listener's goodbye get before its socket is destroyed
+   * (the store's closeGraceMs; default CLOSE_GRACE_MS of pg-store.ts, 2 s).
+   */
+  closeGraceMs?: number;
   /** The listener's liveness check (defaults CHECK_INTERVAL_MS, CHECK_TIMEOUT_MS). */
   checkIntervalMs?: number;
   checkTimeoutMs?: number;
@@ -118,11 +130,8 @@ export function parseChangePayload(payload: string | undefined, self: string): S
   return changes.filter(isStoreChange);
 }
 
-/** Destroys a pg client's socket (node-postgres keeps it as `connection.stream`). */
-function destroySocket(client: pg.Client): void {
-  const { connection } = client as unknown as { connection?: { stream?: { destroy(): void } } };
-  connection?.stream?.destroy();
-}
+/** The store's close grace (CLOSE_GRACE_MS of pg-store.ts, not imported: pg-store imports this module). */
+const DEFAULT_CLOSE_GRACE_MS = 2000;
 
 export class PgChangeRelay {
   /** Tells this instance's notifications from the others'. */
@@ -134,6 +143,8 @@ export class PgChangeRelay {
   #publishing: Promise<void> | null = null;
   #lastPublishAt = Number.NEGATIVE_INFINITY;
   #listener: pg.Client | null = null;
+  /** The listener being ended by close (cut() destroys it). */
+  #closing: pg.Client | null = null;
   #wantListening = false;
   #failuresInARow = 0;
   /** A listening connection was lost, or a LISTEN failed, since the last one that succeeded. */
@@ -173,30 +184,38 @@ export class PgChangeRelay {
     await this.#connect();
   }
 
-  /** Sends what is queued, stops listening. */
+  /**
+   * Sends what is queued, stops listening. Bounded: the publish in flight and the listener's goodbye get
+   * the close grace each, then the listener's socket is destroyed (a server gone silent never answers).
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#reconnectTimer) clearTimeout(this.#reconnectTimer);
     this.#stopChecks();
-    await this.#publishing;
+    const grace = this.#options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS;
+    if (this.#publishing) await settledWithin(this.#publishing, grace);
     const listener = this.#listener;
     this.#listener = null;
     this.#stats.listening = false;
     if (!listener) return;
+    this.#closing = listener;
     // A listener gone silent (not noticed yet) would never answer the goodbye: its socket is destroyed.
-    let waited: NodeJS.Timeout | undefined;
-    const ended = await Promise.race([
-      listener.end().then(
-        () => true,
-        () => true,
-      ),
-      new Promise<false>((resolve) => {
-        waited = setTimeout(() => resolve(false), this.#options.checkTimeoutMs ?? CHECK_TIMEOUT_MS);
-      }),
-    ]);
-    clearTimeout(waited);
-    if (!ended) destroySocket(listener);
+    if (!(await settledWithin(listener.end(), grace))) destroySocket(listener);
+    this.#closing = null;
+  }
+
+  /**
+   * Closes at once, waiting for nothing (the store found its server silent): no more publishes or
+   * reconnects, and the listener's socket — also one close() is still ending — is destroyed.
+   */
+  cut(): void {
+    this.#closed = true;
+    if (this.#reconnectTimer) clearTimeout(this.#reconnectTimer);
+    this.#stopChecks();
+    this.#stats.listening = false;
+    for (const client of [this.#listener, this.#closing]) if (client) destroySocket(client);
+    this.#listener = null;
   }
 
   async #drain(): Promise<void> {

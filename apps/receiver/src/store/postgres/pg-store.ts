@@ -141,10 +141,10 @@ export interface PgStoreOptions {
    */
   idleInTransactionTimeoutMs?: number;
   /**
-   * Closing: how long operations in flight, and connections saying goodbye, get before the connections'
-   * sockets are destroyed (a server gone silent — a NAT or firewall dropping the flow — never answers: the
-   * close, and the process's exit, waited for the query timeout, and for a connection's goodbye for ever).
-   * Default 2000 ms.
+   * Closing: how long operations in flight, and connections saying goodbye (the change relay's listening
+   * one too), get before the connections' sockets are destroyed (a server gone silent — a NAT or firewall
+   * dropping the flow — never answers: the close, and the process's exit, waited for the query timeout,
+   * and for a connection's goodbye for ever). Default 2000 ms.
    */
   closeGraceMs?: number;
 }
@@ -208,6 +208,7 @@ export class PgStore implements Store {
             url: options.url,
             schema: this.schema,
             connectTimeoutMs,
+            closeGraceMs: this.#closeGraceMs,
             query: (text, values) => this.#conn.pool.query(text, values),
             onRemote: (changes) => this.#feed.emit(changes),
             onResumed: () => {
@@ -301,6 +302,7 @@ export class PgStore implements Store {
   #cutConnections(): void {
     for (const client of [...this.#poolClients, ...this.#conn.ownClients, ...this.#reconcileLockClients])
       destroySocket(client);
+    this.#relay?.cut();
   }
 
   /** Nothing to do: PostgreSQL's work runs in its own processes, and this store has no threads. */
