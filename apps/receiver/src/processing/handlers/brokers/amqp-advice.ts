@@ -61,8 +61,16 @@ export function amqpChannelAdvice(channelError: string | undefined, exchange: st
   return '';
 }
 
-/** RabbitMQ's 406 for a message over its `max_message_size` (3.8 and later; the same text in 4.x). */
-const OVER_MAX_SIZE = /PRECONDITION_FAILED - message size (\d+) is larger than configured max size (\d+)/;
+/**
+ * RabbitMQ's 406 for a message over its `max_message_size` (3.8 and later; the same text in 4.x): "…
+ * larger than configured max size <m>", or "… larger than max size <m>" when the setting is at
+ * RabbitMQ's own ceiling ({@link RABBITMQ_SIZE_CEILING}).
+ */
+const OVER_MAX_SIZE =
+  /PRECONDITION_FAILED - message size (\d+) is larger than (?:configured )?max size (\d+)/;
+
+/** The largest `max_message_size` RabbitMQ allows (512 MiB). */
+const RABBITMQ_SIZE_CEILING = 536_870_912;
 
 /** The sizes RabbitMQ named when it closed a channel for a message over `max_message_size`. */
 export interface OverMaxMessageSize {
@@ -83,7 +91,11 @@ export function overMaxMessageSize(channelError: string | undefined): OverMaxMes
  * most RabbitMQ allows.
  */
 export function tooLargeText(what: string, where: string, bytes: number, limit: OverMaxMessageSize): string {
-  return `${what} (${bytes} bytes of event JSON) is larger than RabbitMQ at ${where} accepts (its max_message_size is ${limit.max} bytes; it closed the channel with 406 PRECONDITION_FAILED): no retry makes it fit, so the job is dead-lettered at once. Raise "max_message_size" in the RabbitMQ server's rabbitmq.conf (the default is 128 MiB in RabbitMQ 3.x and 16 MiB in 4.x; at most 512 MiB) and restart it, then retry the dead letter; or, to send less, publish only the fields you need from a module handler instead`;
+  const refused = `${what} (${bytes} bytes of event JSON) is larger than RabbitMQ at ${where} accepts (its max_message_size is ${limit.max} bytes; it closed the channel with 406 PRECONDITION_FAILED): no retry makes it fit, so the job is dead-lettered at once`;
+  const smaller = 'publish only the fields you need from a module handler instead';
+  if (limit.max >= RABBITMQ_SIZE_CEILING)
+    return `${refused}. That is RabbitMQ's own ceiling (512 MiB), which no setting raises: to send it, ${smaller}`;
+  return `${refused}. Raise "max_message_size" in the RabbitMQ server's rabbitmq.conf (the default is 128 MiB in RabbitMQ 3.x and 16 MiB in 4.x; at most 512 MiB) and restart it, then retry the dead letter; or, to send less, ${smaller}`;
 }
 
 /**

@@ -9,6 +9,7 @@ import { connect } from 'amqplib';
 import { describe, expect, it } from 'vitest';
 import { claimedOrderJob } from '../../test-support/processing-fixtures.js';
 import { amqpChannelAdvice, createAmqpHandler } from './amqp.js';
+import { overMaxMessageSize, tooLargeText } from './amqp-advice.js';
 import { AMQP_PORT, runName } from './test-support/broker-fixtures.js';
 import { brokerTestScope } from './test-support/broker-test-scope.js';
 
@@ -48,5 +49,19 @@ describe('amqp handler: publishes RabbitMQ refuses (403 ACCESS_REFUSED)', () => 
     expect(amqpChannelAdvice(refused, 'orders')).toBe(
       `: RabbitMQ's user "srhooks" may not publish to the exchange "orders" in vhost "shop"; give it write permission there (rabbitmqctl set_permissions -p shop srhooks <configure> <write> <read>, with a write pattern that matches "orders"), or use a user that has it in the handler's "url"`,
     );
+  });
+});
+
+describe('amqp handler: the wording of a message over max_message_size', () => {
+  it("RabbitMQ at its own ceiling says 'max size' without 'configured': read the same, and no advice to raise it", () => {
+    // rabbit_channel's text when max_message_size is at ?MAX_MSG_SIZE (512 MiB), the one setting that
+    // cannot be raised (the other wording is exercised on a real broker in amqp-broker-limits.test.ts)
+    const closed =
+      'Channel closed by server: 406 (PRECONDITION-FAILED) with message "PRECONDITION_FAILED - message size 536870913 is larger than max size 536870912"';
+    const limit = overMaxMessageSize(closed);
+    expect(limit).toEqual({ size: 536_870_913, max: 536_870_912 });
+    const text = tooLargeText('the message', 'amqp://rabbit:5672', 536_870_913, limit ?? { size: 0, max: 0 });
+    expect(text).toContain("That is RabbitMQ's own ceiling (512 MiB), which no setting raises");
+    expect(text).not.toContain('Raise "max_message_size"');
   });
 });

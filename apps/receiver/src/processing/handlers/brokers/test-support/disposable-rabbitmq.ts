@@ -11,12 +11,24 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from './free-port.js';
 
 const run = promisify(execFile);
-const RABBITMQ_BIN = '/usr/lib/rabbitmq/bin';
+/**
+ * Where rabbitmq-server and rabbitmqctl are: Debian's own scripts (its /usr/sbin ones switch to the
+ * rabbitmq user when run as root, who cannot use the test's folder), else the first on the PATH.
+ */
+function rabbitmqBin(): string {
+  const dirs = ['/usr/lib/rabbitmq/bin', ...(process.env.PATH ?? '').split(delimiter).filter(Boolean)];
+  const found = dirs.find((dir) => existsSync(join(dir, 'rabbitmq-server')));
+  if (!found)
+    throw new Error(
+      'rabbitmq-server is not installed (not in /usr/lib/rabbitmq/bin nor on the PATH): these tests start a RabbitMQ of their own; install it (apt install rabbitmq-server)',
+    );
+  return found;
+}
 const STARTED = /Server startup complete/;
 
 export interface DisposableRabbitMq {
@@ -37,11 +49,8 @@ export async function startDisposableRabbitMq(
   config: string[] = [],
   timeoutMs = 90_000,
 ): Promise<DisposableRabbitMq> {
-  const server = join(RABBITMQ_BIN, 'rabbitmq-server');
-  if (!existsSync(server))
-    throw new Error(
-      `${server} is missing: these tests need rabbitmq-server installed (apt install rabbitmq-server)`,
-    );
+  const bin = rabbitmqBin();
+  const server = join(bin, 'rabbitmq-server');
   const dir = await mkdtemp(join(tmpdir(), 'srhooks-rabbitmq-'));
   const [port, distPort] = [await freePort(), await freePort()];
   const node = `srhooks_test_${process.pid}_${port}@localhost`;
@@ -109,7 +118,7 @@ export async function startDisposableRabbitMq(
     port,
     url: `amqp://guest:guest@127.0.0.1:${port}`,
     async ctl(...args) {
-      const { stdout } = await run(join(RABBITMQ_BIN, 'rabbitmqctl'), ['-n', node, ...args], {
+      const { stdout } = await run(join(bin, 'rabbitmqctl'), ['-n', node, ...args], {
         cwd: dir,
         env,
       });
