@@ -51,6 +51,8 @@ describe('background install retry on two receivers sharing one PostgreSQL store
         events: ['order_confirm', 'order_status_change'],
         apiUrl: `${sandbox.url}/{shop}/api`,
         tokenUrl: `${sandbox.url}/{shop}/app/token`,
+        // the install call waits for its API step (up to the sandbox's 30 s call limit): the test reads its outcome
+        installWaitSeconds: 30,
         adminUrl: `${sandbox.url}/{shop}/admin`,
         retryIntervalSeconds: 1,
       },

@@ -68,6 +68,8 @@ describe('an install handled by one instance, seen at once by another on one Pos
         events: ['order_confirm'],
         apiUrl: `${sandbox.url}/{shop}/api`,
         tokenUrl: `${sandbox.url}/{shop}/app/token`,
+        // the install call waits for its API step (up to the sandbox's 30 s call limit): the test reads its outcome
+        installWaitSeconds: 30,
         adminUrl: `${sandbox.url}/{shop}/admin`,
       },
     });

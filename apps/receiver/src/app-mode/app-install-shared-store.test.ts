@@ -80,6 +80,8 @@ describe('app install step on two receivers sharing one PostgreSQL store', () =>
         events: [...EVENTS],
         apiUrl: `${sandbox.url}/{shop}/api`,
         tokenUrl: `${sandbox.url}/{shop}/app/token`,
+        // the install call waits for its API step (up to the sandbox's 30 s call limit): the test reads its outcome
+        installWaitSeconds: 30,
         adminUrl: `${sandbox.url}/{shop}/admin`,
         retryIntervalSeconds: 1,
       },

@@ -68,6 +68,8 @@ function useSharedStorePair(prefix: string, shops: string[], options: { feedOnB:
         handlers: ['audit'],
         apiUrl: `${sandbox.url}/{shop}/api`,
         tokenUrl: `${sandbox.url}/{shop}/app/token`,
+        // the install call waits for its API step (up to the sandbox's 30 s call limit): the test reads its outcome
+        installWaitSeconds: 30,
         adminUrl: `${sandbox.url}/{shop}/admin`,
       },
     });

@@ -55,6 +55,8 @@ describe('uninstall seen by every receiver instance on one PostgreSQL store', ()
         events: ['order_confirm'],
         apiUrl: `${sandbox.url}/{shop}/api`,
         tokenUrl: `${sandbox.url}/{shop}/app/token`,
+        // the install call waits for its API step (up to the sandbox's 30 s call limit): the test reads its outcome
+        installWaitSeconds: 30,
         adminUrl: `${sandbox.url}/{shop}/admin`,
       },
     });

@@ -140,6 +140,9 @@ export async function startAppModeFixture(
       adminUrl: appAdmin,
       appVersion: '1.0.0',
       retryIntervalSeconds: 1,
+      // The install call waits for its API step (up to the sandbox's 30 s call limit), as before the default
+      // 3 s: the tests read the install's outcome right after the call (app-install-slow-api.test.ts sets less).
+      installWaitSeconds: 30,
       ...options.app,
     },
     ...options.config,
