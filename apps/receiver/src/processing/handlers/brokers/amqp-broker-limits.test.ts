@@ -175,6 +175,11 @@ describe("amqp handler runner: the block is the handler's problem", () => {
       code: 'broker_out_of_resources',
       reason: expect.stringContaining('blocked publishing ("low on memory")'),
     });
+    // the worker stops while an attempt waits for the block to end: a shutdown, not the broker's failure
+    const waiting = runner.run(job(12));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await runner.close?.();
+    expect(await waiting).toMatchObject({ status: 'retry', errorCode: 'handler_shutdown' });
   });
 });
 
