@@ -91,6 +91,12 @@ const plugin: FastifyPluginAsync<StorePluginOptions> = async (app, options) => {
   app.decorate('storeLock', lock);
   app.metrics.observeStore(() => store.stats());
   if (store instanceof PgStore) app.metrics.observeChangeRelay(() => store.relayStats());
+  // The shutdown has begun: from now on the background work's store calls are bounded (Store.forBackgroundWork).
+  // Before the job worker and recovery are told to stop (their preClose hooks are registered after this one).
+  app.addHook('preClose', (done) => {
+    store.beginShutdown?.();
+    done();
+  });
   app.addHook('onClose', async () => {
     try {
       await store.close();

@@ -3,11 +3,12 @@
  * (complete, fail with a retry time or as a dead letter; a `disable` first disables the handler and hands
  * its prefetched jobs back). The write is retried a few times when the store hiccups. The store applies
  * it only if the attempt still holds its job (else it is stale: another attempt decides the job); the
- * decision is reported (metrics) once the store answered.
+ * decision is reported (metrics) once the store answered. During a shutdown, a write PostgreSQL leaves
+ * unanswered for the store's close grace is given up (StoreShutdownWaitError): not retried, said in one line.
  */
 import type { Logger } from 'pino';
 import type { ClaimedJob, JobTransition, Store } from '../store/store.js';
-import { StoreNotFoundError } from '../store/store-errors.js';
+import { StoreNotFoundError, StoreShutdownWaitError } from '../store/store-errors.js';
 import { type AttemptDecision, decideAttempt, type RecordedDecision } from './attempt-decision.js';
 import type { Clock } from './clock.js';
 import { type HandlerOutcome, loggableFailure } from './handler-outcome.js';
@@ -72,6 +73,17 @@ export class AttemptSettlement {
           log.info(
             { outcome: outcome.status },
             'attempt outcome not applied: the job no longer exists (cancelled by a personal data erasure, then pruned)',
+          );
+          return null;
+        }
+        if (error instanceof StoreShutdownWaitError) {
+          // The receiver is shutting down and the link to PostgreSQL is silent: waiting longer (the query
+          // timeout) would hold the shutdown past its limit. The job stays leased to this attempt, whose
+          // lease is no longer renewed: once it ends, a worker (another instance, or this one's next
+          // start) runs the job again — unless the write did reach the server before it fell silent.
+          log.warn(
+            { outcome: outcome.status, reason: error.detail },
+            'job outcome not recorded: PostgreSQL did not answer during the shutdown; the job runs again once its lease ends',
           );
           return null;
         }

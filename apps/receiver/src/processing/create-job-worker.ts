@@ -57,7 +57,8 @@ export function createJobWorker(options: CreateJobWorkerOptions): JobWorker {
   const verifier = createEventVerifier(config.shops, clients);
   return new JobWorker({
     ...workerOptions,
-    store,
+    // once the receiver shuts down, a store call PostgreSQL leaves unanswered is given up after a grace
+    store: store.forBackgroundWork?.() ?? store,
     runners: metrics ? instrumentRunners(runners, metrics) : runners,
     ...(metrics && !workerOptions.onDecision ? { onDecision: countAttemptDecision(metrics) } : {}),
     logger,

@@ -54,7 +54,8 @@ const plugin: FastifyPluginAsync<RecoveryPluginOptions> = async (app, options) =
   const failureReason = failureReasonOf(app, options.failureReason);
   const service = new RecoveryService({
     config: app.config,
-    store: app.store,
+    // once the receiver shuts down, a store call PostgreSQL leaves unanswered is given up after a grace
+    store: app.store.forBackgroundWork?.() ?? app.store,
     handlers: app.handlers,
     metrics: app.metrics,
     logger: app.log as unknown as Logger,

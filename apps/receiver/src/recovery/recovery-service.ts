@@ -35,6 +35,7 @@ import type { HandlerRegistry } from '../handlers/handler-registry.js';
 import type { ReceiverMetrics } from '../metrics/receiver-metrics.js';
 import type { ShopClients } from '../processing/shop-clients.js';
 import type { RecoveryPass, Store } from '../store/store.js';
+import { StoreShutdownWaitError } from '../store/store-errors.js';
 import {
   busy,
   failureCode,
@@ -346,6 +347,9 @@ export class RecoveryService {
     } catch (error) {
       if (error instanceof RecoveryError && error.code === 'busy') {
         busy = true;
+      } else if (this.#stopped) {
+        // Stopped by the shutdown: no next turn to plan (reading the failures would wait on the store again).
+        return;
       } else {
         failures = (await store.getRecoveryState(shop).catch(() => null))?.consecutiveFailures ?? 1;
       }
@@ -479,10 +483,21 @@ export class RecoveryService {
       return report;
     } catch (error) {
       if (signal.aborted) {
-        // Shutdown, not a failure of the shop: nothing is recorded or counted, no backoff follows.
+        // Shutdown, not a failure of the shop: nothing is recorded or counted, no backoff follows. A store
+        // call the silent link left unanswered was given up (Store.forBackgroundWork): said so.
+        const storeSilent = error instanceof StoreShutdownWaitError;
         logger.info(
-          { recovery: { shop: shop.name, dryRun, since: since.toISOString() } },
-          'recovery pass stopped by shutdown; the next start reads the same window again',
+          {
+            recovery: {
+              shop: shop.name,
+              dryRun,
+              since: since.toISOString(),
+              ...(storeSilent ? { storeSilent } : {}),
+            },
+          },
+          storeSilent
+            ? 'recovery pass stopped by shutdown, its store write given up (PostgreSQL did not answer); the next start reads the same window again'
+            : 'recovery pass stopped by shutdown; the next start reads the same window again',
         );
         throw interrupted(shop.name);
       }

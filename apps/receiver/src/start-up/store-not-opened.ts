@@ -12,8 +12,19 @@ import { StoreUnavailableError } from '../store/store-errors.js';
 
 const NO_COMMITS: StoreStats = { commits: 0, items: 0, largestBatch: 0, slowCommits: 0, longestCommitMs: 0 };
 
-/** The members that return something at once (answered as a store without writes would). */
-type Answered = 'kind' | 'stats' | 'onChange' | 'onChangeGap' | 'close' | 'warmUp';
+/**
+ * The members that return something at once (answered as a store without writes would); the optional
+ * shutdown members are left out (the refused calls fail at once: nothing to bound).
+ */
+type Answered =
+  | 'kind'
+  | 'stats'
+  | 'onChange'
+  | 'onChangeGap'
+  | 'close'
+  | 'warmUp'
+  | 'beginShutdown'
+  | 'forBackgroundWork';
 /** Every other member: an operation on the database (refused). */
 type Refused = Exclude<keyof Store, Answered>;
 

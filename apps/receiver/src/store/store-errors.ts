@@ -46,6 +46,22 @@ export class StoreUnavailableError extends StoreError {
   }
 }
 
+/**
+ * The receiver is shutting down and the store did not answer a call of its background work (the job worker,
+ * a recovery pass) within its close grace: the server has gone silent (a NAT or firewall dropping the flow),
+ * and waiting for the query timeout would hold the shutdown past its limit. The call was given up — what
+ * it would have written may or may not be committed (the job then runs again once its lease ends; a
+ * recovery pass reads the same window again at the next start).
+ */
+export class StoreShutdownWaitError extends StoreUnavailableError {
+  constructor(graceMs: number) {
+    super(
+      `no answer within ${graceMs} ms once the receiver began shutting down: the link to PostgreSQL has gone silent; given up so that the shutdown ends`,
+    );
+    this.message = `The event store did not answer within ${graceMs} ms once the receiver began shutting down (the link to PostgreSQL has gone silent): the call was given up so that the shutdown ends. Whether it was committed is not known; a job whose outcome it was runs again once its lease ends, and recovery reads the same window again at the next start.`;
+  }
+}
+
 /** A delivery, event or job id that does not exist. */
 export class StoreNotFoundError extends StoreError {
   declare readonly code: 'not_found';

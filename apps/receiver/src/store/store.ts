@@ -144,6 +144,20 @@ export interface Store {
 
   /** Finishes pending commits, then releases the database. Later calls reject with StoreUnavailableError. */
   close(): Promise<void>;
+  /**
+   * Optional (PostgreSQL): the receiver's shutdown has begun (its first step, before the job worker and
+   * recovery stop). From now on the calls of {@link forBackgroundWork}'s view are bounded.
+   */
+  beginShutdown?(): void;
+
+  /**
+   * Optional (PostgreSQL): this store as the receiver's background work (the job worker, recovery passes)
+   * uses it — once {@link beginShutdown} was called, a call its server does not answer within the store's
+   * close grace is given up (StoreShutdownWaitError), so a link gone silent cannot hold the shutdown for a
+   * query timeout (store/shutdown-bounded-store.ts). Absent (SQLite: a local file always answers): the
+   * store itself.
+   */
+  forBackgroundWork?(): Store;
 
   // --- read API ---------------------------------------------------------------------------------
   listDeliveries(filter?: DeliveryFilter): Promise<Page<DeliverySummary>>;

@@ -2,6 +2,7 @@ import type { WebhookEvent } from '@srhooks/contracts';
 import type pg from 'pg';
 import { ChangeFeed } from '../change-feed.js';
 import { LateDuplicateEraser } from '../late-duplicates.js';
+import { boundedAfterShutdown, ShutdownGrace } from '../shutdown-bounded-store.js';
 import type {
   ClaimedJob,
   ClaimOptions,
@@ -144,7 +145,8 @@ export interface PgStoreOptions {
    * Closing: how long operations in flight, and connections saying goodbye (the change relay's listening
    * one too), get before the connections' sockets are destroyed (a server gone silent — a NAT or firewall
    * dropping the flow — never answers: the close, and the process's exit, waited for the query timeout,
-   * and for a connection's goodbye for ever). Default 2000 ms.
+   * and for a connection's goodbye for ever). Also how long a call of the background work's view
+   * (forBackgroundWork) may go unanswered once the shutdown has begun. Default 2000 ms.
    */
   closeGraceMs?: number;
 }
@@ -181,6 +183,11 @@ export class PgStore implements Store {
   readonly #closeGraceMs: number;
   /** The pool's connections whose socket is still open (ended by close, destroyed when silent). */
   readonly #poolClients = new Set<pg.Client>();
+  /** Bounds the background work's calls once the receiver's shutdown has begun (beginShutdown, or close). */
+  readonly #shutdownGrace: ShutdownGrace;
+  /** A call of the background work went unanswered for the close grace during the shutdown: the server is silent. */
+  #serverSilent = false;
+  #backgroundView: Store | null = null;
 
   constructor(options: PgStoreOptions) {
     if (options.schema !== undefined && !SCHEMA_NAME.test(options.schema)) {
@@ -194,6 +201,9 @@ export class PgStore implements Store {
     const connectTimeoutMs = options.connectTimeoutMs ?? 2000;
     this.#conn = new PgConnection(options, this.schema, (changes) => this.#emit(changes));
     this.#closeGraceMs = Math.max(0, options.closeGraceMs ?? CLOSE_GRACE_MS);
+    this.#shutdownGrace = new ShutdownGrace(this.#closeGraceMs, () => {
+      this.#serverSilent = true;
+    });
     this.#conn.pool.on('connect', (client) => {
       this.#poolClients.add(client);
       client.once('end', () => this.#poolClients.delete(client));
@@ -272,10 +282,13 @@ export class PgStore implements Store {
    */
   async close(): Promise<void> {
     this.#lateDuplicates.close();
+    this.beginShutdown();
     if (this.#conn.closed) return;
     const grace = this.#closeGraceMs;
     // Operations in flight finish, for at most the grace; then their connections are cut (they fail at once).
+    // Once the background work found the server silent, at once: it would not answer within the grace either.
     const drained = this.#conn.drain();
+    if (this.#serverSilent) this.#cutConnections();
     if (!(await settledWithin(drained, grace))) this.#cutConnections();
     // Then every connection says goodbye, all together for at most the grace again; what has not is destroyed
     // (a connection opened meanwhile — a connect in flight — ends by itself in the background).
@@ -303,6 +316,24 @@ export class PgStore implements Store {
     for (const client of [...this.#poolClients, ...this.#conn.ownClients, ...this.#reconcileLockClients])
       destroySocket(client);
     this.#relay?.cut();
+  }
+
+  /**
+   * The receiver's shutdown has begun (the store plugin's first preClose step; close calls it too): the
+   * background work's calls through {@link forBackgroundWork} get at most `closeGraceMs` from now on.
+   */
+  beginShutdown(): void {
+    this.#shutdownGrace.begin();
+  }
+
+  /**
+   * This store as the job worker and recovery use it: once the shutdown has begun, a call PostgreSQL does
+   * not answer within `closeGraceMs` rejects with StoreShutdownWaitError (shutdown-bounded-store.ts), and
+   * the server counts as silent: close() then cuts the connections at once.
+   */
+  forBackgroundWork(): Store {
+    this.#backgroundView ??= boundedAfterShutdown<Store>(this, this.#shutdownGrace);
+    return this.#backgroundView;
   }
 
   /** Nothing to do: PostgreSQL's work runs in its own processes, and this store has no threads. */
