@@ -72,7 +72,7 @@ describe('redis-stream handler: Redis short of resources', () => {
     expect(refused).toMatchObject({ status: 'retry', errorCode: 'broker_out_of_resources' });
     const error = refused.status === 'retry' ? refused.error : '';
     expect(error).toContain('failed: MISCONF');
-    expect(error).toContain('Redis takes no writes because its last RDB snapshot failed');
+    expect(error).toContain('Redis takes no writes because it could not persist its data');
     expect(error).toContain('free disk space or fix its "dir"');
     // what an operator may do while fixing the disk: let writes through again
     await admin.config('SET', 'stop-writes-on-bgsave-error', 'no');

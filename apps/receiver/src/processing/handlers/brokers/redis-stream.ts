@@ -361,8 +361,9 @@ const CHECK_LOGIN = `check the user and password in the handler's "url" (written
 /**
  * Why Redis refuses writes for want of memory or disk, and what to do; null for any other error.
  * `OOM`: it reached `maxmemory` and its `maxmemory-policy` lets it evict nothing (`noeviction`, or no
- * key it may evict). `MISCONF`: its last RDB snapshot failed (a full disk, a data directory it cannot
- * write) and `stop-writes-on-bgsave-error` keeps writes off until one succeeds.
+ * key it may evict). `MISCONF`: it could not persist — its last RDB snapshot failed (a full disk, a data
+ * directory it cannot write) and `stop-writes-on-bgsave-error` keeps writes off until one succeeds, or a
+ * write to its append-only file failed ("Errors writing to the AOF file").
  */
 function outOfResources(error: unknown): string | null {
   if (!(error instanceof ioredis().ReplyError)) return null;
@@ -370,7 +371,7 @@ function outOfResources(error: unknown): string | null {
   if (/^OOM\b/.test(text))
     return `Redis is out of memory (at its "maxmemory", with nothing its "maxmemory-policy" may evict) and takes no new entries until it has room: let consumers trim the streams (XTRIM, or set "maxLen" on this handler), free other keys, or raise "maxmemory"`;
   if (/^MISCONF\b/.test(text))
-    return `Redis takes no writes because its last RDB snapshot failed (a full disk, or a data directory it may not write: its log says which): free disk space or fix its "dir"; writes resume once a snapshot succeeds (BGSAVE)`;
+    return `Redis takes no writes because it could not persist its data (its last RDB snapshot or a write to its append-only file failed: a full disk, or a data directory it may not write; its answer above and its log say which): free disk space or fix its "dir"; writes resume once a snapshot (BGSAVE) or the append-only file succeeds again`;
   return null;
 }
 
