@@ -8,7 +8,8 @@
  * left refers to (store/payment-binding-prune.ts).
  *
  * A run that fails (store unavailable) is logged and tried again at the next interval. Shutdown stops a
- * run between chunks (the chunk in progress commits; the rest waits for the next start). Several instances
+ * run between chunks (the chunk in progress commits; the rest waits for the next start); with PostgreSQL
+ * gone silent, a run it cannot stop is given up 2 s into the shutdown (Store.forBackgroundWork). Several instances
  * on one PostgreSQL store run one at a time (the store's advisory lock, held for a whole run): an instance
  * that finds another one pruning skips its run and says so, instead of reporting zeros it did not count.
  */
@@ -16,6 +17,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { olderThanDays } from '../store/prune-plan.js';
 import { type PruneCounts, PruneInProgressError } from '../store/store.js';
+import { StoreShutdownWaitError } from '../store/store-errors.js';
 import { countPruned } from './pruned-metric.js';
 
 export const DEFAULT_RETENTION_INTERVAL_MS = 60 * 60_000;
@@ -69,12 +71,14 @@ const plugin: FastifyPluginAsync<RetentionPluginOptions> = async (app, options) 
   let closing = false;
   /** Shutdown stops a run between chunks instead of waiting for all of them. */
   const stop = new AbortController();
+  // once the receiver shuts down, a store call PostgreSQL leaves unanswered is given up after a grace
+  const store = app.store.forBackgroundWork?.() ?? app.store;
 
   async function prune(): Promise<RetentionOutcome> {
     const before = olderThanDays(keepDays);
     let counts: PruneCounts;
     try {
-      counts = await app.store.prune({ before, signal: stop.signal });
+      counts = await store.prune({ before, signal: stop.signal });
     } catch (error) {
       if (!(error instanceof PruneInProgressError)) throw error;
       app.log.info(
@@ -106,6 +110,13 @@ const plugin: FastifyPluginAsync<RetentionPluginOptions> = async (app, options) 
     timer = setTimeout(() => {
       runRetention()
         .catch((error: unknown) => {
+          if (error instanceof StoreShutdownWaitError) {
+            app.log.info(
+              { retention: { days, reason: error.detail } },
+              'retention run stopped by shutdown, its store call given up (PostgreSQL did not answer); the next start prunes again',
+            );
+            return;
+          }
           app.log.warn({ err: error }, 'retention run failed; trying again at the next interval');
         })
         .finally(() => schedule(intervalMs));
