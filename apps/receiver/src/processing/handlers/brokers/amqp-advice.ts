@@ -15,9 +15,11 @@ export const NACK_CAUSE =
 /** What to do about an attempt that never reached RabbitMQ (down, unreachable, or a wrong URL). */
 export const CHECK_SERVER = 'check that the RabbitMQ server is running and that the URL is right';
 /**
- * Why a connection could not be opened, in words. A vhost RabbitMQ refuses (missing, or no permission
- * for the user) closes the connection in answer to `connection.open`, which amqplib reports as
- * "Expected ConnectionOpenOk; got <ConnectionClose channel:0>", leaving out the server's reason.
+ * Why a connection could not be opened, in words. A vhost RabbitMQ refuses (missing, no permission for
+ * the user, or the vhost's or the user's `max-connections` limit reached: 530 NOT_ALLOWED, "connection
+ * limit (n) is reached") closes the connection in answer to `connection.open`, which amqplib reports as
+ * "Expected ConnectionOpenOk; got <ConnectionClose channel:0>", leaving out the server's reason: all
+ * three are named.
  */
 export function connectErrorText(error: unknown, url: string): string {
   const text = describeError(error);
@@ -29,7 +31,7 @@ export function connectErrorText(error: unknown, url: string): string {
   } catch {
     // the URL was checked at start-up; keep the default vhost's name
   }
-  return `RabbitMQ refused to open vhost "${vhost}" (it does not exist, or the user may not use it)`;
+  return `RabbitMQ refused to open vhost "${vhost}" (it does not exist, the user may not use it, or the vhost's or the user's connection limit is reached: see rabbitmqctl list_vhost_limits and list_user_limits)`;
 }
 
 /** What to do when RabbitMQ refused the login or the vhost. */

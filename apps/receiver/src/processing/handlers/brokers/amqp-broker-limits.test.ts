@@ -183,6 +183,21 @@ describe("amqp handler runner: the block is the handler's problem", () => {
   });
 });
 
+describe('amqp handler: RabbitMQ at its connection limit', () => {
+  it('a vhost at its max-connections refuses the connection: the attempt names the limit as a possible cause, not only the vhost or the user', async () => {
+    const { exchange } = await exchangeWithQueue();
+    // this file's own connection is the one the vhost may have
+    await rabbit.ctl('set_vhost_limits', '-p', '/', '{"max-connections": 1}');
+    scope.defer(() => rabbit.ctl('clear_vhost_limits', '-p', '/'));
+    const { handler } = handlerWithLog(exchange, { timeoutMs: 5000 });
+    const outcome = await handler.run(job(20));
+    expect(outcome).toMatchObject({ status: 'retry', errorCode: 'broker_rejected' });
+    expect(outcome.status === 'retry' ? outcome.error : '').toContain(
+      `RabbitMQ refused to open vhost "/" (it does not exist, the user may not use it, or the vhost's or the user's connection limit is reached: see rabbitmqctl list_vhost_limits and list_user_limits)`,
+    );
+  });
+});
+
 describe('amqp handler: a message over RabbitMQ max_message_size', () => {
   it('is dead-lettered at once, naming the limit and what to change; others on the channel are retried, and the next publish goes through', async () => {
     const { exchange, queue } = await exchangeWithQueue();

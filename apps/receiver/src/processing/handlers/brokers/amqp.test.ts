@@ -261,7 +261,7 @@ describe('amqp handler', () => {
     const error = outcome.status === 'retry' ? outcome.error : '';
     expect(error).toContain(`cannot reach RabbitMQ at amqp://127.0.0.1:5672/${vhost}`);
     expect(error).toContain(
-      `RabbitMQ refused to open vhost "${vhost}" (it does not exist, or the user may not use it)`,
+      `RabbitMQ refused to open vhost "${vhost}" (it does not exist, the user may not use it, or the vhost's or the user's connection limit is reached: see rabbitmqctl list_vhost_limits and list_user_limits)`,
     );
     expect(error).not.toContain('Expected ConnectionOpenOk');
     expect(error).toMatch(/: check the user, password and vhost in the handler's "url"$/);
