@@ -7,6 +7,8 @@
  */
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import semver from 'semver';
+import { REPO_ROOT, readManifest } from './workspace.js';
 
 export interface InstalledPackage {
   readonly name: string;
@@ -88,4 +90,26 @@ export function productionDependencyTree(rootDir: string): InstalledPackage[] {
     }
   }
   return [...seen.values()];
+}
+
+/** `>=20.6.0` → `20.6.0`: the oldest Node the published packages promise to install and run on. */
+export function oldestAdmittedNode(): string {
+  const range = (readManifest(join(REPO_ROOT, 'packages/contracts')).engines as { node: string }).node;
+  const minimum = semver.minVersion(range);
+  if (!minimum) throw new Error(`engines.node ${range} admits no version`);
+  return minimum.version;
+}
+
+/** The packages of `tree` whose engines.node leaves out Node `version` (what engine-strict refuses). */
+export function refusingNode(tree: readonly InstalledPackage[], version: string): string[] {
+  return tree
+    .filter(
+      (installed) =>
+        installed.enginesNode !== undefined &&
+        !semver.satisfies(version, installed.enginesNode, { includePrerelease: true }),
+    )
+    .map(
+      (installed) =>
+        `${installed.name}@${installed.version} wants node ${installed.enginesNode} (${installed.path.join(' > ')})`,
+    );
 }

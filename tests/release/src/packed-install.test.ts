@@ -7,6 +7,7 @@
 import { copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { oldestAdmittedNode, productionDependencyTree, refusingNode } from './dependency-tree.js';
 import { installPackedPackages, type PackedInstall } from './packed-install.js';
 import {
   cleanEnv,
@@ -61,6 +62,16 @@ describe('the packed packages installed with npm outside the repository', () => 
       expect(manifest.private, `${pkg.name} is private`).toBeUndefined();
       const ranges = Object.values({ ...manifest.dependencies });
       expect(ranges.filter((range) => /^(workspace|catalog):/.test(range))).toEqual([]);
+    }
+  });
+
+  it('installed as npm resolves them today, every package in their trees admits the oldest Node our engines.node does', () => {
+    // the install itself ran with --engine-strict on this Node; a user's may run on the oldest one
+    const minimum = oldestAdmittedNode();
+    for (const pkg of PUBLISHED_PACKAGES) {
+      const tree = productionDependencyTree(join(install.dir, 'node_modules', pkg.name));
+      expect(tree.length).toBeGreaterThan(1);
+      expect(refusingNode(tree, minimum), pkg.name).toEqual([]);
     }
   });
 
