@@ -3,7 +3,8 @@
  * statuses only), the admin API supplies what the line shows — `GET /admin/api/deliveries/:id` for a
  * delivery, `GET /admin/api/events/:id` for a handler outcome. After the stream was lost a catch-up prints
  * what changed meanwhile: `GET /admin/api/deliveries?changedSince=…` lists the deliveries received,
- * re-processed, or with a job written since a receiver time tail knows (the `asOf` of its first list, then
+ * drained from the spool (their line shows their arrival all the same), re-processed, or with a job written
+ * since a receiver time tail knows (the `asOf` of its first list, then
  * the newest change it read less {@link OVERLAP_MS}), and it prints, in the order they happened, the
  * deliveries received or re-processed then and the handler outcomes their jobs reached then — of older
  * events too (a replay, a dead-letter replay, a released or backfilled event), each said as the live stream
@@ -104,6 +105,12 @@ const AWAITED = 1000;
 
 const finished = (status: string): boolean => status === 'succeeded' || status === 'dead';
 
+/**
+ * When a delivery entered the store: when it was drained from the spool (`storedAt`; the receiver spooled
+ * it while its store was unavailable), else its arrival. Absent from a receiver older than `storedAt`.
+ */
+const storedAt = (delivery: DeliverySummaryJson): string => delivery.storedAt ?? delivery.receivedAt;
+
 export function adminFeed(api: AdminApi, output: Output, options: AdminFeedOptions): AdminFeed {
   const filter: Partial<DeliveryQuery> = { shop: options.shop, event: options.event };
   const watched = (shop: string, event: string): boolean =>
@@ -163,6 +170,7 @@ export function adminFeed(api: AdminApi, output: Output, options: AdminFeedOptio
     showDelivery(output, line, options);
     deliveries += 1;
     note(delivery.receivedAt);
+    note(delivery.storedAt);
     note(delivery.reprocessedAt);
     for (const event of delivery.events)
       noteJobs(
@@ -287,9 +295,10 @@ export function adminFeed(api: AdminApi, output: Output, options: AdminFeedOptio
       handler.status === 'pending' && handlers.get(handler.handler)?.disabled === true;
     const lines: { at: string; show: () => boolean; kind: 'delivery' | 'outcome' }[] = [];
     for (const delivery of items) {
-      // received or re-processed while tail was away (else listed for a job written then)
+      // received, drained from the spool or re-processed while tail was away (else listed for a job written
+      // then); a drained delivery's line still shows its arrival
       const reprocessed = delivery.reprocessedAt !== null && delivery.reprocessedAt >= from;
-      const changedAt = reprocessed ? (delivery.reprocessedAt as string) : delivery.receivedAt;
+      const changedAt = reprocessed ? (delivery.reprocessedAt as string) : storedAt(delivery);
       const arrived = changedAt >= from;
       if (arrived) lines.push({ at: changedAt, kind: 'delivery', show: () => print(delivery) });
       for (const summary of delivery.events) {

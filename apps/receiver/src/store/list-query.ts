@@ -78,13 +78,16 @@ function where(conditions: string[]): string {
 }
 
 /**
- * The deliveries received, re-processed, or with a job (of one of their events) written at or after
- * `since`: each part read through its own index (`deliveries_received_at`, `deliveries_reprocessed_at`,
- * `jobs_updated_at`), so a list of what changed lately reads only what changed, however large the store.
+ * The deliveries received, stored later than they arrived, re-processed, or with a job (of one of their
+ * events) written at or after `since`: each part read through its own index (`deliveries_received_at`,
+ * `deliveries_stored_at`, `deliveries_reprocessed_at`, `jobs_updated_at`), so a list of what changed
+ * lately reads only what changed, however large the store. A delivery drained from the spool keeps its
+ * arrival as `received_at`: it is news when it enters the store (`stored_at`), which may be long after.
  */
 function changedSince(params: SqlParams, dialect: SqlDialect, since: Date): string {
   // Each placeholder once (SQLite's are positional).
   return `d.id IN (SELECT c.id FROM deliveries c WHERE c.received_at >= ${params.add(dialect.time(since))}
+    UNION ALL SELECT c.id FROM deliveries c WHERE c.stored_at >= ${params.add(dialect.time(since))}
     UNION ALL SELECT c.id FROM deliveries c WHERE c.reprocessed_at >= ${params.add(dialect.time(since))}
     UNION ALL SELECT e.delivery_id FROM jobs j JOIN events e ON e.id = j.event_id WHERE j.updated_at >= ${params.add(dialect.time(since))})`;
 }

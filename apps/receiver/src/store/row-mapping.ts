@@ -53,7 +53,7 @@ export const EVENT_SUMMARY_COLUMNS =
 export const EVENT_RECORD_COLUMNS = `${EVENT_SUMMARY_COLUMNS}, e.payload, e.verification_detail`;
 /** A delivery as lists give it (toDeliveryBase), its erasure included. */
 export const DELIVERY_SUMMARY_COLUMNS =
-  'd.id, d.received_at, d.shop, d.event, d.remote_address, d.content_type, d.status, d.decode_error_code, d.decode_error_message, d.decode_error_detail, d.reprocessed_at, d.source, d.erased_at, d.erase_reason';
+  'd.id, d.received_at, d.shop, d.event, d.remote_address, d.content_type, d.status, d.decode_error_code, d.decode_error_message, d.decode_error_detail, d.reprocessed_at, d.stored_at, d.source, d.erased_at, d.erase_reason';
 export const JOB_COLUMNS =
   'j.id, j.event_id, j.handler, j.status, j.attempts, j.failures, j.run_at, j.lease_owner, j.lease_expires_at, j.last_error, j.last_error_summary, j.last_status_code, j.created_at, j.updated_at, j.finished_at';
 export const ATTEMPT_COLUMNS =
@@ -138,6 +138,7 @@ export function toDeliveryBase(row: Row, codec: RowCodec): Omit<DeliverySummary,
                 : (codec.json(row.decode_error_detail) as DecodeFailureDetail),
           },
     reprocessedAt: optionalDate(codec, row.reprocessed_at),
+    storedAt: optionalDate(codec, row.stored_at),
     source: toSource(row.source),
     ...erasureOf(row, codec),
   };

@@ -9,11 +9,11 @@
  * before it started.
  */
 import { writeFileSync } from 'node:fs';
-import { createServer, type Server, Socket } from 'node:net';
 import { join } from 'node:path';
 import { sampleOrder } from '@srhooks/contracts';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type CaptureServer, startCaptureServer } from '../../test-support/capture-server.js';
+import { type CuttableProxy, startProxy } from '../../test-support/cuttable-proxy.js';
 import { adminCli, type RunningCli, runCli, startCli, tempConfigDir } from '../../test-support/run-cli.js';
 import { forwardTo, startTestReceiver, type TestReceiver } from '../../test-support/test-receiver.js';
 
@@ -24,58 +24,6 @@ const ADMIN_TOKEN = 'events-tail-changes-admin-token-0123456789';
 let target: CaptureServer;
 let main: TestReceiver;
 const { admin } = adminCli(config.dir, () => main.url, ADMIN_TOKEN);
-
-/** A TCP proxy to the receiver that the test can cut (every connection dropped, new ones refused) and restore. */
-interface CuttableProxy {
-  url: string;
-  cut(): void;
-  restore(): void;
-  close(): Promise<void>;
-}
-
-async function startProxy(to: URL): Promise<CuttableProxy> {
-  const sockets = new Set<Socket>();
-  let open = true;
-  const server: Server = createServer((incoming) => {
-    if (!open) {
-      incoming.destroy();
-      return;
-    }
-    const outgoing = new Socket();
-    sockets.add(incoming);
-    sockets.add(outgoing);
-    const drop = () => {
-      incoming.destroy();
-      outgoing.destroy();
-      sockets.delete(incoming);
-      sockets.delete(outgoing);
-    };
-    incoming.on('error', drop).on('close', drop);
-    outgoing.on('error', drop).on('close', drop);
-    outgoing.connect(Number(to.port), to.hostname, () => {
-      incoming.pipe(outgoing);
-      outgoing.pipe(incoming);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  return {
-    url: `http://127.0.0.1:${port}`,
-    cut() {
-      open = false;
-      for (const socket of sockets) socket.destroy();
-      sockets.clear();
-    },
-    restore() {
-      open = true;
-    },
-    close: () =>
-      new Promise((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 beforeAll(async () => {
   // erp answers 200; legacy's target is gone (410): its handler is disabled, its jobs wait

@@ -8,7 +8,7 @@
  */
 import type pg from 'pg';
 import type { Row } from '../row-mapping.js';
-import { newStoreClient, type PgConnection } from './pg-connection.js';
+import { newStoreClient, type PgConnection, type SqlRunner } from './pg-connection.js';
 import {
   type DeliveryOutcome,
   type DeliveryWrite,
@@ -31,16 +31,18 @@ function committedMeanwhile(outcome: DeliveryOutcome | undefined): boolean {
   return outcome?.ok === false && outcome.code === '23505' && outcome.message.includes('deliveries_pkey');
 }
 
+/** One call of the ingest function on `runner` (a transaction's runner: inside that transaction). */
 export async function callIngest(
   writes: readonly DeliveryWrite[],
-  runner: pg.Pool | pg.Client,
+  runner: pg.Pool | pg.Client | SqlRunner,
 ): Promise<DeliveryOutcome[]> {
   const setBased = writes.length >= SET_BASED_MIN_BATCH;
-  const result = await runner.query<Row>({
+  const query = {
     name: setBased ? 'srhooks_ingest_set' : 'srhooks_ingest_batch',
     text: setBased ? INGEST_SET_SQL : INGEST_BATCH_SQL,
     values: ingestBatchArguments(writes),
-  });
+  };
+  const result = 'connect' in runner ? await runner.query<Row>(query) : await runner.query(query);
   return toOutcomes(result.rows, writes.length);
 }
 

@@ -73,7 +73,7 @@ describe('PostgreSQL list query plans (large-store indexes, migration 11)', () =
     }
   });
 
-  it('the deliveries changed since a time (changedSince) can be found through the received, re-processed and job-written indexes', async () => {
+  it('the deliveries changed since a time (changedSince) can be found through the received, drained, re-processed and job-written indexes', async () => {
     // Scans priced out as below: the question is whether the query can use the indexes at all.
     await client.query('SET enable_seqscan = off');
     const detail = await plan(queries.deliveriesChangedLately).finally(() =>
@@ -81,6 +81,7 @@ describe('PostgreSQL list query plans (large-store indexes, migration 11)', () =
     );
     expect(detail).toMatch(/(using|Index Scan on|Index Only Scan on) deliveries_received_at/);
     expect(detail).toMatch(/(using|Index Scan on|Index Only Scan on) deliveries_reprocessed_at/);
+    expect(detail).toMatch(/(using|Index Scan on|Index Only Scan on) deliveries_stored_at/);
     expect(detail).toMatch(/(using|Index Scan on|Index Only Scan on) jobs_updated_at/);
     expect(detail).not.toMatch(/Seq Scan on (jobs|events|deliveries)/);
   });

@@ -278,4 +278,25 @@ ALTER TABLE deliveries ADD COLUMN erased_at timestamptz, ADD COLUMN erase_reason
       },
     ],
   },
+  {
+    version: 24,
+    name: "when a delivery entered the store if not as it arrived (drained from the spool; received_at stays its arrival): the deliveries list's changedSince lists it then, so events tail's catch-up shows it",
+    // NULL: stored as it arrived (every delivery before this version). Set by the spool's drain
+    // (pg-spooled-ingest.ts), also on a delivery it finds stored late. A receiver of an earlier version
+    // draining its spool during a rolling update leaves it NULL (listed by its arrival).
+    sql: 'ALTER TABLE deliveries ADD COLUMN stored_at timestamptz;',
+  },
+  {
+    version: 25,
+    name: "the deliveries stored later than they arrived, by when (the deliveries list's changedSince)",
+    // Only those deliveries (a partial index), built concurrently on a large store as version 11's.
+    sql: '',
+    indexes: [
+      {
+        name: 'deliveries_stored_at',
+        table: 'deliveries',
+        definition: '(stored_at) WHERE stored_at IS NOT NULL',
+      },
+    ],
+  },
 ];

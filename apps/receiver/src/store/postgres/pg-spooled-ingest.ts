@@ -19,11 +19,13 @@ import { runPlan, type SqlStep } from '../prune-plan.js';
 import { decodeDetailColumn, type Row } from '../row-mapping.js';
 import { newId } from '../sortable-id.js';
 import type {
+  DeliveryStatus,
   SpooledContent,
   SpooledDelivery,
   SpooledStoreOptions,
   SpooledStoreResult,
   StoreChange,
+  WebhookEvent,
 } from '../store.js';
 import { AdaptiveBatcher, type ItemOutcome } from './adaptive-batcher.js';
 import { dialect, type PgConnection, type SqlRunner } from './pg-connection.js';
@@ -88,22 +90,27 @@ export class PgSpooledIngest {
     return calls.map((call) => outcomes.get(call) as ItemOutcome<SpooledStoreResult>);
   }
 
-  /** The calls whose deliveries the batched ingest function stored (or found stored already), with their results. */
+  /**
+   * The calls whose deliveries the batched ingest function stored (or found stored already), with their
+   * results. One transaction: the ingest call, then the stored deliveries' `stored_at` (the function
+   * writes a delivery as it arrives), so a delivery is never committed without the time it was drained.
+   */
   async #storeThroughIngest(
     calls: SpooledCall[],
   ): Promise<Map<SpooledCall, ItemOutcome<SpooledStoreResult>>> {
     const done = new Map<SpooledCall, ItemOutcome<SpooledStoreResult>>();
     if (calls.length === 0) return done;
-    await this.#conn.run(async () => {
-      const taken = await this.#conn.pool.query<{ id: string }>(
-        'SELECT id FROM deliveries WHERE id = ANY($1)',
-        [calls.map((call) => call.delivery.id)],
-      );
-      const storedAlready = new Set(taken.rows.map((row) => row.id));
+    await this.#conn.transaction(async ({ client, changes }) => {
+      const taken = await client.query('SELECT id FROM deliveries WHERE id = ANY($1)', [
+        calls.map((call) => call.delivery.id),
+      ]);
+      const storedAlready = new Set(taken.rows.map((row) => String(row.id)));
       const fresh: Array<{ call: SpooledCall; write: DeliveryWrite }> = [];
+      const found: StoredAt[] = [];
       for (const call of calls) {
         const deliveryId = call.delivery.id;
         if (storedAlready.has(deliveryId)) {
+          found.push({ id: deliveryId, at: call.options.now ?? new Date() });
           done.set(call, { ok: true, value: { deliveryId, alreadyStored: true, events: [], duplicates: 0 } });
         } else if ('events' in call.content) {
           const prepared = prepareEvents(call.delivery.event, call.content.events);
@@ -111,20 +118,20 @@ export class PgSpooledIngest {
           fresh.push({ call, write });
         }
       }
+      await stampFoundStored(client, found, changes);
       if (fresh.length === 0) return;
-      const started = performance.now();
       const results = await callIngest(
         fresh.map(({ write }) => write),
-        this.#conn.pool,
+        client,
       );
-      this.#conn.committed(fresh.length, performance.now() - started);
-      const changes: StoreChange[] = [];
+      const drained: StoredAt[] = [];
       fresh.forEach(({ call, write }, index) => {
         const result = results[index];
         // refused inside the function (or the id taken meanwhile): tried again alone, in a savepoint
         if (result?.ok !== true) return;
         const events = toIngested(write.eventIds, write.events, result.duplicates);
         const { shop, event } = call.delivery;
+        drained.push({ id: write.id, at: call.options.now ?? new Date() });
         changes.push({ kind: 'delivery', deliveryId: write.id, shop, event, status: 'stored' });
         done.set(call, {
           ok: true,
@@ -136,7 +143,7 @@ export class PgSpooledIngest {
           },
         });
       });
-      this.#conn.emit(changes);
+      await setStoredAt(client, drained);
     });
     return done;
   }
@@ -179,8 +186,8 @@ async function storeOne(
   {
     const inserted = await client.query(
       `INSERT INTO deliveries (id, received_at, shop, event, remote_address, headers, content_type, raw_body, status,
-         decode_error_code, decode_error_message, decode_error_detail)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+         decode_error_code, decode_error_message, decode_error_detail, stored_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
        ON CONFLICT (id) DO NOTHING RETURNING id`,
       [
         deliveryId,
@@ -195,9 +202,13 @@ async function storeOne(
         failure?.code ?? null,
         failure?.message ?? null,
         decodeDetailColumn(failure),
+        options.now ?? new Date(),
       ],
     );
-    if (inserted.rowCount === 0) return { deliveryId, alreadyStored: true, events: [], duplicates: 0 };
+    if (inserted.rowCount === 0) {
+      await stampFoundStored(client, [{ id: deliveryId, at: options.now ?? new Date() }], changes);
+      return { deliveryId, alreadyStored: true, events: [], duplicates: 0 };
+    }
     if (options.paymentBinding)
       await runSqlPlan(client, touchPaymentBinding(dialect, options.paymentBinding));
     if (options.paymentClaim) await runSqlPlan(client, writePaymentClaim(dialect, options.paymentClaim));
@@ -219,6 +230,44 @@ async function storeOne(
       events: stored,
       duplicates: stored.filter((e) => e.duplicateOf !== null).length,
     };
+  }
+}
+
+/** A delivery's `stored_at`: when a drain stored it, or found it stored. */
+interface StoredAt {
+  id: string;
+  at: Date;
+}
+
+/** Sets `stored_at` of the deliveries not stamped yet; the rows it set. */
+async function setStoredAt(client: SqlRunner, items: readonly StoredAt[]): Promise<Row[]> {
+  if (items.length === 0) return [];
+  const { rows } = await client.query(
+    `UPDATE deliveries d SET stored_at = v.at FROM unnest($1::text[], $2::timestamptz[]) AS v(id, at)
+      WHERE d.id = v.id AND d.stored_at IS NULL RETURNING d.id, d.shop, d.event, d.status`,
+    [items.map((item) => item.id), items.map((item) => item.at)],
+  );
+  return rows;
+}
+
+/**
+ * Deliveries a drain found stored by their own ingest call, which committed after the receiver gave up
+ * on it and spooled the delivery: they entered the store late, by now (`stored_at`), and are announced
+ * once (a drain after a crash finds them stamped).
+ */
+async function stampFoundStored(
+  client: SqlRunner,
+  found: readonly StoredAt[],
+  changes: StoreChange[],
+): Promise<void> {
+  for (const row of await setStoredAt(client, found)) {
+    changes.push({
+      kind: 'delivery',
+      deliveryId: String(row.id),
+      shop: String(row.shop),
+      event: String(row.event) as WebhookEvent,
+      status: String(row.status) as DeliveryStatus,
+    });
   }
 }
 

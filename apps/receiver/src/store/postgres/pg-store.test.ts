@@ -173,6 +173,8 @@ describe('PgStore', () => {
           { version: 21 },
           { version: 22 },
           { version: 23 },
+          { version: 24 },
+          { version: 25 },
         ]);
       } finally {
         await client.end();
@@ -405,7 +407,7 @@ describe('PgStore', () => {
     try {
       await expect(store.migrate()).rejects.toThrow(StoreVersionError);
       await expect(store.migrate()).rejects.toThrow(
-        /schema is at version 99; this receiver knows versions up to 23/,
+        /schema is at version 99; this receiver knows versions up to 25/,
       );
     } finally {
       await store.close();

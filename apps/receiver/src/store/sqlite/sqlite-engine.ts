@@ -140,10 +140,12 @@ export class SqliteEngine {
     jobHandlers: string[],
     paymentClaim?: PaymentClaimWrite,
     paymentBinding?: PaymentBindingTouch,
+    now?: Date,
   ): Promise<SpooledStoreResult> {
     return ingest.storeSpooledPrepared(this.#conn, delivery, prepared, failure, jobHandlers, {
       ...(paymentClaim ? { paymentClaim } : {}),
       ...(paymentBinding ? { paymentBinding } : {}),
+      ...(now ? { now } : {}),
     });
   }
 

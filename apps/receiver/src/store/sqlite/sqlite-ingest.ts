@@ -17,6 +17,7 @@ import { decodeDetailColumn, type Row } from '../row-mapping.js';
 import { newId } from '../sortable-id.js';
 import type {
   DecodeFailure,
+  DeliveryStatus,
   EventStatus,
   IngestedEvent,
   IngestResult,
@@ -36,9 +37,9 @@ const INSERT_EVENT = `INSERT INTO events (id, delivery_id, shop, event, received
   ON CONFLICT (shop, event, dedupe_key) WHERE duplicate_of IS NULL DO NOTHING`;
 
 const INSERT_DELIVERY = `INSERT INTO deliveries (id, received_at, shop, event, remote_address, headers, content_type,
-    raw_body, status, decode_error_code, decode_error_message, decode_error_detail, source)
+    raw_body, status, decode_error_code, decode_error_message, decode_error_detail, source, stored_at)
   VALUES (@id, @receivedAt, @shop, @event, @remoteAddress, @headers, @contentType, @rawBody, @status, @errorCode, @errorMessage,
-    @errorDetail, @source)`;
+    @errorDetail, @source, @storedAt)`;
 
 /** The SQL that inserts one pending job (ingest, and replay of a handler the event has no job for). */
 export const INSERT_PENDING_JOB =
@@ -64,6 +65,8 @@ function deliveryRow(
     errorMessage: error?.message ?? null,
     errorDetail: decodeDetailColumn(error),
     source: delivery.source ?? 'webhook',
+    /** Set by a drain from the spool (storeSpooledPrepared), at its write. */
+    storedAt: null as number | null,
   };
 }
 
@@ -146,13 +149,28 @@ export function storeSpooledPrepared(
   const status = prepared === null ? 'quarantined' : 'stored';
   const row = deliveryRow(delivery, deliveryId, status, prepared === null ? failure : null);
   return db.write((context) => {
+    const storedAt = ms(options.now ?? new Date());
     // one writer: nothing can store this id between the check and the insert
-    if (db.stmt('SELECT 1 FROM deliveries WHERE id = ?').get(deliveryId) !== undefined) {
+    const found = db
+      .stmt('SELECT shop, event, status, stored_at FROM deliveries WHERE id = ?')
+      .get(deliveryId) as
+      | { shop: string; event: WebhookEvent; status: DeliveryStatus; stored_at: number | null }
+      | undefined;
+    if (found !== undefined) {
+      // Stored by its own ingest call, which committed after the receiver gave up on it and spooled the
+      // delivery: it entered the store late, by now. Said once (a drain after a crash finds it said).
+      if (found.stored_at === null) {
+        db.stmt('UPDATE deliveries SET stored_at = ? WHERE id = ?').run(storedAt, deliveryId);
+        db.notify(context, [
+          { kind: 'delivery', deliveryId, shop: found.shop, event: found.event, status: found.status },
+        ]);
+      }
       return { deliveryId, alreadyStored: true, events: [], duplicates: 0 };
     }
     if (options.paymentBinding) runSqlPlan(db, touchPaymentBinding(dialect, options.paymentBinding));
     if (options.paymentClaim) writeClaim(db, options.paymentClaim);
-    db.stmt(INSERT_DELIVERY).run(row);
+    // the time of this write, not of the call: a call that waited for the store is stored when it commits
+    db.stmt(INSERT_DELIVERY).run({ ...row, storedAt });
     const stored = prepared === null ? [] : storeDeliveryEvents(db, delivery, row, prepared, jobHandlers);
     db.notify(context, [
       { kind: 'delivery', deliveryId, shop: delivery.shop, event: delivery.event, status },

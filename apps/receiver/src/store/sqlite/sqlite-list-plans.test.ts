@@ -102,10 +102,11 @@ describe('SQLite list query plans (large-store indexes, migration 9)', () => {
     }
   });
 
-  it('the deliveries changed since a time (changedSince) are found through the received, re-processed and job-written indexes, not by reading every delivery or job', () => {
+  it('the deliveries changed since a time (changedSince) are found through the received, drained, re-processed and job-written indexes, not by reading every delivery or job', () => {
     const detail = plan(queries.deliveriesChangedLately);
     expect(detail).toMatch(/USING (COVERING )?INDEX deliveries_received_at \(received_at>\?\)/);
     expect(detail).toMatch(/USING (COVERING )?INDEX deliveries_reprocessed_at \(reprocessed_at>\?\)/);
+    expect(detail).toMatch(/USING (COVERING )?INDEX deliveries_stored_at \(stored_at>\?\)/);
     expect(detail).toMatch(/USING (COVERING )?INDEX jobs_updated_at \(updated_at>\?\)/);
     expect(detail).not.toMatch(FULL_SCAN);
     expect(detail).not.toMatch(/^\W*SCAN (c|j|e)\b/m);

@@ -285,6 +285,14 @@ ALTER TABLE deliveries ADD COLUMN erase_reason TEXT;`,
     sql: `CREATE INDEX jobs_updated_at ON jobs (updated_at);
 CREATE INDEX deliveries_reprocessed_at ON deliveries (reprocessed_at) WHERE reprocessed_at IS NOT NULL;`,
   },
+  {
+    version: 20,
+    name: "when a delivery entered the store if not as it arrived (drained from the spool; received_at stays its arrival): the deliveries list's changedSince lists it then, so events tail's catch-up shows it",
+    // NULL: stored as it arrived (every delivery before this version). Set by the spool's drain (sqlite-ingest.ts
+    // storeSpooledPrepared), also on a delivery it finds stored late; the partial index holds only those.
+    sql: `ALTER TABLE deliveries ADD COLUMN stored_at INTEGER;
+CREATE INDEX deliveries_stored_at ON deliveries (stored_at) WHERE stored_at IS NOT NULL;`,
+  },
 ];
 
 /**

@@ -87,6 +87,7 @@ describe('SqliteStore', () => {
         { version: 17 },
         { version: 18 },
         { version: 19 },
+        { version: 20 },
       ]);
     } finally {
       db.close();
@@ -310,7 +311,7 @@ describe('SqliteStore', () => {
       }
     };
     await expect(open()).rejects.toThrow(StoreVersionError);
-    await expect(open()).rejects.toThrow(/schema is at version 99; this receiver knows versions up to 19/);
+    await expect(open()).rejects.toThrow(/schema is at version 99; this receiver knows versions up to 20/);
   });
 
   it('says a damaged file is damaged (restore a backup, not retry), and stays unready once it has seen it', async () => {

@@ -225,6 +225,7 @@ export class SqliteStore implements Store {
           uniqueHandlers(handlers),
           options.paymentClaim,
           options.paymentBinding,
+          options.now,
         ],
         transfer,
       ),

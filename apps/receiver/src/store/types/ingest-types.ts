@@ -89,7 +89,11 @@ export interface QuarantineOptions {
  * when it is drained — the claim of a notification filed (as `ingest`), or the binding of one
  * quarantined for it (as `quarantine`) — written only when the delivery is stored this time.
  */
-export type SpooledStoreOptions = IngestOptions & QuarantineOptions;
+export type SpooledStoreOptions = IngestOptions &
+  QuarantineOptions & {
+    /** When it is drained (its `storedAt`); default the time of its write. */
+    now?: Date;
+  };
 
 /** Options of `Store.reprocessQuarantined`. */
 export interface ReprocessOptions {

@@ -113,6 +113,12 @@ export interface DeliverySummary {
   bodyBytes: number;
   decodeError: StoredDecodeFailure | null;
   reprocessedAt: Date | null;
+  /**
+   * When the delivery entered the store, if not as it arrived: drained from the spool (the store was
+   * unavailable when it came), or found stored by the drain (its own write committed after the receiver
+   * had given up on it and spooled it: by then). `receivedAt` stays its arrival. Null: stored as it arrived.
+   */
+  storedAt: Date | null;
   /** `recovery`: not a delivery from the shop but the record of a recovery pass. */
   source: EventSource;
   /** Present when the delivery's raw body was erased with personal data (it is then empty). */
@@ -207,7 +213,8 @@ export interface DeliveryFilter extends TimeRange, PageRequest {
    */
   jobs?: 'waiting';
   /**
-   * Deliveries that changed at or after this time: received, re-processed (`reprocessedAt`), or with a job
+   * Deliveries that changed at or after this time: received, stored later than it arrived
+   * (`storedAt`: drained from the spool), re-processed (`reprocessedAt`), or with a job
    * of one of their events created, run, retried, finished, replayed or cancelled then (the job's
    * `updatedAt`). Times are the receivers' clocks, as stored. For a client that follows the store (`events
    * tail` after a lost live stream): what it missed since a time it knows.

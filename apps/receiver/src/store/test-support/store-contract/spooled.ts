@@ -2,10 +2,10 @@
  * The Store contract, spooled deliveries (`Store.storeSpooled`): a delivery the receiver spooled while the
  * store was unavailable is stored under its own id exactly once, as ingest or quarantine would store it.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { PaymentClaimWrite } from '../../payment-claim.js';
 import { newId } from '../../sortable-id.js';
-import { PaymentClaimConflictError, type SpooledDelivery } from '../../store.js';
+import { PaymentClaimConflictError, type SpooledDelivery, type StoreChange } from '../../store.js';
 import { type ContractStores, claimAll, delivery, orderEvent, seconds, T0 } from './fixtures.js';
 
 function spooled(overrides: Partial<SpooledDelivery> = {}): SpooledDelivery {
@@ -46,9 +46,36 @@ export function spooledContract({ open }: ContractStores): void {
       // the ingest call timed out but committed: the spooled copy carries the same id
       const ingested = await store.ingest({ ...delivery(), id }, [orderEvent('93')], ['erp']);
       expect(ingested.deliveryId).toBe(id);
-      const drained = await store.storeSpooled(spooled({ id }), { events: [orderEvent('93')] }, ['erp']);
+      expect((await store.getDelivery(id))?.storedAt).toBeNull();
+      const changes: StoreChange[] = [];
+      const unsubscribe = store.onChange((change) => changes.push(change));
+      const drained = await store.storeSpooled(spooled({ id }), { events: [orderEvent('93')] }, ['erp'], {
+        now: seconds(90),
+      });
       expect(drained.alreadyStored).toBe(true);
       expect((await store.listEvents()).items).toHaveLength(1);
+      // it entered the store after it was answered as spooled, by the drain's time: a change since then,
+      // announced (a follower that was away when the ingest committed lists it, one that was there sees it)
+      expect((await store.getDelivery(id))?.storedAt?.toISOString()).toBe(seconds(90).toISOString());
+      expect(
+        (await store.listDeliveries({ changedSince: seconds(60) })).items.map((item) => item.id),
+      ).toEqual([id]);
+      const announced = {
+        kind: 'delivery',
+        deliveryId: id,
+        shop: 'demo',
+        event: 'order_confirm',
+        status: 'stored',
+      };
+      await vi.waitFor(() => expect(changes).toContainEqual(announced), { timeout: 10_000 });
+      // drained again (a crash before the file was removed): said once, its time kept
+      await store.storeSpooled(spooled({ id }), { events: [orderEvent('93')] }, ['erp'], {
+        now: seconds(95),
+      });
+      expect((await store.getDelivery(id))?.storedAt?.toISOString()).toBe(seconds(90).toISOString());
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      unsubscribe();
+      expect(changes.filter((change) => change.kind === 'delivery')).toEqual([announced]);
 
       // another delivery of the same order: a duplicate, as with ingest (no second job)
       const other = await store.storeSpooled(
@@ -114,6 +141,51 @@ export function spooledContract({ open }: ContractStores): void {
       expect(stored?.decodeError).toEqual(failure);
       expect(stored?.rawBody.equals(drained.rawBody)).toBe(true);
       expect(await store.countJobs()).toMatchObject({ pending: 0 });
+    });
+
+    it('lists a spooled delivery, stored or quarantined, as changed when it was drained, not when it arrived (changedSince), its arrival kept', async () => {
+      const store = await open();
+      const earlier = await store.ingest(delivery({ receivedAt: seconds(0) }), [orderEvent('7001')], []);
+      // spooled at 10 s and 20 s while the store was unavailable, drained at 100 s and 101 s: on PostgreSQL
+      // the decoded one goes through the batched ingest function, the quarantined one through a savepoint
+      const stored = spooled({ id: newId('dlv', seconds(10).getTime()), receivedAt: seconds(10) });
+      const quarantined = spooled({
+        id: newId('dlv', seconds(20).getTime()),
+        receivedAt: seconds(20),
+        rawBody: Buffer.from('{"orders":'),
+        contentType: 'application/json',
+      });
+      const failure = { code: 'invalid_json', message: 'Unexpected end of JSON input' };
+      await store.storeSpooled(stored, { events: [orderEvent('7002')] }, ['erp'], { now: seconds(100) });
+      await store.storeSpooled(quarantined, { failure }, ['erp'], { now: seconds(101) });
+
+      const changed = async (since: Date) =>
+        (await store.listDeliveries({ changedSince: since })).items.map((item) => ({
+          id: item.id,
+          receivedAt: item.receivedAt.toISOString(),
+          storedAt: item.storedAt?.toISOString(),
+        }));
+      expect(await changed(seconds(50))).toEqual([
+        { id: quarantined.id, receivedAt: seconds(20).toISOString(), storedAt: seconds(101).toISOString() },
+        { id: stored.id, receivedAt: seconds(10).toISOString(), storedAt: seconds(100).toISOString() },
+      ]);
+      expect((await changed(seconds(101))).map((item) => item.id)).toEqual([quarantined.id]);
+      expect(await changed(seconds(102))).toEqual([]);
+      // received before, stored as it arrived: no drain time, no change since
+      expect((await store.getDelivery(earlier.deliveryId))?.storedAt).toBeNull();
+      expect((await store.getDelivery(stored.id))?.storedAt?.toISOString()).toBe(seconds(100).toISOString());
+
+      // drained again after a crash: found stored, its drain time kept
+      await store.storeSpooled(stored, { events: [orderEvent('7002')] }, ['erp'], { now: seconds(200) });
+      expect((await store.getDelivery(stored.id))?.storedAt?.toISOString()).toBe(seconds(100).toISOString());
+
+      // without `now`: the time of the write
+      const before = Date.now();
+      const late = spooled({ id: newId('dlv', seconds(30).getTime()), receivedAt: seconds(30) });
+      await store.storeSpooled(late, { events: [orderEvent('7003')] }, []);
+      const storedAt = (await store.getDelivery(late.id))?.storedAt?.getTime() ?? 0;
+      expect(storedAt).toBeGreaterThanOrEqual(before - 1);
+      expect(storedAt).toBeLessThanOrEqual(Date.now());
     });
 
     it("stores a spooled delivery's failed field with its path and value", async () => {
