@@ -39,6 +39,7 @@ import {
 } from './pg-connection.js';
 import { isPgUnavailable, mapPgError } from './pg-errors.js';
 import { refreshEventStatus } from './pg-jobs.js';
+import { destroySocket, LOCK_RELEASE_WAIT_MS, settledWithin } from './pg-shop-locks.js';
 
 /** Replayed jobs are due at once on the job clock (pg-connection.ts; `$3`: the caller's time or null). */
 const RESET_JOBS_SQL = `UPDATE jobs j SET status = 'pending', run_at = ${jobClockNow('$3')}, failures = 0,
@@ -306,13 +307,22 @@ export async function prune(
       guard = await guardLockSession(client, lockIdleTimeoutMs);
       return await runChunks();
     } finally {
-      // The connection goes back to the pool: its idle limit is set back (or it is dropped).
-      await guard?.stop({ reset: true }).catch(() => {
+      // The connection goes back to the pool: its idle limit is set back (or it is dropped). Bounded as a
+      // recovery lock's release (pg-shop-locks.ts): with the server silent, each would wait the query
+      // timeout; after LOCK_RELEASE_WAIT_MS the socket is destroyed, which ends the session and its lock.
+      const release = (async () => {
+        await guard?.stop({ reset: true }).catch(() => {
+          broken = true;
+        });
+        await client.query('SELECT pg_advisory_unlock(hashtext($1))', [name]).catch(() => {
+          broken = true;
+        });
+      })();
+      if (!(await settledWithin(release, LOCK_RELEASE_WAIT_MS))) {
         broken = true;
-      });
-      await client.query('SELECT pg_advisory_unlock(hashtext($1))', [name]).catch(() => {
-        broken = true;
-      });
+        destroySocket(client);
+        await release;
+      }
     }
   } catch (error) {
     broken ||= isPgUnavailable(error);
