@@ -303,7 +303,7 @@ ${input.notice && noticeText(input.notice, delivery) ? html`<p class="notice ok"
 <div class="panel">
   <dl class="meta">
     <dt>Id</dt><dd class="mono">${delivery.id}</dd>
-    <dt>Received</dt><dd>${time(delivery.receivedAt)}</dd>
+    <dt>Received</dt><dd>${time(delivery.receivedAt)}${delivery.storedAt ? html` · stored ${time(delivery.storedAt)}, from the spool (the store was unavailable when it came)` : ''}</dd>
     <dt>Status</dt><dd>${statusBadge(delivery.status)}${delivery.reprocessedAt ? html` · re-processed ${time(delivery.reprocessedAt)}` : ''}</dd>
     ${delivery.source === 'recovery' ? html`<dt>Source</dt><dd>recovery: ${RECOVERY_MEANING}</dd>` : ''}
     <dt>From</dt><dd class="mono">${delivery.remoteAddress}</dd>

@@ -1,0 +1,76 @@
+/**
+ * A delivery the receiver spooled while its store was unavailable shows, beside its arrival, when it
+ * entered the store (`storedAt`); one stored as it arrived shows only its arrival.
+ */
+import { encodeDelivery, sampleOrder } from '@srhooks/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type BrowserSession,
+  loginAsBrowser,
+  startAdminReceiver,
+} from '../admin/test-support/admin-test-receiver.js';
+import { newId } from '../store/sortable-id.js';
+import type { TestReceiver } from '../test-support/test-receiver.js';
+
+describe('inspector: a delivery drained from the spool', () => {
+  let receiver: TestReceiver;
+  let browser: BrowserSession;
+
+  beforeAll(async () => {
+    receiver = await startAdminReceiver();
+    browser = await loginAsBrowser(receiver);
+  });
+  afterAll(async () => {
+    await receiver?.close();
+  });
+
+  async function page(id: string): Promise<string> {
+    const response = await fetch(`${receiver.baseUrl}/ui/deliveries/${id}`, {
+      headers: { cookie: browser.cookie },
+    });
+    expect(response.status).toBe(200);
+    return response.text();
+  }
+
+  it('shows when it was stored beside when it arrived', async () => {
+    const receivedAt = new Date('2026-12-06T21:00:00.000Z');
+    const storedAt = new Date('2026-12-06T21:07:30.000Z');
+    const encoded = encodeDelivery('order_confirm', { orders: { order: [sampleOrder(6301)] } } as never, {
+      format: 'json',
+    });
+    const id = newId('dlv', receivedAt.getTime());
+    await receiver.app.store.storeSpooled(
+      {
+        id,
+        shop: 'demo',
+        event: 'order_confirm',
+        receivedAt,
+        remoteAddress: '203.0.113.7',
+        headers: { 'content-type': encoded.contentType },
+        contentType: encoded.contentType,
+        rawBody: Buffer.from(encoded.body),
+      },
+      { failure: { code: 'invalid_json', message: 'Unexpected end of JSON input' } },
+      [],
+      { now: storedAt },
+    );
+    expect(await page(id)).toContain(
+      '<dt>Received</dt><dd><time datetime="2026-12-06T21:00:00.000Z">2026-12-06 21:00:00 UTC</time> · stored <time datetime="2026-12-06T21:07:30.000Z">2026-12-06 21:07:30 UTC</time>, from the spool (the store was unavailable when it came)</dd>',
+    );
+    const direct = await receiver.app.store.quarantine(
+      {
+        shop: 'demo',
+        event: 'order_confirm',
+        receivedAt,
+        remoteAddress: '203.0.113.7',
+        headers: {},
+        contentType: encoded.contentType,
+        rawBody: Buffer.from(encoded.body),
+      },
+      { code: 'invalid_json', message: 'Unexpected end of JSON input' },
+    );
+    expect(await page(direct.deliveryId)).toContain(
+      '<dt>Received</dt><dd><time datetime="2026-12-06T21:00:00.000Z">2026-12-06 21:00:00 UTC</time></dd>',
+    );
+  });
+});
