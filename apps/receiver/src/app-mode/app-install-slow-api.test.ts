@@ -5,9 +5,14 @@
  * has the app redirect after checking `hmac` and register its webhooks after the install (FACTS.md §7), so
  * the step goes on in the background: the shop shows as pending (`installing`) in the admin API meanwhile
  * — the row recorded before the step, which the background retry takes over if the process stops — and
- * becomes installed with its subscriptions on the shop once the step ends.
+ * becomes installed with its subscriptions on the shop once the step ends. A receiver stopped while such a
+ * step waits on a shop API that does not answer closes within its shutdown timeout, and its next start
+ * finishes the install from the recorded row.
  */
+import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildReceiver } from '../app.js';
 import {
   ADMIN_TOKEN,
   APP_ID,
@@ -88,5 +93,52 @@ describe('app mode: the install call when the shop API is slow', () => {
       return row?.status === 'installed' ? row : undefined;
     }, 30_000);
     expect(installed.subscriptions).toHaveLength(2);
+  }, 90_000);
+});
+
+describe('app mode: a receiver stopped while an install step waits on the shop API', () => {
+  it('closes within its shutdown timeout; its next start finishes the install from the recorded row', async () => {
+    const f = await startAppModeFixture({
+      shops: ['alpha'],
+      app: { installWaitSeconds: 0.2 },
+      config: { shutdownTimeoutMs: 1500 },
+    });
+    try {
+      f.sandbox.setFaults('alpha', { latencyMs: 60_000 });
+      expect((await f.sandbox.apps.install(APP_ID, 'alpha')).install.status).toBe(302);
+      const closing = Date.now();
+      await f.receiver.close();
+      expect(Date.now() - closing).toBeLessThan(5000);
+      const lines = f.logLines.map(
+        (line) => JSON.parse(line) as { level: number; msg: string; shops?: string[] },
+      );
+      expect(
+        lines.find((line) => line.msg.startsWith('app install steps still running at shutdown')),
+      ).toMatchObject({
+        level: 40,
+        shops: ['alpha'],
+      });
+
+      f.sandbox.setFaults('alpha', {});
+      const next = await buildReceiver(f.config, {
+        defaultMetrics: false,
+        processing: { logWrite: () => {} },
+        logDestination: { write: () => {} },
+      });
+      try {
+        await next.ready();
+        expect((await next.appShops?.get('alpha'))?.status).toBe('pending');
+        const installed = await eventually(async () => {
+          const record = await next.appShops?.get('alpha');
+          return record?.status === 'installed' ? record : undefined;
+        }, 30_000);
+        expect(installed.subscriptions).toHaveLength(2);
+      } finally {
+        await next.close();
+      }
+    } finally {
+      await f.sandbox.close();
+      rmSync(dirname(f.config.db), { recursive: true, force: true });
+    }
   }, 90_000);
 });

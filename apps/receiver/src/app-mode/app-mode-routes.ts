@@ -153,7 +153,7 @@ const plugin: FastifyPluginAsync = async (app) => {
   app.addHook('onClose', stopRetry);
   // Install calls' steps that outlived the call (a slow shop API) finish before the store closes.
   const installCalls = new InstallCallSteps(ctx, appConfig.installWaitSeconds * 1000);
-  app.addHook('onClose', () => installCalls.settled());
+  app.addHook('onClose', () => installCalls.settled(app.config.shutdownTimeoutMs));
 
   // Installed shops whose subscriptions are not signed with the newest URL secret (a rotation `new,old`, or
   // a secret replaced outright) move to URLs signed with it — the install step again, in the background, one

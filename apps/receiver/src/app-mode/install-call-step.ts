@@ -10,8 +10,8 @@
  * `installing`, with the time the background retry takes it over if this process stops before recording the
  * outcome (`recordInstall`'s `nextAttemptAt`) — shown as pending in the inspector, `srhooks shops
  * --receiver` and `GET /admin/api/shops` until the step records installed, or its failure with the reason
- * and the next attempt. On close the receiver waits for the steps still running, so a shutdown records
- * their outcome too.
+ * and the next attempt. On close the receiver waits for the steps still running (at most its shutdown
+ * timeout), so a shutdown records their outcome too.
  */
 import { type InstallOutcome, type InstallStepContext, runInstallStep } from './install-step.js';
 
@@ -21,7 +21,8 @@ export type InstallCallOutcome = InstallOutcome | 'in_background';
 export class InstallCallSteps {
   readonly #ctx: InstallStepContext;
   readonly #waitMs: number;
-  readonly #running = new Set<Promise<InstallOutcome>>();
+  /** The steps still running, each with its shop. */
+  readonly #running = new Map<Promise<InstallOutcome>, string>();
 
   constructor(ctx: InstallStepContext, waitMs: number) {
     this.#ctx = ctx;
@@ -31,7 +32,7 @@ export class InstallCallSteps {
   /** Starts the shop's step (recorded pending before); its outcome once it ended, or after the wait `in_background`. */
   async start(shop: string): Promise<InstallCallOutcome> {
     const step = runInstallStep(this.#ctx, shop);
-    this.#running.add(step);
+    this.#running.set(step, shop);
     void step.finally(() => this.#running.delete(step));
     let timer: NodeJS.Timeout | undefined;
     const waited = new Promise<'in_background'>((resolve) => {
@@ -51,8 +52,25 @@ export class InstallCallSteps {
     return outcome;
   }
 
-  /** Resolves once every step still running has ended (on close). */
-  async settled(): Promise<void> {
-    await Promise.all([...this.#running]);
+  /**
+   * On close: waits for the steps still running, at most `timeoutMs` (the shutdown timeout). A step still
+   * running then (a shop API that does not answer) is left: its step stays due in the store (a new install
+   * pending) and the background retry (this receiver's next start, or another receiver on the same store)
+   * takes it over at its recorded next attempt. Said once at warn, naming the shops.
+   */
+  async settled(timeoutMs: number): Promise<void> {
+    const running = [...this.#running.keys()];
+    if (running.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeoutMs);
+    });
+    const ended = await Promise.race([Promise.all(running).then(() => 'ended' as const), timedOut]);
+    clearTimeout(timer);
+    if (ended === 'timeout')
+      this.#ctx.logger.warn(
+        { shops: [...this.#running.values()], waitedMs: timeoutMs },
+        "app install steps still running at shutdown (the shop's API did not answer): left; each shop's step stays due in the store and the background retry takes it over at the next start (or on another receiver on the same store)",
+      );
   }
 }
