@@ -7,6 +7,8 @@
  * outcome write gives up, says in one line that the outcome was not recorded and that the job runs again
  * after its lease, and the shutdown ends cleanly (no exit code) within seconds.
  *
+ * The lease renewal in flight meanwhile is given up as well, in one line that promises no retry.
+ *
  * What must still hold, asserted: nothing acknowledged is lost (the delivery is in the store), and the job
  * does not stay `running` past its lease — once the lease ends, another worker claims it (attempt 2).
  *
@@ -154,6 +156,13 @@ it.skipIf(process.platform !== 'linux')(
     expect(notRecorded).toHaveLength(1);
     expect(notRecorded[0]?.msg).toMatch(/runs again once its lease ends/);
     expect(notRecorded[0]?.jobId).toEqual(expect.any(String));
+    // The lease renewal sent while the link was silent is given up too: one line that promises no retry
+    // (before: "cannot renew job leases …; trying again shortly", a retry that never came).
+    const messages = lines.map((line) => (JSON.parse(line) as { msg: string }).msg);
+    expect(messages.filter((msg) => /trying again/.test(msg))).toEqual([]);
+    const renewalGivenUp = messages.filter((msg) => msg.startsWith('job lease renewal given up'));
+    expect(renewalGivenUp).toHaveLength(1);
+    expect(renewalGivenUp[0]).toMatch(/receiver is stopping.*leases end on their own/);
 
     // The guarantees: the acknowledged delivery is stored, and its job does not stay running past its lease.
     // (The hung connections end: the server ends those sessions.)

@@ -5,10 +5,12 @@
  * running one's outcome will not count. Before a job starts, its lease must have been confirmed at
  * most lease·2/3 ago, else it is renewed first (`confirmForStart`). Lease ages are counted on the
  * worker's own clock from when the claim or renewal was sent (see HeldJob.leaseExpiresAt), never by
- * comparing it with the store's lease end, which PostgreSQL keeps on the server's clock.
+ * comparing it with the store's lease end, which PostgreSQL keeps on the server's clock. A renewal the
+ * shutdown gave up (StoreShutdownWaitError: PostgreSQL silent while the receiver stops) promises no retry.
  */
 import type { Logger } from 'pino';
 import type { ClaimedJob, LeaseRenewal, Store } from '../store/store.js';
+import { StoreShutdownWaitError } from '../store/store-errors.js';
 import { type Clock, systemClock } from './clock.js';
 import type { HeldJob, HeldJobs } from './held-jobs.js';
 
@@ -43,6 +45,8 @@ export class LeaseRenewer {
   /** Set while the renewal loop idles (no leases held): claiming jobs calls it. */
   #wake: (() => void) | null = null;
   #failing = false;
+  /** A renewal given up by the shutdown was reported (once). */
+  #gaveUpReported = false;
   /** The renewal call in flight, if any, and when the renewal loop renews next (clock ms). */
   #renewing: Promise<unknown> | null = null;
   #nextRenewalAt = 0;
@@ -160,7 +164,19 @@ export class LeaseRenewer {
       if (this.#failing) this.#logger.info('job leases renewed again');
       this.#failing = false;
     } catch (error) {
-      if (!this.#failing) {
+      if (error instanceof StoreShutdownWaitError || this.#stop.signal.aborted || this.#abandoned()) {
+        // The receiver is stopping: no renewal comes after this one, so none is promised (one line).
+        if (!this.#gaveUpReported) {
+          this.#gaveUpReported = true;
+          this.#logger.info(
+            {
+              leases: held.length,
+              reason: error instanceof StoreShutdownWaitError ? error.detail : String(error),
+            },
+            'job lease renewal given up: the receiver is stopping and the store did not answer; these leases end on their own, and another worker (or the next start) takes over the jobs whose outcome is not recorded',
+          );
+        }
+      } else if (!this.#failing) {
         this.#logger.warn(
           { err: error, leases: held.length },
           'cannot renew job leases (store unavailable?); trying again shortly',

@@ -7,7 +7,8 @@
  * Modules: held-jobs.ts (the leased jobs, slots and prefetch), lease-renewer.ts (the heartbeat and the
  * start-time lease check), attempt-verification.ts (the shop's `verify`, once per event),
  * attempt-decision.ts (what an outcome does to its job), attempt-settlement.ts (writing it),
- * claimed-job-hand-back.ts (releasing claimed jobs of a handler disabled meanwhile).
+ * claimed-job-hand-back.ts (releasing claimed jobs of a handler disabled meanwhile), claim-failure-report.ts
+ * (what a failed claim logs).
  *
  * Guarantees (with the store's):
  * - At-least-once: a job is only finished by `completeJob`/`failJob`; if the process dies first, its lease
@@ -55,6 +56,7 @@ import type { RecordedDecision } from './attempt-decision.js';
 import { AttemptSettlement } from './attempt-settlement.js';
 import { AttemptStarts } from './attempt-starts.js';
 import { AttemptVerification, type EventVerifier } from './attempt-verification.js';
+import { ClaimFailureReport } from './claim-failure-report.js';
 import { ClaimedJobHandBack } from './claimed-job-hand-back.js';
 import { type Clock, systemClock } from './clock.js';
 import { describeError, type HandlerOutcome, thrownErrorCode } from './handler-outcome.js';
@@ -140,7 +142,7 @@ export class JobWorker {
   #wakeRequested = false;
   #sleeping: AbortController | null = null;
   #unsubscribe: (() => void) | null = null;
-  #storeFailing = false;
+  readonly #claimFailures: ClaimFailureReport;
 
   constructor(options: JobWorkerOptions) {
     this.#store = options.store;
@@ -155,6 +157,7 @@ export class JobWorker {
     }
     this.workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.#logger = options.logger.child({ component: 'job-worker', workerId: this.workerId });
+    this.#claimFailures = new ClaimFailureReport(this.#logger);
     this.#clock = options.clock ?? systemClock;
     this.#pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
     this.#leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
@@ -373,16 +376,10 @@ export class JobWorker {
         this.#fill(runner);
         // A full batch: there may be more; look again once a slot frees up (its end wakes the loop).
       }
-      if (this.#storeFailing) this.#logger.info('store reachable again; claiming jobs');
-      this.#storeFailing = false;
+      this.#claimFailures.succeeded();
     } catch (error) {
-      if (!this.#storeFailing) {
-        this.#logger.warn(
-          { err: error },
-          'cannot claim jobs (store unavailable?); trying again at the next poll',
-        );
-      }
-      this.#storeFailing = true;
+      // stopping (a claim the shutdown gave up): no next poll, so no retry is promised
+      this.#claimFailures.failed(error, this.#stopping);
     }
   }
 
