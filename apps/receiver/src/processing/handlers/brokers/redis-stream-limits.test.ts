@@ -2,7 +2,8 @@
  * `redis-stream` handler against a Redis at its limits, on Redis servers of the test's own
  * (disposable-redis.ts), never the shared one: out of memory (`maxmemory`, `noeviction`: `OOM`) and a
  * failed RDB snapshot (`MISCONF`) refuse for now — `broker_out_of_resources`, retried, saying what to
- * free —; an entry over `proto-max-bulk-len` is refused for good — dead-lettered at once.
+ * free —; an entry over `proto-max-bulk-len` is refused for good — dead-lettered at once. Redis busy
+ * with a long script (`BUSY`) or loading its dataset (`LOADING`) refuses for now, saying so.
  */
 import { sampleOrder } from '@srhooks/contracts';
 import { Redis } from 'ioredis';
@@ -77,6 +78,66 @@ describe('redis-stream handler: Redis short of resources', () => {
     // what an operator may do while fixing the disk: let writes through again
     await admin.config('SET', 'stop-writes-on-bgsave-error', 'no');
     expect(await handler.run(job(4))).toEqual({ status: 'succeeded' });
+  });
+});
+
+describe('redis-stream handler: Redis busy for now', () => {
+  /** A client of its own for a command that blocks Redis (its answer comes when that ends). */
+  const blockingClient = (server: DisposableRedis) =>
+    scope.release(new Redis({ port: server.port, host: '127.0.0.1' }), (client) => client.disconnect());
+
+  it('a script running past busy-reply-threshold (BUSY): retried, saying Redis runs a script and how to stop it', async () => {
+    const { server, admin } = await redisServer(['--busy-reply-threshold', '100']);
+    const handler = handlerFor(server);
+    expect(await handler.run(job(7))).toEqual({ status: 'succeeded' });
+    const script = blockingClient(server)
+      .eval('while true do end', 0)
+      .catch((error: unknown) => error);
+    await waitFor(async () => (await admin.ping().catch((error: Error) => error.message)) !== 'PONG', 'BUSY');
+    const refused = await handler.run(job(8));
+    expect(refused).toMatchObject({ status: 'retry', errorCode: 'broker_rejected' });
+    const error = refused.status === 'retry' ? refused.error : '';
+    expect(error).toContain('failed: BUSY');
+    expect(error).toContain(
+      'Redis is running a Lua script or function longer than its "busy-reply-threshold"',
+    );
+    expect(error).toContain('SCRIPT KILL or FUNCTION KILL');
+    expect(error).toMatch(/the entry was not added and the attempt is retried$/);
+    expect(handler.connected).toBe(true);
+    await admin.script('KILL');
+    expect(String(await script)).toMatch(/killed/i);
+    expect(await handler.run(job(8))).toEqual({ status: 'succeeded' });
+    expect(await admin.xlen('limits:order_confirm')).toBe(2);
+  });
+
+  it('loading its dataset (LOADING): retried, saying Redis is loading and where to see its progress', async () => {
+    // it answers others while loading once per loading-process-events-interval-bytes: every 1 KB here
+    const { server, admin } = await redisServer([
+      '--enable-debug-command',
+      'yes',
+      '--save',
+      '',
+      '--loading-process-events-interval-bytes',
+      '1024',
+    ]);
+    const handler = handlerFor(server);
+    expect(await handler.run(job(9))).toEqual({ status: 'succeeded' });
+    // enough keys, loaded slowly (100 µs each), that the reload lasts about two seconds
+    await admin.debug('POPULATE', 20_000);
+    await admin.config('SET', 'key-load-delay', '100');
+    const reload = blockingClient(server).debug('RELOAD');
+    await waitFor(async () => /loading:1/.test(await admin.info('persistence')), 'Redis to be loading');
+    const refused = await handler.run(job(10));
+    expect(refused).toMatchObject({ status: 'retry', errorCode: 'broker_rejected' });
+    const error = refused.status === 'retry' ? refused.error : '';
+    expect(error).toContain('failed: LOADING');
+    expect(error).toContain('Redis is loading its dataset into memory');
+    expect(error).toContain('"loading_eta_seconds"');
+    expect(error).toMatch(/the entry was not added and the attempt is retried$/);
+    expect(handler.connected).toBe(true);
+    await reload;
+    expect(await handler.run(job(10))).toEqual({ status: 'succeeded' });
+    expect(await admin.xlen('limits:order_confirm')).toBe(2);
   });
 });
 

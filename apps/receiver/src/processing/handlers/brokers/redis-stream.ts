@@ -26,6 +26,13 @@
  * saying what to free; it is retried. An entry larger than Redis takes in one value
  * (`proto-max-bulk-len`: Redis answers "Protocol error: invalid bulk length" and drops the connection)
  * is dead-lettered at once: no retry makes it fit.
+ *
+ * Redis answering "not now" — `BUSY` (a Lua script or function has run longer than its
+ * `busy-reply-threshold` and it answers nothing else until that ends) or `LOADING` (it is loading its
+ * dataset into memory, after a restart, a `DEBUG RELOAD` or a replica's full sync) — fails the attempt
+ * as `broker_rejected` saying what Redis is doing and that the attempt is retried; the connection is
+ * kept. (A connection opened while Redis loads is not ready until the load ends: ioredis's ready check
+ * waits, so such an attempt ends as a connect timeout instead.)
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -256,6 +263,17 @@ export function createRedisStreamHandler(options: RedisStreamHandlerOptions): Br
           errorCode: 'broker_rejected',
         };
       }
+      const occupied = phase === 'command' ? busyWith(error) : null;
+      if (occupied !== null) {
+        return {
+          status: 'retry',
+          error: scrubSecrets(
+            `XADD to Redis stream "${key}" at ${where} failed: ${clientErrorText(error)}: ${occupied}; the entry was not added and the attempt is retried`,
+            secrets,
+          ),
+          errorCode: 'broker_rejected',
+        };
+      }
       const shortOf = phase === 'command' ? outOfResources(error) : null;
       if (shortOf !== null) {
         return {
@@ -372,6 +390,23 @@ function outOfResources(error: unknown): string | null {
     return `Redis is out of memory (at its "maxmemory", with nothing its "maxmemory-policy" may evict) and takes no new entries until it has room: let consumers trim the streams (XTRIM, or set "maxLen" on this handler), free other keys, or raise "maxmemory"`;
   if (/^MISCONF\b/.test(text))
     return `Redis takes no writes because it could not persist its data (its last RDB snapshot or a write to its append-only file failed: a full disk, or a data directory it may not write; its answer above and its log say which): free disk space or fix its "dir"; writes resume once a snapshot (BGSAVE) or the append-only file succeeds again`;
+  return null;
+}
+
+/**
+ * What Redis is busy with when it answers no command for now, and what ends it; null for any other
+ * error. `BUSY`: a Lua script (EVAL) or function (FCALL) has run longer than `busy-reply-threshold`
+ * (`lua-time-limit` before Redis 7; 5 s by default) and Redis answers only SCRIPT KILL / FUNCTION KILL
+ * or SHUTDOWN NOSAVE until it ends. `LOADING`: Redis is loading its dataset into memory (after a
+ * restart, a DEBUG RELOAD, or on a replica during a full sync) and takes no commands until it is loaded.
+ */
+function busyWith(error: unknown): string | null {
+  if (!(error instanceof ioredis().ReplyError)) return null;
+  const text = describeError(error);
+  if (/^BUSY\b/.test(text))
+    return `Redis is running a Lua script or function longer than its "busy-reply-threshold" and answers no other command until it ends; if it does not end by itself, find it (the Redis log, SLOWLOG once it ends) and stop it with SCRIPT KILL or FUNCTION KILL (SHUTDOWN NOSAVE if it has already written)`;
+  if (/^LOADING\b/.test(text))
+    return `Redis is loading its dataset into memory (after a restart, a DEBUG RELOAD or a replica's full sync) and takes no commands until it is loaded; INFO persistence shows its progress ("loading_eta_seconds")`;
   return null;
 }
 
