@@ -3,7 +3,8 @@
  * server's `max_payload` (against the machine's NATS, streams named per run and deleted afterwards),
  * credentials the server refuses and a publish the user may not make (minimal NATS servers of the
  * test's own that answer as a NATS with authorization does: the shared one has none), and JetStream
- * out of storage (a nats-server of the test's own with a 2 MB `max_file_store`).
+ * out of storage, or without room to reserve for a new stream (a nats-server of the test's own with a
+ * 2 MB `max_file_store`).
  */
 import { createServer, type Server } from 'node:net';
 import { DiscardPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -123,6 +124,35 @@ describe('nats handler: refusals', () => {
     expect(handler.connected).toBe(true);
     await jsm.streams.purge('ORDERS');
     expect(await handler.run(claimedOrderJob(sampleOrder(9), { eventId: 'evt_store_1' }))).toEqual({
+      status: 'succeeded',
+    });
+  });
+
+  it('no storage left to reserve for the ensureStream stream (10047): says which reservations take it and what to change, retried', async () => {
+    const server = await startDisposableNats(['max_file_store: 2MB']);
+    scope.defer(() => server.stop());
+    const nc = await connect({ servers: server.url });
+    scope.defer(() => nc.close());
+    const jsm = await jetstreamManager(nc);
+    // another stream reserves the whole file store (its max_bytes), while storing nothing
+    await jsm.streams.add({ name: 'HOG', subjects: ['hog.>'], max_bytes: 2 * 1024 * 1024 });
+    const handler = createNatsHandler({
+      name: 'reserve',
+      servers: [server.url],
+      subject: 'orders.{shop}.{event}',
+      ensureStream: { name: 'ORDERS' },
+      timeoutMs: 2000,
+    });
+    scope.defer(() => handler.close());
+    const refused = await handler.run(claimedOrderJob(sampleOrder(9), { eventId: 'evt_reserve_1' }));
+    expect(refused).toMatchObject({ status: 'retry', errorCode: 'broker_rejected' });
+    expect(refused.status === 'retry' ? refused.error : '').toBe(
+      `cannot ensure stream "ORDERS": JetStream refused to create it (insufficient storage resources available): the storage it reserves for streams — each stream's "max_bytes" — already takes all of the server's "max_file_store" (or the account's JetStream storage limit), however little is stored: no room is left for a new stream; lower "max_bytes" on streams that reserve more than they use, or delete unused ones, or raise "max_file_store" in the server's jetstream block (or the account's limit); the attempt is retried`,
+    );
+    // what the operator does: the other stream reserves less, and the next attempt creates ORDERS
+    const hog = await jsm.streams.info('HOG');
+    await jsm.streams.update('HOG', { ...hog.config, max_bytes: 1024 * 1024 });
+    expect(await handler.run(claimedOrderJob(sampleOrder(9), { eventId: 'evt_reserve_1' }))).toEqual({
       status: 'succeeded',
     });
   });

@@ -531,6 +531,21 @@ function insufficientResources(error: unknown): boolean {
   return /insufficient resources/i.test(describeError(error));
 }
 
+/**
+ * JetStream refused to create a stream because it cannot reserve storage for it: API error 10047
+ * "insufficient storage resources available" (file storage) or 10028 "insufficient memory resources
+ * available" (memory). nats-server reserves each stream's `max_bytes` (a stream without one, as
+ * `ensureStream` creates it, asks for one byte) against the server's `max_file_store` /
+ * `max_memory_store` and the account's JetStream limit; when other streams' `max_bytes` already take it
+ * all, no new stream fits, however empty the disk. What to change, or null for any other error.
+ */
+function noRoomToReserve(error: unknown, storage: 'file' | 'memory'): string | null {
+  const text = describeError(error);
+  if (!/insufficient (storage|memory) resources available/i.test(text)) return null;
+  const limit = storage === 'memory' ? 'max_memory_store' : 'max_file_store';
+  return `JetStream refused to create it (${text}): the storage it reserves for streams — each stream's "max_bytes" — already takes all of the server's "${limit}" (or the account's JetStream ${storage === 'memory' ? 'memory' : 'storage'} limit), however little is stored: no room is left for a new stream; lower "max_bytes" on streams that reserve more than they use, or delete unused ones, or raise "${limit}" in the server's jetstream block (or the account's limit); the attempt is retried`;
+}
+
 /** The stream is at its limits with `discard: new` (JetStream: "maximum messages/bytes exceeded"). */
 function streamFull(error: unknown): boolean {
   return /maximum (messages|bytes|messages per subject) exceeded/i.test(describeError(error));
@@ -585,6 +600,8 @@ async function ensureStream(
           }),
     });
   } catch (error) {
+    const noRoom = noRoomToReserve(error, spec.storage ?? 'file');
+    if (noRoom !== null) throw new Error(noRoom);
     if (!/subjects overlap/i.test(describeError(error))) throw error;
     // JetStream allows no two streams over the same subjects: name the one that has them already
     for (const subject of subjects) {
