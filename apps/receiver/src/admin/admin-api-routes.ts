@@ -60,8 +60,8 @@ export const adminApiRoutes: FastifyPluginAsync<AdminApiRoutesOptions> = async (
     config: app.config,
     appShops: app.appShops,
     handlerProblem: (handler) => app.worker?.handlerProblem(handler) ?? null,
-    isUninstalled: (shop) => app.shopDirectory.isUninstalled(shop),
-    uninstalledShops: () => app.shopDirectory.uninstalledShops(),
+    uninstalledInStore: (shop) => app.shopDirectory.uninstalledInStore(shop),
+    uninstalledShopsInStore: () => app.shopDirectory.uninstalledShopsInStore(),
   });
 
   // Records the routes below as they are added: a known path asked with another method is answered 405.

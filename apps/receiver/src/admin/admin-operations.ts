@@ -35,6 +35,7 @@ import { AdminApiError, notQuarantined } from './admin-errors.js';
 import type { BackfillRequest, PruneRequest } from './admin-request-schemas.js';
 import { DeliveryReprocess, type ReprocessRequest } from './delivery-reprocess.js';
 import { type BackfillResult, backfillEvents } from './events-backfill.js';
+import { readInstallState } from './install-state-read.js';
 import { refuseRunningJobs } from './running-job-replay.js';
 
 /** Dead letters replayed per store call by `replayDeadLetters` (at most MAX_DEAD_LETTERS). */
@@ -50,10 +51,14 @@ export interface AdminOperationsOptions {
   appShops?: AppShopStore | null;
   /** Why this receiver's worker cannot run a handler now (JobWorker.handlerProblem); none without a worker. */
   handlerProblem?: (handler: string) => HandlerProblem | null;
-  /** A shop that uninstalled the app (app mode's shop directory); none without app mode. */
-  isUninstalled?: (shop: string) => boolean;
-  /** Every shop that uninstalled the app (app mode's shop directory); none without app mode. */
-  uninstalledShops?: () => string[];
+  /**
+   * Whether a shop has uninstalled the app according to the store now (app mode: the shop directory's
+   * `uninstalledInStore`, one read — not its list in memory, which may be behind another instance's re-install
+   * or uninstall on the same PostgreSQL store); none without app mode. Store errors are thrown.
+   */
+  uninstalledInStore?: (shop: string) => Promise<boolean>;
+  /** Every shop that has uninstalled the app according to the store now (`uninstalledShopsInStore`); none without app mode. */
+  uninstalledShopsInStore?: () => Promise<string[]>;
 }
 
 /** The reason an operator's disable records (shown by `srhooks handlers`, the API and the inspector). */
@@ -78,8 +83,8 @@ export class AdminOperations {
   readonly #config: AdminOperationsOptions['config'];
   readonly #reprocess: DeliveryReprocess;
   readonly #handlerProblem: (handler: string) => HandlerProblem | null;
-  readonly #isUninstalled: (shop: string) => boolean;
-  readonly #uninstalledShops: () => string[];
+  readonly #uninstalledInStore: (shop: string) => Promise<boolean>;
+  readonly #uninstalledShopsInStore: () => Promise<string[]>;
 
   constructor(options: AdminOperationsOptions) {
     this.#store = options.store;
@@ -87,8 +92,8 @@ export class AdminOperations {
     this.#config = options.config;
     this.#reprocess = new DeliveryReprocess({ ...options, appShops: options.appShops ?? null });
     this.#handlerProblem = options.handlerProblem ?? (() => null);
-    this.#isUninstalled = options.isUninstalled ?? (() => false);
-    this.#uninstalledShops = options.uninstalledShops ?? (() => []);
+    this.#uninstalledInStore = options.uninstalledInStore ?? (async () => false);
+    this.#uninstalledShopsInStore = options.uninstalledShopsInStore ?? (async () => []);
   }
 
   listDeliveries(filter: DeliveryFilter): Promise<Page<DeliverySummary>> {
@@ -172,7 +177,7 @@ export class AdminOperations {
         { duplicateOf: event.duplicateOf },
       );
     }
-    this.#refuseUninstalledShop(event);
+    await this.#refuseUninstalledShop(event);
     refuseRunningJobs(event, handler, new Date());
     const configured = isWebhookEvent(event.event) ? this.#handlers.namesFor(event.shop, event.event) : [];
     if (handler !== undefined) {
@@ -213,10 +218,18 @@ export class AdminOperations {
    * jobs at their turn (uninstalled-shop-jobs.ts), so a replay would answer "queued" and the job would die at
    * once with the uninstall's reason — turning a job that had succeeded into a dead letter. Refused instead,
    * saying when it can be replayed (after a re-install). The app's own events (Payment API notifications,
-   * `app_uninstalled`) are handled after an uninstall too, so they replay as always.
+   * `app_uninstalled`) are handled after an uninstall too, so they replay as always. Judged by the store's
+   * install state (one read), as the worker judges the job: a list in memory may not have seen another
+   * instance's re-install (refusing a replay the worker would run) or uninstall (accepting one it cancels).
    */
-  #refuseUninstalledShop(event: EventDetail): void {
-    if (isAppEvent(event.event) || !this.#isUninstalled(event.shop)) return;
+  async #refuseUninstalledShop(event: EventDetail): Promise<void> {
+    if (isAppEvent(event.event)) return;
+    const uninstalled = await this.#installState(
+      `shop ${event.shop}'s install state`,
+      'the event was not replayed',
+      () => this.#uninstalledInStore(event.shop),
+    );
+    if (!uninstalled) return;
     throw new AdminApiError(
       409,
       'shop_uninstalled',
@@ -231,7 +244,10 @@ export class AdminOperations {
       {
         store: this.#store,
         handlers: this.#handlers,
-        isUninstalled: this.#isUninstalled,
+        uninstalledInStore: (shop) =>
+          this.#installState(`shop ${shop}'s install state`, 'nothing was replayed', () =>
+            this.#uninstalledInStore(shop),
+          ),
         call: (operation, call) => this.#call(operation, call),
       },
       request,
@@ -292,7 +308,7 @@ export class AdminOperations {
     const { cursor: _cursor, limit: _limit, exceptShops: _exceptShops, ...window } = filter;
     // App mode: the dead letters of shops that uninstalled the app stay (their jobs would be cancelled
     // again at once, as at the uninstall); uninstalledShopDeadLetters counts them for the answer.
-    const uninstalled = this.#uninstalledShops();
+    const uninstalled = await this.#uninstalledShopsNow('no dead letter was replayed');
     const matching = uninstalled.length > 0 ? { ...window, exceptShops: uninstalled } : window;
     if (matching.handler !== undefined && this.#handlers.definition(matching.handler) === undefined) {
       // A handler no longer configured has nothing to run its jobs again (and a typo would replay none).
@@ -340,7 +356,9 @@ export class AdminOperations {
   async uninstalledShopDeadLetters(
     filter: Pick<DeadLetterFilter, 'from' | 'to' | 'handler'>,
   ): Promise<number> {
-    const uninstalled = this.#uninstalledShops();
+    const uninstalled = await this.#uninstalledShopsNow(
+      'the dead letters of uninstalled shops were not counted, and no dead letter was replayed',
+    );
     if (uninstalled.length === 0) return 0;
     const window = {
       ...(filter.from === undefined ? {} : { from: filter.from }),
@@ -459,6 +477,15 @@ export class AdminOperations {
         `No handler "${name}" is configured; see GET /admin/api/handlers.`,
       );
     }
+  }
+
+  /** The shops that have uninstalled the app according to the store now (their dead letters are left). */
+  #uninstalledShopsNow(outcome: string): Promise<string[]> {
+    return this.#installState("the shops' install state", outcome, () => this.#uninstalledShopsInStore());
+  }
+
+  #installState<T>(what: string, outcome: string, read: () => Promise<T>): Promise<T> {
+    return readInstallState(what, outcome, read, this.#config.storeTimeoutMs);
   }
 
   #call<T>(operation: string, call: Promise<T>): Promise<T> {

@@ -185,7 +185,7 @@ describe('POST /admin/api/events/backfill', () => {
         shops: [{ name: 'demo', handlers: ['erp'] } as never],
         handlers: { erp: { type: 'log' } as HandlerConfig },
       }),
-      isUninstalled: () => false,
+      uninstalledInStore: async () => false,
       call: <T>(_operation: string, call: Promise<T>) => call,
     };
     const request = { handler: 'erp', from: at(-2), to: at(48), missingOnly: true };

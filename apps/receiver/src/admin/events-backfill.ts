@@ -58,8 +58,11 @@ export interface BackfillResult {
 export interface BackfillDependencies {
   store: Store;
   handlers: HandlerRegistry;
-  /** A shop that uninstalled the app (app mode): its events are not sent anywhere any more. */
-  isUninstalled: (shop: string) => boolean;
+  /**
+   * Whether a shop has uninstalled the app according to the store (app mode; one read, asked once per shop of
+   * the window): its events are not sent anywhere any more. Throws when the store cannot say.
+   */
+  uninstalledInStore: (shop: string) => Promise<boolean>;
   /** Each store call bounded by the store timeout (AdminOperations). */
   call: <T>(operation: string, call: Promise<T>) => Promise<T>;
 }
@@ -71,12 +74,13 @@ function skipReason(
   event: WithHandlerStates<EventSummary>,
   request: BackfillRequest,
   deps: BackfillDependencies,
+  uninstalled: ReadonlyMap<string, boolean>,
 ): SkipReason | null {
   if (event.duplicateOf !== null) return 'duplicate';
   if (event.erasure !== undefined) return 'erased';
   if (!deps.handlers.namesFor(event.shop, event.event).includes(request.handler)) return 'notRouted';
   // The app's own events (app_uninstalled, Payment API notifications) are handled after an uninstall too.
-  if (!isAppEvent(event.event) && deps.isUninstalled(event.shop)) return 'uninstalled';
+  if (!isAppEvent(event.event) && uninstalled.get(event.shop) === true) return 'uninstalled';
   if (event.held) return 'held';
   const job = event.handlers.find((state) => state.handler === request.handler);
   if (job === undefined) return null;
@@ -121,6 +125,7 @@ export async function backfillEvents(
     hasJob: 0,
   };
   const chosen: string[] = [];
+  const uninstalled = new Map<string, boolean>();
   let cursor: string | undefined;
   for (;;) {
     const page = await deps.call(
@@ -134,8 +139,15 @@ export async function backfillEvents(
         ...(cursor === undefined ? {} : { cursor }),
       }),
     );
+    // The install state of each shop of the page not read yet (the store's, not a list in memory).
+    const unread = new Set(
+      page.items
+        .filter((event) => !isAppEvent(event.event) && !uninstalled.has(event.shop))
+        .map((e) => e.shop),
+    );
+    for (const shop of unread) uninstalled.set(shop, await deps.uninstalledInStore(shop));
     for (const event of page.items) {
-      const reason = skipReason(event, request, deps);
+      const reason = skipReason(event, request, deps, uninstalled);
       if (reason === null) chosen.push(event.id);
       else skipped[reason] += 1;
     }

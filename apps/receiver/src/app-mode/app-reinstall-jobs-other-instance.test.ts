@@ -11,102 +11,10 @@
  * job's turn comes (one read), so the re-installed shop's job runs, and a job of a shop another instance saw
  * uninstall — delivered to B, which still lists the shop as installed — is cancelled.
  */
-import { signDeliveryPath } from '@srhooks/contracts';
-import { type RunningSandbox, startSandbox } from '@srhooks/sandbox';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildReceiver } from '../app.js';
-import type { ReceiverConfig } from '../config/config-schema.js';
-import { defineReceiverConfig } from '../config/load-config.js';
+import { describe, expect, it } from 'vitest';
 import { CANCELLED_BY_UNINSTALL } from '../store/app-shops/uninstall-cancellation.js';
-import { deliveryBody } from '../test-support/delivery-fixtures.js';
-import { dropSchema, TEST_DATABASE_URL, uniqueSchemaName } from '../test-support/postgres-schema.js';
-import { TEST_SECRET } from '../test-support/test-receiver.js';
-import {
-  APP_CLIENT_ID,
-  APP_CLIENT_SECRET,
-  APP_ID,
-  eventually,
-  freePort,
-  registerTestApp,
-} from './test-support/app-mode-fixture.js';
-
-type Receivers = Record<'a' | 'b', { app: FastifyInstance; url: string }>;
-
-/**
- * Receivers A (ingests only) and B (ingests and runs every job) on one PostgreSQL schema, against a sandbox
- * with `shops`; the app's install and uninstall calls reach A. Neither re-reads the installed shops on its own
- * within a test; `feedOnB: false`: B does not hear the store's change feed either (its listening connection
- * down), so its list in memory changes only when B itself reads.
- */
-function useSharedStorePair(prefix: string, shops: string[], options: { feedOnB: boolean }) {
-  const schema = uniqueSchemaName(prefix);
-  const pair = { receivers: {} as Receivers, sandbox: undefined as unknown as RunningSandbox };
-
-  beforeAll(async () => {
-    const sandbox = await startSandbox({
-      rateLimit: false,
-      shops: shops.map((name) => ({ name, clients: [] })),
-    });
-    pair.sandbox = sandbox;
-    const ports = { a: await freePort(), b: await freePort() };
-    const publicUrl = `http://127.0.0.1:${ports.a}`;
-    registerTestApp(sandbox, publicUrl);
-    const config: ReceiverConfig = defineReceiverConfig({
-      secrets: [TEST_SECRET],
-      databaseUrl: TEST_DATABASE_URL,
-      databaseSchema: schema,
-      host: '127.0.0.1',
-      logLevel: 'warn',
-      publicUrl,
-      handlers: { audit: { type: 'log' } },
-      app: {
-        appId: APP_ID,
-        clientId: APP_CLIENT_ID,
-        clientSecret: APP_CLIENT_SECRET,
-        events: ['order_confirm'],
-        handlers: ['audit'],
-        apiUrl: `${sandbox.url}/{shop}/api`,
-        tokenUrl: `${sandbox.url}/{shop}/app/token`,
-        // the install call waits for its API step (up to the sandbox's 30 s call limit): the test reads its outcome
-        installWaitSeconds: 30,
-        adminUrl: `${sandbox.url}/{shop}/admin`,
-      },
-    });
-    const start = async (name: 'a' | 'b', processing: boolean, feed: boolean) => {
-      const app = await buildReceiver(
-        { ...config, port: ports[name] },
-        {
-          defaultMetrics: false,
-          logDestination: { write: () => {} },
-          processing: { enabled: processing, logWrite: () => {} },
-          shopDirectory: { refreshMs: 3_600_000, ...(feed ? {} : { refreshOnUninstall: false }) },
-        },
-      );
-      await app.listen({ port: ports[name], host: '127.0.0.1' });
-      pair.receivers[name] = { app, url: `http://127.0.0.1:${ports[name]}` };
-    };
-    await start('a', false, true); // ingests only
-    await start('b', true, options.feedOnB); // runs every job
-  });
-
-  afterAll(async () => {
-    for (const receiver of Object.values(pair.receivers)) await receiver.app.close();
-    await pair.sandbox?.close();
-    await dropSchema(schema);
-  });
-  return pair;
-}
-
-const deliver = async (receiver: { url: string }, shop: string) => {
-  const { contentType, body } = deliveryBody('order_confirm');
-  const response = await fetch(
-    `${receiver.url}${signDeliveryPath({ shop, event: 'order_confirm' }, TEST_SECRET)}`,
-    { method: 'POST', headers: { 'content-type': contentType }, body: new Uint8Array(body) },
-  );
-  const answer = (await response.json()) as { deliveryId?: string };
-  return { status: response.status, deliveryId: answer.deliveryId };
-};
+import { APP_ID, eventually } from './test-support/app-mode-fixture.js';
+import { deliverOrder, type Receivers, useSharedStorePair } from './test-support/shared-store-pair.js';
 
 /** The delivery's events once each job has ended (succeeded or dead), with their last error. */
 const settledEventsOf = (receivers: Receivers, shop: string, deliveryId: string) =>
@@ -140,7 +48,7 @@ describe("a re-installed shop's jobs run by another receiver instance on one Pos
     // The handler paused while the delivery comes, so B's worker claims its job only after B had the chance
     // to hear of the delivery (the claim racing that read is the next describe's, with the feed down).
     await receivers.a.app.store.disableHandler('audit', { reason: 'test: hold the job', by: 'operator' });
-    const first = await deliver(receivers.a, 'beta');
+    const first = await deliverOrder(receivers.a, 'beta');
     expect(first.status).toBe(200);
     await eventually(
       async () => (receivers.b.app.shopDirectory.isUninstalled('beta') ? undefined : true),
@@ -163,7 +71,7 @@ describe("B's change feed down: its worker decides from the store's install stat
     expect(receivers.b.app.shopDirectory.isUninstalled('beta')).toBe(true);
 
     expect((await sandbox.apps.install(APP_ID, 'beta')).install.status).toBe(302);
-    const first = await deliver(receivers.a, 'beta');
+    const first = await deliverOrder(receivers.a, 'beta');
     expect(first.status).toBe(200);
     const events = await settledEventsOf(receivers, 'beta', first.deliveryId as string);
     expect(events).toEqual([{ status: 'succeeded', lastError: null }]);
@@ -180,7 +88,7 @@ describe("B's change feed down: its worker decides from the store's install stat
     expect(receivers.b.app.shopDirectory.isUninstalled('gamma')).toBe(false); // B has not heard
 
     // B takes the delivery (its list says installed) and its worker claims the job
-    const late = await deliver(receivers.b, 'gamma');
+    const late = await deliverOrder(receivers.b, 'gamma');
     expect(late.status).toBe(200);
     const events = await settledEventsOf(receivers, 'gamma', late.deliveryId as string);
     expect(events).toEqual([{ status: 'dead', lastError: CANCELLED_BY_UNINSTALL }]);

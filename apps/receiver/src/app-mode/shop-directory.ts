@@ -79,7 +79,8 @@ export class ShopDirectory {
    * shop's record, taken into the list in memory (as `reloadShop`). For the decisions that must not go by a
    * list that may be behind the store — another instance on the same PostgreSQL store handled a re-install
    * (or an uninstall) since this one last read it, and its change feed may be down —: whether a claimed job
-   * runs or is cancelled as an uninstalled shop's, whether a drained spooled delivery gets handler jobs. A
+   * runs or is cancelled as an uninstalled shop's, whether a drained spooled delivery gets handler jobs, whether
+   * an admin's replay or backfill of the shop's events is refused (admin-operations.ts). A
    * record this instance wrote while the read was under way is newer and decides; a shop the store has no
    * record of never installed the app (false). Store errors are thrown (the caller decides nothing then).
    */
@@ -91,6 +92,17 @@ export class ShopDirectory {
     if (at !== undefined && at > startedAt) return this.isUninstalled(name);
     if (!read) return false;
     return this.#take(read).status === 'uninstalled';
+  }
+
+  /**
+   * The shops that have uninstalled the app according to the store now (not config shops): the installed shops
+   * re-read from the store (`refresh`, one read), then `uninstalledShops`. For the admin's replays of many
+   * shops' work at once (the dead letters), which must not go by a list that may be behind the store, as
+   * `uninstalledInStore` for one shop. Store errors are thrown.
+   */
+  async uninstalledShopsInStore(): Promise<string[]> {
+    await this.refresh();
+    return this.uninstalledShops();
   }
 
   /** A record just read from the store, taken unless the list holds the same; the record now known. */

@@ -90,8 +90,8 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
     config: app.config,
     appShops: app.appShops,
     handlerProblem: (handler) => app.worker?.handlerProblem(handler) ?? null,
-    isUninstalled: (shop) => app.shopDirectory.isUninstalled(shop),
-    uninstalledShops: () => app.shopDirectory.uninstalledShops(),
+    uninstalledInStore: (shop) => app.shopDirectory.uninstalledInStore(shop),
+    uninstalledShopsInStore: () => app.shopDirectory.uninstalledShopsInStore(),
   });
   const live = new LiveStream({
     store: app.store,
