@@ -23,6 +23,10 @@ export const adminArea: FastifyPluginAsync<AdminAreaOptions> = async (app, optio
     );
     return;
   }
+  // This area's requests (its scope's `app.store`): once the shutdown has begun, a store call PostgreSQL
+  // leaves unanswered for the store's close grace is cut short, answered 503 (Store.forRequests).
+  const requestStore = app.store.forRequests?.();
+  if (requestStore !== undefined) app.decorate('store', requestStore);
   // Loaded only when enabled: a receiver that only ingests does not carry the UI's code (~6 MB RSS).
   const [
     { AdminAuth },

@@ -24,7 +24,8 @@ type Answered =
   | 'close'
   | 'warmUp'
   | 'beginShutdown'
-  | 'forBackgroundWork';
+  | 'forBackgroundWork'
+  | 'forRequests';
 /** Every other member: an operation on the database (refused). */
 type Refused = Exclude<keyof Store, Answered>;
 

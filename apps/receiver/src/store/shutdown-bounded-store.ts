@@ -9,11 +9,13 @@
  * (a job outcome: the job runs again once its lease ends; a lease renewal or hand-back: the lease ends by
  * itself; a recovery pass: the watermark stays, the next pass reads the same window again), while a
  * delivery in flight must not be given up (it is answered 200 only once committed, or spooled).
+ * The admin API's and the inspector's requests use such a view too (Store.forRequests): a request cut short
+ * is answered 503 store_unavailable saying the receiver is stopping, so nothing half-done is reported done.
  *
  * Before, such a call waited for the query timeout (10 s by default, as long as the shutdown timeout): a
  * shutdown with a job outcome or a recovery page being written when the link went silent ended in exit 1.
  */
-import { StoreShutdownWaitError } from './store-errors.js';
+import { type ShutdownBoundCaller, StoreShutdownWaitError } from './store-errors.js';
 
 /**
  * When the shutdown began, and the calls waiting for it (a set of callbacks, not an AbortSignal: thousands
@@ -40,14 +42,17 @@ export class ShutdownGrace {
     this.#waiting.clear();
   }
 
-  /** `work`'s outcome, or StoreShutdownWaitError once the shutdown's grace ran out (`work` goes on then). */
-  bound<T>(work: Promise<T>): Promise<T> {
+  /**
+   * `work`'s outcome, or StoreShutdownWaitError (saying whose call it was, `caller`) once the shutdown's
+   * grace ran out (`work` goes on then).
+   */
+  bound<T>(work: Promise<T>, caller: ShutdownBoundCaller = 'background work'): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       const startGrace = (): void => {
         timer = setTimeout(() => {
           this.#gaveUp();
-          reject(new StoreShutdownWaitError(this.graceMs));
+          reject(new StoreShutdownWaitError(this.graceMs, caller));
         }, this.graceMs);
       };
       const settled = (): void => {
@@ -73,8 +78,13 @@ export class ShutdownGrace {
 /**
  * `store` whose methods' promises are bounded by `grace` (see the module comment); other members (fields,
  * methods answering at once) are the store's own. Methods run on the store itself (its private fields).
+ * `caller` names whose calls they are in the error (its message: a request's says the receiver is stopping).
  */
-export function boundedAfterShutdown<S extends object>(store: S, grace: ShutdownGrace): S {
+export function boundedAfterShutdown<S extends object>(
+  store: S,
+  grace: ShutdownGrace,
+  caller: ShutdownBoundCaller = 'background work',
+): S {
   const wrappers = new Map<PropertyKey, unknown>();
   return new Proxy(store, {
     get(target, property) {
@@ -84,7 +94,7 @@ export function boundedAfterShutdown<S extends object>(store: S, grace: Shutdown
       if (wrapper === undefined) {
         wrapper = (...args: unknown[]): unknown => {
           const result: unknown = value.apply(target, args);
-          return result instanceof Promise ? grace.bound(result) : result;
+          return result instanceof Promise ? grace.bound(result, caller) : result;
         };
         wrappers.set(property, wrapper);
       }

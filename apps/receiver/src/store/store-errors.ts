@@ -46,19 +46,29 @@ export class StoreUnavailableError extends StoreError {
   }
 }
 
+/** Whose store call a shutdown gave up: the background work (job worker, recovery, retention) or a request's. */
+export type ShutdownBoundCaller = 'background work' | 'request';
+
 /**
- * The receiver is shutting down and the store did not answer a call of its background work (the job worker,
- * a recovery pass) within its close grace: the server has gone silent (a NAT or firewall dropping the flow),
- * and waiting for the query timeout would hold the shutdown past its limit. The call was given up — what
- * it would have written may or may not be committed (the job then runs again once its lease ends; a
- * recovery pass reads the same window again at the next start).
+ * The receiver is shutting down and the store did not answer a call within its close grace: the server has
+ * gone silent (a NAT or firewall dropping the flow), and waiting for the query timeout would hold the
+ * shutdown past its limit. The call was given up — what it would have written may or may not be committed.
+ * Of the background work (the job worker, a recovery pass): the job then runs again once its lease ends; a
+ * recovery pass reads the same window again at the next start. Of an admin API or inspector request: it is
+ * answered 503 store_unavailable saying the receiver is stopping (nothing is reported as done).
  */
 export class StoreShutdownWaitError extends StoreUnavailableError {
-  constructor(graceMs: number) {
+  readonly caller: ShutdownBoundCaller;
+
+  constructor(graceMs: number, caller: ShutdownBoundCaller = 'background work') {
     super(
       `no answer within ${graceMs} ms once the receiver began shutting down: the link to PostgreSQL has gone silent; given up so that the shutdown ends`,
     );
-    this.message = `The event store did not answer within ${graceMs} ms once the receiver began shutting down (the link to PostgreSQL has gone silent): the call was given up so that the shutdown ends. Whether it was committed is not known; a job whose outcome it was runs again once its lease ends, and recovery reads the same window again at the next start.`;
+    this.caller = caller;
+    this.message =
+      caller === 'request'
+        ? `The receiver is stopping, and its event store (PostgreSQL) did not answer within ${graceMs} ms: this request was cut short so that the shutdown ends. Nothing it asked for is reported as done; whether a change it asked for was committed is not known. Once the receiver (or another instance) is up again, look at the state and send the request again if it is still needed.`
+        : `The event store did not answer within ${graceMs} ms once the receiver began shutting down (the link to PostgreSQL has gone silent): the call was given up so that the shutdown ends. Whether it was committed is not known; a job whose outcome it was runs again once its lease ends, and recovery reads the same window again at the next start.`;
   }
 }
 

@@ -159,6 +159,14 @@ export interface Store {
    */
   forBackgroundWork?(): Store;
 
+  /**
+   * Optional (PostgreSQL): this store as the admin API's and the inspector's requests use it — bounded as
+   * {@link forBackgroundWork}'s view once {@link beginShutdown} was called; a call given up rejects with a
+   * StoreShutdownWaitError whose message says the receiver is stopping (answered 503 store_unavailable).
+   * Not for deliveries: one in flight is answered only once committed, or spooled. Absent: the store itself.
+   */
+  forRequests?(): Store;
+
   // --- read API ---------------------------------------------------------------------------------
   listDeliveries(filter?: DeliveryFilter): Promise<Page<DeliverySummary>>;
   /** Null when there is no such delivery. */

@@ -188,6 +188,7 @@ export class PgStore implements Store {
   /** A call of the background work went unanswered for the close grace during the shutdown: the server is silent. */
   #serverSilent = false;
   #backgroundView: Store | null = null;
+  #requestView: Store | null = null;
 
   constructor(options: PgStoreOptions) {
     if (options.schema !== undefined && !SCHEMA_NAME.test(options.schema)) {
@@ -334,6 +335,15 @@ export class PgStore implements Store {
   forBackgroundWork(): Store {
     this.#backgroundView ??= boundedAfterShutdown<Store>(this, this.#shutdownGrace);
     return this.#backgroundView;
+  }
+
+  /**
+   * This store as the admin API and the inspector use it: bounded as {@link forBackgroundWork}'s view, the
+   * error saying the receiver is stopping (the request is answered 503 store_unavailable).
+   */
+  forRequests(): Store {
+    this.#requestView ??= boundedAfterShutdown<Store>(this, this.#shutdownGrace, 'request');
+    return this.#requestView;
   }
 
   /** Nothing to do: PostgreSQL's work runs in its own processes, and this store has no threads. */
