@@ -144,11 +144,29 @@ export class ReceiverMetrics {
     registers: [this.registry],
   });
 
-  /** Broker handlers: 1 while the handler's connection to its broker is up, else 0 (read at scrape time). */
+  /**
+   * Broker handlers: 1 while the handler's connection to its broker is up, else 0; and, for those that
+   * can tell (amqp), 1 while the broker blocks publishing over that connection (RabbitMQ's
+   * connection.blocked: a memory or disk alarm), else 0 — the connection stays up meanwhile, so the
+   * first gauge alone says nothing is wrong (both read at scrape time).
+   */
   observeHandlerConnections(
-    handlers: () => Iterable<{ name: string; type: string; connected?: boolean }>,
+    handlers: () => Iterable<{ name: string; type: string; connected?: boolean; blocked?: boolean }>,
   ): void {
     this.#unregister('srhooks_handler_connected');
+    this.#unregister('srhooks_handler_blocked');
+    new Gauge({
+      name: 'srhooks_handler_blocked',
+      help: "1 while the broker blocks publishing over a broker handler's live connection (RabbitMQ connection.blocked: a memory or disk alarm), else 0 (amqp handlers only)",
+      labelNames: ['handler', 'type'] as const,
+      registers: [this.registry],
+      collect() {
+        for (const handler of handlers()) {
+          if (handler.blocked === undefined) continue;
+          this.set({ handler: handler.name, type: handler.type }, handler.blocked ? 1 : 0);
+        }
+      },
+    });
     new Gauge({
       name: 'srhooks_handler_connected',
       help: "1 while a broker handler's connection is up, else 0 (broker handlers only)",

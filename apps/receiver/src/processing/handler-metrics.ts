@@ -3,7 +3,7 @@
  * attempts by the worker's final decision as the store took it (`countAttemptDecision`, the worker's
  * `onDecision`: a `retry` with no retry left counts as `dead`; an outcome the store ignored because the
  * attempt no longer held its job counts as `stale`); broker handlers also expose whether their
- * connection is up.
+ * connection is up, and amqp handlers whether RabbitMQ blocks publishing over it.
  */
 import type { ReceiverMetrics } from '../metrics/receiver-metrics.js';
 import type { RecordedDecision } from './attempt-decision.js';
@@ -35,6 +35,9 @@ function instrumentRunner(runner: HandlerRunner, metrics: ReceiverMetrics): Hand
     ...(runner.problem ? { problem: () => runner.problem?.() ?? null } : {}),
     get connected() {
       return runner.connected;
+    },
+    get blocked() {
+      return runner.blocked;
     },
     async run(job) {
       const stopTimer = metrics.handlerAttemptDuration.startTimer(labels);

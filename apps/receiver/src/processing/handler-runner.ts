@@ -24,6 +24,11 @@ export interface HandlerRunner {
   /** Broker handlers: true while their connection is up (a metrics gauge). */
   readonly connected?: boolean;
   /**
+   * Broker handlers that can tell (amqp): true while the broker blocks publishing over their live
+   * connection (RabbitMQ's connection.blocked; a metrics gauge).
+   */
+  readonly blocked?: boolean;
+  /**
    * Broker handlers: why their jobs fail now — the connection is down (or the broker refused the
    * publish) since the first of the failed attempts in a row, with the last one's error (names the
    * broker, never order data) — or null once an attempt succeeded or the connection is back.

@@ -107,6 +107,9 @@ function createHandlerRunner(
         get connected() {
           return broker.connected;
         },
+        get blocked() {
+          return broker.blocked;
+        },
         // shown while the connection is down, or the broker said no to the last attempt over a good one
         // (refused it, or takes nothing until it has memory or disk again)
         problem: () =>

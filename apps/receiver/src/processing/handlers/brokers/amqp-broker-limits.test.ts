@@ -13,6 +13,8 @@ import { sampleOrder } from '@srhooks/contracts';
 import { type Channel, type ChannelModel, connect } from 'amqplib';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ReceiverMetrics } from '../../../metrics/receiver-metrics.js';
+import { instrumentRunners } from '../../handler-metrics.js';
 import { createHandlerRunners } from '../../handler-runners.js';
 import { ShopClients } from '../../shop-clients.js';
 import { claimedOrderJob, silentLogger } from '../../test-support/processing-fixtures.js';
@@ -154,7 +156,7 @@ describe('amqp handler: RabbitMQ blocks publishing (memory alarm)', () => {
 });
 
 describe("amqp handler runner: the block is the handler's problem", () => {
-  it('the handlers list shows broker_out_of_resources while RabbitMQ blocks publishing, over a connection that is up', async () => {
+  it('the handlers list shows broker_out_of_resources while RabbitMQ blocks publishing, over a connection that is up; /metrics says blocked', async () => {
     const { exchange } = await exchangeWithQueue();
     const [runner] = createHandlerRunners({
       handlers: { rabbit: { type: 'amqp', url: rabbit.url, exchange, timeoutMs: 1000 } },
@@ -163,8 +165,17 @@ describe("amqp handler runner: the block is the handler's problem", () => {
     });
     if (!runner) throw new Error('no runner');
     scope.defer(() => runner.close?.());
+    const metrics = new ReceiverMetrics();
+    instrumentRunners([runner], metrics);
+    const gauges = async () => {
+      const text = await metrics.registry.metrics();
+      const value = (name: string) =>
+        new RegExp(`^${name}\\{handler="rabbit",type="amqp"\\} (\\d+)$`, 'm').exec(text)?.[1];
+      return { connected: value('srhooks_handler_connected'), blocked: value('srhooks_handler_blocked') };
+    };
     expect(await runner.run(job(10))).toEqual({ status: 'succeeded' });
     expect(runner.problem?.()).toBeNull();
+    expect(await gauges()).toEqual({ connected: '1', blocked: '0' });
     await rabbit.ctl('set_vm_memory_high_watermark', 'absolute', '1MB');
     scope.defer(() => rabbit.ctl('set_vm_memory_high_watermark', '0.4'));
     expect(await runner.run(job(11))).toMatchObject({
@@ -175,11 +186,28 @@ describe("amqp handler runner: the block is the handler's problem", () => {
       code: 'broker_out_of_resources',
       reason: expect.stringContaining('blocked publishing ("low on memory")'),
     });
+    // the connection is up, and blocked: both gauges say so
+    expect(await gauges()).toEqual({ connected: '1', blocked: '1' });
     // the worker stops while an attempt waits for the block to end: a shutdown, not the broker's failure
     const waiting = runner.run(job(12));
     await new Promise((resolve) => setTimeout(resolve, 200));
     await runner.close?.();
     expect(await waiting).toMatchObject({ status: 'retry', errorCode: 'handler_shutdown' });
+    expect(await gauges()).toEqual({ connected: '0', blocked: '0' });
+  });
+
+  it('blocked (what the gauge reads) is back to false when RabbitMQ unblocks the connection', async () => {
+    const { exchange } = await exchangeWithQueue();
+    const { handler } = handlerWithLog(exchange, { timeoutMs: 1000 });
+    expect(await handler.run(job(13))).toEqual({ status: 'succeeded' });
+    expect(handler.blocked).toBe(false);
+    await rabbit.ctl('set_vm_memory_high_watermark', 'absolute', '1MB');
+    scope.defer(() => rabbit.ctl('set_vm_memory_high_watermark', '0.4'));
+    expect(await handler.run(job(14))).toMatchObject({ errorCode: 'broker_out_of_resources' });
+    expect(handler.blocked).toBe(true);
+    await rabbit.ctl('set_vm_memory_high_watermark', '0.4');
+    await waitFor(() => handler.blocked === false, 'the handler to be unblocked');
+    expect(handler.connected).toBe(true);
   });
 });
 

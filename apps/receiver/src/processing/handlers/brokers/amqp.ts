@@ -262,6 +262,9 @@ export function createAmqpHandler(options: AmqpHandlerOptions): BrokerHandler {
     get connected() {
       return state.connected;
     },
+    get blocked() {
+      return state.connected && block.reason !== null;
+    },
     run(job: ClaimedJob): Promise<HandlerOutcome> {
       liveness.start();
       return liveness.attempt(() =>

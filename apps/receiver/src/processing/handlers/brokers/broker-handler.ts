@@ -17,6 +17,11 @@ export interface BrokerHandler {
   close(): Promise<void>;
   /** True while the connection to the broker is up. */
   readonly connected: boolean;
+  /**
+   * Handlers whose broker says when it stops taking messages over a live connection (amqp: RabbitMQ's
+   * connection.blocked): true while it does. Undefined for the others.
+   */
+  readonly blocked?: boolean;
 }
 
 /**
