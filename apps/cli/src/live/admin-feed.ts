@@ -13,7 +13,8 @@
  * received since the newest one printed, and the outcomes of those and of the events whose jobs had not
  * finished when last read. The lines are listen's (feed-lines.ts), masked unless `--reveal`. Work runs
  * one item at a time in arrival order, so a delivery's line comes before its outcomes', and a delivery or
- * outcome is printed once (by id and status), however it was learnt.
+ * outcome is printed once (by id and status), however it was learnt. `--since` (a {@link FeedHistory})
+ * moves the start of the first catch-up back: what changed since then is printed first, as a catch-up.
  */
 import type { AdminApi } from '../admin-api/admin-api-client.js';
 import type {
@@ -51,6 +52,12 @@ export interface FeedMark {
   receivedAt: string;
 }
 
+/**
+ * `events tail --since`: where the history printed before the live lines begins — a duration back from the
+ * receiver's time (its `asOf`; this machine's clock for a receiver without one), or a time.
+ */
+export type FeedHistory = { backMs: number } | { from: string };
+
 export interface AdminFeed {
   /** Deliveries printed so far. */
   readonly deliveries: number;
@@ -61,10 +68,12 @@ export interface AdminFeed {
   readonly since: FeedMark | null;
   /**
    * Asks the admin API for the newest matching delivery (`GET /deliveries?limit=1`); its answer's `asOf`
-   * (the receiver's time) is where the first catch-up begins, nothing before it is news. Throws what the
-   * admin API client throws: a refused token, a URL that is not a receiver, a filter the receiver refuses.
+   * (the receiver's time) is where the first catch-up begins, nothing before it is news — or, with
+   * `history`, the time it names: the first catch-up then prints what was stored or handled since.
+   * Throws what the admin API client throws: a refused token, a URL that is not a receiver, a filter the
+   * receiver refuses. Resolves to where the history begins (null without one).
    */
-  start(): Promise<void>;
+  start(history?: FeedHistory): Promise<string | null>;
   /** Queues the line(s) of one change of the live stream. */
   change(change: StoreChange): void;
   /**
@@ -344,15 +353,27 @@ export function adminFeed(api: AdminApi, output: Output, options: AdminFeedOptio
       if (floor === null) return since;
       return { id: since?.id ?? '', receivedAt: changedFrom(floor) };
     },
-    async start() {
+    async start(history) {
       const page = await api.get<DeliveryPage>('/deliveries', { ...filter, limit: 1 });
       if (typeof page.asOf === 'string') floor = page.asOf;
+      if (history !== undefined) {
+        const from =
+          'from' in history
+            ? history.from
+            : new Date(Date.parse(floor ?? new Date().toISOString()) - history.backMs).toISOString();
+        // the first catch-up lists from there: what changed since (or, from a receiver without
+        // `changedSince`, the deliveries received since and their outcomes); the newest delivery is history too
+        if (floor !== null) floor = from;
+        else since = { id: '', receivedAt: from };
+        return from;
+      }
       const first = page.items[0];
       if (first) {
         since = { id: first.id, receivedAt: first.receivedAt };
         // there before tail started: not news
         remember(`${first.id}:${first.status}`);
       }
+      return null;
     },
     change(change) {
       // an erasure of a delivery's personal data is no arrival: not printed as one
@@ -363,7 +384,9 @@ export function adminFeed(api: AdminApi, output: Output, options: AdminFeedOptio
     catchUp(onDone) {
       enqueue('the deliveries received meanwhile', async () => {
         if (floor !== null) {
-          onDone?.(await catchUpChanges(changedFrom(floor)));
+          // not `onDone?.(await …)`: without a callback (the first open) that would skip the catch-up itself
+          const missed = await catchUpChanges(changedFrom(floor));
+          onDone?.(missed);
           return;
         }
         let missed = 0;

@@ -1,11 +1,13 @@
 // The light subpath (no zod, no codec): this file is loaded for every command and `--help`.
 import { DAYS_EXPECTED, DaysInputError, parseDays } from '@srhooks/contracts/days';
+import { parseDuration } from '@srhooks/contracts/duration';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { EraseOptions } from '../commands/erase.js';
 import type { BackfillOptions } from '../commands/events/backfill.js';
 import type { PruneOptions } from '../commands/prune.js';
 import type { RecoverOptions } from '../commands/recover.js';
 import { storedEventOption } from '../event-name.js';
+import type { FeedHistory } from '../live/admin-feed.js';
 import { adminOptions, EVENT_STATUSES, erasedOption, limit, revealOption } from './admin-options.js';
 import { registerDeliveries, registerHandlers } from './delivery-commands.js';
 import { collectList, examples } from './help-text.js';
@@ -54,6 +56,17 @@ function since(value: string): string {
   throw new InvalidArgumentError(
     'must be a duration back from now such as 2d, 12h or 90m, or an ISO 8601 time',
   );
+}
+
+/**
+ * `events tail --since`: {@link since}'s checks, then what tail's history starts from — a duration back
+ * from the receiver's time, or the time itself (UTC when it names no zone, as for recover).
+ */
+function tailSince(value: string): FeedHistory {
+  const text = since(value);
+  const backMs = parseDuration(text);
+  if (backMs !== null) return { backMs };
+  return { from: new Date(Date.parse(asUtcWithoutZone(text))).toISOString() };
 }
 
 /** `2025-12-01T08:00` → `2025-12-01T08:00Z`; a date, or a time with a zone, as it is. */
@@ -348,6 +361,11 @@ function registerTail(events: Command): void {
       )
       .option('--shop <name>', 'only this shop')
       .addOption(storedEventOption('only this event'))
+      .option(
+        '--since <when>',
+        'first print what the receiver stored or handled since then: 2d, 12h, 90m or an ISO time (UTC without a zone); default: only what comes from now on',
+        tailSince,
+      )
       .addOption(
         revealOption(
           "a quarantined delivery's decode error (the sender's quoted values) and handler error texts (a forward target's answer body, a module handler's message)",
@@ -358,6 +376,7 @@ function registerTail(events: Command): void {
       'after',
       examples(
         'srhooks events tail --receiver https://hooks.example.com',
+        'srhooks events tail --since 1h',
         'srhooks events tail --shop my-shop --event order_confirm',
         'srhooks events tail --json | jq -c \'select(.type == "outcome")\'',
       ),

@@ -1,7 +1,7 @@
 import { type AdminTargetOptions, openAdminApi } from '../../admin-api/admin-api-client.js';
 import { maskedNote } from '../../admin-api/personal-data.js';
 import { defineCommand } from '../../command.js';
-import { adminFeed } from '../../live/admin-feed.js';
+import { adminFeed, type FeedHistory } from '../../live/admin-feed.js';
 import { followReceiver } from '../../live/follow-receiver.js';
 
 export interface TailEventsOptions extends AdminTargetOptions {
@@ -11,6 +11,8 @@ export interface TailEventsOptions extends AdminTargetOptions {
   event?: string;
   /** Decode errors' quoted values and handler error texts unmasked (personal data). */
   reveal?: boolean;
+  /** First print what was stored or handled since then (parsed by the wiring: a duration back, or a time). */
+  since?: FeedHistory;
 }
 
 export interface TailEventsResult {
@@ -40,7 +42,7 @@ export const tailEventsCommand = defineCommand<TailEventsOptions, TailEventsResu
       reveal: options.reveal === true,
     });
     // the token, the URL and the filters, checked by the admin API before anything is followed
-    await feed.start();
+    const historyFrom = await feed.start(options.since);
     const stop = new AbortController();
     let stopped: NodeJS.Signals | undefined;
     void interrupted.then((signal) => {
@@ -59,10 +61,12 @@ export const tailEventsCommand = defineCommand<TailEventsOptions, TailEventsResu
         output,
         signal: stop.signal,
         onOpen: (reconnected) => {
-          if (!reconnected)
+          if (reconnected) return;
+          if (historyFrom !== null)
             output.info(
-              `following the receiver at ${api.receiverUrl}: waiting for deliveries… (Ctrl-C stops)`,
+              `what the receiver stored or handled since ${historyFrom} (receiver time) first, then live`,
             );
+          output.info(`following the receiver at ${api.receiverUrl}: waiting for deliveries… (Ctrl-C stops)`);
         },
       });
     } finally {
