@@ -8,9 +8,17 @@ import { describeError } from '../../handler-outcome.js';
 /**
  * Why RabbitMQ nacks a publish, and what to do: mostly a bound queue at its length limit that rejects
  * new messages; rarely an internal error storing it. The attempt is retried on schedule.
+ *
+ * A basic.nack carries no reason (AMQP 0-9-1 gives it none, and amqplib reports only "message nacked"),
+ * and a publisher cannot list the queues an exchange routes to, so a queue that is full for now cannot
+ * be told apart from one that refuses this message for good: a classic queue whose
+ * "x-max-length-bytes" is smaller than the message nacks it every time, even when empty (a quorum queue
+ * takes it while it is under its limit), and such a job is retried until its retries run out and it is
+ * dead-lettered. So the text names the message's size beside the limit to compare it with.
  */
-export const NACK_CAUSE =
-  'a queue bound for that routing key is full and rejects new messages ("x-max-length" / "x-max-length-bytes" with "x-overflow": "reject-publish" or "reject-publish-dlx"), or RabbitMQ could not store the message; let the consumers catch up, or raise the queue\'s limits (a policy), and the attempt is retried';
+export function nackCause(bytes: number): string {
+  return `a queue bound for that routing key rejects new messages — most likely it is at its "x-max-length" / "x-max-length-bytes" limit with "x-overflow": "reject-publish" (or "reject-publish-dlx"); RabbitMQ's nack gives no reason, so which queue and why is not known. A full queue takes it once its consumers catch up; a classic queue whose "x-max-length-bytes" is smaller than this message (${bytes} bytes) refuses it every time, even when empty, and the retries end in a dead letter: raise that limit (a policy) over the largest message. Rarely, RabbitMQ could not store the message. The attempt is retried`;
+}
 
 /** What to do about an attempt that never reached RabbitMQ (down, unreachable, or a wrong URL). */
 export const CHECK_SERVER = 'check that the RabbitMQ server is running and that the URL is right';

@@ -226,6 +226,33 @@ describe('amqp handler: RabbitMQ at its connection limit', () => {
   });
 });
 
+describe('amqp handler: a queue whose x-max-length-bytes is smaller than the message', () => {
+  it('nacks it every time, even empty: the nack carries no reason, so each retry says a byte limit with reject-publish is the likely cause, naming the message size', async () => {
+    run++;
+    const exchange = `limits_x_${run}`;
+    const queue = `limits_q_${run}`;
+    await channel.assertExchange(exchange, 'fanout', { durable: false });
+    await channel.assertQueue(queue, {
+      durable: false,
+      arguments: { 'x-max-length-bytes': 100, 'x-overflow': 'reject-publish' },
+    });
+    await channel.bindQueue(queue, exchange, '');
+    const { handler } = handlerWithLog(exchange, { timeoutMs: 5000 });
+    for (const attempt of [1, 2]) {
+      const outcome = await handler.run(job(30));
+      expect(outcome, `attempt ${attempt}`).toMatchObject({ status: 'retry', errorCode: 'broker_rejected' });
+      const error = outcome.status === 'retry' ? outcome.error : '';
+      expect(error).toContain(`RabbitMQ refused the message (nack) published to exchange "${exchange}"`);
+      expect(error).toContain('"x-max-length-bytes" limit with "x-overflow": "reject-publish"');
+      expect(error).toMatch(
+        /a classic queue whose "x-max-length-bytes" is smaller than this message \(\d{3,} bytes\) refuses it every time, even when empty, and the retries end in a dead letter: raise that limit/,
+      );
+      expect(await drain(queue)).toEqual([]);
+    }
+    expect(handler.connected).toBe(true);
+  });
+});
+
 describe('amqp handler: a message over RabbitMQ max_message_size', () => {
   it('is dead-lettered at once, naming the limit and what to change; others on the channel are retried, and the next publish goes through', async () => {
     const { exchange, queue } = await exchangeWithQueue();

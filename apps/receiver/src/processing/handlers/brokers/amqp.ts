@@ -33,7 +33,7 @@ import {
   CHECK_LOGIN,
   CHECK_SERVER,
   connectErrorText,
-  NACK_CAUSE,
+  nackCause,
   overMaxMessageSize,
   tooLargeText,
 } from './amqp-advice.js';
@@ -434,7 +434,7 @@ export function createAmqpHandler(options: AmqpHandlerOptions): BrokerHandler {
       if (errorCode === 'broker_rejected' && !channelError) {
         // a nack: RabbitMQ took the message but would not keep it
         return fail(
-          `RabbitMQ refused the message (nack) published to ${exchangeLabel} with routing key "${routingKey}": ${NACK_CAUSE}`,
+          `RabbitMQ refused the message (nack) published to ${exchangeLabel} with routing key "${routingKey}": ${nackCause(message.body.length)}`,
           errorCode,
         );
       }
