@@ -1,10 +1,10 @@
-import { type AdminTargetOptions, openAdminApi } from '../admin-api/admin-api-client.js';
-import { resolveReceiverTarget } from '../admin-api/receiver-target.js';
+import { formatDuration } from '@srhooks/contracts/duration';
+import type { AdminTargetOptions } from '../admin-api/admin-api-client.js';
 import { CliError, EXIT_CODES, usageError } from '../cli-error.js';
 import { productName } from '../cli-invocation.js';
 import { defineCommand } from '../command.js';
 import { assertShopName, shopSource } from '../config/shop-name.js';
-import type { ReceiverShop } from './receiver-shops.js';
+import { askInstallStatus, INSTALLING, type InstallStatus } from './app-install-outcome.js';
 import { DEFAULT_SANDBOX_PORT } from './sandbox.js';
 import { askSandbox, notASandbox } from './sandbox-answer.js';
 
@@ -13,22 +13,11 @@ export interface AppFlowOptions extends AdminTargetOptions {
   shop?: string;
   appId?: string;
   sandboxUrl?: string;
+  /** install: how long to wait for the receiver's install step to end (`--install-wait`; default 30 s). */
+  installWait?: number;
 }
 
-/**
- * install: what the receiver recorded for the shop after its install call was answered (the receiver's
- * `GET /admin/api/shops`), or why that could not be found out. A 302 only says the call was answered:
- * an srhooks receiver redirects the owner also when the install stays pending.
- */
-export type InstallStatus =
-  | {
-      known: true;
-      receiver: string;
-      status: ReceiverShop['status'];
-      pendingReason: string | null;
-      nextAttemptAt: string | null;
-    }
-  | { known: false; receiver: string | null; why: string };
+export type { InstallStatus } from './app-install-outcome.js';
 
 interface CallReport {
   url: string;
@@ -98,52 +87,6 @@ function appFailure(result: AppFlowResult): string | undefined {
   if (result.entryPoint && callFailed(result.entryPoint))
     return `its EntryPoint ${answer(result.entryPoint)}`;
   return undefined;
-}
-
-/**
- * Asks the receiver how the shop's install ended. Only a receiver the user named (`--receiver`,
- * `SRHOOKS_RECEIVER_URL`) or the one the admin commands find by themselves (the running srhooks listen,
- * else http://127.0.0.1:4750) when it is the app's RedirectUri origin is asked: the admin token never
- * goes to an origin merely read from the sandbox's app registration.
- */
-async function askInstallStatus(
-  options: AdminTargetOptions,
-  env: Record<string, string | undefined>,
-  shop: string,
-  callUrl: string,
-): Promise<InstallStatus> {
-  const appOrigin = new URL(callUrl).origin;
-  const named = options.receiver ?? (env.SRHOOKS_RECEIVER_URL?.trim() || undefined);
-  try {
-    if (named === undefined) {
-      const target = await resolveReceiverTarget(undefined, env);
-      if (!URL.canParse(target.url) || new URL(target.url).origin !== appOrigin)
-        return {
-          known: false,
-          receiver: null,
-          why: `the app's RedirectUri (${appOrigin}) is not a receiver this command was pointed at`,
-        };
-    }
-    const api = await openAdminApi(options, env);
-    const { items } = await api.get<{ items: ReceiverShop[] }>('/shops');
-    const found = items.find((item) => item.name === shop && item.source === 'app');
-    if (!found)
-      return {
-        known: false,
-        receiver: api.receiverUrl,
-        why: `the receiver at ${api.receiverUrl} has no app install of ${shop} (is it the app's backend?)`,
-      };
-    return {
-      known: true,
-      receiver: api.receiverUrl,
-      status: found.status,
-      pendingReason: found.pendingReason,
-      nextAttemptAt: found.nextAttemptAt,
-    };
-  } catch (error) {
-    if (!(error instanceof CliError)) throw error;
-    return { known: false, receiver: named ?? null, why: error.message };
-  }
 }
 
 /** Strips the signed query (shopname, code, timestamp, hmac) from a URL before printing it. */
@@ -219,7 +162,13 @@ export const appFlowCommand = defineCommand<AppFlowOptions, AppFlowResult>({
       if (appFailure(result)) return result;
       return {
         ...result,
-        installStatus: await askInstallStatus(options, context.env, shop, result.call.url),
+        installStatus: await askInstallStatus(
+          options,
+          context.env,
+          shop,
+          result.call.url,
+          options.installWait,
+        ),
       };
     }
     const report = await request('DELETE', path, 'uninstall');
@@ -265,9 +214,11 @@ export const appFlowCommand = defineCommand<AppFlowOptions, AppFlowResult>({
           : `app ${result.appId}: install call on ${result.shop} answered, entry point failed`
         : known === undefined || !known.known
           ? `app ${result.appId}: install call on ${result.shop} answered, not confirmed`
-          : known.status === 'installed'
-            ? `app ${result.appId} installed on ${result.shop} (confirmed by the receiver at ${known.receiver})`
-            : `app ${result.appId} ${known.status} on ${result.shop} (the receiver at ${known.receiver})`;
+          : known.stillInstalling
+            ? `app ${result.appId}: install call on ${result.shop} answered, install step still running (the receiver at ${known.receiver})`
+            : known.status === 'installed'
+              ? `app ${result.appId} installed on ${result.shop} (confirmed by the receiver at ${known.receiver})`
+              : `app ${result.appId} ${known.status} on ${result.shop} (the receiver at ${known.receiver})`;
       const outcome =
         known === undefined || failure
           ? []
@@ -276,21 +227,26 @@ export const appFlowCommand = defineCommand<AppFlowOptions, AppFlowResult>({
                 `${style.yellow('!')} the shop's install call was answered; whether the install completed is not known here: ${known.why}`,
                 `  run srhooks shops --receiver ${known.receiver ?? new URL(result.call.url).origin} to see whether it completed (or pass --receiver and its admin token to this command)`,
               ]
-            : known.status === 'pending'
+            : known.stillInstalling
               ? [
-                  `${style.red('✖')} the receiver keeps the install pending: ${known.pendingReason ?? 'no reason recorded'}`,
-                  `  it retries in the background${known.nextAttemptAt ? ` (next attempt ${known.nextAttemptAt})` : ''}; fix the cause above, then check with srhooks shops --receiver ${known.receiver}`,
+                  `${style.yellow('!')} the receiver's install step (the app's token and webhook subscriptions) had not ended after ${formatDuration(known.stillInstalling.waitedMs)}: it goes on in the background (a slow shop API?), the shop listed ${known.status} (installing) until it ends`,
+                  `  check with srhooks shops --receiver ${known.receiver} (or wait longer: --install-wait 2m)`,
                 ]
-              : known.status === 'installed'
-                ? known.pendingReason !== null && known.pendingReason !== 'installing'
-                  ? [
-                      `${style.yellow('!')} the shop stays installed with the subscriptions registered before, but this install step failed: ${known.pendingReason}`,
-                      `  it retries in the background${known.nextAttemptAt ? ` (next attempt ${known.nextAttemptAt})` : ''}; fix the cause above, then check with srhooks shops --receiver ${known.receiver}`,
-                    ]
-                  : []
-                : [
-                    `${style.red('✖')} the receiver lists the shop ${known.status}; check with srhooks shops --receiver ${known.receiver}`,
-                  ];
+              : known.status === 'pending'
+                ? [
+                    `${style.red('✖')} the receiver keeps the install pending: ${known.pendingReason ?? 'no reason recorded'}`,
+                    `  it retries in the background${known.nextAttemptAt ? ` (next attempt ${known.nextAttemptAt})` : ''}; fix the cause above, then check with srhooks shops --receiver ${known.receiver}`,
+                  ]
+                : known.status === 'installed'
+                  ? known.pendingReason !== null && known.pendingReason !== INSTALLING
+                    ? [
+                        `${style.yellow('!')} the shop stays installed with the subscriptions registered before, but this install step failed: ${known.pendingReason}`,
+                        `  it retries in the background${known.nextAttemptAt ? ` (next attempt ${known.nextAttemptAt})` : ''}; fix the cause above, then check with srhooks shops --receiver ${known.receiver}`,
+                      ]
+                    : []
+                  : [
+                      `${style.red('✖')} the receiver lists the shop ${known.status}; check with srhooks shops --receiver ${known.receiver}`,
+                    ];
       return [
         headline,
         `  install call   ${bare(result.call.url)} → ${status(result.call)}`,
@@ -310,15 +266,17 @@ export const appFlowCommand = defineCommand<AppFlowOptions, AppFlowResult>({
 
   /**
    * The app unreachable or answering an error, or the receiver keeping the install pending (or listing
-   * it other than installed), is the remote side saying no (exit 3). Not knowing is said, not failed.
+   * it other than installed), is the remote side saying no (exit 3). Not knowing is said, not failed —
+   * also an install step still running after `--install-wait` (it goes on in the receiver's background).
    */
   exitCode(result) {
     if (appFailure(result)) return EXIT_CODES.remote;
     const known = result.installStatus;
+    // the install step still running after the wait: not known yet how it ends (said, as not knowing)
+    if (known?.known && known.stillInstalling) return EXIT_CODES.ok;
     if (known?.known && known.status !== 'installed') return EXIT_CODES.remote;
     // installed before, but this install call's step failed (retried by the receiver): not done either
-    if (known?.known && known.pendingReason !== null && known.pendingReason !== 'installing')
-      return EXIT_CODES.remote;
+    if (known?.known && known.pendingReason !== null) return EXIT_CODES.remote;
     return EXIT_CODES.ok;
   },
 });

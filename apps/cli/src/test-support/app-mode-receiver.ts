@@ -29,6 +29,12 @@ export interface AppModeReceiverOptions {
   /** Config shops next to the app's. */
   configShops?: TestReceiverConfig['shops'];
   buildOptions?: BuildReceiverOptions;
+  /**
+   * The receiver's `app.installWaitSeconds`: how long its install call waits for the token/subscription step
+   * before redirecting (the step then goes on in the background). Default here 30 (the receiver's own is 3):
+   * the tests read the install's outcome right after the call, which a loaded machine's step could still miss.
+   */
+  installWaitSeconds?: number;
 }
 
 export interface AppModeReceiver {
@@ -79,6 +85,7 @@ export async function startAppModeReceiver(
           apiUrl: `${sandbox.url}/{shop}/api`,
           tokenUrl: `${sandbox.url}/{shop}/app/token`,
           adminUrl: `${sandbox.url}/{shop}/admin`,
+          installWaitSeconds: options.installWaitSeconds ?? 30,
         },
       },
       options.buildOptions,

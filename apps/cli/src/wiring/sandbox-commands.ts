@@ -80,7 +80,13 @@ function registerAppCommands(program: Command): void {
       .option('--app-id <id>', 'the app (default: SRHOOKS_APP_ID, else the only registered one)')
       .option(...SANDBOX_URL_OPTION);
     // install: the receiver that is the app's backend is asked how the install ended (admin API).
-    if (action === 'install') adminOptions(sub, 'the sandbox or the receiver');
+    if (action === 'install')
+      adminOptions(sub, 'the sandbox or the receiver').addOption(
+        new Option(
+          '--install-wait <duration>',
+          "how long to wait for the receiver's install step (the app's token and webhook subscriptions, which an srhooks receiver may finish in the background after redirecting) before reporting, e.g. 2m (default 30s)",
+        ).argParser(parseTimeout),
+      );
     else sub.addOption(requestTimeoutOption('the sandbox'));
     sub
       .addHelpText(
