@@ -74,6 +74,12 @@ it.skipIf(process.platform !== 'linux')(
     const eventId = events.items[0]?.id;
     expect(eventId).toEqual(expect.any(String));
 
+    // Several connections in the pool, so that the two requests below send their queries on open ones
+    // (a new connection into the silent link would fail at the connect timeout, 2 s, racing the grace).
+    await Promise.all(
+      Array.from({ length: 6 }, () => fetch(`${base}/admin/api/events/${eventId}`, { headers: auth })),
+    );
+
     proxy.stall(); // PostgreSQL falls silent
     const replay = fetch(`${base}/admin/api/events/${eventId}/replay`, { method: 'POST', headers: auth });
     const page = fetch(`${base}/ui/`, { headers: auth });
