@@ -58,7 +58,7 @@ export interface PgChangeRelayOptions {
   reconnectDelaysMs?: readonly number[];
   /**
    * Closing: how long a publish in flight and the listener's goodbye get before its socket is destroyed
-   * (the store's closeGraceMs; default CLOSE_GRACE_MS of pg-store.ts, 2 s).
+   * (the store's closeGraceMs; default CLOSE_GRACE_MS of pg-store-options.ts, 2 s).
    */
   closeGraceMs?: number;
   /** The listener's liveness check (defaults CHECK_INTERVAL_MS, CHECK_TIMEOUT_MS). */
@@ -130,7 +130,7 @@ export function parseChangePayload(payload: string | undefined, self: string): S
   return changes.filter(isStoreChange);
 }
 
-/** The store's close grace (CLOSE_GRACE_MS of pg-store.ts, not imported: pg-store imports this module). */
+/** The store's close grace (CLOSE_GRACE_MS of pg-store-options.ts, not imported: pg-store imports this module). */
 const DEFAULT_CLOSE_GRACE_MS = 2000;
 
 export class PgChangeRelay {

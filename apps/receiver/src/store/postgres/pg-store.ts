@@ -1,8 +1,6 @@
 import type { WebhookEvent } from '@srhooks/contracts';
-import type pg from 'pg';
 import { ChangeFeed } from '../change-feed.js';
 import { LateDuplicateEraser } from '../late-duplicates.js';
-import { boundedAfterShutdown, ShutdownGrace } from '../shutdown-bounded-store.js';
 import type {
   ClaimedJob,
   ClaimOptions,
@@ -59,14 +57,15 @@ import { PgChangeRelay, type RelayStats } from './pg-change-relay.js';
 import { at, PgConnection, type PgStoreCreated, type StoreClient } from './pg-connection.js';
 import { erasePersonalData } from './pg-erasure.js';
 import { PgIngest } from './pg-ingest.js';
-import { type JobClock, PgJobs } from './pg-jobs.js';
+import { PgJobs } from './pg-jobs.js';
 import { type MigrationProgress, SCHEMA_NAME } from './pg-migrations.js';
 import * as reads from './pg-reads.js';
 import * as recovery from './pg-recovery.js';
 import type { PgSearchIndexStatus } from './pg-search-index.js';
 import * as locks from './pg-shop-locks.js';
-import { destroySocket, settledWithin } from './pg-shop-locks.js';
 import { PgSpooledIngest } from './pg-spooled-ingest.js';
+import { PgStoreClosing } from './pg-store-closing.js';
+import { CLOSE_GRACE_MS, type PgStoreOptions } from './pg-store-options.js';
 
 /** Why a session that may only read cannot store (a standby after failover); no value of the setup in it. */
 const READ_ONLY_DETAIL =
@@ -74,85 +73,7 @@ const READ_ONLY_DETAIL =
 
 export type { PgStoreCreated } from './pg-connection.js';
 
-export interface PgStoreOptions {
-  /** `postgres://user@host:port/db`. */
-  url: string;
-  /** Schema holding the tables (created if absent). Default: the server's search_path (usually `public`). */
-  schema?: string;
-  /** Connections in the pool. Default 10. */
-  poolSize?: number;
-  /** Give up opening a connection after this long (unreachable server → StoreUnavailableError). Default 2000 ms. */
-  connectTimeoutMs?: number;
-  /**
-   * Give up waiting for a free pooled connection after this long. Default 10000 ms: a burst larger than
-   * the pool queues instead of failing, while an unreachable server still fails each attempt within
-   * connectTimeoutMs. Callers that must answer sooner put their own timeout around store calls.
-   */
-  acquireTimeoutMs?: number;
-  /** Give up waiting for a query's answer after this long. Default 10000 ms. */
-  queryTimeoutMs?: number;
-  /**
-   * Group commit: at most this many ingest/quarantine calls run at once; deliveries arriving meanwhile
-   * wait and go together in the next call (one round trip, one transaction; set-based from 4 deliveries).
-   * Default 2 (at most the pool size): fewer, larger calls cost less per delivery on both sides (bench,
-   * 50 connections: 4.6 deliveries per call and 390 us of event-loop time per request with 5 calls in
-   * flight, 10.6 and 284 us with 2), and a second call keeps ingest moving while one waits on a lock.
-   */
-  ingestConcurrency?: number;
-  /** Most deliveries in one ingest call. Default 256. */
-  maxBatch?: number;
-  /**
-   * Share the change feed with the other instances on this database and schema (pg_notify / LISTEN), so
-   * `onChange` listeners (the inspector's live stream, job worker wake-ups) see their commits too.
-   * Default true.
-   */
-  shareChanges?: boolean;
-  /**
-   * Whose clock times job leases (when a lease ends, whether it has ended) and due times (when a new,
-   * retried, released or replayed job becomes due). Default 'server': the database server's, so that
-   * receivers whose host clocks differ agree (see pg-jobs.ts, pg-job-clock-migration.ts). 'caller': the
-   * `now` each call passes (a delivery's receivedAt, a retry's retryAt), as on SQLite; only for tests
-   * that move time by passing `now`.
-   */
-  jobClock?: JobClock;
-  /**
-   * The text-search trigram index (pg-search-index.ts) is built before `migrate()` resolves while the
-   * events table is at most this large, and concurrently in the background when larger. Default 8 MB.
-   */
-  searchIndexInlineMaxBytes?: number;
-  /**
-   * A migration's indexes (pg-migration-list.ts, version 11) are built in its transaction while their table is
-   * at most this large, and with CREATE INDEX CONCURRENTLY when larger. Default 8 MB.
-   */
-  migrationIndexInlineMaxBytes?: number;
-  /**
-   * While migrating, how often the server is asked about the migration's connection (pg-connection.ts):
-   * its state is reported as progress, and two checks unanswered fail the migration. Default 15000 ms.
-   */
-  migrationCheckMs?: number;
-  /**
-   * A shop's recovery or reconcile lock, or the prune lock, is released by the server once its holder's connection has been
-   * silent this long (the holder cut off from the server; lock-session-guard.ts). Default 60000 ms.
-   */
-  lockIdleTimeoutMs?: number;
-  /**
-   * The server ends a session of this store idle inside a transaction this long
-   * (`idle_in_transaction_session_timeout`), rolling it back: a receiver cut off mid-transaction does not
-   * hold its row locks (a job the others would take over) for hours. Default 60000 ms.
-   */
-  idleInTransactionTimeoutMs?: number;
-  /**
-   * Closing: how long operations in flight, and connections saying goodbye (the change relay's listening
-   * one too), get before the connections' sockets are destroyed (a server gone silent — a NAT or firewall
-   * dropping the flow — never answers: the close, and the process's exit, waited for the query timeout,
-   * and for a connection's goodbye for ever). Also how long a call of the background work's view
-   * (forBackgroundWork) may go unanswered once the shutdown has begun. Default 2000 ms.
-   */
-  closeGraceMs?: number;
-}
-
-/** See {@link PgStoreOptions.closeGraceMs}. */
-export const CLOSE_GRACE_MS = 2000;
+export { CLOSE_GRACE_MS, type PgStoreOptions } from './pg-store-options.js';
 
 /**
  * PostgreSQL engine for several receiver instances sharing one database. Migrations run before the first
@@ -161,8 +82,9 @@ export const CLOSE_GRACE_MS = 2000;
  *
  * The work is split by concern: the pool and the run/transaction helpers (pg-connection.ts), the ingest
  * path (pg-ingest.ts, pg-ingest-recovery.ts), job claims and outcomes (pg-jobs.ts), reads (pg-reads.ts),
- * administrative writes (pg-admin.ts) and recovery state (pg-recovery.ts); this class holds them
- * together with the change feed.
+ * administrative writes (pg-admin.ts) and recovery state (pg-recovery.ts), the options
+ * (pg-store-options.ts) and the close with the shutdown's bound (pg-store-closing.ts); this class holds
+ * them together with the change feed.
  */
 export class PgStore implements Store {
   readonly kind = 'postgres' as const;
@@ -180,15 +102,8 @@ export class PgStore implements Store {
   readonly #jobs: PgJobs;
   readonly #relay: PgChangeRelay | null;
   readonly #lateDuplicates = new LateDuplicateEraser(this);
-  readonly #closeGraceMs: number;
-  /** The pool's connections whose socket is still open (ended by close, destroyed when silent). */
-  readonly #poolClients = new Set<pg.Client>();
-  /** Bounds the background work's calls once the receiver's shutdown has begun (beginShutdown, or close). */
-  readonly #shutdownGrace: ShutdownGrace;
-  /** A call of the background work went unanswered for the close grace during the shutdown: the server is silent. */
-  #serverSilent = false;
-  #backgroundView: Store | null = null;
-  #requestView: Store | null = null;
+  /** The close, and the shutdown's bound of the background work's and the requests' views (pg-store-closing.ts). */
+  readonly #closing: PgStoreClosing;
 
   constructor(options: PgStoreOptions) {
     if (options.schema !== undefined && !SCHEMA_NAME.test(options.schema)) {
@@ -201,14 +116,7 @@ export class PgStore implements Store {
     this.#lockIdleTimeoutMs = options.lockIdleTimeoutMs ?? LOCK_IDLE_TIMEOUT_MS;
     const connectTimeoutMs = options.connectTimeoutMs ?? 2000;
     this.#conn = new PgConnection(options, this.schema, (changes) => this.#emit(changes));
-    this.#closeGraceMs = Math.max(0, options.closeGraceMs ?? CLOSE_GRACE_MS);
-    this.#shutdownGrace = new ShutdownGrace(this.#closeGraceMs, () => {
-      this.#serverSilent = true;
-    });
-    this.#conn.pool.on('connect', (client) => {
-      this.#poolClients.add(client);
-      client.once('end', () => this.#poolClients.delete(client));
-    });
+    const closeGraceMs = Math.max(0, options.closeGraceMs ?? CLOSE_GRACE_MS);
     this.#ingest = new PgIngest(this.#conn, options);
     this.#spooled = new PgSpooledIngest(this.#conn);
     this.#jobs = new PgJobs(this.#conn, options);
@@ -219,13 +127,19 @@ export class PgStore implements Store {
             url: options.url,
             schema: this.schema,
             connectTimeoutMs,
-            closeGraceMs: this.#closeGraceMs,
+            closeGraceMs,
             query: (text, values) => this.#conn.pool.query(text, values),
             onRemote: (changes) => this.#feed.emit(changes),
             onResumed: () => {
               for (const listener of [...this.#gapListeners]) listener();
             },
           });
+    this.#closing = new PgStoreClosing({
+      conn: this.#conn,
+      relay: this.#relay,
+      reconcileLockClients: this.#reconcileLockClients,
+      graceMs: closeGraceMs,
+    });
   }
 
   /**
@@ -274,57 +188,20 @@ export class PgStore implements Store {
   }
 
   /**
-   * Refuses new operations, lets those in flight finish, and ends every connection. Bounded when the
-   * server went silent (a NAT or firewall dropping the flow, its host gone: no answer, no error): what has
-   * not finished within `closeGraceMs` has its connection's socket destroyed — its operation fails at
-   * once (nothing acknowledged depends on it: a delivery is answered 200 only after its commit, and the
-   * HTTP server has answered every request before the store closes) — and a connection whose goodbye is
-   * not answered within it is destroyed too, so no socket keeps the process from exiting.
+   * Refuses new operations, lets those in flight finish, and ends every connection; bounded when the
+   * server went silent (pg-store-closing.ts).
    */
   async close(): Promise<void> {
     this.#lateDuplicates.close();
-    this.beginShutdown();
-    if (this.#conn.closed) return;
-    const grace = this.#closeGraceMs;
-    // Operations in flight finish, for at most the grace; then their connections are cut (they fail at once).
-    // Once the background work found the server silent, at once: it would not answer within the grace either.
-    const drained = this.#conn.drain();
-    if (this.#serverSilent) this.#cutConnections();
-    if (!(await settledWithin(drained, grace))) this.#cutConnections();
-    // Then every connection says goodbye, all together for at most the grace again; what has not is destroyed
-    // (a connection opened meanwhile — a connect in flight — ends by itself in the background).
-    const ending = (async () => {
-      await drained;
-      await Promise.all([
-        // A reconcile still calling the shop's API is not waited for; ending its connection ends its lock.
-        ...[...this.#reconcileLockClients].map((client) => this.#end(client)),
-        this.#relay?.close(),
-      ]);
-      await this.#conn.pool.end();
-      // The pool ends its idle connections without waiting for their goodbye: waited for here.
-      await Promise.all([...this.#poolClients, ...this.#conn.ownClients].map((client) => this.#end(client)));
-    })();
-    if (!(await settledWithin(ending, grace))) this.#cutConnections();
-  }
-
-  /** Ends a connection; one whose goodbye is not answered within the close grace is destroyed. */
-  async #end(client: pg.Client): Promise<void> {
-    if (!(await settledWithin(client.end(), this.#closeGraceMs))) destroySocket(client);
-  }
-
-  /** Destroys the socket of every connection this store has open (closing, the server silent). */
-  #cutConnections(): void {
-    for (const client of [...this.#poolClients, ...this.#conn.ownClients, ...this.#reconcileLockClients])
-      destroySocket(client);
-    this.#relay?.cut();
+    await this.#closing.close();
   }
 
   /**
    * The receiver's shutdown has begun (the store plugin's first preClose step; close calls it too): the
-   * background work's calls through {@link forBackgroundWork} get at most `closeGraceMs` from now on.
+   * calls through {@link forBackgroundWork} and {@link forRequests} get at most `closeGraceMs` from now on.
    */
   beginShutdown(): void {
-    this.#shutdownGrace.begin();
+    this.#closing.beginShutdown();
   }
 
   /**
@@ -333,8 +210,7 @@ export class PgStore implements Store {
    * the server counts as silent: close() then cuts the connections at once.
    */
   forBackgroundWork(): Store {
-    this.#backgroundView ??= boundedAfterShutdown<Store>(this, this.#shutdownGrace);
-    return this.#backgroundView;
+    return this.#closing.viewOf<Store>(this, 'background work');
   }
 
   /**
@@ -342,8 +218,7 @@ export class PgStore implements Store {
    * error saying the receiver is stopping (the request is answered 503 store_unavailable).
    */
   forRequests(): Store {
-    this.#requestView ??= boundedAfterShutdown<Store>(this, this.#shutdownGrace, 'request');
-    return this.#requestView;
+    return this.#closing.viewOf<Store>(this, 'request');
   }
 
   /** Nothing to do: PostgreSQL's work runs in its own processes, and this store has no threads. */
