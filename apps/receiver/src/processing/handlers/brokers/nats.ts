@@ -17,6 +17,10 @@
  * stream after the server restarted); otherwise a subject no stream captures fails every attempt with
  * that reason. A failed attempt says which of the causes it was (see {@link publishFailure}): NATS
  * unreachable, no stream for the subject, or no acknowledgement in time.
+ *
+ * Split by concern: nats-stream.ts (the subjects a stream must capture, `ensureStream`),
+ * nats-failures.ts (what a failed attempt says, and its error code), nats-transport-patch.ts (the
+ * client's transport fix for connections that never got the server's INFO).
  */
 import type { JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -35,50 +39,24 @@ import {
 import { DEFAULT_PROBE_INTERVAL_MS, LivenessProbe } from './broker-liveness.js';
 import { brokerMessage, renderTemplate } from './broker-message.js';
 import { redactUrl, scrubSecrets } from './env-reference.js';
-import { tlsAdvice } from './tls-advice.js';
+import {
+  CHECK_LOGIN,
+  noStream,
+  noTls,
+  overStreamMessageSize,
+  publishFailure,
+  publishFailureCode,
+  refusedLogin,
+  tooLarge,
+  unreachable,
+} from './nats-failures.js';
+import { ensureStream, filterCaptures, type NatsStreamSpec, subjectFilter } from './nats-stream.js';
+import { closeUnconnectedTransports } from './nats-transport-patch.js';
 import { BrokerTimeoutError, withTimeout } from './with-timeout.js';
 
 /** The NATS client, loaded when a handler first connects (a receiver without a nats handler never loads it). */
 const natsTransport = lazyDependency<typeof import('@nats-io/transport-node')>('@nats-io/transport-node');
 const natsJetStream = lazyDependency<typeof import('@nats-io/jetstream')>('@nats-io/jetstream');
-
-/** The client's socket transport (its class is not exported by the package's entry point). */
-interface NodeTransportClass {
-  prototype: {
-    _closed(this: NodeTransportInstance, error?: Error, internal?: boolean): Promise<void>;
-  };
-}
-interface NodeTransportInstance {
-  connected: boolean;
-  done: boolean;
-  socket?: { destroy(): void };
-}
-const natsNodeTransport = lazyDependency<{ NodeTransport: NodeTransportClass }>(
-  '@nats-io/transport-node/lib/node_transport.js',
-);
-let transportPatched = false;
-
-/**
- * nats-core closes a connection that timed out before the server's INFO (a silent peer: another
- * service's port, a wedged server, a black-holing proxy) through the transport's `_closed`, which
- * returns at once for a transport that never connected: its socket stayed open, one per attempt and
- * per reconnect, and kept the process alive after the receiver stopped. Such a transport is torn down
- * here (marked done, so a dial still under way destroys its socket when it completes).
- */
-function closeUnconnectedTransports(): void {
-  if (transportPatched) return;
-  transportPatched = true;
-  const prototype = natsNodeTransport().NodeTransport.prototype;
-  const closed = prototype._closed;
-  prototype._closed = async function (this: NodeTransportInstance, error?: Error, internal?: boolean) {
-    if (!this.connected && !this.done) {
-      this.done = true;
-      this.socket?.destroy();
-      return;
-    }
-    return closed.call(this, error, internal);
-  };
-}
 
 export const DEFAULT_NATS_SUBJECT = 'shoprenter.{shop}.{event}';
 
@@ -91,12 +69,7 @@ export interface NatsHandlerOptions {
   user?: string;
   password?: string;
   token?: string;
-  ensureStream?: {
-    name: string;
-    subjects?: string[];
-    duplicateWindowMs?: number;
-    storage?: 'file' | 'memory';
-  };
+  ensureStream?: NatsStreamSpec;
   timeoutMs?: number;
   /** How often an idle connection is checked (a flush); default 15 s. */
   probeIntervalMs?: number;
@@ -109,29 +82,7 @@ export interface NatsHandlerOptions {
 /** `existingStream`: the subjects of the stream `ensureStream` named, when it existed already. */
 type NatsSession = { nc: NatsConnection; js: JetStreamClient; existingStream?: string[] };
 
-/** `shoprenter.{shop}.{event}` → `shoprenter.*.*`: what a stream must capture for the template. */
-export function subjectFilter(template: string): string {
-  return template
-    .split('.')
-    .map((token) => (/\{(shop|event)\}/.test(token) ? '*' : token))
-    .join('.');
-}
-
-/**
- * Whether the stream subject filter `filter` captures every subject `pattern` stands for (`pattern` is a
- * subject with `*` tokens, as {@link subjectFilter} makes it): `*` captures one token, `>` the rest.
- */
-export function filterCaptures(filter: string, pattern: string): boolean {
-  const have = filter.split('.');
-  const want = pattern.split('.');
-  for (const [index, token] of have.entries()) {
-    if (token === '>') return want.length > index;
-    const wanted = want[index];
-    if (wanted === undefined) return false;
-    if (token !== '*' && token !== wanted) return false;
-  }
-  return have.length === want.length;
-}
+export { filterCaptures, subjectFilter };
 
 export function createNatsHandler(options: NatsHandlerOptions): BrokerHandler {
   const template = options.subject ?? DEFAULT_NATS_SUBJECT;
@@ -443,175 +394,4 @@ async function changeOrTimeout(state: BrokerConnectionState, ms: number): Promis
 /** Opening the connection worked, creating or checking the `ensureStream` stream did not. */
 class EnsureStreamError extends Error {
   override readonly name = 'EnsureStreamError';
-}
-
-const CHECK_SERVER = 'check that the NATS server is running and that the URL is right';
-/** What to do when the server refused the credentials. */
-const CHECK_LOGIN = `check "user" and "password" (or "token") in the handler's configuration and the user's permissions on the NATS server`;
-
-/** The server refused the credentials ("Authorization Violation", an expired or timed-out authentication). */
-function refusedLogin(error: unknown): boolean {
-  const name = error instanceof Error ? error.name : '';
-  return (
-    name === 'AuthorizationError' ||
-    name === 'UserAuthenticationExpiredError' ||
-    /authorization violation|authentication (timeout|expired)/i.test(describeError(error))
-  );
-}
-
-/**
- * The server offers no TLS but the handler requires it (a `tls://` server): the client refuses before it
- * sends anything ("server does not support 'tls'"; "tls is not available on this server").
- */
-function noTls(error: unknown): boolean {
-  return /does not support 'tls'|tls.{0,3} is not available on this server/i.test(describeError(error));
-}
-
-/** An attempt that never reached NATS: the server is down, unreachable, or the URL is wrong. */
-export function unreachable(where: string, cause: string): string {
-  return `cannot reach NATS at ${where} (${cause}): ${tlsAdvice(cause, 'NATS', 'nats://') ?? CHECK_SERVER}`;
-}
-
-/**
- * Why a publish failed, for the attempt's error text. Causes that look alike to the NATS client (a
- * publish is a request that ends in a timeout or an error) need different fixes:
- * - the connection is down (the client holds the publish and reconnects in the background): the
- *   server cannot be reached; nothing is wrong with the stream;
- * - the server answered "no responders" (the client reports JetStreamNotEnabled): no stream captures
- *   the subject (or JetStream is off on that server);
- * - connected but no acknowledgement in time: the server, or the network to it, is stalled or slow.
- */
-export function publishFailure(
-  error: unknown,
-  context: { subject: string; where: string; connected: boolean; timeoutMs: number },
-): string {
-  const { subject, where, connected, timeoutMs } = context;
-  if (!connected)
-    return `${unreachable(where, 'connection lost; reconnecting in the background')}; publish to "${subject}" not acknowledged`;
-  const name = error instanceof Error ? error.name : '';
-  if (name === 'JetStreamNotEnabled' || /no responders/i.test(describeError(error)))
-    return `no JetStream stream captures "${subject}" on NATS at ${where} (the server answered "no responders"; or JetStream is not enabled there): create a stream for the subject, or set "ensureStream" to have one created`;
-  if (name === 'TimeoutError')
-    return `NATS at ${where} did not acknowledge the publish to "${subject}" within ${timeoutMs} ms: the server or the network to it is stalled or slow; the connection is replaced`;
-  if (insufficientResources(error))
-    return `JetStream on NATS at ${where} has no storage left for the stream that captures "${subject}" and refused the message (${describeError(error)}): the server's "max_file_store" / "max_memory_store" (or the account's JetStream limits) are used up, or its disk is full; remove or purge streams, give streams limits ("max_bytes", "max_age") that keep them within it, or raise the server's jetstream limits — the attempt is retried`;
-  if (streamFull(error))
-    return `the JetStream stream that captures "${subject}" on NATS at ${where} is full and refused the message (${describeError(error)}): it keeps at most its "max_msgs" / "max_bytes" / "max_msgs_per_subject" and discards new messages ("discard": "new"); raise those limits, let consumers remove messages, or set "discard": "old" on the stream — the attempt is retried`;
-  if (permissionDenied(error))
-    return `NATS at ${where} refused the publish to "${subject}" (${describeError(error)}): the handler's user may not; allow it to publish to "${subject}" and to subscribe to "_INBOX.>" (where JetStream's acknowledgement comes back) in the NATS server's authorization`;
-  if (name === 'JetStreamApiError')
-    return `JetStream refused the publish to "${subject}" (${where}): ${describeError(error)}`;
-  return `JetStream publish to "${subject}" (${where}) failed: ${describeError(error)}`;
-}
-
-/** The server answered "no responders": no stream captures the subject (or JetStream is off). */
-function noStream(error: unknown): boolean {
-  const name = error instanceof Error ? error.name : '';
-  return name === 'JetStreamNotEnabled' || /no responders/i.test(describeError(error));
-}
-
-/** The error code of a failed publish, by the same causes as {@link publishFailure}. */
-export function publishFailureCode(error: unknown, context: { connected: boolean }): BrokerErrorCode {
-  if (!context.connected) return 'broker_unreachable';
-  const name = error instanceof Error ? error.name : '';
-  if (name === 'JetStreamNotEnabled' || /no responders/i.test(describeError(error))) return 'broker_rejected';
-  if (name === 'TimeoutError') return 'broker_timeout';
-  // JetStream's storage is used up: the operator's to free, not a refusal of the message
-  if (insufficientResources(error)) return 'broker_out_of_resources';
-  // an error reply of the stream (full, a message over its max_msg_size, …): the broker said no
-  if (name === 'JetStreamApiError' || permissionDenied(error)) return 'broker_rejected';
-  return 'broker_error';
-}
-
-/**
- * JetStream has no storage left (API error 10023 "insufficient resources": the server's
- * `max_file_store` / `max_memory_store`, or the account's limits, are used up).
- */
-function insufficientResources(error: unknown): boolean {
-  return /insufficient resources/i.test(describeError(error));
-}
-
-/**
- * JetStream refused to create a stream because it cannot reserve storage for it: API error 10047
- * "insufficient storage resources available" (file storage) or 10028 "insufficient memory resources
- * available" (memory). nats-server reserves each stream's `max_bytes` (a stream without one, as
- * `ensureStream` creates it, asks for one byte) against the server's `max_file_store` /
- * `max_memory_store` and the account's JetStream limit; when other streams' `max_bytes` already take it
- * all, no new stream fits, however empty the disk. What to change, or null for any other error.
- */
-function noRoomToReserve(error: unknown, storage: 'file' | 'memory'): string | null {
-  const text = describeError(error);
-  if (!/insufficient (storage|memory) resources available/i.test(text)) return null;
-  const limit = storage === 'memory' ? 'max_memory_store' : 'max_file_store';
-  return `JetStream refused to create it (${text}): the storage it reserves for streams — each stream's "max_bytes" — already takes all of the server's "${limit}" (or the account's JetStream ${storage === 'memory' ? 'memory' : 'storage'} limit), however little is stored: no room is left for a new stream; lower "max_bytes" on streams that reserve more than they use, or delete unused ones, or raise "${limit}" in the server's jetstream block (or the account's limit); the attempt is retried`;
-}
-
-/** The stream is at its limits with `discard: new` (JetStream: "maximum messages/bytes exceeded"). */
-function streamFull(error: unknown): boolean {
-  return /maximum (messages|bytes|messages per subject) exceeded/i.test(describeError(error));
-}
-
-/** The server's authorization does not let the user publish there (or subscribe to the reply inbox). */
-function permissionDenied(error: unknown): boolean {
-  const name = error instanceof Error ? error.name : '';
-  return name === 'PermissionViolationError' || /permissions violation/i.test(describeError(error));
-}
-
-/** The stream refused a message over its `max_msg_size` (JetStream API error 10054). */
-function overStreamMessageSize(error: unknown): boolean {
-  return /message size exceeds maximum allowed/i.test(describeError(error));
-}
-
-/** The client refused a message over the server's `max_payload` before sending it. */
-function tooLarge(error: unknown): boolean {
-  return /max_payload size exceeded/i.test(describeError(error));
-}
-
-async function ensureStream(
-  nc: NatsConnection,
-  spec: NonNullable<NatsHandlerOptions['ensureStream']>,
-  template: string,
-  timeoutMs: number,
-): Promise<string[] | undefined> {
-  const jsm = await natsJetStream().jetstreamManager(nc, { timeout: timeoutMs });
-  let existing: string[] | undefined;
-  try {
-    existing = (await jsm.streams.info(spec.name)).config.subjects ?? [];
-  } catch (error) {
-    if (!/not found/i.test(describeError(error))) throw error;
-  }
-  // An existing stream is left as it is: its subjects say why a publish it does not capture failed.
-  if (existing !== undefined) return existing;
-  const subjects = spec.subjects ?? [subjectFilter(template)];
-  try {
-    await jsm.streams.add({
-      name: spec.name,
-      subjects,
-      ...(spec.duplicateWindowMs === undefined
-        ? {}
-        : { duplicate_window: spec.duplicateWindowMs * 1_000_000 }),
-      ...(spec.storage === undefined
-        ? {}
-        : {
-            storage:
-              spec.storage === 'memory'
-                ? natsJetStream().StorageType.Memory
-                : natsJetStream().StorageType.File,
-          }),
-    });
-  } catch (error) {
-    const noRoom = noRoomToReserve(error, spec.storage ?? 'file');
-    if (noRoom !== null) throw new Error(noRoom);
-    if (!/subjects overlap/i.test(describeError(error))) throw error;
-    // JetStream allows no two streams over the same subjects: name the one that has them already
-    for (const subject of subjects) {
-      const other = await jsm.streams.find(subject).catch(() => null);
-      if (other)
-        throw new Error(
-          `JetStream refused to create it (${describeError(error)}): the stream "${other}" captures "${subject}" already, and no two streams may capture the same subjects; name "${other}" in "ensureStream" (an existing stream is used as it is), or remove "ensureStream"`,
-        );
-    }
-    throw error;
-  }
-  return undefined;
 }

@@ -1,0 +1,108 @@
+/**
+ * The JetStream stream side of the `nats` handler: which subjects a stream must capture for the subject
+ * template ({@link subjectFilter}, {@link filterCaptures}), and `ensureStream` — the named stream is
+ * created when missing (an existing one is left as it is: its subjects say why a publish it does not
+ * capture failed), with what to do when JetStream refuses to create it (its subjects taken by another
+ * stream, no room left to reserve for it).
+ */
+import type { NatsConnection } from '@nats-io/transport-node';
+import { lazyDependency } from '../../../lazy-dependency.js';
+import { describeError } from '../../handler-outcome.js';
+
+const natsJetStream = lazyDependency<typeof import('@nats-io/jetstream')>('@nats-io/jetstream');
+
+/** The handler's `ensureStream`: the stream created when missing. */
+export interface NatsStreamSpec {
+  name: string;
+  subjects?: string[];
+  duplicateWindowMs?: number;
+  storage?: 'file' | 'memory';
+}
+
+/** `shoprenter.{shop}.{event}` → `shoprenter.*.*`: what a stream must capture for the template. */
+export function subjectFilter(template: string): string {
+  return template
+    .split('.')
+    .map((token) => (/\{(shop|event)\}/.test(token) ? '*' : token))
+    .join('.');
+}
+
+/**
+ * Whether the stream subject filter `filter` captures every subject `pattern` stands for (`pattern` is a
+ * subject with `*` tokens, as {@link subjectFilter} makes it): `*` captures one token, `>` the rest.
+ */
+export function filterCaptures(filter: string, pattern: string): boolean {
+  const have = filter.split('.');
+  const want = pattern.split('.');
+  for (const [index, token] of have.entries()) {
+    if (token === '>') return want.length > index;
+    const wanted = want[index];
+    if (wanted === undefined) return false;
+    if (token !== '*' && token !== wanted) return false;
+  }
+  return have.length === want.length;
+}
+
+export async function ensureStream(
+  nc: NatsConnection,
+  spec: NatsStreamSpec,
+  template: string,
+  timeoutMs: number,
+): Promise<string[] | undefined> {
+  const jsm = await natsJetStream().jetstreamManager(nc, { timeout: timeoutMs });
+  let existing: string[] | undefined;
+  try {
+    existing = (await jsm.streams.info(spec.name)).config.subjects ?? [];
+  } catch (error) {
+    if (!/not found/i.test(describeError(error))) throw error;
+  }
+  // An existing stream is left as it is: its subjects say why a publish it does not capture failed.
+  if (existing !== undefined) return existing;
+  const subjects = spec.subjects ?? [subjectFilter(template)];
+  try {
+    await jsm.streams.add({
+      name: spec.name,
+      subjects,
+      ...(spec.duplicateWindowMs === undefined
+        ? {}
+        : { duplicate_window: spec.duplicateWindowMs * 1_000_000 }),
+      ...(spec.storage === undefined
+        ? {}
+        : {
+            storage:
+              spec.storage === 'memory'
+                ? natsJetStream().StorageType.Memory
+                : natsJetStream().StorageType.File,
+          }),
+    });
+  } catch (error) {
+    const noRoom = noRoomToReserve(error, spec.storage ?? 'file');
+    if (noRoom !== null) throw new Error(noRoom);
+    if (!/subjects overlap/i.test(describeError(error))) throw error;
+    // JetStream allows no two streams over the same subjects: name the one that has them already
+    for (const subject of subjects) {
+      const other = await jsm.streams.find(subject).catch(() => null);
+      if (other)
+        throw new Error(
+          `JetStream refused to create it (${describeError(error)}): the stream "${other}" captures "${subject}" already, and no two streams may capture the same subjects; name "${other}" in "ensureStream" (an existing stream is used as it is), or remove "ensureStream"`,
+        );
+    }
+    throw error;
+  }
+  return undefined;
+}
+
+/**
+ * JetStream refused to create a stream because it cannot reserve storage for it: API error 10047
+ * "insufficient storage resources available" (file storage) or 10028 "insufficient memory resources
+ * available" (memory). nats-server reserves each stream's `max_bytes` (a stream without one, as
+ * `ensureStream` creates it, asks for one byte) against the server's `max_file_store` /
+ * `max_memory_store` and the account's JetStream limit; when other streams' `max_bytes` already take it
+ * all, no new stream fits, however empty the disk. What to change, or null for any other error.
+ */
+function noRoomToReserve(error: unknown, storage: 'file' | 'memory'): string | null {
+  const text = describeError(error);
+  if (!/insufficient (storage|memory) resources available/i.test(text)) return null;
+  const limit = storage === 'memory' ? 'max_memory_store' : 'max_file_store';
+  return `JetStream refused to create it (${text}): the storage it reserves for streams — each stream's "max_bytes" — already takes all of the server's "${limit}" (or the account's JetStream ${storage === 'memory' ? 'memory' : 'storage'} limit), however little is stored: no room is left for a new stream; lower "max_bytes" on streams that reserve more than they use, or delete unused ones, or raise "${limit}" in the server's jetstream block (or the account's limit); the attempt is retried`;
+}
