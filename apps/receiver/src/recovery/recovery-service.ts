@@ -76,6 +76,12 @@ export interface RecoveryShops {
   onChange?(listener: () => void): () => void;
   /** When an app shop uninstalled the app (and is served no more), else null. */
   uninstalledAt?(name: string): Date | null;
+  /**
+   * App mode: reads the shop's install state from the store and takes it into the list (`shop`,
+   * `uninstalledAt`), so an on-demand pass goes by the store, not by a list that may be behind another
+   * instance's install or uninstall. Store errors are thrown.
+   */
+  uninstalledInStore?(name: string): Promise<boolean>;
 }
 
 /** The config file's shops only (no app mode). */
@@ -191,6 +197,8 @@ export class RecoveryService {
     request: RecoverRequest,
     scheduled: boolean,
   ): Promise<RecoveryReport | typeof SKIPPED> {
+    // on demand, for a shop another receiver on the same store may have installed or uninstalled meanwhile
+    if (!scheduled) await this.#shops.uninstalledInStore?.(shopName);
     const shop = this.#shops.shop(shopName);
     const uninstalledAt = shop ? null : (this.#shops.uninstalledAt?.(shopName) ?? null);
     if (uninstalledAt) throw shopUninstalled(shopName, uninstalledAt);
