@@ -28,18 +28,23 @@ export function emailHashes(email: string): string[] {
   ];
 }
 
-/** Whether the stored payload's `email_hash` is one of these hashes (hex, ignoring case). */
-export function payloadHasEmailHash(payload: unknown, hashes: readonly string[]): boolean {
+/** A field of the stored payload (JSON text or parsed); undefined when the payload is no JSON object. */
+function payloadField(payload: unknown, field: string): unknown {
   let item = payload;
   if (typeof payload === 'string') {
     try {
       item = JSON.parse(payload);
     } catch {
-      return false;
+      return undefined;
     }
   }
-  if (item === null || typeof item !== 'object') return false;
-  const value = (item as Record<string, unknown>).email_hash;
+  if (item === null || typeof item !== 'object') return undefined;
+  return (item as Record<string, unknown>)[field];
+}
+
+/** Whether the stored payload's `email_hash` is one of these hashes (hex, ignoring case). */
+export function payloadHasEmailHash(payload: unknown, hashes: readonly string[]): boolean {
+  const value = payloadField(payload, 'email_hash');
   return typeof value === 'string' && hashes.includes(value.trim().toLowerCase());
 }
 
@@ -54,16 +59,7 @@ export function normalisedEmail(email: string): string {
 
 /** Whether the stored payload (JSON text or parsed) has this e-mail address in its `email` field. */
 export function payloadHasEmail(payload: unknown, email: string): boolean {
-  let item = payload;
-  if (typeof payload === 'string') {
-    try {
-      item = JSON.parse(payload);
-    } catch {
-      return false;
-    }
-  }
-  if (item === null || typeof item !== 'object') return false;
-  const value = (item as Record<string, unknown>).email;
+  const value = payloadField(payload, 'email');
   return typeof value === 'string' && normalisedEmail(value) === email;
 }
 

@@ -7,13 +7,14 @@
  * `rabbitmqctl -n <its node>` (`ctl`). Starting takes some seconds (10–20 on a loaded 2-core machine):
  * one per file, in `beforeAll`.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from './free-port.js';
+import { spawnUntilReady } from './spawn-until-ready.js';
 
 const run = promisify(execFile);
 /**
@@ -80,40 +81,15 @@ export async function startDisposableRabbitMq(
     ERL_EPMD_ADDRESS: '127.0.0.1',
     ERL_FLAGS: '-kernel inet_dist_use_interface {127,0,0,1}',
   };
-  const child = spawn(server, [], { cwd: dir, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async () => {
-    stopGroup(child, 'SIGTERM');
-    const gone = await Promise.race([exited.then(() => true), sleep(15_000).then(() => false)]);
-    if (!gone) stopGroup(child, 'SIGKILL');
-    await rm(dir, { recursive: true, force: true });
-  };
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () =>
-          reject(new Error(`rabbitmq-server did not start within ${timeoutMs} ms: ${output.slice(-2000)}`)),
-        timeoutMs,
-      );
-      const read = (chunk: Buffer) => {
-        output += chunk.toString('utf8');
-        if (STARTED.test(output)) {
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      child.stdout?.on('data', read);
-      child.stderr?.on('data', read);
-      void exited.then(() => {
-        clearTimeout(timer);
-        reject(new Error(`rabbitmq-server exited while starting: ${output.slice(-2000)}`));
-      });
-    });
-  } catch (error) {
-    await stop();
-    throw error;
-  }
+  const { stop } = await spawnUntilReady({
+    name: 'rabbitmq-server',
+    command: server,
+    dir,
+    env,
+    ready: STARTED,
+    timeoutMs,
+    group: { graceMs: 15_000 },
+  });
   return {
     port,
     url: `amqp://guest:guest@127.0.0.1:${port}`,
@@ -126,18 +102,4 @@ export async function startDisposableRabbitMq(
     },
     stop,
   };
-}
-
-/** Signals the server's process group (the script and its Erlang VM), which this file started. */
-function stopGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined || child.exitCode !== null) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    // gone already
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

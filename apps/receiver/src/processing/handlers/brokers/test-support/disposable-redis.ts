@@ -4,11 +4,11 @@
  * its data in a temporary folder. The machine's shared Redis is never reconfigured. Starts in well under
  * a second.
  */
-import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port.js';
+import { spawnUntilReady } from './spawn-until-ready.js';
 
 export interface DisposableRedis {
   readonly port: number;
@@ -28,48 +28,13 @@ export async function startDisposableRedis(
   const dataDir = join(dir, 'data');
   await mkdir(dataDir);
   const port = await freePort();
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dataDir, '--appendonly', 'no', ...args],
-    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  // a redis-server that cannot be spawned (not installed) reports 'error' and never 'exit'
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', () => resolve());
-    child.once('error', (error) => {
-      output += `${error.message} (these tests need redis-server installed)`;
-      resolve();
-    });
+  const { stop } = await spawnUntilReady({
+    name: 'redis-server',
+    command: 'redis-server',
+    args: ['--port', String(port), '--bind', '127.0.0.1', '--dir', dataDir, '--appendonly', 'no', ...args],
+    dir,
+    ready: /Ready to accept connections/,
+    timeoutMs,
   });
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    await exited;
-    await rm(dir, { recursive: true, force: true });
-  };
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`redis-server did not start within ${timeoutMs} ms: ${output.slice(-2000)}`)),
-        timeoutMs,
-      );
-      const read = (chunk: Buffer) => {
-        output += chunk.toString('utf8');
-        if (/Ready to accept connections/.test(output)) {
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      child.stdout?.on('data', read);
-      child.stderr?.on('data', read);
-      void exited.then(() => {
-        clearTimeout(timer);
-        reject(new Error(`redis-server exited while starting: ${output.slice(-2000)}`));
-      });
-    });
-  } catch (error) {
-    await stop();
-    throw error;
-  }
   return { port, url: `redis://127.0.0.1:${port}`, dataDir, stop };
 }
