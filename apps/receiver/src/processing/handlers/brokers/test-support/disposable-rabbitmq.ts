@@ -31,6 +31,7 @@ function rabbitmqBin(): string {
   return found;
 }
 const STARTED = /Server startup complete/;
+const ERL_QUIET_SCHEDULERS = '+sbwt none +sbwtdcpu none +sbwtdio none';
 
 export interface DisposableRabbitMq {
   readonly port: number;
@@ -78,6 +79,10 @@ export async function startDisposableRabbitMq(
     RABBITMQ_ENABLED_PLUGINS_FILE: join(dir, 'enabled_plugins'),
     RABBITMQ_PID_FILE: join(dir, 'rabbitmq.pid'),
     RABBITMQ_LOGS: '-',
+    // no busy-waiting schedulers (the server's, and each rabbitmqctl's VM): on a machine the other tests
+    // keep busy, spinning Erlang schedulers spend the server's share of the CPU on nothing
+    RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS: ERL_QUIET_SCHEDULERS,
+    RABBITMQ_CTL_ERL_ARGS: ERL_QUIET_SCHEDULERS,
     ERL_EPMD_ADDRESS: '127.0.0.1',
     ERL_FLAGS: '-kernel inet_dist_use_interface {127,0,0,1}',
   };
