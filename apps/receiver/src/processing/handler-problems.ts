@@ -1,4 +1,6 @@
+import type { Logger } from 'pino';
 import { describeError } from './handler-outcome.js';
+import type { HandlerRunner } from './handler-runner.js';
 
 /** Why this receiver cannot run a handler now (a module file that does not import), since when. */
 export interface HandlerProblem {
@@ -25,6 +27,29 @@ export class HandlerProblems {
       error instanceof Error ? (error.message.split('\n')[0] ?? '').slice(0, 500) : describeError(error);
     const since = this.#problems.get(handler)?.since ?? new Date();
     this.#problems.set(handler, { code, reason, since });
+  }
+
+  /**
+   * Looks whether each handler can run (`HandlerRunner.check`: a module file that does not import), in
+   * the background, and logs each that cannot: one error line naming the handler and what to fix, at
+   * start rather than at its first job; recorded here (the handlers list shows it) until a run loads it.
+   * Start-up goes on: deliveries are still stored and answered, and the handler's jobs retry on its
+   * schedule, then are dead letters to replay once the cause is fixed.
+   */
+  checkAtStart(runners: readonly HandlerRunner[], logger: Logger): void {
+    for (const runner of runners) {
+      runner.check?.().catch((error: unknown) => {
+        this.record(runner.name, error);
+        logger.error(
+          {
+            handler: runner.name,
+            code: (error as { code?: unknown }).code ?? 'handler_check_failed',
+            reason: error instanceof Error ? error.message : String(error),
+          },
+          `handler ${runner.name} cannot run: its jobs are kept and retried on its retry schedule, then dead-lettered; fix this, then replay the dead letters (srhooks dead-letters retry --handler ${runner.name})`,
+        );
+      });
+    }
   }
 
   /** `handler` ran (its module loaded): no problem any more. */

@@ -4,11 +4,11 @@
  * limit, and writes the outcome back: done, retry at the next point of the handler's schedule, dead
  * letter, or "target gone" (handler disabled).
  *
- * Modules: held-jobs.ts (the leased jobs, slots and prefetch), lease-renewer.ts (the heartbeat and the
- * start-time lease check), attempt-verification.ts (the shop's `verify`, once per event),
- * attempt-decision.ts (what an outcome does to its job), attempt-settlement.ts (writing it),
- * claimed-job-hand-back.ts (releasing claimed jobs of a handler disabled meanwhile), claim-failure-report.ts
- * (what a failed claim logs).
+ * Modules: worker-options.ts (its options), handler-problems.ts (handlers that cannot run), held-jobs.ts
+ * (the leased jobs, slots and prefetch), lease-renewer.ts (the heartbeat and the start-time lease check),
+ * attempt-verification.ts (the shop's `verify`, once per event), attempt-decision.ts (what an outcome does
+ * to its job), attempt-settlement.ts (writing it), claimed-job-hand-back.ts (releasing claimed jobs of a
+ * handler disabled meanwhile), claim-failure-report.ts (what a failed claim logs).
  *
  * Guarantees (with the store's):
  * - At-least-once: a job is only finished by `completeJob`/`failJob`; if the process dies first, its lease
@@ -51,11 +51,10 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import type { ClaimedJob, JobTransition, Store } from '../store/store.js';
-import type { RecordedDecision } from './attempt-decision.js';
+import type { ClaimedJob, Store } from '../store/store.js';
 import { AttemptSettlement } from './attempt-settlement.js';
 import { AttemptStarts } from './attempt-starts.js';
-import { AttemptVerification, type EventVerifier } from './attempt-verification.js';
+import { AttemptVerification } from './attempt-verification.js';
 import { ClaimFailureReport } from './claim-failure-report.js';
 import { ClaimedJobHandBack } from './claimed-job-hand-back.js';
 import { type Clock, systemClock } from './clock.js';
@@ -68,52 +67,22 @@ import { LeaseRenewer } from './lease-renewer.js';
 import { ProcessingConfigError } from './processing-errors.js';
 import { cancelledByUninstall, type UninstalledNow } from './uninstalled-shop-jobs.js';
 import { type JobWorkerFaults, survivesFault } from './worker-faults.js';
+import {
+  DEFAULT_LEASE_MS,
+  DEFAULT_POLL_INTERVAL_MS,
+  type JobWorkerOptions,
+  type SettledAttempt,
+} from './worker-options.js';
 
 export type { AttemptDecision, RecordedDecision } from './attempt-decision.js';
 export type { EventVerifier } from './attempt-verification.js';
 export type { JobWorkerFaults } from './worker-faults.js';
-
-export const DEFAULT_POLL_INTERVAL_MS = 1000;
-export const DEFAULT_LEASE_MS = 60_000;
-
-/** What happened to one attempt; for metrics and tests. */
-export interface SettledAttempt {
-  job: ClaimedJob;
-  handler: string;
-  outcome: HandlerOutcome | { status: 'held'; detail: string };
-  /** The job's status afterwards, null when the write was not applied (stale attempt) or failed. */
-  jobStatus: JobTransition['status'] | null;
-}
-
-export interface JobWorkerOptions {
-  store: Store;
-  runners: Iterable<HandlerRunner>;
-  logger: Logger;
-  /** Lease owner name; default host:pid:random. */
-  workerId?: string;
-  clock?: Clock;
-  /** For retry jitter; default Math.random. */
-  random?: () => number;
-  /** How often to look for jobs without a wake-up (other instances' jobs); default 1 s. */
-  pollIntervalMs?: number;
-  /** Lease length; renewed while a job runs. Default 60 s. */
-  leaseMs?: number;
-  verifier?: EventVerifier;
-  faults?: JobWorkerFaults;
-  onSettled?: (attempt: SettledAttempt) => void;
-  /**
-   * Called once per handler attempt whose outcome the store answered (metrics): with the worker's final
-   * decision (after the retry schedule: a `retry` outcome with no retry left is `dead`) once the store
-   * applied it, or `stale` when it ignored it. Not called when the outcome could not be written at all
-   * (the job runs again after its lease expired, and that attempt is counted).
-   */
-  onDecision?: (handler: HandlerRunner, decision: RecordedDecision) => void;
-  /**
-   * App mode: reads from the store whether a shop has uninstalled the app; its claimed jobs are cancelled,
-   * not run (uninstalled-shop-jobs.ts).
-   */
-  uninstalledNow?: UninstalledNow;
-}
+export {
+  DEFAULT_LEASE_MS,
+  DEFAULT_POLL_INTERVAL_MS,
+  type JobWorkerOptions,
+  type SettledAttempt,
+} from './worker-options.js';
 
 export class JobWorker {
   readonly workerId: string;
@@ -240,34 +209,11 @@ export class JobWorker {
             }
           });
     this.#logger.info({ handlers: this.handlers }, 'job worker started');
-    this.#checkHandlers();
+    this.#problems.checkAtStart(this.#runners, this.#logger);
     this.#leases.start();
     this.#loop = this.#run().catch((error: unknown) => {
       this.#logger.error({ err: error }, 'job worker loop failed; no more jobs are claimed by this worker');
     });
-  }
-
-  /**
-   * Looks whether each handler can run (`HandlerRunner.check`: a module file that does not import), in
-   * the background, and logs each that cannot: one error line naming the handler and what to fix, at
-   * start rather than at its first job; recorded for {@link handlerProblem} (the handlers list) until a
-   * run loads it. Start-up goes on: deliveries are still stored and answered, and
-   * the handler's jobs retry on its schedule, then are dead letters to replay once the cause is fixed.
-   */
-  #checkHandlers(): void {
-    for (const runner of this.#runners) {
-      runner.check?.().catch((error: unknown) => {
-        this.#problems.record(runner.name, error);
-        this.#logger.error(
-          {
-            handler: runner.name,
-            code: (error as { code?: unknown }).code ?? 'handler_check_failed',
-            reason: error instanceof Error ? error.message : String(error),
-          },
-          `handler ${runner.name} cannot run: its jobs are kept and retried on its retry schedule, then dead-lettered; fix this, then replay the dead letters (srhooks dead-letters retry --handler ${runner.name})`,
-        );
-      });
-    }
   }
 
   /**
