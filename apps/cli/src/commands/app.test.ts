@@ -103,6 +103,19 @@ describe('srhooks app / srhooks shops --receiver', () => {
     expect(run.stderr).toMatch(/not installed/);
   });
 
+  it('a shop the sandbox does not serve says which flag picks one of its shops, as sandbox order does (exit 2)', async () => {
+    for (const action of ['install', 'uninstall']) {
+      const run = await runCli(config.dir, ['app', action, '--shop', 'nope'], {
+        env: { SRHOOKS_SANDBOX_URL: sandbox.url },
+      });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(/Shop 'nope' not found/);
+      expect(run.stderr).toContain(
+        'pass --shop with one of its shops (or set SRHOOKS_SANDBOX_SHOP); "nope" is not one (to add shops, start srhooks sandbox with --shops FILE',
+      );
+    }
+  });
+
   it('tells the truth about an install the receiver keeps pending, and says so when it cannot find out', async () => {
     // The app lacks store.webhook:write at ShopRenter: the receiver redirects (302) but keeps the shop pending.
     app.register({ scopes: ['store.webhook:read', 'order.order:read'] });

@@ -6,7 +6,7 @@ import { defineCommand } from '../command.js';
 import { assertShopName, shopSource } from '../config/shop-name.js';
 import { askInstallStatus, INSTALLING, type InstallStatus } from './app-install-outcome.js';
 import { DEFAULT_SANDBOX_PORT } from './sandbox.js';
-import { askSandbox, notASandbox } from './sandbox-answer.js';
+import { askSandbox, notASandbox, unknownShopHint } from './sandbox-answer.js';
 
 export interface AppFlowOptions extends AdminTargetOptions {
   action: 'install' | 'uninstall';
@@ -130,6 +130,7 @@ export const appFlowCommand = defineCommand<AppFlowOptions, AppFlowResult>({
         throw new CliError(`the sandbox answered ${answer.status}: ${answer.message}`, {
           code: 'sandbox_error',
           exitCode: answer.status === 404 || answer.status === 409 ? EXIT_CODES.usage : EXIT_CODES.remote,
+          ...(answer.errorCode === 'unknown_shop' ? { hint: unknownShopHint(shop) } : {}),
         });
       }
       // a JSON object, but not the sandbox's report of this route

@@ -26,6 +26,15 @@ export function notASandbox(base: string, request: string, status: number): CliE
   );
 }
 
+/**
+ * What to do when the sandbox does not serve `--shop` (its `unknown_shop`): its own words name its
+ * "seed file", the flag that gives it one is `--shops`. Said by every command that takes `--shop`
+ * for the sandbox (`sandbox order|…`, `app install|uninstall`).
+ */
+export function unknownShopHint(shop: string): string {
+  return `pass --shop with one of its shops (or set SRHOOKS_SANDBOX_SHOP); "${shop}" is not one (to add shops, start srhooks sandbox with --shops FILE, a JSON list of shops: see the sandbox README)`;
+}
+
 export interface SandboxAnswer {
   ok: boolean;
   status: number;

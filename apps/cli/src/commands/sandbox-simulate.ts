@@ -10,7 +10,7 @@ import { renderTable } from '../output/index.js';
 import { answerWithin } from '../request-limit.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS } from '../wiring/timeout-option.js';
 import { DEFAULT_SANDBOX_PORT } from './sandbox.js';
-import { askSandbox, notASandbox, sandboxLimit } from './sandbox-answer.js';
+import { askSandbox, notASandbox, sandboxLimit, unknownShopHint } from './sandbox-answer.js';
 
 /** What the sandbox can be asked to make happen (its `/{shop}/_sandbox/…` admin routes). */
 export type SandboxAction = 'order' | 'status' | 'cart' | 'subscribe' | 'unsubscribe';
@@ -215,9 +215,7 @@ function pick(source: unknown, keys: string[]): Record<string, string | number |
 
 /** What to do about a sandbox error, where the sandbox's message does not already say it. */
 function sandboxErrorHint(code: string, shop: string, options: SandboxSimulateOptions): string | undefined {
-  if (code === 'unknown_shop')
-    // the sandbox's own words name its "seed file": the flag that gives it one is --shops
-    return `pass --shop with one of its shops (or set SRHOOKS_SANDBOX_SHOP); "${shop}" is not one (to add shops, start srhooks sandbox with --shops FILE, a JSON list of shops: see the sandbox README)`;
+  if (code === 'unknown_shop') return unknownShopHint(shop);
   // the sandbox's advice names its API's field (statusText): the CLI's flag instead
   if (code === 'unknown_status')
     return 'use one of those, or give a status of your own its name with --status-text';
