@@ -112,6 +112,26 @@ export async function triggerOrders(configDir: string, url: string, seeds: reado
   }
 }
 
+/** What the receiver answered one delivery sent by `sendDelivery`, and the trigger's output. */
+export interface SentDelivery {
+  deliveryId: string;
+  /** The receiver spooled it (its store was unavailable). */
+  spooled?: boolean;
+  /** `srhooks trigger --json`'s output, as printed. */
+  stdout: string;
+}
+
+/**
+ * Sends one sample order_confirm with `srhooks trigger order_confirm --to URL --seed SEED --json` and reads
+ * the receiver's answer; throws with its stderr unless it exits 0.
+ */
+export async function sendDelivery(configDir: string, url: string, seed: string): Promise<SentDelivery> {
+  const sent = await runCli(configDir, ['trigger', 'order_confirm', '--to', url, '--seed', seed, '--json']);
+  if (sent.code !== 0) throw new Error(`srhooks trigger exited ${sent.code}: ${sent.stderr}`);
+  const answer = JSON.parse(JSON.parse(sent.stdout).response.body) as Omit<SentDelivery, 'stdout'>;
+  return { deliveryId: answer.deliveryId, spooled: answer.spooled, stdout: sent.stdout };
+}
+
 export interface AdminCli {
   /** `srhooks …args --receiver <receiver>`, the admin token in SRHOOKS_ADMIN_TOKEN. */
   admin(...args: string[]): Promise<CliRun>;

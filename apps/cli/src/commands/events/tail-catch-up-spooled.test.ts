@@ -14,7 +14,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type CaptureServer, startCaptureServer } from '../../test-support/capture-server.js';
 import { startProxy } from '../../test-support/cuttable-proxy.js';
-import { type RunningCli, runCli, startCli, tempConfigDir } from '../../test-support/run-cli.js';
+import { type RunningCli, sendDelivery, startCli, tempConfigDir } from '../../test-support/run-cli.js';
 import { forwardTo, startTestReceiver, type TestReceiver } from '../../test-support/test-receiver.js';
 
 // the receiver's SQLite driver (the CLI has none of its own), to hold the receiver's write lock
@@ -70,20 +70,12 @@ describe('srhooks events tail: deliveries that entered the store while its conne
     let run: RunningCli | undefined;
     try {
       locker.exec('BEGIN IMMEDIATE');
-      const sent = await runCli(config.dir, [
-        'trigger',
-        'order_confirm',
-        '--to',
+      const stored = await sendDelivery(
+        config.dir,
         main.deliveryUrl({ shop: 'acme', event: 'order_confirm' }),
-        '--seed',
         'tail-spooled',
-        '--json',
-      ]);
-      const stored = JSON.parse(JSON.parse(sent.stdout).response.body) as {
-        deliveryId: string;
-        spooled?: boolean;
-      };
-      expect(stored.spooled, sent.stdout).toBe(true);
+      );
+      expect(stored.spooled, stored.stdout).toBe(true);
       const bad = await fetch(main.deliveryUrl({ shop: 'acme', event: 'order_confirm' }), {
         method: 'POST',
         headers: { 'content-type': 'application/json' },

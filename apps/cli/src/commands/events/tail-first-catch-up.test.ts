@@ -8,7 +8,7 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LIVE_STREAM_PATH } from '../../live/follow-receiver.js';
-import { runCli, startCli, tempConfigDir } from '../../test-support/run-cli.js';
+import { sendDelivery, startCli, tempConfigDir } from '../../test-support/run-cli.js';
 import { startTestReceiver, type TestReceiver } from '../../test-support/test-receiver.js';
 
 const config = tempConfigDir();
@@ -95,17 +95,12 @@ describe('srhooks events tail, first open', () => {
       env: { SRHOOKS_ADMIN_TOKEN: ADMIN_TOKEN },
     });
     await proxy.streamHeld;
-    const sent = await runCli(config.dir, [
-      'trigger',
-      'order_confirm',
-      '--to',
+    // sendDelivery throws with the trigger's stderr unless it exits 0
+    const { deliveryId } = await sendDelivery(
+      config.dir,
       receiver.deliveryUrl({ shop: 'acme', event: 'order_confirm' }),
-      '--seed',
       'tail-first-1',
-      '--json',
-    ]);
-    expect(sent.code).toBe(0);
-    const deliveryId = JSON.parse(JSON.parse(sent.stdout).response.body).deliveryId as string;
+    );
     proxy.release();
     await run.waitForErrorLine(/^following the receiver at /);
     await vi.waitFor(() => expect(run.stdout()).toContain(deliveryId), { timeout: 30_000, interval: 50 });

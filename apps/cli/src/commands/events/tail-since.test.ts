@@ -7,7 +7,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type CaptureServer, startCaptureServer } from '../../test-support/capture-server.js';
-import { type RunningCli, runCli, startCli, tempConfigDir } from '../../test-support/run-cli.js';
+import {
+  type RunningCli,
+  runCli,
+  sendDelivery,
+  startCli,
+  tempConfigDir,
+} from '../../test-support/run-cli.js';
 import { forwardTo, startTestReceiver, type TestReceiver } from '../../test-support/test-receiver.js';
 
 const config = tempConfigDir();
@@ -36,17 +42,11 @@ afterAll(async () => {
 /** Sends a sample order_confirm to acme and waits until its job has succeeded; its delivery id and order. */
 async function sendHandled(): Promise<{ deliveryId: string; order: string }> {
   seed += 1;
-  const sent = await runCli(config.dir, [
-    'trigger',
-    'order_confirm',
-    '--to',
+  const { deliveryId } = await sendDelivery(
+    config.dir,
     receiver.deliveryUrl({ shop: 'acme', event: 'order_confirm' }),
-    '--seed',
     `tail-since-${seed}`,
-    '--json',
-  ]);
-  if (sent.code !== 0) throw new Error(`srhooks trigger exited ${sent.code}: ${sent.stderr}`);
-  const deliveryId = JSON.parse(JSON.parse(sent.stdout).response.body).deliveryId as string;
+  );
   let order = '';
   await vi.waitFor(
     async () => {
