@@ -5,9 +5,16 @@
  * (under fastify's light-my-request) say Node >=22. This walks the production tree of every
  * published package as the lockfile resolved it and checks each `engines.node` against ours; the
  * pins that hold a transitive package back (ENGINE_PINS) must still be needed and still hold.
+ * Nor may ours promise a Node a package in the tree does not: `>=20.6.0` on the receiver and the CLI
+ * promised Node 21 and 27+, which better-sqlite3 12.11.1 (`20.x || 22.x … 26.x`) leaves out.
  */
 import { describe, expect, it } from 'vitest';
-import { oldestAdmittedNode, productionDependencyTree, refusingNode } from './dependency-tree.js';
+import {
+  oldestAdmittedNode,
+  productionDependencyTree,
+  promisedBeyond,
+  refusingNode,
+} from './dependency-tree.js';
 import { ENGINE_PINS, PUBLISHED_PACKAGES, readManifest } from './workspace.js';
 
 describe('the production dependency tree admits the oldest Node our engines.node allows', () => {
@@ -19,6 +26,11 @@ describe('the production dependency tree admits the oldest Node our engines.node
       // the walk reaches the third-party tree, not only the package itself
       expect(tree.length).toBeGreaterThan(1);
       expect(refusingNode(tree, minimum)).toEqual([]);
+    });
+
+    it('every installed package admits every Node its engines.node admits (no promise beyond what the tree keeps)', () => {
+      const ours = (readManifest(pkg.dir).engines as { node: string }).node;
+      expect(promisedBeyond(productionDependencyTree(pkg.dir), ours)).toEqual([]);
     });
   });
 

@@ -92,7 +92,7 @@ export function productionDependencyTree(rootDir: string): InstalledPackage[] {
   return [...seen.values()];
 }
 
-/** `>=20.6.0` → `20.6.0`: the oldest Node the published packages promise to install and run on. */
+/** `>=20.6.0` (or `^20.6.0 || 22 - 26`) → `20.6.0`: the oldest Node the published packages promise to install and run on. */
 export function oldestAdmittedNode(): string {
   const range = (readManifest(join(REPO_ROOT, 'packages/contracts')).engines as { node: string }).node;
   const minimum = semver.minVersion(range);
@@ -112,4 +112,38 @@ export function refusingNode(tree: readonly InstalledPackage[], version: string)
       (installed) =>
         `${installed.name}@${installed.version} wants node ${installed.enginesNode} (${installed.path.join(' > ')})`,
     );
+}
+
+/**
+ * Node versions to hold a range against: each major's first and last release (of a scale no release
+ * reaches) and the lowest version of each of `range`'s comparator sets. `semver.subset` compares one
+ * comparator set with one other, so `22 - 26` is no subset of `22.x || 23.x || … 26.x`; these points
+ * tell every Node major (and the minor a range starts at) apart, which is what engines ranges name.
+ */
+function probeVersions(range: string): string[] {
+  const points = new Set<string>();
+  for (let major = 0; major <= 60; major++) points.add(`${major}.0.0`).add(`${major}.999.999`);
+  for (const set of new semver.Range(range).set) {
+    const lowest = semver.minVersion(set.map((comparator) => comparator.value).join(' '));
+    if (lowest) points.add(lowest.version);
+  }
+  return [...points];
+}
+
+/**
+ * The packages of `tree` whose engines.node leaves out some Node that `ours` admits: what our engines
+ * promise beyond what the installed tree supports.
+ */
+export function promisedBeyond(tree: readonly InstalledPackage[], ours: string): string[] {
+  const admitted = probeVersions(ours).filter((version) => semver.satisfies(version, ours));
+  return tree.flatMap((installed) => {
+    const theirs = installed.enginesNode;
+    if (theirs === undefined) return [];
+    const left = admitted.filter((version) => !semver.satisfies(version, theirs));
+    return left.length === 0
+      ? []
+      : [
+          `${installed.name}@${installed.version} wants node ${theirs}, ours is ${ours}: leaves out ${left.slice(0, 4).join(', ')}${left.length > 4 ? ', …' : ''} (${installed.path.join(' > ')})`,
+        ];
+  });
 }
