@@ -10,63 +10,33 @@
  * runReceiver with a fake process; PostgreSQL through a fault proxy this test owns (`stall`: open
  * connections hang, new ones are accepted and never forwarded). Real PostgreSQL, a schema of its own.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { signDeliveryPath } from '@srhooks/contracts';
-import { afterAll, expect, it } from 'vitest';
-import { runReceiver } from './run-receiver.js';
-import { deliveryBody } from './test-support/delivery-fixtures.js';
-import { FakeProcess } from './test-support/fake-process.js';
-import { socketsLeftTo } from './test-support/open-sockets.js';
-import { TEST_DATABASE_URL, testSchemas } from './test-support/postgres-schema.js';
-import { TcpProxy } from './test-support/tcp-proxy.js';
+import { expect, it } from 'vitest';
+import { silentDatabaseReceiver } from './test-support/silent-database-receiver.js';
 
 const SECRET = 'silent-db-requests-secret-0123456789';
 const ADMIN_TOKEN = 'silent-db-requests-admin-token-0123456789';
-const schema = testSchemas('srhooks_shut_requests')();
-const proxy = new TcpProxy(Number(new URL(TEST_DATABASE_URL).port || 5432));
-const dir = mkdtempSync(join(tmpdir(), 'srhooks-shutdown-silent-requests-'));
-const cleanups: (() => Promise<unknown>)[] = [];
-
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
-  await proxy.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const db = silentDatabaseReceiver('requests');
 
 it.skipIf(process.platform !== 'linux')(
   'answers admin and inspector requests a silent link leaves unanswered 503 (the receiver is stopping), and stops cleanly',
   async () => {
-    const viaProxy = new URL(TEST_DATABASE_URL);
-    viaProxy.port = String(await proxy.start());
-    const proc = new FakeProcess(
-      {
-        PORT: '0',
-        HOST: '127.0.0.1',
-        SRHOOKS_SECRETS: SECRET,
+    const {
+      proc,
+      baseUrl: base,
+      postDelivery,
+      stopped,
+    } = await db.start({
+      secret: SECRET,
+      env: {
         SRHOOKS_ADMIN_TOKEN: ADMIN_TOKEN,
-        DATABASE_URL: viaProxy.toString(),
-        SRHOOKS_DB_SCHEMA: schema,
         // Past the query timeout (10 s), as an operator may set it: the request time limit does not end them.
         SRHOOKS_STORE_TIMEOUT_MS: '30000',
         // The default: before, the requests' query timeout (10 s) reached it and the process exited 1.
         SRHOOKS_SHUTDOWN_TIMEOUT_MS: '10000',
-        LOG_LEVEL: 'info',
       },
-      dir,
-    );
-    const running = await runReceiver(proc, { defaultMetrics: false, logDestination: { write: () => {} } });
-    if (running === null) throw new Error(`the receiver did not start: ${proc.stderrText.join('')}`);
-    cleanups.push(() => running.app.close());
-    const address = running.app.server.address();
-    const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    });
     const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
-    const { contentType, body } = deliveryBody('order_confirm');
-    const delivered = await fetch(
-      `${base}${signDeliveryPath({ shop: 'demo', event: 'order_confirm' }, SECRET)}`,
-      { method: 'POST', headers: { 'content-type': contentType }, body: new Uint8Array(body) },
-    );
+    const delivered = await postDelivery();
     expect(delivered.status).toBe(200);
     const events = (await (await fetch(`${base}/admin/api/events`, { headers: auth })).json()) as {
       items: { id: string }[];
@@ -80,7 +50,7 @@ it.skipIf(process.platform !== 'linux')(
       Array.from({ length: 6 }, () => fetch(`${base}/admin/api/events/${eventId}`, { headers: auth })),
     );
 
-    proxy.stall(); // PostgreSQL falls silent
+    db.proxy.stall(); // PostgreSQL falls silent
     const replay = fetch(`${base}/admin/api/events/${eventId}/replay`, { method: 'POST', headers: auth });
     const page = fetch(`${base}/ui/`, { headers: auth });
     await new Promise((resolve) => setTimeout(resolve, 500)); // both wait on the silent link
@@ -98,18 +68,14 @@ it.skipIf(process.platform !== 'linux')(
     expect(shown.status).toBe(503);
     expect(await shown.text()).toMatch(/receiver is stopping/);
 
-    const stopped = await Promise.race([
-      running.stopped.then(() => true),
-      new Promise<false>((resolve) => setTimeout(() => resolve(false), 20_000)),
-    ]);
-    expect(stopped).toBe(true);
+    expect(await stopped()).toBe(true);
     // Before: exit(1) at the shutdown timeout (10 s), the requests still waiting for their query timeout.
     expect(proc.exits).toEqual([]);
     expect(proc.exitCode).toBeUndefined();
     // The requests' grace (2 s from the shutdown's start), then the store's close without waiting again;
     // generous for a loaded machine. Before, the shutdown timeout (10 s) ended it.
     expect(Date.now() - stopping).toBeLessThan(9000);
-    expect(await socketsLeftTo(proxy.port), 'connections to PostgreSQL still open').toBe(0);
+    expect(await db.connectionsLeft(), 'connections to PostgreSQL still open').toBe(0);
   },
   60_000,
 );

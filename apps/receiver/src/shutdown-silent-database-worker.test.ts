@@ -16,34 +16,18 @@
  * this test owns (`stall`: open connections hang, new ones are accepted and never forwarded); a forward
  * handler whose target holds its answer until the link is silent. Real PostgreSQL, a schema of its own.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { signDeliveryPath } from '@srhooks/contracts';
-import { afterAll, expect, it } from 'vitest';
-import { runReceiver } from './run-receiver.js';
+import { expect, it } from 'vitest';
 import { PgStore } from './store/postgres/pg-store.js';
-import { deliveryBody } from './test-support/delivery-fixtures.js';
-import { FakeProcess } from './test-support/fake-process.js';
-import { socketsLeftTo } from './test-support/open-sockets.js';
-import { TEST_DATABASE_URL, testSchemas } from './test-support/postgres-schema.js';
-import { TcpProxy } from './test-support/tcp-proxy.js';
+import { TEST_DATABASE_URL } from './test-support/postgres-schema.js';
+import { silentDatabaseReceiver } from './test-support/silent-database-receiver.js';
 
 const SECRET = 'silent-db-worker-secret-0123456789';
 const FORWARD_SECRET = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
 const LEASE_MS = 4000;
-const schema = testSchemas('srhooks_shut_worker')();
-const proxy = new TcpProxy(Number(new URL(TEST_DATABASE_URL).port || 5432));
-const dir = mkdtempSync(join(tmpdir(), 'srhooks-shutdown-silent-worker-'));
-const cleanups: (() => Promise<unknown>)[] = [];
-
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
-  await proxy.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const db = silentDatabaseReceiver('worker');
+const { schema, cleanups } = db;
 
 /** A forward target that answers 200 to each request once `release()` is called. */
 async function holdingTarget(): Promise<{ url: string; hits: () => number; release(): void }> {
@@ -89,59 +73,32 @@ it.skipIf(process.platform !== 'linux')(
   'gives up an outcome write the silent link never answers, says the job runs again after its lease, and stops cleanly',
   async () => {
     const target = await holdingTarget();
-    writeFileSync(
-      join(dir, 'srhooks.config.json'),
-      JSON.stringify({
-        handlers: {
-          fwd: { type: 'forward', url: target.url, secret: FORWARD_SECRET, allowPrivateTargets: true },
-        },
-        shops: [{ name: 'demo', handlers: ['fwd'] }],
-      }),
-    );
-    const viaProxy = new URL(TEST_DATABASE_URL);
-    viaProxy.port = String(await proxy.start());
-    const proc = new FakeProcess(
-      {
-        PORT: '0',
-        HOST: '127.0.0.1',
-        SRHOOKS_SECRETS: SECRET,
-        DATABASE_URL: viaProxy.toString(),
-        SRHOOKS_DB_SCHEMA: schema,
+    db.writeConfig({
+      handlers: {
+        fwd: { type: 'forward', url: target.url, secret: FORWARD_SECRET, allowPrivateTargets: true },
+      },
+      shops: [{ name: 'demo', handlers: ['fwd'] }],
+    });
+    const { proc, lines, postDelivery, stopped } = await db.start({
+      secret: SECRET,
+      env: {
         SRHOOKS_JOB_LEASE_MS: String(LEASE_MS),
         // The default: before, the outcome write's query timeout (10 s) reached it and the process exited 1.
         SRHOOKS_SHUTDOWN_TIMEOUT_MS: '10000',
-        LOG_LEVEL: 'info',
       },
-      dir,
-    );
-    const lines: string[] = [];
-    const running = await runReceiver(proc, {
-      defaultMetrics: false,
-      logDestination: { write: (line: string) => void lines.push(line) },
     });
-    if (running === null) throw new Error(`the receiver did not start: ${proc.stderrText.join('')}`);
-    cleanups.push(() => running.app.close());
-    const address = running.app.server.address();
-    const port = typeof address === 'object' && address ? address.port : 0;
-    const { contentType, body } = deliveryBody('order_confirm');
-    const answer = await fetch(
-      `http://127.0.0.1:${port}${signDeliveryPath({ shop: 'demo', event: 'order_confirm' }, SECRET)}`,
-      { method: 'POST', headers: { 'content-type': contentType }, body: new Uint8Array(body) },
-    );
+    const answer = await postDelivery();
     expect(answer.status).toBe(200); // committed: acknowledged
     await until(() => target.hits() === 1, 'the job to reach its target');
 
-    proxy.stall(); // PostgreSQL falls silent while the handler waits for its target's answer
+    db.proxy.stall(); // PostgreSQL falls silent while the handler waits for its target's answer
     const stopping = Date.now();
     proc.emit('SIGTERM', 'SIGTERM');
     await new Promise((resolve) => setTimeout(resolve, 200));
     target.release(); // the handler succeeds: its outcome write meets the silent link
-    const stopped = await Promise.race([
-      running.stopped.then(() => true),
-      new Promise<false>((resolve) => setTimeout(() => resolve(false), 20_000)),
-    ]);
+    const hasStopped = await stopped();
     const took = Date.now() - stopping;
-    expect(stopped).toBe(true);
+    expect(hasStopped).toBe(true);
     // Before: exit(1) at the shutdown timeout (10 s), the outcome write still waiting for its query timeout.
     expect(proc.exits).toEqual([]);
     expect(proc.exitCode).toBeUndefined();
@@ -149,7 +106,7 @@ it.skipIf(process.platform !== 'linux')(
     // own start), then the store's close without waiting again: 2-4 s on an idle machine, 7 s seen under a
     // load of 10 on 2 cores. Before, the shutdown timeout (10 s) ended it.
     expect(took).toBeLessThan(9000);
-    expect(await socketsLeftTo(proxy.port), 'connections to PostgreSQL still open').toBe(0);
+    expect(await db.connectionsLeft(), 'connections to PostgreSQL still open').toBe(0);
     const notRecorded = lines
       .map((line) => JSON.parse(line) as { msg: string; jobId?: string; level: number })
       .filter((line) => line.msg.includes('outcome not recorded'));
@@ -166,7 +123,7 @@ it.skipIf(process.platform !== 'linux')(
 
     // The guarantees: the acknowledged delivery is stored, and its job does not stay running past its lease.
     // (The hung connections end: the server ends those sessions.)
-    await proxy.stop();
+    await db.proxy.stop();
     const store = new PgStore({ url: TEST_DATABASE_URL, schema, shareChanges: false });
     cleanups.push(() => store.close());
     const events = await store.listEvents({});
