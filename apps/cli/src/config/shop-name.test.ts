@@ -2,7 +2,8 @@
  * A shop name that is not one is refused the same way by every command that takes one — exit 2, code
  * `invalid_shop_name`, a hint saying what a shop name is — and a shop's address given for its name
  * (`my-shop.shoprenter.hu`, `https://my-shop.shoprenter.hu/admin`) is answered with the name to use.
- * (listen, sandbox order, app install and url said only `invalid shop name "…"`, code `usage`.)
+ * (listen, sandbox order, app install and url said only `invalid shop name "…"`, code `usage`; the admin
+ * API commands sent it to the receiver, which answered `--shop is invalid: …` without the name meant.)
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, tempConfigDir } from '../test-support/run-cli.js';
@@ -22,6 +23,18 @@ describe('an invalid shop name', () => {
     [['app', 'install', '--sandbox-url', 'http://127.0.0.1:1', '--shop', 'SHOP'], '--shop'],
     [['url', '--event', 'order_confirm', '--base', 'http://127.0.0.1:4750', '--shop', 'SHOP'], '--shop'],
     [['login', '--client-id', 'a', '--client-secret', 'b', '--shop', 'SHOP'], '--shop'],
+    // the admin API commands: refused before the receiver (nothing listens at port 1) is asked
+    ...[
+      ['events', 'list'],
+      ['events', 'tail'],
+      ['events', 'backfill', '--handler', 'erp', '--from', '2026-12-01'],
+      ['deliveries', 'list'],
+      ['recover'],
+      ['erase', '--email', 'a@example.com', '--reason', 'GDPR-1'],
+    ].map((command): [string[], string] => [
+      [...command, '--receiver', 'http://127.0.0.1:1', '--admin-token', 'x'.repeat(20), '--shop', 'SHOP'],
+      '--shop',
+    ]),
     [
       [
         'app',

@@ -52,6 +52,14 @@ export function erasedOption(what: string): Option {
  */
 export function adminOptions(command: Command, timeoutTo = 'the receiver'): Command {
   return command
+    .hook('preAction', async (_command, action) => {
+      // A --shop (events list|tail|backfill, deliveries list, recover, erase) is checked as every
+      // command checks one, before anything is sent: the receiver would refuse it without the name meant.
+      const shop: unknown = action.opts().shop;
+      if (typeof shop !== 'string') return;
+      const { assertShopName } = await import('../config/shop-name.js');
+      assertShopName(shop);
+    })
     .option(
       '--receiver <url>',
       "the receiver (default: SRHOOKS_RECEIVER_URL, else this config directory's running srhooks listen, on any port, else http://127.0.0.1:4750 with --admin-token or SRHOOKS_ADMIN_TOKEN)",

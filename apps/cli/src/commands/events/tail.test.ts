@@ -276,7 +276,7 @@ describe('srhooks events tail', () => {
       },
     );
     expect(shop.code).toBe(2);
-    expect(shop.stderr).toContain('error: --shop is invalid: must be a ShopRenter shop name');
+    expect(shop.stderr).toContain('error: invalid shop name "Not_A_Shop"');
   });
 
   it('a closed stdout (| head) ends it quietly, exit 0', async () => {
