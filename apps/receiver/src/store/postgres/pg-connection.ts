@@ -309,8 +309,15 @@ export class PgConnection {
     }
   }
 
-  /** Runs one write transaction on a dedicated connection; changes are announced after COMMIT. */
-  async transaction<T>(work: (context: WriteContext) => Promise<T>): Promise<T> {
+  /**
+   * Runs one write transaction on a dedicated connection; changes are announced after COMMIT. `items`:
+   * how many writes it committed, for the store stats (default one; a spool drain batch stores many
+   * deliveries in one).
+   */
+  async transaction<T>(
+    work: (context: WriteContext) => Promise<T>,
+    options: { items?: (value: T) => number } = {},
+  ): Promise<T> {
     return this.run(async () => {
       const client = await this.connect();
       let broken = false;
@@ -327,7 +334,7 @@ export class PgConnection {
           if (!broken) await client.query('ROLLBACK').catch(() => {});
           throw error;
         }
-        this.committed(1, performance.now() - started);
+        this.committed(options.items?.(value) ?? 1, performance.now() - started);
         this.emit(changes);
         return value;
       } catch (error) {

@@ -28,7 +28,7 @@ import type {
   WebhookEvent,
 } from '../store.js';
 import { AdaptiveBatcher, type ItemOutcome } from './adaptive-batcher.js';
-import { dialect, type PgConnection, type SqlRunner } from './pg-connection.js';
+import { dialect, type PgConnection, type SqlRunner, type WriteContext } from './pg-connection.js';
 import { isPgUnavailable, mapPgError } from './pg-errors.js';
 import { deliveryWrite, storeArrivedEvents, toIngested } from './pg-ingest.js';
 import type { DeliveryWrite } from './pg-ingest-batch.js';
@@ -100,74 +100,87 @@ export class PgSpooledIngest {
   ): Promise<Map<SpooledCall, ItemOutcome<SpooledStoreResult>>> {
     const done = new Map<SpooledCall, ItemOutcome<SpooledStoreResult>>();
     if (calls.length === 0) return done;
-    await this.#conn.transaction(async ({ client, changes }) => {
-      const taken = await client.query('SELECT id FROM deliveries WHERE id = ANY($1)', [
-        calls.map((call) => call.delivery.id),
-      ]);
-      const storedAlready = new Set(taken.rows.map((row) => String(row.id)));
-      const fresh: Array<{ call: SpooledCall; write: DeliveryWrite }> = [];
-      const found: StoredAt[] = [];
-      for (const call of calls) {
-        const deliveryId = call.delivery.id;
-        if (storedAlready.has(deliveryId)) {
-          found.push({ id: deliveryId, at: call.options.now ?? new Date() });
-          done.set(call, { ok: true, value: { deliveryId, alreadyStored: true, events: [], duplicates: 0 } });
-        } else if ('events' in call.content) {
-          const prepared = prepareEvents(call.delivery.event, call.content.events);
-          const write = deliveryWrite(call.delivery, 'stored', null, prepared, uniqueHandlers(call.handlers));
-          fresh.push({ call, write });
-        }
-      }
-      await stampFoundStored(client, found, changes);
-      if (fresh.length === 0) return;
-      const results = await callIngest(
-        fresh.map(({ write }) => write),
-        client,
-      );
-      const drained: StoredAt[] = [];
-      fresh.forEach(({ call, write }, index) => {
-        const result = results[index];
-        // refused inside the function (or the id taken meanwhile): tried again alone, in a savepoint
-        if (result?.ok !== true) return;
-        const events = toIngested(write.eventIds, write.events, result.duplicates);
-        const { shop, event } = call.delivery;
-        drained.push({ id: write.id, at: call.options.now ?? new Date() });
-        changes.push({ kind: 'delivery', deliveryId: write.id, shop, event, status: 'stored' });
-        done.set(call, {
-          ok: true,
-          value: {
-            deliveryId: write.id,
-            alreadyStored: false,
-            events,
-            duplicates: events.filter((e) => e.duplicateOf !== null).length,
-          },
-        });
-      });
-      await setStoredAt(client, drained);
+    // one write per delivery stored or found stored, for the store stats
+    await this.#conn.transaction((context) => this.#ingestBatch(context, calls, done), {
+      items: () => done.size,
     });
     return done;
   }
 
+  /** {@link storeThroughIngest}'s transaction: fills `done` with the calls it settled. */
+  async #ingestBatch(
+    { client, changes }: WriteContext,
+    calls: SpooledCall[],
+    done: Map<SpooledCall, ItemOutcome<SpooledStoreResult>>,
+  ): Promise<void> {
+    const taken = await client.query('SELECT id FROM deliveries WHERE id = ANY($1)', [
+      calls.map((call) => call.delivery.id),
+    ]);
+    const storedAlready = new Set(taken.rows.map((row) => String(row.id)));
+    const fresh: Array<{ call: SpooledCall; write: DeliveryWrite }> = [];
+    const found: StoredAt[] = [];
+    for (const call of calls) {
+      const deliveryId = call.delivery.id;
+      if (storedAlready.has(deliveryId)) {
+        found.push({ id: deliveryId, at: call.options.now ?? new Date() });
+        done.set(call, { ok: true, value: { deliveryId, alreadyStored: true, events: [], duplicates: 0 } });
+      } else if ('events' in call.content) {
+        const prepared = prepareEvents(call.delivery.event, call.content.events);
+        const write = deliveryWrite(call.delivery, 'stored', null, prepared, uniqueHandlers(call.handlers));
+        fresh.push({ call, write });
+      }
+    }
+    await stampFoundStored(client, found, changes);
+    if (fresh.length === 0) return;
+    const results = await callIngest(
+      fresh.map(({ write }) => write),
+      client,
+    );
+    const drained: StoredAt[] = [];
+    fresh.forEach(({ call, write }, index) => {
+      const result = results[index];
+      // refused inside the function (or the id taken meanwhile): tried again alone, in a savepoint
+      if (result?.ok !== true) return;
+      const events = toIngested(write.eventIds, write.events, result.duplicates);
+      const { shop, event } = call.delivery;
+      drained.push({ id: write.id, at: call.options.now ?? new Date() });
+      changes.push({ kind: 'delivery', deliveryId: write.id, shop, event, status: 'stored' });
+      done.set(call, {
+        ok: true,
+        value: {
+          deliveryId: write.id,
+          alreadyStored: false,
+          events,
+          duplicates: events.filter((e) => e.duplicateOf !== null).length,
+        },
+      });
+    });
+    await setStoredAt(client, drained);
+  }
+
   /** The calls in one transaction, each in a savepoint: a refused one is rolled back alone. */
   #storeInSavepoints(calls: SpooledCall[]): Promise<Array<ItemOutcome<SpooledStoreResult>>> {
-    return this.#conn.transaction(async ({ client, changes }) => {
-      const outcomes: Array<ItemOutcome<SpooledStoreResult>> = [];
-      for (const call of calls) {
-        const own: StoreChange[] = [];
-        await client.query('SAVEPOINT spooled');
-        try {
-          const value = await storeOne(client, own, call);
-          await client.query('RELEASE SAVEPOINT spooled');
-          changes.push(...own);
-          outcomes.push({ ok: true, value });
-        } catch (error) {
-          if (isPgUnavailable(error)) throw error;
-          await client.query('ROLLBACK TO SAVEPOINT spooled');
-          outcomes.push({ ok: false, error: mapPgError(error), retry: false });
+    return this.#conn.transaction(
+      async ({ client, changes }) => {
+        const outcomes: Array<ItemOutcome<SpooledStoreResult>> = [];
+        for (const call of calls) {
+          const own: StoreChange[] = [];
+          await client.query('SAVEPOINT spooled');
+          try {
+            const value = await storeOne(client, own, call);
+            await client.query('RELEASE SAVEPOINT spooled');
+            changes.push(...own);
+            outcomes.push({ ok: true, value });
+          } catch (error) {
+            if (isPgUnavailable(error)) throw error;
+            await client.query('ROLLBACK TO SAVEPOINT spooled');
+            outcomes.push({ ok: false, error: mapPgError(error), retry: false });
+          }
         }
-      }
-      return outcomes;
-    });
+        return outcomes;
+      },
+      { items: (outcomes) => outcomes.filter((outcome) => outcome.ok).length },
+    );
   }
 }
 
