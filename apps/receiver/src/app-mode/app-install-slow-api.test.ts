@@ -11,39 +11,18 @@
  */
 import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildReceiver } from '../app.js';
 import {
-  ADMIN_TOKEN,
   APP_ID,
-  type AppModeFixture,
+  appModeFixtureForAll,
   eventually,
   startAppModeFixture,
 } from './test-support/app-mode-fixture.js';
-
-interface ShopRow {
-  name: string;
-  status: string;
-  subscriptions: Array<{ event: string; id?: string }>;
-  pendingReason: string | null;
-  nextAttemptAt: string | null;
-}
+import { shopRow, shopRowWhen } from './test-support/shop-rows.js';
 
 describe('app mode: the install call when the shop API is slow', () => {
-  let f: AppModeFixture;
-  beforeAll(async () => {
-    f = await startAppModeFixture({ shops: ['alpha', 'beta'], app: { installWaitSeconds: 1 } });
-  });
-  afterAll(async () => {
-    await f?.close();
-  });
-
-  const shopRow = async (name: string): Promise<ShopRow | undefined> => {
-    const response = await fetch(`${f.baseUrl}/admin/api/shops`, {
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
-    });
-    return ((await response.json()).items as ShopRow[]).find((item) => item.name === name);
-  };
+  const f = appModeFixtureForAll({ shops: ['alpha', 'beta'], app: { installWaitSeconds: 1 } });
 
   it('redirects the owner after the wait and finishes the step in the background, pending meanwhile', async () => {
     f.sandbox.setFaults('alpha', { latencyMs: 5000 });
@@ -56,14 +35,11 @@ describe('app mode: the install call when the shop API is slow', () => {
     expect(installMs).toBeLessThan(4000);
     expect(report.entryPoint?.status).toBe(200);
 
-    const pending = await shopRow('alpha');
+    const pending = await shopRow(f.baseUrl, 'alpha');
     expect(pending).toMatchObject({ status: 'pending', pendingReason: 'installing', subscriptions: [] });
     expect(pending?.nextAttemptAt).not.toBeNull();
 
-    const installed = await eventually(async () => {
-      const row = await shopRow('alpha');
-      return row?.status === 'installed' ? row : undefined;
-    }, 30_000);
+    const installed = await shopRowWhen(f.baseUrl, 'alpha', (row) => row.status === 'installed', 30_000);
     expect(installed.subscriptions.map((subscription) => subscription.event).sort()).toEqual([
       'order_confirm',
       'order_status_change',
@@ -79,19 +55,18 @@ describe('app mode: the install call when the shop API is slow', () => {
     f.sandbox.setFaults('beta', { latencyMs: 1500, errorRate: 1, errorStatus: 503 });
     const report = await f.sandbox.apps.install(APP_ID, 'beta');
     expect(report.install.status).toBe(302);
-    expect((await shopRow('beta'))?.pendingReason).toBe('installing');
-    const failed = await eventually(async () => {
-      const row = await shopRow('beta');
-      return row?.pendingReason && row.pendingReason !== 'installing' ? row : undefined;
-    }, 30_000);
+    expect((await shopRow(f.baseUrl, 'beta'))?.pendingReason).toBe('installing');
+    const failed = await shopRowWhen(
+      f.baseUrl,
+      'beta',
+      (row) => Boolean(row.pendingReason) && row.pendingReason !== 'installing',
+      30_000,
+    );
     expect(failed.status).toBe('pending');
     expect(failed.nextAttemptAt).not.toBeNull();
 
     f.sandbox.setFaults('beta', {});
-    const installed = await eventually(async () => {
-      const row = await shopRow('beta');
-      return row?.status === 'installed' ? row : undefined;
-    }, 30_000);
+    const installed = await shopRowWhen(f.baseUrl, 'beta', (row) => row.status === 'installed', 30_000);
     expect(installed.subscriptions).toHaveLength(2);
   }, 90_000);
 });

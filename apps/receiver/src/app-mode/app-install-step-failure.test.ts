@@ -6,57 +6,26 @@
  * sandbox). Before, such a failure turned the shop `pending`: recovery stopped for it, the owner's entry page
  * said the app was finishing its setup, and the inspector listed it among installs not done.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ADMIN_TOKEN,
-  APP_ID,
-  type AppModeFixture,
-  eventually,
-  startAppModeFixture,
-} from './test-support/app-mode-fixture.js';
-
-interface ShopRow {
-  name: string;
-  status: string;
-  subscriptions: Array<{ event: string; id?: string }>;
-  pendingReason: string | null;
-  attempts: number;
-  nextAttemptAt: string | null;
-}
+import { describe, expect, it } from 'vitest';
+import { APP_ID, appModeFixtureForAll } from './test-support/app-mode-fixture.js';
+import { inspectorPage, shopRowWhen } from './test-support/shop-rows.js';
 
 describe('app mode: a failed install step on an installed shop', () => {
-  let f: AppModeFixture;
-  beforeAll(async () => {
-    f = await startAppModeFixture({ shops: ['alpha'] });
-  });
-  afterAll(async () => {
-    await f?.close();
-  });
-
-  const shopRow = async (name: string): Promise<ShopRow | undefined> => {
-    const response = await fetch(`${f.baseUrl}/admin/api/shops`, {
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
-    });
-    return ((await response.json()).items as ShopRow[]).find((item) => item.name === name);
-  };
-  const inspectorPage = async (path: string): Promise<string> =>
-    (await fetch(`${f.baseUrl}${path}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).text();
+  const f = appModeFixtureForAll({ shops: ['alpha'] });
 
   it('keeps the shop installed with its subscriptions, says why, and retries the step until it succeeds', async () => {
     await f.sandbox.apps.install(APP_ID, 'alpha');
-    const installed = await eventually(async () => {
-      const row = await shopRow('alpha');
-      return row?.status === 'installed' ? row : undefined;
-    });
+    const installed = await shopRowWhen(f.baseUrl, 'alpha', (row) => row.status === 'installed');
     expect(installed.subscriptions).toHaveLength(2);
 
     // ShopRenter's token endpoint is down, and the shop's install call comes again: the step fails.
     f.sandbox.setFaults('alpha', { tokenEndpointDown: true });
     await f.sandbox.apps.install(APP_ID, 'alpha');
-    const failed = await eventually(async () => {
-      const row = await shopRow('alpha');
-      return row?.pendingReason && row.pendingReason !== 'installing' ? row : undefined;
-    });
+    const failed = await shopRowWhen(
+      f.baseUrl,
+      'alpha',
+      (row) => Boolean(row.pendingReason) && row.pendingReason !== 'installing',
+    );
     expect(failed).toMatchObject({
       status: 'installed',
       attempts: 1,
@@ -66,12 +35,12 @@ describe('app mode: a failed install step on an installed shop', () => {
     expect(failed.nextAttemptAt).not.toBeNull();
 
     // The inspector shows it installed, with the failure; not among the pending installs.
-    const shops = await inspectorPage('/ui/shops');
+    const shops = await inspectorPage(f.baseUrl, '/ui/shops');
     expect(shops).toMatch(
       /<span class="badge installed">installed<\/span>\s*<div class="muted">latest install step failed, retried from [^<]*<time[^>]*>[^<]*<\/time>: [^<]*token/i,
     );
     expect(shops).not.toContain('<span class="badge pending">');
-    expect(await inspectorPage('/ui')).not.toContain('id="pending-installs"');
+    expect(await inspectorPage(f.baseUrl, '/ui')).not.toContain('id="pending-installs"');
 
     // Its deliveries still arrive (the subscriptions registered before are on the shop).
     await f.sandbox.simulator.placeOrder('alpha', { seed: 7 });
@@ -80,10 +49,7 @@ describe('app mode: a failed install step on an installed shop', () => {
 
     // The token endpoint is back: the background retry runs the step, the failure is cleared.
     f.sandbox.setFaults('alpha', {});
-    const retried = await eventually(async () => {
-      const row = await shopRow('alpha');
-      return row?.nextAttemptAt === null ? row : undefined;
-    });
+    const retried = await shopRowWhen(f.baseUrl, 'alpha', (row) => row.nextAttemptAt === null);
     expect(retried).toMatchObject({ status: 'installed', pendingReason: null });
     expect(retried.subscriptions).toHaveLength(2);
     expect(f.logLines.join('\n')).toContain(

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { signAppRequest } from '@srhooks/contracts';
 import { freePort, type RunningSandbox, type SandboxOptions, startSandbox } from '@srhooks/sandbox';
 import type { FastifyInstance } from 'fastify';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { buildReceiver } from '../../app.js';
 import type { ReceiverConfig, ReceiverConfigInput } from '../../config/config-schema.js';
 import { defineReceiverConfig } from '../../config/load-config.js';
@@ -176,6 +176,45 @@ export async function startAppModeFixture(
       await sandbox.close();
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * For a `describe` (or a file): starts the fixture with `options` in `beforeAll` and closes it in `afterAll`.
+ * What it answers reads the running fixture (throws when used before `beforeAll` ran).
+ */
+export function appModeFixtureForAll(
+  options: Parameters<typeof startAppModeFixture>[0] = {},
+): AppModeFixture {
+  let started: AppModeFixture | undefined;
+  beforeAll(async () => {
+    started = await startAppModeFixture(options);
+  });
+  afterAll(async () => {
+    await started?.close();
+  });
+  const running = (): AppModeFixture => {
+    if (started === undefined) throw new Error('the app-mode fixture is used before its beforeAll ran');
+    return started;
+  };
+  return {
+    get sandbox() {
+      return running().sandbox;
+    },
+    get receiver() {
+      return running().receiver;
+    },
+    get config() {
+      return running().config;
+    },
+    get baseUrl() {
+      return running().baseUrl;
+    },
+    get logLines() {
+      return running().logLines;
+    },
+    registerApp: (changes) => running().registerApp(changes),
+    close: () => running().close(),
   };
 }
 
