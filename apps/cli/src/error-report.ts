@@ -101,6 +101,28 @@ export function toCliError(
         cause: error,
       });
     case 'TokenError': {
+      // a server answered, but not as a token endpoint (a mistyped SRHOOKS_TOKEN_URL or --token-url):
+      // not a refused client id, which logging in again with the same URL would not mend
+      const status = typeof named.status === 'number' ? named.status : undefined;
+      const oauthError = (error as { oauthError?: unknown }).oauthError;
+      if (
+        code === 'invalid_token_response' ||
+        (code === 'invalid_request' && (status === 404 || status === 405) && oauthError === undefined)
+      ) {
+        const what =
+          code === 'invalid_token_response' ? `answered ${status} without a token` : `answered ${status}`;
+        return new CliError(
+          `the token URL ${String(named.url)} ${what}: it is not a ShopRenter OAuth token endpoint`,
+          {
+            code: 'token_url_wrong',
+            exitCode: EXIT_CODES.remote,
+            hint: env.SRHOOKS_TOKEN_URL?.trim()
+              ? 'it came from SRHOOKS_TOKEN_URL, which replaces the stored token URL: correct it or unset it'
+              : "check the token URL srhooks login stored (--token-url; leave it out for ShopRenter's own), then run srhooks login again",
+            cause: error,
+          },
+        );
+      }
       const hint =
         code === 'invalid_client' || code === 'invalid_request'
           ? refusedCredentialsHint(env, shop)
