@@ -4,26 +4,15 @@
  * re-process it" box above the events it had been decoded into, as if it were failing still. The page
  * now keeps why it was quarantined as history, said as such.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type BrowserSession,
-  bearer,
-  loginAsBrowser,
-  order,
-  quarantineOrderDelivery,
-  startAdminReceiver,
-} from '../admin/test-support/admin-test-receiver.js';
-import type { TestReceiver } from '../test-support/test-receiver.js';
+import { describe, expect, it } from 'vitest';
+import { bearer, order, quarantineOrderDelivery } from '../admin/test-support/admin-test-receiver.js';
+import { deliveryPageFixture } from './test-support/delivery-page.js';
 
 describe('inspector: a re-processed delivery', () => {
-  let receiver: TestReceiver;
-  let browser: BrowserSession;
   let reprocessed = '';
   let quarantined = '';
 
-  beforeAll(async () => {
-    receiver = await startAdminReceiver();
-    browser = await loginAsBrowser(receiver);
+  const { page } = deliveryPageFixture(async (receiver) => {
     reprocessed = await quarantineOrderDelivery(receiver, order(1, { innerId: '6201' }));
     const answer = await fetch(`${receiver.baseUrl}/admin/api/deliveries/${reprocessed}/reprocess`, {
       method: 'POST',
@@ -32,18 +21,6 @@ describe('inspector: a re-processed delivery', () => {
     expect(answer.status).toBe(200);
     quarantined = await quarantineOrderDelivery(receiver, order(2, { innerId: '6202' }));
   });
-
-  afterAll(async () => {
-    await receiver?.close();
-  });
-
-  async function page(id: string): Promise<string> {
-    const response = await fetch(`${receiver.baseUrl}/ui/deliveries/${id}`, {
-      headers: { cookie: browser.cookie },
-    });
-    expect(response.status).toBe(200);
-    return response.text();
-  }
 
   it('says why it was quarantined as history, not as an error, above its events', async () => {
     const text = await page(reprocessed);

@@ -3,36 +3,15 @@
  * entered the store (`storedAt`); one stored as it arrived shows only its arrival.
  */
 import { encodeDelivery, sampleOrder } from '@srhooks/contracts';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type BrowserSession,
-  loginAsBrowser,
-  startAdminReceiver,
-} from '../admin/test-support/admin-test-receiver.js';
+import { describe, expect, it } from 'vitest';
 import { newId } from '../store/sortable-id.js';
-import type { TestReceiver } from '../test-support/test-receiver.js';
+import { deliveryPageFixture } from './test-support/delivery-page.js';
 
 describe('inspector: a delivery drained from the spool', () => {
-  let receiver: TestReceiver;
-  let browser: BrowserSession;
-
-  beforeAll(async () => {
-    receiver = await startAdminReceiver();
-    browser = await loginAsBrowser(receiver);
-  });
-  afterAll(async () => {
-    await receiver?.close();
-  });
-
-  async function page(id: string): Promise<string> {
-    const response = await fetch(`${receiver.baseUrl}/ui/deliveries/${id}`, {
-      headers: { cookie: browser.cookie },
-    });
-    expect(response.status).toBe(200);
-    return response.text();
-  }
+  const fixture = deliveryPageFixture();
 
   it('shows when it was stored beside when it arrived', async () => {
+    const { receiver, page } = fixture;
     const receivedAt = new Date('2026-12-06T21:00:00.000Z');
     const storedAt = new Date('2026-12-06T21:07:30.000Z');
     const encoded = encodeDelivery('order_confirm', { orders: { order: [sampleOrder(6301)] } } as never, {
