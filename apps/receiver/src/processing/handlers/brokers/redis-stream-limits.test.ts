@@ -139,6 +139,36 @@ describe('redis-stream handler: Redis busy for now', () => {
     expect(await handler.run(job(10))).toEqual({ status: 'succeeded' });
     expect(await admin.xlen('limits:order_confirm')).toBe(2);
   });
+
+  it('a connection opened while Redis loads its dataset: said as LOADING at once, not a connect timeout', async () => {
+    const { server, admin } = await redisServer([
+      '--enable-debug-command',
+      'yes',
+      '--save',
+      '',
+      '--loading-process-events-interval-bytes',
+      '1024',
+    ]);
+    // about three seconds of loading (100 µs a key), longer than the handler's 1 s timeout
+    await admin.debug('POPULATE', 30_000);
+    await admin.config('SET', 'key-load-delay', '100');
+    const reload = blockingClient(server).debug('RELOAD');
+    await waitFor(async () => /loading:1/.test(await admin.info('persistence')), 'Redis to be loading');
+    // a handler whose first connection opens now (a receiver started while Redis restarts)
+    const handler = scope.release(
+      createRedisStreamHandler({ name: 'late', url: server.url, stream: 'limits:{event}', timeoutMs: 1000 }),
+      (created) => created.close(),
+    );
+    const refused = await handler.run(job(11));
+    // before: ioredis's ready check waited for the load, and the attempt ended as a connect timeout
+    expect(refused).toMatchObject({ status: 'retry', errorCode: 'broker_rejected' });
+    const error = refused.status === 'retry' ? refused.error : '';
+    expect(error).toContain('Redis is loading its dataset into memory');
+    expect(error).toMatch(/the entry was not added and the attempt is retried$/);
+    await reload;
+    expect(await handler.run(job(11))).toEqual({ status: 'succeeded' });
+    expect(await admin.xlen('limits:order_confirm')).toBe(1);
+  });
 });
 
 describe('redis-stream handler: an entry larger than Redis accepts', () => {

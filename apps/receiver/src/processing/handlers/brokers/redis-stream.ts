@@ -31,8 +31,8 @@
  * `busy-reply-threshold` and it answers nothing else until that ends) or `LOADING` (it is loading its
  * dataset into memory, after a restart, a `DEBUG RELOAD` or a replica's full sync) — fails the attempt
  * as `broker_rejected` saying what Redis is doing and that the attempt is retried; the connection is
- * kept. (A connection opened while Redis loads is not ready until the load ends: ioredis's ready check
- * waits, so such an attempt ends as a connect timeout instead.)
+ * kept. A connection opened while Redis loads says so too: ioredis's ready check, which waits for the
+ * load to end (the attempt ended as a connect timeout, "is the server running?"), is off.
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -94,6 +94,9 @@ export function createRedisStreamHandler(options: RedisStreamHandlerOptions): Br
     if (client) return client;
     const created = new (ioredis().Redis)(options.url, {
       lazyConnect: true,
+      // its ready check waits while Redis loads its dataset: a connection opened then would end as a
+      // connect timeout ("is the server running?"); without it the XADD is answered LOADING, and said so
+      enableReadyCheck: false,
       enableOfflineQueue: false,
       connectTimeout: timeoutMs,
       commandTimeout: timeoutMs,
@@ -134,7 +137,10 @@ export function createRedisStreamHandler(options: RedisStreamHandlerOptions): Br
       .finally(() => {
         connecting = null;
       });
-    await withTimeout(connecting, timeoutMs, `connecting to ${where}`, { unref });
+    const attempt = connecting;
+    // one given up (timed out) rejects later, when its client is dropped: handled, not an unhandled rejection
+    attempt.catch(() => {});
+    await withTimeout(attempt, timeoutMs, `connecting to ${where}`, { unref });
   };
 
   /** Selects the URL's database and waits for the answer: ioredis's own SELECT fails silently. */
