@@ -5,6 +5,7 @@ import { CliError, EXIT_CODES, remoteError, usageError } from '../cli-error.js';
 import { productName } from '../cli-invocation.js';
 import { defineCommand } from '../command.js';
 import { assertShopName, shopSource } from '../config/shop-name.js';
+import { maskDeliveryUrl, maskDeliveryUrls } from '../delivery/mask-delivery-url.js';
 import { eventOfDeliveryUrl } from '../delivery/url-event.js';
 import { renderTable } from '../output/index.js';
 import { answerWithin } from '../request-limit.js';
@@ -275,7 +276,14 @@ export const sandboxSimulateCommand = defineCommand<SandboxSimulateOptions, Sand
           options.timeout ?? DEFAULT_REQUEST_TIMEOUT_MS,
         )
       : scheduled;
-    return { action: options.action, shop, subject, deliveries, waited };
+    // a signed receiver URL's token cut to four characters, in --json too: only srhooks url (and
+    // listen's list, webhooks --json) gives it whole
+    const shown = deliveries.map((d) => ({
+      ...d,
+      url: maskDeliveryUrl(d.url),
+      ...(d.error === undefined ? {} : { error: maskDeliveryUrls(d.error) }),
+    }));
+    return { action: options.action, shop, subject, deliveries: shown, waited };
   },
 
   /** A delivery that failed (or got no outcome in time) fails the command: the shop never resends. */
@@ -300,7 +308,7 @@ export const sandboxSimulateCommand = defineCommand<SandboxSimulateOptions, Sand
       { header: 'EVENT', value: (d) => d.event },
       { header: 'STATE', value: (d) => paint(d.state) },
       { header: 'HTTP', value: (d) => (d.status ? String(d.status) : '') },
-      { header: 'URL', value: (d) => d.url.replace(/(\/hooks\/[^/]+\/[^/]+\/)(.{4}).+/, '$1$2…') },
+      { header: 'URL', value: (d) => d.url },
       { header: 'REASON', value: (d) => (d.state === 'delivered' ? '' : (d.error ?? '')) },
     ]);
     const lines = [head, table];

@@ -190,6 +190,15 @@ describe('srhooks sandbox', () => {
         "1 of 1 delivery failed: ShopRenter does not resend (assumed: its documentation names no retries), so a real shop's event would be lost here (the receiver answered 404: it did not sign that URL, which was made with another secret or for another shop or event; register the URL srhooks listen prints, or one from srhooks url with the receiver's secret)",
       );
       expect(run.stdout).not.toContain('is the receiver running');
+      // the URL's token cut to four characters, in --json too (it printed the token whole there)
+      expect(run.stdout).toContain('/hooks/demo/newsletter_subscribe/AbCd…');
+      const json = await runCli(config.dir, ['sandbox', 'subscribe', '--sandbox-url', info.url, '--json']);
+      expect(json.stdout).not.toContain('AbCdEfGhIjKlMnOpQrStUv');
+      expect(JSON.parse(json.stdout).deliveries[0]).toMatchObject({
+        url: `http://127.0.0.1:${port}/hooks/demo/newsletter_subscribe/AbCd…`,
+        state: 'failed',
+        status: 404,
+      });
     } finally {
       const listed = await runCli(config.dir, [
         'webhooks',
