@@ -10,6 +10,7 @@ import { parseRequestPart } from '../admin/admin-errors.js';
 import type { AdminOperations } from '../admin/admin-operations.js';
 import { IdParamsSchema } from '../admin/admin-request-schemas.js';
 import { pendingInstallsNotice } from '../app-mode/pending-installs-notice.js';
+import { withStoreTimeout } from '../ingest/store-call.js';
 import {
   deliveryFilterOf,
   deliveryListContent,
@@ -97,7 +98,13 @@ export function addListRoutes(app: FastifyInstance, context: ListRoutesContext):
         seal,
         recovery: {
           shops: app.recovery.shops(),
-          states: await app.store.listRecoveryStates(),
+          // Bounded as the list's other reads (AdminOperations): by the store timeout, and once the shutdown
+          // has begun by the store's close grace (this scope's `app.store` is Store.forRequests's view).
+          states: await withStoreTimeout(
+            'list recovery states',
+            app.store.listRecoveryStates(),
+            app.config.storeTimeoutMs,
+          ),
           scheduled: app.recovery.scheduled,
           nextTurnAt: (shop: string) => app.recovery.nextTurnAt(shop),
         },
