@@ -32,8 +32,17 @@ import { warnDedupeFields } from '../reconcile/reconcile-shops.js';
 import type { ReceiverRoutePlugin } from '../routes/index.js';
 import type { AppShopRecord } from '../store/app-shops/app-shop-store.js';
 import { StoreUnavailableError } from '../store/store.js';
+import { StoreShutdownWaitError } from '../store/store-errors.js';
 import { type AppConfig, forShop } from './app-config.js';
 import { checkAppRequest } from './app-request.js';
+import {
+  allowedAppUrl,
+  appAdminPage,
+  entryHeaders,
+  installRefusalMessage,
+  notInstalledMessage,
+  wantsHtml,
+} from './app-route-answers.js';
 import { entryDetailPage, entryErrorPage, entryListPage } from './entry-page.js';
 import { InstallCallSteps } from './install-call-step.js';
 import { type InstallStepContext, startInstallRetry } from './install-step.js';
@@ -50,77 +59,7 @@ type Query = Record<string, string | string[] | undefined>;
 import { PAYMENT_API_SHOP } from './payment-filing.js';
 import { refusalReason } from './refusal-reason.js';
 
-export { PAYMENT_API_SHOP };
-
-/** `app_url` when it is under the shop's admin (`{adminUrl}/app/`), else undefined. */
-export function allowedAppUrl(app: AppConfig, shop: string, appUrl: string | undefined): string | undefined {
-  if (!appUrl) return undefined;
-  let target: URL;
-  let admin: URL;
-  try {
-    target = new URL(appUrl);
-    admin = new URL(forShop(app.adminUrl, shop));
-  } catch {
-    return undefined;
-  }
-  const prefix = `${admin.pathname.replace(/\/+$/, '')}/app/`;
-  if (target.origin !== admin.origin || target.username || target.password) return undefined;
-  if (!target.pathname.startsWith(prefix)) return undefined;
-  return target.toString();
-}
-
-/**
- * The entry point's refusal for a shop the backend has no installation of. ShopRenter's admin opens only an
- * app installed on the shop, so the merchant reading it sees the app listed there: the backend's record is
- * what is missing (the install call never reached it, or the shop was marked uninstalled). Says so and what
- * to do; "the app is not installed" alone contradicts what the merchant sees.
- */
-export function notInstalledMessage(shop: string): string {
-  return `This app's service has no installation of this app on ${shop} on record (its install may not have reached the service, or the app was uninstalled). If the app is still listed in your shop admin, install the app again from ShopRenter's app list; if this page comes back after that, contact the app's developer.`;
-}
-
-/**
- * The request is a browser's navigation (it asks for HTML): the install call is the shop owner's browser,
- * sent to the RedirectUri by ShopRenter, and reads a refusal as a page. Others (the sandbox, scripts) get JSON.
- */
-function wantsHtml(request: FastifyRequest): boolean {
-  return /\btext\/html\b/.test(request.headers.accept ?? '');
-}
-
-/** An install call's refusal as the shop owner reads it: what went wrong, and what to do. */
-function installRefusalMessage(claimedShop: unknown, code: string, reason: string): string {
-  const shop = typeof claimedShop === 'string' && isValidShopName(claimedShop) ? claimedShop : 'this shop';
-  // A reload or the back button after the install went through: nothing went wrong with the install.
-  if (code === 'replayed')
-    return `The app could not be installed on ${shop} from this page: its install link was already used (a page reload or the browser's back button). If the app was installed, open it from the shop admin; if not, install the app again from the shop admin's app list, and contact the app's developer if this page comes back.`;
-  return `The app could not be installed on ${shop}: ${reason}. Please install the app again from the shop admin's app list; if this page comes back, contact the app's developer.`;
-}
-
-/** The app's own page in the shop's admin: where the owner goes when `app_url` is not acceptable. */
-export function appAdminPage(app: AppConfig, shop: string): string {
-  return `${forShop(app.adminUrl, shop).replace(/\/+$/, '')}/app/${app.appId}`;
-}
-
-function frameAncestor(app: AppConfig, shop: string): string {
-  return new URL(forShop(app.adminUrl, shop)).origin;
-}
-
-function entryHeaders(app: AppConfig, shop: string): Record<string, string> {
-  return {
-    'content-type': 'text/html; charset=utf-8',
-    'content-security-policy': [
-      "default-src 'none'",
-      "style-src 'self'",
-      "img-src 'self'",
-      "form-action 'self'",
-      `frame-ancestors ${frameAncestor(app, shop)}`,
-      "base-uri 'none'",
-    ].join('; '),
-    'x-content-type-options': 'nosniff',
-    'referrer-policy': 'same-origin',
-    'cache-control': 'no-store',
-  };
-}
+export { allowedAppUrl, appAdminPage, notInstalledMessage, PAYMENT_API_SHOP };
 
 const plugin: FastifyPluginAsync = async (app) => {
   const appConfig = app.config.app;
@@ -148,7 +87,23 @@ const plugin: FastifyPluginAsync = async (app) => {
       { code: 'app_no_handlers' },
       "app mode has no handlers: installed shops' events, app_uninstalled and Payment API notifications are stored but no handler runs for them; list handler names (keys of the top-level handlers) in app.handlers of the config file",
     );
-  const ctx: InstallStepContext = { config: app.config, appShops, directory, logger: app.log };
+  // The install, entry and session requests' store calls, and the install steps' (background work: a step
+  // outlives its call), are bounded once the shutdown has begun (Store.forRequests, forBackgroundWork): one
+  // that PostgreSQL leaves unanswered for the store's close grace is cut short — the request is answered 503,
+  // the step stays due —, so a link gone silent holds neither the request nor the shutdown. The uninstall and
+  // Payment API routes keep the unbounded store and shop records: like a delivery, each such call is taken
+  // while the receiver closes and waits the store timeout before it is spooled (never given up unanswered).
+  const requestStore = app.store.forRequests?.() ?? app.store;
+  const requestShops = app.store.shutdownBoundViewOf?.(appShops, 'request') ?? appShops;
+  // The install lock is not bounded: it is held while the step calls the shop's API (not PostgreSQL's work).
+  const backgroundShops =
+    app.store.shutdownBoundViewOf?.(appShops, 'background work', ['withInstallLock']) ?? appShops;
+  const ctx: InstallStepContext = {
+    config: app.config,
+    appShops: backgroundShops,
+    directory,
+    logger: app.log,
+  };
   const stopRetry = startInstallRetry(ctx);
   app.addHook('onClose', stopRetry);
   // Install calls' steps that outlived the call (a slow shop API) finish before the store closes.
@@ -234,11 +189,7 @@ const plugin: FastifyPluginAsync = async (app) => {
   async function verified(request: FastifyRequest, reply: FastifyReply, kind: 'install' | 'entry') {
     const result = await withStoreTimeout(
       'app request check',
-      checkAppRequest(
-        request.query as Query,
-        appConfig as AppConfig,
-        appShops as NonNullable<typeof appShops>,
-      ),
+      checkAppRequest(request.query as Query, appConfig as AppConfig, requestShops),
       app.config.storeTimeoutMs,
     );
     if (!result.ok) {
@@ -293,7 +244,10 @@ const plugin: FastifyPluginAsync = async (app) => {
       const retryAt = new Date(Date.now() + appConfig.retryIntervalSeconds * 1000);
       const record = await withStoreTimeout(
         'record install',
-        appShops.recordInstall(shop, { appVersion: appConfig.appVersion ?? null, nextAttemptAt: retryAt }),
+        requestShops.recordInstall(shop, {
+          appVersion: appConfig.appVersion ?? null,
+          nextAttemptAt: retryAt,
+        }),
         app.config.storeTimeoutMs,
       );
       directory.remember(record);
@@ -370,7 +324,7 @@ const plugin: FastifyPluginAsync = async (app) => {
    */
   async function sendEntryList(reply: FastifyReply, session: ShopSession, status: string) {
     const { shop } = session;
-    const events = await app.store.listEvents({ shop, limit: 50 });
+    const events = await requestStore.listEvents({ shop, limit: 50 });
     const query = sessionQuery(session);
     return reply.headers(entryHeaders(appConfig as AppConfig, shop)).send(
       entryListPage({
@@ -394,7 +348,7 @@ const plugin: FastifyPluginAsync = async (app) => {
     if (known && known.status !== 'uninstalled') return known;
     const read = await withStoreTimeout(
       'read app shop',
-      directory.reloadShop(shop),
+      directory.reloadShop(shop, requestShops),
       app.config.storeTimeoutMs,
     );
     return read && read.status !== 'uninstalled' ? read : undefined;
@@ -440,7 +394,7 @@ const plugin: FastifyPluginAsync = async (app) => {
         if (!found) return reply;
         const { session } = found;
         const { shop } = session;
-        const event = await app.store.getEvent(request.params.id);
+        const event = await requestStore.getEvent(request.params.id);
         // Another shop's event is answered exactly like a missing one.
         if (!event || event.shop !== shop)
           return refuse(reply, 404, 'not_found', 'No such event for this shop.', true, shop);
@@ -476,7 +430,15 @@ const plugin: FastifyPluginAsync = async (app) => {
           );
     }
     const { shop } = session;
-    const record = await withStoreTimeout('read app shop', appShops.get(shop), app.config.storeTimeoutMs);
+    let record: AppShopRecord | null;
+    try {
+      record = await withStoreTimeout('read app shop', requestShops.get(shop), app.config.storeTimeoutMs);
+    } catch (error) {
+      // Cut short by the shutdown (PostgreSQL silent): 503, its message saying the receiver is stopping.
+      if (!(error instanceof StoreShutdownWaitError)) throw error;
+      app.metrics.storeErrors.inc({ operation: 'app_entry' });
+      return reply.code(503).header('retry-after', '5').send(errorBody('store_unavailable', error.message));
+    }
     if (!record || record.status === 'uninstalled') {
       return refuseSession(
         reply,

@@ -8,12 +8,15 @@
  * signed their URLs (secret-fingerprint.ts), or the failure's reason (advice for a platform app, see
  * install-failure.ts) and the next attempt (retry-interval × 2^failures, at most an hour), which the
  * background retry picks up — a new install stays `pending` meanwhile, an installed shop stays installed.
+ * The step is background work (it outlives the install call): its shop records are bounded once the
+ * receiver's shutdown has begun (app-mode-routes.ts), so a link to PostgreSQL gone silent cuts it short.
  */
 import { applySync, createShopRenterClient, type Fetch, planSync } from '@srhooks/client';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ReceiverConfig } from '../config/config-schema.js';
 import { desiredSubscriptions, ownedBy } from '../reconcile/reconcile-shops.js';
 import type { AppShopRecord, AppShopStore, AppShopSubscription } from '../store/app-shops/app-shop-store.js';
+import { StoreShutdownWaitError } from '../store/store-errors.js';
 import { AppSubscriptionStepError, appApiFailureReason } from './install-failure.js';
 import {
   baseFingerprint,
@@ -226,7 +229,15 @@ const nowOf = (ctx: InstallStepContext) => new Date((ctx.now ?? Date.now)());
  * goes on. Never throws.
  */
 async function recordFailure(ctx: InstallStepContext, shop: string, error: unknown): Promise<'pending'> {
-  const record = await ctx.appShops.get(shop).catch(() => null);
+  if (error instanceof StoreShutdownWaitError) return cutShort(ctx, shop, error);
+  let record: AppShopRecord | null;
+  try {
+    record = await ctx.appShops.get(shop);
+  } catch (readError) {
+    // Stopping, PostgreSQL silent: writing the failure would wait the shutdown's grace once more for nothing.
+    if (readError instanceof StoreShutdownWaitError) return cutShort(ctx, shop, readError);
+    record = null;
+  }
   const installed = record?.status === 'installed';
   const reason = ctx.config.app
     ? appApiFailureReason(error, shop, ctx.config.app, { installed })
@@ -250,6 +261,18 @@ async function recordFailure(ctx: InstallStepContext, shop: string, error: unkno
     installed
       ? 'app shop step failed: the token or subscription step failed again for an installed shop, which stays installed with the subscriptions registered before; will retry'
       : 'app install pending: the token or subscription step failed; will retry',
+  );
+  return 'pending';
+}
+
+/**
+ * The receiver is stopping and PostgreSQL did not answer within the shutdown's grace (the step's shop records
+ * are bounded as background work, app-mode-routes.ts): nothing more is written. Said once.
+ */
+function cutShort(ctx: InstallStepContext, shop: string, error: StoreShutdownWaitError): 'pending' {
+  ctx.logger.warn(
+    { shop, reason: error.detail },
+    "app install step cut short: the receiver is stopping and PostgreSQL did not answer, so its outcome is not written; a recorded install's step stays due in the store and the background retry takes it over (this receiver's next start, or another receiver on the same store); a re-registration runs again at the next start",
   );
   return 'pending';
 }

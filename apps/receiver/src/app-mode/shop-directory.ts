@@ -62,11 +62,12 @@ export class ShopDirectory {
    * known as installed), so an install is honoured at once on every instance, not after the next reload
    * (within 5 s). A record this instance wrote while the read was under way is kept (as in `refresh`).
    * The record now known (undefined: the shop never installed the app). Store errors are thrown.
+   * `from`: the view of the shop records to read it through (a request's, bounded during the shutdown).
    */
-  async reloadShop(name: string): Promise<AppShopRecord | undefined> {
+  async reloadShop(name: string, from?: AppShopStore): Promise<AppShopRecord | undefined> {
     if (!this.#appShops) return this.#installed.get(name);
     const startedAt = this.#remembered;
-    const read = await this.#appShops.get(name);
+    const read = await (from ?? this.#appShops).get(name);
     const at = this.#rememberedAt.get(name);
     if (at !== undefined && at > startedAt) return this.#installed.get(name);
     // The store is the truth otherwise (updatedAt comes from each instance's clock: not compared).

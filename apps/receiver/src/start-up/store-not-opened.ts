@@ -25,7 +25,8 @@ type Answered =
   | 'warmUp'
   | 'beginShutdown'
   | 'forBackgroundWork'
-  | 'forRequests';
+  | 'forRequests'
+  | 'shutdownBoundViewOf';
 /** Every other member: an operation on the database (refused). */
 type Refused = Exclude<keyof Store, Answered>;
 

@@ -89,4 +89,18 @@ describe('a store bounded after the shutdown', () => {
     );
     await expect(failing.fail()).rejects.toThrow('refused');
   });
+
+  it('leaves the methods it is told to unbounded (a lock held while the caller works), on the store itself', async () => {
+    const store = new Answering();
+    let gaveUp = 0;
+    const grace = new ShutdownGrace(50, () => gaveUp++);
+    grace.begin();
+    const view = boundedAfterShutdown(store, grace, 'background work', ['call']);
+    const call = view.call();
+    expect(await settledAfter(call, 150)).toBe('pending'); // past the grace: not given up
+    expect(view.count()).toBe(1);
+    store.answerAll('held');
+    expect(await call).toBe('held');
+    expect(gaveUp).toBe(0);
+  });
 });

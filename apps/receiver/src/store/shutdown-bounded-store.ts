@@ -9,8 +9,10 @@
  * (a job outcome: the job runs again once its lease ends; a lease renewal or hand-back: the lease ends by
  * itself; a recovery pass: the watermark stays, the next pass reads the same window again), while a
  * delivery in flight must not be given up (it is answered 200 only once committed, or spooled).
- * The admin API's and the inspector's requests use such a view too (Store.forRequests): a request cut short
- * is answered 503 store_unavailable saying the receiver is stopping, so nothing half-done is reported done.
+ * The admin API's and the inspector's requests use such a view too (Store.forRequests), and so do app
+ * mode's install, entry and session requests: a request cut short is answered 503 (store_unavailable, saying
+ * the receiver is stopping), so nothing half-done is reported done. App mode's shop records (a pool of their
+ * own) get such views as well, for those requests and for its install steps (Store.shutdownBoundViewOf).
  *
  * Before, such a call waited for the query timeout (10 s by default, as long as the shutdown timeout): a
  * shutdown with a job outcome or a recovery page being written when the link went silent ended in exit 1.
@@ -79,17 +81,22 @@ export class ShutdownGrace {
  * `store` whose methods' promises are bounded by `grace` (see the module comment); other members (fields,
  * methods answering at once) are the store's own. Methods run on the store itself (its private fields).
  * `caller` names whose calls they are in the error (its message: a request's says the receiver is stopping).
+ * `except`: methods left unbounded (their promise covers more than the store's work: a lock held while the
+ * caller's own work runs, which a grace given up would take for a silent server).
  */
 export function boundedAfterShutdown<S extends object>(
   store: S,
   grace: ShutdownGrace,
   caller: ShutdownBoundCaller = 'background work',
+  except: readonly (keyof S)[] = [],
 ): S {
   const wrappers = new Map<PropertyKey, unknown>();
+  const unbounded = new Set<PropertyKey>(except);
   return new Proxy(store, {
     get(target, property) {
       const value: unknown = Reflect.get(target, property, target);
       if (typeof value !== 'function') return value;
+      if (unbounded.has(property)) return value.bind(target);
       let wrapper = wrappers.get(property);
       if (wrapper === undefined) {
         wrapper = (...args: unknown[]): unknown => {

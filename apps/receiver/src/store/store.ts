@@ -13,6 +13,7 @@
 
 import type { WebhookEvent } from '@srhooks/contracts';
 import type { RecoveryPassRecord, RecoveryState } from './recovery-records.js';
+import type { ShutdownBoundCaller } from './store-errors.js';
 import type { ErasureOptions, ErasureResult } from './types/erasure-types.js';
 import type { PruneCounts, PruneOptions, StoreChangeListener, StoreStats } from './types/feed-types.js';
 import type {
@@ -166,6 +167,20 @@ export interface Store {
    * Not for deliveries: one in flight is answered only once committed, or spooled. Absent: the store itself.
    */
   forRequests?(): Store;
+
+  /**
+   * Optional (PostgreSQL): `other`, a store of its own on this store's server (app mode's shop records,
+   * with a pool of their own), bounded as this store's views are once {@link beginShutdown} was called —
+   * `caller` says as whose (the background work's, {@link forBackgroundWork}; a request's, {@link forRequests}).
+   * A call given up counts as this store's: the server is silent, and close cuts at once. `except`: methods
+   * left unbounded (one whose promise also covers the caller's own work, e.g. a lock held while it runs).
+   * Absent: `other`.
+   */
+  shutdownBoundViewOf?<S extends object>(
+    other: S,
+    caller: ShutdownBoundCaller,
+    except?: readonly (keyof S)[],
+  ): S;
 
   // --- read API ---------------------------------------------------------------------------------
   listDeliveries(filter?: DeliveryFilter): Promise<Page<DeliverySummary>>;

@@ -72,6 +72,14 @@ export class PgStoreClosing {
     return view as S;
   }
 
+  /**
+   * `other` (another store on this server, with connections of its own) bounded as the views are, but for
+   * the methods in `except`; a call of it given up marks the server silent too. A new view at each call.
+   */
+  boundViewOf<S extends object>(other: S, caller: ShutdownBoundCaller, except: readonly (keyof S)[] = []): S {
+    return boundedAfterShutdown<S>(other, this.#shutdownGrace, caller, except);
+  }
+
   /** Ends every connection, bounded by the close grace (see the module comment). */
   async close(): Promise<void> {
     this.beginShutdown();

@@ -50,7 +50,12 @@ import type {
   VerificationUpdate,
   WithHandlerStates,
 } from '../store.js';
-import { RECONCILE_LOCK_WAIT_MS, StoreConfigError, StoreUnavailableError } from '../store-errors.js';
+import {
+  RECONCILE_LOCK_WAIT_MS,
+  type ShutdownBoundCaller,
+  StoreConfigError,
+  StoreUnavailableError,
+} from '../store-errors.js';
 import { LOCK_IDLE_TIMEOUT_MS } from './lock-session-guard.js';
 import * as admin from './pg-admin.js';
 import { PgChangeRelay, type RelayStats } from './pg-change-relay.js';
@@ -219,6 +224,18 @@ export class PgStore implements Store {
    */
   forRequests(): Store {
     return this.#closing.viewOf<Store>(this, 'request');
+  }
+
+  /**
+   * `other` (app mode's shop records: a pool of their own on this server) bounded as this store's views of
+   * `caller` are: once the shutdown has begun, a call left unanswered for `closeGraceMs` is given up.
+   */
+  shutdownBoundViewOf<S extends object>(
+    other: S,
+    caller: ShutdownBoundCaller,
+    except: readonly (keyof S)[] = [],
+  ): S {
+    return this.#closing.boundViewOf(other, caller, except);
   }
 
   /** Nothing to do: PostgreSQL's work runs in its own processes, and this store has no threads. */
