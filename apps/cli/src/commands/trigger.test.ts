@@ -211,6 +211,23 @@ describe('srhooks trigger', () => {
     ]);
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain('holds a newsletter payload, but order_confirm delivers orders');
+    // the fix names the events that deliver such a file (it said "pick a order event", the one given)
+    expect(wrong.stderr).toContain(
+      'send it as a newsletter event (newsletter_subscribe, newsletter_unsubscribe, newsletter_update_subscriber), or give a file of orders',
+    );
+    writeFileSync(file, JSON.stringify({ orders: { order: [{ innerId: '1' }] } }));
+    const orders = await runCli(config.dir, [
+      'trigger',
+      'newsletter_subscribe',
+      '--data',
+      file,
+      '--to',
+      `${server.url}/x`,
+    ]);
+    expect(orders.code).toBe(2);
+    expect(orders.stderr).toBe(
+      `error: --data ${file} holds an order payload, but newsletter_subscribe delivers newsletter\nsend it as an order event (order_confirm, order_status_change, abandoned_cart), or give a file of subscribers ({"newsletter":{"subscriber":[…]}})\n`,
+    );
     writeFileSync(file, '{"orders": ');
     const broken = await runCli(config.dir, [
       'trigger',

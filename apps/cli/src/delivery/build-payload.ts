@@ -55,8 +55,10 @@ function itemsOf(event: WebhookEvent, document: unknown, path: string): Item[] {
   const wrongOuter = order ? 'newsletter' : 'orders';
   if (isItem(document) && wrongOuter in document) {
     throw usageError(
-      `--data ${path} holds a ${wrongOuter === 'orders' ? 'order' : 'newsletter'} payload, but ${event} delivers ${outer}`,
-      `pick a ${order ? 'order' : 'newsletter'} event or another file`,
+      `--data ${path} holds ${wrongOuter === 'orders' ? 'an order' : 'a newsletter'} payload, but ${event} delivers ${outer}`,
+      order
+        ? 'send it as a newsletter event (newsletter_subscribe, newsletter_unsubscribe, newsletter_update_subscriber), or give a file of orders ({"orders":{"order":[…]}})'
+        : 'send it as an order event (order_confirm, order_status_change, abandoned_cart), or give a file of subscribers ({"newsletter":{"subscriber":[…]}})',
     );
   }
   if (Array.isArray(document) && document.length > 0 && document.every(isItem)) return document;
