@@ -59,6 +59,16 @@ describe('PostgreSQL list query plans (large-store indexes, migration 11)', () =
       /Index Scan (Backward )?using deliveries_recovery on deliveries/,
     ],
     ['recovery events', queries.recoveryEvents, /Index Scan (Backward )?using events_recovery on events/],
+    [
+      'erased deliveries (migration 26)',
+      queries.erasedDeliveries,
+      /Index (Only )?Scan (Backward )?using deliveries_erased on deliveries/,
+    ],
+    [
+      'erased events (migration 26)',
+      queries.erasedEvents,
+      /Index (Only )?Scan (Backward )?using events_erased on events/,
+    ],
   ])('%s read their index, not the whole list newest first', async (_name, query, expected) => {
     const detail = await plan(query);
     expect(detail).toMatch(expected);

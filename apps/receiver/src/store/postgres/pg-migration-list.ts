@@ -299,4 +299,14 @@ ALTER TABLE deliveries ADD COLUMN erased_at timestamptz, ADD COLUMN erase_reason
       },
     ],
   },
+  {
+    version: 26,
+    name: "the erased deliveries and events, newest first (the lists' erased=true filter: without it, a scan of every row of a large store)",
+    // Partial indexes holding only the few erased rows, built concurrently on a large store as version 11's.
+    sql: '',
+    indexes: [
+      { name: 'deliveries_erased', table: 'deliveries', definition: '(id) WHERE erased_at IS NOT NULL' },
+      { name: 'events_erased', table: 'events', definition: '(id) WHERE erased_at IS NOT NULL' },
+    ],
+  },
 ];

@@ -175,6 +175,7 @@ describe('PgStore', () => {
           { version: 23 },
           { version: 24 },
           { version: 25 },
+          { version: 26 },
         ]);
       } finally {
         await client.end();
@@ -407,7 +408,7 @@ describe('PgStore', () => {
     try {
       await expect(store.migrate()).rejects.toThrow(StoreVersionError);
       await expect(store.migrate()).rejects.toThrow(
-        /schema is at version 99; this receiver knows versions up to 25/,
+        /schema is at version 99; this receiver knows versions up to 26/,
       );
     } finally {
       await store.close();

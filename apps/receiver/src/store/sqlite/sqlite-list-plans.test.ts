@@ -57,6 +57,8 @@ describe('SQLite list query plans (large-store indexes, migration 9)', () => {
     ["a shop's events", queries.eventsOfRareShop, /USING INDEX events_shop \(shop=\?\)/],
     ['recovery deliveries', queries.recoveryDeliveries, /USING INDEX deliveries_recovery/],
     ['recovery events', queries.recoveryEvents, /USING INDEX events_recovery/],
+    ['erased deliveries (migration 21)', queries.erasedDeliveries, /USING INDEX deliveries_erased/],
+    ['erased events (migration 21)', queries.erasedEvents, /USING INDEX events_erased/],
     ['the event text search', queries.eventSearch, /SCAN e USING INDEX events_search/],
     ['the one-word event text search', queries.eventSearchOneWord, /SCAN e USING INDEX events_search/],
     ['the event text search finding nothing', queries.eventSearchNoMatch, /SCAN e USING INDEX events_search/],

@@ -88,6 +88,7 @@ describe('SqliteStore', () => {
         { version: 18 },
         { version: 19 },
         { version: 20 },
+        { version: 21 },
       ]);
     } finally {
       db.close();
@@ -311,7 +312,7 @@ describe('SqliteStore', () => {
       }
     };
     await expect(open()).rejects.toThrow(StoreVersionError);
-    await expect(open()).rejects.toThrow(/schema is at version 99; this receiver knows versions up to 20/);
+    await expect(open()).rejects.toThrow(/schema is at version 99; this receiver knows versions up to 21/);
   });
 
   it('says a damaged file is damaged (restore a backup, not retry), and stays unready once it has seen it', async () => {

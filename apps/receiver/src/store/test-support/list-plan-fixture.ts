@@ -63,6 +63,9 @@ export function listPlanQueries(dialect: SqlDialect) {
     deliveriesWithHeldEvent: deliveries({ eventStatus: 'held' }),
     deliveriesOfHandler: deliveries({ handler: 'erp' }),
     eventsOfHandler: events({ handler: 'erp' }),
+    /** The erased ones (`erased=true`): none in the fixture, as few in a large store. */
+    erasedDeliveries: deliveries({ erased: true }),
+    erasedEvents: events({ erased: true }),
     /** What changed since a day after the fixture's deliveries (events tail's catch-up): nothing. */
     deliveriesChangedLately: deliveries({ changedSince: new Date(T0.getTime() + 86_400_000) }),
   };
