@@ -196,3 +196,25 @@ describe('a sandbox URL that accepts the connection and never answers', () => {
     }
   });
 });
+
+describe('a trigger target that accepts the connection and never answers', () => {
+  it('trigger --timeout 1s: exit 3, code timeout, with the fix on its own line (it had none)', async () => {
+    const to = `${silentUrl}/hooks/acme/order_confirm/AbCdEfGhIjKlMnOpQrSt`;
+    const { run, elapsed, error } = await jsonError([
+      'trigger',
+      'order_confirm',
+      '--to',
+      to,
+      '--timeout',
+      '1s',
+    ]);
+    expect(elapsed).toBeLessThan(GIVES_UP_WITHIN_MS);
+    expect(run.code).toBe(3);
+    expect(error).toMatchObject({
+      code: 'timeout',
+      exitCode: 3,
+      message: `no answer from ${silentUrl}/hooks/acme/order_confirm/AbCd… within 1s`,
+      hint: 'check --to: something accepted the connection there but sent no answer (a stuck or overloaded receiver, or a server of another kind), or allow more time with --timeout (e.g. --timeout 2s)',
+    });
+  });
+});

@@ -87,7 +87,7 @@ export async function postDelivery(input: PostDeliveryInput): Promise<PostDelive
       finish(
         remoteError(
           `no answer from ${shown} within ${formatDuration(input.timeoutMs ?? 30_000)}`,
-          undefined,
+          `check --to: something accepted the connection there but sent no answer (a stuck or overloaded receiver, or a server of another kind), or allow more time with --timeout (e.g. --timeout ${formatDuration(Math.min((input.timeoutMs ?? 30_000) * 2, 3_600_000))})`,
           'timeout',
         ),
       );
