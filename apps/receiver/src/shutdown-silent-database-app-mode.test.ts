@@ -2,7 +2,8 @@
  * Shutdown (SIGTERM) while app mode's requests wait on a link to PostgreSQL gone silent (a NAT or firewall
  * dropping the flow: no answer, no error, no close): the entry page's event list and an event's page (read
  * without the store timeout: they waited the query timeout, 10 s), the session check of the app's own UI and
- * an install call (their shop records, with SRHOOKS_STORE_TIMEOUT_MS raised past it as an operator may). Such
+ * an install call, and the admin API's mark of a lost uninstall call (their shop records, with
+ * SRHOOKS_STORE_TIMEOUT_MS raised past it as an operator may). Such
  * a request held the shutdown until its timeout (10 s) and the process exited 1. Now their store calls are
  * bounded as the admin area's are (Store.forRequests, Store.shutdownBoundViewOf for the shop records): cut
  * short after the store's close grace (2 s) once the shutdown has begun, answered 503, and the shutdown
@@ -29,6 +30,7 @@ import { TcpProxy } from './test-support/tcp-proxy.js';
 
 const SECRET = 'silent-db-app-mode-secret-0123456789';
 const CLIENT_SECRET = 'silent-db-app-mode-client-secret';
+const ADMIN_TOKEN = 'silent-db-app-mode-admin-token-0123456789';
 const SHOP = 'alpha';
 const schema = testSchemas('srhooks_shut_app')();
 const proxy = new TcpProxy(Number(new URL(TEST_DATABASE_URL).port || 5432));
@@ -86,6 +88,7 @@ it.skipIf(process.platform !== 'linux')(
         SRHOOKS_APP_ID: '55',
         SRHOOKS_APP_CLIENT_ID: 'silent-db-app',
         SRHOOKS_APP_CLIENT_SECRET: CLIENT_SECRET,
+        SRHOOKS_ADMIN_TOKEN: ADMIN_TOKEN,
         DATABASE_URL: viaProxy.toString(),
         SRHOOKS_DB_SCHEMA: schema,
         // Past the query timeout (10 s), as an operator may set it: the store timeout does not end them.
@@ -127,6 +130,11 @@ it.skipIf(process.platform !== 'linux')(
       event: fetch(eventPage, { headers: { accept: 'text/html' } }),
       session: fetch(sessionCheck),
       install: fetch(install, { headers: { accept: 'text/html' } }),
+      // The admin API's mark of a lost uninstall call reads and writes the shop records.
+      markUninstalled: fetch(`${base}/admin/api/shops/${SHOP}/uninstall`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      }),
     };
     await new Promise((resolve) => setTimeout(resolve, 500)); // all wait on the silent link
     const stopping = Date.now();
@@ -144,6 +152,11 @@ it.skipIf(process.platform !== 'linux')(
     expect(answer.ok).toBe(false);
     expect(answer.error.code).toBe('store_unavailable');
     expect(answer.error.message).toMatch(/receiver is stopping/);
+    const marked = await requests.markUninstalled;
+    expect(marked.status).toBe(503);
+    const refused = (await marked.json()) as { error: { code: string; message: string } };
+    expect(refused.error.code).toBe('store_unavailable');
+    expect(refused.error.message).toMatch(/receiver is stopping/);
 
     const stopped = await Promise.race([
       running.stopped.then(() => true),

@@ -23,8 +23,11 @@ export const adminArea: FastifyPluginAsync<AdminAreaOptions> = async (app, optio
     );
     return;
   }
-  // This area's requests (its scope's `app.store`): once the shutdown has begun, a store call PostgreSQL
-  // leaves unanswered for the store's close grace is cut short, answered 503 (Store.forRequests).
+  // This area's requests (its scope's `app.store`, and in app mode its `app.appShops`, the shop records'
+  // pool of their own): once the shutdown has begun, a store call PostgreSQL leaves unanswered for the
+  // store's close grace is cut short, answered 503 (Store.forRequests, Store.shutdownBoundViewOf).
+  const requestShops = app.appShops && app.store.shutdownBoundViewOf?.(app.appShops, 'request');
+  if (requestShops) app.decorate('appShops', requestShops);
   const requestStore = app.store.forRequests?.();
   if (requestStore !== undefined) app.decorate('store', requestStore);
   // Loaded only when enabled: a receiver that only ingests does not carry the UI's code (~6 MB RSS).
