@@ -228,6 +228,20 @@ describe('srhooks trigger', () => {
     expect(orders.stderr).toBe(
       `error: --data ${file} holds an order payload, but newsletter_subscribe delivers newsletter\nsend it as an order event (order_confirm, order_status_change, abandoned_cart), or give a file of subscribers ({"newsletter":{"subscriber":[…]}})\n`,
     );
+    // JSON that is no payload: the fix on its own line (there was none)
+    writeFileSync(file, '"text"');
+    const notPayload = await runCli(config.dir, [
+      'trigger',
+      'order_confirm',
+      '--data',
+      file,
+      '--to',
+      `${server.url}/x`,
+    ]);
+    expect(notPayload.code).toBe(2);
+    expect(notPayload.stderr).toBe(
+      `error: --data ${file}: expected a payload envelope, one order object or a list of them\nfix the file, or leave --data out to send the built-in sample\n`,
+    );
     writeFileSync(file, '{"orders": ');
     const broken = await runCli(config.dir, [
       'trigger',

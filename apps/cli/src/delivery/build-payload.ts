@@ -39,6 +39,9 @@ async function readJsonFile(path: string): Promise<unknown> {
   });
 }
 
+/** The fix of a --data file whose JSON is no payload, as for one that is not JSON. */
+const FIX_FILE = 'fix the file, or leave --data out to send the built-in sample';
+
 /** The items of a file: `{orders:{order:[…]}}` / `{newsletter:{subscriber:[…]}}`, `[item, …]` or `item`. */
 function itemsOf(event: WebhookEvent, document: unknown, path: string): Item[] {
   const order = isOrderEvent(event);
@@ -48,7 +51,7 @@ function itemsOf(event: WebhookEvent, document: unknown, path: string): Item[] {
     const list = isItem(wrapper) ? wrapper[inner] : undefined;
     const items = Array.isArray(list) ? list : isItem(list) ? [list] : undefined;
     if (!items?.every(isItem)) {
-      throw usageError(`--data ${path}: expected {"${outer}":{"${inner}":[{…}]}} for ${event}`);
+      throw usageError(`--data ${path}: expected {"${outer}":{"${inner}":[{…}]}} for ${event}`, FIX_FILE);
     }
     return items;
   }
@@ -63,7 +66,10 @@ function itemsOf(event: WebhookEvent, document: unknown, path: string): Item[] {
   }
   if (Array.isArray(document) && document.length > 0 && document.every(isItem)) return document;
   if (isItem(document)) return [document];
-  throw usageError(`--data ${path}: expected a payload envelope, one ${inner} object or a list of them`);
+  throw usageError(
+    `--data ${path}: expected a payload envelope, one ${inner} object or a list of them`,
+    FIX_FILE,
+  );
 }
 
 /** The payload `trigger` sends: the built-in sample or the file's items, projected onto `fields`. */
