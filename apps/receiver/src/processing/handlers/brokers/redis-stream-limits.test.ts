@@ -172,10 +172,35 @@ describe('redis-stream handler: Redis busy for now', () => {
 });
 
 describe('redis-stream handler: an entry larger than Redis accepts', () => {
-  it('over proto-max-bulk-len: dead-lettered at once, naming the setting; the next entry goes through', async () => {
+  it('over proto-max-bulk-len: dead-lettered at once without sending it, naming the setting and its value; the connection is kept', async () => {
     const { server, admin } = await redisServer(['--proto-max-bulk-len', '1mb']);
     const handler = handlerFor(server);
-    // a free-text comment of the customer's: it must not be echoed in the error
+    // a free-text comment of the customer's, 8 times the limit: it must not be echoed in the error. Sent,
+    // Redis dropped the connection while the body was still being written, and the attempt said the
+    // connection was lost and the entry "may have been added" — retried until dead.
+    const order = { ...sampleOrder(5), comment: `Kérem csengessen ${'x'.repeat(8 * 1024 * 1024)}` };
+    const outcome = await handler.run(claimedOrderJob(order, { eventId: 'evt_redis_limits_big' }));
+    expect(outcome).toMatchObject({ status: 'dead', errorCode: 'broker_rejected' });
+    const error = outcome.status === 'dead' ? outcome.error : '';
+    expect(error).toMatch(
+      /not sent: the entry's body \(\d+ bytes of event JSON\) is larger than Redis accepts in one value \("proto-max-bulk-len" is 1048576 bytes on this server, 512 MB by default\), so no retry makes it fit/,
+    );
+    expect(error).toContain('raise "proto-max-bulk-len"');
+    expect(error).not.toContain('Kérem');
+    expect(handler.connected).toBe(true);
+    expect(await handler.run(job(6))).toEqual({ status: 'succeeded' });
+    expect(await admin.xlen('limits:order_confirm')).toBe(1);
+  });
+
+  it('over proto-max-bulk-len on a server that does not answer CONFIG: its refusal read, dead-lettered at once; the next entry goes through', async () => {
+    const { server, admin } = await redisServer([
+      '--proto-max-bulk-len',
+      '1mb',
+      '--rename-command',
+      'CONFIG',
+      '',
+    ]);
+    const handler = handlerFor(server);
     const order = { ...sampleOrder(5), comment: `Kérem csengessen ${'x'.repeat(1024 * 1024)}` };
     const outcome = await handler.run(claimedOrderJob(order, { eventId: 'evt_redis_limits_big' }));
     expect(outcome).toMatchObject({ status: 'dead', errorCode: 'broker_rejected' });

@@ -24,8 +24,8 @@
  * Redis refusing for want of resources — `OOM` (at `maxmemory` with nothing it may evict) or `MISCONF`
  * (its RDB snapshot failed, so it takes no writes) — fails the attempt as `broker_out_of_resources`,
  * saying what to free; it is retried. An entry larger than Redis takes in one value
- * (`proto-max-bulk-len`: Redis answers "Protocol error: invalid bulk length" and drops the connection)
- * is dead-lettered at once: no retry makes it fit.
+ * (`proto-max-bulk-len`) is dead-lettered at once: no retry makes it fit (redis-bulk-limit.ts: a body
+ * over 1 MB is held against the server's setting before it is sent).
  *
  * Redis answering "not now" — `BUSY` (a Lua script or function has run longer than its
  * `busy-reply-threshold` and it answers nothing else until that ends) or `LOADING` (it is loading its
@@ -50,6 +50,7 @@ import {
 import { DEFAULT_PROBE_INTERVAL_MS, LivenessProbe } from './broker-liveness.js';
 import { brokerMessage, renderTemplate } from './broker-message.js';
 import { redactUrl, scrubSecrets } from './env-reference.js';
+import { bulkLimitOf, LEAST_BULK_LIMIT, overBulkLength, overBulkLengthAdvice } from './redis-bulk-limit.js';
 import { tlsAdvice } from './tls-advice.js';
 import { BrokerTimeoutError, withTimeout } from './with-timeout.js';
 
@@ -228,6 +229,21 @@ export function createRedisStreamHandler(options: RedisStreamHandlerOptions): Br
     try {
       await connected(redis, false);
       phase = 'command';
+      const bodyBytes = Buffer.byteLength(message.body);
+      if (bodyBytes > LEAST_BULK_LIMIT) {
+        // larger than some servers take in one value: held against this one's setting before it is sent
+        const limit = await bulkLimitOf(redis, timeoutMs);
+        if (limit !== null && bodyBytes > limit) {
+          return {
+            status: 'dead',
+            error: scrubSecrets(
+              `XADD to Redis stream "${key}" at ${where} not sent: ${overBulkLengthAdvice(bodyBytes, limit)}`,
+              secrets,
+            ),
+            errorCode: 'broker_rejected',
+          };
+        }
+      }
       const cap = options.maxLen === undefined ? [] : ['MAXLEN', '~', String(options.maxLen)];
       await redis.call('XADD', [
         key,
@@ -263,7 +279,7 @@ export function createRedisStreamHandler(options: RedisStreamHandlerOptions): Br
         return {
           status: 'dead',
           error: scrubSecrets(
-            `XADD to Redis stream "${key}" at ${where} failed: ${clientErrorText(error)}: the entry's body (${message.body.length} bytes of event JSON) is larger than Redis accepts in one value ("proto-max-bulk-len", 512 MB by default), so no retry makes it fit and the job is dead-lettered at once; raise "proto-max-bulk-len" in the Redis server's configuration (redis.conf, or CONFIG SET), then retry the dead letter`,
+            `XADD to Redis stream "${key}" at ${where} failed: ${clientErrorText(error)}: ${overBulkLengthAdvice(Buffer.byteLength(message.body), null)}`,
             secrets,
           ),
           errorCode: 'broker_rejected',
@@ -414,13 +430,6 @@ function busyWith(error: unknown): string | null {
   if (/^LOADING\b/.test(text))
     return `Redis is loading its dataset into memory (after a restart, a DEBUG RELOAD or a replica's full sync) and takes no commands until it is loaded; INFO persistence shows its progress ("loading_eta_seconds")`;
   return null;
-}
-
-/** Redis refused a value over its `proto-max-bulk-len` (the body of a very large event). */
-function overBulkLength(error: unknown): boolean {
-  return (
-    error instanceof ioredis().ReplyError && /Protocol error: invalid bulk length/i.test(describeError(error))
-  );
 }
 
 /** Redis refused the XADD because the key holds another type of value (a string, a list, …). */
