@@ -60,8 +60,9 @@ export const adminApiRoutes: FastifyPluginAsync<AdminApiRoutesOptions> = async (
     config: app.config,
     appShops: app.appShops,
     handlerProblem: (handler) => app.worker?.handlerProblem(handler) ?? null,
-    uninstalledInStore: (shop) => app.shopDirectory.uninstalledInStore(shop),
-    uninstalledShopsInStore: () => app.shopDirectory.uninstalledShopsInStore(),
+    // Read through this area's shop records (bounded during the shutdown, admin-area.ts).
+    uninstalledInStore: (shop) => app.shopDirectory.uninstalledInStore(shop, app.appShops ?? undefined),
+    uninstalledShopsInStore: () => app.shopDirectory.uninstalledShopsInStore(app.appShops ?? undefined),
   });
 
   // Records the routes below as they are added: a known path asked with another method is answered 405.

@@ -3,10 +3,12 @@
  * uninstalled the app (`ShopDirectory.uninstalledInStore` / `uninstalledShopsInStore`), never the receiver's list
  * in memory, whose answer may be the opposite of the store's (another receiver on the same PostgreSQL store
  * handled a re-install or an uninstall since). That read is bounded by the store timeout; when it fails the
- * admin's call does nothing and answers 503 `store_unavailable`, saying what could not be read and to retry.
+ * admin's call does nothing and answers 503 `store_unavailable`, saying what could not be read and to retry
+ * (or, cut short by the shutdown on a silent link, that the receiver is stopping).
  */
 import { withStoreTimeout } from '../ingest/store-call.js';
 import { StoreUnavailableError } from '../store/store.js';
+import { StoreShutdownWaitError } from '../store/store-errors.js';
 import { AdminApiError } from './admin-errors.js';
 
 /**
@@ -22,6 +24,8 @@ export async function readInstallState<T>(
   try {
     return await withStoreTimeout(`read ${what}`, read(), timeoutMs);
   } catch (error) {
+    // Cut short by the shutdown (PostgreSQL silent): answered as such (503, saying the receiver is stopping).
+    if (error instanceof StoreShutdownWaitError) throw error;
     const detail = error instanceof StoreUnavailableError ? error.detail : 'the store call failed';
     throw new AdminApiError(
       503,

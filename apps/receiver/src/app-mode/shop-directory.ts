@@ -36,10 +36,10 @@ export class ShopDirectory {
    * may have seen the store before that write, and would otherwise put the shop back as installed —
    * its URLs accepted, its jobs run — until the next reload.
    */
-  async refresh(): Promise<void> {
+  async refresh(from?: AppShopStore): Promise<void> {
     if (!this.#appShops) return;
     const startedAt = this.#remembered;
-    const records = await this.#appShops.list();
+    const records = await (from ?? this.#appShops).list();
     const next = new Map(records.map((record) => [record.shop, record]));
     // Only records remembered during the read: the store is the truth otherwise (updatedAt comes from
     // each instance's clock, so an older-looking record read later may well be the newer write).
@@ -84,11 +84,12 @@ export class ShopDirectory {
    * an admin's replay or backfill of the shop's events is refused (admin-operations.ts). A
    * record this instance wrote while the read was under way is newer and decides; a shop the store has no
    * record of never installed the app (false). Store errors are thrown (the caller decides nothing then).
+   * `from`: the view of the shop records to read through (the admin area's, bounded during the shutdown).
    */
-  async uninstalledInStore(name: string): Promise<boolean> {
+  async uninstalledInStore(name: string, from?: AppShopStore): Promise<boolean> {
     if (this.#configShops.has(name) || !this.#appShops) return false;
     const startedAt = this.#remembered;
-    const read = await this.#appShops.get(name);
+    const read = await (from ?? this.#appShops).get(name);
     const at = this.#rememberedAt.get(name);
     if (at !== undefined && at > startedAt) return this.isUninstalled(name);
     if (!read) return false;
@@ -99,10 +100,10 @@ export class ShopDirectory {
    * The shops that have uninstalled the app according to the store now (not config shops): the installed shops
    * re-read from the store (`refresh`, one read), then `uninstalledShops`. For the admin's replays of many
    * shops' work at once (the dead letters), which must not go by a list that may be behind the store, as
-   * `uninstalledInStore` for one shop. Store errors are thrown.
+   * `uninstalledInStore` for one shop. Store errors are thrown. `from`: as for `uninstalledInStore`.
    */
-  async uninstalledShopsInStore(): Promise<string[]> {
-    await this.refresh();
+  async uninstalledShopsInStore(from?: AppShopStore): Promise<string[]> {
+    await this.refresh(from);
     return this.uninstalledShops();
   }
 

@@ -90,8 +90,9 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
     config: app.config,
     appShops: app.appShops,
     handlerProblem: (handler) => app.worker?.handlerProblem(handler) ?? null,
-    uninstalledInStore: (shop) => app.shopDirectory.uninstalledInStore(shop),
-    uninstalledShopsInStore: () => app.shopDirectory.uninstalledShopsInStore(),
+    // Read through this area's shop records (bounded during the shutdown, admin-area.ts).
+    uninstalledInStore: (shop) => app.shopDirectory.uninstalledInStore(shop, app.appShops ?? undefined),
+    uninstalledShopsInStore: () => app.shopDirectory.uninstalledShopsInStore(app.appShops ?? undefined),
   });
   const live = new LiveStream({
     store: app.store,
