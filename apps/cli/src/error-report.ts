@@ -170,7 +170,15 @@ export function toCliError(
           cause: error,
         });
       }
-      return new CliError(message, { code: code ?? 'api_error', exitCode: EXIT_CODES.remote, cause: error });
+      // no answer from the shop's API (refused, not resolving, reset): the fix names where its URL came from
+      return new CliError(message, {
+        code: code ?? 'api_error',
+        exitCode: EXIT_CODES.remote,
+        hint: env.SRHOOKS_API_URL?.trim()
+          ? 'the API URL came from SRHOOKS_API_URL, which replaces the stored one: correct it or unset it'
+          : `check the network and ${shop ?? 'the shop'}'s stored API URL (srhooks shops shows it; srhooks login --api-url … stores another, or leave --api-url out for ShopRenter's own)`,
+        cause: error,
+      });
     case 'ShopRenterApiError':
     case 'NotFoundError':
     case 'ValidationError':
