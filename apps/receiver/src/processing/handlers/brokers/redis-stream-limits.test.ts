@@ -86,6 +86,26 @@ describe('redis-stream handler: Redis busy for now', () => {
   const blockingClient = (server: DisposableRedis) =>
     scope.release(new Redis({ port: server.port, host: '127.0.0.1' }), (client) => client.disconnect());
 
+  /** A Redis that answers others while loading once per KB, and `load()`: a DEBUG RELOAD of `keys` keys at 100 µs each, resolved once it is loading. */
+  const loadingServer = async () => {
+    const { server, admin } = await redisServer([
+      '--enable-debug-command',
+      'yes',
+      '--save',
+      '',
+      '--loading-process-events-interval-bytes',
+      '1024',
+    ]);
+    const load = async (keys: number): Promise<{ loaded: Promise<unknown> }> => {
+      await admin.debug('POPULATE', keys);
+      await admin.config('SET', 'key-load-delay', '100');
+      const loaded = blockingClient(server).debug('RELOAD');
+      await waitFor(async () => /loading:1/.test(await admin.info('persistence')), 'Redis to be loading');
+      return { loaded };
+    };
+    return { server, admin, load };
+  };
+
   it('a script running past busy-reply-threshold (BUSY): retried, saying Redis runs a script and how to stop it', async () => {
     const { server, admin } = await redisServer(['--busy-reply-threshold', '100']);
     const handler = handlerFor(server);
@@ -111,22 +131,11 @@ describe('redis-stream handler: Redis busy for now', () => {
   });
 
   it('loading its dataset (LOADING): retried, saying Redis is loading and where to see its progress', async () => {
-    // it answers others while loading once per loading-process-events-interval-bytes: every 1 KB here
-    const { server, admin } = await redisServer([
-      '--enable-debug-command',
-      'yes',
-      '--save',
-      '',
-      '--loading-process-events-interval-bytes',
-      '1024',
-    ]);
+    const { server, admin, load } = await loadingServer();
     const handler = handlerFor(server);
     expect(await handler.run(job(9))).toEqual({ status: 'succeeded' });
-    // enough keys, loaded slowly (100 µs each), that the reload lasts about two seconds
-    await admin.debug('POPULATE', 20_000);
-    await admin.config('SET', 'key-load-delay', '100');
-    const reload = blockingClient(server).debug('RELOAD');
-    await waitFor(async () => /loading:1/.test(await admin.info('persistence')), 'Redis to be loading');
+    // enough keys that the reload lasts about two seconds
+    const { loaded: reload } = await load(20_000);
     const refused = await handler.run(job(10));
     expect(refused).toMatchObject({ status: 'retry', errorCode: 'broker_rejected' });
     const error = refused.status === 'retry' ? refused.error : '';
@@ -141,19 +150,9 @@ describe('redis-stream handler: Redis busy for now', () => {
   });
 
   it('a connection opened while Redis loads its dataset: said as LOADING at once, not a connect timeout', async () => {
-    const { server, admin } = await redisServer([
-      '--enable-debug-command',
-      'yes',
-      '--save',
-      '',
-      '--loading-process-events-interval-bytes',
-      '1024',
-    ]);
-    // about three seconds of loading (100 µs a key), longer than the handler's 1 s timeout
-    await admin.debug('POPULATE', 30_000);
-    await admin.config('SET', 'key-load-delay', '100');
-    const reload = blockingClient(server).debug('RELOAD');
-    await waitFor(async () => /loading:1/.test(await admin.info('persistence')), 'Redis to be loading');
+    const { server, admin, load } = await loadingServer();
+    // about three seconds of loading, longer than the handler's 1 s timeout
+    const { loaded: reload } = await load(30_000);
     // a handler whose first connection opens now (a receiver started while Redis restarts)
     const handler = scope.release(
       createRedisStreamHandler({ name: 'late', url: server.url, stream: 'limits:{event}', timeoutMs: 1000 }),
