@@ -410,7 +410,9 @@ describe('srhooks listen', () => {
   it('a shop without a stored login: listen says so, and recover tells a listen user what to do', async () => {
     const { dir, human } = await startHumanListen('order_confirm');
     try {
-      expect(human.stdout()).toMatch(/no API credentials for demo: run srhooks login/);
+      expect(human.stdout()).toMatch(
+        /no API credentials for demo: run srhooks login --shop demo --client-id /,
+      );
       const run = await runCli(dir.dir, ['recover', '--shop', 'demo', '--dry-run']);
       expect(run.code).toBe(2);
       expect(run.stderr).toContain(

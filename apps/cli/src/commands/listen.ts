@@ -130,7 +130,7 @@ function credentialLines(credentials: ListenStart['credentials']): string[] {
   );
   if (none.length > 0)
     lines.push(
-      `no API credentials for ${none.join(', ')}: run srhooks login --shop … --client-id … --client-secret … and restart listen for srhooks recover`,
+      `no API credentials for ${none.join(', ')}: run srhooks login --shop ${none.length === 1 ? none[0] : '…'} --client-id … --client-secret … and restart listen for srhooks recover`,
     );
   return lines;
 }
