@@ -335,7 +335,9 @@ function refusedFieldMessage(error: ErrorAnswer['error'], message: string): stri
   const flag = flagOfField(field);
   if (code === 'invalid_request' && (where === 'query' || where === 'body')) {
     const prefix = `${where}.${field}: `;
-    return `${flag} is invalid: ${message.startsWith(prefix) ? message.slice(prefix.length) : message}`;
+    const reason = message.startsWith(prefix) ? message.slice(prefix.length) : message;
+    // a reason naming the other bound of a window by its field (`to`: "must be later than from")
+    return `${flag} is invalid: ${reason.replace(/\blater than from\b/, 'later than --from')}`;
   }
   return message.startsWith(`${field}: `) ? `${flag} ${message.slice(field.length + 2)}` : message;
 }

@@ -45,6 +45,15 @@ describe('a filter the receiver refuses is named by its flag', () => {
       'error: --search is invalid: must be at most 200 characters',
     ],
     [['dead-letters', 'list', '--from', 'x'], `error: --from is invalid: ${ISO}`],
+    // the other bound named by its flag too (it said "later than from", the API's field)
+    [
+      ['events', 'list', '--from', '2026-12-08', '--to', '2026-12-01'],
+      'error: --to is invalid: must be later than --from\n',
+    ],
+    [
+      ['deliveries', 'list', '--from', '2026-12-08', '--to', '2026-12-01'],
+      'error: --to is invalid: must be later than --from\n',
+    ],
     [['dead-letters', 'retry', '--from', 'x'], `error: --from is invalid: ${ISO}`],
   ])('srhooks %j', async (args, start) => {
     const run = await admin(...args);
