@@ -10,7 +10,7 @@ const WHAT =
  * address (`my-shop.shoprenter.hu`, `https://my-shop.shoprenter.hu/admin`, `my-shop.api2.myshoprenter.hu`),
  * or the name lowercased (`MyShop`). Undefined when nothing valid is in it.
  */
-function meantName(given: string): string | undefined {
+export function meantName(given: string): string | undefined {
   let host = given.trim();
   if (/^https?:\/\//i.test(host) && URL.canParse(host)) host = new URL(host).hostname;
   host = host.toLowerCase();

@@ -39,3 +39,27 @@ describe('webhooks sync: a misspelt event in the file', () => {
     expect(error.hint).toMatch(new RegExp(`^did you mean "${meant}"\\? fix the file`));
   });
 });
+
+describe("webhooks sync: a shop's address or capitalised name given for its name", () => {
+  it.each([
+    ['https://my-shop.shoprenter.hu/admin', 'my-shop'],
+    ['MyShop', 'myshop'],
+  ])('%s: names the shop name meant, as --shop does', async (given, meant) => {
+    const file = join(config.dir, '..', 'shop-name.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        publicUrl: 'https://hooks.example.com',
+        shops: [{ name: given, events: ['order_confirm'] }],
+      }),
+    );
+    const run = await runCli(config.dir, ['webhooks', 'sync', '-f', file, '--dry-run', '--json']);
+    expect(run.code).toBe(2);
+    const { error } = JSON.parse(run.stdout);
+    expect(error.code).toBe('config_invalid');
+    expect(error.message).toBe(
+      `${file}: shops[0].name must be a ShopRenter shop name: lowercase letters, digits and hyphens`,
+    );
+    expect(error.hint).toMatch(new RegExp(`^did you mean "${meant}"\\? fix the file`));
+  });
+});

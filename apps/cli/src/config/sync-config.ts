@@ -22,6 +22,7 @@ import { readInputFile } from '../input-file.js';
 import { issuePath } from '../issue-text.js';
 import { parseJsonInput } from '../json-input.js';
 import { secretsFromEnv } from './receiver-secrets.js';
+import { meantName } from './shop-name.js';
 
 /**
  * `srhooks.config.json` as `webhooks sync` reads it — the receiver's own config file, so one file
@@ -198,7 +199,14 @@ export async function readSyncConfig(path: string): Promise<SyncConfig> {
     // a misspelt choice (an event name): the one meant, as the command line's event options say it
     const given = issue ? valueAt(raw, issue.path) : undefined;
     const choices = issue?.code === 'invalid_value' ? issue.values.filter((v) => typeof v === 'string') : [];
-    const meant = typeof given === 'string' && choices.length > 0 ? nearestName(given, choices) : null;
+    const shopName = issue?.path.length === 3 && issue.path[0] === 'shops' && issue.path[2] === 'name';
+    // a misspelt choice, or a shop's address (or capitalised name) given for its name: the name meant
+    const meant =
+      typeof given === 'string' && choices.length > 0
+        ? nearestName(given, choices)
+        : typeof given === 'string' && shopName
+          ? (meantName(given) ?? null)
+          : null;
     throw usageError(
       `${path}: ${where ? `${where} ` : ''}${issue ? plainIssue(issue, raw) : 'invalid'}`,
       `${meant ? `did you mean "${meant}"? ` : ''}fix the file (format: "webhooks sync" in the CLI command reference, docs/commands.md)`,
