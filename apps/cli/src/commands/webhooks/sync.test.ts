@@ -135,6 +135,25 @@ describe('srhooks webhooks sync', () => {
     expect(await list()).toHaveLength(3);
   });
 
+  it('a change back to the default fields or to no delay says so in the words the plan uses', async () => {
+    writeConfig([{ event: 'order_confirm' }, { event: 'abandoned_cart', label: 'carts' }]);
+    const run = await sync();
+    expect(run.code).toBe(0);
+    // it said "→ []" and "→ none": no fields at all, no delay set
+    expect(run.stdout).toMatch(
+      / {2}~ update {2}order_confirm\s+\S+ \(\S+\)\n {14}fields: \[order_email, order_innerId, order_total\] → default\n/,
+    );
+    expect(run.stdout).toMatch(
+      / {2}~ update {2}abandoned_cart\s+\S+ \(\S+\)\n {14}delay: 2 hours → at once\n/,
+    );
+    // back as the tests below expect the shop
+    writeConfig([
+      { event: 'order_confirm', fields: ['order_innerId', 'order_total', 'order_email'] },
+      { event: 'abandoned_cart', delay: { value: 2, unit: 'hour' }, label: 'carts' },
+    ]);
+    expect((await sync()).code).toBe(0);
+  });
+
   it('--prune deletes what the file does not list', async () => {
     const plan = await sync('--prune', '--dry-run');
     expect(plan.stdout).toMatch(/ {2}- delete {2}newsletter_subscribe {2}https:\/\/crm\.example\.com\/hook/);

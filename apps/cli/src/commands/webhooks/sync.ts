@@ -431,7 +431,14 @@ function renderShop(shop: ShopSyncResult, result: SyncResult, style: Style): str
       );
     }
     for (const change of line.changes ?? []) {
-      out.push(`${indent}${change.property}: ${show(change.from)} ${style.yellow('→')} ${show(change.to)}`);
+      // as the desired line says them: an empty field list is the shop's default set, no delay is at once
+      const shown = (value: unknown) =>
+        change.property === 'fields' && Array.isArray(value) && value.length === 0
+          ? 'default'
+          : change.property === 'delay' && (value === null || value === undefined)
+            ? 'at once'
+            : show(value);
+      out.push(`${indent}${change.property}: ${shown(change.from)} ${style.yellow('→')} ${shown(change.to)}`);
     }
     if (line.reason) {
       const why = line.reason === 'duplicate' ? 'duplicate of another subscription' : 'not in the config';
