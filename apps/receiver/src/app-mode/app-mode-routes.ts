@@ -23,7 +23,7 @@
  *
  * Failures answer 401 (not authentic, stale, replayed) with a short reason; nothing is stored for them.
  */
-import { type AppSessionRefusal, type AppSessionValid, isValidShopName } from '@srhooks/contracts';
+import { isValidShopName } from '@srhooks/contracts';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody } from '../http/error-body.js';
 import { withStoreTimeout } from '../ingest/store-call.js';
@@ -32,7 +32,6 @@ import { warnDedupeFields } from '../reconcile/reconcile-shops.js';
 import type { ReceiverRoutePlugin } from '../routes/index.js';
 import type { AppShopRecord } from '../store/app-shops/app-shop-store.js';
 import { StoreUnavailableError } from '../store/store.js';
-import { StoreShutdownWaitError } from '../store/store-errors.js';
 import { type AppConfig, forShop } from './app-config.js';
 import { checkAppRequest } from './app-request.js';
 import {
@@ -47,6 +46,7 @@ import { entryDetailPage, entryErrorPage, entryListPage } from './entry-page.js'
 import { InstallCallSteps } from './install-call-step.js';
 import { type InstallStepContext, startInstallRetry } from './install-step.js';
 import { registerPaymentNotificationRoute } from './payment-notification-route.js';
+import { registerSessionCheckRoute } from './session-check-route.js';
 import { checkShopSession, createShopSession, type ShopSession, sessionQuery } from './shop-session.js';
 import type { ShopUninstallContext } from './shop-uninstall.js';
 import { uninstallDrain } from './spooled-uninstall.js';
@@ -151,7 +151,7 @@ const plugin: FastifyPluginAsync = async (app) => {
     return reply.code(status).send(errorBody(code, message));
   }
 
-  /** The session check's refusals (`AppSessionRefusedSchema` in contracts). */
+  /** The shop admin's origin, which may frame the entry point's refusals; null when it cannot be made. */
   function frameAncestorOrNull(shop: string): string | null {
     return adminOrigin(appConfig as AppConfig, shop);
   }
@@ -174,16 +174,6 @@ const plugin: FastifyPluginAsync = async (app) => {
         return sendStoreUnavailablePage(reply, appConfig as AppConfig, kind, claimed, request.log);
       }
     };
-  }
-
-  function refuseSession(
-    reply: FastifyReply,
-    status: 401 | 403,
-    code: AppSessionRefusal,
-    message: string,
-    details: { shop?: string; uninstalledAt?: string } = {},
-  ) {
-    return reply.code(status).send(errorBody(code, message, details));
   }
 
   async function verified(request: FastifyRequest, reply: FastifyReply, kind: 'install' | 'entry') {
@@ -324,7 +314,12 @@ const plugin: FastifyPluginAsync = async (app) => {
    */
   async function sendEntryList(reply: FastifyReply, session: ShopSession, status: string) {
     const { shop } = session;
-    const events = await requestStore.listEvents({ shop, limit: 50 });
+    // Bounded by the store timeout like the shop records' reads: a link gone silent is a quick 503 page.
+    const events = await withStoreTimeout(
+      'list app shop events',
+      requestStore.listEvents({ shop, limit: 50 }),
+      app.config.storeTimeoutMs,
+    );
     const query = sessionQuery(session);
     return reply.headers(entryHeaders(appConfig as AppConfig, shop)).send(
       entryListPage({
@@ -394,7 +389,11 @@ const plugin: FastifyPluginAsync = async (app) => {
         if (!found) return reply;
         const { session } = found;
         const { shop } = session;
-        const event = await requestStore.getEvent(request.params.id);
+        const event = await withStoreTimeout(
+          'read app shop event',
+          requestStore.getEvent(request.params.id),
+          app.config.storeTimeoutMs,
+        );
         // Another shop's event is answered exactly like a missing one.
         if (!event || event.shop !== shop)
           return refuse(reply, 404, 'not_found', 'No such event for this shop.', true, shop);
@@ -407,55 +406,8 @@ const plugin: FastifyPluginAsync = async (app) => {
     ),
   );
 
-  // The session check for the app's own UI (`entryPoint: "<url>"`): the session's signature proves it
-  // (offline, `verifyShopSession`) but cannot be revoked, and it lives an hour, so a shop that uninstalled
-  // meanwhile is only seen here — from the store, so the uninstall may have reached another instance.
-  const sessionPath = `${appConfig.entryPath.replace(/\/+$/, '')}/session`;
-  app.get<{ Querystring: Query }>(sessionPath, async (request, reply) => {
-    reply.header('cache-control', 'no-store');
-    const session = checkShopSession(request.query, appConfig.clientSecret);
-    if (!session.ok) {
-      return session.reason === 'expired'
-        ? refuseSession(
-            reply,
-            401,
-            'session_expired',
-            'The session has expired: the merchant must open the app again from the shop admin.',
-          )
-        : refuseSession(
-            reply,
-            401,
-            'invalid_session',
-            'The session is missing, malformed or not signed by this app: pass the shop, expires and session parameters of the entry redirect unchanged.',
-          );
-    }
-    const { shop } = session;
-    let record: AppShopRecord | null;
-    try {
-      record = await withStoreTimeout('read app shop', requestShops.get(shop), app.config.storeTimeoutMs);
-    } catch (error) {
-      // Cut short by the shutdown (PostgreSQL silent): 503, its message saying the receiver is stopping.
-      if (!(error instanceof StoreShutdownWaitError)) throw error;
-      app.metrics.storeErrors.inc({ operation: 'app_entry' });
-      return reply.code(503).header('retry-after', '5').send(errorBody('store_unavailable', error.message));
-    }
-    if (!record || record.status === 'uninstalled') {
-      return refuseSession(
-        reply,
-        403,
-        'shop_uninstalled',
-        `The app is no longer installed on ${shop}: the session is valid but must not be honoured.`,
-        { shop, ...(record?.uninstalledAt ? { uninstalledAt: record.uninstalledAt.toISOString() } : {}) },
-      );
-    }
-    const answer: AppSessionValid = {
-      ok: true,
-      shop,
-      status: record.status,
-      expiresAt: new Date(Number(request.query.expires) * 1000).toISOString(),
-    };
-    return reply.send(answer);
-  });
+  // The session check for the app's own UI (`entryPoint: "<url>"`): session-check-route.ts.
+  registerSessionCheckRoute(app, appConfig, requestShops);
 
   // 4. Payment API notifications (payment-notification-route.ts).
   await registerPaymentNotificationRoute(app, appConfig, appShops);
