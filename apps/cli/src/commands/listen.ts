@@ -213,8 +213,10 @@ export const listenCommand = defineCommand<ListenOptions, ListenResult>({
       options.shop && options.shop.length > 0
         ? options.shop
         : defaultShops(context.env, Object.keys(logins.shops));
+    // a name from SRHOOKS_SHOP is named as such, as every command names it
+    const shopFrom = options.shop && options.shop.length > 0 ? '--shop' : 'SRHOOKS_SHOP';
     for (const [index, shop] of shops.entries()) {
-      assertShopName(shop);
+      assertShopName(shop, shopFrom);
       if (shops.indexOf(shop) !== index)
         throw usageError(`--shop lists "${shop}" twice`, 'name each shop once', 'duplicate_shop');
     }

@@ -69,6 +69,7 @@ describe('an invalid shop name', () => {
 describe('an invalid shop name from an environment variable', () => {
   it.each([
     [['webhooks', 'list'], 'SRHOOKS_SHOP'],
+    [['listen', '--port', '0'], 'SRHOOKS_SHOP'],
     [['url', '--event', 'order_confirm', '--base', 'http://127.0.0.1:4750'], 'SRHOOKS_SHOP'],
     [['login', '--client-id', 'a', '--client-secret', 'b'], 'SRHOOKS_SHOP'],
     [['sandbox', 'order', '--sandbox-url', 'http://127.0.0.1:1'], 'SRHOOKS_SANDBOX_SHOP'],
