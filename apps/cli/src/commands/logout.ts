@@ -2,6 +2,7 @@ import { usageError } from '../cli-error.js';
 import { defineCommand } from '../command.js';
 import { resolveConfigDir } from '../config/config-dir.js';
 import { CredentialStore } from '../config/credential-store.js';
+import { assertShopName, shopSource } from '../config/shop-name.js';
 
 export interface LogoutOptions {
   shop?: string;
@@ -55,6 +56,8 @@ export const logoutCommand = defineCommand<LogoutOptions, LogoutResult>({
       );
     }
     if (!(await store.removeShop(shop))) {
+      // not stored and no shop name at all: refused as every command refuses one, with the name meant
+      assertShopName(shop, shopSource(options.shop, 'SRHOOKS_SHOP'));
       throw usageError(
         `no stored credentials for shop ${shop}`,
         stored.length > 0 ? `stored shops: ${stored.join(', ')}` : 'nothing is stored',

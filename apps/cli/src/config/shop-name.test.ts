@@ -23,6 +23,7 @@ describe('an invalid shop name', () => {
     [['app', 'install', '--sandbox-url', 'http://127.0.0.1:1', '--shop', 'SHOP'], '--shop'],
     [['url', '--event', 'order_confirm', '--base', 'http://127.0.0.1:4750', '--shop', 'SHOP'], '--shop'],
     [['login', '--client-id', 'a', '--client-secret', 'b', '--shop', 'SHOP'], '--shop'],
+    [['logout', '--shop', 'SHOP'], '--shop'],
     // the admin API commands: refused before the receiver (nothing listens at port 1) is asked
     ...[
       ['events', 'list'],
@@ -72,6 +73,7 @@ describe('an invalid shop name from an environment variable', () => {
     [['listen', '--port', '0'], 'SRHOOKS_SHOP'],
     [['url', '--event', 'order_confirm', '--base', 'http://127.0.0.1:4750'], 'SRHOOKS_SHOP'],
     [['login', '--client-id', 'a', '--client-secret', 'b'], 'SRHOOKS_SHOP'],
+    [['logout'], 'SRHOOKS_SHOP'],
     [['sandbox', 'order', '--sandbox-url', 'http://127.0.0.1:1'], 'SRHOOKS_SANDBOX_SHOP'],
     [['app', 'install', '--sandbox-url', 'http://127.0.0.1:1'], 'SRHOOKS_SANDBOX_SHOP'],
   ])('srhooks %j with %s=BAD: names the variable, not --shop', async (args, variable) => {
