@@ -336,10 +336,23 @@ function refusedFieldMessage(error: ErrorAnswer['error'], message: string): stri
   if (code === 'invalid_request' && (where === 'query' || where === 'body')) {
     const prefix = `${where}.${field}: `;
     const reason = message.startsWith(prefix) ? message.slice(prefix.length) : message;
-    // a reason naming the other bound of a window by its field (`to`: "must be later than from")
-    return `${flag} is invalid: ${reason.replace(/\blater than from\b/, 'later than --from')}`;
+    return `${flag} is invalid: ${boundsAsFlags(reason)}`;
   }
-  return message.startsWith(`${field}: `) ? `${flag} ${message.slice(field.length + 2)}` : message;
+  return message.startsWith(`${field}: `)
+    ? `${flag} ${boundsAsFlags(message.slice(field.length + 2))}`
+    : message;
+}
+
+/**
+ * A reason naming the other bound of a window by its field, as the flags say it: `to`'s "must be later
+ * than from" → "… than --from", backfill's `from` "must be earlier than to (or than now, without to)" →
+ * "… than --to (or than now, without --to)".
+ */
+function boundsAsFlags(reason: string): string {
+  return reason
+    .replace(/\blater than from\b/, 'later than --from')
+    .replace(/\bearlier than to\b/, 'earlier than --to')
+    .replace(/\bwithout to\)/, 'without --to)');
 }
 
 /**

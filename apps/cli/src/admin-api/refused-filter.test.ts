@@ -54,6 +54,10 @@ describe('a filter the receiver refuses is named by its flag', () => {
       ['deliveries', 'list', '--from', '2026-12-08', '--to', '2026-12-01'],
       'error: --to is invalid: must be later than --from\n',
     ],
+    [
+      ['events', 'backfill', '--handler', 'erp', '--from', '2099-01-01'],
+      'error: --from must be earlier than --to (or than now, without --to)\n',
+    ],
     [['dead-letters', 'retry', '--from', 'x'], `error: --from is invalid: ${ISO}`],
   ])('srhooks %j', async (args, start) => {
     const run = await admin(...args);
