@@ -1,11 +1,6 @@
 import { join } from 'node:path';
 import { isWebhookEvent, WEBHOOK_EVENTS, type WebhookEvent } from '@srhooks/contracts/events';
-import {
-  isUsableSecret,
-  MIN_SECRET_LENGTH,
-  publicBaseUrlProblem,
-  signDeliveryUrl,
-} from '@srhooks/contracts/receiver-path';
+import { publicBaseUrlProblem, signDeliveryUrl } from '@srhooks/contracts/receiver-path';
 import { maskedNote } from '../admin-api/personal-data.js';
 import { usageError } from '../cli-error.js';
 import { productName } from '../cli-invocation.js';
@@ -20,7 +15,7 @@ import {
   recordListenRunning,
 } from '../config/listen-secrets.js';
 import { type ListenShopAccess, listenShopAccess } from '../config/listen-shop-credentials.js';
-import { firstSecret, secretsFromEnv } from '../config/receiver-secrets.js';
+import { assertUsableSecrets, firstSecret, secretsFromEnv } from '../config/receiver-secrets.js';
 import { envClientCredentialsSet } from '../config/resolve-shop.js';
 import { assertShopName } from '../config/shop-name.js';
 import { unknownEventError } from '../event-name.js';
@@ -384,14 +379,6 @@ export const listenCommand = defineCommand<ListenOptions, ListenResult>({
  * the first is), then the one kept in listen.json.
  */
 function acceptedSecrets(signing: string, fromEnv: readonly string[], kept: string): string[] {
-  for (const [index, secret] of fromEnv.entries()) {
-    if (!isUsableSecret(secret)) {
-      throw usageError(
-        `SRHOOKS_SECRETS entry ${index + 1} is too short (${secret.length} characters; at least ${MIN_SECRET_LENGTH})`,
-        "every secret in SRHOOKS_SECRETS must be the receiver's, e.g. `openssl rand -hex 32`",
-        'weak_secret',
-      );
-    }
-  }
+  assertUsableSecrets(fromEnv);
   return [...new Set([signing, ...fromEnv, kept])];
 }

@@ -15,6 +15,24 @@ export function secretsFromEnv(env: Record<string, string | undefined>): string[
 }
 
 /**
+ * `secrets` of `SRHOOKS_SECRETS` (as {@link secretsFromEnv} reads them), each checked as the receiver
+ * checks it: an entry too short to be a receiver's secret is refused (exit 2, `weak_secret`), naming
+ * its place in the list, rather than used (listen, `webhooks list`'s SECRET column).
+ */
+export function assertUsableSecrets(secrets: readonly string[]): readonly string[] {
+  for (const [index, secret] of secrets.entries()) {
+    if (!isUsableSecret(secret)) {
+      throw usageError(
+        `SRHOOKS_SECRETS entry ${index + 1} is too short (${secret.length} characters; at least ${MIN_SECRET_LENGTH})`,
+        "every secret in SRHOOKS_SECRETS must be the receiver's, e.g. `openssl rand -hex 32`",
+        'weak_secret',
+      );
+    }
+  }
+  return secrets;
+}
+
+/**
  * The secret that signs new receiver URLs: `--secret`, else the first of `SRHOOKS_SECRETS`, else
  * `fallback` (`url`: the one `srhooks listen` keeps in listen.json).
  */

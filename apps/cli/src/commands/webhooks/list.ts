@@ -1,7 +1,12 @@
 import type { Webhook } from '@srhooks/contracts';
 import { isWebhookEvent } from '@srhooks/contracts/events';
 import { defineCommand } from '../../command.js';
-import { type SignedWith, secretsFromEnv, signedWith } from '../../config/receiver-secrets.js';
+import {
+  assertUsableSecrets,
+  type SignedWith,
+  secretsFromEnv,
+  signedWith,
+} from '../../config/receiver-secrets.js';
 import { unknownEventError } from '../../event-name.js';
 import { connectShop } from '../../shop-client.js';
 import { renderWebhookTable } from './webhook-view.js';
@@ -30,10 +35,11 @@ export const listWebhooksCommand = defineCommand<ListWebhooksOptions, ListWebhoo
     if (options.event !== undefined && !isWebhookEvent(options.event)) {
       throw unknownEventError(options.event);
     }
+    // checked before the shop is asked: a secret too short to be the receiver's would report "none"
+    const secrets = assertUsableSecrets(secretsFromEnv(context.env));
     const { target, client } = await connectShop(options.shop, context.env, options.timeoutMs);
     const all = await client.webhooks.all();
     const webhooks = options.event ? all.filter((webhook) => webhook.event === options.event) : all;
-    const secrets = secretsFromEnv(context.env);
     if (secrets.length === 0) return { shop: target.shop, webhooks };
     const signed: Record<string, SignedWith> = {};
     for (const webhook of webhooks) {
