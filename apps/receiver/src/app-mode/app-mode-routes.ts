@@ -95,14 +95,20 @@ const plugin: FastifyPluginAsync = async (app) => {
   // while the receiver closes and waits the store timeout before it is spooled (never given up unanswered).
   const requestStore = app.store.forRequests?.() ?? app.store;
   const requestShops = app.store.shutdownBoundViewOf?.(appShops, 'request') ?? appShops;
-  // The install lock is not bounded: it is held while the step calls the shop's API (not PostgreSQL's work).
+  // The install lock's call is not bounded: it is held while the step calls the shop's API (not PostgreSQL's
+  // work). Taking it is (boundLockAcquisition: a pass-through bounded as the shop records are).
   const backgroundShops =
     app.store.shutdownBoundViewOf?.(appShops, 'background work', ['withInstallLock']) ?? appShops;
+  const lockAcquisition = app.store.shutdownBoundViewOf?.(
+    { taken: (acquiring: Promise<void>) => acquiring },
+    'background work',
+  );
   const ctx: InstallStepContext = {
     config: app.config,
     appShops: backgroundShops,
     directory,
     logger: app.log,
+    ...(lockAcquisition ? { boundLockAcquisition: (acquiring) => lockAcquisition.taken(acquiring) } : {}),
   };
   const stopRetry = startInstallRetry(ctx);
   app.addHook('onClose', stopRetry);

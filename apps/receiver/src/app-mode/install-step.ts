@@ -34,6 +34,11 @@ export interface InstallStepContext {
   logger: FastifyBaseLogger;
   fetch?: Fetch;
   now?: () => number;
+  /**
+   * Bounds taking the shop's install lock (not holding it: the lock is held while the step calls the shop's
+   * API) as the step's other store calls are: the shutdown's grace (app-mode-routes.ts).
+   */
+  boundLockAcquisition?: (acquiring: Promise<void>) => Promise<void>;
 }
 
 const MAX_BACKOFF_MS = 3_600_000;
@@ -152,47 +157,52 @@ export async function runInstallStep(
 ): Promise<InstallOutcome> {
   const fingerprint = currentSecretFingerprint(ctx.config);
   try {
-    return await ctx.appShops.withInstallLock(shop, async (signal) => {
-      // Read under the lock: the shop may have uninstalled the app while this step waited for it (another
-      // holder, the background retry). Its API is then not called — subscriptions created now would point
-      // at URLs this receiver answers 404, left behind on the shop.
-      const record = await ctx.appShops.get(shop);
-      if (!record || record.status === 'uninstalled') {
-        ctx.logger.info({ shop }, 'app install step skipped: the shop uninstalled the app meanwhile');
-        return 'gone';
-      }
-      if (options.onlyIfNotCurrent) {
-        if (registeredAsConfigured(ctx.config, record)) return 'current';
-      }
-      if (
-        options.onlyIfDueAt &&
-        (record.nextAttemptAt === null || record.nextAttemptAt.getTime() > options.onlyIfDueAt.getTime())
-      )
-        return 'not_due';
-      if (ctx.config.shops.some((configShop) => configShop.name === shop))
-        return installConfigShop(ctx, shop);
-      let subscriptions: AppShopSubscription[];
-      try {
-        subscriptions = await subscribeShop(ctx, shop, signal, record.subscriptions);
-      } catch (error) {
-        // Recorded under the lock: the next holder's outcome is written after this one.
-        return await recordFailure(ctx, shop, error);
-      }
-      const applied = await ctx.appShops.markInstalled(shop, {
-        subscriptions: withBase(ctx.config, subscriptions),
-        secretFingerprint: fingerprint,
-        now: nowOf(ctx),
-      });
-      // Not applied: the shop uninstalled the app during the API calls (the uninstall does not wait for the lock).
-      if (applied)
-        ctx.logger.info(
-          { shop, subscriptions: subscriptions.length },
-          'app installed: token obtained, subscriptions registered',
-        );
-      else ctx.logger.info({ shop }, 'app install step ended after the shop uninstalled the app meanwhile');
-      await refreshRecord(ctx, shop);
-      return applied ? 'installed' : 'gone';
-    });
+    const lockOptions = ctx.boundLockAcquisition ? { boundAcquisition: ctx.boundLockAcquisition } : {};
+    return await ctx.appShops.withInstallLock(
+      shop,
+      async (signal) => {
+        // Read under the lock: the shop may have uninstalled the app while this step waited for it (another
+        // holder, the background retry). Its API is then not called — subscriptions created now would point
+        // at URLs this receiver answers 404, left behind on the shop.
+        const record = await ctx.appShops.get(shop);
+        if (!record || record.status === 'uninstalled') {
+          ctx.logger.info({ shop }, 'app install step skipped: the shop uninstalled the app meanwhile');
+          return 'gone';
+        }
+        if (options.onlyIfNotCurrent) {
+          if (registeredAsConfigured(ctx.config, record)) return 'current';
+        }
+        if (
+          options.onlyIfDueAt &&
+          (record.nextAttemptAt === null || record.nextAttemptAt.getTime() > options.onlyIfDueAt.getTime())
+        )
+          return 'not_due';
+        if (ctx.config.shops.some((configShop) => configShop.name === shop))
+          return installConfigShop(ctx, shop);
+        let subscriptions: AppShopSubscription[];
+        try {
+          subscriptions = await subscribeShop(ctx, shop, signal, record.subscriptions);
+        } catch (error) {
+          // Recorded under the lock: the next holder's outcome is written after this one.
+          return await recordFailure(ctx, shop, error);
+        }
+        const applied = await ctx.appShops.markInstalled(shop, {
+          subscriptions: withBase(ctx.config, subscriptions),
+          secretFingerprint: fingerprint,
+          now: nowOf(ctx),
+        });
+        // Not applied: the shop uninstalled the app during the API calls (the uninstall does not wait for the lock).
+        if (applied)
+          ctx.logger.info(
+            { shop, subscriptions: subscriptions.length },
+            'app installed: token obtained, subscriptions registered',
+          );
+        else ctx.logger.info({ shop }, 'app install step ended after the shop uninstalled the app meanwhile');
+        await refreshRecord(ctx, shop);
+        return applied ? 'installed' : 'gone';
+      },
+      lockOptions,
+    );
   } catch (error) {
     // The lock was not obtained (busy elsewhere, store unavailable) or the outcome could not be written.
     return recordFailure(ctx, shop, error);

@@ -292,7 +292,8 @@ export class PgAppShopStore implements AppShopStore {
    * The in-process queue per shop, then a session advisory lock (hashtext of installLockName: schema and
    * shop) on a connection opened for it — not the pool's, whose two connections the work's own writes need —
    * held until `work` settles, then unlocked and the connection ended (ending it releases the lock on
-   * every path; a crashed process's lock ends with its connection). `lock_timeout` bounds the wait.
+   * every path; a crashed process's lock ends with its connection). `lock_timeout` bounds the wait;
+   * `options.boundAcquisition` may bound taking the lock as a whole (the shutdown's grace: a silent link).
    */
   withInstallLock<T>(
     shop: string,
@@ -331,14 +332,25 @@ export class PgAppShopStore implements AppShopStore {
     let locked = false;
     let guard: LockSessionGuard | undefined;
     try {
-      try {
+      let acquisitionSettled = false;
+      const acquiring = (async () => {
         await client.connect();
         await client.query(`SET lock_timeout = ${waitMs}`);
         await client.query('SELECT pg_advisory_lock(hashtext($1))', [name]);
         locked = true;
         // Cut off from the server, this receiver would keep the lock for hours: see lock-session-guard.ts.
         guard = await guardLockSession(client, this.#lockIdleTimeoutMs);
+      })().finally(() => {
+        acquisitionSettled = true;
+      });
+      try {
+        await (options.boundAcquisition?.(acquiring) ?? acquiring);
       } catch (error) {
+        // Given up by the bound (the shutdown's grace) while it still waits on the server: cut its connection.
+        if (!acquisitionSettled) {
+          destroySocket(client);
+          await settledWithin(acquiring, LOCK_RELEASE_WAIT_MS);
+        }
         if ((error as { code?: unknown }).code === '55P03') throw new InstallLockBusyError(shop, waitMs);
         throw mapPgError(error);
       }

@@ -2,7 +2,8 @@
  * The PostgreSQL install lock (`PgAppShopStore.withInstallLock`) against the real server, two stores as two
  * receivers on one database (the lock's name carries a schema unique to this run, so parallel runs never
  * meet): one holder at a time; released when the work fails; a wait bounded by `waitMs`; a holder whose
- * lock connection is terminated sees its work's signal abort, and the lock is free for the next at once.
+ * lock connection is terminated sees its work's signal abort, and the lock is free for the next at once;
+ * an acquisition given up by `boundAcquisition` (the shutdown's grace) runs nothing and keeps no lock.
  */
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -133,6 +134,37 @@ describe('PostgreSQL install lock across two stores', () => {
       await proxy.stop();
       await Promise.race([cutOff.close(), sleep(5000)]);
     }
+  });
+
+  it('gives up taking the lock when boundAcquisition rejects (the shutdown grace), running nothing', async () => {
+    let release = () => {};
+    const held = a.withInstallLock('alpha', () => new Promise<void>((resolve) => (release = resolve)));
+    try {
+      await sleep(200); // a holds it: b's acquisition waits on the server
+      let ran = false;
+      const givenUp = new Error('given up: the receiver is stopping');
+      const waited = b.withInstallLock(
+        'alpha',
+        async () => {
+          ran = true;
+        },
+        {
+          boundAcquisition: (acquiring) =>
+            Promise.race([acquiring, sleep(300).then(() => Promise.reject(givenUp))]),
+        },
+      );
+      const started = Date.now();
+      await expect(waited).rejects.toBe(givenUp);
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(ran).toBe(false);
+    } finally {
+      release();
+      await held;
+    }
+    // The given-up session (its connection cut) does not keep the lock once a released it.
+    const started = Date.now();
+    await b.withInstallLock('alpha', async () => undefined, { waitMs: 5000 });
+    expect(Date.now() - started).toBeLessThan(3000);
   });
 
   it('aborts the holder’s signal once held past holdMs', async () => {

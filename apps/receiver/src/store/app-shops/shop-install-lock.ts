@@ -17,6 +17,13 @@ export interface InstallLockOptions {
   waitMs?: number;
   /** Default INSTALL_LOCK_HOLD_MS. */
   holdMs?: number;
+  /**
+   * Bounds taking the lock (connecting, waiting for it), not holding it: the receiver's shutdown grace for
+   * an install step (install-step.ts), so a link to PostgreSQL gone silent does not hold the shutdown for
+   * the lock's query timeout. When it rejects, the acquisition is ended (its connection cut) and its error
+   * is the lock's. Absent: the lock's own timeouts alone.
+   */
+  boundAcquisition?: (acquiring: Promise<void>) => Promise<void>;
 }
 
 /**
