@@ -21,7 +21,7 @@ import { nearestName } from '../event-name.js';
 import { readInputFile } from '../input-file.js';
 import { issuePath } from '../issue-text.js';
 import { parseJsonInput } from '../json-input.js';
-import { secretsFromEnv } from './receiver-secrets.js';
+import { assertUsableSecrets, secretsFromEnv } from './receiver-secrets.js';
 import { meantName } from './shop-name.js';
 
 /**
@@ -234,7 +234,8 @@ export function desiredState(
       : `${file}: ${config.receiver?.publicUrl ? 'receiver.publicUrl' : 'publicUrl'}`;
     throw usageError(`${source} "${publicUrl}" ${publicUrlProblem}`, undefined, 'invalid_public_url');
   }
-  const secrets = secretsFromEnv(env);
+  // every entry checked as the receiver checks it (listen, url and webhooks list refuse one too short)
+  const secrets = assertUsableSecrets(secretsFromEnv(env));
   const known =
     [secrets, config.receiver?.secrets ?? [], config.secrets ?? []].find((list) => list.length > 0) ?? [];
   const secret = known[0];

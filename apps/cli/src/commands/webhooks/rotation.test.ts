@@ -105,13 +105,14 @@ describe('rotating the receiver secret with webhooks sync', () => {
     expect((await list(undefined)).stdout.split('\n')[0]).not.toMatch(/SECRET/);
   });
 
-  it('a SRHOOKS_SECRETS entry too short to be a receiver\'s is refused, as listen and url refuse it (it read "none")', async () => {
-    const run = await list(`${NEW},short`);
-    expect(run.code).toBe(2);
-    expect(run.stdout).toBe('');
-    expect(run.stderr).toBe(
-      "error: SRHOOKS_SECRETS entry 2 is too short (5 characters; at least 16)\nevery secret in SRHOOKS_SECRETS must be the receiver's, e.g. `openssl rand -hex 32`\n",
-    );
+  it('a SRHOOKS_SECRETS entry too short to be a receiver\'s is refused by list and sync, as listen and url refuse it (they read it as "none")', async () => {
+    for (const run of [await list(`${NEW},short`), await sync(`${NEW},short`, '--dry-run')]) {
+      expect(run.code).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toBe(
+        "error: SRHOOKS_SECRETS entry 2 is too short (5 characters; at least 16)\nevery secret in SRHOOKS_SECRETS must be the receiver's, e.g. `openssl rand -hex 32`\n",
+      );
+    }
   });
 
   it('4. old secret dropped: sync is not "in sync" while the old URL is subscribed', async () => {
