@@ -194,6 +194,8 @@ describe('srhooks app / srhooks shops --receiver', () => {
     const install = await runCli(config.dir, ['app', 'install', '--shop', 'alpha', '--app-id', '8'], { env });
     expect(install.code).toBe(3);
     expect(install.stdout).toMatch(/install call +http:\/\/127\.0\.0\.1:\d+\/app\/install → unreachable/);
+    // no entry point loaded: said without an empty URL and arrow before it
+    expect(install.stdout).toMatch(/^ {2}entry point {4}not loaded$/m);
     expect(install.stdout).toContain('✖ the app did not take the install');
     // The sandbox keeps the install whatever the app answered: said, with how to send the call again.
     expect(install.stdout).toContain('app 8 installed on alpha at the sandbox, not taken by the app');

@@ -252,7 +252,7 @@ export const appFlowCommand = defineCommand<AppFlowOptions, AppFlowResult>({
         headline,
         `  install call   ${bare(result.call.url)} → ${status(result.call)}`,
         `  redirect       ${result.redirectedToAppUrl ? style.green('to app_url on the shop admin') : style.red(`not to app_url (${result.call.location ?? 'no Location'})`)}`,
-        `  entry point    ${result.entryPoint ? bare(result.entryPoint.url) : ''} → ${status(result.entryPoint)}`,
+        `  entry point    ${result.entryPoint ? `${bare(result.entryPoint.url)} → ` : ''}${status(result.entryPoint)}`,
         ...failed,
         ...outcome,
       ].join('\n');
