@@ -52,6 +52,36 @@ describe('misspelt SRHOOKS_* variables', () => {
     expect(error.message).not.toContain(value);
   });
 
+  it.each([
+    ['SRHOOKS_DB_FILE', './data/orders.db', 'SRHOOKS_DB', ''],
+    ['SRHOOKS_DB_PATH', './data/orders.db', 'SRHOOKS_DB', ''],
+    ['SRHOOKS_SPOOL_DIR_PATH', '/var/lib/srhooks/spool', 'SRHOOKS_SPOOL_DIR', ''],
+    ['SRHOOKS_DATABASE_URL_PRIMARY', 'postgres://srhooks@db.internal/srhooks', 'DATABASE_URL', ''],
+    [
+      'SRHOOKS_DATABASE_URL_FILE',
+      '/run/secrets/database-url',
+      'DATABASE_URL',
+      ' The receiver reads no *_FILE variants: give the value itself in DATABASE_URL.',
+    ],
+    // the Docker-secrets habit: the receiver reads the value, never a file named by a *_FILE variable
+    [
+      'SRHOOKS_ADMIN_TOKEN_FILE',
+      '/run/secrets/admin-token',
+      'SRHOOKS_ADMIN_TOKEN',
+      ' The receiver reads no *_FILE variants: give the value itself in SRHOOKS_ADMIN_TOKEN.',
+    ],
+  ])('%s (a variable it reads with a word added) is refused', (variable, value, meant, more) => {
+    // before: ignored without a word (SRHOOKS_DB_FILE opened ./data/srhooks.db instead)
+    const error = refusal({ [variable]: value });
+    expect(error.issues).toEqual([
+      {
+        key: variable,
+        message: `is not a variable the receiver reads; did you mean ${meant}? (as written it is ignored and that setting keeps its default)${more}`,
+      },
+    ]);
+    expect(error.message).not.toContain(value);
+  });
+
   it('is listed with the other problems of the same run', () => {
     const error = refusal({ SRHOOKS_SPOOLDIR: '/tmp/spool', SRHOOKS_BODY_LIMIT: 'lots' });
     expect(error.issues.map((issue) => issue.key).sort()).toEqual(['SRHOOKS_BODY_LIMIT', 'SRHOOKS_SPOOLDIR']);

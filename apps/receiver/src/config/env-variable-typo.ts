@@ -4,7 +4,8 @@
  * retention. The config file refuses a misspelt key; this is the same rule for the environment. A
  * variable within two edits of one the receiver reads (one for a name of under 6 characters; compared
  * without the `SRHOOKS_` prefix, case-insensitively; `SRHOOKS_DATABASE_URL`, `SRHOOKS_PORT` are the
- * unprefixed DATABASE_URL, PORT) is a configuration error naming the one meant. Other `SRHOOKS_*` variables are
+ * unprefixed DATABASE_URL, PORT) is a configuration error naming the one meant, and so is one that extends a
+ * variable the receiver reads by a word (`SRHOOKS_DB_FILE`, `SRHOOKS_ADMIN_TOKEN_FILE`). Other `SRHOOKS_*` variables are
  * left alone: the CLI, the sandbox and the tests have their own, and may share the environment.
  */
 
@@ -70,18 +71,50 @@ function meantVariable(suffix: string): string | undefined {
   return meant;
 }
 
-/** One issue per set `SRHOOKS_*` variable that is not read but is a near miss of one that is. */
+/**
+ * The receiver variable that `suffix` extends by a word (`DB_FILE`, `DB_PATH`: SRHOOKS_DB meant;
+ * `ADMIN_TOKEN_FILE`: SRHOOKS_ADMIN_TOKEN, a Docker-secrets habit the receiver does not follow), the
+ * longest such; none when nothing extends.
+ */
+function extendedVariable(suffix: string): string | undefined {
+  const given = suffix.toUpperCase();
+  let meant: { compared: string; variable: string } | undefined;
+  for (const candidate of CANDIDATES) {
+    if (!given.startsWith(`${candidate.compared}_`)) continue;
+    if (meant === undefined || candidate.compared.length > meant.compared.length) meant = candidate;
+  }
+  return meant?.variable;
+}
+
+/**
+ * One issue per set `SRHOOKS_*` variable that is not read but is a near miss of one that is, or one that
+ * is with a word added.
+ */
 export function misspeltVariableIssues(env: Record<string, string | undefined>): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   for (const variable of Object.keys(env)) {
     if (env[variable] === undefined) continue;
     if (variable.slice(0, PREFIX.length).toUpperCase() !== PREFIX) continue;
     if (RECEIVER_VARIABLES.includes(variable) || OTHER_TOOLS_VARIABLES.has(variable)) continue;
-    const meant = meantVariable(variable.slice(PREFIX.length));
-    if (meant === undefined) continue;
+    const suffix = variable.slice(PREFIX.length);
+    const meant = meantVariable(suffix);
+    if (meant !== undefined) {
+      issues.push({
+        key: variable,
+        message: `is not a variable the receiver reads; did you mean ${meant}? (as written it is ignored and that setting keeps its default)`,
+      });
+      continue;
+    }
+    const extended = extendedVariable(suffix);
+    if (extended === undefined) continue;
+    // a secret's *_FILE (Docker secrets): not SRHOOKS_DB_FILE, whose variable is a file's path already
+    const fromFile =
+      /_FILE$/i.test(variable) && /SECRET|TOKEN|KEY|DATABASE_URL/.test(extended)
+        ? ` The receiver reads no *_FILE variants: give the value itself in ${extended}.`
+        : '';
     issues.push({
       key: variable,
-      message: `is not a variable the receiver reads; did you mean ${meant}? (as written it is ignored and that setting keeps its default)`,
+      message: `is not a variable the receiver reads; did you mean ${extended}? (as written it is ignored and that setting keeps its default)${fromFile}`,
     });
   }
   return issues;
