@@ -11,27 +11,21 @@
  * the same store would), then the proxy stalls. runReceiver with a fake process (silentDatabaseReceiver);
  * real PostgreSQL, a schema of its own.
  */
-import { createServer } from 'node:net';
 import { signAppRequest } from '@srhooks/contracts';
 import pg from 'pg';
 import { expect, it } from 'vitest';
 import { installLockName } from './store/app-shops/shop-install-lock.js';
 import { TEST_DATABASE_URL } from './test-support/postgres-schema.js';
-import { silentDatabaseReceiver } from './test-support/silent-database-receiver.js';
+import {
+  appModeEnv,
+  silentDatabaseReceiver,
+  unansweredApiUrl,
+} from './test-support/silent-database-receiver.js';
 
 const SECRET = 'silent-db-install-lock-secret-0123456789';
 const CLIENT_SECRET = 'silent-db-install-lock-client-secret';
 const SHOP = 'alpha';
 const silent = silentDatabaseReceiver('lock');
-
-/** A local port nothing listens on: the shop API the step would call (it never gets the lock here). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return typeof address === 'object' && address ? address.port : 1;
-}
 
 /** Whether the receiver's install-lock connection is waiting for the lock on the server. */
 async function lockAwaited(client: pg.Client): Promise<boolean> {
@@ -45,17 +39,15 @@ async function lockAwaited(client: pg.Client): Promise<boolean> {
 it.skipIf(process.platform !== 'linux')(
   "gives up taking an install lock a silent link leaves unanswered, and stops cleanly with the shop's step still due",
   async () => {
-    const api = `http://127.0.0.1:${await closedPort()}`;
+    // The shop's API (never called: the step never gets the lock).
+    const api = await unansweredApiUrl();
     silent.writeConfig({
       app: { apiUrl: `${api}/{shop}/api`, tokenUrl: `${api}/{shop}/token`, installWaitSeconds: 1 },
     });
     const { proc, baseUrl, lines, stopped } = await silent.start({
       secret: SECRET,
       env: {
-        SRHOOKS_PUBLIC_URL: 'http://127.0.0.1:1',
-        SRHOOKS_APP_ID: '55',
-        SRHOOKS_APP_CLIENT_ID: 'silent-db-app',
-        SRHOOKS_APP_CLIENT_SECRET: CLIENT_SECRET,
+        ...appModeEnv(CLIENT_SECRET),
         // Shorter than the lock's query timeout (its wait, 30 s, plus 10 s), which alone bounded it before.
         SRHOOKS_SHUTDOWN_TIMEOUT_MS: '15000',
       },

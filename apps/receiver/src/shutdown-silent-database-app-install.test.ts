@@ -9,29 +9,20 @@
  * the install stays recorded as pending with its step due, for the background retry.
  *
  * runReceiver with a fake process; PostgreSQL through a fault proxy this test owns (`stall`: open
- * connections hang, new ones are accepted and never forwarded); the shop's API a local server that holds
- * its requests until the test lets it answer. Real PostgreSQL, a schema of its own.
+ * connections hang, new ones are accepted and never forwarded; silentDatabaseReceiver); the shop's API a
+ * local server that holds its requests until the test lets it answer. Real PostgreSQL, a schema of its own.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { signAppRequest } from '@srhooks/contracts';
 import pg from 'pg';
-import { afterAll, expect, it } from 'vitest';
-import { runReceiver } from './run-receiver.js';
-import { FakeProcess } from './test-support/fake-process.js';
-import { socketsLeftTo } from './test-support/open-sockets.js';
-import { TEST_DATABASE_URL, testSchemas } from './test-support/postgres-schema.js';
-import { TcpProxy } from './test-support/tcp-proxy.js';
+import { expect, it } from 'vitest';
+import { TEST_DATABASE_URL } from './test-support/postgres-schema.js';
+import { appModeEnv, silentDatabaseReceiver } from './test-support/silent-database-receiver.js';
 
 const SECRET = 'silent-db-app-install-secret-0123456789';
 const CLIENT_SECRET = 'silent-db-app-install-client-secret';
 const SHOP = 'alpha';
-const schema = testSchemas('srhooks_shut_install')();
-const proxy = new TcpProxy(Number(new URL(TEST_DATABASE_URL).port || 5432));
-const dir = mkdtempSync(join(tmpdir(), 'srhooks-shutdown-silent-install-'));
-const cleanups: (() => Promise<unknown>)[] = [];
+const db = silentDatabaseReceiver('install');
 
 /** The shop's API: holds every request until `answer()`, then fails them (and every later one) with 500. */
 function slowShopApi() {
@@ -59,53 +50,29 @@ function slowShopApi() {
   };
 }
 
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
-  await proxy.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
-
 it.skipIf(process.platform !== 'linux')(
   "cuts short an install step whose outcome a silent link leaves unwritten, and stops cleanly with the shop's step still due",
   async () => {
-    const viaProxy = new URL(TEST_DATABASE_URL);
-    viaProxy.port = String(await proxy.start());
     const api = slowShopApi();
     const apiUrl = await api.start();
-    cleanups.push(api.close);
-    writeFileSync(
-      join(dir, 'srhooks.config.json'),
-      JSON.stringify({
-        app: { apiUrl: `${apiUrl}/{shop}/api`, tokenUrl: `${apiUrl}/{shop}/token`, installWaitSeconds: 1 },
-      }),
-    );
-    const proc = new FakeProcess(
-      {
-        PORT: '0',
-        HOST: '127.0.0.1',
-        SRHOOKS_SECRETS: SECRET,
-        SRHOOKS_PUBLIC_URL: 'http://127.0.0.1:1',
-        SRHOOKS_APP_ID: '55',
-        SRHOOKS_APP_CLIENT_ID: 'silent-db-app',
-        SRHOOKS_APP_CLIENT_SECRET: CLIENT_SECRET,
-        DATABASE_URL: viaProxy.toString(),
-        SRHOOKS_DB_SCHEMA: schema,
+    db.cleanups.push(api.close);
+    db.writeConfig({
+      app: { apiUrl: `${apiUrl}/{shop}/api`, tokenUrl: `${apiUrl}/{shop}/token`, installWaitSeconds: 1 },
+    });
+    const {
+      proc,
+      baseUrl: base,
+      lines,
+      stopped,
+    } = await db.start({
+      secret: SECRET,
+      env: {
+        ...appModeEnv(CLIENT_SECRET),
         // Longer than one query timeout (10 s) of the shop records, shorter than the two the step's failure
         // waited for before (its read, then its write).
         SRHOOKS_SHUTDOWN_TIMEOUT_MS: '15000',
-        LOG_LEVEL: 'info',
       },
-      dir,
-    );
-    const lines: string[] = [];
-    const running = await runReceiver(proc, {
-      defaultMetrics: false,
-      logDestination: { write: (line: string) => void lines.push(line) },
     });
-    if (running === null) throw new Error(`the receiver did not start: ${proc.stderrText.join('')}`);
-    cleanups.push(() => running.app.close());
-    const address = running.app.server.address();
-    const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
 
     const query = {
       shopname: SHOP,
@@ -118,23 +85,19 @@ it.skipIf(process.platform !== 'linux')(
     expect(installed.status).toBe(302);
     expect(api.requests()).toBeGreaterThan(0);
 
-    proxy.stall(); // PostgreSQL falls silent
+    db.proxy.stall(); // PostgreSQL falls silent
     const stopping = Date.now();
     proc.emit('SIGTERM', 'SIGTERM');
     await new Promise((resolve) => setTimeout(resolve, 300));
     api.answer(); // the step fails, and goes to write its outcome into the silent link
 
-    const stopped = await Promise.race([
-      running.stopped.then(() => true),
-      new Promise<false>((resolve) => setTimeout(() => resolve(false), 30_000)),
-    ]);
-    expect(stopped).toBe(true);
+    expect(await stopped(30_000)).toBe(true);
     // Before: the step's read and write of its failure each waited 10 s; exit(1) at the shutdown timeout.
     expect(proc.exits).toEqual([]);
     expect(proc.exitCode).toBeUndefined();
     // The step's grace (2 s), its lock's release and the stores' close (2 s each at most).
     expect(Date.now() - stopping).toBeLessThan(12_000);
-    expect(await socketsLeftTo(proxy.port), 'connections to PostgreSQL still open').toBe(0);
+    expect(await db.connectionsLeft(), 'connections to PostgreSQL still open').toBe(0);
     expect(lines.some((line) => line.includes('app install step cut short'))).toBe(true);
 
     // The install is recorded, its step due: the background retry takes it over at the next start.
@@ -142,7 +105,7 @@ it.skipIf(process.platform !== 'linux')(
     await client.connect();
     try {
       const { rows } = await client.query<{ status: string; due: boolean }>(
-        `SELECT status, next_attempt_at IS NOT NULL AS due FROM "${schema}".app_shops WHERE shop = $1`,
+        `SELECT status, next_attempt_at IS NOT NULL AS due FROM "${db.schema}".app_shops WHERE shop = $1`,
         [SHOP],
       );
       expect(rows).toEqual([{ status: 'pending', due: true }]);
