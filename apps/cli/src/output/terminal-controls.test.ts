@@ -12,7 +12,7 @@ import { samplePayload } from '@srhooks/contracts/samples';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { printDelivery, printOutcome } from '../live/feed-lines.js';
 import { type CaptureServer, startCaptureServer } from '../test-support/capture-server.js';
-import { adminCli, runCli, tempConfigDir } from '../test-support/run-cli.js';
+import { adminCli, runCli, sendDelivery, tempConfigDir } from '../test-support/run-cli.js';
 import { forwardTo, type Receiver, startTestReceiver } from '../test-support/test-receiver.js';
 import { Output } from './output.js';
 import { renderFields, renderTable } from './table.js';
@@ -209,17 +209,7 @@ describe('colour codes in data are not the CLI’s colours', () => {
       const file = join(config.dir, '..', 'colours.json');
       writeFileSync(file, JSON.stringify(payload));
       const url = started.deliveryUrl({ shop: 'acme', event: 'order_confirm' });
-      const sent = await runCli(config.dir, [
-        'trigger',
-        'order_confirm',
-        '--to',
-        url,
-        '--data',
-        file,
-        '--json',
-      ]);
-      if (sent.code !== 0) throw new Error(sent.stderr);
-      deliveryId = JSON.parse(JSON.parse(sent.stdout).response.body).deliveryId;
+      ({ deliveryId } = await sendDelivery(config.dir, url, { data: file }));
       eventId = await vi.waitFor(
         async () => {
           const [dead] = await receiver.store.listDeadLetters();

@@ -3,6 +3,7 @@ import { chmodSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { WebhookEvent } from '@srhooks/contracts/events';
 
 /** The bundled CLI of this checkout (`node apps/cli/dist/cli.js`: it names commands `npm run srhooks -- …`). */
 /**
@@ -122,11 +123,18 @@ export interface SentDelivery {
 }
 
 /**
- * Sends one sample order_confirm with `srhooks trigger order_confirm --to URL --seed SEED --json` and reads
- * the receiver's answer; throws with its stderr unless it exits 0.
+ * Sends one delivery with `srhooks trigger EVENT --to URL --seed SEED --json` (EVENT order_confirm unless
+ * given) and reads the receiver's answer; throws with its stderr unless it exits 0. `{ data: FILE }` in
+ * place of the seed sends that file (`--data FILE`) instead of the built-in sample.
  */
-export async function sendDelivery(configDir: string, url: string, seed: string): Promise<SentDelivery> {
-  const sent = await runCli(configDir, ['trigger', 'order_confirm', '--to', url, '--seed', seed, '--json']);
+export async function sendDelivery(
+  configDir: string,
+  url: string,
+  seed: string | { data: string },
+  event: WebhookEvent = 'order_confirm',
+): Promise<SentDelivery> {
+  const payload = typeof seed === 'string' ? ['--seed', seed] : ['--data', seed.data];
+  const sent = await runCli(configDir, ['trigger', event, '--to', url, ...payload, '--json']);
   if (sent.code !== 0) throw new Error(`srhooks trigger exited ${sent.code}: ${sent.stderr}`);
   const answer = JSON.parse(JSON.parse(sent.stdout).response.body) as Omit<SentDelivery, 'stdout'>;
   return { deliveryId: answer.deliveryId, spooled: answer.spooled, stdout: sent.stdout };

@@ -8,7 +8,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type CaptureServer, startCaptureServer } from '../../test-support/capture-server.js';
-import { adminCli, type RunningCli, runCli, startCli, tempConfigDir } from '../../test-support/run-cli.js';
+import {
+  adminCli,
+  type RunningCli,
+  sendDelivery,
+  startCli,
+  tempConfigDir,
+} from '../../test-support/run-cli.js';
 import {
   forwardTo,
   freePort,
@@ -39,17 +45,11 @@ async function tail(dir: string, receiver: TestReceiver, ...args: string[]): Pro
 }
 
 async function send(dir: string, receiver: TestReceiver, seed: string): Promise<{ order: string }> {
-  const sent = await runCli(dir, [
-    'trigger',
-    'order_confirm',
-    '--to',
+  const { deliveryId } = await sendDelivery(
+    dir,
     receiver.deliveryUrl({ shop: 'acme', event: 'order_confirm' }),
-    '--seed',
     seed,
-    '--json',
-  ]);
-  if (sent.code !== 0) throw new Error(`srhooks trigger exited ${sent.code}: ${sent.stderr}`);
-  const deliveryId = JSON.parse(JSON.parse(sent.stdout).response.body).deliveryId as string;
+  );
   const order = (await receiver.receiver.store.getDelivery(deliveryId))?.events[0]?.orderNumber;
   if (!order) throw new Error(`delivery ${deliveryId} has no order number`);
   return { order };

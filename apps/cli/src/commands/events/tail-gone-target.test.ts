@@ -7,7 +7,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CaptureServer, startCaptureServer } from '../../test-support/capture-server.js';
-import { adminCli, type RunningCli, runCli, startCli, tempConfigDir } from '../../test-support/run-cli.js';
+import {
+  adminCli,
+  type RunningCli,
+  sendDelivery,
+  startCli,
+  tempConfigDir,
+} from '../../test-support/run-cli.js';
 import { forwardTo, startTestReceiver, type TestReceiver } from '../../test-support/test-receiver.js';
 
 const config = tempConfigDir();
@@ -49,17 +55,12 @@ describe('srhooks events tail: a forward target answers 410 Gone', () => {
   it('prints the handler disabled when the attempt happens, then the waiting job cancelled by an erasure (human and --json)', async () => {
     const human = await tail();
     const json = await tail('--json');
-    const sent = await runCli(config.dir, [
-      'trigger',
-      'order_confirm',
-      '--to',
+    // sendDelivery throws with the trigger's stderr unless it exits 0
+    const { deliveryId } = await sendDelivery(
+      config.dir,
       main.deliveryUrl({ shop: 'acme', event: 'order_confirm' }),
-      '--seed',
       'tail-gone-1',
-      '--json',
-    ]);
-    expect(sent.code, sent.stderr).toBe(0);
-    const deliveryId = JSON.parse(JSON.parse(sent.stdout).response.body).deliveryId as string;
+    );
     const event = (await main.receiver.store.getDelivery(deliveryId))?.events[0];
     const order = event?.orderNumber ?? '';
     expect(order).not.toBe('');
@@ -133,17 +134,12 @@ describe('srhooks events tail: a forward target answers 410 Gone', () => {
 
   it('does not print an erased delivery as an arrival (the erasure is announced as a delivery change)', async () => {
     const send = async (seed: string) => {
-      const sent = await runCli(config.dir, [
-        'trigger',
-        'order_confirm',
-        '--to',
+      // sendDelivery throws with the trigger's stderr unless it exits 0
+      const { deliveryId } = await sendDelivery(
+        config.dir,
         main.deliveryUrl({ shop: 'acme', event: 'order_confirm' }),
-        '--seed',
         seed,
-        '--json',
-      ]);
-      expect(sent.code, sent.stderr).toBe(0);
-      const deliveryId = JSON.parse(JSON.parse(sent.stdout).response.body).deliveryId as string;
+      );
       return (await main.receiver.store.getDelivery(deliveryId))?.events[0]?.orderNumber ?? '';
     };
     // Two deliveries before tail starts: the newest is taken as seen, the older one is not news either.

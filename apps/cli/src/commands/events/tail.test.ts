@@ -8,7 +8,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type CaptureServer, startCaptureServer } from '../../test-support/capture-server.js';
-import { type RunningCli, runCli, seenOutput, startCli, tempConfigDir } from '../../test-support/run-cli.js';
+import {
+  type RunningCli,
+  runCli,
+  seenOutput,
+  sendDelivery,
+  startCli,
+  tempConfigDir,
+} from '../../test-support/run-cli.js';
 import {
   forwardTo,
   freePort,
@@ -73,17 +80,12 @@ async function send(
   event: 'order_confirm' | 'order_status_change' = 'order_confirm',
 ): Promise<{ deliveryId: string; order: string }> {
   seed += 1;
-  const sent = await runCli(config.dir, [
-    'trigger',
-    event,
-    '--to',
+  const { deliveryId } = await sendDelivery(
+    config.dir,
     receiver.deliveryUrl({ shop, event }),
-    '--seed',
     `tail-${seed}`,
-    '--json',
-  ]);
-  if (sent.code !== 0) throw new Error(`srhooks trigger exited ${sent.code}: ${sent.stderr}`);
-  const deliveryId = JSON.parse(JSON.parse(sent.stdout).response.body).deliveryId as string;
+    event,
+  );
   const delivery = await receiver.receiver.store.getDelivery(deliveryId);
   const order = delivery?.events[0]?.orderNumber;
   if (!order) throw new Error(`delivery ${deliveryId} has no order number`);
