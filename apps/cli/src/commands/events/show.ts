@@ -49,13 +49,17 @@ export interface ShowEventResult {
  * handled, so never verified: its state says so, whatever the receiver's `verify`.
  */
 export function describeVerification(
-  event: Pick<EventDetailJson, 'verification' | 'verificationDetail' | 'duplicateOf'>,
+  event: Pick<EventDetailJson, 'event' | 'verification' | 'verificationDetail' | 'duplicateOf'>,
   style: Style,
   appShop = false,
   listen = false,
 ): string {
   if (event.verification === 'unverified' && event.duplicateOf) {
     return `${style.dim('unverified')}: a duplicate of ${event.duplicateOf} (the same event delivered again), so neither handled nor verified again; see srhooks events show ${event.duplicateOf}`;
+  }
+  // "verify" reads orders back: advising it for an event it never checks would be wrong
+  if (event.verification === 'unverified' && !ORDER_VERIFIED_EVENTS.has(event.event)) {
+    return `${style.dim('unverified')}: not checked against the shop's API — "verify" reads back order_confirm and order_status_change only (an abandoned cart is no order in the shop's API, a newsletter event has none)`;
   }
   switch (event.verification) {
     case 'verified':
@@ -70,6 +74,9 @@ export function describeVerification(
       return `${style.dim('unverified')}: not checked against the shop's API (the receiver's default); to check each order before handlers run, set "verify": true with the shop's clientId and clientSecret in srhooks.config.json (see the receiver's docs/configuration.md)`;
   }
 }
+
+/** The events a receiver's `"verify": true` checks against the shop's API (its processing/verify.ts VERIFIED_EVENTS). */
+const ORDER_VERIFIED_EVENTS: ReadonlySet<string> = new Set(['order_confirm', 'order_status_change']);
 
 /** Where the event came from: the shop's delivery, or a recovery pass reading the shop's API. */
 function describeSource(source: EventDetailJson['source']): string {

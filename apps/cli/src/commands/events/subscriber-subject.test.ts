@@ -53,6 +53,11 @@ describe('a newsletter event names its subscriber as such', () => {
     expect(show.code).toBe(0);
     expect(show.stdout).toMatch(new RegExp(`^subscriber\\s+${subscriber}$`, 'm'));
     expect(show.stdout).not.toMatch(/^order\s/m);
+    // "verify" reads orders back: a newsletter event is never checked, so it is not advised here
+    expect(show.stdout).toMatch(
+      /^verification\s+unverified: not checked against the shop's API — "verify" reads back order_confirm and order_status_change only \(an abandoned cart is no order in the shop's API, a newsletter event has none\)$/m,
+    );
+    expect(show.stdout).not.toContain('"verify": true');
 
     const delivery = await admin('deliveries', 'show', event?.deliveryId ?? '');
     expect(delivery.code).toBe(0);
