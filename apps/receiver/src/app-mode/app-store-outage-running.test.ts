@@ -9,6 +9,7 @@
  * PostgreSQL behind a TcpProxy this test owns (`stop`: refused; `stall`: silent). Real PostgreSQL, a schema
  * of its own.
  */
+import { AppSessionUnavailableError, checkAppSession } from '@srhooks/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TEST_DATABASE_URL, testSchemas } from '../test-support/postgres-schema.js';
 import { TcpProxy } from '../test-support/tcp-proxy.js';
@@ -73,6 +74,10 @@ async function expectSessionCheckUnavailable(f: AppModeFixture, session: string)
   expect(answer.error.message).not.toMatch(/Internal error|\n\s+at /);
   // The store timeout (1.5 s) ends a silent wait; generous for a loaded machine.
   expect(Date.now() - started).toBeLessThan(STORE_TIMEOUT_MS + 3000);
+  // @srhooks/client reads it as what it is (it said unexpected_response: check the URL)
+  const read = await checkAppSession(`${f.baseUrl}/app/entry/session`, session).catch((e: unknown) => e);
+  expect(read).toBeInstanceOf(AppSessionUnavailableError);
+  expect(read).toMatchObject({ reason: 'store_unavailable', retryAfterMs: 5000 });
 }
 
 /** An install or entry call's answer while the store is unavailable: the 503 page asking to try again. */

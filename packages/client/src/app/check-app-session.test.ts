@@ -7,17 +7,20 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NetworkError } from '../errors.js';
-import { AppSessionCheckError, checkAppSession } from './check-app-session.js';
+import { AppSessionCheckError, AppSessionUnavailableError, checkAppSession } from './check-app-session.js';
 
 let server: Server;
 let base: string;
 const seen: string[] = [];
-let next: { status: number; type?: string; body: string } = { status: 200, body: '{}' };
+let next: { status: number; type?: string; body: string; headers?: Record<string, string> } = {
+  status: 200,
+  body: '{}',
+};
 
 beforeAll(async () => {
   server = createServer((request, response) => {
     seen.push(request.url ?? '');
-    response.writeHead(next.status, { 'content-type': next.type ?? 'application/json' });
+    response.writeHead(next.status, { 'content-type': next.type ?? 'application/json', ...next.headers });
     response.end(next.body);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -87,12 +90,45 @@ describe('checkAppSession', () => {
     });
   });
 
+  it('503 store_unavailable is AppSessionUnavailableError: temporary, not about the session, ask again after Retry-After', async () => {
+    // before: AppSessionCheckError unexpected_response, telling the app its URL was wrong
+    const said = "The session could not be checked: the receiver cannot read the shops' install state.";
+    next = {
+      status: 503,
+      headers: { 'retry-after': '5' },
+      body: JSON.stringify({ ok: false, error: { code: 'store_unavailable', message: said } }),
+    };
+    const error = await checkAppSession(`${base}/app/entry/session`, SESSION).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AppSessionUnavailableError);
+    expect(error).toMatchObject({
+      code: 'session_check_unavailable',
+      status: 503,
+      reason: 'store_unavailable',
+      retryAfterMs: 5000,
+      url: `${base}/app/entry/session`,
+    });
+    expect((error as Error).message).toContain('answered 503 store_unavailable');
+    expect((error as Error).message).toContain('neither honour nor end the session on it; ask again in 5 s');
+    expect((error as Error).message).toContain(said);
+    expect((error as Error).message).not.toContain(SESSION.session);
+    // without Retry-After
+    next = {
+      status: 503,
+      body: JSON.stringify({ ok: false, error: { code: 'store_unavailable', message: said } }),
+    };
+    const bare = await checkAppSession(`${base}/app/entry/session`, SESSION).catch((e: unknown) => e);
+    expect(bare).toMatchObject({ code: 'session_check_unavailable', retryAfterMs: null });
+    expect((bare as Error).message).toContain('ask again shortly');
+  });
+
   it('anything else is AppSessionCheckError unexpected_response, naming the status and what to fix', async () => {
     for (const answer of [
       { status: 404, type: 'text/html', body: '<h1>Not Found</h1>' },
       { status: 200, body: JSON.stringify({ ok: true, shop: 'alpha' }) },
       { status: 401, body: JSON.stringify({ ok: false, error: { code: 'unauthorized', message: 'token' } }) },
       { status: 500, body: 'oops' },
+      // a 503 that is not the receiver's (a proxy's page): still a wrong-URL kind of answer
+      { status: 503, type: 'text/html', body: '<h1>Service Unavailable</h1>' },
     ]) {
       next = answer;
       const error = await checkAppSession(`${base}/wrong`, SESSION).catch((e: unknown) => e);

@@ -1,9 +1,12 @@
 import {
   type AppSessionRefusal,
   AppSessionRefusedSchema,
+  type AppSessionUnavailableCode,
+  AppSessionUnavailableSchema,
   type AppSessionValid,
   AppSessionValidSchema,
 } from '@srhooks/contracts';
+import { parseRetryAfterMs } from '../backoff.js';
 import { InputError, NetworkError, ShopRenterError } from '../errors.js';
 import { parseJson } from '../http/parse-json.js';
 import { requestTimer } from '../http/request-timer.js';
@@ -18,8 +21,10 @@ import { type QueryInput, queryValues } from './app-query.js';
  *
  * The three refusals are answers, not errors: `{ok: false, code}` with `invalid_session`,
  * `session_expired` or `shop_uninstalled`. A receiver that cannot be reached throws `NetworkError`; one
- * that answers anything else (another status, a body that is not the session check's) throws
- * `AppSessionCheckError` with code `unexpected_response`: check the URL.
+ * that cannot check for now (503 `store_unavailable`: its store is down, or it is stopping) throws
+ * `AppSessionUnavailableError` with its `Retry-After`; one that answers anything else (another status, a
+ * body that is not the session check's) throws `AppSessionCheckError` with code `unexpected_response`:
+ * check the URL.
  */
 export interface CheckAppSessionOptions {
   /** Per-request time limit in ms (default 10,000). */
@@ -41,6 +46,30 @@ export class AppSessionCheckError extends ShopRenterError {
     super('unexpected_response', message);
     this.status = details.status;
     this.url = details.url;
+  }
+}
+
+/**
+ * The receiver could not check the session for now (503 with its uniform error body: `reason`
+ * `store_unavailable`, its store down or the receiver stopping). Temporary and not about the session:
+ * neither honour nor end the session on it; ask again after `retryAfterMs` (the receiver's `Retry-After`,
+ * null when it gave none).
+ */
+export class AppSessionUnavailableError extends ShopRenterError {
+  declare readonly code: 'session_check_unavailable';
+  readonly status: number;
+  readonly url: string;
+  readonly reason: AppSessionUnavailableCode;
+  readonly retryAfterMs: number | null;
+  constructor(
+    message: string,
+    details: { status: number; url: string; reason: AppSessionUnavailableCode; retryAfterMs: number | null },
+  ) {
+    super('session_check_unavailable', message);
+    this.status = details.status;
+    this.url = details.url;
+    this.reason = details.reason;
+    this.retryAfterMs = details.retryAfterMs;
   }
 }
 
@@ -107,6 +136,17 @@ export async function checkAppSession(
         ...(shop !== undefined ? { shop } : {}),
         ...(uninstalledAt !== undefined ? { uninstalledAt: new Date(uninstalledAt) } : {}),
       };
+    }
+  } else if (response.status === 503) {
+    const unavailable = AppSessionUnavailableSchema.safeParse(body);
+    if (unavailable.success) {
+      const retryAfterMs = parseRetryAfterMs(response.headers.get('retry-after')) ?? null;
+      const again = retryAfterMs === null ? 'shortly' : `in ${Math.ceil(retryAfterMs / 1000)} s`;
+      const { code, message } = unavailable.data.error;
+      throw new AppSessionUnavailableError(
+        `GET ${where.url} answered 503 ${code}: the receiver cannot check sessions for now (temporary: neither honour nor end the session on it; ask again ${again}). The receiver said: ${message}`,
+        { status: response.status, url: where.url, reason: code, retryAfterMs },
+      );
     }
   }
   throw new AppSessionCheckError(

@@ -3,6 +3,7 @@ export { AppRequestError, type AppRequestErrorCode } from './app-request-error.j
 export {
   AppSessionCheckError,
   type AppSessionCheckResult,
+  AppSessionUnavailableError,
   type CheckAppSessionOptions,
   checkAppSession,
 } from './check-app-session.js';

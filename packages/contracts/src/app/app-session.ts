@@ -40,3 +40,21 @@ export const AppSessionRefusedSchema = z.looseObject({
   }),
 });
 export type AppSessionRefused = z.infer<typeof AppSessionRefusedSchema>;
+
+/**
+ * Why the receiver could not check a session for now: `store_unavailable` (503, with `Retry-After`: its
+ * event store, which holds the shops' install state, cannot be read — an outage, or the receiver
+ * stopping). Not an answer about the session: neither honour nor end it on this, ask again shortly.
+ */
+export const APP_SESSION_UNAVAILABLE = ['store_unavailable'] as const;
+export type AppSessionUnavailableCode = (typeof APP_SESSION_UNAVAILABLE)[number];
+
+/** 503: the receiver's uniform error body with one of `APP_SESSION_UNAVAILABLE`. */
+export const AppSessionUnavailableSchema = z.looseObject({
+  ok: z.literal(false),
+  error: z.looseObject({
+    code: z.enum(APP_SESSION_UNAVAILABLE),
+    message: z.string(),
+  }),
+});
+export type AppSessionUnavailable = z.infer<typeof AppSessionUnavailableSchema>;
