@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { WebhookEvent } from '@srhooks/contracts/events';
 
-/** The bundled CLI of this checkout (`node apps/cli/dist/cli.js`: it names commands `npm run srhooks -- …`). */
 /**
  * How long one CLI command may take, and how long a running one may take to print an expected line,
  * before the test fails saying so: a few seconds on a quiet machine, several times that on a slow,
@@ -14,6 +13,7 @@ import type { WebhookEvent } from '@srhooks/contracts/events';
 const RUN_LIMIT_MS = 60_000;
 const LINE_WAIT_MS = 45_000;
 
+/** The bundled CLI of this checkout (`node apps/cli/dist/cli.js`: it names commands `npm run srhooks -- …`). */
 export const CLI_PATH = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 
 /**
