@@ -3,7 +3,7 @@
  * every command that uses the config dir exits 2 naming the variable and saying what to do, with
  * no stack trace and no Node errno text (`ENOTDIR: not a directory, open …`).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, tempConfigDir } from '../test-support/run-cli.js';
@@ -39,4 +39,43 @@ describe('SRHOOKS_CONFIG_DIR that is not a directory', () => {
     const run = await runCli(join(root, 'new', 'config'), ['shops']);
     expect(run.code).toBe(0);
   });
+
+  it('login creates missing levels, the config directory with mode 0700', async () => {
+    const dir = join(root, 'deep', 'er', 'config');
+    const run = await runCli(dir, [
+      'login',
+      '--shop',
+      'demo',
+      '--client-id',
+      'a',
+      '--client-secret',
+      'b',
+      '--no-verify',
+    ]);
+    expect(run.code).toBe(0);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(existsSync(join(dir, 'credentials.json'))).toBe(true);
+  });
+
+  // node's recursive mkdir never returned where the system answers ENOENT for a parent that exists
+  it.skipIf(!existsSync('/proc/self'))(
+    'a directory that cannot be created (under /proc) fails at once, never hangs',
+    async () => {
+      const dir = `/proc/srhooks-config-${process.pid}`;
+      const login = await runCli(
+        dir,
+        ['login', '--shop', 'demo', '--client-id', 'a', '--client-secret', 'b', '--no-verify'],
+        {
+          timeoutMs: 20_000,
+        },
+      );
+      expect(login.code).not.toBe(0);
+      expect(login.stderr).toContain(`cannot write ${dir}/credentials.json`);
+      expect(login.stderr).not.toMatch(/^\s+at /m);
+      const listen = await runCli(dir, ['listen', '--port', '0', '--shop', 'demo'], { timeoutMs: 20_000 });
+      expect(listen.code).not.toBe(0);
+      expect(listen.stderr).toContain(`cannot write ${dir}/listen.json`);
+      expect(listen.stderr).not.toMatch(/^\s+at /m);
+    },
+  );
 });

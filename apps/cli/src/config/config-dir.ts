@@ -1,4 +1,6 @@
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import envPaths from 'env-paths';
 import { usageError } from '../cli-error.js';
 
@@ -38,5 +40,23 @@ function isDirectoryOrMissing(dir: string): boolean {
     // ENOTDIR: a part of the path is a file. Anything else (EACCES, …) is left to the command that
     // reads or writes there, which names the file.
     return (error as NodeJS.ErrnoException).code !== 'ENOTDIR';
+  }
+}
+
+/**
+ * Creates `dir` and its missing parents, each with `mode`, one level at a time. Node's recursive
+ * mkdir never returns when the system answers ENOENT for a parent that exists (under /proc: an
+ * `SRHOOKS_CONFIG_DIR=/proc/x` hung `login` and `listen`); level by level, that ENOENT is thrown.
+ */
+export async function makeDirectory(dir: string, mode: number): Promise<void> {
+  const missing: string[] = [];
+  for (let current = resolve(dir); !existsSync(current); current = dirname(current)) {
+    missing.unshift(current);
+    if (dirname(current) === current) break;
+  }
+  for (const level of missing) {
+    await mkdir(level, { mode }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error;
+    });
   }
 }

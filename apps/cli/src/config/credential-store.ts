@@ -1,9 +1,10 @@
-import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileProblem } from '@srhooks/contracts/file-problem';
 import { JsonSyntaxError, parseJsonText } from '@srhooks/contracts/json-syntax';
 import { CliError, EXIT_CODES } from '../cli-error.js';
 import { parseJsonInput } from '../json-input.js';
+import { makeDirectory } from './config-dir.js';
 
 /** One shop's stored credentials: OAuth client credentials or legacy Basic auth. */
 export type StoredAuth = { clientId: string; clientSecret: string } | { username: string; password: string };
@@ -234,7 +235,7 @@ export class CredentialStore {
 
   async write(file: CredentialsFile): Promise<void> {
     try {
-      await mkdir(this.dir, { recursive: true, mode: DIRECTORY_MODE });
+      await makeDirectory(this.dir, DIRECTORY_MODE);
       const temp = `${this.path}.${process.pid}.tmp`;
       await writeFile(temp, `${JSON.stringify(file, null, 2)}\n`, { mode: CREDENTIALS_FILE_MODE });
       // the mode given to writeFile is masked by umask; make sure it is exactly 0600

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileProblem } from '@srhooks/contracts/file-problem';
-import { usageError } from '../cli-error.js';
+import { CliError, usageError } from '../cli-error.js';
 import { productName } from '../cli-invocation.js';
 import { parseJsonInput } from '../json-input.js';
+import { makeDirectory } from './config-dir.js';
 
 /**
  * `listen.json` (mode 0600) in the config dir: the secrets of the local `srhooks listen` receiver,
@@ -71,11 +72,19 @@ async function readListenFile(configDir: string): Promise<Partial<ListenFile> | 
 /** Writes listen.json atomically, mode 0600 in a 0700 directory. */
 async function writeListenFile(configDir: string, file: ListenFile): Promise<void> {
   const path = join(configDir, FILE);
-  await mkdir(configDir, { recursive: true, mode: 0o700 });
-  const temp = `${path}.${process.pid}.tmp`;
-  await writeFile(temp, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
-  await chmod(temp, 0o600);
-  await rename(temp, path);
+  try {
+    await makeDirectory(configDir, 0o700);
+    const temp = `${path}.${process.pid}.tmp`;
+    await writeFile(temp, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
+    await chmod(temp, 0o600);
+    await rename(temp, path);
+  } catch (error) {
+    // as the credentials file says it: the file and why, not an "unexpected error"
+    throw new CliError(`cannot write ${path}: ${(error as Error).message}`, {
+      code: 'listen_file_unwritable',
+      hint: 'check the directory permissions, or point SRHOOKS_CONFIG_DIR at a writable directory',
+    });
+  }
 }
 
 function generate(): ListenSecrets {
