@@ -25,7 +25,9 @@ const list: Converter = (raw) =>
 const wholeNumber: Converter = (raw) => {
   const trimmed = raw.trim();
   if (!/^\d+$/.test(trimmed))
-    throw new EnvValueError(`must be a whole number, got "${trimmed.slice(0, 40)}"`);
+    throw new EnvValueError(
+      `must be a whole number written in digits, without a sign or a unit, got "${trimmed.slice(0, 40)}"`,
+    );
   return Number(trimmed);
 };
 

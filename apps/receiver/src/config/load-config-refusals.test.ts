@@ -93,6 +93,25 @@ describe('loadConfig refuses', () => {
       key: 'SRHOOKS_RETENTION_DAYS',
       message: /^must be a number of days from 1 to 36500, e\.g\. 90 or 90d/,
     })),
+    // Before: "must be a whole number, got "-1"": -1 is one; what is refused is its sign (or a unit).
+    ...(
+      [
+        ['SRHOOKS_ADMIN_MAX_FAILURES', '-1'],
+        ['SRHOOKS_RECOVERY_INTERVAL_MINUTES', '-5'],
+        ['SRHOOKS_RECOVERY_OVERLAP_SECONDS', '-300'],
+      ] as const
+    ).map(([variable, raw]) => ({
+      name: `${variable}="${raw}", saying a sign is not taken`,
+      env: { SRHOOKS_SECRETS: SECRET_A, [variable]: raw },
+      key: variable,
+      message: /^must be a whole number written in digits, without a sign or a unit, got "-\d+"$/,
+    })),
+    {
+      name: 'a duration where a number of milliseconds is read',
+      env: { SRHOOKS_SECRETS: SECRET_A, SRHOOKS_STORE_TIMEOUT_MS: '5s' },
+      key: 'SRHOOKS_STORE_TIMEOUT_MS',
+      message: /^must be a whole number written in digits, without a sign or a unit, got "5s"$/,
+    },
     {
       name: 'an unreadable body limit',
       env: { SRHOOKS_SECRETS: SECRET_A, SRHOOKS_BODY_LIMIT: 'lots' },
