@@ -42,6 +42,20 @@ describe('srhooks fields', () => {
     ]);
     const result = JSON.parse(run.stdout);
     expect(result.fields.map((f: { field: string }) => f.field)).toEqual(['orderProduct_sku']);
+    // one field is counted in the singular, with and without an event (it said "1 fields")
+    const human = await runCli(config.dir, ['fields', '--search', 'sku', '--group', 'orderProduct']);
+    expect(human.stdout.trimEnd().split('\n').at(-1)).toBe(
+      '1 field; srhooks fields EVENT shows one event with payload paths',
+    );
+    const one = await runCli(config.dir, [
+      'fields',
+      'order_confirm',
+      '--search',
+      'sku',
+      '--group',
+      'orderProduct',
+    ]);
+    expect(one.stdout.trimEnd().split('\n').at(-1)).toBe('1 field available for order_confirm');
   });
 
   it('prints a table with one column per event', async () => {

@@ -94,7 +94,7 @@ export const fieldsCommand = defineCommand<FieldsOptions, FieldsResult>({
         { header: 'LABEL', value: (row) => shortLabel(row.label) },
         { header: 'IN PAYLOAD', value: (row) => style.dim(row.payloadPath) },
       ]);
-      return `${table}\n${style.dim(`${result.fields.length} fields available for ${result.event}`)}`;
+      return `${table}\n${style.dim(`${result.fields.length} field${result.fields.length === 1 ? '' : 's'} available for ${result.event}`)}`;
     }
     const table = renderTable(result.fields, [
       { header: 'FIELD', value: (row) => row.field },
@@ -104,6 +104,6 @@ export const fieldsCommand = defineCommand<FieldsOptions, FieldsResult>({
         value: (row: FieldRow) => (row.events.includes(event) ? style.green('✓') : style.dim('·')),
       })),
     ]);
-    return `${table}\n${style.dim(`${result.fields.length} fields; srhooks fields EVENT shows one event with payload paths`)}`;
+    return `${table}\n${style.dim(`${result.fields.length} field${result.fields.length === 1 ? '' : 's'}; srhooks fields EVENT shows one event with payload paths`)}`;
   },
 });
