@@ -7,7 +7,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import type { z } from 'zod';
 import { APP_ENV_VARIABLES } from './app-mode/app-env.js';
+import { ReceiverConfigSchema } from './config/config-schema.js';
 import { ENV_VARIABLES } from './config/env-config.js';
 
 const configuration = readFileSync(new URL('../docs/configuration.md', import.meta.url), 'utf8');
@@ -32,6 +34,21 @@ describe("the receiver's docs/configuration.md", () => {
       .filter((name): name is string => name !== undefined)
       .sort();
     expect(rows).toEqual(read);
+  });
+
+  // Before: the four rows gave no bounds, and a start with SRHOOKS_RECOVERY_LOOK_BACK_DAYS=400 was refused
+  // ("must be at most 365") for a limit the table did not show.
+  it.each([
+    ['SRHOOKS_ADMIN_MAX_FAILURES', 'adminMaxFailures'],
+    ['SRHOOKS_RECOVERY_INTERVAL_MINUTES', 'recoveryIntervalMinutes'],
+    ['SRHOOKS_RECOVERY_LOOK_BACK_DAYS', 'recoveryLookBackDays'],
+    ['SRHOOKS_RECOVERY_OVERLAP_SECONDS', 'recoveryOverlapSeconds'],
+  ] as const)('the %s row gives the bounds the schema holds', (variable, key) => {
+    const row = section('# Configuration')
+      .split('\n')
+      .find((line) => line.startsWith(`| \`${variable}\``));
+    const number = (ReceiverConfigSchema.shape[key] as unknown as { unwrap(): z.ZodNumber }).unwrap();
+    expect(row).toContain(`(${number.minValue} … ${number.maxValue})`);
   });
 
   it('the Environment list names the app-mode variables', () => {
