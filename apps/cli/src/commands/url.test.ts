@@ -140,3 +140,17 @@ it('a short secret from SRHOOKS_SECRETS is named as that variable\'s, not as "th
     "error: SRHOOKS_SECRETS entry 1 is too short (5 characters; at least 16)\nevery secret in SRHOOKS_SECRETS must be the receiver's, e.g. `openssl rand -hex 32`\n",
   );
 });
+
+it('a short later SRHOOKS_SECRETS entry is refused too, as listen, webhooks list and sync refuse it', async () => {
+  // before: url signed with the first entry and printed a URL for a receiver that refuses to start
+  const run = await runCli(
+    config.dir,
+    ['url', '--shop', 's', '--event', 'order_confirm', '--base', 'https://h.example.com'],
+    { env: { SRHOOKS_SECRETS: '0123456789abcdef0123,short' } },
+  );
+  expect(run.code).toBe(2);
+  expect(run.stdout).toBe('');
+  expect(run.stderr).toBe(
+    "error: SRHOOKS_SECRETS entry 2 is too short (5 characters; at least 16)\nevery secret in SRHOOKS_SECRETS must be the receiver's, e.g. `openssl rand -hex 32`\n",
+  );
+});

@@ -33,14 +33,18 @@ export function assertUsableSecrets(secrets: readonly string[]): readonly string
 }
 
 /**
- * The secret that signs new receiver URLs: `--secret`, else the first of `SRHOOKS_SECRETS`, else
- * `fallback` (`url`: the one `srhooks listen` keeps in listen.json).
+ * The secret that signs new receiver URLs: `--secret`, else the first of `SRHOOKS_SECRETS` (every entry
+ * checked: {@link assertUsableSecrets}), else `fallback` (`url`: the one `srhooks listen` keeps in
+ * listen.json).
  */
 export function firstSecret(
   flag: string | undefined,
   env: Record<string, string | undefined>,
   fallback?: string,
 ): string {
+  // taken from SRHOOKS_SECRETS: every entry is checked, as the receiver checks them (a short later one
+  // would make the receiver refuse to start, and the URL printed here useless)
+  if (flag === undefined) assertUsableSecrets(secretsFromEnv(env));
   const secret = flag ?? secretsFromEnv(env)[0] ?? fallback;
   if (!secret) {
     throw usageError(
@@ -50,15 +54,8 @@ export function firstSecret(
     );
   }
   if (!isUsableSecret(secret)) {
-    // named where it came from: a SRHOOKS_SECRETS left in the shell is not what "the receiver secret" says
+    // (a short SRHOOKS_SECRETS entry was refused above, named as that variable's)
     const tooShort = `is too short (${secret.length} characters; at least ${MIN_SECRET_LENGTH})`;
-    if (flag === undefined && secretsFromEnv(env)[0] !== undefined) {
-      throw usageError(
-        `SRHOOKS_SECRETS entry 1 ${tooShort}`,
-        "every secret in SRHOOKS_SECRETS must be the receiver's, e.g. `openssl rand -hex 32`",
-        'weak_secret',
-      );
-    }
     throw usageError(
       `${flag === undefined ? 'the receiver secret' : '--secret'} ${tooShort}`,
       'use a random one, e.g. `openssl rand -hex 32`',
