@@ -12,7 +12,9 @@ export interface LimitAdvice {
 
 /** A receiver run from its own configuration (environment or srhooks.config.json). */
 export const RECEIVER_LIMIT_ADVICE: LimitAdvice = {
-  bodyLimit: 'Raise SRHOOKS_BODY_LIMIT (or "bodyLimit") and re-process it.',
+  // a re-process decodes a too_large body whatever the limit: raising it is for the next ones only
+  bodyLimit:
+    'Re-process it to decode it now, whatever its size; raise SRHOOKS_BODY_LIMIT (or "bodyLimit") to decode bodies this large as they arrive.',
   bodyHardLimit:
     'If such deliveries are genuine, raise SRHOOKS_BODY_HARD_LIMIT (or "bodyHardLimit" in srhooks.config.json).',
 };

@@ -79,7 +79,7 @@ describe('maskDecodeMessage', () => {
     const { message } = tooLargeReason(2_200_092, 2_097_152).failure;
     expect(maskDecodeMessage(message)).toBe(message);
     expect(maskDecodeMessage(message)).toContain(
-      'Raise SRHOOKS_BODY_LIMIT (or "bodyLimit") and re-process it.',
+      'Re-process it to decode it now, whatever its size; raise SRHOOKS_BODY_LIMIT (or "bodyLimit") to decode bodies this large as they arrive.',
     );
   });
 
