@@ -80,6 +80,23 @@ describe('admin API: erased rows in the lists', () => {
     expect(await listed('/deliveries?erased=')).toEqual([ids.kept, ids.erased]);
   });
 
+  // docs/admin-api-and-inspector.md, POST /events/:id/replay: its 409 `conflict` is also this one, which
+  // is not to be retried (the row named only the transient one, "try again").
+  it('refuses to replay an erased event with 409 conflict saying its payload is gone', async () => {
+    const response = await fetch(`${receiver.baseUrl}/admin/api/events/${ids.erasedEvent}/replay`, {
+      method: 'POST',
+      headers: bearer(),
+    });
+    expect(response.status).toBe(409);
+    const body = (await response.json()) as Json;
+    expect(body.error).toMatchObject({
+      code: 'conflict',
+      message: expect.stringMatching(
+        /personal data was erased on request, so it cannot be replayed: its payload is gone/,
+      ),
+    });
+  });
+
   it.each(['/events?erased=yes', '/deliveries?erased=maybe'])(
     'answers %s with 400 naming the field',
     async (path) => {
