@@ -22,6 +22,11 @@ import { withStoreTimeout } from '../../ingest/store-call.js';
 import { spoolFolderGoneText } from '../../spool/spool-errors.js';
 import { StoreUnavailableError } from '../../store/store.js';
 
+/** A refusal's text without what only counts time (`… has been unavailable for 7 s …`), to compare reasons. */
+function sameReason(message: string): string {
+  return message.replace(/\bunavailable for \d+ s\b/g, 'unavailable for a while');
+}
+
 export const healthRoutes: FastifyPluginAsync = async (app) => {
   const { store, config, metrics, spool } = app;
   /** With the spool on: how many deliveries wait in it for the store (readiness itself is the store's). */
@@ -42,8 +47,9 @@ export const healthRoutes: FastifyPluginAsync = async (app) => {
     } catch (error) {
       metrics.storeErrors.inc({ operation: 'ping' });
       const refusal = readinessMessage(error, spool !== null);
-      // Logged at warn when the reason changes: what failed, which the public answer leaves out.
-      const reason = error instanceof Error ? error.message : String(error);
+      // Logged at warn when the reason changes: what failed, which the public answer leaves out. The
+      // seconds SQLite's write lock has been held grow at every probe: the same reason still.
+      const reason = sameReason(error instanceof Error ? error.message : String(error));
       if (reason !== lastRefusal) request.log.warn({ err: error }, 'readiness probe: store unavailable');
       else request.log.debug({ err: error }, 'readiness probe: store unavailable');
       lastRefusal = reason;

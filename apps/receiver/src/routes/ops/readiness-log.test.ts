@@ -47,6 +47,19 @@ describe('readiness probe log lines', () => {
     expect(count('readiness probe: store unavailable', 40)).toBe(3);
   });
 
+  // Before: SQLite's busy reason counts the seconds the lock has been held ("… unavailable for 5 s …",
+  // then 7 s, 9 s), so every probe of a long lock hold warned again, as if the reason had changed.
+  it('does not warn again while only the time the write lock has been held grows', async () => {
+    const before = count('readiness probe: store unavailable', 40);
+    for (const seconds of [5, 7, 9, 11]) {
+      down = `the SQLite file cannot be written now: SQLite SQLITE_BUSY: database is locked; its write lock has been unavailable for ${seconds} s, as long as a delivery waits for it`;
+      expect(await probe()).toBe(503);
+    }
+    expect(count('readiness probe: store unavailable', 40)).toBe(before + 1);
+    down = null;
+    expect(await probe()).toBe(200);
+  });
+
   it("answers in public what to do, never what the store's error said (a host, a user, a path): that is in the warn line", async () => {
     down = 'connect ECONNREFUSED 10.20.30.40:5432 (user srhooks_writer, /var/lib/srhooks/srhooks.db)';
     for (const path of ['/readyz', '/readyz/deliveries']) {
