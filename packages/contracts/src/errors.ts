@@ -12,6 +12,7 @@ export class ContractsError extends Error {
 export const DELIVERY_DECODE_ERROR_CODES = [
   'body_too_large',
   'empty_body',
+  'unsupported_content_encoding',
   'invalid_utf8',
   'unsupported_content_type',
   'malformed_multipart',

@@ -80,6 +80,7 @@ export class DeliveryReprocess {
       const decoded = decodeDelivery({
         event: delivery.event,
         contentType: delivery.contentType,
+        contentEncoding: delivery.headers['content-encoding'],
         body: delivery.rawBody,
         limits: { maxBytes: Math.max(this.#config.bodyLimit, delivery.rawBody.length) },
       });

@@ -20,6 +20,7 @@ export async function spooledContent(
     const decoded = await decoder.decode({
       event,
       contentType,
+      contentEncoding: delivery.headers['content-encoding'],
       body: rawBody,
       limits: { maxBytes: bodyLimit },
     });

@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { NEWSLETTER_EVENTS, ORDER_EVENTS } from '../events.js';
 import { samplePayload } from '../samples/index.js';
@@ -317,6 +318,33 @@ describe('decodeDelivery names exactly what is wrong', () => {
     expect(error.part).toBe('body');
     expect(error.message).toContain('offset 45');
     expect(error.value).toBe('fa2d426968617222');
+  });
+
+  it('a compressed body (Content-Encoding other than identity) is unsupported_content_encoding, not misread as text', () => {
+    // before: a gzipped delivery was invalid_utf8 at offset 1, a br one decoded as if plain
+    const gzipped = gzipSync(Buffer.from(orderJson));
+    for (const coding of ['gzip', ' GZIP ', 'br', 'deflate, identity']) {
+      const error = decodeError({
+        event: 'order_confirm',
+        contentType: 'application/json',
+        contentEncoding: coding,
+        body: gzipped,
+      });
+      expect(error.code).toBe('unsupported_content_encoding');
+      expect(error.part).toBe('body');
+      expect(error.message).toContain(`Content-Encoding "${coding.trim()}"`);
+      expect(error.message).toContain('Send the body without Content-Encoding');
+    }
+    // identity, empty or absent: read as sent
+    for (const contentEncoding of ['identity', '', undefined]) {
+      const decoded = decodeDelivery({
+        event: 'order_confirm',
+        contentType: 'application/json',
+        contentEncoding,
+        body: orderJson,
+      });
+      expect(decoded.orders.length).toBeGreaterThan(0);
+    }
   });
 
   it('a multipart body without its closing boundary is malformed_multipart', () => {

@@ -3,7 +3,9 @@
  * {@link DeliveryDecodeError} that says which layer was wrong (`part`), where (`path`) and what
  * was found (`value`). Checks run in this order, each with its own `code`:
  *
- * 1. size (`body_too_large`), emptiness (`empty_body`), UTF-8 (`invalid_utf8`, with the offset);
+ * 1. size (`body_too_large`), emptiness (`empty_body`), a content coding (`unsupported_content_encoding`:
+ *    a `Content-Encoding` other than `identity`, as gzip; the body is read as sent), UTF-8 (`invalid_utf8`,
+ *    with the offset);
  * 2. content type (`unsupported_content_type`, listing the accepted ones);
  * 3. the form: multipart (`malformed_multipart`, `missing_data_field` naming the fields present)
  *    or urlencoded (`invalid_urlencoded`, also for more than 100 fields, `missing_data_field`
@@ -76,6 +78,11 @@ export interface DecodeDeliveryInput<E extends WebhookEvent = WebhookEvent> {
   readonly contentType: string | undefined;
   /** The raw body as received: a Buffer (or any `Uint8Array`), or a string (read as UTF-8). */
   readonly body: Buffer | Uint8Array | string;
+  /**
+   * The request's Content-Encoding header, as received (undefined when it has none). A body is read as
+   * sent: any coding but `identity` is refused (`unsupported_content_encoding`), never misread as text.
+   */
+  readonly contentEncoding?: string | undefined;
   readonly limits?: Partial<DecodeLimits>;
 }
 
@@ -116,8 +123,11 @@ function fail(
   throw new DeliveryDecodeError(code, part, message, details);
 }
 
-/** Size, emptiness and UTF-8 validity of the whole body (its text is only decoded where a format needs it). */
-function checkBody(body: Buffer, limits: DecodeLimits): void {
+/**
+ * Size, emptiness, content coding and UTF-8 validity of the whole body (its text is only decoded where a
+ * format needs it).
+ */
+function checkBody(body: Buffer, limits: DecodeLimits, contentEncoding: string | undefined): void {
   if (body.length > limits.maxBytes) {
     fail(
       'body_too_large',
@@ -128,6 +138,16 @@ function checkBody(body: Buffer, limits: DecodeLimits): void {
   }
   if (body.length === 0)
     fail('empty_body', 'body', 'The body is empty; a delivery carries a `data` document.');
+  const coding = contentEncoding?.trim().toLowerCase();
+  if (coding !== undefined && coding !== '' && coding !== 'identity') {
+    // a compressed body would be misread as text that is not UTF-8 (or not JSON)
+    fail(
+      'unsupported_content_encoding',
+      'body',
+      `The body is sent with Content-Encoding "${contentEncoding?.trim().slice(0, 40)}"; deliveries are read as sent, without a content coding (ShopRenter sends them uncompressed). Send the body without Content-Encoding.`,
+      { value: contentEncoding?.trim().slice(0, 40) },
+    );
+  }
   if (!isUtf8(body)) {
     const offset = firstInvalidUtf8Offset(body);
     fail(
@@ -338,6 +358,16 @@ function contentTypeHeader(contentType: unknown): string | undefined {
   );
 }
 
+/** An optional header given as a string (undefined when the request has none). */
+function headerText(name: string, value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'string') return value;
+  throw new ContractsError(
+    'invalid_input',
+    `decodeDelivery: ${name} must be the header as a string (or undefined when the request has none), got ${kindOf(value)}`,
+  );
+}
+
 /**
  * The limits: each given one a whole number ≥ 1, an `undefined` one left at its default. Before, `NaN`
  * or `undefined` replaced the default and switched the check off (no size compares greater than them).
@@ -398,7 +428,7 @@ export function decodeDelivery(input: DecodeDeliveryInput): DecodedDelivery {
   const limits = decodeLimits(input.limits);
   const body = bodyBytes(input.body);
   const contentType = contentTypeHeader(input.contentType);
-  checkBody(body, limits);
+  checkBody(body, limits, headerText('contentEncoding', input.contentEncoding));
   const transport = readTransport(contentType, body);
   const document = transport.document;
   const format: DeliveryFormat =

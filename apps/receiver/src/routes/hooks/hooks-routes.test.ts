@@ -3,6 +3,8 @@
  * ShopRenter deliveries replayed byte for byte over a raw socket, duplicates, every bad-body class,
  * the body limit and the other accepted formats (forged URLs and the IP allow-list: hooks-forged.test.ts).
  */
+
+import { gzipSync } from 'node:zlib';
 import { deliveryToken, encodeDelivery, sampleOrder, signDeliveryPath } from '@srhooks/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maskDecodeMessage } from '../../personal-data/personal-data-mask.js';
@@ -196,7 +198,13 @@ describe('POST /hooks: authentic but undecodable bodies are quarantined', () => 
   const multipartType = `multipart/form-data; boundary=${boundary}`;
   const deep = `${'{"a":'.repeat(200)}1${'}'.repeat(200)}`;
 
-  const cases: { name: string; contentType: string | null; body: Buffer; code: string }[] = [
+  const cases: {
+    name: string;
+    contentType: string | null;
+    body: Buffer;
+    code: string;
+    headers?: Record<string, string>;
+  }[] = [
     {
       name: 'wrong content type',
       contentType: 'text/plain',
@@ -273,12 +281,22 @@ describe('POST /hooks: authentic but undecodable bodies are quarantined', () => 
       code: 'invalid_utf8',
     },
     { name: 'an empty body', contentType: multipartType, body: Buffer.alloc(0), code: 'empty_body' },
+    {
+      // before: invalid_utf8 at offset 1 (the compressed bytes read as text)
+      name: 'a gzipped body (Content-Encoding: gzip)',
+      contentType: 'application/json',
+      body: gzipSync(Buffer.from('{"orders":{"order":[{"innerId":"1"}]}}')),
+      headers: { 'content-encoding': 'gzip' },
+      code: 'unsupported_content_encoding',
+    },
   ];
 
   for (const testCase of cases) {
     it(`quarantines ${testCase.name} (${testCase.code}) and answers 400`, async () => {
-      const headers: Record<string, string> =
-        testCase.contentType === null ? {} : { 'content-type': testCase.contentType };
+      const headers: Record<string, string> = {
+        ...(testCase.contentType === null ? {} : { 'content-type': testCase.contentType }),
+        ...testCase.headers,
+      };
       const { status, json } = await post(
         receiver,
         receiver.path('demo', 'order_confirm'),

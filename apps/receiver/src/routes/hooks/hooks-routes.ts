@@ -250,6 +250,7 @@ export const hooksRoutes: FastifyPluginAsync = async (app) => {
       const decoded: DecodedDelivery = await decoder.decode({
         event,
         contentType,
+        contentEncoding: delivery.headers['content-encoding'],
         body: rawBody,
         limits: { maxBytes: config.bodyLimit },
       });
