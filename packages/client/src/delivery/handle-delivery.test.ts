@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { encodeDelivery, samplePayload, signDeliveryUrl } from '@srhooks/contracts';
 import { describe, expect, it } from 'vitest';
 import { handleDelivery } from './handle-delivery.js';
@@ -36,6 +37,27 @@ describe('handleDelivery (Fetch API Request)', () => {
     expect(result.delivery.orders[0]?.innerId).toBe(
       String((payload as { orders: { order: { innerId: unknown }[] } }).orders.order[0]?.innerId),
     );
+  });
+
+  it('refuses a compressed body by its Content-Encoding (400 invalid_delivery, reason unsupported_content_encoding)', async () => {
+    // before: invalid_delivery with reason invalid_utf8 (the gzip bytes read as text)
+    const encoded = encodeDelivery('order_confirm', samplePayload('order_confirm', 12), { format: 'json' });
+    const result = await handleDelivery(
+      new Request(urlFor('order_confirm'), {
+        method: 'POST',
+        headers: { 'content-type': encoded.contentType, 'content-encoding': 'gzip' },
+        body: new Uint8Array(gzipSync(encoded.body)),
+      }),
+      { secrets: secret },
+    );
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.error).toMatchObject({
+      code: 'invalid_delivery',
+      status: 400,
+      reason: 'unsupported_content_encoding',
+    });
+    expect(result.error.message).toContain('Content-Encoding "gzip"');
   });
 
   it('decodes newsletter deliveries sent as XML', async () => {

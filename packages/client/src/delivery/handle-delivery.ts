@@ -50,5 +50,11 @@ export async function handleDelivery(request: Request, options: DeliveryOptions)
     return { ok: false, error: unreadableBody(error) };
   }
   if (body === undefined) return { ok: false, error: tooLarge(maxBytes) };
-  return decodeVerified(target, request.headers.get('content-type') ?? undefined, body, maxBytes);
+  return decodeVerified(
+    target,
+    request.headers.get('content-type') ?? undefined,
+    body,
+    maxBytes,
+    request.headers.get('content-encoding') ?? undefined,
+  );
 }

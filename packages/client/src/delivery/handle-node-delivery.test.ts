@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { encodeDelivery, samplePayload, signDeliveryPath } from '@srhooks/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handleNodeDelivery } from './handle-node-delivery.js';
@@ -173,6 +174,33 @@ describe('handleNodeDelivery', () => {
       reason: 'duplicate_key',
       path: 'orders.order[0].email',
     });
+  });
+
+  it('refuses a compressed body it reads itself by its Content-Encoding; takes one a parser inflated', async () => {
+    const path = signDeliveryPath({ shop: 'demo', event: 'newsletter_subscribe' }, secret);
+    const payload = JSON.stringify(samplePayload('newsletter_subscribe', 4));
+    const send = () =>
+      fetch(`http://127.0.0.1:${port}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+        body: new Uint8Array(gzipSync(payload)),
+      });
+    // before: 400 with reason invalid_utf8 (the gzip bytes read as text)
+    const refused = await send();
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ reason: 'unsupported_content_encoding' });
+    // express.raw() inflates gzip itself and leaves the header: the Buffer it leaves is the delivery
+    preParse = async (req) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      (req as IncomingMessage & { body?: unknown }).body = gunzipSync(Buffer.concat(chunks));
+    };
+    try {
+      const inflated = await send();
+      expect(inflated.status).toBe(200);
+    } finally {
+      preParse = undefined;
+    }
   });
 
   it('uses a Buffer body left by express.raw() and refuses one already parsed to an object', async () => {

@@ -64,5 +64,11 @@ export async function handleNodeDelivery(
     return { ok: false, error: unreadableBody(error) };
   }
   if (body === undefined) return { ok: false, error: tooLarge(maxBytes) };
-  return decodeVerified(target, contentType, body, maxBytes);
+  // read here as sent: a compressed body is refused by its Content-Encoding, never misread as text
+  return decodeVerified(target, contentType, body, maxBytes, headerValue(req.headers['content-encoding']));
+}
+
+/** A header as one string (repeated ones joined), or undefined. */
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value;
 }

@@ -158,15 +158,27 @@ export function checkDeliveryTarget(
   return { shop: parsed.shop, event: parsed.event as WebhookEvent, secretIndex: verified.secretIndex };
 }
 
-/** Decodes the body for the verified target, turning decode errors into answerable refusals. */
+/**
+ * Decodes the body for the verified target, turning decode errors into answerable refusals.
+ * `contentEncoding`: the request's Content-Encoding when `body` is the bytes as sent (a coding other than
+ * identity is refused, `invalid_delivery` with reason `unsupported_content_encoding`); undefined for a body
+ * a parser already read (Express's `raw()` inflates gzip and deflate itself).
+ */
 export function decodeVerified(
   target: { shop: string; event: WebhookEvent; secretIndex: number },
   contentType: string | undefined,
   body: Buffer,
   maxBytes: number,
+  contentEncoding?: string,
 ): DeliveryResult {
   try {
-    const delivery = decodeDelivery({ event: target.event, contentType, body, limits: { maxBytes } });
+    const delivery = decodeDelivery({
+      event: target.event,
+      contentType,
+      contentEncoding,
+      body,
+      limits: { maxBytes },
+    });
     return { ok: true, ...target, delivery };
   } catch (error) {
     if (error instanceof DeliveryDecodeError) {
