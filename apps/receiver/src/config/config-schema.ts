@@ -260,10 +260,17 @@ const TrustProxySchema = z.union(
     z.boolean(),
     z
       .array(
-        z.string().refine((cidr) => parseCidr(cidr) !== null, {
-          error:
-            'must be an IPv4/IPv6 address or CIDR of a proxy such as 10.0.0.0/8, or the whole setting true or false',
-        }),
+        z
+          .string()
+          .refine((cidr) => parseCidr(cidr) !== null, {
+            error:
+              'must be an IPv4/IPv6 address or CIDR of a proxy such as 10.0.0.0/8, or the whole setting true or false',
+          })
+          // fastify's proxy-addr refuses a /0 at start with its own words ("invalid range on address")
+          .refine((cidr) => parseCidr(cidr)?.prefix !== 0, {
+            error:
+              "must not be a /0 range: it would trust every address as a proxy, so any client could write the address the receiver believes into X-Forwarded-For; list the proxies' addresses or CIDRs (e.g. 10.0.0.0/8), or set true for the one proxy in front",
+          }),
       )
       .min(1),
   ],

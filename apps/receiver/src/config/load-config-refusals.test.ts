@@ -112,6 +112,15 @@ describe('loadConfig refuses', () => {
       key: 'SRHOOKS_STORE_TIMEOUT_MS',
       message: /^must be a whole number written in digits, without a sign or a unit, got "5s"$/,
     },
+    // Before: accepted here, then the start failed with proxy-addr's own words, "invalid range on
+    // address: 0.0.0.0/0", naming no variable and saying nothing of what to do.
+    ...['0.0.0.0/0', '::/0', '10.0.0.0/0'].map((raw) => ({
+      name: `SRHOOKS_TRUST_PROXY="${raw}", a range of every address`,
+      env: { SRHOOKS_SECRETS: SECRET_A, SRHOOKS_TRUST_PROXY: `10.1.2.3,${raw}` },
+      key: 'SRHOOKS_TRUST_PROXY[1]',
+      message:
+        /^must not be a \/0 range: it would trust every address as a proxy.*list the proxies' addresses or CIDRs/,
+    })),
     {
       name: 'an unreadable body limit',
       env: { SRHOOKS_SECRETS: SECRET_A, SRHOOKS_BODY_LIMIT: 'lots' },
