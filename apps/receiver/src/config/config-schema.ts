@@ -3,6 +3,7 @@
  * and the environment (env wins, see load-config.ts). Keys are camelCase; every key is
  * documented in the receiver's docs/configuration.md.
  */
+import { isIP } from 'node:net';
 import { WebhookSpecEntrySchema } from '@srhooks/client';
 import {
   APP_EVENTS,
@@ -255,6 +256,27 @@ const MISSING_SECRETS =
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** true (reachable only through one proxy: its X-Forwarded-For entry counts, src/http/trust-proxy.ts) or the proxies' addresses/CIDRs. */
+/**
+ * A listening address written as a URL or with a port (`0.0.0.0:3000`, `[::1]:3000`) would fail at listen
+ * with "is not an address of this machine (ENOTFOUND)": say where the port goes instead.
+ */
+function hostProblem(raw: string): string | null {
+  const host = raw.trim();
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(host)) {
+    let hostname = '';
+    try {
+      hostname = new URL(host).hostname.replace(/^\[(.*)\]$/, '$1');
+    } catch {
+      // not even a URL: the plain advice
+    }
+    return `must be an address or host name, not a URL: give ${hostname || 'its host (e.g. 0.0.0.0)'} here`;
+  }
+  const withPort =
+    /^\[([^\]]+)\]:(\d+)$/.exec(host) ?? (isIP(host) === 0 ? /^([^:]+):(\d+)$/.exec(host) : null);
+  if (withPort === null) return null;
+  return `must be an address or host name without a port: give ${withPort[1]} here and ${withPort[2]} as the port (PORT, or "port" in the file)`;
+}
+
 const TrustProxySchema = z.union(
   [
     z.boolean(),
@@ -280,7 +302,14 @@ const TrustProxySchema = z.union(
 export const ReceiverConfigSchema = z
   .strictObject({
     port: z.int().min(0).max(65535).default(3000),
-    host: z.string().min(1).default('0.0.0.0'),
+    host: z
+      .string()
+      .min(1)
+      .superRefine((host, ctx) => {
+        const problem = hostProblem(host);
+        if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .default('0.0.0.0'),
     /** Secrets for the signed delivery URLs, newest first: the first signs new URLs, all are accepted. */
     secrets: z
       .array(

@@ -121,6 +121,27 @@ describe('loadConfig refuses', () => {
       message:
         /^must not be a \/0 range: it would trust every address as a proxy.*list the proxies' addresses or CIDRs/,
     })),
+    // Before: accepted, then "cannot listen on 0.0.0.0:3000:0: HOST "0.0.0.0:3000" is not an address of
+    // this machine (ENOTFOUND)", which does not say that the port goes in PORT.
+    ...(
+      [
+        [
+          '0.0.0.0:3000',
+          /^must be an address or host name without a port: give 0\.0\.0\.0 here and 3000 as the port \(PORT, or "port" in the file\)$/,
+        ],
+        [
+          'localhost:8080',
+          /^must be an address or host name without a port: give localhost here and 8080 as the port/,
+        ],
+        ['[::1]:3000', /^must be an address or host name without a port: give ::1 here and 3000 as the port/],
+        ['http://127.0.0.1', /^must be an address or host name, not a URL: give 127\.0\.0\.1 here/],
+      ] as const
+    ).map(([raw, message]) => ({
+      name: `HOST="${raw}"`,
+      env: { SRHOOKS_SECRETS: SECRET_A, HOST: raw },
+      key: 'HOST',
+      message,
+    })),
     {
       name: 'an unreadable body limit',
       env: { SRHOOKS_SECRETS: SECRET_A, SRHOOKS_BODY_LIMIT: 'lots' },
