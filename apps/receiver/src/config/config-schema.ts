@@ -3,7 +3,6 @@
  * and the environment (env wins, see load-config.ts). Keys are camelCase; every key is
  * documented in the receiver's docs/configuration.md.
  */
-import { isIP } from 'node:net';
 import { WebhookSpecEntrySchema } from '@srhooks/client';
 import {
   APP_EVENTS,
@@ -24,6 +23,7 @@ import {
 } from './broker-handler-schemas.js';
 import { type CrossFieldIssue, crossFieldIssues, crossFieldIssuesOfInput } from './config-cross-checks.js';
 import { databaseUrlProblem } from './database-url.js';
+import { HostSchema, TrustProxySchema } from './listen-schemas.js';
 import { meantName } from './meant-name.js';
 import { LONGER_THAN_A_TIMER, MAX_TIMER_MS, timeLimitSchema } from './milliseconds.js';
 import { natsServerProblem } from './nats-server.js';
@@ -255,61 +255,10 @@ const MISSING_SECRETS =
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-/** true (reachable only through one proxy: its X-Forwarded-For entry counts, src/http/trust-proxy.ts) or the proxies' addresses/CIDRs. */
-/**
- * A listening address written as a URL or with a port (`0.0.0.0:3000`, `[::1]:3000`) would fail at listen
- * with "is not an address of this machine (ENOTFOUND)": say where the port goes instead.
- */
-function hostProblem(raw: string): string | null {
-  const host = raw.trim();
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(host)) {
-    let hostname = '';
-    try {
-      hostname = new URL(host).hostname.replace(/^\[(.*)\]$/, '$1');
-    } catch {
-      // not even a URL: the plain advice
-    }
-    return `must be an address or host name, not a URL: give ${hostname || 'its host (e.g. 0.0.0.0)'} here`;
-  }
-  const withPort =
-    /^\[([^\]]+)\]:(\d+)$/.exec(host) ?? (isIP(host) === 0 ? /^([^:]+):(\d+)$/.exec(host) : null);
-  if (withPort === null) return null;
-  return `must be an address or host name without a port: give ${withPort[1]} here and ${withPort[2]} as the port (PORT, or "port" in the file)`;
-}
-
-const TrustProxySchema = z.union(
-  [
-    z.boolean(),
-    z
-      .array(
-        z
-          .string()
-          .refine((cidr) => parseCidr(cidr) !== null, {
-            error:
-              'must be an IPv4/IPv6 address or CIDR of a proxy such as 10.0.0.0/8, or the whole setting true or false',
-          })
-          // fastify's proxy-addr refuses a /0 at start with its own words ("invalid range on address")
-          .refine((cidr) => parseCidr(cidr)?.prefix !== 0, {
-            error:
-              "must not be a /0 range: it would trust every address as a proxy, so any client could write the address the receiver believes into X-Forwarded-For; list the proxies' addresses or CIDRs (e.g. 10.0.0.0/8), or set true for the one proxy in front",
-          }),
-      )
-      .min(1),
-  ],
-  { error: 'must be true, false or a list of the proxies\' addresses or CIDRs, e.g. ["10.0.0.0/8"]' },
-);
-
 export const ReceiverConfigSchema = z
   .strictObject({
     port: z.int().min(0).max(65535).default(3000),
-    host: z
-      .string()
-      .min(1)
-      .superRefine((host, ctx) => {
-        const problem = hostProblem(host);
-        if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
-      })
-      .default('0.0.0.0'),
+    host: HostSchema.default('0.0.0.0'),
     /** Secrets for the signed delivery URLs, newest first: the first signs new URLs, all are accepted. */
     secrets: z
       .array(
