@@ -24,7 +24,7 @@ function hostProblem(raw: string): string | null {
   const withPort =
     /^\[([^\]]+)\]:(\d+)$/.exec(host) ?? (isIP(host) === 0 ? /^([^:]+):(\d+)$/.exec(host) : null);
   if (withPort === null) return null;
-  return `must be an address or host name without a port: give ${withPort[1]} here and ${withPort[2]} as the port (PORT, or "port" in the file)`;
+  return `must be an address or host name without a port: give ${withPort[1]} here and ${withPort[2]} as the port, a setting of its own`;
 }
 
 /** The listening address or host name (`HOST`); `port` is a setting of its own. */

@@ -127,7 +127,7 @@ describe('loadConfig refuses', () => {
       [
         [
           '0.0.0.0:3000',
-          /^must be an address or host name without a port: give 0\.0\.0\.0 here and 3000 as the port \(PORT, or "port" in the file\)$/,
+          /^must be an address or host name without a port: give 0\.0\.0\.0 here and 3000 as the port, a setting of its own$/,
         ],
         [
           'localhost:8080',
