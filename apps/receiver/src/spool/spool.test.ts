@@ -294,6 +294,18 @@ describe('Spool', () => {
     await expect(opening).rejects.toThrow(/SRHOOKS_SPOOL_DIR/);
   });
 
+  it.skipIf(process.platform !== 'linux')(
+    "refuses a folder under /proc at once (node's recursive mkdir spun there for good: the receiver hung without a line)",
+    async () => {
+      const opening = Spool.open('/proc/srhooks-no-such/spool', 1024 * 1024);
+      await expect(opening).rejects.toBeInstanceOf(SpoolDirError);
+      await expect(opening).rejects.toThrow(
+        /The spool folder \/proc\/srhooks-no-such\/spool \(SRHOOKS_SPOOL_DIR\) cannot be used/,
+      );
+    },
+    10_000,
+  );
+
   it("refuses a file where the folder should be, saying so instead of mkdir's EEXIST", async () => {
     const file = join(tmp(), 'spool');
     writeFileSync(file, 'x');

@@ -4,8 +4,9 @@
  * `Spool.open` creates the folder (and checks it can be written), then counts what a previous run left,
  * the damaged files in `unreadable/` included (spool-usage.ts).
  */
-import { access, constants, mkdir } from 'node:fs/promises';
+import { access, constants } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { createDirectories } from '../create-directories.js';
 import type { SpooledDelivery } from '../store/store.js';
 import { SpoolDirError } from './spool-errors.js';
 import type { SpoolEntry, SpoolSource } from './spool-format.js';
@@ -33,7 +34,7 @@ export class Spool {
   static async open(dir: string, maxBytes: number): Promise<Spool> {
     const spool = new Spool(resolve(dir), maxBytes);
     try {
-      await mkdir(spool.dir, { recursive: true, mode: 0o700 });
+      createDirectories(spool.dir, 0o700);
       await access(spool.dir, constants.R_OK | constants.W_OK | constants.X_OK);
       for (const { name, bytes } of await spool.#reader.sizes()) spool.#usage.added(name, bytes);
       await spool.countUnreadable();

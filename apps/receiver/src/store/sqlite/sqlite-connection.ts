@@ -6,9 +6,10 @@
  * take a `SqliteConnection` and use only these operations; the codec, dialect and `ms` they share live here
  * too.
  */
-import { closeSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type Database from 'better-sqlite3';
+import { createDirectories } from '../../create-directories.js';
 import { ChangeFeed } from '../change-feed.js';
 import type { RowCodec } from '../row-mapping.js';
 import { questionMarkParams, type SqlDialect } from '../sql-params.js';
@@ -59,25 +60,6 @@ export function ms(date: Date | undefined): number {
 export interface SqliteConnectionOptions {
   busyTimeoutMs?: number;
   groupCommit?: GroupCommitOptions;
-}
-
-/**
- * `mkdir -p` one directory at a time. Node's `mkdirSync(…, {recursive: true})` is not used: where mkdir
- * fails with ENOENT although the parent exists (under /proc), it retries forever at 100 % CPU. Here
- * each directory is made once and its error (ENOENT, EACCES, EROFS, ENOTDIR, EEXIST for a file) thrown.
- */
-export function createDirectories(directory: string): void {
-  try {
-    mkdirSync(directory);
-    return;
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST' && statSync(directory).isDirectory()) return;
-    const parent = dirname(directory);
-    if (code !== 'ENOENT' || parent === directory) throw error;
-  }
-  createDirectories(dirname(directory));
-  mkdirSync(directory);
 }
 
 /** Creates the SQLite file's directory if missing, or throws StoreUnavailableError naming it. */
