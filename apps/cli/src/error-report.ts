@@ -47,6 +47,20 @@ function refusedCredentialsHint(env: Record<string, string | undefined>, shop?: 
 }
 
 /**
+ * Where a wrong shop API URL came from: `SRHOOKS_API_URL`, which replaces the stored one, else the
+ * URL `srhooks login` stored. `check`: the words before the stored URL ("check", "check the network and").
+ */
+function apiUrlOriginHint(
+  env: Record<string, string | undefined>,
+  shop: string | undefined,
+  check: string,
+): string {
+  return env.SRHOOKS_API_URL?.trim()
+    ? 'the API URL came from SRHOOKS_API_URL, which replaces the stored one: correct it or unset it'
+    : `${check} ${shop ?? 'the shop'}'s stored API URL (srhooks shops shows it; srhooks login --api-url … stores another, or leave --api-url out for ShopRenter's own)`;
+}
+
+/**
  * `shop`: the shop the failed call was for, when the caller ran over several (a sync of many shops):
  * a fix that says to log in again then names it.
  */
@@ -174,13 +188,21 @@ export function toCliError(
       return new CliError(message, {
         code: code ?? 'api_error',
         exitCode: EXIT_CODES.remote,
-        hint: env.SRHOOKS_API_URL?.trim()
-          ? 'the API URL came from SRHOOKS_API_URL, which replaces the stored one: correct it or unset it'
-          : `check the network and ${shop ?? 'the shop'}'s stored API URL (srhooks shops shows it; srhooks login --api-url … stores another, or leave --api-url out for ShopRenter's own)`,
+        hint: apiUrlOriginHint(env, shop, 'check the network and'),
         cause: error,
       });
-    case 'ShopRenterApiError':
     case 'NotFoundError':
+      // a 404 for a resource list itself (the client's message says the API URL is probably wrong):
+      // the fix names where the URL came from, as for an API that does not answer
+      if (message.includes('the API URL is probably wrong'))
+        return new CliError(message, {
+          code: code ?? 'api_error',
+          exitCode: EXIT_CODES.remote,
+          hint: apiUrlOriginHint(env, shop, 'check'),
+          cause: error,
+        });
+      return new CliError(message, { code: code ?? 'api_error', exitCode: EXIT_CODES.remote, cause: error });
+    case 'ShopRenterApiError':
     case 'ValidationError':
     case 'ServerError':
     case 'SyncError':
