@@ -18,6 +18,7 @@ import {
   ReceiverConfigSchema,
 } from './config-schema.js';
 import { blankVariableIssue, readEnvConfig } from './env-config.js';
+import { missingEnvReferenceIssues } from './env-reference-issues.js';
 import { misspeltVariableIssues } from './env-variable-typo.js';
 import { knownKeysAt } from './known-keys.js';
 import { meantName } from './meant-name.js';
@@ -209,10 +210,13 @@ export function loadConfig(options: LoadConfigOptions = {}): ReceiverConfig {
   if (app !== undefined) merged.app = app;
   const result = parseReceiverConfig(merged);
   const fileLabel = file ? ` (in ${file.path})` : '';
+  // handler settings' ${VAR}s to unset variables: listed with the other problems, not one at a time at start
+  const unset = missingEnvReferenceIssues(merged.handlers, env);
   const issues = [
     ...fromEnv.issues,
     ...misspeltVariableIssues(env),
     ...(result.success ? [] : issuesFrom(result.issues, fromEnv.sources, fileLabel, merged.app)),
+    ...issuesFrom(unset, fromEnv.sources, fileLabel),
   ];
   if (issues.length > 0 || !result.success) throw new ConfigError(issues);
   return resolveHandlerPaths(result.data, file ? dirname(file.path) : cwd);
