@@ -248,7 +248,26 @@ export const adminApiRoutes: FastifyPluginAsync<AdminApiRoutesOptions> = async (
     request.log.info({ jobs: jobs.length, handler: filter.handler ?? null }, 'dead letters replayed');
     // Without a handler filter, those of handlers removed from the config stay (nothing would run them).
     const notReplayed = filter.handler === undefined ? await operations.unconfiguredDeadLetters(filter) : [];
-    return { ok: true, replayed: jobs.length, jobs, notReplayed, uninstalledShops };
+    // As backfill's answer: a disabled handler's replayed jobs wait until it is enabled.
+    const disabled = (await operations.listHandlers()).filter((handler) => handler.disabled);
+    const replayedBy = new Set(jobs.map((job) => job.handler));
+    return {
+      ok: true,
+      replayed: jobs.length,
+      jobs,
+      notReplayed,
+      uninstalledShops,
+      handlerDisabledBy:
+        filter.handler === undefined
+          ? null
+          : (disabled.find((handler) => handler.name === filter.handler)?.disabledBy ?? null),
+      disabledHandlers:
+        filter.handler === undefined
+          ? disabled
+              .filter((handler) => replayedBy.has(handler.name))
+              .map((handler) => ({ handler: handler.name, disabledBy: handler.disabledBy }))
+          : [],
+    };
   });
 
   app.post('/prune', async (request) => {
