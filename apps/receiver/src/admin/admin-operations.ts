@@ -475,6 +475,7 @@ export class AdminOperations {
         404,
         'unknown_handler',
         `No handler "${name}" is configured; see GET /admin/api/handlers.`,
+        { resource: 'handler', id: name },
       );
     }
   }

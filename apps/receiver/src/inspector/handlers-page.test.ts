@@ -196,6 +196,21 @@ describe('handlers page', () => {
     expect(await handlersPage('?done=disabled&handler=nosuch')).not.toContain('nosuch');
   });
 
+  it("points an unknown handler's page to the Handlers page, not to the admin API's list route", async () => {
+    for (const action of ['disable', 'enable']) {
+      const refused = await postFormAsBrowser(
+        receiver,
+        browser,
+        `/ui/handlers/nosuch/${action}`,
+        new URLSearchParams({ _csrf: browser.csrfToken }),
+      );
+      expect(refused.status).toBe(404);
+      const text = await refused.text();
+      expect(text).toContain('The Handlers page lists the configured handlers.');
+      expect(text).not.toContain('/admin/api');
+    }
+  });
+
   it("shows no notice the handler's state contradicts: a crafted link cannot say an enabled handler was disabled", async () => {
     // found by the receiver QA: /ui/handlers?done=disabled&handler=erp said "erp disabled" with nothing done
     const page = await handlersPage('?done=disabled&handler=audit');

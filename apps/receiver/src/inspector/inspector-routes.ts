@@ -287,7 +287,9 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
               typeof id === 'string'
             ? // The admin API's words point at its own list route; here the page says what may have happened.
               `No ${resource} with id "${id}" exists: retention may have deleted it, or the link is mistyped. Search for its order on the Deliveries page.`
-            : message;
+            : code === 'unknown_handler' && resource === 'handler' && typeof id === 'string'
+              ? `No handler "${id}" is configured: the link may be mistyped, or the handler was removed from the configuration. The Handlers page lists the configured handlers.`
+              : message;
       return errorPage(request, reply, answer.status, shown);
     }
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
