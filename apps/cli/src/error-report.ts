@@ -1,6 +1,7 @@
 import {
   DEFAULT_API_TIMEOUT_MS,
   DEFAULT_TOKEN_TIMEOUT_MS,
+  isBadPort,
   networkFailure,
   systemCode,
 } from '@srhooks/client/network-failure';
@@ -58,6 +59,13 @@ function apiUrlOriginHint(
   return env.SRHOOKS_API_URL?.trim()
     ? 'the API URL came from SRHOOKS_API_URL, which replaces the stored one: correct it or unset it'
     : `${check} ${shop ?? 'the shop'}'s stored API URL (srhooks shops shows it; srhooks login --api-url … stores another, or leave --api-url out for ShopRenter's own)`;
+}
+
+/** Where a wrong token URL came from: `SRHOOKS_TOKEN_URL`, which replaces the stored one, else `srhooks login`'s. */
+function tokenUrlOriginHint(env: Record<string, string | undefined>): string {
+  return env.SRHOOKS_TOKEN_URL?.trim()
+    ? 'it came from SRHOOKS_TOKEN_URL, which replaces the stored token URL: correct it or unset it'
+    : "check the token URL srhooks login stored (--token-url; leave it out for ShopRenter's own), then run srhooks login again";
 }
 
 /**
@@ -130,22 +138,23 @@ export function toCliError(
           {
             code: 'token_url_wrong',
             exitCode: EXIT_CODES.remote,
-            hint: env.SRHOOKS_TOKEN_URL?.trim()
-              ? 'it came from SRHOOKS_TOKEN_URL, which replaces the stored token URL: correct it or unset it'
-              : "check the token URL srhooks login stored (--token-url; leave it out for ShopRenter's own), then run srhooks login again",
+            hint: tokenUrlOriginHint(env),
             cause: error,
           },
         );
       }
       const hint =
-        code === 'invalid_client' || code === 'invalid_request'
-          ? refusedCredentialsHint(env, shop)
-          : `check that ${hostOf(named.url) || 'the token endpoint'} is reachable (SRHOOKS_TOKEN_URL overrides it)${
-              // the shop client's token request: the commands that call a shop take --timeout for it too
-              networkFailure(error)?.code === 'timeout'
-                ? `, or allow more time with --timeout (e.g. --timeout 60s; default ${formatDuration(DEFAULT_TOKEN_TIMEOUT_MS)} for the token request)`
-                : ''
-            }`;
+        // a port fetch refuses outright (the message says to use another): where the token URL came from
+        isBadPort(error)
+          ? tokenUrlOriginHint(env)
+          : code === 'invalid_client' || code === 'invalid_request'
+            ? refusedCredentialsHint(env, shop)
+            : `check that ${hostOf(named.url) || 'the token endpoint'} is reachable (SRHOOKS_TOKEN_URL overrides it)${
+                // the shop client's token request: the commands that call a shop take --timeout for it too
+                networkFailure(error)?.code === 'timeout'
+                  ? `, or allow more time with --timeout (e.g. --timeout 60s; default ${formatDuration(DEFAULT_TOKEN_TIMEOUT_MS)} for the token request)`
+                  : ''
+              }`;
       return new CliError(message, {
         code: code ?? 'token_error',
         exitCode: EXIT_CODES.remote,
@@ -188,7 +197,8 @@ export function toCliError(
       return new CliError(message, {
         code: code ?? 'api_error',
         exitCode: EXIT_CODES.remote,
-        hint: apiUrlOriginHint(env, shop, 'check the network and'),
+        // a port fetch refuses outright: the client's message says so, and the network is not to blame
+        hint: apiUrlOriginHint(env, shop, isBadPort(error) ? 'change the port in' : 'check the network and'),
         cause: error,
       });
     case 'NotFoundError':

@@ -54,6 +54,29 @@ describe('tokenRequest: the token request policy', () => {
     expect(arrived).toHaveLength(2);
   });
 
+  it('a token URL on a port fetch refuses outright (bad port): one attempt, saying to use another port', async () => {
+    let sent = 0;
+    const error = await createShopRenterClient({
+      shop: 'demo',
+      auth: { clientId: 'id', clientSecret: 'secret' },
+      apiUrl: 'http://127.0.0.1:1/{shop}/api',
+      tokenUrl: 'http://127.0.0.1:6000/{shop}/app/token',
+      rateLimit: false,
+      sleep: async () => {},
+      fetch: (request) => {
+        sent += 1;
+        return globalThis.fetch(request);
+      },
+    })
+      .getToken()
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(TokenError);
+    expect(sent).toBe(1);
+    expect((error as TokenError).message).toContain(
+      'port 6000 is one that HTTP clients refuse to connect to: use another port',
+    );
+  });
+
   it('refuses a policy that cannot work, naming the field', () => {
     for (const [policy, field] of [
       [{ maxAttempts: 0 }, 'tokenRequest.maxAttempts'],

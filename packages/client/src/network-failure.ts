@@ -94,6 +94,30 @@ function plainHttpCode(error: unknown): string | undefined {
 }
 
 /**
+ * Whether fetch refused to send the request for its port ("bad port": undici's block list of the fetch
+ * spec, ports such as 1, 9, 6000 that browsers refuse too). No request was sent, so trying again cannot help.
+ */
+export function isBadPort(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current !== undefined; depth += 1) {
+    if (current instanceof Error && current.message === 'bad port') return true;
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return false;
+}
+
+/** The fix for a {@link isBadPort} failure of a request to `url`: `port 6000 is one that HTTP clients refuse …`. */
+export function badPortAdvice(url: string): string {
+  let port = '';
+  try {
+    port = new URL(url).port;
+  } catch {
+    // not a URL: say "the port"
+  }
+  return `${port ? `port ${port}` : 'the port'} is one that HTTP clients refuse to connect to: use another port`;
+}
+
+/**
  * Why a request got no answer, in words for an error line: a network failure as {@link networkFailure}
  * says it, an https:// URL of a plain-http server, else the error's own message (its first line: an
  * OpenSSL message goes on with its source file).
@@ -109,8 +133,7 @@ export function failureReason(error: unknown): string {
     chain.push(current);
     current = current instanceof Error ? current.cause : undefined;
   }
-  if (chain.some((link) => link instanceof Error && link.message === 'bad port'))
-    return 'fetch does not request this port (bad port)';
+  if (isBadPort(error)) return 'fetch does not request this port (bad port)';
   const said = chain.find((link) => !(link instanceof Error && link.message === 'fetch failed')) ?? error;
   const message = said instanceof Error ? said.message : String(said);
   return message.split('\n')[0] ?? message;

@@ -4,7 +4,7 @@ import { TokenError } from '../errors.js';
 import { parseJson } from '../http/parse-json.js';
 import { requestTimer } from '../http/request-timer.js';
 import type { Fetch } from '../middleware/types.js';
-import { DEFAULT_TOKEN_TIMEOUT_MS } from '../network-failure.js';
+import { badPortAdvice, DEFAULT_TOKEN_TIMEOUT_MS, failureReason, isBadPort } from '../network-failure.js';
 import { readJwtClaims } from './jwt-claims.js';
 
 export interface AccessToken {
@@ -159,6 +159,16 @@ export class TokenManager {
       response = await this.options.fetch(request);
       text = await response.text();
     } catch (cause) {
+      // a port fetch refuses outright (bad port): nothing was sent, and another attempt is refused alike
+      if (isBadPort(cause))
+        return {
+          kind: 'fatal',
+          error: new TokenError(
+            'token_endpoint_unavailable',
+            `could not request the ShopRenter token endpoint ${tokenUrl} for shop "${shop}" (${failureReason(cause)}): ${badPortAdvice(tokenUrl)}`,
+            { status: 0, url: tokenUrl, cause },
+          ),
+        };
       const timedOut =
         cause instanceof Error && (cause.name === 'TimeoutError' || cause.name === 'AbortError');
       return {

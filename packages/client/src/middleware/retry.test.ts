@@ -83,6 +83,20 @@ describe('retryMiddleware', () => {
     expect(failing.seen).toHaveLength(2);
   });
 
+  it('does not retry a port fetch refuses outright (bad port): it fails at once, saying to use another port', async () => {
+    // undici's own error for a port on the fetch spec's block list (9, 6000, …): no request is sent
+    const badPort = new TypeError('fetch failed', { cause: new Error('bad port') });
+    const { fetch, seen, sleeps } = harness([badPort, 200]);
+    const request = new Request('http://127.0.0.1:6000/demo/api/webHooks', { method: 'GET' });
+    const error = await fetch(request).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NetworkError);
+    expect(seen).toHaveLength(1);
+    expect(sleeps).toEqual([]);
+    expect((error as NetworkError).message).toBe(
+      'GET http://127.0.0.1:6000/demo/api/webHooks failed (fetch does not request this port (bad port)): port 6000 is one that HTTP clients refuse to connect to: use another port',
+    );
+  });
+
   it('does not retry a POST that timed out (it may have been processed)', async () => {
     const timeout = new DOMException('The operation was aborted due to timeout', 'TimeoutError');
     const { fetch, seen } = harness([timeout, 200]);

@@ -1,6 +1,6 @@
 import { type BackoffOptions, retryDelayMs } from '../backoff.js';
 import { NetworkError, ShopRenterError } from '../errors.js';
-import { failureReason } from '../network-failure.js';
+import { badPortAdvice, failureReason, isBadPort } from '../network-failure.js';
 import { abortable } from './abortable.js';
 import type { ClientLogger, FetchMiddleware } from './types.js';
 
@@ -54,6 +54,13 @@ export function retryMiddleware(
       } catch (error) {
         // Our own typed errors (a TokenError from the auth layer, …) are answers, not network failures.
         if (error instanceof ShopRenterError || isCallerAbort(error, request)) throw error;
+        // a port fetch refuses outright (bad port): nothing was sent, and another attempt is refused alike
+        if (isBadPort(error))
+          throw new NetworkError(
+            'network_error',
+            `${request.method} ${where.url} failed (${failureReason(error)}): ${badPortAdvice(request.url)}`,
+            { ...where, cause: error },
+          );
         const timedOut = error instanceof Error && error.name === 'TimeoutError';
         if (!idempotent || last) {
           // The time limit, from the timer's own message (`… after 30000 ms`): which setting ran out.
