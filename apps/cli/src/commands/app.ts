@@ -89,6 +89,27 @@ function appFailure(result: AppFlowResult): string | undefined {
   return undefined;
 }
 
+/**
+ * Every `code=`, `hmac=` or `session=` query value in a text (a URL, the app's answer) cut to four
+ * characters (`hmac=617b…`), as commands.md's Conventions cut a receiver URL's token: the signed
+ * call's code and signature, an app's session, are credentials; the rest of the URL stays.
+ */
+export function cutCredentialParams(text: string): string {
+  return text.replace(
+    /([?&;](?:code|hmac|session)=)([^&#\s"'<>\\]{1,4})[^&#\s"'<>\\]*/gi,
+    (_match, name: string, start: string) => `${name}${start}…`,
+  );
+}
+
+/** The app's answers as printed (both --json and the table): their credential-like parameters cut. */
+function cutCall(call: CallReport): CallReport {
+  const cut = { ...call, url: cutCredentialParams(call.url) };
+  if (call.location !== undefined) cut.location = cutCredentialParams(call.location);
+  if (call.error !== undefined) cut.error = cutCredentialParams(call.error);
+  if (call.bodyExcerpt !== undefined) cut.bodyExcerpt = cutCredentialParams(call.bodyExcerpt);
+  return cut;
+}
+
 /** Strips the signed query (shopname, code, timestamp, hmac) from a URL before printing it. */
 function bare(url: string): string {
   return url.split('?')[0] ?? url;
@@ -156,9 +177,9 @@ export const appFlowCommand = defineCommand<AppFlowOptions, AppFlowResult>({
         action: 'install',
         shop,
         appId,
-        call: report.install as CallReport,
+        call: cutCall(report.install as CallReport),
         redirectedToAppUrl: report.redirectedToAppUrl === true,
-        ...(report.entryPoint ? { entryPoint: report.entryPoint as CallReport } : {}),
+        ...(report.entryPoint ? { entryPoint: cutCall(report.entryPoint as CallReport) } : {}),
       };
       if (appFailure(result)) return result;
       return {
@@ -177,7 +198,7 @@ export const appFlowCommand = defineCommand<AppFlowOptions, AppFlowResult>({
       action: 'uninstall',
       shop,
       appId,
-      call: report.uninstall as CallReport,
+      call: cutCall(report.uninstall as CallReport),
       removedSubscriptions: (report.removedSubscriptions ?? []) as string[],
     };
   },
