@@ -11,7 +11,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { withStoreTimeout } from '../ingest/store-call.js';
-import type { DrainedPayment, PaymentDrain } from '../spool/spool-drainer.js';
+import type { DrainedPayment, PaymentDrain } from '../spool/app-mode-drains.js';
 import type { SpooledDelivery, WebhookEvent } from '../store/store.js';
 import {
   fileAndStore,

@@ -12,7 +12,7 @@
  * install call recorded after it must not be undone. Both are logged at warn with what to do.
  */
 import type { FastifyBaseLogger } from 'fastify';
-import type { DrainedUninstall, UninstallDrain } from '../spool/spool-drainer.js';
+import type { DrainedUninstall, UninstallDrain } from '../spool/app-mode-drains.js';
 import type { SpooledDelivery } from '../store/store.js';
 import type { AppConfig } from './app-config.js';
 import { requestCodeExpiresAt, requestCodeKey } from './app-request.js';
