@@ -22,6 +22,7 @@ import {
   receiverTargetReason,
   resolveReceiverTarget,
 } from './receiver-target.js';
+import { refusedFieldMessage } from './refused-field.js';
 import { isRunningListen } from './running-listen.js';
 
 export interface AdminTargetOptions {
@@ -305,54 +306,6 @@ function noAnswerCheck(target: ReceiverTarget): string {
     case 'default':
       return `check what listens at the default address: ${why}; start srhooks listen with this config directory, or pass --receiver URL or set SRHOOKS_RECEIVER_URL`;
   }
-}
-
-/** The admin API's query and body fields that the commands fill from a flag of another name. */
-const FIELD_FLAGS: Record<string, string> = {
-  q: '--search',
-  deliveryId: '--delivery',
-  olderThanDays: '--older-than',
-};
-
-/**
- * The flag a command filled an admin API query or body field from: `q` → `--search`, `eventStatus` →
- * `--event-status`, `from` → `--from`.
- */
-export function flagOfField(field: string): string {
-  return FIELD_FLAGS[field] ?? `--${field.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
-}
-
-/**
- * A refused request field as the command line says it, since the user typed the flag, never the API's
- * field: `--from is invalid: must be …` for an `invalid_request` naming a query or body field
- * (`query.from: must be …`), and `--handler "x" is not configured; …` for any other refusal whose
- * message starts with its bare field (`handler: "x" is not configured; …`). Any other answer's message
- * as the receiver put it.
- */
-function refusedFieldMessage(error: ErrorAnswer['error'], message: string): string {
-  const { code, field, in: where } = error ?? {};
-  if (typeof field !== 'string' || !/^[A-Za-z]+$/.test(field)) return message;
-  const flag = flagOfField(field);
-  if (code === 'invalid_request' && (where === 'query' || where === 'body')) {
-    const prefix = `${where}.${field}: `;
-    const reason = message.startsWith(prefix) ? message.slice(prefix.length) : message;
-    return `${flag} is invalid: ${boundsAsFlags(reason)}`;
-  }
-  return message.startsWith(`${field}: `)
-    ? `${flag} ${boundsAsFlags(message.slice(field.length + 2))}`
-    : message;
-}
-
-/**
- * A reason naming the other bound of a window by its field, as the flags say it: `to`'s "must be later
- * than from" → "… than --from", backfill's `from` "must be earlier than to (or than now, without to)" →
- * "… than --to (or than now, without --to)".
- */
-function boundsAsFlags(reason: string): string {
-  return reason
-    .replace(/\blater than from\b/, 'later than --from')
-    .replace(/\bearlier than to\b/, 'earlier than --to')
-    .replace(/\bwithout to\)/, 'without --to)');
 }
 
 /**
