@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createShopRenterClient, type ShopRenterClient } from '@srhooks/client';
-import { ALL_SCOPES, type RunningSandbox, startSandbox } from '@srhooks/sandbox';
+import { ALL_SCOPES, freePort, type RunningSandbox, startSandbox } from '@srhooks/sandbox';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli, tempConfigDir } from '../../test-support/run-cli.js';
 import { silentServer } from '../../test-support/silent-server.js';
@@ -69,10 +69,12 @@ beforeAll(async () => {
   }
   const login = await runCli(config.dir, loginArgs(sandbox, 'acme'));
   if (login.code !== 0) throw new Error(login.stderr);
-  // a shop whose token endpoint nobody listens on (stored without verifying)
+  // a shop whose token endpoint nobody listens on (stored without verifying): a free port, not port 1,
+  // which fetch refuses to request at all (a "bad port", said as such)
+  const nobody = await freePort();
   await loginUnverified('beta', {
-    apiUrl: 'http://127.0.0.1:1/{shop}/api',
-    tokenUrl: 'http://127.0.0.1:1/{shop}/app/token',
+    apiUrl: `http://127.0.0.1:${nobody}/{shop}/api`,
+    tokenUrl: `http://127.0.0.1:${nobody}/{shop}/app/token`,
   });
   // a shop after beta in the file: synced although beta fails
   const gamma = await runCli(config.dir, loginArgs(sandbox, 'gamma'));
