@@ -187,4 +187,26 @@ describe('the SQLite receiver lock', () => {
     expect(existsSync(`${directory}${LOCK_FILE_SUFFIX}`)).toBe(false);
     expect(existsSync(`${directory}${HOLDER_FILE_SUFFIX}`)).toBe(false);
   });
+
+  it.skipIf(!existsSync('/dev/null'))(
+    'refuses a device (/dev/null) as a configuration error naming the setting, writing nothing beside it',
+    () => {
+      // before: passed as a file; SQLite's refusal read as an outage, and /dev/null-receiver.lock was written
+      const error = (() => {
+        try {
+          acquire('/dev/null');
+        } catch (caught) {
+          return caught;
+        } finally {
+          // what the old code left in /dev
+          for (const suffix of [LOCK_FILE_SUFFIX, HOLDER_FILE_SUFFIX])
+            rmSync(`/dev/null${suffix}`, { force: true });
+        }
+      })();
+      expect(error).toBeInstanceOf(StoreConfigError);
+      expect((error as Error).message).toBe(
+        'SRHOOKS_DB (or "db") names /dev/null, which is not a regular file (a device, pipe or socket): name the receiver\'s SQLite database file, e.g. ./data/srhooks.db.',
+      );
+    },
+  );
 });

@@ -27,7 +27,8 @@ const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
 
 /**
  * Throws StoreConfigError (a start-up refusal naming the file and the setting) when `file` is a
- * directory (SQLite's own error, SQLITE_CANTOPEN, reads as an outage: "retry once reachable"), or
+ * directory (SQLite's own error, SQLITE_CANTOPEN, reads as an outage: "retry once reachable"), not a
+ * regular file (a device such as /dev/null, a pipe, a socket), or
  * exists, is not empty and does not start with SQLite's header, so no lock file is left beside a file
  * that is not the receiver's (a wrong SRHOOKS_DB). A missing, empty or unreadable file passes: SQLite
  * creates the first, and opening the store reports the last.
@@ -42,7 +43,13 @@ function refuseNonSqliteFile(file: string): void {
         `SRHOOKS_DB (or "db") names ${file}, which is a directory, not a file: name the SQLite file in it, e.g. ${join(file, 'srhooks.db')}.`,
       );
     }
-    if (!stat.isFile()) return;
+    if (!stat.isFile()) {
+      // a device (/dev/null), pipe or socket: SQLite's error read as an outage, and the lock and journal
+      // files were written beside it (/dev/null-receiver.lock)
+      throw new StoreConfigError(
+        `SRHOOKS_DB (or "db") names ${file}, which is not a regular file (a device, pipe or socket): name the receiver's SQLite database file, e.g. ./data/srhooks.db.`,
+      );
+    }
     refuseInaccessibleFile(file);
     const fd = openSync(file, 'r');
     try {
