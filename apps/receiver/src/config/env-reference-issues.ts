@@ -4,6 +4,7 @@
  * every missing variable is listed with the configuration's other problems, each on the key of its
  * setting. An unset variable has no value to quote; the setting's text is not quoted either.
  */
+import { ENV_REFERENCE, envValueSet, unsetReferenceMessage } from './env-reference-text.js';
 
 /** The settings resolved from the environment, by handler type. */
 const RESOLVED_SETTINGS: Readonly<Record<string, readonly string[]>> = {
@@ -12,8 +13,6 @@ const RESOLVED_SETTINGS: Readonly<Record<string, readonly string[]>> = {
   amqp: ['url'],
   'redis-stream': ['url'],
 };
-
-const REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
 export interface EnvReferenceIssue {
   readonly code: 'custom';
@@ -39,15 +38,11 @@ export function missingEnvReferenceIssues(
       for (const [path, text] of values) {
         if (typeof text !== 'string') continue;
         const named = new Set<string>();
-        for (const match of text.matchAll(REFERENCE)) {
+        for (const match of text.matchAll(ENV_REFERENCE)) {
           const variable = match[1] as string;
-          if (named.has(variable) || (env[variable] !== undefined && env[variable] !== '')) continue;
+          if (named.has(variable) || envValueSet(env, variable)) continue;
           named.add(variable);
-          issues.push({
-            code: 'custom',
-            path,
-            message: `refers to \${${variable}}, but the environment variable ${variable} is not set; set it (or write the value into the config)`,
-          });
+          issues.push({ code: 'custom', path, message: unsetReferenceMessage(variable) });
         }
       }
     }

@@ -10,23 +10,17 @@
 
 import { redisUrlProblem } from '../../../config/broker-handler-schemas.js';
 import type { HandlerConfig } from '../../../config/config-schema.js';
+import { ENV_REFERENCE, envValueSet, unsetReferenceMessage } from '../../../config/env-reference-text.js';
 import { natsServerProblem } from '../../../config/nats-server.js';
 import { ProcessingConfigError } from '../../processing-errors.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
-const REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
-
 /** The value with every `${VAR}` replaced by the variable's value; `where` names the key in messages. */
 export function resolveEnvReferences(value: string, env: Env, where: string): string {
-  return value.replace(REFERENCE, (_match, name: string) => {
-    const resolved = env[name];
-    if (resolved === undefined || resolved === '') {
-      throw new ProcessingConfigError(
-        `${where} refers to \${${name}}, but the environment variable ${name} is not set; set it (or write the value into the config)`,
-      );
-    }
-    return resolved;
+  return value.replace(ENV_REFERENCE, (_match, name: string) => {
+    if (!envValueSet(env, name)) throw new ProcessingConfigError(`${where} ${unsetReferenceMessage(name)}`);
+    return env[name] as string;
   });
 }
 
@@ -121,7 +115,7 @@ export function forwardTarget(
 
 /** Values substituted into a setting: the secrets it carries (a whole URL's password included). */
 function referencedValues(value: string, env: Env): string[] {
-  return [...value.matchAll(REFERENCE)]
+  return [...value.matchAll(ENV_REFERENCE)]
     .map((match) => env[match[1] ?? ''])
     .filter((resolved): resolved is string => resolved !== undefined && resolved !== '');
 }
