@@ -56,7 +56,7 @@ describe('a filter the receiver refuses is named by its flag', () => {
     ],
     [
       ['events', 'backfill', '--handler', 'erp', '--from', '2099-01-01'],
-      'error: --from must be earlier than --to (or than now, without --to)\n',
+      'error: --from is invalid: must be earlier than --to (or than now, without --to)\n',
     ],
     [['dead-letters', 'retry', '--from', 'x'], `error: --from is invalid: ${ISO}`],
   ])('srhooks %j', async (args, start) => {

@@ -13,6 +13,7 @@ import { countPruned } from '../retention/pruned-metric.js';
 import type { AdminAuth } from './admin-auth.js';
 import {
   adminErrorAnswer,
+  optionsPart,
   parseBodyOrQuery,
   parseListFiltersBody,
   parseRequestPart,
@@ -209,7 +210,7 @@ export const adminApiRoutes: FastifyPluginAsync<AdminApiRoutesOptions> = async (
   // Replays a window's events to one handler (events-backfill.ts); `dryRun` only counts.
   app.post('/events/backfill', async (request) => {
     const backfill = parseBodyOrQuery(BackfillRequestSchemas, request);
-    const result = await operations.backfill(backfill);
+    const result = await operations.backfill(backfill, optionsPart(request));
     request.log.info(
       {
         handler: result.handler,

@@ -108,6 +108,15 @@ export function parseRequestPart<S extends z.ZodType>(
 }
 
 /**
+ * Where a POST's options are read from ({@link parseBodyOrQuery}): the query string when it has no body,
+ * or an empty one of another type (`curl -X POST -H 'content-type: text/plain'`: no options), else the body.
+ * A refusal found after parsing names the field by this part (`body.from`, `query.from`).
+ */
+export function optionsPart(request: { body: unknown }): 'query' | 'body' {
+  return request.body === undefined || request.body === '' ? 'query' : 'body';
+}
+
+/**
  * A POST's options: its JSON body, or its query string when it has no body (`curl -X POST …?a=b`); never
  * both. One schema for both, or `{body, query}` when a JSON body must carry numbers and booleans as JSON
  * while the query string carries them as text.
@@ -117,10 +126,7 @@ export function parseBodyOrQuery<S extends z.ZodType>(
   request: { body: unknown; query: unknown; headers?: Record<string, string | string[] | undefined> },
 ): z.output<S> {
   const schemas = schema instanceof Object && 'body' in schema ? schema : { body: schema, query: schema };
-  // No body, or an empty one of another type (`curl -X POST -H 'content-type: text/plain'`): no options.
-  if (request.body === undefined || request.body === '') {
-    return parseRequestPart(schemas.query, 'query', request.query);
-  }
+  if (optionsPart(request) === 'query') return parseRequestPart(schemas.query, 'query', request.query);
   const queryFields = Object.keys((request.query ?? {}) as object);
   if (queryFields.length > 0) {
     throw new AdminApiError(

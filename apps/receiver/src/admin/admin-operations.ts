@@ -238,8 +238,11 @@ export class AdminOperations {
     );
   }
 
-  /** Replays a window's events to one handler (events-backfill.ts). */
-  backfill(request: BackfillRequest): Promise<BackfillResult> {
+  /**
+   * Replays a window's events to one handler (events-backfill.ts); `part`: where the request's options
+   * were read from (a refusal names its field by it).
+   */
+  backfill(request: BackfillRequest, part: 'query' | 'body' = 'body'): Promise<BackfillResult> {
     return backfillEvents(
       {
         store: this.#store,
@@ -251,6 +254,7 @@ export class AdminOperations {
         call: (operation, call) => this.#call(operation, call),
       },
       request,
+      { part },
     );
   }
 

@@ -178,6 +178,29 @@ describe('POST /admin/api/events/backfill', () => {
     expect(future.body.error.message).toContain('from: must be earlier than to (or than now, without to)');
   });
 
+  it('refuses a start not before now (no to) as every refused field is: its part and field named', async () => {
+    const body = await backfill({ handler: 'erp', from: new Date(Date.now() + HOUR_MS).toISOString() });
+    expect(body.status).toBe(400);
+    expect(body.body.error).toEqual({
+      code: 'invalid_request',
+      message: 'body.from: must be earlier than to (or than now, without to)',
+      in: 'body',
+      field: 'from',
+    });
+    // The same options as a query string (curl -X POST …?handler=…&from=…): named as the query's.
+    const response = await fetch(
+      `${receiver.baseUrl}/admin/api/events/backfill?handler=erp&from=2099-01-01`,
+      { method: 'POST', headers: bearer() },
+    );
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as Answer).error).toEqual({
+      code: 'invalid_request',
+      message: 'query.from: must be earlier than to (or than now, without to)',
+      in: 'query',
+      field: 'from',
+    });
+  });
+
   it('refuses a window with more events than the limit before replaying any of them', async () => {
     const deps = {
       store: receiver.app.store,

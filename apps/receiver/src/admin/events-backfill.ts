@@ -91,7 +91,12 @@ function skipReason(
 export async function backfillEvents(
   deps: BackfillDependencies,
   request: BackfillRequest,
-  options: { now?: Date; maxEvents?: number } = {},
+  options: {
+    now?: Date;
+    maxEvents?: number;
+    /** Where the request's options were read from (admin-errors.ts optionsPart), named by a refusal: body by default. */
+    part?: 'query' | 'body';
+  } = {},
 ): Promise<BackfillResult> {
   const now = options.now ?? new Date();
   const maxEvents = options.maxEvents ?? MAX_BACKFILL_EVENTS;
@@ -106,13 +111,13 @@ export async function backfillEvents(
   }
   const to = request.to ?? now;
   if (!(request.from < to)) {
+    // Said as a field refused by its schema is (AdminValidationError): part and field named.
+    const part = options.part ?? 'body';
     throw new AdminApiError(
       400,
       'invalid_request',
-      'from: must be earlier than to (or than now, without to)',
-      {
-        field: 'from',
-      },
+      `${part}.from: must be earlier than to (or than now, without to)`,
+      { in: part, field: 'from' },
     );
   }
   const skipped: BackfillSkipped = {
