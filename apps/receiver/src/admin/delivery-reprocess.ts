@@ -131,7 +131,7 @@ export class DeliveryReprocess {
         `Delivery ${id} does not record which shop its notification URL named, so the filing rules cannot be run again; file it by hand from the stored body.`,
       );
     }
-    const body = readPaymentBody(delivery.rawBody);
+    const body = readPaymentBody(delivery.rawBody, delivery.headers['content-encoding']);
     const context = {
       configShops: new Set(this.#config.shops.map((shop) => shop.name)),
       appShops: this.#appShops,

@@ -6,9 +6,11 @@
  * files and stores it under the spooled id, once (event, dedupe key, the charge's claim); without the
  * spool the same outage is answered 503 `store_unavailable`.
  */
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TEST_DATABASE_URL, testSchemas } from '../test-support/postgres-schema.js';
@@ -18,6 +20,7 @@ import {
   type AppModeFixture,
   eventually,
   startAppModeFixture,
+  WEBHOOK_SECRET_KEY,
 } from './test-support/app-mode-fixture.js';
 
 const schemas = testSchemas('payspool');
@@ -133,7 +136,8 @@ describe('app mode: Payment API notifications while the store is unavailable', (
     expect(deliveries).toHaveLength(0);
   });
 
-  it('PostgreSQL unreachable while the notification is filed (its reads fail): spooled, then filed and stored once', async () => {
+  /** App mode on PostgreSQL through a proxy the test stops: while it is down, filing's reads fail. */
+  async function startBehindProxy(): Promise<{ f: AppModeFixture; spoolDir: string; proxy: TcpProxy }> {
     const proxy = new TcpProxy(Number(new URL(TEST_DATABASE_URL).port || 5432));
     proxies.push(proxy);
     const url = new URL(TEST_DATABASE_URL);
@@ -148,7 +152,11 @@ describe('app mode: Payment API notifications while the store is unavailable', (
     });
     fixtures.push(f);
     expect((await f.sandbox.apps.install('55', 'alpha')).install.status).toBe(302);
+    return { f, spoolDir, proxy };
+  }
 
+  it('PostgreSQL unreachable while the notification is filed (its reads fail): spooled, then filed and stored once', async () => {
+    const { f, spoolDir, proxy } = await startBehindProxy();
     await proxy.stop();
     const sent = await f.sandbox.apps.notify('55', {
       url: `${f.baseUrl}/app/payments?shop=alpha`,
@@ -168,5 +176,25 @@ describe('app mode: Payment API notifications while the store is unavailable', (
       expect.objectContaining({ event: 'payment_status', deliveryId }),
     ]);
     expect((await f.receiver.store.getDelivery(deliveryId))?.shop).toBe('alpha');
+  });
+
+  it('a spooled compressed notification is quarantined naming its Content-Encoding when drained', async () => {
+    // before: drained as "the body is not JSON" (the stored Content-Encoding not read)
+    const { f, spoolDir, proxy } = await startBehindProxy();
+    await proxy.stop();
+    const body = gzipSync(JSON.stringify({ id: 4646, status: 'paid', time: Math.floor(Date.now() / 1000) }));
+    const hmac = createHmac('sha256', WEBHOOK_SECRET_KEY).update(body).digest('hex');
+    const response = await fetch(`${f.baseUrl}/app/payments?shop=alpha&hmac=${hmac}`, {
+      method: 'POST',
+      headers: { 'content-encoding': 'gzip' },
+      body,
+    });
+    const answer = (await response.json()) as { deliveryId: string; spooled?: boolean };
+    expect(answer.spooled, JSON.stringify(answer)).toBe(true);
+    await proxy.start();
+    await expect.poll(() => spoolFiles(spoolDir).length).toBe(0);
+    const stored = await f.receiver.store.getDelivery(answer.deliveryId);
+    expect(stored).toMatchObject({ status: 'quarantined', decodeError: { code: 'invalid_notification' } });
+    expect(stored?.decodeError?.message).toMatch(/Content-Encoding "gzip"/);
   });
 });

@@ -5,6 +5,7 @@
  * and an authentic body that is not a notification is quarantined.
  */
 import { createHmac } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ADMIN_TOKEN,
@@ -142,6 +143,29 @@ describe('app mode: Payment API notifications (sandbox)', () => {
   it('refuses a notification without hmac with 401', async () => {
     const response = await fetch(paymentUrl, { method: 'POST', body: '{"id":1,"status":"paid","time":1}' });
     expect(response.status).toBe(401);
+  });
+
+  it('quarantines an authentic compressed notification naming its Content-Encoding, also when re-processed', async () => {
+    // before: quarantined as "the body is not JSON" (the gzip bytes misread)
+    const body = gzipSync(JSON.stringify({ id: 71, status: 'paid', time: Math.floor(Date.now() / 1000) }));
+    const hmac = createHmac('sha256', WEBHOOK_SECRET_KEY).update(body).digest('hex');
+    const response = await fetch(`${paymentUrl}&hmac=${hmac}`, {
+      method: 'POST',
+      headers: { 'content-encoding': 'gzip' },
+      body,
+    });
+    const answer = (await response.json()) as { deliveryId: string; quarantined?: boolean };
+    expect(response.status, JSON.stringify(answer)).toBe(200);
+    expect(answer.quarantined).toBe(true);
+    const delivery = (await admin(`/deliveries/${answer.deliveryId}`)).delivery;
+    expect(delivery).toMatchObject({ status: 'quarantined', decodeError: { code: 'invalid_notification' } });
+    expect(delivery.decodeError.message).toMatch(/Content-Encoding "gzip".*send it without Content-Encoding/);
+    const reprocessed = await fetch(`${f.baseUrl}/admin/api/deliveries/${answer.deliveryId}/reprocess`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    expect(JSON.stringify(await reprocessed.json())).toMatch(/Content-Encoding \\"gzip\\"/);
+    expect((await admin(`/deliveries/${answer.deliveryId}`)).delivery.status).toBe('quarantined');
   });
 
   it('quarantines an authentic body that is not a notification', async () => {

@@ -145,10 +145,13 @@ export function storedShopParameter(delivery: {
 /** The notification body read as on arrival: the decoded notification, or why it cannot be read. */
 export type PaymentBody = { ok: true; value: DecodedPaymentNotification } | { ok: false; message: string };
 
-/** Reads a stored body with today's decoder; the message as the payment route's `invalid_notification`. */
-export function readPaymentBody(raw: Uint8Array): PaymentBody {
+/**
+ * Reads a stored body (sent with `contentEncoding`, its request's Content-Encoding) with today's decoder;
+ * the message as the payment route's `invalid_notification`.
+ */
+export function readPaymentBody(raw: Uint8Array, contentEncoding: string | undefined): PaymentBody {
   // The client's verification reads it the same way (contracts' reader: a key given twice is refused).
-  const decoded = readPaymentNotificationBody(raw);
+  const decoded = readPaymentNotificationBody(raw, contentEncoding);
   return decoded.ok
     ? { ok: true, value: decoded.value }
     : { ok: false, message: `authentic notification that cannot be read: ${decoded.reason}` };

@@ -110,6 +110,7 @@ export async function registerPaymentNotificationRoute(
         const raw = request.body ?? Buffer.alloc(0);
         const result = verifyPaymentNotification(raw, request.query, secretKey, {
           toleranceSeconds: appConfig.timestampToleranceSeconds,
+          contentEncoding: request.headers['content-encoding'],
         });
         if (!result.ok && !result.error.authentic) {
           app.metrics.forgedAttempts.inc({ reason: refusalReason(result.error.code) });

@@ -25,7 +25,7 @@ import {
 /** How the drainer stores a spooled payment notification (see the file's comment). */
 export function paymentDrain(app: FastifyInstance, filing: PaymentFilingContext): PaymentDrain {
   return (delivery) => {
-    const body = readPaymentBody(delivery.rawBody);
+    const body = readPaymentBody(delivery.rawBody, delivery.headers['content-encoding']);
     const claim = storedShopParameter({ ...delivery, decodeError: null }) ?? { kind: 'absent' as const };
     return fileAndStore(
       () => filePaymentNotification(filing, body, claim),

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { signAppRequest, signPaymentNotification } from '@srhooks/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -58,6 +59,24 @@ describe('Fetch-API helpers', () => {
     );
     expect(!big.ok && big.error.status).toBe(413);
   });
+
+  it('handlePaymentNotification refuses a compressed body by its Content-Encoding, as authentic', async () => {
+    // before: "the body is not JSON" (the gzip bytes misread)
+    const compressed = gzipSync(notification().body);
+    const result = await handlePaymentNotification(
+      new Request(`https://app.example.com/payments?hmac=${signPaymentNotification(compressed, secretKey)}`, {
+        method: 'POST',
+        body: compressed,
+        headers: { 'content-encoding': 'gzip' },
+      }),
+      { secretKey },
+    );
+    expect(!result.ok && result.error.code).toBe('invalid_notification');
+    expect(!result.ok && result.error.authentic).toBe(true);
+    expect(!result.ok && result.error.message).toMatch(
+      /Content-Encoding "gzip".*send it without Content-Encoding/,
+    );
+  });
 });
 
 describe('node:http helpers', () => {
@@ -89,5 +108,16 @@ describe('node:http helpers', () => {
     expect(
       (await fetch(`${base}/payments?hmac=${hmac}`, { method: 'POST', body: body.replace('7', '8') })).status,
     ).toBe(401);
+  });
+
+  it('refuses a compressed payment notification by its Content-Encoding', async () => {
+    const compressed = gzipSync(notification().body);
+    const response = await fetch(`${base}/payments?hmac=${signPaymentNotification(compressed, secretKey)}`, {
+      method: 'POST',
+      body: compressed,
+      headers: { 'content-encoding': 'gzip' },
+    });
+    expect(response.status).toBe(400);
+    expect(JSON.stringify(await response.json())).toMatch(/Content-Encoding \\"gzip\\"/);
   });
 });

@@ -24,7 +24,9 @@ export interface AppRequestHandlerOptions extends VerifyAppRequestOptions {
   clientSecret: string;
 }
 
-export interface PaymentNotificationHandlerOptions extends VerifyPaymentNotificationOptions {
+/** The handlers read the body themselves and take its Content-Encoding from the request. */
+export interface PaymentNotificationHandlerOptions
+  extends Omit<VerifyPaymentNotificationOptions, 'contentEncoding'> {
   /** The app's WebhookSecretKey. */
   secretKey: string;
   /** Largest body read, in bytes (default 64 KiB; notifications are a few hundred bytes). */
@@ -81,7 +83,10 @@ export async function handlePaymentNotification(
     return unreadable(error);
   }
   if (body === undefined) return tooLarge();
-  return verifyPaymentNotification(body, new URL(request.url).searchParams, options.secretKey, options);
+  return verifyPaymentNotification(body, new URL(request.url).searchParams, options.secretKey, {
+    ...options,
+    contentEncoding: request.headers.get('content-encoding') ?? undefined,
+  });
 }
 
 /**
@@ -122,7 +127,11 @@ export async function handleNodePaymentNotification(
     return unreadable(error);
   }
   if (body === undefined) return tooLarge();
-  return verifyPaymentNotification(body, query, options.secretKey, options);
+  // read here as sent: a compressed body is refused by its Content-Encoding, never misread as text
+  return verifyPaymentNotification(body, query, options.secretKey, {
+    ...options,
+    contentEncoding: req.headers['content-encoding'],
+  });
 }
 
 function methodNotAllowed(expected: string, method: string): { ok: false; error: AppRequestError } {

@@ -30,6 +30,26 @@ describe('verifyPaymentNotification (FACTS.md §8)', () => {
     expect(result.ok && result.unsigned).toEqual({ shop: 'demo' });
   });
 
+  it.each([
+    ['gzip', false],
+    [' GZIP ', false],
+    ['identity', true],
+    ['', true],
+    [undefined, true],
+  ])('with contentEncoding %j reads the body: %s', (contentEncoding, read) => {
+    // before: any coding was ignored (a gzip body read as "not JSON")
+    const result = verifyPaymentNotification(docBody, `?hmac=${docHmac}`, docKey, {
+      now: docNow,
+      contentEncoding,
+    });
+    expect(result.ok).toBe(read);
+    if (!result.ok) {
+      expect(result.error.code).toBe('invalid_notification');
+      expect(result.error.authentic).toBe(true);
+      expect(result.error.message).toMatch(/Content-Encoding "gzip"; notifications are read as sent/i);
+    }
+  });
+
   it('reads a card change', () => {
     const body = JSON.stringify({
       changeId: 42,

@@ -17,7 +17,7 @@ import { appSecret, checkAppOptionKeys, toleranceOption } from './verify-app-req
  * 1. `hmac` present once, 64 hex characters (either case);
  * 2. it matches the raw body's HMAC, compared in constant time — on the bytes as received, never
  *    on re-serialised JSON;
- * 3. the body is JSON (each key once in an object) and one of the two documented shapes; an authentic body that is not gives
+ * 3. the body is sent without a content coding (`contentEncoding`), is JSON (each key once in an object) and one of the two documented shapes; an authentic body that is not gives
  *    `invalid_notification` with `authentic: true` (quarantine it, do not drop it);
  * 4. the body's `time` is within `toleranceSeconds` (default 300) of `now()`;
  * 5. with a `replayGuard`, the same signature seen before is refused (`replayed`).
@@ -29,11 +29,22 @@ export interface VerifyPaymentNotificationOptions {
   now?: () => number;
   toleranceSeconds?: number;
   replayGuard?: ReplayGuard;
+  /**
+   * The request's Content-Encoding when `rawBody` is the bytes as sent: an authentic body sent with a
+   * coding other than identity gives `invalid_notification` (authentic) naming it, never a misread. Leave
+   * it out for a body something already decoded (express.raw() inflates a gzip body).
+   */
+  contentEncoding?: string | undefined;
 }
 
 /** The options, and `secretKey` and `maxBytes`, which the handlers pass in the same object. */
 const VERIFY_PAYMENT_OPTION_KEYS = [
-  ...optionKeys<VerifyPaymentNotificationOptions>()(['now', 'toleranceSeconds', 'replayGuard']),
+  ...optionKeys<VerifyPaymentNotificationOptions>()([
+    'now',
+    'toleranceSeconds',
+    'replayGuard',
+    'contentEncoding',
+  ]),
   'secretKey',
   'maxBytes',
 ];
@@ -73,7 +84,7 @@ export function verifyPaymentNotification(
   }
 
   // Each key once in an object (PHP's json_encode cannot write one twice), then the documented shapes.
-  const decoded = readPaymentNotificationBody(rawBody);
+  const decoded = readPaymentNotificationBody(rawBody, options.contentEncoding);
   if (!decoded.ok) return invalid(decoded.reason);
 
   const nowMs = (options.now ?? Date.now)();

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PAYMENT_NOTIFICATION_TEXTS_MAY_BE_NULL } from '../assumptions.js';
+import { unsupportedContentCoding } from '../codec/content-coding.js';
 import { JsonReadError, readJsonDocument } from '../codec/json-document.js';
 
 /**
@@ -85,14 +86,23 @@ export function decodePaymentNotification(
 }
 
 /**
- * Reads a notification's raw body (already verified): UTF-8 JSON, each key once in an object (a key
+ * Reads a notification's raw body (already verified), as sent (`contentEncoding`, the request's
+ * Content-Encoding: any coding but identity is refused, never misread): UTF-8 JSON, each key once in an object (a key
  * given twice, which PHP's `json_encode` cannot write, would be read as its last value alone:
  * refused naming it, as in deliveries), then {@link decodePaymentNotification}. The one reader of the
  * client's verification and of the receiver's filing and re-processing, so they cannot disagree.
  */
 export function readPaymentNotificationBody(
   rawBody: string | Uint8Array,
+  contentEncoding?: string,
 ): { ok: true; value: DecodedPaymentNotification } | { ok: false; reason: string } {
+  const coding = unsupportedContentCoding(contentEncoding);
+  if (coding !== undefined) {
+    return {
+      ok: false,
+      reason: `the body is sent with Content-Encoding "${coding}"; notifications are read as sent, without a content coding (assumed: ShopRenter sends them uncompressed), so it is not read as JSON — send it without Content-Encoding`,
+    };
+  }
   let body: unknown;
   try {
     const text =

@@ -50,6 +50,7 @@ import {
   OrdersEnvelopeSchema,
   type Subscriber,
 } from '../schemas/delivery.js';
+import { unsupportedContentCoding } from './content-coding.js';
 import { parseContentType } from './content-type.js';
 import { envelopeShapeOf } from './envelope.js';
 import { compileFastParse } from './fast-schema-parse.js';
@@ -138,14 +139,13 @@ function checkBody(body: Buffer, limits: DecodeLimits, contentEncoding: string |
   }
   if (body.length === 0)
     fail('empty_body', 'body', 'The body is empty; a delivery carries a `data` document.');
-  const coding = contentEncoding?.trim().toLowerCase();
-  if (coding !== undefined && coding !== '' && coding !== 'identity') {
-    // a compressed body would be misread as text that is not UTF-8 (or not JSON)
+  const coding = unsupportedContentCoding(contentEncoding);
+  if (coding !== undefined) {
     fail(
       'unsupported_content_encoding',
       'body',
-      `The body is sent with Content-Encoding "${contentEncoding?.trim().slice(0, 40)}"; deliveries are read as sent, without a content coding (ShopRenter sends them uncompressed). Send the body without Content-Encoding.`,
-      { value: contentEncoding?.trim().slice(0, 40) },
+      `The body is sent with Content-Encoding "${coding}"; deliveries are read as sent, without a content coding (ShopRenter sends them uncompressed). Send the body without Content-Encoding.`,
+      { value: coding },
     );
   }
   if (!isUtf8(body)) {
