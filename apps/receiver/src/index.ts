@@ -1,6 +1,7 @@
 /** @srhooks/receiver: build and embed the receiver (the process entry point is main.ts). */
 export type { AdminDeliveryDetail, RawBodyJson } from './admin/admin-json.js';
 export type { HandlerOverview, ReprocessRequest } from './admin/admin-operations.js';
+export type { DeadLetterReplayAnswer, DisabledHandlerNote } from './admin/dead-letter-replay-answer.js';
 export type { BackfillResult } from './admin/events-backfill.js';
 export type { MarkUninstalledAnswer } from './admin/shop-uninstall-operation.js';
 export { type BuildReceiverOptions, buildReceiver } from './app.js';

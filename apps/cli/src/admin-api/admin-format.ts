@@ -1,5 +1,5 @@
 import type { Style } from '../output/index.js';
-import type { EventSummaryJson, JobJson } from './admin-types.js';
+import type { DisabledHandlerJson, EventSummaryJson, JobJson } from './admin-types.js';
 
 /** How the admin commands print the admin API's values: times, statuses, order numbers, totals, jobs. */
 
@@ -76,17 +76,16 @@ export function queuedJobs(jobs: readonly JobJson[]): string {
 
 /**
  * One line per disabled handler whose queued jobs therefore wait (`events replay`: its job waits;
- * `dead-letters retry`: its jobs wait). `paused`: those an operator disabled (no target to fix).
+ * `dead-letters retry`: its jobs wait); one an operator disabled has no target to fix.
  */
 export function disabledHandlerLines(
-  handlers: readonly string[],
+  handlers: readonly DisabledHandlerJson[],
   style: Style,
   jobs: 'job' | 'jobs' = 'job',
-  paused: readonly string[] = [],
 ): string[] {
   const wait = jobs === 'job' ? 'its job waits' : 'its jobs wait';
-  return handlers.map((handler) =>
-    paused.includes(handler)
+  return handlers.map(({ handler, disabledBy }) =>
+    disabledBy === 'operator'
       ? `${style.yellow('!')} ${handler} is disabled by an operator: ${wait} until srhooks handlers enable ${handler}`
       : `${style.yellow('!')} ${handler} is disabled: ${wait} until you fix its target and run srhooks handlers enable ${handler} (srhooks handlers list says why)`,
   );

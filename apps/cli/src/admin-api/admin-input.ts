@@ -1,6 +1,6 @@
 import { usageError } from '../cli-error.js';
 import { AdminAnswerError, type AdminApi } from './admin-api-client.js';
-import type { HandlerOverviewJson } from './admin-types.js';
+import type { DisabledHandlerJson, HandlerOverviewJson } from './admin-types.js';
 
 /**
  * Checks of the admin commands' own input that the receiver cannot phrase for a command line: an
@@ -61,23 +61,20 @@ export async function checkHandlerKnown(api: AdminApi, handler: string): Promise
 
 /**
  * The handlers of `jobs` that are disabled on the receiver (a forward target answered 410 Gone, or an
- * operator disabled it): their jobs were queued but wait, unclaimed, until the handler is enabled again.
- * `pausedHandlers`: those of them an operator disabled (there is no target to fix).
+ * operator disabled it), each with who disabled it: their jobs were queued but wait, unclaimed, until
+ * the handler is enabled again.
  */
 export async function disabledHandlersOf(
   api: AdminApi,
   jobs: readonly { handler: string }[],
-): Promise<{ disabledHandlers: string[]; pausedHandlers: string[] }> {
-  if (jobs.length === 0) return { disabledHandlers: [], pausedHandlers: [] };
+): Promise<DisabledHandlerJson[]> {
+  if (jobs.length === 0) return [];
   const { items } = await api.get<{ items: HandlerOverviewJson[] }>('/handlers');
   const disabled = new Map(items.filter((item) => item.disabled).map((item) => [item.name, item]));
-  const disabledHandlers = [...new Set(jobs.map((job) => job.handler))].filter((handler) =>
-    disabled.has(handler),
-  );
-  return {
-    disabledHandlers,
-    pausedHandlers: disabledHandlers.filter((handler) => disabled.get(handler)?.disabledBy === 'operator'),
-  };
+  return [...new Set(jobs.map((job) => job.handler))].flatMap((handler) => {
+    const state = disabled.get(handler);
+    return state ? [{ handler, disabledBy: state.disabledBy }] : [];
+  });
 }
 
 /**

@@ -2,6 +2,8 @@ import type {
   AdminDeliveryDetail,
   BackfillResult,
   buildReceiver,
+  DeadLetterReplayAnswer,
+  DisabledHandlerNote,
   EraseRequest,
   ErasureReport,
   HandlerOverview,
@@ -45,6 +47,15 @@ export type EraseRequestJson = EraseRequest;
 export type ErasureReportJson = Jsonified<ErasureReport>;
 /** `POST /events/backfill`: what a backfill replayed (or would), and what it left out and why. */
 export type BackfillResultJson = Jsonified<BackfillResult>;
+/** `POST /dead-letters/replay`: the dead letters replayed, those left and why, the disabled handlers among them. */
+export type DeadLetterReplayJson = Jsonified<DeadLetterReplayAnswer>;
+/**
+ * A disabled handler whose queued jobs wait until it is enabled, and who disabled it (`target`: its
+ * forward target answered 410 Gone; `operator`: `handlers disable`): the receiver's own shape, as its
+ * dead-letter replay answers it, for every command that names one (`dead-letters retry`, `events
+ * replay`, `events show`).
+ */
+export type DisabledHandlerJson = DisabledHandlerNote;
 /** `POST /shops/:shop/uninstall`: an app shop marked uninstalled by an operator. */
 export type MarkUninstalledJson = MarkUninstalledAnswer;
 

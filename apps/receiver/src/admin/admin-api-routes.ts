@@ -39,6 +39,7 @@ import {
   ShopParamsSchema,
 } from './admin-request-schemas.js';
 import type { CredentialThrottle } from './credential-throttle.js';
+import type { DeadLetterReplayAnswer } from './dead-letter-replay-answer.js';
 import { methodNotAllowedAnswers } from './method-not-allowed.js';
 import type { SessionRevocations } from './session-revocations.js';
 import { markShopUninstalledFor } from './shop-uninstall-operation.js';
@@ -268,7 +269,7 @@ export const adminApiRoutes: FastifyPluginAsync<AdminApiRoutesOptions> = async (
               .filter((handler) => replayedBy.has(handler.name))
               .map((handler) => ({ handler: handler.name, disabledBy: handler.disabledBy }))
           : [],
-    };
+    } satisfies DeadLetterReplayAnswer;
   });
 
   app.post('/prune', async (request) => {

@@ -1,6 +1,7 @@
 /**
  * `dead-letters retry` says when dead letters were left because their shop uninstalled the app (the
- * receiver's `uninstalledShops` count): "no dead letters to retry" alone would read as "none left".
+ * receiver's `uninstalledShops` count): "no dead letters to retry" alone would read as "none left". And
+ * how a disabled handler's replayed jobs run, by who disabled it (the receiver's `{handler, disabledBy}`).
  */
 import { describe, expect, it } from 'vitest';
 import { createStyle } from '../../output/style.js';
@@ -12,7 +13,6 @@ const result = (changes: Partial<RetryDeadLettersResult>): RetryDeadLettersResul
   replayed: 0,
   jobs: [],
   disabledHandlers: [],
-  pausedHandlers: [],
   notReplayed: [],
   uninstalledShops: 0,
   ...changes,
@@ -31,5 +31,23 @@ describe('dead-letters retry: dead letters of shops that uninstalled the app', (
 
   it('says nothing of them when there are none', () => {
     expect(render({ replayed: 1 })).toBe('✔ 1 dead letter queued to run again');
+  });
+});
+
+describe('dead-letters retry: replayed jobs of disabled handlers', () => {
+  it('says how each disabled handler of the replayed jobs is enabled again, by who disabled it', () => {
+    expect(
+      render({
+        replayed: 2,
+        disabledHandlers: [
+          { handler: 'erp', disabledBy: 'target' },
+          { handler: 'crm', disabledBy: 'operator' },
+        ],
+      }),
+    ).toBe(
+      '✔ 2 dead letters queued to run again\n' +
+        '! erp is disabled: its jobs wait until you fix its target and run srhooks handlers enable erp (srhooks handlers list says why)\n' +
+        '! crm is disabled by an operator: its jobs wait until srhooks handlers enable crm',
+    );
   });
 });

@@ -1,7 +1,7 @@
-import { type AdminTargetOptions, openAdminApi } from '../../admin-api/admin-api-client.js';
+import { type AdminApi, type AdminTargetOptions, openAdminApi } from '../../admin-api/admin-api-client.js';
 import { disabledHandlerLines } from '../../admin-api/admin-format.js';
 import { disabledHandlersOf, findHandler } from '../../admin-api/admin-input.js';
-import type { JobJson } from '../../admin-api/admin-types.js';
+import type { DeadLetterReplayJson, DisabledHandlerJson } from '../../admin-api/admin-types.js';
 import { maskJobs, shown } from '../../admin-api/personal-data.js';
 import { defineCommand } from '../../command.js';
 
@@ -18,15 +18,34 @@ export interface RetryDeadLettersResult {
   /** False: the jobs' last errors (a target's answer) are hidden (`--reveal` shows them). */
   revealed: boolean;
   replayed: number;
-  jobs: JobJson[];
-  /** Handlers of the replayed jobs that are disabled (target gone): those jobs wait until enabled. */
-  disabledHandlers: string[];
-  /** Those of disabledHandlers an operator disabled (`handlers disable`), not their target. */
-  pausedHandlers: string[];
+  jobs: DeadLetterReplayJson['jobs'];
+  /**
+   * Handlers of the replayed jobs that are disabled, and by whom (`target`: its forward target answered
+   * 410 Gone; `operator`: `handlers disable`): those jobs wait until enabled. The receiver's answer's shape.
+   */
+  disabledHandlers: DisabledHandlerJson[];
   /** Dead letters left as they are, per handler no longer configured on the receiver (nothing would run them). */
   notReplayed: Array<{ handler: string; deadLetters: number }>;
   /** Dead letters left as they are because their shop uninstalled the app (app mode): their jobs would be cancelled at once. */
   uninstalledShops: number;
+}
+
+/**
+ * The disabled handlers among the replayed jobs' as the receiver says them: `disabledHandlers` without a
+ * handler filter, `handlerDisabledBy` (the one handler's) with one — named only when it replayed some. An
+ * older receiver says neither: its handlers are asked.
+ */
+async function replayedDisabledHandlers(
+  api: AdminApi,
+  handler: string | undefined,
+  answer: Pick<DeadLetterReplayJson, 'jobs'> & Partial<DeadLetterReplayJson>,
+): Promise<DisabledHandlerJson[]> {
+  if (answer.disabledHandlers === undefined || answer.handlerDisabledBy === undefined)
+    return disabledHandlersOf(api, answer.jobs);
+  if (handler === undefined) return answer.disabledHandlers;
+  return answer.handlerDisabledBy !== null && answer.jobs.length > 0
+    ? [{ handler, disabledBy: answer.handlerDisabledBy }]
+    : [];
 }
 
 /** Runs every dead letter in the window again now (`POST /admin/api/dead-letters/replay`). */
@@ -41,19 +60,17 @@ export const retryDeadLettersCommand = defineCommand<RetryDeadLettersOptions, Re
       ...(options.from ? { from: options.from } : {}),
       ...(options.to ? { to: options.to } : {}),
     };
-    const answer = await api.post<{
-      replayed: number;
-      jobs: JobJson[];
-      notReplayed?: Array<{ handler: string; deadLetters: number }>;
-      uninstalledShops?: number;
-    }>('/dead-letters/replay', body);
+    // An older receiver answers replayed and jobs alone.
+    const answer = await api.post<
+      Pick<DeadLetterReplayJson, 'replayed' | 'jobs'> & Partial<DeadLetterReplayJson>
+    >('/dead-letters/replay', body);
     const { revealed, value: jobs } = shown(options.reveal, answer.jobs, maskJobs);
     return {
       receiver: api.receiverUrl,
       revealed,
       replayed: answer.replayed,
       jobs,
-      ...(await disabledHandlersOf(api, answer.jobs)),
+      disabledHandlers: await replayedDisabledHandlers(api, options.handler, answer),
       // an older receiver does not say (it replayed them all)
       notReplayed: answer.notReplayed ?? [],
       uninstalledShops: answer.uninstalledShops ?? 0,
@@ -77,7 +94,7 @@ export const retryDeadLettersCommand = defineCommand<RetryDeadLettersOptions, Re
         : `${style.green('✔')} ${result.replayed} dead letter${result.replayed === 1 ? '' : 's'} queued to run again`;
     return [
       done,
-      ...disabledHandlerLines(result.disabledHandlers, style, 'jobs', result.pausedHandlers),
+      ...disabledHandlerLines(result.disabledHandlers, style, 'jobs'),
       ...left,
       ...leftUninstalled,
     ].join('\n');

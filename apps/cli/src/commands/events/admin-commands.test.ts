@@ -413,6 +413,36 @@ describe('srhooks dead-letters and events (receiver admin API)', () => {
     await expect
       .poll(async () => receiver.store.countDeadLetters({ handler: 'erp' }), { timeout: 10_000 })
       .toBe(1);
+    const deadAgain = () =>
+      expect
+        .poll(async () => receiver.store.countDeadLetters({ handler: 'erp' }), { timeout: 10_000 })
+        .toBe(1);
+    // --json names each disabled handler as the receiver's answer does: {handler, disabledBy}, both
+    // with --handler (the answer's handlerDisabledBy) and without (its disabledHandlers).
+    await receiver.store.disableHandler('erp', { reason: 'HTTP 410 Gone from the test' });
+    try {
+      const one = await adminJson('dead-letters', 'retry', '--handler', 'erp');
+      expect(one).toMatchObject({
+        replayed: 1,
+        disabledHandlers: [{ handler: 'erp', disabledBy: 'target' }],
+      });
+      expect(one).not.toHaveProperty('pausedHandlers');
+    } finally {
+      await receiver.store.enableHandler('erp');
+    }
+    await deadAgain();
+    await receiver.store.disableHandler('erp', { reason: 'paused by the test', by: 'operator' });
+    try {
+      const all = await adminJson('dead-letters', 'retry');
+      expect(all).toMatchObject({
+        replayed: 1,
+        disabledHandlers: [{ handler: 'erp', disabledBy: 'operator' }],
+      });
+      expect(all).not.toHaveProperty('pausedHandlers');
+    } finally {
+      await receiver.store.enableHandler('erp');
+    }
+    await deadAgain();
     await receiver.store.disableHandler('erp', { reason: 'HTTP 410 Gone from the test' });
     try {
       const human = await admin('dead-letters', 'retry', '--handler', 'erp');

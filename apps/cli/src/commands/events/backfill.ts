@@ -82,10 +82,9 @@ export const backfillCommand = defineCommand<BackfillOptions, BackfillCommandRes
       result.handlerDisabledBy === null || result.events === 0
         ? []
         : disabledHandlerLines(
-            [result.handler],
+            [{ handler: result.handler, disabledBy: result.handlerDisabledBy }],
             style,
             'jobs',
-            result.handlerDisabledBy === 'operator' ? [result.handler] : [],
           );
     return [head, ...skippedLines(result), ...disabled].join('\n');
   },

@@ -1,7 +1,7 @@
 import { type AdminTargetOptions, openAdminApi } from '../../admin-api/admin-api-client.js';
 import { disabledHandlerLines, queuedJobs } from '../../admin-api/admin-format.js';
 import { checkEventId, disabledHandlersOf } from '../../admin-api/admin-input.js';
-import type { JobJson } from '../../admin-api/admin-types.js';
+import type { DisabledHandlerJson, JobJson } from '../../admin-api/admin-types.js';
 import { maskJobs, shown } from '../../admin-api/personal-data.js';
 import { productName } from '../../cli-invocation.js';
 import { defineCommand } from '../../command.js';
@@ -20,10 +20,8 @@ export interface ReplayEventResult {
   revealed: boolean;
   eventId: string;
   jobs: JobJson[];
-  /** Handlers of the queued jobs that are disabled (target gone): those jobs wait until enabled. */
-  disabledHandlers: string[];
-  /** Those of disabledHandlers an operator disabled (`handlers disable`), not their target. */
-  pausedHandlers: string[];
+  /** Handlers of the queued jobs that are disabled, and by whom (`target`: gone; `operator`): those jobs wait until enabled. */
+  disabledHandlers: DisabledHandlerJson[];
 }
 
 /** Runs an event's handler jobs again now (`POST /admin/api/events/:id/replay`). */
@@ -37,8 +35,8 @@ export const replayEventCommand = defineCommand<ReplayEventOptions, ReplayEventR
       { handler: options.handler },
     );
     const { revealed, value: jobs } = shown(options.reveal, answer.jobs, maskJobs);
-    const disabled = await disabledHandlersOf(api, answer.jobs);
-    return { receiver: api.receiverUrl, revealed, eventId: answer.eventId, jobs, ...disabled };
+    const disabledHandlers = await disabledHandlersOf(api, answer.jobs);
+    return { receiver: api.receiverUrl, revealed, eventId: answer.eventId, jobs, disabledHandlers };
   },
 
   render(result, style) {
@@ -52,7 +50,7 @@ export const replayEventCommand = defineCommand<ReplayEventOptions, ReplayEventR
     }
     return [
       `${style.green('✔')} ${result.eventId}: ${queuedJobs(result.jobs)}`,
-      ...disabledHandlerLines(result.disabledHandlers, style, 'job', result.pausedHandlers),
+      ...disabledHandlerLines(result.disabledHandlers, style, 'job'),
     ].join('\n');
   },
 });

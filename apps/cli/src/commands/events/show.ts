@@ -14,7 +14,7 @@ import {
   paintStatus,
 } from '../../admin-api/admin-format.js';
 import { checkEventId, disabledHandlersOf } from '../../admin-api/admin-input.js';
-import type { EventDetailJson } from '../../admin-api/admin-types.js';
+import type { DisabledHandlerJson, EventDetailJson } from '../../admin-api/admin-types.js';
 import { type EventView, maskEventDetail, maskedNote, shown } from '../../admin-api/personal-data.js';
 import { isRunningListen } from '../../admin-api/running-listen.js';
 import { defineCommand } from '../../command.js';
@@ -34,10 +34,8 @@ export interface ShowEventResult {
   /** False: the customer name and error texts are masked and the payload is left out (`--reveal` shows them). */
   revealed: boolean;
   event: EventView;
-  /** Handlers of the event's waiting (pending) jobs that are disabled: those jobs wait until enabled. */
-  disabledHandlers: string[];
-  /** Those of disabledHandlers an operator disabled (`handlers disable`), not their target. */
-  pausedHandlers: string[];
+  /** Handlers of the event's waiting (pending) jobs that are disabled, and by whom: those jobs wait until enabled. */
+  disabledHandlers: DisabledHandlerJson[];
   /** The event's shop installed the receiver's platform app (app mode): `verify` does not apply to it. */
   appShop: boolean;
   /** The receiver is this config directory's running `srhooks listen`, which verifies no order. */
@@ -130,12 +128,12 @@ export const showEventCommand = defineCommand<ShowEventOptions, ShowEventResult>
       maskEventDetail,
     );
     const waiting = answer.event.jobs.filter((job) => job.status === 'pending');
-    const disabled = await disabledHandlersOf(api, waiting);
+    const disabledHandlers = await disabledHandlersOf(api, waiting);
     return {
       receiver: api.receiverUrl,
       revealed,
       event,
-      ...disabled,
+      disabledHandlers,
       appShop: await isAppShop(api, event.shop),
       listen: await isRunningListen(api.receiverUrl, context.env),
     };
@@ -209,7 +207,7 @@ export const showEventCommand = defineCommand<ShowEventOptions, ShowEventResult>
             value: ({ job, attempt }) => (attempt ? (attempt.error ?? '') : (job.lastError ?? '')),
           },
         ]),
-        ...disabledHandlerLines(result.disabledHandlers, style, 'job', result.pausedHandlers),
+        ...disabledHandlerLines(result.disabledHandlers, style, 'job'),
       );
     } else {
       lines.push('', style.dim('no handler jobs'));
