@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import {
   type ApiErrorBody,
   ERROR_BODY_INNER_CODE_KEY,
@@ -153,7 +154,11 @@ export const DEFAULT_ORDER_STATUS_TEXTS: Record<string, string> = {
 /** [A13] Status of an order whose cart was abandoned (not documented; the shop's "missing order" state). */
 export const ABANDONED_CART_STATUS = { status: '0', statusText: 'Elhagyott kosár' } as const;
 
-/** [A14] How long curl (which ShopRenter's delivery behaves like) waits for `100 Continue` before sending. */
+/**
+ * [A14] How long curl (which ShopRenter's delivery behaves like) waits for `100 Continue` before sending.
+ * The multipart boundary is curl's style too (contracts' `randomBoundary`: 24 dashes and 16 hex digits):
+ * the one captured delivery's boundary is not in the project's material.
+ */
 export const EXPECT_CONTINUE_TIMEOUT_MS = 1000;
 
 /** [A15] Deliveries that get no answer within this time are recorded as failed (ShopRenter's own timeout is not documented). */
@@ -323,6 +328,16 @@ export function shopDateHeader(shopNow: Date): string {
  * cors`, `user-agent: node` where no User-Agent is given): the documentation shows none of a real call's.
  */
 export const APP_CALL_TIMEOUT_MS = 30_000;
+
+/**
+ * [A50] Every call the shop makes to an app (install, EntryPoint, uninstall) carries a `code` of its own,
+ * so a `code` seen twice is a replay (the receiver's app mode and the client's replay guard refuse it).
+ * The documentation says only "generated hash" (its example: `0907a61c0c8d55e99db179b68161bc00`, 32 hex
+ * digits); the sandbox makes a fresh one of that form for each call.
+ */
+export function newAppCallCode(): string {
+  return randomBytes(16).toString('hex');
+}
 
 /*
  * [A48] Where the documentation is silent on the API's answer, the sandbox chooses (kept here as a list of

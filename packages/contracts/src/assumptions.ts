@@ -101,6 +101,15 @@ export const PAYMENT_NOTIFICATION_TEXTS_MAY_BE_NULL = true;
  */
 export { statusesFromHistory } from './recovery/recovered-events.js';
 
+/*
+ * [A51] ShopRenter sends deliveries and Payment API notifications without a content coding (no
+ * `Content-Encoding`; the documentation says nothing about compression). The readers take a body as
+ * sent and refuse one with any coding but `identity` (`unsupported_content_encoding` for a delivery,
+ * `invalid_notification` for a notification) rather than read compressed bytes as text:
+ * `codec/content-coding.ts` `unsupportedContentCoding`, used by `decodeDelivery` and
+ * `readPaymentNotificationBody`.
+ */
+
 /**
  * [A49] A delivery's `email_hash` (field `order_email_hash`, documented only as "Customer email sha256
  * hash") is the hex SHA-256 of the customer's e-mail address trimmed and lower-cased. The sandbox writes

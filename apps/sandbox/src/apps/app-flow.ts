@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { signAppRequest, signPaymentNotification } from '@srhooks/contracts';
 import {
   APP_CALL_TIMEOUT_MS,
+  newAppCallCode,
   PAYMENT_NOTIFICATION,
   UNINSTALL_REMOVES_APP_SUBSCRIPTIONS,
 } from '../assumptions.js';
@@ -62,7 +62,7 @@ export function signedAppParams(
 ): Record<string, string> {
   const params = {
     shopname: shop,
-    code: randomBytes(16).toString('hex'),
+    code: newAppCallCode(),
     timestamp: String(Math.floor(nowMs / 1000)),
   };
   return { ...params, hmac: signAppRequest(params, app.clientSecret) };
