@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { failureReason } from '@srhooks/client/network-failure';
+import { failureReason, isBadPort } from '@srhooks/client/network-failure';
 import { answerJson } from '../answer-json.js';
 import { CliError, EXIT_CODES, remoteError, usageError } from '../cli-error.js';
 import { productName } from '../cli-invocation.js';
@@ -18,6 +18,7 @@ import {
 import {
   noReceiverError,
   type ReceiverTarget,
+  receiverBadPortAdvice,
   receiverTargetAdvice,
   receiverTargetReason,
   resolveReceiverTarget,
@@ -142,7 +143,8 @@ export async function openAdminApi(
       const why = failureReason(error);
       throw remoteError(
         `cannot reach the receiver at ${receiverUrl} (${receiverTargetReason(target, env)})`,
-        `${why}; ${receiverTargetAdvice(target)}`,
+        // a port fetch refuses outright: "is it running?" cannot help, another port does
+        `${why}; ${isBadPort(error) ? receiverBadPortAdvice(target) : receiverTargetAdvice(target)}`,
         'network_error',
         error,
       );

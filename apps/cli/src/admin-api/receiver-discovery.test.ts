@@ -69,8 +69,8 @@ describe('receiver discovery of the admin commands', () => {
     expect(JSON.parse(flagged.stdout).error).toMatchObject({
       code: 'network_error',
       message: 'cannot reach the receiver at http://127.0.0.1:1 (given with --receiver)',
-      // port 1: fetch does not request it at all (as a closed port, it stands for a receiver not there)
-      hint: 'fetch does not request this port (bad port); check --receiver: is the receiver running at that URL?',
+      // port 1: fetch does not request it at all, so no receiver there could answer: another port, not "is it running?"
+      hint: 'fetch does not request this port (bad port); port 1 is one that HTTP clients refuse to connect to: use another port (run the receiver on one and pass its URL with --receiver)',
     });
     const fromEnv = await runCli(mine.dir, ['events', 'list', '--json'], {
       env: {
@@ -81,6 +81,7 @@ describe('receiver discovery of the admin commands', () => {
     expect(JSON.parse(fromEnv.stdout).error).toMatchObject({
       code: 'network_error',
       message: 'cannot reach the receiver at http://127.0.0.1:1 (from SRHOOKS_RECEIVER_URL)',
+      hint: 'fetch does not request this port (bad port); port 1 is one that HTTP clients refuse to connect to: use another port (run the receiver on one and set SRHOOKS_RECEIVER_URL to its URL; --receiver URL overrides it)',
     });
   });
 });

@@ -1,3 +1,4 @@
+import { badPortAdvice } from '@srhooks/client/network-failure';
 import { remoteError, usageError } from '../cli-error.js';
 import { productName } from '../cli-invocation.js';
 import { resolveConfigDir } from '../config/config-dir.js';
@@ -89,6 +90,24 @@ export function receiverTargetAdvice(target: ReceiverTarget): string {
       return `is ${productName('listen')} still starting or stopping? pass --receiver URL or set SRHOOKS_RECEIVER_URL for another receiver`;
     case 'default':
       return 'start srhooks listen with this config directory (the admin commands then find it on any port), or pass --receiver URL or set SRHOOKS_RECEIVER_URL';
+  }
+}
+
+/**
+ * What to do when fetch refused the receiver URL's port outright (a "bad port", @srhooks/client's
+ * isBadPort): no receiver on it can be asked, running or not; name the port, and where to give another.
+ */
+export function receiverBadPortAdvice(target: ReceiverTarget): string {
+  const port = badPortAdvice(target.url);
+  switch (target.source) {
+    case 'flag':
+      return `${port} (run the receiver on one and pass its URL with --receiver)`;
+    case 'env':
+      return `${port} (run the receiver on one and set SRHOOKS_RECEIVER_URL to its URL; --receiver URL overrides it)`;
+    case 'listen':
+      return `${port} (restart ${productName('listen')} with --port set to one)`;
+    case 'default':
+      return `${port} (pass --receiver URL or set SRHOOKS_RECEIVER_URL)`;
   }
 }
 

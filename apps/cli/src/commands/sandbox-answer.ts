@@ -1,4 +1,4 @@
-import { failureReason } from '@srhooks/client/network-failure';
+import { badPortAdvice, failureReason, isBadPort } from '@srhooks/client/network-failure';
 import { answerJson } from '../answer-json.js';
 import { type CliError, remoteError } from '../cli-error.js';
 import { productName } from '../cli-invocation.js';
@@ -71,12 +71,17 @@ export async function readSandboxAnswer(
 
 /**
  * A sandbox URL that got no answer: why (connection refused, a host name that does not resolve, …)
- * first on the fix's line, as the admin commands say it of a receiver.
+ * first on the fix's line, as the admin commands say it of a receiver. A port fetch refuses outright
+ * (a "bad port") is named, with another port to use: no sandbox started there could be asked.
  */
 export function unreachableSandbox(base: string, error: unknown): CliError {
   return remoteError(
     `cannot reach the sandbox at ${base}`,
-    `${failureReason(error)}; start it with srhooks sandbox (or pass --sandbox-url / set SRHOOKS_SANDBOX_URL)`,
+    `${failureReason(error)}; ${
+      isBadPort(error)
+        ? `${badPortAdvice(base)} (start srhooks sandbox --port PORT with one, and pass its URL with --sandbox-url / set SRHOOKS_SANDBOX_URL)`
+        : 'start it with srhooks sandbox (or pass --sandbox-url / set SRHOOKS_SANDBOX_URL)'
+    }`,
     'network_error',
     error,
   );

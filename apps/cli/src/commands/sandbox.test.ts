@@ -381,7 +381,8 @@ describe('srhooks sandbox', () => {
     const down = await runCli(config.dir, ['sandbox', 'order', '--sandbox-url', 'http://127.0.0.1:1']);
     expect(down.code).toBe(3);
     expect(down.stderr).toBe(
-      'error: cannot reach the sandbox at http://127.0.0.1:1\nfetch does not request this port (bad port); start it with srhooks sandbox (or pass --sandbox-url / set SRHOOKS_SANDBOX_URL)\n',
+      // port 1: fetch does not request it at all, so no sandbox there could answer: another port, not "start it"
+      'error: cannot reach the sandbox at http://127.0.0.1:1\nfetch does not request this port (bad port); port 1 is one that HTTP clients refuse to connect to: use another port (start srhooks sandbox --port PORT with one, and pass its URL with --sandbox-url / set SRHOOKS_SANDBOX_URL)\n',
     );
     // why, on the fix's line: nothing listens there (start it), or a host name that does not resolve (a typo)
     const closed = await freePort();
