@@ -1,6 +1,6 @@
 /**
  * The body (or query) of `POST /admin/api/recover`: `shop`, optional `since` — a duration back from
- * now (`2d`, `12h`, `90m`) or an ISO 8601 time — and `dryRun`. The CLI sends `--since` as typed.
+ * now (`2d`, `12h`, `90m`; at least 1m: `0m` is no window) or an ISO 8601 time — and `dryRun`. The CLI sends `--since` as typed.
  */
 import { z } from 'zod';
 import {
@@ -22,6 +22,14 @@ export function sinceDuration(text: string, now: Date): Date | undefined {
 }
 
 export const SinceSchema = z.string().transform((value, ctx): Date => {
+  if (Number(DURATION.exec(value.trim())?.[1] ?? Number.NaN) === 0) {
+    // `0m`: a window of nothing, from now to now; the CLI refuses it too (at least 1m).
+    ctx.addIssue({
+      code: 'custom',
+      message: `must reach back at least 1m (${value.trim()} is no window: no order would be read); send a duration such as 2d, 12h or 90m, or an ISO 8601 time such as 2025-12-01T08:00:00Z`,
+    });
+    return z.NEVER;
+  }
   const back = sinceDuration(value, new Date());
   if (back) return back;
   const parsed = TimeSchema.safeParse(value);

@@ -171,6 +171,28 @@ describe('recovery failures', () => {
     expect(future.statusCode).toBe(400);
     expect(future.json().error).toMatchObject({ code: 'bad_since' });
     expect(future.json().error.message).toContain('in the future');
+    // A duration of nothing (0m, 0h, 00d) reads no order: refused as any since that is no window back is,
+    // naming the part and field and saying what to send (it answered 200 after an empty pass).
+    for (const [since, part] of [
+      ['0m', 'body'],
+      ['00d', 'body'],
+      ['0h', 'query'],
+    ] as const) {
+      const zero = await app.inject({
+        method: 'POST',
+        url:
+          part === 'query' ? `/admin/api/recover?shop=${SHOP}&since=${since}&dryRun=1` : '/admin/api/recover',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+        ...(part === 'body' ? { payload: { shop: SHOP, since, dryRun: true } } : {}),
+      });
+      expect(zero.statusCode).toBe(400);
+      expect(zero.json().error).toEqual({
+        code: 'invalid_request',
+        in: part,
+        field: 'since',
+        message: `${part}.since: must reach back at least 1m (${since} is no window: no order would be read); send a duration such as 2d, 12h or 90m, or an ISO 8601 time such as 2025-12-01T08:00:00Z`,
+      });
+    }
     // The whole look-back is allowed: this one reaches the shop (and fails on the wrong secret).
     const whole = await app.inject({
       method: 'POST',
