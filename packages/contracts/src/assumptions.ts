@@ -101,6 +101,15 @@ export const PAYMENT_NOTIFICATION_TEXTS_MAY_BE_NULL = true;
  */
 export { statusesFromHistory } from './recovery/recovered-events.js';
 
+/**
+ * [A52] `GET /orderProducts?orderId=` (the order's documented `orderProducts` link) pages like every
+ * collection and needs `order.order:read`; its items carry the delivery's `orderProduct` fields by the
+ * same names (`innerId`, `name`, `sku`, `price`, `currency`, `taxRate`, `quantity`, …) beside the API's
+ * `href`, `id` and links. None of it is documented. Recovery puts the items in a recovered order as the
+ * delivery carries them: `orderProductsFromApi` (`OrderProductEntrySchema` reads an item loosely).
+ */
+export { orderProductsFromApi } from './recovery/recovered-order.js';
+
 /*
  * [A51] ShopRenter sends deliveries and Payment API notifications without a content coding (no
  * `Content-Encoding`; the documentation says nothing about compression). The readers take a body as

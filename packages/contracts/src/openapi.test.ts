@@ -14,6 +14,7 @@ import {
   BatchResponseSchema,
   INNER_ERROR_CODES,
   isDocumentedErrorText,
+  OrderProductCollectionSchema,
   TokenErrorBodySchema,
   TokenRequestSchema,
   TokenResponseSchema,
@@ -131,6 +132,7 @@ describe('openapi/shoprenter.yaml: structure', () => {
         'GET /orders/{id}',
         'GET /orders',
         'GET /orderHistories',
+        'GET /orderProducts',
         'GET /newsletterSubscribers',
         'POST /batch',
       ].sort(),
@@ -204,7 +206,8 @@ describe('openapi/shoprenter.yaml: structure', () => {
         { legacyBasicAuth: [] },
       ]);
     }
-    for (const path of ['/orders/{id}', '/orders', '/orderHistories']) {
+    // `/orderProducts`: assumed order.order:read (A52; the scope table does not list the resource).
+    for (const path of ['/orders/{id}', '/orders', '/orderHistories', '/orderProducts']) {
       expect(scopes(path, 'get')).toEqual([{ bearerAuth: ['order.order:read'] }, { legacyBasicAuth: [] }]);
     }
     // Batch: scopes apply per inner request, so the call itself asks for none (any valid token).
@@ -306,6 +309,15 @@ describe('openapi/shoprenter.yaml: examples parse with the zod schemas', () => {
     ).toEqual({
       status: '0',
     });
+  });
+
+  test('orderProducts page (assumed item fields, A52)', () => {
+    const page = OrderProductCollectionSchema.parse(
+      jsonExample(operation('/orderProducts', 'get').responses['200']),
+    );
+    expect(page.items).toEqual([
+      expect.objectContaining({ innerId: '608', sku: '996000004', price: 945, quantity: 1, currency: 'HUF' }),
+    ]);
   });
 
   test('batch request and answer, API errors', () => {

@@ -158,6 +158,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/orderProducts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An order's products (one page)
+         * @description The products of an order, the resource its `orderProducts` link names
+         *     (`/orderProducts?orderId=<order id>`, documented in the order item). srhooks' recovery reads it
+         *     so that a recovered order carries its products as the delivery does. The fields of an item are
+         *     not documented: srhooks assumes they are the delivery's `orderProduct` fields by the same names
+         *     (`innerId`, `name`, `sku`, `price`, `currency`, `taxRate`, `quantity`, …), and that the scope is
+         *     `order.order:read` as for the order itself (**assumption**, contracts' A52).
+         */
+        get: operations["listOrderProducts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/newsletterSubscribers": {
         parameters: {
             query?: never;
@@ -638,6 +663,33 @@ export interface components {
             next?: components["schemas"]["NullableLink"];
             last?: components["schemas"]["NullableLink"];
             items: (components["schemas"]["OrderHistoryEntry"] | components["schemas"]["Link"])[];
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * @description One ordered product as `GET /orderProducts` lists it. Its fields are not documented: assumed to
+         *     be the delivery's `orderProduct` fields by the same names (contracts' A52), plus the API's `href`,
+         *     `id` (base64 of `orderProduct-order_product_id=<innerId>`, the last segment of a delivery's
+         *     `orderProduct.innerResourceId`) and links. Unknown fields must be kept.
+         */
+        OrderProductEntry: components["schemas"]["OrderProduct"] & ({
+            href?: string;
+            id: string;
+            order?: components["schemas"]["NullableLink"];
+        } & {
+            [key: string]: unknown;
+        });
+        /** @description One page of an order's products (`GET /orderProducts`); items are links, or whole items with `full=1`. */
+        OrderProductCollection: {
+            href?: string;
+            page?: components["schemas"]["LooseValue"];
+            pageCount?: components["schemas"]["LooseValue"];
+            limit?: components["schemas"]["LooseValue"];
+            first?: components["schemas"]["NullableLink"];
+            previous?: components["schemas"]["NullableLink"];
+            next?: components["schemas"]["NullableLink"];
+            last?: components["schemas"]["NullableLink"];
+            items: (components["schemas"]["OrderProductEntry"] | components["schemas"]["Link"])[];
         } & {
             [key: string]: unknown;
         };
@@ -1696,6 +1748,73 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["OrderHistoryCollection"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    listOrderProducts: {
+        parameters: {
+            query?: {
+                /** @description Zero-based page number. A page past the last answers 400 with inner code 40008. */
+                page?: components["parameters"]["Page"];
+                /** @description Items per page. */
+                limit?: components["parameters"]["Limit"];
+                /** @description `1` returns whole items instead of links. */
+                full?: components["parameters"]["Full"];
+                /** @description Only the products of this order (an `orders` resource id). */
+                orderId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of ordered products; links unless `full=1`. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "href": "https://shopname.api.myshoprenter.hu/orderProducts?page=0&limit=200&full=1&orderId=b3JkZXItb3JkZXJfaWQ9MTcy",
+                     *       "page": "0",
+                     *       "limit": "200",
+                     *       "first": {
+                     *         "href": "https://shopname.api.myshoprenter.hu/orderProducts?page=0&limit=200&full=1&orderId=b3JkZXItb3JkZXJfaWQ9MTcy"
+                     *       },
+                     *       "previous": null,
+                     *       "next": null,
+                     *       "last": {
+                     *         "href": "https://shopname.api.myshoprenter.hu/orderProducts?page=0&limit=200&full=1&orderId=b3JkZXItb3JkZXJfaWQ9MTcy"
+                     *       },
+                     *       "items": [
+                     *         {
+                     *           "href": "https://shopname.api.myshoprenter.hu/orderProducts/b3JkZXJQcm9kdWN0LW9yZGVyX3Byb2R1Y3RfaWQ9NjA4",
+                     *           "id": "b3JkZXJQcm9kdWN0LW9yZGVyX3Byb2R1Y3RfaWQ9NjA4",
+                     *           "innerId": "608",
+                     *           "name": "30 Multi-Colored Tulips",
+                     *           "sku": "996000004",
+                     *           "price": "945",
+                     *           "currency": "HUF",
+                     *           "taxRate": "27.0000",
+                     *           "quantity": "1",
+                     *           "order": {
+                     *             "href": "https://shopname.api.myshoprenter.hu/orders/b3JkZXItb3JkZXJfaWQ9MTcy"
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OrderProductCollection"];
                 };
             };
             400: components["responses"]["BadRequest"];

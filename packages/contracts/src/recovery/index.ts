@@ -9,6 +9,7 @@ export {
   currentOrderStatus,
   ORDER_FIELD_MAP,
   orderItemFromApi,
+  orderProductsFromApi,
   type RecoveredStatus,
 } from './recovered-order.js';
 export {

@@ -1,11 +1,15 @@
 /**
  * An order read back from the API (`GET /orders?full=1`, FACTS.md §6) in the shape of a delivery's
  * order item (FACTS.md §4), field by field. The API's names differ from the delivery's; what the
- * order item of the API cannot fill (products, currency code, net totals, shipping and payment
- * prices, status text, …) is left out, never invented. Table of the mapping: {@link ORDER_FIELD_MAP}.
+ * order item of the API cannot fill (currency code, net totals, shipping and payment prices, status
+ * text, …) is left out, never invented. Table of the mapping: {@link ORDER_FIELD_MAP}. The products
+ * come from the order's `orderProducts` link (`GET /orderProducts?orderId=`), whose items are assumed
+ * to carry the delivery's `orderProduct` fields by the same names (README A52):
+ * {@link orderProductsFromApi}.
  */
 import { type OrderItem, OrderItemSchema } from '../schemas/delivery.js';
 import type { Order } from '../schemas/order.js';
+import type { OrderProductEntry } from '../schemas/order-search.js';
 import { ID_PREFIX, innerIdOfLink } from './linked-id.js';
 
 /** One status the order went into, as the delivery's `orderHistory` block carries it. */
@@ -53,11 +57,41 @@ export const ORDER_FIELD_MAP: Readonly<Record<string, string>> = {
 };
 
 /**
+ * An order's products (`GET /orderProducts?orderId=`) as the delivery's `orderProducts.orderProduct[]`
+ * carries them: every field as the API item has it (assumed the delivery's names, A52), but the API's
+ * own `href`, `id` and links (`{href}` objects such as `order`), which a delivery does not carry; the
+ * delivery's `innerResourceId` (`orderProducts/<id>`) from the item's `id` when the item has none.
+ */
+export function orderProductsFromApi(entries: readonly OrderProductEntry[]): Record<string, unknown>[] {
+  return entries.map((entry) => {
+    const product: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(entry)) {
+      if (key === 'href' || key === 'id' || value === undefined || value === null || isLink(value)) continue;
+      product[key] = value;
+    }
+    if (product.innerResourceId === undefined) product.innerResourceId = `orderProducts/${entry.id}`;
+    return product;
+  });
+}
+
+function isLink(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const keys = Object.keys(value);
+  return keys.length === 1 && keys[0] === 'href' && typeof (value as { href: unknown }).href === 'string';
+}
+
+/**
  * Derived fields: `innerResourceId` (`orders/<id>`), `customerId` (from the `customer` link),
  * `languageId` (from the `language` link), `storeName` (the shop's name, which recovery knows),
- * `orderHistory` (from the status history entry the event is about).
+ * `orderHistory` (from the status history entry the event is about), `orderProducts` (from the
+ * order's products when they were read: {@link orderProductsFromApi}; absent when not read).
  */
-export function orderItemFromApi(shop: string, order: Order, status: RecoveredStatus): OrderItem {
+export function orderItemFromApi(
+  shop: string,
+  order: Order,
+  status: RecoveredStatus,
+  products?: readonly OrderProductEntry[],
+): OrderItem {
   const source = order as Record<string, unknown>;
   const item: Record<string, unknown> = { storeName: shop };
   for (const [from, to] of Object.entries(ORDER_FIELD_MAP)) {
@@ -75,6 +109,7 @@ export function orderItemFromApi(shop: string, order: Order, status: RecoveredSt
     ...(status.comment === undefined ? {} : { comment: status.comment }),
     ...(status.dateAdded === undefined ? {} : { dateAdded: status.dateAdded }),
   };
+  if (products !== undefined) item.orderProducts = { orderProduct: orderProductsFromApi(products) };
   return OrderItemSchema.parse(item);
 }
 

@@ -8,12 +8,15 @@ import {
   OrderCollectionSchema,
   OrderHistoryCollectionSchema,
   type OrderHistoryEntry,
+  OrderProductCollectionSchema,
+  type OrderProductEntry,
   OrderSearchParamsSchema,
 } from '../schemas/order-search.js';
 import { readFixtureJson } from '../test-support/shoprenter-fixtures.js';
 import {
   ORDER_FIELD_MAP,
   orderItemFromApi,
+  orderProductsFromApi,
   parseShopDateTime,
   recoverOrderEvents,
   recoverSubscriberEvents,
@@ -44,7 +47,7 @@ function historyEntry(innerId: string, status: string, dateAdded: string): Order
 }
 
 describe('API order → delivery shape (the documentation fixtures)', () => {
-  test('maps field by field to documented delivery fields; what it cannot fill is absent', () => {
+  test('maps field by field to documented delivery fields; what it cannot fill (or was not read) is absent', () => {
     const item = orderItemFromApi('shopname', documentedOrder, {
       status: '1',
       dateAdded: '2019-09-06 15:47:59',
@@ -220,6 +223,46 @@ describe('same dedupe key as the real delivery (captured order_confirm)', () => 
       dedupeKey('demo', 'order_status_change', delivered),
     );
     expect(recovered[0]?.item.innerResourceId).toBe(capturedOrder.innerResourceId);
+  });
+
+  // The order's products, read from its `orderProducts` link (`GET /orderProducts?orderId=`), whose items
+  // are assumed to carry the delivery's orderProduct fields by the same names (A52), beside href, id, links.
+  const capturedProducts = (capturedOrder.orderProducts as { orderProduct: Record<string, unknown>[] })
+    .orderProduct;
+  const apiProducts = OrderProductCollectionSchema.parse({
+    items: capturedProducts.map(({ innerResourceId, ...fields }) => {
+      const id = String(innerResourceId).replace('orderProducts/', '');
+      return {
+        href: `https://shopname.api.myshoprenter.hu/orderProducts/${id}`,
+        id,
+        ...fields,
+        order: { href: `https://shopname.api.myshoprenter.hu/orders/${orderIdFor(innerId)}` },
+      };
+    }),
+  }).items as OrderProductEntry[];
+
+  test('with its products read, every event carries them as the delivery does; the keys do not change', () => {
+    const delivered = OrderItemSchema.parse(capturedOrder);
+    const statuses = [
+      historyEntry('1', history.status, history.dateAdded),
+      historyEntry('2', '5', '2025-12-02 08:00:00'),
+    ];
+    const withProducts = recoverOrderEvents('demo', apiOrder, statuses, ALL, apiProducts);
+    const without = recoverOrderEvents('demo', apiOrder, statuses, ALL);
+    expect(withProducts.map((e) => [e.event, e.dedupeKey])).toEqual(
+      without.map((e) => [e.event, e.dedupeKey]),
+    );
+    expect(withProducts.map((e) => e.event)).toEqual(['order_confirm', 'order_status_change']);
+    for (const event of withProducts) expect(event.item.orderProducts).toEqual(delivered.orderProducts);
+    for (const event of without) expect(event.item).not.toHaveProperty('orderProducts');
+    const [first] = orderProductsFromApi(apiProducts);
+    expect(first).not.toHaveProperty('href');
+    expect(first).not.toHaveProperty('id');
+    expect(first).not.toHaveProperty('order');
+    // An order the shop lists no products for: an empty list, not a missing block.
+    expect(recoverOrderEvents('demo', apiOrder, statuses, ALL, [])[0]?.item.orderProducts).toEqual({
+      orderProduct: [],
+    });
   });
 });
 

@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { LinkSchema, LooseStringSchema } from './loose.js';
+import { LinkSchema, LooseNumberSchema, LooseStringSchema } from './loose.js';
 import { OrderSchema } from './order.js';
 
 /**
  * Reading orders back (FACTS.md §6): the documented search parameters of `GET /orders`, one page
- * of orders, and `GET /orderHistories?orderId=` (an order's status history). Used by recovery.
+ * of orders, `GET /orderHistories?orderId=` (an order's status history) and `GET /orderProducts?orderId=`
+ * (an order's products). Used by recovery.
  */
 
 /** Shop-local time without a zone, as the order search takes it: `2013-01-01T10:30:00`. */
@@ -70,10 +71,33 @@ export const OrderHistoryEntrySchema = z.looseObject({
 
 export const OrderHistoryCollectionSchema = collection(OrderHistoryEntrySchema);
 
+/**
+ * One ordered product of `GET /orderProducts?orderId=` (the order's `orderProducts` link). Its fields
+ * are not documented: assumed to be the delivery's `orderProduct` fields by the same names (FACTS.md
+ * §4; contracts' README A52), beside the API's `href`, `id` and links. Loose: every field but `id` is
+ * optional, numbers may be strings, unknown fields are kept as sent.
+ */
+export const OrderProductEntrySchema = z.looseObject({
+  href: z.string().optional(),
+  id: z.string(),
+  innerId: z.union([z.string(), z.number()]).transform(String).optional(),
+  name: LooseStringSchema.optional(),
+  sku: LooseStringSchema.optional(),
+  price: LooseNumberSchema.optional(),
+  currency: LooseStringSchema.optional(),
+  taxRate: LooseNumberSchema.optional(),
+  quantity: LooseNumberSchema.optional(),
+  order: LinkSchema.nullable().optional(),
+});
+
+export const OrderProductCollectionSchema = collection(OrderProductEntrySchema);
+
 export type OrderSearchParams = z.infer<typeof OrderSearchParamsSchema>;
 export type OrderCollection = z.infer<typeof OrderCollectionSchema>;
 export type OrderHistoryEntry = z.infer<typeof OrderHistoryEntrySchema>;
 export type OrderHistoryCollection = z.infer<typeof OrderHistoryCollectionSchema>;
+export type OrderProductEntry = z.infer<typeof OrderProductEntrySchema>;
+export type OrderProductCollection = z.infer<typeof OrderProductCollectionSchema>;
 
 /** Whether a collection item is a whole item (has an `id`) rather than a bare link. */
 export function isFullItem<T extends { id: string }>(item: T | { href: string }): item is T {
