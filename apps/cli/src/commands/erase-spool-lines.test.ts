@@ -8,6 +8,7 @@ import { type EraseResult, spoolLines } from './erase.js';
 
 const result = (matches: NonNullable<EraseResult['spool']>['matches']): EraseResult => ({
   receiver: 'http://127.0.0.1:4750',
+  lookedFor: { email: true },
   dryRun: true,
   erased: false,
   reason: 'GDPR-2026-031',

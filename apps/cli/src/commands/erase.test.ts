@@ -98,6 +98,55 @@ describe('srhooks erase', () => {
     );
   });
 
+  it('by order id or subscriber id, the looked-for line names what was searched, not the e-mail search', async () => {
+    const order = await erase('--shop', 'acme', '--order-id', '9999', '--reason', 'GDPR-2026-042');
+    expect(order.code).toBe(0);
+    expect(order.stdout).toBe(
+      '✔ nothing matched (nothing erased)\n' +
+        "  looked for: order 9999 of acme: its order events by innerId and the shop's quarantined order deliveries whose raw body holds that innerId\n",
+    );
+    const subscriber = await erase(
+      '--shop',
+      'acme',
+      '--subscriber-id',
+      '4242',
+      '--reason',
+      'GDPR-2026-042',
+      '--dry-run',
+    );
+    expect(subscriber.stdout).toBe(
+      'dry run: would erase the personal data of 0 events and 0 deliveries\n' +
+        "  looked for: newsletter subscriber 4242 of acme: its newsletter events by subscriber id and the shop's quarantined newsletter deliveries whose raw body holds that id\n",
+    );
+    // several: each named (any matches); the address itself is never printed
+    const both = await erase(
+      '--email',
+      'nobody.cli@example.hu',
+      '--shop',
+      'acme',
+      '--order-id',
+      '9999',
+      '--reason',
+      'GDPR-2026-042',
+      '--json',
+    );
+    expect(JSON.parse(both.stdout).lookedFor).toEqual({ email: true, shop: 'acme', orderId: '9999' });
+    expect(both.stdout).not.toContain('nobody.cli');
+    const bothText = await erase(
+      '--email',
+      'nobody.cli@example.hu',
+      '--shop',
+      'acme',
+      '--order-id',
+      '9999',
+      '--reason',
+      'GDPR-2026-042',
+    );
+    expect(bothText.stdout).toMatch(
+      /^ {2}looked for: the address in orders' and subscribers' e-mail field .* is not looked for; and order 9999 of acme: its order events by innerId .*$/m,
+    );
+  });
+
   it('is refused with exit 2 while the event has an unfinished job; --include-unfinished cancels it', async () => {
     const refused = await erase('--shop', 'acme', '--order-id', '802', '--reason', 'GDPR-2026-041');
     expect(refused.code).toBe(2);

@@ -13,9 +13,21 @@ export interface EraseOptions extends AdminTargetOptions {
   includeUnfinished?: boolean;
 }
 
-/** What the receiver answered, with the receiver it came from (`--json`). */
+/**
+ * What the erasure searched by (the `looked for:` line says it): whether an e-mail address (never the
+ * address itself: it is personal data), and the shop's order innerId and subscriber id given.
+ */
+export interface EraseLookedFor {
+  email: boolean;
+  shop?: string;
+  orderId?: string;
+  subscriberId?: string;
+}
+
+/** What the receiver answered, with the receiver it came from and what was searched by (`--json`). */
 export interface EraseResult extends ErasureReportJson {
   receiver: string;
+  lookedFor: EraseLookedFor;
 }
 
 function count(n: number, one: string, many: string): string {
@@ -64,12 +76,32 @@ export function spoolLines(result: EraseResult): string[] {
 }
 
 /**
- * What an erasure looks in, said when nothing matched: "nothing stored holds this data" would claim more
- * than was searched (an address written only in a comment is not looked for).
+ * What an erasure looked in, said when nothing matched: "nothing stored holds this data" would claim more
+ * than was searched (an address written only in a comment is not looked for). Only what was asked for is
+ * named: an erasure by order id searches no e-mail field.
  */
-const SEARCHED =
-  "  looked for: the address in orders' and subscribers' e-mail field (an order's email_hash too, with the other events of its orders and of its subscribers) and in quarantined deliveries' raw bodies, " +
-  "the order's events and quarantined deliveries by innerId; an address written only in another field (a comment) is not looked for";
+export function lookedForLine(lookedFor: EraseLookedFor): string {
+  const { email, shop, orderId, subscriberId } = lookedFor;
+  const searched = [
+    ...(email
+      ? [
+          "the address in orders' and subscribers' e-mail field (an order's email_hash too, with the other events of its orders and of its subscribers, and their quarantined deliveries) and in quarantined deliveries' raw bodies; " +
+            'an address written only in another field (a comment) is not looked for',
+        ]
+      : []),
+    ...(orderId === undefined
+      ? []
+      : [
+          `order ${orderId} of ${shop}: its order events by innerId and the shop's quarantined order deliveries whose raw body holds that innerId`,
+        ]),
+    ...(subscriberId === undefined
+      ? []
+      : [
+          `newsletter subscriber ${subscriberId} of ${shop}: its newsletter events by subscriber id and the shop's quarantined newsletter deliveries whose raw body holds that id`,
+        ]),
+  ];
+  return `  looked for: ${searched.join('; and ')}`;
+}
 
 /**
  * The receiver's 409 `unfinished_jobs` in the CLI's words: its message says what blocked the erasure
@@ -110,6 +142,12 @@ export const eraseCommand = defineCommand<EraseOptions, EraseResult>({
       });
     return {
       receiver: api.receiverUrl,
+      lookedFor: {
+        email: options.email !== undefined,
+        ...(options.shop === undefined ? {} : { shop: options.shop }),
+        ...(options.orderId === undefined ? {} : { orderId: options.orderId }),
+        ...(options.subscriberId === undefined ? {} : { subscriberId: options.subscriberId }),
+      },
       dryRun: answer.dryRun,
       erased: answer.erased,
       reason: answer.reason,
@@ -162,12 +200,16 @@ export const eraseCommand = defineCommand<EraseOptions, EraseResult>({
         ...groups,
         ...ids,
         ...unfinished,
-        ...(nothingFound ? [SEARCHED] : []),
+        ...(nothingFound ? [lookedForLine(result.lookedFor)] : []),
         ...spool,
       ].join('\n');
     }
     if (!result.erased) {
-      return [`${style.green('✔')} nothing matched (nothing erased)`, SEARCHED, ...spool].join('\n');
+      return [
+        `${style.green('✔')} nothing matched (nothing erased)`,
+        lookedForLine(result.lookedFor),
+        ...spool,
+      ].join('\n');
     }
     return [
       `${style.green('✔')} erased the personal data of ${what} (reason: ${result.reason})`,
