@@ -6,6 +6,7 @@ import type { ApiCall, ApiContext, ApiResult } from './api-context.js';
 import { getSubscriber, listSubscribers } from './newsletter/subscriber-handlers.js';
 import { getOrder, listOrders } from './orders/order-handlers.js';
 import { getOrderHistory, listOrderHistories } from './orders/order-history-handlers.js';
+import { getOrderProduct, listOrderProducts } from './orders/order-product-handlers.js';
 import { SEARCH_PARAMETERS } from './orders/order-search.js';
 import { PAGE_PARAMETERS } from './paging.js';
 import {
@@ -62,6 +63,17 @@ const ROUTES: RouteTable = {
       },
     },
     item: { GET: { scope: SCOPES.orderRead, handle: (ctx, _call, id) => getOrderHistory(ctx, id) } },
+  },
+  // Not in the documented scope table: assumed to need the order's own scope (contracts' A52).
+  orderProducts: {
+    collection: {
+      GET: {
+        scope: SCOPES.orderRead,
+        handle: (ctx, call) => listOrderProducts(ctx, call.query),
+        search: ['orderId'],
+      },
+    },
+    item: { GET: { scope: SCOPES.orderRead, handle: (ctx, _call, id) => getOrderProduct(ctx, id) } },
   },
   newsletterSubscribers: {
     collection: {
