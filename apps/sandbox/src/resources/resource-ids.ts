@@ -1,4 +1,28 @@
 import { orderIdFor, webhookIdFor, webhookNumericId } from '@srhooks/contracts';
+import { apiErrors } from '../errors.js';
+
+/** Base64 of `<resource>-<table>_id=<n>`: an API id, perhaps of another resource. */
+export function isSomeApiId(id: string): boolean {
+  return /^[A-Za-z]+-[A-Za-z_]+_id=\d+$/.test(Buffer.from(id, 'base64').toString('latin1'));
+}
+
+/**
+ * GET of one item by an id that is not one of this resource's API ids. Every resource's id may be
+ * an outer id the client chose (FACTS.md §9), and the sandbox's orders, history entries and
+ * subscribers have none, so such an id names no item: 404/40401, as on webHooks (assumptions.ts
+ * [A6]). Another resource's API id is 400/40007 "The given resource id is wrong: {id}!"; this
+ * resource's own API id (`ownApiId`) that names nothing is 404 too.
+ */
+export function itemNotFound(
+  resource: string,
+  id: string,
+  ownApiId: boolean,
+  expected: string,
+  hint: string,
+): never {
+  if (!ownApiId && isSomeApiId(id)) throw apiErrors.wrongId(resource, id, expected);
+  throw apiErrors.notFound(hint, `${resource}/${id}`);
+}
 
 /** The notification number of a webHooks id, or undefined unless `id` is exactly what the API hands out. */
 export function parseWebhookId(id: string): number | undefined {

@@ -2,7 +2,7 @@ import { apiErrors } from '../../errors.js';
 import type { WireItem } from '../../state/shop-data.js';
 import type { ApiContext, ApiResult } from '../api-context.js';
 import { paginate, parsePageQuery } from '../paging.js';
-import { linkedResourceId, parseSubscriberId } from '../resource-ids.js';
+import { itemNotFound, linkedResourceId, parseSubscriberId } from '../resource-ids.js';
 
 /**
  * `GET /newsletterSubscribers` with its filters `email`, `status` (0/1), `subscribedAt` (a day or a
@@ -83,9 +83,15 @@ export function listSubscribers(ctx: ApiContext, query: Record<string, unknown>)
 
 export function getSubscriber(ctx: ApiContext, id: string): ApiResult {
   const n = parseSubscriberId(id);
-  if (n === undefined)
-    throw apiErrors.wrongId('newsletterSubscribers', id, 'newsletterSubscriber-subscriber_id=');
-  const found = ctx.shop.data.subscribers.find((s) => String(s.id) === n);
-  if (!found) throw apiErrors.notFound(`newsletterSubscribers resource '${id}' not found.`);
+  const found = n === undefined ? undefined : ctx.shop.data.subscribers.find((s) => String(s.id) === n);
+  if (!found) {
+    return itemNotFound(
+      'newsletterSubscribers',
+      id,
+      n !== undefined,
+      'newsletterSubscriber-subscriber_id=',
+      `newsletterSubscribers resource '${id}' not found.`,
+    );
+  }
   return { status: 200, body: renderSubscriber(found, ctx) };
 }

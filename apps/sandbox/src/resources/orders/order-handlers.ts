@@ -1,21 +1,22 @@
-import { apiErrors } from '../../errors.js';
 import { shopDateTime } from '../../simulator/shop-time.js';
 import { orderByInnerId } from '../../state/order-index.js';
 import type { ApiContext, ApiResult } from '../api-context.js';
 import { paginate, parsePageQuery } from '../paging.js';
-import { parseOrderId } from '../resource-ids.js';
+import { itemNotFound, parseOrderId } from '../resource-ids.js';
 import { sortOrders } from './order-list-settings.js';
 import { renderOrder } from './order-presenter.js';
 import { orderSearch, searchSuffix } from './order-search.js';
 
 export function getOrder(ctx: ApiContext, id: string): ApiResult {
   const innerId = parseOrderId(id);
-  if (innerId === undefined) throw apiErrors.wrongId('orders', id, 'order-order_id=');
-  const stored = orderByInnerId(ctx.shop.data.orders, innerId);
+  const stored = innerId === undefined ? undefined : orderByInnerId(ctx.shop.data.orders, innerId);
   if (!stored) {
-    throw apiErrors.notFound(
+    return itemNotFound(
+      'orders',
+      id,
+      innerId !== undefined,
+      'order-order_id=',
       `orders resource '${id}' not found; the sandbox knows the orders its simulator placed.`,
-      `orders/${id}`,
     );
   }
   return { status: 200, body: renderOrder(stored, ctx.apiBase) };

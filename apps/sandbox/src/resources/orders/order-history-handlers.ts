@@ -5,7 +5,7 @@ import { orderByInnerId } from '../../state/order-index.js';
 import type { StoredHistoryEntry, StoredOrder } from '../../state/shop-data.js';
 import type { ApiContext, ApiResult } from '../api-context.js';
 import { paginate, parsePageQuery } from '../paging.js';
-import { linkedResourceId, parseOrderHistoryId, parseOrderId } from '../resource-ids.js';
+import { itemNotFound, linkedResourceId, parseOrderHistoryId, parseOrderId } from '../resource-ids.js';
 
 /**
  * `GET /orderHistories[?orderId=]` and `GET /orderHistories/{id}` (FACTS.md §6; the documentation's
@@ -62,8 +62,16 @@ export function listOrderHistories(ctx: ApiContext, query: Record<string, unknow
 
 export function getOrderHistory(ctx: ApiContext, id: string): ApiResult {
   const n = parseOrderHistoryId(id);
-  if (n === undefined) throw apiErrors.wrongId('orderHistories', id, 'orderHistory-order_history_id=');
-  const found = allEntries(ctx, undefined).find(({ entry }) => entry.innerId === n);
-  if (!found) throw apiErrors.notFound(`orderHistories resource '${id}' not found.`);
+  const found =
+    n === undefined ? undefined : allEntries(ctx, undefined).find(({ entry }) => entry.innerId === n);
+  if (!found) {
+    return itemNotFound(
+      'orderHistories',
+      id,
+      n !== undefined,
+      'orderHistory-order_history_id=',
+      `orderHistories resource '${id}' not found.`,
+    );
+  }
   return { status: 200, body: renderEntry(found.order, found.entry, ctx.apiBase) };
 }

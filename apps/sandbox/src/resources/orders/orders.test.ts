@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { OrderSchema, orderIdFor } from '@srhooks/contracts';
+import { OrderSchema, orderIdFor, webhookIdFor } from '@srhooks/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSandbox, type TestSandbox } from '../../test-support/test-sandbox.js';
 
@@ -76,10 +76,14 @@ describe('orders resource', () => {
     expect(full.items[0].innerId).toBe('1');
   });
 
-  it('answers 40007 for a malformed id and 404/40401 for an unknown order', async () => {
-    const bad = await sb.api('GET', '/orders/xyz');
+  it('answers 40007 for another resource’s id and 404/40401 for an unknown order or outer id', async () => {
+    const bad = await sb.api('GET', `/orders/${webhookIdFor(1)}`);
     expect(bad.status).toBe(400);
     expect(bad.json().error).toBe(40007);
+    // `xyz` has the outer-id form (FACTS.md §9: any resource's id may be one) and names no order.
+    const outer = await sb.api('GET', '/orders/xyz');
+    expect(outer.status).toBe(404);
+    expect(outer.json().error).toBe(40401);
     const unknown = await sb.api('GET', `/orders/${orderIdFor('99999')}`);
     expect(unknown.status).toBe(404);
     expect(unknown.json().error).toBe(40401);

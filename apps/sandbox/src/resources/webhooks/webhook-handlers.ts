@@ -4,7 +4,7 @@ import { apiErrors } from '../../errors.js';
 import type { StoredWebhook } from '../../state/shop-data.js';
 import type { ApiContext, ApiResult } from '../api-context.js';
 import { paginate, parsePageQuery } from '../paging.js';
-import { parseWebhookId } from '../resource-ids.js';
+import { isSomeApiId, parseWebhookId } from '../resource-ids.js';
 import { parseWebhookCreate, parseWebhookUpdate, readOuterId } from './webhook-input.js';
 import { publicWebhookId, renderWebhook, webhookHref } from './webhook-presenter.js';
 
@@ -20,11 +20,6 @@ import { publicWebhookId, renderWebhook, webhookHref } from './webhook-presenter
  */
 
 const ID_FORMAT = 'webHook-notification_id=';
-
-/** Base64 of `<resource>-<table>_id=<n>`: an API id, perhaps of another resource. */
-function isSomeApiId(id: string): boolean {
-  return /^[A-Za-z]+-[A-Za-z_]+_id=\d+$/.test(Buffer.from(id, 'base64').toString('latin1'));
-}
 
 /** The item `id` names (outer id first, then API id), or undefined. */
 function lookup(ctx: ApiContext, id: string): StoredWebhook | undefined {
