@@ -46,6 +46,12 @@ function oneOf(names: readonly string[]) {
 const WebhookEventSchema = z.enum(WEBHOOK_EVENTS, { error: oneOf(WEBHOOK_EVENTS) });
 
 const HANDLER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+const HANDLER_NAME_PROBLEM =
+  'is not an allowed name: a handler name is 1 to 63 letters, digits, "_", "." and "-", starting with a letter or digit';
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
 
 /** Fields every handler type accepts. Handlers are defined once by name and referenced from shops. */
 const HandledEventSchema = z.enum([...WEBHOOK_EVENTS, ...APP_EVENTS], {
@@ -398,31 +404,36 @@ export const ReceiverConfigSchema = z
     shops: z.array(ShopConfigSchema).default([]),
     /** App mode: the backend of a ShopRenter platform app (see app-mode/app-config.ts). */
     app: AppConfigSchema.optional(),
+    // A handler's name is checked beside its definition, not as the record's key: a key zod refuses
+    // skips its value and every check after it, so one bad name hid the handler's own problems and the
+    // other handlers' NATS servers until it was fixed (one more restart per round).
     handlers: z
-      .record(
-        z
-          .string()
-          .regex(
-            HANDLER_NAME,
-            'a handler name is 1 to 63 letters, digits, "_", "." and "-", starting with a letter or digit',
-          ),
-        HandlerConfigSchema,
-      )
-      .superRefine((handlers, ctx) => {
-        // A NATS server the client cannot use fails here, not at the first delivery (see nats-server.ts).
-        for (const [name, handler] of Object.entries(handlers)) {
-          if (handler.type !== 'nats') continue;
-          const servers = [handler.servers].flat();
-          servers.forEach((server, index) => {
-            // `${VAR}`: checked once resolved, when the receiver starts (env-reference.ts).
-            const problem = server.includes('${') ? null : natsServerProblem(name, server);
-            if (problem) {
-              const path = Array.isArray(handler.servers) ? [name, 'servers', index] : [name, 'servers'];
-              ctx.addIssue({ code: 'custom', path, message: problem });
+      .record(z.string(), HandlerConfigSchema)
+      .superRefine(
+        (handlers, ctx) => {
+          for (const name of Object.keys(handlers)) {
+            if (!HANDLER_NAME.test(name)) {
+              ctx.addIssue({ code: 'custom', path: [name], message: HANDLER_NAME_PROBLEM });
             }
-          });
-        }
-      })
+          }
+          // A NATS server the client cannot use fails here, not at the first delivery (see nats-server.ts);
+          // over each handler whose definition is valid on its own (the others' problems are said already).
+          for (const [name, handler] of Object.entries(handlers)) {
+            if (handler?.type !== 'nats' || !HandlerConfigSchema.safeParse(handler).success) continue;
+            const servers = [handler.servers].flat();
+            servers.forEach((server, index) => {
+              // `${VAR}`: checked once resolved, when the receiver starts (env-reference.ts).
+              const problem = server.includes('${') ? null : natsServerProblem(name, server);
+              if (problem) {
+                const path = Array.isArray(handler.servers) ? [name, 'servers', index] : [name, 'servers'];
+                ctx.addIssue({ code: 'custom', path, message: problem });
+              }
+            });
+          }
+        },
+        // also when a handler's definition failed: the record is an object of them, each checked alone
+        { when: (payload) => isRecord(payload.value) },
+      )
       .default({}),
   })
   .superRefine(
