@@ -174,6 +174,19 @@ describe('colour', () => {
     );
   });
 
+  it('FORCE_COLOR wins over TERM=dumb (as in Node and supports-color); FORCE_COLOR=0 or false does not force', async () => {
+    const dumb = await runCli(config.dir, ['fields', 'newsletter_subscribe'], {
+      env: { NO_COLOR: undefined, FORCE_COLOR: '1', TERM: 'dumb' },
+    });
+    expect(dumb.stdout).toContain('\u001b[');
+    for (const off of ['0', 'false']) {
+      const run = await runCli(config.dir, ['fields', 'newsletter_subscribe'], {
+        env: { NO_COLOR: undefined, FORCE_COLOR: off },
+      });
+      expect(run.stdout).not.toContain('\u001b[');
+    }
+  });
+
   it('--no-color turns colour off too, and --json output is never coloured', async () => {
     const flag = await runCli(config.dir, ['fields', '--no-color'], {
       env: { NO_COLOR: undefined, FORCE_COLOR: '1' },

@@ -25,6 +25,17 @@ describe('colorEnabled', () => {
     [{ FORCE_COLOR: '0' }, false, false, false],
     [{ FORCE_COLOR: '1', NO_COLOR: '1' }, true, false, false],
     [{ TERM: 'dumb' }, true, false, false],
+    // FORCE_COLOR as Node's getColorDepth and supports-color read it: it wins over TERM=dumb, 0 and
+    // false turn colour off on a terminal too, an empty value forces it; --no-color and NO_COLOR win over it
+    [{ FORCE_COLOR: '1', TERM: 'dumb' }, true, false, true],
+    [{ FORCE_COLOR: '1', TERM: 'dumb' }, false, false, true],
+    [{ FORCE_COLOR: '3' }, false, false, true],
+    [{ FORCE_COLOR: 'true' }, false, false, true],
+    [{ FORCE_COLOR: '' }, false, false, true],
+    [{ FORCE_COLOR: '0' }, true, false, false],
+    [{ FORCE_COLOR: 'false' }, true, false, false],
+    [{ FORCE_COLOR: 'false' }, false, false, false],
+    [{ FORCE_COLOR: '1' }, true, true, false],
     [{}, true, true, false],
   ])('env %j, tty %s, --no-color %s → %s', (env, isTTY, noColorFlag, expected) => {
     expect(colorEnabled({ env, isTTY, noColorFlag })).toBe(expected);

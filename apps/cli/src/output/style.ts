@@ -22,10 +22,17 @@ export interface ColorDecision {
   noColorFlag?: boolean;
 }
 
+/**
+ * Whether a stream gets colour, in this order: `--no-color`, then NO_COLOR (any non-empty value:
+ * https://no-color.org) turn it off; then FORCE_COLOR, when set, decides, as Node's tty getColorDepth and
+ * chalk's supports-color read it: `0` or `false` turn colour off (a terminal too), any other value —
+ * `1`, `2`, `3`, `true`, empty — turns it on, off a terminal (a CI log) and over TERM=dumb alike; then
+ * TERM=dumb turns it off; else a terminal gets colour.
+ */
 export function colorEnabled({ env, isTTY, noColorFlag }: ColorDecision): boolean {
   if (noColorFlag) return false;
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
-  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '' && env.FORCE_COLOR !== '0') return true;
+  if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
   if (env.TERM === 'dumb') return false;
   return isTTY;
 }
