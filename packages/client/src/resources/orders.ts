@@ -4,18 +4,18 @@ import {
   OrderCollectionSchema,
   OrderHistoryCollectionSchema,
   type OrderHistoryEntry,
+  OrderProductCollectionSchema,
+  type OrderProductEntry,
   type OrderSearchParams,
   OrderSearchParamsSchema,
 } from '@srhooks/contracts/schemas/order-search';
-import { InputError, ShopRenterApiError, ValidationError } from '../errors.js';
+import { InputError, ValidationError } from '../errors.js';
 import { parseBody, unwrap } from '../http/api-call.js';
 import { checkSearchKeys } from '../option-checks.js';
 import type { BatchFunction } from './batch.js';
 import type { CallOptions, ResourceContext } from './context.js';
+import { MAX_LIMIT, orderList } from './order-lists.js';
 import { resourceId } from './resource-id.js';
-
-/** The API's largest page (FACTS.md §6). */
-const MAX_LIMIT = 200;
 
 export interface OrderSearchPage {
   page: number;
@@ -41,6 +41,16 @@ export interface OrdersResource {
    * request of the rate limit per call); a history longer than one page is completed by direct calls.
    */
   histories(orderIds: readonly string[], options?: CallOptions): Promise<Map<string, OrderHistoryEntry[]>>;
+  /**
+   * An order's products (`GET /orderProducts?orderId=`, the order's `orderProducts` link), every page.
+   * The items' fields are assumed to be the delivery's `orderProduct` fields (contracts' A52).
+   */
+  products(orderId: string, options?: CallOptions): Promise<OrderProductEntry[]>;
+  /**
+   * The products of many orders in `POST /batch` calls of up to 200 inner requests each, as
+   * `histories`; a list longer than one page is completed by direct calls.
+   */
+  productsOf(orderIds: readonly string[], options?: CallOptions): Promise<Map<string, OrderProductEntry[]>>;
 }
 
 function searchQuery(params: OrderSearchParams): Record<string, string | number> {
@@ -59,10 +69,8 @@ function searchQuery(params: OrderSearchParams): Record<string, string | number>
   return query;
 }
 
-export function createOrdersResource(
-  { api, apiBase, shop }: ResourceContext,
-  batch: BatchFunction,
-): OrdersResource {
+export function createOrdersResource(context: ResourceContext, batch: BatchFunction): OrdersResource {
+  const { api, apiBase, shop } = context;
   async function search(params: OrderSearchParams = {}, options: CallOptions = {}): Promise<OrderSearchPage> {
     const query = searchQuery({ limit: MAX_LIMIT, ...params, full: 1 });
     const url = `${apiBase}/orders?${new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)]))}`;
@@ -101,89 +109,20 @@ export function createOrdersResource(
     }
   }
 
-  async function historyPage(orderId: string, page: number, options: CallOptions) {
-    const query = { orderId, page, limit: MAX_LIMIT, full: 1 as const };
-    const url = `${apiBase}/orderHistories?orderId=${encodeURIComponent(orderId)}&page=${page}&limit=${MAX_LIMIT}&full=1`;
-    const result = await api.GET('/orderHistories', {
-      params: { query },
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
-    const body = unwrap(result, { method: 'GET', url });
-    return parseBody(OrderHistoryCollectionSchema, body, {
-      method: 'GET',
-      url,
-      status: result.response.status,
-    });
-  }
-
-  async function history(
-    idOrResourcePath: string,
-    options: CallOptions = {},
-    fromPage = 0,
-  ): Promise<OrderHistoryEntry[]> {
-    const orderId = resourceId(idOrResourcePath, 'orders', 'orderId', shop);
-    const entries: OrderHistoryEntry[] = [];
-    for (let page = fromPage; ; page++) {
-      let collection: Awaited<ReturnType<typeof historyPage>>;
-      try {
-        collection = await historyPage(orderId, page, options);
-      } catch (error) {
-        if (error instanceof ValidationError && error.innerCode === 40008) return entries;
-        throw error;
-      }
-      for (const item of collection.items)
-        if (isFullItem<OrderHistoryEntry>(item as OrderHistoryEntry)) entries.push(item as OrderHistoryEntry);
-      if (!collection.next || collection.items.length === 0) return entries;
-    }
-  }
-
-  async function histories(
-    orderIds: readonly string[],
-    options: CallOptions = {},
-  ): Promise<Map<string, OrderHistoryEntry[]>> {
-    const ids = [...new Set(orderIds.map((id) => resourceId(id, 'orders', 'orderIds[]', shop)))];
-    const out = new Map<string, OrderHistoryEntry[]>();
-    if (ids.length === 0) return out;
-    const results = await batch(
-      ids.map((id) => ({
-        method: 'GET' as const,
-        uri: `orderHistories?orderId=${encodeURIComponent(id)}&page=0&limit=${MAX_LIMIT}&full=1`,
-      })),
-      options.signal ? { signal: options.signal } : {},
-    );
-    for (const result of results) {
-      const id = ids[result.index] as string;
-      if (!result.ok) {
-        // 40008 on page 0: the order has no history entries.
-        if (result.error instanceof ValidationError && result.error.innerCode === 40008) {
-          out.set(id, []);
-          continue;
-        }
-        throw (
-          result.error ??
-          new ShopRenterApiError('unexpected_response', `history of order ${id}: no answer`, {
-            status: result.status,
-            innerCode: undefined,
-            method: 'GET',
-            url: result.uri,
-            requestBodyExcerpt: undefined,
-            serverMessage: undefined,
-          })
-        );
-      }
-      const collection = parseBody(OrderHistoryCollectionSchema, result.body, {
-        method: 'GET',
-        url: result.uri,
-        status: result.status,
-      });
-      const entries = collection.items.filter((item) =>
-        isFullItem<OrderHistoryEntry>(item as OrderHistoryEntry),
-      ) as OrderHistoryEntry[];
-      if (collection.next) entries.push(...(await history(id, options, 1)));
-      out.set(id, entries);
-    }
-    return out;
-  }
+  const histories = orderList<OrderHistoryEntry>(
+    context,
+    batch,
+    '/orderHistories',
+    OrderHistoryCollectionSchema,
+    'history',
+  );
+  const products = orderList<OrderProductEntry>(
+    context,
+    batch,
+    '/orderProducts',
+    OrderProductCollectionSchema,
+    'products',
+  );
 
   return {
     async get(idOrResourcePath) {
@@ -195,7 +134,9 @@ export function createOrdersResource(
     },
     search,
     iterateSearch,
-    history: (orderId, options) => history(orderId, options),
-    histories,
+    history: (orderId, options) => histories.all(orderId, options),
+    histories: (orderIds, options) => histories.many(orderIds, options),
+    products: (orderId, options) => products.all(orderId, options),
+    productsOf: (orderIds, options) => products.many(orderIds, options),
   };
 }
