@@ -14,6 +14,7 @@ import { appModeRoute } from './app-mode/app-mode-routes.js';
 import { type ShopDirectoryPluginOptions, shopDirectoryPlugin } from './app-mode/shop-directory-plugin.js';
 import type { ReceiverConfig } from './config/config-schema.js';
 import type { LimitAdvice } from './config/limit-advice.js';
+import { checkEnvReferencesSet } from './config/load-config.js';
 import { createReceiverFastify } from './http/receiver-fastify.js';
 import { createLogger } from './logging/create-logger.js';
 import type { ReceiverMetrics } from './metrics/receiver-metrics.js';
@@ -30,7 +31,7 @@ import { closeStoreAfterFailedStart, openMigratedPgStore, storePlugin } from './
 import { checkBrokerClientPackages } from './processing/handlers/brokers/broker-client-packages.js';
 import {
   brokerSecretValues,
-  checkEnvReferences,
+  checkResolvedEnvReferences,
   type Env,
 } from './processing/handlers/brokers/env-reference.js';
 import { checkForwardTargets } from './processing/handlers/forward-target-check.js';
@@ -110,9 +111,13 @@ export async function buildReceiver(
 ): Promise<FastifyInstance> {
   // the whole config holds before anything is opened: an unset ${VAR} must not leave a new, empty store
   if (options.processing?.enabled !== false) {
-    checkEnvReferences(config.handlers, options.processing?.env ?? process.env);
+    const env = options.processing?.env ?? process.env;
+    // every unset ${VAR} at once, as loadConfig lists them (a config built in code is checked here only)
+    checkEnvReferencesSet(config.handlers, env);
+    // the values they resolve to (a NATS server, a broker or forward URL from a variable)
+    checkResolvedEnvReferences(config.handlers, env);
     // a private IP literal the SSRF guard would refuse at every attempt stops the start here
-    checkForwardTargets(config.handlers, options.processing?.env ?? process.env);
+    checkForwardTargets(config.handlers, env);
     // resolved, not loaded: a missing broker client stops the start here, not at the first job
     checkBrokerClientPackages(config.handlers, options.processing?.resolvePackage);
   }

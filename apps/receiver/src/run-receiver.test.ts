@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: `${VAR}` is literal config text (an environment reference) in these tests
 /**
  * The process lifecycle with an injected process: configuration errors exit 1 with the message,
  * a started receiver stores deliveries, SIGTERM closes it gracefully (store closed, no forced
@@ -102,6 +103,46 @@ describe('runReceiver', () => {
     expect((badHost as Error).message).toContain(
       'HOST "no-such-host.invalid" is not an address of this machine',
     );
+  });
+
+  describe("handler settings' ${VAR}s: the configuration check reads the environment the handlers resolve from", () => {
+    const hook = {
+      handlers: {
+        erp: { type: 'forward', url: 'https://erp.example.com/hooks', secret: '${ERP_SECRET}' },
+      },
+      shops: [{ name: 'demo', handlers: ['erp'] }],
+    };
+    const ERP_SECRET = 'whsec_MDEyMzQ1Njc4OWFiY2RlZg==';
+
+    it('starts when processing.env (embedded use) holds the variable this process lacks', async () => {
+      writeFileSync(join(dir, 'srhooks.config.json'), JSON.stringify(hook));
+      const proc = new FakeProcess(env(), dir);
+      const running = await runReceiver(proc, { processing: { env: { ERP_SECRET } } });
+      expect(proc.stderrText.join('')).toBe('');
+      if (!running) throw new Error('receiver did not start');
+      proc.emit('SIGTERM', 'SIGTERM');
+      await running.stopped;
+    });
+
+    it('lists the variable with the configuration problems (exit 1) when processing.env lacks it', async () => {
+      writeFileSync(join(dir, 'srhooks.config.json'), JSON.stringify(hook));
+      const proc = new FakeProcess(env({ ERP_SECRET }), dir);
+      expect(await runReceiver(proc, { processing: { env: {} } })).toBeNull();
+      expect(proc.exitCode).toBe(1);
+      expect(proc.stderrText.join('')).toMatch(
+        /^Invalid receiver configuration; fix these keys and start again:\n {2}- handlers\.erp\.secret \(in [^)]*\): refers to \$\{ERP_SECRET\}, but the environment variable ERP_SECRET is not set/,
+      );
+    });
+
+    it('reads the injected process environment, not this test process', async () => {
+      writeFileSync(join(dir, 'srhooks.config.json'), JSON.stringify(hook));
+      const proc = new FakeProcess(env({ ERP_SECRET }), dir);
+      const running = await runReceiver(proc);
+      expect(proc.stderrText.join('')).toBe('');
+      if (!running) throw new Error('receiver did not start');
+      proc.emit('SIGTERM', 'SIGTERM');
+      await running.stopped;
+    });
   });
 
   it('serves deliveries, then shuts down gracefully on SIGTERM', async () => {

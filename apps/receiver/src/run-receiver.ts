@@ -149,9 +149,17 @@ export async function runReceiver(
   runOptions: RunOptions = {},
 ): Promise<RunningReceiver | null> {
   if (!acceptArguments(proc)) return null;
+  // The environment the handlers resolve ${VAR}s from: processing.env when the embedding application
+  // gives one, else this process's. The configuration check reads the same (an unset one is listed
+  // there with the other problems), and so does the log scrubber.
+  const handlerEnv = buildOptions.processing?.env ?? proc.env;
+  const withEnv: BuildReceiverOptions = {
+    ...buildOptions,
+    processing: { ...buildOptions.processing, env: handlerEnv },
+  };
   let config: ReturnType<typeof loadConfig>;
   try {
-    config = loadConfig({ env: proc.env, cwd: proc.cwd() });
+    config = loadConfig({ env: proc.env, cwd: proc.cwd(), referenceEnv: handlerEnv });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     proc.stderr.write(`${error.message}\n`);
@@ -161,9 +169,9 @@ export async function runReceiver(
   // before any handler file is imported: an error a handler leaves to the process must not print the order
   let faultLogger: Logger | undefined;
   watchProcessFaults(proc, () => faultLogger);
-  const logger = buildOptions.logger ?? receiverLogger(config, buildOptions);
+  const logger = buildOptions.logger ?? receiverLogger(config, withEnv);
   faultLogger = logger;
-  const options: BuildReceiverOptions = { ...buildOptions, logger };
+  const options: BuildReceiverOptions = { ...withEnv, logger };
   // Before the store is opened (a new SQLite file, a PostgreSQL schema): a start the spool folder or the
   // listening address refuses leaves nothing new on disk.
   if (config.spoolDir !== undefined) await checkSpoolFolder(config.spoolDir);

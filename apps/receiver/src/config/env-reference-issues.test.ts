@@ -4,11 +4,13 @@
  * listed with the others of the same run, on the key of its setting, in the "Invalid receiver
  * configuration" format. Before, the start stopped at the first one with a message of its own.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig } from './load-config.js';
+import { buildReceiver } from '../app.js';
+import { ConfigError } from './config-error.js';
+import { defineReceiverConfig, loadConfig } from './load-config.js';
 import { configError, SECRET_A, writeConfigIn } from './test-support/config-files.js';
 
 let dir: string;
@@ -74,5 +76,32 @@ describe('handler settings with unset ${VAR}s', () => {
       },
     });
     expect(Object.keys(config.handlers)).toEqual(['hook', 'bus', 'nats', 'stream']);
+  });
+});
+
+describe('a configuration built in code (buildReceiver, embedded use)', () => {
+  it('is checked as loadConfig checks it: every unset variable listed, before the store is opened', async () => {
+    const db = join(dir, 'receiver.db');
+    const config = defineReceiverConfig({
+      secrets: [SECRET_A],
+      db,
+      logLevel: 'silent',
+      handlers: HANDLERS as never,
+    });
+    const env = { RABBIT_USER: 'rabbit-user-value', NATS_TOKEN: '' };
+    const started = buildReceiver(config, { defaultMetrics: false, processing: { env } });
+    await expect(started).rejects.toBeInstanceOf(ConfigError);
+    const error = (await started.catch((caught: unknown) => caught)) as ConfigError;
+    expect(error.message).toMatch(/^Invalid receiver configuration; fix these keys and start again:\n/);
+    expect(error.issues).toEqual([
+      { key: 'handlers.hook.url', message: unsetMessage('HOOK_HOST') },
+      { key: 'handlers.hook.secret', message: unsetMessage('HOOK_SECRET') },
+      { key: 'handlers.bus.url', message: unsetMessage('RABBIT_PASSWORD') },
+      { key: 'handlers.nats.servers[1]', message: unsetMessage('NATS_URL') },
+      { key: 'handlers.nats.token', message: unsetMessage('NATS_TOKEN') },
+      { key: 'handlers.stream.url', message: unsetMessage('REDIS_URL') },
+    ]);
+    expect(error.message).not.toContain('rabbit-user-value');
+    expect(existsSync(db)).toBe(false);
   });
 });

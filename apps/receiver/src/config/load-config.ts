@@ -30,6 +30,12 @@ export interface LoadConfigOptions {
   readonly env?: Record<string, string | undefined>;
   /** Directory the default config file and relative paths are resolved from; defaults to `process.cwd()`. */
   readonly cwd?: string;
+  /**
+   * The environment the handlers resolve their settings' `${VAR}`s from (buildReceiver's
+   * `processing.env`, when an embedding application gives one); defaults to `env`. The check that
+   * every such variable is set reads this one, so it says what the handlers will find.
+   */
+  readonly referenceEnv?: Record<string, string | undefined>;
 }
 
 /** `['shops', 0, 'events', 1]` → `shops[0].events[1]`. */
@@ -211,7 +217,7 @@ export function loadConfig(options: LoadConfigOptions = {}): ReceiverConfig {
   const result = parseReceiverConfig(merged);
   const fileLabel = file ? ` (in ${file.path})` : '';
   // handler settings' ${VAR}s to unset variables: listed with the other problems, not one at a time at start
-  const unset = missingEnvReferenceIssues(merged.handlers, env);
+  const unset = missingEnvReferenceIssues(merged.handlers, options.referenceEnv ?? env);
   const issues = [
     ...fromEnv.issues,
     ...misspeltVariableIssues(env),
@@ -227,4 +233,16 @@ export function defineReceiverConfig(input: z.input<typeof ReceiverConfigSchema>
   const result = parseReceiverConfig(input);
   if (!result.success) throw new ConfigError(issuesFrom(result.issues, {}, ''));
   return result.data;
+}
+
+/**
+ * The handler settings' `${VAR}`s of a configuration built in code (buildReceiver): every one whose
+ * variable `env` does not set, in one ConfigError, as {@link loadConfig} lists them with the other problems.
+ */
+export function checkEnvReferencesSet(
+  handlers: ReceiverConfig['handlers'],
+  env: Readonly<Record<string, string | undefined>>,
+): void {
+  const unset = missingEnvReferenceIssues(handlers, env);
+  if (unset.length > 0) throw new ConfigError(issuesFrom(unset, {}, ''));
 }

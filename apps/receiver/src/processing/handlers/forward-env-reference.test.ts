@@ -13,6 +13,7 @@ import { encodeDelivery, sampleOrder, signDeliveryPath } from '@srhooks/contract
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildReceiver } from '../../app.js';
+import { ConfigError } from '../../config/config-error.js';
 import type { ReceiverConfigInput } from '../../config/config-schema.js';
 import { defineReceiverConfig } from '../../config/load-config.js';
 import { startTestReceiver, TEST_SECRET, type TestReceiver } from '../../test-support/test-receiver.js';
@@ -99,7 +100,12 @@ describe('forward handler: secret and url from the environment', () => {
 });
 
 /** buildReceiver on a fresh SQLite path; expects the refusal `message` before the store is opened. */
-async function expectRefused(handler: Record<string, unknown>, env: Record<string, string>, message: string) {
+async function expectRefused(
+  handler: Record<string, unknown>,
+  env: Record<string, string>,
+  message: string,
+  refusal: typeof ProcessingConfigError | typeof ConfigError = ProcessingConfigError,
+) {
   const dir = mkdtempSync(join(tmpdir(), 'srhooks-forward-env-'));
   try {
     const db = join(dir, 'receiver.db');
@@ -110,7 +116,7 @@ async function expectRefused(handler: Record<string, unknown>, env: Record<strin
       handlers: { erp: handler } as unknown as ReceiverConfigInput['handlers'],
     });
     const started = buildReceiver(config, { defaultMetrics: false, processing: { env } });
-    await expect(started).rejects.toBeInstanceOf(ProcessingConfigError);
+    await expect(started).rejects.toBeInstanceOf(refusal);
     await expect(started).rejects.toThrow(message);
     expect(existsSync(db)).toBe(false);
   } finally {
@@ -123,7 +129,8 @@ describe('forward handler: an environment reference that does not hold', () => {
     await expectRefused(
       { type: 'forward', url: 'https://erp.example.com/hooks', secret: '${ERP_SECRET}' },
       {},
-      'handlers.erp.secret refers to ${ERP_SECRET}, but the environment variable ERP_SECRET is not set',
+      '  - handlers.erp.secret: refers to ${ERP_SECRET}, but the environment variable ERP_SECRET is not set',
+      ConfigError,
     );
   });
 

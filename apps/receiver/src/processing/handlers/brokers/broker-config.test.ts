@@ -19,7 +19,7 @@ import { silentLogger } from '../../test-support/processing-fixtures.js';
 import { brokerMessageId, renderTemplate } from './broker-message.js';
 import {
   brokerSecretValues,
-  checkEnvReferences,
+  checkResolvedEnvReferences,
   maskUrlUserinfo,
   redactUrl,
   resolveEnvReferences,
@@ -212,12 +212,14 @@ describe('broker handler config', () => {
 
 /**
  * Builds a receiver on a fresh SQLite path with these handlers and that environment; expects it to be
- * refused with a ProcessingConfigError saying `message`, before the store is opened (no file left).
+ * refused with a ProcessingConfigError (a ConfigError for an unset variable, as loadConfig's) saying
+ * `message`, before the store is opened (no file left).
  */
 async function expectRefusedBeforeTheStoreOpens(
   handlers: Record<string, unknown>,
   env: Record<string, string>,
   message: string,
+  refusal: typeof ProcessingConfigError | typeof ConfigError = ProcessingConfigError,
 ): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'srhooks-env-ref-'));
   try {
@@ -229,7 +231,7 @@ async function expectRefusedBeforeTheStoreOpens(
       handlers: handlers as unknown as ReceiverConfigInput['handlers'],
     });
     const started = buildReceiver(config, { defaultMetrics: false, processing: { env } });
-    await expect(started).rejects.toBeInstanceOf(ProcessingConfigError);
+    await expect(started).rejects.toBeInstanceOf(refusal);
     await expect(started).rejects.toThrow(message);
     expect(existsSync(db)).toBe(false);
   } finally {
@@ -242,7 +244,8 @@ describe('an unset ${VAR} at start-up', () => {
     await expectRefusedBeforeTheStoreOpens(
       { bus: { type: 'amqp', url: 'amqp://u:${RABBIT_PASSWORD}@rabbit', exchange: 'x' } },
       {},
-      'handlers.bus.url refers to ${RABBIT_PASSWORD}, but the environment variable RABBIT_PASSWORD is not set; set it (or write the value into the config)',
+      '  - handlers.bus.url: refers to ${RABBIT_PASSWORD}, but the environment variable RABBIT_PASSWORD is not set; set it (or write the value into the config)',
+      ConfigError,
     );
   });
 });
@@ -287,7 +290,9 @@ describe('an AMQP or Redis URL from ${VAR} at start-up', () => {
         `handlers.bus.url (\${BROKER_URL}): the environment variable BROKER_URL holds no ${scheme} URL; set it to one`,
       );
       // the value may carry the password: never in the message
-      expect(() => checkEnvReferences({ bus: handler } as never, { BROKER_URL: value })).not.toThrow(value);
+      expect(() => checkResolvedEnvReferences({ bus: handler } as never, { BROKER_URL: value })).not.toThrow(
+        value,
+      );
     },
   );
 });

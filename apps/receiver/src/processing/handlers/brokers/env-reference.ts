@@ -1,9 +1,9 @@
 /**
  * `${VAR}` references in broker handler settings (URLs, user names, passwords, tokens): resolved from
  * the environment when the handler is built, so credentials live in the environment and
- * srhooks.config.json can be committed. A reference to an unset variable stops start-up with a message
- * naming the key and the variable (a NATS server from a `${VAR}` that is no NATS server stops it too,
- * see config/nats-server.ts). Resolved values are secrets: {@link brokerSecretValues} lists them for
+ * srhooks.config.json can be committed. References to unset variables stop start-up, every one listed
+ * with its key (config/env-reference-issues.ts); a value that is no setting of its kind stops it too (a
+ * NATS server from a `${VAR}` that is no NATS server, see config/nats-server.ts). Resolved values are secrets: {@link brokerSecretValues} lists them for
  * the log scrubber, and {@link scrubSecrets} removes them (and any URL user-info) from error texts
  * before they are stored with an attempt or logged.
  */
@@ -25,11 +25,16 @@ export function resolveEnvReferences(value: string, env: Env, where: string): st
 }
 
 /**
- * Resolves every `${VAR}` of the broker handlers' settings (the ones their runners resolve) and
- * throws the first unset one's ProcessingConfigError: the receiver checks this before it opens its
- * store, so a config error leaves no new database behind.
+ * Resolves every `${VAR}` of the handlers' settings (the ones their runners resolve) and checks what
+ * they resolve to (a NATS server, an amqp:// or redis:// URL, a forward target and secret), throwing a
+ * ProcessingConfigError for the first that is none: the receiver checks this before it opens its store,
+ * so a config error leaves no new database behind. Unset variables are checked before, every one listed
+ * (config/env-reference-issues.ts, by loadConfig and buildReceiver).
  */
-export function checkEnvReferences(handlers: Readonly<Record<string, HandlerConfig>>, env: Env): void {
+export function checkResolvedEnvReferences(
+  handlers: Readonly<Record<string, HandlerConfig>>,
+  env: Env,
+): void {
   for (const [name, handler] of Object.entries(handlers)) {
     const where = `handlers.${name}`;
     if (handler.type === 'forward') {
