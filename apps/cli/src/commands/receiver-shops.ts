@@ -31,6 +31,14 @@ export interface ReceiverShopsResult {
   shops: ReceiverShop[];
 }
 
+/**
+ * A config shop with no subscription configured: the receiver's list (its configured events) is empty
+ * because it manages none, not because the shop has none — whatever exists was made at the shop.
+ */
+function subscriptionsUnknown(shop: ReceiverShop): boolean {
+  return shop.source === 'config' && shop.subscriptions.length === 0;
+}
+
 /** `srhooks shops --receiver URL`: the shops a receiver serves (config file and app installs). */
 export const receiverShopsCommand = defineCommand<ReceiverShopsOptions, ReceiverShopsResult>({
   async run(options, context) {
@@ -60,7 +68,18 @@ export const receiverShopsCommand = defineCommand<ReceiverShopsOptions, Receiver
     // A config shop whose start-up reconcile failed: its subscriptions were not made (the table lists the
     // events configured), and ShopRenter sends nothing for a missing subscription.
     const unreconciled = result.shops.filter((shop) => shop.reconcile && !shop.reconcile.ok);
+    // A config shop's subscriptions are the events its config lists (reconcile makes them); with none
+    // listed — srhooks listen's shops always — the receiver makes none and does not know the shop's own:
+    // they were made at the shop (webhooks create or sync), so "-" would read as "none".
+    const unknown = result.shops.filter(subscriptionsUnknown);
     const reasons = [
+      ...(unknown.length
+        ? [
+            '',
+            `subscriptions unknown: the receiver makes none for ${unknown.map((shop) => shop.name).join(', ')} (no "events" or "webhooks" configured for ${unknown.length === 1 ? 'it' : 'them'}; srhooks listen makes none), so it does not know those made at the shop (srhooks webhooks create or sync); list them with:`,
+            ...unknown.map((shop) => `  srhooks webhooks list --shop ${shop.name}`),
+          ]
+        : []),
       ...(unreconciled.length
         ? [
             '',
@@ -112,7 +131,10 @@ export const receiverShopsCommand = defineCommand<ReceiverShopsOptions, Receiver
       },
       {
         header: 'SUBSCRIPTIONS',
-        value: (shop) => shop.subscriptions.map((s) => s.event).join(' ') || style.dim('-'),
+        value: (shop) =>
+          subscriptionsUnknown(shop)
+            ? style.yellow('unknown')
+            : shop.subscriptions.map((s) => s.event).join(' ') || style.dim('-'),
       },
       {
         header: 'LAST DELIVERY',

@@ -35,6 +35,21 @@ describe('srhooks shops and a running srhooks listen', () => {
     expect(human.stdout).toMatch(/^demo +config +configured /m);
   });
 
+  it("shops --receiver says listen's shops' subscriptions are unknown to it (made at the shop), not '-' (none)", async () => {
+    const human = await runCli(config.dir, ['shops', '--receiver']);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/^acme +config +configured +unknown +never +off$/m);
+    expect(human.stdout).toMatch(/^demo +config +configured +unknown +never +off$/m);
+    expect(human.stdout).toContain(
+      '\nsubscriptions unknown: the receiver makes none for demo, acme (no "events" or "webhooks" configured for them; srhooks listen makes none), so it does not know those made at the shop (srhooks webhooks create or sync); list them with:\n' +
+        '  srhooks webhooks list --shop demo\n' +
+        '  srhooks webhooks list --shop acme\n',
+    );
+    // --json is the receiver's answer as it is: no subscription it knows of
+    const json = JSON.parse((await runCli(config.dir, ['shops', '--receiver', '--json'])).stdout);
+    expect(json.shops.map((shop: { subscriptions: unknown[] }) => shop.subscriptions)).toEqual([[], []]);
+  });
+
   it('shops --receiver takes SRHOOKS_RECEIVER_URL first, as the admin commands do', async () => {
     const run = await runCli(config.dir, ['shops', '--receiver', '--json'], {
       env: { SRHOOKS_RECEIVER_URL: 'http://127.0.0.1:1' },
