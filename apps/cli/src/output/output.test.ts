@@ -89,6 +89,28 @@ describe('Output', () => {
     }
   });
 
+  it('TERM=dumb: no spinner (its line clearing is an escape code a dumb terminal prints), progress lines instead', async () => {
+    const stdout = stream(true);
+    const stderr = stream(true);
+    const output = new Output({ json: false, stdout, stderr, env: { TERM: 'dumb' } });
+    output.progress('acme: 1 created, 0 updated');
+    output.spinner('working').succeed('done');
+    await tick();
+    expect(stderr.text()).toBe('acme: 1 created, 0 updated\n✔ done\n');
+    // FORCE_COLOR colours it but does not make it a terminal that can animate
+    const forced = stream(true);
+    const colored = new Output({
+      json: false,
+      stdout: stream(true),
+      stderr: forced,
+      env: { TERM: 'dumb', FORCE_COLOR: '1' },
+    });
+    colored.spinner('working').succeed('done');
+    await tick();
+    expect(forced.text()).not.toContain('\u001b[2K');
+    expect(forced.text()).toContain('\u001b[32m');
+  });
+
   it('progress lines go to stderr only where no spinner animates (a log, a pipe, --json), never to stdout', async () => {
     for (const [json, stdoutTTY, stderrTTY, printed] of [
       [false, true, true, false],

@@ -47,7 +47,9 @@ export class Output {
     this.errStyle = createStyle(
       colorEnabled({ env, isTTY: this.stderr.isTTY === true, noColorFlag: options.noColor === true }),
     );
-    this.animate = !this.json && this.stdout.isTTY === true && this.stderr.isTTY === true;
+    // a spinner clears its line with an escape code a dumb terminal (TERM=dumb) prints as it is
+    this.animate =
+      !this.json && this.stdout.isTTY === true && this.stderr.isTTY === true && env.TERM !== 'dumb';
     // Human text only: a --json document is escaped by JSON itself, and by terminalSafeJson for the
     // characters JSON leaves raw (C1 controls, bidi overrides; terminal-text.ts). Both styles
     // write marks, not escapes (own-escapes.ts): every human line goes through neutralizeControls,
