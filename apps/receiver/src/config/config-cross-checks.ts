@@ -45,6 +45,11 @@ export interface CrossFieldInput {
   databaseUrl: string | null | undefined;
   databaseSchema: string | null | undefined;
   app: { handlers: string[] } | null | undefined;
+  /**
+   * The app's handler names as written when the app block is invalid (app undefined), each at its index
+   * (null: not text, reported already): an unknown one is said with the block's own problems.
+   */
+  appHandlerNames?: (string | null)[] | undefined;
   handlerNames: string[] | undefined;
   shops: { name: unknown; shop: CheckedShop | null }[] | undefined;
 }
@@ -74,13 +79,13 @@ export function crossFieldIssues(input: CrossFieldInput): CrossFieldIssue[] {
       message: `must be at least the body limit (${bodyLimit} bytes): a smaller spool cannot take a delivery of that size during a store outage, and /readyz/deliveries would report no room; raise it or lower the body limit`,
     });
   }
+  if (known !== undefined) {
+    (app ? app.handlers : (input.appHandlerNames ?? [])).forEach((name, index) => {
+      if (name !== null && !known.includes(name))
+        issues.push({ path: ['app', 'handlers', index], message: unknownHandler(name, known) });
+    });
+  }
   if (app) {
-    if (known !== undefined) {
-      app.handlers.forEach((name, index) => {
-        if (!known.includes(name))
-          issues.push({ path: ['app', 'handlers', index], message: unknownHandler(name, known) });
-      });
-    }
     if (publicUrl === null) {
       issues.push({
         path: ['publicUrl'],
@@ -225,6 +230,11 @@ export function crossFieldIssuesOfInput(
     databaseUrl: raw.databaseUrl === undefined ? null : valid(shape.databaseUrl, raw.databaseUrl),
     databaseSchema: raw.databaseSchema === undefined ? null : valid(shape.databaseSchema, raw.databaseSchema),
     app: app ?? (raw.app === undefined ? null : undefined),
+    // an app block with another problem: its handler names are still checked
+    appHandlerNames:
+      app === undefined && isObject(raw.app) && Array.isArray(raw.app.handlers)
+        ? raw.app.handlers.map((name) => (typeof name === 'string' ? name : null))
+        : undefined,
     handlerNames: isObject(rawHandlers) ? Object.keys(rawHandlers) : undefined,
     shops: Array.isArray(rawShops)
       ? rawShops.map((shop) => ({

@@ -100,34 +100,6 @@ describe('receiver config problems', () => {
     expect(lines.join('\n')).not.toMatch(/Invalid input|Invalid key|expected number/);
   });
 
-  it('an invalid handler name hides no other problem: its definition, the other handlers, the rest', () => {
-    const lines = problems(() =>
-      defineReceiverConfig({
-        secrets: [SECRET],
-        bodyLimit: 99,
-        handlers: {
-          'bad name!': { type: 'forward', url: 'nope' },
-          '-also-bad': { type: 'log' },
-          queue: { type: 'nats', servers: 'http://127.0.0.1:4222' },
-        },
-        shops: [{ name: 'a', handlers: ['bad name!', 'nope'] }],
-      } as never),
-    );
-    const name =
-      'is not an allowed name: a handler name is 1 to 63 letters, digits, "_", "." and "-", starting with a letter or digit';
-    expect(lines).toEqual([
-      'bodyLimit: must be at least 1024 bytes',
-      'handlers.bad name!.url: must be an http(s) URL',
-      expect.stringMatching(/^handlers\.bad name!\.secret: is missing: the Standard Webhooks secret/),
-      `handlers.bad name!: ${name}`,
-      `handlers.-also-bad: ${name}`,
-      expect.stringMatching(
-        /^handlers\.queue\.servers: handler "queue": "http:\/\/127\.0\.0\.1:4222" has scheme http:\/\//,
-      ),
-      'shops[0].handlers[1]: unknown handler "nope"; define it under "handlers" (defined: bad name!, -also-bad, queue)',
-    ]);
-  });
-
   it('names the key an unknown key most likely meant, at any depth', () => {
     const lines = fromFile({
       adminTokn: 'a-long-enough-admin-token',
