@@ -119,6 +119,14 @@ export { orderProductsFromApi } from './recovery/recovered-order.js';
  * `readPaymentNotificationBody`.
  */
 
+/*
+ * [A54] The Payment API appends `?hmac=<hex>` to the app's `notificationUrl` (FACTS.md §8; the
+ * documentation's example turns `https://example.com/` into `https://example.com?hmac=…`). Whether a URL
+ * with a query of its own (`?shop=my-shop`) gets `&hmac=` or a second `?hmac=` is not documented: both
+ * are read (`@srhooks/client` `paymentNotificationQuery`, used by `verifyPaymentNotification` and the
+ * receiver's payment route). The sandbox appends `&hmac=`.
+ */
+
 /**
  * [A49] A delivery's `email_hash` (field `order_email_hash`, documented only as "Customer email sha256
  * hash") is the hex SHA-256 of the customer's e-mail address trimmed and lower-cased. The sandbox writes

@@ -140,6 +140,18 @@ describe('app mode: Payment API notifications (sandbox)', () => {
     expect((await stored(third?.deliveryId)).contentType).toBe('garbage');
   });
 
+  it('files a notification whose hmac was appended with a second ? to the notificationUrl (A54) under its shop', async () => {
+    // before: 401 missing_parameter (fastify read `shop` as "alpha?hmac=…", no hmac)
+    const body = JSON.stringify({ id: 72, status: 'paid', time: Math.floor(Date.now() / 1000) });
+    const hmac = createHmac('sha256', WEBHOOK_SECRET_KEY).update(body).digest('hex');
+    const response = await fetch(`${paymentUrl}?hmac=${hmac}`, { method: 'POST', body });
+    const answer = (await response.json()) as { deliveryId: string; quarantined?: boolean };
+    expect(response.status, JSON.stringify(answer)).toBe(200);
+    expect(answer.quarantined).toBeUndefined();
+    const delivery = (await admin(`/deliveries/${answer.deliveryId}`)).delivery;
+    expect(delivery).toMatchObject({ shop: 'alpha', status: 'stored' });
+  });
+
   it('refuses a notification without hmac with 401', async () => {
     const response = await fetch(paymentUrl, { method: 'POST', body: '{"id":1,"status":"paid","time":1}' });
     expect(response.status).toBe(401);

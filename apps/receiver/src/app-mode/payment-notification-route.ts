@@ -11,7 +11,7 @@
  * drainer files and stores it later (spooled-payment.ts). Without the spool, or when it cannot be spooled
  * (full, write failed): 503 `store_unavailable`.
  */
-import { verifyPaymentNotification } from '@srhooks/client';
+import { paymentNotificationQuery, verifyPaymentNotification } from '@srhooks/client';
 import type { DecodedPaymentNotification } from '@srhooks/contracts';
 import type { FastifyInstance } from 'fastify';
 import { errorBody } from '../http/error-body.js';
@@ -108,7 +108,9 @@ export async function registerPaymentNotificationRoute(
       { config: { takenWhileClosing: true } },
       async (request, reply) => {
         const raw = request.body ?? Buffer.alloc(0);
-        const result = verifyPaymentNotification(raw, request.query, secretKey, {
+        // an hmac appended with a second `?` to a notificationUrl with a query split back (A54)
+        const query = Object.fromEntries(paymentNotificationQuery(request.query));
+        const result = verifyPaymentNotification(raw, query, secretKey, {
           toleranceSeconds: appConfig.timestampToleranceSeconds,
           contentEncoding: request.headers['content-encoding'],
         });
@@ -134,7 +136,7 @@ export async function registerPaymentNotificationRoute(
           // The URL's shop claim goes with the body, so a re-process can run the filing rules again.
           headers: {
             ...headersForStorage(request.headers),
-            [NOTIFICATION_SHOP_HEADER]: recordShopQuery(request.query),
+            [NOTIFICATION_SHOP_HEADER]: recordShopQuery(query),
           },
           contentType: request.headers['content-type'] ?? '',
           rawBody: raw,
@@ -149,7 +151,7 @@ export async function registerPaymentNotificationRoute(
               } as DecodedPaymentNotification,
             }
           : { ok: false, message: result.error.message };
-        const shopClaim = paymentShopParameter(request.query);
+        const shopClaim = paymentShopParameter(query);
         let answer: Record<string, unknown>;
         try {
           answer = await fileAndStore(

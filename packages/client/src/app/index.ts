@@ -25,6 +25,7 @@ export {
 } from './verify-app-request.js';
 export {
   type PaymentNotificationResult,
+  paymentNotificationQuery,
   type VerifiedPaymentNotification,
   type VerifyPaymentNotificationOptions,
   verifyPaymentNotification,

@@ -1,7 +1,7 @@
 import { signPaymentNotification } from '@srhooks/contracts';
 import { describe, expect, it } from 'vitest';
 import { createMemoryReplayGuard } from './replay-guard.js';
-import { verifyPaymentNotification } from './verify-payment-notification.js';
+import { paymentNotificationQuery, verifyPaymentNotification } from './verify-payment-notification.js';
 
 // The Payment API documentation's worked example (paymentapi/docs/l_notifications.md, FACTS.md §8).
 const docKey = 'ppmunf3z66qx6c9cpo0klmyq';
@@ -48,6 +48,25 @@ describe('verifyPaymentNotification (FACTS.md §8)', () => {
       expect(result.error.authentic).toBe(true);
       expect(result.error.message).toMatch(/Content-Encoding "gzip"; notifications are read as sent/i);
     }
+  });
+
+  it.each([
+    ['a query string', `https://app.example.com/payments?shop=demo?hmac=${docHmac}`],
+    ['a parsed query', { shop: `demo?hmac=${docHmac}` }],
+    ['URLSearchParams', new URLSearchParams(`shop=demo&x=1?hmac=${docHmac}`)],
+  ])(
+    'reads an hmac appended with a second ? to a notificationUrl with a query (A54): %s',
+    (_label, query) => {
+      // before: missing_parameter (the hmac read as part of the value before it)
+      const result = verifyPaymentNotification(docBody, query, docKey, { now: docNow });
+      expect(result.ok, JSON.stringify(!result.ok && result.error.message)).toBe(true);
+      expect(result.ok && result.unsigned.shop).toBe('demo');
+    },
+  );
+
+  it('splits no value when the hmac parameter is there', () => {
+    const values = paymentNotificationQuery(`?hmac=${docHmac}&note=a?hmac=b`);
+    expect(Object.fromEntries(values)).toEqual({ hmac: [docHmac], note: ['a?hmac=b'] });
   });
 
   it('reads a card change', () => {

@@ -68,7 +68,7 @@ export function verifyPaymentNotification(
   appSecret('verifyPaymentNotification', 'secretKey', 'WebhookSecretKey', secretKey);
   checkAppOptionKeys(options, VERIFY_PAYMENT_OPTION_KEYS, 'verifyPaymentNotification()');
   const tolerance = toleranceOption(options.toleranceSeconds);
-  const values = queryValues(query);
+  const values = paymentNotificationQuery(query);
   const hmacs = values.get('hmac') ?? [];
   if (hmacs.length === 0 || hmacs[0] === '')
     return refuse('missing_parameter', 'the hmac parameter is missing');
@@ -102,6 +102,36 @@ export function verifyPaymentNotification(
   const unsigned: Record<string, string> = {};
   for (const [key, list] of values) if (key !== 'hmac' && list[0] !== undefined) unsigned[key] = list[0];
   return { ok: true, ...decoded.value, unsigned, replayKey };
+}
+
+/**
+ * A notification's query parameters, each with all its values. The Payment API appends `?hmac=<hex>` to
+ * the `notificationUrl` (FACTS.md §8; the documentation's example turns `https://example.com/` into
+ * `https://example.com?hmac=…`); whether a URL with a query of its own (`?shop=my-shop`) gets `&hmac=` or
+ * a second `?hmac=` is not documented (A54, assumed either). A second `?` is no separator, so the hmac
+ * would be read as part of the parameter before it (`shop` = `my-shop?hmac=…`) and the notification
+ * refused as unsigned: without an `hmac` parameter, a value holding `?hmac=` is split back into that
+ * value and the parameters after its `?`. Use it for the shop claim too (the receiver's payment route
+ * does), so `shop` is `my-shop`.
+ */
+export function paymentNotificationQuery(query: QueryInput): Map<string, string[]> {
+  const values = queryValues(query);
+  if (values.has('hmac')) return values;
+  const split = new Map<string, string[]>();
+  const add = (key: string, value: string) => split.set(key, [...(split.get(key) ?? []), value]);
+  for (const [key, list] of values) {
+    for (const value of list) {
+      const at = value.indexOf('?hmac=');
+      if (at < 0) {
+        add(key, value);
+        continue;
+      }
+      add(key, value.slice(0, at));
+      for (const [appendedKey, appendedValue] of new URLSearchParams(value.slice(at + 1)))
+        add(appendedKey, appendedValue);
+    }
+  }
+  return split;
 }
 
 function refuse(code: AppRequestError['code'], message: string): { ok: false; error: AppRequestError } {
