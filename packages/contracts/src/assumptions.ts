@@ -120,8 +120,8 @@ export { orderProductsFromApi } from './recovery/recovered-order.js';
  */
 
 /*
- * [A54] The Payment API appends `?hmac=<hex>` to the app's `notificationUrl` (FACTS.md §8; the
- * documentation's example turns `https://example.com/` into `https://example.com?hmac=…`). Whether a URL
+ * [A54] The Payment API appends `?hmac=<hex>` to the app's `notificationUrl` (FACTS.md §8: "the hmac
+ * query parameter added to the sent url"). Whether a URL
  * with a query of its own (`?shop=my-shop`) gets `&hmac=` or a second `?hmac=` is not documented: both
  * are read (`@srhooks/client` `paymentNotificationQuery`, used by `verifyPaymentNotification` and the
  * receiver's payment route). The sandbox appends `&hmac=`.

@@ -106,8 +106,7 @@ export function verifyPaymentNotification(
 
 /**
  * A notification's query parameters, each with all its values. The Payment API appends `?hmac=<hex>` to
- * the `notificationUrl` (FACTS.md §8; the documentation's example turns `https://example.com/` into
- * `https://example.com?hmac=…`); whether a URL with a query of its own (`?shop=my-shop`) gets `&hmac=` or
+ * the `notificationUrl` (FACTS.md §8: "the hmac query parameter added to the sent url"); whether a URL with a query of its own (`?shop=my-shop`) gets `&hmac=` or
  * a second `?hmac=` is not documented (A54, assumed either). A second `?` is no separator, so the hmac
  * would be read as part of the parameter before it (`shop` = `my-shop?hmac=…`) and the notification
  * refused as unsigned: without an `hmac` parameter, a value holding `?hmac=` is split back into that
