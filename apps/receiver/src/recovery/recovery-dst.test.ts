@@ -46,6 +46,7 @@ function shopWithOrder(confirmedAt: string) {
         return { page: 0, items: within ? [order] : [], hasNext: false } as unknown as OrderSearchPage;
       },
       histories: async () => new Map([[order.id, history]]),
+      productsOf: async () => new Map([[order.id, []]]),
     },
   } as unknown as ShopRenterClient;
   const store = { knownDedupeKeys: async () => [] } as unknown as Store;

@@ -5,7 +5,7 @@
  * are recorded as duplicates and run no handler; recovery while real deliveries arrive never handles an
  * event twice and misses none.
  */
-import { decodeDelivery, dedupeKey } from '@srhooks/contracts';
+import { decodeDelivery, dedupeKey, type OrderItem } from '@srhooks/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventSummary } from '../store/store.js';
 import {
@@ -29,9 +29,9 @@ async function allEvents(scenario: RecoveryScenario): Promise<EventSummary[]> {
   return events;
 }
 
-/** The dedupe key of every event the sandbox tried to deliver (failed or not), by event name. */
-function deliveredKeys(scenario: RecoveryScenario, state?: 'failed' | 'delivered'): Set<string> {
-  const keys = new Set<string>();
+/** Every order the sandbox tried to deliver (failed or not), by `event dedupeKey`. */
+function deliveredOrders(scenario: RecoveryScenario, state?: 'failed' | 'delivered'): Map<string, OrderItem> {
+  const orders = new Map<string, OrderItem>();
   for (const attempt of scenario.sandbox.simulator.deliveries(SHOP)) {
     if (state && attempt.state !== state) continue;
     const decoded = decodeDelivery({
@@ -41,9 +41,21 @@ function deliveredKeys(scenario: RecoveryScenario, state?: 'failed' | 'delivered
     });
     if ('orders' in decoded)
       for (const order of decoded.orders)
-        keys.add(`${attempt.event} ${dedupeKey(SHOP, attempt.event, order)}`);
+        orders.set(`${attempt.event} ${dedupeKey(SHOP, attempt.event, order)}`, order);
   }
-  return keys;
+  return orders;
+}
+
+/** The dedupe key of every event the sandbox tried to deliver (failed or not), by event name. */
+function deliveredKeys(scenario: RecoveryScenario, state?: 'failed' | 'delivered'): Set<string> {
+  return new Set(deliveredOrders(scenario, state).keys());
+}
+
+/** What an ERP reads of an order's products: name, SKU, quantity, price. */
+function productLines(order: unknown): unknown[] {
+  const products = (order as OrderItem).orderProducts?.orderProduct;
+  if (!Array.isArray(products)) return [];
+  return products.map((p) => [p.name, p.sku, p.quantity, p.price]);
 }
 
 function originals(events: EventSummary[]): EventSummary[] {
@@ -93,9 +105,18 @@ describe('receiver down while the shop has orders: recovered exactly once', () =
     expect(events).toHaveLength(75);
     expect(new Set(events.map((e) => `${e.event} ${e.dedupeKey}`))).toEqual(missed);
     expect(events.every((e) => e.source === 'recovery' && e.duplicateOf === null)).toBe(true);
+    // Each recovered order carries its products as the shop's delivery of that event did (the
+    // delivery that failed): name, SKU, quantity and price of every line.
+    const failed = deliveredOrders(scenario, 'failed');
+    for (const event of events) {
+      const detail = await app.store.getEvent(event.id);
+      const delivered = failed.get(`${event.event} ${event.dedupeKey}`);
+      expect(productLines(delivered).length, event.dedupeKey).toBeGreaterThan(0);
+      expect(productLines(detail?.payload), event.dedupeKey).toEqual(productLines(delivered));
+    }
     // One pass: a token, a read of the shop's clock (the first pass of a process: shop-clock.ts), one
-    // page of orders and one batch of histories (4 requests in all).
-    expect(scenario.sandbox.requestCount(SHOP).total - requestsBefore).toBeLessThanOrEqual(4);
+    // page of orders, one batch of histories and one of the products of the orders it stores (5 requests).
+    expect(scenario.sandbox.requestCount(SHOP).total - requestsBefore).toBeLessThanOrEqual(5);
     expect(scenario.sandbox.requestCount(SHOP).byStatus[429] ?? 0).toBe(0);
 
     await handlersSettled(scenario, 75);

@@ -51,6 +51,7 @@ function shop() {
             ] as unknown as OrderHistoryEntry[],
           ]),
         ),
+      productsOf: async (ids: readonly string[]) => new Map(ids.map((orderId) => [orderId, []])),
     },
   } as unknown as ShopRenterClient;
   const stored = new Set<string>();

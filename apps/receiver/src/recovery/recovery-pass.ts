@@ -9,8 +9,10 @@
  *    then what changed since the pass began (changed-orders.ts: correct whatever order the shop lists
  *    them in); per 200 orders read one `POST /batch` with every order's `/orderHistories?orderId=`
  *    (contracts' `recoverOrderEvents` turns order and history into `order_confirm` / `abandoned_cart` /
- *    `order_status_change` in delivery shape, with the real delivery's dedupe key). Every call goes
- *    through the shop's client, so through the process's one 3 requests/second window for that shop.
+ *    `order_status_change` in delivery shape, with the real delivery's dedupe key); for the orders whose
+ *    events will be stored (step 3), one more `POST /batch` with each one's `/orderProducts?orderId=`,
+ *    so that the stored order carries its products as the delivery does. Every call goes through the
+ *    shop's client, so through the process's one 3 requests/second window for that shop.
  * 2. Newsletter subscribers (only when `newsletter_subscribe` is wanted): `GET /newsletterSubscribers`
  *    with `status=1` and `subscribedAt=<day>` for each shop-local day of the window. Unsubscribes and
  *    updates cannot be recovered (no history, no "updated since" filter).
@@ -21,7 +23,8 @@
  * 3. Per 200 orders (or subscriber day) and event: the dedupe keys the store already has are left out (the delivery arrived, or an
  *    earlier pass stored them; for `newsletter_subscribe`, any subscribe event of the same subscriber); the rest is ingested as one record with `source: "recovery"` — same
  *    transaction, jobs and handlers as a delivery. A real delivery arriving meanwhile is recorded as the
- *    duplicate of the recovered event, or the other way round: never handled twice.
+ *    duplicate of the recovered event, or the other way round: never handled twice. A failed products
+ *    read fails the pass before any of those 200 orders is stored (never an order without its products).
  * A dry run reads and derives the same and stores nothing.
  */
 import type { ShopRenterClient } from '@srhooks/client';
@@ -190,7 +193,15 @@ export async function runRecoveryPass(
     }
   }
 
-  async function keep(derived: readonly Derived[]): Promise<void> {
+  /**
+   * Stores the derived events the store does not have (or, in a dry run, counts them). `complete` is
+   * called first with those events, and gives each its final payload (an order's products); when it
+   * throws, nothing of these is stored and the pass fails.
+   */
+  async function keep(
+    derived: readonly Derived[],
+    complete?: (fresh: readonly Derived[]) => Promise<void>,
+  ): Promise<void> {
     const byEvent = new Map<WebhookEvent, NewEvent[]>();
     for (const { event, item } of derived) {
       // The same key twice in one pass (an order that changed while the pass read is read again, in what
@@ -201,6 +212,7 @@ export async function runRecoveryPass(
       list.push(item);
       byEvent.set(event, list);
     }
+    const plans: { event: WebhookEvent; items: NewEvent[]; known: Set<string>; fresh: NewEvent[] }[] = [];
     for (const [event, items] of byEvent) {
       const known = new Set(
         await store.knownDedupeKeys(
@@ -209,7 +221,14 @@ export async function runRecoveryPass(
           items.map((i) => i.dedupeKey),
         ),
       );
-      const fresh = items.filter((item) => !known.has(item.dedupeKey));
+      plans.push({ event, items, known, fresh: items.filter((item) => !known.has(item.dedupeKey)) });
+    }
+    const fresh = plans.flatMap(({ event, fresh }) => fresh.map((item) => ({ event, item })));
+    if (complete && fresh.length > 0) {
+      await complete(fresh);
+      signal?.throwIfAborted();
+    }
+    for (const { event, items, known, fresh } of plans) {
       report.alreadyStored += items.length - fresh.length;
       let stored = fresh.length;
       if (!request.dryRun && fresh.length > 0) {
@@ -259,7 +278,38 @@ export async function runRecoveryPass(
             derived,
           );
       signal?.throwIfAborted();
-      await keep(derived);
+      // The orders whose events will be stored get their products, as the delivery carries them: one
+      // `POST /batch` of `GET /orderProducts?orderId=` per 200 orders (none when every event was stored
+      // before). A failed read fails the pass (retried as any failed pass): an order is never stored
+      // without its products.
+      await keep(derived, async (fresh) => {
+        const byInnerId = new Map(orders.map((order) => [order.innerId, order]));
+        const storing = [...new Set(fresh.map(({ item }) => item.subjectId ?? ''))]
+          .map((innerId) => byInnerId.get(innerId))
+          .filter((order): order is Order => order !== undefined);
+        const products = await client.orders.productsOf(
+          storing.map((order) => order.id),
+          call,
+        );
+        const complete = new Map<string, unknown>();
+        for (const order of storing)
+          for (const found of recoverOrderEvents(
+            request.shop,
+            order,
+            histories.get(order.id),
+            events,
+            products.get(order.id) ?? [],
+          ))
+            complete.set(`${found.event} ${found.dedupeKey}`, found.item);
+        for (const { event, item } of fresh) {
+          const payload = complete.get(`${event} ${item.dedupeKey}`);
+          if (payload === undefined)
+            throw new Error(
+              `recovery: no products read for ${event} ${item.dedupeKey} (order ${item.subjectId})`,
+            );
+          item.payload = payload;
+        }
+      });
     };
     const count = { searches: 0 };
     /** Every order read, by id: one read twice (changed while the pass read) is one order read. */
