@@ -110,6 +110,14 @@ export { statusesFromHistory } from './recovery/recovered-events.js';
  */
 export { orderProductsFromApi } from './recovery/recovered-order.js';
 
+/**
+ * [A53] `GET /currencies/{id}` (the order's documented `currency` link) carries the code a delivery
+ * writes as the order's `currency` (`HUF`) in the field `code`. Its scope is not documented either:
+ * recovery reads each currency once per pass, and a refused read (401/403) leaves the recovered orders
+ * without the code rather than failing the pass (any other failure fails it, as a products read does).
+ */
+export const CURRENCY_CODE_FIELD = 'code';
+
 /*
  * [A51] ShopRenter sends deliveries and Payment API notifications without a content coding (no
  * `Content-Encoding`; the documentation says nothing about compression). The readers take a body as

@@ -12,6 +12,7 @@ import {
   ApiErrorBodySchema,
   BatchRequestSchema,
   BatchResponseSchema,
+  CurrencySchema,
   INNER_ERROR_CODES,
   isDocumentedErrorText,
   OrderProductCollectionSchema,
@@ -133,6 +134,7 @@ describe('openapi/shoprenter.yaml: structure', () => {
         'GET /orders',
         'GET /orderHistories',
         'GET /orderProducts',
+        'GET /currencies/{id}',
         'GET /newsletterSubscribers',
         'POST /batch',
       ].sort(),
@@ -318,6 +320,11 @@ describe('openapi/shoprenter.yaml: examples parse with the zod schemas', () => {
     expect(page.items).toEqual([
       expect.objectContaining({ innerId: '608', sku: '996000004', price: 945, quantity: 1, currency: 'HUF' }),
     ]);
+  });
+
+  test('currency (assumed code field, A53)', () => {
+    const currency = CurrencySchema.parse(jsonExample(operation('/currencies/{id}', 'get').responses['200']));
+    expect(currency).toMatchObject({ id: 'Y3VycmVuY3ktY3VycmVuY3lfaWQ9NA==', code: 'HUF' });
   });
 
   test('batch request and answer, API errors', () => {

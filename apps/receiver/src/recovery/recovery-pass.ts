@@ -298,7 +298,7 @@ export async function runRecoveryPass(
             order,
             histories.get(order.id),
             events,
-            products.get(order.id) ?? [],
+            { products: products.get(order.id) ?? [] },
           ))
             complete.set(`${found.event} ${found.dedupeKey}`, found.item);
         for (const { event, item } of fresh) {

@@ -183,6 +183,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/currencies/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One currency
+         * @description The currency an order's `currency` link names (`/currencies/<id>`, documented in the order
+         *     item; the id is base64 of `currency-currency_id=<n>`). srhooks' recovery reads it, once per pass
+         *     and currency, for the code a delivery carries as the order's `currency` (`HUF`). Its fields are
+         *     not documented: srhooks assumes the code is the field `code`; nor is its scope: a token that may
+         *     not read it leaves the recovered order without the code (**assumption**, contracts' A53).
+         */
+        get: operations["getCurrency"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/newsletterSubscribers": {
         parameters: {
             query?: never;
@@ -690,6 +714,18 @@ export interface components {
             next?: components["schemas"]["NullableLink"];
             last?: components["schemas"]["NullableLink"];
             items: (components["schemas"]["OrderProductEntry"] | components["schemas"]["Link"])[];
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * @description A currency (`GET /currencies/{id}`). Only `href` and `id` follow from the documentation (every
+         *     resource has them); the code a delivery carries as the order's `currency` (`HUF`) is assumed to be
+         *     the field `code` (contracts' A53). Unknown fields must be kept.
+         */
+        Currency: {
+            href?: string;
+            id: string;
+            code?: components["schemas"]["LooseValue"];
         } & {
             [key: string]: unknown;
         };
@@ -1820,6 +1856,47 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    getCurrency: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Opaque currency id, base64 of `currency-currency_id=<n>`.
+                 * @example Y3VycmVuY3ktY3VycmVuY3lfaWQ9NA==
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The currency. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "href": "https://shopname.api.myshoprenter.hu/currencies/Y3VycmVuY3ktY3VycmVuY3lfaWQ9NA==",
+                     *       "id": "Y3VycmVuY3ktY3VycmVuY3lfaWQ9NA==",
+                     *       "code": "HUF"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Currency"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];

@@ -6,8 +6,10 @@ export {
   statusesFromHistory,
 } from './recovered-events.js';
 export {
+  currencyIdOfOrder,
   currentOrderStatus,
   ORDER_FIELD_MAP,
+  type OrderLinked,
   orderItemFromApi,
   orderProductsFromApi,
   type RecoveredStatus,

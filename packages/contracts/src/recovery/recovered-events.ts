@@ -19,9 +19,14 @@ import { dedupeKey } from '../dedupe-key.js';
 import type { OrderEvent } from '../events.js';
 import type { OrderItem } from '../schemas/delivery.js';
 import type { Order } from '../schemas/order.js';
-import type { OrderHistoryEntry, OrderProductEntry } from '../schemas/order-search.js';
+import type { OrderHistoryEntry } from '../schemas/order-search.js';
 import { ID_PREFIX, innerIdOfLink } from './linked-id.js';
-import { currentOrderStatus, orderItemFromApi, type RecoveredStatus } from './recovered-order.js';
+import {
+  currentOrderStatus,
+  type OrderLinked,
+  orderItemFromApi,
+  type RecoveredStatus,
+} from './recovered-order.js';
 import { parseShopDateTime } from './shop-time.js';
 
 export interface RecoveredOrderEvent {
@@ -89,16 +94,17 @@ function hourTwice(hour: string): boolean {
 
 /**
  * The events of one order, limited to `wanted` (the events the shop is subscribed to).
- * `history` is the order's `/orderHistories` (any order), or undefined when not read; `products` its
- * `/orderProducts` (every item carries them as `orderProducts.orderProduct[]`, as a delivery does), or
- * undefined when not read (no `orderProducts`). The products do not change the dedupe keys.
+ * `history` is the order's `/orderHistories` (any order), or undefined when not read; `linked.products`
+ * its `/orderProducts` (every item carries them as `orderProducts.orderProduct[]`, as a delivery does;
+ * not read: no `orderProducts`), `linked.currencyCode` its currency's code (the order's `currency`; not
+ * read: none). Neither changes the dedupe keys.
  */
 export function recoverOrderEvents(
   shop: string,
   order: Order,
   history: readonly OrderHistoryEntry[] | undefined,
   wanted: ReadonlySet<string>,
-  products?: readonly OrderProductEntry[],
+  linked: OrderLinked = {},
 ): RecoveredOrderEvent[] {
   const statuses = history ? statusesFromHistory(history) : [];
   const current = currentOrderStatus(order);
@@ -115,7 +121,7 @@ export function recoverOrderEvents(
   const events: RecoveredOrderEvent[] = [];
   const add = (event: OrderEvent, status: RecoveredStatus, at: unknown) => {
     if (!wanted.has(event)) return;
-    const item = orderItemFromApi(shop, order, status, products);
+    const item = orderItemFromApi(shop, order, status, linked);
     events.push({
       event,
       item,

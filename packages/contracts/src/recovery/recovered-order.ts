@@ -1,11 +1,12 @@
 /**
  * An order read back from the API (`GET /orders?full=1`, FACTS.md §6) in the shape of a delivery's
  * order item (FACTS.md §4), field by field. The API's names differ from the delivery's; what the
- * order item of the API cannot fill (currency code, net totals, shipping and payment prices, status
- * text, …) is left out, never invented. Table of the mapping: {@link ORDER_FIELD_MAP}. The products
+ * order item of the API cannot fill (net totals, shipping and payment prices, status text, …) is left
+ * out, never invented. Table of the mapping: {@link ORDER_FIELD_MAP}. The products
  * come from the order's `orderProducts` link (`GET /orderProducts?orderId=`), whose items are assumed
  * to carry the delivery's `orderProduct` fields by the same names (README A52):
- * {@link orderProductsFromApi}.
+ * {@link orderProductsFromApi}. The order's `currency` (the code, `HUF`) comes from its `currency` link
+ * (`GET /currencies/{id}`, the code assumed to be the field `code`, A53): {@link currencyIdOfOrder}.
  */
 import { type OrderItem, OrderItemSchema } from '../schemas/delivery.js';
 import type { Order } from '../schemas/order.js';
@@ -80,17 +81,38 @@ function isLink(value: unknown): boolean {
   return keys.length === 1 && keys[0] === 'href' && typeof (value as { href: unknown }).href === 'string';
 }
 
+/** What recovery read from the resources an order links to; each absent when not read. */
+export interface OrderLinked {
+  /** `GET /orderProducts?orderId=` (the `orderProducts` link). */
+  products?: readonly OrderProductEntry[];
+  /** The `code` of `GET /currencies/{id}` (the `currency` link), e.g. `HUF`. */
+  currencyCode?: string;
+}
+
+/** The id of the currency an order links to (the `currency` link's last segment), if it has one. */
+export function currencyIdOfOrder(order: Order): string | undefined {
+  const href = order.currency?.href;
+  if (typeof href !== 'string') return undefined;
+  const segment = href
+    .split(/[?#]/)[0]
+    ?.split('/')
+    .filter((part) => part !== '')
+    .at(-1);
+  return segment === undefined || segment === 'currencies' ? undefined : segment;
+}
+
 /**
  * Derived fields: `innerResourceId` (`orders/<id>`), `customerId` (from the `customer` link),
  * `languageId` (from the `language` link), `storeName` (the shop's name, which recovery knows),
  * `orderHistory` (from the status history entry the event is about), `orderProducts` (from the
- * order's products when they were read: {@link orderProductsFromApi}; absent when not read).
+ * order's products when they were read: {@link orderProductsFromApi}), `currency` (the code of the
+ * order's currency when it was read); absent when not read.
  */
 export function orderItemFromApi(
   shop: string,
   order: Order,
   status: RecoveredStatus,
-  products?: readonly OrderProductEntry[],
+  linked: OrderLinked = {},
 ): OrderItem {
   const source = order as Record<string, unknown>;
   const item: Record<string, unknown> = { storeName: shop };
@@ -109,7 +131,9 @@ export function orderItemFromApi(
     ...(status.comment === undefined ? {} : { comment: status.comment }),
     ...(status.dateAdded === undefined ? {} : { dateAdded: status.dateAdded }),
   };
-  if (products !== undefined) item.orderProducts = { orderProduct: orderProductsFromApi(products) };
+  if (linked.products !== undefined)
+    item.orderProducts = { orderProduct: orderProductsFromApi(linked.products) };
+  if (linked.currencyCode !== undefined && linked.currencyCode !== '') item.currency = linked.currencyCode;
   return OrderItemSchema.parse(item);
 }
 

@@ -14,6 +14,7 @@ import {
 } from '../schemas/order-search.js';
 import { readFixtureJson } from '../test-support/shoprenter-fixtures.js';
 import {
+  currencyIdOfOrder,
   ORDER_FIELD_MAP,
   orderItemFromApi,
   orderProductsFromApi,
@@ -247,7 +248,7 @@ describe('same dedupe key as the real delivery (captured order_confirm)', () => 
       historyEntry('1', history.status, history.dateAdded),
       historyEntry('2', '5', '2025-12-02 08:00:00'),
     ];
-    const withProducts = recoverOrderEvents('demo', apiOrder, statuses, ALL, apiProducts);
+    const withProducts = recoverOrderEvents('demo', apiOrder, statuses, ALL, { products: apiProducts });
     const without = recoverOrderEvents('demo', apiOrder, statuses, ALL);
     expect(withProducts.map((e) => [e.event, e.dedupeKey])).toEqual(
       without.map((e) => [e.event, e.dedupeKey]),
@@ -260,9 +261,22 @@ describe('same dedupe key as the real delivery (captured order_confirm)', () => 
     expect(first).not.toHaveProperty('id');
     expect(first).not.toHaveProperty('order');
     // An order the shop lists no products for: an empty list, not a missing block.
-    expect(recoverOrderEvents('demo', apiOrder, statuses, ALL, [])[0]?.item.orderProducts).toEqual({
+    expect(
+      recoverOrderEvents('demo', apiOrder, statuses, ALL, { products: [] })[0]?.item.orderProducts,
+    ).toEqual({
       orderProduct: [],
     });
+  });
+
+  test("with its currency read, the order's currency is its code, as the delivery carries it (A53)", () => {
+    const delivered = OrderItemSchema.parse(capturedOrder);
+    expect(currencyIdOfOrder(documentedOrder)).toBe('Y3VycmVuY3ktY3VycmVuY3lfaWQ9NA==');
+    expect(currencyIdOfOrder({ ...documentedOrder, currency: null })).toBeUndefined();
+    const statuses = [historyEntry('1', history.status, history.dateAdded)];
+    const [withCode] = recoverOrderEvents('demo', apiOrder, statuses, ALL, { currencyCode: 'HUF' });
+    expect(withCode?.item.currency).toBe(delivered.currency);
+    expect(withCode?.dedupeKey).toBe(recoverOrderEvents('demo', apiOrder, statuses, ALL)[0]?.dedupeKey);
+    expect(recoverOrderEvents('demo', apiOrder, statuses, ALL)[0]?.item).not.toHaveProperty('currency');
   });
 });
 

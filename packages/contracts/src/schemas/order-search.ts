@@ -92,12 +92,24 @@ export const OrderProductEntrySchema = z.looseObject({
 
 export const OrderProductCollectionSchema = collection(OrderProductEntrySchema);
 
+/**
+ * A currency (`GET /currencies/{id}`, the order's `currency` link). The code a delivery carries as the
+ * order's `currency` (`HUF`) is assumed to be the field `code` (contracts' README A53); loose, unknown
+ * fields kept.
+ */
+export const CurrencySchema = z.looseObject({
+  href: z.string().optional(),
+  id: z.string(),
+  code: LooseStringSchema.optional(),
+});
+
 export type OrderSearchParams = z.infer<typeof OrderSearchParamsSchema>;
 export type OrderCollection = z.infer<typeof OrderCollectionSchema>;
 export type OrderHistoryEntry = z.infer<typeof OrderHistoryEntrySchema>;
 export type OrderHistoryCollection = z.infer<typeof OrderHistoryCollectionSchema>;
 export type OrderProductEntry = z.infer<typeof OrderProductEntrySchema>;
 export type OrderProductCollection = z.infer<typeof OrderProductCollectionSchema>;
+export type Currency = z.infer<typeof CurrencySchema>;
 
 /** Whether a collection item is a whole item (has an `id`) rather than a bare link. */
 export function isFullItem<T extends { id: string }>(item: T | { href: string }): item is T {
