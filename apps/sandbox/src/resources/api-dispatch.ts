@@ -4,6 +4,7 @@ import { requireScope } from '../auth/authenticate.js';
 import { apiErrors } from '../errors.js';
 import type { ApiCall, ApiContext, ApiResult } from './api-context.js';
 import { getSubscriber, listSubscribers } from './newsletter/subscriber-handlers.js';
+import { getCurrency, listCurrencies } from './orders/currency-handlers.js';
 import { getOrder, listOrders } from './orders/order-handlers.js';
 import { getOrderHistory, listOrderHistories } from './orders/order-history-handlers.js';
 import { getOrderProduct, listOrderProducts } from './orders/order-product-handlers.js';
@@ -19,7 +20,8 @@ import {
 } from './webhooks/webhook-handlers.js';
 
 interface Route {
-  scope: string;
+  /** The scope the token needs; null: any valid token (a scope the documentation does not give). */
+  scope: string | null;
   handle: (ctx: ApiContext, call: ApiCall, id: string) => ApiResult;
   /** A collection GET's documented search parameters, beside `page`, `limit` and `full`. */
   search?: readonly string[];
@@ -75,6 +77,11 @@ const ROUTES: RouteTable = {
     },
     item: { GET: { scope: SCOPES.orderRead, handle: (ctx, _call, id) => getOrderProduct(ctx, id) } },
   },
+  // The scope is not documented (contracts' A53): any valid token reads the shop's currencies.
+  currencies: {
+    collection: { GET: { scope: null, handle: (ctx, call) => listCurrencies(ctx, call.query), search: [] } },
+    item: { GET: { scope: null, handle: (ctx, _call, id) => getCurrency(ctx, id) } },
+  },
   newsletterSubscribers: {
     collection: {
       GET: {
@@ -110,7 +117,7 @@ export function dispatchApiCall(ctx: ApiContext, call: ApiCall): ApiResult {
   const methods = id === undefined ? table.collection : table.item;
   const route = methods[call.method];
   if (!route) throw apiErrors.methodNotAllowed(call.method, call.path, Object.keys(methods));
-  requireScope(ctx.principal, route.scope);
+  if (route.scope !== null) requireScope(ctx.principal, route.scope);
   if (route.search !== undefined) checkCollectionQuery(resource as string, call.query, route.search);
   const result = route.handle(ctx, call, id ?? '');
   const emptyBody = call.query.emptyBody === '1' || call.query.emptyBody === 'true';

@@ -4,6 +4,7 @@ import { shippingModeInnerId } from '../../simulator/shipping-mode.js';
 import { shopApiDateTime } from '../../simulator/shop-time.js';
 import type { StoredOrder } from '../../state/shop-data.js';
 import { linkedResourceId } from '../resource-ids.js';
+import { currencyIdFor } from './currency-handlers.js';
 
 type Item = Record<string, unknown>;
 
@@ -54,6 +55,11 @@ function text(value: unknown): string {
 function amount(value: unknown): string {
   const n = Number(value);
   return Number.isFinite(n) ? n.toFixed(4) : '0.0000';
+}
+
+function currencyLink(code: string, link: (path: string) => { href: string }): { href: string } | null {
+  const id = currencyIdFor(code);
+  return id === undefined ? null : link(`currencies/${id}`);
 }
 
 /**
@@ -107,7 +113,8 @@ export function renderOrder(stored: StoredOrder, apiBase: string): Record<string
             `orderStatuses/${linkedResourceId('orderStatus-order_status_id=', text(history.status) || '1')}`,
           ),
     language: link(`languages/${linkedResourceId('language-language_id=', languageId)}`),
-    currency: link(`currencies/${linkedResourceId('currency-currency_id=', 4)}`),
+    // The currency whose code the order's deliveries carry (`currency`), null for one the shop does not know.
+    currency: currencyLink(text(item.currency) || 'HUF', link),
     shippingMode:
       mode === undefined ? null : link(`shippingModes/${linkedResourceId('shippingMode-id=', mode)}`),
     orderTotals: link(`orderTotals?orderId=${id}`),
