@@ -102,3 +102,18 @@ describe('orders.products and orders.productsOf', () => {
     expect(counter.apiRequests()).toBe(before);
   });
 });
+
+describe('orders.currency', () => {
+  it("reads the currency an order links to, by href or id; its code is the order's delivered currency", async () => {
+    const client = t.client({ auth: ORDERS });
+    const { order } = await t.sandbox.simulator.placeOrder('demo', { order: { currency: 'EUR' } });
+    const apiOrder = await client.orders.get(orderIdFor(order.innerId ?? ''));
+    const href = apiOrder.currency?.href ?? '';
+    const byHref = await client.orders.currency(href);
+    expect(byHref.code).toBe('EUR');
+    expect((await client.orders.currency(byHref.id)).code).toBe('EUR');
+    await expect(client.orders.currency(`orders/${orderIdFor('1')}`)).rejects.toMatchObject({
+      field: 'idOrHref',
+    });
+  });
+});

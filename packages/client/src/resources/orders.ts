@@ -1,5 +1,7 @@
 import { type Order, OrderSchema } from '@srhooks/contracts/schemas/order';
 import {
+  type Currency,
+  CurrencySchema,
   isFullItem,
   OrderCollectionSchema,
   OrderHistoryCollectionSchema,
@@ -51,6 +53,12 @@ export interface OrdersResource {
    * `histories`; a list longer than one page is completed by direct calls.
    */
   productsOf(orderIds: readonly string[], options?: CallOptions): Promise<Map<string, OrderProductEntry[]>>;
+  /**
+   * The currency an order links to (`GET /currencies/{id}`; the order's `currency` link, its path
+   * `currencies/<id>` or the id). The code a delivery writes as the order's `currency` (`HUF`) is
+   * assumed to be its field `code` (contracts' A53); the scope it needs is not documented.
+   */
+  currency(idOrHref: string, options?: CallOptions): Promise<Currency>;
 }
 
 function searchQuery(params: OrderSearchParams): Record<string, string | number> {
@@ -138,5 +146,15 @@ export function createOrdersResource(context: ResourceContext, batch: BatchFunct
     histories: (orderIds, options) => histories.many(orderIds, options),
     products: (orderId, options) => products.all(orderId, options),
     productsOf: (orderIds, options) => products.many(orderIds, options),
+    async currency(idOrHref, options = {}) {
+      const id = resourceId(idOrHref, 'currencies', 'idOrHref', shop);
+      const url = `${apiBase}/currencies/${id}`;
+      const result = await api.GET('/currencies/{id}', {
+        params: { path: { id } },
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      const body = unwrap(result, { method: 'GET', url });
+      return parseBody(CurrencySchema, body, { method: 'GET', url, status: result.response.status });
+    },
   };
 }

@@ -29,7 +29,7 @@ export function shopOfIdHref(value: unknown): string | undefined {
 
 export function resourceId(
   value: unknown,
-  resource: 'webHooks' | 'orders',
+  resource: 'webHooks' | 'orders' | 'currencies',
   field = 'id',
   /** The client's shop: an href of another shop is refused, never read as an id of this one. */
   shop?: string,
