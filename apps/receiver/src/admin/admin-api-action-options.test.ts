@@ -157,7 +157,14 @@ describe('admin API: action options, handler filters, cursors, app events', () =
     );
     const unknown = await call(`/events/${eventId}/replay`, { method: 'POST', body: '{"handler":"nosuch"}' });
     expect(unknown.status).toBe(400);
-    expect(unknown.body.error).toMatchObject({ code: 'unknown_handler', field: 'handler' });
+    // Named by its part and field as every refused field is.
+    expect(unknown.body.error).toMatchObject({ code: 'unknown_handler', in: 'body', field: 'handler' });
+    const unknownInQuery = await call(`/events/${eventId}/replay?handler=nosuch`, { method: 'POST' });
+    expect(unknownInQuery.body.error).toMatchObject({
+      code: 'unknown_handler',
+      in: 'query',
+      field: 'handler',
+    });
     const both = await call(`/events/${eventId}/replay?handler=log`, {
       method: 'POST',
       body: '{"handler":"print"}',
@@ -211,7 +218,7 @@ describe('admin API: action options, handler filters, cursors, app events', () =
   it('refuses a dead-letter handler filter naming no handler, naming the configured ones', async () => {
     const unknown = await call('/dead-letters?handler=nosuch');
     expect(unknown.status).toBe(400);
-    expect(unknown.body.error).toMatchObject({ code: 'unknown_handler', field: 'handler' });
+    expect(unknown.body.error).toMatchObject({ code: 'unknown_handler', in: 'query', field: 'handler' });
     expect((unknown.body.error as { message: string }).message).toContain('configured handlers: log, print');
     // Configured, with no dead letters: an empty list.
     expect((await call('/dead-letters?handler=print')).body).toMatchObject({ items: [], total: 0 });
@@ -220,7 +227,9 @@ describe('admin API: action options, handler filters, cursors, app events', () =
     expect(gone.status).toBe(200);
     expect(gone.body.total).toBe(1);
     const replay = await call('/dead-letters/replay', { method: 'POST', body: '{"handler":"gone"}' });
-    expect(replay.body.error).toMatchObject({ code: 'unknown_handler' });
+    expect(replay.body.error).toMatchObject({ code: 'unknown_handler', in: 'body', field: 'handler' });
+    const replayQuery = await call('/dead-letters/replay?handler=gone', { method: 'POST' });
+    expect(replayQuery.body.error).toMatchObject({ code: 'unknown_handler', in: 'query', field: 'handler' });
   });
 
   it('refuses a blank dead-letter replay handler instead of replaying every dead letter', async () => {

@@ -50,7 +50,7 @@ describe('admin API: replay, re-process and handlers', () => {
       expect((replay.body.jobs as Array<{ handler: string }>).map((job) => job.handler)).toEqual(['log']);
       const unknown = await api(`/events/${eventId}/replay?handler=erp`, { method: 'POST' });
       expect(unknown.status).toBe(400);
-      expect(unknown.body.error).toMatchObject({ code: 'unknown_handler', field: 'handler' });
+      expect(unknown.body.error).toMatchObject({ code: 'unknown_handler', in: 'query', field: 'handler' });
       const badName = await api(`/events/${eventId}/replay?handler=${encodeURIComponent('../x')}`, {
         method: 'POST',
       });
@@ -122,7 +122,7 @@ describe('admin API: replay, re-process and handlers', () => {
         body: JSON.stringify({ handler: 'nope' }),
       });
       expect(unknown.status).toBe(400);
-      expect(unknown.body.error).toMatchObject({ code: 'unknown_handler', field: 'handler' });
+      expect(unknown.body.error).toMatchObject({ code: 'unknown_handler', in: 'body', field: 'handler' });
       expect((await api('/dead-letters')).body.items).toHaveLength(1);
 
       const inside = await api('/dead-letters/replay', {

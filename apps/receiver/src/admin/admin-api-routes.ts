@@ -203,7 +203,7 @@ export const adminApiRoutes: FastifyPluginAsync<AdminApiRoutesOptions> = async (
   app.post('/events/:id/replay', async (request) => {
     const { id } = parseRequestPart(EventIdParamsSchema, 'params', request.params);
     const { handler } = parseBodyOrQuery(ReplayRequestSchemas, request);
-    const jobs = await operations.replayEvent(id, handler);
+    const jobs = await operations.replayEvent(id, handler, optionsPart(request));
     request.log.info({ eventId: id, handler: handler ?? null, jobs: jobs.length }, 'event replayed');
     return { ok: true, eventId: id, jobs };
   });
@@ -246,7 +246,7 @@ export const adminApiRoutes: FastifyPluginAsync<AdminApiRoutesOptions> = async (
     const filter = parseBodyOrQuery(DeadLetterReplaySchema, request);
     // App mode: those of shops that uninstalled the app stay (their jobs would be cancelled at once).
     const uninstalledShops = await operations.uninstalledShopDeadLetters(filter);
-    const jobs = await operations.replayDeadLetters(filter);
+    const jobs = await operations.replayDeadLetters(filter, undefined, undefined, optionsPart(request));
     request.log.info({ jobs: jobs.length, handler: filter.handler ?? null }, 'dead letters replayed');
     // Without a handler filter, those of handlers removed from the config stay (nothing would run them).
     const notReplayed = filter.handler === undefined ? await operations.unconfiguredDeadLetters(filter) : [];

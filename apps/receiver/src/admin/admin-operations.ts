@@ -123,10 +123,11 @@ export class AdminOperations {
 
   /**
    * Re-runs the event's jobs now (or only `handler`'s). Replaying every handler also creates jobs for
-   * handlers configured for the event's shop and event after it arrived. Releases a hold.
+   * handlers configured for the event's shop and event after it arrived. Releases a hold. `part`: where
+   * `handler` was read from (a refusal names its field by it).
    */
-  async replayEvent(id: string, handler?: string): Promise<JobRecord[]> {
-    return replayEvent(this.#context, id, await this.getEvent(id), handler);
+  async replayEvent(id: string, handler?: string, part: 'query' | 'body' = 'body'): Promise<JobRecord[]> {
+    return replayEvent(this.#context, id, await this.getEvent(id), handler, part);
   }
 
   /**
@@ -188,14 +189,16 @@ export class AdminOperations {
 
   /**
    * Replays every dead letter the filter (handler, window) matches that was dead-lettered up to now, each
-   * once, in batches of `batchSize` (dead-letter-operations.ts).
+   * once, in batches of `batchSize` (dead-letter-operations.ts); `part`: where the filter was read from
+   * (a refusal names its field by it).
    */
   replayDeadLetters(
     filter: DeadLetterFilter,
     batchSize = DEAD_LETTER_REPLAY_BATCH,
     now = new Date(),
+    part: 'query' | 'body' = 'body',
   ): Promise<JobRecord[]> {
-    return replayDeadLetters(this.#context, filter, batchSize, now);
+    return replayDeadLetters(this.#context, filter, batchSize, now, part);
   }
 
   /** The dead letters `replayDeadLetters` leaves because their shop uninstalled the app (app mode). */

@@ -21,7 +21,8 @@ export async function deadLetterPage(
 ): Promise<{ items: DeadLetter[]; nextCursor: string | null; total: number }> {
   const limit = pageSize(filter.limit);
   const { cursor: _cursor, limit: _limit, ...counted } = filter;
-  if (filter.handler !== undefined) await checkDeadLetterHandler(ctx, filter.handler);
+  // The filter is a query string (GET /dead-letters, the inspector's page).
+  if (filter.handler !== undefined) await checkDeadLetterHandler(ctx, filter.handler, 'query');
   const [items, total] = await Promise.all([
     ctx.call('list dead letters', ctx.store.listDeadLetters({ ...filter, limit })),
     ctx.call('count dead letters', ctx.store.countDeadLetters(counted)),
@@ -42,7 +43,11 @@ export async function deadLetterPage(
  * has dead letters (they stay listed; replaying them is refused, {@link replayDeadLetters}). Any other
  * name (a typo) is refused with the configured handlers, not answered with an empty list.
  */
-async function checkDeadLetterHandler(ctx: AdminOperationsContext, handler: string): Promise<void> {
+async function checkDeadLetterHandler(
+  ctx: AdminOperationsContext,
+  handler: string,
+  part: 'query' | 'body',
+): Promise<void> {
   if (ctx.handlers.definition(handler) !== undefined) return;
   const left = await ctx.call('count dead letters', ctx.store.countDeadLetters({ handler }));
   if (left > 0) return;
@@ -51,7 +56,7 @@ async function checkDeadLetterHandler(ctx: AdminOperationsContext, handler: stri
     400,
     'unknown_handler',
     `handler: "${handler}" is not configured and has no dead letters; configured handlers: ${names.length > 0 ? names.join(', ') : 'none'}`,
-    { field: 'handler' },
+    { in: part, field: 'handler' },
   );
 }
 
@@ -64,12 +69,14 @@ async function checkDeadLetterHandler(ctx: AdminOperationsContext, handler: stri
  * (it stays a dead letter, for the next replay). Ends at the first short batch. Each batch is one store
  * call bounded by the store timeout, so batches are small enough to finish within it on a busy machine
  * (10,000 jobs in one SQLite transaction took more than the default 5 s on a loaded CI machine).
+ * `part`: where the filter was read from (admin-errors.ts optionsPart), named by its refusal.
  */
 export async function replayDeadLetters(
   ctx: AdminOperationsContext,
   filter: DeadLetterFilter,
   batchSize = DEAD_LETTER_REPLAY_BATCH,
   now = new Date(),
+  part: 'query' | 'body' = 'body',
 ): Promise<JobRecord[]> {
   const { cursor: _cursor, limit: _limit, exceptShops: _exceptShops, ...window } = filter;
   // App mode: the dead letters of shops that uninstalled the app stay (their jobs would be cancelled
@@ -82,7 +89,7 @@ export async function replayDeadLetters(
       400,
       'unknown_handler',
       `handler: "${matching.handler}" is not configured; see GET /admin/api/handlers for the configured handlers`,
-      { field: 'handler' },
+      { in: part, field: 'handler' },
     );
   }
   // Dead-lettered at or before `now` (`to` is exclusive; times are whole milliseconds).

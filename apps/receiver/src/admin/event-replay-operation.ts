@@ -11,13 +11,15 @@ import { refuseRunningJobs } from './running-job-replay.js';
 
 /**
  * Re-runs the event's jobs now (or only `handler`'s); `event` is the one read by `id`. Replaying every handler also creates jobs for
- * handlers configured for the event's shop and event after it arrived. Releases a hold.
+ * handlers configured for the event's shop and event after it arrived. Releases a hold. `part`: where
+ * `handler` was read from (admin-errors.ts optionsPart), named by its refusal.
  */
 export async function replayEvent(
   ctx: AdminOperationsContext,
   id: string,
   event: EventDetail,
   handler?: string,
+  part: 'query' | 'body' = 'body',
 ): Promise<JobRecord[]> {
   if (event.duplicateOf !== null) {
     throw new AdminApiError(
@@ -36,7 +38,7 @@ export async function replayEvent(
         400,
         'unknown_handler',
         `handler: "${handler}" is not configured; handlers for ${event.shop}/${event.event}: ${configured.length ? configured.join(', ') : 'none'}`,
-        { field: 'handler' },
+        { in: part, field: 'handler' },
       );
     }
     const result = await ctx.call('replay event', ctx.store.replayEvent(id, { handler }));

@@ -169,8 +169,17 @@ describe('POST /admin/api/events/backfill', () => {
     expect(noFrom.body.error.message).toContain('from: is required');
     const unknown = await backfill({ ...window, handler: 'erq' });
     expect(unknown.status).toBe(400);
-    expect(unknown.body.error).toMatchObject({ code: 'unknown_handler' });
+    expect(unknown.body.error).toMatchObject({ code: 'unknown_handler', in: 'body', field: 'handler' });
     expect(unknown.body.error.message).toContain('configured handlers: log, erp');
+    const unknownInQuery = await fetch(
+      `${receiver.baseUrl}/admin/api/events/backfill?handler=erq&from=${window.from}`,
+      { method: 'POST', headers: bearer() },
+    );
+    expect(((await unknownInQuery.json()) as Answer).error).toMatchObject({
+      code: 'unknown_handler',
+      in: 'query',
+      field: 'handler',
+    });
     const text = await backfill({ ...window, dryRun: 'true' });
     expect(text.body.error.message).toContain('send "dryRun": true without quotes');
     const future = await backfill({ handler: 'erp', from: new Date(Date.now() + HOUR_MS).toISOString() });

@@ -100,19 +100,19 @@ export async function backfillEvents(
 ): Promise<BackfillResult> {
   const now = options.now ?? new Date();
   const maxEvents = options.maxEvents ?? MAX_BACKFILL_EVENTS;
+  // Refusals name their field as a field refused by its schema is (AdminValidationError): part and field.
+  const part = options.part ?? 'body';
   if (deps.handlers.definition(request.handler) === undefined) {
     const names = deps.handlers.entries().map(([name]) => name);
     throw new AdminApiError(
       400,
       'unknown_handler',
       `handler: "${request.handler}" is not configured; configured handlers: ${names.length > 0 ? names.join(', ') : 'none'}`,
-      { field: 'handler' },
+      { in: part, field: 'handler' },
     );
   }
   const to = request.to ?? now;
   if (!(request.from < to)) {
-    // Said as a field refused by its schema is (AdminValidationError): part and field named.
-    const part = options.part ?? 'body';
     throw new AdminApiError(
       400,
       'invalid_request',
