@@ -20,6 +20,27 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
+describe('resource ids on the wire', () => {
+  it("writes an API id's = padding as the API's own hrefs do, not as %3D", async () => {
+    // before: GET …/webHooks/d2ViSG9v…MQ%3D%3D
+    const paths: string[] = [];
+    const client = t.client({
+      rateLimit: false,
+      fetch: (request) => {
+        paths.push(new URL(request.url).pathname);
+        return globalThis.fetch(request);
+      },
+    });
+    const created = await client.webhooks.create({ event: 'order_confirm', url: receiverUrl('padding-1') });
+    expect(created.id).toMatch(/=$/);
+    await client.webhooks.get(created.id);
+    await client.webhooks.delete(created.id);
+    const hrefPath = new URL(created.href).pathname;
+    expect(paths.filter((path) => path.endsWith(created.id))).toEqual([hrefPath, hrefPath]);
+    expect(paths.join(' ')).not.toContain('%3D');
+  });
+});
+
 describe('outer ids (FACTS.md §9)', () => {
   it('creates with an outer id and then gets, updates and deletes by it', async () => {
     const client = t.client({ rateLimit: false });

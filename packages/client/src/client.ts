@@ -1,5 +1,5 @@
 import type { paths } from '@srhooks/contracts';
-import createClient from 'openapi-fetch';
+import createClient, { type PathSerializer } from 'openapi-fetch';
 import { assertAuth, isClientCredentials, type ShopRenterAuth } from './auth/auth-options.js';
 import { readJwtClaims } from './auth/jwt-claims.js';
 import { type AccessToken, TokenManager } from './auth/token-manager.js';
@@ -207,6 +207,7 @@ export function createShopRenterClient(options: ShopRenterClientOptions): ShopRe
       baseUrl: apiUrl,
       fetch: composeFetch(baseFetch, layers),
       headers: { Accept: 'application/json' },
+      pathSerializer: idsAsInHrefs,
     }),
   );
   const context = { api, apiBase: apiUrl, shop };
@@ -406,3 +407,14 @@ function tokenRequestPolicy(policy: TokenRequestOptions | undefined): {
 }
 
 export type { BackoffOptions };
+
+/**
+ * Path parameters (resource ids) written as the API writes them in its own hrefs (`…/webHooks/d2ViSG9v…MQ==`,
+ * FACTS.md fixtures): base64's `=` padding left as it is — allowed in a path segment (RFC 3986 sub-delims),
+ * and a server need not treat `%3D` as `=` — everything else as `encodeURIComponent` writes it (`+` as
+ * `%2B`, never read as a space). The batch's URIs carry ids the same way (webhook-batch-requests.ts).
+ */
+const idsAsInHrefs: PathSerializer = (pathname, pathParams) =>
+  pathname.replace(/\{([^}]+)\}/g, (_placeholder, name: string) =>
+    encodeURIComponent(String(pathParams[name])).replaceAll('%3D', '='),
+  );
