@@ -144,7 +144,7 @@ function checkBody(body: Buffer, limits: DecodeLimits, contentEncoding: string |
     fail(
       'unsupported_content_encoding',
       'body',
-      `The body is sent with Content-Encoding "${coding}"; deliveries are read as sent, without a content coding (ShopRenter sends them uncompressed). Send the body without Content-Encoding.`,
+      `The body is sent with Content-Encoding "${coding}"; deliveries are read as sent, without a content coding (assumed: ShopRenter sends them uncompressed). Send the body without Content-Encoding.`,
       { value: coding },
     );
   }
