@@ -36,3 +36,4 @@ export * from './receiver-path.js';
 export * from './recovery/index.js';
 export * from './samples/index.js';
 export * from './schemas/index.js';
+export { parseLookBack, parseTime, TIME_EXPECTED } from './time.js';

@@ -1,6 +1,6 @@
 // The light subpath (no zod, no codec): this file is loaded for every command and `--help`.
 import { DAYS_EXPECTED, DaysInputError, parseDays } from '@srhooks/contracts/days';
-import { parseDuration } from '@srhooks/contracts/duration';
+import { parseLookBack, parseTime, TIME_EXPECTED } from '@srhooks/contracts/time';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { EraseOptions } from '../commands/erase.js';
 import type { BackfillOptions } from '../commands/events/backfill.js';
@@ -35,22 +35,24 @@ export function registerReceiverCommands(program: Command): void {
 }
 
 /**
- * `2d`, `12h`, `90m` (at least 1), or an ISO 8601 time in the past (checked again by the receiver,
- * which does the parsing): a look-back of nothing (`0d`, a future time) would read no order. A time
- * without a zone is UTC, as the receiver reads it (its admin API: "no zone = UTC") — not this
- * machine's zone, which refused a time ten minutes ago as in the future west of Greenwich.
+ * `2d`, `12h`, `90m` (at least 1), or an ISO 8601 time in the past, read by contracts' parseLookBack and
+ * parseTime as the receiver reads it (so what the receiver would refuse, `2025-02-30` say, is refused
+ * here): a look-back of nothing (`0d`, a future time) would read no order. A time without a zone is
+ * UTC, as the receiver reads it — not this machine's zone, which refused a time ten minutes ago as in
+ * the future west of Greenwich.
  */
 function since(value: string): string {
   const text = value.trim();
-  const duration = /^(\d{1,5})\s*[mhd]$/i.exec(text);
-  if (duration) {
-    if (Number(duration[1]) >= 1) return text;
+  const back = parseLookBack(text);
+  if (back !== null) {
+    if (back > 0) return text;
     throw new InvalidArgumentError('must reach back at least 1m, e.g. 2d, 12h or 90m');
   }
   if (/^\d{4}-\d{2}-\d{2}/.test(text)) {
-    const at = Date.parse(asUtcWithoutZone(text));
-    if (Number.isNaN(at)) throw new InvalidArgumentError('is not a valid ISO 8601 time');
-    if (at > Date.now()) throw new InvalidArgumentError('is in the future; give a time in the past');
+    const at = parseTime(text);
+    if (at === null) throw new InvalidArgumentError(`is not a valid ISO 8601 time: it ${TIME_EXPECTED}`);
+    if (at.getTime() > Date.now())
+      throw new InvalidArgumentError('is in the future; give a time in the past');
     return text;
   }
   throw new InvalidArgumentError(
@@ -64,15 +66,9 @@ function since(value: string): string {
  */
 function tailSince(value: string): FeedHistory {
   const text = since(value);
-  const backMs = parseDuration(text);
+  const backMs = parseLookBack(text);
   if (backMs !== null) return { backMs };
-  return { from: new Date(Date.parse(asUtcWithoutZone(text))).toISOString() };
-}
-
-/** `2025-12-01T08:00` → `2025-12-01T08:00Z`; a date, or a time with a zone, as it is. */
-function asUtcWithoutZone(text: string): string {
-  const clock = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)$/i.exec(text);
-  return clock ? `${clock[1]}T${clock[2]}Z` : text;
+  return { from: (parseTime(text) as Date).toISOString() };
 }
 
 function registerRecover(program: Command): void {

@@ -3,7 +3,7 @@
  * form uses the same ones). Empty values (`?shop=` from a form) count as absent.
  */
 
-import { APP_EVENTS, isValidShopName, WEBHOOK_EVENTS } from '@srhooks/contracts';
+import { APP_EVENTS, isValidShopName, parseTime, TIME_EXPECTED, WEBHOOK_EVENTS } from '@srhooks/contracts';
 import { z } from 'zod';
 import { isDeadLetterCursor } from '../store/list-query.js';
 import { isId } from '../store/sortable-id.js';
@@ -11,39 +11,14 @@ import { DELIVERY_STATUSES, EVENT_SOURCES, EVENT_STATUSES } from './admin-values
 
 const MAX_PAGE = 500;
 
-/** `2025-12-01`, `2025-12-01T20:57`, `…:40`, `…:40.123`, optionally with `Z` or `+01:00`; no zone = UTC. */
-const TIME_PATTERN =
-  /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)(Z|[+-]\d{2}:?\d{2})?)?$/i;
-
-/** `2025-02-30` and `2025-02-29` are not days (JavaScript's Date would roll them over into March). */
-function isCalendarDate(date: string): boolean {
-  const [year, month, day] = date.split('-').map(Number);
-  const parsed = new Date(Date.UTC(year ?? 0, (month ?? 0) - 1, day ?? 0));
-  return (
-    parsed.getUTCFullYear() === year &&
-    parsed.getUTCMonth() === (month ?? 0) - 1 &&
-    parsed.getUTCDate() === day
-  );
-}
-
+/** An ISO 8601 date or date-time, no zone = UTC (contracts' parseTime: the CLI's `--since` checks with it too). */
 export const TimeSchema = z.string().transform((value, ctx): Date => {
-  const match = TIME_PATTERN.exec(value.trim());
-  let time = Number.NaN;
-  if (match) {
-    const clock = match[2] ?? '00:00';
-    const zone = (match[3] ?? 'Z').toUpperCase().replace(/^([+-]\d{2})(\d{2})$/, '$1:$2');
-    time = Date.parse(`${match[1]}T${clock.length === 5 ? `${clock}:00` : clock}${zone}`);
-  }
-  if (match && Number.isFinite(time) && !isCalendarDate(match[1] ?? '')) time = Number.NaN;
-  if (!Number.isFinite(time)) {
-    ctx.addIssue({
-      code: 'custom',
-      message:
-        'must be an ISO 8601 date or date-time such as 2025-12-01 or 2025-12-01T20:57:40Z (no zone = UTC), on a day the calendar has',
-    });
+  const time = parseTime(value);
+  if (time === null) {
+    ctx.addIssue({ code: 'custom', message: TIME_EXPECTED });
     return z.NEVER;
   }
-  return new Date(time);
+  return time;
 });
 
 const ID_PATTERN = /^[a-z]{2,8}_[0-9a-z]{1,64}$/;

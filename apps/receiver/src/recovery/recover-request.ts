@@ -2,6 +2,7 @@
  * The body (or query) of `POST /admin/api/recover`: `shop`, optional `since` — a duration back from
  * now (`2d`, `12h`, `90m`; at least 1m: `0m` is no window) or an ISO 8601 time — and `dryRun`. The CLI sends `--since` as typed.
  */
+import { parseLookBack } from '@srhooks/contracts';
 import { z } from 'zod';
 import {
   actionObject,
@@ -11,18 +12,14 @@ import {
   TimeSchema,
 } from '../admin/admin-request-schemas.js';
 
-const DURATION = /^(\d{1,5})\s*(m|h|d)$/i;
-const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** `2d` → the instant two days before `now`; undefined when the text is not a duration. */
+/** `2d` → the instant two days before `now`; undefined when the text is not a duration (contracts' parseLookBack). */
 export function sinceDuration(text: string, now: Date): Date | undefined {
-  const match = DURATION.exec(text.trim());
-  if (!match) return undefined;
-  return new Date(now.getTime() - Number(match[1]) * (UNIT_MS[(match[2] as string).toLowerCase()] as number));
+  const back = parseLookBack(text);
+  return back === null ? undefined : new Date(now.getTime() - back);
 }
 
 export const SinceSchema = z.string().transform((value, ctx): Date => {
-  if (Number(DURATION.exec(value.trim())?.[1] ?? Number.NaN) === 0) {
+  if (parseLookBack(value) === 0) {
     // `0m`: a window of nothing, from now to now; the CLI refuses it too (at least 1m).
     ctx.addIssue({
       code: 'custom',

@@ -128,6 +128,10 @@ describe('srhooks events tail --since', () => {
       ['yesterday', /--since.*must be a duration back from now such as 2d, 12h or 90m, or an ISO 8601 time/],
       ['0m', /--since.*must reach back at least 1m/],
       ['2999-01-01T00:00', /--since.*is in the future; give a time in the past/],
+      // What the receiver's admin API refuses (contracts' parseTime): no such day, more than 9 digits of a second.
+      ['2025-02-30', /--since.*is not a valid ISO 8601 time.*on a day the calendar has/],
+      ['2025-02-29T10:00Z', /--since.*is not a valid ISO 8601 time.*on a day the calendar has/],
+      ['2025-01-01T00:00:00.1234567891Z', /--since.*is not a valid ISO 8601 time/],
     ] as const) {
       const run = await runCli(config.dir, ['events', 'tail', '--since', value, '--receiver', receiver.url], {
         env: { SRHOOKS_ADMIN_TOKEN: ADMIN_TOKEN },
