@@ -27,7 +27,11 @@ describe('app mode: after an uninstall', () => {
   const admin = (path: string) => adminGet(f.baseUrl, path);
 
   it("stops opening the shop's events from entry-point links issued before the uninstall", async () => {
-    await f.sandbox.apps.install('55', 'alpha');
+    // A call the sandbox could not complete (its 30 s limit on a loaded machine) is reported, not thrown:
+    // checked here, so such a failure names the call instead of showing up as a later mismatch.
+    expect((await f.sandbox.apps.install('55', 'alpha')).install, 'the install call').toMatchObject({
+      status: 302,
+    });
     await f.sandbox.simulator.placeOrder('alpha', { seed: 1 });
     await f.sandbox.simulator.waitForIdle();
     const page = await (await fetch(`${f.baseUrl}${signed('/app/entry', 'alpha')}`)).text();
@@ -35,7 +39,9 @@ describe('app mode: after an uninstall', () => {
     expect(link).toBeDefined();
     expect((await fetch(`${f.baseUrl}${link}`)).status).toBe(200);
 
-    await f.sandbox.apps.uninstall('55', 'alpha');
+    expect((await f.sandbox.apps.uninstall('55', 'alpha')).uninstall, 'the uninstall call').toMatchObject({
+      status: 200,
+    });
     const after = await fetch(`${f.baseUrl}${link}`);
     expect(after.status).toBe(403);
     const body = await after.text();
@@ -44,11 +50,15 @@ describe('app mode: after an uninstall', () => {
   });
 
   it('changes nothing when the uninstall call comes again for a shop already uninstalled', async () => {
-    await f.sandbox.apps.install('55', 'beta');
+    expect((await f.sandbox.apps.install('55', 'beta')).install, 'the install call').toMatchObject({
+      status: 302,
+    });
     // The handler is paused, so the first uninstall's app_uninstalled job is still pending.
     await f.receiver.store.disableHandler('audit', { reason: 'test: keep the job pending' });
     try {
-      await f.sandbox.apps.uninstall('55', 'beta');
+      expect((await f.sandbox.apps.uninstall('55', 'beta')).uninstall, 'the uninstall call').toMatchObject({
+        status: 200,
+      });
       const before = (await admin('/shops')).items.find((s: { name: string }) => s.name === 'beta');
       const first = await eventually(async () =>
         ((await admin('/events?shop=beta')).items as Array<{ id: string; event: string }>).find(

@@ -36,12 +36,30 @@ let proxy: TcpProxy;
 let logLines: Array<Record<string, unknown>>;
 const running: Array<{ proc: FakeProcess; receiver: RunningReceiver }> = [];
 
-beforeEach(async () => {
+beforeEach(async ({ onTestFailed }) => {
   dir = mkdtempSync(join(tmpdir(), 'srhooks-store-down-start-'));
   proxy = new TcpProxy(Number(new URL(TEST_DATABASE_URL).port || '5432'));
   await proxy.start();
   await proxy.stop(); // its port now refuses connections: the store is unreachable
   logLines = [];
+  // A take-over that never comes is waited for up to the test limit (the receiver tries the store for as
+  // long as it runs): a failure says what the receiver last logged about its store, e.g. a PostgreSQL server
+  // out of connections while every suite of the machine uses it.
+  onTestFailed(() => {
+    const storeLines = logLines
+      .filter((line) => Number(line.level) >= 40 || String(line.msg).startsWith('store'))
+      .filter((line) => !String(line.msg).startsWith('store unavailable: delivery spooled'))
+      .slice(-8)
+      .map((line) => {
+        const err = line.err as { type?: unknown; code?: unknown; message?: unknown } | undefined;
+        const cause = err
+          ? ` (${String(err.type)} ${String(err.code ?? '')}: ${String(err.message ?? '')})`
+          : '';
+        const store = line.store ? ` ${JSON.stringify(line.store)}` : '';
+        return `  [${String(line.level)}] ${String(line.msg).slice(0, 160)}${store}${cause}`;
+      });
+    console.error(`the receiver's last store log lines:\n${storeLines.join('\n') || '  (none)'}`);
+  });
 });
 afterEach(async () => {
   for (const { proc, receiver } of running.splice(0)) {
