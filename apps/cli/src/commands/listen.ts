@@ -5,6 +5,7 @@ import { maskedNote } from '../admin-api/personal-data.js';
 import { usageError } from '../cli-error.js';
 import { productName } from '../cli-invocation.js';
 import { defineCommand } from '../command.js';
+import { refuseBadPort } from '../config/bad-port.js';
 import { resolveConfigDir } from '../config/config-dir.js';
 import { CredentialStore } from '../config/credential-store.js';
 import { DEFAULT_LISTEN_PORT } from '../config/listen-defaults.js';
@@ -216,6 +217,7 @@ export const listenCommand = defineCommand<ListenOptions, ListenResult>({
         throw usageError(`--shop lists "${shop}" twice`, 'name each shop once', 'duplicate_shop');
     }
     const port = options.port ?? DEFAULT_LISTEN_PORT;
+    await refuseBadPort(port);
     if (options.forwardTo && (!/^https?:\/\//.test(options.forwardTo) || !URL.canParse(options.forwardTo))) {
       throw usageError(
         `--forward-to must be an http(s) URL, got "${options.forwardTo}"`,

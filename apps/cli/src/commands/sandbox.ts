@@ -1,6 +1,7 @@
 import { CliError, EXIT_CODES, usageError } from '../cli-error.js';
 import { cliPrefix } from '../cli-invocation.js';
 import { defineCommand } from '../command.js';
+import { refuseBadPort } from '../config/bad-port.js';
 import { readInputFile } from '../input-file.js';
 import { parseJsonInput } from '../json-input.js';
 
@@ -127,6 +128,7 @@ export const sandboxCommand = defineCommand<SandboxOptions, SandboxResult>({
     const port = options.port ?? DEFAULT_SANDBOX_PORT;
     if (!Number.isInteger(port) || port < 0 || port > 65535)
       throw usageError(`--port must be 0-65535, got ${port}`);
+    await refuseBadPort(port);
     if (options.shops) await checkJsonFile('--shops', options.shops);
     if (options.apps) await checkJsonFile('--apps', options.apps);
     if (options.data) await checkDataFile(options.data);
