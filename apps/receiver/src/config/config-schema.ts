@@ -48,6 +48,8 @@ const WebhookEventSchema = z.enum(WEBHOOK_EVENTS, { error: oneOf(WEBHOOK_EVENTS)
 const HANDLER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 const HANDLER_NAME_PROBLEM =
   'is not an allowed name: a handler name is 1 to 63 letters, digits, "_", "." and "-", starting with a letter or digit';
+const EMPTY_HANDLER_NAME_PROBLEM =
+  'a handler name must not be empty: name it with 1 to 63 letters, digits, "_", "." and "-", starting with a letter or digit';
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -413,7 +415,11 @@ export const ReceiverConfigSchema = z
         (handlers, ctx) => {
           for (const name of Object.keys(handlers)) {
             if (!HANDLER_NAME.test(name)) {
-              ctx.addIssue({ code: 'custom', path: [name], message: HANDLER_NAME_PROBLEM });
+              ctx.addIssue({
+                code: 'custom',
+                path: [name],
+                message: name === '' ? EMPTY_HANDLER_NAME_PROBLEM : HANDLER_NAME_PROBLEM,
+              });
             }
           }
           // A NATS server the client cannot use fails here, not at the first delivery (see nats-server.ts);

@@ -38,11 +38,12 @@ export interface LoadConfigOptions {
   readonly referenceEnv?: Record<string, string | undefined>;
 }
 
-/** `['shops', 0, 'events', 1]` → `shops[0].events[1]`. */
+/** `['shops', 0, 'events', 1]` → `shops[0].events[1]`; an empty key (`handlers: {"": …}`) → `handlers[""]`. */
 export function formatConfigPath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const segment of path) {
     if (typeof segment === 'number') out += `[${segment}]`;
+    else if (segment === '') out += '[""]';
     else out += out === '' ? String(segment) : `.${String(segment)}`;
   }
   return out;
