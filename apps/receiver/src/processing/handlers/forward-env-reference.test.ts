@@ -17,7 +17,7 @@ import { ConfigError } from '../../config/config-error.js';
 import type { ReceiverConfigInput } from '../../config/config-schema.js';
 import { defineReceiverConfig } from '../../config/load-config.js';
 import { startTestReceiver, TEST_SECRET, type TestReceiver } from '../../test-support/test-receiver.js';
-import { ProcessingConfigError } from '../processing-errors.js';
+import type { ProcessingConfigError } from '../processing-errors.js';
 import { waitFor } from '../test-support/wait-for.js';
 import { type RunningTarget, startTarget } from '../test-support/webhook-target.js';
 
@@ -104,7 +104,7 @@ async function expectRefused(
   handler: Record<string, unknown>,
   env: Record<string, string>,
   message: string,
-  refusal: typeof ProcessingConfigError | typeof ConfigError = ProcessingConfigError,
+  refusal: typeof ProcessingConfigError | typeof ConfigError = ConfigError,
 ) {
   const dir = mkdtempSync(join(tmpdir(), 'srhooks-forward-env-'));
   try {
@@ -138,7 +138,7 @@ describe('forward handler: an environment reference that does not hold', () => {
     await expectRefused(
       { type: 'forward', url: 'https://erp.example.com/hooks', secret: '${ERP_SECRET}' },
       { ERP_SECRET: 'plain-password-123' },
-      'handlers.erp.secret (${ERP_SECRET}): the variable holds no Standard Webhooks secret',
+      'handlers.erp.secret: ${ERP_SECRET}: the variable holds no Standard Webhooks secret',
     );
   });
 
@@ -146,7 +146,7 @@ describe('forward handler: an environment reference that does not hold', () => {
     await expectRefused(
       { type: 'forward', url: '${ERP_URL}', secret },
       { ERP_URL: 'erp.example.com/hooks?apikey=s3cret' },
-      'handlers.erp.url (${ERP_URL}): is not an http(s) URL once its environment variables are filled in',
+      'handlers.erp.url: ${ERP_URL}: is not an http(s) URL once its environment variables are filled in',
     );
   });
 
@@ -154,7 +154,7 @@ describe('forward handler: an environment reference that does not hold', () => {
     await expectRefused(
       { type: 'forward', url: 'https://${ERP_HOST}/hooks', secret },
       { ERP_HOST: 'bad host name' },
-      'handlers.erp.url (https://${ERP_HOST}/hooks): is not an http(s) URL once its environment variables are filled in',
+      'handlers.erp.url: https://${ERP_HOST}/hooks: is not an http(s) URL once its environment variables are filled in',
     );
   });
 });

@@ -212,14 +212,14 @@ describe('broker handler config', () => {
 
 /**
  * Builds a receiver on a fresh SQLite path with these handlers and that environment; expects it to be
- * refused with a ProcessingConfigError (a ConfigError for an unset variable, as loadConfig's) saying
- * `message`, before the store is opened (no file left).
+ * refused with a ConfigError saying `message` (each of its parts), before the store is opened (no file
+ * left).
  */
 async function expectRefusedBeforeTheStoreOpens(
   handlers: Record<string, unknown>,
   env: Record<string, string>,
-  message: string,
-  refusal: typeof ProcessingConfigError | typeof ConfigError = ProcessingConfigError,
+  message: string | string[],
+  refusal: typeof ProcessingConfigError | typeof ConfigError = ConfigError,
 ): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'srhooks-env-ref-'));
   try {
@@ -231,8 +231,12 @@ async function expectRefusedBeforeTheStoreOpens(
       handlers: handlers as unknown as ReceiverConfigInput['handlers'],
     });
     const started = buildReceiver(config, { defaultMetrics: false, processing: { env } });
-    await expect(started).rejects.toBeInstanceOf(refusal);
-    await expect(started).rejects.toThrow(message);
+    const error = await started.then(
+      () => undefined,
+      (refused: unknown) => refused,
+    );
+    expect(error).toBeInstanceOf(refusal);
+    for (const part of [message].flat()) expect((error as Error).message).toContain(part);
     expect(existsSync(db)).toBe(false);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -250,12 +254,36 @@ describe('an unset ${VAR} at start-up', () => {
   });
 });
 
+describe('values from ${VAR}s that do not hold, at start-up', () => {
+  it('are listed all in one round, each on its key, as unset variables are (a ConfigError)', async () => {
+    await expectRefusedBeforeTheStoreOpens(
+      {
+        bus: { type: 'nats', servers: ['${NATS_URL}', '${NATS_OTHER}'] },
+        stream: { type: 'redis-stream', url: '${REDIS_URL}' },
+        erp: { type: 'forward', url: 'https://erp.example.com/hooks', secret: '${ERP_SECRET}' },
+      },
+      {
+        NATS_URL: 'nats//x:4222',
+        NATS_OTHER: 'http://n:4222',
+        REDIS_URL: 'redis://r:6379/orders',
+        ERP_SECRET: 'plain-password-123',
+      },
+      [
+        '  - handlers.bus.servers[0]: ${NATS_URL}: handler "bus": "nats//x:4222" is not a NATS server',
+        '  - handlers.bus.servers[1]: ${NATS_OTHER}: handler "bus": "http://n:4222" has scheme http://',
+        '  - handlers.stream.url: ${REDIS_URL}: the database after the host must be a number',
+        '  - handlers.erp.secret: ${ERP_SECRET}: the variable holds no Standard Webhooks secret',
+      ],
+    );
+  });
+});
+
 describe('a NATS server from ${VAR} at start-up', () => {
   it('refuses a resolved value that is no NATS server before the store is opened, naming handler and variable', async () => {
     await expectRefusedBeforeTheStoreOpens(
       { bus: { type: 'nats', servers: ['nats://a:4222', '${NATS_URL}'] } },
       { NATS_URL: 'nats//x:4222' },
-      'handlers.bus.servers[1] (${NATS_URL}): handler "bus": "nats//x:4222" is not a NATS server',
+      'handlers.bus.servers[1]: ${NATS_URL}: handler "bus": "nats//x:4222" is not a NATS server',
     );
   });
 });
@@ -265,7 +293,7 @@ describe('a Redis URL from ${VAR} at start-up', () => {
     await expectRefusedBeforeTheStoreOpens(
       { bus: { type: 'redis-stream', url: '${REDIS_URL}' } },
       { REDIS_URL: 'redis://r:6379/orders' },
-      'handlers.bus.url (${REDIS_URL}): the database after the host must be a number',
+      'handlers.bus.url: ${REDIS_URL}: the database after the host must be a number',
     );
   });
 });
@@ -287,7 +315,7 @@ describe('an AMQP or Redis URL from ${VAR} at start-up', () => {
       await expectRefusedBeforeTheStoreOpens(
         { bus: handler },
         { BROKER_URL: value },
-        `handlers.bus.url (\${BROKER_URL}): the environment variable BROKER_URL holds no ${scheme} URL; set it to one`,
+        `handlers.bus.url: \${BROKER_URL}: the environment variable BROKER_URL holds no ${scheme} URL; set it to one`,
       );
       // the value may carry the password: never in the message
       expect(() => checkResolvedEnvReferences({ bus: handler } as never, { BROKER_URL: value })).not.toThrow(

@@ -2,13 +2,14 @@
  * `${VAR}` references in broker handler settings (URLs, user names, passwords, tokens): resolved from
  * the environment when the handler is built, so credentials live in the environment and
  * srhooks.config.json can be committed. References to unset variables stop start-up, every one listed
- * with its key (config/env-reference-issues.ts); a value that is no setting of its kind stops it too (a
- * NATS server from a `${VAR}` that is no NATS server, see config/nats-server.ts). Resolved values are secrets: {@link brokerSecretValues} lists them for
+ * with its key (config/env-reference-issues.ts); values that are no setting of their kind stop it too,
+ * every one listed (a NATS server from a `${VAR}` that is no NATS server, see config/nats-server.ts). Resolved values are secrets: {@link brokerSecretValues} lists them for
  * the log scrubber, and {@link scrubSecrets} removes them (and any URL user-info) from error texts
  * before they are stored with an attempt or logged.
  */
 
 import { redisUrlProblem } from '../../../config/broker-handler-schemas.js';
+import { ConfigError, type ConfigIssue } from '../../../config/config-error.js';
 import type { HandlerConfig } from '../../../config/config-schema.js';
 import { ENV_REFERENCE, envValueSet, unsetReferenceMessage } from '../../../config/env-reference-text.js';
 import { natsServerProblem } from '../../../config/nats-server.js';
@@ -26,28 +27,27 @@ export function resolveEnvReferences(value: string, env: Env, where: string): st
 
 /**
  * Resolves every `${VAR}` of the handlers' settings (the ones their runners resolve) and checks what
- * they resolve to (a NATS server, an amqp:// or redis:// URL, a forward target and secret), throwing a
- * ProcessingConfigError for the first that is none: the receiver checks this before it opens its store,
- * so a config error leaves no new database behind. Unset variables are checked before, every one listed
- * (config/env-reference-issues.ts, by loadConfig and buildReceiver).
+ * they resolve to (a NATS server, an amqp:// or redis:// URL, a forward target and secret), throwing one
+ * ConfigError that lists every setting that holds none, each on its key (as the unset variables are
+ * listed, config/env-reference-issues.ts, checked before by loadConfig and buildReceiver): the receiver
+ * checks this before it opens its store, so a config error leaves no new database behind.
  */
 export function checkResolvedEnvReferences(
   handlers: Readonly<Record<string, HandlerConfig>>,
   env: Env,
 ): void {
+  const issues: ConfigIssue[] = [];
   for (const [name, handler] of Object.entries(handlers)) {
     const where = `handlers.${name}`;
     if (handler.type === 'forward') {
-      forwardTarget(name, handler, env);
-      continue;
-    }
-    if (handler.type === 'nats') {
+      issues.push(...forwardTargetChecked(name, handler, env).issues);
+    } else if (handler.type === 'nats') {
       [handler.servers].flat().forEach((server, index) => {
         const key = `${where}.servers[${index}]`;
         const resolved = resolveEnvReferences(server, env, key);
         // A literal server was checked with the configuration; one from `${VAR}` only now.
         const problem = server.includes('${') ? natsServerProblem(name, resolved) : null;
-        if (problem) throw new ProcessingConfigError(`${key} (${server}): ${problem}`);
+        if (problem) issues.push({ key, message: `${server}: ${problem}` });
       });
       for (const key of ['user', 'password', 'token'] as const) {
         const value = handler[key];
@@ -57,9 +57,10 @@ export function checkResolvedEnvReferences(
       const resolved = resolveEnvReferences(handler.url, env, `${where}.url`);
       // a literal URL was checked with the configuration; one from `${VAR}` only now
       if (handler.url.includes('${') && !/^amqps?:\/\/./i.test(resolved))
-        throw new ProcessingConfigError(
-          `${where}.url (${handler.url}): ${notAUrl(handler.url, 'amqp:// or amqps://', 'amqp://user:password@rabbit:5672/vhost')}`,
-        );
+        issues.push({
+          key: `${where}.url`,
+          message: `${handler.url}: ${notAUrl(handler.url, 'amqp:// or amqps://', 'amqp://user:password@rabbit:5672/vhost')}`,
+        });
     } else if (handler.type === 'redis-stream') {
       const resolved = resolveEnvReferences(handler.url, env, `${where}.url`);
       // a literal URL was checked with the configuration; one from `${VAR}` only now
@@ -68,9 +69,10 @@ export function checkResolvedEnvReferences(
         : /^rediss?:\/\/./i.test(resolved)
           ? redisUrlProblem(resolved)
           : notAUrl(handler.url, 'redis:// or rediss://', 'redis://:password@redis:6379/0');
-      if (problem) throw new ProcessingConfigError(`${where}.url (${handler.url}): ${problem}`);
+      if (problem) issues.push({ key: `${where}.url`, message: `${handler.url}: ${problem}` });
     }
   }
+  if (issues.length > 0) throw new ConfigError(issues);
 }
 
 /**
@@ -87,18 +89,19 @@ function notAUrl(setting: string, schemes: string, example: string): string {
 }
 
 /**
- * A `forward` handler's `url` and `secret` with their `${VAR}`s resolved, checked as the configuration
- * checks literal ones (an http(s) URL, a Standard Webhooks secret); a problem is a ProcessingConfigError
- * naming the key, never the resolved value.
+ * A `forward` handler's `url` and `secret` with their `${VAR}`s resolved, and what is wrong with them,
+ * checked as the configuration checks literal ones (an http(s) URL, a Standard Webhooks secret): each
+ * problem on its key, never quoting the resolved value.
  */
-export function forwardTarget(
+function forwardTargetChecked(
   name: string,
   handler: Extract<HandlerConfig, { type: 'forward' }>,
   env: Env,
-): { url: string; secret: string } {
+): { url: string; secret: string; issues: ConfigIssue[] } {
   const where = `handlers.${name}`;
   const url = resolveEnvReferences(handler.url, env, `${where}.url`);
   const secret = resolveEnvReferences(handler.secret, env, `${where}.secret`);
+  const issues: ConfigIssue[] = [];
   if (handler.url !== url) {
     let protocol = '';
     try {
@@ -107,14 +110,32 @@ export function forwardTarget(
       // not a URL: refused below
     }
     if (protocol !== 'http:' && protocol !== 'https:')
-      throw new ProcessingConfigError(
-        `${where}.url (${handler.url}): is not an http(s) URL once its environment variables are filled in`,
-      );
+      issues.push({
+        key: `${where}.url`,
+        message: `${handler.url}: is not an http(s) URL once its environment variables are filled in`,
+      });
   }
   if (handler.secret !== secret && !/^whsec_[A-Za-z0-9+/=]{16,}$/.test(secret))
-    throw new ProcessingConfigError(
-      `${where}.secret (${handler.secret}): the variable holds no Standard Webhooks secret; set it to "whsec_" followed by the output of \`openssl rand -base64 32\``,
-    );
+    issues.push({
+      key: `${where}.secret`,
+      message: `${handler.secret}: the variable holds no Standard Webhooks secret; set it to "whsec_" followed by the output of \`openssl rand -base64 32\``,
+    });
+  return { url, secret, issues };
+}
+
+/**
+ * A `forward` handler's `url` and `secret` with their `${VAR}`s resolved; one that does not hold (see
+ * {@link checkResolvedEnvReferences}, which lists them all at start) is a ProcessingConfigError naming
+ * the key, never the resolved value.
+ */
+export function forwardTarget(
+  name: string,
+  handler: Extract<HandlerConfig, { type: 'forward' }>,
+  env: Env,
+): { url: string; secret: string } {
+  const { url, secret, issues } = forwardTargetChecked(name, handler, env);
+  const first = issues[0];
+  if (first) throw new ProcessingConfigError(`${first.key}: ${first.message}`);
   return { url, secret };
 }
 
