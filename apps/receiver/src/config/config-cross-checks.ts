@@ -44,6 +44,8 @@ export interface CrossFieldInput {
   /** The PostgreSQL URL and schema, null when not set; undefined when invalid. */
   databaseUrl: string | null | undefined;
   databaseSchema: string | null | undefined;
+  /** The PostgreSQL pool size, null when not set; undefined when invalid. */
+  databasePoolSize?: number | null | undefined;
   app: { handlers: string[] } | null | undefined;
   /**
    * The app's handler names as written when the app block is invalid (app undefined), each at its index
@@ -64,10 +66,12 @@ export function crossFieldIssues(input: CrossFieldInput): CrossFieldIssue[] {
     issues.push({ path: ['bodyHardLimit'], message: `must be at least the body limit (${bodyLimit} bytes)` });
   }
   issues.push(...sharedCredentialIssues(input));
-  if (typeof input.databaseSchema === 'string' && input.databaseUrl === null) {
-    // ignored, the receiver would open (or create) a SQLite file while the operator meant PostgreSQL
+  // ignored, the receiver would open (or create) a SQLite file while the operator meant PostgreSQL
+  const postgresOnly = { databaseSchema: input.databaseSchema, databasePoolSize: input.databasePoolSize };
+  for (const [key, value] of Object.entries(postgresOnly)) {
+    if (value === null || value === undefined || input.databaseUrl !== null) continue;
     issues.push({
-      path: ['databaseSchema'],
+      path: [key],
       message:
         'is for PostgreSQL only, and DATABASE_URL is not set (the store would be the SQLite file of SRHOOKS_DB): set DATABASE_URL too, or remove it',
     });
@@ -212,6 +216,7 @@ export function crossFieldIssuesOfInput(
     metricsToken: z.ZodType<string | undefined>;
     databaseUrl: z.ZodType<string | undefined>;
     databaseSchema: z.ZodType<string | undefined>;
+    databasePoolSize: z.ZodType<number | undefined>;
   },
   shopSchema: z.ZodType<CheckedShop>,
 ): CrossFieldIssue[] {
@@ -229,6 +234,8 @@ export function crossFieldIssuesOfInput(
     metricsToken: raw.metricsToken === undefined ? null : valid(shape.metricsToken, raw.metricsToken),
     databaseUrl: raw.databaseUrl === undefined ? null : valid(shape.databaseUrl, raw.databaseUrl),
     databaseSchema: raw.databaseSchema === undefined ? null : valid(shape.databaseSchema, raw.databaseSchema),
+    databasePoolSize:
+      raw.databasePoolSize === undefined ? null : valid(shape.databasePoolSize, raw.databasePoolSize),
     app: app ?? (raw.app === undefined ? null : undefined),
     // an app block with another problem: its handler names are still checked
     appHandlerNames:

@@ -295,6 +295,26 @@ describe('receiver config problems', () => {
     ).toBe('hooks');
   });
 
+  it('SRHOOKS_DB_POOL_SIZE: taken with DATABASE_URL, refused without it (not ignored) and when not 1 … 1000', () => {
+    const url = 'postgres://u@db.example.com/x';
+    const load = (env: Record<string, string>) =>
+      loadConfig({ env: { SRHOOKS_SECRETS: SECRET, ...env }, cwd: dir });
+    expect(load({ SRHOOKS_DB_POOL_SIZE: '4', DATABASE_URL: url }).databasePoolSize).toBe(4);
+    expect(load({ DATABASE_URL: url }).databasePoolSize).toBeUndefined();
+    expect(problems(() => load({ SRHOOKS_DB_POOL_SIZE: '4' }))).toEqual([
+      'SRHOOKS_DB_POOL_SIZE: is for PostgreSQL only, and DATABASE_URL is not set (the store would be the SQLite file of SRHOOKS_DB): set DATABASE_URL too, or remove it',
+    ]);
+    expect(problems(() => load({ SRHOOKS_DB_POOL_SIZE: '0', DATABASE_URL: url }))).toEqual([
+      'SRHOOKS_DB_POOL_SIZE: must be at least 1 (connections)',
+    ]);
+    expect(problems(() => load({ SRHOOKS_DB_POOL_SIZE: '5000', DATABASE_URL: url }))).toEqual([
+      'SRHOOKS_DB_POOL_SIZE: must be at most 1000 (connections)',
+    ]);
+    expect(fromFile({ databasePoolSize: 3 }).map((line) => line.replace(/ \(in [^)]*\)/, ''))).toEqual([
+      'databasePoolSize: is for PostgreSQL only, and DATABASE_URL is not set (the store would be the SQLite file of SRHOOKS_DB): set DATABASE_URL too, or remove it',
+    ]);
+  });
+
   it('a spool size without SRHOOKS_SPOOL_DIR is refused, not ignored while the spool stays off', () => {
     const message =
       "is the delivery spool's size, and SRHOOKS_SPOOL_DIR (spoolDir) is not set, so the spool is off and this would be ignored: set SRHOOKS_SPOOL_DIR too (a folder on persistent disk) to turn the spool on, or remove it";

@@ -31,6 +31,9 @@ import { retryProblems } from './retry-config.js';
 
 export const DEFAULT_BODY_LIMIT = 2 * 1024 * 1024;
 export const DEFAULT_BODY_HARD_LIMIT = 64 * 1024 * 1024;
+/** PostgreSQL connections in a receiver's pool by default (`databasePoolSize`). */
+export const DEFAULT_DATABASE_POOL_SIZE = 10;
+
 /** What the delivery spool (`spoolDir`) may hold at most by default: 1 GiB. */
 export const DEFAULT_SPOOL_MAX_BYTES = 1024 * 1024 * 1024;
 export const DEFAULT_SQLITE_FILE = './data/srhooks.db';
@@ -314,6 +317,16 @@ export const ReceiverConfigSchema = z
       )
       .optional(),
     /**
+     * PostgreSQL connections each receiver process keeps at most in its pool (its change feed's LISTEN
+     * connection comes on top): several receivers on one database need receivers × (this + 1) of the
+     * server's max_connections (PostgreSQL's default is 100). Default DEFAULT_DATABASE_POOL_SIZE (10).
+     */
+    databasePoolSize: z
+      .int({ error: 'must be a whole number of connections, e.g. 10' })
+      .min(1, 'must be at least 1 (connections)')
+      .max(1000, 'must be at most 1000 (connections)')
+      .optional(),
+    /**
      * Public base URL of this receiver as the shop reaches it, e.g. https://hooks.example.com; a path
      * prefix is allowed, a query string or fragment is refused (contracts' publicBaseUrlProblem, the
      * rule the CLI applies too).
@@ -452,6 +465,7 @@ export const ReceiverConfigSchema = z
         metricsToken: config.metricsToken ?? null,
         databaseUrl: config.databaseUrl ?? null,
         databaseSchema: config.databaseSchema ?? null,
+        databasePoolSize: config.databasePoolSize ?? null,
         app: config.app ?? null,
         handlerNames: Object.keys(config.handlers),
         shops: config.shops.map((shop) => ({ name: shop.name, shop })),
@@ -470,8 +484,15 @@ export const ReceiverConfigSchema = z
  * reported in one run, not the cross-field ones only after the others were fixed.
  */
 export function configCrossFieldIssues(raw: Record<string, unknown>): CrossFieldIssue[] {
-  const { bodyLimit, bodyHardLimit, spoolMaxBytes, publicUrl, databaseUrl, databaseSchema } =
-    ReceiverConfigSchema.shape;
+  const {
+    bodyLimit,
+    bodyHardLimit,
+    spoolMaxBytes,
+    publicUrl,
+    databaseUrl,
+    databaseSchema,
+    databasePoolSize,
+  } = ReceiverConfigSchema.shape;
   const { secrets, adminToken, metricsToken } = ReceiverConfigSchema.shape;
   return crossFieldIssuesOfInput(
     raw,
@@ -485,6 +506,7 @@ export function configCrossFieldIssues(raw: Record<string, unknown>): CrossField
       metricsToken,
       databaseUrl,
       databaseSchema,
+      databasePoolSize,
     },
     ShopConfigSchema,
   );

@@ -114,6 +114,7 @@ export const ENV_VARIABLES = {
   SRHOOKS_DB: ['db', text],
   DATABASE_URL: ['databaseUrl', text],
   SRHOOKS_DB_SCHEMA: ['databaseSchema', text],
+  SRHOOKS_DB_POOL_SIZE: ['databasePoolSize', wholeNumber],
   SRHOOKS_PUBLIC_URL: ['publicUrl', text],
   SRHOOKS_BODY_LIMIT: ['bodyLimit', bytes],
   SRHOOKS_BODY_HARD_LIMIT: ['bodyHardLimit', bytes],

@@ -36,6 +36,12 @@ describe('storePlugin', () => {
       kind: 'postgres',
       url: 'postgres://postgres@127.0.0.1:5432/test',
       schema: 'store_plugin',
+      poolSize: 10,
+    });
+    // SRHOOKS_DB_POOL_SIZE (databasePoolSize) sizes the pool
+    expect(storeSelection(defineReceiverConfig({ ...config, databasePoolSize: 3 }))).toMatchObject({
+      kind: 'postgres',
+      poolSize: 3,
     });
     expect(() =>
       defineReceiverConfig({

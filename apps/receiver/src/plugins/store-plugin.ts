@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
-import type { ReceiverConfig } from '../config/config-schema.js';
+import { DEFAULT_DATABASE_POOL_SIZE, type ReceiverConfig } from '../config/config-schema.js';
 import { withStoreTimeout } from '../ingest/store-call.js';
 import { createStore } from '../store/create-store.js';
 import type { PgStoreCreated } from '../store/postgres/pg-connection.js';
@@ -44,6 +44,7 @@ export function storeSelection(config: ReceiverConfig): Parameters<typeof create
       kind: 'postgres',
       url: config.databaseUrl,
       ...(config.databaseSchema ? { schema: config.databaseSchema } : {}),
+      poolSize: config.databasePoolSize ?? DEFAULT_DATABASE_POOL_SIZE,
     };
   }
   return { kind: 'sqlite', file: config.db, deliveryWaitMs: config.storeTimeoutMs };
