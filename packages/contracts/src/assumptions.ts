@@ -101,14 +101,14 @@ export const PAYMENT_NOTIFICATION_TEXTS_MAY_BE_NULL = true;
  */
 export { statusesFromHistory } from './recovery/recovered-events.js';
 
-/**
+/*
  * [A52] `GET /orderProducts?orderId=` (the order's documented `orderProducts` link) pages like every
  * collection and needs `order.order:read`; its items carry the delivery's `orderProduct` fields by the
  * same names (`innerId`, `name`, `sku`, `price`, `currency`, `taxRate`, `quantity`, …) beside the API's
  * `href`, `id` and links. None of it is documented. Recovery puts the items in a recovered order as the
- * delivery carries them: `orderProductsFromApi` (`OrderProductEntrySchema` reads an item loosely).
+ * delivery carries them: `orderProductsFromApi` (`OrderProductEntrySchema` reads an item loosely),
+ * exported below with the currency's.
  */
-export { orderProductsFromApi } from './recovery/recovered-order.js';
 
 /**
  * [A53] `GET /currencies/{id}` (the order's documented `currency` link) carries the code a delivery
@@ -116,7 +116,7 @@ export { orderProductsFromApi } from './recovery/recovered-order.js';
  * recovery reads each currency once per pass, and a refused read (401/403) leaves the recovered orders
  * without the code rather than failing the pass (any other failure fails it, as a products read does).
  */
-export const CURRENCY_CODE_FIELD = 'code';
+export { CURRENCY_CODE_FIELD, currencyCodeOf, orderProductsFromApi } from './recovery/recovered-order.js';
 
 /*
  * [A51] ShopRenter sends deliveries and Payment API notifications without a content coding (no

@@ -84,7 +84,7 @@ describe('srhooks recover', () => {
     });
     expect(show.code).toBe(0);
     expect(show.stdout).toMatch(
-      /^source {8}recovery: read back from the shop's API by a recovery pass \(its delivery was never received\); only what the shop's API carries: the order and its products, no currency code or net prices$/m,
+      /^source {8}recovery: read back from the shop's API by a recovery pass \(its delivery was never received\); only what the shop's API carries: the order, its products and currency code, no net prices$/m,
     );
   });
 

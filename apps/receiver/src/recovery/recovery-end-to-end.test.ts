@@ -113,10 +113,13 @@ describe('receiver down while the shop has orders: recovered exactly once', () =
       const delivered = failed.get(`${event.event} ${event.dedupeKey}`);
       expect(productLines(delivered).length, event.dedupeKey).toBeGreaterThan(0);
       expect(productLines(detail?.payload), event.dedupeKey).toEqual(productLines(delivered));
+      // …and its currency code, as the delivery carries it (read once per pass: the order's currency link).
+      expect((detail?.payload as OrderItem | undefined)?.currency, event.dedupeKey).toBe(delivered?.currency);
     }
     // One pass: a token, a read of the shop's clock (the first pass of a process: shop-clock.ts), one
-    // page of orders, one batch of histories and one of the products of the orders it stores (5 requests).
-    expect(scenario.sandbox.requestCount(SHOP).total - requestsBefore).toBeLessThanOrEqual(5);
+    // page of orders, one batch of histories, one of the products of the orders it stores and one read
+    // of their currency (6 requests).
+    expect(scenario.sandbox.requestCount(SHOP).total - requestsBefore).toBeLessThanOrEqual(6);
     expect(scenario.sandbox.requestCount(SHOP).byStatus[429] ?? 0).toBe(0);
 
     await handlersSettled(scenario, 75);

@@ -11,7 +11,8 @@
  *    (contracts' `recoverOrderEvents` turns order and history into `order_confirm` / `abandoned_cart` /
  *    `order_status_change` in delivery shape, with the real delivery's dedupe key); for the orders whose
  *    events will be stored (step 3), one more `POST /batch` with each one's `/orderProducts?orderId=`,
- *    so that the stored order carries its products as the delivery does. Every call goes through the
+ *    and each currency they link to once per pass (order-links.ts), so that the stored order carries
+ *    its products and currency code as the delivery does. Every call goes through the
  *    shop's client, so through the process's one 3 requests/second window for that shop.
  * 2. Newsletter subscribers (only when `newsletter_subscribe` is wanted): `GET /newsletterSubscribers`
  *    with `status=1` and `subscribedAt=<day>` for each shop-local day of the window. Unsubscribes and
@@ -40,6 +41,7 @@ import {
 } from '@srhooks/contracts';
 import type { NewEvent, Store } from '../store/store.js';
 import { changedOrders, ORDER_PAGE_LIMIT } from './changed-orders.js';
+import { orderLinks } from './order-links.js';
 import { recoveredDelivery } from './recovered-delivery.js';
 import { shopClockLag, shopClockSetBack } from './shop-clock.js';
 
@@ -254,6 +256,13 @@ export async function runRecoveryPass(
 
   if (orderEvents.length > 0) {
     const from = readFrom(shopWindow, Math.max(...orderEvents.map((event) => wanted.get(event) ?? 0)));
+    const links = orderLinks({
+      client,
+      shop: request.shop,
+      events,
+      ...(signal ? { signal } : {}),
+      ...(deps.logger ? { logger: deps.logger } : {}),
+    });
     /** Orders read and not derived yet, by id (one read again later: its newer state). */
     const pending = new Map<string, Order>();
     /** Derives and keeps the first 200 pending orders. */
@@ -278,38 +287,9 @@ export async function runRecoveryPass(
             derived,
           );
       signal?.throwIfAborted();
-      // The orders whose events will be stored get their products, as the delivery carries them: one
-      // `POST /batch` of `GET /orderProducts?orderId=` per 200 orders (none when every event was stored
-      // before). A failed read fails the pass (retried as any failed pass): an order is never stored
-      // without its products.
-      await keep(derived, async (fresh) => {
-        const byInnerId = new Map(orders.map((order) => [order.innerId, order]));
-        const storing = [...new Set(fresh.map(({ item }) => item.subjectId ?? ''))]
-          .map((innerId) => byInnerId.get(innerId))
-          .filter((order): order is Order => order !== undefined);
-        const products = await client.orders.productsOf(
-          storing.map((order) => order.id),
-          call,
-        );
-        const complete = new Map<string, unknown>();
-        for (const order of storing)
-          for (const found of recoverOrderEvents(
-            request.shop,
-            order,
-            histories.get(order.id),
-            events,
-            { products: products.get(order.id) ?? [] },
-          ))
-            complete.set(`${found.event} ${found.dedupeKey}`, found.item);
-        for (const { event, item } of fresh) {
-          const payload = complete.get(`${event} ${item.dedupeKey}`);
-          if (payload === undefined)
-            throw new Error(
-              `recovery: no products read for ${event} ${item.dedupeKey} (order ${item.subjectId})`,
-            );
-          item.payload = payload;
-        }
-      });
+      // The orders whose events will be stored get their products and currency code, as the delivery
+      // carries them (order-links.ts); a failed read fails the pass before any of them is stored.
+      await keep(derived, (fresh) => links.complete(orders, histories, fresh));
     };
     const count = { searches: 0 };
     /** Every order read, by id: one read twice (changed while the pass read) is one order read. */

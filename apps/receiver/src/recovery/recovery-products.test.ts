@@ -7,7 +7,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { OrderSearchPage, ShopRenterClient } from '@srhooks/client';
+import { AuthError, type OrderSearchPage, type ShopRenterClient } from '@srhooks/client';
 import { decodeDelivery, type Order, type OrderItem, type OrderProductEntry } from '@srhooks/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../store/store.js';
@@ -49,31 +49,46 @@ function product(innerId: string, sku: string): OrderProductEntry {
   } as OrderProductEntry;
 }
 
+const HUF = id('currency-currency_id=4');
+
 /** Orders 7 and 8 changed; the store already has order 7's confirmation (its delivery arrived). */
-function shop(productsOf: (ids: readonly string[]) => Promise<Map<string, OrderProductEntry[]>>) {
+function shop(
+  productsOf: (ids: readonly string[]) => Promise<Map<string, OrderProductEntry[]>>,
+  options: { orders?: Order[]; known?: string[]; currency?: (id: string) => Promise<unknown> } = {},
+) {
   const asked: string[][] = [];
+  const currencies: string[] = [];
   const client = {
     serverClock: clockInStep(),
     orders: {
       search: async (): Promise<OrderSearchPage> =>
-        ({ page: 0, items: [order('7'), order('8')], hasNext: false }) as unknown as OrderSearchPage,
+        ({
+          page: 0,
+          items: options.orders ?? [order('7'), order('8')],
+          hasNext: false,
+        }) as unknown as OrderSearchPage,
       histories: async (ids: readonly string[]) => new Map(ids.map((orderId) => [orderId, []])),
       productsOf: async (ids: readonly string[]) => {
         asked.push([...ids]);
         return productsOf(ids);
+      },
+      currency: async (currencyId: string) => {
+        currencies.push(currencyId);
+        if (!options.currency) throw new Error('no currency expected');
+        return options.currency(currencyId);
       },
     },
   } as unknown as ShopRenterClient;
   const ingested: { dedupeKey: string; payload: unknown }[] = [];
   const store = {
     knownDedupeKeys: async (_shop: string, _event: string, keys: string[]) =>
-      keys.filter((k) => k === 'order:7'),
+      keys.filter((k) => (options.known ?? ['order:7']).includes(k)),
     ingest: async (_delivery: unknown, items: { dedupeKey: string; payload: unknown }[]) => {
       ingested.push(...items);
       return { events: items.map(() => ({})), duplicates: 0 };
     },
   } as unknown as Store;
-  return { client, store, asked, ingested };
+  return { client, store, asked, ingested, currencies };
 }
 
 const request = {
@@ -116,6 +131,71 @@ describe('the products of the orders a pass stores', () => {
     });
     await expect(runRecoveryPass({ store, client, wanted, handlersFor: () => [] }, request)).rejects.toBe(
       refused,
+    );
+    expect(ingested).toEqual([]);
+  });
+});
+
+describe("the currency code of the orders a pass stores (the order's currency link, A53)", () => {
+  const inHuf = (innerId: string) =>
+    ({
+      ...order(innerId),
+      currency: { href: `http://demo.api.myshoprenter.hu/currencies/${HUF}` },
+    }) as unknown as Order;
+  const refusal = new AuthError('forbidden', 'forbidden', {
+    status: 403,
+    innerCode: undefined,
+    method: 'GET',
+    url: `http://demo.api.myshoprenter.hu/currencies/${HUF}`,
+    requestBodyExcerpt: undefined,
+    serverMessage: undefined,
+  });
+  const noProducts = async (ids: readonly string[]) => new Map(ids.map((orderId) => [orderId, []]));
+
+  it('is read once per pass and currency, and stored as the order-level currency', async () => {
+    const { client, store, ingested, currencies } = shop(noProducts, {
+      orders: [inHuf('7'), inHuf('8'), inHuf('9')],
+      known: [],
+      currency: async (currencyId) => ({ id: currencyId, code: 'HUF' }),
+    });
+    await runRecoveryPass({ store, client, wanted, handlersFor: () => [] }, request);
+    expect(currencies).toEqual([HUF]);
+    expect(ingested.map((item) => (item.payload as OrderItem).currency)).toEqual(['HUF', 'HUF', 'HUF']);
+  });
+
+  it('a refused read (401/403: its scope is not documented) leaves the code out, with one warn line', async () => {
+    const warnings: Record<string, unknown>[] = [];
+    const { client, store, ingested, currencies } = shop(noProducts, {
+      orders: [inHuf('7'), inHuf('8')],
+      known: [],
+      currency: async () => {
+        throw refusal;
+      },
+    });
+    const logger = { warn: (details: Record<string, unknown>) => void warnings.push(details) };
+    const report = await runRecoveryPass({ store, client, wanted, handlersFor: () => [], logger }, request);
+    expect(report.recovered).toEqual({ order_confirm: 2 });
+    expect(currencies).toEqual([HUF]);
+    expect(ingested.map((item) => item.payload)).toEqual([
+      expect.not.objectContaining({ currency: expect.anything() }),
+      expect.not.objectContaining({ currency: expect.anything() }),
+    ]);
+    expect(warnings).toEqual([
+      { code: 'recovery_currency_unreadable', recovery: { shop: 'demo', currencyId: HUF } },
+    ]);
+  });
+
+  it('any other failure fails the pass and stores nothing', async () => {
+    const down = new Error('503');
+    const { client, store, ingested } = shop(noProducts, {
+      orders: [inHuf('7')],
+      known: [],
+      currency: async () => {
+        throw down;
+      },
+    });
+    await expect(runRecoveryPass({ store, client, wanted, handlersFor: () => [] }, request)).rejects.toBe(
+      down,
     );
     expect(ingested).toEqual([]);
   });

@@ -6,6 +6,8 @@ export {
   statusesFromHistory,
 } from './recovered-events.js';
 export {
+  CURRENCY_CODE_FIELD,
+  currencyCodeOf,
   currencyIdOfOrder,
   currentOrderStatus,
   ORDER_FIELD_MAP,

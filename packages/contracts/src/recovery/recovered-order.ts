@@ -89,6 +89,15 @@ export interface OrderLinked {
   currencyCode?: string;
 }
 
+/** [A53] The field of `GET /currencies/{id}` assumed to hold the code a delivery writes as the order's `currency`. */
+export const CURRENCY_CODE_FIELD = 'code';
+
+/** A currency's code (`HUF`), from the field assumed to carry it (A53); undefined when it has none. */
+export function currencyCodeOf(currency: Readonly<Record<string, unknown>>): string | undefined {
+  const code = currency[CURRENCY_CODE_FIELD];
+  return typeof code === 'string' && code.trim() !== '' ? code.trim() : undefined;
+}
+
 /** The id of the currency an order links to (the `currency` link's last segment), if it has one. */
 export function currencyIdOfOrder(order: Order): string | undefined {
   const href = order.currency?.href;

@@ -79,7 +79,7 @@ const ORDER_VERIFIED_EVENTS: ReadonlySet<string> = new Set(['order_confirm', 'or
 /** Where the event came from: the shop's delivery, or a recovery pass reading the shop's API. */
 function describeSource(source: EventDetailJson['source']): string {
   return source === 'recovery'
-    ? "recovery: read back from the shop's API by a recovery pass (its delivery was never received); only what the shop's API carries: the order and its products, no currency code or net prices"
+    ? "recovery: read back from the shop's API by a recovery pass (its delivery was never received); only what the shop's API carries: the order, its products and currency code, no net prices"
     : 'webhook: received as a delivery';
 }
 
