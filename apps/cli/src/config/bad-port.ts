@@ -18,7 +18,12 @@ const SEND_NOTHING = {
 export async function fetchRefusesPort(port: number): Promise<boolean> {
   if (!Number.isInteger(port) || port <= 0 || port > 65535) return false;
   try {
-    await fetch(`http://127.0.0.1:${port}/`, { dispatcher: SEND_NOTHING } as RequestInit);
+    // The signal bounds the probe should a later fetch call the dispatcher's handler by other names
+    // (nothing would settle it): then the port counts as usable, after at most a second.
+    await fetch(`http://127.0.0.1:${port}/`, {
+      dispatcher: SEND_NOTHING,
+      signal: AbortSignal.timeout(1000),
+    } as RequestInit);
     return false;
   } catch (error) {
     return isBadPort(error);
