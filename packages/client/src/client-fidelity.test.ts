@@ -35,7 +35,7 @@ describe('resource ids on the wire', () => {
     expect(created.id).toMatch(/=$/);
     await client.webhooks.get(created.id);
     await client.webhooks.delete(created.id);
-    const hrefPath = new URL(created.href).pathname;
+    const hrefPath = new URL(created.href ?? `missing href of ${created.id}`).pathname;
     expect(paths.filter((path) => path.endsWith(created.id))).toEqual([hrefPath, hrefPath]);
     expect(paths.join(' ')).not.toContain('%3D');
   });
