@@ -1,11 +1,10 @@
 import { orderIdFor } from '@srhooks/contracts';
-import { apiErrors } from '../../errors.js';
 import { historyOf } from '../../simulator/order-history.js';
-import { orderByInnerId } from '../../state/order-index.js';
 import type { StoredHistoryEntry, StoredOrder } from '../../state/shop-data.js';
 import type { ApiContext, ApiResult } from '../api-context.js';
 import { paginate, parsePageQuery } from '../paging.js';
-import { itemNotFound, linkedResourceId, parseOrderHistoryId, parseOrderId } from '../resource-ids.js';
+import { itemNotFound, linkedResourceId, parseOrderHistoryId } from '../resource-ids.js';
+import { orderIdFilter, ordersOfFilter } from './order-id-filter.js';
 
 /**
  * `GET /orderHistories[?orderId=]` and `GET /orderHistories/{id}` (FACTS.md §6; the documentation's
@@ -32,20 +31,12 @@ function renderEntry(
 }
 
 function allEntries(ctx: ApiContext, orderId: string | undefined) {
-  let orders = ctx.shop.data.orders;
-  if (orderId !== undefined) {
-    const innerId = parseOrderId(orderId);
-    if (innerId === undefined) throw apiErrors.wrongId('orders', orderId, 'order-order_id=');
-    const order = orderByInnerId(orders, innerId);
-    orders = order ? [order] : [];
-  }
-  return orders.flatMap((order) => historyOf(order).map((entry) => ({ order, entry })));
+  return ordersOfFilter(ctx, orderId).flatMap((order) => historyOf(order).map((entry) => ({ order, entry })));
 }
 
 export function listOrderHistories(ctx: ApiContext, query: Record<string, unknown>): ApiResult {
   const pageQuery = parsePageQuery(query);
-  const raw = Array.isArray(query.orderId) ? query.orderId.at(-1) : query.orderId;
-  const orderId = raw === undefined || raw === '' ? undefined : String(raw);
+  const orderId = orderIdFilter(query);
   const body = paginate(
     allEntries(ctx, orderId),
     pageQuery,

@@ -1,10 +1,10 @@
 import { orderIdFor } from '@srhooks/contracts';
 import { apiErrors } from '../../errors.js';
-import { orderByInnerId } from '../../state/order-index.js';
 import type { StoredOrder, WireItem } from '../../state/shop-data.js';
 import type { ApiContext, ApiResult } from '../api-context.js';
 import { paginate, parsePageQuery } from '../paging.js';
-import { linkedResourceId, parseOrderId } from '../resource-ids.js';
+import { linkedResourceId } from '../resource-ids.js';
+import { orderIdFilter, ordersOfFilter } from './order-id-filter.js';
 
 /**
  * `GET /orderProducts[?orderId=]` and `GET /orderProducts/{id}`: an order's products, the resource its
@@ -41,20 +41,14 @@ function renderProduct(order: StoredOrder, product: WireItem, apiBase: string): 
 }
 
 function allProducts(ctx: ApiContext, orderId: string | undefined) {
-  let orders = ctx.shop.data.orders;
-  if (orderId !== undefined) {
-    const innerId = parseOrderId(orderId);
-    if (innerId === undefined) throw apiErrors.wrongId('orders', orderId, 'order-order_id=');
-    const order = orderByInnerId(orders, innerId);
-    orders = order ? [order] : [];
-  }
-  return orders.flatMap((order) => productsOf(order).map((product) => ({ order, product })));
+  return ordersOfFilter(ctx, orderId).flatMap((order) =>
+    productsOf(order).map((product) => ({ order, product })),
+  );
 }
 
 export function listOrderProducts(ctx: ApiContext, query: Record<string, unknown>): ApiResult {
   const pageQuery = parsePageQuery(query);
-  const raw = Array.isArray(query.orderId) ? query.orderId.at(-1) : query.orderId;
-  const orderId = raw === undefined || raw === '' ? undefined : String(raw);
+  const orderId = orderIdFilter(query);
   const body = paginate(
     allProducts(ctx, orderId),
     pageQuery,
