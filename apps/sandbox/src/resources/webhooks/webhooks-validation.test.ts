@@ -271,7 +271,7 @@ describe('webHooks resource: validation errors with the documented inner codes a
     expect(unknown.status).toBe(404);
     expect(unknown.json()).toEqual({ message: 'Resource matching URI "/products" not found' });
     expect(unknown.headers.get('x-sandbox-hint')).toMatch(
-      /serves webHooks, orders, orderHistories, newsletterSubscribers and batch/,
+      /serves webHooks, orders, orderHistories, orderProducts, currencies, newsletterSubscribers and batch/,
     );
   });
 });
