@@ -8,6 +8,7 @@ import {
 import { releaseClient, storeClientClass } from '../postgres/pg-connection.js';
 import { pgDriver } from '../postgres/pg-driver.js';
 import { mapPgError } from '../postgres/pg-errors.js';
+import { withOpenTracking } from '../postgres/pg-open-clients.js';
 import { withSessionSetUp } from '../postgres/pg-session-set-up.js';
 import { destroySocket, LOCK_RELEASE_WAIT_MS, settledWithin } from '../postgres/pg-shop-locks.js';
 import { CLOSE_GRACE_MS } from '../postgres/pg-store.js';
@@ -74,7 +75,7 @@ export class PgAppShopStore implements AppShopStore {
   readonly #installQueue = new KeyedQueue();
   /** The connections holding (or waiting for) an install lock: ended by close(), which releases them. */
   readonly #lockClients = new Set<pg.Client>();
-  /** The pool's connections whose socket is still open (ended by close, destroyed when silent). */
+  /** The pool's connections, a connect in flight included, until their socket closes (ended by close, destroyed when silent). */
   readonly #poolClients = new Set<pg.Client>();
 
   constructor(options: {
@@ -97,17 +98,17 @@ export class PgAppShopStore implements AppShopStore {
       // Listens for its connection's errors while checked out: a connection lost inside a transaction (a
       // server restart, a network cut) fails that call, not the process with an uncaught 'error' event.
       // The server rolls back a transaction of this store left idle (see below).
-      Client: withSessionSetUp(
-        storeClientClass(),
-        `SET idle_in_transaction_session_timeout = ${Math.max(1000, Math.floor(options.idleInTransactionTimeoutMs ?? 60_000))}`,
+      // Known from its creation (a connect in flight included), so close can end or cut it.
+      Client: withOpenTracking(
+        withSessionSetUp(
+          storeClientClass(),
+          `SET idle_in_transaction_session_timeout = ${Math.max(1000, Math.floor(options.idleInTransactionTimeoutMs ?? 60_000))}`,
+        ),
+        this.#poolClients,
       ),
       ...(options.schema === null ? {} : { options: `-c search_path=${options.schema}` }),
     });
     this.#pool.on('error', () => {});
-    this.#pool.on('connect', (client) => {
-      this.#poolClients.add(client);
-      client.once('end', () => this.#poolClients.delete(client));
-    });
     // Cut off silently inside a transaction (an uninstall, a payment's filing), this receiver would hold the
     // shop's row for hours: the server ends such a session (the Client's set-up above, as the event store's).
   }

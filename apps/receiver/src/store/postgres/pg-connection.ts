@@ -15,6 +15,7 @@ import { emptyStoreStats, recordCommit } from '../store-stats.js';
 import { pgDriver } from './pg-driver.js';
 import { isPgUnavailable, mapPgError } from './pg-errors.js';
 import { applyPgMigrations, type MigrationProgress, PG_MIGRATIONS } from './pg-migrations.js';
+import { withOpenTracking } from './pg-open-clients.js';
 import { ensurePgSearchIndex, type PgSearchIndexStatus } from './pg-search-index.js';
 import { withSessionSetUp } from './pg-session-set-up.js';
 import { pgSetupError } from './pg-setup-errors.js';
@@ -156,6 +157,8 @@ export class PgConnection {
   #buildBackend: number | null = null;
   /** Connections of its own this store has open besides the pool's (the index step's): PgStore.close cuts them. */
   readonly ownClients = new Set<StoreClient>();
+  /** The pool's connections, a connect in flight included, until their socket closes (PgStore.close ends them). */
+  readonly poolClients = new Set<pg.Client>();
   readonly #searchIndexInlineMaxBytes: number | undefined;
   readonly #migrationIndexInlineMaxBytes: number | undefined;
   readonly #migrationCheckMs: number;
@@ -177,9 +180,12 @@ export class PgConnection {
     // until the server's TCP keepalive gives up (hours): the server ends such a session instead. The store's
     // transactions never wait between statements on anything but the database.
     const idleInTransactionMs = Math.max(1000, Math.floor(options.idleInTransactionTimeoutMs ?? 60_000));
-    const SetUpStoreClient = withSessionSetUp(
-      storeClientClass(),
-      `SET idle_in_transaction_session_timeout = ${idleInTransactionMs}`,
+    const SetUpStoreClient = withOpenTracking(
+      withSessionSetUp(
+        storeClientClass(),
+        `SET idle_in_transaction_session_timeout = ${idleInTransactionMs}`,
+      ),
+      this.poolClients,
     );
     class PooledStoreClient extends SetUpStoreClient {
       constructor(config?: pg.ClientConfig) {

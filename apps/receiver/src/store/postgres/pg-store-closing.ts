@@ -31,8 +31,6 @@ export class PgStoreClosing {
   readonly #relay: PgChangeRelay | null;
   readonly #reconcileLockClients: ReadonlySet<StoreClient>;
   readonly #graceMs: number;
-  /** The pool's connections whose socket is still open (ended by close, destroyed when silent). */
-  readonly #poolClients = new Set<pg.Client>();
   /** Bounds the views' calls once the receiver's shutdown has begun (beginShutdown, or close). */
   readonly #shutdownGrace: ShutdownGrace;
   /** A call of a view went unanswered for the close grace during the shutdown: the server is silent. */
@@ -47,10 +45,6 @@ export class PgStoreClosing {
     this.#graceMs = options.graceMs;
     this.#shutdownGrace = new ShutdownGrace(this.#graceMs, () => {
       this.#serverSilent = true;
-    });
-    this.#conn.pool.on('connect', (client) => {
-      this.#poolClients.add(client);
-      client.once('end', () => this.#poolClients.delete(client));
     });
   }
 
@@ -91,7 +85,7 @@ export class PgStoreClosing {
     if (this.#serverSilent) this.#cutConnections();
     if (!(await settledWithin(drained, grace))) this.#cutConnections();
     // Then every connection says goodbye, all together for at most the grace again; what has not is destroyed
-    // (a connection opened meanwhile — a connect in flight — ends by itself in the background).
+    // (a connect in flight is among them: it is ended, or cut, with the others).
     const ending = (async () => {
       await drained;
       await Promise.all([
@@ -101,7 +95,9 @@ export class PgStoreClosing {
       ]);
       await this.#conn.pool.end();
       // The pool ends its idle connections without waiting for their goodbye: waited for here.
-      await Promise.all([...this.#poolClients, ...this.#conn.ownClients].map((client) => this.#end(client)));
+      await Promise.all(
+        [...this.#conn.poolClients, ...this.#conn.ownClients].map((client) => this.#end(client)),
+      );
     })();
     if (!(await settledWithin(ending, grace))) this.#cutConnections();
   }
@@ -113,7 +109,7 @@ export class PgStoreClosing {
 
   /** Destroys the socket of every connection this store has open (closing, the server silent). */
   #cutConnections(): void {
-    for (const client of [...this.#poolClients, ...this.#conn.ownClients, ...this.#reconcileLockClients])
+    for (const client of [...this.#conn.poolClients, ...this.#conn.ownClients, ...this.#reconcileLockClients])
       destroySocket(client);
     this.#relay?.cut();
   }
