@@ -198,7 +198,7 @@ export async function runRecoveryPass(
   /**
    * Stores the derived events the store does not have (or, in a dry run, counts them). `complete` is
    * called first with those events, and gives each its final payload (an order's products); when it
-   * throws, nothing of these is stored and the pass fails.
+   * throws, nothing of these is stored and the pass fails. Not called in a dry run.
    */
   async function keep(
     derived: readonly Derived[],
@@ -226,7 +226,9 @@ export async function runRecoveryPass(
       plans.push({ event, items, known, fresh: items.filter((item) => !known.has(item.dedupeKey)) });
     }
     const fresh = plans.flatMap(({ event, fresh }) => fresh.map((item) => ({ event, item })));
-    if (complete && fresh.length > 0) {
+    // A dry run stores nothing, so it reads nothing the stored payload alone needs (products, currency):
+    // it costs the shop's API only the reads that decide what would be recovered.
+    if (complete && fresh.length > 0 && !request.dryRun) {
       await complete(fresh);
       signal?.throwIfAborted();
     }

@@ -124,6 +124,28 @@ describe('the products of the orders a pass stores', () => {
     });
   });
 
+  it('are not read by a dry run (it stores nothing: only the reads that decide what it would recover)', async () => {
+    const { client, store, asked, ingested, currencies } = shop(
+      async (ids) => new Map(ids.map((orderId) => [orderId, [product('61', 'A-1')]])),
+      {
+        orders: [
+          { ...order('8'), currency: { href: `http://demo.api.myshoprenter.hu/currencies/${HUF}` } } as Order,
+        ],
+        known: [],
+      },
+    );
+    const report = await runRecoveryPass(
+      { store, client, wanted, handlersFor: () => [] },
+      { ...request, dryRun: true },
+    );
+    expect(report.recovered).toEqual({ order_confirm: 1 });
+    expect(report.events).toEqual([expect.objectContaining({ dedupeKey: 'order:8', outcome: 'new' })]);
+    // Before: one products read and one currency read, as a real pass.
+    expect(asked).toEqual([]);
+    expect(currencies).toEqual([]);
+    expect(ingested).toEqual([]);
+  });
+
   it('a failed read fails the pass and stores nothing', async () => {
     const refused = new Error('GET /orderProducts: 503 Service Unavailable');
     const { client, store, ingested } = shop(async () => {
