@@ -170,12 +170,19 @@ describe('start-up reconcile, several receivers on one PostgreSQL store', () => 
       release = resolve;
     });
     const order: string[] = [];
+    let lockHeld: () => void = () => {};
+    const firstHolds = new Promise<void>((resolve) => {
+      lockHeld = resolve;
+    });
     try {
       const holding = first.withReconcileLock('demo', async () => {
         order.push('first');
+        lockHeld();
         await held;
       });
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // Once the first holds the lock (a fixed 100 ms was not always enough on a loaded machine: the second
+      // then took the lock first and ran).
+      await firstHolds;
       const busy = await second.withReconcileLock('demo', async () => 'ran', { waitMs: 300 }).catch((e) => e);
       expect(busy).toBeInstanceOf(ReconcileLockBusyError);
       expect((busy as ReconcileLockBusyError).code).toBe('reconcile_lock_busy');

@@ -127,6 +127,9 @@ export async function startAppModeFixture(
     logLevel: 'info',
     publicUrl: baseUrl,
     adminToken: ADMIN_TOKEN,
+    // Roomy, as test-receiver.ts: under CI's load a notification's write waited past the 5 s default and
+    // was answered 503 (app-reserved-shop, app-secret-replaced). Tests of the store timeout set their own.
+    storeTimeoutMs: 20_000,
     handlers: { audit: { type: 'log' } },
     app: {
       appId: APP_ID,
