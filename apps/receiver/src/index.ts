@@ -14,6 +14,7 @@ export {
   type ShopSessionCheck,
   verifyShopSession,
 } from './app-mode/shop-session.js';
+export type { ShopJson } from './app-mode/shops-json.js';
 export * from './config/index.js';
 export { type LimitAdvice, RECEIVER_LIMIT_ADVICE } from './config/limit-advice.js';
 export { HandlerRegistry } from './handlers/handler-registry.js';

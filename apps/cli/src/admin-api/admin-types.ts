@@ -10,6 +10,7 @@ import type {
   MarkUninstalledAnswer,
   RecoveryReport,
   ReprocessRequest,
+  ShopJson,
 } from '@srhooks/receiver';
 
 /**
@@ -56,6 +57,14 @@ export type DeadLetterReplayJson = Jsonified<DeadLetterReplayAnswer>;
  * replay`, `events show`).
  */
 export type DisabledHandlerJson = DisabledHandlerNote;
+/** The fields of `GET /shops`' items that receivers before them do not send. */
+type LaterShopFields = 'recovery' | 'recoveryFailures' | 'recoveryError' | 'reconcile';
+/**
+ * `GET /shops`: one shop the receiver serves, as the receiver types it (`subscriptions: null`: a config shop
+ * none are configured for, whose subscriptions the receiver does not know); the fields older receivers do
+ * not send are optional.
+ */
+export type ShopItemJson = Omit<ShopJson, LaterShopFields> & Partial<Pick<ShopJson, LaterShopFields>>;
 /** `POST /shops/:shop/uninstall`: an app shop marked uninstalled by an operator. */
 export type MarkUninstalledJson = MarkUninstalledAnswer;
 

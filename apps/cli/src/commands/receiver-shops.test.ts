@@ -1,7 +1,8 @@
 /**
  * `shops --receiver`: the LAST DELIVERY column prints its time as every other admin table does
  * (`2026-12-05 10:57:45Z`, admin-format's formatTime), not the API's raw ISO string with milliseconds;
- * `--json` keeps the API's value.
+ * `--json` keeps the API's value. A config shop with no subscription configured: the table's
+ * SUBSCRIPTIONS `unknown` is the API's `subscriptions: null`, which `--json` keeps (not `[]`, "none").
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStyle } from '../output/index.js';
@@ -17,7 +18,7 @@ beforeAll(async () => {
   receiver = await startTestReceiver(config.dir, {
     secrets: ['receiver-shops-url-secret-0123456789'],
     adminToken: ADMIN_TOKEN,
-    shops: [{ name: 'acme' }, { name: 'quiet' }],
+    shops: [{ name: 'acme' }, { name: 'quiet' }, { name: 'listed', events: ['order_confirm'] }],
   });
   const sent = await runCli(config.dir, [
     'trigger',
@@ -44,6 +45,22 @@ describe('srhooks shops --receiver', () => {
     expect(table.stdout).toMatch(new RegExp(`^acme .* ${shown} `, 'm'));
     expect(table.stdout).toMatch(/^quiet .* never /m);
   });
+
+  it("--json says null where the table says unknown: a config shop's subscriptions none were configured for", async () => {
+    const env = { env: { SRHOOKS_ADMIN_TOKEN: ADMIN_TOKEN } };
+    const json = await runCli(config.dir, ['shops', '--receiver', receiver.url, '--json'], env);
+    expect(json.code).toBe(0);
+    const shops: Array<{ name: string; subscriptions: unknown }> = JSON.parse(json.stdout).shops;
+    expect(Object.fromEntries(shops.map((shop) => [shop.name, shop.subscriptions]))).toEqual({
+      acme: null,
+      quiet: null,
+      listed: [{ event: 'order_confirm' }],
+    });
+    const table = await runCli(config.dir, ['shops', '--receiver', receiver.url], env);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/^quiet +config +configured +unknown /m);
+    expect(table.stdout).toMatch(/^listed +config +configured +order_confirm /m);
+  });
 });
 
 describe('srhooks shops --receiver: install steps', () => {
@@ -53,11 +70,13 @@ describe('srhooks shops --receiver: install steps', () => {
     status: 'installed',
     subscriptions: [{ event: 'order_confirm', id: 'a' }],
     installedAt: '2026-12-01T10:00:00.000Z',
+    appVersion: null,
     uninstalledAt: null,
     pendingReason: null,
     attempts: 0,
     nextAttemptAt: null,
     lastDeliveryAt: null,
+    hasCredentials: true,
     ...overrides,
   });
 
@@ -128,11 +147,13 @@ describe('srhooks shops --receiver: start-up reconcile', () => {
     status: 'configured',
     subscriptions: [{ event: 'order_confirm' }],
     installedAt: null,
+    appVersion: null,
     uninstalledAt: null,
     pendingReason: null,
     attempts: 0,
     nextAttemptAt: null,
     lastDeliveryAt: null,
+    hasCredentials: true,
     reconcile,
   });
 

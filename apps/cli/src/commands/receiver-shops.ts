@@ -1,42 +1,17 @@
 import { type AdminTargetOptions, openAdminApi } from '../admin-api/admin-api-client.js';
 import { formatTime } from '../admin-api/admin-format.js';
+import type { ShopItemJson } from '../admin-api/admin-types.js';
 import { defineCommand } from '../command.js';
 import { renderTable } from '../output/index.js';
 
 export type ReceiverShopsOptions = AdminTargetOptions;
 
 /** One row of the receiver's `GET /admin/api/shops` (see the receiver's docs/admin-api-and-inspector.md, JSON admin API). */
-export interface ReceiverShop {
-  name: string;
-  source: 'config' | 'app';
-  status: 'configured' | 'pending' | 'installed' | 'uninstalled';
-  subscriptions: Array<{ event: string; id?: string }>;
-  installedAt: string | null;
-  uninstalledAt: string | null;
-  pendingReason: string | null;
-  attempts: number;
-  nextAttemptAt: string | null;
-  lastDeliveryAt: string | null;
-  /** Order recovery runs for the shop (older receivers do not say). */
-  recovery?: boolean;
-  /** Recovery passes failed in a row, and the last one's reason (older receivers do not say). */
-  recoveryFailures?: number;
-  recoveryError?: string | null;
-  /** A config shop's start-up reconcile on that receiver (`reconcile: true`; older receivers do not say). */
-  reconcile?: { ok: boolean; at: string; error: string | null; nextAttemptAt: string | null } | null;
-}
+export type ReceiverShop = ShopItemJson;
 
 export interface ReceiverShopsResult {
   receiver: string;
   shops: ReceiverShop[];
-}
-
-/**
- * A config shop with no subscription configured: the receiver's list (its configured events) is empty
- * because it manages none, not because the shop has none — whatever exists was made at the shop.
- */
-function subscriptionsUnknown(shop: ReceiverShop): boolean {
-  return shop.source === 'config' && shop.subscriptions.length === 0;
 }
 
 /** `srhooks shops --receiver URL`: the shops a receiver serves (config file and app installs). */
@@ -69,9 +44,10 @@ export const receiverShopsCommand = defineCommand<ReceiverShopsOptions, Receiver
     // events configured), and ShopRenter sends nothing for a missing subscription.
     const unreconciled = result.shops.filter((shop) => shop.reconcile && !shop.reconcile.ok);
     // A config shop's subscriptions are the events its config lists (reconcile makes them); with none
-    // listed — srhooks listen's shops always — the receiver makes none and does not know the shop's own:
-    // they were made at the shop (webhooks create or sync), so "-" would read as "none".
-    const unknown = result.shops.filter(subscriptionsUnknown);
+    // listed — srhooks listen's shops always — the receiver makes none and does not know the shop's own
+    // (made at the shop: webhooks create or sync), and says so with `subscriptions: null`: "-" would read
+    // as "none".
+    const unknown = result.shops.filter((shop) => shop.subscriptions === null);
     const reasons = [
       ...(unknown.length
         ? [
@@ -132,7 +108,7 @@ export const receiverShopsCommand = defineCommand<ReceiverShopsOptions, Receiver
       {
         header: 'SUBSCRIPTIONS',
         value: (shop) =>
-          subscriptionsUnknown(shop)
+          shop.subscriptions === null
             ? style.yellow('unknown')
             : shop.subscriptions.map((s) => s.event).join(' ') || style.dim('-'),
       },

@@ -45,9 +45,9 @@ describe('srhooks shops and a running srhooks listen', () => {
         '  srhooks webhooks list --shop demo\n' +
         '  srhooks webhooks list --shop acme\n',
     );
-    // --json is the receiver's answer as it is: no subscription it knows of
+    // --json says what the table says: null (unknown to the receiver), not [] (none)
     const json = JSON.parse((await runCli(config.dir, ['shops', '--receiver', '--json'])).stdout);
-    expect(json.shops.map((shop: { subscriptions: unknown[] }) => shop.subscriptions)).toEqual([[], []]);
+    expect(json.shops.map((shop: { subscriptions: unknown }) => shop.subscriptions)).toEqual([null, null]);
   });
 
   it('shops --receiver takes SRHOOKS_RECEIVER_URL first, as the admin commands do', async () => {

@@ -1,7 +1,8 @@
 /**
  * `GET /admin/api/shops`: every shop this receiver serves — config shops (`source: "config"`) and the
  * shops that installed the app (`source: "app"`: installed, pending with the reason, uninstalled) —
- * with their subscriptions, their last webhook delivery and whether order recovery runs for them.
+ * with their subscriptions (null: not the receiver's to know), their last webhook delivery and whether
+ * order recovery runs for them.
  */
 import { APP_EVENTS } from '@srhooks/contracts';
 import type { ReceiverConfig } from '../config/config-schema.js';
@@ -15,8 +16,13 @@ export interface ShopJson {
   name: string;
   source: 'config' | 'app';
   status: AppShopStatus | 'configured';
-  /** Config shops: the events configured; app shops: the subscriptions registered at install. */
-  subscriptions: Array<{ event: string; id?: string }>;
+  /**
+   * Config shops: the events configured (`events` and `webhooks`; reconcile makes them); app shops: the
+   * subscriptions registered at install (none while pending or once uninstalled: `[]`). Null for a config
+   * shop with none configured (`srhooks listen`'s shops always): the receiver makes none and does not know
+   * what the shop has (made at the shop, `srhooks webhooks create` or `sync`) — unknown, not none.
+   */
+  subscriptions: Array<{ event: string; id?: string }> | null;
   installedAt: string | null;
   appVersion: string | null;
   uninstalledAt: string | null;
@@ -49,6 +55,12 @@ export interface ShopJson {
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
+/** A config shop's subscriptions: its configured events, or null (unknown) when none are configured. */
+function configuredSubscriptions(shop: ReceiverConfig['shops'][number]): ShopJson['subscriptions'] {
+  const events = [...shop.events, ...shop.webhooks.map((entry) => entry.event)];
+  return events.length > 0 ? events.map((event) => ({ event })) : null;
+}
+
 function recovered(directory: ShopDirectory, name: string, scheduled: boolean): boolean {
   const shop = directory.shop(name);
   return scheduled && Boolean(shop?.recovery && shopApiAuth(shop));
@@ -78,7 +90,7 @@ export async function shopsJson(
     name: shop.name,
     source: 'config',
     status: 'configured',
-    subscriptions: [...shop.events, ...shop.webhooks.map((entry) => entry.event)].map((event) => ({ event })),
+    subscriptions: configuredSubscriptions(shop),
     installedAt: null,
     appVersion: null,
     uninstalledAt: null,
