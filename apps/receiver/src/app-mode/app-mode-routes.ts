@@ -243,6 +243,8 @@ const plugin: FastifyPluginAsync = async (app) => {
         requestShops.recordInstall(shop, {
           appVersion: appConfig.appVersion ?? null,
           nextAttemptAt: retryAt,
+          // A config file's shop is recovered on its entry's credentials: its failures are not the install's.
+          resetRecoveryFailures: !directory.isConfigShop(shop),
         }),
         app.config.storeTimeoutMs,
       );

@@ -130,6 +130,8 @@ export class RecoveryService {
   readonly #looping = new Set<string>();
   /** When each shop joined the loop; deleted after its first turn (see #recentPass). */
   readonly #firstTurnSince = new Map<string, Date>();
+  /** Each looping shop's install time when it joined (`recoveryNotBefore`; null: none), to tell a re-install. */
+  readonly #joinedInstall = new Map<string, number | null>();
   /** When this process's last on-demand pass per shop started (to tell it from another instance's). */
   readonly #onDemandStarts = new Map<string, number>();
   /** When a scheduled turn of the shop was skipped because a pass held its lock; deleted once a turn gets it. */
@@ -290,13 +292,23 @@ export class RecoveryService {
     return shop !== undefined && this.#eligible(shop);
   }
 
-  /** Shops that became eligible join the loop (a pass now); those that no longer are leave it. */
+  /**
+   * Shops that became eligible join the loop (a pass now); those that no longer are leave it. A looping shop
+   * whose install time changed installed the app again without leaving the loop (its uninstall call never
+   * reached the receiver): it starts over as after an uninstall the receiver was told of — the removed
+   * install's client forgotten, a pass now — not at the removed install's backoff (up to 24 h away).
+   */
   #sync(): void {
     if (!this.#started || this.#stopped) return;
     const eligible = new Set(this.shops());
     for (const shop of eligible) {
-      if (this.#looping.has(shop)) continue;
+      const installedAt = this.#shops.recoveryNotBefore?.(shop)?.getTime() ?? null;
+      if (this.#looping.has(shop)) {
+        if (this.#joinedInstall.get(shop) === installedAt) continue;
+        this.#leave(shop, 'recovery starts over for this shop: it installed the app again');
+      }
       this.#looping.add(shop);
+      this.#joinedInstall.set(shop, installedAt);
       this.#firstTurnSince.set(shop, (this.#options.now ?? (() => new Date()))());
       this.#schedule(shop, 0);
     }
@@ -306,8 +318,9 @@ export class RecoveryService {
     }
   }
 
-  #leave(shop: string): void {
+  #leave(shop: string, why = 'recovery stopped for this shop (no longer served)'): void {
     this.#looping.delete(shop);
+    this.#joinedInstall.delete(shop);
     this.#firstTurnSince.delete(shop);
     this.#skippedBusyAt.delete(shop);
     const timer = this.#timers.get(shop);
@@ -316,7 +329,7 @@ export class RecoveryService {
     this.#nextTurns.delete(shop);
     // An uninstalled shop's token is revoked: a re-install starts with a new client and token.
     this.#options.clients.forget(shop);
-    this.#options.logger.info({ recovery: { shop } }, 'recovery stopped for this shop (no longer served)');
+    this.#options.logger.info({ recovery: { shop } }, why);
   }
 
   #schedule(shop: string, delayMs: number): void {

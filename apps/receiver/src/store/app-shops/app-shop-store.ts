@@ -117,13 +117,23 @@ export interface AppShopStore {
    * no subscriptions; a shop still `installed` stays installed with its subscriptions (they are registered on
    * the shop, and its recovery goes on) while its step runs again. The caller runs the token/subscription
    * step at once; `nextAttemptAt` is when the background retry takes over if this process dies before
-   * recording the outcome. The install time is `now` for a new shop or one that uninstalled; an install call
-   * for a shop still installed (or pending) keeps its install time, which bounds order recovery (a later
-   * one would hide the orders missed since the first install).
+   * recording the outcome. The install time is `now`, for every install call: ShopRenter sends one when the
+   * shop owner installs the app (documented), so a call for a shop still installed (or pending) here is a
+   * re-install whose uninstall call never reached the receiver (an app installed twice at once on one shop
+   * is assumed impossible). The install time bounds order recovery and tells the install's failed recovery
+   * passes from those before it (shops-json.ts): a first install's time kept recovered the orders placed
+   * while the app was removed. The shop's recovery failures in a row (`recovery_state`) are reset as an
+   * uninstall resets them (see markUninstalled), unless `resetRecoveryFailures` is false: a shop of the
+   * config file's `shops`, whose recovery runs on that entry, not on the install.
    */
   recordInstall(
     shop: string,
-    options: { appVersion?: string | null; nextAttemptAt: Date; now?: Date },
+    options: {
+      appVersion?: string | null;
+      nextAttemptAt: Date;
+      now?: Date;
+      resetRecoveryFailures?: boolean;
+    },
   ): Promise<AppShopRecord>;
   /**
    * The token/subscription step succeeded: `subscriptions` are registered, their URLs signed with the

@@ -156,22 +156,31 @@ export class PgAppShopStore implements AppShopStore {
 
   async recordInstall(
     shop: string,
-    options: { appVersion?: string | null; nextAttemptAt: Date; now?: Date },
+    options: {
+      appVersion?: string | null;
+      nextAttemptAt: Date;
+      now?: Date;
+      resetRecoveryFailures?: boolean;
+    },
   ): Promise<AppShopRecord> {
     const now = options.now ?? new Date();
-    const { rows } = await this.#query<Row>(
-      `INSERT INTO app_shops (shop, status, installed_at, app_version, uninstalled_at, pending_reason, attempts, next_attempt_at, subscriptions, updated_at, install_called_at)
-       VALUES ($1, 'pending', $2, $3, NULL, 'installing', 0, $4, '[]', $2, $2)
-       ON CONFLICT (shop) DO UPDATE SET status = CASE WHEN app_shops.status = 'installed' THEN 'installed' ELSE 'pending' END,
-         installed_at = CASE WHEN app_shops.status = 'uninstalled' THEN excluded.installed_at ELSE app_shops.installed_at END,
-         app_version = excluded.app_version, uninstalled_at = NULL, pending_reason = 'installing', attempts = 0,
-         next_attempt_at = excluded.next_attempt_at,
-             subscriptions = CASE WHEN app_shops.status = 'installed' THEN app_shops.subscriptions ELSE '[]' END, updated_at = excluded.updated_at,
-         install_called_at = excluded.install_called_at
-       RETURNING *`,
-      [shop, now, options.appVersion ?? null, options.nextAttemptAt],
-    );
-    return record(rows[0] as Row);
+    return this.#tx(async (client) => {
+      const { rows } = await client.query<Row>(
+        `INSERT INTO app_shops (shop, status, installed_at, app_version, uninstalled_at, pending_reason, attempts, next_attempt_at, subscriptions, updated_at, install_called_at)
+         VALUES ($1, 'pending', $2, $3, NULL, 'installing', 0, $4, '[]', $2, $2)
+         ON CONFLICT (shop) DO UPDATE SET status = CASE WHEN app_shops.status = 'installed' THEN 'installed' ELSE 'pending' END,
+           installed_at = excluded.installed_at, app_version = excluded.app_version, uninstalled_at = NULL,
+           pending_reason = 'installing', attempts = 0, next_attempt_at = excluded.next_attempt_at,
+           subscriptions = CASE WHEN app_shops.status = 'installed' THEN app_shops.subscriptions ELSE '[]' END, updated_at = excluded.updated_at,
+           install_called_at = excluded.install_called_at
+         RETURNING *`,
+        [shop, now, options.appVersion ?? null, options.nextAttemptAt],
+      );
+      // The failures in a row of the install before (see AppShopStore.recordInstall).
+      if (options.resetRecoveryFailures !== false)
+        await client.query('UPDATE recovery_state SET consecutive_failures = 0 WHERE shop = $1', [shop]);
+      return record(rows[0] as Row);
+    });
   }
 
   async markInstalled(

@@ -100,7 +100,12 @@ export class SqliteAppShopStore implements AppShopStore {
 
   recordInstall(
     shop: string,
-    options: { appVersion?: string | null; nextAttemptAt: Date; now?: Date },
+    options: {
+      appVersion?: string | null;
+      nextAttemptAt: Date;
+      now?: Date;
+      resetRecoveryFailures?: boolean;
+    },
   ): Promise<AppShopRecord> {
     const now = ms(options.now);
     return this.#tx(() => {
@@ -109,13 +114,15 @@ export class SqliteAppShopStore implements AppShopStore {
           `INSERT INTO app_shops (shop, status, installed_at, app_version, uninstalled_at, pending_reason, attempts, next_attempt_at, subscriptions, updated_at, install_called_at)
            VALUES (?, 'pending', ?, ?, NULL, 'installing', 0, ?, '[]', ?, ?)
            ON CONFLICT (shop) DO UPDATE SET status = CASE WHEN app_shops.status = 'installed' THEN 'installed' ELSE 'pending' END,
-             installed_at = CASE WHEN app_shops.status = 'uninstalled' THEN excluded.installed_at ELSE app_shops.installed_at END,
-             app_version = excluded.app_version, uninstalled_at = NULL, pending_reason = 'installing', attempts = 0,
+             installed_at = excluded.installed_at, app_version = excluded.app_version, uninstalled_at = NULL, pending_reason = 'installing', attempts = 0,
              next_attempt_at = excluded.next_attempt_at,
              subscriptions = CASE WHEN app_shops.status = 'installed' THEN app_shops.subscriptions ELSE '[]' END, updated_at = excluded.updated_at,
              install_called_at = excluded.install_called_at`,
         )
         .run(shop, now, options.appVersion ?? null, options.nextAttemptAt.getTime(), now, now);
+      // The failures in a row of the install before (see AppShopStore.recordInstall).
+      if (options.resetRecoveryFailures !== false)
+        this.#db.prepare('UPDATE recovery_state SET consecutive_failures = 0 WHERE shop = ?').run(shop);
       return record(this.#db.prepare('SELECT * FROM app_shops WHERE shop = ?').get(shop) as Row);
     });
   }

@@ -104,7 +104,8 @@ export function defineAppShopStoreContract(engine: string, harness: AppShopStore
         subscriptions,
         secretFingerprint: 'aaaa',
       });
-      expect(again.installedAt.getTime()).toBe(T0.getTime());
+      // A re-install (its uninstall call lost): the install time is the call's.
+      expect(again.installedAt.getTime()).toBe(at(10).getTime());
       expect(
         await appShops.markStepFailed('demo', {
           reason: 'token endpoint down',
@@ -419,9 +420,9 @@ export function defineAppShopStoreContract(engine: string, harness: AppShopStore
       ).toBeNull();
     });
 
-    it('keeps the install time when the install call comes again for a shop that never uninstalled', async () => {
-      // Order recovery reads no further back than the install time: moving it forward would hide the
-      // orders missed between the first install and the repeated call.
+    it("takes every install call's time as the install time: a shop still installed or pending re-installed (its uninstall call lost)", async () => {
+      // Order recovery reads no further back than the install time: the first install's, kept, had the
+      // orders placed while the app was removed recovered.
       const { appShops } = await open();
       await appShops.recordInstall('demo', { nextAttemptAt: at(60), now: T0 });
       await appShops.markInstalled('demo', {
@@ -429,13 +430,52 @@ export function defineAppShopStoreContract(engine: string, harness: AppShopStore
         secretFingerprint: 'aaaa',
       });
       const again = await appShops.recordInstall('demo', { nextAttemptAt: at(3660), now: at(3600) });
-      expect(again.installedAt.getTime()).toBe(T0.getTime());
+      expect(again.installedAt.getTime()).toBe(at(3600).getTime());
+      // Still installed with its subscriptions while the step runs again (see the step-failure test).
+      expect(again).toMatchObject({
+        status: 'installed',
+        subscriptions: [{ event: 'order_confirm', id: 'a' }],
+      });
       await appShops.recordInstall('pending', { nextAttemptAt: at(60), now: T0 });
       const pendingAgain = await appShops.recordInstall('pending', { nextAttemptAt: at(160), now: at(100) });
-      expect(pendingAgain.installedAt.getTime()).toBe(T0.getTime());
+      expect(pendingAgain.installedAt.getTime()).toBe(at(100).getTime());
       await appShops.markUninstalled('demo', { reason: 'x', now: at(4000) });
       const reinstalled = await appShops.recordInstall('demo', { nextAttemptAt: at(5060), now: at(5000) });
       expect(reinstalled.installedAt.getTime()).toBe(at(5000).getTime());
+    });
+
+    it("resets the shop's recovery failures in a row at an install call, unless told not to (a config shop)", async () => {
+      const { store, appShops } = await open();
+      const failedPass = (seconds: number) => ({
+        pass: {
+          startedAt: at(seconds),
+          finishedAt: at(seconds),
+          outcome: 'failed' as const,
+          since: at(seconds),
+          ordersRead: 0,
+          subscribersRead: 0,
+          recovered: {},
+          alreadyStored: 0,
+          error: 'refused',
+        },
+        watermark: null,
+      });
+      for (const shop of ['demo', 'config']) {
+        await appShops.recordInstall(shop, { nextAttemptAt: at(60), now: T0 });
+        await appShops.markInstalled(shop, { subscriptions: [], secretFingerprint: 'aaaa' });
+        await store.recordRecoveryPass(shop, failedPass(100));
+        await store.recordRecoveryPass(shop, failedPass(200));
+      }
+      // The removed install's failures (its uninstall call lost) do not put the re-install's passes back.
+      await appShops.recordInstall('demo', { nextAttemptAt: at(3660), now: at(3600) });
+      expect((await store.getRecoveryState('demo'))?.consecutiveFailures).toBe(0);
+      // A config file's shop is recovered on that entry's credentials: its failures stay.
+      await appShops.recordInstall('config', {
+        nextAttemptAt: at(3660),
+        now: at(3600),
+        resetRecoveryFailures: false,
+      });
+      expect((await store.getRecoveryState('config'))?.consecutiveFailures).toBe(2);
     });
     /** Files a payment notification under `shop` with its claim, as the payment route does. */
     const filePayment = (
