@@ -81,10 +81,16 @@ describe('what a command loads at start-up', () => {
     },
     { name: 'webhooks list', chunk: 'list', args: () => ['webhooks', 'list', '--shop', 'nobody-logged-in'] },
     { name: 'fields', chunk: 'fields', args: () => ['fields', 'order_confirm'] },
+    {
+      name: 'events show',
+      chunk: 'show',
+      args: (port: number) => ['events', 'show', 'evt_x', '--receiver', `http://127.0.0.1:${port}`],
+      env: { SRHOOKS_ADMIN_TOKEN: 'admin-token-for-the-start-up-test' },
+    },
   ])(
     '$name loads its command module but neither the whole contracts package nor zod',
-    async ({ chunk, args }) => {
-      const loaded = await loadedModules(args(await freePort()));
+    async ({ chunk, args, env }) => {
+      const loaded = await loadedModules(args(await freePort()), env);
       expect(loaded.some((url) => new RegExp(`/cli/dist/${chunk}-[^/]*\\.js$`).test(url))).toBe(true);
       expect(heavyModules(loaded)).toEqual([]);
     },

@@ -1,4 +1,12 @@
-import { PAYMENT_EVENTS } from './payment-notification.js';
+/**
+ * The app events' names, apart from their payloads' schemas (payment-notification.ts, with zod): a
+ * module that only names or tells events (`srhooks events show`) loads this one alone
+ * (`@srhooks/contracts/app-events`).
+ */
+
+/** The Payment API's notifications (FACTS.md §8), in srhooks' names. */
+export const PAYMENT_EVENTS = ['payment_status', 'payment_card_change'] as const;
+export type PaymentEvent = (typeof PAYMENT_EVENTS)[number];
 
 /**
  * Events a platform app receives besides the six webhook events (FACTS.md §7, §8): the app was

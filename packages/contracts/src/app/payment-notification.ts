@@ -40,9 +40,6 @@ export const PaymentCardChangeNotificationSchema = z.looseObject({
 export type PaymentStatusNotification = z.infer<typeof PaymentStatusNotificationSchema>;
 export type PaymentCardChangeNotification = z.infer<typeof PaymentCardChangeNotificationSchema>;
 
-export const PAYMENT_EVENTS = ['payment_status', 'payment_card_change'] as const;
-export type PaymentEvent = (typeof PAYMENT_EVENTS)[number];
-
 export type DecodedPaymentNotification =
   | { event: 'payment_status'; notification: PaymentStatusNotification; dedupeKey: string }
   | { event: 'payment_card_change'; notification: PaymentCardChangeNotification; dedupeKey: string };

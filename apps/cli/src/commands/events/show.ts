@@ -1,4 +1,4 @@
-import { type AppEvent, isAppEvent } from '@srhooks/contracts';
+import { type AppEvent, isAppEvent } from '@srhooks/contracts/app-events';
 import {
   AdminAnswerError,
   type AdminApi,
