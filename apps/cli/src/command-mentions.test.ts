@@ -7,7 +7,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { CLI_PATH, runCli, tempConfigDir } from './test-support/run-cli.js';
+import { CLI_PATH, runCli, startCli, tempConfigDir } from './test-support/run-cli.js';
 
 const config = tempConfigDir();
 
@@ -81,6 +81,50 @@ describe('names of things are not commands', () => {
       );
     } finally {
       server.close();
+    }
+  });
+
+  it('listen from the checkout: "from srhooks login" and events show\'s "srhooks listen verifies no order" name things', async () => {
+    const own = tempConfigDir();
+    const login = await runCli(
+      own.dir,
+      [
+        'login',
+        '--shop',
+        'demo',
+        '--client-id',
+        'mentions-client',
+        '--client-secret',
+        'mentions-secret-1f0e',
+        '--no-verify',
+      ],
+      { script: CLI_PATH },
+    );
+    expect(login.code).toBe(0);
+    const listen = startCli(
+      own.dir,
+      ['listen', '--port', '0', '--shop', 'demo', '--events', 'order_confirm'],
+      {
+        script: CLI_PATH,
+      },
+    );
+    try {
+      await listen.waitForLine(/waiting for deliveries/);
+      expect(listen.stdout()).toContain(
+        'API credentials for demo (OAuth client credentials, from srhooks login): npm run srhooks -- recover reads',
+      );
+      const url =
+        (await listen.waitForLine(/\/hooks\/demo\/order_confirm\//)).trim().split(/\s+/).at(-1) ?? '';
+      expect((await runCli(own.dir, ['trigger', 'order_confirm', '--to', url])).code).toBe(0);
+      await listen.waitForLine(/→ console succeeded$/);
+      const listed = await runCli(own.dir, ['events', 'list', '--json']);
+      const [event] = JSON.parse(listed.stdout).items as { id: string }[];
+      const shown = await runCli(own.dir, ['events', 'show', event?.id ?? ''], { script: CLI_PATH });
+      expect(shown.stdout).toContain("not checked against the shop's API — srhooks listen verifies no order");
+      expect(shown.stdout).not.toContain('npm run srhooks -- listen verifies');
+    } finally {
+      expect(await listen.interrupt()).toBe(0);
+      own.cleanup();
     }
   });
 

@@ -103,10 +103,11 @@ function defaultShops(env: Record<string, string | undefined>, stored: string[])
 }
 
 const LOGIN_NAMES = { oauth: 'OAuth client credentials', basic: 'legacy Basic auth' } as const;
+/** Where a shop's credentials came from: `srhooks login` names the stored login (a thing), not a command to run. */
 const SOURCE_NAMES = {
-  store: 'from srhooks login',
+  store: `from ${productName('login')}`,
   env: 'from SRHOOKS_CLIENT_ID/SRHOOKS_CLIENT_SECRET',
-  'env+store': 'from SRHOOKS_CLIENT_ID/SRHOOKS_CLIENT_SECRET and srhooks login',
+  'env+store': `from SRHOOKS_CLIENT_ID/SRHOOKS_CLIENT_SECRET and ${productName('login')}`,
 } as const;
 
 function credentialLines(credentials: ListenStart['credentials']): string[] {

@@ -17,6 +17,7 @@ import { checkEventId, disabledHandlersOf } from '../../admin-api/admin-input.js
 import type { DisabledHandlerJson, EventDetailJson } from '../../admin-api/admin-types.js';
 import { type EventView, maskEventDetail, maskedNote, shown } from '../../admin-api/personal-data.js';
 import { isRunningListen } from '../../admin-api/running-listen.js';
+import { productName } from '../../cli-invocation.js';
 import { defineCommand } from '../../command.js';
 import { renderFields, renderTable, type Style } from '../../output/index.js';
 import type { ReceiverShop } from '../receiver-shops.js';
@@ -66,7 +67,7 @@ export function describeVerification(
       return `${style.red('mismatched')}: the shop's API disagrees with the delivery${event.verificationDetail ? ` — ${event.verificationDetail}` : ''}; its jobs are held until released`;
     default:
       if (listen)
-        return `${style.dim('unverified')}: not checked against the shop's API — srhooks listen verifies no order (it reads no srhooks.config.json); to check each order before handlers run, run the receiver (@srhooks/receiver) with "verify": true and the shop's clientId and clientSecret in its srhooks.config.json (see the receiver's docs/configuration.md)`;
+        return `${style.dim('unverified')}: not checked against the shop's API — ${productName('listen')} verifies no order (it reads no srhooks.config.json); to check each order before handlers run, run the receiver (@srhooks/receiver) with "verify": true and the shop's clientId and clientSecret in its srhooks.config.json (see the receiver's docs/configuration.md)`;
       if (appShop)
         return `${style.dim('unverified')}: not checked against the shop's API — the shop installed the platform app, and "verify" is a setting of srhooks.config.json's "shops" only (a handler can read the order back with ctx.client)`;
       return `${style.dim('unverified')}: not checked against the shop's API (the receiver's default); to check each order before handlers run, set "verify": true with the shop's clientId and clientSecret in srhooks.config.json (see the receiver's docs/configuration.md)`;
