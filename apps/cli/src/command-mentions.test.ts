@@ -122,6 +122,12 @@ describe('names of things are not commands', () => {
       const shown = await runCli(own.dir, ['events', 'show', event?.id ?? ''], { script: CLI_PATH });
       expect(shown.stdout).toContain("not checked against the shop's API — srhooks listen verifies no order");
       expect(shown.stdout).not.toContain('npm run srhooks -- listen verifies');
+      // shops --receiver: why listen's shop has no known subscriptions names listen, the thing
+      const shops = await runCli(own.dir, ['shops', '--receiver'], { script: CLI_PATH });
+      expect(shops.stdout).toContain(
+        '(no "events" or "webhooks" configured for it; srhooks listen makes none)',
+      );
+      expect(shops.stdout).toContain('  npm run srhooks -- webhooks list --shop demo');
     } finally {
       expect(await listen.interrupt()).toBe(0);
       own.cleanup();

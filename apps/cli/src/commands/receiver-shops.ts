@@ -1,6 +1,7 @@
 import { type AdminTargetOptions, openAdminApi } from '../admin-api/admin-api-client.js';
 import { formatTime } from '../admin-api/admin-format.js';
 import type { ShopItemJson } from '../admin-api/admin-types.js';
+import { productName } from '../cli-invocation.js';
 import { defineCommand } from '../command.js';
 import { renderTable } from '../output/index.js';
 
@@ -52,7 +53,7 @@ export const receiverShopsCommand = defineCommand<ReceiverShopsOptions, Receiver
       ...(unknown.length
         ? [
             '',
-            `subscriptions unknown: the receiver makes none for ${unknown.map((shop) => shop.name).join(', ')} (no "events" or "webhooks" configured for ${unknown.length === 1 ? 'it' : 'them'}; srhooks listen makes none), so it does not know those made at the shop (srhooks webhooks create or sync); list them with:`,
+            `subscriptions unknown: the receiver makes none for ${unknown.map((shop) => shop.name).join(', ')} (no "events" or "webhooks" configured for ${unknown.length === 1 ? 'it' : 'them'}; ${productName('listen')} makes none), so it does not know those made at the shop (srhooks webhooks create or sync); list them with:`,
             ...unknown.map((shop) => `  srhooks webhooks list --shop ${shop.name}`),
           ]
         : []),
