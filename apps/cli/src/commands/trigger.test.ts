@@ -296,6 +296,14 @@ describe('srhooks trigger', () => {
     },
   );
 
+  it('without --to: a usage error whose example makes the URL of the event given', async () => {
+    const run = await runCli(config.dir, ['trigger', 'abandoned_cart']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      'error: missing --to\npass the delivery URL, e.g. --to "$(srhooks url --shop demo --event abandoned_cart --base http://127.0.0.1:4750)"\n',
+    );
+  });
+
   it('a non-2xx answer is printed and exits 3', async () => {
     const run = await runCli(config.dir, ['trigger', 'order_confirm', '--to', `${server.url}/fail`]);
     expect(run.code).toBe(3);

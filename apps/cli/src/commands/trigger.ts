@@ -51,7 +51,7 @@ export const triggerCommand = defineCommand<TriggerOptions, TriggerResult>({
     if (!to)
       throw usageError(
         'missing --to',
-        'pass the delivery URL, e.g. --to "$(srhooks url --shop demo --event order_confirm --base http://127.0.0.1:4750)"',
+        `pass the delivery URL, e.g. --to "$(srhooks url --shop demo --event ${event} --base http://127.0.0.1:4750)"`,
       );
     if (options.to === undefined && (!/^https?:\/\//.test(to) || !URL.canParse(to)))
       throw usageError(
