@@ -434,7 +434,10 @@ describe('srhooks listen', () => {
       const other = await runCli(dir.dir, ['recover', '--shop', 'other-shop', '--dry-run']);
       expect(other.code).toBe(2);
       // not the receiver's own advice (a srhooks.config.json listen does not read)
-      expect(other.stderr).toContain('Shop "other-shop" is not served by this srhooks listen');
+      // naming the shops it serves, so a mistyped --shop shows the name meant
+      expect(other.stderr).toMatch(
+        /^error: Shop "other-shop" is not served by this srhooks listen \(http:\/\/127\.0\.0\.1:\d+\): it serves the shops it found when it started: demo\.\n/,
+      );
       expect(other.stderr).not.toContain('srhooks.config.json');
       expect(other.stderr).toContain(
         "restart srhooks listen with --shop other-shop, with the shop's API credentials: srhooks login --shop other-shop --client-id … --client-secret … (OAuth, scope order.order:read) or srhooks login --shop other-shop --username … --password … (legacy Basic auth), or set SRHOOKS_CLIENT_ID and SRHOOKS_CLIENT_SECRET for a listen serving only other-shop\n",

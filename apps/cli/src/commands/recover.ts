@@ -1,4 +1,9 @@
-import { AdminAnswerError, type AdminTargetOptions, openAdminApi } from '../admin-api/admin-api-client.js';
+import {
+  AdminAnswerError,
+  type AdminApi,
+  type AdminTargetOptions,
+  openAdminApi,
+} from '../admin-api/admin-api-client.js';
 import type { RecoveryReportJson } from '../admin-api/admin-types.js';
 import { isRunningListen } from '../admin-api/running-listen.js';
 import { CliError } from '../cli-error.js';
@@ -32,6 +37,16 @@ function listenAdvice(code: string, shop: string): string | undefined {
   if (code === 'unknown_shop')
     return `restart srhooks listen with --shop ${shop}, with the shop's API credentials: ${logins}`;
   return undefined;
+}
+
+/**
+ * `: demo, acme`, the shops the receiver serves (`GET /shops`), so a mistyped `--shop` shows the name
+ * meant; empty when it cannot say (no such route, a failed read): the refusal is told either way.
+ */
+async function servedShops(api: AdminApi): Promise<string> {
+  const answer = await api.get<{ items: { name: string }[] }>('/shops').catch(() => null);
+  const names = answer?.items.map((item) => item.name) ?? [];
+  return names.length > 0 ? `: ${names.join(', ')}` : '';
 }
 
 /**
@@ -89,7 +104,7 @@ export const recoverCommand = defineCommand<RecoverOptions, RecoverResult>({
       // For a shop without credentials, its config keys (clientId, clientSecret): listen has no such file.
       const message =
         refused.code === 'unknown_shop'
-          ? `Shop "${options.shop}" is not served by this ${productName('listen')} (${api.receiverUrl}): it serves the shops it found when it started.`
+          ? `Shop "${options.shop}" is not served by this ${productName('listen')} (${api.receiverUrl}): it serves the shops it found when it started${await servedShops(api)}.`
           : refused.code === 'no_credentials'
             ? `Shop "${options.shop}" has no API credentials in this ${productName('listen')} (${api.receiverUrl}), so recovery cannot read its orders.`
             : refused.message;
