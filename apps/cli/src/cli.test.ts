@@ -77,6 +77,30 @@ describe('usage errors exit 2 and suggest the nearest name', () => {
     );
   });
 
+  it('no credentials for a shop not stored, while others are: names the stored ones (a typo shows the name meant)', async () => {
+    const own = tempConfigDir();
+    try {
+      const login = await runCli(own.dir, [
+        'login',
+        '--shop',
+        'demo',
+        '--client-id',
+        'typo-client',
+        '--client-secret',
+        'typo-secret-5d41402a',
+        '--no-verify',
+      ]);
+      expect(login.code).toBe(0);
+      const run = await runCli(own.dir, ['webhooks', 'list', '--shop', 'dmeo']);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toBe(
+        'error: no credentials for shop dmeo (stored shops: demo)\nrun srhooks login --shop dmeo --client-id … --client-secret … (or set SRHOOKS_CLIENT_ID and SRHOOKS_CLIENT_SECRET)\n',
+      );
+    } finally {
+      own.cleanup();
+    }
+  });
+
   it('under --json an error is also a JSON document on stdout', async () => {
     const run = await runCli(config.dir, ['webhooks', 'list', '--shop', 'demo', '--json']);
     expect(run.code).toBe(2);

@@ -119,7 +119,10 @@ export async function resolveShopTarget(shopFlag: string | undefined, env: Env):
   );
   const { auth, apiUrl, tokenUrl, source } = shopCredentials(file.shops[shop], env);
   if (!auth) {
-    throw new CliError(`no credentials for shop ${shop}`, {
+    // a shop not stored while others are: name them, so a mistyped --shop shows the name meant
+    const others = file.shops[shop] ? [] : stored;
+    const storedNote = others.length > 0 ? ` (stored shops: ${others.join(', ')})` : '';
+    throw new CliError(`no credentials for shop ${shop}${storedNote}`, {
       code: 'no_credentials',
       exitCode: EXIT_CODES.usage,
       hint: loginHint(shop),
