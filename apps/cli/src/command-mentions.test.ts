@@ -128,6 +128,12 @@ describe('names of things are not commands', () => {
         '(no "events" or "webhooks" configured for it; srhooks listen makes none)',
       );
       expect(shops.stdout).toContain('  npm run srhooks -- webhooks list --shop demo');
+      // app mark-uninstalled: the shops listen took from srhooks login (a thing); restarting it is a command
+      const marked = await runCli(own.dir, ['app', 'mark-uninstalled', 'demo'], { script: CLI_PATH });
+      expect(marked.code).toBe(2);
+      expect(marked.stderr).toContain(
+        "(--shop, SRHOOKS_SHOP or srhooks login's): to stop serving demo, restart npm run srhooks -- listen without it",
+      );
     } finally {
       expect(await listen.interrupt()).toBe(0);
       own.cleanup();

@@ -38,7 +38,7 @@ export const markUninstalledCommand = defineCommand<MarkUninstalledOptions, Mark
             {
               code: error.code,
               exitCode: error.exitCode,
-              hint: `it serves the shops it was started with (--shop, SRHOOKS_SHOP or srhooks login's): to stop serving ${options.shop}, restart srhooks listen without it; app mode is the receiver's (@srhooks/receiver, its "app" config block)`,
+              hint: `it serves the shops it was started with (--shop, SRHOOKS_SHOP or ${productName('login')}'s): to stop serving ${options.shop}, restart srhooks listen without it; app mode is the receiver's (@srhooks/receiver, its "app" config block)`,
             },
           );
         throw error;
