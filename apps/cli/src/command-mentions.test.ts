@@ -4,8 +4,10 @@
  * an error and the hints of a result name `npm run srhooks -- login …` there, and `srhooks login …`
  * from the installed bin. JSON stays as it is.
  */
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI_PATH, runCli, startCli, tempConfigDir } from './test-support/run-cli.js';
 
@@ -136,6 +138,56 @@ describe('names of things are not commands', () => {
       );
     } finally {
       expect(await listen.interrupt()).toBe(0);
+      own.cleanup();
+    }
+  });
+
+  it('refusals from the checkout name srhooks login and srhooks listen as things: the logins it stored, an earlier listen', async () => {
+    const own = tempConfigDir();
+    const server = createServer((_request, response) => {
+      response.writeHead(404, { 'content-type': 'text/plain' }).end('no such page');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      for (const shop of ['alpha', 'beta']) {
+        const login = await runCli(own.dir, [
+          'login',
+          '--shop',
+          shop,
+          '--client-id',
+          `names-${shop}`,
+          '--client-secret',
+          'names-secret-8277e091',
+          '--token-url',
+          `${base}/{shop}/tokn`,
+          '--no-verify',
+        ]);
+        expect(login.code).toBe(0);
+      }
+      const env = { SRHOOKS_CLIENT_ID: 'env-client', SRHOOKS_CLIENT_SECRET: 'env-secret-1679091c' };
+      const listen = await runCli(own.dir, ['listen', '--port', '0'], { script: CLI_PATH, env });
+      expect(listen.code).toBe(2);
+      expect(listen.stderr).toContain('or unset them to serve the logins srhooks login stored\n');
+      const file = join(own.dir, 'srhooks.config.json');
+      writeFileSync(file, JSON.stringify({ shops: [{ name: 'alpha' }, { name: 'beta' }] }));
+      const sync = await runCli(own.dir, ['webhooks', 'sync', '-f', file], { script: CLI_PATH, env });
+      expect(sync.code).toBe(2);
+      expect(sync.stderr).toContain('or unset them to use the logins srhooks login stored\n');
+      const notDb = join(own.dir, 'not-a-db.txt');
+      writeFileSync(notDb, 'plain text, no SQLite database\n'.repeat(200));
+      const db = await runCli(own.dir, ['listen', '--port', '0', '--shop', 'alpha', '--db', notDb], {
+        script: CLI_PATH,
+      });
+      expect(db.code).toBe(2);
+      expect(db.stderr).toContain('or one an earlier srhooks listen wrote');
+      const token = await runCli(own.dir, ['webhooks', 'list', '--shop', 'alpha'], { script: CLI_PATH });
+      expect(token.code).toBe(3);
+      expect(token.stderr).toContain(
+        "check the token URL srhooks login stored (--token-url; leave it out for ShopRenter's own), then run npm run srhooks -- login again",
+      );
+    } finally {
+      server.close();
       own.cleanup();
     }
   });

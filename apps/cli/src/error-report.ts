@@ -65,7 +65,7 @@ function apiUrlOriginHint(
 function tokenUrlOriginHint(env: Record<string, string | undefined>): string {
   return env.SRHOOKS_TOKEN_URL?.trim()
     ? 'it came from SRHOOKS_TOKEN_URL, which replaces the stored token URL: correct it or unset it'
-    : "check the token URL srhooks login stored (--token-url; leave it out for ShopRenter's own), then run srhooks login again";
+    : `check the token URL ${productName('login')} stored (--token-url; leave it out for ShopRenter's own), then run srhooks login again`;
 }
 
 /**

@@ -5,6 +5,7 @@
 import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { CliError, EXIT_CODES } from '../cli-error.js';
+import { productName } from '../cli-invocation.js';
 
 /**
  * What is wrong with the path itself, when SQLite's own words ("unable to open database file") do not
@@ -91,7 +92,7 @@ export function unusableDb(error: unknown, db: string, flag: boolean): unknown {
     code: 'listen_db_unusable',
     exitCode: EXIT_CODES.usage,
     hint: flag
-      ? 'pass --db with a new file, or one an earlier srhooks listen wrote, in a writable directory (or leave --db out: listen.db in the config dir)'
+      ? `pass --db with a new file, or one an earlier ${productName('listen')} wrote, in a writable directory (or leave --db out: listen.db in the config dir)`
       : 'check the config dir (SRHOOKS_CONFIG_DIR), or pass --db with a file in a writable directory',
     cause: error,
   });

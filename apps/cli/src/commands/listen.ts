@@ -147,7 +147,7 @@ function checkEnvCredentialsShops(shops: string[], env: Record<string, string | 
   if (shops.length > 1 && envClientCredentialsSet(env)) {
     throw usageError(
       `SRHOOKS_CLIENT_ID / SRHOOKS_CLIENT_SECRET are one shop’s API client, but listen serves ${shops.length} shops (${shops.join(', ')})`,
-      'pass --shop NAME (or set SRHOOKS_SHOP) to serve the shop they belong to, or unset them to serve the logins srhooks login stored',
+      `pass --shop NAME (or set SRHOOKS_SHOP) to serve the shop they belong to, or unset them to serve the logins ${productName('login')} stored`,
       'ambiguous_credentials',
     );
   }

@@ -1,6 +1,7 @@
 import { resolveWebhookSpec, type SyncReport, type SyncStepResult } from '@srhooks/client/api';
 import { dedupeFieldsWarning } from '@srhooks/contracts/dedupe-key';
 import { EXIT_CODES, type ExitCode, usageError } from '../../cli-error.js';
+import { productName } from '../../cli-invocation.js';
 import { defineCommand } from '../../command.js';
 import { type SignedWith, signedWith } from '../../config/receiver-secrets.js';
 import { envClientCredentialsSet, resolveShopTarget, type ShopTarget } from '../../config/resolve-shop.js';
@@ -266,7 +267,7 @@ export const syncWebhooksCommand = defineCommand<SyncOptions, SyncResult>({
     if (shops.length > 1 && envClientCredentialsSet(context.env)) {
       throw usageError(
         `SRHOOKS_CLIENT_ID / SRHOOKS_CLIENT_SECRET are one shop’s API client, but ${options.file} has ${shops.length} shops (${shops.map((entry) => entry.shop).join(', ')})`,
-        'pass --shop NAME to sync the shop they belong to, or unset them to use the logins srhooks login stored',
+        `pass --shop NAME to sync the shop they belong to, or unset them to use the logins ${productName('login')} stored`,
         'ambiguous_credentials',
       );
     }
