@@ -25,13 +25,17 @@ afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
 });
 
-/** A fault proxy of the test's own in front of PostgreSQL, and the URL through it. */
-async function startProxy(): Promise<{ proxy: TcpProxy; url: string }> {
+/** A schema of the test's own, migrated; a fault proxy of the test's own in front of PostgreSQL; the URL through it. */
+async function migratedSchemaBehindProxy(): Promise<{ schema: string; proxy: TcpProxy; url: string }> {
+  const schema = nextSchema();
+  const migrated = new PgStore({ url: TEST_DATABASE_URL, schema, shareChanges: false });
+  await migrated.migrate();
+  await migrated.close();
   const proxy = new TcpProxy(Number(new URL(TEST_DATABASE_URL).port || 5432));
   const url = new URL(TEST_DATABASE_URL);
   url.port = String(await proxy.start());
   cleanups.push(() => proxy.stop());
-  return { proxy, url: url.toString() };
+  return { schema, proxy, url: url.toString() };
 }
 
 async function until(check: () => boolean, what: string): Promise<void> {
@@ -45,11 +49,7 @@ async function until(check: () => boolean, what: string): Promise<void> {
 it.skipIf(process.platform !== 'linux')(
   'the event store: a close cuts a connect the silent server never answered, and its operation fails at once',
   async () => {
-    const schema = nextSchema();
-    const migrated = new PgStore({ url: TEST_DATABASE_URL, schema, shareChanges: false });
-    await migrated.migrate();
-    await migrated.close();
-    const { proxy, url } = await startProxy();
+    const { schema, proxy, url } = await migratedSchemaBehindProxy();
 
     // A connect timeout far past the close: before, the socket stayed open that long.
     const store = new PgStore({
@@ -91,11 +91,7 @@ it.skipIf(process.platform !== 'linux')(
 it.skipIf(process.platform !== 'linux')(
   'the app shop store: a close cuts a connect the silent server never answered',
   async () => {
-    const schema = nextSchema();
-    const migrated = new PgStore({ url: TEST_DATABASE_URL, schema, shareChanges: false });
-    await migrated.migrate();
-    await migrated.close();
-    const { proxy, url } = await startProxy();
+    const { schema, proxy, url } = await migratedSchemaBehindProxy();
 
     const shops = new PgAppShopStore({ url, schema });
     cleanups.push(() => shops.close());
