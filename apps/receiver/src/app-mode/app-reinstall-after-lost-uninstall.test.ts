@@ -147,8 +147,8 @@ describe('app mode: the scheduled recovery of a shop re-installed after an unins
       f.registerApp({});
     }
     // The scheduled passes fail on the refused token, each waiting twice as long as the one before: after the
-    // fourth, the next is 8 s away.
-    await eventually(async () => (((await state())?.consecutiveFailures ?? 0) >= 4 ? true : undefined));
+    // fifth, the next is 16 s away.
+    await eventually(async () => (((await state())?.consecutiveFailures ?? 0) >= 5 ? true : undefined));
     const reinstalledAt = Date.now();
     await f.sandbox.apps.install(APP_ID, SHOP);
 
@@ -157,7 +157,8 @@ describe('app mode: the scheduled recovery of a shop re-installed after an unins
       const last = (await state())?.lastPass;
       return last && last.startedAt.getTime() >= reinstalledAt && last.outcome === 'ok' ? last : undefined;
     }, 20_000);
-    expect(pass.startedAt.getTime() - reinstalledAt).toBeLessThan(4 * INTERVAL_MS);
+    // Half that backoff: room for a loaded machine's slow install call (a 4 s bound against 8 s was tight).
+    expect(pass.startedAt.getTime() - reinstalledAt).toBeLessThan(8 * INTERVAL_MS);
     expect((await state())?.consecutiveFailures).toBe(0);
   });
 });
