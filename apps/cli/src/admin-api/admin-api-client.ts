@@ -5,6 +5,7 @@ import { CliError, EXIT_CODES, remoteError, usageError } from '../cli-error.js';
 import { productName } from '../cli-invocation.js';
 import { resolveConfigDir } from '../config/config-dir.js';
 import { readListenRunning, readListenSecrets } from '../config/listen-secrets.js';
+import { nearestName } from '../event-name.js';
 import { answerWithin, jsonRequestInit, NoAnswerInTimeError, type RequestLimit } from '../request-limit.js';
 import { ID_KINDS } from './admin-input.js';
 import {
@@ -62,10 +63,17 @@ export class AdminAnswerError extends CliError {
   readonly status: number;
   readonly details: Readonly<Record<string, unknown>>;
 
-  constructor(status: number, message: string, code: string, details: Record<string, unknown>) {
+  constructor(
+    status: number,
+    message: string,
+    code: string,
+    details: Record<string, unknown>,
+    hint?: string,
+  ) {
     super(message, {
       code,
       exitCode: status === 400 || status === 404 || status === 409 ? EXIT_CODES.usage : EXIT_CODES.remote,
+      ...(hint === undefined ? {} : { hint }),
     });
     this.name = 'AdminAnswerError';
     this.status = status;
@@ -225,7 +233,19 @@ export async function openAdminApi(
       );
     }
     const { code: _code, message: _message, ...details } = answer.error ?? {};
-    throw new AdminAnswerError(response.status, refusedFieldMessage(answer.error, message), code, details);
+    const hint =
+      response.status === 400 && isUnknownHandlerField(answer.error)
+        ? await handlerMeant(query.handler ?? (body as { handler?: unknown } | undefined)?.handler, () =>
+            call<{ items: { name: string }[] }>('GET', '/handlers', undefined),
+          )
+        : undefined;
+    throw new AdminAnswerError(
+      response.status,
+      refusedFieldMessage(answer.error, message),
+      code,
+      details,
+      hint,
+    );
   };
 
   return {
@@ -256,6 +276,29 @@ function isHandlerNameRefusal(error: ErrorAnswer['error']): boolean {
     error.field === 'handler' &&
     /must be (?:text: )?a handler name from srhooks\.config\.json/.test(error.message ?? '')
   );
+}
+
+/** The receiver refusing a `handler` field that names no configured handler (a typo, as often as not). */
+function isUnknownHandlerField(error: ErrorAnswer['error']): boolean {
+  return error?.code === 'unknown_handler' && error.field === 'handler';
+}
+
+/**
+ * `did you mean --handler console?` for a `--handler` value a few edits away from one of the receiver's
+ * handlers (`GET /handlers`: every configured one, as the replay takes any of them), as an unknown event
+ * name is answered; undefined when none is that near or the list cannot be read.
+ */
+async function handlerMeant(
+  given: unknown,
+  handlers: () => Promise<{ items: { name: string }[] }>,
+): Promise<string | undefined> {
+  if (typeof given !== 'string') return undefined;
+  const names = await handlers().then(
+    (answer) => answer.items.map((item) => item.name),
+    () => [],
+  );
+  const meant = nearestName(given, names);
+  return meant === null ? undefined : `did you mean --handler ${meant}?`;
 }
 
 /** What a handler name looks like (the receiver's rule for the names under "handlers"). */

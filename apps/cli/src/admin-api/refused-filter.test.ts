@@ -96,4 +96,31 @@ describe('a handler the receiver does not have', () => {
     const json = await admin('events', 'replay', id, '--handler', 'nope', '--json');
     expect(JSON.parse(json.stdout).error).toMatchObject({ code: 'unknown_handler', exitCode: 2 });
   });
+
+  it('events replay --handler with a typo names the nearest configured handler, as an unknown event name does', async () => {
+    const sent = await runCli(config.dir, [
+      'trigger',
+      'order_confirm',
+      '--to',
+      receiver.deliveryUrl({ shop: 'acme', event: 'order_confirm' }),
+    ]);
+    expect(sent.code).toBe(0);
+    const listed = await admin('events', 'list', '--json');
+    const id = JSON.parse(listed.stdout).items[0].id as string;
+    const run = await admin('events', 'replay', id, '--handler', 'erpp');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      'error: --handler "erpp" is not configured; handlers for acme/order_confirm: erp\ndid you mean --handler erp?\n',
+    );
+    const json = await admin('events', 'replay', id, '--handler', 'erpp', '--json');
+    expect(JSON.parse(json.stdout).error).toMatchObject({
+      code: 'unknown_handler',
+      hint: 'did you mean --handler erp?',
+      exitCode: 2,
+    });
+    const far = await admin('events', 'replay', id, '--handler', 'warehouse-sync');
+    expect(far.stderr).toBe(
+      'error: --handler "warehouse-sync" is not configured; handlers for acme/order_confirm: erp\n',
+    );
+  });
 });
