@@ -12,10 +12,22 @@ export interface SetStatusOptions {
   enabled: boolean;
 }
 
+/**
+ * The results of a subscription whose status already matched (nothing was sent): said so by render,
+ * while `--json` keeps its `{shop, webhook}` shape.
+ */
+const alreadySet = new WeakSet<WebhookResult>();
+
 /** `webhooks enable` / `webhooks disable` (no request when the status already matches). */
 export const setWebhookStatusCommand = defineCommand<SetStatusOptions, WebhookResult>({
   async run(options, context) {
     const { target, client } = await connectShop(options.shop, context.env, options.timeoutMs);
+    const current = await forWebhookId(target.shop, options.id, () => client.webhooks.get(options.id));
+    if (current.enabled === options.enabled) {
+      const result = { shop: target.shop, webhook: current };
+      alreadySet.add(result);
+      return result;
+    }
     const webhook = await forWebhookId(target.shop, options.id, () =>
       options.enabled ? client.webhooks.enable(options.id) : client.webhooks.disable(options.id),
     );
@@ -23,6 +35,10 @@ export const setWebhookStatusCommand = defineCommand<SetStatusOptions, WebhookRe
   },
 
   render(result, style) {
-    return `${style.green('✔')} webhook ${result.webhook.id} is ${result.webhook.enabled ? 'enabled' : 'disabled'}\n${renderWebhookDetail(result.webhook, style)}`;
+    const status = result.webhook.enabled ? 'enabled' : 'disabled';
+    const head = alreadySet.has(result)
+      ? `${style.green('✔')} webhook ${result.webhook.id} was already ${status}: nothing changed`
+      : `${style.green('✔')} webhook ${result.webhook.id} is ${status}`;
+    return `${head}\n${renderWebhookDetail(result.webhook, style)}`;
   },
 });

@@ -176,9 +176,21 @@ describe('srhooks webhooks', () => {
 
   it('disable and enable', async () => {
     expect((await json('webhooks', 'disable', id)).webhook.enabled).toBe(false);
-    expect((await json('webhooks', 'disable', id)).webhook.enabled).toBe(false);
+    // already disabled: the same --json shape, nothing more
+    expect(await json('webhooks', 'disable', id)).toEqual({
+      shop: 'acme',
+      webhook: expect.objectContaining({ id, enabled: false, status: '0' }),
+    });
+    const again = await cli('webhooks', 'disable', id);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(new RegExp(`^✔ webhook ${id} was already disabled: nothing changed\\n`));
     const enabled = await cli('webhooks', 'enable', id);
     expect(enabled.stdout).toMatch(new RegExp(`^✔ webhook ${id} is enabled\\n`));
+    const enabledAgain = await cli('webhooks', 'enable', id);
+    expect(enabledAgain.code).toBe(0);
+    expect(enabledAgain.stdout).toMatch(
+      new RegExp(`^✔ webhook ${id} was already enabled: nothing changed\\n`),
+    );
     expect((await json('webhooks', 'get', id)).webhook.status).toBe('1');
   });
 
