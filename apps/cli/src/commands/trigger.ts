@@ -9,6 +9,7 @@ import { maskDeliveryUrl } from '../delivery/mask-delivery-url.js';
 import { postDelivery } from '../delivery/post-delivery.js';
 import { eventOfDeliveryUrl } from '../delivery/url-event.js';
 import { unknownEventError } from '../event-name.js';
+import { parseHttpUrl } from '../url-option.js';
 
 export interface TriggerOptions {
   event: string;
@@ -53,11 +54,8 @@ export const triggerCommand = defineCommand<TriggerOptions, TriggerResult>({
         'missing --to',
         `pass the delivery URL, e.g. --to "$(srhooks url --shop demo --event ${event} --base http://127.0.0.1:4750)"`,
       );
-    if (options.to === undefined && (!/^https?:\/\//.test(to) || !URL.canParse(to)))
-      throw usageError(
-        `SRHOOKS_TRIGGER_URL must be an http(s) URL, got "${to.slice(0, 100)}"`,
-        'e.g. SRHOOKS_TRIGGER_URL=http://127.0.0.1:4750/hooks/…',
-      );
+    if (options.to === undefined)
+      parseHttpUrl('SRHOOKS_TRIGGER_URL', to, 'e.g. SRHOOKS_TRIGGER_URL=http://127.0.0.1:4750/hooks/…');
     const urlEvent = eventOfDeliveryUrl(to);
     if (urlEvent !== undefined && urlEvent !== event) {
       context.output.warn(

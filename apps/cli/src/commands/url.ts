@@ -9,6 +9,7 @@ import { readListenSecrets } from '../config/listen-secrets.js';
 import { firstSecret, secretsFromEnv } from '../config/receiver-secrets.js';
 import { assertShopName, shopSource } from '../config/shop-name.js';
 import { unknownEventError } from '../event-name.js';
+import { parseHttpUrl } from '../url-option.js';
 
 export interface UrlOptions {
   shop?: string;
@@ -37,12 +38,11 @@ export const urlCommand = defineCommand<UrlOptions, UrlResult>({
         "pass the receiver's public base URL, e.g. --base https://hooks.example.com (or set SRHOOKS_PUBLIC_URL)",
       );
     }
-    if (!/^https?:\/\//.test(base) || !URL.canParse(base)) {
-      throw usageError(
-        `${options.base === undefined ? 'SRHOOKS_PUBLIC_URL' : '--base'} must be an http(s) URL, got "${base}"`,
-        'e.g. --base https://hooks.example.com',
-      );
-    }
+    parseHttpUrl(
+      options.base === undefined ? 'SRHOOKS_PUBLIC_URL' : '--base',
+      base,
+      'e.g. --base https://hooks.example.com',
+    );
     // the receiver's publicUrl rule (contracts): a query string or fragment is refused, never dropped
     const baseProblem = publicBaseUrlProblem(base);
     if (baseProblem !== null) {

@@ -1,7 +1,8 @@
 import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
 import { failureReason } from '@srhooks/client/network-failure';
 import { formatDuration } from '@srhooks/contracts/duration';
-import { remoteError, usageError } from '../cli-error.js';
+import { remoteError } from '../cli-error.js';
+import { parseHttpUrl } from '../url-option.js';
 import { maskDeliveryUrl } from './mask-delivery-url.js';
 
 export interface PostDeliveryInput {
@@ -36,18 +37,7 @@ const MAX_RESPONSE_BYTES = 1024 * 1024;
  * curl does). A final answer before that means the body is not sent at all.
  */
 export async function postDelivery(input: PostDeliveryInput): Promise<PostDeliveryResult> {
-  let target: URL;
-  try {
-    target = new URL(input.url);
-  } catch {
-    throw usageError(
-      `--to is not a URL: "${input.url.slice(0, 100)}"`,
-      'e.g. --to http://127.0.0.1:4750/hooks/…',
-    );
-  }
-  if (target.protocol !== 'http:' && target.protocol !== 'https:') {
-    throw usageError(`--to must be an http(s) URL, got ${target.protocol}`);
-  }
+  const target = parseHttpUrl('--to', input.url, 'e.g. --to http://127.0.0.1:4750/hooks/…');
   const transport = target.protocol === 'https:' ? await import('node:https') : await import('node:http');
   const options: RequestOptions = {
     method: 'POST',

@@ -12,6 +12,32 @@ import {
 } from '@srhooks/contracts/events';
 import { usageError } from '../../cli-error.js';
 import { unknownEventError } from '../../event-name.js';
+import { invalidUrlError } from '../../url-option.js';
+
+/** What `--url` takes (the client's delivery URL rule: plain http only to loopback, for local testing). */
+const DELIVERY_URL =
+  'an https:// URL (http:// only to a loopback address such as 127.0.0.1, for local testing)';
+
+/**
+ * `--url` checked by the client's delivery URL rule, a value that is no http(s) URL at all (`notaurl`,
+ * `ftp://x`) refused in the CLI's one wording of a bad URL (url-option.ts); the client's own reasons
+ * (missing, blanks inside, plain http to a public host) as it gives them.
+ */
+function checkUrlFlag(value: string | undefined): string {
+  try {
+    return checkDeliveryUrl(value, '--url');
+  } catch (error) {
+    // a value with blanks keeps the client's reason, which says where they are
+    const notHttp =
+      typeof value === 'string' &&
+      !/[\s\u0000-\u001f\u007f]/.test(value) &&
+      !(/^https?:\/\//i.test(value) && URL.canParse(value));
+    if (notHttp && error instanceof Error && (error as { code?: unknown }).code === 'invalid_url') {
+      throw invalidUrlError('--url', value, DELIVERY_URL, 'e.g. --url https://hooks.example.com/hooks/…');
+    }
+    throw error;
+  }
+}
 
 /** The flags `webhooks create` and `webhooks update` share. */
 export interface WebhookFlags {
@@ -105,7 +131,7 @@ export function specFromCreateFlags(flags: WebhookFlags): WebhookSpec {
   const delay = checkDelay(flags);
   return {
     event,
-    url: checkDeliveryUrl(flags.url, '--url'),
+    url: checkUrlFlag(flags.url),
     ...(flags.type ? { type: checkType(flags.type) } : {}),
     ...(fields ? { fields } : {}),
     ...(delay ? { delay } : {}),
@@ -140,7 +166,7 @@ export function specFromUpdateFlags(current: Webhook, flags: WebhookFlags): Webh
   const spec = specOf(current);
   const event = flags.event ? checkEvent(flags.event) : spec.event;
   const next: WebhookSpec = { ...spec, event };
-  if (flags.url) next.url = checkDeliveryUrl(flags.url, '--url');
+  if (flags.url) next.url = checkUrlFlag(flags.url);
   if (flags.type) next.type = checkType(flags.type);
   if (flags.clearFields) delete next.fields;
   const fields = checkFields(event, flags.fields);
