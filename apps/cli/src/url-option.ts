@@ -8,6 +8,9 @@ import { type CliError, usageError } from './cli-error.js';
 /** What most URL options take. */
 export const HTTP_URL = 'an http(s) URL';
 
+/** What a shop URL template takes (`SRHOOKS_API_URL`, `login --api-url`). */
+export const URL_TEMPLATE = 'an http(s) URL (it may contain {shop})';
+
 /** At most this much of a given value is quoted back (a pasted document is not a URL). */
 const QUOTED_LENGTH = 100;
 

@@ -7,6 +7,7 @@ import { resolveConfigDir } from '../config/config-dir.js';
 import { readListenRunning, readListenSecrets } from '../config/listen-secrets.js';
 import { nearestName } from '../event-name.js';
 import { answerWithin, jsonRequestInit, NoAnswerInTimeError, type RequestLimit } from '../request-limit.js';
+import { parseHttpUrl } from '../url-option.js';
 import { ID_KINDS } from './admin-input.js';
 import {
   foreignAnswerError,
@@ -102,13 +103,12 @@ export async function openAdminApi(
 ): Promise<AdminApi> {
   const target = await resolveReceiverTarget(options.receiver, env);
   const receiverUrl = target.url;
-  if (!/^https?:\/\//.test(receiverUrl) || !URL.canParse(receiverUrl)) {
-    const label = options.receiver === undefined ? 'SRHOOKS_RECEIVER_URL' : '--receiver';
-    throw usageError(
-      `${label} must be an http(s) URL, got "${receiverUrl}"`,
-      `e.g. ${label === '--receiver' ? '--receiver ' : 'SRHOOKS_RECEIVER_URL='}https://hooks.example.com`,
-    );
-  }
+  const label = options.receiver === undefined ? 'SRHOOKS_RECEIVER_URL' : '--receiver';
+  parseHttpUrl(
+    label,
+    receiverUrl,
+    `e.g. ${label === '--receiver' ? '--receiver ' : 'SRHOOKS_RECEIVER_URL='}https://hooks.example.com`,
+  );
   const { token, source } = await resolveAdminToken(options, env, target);
   if (!token && target.source === 'default') throw noReceiverError(target, env);
   if (!token) {

@@ -4,6 +4,7 @@ import { CliError, EXIT_CODES, usageError } from '../cli-error.js';
 import { productName } from '../cli-invocation.js';
 import { defineCommand } from '../command.js';
 import { assertShopName, shopSource } from '../config/shop-name.js';
+import { parseHttpUrl } from '../url-option.js';
 import { askInstallStatus, INSTALLING, type InstallStatus } from './app-install-outcome.js';
 import { DEFAULT_SANDBOX_PORT } from './sandbox.js';
 import { askSandbox, notASandbox, unknownShopHint } from './sandbox-answer.js';
@@ -126,17 +127,18 @@ export const appFlowCommand = defineCommand<AppFlowOptions, AppFlowResult>({
     assertShopName(shop, shopSource(options.shop, 'SRHOOKS_SANDBOX_SHOP'));
     const base =
       options.sandboxUrl ?? context.env.SRHOOKS_SANDBOX_URL ?? `http://127.0.0.1:${DEFAULT_SANDBOX_PORT}`;
-    if (!/^https?:\/\//.test(base) || !URL.canParse(base))
-      throw usageError(
-        `${options.sandboxUrl === undefined ? 'SRHOOKS_SANDBOX_URL' : '--sandbox-url'} must be an http(s) URL, got "${base}"`,
-        `e.g. ${options.sandboxUrl === undefined ? 'SRHOOKS_SANDBOX_URL=' : '--sandbox-url '}http://127.0.0.1:${DEFAULT_SANDBOX_PORT} (the URL ${productName('sandbox')} printed)`,
-      );
+    parseHttpUrl(
+      options.sandboxUrl === undefined ? 'SRHOOKS_SANDBOX_URL' : '--sandbox-url',
+      base,
+      `e.g. ${options.sandboxUrl === undefined ? 'SRHOOKS_SANDBOX_URL=' : '--sandbox-url '}http://127.0.0.1:${DEFAULT_SANDBOX_PORT} (the URL ${productName('sandbox')} printed)`,
+    );
     if (options.action === 'install') {
       // Checked before the flow: the receiver asked afterwards how the install ended.
       const receiver = options.receiver ?? (context.env.SRHOOKS_RECEIVER_URL?.trim() || undefined);
-      if (receiver !== undefined && (!/^https?:\/\//.test(receiver) || !URL.canParse(receiver)))
-        throw usageError(
-          `${options.receiver === undefined ? 'SRHOOKS_RECEIVER_URL' : '--receiver'} must be an http(s) URL, got "${receiver}"`,
+      if (receiver !== undefined)
+        parseHttpUrl(
+          options.receiver === undefined ? 'SRHOOKS_RECEIVER_URL' : '--receiver',
+          receiver,
           `e.g. ${options.receiver === undefined ? 'SRHOOKS_RECEIVER_URL=' : '--receiver '}http://127.0.0.1:3000 (the receiver the app's redirectUri points at)`,
         );
     }

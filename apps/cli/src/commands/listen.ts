@@ -25,6 +25,7 @@ import { listenApiFailureReason } from '../live/listen-api-advice.js';
 import { listenLimitAdvice, listenTooLargeMessage, parseListenBodyLimit } from '../live/listen-body-limit.js';
 import { type EmbeddedReceiver, startEmbeddedReceiver } from '../live/start-receiver.js';
 import type { Output } from '../output/index.js';
+import { parseHttpUrl } from '../url-option.js';
 import { unusableDb } from './listen-db-error.js';
 
 export interface ListenOptions {
@@ -219,18 +220,18 @@ export const listenCommand = defineCommand<ListenOptions, ListenResult>({
     }
     const port = options.port ?? DEFAULT_LISTEN_PORT;
     await refuseBadPort(port);
-    if (options.forwardTo && (!/^https?:\/\//.test(options.forwardTo) || !URL.canParse(options.forwardTo))) {
-      throw usageError(
-        `--forward-to must be an http(s) URL, got "${options.forwardTo}"`,
+    if (options.forwardTo)
+      parseHttpUrl(
+        '--forward-to',
+        options.forwardTo,
         'e.g. --forward-to http://localhost:3000/webhooks (your endpoint)',
       );
-    }
-    if (options.publicUrl && (!/^https?:\/\//.test(options.publicUrl) || !URL.canParse(options.publicUrl))) {
-      throw usageError(
-        `--public-url must be an http(s) URL, got "${options.publicUrl}"`,
+    if (options.publicUrl)
+      parseHttpUrl(
+        '--public-url',
+        options.publicUrl,
         "e.g. --public-url https://abc.tunnel.example (the tunnel's public base URL), or leave it out",
       );
-    }
     // the receiver's publicUrl rule (contracts): a query string or fragment is refused, never dropped
     const publicUrlProblem = options.publicUrl ? publicBaseUrlProblem(options.publicUrl) : null;
     if (publicUrlProblem !== null) {

@@ -7,6 +7,7 @@ import { CredentialStore, type StoredAuth, type StoredShop } from '../config/cre
 import { assertShopName } from '../config/resolve-shop.js';
 import { shopSource } from '../config/shop-name.js';
 import { openShopClient } from '../shop-client.js';
+import { invalidUrlError, URL_TEMPLATE } from '../url-option.js';
 
 export interface LoginOptions {
   shop?: string;
@@ -107,8 +108,10 @@ function checkUrl(flag: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   const probe = value.replaceAll('{shop}', 'shop');
   if (!/^https?:\/\//.test(probe) || !URL.canParse(probe)) {
-    throw usageError(
-      `${flag} must be an http(s) URL (it may contain {shop}), got "${value.slice(0, 100)}"`,
+    throw invalidUrlError(
+      flag,
+      value,
+      URL_TEMPLATE,
       `e.g. ${flag.startsWith('--') ? `${flag} ` : `${flag}=`}'${/token/i.test(flag) ? 'https://oauth.app.shoprenter.net/{shop}/app/token' : 'https://{shop}.api2.myshoprenter.hu/api'}', or leave it out for ShopRenter's own`,
     );
   }

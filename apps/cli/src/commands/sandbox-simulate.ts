@@ -9,6 +9,7 @@ import { maskDeliveryUrl, maskDeliveryUrls } from '../delivery/mask-delivery-url
 import { eventOfDeliveryUrl } from '../delivery/url-event.js';
 import { renderTable } from '../output/index.js';
 import { answerWithin } from '../request-limit.js';
+import { parseHttpUrl } from '../url-option.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS } from '../wiring/timeout-option.js';
 import { DEFAULT_SANDBOX_PORT } from './sandbox.js';
 import { askSandbox, notASandbox, sandboxLimit, unknownShopHint } from './sandbox-answer.js';
@@ -235,11 +236,11 @@ export const sandboxSimulateCommand = defineCommand<SandboxSimulateOptions, Sand
     assertShopName(shop, shopSource(options.shop, 'SRHOOKS_SANDBOX_SHOP'));
     const base =
       options.sandboxUrl ?? context.env.SRHOOKS_SANDBOX_URL ?? `http://127.0.0.1:${DEFAULT_SANDBOX_PORT}`;
-    if (!/^https?:\/\//.test(base) || !URL.canParse(base))
-      throw usageError(
-        `${options.sandboxUrl === undefined ? 'SRHOOKS_SANDBOX_URL' : '--sandbox-url'} must be an http(s) URL, got "${base}"`,
-        `e.g. ${options.sandboxUrl === undefined ? 'SRHOOKS_SANDBOX_URL=' : '--sandbox-url '}http://127.0.0.1:${DEFAULT_SANDBOX_PORT} (the URL ${productName('sandbox')} printed)`,
-      );
+    parseHttpUrl(
+      options.sandboxUrl === undefined ? 'SRHOOKS_SANDBOX_URL' : '--sandbox-url',
+      base,
+      `e.g. ${options.sandboxUrl === undefined ? 'SRHOOKS_SANDBOX_URL=' : '--sandbox-url '}http://127.0.0.1:${DEFAULT_SANDBOX_PORT} (the URL ${productName('sandbox')} printed)`,
+    );
     const { path, body } = route(options, shop);
     const answer = await askSandbox(base, { method: 'POST', path, body, timeoutMs: options.timeout });
     const parsed = answer.body;

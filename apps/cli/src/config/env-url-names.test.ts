@@ -53,15 +53,18 @@ const FLAG_CASES: { flag: string; args: string[]; env?: Record<string, string> }
 describe('every refused URL says what to write instead', () => {
   it.each(CASES)('$variable for $args.0 $args.1', async ({ variable, args, env }) => {
     const run = await runCli(config.dir, [...args, '--json'], { env: { ...env, [variable]: 'not-a-url' } });
-    const { error } = JSON.parse(run.stdout) as { error: { message: string; hint?: string } };
+    const { error } = JSON.parse(run.stdout) as { error: { code: string; message: string; hint?: string } };
     expect(error.message).toContain(`${variable} must be an http(s) URL`);
     expect(error.hint, error.message).toMatch(/\S/);
+    // one code for every refused URL, as for the flags (url-option.ts)
+    expect(error.code).toBe('invalid_url');
   });
 
   it.each(FLAG_CASES)('$flag of $args.0 $args.1', async ({ flag, args, env }) => {
     const run = await runCli(config.dir, [...args, flag, 'not-a-url', '--json'], { env });
-    const { error } = JSON.parse(run.stdout) as { error: { message: string; hint?: string } };
+    const { error } = JSON.parse(run.stdout) as { error: { code: string; message: string; hint?: string } };
     expect(error.message).toContain(`${flag} must be an http(s) URL`);
+    expect(error.code).toBe('invalid_url');
     expect(error.hint, error.message).toMatch(/e\.g\. \S+/);
     expect(run.code).toBe(2);
   });

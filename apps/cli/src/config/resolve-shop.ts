@@ -1,4 +1,5 @@
 import { CliError, EXIT_CODES, usageError } from '../cli-error.js';
+import { invalidUrlError, URL_TEMPLATE } from '../url-option.js';
 import { resolveConfigDir } from './config-dir.js';
 import { CredentialStore, type StoredAuth, type StoredShop } from './credential-store.js';
 import { assertShopName, shopSource } from './shop-name.js';
@@ -24,8 +25,10 @@ function envUrl(env: Env, variable: 'SRHOOKS_API_URL' | 'SRHOOKS_TOKEN_URL'): st
   if (value === undefined) return undefined;
   const probe = value.replaceAll('{shop}', 'shop');
   if (!/^https?:\/\//.test(probe) || !URL.canParse(probe)) {
-    throw usageError(
-      `${variable} must be an http(s) URL (it may contain {shop}), got "${value.slice(0, 100)}"`,
+    throw invalidUrlError(
+      variable,
+      value,
+      URL_TEMPLATE,
       `set it to the shop's ${variable === 'SRHOOKS_API_URL' ? 'API base URL' : 'OAuth token URL'}, or unset it to use the stored one`,
     );
   }
