@@ -213,9 +213,18 @@ describe('start-up reconcile, several receivers on one PostgreSQL store', () => 
     const held = new Promise<void>((resolve) => {
       release = resolve;
     });
+    let lockHeld: () => void = () => {};
+    const holderHolds = new Promise<void>((resolve) => {
+      lockHeld = resolve;
+    });
     try {
-      const holding = holder.withReconcileLock('demo', () => held);
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      const holding = holder.withReconcileLock('demo', () => {
+        lockHeld();
+        return held;
+      });
+      // Once the holder holds the lock (a fixed 100 ms lost the race in a loaded CI run: the waiter took the
+      // lock first and ran).
+      await holderHolds;
       let ran = false;
       const waiting = waiter
         .withReconcileLock(
