@@ -27,11 +27,15 @@ describe('a refused URL names the option, what it takes and what was given', () 
     ],
     [
       ['webhooks', 'create', '--shop', 'acme', '--event', 'order_confirm', '--url', 'ftp://x'],
-      `error: --url must be ${DELIVERY_URL}, got "ftp://x"\ne.g. --url https://hooks.example.com/hooks/…\n`,
+      `error: --url must be ${DELIVERY_URL}, got "ftp://x"\n`,
     ],
     [
       ['webhooks', 'create', '--shop', 'acme', '--event', 'order_confirm', '--url', 'notaurl'],
-      `error: --url must be ${DELIVERY_URL}, got "notaurl"\ne.g. --url https://hooks.example.com/hooks/…\n`,
+      `error: --url must be ${DELIVERY_URL}, got "notaurl"\n`,
+    ],
+    [
+      ['webhooks', 'update', 'd2ViSG9vay0x', '--shop', 'acme', '--url', 'notaurl'],
+      `error: --url must be ${DELIVERY_URL}, got "notaurl"\n`,
     ],
   ])('srhooks %j', async (args, stderr) => {
     const run = await runCli(config.dir, args);

@@ -256,6 +256,26 @@ describe('webhooks against the sandbox', () => {
     );
   });
 
+  it('setEnabled says whether anything changed: one GET when the status already matches, GET and PUT when not', async () => {
+    const client = t.client({ rateLimit: false });
+    const counter = countingFetch();
+    const counted = t.client({ rateLimit: false, fetch: counter.fetch });
+    const created = await client.webhooks.create({ event: 'order_confirm', url: receiverUrl('set-enabled') });
+
+    const same = await counted.webhooks.setEnabled(created.id, true);
+    expect(same).toMatchObject({ changed: false, webhook: { id: created.id, enabled: true } });
+    expect(counter.apiRequests()).toBe(1);
+
+    const off = await counted.webhooks.setEnabled(created.id, false);
+    expect(off).toMatchObject({ changed: true, webhook: { id: created.id, enabled: false } });
+    expect(counter.apiRequests()).toBe(3);
+    expect((await client.webhooks.get(created.id)).enabled).toBe(false);
+
+    expect(await counted.webhooks.disable(created.id)).toMatchObject({ enabled: false });
+    expect(counter.apiRequests()).toBe(4);
+    await client.webhooks.delete(created.id);
+  });
+
   it('batch reports inner failures although the outer call answered 200, and chunks large lists', async () => {
     const client = t.client({ rateLimit: false });
     const counter = countingFetch();

@@ -48,6 +48,28 @@ describe('toWebhookInput', () => {
   });
 
   it.each([
+    ['notaurl', '"notaurl"'],
+    ['ftp://x', '"ftp://x"'],
+    ['/relative/path', '"/relative/path"'],
+    [`https:${'x'.repeat(150)}`, `"https:${'x'.repeat(94)}…"`],
+  ])(
+    'no http(s) URL at all (%j): what it must be and what was given, at most 100 characters of it',
+    (url, quoted) => {
+      let thrown: unknown;
+      try {
+        checkDeliveryUrl(url, 'desired[0].url');
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toMatchObject({
+        code: 'invalid_url',
+        field: 'desired[0].url',
+        message: `desired[0].url must be an https:// URL (http:// only to a loopback address such as 127.0.0.1, for local testing), got ${quoted}`,
+      });
+    },
+  );
+
+  it.each([
     [
       { event: 'order_paid', url: URL_OK },
       'input.event',

@@ -263,6 +263,13 @@ function checkEnum<T extends string>(value: unknown, allowed: readonly T[], fiel
   return value as T;
 }
 
+/** What a delivery URL must be, as refusals say it. */
+export const DELIVERY_URL_RULE =
+  'an https:// URL (http:// only to a loopback address such as 127.0.0.1, for local testing)';
+
+/** At most this much of a refused URL is quoted back (a pasted document is not a URL). */
+const QUOTED_LENGTH = 100;
+
 /**
  * A delivery URL (`webHookParameters[].url`): absolute, https, or plain http to loopback only. Plain
  * http elsewhere is refused because the URL carries its secret token in clear; whether ShopRenter
@@ -285,6 +292,16 @@ export function checkDeliveryUrl(value: unknown, field: string): string {
       `${field} ${JSON.stringify(value.slice(0, 200))} has ${blank[0] === ' ' ? 'a space' : `a control or white-space character (U+${(blank[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')})`} at position ${blank.index}: remove it (a URL has no blanks; encode one inside a path as %20)`,
       { field, value, code: 'invalid_url' },
     );
+  }
+  // no http(s) URL at all (`notaurl`, `ftp://x`): the one wording of a refused URL option
+  // (`--url must be …, got "…"`), as the CLI words every other
+  if (!(/^https?:\/\//i.test(value) && URL.canParse(value))) {
+    const quoted = value.length > QUOTED_LENGTH ? `${value.slice(0, QUOTED_LENGTH)}…` : value;
+    throw new InputError(`${field} must be ${DELIVERY_URL_RULE}, got ${JSON.stringify(quoted)}`, {
+      field,
+      value,
+      code: 'invalid_url',
+    });
   }
   try {
     assertSecureUrl(value, field);

@@ -78,8 +78,15 @@ export interface WebhooksResource {
   create(input: WebhookInputLike, options?: CreateWebhookOptions): Promise<Webhook>;
   update(id: string, input: WebhookInputLike): Promise<Webhook>;
   delete(id: string): Promise<void>;
+  /** Enables it (`PUT` with status 1); one already enabled is returned as read, nothing sent. */
   enable(id: string): Promise<Webhook>;
+  /** Disables it (`PUT` with status 0); one already disabled is returned as read, nothing sent. */
   disable(id: string): Promise<Webhook>;
+  /**
+   * `enable` or `disable`, saying whether anything changed: `changed: false` when the subscription
+   * already had that status (one `GET`, no `PUT`).
+   */
+  setEnabled(id: string, enabled: boolean): Promise<{ webhook: Webhook; changed: boolean }>;
 }
 
 /** The API body that re-creates a normalised webhook (used by enable/disable). */
@@ -236,10 +243,14 @@ export function createWebhooksResource(context: ResourceContext): WebhooksResour
     unwrap(result, { method: 'DELETE', url });
   }
 
-  async function setStatus(idOrHref: string, status: '0' | '1'): Promise<Webhook> {
+  async function setEnabled(
+    idOrHref: string,
+    enabled: boolean,
+  ): Promise<{ webhook: Webhook; changed: boolean }> {
+    const status = enabled ? '1' : '0';
     const current = await get(idOrHref);
-    if (current.status === status) return current;
-    return put(current.id, webhookToInput(current, status));
+    if (current.status === status) return { webhook: current, changed: false };
+    return { webhook: await put(current.id, webhookToInput(current, status)), changed: true };
   }
 
   return {
@@ -250,8 +261,9 @@ export function createWebhooksResource(context: ResourceContext): WebhooksResour
     create,
     update,
     delete: remove,
-    enable: (id) => setStatus(id, '1'),
-    disable: (id) => setStatus(id, '0'),
+    enable: async (id) => (await setEnabled(id, true)).webhook,
+    disable: async (id) => (await setEnabled(id, false)).webhook,
+    setEnabled,
   };
 }
 

@@ -18,20 +18,16 @@ export interface SetStatusOptions {
  */
 const alreadySet = new WeakSet<WebhookResult>();
 
-/** `webhooks enable` / `webhooks disable` (no request when the status already matches). */
+/** `webhooks enable` / `webhooks disable` (one GET and no change when the status already matches). */
 export const setWebhookStatusCommand = defineCommand<SetStatusOptions, WebhookResult>({
   async run(options, context) {
     const { target, client } = await connectShop(options.shop, context.env, options.timeoutMs);
-    const current = await forWebhookId(target.shop, options.id, () => client.webhooks.get(options.id));
-    if (current.enabled === options.enabled) {
-      const result = { shop: target.shop, webhook: current };
-      alreadySet.add(result);
-      return result;
-    }
-    const webhook = await forWebhookId(target.shop, options.id, () =>
-      options.enabled ? client.webhooks.enable(options.id) : client.webhooks.disable(options.id),
+    const { webhook, changed } = await forWebhookId(target.shop, options.id, () =>
+      client.webhooks.setEnabled(options.id, options.enabled),
     );
-    return { shop: target.shop, webhook };
+    const result = { shop: target.shop, webhook };
+    if (!changed) alreadySet.add(result);
+    return result;
   },
 
   render(result, style) {

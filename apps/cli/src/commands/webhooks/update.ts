@@ -4,7 +4,7 @@ import { defineCommand } from '../../command.js';
 import { checkSignedUrlTarget } from '../../delivery/url-event.js';
 import { connectShop } from '../../shop-client.js';
 import type { WebhookResult } from './get.js';
-import { hasUpdateFlags, specFromUpdateFlags, type WebhookFlags } from './webhook-flags.js';
+import { checkUpdateFlags, hasUpdateFlags, specFromUpdateFlags, type WebhookFlags } from './webhook-flags.js';
 import { forWebhookId } from './webhook-id.js';
 import { renderWebhookDetail } from './webhook-view.js';
 
@@ -12,7 +12,7 @@ export interface UpdateWebhookOptions extends WebhookFlags {
   id: string;
 }
 
-/** Reads the subscription, applies the given flags and PUTs the whole subscription back. */
+/** Checks the flags, reads the subscription, applies the flags and PUTs the whole subscription back. */
 export const updateWebhookCommand = defineCommand<UpdateWebhookOptions, WebhookResult>({
   async run(options, context) {
     if (!hasUpdateFlags(options)) {
@@ -21,6 +21,7 @@ export const updateWebhookCommand = defineCommand<UpdateWebhookOptions, WebhookR
         'pass at least one of --event, --url, --type, --field/--fields, --clear-fields, --delay, --clear-delay, --label, --enabled, --disabled',
       );
     }
+    checkUpdateFlags(options);
     const { target, client } = await connectShop(options.shop, context.env, options.timeoutMs);
     const current = await forWebhookId(target.shop, options.id, () => client.webhooks.get(options.id));
     const spec = specFromUpdateFlags(current, options);

@@ -12,32 +12,6 @@ import {
 } from '@srhooks/contracts/events';
 import { usageError } from '../../cli-error.js';
 import { unknownEventError } from '../../event-name.js';
-import { invalidUrlError } from '../../url-option.js';
-
-/** What `--url` takes (the client's delivery URL rule: plain http only to loopback, for local testing). */
-const DELIVERY_URL =
-  'an https:// URL (http:// only to a loopback address such as 127.0.0.1, for local testing)';
-
-/**
- * `--url` checked by the client's delivery URL rule, a value that is no http(s) URL at all (`notaurl`,
- * `ftp://x`) refused in the CLI's one wording of a bad URL (url-option.ts); the client's own reasons
- * (missing, blanks inside, plain http to a public host) as it gives them.
- */
-function checkUrlFlag(value: string | undefined): string {
-  try {
-    return checkDeliveryUrl(value, '--url');
-  } catch (error) {
-    // a value with blanks keeps the client's reason, which says where they are
-    const notHttp =
-      typeof value === 'string' &&
-      !/[\s\u0000-\u001f\u007f]/.test(value) &&
-      !(/^https?:\/\//i.test(value) && URL.canParse(value));
-    if (notHttp && error instanceof Error && (error as { code?: unknown }).code === 'invalid_url') {
-      throw invalidUrlError('--url', value, DELIVERY_URL, 'e.g. --url https://hooks.example.com/hooks/…');
-    }
-    throw error;
-  }
-}
 
 /** The flags `webhooks create` and `webhooks update` share. */
 export interface WebhookFlags {
@@ -131,7 +105,7 @@ export function specFromCreateFlags(flags: WebhookFlags): WebhookSpec {
   const delay = checkDelay(flags);
   return {
     event,
-    url: checkUrlFlag(flags.url),
+    url: checkDeliveryUrl(flags.url, '--url'),
     ...(flags.type ? { type: checkType(flags.type) } : {}),
     ...(fields ? { fields } : {}),
     ...(delay ? { delay } : {}),
@@ -155,18 +129,31 @@ export function specOf(webhook: Webhook): WebhookSpec {
   };
 }
 
-/** `webhooks update`: the current subscription with the given flags applied; undefined when no flag changes anything. */
-export function specFromUpdateFlags(current: Webhook, flags: WebhookFlags): WebhookSpec {
+/**
+ * `webhooks update`'s flags checked on their own, before the shop is asked for the subscription:
+ * contradictions and every value that does not depend on it (the fields do, on its event).
+ */
+export function checkUpdateFlags(flags: WebhookFlags): void {
   if (flags.enabled && flags.disabled) throw usageError('--enabled and --disabled contradict each other');
   if (flags.clearFields && flags.fields && flags.fields.length > 0) {
     throw usageError('--clear-fields and --field/--fields contradict each other');
   }
   if (flags.clearDelay && flags.delay !== undefined)
     throw usageError('--clear-delay and --delay contradict each other');
+  if (flags.event) checkEvent(flags.event);
+  if (flags.url) checkDeliveryUrl(flags.url, '--url');
+  if (flags.type) checkType(flags.type);
+  checkDelay(flags);
+  if (flags.label !== undefined) checkLabel(flags.label);
+}
+
+/** `webhooks update`: the current subscription with the given flags applied. */
+export function specFromUpdateFlags(current: Webhook, flags: WebhookFlags): WebhookSpec {
+  checkUpdateFlags(flags);
   const spec = specOf(current);
   const event = flags.event ? checkEvent(flags.event) : spec.event;
   const next: WebhookSpec = { ...spec, event };
-  if (flags.url) next.url = checkUrlFlag(flags.url);
+  if (flags.url) next.url = checkDeliveryUrl(flags.url, '--url');
   if (flags.type) next.type = checkType(flags.type);
   if (flags.clearFields) delete next.fields;
   const fields = checkFields(event, flags.fields);

@@ -3,7 +3,7 @@ import { runCli, seenOutput, tempConfigDir } from '../../test-support/run-cli.js
 import { loggedInTestSandbox, TEST_CLIENT } from '../../test-support/test-sandbox.js';
 
 const config = tempConfigDir();
-const _sandbox = loggedInTestSandbox(config);
+const sandbox = loggedInTestSandbox(config);
 const TOKEN = 'AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_abcde';
 const URL_A = `https://hooks.example.com/hooks/acme/order_confirm/${TOKEN}`;
 const URL_B = 'https://other.example.com/status';
@@ -184,8 +184,11 @@ describe('srhooks webhooks', () => {
     const again = await cli('webhooks', 'disable', id);
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(new RegExp(`^✔ webhook ${id} was already disabled: nothing changed\\n`));
+    // a real change: its access token, one read of the subscription, one write (the API allows 3 requests a second)
+    const before = sandbox().requestCount('acme').total;
     const enabled = await cli('webhooks', 'enable', id);
     expect(enabled.stdout).toMatch(new RegExp(`^✔ webhook ${id} is enabled\\n`));
+    expect(sandbox().requestCount('acme').total - before).toBe(3);
     const enabledAgain = await cli('webhooks', 'enable', id);
     expect(enabledAgain.code).toBe(0);
     expect(enabledAgain.stdout).toMatch(
