@@ -6,7 +6,7 @@
  * exports, re-exported, so a value from either is the same value.
  */
 export type { BasicAuth, ClientCredentialsAuth, ShopRenterAuth } from './auth/auth-options.js';
-export type { AccessToken } from './auth/token-manager.js';
+export type { AccessToken, CachedAccessToken, TokenCache } from './auth/token-manager.js';
 export {
   createShopRenterClient,
   type ShopRenterClient,

@@ -2,7 +2,7 @@ import type { paths } from '@srhooks/contracts';
 import createClient, { type PathSerializer } from 'openapi-fetch';
 import { assertAuth, isClientCredentials, type ShopRenterAuth } from './auth/auth-options.js';
 import { readJwtClaims } from './auth/jwt-claims.js';
-import { type AccessToken, TokenManager } from './auth/token-manager.js';
+import { type AccessToken, type TokenCache, TokenManager } from './auth/token-manager.js';
 import type { BackoffOptions } from './backoff.js';
 import {
   assertShopName,
@@ -79,6 +79,11 @@ export interface ShopRenterClientOptions {
    * time limit of each attempt in ms (default 15 000).
    */
   tokenRequest?: TokenRequestOptions;
+  /**
+   * Keeps the OAuth token between processes: read before a token is requested, written after (see
+   * {@link TokenCache}). A failing cache never fails a call. Not used with Basic auth (no tokens).
+   */
+  tokenCache?: TokenCache;
 }
 
 export interface TokenRequestOptions {
@@ -128,6 +133,7 @@ export function createShopRenterClient(options: ShopRenterClientOptions): ShopRe
   const shop = assertShopName(options.shop);
   const auth = assertAuth(options.auth);
   const policy = checkedPolicy(options);
+  const tokenCache = checkedTokenCache(options.tokenCache);
   const oauth = isClientCredentials(auth);
   const apiUrl = resolveUrlTemplate(
     options.apiUrl ?? (oauth ? DEFAULT_API_URL : DEFAULT_LEGACY_API_URL),
@@ -157,6 +163,16 @@ export function createShopRenterClient(options: ShopRenterClientOptions): ShopRe
         ? {}
         : { refreshMarginSeconds: policy.tokenRefreshMarginSeconds }),
       ...tokenRequestPolicy(options.tokenRequest),
+      ...(tokenCache
+        ? {
+            cache: tokenCache,
+            onCacheError: (operation: string, error: unknown) =>
+              logger.warn(
+                { shop, operation, error: error instanceof Error ? error.name : typeof error },
+                `the token cache failed (${operation}); requesting tokens as without it`,
+              ),
+          }
+        : {}),
     });
     tokens = manager;
     provider = {
@@ -339,6 +355,7 @@ const CLIENT_OPTION_KEYS = optionKeys<ShopRenterClientOptions>()([
   'timeoutMs',
   'tokenRefreshMarginSeconds',
   'tokenRequest',
+  'tokenCache',
 ]);
 const RETRY_OPTION_KEYS = optionKeys<RetryOptions>()([
   'maxAttempts',
@@ -375,6 +392,25 @@ function statusList(field: string, value: unknown): number[] | undefined {
 
 function shownList(value: unknown): string {
   return Array.isArray(value) ? `[${value.map((item) => shownValue(item)).join(', ')}]` : kindOf(value);
+}
+
+/** `tokenCache` checked: an object with `read` and `write` functions (and `forget`, if any, one too). */
+function checkedTokenCache(cache: unknown): TokenCache | undefined {
+  if (cache === undefined) return undefined;
+  const c = cache as Record<string, unknown> | null;
+  const usable =
+    typeof c === 'object' &&
+    c !== null &&
+    typeof c.read === 'function' &&
+    typeof c.write === 'function' &&
+    (c.forget === undefined || typeof c.forget === 'function');
+  if (!usable) {
+    throw new InputError(
+      `tokenCache must be an object with read() and write(token) functions (and optionally forget(accessToken)), got ${kindOf(cache)}`,
+      { field: 'tokenCache' },
+    );
+  }
+  return cache as TokenCache;
 }
 
 /** `tokenRequest` checked: whole attempts of at least 1, a time limit of at least 1 ms. */

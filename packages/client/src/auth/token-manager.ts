@@ -13,6 +13,38 @@ export interface AccessToken {
   scopes: string[];
 }
 
+/**
+ * A token as a {@link TokenCache} keeps it: the access token, when it expires and the scopes it carries
+ * (as {@link AccessToken}), and when this machine got it (`obtainedAt`, its clock), from which the
+ * manager tells the token's lifetime (the refresh margin is at most half of it).
+ */
+export interface CachedAccessToken extends AccessToken {
+  obtainedAt?: Date;
+}
+
+/**
+ * Where a client keeps its OAuth token between processes (the `srhooks` CLI: a file in its config
+ * directory), so a new process reuses a token that still has time left instead of requesting one.
+ * One cache holds the token of one (shop, client, token URL, secret): the cache's owner keys it.
+ *
+ * - `read()` is asked before a token is requested; its token is used only while the client's own
+ *   refresh rule would keep it (`tokenRefreshMarginSeconds` before it expires, at most half its
+ *   lifetime) and only if it is a token (a non-empty `accessToken`, a valid `expiresAt` Date, a list of
+ *   `scopes`, and `obtainedAt`, if given, not in the future); anything else is ignored.
+ * - `write(token)` gets every token the client requested (with `obtainedAt`).
+ * - `forget(accessToken)` is called when the API refused that token (401, or a scope missing from a
+ *   token old enough that a new one may carry it): the cache drops it, if it still holds that token.
+ *   Without `forget`, the client still never reuses the refused token itself.
+ *
+ * A cache that throws, rejects or returns garbage never fails a call: the client requests a token as
+ * it would without a cache (and reports the failure to its logger, without the token).
+ */
+export interface TokenCache {
+  read(): CachedAccessToken | undefined | Promise<CachedAccessToken | undefined>;
+  write(token: CachedAccessToken): void | Promise<void>;
+  forget?(accessToken: string): void | Promise<void>;
+}
+
 export interface TokenManagerOptions {
   shop: string;
   tokenUrl: string;
@@ -28,6 +60,10 @@ export interface TokenManagerOptions {
   timeoutMs?: number;
   /** Attempts when the endpoint answers 429/5xx or cannot be reached (default 3). */
   maxAttempts?: number;
+  /** Keeps the token between processes (see {@link TokenCache}). */
+  cache?: TokenCache;
+  /** Told when the cache failed (threw, rejected); never given the token. */
+  onCacheError?: (operation: 'read' | 'write' | 'forget', error: unknown) => void;
 }
 
 interface CachedToken extends AccessToken {
@@ -51,6 +87,10 @@ export const SCOPE_RECHECK_AFTER_MS = 30_000;
 export class TokenManager {
   private cached: CachedToken | undefined;
   private inflight: Promise<CachedToken> | undefined;
+  /** Tokens the API refused in this process: never taken from the cache again. */
+  private readonly refused = new Set<string>();
+  /** The cache's `forget` under way: the next read waits for it. */
+  private forgetting: Promise<void> | undefined;
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
 
@@ -72,6 +112,7 @@ export class TokenManager {
    */
   invalidate(accessToken: string): void {
     if (this.cached?.accessToken === accessToken) this.cached = undefined;
+    this.forget(accessToken);
   }
 
   /**
@@ -84,12 +125,33 @@ export class TokenManager {
     if (cached?.accessToken !== accessToken || this.now() - cached.obtainedAt < SCOPE_RECHECK_AFTER_MS)
       return false;
     this.cached = undefined;
+    this.forget(accessToken);
     return true;
+  }
+
+  /** Drops a refused token: never reused by this manager, and forgotten by the cache (if it can). */
+  private forget(accessToken: string): void {
+    this.refused.add(accessToken);
+    const cache = this.options.cache;
+    if (!cache?.forget) return;
+    const previous = this.forgetting;
+    const forgetting = (async () => {
+      await previous;
+      try {
+        await cache.forget?.(accessToken);
+      } catch (error) {
+        this.options.onCacheError?.('forget', error);
+      }
+    })();
+    this.forgetting = forgetting;
+    void forgetting.finally(() => {
+      if (this.forgetting === forgetting) this.forgetting = undefined;
+    });
   }
 
   private refresh(): Promise<CachedToken> {
     if (!this.inflight) {
-      this.inflight = this.fetchToken()
+      this.inflight = this.cachedOrFetched()
         .then((token) => {
           this.cached = token;
           return token;
@@ -99,6 +161,65 @@ export class TokenManager {
         });
     }
     return this.inflight;
+  }
+
+  /** The cache's token while the refresh rule keeps it, else a new one (written to the cache). */
+  private async cachedOrFetched(): Promise<CachedToken> {
+    const cache = this.options.cache;
+    if (!cache) return this.fetchToken();
+    const fromCache = await this.readCache(cache);
+    if (fromCache) return fromCache;
+    const token = await this.fetchToken();
+    try {
+      await cache.write({ ...publicToken(token), obtainedAt: new Date(token.obtainedAt) });
+    } catch (error) {
+      this.options.onCacheError?.('write', error);
+    }
+    return token;
+  }
+
+  /** The cache's token if it is one and still before its refresh point; undefined otherwise. */
+  private async readCache(cache: TokenCache): Promise<CachedToken | undefined> {
+    await this.forgetting;
+    let entry: unknown;
+    try {
+      entry = await cache.read();
+    } catch (error) {
+      this.options.onCacheError?.('read', error);
+      return undefined;
+    }
+    const token = this.usableEntry(entry);
+    return token && this.now() < token.refreshAt ? token : undefined;
+  }
+
+  private usableEntry(entry: unknown): CachedToken | undefined {
+    if (typeof entry !== 'object' || entry === null) return undefined;
+    const { accessToken, expiresAt, scopes, obtainedAt } = entry as Record<string, unknown>;
+    const isTime = (value: unknown): value is Date =>
+      value instanceof Date && Number.isFinite(value.getTime());
+    if (typeof accessToken !== 'string' || accessToken === '' || this.refused.has(accessToken))
+      return undefined;
+    if (!isTime(expiresAt)) return undefined;
+    if (!Array.isArray(scopes) || !scopes.every((scope) => typeof scope === 'string')) return undefined;
+    if (obtainedAt !== undefined && !(isTime(obtainedAt) && obtainedAt.getTime() <= this.now()))
+      return undefined;
+    const expiresAtMs = expiresAt.getTime();
+    // the lifetime it was given, when known: a short-lived token is renewed at half of it, as when fetched
+    const lifetime = obtainedAt ? expiresAtMs - obtainedAt.getTime() : Number.POSITIVE_INFINITY;
+    if (!(lifetime > 0)) return undefined;
+    return {
+      accessToken,
+      expiresAt: new Date(expiresAtMs),
+      scopes: [...scopes],
+      refreshAt: expiresAtMs - this.marginMs(lifetime),
+      // unknown: taken as old enough for a scope re-check (renewForScope)
+      obtainedAt: obtainedAt ? obtainedAt.getTime() : 0,
+    };
+  }
+
+  /** Renew this long before expiry: the refresh margin, at most half the lifetime. */
+  private marginMs(lifetimeMs: number): number {
+    return Math.min((this.options.refreshMarginSeconds ?? 60) * 1000, lifetimeMs / 2);
   }
 
   private async fetchToken(): Promise<CachedToken> {
@@ -250,7 +371,7 @@ export class TokenManager {
           ? claims.exp * 1000
           : now + 3600_000;
     const lifetime = Math.max(0, expiresAtMs - now);
-    const margin = Math.min((this.options.refreshMarginSeconds ?? 60) * 1000, lifetime / 2);
+    const margin = this.marginMs(lifetime);
     return {
       accessToken,
       expiresAt: new Date(expiresAtMs),
