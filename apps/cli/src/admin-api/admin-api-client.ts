@@ -235,8 +235,9 @@ export async function openAdminApi(
     const { code: _code, message: _message, ...details } = answer.error ?? {};
     const hint =
       response.status === 400 && isUnknownHandlerField(answer.error)
-        ? await handlerMeant(query.handler ?? (body as { handler?: unknown } | undefined)?.handler, () =>
-            call<{ items: { name: string }[] }>('GET', '/handlers', undefined),
+        ? await refusedHandlerMeant(
+            query.handler ?? (body as { handler?: unknown } | undefined)?.handler,
+            () => call<{ items: { name: string }[] }>('GET', '/handlers', undefined),
           )
         : undefined;
     throw new AdminAnswerError(
@@ -284,11 +285,25 @@ function isUnknownHandlerField(error: ErrorAnswer['error']): boolean {
 }
 
 /**
- * `did you mean --handler console?` for a `--handler` value a few edits away from one of the receiver's
- * handlers (`GET /handlers`: every configured one, as the replay takes any of them), as an unknown event
- * name is answered; undefined when none is that near or the list cannot be read.
+ * `did you mean --handler console?` for a handler name a few edits away from one of `names` (the
+ * receiver's handlers), as an unknown event name is answered; `flag` is where the name was given:
+ * `--handler`, or '' for a positional argument (`handlers enable consol`: `did you mean console?`).
+ * Undefined when none is that near. Every refusal of an unknown handler name suggests through this.
  */
-async function handlerMeant(
+export function handlerMeant(
+  given: string,
+  names: readonly string[],
+  flag = '--handler',
+): string | undefined {
+  const meant = nearestName(given, names);
+  return meant === null ? undefined : `did you mean ${flag ? `${flag} ` : ''}${meant}?`;
+}
+
+/**
+ * {@link handlerMeant} for a `--handler` value the receiver refused, its handlers read with `GET
+ * /handlers` (every configured one, as the replay takes any of them); undefined when the list cannot be read.
+ */
+async function refusedHandlerMeant(
   given: unknown,
   handlers: () => Promise<{ items: { name: string }[] }>,
 ): Promise<string | undefined> {
@@ -297,8 +312,7 @@ async function handlerMeant(
     (answer) => answer.items.map((item) => item.name),
     () => [],
   );
-  const meant = nearestName(given, names);
-  return meant === null ? undefined : `did you mean --handler ${meant}?`;
+  return handlerMeant(given, names);
 }
 
 /** What a handler name looks like (the receiver's rule for the names under "handlers"). */

@@ -1,5 +1,5 @@
 import { usageError } from '../cli-error.js';
-import { AdminAnswerError, type AdminApi } from './admin-api-client.js';
+import { AdminAnswerError, type AdminApi, handlerMeant } from './admin-api-client.js';
 import type { DisabledHandlerJson, HandlerOverviewJson } from './admin-types.js';
 
 /**
@@ -36,16 +36,24 @@ export function checkDeliveryId(id: string): string {
 
 /**
  * The receiver's handler of that name with its state (`GET /handlers`), or an error saying that no
- * handler of that name is configured on the receiver, naming those that are.
+ * handler of that name is configured on the receiver, naming those that are — first the one a typo
+ * meant (`did you mean --handler erp?`; `flag`: where the name was given, '' for a positional argument).
  */
-export async function findHandler(api: AdminApi, handler: string): Promise<HandlerOverviewJson> {
+export async function findHandler(
+  api: AdminApi,
+  handler: string,
+  flag = '--handler',
+): Promise<HandlerOverviewJson> {
   const { items } = await api.get<{ items: HandlerOverviewJson[] }>('/handlers');
   const found = items.find((item) => item.name === handler);
   if (found) return found;
   const names = items.map((item) => item.name);
+  const meant = handlerMeant(handler, names, flag);
   throw usageError(
     `unknown handler "${handler}": not configured on ${api.receiverUrl}`,
-    names.length > 0 ? `its handlers: ${names.join(', ')}` : 'this receiver has no handlers configured',
+    names.length > 0
+      ? `${meant ? `${meant} ` : ''}its handlers: ${names.join(', ')}`
+      : 'this receiver has no handlers configured',
     'unknown_handler',
   );
 }
@@ -56,7 +64,7 @@ export async function findHandler(api: AdminApi, handler: string): Promise<Handl
  * so the name is only refused when it matched nothing; replaying them is refused by the receiver).
  */
 export async function checkHandlerKnown(api: AdminApi, handler: string): Promise<void> {
-  await findHandler(api, handler);
+  await findHandler(api, handler, '--handler');
 }
 
 /**

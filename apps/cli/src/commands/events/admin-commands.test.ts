@@ -287,27 +287,38 @@ describe('srhooks dead-letters and events (receiver admin API)', () => {
     }
   });
 
-  it('dead-letters list/retry --handler with an unknown handler says so; a known one with none is fine', async () => {
+  it('dead-letters list/retry --handler with an unknown handler says so, with the one a typo meant; a known one with none is fine', async () => {
     for (const command of ['list', 'retry']) {
-      const run = await admin('dead-letters', command, '--handler', 'nope');
+      const run = await admin('dead-letters', command, '--handler', 'erpp');
       expect(run.code).toBe(2);
       expect(run.stderr).toBe(
-        `error: unknown handler "nope": not configured on ${base}\nits handlers: erp\n`,
+        `error: unknown handler "erpp": not configured on ${base}\ndid you mean --handler erp? its handlers: erp\n`,
+      );
+      const far = await admin('dead-letters', command, '--handler', 'warehouse-sync');
+      expect(far.stderr).toBe(
+        `error: unknown handler "warehouse-sync": not configured on ${base}\nits handlers: erp\n`,
       );
     }
-    const json = await admin('dead-letters', 'list', '--handler', 'nope', '--json');
-    expect(JSON.parse(json.stdout).error.code).toBe('unknown_handler');
+    const json = await admin('dead-letters', 'list', '--handler', 'erpp', '--json');
+    expect(JSON.parse(json.stdout).error).toMatchObject({
+      code: 'unknown_handler',
+      hint: 'did you mean --handler erp? its handlers: erp',
+    });
     const known = await admin('dead-letters', 'list', '--handler', 'erp', '--to', '2000-01-01');
     expect(known.code).toBe(0);
     expect(known.stdout).toContain('no dead letters');
   });
 
-  it('events list / deliveries list --handler with an unknown handler say so (a typo is no empty list); a known one with none is fine', async () => {
+  it('events list / deliveries list --handler with an unknown handler say so (a typo is no empty list), with the one it meant; a known one with none is fine', async () => {
     for (const group of ['events', 'deliveries']) {
       const run = await admin(group, 'list', '--handler', 'erpp');
       expect(run.code).toBe(2);
       expect(run.stderr).toBe(
-        `error: unknown handler "erpp": not configured on ${base}\nits handlers: erp\n`,
+        `error: unknown handler "erpp": not configured on ${base}\ndid you mean --handler erp? its handlers: erp\n`,
+      );
+      const far = await admin(group, 'list', '--handler', 'warehouse-sync');
+      expect(far.stderr).toBe(
+        `error: unknown handler "warehouse-sync": not configured on ${base}\nits handlers: erp\n`,
       );
       const known = await admin(group, 'list', '--handler', 'erp', '--to', '2000-01-01');
       expect(known.code, known.stderr).toBe(0);

@@ -28,7 +28,7 @@ export const disableHandlerCommand = defineCommand<DisableHandlerOptions, Disabl
   async run(options, context) {
     const api = await openAdminApi(options, context.env);
     // As enable: an unknown name is refused here with the receiver's handler names.
-    const handler = await findHandler(api, options.name);
+    const handler = await findHandler(api, options.name, '');
     const answer = await api.post<Omit<DisableHandlerResult, 'receiver'>>(
       `/handlers/${encodeURIComponent(handler.name)}/disable`,
     );

@@ -20,7 +20,7 @@ export interface EnableHandlerResult {
 export const enableHandlerCommand = defineCommand<EnableHandlerOptions, EnableHandlerResult>({
   async run(options, context) {
     const api = await openAdminApi(options, context.env);
-    const handler = await findHandler(api, options.name);
+    const handler = await findHandler(api, options.name, '');
     const answer = await api.post<{ handler: string }>(
       `/handlers/${encodeURIComponent(handler.name)}/enable`,
     );

@@ -150,16 +150,23 @@ describe('srhooks handlers', () => {
     });
   });
 
-  it('enable of a handler the receiver does not have: exit 2, naming those it has', async () => {
-    for (const name of ['nope', 'no/such']) {
+  it('enable of a handler the receiver does not have: exit 2, naming those it has, and the one a typo meant', async () => {
+    for (const { name, meant } of [
+      { name: 'crn', meant: 'did you mean crm? ' },
+      { name: 'no/such', meant: '' },
+    ]) {
       const run = await admin('handlers', 'enable', name);
       expect(run.code).toBe(2);
       expect(run.stderr).toBe(
-        `error: unknown handler "${name}": not configured on ${base}\nits handlers: erp, crm\n`,
+        `error: unknown handler "${name}": not configured on ${base}\n${meant}its handlers: erp, crm\n`,
       );
     }
-    const json = await admin('handlers', 'enable', 'nope', '--json');
-    expect(JSON.parse(json.stdout).error).toMatchObject({ code: 'unknown_handler', exitCode: 2 });
+    const json = await admin('handlers', 'enable', 'crn', '--json');
+    expect(JSON.parse(json.stdout).error).toMatchObject({
+      code: 'unknown_handler',
+      hint: 'did you mean crm? its handlers: erp, crm',
+      exitCode: 2,
+    });
   });
 
   it('disable pauses crm as an operator: list says so, its new job waits unattempted, enable runs it', async () => {
@@ -221,13 +228,17 @@ describe('srhooks handlers', () => {
     await expect.poll(crmRequests).toBeGreaterThan(before);
   });
 
-  it('disable of a handler the receiver does not have: exit 2, naming those it has', async () => {
-    const run = await admin('handlers', 'disable', 'nope');
+  it('disable of a handler the receiver does not have: exit 2, naming those it has, and the one a typo meant', async () => {
+    const run = await admin('handlers', 'disable', 'erq');
     expect(run.code).toBe(2);
     expect(run.stderr).toBe(
-      `error: unknown handler "nope": not configured on ${base}\nits handlers: erp, crm\n`,
+      `error: unknown handler "erq": not configured on ${base}\ndid you mean erp? its handlers: erp, crm\n`,
     );
-    const json = await admin('handlers', 'disable', 'nope', '--json');
+    const far = await admin('handlers', 'disable', 'warehouse-sync');
+    expect(far.stderr).toBe(
+      `error: unknown handler "warehouse-sync": not configured on ${base}\nits handlers: erp, crm\n`,
+    );
+    const json = await admin('handlers', 'disable', 'erq', '--json');
     expect(JSON.parse(json.stdout).error).toMatchObject({ code: 'unknown_handler', exitCode: 2 });
   });
 
