@@ -42,6 +42,11 @@ export interface RunningSandbox {
    * order-list-settings.ts; `{}`: by inner id, pages as asked). Returns the setting in force.
    */
   setOrderList(shop: string, settings: Partial<OrderListSettings>): OrderListSettings;
+  /**
+   * Revokes every access token issued for `shop` so far: the API answers 401 to them, as to a token the
+   * shop no longer accepts; the next token request gets a valid one. Returns how many it revoked.
+   */
+  revokeTokens(shop: string): number;
   /** API and token requests answered so far, by status (429 counting in tests and benchmarks). */
   requestCount(shop?: string): RequestCount;
   /** Platform apps (FACTS.md §7, §8): the same actions as the `/_sandbox/apps` routes. */
@@ -79,6 +84,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     setFaults: (shop, faults) => sandbox.setFaults(shop, faults),
     setClockOffset: (seconds) => sandbox.setClockOffset(seconds),
     setOrderList: (shop, settings) => sandbox.setOrderList(shop, settings),
+    revokeTokens: (shop) => sandbox.revokeTokens(shop),
     requestCount: (shop) => sandbox.requestCount(shop),
     apps: {
       register: (input) => sandbox.apps.register(parseAppRegistration(input)),

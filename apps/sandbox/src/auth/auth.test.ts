@@ -250,3 +250,49 @@ describe('OAuth token endpoint and API authentication', () => {
     expect(res.headers.get('x-sandbox-hint')).toMatch(/This sandbox serves: demo, legacy-shop/);
   });
 });
+
+describe('revoking the tokens issued so far (test control)', () => {
+  let sb: TestSandbox;
+  beforeAll(async () => {
+    sb = await startTestSandbox({
+      shops: [
+        { name: 'demo', clients: [DEMO_CLIENT, READER] },
+        { name: 'other', clients: [DEMO_CLIENT] },
+      ],
+    });
+  });
+  afterAll(() => sb.close());
+
+  it('answers 401 to every token of the shop issued before, and accepts the next one', async () => {
+    const first = await sb.token();
+    const reader = await sb.token('demo', READER);
+    const otherShop = await sb.token('other');
+    expect((await sb.api('GET', '/webHooks', { token: first })).status).toBe(200);
+
+    expect(sb.revokeTokens('demo')).toBe(2);
+    for (const token of [first, reader]) {
+      const refused = await sb.api('GET', '/webHooks', { token });
+      expect(refused.status).toBe(401);
+      expect(refused.json()).toEqual({ error: 40101, message: 'You have no permission for this operation!' });
+      expect(refused.headers.get('x-sandbox-hint')).toBe(
+        'The access token has been revoked; request a new one from POST /demo/app/token.',
+      );
+    }
+    // another shop's tokens are untouched; a new token of the shop works
+    expect((await sb.api('GET', '/webHooks', { shop: 'other', token: otherShop })).status).toBe(200);
+    const next = await sb.token();
+    expect((await sb.api('GET', '/webHooks', { token: next })).status).toBe(200);
+    expect((await sb.api('GET', '/webHooks', { token: first })).status).toBe(401);
+  });
+
+  it('is a route too: POST /{shop}/_sandbox/tokens/revoke answers how many it revoked', async () => {
+    sb.revokeTokens('demo'); // the tokens of the test before
+    const token = await sb.token();
+    const answer = await sb.call('POST', '/demo/_sandbox/tokens/revoke');
+    expect(answer.status).toBe(200);
+    expect(answer.json()).toEqual({ revoked: 1 });
+    expect((await sb.api('GET', '/webHooks', { token })).status).toBe(401);
+    expect((await sb.call('POST', '/demo/_sandbox/tokens/revoke')).json()).toEqual({ revoked: 0 });
+    expect((await sb.call('POST', '/nope/_sandbox/tokens/revoke')).status).toBe(404);
+  });
+});

@@ -56,6 +56,7 @@ async function bearerPrincipal(
   token: string,
   key: TokenSigningKey,
   nowMs: number,
+  revoked: (jti: string) => boolean,
 ): Promise<Principal> {
   const result = await verifyJwt(token, key, nowMs);
   if (!result.ok) {
@@ -68,6 +69,11 @@ async function bearerPrincipal(
     throw apiErrors.unauthorized(`${why}; request a new one from ${tokenUrl(shop.name)}.`);
   }
   const { claims } = result;
+  if (typeof claims.jti === 'string' && revoked(claims.jti)) {
+    throw apiErrors.unauthorized(
+      `The access token has been revoked; request a new one from ${tokenUrl(shop.name)}.`,
+    );
+  }
   if (claims.shop !== shop.name) {
     throw apiErrors.unauthorized(
       `The access token was issued for shop '${claims.shop}', not '${shop.name}'; request one from ${tokenUrl(shop.name)}.`,
@@ -96,6 +102,7 @@ export async function authenticate(
   nowMs: number,
   allScopes: readonly string[],
   api: ApiKind = 'api2',
+  revoked: (jti: string) => boolean = () => false,
 ): Promise<Principal> {
   const expected =
     api === 'api2'
@@ -108,7 +115,7 @@ export async function authenticate(
   const credentials = space === -1 ? '' : header.slice(space + 1).trim();
   if (scheme === API_AUTH_SCHEME[api] && credentials) {
     return api === 'api2'
-      ? bearerPrincipal(shop, credentials, key, nowMs)
+      ? bearerPrincipal(shop, credentials, key, nowMs, revoked)
       : basicPrincipal(shop, credentials, allScopes);
   }
   if (api === 'api2' && scheme === 'basic') {

@@ -93,12 +93,13 @@ export function registerTokenRoute(app: FastifyInstance, state: SandboxState): v
     // exp agrees with expires_in: exactly `expires_in` after iat (JWT times are whole seconds), so
     // never later than the answer says.
     const exp = now + ttl;
+    const jti = randomUUID();
     const token = await signJwt(
       {
         iss: 'srhooks-sandbox',
         aud: client.clientId,
         sub: client.clientId,
-        jti: randomUUID(),
+        jti,
         shop: shop.seed.name,
         scope: client.scopes.join(' '),
         scopes: [...client.scopes],
@@ -109,6 +110,7 @@ export function registerTokenRoute(app: FastifyInstance, state: SandboxState): v
       },
       state.tokenKey,
     );
+    state.tokenIssued(shop.seed.name, jti, exp);
     const answer: TokenResponse = { token_type: 'Bearer', expires_in: ttl, access_token: token };
     return reply.code(200).type('application/json').send(JSON.stringify(answer));
   });

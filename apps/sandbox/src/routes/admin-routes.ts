@@ -157,6 +157,10 @@ export function registerAdminRoutes(app: FastifyInstance, state: SandboxState): 
     return { faults: state.shop(request.params.shop).faults };
   });
 
+  app.post('/:shop/_sandbox/tokens/revoke', async (request: ShopRequest) => ({
+    revoked: state.revokeTokens(request.params.shop),
+  }));
+
   app.get('/:shop/_sandbox/order-list', async (request: ShopRequest) => ({
     orderList: state.shop(request.params.shop).orderList,
   }));

@@ -70,6 +70,7 @@ function registerApiMount(app: FastifyInstance, state: SandboxState, kind: ApiKi
         Date.now(),
         ALL_SCOPES,
         kind,
+        (jti) => state.tokenRevoked(shop.seed.name, jti),
       );
       // The raw path (segments still percent-encoded): base64 ids may contain an encoded '/'.
       const path = (request.url.split('?')[0] ?? '').replace(prefix, '') || '/';

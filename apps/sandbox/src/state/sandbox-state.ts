@@ -27,6 +27,11 @@ export interface ShopRuntime {
   /** How `GET /orders` sorts and pages (sandbox-only, set at run time; not persisted). */
   orderList: OrderListSettings;
   requests: RequestCount;
+  /**
+   * Access tokens issued for the shop and revoked ones (`jti` → `exp` in seconds; dropped once expired):
+   * `revokeTokens` makes every token issued so far refused (sandbox-only, not persisted).
+   */
+  tokens: { issued: Map<string, number>; revoked: Map<string, number> };
 }
 
 const DATA_FORMAT = 'srhooks-sandbox/1';
@@ -113,6 +118,7 @@ export class SandboxState {
         faults: {},
         orderList: defaultOrderListSettings(),
         requests: { total: 0, byStatus: {} },
+        tokens: { issued: new Map(), revoked: new Map() },
       });
     }
     for (const [name, data] of Object.entries(persisted?.shops ?? {})) {
@@ -178,6 +184,33 @@ export class SandboxState {
     this.shop(shop).faults = parseFaults(faults);
   }
 
+  /** Notes a token the token endpoint issued for `shop` (its `jti` and `exp`, in seconds). */
+  tokenIssued(shop: string, jti: string, exp: number): void {
+    const { issued } = this.shop(shop).tokens;
+    dropExpired(issued);
+    issued.set(jti, exp);
+  }
+
+  /**
+   * Revokes every access token issued for `shop` so far (a test's "the shop no longer accepts this
+   * token": a secret regenerated, an administrator's revocation); tokens issued later are valid.
+   * Returns how many unexpired tokens it revoked.
+   */
+  revokeTokens(shop: string): number {
+    const { issued, revoked } = this.shop(shop).tokens;
+    dropExpired(issued);
+    dropExpired(revoked);
+    const count = issued.size;
+    for (const [jti, exp] of issued) revoked.set(jti, exp);
+    issued.clear();
+    return count;
+  }
+
+  /** Whether the token `jti` of `shop` was revoked. */
+  tokenRevoked(shop: string, jti: string): boolean {
+    return this.findShop(shop)?.tokens.revoked.has(jti) ?? false;
+  }
+
   /** Replaces how `GET /orders` sorts and pages for a shop (`{}`: by inner id, as asked). */
   setOrderList(shop: string, settings: unknown): OrderListSettings {
     const runtime = this.shop(shop);
@@ -223,4 +256,10 @@ export class SandboxState {
     for (const [name, shop] of this.shops) shops[name] = shop.data;
     return { format: DATA_FORMAT, signingKeyPem: signingKeyPem(this.tokenKey), shops };
   }
+}
+
+/** Drops the entries of `tokens` whose `exp` (seconds) has passed. */
+function dropExpired(tokens: Map<string, number>): void {
+  const now = Date.now() / 1000;
+  for (const [jti, exp] of tokens) if (exp <= now) tokens.delete(jti);
 }
