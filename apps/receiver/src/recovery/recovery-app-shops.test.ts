@@ -147,7 +147,12 @@ describe('order recovery for installed shops (sandbox, real HTTP)', () => {
         return events.length === dropped[shop]?.length && events.every((e) => e.status === 'succeeded')
           ? events
           : undefined;
-      }, 90_000); // a loaded CI machine took over 20 s for one shop, a 2.8 times slower one over 30 s, one over 60 s
+      }, 90_000).catch(async (error: Error) => {
+        // what the loop did meanwhile, to tell a slow machine from a stuck loop
+        throw new Error(
+          `${error.message}: ${shop}'s recovered events ${JSON.stringify(await recoveredOrders(shop))}, recovery state ${JSON.stringify(await f.receiver.store.getRecoveryState(shop))}, shop API requests ${JSON.stringify(f.sandbox.requestCount(shop))}`,
+        );
+      }); // a loaded CI machine took over 20 s for one shop, a 2.8 times slower one over 30 s, one over 60 s
       expect(found.map((e) => e.subjectId).sort()).toEqual([...(dropped[shop] ?? [])].sort());
     }
     await proxy.start();
