@@ -315,6 +315,42 @@ describe('receiver config problems', () => {
     ]);
   });
 
+  it('SRHOOKS_MAX_CONNECTIONS / maxConnections: a whole number of connections from 1; 0, fractions, signs and units refused saying what to give', () => {
+    const load = (env: Record<string, string>) =>
+      loadConfig({ env: { SRHOOKS_SECRETS: SECRET, ...env }, cwd: dir });
+    expect(load({ SRHOOKS_MAX_CONNECTIONS: '250' }).maxConnections).toBe(250);
+    expect(load({ SRHOOKS_MAX_CONNECTIONS: ' 1 ' }).maxConnections).toBe(1);
+    expect(load({}).maxConnections).toBeUndefined(); // the default: http/connection-limit.ts
+    writeFileSync(join(dir, 'srhooks.config.json'), JSON.stringify({ maxConnections: 300 }));
+    expect(load({}).maxConnections).toBe(300);
+    expect(load({ SRHOOKS_MAX_CONNECTIONS: '400' }).maxConnections).toBe(400); // env wins
+    rmSync(join(dir, 'srhooks.config.json'));
+
+    expect(problems(() => load({ SRHOOKS_MAX_CONNECTIONS: '0' }))).toEqual([
+      'SRHOOKS_MAX_CONNECTIONS: must be at least 1 (connections), e.g. 1000; 0 does not turn the cap off: remove the setting for the default',
+    ]);
+    for (const given of ['1.5', '-5', '1e3', '1k', 'lots'])
+      expect(
+        problems(() => load({ SRHOOKS_MAX_CONNECTIONS: given })),
+        given,
+      ).toEqual([
+        `SRHOOKS_MAX_CONNECTIONS: must be a whole number of connections written in digits, e.g. 1000 (remove it for the default), got "${given}"`,
+      ]);
+    expect(problems(() => load({ SRHOOKS_MAX_CONNECTIONS: '2000000' }))).toEqual([
+      'SRHOOKS_MAX_CONNECTIONS: must be at most 1048576 (connections)',
+    ]);
+    expect(problems(() => load({ SRHOOKS_MAX_CONNECTIONS: '' }))).toEqual([
+      'SRHOOKS_MAX_CONNECTIONS: is set but empty: remove it or give a value',
+    ]);
+    const inFile = (value: unknown) =>
+      fromFile({ maxConnections: value }).map((line) => line.replace(/ \(in [^)]*\)/, ''));
+    expect(inFile(0)).toEqual([
+      'maxConnections: must be at least 1 (connections), e.g. 1000; 0 does not turn the cap off: remove the setting for the default',
+    ]);
+    expect(inFile(2.5)).toEqual(['maxConnections: must be a whole number of connections, e.g. 1000']);
+    expect(inFile('1000')).toEqual(['maxConnections: must be a whole number of connections, e.g. 1000']);
+  });
+
   it('a spool size without SRHOOKS_SPOOL_DIR is refused, not ignored while the spool stays off', () => {
     const message =
       "is the delivery spool's size, and SRHOOKS_SPOOL_DIR (spoolDir) is not set, so the spool is off and this would be ignored: set SRHOOKS_SPOOL_DIR too (a folder on persistent disk) to turn the spool on, or remove it";

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { AppConfigSchema } from '../app-mode/app-config.js';
 import { parseCidr } from '../ingest/ip-allow-list.js';
 import { type CrossFieldIssue, crossFieldIssues, crossFieldIssuesOfInput } from './config-cross-checks.js';
+import { DEFAULT_MAX_CONNECTIONS, MAX_MAX_CONNECTIONS } from './connection-limits.js';
 import { databaseUrlProblem } from './database-url.js';
 import { HandlersConfigSchema, oneOf } from './handler-config-schema.js';
 import { HostSchema, TrustProxySchema } from './listen-schemas.js';
@@ -184,6 +185,20 @@ export const ReceiverConfigSchema = z
         1,
         'must list at least one IPv4/IPv6 address or CIDR (an empty list would refuse every delivery); to allow every address, remove it',
       )
+      .optional(),
+    /**
+     * Client connections the receiver keeps open at once (Node's `server.maxConnections`, on every server it
+     * listens with); one more is closed on arrival, unanswered. Absent: http/connection-limit.ts's default
+     * (1000, at most half the process's open-file limit), so a flood of idle connections cannot take the
+     * file descriptors the store needs to write a delivery it accepted.
+     */
+    maxConnections: z
+      .int({ error: `must be a whole number of connections, e.g. ${DEFAULT_MAX_CONNECTIONS}` })
+      .min(
+        1,
+        `must be at least 1 (connections), e.g. ${DEFAULT_MAX_CONNECTIONS}; 0 does not turn the cap off: remove the setting for the default`,
+      )
+      .max(MAX_MAX_CONNECTIONS, `must be at most ${MAX_MAX_CONNECTIONS} (connections)`)
       .optional(),
     /** Which reverse proxies' X-Forwarded-For to believe for the remote address (default: none). */
     trustProxy: TrustProxySchema.default(false),

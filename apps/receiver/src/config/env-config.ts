@@ -9,6 +9,7 @@ import { DaysInputError, parseDays } from '@srhooks/contracts';
 import { APP_ENV_VARIABLES } from '../app-mode/app-env.js';
 import type { ConfigIssue } from './config-error.js';
 import type { ReceiverConfigInput } from './config-schema.js';
+import { DEFAULT_MAX_CONNECTIONS } from './connection-limits.js';
 
 type Converter = (raw: string) => unknown;
 
@@ -27,6 +28,16 @@ const wholeNumber: Converter = (raw) => {
   if (!/^\d+$/.test(trimmed))
     throw new EnvValueError(
       `must be a whole number written in digits, without a sign or a unit, got "${trimmed.slice(0, 40)}"`,
+    );
+  return Number(trimmed);
+};
+
+/** SRHOOKS_MAX_CONNECTIONS: digits only; the bounds (1 …) are the schema's, so 0 gets its own words there. */
+const connections: Converter = (raw) => {
+  const trimmed = raw.trim();
+  if (!/^\d+$/.test(trimmed))
+    throw new EnvValueError(
+      `must be a whole number of connections written in digits, e.g. ${DEFAULT_MAX_CONNECTIONS} (remove it for the default), got "${trimmed.slice(0, 40)}"`,
     );
   return Number(trimmed);
 };
@@ -120,6 +131,7 @@ export const ENV_VARIABLES = {
   SRHOOKS_BODY_HARD_LIMIT: ['bodyHardLimit', bytes],
   SRHOOKS_ALLOW_IPS: ['allowIps', list],
   SRHOOKS_TRUST_PROXY: ['trustProxy', trustProxy],
+  SRHOOKS_MAX_CONNECTIONS: ['maxConnections', connections],
   LOG_LEVEL: ['logLevel', text],
   SRHOOKS_STORE_TIMEOUT_MS: ['storeTimeoutMs', wholeNumber],
   SRHOOKS_SPOOL_DIR: ['spoolDir', text],

@@ -1,5 +1,6 @@
 /**
- * The receiver's fastify instance with its HTTP behaviour and nothing else: limits, trusted proxies, the
+ * The receiver's fastify instance with its HTTP behaviour and nothing else: limits (the connection cap
+ * too: connection-limit.ts), trusted proxies, the
  * uniform error bodies (client, framework and route errors), refusals while closing, `Expect:
  * 100-continue`, and the 404 of a forged delivery under /hooks/. Both the full receiver (app.ts) and the
  * spool-only receiver a start without its store serves (start-up/spool-only-receiver.ts) are built on it,
@@ -17,7 +18,9 @@ import Fastify, {
 import type { Logger } from 'pino';
 import type { ReceiverConfig } from '../config/config-schema.js';
 import { ReceiverLogController } from '../logging/receiver-log-controller.js';
+import type { ReceiverMetrics } from '../metrics/receiver-metrics.js';
 import { handleClientError } from './client-error.js';
+import { limitConnections } from './connection-limit.js';
 import { NOT_FOUND_BODY } from './error-body.js';
 import { handleError } from './error-handler.js';
 import { deferExpectContinue } from './expect-continue.js';
@@ -61,6 +64,11 @@ export function createReceiverFastify(
     ...(options.serverFactory ? { serverFactory: options.serverFactory } : {}),
   }) as unknown as FastifyInstance;
 
+  // On the server it listens with, whether fastify's own or the hand-over server (start-up/).
+  limitConnections(app.server, config.maxConnections, {
+    logger,
+    countDrop: () => (app as { metrics?: ReceiverMetrics }).metrics?.droppedConnections.inc(),
+  });
   app.decorateRequest('logContext', null);
   app.decorateRequest('expectedFailure', null);
   refuseWhileClosing(app, options.closesListener ? { closesListener: options.closesListener } : {});

@@ -108,6 +108,12 @@ export class ReceiverMetrics {
     registers: [this.registry],
   });
 
+  readonly droppedConnections = new Counter({
+    name: 'srhooks_dropped_connections_total',
+    help: 'Client connections closed unanswered as they arrived because maxConnections (SRHOOKS_MAX_CONNECTIONS) were already open',
+    registers: [this.registry],
+  });
+
   readonly adminRefusals = new Counter({
     name: 'srhooks_admin_refusals_total',
     help: 'Admin API / inspector requests refused: a wrong credential, or an address throttled after too many',
