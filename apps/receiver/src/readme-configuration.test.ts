@@ -43,6 +43,7 @@ describe("the receiver's docs/configuration.md", () => {
     ['SRHOOKS_RECOVERY_INTERVAL_MINUTES', 'recoveryIntervalMinutes'],
     ['SRHOOKS_RECOVERY_LOOK_BACK_DAYS', 'recoveryLookBackDays'],
     ['SRHOOKS_RECOVERY_OVERLAP_SECONDS', 'recoveryOverlapSeconds'],
+    ['SRHOOKS_MAX_CONNECTIONS', 'maxConnections'],
   ] as const)('the %s row gives the bounds the schema holds', (variable, key) => {
     const row = section('# Configuration')
       .split('\n')

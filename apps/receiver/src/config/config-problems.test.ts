@@ -342,6 +342,10 @@ describe('receiver config problems', () => {
     expect(problems(() => load({ SRHOOKS_MAX_CONNECTIONS: '' }))).toEqual([
       'SRHOOKS_MAX_CONNECTIONS: is set but empty: remove it or give a value',
     ]);
+    // misspelt, it would be ignored and the default kept
+    expect(problems(() => load({ SRHOOKS_MAX_CONNECTION: '500' }))).toEqual([
+      'SRHOOKS_MAX_CONNECTION: is not a variable the receiver reads; did you mean SRHOOKS_MAX_CONNECTIONS? (as written it is ignored and that setting keeps its default)',
+    ]);
     const inFile = (value: unknown) =>
       fromFile({ maxConnections: value }).map((line) => line.replace(/ \(in [^)]*\)/, ''));
     expect(inFile(0)).toEqual([

@@ -117,6 +117,12 @@ describe('the connection cap (maxConnections)', () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     // the server's close ends the burst still going
     expect(summary(parsed(lines)).at(-1)).toEqual([30, 1]);
+    expect(parsed(lines).map((line) => String(line.msg).split('; ').at(-1))).toEqual([
+      expect.stringContaining('srhooks_dropped_connections_total counts each'),
+      'new connections are taken again',
+      expect.stringContaining('srhooks_dropped_connections_total counts each'),
+      'the server has closed',
+    ]);
     expect(lines.join('')).not.toContain('127.0.0.1');
   });
 

@@ -104,20 +104,21 @@ function watchDrops(server: Server, options: LimitConnectionsOptions): void {
   const quietMs = options.quietMs ?? DROP_BURST_QUIET_MS;
   let burst: { first: number; last: number; dropped: number; timer: NodeJS.Timeout } | null = null;
 
-  const end = (): void => {
+  const end = (how: 'quiet' | 'closed'): void => {
     if (burst === null) return;
     clearTimeout(burst.timer);
     const { first, last, dropped } = burst;
     burst = null;
+    const after = how === 'quiet' ? 'new connections are taken again' : 'the server has closed';
     logger.info(
       { connections: { max: server.maxConnections, dropped } },
-      `connection limit: ${dropped} connection${dropped === 1 ? '' : 's'} closed unanswered from ${new Date(first).toISOString()} to ${new Date(last).toISOString()}; new connections are taken again`,
+      `connection limit: ${dropped} connection${dropped === 1 ? '' : 's'} closed unanswered from ${new Date(first).toISOString()} to ${new Date(last).toISOString()}; ${after}`,
     );
   };
   const endWhenQuiet = (): void => {
     if (burst === null) return;
     const quietFor = Date.now() - burst.last;
-    if (quietFor >= quietMs) end();
+    if (quietFor >= quietMs) end('quiet');
     else burst.timer = setTimeout(endWhenQuiet, quietMs - quietFor).unref();
   };
 
@@ -136,5 +137,5 @@ function watchDrops(server: Server, options: LimitConnectionsOptions): void {
       `connection limit reached: ${server.maxConnections} client connections are open, the most this receiver keeps (maxConnections, SRHOOKS_MAX_CONNECTIONS); new ones are closed at once, unanswered, until some close — a delivery among them is not received (ShopRenter does not resend it; recovery reads missed orders back from shops with API credentials). One line per burst; srhooks_dropped_connections_total counts each`,
     );
   });
-  server.once('close', end);
+  server.once('close', () => end('closed'));
 }
