@@ -221,15 +221,30 @@ export function listingFlags(options: ListingOptions, extra: readonly PageFlag[]
 }
 
 /**
- * A page as a table, then how to list the next page, then the view's notes; `no <items> at <receiver>`
- * when the page is empty.
+ * What an empty page says: `no events at <receiver>`, or, when it was listed with filters, those
+ * filters, which are why it is empty: `no events at <receiver> match --status dead --search …` (a
+ * `--search`'s text is not repeated: it may hold personal data). `--limit` and `--cursor` filter nothing.
+ */
+export function noneListed(items: string, page: { receiver: string }): string {
+  const filters = pageFlags(page).filter(([flag]) => flag !== '--limit' && flag !== '--cursor');
+  if (filters.length === 0) return `no ${items} at ${page.receiver}`;
+  const given = filters
+    .map(([flag, value]) => ` ${flag} ${flag === '--search' ? '…' : shellWord(String(value))}`)
+    .join('');
+  const searched = filters.some(([flag]) => flag === '--search');
+  return `no ${items} at ${page.receiver} match${given}${searched ? ' (the --search text is not repeated here: it may hold personal data)' : ''}`;
+}
+
+/**
+ * A page as a table, then how to list the next page, then the view's notes; {@link noneListed} when
+ * the page is empty.
  */
 export function renderListingPage<Item extends ListedRecord>(
   page: ListingPage<Item>,
   view: ListingView<Item>,
   style: Style,
 ): string {
-  if (page.items.length === 0) return `no ${view.group} at ${page.receiver}`;
+  if (page.items.length === 0) return noneListed(view.group, page);
   const columns: TableColumn<Item>[] = [
     { header: 'ID', value: (item) => item.id },
     { header: 'RECEIVED', value: (item) => formatTime(item.receivedAt) },

@@ -7,6 +7,7 @@ import {
   isLaterPage,
   type ListingPage,
   moreLine,
+  noneListed,
   withNextPageFlags,
 } from '../../admin-api/listing-command.js';
 import { maskDeadLetter, maskedNote, shown } from '../../admin-api/personal-data.js';
@@ -79,7 +80,7 @@ export const listDeadLettersCommand = defineCommand<ListDeadLettersOptions, List
   },
 
   render(result, style) {
-    if (result.items.length === 0) return `${style.green('✔')} no dead letters at ${result.receiver}`;
+    if (result.items.length === 0) return `${style.green('✔')} ${noneListed('dead letters', result)}`;
     const table = renderTable(result.items, [
       { header: 'JOB', value: ({ job }) => job.id },
       { header: 'HANDLER', value: ({ job }) => job.handler },

@@ -155,7 +155,7 @@ describe('srhooks deliveries (receiver admin API)', () => {
 
     expect((await adminJson('deliveries', 'list', '--status', 'stored')).items).toEqual([]);
     expect((await admin('deliveries', 'list', '--source', 'recovery')).stdout).toBe(
-      `no deliveries at ${base}\n`,
+      `no deliveries at ${base} match --source recovery\n`,
     );
     const badTime = await admin('deliveries', 'list', '--from', 'yesterday');
     expect(badTime.code).toBe(2);

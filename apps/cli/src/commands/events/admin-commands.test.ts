@@ -306,7 +306,7 @@ describe('srhooks dead-letters and events (receiver admin API)', () => {
     });
     const known = await admin('dead-letters', 'list', '--handler', 'erp', '--to', '2000-01-01');
     expect(known.code).toBe(0);
-    expect(known.stdout).toContain('no dead letters');
+    expect(known.stdout).toBe(`✔ no dead letters at ${base} match --handler erp --to 2000-01-01\n`);
   });
 
   it('events list / deliveries list --handler with an unknown handler say so (a typo is no empty list), with the one it meant; a known one with none is fine', async () => {
@@ -322,7 +322,7 @@ describe('srhooks dead-letters and events (receiver admin API)', () => {
       );
       const known = await admin(group, 'list', '--handler', 'erp', '--to', '2000-01-01');
       expect(known.code, known.stderr).toBe(0);
-      expect(known.stdout).toBe(`no ${group} at ${base}\n`);
+      expect(known.stdout).toBe(`no ${group} at ${base} match --handler erp --to 2000-01-01\n`);
     }
   });
 
@@ -337,8 +337,24 @@ describe('srhooks dead-letters and events (receiver admin API)', () => {
       expect(JSON.parse(json.stdout).error.code).toBe('unknown_shop');
       const known = await admin(group, 'list', '--shop', 'acme', '--to', '2000-01-01');
       expect(known.code, known.stderr).toBe(0);
-      expect(known.stdout).toBe(`no ${group} at ${base}\n`);
+      expect(known.stdout).toBe(`no ${group} at ${base} match --shop acme --to 2000-01-01\n`);
     }
+  });
+
+  it('an empty events list / deliveries list names the filters that emptied it, a --search by its flag alone', async () => {
+    for (const group of ['events', 'deliveries']) {
+      const searched = await admin(group, 'list', '--search', 'Nagy Zoltán', '--limit', '5');
+      expect(searched.code, searched.stderr).toBe(0);
+      expect(searched.stdout).toBe(
+        `no ${group} at ${base} match --search … (the --search text is not repeated here: it may hold personal data)\n`,
+      );
+      const filtered = await admin(group, 'list', '--shop', 'acme', '--event', 'abandoned_cart');
+      expect(filtered.stdout).toBe(`no ${group} at ${base} match --shop acme --event abandoned_cart\n`);
+    }
+    const status = await admin('events', 'list', '--status', 'held', '--search', 'Nagy');
+    expect(status.stdout).toBe(
+      `no events at ${base} match --status held --search … (the --search text is not repeated here: it may hold personal data)\n`,
+    );
   });
 
   it('dead-letters list pages: --limit, --cursor, and the "more:" line with the total', async () => {
