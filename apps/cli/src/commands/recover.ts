@@ -9,6 +9,7 @@ import { isRunningListen } from '../admin-api/running-listen.js';
 import { CliError } from '../cli-error.js';
 import { productName } from '../cli-invocation.js';
 import { defineCommand } from '../command.js';
+import { counted } from '../output/counted.js';
 
 export interface RecoverOptions extends AdminTargetOptions {
   shop: string;
@@ -120,7 +121,7 @@ export const recoverCommand = defineCommand<RecoverOptions, RecoverResult>({
   render(result, style) {
     const counts = Object.entries(result.recovered).filter(([, n]) => n > 0);
     const total = counts.reduce((sum, [, n]) => sum + n, 0);
-    const read = `read ${result.ordersRead} order(s)${result.subscribersRead > 0 ? ` and ${result.subscribersRead} subscriber(s)` : ''} changed since ${result.since}`;
+    const read = `read ${counted(result.ordersRead, 'order')}${result.subscribersRead > 0 ? ` and ${counted(result.subscribersRead, 'subscriber')}` : ''} changed since ${result.since}`;
     const what = counts.map(([event, n]) => `${n} ${event}`).join(', ');
     const head = result.dryRun
       ? `${style.yellow('dry run')}: ${read}; would recover ${total === 0 ? 'nothing' : what}`
@@ -128,7 +129,9 @@ export const recoverCommand = defineCommand<RecoverOptions, RecoverResult>({
         ? `${style.green('✔')} ${read}; nothing was missed`
         : `${style.green('✔')} ${read}; recovered ${what}`;
     const known =
-      result.alreadyStored > 0 ? `\n  ${result.alreadyStored} event(s) the receiver already had` : '';
+      result.alreadyStored > 0
+        ? `\n  ${counted(result.alreadyStored, 'event')} the receiver already had`
+        : '';
     // The shop's clock, behind the receiver's by more than 2 s: the pass read by it (shop-clock.ts).
     const clock =
       result.shopClockBehindMs > 0
@@ -148,7 +151,7 @@ export const recoverCommand = defineCommand<RecoverOptions, RecoverResult>({
     const waiting = result.events.filter((line) => line.outcome === 'not_due');
     const notDue =
       result.notDue > 0
-        ? `\n  ${result.notDue} event(s) not due yet: their subscription's delay has not passed, so the shop sends them later (a later pass recovers any that do not arrive)${waiting
+        ? `\n  ${counted(result.notDue, 'event')} not due yet: ${result.notDue === 1 ? "its subscription's delay has not passed, so the shop sends it later (a later pass recovers it if it does not arrive)" : "their subscription's delay has not passed, so the shop sends them later (a later pass recovers any that do not arrive)"}${waiting
             .slice(0, LISTED)
             .map(
               (line) =>

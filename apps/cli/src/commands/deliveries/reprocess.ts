@@ -4,6 +4,7 @@ import type { ReprocessRequestJson, ReprocessResultJson } from '../../admin-api/
 import { maskDecodeErrorMessage } from '../../admin-api/personal-data.js';
 import { CliError, EXIT_CODES, usageError } from '../../cli-error.js';
 import { defineCommand } from '../../command.js';
+import { counted } from '../../output/counted.js';
 
 export interface ReprocessDeliveryOptions extends AdminTargetOptions {
   id: string;
@@ -107,14 +108,13 @@ export const reprocessDeliveryCommand = defineCommand<ReprocessDeliveryOptions, 
 
   render(result, style) {
     const fresh = result.events.filter((event) => event.duplicateOf === null);
-    const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
     if (result.events.length === 0)
       return `${style.green('✔')} ${result.deliveryId} re-processed: it holds no events`;
     const parts = [];
     if (fresh.length > 0)
-      parts.push(`${plural(fresh.length, 'event')} stored (${fresh.map((event) => event.id).join(', ')})`);
+      parts.push(`${counted(fresh.length, 'event')} stored (${fresh.map((event) => event.id).join(', ')})`);
     if (result.duplicates > 0) {
-      parts.push(`${plural(result.duplicates, 'duplicate')} of events stored before (not handled again)`);
+      parts.push(`${counted(result.duplicates, 'duplicate')} of events stored before (not handled again)`);
     }
     const lines = [`${style.green('✔')} ${result.deliveryId} re-processed: ${parts.join(', ')}`];
     const first = fresh[0];
