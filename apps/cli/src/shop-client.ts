@@ -1,17 +1,40 @@
 import type { ShopRenterClient, ShopRenterClientOptions } from '@srhooks/client/api';
 import { resolveShopTarget, type ShopTarget } from './config/resolve-shop.js';
 
-/** Builds the shared ShopRenter client for a resolved shop (the client package is loaded lazily). */
+/**
+ * Builds the shared ShopRenter client for a resolved shop (the client package is loaded lazily). With
+ * OAuth credentials and `target.configDir`, its access token is kept in the config dir's token cache
+ * (config/token-cache.ts): reused by the next command while valid; `tokenCache: 'write'` (login) only
+ * writes the token it requests, never reusing one.
+ */
 export async function openShopClient(
   target: ShopTarget,
   options: Pick<ShopRenterClientOptions, 'retry' | 'timeoutMs' | 'tokenRequest'> = {},
+  tokenCache: 'reuse' | 'write' = 'reuse',
 ): Promise<ShopRenterClient> {
-  const { createShopRenterClient } = await import('@srhooks/client/api');
+  const [{ createShopRenterClient }, { TokenCacheFile }] = await Promise.all([
+    import('@srhooks/client/api'),
+    import('./config/token-cache.js'),
+  ]);
+  const { auth, configDir } = target;
+  const cache =
+    configDir !== undefined && 'clientId' in auth
+      ? new TokenCacheFile(configDir).cacheFor(
+          {
+            shop: target.shop,
+            clientId: auth.clientId,
+            clientSecret: auth.clientSecret,
+            tokenUrl: target.tokenUrl,
+          },
+          { read: tokenCache === 'reuse' },
+        )
+      : undefined;
   return createShopRenterClient({
     shop: target.shop,
-    auth: target.auth,
+    auth,
     ...(target.apiUrl ? { apiUrl: target.apiUrl } : {}),
     ...(target.tokenUrl ? { tokenUrl: target.tokenUrl } : {}),
+    ...(cache ? { tokenCache: cache } : {}),
     ...options,
   });
 }

@@ -6,6 +6,7 @@ import { resolveConfigDir } from '../config/config-dir.js';
 import { CredentialStore, type StoredAuth, type StoredShop } from '../config/credential-store.js';
 import { assertShopName } from '../config/resolve-shop.js';
 import { shopSource } from '../config/shop-name.js';
+import { TokenCacheFile } from '../config/token-cache.js';
 import { openShopClient } from '../shop-client.js';
 import { invalidUrlError, URL_TEMPLATE } from '../url-option.js';
 
@@ -297,7 +298,8 @@ export const loginCommand = defineCommand<LoginOptions, LoginResult>({
     const oauth = 'clientId' in auth;
     const timeoutMs = options.timeout ?? DEFAULT_LOGIN_TIMEOUT_MS;
 
-    const store = new CredentialStore(resolveConfigDir(context.env));
+    const configDir = resolveConfigDir(context.env);
+    const store = new CredentialStore(configDir);
     // a credentials file it could not rewrite faithfully (invalid JSON, an invalid entry) is refused
     // before any request: saving would drop what it could not read
     await store.read();
@@ -314,10 +316,14 @@ export const loginCommand = defineCommand<LoginOptions, LoginResult>({
             ...(apiUrl ? { apiUrl } : {}),
             ...(tokenUrl ? { tokenUrl } : {}),
             source: 'store',
+            configDir,
           },
           // one request each, with a time limit: a wrong or hanging URL is reported at once, not after
           // the retries (and the 15 s / 30 s limits) the other commands allow
           { retry: { maxAttempts: 1 }, timeoutMs, tokenRequest: { maxAttempts: 1, timeoutMs } },
+          // a token it requests (the credentials proved) is kept for the next command; never one cached
+          // before, which would prove nothing
+          'write',
         );
         let step: 'token' | 'api' = 'token';
         try {
@@ -352,6 +358,14 @@ export const loginCommand = defineCommand<LoginOptions, LoginResult>({
       savedAt: new Date().toISOString(),
     };
     const file = await store.saveShop(shop, entry, { makeDefault: true });
+    // the tokens of the credentials these replace are never used again (other key): removed now, not
+    // left until they expire; a cache it cannot rewrite fails no login
+    await new TokenCacheFile(configDir)
+      .forgetShop(
+        shop,
+        oauth ? { shop, clientId: auth.clientId, clientSecret: auth.clientSecret, tokenUrl } : undefined,
+      )
+      .catch(() => undefined);
     return {
       shop,
       authType: oauth ? 'oauth' : 'basic',

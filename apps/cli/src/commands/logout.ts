@@ -3,6 +3,7 @@ import { defineCommand } from '../command.js';
 import { resolveConfigDir } from '../config/config-dir.js';
 import { CredentialStore } from '../config/credential-store.js';
 import { assertShopName, shopSource } from '../config/shop-name.js';
+import { TokenCacheFile } from '../config/token-cache.js';
 
 export interface LogoutOptions {
   shop?: string;
@@ -20,7 +21,9 @@ export interface LogoutResult {
 
 export const logoutCommand = defineCommand<LogoutOptions, LogoutResult>({
   async run(options, context) {
-    const store = new CredentialStore(resolveConfigDir(context.env));
+    const configDir = resolveConfigDir(context.env);
+    const store = new CredentialStore(configDir);
+    const tokens = new TokenCacheFile(configDir);
     if (options.all && options.shop) {
       throw usageError(
         '--shop and --all contradict each other',
@@ -31,6 +34,8 @@ export const logoutCommand = defineCommand<LogoutOptions, LogoutResult>({
     if (options.all) {
       // Everything goes, entries that do not parse too (named in the output), and a file that is not JSON
       // at all (said so): nothing is lost unasked.
+      // the cached access tokens first: a token left behind would outlive the credentials by up to an hour
+      await tokens.forgetShop(undefined);
       const { removed, unreadable, notJson } = await store.clear();
       return {
         removed,
@@ -55,6 +60,8 @@ export const logoutCommand = defineCommand<LogoutOptions, LogoutResult>({
         stored.length === 0 ? 'not_logged_in' : 'no_shop',
       );
     }
+    // its cached access tokens first (env-credential runs' too, stored or not)
+    await tokens.forgetShop(shop);
     if (!(await store.removeShop(shop))) {
       // not stored and no shop name at all: refused as every command refuses one, with the name meant
       assertShopName(shop, shopSource(options.shop, 'SRHOOKS_SHOP'));

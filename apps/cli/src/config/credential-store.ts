@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { chmod, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileProblem } from '@srhooks/contracts/file-problem';
@@ -31,6 +32,26 @@ export const CREDENTIALS_FILE_NAME = 'credentials.json';
 /** Owner read/write only: the file holds client secrets. */
 export const CREDENTIALS_FILE_MODE = 0o600;
 const DIRECTORY_MODE = 0o700;
+
+/**
+ * Writes `text` to `path` in `dir` for its owner only: `dir` (and missing parents) made with mode 0700,
+ * the text written to a temp file beside it with mode 0600, then renamed over `path` (atomic: a reader
+ * sees the old file or the new one, never half of one). The credentials file and the token cache.
+ */
+export async function writePrivateFile(dir: string, path: string, text: string): Promise<void> {
+  await makeDirectory(dir, DIRECTORY_MODE);
+  // unique per write: two writes of one process (several shops at once) never share a temp file
+  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await writeFile(temp, text, { mode: CREDENTIALS_FILE_MODE });
+    // the mode given to writeFile is masked by umask; make sure it is exactly 0600
+    await chmod(temp, CREDENTIALS_FILE_MODE);
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true }).catch(() => {});
+    throw error;
+  }
+}
 
 function emptyFile(): CredentialsFile {
   return { version: 1, shops: {} };
@@ -235,12 +256,7 @@ export class CredentialStore {
 
   async write(file: CredentialsFile): Promise<void> {
     try {
-      await makeDirectory(this.dir, DIRECTORY_MODE);
-      const temp = `${this.path}.${process.pid}.tmp`;
-      await writeFile(temp, `${JSON.stringify(file, null, 2)}\n`, { mode: CREDENTIALS_FILE_MODE });
-      // the mode given to writeFile is masked by umask; make sure it is exactly 0600
-      await chmod(temp, CREDENTIALS_FILE_MODE);
-      await rename(temp, this.path);
+      await writePrivateFile(this.dir, this.path, `${JSON.stringify(file, null, 2)}\n`);
     } catch (error) {
       throw new CliError(`cannot write ${this.path}: ${(error as Error).message}`, {
         code: 'credentials_unwritable',

@@ -12,6 +12,8 @@ export interface ShopTarget {
   tokenUrl?: string;
   /** Where the credentials came from (never the values). */
   source: 'env' | 'store' | 'env+store';
+  /** The config dir, whose token cache keeps the OAuth access token between commands; absent: none. */
+  configDir?: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -98,7 +100,8 @@ export function shopCredentials(saved: StoredShop | undefined, env: Env): ShopCr
  * `SRHOOKS_TOKEN_URL` override what `login` stored, so CI can work without a credentials file.
  */
 export async function resolveShopTarget(shopFlag: string | undefined, env: Env): Promise<ShopTarget> {
-  const store = new CredentialStore(resolveConfigDir(env));
+  const configDir = resolveConfigDir(env);
+  const store = new CredentialStore(configDir);
   const file = await store.read();
   const stored = Object.keys(file.shops);
   const shop =
@@ -137,5 +140,6 @@ export async function resolveShopTarget(shopFlag: string | undefined, env: Env):
     ...(apiUrl ? { apiUrl } : {}),
     ...(tokenUrl ? { tokenUrl } : {}),
     source,
+    configDir,
   };
 }
