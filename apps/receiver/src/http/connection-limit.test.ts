@@ -126,11 +126,20 @@ describe('the connection cap (maxConnections)', () => {
     expect(lines.join('')).not.toContain('127.0.0.1');
   });
 
-  it('warns at start when a configured cap leaves the store under half the open-file limit', () => {
+  it('warns once it listens when a configured cap leaves the store under half the open-file limit', async () => {
     const lines: string[] = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
-    limitConnections(createServer(), 600, { logger, countDrop: () => {}, openFiles: 1024 });
-    limitConnections(createServer(), 512, { logger, countDrop: () => {}, openFiles: 1024 });
+    const servers = [createServer(), createServer(), createServer()];
+    const [over, within, never] = servers as [Server, Server, Server];
+    limitConnections(over, 600, { logger, countDrop: () => {}, openFiles: 1024 });
+    limitConnections(within, 512, { logger, countDrop: () => {}, openFiles: 1024 });
+    // a server that never listens (a start that fell back to the spool-only receiver built one) says nothing
+    limitConnections(never, 600, { logger, countDrop: () => {}, openFiles: 1024 });
+    expect(lines).toEqual([]);
+    for (const server of [over, within]) {
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    }
     expect(parsed(lines)).toEqual([
       expect.objectContaining({
         level: 40,

@@ -90,10 +90,14 @@ export function limitConnections(
   if (watched.has(server)) return cap;
   watched.add(server);
   const { logger } = options;
+  // Said once the server listens: a start whose store cannot be opened builds a server that never does
+  // before the spool-only receiver's (start-up/), and the warning would be written twice.
   if (cap.configured && cap.openFiles !== null && cap.max > cap.openFiles / 2)
-    logger.warn(
-      { connections: { max: cap.max, openFiles: cap.openFiles } },
-      `maxConnections (SRHOOKS_MAX_CONNECTIONS) is ${cap.max}, more than half of the ${cap.openFiles} files this process may open (its open-file limit: ulimit -Hn, systemd's LimitNOFILE): a flood of connections could leave the store too few to write a delivery it accepted; lower it, or raise the limit`,
+    server.once('listening', () =>
+      logger.warn(
+        { connections: { max: cap.max, openFiles: cap.openFiles } },
+        `maxConnections (SRHOOKS_MAX_CONNECTIONS) is ${cap.max}, more than half of the ${cap.openFiles} files this process may open (its open-file limit: ulimit -Hn, systemd's LimitNOFILE): a flood of connections could leave the store too few to write a delivery it accepted; lower it, or raise the limit`,
+      ),
     );
   watchDrops(server, options);
   return cap;
