@@ -29,12 +29,19 @@ describe('srhooks listen refuses', () => {
   it('a port in use is a usage error', async () => {
     const other = tempConfigDir();
     try {
-      const run = await runCli(other.dir, ['listen', '--port', new URL(fixture.start.url).port]);
+      const port = new URL(fixture.start.url).port;
+      const run = await runCli(other.dir, ['listen', '--port', port]);
       expect(run.code).toBe(2);
-      // names the flag that picks another port, as the sandbox's and the demo's messages do
+      // names the flag that picks another port, worded as the sandbox words it (sandbox.test.ts)
       expect(run.stderr).toBe(
-        `error: port ${new URL(fixture.start.url).port} is already in use\npick another with --port (0 = any free port)\n`,
+        `error: port ${port} is already in use\npick another with --port (0 = any free port)\n`,
       );
+      const json = await runCli(other.dir, ['listen', '--port', port, '--json']);
+      expect(JSON.parse(json.stdout).error).toMatchObject({
+        code: 'port_in_use',
+        hint: 'pick another with --port (0 = any free port)',
+        exitCode: 2,
+      });
     } finally {
       other.cleanup();
     }

@@ -527,7 +527,17 @@ describe('srhooks sandbox', () => {
     const port = new URL(info.url).port;
     const run = await runCli(config.dir, ['sandbox', '--port', port]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain(`port ${port} is already in use`);
+    // worded as listen words it (listen-refusals.test.ts): the same message and fix
+    expect(run.stderr).toBe(
+      `error: port ${port} is already in use\npick another with --port (0 = any free port)\n`,
+    );
+    expect(
+      JSON.parse((await runCli(config.dir, ['sandbox', '--port', port, '--json'])).stdout).error,
+    ).toMatchObject({
+      code: 'port_in_use',
+      hint: 'pick another with --port (0 = any free port)',
+      exitCode: 2,
+    });
   });
 
   it('a --host that is no address of this machine is a usage error naming --host', async () => {

@@ -2,6 +2,7 @@ import { CliError, EXIT_CODES, usageError } from '../cli-error.js';
 import { cliPrefix } from '../cli-invocation.js';
 import { defineCommand } from '../command.js';
 import { refuseBadPort } from '../config/bad-port.js';
+import { portInUseError } from '../config/port-in-use.js';
 import { readInputFile } from '../input-file.js';
 import { parseJsonInput } from '../json-input.js';
 
@@ -151,11 +152,7 @@ export const sandboxCommand = defineCommand<SandboxOptions, SandboxResult>({
       spinner.stop();
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EADDRINUSE') {
-        throw usageError(
-          `port ${port} is already in use`,
-          'pick another one with --port (0 = any free port)',
-          'port_in_use',
-        );
+        throw portInUseError(port);
       }
       if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EADDRNOTAVAIL') {
         throw usageError(

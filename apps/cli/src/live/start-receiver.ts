@@ -1,5 +1,6 @@
 import type { BuildReceiverOptions, ReceiverConfigInput } from '@srhooks/receiver';
 import { usageError } from '../cli-error.js';
+import { portInUseError } from '../config/port-in-use.js';
 import type { Receiver } from './receiver-types.js';
 
 export interface EmbeddedReceiver {
@@ -41,11 +42,7 @@ export async function startEmbeddedReceiver(
     await app.close();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') {
-      throw usageError(
-        `port ${config.port} is already in use`,
-        'pick another with --port (0 = any free port)',
-        'port_in_use',
-      );
+      throw portInUseError(config.port);
     }
     if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EADDRNOTAVAIL') {
       throw usageError(

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { WebhookEvent } from '@srhooks/contracts';
 import type { buildReceiver } from '@srhooks/receiver';
 import type { RunningSandbox } from '@srhooks/sandbox';
-import { usageError } from '../../cli-error.js';
+import { portInUseError } from '../../config/port-in-use.js';
 import { NATS_HANDLER } from './demo-nats.js';
 import type { DemoWorkspace } from './demo-workspace.js';
 
@@ -19,11 +19,7 @@ const REVIEW_REQUEST_EVENTS: WebhookEvent[] = ['order_confirm'];
 
 function portInUse(error: unknown, port: number, flag: string): Error {
   if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-    return usageError(
-      `port ${port} is already in use`,
-      `pick another with ${flag}, or leave it out for a free port`,
-      'port_in_use',
-    );
+    return portInUseError(port, `pick another with ${flag}, or leave it out for a free port`);
   }
   return error as Error;
 }
