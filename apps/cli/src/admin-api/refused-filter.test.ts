@@ -77,17 +77,22 @@ describe('a filter the receiver refuses is named by its flag', () => {
   });
 });
 
+/** Sends acme an order_confirm and returns the id of the event it stored (the newest listed). */
+async function storedOrderEventId(): Promise<string> {
+  const sent = await runCli(config.dir, [
+    'trigger',
+    'order_confirm',
+    '--to',
+    receiver.deliveryUrl({ shop: 'acme', event: 'order_confirm' }),
+  ]);
+  expect(sent.code).toBe(0);
+  const listed = await admin('events', 'list', '--json');
+  return JSON.parse(listed.stdout).items[0].id as string;
+}
+
 describe('a handler the receiver does not have', () => {
   it('events replay --handler NAME: named by --handler, not the API field "handler:"', async () => {
-    const sent = await runCli(config.dir, [
-      'trigger',
-      'order_confirm',
-      '--to',
-      receiver.deliveryUrl({ shop: 'acme', event: 'order_confirm' }),
-    ]);
-    expect(sent.code).toBe(0);
-    const listed = await admin('events', 'list', '--json');
-    const id = JSON.parse(listed.stdout).items[0].id as string;
+    const id = await storedOrderEventId();
     const run = await admin('events', 'replay', id, '--handler', 'nope');
     expect(run.code).toBe(2);
     expect(run.stderr.split('\n')[0]).toBe(
@@ -98,15 +103,7 @@ describe('a handler the receiver does not have', () => {
   });
 
   it('events replay --handler with a typo names the nearest configured handler, as an unknown event name does', async () => {
-    const sent = await runCli(config.dir, [
-      'trigger',
-      'order_confirm',
-      '--to',
-      receiver.deliveryUrl({ shop: 'acme', event: 'order_confirm' }),
-    ]);
-    expect(sent.code).toBe(0);
-    const listed = await admin('events', 'list', '--json');
-    const id = JSON.parse(listed.stdout).items[0].id as string;
+    const id = await storedOrderEventId();
     const run = await admin('events', 'replay', id, '--handler', 'erpp');
     expect(run.code).toBe(2);
     expect(run.stderr).toBe(
