@@ -4,8 +4,9 @@
  * options and arguments checked by commander as much as for names read from flags in actions.
  * No heavy imports: this file is loaded for `--help`.
  */
+
+import { meantName } from '@srhooks/contracts/meant-name';
 import { Option } from 'commander';
-import { distance } from 'fastest-levenshtein';
 import { type CliError, usageError } from './cli-error.js';
 
 export const EVENTS = [
@@ -31,23 +32,9 @@ export function isEventName(value: string): value is EventName {
   return (EVENTS as readonly string[]).includes(value);
 }
 
-/** The name (an event, a config key) a typo most likely meant (at most 3 edits away), like commander's "Did you mean". */
-export function nearestName(value: string, events: readonly string[]): string | null {
-  let best: string | null = null;
-  let bestDistance = 4;
-  for (const event of events) {
-    const d = distance(value.toLowerCase(), event);
-    if (d < bestDistance) {
-      best = event;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
-
 /** The one "unknown event" error of the CLI. */
 export function unknownEventError(value: string, events: readonly string[] = EVENTS): CliError {
-  const nearest = nearestName(value, events);
+  const nearest = meantName(value, events);
   return usageError(
     `unknown event "${value}"${nearest ? ` (did you mean ${nearest}?)` : ''}`,
     `use one of: ${events.join(', ')}`,

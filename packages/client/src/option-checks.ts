@@ -1,4 +1,4 @@
-import { closestName } from './closest-name.js';
+import { meantName } from '@srhooks/contracts/meant-name';
 import { InputError } from './errors.js';
 
 /**
@@ -75,7 +75,7 @@ export function checkOptionKeys(
 ): void {
   for (const key of Object.keys(value)) {
     if (known.includes(key)) continue;
-    const meant = closestName(key, known);
+    const meant = meantName(key, known);
     const of = words.of ?? where;
     throw new InputError(
       `${where ? `${where}.` : ''}${key} is not ${words.noun}${of ? ` of ${of}` : ''}${meant ? `; did you mean "${meant}"?` : ''} (${words.plural}: ${known.join(', ')}). ${words.consequence}`,

@@ -31,6 +31,7 @@ export {
   locateJsonSyntaxError,
   parseJsonText,
 } from './json-syntax.js';
+export { meantName } from './meant-name.js';
 export { fullName, type PersonNameFields } from './person-name.js';
 export * from './receiver-path.js';
 export * from './recovery/index.js';

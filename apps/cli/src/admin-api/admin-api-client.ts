@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { failureReason, isBadPort } from '@srhooks/client/network-failure';
+import { meantName } from '@srhooks/contracts/meant-name';
 import { answerJson } from '../answer-json.js';
 import { CliError, EXIT_CODES, remoteError, usageError } from '../cli-error.js';
 import { productName } from '../cli-invocation.js';
 import { resolveConfigDir } from '../config/config-dir.js';
 import { readListenRunning, readListenSecrets } from '../config/listen-secrets.js';
-import { nearestName } from '../event-name.js';
 import { answerWithin, jsonRequestInit, NoAnswerInTimeError, type RequestLimit } from '../request-limit.js';
 import { parseHttpUrl } from '../url-option.js';
 import { ID_KINDS } from './admin-input.js';
@@ -295,8 +295,8 @@ export function handlerMeant(
   names: readonly string[],
   flag = '--handler',
 ): string | undefined {
-  const meant = nearestName(given, names);
-  return meant === null ? undefined : `did you mean ${flag ? `${flag} ` : ''}${meant}?`;
+  const meant = meantName(given, names);
+  return meant === undefined ? undefined : `did you mean ${flag ? `${flag} ` : ''}${meant}?`;
 }
 
 /**

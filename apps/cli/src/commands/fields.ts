@@ -1,8 +1,9 @@
 import { FIELD_CATALOGUE, type FieldInfo } from '@srhooks/contracts/catalogue';
 import { isWebhookEvent, WEBHOOK_EVENTS, type WebhookEvent } from '@srhooks/contracts/events';
+import { meantName } from '@srhooks/contracts/meant-name';
 import { usageError } from '../cli-error.js';
 import { defineCommand } from '../command.js';
-import { nearestName, unknownEventError } from '../event-name.js';
+import { unknownEventError } from '../event-name.js';
 import { renderTable } from '../output/index.js';
 
 export interface FieldsOptions {
@@ -65,10 +66,8 @@ export const fieldsCommand = defineCommand<FieldsOptions, FieldsResult>({
     }
     const groups = new Set(FIELD_CATALOGUE.map((info) => info.group));
     if (options.group !== undefined && !groups.has(options.group)) {
-      // groups are camelCase (orderProduct): compare in lower case, name the group as it is spelt
-      const lower = [...groups].map((group) => group.toLowerCase());
-      const nearest = nearestName(options.group, lower);
-      const meant = nearest === null ? undefined : [...groups][lower.indexOf(nearest)];
+      // groups are camelCase (orderProduct): compared in lower case, named as spelt
+      const meant = meantName(options.group, [...groups]);
       throw usageError(
         `unknown field group "${options.group}"${meant ? ` (did you mean ${meant}?)` : ''}`,
         `use one of: ${[...groups].join(', ')}`,

@@ -10,7 +10,7 @@ const WHAT =
  * address (`my-shop.shoprenter.hu`, `https://my-shop.shoprenter.hu/admin`, `my-shop.api2.myshoprenter.hu`),
  * or the name lowercased (`MyShop`). Undefined when nothing valid is in it.
  */
-export function meantName(given: string): string | undefined {
+export function shopNameIn(given: string): string | undefined {
   let host = given.trim();
   if (/^https?:\/\//i.test(host) && URL.canParse(host)) host = new URL(host).hostname;
   host = host.toLowerCase();
@@ -30,7 +30,7 @@ const VARIABLE = /^[A-Z][A-Z0-9_]*$/;
  */
 export function shopNameProblem(shop: string, flag: string): { message: string; hint: string } | undefined {
   if (isValidShopName(shop as unknown)) return undefined;
-  const meant = meantName(shop);
+  const meant = shopNameIn(shop);
   const variable = VARIABLE.test(flag);
   const given = variable ? `${flag}=${meant}` : `${flag ? `${flag} ` : ''}${meant}`;
   return {

@@ -13,16 +13,16 @@ import {
   signDeliveryUrl,
   WEBHOOK_EVENTS,
 } from '@srhooks/contracts';
+import { meantName } from '@srhooks/contracts/meant-name';
 import { distance } from 'fastest-levenshtein';
 import { z } from 'zod';
 import { usageError } from '../cli-error.js';
 import { checkSignedUrlTarget } from '../delivery/url-event.js';
-import { nearestName } from '../event-name.js';
 import { readInputFile } from '../input-file.js';
 import { issuePath } from '../issue-text.js';
 import { parseJsonInput } from '../json-input.js';
 import { assertUsableSecrets, secretsFromEnv } from './receiver-secrets.js';
-import { meantName } from './shop-name.js';
+import { shopNameIn } from './shop-name.js';
 
 /**
  * `srhooks.config.json` as `webhooks sync` reads it — the receiver's own config file, so one file
@@ -172,7 +172,7 @@ export async function readSyncConfig(path: string): Promise<SyncConfig> {
     const unknownShopKey =
       issue?.code === 'unrecognized_keys' && issue.path.length === 2 ? issue.keys[0] : undefined;
     if (unknownShopKey !== undefined) {
-      const nearest = nearestName(unknownShopKey, SHOP_ENTRY_KEYS);
+      const nearest = meantName(unknownShopKey, SHOP_ENTRY_KEYS);
       throw usageError(
         `${path}: ${where} has an unknown key "${unknownShopKey}"`,
         `${nearest ? `did you mean "${nearest}"? ` : ''}a shop entry takes ${SHOP_ENTRY_KEYS.join(', ')}; nothing was changed`,
@@ -203,10 +203,10 @@ export async function readSyncConfig(path: string): Promise<SyncConfig> {
     // a misspelt choice, or a shop's address (or capitalised name) given for its name: the name meant
     const meant =
       typeof given === 'string' && choices.length > 0
-        ? nearestName(given, choices)
+        ? meantName(given, choices)
         : typeof given === 'string' && shopName
-          ? (meantName(given) ?? null)
-          : null;
+          ? shopNameIn(given)
+          : undefined;
     throw usageError(
       `${path}: ${where ? `${where} ` : ''}${issue ? plainIssue(issue, raw) : 'invalid'}`,
       `${meant ? `did you mean "${meant}"? ` : ''}fix the file (format: "webhooks sync" in the CLI command reference, docs/commands.md)`,

@@ -4,8 +4,9 @@
  * message (`must be at least 1024 bytes`) still wins. Never quotes the value given (it may be a
  * secret); only its JSON type.
  */
+
+import { meantName } from '@srhooks/contracts/meant-name';
 import type { z } from 'zod';
-import { meantName } from './meant-name.js';
 
 const JSON_TYPE_WORDS: Record<string, string> = {
   number: 'a number',

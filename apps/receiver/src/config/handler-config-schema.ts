@@ -4,6 +4,7 @@
  * (names checked beside their definitions; NATS servers checked once each definition is valid).
  */
 import { APP_EVENTS, WEBHOOK_EVENTS } from '@srhooks/contracts';
+import { meantName } from '@srhooks/contracts/meant-name';
 import { z } from 'zod';
 import {
   amqpHandlerFields,
@@ -12,7 +13,6 @@ import {
   natsHandlerFields,
   redisStreamHandlerFields,
 } from './broker-handler-schemas.js';
-import { meantName } from './meant-name.js';
 import { timeLimitSchema } from './milliseconds.js';
 import { natsServerProblem } from './nats-server.js';
 import { retryProblems } from './retry-config.js';

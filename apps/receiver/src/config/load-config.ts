@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileProblem, JsonSyntaxError, parseJsonText } from '@srhooks/contracts';
+import { meantName } from '@srhooks/contracts/meant-name';
 import type { z } from 'zod';
 import { APP_ENV_VARIABLES, mergeAppEnv } from '../app-mode/app-env.js';
 import { writtenKeyIssues } from './config-cross-checks.js';
@@ -21,7 +22,6 @@ import { blankVariableIssue, readEnvConfig } from './env-config.js';
 import { missingEnvReferenceIssues } from './env-reference-issues.js';
 import { misspeltVariableIssues } from './env-variable-typo.js';
 import { knownKeysAt } from './known-keys.js';
-import { meantName } from './meant-name.js';
 
 export const DEFAULT_CONFIG_FILE = 'srhooks.config.json';
 

@@ -5,8 +5,9 @@
  * a typo of `delays`, `jitter` or `maxRetryAfter` would silently leave Svix's schedule in force: refused,
  * naming the key meant. The value given is never quoted.
  */
+
+import { meantName } from '@srhooks/contracts/meant-name';
 import { parseDuration } from '../processing/duration.js';
-import { meantName } from './meant-name.js';
 
 const RETRY_KEYS = ['delays', 'jitter', 'maxRetryAfter'];
 

@@ -22,8 +22,8 @@ import {
   WEBHOOK_EVENTS,
   type WebhookEvent,
 } from '@srhooks/contracts';
+import { meantName } from '@srhooks/contracts/meant-name';
 import type { Logger } from 'pino';
-import { meantName } from '../config/meant-name.js';
 import type {
   AppUninstalledHandlerEvent,
   PaymentCardChangeHandlerEvent,

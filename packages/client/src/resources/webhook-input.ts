@@ -9,6 +9,7 @@ import {
   WEBHOOK_EVENTS,
   type WebhookEvent,
 } from '@srhooks/contracts/events';
+import { meantName } from '@srhooks/contracts/meant-name';
 import {
   WebhookDelayInputSchema,
   type WebhookInput,
@@ -16,7 +17,6 @@ import {
   WebhookParameterInputSchema,
   webhookDelayProblem,
 } from '@srhooks/contracts/schemas/webhook';
-import { closestName } from '../closest-name.js';
 import { assertSecureUrl } from '../endpoint-urls.js';
 import { InputError } from '../errors.js';
 import { WebhookSpecEntrySchema } from '../sync/webhook-spec-entry.js';
@@ -398,7 +398,7 @@ function checkKeys(
 ): void {
   for (const key of Object.keys(value)) {
     if (known.includes(key)) continue;
-    const guess = meant[key] ?? closestName(key, known);
+    const guess = meant[key] ?? meantName(key, known);
     throw new InputError(
       `${where}.${key} is not a property of ${what}${guess ? `; did you mean ${guess.includes(':') || guess.includes('[') ? guess : `"${guess}"`}?` : ''} (it takes: ${known.join(', ')}). Sent, it would not do what it says (what ShopRenter does with a property it does not know is not documented).`,
       { field: `${where}.${key}`, value: key, allowed: known, code: 'unknown_key' },

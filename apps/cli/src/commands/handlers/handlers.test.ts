@@ -154,6 +154,8 @@ describe('srhooks handlers', () => {
     for (const { name, meant } of [
       { name: 'crn', meant: 'did you mean crm? ' },
       { name: 'no/such', meant: '' },
+      // three edits from erp: a short unrelated word is not taken for a short name
+      { name: 'nope', meant: '' },
     ]) {
       const run = await admin('handlers', 'enable', name);
       expect(run.code).toBe(2);
