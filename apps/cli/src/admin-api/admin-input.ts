@@ -1,6 +1,7 @@
 import { usageError } from '../cli-error.js';
-import { AdminAnswerError, type AdminApi, handlerMeant } from './admin-api-client.js';
+import { AdminAnswerError, type AdminApi } from './admin-api-client.js';
 import type { DisabledHandlerJson, HandlerOverviewJson } from './admin-types.js';
+import { handlerMeant } from './handler-names.js';
 
 /**
  * Checks of the admin commands' own input that the receiver cannot phrase for a command line: an
