@@ -44,6 +44,11 @@ describe('personal data masks', () => {
   it('masks e-mail addresses and phone numbers', () => {
     expect(maskEmail('test.peter@example.com')).toBe('t***@example.com');
     expect(maskEmail('nobody')).toBe('n***');
+    expect(maskEmail('Kovacs.Eva@Gmail.com')).toBe('K***@Gmail.com');
+    expect(maskEmail('Bárány Zsófia - zsofi@freemail.hu')).toBe('B***@freemail.hu');
+    // More than a domain after the @ (the checkout's field is free text): hidden whole.
+    expect(maskEmail('zsofi@freemail.hu (Bárány Zsófia, 06 30 765 4321)')).toBe('hidden (49 characters)');
+    expect(maskEmail('eva@kovacs.hu vagy 06301234567')).toBe('hidden (30 characters)');
     expect(maskPhone('+36304573549')).toBe('+*********49');
     expect(maskPhone('+36 30 457 3549')).toBe('+** ** *** **49');
   });

@@ -199,6 +199,23 @@ describe('inspector: pages', () => {
       expect(revealed.text).toContain(`<dt>Phone</dt><dd>${phone}</dd>`);
     });
 
+    // The e-mail field is the checkout's text too: what follows the address (a name, a phone number) was
+    // shown as its "domain" in the masked view.
+    it('hides an e-mail field holding more than an address whole, not its words after the @', async () => {
+      const email = 'zsofi@freemail.hu (Bárány Zsófia, 06 30 765 4321)';
+      const posted = await postDelivery(
+        fixture.receiver,
+        orderDelivery([order(41, { innerId: '1041', firstname: 'Zsófia', lastname: 'Bárány', email })]),
+      );
+      expect(posted.status).toBe(200);
+      const masked = await get(`/ui/deliveries/${posted.body.deliveryId}`);
+      for (const value of ['Bárány', 'Zsófia', '765', '4321', 'freemail'])
+        expect(masked.text).not.toContain(value);
+      expect(masked.text).toContain(`<dt>E-mail</dt><dd>${maskedText('hidden (49 characters)')}</dd>`);
+      const revealed = await get(`/ui/deliveries/${posted.body.deliveryId}?reveal=1`);
+      expect(revealed.text).toContain(`<dt>E-mail</dt><dd>${email}</dd>`);
+    });
+
     it("says the shop's own dates are shop-local time (every other time on the page is UTC)", async () => {
       const page = await get(`/ui/deliveries/${ids.kovacs}`);
       expect(page.text).toMatch(

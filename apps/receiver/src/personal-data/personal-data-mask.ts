@@ -19,11 +19,20 @@ export function maskName(name: string): string {
     .join(' ');
 }
 
-/** `test.peter@example.com` → `t***@example.com`. */
+/** A domain name as an e-mail address ends with: letters, digits and hyphens, in dot-separated labels. */
+const EMAIL_DOMAIN = /^@[\p{L}\p{N}](?:[\p{L}\p{N}.-]*[\p{L}\p{N}])?$/u;
+
+/**
+ * `test.peter@example.com` → `t***@example.com`. The field is the checkout's text: one holding more
+ * than an address after its @ (`zsofi@freemail.hu (Bárány Zsófia, 06 30 …)`) would show those words as
+ * its domain, so it is hidden whole, as free text.
+ */
 export function maskEmail(email: string): string {
   const at = email.lastIndexOf('@');
   if (at <= 0) return maskName(email);
-  return `${Array.from(email)[0] ?? ''}***${email.slice(at)}`;
+  const domain = email.slice(at).trimEnd();
+  if (!EMAIL_DOMAIN.test(domain)) return maskFreeText(email);
+  return `${Array.from(email)[0] ?? ''}***${domain}`;
 }
 
 /** What a phone field holds besides digits that stays in its mask: spaces and a number's punctuation. */
