@@ -236,9 +236,13 @@ const nowOf = (ctx: InstallStepContext) => new Date((ctx.now ?? Date.now)());
  * The step failed: recorded with the reason and a next attempt (backoff), the status kept — a pending install
  * stays pending; an installed shop (a re-install call, a re-registration after a secret change) stays
  * installed: the subscriptions its last successful step registered are still on the shop, and its recovery
- * goes on. Never throws.
+ * goes on. A shop that uninstalled the app during the step is not recorded (`gone`, said at info). Never throws.
  */
-async function recordFailure(ctx: InstallStepContext, shop: string, error: unknown): Promise<'pending'> {
+async function recordFailure(
+  ctx: InstallStepContext,
+  shop: string,
+  error: unknown,
+): Promise<'pending' | 'gone'> {
   if (error instanceof StoreShutdownWaitError) return cutShort(ctx, shop, error);
   let record: AppShopRecord | null;
   try {
@@ -258,8 +262,15 @@ async function recordFailure(ctx: InstallStepContext, shop: string, error: unkno
   const delayMs = Math.min(ctx.config.app?.retryIntervalSeconds ?? 60, 3600) * 1000 * 2 ** (failures - 1);
   const nextAttemptAt = new Date(nowOf(ctx).getTime() + Math.min(delayMs, MAX_BACKOFF_MS));
   try {
-    await ctx.appShops.markStepFailed(shop, { reason, nextAttemptAt, now: nowOf(ctx) });
+    const recorded = await ctx.appShops.markStepFailed(shop, { reason, nextAttemptAt, now: nowOf(ctx) });
     await refreshRecord(ctx, shop);
+    // Not recorded: the shop uninstalled the app during the step (the uninstall does not wait for the lock).
+    // ShopRenter then refuses the app's token for it (assumed, A30): the failure is the uninstall, not the
+    // app's credentials, and nothing is retried.
+    if (!recorded) {
+      ctx.logger.info({ shop }, 'app install step ended after the shop uninstalled the app meanwhile');
+      return 'gone';
+    }
   } catch (storeError) {
     ctx.logger.error(
       { shop, err: storeError },
