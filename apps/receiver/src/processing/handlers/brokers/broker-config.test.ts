@@ -325,6 +325,57 @@ describe('an AMQP or Redis URL from ${VAR} at start-up', () => {
   );
 });
 
+describe('a password from ${VAR} that a URL cannot hold as it is, at start-up', () => {
+  // Before: the documented amqp URL with a password holding "/" (openssl rand -base64), "?" or "#"
+  // started, and every attempt failed with "Expected amqp: or amqps: as the protocol" and "check that the
+  // RabbitMQ server is running" until the jobs dead-lettered; the Redis one was refused as "must be a URL
+  // such as redis://host:6379/0", or, with a "%", every attempt failed with "URI malformed".
+  it.each([
+    ['amqp', 'amqp://srhooks:${RABBITMQ_PASSWORD}@rabbit:5672/shop', 'Zk3/q+8wRt1=', 'does not parse'],
+    ['amqp', 'amqp://srhooks:${RABBITMQ_PASSWORD}@rabbit:5672/shop', 'guess#me', 'does not parse'],
+    ['amqp', 'amqp://srhooks:${RABBITMQ_PASSWORD}@rabbit:5672/shop', '1234/x', 'names another host'],
+    ['redis-stream', 'redis://:${RABBITMQ_PASSWORD}@redis:6379/0', 'Zk3/q+8wRt1=', 'does not parse'],
+    [
+      'redis-stream',
+      'redis://:${RABBITMQ_PASSWORD}@redis:6379/0',
+      'ab%cd',
+      'holds a "%" that starts no escape',
+    ],
+    ['redis-stream', '${RABBITMQ_PASSWORD}', 'redis://:ab?cd@redis:6379/0', 'does not parse'],
+  ] as const)(
+    '%s: refuses the url %s whose variable holds %s, saying to percent-encode it, never the value',
+    async (type, url, value, why) => {
+      const handler = type === 'amqp' ? { type, url, exchange: 'shoprenter' } : { type, url };
+      await expectRefusedBeforeTheStoreOpens({ bus: handler }, { RABBITMQ_PASSWORD: value }, [
+        `handlers.bus.url: ${url}: the value of RABBITMQ_PASSWORD does not fit into the URL as it is: filled in, the URL ${why}`,
+        `a value in a URL's user name or password must be percent-encoded ("/" as %2F, "?" as %3F, "#" as %23, "%" as %25`,
+      ]);
+      try {
+        checkResolvedEnvReferences({ bus: handler } as never, { RABBITMQ_PASSWORD: value });
+      } catch (error) {
+        expect((error as Error).message).not.toContain(value);
+      }
+      // percent-encoded, the same value is taken (the client libraries decode it)
+      const encoded = url === '${RABBITMQ_PASSWORD}' ? value.replace('?', '%3F') : encodeURIComponent(value);
+      expect(() =>
+        checkResolvedEnvReferences({ bus: handler } as never, { RABBITMQ_PASSWORD: encoded }),
+      ).not.toThrow();
+    },
+  );
+
+  it('takes a host, vhost or database from a variable as the setting writes it', () => {
+    expect(() =>
+      checkResolvedEnvReferences(
+        {
+          rabbit: { type: 'amqp', url: 'amqp://u:${PW}@${HOST}:5672/${VHOST}', exchange: 'x' },
+          stream: { type: 'redis-stream', url: 'redis://${USER}:${PW}@redis:6379/${DB}' },
+        } as never,
+        { PW: 'p@ss:word', HOST: 'rabbit.internal', VHOST: 'shop', USER: 'srhooks', DB: '3' },
+      ),
+    ).not.toThrow();
+  });
+});
+
 describe('env references and secrets', () => {
   it('resolves ${VAR} from the environment', () => {
     expect(resolveEnvReferences('amqp://${U}:${P}@h/${V}', { U: 'user', P: 'p@ss', V: 'vh' }, 'k')).toBe(

@@ -56,18 +56,19 @@ export function checkResolvedEnvReferences(
     } else if (handler.type === 'amqp') {
       const resolved = resolveEnvReferences(handler.url, env, `${where}.url`);
       // a literal URL was checked with the configuration; one from `${VAR}` only now
-      if (handler.url.includes('${') && !/^amqps?:\/\/./i.test(resolved))
-        issues.push({
-          key: `${where}.url`,
-          message: `${handler.url}: ${notAUrl(handler.url, 'amqp:// or amqps://', 'amqp://user:password@rabbit:5672/vhost')}`,
-        });
+      const problem = !handler.url.includes('${')
+        ? null
+        : /^amqps?:\/\/./i.test(resolved)
+          ? filledInUrlProblem(handler.url, resolved)
+          : notAUrl(handler.url, 'amqp:// or amqps://', 'amqp://user:password@rabbit:5672/vhost');
+      if (problem) issues.push({ key: `${where}.url`, message: `${handler.url}: ${problem}` });
     } else if (handler.type === 'redis-stream') {
       const resolved = resolveEnvReferences(handler.url, env, `${where}.url`);
       // a literal URL was checked with the configuration; one from `${VAR}` only now
       const problem = !handler.url.includes('${')
         ? null
         : /^rediss?:\/\/./i.test(resolved)
-          ? redisUrlProblem(resolved)
+          ? (filledInUrlProblem(handler.url, resolved) ?? redisUrlProblem(resolved))
           : notAUrl(handler.url, 'redis:// or rediss://', 'redis://:password@redis:6379/0');
       if (problem) issues.push({ key: `${where}.url`, message: `${handler.url}: ${problem}` });
     }
@@ -86,6 +87,61 @@ function notAUrl(setting: string, schemes: string, example: string): string {
   return whole
     ? `the environment variable ${whole[1]} holds no ${schemes} URL; set it to one, e.g. ${example}`
     : `is no ${schemes} URL once its environment variables are filled in; fix the setting or the variables, e.g. ${example}`;
+}
+
+/**
+ * What is wrong with a broker URL whose `${VAR}`s, filled in, no longer say what the setting says: the
+ * URL does not parse, names another host, port or path (vhost, database) than the setting writes, or
+ * holds a `%` that starts no escape — or null. A value goes into the URL as it is, and a password
+ * holding `/`, `?`, `#` or `%` (`openssl rand -base64` gives `/`) must be percent-encoded there. Before
+ * this check, `amqp://srhooks:${RABBITMQ_PASSWORD}@rabbit:5672/shop` with such a password started, and
+ * every attempt failed with "Expected amqp: or amqps: as the protocol" and "check that the RabbitMQ
+ * server is running" until the jobs dead-lettered; a Redis URL was refused as "must be a URL such as
+ * redis://host:6379/0", or (a `%`) every attempt failed with "URI malformed". Never quotes a value.
+ */
+function filledInUrlProblem(setting: string, resolved: string): string | null {
+  const names = [...new Set([...setting.matchAll(ENV_REFERENCE)].map((match) => match[1] as string))];
+  // the setting with each reference as a word of its own: which parts the references fill in
+  const words: string[] = [];
+  const shape = parsedUrl(
+    setting.replace(ENV_REFERENCE, () => {
+      words.push(`srhooksvalue${words.length}`);
+      return words.at(-1) as string;
+    }),
+  );
+  const url = parsedUrl(resolved);
+  const why =
+    url === null
+      ? 'does not parse'
+      : !(['hostname', 'port', 'pathname'] as const).every(
+            (part) =>
+              shape === null || words.some((word) => shape[part].includes(word)) || shape[part] === url[part],
+          )
+        ? 'names another host, port or path than the setting writes'
+        : ![url.username, url.password].every(decodes)
+          ? 'holds a "%" that starts no escape'
+          : null;
+  if (why === null) return null;
+  const one = names.length === 1;
+  return `${one ? `the value of ${names[0]} does` : `the values of ${names.join(', ')} do`} not fit into the URL as ${one ? 'it is' : 'they are'}: filled in, the URL ${why}; a value in a URL's user name or password must be percent-encoded ("/" as %2F, "?" as %3F, "#" as %23, "%" as %25: what encodeURIComponent gives; a password from openssl rand -base64 may hold "/"): set the variable to the encoded value`;
+}
+
+/** Whether a URL's percent-encoded part decodes (a "%" not followed by two hex digits does not). */
+function decodes(part: string): boolean {
+  try {
+    decodeURIComponent(part);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function parsedUrl(text: string): URL | null {
+  try {
+    return new URL(text);
+  } catch {
+    return null;
+  }
 }
 
 /**
