@@ -7,7 +7,12 @@
  */
 import { signAppRequest } from '@srhooks/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AppModeFixture, signedAppPath, startAppModeFixture } from './test-support/app-mode-fixture.js';
+import {
+  APP_CLIENT_SECRET,
+  type AppModeFixture,
+  signedAppPath,
+  startAppModeFixture,
+} from './test-support/app-mode-fixture.js';
 
 const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
 
@@ -54,6 +59,25 @@ describe('app mode: install refusals in the shop owner’s browser', () => {
     expect(again.status).toBe(401);
     expect(again.type).toMatch(/^text\/html/);
     expect(again.text).toContain('already used');
+  });
+
+  it('a stale call (the link expired, or the server clock is off): install again, nothing for the merchant to do about a clock', async () => {
+    const timestamp = String(Math.floor(Date.now() / 1000) - 3600);
+    const query = { shopname: 'alpha', code: 'stale1', timestamp };
+    const stale = `/app/install?${new URLSearchParams({ ...query, hmac: signAppRequest(query, APP_CLIENT_SECRET) })}`;
+    const answer = await page(stale);
+    expect(answer.status).toBe(401);
+    expect(answer.text).toContain('The app could not be installed on alpha');
+    expect(answer.text).toContain('install link had expired');
+    expect(answer.text).toContain('install the app again');
+    // Not the app's: the app is not installed yet, and the clock is the developer's server.
+    expect(answer.text).not.toContain('open the app again');
+    expect(answer.text).not.toContain('NTP');
+    // The developer reads the skew in the log instead.
+    const refused = f.logLines
+      .map((line) => JSON.parse(line) as { msg: string; appRequest?: { refused: string; reason?: string } })
+      .filter((line) => line.msg === 'app request refused' && line.appRequest?.refused === 'stale');
+    expect(refused.at(-1)?.appRequest?.reason).toMatch(/3600 s away from now \(tolerance 300 s\).*NTP/);
   });
 
   it('the reserved shop name: a page saying to contact the developer', async () => {

@@ -191,7 +191,15 @@ const plugin: FastifyPluginAsync = async (app) => {
     if (!result.ok) {
       app.metrics.forgedAttempts.inc({ reason: refusalReason(result.error.code) });
       request.log.warn(
-        { appRequest: { kind, refused: result.error.code, remoteAddress: request.ip } },
+        // The reason names a parameter or the timestamp's skew, never a value of the request.
+        {
+          appRequest: {
+            kind,
+            refused: result.error.code,
+            reason: result.error.message,
+            remoteAddress: request.ip,
+          },
+        },
         'app request refused',
       );
       const claimed = (request.query as Query).shopname;

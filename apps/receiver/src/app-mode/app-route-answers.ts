@@ -47,6 +47,10 @@ export function installRefusalMessage(claimedShop: unknown, code: string, reason
   // A reload or the back button after the install went through: nothing went wrong with the install.
   if (code === 'replayed')
     return `The app could not be installed on ${shop} from this page: its install link was already used (a page reload or the browser's back button). If the app was installed, open it from the shop admin; if not, install the app again from the shop admin's app list, and contact the app's developer if this page comes back.`;
+  // The reason's advice (open the app again, check this server's clock) is not the owner's: the app is not
+  // installed yet, and the clock is the developer's server. The skew is in the log line ('app request refused').
+  if (code === 'stale')
+    return `The app could not be installed on ${shop}: its install link had expired when it reached the app's service. Please install the app again from the shop admin's app list; if this page comes back, contact the app's developer (the clock of the app's service may be off).`;
   return `The app could not be installed on ${shop}: ${reason}. Please install the app again from the shop admin's app list; if this page comes back, contact the app's developer.`;
 }
 
