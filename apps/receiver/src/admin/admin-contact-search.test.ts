@@ -31,6 +31,11 @@ const MOBILE_FORMS = [
   '0036 30 123 4567',
   '30/123-4567',
   '(30) 123 4567',
+  // The subscriber number in three groups, as many write it (`123-45-67`): no match before.
+  '30/123-45-67',
+  '06-30/123-45-67',
+  '36 30 123 45 67',
+  '(30) 123 45 67',
 ];
 
 describe.each<[string, () => Partial<ReceiverConfigInput>]>([
@@ -106,7 +111,7 @@ describe.each<[string, () => Partial<ReceiverConfigInput>]>([
     expect(await found('deliveries', q)).toEqual(['kovacs']);
   });
 
-  it.each(['+36 1 234 5678', '06 1 234 5678', '(1) 234-5678', '1/234-5678'])(
+  it.each(['+36 1 234 5678', '06 1 234 5678', '(1) 234-5678', '1/234-5678', '1/234-56-78'])(
     'finds a Budapest number written %s',
     async (q) => {
       expect(await found('events', q)).toEqual(['szabo']);

@@ -5,20 +5,21 @@
  */
 
 /**
- * International (`+36 30 457 3549`, `0036…`) or Hungarian national (`06 30 …`) form, 8+ digits with
- * optional separators. Plain numbers without such a prefix are left alone so ids, timestamps and
+ * International (`+36 30 457 3549`, `0036…`) or Hungarian national (`06 30 …`, `06-30/457-35-49`) form,
+ * 8+ digits with optional separators. Plain numbers without such a prefix are left alone so ids, timestamps and
  * amounts stay readable.
  */
-export const PREFIXED_PHONE = /(?<![\w.])(?:\+|00|06)[ ().-]?\d[\d ().-]{5,}\d(?![\w])/g;
+export const PREFIXED_PHONE = /(?<![\w.])(?:\+|00|06)[ ().-]?\d[\d ()./-]{5,}\d(?![\w])/g;
 
 /**
  * Hungarian phone numbers `PREFIXED_PHONE` leaves alone: with a country or trunk prefix but no `+`
  * (`36-30-123-4567`, `36301234567`, `36 1 234 5678`), and national numbers written with separators and
- * no prefix (`30/123-4567`, `1/234-5678`, `(30) 123 4567`). Bare digit runs without a prefix (ids,
+ * no prefix (`30/123-4567`, `1/234-5678`, `(30) 123 4567`); the subscriber number also in three groups
+ * (`30/123-45-67`, `36 30 123 45 67`). Bare digit runs without a prefix (ids,
  * amounts) are not phone numbers.
  */
 export const HUNGARIAN_PHONE =
-  /(?<![\w.+])(?:(?:(?:00)?36|06)[ ./-]*\(?\d{1,2}\)?[ ./-]*\d{3}[ .-]?\d{3,4}|\(?\d{1,2}\)?(?:[ /-]|\) ?)\d{3}[ .-]?\d{3,4})(?![\w])/g;
+  /(?<![\w.+])(?:(?:(?:00)?36|06)[ ./-]*\(?\d{1,2}\)?[ ./-]*\d{3}(?:[ .-]?\d{3,4}|[ .-]\d{2}[ .-]\d{2})|\(?\d{1,2}\)?(?:[ /-]|\) ?)\d{3}(?:[ .-]?\d{3,4}|[ .-]\d{2}[ .-]\d{2}))(?![\w])/g;
 
 /** Fewer digits than this is no phone number (a Hungarian national number has 8 or 9). */
 const MIN_PHONE_DIGITS = 6;
