@@ -225,6 +225,36 @@ describe('amqp handler', () => {
     }
   });
 
+  it('a refused login is not retried in the background: one login per attempt, the next attempt logs in afresh', async () => {
+    // Before: amqplib's recovery kept logging in every 200 ms … 5 s for as long as the receiver ran, also
+    // with no job left to publish (RabbitMQ logs each refused login; an LDAP backend may lock the account).
+    const proxy = await scope.proxy(AMQP_PORT, 'up');
+    const handler = createAmqpHandler({
+      name: 'rabbit',
+      url: `amqp://guest:wrong-secret-pw@127.0.0.1:${proxy.port}`,
+      exchange: 'amq.topic',
+      timeoutMs: 60_000,
+      secrets: ['wrong-secret-pw'],
+    });
+    scope.defer(() => handler.close());
+    expect(await handler.run(claimedOrderJob(sampleOrder(9)))).toMatchObject({
+      errorCode: 'broker_rejected',
+    });
+    expect(proxy.connectionsAccepted).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 6000));
+    expect(proxy.connectionsAccepted).toBe(1);
+    expect(handler.connected).toBe(false);
+
+    const started = Date.now();
+    const again = await handler.run(claimedOrderJob(sampleOrder(10)));
+    expect(again).toMatchObject({ status: 'retry', errorCode: 'broker_rejected' });
+    expect(again.status === 'retry' ? again.error : '').toMatch(
+      /ACCESS_REFUSED[\s\S]*: check the user, password and vhost in the handler's "url"$/,
+    );
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(proxy.connectionsAccepted).toBe(2);
+  });
+
   it('a refused login is logged as refused (broker_rejected), not as a broker that cannot be reached', async () => {
     const lines: Record<string, unknown>[] = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });

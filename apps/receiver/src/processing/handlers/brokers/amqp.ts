@@ -10,7 +10,9 @@
  * confirm channel on it, re-opened when it closes (a channel error, or the connection dropped). A
  * connection that hangs (no answer, never closed) amqplib notices only after missed heartbeats
  * (minutes), so a channel open or confirm that times out while the connection was up drops it (its
- * socket is destroyed); recovery then opens a new one, which the next attempt waits for. While idle, a
+ * socket is destroyed); recovery then opens a new one, which the next attempt waits for. A connection
+ * RabbitMQ refuses (the login, the vhost) is not retried in the background, as one to a server that is
+ * down is: it is closed, and the next attempt logs in afresh. While idle, a
  * liveness probe (see broker-liveness.ts) makes one round trip on the confirm channel every
  * `probeIntervalMs` (`basic.qos`, which a publishing channel ignores; the channel is opened first if it
  * was closed): one that times out drops the connection the same way. RabbitMQ's own heartbeat (the
@@ -97,6 +99,8 @@ export function createAmqpHandler(options: AmqpHandlerOptions): BrokerHandler {
   let closes = 0;
   const exchangeLabel = options.exchange === '' ? 'the default exchange' : `exchange "${options.exchange}"`;
   let model: Promise<RecoveringChannelModel> | null = null;
+  /** The recovering model `model` resolves to, once created (to stop it when RabbitMQ refuses its login). */
+  let openModel: RecoveringChannelModel | null = null;
   let channel: Promise<ConfirmChannel> | null = null;
   /** The connection now open under the recovering model (to tear down when it hangs). */
   let openConnection: ChannelModel | null = null;
@@ -111,8 +115,8 @@ export function createAmqpHandler(options: AmqpHandlerOptions): BrokerHandler {
   let refusal: { promise: Promise<never>; reject: (error: Error) => void } | null = null;
   /**
    * Rejects as soon as RabbitMQ refuses a connection attempt (at once when the last one was refused and
-   * none is open): a wrong password or vhost fails the attempt now instead of after `timeoutMs` (the
-   * recovering connection keeps trying in the background, as it does for a server that is down).
+   * none is open): a wrong password or vhost fails the attempt now instead of after `timeoutMs`. The
+   * refused connection is stopped (see 'connect-failed'): the next attempt opens a new one.
    */
   const refusedConnect = (): Promise<never> => {
     if (!state.connected && lastConnectError !== null && REFUSED_CONNECT.test(lastConnectError)) {
@@ -145,6 +149,8 @@ export function createAmqpHandler(options: AmqpHandlerOptions): BrokerHandler {
   };
 
   const open = async (): Promise<RecoveringChannelModel> => {
+    // a refusal of an earlier connection (stopped since) says nothing about this one until it is refused too
+    lastConnectError = null;
     const created = await amqplib().connect(options.url, {
       timeout: timeoutMs,
       clientProperties: { connection_name: `srhooks-receiver/${options.name}` },
@@ -177,11 +183,21 @@ export function createAmqpHandler(options: AmqpHandlerOptions): BrokerHandler {
       if (refused) {
         refusal?.reject(new ConnectRefusedError());
         refusal = null;
+        // No retrying in the background: the login or vhost stays refused until someone changes it, and
+        // recovery would try it every 5 s for as long as the receiver runs (a refused login logged by
+        // RabbitMQ each time; an account locked by an LDAP backend). The next attempt logs in afresh.
+        if (openModel === created) {
+          openModel = null;
+          model = null;
+          channel = null;
+        }
+        void created.close().catch(() => {});
       }
     });
     created.on('blocked', (reason: string | undefined) => block.blocked(reason));
     created.on('unblocked', () => block.unblocked());
     created.on('error', () => {});
+    openModel = created;
     return created;
   };
 
@@ -280,6 +296,7 @@ export function createAmqpHandler(options: AmqpHandlerOptions): BrokerHandler {
       liveness.stop();
       const current = model;
       model = null;
+      openModel = null;
       channel = null;
       const open = openConnection;
       openConnection = null;
