@@ -137,7 +137,8 @@ export interface AppShopStore {
   ): Promise<AppShopRecord>;
   /**
    * The token/subscription step succeeded: `subscriptions` are registered, their URLs signed with the
-   * secret whose fingerprint is `secretFingerprint`. Ignored (false) when the shop was uninstalled meanwhile.
+   * secret whose fingerprint is `secretFingerprint`; the failures in a row (`attempts`, the retry's backoff)
+   * start from zero again. Ignored (false) when the shop was uninstalled meanwhile.
    */
   markInstalled(
     shop: string,

@@ -188,7 +188,7 @@ export class PgAppShopStore implements AppShopStore {
     options: { subscriptions: AppShopSubscription[]; secretFingerprint: string; now?: Date },
   ): Promise<boolean> {
     const result = await this.#query(
-      `UPDATE app_shops SET status = 'installed', pending_reason = NULL, next_attempt_at = NULL, subscriptions = $1::jsonb,
+      `UPDATE app_shops SET status = 'installed', pending_reason = NULL, attempts = 0, next_attempt_at = NULL, subscriptions = $1::jsonb,
          secret_fingerprint = $2, updated_at = $3
        WHERE shop = $4 AND status <> 'uninstalled'`,
       [JSON.stringify(options.subscriptions), options.secretFingerprint, options.now ?? new Date(), shop],

@@ -135,7 +135,7 @@ export class SqliteAppShopStore implements AppShopStore {
       () =>
         this.#db
           .prepare(
-            `UPDATE app_shops SET status = 'installed', pending_reason = NULL, next_attempt_at = NULL, subscriptions = ?,
+            `UPDATE app_shops SET status = 'installed', pending_reason = NULL, attempts = 0, next_attempt_at = NULL, subscriptions = ?,
                secret_fingerprint = ?, updated_at = ?
              WHERE shop = ? AND status <> 'uninstalled'`,
           )

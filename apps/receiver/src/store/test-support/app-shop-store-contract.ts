@@ -125,9 +125,13 @@ export function defineAppShopStoreContract(engine: string, harness: AppShopStore
         ['demo', 'installed'],
       ]);
       await appShops.markInstalled('demo', { subscriptions, secretFingerprint: 'bbbb', now: at(91) });
+      // The failures in a row end with the step that succeeded: the next failure (a re-registration after a
+      // secret or subscription change) is retried after the first interval, not the backoff of failures
+      // long past (it grew with every failure the shop ever had, to an hour).
       expect(await appShops.get('demo')).toMatchObject({
         status: 'installed',
         pendingReason: null,
+        attempts: 0,
         nextAttemptAt: null,
       });
       expect(await appShops.dueSteps({ now: at(600) })).toEqual([]);
